@@ -1,0 +1,60 @@
+# carrousel: the two set-up commands of the README.
+#   make demo   install everything, fetch the sample data, run the main job on embedded defaults
+#   make test   install everything, fetch the sample data, run the whole test suite
+# Both are idempotent: a second run skips what is already in place.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.carrousel-installed
+TORCH_PINS := torch==2.14.1 torchaudio==2.11.0
+PACKAGES := packages/core packages/finance packages/bio packages/nlp packages/speech
+PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(PACKAGES))
+PYTEST_ARGS ?=
+
+.PHONY: setup system venv data demo test lint typecheck bench clean
+
+setup: venv data
+
+# System packages the tests and the data step need (Debian). Installed only when missing.
+SYSTEM_PACKAGES :=
+system:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+venv: $(STAMP)
+
+$(STAMP): $(PYPROJECTS) | system
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade "pip>=25.1"
+	$(PIP) install -q $(TORCH_PINS)
+	$(PIP) install -q $(addprefix -e ,$(PACKAGES))
+	$(PIP) install -q --group dev
+	@touch $(STAMP)
+
+data: venv
+	$(VENV)/bin/carrousel-data fetch
+
+demo: setup
+	$(PY) examples/core_quickstart.py
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check packages tests benchmarks examples
+	$(VENV)/bin/ruff format --check packages tests benchmarks examples
+
+typecheck: venv
+	$(VENV)/bin/mypy packages/core/src packages/finance/src packages/bio/src packages/nlp/src packages/speech/src
+
+bench: setup
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,103 @@
+"""Configuration helpers for frozen dataclass configs.
+
+Configs are frozen ``@dataclass`` es with one comment per field; override with :func:`dataclasses.replace`
+or :func:`override`; read a TOML file with :func:`load_toml`; turn configs into JSON-able dicts and back
+with :func:`to_dict` / :func:`from_dict` (nested dataclasses are rebuilt by their field types).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from pathlib import Path
+from typing import Any, TypeVar
+
+from carrousel.core.errors import ConfigError
+
+__all__ = ["from_dict", "load_toml", "override", "to_dict"]
+
+C = TypeVar("C")
+
+
+def to_dict(cfg: Any) -> dict[str, Any]:
+    """Returns a JSON-able dict of a (nested) dataclass config. Tuples become lists."""
+    if not dataclasses.is_dataclass(cfg) or isinstance(cfg, type):
+        raise ConfigError(f"expected a dataclass instance, got {type(cfg).__name__}")
+    return _plain(dataclasses.asdict(cfg))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def from_dict(cls: type[C], data: dict[str, Any]) -> C:
+    """Builds dataclass ``cls`` from ``data``, rebuilding nested dataclasses and tuples.
+
+    Raises:
+        ConfigError: on an unknown key or a value of the wrong kind.
+    """
+    if not isinstance(data, dict):
+        raise ConfigError(f"{cls.__name__}: expected a table/dict, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ConfigError(
+            f"{cls.__name__}: unknown option(s) {', '.join(unknown)}; valid: {', '.join(sorted(names))}"
+        )
+    kwargs = {k: _coerce(hints[k], v, f"{cls.__name__}.{k}") for k, v in data.items()}
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{cls.__name__}: {exc}") from None
+
+
+def _coerce(tp: Any, value: Any, where: str) -> Any:
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp) and isinstance(value, dict):
+        return from_dict(tp, value)  # type: ignore[arg-type]
+    if origin is tuple and isinstance(value, list | tuple):
+        args = typing.get_args(tp)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_coerce(args[0], v, where) for v in value)
+        return tuple(value)
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(tp):
+            if dataclasses.is_dataclass(arg) and isinstance(value, dict):
+                return from_dict(arg, value)  # type: ignore[arg-type]
+            if typing.get_origin(arg) is tuple and isinstance(value, list):
+                return tuple(value)
+    if tp is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def override(cfg: C, **changes: Any) -> C:
+    """Returns a copy of ``cfg`` with fields changed; unknown fields raise :class:`ConfigError`."""
+    names = {f.name for f in dataclasses.fields(cfg)}  # type: ignore[arg-type]
+    unknown = sorted(set(changes) - names)
+    if unknown:
+        raise ConfigError(f"{type(cfg).__name__}: unknown option(s) {', '.join(unknown)}")
+    return dataclasses.replace(cfg, **changes)  # type: ignore[type-var]
+
+
+def load_toml(path: str | Path, cls: type[C]) -> C:
+    """Reads a TOML file into config class ``cls``.
+
+    Raises:
+        ConfigError: when the file is missing, not valid TOML, or holds unknown options.
+    """
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {p} not found; check the path") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {p} is not valid TOML ({exc}); fix the syntax") from None
+    return from_dict(cls, data)

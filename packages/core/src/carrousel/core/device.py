@@ -1,0 +1,92 @@
+"""Device selection, non-blocking transfers and autocast.
+
+``pick_device("auto")`` picks CUDA, then Apple MPS, then CPU. ``move_to`` moves nested batches with
+``non_blocking=True`` (effective when the source tensors are in pinned memory). ``autocast`` gives a
+bf16/fp16 autocast context that is a no-op for ``"fp32"``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Literal
+
+import torch
+
+from carrousel.core.errors import ConfigError
+
+__all__ = ["Precision", "autocast", "move_to", "pick_device", "resolve_dtype"]
+
+Precision = Literal["fp32", "bf16", "fp16"]
+
+
+def pick_device(prefer: str | torch.device | None = "auto") -> torch.device:
+    """Returns the device to use.
+
+    Args:
+        prefer: ``"auto"`` (or None) picks cuda, then mps, then cpu; otherwise a device string such as
+            ``"cpu"`` or ``"cuda:1"``.
+
+    Raises:
+        ConfigError: when the requested device is not available here.
+    """
+    if isinstance(prefer, torch.device):
+        return prefer
+    if prefer in (None, "auto"):
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        dev = torch.device(prefer)
+    except RuntimeError:
+        raise ConfigError(f"unknown device {prefer!r}; use auto, cpu, cuda, cuda:N or mps") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device {prefer!r} requested but CUDA is not available; use --device cpu")
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise ConfigError(f"device {prefer!r} requested but MPS is not available; use --device cpu")
+    return dev
+
+
+def move_to(obj: Any, device: torch.device, non_blocking: bool = True) -> Any:
+    """Moves tensors inside nested dicts, lists, tuples and dataclasses to ``device``."""
+    if isinstance(obj, torch.Tensor):
+        return obj.to(device, non_blocking=non_blocking and device.type == "cuda")
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.replace(
+            obj,
+            **{f.name: move_to(getattr(obj, f.name), device, non_blocking) for f in dataclasses.fields(obj)},
+        )
+    if isinstance(obj, Mapping):
+        return type(obj)({k: move_to(v, device, non_blocking) for k, v in obj.items()})  # type: ignore[call-arg]
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):  # namedtuple
+        return type(obj)(*(move_to(v, device, non_blocking) for v in obj))
+    if isinstance(obj, Sequence) and not isinstance(obj, str | bytes):
+        return type(obj)(move_to(v, device, non_blocking) for v in obj)  # type: ignore[call-arg]
+    return obj
+
+
+def resolve_dtype(precision: Precision, device: torch.device) -> torch.dtype | None:
+    """Returns the autocast dtype for ``precision`` on ``device``, or None for full precision."""
+    if precision == "fp32":
+        return None
+    if precision == "bf16":
+        return torch.bfloat16
+    if precision == "fp16":
+        # fp16 autocast on CPU is poorly supported; bf16 is the CPU's reduced precision.
+        return torch.float16 if device.type in ("cuda", "mps") else torch.bfloat16
+    raise ConfigError(f"unknown precision {precision!r}; use fp32, bf16 or fp16")
+
+
+@contextlib.contextmanager
+def autocast(device: torch.device, precision: Precision = "fp32") -> Iterator[None]:
+    """Autocast context for ``precision`` on ``device``; a no-op for fp32."""
+    dtype = resolve_dtype(precision, device)
+    if dtype is None:
+        yield
+        return
+    with torch.autocast(device_type=device.type, dtype=dtype):
+        yield

@@ -1,0 +1,55 @@
+"""The carrousel error tree.
+
+Every error that carrousel raises on purpose derives from :class:`CarrouselError`, so a command-line
+front end can catch that one class, print one clear line and exit non-zero. Where it helps, an error
+also derives from a built-in exception (``ValueError``, ``FileNotFoundError``...) so that plain Python
+code can catch it the usual way.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CarrouselError",
+    "CheckpointError",
+    "ConfigError",
+    "DataError",
+    "FormatVersionError",
+    "NonFiniteLossError",
+    "RegistryError",
+    "ShapeError",
+]
+
+
+class CarrouselError(Exception):
+    """Root of all errors raised by carrousel. Messages name the problem and the fix in one line."""
+
+
+class ConfigError(CarrouselError, ValueError):
+    """A configuration value is invalid or inconsistent."""
+
+
+class ShapeError(CarrouselError, ValueError):
+    """A tensor has the wrong shape, dtype or length layout."""
+
+
+class RegistryError(CarrouselError, KeyError):
+    """A name was looked up in a registry that does not hold it."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class CheckpointError(CarrouselError, OSError):
+    """A saved file is missing, damaged or not a carrousel file."""
+
+
+class FormatVersionError(CheckpointError):
+    """A saved file was written by an incompatible format version."""
+
+
+class DataError(CarrouselError, ValueError):
+    """Input data is missing, malformed or cannot be obtained."""
+
+
+class NonFiniteLossError(CarrouselError, FloatingPointError):
+    """Training produced a NaN or infinite loss."""

@@ -1,0 +1,188 @@
+"""Atomic file writes and pickle-free saving/loading of modules.
+
+A saved module is a folder with two files:
+
+* ``config.json``: ``{"format": "carrousel", "format_version": 1, "module": <registered name>,
+  "config": {...}, "extra": {...}}``;
+* ``model.safetensors``: the weights (and buffers), with the registered name and format version repeated
+  in its metadata.
+
+Both files are written atomically (temp file in the same folder, fsync, rename), so a crash never leaves a
+half-written file in place. A module is rebuilt by name from :data:`MODULES`, never by unpickling.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_model, save_model
+
+from carrousel.core.config import from_dict, to_dict
+from carrousel.core.errors import CheckpointError, FormatVersionError
+from carrousel.core.registry import Registry
+
+__all__ = [
+    "CONFIG_FILE",
+    "FORMAT_VERSION",
+    "MODULES",
+    "WEIGHTS_FILE",
+    "atomic_path",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "load_module",
+    "read_config",
+    "register_module",
+    "save_module",
+]
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.safetensors"
+
+MODULES: Registry[torch.nn.Module] = Registry("module", torch.nn.Module)
+"""Registry of module classes that :func:`load_module` can rebuild. Each has a ``config`` attribute
+(a dataclass instance) and a constructor that takes that config as its only argument."""
+
+
+class _Configurable(Protocol):
+    config: Any
+
+
+def register_module(name: str):  # type: ignore[no-untyped-def]
+    """Class decorator registering a module under ``name`` for :func:`load_module`."""
+    return MODULES.register(name)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yields a temporary path next to ``path``; on success renames it over ``path`` atomically.
+
+    The temporary file is fsynced before the rename and removed if the body raises, so ``path`` holds
+    either the old content or the complete new content, never a mixture.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Writes ``data`` to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Writes ``text`` (UTF-8) to ``path`` atomically."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def save_module(module: torch.nn.Module, folder: str | Path, extra: dict[str, Any] | None = None) -> Path:
+    """Saves a registered module as safetensors weights plus a JSON config.
+
+    Args:
+        module: an instance of a class registered with :func:`register_module`, with a ``config``.
+        folder: destination folder (created if missing).
+        extra: JSON-able data stored beside the config (e.g. a scaler or a vocabulary).
+
+    Returns:
+        The folder.
+    """
+    name = MODULES.name_of(type(module))
+    cfg = getattr(module, "config", None)
+    if cfg is None:
+        raise CheckpointError(f"{type(module).__name__} has no .config; it cannot be rebuilt on load")
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    meta = {"format": "carrousel", "format_version": FORMAT_VERSION, "module": name}
+    with atomic_path(out / WEIGHTS_FILE) as tmp:
+        save_model(module, str(tmp), metadata={k: str(v) for k, v in meta.items()})
+    doc = {**meta, "config": to_dict(cfg), "extra": extra or {}}
+    atomic_write_text(out / CONFIG_FILE, json.dumps(doc, indent=2, sort_keys=True))
+    logger.debug("saved %s to %s", name, out)
+    return out
+
+
+def read_config(folder: str | Path) -> dict[str, Any]:
+    """Reads and validates ``config.json`` of a saved module folder.
+
+    Raises:
+        CheckpointError: when the file is missing or damaged.
+        FormatVersionError: when it was written by another format version.
+    """
+    path = Path(folder) / CONFIG_FILE
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CheckpointError(f"{path} not found; point to a folder written by save_module") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CheckpointError(f"{path} is damaged ({exc.__class__.__name__}); save the model again") from None
+    if not isinstance(doc, dict) or doc.get("format") != "carrousel":
+        raise CheckpointError(f"{path} is not a carrousel model config; point to a save_module folder")
+    version = doc.get("format_version")
+    if version != FORMAT_VERSION:
+        raise FormatVersionError(
+            f"{path} has format version {version}, this carrousel reads version {FORMAT_VERSION}; "
+            "re-save it with a matching carrousel version"
+        )
+    return doc
+
+
+def load_module(folder: str | Path, map_location: str | torch.device = "cpu") -> torch.nn.Module:
+    """Rebuilds a module saved by :func:`save_module` (no pickle involved).
+
+    Raises:
+        CheckpointError: when a file is missing or damaged, or weights do not fit the config.
+        FormatVersionError: on a format version mismatch.
+    """
+    doc = read_config(folder)
+    cls = MODULES.get(doc["module"])
+    config_cls = getattr(cls, "config_class", None)
+    if config_cls is None:
+        raise CheckpointError(f"{cls.__qualname__} lacks config_class; it cannot be rebuilt")
+    module = cls(from_dict(config_cls, doc["config"]))  # type: ignore[call-arg]
+    weights = Path(folder) / WEIGHTS_FILE
+    if not weights.exists():
+        raise CheckpointError(f"{weights} not found; the saved model is incomplete, save it again")
+    try:
+        missing, unexpected = load_model(module, str(weights), strict=False, device=str(map_location))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{weights} is damaged or does not match its config ({exc}); save again") from None
+    if missing or unexpected:
+        raise CheckpointError(
+            f"{weights} does not match {doc['module']}: missing {sorted(missing)[:5]}, "
+            f"unexpected {sorted(unexpected)[:5]}; save the model again"
+        )
+    return module

@@ -1,0 +1,307 @@
+"""One recurrent encoder over RNN, LSTM and GRU cells, length-aware, stacked and bidirectional.
+
+Shapes use ``B`` batch, ``T`` time, ``I`` input features, ``H`` hidden units, ``H_out`` output units per
+direction (``proj_size`` for a projected LSTM, else ``H``), ``D`` directions (2 when bidirectional),
+``L`` layers.
+
+Standard configurations run on PyTorch's fused kernels (cuDNN on GPU, ATen/oneDNN on CPU): a single
+multi-layer ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` when nothing needs per-layer handling, one fused module
+per layer when residual connections are asked for. Custom cells, zoneout and recurrent dropout run the
+Python step loop of :mod:`carrousel.core.nn.cells`. :func:`carrousel.core.nn.backend.explain_backend`
+says which path a configuration takes and why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import torch
+from torch import Tensor, nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from carrousel.core.errors import ConfigError, ShapeError
+from carrousel.core.io import register_module
+from carrousel.core.nn.cells import CELLS, LoopLayer
+from carrousel.core.nn.init import init_recurrent_
+
+__all__ = ["FUSED_CELLS", "EncoderOutput", "RecurrentConfig", "RecurrentEncoder", "State", "lengths_from_mask"]
+
+FUSED_CELLS = ("rnn_tanh", "rnn_relu", "lstm", "gru")
+_ALIASES = {"rnn": "rnn_tanh", "bilstm": "lstm"}
+
+
+class State(NamedTuple):
+    """Recurrent state of every layer and direction.
+
+    Attributes:
+        h: ``(L*D, B, H_out)``, layer-major then direction, as in PyTorch.
+        c: ``(L*D, B, H)`` for LSTM cells, else None.
+    """
+
+    h: Tensor
+    c: Tensor | None
+
+
+class EncoderOutput(NamedTuple):
+    """What :class:`RecurrentEncoder` returns.
+
+    Attributes:
+        output: ``(B, T, D*H_out)`` top-layer outputs, zero past each sequence's length.
+        last: ``(B, D*H_out)`` top-layer final state of each sequence: the forward direction at its last
+            valid step, the reverse direction at step 0 (which has seen the whole sequence).
+        state: the final :class:`State` of all layers, for stateful / truncated-BPTT use.
+    """
+
+    output: Tensor
+    last: Tensor
+    state: State
+
+
+@dataclass(frozen=True)
+class RecurrentConfig:
+    """Configuration of :class:`RecurrentEncoder`."""
+
+    input_size: int  # features per time step (I)
+    hidden_size: int  # hidden units per direction (H)
+    cell: str = "lstm"  # rnn_tanh | rnn_relu | lstm | gru | ln_lstm | peephole_lstm ("rnn" = rnn_tanh)
+    num_layers: int = 1  # stacked layers (L)
+    bidirectional: bool = False  # add a reverse direction per layer (BiLSTM when cell is lstm)
+    dropout: float = 0.0  # dropout on the outputs between layers (not after the top layer)
+    proj_size: int = 0  # LSTM-family only: project h to this size (0 = no projection)
+    residual: bool = False  # add each layer's input to its output where sizes match (layers 2..L)
+    zoneout: float = 0.0  # zoneout probability on h/c (forces the step loop)
+    recurrent_dropout: float = 0.0  # variational dropout on h_{t-1} (forces the step loop)
+    init: str = "recurrent"  # "recurrent": orthogonal W_hh, Xavier W_ih, forget bias 1; "pytorch": default
+    backend: str = "auto"  # "auto": fused kernels when possible; "loop": always the step loop
+
+    def __post_init__(self) -> None:
+        cell = _ALIASES.get(self.cell, self.cell)
+        if cell != self.cell:
+            object.__setattr__(self, "cell", cell)
+        if cell not in CELLS:
+            raise ConfigError(f"unknown cell {self.cell!r}; choose one of: {', '.join(CELLS)}")
+        if self.input_size < 1 or self.hidden_size < 1 or self.num_layers < 1:
+            raise ConfigError("input_size, hidden_size and num_layers must be >= 1")
+        for name in ("dropout", "zoneout", "recurrent_dropout"):
+            v = getattr(self, name)
+            if not 0.0 <= v < 1.0:
+                raise ConfigError(f"{name} must be in [0, 1), got {v}")
+        if self.proj_size and not CELLS.get(cell).is_lstm:
+            raise ConfigError(f"proj_size is for LSTM cells only, not {cell!r}; set proj_size=0")
+        if self.proj_size < 0 or (self.proj_size and self.proj_size >= self.hidden_size):
+            raise ConfigError("proj_size must be 0 or smaller than hidden_size")
+        if self.backend not in ("auto", "loop"):
+            raise ConfigError(f"backend must be 'auto' or 'loop', got {self.backend!r}")
+        if self.init not in ("recurrent", "pytorch"):
+            raise ConfigError(f"init must be 'recurrent' or 'pytorch', got {self.init!r}")
+
+    @property
+    def directions(self) -> int:
+        """Number of directions D."""
+        return 2 if self.bidirectional else 1
+
+    @property
+    def output_size(self) -> int:
+        """Per-step output features ``D*H_out``."""
+        return self.directions * (self.proj_size or self.hidden_size)
+
+    @property
+    def is_lstm(self) -> bool:
+        """Whether the cell carries a cell state ``c``."""
+        return CELLS.get(self.cell).is_lstm
+
+    @property
+    def uses_fused_kernel(self) -> bool:
+        """Whether the configuration runs on PyTorch's fused RNN kernels."""
+        return (
+            self.backend == "auto"
+            and self.cell in FUSED_CELLS
+            and self.zoneout == 0.0
+            and self.recurrent_dropout == 0.0
+        )
+
+
+def lengths_from_mask(mask: Tensor) -> Tensor:
+    """Returns ``(B,)`` lengths from a ``(B, T)`` boolean mask of valid steps (a valid prefix per row)."""
+    if mask.dim() != 2:
+        raise ShapeError(f"mask must be (batch, time), got shape {tuple(mask.shape)}")
+    return mask.to(torch.long).sum(dim=1)
+
+
+def _fused(cfg: RecurrentConfig, input_size: int, layers: int) -> nn.RNNBase:
+    common = dict(
+        input_size=input_size,
+        hidden_size=cfg.hidden_size,
+        num_layers=layers,
+        bidirectional=cfg.bidirectional,
+        batch_first=True,
+        dropout=cfg.dropout if layers > 1 else 0.0,
+    )
+    if cfg.cell == "lstm":
+        return nn.LSTM(proj_size=cfg.proj_size, **common)  # type: ignore[arg-type]
+    if cfg.cell == "gru":
+        return nn.GRU(**common)  # type: ignore[arg-type]
+    return nn.RNN(nonlinearity=cfg.cell.removeprefix("rnn_"), **common)  # type: ignore[arg-type]
+
+
+@register_module("recurrent_encoder")
+class RecurrentEncoder(nn.Module):
+    """Stacked, optionally bidirectional recurrent encoder over a padded batch with lengths.
+
+    Args:
+        config: a :class:`RecurrentConfig`.
+
+    Example:
+        >>> enc = RecurrentEncoder(RecurrentConfig(input_size=8, hidden_size=16, bidirectional=True))
+        >>> out = enc(torch.randn(4, 10, 8), lengths=torch.tensor([10, 7, 3, 1]))
+        >>> out.output.shape, out.last.shape
+        (torch.Size([4, 10, 32]), torch.Size([4, 32]))
+    """
+
+    config_class = RecurrentConfig
+
+    def __init__(self, config: RecurrentConfig) -> None:
+        super().__init__()
+        self.config = config
+        cfg = config
+        self.rnn: nn.RNNBase | None = None
+        self.layers = nn.ModuleList()
+        if cfg.uses_fused_kernel and not cfg.residual:
+            self.rnn = _fused(cfg, cfg.input_size, cfg.num_layers)
+        else:
+            for layer in range(cfg.num_layers):
+                size = cfg.input_size if layer == 0 else cfg.output_size
+                if cfg.uses_fused_kernel:
+                    self.layers.append(_fused(cfg, size, 1))
+                else:
+                    self.layers.append(
+                        LoopLayer(
+                            cfg.cell,
+                            size,
+                            cfg.hidden_size,
+                            cfg.bidirectional,
+                            cfg.proj_size,
+                            cfg.zoneout,
+                            cfg.recurrent_dropout,
+                        )
+                    )
+        self.inter_dropout = nn.Dropout(cfg.dropout)
+        init_recurrent_(self, cfg.init)
+
+    @property
+    def output_size(self) -> int:
+        """Per-step output features ``D*H_out``."""
+        return self.config.output_size
+
+    def init_hidden(self, batch_size: int, device: torch.device | str | None = None) -> State:
+        """Zero state for ``batch_size`` sequences, for stateful use."""
+        cfg = self.config
+        p = next(self.parameters())
+        dev = device if device is not None else p.device
+        n = cfg.num_layers * cfg.directions
+        h = torch.zeros(n, batch_size, cfg.proj_size or cfg.hidden_size, device=dev, dtype=p.dtype)
+        c = torch.zeros(n, batch_size, cfg.hidden_size, device=dev, dtype=p.dtype) if cfg.is_lstm else None
+        return State(h, c)
+
+    @staticmethod
+    def detach_hidden(state: State | None) -> State | None:
+        """Cuts the autograd graph behind ``state`` (truncated back-propagation through time)."""
+        if state is None:
+            return None
+        return State(state.h.detach(), state.c.detach() if state.c is not None else None)
+
+    def forward(
+        self,
+        x: Tensor,
+        lengths: Tensor | None = None,
+        mask: Tensor | None = None,
+        state: State | tuple[Tensor, Tensor | None] | None = None,
+    ) -> EncoderOutput:
+        """Encodes a padded batch.
+
+        Args:
+            x: ``(B, T, I)`` padded input.
+            lengths: ``(B,)`` valid lengths in ``[1, T]`` (any order), or None when all are ``T``.
+            mask: ``(B, T)`` boolean mask of valid steps, an alternative to ``lengths``.
+            state: initial :class:`State` (``h`` ``(L*D, B, H_out)``, ``c`` ``(L*D, B, H)``) or None for zeros.
+
+        Returns:
+            :class:`EncoderOutput` with outputs ``(B, T, D*H_out)`` zero past each length, the true last
+            state ``(B, D*H_out)`` of each sequence and the final state of all layers.
+        """
+        cfg = self.config
+        if x.dim() != 3 or x.shape[-1] != cfg.input_size:
+            raise ShapeError(
+                f"input must be (batch, time, {cfg.input_size}), got shape {tuple(x.shape)}"
+            )
+        B, T = x.shape[0], x.shape[1]
+        if lengths is None and mask is not None:
+            lengths = lengths_from_mask(mask)
+        if lengths is not None:
+            lengths = self._check_lengths(lengths, B, T)
+            if bool((lengths == T).all()):
+                lengths = None
+        if state is not None:
+            state = State(*state)
+        if self.rnn is not None:
+            output, final = self._run_fused(self.rnn, x, lengths, state)
+        else:
+            output, final = self._run_layers(x, lengths, state)
+        D, Hout = cfg.directions, cfg.proj_size or cfg.hidden_size
+        top = final.h.view(cfg.num_layers, D, B, Hout)[-1]  # (D, B, H_out)
+        last = top.permute(1, 0, 2).reshape(B, D * Hout)
+        return EncoderOutput(output, last, final)
+
+    @staticmethod
+    def _check_lengths(lengths: Tensor, B: int, T: int) -> Tensor:
+        if lengths.dim() != 1 or lengths.shape[0] != B:
+            raise ShapeError(f"lengths must be (batch,) = ({B},), got shape {tuple(lengths.shape)}")
+        lengths = lengths.to(device="cpu", dtype=torch.long)
+        if bool((lengths < 1).any()) or bool((lengths > T).any()):
+            raise ShapeError(
+                f"lengths must lie in [1, {T}], got min {int(lengths.min())} max {int(lengths.max())}; "
+                "drop empty sequences before encoding"
+            )
+        return lengths
+
+    def _run_fused(
+        self, rnn: nn.RNNBase, x: Tensor, lengths: Tensor | None, state: State | None
+    ) -> tuple[Tensor, State]:
+        hx: Tensor | tuple[Tensor, Tensor] | None = None
+        if state is not None:
+            hx = (state.h, state.c) if isinstance(rnn, nn.LSTM) else state.h  # type: ignore[assignment]
+        if lengths is None:
+            out, hn = rnn(x, hx)
+        else:
+            packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+            out_p, hn = rnn(packed, hx)
+            out, _ = pad_packed_sequence(out_p, batch_first=True, total_length=x.shape[1])
+        if isinstance(hn, tuple):
+            return out, State(hn[0], hn[1])
+        return out, State(hn, None)
+
+    def _run_layers(self, x: Tensor, lengths: Tensor | None, state: State | None) -> tuple[Tensor, State]:
+        cfg = self.config
+        D = cfg.directions
+        hs: list[Tensor] = []
+        cs: list[Tensor] = []
+        inp = x
+        for i, layer in enumerate(self.layers):
+            layer_state = None
+            if state is not None:
+                layer_state = State(
+                    state.h[i * D : (i + 1) * D], state.c[i * D : (i + 1) * D] if state.c is not None else None
+                )
+            if isinstance(layer, LoopLayer):
+                out, (h, c) = layer(inp, lengths, layer_state)
+            else:
+                out, final = self._run_fused(layer, inp, lengths, layer_state)  # type: ignore[arg-type]
+                h, c = final
+            if cfg.residual and i > 0 and out.shape[-1] == inp.shape[-1]:
+                out = out + inp
+            hs.append(h)
+            if c is not None:
+                cs.append(c)
+            inp = self.inter_dropout(out) if i < len(self.layers) - 1 else out
+        return inp, State(torch.cat(hs), torch.cat(cs) if cs else None)

@@ -1,0 +1,63 @@
+"""A small name -> class registry checked against a base class (the idea of ESPnet's ``ClassChoices``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
+
+from carrousel.core.errors import RegistryError
+
+__all__ = ["Registry"]
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    """Maps names to classes (or factories) that must derive from ``base``.
+
+    Args:
+        kind: what the registry holds, used in error messages (e.g. ``"module"``).
+        base: every registered class must be a subclass of it.
+    """
+
+    def __init__(self, kind: str, base: type) -> None:
+        self.kind = kind
+        self.base = base
+        self._items: dict[str, type[T]] = {}
+
+    def register(self, name: str) -> Callable[[type[T]], type[T]]:
+        """Decorator that registers a class under ``name``."""
+
+        def deco(cls: type[T]) -> type[T]:
+            if not (isinstance(cls, type) and issubclass(cls, self.base)):
+                raise TypeError(f"{cls!r} must subclass {self.base.__name__} to be a {self.kind}")
+            existing = self._items.get(name)
+            if existing is not None and existing is not cls:
+                raise RegistryError(f"{self.kind} name {name!r} is already taken by {existing.__qualname__}")
+            self._items[name] = cls
+            return cls
+
+        return deco
+
+    def get(self, name: str) -> type[T]:
+        """Returns the class registered as ``name`` or raises :class:`RegistryError` listing the choices."""
+        try:
+            return self._items[name]
+        except KeyError:
+            choices = ", ".join(sorted(self._items)) or "(none)"
+            raise RegistryError(f"unknown {self.kind} {name!r}; choose one of: {choices}") from None
+
+    def name_of(self, cls: type) -> str:
+        """Returns the registered name of ``cls``."""
+        for name, item in self._items.items():
+            if item is cls:
+                return name
+        raise RegistryError(
+            f"{cls.__qualname__} is not a registered {self.kind}; decorate it with @register(name)"
+        )
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._items))
