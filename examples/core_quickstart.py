@@ -12,7 +12,9 @@ from carrousel.core import RecurrentConfig, RecurrentEncoder
 
 def main() -> None:
     torch.manual_seed(0)
-    encoder = RecurrentEncoder(RecurrentConfig(input_size=8, hidden_size=32, bidirectional=True, num_layers=2))
+    encoder = RecurrentEncoder(
+        RecurrentConfig(input_size=8, hidden_size=32, bidirectional=True, num_layers=2)
+    )
     x = torch.randn(3, 12, 8)  # (batch, time, features), padded
     lengths = torch.tensor([12, 7, 4])
     out = encoder(x, lengths=lengths)

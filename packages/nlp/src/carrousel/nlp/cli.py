@@ -10,7 +10,7 @@ __all__ = ["app"]
 
 app = typer.Typer(
     name="nlp",
-    help="carrousel-nlp: Sentiment analysis, seq2seq translation and text generation with recurrent networks.",
+    help="carrousel-nlp: sentiment, seq2seq translation and text generation with recurrent networks.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -24,6 +24,8 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
 ) -> None:
     """Sentiment analysis, seq2seq translation and text generation with recurrent networks."""

@@ -1,4 +1,4 @@
-"""The ``speech`` command line: the only module of carrousel.speech that imports typer or renders with rich."""
+"""The ``speech`` command line: the only module of carrousel.speech importing typer or rich."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
 ) -> None:
     """Speech recognition with BiLSTM + CTC."""
