@@ -1,0 +1,93 @@
+"""Metrics: functional forms (tensors in, float out) and stateful classes that accumulate over batches.
+
+Functional forms compute on the tensors given, in this process only. Stateful classes follow one
+protocol (:class:`Metric`): ``update(preds, target)`` per batch, ``compute() -> float`` over everything
+seen (merged across ``torch.distributed`` ranks when initialised; every rank must call it),
+``reset()``, and the class attribute ``higher_is_better``. Accumulated values are exact: RMSE is the
+root of the overall mean square, ROC-AUC is computed on all scores, never averaged over batches.
+
+Example:
+    >>> m = MeanAbsoluteError()
+    >>> for pred, y in batches:
+    ...     m.update(pred, y)
+    >>> m.compute()
+"""
+
+from carrousel.core.metrics._base import Metric, distributed_active
+from carrousel.core.metrics.classification import (
+    F1,
+    Accuracy,
+    Average,
+    Precision,
+    Recall,
+    accuracy,
+    f1,
+    precision,
+    recall,
+    to_labels,
+)
+from carrousel.core.metrics.ranking import (
+    PRAUC,
+    ROCAUC,
+    binary_average_precision,
+    binary_roc_auc,
+    pr_auc,
+    roc_auc,
+)
+from carrousel.core.metrics.regression import (
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanAbsoluteScaledError,
+    MeanSquaredError,
+    Perplexity,
+    PinballLoss,
+    RootMeanSquaredError,
+    SymmetricMeanAbsolutePercentageError,
+    mae,
+    mape,
+    mase,
+    mase_scale,
+    mse,
+    perplexity,
+    pinball_loss,
+    rmse,
+    smape,
+)
+
+__all__ = [
+    "F1",
+    "PRAUC",
+    "ROCAUC",
+    "Accuracy",
+    "Average",
+    "MeanAbsoluteError",
+    "MeanAbsolutePercentageError",
+    "MeanAbsoluteScaledError",
+    "MeanSquaredError",
+    "Metric",
+    "Perplexity",
+    "PinballLoss",
+    "Precision",
+    "Recall",
+    "RootMeanSquaredError",
+    "SymmetricMeanAbsolutePercentageError",
+    "accuracy",
+    "binary_average_precision",
+    "binary_roc_auc",
+    "distributed_active",
+    "f1",
+    "mae",
+    "mape",
+    "mase",
+    "mase_scale",
+    "mse",
+    "perplexity",
+    "pinball_loss",
+    "pr_auc",
+    "precision",
+    "recall",
+    "rmse",
+    "roc_auc",
+    "smape",
+    "to_labels",
+]

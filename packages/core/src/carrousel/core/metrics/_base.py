@@ -1,0 +1,144 @@
+"""The :class:`Metric` base class: accumulated state, reset, and reduction across processes.
+
+A metric keeps two kinds of state:
+
+* *sum* states: tensors added element-wise over batches (counts, sums of errors, per-class counts).
+  A 1-D sum state may grow (per-class counts when the number of classes is learned from the data);
+  shorter tensors are zero-padded before adding.
+* *cat* states: tensors concatenated along dim 0 over batches (scores and labels for exact AUCs).
+
+``compute()`` first merges the state of every process when ``torch.distributed`` is initialised
+(one ``all_gather_object`` of the CPU state, so it works with gloo and nccl, ranks may hold different
+numbers of samples, and a rank that saw no samples simply contributes nothing), then computes the
+value from the merged state. Every rank must therefore call ``compute()`` together, like any
+collective. With nccl, each rank must have called ``torch.cuda.set_device`` first (as DDP set-ups
+do). State stays on the device of the inputs between updates, so ``update`` never forces a
+host-device synchronisation for the sum-based metrics.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Any, ClassVar
+
+import torch
+import torch.distributed as dist
+from torch import Tensor
+
+from carrousel.core.errors import DataError, ShapeError
+
+__all__ = ["Metric", "distributed_active"]
+
+
+def distributed_active() -> bool:
+    """Returns True when ``torch.distributed`` is initialised with more than one process."""
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+
+def accumulation_dtype(device: torch.device) -> torch.dtype:
+    """Returns the dtype used to accumulate state: float64, except where the device lacks it (MPS)."""
+    return torch.float32 if device.type == "mps" else torch.float64
+
+
+def _add_padded(a: Tensor, b: Tensor) -> Tensor:
+    """Adds two sum states, zero-padding a shorter 1-D state to the longer one's length."""
+    if a.shape == b.shape:
+        return a + b.to(a.device)
+    if a.dim() != 1 or b.dim() != 1:
+        raise ShapeError(f"metric state shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be combined")
+    n = max(a.numel(), b.numel())
+    out = torch.zeros(n, dtype=a.dtype, device=a.device)
+    out[: a.numel()] += a
+    out[: b.numel()] += b.to(a.device)
+    return out
+
+
+class Metric(abc.ABC):
+    """Base class of the stateful metrics.
+
+    Subclasses implement :meth:`update` (using :meth:`_add` and :meth:`_append` to record state) and
+    :meth:`_compute` (turning merged state into a float).
+
+    Attributes:
+        higher_is_better: True when larger values are better (accuracy), False for errors and losses.
+            Trainers use it to pick ``mode`` for early stopping and best-model selection.
+    """
+
+    higher_is_better: ClassVar[bool] = False
+
+    def __init__(self) -> None:
+        self._sums: dict[str, Tensor] = {}
+        self._cats: dict[str, list[Tensor]] = {}
+
+    def reset(self) -> None:
+        """Clears all accumulated state."""
+        self._sums = {}
+        self._cats = {}
+
+    @abc.abstractmethod
+    def update(self, preds: Tensor, target: Tensor) -> None:
+        """Adds one batch of predictions and targets to the state."""
+
+    @abc.abstractmethod
+    def _compute(self, sums: dict[str, Tensor], cats: dict[str, Tensor]) -> float:
+        """Returns the metric value from the (merged) state; raises DataError when it is empty."""
+
+    def compute(self, sync: bool = True) -> float:
+        """Returns the metric over everything seen since the last :meth:`reset`.
+
+        Args:
+            sync: merge the state of all processes first when ``torch.distributed`` is initialised
+                with more than one process. Every rank must then call ``compute`` (a collective).
+
+        Raises:
+            DataError: when no samples were seen (on any rank), or the data cannot define the metric
+                (for example ROC-AUC with one class only).
+        """
+        sums = dict(self._sums)
+        cats = {k: torch.cat(v) for k, v in self._cats.items() if v}
+        if sync and distributed_active():
+            sums, cats = _gather_state(sums, cats)
+        return float(self._compute(sums, cats))
+
+    @property
+    def empty(self) -> bool:
+        """True when this process has seen no samples since the last reset."""
+        return not self._sums and not self._cats
+
+    def _add(self, name: str, value: Tensor) -> None:
+        """Adds ``value`` to the sum state ``name`` (created on first use, in float64)."""
+        value = value.detach()
+        value = value.to(accumulation_dtype(value.device))
+        old = self._sums.get(name)
+        self._sums[name] = value.clone() if old is None else _add_padded(old, value)
+
+    def _append(self, name: str, value: Tensor) -> None:
+        """Appends ``value`` (concatenated along dim 0 at compute time) to the cat state ``name``."""
+        self._cats.setdefault(name, []).append(value.detach())
+
+    @staticmethod
+    def _need(sums: dict[str, Tensor], name: str, metric: str) -> Tensor:
+        """Returns a sum state, or raises DataError when the metric has seen no samples."""
+        if name not in sums:
+            raise DataError(f"{metric}: no samples were seen; call update() before compute()")
+        return sums[name]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(higher_is_better={self.higher_is_better})"
+
+
+def _gather_state(
+    sums: dict[str, Tensor], cats: dict[str, Tensor]
+) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+    """Merges the state of all ranks: sum states are added, cat states concatenated in rank order."""
+    payload = ({k: v.cpu() for k, v in sums.items()}, {k: v.cpu() for k, v in cats.items()})
+    gathered: list[Any] = [None] * dist.get_world_size()
+    dist.all_gather_object(gathered, payload)
+    out_sums: dict[str, Tensor] = {}
+    cat_parts: dict[str, list[Tensor]] = {}
+    for rank_sums, rank_cats in gathered:
+        for k, v in rank_sums.items():
+            out_sums[k] = v.clone() if k not in out_sums else _add_padded(out_sums[k], v)
+        for k, v in rank_cats.items():
+            cat_parts.setdefault(k, []).append(v)
+    return out_sums, {k: torch.cat(v) for k, v in cat_parts.items()}

@@ -1,0 +1,273 @@
+"""Classification metrics: accuracy, precision, recall and F1 (binary or macro).
+
+Predictions may be given three ways, told apart by shape and dtype:
+
+* logits or probabilities ``(..., C)`` (floating point, one more dimension than the target): the
+  predicted class is the arg-max over the last dimension; ``(..., 1)`` is treated as binary scores;
+* binary scores of the target's shape (floating point): the prediction is ``score >= threshold``
+  (use ``threshold=0.0`` for logits, 0.5 for probabilities);
+* labels of the target's shape (integer or bool).
+
+Targets are integer (or bool) class indices ``(...)``; positions where the target equals
+``ignore_index`` are skipped. State is a handful of per-class counts, so batch-accumulated and
+cross-process values are exact. Zero divisions (a class never predicted, say) count as 0, as in
+scikit-learn's default; ``macro`` averages over the classes that occur in the targets or predictions,
+also as scikit-learn does by default.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import torch
+from torch import Tensor
+
+from carrousel.core.errors import ConfigError, DataError, ShapeError
+from carrousel.core.metrics._base import Metric
+
+__all__ = [
+    "F1",
+    "Accuracy",
+    "Average",
+    "Precision",
+    "Recall",
+    "accuracy",
+    "f1",
+    "precision",
+    "recall",
+    "to_labels",
+]
+
+Average = Literal["binary", "macro"]
+
+
+def to_labels(
+    preds: Tensor, target: Tensor, *, threshold: float = 0.5, ignore_index: int | None = None
+) -> tuple[Tensor, Tensor]:
+    """Turns predictions (logits, scores or labels) and targets into flat label tensors.
+
+    Args:
+        preds: logits/probabilities ``(..., C)``, binary scores ``(...)`` or labels ``(...)``.
+        target: class indices ``(...)``.
+        threshold: cut-off for binary scores.
+        ignore_index: target value whose positions are dropped.
+
+    Returns:
+        ``(pred_labels (N,), target (N,))``, both int64.
+
+    Raises:
+        ShapeError: when the shapes do not fit or the target is not integral.
+        DataError: when a label is negative.
+    """
+    preds, target = preds.detach(), target.detach()
+    if target.is_floating_point() and not bool((target == target.round()).all()):
+        raise ShapeError("classification target must hold integer class indices, got fractional values")
+    if preds.is_floating_point() and preds.dim() == target.dim() + 1 and preds.shape[:-1] == target.shape:
+        labels = preds.squeeze(-1) >= threshold if preds.shape[-1] == 1 else preds.argmax(-1)
+    elif preds.shape == target.shape:
+        labels = preds >= threshold if preds.is_floating_point() else preds
+    else:
+        raise ShapeError(
+            f"predictions {tuple(preds.shape)} do not fit target {tuple(target.shape)}; pass logits "
+            "(..., C), or scores/labels of the target's shape"
+        )
+    labels = labels.reshape(-1).long()
+    flat = target.reshape(-1).to(labels.device).long()
+    if ignore_index is not None:
+        keep = flat != ignore_index
+        labels, flat = labels[keep], flat[keep]
+    if flat.numel() and int(torch.minimum(labels.min(), flat.min())) < 0:
+        raise DataError("class labels must be non-negative; set ignore_index for padding values")
+    return labels, flat
+
+
+class Accuracy(Metric):
+    """Fraction of correct predictions.
+
+    Args:
+        threshold: cut-off for binary scores of the target's shape.
+        ignore_index: target value to skip (padding).
+    """
+
+    higher_is_better = True
+
+    def __init__(self, threshold: float = 0.5, ignore_index: int | None = None) -> None:
+        super().__init__()
+        self.threshold = threshold
+        self.ignore_index = ignore_index
+
+    def update(self, preds: Tensor, target: Tensor) -> None:
+        """Adds a batch: ``preds`` logits ``(..., C)``, scores or labels ``(...)``; ``target`` ``(...)``."""
+        labels, flat = to_labels(preds, target, threshold=self.threshold, ignore_index=self.ignore_index)
+        self._add("correct", (labels == flat).sum())
+        self._add("count", torch.tensor(float(flat.numel()), device=flat.device))
+
+    def _compute(self, sums: dict[str, Tensor], cats: dict[str, Tensor]) -> float:
+        count = self._need(sums, "count", "accuracy")
+        if float(count) == 0:
+            raise DataError("accuracy: no samples were seen; call update() with non-empty tensors")
+        return float(sums["correct"] / count)
+
+
+class _ClassCounts(Metric):
+    """Shared state of precision, recall and F1: per-class true positives, predicted and true counts."""
+
+    higher_is_better = True
+    kind: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        average: Average = "binary",
+        *,
+        pos_label: int = 1,
+        threshold: float = 0.5,
+        num_classes: int | None = None,
+        ignore_index: int | None = None,
+    ) -> None:
+        super().__init__()
+        if average not in ("binary", "macro"):
+            raise ConfigError(f"{self.kind}: average must be 'binary' or 'macro', got {average!r}")
+        if average == "binary" and pos_label not in (0, 1):
+            raise ConfigError(f"{self.kind}: pos_label must be 0 or 1 for binary averaging, got {pos_label}")
+        if num_classes is not None and num_classes < 1:
+            raise ConfigError(f"{self.kind}: num_classes must be >= 1, got {num_classes}")
+        self.average = average
+        self.pos_label = pos_label
+        self.threshold = threshold
+        self.num_classes = num_classes
+        self.ignore_index = ignore_index
+
+    def update(self, preds: Tensor, target: Tensor) -> None:
+        """Adds a batch: ``preds`` logits ``(..., C)``, scores or labels ``(...)``; ``target`` ``(...)``."""
+        labels, flat = to_labels(preds, target, threshold=self.threshold, ignore_index=self.ignore_index)
+        top = int(torch.maximum(labels.max(), flat.max())) if flat.numel() else 0
+        if self.average == "binary" and top > 1:
+            raise ConfigError(
+                f"{self.kind}: average='binary' needs labels in {{0, 1}}, found label {top}; "
+                "use average='macro' for more classes"
+            )
+        if self.num_classes is not None and top >= self.num_classes:
+            raise DataError(f"{self.kind}: label {top} is out of range for num_classes={self.num_classes}")
+        n = max(top + 1, self.num_classes or 0, 2 if self.average == "binary" else 1)
+        self._add("tp", torch.bincount(flat[labels == flat], minlength=n))
+        self._add("predicted", torch.bincount(labels, minlength=n))
+        self._add("actual", torch.bincount(flat, minlength=n))
+
+    def _per_class(self, tp: Tensor, predicted: Tensor, actual: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def _compute(self, sums: dict[str, Tensor], cats: dict[str, Tensor]) -> float:
+        actual = self._need(sums, "actual", self.kind)
+        if float(actual.sum()) == 0:
+            raise DataError(f"{self.kind}: no samples were seen; call update() with non-empty tensors")
+        tp, predicted = sums["tp"], sums["predicted"]
+        n = max(tp.numel(), predicted.numel(), actual.numel())
+        tp, predicted, actual = (
+            torch.nn.functional.pad(t, (0, n - t.numel())) for t in (tp, predicted, actual)
+        )
+        values = self._per_class(tp, predicted, actual)
+        if self.average == "binary":
+            return float(values[self.pos_label])
+        present = (predicted + actual) > 0
+        return float(values[present].mean())
+
+
+def _safe_div(num: Tensor, den: Tensor) -> Tensor:
+    return torch.where(den > 0, num / den.clamp_min(1), torch.zeros_like(num))
+
+
+class Precision(_ClassCounts):
+    """Precision ``tp / (tp + fp)``, binary (of ``pos_label``) or macro-averaged over classes.
+
+    Args:
+        average: ``"binary"`` (labels in {0, 1}) or ``"macro"``.
+        pos_label: the positive class for binary averaging.
+        threshold: cut-off for binary scores of the target's shape.
+        num_classes: fixes the class count (checked); otherwise learned from the labels seen.
+        ignore_index: target value to skip (padding).
+    """
+
+    kind = "precision"
+
+    def _per_class(self, tp: Tensor, predicted: Tensor, actual: Tensor) -> Tensor:
+        return _safe_div(tp, predicted)
+
+
+class Recall(_ClassCounts):
+    """Recall ``tp / (tp + fn)``, binary or macro; arguments as :class:`Precision`."""
+
+    kind = "recall"
+
+    def _per_class(self, tp: Tensor, predicted: Tensor, actual: Tensor) -> Tensor:
+        return _safe_div(tp, actual)
+
+
+class F1(_ClassCounts):
+    """F1 score ``2 tp / (2 tp + fp + fn)``, binary or macro; arguments as :class:`Precision`."""
+
+    kind = "f1"
+
+    def _per_class(self, tp: Tensor, predicted: Tensor, actual: Tensor) -> Tensor:
+        return _safe_div(2 * tp, predicted + actual)
+
+
+def accuracy(
+    preds: Tensor, target: Tensor, *, threshold: float = 0.5, ignore_index: int | None = None
+) -> float:
+    """Fraction of correct predictions; ``preds`` logits ``(..., C)``, scores or labels ``(...)``."""
+    m = Accuracy(threshold=threshold, ignore_index=ignore_index)
+    m.update(preds, target)
+    return m.compute(sync=False)
+
+
+def _functional(
+    cls: type[_ClassCounts], preds: Tensor, target: Tensor, average: Average, **kw: object
+) -> float:
+    m = cls(average, **kw)  # type: ignore[arg-type]
+    m.update(preds, target)
+    return m.compute(sync=False)
+
+
+def precision(
+    preds: Tensor,
+    target: Tensor,
+    average: Average = "binary",
+    *,
+    pos_label: int = 1,
+    threshold: float = 0.5,
+    ignore_index: int | None = None,
+) -> float:
+    """Precision, binary or macro; see :class:`Precision`."""
+    return _functional(
+        Precision, preds, target, average, pos_label=pos_label, threshold=threshold, ignore_index=ignore_index
+    )
+
+
+def recall(
+    preds: Tensor,
+    target: Tensor,
+    average: Average = "binary",
+    *,
+    pos_label: int = 1,
+    threshold: float = 0.5,
+    ignore_index: int | None = None,
+) -> float:
+    """Recall, binary or macro; see :class:`Recall`."""
+    return _functional(
+        Recall, preds, target, average, pos_label=pos_label, threshold=threshold, ignore_index=ignore_index
+    )
+
+
+def f1(
+    preds: Tensor,
+    target: Tensor,
+    average: Average = "binary",
+    *,
+    pos_label: int = 1,
+    threshold: float = 0.5,
+    ignore_index: int | None = None,
+) -> float:
+    """F1 score, binary or macro; see :class:`F1`."""
+    return _functional(
+        F1, preds, target, average, pos_label=pos_label, threshold=threshold, ignore_index=ignore_index
+    )
