@@ -58,15 +58,45 @@ def from_dict(cls: type[C], data: dict[str, Any]) -> C:
         raise ConfigError(f"{cls.__name__}: {exc}") from None
 
 
+_SCALARS = (bool, int, float, str)
+
+
+def _scalar_ok(tp: type, value: Any) -> bool:
+    if tp is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, tp)
+
+
 def _coerce(tp: Any, value: Any, where: str) -> Any:
     origin = typing.get_origin(tp)
-    if dataclasses.is_dataclass(tp) and isinstance(value, dict):
-        return from_dict(tp, value)  # type: ignore[arg-type]
-    if origin is tuple and isinstance(value, list | tuple):
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        if isinstance(value, dict):
+            return from_dict(tp, value)
+        if not isinstance(value, tp):
+            raise ConfigError(f"{where}: expected a table of {tp.__name__} options, got {value!r}")
+        return value
+    if tp in _SCALARS and not _scalar_ok(tp, value):
+        raise ConfigError(f"{where}: expected {tp.__name__}, got {value!r}")
+    if origin is typing.Literal and value not in typing.get_args(tp):
+        choices = ", ".join(repr(a) for a in typing.get_args(tp))
+        raise ConfigError(f"{where}: {value!r} is not one of {choices}")
+    if origin in (typing.Union, types.UnionType) and value is not None:
+        members = [a for a in typing.get_args(tp) if a is not type(None)]
+        if all(a in _SCALARS for a in members) and not any(_scalar_ok(a, value) for a in members):
+            raise ConfigError(f"{where}: expected {' or '.join(a.__name__ for a in members)}, got {value!r}")
+        if float in members and int not in members and _scalar_ok(float, value):
+            return float(value)
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
         args = typing.get_args(tp)
         if len(args) == 2 and args[1] is Ellipsis:
             return tuple(_coerce(args[0], v, where) for v in value)
-        return tuple(value)
+        if len(args) != len(value):
+            raise ConfigError(f"{where}: expected {len(args)} values, got {len(value)}")
+        return tuple(_coerce(a, v, where) for a, v in zip(args, value, strict=True))
     if origin in (typing.Union, types.UnionType):
         for arg in typing.get_args(tp):
             if dataclasses.is_dataclass(arg) and isinstance(value, dict):

@@ -8,11 +8,13 @@ bf16/fp16 autocast context that is a no-op for ``"fp32"``.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from typing import Any, Literal
 
 import torch
+from torch.nn.utils.rnn import PackedSequence
 
 from carrousel.core.errors import ConfigError
 
@@ -55,13 +57,20 @@ def move_to(obj: Any, device: torch.device, non_blocking: bool = True) -> Any:
     """Moves tensors inside nested dicts, lists, tuples and dataclasses to ``device``."""
     if isinstance(obj, torch.Tensor):
         return obj.to(device, non_blocking=non_blocking and device.type == "cuda")
+    if isinstance(obj, PackedSequence):  # its batch_sizes must stay on the CPU
+        return obj.to(device, non_blocking=non_blocking and device.type == "cuda")  # type: ignore[arg-type]
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return dataclasses.replace(
             obj,
             **{f.name: move_to(getattr(obj, f.name), device, non_blocking) for f in dataclasses.fields(obj)},
         )
     if isinstance(obj, Mapping):
-        return type(obj)({k: move_to(v, device, non_blocking) for k, v in obj.items()})  # type: ignore[call-arg]
+        moved = {k: move_to(v, device, non_blocking) for k, v in obj.items()}
+        if isinstance(obj, MutableMapping):  # keeps the type and state (e.g. a defaultdict's factory)
+            out = copy.copy(obj)
+            out.update(moved)
+            return out
+        return moved
     if isinstance(obj, tuple) and hasattr(obj, "_fields"):  # namedtuple
         return type(obj)(*(move_to(v, device, non_blocking) for v in obj))
     if isinstance(obj, Sequence) and not isinstance(obj, str | bytes):

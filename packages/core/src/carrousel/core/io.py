@@ -27,7 +27,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load_model, save_model
 
 from carrousel.core.config import from_dict, to_dict
-from carrousel.core.errors import CheckpointError, FormatVersionError
+from carrousel.core.device import pick_device
+from carrousel.core.errors import CheckpointError, ConfigError, FormatVersionError, RegistryError
 from carrousel.core.registry import Registry
 
 __all__ = [
@@ -157,32 +158,51 @@ def read_config(folder: str | Path) -> dict[str, Any]:
             f"{path} has format version {version}, this carrousel reads version {FORMAT_VERSION}; "
             "re-save it with a matching carrousel version"
         )
+    if not isinstance(doc.get("module"), str) or not isinstance(doc.get("config"), dict):
+        raise CheckpointError(f"{path} is damaged (no module name or config); save the model again")
     return doc
 
 
 def load_module(folder: str | Path, map_location: str | torch.device = "cpu") -> torch.nn.Module:
     """Rebuilds a module saved by :func:`save_module` (no pickle involved).
 
+    Args:
+        folder: a folder written by :func:`save_module`.
+        map_location: device the returned module lives on (``"cpu"``, ``"cuda"``, ``"auto"``...).
+
     Raises:
-        CheckpointError: when a file is missing or damaged, or weights do not fit the config.
+        CheckpointError: when a file is missing or damaged, the module name is not registered (import the
+            package defining it first), or weights do not fit the config.
+        ConfigError: when ``map_location`` is not available here.
         FormatVersionError: on a format version mismatch.
     """
     doc = read_config(folder)
-    cls = MODULES.get(doc["module"])
+    try:
+        cls = MODULES.get(doc["module"])
+    except RegistryError as exc:
+        raise CheckpointError(f"{exc}; import the package that defines it before loading") from None
     config_cls = getattr(cls, "config_class", None)
     if config_cls is None:
         raise CheckpointError(f"{cls.__qualname__} lacks config_class; it cannot be rebuilt")
-    module = cls(from_dict(config_cls, doc["config"]))  # type: ignore[call-arg]
+    try:
+        cfg = from_dict(config_cls, doc["config"])
+    except ConfigError as exc:
+        raise CheckpointError(
+            f"{Path(folder) / CONFIG_FILE} holds an invalid config ({exc}); save again"
+        ) from None
+    module = cls(cfg)  # type: ignore[call-arg]
     weights = Path(folder) / WEIGHTS_FILE
     if not weights.exists():
         raise CheckpointError(f"{weights} not found; the saved model is incomplete, save it again")
     try:
-        missing, unexpected = load_model(module, str(weights), strict=False, device=str(map_location))
+        missing, unexpected = load_model(module, str(weights), strict=False, device="cpu")
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
-        raise CheckpointError(f"{weights} is damaged or does not match its config ({exc}); save again") from None
+        raise CheckpointError(
+            f"{weights} is damaged or does not match its config ({exc}); save again"
+        ) from None
     if missing or unexpected:
         raise CheckpointError(
             f"{weights} does not match {doc['module']}: missing {sorted(missing)[:5]}, "
             f"unexpected {sorted(unexpected)[:5]}; save the model again"
         )
-    return module
+    return module.to(pick_device(map_location))  # load_state_dict copied into the CPU-built module

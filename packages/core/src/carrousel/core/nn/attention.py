@@ -1,0 +1,355 @@
+"""Attention and pooling over the valid steps of a padded batch.
+
+Shapes use ``B`` batch, ``T`` / ``Tk`` time (keys), ``Tq`` query steps, ``D`` features.
+
+* :func:`masked_softmax`: a softmax whose masked positions get exactly zero weight.
+* :class:`AdditiveAttention` (Bahdanau et al. 2015): ``score(q, k) = v^T tanh(W q + U k)``.
+* :class:`MultiplicativeAttention` (Luong et al. 2015): ``"dot"`` ``q^T k`` and ``"general"`` ``q^T W k``,
+  optionally scaled by ``1/sqrt(d)``.
+* Pooling of encoder outputs into one vector per sequence: :func:`last_pool`, :func:`mean_pool`,
+  :func:`max_pool` and :class:`AttentionPooling` (a learned query, Yang et al. 2016), all picked by name
+  through :class:`Pooling`.
+
+Both attention modules accept a ``(B, Dq)`` query (one query per sequence) or ``(B, Tq, Dq)`` (a query
+per decoder step), and valid keys given as a ``(B, Tk)`` boolean mask or ``(B,)`` lengths. In a decoding
+loop, project the keys once with :meth:`project_keys` and pass them back as ``projected_keys``.
+
+Padding never influences any result here: padded steps are excluded from every softmax, mean and max.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import torch
+from torch import Tensor, nn
+
+from carrousel.core.errors import ConfigError, ShapeError
+
+__all__ = [
+    "POOLINGS",
+    "AdditiveAttention",
+    "AttentionOutput",
+    "AttentionPooling",
+    "MultiplicativeAttention",
+    "Pooling",
+    "last_pool",
+    "mask_from_lengths",
+    "masked_softmax",
+    "max_pool",
+    "mean_pool",
+    "resolve_mask",
+]
+
+POOLINGS = ("last", "mean", "max", "attention")
+
+
+class AttentionOutput(NamedTuple):
+    """What the attention modules return.
+
+    Attributes:
+        context: ``(B, Dv)`` for a ``(B, Dq)`` query, ``(B, Tq, Dv)`` for a ``(B, Tq, Dq)`` query.
+        weights: ``(B, Tk)`` or ``(B, Tq, Tk)``; each row sums to 1 over valid keys and is exactly 0
+            at masked keys.
+    """
+
+    context: Tensor
+    weights: Tensor
+
+
+def mask_from_lengths(lengths: Tensor, max_len: int, device: torch.device | None = None) -> Tensor:
+    """Returns a ``(B, max_len)`` boolean mask, True at steps ``t < lengths[b]``."""
+    if lengths.dim() != 1:
+        raise ShapeError(f"lengths must be (batch,), got shape {tuple(lengths.shape)}")
+    dev = device if device is not None else lengths.device
+    steps = torch.arange(max_len, device=dev)
+    return steps.unsqueeze(0) < lengths.to(dev).unsqueeze(1)
+
+
+def resolve_mask(
+    batch: int, steps: int, device: torch.device, mask: Tensor | None, lengths: Tensor | None
+) -> Tensor | None:
+    """Returns a ``(B, T)`` boolean mask of valid steps from ``mask`` or ``lengths`` (None when neither).
+
+    Raises:
+        ShapeError: when the mask or lengths do not fit ``(batch, steps)``.
+    """
+    if mask is not None:
+        if mask.shape != (batch, steps):
+            raise ShapeError(f"mask must be (batch, time) = ({batch}, {steps}), got {tuple(mask.shape)}")
+        return mask.to(device=device, dtype=torch.bool)
+    if lengths is not None:
+        if lengths.shape != (batch,):
+            raise ShapeError(f"lengths must be (batch,) = ({batch},), got {tuple(lengths.shape)}")
+        return mask_from_lengths(lengths, steps, device)
+    return None
+
+
+def masked_softmax(scores: Tensor, mask: Tensor | None, dim: int = -1) -> Tensor:
+    """Softmax over ``dim`` in which positions where ``mask`` is False get exactly zero weight.
+
+    Args:
+        scores: any shape.
+        mask: boolean, broadcastable to ``scores``; None for a plain softmax.
+        dim: the dimension to normalise.
+
+    Returns:
+        Weights of the shape of ``scores``. A row with no valid position is all zeros (not NaN).
+    """
+    if mask is None:
+        return torch.softmax(scores, dim=dim)
+    mask = mask.expand_as(scores)
+    filled = scores.masked_fill(~mask, float("-inf"))
+    weights = torch.softmax(filled, dim=dim)
+    return weights.masked_fill(~mask, 0.0)
+
+
+def _attend(scores: Tensor, values: Tensor, mask: Tensor | None, single: bool) -> AttentionOutput:
+    # scores (B, Tq, Tk), values (B, Tk, Dv), mask (B, Tk)
+    if mask is not None:
+        values = values.masked_fill(~mask.unsqueeze(-1), 0.0)  # so that even NaN padding cannot leak in
+    weights = masked_softmax(scores, mask.unsqueeze(1) if mask is not None else None)
+    context = torch.bmm(weights, values)
+    if single:
+        return AttentionOutput(context.squeeze(1), weights.squeeze(1))
+    return AttentionOutput(context, weights)
+
+
+def _prepare(
+    query: Tensor, keys: Tensor, values: Tensor | None, mask: Tensor | None, lengths: Tensor | None
+) -> tuple[Tensor, Tensor, Tensor | None, bool]:
+    if keys.dim() != 3:
+        raise ShapeError(f"keys must be (batch, time, features), got shape {tuple(keys.shape)}")
+    single = query.dim() == 2
+    q = query.unsqueeze(1) if single else query
+    if q.dim() != 3 or q.shape[0] != keys.shape[0]:
+        raise ShapeError(
+            f"query must be (batch, features) or (batch, steps, features) with batch {keys.shape[0]}, "
+            f"got shape {tuple(query.shape)}"
+        )
+    v = keys if values is None else values
+    if v.dim() != 3 or v.shape[:2] != keys.shape[:2]:
+        raise ShapeError(f"values must be (batch, time, features) like keys, got shape {tuple(v.shape)}")
+    m = resolve_mask(keys.shape[0], keys.shape[1], keys.device, mask, lengths)
+    return q, v, m, single
+
+
+class AdditiveAttention(nn.Module):
+    """Bahdanau (additive) attention: ``score(q, k) = v^T tanh(W q + U k + b)``.
+
+    Args:
+        query_size: features of a query ``Dq``.
+        key_size: features of a key ``Dk``.
+        attention_size: size ``A`` of the hidden scoring layer (defaults to ``key_size``).
+    """
+
+    def __init__(self, query_size: int, key_size: int, attention_size: int = 0) -> None:
+        super().__init__()
+        size = attention_size or key_size
+        self.query_proj = nn.Linear(query_size, size, bias=False)
+        self.key_proj = nn.Linear(key_size, size, bias=True)
+        self.score = nn.Linear(size, 1, bias=False)
+
+    def project_keys(self, keys: Tensor) -> Tensor:
+        """``U k + b`` for every key: ``(B, Tk, Dk) -> (B, Tk, A)``; compute once per decoded sequence."""
+        return self.key_proj(keys)
+
+    def forward(
+        self,
+        query: Tensor,
+        keys: Tensor,
+        values: Tensor | None = None,
+        mask: Tensor | None = None,
+        lengths: Tensor | None = None,
+        projected_keys: Tensor | None = None,
+    ) -> AttentionOutput:
+        """Attends from ``query`` over ``keys`` and averages ``values``.
+
+        Args:
+            query: ``(B, Dq)`` or ``(B, Tq, Dq)``.
+            keys: ``(B, Tk, Dk)``.
+            values: ``(B, Tk, Dv)``; None uses ``keys``.
+            mask: ``(B, Tk)`` boolean, True at valid keys.
+            lengths: ``(B,)`` valid key counts, an alternative to ``mask``.
+            projected_keys: ``(B, Tk, A)`` from :meth:`project_keys`, to skip recomputing it.
+
+        Returns:
+            :class:`AttentionOutput` with context ``(B, Dv)`` / ``(B, Tq, Dv)`` and weights.
+        """
+        q, v, m, single = _prepare(query, keys, values, mask, lengths)
+        pk = self.project_keys(keys) if projected_keys is None else projected_keys
+        hidden = torch.tanh(self.query_proj(q).unsqueeze(2) + pk.unsqueeze(1))  # (B, Tq, Tk, A)
+        scores = self.score(hidden).squeeze(-1)  # (B, Tq, Tk)
+        return _attend(scores, v, m, single)
+
+
+class MultiplicativeAttention(nn.Module):
+    """Luong (multiplicative) attention: ``"dot"`` ``q^T k`` or ``"general"`` ``q^T W k``.
+
+    Args:
+        query_size: features of a query ``Dq``.
+        key_size: features of a key ``Dk`` (must equal ``query_size`` for ``"dot"``).
+        mode: ``"dot"`` or ``"general"``.
+        scaled: divide scores by ``sqrt(Dq)`` (as in scaled dot-product attention).
+
+    Raises:
+        ConfigError: on an unknown mode, or ``"dot"`` with different query and key sizes.
+    """
+
+    def __init__(self, query_size: int, key_size: int, mode: str = "general", scaled: bool = False) -> None:
+        super().__init__()
+        if mode not in ("dot", "general"):
+            raise ConfigError(f"unknown attention mode {mode!r}; use 'dot' or 'general'")
+        if mode == "dot" and query_size != key_size:
+            raise ConfigError(
+                f"dot attention needs query_size == key_size, got {query_size} and {key_size}; "
+                "use mode='general'"
+            )
+        self.mode = mode
+        self.scale = 1.0 / math.sqrt(query_size) if scaled else 1.0
+        self.weight: nn.Linear | None = (
+            nn.Linear(key_size, query_size, bias=False) if mode == "general" else None
+        )
+
+    def project_keys(self, keys: Tensor) -> Tensor:
+        """``W k`` for every key (the keys themselves for ``"dot"``): ``(B, Tk, Dk) -> (B, Tk, Dq)``."""
+        return keys if self.weight is None else self.weight(keys)
+
+    def forward(
+        self,
+        query: Tensor,
+        keys: Tensor,
+        values: Tensor | None = None,
+        mask: Tensor | None = None,
+        lengths: Tensor | None = None,
+        projected_keys: Tensor | None = None,
+    ) -> AttentionOutput:
+        """Attends from ``query`` over ``keys`` and averages ``values``.
+
+        Args:
+            query: ``(B, Dq)`` or ``(B, Tq, Dq)``.
+            keys: ``(B, Tk, Dk)``.
+            values: ``(B, Tk, Dv)``; None uses ``keys``.
+            mask: ``(B, Tk)`` boolean, True at valid keys.
+            lengths: ``(B,)`` valid key counts, an alternative to ``mask``.
+            projected_keys: ``(B, Tk, Dq)`` from :meth:`project_keys`, to skip recomputing it.
+
+        Returns:
+            :class:`AttentionOutput` with context ``(B, Dv)`` / ``(B, Tq, Dv)`` and weights.
+        """
+        q, v, m, single = _prepare(query, keys, values, mask, lengths)
+        pk = self.project_keys(keys) if projected_keys is None else projected_keys
+        scores = torch.bmm(q, pk.transpose(1, 2)) * self.scale  # (B, Tq, Tk)
+        return _attend(scores, v, m, single)
+
+
+def _lengths_of(output: Tensor, lengths: Tensor | None, mask: Tensor | None) -> Tensor:
+    B, T = output.shape[0], output.shape[1]
+    if lengths is None and mask is not None:
+        lengths = resolve_mask(B, T, output.device, mask, None).sum(dim=1)  # type: ignore[union-attr]
+    if lengths is None:
+        return torch.full((B,), T, dtype=torch.long, device=output.device)
+    if lengths.shape != (B,):
+        raise ShapeError(f"lengths must be (batch,) = ({B},), got {tuple(lengths.shape)}")
+    return lengths.to(device=output.device, dtype=torch.long)
+
+
+def last_pool(
+    output: Tensor, lengths: Tensor | None = None, mask: Tensor | None = None, directions: int = 1
+) -> Tensor:
+    """Output at each sequence's last valid step: ``(B, T, D*H) -> (B, D*H)``.
+
+    For a bidirectional output (``directions=2``) the forward half is taken at step ``length-1`` and the
+    reverse half at step 0, where the reverse direction has seen the whole sequence. With a
+    :class:`~carrousel.core.nn.recurrent.RecurrentEncoder`, ``EncoderOutput.last`` gives the same final
+    states directly. A mask is taken as a valid prefix per row.
+    """
+    if output.dim() != 3 or output.shape[-1] % directions:
+        raise ShapeError(f"output must be (batch, time, {directions}*H), got shape {tuple(output.shape)}")
+    idx = (_lengths_of(output, lengths, mask) - 1).clamp(min=0)
+    rows = torch.arange(output.shape[0], device=output.device)
+    fwd = output[rows, idx]  # (B, D*H)
+    if directions == 1:
+        return fwd
+    h = output.shape[-1] // directions
+    return torch.cat([fwd[:, :h], output[:, 0, h:]], dim=-1)
+
+
+def mean_pool(output: Tensor, lengths: Tensor | None = None, mask: Tensor | None = None) -> Tensor:
+    """Mean over valid steps: ``(B, T, D) -> (B, D)``."""
+    m = resolve_mask(output.shape[0], output.shape[1], output.device, mask, lengths)
+    if m is None:
+        return output.mean(dim=1)
+    valid = m.unsqueeze(-1)
+    total = output.masked_fill(~valid, 0.0).sum(dim=1)
+    return total / valid.sum(dim=1).clamp(min=1).to(output.dtype)
+
+
+def max_pool(output: Tensor, lengths: Tensor | None = None, mask: Tensor | None = None) -> Tensor:
+    """Feature-wise maximum over valid steps: ``(B, T, D) -> (B, D)`` (zeros for an empty row)."""
+    m = resolve_mask(output.shape[0], output.shape[1], output.device, mask, lengths)
+    if m is None:
+        return output.amax(dim=1)
+    filled = output.masked_fill(~m.unsqueeze(-1), float("-inf")).amax(dim=1)
+    return filled.masked_fill(~m.any(dim=1, keepdim=True), 0.0)
+
+
+class AttentionPooling(nn.Module):
+    """Attention pooling with a learned query (Yang et al. 2016): ``a_t = softmax_t(u^T tanh(W h_t + b))``.
+
+    Args:
+        input_size: features per step ``D``.
+        attention_size: size of the scoring layer (defaults to ``input_size``).
+    """
+
+    def __init__(self, input_size: int, attention_size: int = 0) -> None:
+        super().__init__()
+        size = attention_size or input_size
+        self.proj = nn.Linear(input_size, size)
+        self.query = nn.Parameter(torch.empty(size).normal_(0.0, 1.0 / math.sqrt(size)))
+
+    def forward(
+        self, output: Tensor, lengths: Tensor | None = None, mask: Tensor | None = None
+    ) -> AttentionOutput:
+        """Pools ``(B, T, D)`` into context ``(B, D)`` with weights ``(B, T)`` (zero at padding)."""
+        if output.dim() != 3:
+            raise ShapeError(f"output must be (batch, time, features), got shape {tuple(output.shape)}")
+        m = resolve_mask(output.shape[0], output.shape[1], output.device, mask, lengths)
+        scores = torch.tanh(self.proj(output)) @ self.query  # (B, T)
+        weights = masked_softmax(scores, m)
+        values = output if m is None else output.masked_fill(~m.unsqueeze(-1), 0.0)
+        context = torch.bmm(weights.unsqueeze(1), values).squeeze(1)
+        return AttentionOutput(context, weights)
+
+
+class Pooling(nn.Module):
+    """Pools encoder outputs over valid steps, by name: ``"last"``, ``"mean"``, ``"max"``, ``"attention"``.
+
+    Args:
+        mode: one of :data:`POOLINGS`.
+        input_size: features per step ``D`` (needed for ``"attention"``).
+        directions: 2 for a bidirectional output (used by ``"last"``).
+        attention_size: scoring layer size of ``"attention"`` (0: ``input_size``).
+
+    Raises:
+        ConfigError: on an unknown mode.
+    """
+
+    def __init__(self, mode: str, input_size: int, directions: int = 1, attention_size: int = 0) -> None:
+        super().__init__()
+        if mode not in POOLINGS:
+            raise ConfigError(f"unknown pooling {mode!r}; choose one of: {', '.join(POOLINGS)}")
+        self.mode = mode
+        self.directions = directions
+        self.attention = AttentionPooling(input_size, attention_size) if mode == "attention" else None
+
+    def forward(self, output: Tensor, lengths: Tensor | None = None, mask: Tensor | None = None) -> Tensor:
+        """Pools ``(B, T, D)`` over valid steps into ``(B, D)``."""
+        if self.attention is not None:
+            return self.attention(output, lengths, mask).context
+        if self.mode == "mean":
+            return mean_pool(output, lengths, mask)
+        if self.mode == "max":
+            return max_pool(output, lengths, mask)
+        return last_pool(output, lengths, mask, self.directions)

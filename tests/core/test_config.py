@@ -1,0 +1,179 @@
+"""Config helpers: dict/JSON/TOML round trips of nested frozen dataclasses and clear errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import pytest
+
+from carrousel.core.config import from_dict, load_toml, override, to_dict
+from carrousel.core.errors import ConfigError
+from carrousel.core.nn import RecurrentConfig, SequenceClassifierConfig, SequenceRegressorConfig
+
+
+@dataclass(frozen=True)
+class _Train:
+    lr: float = 1e-3  # learning rate
+    epochs: int = 2  # passes over the data
+    betas: tuple[float, float] = (0.9, 0.999)  # Adam betas
+    milestones: tuple[int, ...] = ()  # epochs where the rate drops
+
+
+@dataclass(frozen=True)
+class _Run:
+    model: SequenceRegressorConfig  # what to train
+    train: _Train = field(default_factory=_Train)  # how to train it
+    name: str = "run"  # run name
+    seed: int | None = None  # random seed, None = random
+    fallback: _Train | None = None  # optional second training recipe
+
+
+RUN = _Run(
+    model=SequenceRegressorConfig(
+        RecurrentConfig(5, 16, cell="gru", num_layers=2, bidirectional=True),
+        out_features=3,
+        quantiles=(0.1, 0.5, 0.9),
+        pooling="attention",
+    ),
+    train=_Train(lr=0.01, milestones=(3, 6)),
+    seed=7,
+    fallback=_Train(epochs=9),
+)
+
+
+def test_to_dict_is_plain_json_and_round_trips() -> None:
+    d = to_dict(RUN)
+    assert d["model"]["encoder"]["cell"] == "gru"
+    assert d["model"]["quantiles"] == [0.1, 0.5, 0.9] and d["train"]["betas"] == [0.9, 0.999]
+    back = from_dict(_Run, json.loads(json.dumps(d)))
+    assert back == RUN
+    assert isinstance(back.train.milestones, tuple) and isinstance(back.fallback, _Train)
+
+
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        RecurrentConfig(3, 4),
+        RecurrentConfig(3, 8, cell="lstm", proj_size=2, zoneout=0.1, backend="loop"),
+        SequenceClassifierConfig(RecurrentConfig(1, 2), num_classes=4, num_embeddings=20),
+    ],
+)
+def test_round_trip_of_core_configs(cfg: object) -> None:
+    assert from_dict(type(cfg), to_dict(cfg)) == cfg
+
+
+def test_load_toml_with_nested_tables(tmp_path: Path) -> None:
+    path = tmp_path / "run.toml"
+    path.write_text(
+        """
+name = "demo"
+seed = 7
+
+[model]
+out_features = 3
+quantiles = [0.1, 0.5, 0.9]
+pooling = "attention"
+
+[model.encoder]
+input_size = 5
+hidden_size = 16
+cell = "gru"
+num_layers = 2
+bidirectional = true
+
+[train]
+lr = 0.01
+milestones = [3, 6]
+
+[fallback]
+epochs = 9
+"""
+    )
+    assert load_toml(path, _Run) == dataclasses.replace(RUN, name="demo")
+
+
+def test_ints_become_floats_where_a_float_is_declared() -> None:
+    cfg = from_dict(_Train, {"lr": 1})
+    assert cfg.lr == 1.0 and isinstance(cfg.lr, float)
+
+
+def test_unknown_keys_are_rejected_with_the_valid_names() -> None:
+    with pytest.raises(ConfigError, match=r"unknown option\(s\) hiden_size; valid: .*hidden_size"):
+        from_dict(RecurrentConfig, {"input_size": 3, "hiden_size": 4})
+    nested = to_dict(RUN)
+    nested["model"]["encoder"]["layers"] = 3
+    with pytest.raises(ConfigError, match=r"RecurrentConfig: unknown option\(s\) layers"):
+        from_dict(_Run, nested)
+
+
+def test_invalid_or_missing_values_are_config_errors() -> None:
+    with pytest.raises(ConfigError, match="hidden_size"):
+        from_dict(RecurrentConfig, {"input_size": 3})  # missing required field
+    with pytest.raises(ConfigError, match="unknown cell"):
+        from_dict(RecurrentConfig, {"input_size": 3, "hidden_size": 4, "cell": "transformer"})
+    with pytest.raises(ConfigError, match="expected a table"):
+        from_dict(_Run, {"model": 3, "train": [1]})
+    with pytest.raises(ConfigError, match="expected a dataclass"):
+        to_dict({"a": 1})
+
+
+def test_load_toml_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_toml(tmp_path / "missing.toml", _Train)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("lr = = 3\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_toml(bad, _Train)
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text("lr = 0.1\nepoch = 3\n")
+    with pytest.raises(ConfigError, match="epoch"):
+        load_toml(unknown, _Train)
+
+
+def test_override() -> None:
+    cfg = override(RUN.train, lr=0.5)
+    assert cfg.lr == 0.5 and cfg.epochs == RUN.train.epochs and RUN.train.lr == 0.01
+    with pytest.raises(ConfigError, match="learning_rate"):
+        override(RUN.train, learning_rate=0.5)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        RUN.train.lr = 3.0  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class _Typed:
+    size: int = 1  # an int
+    name: str = "x"  # a string
+    flag: bool = False  # a bool
+    rate: float | None = None  # optional float
+    precision: Literal["fp32", "bf16"] = "fp32"  # one of two names
+    pair: tuple[float, float] = (0.0, 1.0)  # exactly two floats
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"size": "16"}, r"_Typed.size: expected int, got '16'"),
+        ({"size": 2.5}, r"expected int"),
+        ({"size": True}, r"expected int"),
+        ({"name": 3}, r"_Typed.name: expected str"),
+        ({"flag": "yes"}, r"expected bool"),
+        ({"rate": "fast"}, r"_Typed.rate: expected float"),
+        ({"precision": "fp8"}, r"'fp8' is not one of 'fp32', 'bf16'"),
+        ({"pair": [1.0]}, r"expected 2 values, got 1"),
+        ({"pair": "ab"}, r"expected a list"),
+    ],
+)
+def test_values_of_the_wrong_type_are_config_errors(data: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        from_dict(_Typed, data)
+
+
+def test_typed_values_are_coerced() -> None:
+    cfg = from_dict(_Typed, {"size": 3, "rate": 2, "pair": [1, 2], "precision": "bf16", "flag": True})
+    assert cfg == _Typed(size=3, rate=2.0, pair=(1.0, 2.0), precision="bf16", flag=True)
+    assert isinstance(cfg.rate, float) and all(isinstance(v, float) for v in cfg.pair)
+    assert from_dict(_Typed, {"rate": None}).rate is None
