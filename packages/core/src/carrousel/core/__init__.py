@@ -17,6 +17,7 @@ from carrousel.core.errors import (
 )
 from carrousel.core.io import load_module, register_module, save_module
 from carrousel.core.nn import EncoderOutput, RecurrentConfig, RecurrentEncoder, State
+from carrousel.core.train import FitResult, Task, TrainConfig, Trainer, set_seed
 
 try:
     __version__ = version("carrousel-core")
@@ -29,6 +30,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "EncoderOutput",
+    "FitResult",
     "FormatVersionError",
     "NonFiniteLossError",
     "RecurrentConfig",
@@ -36,8 +38,12 @@ __all__ = [
     "RegistryError",
     "ShapeError",
     "State",
+    "Task",
+    "TrainConfig",
+    "Trainer",
     "__version__",
     "load_module",
     "register_module",
     "save_module",
+    "set_seed",
 ]

@@ -1,0 +1,48 @@
+"""The domain-free training loop: Trainer, Task, callbacks, checkpoints, samplers, LR finder, DDP."""
+
+from carrousel.core.train.callbacks import (
+    Callback,
+    CallbackList,
+    EarlyStopping,
+    HistoryLogger,
+    ProgressBar,
+    TensorBoardLogger,
+)
+from carrousel.core.train.checkpoint import CheckpointManager, find_latest, load_checkpoint, save_checkpoint
+from carrousel.core.train.config import TrainConfig
+from carrousel.core.train.distributed import DistEnv, is_rank_zero
+from carrousel.core.train.lr_finder import LRFinderResult, find_lr, suggest_lr
+from carrousel.core.train.optim import build_optimizer, build_scheduler
+from carrousel.core.train.result import FitResult
+from carrousel.core.train.sampler import BucketBatchSampler
+from carrousel.core.train.seed import get_rng_state, set_rng_state, set_seed
+from carrousel.core.train.task import Task
+from carrousel.core.train.trainer import Trainer
+
+__all__ = [
+    "BucketBatchSampler",
+    "Callback",
+    "CallbackList",
+    "CheckpointManager",
+    "DistEnv",
+    "EarlyStopping",
+    "FitResult",
+    "HistoryLogger",
+    "LRFinderResult",
+    "ProgressBar",
+    "Task",
+    "TensorBoardLogger",
+    "TrainConfig",
+    "Trainer",
+    "build_optimizer",
+    "build_scheduler",
+    "find_latest",
+    "find_lr",
+    "get_rng_state",
+    "is_rank_zero",
+    "load_checkpoint",
+    "save_checkpoint",
+    "set_rng_state",
+    "set_seed",
+    "suggest_lr",
+]

@@ -1,0 +1,268 @@
+"""Typed callback hooks and the built-in callbacks: early stopping, progress bar, history, TensorBoard.
+
+Hooks are called in this order::
+
+    on_fit_start
+      on_epoch_start
+        on_batch_start, on_batch_end            (per micro-batch / TBPTT chunk group)
+        on_validation_end                       (after the validation pass, when there is one)
+      on_epoch_end                              (logs hold train_loss, val_* , lr, grad_norm, ...)
+    on_fit_end
+
+Every hook receives the :class:`~carrousel.core.train.Trainer`; a callback stops training by setting
+``trainer.should_stop = True``. Callbacks that keep state across epochs implement ``state_dict`` /
+``load_state_dict`` so that it is saved in checkpoints and restored on resume.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import math
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from carrousel.core.errors import ConfigError
+from carrousel.core.io import atomic_write_text
+
+if TYPE_CHECKING:
+    from carrousel.core.train.trainer import FitResult, Trainer
+
+__all__ = [
+    "Callback",
+    "CallbackList",
+    "EarlyStopping",
+    "HistoryLogger",
+    "ProgressBar",
+    "TensorBoardLogger",
+    "is_better",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def is_better(value: float, best: float | None, mode: str, min_delta: float = 0.0) -> bool:
+    """True when ``value`` improves on ``best`` by more than ``min_delta`` (``mode`` min or max)."""
+    if not math.isfinite(value):
+        return False
+    if best is None:
+        return True
+    return value < best - min_delta if mode == "min" else value > best + min_delta
+
+
+class Callback:
+    """Base class: override the hooks you need; all default to doing nothing."""
+
+    def on_fit_start(self, trainer: Trainer) -> None:
+        """Called once before the first epoch (also when resuming)."""
+
+    def on_fit_end(self, trainer: Trainer, result: FitResult) -> None:
+        """Called once after training, with the result."""
+
+    def on_epoch_start(self, trainer: Trainer, epoch: int) -> None:
+        """Called before each training epoch (``epoch`` counts from 0)."""
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
+        """Called after each epoch with everything logged for it (train and validation)."""
+
+    def on_batch_start(self, trainer: Trainer, batch_idx: int, batch: Any) -> None:
+        """Called before each training batch (already on the device)."""
+
+    def on_batch_end(self, trainer: Trainer, batch_idx: int, logs: dict[str, float]) -> None:
+        """Called after each training batch with ``loss``, ``grad_norm`` (when stepped), ``lr``."""
+
+    def on_validation_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
+        """Called after each validation pass with the ``val_*`` values."""
+
+    def on_checkpoint(self, trainer: Trainer, path: Path) -> None:
+        """Called after rank zero wrote a checkpoint."""
+
+    def state_dict(self) -> dict[str, Any]:
+        """State to save in checkpoints (plain types only)."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restores what :meth:`state_dict` returned."""
+
+
+class CallbackList:
+    """Calls a hook on every callback in order."""
+
+    def __init__(self, callbacks: list[Callback]) -> None:
+        self.callbacks = list(callbacks)
+
+    def call(self, hook: str, *args: Any) -> None:
+        """Calls ``hook`` with ``args`` on each callback."""
+        for cb in self.callbacks:
+            getattr(cb, hook)(*args)
+
+    def state_dict(self) -> dict[str, Any]:
+        """States of the callbacks that have one, keyed by position and class name."""
+        out = {}
+        for i, cb in enumerate(self.callbacks):
+            state = cb.state_dict()
+            if state:
+                out[f"{i}:{type(cb).__name__}"] = state
+        return out
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restores states saved by :meth:`state_dict` (callbacks are matched by position and class)."""
+        for i, cb in enumerate(self.callbacks):
+            key = f"{i}:{type(cb).__name__}"
+            if key in state:
+                cb.load_state_dict(state[key])
+
+
+class EarlyStopping(Callback):
+    """Stops training when a logged value has not improved for ``patience`` epochs.
+
+    Args:
+        monitor: the logged key, e.g. ``"val_loss"`` or ``"val_f1"``.
+        mode: ``"min"`` or ``"max"``.
+        patience: epochs without improvement allowed.
+        min_delta: smallest change that counts as an improvement.
+    """
+
+    def __init__(
+        self, monitor: str = "val_loss", mode: str = "min", patience: int = 5, min_delta: float = 0.0
+    ) -> None:
+        if mode not in ("min", "max"):
+            raise ConfigError(f"mode must be 'min' or 'max', got {mode!r}")
+        self.monitor, self.mode, self.patience, self.min_delta = monitor, mode, patience, min_delta
+        self.best: float | None = None
+        self.wait = 0
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
+        if self.monitor not in logs:
+            raise ConfigError(
+                f"early stopping monitors {self.monitor!r} but only {sorted(logs)} are logged; "
+                "pick one of those (or pass a val_loader)"
+            )
+        value = logs[self.monitor]
+        if is_better(value, self.best, self.mode, self.min_delta):
+            self.best, self.wait = value, 0
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            logger.info("early stopping: %s did not improve for %d epochs", self.monitor, self.wait)
+            trainer.should_stop = True
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"best": self.best, "wait": self.wait}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best, self.wait = state["best"], state["wait"]
+
+
+class ProgressBar(Callback):
+    """tqdm bar per epoch with loss, learning rate, throughput (samples/s) and ETA; rank zero only.
+
+    Args:
+        refresh_every: steps between updates of the shown figures (the bar itself moves every batch).
+    """
+
+    def __init__(self, refresh_every: int = 10) -> None:
+        self.refresh_every = max(1, refresh_every)
+        self._bar: Any = None
+        self.last_postfix: dict[str, str] = {}  # the figures shown last (for inspection)
+
+    def on_epoch_start(self, trainer: Trainer, epoch: int) -> None:
+        from tqdm.auto import tqdm
+
+        total = trainer.batches_per_epoch
+        self._bar = tqdm(
+            total=total,
+            initial=trainer.batch_in_epoch,  # > 0 when resuming mid-epoch
+            desc=f"epoch {epoch + 1}/{trainer.config.epochs}",
+            leave=False,
+            dynamic_ncols=True,
+            unit="batch",
+        )
+        self._t0, self._samples, self._loss, self._n = time.perf_counter(), 0, 0.0, 0
+
+    def on_batch_end(self, trainer: Trainer, batch_idx: int, logs: dict[str, float]) -> None:
+        bar = self._bar
+        if bar is None:
+            return
+        self._samples += int(logs.get("batch_size", 0))
+        if math.isfinite(logs["loss"]):
+            self._loss += logs["loss"]
+            self._n += 1
+        bar.update(1)
+        if batch_idx % self.refresh_every == 0:
+            rate = self._samples / max(time.perf_counter() - self._t0, 1e-9)
+            self.last_postfix = {
+                "loss": f"{self._loss / max(self._n, 1):.4g}",
+                "lr": f"{logs.get('lr', 0):.2e}",
+                "samples_s": f"{rate:.0f}",
+            }
+            bar.set_postfix(self.last_postfix, refresh=False)
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+        shown = ", ".join(f"{k}={v:.4g}" for k, v in logs.items() if k != "epoch")
+        logger.info("epoch %d: %s", epoch + 1, shown)
+
+    def on_fit_end(self, trainer: Trainer, result: FitResult) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+class HistoryLogger(Callback):
+    """Writes the per-epoch history as ``history.csv`` and ``history.json`` in ``log_dir`` (atomically)."""
+
+    def __init__(self, log_dir: str | Path) -> None:
+        self.log_dir = Path(log_dir)
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
+        history = trainer.history
+        keys: list[str] = []
+        for row in history:
+            keys.extend(k for k in row if k not in keys)
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=keys, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(history)
+        atomic_write_text(self.log_dir / "history.csv", buf.getvalue())
+        atomic_write_text(self.log_dir / "history.json", json.dumps(history, indent=1))
+
+
+class TensorBoardLogger(Callback):
+    """Writes every epoch's logs as TensorBoard scalars; does nothing when tensorboard is not installed."""
+
+    def __init__(self, log_dir: str | Path) -> None:
+        self.log_dir = Path(log_dir)
+        self._writer: Any = None
+
+    @staticmethod
+    def available() -> bool:
+        """True when ``torch.utils.tensorboard`` can be imported."""
+        try:
+            import torch.utils.tensorboard  # noqa: F401
+        except Exception:  # tensorboard missing or broken: stay optional
+            return False
+        return True
+
+    def on_fit_start(self, trainer: Trainer) -> None:
+        if self.available():
+            from torch.utils.tensorboard import SummaryWriter
+
+            self._writer = SummaryWriter(log_dir=str(self.log_dir / "tensorboard"))
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
+        if self._writer is not None:
+            for key, value in logs.items():
+                if key != "epoch":
+                    self._writer.add_scalar(key, value, epoch + 1)
+            self._writer.flush()
+
+    def on_fit_end(self, trainer: Trainer, result: FitResult) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None

@@ -1,0 +1,73 @@
+"""The trainer's configuration: one frozen dataclass, every field commented."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from carrousel.core.errors import ConfigError
+
+__all__ = ["TrainConfig"]
+
+_OPTIMIZERS = ("adam", "adamw", "sgd")
+_SCHEDULERS = ("none", "step", "cosine", "onecycle", "plateau")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Configuration of :class:`carrousel.core.train.Trainer`.
+
+    Override fields with :func:`dataclasses.replace`; every field maps to a CLI flag in the domain packages.
+    """
+
+    epochs: int = 10  # passes over the training loader
+    max_steps: int | None = None  # stop after this many optimiser steps (None: no limit)
+    lr: float = 1e-3  # peak learning rate
+    optimizer: str = "adamw"  # adam | adamw | sgd
+    weight_decay: float = 0.0  # decoupled (adamw) or L2 (adam, sgd) weight decay
+    momentum: float = 0.9  # sgd only: momentum
+    scheduler: str = "none"  # none | step | cosine | onecycle | plateau (onecycle steps per step)
+    step_size: int = 10  # step scheduler: epochs between decays
+    gamma: float = 0.1  # step / plateau schedulers: decay factor
+    warmup_pct: float = 0.3  # onecycle: fraction of steps spent warming up
+    grad_clip_norm: float | None = 1.0  # clip the global gradient L2 norm to this (None: off); norm logged
+    grad_clip_value: float | None = None  # clip each gradient element to +-value (None: off)
+    accumulate: int = 1  # micro-batches whose gradients add up before one optimiser step
+    precision: Literal["fp32", "bf16", "fp16"] = "fp32"  # autocast dtype; fp16 uses a GradScaler on CUDA
+    device: str = "auto"  # auto | cpu | cuda | cuda:N | mps (under torchrun: cuda:LOCAL_RANK)
+    monitor: str = "val_loss"  # logged value for early stopping and the best model (train_loss w/o val)
+    mode: Literal["min", "max"] = "min"  # whether the monitored value should go down or up
+    patience: int | None = None  # epochs without improvement before stopping (None: no early stopping)
+    min_delta: float = 0.0  # smallest change of the monitored value that counts as an improvement
+    restore_best: bool = True  # load the best epoch's weights into the model when fit ends
+    tbptt_steps: int = 0  # truncated BPTT chunk length for stateful tasks (0: whole sequences)
+    tbptt_carry: bool = False  # also carry state from one batch to the next (contiguous streams)
+    checkpoint_dir: str | None = None  # folder for checkpoints (None: no checkpoints)
+    checkpoint_every: int = 0  # also checkpoint every N optimiser steps mid-epoch (0: epoch ends only)
+    keep_last: int = 2  # recent checkpoints to keep (the best one is kept apart as best.pt)
+    seed: int = 0  # seeds python, numpy and torch at the start of fit
+    deterministic: bool = False  # seed + torch.use_deterministic_algorithms: bit-identical CPU runs
+    progress: bool = True  # tqdm progress bar on rank zero
+    log_dir: str | None = None  # folder for history.csv / history.json (and TensorBoard when installed)
+    log_every: int = 10  # refresh the progress bar's figures every N steps
+    nonfinite: Literal["skip", "stop"] = "skip"  # on NaN/inf loss or gradient: skip the step, or raise
+
+    def __post_init__(self) -> None:
+        if self.optimizer.lower() not in _OPTIMIZERS:
+            raise ConfigError(f"unknown optimizer {self.optimizer!r}; use one of {', '.join(_OPTIMIZERS)}")
+        if self.scheduler.lower() not in _SCHEDULERS:
+            raise ConfigError(f"unknown scheduler {self.scheduler!r}; use one of {', '.join(_SCHEDULERS)}")
+        if self.precision not in ("fp32", "bf16", "fp16"):
+            raise ConfigError(f"unknown precision {self.precision!r}; use fp32, bf16 or fp16")
+        if self.mode not in ("min", "max"):
+            raise ConfigError(f"mode must be 'min' or 'max', got {self.mode!r}")
+        if self.nonfinite not in ("skip", "stop"):
+            raise ConfigError(f"nonfinite must be 'skip' or 'stop', got {self.nonfinite!r}")
+        if self.epochs < 0 or (self.max_steps is not None and self.max_steps < 0):
+            raise ConfigError("epochs and max_steps must be >= 0")
+        if self.accumulate < 1:
+            raise ConfigError(f"accumulate must be >= 1, got {self.accumulate}")
+        if self.tbptt_steps < 0 or self.checkpoint_every < 0 or self.keep_last < 1:
+            raise ConfigError("tbptt_steps and checkpoint_every must be >= 0 and keep_last >= 1")
+        if self.lr <= 0:
+            raise ConfigError(f"lr must be > 0, got {self.lr}")

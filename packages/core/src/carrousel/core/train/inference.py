@@ -1,0 +1,117 @@
+"""Evaluation and prediction loops shared by :class:`~carrousel.core.train.Trainer` and tools."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import torch
+from torch import nn
+
+from carrousel.core.device import Precision, autocast, move_to
+from carrousel.core.train import distributed as dist_utils
+from carrousel.core.train.task import Task
+
+if TYPE_CHECKING:
+    from carrousel.core.metrics import Metric
+
+__all__ = ["evaluate_loop", "iter_outputs", "predict_loop"]
+
+
+def iter_outputs(
+    model: nn.Module,
+    task: Task,
+    batch: Any,
+    device: torch.device,
+    precision: Precision,
+    tbptt_steps: int,
+    state: Any = None,
+) -> Iterator[tuple[Any, Any, Any]]:
+    """Yields ``(chunk, outputs, state)`` for one batch: the whole batch, or the TBPTT chunks of a
+    stateful task with the state carried from chunk to chunk, starting from ``state``."""
+    batch = move_to(batch, device)
+    chunked = task.stateful and tbptt_steps > 0
+    chunks = task.split(batch, tbptt_steps) if chunked else [batch]
+    for chunk in chunks:
+        with autocast(device, precision):
+            if task.stateful:
+                outputs, state = task.forward(model, chunk, state)
+            else:
+                outputs = task.forward(model, chunk)
+        yield chunk, outputs, state
+
+
+def evaluate_loop(
+    model: nn.Module,
+    task: Task,
+    loader: Any,
+    device: torch.device,
+    precision: Precision = "fp32",
+    tbptt_steps: int = 0,
+    carry: bool = False,
+) -> dict[str, float]:
+    """Mean loss (weighted by batch size) and every metric of ``task`` over ``loader``.
+
+    Loss sums are reduced across ranks; metric objects reduce themselves in ``compute()``. With
+    ``carry`` a stateful task's state flows from one batch to the next (contiguous streams).
+
+    Returns:
+        ``{"loss": ..., <metric name>: ...}``.
+    """
+    metrics: dict[str, Metric] = task.metrics()
+    loss_sum, count = 0.0, 0.0
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            state: Any = None
+            for batch in loader:
+                start = state if carry else None
+                for chunk, outputs, new_state in iter_outputs(
+                    model, task, batch, device, precision, tbptt_steps, start
+                ):
+                    state = new_state
+                    with autocast(device, precision):
+                        loss = task.loss(outputs, chunk)
+                    n = task.batch_size(chunk)
+                    loss_sum += float(loss) * n
+                    count += n
+                    task.update_metrics(metrics, outputs, chunk)
+    finally:
+        model.train(was_training)
+    loss_sum, count = dist_utils.all_reduce_sum([loss_sum, count], device)
+    out = {"loss": loss_sum / count if count else float("nan")}
+    out.update({name: float(m.compute()) for name, m in metrics.items()})
+    return out
+
+
+def predict_loop(
+    model: nn.Module,
+    task: Task,
+    loader: Any,
+    device: torch.device,
+    precision: Precision = "fp32",
+    tbptt_steps: int = 0,
+    carry: bool = False,
+) -> list[Any]:
+    """``task.forward`` outputs for every batch, detached and on the CPU (TBPTT chunks joined by
+    :meth:`Task.join`; ``carry`` as in :func:`evaluate_loop`)."""
+    results: list[Any] = []
+    cpu = torch.device("cpu")
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            state: Any = None
+            for batch in loader:
+                outs = []
+                start = state if carry else None
+                for _, outputs, new_state in iter_outputs(
+                    model, task, batch, device, precision, tbptt_steps, start
+                ):
+                    state = new_state
+                    outs.append(move_to(outputs, cpu))
+                results.append(task.join(outs) if len(outs) > 1 else outs[0])
+    finally:
+        model.train(was_training)
+    return results

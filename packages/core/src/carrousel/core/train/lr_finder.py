@@ -1,0 +1,138 @@
+"""Learning-rate finder: an exponential sweep of the learning rate over a few hundred steps.
+
+The rate grows from ``start_lr`` to ``end_lr`` geometrically, one optimiser step per batch, while the
+loss is smoothed with an exponential moving average (bias-corrected). The sweep stops early when the
+smoothed loss exceeds ``diverge`` times its best value. The suggested rate is the point of steepest
+descent of the smoothed loss against ``log10(lr)`` (the most negative slope), ignoring the noisy first
+and the diverging last points (Smith 2017; the fastai recipe). The model's weights are restored after
+the sweep.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from carrousel.core.device import autocast, move_to, pick_device
+from carrousel.core.errors import ConfigError
+from carrousel.core.train.config import TrainConfig
+from carrousel.core.train.optim import build_optimizer
+from carrousel.core.train.task import Task
+
+__all__ = ["LRFinderResult", "find_lr", "suggest_lr"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LRFinderResult:
+    """The sweep: rates tried, raw and smoothed losses, and the suggested rate."""
+
+    lrs: list[float] = field(default_factory=list)  # learning rate of each step
+    losses: list[float] = field(default_factory=list)  # smoothed (bias-corrected EMA) loss of each step
+    raw_losses: list[float] = field(default_factory=list)  # loss of each step as measured
+    suggestion: float = math.nan  # steepest-descent rate (nan when the sweep was too short)
+
+
+def suggest_lr(lrs: list[float], losses: list[float], skip_start: float = 0.1, skip_end: int = 3) -> float:
+    """Rate at the steepest descent of ``losses`` against ``log10(lrs)``.
+
+    Args:
+        lrs: rates, increasing.
+        losses: smoothed losses, one per rate.
+        skip_start: fraction of the first points to ignore (the EMA is still settling).
+        skip_end: points to ignore at the end (the divergence).
+
+    Returns:
+        The suggested rate, or nan with fewer than 5 usable points.
+    """
+    lo = int(len(lrs) * skip_start)
+    hi = len(lrs) - skip_end
+    if hi - lo < 5:
+        return math.nan
+    x = np.log10(np.asarray(lrs[lo:hi], dtype=np.float64))
+    y = np.asarray(losses[lo:hi], dtype=np.float64)
+    slope = np.gradient(y, x)
+    return float(lrs[lo + int(np.argmin(slope))])
+
+
+def find_lr(
+    model: nn.Module,
+    task: Task,
+    loader: Any,
+    config: TrainConfig | None = None,
+    start_lr: float = 1e-7,
+    end_lr: float = 10.0,
+    num_steps: int = 100,
+    smoothing: float = 0.98,
+    diverge: float = 4.0,
+) -> LRFinderResult:
+    """Sweeps the learning rate and suggests one.
+
+    Args:
+        model: the model (its weights are restored when the sweep ends).
+        task: the task giving forward and loss (stateful tasks run each batch whole from a fresh state).
+        loader: training batches; cycled when shorter than ``num_steps``.
+        config: optimiser, clipping, precision and device settings (``lr`` is ignored).
+        start_lr: first rate.
+        end_lr: last rate.
+        num_steps: steps of the sweep.
+        smoothing: EMA factor of the loss (0 = no smoothing).
+        diverge: stop when the smoothed loss exceeds this multiple of its best.
+
+    Returns:
+        A :class:`LRFinderResult`.
+    """
+    if not 0 < start_lr < end_lr or num_steps < 2:
+        raise ConfigError("need 0 < start_lr < end_lr and num_steps >= 2 for the learning-rate sweep")
+    cfg = config or TrainConfig()
+    device = pick_device(cfg.device)
+    model.to(device)
+    saved = copy.deepcopy(model.state_dict())
+    optimizer = build_optimizer(model, cfg)
+    ratio = (end_lr / start_lr) ** (1.0 / (num_steps - 1))
+    result_lrs: list[float] = []
+    smooth: list[float] = []
+    raw: list[float] = []
+    avg, best = 0.0, math.inf
+    was_training = model.training
+    model.train()
+    try:
+        for i, batch in enumerate(itertools.islice(itertools.cycle(loader), num_steps)):
+            lr = start_lr * ratio**i
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            batch = move_to(batch, device)
+            with autocast(device, cfg.precision):
+                outputs = task.forward(model, batch, None)[0] if task.stateful else task.forward(model, batch)
+                loss = task.loss(outputs, batch)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if cfg.grad_clip_norm is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip_norm)
+            optimizer.step()
+            value = float(loss.detach())
+            if not math.isfinite(value):
+                break
+            avg = smoothing * avg + (1 - smoothing) * value
+            smoothed = avg / (1 - smoothing ** (i + 1))
+            result_lrs.append(lr)
+            raw.append(value)
+            smooth.append(smoothed)
+            best = min(best, smoothed)
+            if smoothed > diverge * best:
+                break
+    finally:
+        model.load_state_dict(saved)
+        model.train(was_training)
+    suggestion = suggest_lr(result_lrs, smooth)
+    logger.info("learning-rate sweep: %d steps, suggested lr %.3g", len(result_lrs), suggestion)
+    return LRFinderResult(lrs=result_lrs, losses=smooth, raw_losses=raw, suggestion=suggestion)

@@ -1,0 +1,91 @@
+"""Optimisers and learning-rate schedules picked by name from a :class:`TrainConfig`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import torch
+from torch import nn
+from torch.optim import Optimizer
+from torch.optim.lr_scheduler import (
+    CosineAnnealingLR,
+    OneCycleLR,
+    ReduceLROnPlateau,
+    StepLR,
+)
+
+from carrousel.core.errors import ConfigError
+from carrousel.core.train.config import TrainConfig
+
+__all__ = ["SCHEDULER_PER_STEP", "build_optimizer", "build_scheduler", "param_groups"]
+
+logger = logging.getLogger(__name__)
+
+SCHEDULER_PER_STEP = frozenset({"onecycle"})
+"""Schedulers stepped after every optimiser step; the others step once per epoch."""
+
+
+def param_groups(model: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
+    """Splits parameters into a decayed group (matrices) and a non-decayed one (biases, norms)."""
+    decay: list[nn.Parameter] = []
+    no_decay: list[nn.Parameter] = []
+    for p in model.parameters():
+        if not p.requires_grad:
+            continue
+        (decay if p.dim() >= 2 else no_decay).append(p)
+    groups = [{"params": decay, "weight_decay": weight_decay}]
+    if no_decay:
+        groups.append({"params": no_decay, "weight_decay": 0.0})
+    return groups
+
+
+def build_optimizer(model: nn.Module, cfg: TrainConfig) -> Optimizer:
+    """Builds ``cfg.optimizer`` (adam | adamw | sgd) over the model's trainable parameters."""
+    name = cfg.optimizer.lower()
+    groups = param_groups(model, cfg.weight_decay)
+    if not any(g["params"] for g in groups):
+        raise ConfigError("the model has no trainable parameters; unfreeze some before training")
+    if name == "adam":
+        return torch.optim.Adam(groups, lr=cfg.lr)
+    if name == "adamw":
+        return torch.optim.AdamW(groups, lr=cfg.lr)
+    if name == "sgd":
+        return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum)
+    raise ConfigError(f"unknown optimizer {cfg.optimizer!r}; use adam, adamw or sgd")
+
+
+def build_scheduler(optimizer: Optimizer, cfg: TrainConfig, steps_per_epoch: int | None) -> Any:
+    """Builds ``cfg.scheduler`` or returns None for ``"none"``.
+
+    Args:
+        optimizer: the optimiser to schedule.
+        cfg: the training config (``epochs``, ``max_steps``, ``step_size``, ``gamma``, ``warmup_pct``).
+        steps_per_epoch: optimiser steps per epoch, needed by ``onecycle`` and ``cosine`` when only
+            ``max_steps`` bounds training (None when the loader has no length).
+    """
+    name = cfg.scheduler.lower()
+    if name == "none":
+        return None
+    if name == "step":
+        return StepLR(optimizer, step_size=cfg.step_size, gamma=cfg.gamma)
+    if name == "cosine":
+        return CosineAnnealingLR(optimizer, T_max=max(cfg.epochs, 1))
+    if name == "plateau":
+        patience = max(cfg.step_size // 5, 1)
+        return ReduceLROnPlateau(optimizer, mode=cfg.mode, factor=cfg.gamma, patience=patience)
+    if name == "onecycle":
+        total = _total_steps(cfg, steps_per_epoch)
+        return OneCycleLR(optimizer, max_lr=cfg.lr, total_steps=total, pct_start=cfg.warmup_pct)
+    raise ConfigError(f"unknown scheduler {cfg.scheduler!r}; use none, step, cosine, onecycle or plateau")
+
+
+def _total_steps(cfg: TrainConfig, steps_per_epoch: int | None) -> int:
+    candidates = []
+    if steps_per_epoch is not None:
+        candidates.append(steps_per_epoch * cfg.epochs)
+    if cfg.max_steps is not None:
+        candidates.append(cfg.max_steps)
+    if not candidates or min(candidates) <= 0:
+        raise ConfigError("scheduler 'onecycle' needs a sized train loader or max_steps > 0")
+    return min(candidates)

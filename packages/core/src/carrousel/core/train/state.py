@@ -1,0 +1,128 @@
+"""Capture and restore of everything a trainer checkpoint holds (plain types and tensors only)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from carrousel.core.config import to_dict
+from carrousel.core.device import move_to
+from carrousel.core.train.seed import get_rng_state, set_rng_state
+
+if TYPE_CHECKING:
+    from carrousel.core.train.trainer import Trainer
+
+__all__ = ["capture", "epoch_iterator", "plain_state", "restore", "resumable_sampler"]
+
+logger = logging.getLogger(__name__)
+
+
+def resumable_sampler(loader: Any) -> Any:
+    """The loader's batch sampler or sampler when it can skip batches and save its state, else None."""
+    for part in (getattr(loader, "batch_sampler", None), getattr(loader, "sampler", None)):
+        if part is not None and hasattr(part, "state_dict") and hasattr(part, "skip"):
+            return part
+    return None
+
+
+def plain_state(state: Any) -> Any:
+    """Turns namedtuples into tuples so that a carried stream state can be saved with weights_only."""
+    if isinstance(state, tuple):
+        return tuple(plain_state(s) for s in state)
+    if isinstance(state, list):
+        return [plain_state(s) for s in state]
+    if isinstance(state, dict):
+        return {k: plain_state(v) for k, v in state.items()}
+    return state
+
+
+def capture(t: Trainer) -> dict[str, Any]:
+    """Model, optimiser, scheduler, scaler, counters, RNG states, sampler position, history, callbacks."""
+    sampler = resumable_sampler(t.train_loader)
+    return {
+        "model": t.model.state_dict(),
+        "optimizer": t.optimizer.state_dict(),
+        "scheduler": t.scheduler.state_dict() if t.scheduler is not None else {},
+        "scaler": t.scaler.state_dict() if t.scaler is not None else {},
+        "epoch": t.epoch,
+        "batch_in_epoch": t.batch_in_epoch,
+        "step": t.step,
+        "micro": t.micro,
+        "sums": list(t.sums),
+        "skipped": t.skipped,
+        "rng": get_rng_state(),
+        "epoch_rng": t.epoch_rng if t.batch_in_epoch else None,
+        "history": list(t.history),
+        "best_score": t.best_score,
+        "best_epoch": t.best_epoch,
+        "best_model": t.best_model,
+        "callbacks": t.callbacks.state_dict(),
+        "sampler": sampler.state_dict() if sampler is not None else {},
+        "stream_state": plain_state(t.stream_state) if t.config.tbptt_carry else None,
+        "config": to_dict(t.config),
+        "world_size": t.env.world_size,
+    }
+
+
+def restore(t: Trainer, state: dict[str, Any]) -> None:
+    """Loads what :func:`capture` returned into trainer ``t`` (RNG states included)."""
+    t.model.load_state_dict(state["model"])
+    t.optimizer.load_state_dict(state["optimizer"])
+    if t.scheduler is not None and state["scheduler"]:
+        t.scheduler.load_state_dict(state["scheduler"])
+    if t.scaler is not None and state["scaler"]:
+        t.scaler.load_state_dict(state["scaler"])
+    t.epoch, t.batch_in_epoch, t.step = state["epoch"], state["batch_in_epoch"], state["step"]
+    t.micro, t.sums, t.skipped = state["micro"], list(state["sums"]), state["skipped"]
+    t.history = list(state["history"])
+    t.best_score, t.best_epoch = state["best_score"], state["best_epoch"]
+    best = state["best_model"]
+    t.best_model = {k: v.to(t.device) for k, v in best.items()} if best else None
+    t.callbacks.load_state_dict(state["callbacks"])
+    sampler = resumable_sampler(t.train_loader)
+    if sampler is not None and state["sampler"]:
+        sampler.load_state_dict(state["sampler"])
+    stream = state.get("stream_state")
+    t.stream_state = move_to(stream, t.device) if stream is not None else None
+    t.epoch_rng = state["epoch_rng"]
+    set_rng_state(state["rng"])
+    if state.get("world_size", 1) != t.env.world_size:
+        logger.warning(
+            "checkpoint written with %s processes, resuming with %d: the data order changes",
+            state.get("world_size"),
+            t.env.world_size,
+        )
+
+
+def epoch_iterator(t: Trainer) -> Iterator[Any]:
+    """Starts epoch ``t.epoch`` of ``t.train_loader``, continuing mid-epoch after a resume.
+
+    At an epoch start the RNG state is recorded (a shuffling loader draws its order from it). When a
+    checkpoint was written mid-epoch, that epoch-start state is put back, the loader is started again
+    (same order), the batches already trained on are skipped (by a resumable sampler's ``skip`` or by
+    drawing and dropping them), and the RNG state of the moment of the checkpoint is restored.
+    """
+    loader = t.train_loader
+    current = None
+    if t.batch_in_epoch == 0 or t.epoch_rng is None:
+        t.epoch_rng = get_rng_state()
+    else:
+        current = get_rng_state()
+        set_rng_state(t.epoch_rng)
+    for part in (getattr(loader, "batch_sampler", None), getattr(loader, "sampler", None)):
+        if part is not None and hasattr(part, "set_epoch"):
+            part.set_epoch(t.epoch)
+    skip = t.batch_in_epoch
+    sampler = resumable_sampler(loader)
+    if skip and sampler is not None:
+        sampler.skip(skip)
+        skip = 0
+    iterator = iter(loader)
+    for _ in range(skip):
+        next(iterator)
+    if current is not None:
+        set_rng_state(current)
+    if not t.config.tbptt_carry:
+        t.stream_state = None
+    return iterator

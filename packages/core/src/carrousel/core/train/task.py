@@ -1,0 +1,112 @@
+"""The Task: what a domain hands the trainer besides a model and data.
+
+A task turns a batch into model outputs (:meth:`Task.forward`), outputs into a scalar loss
+(:meth:`Task.loss`) and, optionally, outputs into metric updates. The trainer knows nothing else about
+the domain.
+
+Stateful tasks and truncated BPTT
+---------------------------------
+A task that sets ``stateful = True`` receives and returns a recurrent state:
+``forward(model, batch, state) -> (outputs, new_state)``, with ``state=None`` meaning "start fresh".
+When ``TrainConfig.tbptt_steps = k > 0`` the trainer cuts each batch into chunks of ``k`` time steps
+with :meth:`Task.split` (default: every tensor with at least two dimensions is sliced along dim 1, the
+time axis of ``(B, T, ...)`` batches; a ``"lengths"`` entry of a dict batch is clipped per chunk), runs
+the chunks in order, passes each chunk's final state to the next one after :meth:`Task.detach_state`,
+and takes one optimiser step per chunk. Sample ``b`` of a chunk continues sample ``b`` of the previous
+chunk, so the state is carried per sample. With ``TrainConfig.tbptt_carry`` the state also flows from
+one batch to the next (for loaders that cut one long series into ``B`` parallel streams and yield
+consecutive segments, sample ``b`` of batch ``i + 1`` continuing sample ``b`` of batch ``i``); it is reset
+at each epoch start, and all batches must then have the same ``B``. Evaluation and prediction run the
+same chunking (and carrying) without gradients; chunk outputs are joined back along time by
+:meth:`Task.join`. Mid-epoch checkpoints save a carried state with namedtuples turned into tuples.
+
+A stateful task, in short::
+
+    class StreamTask(Task):
+        stateful = True
+
+        def forward(self, model, batch, *state):
+            outputs, new_state = model(batch["x"], state[0] if state else None)
+            return outputs, new_state
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import torch
+from torch import Tensor, nn
+
+from carrousel.core.train.tbptt import detach_tree, first_tensor, split_time
+
+if TYPE_CHECKING:
+    from carrousel.core.metrics import Metric
+
+__all__ = ["Task"]
+
+
+class Task:
+    """Base class of domain tasks. Override :meth:`forward` and :meth:`loss` at least.
+
+    Attributes:
+        stateful: when True, ``forward`` takes and returns a recurrent state (see the module docstring).
+    """
+
+    stateful: bool = False
+
+    def forward(self, model: nn.Module, batch: Any, *state: Any) -> Any:
+        """Runs the model on a batch.
+
+        Args:
+            model: the (possibly DDP-wrapped) model, already on the batch's device.
+            batch: one batch from the loader, already on the device.
+            *state: stateful tasks only: the state carried from the previous chunk (None at the start).
+
+        Returns:
+            The outputs (any structure), or ``(outputs, new_state)`` for stateful tasks.
+        """
+        raise NotImplementedError(f"{type(self).__name__} must implement forward(model, batch)")
+
+    def loss(self, outputs: Any, batch: Any) -> Tensor:
+        """Returns the scalar loss of ``outputs`` for ``batch`` (mean over the batch)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement loss(outputs, batch)")
+
+    def metrics(self) -> dict[str, Metric]:
+        """Returns fresh metric objects by name (logged as ``val_<name>``). Default: none."""
+        return {}
+
+    def update_metrics(self, metrics: dict[str, Metric], outputs: Any, batch: Any) -> None:
+        """Updates the metric objects from one batch's outputs. Default: nothing."""
+
+    def batch_size(self, batch: Any) -> int:
+        """Number of samples in ``batch``: dim 0 of its first tensor (1 when it holds no tensor)."""
+        tensor = first_tensor(batch)
+        return int(tensor.shape[0]) if tensor is not None and tensor.dim() > 0 else 1
+
+    # --- stateful / truncated-BPTT hooks -------------------------------------------------------------
+    def split(self, batch: Any, steps: int) -> list[Any]:
+        """Cuts a batch into chunks of ``steps`` time steps along dim 1 (stateful tasks only).
+
+        Tensors with fewer than two dimensions are passed whole to every chunk, except a dict entry named
+        ``"lengths"`` ``(B,)``, which becomes each chunk's valid length (possibly 0).
+        """
+        return split_time(batch, steps)
+
+    def detach_state(self, state: Any) -> Any:
+        """Cuts the gradient path of a state between chunks. Default: detaches every tensor."""
+        return detach_tree(state)
+
+    def join(self, outputs: list[Any]) -> Any:
+        """Joins per-chunk outputs back along time (dim 1) for ``predict``; default handles tensors,
+        tuples and dicts of tensors and returns the list unchanged otherwise."""
+        if len(outputs) == 1:
+            return outputs[0]
+        head = outputs[0]
+        if isinstance(head, Tensor):
+            return torch.cat(outputs, dim=1) if head.dim() >= 2 else outputs
+        if isinstance(head, Mapping):
+            return {k: self.join([o[k] for o in outputs]) for k in head}
+        if isinstance(head, tuple) and not hasattr(head, "_fields"):
+            return tuple(self.join([o[i] for o in outputs]) for i in range(len(head)))
+        return outputs

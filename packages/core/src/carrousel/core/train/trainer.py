@@ -1,0 +1,412 @@
+"""The Trainer: fit / evaluate / predict for any model and :class:`~carrousel.core.train.Task`.
+
+The trainer knows nothing of any domain: a domain hands it a plain ``nn.Module``, a small Task (forward,
+loss, metrics) and data loaders yielding tensors, dicts or tuples of tensors. One training step is::
+
+    outputs = task.forward(model, batch); loss = task.loss(outputs, batch); backward (scaled by the
+    GradScaler for fp16 on CUDA, divided by ``accumulate``); every ``accumulate`` micro-batches:
+    unscale, clip by value and/or norm (norm logged), skip or stop when loss or norm is not finite,
+    optimiser step, per-step scheduler.
+
+Validation values are logged as ``val_loss`` and ``val_<metric>``, training loss as ``train_loss``, with
+``grad_norm`` (mean pre-clip norm), ``lr``, ``skipped_steps`` and ``epoch_time``. See
+:mod:`carrousel.core.train.task` for truncated BPTT, :mod:`carrousel.core.train.distributed` for
+torchrun, :mod:`carrousel.core.train.seed` for deterministic mode and its limits on GPU.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+
+from carrousel.core.device import autocast, move_to, pick_device
+from carrousel.core.errors import ConfigError, NonFiniteLossError
+from carrousel.core.train import distributed as dist_utils
+from carrousel.core.train.callbacks import (
+    Callback,
+    CallbackList,
+    EarlyStopping,
+    HistoryLogger,
+    ProgressBar,
+    TensorBoardLogger,
+    is_better,
+)
+from carrousel.core.train.checkpoint import CheckpointManager, load_checkpoint, resolve_resume
+from carrousel.core.train.config import TrainConfig
+from carrousel.core.train.inference import evaluate_loop, predict_loop
+from carrousel.core.train.optim import SCHEDULER_PER_STEP, build_optimizer, build_scheduler
+from carrousel.core.train.result import FitResult
+from carrousel.core.train.seed import DeterministicGuard, set_seed
+from carrousel.core.train.state import capture, epoch_iterator, restore
+from carrousel.core.train.task import Task
+
+__all__ = ["FitResult", "Trainer"]
+
+logger = logging.getLogger(__name__)
+
+
+class Trainer:
+    """Trains a model on a task; one code path for CPU, one GPU and ``torchrun`` multi-process runs.
+
+    Args:
+        model: a plain ``nn.Module``; moved to the device here (wrapped in DDP during ``fit`` under torchrun).
+        task: the domain's :class:`Task`.
+        config: a :class:`TrainConfig`.
+        callbacks: extra :class:`Callback` s, called before the built-in ones.
+
+    Example:
+        >>> trainer = Trainer(model, MyTask(), TrainConfig(epochs=5, lr=3e-3))  # doctest: +SKIP
+        >>> result = trainer.fit(train_loader, val_loader)  # doctest: +SKIP
+        >>> trainer.evaluate(test_loader)["loss"]  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        task: Task,
+        config: TrainConfig | None = None,
+        callbacks: Sequence[Callback] | None = None,
+    ) -> None:
+        self.config = cfg = config or TrainConfig()
+        self.task = task
+        self.env = dist_utils.detect()
+        device = pick_device(cfg.device)
+        if self.env.enabled and device.type == "cuda":
+            device = torch.device("cuda", self.env.local_rank)
+        self.device = device
+        self.model = model.to(device)
+        self.rank_zero = self.env.rank == 0
+        self.scaler: torch.amp.GradScaler | None = None
+        if cfg.precision == "fp16" and device.type == "cuda":
+            self.scaler = torch.amp.GradScaler("cuda")
+        self.optimizer = build_optimizer(self.model, cfg)
+        self.scheduler: Any = None
+        self._early = None
+        if cfg.patience is not None:
+            self._early = EarlyStopping(cfg.monitor, cfg.mode, cfg.patience, cfg.min_delta)
+        builtins: list[Callback] = [self._early] if self._early else []
+        if self.rank_zero and cfg.progress:
+            builtins.append(ProgressBar(cfg.log_every))
+        if self.rank_zero and cfg.log_dir:
+            builtins.append(HistoryLogger(cfg.log_dir))
+            builtins.append(TensorBoardLogger(cfg.log_dir))
+        self.callbacks = CallbackList([*(callbacks or []), *builtins])
+        self.ckpt = CheckpointManager(cfg.checkpoint_dir, cfg.keep_last) if cfg.checkpoint_dir else None
+        self.history: list[dict[str, float]] = []
+        self.should_stop = False
+        self.epoch = 0  # current epoch, from 0
+        self.step = 0  # optimiser steps taken (including skipped)
+        self.batches_per_epoch: int | None = None
+        self._net: nn.Module = self.model  # what forward runs on: the model or its DDP wrapper
+        self.train_loader: Any = None
+        self._monitor = cfg.monitor
+        self._reset_fit_state()
+
+    # ------------------------------------------------------------------------------------------- state
+    def _reset_fit_state(self) -> None:
+        self.skipped = 0
+        self.best_score: float | None = None
+        self.best_epoch: int | None = None
+        self.best_model: dict[str, torch.Tensor] | None = None
+        self.batch_in_epoch = 0
+        self.micro = 0
+        self.sums = [0.0, 0.0, 0.0, 0.0]  # loss*n, n, grad-norm sum, grad-norm count
+        self._window_bad = False
+        self._unsynced = False
+        self.stream_state: Any = None
+        self.epoch_rng: dict[str, Any] | None = None
+        self._last_ckpt: Path | None = None
+        self._best_ckpt: Path | None = None
+
+    @property
+    def _chunked(self) -> bool:
+        return bool(self.task.stateful and self.config.tbptt_steps > 0)
+
+    def _stateful_forward(self, net: nn.Module, chunk: Any) -> Any:
+        if self.task.stateful:
+            outputs, self.stream_state = self.task.forward(net, chunk, self.stream_state)
+            return outputs
+        return self.task.forward(net, chunk)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything a checkpoint holds, as plain types and tensors (see :mod:`.state`)."""
+        return capture(self)
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restores a checkpoint's state, RNG states included."""
+        restore(self, state)
+
+    # --------------------------------------------------------------------------------------------- fit
+    def fit(self, train_loader: Any, val_loader: Any = None, resume: str | Path | None = None) -> FitResult:
+        """Trains for ``config.epochs`` epochs (or ``max_steps`` steps, or until a callback stops it).
+
+        Args:
+            train_loader: an iterable of batches (a ``DataLoader`` is sharded automatically under torchrun).
+            val_loader: optional validation batches, evaluated after every epoch.
+            resume: a checkpoint file, a checkpoint folder (its latest), or ``"auto"`` (the latest in
+                ``config.checkpoint_dir`` when one exists, else a fresh start). Training continues
+                exactly where the checkpoint was written, mid-epoch included.
+
+        Returns:
+            A :class:`FitResult`.
+
+        Raises:
+            NonFiniteLossError: on a NaN/inf loss or gradient with ``nonfinite="stop"``.
+            CheckpointError: when ``resume`` points to a missing or damaged checkpoint.
+        """
+        cfg = self.config
+        with DeterministicGuard():
+            set_seed(cfg.seed, cfg.deterministic)
+            self._setup_distributed()
+            self.train_loader = dist_utils.shard_loader(train_loader, self.env, cfg.seed)
+            val_loader = dist_utils.shard_loader(val_loader, self.env, cfg.seed) if val_loader else None
+            self.batches_per_epoch = _safe_len(self.train_loader)
+            per_epoch = None
+            if self.batches_per_epoch is not None:
+                per_epoch = math.ceil(self.batches_per_epoch / cfg.accumulate)
+            self.scheduler = build_scheduler(self.optimizer, cfg, per_epoch)
+            self._reset_fit_state()
+            self.history, self.should_stop = [], False
+            self.epoch = self.step = 0
+            self._resolve_monitor(val_loader is not None)
+            path = resolve_resume(resume, cfg.checkpoint_dir)
+            if path is not None:
+                self.load_state_dict(load_checkpoint(path, map_location="cpu"))
+                logger.info("resumed from %s at epoch %d, step %d", path, self.epoch + 1, self.step)
+            self.callbacks.call("on_fit_start", self)
+            self._loop(val_loader)
+            if cfg.restore_best and self.best_model is not None:
+                self.model.load_state_dict(self.best_model)
+            result = FitResult(
+                history=list(self.history),
+                best_epoch=self.best_epoch,
+                best_score=self.best_score,
+                monitor=self._monitor,
+                steps=self.step,
+                skipped_steps=self.skipped,
+                stopped_early=self.should_stop,
+                last_checkpoint=str(self._last_ckpt) if self._last_ckpt else None,
+                best_checkpoint=str(self._best_ckpt) if self._best_ckpt else None,
+            )
+            self.callbacks.call("on_fit_end", self, result)
+            dist_utils.barrier()
+        return result
+
+    def _setup_distributed(self) -> None:
+        self.env = dist_utils.init_distributed(self.device)
+        if self.env.enabled and not isinstance(self._net, DistributedDataParallel):
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self._net = DistributedDataParallel(self.model, device_ids=ids)
+
+    def _resolve_monitor(self, has_val: bool) -> None:
+        monitor = self.config.monitor
+        if monitor.startswith("val_") and not has_val:
+            monitor = "train_" + monitor[4:]
+            logger.info("no validation loader: monitoring %s instead of %s", monitor, self.config.monitor)
+        self._monitor = monitor
+        if self._early is not None:
+            self._early.monitor = monitor
+
+    def _loop(self, val_loader: Any) -> None:
+        cfg = self.config
+        while self.epoch < cfg.epochs and not self._max_steps_reached() and not self.should_stop:
+            t0 = time.perf_counter()
+            self._net.train()
+            batches = epoch_iterator(self)
+            self.callbacks.call("on_epoch_start", self, self.epoch)
+            for batch in batches:
+                self._train_batch(batch)
+                if self._max_steps_reached() or self.should_stop:
+                    break
+            if self.micro % cfg.accumulate:  # flush a partial accumulation window
+                self._optimizer_step()
+            logs = self._epoch_logs(time.perf_counter() - t0)
+            if val_loader is not None:
+                val = {f"val_{k}": v for k, v in self._evaluate(val_loader).items()}
+                self.callbacks.call("on_validation_end", self, self.epoch, val)
+                logs.update(val)
+            self._end_epoch(logs)
+
+    def _max_steps_reached(self) -> bool:
+        return self.config.max_steps is not None and self.step >= self.config.max_steps
+
+    # ------------------------------------------------------------------------------------------- steps
+    def _train_batch(self, batch: Any) -> None:
+        cfg, task = self.config, self.task
+        batch = move_to(batch, self.device)
+        idx = self.batch_in_epoch
+        self.callbacks.call("on_batch_start", self, idx, batch)
+        chunks = task.split(batch, cfg.tbptt_steps) if self._chunked else [batch]
+        if not cfg.tbptt_carry:
+            self.stream_state = None
+        loss_sum, count, norm = 0.0, 0, float("nan")
+        for chunk in chunks:
+            self.micro += 1
+            boundary = self.micro % cfg.accumulate == 0
+            sync = contextlib.nullcontext()
+            if not boundary and isinstance(self._net, DistributedDataParallel):
+                sync = self._net.no_sync()  # type: ignore[assignment]
+            self._unsynced = not boundary and self.env.enabled
+            with sync:
+                with autocast(self.device, cfg.precision):
+                    outputs = self._stateful_forward(self._net, chunk)
+                    loss = task.loss(outputs, chunk)
+                scaled = loss / cfg.accumulate if cfg.accumulate > 1 else loss
+                (self.scaler.scale(scaled) if self.scaler is not None else scaled).backward()
+            if task.stateful:
+                self.stream_state = task.detach_state(self.stream_state)
+            value = float(loss.detach())
+            n = task.batch_size(chunk)
+            if math.isfinite(value):
+                loss_sum, count = loss_sum + value * n, count + n
+            else:
+                self._nonfinite(f"loss is {value}")
+            if boundary:
+                norm = self._optimizer_step()
+        self.batch_in_epoch += 1
+        self.sums[0] += loss_sum
+        self.sums[1] += count
+        logs = {
+            "loss": loss_sum / count if count else float("nan"),
+            "batch_size": float(task.batch_size(batch)),
+            "lr": float(self.optimizer.param_groups[0]["lr"]),
+            "grad_norm": norm,
+        }
+        self.callbacks.call("on_batch_end", self, idx, logs)
+        every = cfg.checkpoint_every
+        if every and self.micro % cfg.accumulate == 0 and self.step % every == 0 and self.step > 0:
+            self._save_checkpoint(best=False)
+
+    def _nonfinite(self, what: str) -> None:
+        if self.config.nonfinite == "stop":
+            raise NonFiniteLossError(
+                f"{what} at epoch {self.epoch + 1}, step {self.step}; lower the learning rate, check the "
+                "inputs for NaN/inf, or set nonfinite='skip' to skip such steps"
+            )
+        self._window_bad = True
+
+    def _optimizer_step(self) -> float:
+        cfg, opt = self.config, self.optimizer
+        params = [p for g in opt.param_groups for p in g["params"] if p.grad is not None]
+        if self._unsynced:  # an epoch ended inside an accumulation window run under no_sync
+            dist_utils.average_gradients(params)
+            self._unsynced = False
+        if self.scaler is not None:
+            self.scaler.unscale_(opt)
+        if cfg.grad_clip_value is not None:
+            torch.nn.utils.clip_grad_value_(params, cfg.grad_clip_value)
+        max_norm = cfg.grad_clip_norm if cfg.grad_clip_norm is not None else float("inf")
+        norm = float(torch.nn.utils.clip_grad_norm_(params, max_norm)) if params else 0.0
+        bad = self._window_bad or not math.isfinite(norm)
+        if self.env.enabled:
+            bad = dist_utils.broadcast_flag(bad, self.device)
+        scaler_overflow = self.scaler is not None and not self._window_bad and not math.isfinite(norm)
+        if bad and not scaler_overflow:
+            if cfg.nonfinite == "stop":
+                self._nonfinite(f"gradient norm is {norm}")
+            self.skipped += 1
+            logger.warning("skipped step %d: non-finite loss or gradient (norm %s)", self.step, norm)
+            if self.scaler is not None:
+                self.scaler.update()
+        elif self.scaler is not None:
+            self.scaler.step(opt)  # skips the update itself on overflow, then lowers the scale
+            self.scaler.update()
+        else:
+            opt.step()
+        opt.zero_grad(set_to_none=True)
+        self._window_bad = False
+        self.step += 1
+        if not bad:
+            self.sums[2] += norm
+            self.sums[3] += 1
+        sched = self.scheduler
+        per_step = sched is not None and self.config.scheduler.lower() in SCHEDULER_PER_STEP
+        if per_step and sched.last_epoch < getattr(sched, "total_steps", math.inf) - 1:
+            sched.step()
+        return norm
+
+    def _epoch_logs(self, seconds: float) -> dict[str, float]:
+        loss_sum, count, norm_sum, norm_n = dist_utils.all_reduce_sum(self.sums, self.device)
+        return {
+            "epoch": float(self.epoch + 1),
+            "train_loss": loss_sum / count if count else float("nan"),
+            "grad_norm": norm_sum / norm_n if norm_n else float("nan"),
+            "lr": float(self.optimizer.param_groups[0]["lr"]),
+            "skipped_steps": float(self.skipped),
+            "epoch_time": seconds,
+        }
+
+    def _end_epoch(self, logs: dict[str, float]) -> None:
+        cfg = self.config
+        if self._monitor not in logs:
+            raise ConfigError(f"monitor {self._monitor!r} is not logged; pick one of {sorted(logs)}")
+        value = logs[self._monitor]
+        sched = self.scheduler
+        if sched is not None and cfg.scheduler.lower() not in SCHEDULER_PER_STEP:
+            sched.step(value) if cfg.scheduler.lower() == "plateau" else sched.step()
+        improved = is_better(value, self.best_score, cfg.mode, cfg.min_delta)
+        if improved:
+            self.best_score, self.best_epoch = value, self.epoch + 1
+            if cfg.restore_best:
+                self.best_model = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        self.history.append(logs)
+        self.callbacks.call("on_epoch_end", self, self.epoch, logs)
+        self.epoch += 1
+        self.batch_in_epoch, self.micro, self.sums = 0, 0, [0.0, 0.0, 0.0, 0.0]
+        self._save_checkpoint(best=improved)
+
+    def _save_checkpoint(self, best: bool) -> None:
+        if self.ckpt is None:
+            return
+        if self.rank_zero:
+            state = self.state_dict()
+            self._last_ckpt = self.ckpt.save(state, self.epoch, self.step)
+            if best:
+                self._best_ckpt = self.ckpt.save_best(state)
+            self.callbacks.call("on_checkpoint", self, self._last_ckpt)
+        dist_utils.barrier()
+
+    # -------------------------------------------------------------------------------- evaluate/predict
+    def evaluate(self, loader: Any) -> dict[str, float]:
+        """Computes the mean loss and every task metric over ``loader`` (sharded and reduced across
+        ranks under torchrun).
+
+        Returns:
+            ``{"loss": ..., <metric name>: ...}``.
+        """
+        self._setup_distributed()
+        return self._evaluate(dist_utils.shard_loader(loader, self.env, self.config.seed))
+
+    def _evaluate(self, loader: Any) -> dict[str, float]:
+        cfg = self.config
+        return evaluate_loop(
+            self.model, self.task, loader, self.device, cfg.precision, cfg.tbptt_steps, cfg.tbptt_carry
+        )
+
+    def predict(self, loader: Any) -> list[Any]:
+        """Runs ``task.forward`` on every batch (no gradients, eval mode).
+
+        Returns:
+            One entry per batch: the task's outputs, detached and on the CPU (chunk outputs of stateful
+            tasks joined along time by :meth:`Task.join`). Not sharded: every rank predicts everything.
+        """
+        cfg = self.config
+        return predict_loop(
+            self.model, self.task, loader, self.device, cfg.precision, cfg.tbptt_steps, cfg.tbptt_carry
+        )
+
+
+def _safe_len(loader: Any) -> int | None:
+    try:
+        return len(loader)
+    except TypeError:
+        return None

@@ -1,0 +1,60 @@
+"""Built-in callbacks: early-stopping state, TensorBoard scalars (through a stand-in writer)."""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+from torch.utils.data import DataLoader, TensorDataset
+from train_helpers import RegressionTask, linear_data, mlp
+
+from carrousel.core.errors import ConfigError
+from carrousel.core.train import EarlyStopping, TensorBoardLogger, TrainConfig, Trainer
+
+
+class _Stub:
+    def __init__(self) -> None:
+        self.should_stop = False
+
+
+def test_early_stopping_counts_and_saves_state() -> None:
+    es = EarlyStopping("val_f1", mode="max", patience=2, min_delta=0.01)
+    stub: Any = _Stub()
+    for epoch, value in enumerate([0.5, 0.6, 0.605, 0.61]):
+        es.on_epoch_end(stub, epoch, {"val_f1": value})
+    assert stub.should_stop and es.best == 0.6 and es.wait == 2
+    clone = EarlyStopping("val_f1", mode="max", patience=2)
+    clone.load_state_dict(es.state_dict())
+    assert (clone.best, clone.wait) == (0.6, 2)
+    with pytest.raises(ConfigError, match="val_f1"):
+        es.on_epoch_end(stub, 5, {"val_loss": 1.0})
+
+
+def test_tensorboard_logger_writes_scalars(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    written: list[tuple[str, float, int]] = []
+
+    class FakeWriter:
+        def __init__(self, log_dir: str) -> None:
+            self.log_dir = log_dir
+
+        def add_scalar(self, key: str, value: float, step: int) -> None:
+            written.append((key, value, step))
+
+        def flush(self) -> None: ...
+
+        def close(self) -> None:
+            written.append(("closed", 0.0, 0))
+
+    fake = types.ModuleType("torch.utils.tensorboard")
+    fake.SummaryWriter = FakeWriter  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", fake)
+    assert TensorBoardLogger.available()
+    x, y = linear_data(64)
+    cfg = TrainConfig(epochs=2, progress=False, device="cpu", log_dir=str(tmp_path))
+    Trainer(mlp(), RegressionTask(), cfg).fit(DataLoader(TensorDataset(x, y), batch_size=32))
+    keys = {(k, step) for k, _, step in written}
+    assert ("train_loss", 1) in keys and ("train_loss", 2) in keys and ("grad_norm", 2) in keys
+    assert written[-1][0] == "closed"

@@ -1,0 +1,155 @@
+"""Small models, tasks and data shared by the trainer tests and their subprocess script."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+from torch.utils.data import Dataset
+
+from carrousel.core.nn import RecurrentConfig, RecurrentEncoder
+from carrousel.core.train import Task
+
+
+class RegressionTask(Task):
+    """Batches ``(x, y)``; mean squared error."""
+
+    def forward(self, model: nn.Module, batch: Any) -> Tensor:
+        return model(batch[0])
+
+    def loss(self, outputs: Tensor, batch: Any) -> Tensor:
+        return nn.functional.mse_loss(outputs, batch[1])
+
+
+def linear_data(n: int = 256, features: int = 8, seed: int = 1) -> tuple[Tensor, Tensor]:
+    """``x (n, features)`` (drawn with ``seed``) and ``y (n, 1)`` from one fixed linear map plus noise."""
+    w = torch.randn(features, 1, generator=torch.Generator().manual_seed(1234)) / features**0.5
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, features, generator=g)
+    y = x @ w + 0.01 * torch.randn(n, 1, generator=g)
+    return x, y
+
+
+def mlp(features: int = 8, dropout: float = 0.1, seed: int = 0) -> nn.Module:
+    """A tiny MLP, built under a fixed seed."""
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(features, 16), nn.Tanh(), nn.Dropout(dropout), nn.Linear(16, 1))
+
+
+def temporal_order(n: int, tmin: int, tmax: int, seed: int) -> tuple[Tensor, Tensor, Tensor]:
+    """The temporal-order problem (Hochreiter & Schmidhuber 1997), with variable lengths.
+
+    Each sequence holds random distractor symbols ``a..d`` plus two marker symbols ``X``/``Y``, one in each
+    half; the class (4 of them) is the ordered pair of markers. Chance level is 25%.
+
+    Returns:
+        ``x (n, tmax, 6)`` one-hot symbols (zero past the length), ``lengths (n,)``, ``labels (n,)``.
+    """
+    g = torch.Generator().manual_seed(seed)
+    lengths = torch.randint(tmin, tmax + 1, (n,), generator=g)
+    sym = torch.randint(0, 4, (n, tmax), generator=g)
+    labels = torch.randint(0, 4, (n,), generator=g)
+    first = (torch.rand(n, generator=g) * (lengths // 2)).long()
+    second = lengths // 2 + (torch.rand(n, generator=g) * (lengths - lengths // 2)).long()
+    rows = torch.arange(n)
+    sym[rows, first] = 4 + labels // 2
+    sym[rows, second] = 4 + labels % 2
+    x = nn.functional.one_hot(sym, 6).float()
+    x = x * (torch.arange(tmax)[None, :, None] < lengths[:, None, None])
+    return x, lengths, labels
+
+
+class DictDataset(Dataset[dict[str, Tensor]]):
+    """Map-style dataset over equally long tensors, yielding dicts."""
+
+    def __init__(self, **tensors: Tensor) -> None:
+        self.tensors = tensors
+
+    def __len__(self) -> int:
+        return len(next(iter(self.tensors.values())))
+
+    def __getitem__(self, i: int) -> dict[str, Tensor]:
+        return {k: v[i] for k, v in self.tensors.items()}
+
+
+class SequenceClassifier(nn.Module):
+    """LSTM encoder + linear head on the last valid state."""
+
+    def __init__(self, inputs: int, hidden: int, classes: int) -> None:
+        super().__init__()
+        self.encoder = RecurrentEncoder(RecurrentConfig(inputs, hidden))
+        self.head = nn.Linear(hidden, classes)
+
+    def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
+        return self.head(self.encoder(x, lengths).last)
+
+
+class ClassificationTask(Task):
+    """Dict batches ``x``, ``lengths``, ``y``; cross-entropy; accuracy from carrousel.core.metrics."""
+
+    def forward(self, model: nn.Module, batch: Any) -> Tensor:
+        return model(batch["x"], batch["lengths"])
+
+    def loss(self, outputs: Tensor, batch: Any) -> Tensor:
+        return nn.functional.cross_entropy(outputs, batch["y"])
+
+    def metrics(self) -> dict[str, Any]:
+        from carrousel.core.metrics import Accuracy
+
+        return {"accuracy": Accuracy()}
+
+    def update_metrics(self, metrics: dict[str, Any], outputs: Tensor, batch: Any) -> None:
+        metrics["accuracy"].update(outputs.argmax(-1), batch["y"])
+
+
+class StreamTagger(nn.Module):
+    """Per-step LSTM tagger that takes and returns a state: ``(x (B,T,1), state) -> (logits (B,T,2), state)``."""
+
+    def __init__(self, hidden: int = 16) -> None:
+        super().__init__()
+        self.encoder = RecurrentEncoder(RecurrentConfig(1, hidden))
+        self.head = nn.Linear(hidden, 2)
+
+    def forward(self, x: Tensor, state: Any = None) -> tuple[Tensor, Any]:
+        out = self.encoder(x, state=state)
+        return self.head(out.output), out.state
+
+
+class EchoTask(Task):
+    """Stateful task: predict the bit seen ``delay`` steps earlier; steps with ``valid == 0`` are ignored.
+
+    Args:
+        carry: pass the incoming state to the model (False: every chunk starts from zeros).
+    """
+
+    stateful = True
+
+    def __init__(self, carry: bool = True) -> None:
+        self.carry = carry
+
+    def forward(self, model: nn.Module, batch: Any, *state: Any) -> tuple[Tensor, Any]:
+        start = state[0] if (state and self.carry) else None
+        return model(batch["x"], start)
+
+    def loss(self, outputs: Tensor, batch: Any) -> Tensor:
+        ce = nn.functional.cross_entropy(outputs.transpose(1, 2), batch["y"], reduction="none")
+        valid = batch["valid"]
+        return (ce * valid).sum() / valid.sum().clamp(min=1)
+
+
+def echo_streams(streams: int, steps: int, delay: int, seed: int) -> dict[str, Tensor]:
+    """Random bit streams ``x (streams, steps, 1)``, targets ``y`` = x delayed, ``valid`` mask."""
+    g = torch.Generator().manual_seed(seed)
+    bits = torch.randint(0, 2, (streams, steps), generator=g)
+    y = torch.zeros_like(bits)
+    y[:, delay:] = bits[:, :-delay]
+    valid = torch.ones(streams, steps)
+    valid[:, :delay] = 0
+    return {"x": bits.float().unsqueeze(-1), "y": y, "valid": valid}
+
+
+def echo_accuracy(logits: Tensor, batch: dict[str, Tensor]) -> float:
+    """Accuracy over valid steps."""
+    hit = (logits.argmax(-1) == batch["y"]).float() * batch["valid"]
+    return float(hit.sum() / batch["valid"].sum())
