@@ -13,6 +13,7 @@ says which path a configuration takes and why.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -25,10 +26,33 @@ from carrousel.core.io import register_module
 from carrousel.core.nn.cells import CELLS, LoopLayer
 from carrousel.core.nn.init import init_recurrent_
 
-__all__ = ["FUSED_CELLS", "EncoderOutput", "RecurrentConfig", "RecurrentEncoder", "State", "lengths_from_mask"]
+__all__ = [
+    "FUSED_CELLS",
+    "EncoderOutput",
+    "RecurrentConfig",
+    "RecurrentEncoder",
+    "State",
+    "lengths_from_mask",
+]
 
 FUSED_CELLS = ("rnn_tanh", "rnn_relu", "lstm", "gru")
 _ALIASES = {"rnn": "rnn_tanh", "bilstm": "lstm"}
+
+logger = logging.getLogger(__name__)
+_WARNED: list[bool] = []  # the float16 workaround below is logged once per process
+
+
+def cpu_fp16_autocast_lstm_fails(x: Tensor) -> bool:
+    """Whether a fused LSTM on ``x`` would hit oneDNN's float16 failure: CPU autocast to float16 with
+    autograd on makes ``nn.LSTM`` pick oneDNN, which cannot build that training primitive (torch 2.14)."""
+    return (
+        x.device.type == "cpu"
+        and torch.is_autocast_enabled("cpu")
+        and torch.get_autocast_dtype("cpu") == torch.float16
+        and torch.is_grad_enabled()
+        and torch.backends.mkldnn.is_available()
+        and bool(torch.backends.mkldnn.enabled)
+    )
 
 
 class State(NamedTuple):
@@ -49,7 +73,8 @@ class EncoderOutput(NamedTuple):
     Attributes:
         output: ``(B, T, D*H_out)`` top-layer outputs, zero past each sequence's length.
         last: ``(B, D*H_out)`` top-layer final state of each sequence: the forward direction at its last
-            valid step, the reverse direction at step 0 (which has seen the whole sequence).
+            valid step, the reverse direction at step 0 (which has seen the whole sequence). With residual
+            connections it is read from ``output`` at those steps, so it includes the residual too.
         state: the final :class:`State` of all layers, for stateful / truncated-BPTT use.
     """
 
@@ -64,7 +89,7 @@ class RecurrentConfig:
 
     input_size: int  # features per time step (I)
     hidden_size: int  # hidden units per direction (H)
-    cell: str = "lstm"  # rnn_tanh | rnn_relu | lstm | gru | ln_lstm | peephole_lstm ("rnn" = rnn_tanh)
+    cell: str = "lstm"  # rnn_tanh | rnn_relu | lstm | gru | ln_lstm | peephole_lstm (aliases: rnn, bilstm)
     num_layers: int = 1  # stacked layers (L)
     bidirectional: bool = False  # add a reverse direction per layer (BiLSTM when cell is lstm)
     dropout: float = 0.0  # dropout on the outputs between layers (not after the top layer)
@@ -78,19 +103,28 @@ class RecurrentConfig:
     def __post_init__(self) -> None:
         cell = _ALIASES.get(self.cell, self.cell)
         if cell != self.cell:
+            if self.cell == "bilstm":  # the name promises both directions
+                object.__setattr__(self, "bidirectional", True)
             object.__setattr__(self, "cell", cell)
         if cell not in CELLS:
             raise ConfigError(f"unknown cell {self.cell!r}; choose one of: {', '.join(CELLS)}")
+        for name in ("input_size", "hidden_size", "num_layers", "proj_size"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool):
+                raise ConfigError(f"{name} must be an integer, got {v!r}")
         if self.input_size < 1 or self.hidden_size < 1 or self.num_layers < 1:
-            raise ConfigError("input_size, hidden_size and num_layers must be >= 1")
+            raise ConfigError(
+                f"input_size, hidden_size and num_layers must be >= 1, got "
+                f"{self.input_size}, {self.hidden_size}, {self.num_layers}"
+            )
         for name in ("dropout", "zoneout", "recurrent_dropout"):
             v = getattr(self, name)
             if not 0.0 <= v < 1.0:
                 raise ConfigError(f"{name} must be in [0, 1), got {v}")
+        if self.proj_size < 0 or (self.proj_size and self.proj_size >= self.hidden_size):
+            raise ConfigError(f"proj_size must be 0 or in [1, hidden_size), got {self.proj_size}")
         if self.proj_size and not CELLS.get(cell).is_lstm:
             raise ConfigError(f"proj_size is for LSTM cells only, not {cell!r}; set proj_size=0")
-        if self.proj_size < 0 or (self.proj_size and self.proj_size >= self.hidden_size):
-            raise ConfigError("proj_size must be 0 or smaller than hidden_size")
         if self.backend not in ("auto", "loop"):
             raise ConfigError(f"backend must be 'auto' or 'loop', got {self.backend!r}")
         if self.init not in ("recurrent", "pytorch"):
@@ -123,10 +157,22 @@ class RecurrentConfig:
 
 
 def lengths_from_mask(mask: Tensor) -> Tensor:
-    """Returns ``(B,)`` lengths from a ``(B, T)`` boolean mask of valid steps (a valid prefix per row)."""
+    """Returns ``(B,)`` lengths from a ``(B, T)`` mask of valid steps.
+
+    Raises:
+        ShapeError: when the mask is not 2-D or a row is not a prefix of valid steps followed by padding.
+    """
     if mask.dim() != 2:
         raise ShapeError(f"mask must be (batch, time), got shape {tuple(mask.shape)}")
-    return mask.to(torch.long).sum(dim=1)
+    valid = mask.to(torch.bool)
+    lengths = valid.to(torch.long).sum(dim=1)
+    prefix = torch.arange(mask.shape[1], device=mask.device).unsqueeze(0) < lengths.unsqueeze(1)
+    if not bool((prefix == valid).all()):
+        raise ShapeError(
+            "mask must mark a prefix of valid steps in every row (True...True False...False); "
+            "left-pad or holes are not supported, pass right-padded sequences"
+        )
+    return lengths
 
 
 def _fused(cfg: RecurrentConfig, input_size: int, layers: int) -> nn.RNNBase:
@@ -222,41 +268,96 @@ class RecurrentEncoder(nn.Module):
 
         Args:
             x: ``(B, T, I)`` padded input.
-            lengths: ``(B,)`` valid lengths in ``[1, T]`` (any order), or None when all are ``T``.
+            lengths: ``(B,)`` integer valid lengths in ``[1, T]`` (any order, any device), or None when all
+                are ``T``.
             mask: ``(B, T)`` boolean mask of valid steps, an alternative to ``lengths``.
             state: initial :class:`State` (``h`` ``(L*D, B, H_out)``, ``c`` ``(L*D, B, H)``) or None for zeros.
 
         Returns:
             :class:`EncoderOutput` with outputs ``(B, T, D*H_out)`` zero past each length, the true last
-            state ``(B, D*H_out)`` of each sequence and the final state of all layers.
+            state ``(B, D*H_out)`` of each sequence and the final state of all layers (taken at each
+            sequence's last valid step).
+
+        Raises:
+            ShapeError: wrong input shape or dtype, lengths outside ``[1, T]`` or not integers, a mask that
+                is not a valid prefix per row or disagrees with ``lengths``, or a state of the wrong shape.
         """
         cfg = self.config
         if x.dim() != 3 or x.shape[-1] != cfg.input_size:
-            raise ShapeError(
-                f"input must be (batch, time, {cfg.input_size}), got shape {tuple(x.shape)}"
-            )
+            raise ShapeError(f"input must be (batch, time, {cfg.input_size}), got shape {tuple(x.shape)}")
         B, T = x.shape[0], x.shape[1]
-        if lengths is None and mask is not None:
-            lengths = lengths_from_mask(mask)
+        if T < 1:
+            raise ShapeError("input has no time steps (T = 0); drop empty batches before encoding")
+        self._check_dtype(x)
+        if mask is not None:
+            if mask.shape != (B, T):
+                raise ShapeError(f"mask must be (batch, time) = ({B}, {T}), got shape {tuple(mask.shape)}")
+            from_mask = lengths_from_mask(mask)
+            if lengths is not None and not torch.equal(self._check_lengths(lengths, B, T), from_mask.cpu()):
+                raise ShapeError("lengths and mask disagree; pass only one of them")
+            lengths = from_mask
         if lengths is not None:
             lengths = self._check_lengths(lengths, B, T)
             if bool((lengths == T).all()):
                 lengths = None
         if state is not None:
-            state = State(*state)
+            state = self._check_state(State(*state), B)
         if self.rnn is not None:
             output, final = self._run_fused(self.rnn, x, lengths, state)
         else:
             output, final = self._run_layers(x, lengths, state)
         D, Hout = cfg.directions, cfg.proj_size or cfg.hidden_size
-        top = final.h.view(cfg.num_layers, D, B, Hout)[-1]  # (D, B, H_out)
-        last = top.permute(1, 0, 2).reshape(B, D * Hout)
+        if cfg.residual and cfg.num_layers > 1:
+            last = self._last_from_output(output, lengths)  # includes the residual, like the output
+        else:
+            top = final.h.view(cfg.num_layers, D, B, Hout)[-1]  # (D, B, H_out)
+            last = top.permute(1, 0, 2).reshape(B, D * Hout)
         return EncoderOutput(output, last, final)
 
+    def _last_from_output(self, output: Tensor, lengths: Tensor | None) -> Tensor:
+        """Forward half at each sequence's last valid step, reverse half at step 0: ``(B, D*H_out)``."""
+        B, T = output.shape[0], output.shape[1]
+        last_t = (
+            (lengths - 1).to(output.device) if lengths is not None else output.new_full((B,), T - 1).long()
+        )
+        fwd = output[torch.arange(B, device=output.device), last_t]
+        if self.config.directions == 1:
+            return fwd
+        half = output.shape[-1] // 2
+        return torch.cat([fwd[:, :half], output[:, 0, half:]], dim=1)
+
+    def _check_dtype(self, x: Tensor) -> None:
+        p = next(self.parameters())
+        if not x.is_floating_point():
+            raise ShapeError(f"input must be a floating-point tensor, got {x.dtype}; convert with x.float()")
+        if x.dtype != p.dtype and not torch.is_autocast_enabled(x.device.type):
+            raise ShapeError(
+                f"input dtype {x.dtype} does not match the encoder's {p.dtype}; convert the input "
+                f"(x.to({p.dtype})), the encoder (encoder.to({x.dtype})), or run under autocast"
+            )
+
+    def _check_state(self, state: State, B: int) -> State:
+        cfg = self.config
+        n = cfg.num_layers * cfg.directions
+        want_h = (n, B, cfg.proj_size or cfg.hidden_size)
+        if tuple(state.h.shape) != want_h:
+            raise ShapeError(f"state.h must be (L*D, B, H_out) = {want_h}, got {tuple(state.h.shape)}")
+        if cfg.is_lstm:
+            want_c = (n, B, cfg.hidden_size)
+            if state.c is None or tuple(state.c.shape) != want_c:
+                got = None if state.c is None else tuple(state.c.shape)
+                raise ShapeError(f"state.c must be (L*D, B, H) = {want_c} for an LSTM cell, got {got}")
+        elif state.c is not None:
+            raise ShapeError(f"state.c must be None for a {cfg.cell!r} cell (it has no cell state)")
+        return state
+
     @staticmethod
-    def _check_lengths(lengths: Tensor, B: int, T: int) -> Tensor:
+    def _check_lengths(lengths: Tensor | list[int], B: int, T: int) -> Tensor:
+        lengths = torch.as_tensor(lengths)
         if lengths.dim() != 1 or lengths.shape[0] != B:
             raise ShapeError(f"lengths must be (batch,) = ({B},), got shape {tuple(lengths.shape)}")
+        if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
+            raise ShapeError(f"lengths must be an integer tensor, got {lengths.dtype}; use lengths.long()")
         lengths = lengths.to(device="cpu", dtype=torch.long)
         if bool((lengths < 1).any()) or bool((lengths > T).any()):
             raise ShapeError(
@@ -268,6 +369,18 @@ class RecurrentEncoder(nn.Module):
     def _run_fused(
         self, rnn: nn.RNNBase, x: Tensor, lengths: Tensor | None, state: State | None
     ) -> tuple[Tensor, State]:
+        if isinstance(rnn, nn.LSTM) and cpu_fp16_autocast_lstm_fails(x):
+            if not _WARNED:
+                _WARNED.append(True)
+                logger.warning(
+                    "CPU autocast to float16 breaks oneDNN's LSTM in training; running it in float32"
+                )
+            with torch.autocast("cpu", enabled=False):
+                p_dtype = next(rnn.parameters()).dtype
+                st = None
+                if state is not None:
+                    st = State(state.h.to(p_dtype), None if state.c is None else state.c.to(p_dtype))
+                return self._run_fused(rnn, x.to(p_dtype), lengths, st)  # type: ignore[arg-type]
         hx: Tensor | tuple[Tensor, Tensor] | None = None
         if state is not None:
             hx = (state.h, state.c) if isinstance(rnn, nn.LSTM) else state.h  # type: ignore[assignment]
@@ -291,7 +404,8 @@ class RecurrentEncoder(nn.Module):
             layer_state = None
             if state is not None:
                 layer_state = State(
-                    state.h[i * D : (i + 1) * D], state.c[i * D : (i + 1) * D] if state.c is not None else None
+                    state.h[i * D : (i + 1) * D],
+                    state.c[i * D : (i + 1) * D] if state.c is not None else None,
                 )
             if isinstance(layer, LoopLayer):
                 out, (h, c) = layer(inp, lengths, layer_state)

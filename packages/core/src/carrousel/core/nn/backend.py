@@ -1,0 +1,393 @@
+"""Which kernel runs each recurrent layer, and why: :func:`explain_backend`.
+
+PyTorch picks an RNN kernel at call time from the input and its own settings; a model never says which it
+got. The rules below follow PyTorch's ``aten/src/ATen/native/RNN.cpp`` (``use_cudnn``, ``use_mkldnn``
+and the ``lstm`` / ``gru`` / ``rnn_*`` entry points) and were checked with the profiler on torch 2.14:
+
+* CUDA: cuDNN when ``torch.backends.cudnn.enabled``, cuDNN is available and the dtype is float16, float32
+  or float64; bfloat16 needs cuDNN >= 9.13 and a GPU of compute capability 8.0 or newer. cuDNN also runs
+  packed sequences and LSTM projections. Otherwise ATen's native CUDA step loop.
+* CPU, LSTM: oneDNN (mkldnn) when ``torch.backends.mkldnn`` is available and enabled, the LSTM has no
+  projection (``proj_size`` 0), the input is not a packed batch of unequal lengths, and the dtype is
+  float32, bfloat16 (CPU with bf16 support) or float16 (CPU with fp16 support, and only without autograd;
+  under CPU autocast the check does not see autograd, and a float16 training run then fails inside
+  oneDNN). Otherwise ATen's native C++ step loop.
+* CPU, GRU and RNN: always ATen's native C++ step loop (PyTorch has no oneDNN path for them).
+* carrousel's own Python step loop (:mod:`carrousel.core.nn.cells`) for custom cells (``ln_lstm``,
+  ``peephole_lstm``), zoneout, recurrent dropout and ``backend="loop"``.
+
+With ``verify=True`` the module also runs once under :mod:`torch.profiler`, and the kernels it actually
+used are compared with the prediction.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from carrousel.core.errors import ShapeError
+from carrousel.core.nn.cells import LoopLayer
+from carrousel.core.nn.recurrent import RecurrentEncoder, cpu_fp16_autocast_lstm_fails
+
+__all__ = ["KERNELS", "BackendReport", "LayerBackend", "explain_backend"]
+
+logger = logging.getLogger(__name__)
+
+KERNELS = {
+    "cudnn": "cuDNN fused RNN kernel",
+    "onednn": "oneDNN (mkldnn) fused LSTM kernel",
+    "aten": "ATen native fused step loop (C++)",
+    "python_loop": "carrousel Python step loop (cells.py)",
+}
+_FUSED_OPS = ("aten::lstm", "aten::gru", "aten::rnn_tanh", "aten::rnn_relu")
+_PLAIN = "a plain torch.nn RNN module"
+
+
+@dataclass(frozen=True)
+class LayerBackend:
+    """The kernel of one fused module or loop layer.
+
+    Attributes:
+        module: dotted name of the recurrent module inside the inspected one ("" for itself).
+        layers: layer numbers it covers, 1-based (``"1-2"`` for a two-layer fused module).
+        cell: cell name (``lstm``, ``gru``, ``ln_lstm``...).
+        directions: 1, or 2 when bidirectional.
+        kernel: a key of :data:`KERNELS`.
+        reasons: why that kernel (and not a faster one) runs.
+    """
+
+    module: str
+    layers: str
+    cell: str
+    directions: int
+    kernel: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BackendReport:
+    """What :func:`explain_backend` found.
+
+    Attributes:
+        device: device of the input.
+        dtype: dtype the recurrent kernels compute in (the autocast dtype under autocast).
+        grad: whether autograd was assumed on (it matters for float16 on CPU).
+        packed: whether the lengths differ, so fused kernels get a packed sequence.
+        layers: one :class:`LayerBackend` per fused module or loop layer, in execution order.
+        notes: warnings and hints that apply to the whole module.
+        observed: with ``verify=True``, the kernel of every recurrent call seen by the profiler.
+        verified: with ``verify=True``, whether ``observed`` matches the prediction; else None.
+    """
+
+    device: str
+    dtype: str
+    grad: bool
+    packed: bool
+    layers: tuple[LayerBackend, ...]
+    notes: tuple[str, ...] = ()
+    observed: tuple[str, ...] | None = None
+    verified: bool | None = None
+
+    @property
+    def kernels(self) -> tuple[str, ...]:
+        """Predicted kernel per entry of ``layers``."""
+        return tuple(layer.kernel for layer in self.layers)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary."""
+        d = asdict(self)
+        d["layers"] = [dict(asdict(layer), reasons=list(layer.reasons)) for layer in self.layers]
+        d["notes"] = list(self.notes)
+        d["observed"] = None if self.observed is None else list(self.observed)
+        return d
+
+    def __str__(self) -> str:
+        head = f"recurrent backend on {self.device}, {self.dtype}, autograd {'on' if self.grad else 'off'}"
+        head += ", packed (unequal lengths)" if self.packed else ""
+        lines = [head]
+        if not self.layers:
+            lines.append("  (no recurrent layers found)")
+        for e in self.layers:
+            name = f"{e.module}: " if e.module else ""
+            bi = " x2 directions" if e.directions == 2 else ""
+            lines.append(f"  {name}layer {e.layers} {e.cell}{bi} -> {KERNELS[e.kernel]}")
+            lines.extend(f"      because {r}" for r in e.reasons)
+        lines.extend(f"  note: {n}" for n in self.notes)
+        if self.observed is not None:
+            verdict = "matches the prediction" if self.verified else "DIFFERS from the prediction"
+            lines.append(f"  observed with the profiler: {', '.join(self.observed) or 'nothing'} ({verdict})")
+        return "\n".join(lines)
+
+
+def _compute_dtype(x: Tensor) -> torch.dtype:
+    if torch.is_autocast_enabled(x.device.type):
+        return torch.get_autocast_dtype(x.device.type)
+    return x.dtype
+
+
+def _dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).removeprefix("torch.")
+
+
+def _cuda_kernel(dtype: torch.dtype, device: torch.device) -> tuple[str, list[str]]:
+    if not torch.backends.cudnn.enabled:
+        return "aten", ["torch.backends.cudnn.enabled is False"]
+    if not torch.backends.cudnn.is_available():
+        return "aten", ["this PyTorch build has no cuDNN"]
+    if dtype == torch.bfloat16:
+        version = torch.backends.cudnn.version() or 0
+        major = torch.cuda.get_device_capability(device)[0]
+        if version >= 91300 and major >= 8:
+            return "cudnn", ["bfloat16 on cuDNN >= 9.13 and compute capability >= 8.0"]
+        return "aten", [
+            f"bfloat16 RNNs need cuDNN >= 9.13 and capability >= 8.0 (cuDNN {version}, sm {major}x)"
+        ]
+    if dtype not in (torch.float16, torch.float32, torch.float64):
+        return "aten", [f"cuDNN does not take {_dtype_name(dtype)}"]
+    return "cudnn", [f"CUDA input, cuDNN enabled, {_dtype_name(dtype)}"]
+
+
+def _cpu_kernel(kind: str, dtype: torch.dtype, packed: bool, proj: int, grad: bool) -> tuple[str, list[str]]:
+    if kind != "lstm":
+        return "aten", [f"PyTorch has a oneDNN path for LSTM only, not for {kind.upper()}"]
+    if not torch.backends.mkldnn.is_available():
+        return "aten", ["this PyTorch build has no oneDNN (mkldnn)"]
+    if not torch.backends.mkldnn.enabled:
+        return "aten", ["torch.backends.mkldnn.enabled is False"]
+    why: list[str] = []
+    if proj:
+        why.append(f"proj_size={proj}: oneDNN's LSTM has no projection")
+    if packed:
+        why.append("lengths differ, so the LSTM gets a packed sequence, which PyTorch runs natively")
+    if dtype == torch.bfloat16 and not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        why.append("bfloat16 needs a CPU with bf16 support for oneDNN")
+    elif dtype == torch.float16 and grad:
+        why.append("float16 runs on oneDNN for inference only (autograd is on)")
+    elif dtype == torch.float16 and not torch.ops.mkldnn._is_mkldnn_fp16_supported():
+        why.append("float16 needs a CPU with fp16 support for oneDNN")
+    elif dtype not in (torch.float32, torch.bfloat16, torch.float16):
+        why.append(f"oneDNN's LSTM does not take {_dtype_name(dtype)}")
+    if why:
+        return "aten", why
+    return "onednn", [f"CPU LSTM without projection, unpacked, {_dtype_name(dtype)}, oneDNN enabled"]
+
+
+def _fused_entry(
+    name: str, rnn: nn.RNNBase, layers: str, cell: str, x: Tensor, packed: bool, grad: bool, extra: list[str]
+) -> LayerBackend:
+    dtype = _compute_dtype(x)
+    if extra[-1:] != [_PLAIN] and rnn.mode == "LSTM" and grad and dtype == torch.float16:
+        with torch.set_grad_enabled(True):
+            if cpu_fp16_autocast_lstm_fails(x):  # the encoder steps around it, see recurrent.py
+                dtype = next(rnn.parameters()).dtype
+                extra = [
+                    *extra,
+                    "CPU autocast float16 fails in oneDNN's LSTM when training, so the "
+                    f"encoder runs this LSTM in {_dtype_name(dtype)}",
+                ]
+    kind = {"LSTM": "lstm", "GRU": "gru"}.get(rnn.mode, "rnn")
+    if x.device.type == "cuda":
+        kernel, why = _cuda_kernel(dtype, x.device)
+    elif x.device.type == "cpu":
+        # Under CPU autocast PyTorch's float16 check does not see autograd (observed on torch 2.14).
+        seen_grad = grad and not torch.is_autocast_enabled("cpu")
+        kernel, why = _cpu_kernel(kind, dtype, packed, getattr(rnn, "proj_size", 0), seen_grad)
+    else:
+        kernel, why = "aten", [f"device type {x.device.type!r}: no cuDNN or oneDNN rule known here"]
+    return LayerBackend(name, layers, cell, 2 if rnn.bidirectional else 1, kernel, (*extra, *why))
+
+
+def _loop_reasons(enc: RecurrentEncoder) -> list[str]:
+    cfg = enc.config
+    why: list[str] = []
+    if cfg.cell not in ("lstm", "gru", "rnn_tanh", "rnn_relu"):
+        why.append(f"cell {cfg.cell!r} has no fused kernel in PyTorch")
+    if cfg.zoneout > 0:
+        why.append(f"zoneout={cfg.zoneout} mixes the previous state into every step")
+    if cfg.recurrent_dropout > 0:
+        active = "" if enc.training else " (inactive in eval mode, but the layer is built for the loop)"
+        why.append(f"recurrent_dropout={cfg.recurrent_dropout} masks h_(t-1) at every step{active}")
+    if cfg.backend == "loop":
+        why.append('backend="loop" was asked for')
+    return why
+
+
+def _packed(x: Tensor, lengths: Tensor | None) -> bool:
+    if lengths is None:
+        return False
+    lengths = torch.as_tensor(lengths)
+    if lengths.dim() != 1 or lengths.numel() != x.shape[0]:
+        raise ShapeError(f"lengths must be (batch,) = ({x.shape[0]},), got shape {tuple(lengths.shape)}")
+    return bool((lengths.cpu() != x.shape[1]).any())
+
+
+def _predict(module: nn.Module, x: Tensor, lengths: Tensor | None, grad: bool) -> list[LayerBackend]:
+    packed = _packed(x, lengths)
+    entries: list[LayerBackend] = []
+    inside: set[int] = set()
+    for name, sub in module.named_modules():
+        if id(sub) in inside:
+            continue
+        if isinstance(sub, RecurrentEncoder):
+            inside.update(id(m) for m in sub.modules())
+            cfg = sub.config
+            if sub.rnn is not None:
+                span = f"1-{cfg.num_layers}" if cfg.num_layers > 1 else "1"
+                entries.append(_fused_entry(name, sub.rnn, span, cfg.cell, x, packed, grad, []))
+                continue
+            for i, layer in enumerate(sub.layers):
+                if isinstance(layer, LoopLayer):
+                    D = len(layer.cells)
+                    entries.append(
+                        LayerBackend(name, str(i + 1), cfg.cell, D, "python_loop", tuple(_loop_reasons(sub)))
+                    )
+                else:
+                    extra = ["residual=True: one fused module per layer, residual added in between"]
+                    entries.append(_fused_entry(name, layer, str(i + 1), cfg.cell, x, packed, grad, extra))  # type: ignore[arg-type]
+        elif isinstance(sub, nn.RNNBase):
+            inside.add(id(sub))
+            cell = {"LSTM": "lstm", "GRU": "gru", "RNN_TANH": "rnn_tanh", "RNN_RELU": "rnn_relu"}[sub.mode]
+            span = f"1-{sub.num_layers}" if sub.num_layers > 1 else "1"
+            entries.append(_fused_entry(name, sub, span, cell, x, False, grad, [_PLAIN]))
+    return entries
+
+
+def _notes(
+    module: nn.Module, x: Tensor, lengths: Tensor | None, entries: list[LayerBackend], grad: bool
+) -> list[str]:
+    notes: list[str] = []
+    params = [p for p in module.parameters() if p.is_floating_point()]
+    autocast = torch.is_autocast_enabled(x.device.type)
+    if params and params[0].dtype != x.dtype and not autocast:
+        notes.append(
+            f"input is {_dtype_name(x.dtype)} but the parameters are {_dtype_name(params[0].dtype)}: "
+            f"the forward pass will fail; convert one of them or run under autocast"
+        )
+    on_onednn = any(e.kernel == "onednn" and _PLAIN in e.reasons for e in entries)
+    if autocast and grad and x.device.type == "cpu" and _compute_dtype(x) == torch.float16 and on_onednn:
+        notes.append(
+            "CPU autocast to float16 with autograd on fails inside oneDNN's LSTM on torch 2.14 "
+            "('could not create a primitive descriptor'); use bfloat16 autocast, or float16 for inference"
+        )
+    if any(e.kernel == "aten" and any("packed" in r for r in e.reasons) for e in entries):
+        notes.append(
+            "a packed LSTM on CPU runs ATen's native loop, several times slower than oneDNN on an unpacked "
+            "batch (benchmarks/bench_cells.py measures it); sorting by length and bucketing helps"
+        )
+    if lengths is not None and not _packed(x, lengths):
+        notes.append("all lengths equal T, so the encoder drops them and nothing is packed")
+    if any(e.kernel == "python_loop" for e in entries):
+        if x.device.type == "cuda":
+            notes.append(
+                "the Python loop launches several small kernels per step; on GPU it is far slower "
+                "than cuDNN, more so at small batch"
+            )
+        if lengths is not None:
+            notes.append(
+                "the Python loop does not pack: it runs to the longest length and zeroes the padding"
+            )
+    return notes
+
+
+def _observe(module: nn.Module, x: Tensor, lengths: Tensor | None, grad: bool) -> tuple[str, ...]:
+    from torch.profiler import ProfilerActivity, profile
+
+    loops: list[int] = []
+    hooks = [
+        m.register_forward_hook(lambda *_: loops.append(1))
+        for m in module.modules()
+        if isinstance(m, LoopLayer)
+    ]
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if x.device.type == "cuda" else [])
+    order: list[tuple[float, str]] = []
+    try:
+        with torch.set_grad_enabled(grad), profile(activities=activities) as prof:
+            if lengths is None:
+                module(x)
+            else:
+                module(x, lengths)
+    finally:
+        for h in hooks:
+            h.remove()
+    for ev in prof.events():
+        if ev.name not in _FUSED_OPS:
+            continue
+        names = _descendants(ev)
+        kernel = (
+            "onednn"
+            if "aten::mkldnn_rnn_layer" in names
+            else "cudnn"
+            if "aten::_cudnn_rnn" in names
+            else "aten"
+        )
+        order.append((ev.time_range.start, kernel))
+    order.sort()
+    return tuple(k for _, k in order) + ("python_loop",) * len(loops)
+
+
+def _descendants(ev: Any) -> set[str]:
+    seen: set[str] = set()
+    stack = list(ev.cpu_children)
+    while stack:
+        e = stack.pop()
+        seen.add(e.name)
+        stack.extend(e.cpu_children)
+    return seen
+
+
+def explain_backend(
+    module: nn.Module,
+    x: Tensor,
+    lengths: Tensor | None = None,
+    *,
+    grad: bool | None = None,
+    verify: bool = False,
+) -> BackendReport:
+    """Says which kernel each recurrent layer of ``module`` runs on for input ``x``, and why.
+
+    Args:
+        module: a :class:`RecurrentEncoder`, a ``torch.nn`` RNN, or any module that contains them. Nested
+            encoders are assumed to see ``x``'s device and dtype and the same lengths.
+        x: ``(B, T, I)`` example input (only its device, dtype and time length matter unless ``verify``).
+        lengths: ``(B,)`` valid lengths, as they would be passed to the encoder.
+        grad: whether autograd will be on; default: the current grad mode.
+        verify: also run ``module(x)`` (or ``module(x, lengths)``) once under the profiler and record the
+            kernels actually used in ``observed`` / ``verified``.
+
+    Returns:
+        A :class:`BackendReport`; ``str(report)`` reads as a short explanation, ``to_dict()`` is JSON-ready.
+    """
+    if x.dim() != 3:
+        raise ShapeError(f"x must be (batch, time, features), got shape {tuple(x.shape)}")
+    grad = torch.is_grad_enabled() if grad is None else grad
+    entries = _predict(module, x, lengths, grad)
+    notes = _notes(module, x, lengths, entries, grad)
+    observed: tuple[str, ...] | None = None
+    verified: bool | None = None
+    if verify:
+        try:
+            observed = _observe(module, x, lengths, grad)
+        except (RuntimeError, ValueError) as err:  # e.g. a dtype mismatch: report it instead of raising
+            notes.append(f"the verification run failed: {type(err).__name__}: {str(err).splitlines()[0]}")
+            observed = ()
+        predicted = [e.kernel for e in entries if e.kernel != "python_loop"]
+        predicted += ["python_loop"] * sum(e.kernel == "python_loop" for e in entries)
+        verified = sorted(observed) == sorted(predicted)
+        if not verified:
+            logger.warning(
+                "explain_backend: observed kernels %s differ from predicted %s", observed, predicted
+            )
+    return BackendReport(
+        device=str(x.device),
+        dtype=_dtype_name(_compute_dtype(x)),
+        grad=grad,
+        packed=_packed(x, lengths),
+        layers=tuple(entries),
+        notes=tuple(notes),
+        observed=observed,
+        verified=verified,
+    )
