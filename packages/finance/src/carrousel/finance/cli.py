@@ -1,10 +1,21 @@
-"""The ``finance`` command line: the only module of carrousel.finance that imports typer or renders with rich."""
+"""The ``finance`` command line: the only module of carrousel.finance importing typer or rich."""
 
 from __future__ import annotations
 
-import typer
+import json
+import logging
+from pathlib import Path
+from typing import Annotated, Any
 
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.table import Table
+
+from carrousel.core.config import load_toml
+from carrousel.core.errors import CarrouselError, ConfigError
 from carrousel.finance import __version__
+from carrousel.finance.config import FinanceConfig, override_flat
 
 __all__ = ["app"]
 
@@ -14,6 +25,56 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+out = Console()
+err = Console(stderr=True)
+
+Tickers = Annotated[list[str], typer.Argument(help="One or more symbols (several train one global model).")]
+Horizon = Annotated[int | None, typer.Option("--horizon", "-h", help="Trading days to forecast.")]
+Quantiles = Annotated[
+    list[str] | None,
+    typer.Option("--quantiles", "-q", help="Quantile levels, e.g. 0.1,0.5,0.9 (repeatable)."),
+]
+Model = Annotated[str | None, typer.Option("--model", "-m", help="lstm | gru | bilstm.")]
+Source = Annotated[
+    str | None, typer.Option("--source", help="auto | yahoo | csv | sample (bundled 2000-2013).")
+]
+Csv = Annotated[Path | None, typer.Option("--csv", help="CSV in yfinance layout (implies --source csv).")]
+Start = Annotated[str | None, typer.Option("--start", help="First date used (YYYY-MM-DD).")]
+End = Annotated[str | None, typer.Option("--end", help="Last date used (YYYY-MM-DD).")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON instead of tables.")]
+Plot = Annotated[
+    Path | None, typer.Option("--plot", help="Write a fan chart PNG (one per ticker: NAME_TICKER.png).")
+]
+Out = Annotated[
+    Path | None, typer.Option("--out", help="Folder for run.json, the chart and the model bundle.")
+]
+ModelDir = Annotated[
+    Path | None,
+    typer.Option("--model-dir", help="Bundle folder: reused without retraining if present, else saved."),
+]
+TestDays = Annotated[int | None, typer.Option("--test-days", help="Backtest forecast origins.")]
+RefitEvery = Annotated[int | None, typer.Option("--refit-every", help="Refit the models every N origins.")]
+Window = Annotated[str | None, typer.Option("--window", help="expanding | rolling training window.")]
+Epochs = Annotated[int | None, typer.Option("--epochs", help="Training epochs per fit.")]
+Lookback = Annotated[int | None, typer.Option("--lookback", help="Days of history per input window.")]
+Hidden = Annotated[int | None, typer.Option("--hidden", help="Hidden units per direction.")]
+Conformal = Annotated[
+    bool | None, typer.Option("--conformal/--no-conformal", help="Conformal interval calibration.")
+]
+Ensemble = Annotated[
+    bool | None, typer.Option("--ensemble/--no-ensemble", help="Also score network+ARIMA+drift.")
+]
+Indicators = Annotated[
+    bool | None, typer.Option("--indicators/--no-indicators", help="Add technical indicators.")
+]
+RunBacktest = Annotated[
+    bool | None, typer.Option("--backtest/--no-backtest", help="Score against baselines first.")
+]
+Device = Annotated[str | None, typer.Option("--device", help="cpu | cuda | auto.")]
+Seed = Annotated[int | None, typer.Option("--seed", help="Random seed.")]
+ConfigFile = Annotated[Path | None, typer.Option("--config", help="TOML file with a FinanceConfig.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress.")]
+Quiet = Annotated[bool, typer.Option("--quiet", help="Log errors only.")]
 
 
 def _version(value: bool) -> None:
@@ -24,6 +85,318 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
 ) -> None:
     """Stock forecasting with LSTMs, honest baselines and walk-forward backtests."""
+
+
+def _logging(verbose: bool, quiet: bool) -> None:
+    level = logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING
+    root = logging.getLogger("carrousel")
+    root.handlers[:] = [RichHandler(console=err, show_path=False, show_time=False)]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+    return typer.Exit(1)
+
+
+def _quantiles(values: list[str] | None) -> tuple[float, ...] | None:
+    if not values:
+        return None
+    try:
+        return tuple(float(v) for item in values for v in item.replace(" ", ",").split(",") if v)
+    except ValueError:
+        raise ConfigError(
+            f"--quantiles {' '.join(values)} is not a list of numbers; use e.g. 0.1,0.5,0.9"
+        ) from None
+
+
+def _config(opts: dict[str, Any]) -> FinanceConfig:
+    """Builds the run config: the TOML file (or defaults), then every flag given on the command line."""
+    base = load_toml(opts["config"], FinanceConfig) if opts["config"] else FinanceConfig()
+    symbols = tuple(t.strip().upper() for item in opts["tickers"] for t in item.split(",") if t.strip())
+    source = "csv" if opts["csv"] is not None and opts["source"] in (None, "auto") else opts["source"]
+    flags = {"horizon", "arch", "hidden_size", "lookback", "indicators", "epochs", "device", "seed"}
+    flags |= {"test_days", "refit_every", "window", "conformal", "ensemble", "start", "end"}
+    given = {k: opts[k] for k in flags} | {"enabled": opts.get("enabled")}
+    return override_flat(
+        base,
+        tickers=symbols,
+        source=source,
+        csv_path=str(opts["csv"]) if opts["csv"] else None,
+        quantiles=_quantiles(opts["quantiles"]),
+        **given,
+    )
+
+
+def _fmt(value: float | None, spec: str = ".3f") -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def _scoreboard_table(board: dict[str, Any], title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for col in ("model", "MAE", "RMSE", "MAPE %", "MASE", "dir. acc (p)", "coverage", "pinball %", "DM p"):
+        table.add_column(col, justify="left" if col == "model" else "right")
+    for i, s in enumerate(board["scores"]):
+        da = (
+            "n/a"
+            if s["directional_accuracy"] is None
+            else f"{s['directional_accuracy']:.3f} ({s['direction_p']:.2g})"
+        )
+        cov = f"{s['coverage']:.3f}/{s['nominal_coverage']:.2f}"
+        name = f"[bold]{s['model']}[/bold]" if i == 0 else s["model"]
+        mase, mape = _fmt(s["mase"]), _fmt(s["mape"], ".2f")
+        pin, dm = _fmt(s["pinball"], ".4f"), _fmt(s["dm_p"], ".3g")
+        table.add_row(name, _fmt(s["mae"]), _fmt(s["rmse"]), mape, mase, da, cov, pin, dm)
+    return table
+
+
+def _wide() -> None:
+    """Piped or captured output: do not squeeze the tables into 80 columns."""
+    if not out.is_terminal:
+        out.width = max(out.width, 140)
+
+
+def _render_forecast(doc: dict[str, Any]) -> None:
+    _wide()
+    for data, fc in zip(doc["data"], doc["forecasts"], strict=True):
+        label = f"[bold yellow]{data['label']}[/bold yellow]" if data["source"] == "sample" else data["label"]
+        out.print(f"[bold]{fc['ticker']}[/bold]  {label}  {data['first_date']}..{data['last_date']}")
+        table = Table(
+            title=f"{doc['model']} forecast from the close of {fc['last_date']} ({fc['last_close']:.2f})"
+        )
+        table.add_column("date")
+        table.add_column("day", justify="right")
+        labels = list(fc["rows"][0]["quantiles"])
+        for lab in labels:
+            table.add_column(lab, justify="right", style="bold" if lab == "p50" else None)
+        table.add_column("median change", justify="right")
+        others = fc.get("others", {})
+        for name in others:
+            table.add_column(f"{name} p50", justify="right", style="dim")
+        for i, row in enumerate(fc["rows"]):
+            qs = [f"{row['quantiles'][lab]:.2f}" for lab in labels]
+            alt = [f"{path[i]:.2f}" for path in others.values()]
+            table.add_row(row["date"], str(row["step"]), *qs, f"{row['change_pct']:+.2f}%", *alt)
+        out.print(table)
+        for note in fc["notes"]:
+            out.print(f"  note: {note}", style="dim")
+
+
+def _render_board(board: dict[str, Any] | None, reused: bool) -> None:
+    _wide()
+    if not board:
+        out.print("backtest: not run")
+        return
+    when = " (from the saved model's training run)" if reused else ""
+    title = (
+        f"walk-forward backtest{when}: {board['windows']} windows x {board['horizon']} days, "
+        f"{board['first_date']}..{board['last_date']}"
+    )
+    out.print(_scoreboard_table(board, title))
+    out.print(
+        "MASE = MAE / random walk MAE on the same windows; DM p = one-sided Diebold-Mariano p vs random walk"
+    )
+    out.print(f"[bold]{board['verdict']}[/bold]")
+
+
+@app.command()
+def forecast(
+    tickers: Tickers,
+    horizon: Horizon = None,
+    quantiles: Quantiles = None,
+    arch: Model = None,
+    source: Source = None,
+    csv: Csv = None,
+    start: Start = None,
+    end: End = None,
+    as_json: AsJson = False,
+    plot: Plot = None,
+    out_dir: Out = None,
+    model_dir: ModelDir = None,
+    test_days: TestDays = None,
+    refit_every: RefitEvery = None,
+    window: Window = None,
+    epochs: Epochs = None,
+    lookback: Lookback = None,
+    hidden_size: Hidden = None,
+    conformal: Conformal = None,
+    ensemble: Ensemble = None,
+    enabled: RunBacktest = None,
+    indicators: Indicators = None,
+    device: Device = None,
+    seed: Seed = None,
+    config: ConfigFile = None,
+    verbose: Verbose = False,
+    quiet: Quiet = False,
+) -> None:
+    """Forecast the next trading days with quantiles, after a walk-forward backtest against baselines."""
+    _logging(verbose, quiet)
+    opts = dict(locals())
+    try:
+        from carrousel.finance.pipeline import forecast as run_forecast
+
+        cfg = _config(opts)
+        if as_json or quiet:
+            result = run_forecast(cfg, model_dir=model_dir, out_dir=out_dir)
+        else:
+            with err.status("loading data, backtesting and training..."):
+                result = run_forecast(cfg, model_dir=model_dir, out_dir=out_dir)
+        doc = result.to_dict()
+        charts = _plots(result, plot, out_dir)
+        doc["plots"] = charts
+    except CarrouselError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        typer.echo(json.dumps(doc, indent=2))
+        return
+    _render_forecast(doc)
+    _render_board(doc["backtest"], doc["reused_bundle"])
+    if doc["bundle"]:
+        verb = "reused" if doc["reused_bundle"] else "saved to"
+        out.print(f"model bundle {verb} {doc['bundle']}")
+    for chart in charts:
+        out.print(f"fan chart written to {chart}")
+
+
+def _plots(result: Any, plot: Path | None, out_dir: Path | None) -> list[str]:
+    targets = []
+    if plot is None and out_dir is None:
+        return []
+    from carrousel.finance.plot import fan_chart
+
+    for history, fc in zip(result.histories, result.forecasts, strict=True):
+        if plot is not None:
+            path = (
+                plot
+                if len(result.forecasts) == 1
+                else plot.with_name(f"{plot.stem}_{fc.ticker}{plot.suffix}")
+            )
+        else:
+            assert out_dir is not None
+            path = out_dir / f"fan_{fc.ticker}.png"
+        targets.append(str(fan_chart(history, fc, path, result.backtest)))
+    return targets
+
+
+@app.command()
+def backtest(
+    tickers: Tickers,
+    horizon: Horizon = None,
+    quantiles: Quantiles = None,
+    arch: Model = None,
+    source: Source = None,
+    csv: Csv = None,
+    start: Start = None,
+    end: End = None,
+    as_json: AsJson = False,
+    out_dir: Out = None,
+    test_days: TestDays = None,
+    refit_every: RefitEvery = None,
+    window: Window = None,
+    epochs: Epochs = None,
+    lookback: Lookback = None,
+    hidden_size: Hidden = None,
+    conformal: Conformal = None,
+    ensemble: Ensemble = None,
+    indicators: Indicators = None,
+    device: Device = None,
+    seed: Seed = None,
+    config: ConfigFile = None,
+    verbose: Verbose = False,
+    quiet: Quiet = False,
+) -> None:
+    """Walk-forward backtest of the network and every baseline on the same windows."""
+    _logging(verbose, quiet)
+    opts = dict(locals())
+    try:
+        from carrousel.core.io import atomic_write_text
+        from carrousel.finance.pipeline import backtest as run_backtest
+
+        cfg = _config(opts)
+        if as_json or quiet:
+            run = run_backtest(cfg)
+        else:
+            with err.status("backtesting..."):
+                run = run_backtest(cfg)
+        board = run.scoreboard.to_dict()
+        doc = {
+            "tickers": [h.ticker for h in run.histories],
+            "model": cfg.model.arch,
+            "sample_data": any(h.source == "sample" for h in run.histories),
+            "data": [
+                {
+                    "ticker": h.ticker,
+                    "source": h.source,
+                    "label": h.label,
+                    "first_date": str(h.start.date()),
+                    "last_date": str(h.end.date()),
+                    "sha256": h.sha256,
+                }
+                for h in run.histories
+            ],
+            "backtest": board,
+            "verdict": board["verdict"],
+        }
+        if out_dir is not None:
+            atomic_write_text(out_dir / "run.json", json.dumps(doc, indent=2))
+    except CarrouselError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        typer.echo(json.dumps(doc, indent=2))
+        return
+    for h in run.histories:
+        label = f"[bold yellow]{h.label}[/bold yellow]" if h.source == "sample" else h.label
+        out.print(f"[bold]{h.ticker}[/bold]  {label}  {h.start.date()}..{h.end.date()}")
+    _render_board(board, False)
+
+
+@app.command()
+def evaluate(
+    runs: Annotated[list[Path], typer.Argument(help="Run folders (with run.json) or run.json files.")],
+    as_json: AsJson = False,
+) -> None:
+    """Compare saved runs (written with --out): every model's backtest figures side by side."""
+    rows = []
+    try:
+        for run in runs:
+            path = run / "run.json" if run.is_dir() else run
+            try:
+                doc = json.loads(path.read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                raise ConfigError(f"{path} not found; pass folders written with --out") from None
+            except json.JSONDecodeError:
+                raise ConfigError(f"{path} is not valid JSON; rerun the command that wrote it") from None
+            board = doc.get("backtest")
+            if not board:
+                raise ConfigError(f"{path} holds no backtest; rerun with the backtest enabled")
+            for s in board["scores"]:
+                period = f"{board['first_date']}..{board['last_date']}"
+                rows.append(
+                    {"run": str(run), "tickers": ",".join(doc.get("tickers", [])), "period": period}
+                    | {"sample_data": doc.get("sample_data", False), **s, "verdict": board["verdict"]}
+                )
+    except CarrouselError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    _wide()
+    table = Table(title="saved runs: backtest figures per model")
+    for col in ("run", "tickers", "period", "model", "MASE", "MAPE %", "dir. acc", "coverage", "DM p"):
+        table.add_column(
+            col, justify="right" if col in ("MASE", "MAPE %", "dir. acc", "coverage", "DM p") else "left"
+        )
+    for r in rows:
+        tick = r["tickers"] + (" (sample)" if r["sample_data"] else "")
+        cov = f"{r['coverage']:.3f}/{r['nominal_coverage']:.2f}"
+        figures = [_fmt(r["mase"]), _fmt(r["mape"], ".2f"), _fmt(r["directional_accuracy"]), cov]
+        table.add_row(r["run"], tick, r["period"], r["model"], *figures, _fmt(r["dm_p"], ".3g"))
+    out.print(table)
+    for verdict in dict.fromkeys(f"{r['run']}: {r['verdict']}" for r in rows):
+        out.print(verdict)

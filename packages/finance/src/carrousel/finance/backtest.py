@@ -1,0 +1,135 @@
+"""Walk-forward backtest: refit every N origins on data before them, forecast each block in one pass.
+
+The test origins are the last ``test_days`` trading dates (of all tickers together) whose ``H``-day outcome
+is known. They are cut into blocks of ``refit_every`` dates; before each block the network and the
+baselines are refitted on what was observable at the block's first date (expanding or rolling window),
+then the whole block is forecast in batched passes. Every model is scored on exactly the same windows.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from carrousel.finance.baselines import baseline_forecasts
+from carrousel.finance.config import FinanceConfig
+from carrousel.finance.errors import PriceDataError
+from carrousel.finance.features import SeriesData, cumulative_targets, valid_origins
+from carrousel.finance.forecaster import fit_at
+
+__all__ = ["ENSEMBLE_MEMBERS", "BacktestResult", "block_starts", "run_backtest"]
+
+logger = logging.getLogger(__name__)
+
+ENSEMBLE_MEMBERS = ("arima", "drift")  # statistical models averaged with the network in "ensemble"
+_MIN_TRAIN_ORIGINS = 150  # origins kept for the first training window when the history is short
+_MIN_TEST = 20  # fewest test origins worth scoring
+
+
+@dataclass(frozen=True, eq=False)
+class BacktestResult:
+    """Forecasts of every model on the same test windows (cumulative log returns).
+
+    Attributes:
+        model_name: name of the network (lstm, gru, bilstm).
+        quantiles: the ``Q`` levels.
+        horizon: ``H``.
+        tickers: ``(n,)`` ticker of each window.
+        dates: ``(n,)`` origin dates.
+        base_price: ``(n,)`` adjusted close at the origin.
+        actual: ``(n, H)`` realised ``log(C[t+h] / C[t])``.
+        forecasts: model name -> ``(n, H, Q)`` quantiles.
+        refits: number of refits of the network.
+        window: expanding or rolling.
+    """
+
+    model_name: str
+    quantiles: tuple[float, ...]
+    horizon: int
+    tickers: np.ndarray
+    dates: pd.DatetimeIndex
+    base_price: np.ndarray
+    actual: np.ndarray
+    forecasts: dict[str, np.ndarray]
+    refits: int
+    window: str
+
+
+def block_starts(series_list: list[SeriesData], cfg: FinanceConfig) -> tuple[pd.DatetimeIndex, pd.Timestamp]:
+    """Returns the refit dates and the first test date.
+
+    Raises:
+        PriceDataError: when the history is too short for the requested backtest.
+    """
+    horizon, lookback = cfg.model.horizon, cfg.features.lookback
+    dates = sorted(
+        set().union(*(set(s.dates[valid_origins(s, lookback, horizon)]) for s in series_list))  # type: ignore[arg-type]
+    )
+    test_days = min(cfg.backtest.test_days, len(dates) - _MIN_TRAIN_ORIGINS)
+    if test_days < _MIN_TEST:
+        raise PriceDataError(
+            f"{len(dates)} usable forecast origins, a backtest needs at least "
+            f"{_MIN_TRAIN_ORIGINS + _MIN_TEST}; use a longer history (earlier --start) or a shorter --lookback"
+        )
+    if test_days < cfg.backtest.test_days:
+        logger.warning(
+            "history too short for %d test days: backtesting the last %d origins",
+            cfg.backtest.test_days,
+            test_days,
+        )
+    test = pd.DatetimeIndex(dates[-test_days:])
+    return pd.DatetimeIndex(test[:: cfg.backtest.refit_every]), pd.Timestamp(test[0])
+
+
+def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestResult:
+    """Runs the walk-forward backtest of the network and every baseline.
+
+    Args:
+        series_list: the tickers' arrays (one global network is trained on all of them).
+        cfg: the run configuration.
+
+    Returns:
+        A :class:`BacktestResult` with ``network``-named, baseline and (optionally) ensemble forecasts.
+    """
+    horizon, lookback, qs = cfg.model.horizon, cfg.features.lookback, cfg.model.quantiles
+    starts, _ = block_starts(series_list, cfg)
+    ends = [*starts[1:], pd.Timestamp.max]
+    out: dict[str, list[np.ndarray]] = {}
+    meta: dict[str, list[np.ndarray]] = {"ticker": [], "date": [], "price": [], "actual": []}
+    for b, (d0, d1) in enumerate(zip(starts, ends, strict=True)):
+        cuts = {s.ticker: int(np.searchsorted(s.dates, d0, side="right")) - 1 for s in series_list}
+        cuts = {t: c for t, c in cuts.items() if c >= 0}
+        logger.info("backtest block %d/%d from %s: refitting", b + 1, len(starts), d0.date())
+        fitted = fit_at(series_list, cuts, cfg)
+        for s in series_list:
+            origins = valid_origins(s, lookback, horizon)
+            in_block = (s.dates[origins] >= d0) & (s.dates[origins] < d1)
+            origins = origins[in_block]
+            if len(origins) == 0 or s.ticker not in fitted.scalers:
+                continue
+            preds = {cfg.model.arch: fitted.predict(s, origins)}
+            preds.update(baseline_forecasts(s, cuts[s.ticker], origins, horizon, qs))
+            if cfg.backtest.ensemble:
+                members = [preds[cfg.model.arch], *(preds[m] for m in ENSEMBLE_MEMBERS)]
+                preds["ensemble"] = np.sort(np.mean(members, axis=0), axis=-1)
+            for name, p in preds.items():
+                out.setdefault(name, []).append(p)
+            meta["ticker"].append(np.full(len(origins), s.ticker, dtype=object))
+            meta["date"].append(s.dates[origins].to_numpy())
+            meta["price"].append(s.close[origins])
+            meta["actual"].append(cumulative_targets(s, origins, horizon))
+    return BacktestResult(
+        model_name=cfg.model.arch,
+        quantiles=qs,
+        horizon=horizon,
+        tickers=np.concatenate(meta["ticker"]),
+        dates=pd.DatetimeIndex(np.concatenate(meta["date"])),
+        base_price=np.concatenate(meta["price"]),
+        actual=np.concatenate(meta["actual"]),
+        forecasts={k: np.concatenate(v) for k, v in out.items()},
+        refits=len(starts),
+        window=cfg.backtest.window,
+    )

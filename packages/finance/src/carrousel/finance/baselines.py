@@ -1,0 +1,117 @@
+"""Baselines computed on the same forecast origins as the network, vectorised over origins.
+
+Every baseline returns quantiles ``(n, H, Q)`` of the cumulative log return ``log(C[t+h] / C[t])`` and
+uses only rows ``<= train_end`` for its parameters (and rows ``<= t`` for its state at origin ``t``):
+
+* ``random_walk``: the last price (return 0); intervals from the empirical spread of past ``h``-day
+  returns around their median.
+* ``drift``: the last price grown by the mean daily log return of the training window; same spread.
+* ``zero_return``: return 0 with Gaussian intervals from the exponentially weighted (RiskMetrics,
+  lambda 0.94) volatility at each origin. Its point forecasts equal the random walk's.
+* ``arima``: ARIMA(1,1,0) with drift on log prices, i.e. an AR(1) with constant on log returns, fitted
+  by statsmodels (``AutoReg``, conditional least squares); closed-form multi-step means and Gaussian
+  intervals.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from statistics import NormalDist
+
+import numpy as np
+
+from carrousel.finance.features import SeriesData
+
+__all__ = ["BASELINES", "arima_forecast", "baseline_forecasts", "empirical_spread", "ewma_volatility"]
+
+logger = logging.getLogger(__name__)
+
+BASELINES = ("random_walk", "drift", "zero_return", "arima")
+_ARIMA_MAX_ROWS = 1500  # most recent training returns used to fit the ARIMA (keeps refits fast)
+_EWMA_LAMBDA = 0.94
+
+
+def _z(quantiles: tuple[float, ...]) -> np.ndarray:
+    return np.array([NormalDist().inv_cdf(q) for q in quantiles])
+
+
+def empirical_spread(
+    logret: np.ndarray, train_end: int, horizon: int, quantiles: tuple[float, ...]
+) -> np.ndarray:
+    """``(H, Q)`` quantiles of past ``h``-day log returns minus their median, from rows ``<= train_end``."""
+    r = np.nan_to_num(logret[1 : train_end + 1])
+    csum = np.concatenate([[0.0], np.cumsum(r)])
+    out = np.zeros((horizon, len(quantiles)))
+    for h in range(1, horizon + 1):
+        moves = csum[h:] - csum[:-h]
+        if len(moves) < 10:
+            moves = r * np.sqrt(h)
+        qs = np.quantile(moves, quantiles)
+        out[h - 1] = qs - np.median(moves)
+    return out
+
+
+def ewma_volatility(logret: np.ndarray, lam: float = _EWMA_LAMBDA) -> np.ndarray:
+    """``(N,)`` RiskMetrics volatility known at the close of each day (uses returns up to that day)."""
+    r2 = np.nan_to_num(logret) ** 2
+    var = np.empty_like(r2)
+    seed = float(np.mean(r2[1 : min(len(r2), 60)])) if len(r2) > 2 else 1e-4
+    acc = seed
+    for i, x in enumerate(r2):
+        acc = lam * acc + (1 - lam) * x if i > 0 else seed
+        var[i] = acc
+    return np.sqrt(np.maximum(var, 1e-12))
+
+
+def arima_forecast(
+    series: SeriesData, train_end: int, origins: np.ndarray, horizon: int, quantiles: tuple[float, ...]
+) -> np.ndarray:
+    """ARIMA(1,1,0)-with-drift quantiles ``(n, H, Q)`` fitted on rows ``<= train_end``."""
+    from statsmodels.tsa.ar_model import AutoReg
+
+    r = series.logret[max(1, train_end + 1 - _ARIMA_MAX_ROWS) : train_end + 1]
+    r = r[np.isfinite(r)]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = AutoReg(r, lags=1, trend="c").fit()
+        const, phi, sigma2 = float(res.params[0]), float(res.params[1]), float(res.sigma2)
+        mu = const / (1.0 - phi) if abs(phi) < 1 else float(np.mean(r))
+    except Exception as exc:  # a failed fit must not end the run: fall back to the sample moments
+        logger.warning("%s: ARIMA fit failed (%s); using mean/variance of returns", series.ticker, exc)
+        mu, phi, sigma2 = float(np.mean(r)), 0.0, float(np.var(r))
+    if not abs(phi) < 1:
+        phi = 0.0
+    last = np.nan_to_num(series.logret[origins])  # (n,)
+    ks = np.arange(1, horizon + 1)
+    means = mu * ks[None, :] + (last - mu)[:, None] * np.cumsum(phi**ks)[None, :]  # (n, H)
+    psi = np.cumsum(phi ** np.arange(horizon))  # Psi_m = sum_{j<=m} phi^j
+    var = sigma2 * np.array([np.sum(psi[:h][::-1] ** 2) for h in ks])  # (H,)
+    return means[..., None] + np.sqrt(var)[None, :, None] * _z(quantiles)[None, None, :]
+
+
+def baseline_forecasts(
+    series: SeriesData, train_end: int, origins: np.ndarray, horizon: int, quantiles: tuple[float, ...]
+) -> dict[str, np.ndarray]:
+    """Quantiles ``(n, H, Q)`` of every baseline at ``origins``, parameters from rows ``<= train_end``.
+
+    Args:
+        series: the ticker's arrays.
+        train_end: last row the parameters may use.
+        origins: ``(n,)`` origin rows (each baseline's state uses rows ``<= origin``).
+        horizon: ``H``.
+        quantiles: the ``Q`` levels (sorted, containing 0.5).
+    """
+    n = len(origins)
+    spread = empirical_spread(series.logret, train_end, horizon, quantiles)  # (H, Q)
+    ks = np.arange(1, horizon + 1)
+    mu = float(np.nanmean(series.logret[1 : train_end + 1]))
+    vol = ewma_volatility(series.logret)[origins]  # (n,)
+    zero = vol[:, None, None] * np.sqrt(ks)[None, :, None] * _z(quantiles)[None, None, :]
+    return {
+        "random_walk": np.broadcast_to(spread, (n, horizon, len(quantiles))).copy(),
+        "drift": np.broadcast_to((mu * ks)[:, None] + spread, (n, horizon, len(quantiles))).copy(),
+        "zero_return": zero,
+        "arima": arima_forecast(series, train_end, origins, horizon, quantiles),
+    }

@@ -1,0 +1,357 @@
+"""Price sources: Yahoo Finance (with a per-ticker cache), CSV files and the bundled sample history.
+
+This is the only module of carrousel.finance that touches yfinance or the file system for prices. Every
+source returns a :class:`PriceHistory`: adjusted, validated daily OHLCV plus where it came from. The
+``auto`` source uses a fresh cache, then Yahoo; when Yahoo cannot be reached it raises
+:class:`~carrousel.finance.errors.YahooUnreachableError` saying how to proceed, and never substitutes other
+data silently.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import json
+import logging
+import os
+import socket
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from carrousel.core.io import atomic_write_text
+from carrousel.finance.calendar import check_sessions, get_calendar
+from carrousel.finance.config import DataConfig
+from carrousel.finance.errors import PriceDataError, TickerNotFoundError, YahooUnreachableError
+from carrousel.finance.validation import clean_prices
+
+__all__ = [
+    "SAMPLE_LABEL",
+    "SAMPLE_NAME",
+    "PriceHistory",
+    "cache_folder",
+    "load_histories",
+    "load_history",
+    "normalise_columns",
+    "read_price_csv",
+    "yahoo_reachable",
+]
+
+logger = logging.getLogger(__name__)
+
+SAMPLE_NAME = "finance.stocks"  # carrousel sample holding the bundled daily history
+SAMPLE_LABEL = "SAMPLE DATA (bokeh-sampledata: real daily prices, 2000-2013; not current)"
+YAHOO_HOST = ("query2.finance.yahoo.com", 443)
+_REFETCH_OVERLAP = 10  # calendar days re-downloaded before the cache's last date on an incremental update
+
+_ALIASES = {
+    "date": "date", "datetime": "date", "timestamp": "date", "time": "date", "day": "date",
+    "open": "open", "high": "high", "low": "low", "close": "close", "volume": "volume", "vol": "volume",
+    "adjclose": "adj_close", "adjustedclose": "adj_close", "closeadj": "adj_close", "adjcl": "adj_close",
+    "ticker": "ticker", "symbol": "ticker",
+}  # fmt: skip
+
+
+@dataclass(frozen=True, eq=False)
+class PriceHistory:
+    """Validated, adjusted daily prices of one ticker.
+
+    Attributes:
+        ticker: upper-case symbol.
+        frame: ``DatetimeIndex`` rows, columns ``open high low close volume`` (split/dividend adjusted).
+        source: ``sample``, ``yahoo``, ``cache`` or ``csv``.
+        label: one line naming the origin for every output (sample data says so).
+        notes: repairs made while cleaning (each also logged).
+        sha256: hash of the clean frame, stored with trained bundles.
+    """
+
+    ticker: str
+    frame: pd.DataFrame
+    source: str
+    label: str
+    notes: tuple[str, ...]
+    sha256: str
+
+    @property
+    def start(self) -> pd.Timestamp:
+        """First date."""
+        return pd.Timestamp(self.frame.index[0])
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """Last date."""
+        return pd.Timestamp(self.frame.index[-1])
+
+
+def _key(name: object) -> str:
+    return "".join(ch for ch in str(name).lower() if ch.isalnum())
+
+
+def normalise_columns(raw: pd.DataFrame) -> pd.DataFrame:
+    """Maps yfinance's layout and variants onto ``date open high low close volume [adj_close] [ticker]``.
+
+    Column names match in any case, with or without spaces/underscores (``Adj Close``, ``adj_close``);
+    unknown columns are ignored. The date may be a column or the index.
+
+    Raises:
+        PriceDataError: when a date, close or another required column is missing.
+    """
+    df = raw.copy()
+    if isinstance(df.columns, pd.MultiIndex):  # yf.download(..., multi_level_index=True)
+        df.columns = [c[0] for c in df.columns]
+    if _key(df.index.name) in _ALIASES and _ALIASES[_key(df.index.name)] == "date":
+        df = df.reset_index()
+    rename: dict[Any, str] = {}
+    for col in df.columns:
+        std = _ALIASES.get(_key(col))
+        if std is not None and std not in rename.values():
+            rename[col] = std
+    df = df.rename(columns=rename)[list(rename.values())]
+    missing = [c for c in ("date", "close") if c not in df]
+    if missing:
+        raise PriceDataError(
+            f"price table lacks column(s) {', '.join(missing)}; expected Date, Open, High, Low, Close, Volume"
+        )
+    for col in ("open", "high", "low"):
+        if col not in df:
+            df[col] = df["close"]
+    if "volume" not in df:
+        df["volume"] = 0.0
+    dates = _trading_dates(df.pop("date"))
+    if dates.isna().any():
+        bad = raw.iloc[int(dates.isna().argmax())]
+        raise PriceDataError(f"unreadable date in row {bad.to_dict()}; use YYYY-MM-DD dates")
+    df.index = dates
+    for col in df.columns:
+        if col != "ticker":
+            df[col] = pd.to_numeric(df[col], errors="coerce")
+    return df
+
+
+def _trading_dates(values: pd.Series) -> pd.DatetimeIndex:
+    """Calendar dates of daily bars, in the exchange's own time zone (never shifted through UTC).
+
+    yfinance stamps daily bars at local midnight (``2024-01-02 00:00:00-05:00``; Tokyo ``+09:00``):
+    the local date is the trading date, so time-zone information is dropped, not converted.
+    """
+    if pd.api.types.is_datetime64_any_dtype(values):
+        idx = pd.DatetimeIndex(values)
+        return idx.tz_localize(None) if idx.tz is not None else idx
+    text = values.astype(str).str.strip()
+    iso = text.str.match(r"^\d{4}-\d{2}-\d{2}")
+    parsed = pd.to_datetime(text.where(~iso, text.str[:10]), errors="coerce", format="mixed")
+    return pd.DatetimeIndex(parsed)
+
+
+def read_price_csv(path: str | Path) -> pd.DataFrame:
+    """Reads a CSV of daily prices in yfinance's layout (also its 3-line multi-index header) or a variant."""
+    p = Path(path).expanduser()
+    try:
+        text = p.read_text(encoding="utf-8-sig") if p.suffix != ".gz" else _read_gz(p)
+    except FileNotFoundError:
+        raise PriceDataError(f"CSV file {p} not found; check --csv PATH") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PriceDataError(f"cannot read {p} ({exc}); pass a UTF-8 CSV file") from None
+    lines = text.splitlines()
+    skip: list[int] = []
+    heads = [_key(line.split(",")[0]) for line in lines[:3]]
+    if len(heads) == 3 and heads[0] == "price" and heads[1] == "ticker":
+        skip = [1, 2] if heads[2] == "date" else [1]
+        lines[0] = "Date" + lines[0][len(lines[0].split(",")[0]) :]
+        text = "\n".join(lines)
+    try:
+        raw = pd.read_csv(io.StringIO(text), skiprows=skip)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise PriceDataError(f"{p} is not a readable CSV ({exc}); export it again") from None
+    return normalise_columns(raw)
+
+
+def _read_gz(p: Path) -> str:
+    import gzip
+
+    with gzip.open(p, "rt", encoding="utf-8-sig") as fh:
+        return fh.read()
+
+
+def _select_ticker(df: pd.DataFrame, ticker: str, where: str) -> pd.DataFrame:
+    if "ticker" not in df:
+        return df
+    symbols = df["ticker"].astype(str).str.upper()
+    sub = df[symbols == ticker]
+    if sub.empty:
+        known = ", ".join(sorted(symbols.unique())[:20])
+        raise TickerNotFoundError(f"{ticker} is not in {where}; it holds {known}")
+    return sub.drop(columns="ticker")
+
+
+def _hash(frame: pd.DataFrame) -> str:
+    return hashlib.sha256(frame.to_csv(float_format="%.10g").encode()).hexdigest()
+
+
+def _finish(ticker: str, raw: pd.DataFrame, cfg: DataConfig, source: str, label: str) -> PriceHistory:
+    if cfg.start is not None:
+        raw = raw[raw.index >= pd.Timestamp(cfg.start)]
+    if cfg.end is not None:
+        raw = raw[raw.index <= pd.Timestamp(cfg.end)]
+    if raw.empty:
+        span = f"{cfg.start or 'start'} and {cfg.end or 'end'}"
+        raise PriceDataError(f"no {ticker} prices between {span}; widen the dates")
+    frame, notes = clean_prices(raw, ticker, cfg.min_history, cfg.repair_splits)
+    gaps = check_sessions(pd.DatetimeIndex(frame.index), cfg.calendar)
+    if gaps.missing or gaps.off_calendar:
+        note = (
+            f"{gaps.missing} {cfg.calendar} session(s) missing (longest gap {gaps.longest_gap}), "
+            f"{gaps.off_calendar} row(s) on closed days; returns span the gaps"
+        )
+        logger.info("%s: %s", ticker, note)
+        notes.append(note)
+    return PriceHistory(ticker, frame, source, label, tuple(notes), _hash(frame))
+
+
+@functools.lru_cache(maxsize=4)
+def _sample_frame(path: str) -> pd.DataFrame:
+    return read_price_csv(path)
+
+
+def _sample_file() -> Path:
+    from carrousel.core.samples import sample_path
+
+    return sample_path(SAMPLE_NAME)
+
+
+def load_history(ticker: str, cfg: DataConfig) -> PriceHistory:
+    """Loads, validates and adjusts the daily history of ``ticker`` from ``cfg.source``.
+
+    Raises:
+        TickerNotFoundError: unknown symbol.
+        YahooUnreachableError: Yahoo needed but not reachable (the message says how to proceed).
+        PriceDataError: unusable data.
+    """
+    ticker = ticker.strip().upper()
+    if cfg.source == "sample":
+        path = _sample_file()
+        df = _select_ticker(_sample_frame(str(path)), ticker, "the sample data")
+        return _finish(ticker, df, cfg, "sample", SAMPLE_LABEL)
+    if cfg.source == "csv":
+        assert cfg.csv_path is not None
+        df = _select_ticker(read_price_csv(cfg.csv_path), ticker, str(cfg.csv_path))
+        return _finish(ticker, df, cfg, "csv", f"CSV file {cfg.csv_path}")
+    return _load_yahoo(ticker, cfg)
+
+
+def load_histories(cfg: DataConfig) -> list[PriceHistory]:
+    """Loads every ticker of ``cfg`` (see :func:`load_history`)."""
+    return [load_history(t, cfg) for t in dict.fromkeys(t.strip().upper() for t in cfg.tickers)]
+
+
+# ----------------------------------------------------------------------------------------------- Yahoo
+
+
+def cache_folder(cfg: DataConfig) -> Path:
+    """Returns the Yahoo cache folder: ``cfg.cache_dir``, else ``$CARROUSEL_CACHE/finance/yahoo``."""
+    if cfg.cache_dir:
+        return Path(cfg.cache_dir).expanduser()
+    root = os.environ.get("CARROUSEL_CACHE")
+    return (Path(root).expanduser() if root else Path.home() / ".cache" / "carrousel") / "finance" / "yahoo"
+
+
+def yahoo_reachable(timeout: float = 3.0) -> bool:
+    """True when a TCP connection to Yahoo Finance's API host opens within ``timeout`` seconds."""
+    try:
+        with socket.create_connection(YAHOO_HOST, timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _download(ticker: str, start: str | None, cfg: DataConfig) -> pd.DataFrame:
+    """One yfinance request; raw unadjusted OHLC + Adj Close, normalised columns."""
+    import yfinance as yf
+
+    kwargs: dict[str, Any] = {"start": start} if start else {"period": "max"}
+    yf_logger = logging.getLogger("yfinance")
+    level = yf_logger.level
+    try:  # yfinance logs and warns on every failure; this module reports failures itself, in one line
+        yf_logger.setLevel(logging.CRITICAL + 1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            raw = yf.download(
+                ticker, auto_adjust=False, actions=False, progress=False, threads=False,
+                multi_level_index=True, timeout=cfg.timeout, **kwargs,
+            )  # fmt: skip
+    except Exception as exc:  # yfinance raises many network/JSON error types
+        logger.debug("yfinance failed for %s: %r", ticker, exc)
+        raw = None
+    finally:
+        yf_logger.setLevel(level)
+    if raw is None or raw.empty:
+        if not yahoo_reachable():
+            raise YahooUnreachableError(_unreachable_message(ticker, cfg))
+        if start is not None:
+            return pd.DataFrame()  # nothing new since `start`
+        raise TickerNotFoundError(f"Yahoo Finance has no prices for {ticker}; check the symbol (e.g. AAPL)")
+    return normalise_columns(raw)
+
+
+def _unreachable_message(ticker: str, cfg: DataConfig) -> str:
+    msg = (
+        f"Yahoo Finance is unreachable from this machine (fetching {ticker}); use --source sample for the "
+        "bundled 2000-2013 history or --source csv --csv PATH for your own file"
+    )
+    cached = cache_folder(cfg) / f"{ticker}.csv"
+    if cached.exists():
+        msg += f" (a stale cache exists: --source csv --csv {cached})"
+    return msg
+
+
+def _is_fresh(last: pd.Timestamp, calendar: str) -> bool:
+    cal = get_calendar(calendar)
+    today = pd.Timestamp(datetime.now(UTC).date())
+    previous = cal.date_to_session(today, direction="previous")
+    if previous == today:  # today's session may still be open: yesterday's close is the latest final one
+        previous = cal.previous_session(today)
+    return bool(last >= previous)
+
+
+def _load_yahoo(ticker: str, cfg: DataConfig) -> PriceHistory:
+    folder = cache_folder(cfg)
+    path, meta_path = folder / f"{ticker}.csv", folder / f"{ticker}.json"
+    cached = read_price_csv(path) if path.exists() else None
+    covers = cached is not None and (cfg.start is None or cached.index[0] <= pd.Timestamp(cfg.start))
+    if cached is not None and covers and cfg.source == "auto" and _is_fresh(cached.index[-1], cfg.calendar):
+        fetched = json.loads(meta_path.read_text()).get("fetched_at", "?") if meta_path.exists() else "?"
+        logger.info("%s: using the fresh cache %s", ticker, path)
+        return _finish(ticker, cached, cfg, "cache", f"Yahoo Finance (cached {fetched})")
+    full = _update(ticker, cached, cfg)
+    text = full.rename_axis("date").to_csv(float_format="%.10g")
+    atomic_write_text(path, text)
+    meta = {"ticker": ticker, "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "first": str(full.index[0].date()), "last": str(full.index[-1].date())}  # fmt: skip
+    atomic_write_text(meta_path, json.dumps(meta, indent=2))
+    return _finish(ticker, full, cfg, "yahoo", f"Yahoo Finance (downloaded {meta['fetched_at']})")
+
+
+def _update(ticker: str, cached: pd.DataFrame | None, cfg: DataConfig) -> pd.DataFrame:
+    """Downloads only what the cache lacks; refetches everything after a split/dividend re-adjustment."""
+    want_start = cfg.start
+    if cached is None or (want_start is not None and cached.index[0] > pd.Timestamp(want_start)):
+        return _download(ticker, None, cfg)
+    since = (cached.index[-1] - pd.Timedelta(days=_REFETCH_OVERLAP)).strftime("%Y-%m-%d")
+    new = _download(ticker, since, cfg)
+    if new.empty:
+        return cached
+    overlap = cached.index.intersection(new.index)
+    if "adj_close" in cached and "adj_close" in new and len(overlap):
+        old_f = (cached.loc[overlap, "adj_close"] / cached.loc[overlap, "close"]).to_numpy()
+        new_f = (new.loc[overlap, "adj_close"] / new.loc[overlap, "close"]).to_numpy()
+        if abs(old_f / new_f - 1.0).max() > 1e-6:
+            logger.info("%s: adjustment factors changed since the cache was written; downloading all", ticker)
+            return _download(ticker, None, cfg)
+    merged = pd.concat([cached[~cached.index.isin(new.index)], new[cached.columns.intersection(new.columns)]])
+    logger.info("%s: cache updated with %d new row(s)", ticker, int((~new.index.isin(cached.index)).sum()))
+    return merged.sort_index()

@@ -1,0 +1,152 @@
+"""Log-return targets and OHLCV features, scaled with statistics of the training window only.
+
+Shapes: ``N`` trading days, ``F`` features, ``L`` lookback, ``H`` horizon, ``n`` forecast origins. A forecast
+origin ``t`` is the last observed day; its input is days ``t-L+1..t`` and its target the cumulative log
+returns ``log(C[t+h] / C[t])`` for ``h = 1..H`` (prices are rebuilt as ``C[t] * exp(.)``).
+Every feature of day ``t`` uses rows ``<= t`` only, and :func:`fit_scaler` sees rows ``<= train_end`` only,
+so nothing after a training cut-off can reach the inputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
+
+from carrousel.finance.errors import PriceDataError
+
+__all__ = [
+    "Scaler",
+    "SeriesData",
+    "build_series",
+    "cumulative_targets",
+    "feature_names",
+    "fit_scaler",
+    "make_windows",
+    "valid_origins",
+]
+
+_BASE = ("ret", "gap", "body", "range", "volume_change")
+_INDICATORS = ("momentum_5", "momentum_20", "volatility_20")
+_CLIP = 8.0  # scaled features are clipped to +-8 standard deviations (data errors must not explode the net)
+
+
+def feature_names(indicators: bool = False) -> tuple[str, ...]:
+    """Names of the feature columns, in order."""
+    return _BASE + (_INDICATORS if indicators else ())
+
+
+@dataclass(frozen=True, eq=False)
+class SeriesData:
+    """One ticker's arrays.
+
+    Attributes:
+        ticker: symbol.
+        dates: ``(N,)`` trading dates.
+        close: ``(N,)`` adjusted closes.
+        logret: ``(N,)`` close-to-close log returns (``logret[0]`` is NaN).
+        features: ``(N, F)`` unscaled features (NaN before ``first_valid``).
+        first_valid: first row where every feature is defined.
+    """
+
+    ticker: str
+    dates: pd.DatetimeIndex
+    close: np.ndarray
+    logret: np.ndarray
+    features: np.ndarray
+    first_valid: int
+
+
+def build_series(ticker: str, frame: pd.DataFrame, indicators: bool = False) -> SeriesData:
+    """Computes log returns and backward-looking features from a clean OHLCV frame."""
+    o, h, lo, c = (frame[k].to_numpy(np.float64) for k in ("open", "high", "low", "close"))
+    v = np.log1p(frame["volume"].to_numpy(np.float64))
+    prev_c = np.concatenate([[np.nan], c[:-1]])
+    ret = np.log(c / prev_c)
+    cols = [ret, np.log(o / prev_c), np.log(c / o), np.log(h / lo), np.concatenate([[np.nan], np.diff(v)])]
+    first = 1
+    if indicators:
+        logc = pd.Series(np.log(c))
+        cols += [
+            (logc - logc.shift(5)).to_numpy(),
+            (logc - logc.shift(20)).to_numpy(),
+            pd.Series(ret).rolling(20).std().to_numpy(),
+        ]
+        first = 20
+    feats = np.stack(cols, axis=1)
+    if len(c) <= first + 1:
+        raise PriceDataError(f"{ticker}: too few rows ({len(c)}) to build features")
+    return SeriesData(ticker, pd.DatetimeIndex(frame.index), c, ret, feats, first)
+
+
+@dataclass(frozen=True)
+class Scaler:
+    """Per-feature standardisation and return scale fitted on a training window.
+
+    Attributes:
+        mean: ``(F,)`` feature means.
+        std: ``(F,)`` feature standard deviations (at least 1e-8).
+        ret_std: standard deviation of daily log returns; targets of horizon ``h`` are divided by
+            ``ret_std * sqrt(h)`` so the network sees unit-scale quantiles.
+        train_end: last row index the statistics saw.
+    """
+
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+    ret_std: float
+    train_end: int
+
+    def transform(self, features: np.ndarray) -> np.ndarray:
+        """Scales ``(N, F)`` features; NaNs become 0, values are clipped to +-8."""
+        out = (features - np.asarray(self.mean)) / np.asarray(self.std)
+        return np.clip(np.nan_to_num(out, nan=0.0), -_CLIP, _CLIP).astype(np.float32)
+
+    def target_scale(self, horizon: int) -> np.ndarray:
+        """``(H,)`` divisor of the cumulative-return targets per horizon."""
+        return (self.ret_std * np.sqrt(np.arange(1, horizon + 1))).astype(np.float64)
+
+
+def fit_scaler(series: SeriesData, train_end: int) -> Scaler:
+    """Fits a :class:`Scaler` on rows ``first_valid..train_end`` (inclusive) only."""
+    rows = series.features[series.first_valid : train_end + 1]
+    if len(rows) < 2:
+        raise PriceDataError(f"{series.ticker}: training window too short to fit a scaler")
+    mean = np.nanmean(rows, axis=0)
+    std = np.maximum(np.nanstd(rows, axis=0), 1e-8)
+    ret = series.logret[1 : train_end + 1]
+    ret_std = float(max(np.nanstd(ret), 1e-6))
+    return Scaler(tuple(map(float, mean)), tuple(map(float, std)), ret_std, int(train_end))
+
+
+def valid_origins(series: SeriesData, lookback: int, horizon: int, with_target: bool = True) -> np.ndarray:
+    """Row indices usable as forecast origins (full lookback; full target when ``with_target``)."""
+    lo = series.first_valid + lookback - 1
+    hi = len(series.close) - (horizon if with_target else 0)
+    return np.arange(lo, hi)
+
+
+def make_windows(scaled: np.ndarray, origins: np.ndarray, lookback: int) -> np.ndarray:
+    """Gathers input windows.
+
+    Args:
+        scaled: ``(N, F)`` scaled features.
+        origins: ``(n,)`` origin rows (each ``>= lookback - 1``).
+        lookback: window length ``L``.
+
+    Returns:
+        ``(n, L, F)`` float32 windows ending at each origin.
+    """
+    view = sliding_window_view(scaled, lookback, axis=0)  # (N-L+1, F, L)
+    return np.ascontiguousarray(view[origins - lookback + 1].transpose(0, 2, 1), dtype=np.float32)
+
+
+def cumulative_targets(series: SeriesData, origins: np.ndarray, horizon: int) -> np.ndarray:
+    """``(n, H)`` cumulative log returns ``log(C[t+h] / C[t])``; NaN where ``t+h`` is past the data."""
+    logc = np.log(series.close)
+    out = np.full((len(origins), horizon), np.nan)
+    for h in range(1, horizon + 1):
+        ok = origins + h < len(logc)
+        out[ok, h - 1] = logc[origins[ok] + h] - logc[origins[ok]]
+    return out

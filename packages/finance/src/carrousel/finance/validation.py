@@ -1,0 +1,165 @@
+"""Checks and repairs of a daily OHLCV frame: each problem is a clear error or a logged repair.
+
+A frame here has a ``DatetimeIndex`` and the columns ``open high low close volume`` plus, optionally,
+``adj_close``. After :func:`clean_prices` the prices are split- (and dividend-) adjusted, sorted, unique and
+positive, so log returns computed from them are real returns.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from carrousel.finance.errors import PriceDataError, TickerNotFoundError
+
+__all__ = ["PRICE_COLUMNS", "SPLIT_RATIOS", "clean_prices", "detect_splits"]
+
+logger = logging.getLogger(__name__)
+
+PRICE_COLUMNS = ("open", "high", "low", "close")
+SPLIT_RATIOS = (2.0, 3.0, 4.0, 5.0, 7.0, 8.0, 10.0, 15.0, 20.0)  # forward splits; reverse = 1/ratio
+_SPLIT_TOLERANCE = 0.03  # |log(jump) - log(ratio)| accepted as a split (about 3%)
+_MIN_JUMP = float(np.log(1.8))  # overnight moves smaller than this are never treated as splits
+
+
+def detect_splits(close: pd.Series, open_: pd.Series | None = None) -> list[tuple[pd.Timestamp, float]]:
+    """Finds overnight price jumps that match a common split ratio.
+
+    Args:
+        close: unadjusted closes, sorted by date.
+        open_: unadjusted opens (the jump is measured close -> next open when given, else close -> close).
+
+    Returns:
+        ``(date, ratio)`` per detected split, ratio > 1 for a forward split (price divided by ratio).
+    """
+    prev = close.shift(1)
+    nxt = open_ if open_ is not None else close
+    jump = np.log(prev / nxt).dropna()
+    found: list[tuple[pd.Timestamp, float]] = []
+    for date, j in jump[jump.abs() > _MIN_JUMP].items():
+        for ratio in SPLIT_RATIOS:
+            for r in (ratio, 1.0 / ratio):
+                if abs(j - np.log(r)) < _SPLIT_TOLERANCE:
+                    # the close of the split day must confirm the new level, or it was an intraday glitch
+                    if abs(np.log(prev[date] / close[date]) - np.log(r)) < 3 * _SPLIT_TOLERANCE + 0.15:
+                        found.append((pd.Timestamp(str(date)), r))
+                    break
+            else:
+                continue
+            break
+    return found
+
+
+def clean_prices(
+    frame: pd.DataFrame, ticker: str, min_history: int = 250, repair_splits: bool = True
+) -> tuple[pd.DataFrame, list[str]]:
+    """Validates and repairs a daily OHLCV frame.
+
+    Args:
+        frame: ``DatetimeIndex`` rows, columns ``open high low close volume`` (+ optional ``adj_close``).
+        ticker: symbol, for messages.
+        min_history: fewest rows accepted after cleaning.
+        repair_splits: without ``adj_close``, rescale history across detected split jumps (else raise).
+
+    Returns:
+        The clean frame (adjusted ``open high low close volume``) and one note per repair made.
+
+    Raises:
+        TickerNotFoundError: when the frame is empty.
+        PriceDataError: on non-positive prices, unrepairable split jumps or too short a history.
+    """
+    notes: list[str] = []
+    if frame is None or len(frame) == 0:
+        raise TickerNotFoundError(f"no prices for {ticker}; check the symbol (e.g. AAPL, MSFT) and the dates")
+    df = frame.copy()
+    df.index = pd.DatetimeIndex(pd.to_datetime(df.index)).tz_localize(None).normalize()
+    df.index.name = "date"
+    if not df.index.is_monotonic_increasing:
+        df = df.sort_index(kind="stable")
+        notes.append("rows were not in date order: sorted")
+    dup = df.index.duplicated(keep="last")
+    if dup.any():
+        first_dup = df.index[dup][0].date()
+        notes.append(f"{int(dup.sum())} duplicated date(s) (first {first_dup}): kept the last row of each")
+        df = df[~dup]
+    cols = [*PRICE_COLUMNS, *(["adj_close"] if "adj_close" in df else [])]
+    all_nan = df[cols].isna().all(axis=1)
+    if all_nan.any():
+        notes.append(f"{int(all_nan.sum())} row(s) without any price dropped")
+        df = df[~all_nan]
+    if df["close"].isna().any():
+        n = int(df["close"].isna().sum())
+        notes.append(f"{n} row(s) with a missing close dropped")
+        df = df[df["close"].notna()]
+    if "adj_close" in df and df["adj_close"].isna().any():
+        n = int(df["adj_close"].isna().sum())
+        factor = (df["adj_close"] / df["close"]).ffill().bfill()
+        df["adj_close"] = df["adj_close"].fillna(df["close"] * factor)
+        notes.append(f"{n} missing adjusted close(s) filled from the neighbouring adjustment factor")
+    for col in ("open", "high", "low"):
+        miss = df[col].isna()
+        if miss.any():
+            df.loc[miss, col] = df.loc[miss, "close"]
+            notes.append(f"{int(miss.sum())} missing {col} value(s) set to that day's close")
+    if df["volume"].isna().any():
+        notes.append(f"{int(df['volume'].isna().sum())} missing volume(s) set to 0")
+        df["volume"] = df["volume"].fillna(0.0)
+    bad = (df[cols] <= 0).any(axis=1)
+    if bad.any():
+        first = df.index[bad][0].date()
+        raise PriceDataError(
+            f"{ticker} has {int(bad.sum())} row(s) with zero or negative prices (first {first}); "
+            "fix or remove those rows, or use --start after them"
+        )
+    if (df["volume"] < 0).any():
+        raise PriceDataError(f"{ticker} has negative volumes; fix the data source")
+    swapped = df["high"] < df["low"]
+    if swapped.any():
+        df.loc[swapped, ["high", "low"]] = df.loc[swapped, ["low", "high"]].to_numpy()
+        notes.append(f"{int(swapped.sum())} row(s) with high < low: swapped")
+    df["high"] = df[["open", "high", "close"]].max(axis=1)
+    df["low"] = df[["open", "low", "close"]].min(axis=1)
+    df = _adjust(df, ticker, notes, repair_splits)
+    if len(df) < min_history:
+        raise PriceDataError(
+            f"{ticker} has only {len(df)} usable trading days, at least {min_history} are needed; "
+            "use an earlier --start or a longer history"
+        )
+    for note in notes:
+        logger.warning("%s: %s", ticker, note)
+    return df[["open", "high", "low", "close", "volume"]].astype("float64"), notes
+
+
+def _adjust(df: pd.DataFrame, ticker: str, notes: list[str], repair_splits: bool) -> pd.DataFrame:
+    """Rescales OHLC (and volume inversely) to adjusted prices; detects splits when no adjustment exists."""
+    if "adj_close" in df:
+        factor = df["adj_close"] / df["close"]
+        for col in PRICE_COLUMNS:
+            df[col] = df[col] * factor
+        df["volume"] = df["volume"] / factor
+        residual = detect_splits(df["close"], df["open"])
+        if residual:
+            date, ratio = residual[0]
+            notes.append(
+                f"adjusted prices still jump by {ratio:g}x on {date.date()}: the adjusted column may be stale"
+            )
+        return df
+    splits = detect_splits(df["close"], df["open"])
+    if not splits:
+        return df
+    if not repair_splits:
+        date, ratio = splits[0]
+        raise PriceDataError(
+            f"{ticker} prices jump {ratio:g}x on {date.date()}, which looks like an unadjusted split; "
+            "supply an adjusted close column or enable split repair"
+        )
+    factor = pd.Series(1.0, index=df.index)
+    for date, ratio in splits:
+        factor[df.index < date] /= ratio
+        notes.append(f"split-like jump of {ratio:g}x on {date.date()} repaired by rescaling earlier prices")
+    for col in PRICE_COLUMNS:
+        df[col] = df[col] * factor
+    df["volume"] = df["volume"] / factor
+    return df

@@ -1,0 +1,64 @@
+"""Fixtures of the finance tests: a committed slice of the real sample prices and tiny configurations.
+
+``data/stocks_2007_2010.csv.gz`` holds AAPL and MSFT daily prices 2007-2010 cut from the bokeh sample data
+(public-domain prices, same layout: Ticker,Date,Open,High,Low,Close,Volume,Adj Close; OHLC unadjusted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import carrousel.finance.data as data_mod
+from carrousel.finance.config import (
+    BacktestConfig,
+    DataConfig,
+    FeatureConfig,
+    FinanceConfig,
+    ModelConfig,
+    TrainSettings,
+)
+
+STOCKS = Path(__file__).parent / "data" / "stocks_2007_2010.csv.gz"
+
+
+@pytest.fixture
+def stocks_csv() -> Path:
+    """The committed two-ticker CSV."""
+    return STOCKS
+
+
+@pytest.fixture
+def raw_aapl() -> pd.DataFrame:
+    """Unadjusted AAPL rows with normalised column names (date index, adj_close kept)."""
+    df = data_mod.read_price_csv(STOCKS)
+    return df[df["ticker"] == "AAPL"].drop(columns="ticker")
+
+
+@pytest.fixture
+def sample_source(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Points ``--source sample`` at the committed slice (no cache or network needed)."""
+    monkeypatch.setattr(data_mod, "_sample_file", lambda: STOCKS)
+    return STOCKS
+
+
+def _tiny_config(
+    tickers: tuple[str, ...] = ("AAPL",), source: str = "sample", **data: object
+) -> FinanceConfig:
+    """A configuration small enough for a test: short windows, few epochs, a short backtest."""
+    return FinanceConfig(
+        data=DataConfig(tickers=tickers, source=source, min_history=100, **data),  # type: ignore[arg-type]
+        features=FeatureConfig(lookback=10),
+        model=ModelConfig(horizon=3, hidden_size=8),
+        train=TrainSettings(epochs=2, batch_size=128, max_windows=400, patience=2),
+        backtest=BacktestConfig(test_days=40, refit_every=20),
+    )
+
+
+@pytest.fixture
+def tiny_config() -> Callable[..., FinanceConfig]:
+    """Factory of tiny configurations: ``tiny_config(("AAPL",), "sample", **data_options)``."""
+    return _tiny_config

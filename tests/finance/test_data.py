@@ -1,0 +1,181 @@
+"""Price sources: CSV variants, the sample, and Yahoo through recorded yfinance responses (no network)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import carrousel.finance.data as data_mod
+from carrousel.finance.config import DataConfig
+from carrousel.finance.data import load_histories, load_history, read_price_csv
+from carrousel.finance.errors import PriceDataError, TickerNotFoundError, YahooUnreachableError
+
+
+def _yf_frame(raw: pd.DataFrame, ticker: str) -> pd.DataFrame:
+    """A frame in the exact layout of ``yf.download(..., auto_adjust=False, multi_level_index=True)``."""
+    cols = {"Adj Close": "adj_close", "Close": "close", "High": "high", "Low": "low", "Open": "open",
+            "Volume": "volume"}  # fmt: skip
+    df = pd.DataFrame(
+        {k: raw[v].to_numpy() for k, v in cols.items()}, index=pd.DatetimeIndex(raw.index, name="Date")
+    )
+    df.columns = pd.MultiIndex.from_tuples([(c, ticker) for c in df.columns], names=["Price", "Ticker"])
+    return df
+
+
+def test_csv_variants_give_the_same_prices(tmp_path: Path, raw_aapl: pd.DataFrame) -> None:
+    ref = load_history(
+        "AAPL", DataConfig(source="csv", csv_path=str(_write_yf_csv(tmp_path, raw_aapl)), min_history=100)
+    )
+    variants = {
+        "lower.csv": raw_aapl.rename_axis("date").reset_index(),  # lower case, adj_close
+        "spaces.csv": raw_aapl.rename(columns={"adj_close": "Adj Close", "close": "CLOSE"})
+        .rename_axis("Date")
+        .reset_index()
+        .assign(Dividends=0.0, Extra="x"),  # any case, extra columns ignored
+    }
+    for name, frame in variants.items():
+        frame.to_csv(tmp_path / name, index=False)
+        hist = load_history("AAPL", DataConfig(source="csv", csv_path=str(tmp_path / name), min_history=100))
+        np.testing.assert_allclose(hist.frame.to_numpy(), ref.frame.to_numpy(), rtol=1e-9)
+        assert hist.source == "csv" and name in hist.label
+    # without an adjusted column the prices are used as they are (no split in this slice)
+    raw_aapl.drop(columns="adj_close").rename_axis("Date").to_csv(tmp_path / "noadj.csv")
+    hist = load_history(
+        "AAPL", DataConfig(source="csv", csv_path=str(tmp_path / "noadj.csv"), min_history=100)
+    )
+    np.testing.assert_allclose(hist.frame["close"].to_numpy(), raw_aapl["close"].to_numpy())
+
+
+def _write_yf_csv(folder: Path, raw: pd.DataFrame) -> Path:
+    """``yf.download(...).to_csv()``: the three-line multi-index header yfinance users save."""
+    path = folder / "yf.csv"
+    _yf_frame(raw, "AAPL").to_csv(path)
+    return path
+
+
+def test_yfinance_csv_header_is_read(tmp_path: Path, raw_aapl: pd.DataFrame) -> None:
+    path = _write_yf_csv(tmp_path, raw_aapl)
+    assert path.read_text().splitlines()[1].startswith("Ticker")
+    df = read_price_csv(path)
+    assert len(df) == len(raw_aapl)
+    np.testing.assert_allclose(df["adj_close"].to_numpy(), raw_aapl["adj_close"].to_numpy())
+
+
+def test_csv_errors_are_clear(tmp_path: Path, stocks_csv: Path) -> None:
+    with pytest.raises(PriceDataError, match="not found"):
+        load_history("AAPL", DataConfig(source="csv", csv_path=str(tmp_path / "missing.csv")))
+    (tmp_path / "bad.csv").write_text("when,price\n2020-01-01,1\n")
+    with pytest.raises(PriceDataError, match="lacks column"):
+        load_history("AAPL", DataConfig(source="csv", csv_path=str(tmp_path / "bad.csv")))
+    with pytest.raises(TickerNotFoundError, match="ZZZZ is not in"):
+        load_history("ZZZZ", DataConfig(source="csv", csv_path=str(stocks_csv)))
+
+
+def test_sample_source_is_labelled(sample_source: Path) -> None:
+    hists = load_histories(DataConfig(tickers=("aapl", "MSFT"), source="sample", min_history=100))
+    assert [h.ticker for h in hists] == ["AAPL", "MSFT"]
+    assert all(h.source == "sample" and "SAMPLE DATA" in h.label for h in hists)
+    assert hists[0].start == pd.Timestamp("2007-01-03") and hists[0].end == pd.Timestamp("2010-12-31")
+    with pytest.raises(TickerNotFoundError, match="GOOGL is not in the sample"):
+        load_history("GOOGL", DataConfig(source="sample"))
+
+
+def test_start_end_filter(sample_source: Path) -> None:
+    h = load_history(
+        "MSFT", DataConfig(source="sample", start="2009-01-01", end="2009-12-31", min_history=100)
+    )
+    assert h.start.year == 2009 and h.end.year == 2009 and len(h.frame) == 252
+
+
+class _FakeYahoo:
+    """Replays a recorded history through ``yfinance.download``; records each call's arguments."""
+
+    def __init__(self, raw: pd.DataFrame, ticker: str = "AAPL") -> None:
+        self.full = _yf_frame(raw, ticker)
+        self.calls: list[dict[str, Any]] = []
+        self.until: pd.Timestamp | None = None  # pretend "today" is this date
+
+    def __call__(self, tickers: str, **kwargs: Any) -> pd.DataFrame:
+        self.calls.append({"ticker": tickers, **kwargs})
+        if tickers != "AAPL":
+            return self.full.iloc[:0]
+        df = self.full
+        if kwargs.get("start"):
+            df = df[df.index >= pd.Timestamp(kwargs["start"])]
+        if self.until is not None:
+            df = df[df.index <= self.until]
+        return df
+
+
+@pytest.fixture
+def fake_yahoo(monkeypatch: pytest.MonkeyPatch, raw_aapl: pd.DataFrame) -> _FakeYahoo:
+    import yfinance
+
+    fake = _FakeYahoo(raw_aapl)
+    monkeypatch.setattr(yfinance, "download", fake)
+    monkeypatch.setattr(data_mod, "yahoo_reachable", lambda timeout=3.0: True)
+    monkeypatch.setattr(data_mod, "_is_fresh", lambda last, calendar: False)
+    return fake
+
+
+def test_yahoo_download_and_incremental_cache(
+    tmp_path: Path, fake_yahoo: _FakeYahoo, raw_aapl: pd.DataFrame
+) -> None:
+    cfg = DataConfig(source="auto", cache_dir=str(tmp_path), min_history=100)
+    fake_yahoo.until = pd.Timestamp("2010-06-30")
+    first = load_history("AAPL", cfg)
+    assert first.source == "yahoo" and first.end == pd.Timestamp("2010-06-30")
+    assert fake_yahoo.calls[-1]["period"] == "max" and fake_yahoo.calls[-1]["auto_adjust"] is False
+    assert (tmp_path / "AAPL.csv").exists() and (tmp_path / "AAPL.json").exists()
+    fake_yahoo.until = None
+    second = load_history("AAPL", cfg)
+    assert fake_yahoo.calls[-1]["start"] == "2010-06-20"  # only the tail is downloaded again
+    assert second.end == pd.Timestamp("2010-12-31") and len(second.frame) == len(raw_aapl)
+    full = load_history(
+        "AAPL", DataConfig(source="csv", csv_path=str(tmp_path / "AAPL.csv"), min_history=100)
+    )
+    np.testing.assert_allclose(full.frame.to_numpy(), second.frame.to_numpy())
+
+
+def test_fresh_cache_is_used_without_download(
+    tmp_path: Path, fake_yahoo: _FakeYahoo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = DataConfig(source="auto", cache_dir=str(tmp_path), min_history=100)
+    load_history("AAPL", cfg)
+    n = len(fake_yahoo.calls)
+    monkeypatch.setattr(data_mod, "_is_fresh", lambda last, calendar: True)
+    hist = load_history("AAPL", cfg)
+    assert len(fake_yahoo.calls) == n and hist.source == "cache"
+    load_history("AAPL", DataConfig(source="yahoo", cache_dir=str(tmp_path), min_history=100))
+    assert len(fake_yahoo.calls) == n + 1  # --source yahoo always asks Yahoo
+
+
+def test_unknown_ticker_on_yahoo(tmp_path: Path, fake_yahoo: _FakeYahoo) -> None:
+    with pytest.raises(TickerNotFoundError, match="no prices for NOPE"):
+        load_history("NOPE", DataConfig(source="yahoo", cache_dir=str(tmp_path)))
+
+
+def test_unreachable_yahoo_says_how_to_proceed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import yfinance
+
+    def offline(*args: Any, **kwargs: Any) -> pd.DataFrame:
+        raise ConnectionError("Failed to resolve 'query2.finance.yahoo.com'")
+
+    monkeypatch.setattr(yfinance, "download", offline)
+    monkeypatch.setattr(data_mod, "yahoo_reachable", lambda timeout=3.0: False)
+    with pytest.raises(YahooUnreachableError) as info:
+        load_history("AAPL", DataConfig(source="auto", cache_dir=str(tmp_path)))
+    msg = str(info.value)
+    assert "unreachable" in msg and "--source sample" in msg and "--csv" in msg and "\n" not in msg
+
+
+def test_dates_keep_the_exchange_day_with_time_zones() -> None:
+    idx = pd.date_range("2024-01-04", periods=3, freq="B", tz="Asia/Tokyo", name="Date")
+    df = data_mod.normalise_columns(pd.DataFrame({"Close": [1.0, 2.0, 3.0]}, index=idx))
+    assert [str(d.date()) for d in df.index] == ["2024-01-04", "2024-01-05", "2024-01-08"]
+    text = pd.DataFrame({"Date": ["2024-03-08 00:00:00-05:00", "2024-03-11 00:00:00-04:00"], "Close": [1, 2]})
+    assert [str(d.date()) for d in data_mod.normalise_columns(text).index] == ["2024-03-08", "2024-03-11"]

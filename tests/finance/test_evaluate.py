@@ -1,0 +1,82 @@
+"""Scoring: random walk's MASE of 1.0, Diebold-Mariano, binomial test, conformal coverage, verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from carrousel.finance.backtest import run_backtest
+from carrousel.finance.config import FinanceConfig
+from carrousel.finance.conformal import apply_offsets, conformal_offsets
+from carrousel.finance.data import load_histories
+from carrousel.finance.evaluate import binomial_p, diebold_mariano, score_backtest
+from carrousel.finance.features import build_series
+
+
+def test_backtest_scores_every_model_and_random_walk_mase_is_one(
+    sample_source: Path, tiny_config: Callable[..., FinanceConfig]
+) -> None:
+    cfg = tiny_config(("AAPL", "MSFT"))
+    series = [build_series(h.ticker, h.frame) for h in load_histories(cfg.data)]
+    bt = run_backtest(series, cfg)
+    assert bt.refits == 2
+    assert set(bt.forecasts) == {"lstm", "random_walk", "drift", "zero_return", "arima", "ensemble"}
+    n = len(bt.actual)
+    assert n == 2 * 40 and all(f.shape == (n, 3, 3) for f in bt.forecasts.values())
+    assert not np.isnan(bt.actual).any()
+    board = score_backtest(bt)
+    assert board.get("random_walk").mase == 1.0  # exactly: its own MAE over itself on the same windows
+    assert board.get("zero_return").mase == 1.0  # same point forecast as the random walk
+    assert board.get("random_walk").directional_accuracy is None
+    lstm = board.get("lstm")
+    assert 0.5 < lstm.mase < 2.0 and 0.0 <= lstm.coverage <= 1.0 and lstm.dm_p is not None
+    assert "beats random walk: " in board.verdict and "(p=" in board.verdict
+    assert board.scores[0].model == "lstm" and board.windows == n
+
+
+def test_diebold_mariano_directions() -> None:
+    rng = np.random.default_rng(0)
+    ref = np.abs(rng.normal(size=400))
+    assert diebold_mariano(ref, ref, 1) == (0.0, 1.0)
+    stat, p = diebold_mariano(ref * 0.7, ref, 5)
+    assert stat < 0 and p < 0.001
+    stat, p = diebold_mariano(ref * 1.3, ref, 5)
+    assert stat > 0 and p > 0.999
+    _, p_noise = diebold_mariano(ref + rng.normal(0, 0.01, 400), ref, 1)
+    assert 0.01 < p_noise < 0.99
+
+
+def test_binomial_p_matches_the_exact_tail() -> None:
+    assert binomial_p(60, 100) == pytest.approx(0.028443966820490392, rel=1e-9)
+    assert binomial_p(0, 0) == 1.0
+
+
+def test_conformal_offsets_restore_nominal_coverage() -> None:
+    rng = np.random.default_rng(0)
+    qs = (0.1, 0.5, 0.9)
+    narrow = np.array([-0.5, 0.0, 0.5])  # a model far too confident for N(0, 1) outcomes
+    calib_y = rng.normal(size=(4000, 2))
+    pred = np.broadcast_to(narrow, (4000, 2, 3))
+    off = conformal_offsets(pred, calib_y, qs)
+    assert off[:, 1].tolist() == [0.0, 0.0]  # the median is left alone
+    test_y = rng.normal(size=(4000, 2))
+    cal = apply_offsets(pred, off)
+    before = np.mean((test_y >= pred[..., 0]) & (test_y <= pred[..., 2]))
+    after = np.mean((test_y >= cal[..., 0]) & (test_y <= cal[..., 2]))
+    assert before < 0.45 and abs(after - 0.8) < 0.03
+
+
+def test_short_history_shrinks_the_backtest(
+    sample_source: Path, tiny_config: Callable[..., FinanceConfig]
+) -> None:
+    cfg = tiny_config(("AAPL",), start="2010-01-01")
+    cfg = replace(cfg, backtest=replace(cfg.backtest, test_days=200, refit_every=100))
+    series = [build_series(h.ticker, h.frame) for h in load_histories(cfg.data)]
+    origins = len(series[0].close) - series[0].first_valid - (cfg.features.lookback - 1) - cfg.model.horizon
+    bt = run_backtest(series, cfg)
+    assert len(bt.actual) == origins - 150 < 200
+    assert score_backtest(bt).get("random_walk").mase == 1.0

@@ -1,0 +1,68 @@
+"""End-to-end forecast, the saved bundle, and its reuse without retraining."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import carrousel.finance.pipeline as pipeline_mod
+from carrousel.finance.calendar import get_calendar
+from carrousel.finance.config import FinanceConfig
+from carrousel.finance.errors import BundleError
+from carrousel.finance.pipeline import ForecasterBundle, forecast
+
+
+def test_forecast_saves_a_bundle_that_reproduces_it_without_training(
+    sample_source: Path,
+    tmp_path: Path,
+    tiny_config: Callable[..., FinanceConfig],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cfg = tiny_config(("AAPL", "MSFT"))
+    result = forecast(cfg, model_dir=tmp_path / "model", out_dir=tmp_path / "run")
+    assert not result.reused and result.scoreboard is not None
+    assert [f.ticker for f in result.forecasts] == ["AAPL", "MSFT"]
+    cal = get_calendar("XNYS")
+    for fc in result.forecasts:
+        assert fc.last_date == "2010-12-31" and fc.source == "sample"
+        assert [r.date for r in fc.rows] == ["2011-01-03", "2011-01-04", "2011-01-05"]
+        assert all(cal.is_session(pd.Timestamp(r.date)) for r in fc.rows)
+        for r in fc.rows:
+            qs = list(r.quantiles.values())
+            assert qs == sorted(qs) and r.quantiles["p50"] == pytest.approx(r.median)
+            assert 0.5 * fc.last_close < r.median < 1.5 * fc.last_close
+    doc = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert doc["sample_data"] is True and "beats random walk" in doc["verdict"]
+    assert {s["model"] for s in doc["backtest"]["scores"]} >= {
+        "lstm",
+        "random_walk",
+        "drift",
+        "zero_return",
+        "arima",
+    }
+
+    def no_training(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a saved bundle must not be retrained")
+
+    monkeypatch.setattr(pipeline_mod, "fit_at", no_training)
+    monkeypatch.setattr(pipeline_mod, "run_backtest", no_training)
+    again = forecast(cfg, model_dir=tmp_path / "model")
+    assert again.reused and again.scoreboard == result.scoreboard
+    for a, b in zip(result.forecasts, again.forecasts, strict=True):
+        np.testing.assert_allclose([r.median for r in a.rows], [r.median for r in b.rows], rtol=1e-6)
+        assert not any("changed" in n for n in b.notes)
+
+    bundle = ForecasterBundle.from_pretrained(tmp_path / "model")
+    assert set(bundle.data) == {"AAPL", "MSFT"} and bundle.fitted.offsets.shape == (3, 3)
+    assert len(bundle.data["AAPL"]["sha256"]) == 64
+
+
+def test_bad_bundle_folder_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text("{not json")
+    with pytest.raises(BundleError, match="cannot load"):
+        ForecasterBundle.from_pretrained(tmp_path)

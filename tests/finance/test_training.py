@@ -1,0 +1,36 @@
+"""Fitting through the core Trainer: loaders, loss falling, thread count restored."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from carrousel.core.nn.heads import pinball_loss
+from carrousel.finance.config import ModelConfig, TrainSettings
+from carrousel.finance.models import build_forecaster
+from carrousel.finance.training import fit_forecaster, predict_quantiles, window_loader
+
+
+def test_loader_yields_dict_batches() -> None:
+    x, y = np.zeros((10, 4, 2), np.float32), np.arange(30, dtype=np.float32).reshape(10, 3)
+    batches = list(window_loader(x, y, batch_size=4, shuffle=False))
+    assert [b["x"].shape[0] for b in batches] == [4, 4, 2]
+    assert torch.equal(torch.cat([b["y"] for b in batches]), torch.from_numpy(y))
+
+
+def test_fit_lowers_the_pinball_loss_and_restores_threads() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(600, 8, 3)).astype(np.float32)
+    y = np.repeat(x[:, -1, :1] * 2.0, 2, axis=1) + rng.normal(0, 0.1, (600, 2)).astype(np.float32)
+    model = build_forecaster(ModelConfig(horizon=2, hidden_size=16, dropout=0.0), 3)
+    qs = (0.1, 0.5, 0.9)
+    untrained = pinball_loss(
+        torch.from_numpy(predict_quantiles(model, x[500:])), torch.from_numpy(y[500:]), qs
+    )
+    before = torch.get_num_threads()
+    settings = TrainSettings(epochs=8, batch_size=32)
+    result = fit_forecaster(model, (x[:500], y[:500]), (x[500:], y[500:]), qs, settings)
+    assert torch.get_num_threads() == before
+    assert result.best_score is not None and result.best_score < 0.3 * float(untrained)
+    pred = predict_quantiles(model, x[500:])
+    assert pred.shape == (100, 2, 3) and np.abs(pred[..., 1] - y[500:]).mean() < 0.3 * np.abs(y[500:]).mean()
