@@ -44,6 +44,7 @@ data: venv
 
 demo: setup
 	$(PY) examples/core_quickstart.py
+	$(VENV)/bin/finance forecast AAPL --source sample --out out/demo
 
 test: setup lint typecheck
 	$(PY) -m pytest $(PYTEST_ARGS)
