@@ -1,0 +1,138 @@
+"""``bio evaluate``: AUROC / AUPRC of a model against the best single-PWM scan on the same sequences."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from carrousel.bio.errors import ScanConfigError
+from carrousel.bio.motifs import Motif
+from carrousel.bio.pipeline import Bundle
+from carrousel.bio.pwm import Background, IntegerPWM, SequenceCodes
+from carrousel.core.metrics import pr_auc, roc_auc
+
+__all__ = ["Evaluation", "evaluate", "pwm_max_scores"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Evaluation:
+    """Side-by-side figures of the model and the best PWM."""
+
+    n_pos: int
+    n_neg: int
+    model_auroc: float
+    model_auprc: float
+    best_pwm: str
+    pwm_auroc: float
+    pwm_auprc: float
+    task: str
+    pwms: dict[str, float] = field(default_factory=dict)  # AUROC per PWM tried
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready summary."""
+        top = dict(sorted(self.pwms.items(), key=lambda kv: -kv[1])[:10])
+        return {
+            "positives": self.n_pos,
+            "negatives": self.n_neg,
+            "task": self.task,
+            "model": {"auroc": round(self.model_auroc, 4), "auprc": round(self.model_auprc, 4)},
+            "best_pwm": {
+                "motif": self.best_pwm,
+                "auroc": round(self.pwm_auroc, 4),
+                "auprc": round(self.pwm_auprc, 4),
+            },
+            "top_pwms_auroc": {k: round(v, 4) for k, v in top.items()},
+        }
+
+
+def pwm_max_scores(windows: np.ndarray, motif: Motif, background: Background | None = None) -> np.ndarray:
+    """Best log-odds score (either strand) of a motif in each window.
+
+    Args:
+        windows: ``(N, W)`` codes.
+        motif: the motif.
+        background: 0-order background (uniform if None).
+
+    Returns:
+        ``(N,)`` integer scores (windows without a scorable position get the minimum score).
+    """
+    pw = IntegerPWM(motif, background)
+    N, W = windows.shape
+    L = pw.length
+    if L > W:
+        return np.full(N, pw.lo, dtype=np.float64)
+    sc = SequenceCodes(windows.reshape(-1))
+    valid = sc.valid(L)
+    best = np.full(N, pw.lo - 1, dtype=np.int64)
+    cols = np.arange(W - L + 1)
+    idx = (np.arange(N)[:, None] * W + cols[None, :]).reshape(-1)
+    for strand in (1, -1):
+        s = pw.scores(sc, strand).astype(np.int64)
+        s = np.where(valid, s, pw.lo - 1)
+        best = np.maximum(best, s[idx].reshape(N, -1).max(axis=1))
+    return best.astype(np.float64)
+
+
+def _auc(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    s = torch.from_numpy(np.asarray(scores, dtype=np.float64))
+    y = torch.from_numpy(labels.astype(np.int64))
+    return float(roc_auc(s, y)), float(pr_auc(s, y))
+
+
+def evaluate(
+    bundle: Bundle | None,
+    pos: np.ndarray,
+    neg: np.ndarray,
+    motifs: list[Motif],
+    task: str | None = None,
+) -> Evaluation:
+    """Scores positives and negatives with the model and with each PWM; reports AUROC and AUPRC.
+
+    Args:
+        bundle: the model (None: PWMs only).
+        pos: ``(P, W)`` codes of positive windows.
+        neg: ``(Q, W)`` codes of negative windows.
+        motifs: PWMs to try; the best by AUROC is reported.
+        task: model output to use (motif ID or name, or index); default: the only one, else the maximum.
+    """
+    if pos.shape[0] == 0 or neg.shape[0] == 0:
+        raise ScanConfigError("evaluation needs at least one positive and one negative sequence")
+    x = np.concatenate([pos, neg])
+    y = np.concatenate([np.ones(pos.shape[0]), np.zeros(neg.shape[0])])
+    m_auroc = m_auprc = float("nan")
+    task_name = "-"
+    if bundle is not None:
+        logits = bundle.logits(x)
+        names = [m.id for m in bundle.motifs] + [m.name for m in bundle.motifs]
+        if task is not None:
+            K = len(bundle.motifs)
+            if task.isdigit() and int(task) < K:
+                col = int(task)
+            elif task in names:
+                col = names.index(task) % K
+            else:
+                raise ScanConfigError(f"task {task!r} is not an output of the model ({', '.join(names[:K])})")
+            s = logits[:, col]
+            task_name = bundle.motifs[col].id
+        elif logits.shape[1] == 1:
+            s, task_name = logits[:, 0], bundle.motifs[0].id if bundle.motifs else "0"
+        else:
+            s, task_name = logits.max(axis=1), "max"
+        m_auroc, m_auprc = _auc(s, y)
+    counts = np.bincount(x[x < 4].reshape(-1), minlength=4)[:4].astype(np.float64)
+    bg = Background.from_counts(counts + counts[::-1])
+    per: dict[str, float] = {}
+    best = ("-", float("nan"), float("nan"))
+    for m in motifs:
+        s = pwm_max_scores(x, m, bg)
+        a, p = _auc(s, y)
+        per[f"{m.name}_{m.id}"] = a
+        if np.isnan(best[1]) or a > best[1]:
+            best = (f"{m.name}_{m.id}", a, p)
+    return Evaluation(pos.shape[0], neg.shape[0], m_auroc, m_auprc, best[0], best[1], best[2], task_name, per)

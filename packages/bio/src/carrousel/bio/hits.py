@@ -1,0 +1,126 @@
+"""Columnar hit tables shared by the PWM and model scans, and the scan result."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from carrousel.bio.fasta import RecordInfo
+
+__all__ = ["COLUMNS", "Hits", "ScanResult"]
+
+COLUMNS: dict[str, Any] = {
+    "record": object,  # sequence name
+    "start": np.int64,  # 0-based start
+    "end": np.int64,  # exclusive end
+    "strand": object,  # "+" or "-"
+    "motif_id": object,  # matrix ID
+    "motif_name": object,  # TF name
+    "score": np.float64,  # PWM log-odds (bits) or model probability
+    "pvalue": np.float64,  # exact PWM p-value (model hits: PWM p-value of the same site)
+    "qvalue": np.float64,  # BH q-value over the whole scan (per motif, per method)
+    "method": object,  # pwm | model
+    "model_score": np.float64,  # model probability of the window (NaN for PWM-only hits)
+    "model_pvalue": np.float64,  # empirical p-value of the model score vs shuffled background (NaN: none)
+    "sequence": object,  # matched sequence, read on the hit's strand
+}
+
+
+@dataclass
+class Hits:
+    """A table of sites: one numpy array per column of :data:`COLUMNS`, all the same length."""
+
+    cols: dict[str, np.ndarray] = field(
+        default_factory=lambda: {k: np.zeros(0, dtype=v) for k, v in COLUMNS.items()}
+    )
+
+    def __len__(self) -> int:
+        return int(self.cols["start"].size)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.cols[name]
+
+    @staticmethod
+    def from_columns(**cols: Any) -> Hits:
+        """Builds a table; missing columns get NaN / empty defaults."""
+        n = len(next(iter(cols.values())))
+        out: dict[str, np.ndarray] = {}
+        for k, dt in COLUMNS.items():
+            if k in cols:
+                out[k] = np.asarray(cols[k], dtype=dt)
+            elif dt is np.float64:
+                out[k] = np.full(n, np.nan)
+            else:
+                out[k] = np.full(n, "", dtype=object)
+        return Hits(out)
+
+    @staticmethod
+    def concat(parts: list[Hits]) -> Hits:
+        """Concatenates tables."""
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return Hits()
+        return Hits({k: np.concatenate([p.cols[k] for p in parts]) for k in COLUMNS})
+
+    def take(self, idx: np.ndarray) -> Hits:
+        """Rows at ``idx`` (indices or a boolean mask)."""
+        return Hits({k: v[idx] for k, v in self.cols.items()})
+
+    def sorted(self) -> Hits:
+        """Sorted by record order of appearance, start, strand and motif."""
+        if not len(self):
+            return self
+        rec_order = {r: i for i, r in enumerate(dict.fromkeys(self.cols["record"].tolist()))}
+        r = np.array([rec_order[x] for x in self.cols["record"]])
+        order = np.lexsort(
+            (self.cols["motif_id"].astype(str), self.cols["strand"].astype(str), self.cols["start"], r)
+        )
+        return self.take(order)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The table as a list of dicts of python scalars."""
+        keys = list(self.cols)
+        return [
+            {k: (v.item() if hasattr(v, "item") else v) for k, v in zip(keys, vals, strict=True)}
+            for vals in zip(*(self.cols[k] for k in keys), strict=True)
+        ]
+
+
+@dataclass
+class ScanResult:
+    """What a scan found, plus the summary ``--json`` prints."""
+
+    hits: Hits
+    records: list[RecordInfo]
+    bases: int  # bases read (N included)
+    motifs: list[tuple[str, str]]  # (id, name) of every motif scanned
+    method: str
+    tests: dict[str, int] = field(default_factory=dict)  # windows tested per motif (both strands)
+    seconds: float = 0.0
+    background: list[float] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready summary: records, bases scanned, hits per motif, time."""
+        per: dict[str, int] = {}
+        for mid, method in zip(self.hits["motif_id"].tolist(), self.hits["method"].tolist(), strict=True):
+            key = mid if self.method != "both" else f"{mid}:{method}"
+            per[key] = per.get(key, 0) + 1
+        names = dict(self.motifs)
+        return {
+            "method": self.method,
+            "records": len(self.records),
+            "bases": int(self.bases),
+            "motifs": len(self.motifs),
+            "hits": len(self.hits),
+            "hits_per_motif": {
+                k: {"name": names.get(k.split(":")[0], ""), "hits": v} for k, v in per.items()
+            },
+            "tests_per_motif": self.tests,
+            "background": [round(x, 4) for x in self.background],
+            "seconds": round(self.seconds, 3),
+            "bases_per_second": round(self.bases / self.seconds, 1) if self.seconds > 0 else None,
+        }

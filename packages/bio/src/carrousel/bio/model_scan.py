@@ -1,0 +1,333 @@
+"""Model scans: windows over a streamed genome, reverse-complement averaged probabilities, empirical
+p-values against the model's shuffled-background null, gradient x input attribution to place each
+site exactly inside a positive window, and the PWM p-value of that site."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from carrousel.bio.calibration import NullCalibration, bh_qvalues
+from carrousel.bio.config import ScanConfig
+from carrousel.bio.fasta import Chunk, iter_chunks, one_hot
+from carrousel.bio.hits import Hits
+from carrousel.bio.motifs import Motif
+from carrousel.bio.pipeline import Bundle, default_model_path, load_bundle
+from carrousel.bio.pwm import IntegerPWM, SequenceCodes
+from carrousel.bio.scan import window_sequences
+from carrousel.bio.synth import dinucleotide_shuffle
+from carrousel.bio.task import rc_one_hot
+from carrousel.core.device import pick_device
+
+__all__ = ["ModelScanner", "attribution", "locate_sites"]
+
+logger = logging.getLogger(__name__)
+
+
+def attribution(model: torch.nn.Module, codes: np.ndarray, tasks: np.ndarray) -> np.ndarray:
+    """Gradient x input of each window's task logit (summed over both strands' passes).
+
+    Args:
+        model: the network.
+        codes: ``(P, W)`` window codes.
+        tasks: ``(P,)`` task index per window.
+
+    Returns:
+        ``(P, W)`` per-base attribution (positive = supports the task).
+    """
+    if codes.shape[0] == 0:
+        return np.zeros((0, codes.shape[1]))
+    device = next(model.parameters()).device
+    model.eval()
+    out = []
+    for i in range(0, codes.shape[0], 256):
+        x = torch.from_numpy(one_hot(codes[i : i + 256])).to(device).requires_grad_(True)
+        t = torch.from_numpy(tasks[i : i + 256].astype(np.int64)).to(device)
+        logit = model(x).gather(1, t[:, None]).sum() + model(rc_one_hot(x)).gather(1, t[:, None]).sum()
+        (grad,) = torch.autograd.grad(logit, x)
+        out.append((grad * x).sum(dim=1).detach().cpu().numpy())
+    return np.concatenate(out).astype(np.float64)
+
+
+def locate_sites(
+    codes: np.ndarray, attr: np.ndarray, pwm: IntegerPWM, slack: int = 4
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Places a motif-length site in each window: the stretch of largest summed attribution, refined to the
+    best PWM score (either strand) within ``slack`` bases.
+
+    Returns:
+        ``(offset (P,), strand (P,) of +1/-1, integer PWM score (P,), score of the other strand (P,))``,
+        offsets inside the windows.
+    """
+    P, W = codes.shape
+    L = pwm.length
+    cs = np.concatenate([np.zeros((P, 1)), np.cumsum(attr, axis=1)], axis=1)
+    sums = cs[:, L:] - cs[:, : W - L + 1]
+    centre = sums.argmax(axis=1)
+    cand = np.clip(centre[:, None] + np.arange(-slack, slack + 1)[None, :], 0, W - L)  # (P, C)
+    win = codes[np.arange(P)[:, None, None], cand[:, :, None] + np.arange(L)[None, None, :]]  # (P, C, L)
+    x = np.where(win < 4, win, 0).astype(np.int64)
+    ok = (win < 4).all(axis=2)
+    fwd = pwm.matrix[np.arange(L), x].sum(axis=2)
+    rev = pwm.matrix[::-1, ::-1][np.arange(L), x].sum(axis=2)
+    if pwm.pair is not None and pwm.first is not None:
+        c = 3 - x[..., ::-1]
+        fwd = fwd + pwm.first[x[..., 0]] + pwm.pair[x[..., :-1], x[..., 1:]].sum(axis=2)
+        rev = rev + pwm.first[c[..., 0]] + pwm.pair[c[..., :-1], c[..., 1:]].sum(axis=2)
+    both = np.stack([fwd, rev], axis=2)  # (P, C, 2)
+    both = np.where(ok[:, :, None], both, np.iinfo(np.int64).min // 4)
+    flat = both.reshape(P, -1).argmax(axis=1)
+    ci, si = flat // 2, flat % 2
+    other = both[np.arange(P), ci, 1 - si]  # the same place read on the other strand
+    return cand[np.arange(P), ci], np.where(si == 0, 1, -1), both.reshape(P, -1)[np.arange(P), flat], other
+
+
+class ModelScanner:
+    """Streams chunks through a bundle's model in windows and keeps candidate sites.
+
+    Args:
+        bundle: the trained model, motifs and calibration.
+        pvalue: windows with an empirical p-value at most this are attributed and kept.
+        qvalue: final BH filter (per motif, over every tested window).
+        stride: step between windows (default: window minus the longest motif, at least half a window).
+        batch_size: windows per forward pass.
+        max_candidates: candidate (window, motif) pairs held for the BH step (bounds memory: ~200 B each).
+    """
+
+    def __init__(
+        self,
+        bundle: Bundle,
+        pvalue: float = 0.01,
+        qvalue: float | None = 0.05,
+        stride: int | None = None,
+        batch_size: int = 256,
+        max_candidates: int = 2_000_000,
+    ) -> None:
+        self.bundle = bundle
+        self.window = bundle.window
+        longest = max((m.length for m in bundle.motifs), default=0)
+        # consecutive windows overlap by the longest motif (+1), so every site lies wholly in some window
+        self.stride = stride or max(self.window - longest - 1, self.window // 2, 1)
+        self.pvalue = pvalue
+        self.qvalue = qvalue
+        self.batch_size = batch_size
+        self.n_tests = np.zeros(len(bundle.motifs), dtype=np.int64)
+        self.pwms: list[IntegerPWM] = [IntegerPWM(m) for m in bundle.motifs]
+        self._rows: list[dict[str, np.ndarray]] = []
+        self._cand: list[dict[str, np.ndarray]] = []
+        self._n_cand = 0
+        self.max_candidates = max_candidates
+
+    @staticmethod
+    def from_config(cfg: ScanConfig) -> ModelScanner:
+        """Loads the bundle named by ``cfg.model`` (default: the packaged panel) onto ``cfg.device``."""
+        device = str(pick_device(cfg.device)) if cfg.device == "auto" else cfg.device
+        bundle = load_bundle(cfg.model or default_model_path(), device=device)
+        return ModelScanner(bundle, cfg.model_pvalue, cfg.model_qvalue, cfg.stride, cfg.batch_size)
+
+    @property
+    def motifs(self) -> list[Motif]:
+        """One motif per model output."""
+        return self.bundle.motifs
+
+    @property
+    def overlap(self) -> int:
+        """Bases consecutive chunks must share so every window fits in one chunk."""
+        return self.window - 1
+
+    def attach_pwms(self, pwms: Sequence[IntegerPWM]) -> None:
+        """Uses these PWMs (e.g. with the genome's background) for site placement and PWM p-values."""
+        self.pwms = list(pwms)
+
+    def calibrate(self, path: str | Path, total: int, n_null: int = 2000, seed: int = 0) -> None:
+        """Replaces the stored null by the model's scores on dinucleotide-shuffled windows of the genome
+        being scanned (so the empirical p-values follow that genome's composition).
+
+        Args:
+            path: the FASTA being scanned.
+            total: its total number of bases (0: unknown, windows are taken from the first records).
+            n_null: shuffled windows.
+            seed: random seed.
+        """
+        rng = np.random.default_rng(seed)
+        W = self.window
+        rate = n_null / max(total, 1) if total else 1.0 / max(W, 1)
+        picks: list[np.ndarray] = []
+        for chunk in iter_chunks(path, 1 << 21, 0):
+            n = chunk.codes.size - W + 1
+            if n <= 0:
+                continue
+            k = rng.poisson(rate * chunk.codes.size)
+            for s in rng.integers(0, n, size=k):
+                w = chunk.codes[s : s + W]
+                if (w < 4).all():
+                    picks.append(w)
+            if not total and len(picks) >= n_null:
+                break
+        if len(picks) < 100:
+            logger.warning(
+                "genome too small for its own null (%d windows); using the model's stored null", len(picks)
+            )
+            return
+        null_x = np.stack([dinucleotide_shuffle(w, rng) for w in picks[:n_null]])
+        self.bundle.calibration = NullCalibration.from_scores(self.bundle.logits(null_x, self.batch_size))
+
+    def _starts(self, chunk: Chunk, limit: int) -> np.ndarray:
+        n, W = chunk.codes.size, self.window
+        first = (-chunk.start) % self.stride
+        starts = np.arange(first, min(limit, n - W + 1), self.stride, dtype=np.int64)
+        if (
+            chunk.last
+            and n >= W
+            and (starts.size == 0 or starts[-1] != n - W)
+            and (chunk.start + n - W) % self.stride
+        ):
+            starts = np.append(starts, n - W)
+        return starts
+
+    def process(self, chunk: Chunk, limit: int, seq: SequenceCodes | None = None) -> None:
+        """Scores the windows starting before ``limit`` and keeps candidate sites."""
+        W = self.window
+        codes = chunk.codes
+        if chunk.start == 0 and chunk.last and codes.size < W:
+            pad = np.full(W, 4, dtype=np.uint8)
+            pad[: codes.size] = codes
+            wins, starts = pad[None, :], np.zeros(1, dtype=np.int64)
+        else:
+            starts = self._starts(chunk, limit)
+            if starts.size == 0:
+                return
+            wins = codes[starts[:, None] + np.arange(W)[None, :]]
+        informative = (wins < 4).mean(axis=1) >= 0.5  # mostly-N windows are not tested
+        wins, starts = wins[informative], starts[informative]
+        if starts.size == 0:
+            return
+        logits = self.bundle.logits(wins, self.batch_size)
+        pvals = self.bundle.calibration.pvalues(logits)
+        self.n_tests += starts.size
+        wi, ki = np.nonzero(pvals <= self.pvalue)
+        if wi.size == 0:
+            return
+        # candidates wait for the whole-scan BH step; only those that pass are attributed (finish)
+        self._cand.append(
+            {
+                "record": np.full(wi.size, chunk.record, dtype=object),
+                "wstart": chunk.start + starts[wi],
+                "k": ki,
+                "p": pvals[wi, ki],
+                "logit": logits[wi, ki],
+                "win": wins[wi],
+            }
+        )
+        self._n_cand += int(wi.size)
+        if self._n_cand > self.max_candidates:
+            self._tighten()
+
+    def _tighten(self) -> None:
+        """Keeps memory bounded: halves the candidate p-value cut until the candidates fit."""
+        cols = {key: np.concatenate([c[key] for c in self._cand]) for key in self._cand[0]}
+        while cols["p"].size > self.max_candidates // 2:
+            self.pvalue /= 2
+            keep = cols["p"] <= self.pvalue
+            cols = {key: v[keep] for key, v in cols.items()}
+        logger.warning("model scan: candidate windows capped; p-value cut now %.2g", self.pvalue)
+        self._cand, self._n_cand = [cols], int(cols["p"].size)
+
+    def _finish(self) -> None:
+        """BH over every tested window per motif, then attribution and site placement of the passing ones."""
+        if not self._cand:
+            return
+        cols = {key: np.concatenate([c[key] for c in self._cand]) for key in self._cand[0]}
+        self._cand, self._n_cand = [], 0
+        q = np.ones(cols["p"].size)
+        for k in np.unique(cols["k"]):
+            sel = np.flatnonzero(cols["k"] == k)
+            q[sel] = bh_qvalues(cols["p"][sel], int(self.n_tests[k]))
+        keep = np.flatnonzero(q <= self.qvalue) if self.qvalue is not None else np.arange(q.size)
+        if keep.size == 0:
+            return
+        cols = {key: v[keep] for key, v in cols.items()}
+        q = q[keep]
+        W = self.window
+        attr = attribution(self.bundle.model, cols["win"], cols["k"])
+        for k in np.unique(cols["k"]):
+            sel = np.flatnonzero(cols["k"] == k)
+            pw = self.pwms[k]
+            if pw.length > W:
+                continue
+            wins = cols["win"][sel]
+            off, strand, score, other = locate_sites(wins, attr[sel], pw)
+            # palindromic sites (the other strand scores within half a bit): report both strands
+            twin = np.flatnonzero(other >= score - pw.scale / 2)
+            idx = np.arange(sel.size)
+            if twin.size:
+                idx = np.concatenate([idx, twin])
+                off = np.concatenate([off, off[twin]])
+                strand = np.concatenate([strand, -strand[twin]])
+                score = np.concatenate([score, other[twin]])
+            L = pw.length
+            site = wins[idx[:, None], off[:, None] + np.arange(L)[None, :]]
+            seqs = window_sequences(site.reshape(-1), np.arange(idx.size) * L, L, strand == -1)
+            g = sel[idx]
+            self._rows.append(
+                {
+                    "record": cols["record"][g],
+                    "start": cols["wstart"][g] + off,
+                    "k": np.full(idx.size, k),
+                    "strand": strand,
+                    "pwm_score": score,
+                    "prob": 1.0 / (1.0 + np.exp(-cols["logit"][g])),
+                    "model_p": cols["p"][g],
+                    "q": q[g],
+                    "seq": np.array(seqs, dtype=object),
+                }
+            )
+
+    def tests(self) -> dict[str, int]:
+        """Windows tested per motif."""
+        return {m.id: int(n) for m, n in zip(self.motifs, self.n_tests, strict=True)}
+
+    def hits(self) -> Hits:
+        """Sites of windows passing the BH q-value threshold, one row per distinct site (best window)."""
+        self._finish()
+        if not self._rows:
+            return Hits()
+        cols = {key: np.concatenate([r[key] for r in self._rows]) for key in self._rows[0]}
+        parts = []
+        for k in np.unique(cols["k"]):
+            keep = np.flatnonzero(cols["k"] == k)
+            qk = cols["q"][keep]
+            order = np.argsort(qk, kind="stable")
+            keep, qk = keep[order], qk[order]
+            seen: set[tuple[str, int, int]] = set()
+            uniq = []
+            for j, idx in enumerate(keep):
+                key = (cols["record"][idx], int(cols["start"][idx]), int(cols["strand"][idx]))
+                if key not in seen:
+                    seen.add(key)
+                    uniq.append(j)
+            u = np.array(uniq, dtype=np.int64)
+            keep, qk = keep[u], qk[u]
+            pw, m = self.pwms[k], self.motifs[k]
+            parts.append(
+                Hits.from_columns(
+                    record=cols["record"][keep],
+                    start=cols["start"][keep],
+                    end=cols["start"][keep] + pw.length,
+                    strand=np.where(cols["strand"][keep] == 1, "+", "-").astype(object),
+                    motif_id=np.full(keep.size, m.id, dtype=object),
+                    motif_name=np.full(keep.size, m.name, dtype=object),
+                    score=cols["prob"][keep],
+                    pvalue=pw.pvalue(cols["pwm_score"][keep]),
+                    qvalue=qk,
+                    method=np.full(keep.size, "model", dtype=object),
+                    model_score=cols["prob"][keep],
+                    model_pvalue=cols["model_p"][keep],
+                    sequence=cols["seq"][keep],
+                )
+            )
+        return Hits.concat(parts)

@@ -1,0 +1,109 @@
+"""DanQ-style network: convolutional motif detectors -> max pooling -> bidirectional LSTM (carrousel.core)
+-> one sigmoid output per motif (multi-task)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from carrousel.bio.errors import ScanConfigError
+from carrousel.core.io import register_module
+from carrousel.core.nn.recurrent import RecurrentConfig, RecurrentEncoder
+
+__all__ = ["DanQ", "DanQConfig", "build_danq"]
+
+
+@dataclass(frozen=True)
+class DanQConfig:
+    """Shape of a :class:`DanQ` network."""
+
+    n_outputs: int  # one sigmoid output per motif / task
+    filters: int = 64  # convolutional motif detectors
+    kernel: int = 19  # detector width in bases
+    pool: int = 10  # max-pool width and stride over the detector track
+    hidden: int = 32  # LSTM hidden units per direction
+    dropout: float = 0.2  # dropout after pooling and before the output layer
+    window: int = 200  # input window in bases the model is trained on
+
+    def __post_init__(self) -> None:
+        if self.n_outputs < 1 or self.filters < 1 or self.kernel < 1 or self.pool < 1 or self.hidden < 1:
+            raise ScanConfigError("DanQ sizes must all be >= 1")
+        if self.window < self.kernel:
+            raise ScanConfigError("window must be at least the kernel width")
+
+
+@register_module("bio.danq")
+class DanQ(nn.Module):
+    """Conv -> ReLU -> MaxPool -> BiLSTM -> [max over time of LSTM outputs, max of conv] -> Linear.
+
+    Args:
+        config: network shape.
+    """
+
+    config_class = DanQConfig
+
+    def __init__(self, config: DanQConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.conv = nn.Conv1d(4, config.filters, config.kernel, padding=config.kernel // 2)
+        self.norm = nn.BatchNorm1d(config.filters)
+        self.pool = nn.MaxPool1d(config.pool, ceil_mode=True)
+        self.drop = nn.Dropout(config.dropout)
+        self.rnn = RecurrentEncoder(
+            RecurrentConfig(
+                input_size=config.filters, hidden_size=config.hidden, cell="lstm", bidirectional=True
+            )
+        )
+        self.head = nn.Linear(self.rnn.output_size + config.filters, config.n_outputs)
+
+    @torch.no_grad()
+    def init_from_log_odds(self, matrices: list[Tensor]) -> None:
+        """Seeds the first filters with known motifs (and their reverse complements).
+
+        Filter ``2i`` gets motif ``i``'s mean-centred log-odds ``(L, 4)``, filter ``2i + 1`` its reverse
+        complement, centred in the kernel (the central columns when the motif is longer); the other
+        filters keep their random initialisation. Training then refines all of them.
+        """
+        k = self.config.kernel
+        f = 0
+        for lo in matrices:
+            for m in (lo, lo.flip(0).flip(1)):
+                if f >= self.config.filters:
+                    return
+                m = m - m.mean(dim=1, keepdim=True)
+                if m.shape[0] > k:
+                    a = (m.shape[0] - k) // 2
+                    m = m[a : a + k]
+                off = (k - m.shape[0]) // 2
+                w = torch.zeros(4, k)
+                w[:, off : off + m.shape[0]] = m.T
+                self.conv.weight[f] = w.to(self.conv.weight) * 0.5
+                if self.conv.bias is not None:
+                    self.conv.bias[f] = 0.0
+                f += 1
+
+    def features(self, x: Tensor) -> Tensor:
+        """Detector activations ``(batch, filters, length)`` after ReLU."""
+        return torch.relu(self.norm(self.conv(x)))
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Logits per motif.
+
+        Args:
+            x: ``(batch, 4, length)`` one-hot DNA (N = all zeros).
+
+        Returns:
+            ``(batch, n_outputs)`` logits.
+        """
+        h = self.features(x)
+        pooled = self.drop(self.pool(h))  # (B, F, T')
+        out = self.rnn(pooled.transpose(1, 2)).output  # (B, T', 2H)
+        feats = torch.cat([out.amax(dim=1), h.amax(dim=2)], dim=1)
+        return self.head(self.drop(feats))
+
+
+def build_danq(n_outputs: int, **kwargs: int | float) -> DanQ:
+    """Factory: a :class:`DanQ` with ``n_outputs`` tasks and optional shape overrides."""
+    return DanQ(DanQConfig(n_outputs=n_outputs, **kwargs))  # type: ignore[arg-type]

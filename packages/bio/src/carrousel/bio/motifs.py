@@ -1,0 +1,267 @@
+"""Motifs: JASPAR offline (pyjaspar) by ID, name or collection/taxon, and JASPAR/MEME/TRANSFAC files.
+
+A :class:`Motif` holds a count (or frequency) matrix ``(length, 4)`` over ``A C G T``. Log-odds PWMs are
+built by :func:`log_odds` against a background (0-order ``(4,)``), with pseudocounts spread by the
+background as FIMO does (``--motif-pseudo``).
+
+Motif specs understood by :func:`resolve_motifs` (comma-separated or repeated):
+
+* ``MA0139.2`` / ``MA0139`` - a JASPAR matrix ID (latest version without the ``.N``);
+* ``CTCF`` - a JASPAR transcription-factor name (case-insensitive, latest version of the first match);
+* ``jaspar:CORE/vertebrates`` - a whole collection and taxon group (``jaspar:CORE`` for all taxa);
+* a path to a ``.jaspar``, ``.meme``, ``.transfac``/``.dat`` or ``.pfm`` file.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from carrousel.bio.errors import MotifNotFoundError
+
+__all__ = [
+    "JASPAR_RELEASE",
+    "Motif",
+    "from_biopython",
+    "jaspar_db",
+    "load_motif_file",
+    "log_odds",
+    "resolve_motifs",
+    "write_jaspar",
+    "write_meme",
+]
+
+logger = logging.getLogger(__name__)
+
+JASPAR_RELEASE = "JASPAR2024"
+_ID = re.compile(r"^[A-Z]{2}\d{4}(\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class Motif:
+    """A DNA motif as a count matrix.
+
+    Attributes:
+        id: matrix ID (``MA0139.2``) or a name given by the file.
+        name: transcription-factor name.
+        counts: ``(length, 4)`` counts (or frequencies) over A, C, G, T.
+        source: where it came from (``JASPAR2024``, a file path, ``model``...).
+    """
+
+    id: str
+    name: str
+    counts: np.ndarray
+    source: str = ""
+
+    @property
+    def length(self) -> int:
+        """Number of positions."""
+        return int(self.counts.shape[0])
+
+    def frequencies(self, background: np.ndarray | None = None, pseudocount: float = 0.1) -> np.ndarray:
+        """``(length, 4)`` probabilities with a background-weighted pseudocount.
+
+        Args:
+            background: ``(4,)`` probabilities (uniform if None).
+            pseudocount: total pseudocount per column, spread by the background (FIMO's default 0.1).
+        """
+        bg = np.full(4, 0.25) if background is None else np.asarray(background, dtype=np.float64)
+        c = np.asarray(self.counts, dtype=np.float64)
+        n = c.sum(axis=1, keepdims=True)
+        n = np.where(n > 0, n, 1.0)
+        return (c + pseudocount * bg) / (n + pseudocount)
+
+    def reverse_complement(self) -> Motif:
+        """The motif read on the other strand."""
+        return Motif(self.id, self.name, self.counts[::-1, ::-1].copy(), self.source)
+
+    def consensus(self) -> str:
+        """Most frequent base per position."""
+        return "".join("ACGT"[i] for i in np.argmax(self.counts, axis=1))
+
+    def information_content(self) -> float:
+        """Total information content in bits against a uniform background."""
+        f = self.frequencies(pseudocount=0.01)
+        return float(np.sum(2.0 + np.sum(f * np.log2(f), axis=1)))
+
+
+def log_odds(motif: Motif, background: np.ndarray | None = None, pseudocount: float = 0.1) -> np.ndarray:
+    """Log-odds matrix ``(length, 4)`` in bits: ``log2(p_motif / p_background)``.
+
+    Args:
+        motif: the motif.
+        background: ``(4,)`` 0-order background probabilities (uniform if None).
+        pseudocount: see :meth:`Motif.frequencies`.
+    """
+    bg = np.full(4, 0.25) if background is None else np.asarray(background, dtype=np.float64)
+    return np.log2(motif.frequencies(bg, pseudocount) / bg[None, :])
+
+
+def from_biopython(m: object, source: str = "") -> Motif:
+    """Converts a ``Bio.motifs.Motif`` (including pyjaspar's) to :class:`Motif`."""
+    counts = np.array([[float(c) for c in m.counts[b]] for b in "ACGT"], dtype=np.float64).T  # type: ignore[attr-defined]
+    mid = getattr(m, "matrix_id", None) or getattr(m, "id", None) or getattr(m, "name", None) or "motif"
+    name = getattr(m, "name", None) or mid
+    return Motif(str(mid), str(name), counts, source)
+
+
+@functools.lru_cache(maxsize=2)
+def jaspar_db(release: str = JASPAR_RELEASE):  # type: ignore[no-untyped-def]
+    """An offline pyjaspar database handle (cached)."""
+    from pyjaspar import jaspardb
+
+    return jaspardb(release=release)
+
+
+def _by_id(mid: str, release: str) -> Motif:
+    db = jaspar_db(release)
+    m = db.fetch_motif_by_id(mid)
+    if m is None:
+        raise MotifNotFoundError(f"JASPAR ID {mid!r} not found in {release}; check the ID (e.g. MA0139.2)")
+    return from_biopython(m, release)
+
+
+def _by_name(name: str, release: str) -> list[Motif]:
+    db = jaspar_db(release)
+    with warnings.catch_warnings():  # pyjaspar warns on an empty result; we raise a clear error below
+        warnings.simplefilter("ignore")
+        found = db.fetch_motifs_by_name(name) or db.fetch_motifs_by_name(name.upper())
+    if not found:
+        raise MotifNotFoundError(
+            f"no JASPAR motif named {name!r} in {release}; give a matrix ID (MA0139.2), a name such as "
+            "CTCF, jaspar:CORE/vertebrates or a motif file"
+        )
+
+    # Prefer CORE profiles and the lowest base ID (the canonical one), latest version.
+    def key(m: object) -> tuple[int, str]:
+        mid = str(getattr(m, "matrix_id", ""))
+        return (0 if getattr(m, "collection", "CORE") == "CORE" else 1, mid.split(".")[0])
+
+    best = sorted(found, key=key)[0]
+    return [from_biopython(best, release)]
+
+
+def _by_collection(spec: str, release: str) -> list[Motif]:
+    body = spec.split(":", 1)[1]
+    collection, _, tax = body.partition("/")
+    db = jaspar_db(release)
+    kwargs: dict[str, object] = {"collection": collection.upper() or "CORE"}
+    if tax:
+        kwargs["tax_group"] = [tax.lower()]
+    found = db.fetch_motifs(**kwargs)
+    if not found:
+        raise MotifNotFoundError(
+            f"JASPAR collection {spec!r} is empty in {release}; try jaspar:CORE/vertebrates"
+        )
+    return [from_biopython(m, release) for m in found]
+
+
+def load_motif_file(path: str | Path) -> list[Motif]:
+    """Reads every motif of a JASPAR, MEME, TRANSFAC or PFM file through ``Bio.motifs``.
+
+    Raises:
+        MotifNotFoundError: the file is missing, of an unknown format or holds no motif.
+    """
+    from Bio import motifs as bm
+
+    p = Path(path)
+    if not p.is_file():
+        raise MotifNotFoundError(f"motif file not found: {p}")
+    text = p.read_text(errors="replace")
+    ext = p.suffix.lower()
+    if ext == ".meme" or text.lstrip().startswith("MEME version"):
+        fmts = ["minimal"]
+    elif ext in (".transfac", ".dat") or re.search(r"^(P0|PO)\s", text, re.M):
+        fmts = ["transfac"]
+    elif ext == ".pfm" and not text.lstrip().startswith(">"):
+        fmts = ["pfm"]
+    else:
+        fmts = ["jaspar", "pfm-four-columns", "pfm-four-rows"]
+    for fmt in fmts:
+        try:
+            with open(p) as fh:
+                found = list(bm.parse(fh, fmt))
+        except Exception:
+            continue
+        if found:
+            out = [from_biopython(m, str(p)) for m in found]
+            return out
+    raise MotifNotFoundError(f"{p}: no motif found; expected a JASPAR, MEME (minimal), TRANSFAC or PFM file")
+
+
+def resolve_motifs(specs: str | Sequence[str], release: str = JASPAR_RELEASE) -> list[Motif]:
+    """Turns motif specs (IDs, names, ``jaspar:COLLECTION/taxon``, files) into motifs.
+
+    Args:
+        specs: one spec, a comma-separated string, or a list of them.
+        release: pyjaspar release for ID/name lookups.
+
+    Returns:
+        The motifs, in the order given, without duplicates.
+    """
+    items: list[str] = []
+    for s in [specs] if isinstance(specs, str) else specs:
+        items.extend(t.strip() for t in s.split(",") if t.strip())
+    if not items:
+        raise MotifNotFoundError("no motif given; pass --motif with an ID, name or file")
+    out: list[Motif] = []
+    for item in items:
+        if Path(item).is_file():
+            out.extend(load_motif_file(item))
+        elif item.lower().startswith("jaspar:"):
+            out.extend(_by_collection(item, release))
+        elif _ID.match(item.upper()):
+            mid = item.upper()
+            if "." not in mid:
+                latest = jaspar_db(release).fetch_motif_by_id(mid)
+                if latest is None:
+                    raise MotifNotFoundError(f"JASPAR ID {item!r} not found in {release}")
+                out.append(from_biopython(latest, release))
+            else:
+                out.append(_by_id(mid, release))
+        elif any(item.endswith(e) for e in (".jaspar", ".meme", ".transfac", ".pfm", ".txt")):
+            raise MotifNotFoundError(f"motif file not found: {item}")
+        else:
+            out.extend(_by_name(item, release))
+    seen: set[str] = set()
+    unique = []
+    for m in out:
+        if m.id not in seen:
+            seen.add(m.id)
+            unique.append(m)
+    return unique
+
+
+def write_meme(motifs: Iterable[Motif], background: np.ndarray | None = None) -> str:
+    """MEME minimal-format text of the motifs (frequencies)."""
+    bg = np.full(4, 0.25) if background is None else background
+    lines = ["MEME version 4", "", "ALPHABET= ACGT", "", "strands: + -", "", "Background letter frequencies"]
+    lines.append(" ".join(f"{b} {p:.4f}" for b, p in zip("ACGT", bg, strict=True)))
+    lines.append("")
+    for m in motifs:
+        f = m.frequencies(pseudocount=0.0)
+        nsites = max(round(float(np.asarray(m.counts).sum(axis=1).mean())), 1)
+        lines.append(f"MOTIF {m.id} {m.name}")
+        lines.append(f"letter-probability matrix: alength= 4 w= {m.length} nsites= {nsites} E= 0")
+        lines.extend(" ".join(f"{x:.6f}" for x in row) for row in f)
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_jaspar(motifs: Iterable[Motif]) -> str:
+    """JASPAR-format text of the motifs (counts)."""
+    lines = []
+    for m in motifs:
+        lines.append(f">{m.id}\t{m.name}")
+        for j, b in enumerate("ACGT"):
+            row = " ".join(f"{x:6.0f}" if float(x).is_integer() else f"{x:8.3f}" for x in m.counts[:, j])
+            lines.append(f"{b}  [ {row} ]")
+        lines.append("")
+    return "\n".join(lines)

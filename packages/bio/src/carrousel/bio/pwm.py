@@ -1,0 +1,311 @@
+"""PWM scanning with exact p-values (FIMO-style) and Benjamini-Hochberg q-values.
+
+A motif's log-odds matrix is discretised to integers (``scale`` units per bit). The null distribution of
+the integer score of a window drawn from the background is computed exactly by dynamic programming over
+positions (a convolution of the columns' score distributions; with a 1st-order background the state also
+carries the previous base), so every p-value is exact for the integer score that is reported.
+
+Scanning is vectorised NumPy over both strands: the sequence is encoded once per chunk as base-4 codes of
+``k``-mers, each motif is cut into blocks of ``k`` columns with a lookup table per block, and a window's
+score is a handful of table look-ups. Windows containing N/IUPAC are never scored. A histogram of every
+tested score is kept so the BH q-values cover the whole scan exactly (no hit cap).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from carrousel.bio.errors import ScanConfigError
+from carrousel.bio.fasta import AMBIGUOUS
+from carrousel.bio.motifs import Motif
+
+__all__ = [
+    "Background",
+    "IntegerPWM",
+    "SequenceCodes",
+    "bh_qvalues_from_histogram",
+    "brute_force_pvalues",
+]
+
+logger = logging.getLogger(__name__)
+
+_K = 6  # bases per lookup block (tables of 4**6 = 4096 int32 entries stay in L1 cache)
+
+
+@dataclass(frozen=True)
+class Background:
+    """A 0- or 1st-order Markov background over A, C, G, T.
+
+    Attributes:
+        mono: ``(4,)`` base probabilities.
+        trans: ``(4, 4)`` transition probabilities ``P(b | a)`` (rows sum to 1); None for 0-order.
+    """
+
+    mono: np.ndarray
+    trans: np.ndarray | None = None
+
+    @property
+    def order(self) -> int:
+        """0 or 1."""
+        return 0 if self.trans is None else 1
+
+    @staticmethod
+    def uniform() -> Background:
+        """Equal base probabilities."""
+        return Background(np.full(4, 0.25))
+
+    @staticmethod
+    def from_counts(mono: np.ndarray, di: np.ndarray | None = None, order: int = 0) -> Background:
+        """From mono-/dinucleotide counts (a pseudocount of 1 avoids zeros)."""
+        m = np.asarray(mono, dtype=np.float64) + 1.0
+        m = m / m.sum()
+        if order == 0:
+            return Background(m)
+        if order != 1 or di is None:
+            raise ScanConfigError("background order must be 0 or 1 (1 needs dinucleotide counts)")
+        d = np.asarray(di, dtype=np.float64) + 1.0
+        return Background(m, d / d.sum(axis=1, keepdims=True))
+
+
+class IntegerPWM:
+    """A motif discretised to integer scores, with its exact score distribution.
+
+    Args:
+        motif: the motif.
+        background: 0- or 1st-order background (scores are log-odds against it; p-values under it).
+        pseudocount: total pseudocount per column, spread by the background.
+        scale: integer units per bit (100 -> 0.01-bit resolution).
+
+    Attributes:
+        matrix: ``(L, 4)`` int64 per-position scores of the motif part.
+        pair: ``(4, 4)`` int64 scores ``-log2 P(b|a)`` (1st order) or None.
+        first: ``(4,)`` int64 score ``-log2 P(a)`` of a window's first base (1st order) or None.
+        lo, hi: smallest and largest possible integer scores.
+        sf: ``(hi - lo + 1,)`` exact survival function ``P(score >= lo + i)`` under the background.
+    """
+
+    def __init__(
+        self,
+        motif: Motif,
+        background: Background | None = None,
+        pseudocount: float = 0.1,
+        scale: float = 100.0,
+    ) -> None:
+        bg = background or Background.uniform()
+        self.motif = motif
+        self.background = bg
+        self.scale = float(scale)
+        self.length = motif.length
+        freqs = motif.frequencies(bg.mono, pseudocount)
+        if bg.trans is None:
+            self.matrix = np.round(np.log2(freqs / bg.mono[None, :]) * scale).astype(np.int64)
+            self.pair = None
+            self.first = None
+        else:
+            self.matrix = np.round(np.log2(freqs) * scale).astype(np.int64)
+            self.pair = np.round(-np.log2(bg.trans) * scale).astype(np.int64)
+            self.first = np.round(-np.log2(bg.mono) * scale).astype(np.int64)
+        self.lo, self.hi, self.sf = self._distribution()
+        self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    # ----------------------------------------------------------------------------- null distribution
+    def _distribution(self) -> tuple[int, int, np.ndarray]:
+        bg = self.background
+        M = self.matrix
+        L = M.shape[0]
+        pdf: np.ndarray
+        if self.pair is None:
+            lo = int(M.min(axis=1).sum())
+            hi = int(M.max(axis=1).sum())
+            pdf = np.ones(1)
+            for j in range(L):
+                cmin = int(M[j].min())
+                new = np.zeros(pdf.size + int(M[j].max()) - cmin)
+                for b in range(4):
+                    s = int(M[j, b]) - cmin
+                    new[s : s + pdf.size] += bg.mono[b] * pdf
+                pdf = new
+        else:
+            assert self.first is not None and bg.trans is not None
+            P = self.pair
+            # dist[a, s]: P(score so far = lo + s, last base = a)
+            steps = [(self.first + M[0]).astype(np.int64)]
+            lo_j = [int(steps[0].min())]
+            hi_j = [int(steps[0].max())]
+            for j in range(1, L):
+                inc = P + M[j][None, :]  # (prev, cur)
+                lo_j.append(lo_j[-1] + int(inc.min()))
+                hi_j.append(hi_j[-1] + int(inc.max()))
+            lo, hi = lo_j[-1], hi_j[-1]
+            size = hi - lo + 1
+            off0 = lo_j[0]
+            dist = np.zeros((4, hi_j[0] - lo_j[0] + 1))
+            for a in range(4):
+                dist[a, int(steps[0][a]) - off0] += bg.mono[a]
+            cur_lo = off0
+            for j in range(1, L):
+                inc = P + M[j][None, :]
+                new_lo, new_hi = lo_j[j], hi_j[j]
+                nxt = np.zeros((4, new_hi - new_lo + 1))
+                w = dist.shape[1]
+                for a in range(4):
+                    for b in range(4):
+                        s = cur_lo + int(inc[a, b]) - new_lo
+                        nxt[b, s : s + w] += bg.trans[a, b] * dist[a]
+                dist, cur_lo = nxt, new_lo
+            pdf = np.asarray(dist.sum(axis=0), dtype=np.float64).reshape(-1)
+            assert pdf.size == size
+        sf = np.cumsum(pdf[::-1])[::-1]
+        sf = np.minimum(sf, 1.0)
+        return lo, hi, sf
+
+    def pvalue(self, scores: np.ndarray) -> np.ndarray:
+        """Exact p-values ``P(S >= score)`` of integer scores, same shape, float64."""
+        idx = np.clip(np.asarray(scores, dtype=np.int64) - self.lo, 0, self.sf.size - 1)
+        p = self.sf[idx]
+        return np.where(np.asarray(scores) > self.hi, 0.0, p)
+
+    def threshold(self, pvalue: float) -> int:
+        """Smallest integer score whose p-value is <= ``pvalue`` (``hi + 1`` if none)."""
+        ok = np.flatnonzero(self.sf <= pvalue)
+        return int(self.lo + ok[0]) if ok.size else self.hi + 1
+
+    def to_bits(self, scores: np.ndarray) -> np.ndarray:
+        """Integer scores -> log-odds in bits."""
+        return np.asarray(scores, dtype=np.float64) / self.scale
+
+    # ----------------------------------------------------------------------------- scanning
+    def _block_tables(self, strand: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per-block lookup tables ``(n_blocks, 4**K)`` int32 for one strand (+1 or -1)."""
+        if strand in self._tables:
+            return self._tables[strand]
+        M = self.matrix if strand == 1 else self.matrix[::-1, ::-1]
+        L = M.shape[0]
+        nb = -(-L // _K)
+        pad = np.zeros((nb * _K, 4), dtype=np.int64)
+        pad[:L] = M
+        codes = np.arange(4**_K)
+        digits = np.stack([(codes // 4 ** (_K - 1 - t)) % 4 for t in range(_K)])  # (K, 4**K)
+        tables = np.zeros((nb, 4**_K), dtype=np.int64)
+        for b in range(nb):
+            for t in range(_K):
+                tables[b] += pad[b * _K + t][digits[t]]
+        out = (tables.astype(np.int32), np.arange(nb) * _K)
+        self._tables[strand] = out
+        return out
+
+    def scores(self, seq: SequenceCodes, strand: int) -> np.ndarray:
+        """Integer scores of every window start ``0..n-L`` on one strand (N windows are not masked here).
+
+        Args:
+            seq: the chunk's precomputed codes.
+            strand: +1 (motif as given) or -1 (its reverse complement, reported at the same start).
+
+        Returns:
+            ``(n - L + 1,)`` int32 (or int64 with a 1st-order background).
+        """
+        n_win = seq.n - self.length + 1
+        if n_win <= 0:
+            return np.zeros(0, dtype=np.int32)
+        tables, offsets = self._block_tables(strand)
+        out = np.take(tables[0], seq.kmer[offsets[0] : offsets[0] + n_win])
+        for b in range(1, len(offsets)):
+            out += np.take(tables[b], seq.kmer[offsets[b] : offsets[b] + n_win])
+        if self.pair is not None:
+            out = out.astype(np.int64) + seq.background_term(self, strand)
+        return out
+
+
+class SequenceCodes:
+    """One chunk of sequence prepared for scanning: k-mer codes and an N counter.
+
+    Args:
+        codes: ``(n,)`` uint8 base codes (4 = N).
+    """
+
+    def __init__(self, codes: np.ndarray) -> None:
+        self.codes = codes
+        self.n = int(codes.size)
+        x = np.where(codes < 4, codes, 0).astype(np.intp)
+        xp = np.concatenate([x, np.zeros(_K * 8, dtype=np.intp)])
+        kmer = np.zeros(self.n + _K * 7, dtype=np.intp)  # intp indices: no conversion inside take
+        for t in range(_K):
+            kmer <<= 2
+            kmer += xp[t : t + kmer.size]
+        self.kmer = kmer
+        self._x = x[: self.n]
+        self.n_count = np.concatenate([[0], np.cumsum(codes >= AMBIGUOUS, dtype=np.int64)])
+        self.has_n = bool(self.n_count[-1] > 0)
+        self._bg_cache: dict[tuple[int, int], np.ndarray] = {}
+
+    def valid(self, length: int) -> np.ndarray:
+        """``(n - length + 1,)`` bool: windows of ``length`` bases without N/IUPAC."""
+        n_win = self.n - length + 1
+        if n_win <= 0:
+            return np.zeros(0, dtype=bool)
+        return (self.n_count[length : length + n_win] - self.n_count[:n_win]) == 0
+
+    def background_term(self, pwm: IntegerPWM, strand: int) -> np.ndarray:
+        """1st-order background part of the integer scores of every window on one strand."""
+        key = (id(pwm), strand)
+        if key in self._bg_cache:
+            return self._bg_cache[key]
+        assert pwm.pair is not None and pwm.first is not None
+        L = pwm.length
+        n_win = self.n - L + 1
+        x = self._x
+        if strand == 1:
+            pair = pwm.pair[x[:-1], x[1:]]
+            first = pwm.first[x[:n_win]]
+        else:
+            c = 3 - x
+            pair = pwm.pair[c[1:], c[:-1]]  # reading the minus strand: prev base is to the right
+            first = pwm.first[c[L - 1 : L - 1 + n_win]]
+        cs = np.concatenate([[0], np.cumsum(pair, dtype=np.int64)])
+        out = first + cs[L - 1 : L - 1 + n_win] - cs[:n_win]
+        self._bg_cache[key] = out
+        return out
+
+
+def bh_qvalues_from_histogram(sf: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg q-values per integer score, from the histogram of every tested score.
+
+    Args:
+        sf: ``(S,)`` p-value of each score bin (non-increasing).
+        counts: ``(S,)`` number of tested windows per score bin (whole scan, both strands).
+
+    Returns:
+        ``(S,)`` q-value of a window with each score: ``min_{k >= rank} p_(k) m / k``, ties sharing the
+        largest rank, clipped to 1. Exact BH over all ``m = counts.sum()`` tests.
+    """
+    m = float(counts.sum())
+    if m == 0:
+        return np.ones_like(sf)
+    rank = np.cumsum(counts[::-1])[::-1].astype(np.float64)  # tests with score >= s
+    with np.errstate(divide="ignore", invalid="ignore"):
+        raw = np.where(rank > 0, sf * m / np.maximum(rank, 1.0), np.inf)
+    raw = np.where(counts > 0, raw, np.inf)
+    q = np.minimum.accumulate(raw)  # from the lowest score up: q(s) = min over s' <= s
+    # bins above the top observed score: no test there, give the q of the next observed below
+    q = np.where(np.isinf(q), 1.0, q)
+    return np.minimum(q, 1.0)
+
+
+def brute_force_pvalues(pwm: IntegerPWM) -> tuple[np.ndarray, np.ndarray]:
+    """Oracle for short motifs: enumerates all ``4**L`` words. Returns ``(scores, probabilities)``."""
+    L = pwm.length
+    if L > 10:
+        raise ScanConfigError("brute force is for motifs of at most 10 positions")
+    words = np.array(np.meshgrid(*[np.arange(4)] * L, indexing="ij")).reshape(L, -1).T
+    s = pwm.matrix[np.arange(L)[None, :], words].sum(axis=1)
+    bg = pwm.background
+    if pwm.pair is None:
+        prob = np.prod(bg.mono[words], axis=1)
+    else:
+        assert bg.trans is not None and pwm.first is not None
+        s = s + pwm.first[words[:, 0]] + pwm.pair[words[:, :-1], words[:, 1:]].sum(axis=1)
+        prob = bg.mono[words[:, 0]] * np.prod(bg.trans[words[:, :-1], words[:, 1:]], axis=1)
+    return s, prob

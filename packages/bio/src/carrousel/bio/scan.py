@@ -1,0 +1,249 @@
+"""Genome scans: stream a FASTA file once (after a counting pass for the background) through the PWM
+scanner, the model scanner, or both, and collect hits with exact p-values and whole-scan q-values."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from carrousel.bio.config import ScanConfig
+from carrousel.bio.errors import ScanConfigError
+from carrousel.bio.fasta import Chunk, RecordInfo, count_bases, decode, iter_chunks, reverse_complement
+from carrousel.bio.hits import Hits, ScanResult
+from carrousel.bio.motifs import Motif, resolve_motifs
+from carrousel.bio.pwm import Background, IntegerPWM, SequenceCodes, bh_qvalues_from_histogram
+
+__all__ = ["PWMScanner", "estimate_background", "scan_genome", "window_sequences"]
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int], None]
+
+
+def window_sequences(codes: np.ndarray, starts: np.ndarray, length: int, minus: np.ndarray) -> list[str]:
+    """Sequences of windows ``codes[s:s+length]``, reverse-complemented where ``minus``."""
+    if starts.size == 0:
+        return []
+    win = codes[starts[:, None] + np.arange(length)[None, :]]
+    win = np.where(minus[:, None], reverse_complement(win), win)
+    text = decode(win.reshape(-1))
+    return [text[i * length : (i + 1) * length] for i in range(starts.size)]
+
+
+def estimate_background(path: str | Path, order: int = 0) -> tuple[Background, list[RecordInfo]]:
+    """Background from the genome itself (strand-symmetrised), with the records found."""
+    mono, di, records = count_bases(path)
+    return Background.from_counts(mono, di, order), records
+
+
+class PWMScanner:
+    """Scans chunks with integer PWMs on both strands, keeping hits and a histogram of all scores.
+
+    Args:
+        motifs: motifs to scan.
+        background: the background (scores and p-values).
+        pvalue: hits kept have an exact p-value at most this.
+        pseudocount: pseudocount per column.
+        threads: worker threads over motifs and strands (default: CPU count, at most 4).
+    """
+
+    def __init__(
+        self,
+        motifs: Sequence[Motif],
+        background: Background,
+        pvalue: float = 1e-4,
+        pseudocount: float = 0.1,
+        threads: int | None = None,
+    ) -> None:
+        self.threads = threads if threads is not None else min(os.cpu_count() or 1, 4)
+        self.pwms = [IntegerPWM(m, background, pseudocount) for m in motifs]
+        self.thresholds = [p.threshold(pvalue) for p in self.pwms]
+        self.hist = [np.zeros(p.sf.size, dtype=np.int64) for p in self.pwms]
+        self.max_length = max(p.length for p in self.pwms)
+        self._parts: list[list[tuple[str, np.ndarray, np.ndarray, np.ndarray, list[str]]]] = [
+            [] for _ in self.pwms
+        ]
+
+    def process(self, chunk: Chunk, limit: int, seq: SequenceCodes | None = None) -> None:
+        """Scores every window starting before ``limit`` (chunk coordinates) that fits in the chunk.
+
+        Args:
+            chunk: the chunk.
+            limit: window starts ``>= limit`` belong to the next chunk (overlap) and are skipped.
+            seq: the chunk's prepared codes (built here if None).
+        """
+        sc = seq or SequenceCodes(chunk.codes)
+        jobs = [(k, strand) for k in range(len(self.pwms)) for strand in (1, -1)]
+        if self.threads > 1 and len(jobs) > 1:
+            with ThreadPoolExecutor(self.threads) as pool:  # NumPy's take/bincount release the GIL
+                results = list(pool.map(lambda j: self._score(chunk, limit, sc, *j), jobs))
+        else:
+            results = [self._score(chunk, limit, sc, *j) for j in jobs]
+        for (k, _), (hist, part) in zip(jobs, results, strict=True):
+            if hist is not None:
+                self.hist[k] += hist
+            if part is not None:
+                self._parts[k].append(part)
+
+    def _score(
+        self, chunk: Chunk, limit: int, sc: SequenceCodes, k: int, strand: int
+    ) -> tuple[np.ndarray | None, tuple[str, np.ndarray, np.ndarray, np.ndarray, list[str]] | None]:
+        pw = self.pwms[k]
+        L = pw.length
+        n = min(limit, chunk.codes.size - L + 1)
+        if n <= 0:
+            return None, None
+        S = pw.scores(sc, strand)[:n]
+        valid = sc.valid(L)[:n] if sc.has_n else None
+        size = self.hist[k].size
+        hist = np.bincount((S if valid is None else S[valid]) - pw.lo, minlength=size)[:size]
+        passing = self.thresholds[k] <= S
+        idx = np.flatnonzero(passing if valid is None else passing & valid)
+        if not idx.size:
+            return hist, None
+        minus = np.full(idx.size, strand == -1)
+        seqs = window_sequences(chunk.codes, idx, L, minus)
+        return hist, (chunk.record, chunk.start + idx, S[idx].astype(np.int64), minus, seqs)
+
+    def tests(self) -> dict[str, int]:
+        """Windows tested per motif (both strands)."""
+        return {p.motif.id: int(h.sum()) for p, h in zip(self.pwms, self.hist, strict=True)}
+
+    def hits(self) -> Hits:
+        """All kept hits with exact p-values and BH q-values over every tested window of each motif."""
+        tables = []
+        for pw, hist, parts in zip(self.pwms, self.hist, self._parts, strict=True):
+            if not parts:
+                continue
+            q_by_score = bh_qvalues_from_histogram(pw.sf, hist)
+            rec = np.concatenate([np.full(p[1].size, p[0], dtype=object) for p in parts])
+            start = np.concatenate([p[1] for p in parts])
+            score = np.concatenate([p[2] for p in parts])
+            minus = np.concatenate([p[3] for p in parts])
+            seqs = [s for p in parts for s in p[4]]
+            idx = np.clip(score - pw.lo, 0, pw.sf.size - 1)
+            tables.append(
+                Hits.from_columns(
+                    record=rec,
+                    start=start,
+                    end=start + pw.length,
+                    strand=np.where(minus, "-", "+").astype(object),
+                    motif_id=np.full(start.size, pw.motif.id, dtype=object),
+                    motif_name=np.full(start.size, pw.motif.name, dtype=object),
+                    score=pw.to_bits(score),
+                    pvalue=pw.pvalue(score),
+                    qvalue=q_by_score[idx],
+                    method=np.full(start.size, "pwm", dtype=object),
+                    sequence=np.array(seqs, dtype=object),
+                )
+            )
+        return Hits.concat(tables)
+
+
+def scan_genome(
+    path: str | Path,
+    config: ScanConfig | None = None,
+    motifs: Sequence[Motif] | None = None,
+    progress: Progress | None = None,
+    total: Callable[[int], None] | None = None,
+) -> ScanResult:
+    """Scans a FASTA(.gz) genome in bounded memory.
+
+    Args:
+        path: FASTA or FASTA.gz.
+        config: scan options (defaults: PWM method, p <= 1e-4).
+        motifs: motifs to scan (default: ``config.motifs`` resolved, or the model's panel).
+        progress: called with the number of bases just scanned, after each chunk.
+        total: called once with the genome's total bases, before the scan pass.
+
+    Returns:
+        A :class:`ScanResult` (hits sorted by record and position).
+    """
+    cfg = config or ScanConfig()
+    t0 = time.perf_counter()
+    model_scanner = None
+    if cfg.method in ("model", "both"):
+        from carrousel.bio.model_scan import ModelScanner
+
+        model_scanner = ModelScanner.from_config(cfg)
+    if motifs is None:
+        if cfg.motifs:
+            motifs = resolve_motifs(list(cfg.motifs), cfg.jaspar_release)
+        elif model_scanner is not None:
+            motifs = model_scanner.motifs
+        else:
+            from carrousel.bio.pipeline import default_model_path, load_bundle
+
+            motifs = load_bundle(default_model_path()).motifs
+    if model_scanner is not None and cfg.method == "model" and cfg.motifs:
+        outputs = {m.id for m in model_scanner.motifs}
+        missing = [m.id for m in motifs if m.id not in outputs]
+        if missing:
+            raise ScanConfigError(
+                f"motif(s) {', '.join(missing)} are not outputs of the model; use --method pwm or both"
+            )
+    if cfg.background == "input":
+        bg, records = estimate_background(path, cfg.background_order)
+    else:
+        bg = Background.uniform()
+        records = []
+    if total is not None:
+        total(sum(r.length for r in records))
+    if model_scanner is not None and cfg.calibration == "genome":
+        model_scanner.calibrate(path, sum(r.length for r in records), cfg.n_null)
+    use_pwm = cfg.method in ("pwm", "both") and bool(motifs)
+    pwm_scanner = PWMScanner(motifs, bg, cfg.pvalue, cfg.pseudocount) if use_pwm else None
+    if model_scanner is not None:
+        model_scanner.attach_pwms(PWMScanner(model_scanner.motifs, bg, 1.0, cfg.pseudocount).pwms)
+    overlap = max(
+        pwm_scanner.max_length - 1 if pwm_scanner else 0,
+        model_scanner.overlap if model_scanner else 0,
+    )
+    seen: list[RecordInfo] = []
+    covered = 0
+    for chunk in iter_chunks(path, cfg.chunk_size, overlap, records=seen):
+        limit = chunk.codes.size if chunk.last else chunk.codes.size - overlap
+        seq = SequenceCodes(chunk.codes)
+        if pwm_scanner is not None and cfg.method in ("pwm", "both"):
+            pwm_scanner.process(chunk, limit, seq)
+        if model_scanner is not None:
+            model_scanner.process(chunk, limit, seq)
+        end = chunk.start + chunk.codes.size
+        new = end - covered if chunk.start > 0 else end
+        covered = 0 if chunk.last else end
+        if progress is not None and new > 0:
+            progress(new)
+    parts: list[Hits] = []
+    tests: dict[str, int] = {}
+    if pwm_scanner is not None and cfg.method in ("pwm", "both"):
+        h = pwm_scanner.hits()
+        if cfg.qvalue is not None:
+            h = h.take(h["qvalue"] <= cfg.qvalue)
+        parts.append(h)
+        tests.update(pwm_scanner.tests())
+    if model_scanner is not None:
+        mh = model_scanner.hits()
+        if cfg.motifs:  # only the model outputs that were asked for
+            wanted = {m.id for m in motifs}
+            mh = mh.take(np.array([mid in wanted for mid in mh["motif_id"]], dtype=bool))
+        parts.append(mh)
+        tests.update({f"{k}:model": v for k, v in model_scanner.tests().items()})
+    hits = Hits.concat(parts).sorted()
+    used = list(motifs) if cfg.method != "model" else list(model_scanner.motifs if model_scanner else [])
+    total_bases = sum(r.length for r in seen)
+    return ScanResult(
+        hits=hits,
+        records=seen,
+        bases=total_bases,
+        motifs=[(m.id, m.name) for m in used],
+        method=cfg.method,
+        tests=tests,
+        seconds=time.perf_counter() - t0,
+        background=bg.mono.tolist(),
+    )

@@ -1,0 +1,73 @@
+"""The ``bio`` command line through typer's CliRunner: scan outputs, --json, clear one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from carrousel.bio.cli import app
+from carrousel.bio.motifs import resolve_motifs
+
+runner = CliRunner()
+
+
+def test_version() -> None:
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0 and res.stdout.startswith("carrousel-bio ")
+
+
+def test_scan_pwm_bed_to_stdout_and_files(tmp_path, write_fasta) -> None:
+    site = resolve_motifs("CTCF")[0].consensus()
+    fa = write_fasta(tmp_path / "g.fa", {"chr1": "ACGTTGCA" * 20 + site + "TTGA" * 30, "chr2": "acgtn" * 50})
+    res = runner.invoke(app, ["scan", str(fa), "--motif", "CTCF", "--background", "uniform"])
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.strip().splitlines()
+    assert lines[0].split("\t")[:3] == ["chr1", "160", str(160 + len(site))]
+    out = tmp_path / "hits.gff3"
+    res = runner.invoke(app, ["scan", str(fa), "-m", "MA0139.2", "-o", str(out), "--json", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout)
+    assert summary["records"] == 2 and summary["bases"] == 160 + len(site) + 120 + 250
+    assert summary["hits_per_motif"]["MA0139.2"]["hits"] >= 1
+    assert out.read_text().startswith("##gff-version 3")
+    tsv = tmp_path / "hits.tsv"
+    assert runner.invoke(app, ["scan", str(fa), "-m", "CTCF", "-o", str(tsv), "--qvalue", "1"]).exit_code == 0
+    assert tsv.read_text().splitlines()[0].startswith("motif_id\tmotif_alt_id\tsequence_name")
+
+
+def test_errors_are_one_clear_line(tmp_path) -> None:
+    bad = tmp_path / "bad.fa"
+    bad.write_text(">r1\nACGT\n>r2\nAC*T\n")
+    res = runner.invoke(app, ["scan", str(bad), "-m", "CTCF"])
+    assert res.exit_code == 1
+    assert "record 'r2', position 3" in res.output and "Traceback" not in res.output
+    res = runner.invoke(app, ["scan", str(tmp_path / "missing.fa"), "-m", "CTCF"])
+    assert res.exit_code == 1 and "not found" in res.output
+    res = runner.invoke(app, ["scan", str(bad), "-m", "NOT_A_TF_NAME"])
+    assert res.exit_code == 1 and "no JASPAR motif named" in res.output
+    res = runner.invoke(app, ["scan", str(bad), "-m", "CTCF", "--method", "magic"])
+    assert res.exit_code == 1 and "method must be" in res.output
+    res = runner.invoke(app, ["scan", str(bad), "--method", "model", "--model", str(tmp_path)])
+    assert res.exit_code == 1 and "not a carrousel-bio model folder" in res.output
+
+
+def test_evaluate_pwm_only_json(oct4_fa, mafk_fa) -> None:
+    res = runner.invoke(
+        app,
+        [
+            "evaluate",
+            "--positives",
+            str(oct4_fa),
+            "--negatives",
+            str(mafk_fa),
+            "--pwm-only",
+            "-m",
+            "MAFK",
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["positives"] == 3897 and out["negatives"] == 3900
+    assert out["best_pwm"]["auroc"] < 0.5  # MAFK marks the negatives: its score ranks them higher

@@ -1,0 +1,79 @@
+"""Tomtom-style matching, filter motifs and logos, and PWM evaluation on real Oct4 vs Mafk peaks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from carrousel.bio.discover import compare_motifs, filter_motifs, write_logos
+from carrousel.bio.evaluate import evaluate, pwm_max_scores
+from carrousel.bio.fasta import encode
+from carrousel.bio.models import DanQ, DanQConfig
+from carrousel.bio.motifs import Motif, load_motif_file, resolve_motifs, write_jaspar, write_meme
+from carrousel.bio.train import sequences_to_windows
+
+
+def test_tomtom_finds_the_source_motif(rng) -> None:
+    db = resolve_motifs(["CTCF", "REST", "SP1", "GATA1", "FOXA2", "TP53", "SOX2", "HNF4A"])
+    ctcf = db[0]
+    noisy = ctcf.counts + rng.integers(0, 40, size=ctcf.counts.shape)
+    query = Motif("q", "q", noisy[::-1, ::-1][2:-1])  # reverse complement, trimmed
+    best = compare_motifs([query], db, top=1)["q"][0]
+    assert best.target_id == ctcf.id and best.strand == "-"
+
+
+def test_motif_files_round_trip(tmp_path) -> None:
+    motifs = resolve_motifs(["CTCF", "SOX2"])
+    (tmp_path / "m.meme").write_text(write_meme(motifs))
+    (tmp_path / "m.jaspar").write_text(write_jaspar(motifs))
+    for f in ("m.meme", "m.jaspar"):
+        back = load_motif_file(tmp_path / f)
+        assert [m.id for m in back] == [m.id for m in motifs]
+        np.testing.assert_allclose(back[0].frequencies(), motifs[0].frequencies(), atol=2e-3)
+
+
+def test_filter_motifs_and_logos(tmp_path, rng) -> None:
+    model = DanQ(DanQConfig(n_outputs=1, filters=4, kernel=7, hidden=4, window=50))
+    site = encode("TTGACGT")
+    with torch.no_grad():  # make filter 0 an exact detector of the site
+        w = np.full((4, 7), -1.0, dtype=np.float32)
+        w[site, np.arange(7)] = 1.0
+        model.conv.weight[0] = torch.from_numpy(w)
+        model.conv.bias[0] = -6.0
+    codes = rng.integers(0, 4, size=(200, 50)).astype(np.uint8)
+    codes[:100, 20:27] = site
+    model.eval()
+    found = {f: m for f, m, _ in filter_motifs(model, codes)}
+    assert found[0].consensus() == "TTGACGT"  # the planted site, recovered from the activations
+    logos = write_logos([found[0]], tmp_path / "logos")
+    assert Path(logos[found[0].id]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_pwm_max_scores_match_bruteforce(rng) -> None:
+    m = resolve_motifs("SOX2")[0]
+    codes = rng.integers(0, 4, size=(30, 40)).astype(np.uint8)
+    got = pwm_max_scores(codes, m)
+    from carrousel.bio.pwm import IntegerPWM
+
+    pw = IntegerPWM(m)
+    L = m.length
+    for i in range(30):
+        best = max(
+            max(
+                pw.matrix[np.arange(L), codes[i, j : j + L]].sum(),
+                pw.matrix[::-1, ::-1][np.arange(L), codes[i, j : j + L]].sum(),
+            )
+            for j in range(40 - L + 1)
+        )
+        assert got[i] == best
+
+
+def test_best_pwm_separates_real_oct4_from_mafk(oct4_fa, mafk_fa) -> None:
+    _, pos = sequences_to_windows(oct4_fa, 200)
+    _, neg = sequences_to_windows(mafk_fa, 200)
+    res = evaluate(None, pos[:1500], neg[:1500], resolve_motifs(["POU5F1", "MAFK", "CTCF"]))
+    assert res.best_pwm.endswith("MA1115.2") or "MAFK" in res.best_pwm
+    assert res.pwm_auroc > 0.7  # one PWM alone; chance is 0.5
+    assert res.pwms["CTCF_MA0139.2"] < res.pwm_auroc

@@ -1,0 +1,83 @@
+"""Exact p-values (vs brute-force enumeration and Bio.motifs), scanning, whole-scan BH q-values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import false_discovery_control
+
+from carrousel.bio.motifs import Motif, resolve_motifs
+from carrousel.bio.pwm import (
+    Background,
+    IntegerPWM,
+    SequenceCodes,
+    bh_qvalues_from_histogram,
+    brute_force_pvalues,
+)
+
+
+def _motif(rng: np.random.Generator, length: int = 7) -> Motif:
+    return Motif("t", "t", rng.integers(0, 30, size=(length, 4)).astype(float))
+
+
+@pytest.mark.parametrize("order", [0, 1])
+def test_pvalues_exact_against_enumeration(rng, order) -> None:
+    m = _motif(rng, 8)
+    bg = Background.from_counts(rng.integers(5, 50, 4), rng.integers(5, 50, (4, 4)), order=order)
+    pw = IntegerPWM(m, bg)
+    scores, prob = brute_force_pvalues(pw)
+    assert prob.sum() == pytest.approx(1.0)
+    for t in np.unique(scores)[::5]:
+        assert pw.pvalue(np.array([t]))[0] == pytest.approx(prob[scores >= t].sum(), rel=1e-9)
+    assert pw.pvalue(np.array([pw.hi]))[0] == pytest.approx(prob[scores == pw.hi].sum(), rel=1e-9)
+
+
+def test_pvalue_matches_biopython_distribution() -> None:
+    from Bio.motifs.matrix import PositionWeightMatrix
+
+    m = resolve_motifs("MA0139.2")[0]
+    bg = np.array([0.3, 0.2, 0.2, 0.3])
+    pw = IntegerPWM(m, Background(bg))
+    freqs = m.frequencies(bg, 0.1)
+    bio = PositionWeightMatrix("ACGT", {b: freqs[:, i].tolist() for i, b in enumerate("ACGT")})
+    pssm = bio.log_odds(dict(zip("ACGT", bg, strict=True)))
+    dist = pssm.distribution(background=dict(zip("ACGT", bg, strict=True)), precision=10**3)
+    for fpr in (1e-3, 1e-4, 1e-5):
+        thr_bits = dist.threshold_fpr(fpr)  # Bio: score with P(S >= thr) ~ fpr
+        ours = pw.pvalue(np.array([int(np.ceil(thr_bits * pw.scale))]))[0]
+        assert ours == pytest.approx(fpr, rel=0.2)
+
+
+def test_scan_scores_equal_direct_sum(rng) -> None:
+    m = _motif(rng, 11)
+    pw = IntegerPWM(m)
+    codes = rng.integers(0, 5, size=2000).astype(np.uint8)
+    sc = SequenceCodes(codes)
+    valid = sc.valid(11)
+    rc_matrix = pw.matrix[::-1, ::-1]
+    for strand, mat in ((1, pw.matrix), (-1, rc_matrix)):
+        s = pw.scores(sc, strand)
+        for i in range(0, codes.size - 10, 13):
+            w = codes[i : i + 11]
+            assert valid[i] == (w < 4).all()
+            if valid[i]:
+                assert s[i] == mat[np.arange(11), w].sum()
+
+
+def test_bh_over_histogram_equals_scipy(rng) -> None:
+    m = _motif(rng, 6)
+    pw = IntegerPWM(m)
+    codes = rng.integers(0, 4, size=20000).astype(np.uint8)
+    sc = SequenceCodes(codes)
+    s = np.concatenate([pw.scores(sc, 1), pw.scores(sc, -1)])
+    hist = np.bincount(s - pw.lo, minlength=pw.sf.size)
+    q_by_score = bh_qvalues_from_histogram(pw.sf, hist)
+    p = pw.pvalue(s)
+    expected = false_discovery_control(p, method="bh")
+    np.testing.assert_allclose(q_by_score[s - pw.lo], expected, rtol=1e-9)
+
+
+def test_threshold_is_smallest_passing_score(rng) -> None:
+    pw = IntegerPWM(_motif(rng, 9))
+    t = pw.threshold(1e-4)
+    assert pw.pvalue(np.array([t]))[0] <= 1e-4 < pw.pvalue(np.array([t - 1]))[0]

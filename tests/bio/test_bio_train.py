@@ -1,0 +1,98 @@
+"""Training sources: BED peaks with summits, GC-matched background, and the ``bio train`` CLI end to end."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from carrousel.bio.cli import app
+from carrousel.bio.errors import FastaFormatError
+from carrousel.bio.fasta import decode, encode, iter_records
+from carrousel.bio.pipeline import load_bundle
+from carrousel.bio.synth import gc_matched_windows
+from carrousel.bio.train import fit_windows, peak_windows, read_bed
+
+
+def test_peaks_read_at_summit_and_padded(tmp_path, write_fasta) -> None:
+    fa = write_fasta(tmp_path / "g.fa", {"chr1": "A" * 100 + "CCCCGGGG" + "T" * 100, "chr2": "ACGT" * 10})
+    bed = tmp_path / "p.bed"
+    bed.write_text("track name=x\nchr1\t90\t130\tp1\t0\t.\t0\t0\t0\t14\nchr2\t0\t4\nchrZ\t0\t10\n")
+    assert read_bed(bed)[0] == ("chr1", 90, 130, 14)
+    w = peak_windows(bed, fa, 8)
+    assert decode(w[0]) == "CCCCGGGG"  # centred on the summit 90 + 14 = 104
+    assert w.shape == (2, 8) and decode(w[1]) == "NNACGTAC"  # runs off chr2 start: N padding
+    bad = tmp_path / "bad.bed"
+    bad.write_text("chr1\tx\t10\n")
+    with pytest.raises(FastaFormatError, match="line 1"):
+        read_bed(bad)
+
+
+def test_gc_matched_background(lambda_fa, rng) -> None:
+    targets = np.stack([encode("GC" * 50), encode("AT" * 50), encode("ACGT" * 25)])
+    bg = gc_matched_windows(lambda_fa, targets, 4, rng)
+    gc = ((bg == 1) | (bg == 2)).mean(axis=1).reshape(3, 4).mean(axis=1)
+    assert gc[0] > gc[2] > gc[1]  # background follows the targets' GC content
+
+
+def test_fit_windows() -> None:
+    w = fit_windows([encode("ACGTACGTAC"), encode("GG")], 4)
+    assert decode(w[0]) == "TACG" and decode(w[1]) == "NGGN"
+
+
+def test_cli_train_positives_negatives(tmp_path, lambda_fa, write_fasta) -> None:
+    (_, codes), *_ = list(iter_records(lambda_fa))
+    rng = np.random.default_rng(0)
+    site = "CCGCGTGGTGGCGC"
+    pos, neg = {}, {}
+    for i in range(80):
+        s = int(rng.integers(0, codes.size - 100))
+        win = decode(codes[s : s + 100])
+        neg[f"n{i}"] = win
+        p = int(rng.integers(0, 100 - len(site)))
+        pos[f"p{i}"] = win[:p] + site + win[p + len(site) :]
+    pfa, nfa = write_fasta(tmp_path / "pos.fa", pos), write_fasta(tmp_path / "neg.fa", neg)
+    out = tmp_path / "model"
+    args = [
+        "train",
+        "--positives",
+        str(pfa),
+        "--negatives",
+        str(nfa),
+        "--window",
+        "100",
+        "--epochs",
+        "2",
+        "--filters",
+        "8",
+        "--kernel",
+        "13",
+        "--hidden",
+        "4",
+        "-o",
+        str(out),
+        "--json",
+    ]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout)
+    assert summary["tasks"] == 1 and summary["windows"] == 160
+    bundle = load_bundle(out)
+    assert len(bundle.motifs) == 1 and bundle.motifs[0].id.startswith("task0_filter")  # from the filters
+    res = CliRunner().invoke(
+        app, ["evaluate", "--model", str(out), "--positives", str(pfa), "--negatives", str(nfa), "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["model"]["auroc"] > 0.6
+    disc = tmp_path / "disc"
+    res = CliRunner().invoke(
+        app,
+        ["discover", str(pfa), "--model", str(out), "-o", str(disc), "--jaspar", "CTCF,REST,SP1", "--json"],
+    )
+    assert res.exit_code == 0, res.output
+    found = json.loads(res.stdout)["motifs"]
+    assert found and all(len(m["matches"]) >= 1 for m in found)
+    assert (disc / "motifs.meme").read_text().startswith("MEME version 4")
+    assert (disc / "report.md").is_file() and any((disc / "logos").glob("*.png"))
