@@ -20,6 +20,15 @@ def test_future_sessions_skip_weekends_and_holidays() -> None:
     assert [str(d.date()) for d in days] == ["2012-07-05", "2012-07-06"]
 
 
+def test_future_sessions_skip_good_friday_and_unscheduled_closures() -> None:
+    days = future_sessions(pd.Timestamp("2013-03-28"), 2)  # Thursday before Good Friday 2013-03-29
+    assert [str(d.date()) for d in days] == ["2013-04-01", "2013-04-02"]
+    days = future_sessions(pd.Timestamp("2012-10-26"), 2)  # NYSE closed 29-30 Oct 2012 (hurricane Sandy)
+    assert [str(d.date()) for d in days] == ["2012-10-31", "2012-11-01"]
+    days = future_sessions(pd.Timestamp("2012-12-31"), 1)  # New Year's Day
+    assert [str(d.date()) for d in days] == ["2013-01-02"]
+
+
 def test_future_sessions_from_a_weekend_row() -> None:
     days = future_sessions(pd.Timestamp("2013-03-02"), 2)  # a Saturday
     assert [str(d.date()) for d in days] == ["2013-03-04", "2013-03-05"]

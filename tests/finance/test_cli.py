@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,13 @@ def test_forecast_json_plot_and_evaluate(sample_source: Path, tmp_path: Path) ->
     shown = runner.invoke(app, ["evaluate", str(tmp_path / "run")])
     assert shown.exit_code == 0, shown.output
     assert "random_walk" in shown.output and "beats random walk" in shown.output
+
+    # the run folder itself works as --model-dir: its model/ bundle is reused, not retrained over
+    reuse = runner.invoke(app, [*args, "--model-dir", str(tmp_path / "run")])
+    assert reuse.exit_code == 0, reuse.output
+    again = json.loads(reuse.stdout)
+    assert again["reused_bundle"] is True and again["bundle"] == str(tmp_path / "run" / "model")
+    assert again["forecasts"] == doc["forecasts"]
 
 
 def test_forecast_table_reuses_model_dir(sample_source: Path, tmp_path: Path) -> None:
@@ -115,3 +123,56 @@ def test_forecast_without_backtest_still_plots(sample_source: Path, tmp_path: Pa
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "backtest: not run" in result.output and (tmp_path / "f.png").stat().st_size > 10_000
+
+
+def test_usage_errors_are_one_line_and_exit_1(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from carrousel.finance.cli import run
+
+    for argv, needle in (
+        (["forecast", "AAPL", "--horizon", "abc"], "--horizon"),
+        (["forecast", "AAPL", "--bogus"], "--bogus"),
+        (["forecast"], "tickers"),
+    ):
+        monkeypatch.setattr(sys, "argv", ["finance", *argv])
+        with pytest.raises(SystemExit) as exit_info:
+            run()
+        assert exit_info.value.code == 1
+        lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+        assert len(lines) == 1 and needle in lines[0] and "finance forecast --help" in lines[0], lines
+    monkeypatch.setattr(sys, "argv", ["finance", "forecast", "-h"])  # -h is help, as newcomers expect
+    with pytest.raises(SystemExit) as exit_info:
+        run()
+    assert exit_info.value.code == 0 and "--horizon" in capsys.readouterr().out
+    monkeypatch.setattr(sys, "argv", ["finance", "--version"])
+    with pytest.raises(SystemExit) as exit_info:
+        run()
+    assert exit_info.value.code == 0 and "carrousel-finance" in capsys.readouterr().out
+
+
+def test_bad_paths_fail_before_any_work(sample_source: Path, tmp_path: Path) -> None:
+    afile = tmp_path / "file.txt"
+    afile.write_text("x")
+    base = ["forecast", "AAPL", "--source", "sample", *TINY]
+    for extra, needle in (
+        (["--model-dir", str(afile)], "is a file, not a folder"),
+        (["--out", str(afile / "sub")], "cannot create or write"),
+        (["--plot", str(tmp_path / "fan.txt")], "ending in .png"),
+        (["--csv", str(afile)], "--csv is read only with --source csv"),
+        (["--start", "2010-02-30"], "is not a date"),
+    ):
+        result = runner.invoke(app, [*base, *extra])
+        lines = [ln for ln in result.output.splitlines() if ln.strip()]
+        assert result.exit_code == 1 and len(lines) == 1 and needle in lines[0], result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt"]  # nothing half-written
+
+
+def test_evaluate_rejects_files_of_another_kind(tmp_path: Path) -> None:
+    (tmp_path / "fan.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff")
+    (tmp_path / "list.json").write_text("[1, 2]")
+    (tmp_path / "other.json").write_text('{"backtest": {"scores": [{"x": 1}]}}')
+    for name in ("fan.png", "list.json", "other.json"):
+        result = runner.invoke(app, ["evaluate", str(tmp_path / name)])
+        lines = [ln for ln in result.output.splitlines() if ln.strip()]
+        assert result.exit_code == 1 and len(lines) == 1 and name in lines[0], result.output

@@ -37,3 +37,27 @@ def test_override_flat_finds_each_section() -> None:
 def test_round_trip_through_a_dict() -> None:
     cfg = override_flat(FinanceConfig(), tickers=("AAPL", "MSFT"), quantiles=(0.05, 0.95))
     assert from_dict(FinanceConfig, to_dict(cfg)) == cfg
+
+
+def test_bad_dates_and_sizes_are_config_errors() -> None:
+    with pytest.raises(ConfigError, match="--start 'yesterday' is not a date"):
+        DataConfig(start="yesterday")
+    with pytest.raises(ConfigError, match="--end '2010-13-45' is not a date"):
+        DataConfig(end="2010-13-45")
+    with pytest.raises(ConfigError, match="is after --end"):
+        DataConfig(start="2011-01-01", end="2010-01-01")
+    assert DataConfig(start="2010-01-04", end="2010-01-04").start == "2010-01-04"
+    with pytest.raises(ConfigError, match="besides the median"):
+        ModelConfig(quantiles=(0.5,))
+    with pytest.raises(ConfigError, match="hidden_size=0"):
+        ModelConfig(hidden_size=0)
+    with pytest.raises(ConfigError, match="--test-days 5"):
+        override_flat(FinanceConfig(), test_days=5)
+
+
+def test_ticker_symbols_are_checked() -> None:
+    for ok in ("AAPL", "BRK-B", "BRK.B", "^GSPC", "EURUSD=X", "0700.HK"):
+        assert DataConfig(tickers=(ok,)).tickers == (ok,)
+    for bad in ("../etc/passwd", "A B", "x/y"):  # never a symbol, and never a path into the cache folder
+        with pytest.raises(ConfigError, match="is not a ticker symbol"):
+            DataConfig(tickers=(bad,))

@@ -75,6 +75,25 @@ def test_csv_errors_are_clear(tmp_path: Path, stocks_csv: Path) -> None:
         load_history("ZZZZ", DataConfig(source="csv", csv_path=str(stocks_csv)))
 
 
+def test_csv_edge_cases(tmp_path: Path, raw_aapl: pd.DataFrame) -> None:
+    one = tmp_path / "aapl.csv"
+    raw_aapl.rename_axis("Date").to_csv(one)
+    # one stock's file asked for two symbols would silently serve the same prices twice
+    with pytest.raises(PriceDataError, match="no Ticker column"):
+        load_histories(DataConfig(tickers=("AAPL", "MSFT"), source="csv", csv_path=str(one), min_history=100))
+    (tmp_path / "head.csv").write_text("Date,Open,High,Low,Close,Adj Close,Volume\n")
+    with pytest.raises(PriceDataError, match="no price rows"):
+        load_history("AAPL", DataConfig(source="csv", csv_path=str(tmp_path / "head.csv")))
+    semi = tmp_path / "semi.csv"
+    raw_aapl.rename_axis("Date").to_csv(semi, sep=";")
+    np.testing.assert_allclose(read_price_csv(semi)["close"].to_numpy(), raw_aapl["close"].to_numpy())
+    bad = raw_aapl.rename_axis("Date").reset_index().astype({"Date": str})
+    bad.loc[10, "Date"] = "garbage"
+    bad.to_csv(tmp_path / "date.csv", index=False)
+    with pytest.raises(PriceDataError, match="unreadable date 'garbage' in data row 11"):
+        read_price_csv(tmp_path / "date.csv")
+
+
 def test_sample_source_is_labelled(sample_source: Path) -> None:
     hists = load_histories(DataConfig(tickers=("aapl", "MSFT"), source="sample", min_history=100))
     assert [h.ticker for h in hists] == ["AAPL", "MSFT"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -51,11 +52,20 @@ def test_forecast_saves_a_bundle_that_reproduces_it_without_training(
 
     monkeypatch.setattr(pipeline_mod, "fit_at", no_training)
     monkeypatch.setattr(pipeline_mod, "run_backtest", no_training)
-    again = forecast(cfg, model_dir=tmp_path / "model")
+    again = forecast(cfg, model_dir=tmp_path / "model", out_dir=tmp_path / "again")
     assert again.reused and again.scoreboard == result.scoreboard
+    saved = json.loads((tmp_path / "again" / "run.json").read_text())  # --out is honoured on reuse too
+    assert (
+        saved["reused_bundle"] is True
+        and saved["forecasts"] == json.loads(json.dumps(again.to_dict()))["forecasts"]
+    )
     for a, b in zip(result.forecasts, again.forecasts, strict=True):
         np.testing.assert_allclose([r.median for r in a.rows], [r.median for r in b.rows], rtol=1e-6)
         assert not any("changed" in n for n in b.notes)
+    # reusing the bundle on an earlier origin: the model has seen that origin's future, and says so
+    earlier = forecast(replace(cfg, data=replace(cfg.data, end="2010-06-30")), model_dir=tmp_path / "model")
+    assert earlier.reused and earlier.forecasts[0].last_date == "2010-06-30"
+    assert any(n.startswith("look-ahead") and "2010-12-31" in n for n in earlier.forecasts[0].notes)
 
     bundle = ForecasterBundle.from_pretrained(tmp_path / "model")
     assert set(bundle.data) == {"AAPL", "MSFT"} and bundle.fitted.offsets.shape == (3, 3)

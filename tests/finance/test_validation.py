@@ -73,3 +73,18 @@ def test_split_jump_is_detected_and_repaired(raw_aapl: pd.DataFrame) -> None:
 def test_split_jump_raises_when_repair_is_off(raw_aapl: pd.DataFrame) -> None:
     with pytest.raises(PriceDataError, match="unadjusted split"):
         clean_prices(_with_split(raw_aapl, 400, 2.0), "AAPL", min_history=100, repair_splits=False)
+
+
+def test_constant_prices_are_an_error(raw_aapl: pd.DataFrame) -> None:
+    flat = raw_aapl.assign(open=10.0, high=10.0, low=10.0, close=10.0, adj_close=10.0)
+    with pytest.raises(PriceDataError, match="close never changes"):
+        clean_prices(flat, "AAPL", min_history=100)
+
+
+def test_one_day_spike_is_noted_not_hidden(raw_aapl: pd.DataFrame) -> None:
+    bad = raw_aapl.copy()
+    day = bad.index[300]
+    bad.loc[day, ["open", "high", "low", "close", "adj_close"]] *= 50.0  # a bad tick, back the next day
+    clean, notes = clean_prices(bad, "AAPL", min_history=100)
+    assert len(clean) == len(raw_aapl)  # kept as given: only the user can tell a bad tick from a real move
+    assert any("spike" in n and str(day.date()) in n and "x50" in n for n in notes), notes

@@ -72,7 +72,8 @@ def block_starts(series_list: list[SeriesData], cfg: FinanceConfig) -> tuple[pd.
     if test_days < _MIN_TEST:
         raise PriceDataError(
             f"{len(dates)} usable forecast origins, a backtest needs at least "
-            f"{_MIN_TRAIN_ORIGINS + _MIN_TEST}; use a longer history (earlier --start) or a shorter --lookback"
+            f"{_MIN_TRAIN_ORIGINS + _MIN_TEST}; use a longer history (earlier --start), a shorter "
+            "--lookback or --no-backtest"
         )
     if test_days < cfg.backtest.test_days:
         logger.warning(

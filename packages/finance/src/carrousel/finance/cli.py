@@ -4,39 +4,59 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.table import Table
 
 from carrousel.core.config import load_toml
 from carrousel.core.errors import CarrouselError, ConfigError
 from carrousel.finance import __version__
 from carrousel.finance.config import FinanceConfig, override_flat
+from carrousel.finance.outputs import check_folder, check_plot, os_error, read_run_rows
 
-__all__ = ["app"]
+__all__ = ["app", "run"]
 
 app = typer.Typer(
     name="finance",
     help="carrousel-finance: Stock forecasting with LSTMs, honest baselines and walk-forward backtests.",
     no_args_is_help=True,
     add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 out = Console()
 err = Console(stderr=True)
 
+_D = FinanceConfig()  # defaults shown in --help
+_QS = ",".join(f"{q:g}" for q in _D.model.quantiles)
+
+
+def _onoff(flag: bool) -> str:
+    return "on" if flag else "off"
+
+
 Tickers = Annotated[list[str], typer.Argument(help="One or more symbols (several train one global model).")]
-Horizon = Annotated[int | None, typer.Option("--horizon", "-h", help="Trading days to forecast.")]
+Horizon = Annotated[
+    int | None,
+    typer.Option("--horizon", "-H", help=f"Trading days to forecast (default {_D.model.horizon})."),
+]
 Quantiles = Annotated[
     list[str] | None,
-    typer.Option("--quantiles", "-q", help="Quantile levels, e.g. 0.1,0.5,0.9 (repeatable)."),
+    typer.Option("--quantiles", "-q", help=f"Quantile levels, comma-separated or repeated (default {_QS})."),
 ]
-Model = Annotated[str | None, typer.Option("--model", "-m", help="lstm | gru | bilstm.")]
+Model = Annotated[
+    str | None, typer.Option("--model", "-m", help=f"lstm | gru | bilstm (default {_D.model.arch}).")
+]
 Source = Annotated[
-    str | None, typer.Option("--source", help="auto | yahoo | csv | sample (bundled 2000-2013).")
+    str | None,
+    typer.Option(
+        "--source", help=f"auto | yahoo | csv | sample (bundled 2000-2013) (default {_D.data.source})."
+    ),
 ]
 Csv = Annotated[Path | None, typer.Option("--csv", help="CSV in yfinance layout (implies --source csv).")]
 Start = Annotated[str | None, typer.Option("--start", help="First date used (YYYY-MM-DD).")]
@@ -48,30 +68,70 @@ Plot = Annotated[
 Out = Annotated[
     Path | None, typer.Option("--out", help="Folder for run.json, the chart and the model bundle.")
 ]
+BacktestOut = Annotated[
+    Path | None, typer.Option("--out", help="Folder for run.json (see finance evaluate).")
+]
 ModelDir = Annotated[
     Path | None,
     typer.Option("--model-dir", help="Bundle folder: reused without retraining if present, else saved."),
 ]
-TestDays = Annotated[int | None, typer.Option("--test-days", help="Backtest forecast origins.")]
-RefitEvery = Annotated[int | None, typer.Option("--refit-every", help="Refit the models every N origins.")]
-Window = Annotated[str | None, typer.Option("--window", help="expanding | rolling training window.")]
-Epochs = Annotated[int | None, typer.Option("--epochs", help="Training epochs per fit.")]
-Lookback = Annotated[int | None, typer.Option("--lookback", help="Days of history per input window.")]
-Hidden = Annotated[int | None, typer.Option("--hidden", help="Hidden units per direction.")]
+TestDays = Annotated[
+    int | None,
+    typer.Option("--test-days", help=f"Backtest forecast origins (default {_D.backtest.test_days})."),
+]
+RefitEvery = Annotated[
+    int | None,
+    typer.Option(
+        "--refit-every", help=f"Refit the models every N origins (default {_D.backtest.refit_every})."
+    ),
+]
+Window = Annotated[
+    str | None,
+    typer.Option("--window", help=f"expanding | rolling training window (default {_D.backtest.window})."),
+]
+Epochs = Annotated[
+    int | None, typer.Option("--epochs", help=f"Training epochs per fit (default {_D.train.epochs}).")
+]
+Lookback = Annotated[
+    int | None,
+    typer.Option("--lookback", help=f"Days of history per input window (default {_D.features.lookback})."),
+]
+Hidden = Annotated[
+    int | None,
+    typer.Option("--hidden", help=f"Hidden units per direction (default {_D.model.hidden_size})."),
+]
 Conformal = Annotated[
-    bool | None, typer.Option("--conformal/--no-conformal", help="Conformal interval calibration.")
+    bool | None,
+    typer.Option(
+        "--conformal/--no-conformal",
+        help=f"Conformal interval calibration (default {_onoff(_D.backtest.conformal)}).",
+    ),
 ]
 Ensemble = Annotated[
-    bool | None, typer.Option("--ensemble/--no-ensemble", help="Also score network+ARIMA+drift.")
+    bool | None,
+    typer.Option(
+        "--ensemble/--no-ensemble",
+        help=f"Also score network+ARIMA+drift (default {_onoff(_D.backtest.ensemble)}).",
+    ),
 ]
 Indicators = Annotated[
-    bool | None, typer.Option("--indicators/--no-indicators", help="Add technical indicators.")
+    bool | None,
+    typer.Option(
+        "--indicators/--no-indicators",
+        help=f"Add technical indicators (default {_onoff(_D.features.indicators)}).",
+    ),
 ]
 RunBacktest = Annotated[
-    bool | None, typer.Option("--backtest/--no-backtest", help="Score against baselines first.")
+    bool | None,
+    typer.Option(
+        "--backtest/--no-backtest",
+        help=f"Score against baselines first (default {_onoff(_D.backtest.enabled)}).",
+    ),
 ]
-Device = Annotated[str | None, typer.Option("--device", help="cpu | cuda | auto.")]
-Seed = Annotated[int | None, typer.Option("--seed", help="Random seed.")]
+Device = Annotated[
+    str | None, typer.Option("--device", help=f"cpu | cuda | auto (default {_D.train.device}).")
+]
+Seed = Annotated[int | None, typer.Option("--seed", help=f"Random seed (default {_D.train.seed}).")]
 ConfigFile = Annotated[Path | None, typer.Option("--config", help="TOML file with a FinanceConfig.")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress.")]
 Quiet = Annotated[bool, typer.Option("--quiet", help="Log errors only.")]
@@ -101,7 +161,7 @@ def _logging(verbose: bool, quiet: bool) -> None:
 
 
 def _fail(exc: Exception) -> typer.Exit:
-    err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+    err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
     return typer.Exit(1)
 
 
@@ -118,6 +178,10 @@ def _quantiles(values: list[str] | None) -> tuple[float, ...] | None:
 
 def _config(opts: dict[str, Any]) -> FinanceConfig:
     """Builds the run config: the TOML file (or defaults), then every flag given on the command line."""
+    if opts["csv"] is not None and opts["source"] not in (None, "auto", "csv"):
+        raise ConfigError(
+            f"--csv is read only with --source csv, not --source {opts['source']}; drop one of the two"
+        )
     base = load_toml(opts["config"], FinanceConfig) if opts["config"] else FinanceConfig()
     symbols = tuple(t.strip().upper() for item in opts["tickers"] for t in item.split(",") if t.strip())
     source = "csv" if opts["csv"] is not None and opts["source"] in (None, "auto") else opts["source"]
@@ -242,6 +306,9 @@ def forecast(
         from carrousel.finance.pipeline import forecast as run_forecast
 
         cfg = _config(opts)
+        check_folder(out_dir, "--out")
+        check_folder(model_dir, "--model-dir")
+        check_plot(plot)
         if as_json or quiet:
             result = run_forecast(cfg, model_dir=model_dir, out_dir=out_dir)
         else:
@@ -252,6 +319,8 @@ def forecast(
         doc["plots"] = charts
     except CarrouselError as exc:
         raise _fail(exc) from None
+    except OSError as exc:
+        raise _fail(os_error(exc)) from None
     if as_json:
         typer.echo(json.dumps(doc, indent=2))
         return
@@ -295,7 +364,7 @@ def backtest(
     start: Start = None,
     end: End = None,
     as_json: AsJson = False,
-    out_dir: Out = None,
+    out_dir: BacktestOut = None,
     test_days: TestDays = None,
     refit_every: RefitEvery = None,
     window: Window = None,
@@ -319,6 +388,7 @@ def backtest(
         from carrousel.finance.pipeline import backtest as run_backtest
 
         cfg = _config(opts)
+        check_folder(out_dir, "--out")
         if as_json or quiet:
             run = run_backtest(cfg)
         else:
@@ -347,6 +417,8 @@ def backtest(
             atomic_write_text(out_dir / "run.json", json.dumps(doc, indent=2))
     except CarrouselError as exc:
         raise _fail(exc) from None
+    except OSError as exc:
+        raise _fail(os_error(exc)) from None
     if as_json:
         typer.echo(json.dumps(doc, indent=2))
         return
@@ -365,22 +437,7 @@ def evaluate(
     rows = []
     try:
         for run in runs:
-            path = run / "run.json" if run.is_dir() else run
-            try:
-                doc = json.loads(path.read_text(encoding="utf-8"))
-            except FileNotFoundError:
-                raise ConfigError(f"{path} not found; pass folders written with --out") from None
-            except json.JSONDecodeError:
-                raise ConfigError(f"{path} is not valid JSON; rerun the command that wrote it") from None
-            board = doc.get("backtest")
-            if not board:
-                raise ConfigError(f"{path} holds no backtest; rerun with the backtest enabled")
-            for s in board["scores"]:
-                period = f"{board['first_date']}..{board['last_date']}"
-                rows.append(
-                    {"run": str(run), "tickers": ",".join(doc.get("tickers", [])), "period": period}
-                    | {"sample_data": doc.get("sample_data", False), **s, "verdict": board["verdict"]}
-                )
+            rows.extend(read_run_rows(run))
     except CarrouselError as exc:
         raise _fail(exc) from None
     if as_json:
@@ -400,3 +457,21 @@ def evaluate(
     out.print(table)
     for verdict in dict.fromkeys(f"{r['run']}: {r['verdict']}" for r in rows):
         out.print(verdict)
+
+
+def run() -> None:
+    """Console entry point: usage errors (a bad or missing option value) are also one line and exit 1."""
+    args = sys.argv[1:]
+    try:
+        code = app(args=args, prog_name="finance", standalone_mode=False)
+    except typer.TyperException as exc:  # click's usage errors
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            app(args=[*args, "--help"], prog_name="finance")  # prints the help and exits 0
+        message = (exc.format_message() if hasattr(exc, "format_message") else str(exc)).rstrip(".")
+        ctx = getattr(exc, "ctx", None)
+        where = ctx.command_path if ctx is not None else "finance"
+        err.print(f"[red]error:[/red] {escape(message)}; see {where} --help", highlight=False, soft_wrap=True)
+        raise SystemExit(1) from None
+    except typer.Abort:
+        raise SystemExit(1) from None
+    raise SystemExit(code if isinstance(code, int) else 0)

@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime
 from typing import Any
 
 from carrousel.core.errors import ConfigError
@@ -25,6 +27,23 @@ __all__ = [
 
 SOURCES = ("auto", "yahoo", "csv", "sample")
 ARCHITECTURES = ("lstm", "gru", "bilstm")
+_SYMBOL = re.compile(
+    r"[A-Za-z0-9][A-Za-z0-9.^=_-]{0,19}|\^[A-Za-z0-9.=_-]{1,19}"
+)  # AAPL BRK-B ^GSPC EURUSD=X
+
+
+def _date(name: str, value: str | None) -> date | None:
+    """Parses a ``--start``/``--end`` value (``YYYY-MM-DD``); None stays None.
+
+    Raises:
+        ConfigError: when the value is not a real calendar date in that form.
+    """
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(str(value).strip(), "%Y-%m-%d").date()
+    except ValueError:
+        raise ConfigError(f"--{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2010-01-04") from None
 
 
 @dataclass(frozen=True)
@@ -47,10 +66,19 @@ class DataConfig:
             raise ConfigError(f"unknown source {self.source!r}; use one of {', '.join(SOURCES)}")
         if not self.tickers:
             raise ConfigError("no ticker given; pass at least one symbol such as AAPL")
+        bad = [t for t in self.tickers if not _SYMBOL.fullmatch(str(t).strip())]
+        if bad:
+            raise ConfigError(
+                f"{bad[0]!r} is not a ticker symbol; use letters, digits and . - ^ = only, "
+                "e.g. AAPL, BRK-B, ^GSPC"
+            )
         if self.source == "csv" and not self.csv_path:
             raise ConfigError("source 'csv' needs a file; pass --csv PATH")
         if self.min_history < 30:
             raise ConfigError(f"min_history={self.min_history} is too small; use at least 30 days")
+        start, end = _date("start", self.start), _date("end", self.end)
+        if start is not None and end is not None and start > end:
+            raise ConfigError(f"--start {self.start} is after --end {self.end}; swap or correct the dates")
 
 
 @dataclass(frozen=True)
@@ -81,9 +109,25 @@ class ModelConfig:
             raise ConfigError(f"unknown model {self.arch!r}; use one of {', '.join(ARCHITECTURES)}")
         if not 1 <= self.horizon <= 250:
             raise ConfigError(f"horizon={self.horizon} must be between 1 and 250 trading days")
-        if any(not 0.0 < q < 1.0 for q in self.quantiles):
-            raise ConfigError(f"quantiles {self.quantiles} must lie in (0, 1), e.g. 0.1 0.5 0.9")
+        bad = [q for q in self.quantiles if not 0.0 < q < 1.0]
+        if bad:
+            raise ConfigError(
+                f"quantile level(s) {', '.join(f'{q:g}' for q in bad)} must lie strictly between 0 and 1; "
+                "use e.g. --quantiles 0.1,0.5,0.9"
+            )
         qs = tuple(sorted(set(round(float(q), 6) for q in (*self.quantiles, 0.5))))
+        if len(qs) < 2:
+            raise ConfigError(
+                "--quantiles needs a level besides the median 0.5 (always included) to give an interval; "
+                "use e.g. --quantiles 0.1,0.9"
+            )
+        if self.hidden_size < 1 or self.num_layers < 1:
+            raise ConfigError(
+                f"hidden_size={self.hidden_size} and num_layers={self.num_layers} must be at least 1; "
+                "use e.g. --hidden 32"
+            )
+        if not 0.0 <= self.dropout < 1.0:
+            raise ConfigError(f"dropout={self.dropout} must lie in [0, 1), e.g. 0.1")
         object.__setattr__(self, "quantiles", qs)
 
 
@@ -104,7 +148,10 @@ class TrainSettings:
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
-            raise ConfigError("epochs and batch_size must be at least 1")
+            raise ConfigError(
+                f"epochs={self.epochs} and batch_size={self.batch_size} must be at least 1; "
+                "use e.g. --epochs 10"
+            )
         if not 0.0 < self.val_fraction < 0.5:
             raise ConfigError(f"val_fraction={self.val_fraction} must lie in (0, 0.5)")
 
@@ -124,8 +171,12 @@ class BacktestConfig:
     def __post_init__(self) -> None:
         if self.window not in ("expanding", "rolling"):
             raise ConfigError(f"unknown window {self.window!r}; use expanding or rolling")
-        if self.test_days < 20 or self.refit_every < 1:
-            raise ConfigError("test_days must be at least 20 and refit_every at least 1")
+        if self.test_days < 20:
+            raise ConfigError(f"--test-days {self.test_days} is too few to score; use at least 20")
+        if self.refit_every < 1:
+            raise ConfigError(f"--refit-every {self.refit_every} must be at least 1 (origins between refits)")
+        if self.train_days < 30:
+            raise ConfigError(f"train_days={self.train_days} is too short a rolling window; use at least 30")
 
 
 @dataclass(frozen=True)

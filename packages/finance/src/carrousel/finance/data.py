@@ -122,10 +122,12 @@ def normalise_columns(raw: pd.DataFrame) -> pd.DataFrame:
             df[col] = df["close"]
     if "volume" not in df:
         df["volume"] = 0.0
-    dates = _trading_dates(df.pop("date"))
+    raw_dates = df.pop("date")
+    dates = _trading_dates(raw_dates)
     if dates.isna().any():
-        bad = raw.iloc[int(dates.isna().argmax())]
-        raise PriceDataError(f"unreadable date in row {bad.to_dict()}; use YYYY-MM-DD dates")
+        row = int(dates.isna().argmax())
+        value = raw_dates.iloc[row]
+        raise PriceDataError(f"unreadable date {str(value)!r} in data row {row + 1}; use YYYY-MM-DD dates")
     df.index = dates
     for col in df.columns:
         if col != "ticker":
@@ -164,11 +166,18 @@ def read_price_csv(path: str | Path) -> pd.DataFrame:
         skip = [1, 2] if heads[2] == "date" else [1]
         lines[0] = "Date" + lines[0][len(lines[0].split(",")[0]) :]
         text = "\n".join(lines)
+    header = next((line for line in lines if line.strip()), "")
+    sep = next((s for s in (",", ";", "\t", "|") if s in header), ",")
     try:
-        raw = pd.read_csv(io.StringIO(text), skiprows=skip)
+        raw = pd.read_csv(io.StringIO(text), skiprows=skip, sep=sep)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise PriceDataError(f"{p} is not a readable CSV ({exc}); export it again") from None
-    return normalise_columns(raw)
+    if raw.empty:
+        raise PriceDataError(f"{p} has a header but no price rows; export the history again")
+    try:
+        return normalise_columns(raw)
+    except PriceDataError as exc:
+        raise PriceDataError(f"{p}: {exc}") from None
 
 
 def _read_gz(p: Path) -> str:
@@ -204,10 +213,12 @@ def _finish(ticker: str, raw: pd.DataFrame, cfg: DataConfig, source: str, label:
     frame, notes = clean_prices(raw, ticker, cfg.min_history, cfg.repair_splits)
     gaps = check_sessions(pd.DatetimeIndex(frame.index), cfg.calendar)
     if gaps.missing or gaps.off_calendar:
-        note = (
-            f"{gaps.missing} {cfg.calendar} session(s) missing (longest gap {gaps.longest_gap}), "
-            f"{gaps.off_calendar} row(s) on closed days; returns span the gaps"
-        )
+        parts = []
+        if gaps.missing:
+            parts.append(f"{gaps.missing} {cfg.calendar} session(s) missing (longest gap {gaps.longest_gap})")
+        if gaps.off_calendar:
+            parts.append(f"{gaps.off_calendar} row(s) on days {cfg.calendar} was closed")
+        note = f"{' and '.join(parts)}; returns span the gaps"
         logger.info("%s: %s", ticker, note)
         notes.append(note)
     return PriceHistory(ticker, frame, source, label, tuple(notes), _hash(frame))
@@ -245,8 +256,21 @@ def load_history(ticker: str, cfg: DataConfig) -> PriceHistory:
 
 
 def load_histories(cfg: DataConfig) -> list[PriceHistory]:
-    """Loads every ticker of ``cfg`` (see :func:`load_history`)."""
-    return [load_history(t, cfg) for t in dict.fromkeys(t.strip().upper() for t in cfg.tickers)]
+    """Loads every ticker of ``cfg`` (see :func:`load_history`).
+
+    Raises:
+        PriceDataError: also when several tickers are asked of a CSV file without a ticker column (its one
+            history would otherwise be used, silently, for every symbol).
+    """
+    symbols = list(dict.fromkeys(t.strip().upper() for t in cfg.tickers))
+    if cfg.source == "csv" and len(symbols) > 1:
+        assert cfg.csv_path is not None
+        if "ticker" not in read_price_csv(cfg.csv_path):
+            raise PriceDataError(
+                f"{cfg.csv_path} has no Ticker column, so it holds one stock, not {', '.join(symbols)}; "
+                "pass one ticker per CSV file, or add a Ticker (or Symbol) column"
+            )
+    return [load_history(t, cfg) for t in symbols]
 
 
 # ----------------------------------------------------------------------------------------------- Yahoo

@@ -17,6 +17,7 @@ from scipy import stats
 
 from carrousel.core.metrics import mae, mape, mase, pinball_loss, rmse
 from carrousel.finance.backtest import BacktestResult
+from carrousel.finance.errors import PriceDataError
 
 __all__ = ["ModelScore", "Scoreboard", "binomial_p", "diebold_mariano", "score_backtest"]
 
@@ -118,6 +119,11 @@ def score_backtest(bt: BacktestResult) -> Scoreboard:
     truth = torch.from_numpy(price0 * np.exp(y)).reshape(-1)
     rw_abs = np.abs(y - bt.forecasts[REFERENCE][..., mid]).mean(axis=1)
     rw_mae = mae(torch.from_numpy(price0 * np.exp(bt.forecasts[REFERENCE][..., mid])).reshape(-1), truth)
+    if not rw_mae > 0:
+        raise PriceDataError(
+            "prices never moved over the backtest windows, so errors cannot be scaled by the random walk's "
+            "(MASE undefined); use a history whose prices change, or --no-backtest"
+        )
     dates = bt.dates.to_numpy()
     order = [bt.model_name, *(k for k in bt.forecasts if k != bt.model_name)]
     scores = []

@@ -169,6 +169,12 @@ class ForecasterBundle:
         trained = self.data.get(history.ticker)
         if trained is None:
             notes.append(f"{history.ticker} was not in the training data of this model")
+        elif str(history.end.date()) < str(trained.get("last", "")):
+            notes.append(
+                f"look-ahead: the model was trained on data up to {trained.get('last')}, after this "
+                f"forecast's origin {history.end.date()}; it has seen the future, retrain without "
+                "--model-dir to backdate"
+            )
         elif trained.get("sha256") != history.sha256:
             notes.append(f"data changed since the model was trained (trained up to {trained.get('last')})")
         return TickerForecast(
@@ -283,6 +289,9 @@ def forecast(
     """
     histories = load_histories(cfg.data)
     bundle_path: Path | None = Path(model_dir) if model_dir else None
+    run_folder = bundle_path is not None and not ForecasterBundle.exists(bundle_path)
+    if run_folder and bundle_path is not None and ForecasterBundle.exists(bundle_path / "model"):
+        bundle_path = bundle_path / "model"  # a run folder written with --out holds its bundle in model/
     if bundle_path is not None and ForecasterBundle.exists(bundle_path):
         bundle = ForecasterBundle.from_pretrained(bundle_path)
         logger.info("reusing the forecaster in %s (trained %s); no retraining", bundle_path, bundle.created)
@@ -294,9 +303,12 @@ def forecast(
             )  # fmt: skip
         bundle_cfg = replace(bundle.config, data=cfg.data)
         forecasts = tuple(bundle(h) for h in histories)
-        return ForecastResult(
+        reused = ForecastResult(
             bundle_cfg, tuple(histories), forecasts, bundle.scoreboard, None, str(bundle_path), True
         )
+        if out_dir is not None:
+            reused.save(out_dir)
+        return reused
     series = _series(histories, cfg)
     bt: BacktestResult | None = None
     board: dict[str, Any] | None = None

@@ -22,6 +22,7 @@ PRICE_COLUMNS = ("open", "high", "low", "close")
 SPLIT_RATIOS = (2.0, 3.0, 4.0, 5.0, 7.0, 8.0, 10.0, 15.0, 20.0)  # forward splits; reverse = 1/ratio
 _SPLIT_TOLERANCE = 0.03  # |log(jump) - log(ratio)| accepted as a split (about 3%)
 _MIN_JUMP = float(np.log(1.8))  # overnight moves smaller than this are never treated as splits
+_SPIKE = float(np.log(2.5))  # a one-day move beyond this that reverses the next day is noted as a bad tick
 
 
 def detect_splits(close: pd.Series, open_: pd.Series | None = None) -> list[tuple[pd.Timestamp, float]]:
@@ -122,14 +123,35 @@ def clean_prices(
     df["high"] = df[["open", "high", "close"]].max(axis=1)
     df["low"] = df[["open", "low", "close"]].min(axis=1)
     df = _adjust(df, ticker, notes, repair_splits)
+    if df["close"].nunique() < 2:
+        raise PriceDataError(
+            f"{ticker}'s close never changes ({len(df)} rows at {df['close'].iloc[0]:g}); "
+            "a constant series cannot be forecast or scored, check the data source"
+        )
+    _note_spikes(df["close"], notes)
     if len(df) < min_history:
         raise PriceDataError(
             f"{ticker} has only {len(df)} usable trading days, at least {min_history} are needed; "
-            "use an earlier --start or a longer history"
+            "use an earlier --start, a longer history, or a lower data.min_history (at least 30) "
+            "in a --config TOML file"
         )
     for note in notes:
         logger.warning("%s: %s", ticker, note)
     return df[["open", "high", "low", "close", "volume"]].astype("float64"), notes
+
+
+def _note_spikes(close: pd.Series, notes: list[str]) -> None:
+    """Notes one-day jumps beyond ``_SPIKE`` that reverse the next day (bad ticks); the data is kept."""
+    r = np.log(close).diff().to_numpy()
+    nxt = np.roll(r, -1)
+    nxt[-1] = 0.0
+    spike = (np.abs(r) > _SPIKE) & (np.abs(r + nxt) < 0.3 * np.abs(r))
+    if spike.any():
+        first = close.index[int(np.argmax(spike))].date()
+        notes.append(
+            f"{int(spike.sum())} one-day price spike(s) that reverse the next day (first {first}, "
+            f"x{float(np.exp(np.abs(r[spike][0]))):.3g}): likely bad ticks, check the data"
+        )
 
 
 def _adjust(df: pd.DataFrame, ticker: str, notes: list[str], repair_splits: bool) -> pd.DataFrame:
