@@ -8,8 +8,8 @@ phases inside it, and batched backtest prediction against one forward call per d
 3. Prediction of every backtest origin: one batched pass against one forward call per origin, the same
    model and windows, interleaved rounds, median times and their ratio.
 
-Darts' ``historical_forecasts`` comparison is not run: darts (with its PyTorch Lightning stack) is not
-installed in this environment.
+The comparison with Darts' ``historical_forecasts`` lives in ``benchmarks/bench_finance_darts.py`` (it
+needs ``pip install darts pytorch-lightning``, which the project's environment does not carry).
 
 Usage::
 
@@ -140,7 +140,7 @@ def main() -> None:
     b, s, n = batching(args.ticker, args.rounds)
     print(f"3. predicting {n} backtest origins: batched {1000 * b:.1f} ms, one call per origin {1000 * s:.1f} ms; "
           f"per-origin / batched = {s / b:.1f}x")  # fmt: skip
-    print("darts historical_forecasts: skipped (darts is not installed here)")
+    print("darts historical_forecasts: see benchmarks/bench_finance_darts.py")
 
 
 if __name__ == "__main__":
