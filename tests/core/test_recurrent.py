@@ -362,3 +362,22 @@ def test_save_load_round_trip(cell: str, tmp_path: Any) -> None:
     back = load_module(tmp_path / "enc").to(torch.float64).eval()
     assert isinstance(back, RecurrentEncoder) and back.config == enc.config
     torch.testing.assert_close(back(x, lengths).output, enc(x, lengths).output, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_gradients_in_eval_mode(cell: str, device: torch.device) -> None:
+    """Saliency / gradient x input needs backward through a model in eval mode; cuDNN refuses that, so the
+    encoder must fall back to native kernels on CUDA and give the same gradients as in training mode."""
+    enc = RecurrentEncoder(RecurrentConfig(4, 8, cell=cell, bidirectional=True, num_layers=2)).to(device)
+    x = torch.randn(3, 6, 4, device=device, requires_grad=True)
+    lengths = torch.tensor([6, 4, 2])
+    enc.train()
+    enc(x, lengths).last.sum().backward()
+    train_grad = x.grad.clone()
+    x.grad = None
+    enc.eval()
+    enc(x, lengths).last.sum().backward()
+    assert torch.isfinite(x.grad).all()
+    # No dropout, so the modes agree; on CUDA training mode runs cuDNN, which uses TF32 matmuls by default.
+    tol = dict(rtol=2e-2, atol=1e-3) if device.type == "cuda" else dict(rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(x.grad, train_grad, **tol)

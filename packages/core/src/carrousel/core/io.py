@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_model, save_model
+from safetensors.torch import load_file, save_file
 
 from carrousel.core.config import from_dict, to_dict
 from carrousel.core.device import pick_device
@@ -129,7 +129,9 @@ def save_module(module: torch.nn.Module, folder: str | Path, extra: dict[str, An
     out.mkdir(parents=True, exist_ok=True)
     meta = {"format": "carrousel", "format_version": FORMAT_VERSION, "module": name}
     with atomic_path(out / WEIGHTS_FILE) as tmp:
-        save_model(module, str(tmp), metadata={k: str(v) for k, v in meta.items()})
+        # Own CPU copies: cuDNN packs RNN weights into one shared buffer, which safetensors refuses to save.
+        tensors = {k: v.detach().to("cpu", copy=True).contiguous() for k, v in module.state_dict().items()}
+        save_file(tensors, str(tmp), metadata={k: str(v) for k, v in meta.items()})
     doc = {**meta, "config": to_dict(cfg), "extra": extra or {}}
     atomic_write_text(out / CONFIG_FILE, json.dumps(doc, indent=2, sort_keys=True))
     logger.debug("saved %s to %s", name, out)
@@ -195,11 +197,19 @@ def load_module(folder: str | Path, map_location: str | torch.device = "cpu") ->
     if not weights.exists():
         raise CheckpointError(f"{weights} not found; the saved model is incomplete, save it again")
     try:
-        missing, unexpected = load_model(module, str(weights), strict=False, device="cpu")
+        tensors = load_file(str(weights), device="cpu")
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
-        raise CheckpointError(
-            f"{weights} is damaged or does not match its config ({exc}); save again"
-        ) from None
+        raise CheckpointError(f"{weights} is damaged ({exc}); save again") from None
+    expected = module.state_dict()
+    missing = sorted(set(expected) - set(tensors))
+    unexpected = sorted(set(tensors) - set(expected))
+    if not missing and not unexpected:
+        try:
+            module.load_state_dict(tensors, strict=True)
+        except RuntimeError as exc:  # shape mismatch
+            raise CheckpointError(
+                f"{weights} does not match its config ({str(exc).splitlines()[-1].strip()}); save again"
+            ) from None
     if missing or unexpected:
         raise CheckpointError(
             f"{weights} does not match {doc['module']}: missing {sorted(missing)[:5]}, "

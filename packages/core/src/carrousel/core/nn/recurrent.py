@@ -191,6 +191,13 @@ def _fused(cfg: RecurrentConfig, input_size: int, layers: int) -> nn.RNNBase:
     return nn.RNN(nonlinearity=cfg.cell.removeprefix("rnn_"), **common)  # type: ignore[arg-type]
 
 
+def _cudnn_cannot_backprop(rnn: nn.RNNBase, x: Tensor) -> bool:
+    """Whether cuDNN would run a forward whose backward it refuses (eval mode with autograd recording)."""
+    if not (x.is_cuda and torch.backends.cudnn.enabled and not rnn.training and torch.is_grad_enabled()):
+        return False
+    return x.requires_grad or any(p.requires_grad for p in rnn.parameters())
+
+
 @register_module("recurrent_encoder")
 class RecurrentEncoder(nn.Module):
     """Stacked, optionally bidirectional recurrent encoder over a padded batch with lengths.
@@ -381,6 +388,11 @@ class RecurrentEncoder(nn.Module):
                 if state is not None:
                     st = State(state.h.to(p_dtype), None if state.c is None else state.c.to(p_dtype))
                 return self._run_fused(rnn, x.to(p_dtype), lengths, st)  # type: ignore[arg-type]
+        if _cudnn_cannot_backprop(rnn, x):
+            # cuDNN's RNN backward runs in training mode only; gradients of a model in eval mode (saliency,
+            # gradient x input, adversarial inputs) take PyTorch's native CUDA kernels instead.
+            with torch.backends.cudnn.flags(enabled=False):
+                return self._run_fused(rnn, x, lengths, state)
         hx: Tensor | tuple[Tensor, Tensor] | None = None
         if state is not None:
             hx = (state.h, state.c) if isinstance(rnn, nn.LSTM) else state.h  # type: ignore[assignment]
