@@ -83,3 +83,61 @@ def test_both_methods_on_planted_site(panel, lambda_fa, tmp_path) -> None:
     assert ("pwm", 8002, "+") in got and ("model", 8002, "+") in got
     model_rows = [r for r in res.hits.rows() if r["method"] == "model"]
     assert all(r["motif_id"] == "MA0139.2" for r in model_rows)  # only the asked-for output
+
+
+@pytest.mark.parametrize("window,pool", [(200, 10), (47, 6)])
+def test_fast_predict_matches_forward(window, pool) -> None:
+    """DanQ.predict (folded batch norm, ReLU after pooling, both strands in one batch) computes the same
+    strand-averaged logits as the plain forward passes, also when the pool does not divide the window."""
+    import torch
+
+    from carrousel.bio.fasta import one_hot
+    from carrousel.bio.model_scan import window_logits
+    from carrousel.bio.models import build_danq
+    from carrousel.bio.pipeline import predict_logits
+
+    torch.manual_seed(0)
+    model = build_danq(5, filters=8, kernel=7, pool=pool, hidden=6, window=window)
+    with torch.no_grad():  # non-trivial batch-norm statistics, so folding them is really tested
+        model.norm.running_mean.uniform_(-1, 1)
+        model.norm.running_var.uniform_(0.5, 2)
+        model.norm.weight.uniform_(-2, 2)
+        model.norm.bias.uniform_(-1, 1)
+    model.eval()
+    codes = np.random.default_rng(0).integers(0, 4, (37, window)).astype(np.uint8)
+    codes[:3, :9] = 4  # N stretches
+    ref = predict_logits(model, codes, 16)
+    np.testing.assert_allclose(window_logits(model, codes, 8), ref, atol=1e-4)
+    with torch.no_grad():
+        x = torch.from_numpy(one_hot(codes))
+        np.testing.assert_allclose(model.predict(x, rc_average=False).numpy(), model(x).numpy(), atol=1e-4)
+
+
+def test_window_pwm_pvalue_is_best_site_sidak(panel) -> None:
+    """The window-level PWM p-value is 1 - (1 - p)^n of the best site over every offset and strand, with
+    the site scores computed by a plain loop over positions as the oracle (N never scored)."""
+    from carrousel.bio.pwm import IntegerPWM
+    from carrousel.bio.sites import window_pwm_pvalues
+
+    pw = IntegerPWM(next(m for m in panel.motifs if m.id == "MA0139.2"))
+    L = pw.length
+    rng = np.random.default_rng(1)
+    codes = rng.integers(0, 4, (6, 60)).astype(np.uint8)
+    codes[0, 10:12] = 4
+    rc = pw.matrix[::-1, ::-1]
+    got = window_pwm_pvalues(codes, pw, block=4)
+    for i, row in enumerate(codes):
+        best = max(
+            int(mat[np.arange(L), row[s : s + L]].sum())
+            for s in range(60 - L + 1)
+            if (row[s : s + L] < 4).all()
+            for mat in (pw.matrix, rc)
+        )
+        p = pw.pvalue(np.array([best]))[0]
+        want = 1 - (1 - p) ** (2 * (60 - L + 1))
+        assert got[i] == pytest.approx(want, rel=1e-6)
+    # a strong planted site makes its window significant; background windows are not
+    site = np.array([3, 2, 2, 1, 1, 0, 1, 1, 0, 2, 2, 2, 2, 2, 1, 2, 1, 3, 0][:L], dtype=np.uint8)
+    codes[1, 20 : 20 + L] = site  # TGGCCACCAGGGGGCGCTA, a strong CTCF site
+    p2 = window_pwm_pvalues(codes, pw)
+    assert p2[1] < 1e-3 < np.median(p2)

@@ -5,10 +5,11 @@ the integer score of a window drawn from the background is computed exactly by d
 positions (a convolution of the columns' score distributions; with a 1st-order background the state also
 carries the previous base), so every p-value is exact for the integer score that is reported.
 
-Scanning is vectorised NumPy over both strands: the sequence is encoded once per chunk as base-4 codes of
-``k``-mers, each motif is cut into blocks of ``k`` columns with a lookup table per block, and a window's
-score is a handful of table look-ups. Windows containing N/IUPAC are never scored. A histogram of every
-tested score is kept so the BH q-values cover the whole scan exactly (no hit cap).
+Scanning is compiled (:mod:`carrousel.bio.pwm_kernels`: numba, GIL released, one thread per motif): the sequence is encoded once
+per chunk as base-4 codes of ``k``-mers, each motif is cut into blocks of ``k`` columns with a lookup table
+per block, and a window's score is a handful of table look-ups. One pass over the windows scores each one,
+adds it to the histogram of every tested score (so the BH q-values cover the whole scan exactly, no hit
+cap) and keeps the few passing the p-value threshold. Windows containing N/IUPAC are never scored.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import numpy as np
 from carrousel.bio.errors import ScanConfigError
 from carrousel.bio.fasta import AMBIGUOUS
 from carrousel.bio.motifs import Motif
+from carrousel.bio.pwm_kernels import K, kernels, pack_tables
+from carrousel.core.errors import ShapeError
 
 __all__ = [
     "Background",
@@ -28,11 +31,10 @@ __all__ = [
     "SequenceCodes",
     "bh_qvalues_from_histogram",
     "brute_force_pvalues",
+    "scan_windows",
 ]
 
 logger = logging.getLogger(__name__)
-
-_K = 6  # bases per lookup block (tables of 4**6 = 4096 int32 entries stay in L1 cache)
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class IntegerPWM:
             self.first = np.round(-np.log2(bg.mono) * scale).astype(np.int64)
         self.lo, self.hi, self.sf = self._distribution()
         self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._packed: tuple[np.ndarray, int, int] | None = None
 
     # ----------------------------------------------------------------------------- null distribution
     def _distribution(self) -> tuple[int, int, np.ndarray]:
@@ -184,16 +187,16 @@ class IntegerPWM:
             return self._tables[strand]
         M = self.matrix if strand == 1 else self.matrix[::-1, ::-1]
         L = M.shape[0]
-        nb = -(-L // _K)
-        pad = np.zeros((nb * _K, 4), dtype=np.int64)
+        nb = -(-L // K)
+        pad = np.zeros((nb * K, 4), dtype=np.int64)
         pad[:L] = M
-        codes = np.arange(4**_K)
-        digits = np.stack([(codes // 4 ** (_K - 1 - t)) % 4 for t in range(_K)])  # (K, 4**K)
-        tables = np.zeros((nb, 4**_K), dtype=np.int64)
+        codes = np.arange(4**K)
+        digits = np.stack([(codes // 4 ** (K - 1 - t)) % 4 for t in range(K)])  # (K, 4**K)
+        tables = np.zeros((nb, 4**K), dtype=np.int64)
         for b in range(nb):
-            for t in range(_K):
-                tables[b] += pad[b * _K + t][digits[t]]
-        out = (tables.astype(np.int32), np.arange(nb) * _K)
+            for t in range(K):
+                tables[b] += pad[b * K + t][digits[t]]
+        out = (tables.astype(np.int32), (np.arange(nb) * K).astype(np.int64))
         self._tables[strand] = out
         return out
 
@@ -205,18 +208,74 @@ class IntegerPWM:
             strand: +1 (motif as given) or -1 (its reverse complement, reported at the same start).
 
         Returns:
-            ``(n - L + 1,)`` int32 (or int64 with a 1st-order background).
+            ``(n - L + 1,)`` int64.
         """
         n_win = seq.n - self.length + 1
         if n_win <= 0:
-            return np.zeros(0, dtype=np.int32)
+            return np.zeros(0, dtype=np.int64)
         tables, offsets = self._block_tables(strand)
-        out = np.take(tables[0], seq.kmer[offsets[0] : offsets[0] + n_win])
-        for b in range(1, len(offsets)):
-            out += np.take(tables[b], seq.kmer[offsets[b] : offsets[b] + n_win])
+        out = kernels().block_scores(seq.kmer, tables, offsets, n_win)
         if self.pair is not None:
-            out = out.astype(np.int64) + seq.background_term(self, strand)
+            out += seq.background_term(self, strand)
         return out
+
+
+def scan_windows(
+    pwm: IntegerPWM, seq: SequenceCodes, n_win: int, threshold: int, hist: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scores window starts ``0..n_win-1`` on both strands in one compiled pass.
+
+    Windows with N/IUPAC are skipped; every other window's two scores are counted in ``hist`` (bin
+    ``score - pwm.lo``, updated in place) and those scoring at least ``threshold`` are returned.
+
+    Args:
+        pwm: the motif.
+        seq: the chunk's codes.
+        n_win: number of window starts to test (at most ``seq.n - pwm.length + 1`` are).
+        threshold: smallest integer score kept as a hit.
+        hist: ``(pwm.sf.size,)`` int64 histogram, updated in place.
+
+    Returns:
+        ``(starts, scores, minus)``: ``(h,)`` int64 window starts, int64 integer scores and bool reverse
+        strand flags; forward hits first, then reverse ones, each by increasing start.
+    """
+    if hist.shape != pwm.sf.shape or hist.dtype != np.int64:  # the compiled loop does no bounds checks
+        raise ShapeError(f"hist must be int64 of shape {pwm.sf.shape}, got {hist.dtype} {hist.shape}")
+    n_win = min(n_win, seq.n - pwm.length + 1)
+    if n_win <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    if pwm._packed is None:
+        pwm._packed = pack_tables(pwm._block_tables(1)[0], pwm._block_tables(-1)[0])
+    packed, min_f, min_r = pwm._packed
+    offsets = pwm._block_tables(1)[1]
+    n_count = seq.n_count if seq.has_n else np.zeros(0, dtype=np.int64)
+    none = np.zeros(0, dtype=np.int64)
+    extra_f = seq.background_term(pwm, 1) if pwm.pair is not None else none
+    extra_r = seq.background_term(pwm, -1) if pwm.pair is not None else none
+    idx = np.empty(2 * n_win, dtype=np.int64)  # pages are only touched where hits are written
+    score = np.empty(2 * n_win, dtype=np.int64)
+    h = kernels().scan_both(
+        seq.kmer,
+        packed,
+        offsets,
+        n_win,
+        n_count,
+        pwm.length,
+        extra_f,
+        extra_r,
+        min_f - pwm.lo,
+        min_r - pwm.lo,
+        threshold - min_f,
+        threshold - min_r,
+        hist,
+        idx,
+        score,
+    )
+    idx, score = idx[:h], score[:h]
+    minus = idx < 0
+    order = np.argsort(minus, kind="stable")
+    idx, score, minus = idx[order], score[order], minus[order]
+    return np.where(minus, -1 - idx, idx), score + np.where(minus, min_r, min_f), minus
 
 
 class SequenceCodes:
@@ -229,17 +288,22 @@ class SequenceCodes:
     def __init__(self, codes: np.ndarray) -> None:
         self.codes = codes
         self.n = int(codes.size)
-        x = np.where(codes < 4, codes, 0).astype(np.intp)
-        xp = np.concatenate([x, np.zeros(_K * 8, dtype=np.intp)])
-        kmer = np.zeros(self.n + _K * 7, dtype=np.intp)  # intp indices: no conversion inside take
-        for t in range(_K):
-            kmer <<= 2
-            kmer += xp[t : t + kmer.size]
-        self.kmer = kmer
-        self._x = x[: self.n]
-        self.n_count = np.concatenate([[0], np.cumsum(codes >= AMBIGUOUS, dtype=np.int64)])
-        self.has_n = bool(self.n_count[-1] > 0)
+        self.kmer, n_ambiguous = kernels().kmer_codes(np.ascontiguousarray(codes, dtype=np.uint8))
+        self.has_n = bool(n_ambiguous > 0)
+        self._n_count: np.ndarray | None = None
         self._bg_cache: dict[tuple[int, int], np.ndarray] = {}
+
+    @property
+    def n_count(self) -> np.ndarray:
+        """``(n + 1,)`` int64 prefix counts of N/IUPAC codes (computed on first use)."""
+        if self._n_count is None:
+            self._n_count = np.concatenate([[0], np.cumsum(self.codes >= AMBIGUOUS, dtype=np.int64)])
+        return self._n_count
+
+    @property
+    def _x(self) -> np.ndarray:
+        """``(n,)`` intp base codes with N read as A (for the 1st-order background term)."""
+        return np.where(self.codes < 4, self.codes, 0).astype(np.intp)
 
     def valid(self, length: int) -> np.ndarray:
         """``(n - length + 1,)`` bool: windows of ``length`` bases without N/IUPAC."""

@@ -17,7 +17,7 @@ from carrousel.bio.errors import ScanConfigError
 from carrousel.bio.fasta import Chunk, RecordInfo, count_bases, decode, iter_chunks, reverse_complement
 from carrousel.bio.hits import Hits, ScanResult
 from carrousel.bio.motifs import Motif, resolve_motifs
-from carrousel.bio.pwm import Background, IntegerPWM, SequenceCodes, bh_qvalues_from_histogram
+from carrousel.bio.pwm import Background, IntegerPWM, SequenceCodes, bh_qvalues_from_histogram, scan_windows
 
 __all__ = ["PWMScanner", "estimate_background", "scan_genome", "window_sequences"]
 
@@ -50,7 +50,7 @@ class PWMScanner:
         background: the background (scores and p-values).
         pvalue: hits kept have an exact p-value at most this.
         pseudocount: pseudocount per column.
-        threads: worker threads over motifs and strands (default: CPU count, at most 4).
+        threads: worker threads over motifs (default: CPU count, at most 4).
     """
 
     def __init__(
@@ -79,37 +79,32 @@ class PWMScanner:
             seq: the chunk's prepared codes (built here if None).
         """
         sc = seq or SequenceCodes(chunk.codes)
-        jobs = [(k, strand) for k in range(len(self.pwms)) for strand in (1, -1)]
+        jobs = list(range(len(self.pwms)))
         if self.threads > 1 and len(jobs) > 1:
-            with ThreadPoolExecutor(self.threads) as pool:  # NumPy's take/bincount release the GIL
-                results = list(pool.map(lambda j: self._score(chunk, limit, sc, *j), jobs))
+            with ThreadPoolExecutor(self.threads) as pool:  # the compiled scan releases the GIL
+                results = list(pool.map(lambda k: self._score(chunk, limit, sc, k), jobs))
         else:
-            results = [self._score(chunk, limit, sc, *j) for j in jobs]
-        for (k, _), (hist, part) in zip(jobs, results, strict=True):
+            results = [self._score(chunk, limit, sc, k) for k in jobs]
+        for k, (hist, part) in zip(jobs, results, strict=True):
             if hist is not None:
                 self.hist[k] += hist
             if part is not None:
                 self._parts[k].append(part)
 
     def _score(
-        self, chunk: Chunk, limit: int, sc: SequenceCodes, k: int, strand: int
+        self, chunk: Chunk, limit: int, sc: SequenceCodes, k: int
     ) -> tuple[np.ndarray | None, tuple[str, np.ndarray, np.ndarray, np.ndarray, list[str]] | None]:
         pw = self.pwms[k]
         L = pw.length
         n = min(limit, chunk.codes.size - L + 1)
         if n <= 0:
             return None, None
-        S = pw.scores(sc, strand)[:n]
-        valid = sc.valid(L)[:n] if sc.has_n else None
-        size = self.hist[k].size
-        hist = np.bincount((S if valid is None else S[valid]) - pw.lo, minlength=size)[:size]
-        passing = self.thresholds[k] <= S
-        idx = np.flatnonzero(passing if valid is None else passing & valid)
+        hist = np.zeros(self.hist[k].size, dtype=np.int64)
+        idx, score, minus = scan_windows(pw, sc, n, self.thresholds[k], hist)
         if not idx.size:
             return hist, None
-        minus = np.full(idx.size, strand == -1)
         seqs = window_sequences(chunk.codes, idx, L, minus)
-        return hist, (chunk.record, chunk.start + idx, S[idx].astype(np.int64), minus, seqs)
+        return hist, (chunk.record, chunk.start + idx, score, minus, seqs)
 
     def tests(self) -> dict[str, int]:
         """Windows tested per motif (both strands)."""

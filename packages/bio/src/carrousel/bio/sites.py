@@ -1,0 +1,101 @@
+"""Sites inside model windows: PWM scores of candidate sites on both strands, the window-level p-value
+of a window's best PWM site, and placement of a site from per-base attribution."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from carrousel.bio.pwm import IntegerPWM
+
+__all__ = ["locate_sites", "site_scores", "window_pwm_pvalues"]
+
+
+def site_scores(codes: np.ndarray, starts: np.ndarray, pwm: IntegerPWM) -> np.ndarray:
+    """Integer PWM scores of motif-length sites on both strands.
+
+    Args:
+        codes: ``(P, W)`` window codes.
+        starts: ``(P, C)`` site offsets inside each window (``0 <= start <= W - L``).
+        pwm: the motif.
+
+    Returns:
+        ``(P, C, 2)`` scores (forward, reverse strand); sites containing N/IUPAC get a very low score.
+    """
+    P = codes.shape[0]
+    L = pwm.length
+    win = codes[np.arange(P)[:, None, None], starts[:, :, None] + np.arange(L)[None, None, :]]  # (P, C, L)
+    x = np.where(win < 4, win, 0).astype(np.int64)
+    ok = np.all(win < 4, axis=2, keepdims=True)  # (P, C, 1)
+    fwd = pwm.matrix[np.arange(L), x].sum(axis=2)
+    rev = pwm.matrix[::-1, ::-1][np.arange(L), x].sum(axis=2)
+    if pwm.pair is not None and pwm.first is not None:
+        c = 3 - x[..., ::-1]
+        fwd = fwd + pwm.first[x[..., 0]] + pwm.pair[x[..., :-1], x[..., 1:]].sum(axis=2)
+        rev = rev + pwm.first[c[..., 0]] + pwm.pair[c[..., :-1], c[..., 1:]].sum(axis=2)
+    both = np.stack([fwd, rev], axis=2)
+    return np.where(ok, both, np.iinfo(np.int64).min // 4)
+
+
+def window_pwm_pvalues(codes: np.ndarray, pwm: IntegerPWM, block: int = 2048) -> np.ndarray:
+    """P-value of each window's best PWM site (every offset, both strands), Sidak-corrected for the
+    ``2 (W - L + 1)`` sites searched: ``1 - (1 - p_best)^n``, the probability that a background window
+    holds a site at least that strong.
+
+    Args:
+        codes: ``(P, W)`` window codes.
+        pwm: the motif (its length at most ``W``).
+        block: windows scored at a time (bounds memory).
+
+    Returns:
+        ``(P,)`` window-level p-values in (0, 1].
+    """
+    P, W = codes.shape
+    L = pwm.length
+    n = W - L + 1
+    best = np.empty(P, dtype=np.int64)
+    low = np.iinfo(np.int64).min // 4
+    rc = pwm.matrix[::-1, ::-1]
+    for i in range(0, P, block):
+        c = codes[i : i + block]
+        x = np.where(c < 4, c, 0).astype(np.intp)
+        bad = np.zeros((c.shape[0], n), dtype=bool)
+        fwd = np.zeros((c.shape[0], n), dtype=np.int64)
+        rev = np.zeros((c.shape[0], n), dtype=np.int64)
+        for j in range(L):  # one pass per motif column over every offset at once
+            xj = x[:, j : j + n]
+            bad |= c[:, j : j + n] >= 4
+            fwd += pwm.matrix[j][xj]
+            rev += rc[j][xj]
+        if pwm.pair is not None and pwm.first is not None:
+            for j in range(L - 1):
+                a, b = x[:, j : j + n], x[:, j + 1 : j + 1 + n]
+                fwd += pwm.pair[a, b]
+                rev += pwm.pair[3 - b, 3 - a]
+            fwd += pwm.first[x[:, :n]]
+            rev += pwm.first[3 - x[:, L - 1 : L - 1 + n]]
+        best[i : i + block] = np.where(bad, low, np.maximum(fwd, rev)).max(axis=1)
+    p_site = np.clip(pwm.pvalue(best), 0.0, 1.0)
+    return np.clip(-np.expm1(2 * n * np.log1p(-np.minimum(p_site, 1 - 1e-16))), 1e-300, 1.0)
+
+
+def locate_sites(
+    codes: np.ndarray, attr: np.ndarray, pwm: IntegerPWM, slack: int = 4
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Places a motif-length site in each window: the stretch of largest summed attribution, refined to the
+    best PWM score (either strand) within ``slack`` bases.
+
+    Returns:
+        ``(offset (P,), strand (P,) of +1/-1, integer PWM score (P,), score of the other strand (P,))``,
+        offsets inside the windows.
+    """
+    P, W = codes.shape
+    L = pwm.length
+    cs = np.concatenate([np.zeros((P, 1)), np.cumsum(attr, axis=1)], axis=1)
+    sums = cs[:, L:] - cs[:, : W - L + 1]
+    centre = sums.argmax(axis=1)
+    cand = np.clip(centre[:, None] + np.arange(-slack, slack + 1)[None, :], 0, W - L)  # (P, C)
+    both = site_scores(codes, cand, pwm)  # (P, C, 2)
+    flat = both.reshape(P, -1).argmax(axis=1)
+    ci, si = flat // 2, flat % 2
+    other = both[np.arange(P), ci, 1 - si]  # the same place read on the other strand
+    return cand[np.arange(P), ci], np.where(si == 0, 1, -1), both.reshape(P, -1)[np.arange(P), flat], other
