@@ -13,6 +13,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import copy
 import statistics
 import time
 
@@ -98,10 +99,11 @@ def main() -> None:
     hand: list[tuple[float, float]] = []
     trainer: list[tuple[float, float]] = []
     bar: list[tuple[float, float]] = []
+    # Every timed epoch starts from a copy of the same weights, so all variants do identical numerical work.
     runs = [
-        lambda: hand.append(hand_loop(model, batches, device)),
-        lambda: trainer.append(trainer_loop(model, batches, device, progress=False)),
-        lambda: bar.append(trainer_loop(model, batches, device, progress=True)),
+        lambda: hand.append(hand_loop(copy.deepcopy(model), batches, device)),
+        lambda: trainer.append(trainer_loop(copy.deepcopy(model), batches, device, progress=False)),
+        lambda: bar.append(trainer_loop(copy.deepcopy(model), batches, device, progress=True)),
     ]
     for r in range(args.repeats):  # rotate the order so that no variant always runs first
         for k in range(3):
