@@ -277,8 +277,8 @@ def train_from_sources(
         A JSON-ready summary (tasks, windows, validation metrics, output folder).
     """
     from carrousel.bio.motifs import resolve_motifs
-    from carrousel.bio.synth import gc_matched_windows, genome_windows, planted_dataset
-    from carrousel.bio.train import peak_windows, sequences_to_windows
+    from carrousel.bio.synth import gc_matched_windows, genome_windows, merge_intervals, planted_dataset
+    from carrousel.bio.train import peak_windows, read_bed, sequences_to_windows
 
     rng = np.random.default_rng(seed)
     named = resolve_motifs(motifs) if motifs else []
@@ -293,7 +293,11 @@ def train_from_sources(
         if negatives is not None:
             _, neg = sequences_to_windows(negatives, window)
         elif genome is not None:
-            neg = gc_matched_windows(genome, pos, 1, rng)
+            # Background windows never overlap a peak.
+            exclude = (
+                merge_intervals([(c, a, b) for c, a, b, _ in read_bed(peaks)]) if peaks is not None else None
+            )
+            neg = gc_matched_windows(genome, pos, 1, rng, exclude)
         else:
             neg = np.stack([dinucleotide_shuffle(w, rng) for w in pos])
         x = np.concatenate([pos, neg])

@@ -21,6 +21,7 @@ __all__ = [
     "dinucleotide_shuffle",
     "gc_matched_windows",
     "genome_windows",
+    "merge_intervals",
     "plant",
     "planted_dataset",
     "sample_instance",
@@ -90,19 +91,75 @@ def dinucleotide_shuffle(codes: np.ndarray, rng: np.random.Generator) -> np.ndar
     return out_seq
 
 
-def genome_windows(path: str | Path, window: int, n: int, rng: np.random.Generator) -> np.ndarray:
-    """``(n, window)`` random windows without N from a (small to medium) genome, both strands."""
-    recs = [c for _, c in iter_records(path)]
-    recs = [c for c in recs if c.size >= window]
-    if not recs:
+Intervals = dict[str, tuple[np.ndarray, np.ndarray]]
+"""Excluded regions per record name: sorted, merged ``(starts, ends)`` arrays, half-open."""
+
+
+def merge_intervals(intervals: Sequence[tuple[str, int, int]]) -> Intervals:
+    """Sorts and merges ``(record, start, end)`` intervals into per-record ``(starts, ends)`` arrays."""
+    by_rec: dict[str, list[tuple[int, int]]] = {}
+    for rec, a, b in intervals:
+        by_rec.setdefault(rec, []).append((int(a), int(b)))
+    out: Intervals = {}
+    for rec, items in by_rec.items():
+        items.sort()
+        merged: list[list[int]] = []
+        for a, b in items:
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        arr = np.array(merged, dtype=np.int64)
+        out[rec] = (arr[:, 0], arr[:, 1])
+    return out
+
+
+def _overlaps(excluded: tuple[np.ndarray, np.ndarray] | None, start: int, end: int) -> bool:
+    if excluded is None:
+        return False
+    starts, ends = excluded
+    i = int(np.searchsorted(starts, end)) - 1  # last interval starting before the window ends
+    return i >= 0 and int(ends[i]) > start
+
+
+def genome_windows(
+    path: str | Path,
+    window: int,
+    n: int,
+    rng: np.random.Generator,
+    exclude: Intervals | None = None,
+) -> np.ndarray:
+    """``(n, window)`` random windows without N from a (small to medium) genome, both strands.
+
+    Args:
+        path: FASTA to draw from.
+        window: window width.
+        n: number of windows.
+        rng: random generator.
+        exclude: regions (e.g. peaks) that no window may overlap, from :func:`merge_intervals`.
+
+    Raises:
+        ScanConfigError: when no record is long enough, or too few clean windows lie outside ``exclude``.
+    """
+    named = [(name, c) for name, c in iter_records(path) if c.size >= window]
+    if not named:
         raise ScanConfigError(f"{path}: no record is at least {window} bases long")
-    sizes = np.array([c.size - window + 1 for c in recs], dtype=np.float64)
+    sizes = np.array([c.size - window + 1 for _, c in named], dtype=np.float64)
     out = np.empty((n, window), dtype=np.uint8)
-    filled = 0
+    filled = tries = 0
     while filled < n:
-        k = int(rng.choice(len(recs), p=sizes / sizes.sum()))
-        s = int(rng.integers(recs[k].size - window + 1))
-        w = recs[k][s : s + window]
+        tries += 1
+        if tries > 200 * n + 10_000:
+            raise ScanConfigError(
+                f"{path}: found only {filled} of {n} background windows of {window} bp without N outside "
+                "the peaks; use a larger genome or give --negatives"
+            )
+        k = int(rng.choice(len(named), p=sizes / sizes.sum()))
+        name, codes = named[k]
+        s = int(rng.integers(codes.size - window + 1))
+        if exclude is not None and _overlaps(exclude.get(name), s, s + window):
+            continue
+        w = codes[s : s + window]
         if (w >= 4).any():
             continue
         out[filled] = reverse_complement(w) if rng.random() < 0.5 else w
@@ -115,7 +172,7 @@ def gc_matched_windows(
     targets: np.ndarray,
     n_per: int,
     rng: np.random.Generator,
-    exclude: np.ndarray | None = None,
+    exclude: Intervals | None = None,
 ) -> np.ndarray:
     """Genome windows whose GC content matches each target window (within 2.5%, nearest otherwise).
 
@@ -124,10 +181,10 @@ def gc_matched_windows(
         targets: ``(m, w)`` codes of the windows to match.
         n_per: background windows per target.
         rng: random generator.
-        exclude: unused placeholder for peak masks (windows are random, overlaps are rare).
+        exclude: regions no background window may overlap (the peaks), from :func:`merge_intervals`.
     """
     w = targets.shape[1]
-    pool = genome_windows(genome, w, max(20 * targets.shape[0] * n_per, 2000), rng)
+    pool = genome_windows(genome, w, max(20 * targets.shape[0] * n_per, 2000), rng, exclude)
     pool_gc = ((pool == 1) | (pool == 2)).mean(axis=1)
     order = np.argsort(pool_gc)
     sorted_gc = pool_gc[order]

@@ -81,7 +81,8 @@ def peak_windows(peaks: str | Path, genome: str | Path, window: int) -> np.ndarr
     missing = wanted - set(recs)
     if missing == wanted:
         raise ScanConfigError(
-            f"none of the peak chromosomes ({', '.join(sorted(missing)[:3])}...) are in {genome}"
+            f"none of the peak chromosomes ({', '.join(sorted(missing)[:3])}) are in {genome}: "
+            "use the genome the peaks were called on (BED names must match its FASTA record names)"
         )
     if missing:
         logger.warning("%d peak chromosomes not in the genome; their peaks are skipped", len(missing))
