@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import torch
 from torch.nn import functional as F
@@ -25,17 +23,6 @@ from carrousel.core.nn import (
 
 LENGTHS = torch.tensor([7, 3, 1, 5])
 B, TK, DK, DQ = 4, 7, 6, 5
-
-
-@pytest.fixture
-def one_thread() -> Iterator[None]:
-    """Tiny learning tests: intra-op threads add only overhead (and spin on a busy machine)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _repad(x: torch.Tensor, lengths: torch.Tensor, value: float | None = None) -> torch.Tensor:

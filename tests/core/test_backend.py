@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,18 +15,12 @@ from carrousel.core.nn.backend import KERNELS, BackendReport, explain_backend
 
 IN, H = 4, 6
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:LSTM with projections is not supported:UserWarning", "ignore:TF32 acceleration:UserWarning"
-)
-
-
-@pytest.fixture(autouse=True)
-def _one_thread() -> Iterator[None]:
-    """One intra-op thread for these tiny tensors (see tests/core/test_recurrent.py), then restore."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = [
+    pytest.mark.filterwarnings(
+        "ignore:LSTM with projections is not supported:UserWarning", "ignore:TF32 acceleration:UserWarning"
+    ),
+    pytest.mark.usefixtures("one_thread"),  # tiny tensors: see tests/conftest.py
+]
 
 
 def enc(**kw: Any) -> RecurrentEncoder:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 
 import pytest
 import torch
@@ -26,17 +25,6 @@ from carrousel.core.nn import (
 
 LENGTHS = torch.tensor([6, 2, 1, 4, 6])
 B, T, I = 5, 6, 3  # noqa: E741
-
-
-@pytest.fixture
-def one_thread() -> Iterator[None]:
-    """Tiny learning tests: intra-op threads add only overhead (and spin on a busy machine)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _repad(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

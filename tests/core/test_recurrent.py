@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,16 +12,7 @@ from carrousel.core.io import load_module, save_module
 from carrousel.core.nn import LoopLayer, RecurrentConfig, RecurrentEncoder, State
 from carrousel.core.nn.recurrent import lengths_from_mask
 
-
-@pytest.fixture(autouse=True)
-def _one_thread() -> Iterator[None]:
-    """Runs each test on one intra-op thread, then restores the setting. These tensors are tiny, and on a
-    loaded 2-core machine PyTorch's CPU LayerNorm backward spends ~15 ms per call in thread hand-off with 2
-    threads (0.1 ms with 1)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny tensors: see tests/conftest.py
 
 
 IN, H = 3, 5
