@@ -399,17 +399,7 @@ def backtest(
             "tickers": [h.ticker for h in run.histories],
             "model": cfg.model.arch,
             "sample_data": any(h.source == "sample" for h in run.histories),
-            "data": [
-                {
-                    "ticker": h.ticker,
-                    "source": h.source,
-                    "label": h.label,
-                    "first_date": str(h.start.date()),
-                    "last_date": str(h.end.date()),
-                    "sha256": h.sha256,
-                }
-                for h in run.histories
-            ],
+            "data": [h.summary() for h in run.histories],
             "backtest": board,
             "verdict": board["verdict"],
         }

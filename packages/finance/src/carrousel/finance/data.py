@@ -87,6 +87,18 @@ class PriceHistory:
         """Last date."""
         return pd.Timestamp(self.frame.index[-1])
 
+    def summary(self) -> dict[str, object]:
+        """JSON-able description of the data (origin, date range, rows, hash) for run documents."""
+        return {
+            "ticker": self.ticker,
+            "source": self.source,
+            "label": self.label,
+            "first_date": str(self.start.date()),
+            "last_date": str(self.end.date()),
+            "rows": len(self.frame),
+            "sha256": self.sha256,
+        }
+
 
 def _key(name: object) -> str:
     return "".join(ch for ch in str(name).lower() if ch.isalnum())

@@ -236,18 +236,7 @@ class ForecastResult:
             "horizon": self.config.model.horizon,
             "quantiles": list(self.config.model.quantiles),
             "sample_data": sample,
-            "data": [
-                {
-                    "ticker": h.ticker,
-                    "source": h.source,
-                    "label": h.label,
-                    "first_date": str(h.start.date()),
-                    "last_date": str(h.end.date()),
-                    "rows": len(h.frame),
-                    "sha256": h.sha256,
-                }
-                for h in self.histories
-            ],
+            "data": [h.summary() for h in self.histories],
             "forecasts": [asdict(f) for f in self.forecasts],
             "backtest": self.scoreboard,
             "verdict": (self.scoreboard or {}).get("verdict", "not evaluated (backtest disabled)"),
