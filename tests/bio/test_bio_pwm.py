@@ -77,6 +77,36 @@ def test_bh_over_histogram_equals_scipy(rng) -> None:
     np.testing.assert_allclose(q_by_score[s - pw.lo], expected, rtol=1e-9)
 
 
+def test_bh_over_hits_only_is_exact_up_to_the_threshold_and_conservative_above(rng) -> None:
+    """q-values from the hits' scores and the number of tests (the default scan) equal exact BH wherever
+    that is at most the p-value of the score just below the threshold, and are never below it; on a
+    sequence full of moderately good windows (where exact BH dips) they are merely larger."""
+    pw = IntegerPWM(_motif(rng, 8))
+    best = pw.matrix.argmax(axis=1)
+    for n_good in (0, 300):
+        codes = rng.integers(0, 4, size=10000).astype(np.uint8)
+        for j, i in enumerate(rng.choice(np.arange(0, 9900, 10), size=n_good, replace=False)):
+            w = best.copy()
+            if j % 3:  # a third perfect, the others good but not perfect
+                w[rng.integers(0, 8, size=2)] = rng.integers(0, 4, size=2)
+            codes[i : i + 8] = w
+        sc = SequenceCodes(codes)
+        s = np.concatenate([pw.scores(sc, 1), pw.scores(sc, -1)])
+        hist = np.bincount(s - pw.lo, minlength=pw.sf.size)
+        exact = bh_qvalues_from_histogram(pw.sf, hist)
+        np.testing.assert_allclose(exact[s - pw.lo], false_discovery_control(pw.pvalue(s), method="bh"))
+        thr = pw.threshold(1e-2)
+        hits_only = hist.copy()
+        hits_only[: thr - pw.lo] = 0
+        fast = bh_qvalues_from_histogram(pw.sf, hits_only, int(hist.sum()))
+        idx = np.unique(s[s >= thr]) - pw.lo
+        assert idx.size > 5
+        assert np.all(fast[idx] >= exact[idx] - 1e-15)
+        sure = exact[idx] <= pw.sf[thr - pw.lo - 1]
+        assert sure.any() == (n_good > 0)
+        np.testing.assert_allclose(fast[idx][sure], exact[idx][sure], rtol=1e-12)
+
+
 def test_threshold_is_smallest_passing_score(rng) -> None:
     pw = IntegerPWM(_motif(rng, 9))
     t = pw.threshold(1e-4)

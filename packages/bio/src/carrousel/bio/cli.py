@@ -119,6 +119,12 @@ def scan(
     ),
     pvalue: float = typer.Option(1e-4, "--pvalue", help="PWM: report sites with exact p-value at most this."),
     qvalue: float | None = typer.Option(None, "--qvalue", help="PWM: also require BH q-value at most this."),
+    exact_qvalues: bool = typer.Option(
+        False,
+        "--exact-qvalues",
+        help="PWM: histogram every window's score so every q-value is exact BH (about 2x slower; "
+        "by default q-values above the p threshold's p-value are conservative upper bounds).",
+    ),
     model_qvalue: float = typer.Option(
         0.05, "--model-qvalue", help="Model: BH q-value threshold on windows."
     ),
@@ -142,6 +148,7 @@ def scan(
             motifs=tuple(motif),
             pvalue=pvalue,
             qvalue=qvalue,
+            exact_qvalues=exact_qvalues,
             background=background,
             background_order=order,
             model=str(model) if model else None,

@@ -17,6 +17,7 @@ class ScanConfig:
     motifs: tuple[str, ...] = ()  # motif specs (IDs, names, jaspar:CORE/vertebrates, files); () = model panel
     pvalue: float = 1e-4  # report PWM sites with an exact p-value at most this (FIMO's default)
     qvalue: float | None = None  # also require a BH q-value at most this (None: no q filter)
+    exact_qvalues: bool = False  # histogram every window: exact BH q-values above the p threshold too
     background: str = "input"  # input (estimated from the genome) | uniform
     background_order: int = 0  # 0 or 1: Markov order of the background
     pseudocount: float = 0.1  # total pseudocount per motif column, spread by the background

@@ -73,12 +73,14 @@ class Hits:
         """Sorted by record order of appearance, start, strand and motif."""
         if not len(self):
             return self
-        rec_order = {r: i for i, r in enumerate(dict.fromkeys(self.cols["record"].tolist()))}
-        r = np.array([rec_order[x] for x in self.cols["record"]])
-        order = np.lexsort(
-            (self.cols["motif_id"].astype(str), self.cols["strand"].astype(str), self.cols["start"], r)
-        )
-        return self.take(order)
+        records = self.cols["record"].tolist()
+        rec_order = {r: i for i, r in enumerate(dict.fromkeys(records))}
+        r = np.fromiter((rec_order[x] for x in records), dtype=np.int64, count=len(records))
+        ids = self.cols["motif_id"].tolist()
+        rank = {m: i for i, m in enumerate(sorted(set(ids)))}
+        motif = np.fromiter((rank[m] for m in ids), dtype=np.int64, count=len(ids))
+        minus = self.cols["strand"] == "-"
+        return self.take(np.lexsort((motif, minus, self.cols["start"], r)))
 
     def rows(self) -> list[dict[str, Any]]:
         """The table as a list of dicts of python scalars."""

@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,8 @@ __all__ = ["PWMScanner", "estimate_background", "scan_genome", "window_sequences
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]
+# one motif on one chunk: its score histogram, windows tested and hits (record, starts, scores, minus, seqs)
+_Scored = tuple[np.ndarray | None, int, tuple[str, np.ndarray, np.ndarray, np.ndarray, list[str]] | None]
 
 
 def window_sequences(codes: np.ndarray, starts: np.ndarray, length: int, minus: np.ndarray) -> list[str]:
@@ -45,13 +48,27 @@ def estimate_background(path: str | Path, order: int = 0) -> tuple[Background, l
 class PWMScanner:
     """Scans chunks with integer PWMs on both strands, keeping hits and a histogram of all scores.
 
+    Work is pipelined: :meth:`process` queues one job per motif on a pool of worker threads (the compiled
+    scan releases the GIL) and returns, so the caller reads the next chunk while the workers score this
+    one; at most two chunks are in flight (memory stays bounded). :meth:`hits` and :meth:`tests` wait
+    for the queue to drain.
+
     Args:
         motifs: motifs to scan.
         background: the background (scores and p-values).
         pvalue: hits kept have an exact p-value at most this.
         pseudocount: pseudocount per column.
-        threads: worker threads over motifs (default: CPU count, at most 4).
+        threads: worker threads (default: CPU count, at most 4).
+        exact_qvalues: histogram every tested window's score, so that every q-value is exact BH. By
+            default only the hits' scores are kept (windows that cannot reach the threshold are
+            abandoned early, about twice as fast): q-values are then BH over all tested windows with the
+            minimum taken over the hits, equal to the exact ones up to the p-value threshold and never
+            below them above it (in practice equal: a window below the threshold lowers a q-value only
+            where moderately scoring windows are enriched far beyond the background's expectation).
+            A 1st-order background always histograms every window.
     """
+
+    _IN_FLIGHT = 2  # chunks queued or being scored at once
 
     def __init__(
         self,
@@ -60,18 +77,25 @@ class PWMScanner:
         pvalue: float = 1e-4,
         pseudocount: float = 0.1,
         threads: int | None = None,
+        exact_qvalues: bool = False,
     ) -> None:
-        self.threads = threads if threads is not None else min(os.cpu_count() or 1, 4)
+        self.every_score = exact_qvalues
+        self.threads = max(1, threads if threads is not None else min(os.cpu_count() or 1, 4))
         self.pwms = [IntegerPWM(m, background, pseudocount) for m in motifs]
         self.thresholds = [p.threshold(pvalue) for p in self.pwms]
         self.hist = [np.zeros(p.sf.size, dtype=np.int64) for p in self.pwms]
+        self.n_tests = [0 for _ in self.pwms]  # windows tested per motif, both strands
         self.max_length = max(p.length for p in self.pwms)
         self._parts: list[list[tuple[str, np.ndarray, np.ndarray, np.ndarray, list[str]]]] = [
             [] for _ in self.pwms
         ]
+        # longest motifs (most table look-ups per window) first, so the pool ends each chunk evenly
+        self._order = sorted(range(len(self.pwms)), key=lambda k: -self.pwms[k].length)
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: deque[list[tuple[int, Future[_Scored]]]] = deque()
 
     def process(self, chunk: Chunk, limit: int, seq: SequenceCodes | None = None) -> None:
-        """Scores every window starting before ``limit`` (chunk coordinates) that fits in the chunk.
+        """Queues every window starting before ``limit`` (chunk coordinates) that fits in the chunk.
 
         Args:
             chunk: the chunk.
@@ -79,44 +103,71 @@ class PWMScanner:
             seq: the chunk's prepared codes (built here if None).
         """
         sc = seq or SequenceCodes(chunk.codes)
-        jobs = list(range(len(self.pwms)))
-        if self.threads > 1 and len(jobs) > 1:
-            with ThreadPoolExecutor(self.threads) as pool:  # the compiled scan releases the GIL
-                results = list(pool.map(lambda k: self._score(chunk, limit, sc, k), jobs))
-        else:
-            results = [self._score(chunk, limit, sc, k) for k in jobs]
-        for k, (hist, part) in zip(jobs, results, strict=True):
-            if hist is not None:
-                self.hist[k] += hist
-            if part is not None:
-                self._parts[k].append(part)
+        if self.threads == 1:
+            for k in self._order:
+                self._collect(k, self._score(chunk, limit, sc, k))
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="carrousel-pwm")
+        pool = self._pool
+        self._pending.append([(k, pool.submit(self._score, chunk, limit, sc, k)) for k in self._order])
+        while len(self._pending) >= self._IN_FLIGHT:
+            self._drain_one()
 
-    def _score(
-        self, chunk: Chunk, limit: int, sc: SequenceCodes, k: int
-    ) -> tuple[np.ndarray | None, tuple[str, np.ndarray, np.ndarray, np.ndarray, list[str]] | None]:
+    def _drain_one(self) -> None:
+        for k, fut in self._pending.popleft():
+            self._collect(k, fut.result())
+
+    def _collect(self, k: int, result: _Scored) -> None:
+        hist, n_tests, part = result
+        self.n_tests[k] += n_tests
+        if hist is not None:
+            self.hist[k] += hist
+        if part is not None:
+            self._parts[k].append(part)
+
+    def finish(self) -> None:
+        """Waits for every queued chunk and stops the worker threads (called by :meth:`hits`)."""
+        try:
+            while self._pending:
+                self._drain_one()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stops the worker threads, dropping queued work (after an error; idempotent)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._pending.clear()
+
+    def _score(self, chunk: Chunk, limit: int, sc: SequenceCodes, k: int) -> _Scored:
         pw = self.pwms[k]
         L = pw.length
         n = min(limit, chunk.codes.size - L + 1)
         if n <= 0:
-            return None, None
+            return None, 0, None
         hist = np.zeros(self.hist[k].size, dtype=np.int64)
-        idx, score, minus = scan_windows(pw, sc, n, self.thresholds[k], hist)
+        idx, score, minus = scan_windows(pw, sc, n, self.thresholds[k], hist, self.every_score)
+        n_tests = 2 * sc.n_valid(L, n)
         if not idx.size:
-            return hist, None
+            return hist, n_tests, None
         seqs = window_sequences(chunk.codes, idx, L, minus)
-        return hist, (chunk.record, chunk.start + idx, score, minus, seqs)
+        return hist, n_tests, (chunk.record, chunk.start + idx, score, minus, seqs)
 
     def tests(self) -> dict[str, int]:
         """Windows tested per motif (both strands)."""
-        return {p.motif.id: int(h.sum()) for p, h in zip(self.pwms, self.hist, strict=True)}
+        self.finish()
+        return {p.motif.id: n for p, n in zip(self.pwms, self.n_tests, strict=True)}
 
     def hits(self) -> Hits:
         """All kept hits with exact p-values and BH q-values over every tested window of each motif."""
+        self.finish()
         tables = []
-        for pw, hist, parts in zip(self.pwms, self.hist, self._parts, strict=True):
+        for pw, hist, n_tests, parts in zip(self.pwms, self.hist, self.n_tests, self._parts, strict=True):
             if not parts:
                 continue
-            q_by_score = bh_qvalues_from_histogram(pw.sf, hist)
+            q_by_score = bh_qvalues_from_histogram(pw.sf, hist, n_tests)
             rec = np.concatenate([np.full(p[1].size, p[0], dtype=object) for p in parts])
             start = np.concatenate([p[1] for p in parts])
             score = np.concatenate([p[2] for p in parts])
@@ -193,7 +244,11 @@ def scan_genome(
     if model_scanner is not None and cfg.calibration == "genome":
         model_scanner.calibrate(path, sum(r.length for r in records), cfg.n_null)
     use_pwm = cfg.method in ("pwm", "both") and bool(motifs)
-    pwm_scanner = PWMScanner(motifs, bg, cfg.pvalue, cfg.pseudocount) if use_pwm else None
+    pwm_scanner = (
+        PWMScanner(motifs, bg, cfg.pvalue, cfg.pseudocount, exact_qvalues=cfg.exact_qvalues)
+        if use_pwm
+        else None
+    )
     if model_scanner is not None:
         model_scanner.attach_pwms(PWMScanner(model_scanner.motifs, bg, 1.0, cfg.pseudocount).pwms)
     overlap = max(
@@ -202,26 +257,31 @@ def scan_genome(
     )
     seen: list[RecordInfo] = []
     covered = 0
-    for chunk in iter_chunks(path, cfg.chunk_size, overlap, records=seen):
-        limit = chunk.codes.size if chunk.last else chunk.codes.size - overlap
-        seq = SequenceCodes(chunk.codes)
-        if pwm_scanner is not None and cfg.method in ("pwm", "both"):
-            pwm_scanner.process(chunk, limit, seq)
-        if model_scanner is not None:
-            model_scanner.process(chunk, limit, seq)
-        end = chunk.start + chunk.codes.size
-        new = end - covered if chunk.start > 0 else end
-        covered = 0 if chunk.last else end
-        if progress is not None and new > 0:
-            progress(new)
     parts: list[Hits] = []
     tests: dict[str, int] = {}
-    if pwm_scanner is not None and cfg.method in ("pwm", "both"):
-        h = pwm_scanner.hits()
-        if cfg.qvalue is not None:
-            h = h.take(h["qvalue"] <= cfg.qvalue)
-        parts.append(h)
-        tests.update(pwm_scanner.tests())
+    try:
+        first = max(cfg.chunk_size // 8, 1000)  # the workers start on a small first chunk
+        for chunk in iter_chunks(path, cfg.chunk_size, overlap, records=seen, first_size=first):
+            limit = chunk.codes.size if chunk.last else chunk.codes.size - overlap
+            seq = SequenceCodes(chunk.codes)
+            if pwm_scanner is not None:
+                pwm_scanner.process(chunk, limit, seq)  # queued: the next chunk is read meanwhile
+            if model_scanner is not None:
+                model_scanner.process(chunk, limit, seq)
+            end = chunk.start + chunk.codes.size
+            new = end - covered if chunk.start > 0 else end
+            covered = 0 if chunk.last else end
+            if progress is not None and new > 0:
+                progress(new)
+        if pwm_scanner is not None:
+            h = pwm_scanner.hits()
+            if cfg.qvalue is not None:
+                h = h.take(h["qvalue"] <= cfg.qvalue)
+            parts.append(h)
+            tests.update(pwm_scanner.tests())
+    finally:
+        if pwm_scanner is not None:
+            pwm_scanner.close()
     if model_scanner is not None:
         mh = model_scanner.hits()
         if cfg.motifs:  # only the model outputs that were asked for
