@@ -133,10 +133,17 @@ def reverse_complement(codes: np.ndarray) -> np.ndarray:
     return _COMPLEMENT[codes[..., ::-1]]
 
 
-def one_hot(codes: np.ndarray) -> np.ndarray:
-    """``(..., n)`` codes -> ``(..., 4, n)`` float32 one-hot (an N is all zeros)."""
-    eye = np.concatenate([np.eye(4, dtype=np.float32), np.zeros((1, 4), dtype=np.float32)])
-    return np.ascontiguousarray(np.moveaxis(eye[codes], -1, -2))
+_EYE = np.concatenate([np.eye(4, dtype=np.float32), np.zeros((1, 4), dtype=np.float32)])  # N: all zeros
+
+
+def one_hot(codes: np.ndarray, bases_last: bool = False) -> np.ndarray:
+    """``(..., n)`` codes -> ``(..., 4, n)`` float32 one-hot (an N is all zeros).
+
+    With ``bases_last`` the array is ``(..., n, 4)`` (no transposing copy): ``np.swapaxes`` of it is the
+    same one-hot in channels-last layout, which the fast convolution of :meth:`DanQ.predict` reads as is.
+    """
+    out = _EYE[codes]
+    return out if bases_last else np.ascontiguousarray(np.moveaxis(out, -1, -2))
 
 
 def _open(path: str | Path) -> BinaryIO:

@@ -54,8 +54,8 @@ def window_logits(model: DanQ, codes: np.ndarray, batch_size: int = 512) -> np.n
     step = max(batch_size // 2, 1)
     with torch.inference_mode():
         for i in range(0, codes.shape[0], step):
-            x = torch.from_numpy(one_hot(codes[i : i + step])).to(device)
-            out.append(model.predict(x).double().cpu().numpy())
+            x = torch.from_numpy(one_hot(codes[i : i + step], bases_last=True)).to(device, non_blocking=True)
+            out.append(model.predict(x.transpose(1, 2)).double().cpu().numpy())
     return np.concatenate(out)
 
 

@@ -121,9 +121,10 @@ class DanQ(nn.Module):
         """Evaluation-mode logits, optionally averaged over both strands, computed the fast way.
 
         The same function as :meth:`forward` in evaluation mode (up to float rounding): batch norm is
-        folded into the convolution, the ReLU moves after the max pool (max and ReLU commute), the
-        global max of the detector track is taken from the pooled track (the pool covers every
-        position), and both strands run as one batch.
+        folded into the convolution, which runs as a channels-last 1 x K 2-D convolution (3-4x faster on
+        CPU), the ReLU moves after the max pool (max and ReLU commute), the global max of the detector
+        track is taken from the pooled track (the pool covers every position), and both strands run as
+        one batch.
 
         Args:
             x: ``(batch, 4, length)`` one-hot DNA (N = all zeros).
@@ -135,11 +136,26 @@ class DanQ(nn.Module):
         if self.training:
             raise RuntimeError("DanQ.predict is for evaluation mode; call .eval() first")
         n = x.shape[0]
+        x4 = x.unsqueeze(2)  # (B, 4, 1, L); a transposed (B, L, 4) array is already channels-last
         if rc_average:
-            x = torch.cat([x, x.flip(1).flip(2)])
+            x4 = torch.cat([x4, x4.flip((1, 3))])
+        x4 = x4.contiguous(memory_format=torch.channels_last)
         w, b = self._folded_conv()
-        z = F.conv1d(x, w, b, padding=self.config.kernel // 2)  # (B, F, L)
-        pooled = torch.relu(self.pool(z)).transpose(1, 2)  # (B, T', F)
+        k, pool = self.config.kernel, self.config.pool
+        # a 1 x K 2-D convolution in channels-last layout: the same arithmetic as conv1d, several times
+        # faster on CPU (oneDNN's 4-channel conv1d path is slow), and its output is already (B, L, F)
+        z = F.conv2d(
+            x4,
+            w.unsqueeze(2).contiguous(memory_format=torch.channels_last),
+            b,
+            padding=(0, k // 2),
+        )  # (B, F, 1, L) stored as (B, 1, L, F)
+        z = z.permute(0, 2, 3, 1).reshape(x4.shape[0], -1, w.shape[0])  # (B, L, F), no copy
+        length = z.shape[1]
+        steps = -(-length // pool)  # ceil_mode pooling
+        if steps * pool != length:  # pad the last pool cell with -inf (a max ignores it)
+            z = F.pad(z, (0, 0, 0, steps * pool - length), value=float("-inf"))
+        pooled = torch.relu(z.reshape(x4.shape[0], steps, pool, -1).amax(dim=2))  # (B, T', F)
         out = self.rnn(pooled).output  # (B, T', 2H)
         logits = self.head(torch.cat([out.amax(dim=1), pooled.amax(dim=1)], dim=1))
         if not rc_average:
