@@ -201,6 +201,24 @@ class IntegerPWM:
         self._tables[strand] = out
         return out
 
+    def packed_tables(self) -> tuple[np.ndarray, int, int]:
+        """Both strands' block tables packed into one int64 table (:func:`pack_tables`), cached."""
+        if self._packed is None:
+            self._packed = pack_tables(self._block_tables(1)[0], self._block_tables(-1)[0])
+        return self._packed
+
+    def skip_layout(self, threshold: int) -> SkipLayout:
+        """The hits-only scan's tables and bounds at ``threshold`` (:func:`skip_layout`), cached. Building
+        them takes a few milliseconds of mostly GIL-holding NumPy: do it before starting worker threads."""
+        lay = self._skip.get(threshold)
+        if lay is None:
+            packed, min_f, min_r = self.packed_tables()
+            prob = kmer_probabilities(self.background.mono)
+            lay = self._skip[threshold] = skip_layout(
+                packed, self._block_tables(1)[1], threshold - min_f, threshold - min_r, prob
+            )
+        return lay
+
     def scores(self, seq: SequenceCodes, strand: int) -> np.ndarray:
         """Integer scores of every window start ``0..n-L`` on one strand (N windows are not masked here).
 
@@ -253,9 +271,7 @@ def scan_windows(
     n_win = min(n_win, seq.n - pwm.length + 1)
     if n_win <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
-    if pwm._packed is None:
-        pwm._packed = pack_tables(pwm._block_tables(1)[0], pwm._block_tables(-1)[0])
-    packed, min_f, min_r = pwm._packed
+    packed, min_f, min_r = pwm.packed_tables()
     offsets = pwm._block_tables(1)[1]
     n_count = seq.n_count if seq.has_n else np.zeros(0, dtype=np.int64)
     none = np.zeros(0, dtype=np.int64)
@@ -264,12 +280,7 @@ def scan_windows(
     idx = np.empty(2 * n_win, dtype=np.int64)  # pages are only touched where hits are written
     score = np.empty(2 * n_win, dtype=np.int64)
     if not every_score and pwm.pair is None:
-        lay = pwm._skip.get(threshold)
-        if lay is None:
-            prob = kmer_probabilities(pwm.background.mono)
-            lay = pwm._skip[threshold] = skip_layout(
-                packed, offsets, threshold - min_f, threshold - min_r, prob
-            )
+        lay = pwm.skip_layout(threshold)
         h = kernels().scan_hits(
             seq.kmer,
             lay.first,

@@ -83,6 +83,11 @@ class PWMScanner:
         self.threads = max(1, threads if threads is not None else min(os.cpu_count() or 1, 4))
         self.pwms = [IntegerPWM(m, background, pseudocount) for m in motifs]
         self.thresholds = [p.threshold(pvalue) for p in self.pwms]
+        for p, t in zip(self.pwms, self.thresholds, strict=True):  # tables now, not in the worker threads
+            if exact_qvalues or p.pair is not None:
+                p.packed_tables()
+            else:
+                p.skip_layout(t)
         self.hist = [np.zeros(p.sf.size, dtype=np.int64) for p in self.pwms]
         self.n_tests = [0 for _ in self.pwms]  # windows tested per motif, both strands
         self.max_length = max(p.length for p in self.pwms)
@@ -250,7 +255,7 @@ def scan_genome(
         else None
     )
     if model_scanner is not None:
-        model_scanner.attach_pwms(PWMScanner(model_scanner.motifs, bg, 1.0, cfg.pseudocount).pwms)
+        model_scanner.attach_pwms([IntegerPWM(m, bg, cfg.pseudocount) for m in model_scanner.motifs])
     overlap = max(
         pwm_scanner.max_length - 1 if pwm_scanner else 0,
         model_scanner.overlap if model_scanner else 0,
