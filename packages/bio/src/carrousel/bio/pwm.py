@@ -279,45 +279,12 @@ def scan_windows(
     extra_r = seq.background_term(pwm, -1) if pwm.pair is not None else none
     idx = np.empty(2 * n_win, dtype=np.int64)  # pages are only touched where hits are written
     score = np.empty(2 * n_win, dtype=np.int64)
+    # arguments both kernels end with: windows, N counter, motif length, histogram bases, thresholds, outputs
+    tail = (n_win, n_count, pwm.length, min_f - pwm.lo, min_r - pwm.lo, threshold - min_f, threshold - min_r)
     if not every_score and pwm.pair is None:
-        lay = pwm.skip_layout(threshold)
-        h = kernels().scan_hits(
-            seq.kmer,
-            lay.first,
-            lay.n_first,
-            lay.packed,
-            lay.offsets,
-            lay.rest_f,
-            lay.rest_r,
-            n_win,
-            n_count,
-            pwm.length,
-            min_f - pwm.lo,
-            min_r - pwm.lo,
-            threshold - min_f,
-            threshold - min_r,
-            hist,
-            idx,
-            score,
-        )
-        return _sorted_hits(idx[:h], score[:h], min_f, min_r)
-    h = kernels().scan_both(
-        seq.kmer,
-        packed,
-        offsets,
-        n_win,
-        n_count,
-        pwm.length,
-        extra_f,
-        extra_r,
-        min_f - pwm.lo,
-        min_r - pwm.lo,
-        threshold - min_f,
-        threshold - min_r,
-        hist,
-        idx,
-        score,
-    )
+        h = kernels().scan_hits(seq.kmer, *pwm.skip_layout(threshold), *tail, hist, idx, score)
+    else:
+        h = kernels().scan_both(seq.kmer, packed, offsets, extra_f, extra_r, *tail, hist, idx, score)
     return _sorted_hits(idx[:h], score[:h], min_f, min_r)
 
 

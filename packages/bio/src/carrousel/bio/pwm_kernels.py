@@ -70,11 +70,11 @@ def _scan_both(
     kmer: np.ndarray,
     packed: np.ndarray,
     offsets: np.ndarray,
+    extra_f: np.ndarray,
+    extra_r: np.ndarray,
     n_win: int,
     n_count: np.ndarray,
     length: int,
-    extra_f: np.ndarray,
-    extra_r: np.ndarray,
     base_f: int,
     base_r: int,
     thr_f: int,
@@ -89,11 +89,11 @@ def _scan_both(
         kmer: ``(n + PAD,)`` 6-mer codes.
         packed: ``(n_blocks, 4096)`` int64 packed block tables (forward low, reverse high half).
         offsets: ``(n_blocks,)`` int64 first column of each block.
+        extra_f, extra_r: ``(>= n_win,)`` int64 added to each strand's score (1st-order background), or
+            empty.
         n_win: window starts to test.
         n_count: ``(n + 1,)`` prefix count of N codes, or empty when the chunk has none.
         length: motif length.
-        extra_f, extra_r: ``(>= n_win,)`` int64 added to each strand's score (1st-order background), or
-            empty.
         base_f, base_r: histogram bin of a packed half equal to 0 (sum of block minimums minus ``lo``).
         thr_f, thr_r: smallest packed half kept as a hit (threshold minus the sum of block minimums).
         hist: ``(S,)`` int64 histogram of scores (bin ``score - lo``), updated in place.
@@ -173,12 +173,12 @@ def _scan_both(
 
 def _scan_hits(
     kmer: np.ndarray,
-    first: np.ndarray,
-    n_first: int,
     packed: np.ndarray,
     offsets: np.ndarray,
     rest_f: np.ndarray,
     rest_r: np.ndarray,
+    first: np.ndarray,
+    n_first: int,
     n_win: int,
     n_count: np.ndarray,
     length: int,
@@ -200,11 +200,11 @@ def _scan_hits(
 
     Args:
         kmer: ``(n + PAD,)`` 6-mer codes.
-        first: ``(3, 4096)`` uint64 biased tables of the first blocks (unused rows zero).
-        n_first: blocks in the first test (2 or 3).
         packed: ``(n_blocks >= 2, 4096)`` int64 packed block tables (forward low, reverse high half).
         offsets: ``(n_blocks,)`` int64 first column of each block.
         rest_f, rest_r: ``(n_blocks + 1,)`` int64 largest packed-half sum of blocks ``b..`` (0 at the end).
+        first: ``(3, 4096)`` uint64 biased tables of the first blocks (unused rows zero).
+        n_first: blocks in the first test (2 or 3).
         n_win, n_count, length, base_f, base_r, thr_f, thr_r, hit_idx, hit_score: as :func:`_scan_both`.
         hist: ``(S,)`` int64 histogram of the hits' scores, updated in place.
 
@@ -297,7 +297,8 @@ def pack_tables(forward: np.ndarray, reverse: np.ndarray) -> tuple[np.ndarray, i
 
 
 class SkipLayout(NamedTuple):
-    """Tables and bounds of the hits-only scan of one motif at one threshold (:func:`skip_layout`)."""
+    """Tables and bounds of the hits-only scan of one motif at one threshold (:func:`skip_layout`), in the
+    order :func:`_scan_hits` takes them."""
 
     packed: np.ndarray  # (n_blocks >= 2, 4096) int64 packed tables, most informative block first
     offsets: np.ndarray  # (n_blocks,) int64 first column of each block
