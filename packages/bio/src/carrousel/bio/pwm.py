@@ -5,11 +5,14 @@ the integer score of a window drawn from the background is computed exactly by d
 positions (a convolution of the columns' score distributions; with a 1st-order background the state also
 carries the previous base), so every p-value is exact for the integer score that is reported.
 
-Scanning is compiled (:mod:`carrousel.bio.pwm_kernels`: numba, GIL released, one thread per motif): the sequence is encoded once
-per chunk as base-4 codes of ``k``-mers, each motif is cut into blocks of ``k`` columns with a lookup table
-per block, and a window's score is a handful of table look-ups. One pass over the windows scores each one,
-adds it to the histogram of every tested score (so the BH q-values cover the whole scan exactly, no hit
-cap) and keeps the few passing the p-value threshold. Windows containing N/IUPAC are never scored.
+Scanning is compiled (:mod:`carrousel.bio.pwm_kernels`: numba, GIL released, one thread per motif): the
+sequence is encoded once per chunk as base-4 codes of ``k``-mers, each motif is cut into blocks of ``k``
+columns with a lookup table per block, and a window's score is a handful of table look-ups, both strands at
+once. By default a window is abandoned as soon as its partial score cannot reach the threshold, and only the
+hits' scores are histogrammed: BH q-values then run over every tested window (m counts them all, no hit cap)
+with the minimum taken over the hits, exact up to the threshold's p-value and conservative above it. With
+``every_score`` every window is scored and histogrammed, and every q-value is exact. Windows containing
+N/IUPAC are never scored.
 """
 
 from __future__ import annotations
