@@ -52,6 +52,28 @@ def test_chunks_rebuild_every_record(tmp_path, rng, write_fasta, chunk_size, ove
         assert got == expected
 
 
+@pytest.mark.parametrize("block", [1, 2, 7, 64])
+def test_read_block_boundaries_anywhere(tmp_path, rng, write_fasta, monkeypatch, block) -> None:
+    """Reading the file a few bytes at a time puts every header, CRLF and '>' on a block edge somewhere:
+    records still rebuild exactly, and a small first chunk changes nothing but the chunking."""
+    import carrousel.bio.fasta as fasta
+
+    monkeypatch.setattr(fasta, "_BLOCK", block)
+    recs = _random_records(rng, 6)
+    path = write_fasta(tmp_path / "g.fa", recs, width=13, eol="\r\n")
+    expected = {k: "".join("N" if ch in "NRY" else ch.upper() for ch in v) for k, v in recs.items()}
+    assert _rebuild(path, 50, 4) == expected
+    firsts = [decode(c.codes) for c in iter_chunks(path, chunk_size=500, first_size=20) if c.start == 0]
+    assert len(firsts[0]) == min(20, len(expected["chr0"]))
+
+
+def test_greater_than_inside_a_line_is_an_invalid_character(tmp_path) -> None:
+    path = tmp_path / "bad.fa"
+    path.write_text(">a\nACGT\nAC>GT\n>b\nAC\n")
+    with pytest.raises(FastaFormatError, match=r"'a', position 7: invalid character '>'"):
+        list(iter_chunks(path))
+
+
 def test_last_flag_and_lengths(tmp_path, write_fasta) -> None:
     path = write_fasta(tmp_path / "a.fa", {"a": "ACGT" * 25, "b": "GG"})
     records = []
