@@ -181,10 +181,9 @@ def _iter_segments(path: str | Path) -> Iterator[tuple[str | None, bytes]]:
                     yield header, b""
                     continue
                 k = buf.find(b">")  # one byte: memchr speed; a '>' inside a line is invalid anyway
-                if k >= 0 and buf[k - 1 : k] not in (b"\n", b"\r"):
-                    k += 1  # mid-line: hand the '>' on with the sequence, which reports it as invalid
-                    part, buf = buf[:k], buf[k:]
-                elif k >= 0:
+                if k >= 0:
+                    if buf[k - 1 : k] not in (b"\n", b"\r"):
+                        k += 1  # mid-line: hand the '>' on with the sequence, which reports it as invalid
                     part, buf = buf[:k], buf[k:]
                 elif eof:
                     part, buf = buf, b""

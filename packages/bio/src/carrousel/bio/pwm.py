@@ -17,7 +17,6 @@ N/IUPAC are never scored.
 
 from __future__ import annotations
 
-import functools
 import logging
 from dataclasses import dataclass
 
@@ -26,7 +25,15 @@ import numpy as np
 from carrousel.bio.errors import ScanConfigError
 from carrousel.bio.fasta import AMBIGUOUS
 from carrousel.bio.motifs import Motif
-from carrousel.bio.pwm_kernels import K, SkipLayout, kernels, kmer_probabilities, pack_tables, skip_layout
+from carrousel.bio.pwm_kernels import (
+    K,
+    SkipLayout,
+    kernels,
+    kmer_digits,
+    kmer_probabilities,
+    pack_tables,
+    skip_layout,
+)
 from carrousel.core.errors import ShapeError
 
 __all__ = [
@@ -195,7 +202,7 @@ class IntegerPWM:
         nb = -(-L // K)
         pad = np.zeros((nb * K, 4), dtype=np.int64)
         pad[:L] = M
-        digits = _kmer_digits()  # (K, 4**K)
+        digits = kmer_digits()  # (K, 4**K)
         tables = np.zeros((nb, 4**K), dtype=np.int64)
         for b in range(nb):
             for t in range(K):
@@ -210,12 +217,16 @@ class IntegerPWM:
             self._packed = pack_tables(self._block_tables(1)[0], self._block_tables(-1)[0])
         return self._packed
 
-    def skip_layout(self, threshold: int) -> SkipLayout:
-        """The hits-only scan's tables and bounds at ``threshold`` (:func:`skip_layout`), cached. Building
-        them takes a few milliseconds of mostly GIL-holding NumPy: do it before starting worker threads."""
+    def prepare_scan(self, threshold: int, every_score: bool) -> SkipLayout | None:
+        """What :func:`scan_windows` needs, built once and cached: the hits-only scan's tables and bounds
+        at ``threshold`` (:func:`skip_layout`) when that scan applies (``every_score`` off, 0-order
+        background), else None (the every-window scan reads :meth:`packed_tables`). Building them takes a
+        few milliseconds of mostly GIL-holding NumPy: call this before starting worker threads."""
+        packed, min_f, min_r = self.packed_tables()
+        if every_score or self.pair is not None:
+            return None
         lay = self._skip.get(threshold)
         if lay is None:
-            packed, min_f, min_r = self.packed_tables()
             prob = kmer_probabilities(self.background.mono)
             lay = self._skip[threshold] = skip_layout(
                 packed, self._block_tables(1)[1], threshold - min_f, threshold - min_r, prob
@@ -284,18 +295,12 @@ def scan_windows(
     score = np.empty(2 * n_win, dtype=np.int64)
     # arguments both kernels end with: windows, N counter, motif length, histogram bases, thresholds, outputs
     tail = (n_win, n_count, pwm.length, min_f - pwm.lo, min_r - pwm.lo, threshold - min_f, threshold - min_r)
-    if not every_score and pwm.pair is None:
-        h = kernels().scan_hits(seq.kmer, *pwm.skip_layout(threshold), *tail, hist, idx, score)
+    lay = pwm.prepare_scan(threshold, every_score)
+    if lay is not None:
+        h = kernels().scan_hits(seq.kmer, *lay, *tail, hist, idx, score)
     else:
         h = kernels().scan_both(seq.kmer, packed, offsets, extra_f, extra_r, *tail, hist, idx, score)
     return _sorted_hits(idx[:h], score[:h], min_f, min_r)
-
-
-@functools.cache
-def _kmer_digits() -> np.ndarray:
-    """``(K, 4**K)`` the bases of every k-mer code, first base first."""
-    codes = np.arange(4**K)
-    return np.stack([(codes // 4 ** (K - 1 - t)) % 4 for t in range(K)])
 
 
 def _sorted_hits(

@@ -18,7 +18,16 @@ import numpy as np
 
 from carrousel.bio.errors import ScanConfigError
 
-__all__ = ["PAD", "K", "SkipLayout", "kernels", "kmer_probabilities", "pack_tables", "skip_layout"]
+__all__ = [
+    "PAD",
+    "K",
+    "SkipLayout",
+    "kernels",
+    "kmer_digits",
+    "kmer_probabilities",
+    "pack_tables",
+    "skip_layout",
+]
 
 K = 6  # bases per lookup block (tables of 4**6 = 4096 int64 entries: 32 KB, in L1/L2 cache)
 PAD = K * 8  # zero k-mer codes past the end, so every block of every window start can be read
@@ -333,16 +342,15 @@ def skip_layout(
         thr_f, thr_r: the threshold in packed-half units (threshold minus each strand's minimum sum).
         kmer_prob: ``(4096,)`` probability of each 6-mer under the background.
     """
-    low = packed & _LOW
-    high = packed >> 32
-    spread = (low.max(axis=1) - low.mean(axis=1)) + (high.max(axis=1) - high.mean(axis=1))
-    order = np.argsort(-spread, kind="stable")
-    packed, offsets = packed[order], np.asarray(offsets, dtype=np.int64)[order]
-    if packed.shape[0] == 1:
+    offsets = np.asarray(offsets, dtype=np.int64)
+    if packed.shape[0] == 1:  # an all-zero partner (no spread: it sorts last)
         packed = np.vstack([packed, np.zeros_like(packed)])
         offsets = np.concatenate([offsets, offsets])
     low = packed & _LOW
     high = packed >> 32
+    spread = (low.max(axis=1) - low.mean(axis=1)) + (high.max(axis=1) - high.mean(axis=1))
+    order = np.argsort(-spread, kind="stable")
+    packed, offsets, low, high = packed[order], offsets[order], low[order], high[order]
     zero = np.zeros(1, dtype=np.int64)
     rest_f = np.concatenate([np.cumsum(low.max(axis=1)[::-1])[::-1], zero]).astype(np.int64)
     rest_r = np.concatenate([np.cumsum(high.max(axis=1)[::-1])[::-1], zero]).astype(np.int64)
@@ -375,10 +383,15 @@ def skip_layout(
     )
 
 
+@functools.cache
+def kmer_digits() -> np.ndarray:
+    """``(K, 4**K)`` the bases of every k-mer code, first base first (read-only, shared)."""
+    codes = np.arange(4**K)
+    digits = np.stack([(codes >> (2 * (K - 1 - t))) & 3 for t in range(K)])
+    digits.flags.writeable = False
+    return digits
+
+
 def kmer_probabilities(mono: np.ndarray) -> np.ndarray:
     """``(4096,)`` probability of each 6-mer code under a 0-order background ``(4,)``."""
-    codes = np.arange(4**K)
-    prob = np.ones(4**K)
-    for t in range(K):
-        prob *= np.asarray(mono, dtype=np.float64)[(codes >> (2 * t)) & 3]
-    return prob
+    return np.asarray(mono, dtype=np.float64)[kmer_digits()].prod(axis=0)

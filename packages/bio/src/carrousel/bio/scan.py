@@ -84,10 +84,7 @@ class PWMScanner:
         self.pwms = [IntegerPWM(m, background, pseudocount) for m in motifs]
         self.thresholds = [p.threshold(pvalue) for p in self.pwms]
         for p, t in zip(self.pwms, self.thresholds, strict=True):  # tables now, not in the worker threads
-            if exact_qvalues or p.pair is not None:
-                p.packed_tables()
-            else:
-                p.skip_layout(t)
+            p.prepare_scan(t, exact_qvalues)
         self.hist = [np.zeros(p.sf.size, dtype=np.int64) for p in self.pwms]
         self.n_tests = [0 for _ in self.pwms]  # windows tested per motif, both strands
         self.max_length = max(p.length for p in self.pwms)
