@@ -13,6 +13,7 @@ from carrousel.bio.pwm import (
     SequenceCodes,
     bh_qvalues_from_histogram,
     brute_force_pvalues,
+    scan_windows,
 )
 
 
@@ -111,3 +112,23 @@ def test_threshold_is_smallest_passing_score(rng) -> None:
     pw = IntegerPWM(_motif(rng, 9))
     t = pw.threshold(1e-4)
     assert pw.pvalue(np.array([t]))[0] <= 1e-4 < pw.pvalue(np.array([t - 1]))[0]
+
+
+@pytest.mark.parametrize(("scale", "bits"), [(100.0, 16), (3000.0, 32)])
+def test_hits_only_scan_equals_every_window_scan(rng, scale, bits) -> None:
+    """The early-abandoning scan finds exactly the hits (starts, strands, scores) of the every-window scan,
+    with first-test tables of 16-bit halves at the usual scale and 32-bit halves when the first blocks'
+    sums do not fit in 15 bits (here a 30x finer score scale); with 1, 2, 3 and 4 blocks."""
+    codes = rng.integers(0, 4, size=30000).astype(np.uint8)
+    codes[rng.integers(0, 30000, size=40)] = 4
+    sc = SequenceCodes(codes)
+    for length in (6, 9, 14, 22):
+        pw = IntegerPWM(_motif(rng, length), scale=scale)
+        thr = pw.threshold(5e-3)
+        lay = pw.prepare_scan(thr, every_score=False)
+        assert lay is not None and lay.first.dtype == (np.uint32 if bits == 16 else np.uint64)
+        fast = scan_windows(pw, sc, sc.n, thr, np.zeros(pw.sf.size, dtype=np.int64), every_score=False)
+        full = scan_windows(pw, sc, sc.n, thr, np.zeros(pw.sf.size, dtype=np.int64), every_score=True)
+        assert fast[0].size > 3
+        for a, b in zip(fast, full, strict=True):
+            np.testing.assert_array_equal(a, b)

