@@ -9,12 +9,15 @@ code can catch it the usual way.
 from __future__ import annotations
 
 __all__ = [
+    "BundleError",
     "CarrouselError",
     "CheckpointError",
     "ConfigError",
     "DataError",
     "FormatVersionError",
+    "MissingExtraError",
     "NonFiniteLossError",
+    "OutputError",
     "RegistryError",
     "ShapeError",
 ]
@@ -43,6 +46,10 @@ class CheckpointError(CarrouselError, OSError):
     """A saved file is missing, damaged or not a carrousel file."""
 
 
+class BundleError(CheckpointError):
+    """A saved model (bundle) is missing, damaged, changed, of another kind or does not fit its config."""
+
+
 class FormatVersionError(CheckpointError):
     """A saved file was written by an incompatible format version."""
 
@@ -53,3 +60,11 @@ class DataError(CarrouselError, ValueError):
 
 class NonFiniteLossError(CarrouselError, FloatingPointError):
     """Training produced a NaN or infinite loss."""
+
+
+class OutputError(CarrouselError, OSError):
+    """An output file or folder cannot be written (read-only folder, full disk, a folder in the way)."""
+
+
+class MissingExtraError(CarrouselError, ImportError):
+    """An optional dependency is not installed; the message names the ``pip install`` extra to add."""

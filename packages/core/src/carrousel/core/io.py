@@ -17,7 +17,10 @@ import contextlib
 import json
 import logging
 import os
+import shutil
+import stat
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,7 +31,14 @@ from safetensors.torch import load_file, save_file
 
 from carrousel.core.config import from_dict, to_dict
 from carrousel.core.device import pick_device
-from carrousel.core.errors import CheckpointError, ConfigError, FormatVersionError, RegistryError
+from carrousel.core.errors import (
+    CarrouselError,
+    CheckpointError,
+    ConfigError,
+    FormatVersionError,
+    OutputError,
+    RegistryError,
+)
 from carrousel.core.registry import Registry
 
 __all__ = [
@@ -36,13 +46,16 @@ __all__ = [
     "FORMAT_VERSION",
     "MODULES",
     "WEIGHTS_FILE",
+    "atomic_dir",
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",
+    "is_special",
     "load_module",
     "read_config",
     "register_module",
     "save_module",
+    "umask_mode",
 ]
 
 logger = logging.getLogger(__name__)
@@ -65,29 +78,128 @@ def register_module(name: str):  # type: ignore[no-untyped-def]
     return MODULES.register(name)
 
 
+def umask_mode(base: int = 0o666) -> int:
+    """``base`` with the process umask applied: the mode a plain ``open(path, "w")`` would create."""
+    with _UMASK_LOCK:
+        mask = os.umask(0)
+        os.umask(mask)
+    return base & ~mask
+
+
+_UMASK_LOCK = threading.Lock()
+
+
+def is_special(path: str | Path) -> bool:
+    """True when ``path`` exists and is neither a regular file nor a folder (a device, FIFO or socket).
+
+    Such paths (``/dev/null``, ``/dev/stdout``, a named pipe) are written in place, never replaced.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode))
+
+
+def _cannot_write(target: Path, exc: OSError) -> OutputError:
+    reason = exc.strerror or exc.__class__.__name__
+    return OutputError(f"cannot write {target} ({reason}); choose a writable path with free space")
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yields a temporary path next to ``path``; on success renames it over ``path`` atomically.
 
-    The temporary file is fsynced before the rename and removed if the body raises, so ``path`` holds
-    either the old content or the complete new content, never a mixture.
+    The temporary file is fsynced before the rename and removed if the body raises (Ctrl-C included), so
+    ``path`` holds either the old content or the complete new content, never a mixture. The new file
+    gets the mode of the file it replaces, or the umask's mode (``0o666 & ~umask``) when it is new.
+    A symbolic link is followed (its target is replaced, the link stays). A path that exists and is a
+    special file (device, FIFO, ``/dev/stdout``) is yielded as is and written in place, never replaced.
+
+    Raises:
+        OutputError: when ``path`` is a folder, or its folder cannot be created or written (the message
+            names ``path``, not the temporary file).
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
+    if is_special(target):
+        yield target
+        return
+    if target.is_dir():
+        raise OutputError(f"{target} is a folder; give a file name")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
     tmp = Path(tmp_name)
     try:
+        try:
+            mode = stat.S_IMODE(os.stat(target).st_mode)
+        except OSError:
+            mode = umask_mode()
+        os.chmod(tmp, mode)
         yield tmp
-        with open(tmp, "rb+") as fh:
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        try:
+            with open(tmp, "rb+") as fh:
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise _cannot_write(target, exc) from None
         _fsync_dir(target.parent)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        if (
+            isinstance(exc, OSError)
+            and not isinstance(exc, CarrouselError)
+            and exc.filename in (None, str(tmp))
+            and exc.errno is not None
+        ):  # e.g. ENOSPC while writing the temporary file
+            raise _cannot_write(target, exc) from exc
         raise
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | Path) -> Iterator[Path]:
+    """Yields an empty temporary folder next to ``path``; on success it replaces ``path`` as a whole.
+
+    On any failure (Ctrl-C included) the temporary folder is removed and ``path`` is left as it was, so
+    a run never leaves a partial folder. An existing ``path`` folder is replaced only once the new one
+    is complete. The folder gets the umask's mode.
+
+    Raises:
+        OutputError: when ``path`` is a file, or its parent cannot be created or written.
+    """
+    target = Path(path)
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{target} exists and is not a folder; give a folder path")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+        os.chmod(tmp, umask_mode(0o777))
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
+    old: Path | None = None
+    try:
+        yield tmp
+        try:
+            if target.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+                os.replace(target, old / "x")
+            os.replace(tmp, target)
+        except OSError as exc:
+            if old is not None and (old / "x").exists() and not target.exists():
+                os.replace(old / "x", target)
+            raise _cannot_write(target, exc) from None
+        _fsync_dir(target.parent)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -100,9 +212,9 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Writes ``data`` to ``path`` atomically."""
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
+    """Writes ``data`` to ``path`` atomically (a special file such as ``/dev/stdout`` in place)."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:

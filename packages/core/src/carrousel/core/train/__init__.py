@@ -11,6 +11,7 @@ from carrousel.core.train.callbacks import (
 from carrousel.core.train.checkpoint import CheckpointManager, find_latest, load_checkpoint, save_checkpoint
 from carrousel.core.train.config import TrainConfig
 from carrousel.core.train.distributed import DistEnv, is_rank_zero
+from carrousel.core.train.inference import predict
 from carrousel.core.train.lr_finder import LRFinderResult, find_lr, suggest_lr
 from carrousel.core.train.optim import build_optimizer, build_scheduler
 from carrousel.core.train.result import FitResult
@@ -41,6 +42,7 @@ __all__ = [
     "get_rng_state",
     "is_rank_zero",
     "load_checkpoint",
+    "predict",
     "save_checkpoint",
     "set_rng_state",
     "set_seed",

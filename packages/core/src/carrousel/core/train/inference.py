@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -15,7 +16,7 @@ from carrousel.core.train.task import Task
 if TYPE_CHECKING:
     from carrousel.core.metrics import Metric
 
-__all__ = ["evaluate_loop", "iter_outputs", "predict_loop"]
+__all__ = ["evaluate_loop", "iter_outputs", "predict", "predict_loop"]
 
 
 def iter_outputs(
@@ -115,3 +116,68 @@ def predict_loop(
     finally:
         model.train(was_training)
     return results
+
+
+def predict(
+    model: nn.Module,
+    inputs: np.ndarray | torch.Tensor,
+    batch_size: int = 512,
+    *,
+    forward: Callable[[nn.Module, torch.Tensor], torch.Tensor] | None = None,
+    prepare: Callable[[np.ndarray | torch.Tensor], torch.Tensor] | None = None,
+    precision: Precision = "fp32",
+    out_dtype: Any = np.float64,
+    empty_shape: tuple[int, ...] | None = None,
+) -> np.ndarray:
+    """Runs ``model`` over ``inputs`` in batches and returns the outputs as one NumPy array.
+
+    The one batched-inference loop of carrousel: gradients off, evaluation mode (restored afterwards),
+    inputs moved to the model's device with ``non_blocking``, optional autocast, outputs gathered on the
+    CPU. Domains pass a ``prepare`` (e.g. codes -> one-hot) and a ``forward`` (e.g. average of both
+    strands) instead of writing their own loop.
+
+    Args:
+        model: the network; its parameters' device is used.
+        inputs: ``(N, ...)`` array or tensor; batches are slices along the first axis.
+        batch_size: rows per forward pass (at least 1).
+        forward: ``forward(model, x) -> (B, ...)``; default ``model(x)``.
+        prepare: turns a ``(B, ...)`` slice into the model's input tensor; default ``torch.as_tensor``
+            (float32 for floating inputs).
+        precision: ``"fp32"``, ``"bf16"`` or ``"fp16"`` autocast on the model's device.
+        out_dtype: dtype of the returned array.
+        empty_shape: trailing output shape returned for ``N == 0`` (default ``()``).
+
+    Returns:
+        ``(N, ...)`` array of ``out_dtype``.
+    """
+    if batch_size < 1:
+        from carrousel.core.errors import ConfigError
+
+        raise ConfigError(f"batch size must be at least 1, got {batch_size}")
+    try:
+        device = next(model.parameters()).device
+    except StopIteration:
+        device = torch.device("cpu")
+    run = forward or (lambda m, x: m(x))
+    outs: list[np.ndarray] = []
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            for i in range(0, len(inputs), batch_size):
+                chunk = inputs[i : i + batch_size]
+                x = prepare(chunk) if prepare is not None else _as_tensor(chunk)
+                x = x.to(device, non_blocking=True)
+                with autocast(device, precision):
+                    y = run(model, x)
+                outs.append(y.detach().float().cpu().numpy().astype(out_dtype, copy=False))
+    finally:
+        model.train(was_training)
+    if not outs:
+        return np.zeros((0, *(empty_shape or ())), dtype=out_dtype)
+    return np.concatenate(outs)
+
+
+def _as_tensor(chunk: np.ndarray | torch.Tensor) -> torch.Tensor:
+    t = torch.as_tensor(chunk)
+    return t.float() if t.is_floating_point() and t.dtype == torch.float64 else t

@@ -1,0 +1,404 @@
+"""The saved-model format of every carrousel domain: a bundle folder.
+
+A bundle is what a pipeline trains and what a command such as ``finance forecast --model-dir`` or
+``bio scan --model`` loads again: the network and everything needed to use it, with no pickle anywhere.
+
+::
+
+    model/
+      bundle.json          manifest: format, format_version, kind, carrousel_version, created,
+                           module (registered name), config (the module's dataclass config as JSON),
+                           assets (named JSON values: label map, scalers, feature settings...),
+                           data (provenance: hashes and ranges of the training data),
+                           files (size and sha256 of every other file below)
+      model.safetensors    the weights
+      arrays.safetensors   named numeric assets (calibration tables...), when there are any
+      assets/NAME          named file assets (a tokenizer, a vocabulary, a motif file...), when any
+
+:meth:`Bundle.save` writes the folder as a whole (a temporary folder renamed into place), so a crash
+never leaves half a bundle. :func:`load_bundle` checks, before it allocates any tensor, that every file
+is present with its recorded size and checksum, that the kind and format version are the expected ones,
+that the config rebuilds, and that the weights' shapes match the network the config describes (the
+network is first built on PyTorch's ``meta`` device, which allocates nothing); then it loads the weights
+and refuses non-finite values. Every failure is a :class:`~carrousel.core.errors.BundleError` whose one
+line names the file and the fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.numpy import load as np_load
+from safetensors.numpy import save as np_save
+from safetensors.torch import load_file, save
+
+from carrousel.core.config import from_dict, to_dict
+from carrousel.core.device import pick_device
+from carrousel.core.errors import BundleError, CarrouselError, ConfigError, FormatVersionError, RegistryError
+from carrousel.core.io import MODULES, atomic_dir
+
+__all__ = [
+    "ARRAYS_FILE",
+    "BUNDLE_FILE",
+    "BUNDLE_FORMAT",
+    "BUNDLE_FORMAT_VERSION",
+    "WEIGHTS_FILE",
+    "Bundle",
+    "file_sha256",
+    "is_bundle",
+    "load_bundle",
+    "read_manifest",
+]
+
+logger = logging.getLogger(__name__)
+
+BUNDLE_FORMAT = "carrousel.bundle"
+BUNDLE_FORMAT_VERSION = 1
+BUNDLE_FILE = "bundle.json"
+WEIGHTS_FILE = "model.safetensors"
+ARRAYS_FILE = "arrays.safetensors"
+ASSETS_DIR = "assets"
+_MAX_MANIFEST_BYTES = 64 << 20  # a manifest is small JSON; anything bigger is not one
+
+
+def _carrousel_version() -> str:
+    try:
+        return version("carrousel-core")
+    except PackageNotFoundError:  # a source tree without installation
+        return "0.0.0"
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _check_asset_name(name: str) -> None:
+    parts = Path(name).parts
+    if not name or Path(name).is_absolute() or ".." in parts or len(parts) != 1:
+        raise BundleError(f"asset file name {name!r} must be a plain file name (no folders, no '..')")
+
+
+def _json_ok(value: Any, where: str) -> None:
+    """Strict JSON: no NaN/inf, no objects that json would stringify."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise BundleError(
+            f"{where} is not strict JSON ({exc}); store finite numbers and plain values"
+        ) from None
+
+
+@dataclass(frozen=True, eq=False)
+class Bundle:
+    """A trained network with its preprocessing and provenance.
+
+    Attributes:
+        kind: what the bundle is, ``"<domain>.<model>"`` (e.g. ``"finance.forecaster"``); loaders check it.
+        model: the network: an instance of a class registered with
+            :func:`carrousel.core.io.register_module`, with a dataclass ``config``.
+        assets: named JSON values needed to use the model (label map, scalers, settings).
+        arrays: named numeric arrays (calibration tables...), stored as safetensors.
+        files: named file contents (a tokenizer file, a motif file...), stored under ``assets/``.
+        data: provenance of the training data (hashes, ranges, sources), JSON.
+        created: UTC time the bundle was made (ISO 8601).
+        carrousel_version: the carrousel version that wrote it.
+    """
+
+    kind: str
+    model: torch.nn.Module
+    assets: Mapping[str, Any] = field(default_factory=dict)
+    arrays: Mapping[str, np.ndarray] = field(default_factory=dict)
+    files: Mapping[str, bytes] = field(default_factory=dict)
+    data: Mapping[str, Any] = field(default_factory=dict)
+    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    carrousel_version: str = field(default_factory=_carrousel_version)
+
+    def save(self, folder: str | Path) -> Path:
+        """Writes the bundle into ``folder`` as a whole (temporary folder, then rename).
+
+        ``folder`` may be new, empty, or an earlier bundle (replaced only once the new one is complete).
+
+        Raises:
+            BundleError: on weights or arrays that are not finite, assets that are not strict JSON, or an
+                existing ``folder`` that holds something other than a bundle.
+            OutputError: when the folder cannot be written.
+        """
+        target = Path(folder)
+        if target.is_dir() and any(target.iterdir()) and not is_bundle(target):
+            raise BundleError(f"{target} exists and is not a carrousel bundle; give a new or empty folder")
+        name = MODULES.name_of(type(self.model))
+        cfg = getattr(self.model, "config", None)
+        if cfg is None:
+            raise BundleError(f"{type(self.model).__name__} has no .config; it cannot be rebuilt on load")
+        tensors = {
+            k: v.detach().to("cpu", copy=True).contiguous() for k, v in self.model.state_dict().items()
+        }
+        bad = [k for k, v in tensors.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+        if bad:
+            raise BundleError(f"weights {bad[:3]} hold NaN or infinite values; the model is not saved")
+        for key, arr in self.arrays.items():
+            if np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
+                raise BundleError(f"array {key!r} holds NaN or infinite values; the bundle is not saved")
+        for key in self.files:
+            _check_asset_name(key)
+        manifest: dict[str, Any] = {
+            "format": BUNDLE_FORMAT,
+            "format_version": BUNDLE_FORMAT_VERSION,
+            "kind": self.kind,
+            "carrousel_version": self.carrousel_version,
+            "created": self.created,
+            "module": name,
+            "config": to_dict(cfg),
+            "assets": dict(self.assets),
+            "data": dict(self.data),
+        }
+        _json_ok(manifest, f"bundle {self.kind}")
+        contents: dict[str, bytes] = {WEIGHTS_FILE: save(tensors, metadata={"kind": self.kind})}
+        if self.arrays:
+            contents[ARRAYS_FILE] = np_save({k: np.ascontiguousarray(v) for k, v in self.arrays.items()})
+        contents.update({f"{ASSETS_DIR}/{k}": bytes(v) for k, v in self.files.items()})
+        manifest["files"] = {
+            rel: {"bytes": len(blob), "sha256": hashlib.sha256(blob).hexdigest()}
+            for rel, blob in contents.items()
+        }
+        with atomic_dir(target) as tmp:
+            for rel, blob in contents.items():
+                path = tmp / rel
+                path.parent.mkdir(exist_ok=True)
+                _write(path, blob)
+            _write(tmp / BUNDLE_FILE, json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
+        logger.debug("saved bundle %s (%s) to %s", self.kind, name, target)
+        return target
+
+    @classmethod
+    def load(
+        cls,
+        folder: str | Path,
+        kind: str | Iterable[str] | None = None,
+        map_location: str | torch.device = "cpu",
+    ) -> Bundle:
+        """Same as :func:`load_bundle`."""
+        return load_bundle(folder, kind=kind, map_location=map_location)
+
+
+def _write(path: Path, blob: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(blob)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def is_bundle(folder: str | Path) -> bool:
+    """True when ``folder`` holds a bundle manifest (nothing else is checked)."""
+    return (Path(folder) / BUNDLE_FILE).is_file()
+
+
+def read_manifest(folder: str | Path, kind: str | Iterable[str] | None = None) -> dict[str, Any]:
+    """Reads and checks ``bundle.json`` of ``folder`` without touching the weights.
+
+    Args:
+        folder: a bundle folder.
+        kind: the kind (or kinds) the caller accepts; None accepts any.
+
+    Raises:
+        BundleError: the folder or manifest is missing, damaged, of another kind or an older layout.
+        FormatVersionError: the bundle was written by a newer carrousel.
+    """
+    root = Path(folder)
+    if not root.exists():
+        raise BundleError(f"model folder {root} not found; check the path or train a model into it")
+    if not root.is_dir():
+        raise BundleError(f"{root} is not a folder; a model is a folder holding {BUNDLE_FILE}")
+    path = root / BUNDLE_FILE
+    if not path.is_file():
+        old = " (it holds config.json: a model saved by an older carrousel; train it again)"
+        hint = old if (root / "config.json").is_file() else ""
+        raise BundleError(f"{root} holds no {BUNDLE_FILE}, so it is not a carrousel model{hint}")
+    try:
+        if path.stat().st_size > _MAX_MANIFEST_BYTES:
+            raise ValueError("too large")
+        doc = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant, parse_float=_finite)
+    except (ValueError, UnicodeDecodeError, OSError) as exc:
+        raise BundleError(
+            f"{path} is damaged ({exc.__class__.__name__}); train or save the model again"
+        ) from None
+    if not isinstance(doc, dict) or doc.get("format") != BUNDLE_FORMAT:
+        raise BundleError(f"{path} is not a carrousel bundle manifest; point to a model folder")
+    found = doc.get("format_version")
+    if not isinstance(found, int) or isinstance(found, bool):
+        raise BundleError(f"{path} has no valid format_version; train or save the model again")
+    if found > BUNDLE_FORMAT_VERSION:
+        raise FormatVersionError(
+            f"{root} was written by a newer carrousel ({doc.get('carrousel_version', '?')}, bundle format "
+            f"{found}); this one reads format {BUNDLE_FORMAT_VERSION}: upgrade carrousel"
+        )
+    if found < BUNDLE_FORMAT_VERSION:
+        raise FormatVersionError(f"{root} uses bundle format {found}, no longer read; train it again")
+    for key, typ in (("kind", str), ("module", str), ("config", dict), ("assets", dict), ("files", dict)):
+        if not isinstance(doc.get(key), typ):
+            raise BundleError(f"{path} is damaged (no valid {key!r}); train or save the model again")
+    if kind is not None:
+        wanted = (kind,) if isinstance(kind, str) else tuple(kind)
+        if doc["kind"] not in wanted:
+            raise BundleError(
+                f"{root} holds a {doc['kind']} model, not a {' or '.join(wanted)} one; point to the right model"
+            )
+    return doc
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} overflows")
+    return value
+
+
+def _check_files(root: Path, doc: dict[str, Any]) -> None:
+    files = doc["files"]
+    if WEIGHTS_FILE not in files:
+        raise BundleError(f"{root / BUNDLE_FILE} lists no {WEIGHTS_FILE}; train or save the model again")
+    for rel, info in files.items():
+        if not isinstance(rel, str) or not isinstance(info, dict):
+            raise BundleError(f"{root / BUNDLE_FILE} is damaged (files); train or save the model again")
+        if rel not in (WEIGHTS_FILE, ARRAYS_FILE):
+            head, _, name = rel.partition("/")
+            if head != ASSETS_DIR:
+                raise BundleError(f"{root / BUNDLE_FILE} names an unexpected file {rel!r}; save again")
+            _check_asset_name(name)
+        path = root / rel
+        if not path.is_file():
+            raise BundleError(f"{path} is missing; the model folder is incomplete, copy or train it again")
+        size = path.stat().st_size
+        if size != info.get("bytes"):
+            raise BundleError(
+                f"{path} is truncated or changed ({size} bytes, expected {info.get('bytes')}); "
+                "copy or train the model again"
+            )
+        if file_sha256(path) != info.get("sha256"):
+            raise BundleError(
+                f"{path} does not match its checksum (the file was changed); copy or train the model again"
+            )
+
+
+def _build(root: Path, doc: dict[str, Any]) -> torch.nn.Module:
+    """Builds the network from its config, checking the stored shapes before allocating anything."""
+    try:
+        cls = MODULES.get(doc["module"])
+    except RegistryError as exc:
+        raise BundleError(f"{exc}; import the package that defines it before loading {root}") from None
+    config_cls = getattr(cls, "config_class", None)
+    if config_cls is None:
+        raise BundleError(f"{cls.__qualname__} lacks config_class; it cannot be rebuilt")
+    try:
+        cfg = from_dict(config_cls, doc["config"])
+    except (ConfigError, TypeError, ValueError) as exc:
+        raise BundleError(f"{root / BUNDLE_FILE} holds an invalid config ({exc}); train it again") from None
+    weights = root / WEIGHTS_FILE
+    try:
+        with safe_open(str(weights), framework="pt") as fh:  # reads the header only
+            stored = {k: tuple(fh.get_slice(k).get_shape()) for k in fh.keys()}  # noqa: SIM118
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise BundleError(f"{weights} is damaged ({exc}); train or save the model again") from None
+    try:
+        with torch.device("meta"):
+            probe = cls(cfg)  # type: ignore[call-arg]
+    except CarrouselError as exc:
+        raise BundleError(f"{root / BUNDLE_FILE} holds an invalid config ({exc}); train it again") from None
+    except (TypeError, ValueError, RuntimeError, NotImplementedError) as exc:
+        raise BundleError(
+            f"{root / BUNDLE_FILE}: the network cannot be built ({exc}); train it again"
+        ) from None
+    expected = {k: tuple(v.shape) for k, v in probe.state_dict().items()}
+    if expected != stored:
+        diff = sorted(k for k in set(expected) | set(stored) if expected.get(k) != stored.get(k))
+        raise BundleError(
+            f"{weights} does not match the network of its config (differs at {diff[:3]}); "
+            "the files were mixed or changed, train the model again"
+        )
+    return cls(cfg)  # type: ignore[call-arg]
+
+
+def load_bundle(
+    folder: str | Path,
+    kind: str | Iterable[str] | None = None,
+    map_location: str | torch.device = "cpu",
+) -> Bundle:
+    """Loads a bundle written by :meth:`Bundle.save` (no pickle involved).
+
+    Args:
+        folder: the bundle folder.
+        kind: the kind (or kinds) the caller accepts; None accepts any.
+        map_location: device of the returned network (``"cpu"``, ``"cuda"``, ``"auto"``...).
+
+    Returns:
+        The bundle, its network in evaluation mode.
+
+    Raises:
+        BundleError: a file is missing, truncated or changed, the kind is not accepted, the config is
+            invalid or does not fit the weights, or the weights or arrays hold NaN/inf.
+        FormatVersionError: the bundle was written by a newer carrousel.
+    """
+    root = Path(folder)
+    doc = read_manifest(root, kind)
+    _check_files(root, doc)
+    model = _build(root, doc)
+    weights = root / WEIGHTS_FILE
+    try:
+        tensors = load_file(str(weights), device="cpu")
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise BundleError(f"{weights} is damaged ({exc}); train or save the model again") from None
+    bad = [k for k, v in tensors.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+    if bad:
+        raise BundleError(f"{weights} holds NaN or infinite weights ({bad[:3]}); train the model again")
+    try:
+        model.load_state_dict(tensors, strict=True)
+    except RuntimeError as exc:
+        raise BundleError(
+            f"{weights} does not fit its config ({str(exc).splitlines()[-1]}); train again"
+        ) from None
+    arrays: dict[str, np.ndarray] = {}
+    if ARRAYS_FILE in doc["files"]:
+        try:
+            arrays = dict(np_load((root / ARRAYS_FILE).read_bytes()))
+        except (SafetensorError, OSError, ValueError) as exc:
+            raise BundleError(f"{root / ARRAYS_FILE} is damaged ({exc}); train the model again") from None
+        for key, arr in arrays.items():
+            if np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
+                raise BundleError(f"{root / ARRAYS_FILE}: {key!r} holds NaN or infinite values; train again")
+    files = {
+        rel.partition("/")[2]: (root / rel).read_bytes()
+        for rel in doc["files"]
+        if rel.startswith(f"{ASSETS_DIR}/")
+    }
+    model = model.to(pick_device(map_location)).eval()
+    return Bundle(
+        kind=doc["kind"],
+        model=model,
+        assets=doc["assets"],
+        arrays=arrays,
+        files=files,
+        data=doc["data"] if isinstance(doc.get("data"), dict) else {},
+        created=str(doc.get("created", "?")),
+        carrousel_version=str(doc.get("carrousel_version", "?")),
+    )

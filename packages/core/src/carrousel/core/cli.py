@@ -1,0 +1,313 @@
+"""One conventions layer for every carrousel command line (needs the ``carrousel-core[cli]`` extra).
+
+Every domain CLI (``finance``, ``bio``, ``nlp``, ``speech``) is built with :func:`create_app`, declares
+its commands with :func:`command` and is started by :func:`run`, so all of them behave the same way:
+
+======================  ===========================================================================
+``-h`` / ``--help``     help of the program or of a command; ``--version`` prints the version
+``-v`` / ``--verbose``  info logs, third-party warnings and, on error, the traceback (for bug reports)
+``-q`` / ``--quiet``    errors only: no progress bars, no logs
+choices                 :class:`enum.Enum` options: ``--help`` lists them, a wrong one is a usage error
+flags                   ``--json``, ``--exact-qvalues``...: on/off switches that take no value
+stdout / stderr         results (tables, hits, JSON) on stdout; logs, progress and errors on stderr
+``--json``              strict JSON on stdout (no NaN/Infinity: a non-finite number is an error)
+exit codes              0 ok; 1 runtime or data error (one line ``error: ...``); 2 usage error;
+                        130 interrupted (Ctrl-C or SIGTERM; temporary files are removed)
+======================  ===========================================================================
+
+This is the only core module that imports typer and rich; ``import carrousel.core`` does not load it.
+Library code raises :class:`~carrousel.core.errors.CarrouselError` subclasses with one-line messages
+naming the problem and the fix; the error boundary here turns any exception into such a line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import functools
+import inspect
+import json
+import logging
+import math
+import signal
+import sys
+import traceback
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from types import FrameType
+from typing import Annotated, Any, TypeVar
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from carrousel.core.errors import CarrouselError, ConfigError
+
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "command",
+    "create_app",
+    "echo",
+    "emit_json",
+    "error_line",
+    "is_quiet",
+    "progress",
+    "run",
+    "stderr",
+    "stdout",
+    "to_jsonable",
+]
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+stdout = Console(soft_wrap=True)
+"""Results (tables, text) go here."""
+stderr = Console(stderr=True, soft_wrap=True)
+"""Logs, progress and errors go here."""
+
+_STATE = {"verbose": False, "quiet": False}
+
+Verbose = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Info logs, warnings and tracebacks (for bug reports).")
+]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Errors only: no progress, no logs.")]
+
+
+def create_app(name: str, help: str, version: str) -> typer.Typer:
+    """A typer app following the conventions: ``-h``, ``--version``, help when run without a command.
+
+    Args:
+        name: program name (``"finance"``).
+        help: one-line description shown by ``--help``.
+        version: the version string ``--version`` prints (``"carrousel-finance 0.1.0"``).
+    """
+    app = typer.Typer(
+        name=name,
+        help=help,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
+    )
+
+    def show_version(value: bool) -> None:
+        if value:
+            typer.echo(version)
+            raise typer.Exit()
+
+    @app.callback()
+    def main(
+        _version: bool = typer.Option(
+            False, "--version", callback=show_version, is_eager=True, help="Show the version and exit."
+        ),
+    ) -> None:
+        pass
+
+    main.__doc__ = help
+    return app
+
+
+def command(app: typer.Typer, name: str | None = None) -> Callable[[F], F]:
+    """Registers ``func`` as a command of ``app`` with ``-v/--verbose`` and ``-q/--quiet`` added.
+
+    The command body runs inside the error boundary (:func:`_boundary`): logging is set up from the two
+    flags, and any exception becomes one ``error:`` line on stderr with exit code 1.
+    """
+
+    def deco(func: F) -> F:
+        sig = inspect.signature(func, eval_str=True)
+        params = list(sig.parameters.values())
+        extra = [
+            inspect.Parameter("verbose", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Verbose),
+            inspect.Parameter("quiet", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Quiet),
+        ]
+        params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in params] + extra
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, verbose: bool = False, quiet: bool = False, **kwargs: Any) -> Any:
+            _setup(verbose, quiet)
+            with _boundary():
+                return func(*args, **kwargs)
+
+        wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in params}
+        del wrapper.__wrapped__  # typer must see the new signature, not the wrapped one
+        app.command(name)(wrapper)
+        return func
+
+    return deco
+
+
+def _setup(verbose: bool, quiet: bool) -> None:
+    """Logging of the ``carrousel`` loggers (and of Python warnings) on stderr, per the two flags."""
+    if verbose and quiet:
+        raise typer.BadParameter("--verbose and --quiet exclude each other; give one")
+    _STATE.update(verbose=verbose, quiet=quiet)
+    level = logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING
+    handler = RichHandler(console=stderr, show_path=False, show_time=False, rich_tracebacks=False)
+    for logger_name in ("carrousel", "py.warnings"):
+        log = logging.getLogger(logger_name)
+        log.handlers[:] = [handler]
+        log.setLevel(level)
+        log.propagate = False
+    logging.captureWarnings(True)
+    if not verbose:  # third-party warnings are for bug reports, not for every run
+        logging.getLogger("py.warnings").setLevel(logging.ERROR)
+        warnings.simplefilter("ignore")
+
+
+def is_quiet() -> bool:
+    """True under ``--quiet`` (no progress bars)."""
+    return _STATE["quiet"]
+
+
+def error_line(exc: BaseException) -> str:
+    """The one line shown for ``exc``: its message, or what failed and what to do for foreign errors."""
+    if isinstance(exc, CarrouselError):
+        text = str(exc)
+    elif isinstance(exc, MemoryError):
+        text = "out of memory; use a smaller input, batch size or model"
+    elif isinstance(exc, UnicodeError):
+        text = f"input is not valid text ({exc.__class__.__name__}: {exc}); check the file's encoding"
+    elif isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        text = f"{where}{exc.strerror or exc}; check the path, its permissions and free space"
+    else:
+        text = (
+            f"internal error ({exc.__class__.__name__}: {exc}); "
+            "rerun with --verbose for the traceback and report it"
+        )
+    return " ".join(text.split()) or exc.__class__.__name__
+
+
+def _fail(exc: BaseException) -> typer.Exit:
+    if _STATE["verbose"]:
+        traceback.print_exception(exc, file=sys.stderr)
+    stderr.print(f"[red]error:[/red] {escape(error_line(exc))}", highlight=False)
+    return typer.Exit(EXIT_ERROR)
+
+
+@contextmanager
+def _boundary() -> Iterator[None]:
+    try:
+        yield
+    except (typer.Exit, typer.TyperException, typer.Abort, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # the boundary: every other failure is one line, exit 1
+        raise _fail(exc) from None
+
+
+def run(app: typer.Typer, prog: str) -> None:
+    """Console entry point: runs ``app`` and maps every outcome to the exit codes of the conventions.
+
+    Usage errors print one ``error:`` line and exit 2; Ctrl-C and SIGTERM print ``interrupted`` and exit
+    130 (temporary files are removed on the way out); a closed stdout pipe ends quietly.
+    """
+    args = sys.argv[1:]
+    previous = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        code = app(args=args, prog_name=prog, standalone_mode=False)
+    except typer.TyperException as exc:  # click's exceptions, vendored by typer
+        kinds = {c.__name__ for c in type(exc).__mro__}
+        if "NoArgsIsHelpError" in kinds:
+            try:
+                app(args=[*args, "--help"], prog_name=prog)  # prints the help
+            except SystemExit:
+                pass
+            code = EXIT_OK
+        else:
+            ctx = getattr(exc, "ctx", None)
+            where = ctx.command_path if ctx is not None else prog
+            message = " ".join(exc.format_message().split()).rstrip(".")
+            hint = f"; see '{where} --help'" if "UsageError" in kinds else ""
+            stderr.print(f"[red]error:[/red] {escape(message)}{hint}", highlight=False)
+            code = EXIT_USAGE if "UsageError" in kinds else EXIT_ERROR
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except (KeyboardInterrupt, typer.Abort):
+        stderr.print("interrupted", highlight=False)
+        code = EXIT_INTERRUPTED
+    except BrokenPipeError:
+        code = EXIT_OK
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    _flush()
+    raise SystemExit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # unwinds through every atomic write, which removes its temporary file
+
+
+def _flush() -> None:
+    with suppress(BrokenPipeError, ValueError, OSError):
+        sys.stdout.flush()
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Plain JSON values from dataclasses, enums, paths, NumPy scalars and arrays (recursively).
+
+    Raises:
+        ConfigError: a number is NaN or infinite (it must never reach an output), or a value has no
+            JSON form.
+    """
+    if obj is None or isinstance(obj, bool | str):
+        return obj
+    if isinstance(obj, int):
+        return obj
+    if isinstance(obj, float):
+        if not math.isfinite(obj):
+            raise ConfigError(f"a result holds a non-finite number ({obj}); it is not written")
+        return obj
+    if isinstance(obj, enum.Enum):
+        return to_jsonable(obj.value)
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, np.generic):
+        return to_jsonable(obj.item())
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return to_jsonable(dataclasses.asdict(obj))
+    if isinstance(obj, Mapping):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set | frozenset):
+        return [to_jsonable(v) for v in obj]
+    raise ConfigError(f"a result holds a {type(obj).__name__}, which has no JSON form")
+
+
+def emit_json(obj: Any) -> None:
+    """Prints ``obj`` as strict, indented JSON on stdout (see :func:`to_jsonable`)."""
+    typer.echo(json.dumps(to_jsonable(obj), indent=2, allow_nan=False))
+
+
+def echo(text: str, nl: bool = True) -> None:
+    """Plain text on stdout (no markup, no wrapping)."""
+    typer.echo(text, nl=nl)
+
+
+@contextmanager
+def progress(description: str, total: float | None = None) -> Iterator[Callable[[float], None]]:
+    """A progress bar on stderr; yields ``advance(n)``. Silent under ``--quiet`` or when not a terminal."""
+    if _STATE["quiet"] or not stderr.is_terminal:
+        yield lambda n: None
+        return
+    columns = [TextColumn(f"[bold]{escape(description)}"), BarColumn(), MofNCompleteColumn()]
+    with Progress(*columns, TimeRemainingColumn(), console=stderr, transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n: bar.advance(task, n)
