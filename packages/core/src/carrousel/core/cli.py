@@ -225,10 +225,8 @@ def run(app: typer.Typer, prog: str) -> None:
     except typer.TyperException as exc:  # click's exceptions, vendored by typer
         kinds = {c.__name__ for c in type(exc).__mro__}
         if "NoArgsIsHelpError" in kinds:
-            try:
+            with suppress(SystemExit):
                 app(args=[*args, "--help"], prog_name=prog)  # prints the help
-            except SystemExit:
-                pass
             code = EXIT_OK
         else:
             ctx = getattr(exc, "ctx", None)
