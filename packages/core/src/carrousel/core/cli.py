@@ -238,12 +238,13 @@ def run(app: typer.Typer, prog: str) -> None:
     except typer.Exit as exc:
         code = exc.exit_code
     except (KeyboardInterrupt, typer.Abort):
-        stderr.print("interrupted", highlight=False)
         code = EXIT_INTERRUPTED
     except BrokenPipeError:
         code = EXIT_OK
     finally:
         signal.signal(signal.SIGTERM, previous)
+    if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C inside a command into exit code 130
+        stderr.print("interrupted", highlight=False)
     _flush()
     raise SystemExit(code if isinstance(code, int) else EXIT_OK)
 

@@ -1,0 +1,181 @@
+"""The shared CLI conventions layer, on a small app built with it (the domain CLIs are tested too)."""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+APP = textwrap.dedent(
+    '''
+    import enum, math, os, signal, time
+    from pathlib import Path
+    from typing import Annotated
+    import typer
+    from carrousel.core import cli
+    from carrousel.core.errors import DataError
+    from carrousel.core.io import atomic_path
+
+    app = cli.create_app("toy", "A toy.", "toy 1.0")
+
+    class Method(str, enum.Enum):
+        pwm = "pwm"
+        model = "model"
+
+    @cli.command(app)
+    def scan(
+        path: Annotated[Path, typer.Argument(help="input")],
+        method: Annotated[Method, typer.Option("--method", help="how")] = Method.pwm,
+        count: Annotated[int, typer.Option("--count", min=1, help="count")] = 3,
+        as_json: Annotated[bool, typer.Option("--json", help="JSON")] = False,
+    ) -> None:
+        """Scan a thing."""
+        if path.name == "bad":
+            raise DataError(f"{path}: line 3 is not a number; fix the file")
+        if path.name == "boom":
+            raise ZeroDivisionError("x")
+        if path.name == "missing":
+            open(path)
+        if path.name == "nan":
+            cli.emit_json({"score": math.nan})
+        if path.name == "slow":
+            with atomic_path(Path(os.environ["OUT"])) as tmp:
+                tmp.write_text("partial")
+                print("ready", flush=True)
+                time.sleep(30)
+        if as_json:
+            cli.emit_json({"path": path, "method": method, "count": count})
+        else:
+            cli.echo(f"{path} {method.value} {count}")
+
+    @cli.command(app)
+    def other() -> None:
+        """Other."""
+
+    cli.run(app, "toy")
+    '''
+)
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("toy") / "toy.py"
+    path.write_text(APP)
+    return path
+
+
+def call(toy: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(toy), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "200", **env},
+    )
+
+
+def test_help_version_and_no_args(toy: Path) -> None:
+    for args in ([], ["-h"], ["--help"]):
+        r = call(toy, *args)
+        assert r.returncode == 0 and "scan" in r.stdout and "--version" in r.stdout, args
+    r = call(toy, "--version")
+    assert (r.returncode, r.stdout.strip()) == (0, "toy 1.0")
+    r = call(toy, "scan", "-h")
+    assert r.returncode == 0
+    for flag in ("-v, --verbose", "-q, --quiet", "--json", "pwm|model"):
+        assert flag in r.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["scan"],
+        ["scan", "x", "--method", "foo"],
+        ["scan", "x", "--count", "0"],
+        ["nope"],
+        ["scan", "x", "-v", "-q"],
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(toy: Path, args: list[str]) -> None:
+    r = call(toy, *args)
+    assert r.returncode == 2, r.stderr
+    assert r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "--help" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "needle"),
+    [
+        ("bad", "line 3 is not a number"),
+        ("boom", "internal error (ZeroDivisionError"),
+        ("missing", "No such file or directory"),
+        ("nan", "non-finite"),
+    ],
+)
+def test_runtime_errors_exit_1_with_one_line_no_traceback(toy: Path, name: str, needle: str) -> None:
+    r = call(toy, "scan", name)
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], r.stderr
+    assert "Traceback" not in r.stderr and "nan" not in r.stdout.lower()
+
+
+def test_verbose_shows_the_traceback(toy: Path) -> None:
+    r = call(toy, "scan", "boom", "-v")
+    assert r.returncode == 1 and "Traceback" in r.stderr and "ZeroDivisionError" in r.stderr
+
+
+def test_results_on_stdout_strict_json(toy: Path) -> None:
+    r = call(toy, "scan", "x", "--json", "--method", "model")
+    assert r.returncode == 0 and r.stderr == ""
+    doc = json.loads(r.stdout, parse_constant=lambda c: pytest.fail(f"non-strict JSON {c}"))
+    assert doc == {"path": "x", "method": "model", "count": 3}
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_prints_one_line_exit_130_and_cleans_temp(toy: Path, tmp_path: Path, sig: int) -> None:
+    out = tmp_path / "result.txt"
+    proc = subprocess.Popen(
+        [sys.executable, str(toy), "scan", "slow"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "OUT": str(out)},
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "ready"
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert err.strip() == "interrupted"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_to_jsonable_converts_and_refuses_nan() -> None:
+    import numpy as np
+
+    from carrousel.core.cli import to_jsonable
+    from carrousel.core.errors import ConfigError
+
+    class Color(enum.Enum):
+        red = "r"
+
+    doc = {"a": np.float32(1.5), "b": np.arange(3), "c": Path("x"), "d": Color.red, "e": (1, None)}
+    assert to_jsonable(doc) == {"a": 1.5, "b": [0, 1, 2], "c": "x", "d": "r", "e": [1, None]}
+    for bad in (float("inf"), np.float64("nan"), [1.0, float("-inf")]):
+        with pytest.raises(ConfigError, match="non-finite"):
+            to_jsonable({"x": bad})
+
+
+def test_core_import_stays_free_of_typer() -> None:
+    code = "import sys, carrousel.core, carrousel.core.bundle; print('typer' in sys.modules, 'rich' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
