@@ -84,7 +84,7 @@ def test_read_only_folder_names_the_target(tmp_path: Path, monkeypatch: pytest.M
 
 def test_full_disk_removes_the_temp_and_names_the_target(tmp_path: Path) -> None:
     target = tmp_path / "out.bin"
-    with pytest.raises(OutputError, match=f"cannot write {target}"), atomic_path(target) as tmp:
+    with pytest.raises(OutputError, match=f"cannot write {target}"), atomic_path(target):
         raise OSError(errno.ENOSPC, "No space left on device")
     assert list(tmp_path.iterdir()) == []
 
