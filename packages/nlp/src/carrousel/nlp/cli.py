@@ -1,31 +1,19 @@
-"""The ``nlp`` command line: the only module of carrousel.nlp that imports typer or renders with rich."""
+"""The ``nlp`` command line: the only module of carrousel.nlp importing typer or rich.
+
+Built on :mod:`carrousel.core.cli`, so it follows the conventions table of the README (flags, exit codes,
+stdout for results, strict JSON). The pipelines arrive with their issues; today it has --help and --version.
+"""
 
 from __future__ import annotations
 
-import typer
-
+from carrousel.core.cli import create_app, run
 from carrousel.nlp import __version__
 
-__all__ = ["app"]
+__all__ = ["app", "main"]
 
-app = typer.Typer(
-    name="nlp",
-    help="carrousel-nlp: sentiment, seq2seq translation and text generation with recurrent networks.",
-    no_args_is_help=True,
-    add_completion=False,
-)
+app = create_app("nlp", "carrousel-nlp: Sentiment analysis, seq2seq translation and text generation with recurrent networks.", f"carrousel-nlp {__version__}")
 
 
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"carrousel-nlp {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def main(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version."
-    ),
-) -> None:
-    """Sentiment analysis, seq2seq translation and text generation with recurrent networks."""
+def main() -> None:
+    """Console entry point (``nlp``)."""
+    run(app, "nlp")

@@ -1,31 +1,19 @@
-"""The ``speech`` command line: the only module of carrousel.speech importing typer or rich."""
+"""The ``speech`` command line: the only module of carrousel.speech importing typer or rich.
+
+Built on :mod:`carrousel.core.cli`, so it follows the conventions table of the README (flags, exit codes,
+stdout for results, strict JSON). The pipelines arrive with their issues; today it has --help and --version.
+"""
 
 from __future__ import annotations
 
-import typer
-
+from carrousel.core.cli import create_app, run
 from carrousel.speech import __version__
 
-__all__ = ["app"]
+__all__ = ["app", "main"]
 
-app = typer.Typer(
-    name="speech",
-    help="carrousel-speech: Speech recognition with BiLSTM + CTC.",
-    no_args_is_help=True,
-    add_completion=False,
-)
+app = create_app("speech", "carrousel-speech: Speech recognition with BiLSTM + CTC.", f"carrousel-speech {__version__}")
 
 
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"carrousel-speech {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def main(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version."
-    ),
-) -> None:
-    """Speech recognition with BiLSTM + CTC."""
+def main() -> None:
+    """Console entry point (``speech``)."""
+    run(app, "speech")
