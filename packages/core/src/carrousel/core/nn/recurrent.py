@@ -290,6 +290,10 @@ class RecurrentEncoder(nn.Module):
                 is not a valid prefix per row or disagrees with ``lengths``, or a state of the wrong shape.
         """
         cfg = self.config
+        if not isinstance(x, Tensor):
+            raise ShapeError(
+                f"input must be a torch.Tensor, got {type(x).__name__}; convert with torch.as_tensor(x).float()"
+            )
         if x.dim() != 3 or x.shape[-1] != cfg.input_size:
             raise ShapeError(f"input must be (batch, time, {cfg.input_size}), got shape {tuple(x.shape)}")
         B, T = x.shape[0], x.shape[1]
@@ -335,6 +339,10 @@ class RecurrentEncoder(nn.Module):
 
     def _check_dtype(self, x: Tensor) -> None:
         p = next(self.parameters())
+        if x.device != p.device:
+            raise ShapeError(
+                f"input is on {x.device} but the encoder on {p.device}; move one of them (x.to({str(p.device)!r}))"
+            )
         if not x.is_floating_point():
             raise ShapeError(f"input must be a floating-point tensor, got {x.dtype}; convert with x.float()")
         if x.dtype != p.dtype and not torch.is_autocast_enabled(x.device.type):
