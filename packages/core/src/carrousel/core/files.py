@@ -1,0 +1,198 @@
+"""Checks on the files a command reads and writes, made at the edge, before any work.
+
+Every check raises a :class:`~carrousel.core.errors.CarrouselError` with one line that names the path,
+the option it came from and the fix. Inputs must be regular files (a FIFO with no writer would hang, a
+device such as ``/dev/zero`` never ends), readable, non-empty and within a size bound; gzip input is
+read through :func:`read_text`, which turns a truncated or corrupt archive and undecodable bytes into
+:class:`~carrousel.core.errors.DataError`. Outputs must be creatable: their folder writable, not a folder
+in the way of a file (or the reverse). Special output files (``/dev/null``, ``/dev/stdout``, FIFOs) are
+allowed: :mod:`carrousel.core.io` writes them in place.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import stat
+import zlib
+from collections.abc import Iterable
+from pathlib import Path
+
+from carrousel.core.errors import ConfigError, DataError
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "check_input_file",
+    "check_output_dir",
+    "check_output_file",
+    "read_text",
+]
+
+DEFAULT_MAX_BYTES = 8 << 30  # 8 GiB: larger inputs are refused unless a caller raises the bound
+
+
+def _label(path: Path, flag: str | None) -> str:
+    return f"{flag} {path}" if flag else str(path)
+
+
+def check_input_file(
+    path: str | Path, flag: str | None = None, what: str = "input", max_bytes: int = DEFAULT_MAX_BYTES
+) -> Path:
+    """Fails unless ``path`` is a readable, non-empty regular file of at most ``max_bytes``.
+
+    Args:
+        path: the file.
+        flag: the option or argument that named it (``"--csv"``), for the message.
+        what: what the file should hold (``"FASTA"``, ``"CSV"``), for the message.
+        max_bytes: the size bound.
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Raises:
+        DataError: naming the problem (missing, a folder, a device or FIFO, unreadable, empty, too large).
+    """
+    p = Path(path)
+    where = _label(p, flag)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise DataError(f"{where}: no such file; check the path") from None
+    except OSError as exc:
+        raise DataError(f"{where}: cannot be read ({exc.strerror or exc}); check the path") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise DataError(f"{where} is a folder, not a {what} file; give the file inside it")
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device or special file"
+        raise DataError(f"{where} is {kind}, not a regular {what} file; save the data to a file first")
+    if not os.access(p, os.R_OK):
+        raise DataError(f"{where}: permission denied; make the file readable")
+    if st.st_size == 0:
+        raise DataError(f"{where} is empty; give a {what} file with data")
+    if st.st_size > max_bytes:
+        raise DataError(
+            f"{where} is {st.st_size / 2**30:.1f} GiB, over the {max_bytes / 2**30:.1f} GiB limit for {what}; "
+            "split it or give a smaller file"
+        )
+    return p
+
+
+def read_text(
+    path: str | Path,
+    flag: str | None = None,
+    what: str = "input",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_line: int | None = None,
+    encodings: Iterable[str] = ("utf-8-sig",),
+) -> str:
+    """Reads a text file (gzip-compressed when it ends in ``.gz``) after :func:`check_input_file`.
+
+    Args:
+        path: the file.
+        flag: the option that named it, for messages.
+        what: what the file should hold, for messages.
+        max_bytes: bound on the file size and on the decompressed size.
+        max_line: when given, a line longer than this many characters is an error (a binary file or a
+            file without newlines is refused before it is parsed).
+        encodings: encodings tried in order.
+
+    Returns:
+        The decoded text.
+
+    Raises:
+        DataError: the checks of :func:`check_input_file`, a truncated or corrupt gzip archive, bytes
+            that are not text in any of ``encodings``, NUL bytes, or a line over ``max_line``.
+    """
+    p = check_input_file(path, flag, what, max_bytes)
+    where = _label(p, flag)
+    try:
+        if p.suffix == ".gz":
+            with gzip.open(p, "rb") as fh:
+                raw = fh.read(max_bytes + 1)
+            if len(raw) > max_bytes:
+                raise DataError(
+                    f"{where} decompresses to over {max_bytes / 2**30:.1f} GiB; give a smaller file"
+                )
+        else:
+            raw = p.read_bytes()
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise DataError(f"{where} is a damaged gzip file ({exc}); download or compress it again") from None
+    except OSError as exc:
+        raise DataError(f"{where}: cannot be read ({exc.strerror or exc}); check the file") from None
+    if b"\x00" in raw[: 1 << 20]:
+        raise DataError(f"{where} holds NUL bytes: it is a binary file, not {what} text")
+    text: str | None = None
+    for enc in encodings:
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    if text is None:
+        raise DataError(f"{where} is not text in {' or '.join(encodings)}; convert it to UTF-8")
+    if max_line is not None:
+        start = 0
+        while start < len(text):
+            end = text.find("\n", start)
+            end = len(text) if end < 0 else end
+            if end - start > max_line:
+                line = text.count("\n", 0, start) + 1
+                raise DataError(
+                    f"{where}: line {line} is over {max_line:,} characters; is this really {what}?"
+                )
+            start = end + 1
+    if not text.strip():
+        raise DataError(f"{where} holds only whitespace; give a {what} file with data")
+    return text
+
+
+def check_output_file(path: str | Path, flag: str | None = None, suffixes: Iterable[str] = ()) -> Path:
+    """Fails before any work when ``path`` cannot be written as a file.
+
+    A special file (``/dev/null``, ``/dev/stdout``, a FIFO) is accepted: it is written in place.
+
+    Args:
+        path: the output file.
+        flag: the option that named it, for the message.
+        suffixes: allowed file name endings (``(".png",)``); empty allows any.
+
+    Raises:
+        ConfigError: a folder is in the way, the suffix is not allowed, or no writable folder holds it.
+    """
+    p = Path(path)
+    where = _label(p, flag)
+    allowed = tuple(s.lower() for s in suffixes)
+    if p.is_dir():
+        raise ConfigError(f"{where} is a folder; give a file name inside it")
+    if p.exists() and not p.is_file():
+        return p  # device, FIFO: written in place
+    if allowed and not p.name.lower().endswith(allowed):
+        raise ConfigError(f"{where}: the file name must end in {' or '.join(allowed)}")
+    _writable_parent(p.parent, where)
+    return p
+
+
+def check_output_dir(path: str | Path, flag: str | None = None) -> Path:
+    """Fails before any work when ``path`` can neither be used nor created as a writable folder.
+
+    Raises:
+        ConfigError: ``path`` is a file, or its nearest existing ancestor is not a writable folder.
+    """
+    p = Path(path)
+    where = _label(p, flag)
+    if p.exists() and not p.is_dir():
+        raise ConfigError(f"{where} is a file, not a folder; give a folder path")
+    _writable_parent(p if p.exists() else p.parent, where)
+    return p
+
+
+def _writable_parent(folder: Path, where: str) -> None:
+    probe = folder if str(folder) else Path(".")
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ConfigError(
+            f"{where}: {probe} is a file, so the output cannot be created there; change the path"
+        )
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise ConfigError(f"{where}: cannot create or write in {probe} (read-only); choose a writable folder")

@@ -1,0 +1,88 @@
+"""Edge checks on input and output paths: one clear error before any work, never a hang."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import pytest
+
+from carrousel.core.errors import ConfigError, DataError
+from carrousel.core.files import check_input_file, check_output_dir, check_output_file, read_text
+
+
+def _fifo(tmp_path: Path) -> Path:
+    p = tmp_path / "fifo"
+    os.mkfifo(p)
+    return p
+
+
+BAD_INPUTS = {
+    "missing": (lambda t: t / "nope.csv", "no such file"),
+    "folder": (lambda t: t, "is a folder"),
+    "fifo without writer": (_fifo, "is a FIFO"),
+    "dev null": (lambda t: Path("/dev/null"), "device or special file"),
+    "dev zero": (lambda t: Path("/dev/zero"), "device or special file"),
+    "empty": (lambda t: ((t / "e.csv").write_bytes(b"") and t / "e.csv") or t / "e.csv", "is empty"),
+    "below a file": (lambda t: (t / "f").write_text("x") and t / "f" / "x.csv", "cannot be read|no such"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_inputs_fail_fast(tmp_path: Path, case: str) -> None:
+    make, message = BAD_INPUTS[case]
+    path = make(tmp_path)
+    with pytest.raises(DataError, match=message) as info:
+        check_input_file(path, "--csv", "CSV")
+    assert str(info.value).startswith(f"--csv {path}") and "\n" not in str(info.value)
+
+
+def test_size_bound(tmp_path: Path) -> None:
+    p = tmp_path / "big.txt"
+    p.write_bytes(b"a\n" * 1000)
+    with pytest.raises(DataError, match="over the"):
+        check_input_file(p, max_bytes=100)
+
+
+def test_read_text_plain_gzip_and_bom(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_bytes("\ufeffdate,close\n2020-01-02,1.5\n".encode())
+    assert read_text(tmp_path / "a.txt").startswith("date,close")
+    with gzip.open(tmp_path / "a.txt.gz", "wt") as fh:
+        fh.write("x\ny\n")
+    assert read_text(tmp_path / "a.txt.gz") == "x\ny\n"
+
+
+HOSTILE_TEXT = {
+    "truncated gzip": (lambda: gzip.compress(b"a,b\n" * 5000)[:-40], ".gz", "damaged gzip"),
+    "not gzip at all": (lambda: b"plain text\n", ".gz", "damaged gzip"),
+    "binary": (lambda: bytes(range(256)) * 4, ".csv", "binary file"),
+    "latin-1": (lambda: "caf\xe9\n".encode("latin-1"), ".csv", "not text"),
+    "no newline, long": (lambda: b"1," * 60_000, ".csv", "line 1 is over"),
+    "whitespace only": (lambda: b"  \n\t\n", ".csv", "only whitespace"),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_TEXT))
+def test_hostile_text_is_one_data_error(tmp_path: Path, case: str) -> None:
+    make, suffix, message = HOSTILE_TEXT[case]
+    p = tmp_path / f"in{suffix}"
+    p.write_bytes(make())
+    with pytest.raises(DataError, match=message) as info:
+        read_text(p, "--csv", "CSV", max_line=100_000)
+    assert "\n" not in str(info.value)
+
+
+def test_output_checks(tmp_path: Path) -> None:
+    assert check_output_file(tmp_path / "new" / "deeper" / "x.png", "--plot", (".png",))
+    assert check_output_file("/dev/null", "-o") == Path("/dev/null")
+    with pytest.raises(ConfigError, match="is a folder"):
+        check_output_file(tmp_path, "-o")
+    with pytest.raises(ConfigError, match=r"must end in \.png"):
+        check_output_file(tmp_path / "x.jpg", "--plot", (".png",))
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ConfigError, match="is a file"):
+        check_output_file(tmp_path / "file" / "x.txt", "-o")
+    with pytest.raises(ConfigError, match="is a file, not a folder"):
+        check_output_dir(tmp_path / "file", "--out")
+    assert check_output_dir(tmp_path / "run", "--out") == tmp_path / "run"
