@@ -219,11 +219,16 @@ def test_every_corruption_is_one_clear_error(saved: Path, case: str) -> None:
 
 
 def test_huge_config_is_refused_before_allocation(saved: Path) -> None:
-    """A tampered hidden size of 10^6 (terabytes of weights) fails on the shape check, built on meta."""
+    """A tampered hidden size of 10^4 (6 GB of weights) fails on the shape check, built on meta; 10^6
+    (terabytes) is already refused by the config's own bound."""
     doc = _manifest(saved)
-    doc["config"]["encoder"]["hidden_size"] = 1_000_000
+    doc["config"]["encoder"]["hidden_size"] = 10_000
     _write_manifest(saved, doc)
     with pytest.raises(BundleError, match="does not match the network"):
+        load_bundle(saved)
+    doc["config"]["encoder"]["hidden_size"] = 1_000_000
+    _write_manifest(saved, doc)
+    with pytest.raises(BundleError, match="invalid config.*limit"):
         load_bundle(saved)
 
 

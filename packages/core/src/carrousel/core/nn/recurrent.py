@@ -83,6 +83,9 @@ class EncoderOutput(NamedTuple):
     state: State
 
 
+_MAX_WEIGHTS = 1 << 32  # weights of a recurrent stack beyond which a config is refused (16 GiB in fp32)
+
+
 @dataclass(frozen=True)
 class RecurrentConfig:
     """Configuration of :class:`RecurrentEncoder`."""
@@ -116,6 +119,14 @@ class RecurrentConfig:
             raise ConfigError(
                 f"input_size, hidden_size and num_layers must be >= 1, got "
                 f"{self.input_size}, {self.hidden_size}, {self.num_layers}"
+            )
+        weights = self.num_layers * (2 if self.bidirectional else 1) * 4 * self.hidden_size
+        weights *= self.input_size + 2 * self.hidden_size
+        if weights > _MAX_WEIGHTS:
+            raise ConfigError(
+                f"input_size {self.input_size}, hidden_size {self.hidden_size} and num_layers "
+                f"{self.num_layers} need about {weights / 2**30:.0f} G weights, over the {_MAX_WEIGHTS >> 30} G "
+                "limit; use smaller sizes"
             )
         for name in ("dropout", "zoneout", "recurrent_dropout"):
             v = getattr(self, name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from typing import Literal
 
@@ -69,5 +71,22 @@ class TrainConfig:
             raise ConfigError(f"accumulate must be >= 1, got {self.accumulate}")
         if self.tbptt_steps < 0 or self.checkpoint_every < 0 or self.keep_last < 1:
             raise ConfigError("tbptt_steps and checkpoint_every must be >= 0 and keep_last >= 1")
+        for name in ("lr", "weight_decay", "momentum", "gamma", "warmup_pct", "min_delta"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+                raise ConfigError(f"{name} must be a finite number, got {value!r}")
+        for name in ("grad_clip_norm", "grad_clip_value"):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and value > 0):
+                raise ConfigError(f"{name} must be a finite number > 0 or None, got {value!r}")
         if self.lr <= 0:
             raise ConfigError(f"lr must be > 0, got {self.lr}")
+        if self.weight_decay < 0 or not 0.0 <= self.momentum < 1.0 or not 0.0 < self.gamma <= 1.0:
+            raise ConfigError(
+                f"need weight_decay >= 0, momentum in [0, 1), gamma in (0, 1]; got {self.weight_decay}, "
+                f"{self.momentum}, {self.gamma}"
+            )
+        if not 0.0 < self.warmup_pct < 1.0:
+            raise ConfigError(f"warmup_pct must be in (0, 1), got {self.warmup_pct}")
+        if self.patience is not None and self.patience < 1:
+            raise ConfigError(f"patience must be >= 1 or None, got {self.patience}")
