@@ -1,0 +1,43 @@
+"""Decoding: greedy and beam search over a step function; CTC greedy, prefix beam search and alignment.
+
+:mod:`~carrousel.core.decode.search` drives any autoregressive model through a step function
+``step(labels (N,), state) -> (log_probs (N, V), state[, extras (N, ...)])``;
+:mod:`~carrousel.core.decode.ctc` decodes per-frame ``(T, C)`` / ``(B, T, C)`` log-probabilities of a
+model trained with CTC.
+"""
+
+from carrousel.core.decode.ctc import (
+    CTCResult,
+    Scorer,
+    ctc_forced_align,
+    ctc_greedy_decode,
+    ctc_prefix_beam_search,
+    ctc_prefix_beam_search_batch,
+)
+from carrousel.core.decode.search import (
+    Hypothesis,
+    StepFunction,
+    beam_search,
+    gnmt_coverage_penalty,
+    gnmt_length_penalty,
+    greedy_search,
+    map_state,
+    select_state,
+)
+
+__all__ = [
+    "CTCResult",
+    "Hypothesis",
+    "Scorer",
+    "StepFunction",
+    "beam_search",
+    "ctc_forced_align",
+    "ctc_greedy_decode",
+    "ctc_prefix_beam_search",
+    "ctc_prefix_beam_search_batch",
+    "gnmt_coverage_penalty",
+    "gnmt_length_penalty",
+    "greedy_search",
+    "map_state",
+    "select_state",
+]
