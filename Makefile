@@ -40,7 +40,7 @@ $(STAMP): $(PYPROJECTS) | system
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade "pip>=25.1"
 	$(PIP) install -q $(TORCH_PINS)
-	$(PIP) install -q $(addprefix -e ,$(EDITABLES))
+	$(PIP) install -q $(foreach e,$(EDITABLES),-e '$(e)')
 	$(PIP) install -q --group dev
 	@touch $(STAMP)
 
