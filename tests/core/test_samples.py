@@ -1,19 +1,17 @@
-"""Tests of the sample-data cache (carrousel.core.samples) and its CLI (carrousel-data).
+"""Tests of the sample-data cache as carrousel.core reads it (carrousel.core.samples): never a download.
 
-Nothing here downloads: checks of the real samples read the cache that `make data` filled; every other
-test uses a temporary CARROUSEL_CACHE and fake downloaders that build small archives locally.
+The real samples are read from the cache that `make data` (carrousel-data fetch, tools/data) filled; the
+other tests use a temporary CARROUSEL_CACHE with files placed by hand. Fetching is tested in
+tests/tools/test_devdata.py.
 """
 
 from __future__ import annotations
 
+import ast
 import csv
 import gzip
 import hashlib
-import io
-import json
-import subprocess
-import tarfile
-import zipfile
+import inspect
 from collections import Counter
 from pathlib import Path
 
@@ -21,80 +19,11 @@ import pytest
 
 from carrousel.core import samples
 from carrousel.core.errors import DataError, RegistryError
-from carrousel.core.samples import Sample, cached_path, fetch, is_cached, sample_path, select
-from carrousel.core.samples_cli import main
+from carrousel.core.samples import Sample, cached_path, is_cached, sample_path, select
 
 EXPECTED = {"finance.stocks", "bio.lambda", "bio.ecoli", "bio.oct4", "bio.mafk", "bio.crp_sites"}
 
-
-# ---------------------------------------------------------------------------------------------------
-# fakes
-# ---------------------------------------------------------------------------------------------------
-
-PAYLOAD_A = b">a\nACGT\n"
-PAYLOAD_B = b">b\nTTGCA\n"
-PAYLOAD_D = b"x,y\n1,2\n"
-
-
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _sample(name: str, member: str, data: bytes, **kw: object) -> Sample:
-    fields: dict[str, object] = {
-        "source": "pypi",
-        "package": "fakepkg",
-        "version": "1.0",
-        "licence": "MIT",
-        "description": "test file",
-        "filename": Path(member).name,
-    }
-    fields.update(kw)
-    return Sample(name=name, member=member, sha256=_sha(data), **fields)  # type: ignore[arg-type]
-
-
-def _wheel(dest: Path) -> Path:
-    path = dest / "fakepkg-1.0-py3-none-any.whl"
-    with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("fakepkg/data/a.fa", PAYLOAD_A)
-        zf.writestr("fakepkg/data/b.fa", PAYLOAD_B)
-    return path
-
-
-def _tar_bytes(files: dict[str, bytes], mode: str) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode=mode) as tar:  # type: ignore[call-overload]
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
-def _ar_member(name: str, data: bytes) -> bytes:
-    header = f"{name:<16}{0:<12}{0:<6}{0:<6}{100644:<8}{len(data):<10}`\n".encode()
-    return header + data + (b"\n" if len(data) % 2 else b"")
-
-
-def _deb(dest: Path) -> Path:
-    data_tar = _tar_bytes({"./usr/share/doc/fake/table.csv": PAYLOAD_D}, "w:xz")
-    raw = b"!<arch>\n" + _ar_member("debian-binary", b"2.0\n") + _ar_member("control.tar.xz", b"")
-    raw += _ar_member("data.tar.xz", data_tar)
-    path = dest / "fake_1.0_all.deb"
-    path.write_bytes(raw)
-    return path
-
-
-class Counting:
-    """A downloader that builds an archive locally and counts its calls."""
-
-    def __init__(self, build: object) -> None:
-        self.build = build
-        self.calls: list[str] = []
-
-    def __call__(self, sample: Sample, dest: Path) -> Path:
-        self.calls.append(sample.name)
-        return self.build(dest)  # type: ignore[operator, no-any-return]
+PAYLOAD = b">a\nACGT\n"
 
 
 @pytest.fixture
@@ -104,19 +33,18 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-@pytest.fixture
-def fake(cache: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, Sample], Counting, Counting]:
-    """A fake registry of three samples (two in one wheel, one in a .deb) with counting downloaders."""
-    reg = {
-        "t.a": _sample("t.a", "fakepkg/data/a.fa", PAYLOAD_A),
-        "t.b": _sample("t.b", "fakepkg/data/b.fa", PAYLOAD_B),
-        "u.d": _sample("u.d", "/usr/share/doc/fake/table.csv", PAYLOAD_D, source="debian", package="fake"),
-    }
-    pypi, debian = Counting(_wheel), Counting(_deb)
-    monkeypatch.setitem(samples.DOWNLOADERS, "pypi", pypi)
-    monkeypatch.setitem(samples.DOWNLOADERS, "debian", debian)
-    monkeypatch.setattr(samples, "registered_samples", lambda: dict(reg))
-    return reg, pypi, debian
+def _sample(name: str, data: bytes) -> Sample:
+    return Sample(
+        name=name,
+        source="pypi",
+        package="fakepkg",
+        version="1.0",
+        member="fakepkg/data/a.fa",
+        sha256=hashlib.sha256(data).hexdigest(),
+        filename="a.fa",
+        licence="MIT",
+        description="test file",
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -162,177 +90,41 @@ def test_real_cached_files_have_the_documented_content() -> None:
     assert n_crp == 358 and set(len_crp) == {26}
 
 
-def test_cli_list_and_path_on_the_real_cache(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["list", "--json"]) == 0
-    entries = {e["name"]: e for e in json.loads(capsys.readouterr().out)}
-    assert set(entries) >= EXPECTED
-    assert all(entries[n]["cached"] for n in EXPECTED), "run `carrousel-data fetch` (make data) first"
-    assert entries["bio.oct4"]["bytes"] == 880417 and "GPL" in entries["bio.oct4"]["licence"]
-    assert main(["path", "bio.lambda"]) == 0
-    assert Path(capsys.readouterr().out.strip()) == sample_path("bio.lambda")
-
-
 # ---------------------------------------------------------------------------------------------------
-# mechanism, on a temporary cache with fake downloaders
+# reading a temporary cache
 # ---------------------------------------------------------------------------------------------------
 
 
-def test_fetch_extracts_verifies_and_is_idempotent(
-    fake: tuple[dict[str, Sample], Counting, Counting],
-) -> None:
-    _, pypi, debian = fake
-    paths = fetch()
-    assert paths["t.a"].read_bytes() == PAYLOAD_A and paths["t.b"].read_bytes() == PAYLOAD_B
-    assert paths["u.d"].read_bytes() == PAYLOAD_D  # pulled out of data.tar.xz inside an ar archive
-    assert len(pypi.calls) == 1 and len(debian.calls) == 1  # one download serves both wheel samples
-    mtimes = {n: p.stat().st_mtime_ns for n, p in paths.items()}
-    assert fetch() == paths
-    assert len(pypi.calls) == 1 and len(debian.calls) == 1  # second call downloads nothing
-    assert {n: p.stat().st_mtime_ns for n, p in paths.items()} == mtimes
-    fetch(["t.a"], force=True)
-    assert len(pypi.calls) == 2
-
-
-def test_corrupt_cached_copy_is_detected_and_replaced(
-    fake: tuple[dict[str, Sample], Counting, Counting],
-) -> None:
-    reg, pypi, _ = fake
-    path = fetch(["t.a"])["t.a"]
-    path.write_bytes(b">a\nACGG\n")  # same size, different content
-    assert not is_cached(reg["t.a"])
-    with pytest.raises(DataError, match=r"damaged .*carrousel-data fetch t\.a"):
-        sample_path("t.a")
-    assert fetch(["t.a"])["t.a"].read_bytes() == PAYLOAD_A
-    assert len(pypi.calls) == 2
-    assert sample_path("t.a") == path
-
-
-def test_upstream_checksum_mismatch_raises_and_caches_nothing(
-    fake: tuple[dict[str, Sample], Counting, Counting], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    reg, _, _ = fake
-    bad = Sample(**{**reg["t.a"].__dict__, "sha256": "0" * 64})
-    monkeypatch.setattr(samples, "registered_samples", lambda: {"t.a": bad})
-    with pytest.raises(DataError, match=r"sha256 mismatch for a\.fa .*update the pin"):
-        fetch()
-    assert not cached_path(bad).exists()
-
-
-def test_missing_member_and_unknown_name(fake: tuple[dict[str, Sample], Counting, Counting]) -> None:
-    ghost = _sample("t.ghost", "fakepkg/data/none.fa", b"")
-    with pytest.raises(DataError, match=r"none\.fa not found in fakepkg-1\.0"):
-        fetch(registry={"t.ghost": ghost})
-    with pytest.raises(RegistryError, match=r"unknown sample 'nope'; known samples: t\.a, t\.b, u\.d"):
-        fetch(["nope"])
-    assert [s.name for s in select(["t"])] == ["t.a", "t.b"]
-
-
-def test_sample_path_raises_when_not_cached_or_fetches_on_request(
-    fake: tuple[dict[str, Sample], Counting, Counting],
-) -> None:
-    _, pypi, _ = fake
-    with pytest.raises(DataError, match=r"sample 't\.b' is not cached; run `carrousel-data fetch t\.b`"):
-        sample_path("t.b")
-    assert pypi.calls == []
-    assert sample_path("t.b", fetch_missing=True).read_bytes() == PAYLOAD_B
-    assert pypi.calls == ["t.b"]
-
-
-def test_sdist_member_is_found_below_the_top_level_folder(
-    cache: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def sdist(sample: Sample, dest: Path) -> Path:
-        path = dest / "fakepkg-1.0.tar.gz"
-        path.write_bytes(_tar_bytes({"fakepkg-1.0/test/corpus.txt": PAYLOAD_A}, "w:gz"))
-        return path
-
-    monkeypatch.setitem(samples.DOWNLOADERS, "pypi", sdist)
-    s = _sample("t.s", "test/corpus.txt", PAYLOAD_A, sdist=True)
-    assert fetch(registry={"t.s": s})["t.s"].read_bytes() == PAYLOAD_A
-
-
-def _failing_run(returncode: int, stderr: str):  # type: ignore[no-untyped-def]
-    def run(cmd: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
-        run.calls.append(cmd)  # type: ignore[attr-defined]
-        return subprocess.CompletedProcess(cmd, returncode, "", stderr)
-
-    run.calls = []  # type: ignore[attr-defined]
-    return run
-
-
-def test_unreachable_pypi_gives_a_clear_error(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    run = _failing_run(1, "WARNING: Retrying...\nERROR: Could not find a version that satisfies fakepkg==1.0")
-    monkeypatch.setattr(samples.subprocess, "run", run)
-    s = _sample("t.a", "fakepkg/data/a.fa", PAYLOAD_A)
+def test_missing_sample_names_the_fix(cache: Path) -> None:
+    s = _sample("t.a", PAYLOAD)
     with pytest.raises(
-        DataError, match=r"could not download fakepkg==1\.0 from PyPI \(ERROR: Could not find"
+        DataError, match=r"sample 't\.a' is not cached; run `carrousel-data fetch t\.a`"
+    ) as err:
+        sample_path("t.a", registry={"t.a": s})
+    assert "make data" in str(err.value) and str(cached_path(s)) in str(err.value)
+    with pytest.raises(RegistryError, match=r"unknown sample 'nope'; known samples: t\.a"):
+        sample_path("nope", registry={"t.a": s})
+
+
+def test_file_placed_by_hand_is_accepted_and_damage_is_detected(cache: Path) -> None:
+    s = _sample("t.a", PAYLOAD)
+    path = cached_path(s)
+    assert path == cache / "samples" / "t.a" / "a.fa"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(PAYLOAD)
+    assert is_cached(s) and sample_path("t.a", registry={"t.a": s}) == path
+    path.write_bytes(b">a\nACGG\n")  # same size, different content
+    assert not is_cached(s)
+    with pytest.raises(
+        DataError, match=r"sample 't\.a' is damaged \(wrong sha256\); run `carrousel-data fetch"
     ):
-        fetch(registry={"t.a": s})
-    assert run.calls[0][1:5] == ["-m", "pip", "download", "--no-deps"]
+        sample_path("t.a", registry={"t.a": s})
 
 
-def test_unreachable_debian_retries_after_update_then_fails(
-    cache: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    run = _failing_run(100, "E: Unable to locate package fake")
-    monkeypatch.setattr(samples.subprocess, "run", run)
-    s = _sample("u.d", "usr/share/doc/fake/table.csv", PAYLOAD_D, source="debian", package="fake")
-    with pytest.raises(DataError, match=r"could not download Debian package fake \(E: Unable to locate"):
-        fetch(registry={"u.d": s})
-    assert [c[:3] for c in run.calls] == [
-        ["apt-get", "download", "-q"],
-        ["apt-get", "download", "-q"],
-        ["apt-get", "update", "-qq"],
-        ["apt-get", "download", "-q"],
-        ["apt-get", "download", "-q"],
-    ]
-
-
-def test_missing_tool_gives_a_clear_error(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def run(cmd: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
-        raise FileNotFoundError(cmd[0])
-
-    monkeypatch.setattr(samples.subprocess, "run", run)
-    s = _sample("u.d", "usr/share/doc/fake/table.csv", PAYLOAD_D, source="debian", package="fake")
-    with pytest.raises(DataError, match="apt-get not found"):
-        fetch(registry={"u.d": s})
-
-
-# ---------------------------------------------------------------------------------------------------
-# CLI on the fake registry
-# ---------------------------------------------------------------------------------------------------
-
-
-def test_cli_fetch_list_path_json(
-    fake: tuple[dict[str, Sample], Counting, Counting], capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(["list", "--json"]) == 0
-    assert [e["cached"] for e in json.loads(capsys.readouterr().out)] == [False, False, False]
-    assert main(["fetch", "t", "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert {n: d["status"] for n, d in out["samples"].items()} == {"t.a": "downloaded", "t.b": "downloaded"}
-    assert main(["fetch"]) == 0
-    table = capsys.readouterr().out
-    assert "3 samples ready (1 downloaded)" in table and "t.a  " in table
-    assert main(["list"]) == 0
-    assert capsys.readouterr().out.count(" yes ") == 3
-    assert main(["path", "u.d"]) == 0
-    assert Path(capsys.readouterr().out.strip()).read_bytes() == PAYLOAD_D
-
-
-def test_cli_errors_are_one_line_exit_1(
-    fake: tuple[dict[str, Sample], Counting, Counting],
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    assert main(["path", "t.a"]) == 1
-    err = capsys.readouterr().err
-    assert err.startswith("carrousel-data: error: sample 't.a' is not cached") and err.count("\n") == 1
-
-    def offline(sample: Sample, dest: Path) -> Path:
-        raise DataError("could not download fakepkg==1.0 from PyPI (network unreachable); check the network")
-
-    monkeypatch.setitem(samples.DOWNLOADERS, "pypi", offline)
-    assert main(["fetch", "t.a"]) == 1
-    err = capsys.readouterr().err
-    assert "network unreachable" in err and err.count("\n") == 1 and "Traceback" not in err
+def test_core_samples_never_downloads() -> None:
+    """Fetching lives in tools/data (carrousel-devdata): the core module runs no command and opens no URL."""
+    tree = ast.parse(inspect.getsource(samples))
+    imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    assert not imported & {"subprocess", "urllib", "http", "socket", "shutil", "tarfile", "zipfile"}
+    assert not hasattr(samples, "fetch") and not hasattr(samples, "DOWNLOADERS")

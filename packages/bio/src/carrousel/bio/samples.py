@@ -1,8 +1,8 @@
 """Sample data sets of carrousel.bio, declared to ``carrousel-data`` (entry point ``carrousel.samples``).
 
-``carrousel-data fetch bio`` caches them; read one with
-``carrousel.core.samples.sample_path("bio.lambda")``. janggu is GPL: we read its data files only and do
-not depend on the package.
+``make data`` (or ``carrousel-data fetch bio``, the repository's tools/data helper) caches them; read one
+with ``carrousel.core.samples.sample_path("bio.lambda")``, which never downloads. janggu is GPL: we read its
+data files only and do not depend on the package.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Sample data sets of carrousel.finance, declared to ``carrousel-data`` (entry point ``carrousel.samples``).
 
-``carrousel-data fetch finance`` caches them; read them with
-``carrousel.core.samples.sample_path("finance.stocks")``.
+``make data`` (or ``carrousel-data fetch finance``, the repository's tools/data helper) caches them; read
+them with ``carrousel.core.samples.sample_path("finance.stocks")``, which never downloads.
 """
 
 from __future__ import annotations

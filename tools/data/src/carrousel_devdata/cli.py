@@ -1,4 +1,4 @@
-"""``carrousel-data``: fetch, list and locate the sample data sets (argparse only).
+"""``carrousel-data``: fetch, list and locate the sample data sets (argparse only; a development tool).
 
 Commands::
 
@@ -21,6 +21,7 @@ from typing import Any
 
 from carrousel.core import samples
 from carrousel.core.errors import CarrouselError
+from carrousel_devdata import download
 
 __all__ = ["build_parser", "main"]
 
@@ -58,7 +59,7 @@ def _cmd_fetch(args: argparse.Namespace) -> None:
     chosen = samples.select(args.names)
     before = {s.name: samples.is_cached(s) for s in chosen}
     start = time.perf_counter()
-    paths = samples.fetch([s.name for s in chosen], force=args.force)
+    paths = download.fetch([s.name for s in chosen], force=args.force)
     seconds = time.perf_counter() - start
     info: dict[str, Any] = {
         name: {

@@ -1,0 +1,388 @@
+"""Architecture checks over the source tree: import cycles, package layering, module size, true metadata.
+
+Everything here reads files (``ast``, ``tomllib``); nothing imports the packages under test, so a check
+runs in well under a second and names the file and line to fix.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+import tomllib
+from collections import defaultdict
+from dataclasses import dataclass
+from importlib.metadata import packages_distributions
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ["core", "finance", "bio", "nlp", "speech"]
+DOMAINS = [p for p in PACKAGES if p != "core"]
+MAX_LINES = 400
+
+# ---------------------------------------------------------------------------------------------------
+# the import graph of carrousel.*
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One import of a carrousel module by another."""
+
+    source: str  # importing module, e.g. "carrousel.bio.scan"
+    target: str  # imported module (the most specific module that exists)
+    where: str  # "packages/bio/src/carrousel/bio/scan.py:123"
+    lazy: bool  # inside a function (runs at call time, not at import time)
+
+
+def _modules() -> dict[str, Path]:
+    """Every module of packages/*/src by dotted name (a package's ``__init__`` under the package name)."""
+    found: dict[str, Path] = {}
+    for src in sorted(ROOT.glob("packages/*/src")):
+        for path in sorted(src.rglob("*.py")):
+            parts = list(path.relative_to(src).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            found[".".join(parts)] = path
+    return found
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+class _ImportCollector(ast.NodeVisitor):
+    """Collects (dotted name, line, lazy) of every runtime import; skips ``if TYPE_CHECKING:`` bodies."""
+
+    def __init__(self, module: str, is_package: bool, known: set[str]) -> None:
+        self.package = module if is_package else module.rpartition(".")[0]
+        self.known = known
+        self.depth = 0  # > 0 inside a function
+        self.found: list[tuple[str, int, bool]] = []
+
+    def generic_visit(self, node: ast.AST) -> None:
+        inside = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+        self.depth += inside
+        super().generic_visit(node)
+        self.depth -= inside
+
+    def visit_If(self, node: ast.If) -> None:
+        if _is_type_checking(node.test):  # annotations only: never runs
+            for stmt in node.orelse:
+                self.visit(stmt)
+        else:
+            self.generic_visit(node)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self.found.append((alias.name, node.lineno, self.depth > 0))
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.level:
+            base = self.package.split(".")
+            base = base[: len(base) - (node.level - 1)]
+            module = ".".join(base + ([node.module] if node.module else []))
+        else:
+            module = node.module or ""
+        for alias in node.names:
+            sub = f"{module}.{alias.name}"
+            self.found.append((sub if sub in self.known else module, node.lineno, self.depth > 0))
+
+
+def _resolve(name: str, known: set[str]) -> str | None:
+    """The most specific existing module of a dotted import name (``a.b.c`` -> ``a.b`` if only it exists)."""
+    while name:
+        if name in known:
+            return name
+        name = name.rpartition(".")[0]
+    return None
+
+
+def import_edges() -> list[Edge]:
+    """Every import of one carrousel module by another, module-level and lazy, without TYPE_CHECKING ones."""
+    modules = _modules()
+    known = set(modules)
+    edges: list[Edge] = []
+    for name, path in modules.items():
+        collector = _ImportCollector(name, path.name == "__init__.py", known)
+        collector.visit(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
+        for imported, line, lazy in collector.found:
+            target = _resolve(imported, known) if imported.startswith("carrousel.") else None
+            edge = Edge(name, target or "", f"{path.relative_to(ROOT)}:{line}", lazy)
+            if target is not None and target != name and edge not in edges:
+                edges.append(edge)
+    return edges
+
+
+def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Tarjan's algorithm (iterative); returns every component, each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    components: list[list[str]] = []
+    counter = 0
+    nodes = sorted(set(graph) | {t for ts in graph.values() for t in ts})
+    for root in nodes:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph.get(root, ()))))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                components.append(sorted(component))
+    return components
+
+
+def _describe_cycle(component: list[str], edges: list[Edge]) -> str:
+    inside = [e for e in edges if e.source in component and e.target in component]
+    lines = [f"import cycle among {', '.join(component)}:"]
+    for e in sorted(inside, key=lambda e: (e.source, e.target, e.where)):
+        lines.append(f"    {e.source} -> {e.target}  ({e.where}{', inside a function' if e.lazy else ''})")
+    return "\n".join(lines)
+
+
+def test_strongly_connected_finds_cycles_and_only_cycles() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": {"e"}, "e": set(), "f": {"f"}}
+    assert sorted(c for c in strongly_connected(graph) if len(c) > 1) == [["a", "b", "c"]]
+    assert sorted(map(tuple, strongly_connected(graph))) == [("a", "b", "c"), ("d",), ("e",), ("f",)]
+
+
+def test_import_collector_resolves_relative_submodule_and_lazy_imports() -> None:
+    code = (
+        "from typing import TYPE_CHECKING\n"
+        "from . import b\n"
+        "from .sub import thing\n"
+        "import carrousel.x.c.deep\n"
+        "if TYPE_CHECKING:\n"
+        "    from carrousel.x import d\n"
+        "else:\n"
+        "    from carrousel.x import e\n"
+        "def f():\n"
+        "    from carrousel.x.b import name\n"
+    )
+    known = {
+        "carrousel.x",
+        "carrousel.x.a",
+        "carrousel.x.b",
+        "carrousel.x.sub",
+        "carrousel.x.c",
+        "carrousel.x.e",
+    }
+    collector = _ImportCollector("carrousel.x.a", False, known)
+    collector.visit(ast.parse(code))
+    got = [(_resolve(n, known), line, lazy) for n, line, lazy in collector.found if n.startswith("carrousel")]
+    assert got == [
+        ("carrousel.x.b", 2, False),
+        ("carrousel.x.sub", 3, False),
+        ("carrousel.x.c", 4, False),
+        ("carrousel.x.e", 8, False),
+        ("carrousel.x.b", 10, True),
+    ]
+
+
+def test_no_import_cycles() -> None:
+    """No set of carrousel modules imports itself round, not even through an import inside a function."""
+    edges = import_edges()
+    graph: dict[str, set[str]] = defaultdict(set)
+    for e in edges:
+        graph[e.source].add(e.target)
+    cycles = [c for c in strongly_connected(graph) if len(c) > 1]
+    assert not cycles, "break these import cycles:\n" + "\n".join(_describe_cycle(c, edges) for c in cycles)
+
+
+def test_package_layers() -> None:
+    """core imports no domain package; a domain imports no other domain; nothing imports the dev tools."""
+    bad = []
+    for e in import_edges():
+        src, dst = e.source.split(".")[1], e.target.split(".")[1]
+        if src != dst and dst != "core":
+            bad.append(f"carrousel.{src} imports carrousel.{dst}: {e.source} -> {e.target} ({e.where})")
+    for path in sorted(ROOT.glob("packages/*/src/**/*.py")):
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"^\s*(from|import)\s+carrousel_devdata\b", text, flags=re.M):
+            bad.append(f"{path.relative_to(ROOT)} imports carrousel_devdata, a development tool")
+    assert bad == [], "\n".join(bad)
+
+
+# ---------------------------------------------------------------------------------------------------
+# module size
+# ---------------------------------------------------------------------------------------------------
+
+SIZE_ALLOWLIST: dict[str, str] = {
+    "packages/core/src/carrousel/core/nn/recurrent.py": (
+        "the one encoder over every cell type: config, fused path and per-layer path share the length and "
+        "state checks; splitting would scatter one forward() over files"
+    ),
+    "packages/core/src/carrousel/core/train/trainer.py": (
+        "one Trainer class whose step, state and checkpoint methods share private fit state"
+    ),
+    "packages/bio/src/carrousel/bio/pwm.py": (
+        "IntegerPWM's exact null distribution, scan and BH q-values are one algorithm, documented together"
+    ),
+    "packages/bio/src/carrousel/bio/pwm_kernels.py": (
+        "the numba kernels are compiled and disk-cached together by one kernels() factory"
+    ),
+    "packages/finance/src/carrousel/finance/cli.py": (
+        "three typer commands and their rendering; to shrink when it moves onto carrousel.core.cli "
+        "(platform issue)"
+    ),
+}
+"""Modules allowed over MAX_LINES lines, with the reason. An entry that no longer needs it must go."""
+
+
+def test_modules_stay_small() -> None:
+    sizes = {
+        str(p.relative_to(ROOT)): len(p.read_text(encoding="utf-8").splitlines())
+        for p in sorted(ROOT.glob("packages/*/src/**/*.py"))
+    }
+    over = {p: n for p, n in sizes.items() if n > MAX_LINES and p not in SIZE_ALLOWLIST}
+    assert over == {}, f"split these modules (over {MAX_LINES} lines) or allowlist them with a reason: {over}"
+    stale = {p: sizes.get(p) for p in SIZE_ALLOWLIST if sizes.get(p, 0) <= MAX_LINES}
+    assert stale == {}, f"remove from SIZE_ALLOWLIST (now {MAX_LINES} lines or fewer, or gone): {stale}"
+
+
+# ---------------------------------------------------------------------------------------------------
+# metadata: requires-python, declared dependencies, extras
+# ---------------------------------------------------------------------------------------------------
+
+
+def _project(pkg: str) -> dict[str, object]:
+    with open(ROOT / f"packages/{pkg}/pyproject.toml", "rb") as fh:
+        return tomllib.load(fh)["project"]  # type: ignore[no-any-return]
+
+
+def _requirements(pkg: str) -> tuple[list[Requirement], dict[str, list[Requirement]]]:
+    project = _project(pkg)
+    hard = [Requirement(r) for r in project.get("dependencies", [])]  # type: ignore[attr-defined]
+    extras = {
+        name: [Requirement(r) for r in reqs]
+        for name, reqs in project.get("optional-dependencies", {}).items()  # type: ignore[attr-defined]
+    }
+    return hard, extras
+
+
+def _third_party_imports(pkg: str) -> dict[str, str]:
+    """Top-level third-party module -> first place it is imported (module level or inside a function)."""
+    found: dict[str, str] = {}
+    for path in sorted((ROOT / f"packages/{pkg}/src").rglob("*.py")):
+        collector = _ImportCollector("carrousel.x", False, set())
+        collector.visit(ast.parse(path.read_text(encoding="utf-8")))
+        for name, line, _ in collector.found:
+            top = name.split(".")[0]
+            if top and top != "carrousel" and top not in sys.stdlib_module_names:
+                found.setdefault(top, f"{path.relative_to(ROOT)}:{line}")
+    return found
+
+
+# declared but imported nowhere in the package's own code, on purpose
+DECLARED_NOT_IMPORTED: dict[tuple[str, str], str] = {
+    ("core", "typer"): "extra cli: carrousel.core.cli, the shared CLI helper (being written)",
+    ("core", "rich"): "extra cli: carrousel.core.cli, the shared CLI helper (being written)",
+    ("core", "tensorboard"): "extra tensorboard: imported as torch.utils.tensorboard",
+    ("bio", "memelite"): "extra bench: imported by benchmarks/bench_bio.py",
+    ("speech", "torchaudio"): "features and audio data sets (being written)",
+    ("speech", "soundfile"): "reading recordings (being written)",
+}
+VIA_CORE_CLI = {"typer", "rich"}  # domains get them through carrousel-core[cli]
+
+
+@pytest.mark.parametrize("pkg", PACKAGES)
+def test_dependencies_are_the_imports(pkg: str) -> None:
+    """Every third-party import is declared (hard or extra) and every declared dependency is imported."""
+    hard, extras = _requirements(pkg)
+    declared = {canonicalize_name(r.name) for r in hard + [r for rs in extras.values() for r in rs]}
+    declared -= {f"carrousel-{p}" for p in PACKAGES}
+    dists = packages_distributions()
+    imported: dict[str, str] = {}
+    for top, where in _third_party_imports(pkg).items():
+        names = dists.get(top)
+        assert names, f"{top} ({where}) is imported but not installed"
+        imported[canonicalize_name(names[0])] = where
+    via_core = VIA_CORE_CLI if pkg != "core" else set()
+    missing = {d: w for d, w in imported.items() if d not in declared and d not in via_core}
+    assert missing == {}, f"declare these in packages/{pkg}/pyproject.toml: {missing}"
+    unused = sorted(d for d in declared if d not in imported and (pkg, d) not in DECLARED_NOT_IMPORTED)
+    assert unused == [], f"packages/{pkg}/pyproject.toml declares dependencies it never imports: {unused}"
+
+
+def test_requires_python_and_one_version() -> None:
+    """Python 3.11+ everywhere (tomllib); every domain pins carrousel-core[cli] at the one shared version."""
+    projects = {pkg: _project(pkg) for pkg in PACKAGES}
+    assert {p["requires-python"] for p in projects.values()} == {">=3.11"}
+    version = projects["core"]["version"]
+    assert {p["version"] for p in projects.values()} == {version}
+    for pkg in DOMAINS:
+        core = [r for r in _requirements(pkg)[0] if r.name == "carrousel-core"]
+        assert [(r.extras, str(r.specifier)) for r in core] == [({"cli"}, f"=={version}")], pkg
+
+
+def test_shared_dependencies_have_one_floor() -> None:
+    """A dependency declared by several packages (or extras) carries the same specifier everywhere."""
+    seen: dict[str, dict[str, str]] = defaultdict(dict)
+    for pkg in PACKAGES:
+        hard, extras = _requirements(pkg)
+        for where, reqs in [("dependencies", hard), *extras.items()]:
+            for r in reqs:
+                if not r.name.startswith("carrousel-"):
+                    seen[canonicalize_name(r.name)][f"{pkg}:{where}"] = str(r.specifier)
+    differing = {name: places for name, places in seen.items() if len(set(places.values())) > 1}
+    assert differing == {}, differing
+
+
+EXTRAS = {
+    "core": {"cli", "tensorboard"},
+    "finance": {"yahoo", "plot", "all"},
+    "bio": {"jaspar", "discover", "plot", "bench", "all"},
+    "nlp": set(),
+    "speech": set(),
+}
+
+
+@pytest.mark.parametrize("pkg", PACKAGES)
+def test_extras_and_the_makefile_installs_them(pkg: str) -> None:
+    """The extras other code names in its import guards exist, `all` holds the features, make installs all."""
+    extras = _requirements(pkg)[1]
+    assert set(extras) == EXTRAS[pkg]
+    if "all" in extras:
+        (self_ref,) = extras["all"]
+        assert self_ref.name == f"carrousel-{pkg}" and self_ref.extras == EXTRAS[pkg] - {"all", "bench"}
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    block = re.search(r"^EDITABLES :=((?:.*\\\n)*.*)$", makefile, flags=re.M)
+    assert block, "Makefile: EDITABLES not found"
+    installed = re.search(rf"packages/{pkg}(\[[a-z,]*\])?(\s|$)", block.group(1).replace("\\\n", " "))
+    assert installed, f"the Makefile does not install packages/{pkg}"
+    wanted = {"all", "bench"} & set(extras) or {"cli"} & set(extras)
+    got = set((installed.group(1) or "[]")[1:-1].split(",")) - {""}
+    assert got == wanted, f"Makefile installs packages/{pkg}[{','.join(sorted(got))}]; want {sorted(wanted)}"
