@@ -228,7 +228,7 @@ def test_huge_config_is_refused_before_allocation(saved: Path) -> None:
         load_bundle(saved)
     doc["config"]["encoder"]["hidden_size"] = 1_000_000
     _write_manifest(saved, doc)
-    with pytest.raises(BundleError, match="invalid config.*limit"):
+    with pytest.raises(BundleError, match=r"invalid config.*limit"):
         load_bundle(saved)
 
 

@@ -1,16 +1,12 @@
 """The saved-model format of every carrousel domain: a bundle folder.
 
-A bundle is what a pipeline trains and what a command such as ``finance forecast --model-dir`` or
-``bio scan --model`` loads again: the network and everything needed to use it, with no pickle anywhere.
-
-::
+A bundle is what a pipeline trains and a command loads again (``bio scan --model``): the network and
+everything needed to use it, with no pickle anywhere::
 
     model/
-      bundle.json          manifest: format, format_version, kind, carrousel_version, created,
-                           module (registered name), config (the module's dataclass config as JSON),
-                           assets (named JSON values: label map, scalers, feature settings...),
-                           data (provenance: hashes and ranges of the training data),
-                           files (size and sha256 of every other file below)
+      bundle.json          format, format_version, kind, carrousel_version, created, module (registered
+                           name), config (JSON), assets (named JSON values: label map, scalers...),
+                           data (training-data provenance), files (size, sha256 of every file below)
       model.safetensors    the weights
       arrays.safetensors   named numeric assets (calibration tables...), when there are any
       assets/NAME          named file assets (a tokenizer, a vocabulary, a motif file...), when any
@@ -63,7 +59,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
 BUNDLE_FORMAT = "carrousel.bundle"
 BUNDLE_FORMAT_VERSION = 1
 BUNDLE_FILE = "bundle.json"
@@ -76,7 +71,7 @@ _MAX_MANIFEST_BYTES = 64 << 20  # a manifest is small JSON; anything bigger is n
 def _carrousel_version() -> str:
     try:
         return version("carrousel-core")
-    except PackageNotFoundError:  # a source tree without installation
+    except PackageNotFoundError:  # pragma: no cover - a source tree without installation
         return "0.0.0"
 
 
@@ -386,10 +381,11 @@ def load_bundle(
         for key, arr in arrays.items():
             if np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
                 raise BundleError(f"{root / ARRAYS_FILE}: {key!r} holds NaN or infinite values; train again")
+    assets_dir = f"{ASSETS_DIR}/"
     files = {
-        rel.partition("/")[2]: (root / rel).read_bytes()
+        rel[len(assets_dir) :]: (root / rel).read_bytes()
         for rel in doc["files"]
-        if rel.startswith(f"{ASSETS_DIR}/")
+        if rel.startswith(assets_dir)
     }
     model = model.to(pick_device(map_location)).eval()
     return Bundle(

@@ -19,7 +19,7 @@ def require(module: str, extra: str, purpose: str) -> ModuleType:
     """Imports ``module`` or raises :class:`MissingExtraError` naming the extra that provides it.
 
     Args:
-        module: the import name, e.g. ``"yfinance"`` or ``"matplotlib.pyplot"``.
+        module: the import name, e.g. ``"matplotlib.pyplot"``.
         extra: the requirement that installs it, e.g. ``"carrousel-finance[yahoo]"``.
         purpose: what needs it, for the message, e.g. ``"live Yahoo data (--source yahoo)"``.
 

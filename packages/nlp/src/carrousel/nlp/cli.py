@@ -11,7 +11,11 @@ from carrousel.nlp import __version__
 
 __all__ = ["app", "main"]
 
-app = create_app("nlp", "carrousel-nlp: Sentiment analysis, seq2seq translation and text generation with recurrent networks.", f"carrousel-nlp {__version__}")
+app = create_app(
+    "nlp",
+    "carrousel-nlp: Sentiment analysis, seq2seq translation and text generation with recurrent networks.",
+    f"carrousel-nlp {__version__}",
+)
 
 
 def main() -> None:

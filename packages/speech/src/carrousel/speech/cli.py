@@ -11,7 +11,9 @@ from carrousel.speech import __version__
 
 __all__ = ["app", "main"]
 
-app = create_app("speech", "carrousel-speech: Speech recognition with BiLSTM + CTC.", f"carrousel-speech {__version__}")
+app = create_app(
+    "speech", "carrousel-speech: Speech recognition with BiLSTM + CTC.", f"carrousel-speech {__version__}"
+)
 
 
 def main() -> None:
