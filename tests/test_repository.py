@@ -79,7 +79,9 @@ def test_core_has_no_domain_words() -> None:
     offenders = []
     for path in (ROOT / "packages/core/src").rglob("*.py"):
         text = path.read_text(encoding="utf-8").lower()
-        allowed = {"typer"} if path.name == "cli.py" else set()  # the CLI helper (extra [cli]) is typer's place
+        allowed = (
+            {"typer"} if path.name == "cli.py" else set()
+        )  # the CLI helper (extra [cli]) is typer's place
         offenders += [f"{path.name}:{w}" for w in words if w in text and w not in allowed]
     assert offenders == []
 

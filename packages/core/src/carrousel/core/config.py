@@ -128,6 +128,10 @@ def load_toml(path: str | Path, cls: type[C]) -> C:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"config file {p} not found; check the path") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {p} is not UTF-8 text; give a TOML file") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {p} cannot be read ({exc.strerror or exc}); check the path") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {p} is not valid TOML ({exc}); fix the syntax") from None
     return from_dict(cls, data)

@@ -90,7 +90,9 @@ def is_cached(sample: Sample) -> bool:
     path = cached_path(sample)
     try:
         st = path.stat()
-    except FileNotFoundError:
+    except OSError:  # missing, or a file where a folder of the cache should be
+        return False
+    if not path.is_file():
         return False
     key = (st.st_mtime_ns, st.st_size)
     if _verified.get(path) == key:
@@ -168,6 +170,9 @@ def sample_path(name: str, registry: Mapping[str, Sample] | None = None) -> Path
             (``make data``, ``carrousel-data fetch NAME``, or the file placed by hand).
         RegistryError: when ``name`` is unknown.
     """
+    root = cache_dir()
+    if root.exists() and not root.is_dir():
+        raise DataError(f"the sample cache {root} ($CARROUSEL_CACHE) is a file; point it at a folder")
     reg = registered_samples() if registry is None else dict(registry)
     if name not in reg:
         raise _unknown(name, reg)
