@@ -116,3 +116,32 @@ def test_atomic_dir_refuses_a_file(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("x")
     with pytest.raises(OutputError, match="not a folder"), atomic_dir(tmp_path / "f"):
         pass
+
+
+def test_sigkill_leftovers_are_swept_by_the_next_write(tmp_path: Path) -> None:
+    """A writer killed with SIGKILL cannot clean up; the next write of the same target removes its
+    temporaries (dead pid), never a live writer's, and the target itself was never partial."""
+    import signal
+    import subprocess
+    import sys
+
+    target = tmp_path / "model.safetensors"
+    target.write_text("old complete")
+    code = (
+        "import sys, time; from carrousel.core.io import atomic_path, atomic_dir\n"
+        f"with atomic_path({str(target)!r}) as tmp, atomic_dir({str(tmp_path / 'run')!r}) as d:\n"
+        "    tmp.write_text('partial'); (d / 'run.json').write_text('{'); print('ready', flush=True); time.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    leftovers = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("."))
+    assert len(leftovers) == 2 and all(str(proc.pid) in name for name in leftovers)
+    assert target.read_text() == "old complete" and not (tmp_path / "run").exists()
+    live = tmp_path / f".model.safetensors.{os.getpid()}.live.tmp"
+    live.write_text("a live writer's")
+    atomic_write_text(target, "new")
+    with atomic_dir(tmp_path / "run") as d:
+        (d / "run.json").write_text("{}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["model.safetensors", "run", live.name])

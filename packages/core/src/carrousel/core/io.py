@@ -101,6 +101,49 @@ def is_special(path: str | Path) -> bool:
     return not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode))
 
 
+def _temp_prefix(target: Path) -> str:
+    """Temporary names carry the writer's pid: ``.NAME.PID.xxxx.tmp``, so leftovers can be told apart."""
+    return f".{target.name}.{os.getpid()}."
+
+
+def _sweep_stale(target: Path) -> None:
+    """Removes temporaries of ``target`` left by writers that died (SIGKILL, power loss).
+
+    Only names of the form ``.NAME.PID.*.tmp`` / ``.old`` whose process no longer exists are removed, so a
+    concurrent live writer keeps its temporary file.
+    """
+    prefix = f".{target.name}."
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith(prefix) and name.endswith((".tmp", ".old"))):
+            continue
+        pid_text = name[len(prefix) :].split(".", 1)[0]
+        if not pid_text.isdigit() or _alive(int(pid_text)):
+            continue
+        path = Path(entry.path)
+        with contextlib.suppress(OSError):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
 def _cannot_write(target: Path, exc: OSError) -> OutputError:
     reason = exc.strerror or exc.__class__.__name__
     return OutputError(f"cannot write {target} ({reason}); choose a writable path with free space")
@@ -128,7 +171,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         raise OutputError(f"{target} is a folder; give a file name")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        _sweep_stale(target)
+        fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent)
         os.close(fd)
     except OSError as exc:
         raise _cannot_write(target, exc) from None
@@ -177,7 +221,8 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
         raise OutputError(f"{target} exists and is not a folder; give a folder path")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+        _sweep_stale(target)
+        tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent))
         os.chmod(tmp, umask_mode(0o777))
     except OSError as exc:
         raise _cannot_write(target, exc) from None
@@ -186,7 +231,7 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
         yield tmp
         try:
             if target.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+                old = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".old", dir=target.parent))
                 os.replace(target, old / "x")
             os.replace(tmp, target)
         except OSError as exc:
