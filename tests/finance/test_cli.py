@@ -125,10 +125,10 @@ def test_forecast_without_backtest_still_plots(sample_source: Path, tmp_path: Pa
     assert "backtest: not run" in result.output and (tmp_path / "f.png").stat().st_size > 10_000
 
 
-def test_usage_errors_are_one_line_and_exit_1(
+def test_usage_errors_are_one_line_and_exit_2(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from carrousel.finance.cli import run
+    from carrousel.finance.cli import main as run
 
     for argv, needle in (
         (["forecast", "AAPL", "--horizon", "abc"], "--horizon"),
@@ -138,7 +138,7 @@ def test_usage_errors_are_one_line_and_exit_1(
         monkeypatch.setattr(sys, "argv", ["finance", *argv])
         with pytest.raises(SystemExit) as exit_info:
             run()
-        assert exit_info.value.code == 1
+        assert exit_info.value.code == 2
         lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
         assert len(lines) == 1 and needle in lines[0] and "finance forecast --help" in lines[0], lines
     monkeypatch.setattr(sys, "argv", ["finance", "forecast", "-h"])  # -h is help, as newcomers expect

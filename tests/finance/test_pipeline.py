@@ -14,7 +14,7 @@ import pytest
 import carrousel.finance.pipeline as pipeline_mod
 from carrousel.finance.calendar import get_calendar
 from carrousel.finance.config import FinanceConfig
-from carrousel.finance.errors import BundleError
+from carrousel.finance.errors import ForecasterBundleError
 from carrousel.finance.pipeline import ForecasterBundle, forecast
 
 
@@ -74,5 +74,5 @@ def test_forecast_saves_a_bundle_that_reproduces_it_without_training(
 
 def test_bad_bundle_folder_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text("{not json")
-    with pytest.raises(BundleError, match="cannot load"):
+    with pytest.raises(ForecasterBundleError, match="cannot load"):
         ForecasterBundle.from_pretrained(tmp_path)
