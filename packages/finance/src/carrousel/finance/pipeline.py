@@ -212,10 +212,8 @@ def _write_forecast(
     """Writes charts, bundles and run.json; the run folder ``out`` appears whole or not at all."""
 
     def write(tmp: Path | None) -> None:
-        charts = result.plots or ("",) * len(result.forecasts)  # no charts asked for: none drawn
-        for history, fc, chart in zip(result.histories, result.forecasts, charts, strict=True):
-            if not chart:
-                continue
+        charted = zip(result.histories, result.forecasts, result.plots, strict=True) if result.plots else ()
+        for history, fc, chart in charted:  # one chart per ticker, when asked for (--plot or --out)
             target = _inside(Path(chart), out, tmp)
             target.parent.mkdir(parents=True, exist_ok=True)
             fan_chart(history, fc, target, result.backtest)
