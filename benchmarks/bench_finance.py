@@ -1,8 +1,9 @@
 """carrousel-finance speed: the whole ``finance forecast AAPL --source sample`` against its 60 s goal, the
 phases inside it, and batched backtest prediction against one forward call per date.
 
-1. End to end: the installed ``finance`` command runs in a fresh process (imports included), as a user
-   would start it; wall-clock and CPU time (of the child) are reported with the ratio to the 60 s goal.
+1. End to end: ``finance forecast`` runs in a fresh process (imports included) through the console entry
+   point ``carrousel.finance.cli:main``, as a user would start it; wall-clock and CPU time (of the child)
+   are reported with the ratio to the 60 s goal.
 2. Phases, in this process: loading + validating the data, the walk-forward backtest (refits + baselines +
    scoring), the final fit on all data.
 3. Prediction of every backtest origin: one batched pass against one forward call per origin, the same
@@ -24,13 +25,11 @@ import argparse
 import json
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -38,8 +37,8 @@ GOAL_S = 60.0
 
 
 def _finance_cmd() -> list[str]:
-    exe = Path(sys.executable).with_name("finance")
-    return [str(exe)] if exe.exists() else [shutil.which("finance") or "finance"]
+    """The ``finance`` console script's entry point, run by this interpreter (the source tree on its path)."""
+    return [sys.executable, "-c", "from carrousel.finance.cli import main; main()"]
 
 
 def end_to_end(ticker: str, runs: int) -> dict[str, object]:
@@ -67,7 +66,7 @@ def phases(ticker: str) -> dict[str, float]:
     from carrousel.finance.data import load_histories
     from carrousel.finance.evaluate import score_backtest
     from carrousel.finance.features import build_series
-    from carrousel.finance.forecaster import fit_at
+    from carrousel.finance.training import fit_at
 
     cfg = FinanceConfig(data=DataConfig(tickers=(ticker,), source="sample"))
     t0 = time.perf_counter()
@@ -86,21 +85,22 @@ def batching(ticker: str, rounds: int) -> tuple[float, float, int]:
     """Median seconds of batched vs per-origin prediction of the default backtest's origins."""
     import torch
 
+    from carrousel.core.train import predict
     from carrousel.finance.config import DataConfig, FinanceConfig
     from carrousel.finance.data import load_histories
     from carrousel.finance.features import build_series, fit_scaler, make_windows, valid_origins
     from carrousel.finance.models import build_forecaster
-    from carrousel.finance.training import predict_quantiles
+    from carrousel.finance.training import PREDICT_BATCH
 
     cfg = FinanceConfig(data=DataConfig(tickers=(ticker,), source="sample"))
     s = build_series(ticker, load_histories(cfg.data)[0].frame)
-    origins = valid_origins(s, cfg.features.lookback, cfg.model.horizon)[-cfg.backtest.test_days :]
-    x = make_windows(fit_scaler(s, origins[0]).transform(s.features), origins, cfg.features.lookback)
-    model = build_forecaster(cfg.model, x.shape[-1]).eval()
+    origins = valid_origins(s, cfg.window.lookback, cfg.window.horizon)[-cfg.backtest.test_days :]
+    x = make_windows(fit_scaler(s, origins[0]).transform(s.features), origins, cfg.window.lookback)
+    model = build_forecaster(cfg.model, cfg.window).eval()
     batched, single = [], []
     for _ in range(rounds):
         t0 = time.perf_counter()
-        a = predict_quantiles(model, x)
+        a = predict(model, x, PREDICT_BATCH)
         t1 = time.perf_counter()
         with torch.no_grad():
             b = np.stack([model(torch.from_numpy(x[i : i + 1])).numpy()[0] for i in range(len(x))])

@@ -77,16 +77,16 @@ def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from carrousel.finance.config import (
         BacktestConfig,
         DataConfig,
-        FeatureConfig,
         FinanceConfig,
         ModelConfig,
         TrainSettings,
+        WindowConfig,
     )
 
     return FinanceConfig(
         data=DataConfig(tickers=(args.ticker,), source="sample"),
-        features=FeatureConfig(lookback=args.lookback),
-        model=ModelConfig(horizon=args.horizon, hidden_size=args.hidden, num_layers=args.layers),
+        window=WindowConfig(lookback=args.lookback, horizon=args.horizon),
+        model=ModelConfig(hidden_size=args.hidden, num_layers=args.layers),
         train=TrainSettings(epochs=args.epochs, patience=args.epochs + 1, threads=args.threads),
         backtest=BacktestConfig(test_days=args.test_days, refit_every=args.refit_every, ensemble=False),
     )
@@ -98,12 +98,12 @@ def carrousel_walk_forward(series, cfg) -> Run:  # type: ignore[no-untyped-def]
 
     from carrousel.finance.backtest import block_starts
     from carrousel.finance.features import valid_origins
-    from carrousel.finance.forecaster import fit_at
+    from carrousel.finance.training import fit_at
 
     t0 = time.perf_counter()
     starts, _ = block_starts([series], cfg)
     ends = [*starts[1:], pd.Timestamp.max]
-    all_origins = valid_origins(series, cfg.features.lookback, cfg.model.horizon)
+    all_origins = valid_origins(series, cfg.window.lookback, cfg.window.horizon)
     mid = cfg.model.quantiles.index(0.5)
     origins, cum = [], []
     for d0, d1 in zip(starts, ends, strict=True):

@@ -16,10 +16,10 @@ import carrousel.finance.data as data_mod
 from carrousel.finance.config import (
     BacktestConfig,
     DataConfig,
-    FeatureConfig,
     FinanceConfig,
     ModelConfig,
     TrainSettings,
+    WindowConfig,
 )
 
 STOCKS = Path(__file__).parent / "data" / "stocks_2007_2010.csv.gz"
@@ -51,8 +51,8 @@ def _tiny_config(
     """A configuration small enough for a test: short windows, few epochs, a short backtest."""
     return FinanceConfig(
         data=DataConfig(tickers=tickers, source=source, min_history=100, **data),  # type: ignore[arg-type]
-        features=FeatureConfig(lookback=10),
-        model=ModelConfig(horizon=3, hidden_size=8),
+        window=WindowConfig(lookback=10, horizon=3),
+        model=ModelConfig(hidden_size=8),
         train=TrainSettings(epochs=2, batch_size=128, max_windows=400, patience=2),
         backtest=BacktestConfig(test_days=40, refit_every=20),
     )

@@ -125,10 +125,10 @@ def test_forecast_without_backtest_still_plots(sample_source: Path, tmp_path: Pa
     assert "backtest: not run" in result.output and (tmp_path / "f.png").stat().st_size > 10_000
 
 
-def test_usage_errors_are_one_line_and_exit_1(
+def test_usage_errors_are_one_line_and_exit_2(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from carrousel.finance.cli import run
+    from carrousel.finance.cli import main as run
 
     for argv, needle in (
         (["forecast", "AAPL", "--horizon", "abc"], "--horizon"),
@@ -138,7 +138,7 @@ def test_usage_errors_are_one_line_and_exit_1(
         monkeypatch.setattr(sys, "argv", ["finance", *argv])
         with pytest.raises(SystemExit) as exit_info:
             run()
-        assert exit_info.value.code == 1
+        assert exit_info.value.code == 2
         lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
         assert len(lines) == 1 and needle in lines[0] and "finance forecast --help" in lines[0], lines
     monkeypatch.setattr(sys, "argv", ["finance", "forecast", "-h"])  # -h is help, as newcomers expect
@@ -176,3 +176,79 @@ def test_evaluate_rejects_files_of_another_kind(tmp_path: Path) -> None:
         result = runner.invoke(app, ["evaluate", str(tmp_path / name)])
         lines = [ln for ln in result.output.splitlines() if ln.strip()]
         assert result.exit_code == 1 and len(lines) == 1 and name in lines[0], result.output
+
+
+def test_model_dir_round_trip_and_saved_settings_as_defaults(sample_source: Path, tmp_path: Path) -> None:
+    model = str(tmp_path / "m")
+    first = runner.invoke(
+        app, ["forecast", "AAPL", "--source", "sample", *TINY, "--model-dir", model, "--json"]
+    )
+    assert first.exit_code == 0, first.output
+    trained = json.loads(first.stdout)
+    assert trained["reused_bundle"] is False and (tmp_path / "m" / "bundle.json").is_file()
+    # no window/network flag given: the saved model's horizon 3, lookback 10, hidden 8 are used, not defaults
+    again = runner.invoke(app, ["forecast", "AAPL", "--source", "sample", "--model-dir", model, "--json"])
+    assert again.exit_code == 0, again.output
+    reused = json.loads(again.stdout)
+    assert reused["reused_bundle"] is True and reused["horizon"] == 3
+    assert reused["forecasts"] == trained["forecasts"] and reused["backtest"] == trained["backtest"]
+
+
+def test_a_flag_contradicting_the_saved_model_is_one_line_and_exit_1(
+    sample_source: Path, tmp_path: Path
+) -> None:
+    args = [
+        "forecast",
+        "AAPL",
+        "--source",
+        "sample",
+        *TINY,
+        "--no-backtest",
+        "--model-dir",
+        str(tmp_path / "m"),
+    ]
+    assert runner.invoke(app, args).exit_code == 0
+    for extra, needle in (
+        (["--horizon", "4"], "horizon 3, not the horizon 4"),
+        (["--arch", "gru"], "arch lstm, not the arch gru"),
+        (["--quantiles", "0.2,0.8"], "quantiles 0.1,0.5,0.9, not the quantiles 0.2,0.5,0.8"),
+    ):
+        result = runner.invoke(app, [*args, *extra])
+        lines = [ln for ln in result.output.splitlines() if ln.strip()]
+        assert result.exit_code == 1 and len(lines) == 1, result.output
+        assert needle in lines[0] and "--model-dir" in lines[0] and extra[0] in lines[0], lines[0]
+
+
+def test_quantiles_have_no_short_flag_and_q_means_quiet(sample_source: Path, tmp_path: Path) -> None:
+    shown = runner.invoke(app, ["forecast", "--help"])
+    assert shown.exit_code == 0
+    assert "-q, --quiet" in shown.output and "-q, --quantiles" not in shown.output
+    assert "--arch" in shown.output and "lstm|gru|bilstm" in shown.output and "--model " not in shown.output
+    args = ["forecast", "AAPL", "--source", "sample", *TINY, "--no-backtest"]
+    loud = runner.invoke(app, [*args, "-v"])
+    assert loud.exit_code == 0 and "fitting the final model" in loud.stderr
+    quiet = runner.invoke(app, [*args, "-q", "--quantiles", "0.2,0.8"])
+    assert quiet.exit_code == 0 and quiet.stderr == "" and "p20" in quiet.stdout
+
+
+def test_a_failing_run_leaves_no_partial_out_folder(
+    sample_source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import carrousel.finance.pipeline as pipeline_mod
+
+    def broken_chart(*args: Any, **kwargs: Any) -> Path:
+        raise OSError(28, "No space left on device", "fan_AAPL.png")
+
+    monkeypatch.setattr(pipeline_mod, "fan_chart", broken_chart)  # fails after training, mid-writing
+    out = tmp_path / "runs" / "new"
+    result = runner.invoke(app, ["forecast", "AAPL", "--source", "sample", *TINY, "--out", str(out)])
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert result.exit_code == 1 and len(lines) == 1 and "No space left" in lines[0], result.output
+    assert not out.exists() and list((tmp_path / "runs").iterdir()) == []  # no temporary folder either
+
+
+def test_out_refuses_a_folder_that_is_not_a_run(sample_source: Path, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    result = runner.invoke(app, ["forecast", "AAPL", "--source", "sample", *TINY, "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "not a run folder" in result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]

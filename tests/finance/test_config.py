@@ -1,12 +1,24 @@
-"""Configuration: validation, quantile normalisation and flat overrides."""
+"""Configuration: validation, quantile normalisation, and flags/TOML/saved settings reaching each section."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from carrousel.core.config import from_dict, to_dict
 from carrousel.core.errors import ConfigError
-from carrousel.finance.config import DataConfig, FinanceConfig, ModelConfig, override_flat
+from carrousel.finance.cli import _config
+from carrousel.finance.config import (
+    BacktestConfig,
+    DataConfig,
+    FinanceConfig,
+    ModelConfig,
+    Source,
+    TrainWindow,
+    WindowConfig,
+    load_config,
+)
 
 
 def test_quantiles_are_sorted_and_contain_the_median() -> None:
@@ -24,18 +36,40 @@ def test_invalid_choices_raise() -> None:
         ModelConfig(arch="transformer")
 
 
-def test_override_flat_finds_each_section() -> None:
-    cfg = override_flat(
-        FinanceConfig(), horizon=10, source="sample", lookback=20, epochs=3, window="rolling", seed=None
+def test_flags_reach_each_section(tmp_path: Path) -> None:
+    cfg = _config(
+        ["AAPL"],
+        horizon=10,
+        source=Source.sample,
+        lookback=20,
+        epochs=3,
+        window=TrainWindow.rolling,
+        seed=None,
     )
-    assert (cfg.model.horizon, cfg.data.source, cfg.features.lookback) == (10, "sample", 20)
+    assert (cfg.window.horizon, cfg.data.source, cfg.window.lookback) == (10, "sample", 20)
     assert (cfg.train.epochs, cfg.backtest.window, cfg.train.seed) == (3, "rolling", 0)
-    with pytest.raises(ConfigError, match="unknown option 'colour'"):
-        override_flat(FinanceConfig(), colour="red")
+    toml = tmp_path / "run.toml"
+    toml.write_text('colour = "red"\n')
+    with pytest.raises(ConfigError, match=r"unknown option\(s\) colour"):
+        load_config(toml)
+
+
+def test_toml_then_flags_and_the_saved_model_as_defaults(tmp_path: Path) -> None:
+    toml = tmp_path / "run.toml"
+    toml.write_text('[window]\nhorizon = 7\n\n[model]\narch = "gru"\n')
+    cfg = _config(["aapl,msft"], config=toml, horizon=4)
+    assert cfg.data.tickers == ("AAPL", "MSFT") and (cfg.window.horizon, cfg.model.arch) == (4, "gru")
+    assert cfg.window.lookback == 30  # untouched by the file: the default
+    saved = FinanceConfig(window=WindowConfig(lookback=12, horizon=9), model=ModelConfig(hidden_size=8))
+    cfg = _config(["AAPL"], config=toml, saved=saved)  # the file's settings count as given
+    assert (cfg.window.lookback, cfg.window.horizon) == (12, 7)
+    assert (cfg.model.arch, cfg.model.hidden_size) == ("gru", 8)
+    cfg = _config(["AAPL"], csv=tmp_path / "x.csv")
+    assert (cfg.data.source, cfg.data.csv_path) == ("csv", str(tmp_path / "x.csv"))
 
 
 def test_round_trip_through_a_dict() -> None:
-    cfg = override_flat(FinanceConfig(), tickers=("AAPL", "MSFT"), quantiles=(0.05, 0.95))
+    cfg = FinanceConfig(data=DataConfig(tickers=("AAPL", "MSFT")), model=ModelConfig(quantiles=(0.05, 0.95)))
     assert from_dict(FinanceConfig, to_dict(cfg)) == cfg
 
 
@@ -52,7 +86,7 @@ def test_bad_dates_and_sizes_are_config_errors() -> None:
     with pytest.raises(ConfigError, match="hidden_size=0"):
         ModelConfig(hidden_size=0)
     with pytest.raises(ConfigError, match="--test-days 5"):
-        override_flat(FinanceConfig(), test_days=5)
+        BacktestConfig(test_days=5)
 
 
 def test_ticker_symbols_are_checked() -> None:

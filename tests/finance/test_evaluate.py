@@ -76,7 +76,7 @@ def test_short_history_shrinks_the_backtest(
     cfg = tiny_config(("AAPL",), start="2010-01-01")
     cfg = replace(cfg, backtest=replace(cfg.backtest, test_days=200, refit_every=100))
     series = [build_series(h.ticker, h.frame) for h in load_histories(cfg.data)]
-    origins = len(series[0].close) - series[0].first_valid - (cfg.features.lookback - 1) - cfg.model.horizon
+    origins = len(series[0].close) - series[0].first_valid - (cfg.window.lookback - 1) - cfg.window.horizon
     bt = run_backtest(series, cfg)
     assert len(bt.actual) == origins - 150 < 200
     assert score_backtest(bt).get("random_walk").mase == 1.0

@@ -19,7 +19,7 @@ from carrousel.finance.features import (
     make_windows,
     valid_origins,
 )
-from carrousel.finance.forecaster import fit_at
+from carrousel.finance.training import fit_at
 from carrousel.finance.validation import clean_prices
 
 
@@ -65,7 +65,7 @@ def test_no_look_ahead(frame: pd.DataFrame, tiny_config: Callable[..., FinanceCo
     assert fit_scaler(a, cut) == fit_scaler(b, cut)
 
     cfg = tiny_config()
-    cfg = replace(cfg, features=replace(cfg.features, indicators=True))
+    cfg = replace(cfg, window=replace(cfg.window, indicators=True))
     origins = np.arange(cut - 50, cut + 1)
     base_a = baseline_forecasts(a, cut, origins, 3, cfg.model.quantiles)
     base_b = baseline_forecasts(b, cut, origins, 3, cfg.model.quantiles)

@@ -10,17 +10,17 @@ import pandas as pd
 import pytest
 import torch
 
-from carrousel.finance.config import FinanceConfig, ModelConfig
+from carrousel.finance.config import FinanceConfig, ModelConfig, WindowConfig
 from carrousel.finance.features import build_series, cumulative_targets, valid_origins
-from carrousel.finance.forecaster import fit_at
 from carrousel.finance.models import build_forecaster
+from carrousel.finance.training import fit_at
 
 
 @pytest.mark.parametrize("arch", ["lstm", "gru", "bilstm"])
 def test_shapes_and_ordered_quantiles(arch: str, device: torch.device) -> None:
-    model = build_forecaster(ModelConfig(arch=arch, horizon=4, quantiles=(0.05, 0.25, 0.75, 0.95)), 5).to(
-        device
-    )
+    model = build_forecaster(
+        ModelConfig(arch=arch, quantiles=(0.05, 0.25, 0.75, 0.95)), WindowConfig(horizon=4)
+    ).to(device)
     out = model(torch.randn(7, 12, 5, device=device))
     assert out.shape == (7, 4, 5)
     assert torch.all(out[..., 1:] >= out[..., :-1])

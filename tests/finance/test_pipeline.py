@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 
 import carrousel.finance.pipeline as pipeline_mod
+from carrousel.core.errors import BundleError
 from carrousel.finance.calendar import get_calendar
 from carrousel.finance.config import FinanceConfig
-from carrousel.finance.errors import BundleError
+from carrousel.finance.errors import ForecasterBundleError
 from carrousel.finance.pipeline import ForecasterBundle, forecast
 
 
@@ -74,5 +75,79 @@ def test_forecast_saves_a_bundle_that_reproduces_it_without_training(
 
 def test_bad_bundle_folder_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text("{not json")
-    with pytest.raises(BundleError, match="cannot load"):
+    with pytest.raises(ForecasterBundleError, match="cannot load"):
         ForecasterBundle.from_pretrained(tmp_path)
+
+
+def test_tampered_scaler_is_a_bundle_error(
+    sample_source: Path, tmp_path: Path, tiny_config: Callable[..., FinanceConfig]
+) -> None:
+    cfg = tiny_config()
+    cfg = replace(cfg, backtest=replace(cfg.backtest, enabled=False))
+    forecast(cfg, model_dir=tmp_path / "m")
+    manifest = tmp_path / "m" / "bundle.json"
+    doc = json.loads(manifest.read_text())
+    assert doc["kind"] == "finance.forecaster" and doc["module"] == "sequence_regressor"
+    for bad in (0.0, -1.0):
+        doc["assets"]["scalers"]["AAPL"]["std"][2] = bad
+        manifest.write_text(json.dumps(doc))
+        with pytest.raises(BundleError, match="scaler of AAPL holds a zero, negative or non-finite"):
+            ForecasterBundle.from_pretrained(tmp_path / "m")
+    doc["assets"]["config"]["window"]["horizon"] = 4  # settings that do not describe the saved network
+    doc["assets"]["scalers"]["AAPL"]["std"][2] = 1.0
+    manifest.write_text(json.dumps(doc))
+    with pytest.raises(BundleError, match="does not match its saved settings"):
+        ForecasterBundle.from_pretrained(tmp_path / "m")
+
+
+def test_python_api_writes_the_same_files_as_the_cli(
+    sample_source: Path, tmp_path: Path, tiny_config: Callable[..., FinanceConfig]
+) -> None:
+    from typer.testing import CliRunner
+
+    from carrousel.finance.cli import app
+
+    cfg = tiny_config()
+    api = forecast(cfg, out_dir=tmp_path / "api")
+    flags = ["--horizon", "3", "--lookback", "10", "--hidden", "8", "--epochs", "2", "--test-days", "40"]
+    flags += ["--refit-every", "20"]
+    toml = tmp_path / "rest.toml"  # the tiny config's settings that have no flag
+    toml.write_text(
+        "[data]\nmin_history = 100\n\n[train]\nbatch_size = 128\nmax_windows = 400\npatience = 2\n"
+    )
+    args = [
+        "forecast",
+        "AAPL",
+        "--source",
+        "sample",
+        *flags,
+        "--config",
+        str(toml),
+        "--out",
+        str(tmp_path / "cli"),
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+
+    def files(root: Path) -> list[str]:
+        return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+    assert (
+        files(tmp_path / "api")
+        == files(tmp_path / "cli")
+        == [
+            "fan_AAPL.png",
+            "model/arrays.safetensors",
+            "model/bundle.json",
+            "model/model.safetensors",
+            "run.json",
+        ]
+    )
+    for name in ("model/model.safetensors", "model/arrays.safetensors"):
+        assert (tmp_path / "api" / name).read_bytes() == (tmp_path / "cli" / name).read_bytes()
+    docs = [json.loads((tmp_path / run / "run.json").read_text()) for run in ("api", "cli")]
+    assert docs[0]["plots"] == [str(tmp_path / "api" / "fan_AAPL.png")]
+    expected = json.loads(json.dumps(api.to_dict()))
+    for doc in (*docs, expected):
+        del doc["plots"], doc["bundle"]
+    assert docs[0] == docs[1] == expected

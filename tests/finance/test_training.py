@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import torch
 
-from carrousel.core.nn.heads import pinball_loss
-from carrousel.finance.config import ModelConfig, TrainSettings
-from carrousel.finance.models import build_forecaster
-from carrousel.finance.training import fit_forecaster, predict_quantiles, window_loader
+from carrousel.core.nn.heads import SequenceRegressor, pinball_loss
+from carrousel.core.train import predict
+from carrousel.finance.config import ModelConfig, TrainSettings, WindowConfig
+from carrousel.finance.models import forecaster_config
+from carrousel.finance.training import PREDICT_BATCH, fit_forecaster, window_loader
+
+
+def predict_quantiles(model: torch.nn.Module, x: np.ndarray) -> np.ndarray:
+    return predict(model, x, PREDICT_BATCH)
 
 
 def test_loader_yields_dict_batches() -> None:
@@ -22,7 +29,8 @@ def test_fit_lowers_the_pinball_loss_and_restores_threads() -> None:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(600, 8, 3)).astype(np.float32)
     y = np.repeat(x[:, -1, :1] * 2.0, 2, axis=1) + rng.normal(0, 0.1, (600, 2)).astype(np.float32)
-    model = build_forecaster(ModelConfig(horizon=2, hidden_size=16, dropout=0.0), 3)
+    net = forecaster_config(ModelConfig(hidden_size=16, dropout=0.0), WindowConfig(horizon=2))
+    model = SequenceRegressor(replace(net, encoder=replace(net.encoder, input_size=3)))  # 3 synthetic inputs
     qs = (0.1, 0.5, 0.9)
     untrained = pinball_loss(
         torch.from_numpy(predict_quantiles(model, x[500:])), torch.from_numpy(y[500:]), qs

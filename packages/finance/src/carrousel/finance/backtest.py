@@ -18,7 +18,7 @@ from carrousel.finance.baselines import baseline_forecasts
 from carrousel.finance.config import FinanceConfig
 from carrousel.finance.errors import PriceDataError
 from carrousel.finance.features import SeriesData, cumulative_targets, valid_origins
-from carrousel.finance.forecaster import fit_at
+from carrousel.finance.training import fit_at
 
 __all__ = ["ENSEMBLE_MEMBERS", "BacktestResult", "block_starts", "run_backtest"]
 
@@ -64,7 +64,7 @@ def block_starts(series_list: list[SeriesData], cfg: FinanceConfig) -> tuple[pd.
     Raises:
         PriceDataError: when the history is too short for the requested backtest.
     """
-    horizon, lookback = cfg.model.horizon, cfg.features.lookback
+    horizon, lookback = cfg.window.horizon, cfg.window.lookback
     dates = sorted(
         set().union(*(set(s.dates[valid_origins(s, lookback, horizon)]) for s in series_list))  # type: ignore[arg-type]
     )
@@ -95,7 +95,7 @@ def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestR
     Returns:
         A :class:`BacktestResult` with ``network``-named, baseline and (optionally) ensemble forecasts.
     """
-    horizon, lookback, qs = cfg.model.horizon, cfg.features.lookback, cfg.model.quantiles
+    horizon, lookback, qs = cfg.window.horizon, cfg.window.lookback, cfg.model.quantiles
     starts, _ = block_starts(series_list, cfg)
     ends = [*starts[1:], pd.Timestamp.max]
     out: dict[str, list[np.ndarray]] = {}

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import exchange_calendars as xcals
 import pandas as pd
 
-from carrousel.finance.errors import FinanceError
+from carrousel.finance.errors import CalendarNotFoundError
 
 __all__ = ["CalendarGaps", "check_sessions", "future_sessions", "get_calendar"]
 
@@ -23,13 +23,13 @@ def get_calendar(name: str = "XNYS", last_year: int | None = None) -> xcals.Exch
     """Returns the exchange calendar ``name`` covering 1980 to ``last_year`` + 2 (default: this year + 2).
 
     Raises:
-        FinanceError: when the calendar code is unknown.
+        CalendarNotFoundError: when the calendar code is unknown.
     """
     year = max(last_year or 0, pd.Timestamp.today().year) + 2
     try:
         return xcals.get_calendar(name, start=f"{_FIRST_YEAR}-01-01", end=f"{year}-12-31")
     except xcals.errors.InvalidCalendarName:
-        raise FinanceError(
+        raise CalendarNotFoundError(
             f"unknown exchange calendar {name!r}; use an exchange_calendars code such as XNYS, XLON or XETR"
         ) from None
 

@@ -1,49 +1,105 @@
 """Frozen, composed configuration of carrousel.finance.
 
-``FinanceConfig(data=..., features=..., model=..., train=..., backtest=...)``; override parts with
-:func:`dataclasses.replace`, read a TOML file with :func:`carrousel.core.config.load_toml`.
+One :class:`FinanceConfig` describes a ``forecast`` or a ``backtest`` run (both use every section; the
+output paths are arguments of :func:`carrousel.finance.pipeline.forecast` / ``backtest``, not settings):
+
+* ``data``: where prices come from (:class:`DataConfig`);
+* ``window``: THE window spec (:class:`WindowConfig`: lookback, horizon, indicator features), the one
+  description of inputs and targets that training, the backtest, forecasting and saved models share;
+* ``model``: the network (:class:`ModelConfig`), ``train``: fitting (:class:`TrainSettings`);
+* ``backtest``: the walk-forward evaluation (:class:`BacktestConfig`).
+
+Build one with a plain constructor call, change it with :func:`dataclasses.replace`, read a TOML file
+(sections named like the fields above) with :func:`load_config`. Choices have an :class:`enum.Enum` listing
+the accepted names; the fields hold the plain names, so configs round-trip through JSON and TOML.
 """
 
 from __future__ import annotations
 
+import enum
+import math
 import re
-from dataclasses import dataclass, field, fields, replace
+import tomllib
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
-from carrousel.core.errors import ConfigError
+from carrousel.core.config import from_dict, load_toml, to_dict
+from carrousel.finance.errors import FinanceConfigError
 
 __all__ = [
-    "ARCHITECTURES",
-    "SOURCES",
+    "Arch",
     "BacktestConfig",
     "DataConfig",
-    "FeatureConfig",
+    "Device",
     "FinanceConfig",
     "ModelConfig",
+    "Source",
     "TrainSettings",
-    "override_flat",
+    "TrainWindow",
+    "WindowConfig",
+    "load_config",
 ]
 
-SOURCES = ("auto", "yahoo", "csv", "sample")
-ARCHITECTURES = ("lstm", "gru", "bilstm")
+
+class Source(enum.StrEnum):
+    """Where prices come from."""
+
+    auto = "auto"  # a fresh cache, then Yahoo
+    yahoo = "yahoo"  # Yahoo Finance (needs carrousel-finance[yahoo])
+    csv = "csv"  # a CSV file (--csv PATH)
+    sample = "sample"  # the bundled 2000-2013 history
+
+
+class Arch(enum.StrEnum):
+    """Recurrent encoder of the forecaster."""
+
+    lstm = "lstm"
+    gru = "gru"
+    bilstm = "bilstm"  # a bidirectional LSTM over the lookback window
+
+
+class TrainWindow(enum.StrEnum):
+    """Training window of each walk-forward refit."""
+
+    expanding = "expanding"  # all history before the refit
+    rolling = "rolling"  # the last ``train_days`` before the refit
+
+
+class Device(enum.StrEnum):
+    """Device the networks are fitted on."""
+
+    cpu = "cpu"
+    cuda = "cuda"
+    auto = "auto"  # CUDA when available
+
+
 _SYMBOL = re.compile(
     r"[A-Za-z0-9][A-Za-z0-9.^=_-]{0,19}|\^[A-Za-z0-9.=_-]{1,19}"
 )  # AAPL BRK-B ^GSPC EURUSD=X
+
+
+def _choice(value: str, choices: type[enum.Enum], what: str) -> None:
+    names = [c.value for c in choices]
+    if value not in names:
+        raise FinanceConfigError(f"unknown {what} {value!r}; use one of {', '.join(names)}")
 
 
 def _date(name: str, value: str | None) -> date | None:
     """Parses a ``--start``/``--end`` value (``YYYY-MM-DD``); None stays None.
 
     Raises:
-        ConfigError: when the value is not a real calendar date in that form.
+        FinanceConfigError: when the value is not a real calendar date in that form.
     """
     if value is None:
         return None
     try:
         return datetime.strptime(str(value).strip(), "%Y-%m-%d").date()
     except ValueError:
-        raise ConfigError(f"--{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2010-01-04") from None
+        raise FinanceConfigError(
+            f"--{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2010-01-04"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -51,7 +107,7 @@ class DataConfig:
     """Where prices come from and how they are checked."""
 
     tickers: tuple[str, ...] = ("AAPL",)  # one or more symbols; several train one global model
-    source: str = "auto"  # auto (fresh cache, then Yahoo) | yahoo | csv | sample (bundled 2000-2013 history)
+    source: str = "auto"  # a Source name: auto (fresh cache, then Yahoo) | yahoo | csv | sample
     csv_path: str | None = None  # CSV file for source "csv" (yfinance layout or a common variant)
     start: str | None = None  # first date to use (YYYY-MM-DD); None = all available history
     end: str | None = None  # last date to use (YYYY-MM-DD); None = up to the latest available
@@ -62,72 +118,79 @@ class DataConfig:
     timeout: float = 10.0  # seconds per Yahoo request
 
     def __post_init__(self) -> None:
-        if self.source not in SOURCES:
-            raise ConfigError(f"unknown source {self.source!r}; use one of {', '.join(SOURCES)}")
+        _choice(self.source, Source, "source")
         if not self.tickers:
-            raise ConfigError("no ticker given; pass at least one symbol such as AAPL")
+            raise FinanceConfigError("no ticker given; pass at least one symbol such as AAPL")
         bad = [t for t in self.tickers if not _SYMBOL.fullmatch(str(t).strip())]
         if bad:
-            raise ConfigError(
+            raise FinanceConfigError(
                 f"{bad[0]!r} is not a ticker symbol; use letters, digits and . - ^ = only, "
                 "e.g. AAPL, BRK-B, ^GSPC"
             )
         if self.source == "csv" and not self.csv_path:
-            raise ConfigError("source 'csv' needs a file; pass --csv PATH")
+            raise FinanceConfigError("source 'csv' needs a file; pass --csv PATH")
         if self.min_history < 30:
-            raise ConfigError(f"min_history={self.min_history} is too small; use at least 30 days")
+            raise FinanceConfigError(f"min_history={self.min_history} is too small; use at least 30 days")
+        if not (math.isfinite(self.timeout) and self.timeout > 0):
+            raise FinanceConfigError(f"timeout={self.timeout} must be a positive number of seconds")
         start, end = _date("start", self.start), _date("end", self.end)
         if start is not None and end is not None and start > end:
-            raise ConfigError(f"--start {self.start} is after --end {self.end}; swap or correct the dates")
+            raise FinanceConfigError(
+                f"--start {self.start} is after --end {self.end}; swap or correct the dates"
+            )
 
 
 @dataclass(frozen=True)
-class FeatureConfig:
-    """Inputs built from OHLCV; every feature looks only backwards in time."""
+class WindowConfig:
+    """The window spec: what the network sees at a forecast origin ``t`` and what it predicts.
 
-    lookback: int = 30  # trading days of history fed to the network per forecast origin
+    Inputs are the ``lookback`` days ``t-L+1..t`` of backward-looking features; targets are the cumulative
+    log returns ``log(C[t+h]/C[t])`` for ``h = 1..horizon``. Training, the backtest, forecasting and a
+    saved model all use this one spec.
+    """
+
+    lookback: int = 30  # trading days of history fed to the network per forecast origin (L)
+    horizon: int = 5  # trading days forecast directly, one output per day ahead (H)
     indicators: bool = False  # add momentum (5, 20 days) and 20-day realised volatility features
 
     def __post_init__(self) -> None:
         if self.lookback < 2:
-            raise ConfigError(f"lookback={self.lookback} must be at least 2 days")
+            raise FinanceConfigError(f"lookback={self.lookback} must be at least 2 days")
+        if not 1 <= self.horizon <= 250:
+            raise FinanceConfigError(f"horizon={self.horizon} must be between 1 and 250 trading days")
 
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """The recurrent quantile forecaster."""
+    """The recurrent quantile forecaster (its output size is the window's horizon)."""
 
-    arch: str = "lstm"  # lstm | gru | bilstm (a bidirectional LSTM encoder over the lookback window)
-    horizon: int = 5  # trading days forecast directly (one output per day ahead)
-    quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)  # predicted quantiles; 0.5 is always added (the point)
+    arch: str = "lstm"  # an Arch name: lstm | gru | bilstm (bidirectional LSTM over the lookback window)
+    quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)  # predicted quantile levels; 0.5 is always added
     hidden_size: int = 32  # hidden units per direction
     num_layers: int = 1  # stacked recurrent layers
     dropout: float = 0.1  # dropout before the quantile head (and between layers)
 
     def __post_init__(self) -> None:
-        if self.arch not in ARCHITECTURES:
-            raise ConfigError(f"unknown model {self.arch!r}; use one of {', '.join(ARCHITECTURES)}")
-        if not 1 <= self.horizon <= 250:
-            raise ConfigError(f"horizon={self.horizon} must be between 1 and 250 trading days")
+        _choice(self.arch, Arch, "model architecture")
         bad = [q for q in self.quantiles if not 0.0 < q < 1.0]
         if bad:
-            raise ConfigError(
+            raise FinanceConfigError(
                 f"quantile level(s) {', '.join(f'{q:g}' for q in bad)} must lie strictly between 0 and 1; "
                 "use e.g. --quantiles 0.1,0.5,0.9"
             )
         qs = tuple(sorted(set(round(float(q), 6) for q in (*self.quantiles, 0.5))))
         if len(qs) < 2:
-            raise ConfigError(
+            raise FinanceConfigError(
                 "--quantiles needs a level besides the median 0.5 (always included) to give an interval; "
                 "use e.g. --quantiles 0.1,0.9"
             )
         if self.hidden_size < 1 or self.num_layers < 1:
-            raise ConfigError(
+            raise FinanceConfigError(
                 f"hidden_size={self.hidden_size} and num_layers={self.num_layers} must be at least 1; "
                 "use e.g. --hidden 32"
             )
         if not 0.0 <= self.dropout < 1.0:
-            raise ConfigError(f"dropout={self.dropout} must lie in [0, 1), e.g. 0.1")
+            raise FinanceConfigError(f"dropout={self.dropout} must lie in [0, 1), e.g. 0.1")
         object.__setattr__(self, "quantiles", qs)
 
 
@@ -142,18 +205,28 @@ class TrainSettings:
     patience: int = 3  # early stopping on the validation pinball loss (epochs without improvement)
     val_fraction: float = 0.15  # most recent share of the training windows held out for early stopping
     max_windows: int = 2000  # most recent training windows per ticker used per fit (bounds the run time)
-    device: str = "cpu"  # cpu | cuda | auto; small sequence models are usually fastest on CPU
+    device: str = "cpu"  # a Device name: cpu | cuda | auto; small sequence models are usually fastest on CPU
     threads: int = 1  # CPU threads while fitting (restored after); small nets run fastest on one; 0 = torch's
     seed: int = 0  # seed for weights and batch order
 
     def __post_init__(self) -> None:
+        _choice(self.device, Device, "device")
         if self.epochs < 1 or self.batch_size < 1:
-            raise ConfigError(
+            raise FinanceConfigError(
                 f"epochs={self.epochs} and batch_size={self.batch_size} must be at least 1; "
                 "use e.g. --epochs 10"
             )
         if not 0.0 < self.val_fraction < 0.5:
-            raise ConfigError(f"val_fraction={self.val_fraction} must lie in (0, 0.5)")
+            raise FinanceConfigError(f"val_fraction={self.val_fraction} must lie in (0, 0.5)")
+        if not (math.isfinite(self.lr) and self.lr > 0) or not self.weight_decay >= 0:
+            raise FinanceConfigError(
+                f"lr={self.lr} must be positive and weight_decay={self.weight_decay} not negative"
+            )
+        if self.max_windows < 1 or self.patience < 0 or self.threads < 0:
+            raise FinanceConfigError(
+                f"max_windows={self.max_windows} must be at least 1, patience={self.patience} and "
+                f"threads={self.threads} not negative"
+            )
 
 
 @dataclass(frozen=True)
@@ -161,7 +234,7 @@ class BacktestConfig:
     """Walk-forward evaluation over the end of the history."""
 
     test_days: int = 500  # forecast origins evaluated (the most recent trading days with a known outcome)
-    window: str = "expanding"  # expanding | rolling training window
+    window: str = "expanding"  # a TrainWindow name: expanding | rolling training window of each refit
     train_days: int = 2000  # rolling window length in trading days (ignored when expanding)
     refit_every: int = 250  # refit the models every N origins (each refit sees only data before it)
     conformal: bool = True  # widen/narrow intervals by split-conformal calibration on held-out windows
@@ -169,14 +242,17 @@ class BacktestConfig:
     enabled: bool = True  # run the backtest at all (forecast only when False)
 
     def __post_init__(self) -> None:
-        if self.window not in ("expanding", "rolling"):
-            raise ConfigError(f"unknown window {self.window!r}; use expanding or rolling")
+        _choice(self.window, TrainWindow, "window")
         if self.test_days < 20:
-            raise ConfigError(f"--test-days {self.test_days} is too few to score; use at least 20")
+            raise FinanceConfigError(f"--test-days {self.test_days} is too few to score; use at least 20")
         if self.refit_every < 1:
-            raise ConfigError(f"--refit-every {self.refit_every} must be at least 1 (origins between refits)")
+            raise FinanceConfigError(
+                f"--refit-every {self.refit_every} must be at least 1 (origins between refits)"
+            )
         if self.train_days < 30:
-            raise ConfigError(f"train_days={self.train_days} is too short a rolling window; use at least 30")
+            raise FinanceConfigError(
+                f"train_days={self.train_days} is too short a rolling window; use at least 30"
+            )
 
 
 @dataclass(frozen=True)
@@ -184,32 +260,32 @@ class FinanceConfig:
     """Everything a forecast or backtest run needs."""
 
     data: DataConfig = field(default_factory=DataConfig)  # price source and validation
-    features: FeatureConfig = field(default_factory=FeatureConfig)  # model inputs
-    model: ModelConfig = field(default_factory=ModelConfig)  # network and outputs
+    window: WindowConfig = field(default_factory=WindowConfig)  # inputs and targets (lookback, horizon)
+    model: ModelConfig = field(default_factory=ModelConfig)  # the network
     train: TrainSettings = field(default_factory=TrainSettings)  # fitting
     backtest: BacktestConfig = field(default_factory=BacktestConfig)  # walk-forward evaluation
 
 
-def override_flat(cfg: FinanceConfig, **options: Any) -> FinanceConfig:
-    """Returns ``cfg`` with options given by their field names (unique across sections); None is skipped.
+def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in changes.items():
+        out[key] = (
+            _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        )
+    return out
 
-    Example: ``override_flat(cfg, horizon=10, source="sample")`` changes ``cfg.model.horizon`` and
-    ``cfg.data.source``.
+
+def load_config(path: str | Path | None, base: FinanceConfig | None = None) -> FinanceConfig:
+    """``base`` (default: the defaults) with the options a TOML file sets, and only those.
+
+    The file has a table per section, e.g. ``[window]`` ``horizon = 10`` or ``[model]`` ``arch = "gru"``.
 
     Raises:
-        ConfigError: for a name no section has, or an invalid value.
+        ConfigError: the file is missing, not TOML, names an unknown option or holds an invalid value.
     """
-    changes: dict[str, dict[str, Any]] = {}
-    for name, value in options.items():
-        if value is None:
-            continue
-        section = next(
-            (f.name for f in fields(cfg) if name in {g.name for g in fields(getattr(cfg, f.name))}), None
-        )
-        if section is None:
-            raise ConfigError(f"unknown option {name!r}")
-        changes.setdefault(section, {})[name] = value
-    try:
-        return replace(cfg, **{sec: replace(getattr(cfg, sec), **vals) for sec, vals in changes.items()})
-    except TypeError as exc:
-        raise ConfigError(str(exc)) from None
+    base = base if base is not None else FinanceConfig()
+    if path is None:
+        return base
+    load_toml(path, FinanceConfig)  # checks the file alone: syntax, option names, values
+    given = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    return from_dict(FinanceConfig, _merge(to_dict(base), given))

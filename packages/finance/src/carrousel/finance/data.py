@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from carrousel.core.io import atomic_write_text
+from carrousel.core.optional import require
 from carrousel.finance.calendar import check_sessions, get_calendar
 from carrousel.finance.config import DataConfig
 from carrousel.finance.errors import PriceDataError, TickerNotFoundError, YahooUnreachableError
@@ -307,8 +308,7 @@ def yahoo_reachable(timeout: float = 3.0) -> bool:
 
 def _download(ticker: str, start: str | None, cfg: DataConfig) -> pd.DataFrame:
     """One yfinance request; raw unadjusted OHLC + Adj Close, normalised columns."""
-    import yfinance as yf
-
+    yf = require("yfinance", "carrousel-finance[yahoo]", "live Yahoo data (--source yahoo)")
     kwargs: dict[str, Any] = {"start": start} if start else {"period": "max"}
     yf_logger = logging.getLogger("yfinance")
     level = yf_logger.level

@@ -15,21 +15,27 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
+from carrousel.finance.config import FinanceConfig
 from carrousel.finance.errors import PriceDataError
 
 __all__ = [
     "Scaler",
     "SeriesData",
+    "TrainingWindows",
     "build_series",
     "cumulative_targets",
     "feature_names",
     "fit_scaler",
     "make_windows",
+    "training_origins",
+    "training_windows",
     "valid_origins",
 ]
 
 _BASE = ("ret", "gap", "body", "range", "volume_change")
 _INDICATORS = ("momentum_5", "momentum_20", "volatility_20")
+_MIN_TRAIN = 100  # fewest training windows a fit accepts
+_MIN_TICKER_ORIGINS = 20  # a ticker with fewer training origins before its cut-off is left out of a fit
 _CLIP = 8.0  # scaled features are clipped to +-8 standard deviations (data errors must not explode the net)
 
 
@@ -150,3 +156,73 @@ def cumulative_targets(series: SeriesData, origins: np.ndarray, horizon: int) ->
         ok = origins + h < len(logc)
         out[ok, h - 1] = logc[origins[ok] + h] - logc[origins[ok]]
     return out
+
+
+def training_origins(series: SeriesData, cut: int, cfg: FinanceConfig) -> np.ndarray:
+    """Origins whose whole target lies at or before row ``cut`` (window/rolling limits applied)."""
+    horizon = cfg.window.horizon
+    origins = valid_origins(series, cfg.window.lookback, horizon)
+    origins = origins[origins + horizon <= cut]
+    if cfg.backtest.window == "rolling":
+        origins = origins[origins >= cut - cfg.backtest.train_days]
+    return origins[-cfg.train.max_windows :]
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingWindows:
+    """Scaled windows and targets of every ticker up to its cut-off, split for early stopping.
+
+    Attributes:
+        x_train: ``(n, L, F)`` windows; y_train: ``(n, H)`` targets in units of each ticker's return scale.
+        x_val: ``(m, L, F)`` the most recent windows of each ticker; y_val: ``(m, H)``.
+        scalers: per-ticker :class:`Scaler` fitted on rows up to the ticker's cut-off.
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    scalers: dict[str, Scaler]
+
+
+def training_windows(
+    series_list: list[SeriesData], cuts: dict[str, int], cfg: FinanceConfig
+) -> TrainingWindows:
+    """Gathers the training and validation windows of every ticker whose data reach its cut-off row.
+
+    Args:
+        series_list: the tickers' arrays.
+        cuts: last observable row per ticker (tickers absent or with too little data are skipped).
+        cfg: the run configuration (window spec, rolling window, window caps, validation share).
+
+    Raises:
+        PriceDataError: when fewer than 100 training windows exist.
+    """
+    horizon, lookback = cfg.window.horizon, cfg.window.lookback
+    parts: dict[str, list[np.ndarray]] = {"xt": [], "yt": [], "xv": [], "yv": []}
+    scalers: dict[str, Scaler] = {}
+    for s in series_list:
+        cut = cuts.get(s.ticker)
+        if cut is None:
+            continue
+        origins = training_origins(s, cut, cfg)
+        if len(origins) < _MIN_TICKER_ORIGINS:
+            continue
+        scaler = fit_scaler(s, cut)
+        scalers[s.ticker] = scaler
+        scaled = scaler.transform(s.features)
+        n_val = max(int(len(origins) * cfg.train.val_fraction), 1)
+        val = origins[-n_val:]
+        train = origins[origins + horizon <= val[0]]  # no target overlaps the validation windows
+        for key, org in (("t", train), ("v", val)):
+            parts["x" + key].append(make_windows(scaled, org, lookback))
+            parts["y" + key].append(cumulative_targets(s, org, horizon) / scaler.target_scale(horizon))
+    n_train = sum(len(a) for a in parts["xt"])
+    if n_train < _MIN_TRAIN:
+        raise PriceDataError(
+            f"only {n_train} training windows before the cut-off, at least {_MIN_TRAIN} are needed; "
+            "use a longer history, a shorter --lookback or fewer --test-days"
+        )
+    xt, yt = np.concatenate(parts["xt"]), np.concatenate(parts["yt"])
+    xv, yv = np.concatenate(parts["xv"]), np.concatenate(parts["yv"])
+    return TrainingWindows(xt, yt, xv, yv, scalers)

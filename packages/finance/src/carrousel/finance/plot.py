@@ -1,17 +1,22 @@
-"""Fan chart PNG (matplotlib, Agg backend): history, forecast quantile bands and backtest errors."""
+"""Fan chart PNG (matplotlib, Agg backend; ``pip install 'carrousel-finance[plot]'``): history, forecast
+quantile bands and backtest errors."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from carrousel.core.io import atomic_path
+from carrousel.core.optional import require
 from carrousel.finance.backtest import BacktestResult
 from carrousel.finance.data import PriceHistory
-from carrousel.finance.pipeline import TickerForecast
+
+if TYPE_CHECKING:
+    from carrousel.finance.pipeline import TickerForecast
 
 __all__ = ["fan_chart"]
 
@@ -37,11 +42,13 @@ def fan_chart(
 
     Returns:
         The written path.
-    """
-    import matplotlib
 
+    Raises:
+        MissingExtraError: when matplotlib is not installed (the message names the extra).
+    """
+    matplotlib = require("matplotlib", "carrousel-finance[plot]", "the fan chart (--plot, --out)")
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = require("matplotlib.pyplot", "carrousel-finance[plot]", "the fan chart (--plot, --out)")
 
     rows = 2 if backtest is not None else 1
     fig, axes = plt.subplots(rows, 1, figsize=(10, 6 if rows == 2 else 4.5), squeeze=False)
@@ -73,7 +80,7 @@ def fan_chart(
     with atomic_path(out) as tmp:
         fig.savefig(tmp, format="png", dpi=110)
     plt.close(fig)
-    logger.info("fan chart written to %s", out)
+    logger.debug("fan chart written to %s", out)
     return out
 
 

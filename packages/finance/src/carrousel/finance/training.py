@@ -1,10 +1,17 @@
-"""Fitting a forecaster with :class:`carrousel.core.train.Trainer` on arrays of windows."""
+"""Fitting forecasters with :class:`carrousel.core.train.Trainer`, and the fitted result.
+
+:func:`fit_at` trains one network on the windows of every ticker whose targets end on or before each
+ticker's cut-off row (:func:`~carrousel.finance.features.training_windows`), with scalers fitted on rows up
+to the cut-off only. :meth:`FittedForecaster.predict` turns windows at any origins into calibrated
+quantiles of the cumulative log return, through core's batched :func:`~carrousel.core.train.predict`.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -12,13 +19,18 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
 
-from carrousel.core.train import FitResult, TrainConfig, Trainer
-from carrousel.finance.config import TrainSettings
+from carrousel.core.train import FitResult, TrainConfig, Trainer, predict
+from carrousel.finance.config import FinanceConfig, TrainSettings, WindowConfig
+from carrousel.finance.conformal import apply_offsets, conformal_offsets
+from carrousel.finance.features import Scaler, SeriesData, fit_scaler, make_windows, training_windows
+from carrousel.finance.models import Forecaster, build_forecaster
 from carrousel.finance.task import QuantileForecastTask
 
-__all__ = ["WindowSet", "fit_forecaster", "predict_quantiles", "window_loader"]
+__all__ = ["PREDICT_BATCH", "FittedForecaster", "WindowSet", "fit_at", "fit_forecaster", "window_loader"]
 
 logger = logging.getLogger(__name__)
+
+PREDICT_BATCH = 2048  # windows per forward pass when predicting
 
 
 class WindowSet(Dataset[dict[str, Tensor]]):
@@ -121,17 +133,69 @@ def _threads(n: int) -> Iterator[None]:
             torch.set_num_threads(before)
 
 
-@torch.no_grad()
-def predict_quantiles(model: nn.Module, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
-    """Runs ``model`` on windows ``(n, L, F)`` in a few batched passes; returns ``(n, H, Q)`` (float64)."""
-    was_training = model.training
+@dataclass(eq=False)
+class FittedForecaster:
+    """A trained network with the preprocessing it was trained with.
+
+    Attributes:
+        model: the network (on CPU, eval mode); its output size is ``window.horizon``.
+        scalers: per-ticker :class:`Scaler` fitted on rows up to the cut-off.
+        offsets: ``(H, Q)`` conformal offsets in scaled units (zeros when calibration is off).
+        window: the window spec the network was trained on (lookback, horizon, features).
+        history: per-epoch training logs.
+    """
+
+    model: Forecaster
+    scalers: dict[str, Scaler]
+    offsets: np.ndarray
+    window: WindowConfig
+    history: list[dict[str, float]] = field(default_factory=list)
+
+    @property
+    def quantiles(self) -> tuple[float, ...]:
+        """The ``Q`` levels."""
+        return tuple(self.model.config.quantiles)
+
+    @property
+    def horizon(self) -> int:
+        """``H``."""
+        return self.window.horizon
+
+    def scaler_for(self, series: SeriesData) -> Scaler:
+        """The ticker's scaler; a ticker unseen in training gets one fitted on its own full history."""
+        if series.ticker not in self.scalers:
+            logger.info("%s was not in training: scaling it with its own history", series.ticker)
+            self.scalers[series.ticker] = fit_scaler(series, len(series.close) - 1)
+        return self.scalers[series.ticker]
+
+    def predict(self, series: SeriesData, origins: np.ndarray, calibrated: bool = True) -> np.ndarray:
+        """Quantiles ``(n, H, Q)`` of ``log(C[t+h] / C[t])`` at ``origins`` (batched passes)."""
+        scaler = self.scaler_for(series)
+        x = make_windows(scaler.transform(series.features), origins, self.window.lookback)
+        scaled = predict(self.model, x, PREDICT_BATCH, empty_shape=(self.horizon, len(self.quantiles)))
+        if calibrated:
+            scaled = apply_offsets(scaled, self.offsets)
+        return scaled * scaler.target_scale(self.horizon)[None, :, None]
+
+
+def fit_at(series_list: list[SeriesData], cuts: dict[str, int], cfg: FinanceConfig) -> FittedForecaster:
+    """Trains a fresh network on every ticker's data up to its cut-off row.
+
+    Args:
+        series_list: the tickers' arrays.
+        cuts: last observable row per ticker (tickers absent or with too little data are skipped).
+        cfg: the run configuration.
+
+    Raises:
+        PriceDataError: when fewer than 100 training windows exist.
+    """
+    data = training_windows(series_list, cuts, cfg)
+    qs = cfg.model.quantiles
+    torch.manual_seed(cfg.train.seed)
+    model = build_forecaster(cfg.model, cfg.window)
+    result = fit_forecaster(model, (data.x_train, data.y_train), (data.x_val, data.y_val), qs, cfg.train)
     model.eval()
-    device = next(model.parameters()).device
-    outs = []
-    for i in range(0, len(x), batch_size):
-        xb = torch.from_numpy(np.ascontiguousarray(x[i : i + batch_size], dtype=np.float32)).to(device)
-        outs.append(model(xb).float().cpu().numpy())
-    model.train(was_training)
-    if not outs:
-        raise ValueError("no windows to predict")
-    return np.concatenate(outs).astype(np.float64)
+    offsets = np.zeros((cfg.window.horizon, len(qs)))
+    if cfg.backtest.conformal:  # the held-out windows also chose the epoch: a mild, documented reuse
+        offsets = conformal_offsets(predict(model, data.x_val, PREDICT_BATCH), data.y_val, qs)
+    return FittedForecaster(model, data.scalers, offsets, cfg.window, result.history)

@@ -1,0 +1,292 @@
+"""The saved forecaster: a core :class:`~carrousel.core.bundle.Bundle` of kind ``finance.forecaster``.
+
+::
+
+    model/
+      bundle.json          kind finance.forecaster; module sequence_regressor and its config; assets:
+                           config (the FinanceConfig, whose window section holds lookback, horizon and
+                           features), scalers (per ticker), scoreboard; data: per ticker sha256/first/last/source
+      model.safetensors    the network's weights
+      arrays.safetensors   offsets: (H, Q) conformal offsets
+
+Loading checks, beyond core's checks of files, kind, shapes and finite weights, that the network is the one
+the saved settings describe and that every scaler is usable (finite, positive standard deviations), so a
+tampered or mixed-up folder is one :class:`~carrousel.finance.errors.ForecasterBundleError`, never a wrong
+forecast.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from carrousel.core.bundle import Bundle, is_bundle, load_bundle, read_manifest
+from carrousel.core.config import from_dict, to_dict
+from carrousel.core.errors import CarrouselError
+from carrousel.finance.backtest import ENSEMBLE_MEMBERS
+from carrousel.finance.baselines import baseline_forecasts
+from carrousel.finance.calendar import future_sessions
+from carrousel.finance.config import FinanceConfig
+from carrousel.finance.data import PriceHistory
+from carrousel.finance.errors import ForecasterBundleError
+from carrousel.finance.features import Scaler, SeriesData, build_series, feature_names
+from carrousel.finance.models import forecaster_config
+from carrousel.finance.training import FittedForecaster
+
+__all__ = ["KIND", "ForecastRow", "ForecasterBundle", "TickerForecast", "find_bundle", "qlabel"]
+
+KIND = "finance.forecaster"  # the bundle kind of a saved forecaster
+
+
+def qlabel(q: float) -> str:
+    """``0.1 -> "p10"``, ``0.025 -> "p2.5"``."""
+    return f"p{100 * q:g}"
+
+
+@dataclass(frozen=True)
+class ForecastRow:
+    """One day ahead of one ticker."""
+
+    date: str  # trading session (YYYY-MM-DD), weekends and exchange holidays skipped
+    step: int  # trading days after the last observed close
+    median: float  # median price
+    change_pct: float  # median change from the last close, in percent
+    quantiles: dict[str, float]  # price quantiles by label ("p10", "p50", "p90")
+
+
+@dataclass(frozen=True)
+class TickerForecast:
+    """A ticker's forecast and where its data came from."""
+
+    ticker: str  # symbol
+    source: str  # sample | yahoo | cache | csv
+    source_label: str  # one line naming the data origin (sample data says so)
+    first_date: str  # first date of the history used
+    last_date: str  # last observed date (the forecast origin)
+    last_close: float  # adjusted close on last_date
+    rows: tuple[ForecastRow, ...]  # one per horizon step
+    notes: tuple[str, ...] = ()  # data repairs and caveats
+    others: dict[str, tuple[float, ...]] = field(default_factory=dict)  # median price path of each baseline
+
+
+def find_bundle(folder: str | Path | None) -> Path | None:
+    """The bundle folder ``folder`` holds: itself or its ``model/`` (a run folder); None for a new folder.
+
+    Raises:
+        ForecasterBundleError: when ``folder`` holds files but no model (it would not be overwritten).
+    """
+    if folder is None:
+        return None
+    root = Path(folder)
+    for path in (root, root / "model"):
+        if is_bundle(path):
+            return path
+    if not root.is_dir() or not any(root.iterdir()):
+        return None
+    try:
+        read_manifest(root, KIND)  # names what the folder holds instead (an older model, no manifest...)
+    except CarrouselError as exc:
+        raise ForecasterBundleError(
+            f"--model-dir: {exc}; give a new or empty folder to train a model into"
+        ) from None
+    return None  # pragma: no cover - read_manifest raises for a folder without bundle.json
+
+
+def _scaler(ticker: str, doc: Any, n_features: int) -> Scaler:
+    """A scaler read back from a bundle; anything unusable is an error, never a division by zero."""
+    try:
+        mean, std = [float(v) for v in doc["mean"]], [float(v) for v in doc["std"]]
+        ret_std, train_end = float(doc["ret_std"]), int(doc["train_end"])
+    except (KeyError, TypeError, ValueError):
+        raise ForecasterBundleError(f"the scaler of {ticker} is incomplete; train the model again") from None
+    if len(mean) != n_features or len(std) != n_features:
+        raise ForecasterBundleError(
+            f"the scaler of {ticker} has {len(std)} features, the model {n_features}; train the model again"
+        )
+    if not all(math.isfinite(v) for v in mean) or not all(
+        math.isfinite(v) and v > 0 for v in (*std, ret_std)
+    ):
+        raise ForecasterBundleError(
+            f"the scaler of {ticker} holds a zero, negative or non-finite standard deviation (or mean); "
+            "the bundle was changed: train the model again"
+        )
+    return Scaler(tuple(mean), tuple(std), ret_std, train_end)
+
+
+@dataclass(frozen=True, eq=False)
+class ForecasterBundle:
+    """A trained forecaster with its preprocessing, ready to forecast without retraining.
+
+    Attributes:
+        fitted: network, per-ticker scalers, conformal offsets and the window spec.
+        config: the configuration it was trained with.
+        data: per ticker: ``sha256``, ``first``/``last`` date and ``source`` of the training data.
+        scoreboard: the backtest scoreboard of the training run (JSON form), or None.
+        created: UTC time of training.
+    """
+
+    fitted: FittedForecaster
+    config: FinanceConfig
+    data: dict[str, dict[str, str]]
+    scoreboard: dict[str, Any] | None = None
+    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+    @classmethod
+    def trained(
+        cls,
+        fitted: FittedForecaster,
+        cfg: FinanceConfig,
+        histories: list[PriceHistory],
+        scoreboard: dict[str, Any] | None,
+    ) -> ForecasterBundle:
+        """A new bundle recording where each ticker's training data came from."""
+        data = {
+            h.ticker: {
+                "sha256": h.sha256,
+                "first": str(h.start.date()),
+                "last": str(h.end.date()),
+                "source": h.source,
+            }
+            for h in histories
+        }
+        return cls(fitted, cfg, data, scoreboard)
+
+    def to_bundle(self) -> Bundle:
+        """The core bundle: network, assets (config, scalers, scoreboard), arrays (offsets), provenance."""
+        return Bundle(
+            kind=KIND,
+            model=self.fitted.model,
+            assets={
+                "config": to_dict(self.config),
+                "scalers": {t: asdict(s) for t, s in self.fitted.scalers.items()},
+                "scoreboard": self.scoreboard,
+            },
+            arrays={"offsets": np.asarray(self.fitted.offsets, np.float64)},
+            data=self.data,
+            created=self.created,
+        )
+
+    def save(self, folder: str | Path) -> Path:
+        """Writes the bundle folder as a whole (see :meth:`carrousel.core.bundle.Bundle.save`)."""
+        return self.to_bundle().save(folder)
+
+    @staticmethod
+    def read_config(folder: str | Path) -> FinanceConfig:
+        """The configuration a saved forecaster was trained with, from its manifest (no weights read).
+
+        Raises:
+            ForecasterBundleError: when the folder holds no finance forecaster or its config is invalid.
+        """
+        try:
+            doc = read_manifest(folder, KIND)
+            return from_dict(FinanceConfig, doc["assets"]["config"])
+        except (CarrouselError, KeyError, TypeError) as exc:
+            raise ForecasterBundleError(f"cannot load the forecaster: {exc}") from None
+
+    @classmethod
+    def from_pretrained(cls, folder: str | Path) -> ForecasterBundle:
+        """Loads a bundle written by :meth:`save` (no pickle involved), on the CPU.
+
+        Raises:
+            ForecasterBundleError: when the folder is not a finance forecaster, is damaged, or its network,
+                scalers or offsets do not fit its saved settings.
+        """
+        try:
+            bundle = load_bundle(folder, kind=KIND)
+        except CarrouselError as exc:
+            raise ForecasterBundleError(f"cannot load the forecaster: {exc}") from None
+        return cls.from_bundle(bundle, folder)
+
+    @classmethod
+    def from_bundle(cls, bundle: Bundle, where: str | Path = "the bundle") -> ForecasterBundle:
+        """Checks and unpacks a loaded core bundle of kind ``finance.forecaster``."""
+        try:
+            cfg = from_dict(FinanceConfig, bundle.assets["config"])
+            scalers_doc = dict(bundle.assets["scalers"])
+            offsets = np.asarray(bundle.arrays["offsets"], np.float64)
+        except (CarrouselError, KeyError, TypeError, ValueError) as exc:
+            raise ForecasterBundleError(f"{where} is incomplete ({exc}); train the model again") from None
+        if getattr(bundle.model, "config", None) != forecaster_config(cfg.model, cfg.window):
+            raise ForecasterBundleError(
+                f"the network in {where} does not match its saved settings; train the model again"
+            )
+        n_features = len(feature_names(cfg.window.indicators))
+        scalers = {t: _scaler(t, s, n_features) for t, s in scalers_doc.items()}
+        if offsets.shape != (cfg.window.horizon, len(cfg.model.quantiles)):
+            raise ForecasterBundleError(
+                f"the conformal offsets in {where} have shape {offsets.shape}, not (horizon, quantiles) = "
+                f"{(cfg.window.horizon, len(cfg.model.quantiles))}; train the model again"
+            )
+        fitted = FittedForecaster(bundle.model.to("cpu").eval(), scalers, offsets, cfg.window)  # type: ignore[arg-type]
+        board = bundle.assets.get("scoreboard")
+        return cls(fitted, cfg, dict(bundle.data), board if isinstance(board, dict) else None, bundle.created)
+
+    def __call__(self, history: PriceHistory) -> TickerForecast:
+        """Forecasts the next ``H`` sessions after the last row of ``history``."""
+        window = self.fitted.window
+        series = build_series(history.ticker, history.frame, window.indicators)
+        last = len(series.close) - 1
+        if last < series.first_valid + window.lookback - 1:
+            raise ForecasterBundleError(f"{history.ticker}: fewer rows than the lookback ({window.lookback})")
+        q = self.fitted.predict(series, np.array([last]))[0]  # (H, Q)
+        dates = future_sessions(series.dates[-1], window.horizon, self.config.data.calendar)
+        close = float(series.close[-1])
+        labels = [qlabel(x) for x in self.fitted.quantiles]
+        mid = self.fitted.quantiles.index(0.5)
+        rows = tuple(
+            ForecastRow(
+                date=str(dates[h].date()),
+                step=h + 1,
+                median=close * float(np.exp(q[h, mid])),
+                change_pct=100.0 * float(np.expm1(q[h, mid])),
+                quantiles={lab: close * float(np.exp(v)) for lab, v in zip(labels, q[h], strict=True)},
+            )
+            for h in range(window.horizon)
+        )
+        return TickerForecast(
+            ticker=history.ticker,
+            source=history.source,
+            source_label=history.label,
+            first_date=str(history.start.date()),
+            last_date=str(history.end.date()),
+            last_close=close,
+            rows=rows,
+            notes=tuple(self._notes(history)),
+            others=self._others(series, q, close),
+        )
+
+    def _notes(self, history: PriceHistory) -> list[str]:
+        """Data repairs, plus how this history relates to the data the model was trained on."""
+        notes = list(history.notes)
+        trained = self.data.get(history.ticker)
+        if trained is None:
+            notes.append(f"{history.ticker} was not in the training data of this model")
+        elif str(history.end.date()) < str(trained.get("last", "")):
+            notes.append(
+                f"look-ahead: the model was trained on data up to {trained.get('last')}, after this "
+                f"forecast's origin {history.end.date()}; it has seen the future, retrain without "
+                "--model-dir to backdate"
+            )
+        elif trained.get("sha256") != history.sha256:
+            notes.append(f"data changed since the model was trained (trained up to {trained.get('last')})")
+        return notes
+
+    def _others(self, series: SeriesData, network: np.ndarray, close: float) -> dict[str, tuple[float, ...]]:
+        """Median price paths of the baselines (and the ensemble) from the same last close."""
+        last = len(series.close) - 1
+        qs, mid = self.fitted.quantiles, self.fitted.quantiles.index(0.5)
+        base = {
+            k: v[0]
+            for k, v in baseline_forecasts(series, last, np.array([last]), self.fitted.horizon, qs).items()
+        }
+        base.pop("zero_return")  # same median path as the random walk
+        if self.config.backtest.ensemble:
+            base["ensemble"] = np.sort(
+                np.mean([network, *(base[m] for m in ENSEMBLE_MEMBERS)], axis=0), axis=-1
+            )
+        return {k: tuple(close * float(np.exp(x)) for x in v[:, mid]) for k, v in base.items()}
