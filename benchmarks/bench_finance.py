@@ -94,7 +94,7 @@ def batching(ticker: str, rounds: int) -> tuple[float, float, int]:
 
     cfg = FinanceConfig(data=DataConfig(tickers=(ticker,), source="sample"))
     s = build_series(ticker, load_histories(cfg.data)[0].frame)
-    origins = valid_origins(s, cfg.window.lookback, cfg.window.horizon)[-cfg.backtest.test_days :]
+    origins = valid_origins(s, cfg.window.lookback, cfg.window.horizon)[-cfg.backtest.origins :]
     x = make_windows(fit_scaler(s, origins[0]).transform(s.features), origins, cfg.window.lookback)
     model = build_forecaster(cfg.model, cfg.window).eval()
     batched, single = [], []

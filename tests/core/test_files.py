@@ -19,13 +19,13 @@ def _fifo(tmp_path: Path) -> Path:
 
 
 BAD_INPUTS = {
-    "missing": (lambda t: t / "nope.csv", "no such file"),
+    "missing": (lambda t: t / "nope.csv", "not found"),
     "folder": (lambda t: t, "is a folder"),
     "fifo without writer": (_fifo, "is a FIFO"),
     "dev null": (lambda t: Path("/dev/null"), "device or special file"),
     "dev zero": (lambda t: Path("/dev/zero"), "device or special file"),
     "empty": (lambda t: ((t / "e.csv").write_bytes(b"") and t / "e.csv") or t / "e.csv", "is empty"),
-    "below a file": (lambda t: (t / "f").write_text("x") and t / "f" / "x.csv", "cannot be read|no such"),
+    "below a file": (lambda t: (t / "f").write_text("x") and t / "f" / "x.csv", "cannot be read|not found"),
 }
 
 

@@ -13,6 +13,7 @@ from carrousel.finance.backtest import run_backtest
 from carrousel.finance.config import FinanceConfig
 from carrousel.finance.conformal import apply_offsets, conformal_offsets
 from carrousel.finance.data import load_histories
+from carrousel.finance.errors import PriceDataError
 from carrousel.finance.evaluate import binomial_p, diebold_mariano, score_backtest
 from carrousel.finance.features import build_series
 
@@ -74,9 +75,12 @@ def test_short_history_shrinks_the_backtest(
     sample_source: Path, tiny_config: Callable[..., FinanceConfig]
 ) -> None:
     cfg = tiny_config(("AAPL",), start="2010-01-01")
-    cfg = replace(cfg, backtest=replace(cfg.backtest, test_days=200, refit_every=100))
+    cfg = replace(cfg, backtest=replace(cfg.backtest, test_days=None, refit_every=100))  # the default
     series = [build_series(h.ticker, h.frame) for h in load_histories(cfg.data)]
     origins = len(series[0].close) - series[0].first_valid - (cfg.window.lookback - 1) - cfg.window.horizon
     bt = run_backtest(series, cfg)
-    assert len(bt.actual) == origins - 150 < 200
+    assert len(bt.actual) == origins - 150 < cfg.backtest.origins
+    explicit = replace(cfg, backtest=replace(cfg.backtest, test_days=200))  # a number given must fit
+    with pytest.raises(PriceDataError, match=f"give --test-days {origins - 150} or fewer"):
+        run_backtest(series, explicit)
     assert score_backtest(bt).get("random_walk").mase == 1.0

@@ -57,7 +57,7 @@ def check_input_file(
     try:
         st = p.stat()
     except FileNotFoundError:
-        raise DataError(f"{where}: no such file; check the path") from None
+        raise DataError(f"{where} not found; check the path") from None
     except OSError as exc:
         raise DataError(f"{where}: cannot be read ({exc.strerror or exc}); check the path") from None
     if stat.S_ISDIR(st.st_mode):

@@ -68,18 +68,23 @@ def block_starts(series_list: list[SeriesData], cfg: FinanceConfig) -> tuple[pd.
     dates = sorted(
         set().union(*(set(s.dates[valid_origins(s, lookback, horizon)]) for s in series_list))  # type: ignore[arg-type]
     )
-    test_days = min(cfg.backtest.test_days, len(dates) - _MIN_TRAIN_ORIGINS)
+    asked = cfg.backtest.origins
+    test_days = min(asked, len(dates) - _MIN_TRAIN_ORIGINS)
+    if cfg.backtest.test_days is not None and test_days < asked:
+        raise PriceDataError(
+            f"--test-days {asked} asks for more origins than the data holds ({max(test_days, 0)} usable after "
+            f"the first {_MIN_TRAIN_ORIGINS} for training); give --test-days {max(test_days, 20)} or fewer, "
+            "or a longer history"
+        )
     if test_days < _MIN_TEST:
         raise PriceDataError(
             f"{len(dates)} usable forecast origins, a backtest needs at least "
             f"{_MIN_TRAIN_ORIGINS + _MIN_TEST}; use a longer history (earlier --start), a shorter "
             "--lookback or --no-backtest"
         )
-    if test_days < cfg.backtest.test_days:
+    if test_days < asked:
         logger.warning(
-            "history too short for %d test days: backtesting the last %d origins",
-            cfg.backtest.test_days,
-            test_days,
+            "history too short for %d test days: backtesting the last %d origins", asked, test_days
         )
     test = pd.DatetimeIndex(dates[-test_days:])
     return pd.DatetimeIndex(test[:: cfg.backtest.refit_every]), pd.Timestamp(test[0])

@@ -74,7 +74,10 @@ ModelDir = Annotated[
 ]
 TestDays = Annotated[
     int | None,
-    typer.Option("--test-days", help=f"Backtest forecast origins (default {_D.backtest.test_days})."),
+    typer.Option(
+        "--test-days",
+        help=f"Backtest forecast origins (default {_D.backtest.origins}, fewer on a short history).",
+    ),
 ]
 RefitEvery = Annotated[
     int | None,

@@ -229,11 +229,15 @@ class TrainSettings:
             )
 
 
+DEFAULT_TEST_DAYS = 500  # backtest origins when --test-days is not given
+
+
 @dataclass(frozen=True)
 class BacktestConfig:
     """Walk-forward evaluation over the end of the history."""
 
-    test_days: int = 500  # forecast origins evaluated (the most recent trading days with a known outcome)
+    test_days: int | None = None  # forecast origins evaluated (the most recent days with a known outcome);
+    # None: the last DEFAULT_TEST_DAYS, fewer on a short history (logged); a number given must fit the data
     window: str = "expanding"  # a TrainWindow name: expanding | rolling training window of each refit
     train_days: int = 2000  # rolling window length in trading days (ignored when expanding)
     refit_every: int = 250  # refit the models every N origins (each refit sees only data before it)
@@ -241,9 +245,14 @@ class BacktestConfig:
     ensemble: bool = True  # also score the mean of the network and the statistical baselines
     enabled: bool = True  # run the backtest at all (forecast only when False)
 
+    @property
+    def origins(self) -> int:
+        """Origins asked for: ``test_days``, or :data:`DEFAULT_TEST_DAYS` when it is None."""
+        return DEFAULT_TEST_DAYS if self.test_days is None else self.test_days
+
     def __post_init__(self) -> None:
         _choice(self.window, TrainWindow, "window")
-        if self.test_days < 20:
+        if self.test_days is not None and self.test_days < 20:
             raise FinanceConfigError(f"--test-days {self.test_days} is too few to score; use at least 20")
         if self.refit_every < 1:
             raise FinanceConfigError(

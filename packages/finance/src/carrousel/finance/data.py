@@ -15,6 +15,7 @@ import io
 import json
 import logging
 import os
+import re
 import socket
 import warnings
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from typing import Any
 
 import pandas as pd
 
+from carrousel.core.errors import DataError
+from carrousel.core.files import read_text
 from carrousel.core.io import atomic_write_text
 from carrousel.core.optional import require
 from carrousel.finance.calendar import check_sessions, get_calendar
@@ -49,6 +52,9 @@ SAMPLE_NAME = "finance.stocks"  # carrousel sample holding the bundled daily his
 SAMPLE_LABEL = "SAMPLE DATA (bokeh-sampledata: real daily prices, 2000-2013; not current)"
 YAHOO_HOST = ("query2.finance.yahoo.com", 443)
 _REFETCH_OVERLAP = 10  # calendar days re-downloaded before the cache's last date on an incremental update
+
+_MAX_CSV_BYTES = 1 << 30  # a daily price CSV of one GiB would hold centuries of bars for thousands of tickers
+_MAX_CSV_LINE = 10_000  # characters: a price row is short; a longer line means this is not a price CSV
 
 _ALIASES = {
     "date": "date", "datetime": "date", "timestamp": "date", "time": "date", "day": "date",
@@ -141,11 +147,35 @@ def normalise_columns(raw: pd.DataFrame) -> pd.DataFrame:
         row = int(dates.isna().argmax())
         value = raw_dates.iloc[row]
         raise PriceDataError(f"unreadable date {str(value)!r} in data row {row + 1}; use YYYY-MM-DD dates")
+    tomorrow = pd.Timestamp.now().normalize() + pd.Timedelta(days=1)
+    if (dates > tomorrow).any():
+        row = int((dates > tomorrow).argmax())
+        raise PriceDataError(
+            f"data row {row + 1} is dated {dates[row].date()}, in the future; fix the dates (YYYY-MM-DD)"
+        )
     df.index = dates
     for col in df.columns:
         if col != "ticker":
-            df[col] = pd.to_numeric(df[col], errors="coerce")
+            df[col] = _numbers(df[col], col)
     return df
+
+
+def _numbers(values: pd.Series, col: str) -> pd.Series:
+    """A numeric column; blank cells are missing values, any other non-number is an error naming it."""
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype(float)
+    numbers = pd.to_numeric(values, errors="coerce")
+    text = values.astype(str).str.strip()
+    bad = (
+        numbers.isna() & values.notna() & (text != "") & ~text.str.lower().isin(("nan", "null", "na", "n/a"))
+    )
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
+        raise PriceDataError(
+            f"column {col}, data row {row + 1}: {text.iloc[row]!r} is not a number; use plain numbers with "
+            "a '.' decimal point and no thousands separators"
+        )
+    return numbers.astype(float)
 
 
 def _trading_dates(values: pd.Series) -> pd.DatetimeIndex:
@@ -159,7 +189,28 @@ def _trading_dates(values: pd.Series) -> pd.DatetimeIndex:
         return idx.tz_localize(None) if idx.tz is not None else idx
     text = values.astype(str).str.strip()
     iso = text.str.match(r"^\d{4}-\d{2}-\d{2}")
-    parsed = pd.to_datetime(text.where(~iso, text.str[:10]), errors="coerce", format="mixed")
+    if iso.any() and not iso.all():
+        row = int((~iso).to_numpy().argmax())
+        if pd.isna(pd.to_datetime(text.iloc[row], errors="coerce", format="mixed")):
+            raise PriceDataError(
+                f"unreadable date {text.iloc[row]!r} in data row {row + 1}; use YYYY-MM-DD dates"
+            )
+        raise PriceDataError(
+            f"mixed date formats: data row {row + 1} has {text.iloc[row]!r} among YYYY-MM-DD dates; "
+            "write every date as YYYY-MM-DD"
+        )
+    if iso.all():
+        parsed = pd.to_datetime(text.str[:10], errors="coerce", format="%Y-%m-%d")
+    else:
+        parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+        dayfirst = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=True)
+        differ = parsed.notna() & dayfirst.notna() & (parsed != dayfirst)
+        if differ.any():
+            row = int(differ.to_numpy().argmax())
+            raise PriceDataError(
+                f"ambiguous date {text.iloc[row]!r} in data row {row + 1} (day-first or month-first?); "
+                "write every date as YYYY-MM-DD"
+            )
     return pd.DatetimeIndex(parsed)
 
 
@@ -167,11 +218,9 @@ def read_price_csv(path: str | Path) -> pd.DataFrame:
     """Reads a CSV of daily prices in yfinance's layout (also its 3-line multi-index header) or a variant."""
     p = Path(path).expanduser()
     try:
-        text = p.read_text(encoding="utf-8-sig") if p.suffix != ".gz" else _read_gz(p)
-    except FileNotFoundError:
-        raise PriceDataError(f"CSV file {p} not found; check --csv PATH") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PriceDataError(f"cannot read {p} ({exc}); pass a UTF-8 CSV file") from None
+        text = read_text(p, "--csv", "CSV", max_bytes=_MAX_CSV_BYTES, max_line=_MAX_CSV_LINE)
+    except DataError as exc:
+        raise PriceDataError(str(exc)) from None
     lines = text.splitlines()
     skip: list[int] = []
     heads = [_key(line.split(",")[0]) for line in lines[:3]]
@@ -181,23 +230,29 @@ def read_price_csv(path: str | Path) -> pd.DataFrame:
         text = "\n".join(lines)
     header = next((line for line in lines if line.strip()), "")
     sep = next((s for s in (",", ";", "\t", "|") if s in header), ",")
+    # spreadsheet exports with ';' separators often write decimal commas (1234,56)
+    decimal = "," if sep == ";" and re.search(r"\d,\d", "\n".join(lines[1:50])) else "."
     try:
-        raw = pd.read_csv(io.StringIO(text), skiprows=skip, sep=sep)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise PriceDataError(f"{p} is not a readable CSV ({exc}); export it again") from None
+        raw = pd.read_csv(io.StringIO(text), skiprows=skip, sep=sep, decimal=decimal)
+    except pd.errors.ParserError as exc:
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if found:
+            want, line, got = found.groups()
+            raise PriceDataError(
+                f"{p}: line {line} has {got} fields, the header {want}; a thousands separator or a stray "
+                f"'{sep}' in a value? Export plain numbers"
+            ) from None
+        raise PriceDataError(
+            f"{p} is not a readable CSV ({' '.join(str(exc).split())}); export it again"
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise PriceDataError(f"{p} holds no columns; export the price history again") from None
     if raw.empty:
         raise PriceDataError(f"{p} has a header but no price rows; export the history again")
     try:
         return normalise_columns(raw)
     except PriceDataError as exc:
         raise PriceDataError(f"{p}: {exc}") from None
-
-
-def _read_gz(p: Path) -> str:
-    import gzip
-
-    with gzip.open(p, "rt", encoding="utf-8-sig") as fh:
-        return fh.read()
 
 
 def _select_ticker(df: pd.DataFrame, ticker: str, where: str) -> pd.DataFrame:

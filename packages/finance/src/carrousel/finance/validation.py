@@ -86,6 +86,13 @@ def clean_prices(
         notes.append(f"{int(dup.sum())} duplicated date(s) (first {first_dup}): kept the last row of each")
         df = df[~dup]
     cols = [*PRICE_COLUMNS, *(["adj_close"] if "adj_close" in df else [])]
+    values = df[[*cols, "volume"]].to_numpy(dtype=float)
+    infinite = np.isinf(values).any(axis=1)
+    if infinite.any():
+        raise PriceDataError(
+            f"{ticker} has {int(infinite.sum())} row(s) with infinite prices or volumes (first "
+            f"{df.index[infinite][0].date()}); fix or remove those rows"
+        )
     all_nan = df[cols].isna().all(axis=1)
     if all_nan.any():
         notes.append(f"{int(all_nan.sum())} row(s) without any price dropped")
