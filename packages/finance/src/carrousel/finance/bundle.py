@@ -33,7 +33,7 @@ from carrousel.finance.baselines import baseline_forecasts
 from carrousel.finance.calendar import future_sessions
 from carrousel.finance.config import FinanceConfig
 from carrousel.finance.data import PriceHistory
-from carrousel.finance.errors import ForecasterBundleError
+from carrousel.finance.errors import ForecasterBundleError, PriceDataError
 from carrousel.finance.features import Scaler, SeriesData, build_series, feature_names
 from carrousel.finance.models import forecaster_config
 from carrousel.finance.training import FittedForecaster
@@ -234,6 +234,11 @@ class ForecasterBundle:
         if last < series.first_valid + window.lookback - 1:
             raise ForecasterBundleError(f"{history.ticker}: fewer rows than the lookback ({window.lookback})")
         q = self.fitted.predict(series, np.array([last]))[0]  # (H, Q)
+        if not np.isfinite(q).all() or not np.isfinite(series.close[-1]):
+            raise PriceDataError(
+                f"{history.ticker}: the forecast is not a finite number (the last {window.lookback} days hold "
+                "values the network cannot use); check the prices before the forecast origin"
+            )
         dates = future_sessions(series.dates[-1], window.horizon, self.config.data.calendar)
         close = float(series.close[-1])
         labels = [qlabel(x) for x in self.fitted.quantiles]
