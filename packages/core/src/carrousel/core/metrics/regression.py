@@ -38,6 +38,7 @@ __all__ = [
     "mse",
     "perplexity",
     "pinball_loss",
+    "pinball_terms",
     "rmse",
     "smape",
 ]
@@ -167,6 +168,25 @@ def _quantile_tensor(quantiles: Sequence[float] | Tensor) -> Tensor:
     return q
 
 
+def pinball_terms(pred: Tensor, target: Tensor, quantiles: Tensor) -> Tensor:
+    """The pinball (quantile) loss of every prediction: ``max(q e, (q - 1) e)`` with ``e = target - pred``.
+
+    The one definition of the pinball loss in carrousel: the training loss
+    (:func:`carrousel.core.nn.heads.pinball_loss`, differentiable) and the metric (:class:`PinballLoss`)
+    both call it.
+
+    Args:
+        pred: ``(..., Q)`` predicted quantiles.
+        target: ``(...)`` observed values.
+        quantiles: ``(Q,)`` levels, on ``pred``'s device and dtype.
+
+    Returns:
+        ``(..., Q)`` losses.
+    """
+    err = target.unsqueeze(-1) - pred
+    return torch.maximum(quantiles * err, (quantiles - 1.0) * err)
+
+
 class PinballLoss(Metric):
     """Pinball (quantile) loss averaged over samples and quantiles.
 
@@ -201,8 +221,7 @@ class PinballLoss(Metric):
             )
         dtype = accumulation_dtype(preds.device)
         q = self.quantiles.to(preds.device, dtype)
-        diff = target.detach().to(preds.device, dtype).unsqueeze(-1) - preds.detach().to(dtype)
-        terms = torch.maximum(q * diff, (q - 1) * diff)
+        terms = pinball_terms(preds.detach().to(dtype), target.detach().to(preds.device, dtype), q)
         self._add("sum", terms.sum())
         self._add("count", torch.tensor(float(terms.numel()), device=terms.device))
 

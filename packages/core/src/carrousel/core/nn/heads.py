@@ -24,6 +24,7 @@ from torch.nn import functional as F
 
 from carrousel.core.errors import ConfigError, ShapeError
 from carrousel.core.io import register_module
+from carrousel.core.metrics.regression import pinball_terms
 from carrousel.core.nn.attention import POOLINGS, Pooling
 from carrousel.core.nn.recurrent import RecurrentConfig, RecurrentEncoder, State
 
@@ -145,8 +146,7 @@ def pinball_loss(pred: Tensor, target: Tensor, quantiles: tuple[float, ...] | Te
             f"pred must be (batch, horizon, {q.numel()}) and target (batch, horizon), "
             f"got {tuple(pred.shape)} and {tuple(target.shape)}"
         )
-    err = target.unsqueeze(-1) - pred
-    return torch.maximum(q * err, (q - 1.0) * err).mean()
+    return pinball_terms(pred, target, q).mean()
 
 
 def _check_common(pooling: str, dropout: float, num_embeddings: int) -> None:
