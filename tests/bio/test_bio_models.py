@@ -7,13 +7,14 @@ import numpy as np
 import pytest
 import torch
 
-from carrousel.bio.calibration import NullCalibration, bh_qvalues
+from carrousel.bio.calibration import NullCalibration
 from carrousel.bio.config import SynthConfig
 from carrousel.bio.models import DanQ, DanQConfig
 from carrousel.bio.motifs import resolve_motifs
 from carrousel.bio.pipeline import load_bundle, train_bundle
 from carrousel.bio.synth import dinucleotide_shuffle, planted_dataset
 from carrousel.bio.task import rc_one_hot
+from carrousel.core.metrics import benjamini_hochberg
 from carrousel.core.train import TrainConfig
 
 
@@ -39,7 +40,7 @@ def test_calibration_pvalues_monotone_with_tail(rng) -> None:
     p = cal.pvalues(z)
     assert (np.diff(p[:, 0]) < 0).all()
     assert p[1, 0] == pytest.approx(0.5, abs=0.05) and p[3, 0] < 1.0 / 2001  # tail beyond the null
-    q = bh_qvalues(np.array([0.01, 0.001, 0.5]), 3)
+    q = benjamini_hochberg(np.array([0.01, 0.001, 0.5]), 3)
     np.testing.assert_allclose(q, [0.015, 0.003, 0.5])
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from carrousel.bio.calibration import NullCalibration, bh_qvalues
+from carrousel.bio.calibration import NullCalibration
 from carrousel.bio.config import ScanConfig
 from carrousel.bio.fasta import Chunk, iter_chunks, one_hot
 from carrousel.bio.hits import Hits
@@ -30,6 +30,7 @@ from carrousel.bio.sites import locate_sites, window_pwm_pvalues
 from carrousel.bio.synth import dinucleotide_shuffle
 from carrousel.bio.task import rc_one_hot
 from carrousel.core.device import pick_device
+from carrousel.core.metrics import benjamini_hochberg
 
 __all__ = ["ModelScanner", "attribution", "window_logits"]
 
@@ -255,7 +256,7 @@ class ModelScanner:
         q = np.ones(cols["p"].size)
         for k in np.unique(cols["k"]):
             sel = np.flatnonzero(cols["k"] == k)
-            q[sel] = bh_qvalues(combined[sel], int(self.n_tests[k]))
+            q[sel] = benjamini_hochberg(combined[sel], int(self.n_tests[k]))
         keep = np.flatnonzero(q <= self.qvalue) if self.qvalue is not None else np.arange(q.size)
         if keep.size == 0:
             return

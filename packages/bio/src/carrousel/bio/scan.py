@@ -18,7 +18,8 @@ from carrousel.bio.errors import ScanConfigError
 from carrousel.bio.fasta import Chunk, RecordInfo, count_bases, decode, iter_chunks, reverse_complement
 from carrousel.bio.hits import Hits, ScanResult
 from carrousel.bio.motifs import Motif, resolve_motifs
-from carrousel.bio.pwm import Background, IntegerPWM, SequenceCodes, bh_qvalues_from_histogram, scan_windows
+from carrousel.bio.pwm import Background, IntegerPWM, SequenceCodes, scan_windows
+from carrousel.core.metrics import benjamini_hochberg
 
 __all__ = ["PWMScanner", "estimate_background", "scan_genome", "window_sequences"]
 
@@ -169,7 +170,7 @@ class PWMScanner:
         for pw, hist, n_tests, parts in zip(self.pwms, self.hist, self.n_tests, self._parts, strict=True):
             if not parts:
                 continue
-            q_by_score = bh_qvalues_from_histogram(pw.sf, hist, n_tests)
+            q_by_score = benjamini_hochberg(pw.sf, n_tests, counts=hist)  # per score bin
             rec = np.concatenate([np.full(p[1].size, p[0], dtype=object) for p in parts])
             start = np.concatenate([p[1] for p in parts])
             score = np.concatenate([p[2] for p in parts])
