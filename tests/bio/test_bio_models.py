@@ -9,11 +9,12 @@ import torch
 
 from carrousel.bio.calibration import NullCalibration
 from carrousel.bio.config import SynthConfig
-from carrousel.bio.models import DanQ, DanQConfig
+from carrousel.bio.data import planted_dataset
+from carrousel.bio.models import DanQ, DanQConfig, rc_one_hot
 from carrousel.bio.motifs import resolve_motifs
-from carrousel.bio.pipeline import load_bundle, train_bundle
-from carrousel.bio.synth import dinucleotide_shuffle, planted_dataset
-from carrousel.bio.task import rc_one_hot
+from carrousel.bio.pipeline import load_model, save_model
+from carrousel.bio.synth import dinucleotide_shuffle
+from carrousel.bio.training import fit_model
 from carrousel.core.metrics import benjamini_hochberg
 from carrousel.core.train import TrainConfig
 
@@ -58,7 +59,7 @@ def test_tiny_model_learns_planted_motifs(lambda_fa, tmp_path) -> None:
     motifs = resolve_motifs(["CTCF", "REST"])
     cfg = SynthConfig(window=100, n_per_motif=120, n_shuffled=60, n_background=100, n_decoy=30, seed=1)
     x, y = planted_dataset(motifs, lambda_fa, cfg)
-    out = train_bundle(
+    out = fit_model(
         x,
         y,
         motifs,
@@ -71,7 +72,7 @@ def test_tiny_model_learns_planted_motifs(lambda_fa, tmp_path) -> None:
     losses = [h["train_loss"] for h in out.history]
     assert losses[-1] < 0.92 * losses[0]
     assert out.metrics["auroc"] > 0.95  # held-out planted windows; chance is 0.5
-    folder = out.bundle.save(tmp_path / "m")
-    back = load_bundle(folder)
-    np.testing.assert_allclose(back.logits(x[:20]), out.bundle.logits(x[:20]), rtol=1e-5, atol=1e-5)
+    folder = save_model(out.model, tmp_path / "m")
+    back = load_model(folder)
+    np.testing.assert_allclose(back.logits(x[:20]), out.model.logits(x[:20]), rtol=1e-5, atol=1e-5)
     assert [m.id for m in back.motifs] == ["MA0139.2", "MA0138.3"]

@@ -1,4 +1,4 @@
-"""PWM scanning with exact p-values (FIMO-style) and Benjamini-Hochberg q-values.
+"""PWM scanning with exact p-values (FIMO-style); their null distributions feed whole-scan BH q-values.
 
 A motif's log-odds matrix is discretised to integers (``scale`` units per bit). The null distribution of
 the integer score of a window drawn from the background is computed exactly by dynamic programming over
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from carrousel.bio.errors import ScanConfigError
+from carrousel.bio.errors import MotifError, ScanConfigError
 from carrousel.bio.fasta import AMBIGUOUS
 from carrousel.bio.motifs import Motif
 from carrousel.bio.pwm_kernels import (
@@ -380,7 +380,7 @@ def brute_force_pvalues(pwm: IntegerPWM) -> tuple[np.ndarray, np.ndarray]:
     """Oracle for short motifs: enumerates all ``4**L`` words. Returns ``(scores, probabilities)``."""
     L = pwm.length
     if L > 10:
-        raise ScanConfigError("brute force is for motifs of at most 10 positions")
+        raise MotifError("brute force is for motifs of at most 10 positions")
     words = np.array(np.meshgrid(*[np.arange(4)] * L, indexing="ij")).reshape(L, -1).T
     s = pwm.matrix[np.arange(L)[None, :], words].sum(axis=1)
     bg = pwm.background
