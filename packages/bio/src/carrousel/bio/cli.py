@@ -141,7 +141,8 @@ def scan(
     genome: Annotated[Path, typer.Argument(help="FASTA or FASTA.gz to scan (any number of records).")],
     motif: MotifSpecs = None,
     method: Annotated[
-        Method | None, typer.Option("--method", help="Default: pwm with --motif, else model.")
+        Method | None,
+        typer.Option("--method", help="Default: pwm with --motif, else model (with --config: the file's)."),
     ] = None,
     model: ModelDir = None,
     out: Annotated[
@@ -190,7 +191,7 @@ def scan(
     from carrousel.bio.formats import render_hits
 
     flags = ScanConfig(
-        method=method,
+        method=method or (Method.pwm if motif else Method.model),
         motifs=tuple(motif or ()),
         pvalue=pvalue,
         qvalue=qvalue,

@@ -115,7 +115,7 @@ def _at_least(name: str, value: int | None, low: int, error: type[BioError]) -> 
 class ScanConfig:
     """How ``bio scan`` finds sites."""
 
-    method: Method | None = None  # pwm | model | both; None: pwm when motifs are given, else model
+    method: Method = Method.pwm  # pwm | model | both (the CLI's default: pwm with --motif, else model)
     motifs: tuple[str, ...] = ()  # motif specs (IDs, names, jaspar:CORE/vertebrates, files); () = model panel
     pvalue: float = 1e-4  # report PWM sites with an exact p-value at most this (FIMO's default)
     qvalue: float | None = None  # also require a BH q-value at most this (None: no q filter)
@@ -135,9 +135,12 @@ class ScanConfig:
     jaspar_release: str = "JASPAR2024"  # pyjaspar release used for IDs and names
 
     def __post_init__(self) -> None:
-        if self.method is not None:
-            _choice(self, "method", Method, ScanConfigError)
-        for name, kind in (("background", BackgroundKind), ("calibration", Calibration), ("device", Device)):
+        for name, kind in (
+            ("method", Method),
+            ("background", BackgroundKind),
+            ("calibration", Calibration),
+            ("device", Device),
+        ):
             _choice(self, name, kind, ScanConfigError)
         object.__setattr__(self, "motifs", tuple(self.motifs))
         _probability("pvalue threshold", self.pvalue, ScanConfigError)
@@ -155,13 +158,6 @@ class ScanConfig:
         _at_least("stride", self.stride, 1, ScanConfigError)
         _at_least("batch size", self.batch_size, 1, ScanConfigError)
         _at_least("n_null", self.n_null, 1, ScanConfigError)
-
-    @property
-    def scan_method(self) -> Method:
-        """The method used: ``method``, or pwm when motifs are given and model otherwise."""
-        if self.method is not None:
-            return Method(self.method)
-        return Method.pwm if self.motifs else Method.model
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -133,6 +133,13 @@ def load_model(path: str | Path | None = None, device: str = "cpu") -> MotifMode
         )
     source = str(folder / "assets" / MOTIFS_FILE)
     motifs = parse_motifs(bundle.files[MOTIFS_FILE].decode("utf-8"), ".jaspar", source)
+    outputs = bundle.assets.get("outputs")
+    if isinstance(outputs, list) and len(outputs) == len(motifs):
+        # IDs and names as saved: a JASPAR header ends the name at its first space
+        motifs = [
+            replace(m, id=str(o.get("id", m.id)), name=str(o.get("name", m.name)))
+            for m, o in zip(motifs, outputs, strict=True)
+        ]
     null = np.asarray(bundle.arrays[NULL_ARRAY]).astype(np.float64)
     k = network.config.n_outputs
     if len(motifs) != k or null.ndim != 2 or null.shape[0] != k:
@@ -175,7 +182,7 @@ def scan(
     """
     kind = format_for(out, fmt)
     model = None
-    if cfg.scan_method is not Method.pwm or not cfg.motifs:
+    if cfg.method is not Method.pwm or not cfg.motifs:
         model = load_model(cfg.model, device=cfg.device.value)
     result = scan_genome(genome, cfg, model=model, progress=progress, total=total)
     if out is not None:

@@ -213,7 +213,7 @@ def scan_genome(
     """
     cfg = config or ScanConfig()
     t0 = time.perf_counter()
-    method = cfg.scan_method
+    method = cfg.method
     if method is not Method.pwm and model is None:
         raise ScanConfigError(
             f"method {method.value} needs a model; load one with carrousel.bio.pipeline.load_model"
