@@ -13,6 +13,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from carrousel.bio.calibration import NullCalibration
+from carrousel.bio.discover import task_motif
 from carrousel.bio.errors import TrainingDataError
 from carrousel.bio.fasta import one_hot
 from carrousel.bio.models import DanQ, DanQConfig, MotifModel, predict_logits
@@ -130,8 +131,6 @@ def fit_model(
         if per:
             metrics["macro_auroc"] = float(np.mean(per))
     if not motifs:
-        from carrousel.bio.discover import task_motif
-
         motifs = [task_motif(model, x[y[:, k] > 0], x[y[:, k] == 0], k) for k in range(y.shape[1])]
     src = null_source if null_source is not None else x[y.sum(axis=1) == 0]
     if src.shape[0] == 0:
