@@ -77,7 +77,8 @@ def _path(p: Path | None) -> str | None:
 
 def _with_flags(ctx: typer.Context, config: Path | None, flags: C, table: dict[str, str]) -> C:
     """``flags`` (the config built from the command line), or with ``--config`` the TOML file's config
-    with the fields of the flags that were given (``table``: parameter -> field, dotted for parts)."""
+    with the fields of the flags that were given (``table``: each CLI parameter -> its config field,
+    dotted for a part: ``"fit.epochs"``)."""
     if config is None:
         return flags
     given = [
@@ -121,17 +122,10 @@ def _bases_bar(enabled: bool) -> Iterator[tuple[Callable[[int], None], Callable[
 
 
 _SCAN_FLAGS = {
+    **{p: p for p in ["method", "model", "pvalue", "qvalue", "exact_qvalues", "background", "device"]},
+    **{p: p for p in ["model_qvalue", "model_pvalue"]},
     "motif": "motifs",
-    "method": "method",
-    "model": "model",
-    "pvalue": "pvalue",
-    "qvalue": "qvalue",
-    "exact_qvalues": "exact_qvalues",
-    "model_qvalue": "model_qvalue",
-    "model_pvalue": "model_pvalue",
-    "background": "background",
     "order": "background_order",
-    "device": "device",
 }
 
 
@@ -217,24 +211,12 @@ def scan(
         cli.echo(f"{len(result.hits)} hits in {result.bases:,} bases -> {out}")
 
 
-_TRAIN_FLAGS = {
-    "motif": "data.motifs",
-    "positives": "data.positives",
-    "negatives": "data.negatives",
-    "peaks": "data.peaks",
-    "genome": "data.genome",
-    "window": "data.window",
-    "per_motif": "data.per_motif",
-    "negatives_n": "data.n_negatives",
-    "filters": "network.filters",
-    "kernel": "network.kernel",
-    "hidden": "network.hidden",
-    "epochs": "fit.epochs",
-    "lr": "fit.lr",
-    "batch_size": "fit.batch_size",
-    "seed": "fit.seed",
-    "device": "fit.device",
-}
+_TRAIN_FLAGS = (
+    {p: f"data.{p}" for p in ["positives", "negatives", "peaks", "genome", "window", "per_motif"]}
+    | {p: f"network.{p}" for p in ["filters", "kernel", "hidden"]}
+    | {p: f"fit.{p}" for p in ["epochs", "lr", "batch_size", "seed", "device"]}
+    | {"motif": "data.motifs", "negatives_n": "data.n_negatives"}
+)
 
 
 @cli.command(app)
@@ -301,13 +283,8 @@ def train(
 
 
 _EVALUATE_FLAGS = {
-    "positives": "positives",
-    "negatives": "negatives",
-    "model": "model",
+    **{p: p for p in ["positives", "negatives", "model", "task", "pwm_only", "device"]},
     "motif": "motifs",
-    "task": "task",
-    "pwm_only": "pwm_only",
-    "device": "device",
 }
 
 
@@ -352,15 +329,7 @@ def evaluate(
     cli.stdout.print(table)
 
 
-_DISCOVER_FLAGS = {
-    "sequences": "sequences",
-    "control": "control",
-    "model": "model",
-    "collection": "collection",
-    "report": "report",
-    "epochs": "epochs",
-    "seed": "seed",
-}
+_DISCOVER_FLAGS = {p: p for p in ["sequences", "control", "model", "collection", "report", "epochs", "seed"]}
 
 
 @cli.command(app)
