@@ -29,6 +29,7 @@ __all__ = [
     "compare_motifs",
     "filter_motifs",
     "find_motifs",
+    "logo_libraries",
     "render_report",
     "task_motif",
     "trim",
@@ -226,6 +227,24 @@ class Discovery:
         }
 
 
+_LOGO_EXTRA = ("carrousel-bio[discover]", "drawing motif logos (bio discover)")
+
+
+def logo_libraries() -> tuple[Any, Any, Any]:
+    """``(logomaker, matplotlib.pyplot, pandas)`` with matplotlib on its file backend.
+
+    Raises:
+        MissingExtraError: one of them is not installed (the ``carrousel-bio[discover]`` extra).
+    """
+    matplotlib = require("matplotlib", *_LOGO_EXTRA)
+    matplotlib.use("Agg")
+    return (
+        require("logomaker", *_LOGO_EXTRA),
+        require("matplotlib.pyplot", *_LOGO_EXTRA),
+        require("pandas", *_LOGO_EXTRA),
+    )
+
+
 def write_logos(motifs: list[Motif], folder: Path) -> dict[str, str]:
     """Information-content sequence logos as PNG files ``folder/ID.png`` (logomaker and matplotlib, the
     ``carrousel-bio[discover]`` extra).
@@ -236,12 +255,7 @@ def write_logos(motifs: list[Motif], folder: Path) -> dict[str, str]:
     Raises:
         MissingExtraError: logomaker, matplotlib or pandas is not installed.
     """
-    purpose = "drawing motif logos (bio discover)"
-    matplotlib = require("matplotlib", "carrousel-bio[discover]", purpose)
-    matplotlib.use("Agg")
-    logomaker = require("logomaker", "carrousel-bio[discover]", purpose)
-    plt = require("matplotlib.pyplot", "carrousel-bio[discover]", purpose)
-    pd = require("pandas", "carrousel-bio[discover]", purpose)
+    logomaker, plt, pd = logo_libraries()
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
     for m in motifs:

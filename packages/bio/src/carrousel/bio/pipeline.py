@@ -43,7 +43,7 @@ from carrousel.bio.config import (
     TrainDataConfig,
 )
 from carrousel.bio.data import discover_windows, sequences_to_windows, training_set
-from carrousel.bio.discover import Discovery, find_motifs, render_report, write_logos
+from carrousel.bio.discover import Discovery, find_motifs, logo_libraries, render_report, write_logos
 from carrousel.bio.errors import DiscoverConfigError, EvaluateConfigError
 from carrousel.bio.evaluate import Evaluation, evaluate_windows
 from carrousel.bio.formats import format_for, write_hits
@@ -320,6 +320,7 @@ def discover(cfg: DiscoverConfig, out: str | Path) -> Discovery:
             f"--model {cfg.model} lies inside --out {folder}, which is replaced; use another --out"
         )
     _check_out(folder, "a bio discover folder", "motifs.meme")
+    logo_libraries()  # a missing extra stops the run before any training
     targets = resolve_motifs(cfg.collection)
     with atomic_dir(folder) as tmp:
         if cfg.model is None:
