@@ -146,9 +146,9 @@ def main() -> None:
             f"shared hits {len(rel)}; |log10 p| difference median {np.median(rel):.4f}, max {np.max(rel):.4f}"
         )
 
+    from carrousel.bio import pipeline
     from carrousel.bio.config import ScanConfig
     from carrousel.bio.fasta import decode, iter_records
-    from carrousel.bio.scan import scan_genome
 
     name, codes = next(iter_records(fa))
     sub = tmp / "sub.fa"
@@ -156,7 +156,7 @@ def main() -> None:
     sub.write_text(f">{name}\n{decode(codes[:n_model])}\n")
     n_model = min(n_model, codes.size)
     t = time.perf_counter()
-    mres = scan_genome(sub, ScanConfig(method="model"))
+    mres = pipeline.scan(ScanConfig(method="model"), sub)
     msecs = time.perf_counter() - t
     print(
         f"model scan (packaged panel, {len(mres.motifs)} outputs): {n_model / msecs / 1e6:.3f} Mb/s, "

@@ -38,10 +38,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--init", default="POU5F1,MAFK", help="motifs seeding the filters ('' for none)")
     args = ap.parse_args()
-    from carrousel.bio.evaluate import evaluate
+    from carrousel.bio.data import sequences_to_windows
+    from carrousel.bio.evaluate import evaluate_windows
     from carrousel.bio.motifs import resolve_motifs
-    from carrousel.bio.pipeline import load_bundle
-    from carrousel.bio.train import sequences_to_windows
+    from carrousel.bio.pipeline import load_model
     from carrousel.core.samples import sample_path
 
     out = Path(args.out)
@@ -52,8 +52,8 @@ def main() -> None:
         sys.executable,
         "-m",
         "carrousel.bio.cli",
-        "-v",
         "train",
+        "-v",
         "--positives",
         str(out / "oct4_train.fa"),
         "--negatives",
@@ -74,10 +74,10 @@ def main() -> None:
     t = time.perf_counter()
     subprocess.run(cmd, check=True)
     print(f"trained in {time.perf_counter() - t:.0f} s")
-    bundle = load_bundle(out / "model")
+    bundle = load_model(out / "model")
     _, pos = sequences_to_windows(out / "oct4_test.fa", bundle.window)
     _, neg = sequences_to_windows(out / "mafk_test.fa", bundle.window)
-    res = evaluate(bundle, pos, neg, resolve_motifs("jaspar:CORE/vertebrates"), task="0")
+    res = evaluate_windows(bundle, pos, neg, resolve_motifs("jaspar:CORE/vertebrates"), task="0")
     print(json.dumps(res.summary(), indent=2))
 
 

@@ -45,7 +45,7 @@ def main() -> None:
     torch.set_num_threads(2)
     from carrousel.bio.fasta import iter_chunks, iter_records, one_hot
     from carrousel.bio.motifs import resolve_motifs
-    from carrousel.bio.pipeline import default_model_path, load_bundle
+    from carrousel.bio.pipeline import load_model
     from carrousel.bio.pwm import IntegerPWM, SequenceCodes, scan_windows
     from carrousel.bio.pwm_kernels import kmer_probabilities
     from carrousel.bio.synth import dinucleotide_shuffle
@@ -96,7 +96,7 @@ def main() -> None:
             f"{times[True] / times[False]:6.2f} {lay.n_first:5d} {min(p2, 1.0):9.4f}"
         )
 
-    model = load_bundle(default_model_path()).model.eval()
+    model = load_model().model.eval()
     starts = np.arange(0, 256 * 178, 178)
     wins = codes[starts[:, None] + np.arange(200)[None, :]]
     x = torch.from_numpy(one_hot(wins))

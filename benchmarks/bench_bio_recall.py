@@ -21,11 +21,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from carrousel.bio import pipeline
 from carrousel.bio.config import ScanConfig
 from carrousel.bio.fasta import decode, iter_records
 from carrousel.bio.motifs import Motif, resolve_motifs
 from carrousel.bio.pwm import IntegerPWM
-from carrousel.bio.scan import scan_genome
 from carrousel.bio.synth import plant, sample_instance
 from carrousel.core.errors import CarrouselError
 from carrousel.core.samples import sample_path
@@ -121,7 +121,7 @@ def main() -> None:
                 cfg = ScanConfig(method="model", motifs=ids, model_qvalue=max(QS))
             t0 = time.perf_counter()
             try:
-                res = scan_genome(fa, cfg)
+                res = pipeline.scan(cfg, fa)
             except CarrouselError as exc:
                 print(f"{method:<6} skipped: {exc}")
                 continue

@@ -62,24 +62,24 @@ def main() -> None:
         print(json.dumps({key: value}), flush=True)
         (out / "bio_gpu.json").write_text(json.dumps(results, indent=2))
 
+    from carrousel.bio import pipeline
     from carrousel.bio.config import ScanConfig
     from carrousel.bio.fasta import iter_records, read_sequences
-    from carrousel.bio.model_scan import attribution, window_logits
-    from carrousel.bio.pipeline import default_model_path, load_bundle
-    from carrousel.bio.scan import scan_genome
+    from carrousel.bio.model_scan import attribution
+    from carrousel.bio.models import predict_logits
 
     ecoli = _fa(data, "bio.ecoli", tmp)
     _, codes = next(iter_records(ecoli))
-    cpu = load_bundle(default_model_path(), device="cpu")
-    gpu = load_bundle(default_model_path(), device=dev_name)
+    cpu = pipeline.load_model(device="cpu")
+    gpu = pipeline.load_model(device=dev_name)
     W = cpu.window
     starts = np.arange(0, codes.size - W, 178)
     wins = codes[starts[:, None] + np.arange(W)[None, :]]
 
     # 1. logits
     sub = wins[:4000]
-    lc = window_logits(cpu.model, sub, 256)
-    lg = window_logits(gpu.model, sub, 4096)
+    lc = predict_logits(cpu.model, sub, 128, fast=True)
+    lg = predict_logits(gpu.model, sub, 2048, fast=True)
     report(
         f"logits_cpu_vs_{dev_name}",
         {"windows": int(sub.shape[0]), "max_abs_diff": float(np.abs(lc - lg).max())},
@@ -105,7 +105,7 @@ def main() -> None:
     mb.write_text(">ecoli_1mb\n" + decode(codes[:1_000_000]) + "\n")
     hits = {}
     for dev in ("cpu", dev_name):
-        res = scan_genome(mb, ScanConfig(method="model", device=dev, model_qvalue=0.5))
+        res = pipeline.scan(ScanConfig(method="model", device=dev, model_qvalue=0.5), mb)
         hits[dev] = {
             (s, st, m)
             for s, st, m in zip(res.hits["start"], res.hits["strand"], res.hits["motif_id"], strict=True)
@@ -122,11 +122,11 @@ def main() -> None:
     # 4. throughput
     sync()
     t = time.perf_counter()
-    window_logits(gpu.model, wins, 8192)
+    predict_logits(gpu.model, wins, 4096, fast=True)
     sync()
     fwd = time.perf_counter() - t
     t = time.perf_counter()
-    res = scan_genome(ecoli, ScanConfig(method="model", device=dev_name, batch_size=8192))
+    res = pipeline.scan(ScanConfig(method="model", device=dev_name, batch_size=8192), ecoli)
     full = time.perf_counter() - t
     report(
         f"model_scan_speed_{dev_name}",
@@ -140,8 +140,8 @@ def main() -> None:
     )
 
     # 5. training on CUDA
-    from carrousel.bio.pipeline import train_bundle
-    from carrousel.bio.train import fit_windows
+    from carrousel.bio.data import fit_windows
+    from carrousel.bio.training import fit_model
     from carrousel.core.metrics import roc_auc
     from carrousel.core.train import TrainConfig
 
@@ -161,11 +161,9 @@ def main() -> None:
             epochs=args.epochs, lr=3e-3, device=dev_name, progress=False, seed=0, precision=precision
         )
         t = time.perf_counter()
-        outcome = train_bundle(x[tr], y[tr], [], train_config=cfg, allow_no_motifs=True, n_null=500)
+        outcome = fit_model(x[tr], y[tr], [], train_config=cfg, allow_no_motifs=True, n_null=500)
         secs = time.perf_counter() - t
-        from carrousel.bio.pipeline import predict_logits
-
-        logits = predict_logits(outcome.bundle.model, x[te])[:, 0]
+        logits = predict_logits(outcome.model.model, x[te])[:, 0]
         auc = roc_auc(torch.from_numpy(logits), torch.from_numpy(y[te, 0]).long())
         losses = [h["train_loss"] for h in outcome.history if "train_loss" in h]
         report(

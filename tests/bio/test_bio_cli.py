@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from carrousel.bio.cli import app
+from carrousel.bio.config import ScanConfig
+from carrousel.bio.errors import ScanConfigError
 from carrousel.bio.motifs import resolve_motifs
 
 runner = CliRunner()
@@ -47,7 +50,9 @@ def test_errors_are_one_clear_line(tmp_path) -> None:
     res = runner.invoke(app, ["scan", str(bad), "-m", "NOT_A_TF_NAME"])
     assert res.exit_code == 1 and "no JASPAR motif named" in res.output
     res = runner.invoke(app, ["scan", str(bad), "-m", "CTCF", "--method", "magic"])
-    assert res.exit_code == 1 and "method must be" in res.output
+    assert res.exit_code == 2 and "'magic' is not one of 'pwm', 'model', 'both'" in res.output  # usage error
+    with pytest.raises(ScanConfigError, match="method must be"):  # the same check for Python callers
+        ScanConfig(method="magic")
     res = runner.invoke(app, ["scan", str(bad), "--method", "model", "--model", str(tmp_path)])
     assert res.exit_code == 1 and "not a carrousel-bio model folder" in res.output
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from carrousel.bio.data import sequences_to_windows
 from carrousel.bio.discover import compare_motifs, filter_motifs, write_logos
-from carrousel.bio.evaluate import evaluate, pwm_max_scores
+from carrousel.bio.evaluate import evaluate_windows, pwm_max_scores
 from carrousel.bio.fasta import encode
 from carrousel.bio.models import DanQ, DanQConfig
 from carrousel.bio.motifs import Motif, load_motif_file, resolve_motifs, write_jaspar, write_meme
-from carrousel.bio.train import sequences_to_windows
 
 
 def test_tomtom_finds_the_source_motif(rng) -> None:
@@ -73,7 +73,7 @@ def test_pwm_max_scores_match_bruteforce(rng) -> None:
 def test_best_pwm_separates_real_oct4_from_mafk(oct4_fa, mafk_fa) -> None:
     _, pos = sequences_to_windows(oct4_fa, 200)
     _, neg = sequences_to_windows(mafk_fa, 200)
-    res = evaluate(None, pos[:1500], neg[:1500], resolve_motifs(["POU5F1", "MAFK", "CTCF"]))
+    res = evaluate_windows(None, pos[:1500], neg[:1500], resolve_motifs(["POU5F1", "MAFK", "CTCF"]))
     assert res.best_pwm.endswith("MA1115.2") or "MAFK" in res.best_pwm
     assert res.pwm_auroc > 0.7  # one PWM alone; chance is 0.5
     assert res.pwms["CTCF_MA0139.2"] < res.pwm_auroc

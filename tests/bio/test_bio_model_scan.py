@@ -9,17 +9,17 @@ import numpy as np
 import pytest
 from test_bio_scan import plant_sites, recall_fdr
 
+from carrousel.bio import pipeline
 from carrousel.bio.config import ScanConfig
 from carrousel.bio.fasta import decode
-from carrousel.bio.pipeline import default_model_path, load_bundle
-from carrousel.bio.scan import scan_genome
+from carrousel.bio.pipeline import default_model_path, load_model
 
 
 @pytest.fixture(scope="module")
 def panel():
     if not (default_model_path() / "model.safetensors").is_file():
         pytest.skip("packaged panel model not built")
-    return load_bundle(default_model_path())
+    return load_model(default_model_path())
 
 
 def test_panel_is_shipped_and_small(panel) -> None:
@@ -37,7 +37,7 @@ def test_planted_sites_found_model(panel, lambda_fa, tmp_path) -> None:
     name, codes, truth = plant_sites(lambda_fa, motifs, 10, rng, 1e-6)
     fa = tmp_path / "planted.fa.gz"
     fa.write_bytes(gzip.compress(f">{name}\n{decode(codes)}\n".encode(), compresslevel=1))
-    res = scan_genome(fa, ScanConfig(method="model", model_qvalue=0.01))
+    res = pipeline.scan(ScanConfig(method="model", model_qvalue=0.01), fa)
     hits = res.hits
     assert (hits["method"] == "model").all()
     assert np.isfinite(hits["pvalue"]).all() and np.isfinite(hits["model_pvalue"]).all()
@@ -78,7 +78,7 @@ def test_both_methods_on_planted_site(panel, lambda_fa, tmp_path) -> None:
     site = "TGGCCACCAGGGGGCGCTA"  # a strong CTCF site
     fa = tmp_path / "g.fa"
     fa.write_text(f">{name}\n{decode(codes[:8000])}{site}{decode(codes[8000:16000])}\n")
-    res = scan_genome(fa, ScanConfig(method="both", motifs=("MA0139.2",), qvalue=0.05))
+    res = pipeline.scan(ScanConfig(method="both", motifs=("MA0139.2",), qvalue=0.05), fa)
     got = {(r["method"], r["start"], r["strand"]) for r in res.hits.rows() if r["motif_id"] == "MA0139.2"}
     assert ("pwm", 8002, "+") in got and ("model", 8002, "+") in got
     model_rows = [r for r in res.hits.rows() if r["method"] == "model"]
@@ -92,9 +92,7 @@ def test_fast_predict_matches_forward(window, pool) -> None:
     import torch
 
     from carrousel.bio.fasta import one_hot
-    from carrousel.bio.model_scan import window_logits
-    from carrousel.bio.models import build_danq
-    from carrousel.bio.pipeline import predict_logits
+    from carrousel.bio.models import build_danq, predict_logits
 
     torch.manual_seed(0)
     model = build_danq(5, filters=8, kernel=7, pool=pool, hidden=6, window=window)
@@ -107,7 +105,7 @@ def test_fast_predict_matches_forward(window, pool) -> None:
     codes = np.random.default_rng(0).integers(0, 4, (37, window)).astype(np.uint8)
     codes[:3, :9] = 4  # N stretches
     ref = predict_logits(model, codes, 16)
-    np.testing.assert_allclose(window_logits(model, codes, 8), ref, atol=1e-4)
+    np.testing.assert_allclose(predict_logits(model, codes, 4, fast=True), ref, atol=1e-4)
     with torch.no_grad():
         x = torch.from_numpy(one_hot(codes))
         np.testing.assert_allclose(model.predict(x, rc_average=False).numpy(), model(x).numpy(), atol=1e-4)

@@ -7,13 +7,15 @@ import numpy as np
 import pytest
 import torch
 
-from carrousel.bio.calibration import NullCalibration, bh_qvalues
+from carrousel.bio.calibration import NullCalibration
 from carrousel.bio.config import SynthConfig
-from carrousel.bio.models import DanQ, DanQConfig
+from carrousel.bio.data import planted_dataset
+from carrousel.bio.models import DanQ, DanQConfig, rc_one_hot
 from carrousel.bio.motifs import resolve_motifs
-from carrousel.bio.pipeline import load_bundle, train_bundle
-from carrousel.bio.synth import dinucleotide_shuffle, planted_dataset
-from carrousel.bio.task import rc_one_hot
+from carrousel.bio.pipeline import load_model, save_model
+from carrousel.bio.synth import dinucleotide_shuffle
+from carrousel.bio.training import fit_model
+from carrousel.core.metrics import benjamini_hochberg
 from carrousel.core.train import TrainConfig
 
 
@@ -39,7 +41,7 @@ def test_calibration_pvalues_monotone_with_tail(rng) -> None:
     p = cal.pvalues(z)
     assert (np.diff(p[:, 0]) < 0).all()
     assert p[1, 0] == pytest.approx(0.5, abs=0.05) and p[3, 0] < 1.0 / 2001  # tail beyond the null
-    q = bh_qvalues(np.array([0.01, 0.001, 0.5]), 3)
+    q = benjamini_hochberg(np.array([0.01, 0.001, 0.5]), 3)
     np.testing.assert_allclose(q, [0.015, 0.003, 0.5])
 
 
@@ -57,7 +59,7 @@ def test_tiny_model_learns_planted_motifs(lambda_fa, tmp_path) -> None:
     motifs = resolve_motifs(["CTCF", "REST"])
     cfg = SynthConfig(window=100, n_per_motif=120, n_shuffled=60, n_background=100, n_decoy=30, seed=1)
     x, y = planted_dataset(motifs, lambda_fa, cfg)
-    out = train_bundle(
+    out = fit_model(
         x,
         y,
         motifs,
@@ -70,7 +72,55 @@ def test_tiny_model_learns_planted_motifs(lambda_fa, tmp_path) -> None:
     losses = [h["train_loss"] for h in out.history]
     assert losses[-1] < 0.92 * losses[0]
     assert out.metrics["auroc"] > 0.95  # held-out planted windows; chance is 0.5
-    folder = out.bundle.save(tmp_path / "m")
-    back = load_bundle(folder)
-    np.testing.assert_allclose(back.logits(x[:20]), out.bundle.logits(x[:20]), rtol=1e-5, atol=1e-5)
+    folder = save_model(out.model, tmp_path / "m")
+    back = load_model(folder)
+    np.testing.assert_allclose(back.logits(x[:20]), out.model.logits(x[:20]), rtol=1e-5, atol=1e-5)
     assert [m.id for m in back.motifs] == ["MA0139.2", "MA0138.3"]
+
+
+def test_trained_model_bundle_round_trip(tmp_path, rng) -> None:
+    """A trained model saved as a core bundle loads back with the same tensors, motifs, calibration and
+    provenance, and gives the same logits; wrong kinds, old layouts and changed files are refused."""
+    import json
+
+    from carrousel.bio.motifs import Motif
+    from carrousel.core.bundle import load_bundle
+    from carrousel.core.errors import BundleError
+
+    x = rng.integers(0, 4, size=(120, 40)).astype(np.uint8)
+    x[:60, 10:18] = [3, 3, 2, 0, 1, 2, 1, 0]  # TTGACGCA planted in the positives
+    y = np.zeros((120, 1), dtype=np.float32)
+    y[:60] = 1
+    motif = Motif("site", "my site, with; odd=names", np.eye(4)[[3, 3, 2, 0, 1, 2, 1, 0]] * 20)
+    fit = fit_model(
+        x,
+        y,
+        [motif],
+        DanQConfig(n_outputs=1, filters=4, kernel=9, hidden=4, window=40),
+        TrainConfig(epochs=1, lr=1e-2, device="cpu", progress=False, seed=0),
+        batch_size=32,
+        n_null=150,
+        info={"command": "test", "sources": {"positives": {"path": "p.fa", "sha256": "0" * 64}}},
+    )
+    folder = save_model(fit.model, tmp_path / "m")
+    back = load_model(folder)
+    before, after = fit.model.model.state_dict(), back.model.state_dict()
+    assert before.keys() == after.keys() and all(torch.equal(before[k], after[k]) for k in before)
+    assert back.model.config == fit.model.model.config and not back.model.training
+    assert [(m.id, m.name) for m in back.motifs] == [("site", "my site, with; odd=names")]
+    np.testing.assert_array_equal(back.motifs[0].counts, motif.counts)
+    np.testing.assert_array_equal(back.calibration.null, fit.model.calibration.null.astype(np.float32))
+    assert back.info == json.loads(json.dumps(fit.model.info)) and back.info["command"] == "test"
+    assert back.info["val"].keys() >= {"auroc", "loss"} and back.info["train"]["epochs"] == 1
+    np.testing.assert_array_equal(back.logits(x), fit.model.logits(x))
+    doc = json.loads((folder / "bundle.json").read_text())
+    assert doc["kind"] == "bio.danq" and "assets/motifs.jaspar" in doc["files"]
+    with pytest.raises(BundleError, match=r"not a finance\.forecaster"):
+        load_bundle(folder, kind="finance.forecaster")
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "config.json").write_text("{}")
+    with pytest.raises(BundleError, match=r"not a carrousel-bio model folder.*older carrousel"):
+        load_model(tmp_path / "old")
+    (folder / "assets" / "motifs.jaspar").write_text(">x\tx\nA [ 1 ]\nC [ 1 ]\nG [ 1 ]\nT [ 1 ]\n")
+    with pytest.raises(BundleError, match=r"motifs\.jaspar"):
+        load_model(folder)

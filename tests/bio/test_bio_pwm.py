@@ -11,10 +11,10 @@ from carrousel.bio.pwm import (
     Background,
     IntegerPWM,
     SequenceCodes,
-    bh_qvalues_from_histogram,
     brute_force_pvalues,
     scan_windows,
 )
+from carrousel.core.metrics import benjamini_hochberg
 
 
 def _motif(rng: np.random.Generator, length: int = 7) -> Motif:
@@ -72,7 +72,7 @@ def test_bh_over_histogram_equals_scipy(rng) -> None:
     sc = SequenceCodes(codes)
     s = np.concatenate([pw.scores(sc, 1), pw.scores(sc, -1)])
     hist = np.bincount(s - pw.lo, minlength=pw.sf.size)
-    q_by_score = bh_qvalues_from_histogram(pw.sf, hist)
+    q_by_score = benjamini_hochberg(pw.sf, counts=hist)
     p = pw.pvalue(s)
     expected = false_discovery_control(p, method="bh")
     np.testing.assert_allclose(q_by_score[s - pw.lo], expected, rtol=1e-9)
@@ -94,12 +94,12 @@ def test_bh_over_hits_only_is_exact_up_to_the_threshold_and_conservative_above(r
         sc = SequenceCodes(codes)
         s = np.concatenate([pw.scores(sc, 1), pw.scores(sc, -1)])
         hist = np.bincount(s - pw.lo, minlength=pw.sf.size)
-        exact = bh_qvalues_from_histogram(pw.sf, hist)
+        exact = benjamini_hochberg(pw.sf, counts=hist)
         np.testing.assert_allclose(exact[s - pw.lo], false_discovery_control(pw.pvalue(s), method="bh"))
         thr = pw.threshold(1e-2)
         hits_only = hist.copy()
         hits_only[: thr - pw.lo] = 0
-        fast = bh_qvalues_from_histogram(pw.sf, hits_only, int(hist.sum()))
+        fast = benjamini_hochberg(pw.sf, int(hist.sum()), hits_only)
         idx = np.unique(s[s >= thr]) - pw.lo
         assert idx.size > 5
         assert np.all(fast[idx] >= exact[idx] - 1e-15)

@@ -11,8 +11,8 @@ import pytest
 
 from carrousel.bio.config import ScanConfig
 from carrousel.bio.fasta import decode, iter_records
+from carrousel.bio.formats import to_bed, to_gff3, to_json, to_tsv
 from carrousel.bio.motifs import Motif, resolve_motifs
-from carrousel.bio.output import to_bed, to_gff3, to_json, to_tsv
 from carrousel.bio.pwm import IntegerPWM
 from carrousel.bio.scan import scan_genome
 from carrousel.bio.synth import plant, sample_instance
@@ -175,7 +175,7 @@ def test_compiled_scan_equals_direct_summation(tmp_path, lambda_fa, write_fasta,
     long = Motif("long", "long", rng.integers(0, 30, size=(32, 4)).astype(float))  # six blocks
     motifs = [short, long, *resolve_motifs(["MA0139.2", "SP1", "GATA1", "SOX2", "REST"])]
     bg = Background.from_counts(rng.integers(50, 90, 4), rng.integers(50, 90, (4, 4)), order=order)
-    scanner = PWMScanner(motifs, bg, pvalue=1e-2, threads=2, exact_qvalues=exact_q)
+    scanner = PWMScanner([IntegerPWM(m, bg) for m in motifs], pvalue=1e-2, threads=2, exact_qvalues=exact_q)
     overlap = scanner.max_length - 1
     for chunk in iter_chunks(fa, 3001, overlap):
         scanner.process(chunk, chunk.codes.size if chunk.last else chunk.codes.size - overlap)

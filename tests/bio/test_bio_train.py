@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from carrousel.bio.bed import read_bed
 from carrousel.bio.cli import app
-from carrousel.bio.errors import FastaFormatError
+from carrousel.bio.data import fit_windows, gc_matched_windows, peak_windows
+from carrousel.bio.errors import BedFormatError
 from carrousel.bio.fasta import decode, encode, iter_records
-from carrousel.bio.pipeline import load_bundle
-from carrousel.bio.synth import gc_matched_windows
-from carrousel.bio.train import fit_windows, peak_windows, read_bed
+from carrousel.bio.pipeline import load_model
 
 
 def test_peaks_read_at_summit_and_padded(tmp_path, write_fasta) -> None:
@@ -26,7 +26,7 @@ def test_peaks_read_at_summit_and_padded(tmp_path, write_fasta) -> None:
     assert w.shape == (2, 8) and decode(w[1]) == "NNACGTAC"  # runs off chr2 start: N padding
     bad = tmp_path / "bad.bed"
     bad.write_text("chr1\tx\t10\n")
-    with pytest.raises(FastaFormatError, match="line 1"):
+    with pytest.raises(BedFormatError, match="line 1"):
         read_bed(bad)
 
 
@@ -79,7 +79,7 @@ def test_cli_train_positives_negatives(tmp_path, lambda_fa, write_fasta) -> None
     assert res.exit_code == 0, res.output
     summary = json.loads(res.stdout)
     assert summary["tasks"] == 1 and summary["windows"] == 160
-    bundle = load_bundle(out)
+    bundle = load_model(out)
     assert len(bundle.motifs) == 1 and bundle.motifs[0].id.startswith("task0_filter")  # from the filters
     res = CliRunner().invoke(
         app, ["evaluate", "--model", str(out), "--positives", str(pfa), "--negatives", str(nfa), "--json"]

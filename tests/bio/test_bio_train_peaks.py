@@ -10,12 +10,13 @@ import numpy as np
 import torch
 from typer.testing import CliRunner
 
-import carrousel.bio.synth as synth
+import carrousel.bio.data as data
 from carrousel.bio.cli import app
+from carrousel.bio.data import gc_matched_windows
 from carrousel.bio.fasta import iter_records
 from carrousel.bio.motifs import resolve_motifs
-from carrousel.bio.pipeline import load_bundle
-from carrousel.bio.synth import gc_matched_windows, plant, sample_instance
+from carrousel.bio.pipeline import load_model
+from carrousel.bio.synth import plant, sample_instance
 from carrousel.core.metrics import roc_auc
 
 runner = CliRunner()
@@ -70,7 +71,7 @@ def test_train_from_peaks_end_to_end(tmp_path: Path, ecoli_fa: Path, monkeypatch
         seen.append((targets, neg))
         return neg
 
-    monkeypatch.setattr(synth, "gc_matched_windows", spy)
+    monkeypatch.setattr(data, "gc_matched_windows", spy)
     out = tmp_path / "model"
     args = ["train", "--peaks", str(peaks), "--genome", str(fa), "-o", str(out), "--seed", "0"]
     args += ["--epochs", "12", "--filters", "16", "--kernel", "15", "--hidden", "8", "--batch-size", "32"]
@@ -87,7 +88,7 @@ def test_train_from_peaks_end_to_end(tmp_path: Path, ecoli_fa: Path, monkeypatch
     assert np.median(np.abs(np.sort(_gc(pos_w)) - np.sort(_gc(neg_w)))) < 0.02
 
     # the saved folder loads; held-out planted sites score above GC-matched background from unseen E. coli
-    bundle = load_bundle(out)
+    bundle = load_model(out)
     assert bundle.window == 200 and bundle.model.config.filters == 16
     held = []
     for chrom, p in held_sites:
@@ -116,7 +117,8 @@ def test_peaks_on_unknown_chromosome_is_one_clear_line(tmp_path: Path, write_fas
 
 def test_background_windows_avoid_excluded_regions(tmp_path: Path) -> None:
     """GC-matched background for --peaks training never overlaps a peak."""
-    from carrousel.bio.synth import gc_matched_windows, genome_windows, merge_intervals
+    from carrousel.bio.bed import merge_intervals
+    from carrousel.bio.data import gc_matched_windows, genome_windows
 
     rng = np.random.default_rng(0)
     seq = rng.integers(0, 4, 20_000)

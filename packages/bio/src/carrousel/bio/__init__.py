@@ -1,8 +1,10 @@
 """carrousel.bio: DNA motif detection: PWM scans with exact statistics and CNN-BiLSTM models.
 
-The main entry points are re-exported lazily (importing ``carrousel.bio`` stays cheap for the CLI):
-:func:`scan_genome` with :class:`ScanConfig`, :func:`resolve_motifs`, :class:`IntegerPWM`,
-:func:`load_bundle` / :func:`train_bundle`, :func:`default_model_path`.
+The commands are functions of :mod:`carrousel.bio.pipeline` (``scan``, ``train``, ``evaluate``,
+``discover``), each taking its config from :mod:`carrousel.bio.config`. The main names are re-exported
+here lazily (importing ``carrousel.bio`` stays cheap for the CLI): the configs, :func:`load_model` /
+:func:`save_model` / :func:`default_model_path` and :class:`MotifModel`, :func:`scan_genome`,
+:func:`resolve_motifs`, :class:`Motif`, :class:`IntegerPWM`, :class:`Background`.
 """
 
 from importlib import import_module
@@ -18,14 +20,19 @@ except PackageNotFoundError:  # running from a source tree without installation
 
 _LAZY = {
     "ScanConfig": "carrousel.bio.config",
+    "TrainConfig": "carrousel.bio.config",
+    "EvaluateConfig": "carrousel.bio.config",
+    "DiscoverConfig": "carrousel.bio.config",
+    "MotifModel": "carrousel.bio.models",
+    "load_model": "carrousel.bio.pipeline",
+    "save_model": "carrousel.bio.pipeline",
+    "from_pretrained": "carrousel.bio.pipeline",
+    "default_model_path": "carrousel.bio.pipeline",
     "scan_genome": "carrousel.bio.scan",
     "resolve_motifs": "carrousel.bio.motifs",
     "Motif": "carrousel.bio.motifs",
     "IntegerPWM": "carrousel.bio.pwm",
     "Background": "carrousel.bio.pwm",
-    "load_bundle": "carrousel.bio.pipeline",
-    "train_bundle": "carrousel.bio.pipeline",
-    "default_model_path": "carrousel.bio.pipeline",
 }
 
 __all__ = ["BioError", "__version__", *_LAZY]

@@ -1,5 +1,5 @@
 """Empirical p-values of model scores against a dinucleotide-shuffled background, with an exponential
-tail fitted beyond the observed null scores (so genome-wide multiple testing is possible), and BH."""
+tail fitted beyond the observed null scores (so genome-wide multiple testing is possible)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["NullCalibration", "bh_qvalues"]
+__all__ = ["NullCalibration"]
 
 
 @dataclass(frozen=True)
@@ -52,20 +52,3 @@ class NullCalibration:
                 tail = (n_t / (N + 1.0)) * np.exp(-(z[:, k] - u) / beta)
             out[:, k] = np.where(z[:, k] > u, np.minimum(emp, tail), emp)
         return np.clip(out, 1e-300, 1.0)
-
-
-def bh_qvalues(pvalues: np.ndarray, m: int) -> np.ndarray:
-    """BH q-values of the given p-values among ``m`` tests (the others having larger p-values).
-
-    Exact when every untested-here p-value is larger than those given and the q-value is at most the
-    smallest p-value left out; otherwise a conservative (upper) bound.
-    """
-    p = np.asarray(pvalues, dtype=np.float64)
-    if p.size == 0:
-        return p
-    order = np.argsort(p)
-    ranked = p[order] * m / np.arange(1, p.size + 1)
-    q = np.minimum.accumulate(ranked[::-1])[::-1]
-    out = np.empty_like(q)
-    out[order] = np.minimum(q, 1.0)
-    return out

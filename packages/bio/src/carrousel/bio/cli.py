@@ -1,19 +1,20 @@
-"""The ``bio`` command line: the only module of carrousel.bio that imports typer or renders with rich."""
-# ruff: noqa: B008
+"""The ``bio`` command line: flags -> config -> :mod:`carrousel.bio.pipeline` -> rendering.
+
+Built on :mod:`carrousel.core.cli` (``-h``, ``--version``, ``-v``/``-q`` on every command, choices as
+enums, results on stdout and logs/progress on stderr, strict JSON, exit codes 0 / 1 error / 2 usage).
+This and core's CLI helper are the only modules that import typer or render with rich.
+"""
 
 from __future__ import annotations
 
-import json
-import logging
+import dataclasses
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
-from rich.logging import RichHandler
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -22,59 +23,90 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
+from rich.table import Table
 
 from carrousel.bio import __version__
-from carrousel.core.errors import CarrouselError
-
-__all__ = ["app"]
-
-app = typer.Typer(
-    name="bio",
-    help="carrousel-bio: DNA motif detection: PWM scans with exact statistics and CNN-BiLSTM models.",
-    no_args_is_help=True,
-    add_completion=False,
+from carrousel.bio.config import (
+    BackgroundKind,
+    Device,
+    DiscoverConfig,
+    EvaluateConfig,
+    FitConfig,
+    HitFormat,
+    Method,
+    NetworkConfig,
+    ReportFormat,
+    ScanConfig,
+    TrainConfig,
+    TrainDataConfig,
 )
-_err = Console(stderr=True)
+from carrousel.core import cli
+from carrousel.core.config import load_toml
 
+__all__ = ["app", "main"]
 
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"carrousel-bio {__version__}")
-        raise typer.Exit()
+app = cli.create_app(
+    "bio",
+    "carrousel-bio: DNA motif detection: PWM scans with exact statistics and CNN-BiLSTM models.",
+    f"carrousel-bio {__version__}",
+)
 
+C = TypeVar("C")
 
-@app.callback()
-def main(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version."
+ConfigFile = Annotated[
+    Path | None,
+    typer.Option("--config", help="TOML file of options; flags given on the command line override it."),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
+MotifSpecs = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--motif",
+        "-m",
+        metavar="MOTIF",
+        help="JASPAR ID (MA0139.2), name (CTCF), jaspar:CORE/vertebrates or a motif file; repeat or comma-separate.",
     ),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log details."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors."),
-) -> None:
-    """DNA motif detection: PWM scans with exact statistics and CNN-BiLSTM models."""
-    level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
-    root = logging.getLogger("carrousel")
-    root.handlers = [RichHandler(console=_err, show_path=False)]
-    root.setLevel(level)
+]
+ModelDir = Annotated[Path | None, typer.Option("--model", help="Model folder (default: the packaged panel).")]
+DeviceOpt = Annotated[Device, typer.Option("--device", help="Where the network runs.")]
 
 
-def _fail(exc: Exception) -> None:
-    _err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-    raise typer.Exit(1)
+def _path(p: Path | None) -> str | None:
+    return str(p) if p is not None else None
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except CarrouselError as exc:
-        _fail(exc)
+def _with_flags(ctx: typer.Context, config: Path | None, flags: C, table: dict[str, str]) -> C:
+    """``flags`` (the config built from the command line), or with ``--config`` the TOML file's config
+    with the fields of the flags that were given (``table``: each CLI parameter -> its config field,
+    dotted for a part: ``"fit.epochs"``)."""
+    if config is None:
+        return flags
+    given = [
+        field
+        for param, field in table.items()
+        if getattr(ctx.get_parameter_source(param), "name", "DEFAULT") not in ("DEFAULT", "DEFAULT_MAP")
+    ]
+    return _replace(load_toml(config, type(flags)), flags, given)
+
+
+def _replace(base: Any, flags: Any, fields: list[str]) -> Any:
+    changes: dict[str, Any] = {}
+    parts: dict[str, list[str]] = {}
+    for f in fields:
+        head, _, rest = f.partition(".")
+        if rest:
+            parts.setdefault(head, []).append(rest)
+        else:
+            changes[head] = getattr(flags, head)
+    for head, sub in parts.items():
+        changes[head] = _replace(getattr(base, head), getattr(flags, head), sub)
+    return dataclasses.replace(base, **changes)
 
 
 @contextmanager
 def _bases_bar(enabled: bool) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
-    """A progress bar over bases (on stderr); yields ``(set_total, advance)``."""
-    if not enabled:
+    """A progress bar over bases on stderr; yields ``(set_total, advance)``."""
+    if not enabled or cli.is_quiet() or not cli.stderr.is_terminal:
         yield (lambda n: None), (lambda n: None)
         return
     cols = [
@@ -84,265 +116,272 @@ def _bases_bar(enabled: bool) -> Iterator[tuple[Callable[[int], None], Callable[
         TransferSpeedColumn(),
         TimeRemainingColumn(),
     ]
-    with Progress(*cols, console=_err, transient=True) as bar:
+    with Progress(*cols, console=cli.stderr, transient=True) as bar:
         task = bar.add_task("scan", total=None)
-
-        def set_total(n: int) -> None:
-            bar.update(task, total=n or None)
-
-        def advance(n: int) -> None:
-            bar.advance(task, n)
-
-        yield set_total, advance
+        yield (lambda n: bar.update(task, total=n or None)), (lambda n: bar.advance(task, n))
 
 
-def _echo_json(obj: Any) -> None:
-    typer.echo(json.dumps(obj, indent=2, default=str))
+_SCAN_FLAGS = {
+    **{p: p for p in ["method", "model", "pvalue", "qvalue", "exact_qvalues", "background", "device"]},
+    **{p: p for p in ["model_qvalue", "model_pvalue"]},
+    "motif": "motifs",
+    "order": "background_order",
+}
 
 
-@app.command()
+@cli.command(app)
 def scan(
-    genome: Path = typer.Argument(..., help="FASTA or FASTA.gz to scan (any number of records)."),
-    motif: list[str] = typer.Option(
-        [],
-        "--motif",
-        "-m",
-        help="JASPAR ID (MA0139.2), name (CTCF), jaspar:CORE/vertebrates or a motif file.",
-    ),
-    method: str = typer.Option(
-        "", "--method", help="pwm | model | both (default: pwm with --motif, else model)."
-    ),
-    model: Path | None = typer.Option(None, "--model", help="Model folder (default: the packaged panel)."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Write hits here (format from the extension)."),
-    fmt: str | None = typer.Option(
-        None, "--format", "-f", help="bed | gff3 | tsv | json (default from --out, else bed)."
-    ),
-    pvalue: float = typer.Option(1e-4, "--pvalue", help="PWM: report sites with exact p-value at most this."),
-    qvalue: float | None = typer.Option(None, "--qvalue", help="PWM: also require BH q-value at most this."),
-    exact_qvalues: bool = typer.Option(
-        False,
-        "--exact-qvalues",
-        help="PWM: histogram every window's score so every q-value is exact BH (about 2x slower; "
-        "by default q-values above the p threshold's p-value are conservative upper bounds).",
-    ),
-    model_qvalue: float = typer.Option(
-        0.05, "--model-qvalue", help="Model: BH q-value threshold on windows."
-    ),
-    model_pvalue: float = typer.Option(
-        0.01, "--model-pvalue", help="Model: windows kept for BH/attribution."
-    ),
-    background: str = typer.Option("input", "--background", help="input (from the genome) | uniform."),
-    order: int = typer.Option(0, "--background-order", help="Markov order of the background: 0 or 1."),
-    device: str = typer.Option("cpu", "--device", help="Model device: cpu | cuda | auto."),
-    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary on stdout (hits go to --out)."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar over bases (stderr)."),
+    ctx: typer.Context,
+    genome: Annotated[Path, typer.Argument(help="FASTA or FASTA.gz to scan (any number of records).")],
+    motif: MotifSpecs = None,
+    method: Annotated[
+        Method | None,
+        typer.Option("--method", help="Default: pwm with --motif, else model (with --config: the file's)."),
+    ] = None,
+    model: ModelDir = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write hits here (format from the extension).")
+    ] = None,
+    fmt: Annotated[
+        HitFormat | None, typer.Option("--format", "-f", help="Hit format (default from --out, else bed).")
+    ] = None,
+    pvalue: Annotated[
+        float, typer.Option("--pvalue", help="PWM: report sites with exact p-value at most this.")
+    ] = 1e-4,
+    qvalue: Annotated[
+        float | None, typer.Option("--qvalue", help="PWM: also require BH q-value at most this.")
+    ] = None,
+    exact_qvalues: Annotated[
+        bool,
+        typer.Option(
+            "--exact-qvalues",
+            help="PWM: histogram every window's score so every q-value is exact BH (about 2x slower; "
+            "by default q-values above the p threshold's p-value are conservative upper bounds).",
+        ),
+    ] = False,
+    model_qvalue: Annotated[
+        float, typer.Option("--model-qvalue", help="Model: BH q-value threshold on windows.")
+    ] = 0.05,
+    model_pvalue: Annotated[
+        float, typer.Option("--model-pvalue", help="Model: windows kept for BH/attribution.")
+    ] = 0.01,
+    background: Annotated[
+        BackgroundKind, typer.Option("--background", help="PWM background: from the genome, or uniform.")
+    ] = BackgroundKind.input,
+    order: Annotated[
+        int, typer.Option("--background-order", min=0, max=1, help="Markov order of the background.")
+    ] = 0,
+    device: DeviceOpt = Device.cpu,
+    config: ConfigFile = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON summary on stdout (hits go to --out).")
+    ] = False,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Progress bar over bases (stderr).")
+    ] = True,
 ) -> None:
     """Find transcription-factor binding sites on both strands of a genome."""
-    from carrousel.bio.config import ScanConfig
-    from carrousel.bio.output import format_for, write_hits
-    from carrousel.bio.scan import scan_genome
+    from carrousel.bio import pipeline
+    from carrousel.bio.formats import render_hits
 
-    with _errors():
-        cfg = ScanConfig(
-            method=method or ("pwm" if motif else "model"),
-            motifs=tuple(motif),
-            pvalue=pvalue,
-            qvalue=qvalue,
-            exact_qvalues=exact_qvalues,
-            background=background,
-            background_order=order,
-            model=str(model) if model else None,
-            model_qvalue=model_qvalue,
-            model_pvalue=model_pvalue,
-            device=device,
-        )
-        with _bases_bar(progress and sys.stderr.isatty()) as (set_total, advance):
-            result = scan_genome(genome, cfg, progress=advance, total=set_total)
-        kind = format_for(out, fmt)
-        text = write_hits(result, kind, out)
-        if as_json:
-            summary = result.summary()
-            if out is not None:
-                summary["out"] = str(out)
-            _echo_json(summary)
-        elif out is None:
-            typer.echo(text, nl=False)
-        else:
-            _err.print(f"{len(result.hits)} hits in {result.bases:,} bases -> {out}", highlight=False)
+    flags = ScanConfig(
+        method=method or (Method.pwm if motif else Method.model),
+        motifs=tuple(motif or ()),
+        pvalue=pvalue,
+        qvalue=qvalue,
+        exact_qvalues=exact_qvalues,
+        background=background,
+        background_order=order,
+        model=_path(model),
+        model_qvalue=model_qvalue,
+        model_pvalue=model_pvalue,
+        device=device,
+    )
+    cfg = _with_flags(ctx, config, flags, _SCAN_FLAGS)
+    with _bases_bar(progress) as (set_total, advance):
+        result = pipeline.scan(cfg, genome, out=out, fmt=fmt, progress=advance, total=set_total)
+    if as_json:
+        summary = result.summary()
+        if out is not None:
+            summary["out"] = str(out)
+        cli.emit_json(summary)
+    elif out is None:
+        cli.echo(render_hits(result, fmt or HitFormat.bed), nl=False)
+    else:
+        cli.echo(f"{len(result.hits)} hits in {result.bases:,} bases -> {out}")
 
 
-def _default_genome() -> Path:
-    from carrousel.core.samples import sample_path
+_TRAIN_FLAGS = (
+    {p: f"data.{p}" for p in ["positives", "negatives", "peaks", "genome", "window", "per_motif"]}
+    | {p: f"network.{p}" for p in ["filters", "kernel", "hidden"]}
+    | {p: f"fit.{p}" for p in ["epochs", "lr", "batch_size", "seed", "device"]}
+    | {"motif": "data.motifs", "negatives_n": "data.n_negatives"}
+)
 
-    return sample_path("bio.ecoli")
 
-
-@app.command()
+@cli.command(app)
 def train(
-    out: Path = typer.Option(..., "--out", "-o", help="Model folder to write."),
-    motif: list[str] = typer.Option([], "--motif", "-m", help="Planted training: motif IDs/names/files."),
-    positives: Path | None = typer.Option(None, "--positives", help="FASTA of positive sequences."),
-    negatives: Path | None = typer.Option(None, "--negatives", help="FASTA of negative sequences."),
-    peaks: Path | None = typer.Option(
-        None, "--peaks", help="BED/narrowPeak of positive regions (needs --genome)."
-    ),
-    genome: Path | None = typer.Option(
-        None, "--genome", help="Genome FASTA: background (default: E. coli sample)."
-    ),
-    window: int = typer.Option(200, "--window", help="Window in bases."),
-    per_motif: int = typer.Option(400, "--per-motif", help="Planted: positive windows per motif."),
-    negatives_n: int = typer.Option(0, "--n-negatives", help="Planted: negatives of each kind (0: auto)."),
-    epochs: int = typer.Option(8, "--epochs", help="Training epochs."),
-    lr: float = typer.Option(2e-3, "--lr", help="Learning rate."),
-    batch_size: int = typer.Option(128, "--batch-size", help="Windows per batch."),
-    filters: int = typer.Option(64, "--filters", help="Convolutional motif detectors."),
-    kernel: int = typer.Option(19, "--kernel", help="Detector width."),
-    hidden: int = typer.Option(32, "--hidden", help="LSTM units per direction."),
-    seed: int = typer.Option(0, "--seed", help="Random seed (data and training)."),
-    device: str = typer.Option("cpu", "--device", help="cpu | cuda | auto."),
-    as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")],
+    motif: MotifSpecs = None,
+    positives: Annotated[
+        Path | None, typer.Option("--positives", help="FASTA of positive sequences.")
+    ] = None,
+    negatives: Annotated[
+        Path | None, typer.Option("--negatives", help="FASTA of negative sequences.")
+    ] = None,
+    peaks: Annotated[
+        Path | None, typer.Option("--peaks", help="BED/narrowPeak of positive regions (on --genome).")
+    ] = None,
+    genome: Annotated[
+        Path | None, typer.Option("--genome", help="Genome FASTA: background (default: E. coli sample).")
+    ] = None,
+    window: Annotated[int, typer.Option("--window", min=1, help="Window in bases.")] = 200,
+    per_motif: Annotated[
+        int, typer.Option("--per-motif", min=1, help="Planted: positive windows per motif.")
+    ] = 400,
+    negatives_n: Annotated[
+        int, typer.Option("--n-negatives", min=0, help="Planted: negatives of each kind (0: auto).")
+    ] = 0,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Training epochs.")] = 8,
+    lr: Annotated[float, typer.Option("--lr", help="Learning rate.")] = 2e-3,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Windows per batch.")] = 128,
+    filters: Annotated[int, typer.Option("--filters", min=1, help="Convolutional motif detectors.")] = 64,
+    kernel: Annotated[int, typer.Option("--kernel", min=1, help="Detector width.")] = 19,
+    hidden: Annotated[int, typer.Option("--hidden", min=1, help="LSTM units per direction.")] = 32,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed (data and training).")] = 0,
+    device: DeviceOpt = Device.cpu,
+    config: ConfigFile = None,
+    as_json: AsJson = False,
 ) -> None:
     """Train a DanQ-style CNN-BiLSTM: planted --motif, --positives/--negatives, or --peaks/--genome."""
-    from carrousel.bio.pipeline import train_from_sources
+    from carrousel.bio import pipeline
 
-    with _errors():
-        argv = sys.argv[sys.argv.index("train") :] if "train" in sys.argv else ["train"]
-        command = "bio " + " ".join(argv)
-        result = train_from_sources(
-            out=out,
-            motifs=list(motif),
-            positives=positives,
-            negatives=negatives,
-            peaks=peaks,
-            genome=genome if genome is not None else (None if positives else _default_genome()),
+    flags = TrainConfig(
+        data=TrainDataConfig(
+            motifs=tuple(motif or ()),
+            positives=_path(positives),
+            negatives=_path(negatives),
+            peaks=_path(peaks),
+            genome=_path(genome),
             window=window,
             per_motif=per_motif,
             n_negatives=negatives_n,
-            epochs=epochs,
-            lr=lr,
-            batch_size=batch_size,
-            filters=filters,
-            kernel=kernel,
-            hidden=hidden,
-            seed=seed,
-            device=device,
-            command=command,
-        )
-        if as_json:
-            _echo_json(result)
-        else:
-            _err.print(
-                f"trained {result['tasks']} task(s) on {result['windows']} windows: "
-                f"val AUROC {result['val'].get('auroc', float('nan')):.3f} -> {out}",
-                highlight=False,
-            )
+        ),
+        network=NetworkConfig(filters=filters, kernel=kernel, hidden=hidden),
+        fit=FitConfig(epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, device=device),
+    )
+    cfg = _with_flags(ctx, config, flags, _TRAIN_FLAGS)
+    argv = sys.argv[sys.argv.index("train") :] if "train" in sys.argv else ["train"]
+    result = pipeline.train(cfg, out, command="bio " + " ".join(argv))
+    if as_json:
+        cli.emit_json(result.summary())
+    else:
+        auroc = result.val.get("auroc")
+        shown = f"{auroc:.3f}" if auroc is not None else "-"
+        cli.echo(f"trained {result.tasks} task(s) on {result.windows} windows: val AUROC {shown} -> {out}")
 
 
-@app.command()
+_EVALUATE_FLAGS = {
+    **{p: p for p in ["positives", "negatives", "model", "task", "pwm_only", "device"]},
+    "motif": "motifs",
+}
+
+
+@cli.command(app)
 def evaluate(
-    positives: Path = typer.Option(..., "--positives", help="FASTA of positive sequences."),
-    negatives: Path = typer.Option(..., "--negatives", help="FASTA of negative sequences."),
-    model: Path | None = typer.Option(None, "--model", help="Model folder (default: the packaged panel)."),
-    motif: list[str] = typer.Option(
-        [], "--motif", "-m", help="PWMs to compare (default: the model's motifs)."
-    ),
-    task: str | None = typer.Option(None, "--task", help="Model output (motif ID/name/index); default: max."),
-    pwm_only: bool = typer.Option(False, "--pwm-only", help="Evaluate PWMs only (no model)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    ctx: typer.Context,
+    positives: Annotated[Path, typer.Option("--positives", help="FASTA of positive sequences.")],
+    negatives: Annotated[Path, typer.Option("--negatives", help="FASTA of negative sequences.")],
+    model: ModelDir = None,
+    motif: MotifSpecs = None,
+    task: Annotated[
+        str | None, typer.Option("--task", help="Model output (motif ID/name/index); default: max.")
+    ] = None,
+    pwm_only: Annotated[bool, typer.Option("--pwm-only", help="Evaluate PWMs only (no model).")] = False,
+    device: DeviceOpt = Device.cpu,
+    config: ConfigFile = None,
+    as_json: AsJson = False,
 ) -> None:
     """AUROC and AUPRC of a model and of the best single PWM, side by side."""
-    from carrousel.bio.evaluate import evaluate as run_eval
-    from carrousel.bio.motifs import resolve_motifs
-    from carrousel.bio.pipeline import default_model_path, load_bundle
-    from carrousel.bio.train import sequences_to_windows
+    from carrousel.bio import pipeline
 
-    with _errors():
-        bundle = None if pwm_only else load_bundle(model or default_model_path())
-        window = bundle.window if bundle is not None else 200
-        _, pos = sequences_to_windows(positives, window)
-        _, neg = sequences_to_windows(negatives, window)
-        motifs = resolve_motifs(list(motif)) if motif else (bundle.motifs if bundle is not None else [])
-        if not motifs and pwm_only:
-            raise typer.BadParameter("--pwm-only needs --motif")
-        res = run_eval(bundle, pos, neg, motifs, task)
-        if as_json:
-            _echo_json(res.summary())
-        else:
-            from rich.table import Table
-
-            t = Table(title=f"{res.n_pos} positives vs {res.n_neg} negatives")
-            for c in ("method", "AUROC", "AUPRC"):
-                t.add_column(c)
-            t.add_row(f"model ({res.task})", f"{res.model_auroc:.4f}", f"{res.model_auprc:.4f}")
-            t.add_row(f"best PWM ({res.best_pwm})", f"{res.pwm_auroc:.4f}", f"{res.pwm_auprc:.4f}")
-            Console().print(t)
+    if pwm_only and not motif and config is None:
+        raise typer.BadParameter("--pwm-only needs --motif", param_hint="--pwm-only")
+    flags = EvaluateConfig(
+        positives=str(positives),
+        negatives=str(negatives),
+        model=_path(model),
+        motifs=tuple(motif or ()),
+        task=task,
+        pwm_only=pwm_only,
+        device=device,
+    )
+    res = pipeline.evaluate(_with_flags(ctx, config, flags, _EVALUATE_FLAGS))
+    if as_json:
+        cli.emit_json(res.summary())
+        return
+    table = Table(title=f"{res.n_pos} positives vs {res.n_neg} negatives")
+    for c in ("method", "AUROC", "AUPRC"):
+        table.add_column(c)
+    table.add_row(f"model ({res.task})", f"{res.model_auroc:.4f}", f"{res.model_auprc:.4f}")
+    table.add_row(f"best PWM ({res.best_pwm})", f"{res.pwm_auroc:.4f}", f"{res.pwm_auprc:.4f}")
+    cli.stdout.print(table)
 
 
-@app.command()
+_DISCOVER_FLAGS = {p: p for p in ["sequences", "control", "model", "collection", "report", "epochs", "seed"]}
+
+
+@cli.command(app)
 def discover(
-    sequences: Path | None = typer.Argument(
-        None, help="Positive FASTA: train a model on it first (with --control)."
+    ctx: typer.Context,
+    sequences: Annotated[
+        Path | None,
+        typer.Argument(help="Positive FASTA: the windows read (and, without --model, trained on)."),
+    ] = None,
+    control: Annotated[
+        Path | None, typer.Option("--control", help="Negative FASTA (default: shuffled positives).")
+    ] = None,
+    model: Annotated[
+        Path | None, typer.Option("--model", help="Model folder to extract motifs from.")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (written as a whole).")] = Path(
+        "discover_out"
     ),
-    control: Path | None = typer.Option(
-        None, "--control", help="Negative FASTA (default: shuffled positives)."
-    ),
-    model: Path | None = typer.Option(None, "--model", help="Model folder to extract motifs from."),
-    out: Path = typer.Option(Path("discover_out"), "--out", "-o", help="Output folder."),
-    collection: str = typer.Option(
-        "jaspar:CORE/vertebrates", "--jaspar", help="JASPAR set to match against."
-    ),
-    report: str = typer.Option("md", "--report", help="md | html."),
-    epochs: int = typer.Option(8, "--epochs", help="Training epochs (with SEQUENCES)."),
-    seed: int = typer.Option(0, "--seed", help="Random seed."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    collection: Annotated[
+        str, typer.Option("--jaspar", help="JASPAR set (or motif specs) to match against.")
+    ] = "jaspar:CORE/vertebrates",
+    report: Annotated[ReportFormat, typer.Option("--report", help="Report format.")] = ReportFormat.md,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Training epochs (with SEQUENCES).")] = 8,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed.")] = 0,
+    config: ConfigFile = None,
+    as_json: AsJson = False,
 ) -> None:
     """Turn a model's filters into motifs (MEME/JASPAR), match them to JASPAR, draw logos, write a report."""
-    import numpy as np
+    from carrousel.bio import pipeline
 
-    from carrousel.bio.config import DiscoverConfig
-    from carrousel.bio.discover import discover as run_discover
-    from carrousel.bio.pipeline import load_bundle, train_from_sources
-    from carrousel.bio.synth import genome_windows
-    from carrousel.bio.train import sequences_to_windows
+    if sequences is None and model is None and config is None:
+        raise typer.BadParameter("give a model (--model) or sequences to train on (SEQUENCES --control)")
+    flags = DiscoverConfig(
+        model=_path(model),
+        sequences=_path(sequences),
+        control=_path(control),
+        collection=collection,
+        report=report,
+        epochs=epochs,
+        seed=seed,
+    )
+    found = pipeline.discover(_with_flags(ctx, config, flags, _DISCOVER_FLAGS), out)
+    if as_json:
+        cli.emit_json(found.summary())
+    else:
+        cli.echo(f"{len(found.motifs)} motifs -> {found.files.get('report', out)}")
 
-    with _errors():
-        if sequences is None and model is None:
-            raise typer.BadParameter("give a model (--model) or sequences to train on (SEQUENCES --control)")
-        if sequences is not None and model is None:
-            model = out / "model"
-            train_from_sources(
-                out=model,
-                positives=sequences,
-                negatives=control,
-                epochs=epochs,
-                seed=seed,
-                command="bio discover (training step)",
-            )
-        assert model is not None
-        bundle = load_bundle(model)
-        if sequences is not None:
-            _, codes = sequences_to_windows(sequences, bundle.window)
-        else:
-            codes = genome_windows(_default_genome(), bundle.window, 3000, np.random.default_rng(seed))
-            from carrousel.bio.config import SynthConfig
-            from carrousel.bio.synth import planted_dataset
 
-            x, _y = (
-                planted_dataset(
-                    bundle.motifs,
-                    _default_genome(),
-                    SynthConfig(n_per_motif=100, n_shuffled=0, n_background=0, n_decoy=0, seed=seed),
-                )
-                if bundle.motifs and all(m.source != "model" for m in bundle.motifs)
-                else (codes, None)
-            )
-            codes = x
-        d = run_discover(bundle.model, codes, out, DiscoverConfig(collection=collection, report=report))
-        if as_json:
-            _echo_json(d.summary())
-        else:
-            _err.print(f"{len(d.motifs)} motifs -> {d.files.get('report', out)}", highlight=False)
+def main() -> None:
+    """Console entry point of ``bio``."""
+    cli.run(app, "bio")
 
 
 if __name__ == "__main__":
-    app()
+    main()

@@ -1,24 +1,126 @@
-"""Frozen configurations of carrousel.bio: scanning, models, training and discovery."""
+"""Frozen configurations of carrousel.bio, one per command: :class:`ScanConfig`, :class:`TrainConfig`,
+:class:`EvaluateConfig` and :class:`DiscoverConfig`, composed of smaller parts and checked on creation
+(ranges, probabilities in (0, 1], finite numbers, choices). Override a field with
+:func:`dataclasses.replace`; read one from TOML with :func:`carrousel.core.config.load_toml`.
+
+Choices are :class:`enum.StrEnum` members (``Method.pwm == "pwm"``); a plain string is accepted
+and turned into the member, so TOML files and Python callers may write ``method = "pwm"``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import enum
+import math
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from carrousel.bio.errors import ScanConfigError
+from carrousel.bio.errors import (
+    BioError,
+    DiscoverConfigError,
+    EvaluateConfigError,
+    ScanConfigError,
+    TrainConfigError,
+)
 
-__all__ = ["DiscoverConfig", "ScanConfig", "SynthConfig"]
+__all__ = [
+    "BackgroundKind",
+    "Calibration",
+    "Device",
+    "DiscoverConfig",
+    "EvaluateConfig",
+    "FitConfig",
+    "HitFormat",
+    "Method",
+    "MotifExtraction",
+    "NetworkConfig",
+    "ReportFormat",
+    "ScanConfig",
+    "SynthConfig",
+    "TrainConfig",
+    "TrainDataConfig",
+]
+
+
+class Method(enum.StrEnum):
+    """How ``bio scan`` finds sites."""
+
+    pwm = "pwm"  # exact PWM p-values and whole-scan q-values
+    model = "model"  # the trained CNN-BiLSTM, with each site placed and given its PWM p-value
+    both = "both"  # both, reported side by side
+
+
+class BackgroundKind(enum.StrEnum):
+    """Where the PWM background comes from."""
+
+    input = "input"  # estimated from the genome being scanned (strand-symmetrised)
+    uniform = "uniform"  # equal base probabilities
+
+
+class Calibration(enum.StrEnum):
+    """The model's null distribution."""
+
+    genome = "genome"  # shuffled windows of the genome being scanned
+    model = "model"  # the null stored with the model
+
+
+class Device(enum.StrEnum):
+    """Where the network runs."""
+
+    cpu = "cpu"
+    cuda = "cuda"
+    auto = "auto"  # CUDA when available, else CPU
+
+
+class HitFormat(enum.StrEnum):
+    """Hit file formats (``bio scan --format``)."""
+
+    bed = "bed"  # BED6
+    gff3 = "gff3"  # GFF3, one TF_binding_site per hit
+    tsv = "tsv"  # FIMO-like table with p- and q-values
+    json = "json"  # the summary and every hit
+
+
+class ReportFormat(enum.StrEnum):
+    """``bio discover`` report format."""
+
+    md = "md"
+    html = "html"
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def _choice(obj: Any, name: str, kind: type[E], error: type[BioError]) -> None:
+    """Turns field ``name`` of frozen ``obj`` into a member of ``kind`` (accepting its value)."""
+    value = getattr(obj, name)
+    try:
+        member = kind(value.value if isinstance(value, enum.Enum) else value)
+    except ValueError:
+        options = ", ".join(m.value for m in kind)
+        raise error(f"{name.replace('_', ' ')} must be one of {options}, not {value!r}") from None
+    object.__setattr__(obj, name, member)
+
+
+def _probability(name: str, value: float | None, error: type[BioError]) -> None:
+    if value is not None and not (isinstance(value, int | float) and 0.0 < value <= 1.0):
+        raise error(f"{name} must be in (0, 1], got {value}")
+
+
+def _at_least(name: str, value: int | None, low: int, error: type[BioError]) -> None:
+    if value is not None and not (isinstance(value, int) and value >= low):
+        raise error(f"{name} must be an integer >= {low}, got {value}")
 
 
 @dataclass(frozen=True)
 class ScanConfig:
     """How ``bio scan`` finds sites."""
 
-    method: str = "pwm"  # pwm | model | both
+    method: Method = Method.pwm  # pwm | model | both (the CLI's default: pwm with --motif, else model)
     motifs: tuple[str, ...] = ()  # motif specs (IDs, names, jaspar:CORE/vertebrates, files); () = model panel
     pvalue: float = 1e-4  # report PWM sites with an exact p-value at most this (FIMO's default)
     qvalue: float | None = None  # also require a BH q-value at most this (None: no q filter)
     exact_qvalues: bool = False  # histogram every window: exact BH q-values above the p threshold too
-    background: str = "input"  # input (estimated from the genome) | uniform
+    background: BackgroundKind = BackgroundKind.input  # input (estimated from the genome) | uniform
     background_order: int = 0  # 0 or 1: Markov order of the background
     pseudocount: float = 0.1  # total pseudocount per motif column, spread by the background
     chunk_size: int = 1 << 21  # bases held per chunk while streaming (bounds memory)
@@ -26,29 +128,36 @@ class ScanConfig:
     model_pvalue: float = 0.01  # model windows with an empirical p-value at most this are attributed, kept
     model_qvalue: float | None = 0.05  # model sites: BH q-value over all tested windows at most this
     stride: int | None = None  # model window step in bases (None: window - longest motif - 1)
-    batch_size: int = 256  # model windows per forward pass
-    calibration: str = (
-        "genome"  # model null: genome (shuffled windows of the scanned genome) | model (stored)
-    )
+    batch_size: int = 256  # model windows per forward pass (both strands counted)
+    calibration: Calibration = Calibration.genome  # model null: genome (shuffled windows) | model (stored)
     n_null: int = 2000  # shuffled windows for the genome null
-    device: str = "cpu"  # device for the model: cpu | cuda | auto
+    device: Device = Device.cpu  # device for the model: cpu | cuda | auto
     jaspar_release: str = "JASPAR2024"  # pyjaspar release used for IDs and names
 
     def __post_init__(self) -> None:
-        if self.method not in ("pwm", "model", "both"):
-            raise ScanConfigError(f"method must be pwm, model or both, not {self.method!r}")
-        if not 0.0 < self.pvalue <= 1.0:
-            raise ScanConfigError(f"pvalue threshold must be in (0, 1], got {self.pvalue}")
-        if self.qvalue is not None and not 0.0 < self.qvalue <= 1.0:
-            raise ScanConfigError(f"qvalue threshold must be in (0, 1], got {self.qvalue}")
-        if self.background not in ("input", "uniform"):
-            raise ScanConfigError(f"background must be 'input' or 'uniform', not {self.background!r}")
+        for name, kind in (
+            ("method", Method),
+            ("background", BackgroundKind),
+            ("calibration", Calibration),
+            ("device", Device),
+        ):
+            _choice(self, name, kind, ScanConfigError)
+        object.__setattr__(self, "motifs", tuple(self.motifs))
+        _probability("pvalue threshold", self.pvalue, ScanConfigError)
+        _probability("qvalue threshold", self.qvalue, ScanConfigError)
+        _probability("model p-value threshold", self.model_pvalue, ScanConfigError)
+        _probability("model q-value threshold", self.model_qvalue, ScanConfigError)
         if self.background_order not in (0, 1):
             raise ScanConfigError(f"background order must be 0 or 1, got {self.background_order}")
-        if self.calibration not in ("genome", "model"):
-            raise ScanConfigError(f"calibration must be 'genome' or 'model', not {self.calibration!r}")
+        if not (isinstance(self.pseudocount, int | float) and math.isfinite(self.pseudocount)):
+            raise ScanConfigError(f"pseudocount must be a finite number, got {self.pseudocount}")
+        if self.pseudocount <= 0:
+            raise ScanConfigError(f"pseudocount must be positive, got {self.pseudocount}")
         if self.chunk_size < 1000:
             raise ScanConfigError("chunk_size must be at least 1000 bases")
+        _at_least("stride", self.stride, 1, ScanConfigError)
+        _at_least("batch size", self.batch_size, 1, ScanConfigError)
+        _at_least("n_null", self.n_null, 1, ScanConfigError)
 
 
 @dataclass(frozen=True)
@@ -62,13 +171,102 @@ class SynthConfig:
     n_decoy: int = 1500  # negatives: windows with a shuffled-column decoy motif planted
     multi_fraction: float = 0.2  # fraction of positives with a second, different motif planted
     seed: int = 0  # random seed
-    sample_fraction: float = (
-        1.0  # sample instances from the motif's frequencies with this temperature (1 = as is)
-    )
+    sample_fraction: float = 1.0  # sample instances from the motif's frequencies with this temperature
 
 
 @dataclass(frozen=True)
-class DiscoverConfig:
+class TrainDataConfig:
+    """Where ``bio train`` takes its windows from: planted ``motifs`` in genomic background,
+    ``positives`` (+ ``negatives``) FASTA, or ``peaks`` on a ``genome``."""
+
+    motifs: tuple[str, ...] = ()  # planted training: motif specs; with other sources they seed the filters
+    positives: str | None = None  # FASTA of positive sequences
+    negatives: str | None = None  # FASTA of negatives (default: GC-matched genome windows or shuffles)
+    peaks: str | None = None  # BED / narrowPeak of positive regions on `genome`
+    genome: str | None = None  # genome FASTA (default for planted and peak training: the E. coli sample)
+    window: int = 200  # window in bases
+    per_motif: int = 400  # planted: positive windows per motif
+    n_negatives: int = 0  # planted: negatives of each kind (0: max(per_motif * motifs / 4, 500))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "motifs", tuple(self.motifs))
+        _at_least("window", self.window, 1, TrainConfigError)
+        _at_least("per-motif windows", self.per_motif, 1, TrainConfigError)
+        _at_least("number of negatives", self.n_negatives, 0, TrainConfigError)
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Shape of the DanQ network that ``bio train`` builds (its outputs follow from the data)."""
+
+    filters: int = 64  # convolutional motif detectors
+    kernel: int = 19  # detector width in bases
+    hidden: int = 32  # LSTM units per direction
+
+    def __post_init__(self) -> None:
+        for name in ("filters", "kernel", "hidden"):
+            _at_least(name, getattr(self, name), 1, TrainConfigError)
+
+
+@dataclass(frozen=True)
+class FitConfig:
+    """How ``bio train`` fits and calibrates the network."""
+
+    epochs: int = 8  # training epochs
+    lr: float = 2e-3  # learning rate (AdamW, cosine schedule)
+    batch_size: int = 128  # windows per batch
+    seed: int = 0  # random seed (data, split, initialisation, null)
+    device: Device = Device.cpu  # cpu | cuda | auto
+    val_fraction: float = 0.1  # held-out fraction for the validation figures
+    n_null: int = 4000  # dinucleotide-shuffled background windows for the null calibration
+
+    def __post_init__(self) -> None:
+        _choice(self, "device", Device, TrainConfigError)
+        _at_least("epochs", self.epochs, 1, TrainConfigError)
+        _at_least("batch size", self.batch_size, 1, TrainConfigError)
+        _at_least("seed", self.seed, 0, TrainConfigError)
+        _at_least("n_null", self.n_null, 1, TrainConfigError)
+        if not (isinstance(self.lr, int | float) and math.isfinite(self.lr) and self.lr > 0):
+            raise TrainConfigError(f"learning rate must be a finite number > 0, got {self.lr}")
+        if not (isinstance(self.val_fraction, int | float) and 0.0 <= self.val_fraction < 1.0):
+            raise TrainConfigError(f"validation fraction must be in [0, 1), got {self.val_fraction}")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """``bio train``: the data, the network and the fit."""
+
+    data: TrainDataConfig = field(default_factory=TrainDataConfig)  # where the windows come from
+    network: NetworkConfig = field(default_factory=NetworkConfig)  # the DanQ shape
+    fit: FitConfig = field(default_factory=FitConfig)  # optimisation and calibration
+
+    def __post_init__(self) -> None:
+        if self.network.kernel > self.data.window:
+            raise TrainConfigError(
+                f"kernel {self.network.kernel} is wider than the window {self.data.window}; "
+                "give a smaller --kernel or a larger --window"
+            )
+
+
+@dataclass(frozen=True)
+class EvaluateConfig:
+    """``bio evaluate``: a model and the best single PWM on the same positives and negatives."""
+
+    positives: str | None = None  # FASTA of positive sequences (required)
+    negatives: str | None = None  # FASTA of negative sequences (required)
+    model: str | None = None  # model folder (None: the packaged panel)
+    motifs: tuple[str, ...] = ()  # PWMs to compare (default: the model's motifs)
+    task: str | None = None  # model output (motif ID, name or index); None: the only one, else the max
+    pwm_only: bool = False  # evaluate PWMs only (needs motifs)
+    device: Device = Device.cpu  # cpu | cuda | auto
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "motifs", tuple(self.motifs))
+        _choice(self, "device", Device, EvaluateConfigError)
+
+
+@dataclass(frozen=True)
+class MotifExtraction:
     """How ``bio discover`` turns a model's filters into motifs and matches them to JASPAR."""
 
     activation_quantile: float = (
@@ -77,5 +275,31 @@ class DiscoverConfig:
     max_sites: int = 2000  # sequences' best sites used per filter
     min_sites: int = 20  # filters with fewer firing sites are dropped
     top_matches: int = 3  # JASPAR matches listed per motif
-    collection: str = "jaspar:CORE/vertebrates"  # JASPAR set to compare against
-    report: str = "md"  # md | html
+
+    def __post_init__(self) -> None:
+        _probability("activation quantile", self.activation_quantile, DiscoverConfigError)
+        _at_least("max sites", self.max_sites, 1, DiscoverConfigError)
+        _at_least("min sites", self.min_sites, 1, DiscoverConfigError)
+        _at_least("top matches", self.top_matches, 1, DiscoverConfigError)
+
+
+@dataclass(frozen=True)
+class DiscoverConfig:
+    """``bio discover``: motifs from a model's filters (training one on ``sequences`` first when no
+    ``model`` is given), matched to JASPAR, with logos and a report."""
+
+    model: str | None = None  # model folder to extract motifs from (None: train one on `sequences`)
+    sequences: str | None = None  # positive FASTA: the windows the filters are read on (and trained on)
+    control: str | None = None  # negative FASTA for training (default: shuffled positives)
+    collection: str = "jaspar:CORE/vertebrates"  # JASPAR set (or motif specs) to match against
+    report: ReportFormat = ReportFormat.md  # md | html
+    epochs: int = 8  # training epochs (with `sequences` and no `model`)
+    seed: int = 0  # random seed
+    extraction: MotifExtraction = field(default_factory=MotifExtraction)  # filters -> motifs
+
+    def __post_init__(self) -> None:
+        _choice(self, "report", ReportFormat, DiscoverConfigError)
+        _at_least("epochs", self.epochs, 1, DiscoverConfigError)
+        _at_least("seed", self.seed, 0, DiscoverConfigError)
+        if not self.collection.strip():
+            raise DiscoverConfigError("the JASPAR collection to match against is empty; give --jaspar")

@@ -1,8 +1,10 @@
 """Motif discovery from a trained model: convolution filters -> count matrices (from the sequences that
-activate them) -> Tomtom-style comparison against JASPAR (in Python) -> logos (logomaker) and a report."""
+activate them) -> Tomtom-style comparison against JASPAR (in Python) -> logos (logomaker, the
+``carrousel-bio[discover]`` extra) and a report. :func:`carrousel.bio.pipeline.discover` writes the files."""
 
 from __future__ import annotations
 
+import html
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,16 +12,24 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch import Tensor, nn
 
-from carrousel.bio.config import DiscoverConfig
+from carrousel.bio.config import MotifExtraction, ReportFormat
+from carrousel.bio.fasta import one_hot
 from carrousel.bio.models import DanQ
-from carrousel.bio.motifs import Motif, resolve_motifs, write_jaspar, write_meme
+from carrousel.bio.motifs import Motif
+from carrousel.core.io import atomic_path
+from carrousel.core.metrics import roc_auc
+from carrousel.core.optional import require
+from carrousel.core.train import predict
 
 __all__ = [
     "Discovery",
     "Match",
     "compare_motifs",
     "filter_motifs",
+    "find_motifs",
+    "logo_libraries",
     "render_report",
     "task_motif",
     "trim",
@@ -29,17 +39,21 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-@torch.no_grad()
+def _features(model: nn.Module, x: Tensor) -> Tensor:
+    return model.features(x)  # type: ignore[operator,no-any-return]
+
+
 def _activations(model: DanQ, codes: np.ndarray, batch: int = 512) -> np.ndarray:
     """``(N, W)`` codes -> ``(N, F, W)`` filter activations (ReLU), float32."""
-    from carrousel.bio.fasta import one_hot
-
-    model.eval()
-    out = []
-    for i in range(0, codes.shape[0], batch):
-        x = torch.from_numpy(one_hot(codes[i : i + batch]))
-        out.append(model.features(x).numpy())
-    return np.concatenate(out) if out else np.zeros((0, model.config.filters, codes.shape[1]), np.float32)
+    return predict(
+        model,
+        codes,
+        batch,
+        forward=_features,
+        prepare=lambda c: torch.from_numpy(one_hot(np.asarray(c))),
+        out_dtype=np.float32,
+        empty_shape=(model.config.filters, codes.shape[1]),
+    )
 
 
 def trim(counts: np.ndarray, min_ic: float = 0.3) -> np.ndarray:
@@ -53,7 +67,7 @@ def trim(counts: np.ndarray, min_ic: float = 0.3) -> np.ndarray:
 
 
 def filter_motifs(
-    model: DanQ, codes: np.ndarray, cfg: DiscoverConfig | None = None, prefix: str = "filter"
+    model: DanQ, codes: np.ndarray, cfg: MotifExtraction | None = None, prefix: str = "filter"
 ) -> list[tuple[int, Motif, int]]:
     """One count matrix per filter from the windows where it fires most.
 
@@ -63,7 +77,7 @@ def filter_motifs(
     Returns:
         ``[(filter index, motif, number of sites)]`` for filters with at least ``min_sites`` sites.
     """
-    cfg = cfg or DiscoverConfig()
+    cfg = cfg or MotifExtraction()
     k = model.config.kernel
     acts = _activations(model, codes)  # (N, F, W)
     N, F, _W = acts.shape
@@ -93,9 +107,7 @@ def filter_motifs(
 
 def task_motif(model: DanQ, pos: np.ndarray, neg: np.ndarray, task: int = 0) -> Motif:
     """The motif of the filter whose per-window maximum best separates positives from negatives."""
-    from carrousel.core.metrics import roc_auc
-
-    cfg = DiscoverConfig(min_sites=5)
+    cfg = MotifExtraction(min_sites=5)
     if pos.shape[0] == 0:
         return Motif(f"task{task}", f"task{task}", np.full((model.config.kernel, 4), 1.0), "model")
     a_pos = _activations(model, pos[:2000]).max(axis=2)
@@ -215,17 +227,35 @@ class Discovery:
         }
 
 
-def write_logos(motifs: list[Motif], folder: Path) -> dict[str, str]:
-    """Information-content sequence logos as PNG (logomaker); returns ``{motif id: path}``."""
-    import matplotlib
+_LOGO_EXTRA = ("carrousel-bio[discover]", "drawing motif logos (bio discover)")
 
+
+def logo_libraries() -> tuple[Any, Any, Any]:
+    """``(logomaker, matplotlib.pyplot, pandas)`` with matplotlib on its file backend.
+
+    Raises:
+        MissingExtraError: one of them is not installed (the ``carrousel-bio[discover]`` extra).
+    """
+    matplotlib = require("matplotlib", *_LOGO_EXTRA)
     matplotlib.use("Agg")
-    import logomaker
-    import matplotlib.pyplot as plt
-    import pandas as pd
+    return (
+        require("logomaker", *_LOGO_EXTRA),
+        require("matplotlib.pyplot", *_LOGO_EXTRA),
+        require("pandas", *_LOGO_EXTRA),
+    )
 
-    from carrousel.core.io import atomic_path
 
+def write_logos(motifs: list[Motif], folder: Path) -> dict[str, str]:
+    """Information-content sequence logos as PNG files ``folder/ID.png`` (logomaker and matplotlib, the
+    ``carrousel-bio[discover]`` extra).
+
+    Returns:
+        ``{motif id: path}``.
+
+    Raises:
+        MissingExtraError: logomaker, matplotlib or pandas is not installed.
+    """
+    logomaker, plt, pd = logo_libraries()
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
     for m in motifs:
@@ -245,7 +275,7 @@ def write_logos(motifs: list[Motif], folder: Path) -> dict[str, str]:
     return out
 
 
-def render_report(d: Discovery, fmt: str = "md") -> str:
+def render_report(d: Discovery, fmt: ReportFormat | str = ReportFormat.md) -> str:
     """Markdown (or simple HTML) report of the discovered motifs and their best JASPAR matches."""
     rows = []
     for m in d.motifs:
@@ -253,11 +283,12 @@ def render_report(d: Discovery, fmt: str = "md") -> str:
         match = ", ".join(f"{x.target_name} ({x.target_id}, E={x.evalue:.2g})" for x in best) or "-"
         logo = Path(d.logos[m.id]).name if m.id in d.logos else ""
         rows.append((m.id, m.consensus(), d.sites.get(m.id, 0), match, logo))
-    if fmt == "html":
+    if ReportFormat(fmt) is ReportFormat.html:
+        e = html.escape
         body = "".join(
-            f"<tr><td>{a}</td><td><code>{b}</code></td><td>{c}</td><td>{e}</td>"
-            f"<td>{f'<img src=logos/{g}>' if g else ''}</td></tr>"
-            for a, b, c, e, g in rows
+            f"<tr><td>{e(a)}</td><td><code>{b}</code></td><td>{c}</td><td>{e(m)}</td>"
+            f"<td>{f'<img src=logos/{e(g)}>' if g else ''}</td></tr>"
+            for a, b, c, m, g in rows
         )
         return (
             "<html><body><h1>carrousel-bio motif discovery</h1><table border=1><tr><th>motif</th>"
@@ -274,32 +305,14 @@ def render_report(d: Discovery, fmt: str = "md") -> str:
     return "\n".join(lines) + "\n"
 
 
-def discover(
-    model: DanQ,
-    codes: np.ndarray,
-    out: str | Path,
-    cfg: DiscoverConfig | None = None,
-    targets: list[Motif] | None = None,
+def find_motifs(
+    model: DanQ, codes: np.ndarray, targets: list[Motif], cfg: MotifExtraction | None = None
 ) -> Discovery:
-    """Filters -> motifs -> JASPAR matches -> files (MEME, JASPAR, logos, report) in ``out``."""
-    from carrousel.core.io import atomic_write_text
-
-    cfg = cfg or DiscoverConfig()
+    """Filters -> motifs (read on ``codes``) -> their best matches among ``targets`` (no files written:
+    :func:`carrousel.bio.pipeline.discover` writes the motifs, logos and report)."""
+    cfg = cfg or MotifExtraction()
     found = filter_motifs(model, codes, cfg)
     motifs = [m for _, m, _ in found]
     sites = {m.id: n for _, m, n in found}
-    db = targets if targets is not None else resolve_motifs(cfg.collection)
-    matches = compare_motifs(motifs, db, cfg.top_matches) if motifs else {}
-    folder = Path(out)
-    logos = write_logos(motifs, folder / "logos") if motifs else {}
-    d = Discovery(motifs, sites, matches, logos)
-    atomic_write_text(folder / "motifs.meme", write_meme(motifs))
-    atomic_write_text(folder / "motifs.jaspar", write_jaspar(motifs))
-    name = "report.html" if cfg.report == "html" else "report.md"
-    atomic_write_text(folder / name, render_report(d, cfg.report))
-    d.files = {
-        "meme": str(folder / "motifs.meme"),
-        "jaspar": str(folder / "motifs.jaspar"),
-        "report": str(folder / name),
-    }
-    return d
+    matches = compare_motifs(motifs, targets, cfg.top_matches) if motifs else {}
+    return Discovery(motifs, sites, matches)

@@ -1,10 +1,27 @@
-"""Errors of carrousel.bio; all derive from :class:`carrousel.core.errors.CarrouselError`."""
+"""Errors of carrousel.bio, named for what failed; all derive from :class:`BioError` and so from
+:class:`carrousel.core.errors.CarrouselError` (the CLI prints one line and exits 1).
+
+A saved model that is missing, damaged or of another kind raises core's
+:class:`~carrousel.core.errors.BundleError`.
+"""
 
 from __future__ import annotations
 
 from carrousel.core.errors import CarrouselError, ConfigError, DataError
 
-__all__ = ["BioError", "FastaFormatError", "ModelFileError", "MotifNotFoundError", "ScanConfigError"]
+__all__ = [
+    "BedFormatError",
+    "BioError",
+    "DiscoverConfigError",
+    "EvaluateConfigError",
+    "FastaFormatError",
+    "ModelConfigError",
+    "MotifError",
+    "MotifNotFoundError",
+    "ScanConfigError",
+    "TrainConfigError",
+    "TrainingDataError",
+]
 
 
 class BioError(CarrouselError):
@@ -15,13 +32,38 @@ class FastaFormatError(BioError, DataError):
     """A FASTA file is missing, empty, malformed or holds characters that are not DNA."""
 
 
+class BedFormatError(BioError, DataError):
+    """A BED / narrowPeak file is missing, empty or has a line that is not an interval."""
+
+
+class TrainingDataError(BioError, DataError):
+    """Training windows cannot be assembled from the data given (e.g. peaks on records the genome
+    lacks, no record as long as a window, labels that do not match the windows)."""
+
+
 class MotifNotFoundError(BioError, LookupError):
     """A motif ID, name, collection or file could not be found or parsed."""
 
 
+class MotifError(BioError, ValueError):
+    """A motif cannot be used as asked (longer than the window, score range too wide for the scan)."""
+
+
 class ScanConfigError(BioError, ConfigError):
-    """Scan, training or discovery options that do not fit together."""
+    """``bio scan`` options that are out of range or do not fit together."""
 
 
-class ModelFileError(BioError, OSError):
-    """A model folder is missing or is not a carrousel-bio model."""
+class TrainConfigError(BioError, ConfigError):
+    """``bio train`` options that are out of range or do not fit together."""
+
+
+class EvaluateConfigError(BioError, ConfigError):
+    """``bio evaluate`` options that are out of range or do not fit together."""
+
+
+class DiscoverConfigError(BioError, ConfigError):
+    """``bio discover`` options that are out of range or do not fit together."""
+
+
+class ModelConfigError(BioError, ConfigError):
+    """A DanQ network shape that cannot be built (sizes below 1, a window narrower than the kernel)."""

@@ -1,23 +1,28 @@
-"""``bio evaluate``: AUROC / AUPRC of a model against the best single-PWM scan on the same sequences."""
+"""AUROC / AUPRC of a model against the best single-PWM scan on the same windows (``bio evaluate``)."""
 
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
 
-from carrousel.bio.errors import ScanConfigError
+from carrousel.bio.errors import EvaluateConfigError
+from carrousel.bio.models import MotifModel
 from carrousel.bio.motifs import Motif
-from carrousel.bio.pipeline import Bundle
 from carrousel.bio.pwm import Background, IntegerPWM, SequenceCodes
 from carrousel.core.metrics import pr_auc, roc_auc
 
-__all__ = ["Evaluation", "evaluate", "pwm_max_scores"]
+__all__ = ["Evaluation", "evaluate_windows", "pwm_max_scores"]
 
 logger = logging.getLogger(__name__)
+
+
+def _round(x: float) -> float | None:
+    return round(x, 4) if math.isfinite(x) else None
 
 
 @dataclass
@@ -35,19 +40,19 @@ class Evaluation:
     pwms: dict[str, float] = field(default_factory=dict)  # AUROC per PWM tried
 
     def summary(self) -> dict[str, Any]:
-        """JSON-ready summary."""
+        """JSON-ready summary (strict JSON: a figure that was not computed is None)."""
         top = dict(sorted(self.pwms.items(), key=lambda kv: -kv[1])[:10])
         return {
             "positives": self.n_pos,
             "negatives": self.n_neg,
             "task": self.task,
-            "model": {"auroc": round(self.model_auroc, 4), "auprc": round(self.model_auprc, 4)},
+            "model": {"auroc": _round(self.model_auroc), "auprc": _round(self.model_auprc)},
             "best_pwm": {
                 "motif": self.best_pwm,
-                "auroc": round(self.pwm_auroc, 4),
-                "auprc": round(self.pwm_auprc, 4),
+                "auroc": _round(self.pwm_auroc),
+                "auprc": _round(self.pwm_auprc),
             },
-            "top_pwms_auroc": {k: round(v, 4) for k, v in top.items()},
+            "top_pwms_auroc": {k: _round(v) for k, v in top.items()},
         }
 
 
@@ -85,8 +90,8 @@ def _auc(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     return float(roc_auc(s, y)), float(pr_auc(s, y))
 
 
-def evaluate(
-    bundle: Bundle | None,
+def evaluate_windows(
+    model: MotifModel | None,
     pos: np.ndarray,
     neg: np.ndarray,
     motifs: list[Motif],
@@ -95,33 +100,35 @@ def evaluate(
     """Scores positives and negatives with the model and with each PWM; reports AUROC and AUPRC.
 
     Args:
-        bundle: the model (None: PWMs only).
+        model: the model (None: PWMs only).
         pos: ``(P, W)`` codes of positive windows.
         neg: ``(Q, W)`` codes of negative windows.
         motifs: PWMs to try; the best by AUROC is reported.
         task: model output to use (motif ID or name, or index); default: the only one, else the maximum.
     """
     if pos.shape[0] == 0 or neg.shape[0] == 0:
-        raise ScanConfigError("evaluation needs at least one positive and one negative sequence")
+        raise EvaluateConfigError("evaluation needs at least one positive and one negative sequence")
     x = np.concatenate([pos, neg])
     y = np.concatenate([np.ones(pos.shape[0]), np.zeros(neg.shape[0])])
     m_auroc = m_auprc = float("nan")
     task_name = "-"
-    if bundle is not None:
-        logits = bundle.logits(x)
-        names = [m.id for m in bundle.motifs] + [m.name for m in bundle.motifs]
+    if model is not None:
+        logits = model.logits(x)
+        names = [m.id for m in model.motifs] + [m.name for m in model.motifs]
         if task is not None:
-            K = len(bundle.motifs)
+            K = len(model.motifs)
             if task.isdigit() and int(task) < K:
                 col = int(task)
             elif task in names:
                 col = names.index(task) % K
             else:
-                raise ScanConfigError(f"task {task!r} is not an output of the model ({', '.join(names[:K])})")
+                raise EvaluateConfigError(
+                    f"task {task!r} is not an output of the model ({', '.join(names[:K])})"
+                )
             s = logits[:, col]
-            task_name = bundle.motifs[col].id
+            task_name = model.motifs[col].id
         elif logits.shape[1] == 1:
-            s, task_name = logits[:, 0], bundle.motifs[0].id if bundle.motifs else "0"
+            s, task_name = logits[:, 0], model.motifs[0].id if model.motifs else "0"
         else:
             s, task_name = logits.max(axis=1), "max"
         m_auroc, m_auprc = _auc(s, y)

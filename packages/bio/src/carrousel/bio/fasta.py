@@ -37,6 +37,7 @@ __all__ = [
     "one_hot",
     "read_sequences",
     "reverse_complement",
+    "window_sequences",
 ]
 
 logger = logging.getLogger(__name__)
@@ -131,6 +132,23 @@ def decode(codes: np.ndarray) -> str:
 def reverse_complement(codes: np.ndarray) -> np.ndarray:
     """Reverse complement of ``(..., n)`` codes (N stays N)."""
     return _COMPLEMENT[codes[..., ::-1]]
+
+
+def window_sequences(codes: np.ndarray, starts: np.ndarray, length: int, minus: np.ndarray) -> list[str]:
+    """Letters of windows ``codes[s:s+length]``, reverse-complemented where ``minus``.
+
+    Args:
+        codes: ``(n,)`` base codes.
+        starts: ``(h,)`` window starts.
+        length: window length.
+        minus: ``(h,)`` bool, read the window on the reverse strand.
+    """
+    if starts.size == 0:
+        return []
+    win = codes[starts[:, None] + np.arange(length)[None, :]]
+    win = np.where(minus[:, None], reverse_complement(win), win)
+    text = decode(win.reshape(-1))
+    return [text[i * length : (i + 1) * length] for i in range(starts.size)]
 
 
 _EYE = np.concatenate([np.eye(4, dtype=np.float32), np.zeros((1, 4), dtype=np.float32)])  # N: all zeros

@@ -17,46 +17,20 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from carrousel.bio.calibration import NullCalibration, bh_qvalues
-from carrousel.bio.config import ScanConfig
-from carrousel.bio.fasta import Chunk, iter_chunks, one_hot
+from carrousel.bio.calibration import NullCalibration
+from carrousel.bio.errors import ScanConfigError
+from carrousel.bio.fasta import Chunk, iter_chunks, one_hot, window_sequences
 from carrousel.bio.hits import Hits
-from carrousel.bio.models import DanQ
+from carrousel.bio.models import MotifModel, predict_logits, rc_one_hot
 from carrousel.bio.motifs import Motif
-from carrousel.bio.pipeline import Bundle, default_model_path, load_bundle
 from carrousel.bio.pwm import IntegerPWM, SequenceCodes
-from carrousel.bio.scan import window_sequences
 from carrousel.bio.sites import locate_sites, window_pwm_pvalues
 from carrousel.bio.synth import dinucleotide_shuffle
-from carrousel.bio.task import rc_one_hot
-from carrousel.core.device import pick_device
+from carrousel.core.metrics import benjamini_hochberg
 
-__all__ = ["ModelScanner", "attribution", "window_logits"]
+__all__ = ["ModelScanner", "attribution"]
 
 logger = logging.getLogger(__name__)
-
-
-def window_logits(model: DanQ, codes: np.ndarray, batch_size: int = 512) -> np.ndarray:
-    """Strand-averaged logits of windows through :meth:`DanQ.predict` (the fast evaluation path).
-
-    Args:
-        model: the network (evaluation mode is set here).
-        codes: ``(N, W)`` uint8 codes.
-        batch_size: sequences per forward pass, both strands counted (``batch_size // 2`` windows run
-            with their reverse complements: small batches stay in cache, measured faster on 2 cores).
-
-    Returns:
-        ``(N, K)`` float64 logits, the same as :func:`carrousel.bio.pipeline.predict_logits`.
-    """
-    model.eval()
-    device = next(model.parameters()).device
-    out = [np.zeros((0, model.config.n_outputs))]
-    step = max(batch_size // 2, 1)
-    with torch.inference_mode():
-        for i in range(0, codes.shape[0], step):
-            x = torch.from_numpy(one_hot(codes[i : i + step], bases_last=True)).to(device, non_blocking=True)
-            out.append(model.predict(x.transpose(1, 2)).double().cpu().numpy())
-    return np.concatenate(out)
 
 
 def attribution(model: torch.nn.Module, codes: np.ndarray, tasks: np.ndarray) -> np.ndarray:
@@ -85,10 +59,12 @@ def attribution(model: torch.nn.Module, codes: np.ndarray, tasks: np.ndarray) ->
 
 
 class ModelScanner:
-    """Streams chunks through a bundle's model in windows and keeps candidate sites.
+    """Streams chunks through a trained model in windows and keeps candidate sites.
 
     Args:
-        bundle: the trained model, motifs and calibration.
+        model: the trained network, motifs and stored calibration.
+        pwms: one integer PWM per model output (the model's motifs against the scan's background), for
+            site placement and PWM p-values.
         pvalue: windows with an empirical p-value at most this are attributed and kept.
         qvalue: final BH filter (per motif, over every tested window, on the combined model/PWM p-value).
         stride: step between windows (default: window minus the longest motif, at least half a window).
@@ -98,48 +74,50 @@ class ModelScanner:
 
     def __init__(
         self,
-        bundle: Bundle,
+        model: MotifModel,
+        pwms: Sequence[IntegerPWM],
         pvalue: float = 0.01,
         qvalue: float | None = 0.05,
         stride: int | None = None,
         batch_size: int = 256,
         max_candidates: int = 2_000_000,
     ) -> None:
-        self.bundle = bundle
-        self.window = bundle.window
-        longest = max((m.length for m in bundle.motifs), default=0)
+        if len(pwms) != len(model.motifs):
+            raise ScanConfigError(
+                f"{len(pwms)} PWMs given for {len(model.motifs)} model outputs; give one each"
+            )
+        self.model = model
+        self.calibration: NullCalibration = (
+            model.calibration
+        )  # replaced by calibrate(); the model keeps its own
+        self.window = model.window
+        longest = max((m.length for m in model.motifs), default=0)
         # consecutive windows overlap by the longest motif (+1), so every site lies wholly in some window
         self.stride = stride or max(self.window - longest - 1, self.window // 2, 1)
         self.pvalue = pvalue
         self.qvalue = qvalue
         self.batch_size = batch_size
-        self.n_tests = np.zeros(len(bundle.motifs), dtype=np.int64)
-        self.pwms: list[IntegerPWM] = [IntegerPWM(m) for m in bundle.motifs]
+        self.n_tests = np.zeros(len(model.motifs), dtype=np.int64)
+        self.pwms: list[IntegerPWM] = list(pwms)
         self._rows: list[dict[str, np.ndarray]] = []
         self._cand: list[dict[str, np.ndarray]] = []
         self._n_cand = 0
         self.max_candidates = max_candidates
 
-    @staticmethod
-    def from_config(cfg: ScanConfig) -> ModelScanner:
-        """Loads the bundle named by ``cfg.model`` (default: the packaged panel) onto ``cfg.device``."""
-        device = str(pick_device(cfg.device)) if cfg.device == "auto" else cfg.device
-        bundle = load_bundle(cfg.model or default_model_path(), device=device)
-        return ModelScanner(bundle, cfg.model_pvalue, cfg.model_qvalue, cfg.stride, cfg.batch_size)
-
     @property
     def motifs(self) -> list[Motif]:
         """One motif per model output."""
-        return self.bundle.motifs
+        return self.model.motifs
 
     @property
     def overlap(self) -> int:
         """Bases consecutive chunks must share so every window fits in one chunk."""
         return self.window - 1
 
-    def attach_pwms(self, pwms: Sequence[IntegerPWM]) -> None:
-        """Uses these PWMs (e.g. with the genome's background) for site placement and PWM p-values."""
-        self.pwms = list(pwms)
+    def _logits(self, codes: np.ndarray) -> np.ndarray:
+        # batch_size counts sequences of both strands: half as many windows per batch (small batches stay
+        # in cache, measured faster on 2 cores)
+        return predict_logits(self.model.model, codes, max(self.batch_size // 2, 1), fast=True)
 
     def calibrate(self, path: str | Path, total: int, n_null: int = 2000, seed: int = 0) -> None:
         """Replaces the stored null by the model's scores on dinucleotide-shuffled windows of the genome
@@ -172,9 +150,7 @@ class ModelScanner:
             )
             return
         null_x = np.stack([dinucleotide_shuffle(w, rng) for w in picks[:n_null]])
-        self.bundle.calibration = NullCalibration.from_scores(
-            window_logits(self.bundle.model, null_x, self.batch_size)
-        )
+        self.calibration = NullCalibration.from_scores(self._logits(null_x))
 
     def _starts(self, chunk: Chunk, limit: int) -> np.ndarray:
         n, W = chunk.codes.size, self.window
@@ -206,8 +182,8 @@ class ModelScanner:
         wins, starts = wins[informative], starts[informative]
         if starts.size == 0:
             return
-        logits = window_logits(self.bundle.model, wins, self.batch_size)
-        pvals = self.bundle.calibration.pvalues(logits)
+        logits = self._logits(wins)
+        pvals = self.calibration.pvalues(logits)
         self.n_tests += starts.size
         wi, ki = np.nonzero(pvals <= self.pvalue)
         if wi.size == 0:
@@ -255,14 +231,14 @@ class ModelScanner:
         q = np.ones(cols["p"].size)
         for k in np.unique(cols["k"]):
             sel = np.flatnonzero(cols["k"] == k)
-            q[sel] = bh_qvalues(combined[sel], int(self.n_tests[k]))
+            q[sel] = benjamini_hochberg(combined[sel], int(self.n_tests[k]))
         keep = np.flatnonzero(q <= self.qvalue) if self.qvalue is not None else np.arange(q.size)
         if keep.size == 0:
             return
         cols = {key: v[keep] for key, v in cols.items()}
         q = q[keep]
         W = self.window
-        attr = attribution(self.bundle.model, cols["win"], cols["k"])
+        attr = attribution(self.model.model, cols["win"], cols["k"])
         for k in np.unique(cols["k"]):
             sel = np.flatnonzero(cols["k"] == k)
             pw = self.pwms[k]

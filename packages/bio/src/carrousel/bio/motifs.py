@@ -15,6 +15,7 @@ Motif specs understood by :func:`resolve_motifs` (comma-separated or repeated):
 from __future__ import annotations
 
 import functools
+import io
 import logging
 import re
 import warnings
@@ -25,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from carrousel.bio.errors import MotifNotFoundError
+from carrousel.core.optional import require
 
 __all__ = [
     "JASPAR_RELEASE",
@@ -33,6 +35,7 @@ __all__ = [
     "jaspar_db",
     "load_motif_file",
     "log_odds",
+    "parse_motifs",
     "resolve_motifs",
     "write_jaspar",
     "write_meme",
@@ -114,10 +117,15 @@ def from_biopython(m: object, source: str = "") -> Motif:
 
 @functools.lru_cache(maxsize=2)
 def jaspar_db(release: str = JASPAR_RELEASE):  # type: ignore[no-untyped-def]
-    """An offline pyjaspar database handle (cached)."""
-    from pyjaspar import jaspardb
+    """An offline pyjaspar database handle (cached; the ``carrousel-bio[jaspar]`` extra).
 
-    return jaspardb(release=release)
+    Raises:
+        MissingExtraError: pyjaspar is not installed.
+    """
+    pyjaspar = require(
+        "pyjaspar", "carrousel-bio[jaspar]", "looking motifs up by JASPAR name, ID or collection"
+    )
+    return pyjaspar.jaspardb(release=release)
 
 
 def _by_id(mid: str, release: str) -> Motif:
@@ -169,13 +177,25 @@ def load_motif_file(path: str | Path) -> list[Motif]:
     Raises:
         MotifNotFoundError: the file is missing, of an unknown format or holds no motif.
     """
-    from Bio import motifs as bm
-
     p = Path(path)
     if not p.is_file():
         raise MotifNotFoundError(f"motif file not found: {p}")
-    text = p.read_text(errors="replace")
-    ext = p.suffix.lower()
+    return parse_motifs(p.read_text(errors="replace"), p.suffix.lower(), str(p))
+
+
+def parse_motifs(text: str, ext: str = "", source: str = "<text>") -> list[Motif]:
+    """Parses JASPAR, MEME (minimal), TRANSFAC or PFM text (the format from ``ext`` or the content).
+
+    Args:
+        text: the file's text.
+        ext: the file's extension, lower case with its dot (``".jaspar"``), or ``""``.
+        source: where the text came from (kept as each motif's ``source``, and for messages).
+
+    Raises:
+        MotifNotFoundError: no motif found.
+    """
+    from Bio import motifs as bm
+
     if ext == ".meme" or text.lstrip().startswith("MEME version"):
         fmts = ["minimal"]
     elif ext in (".transfac", ".dat") or re.search(r"^(P0|PO)\s", text, re.M):
@@ -186,14 +206,14 @@ def load_motif_file(path: str | Path) -> list[Motif]:
         fmts = ["jaspar", "pfm-four-columns", "pfm-four-rows"]
     for fmt in fmts:
         try:
-            with open(p) as fh:
-                found = list(bm.parse(fh, fmt))
+            found = list(bm.parse(io.StringIO(text), fmt))
         except Exception:
             continue
         if found:
-            out = [from_biopython(m, str(p)) for m in found]
-            return out
-    raise MotifNotFoundError(f"{p}: no motif found; expected a JASPAR, MEME (minimal), TRANSFAC or PFM file")
+            return [from_biopython(m, source) for m in found]
+    raise MotifNotFoundError(
+        f"{source}: no motif found; expected a JASPAR, MEME (minimal), TRANSFAC or PFM file"
+    )
 
 
 def resolve_motifs(specs: str | Sequence[str], release: str = JASPAR_RELEASE) -> list[Motif]:

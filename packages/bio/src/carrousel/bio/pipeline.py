@@ -1,50 +1,80 @@
-"""Training pipelines and the model bundle.
+"""The commands of carrousel-bio as functions: :func:`scan`, :func:`train`, :func:`evaluate` and
+:func:`discover` take their config (and output paths), write every file the run makes, and return a
+result; the ``bio`` CLI only parses flags and renders what they return. This module also saves and loads
+models (:func:`save_model`, :func:`load_model`).
 
-A bundle is a folder: the DanQ network (``config.json`` + ``model.safetensors`` through
-:func:`carrousel.core.io.save_module`), its motifs (``motifs.jaspar``, one per output) and the null
-calibration (``calibration.safetensors``: model logits on dinucleotide-shuffled background windows).
+A saved model is a core bundle (:mod:`carrousel.core.bundle`) of kind ``"bio.danq"``::
+
+    model/
+      bundle.json               kind bio.danq, the DanQ config, assets (outputs, calibration settings)
+                                and data (provenance: command, seed, windows, trainer settings,
+                                validation figures, input files' sha256)
+      model.safetensors         the network's weights
+      arrays.safetensors        "null": (K, N) float32 logits on shuffled background (the calibration)
+      assets/motifs.jaspar      one motif per output, JASPAR format
+
+Example:
+    >>> from carrousel.bio import pipeline
+    >>> from carrousel.bio.config import ScanConfig
+    >>> result = pipeline.scan(ScanConfig(motifs=("CTCF",)), "genome.fa", out="hits.gff3")  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import io
-import json
 import logging
-from dataclasses import asdict, dataclass, field
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
-from safetensors.numpy import load as st_load
-from safetensors.numpy import save as st_save
-from torch.utils.data import DataLoader, TensorDataset
 
 from carrousel.bio.calibration import NullCalibration
-from carrousel.bio.config import SynthConfig
-from carrousel.bio.errors import ModelFileError, ScanConfigError
-from carrousel.bio.fasta import one_hot
-from carrousel.bio.models import DanQ, DanQConfig
-from carrousel.bio.motifs import Motif, load_motif_file, write_jaspar
-from carrousel.bio.synth import dinucleotide_shuffle
-from carrousel.bio.task import MotifTask, rc_one_hot
-from carrousel.core.io import atomic_write_bytes, atomic_write_text, load_module, read_config, save_module
-from carrousel.core.train import Callback, TrainConfig, Trainer
+from carrousel.bio.config import (
+    DiscoverConfig,
+    EvaluateConfig,
+    FitConfig,
+    HitFormat,
+    Method,
+    ScanConfig,
+    TrainConfig,
+    TrainDataConfig,
+)
+from carrousel.bio.data import discover_windows, sequences_to_windows, training_set
+from carrousel.bio.discover import Discovery, find_motifs, logo_libraries, render_report, write_logos
+from carrousel.bio.errors import DiscoverConfigError, EvaluateConfigError
+from carrousel.bio.evaluate import Evaluation, evaluate_windows
+from carrousel.bio.formats import format_for, write_hits
+from carrousel.bio.hits import ScanResult
+from carrousel.bio.models import DanQ, DanQConfig, MotifModel
+from carrousel.bio.motifs import parse_motifs, resolve_motifs, write_jaspar, write_meme
+from carrousel.bio.scan import scan_genome
+from carrousel.bio.training import fit_model
+from carrousel.core.bundle import Bundle, is_bundle, load_bundle
+from carrousel.core.errors import BundleError
+from carrousel.core.io import atomic_dir, atomic_write_text
+from carrousel.core.train import TrainConfig as TrainerConfig
 
 __all__ = [
-    "Bundle",
-    "TrainOutcome",
+    "KIND",
+    "TrainResult",
     "default_model_path",
-    "load_bundle",
-    "predict_logits",
-    "train_bundle",
+    "discover",
+    "evaluate",
+    "from_pretrained",
+    "load_model",
+    "save_model",
+    "scan",
+    "train",
 ]
 
 logger = logging.getLogger(__name__)
 
+KIND = "bio.danq"
 MOTIFS_FILE = "motifs.jaspar"
-CALIBRATION_FILE = "calibration.safetensors"
+NULL_ARRAY = "null"
 
 
 def default_model_path() -> Path:
@@ -52,300 +82,268 @@ def default_model_path() -> Path:
     return Path(str(resources.files("carrousel.bio").joinpath("data", "panel")))
 
 
-@dataclass
-class Bundle:
-    """A trained model with its motifs (one per output) and its null calibration."""
-
-    model: DanQ
-    motifs: list[Motif]
-    calibration: NullCalibration
-    info: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def window(self) -> int:
-        """Input window in bases."""
-        return self.model.config.window
-
-    def save(self, folder: str | Path) -> Path:
-        """Writes the bundle atomically (file by file) into ``folder``."""
-        out = Path(folder)
-        save_module(self.model, out, extra={"bio": self.info})
-        atomic_write_text(out / MOTIFS_FILE, write_jaspar(self.motifs))
-        atomic_write_bytes(
-            out / CALIBRATION_FILE, st_save({"null": self.calibration.null.astype(np.float32)})
-        )
-        return out
-
-    def logits(self, codes: np.ndarray, batch_size: int = 512, rc_average: bool = True) -> np.ndarray:
-        """``(N, W)`` codes -> ``(N, K)`` logits (mean of both strands' probabilities, as a logit)."""
-        return predict_logits(self.model, codes, batch_size, rc_average)
-
-
-def load_bundle(folder: str | Path, device: str = "cpu") -> Bundle:
-    """Loads a bundle written by :meth:`Bundle.save`.
+# ------------------------------------------------------------------------------------------ models
+def save_model(model: MotifModel, folder: str | Path) -> Path:
+    """Saves a trained model as a ``bio.danq`` bundle, the folder written as a whole.
 
     Raises:
-        ModelFileError: the folder is missing or incomplete.
+        BundleError: ``folder`` holds something other than a bundle, or a value is not finite.
+        OutputError: the folder cannot be written.
     """
-    p = Path(folder)
-    if not (p / MOTIFS_FILE).is_file() or not (p / CALIBRATION_FILE).is_file():
-        raise ModelFileError(
-            f"{p} is not a carrousel-bio model folder (needs {MOTIFS_FILE}, {CALIBRATION_FILE})"
+    bundle = Bundle(
+        kind=KIND,
+        model=model.model,
+        assets={
+            "outputs": [{"id": m.id, "name": m.name} for m in model.motifs],
+            "calibration": {"tail_fraction": model.calibration.tail_fraction},
+        },
+        arrays={NULL_ARRAY: model.calibration.null.astype(np.float32)},
+        files={MOTIFS_FILE: write_jaspar(model.motifs).encode("utf-8")},
+        data=model.info,
+    )
+    return bundle.save(folder)
+
+
+def load_model(path: str | Path | None = None, device: str = "cpu") -> MotifModel:
+    """Loads a model saved by :func:`save_model` (default: the packaged 24-factor panel).
+
+    Args:
+        path: the model folder.
+        device: where the network runs: ``"cpu"``, ``"cuda"`` or ``"auto"``.
+
+    Raises:
+        BundleError: the folder is missing, damaged, changed or not a carrousel-bio model.
+    """
+    folder = Path(path) if path is not None else default_model_path()
+    if folder.is_dir() and not is_bundle(folder):
+        old = (
+            " (a model saved by an older carrousel: train it again)"
+            if (folder / "config.json").is_file()
+            else ""
         )
-    model = load_module(p, map_location=device)
-    if not isinstance(model, DanQ):
-        raise ModelFileError(f"{p} holds a {type(model).__name__}, not a DanQ model")
-    model.eval()
-    motifs = load_motif_file(p / MOTIFS_FILE)
-    null = st_load((p / CALIBRATION_FILE).read_bytes())["null"].astype(np.float64)
-    info = read_config(p).get("extra", {}).get("bio", {})
-    return Bundle(model, motifs, NullCalibration(null), info)
-
-
-@torch.no_grad()
-def predict_logits(
-    model: DanQ, codes: np.ndarray, batch_size: int = 512, rc_average: bool = True
-) -> np.ndarray:
-    """Runs the model over windows of codes, averaging probabilities over both strands.
-
-    Args:
-        model: the network (evaluation mode is set here).
-        codes: ``(N, W)`` uint8 codes.
-        batch_size: windows per forward pass.
-        rc_average: also run the reverse complement and average the probabilities.
-
-    Returns:
-        ``(N, K)`` float64 logits.
-    """
-    model.eval()
-    device = next(model.parameters()).device
-    out = []
-    for i in range(0, codes.shape[0], batch_size):
-        x = torch.from_numpy(one_hot(codes[i : i + batch_size])).to(device)
-        p = torch.sigmoid(model(x).float())
-        if rc_average:
-            p = 0.5 * (p + torch.sigmoid(model(rc_one_hot(x)).float()))
-        out.append(torch.logit(p.clamp(1e-7, 1 - 1e-7), eps=None).double().cpu().numpy())
-    if not out:
-        return np.zeros((0, model.config.n_outputs))
-    return np.concatenate(out)
-
-
-class _LogEpochs(Callback):
-    """Logs each epoch's figures at INFO level (``bio -v train`` shows them)."""
-
-    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
-        shown = {k: round(v, 4) for k, v in logs.items() if k in ("train_loss", "val_loss", "val_auroc")}
-        logger.info("epoch %d: %s", epoch + 1, shown)
-
-
-@dataclass
-class TrainOutcome:
-    """What training returns: the bundle, its history and held-out figures."""
-
-    bundle: Bundle
-    history: list[dict[str, float]]
-    metrics: dict[str, float]
-
-
-def _loader(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool, seed: int) -> DataLoader:
-    ds = TensorDataset(torch.from_numpy(one_hot(x)), torch.from_numpy(y.astype(np.float32)))
-    g = torch.Generator().manual_seed(seed)
-    return DataLoader(ds, batch_size=batch_size, shuffle=shuffle, generator=g if shuffle else None)
-
-
-def train_bundle(
-    x: np.ndarray,
-    y: np.ndarray,
-    motifs: list[Motif],
-    model_config: DanQConfig | None = None,
-    train_config: TrainConfig | None = None,
-    val_fraction: float = 0.1,
-    batch_size: int = 128,
-    n_null: int = 4000,
-    null_source: np.ndarray | None = None,
-    seed: int = 0,
-    info: dict[str, Any] | None = None,
-    allow_no_motifs: bool = False,
-    init_filters: bool = True,
-    init_motifs: list[Motif] | None = None,
-) -> TrainOutcome:
-    """Trains a DanQ model on windows and calibrates it against dinucleotide-shuffled background.
-
-    Args:
-        x: ``(N, W)`` uint8 codes.
-        y: ``(N, K)`` 0/1 labels, one column per motif/task.
-        motifs: one motif per task (used to report PWM p-values of model sites and for discovery).
-        model_config: network shape (default: ``DanQConfig(K, window=W)``).
-        train_config: trainer options (default: 8 epochs, lr 2e-3, on CPU unless set).
-        val_fraction: held-out fraction for validation metrics and early stopping.
-        batch_size: windows per batch.
-        n_null: shuffled background windows for the calibration.
-        null_source: ``(M, W)`` windows to shuffle for the null (default: the negatives of ``x``).
-        seed: seed for the split, the shuffles and training.
-        info: extra metadata stored in the bundle (e.g. the command that trained it).
-        allow_no_motifs: with no motifs, derive one per task from the trained filters.
-        init_filters: seed the first convolution filters with the motifs' log-odds (both strands).
-        init_motifs: motifs to seed the filters with instead of ``motifs``.
-
-    Returns:
-        A :class:`TrainOutcome` with validation ROC-AUC / PR-AUC.
-    """
-    if x.ndim != 2 or y.ndim != 2 or x.shape[0] != y.shape[0]:
-        raise ScanConfigError(f"training windows {x.shape} and labels {y.shape} do not match")
-    if y.shape[1] != len(motifs) and not (allow_no_motifs and not motifs):
-        raise ScanConfigError(f"{y.shape[1]} label columns but {len(motifs)} motifs")
-    rng = np.random.default_rng(seed)
-    W = x.shape[1]
-    mcfg = model_config or DanQConfig(n_outputs=y.shape[1], window=W)
-    tcfg = train_config or TrainConfig(epochs=8, lr=2e-3, device="cpu", progress=False, seed=seed)
-    order = rng.permutation(x.shape[0])
-    n_val = max(round(val_fraction * x.shape[0]), 1) if val_fraction > 0 else 0
-    val_idx, tr_idx = order[:n_val], order[n_val:]
-    torch.manual_seed(seed)
-    model = DanQ(mcfg)
-    seeds = init_motifs if init_motifs is not None else motifs
-    if seeds and init_filters:
-        from carrousel.bio.motifs import log_odds
-
-        model.init_from_log_odds([torch.from_numpy(log_odds(m)).float() for m in seeds])
-    trainer = Trainer(model, MotifTask(), tcfg, callbacks=[_LogEpochs()])
-    val_loader = _loader(x[val_idx], y[val_idx], 512, False, seed) if n_val else None
-    result = trainer.fit(_loader(x[tr_idx], y[tr_idx], batch_size, True, seed), val_loader)
-    metrics = trainer.evaluate(val_loader) if val_loader is not None else {}
-    model = model.cpu()
-    if n_val and y.shape[1] > 1:  # the trainer's AUROC pools all tasks; add the mean of per-task AUROCs
-        from carrousel.core.metrics import roc_auc
-
-        lv, yv = predict_logits(model, x[val_idx]), y[val_idx]
-        per = [
-            roc_auc(torch.from_numpy(lv[:, k]), torch.from_numpy(yv[:, k]).long())
-            for k in range(y.shape[1])
-            if 0 < yv[:, k].sum() < yv.shape[0]
+        raise BundleError(
+            f"{folder} is not a carrousel-bio model folder (no bundle.json){old}; "
+            "train one with 'bio train -o DIR', or leave out --model for the packaged panel"
+        )
+    bundle = load_bundle(folder, kind=KIND, map_location=device)
+    network = bundle.model
+    if not isinstance(network, DanQ) or MOTIFS_FILE not in bundle.files or NULL_ARRAY not in bundle.arrays:
+        raise BundleError(
+            f"{folder} lacks the network, motifs or calibration of a bio.danq model; train again"
+        )
+    source = str(folder / "assets" / MOTIFS_FILE)
+    motifs = parse_motifs(bundle.files[MOTIFS_FILE].decode("utf-8"), ".jaspar", source)
+    outputs = bundle.assets.get("outputs")
+    if isinstance(outputs, list) and len(outputs) == len(motifs):
+        # IDs and names as saved: a JASPAR header ends the name at its first space
+        motifs = [
+            replace(m, id=str(o.get("id", m.id)), name=str(o.get("name", m.name)))
+            for m, o in zip(motifs, outputs, strict=True)
         ]
-        if per:
-            metrics["macro_auroc"] = float(np.mean(per))
-    if not motifs:
-        from carrousel.bio.discover import task_motif
-
-        motifs = [task_motif(model, x[y[:, k] > 0], x[y[:, k] == 0], k) for k in range(y.shape[1])]
-    src = null_source if null_source is not None else x[y.sum(axis=1) == 0]
-    if src.shape[0] == 0:
-        src = x
-    picks = src[rng.integers(src.shape[0], size=n_null)]
-    null_x = np.stack([dinucleotide_shuffle(w, rng) for w in picks])
-    cal = NullCalibration.from_scores(predict_logits(model, null_x))
-    meta = {"train": {k: v for k, v in asdict(tcfg).items() if isinstance(v, (int, float, str, type(None)))}}
-    meta.update(info or {})
-    meta["val"] = {k: float(v) for k, v in metrics.items()}
-    return TrainOutcome(Bundle(model, list(motifs), cal, meta), result.history, metrics)
+    null = np.asarray(bundle.arrays[NULL_ARRAY]).astype(np.float64)
+    k = network.config.n_outputs
+    if len(motifs) != k or null.ndim != 2 or null.shape[0] != k:
+        raise BundleError(
+            f"{folder}: {len(motifs)} motifs and a null of shape {null.shape} for {k} outputs; train again"
+        )
+    cal = bundle.assets.get("calibration", {})
+    calibration = NullCalibration(null, float(cal.get("tail_fraction", 0.05)))
+    return MotifModel(network, motifs, calibration, dict(bundle.data))
 
 
-def motifs_to_json(motifs: list[Motif]) -> str:
-    """Motif IDs and names as JSON (for summaries)."""
-    buf = io.StringIO()
-    json.dump([{"id": m.id, "name": m.name, "length": m.length} for m in motifs], buf)
-    return buf.getvalue()
+from_pretrained = load_model
+"""Alias of :func:`load_model` (``from_pretrained(path)``, as other libraries name it)."""
 
 
-def train_from_sources(
-    out: str | Path,
-    motifs: list[str] | None = None,
-    positives: str | Path | None = None,
-    negatives: str | Path | None = None,
-    peaks: str | Path | None = None,
-    genome: str | Path | None = None,
-    window: int = 200,
-    per_motif: int = 400,
-    n_negatives: int = 0,
-    epochs: int = 8,
-    lr: float = 2e-3,
-    batch_size: int = 128,
-    filters: int = 64,
-    kernel: int = 19,
-    hidden: int = 32,
-    seed: int = 0,
-    device: str = "cpu",
-    command: str = "",
-) -> dict[str, Any]:
-    """``bio train``: builds the training windows from one of three sources, trains, saves the bundle.
+# ------------------------------------------------------------------------------------------ scan
+def scan(
+    cfg: ScanConfig,
+    genome: str | Path,
+    out: str | Path | None = None,
+    fmt: HitFormat | str | None = None,
+    progress: Callable[[int], None] | None = None,
+    total: Callable[[int], None] | None = None,
+) -> ScanResult:
+    """``bio scan``: finds sites in ``genome`` and writes the hits to ``out`` (when given).
 
-    Sources: planted motifs (``motifs`` + ``genome``), ``positives`` + ``negatives`` FASTA (negatives
-    default to dinucleotide-shuffled positives), or ``peaks`` + ``genome`` (GC-matched background).
+    The model (``cfg.model``, or the packaged panel) is loaded for the model and both methods, and for a
+    PWM scan without ``cfg.motifs`` (its motifs are scanned).
+
+    Args:
+        cfg: the scan options.
+        genome: FASTA or FASTA.gz.
+        out: hit file to write (atomically); None writes nothing.
+        fmt: bed | gff3 | tsv | json (default: from ``out``'s extension, else BED).
+        progress: called with the bases just scanned, after each chunk.
+        total: called once with the genome's total bases.
 
     Returns:
-        A JSON-ready summary (tasks, windows, validation metrics, output folder).
+        The :class:`~carrousel.bio.hits.ScanResult` (render it with :mod:`carrousel.bio.formats`).
     """
-    from carrousel.bio.motifs import resolve_motifs
-    from carrousel.bio.synth import gc_matched_windows, genome_windows, merge_intervals, planted_dataset
-    from carrousel.bio.train import peak_windows, read_bed, sequences_to_windows
+    kind = format_for(out, fmt)
+    model = None
+    if cfg.method is not Method.pwm or not cfg.motifs:
+        model = load_model(cfg.model, device=cfg.device.value)
+    result = scan_genome(genome, cfg, model=model, progress=progress, total=total)
+    if out is not None:
+        write_hits(result, kind, out)
+    return result
 
-    rng = np.random.default_rng(seed)
-    named = resolve_motifs(motifs) if motifs else []
-    null_source = None
-    if positives is not None or peaks is not None:
-        if positives is not None:
-            _, pos = sequences_to_windows(positives, window)
-        else:
-            if genome is None:
-                raise ScanConfigError("--peaks needs --genome to read the peak sequences from")
-            pos = peak_windows(peaks, genome, window)  # type: ignore[arg-type]
-        if negatives is not None:
-            _, neg = sequences_to_windows(negatives, window)
-        elif genome is not None:
-            # Background windows never overlap a peak.
-            exclude = (
-                merge_intervals([(c, a, b) for c, a, b, _ in read_bed(peaks)]) if peaks is not None else None
-            )
-            neg = gc_matched_windows(genome, pos, 1, rng, exclude)
-        else:
-            neg = np.stack([dinucleotide_shuffle(w, rng) for w in pos])
-        x = np.concatenate([pos, neg])
-        y = np.concatenate([np.ones((pos.shape[0], 1)), np.zeros((neg.shape[0], 1))]).astype(np.float32)
-        null_source = neg
-        task_motifs = named[:1]  # the task's motif; every named motif seeds the filters
-    else:
-        if not named:
-            raise ScanConfigError(
-                "give --motif IDs (planted training), --positives/--negatives or --peaks/--genome"
-            )
-        if genome is None:
-            raise ScanConfigError("planted training needs --genome for the background")
-        n_neg = n_negatives or max(per_motif * len(named) // 4, 500)
-        scfg = SynthConfig(
-            window=window,
-            n_per_motif=per_motif,
-            n_shuffled=n_neg,
-            n_background=n_neg,
-            n_decoy=n_neg // 2,
-            seed=seed,
-        )
-        x, y = planted_dataset(named, genome, scfg)
-        # calibration null from fresh genome windows (not seen in training), shuffled in train_bundle
-        null_source = genome_windows(genome, window, 4000, np.random.default_rng(seed + 1))
-        task_motifs = named
-    tcfg = TrainConfig(epochs=epochs, lr=lr, device=device, progress=False, seed=seed, scheduler="cosine")
-    mcfg = DanQConfig(n_outputs=y.shape[1], filters=filters, kernel=kernel, hidden=hidden, window=window)
-    info = {"command": command, "seed": seed, "windows": int(x.shape[0])}
-    outcome = train_bundle(
-        x,
-        y,
-        task_motifs or [],
-        mcfg,
-        tcfg,
-        batch_size=batch_size,
-        null_source=null_source,
-        seed=seed,
+
+# ------------------------------------------------------------------------------------------ train
+@dataclass(frozen=True)
+class TrainResult:
+    """What ``bio train`` made: the model folder and its figures."""
+
+    out: Path  # the model folder written
+    tasks: int  # model outputs
+    windows: int  # training windows (validation included)
+    motifs: list[str]  # one motif ID per output
+    val: dict[str, float | None]  # validation figures (auroc, auprc, loss, macro_auroc); None: undefined
+    epochs: int  # epochs run
+    history: list[dict[str, float]] = field(default_factory=list, repr=False)  # per-epoch figures
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready summary (without the history)."""
+        return {
+            "out": str(self.out),
+            "tasks": self.tasks,
+            "windows": self.windows,
+            "motifs": self.motifs,
+            "val": self.val,
+            "epochs": self.epochs,
+        }
+
+
+def _check_out(out: Path, what: str, marker: str) -> None:
+    """Refuses, before any work, an output folder that holds something other than an earlier output."""
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / marker).exists())):
+        raise BundleError(f"{out} exists and is not {what}; give a new or empty folder")
+
+
+def train(cfg: TrainConfig, out: str | Path, command: str = "") -> TrainResult:
+    """``bio train``: builds the training windows, fits and calibrates a DanQ model, saves it to ``out``.
+
+    Nothing is written unless the whole run succeeds (the model folder is written as a whole).
+
+    Args:
+        cfg: data sources, network shape and fit settings.
+        out: the model folder (new, empty, or an earlier model, replaced).
+        command: the command line, kept in the model's provenance.
+    """
+    target = Path(out)
+    _check_out(target, "a carrousel model", "bundle.json")
+    named = resolve_motifs(list(cfg.data.motifs)) if cfg.data.motifs else []
+    data = training_set(cfg.data, named, cfg.fit.seed)
+    fit = cfg.fit
+    trainer = TrainerConfig(
+        epochs=fit.epochs,
+        lr=fit.lr,
+        device=fit.device.value,
+        progress=False,
+        seed=fit.seed,
+        scheduler="cosine",
+    )
+    net = cfg.network
+    shape = DanQConfig(
+        n_outputs=data.y.shape[1],
+        filters=net.filters,
+        kernel=net.kernel,
+        hidden=net.hidden,
+        window=cfg.data.window,
+    )
+    info = {"command": command, "seed": fit.seed, "windows": int(data.x.shape[0]), "sources": data.sources}
+    result = fit_model(
+        data.x,
+        data.y,
+        data.tasks,
+        shape,
+        trainer,
+        val_fraction=fit.val_fraction,
+        batch_size=fit.batch_size,
+        n_null=fit.n_null,
+        null_source=data.null_source,
+        seed=fit.seed,
         info=info,
         allow_no_motifs=True,
-        init_motifs=named,
+        init_motifs=data.seeds,
     )
-    outcome.bundle.save(out)
-    return {
-        "out": str(out),
-        "tasks": int(y.shape[1]),
-        "windows": int(x.shape[0]),
-        "motifs": [m.id for m in outcome.bundle.motifs],
-        "val": {k: round(float(v), 4) for k, v in outcome.metrics.items()},
-        "epochs": len(outcome.history),
-    }
+    save_model(result.model, target)
+    return TrainResult(
+        out=target,
+        tasks=int(data.y.shape[1]),
+        windows=int(data.x.shape[0]),
+        motifs=[m.id for m in result.model.motifs],
+        val={k: round(float(v), 4) if math.isfinite(v) else None for k, v in result.metrics.items()},
+        epochs=len(result.history),
+        history=result.history,
+    )
+
+
+# ------------------------------------------------------------------------------------------ evaluate
+def evaluate(cfg: EvaluateConfig) -> Evaluation:
+    """``bio evaluate``: AUROC and AUPRC of a model and of the best single PWM on the same sequences.
+
+    Raises:
+        EvaluateConfigError: no positives or negatives, or PWMs only without motifs.
+    """
+    if cfg.positives is None or cfg.negatives is None:
+        raise EvaluateConfigError("give both --positives and --negatives FASTA files")
+    if cfg.pwm_only and not cfg.motifs:
+        raise EvaluateConfigError("--pwm-only needs --motif")
+    model = None if cfg.pwm_only else load_model(cfg.model, device=cfg.device.value)
+    window = model.window if model is not None else 200
+    _, pos = sequences_to_windows(cfg.positives, window)
+    _, neg = sequences_to_windows(cfg.negatives, window)
+    motifs = resolve_motifs(list(cfg.motifs)) if cfg.motifs else (model.motifs if model is not None else [])
+    return evaluate_windows(model, pos, neg, motifs, cfg.task)
+
+
+# ------------------------------------------------------------------------------------------ discover
+def discover(cfg: DiscoverConfig, out: str | Path) -> Discovery:
+    """``bio discover``: motifs from a model's filters, matched to JASPAR, written to ``out``.
+
+    With ``cfg.sequences`` and no ``cfg.model`` a model is trained on them first (negatives:
+    ``cfg.control`` or shuffled sequences) and saved in ``out/model``. The folder (``motifs.meme``,
+    ``motifs.jaspar``, ``logos/ID.png``, ``report.md`` or ``report.html``, ``model/``) is written as a
+    whole: a failed run leaves nothing, an earlier discover folder is replaced.
+
+    Raises:
+        DiscoverConfigError: neither a model nor sequences, or the model lies inside ``out``.
+        MissingExtraError: logomaker / matplotlib (``carrousel-bio[discover]``) or pyjaspar is missing.
+    """
+    folder = Path(out)
+    if cfg.model is None and cfg.sequences is None:
+        raise DiscoverConfigError("give a model (--model) or sequences to train on (SEQUENCES --control)")
+    if cfg.model is not None and Path(cfg.model).resolve().is_relative_to(folder.resolve()):
+        raise DiscoverConfigError(
+            f"--model {cfg.model} lies inside --out {folder}, which is replaced; use another --out"
+        )
+    _check_out(folder, "a bio discover folder", "motifs.meme")
+    logo_libraries()  # a missing extra stops the run before any training
+    targets = resolve_motifs(cfg.collection)
+    with atomic_dir(folder) as tmp:
+        if cfg.model is None:
+            train_cfg = TrainConfig(
+                data=TrainDataConfig(positives=cfg.sequences, negatives=cfg.control),
+                fit=FitConfig(epochs=cfg.epochs, seed=cfg.seed),
+            )
+            train(train_cfg, tmp / "model", command="bio discover (training step)")
+            model = load_model(tmp / "model")
+        else:
+            model = load_model(cfg.model)
+        codes = discover_windows(model.window, cfg.sequences, model.motifs, cfg.seed)
+        found = find_motifs(model.model, codes, targets, cfg.extraction)
+        logos = write_logos(found.motifs, tmp / "logos") if found.motifs else {}
+        found.logos = {k: str(folder / "logos" / Path(v).name) for k, v in logos.items()}
+        report = f"report.{cfg.report.value}"
+        atomic_write_text(tmp / "motifs.meme", write_meme(found.motifs))
+        atomic_write_text(tmp / "motifs.jaspar", write_jaspar(found.motifs))
+        atomic_write_text(tmp / report, render_report(found, cfg.report))
+        found.files = {
+            name: str(folder / f)
+            for name, f in (("meme", "motifs.meme"), ("jaspar", "motifs.jaspar"), ("report", report))
+        }
+        if cfg.model is None:
+            found.files["model"] = str(folder / "model")
+    return found

@@ -1,4 +1,4 @@
-"""PWM scanning with exact p-values (FIMO-style) and Benjamini-Hochberg q-values.
+"""PWM scanning with exact p-values (FIMO-style); their null distributions feed whole-scan BH q-values.
 
 A motif's log-odds matrix is discretised to integers (``scale`` units per bit). The null distribution of
 the integer score of a window drawn from the background is computed exactly by dynamic programming over
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from carrousel.bio.errors import ScanConfigError
+from carrousel.bio.errors import MotifError, ScanConfigError
 from carrousel.bio.fasta import AMBIGUOUS
 from carrousel.bio.motifs import Motif
 from carrousel.bio.pwm_kernels import (
@@ -40,7 +40,6 @@ __all__ = [
     "Background",
     "IntegerPWM",
     "SequenceCodes",
-    "bh_qvalues_from_histogram",
     "brute_force_pvalues",
     "scan_windows",
 ]
@@ -377,40 +376,11 @@ class SequenceCodes:
         return out
 
 
-def bh_qvalues_from_histogram(sf: np.ndarray, counts: np.ndarray, m: int | None = None) -> np.ndarray:
-    """Benjamini-Hochberg q-values per integer score, from the histogram of tested scores.
-
-    Args:
-        sf: ``(S,)`` p-value of each score bin (non-increasing).
-        counts: ``(S,)`` number of tested windows per score bin (whole scan, both strands): every one,
-            or only those at or above some score (the hits).
-        m: number of tests (default ``counts.sum()``: every tested window is in ``counts``).
-
-    Returns:
-        ``(S,)`` q-value of a window with each score: ``min_{k >= rank} p_(k) m / k``, ties sharing the
-        largest rank, clipped to 1. With every test in ``counts`` this is exact BH. With only the tests
-        scoring at least ``t`` in ``counts``, the minimum runs over those ``k`` only: never below the
-        exact q-value, and equal to it wherever it is at most ``sf[t - 1]`` (a test scoring below ``t``
-        has ``p_(k) m / k >= p_(k) >= sf[t - 1]``).
-    """
-    n_tests = float(counts.sum()) if m is None else float(m)
-    if n_tests == 0:
-        return np.ones_like(sf)
-    rank = np.cumsum(counts[::-1])[::-1].astype(np.float64)  # tests with score >= s
-    with np.errstate(divide="ignore", invalid="ignore"):
-        raw = np.where(rank > 0, sf * n_tests / np.maximum(rank, 1.0), np.inf)
-    raw = np.where(counts > 0, raw, np.inf)
-    q = np.minimum.accumulate(raw)  # from the lowest score up: q(s) = min over s' <= s
-    # bins above the top observed score: no test there, give the q of the next observed below
-    q = np.where(np.isinf(q), 1.0, q)
-    return np.minimum(q, 1.0)
-
-
 def brute_force_pvalues(pwm: IntegerPWM) -> tuple[np.ndarray, np.ndarray]:
     """Oracle for short motifs: enumerates all ``4**L`` words. Returns ``(scores, probabilities)``."""
     L = pwm.length
     if L > 10:
-        raise ScanConfigError("brute force is for motifs of at most 10 positions")
+        raise MotifError("brute force is for motifs of at most 10 positions")
     words = np.array(np.meshgrid(*[np.arange(4)] * L, indexing="ij")).reshape(L, -1).T
     s = pwm.matrix[np.arange(L)[None, :], words].sum(axis=1)
     bg = pwm.background

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from carrousel.bio.errors import ScanConfigError
+from carrousel.bio.errors import MotifError
 
 __all__ = [
     "PAD",
@@ -303,7 +303,7 @@ def pack_tables(forward: np.ndarray, reverse: np.ndarray) -> tuple[np.ndarray, i
     low = forward.astype(np.int64) - mf[:, None]
     high = reverse.astype(np.int64) - mr[:, None]
     if int(low.max(axis=1).sum()) >= 1 << 31 or int(high.max(axis=1).sum()) >= 1 << 31:
-        raise ScanConfigError("motif score range too large for the packed scan tables; lower the scale")
+        raise MotifError("motif score range too large for the packed scan tables; lower the scale")
     return low | (high << 32), int(mf.sum()), int(mr.sum())
 
 

@@ -13,30 +13,23 @@ from pathlib import Path
 
 import numpy as np
 
-from carrousel.bio.config import ScanConfig
+from carrousel.bio.config import BackgroundKind, Calibration, Method, ScanConfig
 from carrousel.bio.errors import ScanConfigError
-from carrousel.bio.fasta import Chunk, RecordInfo, count_bases, decode, iter_chunks, reverse_complement
+from carrousel.bio.fasta import Chunk, RecordInfo, count_bases, iter_chunks, window_sequences
 from carrousel.bio.hits import Hits, ScanResult
+from carrousel.bio.model_scan import ModelScanner
+from carrousel.bio.models import MotifModel
 from carrousel.bio.motifs import Motif, resolve_motifs
-from carrousel.bio.pwm import Background, IntegerPWM, SequenceCodes, bh_qvalues_from_histogram, scan_windows
+from carrousel.bio.pwm import Background, IntegerPWM, SequenceCodes, scan_windows
+from carrousel.core.metrics import benjamini_hochberg
 
-__all__ = ["PWMScanner", "estimate_background", "scan_genome", "window_sequences"]
+__all__ = ["PWMScanner", "estimate_background", "scan_genome"]
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]
 # one motif on one chunk: its score histogram, windows tested and hits (record, starts, scores, minus, seqs)
 _Scored = tuple[np.ndarray | None, int, tuple[str, np.ndarray, np.ndarray, np.ndarray, list[str]] | None]
-
-
-def window_sequences(codes: np.ndarray, starts: np.ndarray, length: int, minus: np.ndarray) -> list[str]:
-    """Sequences of windows ``codes[s:s+length]``, reverse-complemented where ``minus``."""
-    if starts.size == 0:
-        return []
-    win = codes[starts[:, None] + np.arange(length)[None, :]]
-    win = np.where(minus[:, None], reverse_complement(win), win)
-    text = decode(win.reshape(-1))
-    return [text[i * length : (i + 1) * length] for i in range(starts.size)]
 
 
 def estimate_background(path: str | Path, order: int = 0) -> tuple[Background, list[RecordInfo]]:
@@ -54,10 +47,8 @@ class PWMScanner:
     for the queue to drain.
 
     Args:
-        motifs: motifs to scan.
-        background: the background (scores and p-values).
+        pwms: the motifs to scan as integer PWMs (their background gives scores and p-values).
         pvalue: hits kept have an exact p-value at most this.
-        pseudocount: pseudocount per column.
         threads: worker threads (default: CPU count, at most 4).
         exact_qvalues: histogram every tested window's score, so that every q-value is exact BH. By
             default only the hits' scores are kept (windows that cannot reach the threshold are
@@ -72,16 +63,14 @@ class PWMScanner:
 
     def __init__(
         self,
-        motifs: Sequence[Motif],
-        background: Background,
+        pwms: Sequence[IntegerPWM],
         pvalue: float = 1e-4,
-        pseudocount: float = 0.1,
         threads: int | None = None,
         exact_qvalues: bool = False,
     ) -> None:
         self.every_score = exact_qvalues
         self.threads = max(1, threads if threads is not None else min(os.cpu_count() or 1, 4))
-        self.pwms = [IntegerPWM(m, background, pseudocount) for m in motifs]
+        self.pwms = list(pwms)
         self.thresholds = [p.threshold(pvalue) for p in self.pwms]
         for p, t in zip(self.pwms, self.thresholds, strict=True):  # tables now, not in the worker threads
             p.prepare_scan(t, exact_qvalues)
@@ -169,7 +158,7 @@ class PWMScanner:
         for pw, hist, n_tests, parts in zip(self.pwms, self.hist, self.n_tests, self._parts, strict=True):
             if not parts:
                 continue
-            q_by_score = bh_qvalues_from_histogram(pw.sf, hist, n_tests)
+            q_by_score = benjamini_hochberg(pw.sf, n_tests, counts=hist)  # per score bin
             rec = np.concatenate([np.full(p[1].size, p[0], dtype=object) for p in parts])
             start = np.concatenate([p[1] for p in parts])
             score = np.concatenate([p[2] for p in parts])
@@ -198,61 +187,86 @@ def scan_genome(
     path: str | Path,
     config: ScanConfig | None = None,
     motifs: Sequence[Motif] | None = None,
+    model: MotifModel | None = None,
     progress: Progress | None = None,
     total: Callable[[int], None] | None = None,
 ) -> ScanResult:
     """Scans a FASTA(.gz) genome in bounded memory.
 
+    Every motif's integer PWM is built once per scan (against the scan's background) and shared by the
+    PWM scanner and the model scanner.
+
     Args:
         path: FASTA or FASTA.gz.
         config: scan options (defaults: PWM method, p <= 1e-4).
-        motifs: motifs to scan (default: ``config.motifs`` resolved, or the model's panel).
+        motifs: motifs to scan (default: ``config.motifs`` resolved, or the model's motifs).
+        model: the trained model for the ``model`` and ``both`` methods
+            (:func:`carrousel.bio.pipeline.load_model`; ``pipeline.scan`` loads the packaged panel).
         progress: called with the number of bases just scanned, after each chunk.
         total: called once with the genome's total bases, before the scan pass.
 
     Returns:
         A :class:`ScanResult` (hits sorted by record and position).
+
+    Raises:
+        ScanConfigError: no motifs, no model for a model scan, or motifs that are not model outputs.
     """
     cfg = config or ScanConfig()
     t0 = time.perf_counter()
-    model_scanner = None
-    if cfg.method in ("model", "both"):
-        from carrousel.bio.model_scan import ModelScanner
-
-        model_scanner = ModelScanner.from_config(cfg)
+    method = cfg.method
+    if method is not Method.pwm and model is None:
+        raise ScanConfigError(
+            f"method {method.value} needs a model; load one with carrousel.bio.pipeline.load_model"
+        )
+    use_model = model if method is not Method.pwm else None
     if motifs is None:
         if cfg.motifs:
             motifs = resolve_motifs(list(cfg.motifs), cfg.jaspar_release)
-        elif model_scanner is not None:
-            motifs = model_scanner.motifs
+        elif model is not None:
+            motifs = model.motifs
         else:
-            from carrousel.bio.pipeline import default_model_path, load_bundle
-
-            motifs = load_bundle(default_model_path()).motifs
-    if model_scanner is not None and cfg.method == "model" and cfg.motifs:
-        outputs = {m.id for m in model_scanner.motifs}
+            raise ScanConfigError("no motifs to scan; give --motif or a model")
+    if use_model is not None and method is Method.model and cfg.motifs:
+        outputs = {m.id for m in use_model.motifs}
         missing = [m.id for m in motifs if m.id not in outputs]
         if missing:
             raise ScanConfigError(
                 f"motif(s) {', '.join(missing)} are not outputs of the model; use --method pwm or both"
             )
-    if cfg.background == "input":
+    if cfg.background is BackgroundKind.input:
         bg, records = estimate_background(path, cfg.background_order)
     else:
         bg = Background.uniform()
         records = []
     if total is not None:
         total(sum(r.length for r in records))
-    if model_scanner is not None and cfg.calibration == "genome":
-        model_scanner.calibrate(path, sum(r.length for r in records), cfg.n_null)
-    use_pwm = cfg.method in ("pwm", "both") and bool(motifs)
+    pwms: dict[tuple[str, str, tuple[int, ...], bytes], IntegerPWM] = {}
+
+    def pwm_of(m: Motif) -> IntegerPWM:  # one PWM per distinct motif, shared by both scanners
+        counts = np.asarray(m.counts, dtype=np.float64)
+        key = (m.id, m.name, counts.shape, counts.tobytes())
+        if key not in pwms:
+            pwms[key] = IntegerPWM(m, bg, cfg.pseudocount)
+        return pwms[key]
+
+    model_scanner = None
+    if use_model is not None:
+        model_scanner = ModelScanner(
+            use_model,
+            [pwm_of(m) for m in use_model.motifs],
+            cfg.model_pvalue,
+            cfg.model_qvalue,
+            cfg.stride,
+            cfg.batch_size,
+        )
+        if cfg.calibration is Calibration.genome:
+            model_scanner.calibrate(path, sum(r.length for r in records), cfg.n_null)
+    use_pwm = method is not Method.model and bool(motifs)
     pwm_scanner = (
-        PWMScanner(motifs, bg, cfg.pvalue, cfg.pseudocount, exact_qvalues=cfg.exact_qvalues)
+        PWMScanner([pwm_of(m) for m in motifs], cfg.pvalue, exact_qvalues=cfg.exact_qvalues)
         if use_pwm
         else None
     )
-    if model_scanner is not None:
-        model_scanner.attach_pwms([IntegerPWM(m, bg, cfg.pseudocount) for m in model_scanner.motifs])
     overlap = max(
         pwm_scanner.max_length - 1 if pwm_scanner else 0,
         model_scanner.overlap if model_scanner else 0,
@@ -292,14 +306,14 @@ def scan_genome(
         parts.append(mh)
         tests.update({f"{k}:model": v for k, v in model_scanner.tests().items()})
     hits = Hits.concat(parts).sorted()
-    used = list(motifs) if cfg.method != "model" else list(model_scanner.motifs if model_scanner else [])
+    used = list(motifs) if method is not Method.model else list(model_scanner.motifs if model_scanner else [])
     total_bases = sum(r.length for r in seen)
     return ScanResult(
         hits=hits,
         records=seen,
         bases=total_bases,
         motifs=[(m.id, m.name) for m in used],
-        method=cfg.method,
+        method=method.value,
         tests=tests,
         seconds=time.perf_counter() - t0,
         background=bg.mono.tolist(),

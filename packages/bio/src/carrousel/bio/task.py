@@ -9,15 +9,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from carrousel.bio.models import rc_one_hot
 from carrousel.core.metrics import PRAUC, ROCAUC, Metric
 from carrousel.core.train import Task
 
-__all__ = ["MotifTask", "rc_one_hot"]
-
-
-def rc_one_hot(x: Tensor) -> Tensor:
-    """Reverse complement of one-hot DNA ``(batch, 4, length)`` (A<->T, C<->G is a flip of the channels)."""
-    return x.flip(1).flip(2)
+__all__ = ["MotifTask"]
 
 
 class MotifTask(Task):

@@ -26,6 +26,7 @@ from carrousel.core.metrics.classification import (
     recall,
     to_labels,
 )
+from carrousel.core.metrics.multiple_testing import benjamini_hochberg
 from carrousel.core.metrics.ranking import (
     PRAUC,
     ROCAUC,
@@ -72,6 +73,7 @@ __all__ = [
     "RootMeanSquaredError",
     "SymmetricMeanAbsolutePercentageError",
     "accuracy",
+    "benjamini_hochberg",
     "binary_average_precision",
     "binary_roc_auc",
     "distributed_active",

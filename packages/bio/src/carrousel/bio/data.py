@@ -1,0 +1,373 @@
+"""Training data of ``bio train`` and ``bio discover``: FASTA sequences and BED peaks as centred windows
+(files read by :mod:`carrousel.bio.fasta` and :mod:`carrousel.bio.bed`),
+random and GC-matched genome windows (never overlapping excluded regions), planted motif instances in
+genomic background, and the assembly of a labelled training set from the sources of a
+:class:`~carrousel.bio.config.TrainDataConfig`.
+
+Every function that draws at random takes a ``numpy.random.Generator`` (or a seed), so a fixed seed
+gives the same windows every time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from carrousel.bio.bed import Intervals, merge_intervals, read_bed
+from carrousel.bio.config import SynthConfig, TrainDataConfig
+from carrousel.bio.errors import MotifError, TrainConfigError, TrainingDataError
+from carrousel.bio.fasta import encode, iter_records, read_sequences, reverse_complement
+from carrousel.bio.motifs import Motif
+from carrousel.bio.synth import dinucleotide_shuffle, plant, sample_instance
+from carrousel.core.bundle import file_sha256
+
+__all__ = [
+    "TrainingSet",
+    "default_genome",
+    "discover_windows",
+    "fit_windows",
+    "gc_matched_windows",
+    "genome_windows",
+    "peak_windows",
+    "planted_dataset",
+    "sequences_to_windows",
+    "training_set",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def default_genome() -> Path:
+    """The E. coli 536 sample genome (``carrousel-data fetch bio``): background of planted training."""
+    from carrousel.core.samples import sample_path
+
+    return sample_path("bio.ecoli")
+
+
+def fit_windows(seqs: list[np.ndarray], window: int) -> np.ndarray:
+    """Centres each sequence in a window of ``window`` bases: longer ones are cut around their centre,
+    shorter ones padded with N (code 4).
+
+    Returns:
+        ``(len(seqs), window)`` uint8 codes.
+    """
+    out = np.full((len(seqs), window), 4, dtype=np.uint8)
+    for i, s in enumerate(seqs):
+        if s.size >= window:
+            a = (s.size - window) // 2
+            out[i] = s[a : a + window]
+        else:
+            a = (window - s.size) // 2
+            out[i, a : a + s.size] = s
+    return out
+
+
+def sequences_to_windows(path: str | Path, window: int) -> tuple[list[str], np.ndarray]:
+    """Reads a FASTA of training sequences (Biopython) into centred windows."""
+    names, seqs = read_sequences(path)
+    codes = [encode(s, n) for n, s in zip(names, seqs, strict=True)]
+    return names, fit_windows(codes, window)
+
+
+def peak_windows(peaks: str | Path, genome: str | Path, window: int) -> np.ndarray:
+    """Windows of ``window`` bases centred on each peak's summit (or middle), from the genome.
+
+    Peaks on records missing from the genome are skipped with a warning; windows running off a record's
+    end are padded with N.
+
+    Raises:
+        TrainingDataError: when no peak lies on a record of the genome.
+    """
+    intervals = read_bed(peaks)
+    wanted = {c for c, *_ in intervals}
+    recs = {name: codes for name, codes in iter_records(genome) if name in wanted}
+    missing = wanted - set(recs)
+    if missing == wanted:
+        raise TrainingDataError(
+            f"none of the peak chromosomes ({', '.join(sorted(missing)[:3])}) are in {genome}: "
+            "use the genome the peaks were called on (BED names must match its FASTA record names)"
+        )
+    if missing:
+        logger.warning("%d peak chromosomes not in the genome; their peaks are skipped", len(missing))
+    out = []
+    for chrom, start, end, summit in intervals:
+        if chrom not in recs:
+            continue
+        centre = start + (summit if summit is not None else (end - start) // 2)
+        a = centre - window // 2
+        seq = recs[chrom]
+        w = np.full(window, 4, dtype=np.uint8)
+        lo, hi = max(a, 0), min(a + window, seq.size)
+        if hi > lo:
+            w[lo - a : hi - a] = seq[lo:hi]
+        out.append(w)
+    return np.stack(out)
+
+
+def _overlaps(excluded: tuple[np.ndarray, np.ndarray] | None, start: int, end: int) -> bool:
+    if excluded is None:
+        return False
+    starts, ends = excluded
+    i = int(np.searchsorted(starts, end)) - 1  # last interval starting before the window ends
+    return i >= 0 and int(ends[i]) > start
+
+
+def genome_windows(
+    path: str | Path,
+    window: int,
+    n: int,
+    rng: np.random.Generator,
+    exclude: Intervals | None = None,
+) -> np.ndarray:
+    """``(n, window)`` random windows without N from a (small to medium) genome, both strands.
+
+    Args:
+        path: FASTA to draw from.
+        window: window width.
+        n: number of windows.
+        rng: random generator.
+        exclude: regions (e.g. peaks) that no window may overlap, from :func:`merge_intervals`.
+
+    Raises:
+        TrainingDataError: when no record is long enough, or too few clean windows lie outside ``exclude``.
+    """
+    named = [(name, c) for name, c in iter_records(path) if c.size >= window]
+    if not named:
+        raise TrainingDataError(f"{path}: no record is at least {window} bases long")
+    sizes = np.array([c.size - window + 1 for _, c in named], dtype=np.float64)
+    out = np.empty((n, window), dtype=np.uint8)
+    filled = tries = 0
+    while filled < n:
+        tries += 1
+        if tries > 200 * n + 10_000:
+            raise TrainingDataError(
+                f"{path}: found only {filled} of {n} background windows of {window} bp without N outside "
+                "the peaks; use a larger genome or give --negatives"
+            )
+        k = int(rng.choice(len(named), p=sizes / sizes.sum()))
+        name, codes = named[k]
+        s = int(rng.integers(codes.size - window + 1))
+        if exclude is not None and _overlaps(exclude.get(name), s, s + window):
+            continue
+        w = codes[s : s + window]
+        if (w >= 4).any():
+            continue
+        out[filled] = reverse_complement(w) if rng.random() < 0.5 else w
+        filled += 1
+    return out
+
+
+def gc_matched_windows(
+    genome: str | Path,
+    targets: np.ndarray,
+    n_per: int,
+    rng: np.random.Generator,
+    exclude: Intervals | None = None,
+) -> np.ndarray:
+    """Genome windows whose GC content matches each target window (within 2.5%, nearest otherwise).
+
+    Args:
+        genome: FASTA to draw from.
+        targets: ``(m, w)`` codes of the windows to match.
+        n_per: background windows per target.
+        rng: random generator.
+        exclude: regions no background window may overlap (the peaks), from :func:`merge_intervals`.
+    """
+    w = targets.shape[1]
+    pool = genome_windows(genome, w, max(20 * targets.shape[0] * n_per, 2000), rng, exclude)
+    pool_gc = ((pool == 1) | (pool == 2)).mean(axis=1)
+    order = np.argsort(pool_gc)
+    sorted_gc = pool_gc[order]
+    tgc = ((targets == 1) | (targets == 2)).mean(axis=1)
+    used = np.zeros(pool.shape[0], dtype=bool)
+    picks = []
+    for g in np.repeat(tgc, n_per):
+        j = int(np.searchsorted(sorted_gc, g))
+        for d in range(pool.shape[0]):
+            cand = [j + d, j - d - 1]
+            hit = next((c for c in cand if 0 <= c < pool.shape[0] and not used[order[c]]), None)
+            if hit is not None:
+                used[order[hit]] = True
+                picks.append(order[hit])
+                break
+    return pool[np.array(picks, dtype=np.int64)]
+
+
+def planted_dataset(
+    motifs: Sequence[Motif], genome: str | Path, cfg: SynthConfig | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Planted training set: motif instances in real genomic windows, with three kinds of negatives.
+
+    Positives: a genomic window with one instance of motif ``k`` (sampled from its frequencies, random
+    strand and position), sometimes a second motif as well. Negatives: dinucleotide-shuffled positives,
+    plain genomic windows, and windows with a decoy (the motif's columns shuffled) planted.
+
+    Returns:
+        ``(x (N, window) uint8 codes, y (N, K) float32 multi-task labels)``.
+    """
+    cfg = cfg or SynthConfig()
+    rng = np.random.default_rng(cfg.seed)
+    K = len(motifs)
+    w = cfg.window
+    if max(m.length for m in motifs) > w:
+        raise MotifError(f"a motif is longer than the training window ({w}); give a larger --window")
+    n_pos = cfg.n_per_motif * K
+    n_bg = n_pos + cfg.n_background + cfg.n_decoy
+    bg = genome_windows(genome, w, n_bg, rng)
+    x_pos = bg[:n_pos].copy()
+    y_pos = np.zeros((n_pos, K), dtype=np.float32)
+    for i in range(n_pos):
+        ks = [i % K]
+        if rng.random() < cfg.multi_fraction:
+            ks.append(int((i % K + 1 + rng.integers(K - 1)) % K) if K > 1 else i % K)
+        taken: list[tuple[int, int]] = []
+        for k in ks:
+            m = motifs[k]
+            for _ in range(20):
+                pos = int(rng.integers(w - m.length + 1))
+                if all(pos + m.length <= a or pos >= b for a, b in taken):
+                    break
+            taken.append((pos, pos + m.length))
+            plant(x_pos[i], sample_instance(m, rng, 1.5), pos, 1 if rng.random() < 0.5 else -1)
+            y_pos[i, k] = 1.0
+    shuf_src = x_pos[rng.integers(n_pos, size=cfg.n_shuffled)]
+    x_shuf = (
+        np.stack([dinucleotide_shuffle(s, rng) for s in shuf_src])
+        if cfg.n_shuffled
+        else np.zeros((0, w), np.uint8)
+    )
+    x_plain = bg[n_pos : n_pos + cfg.n_background]
+    x_decoy = bg[n_pos + cfg.n_background :].copy()
+    for i in range(x_decoy.shape[0]):
+        m = motifs[int(rng.integers(K))]
+        decoy = Motif("decoy", "decoy", m.counts[rng.permutation(m.length)])
+        pos = int(rng.integers(w - m.length + 1))
+        plant(x_decoy[i], sample_instance(decoy, rng, 1.5), pos, 1 if rng.random() < 0.5 else -1)
+    x = np.concatenate([x_pos, x_shuf, x_plain, x_decoy])
+    y = np.concatenate([y_pos, np.zeros((x.shape[0] - n_pos, K), dtype=np.float32)])
+    order = rng.permutation(x.shape[0])
+    return x[order], y[order]
+
+
+@dataclass
+class TrainingSet:
+    """Labelled windows for training, with what the model is calibrated on and where they came from.
+
+    Attributes:
+        x: ``(N, W)`` uint8 codes.
+        y: ``(N, K)`` float32 0/1 labels, one column per task.
+        tasks: one motif per task (planted training), the first named motif, or none (derived from the
+            trained filters).
+        seeds: motifs whose log-odds seed the first filters.
+        null_source: ``(M, W)`` windows shuffled for the null calibration.
+        sources: provenance: the input files with their sha256.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    tasks: list[Motif]
+    seeds: list[Motif]
+    null_source: np.ndarray
+    sources: dict[str, Any] = field(default_factory=dict)
+
+
+def _source(path: str | Path) -> dict[str, str]:
+    return {"path": str(path), "sha256": file_sha256(path)}
+
+
+def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -> TrainingSet:
+    """Builds the training windows from one of three sources.
+
+    * ``positives`` (+ ``negatives``) FASTA: one task; negatives default to GC-matched windows of
+      ``genome`` (when given) or dinucleotide-shuffled positives.
+    * ``peaks`` + ``genome`` (default genome: the E. coli sample): windows at the peaks' summits, one
+      task; GC-matched genome background that never overlaps a peak.
+    * planted ``motifs`` in windows of ``genome`` (default: the E. coli sample): one task per motif, with
+      shuffled, plain-genome and decoy negatives.
+
+    Args:
+        cfg: the sources and window sizes.
+        motifs: the resolved ``cfg.motifs`` (planted tasks, or filter seeds with the other sources).
+        seed: random seed.
+
+    Raises:
+        TrainConfigError: no source, or peaks without a genome.
+    """
+    rng = np.random.default_rng(seed)
+    named = list(motifs)
+    window = cfg.window
+    genome: str | Path | None = cfg.genome
+    if genome is None and cfg.positives is None:
+        genome = default_genome()
+    sources: dict[str, Any] = {}
+    if cfg.positives is not None or cfg.peaks is not None:
+        if cfg.positives is not None:
+            _, pos = sequences_to_windows(cfg.positives, window)
+            sources["positives"] = _source(cfg.positives)
+        else:
+            assert cfg.peaks is not None
+            if genome is None:
+                raise TrainConfigError("--peaks needs --genome to read the peak sequences from")
+            pos = peak_windows(cfg.peaks, genome, window)
+            sources["peaks"] = _source(cfg.peaks)
+        if cfg.negatives is not None:
+            _, neg = sequences_to_windows(cfg.negatives, window)
+            sources["negatives"] = _source(cfg.negatives)
+        elif genome is not None:
+            # Background windows never overlap a peak.
+            exclude = (
+                merge_intervals([(c, a, b) for c, a, b, _ in read_bed(cfg.peaks)])
+                if cfg.peaks is not None
+                else None
+            )
+            neg = gc_matched_windows(genome, pos, 1, rng, exclude)
+        else:
+            neg = np.stack([dinucleotide_shuffle(w, rng) for w in pos])
+        x = np.concatenate([pos, neg])
+        y = np.concatenate([np.ones((pos.shape[0], 1)), np.zeros((neg.shape[0], 1))]).astype(np.float32)
+        null_source = neg
+        tasks = named[:1]  # the task's motif; every named motif seeds the filters
+    else:
+        if not named:
+            raise TrainConfigError(
+                "give --motif IDs (planted training), --positives/--negatives or --peaks/--genome"
+            )
+        assert genome is not None
+        n_neg = cfg.n_negatives or max(cfg.per_motif * len(named) // 4, 500)
+        scfg = SynthConfig(
+            window=window,
+            n_per_motif=cfg.per_motif,
+            n_shuffled=n_neg,
+            n_background=n_neg,
+            n_decoy=n_neg // 2,
+            seed=seed,
+        )
+        x, y = planted_dataset(named, genome, scfg)
+        # calibration null from fresh genome windows (not seen in training), shuffled when fitting
+        null_source = genome_windows(genome, window, 4000, np.random.default_rng(seed + 1))
+        tasks = named
+    if genome is not None and (cfg.positives is None or cfg.negatives is None):  # the genome was read
+        sources["genome"] = _source(genome)
+    return TrainingSet(x, y, tasks, named, null_source, sources)
+
+
+def discover_windows(
+    window: int, sequences: str | Path | None, motifs: Sequence[Motif], seed: int = 0
+) -> np.ndarray:
+    """Windows ``bio discover`` reads a model's filters on: the ``sequences`` FASTA, or else windows of
+    the E. coli sample with the model's motifs planted (plain genome windows when it has none).
+
+    Returns:
+        ``(N, window)`` uint8 codes.
+    """
+    if sequences is not None:
+        return sequences_to_windows(sequences, window)[1]
+    if motifs and all(m.source != "model" for m in motifs):
+        cfg = SynthConfig(n_per_motif=100, n_shuffled=0, n_background=0, n_decoy=0, seed=seed)
+        return planted_dataset(motifs, default_genome(), cfg)[0]
+    return genome_windows(default_genome(), window, 3000, np.random.default_rng(seed))

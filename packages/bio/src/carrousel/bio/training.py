@@ -1,0 +1,147 @@
+"""Fitting a DanQ model with :class:`carrousel.core.train.Trainer` on arrays of windows, and calibrating
+it against dinucleotide-shuffled background."""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from carrousel.bio.calibration import NullCalibration
+from carrousel.bio.discover import task_motif
+from carrousel.bio.errors import TrainingDataError
+from carrousel.bio.fasta import one_hot
+from carrousel.bio.models import DanQ, DanQConfig, MotifModel, predict_logits
+from carrousel.bio.motifs import Motif, log_odds
+from carrousel.bio.synth import dinucleotide_shuffle
+from carrousel.bio.task import MotifTask
+from carrousel.core.metrics import roc_auc
+from carrousel.core.train import Callback, Trainer
+from carrousel.core.train import TrainConfig as TrainerConfig
+
+__all__ = ["FitResult", "fit_model"]
+
+logger = logging.getLogger(__name__)
+
+
+class _LogEpochs(Callback):
+    """Logs each epoch's figures at INFO level (``bio train -v`` shows them)."""
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
+        shown = {k: round(v, 4) for k, v in logs.items() if k in ("train_loss", "val_loss", "val_auroc")}
+        logger.info("epoch %d: %s", epoch + 1, shown)
+
+
+@dataclass
+class FitResult:
+    """What fitting returns: the trained model (with motifs and calibration), its history and held-out
+    figures."""
+
+    model: MotifModel
+    history: list[dict[str, float]]
+    metrics: dict[str, float]
+
+
+def _loader(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool, seed: int) -> DataLoader:
+    ds = TensorDataset(torch.from_numpy(one_hot(x)), torch.from_numpy(y.astype(np.float32)))
+    g = torch.Generator().manual_seed(seed)
+    return DataLoader(ds, batch_size=batch_size, shuffle=shuffle, generator=g if shuffle else None)
+
+
+def _plain(value: Any) -> Any:
+    """A trainer setting as strict JSON (non-finite numbers as None)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def fit_model(
+    x: np.ndarray,
+    y: np.ndarray,
+    motifs: list[Motif],
+    model_config: DanQConfig | None = None,
+    train_config: TrainerConfig | None = None,
+    val_fraction: float = 0.1,
+    batch_size: int = 128,
+    n_null: int = 4000,
+    null_source: np.ndarray | None = None,
+    seed: int = 0,
+    info: dict[str, Any] | None = None,
+    allow_no_motifs: bool = False,
+    init_filters: bool = True,
+    init_motifs: list[Motif] | None = None,
+) -> FitResult:
+    """Trains a DanQ model on windows and calibrates it against dinucleotide-shuffled background.
+
+    Args:
+        x: ``(N, W)`` uint8 codes.
+        y: ``(N, K)`` 0/1 labels, one column per motif/task.
+        motifs: one motif per task (used to report PWM p-values of model sites and for discovery).
+        model_config: network shape (default: ``DanQConfig(K, window=W)``).
+        train_config: trainer options (default: 8 epochs, lr 2e-3, on CPU unless set).
+        val_fraction: held-out fraction for validation metrics and early stopping.
+        batch_size: windows per batch.
+        n_null: shuffled background windows for the calibration.
+        null_source: ``(M, W)`` windows to shuffle for the null (default: the negatives of ``x``).
+        seed: seed for the split, the shuffles and training.
+        info: provenance stored with the model (e.g. the command that trained it).
+        allow_no_motifs: with no motifs, derive one per task from the trained filters.
+        init_filters: seed the first convolution filters with the motifs' log-odds (both strands).
+        init_motifs: motifs to seed the filters with instead of ``motifs``.
+
+    Returns:
+        A :class:`FitResult` with validation ROC-AUC / PR-AUC (and the mean per-task ROC-AUC).
+
+    Raises:
+        TrainingDataError: windows, labels and motifs that do not match.
+    """
+    if x.ndim != 2 or y.ndim != 2 or x.shape[0] != y.shape[0]:
+        raise TrainingDataError(f"training windows {x.shape} and labels {y.shape} do not match")
+    if y.shape[1] != len(motifs) and not (allow_no_motifs and not motifs):
+        raise TrainingDataError(f"{y.shape[1]} label columns but {len(motifs)} motifs")
+    rng = np.random.default_rng(seed)
+    W = x.shape[1]
+    mcfg = model_config or DanQConfig(n_outputs=y.shape[1], window=W)
+    tcfg = train_config or TrainerConfig(epochs=8, lr=2e-3, device="cpu", progress=False, seed=seed)
+    order = rng.permutation(x.shape[0])
+    n_val = max(round(val_fraction * x.shape[0]), 1) if val_fraction > 0 else 0
+    val_idx, tr_idx = order[:n_val], order[n_val:]
+    torch.manual_seed(seed)
+    model = DanQ(mcfg)
+    seeds = init_motifs if init_motifs is not None else motifs
+    if seeds and init_filters:
+        model.init_from_log_odds([torch.from_numpy(log_odds(m)).float() for m in seeds])
+    trainer = Trainer(model, MotifTask(), tcfg, callbacks=[_LogEpochs()])
+    val_loader = _loader(x[val_idx], y[val_idx], 512, False, seed) if n_val else None
+    result = trainer.fit(_loader(x[tr_idx], y[tr_idx], batch_size, True, seed), val_loader)
+    metrics = trainer.evaluate(val_loader) if val_loader is not None else {}
+    model = model.cpu()
+    if n_val and y.shape[1] > 1:  # the trainer's AUROC pools all tasks; add the mean of per-task AUROCs
+        lv, yv = predict_logits(model, x[val_idx]), y[val_idx]
+        per = [
+            roc_auc(torch.from_numpy(lv[:, k]), torch.from_numpy(yv[:, k]).long())
+            for k in range(y.shape[1])
+            if 0 < yv[:, k].sum() < yv.shape[0]
+        ]
+        if per:
+            metrics["macro_auroc"] = float(np.mean(per))
+    if not motifs:
+        motifs = [task_motif(model, x[y[:, k] > 0], x[y[:, k] == 0], k) for k in range(y.shape[1])]
+    src = null_source if null_source is not None else x[y.sum(axis=1) == 0]
+    if src.shape[0] == 0:
+        src = x
+    picks = src[rng.integers(src.shape[0], size=n_null)]
+    null_x = np.stack([dinucleotide_shuffle(w, rng) for w in picks])
+    cal = NullCalibration.from_scores(predict_logits(model, null_x))
+    trainer_settings = {
+        k: _plain(v) for k, v in asdict(tcfg).items() if isinstance(v, int | float | str | type(None))
+    }
+    meta: dict[str, Any] = {"train": trainer_settings}
+    meta.update(info or {})
+    meta["val"] = {k: _plain(float(v)) for k, v in metrics.items()}
+    return FitResult(MotifModel(model, list(motifs), cal, meta), result.history, metrics)

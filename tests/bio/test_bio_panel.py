@@ -1,0 +1,122 @@
+"""The packaged panel, converted to the core bundle layout, gives the outputs the old loader gave: the same
+weights and null (checksums) and the same logits, p-values and scan hits on a fixed input. The expected
+values were computed with the loader of the old layout (config.json + calibration.safetensors) before the
+conversion; no genome sample is needed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pytest
+
+from carrousel.bio import pipeline
+from carrousel.bio.config import ScanConfig
+from carrousel.bio.fasta import encode
+
+CTCF = "TGGCCACCAGGGGGCGCTA"  # a strong CTCF site
+REST = "TTCAGCACCATGGACAGCGCC"  # a strong REST site
+STATE_SHA256 = "f27c10bf5dceb13ac5ac38b956554bdedd2fac321b0fa0699ac0e59afef2a3b4"
+NULL_SHA256 = "0eced7a345f18c14de4426c64ebb80eb35039c7aa350f3c4d98e7dd650b6f50b"
+# logits of outputs 0 (CTCF) and 1 (REST) on the four windows of `_windows`, from the old loader
+CTCF_LOGITS = [-3.1129002571105957, -1.1185983419418335, -4.591787338256836, -5.1342878341674805]
+REST_LOGITS = [-6.1713714599609375, -5.157694339752197, -0.7190075516700745, -5.049511432647705]
+CTCF_PVALUES = [0.00024993751562109475, 0.00024993751562109475, 0.010427462195738228, 0.01478451332441598]
+# (method, motif, start, strand) of `bio scan --method both -m MA0139.2,MA0138.3` with the stored null
+HITS = [
+    ("model", "MA0139.2", 48, "+"),
+    ("model", "MA0138.3", 106, "+"),
+    ("pwm", "MA0138.3", 358, "-"),
+    ("model", "MA0138.3", 358, "-"),
+    ("model", "MA0139.2", 506, "-"),
+    ("model", "MA0139.2", 885, "+"),
+    ("pwm", "MA0139.2", 1002, "+"),
+    ("model", "MA0139.2", 1002, "+"),
+    ("model", "MA0138.3", 1045, "+"),
+    ("model", "MA0139.2", 1148, "-"),
+    ("model", "MA0138.3", 1170, "+"),
+    ("model", "MA0138.3", 1329, "-"),
+    ("model", "MA0138.3", 1520, "-"),
+    ("model", "MA0139.2", 1556, "-"),
+    ("model", "MA0138.3", 1710, "+"),
+    ("model", "MA0139.2", 1747, "-"),
+    ("pwm", "MA0138.3", 2001, "+"),
+    ("model", "MA0138.3", 2001, "+"),
+    ("model", "MA0138.3", 2307, "+"),
+    ("model", "MA0139.2", 2354, "-"),
+    ("model", "MA0138.3", 2556, "+"),
+    ("model", "MA0138.3", 2951, "-"),
+]
+
+
+def _lcg(n: int, seed: int) -> str:
+    """Reproducible pseudo-random DNA on every platform (no NumPy stream involved)."""
+    x, out = seed, []
+    for _ in range(n):
+        x = (1103515245 * x + 12345) % 2**31
+        out.append("ACGT"[(x >> 16) & 3])
+    return "".join(out)
+
+
+def _windows() -> np.ndarray:
+    seqs = [_lcg(200, k) for k in range(4)]
+    seqs[1] = seqs[1][:90] + CTCF + seqs[1][109:]
+    seqs[2] = seqs[2][:60] + REST + seqs[2][81:]
+    seqs[3] = seqs[3][:20] + "N" * 30 + seqs[3][50:]
+    return np.stack([encode(s) for s in seqs])
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return pipeline.load_model()
+
+
+def test_panel_is_a_core_bundle(panel) -> None:
+    folder = pipeline.default_model_path()
+    doc = json.loads((folder / "bundle.json").read_text())
+    assert doc["kind"] == "bio.danq" and doc["module"] == "bio.danq"
+    assert sorted(doc["files"]) == ["arrays.safetensors", "assets/motifs.jaspar", "model.safetensors"]
+    assert [o["id"] for o in doc["assets"]["outputs"]] == [m.id for m in panel.motifs]
+    assert not (folder / "config.json").exists()  # the old layout is gone
+
+
+def test_panel_weights_and_null_unchanged(panel) -> None:
+    h = hashlib.sha256()
+    for k, v in sorted(panel.model.state_dict().items()):
+        h.update(k.encode())
+        h.update(v.numpy().tobytes())
+    assert h.hexdigest() == STATE_SHA256
+    assert hashlib.sha256(panel.calibration.null.astype(np.float32).tobytes()).hexdigest() == NULL_SHA256
+    assert panel.calibration.null.dtype == np.float64 and panel.calibration.null.shape == (24, 4000)
+
+
+def test_panel_logits_on_a_fixed_input(panel, one_thread) -> None:
+    logits = panel.logits(_windows())
+    assert logits.shape == (4, 24)
+    np.testing.assert_allclose(logits[:, 0], CTCF_LOGITS, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(logits[:, 1], REST_LOGITS, rtol=1e-5, atol=1e-5)
+    assert logits[1, 0] > logits[0, 0] and logits[2, 1] > logits[0, 1]  # the planted sites raise them
+    np.testing.assert_allclose(panel.calibration.pvalues(logits)[:, 0], CTCF_PVALUES, rtol=1e-4)
+
+
+def test_panel_scan_on_a_fixed_genome(tmp_path) -> None:
+    g = _lcg(3000, 7)
+    g = g[:1000] + CTCF + g[1019:2000] + REST + g[2021:]
+    fa = tmp_path / "g.fa"
+    fa.write_text(">chrT\n" + g + "\n")
+    cfg = ScanConfig(
+        method="both", motifs=("MA0139.2", "MA0138.3"), calibration="model", background="uniform"
+    )
+    res = pipeline.scan(cfg, fa)
+    got = list(
+        zip(res.hits["method"], res.hits["motif_id"], res.hits["start"], res.hits["strand"], strict=True)
+    )
+    assert got == HITS
+    rows = {(r["method"], r["motif_id"], r["start"]): r for r in res.hits.rows()}
+    assert rows[("pwm", "MA0139.2", 1002)]["pvalue"] == pytest.approx(9.313225746154785e-10, rel=1e-9)
+    assert rows[("pwm", "MA0138.3", 2001)]["qvalue"] == pytest.approx(5.422407411970198e-09, rel=1e-9)
+    assert rows[("model", "MA0138.3", 2001)]["model_pvalue"] == pytest.approx(
+        2.7374944555793705e-57, rel=1e-3
+    )
+    assert res.tests["MA0139.2"] == 5972 and res.tests["MA0138.3:model"] == 17
