@@ -251,9 +251,6 @@ SIZE_ALLOWLIST: dict[str, str] = {
     "packages/core/src/carrousel/core/train/trainer.py": (
         "one Trainer class whose step, state and checkpoint methods share private fit state"
     ),
-    "packages/bio/src/carrousel/bio/pwm.py": (
-        "IntegerPWM's exact null distribution, scan and BH q-values are one algorithm, documented together"
-    ),
     "packages/bio/src/carrousel/bio/pwm_kernels.py": (
         "the numba kernels are compiled and disk-cached together by one kernels() factory"
     ),

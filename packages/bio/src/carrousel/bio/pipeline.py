@@ -79,7 +79,7 @@ NULL_ARRAY = "null"
 
 def default_model_path() -> Path:
     """Folder of the panel model shipped inside the package."""
-    return Path(str(resources.files("carrousel.bio").joinpath("data", "panel")))
+    return Path(str(resources.files("carrousel.bio").joinpath("panel")))
 
 
 # ------------------------------------------------------------------------------------------ models
