@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 import torch
 
+from tests.cli_harness import invoke  # noqa: F401  (the in-process CLI fixture, for every test module)
+
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])

@@ -32,6 +32,7 @@ import math
 import signal
 import sys
 import traceback
+import typing
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -136,6 +137,8 @@ def command(app: typer.Typer, name: str | None = None) -> Callable[[F], F]:
             inspect.Parameter("quiet", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Quiet),
         ]
         params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in params] + extra
+        for p in params:
+            _name_metavar(p.name, p.annotation)
 
         @functools.wraps(func)
         def wrapper(*args: Any, verbose: bool = False, quiet: bool = False, **kwargs: Any) -> Any:
@@ -150,6 +153,28 @@ def command(app: typer.Typer, name: str | None = None) -> Callable[[F], F]:
         return func
 
     return deco
+
+
+_METAVARS = {str: "TEXT", int: "INT", float: "NUMBER", Path: "PATH"}
+
+
+def _name_metavar(name: str, annotation: Any) -> None:
+    """Gives a value-taking option without a metavar a plain one (``TEXT``, ``INT``, ``PATH``...),
+    instead of typer's ``<str>`` / ``<int range>``, and an argument its name (``TICKERS...``); flags and
+    choices keep showing none / their list."""
+    if typing.get_origin(annotation) is not Annotated:
+        return
+    base, *extras = typing.get_args(annotation)
+    info = next((e for e in extras if isinstance(e, typer.models.ParameterInfo)), None)
+    if info is None or info.metavar is not None:
+        return
+    many = typing.get_origin(base) is list or any(typing.get_origin(a) is list for a in typing.get_args(base))
+    if isinstance(info, typer.models.ArgumentInfo):
+        info.metavar = name.upper() + ("..." if many else "")
+        return
+    members = [a for a in (typing.get_args(base) or (base,)) if a is not type(None)]
+    inner = [typing.get_args(a)[0] if typing.get_origin(a) is list else a for a in members]
+    info.metavar = next((_METAVARS[t] for t in inner if t in _METAVARS), None)
 
 
 def _setup(verbose: bool, quiet: bool) -> None:

@@ -65,9 +65,12 @@ Plot = Annotated[
     Path | None, typer.Option("--plot", help="Write a fan chart PNG (one per ticker: NAME_TICKER.png).")
 ]
 Out = Annotated[
-    Path | None, typer.Option("--out", help="Run folder: run.json, fan charts, model/ (written as a whole).")
+    Path | None,
+    typer.Option("--out", "-o", help="Run folder: run.json, fan charts, model/ (written as a whole)."),
 ]
-BacktestOut = Annotated[Path | None, typer.Option("--out", help="Run folder for run.json (see evaluate).")]
+BacktestOut = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Run folder for run.json (see evaluate).")
+]
 ModelDir = Annotated[
     Path | None,
     typer.Option("--model-dir", help="Model folder: reused without retraining if it holds one, else saved."),

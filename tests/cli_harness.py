@@ -1,0 +1,117 @@
+"""The in-process CLI harness of the conventions test and the hostile-input battery: every CLI invoked in-process, outcomes checked the same way.
+
+A case passes when the command ends with the expected exit code, a failure prints exactly one line
+``error: ...`` (or ``interrupted``) on stderr and nothing that looks like a traceback, stdout holds no
+non-finite number, and the output location holds only what a successful run writes (nothing after a
+failure). Running in-process keeps the few hundred cases within seconds.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ENTRY_POINTS = {
+    "finance": "carrousel.finance.cli:main",
+    "bio": "carrousel.bio.cli:main",
+    "nlp": "carrousel.nlp.cli:main",
+    "speech": "carrousel.speech.cli:main",
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one invocation did."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+    def error_lines(self) -> list[str]:
+        return [line for line in self.stderr.splitlines() if line.strip()]
+
+
+def _entry(prog: str) -> Callable[[], None]:
+    module, _, name = ENTRY_POINTS[prog].partition(":")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def invoke(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Outcome]:
+    """``invoke("bio", "scan", "x.fa")`` runs the console entry point in this process."""
+
+    def run(prog: str, *args: str | Path) -> Outcome:
+        main = _entry(prog)
+        monkeypatch.setattr(sys, "argv", [prog, *map(str, args)])
+        capsys.readouterr()
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        out, err = capsys.readouterr()
+        return Outcome(code, out, err)
+
+    return run
+
+
+def assert_clean_failure(outcome: Outcome, code: int = 1, needle: str | None = None) -> None:
+    """One ``error:`` line (exit 1 or 2) naming ``needle``, no traceback, no result on stdout."""
+    lines = outcome.error_lines()
+    assert outcome.code == code, f"exit {outcome.code}, expected {code}; stderr: {outcome.stderr!r}"
+    assert len(lines) == 1, f"expected one line on stderr, got: {outcome.stderr!r}"
+    assert lines[0].startswith("error: "), lines[0]
+    assert "Traceback" not in outcome.stderr
+    assert "internal error" not in lines[0], lines[0]
+    if needle is not None:
+        assert needle.lower() in lines[0].lower(), f"{needle!r} not in {lines[0]!r}"
+
+
+def assert_no_nonfinite(text: str) -> None:
+    for word in ("NaN", "Infinity", "nan,", " inf"):
+        assert word not in text, f"{word!r} reached an output: {text[:300]!r}"
+
+
+def listing(folder: Path) -> list[str]:
+    """Every path below ``folder`` (files and folders), relative, sorted."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+@dataclass(frozen=True)
+class HostileFiles:
+    """A folder of generated hostile inputs, shared by the battery's modules."""
+
+    root: Path
+
+    def path(self, name: str) -> Path:
+        return self.root / name
+
+
+def make_hostile_files(root: Path) -> HostileFiles:
+    """Writes the generic hostile inputs once: empty, whitespace, binary, NUL, latin-1, one endless line,
+    truncated and fake gzip, a folder, a FIFO without writer, a file without read permission."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "empty.txt").write_bytes(b"")
+    (root / "blank.txt").write_bytes(b"   \n\n\t\n")
+    (root / "binary.bin").write_bytes(bytes(range(256)) * 64)
+    (root / "nul.txt").write_bytes(b"ACGT\x00ACGT\n")
+    (root / "latin1.txt").write_bytes("d\xe9j\xe0 vu\n".encode("latin-1"))
+    (root / "one_line.txt").write_bytes(b"1," * 600_000)
+    (root / "truncated.gz").write_bytes(gzip.compress(b"date,close\n2020-01-02,1\n" * 4000)[:-64])
+    (root / "fake.gz").write_bytes(b"not gzip at all\n")
+    (root / "folder").mkdir(exist_ok=True)
+    if not (root / "fifo").exists():
+        os.mkfifo(root / "fifo")
+    return HostileFiles(root)
+
+
+@pytest.fixture(scope="session")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> HostileFiles:
+    return make_hostile_files(tmp_path_factory.mktemp("hostile"))

@@ -1,0 +1,145 @@
+"""Every command of every carrousel CLI follows the README's conventions table.
+
+The commands are enumerated from the typer apps, so a new command is checked without editing this file,
+except for the two tables below: each command needs a DATA_ERROR case (an input that is a data error,
+exit 1 with one line) and, where a cheap successful run exists, a JSON case (strict JSON on stdout).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+
+from tests.hardening.conftest import Outcome, assert_clean_failure
+
+PROGRAMS = ("finance", "bio", "nlp", "speech")
+RESERVED = {"-h": "--help", "-v": "--verbose", "-q": "--quiet"}
+
+
+def _commands(prog: str) -> Iterator[tuple[str, ...]]:
+    app = __import__(f"carrousel.{prog}.cli", fromlist=["app"]).app
+    stack: list[tuple[tuple[str, ...], object]] = [((), get_command(app))]
+    while stack:
+        path, cmd = stack.pop()
+        subs = getattr(cmd, "commands", None)
+        if subs:
+            stack.extend(((*path, name), sub) for name, sub in subs.items())
+        elif path:
+            yield path
+
+
+COMMANDS = sorted((prog, *path) for prog in PROGRAMS for path in _commands(prog))
+
+
+def _params(prog: str, path: tuple[str, ...]) -> list[object]:
+    cmd = get_command(__import__(f"carrousel.{prog}.cli", fromlist=["app"]).app)
+    for name in path:
+        cmd = cmd.commands[name]  # type: ignore[attr-defined]
+    return list(cmd.params)  # type: ignore[attr-defined]
+
+
+def test_every_program_has_version_and_help(invoke: Callable[..., Outcome]) -> None:
+    for prog in PROGRAMS:
+        out = invoke(prog, "--version")
+        assert out.code == 0 and out.stdout.strip() == f"carrousel-{prog} 0.1.0", out
+        for args in ([], ["-h"], ["--help"]):
+            out = invoke(prog, *args)
+            assert out.code == 0 and "Usage" in out.stdout and "--version" in out.stdout, (prog, args)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_help_and_shared_flags(invoke: Callable[..., Outcome], command: tuple[str, ...]) -> None:
+    prog, *path = command
+    out = invoke(prog, *path, "-h")
+    assert out.code == 0 and "Usage" in out.stdout, out.stderr
+    for flag in ("-v, --verbose", "-q, --quiet", "-h, --help"):
+        assert flag in out.stdout, f"{' '.join(command)} lacks {flag}"
+    options = out.stdout.split("Options:", 1)[-1]
+    assert "<bool>" not in out.stdout, "a flag shows a value"
+    for raw in ("<str>", "<list[", "<int", "<float", "<path>"):  # options name their values: TEXT, INT...
+        assert raw not in options, f"{' '.join(command)}: {raw} in the options"
+
+
+def test_short_flags_mean_one_thing_everywhere() -> None:
+    meaning: dict[str, tuple[str, str]] = {}
+    for prog, *path in COMMANDS:
+        for param in _params(prog, tuple(path)):
+            opts = [o for o in getattr(param, "opts", []) if o.startswith("-")]
+            longs = [o for o in opts if o.startswith("--")]
+            for short in (o for o in opts if not o.startswith("--")):
+                where = f"{prog} {' '.join(path)}"
+                assert RESERVED.get(short, longs[0]) == longs[0], f"{where}: {short} is reserved"
+                seen = meaning.setdefault(short, (longs[0], where))
+                assert seen[0] == longs[0], f"{short} is {seen[0]} in {seen[1]} but {longs[0]} in {where}"
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_unknown_option_is_a_usage_error(invoke: Callable[..., Outcome], command: tuple[str, ...]) -> None:
+    assert_clean_failure(invoke(*command, "--no-such-option"), 2, "--no-such-option")
+
+
+@pytest.mark.parametrize("prog", PROGRAMS)
+def test_unknown_command_is_a_usage_error(invoke: Callable[..., Outcome], prog: str) -> None:
+    assert_clean_failure(invoke(prog, "no-such-command"), 2, "no-such-command")
+
+
+def _data_error_cases(tmp: Path) -> dict[tuple[str, ...], list[str]]:
+    """One data error per command (a missing or unreadable input): exit 1, one line."""
+    missing = str(tmp / "missing.dat")
+    (tmp / "bin.dat").write_bytes(bytes(range(256)) * 8)
+    binary = str(tmp / "bin.dat")
+    return {
+        ("finance", "forecast"): ["AAPL", "--csv", missing],
+        ("finance", "backtest"): ["AAPL", "--csv", binary],
+        ("finance", "evaluate"): [missing],
+        ("bio", "scan"): [binary, "-m", "CTCF"],
+        ("bio", "train"): ["--positives", missing, "--negatives", missing, "-o", str(tmp / "m")],
+        ("bio", "evaluate"): ["--positives", missing, "--negatives", missing],
+        ("bio", "discover"): ["--model", missing, "-o", str(tmp / "d")],
+    }
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_data_error_is_one_line_exit_1(
+    invoke: Callable[..., Outcome], tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    cases = _data_error_cases(tmp_path)
+    assert command in cases, f"add a data-error case for {' '.join(command)} to this test"
+    outcome = invoke(*command, *cases[command])
+    assert_clean_failure(outcome, 1)
+    assert outcome.stdout == ""
+
+
+def _strict(text: str) -> object:
+    def refuse(constant: str) -> object:
+        raise AssertionError(f"non-strict JSON constant {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_json_outputs_are_strict(invoke: Callable[..., Outcome], tmp_path: Path) -> None:
+    """A cheap successful --json run of each program that has one parses as strict JSON."""
+    import random
+
+    rng = random.Random(0)
+    genome = tmp_path / "g.fa"
+    genome.write_text(">chr1\n" + "".join(rng.choice("ACGT") for _ in range(5000)) + "\n")
+    out = invoke("bio", "scan", genome, "-m", "CTCF", "--pvalue", "0.001", "--json")
+    assert out.code == 0, out.stderr
+    doc = _strict(out.stdout)
+    assert isinstance(doc, dict) and doc["bases"] == 5000
+    run = tmp_path / "run"
+    stocks = Path(__file__).parent / "finance" / "data" / "stocks_2007_2010.csv.gz"
+    out = invoke(
+        "finance", "backtest", "AAPL", "--csv", stocks, "--epochs", "1", "--hidden", "4", "--lookback", "10",
+        "--horizon", "2", "--test-days", "40", "--refit-every", "40", "--json", "-o", run,
+    )  # fmt: skip
+    assert out.code == 0, out.stderr
+    assert _strict(out.stdout)["tickers"] == ["AAPL"]  # type: ignore[index]
+    out = invoke("finance", "evaluate", run, "--json")
+    assert out.code == 0, out.stderr
+    assert isinstance(_strict(out.stdout), list)
