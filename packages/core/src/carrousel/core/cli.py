@@ -160,7 +160,7 @@ _METAVARS = {str: "TEXT", int: "INT", float: "NUMBER", Path: "PATH"}
 
 def _name_metavar(name: str, annotation: Any) -> None:
     """Gives a value-taking option without a metavar a plain one (``TEXT``, ``INT``, ``PATH``...),
-    instead of typer's ``<str>`` / ``<int range>``, and an argument its name (``TICKERS...``); flags and
+    instead of typer's ``<str>`` / ``<int range>``, and an argument its name (``FILES...``); flags and
     choices keep showing none / their list."""
     if typing.get_origin(annotation) is not Annotated:
         return
