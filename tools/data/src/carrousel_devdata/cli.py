@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -125,6 +126,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CarrouselError as exc:
         print(f"carrousel-data: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `carrousel-data list | head`: the reader left, nothing is wrong
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (silences the flush at exit)
+        return 0
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     return 0
 
 
