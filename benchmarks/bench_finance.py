@@ -130,7 +130,7 @@ def main() -> None:
         for s in doc["backtest"]["scores"]:
             da = "n/a" if s["directional_accuracy"] is None else f"{s['directional_accuracy']:.3f}"
             dm = "n/a" if s["dm_p"] is None else f"{s['dm_p']:.3f}"
-            print(f"   {s['model']:<12} MASE {s['mase']:.3f}  MAPE {s['mape']:.2f}%  dir {da}  "
+            print(f"   {s['model']:<12} rel. MAE {s['rel_mae']:.3f}  MAPE {s['mape']:.2f}%  dir {da}  "
                   f"coverage {s['coverage']:.3f}/{s['nominal_coverage']:.2f}  pinball {s['pinball']:.4f}  DM p {dm}")  # fmt: skip
     times = phases(args.ticker)
     total = sum(times.values())

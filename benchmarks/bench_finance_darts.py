@@ -20,7 +20,7 @@ at the block's first origin, on at most ``max_windows`` (2000) most recent train
   path.
 
 Errors: MAE of the median price forecast ``C[t] * exp(cumulative log return)`` over every horizon, and
-MASE = MAE / random walk's MAE on the same windows, for both models.
+relative MAE (rel. MAE) = MAE / random walk's MAE on the same windows, for both models.
 
 Usage::
 
@@ -312,7 +312,7 @@ def main() -> int:
     seconds = {name: statistics.median(r.seconds for r in rs) for name, rs in runs.items()}
     base = seconds[next(iter(paths))]
     head = f"{'walk-forward (median of ' + str(args.rounds) + ')':<42} {'refits':>6} {'seconds':>8}"
-    print(f"{head} {'/ carrousel':>11} {'MAE $':>8} {'MASE':>6}")
+    print(f"{head} {'/ carrousel':>11} {'MAE $':>8} {'rel.MAE':>7}")
     for name, rs in runs.items():
         run = rs[0]
         if not np.array_equal(run.origins, ours.origins):
@@ -320,10 +320,10 @@ def main() -> int:
         m, rw = price_mae(series, run, args.horizon)
         print(
             f"{name:<42} {run.refits:>6} {seconds[name]:>8.1f} {seconds[name] / base:>10.2f}x "
-            f"{m:>8.3f} {m / rw:>6.3f}"
+            f"{m:>8.3f} {m / rw:>7.3f}"
         )
     _, rw = price_mae(series, ours, args.horizon)
-    print(f"{'random walk (same windows)':<42} {'':>6} {'':>8} {'':>11} {rw:>8.3f} {1.0:>6.3f}")
+    print(f"{'random walk (same windows)':<42} {'':>6} {'':>8} {'':>11} {rw:>8.3f} {1.0:>7.3f}")
     if not args.skip_full:
         t0 = time.perf_counter()
         bt = run_backtest([series], cfg)

@@ -1,4 +1,4 @@
-"""Scoring: random walk's MASE of 1.0, Diebold-Mariano, binomial test, conformal coverage, verdict."""
+"""Scoring: random walk's relative MAE of 1.0, Diebold-Mariano, binomial test, conformal coverage, verdict."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from carrousel.finance.evaluate import binomial_p, diebold_mariano, score_backte
 from carrousel.finance.features import build_series
 
 
-def test_backtest_scores_every_model_and_random_walk_mase_is_one(
+def test_backtest_scores_every_model_and_random_walk_rel_mae_is_one(
     sample_source: Path, tiny_config: Callable[..., FinanceConfig]
 ) -> None:
     cfg = tiny_config(("AAPL", "MSFT"))
@@ -30,11 +30,11 @@ def test_backtest_scores_every_model_and_random_walk_mase_is_one(
     assert n == 2 * 40 and all(f.shape == (n, 3, 3) for f in bt.forecasts.values())
     assert not np.isnan(bt.actual).any()
     board = score_backtest(bt)
-    assert board.get("random_walk").mase == 1.0  # exactly: its own MAE over itself on the same windows
-    assert board.get("zero_return").mase == 1.0  # same point forecast as the random walk
+    assert board.get("random_walk").rel_mae == 1.0  # exactly: its own MAE over itself on the same windows
+    assert board.get("zero_return").rel_mae == 1.0  # same point forecast as the random walk
     assert board.get("random_walk").directional_accuracy is None
     lstm = board.get("lstm")
-    assert 0.5 < lstm.mase < 2.0 and 0.0 <= lstm.coverage <= 1.0 and lstm.dm_p is not None
+    assert 0.5 < lstm.rel_mae < 2.0 and 0.0 <= lstm.coverage <= 1.0 and lstm.dm_p is not None
     assert "beats random walk: " in board.verdict and "(p=" in board.verdict
     assert board.scores[0].model == "lstm" and board.windows == n
 
@@ -83,4 +83,29 @@ def test_short_history_shrinks_the_backtest(
     explicit = replace(cfg, backtest=replace(cfg.backtest, test_days=200))  # a number given must fit
     with pytest.raises(PriceDataError, match=f"give --test-days {origins - 150} or fewer"):
         run_backtest(series, explicit)
-    assert score_backtest(bt).get("random_walk").mase == 1.0
+    assert score_backtest(bt).get("random_walk").rel_mae == 1.0
+
+
+def test_scoreboard_mase_steps_and_comparisons_by_hand(
+    sample_source: Path, tiny_config: Callable[..., FinanceConfig]
+) -> None:
+    cfg = tiny_config(("AAPL",))
+    series = [build_series(h.ticker, h.frame) for h in load_histories(cfg.data)]
+    bt = run_backtest(series, cfg)
+    board = score_backtest(bt)
+    s = series[0]
+    first = int(np.searchsorted(s.dates, bt.dates.min()))
+    scale = np.abs(np.diff(s.close[:first])).mean()
+    rw = board.get("random_walk")
+    truth = bt.base_price[:, None] * np.exp(bt.actual)
+    assert rw.mase == pytest.approx(np.abs(bt.base_price[:, None] - truth).mean() / scale, rel=1e-9)
+    assert [p.step for p in rw.per_step] == [1, 2, 3]
+    assert rw.per_step[0].mae == pytest.approx(np.abs(bt.base_price - truth[:, 0]).mean(), rel=1e-9)
+    assert np.mean([p.mae for p in rw.per_step]) == pytest.approx(rw.mae, rel=1e-9)
+    assert board.up_rate == pytest.approx(np.mean(bt.actual[:, 0] > 0))
+    names = [c.baseline for c in board.comparisons]
+    assert "lstm" not in names and "ensemble" not in names and "random_walk" in names
+    best = min(board.comparisons, key=lambda c: c.loss)
+    assert board.best_baseline == best.baseline and f"best baseline {best.baseline}: " in board.verdict
+    assert all(c.p_holm >= c.p for c in board.comparisons) and board.verdict.count("\n") == 0
+    assert rw.winkler > 0 and rw.crps > 0

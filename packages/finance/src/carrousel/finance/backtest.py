@@ -9,7 +9,7 @@ then the whole block is forecast in batched passes. Every model is scored on exa
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,7 @@ from carrousel.finance.baselines import baseline_forecasts
 from carrousel.finance.config import FinanceConfig
 from carrousel.finance.errors import PriceDataError
 from carrousel.finance.features import SeriesData, cumulative_targets, valid_origins
+from carrousel.finance.scoring import naive_scale
 from carrousel.finance.training import fit_at
 
 __all__ = ["ENSEMBLE_MEMBERS", "BacktestResult", "block_starts", "run_backtest"]
@@ -44,6 +45,9 @@ class BacktestResult:
         forecasts: model name -> ``(n, H, Q)`` quantiles.
         refits: number of refits of the network.
         window: expanding or rolling.
+        scales: ticker -> MASE scale: in-sample MAE of the one-step naive price forecast over the
+            history before the first test origin.
+        target_dates: ``(n, H)`` dates of the forecast targets (None when unknown).
     """
 
     model_name: str
@@ -56,6 +60,8 @@ class BacktestResult:
     forecasts: dict[str, np.ndarray]
     refits: int
     window: str
+    scales: dict[str, float] = field(default_factory=dict)
+    target_dates: np.ndarray | None = None
 
 
 def block_starts(series_list: list[SeriesData], cfg: FinanceConfig) -> tuple[pd.DatetimeIndex, pd.Timestamp]:
@@ -104,7 +110,8 @@ def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestR
     starts, _ = block_starts(series_list, cfg)
     ends = [*starts[1:], pd.Timestamp.max]
     out: dict[str, list[np.ndarray]] = {}
-    meta: dict[str, list[np.ndarray]] = {"ticker": [], "date": [], "price": [], "actual": []}
+    meta: dict[str, list[np.ndarray]] = {"ticker": [], "date": [], "price": [], "actual": [], "ds": []}
+    scales = {s.ticker: naive_scale(s.close[: int(np.searchsorted(s.dates, starts[0]))]) for s in series_list}
     for b, (d0, d1) in enumerate(zip(starts, ends, strict=True)):
         cuts = {s.ticker: int(np.searchsorted(s.dates, d0, side="right")) - 1 for s in series_list}
         cuts = {t: c for t, c in cuts.items() if c >= 0}
@@ -127,6 +134,7 @@ def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestR
             meta["date"].append(s.dates[origins].to_numpy())
             meta["price"].append(s.close[origins])
             meta["actual"].append(cumulative_targets(s, origins, horizon))
+            meta["ds"].append(s.dates.to_numpy()[origins[:, None] + np.arange(1, horizon + 1)[None, :]])
     return BacktestResult(
         model_name=cfg.model.arch,
         quantiles=qs,
@@ -138,4 +146,6 @@ def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestR
         forecasts={k: np.concatenate(v) for k, v in out.items()},
         refits=len(starts),
         window=cfg.backtest.window,
+        scales=scales,
+        target_dates=np.concatenate(meta["ds"]),
     )

@@ -244,7 +244,8 @@ def _print(renderable: Any) -> None:
 
 def _scoreboard_table(board: dict[str, Any], title: str) -> Table:
     table = Table(title=title, title_justify="left")
-    for col in ("model", "MAE", "RMSE", "MAPE %", "MASE", "dir. acc (p)", "coverage", "pinball %", "DM p"):
+    cols = ("model", "MAE", "RMSE", "MAPE %", "rel. MAE", "MASE", "dir. acc (p)", "coverage", "pinball %")
+    for col in (*cols, "Winkler %", "CRPS %", "DM p"):
         table.add_column(col, justify="left" if col == "model" else "right")
     for i, s in enumerate(board["scores"]):
         da = (
@@ -254,9 +255,10 @@ def _scoreboard_table(board: dict[str, Any], title: str) -> Table:
         )
         cov = f"{s['coverage']:.3f}/{s['nominal_coverage']:.2f}"
         name = f"[bold]{s['model']}[/bold]" if i == 0 else s["model"]
-        mase, mape = _fmt(s["mase"]), _fmt(s["mape"], ".2f")
+        rel, mase, mape = _fmt(s["rel_mae"]), _fmt(s.get("mase")), _fmt(s["mape"], ".2f")
         pin, dm = _fmt(s["pinball"], ".4f"), _fmt(s["dm_p"], ".3g")
-        table.add_row(name, _fmt(s["mae"]), _fmt(s["rmse"]), mape, mase, da, cov, pin, dm)
+        wink, crps = _fmt(s.get("winkler"), ".3f"), _fmt(s.get("crps"), ".4f")
+        table.add_row(name, _fmt(s["mae"]), _fmt(s["rmse"]), mape, rel, mase, da, cov, pin, wink, crps, dm)
     return table
 
 
@@ -300,8 +302,18 @@ def _render_board(board: dict[str, Any] | None, reused: bool) -> None:
         f"{board['first_date']}..{board['last_date']}"
     )
     _print(_scoreboard_table(board, title))
+    net = board["scores"][0]
+    steps = "  ".join(
+        f"h{p['step']} MAE {p['mae']:.3f} pinball {p['pinball']:.3f} cov {p['coverage']:.2f}"
+        for p in net.get("per_step", [])
+    )
+    if steps:
+        _print(f"{net['model']} per step: {steps}")
     _print(
-        "MASE = MAE / random walk MAE on the same windows; DM p = one-sided Diebold-Mariano p vs random walk"
+        "rel. MAE = MAE / random walk MAE on the same windows; MASE = MAE / in-sample one-step naive MAE; "
+        f"dir. acc p vs always calling the majority direction (up on {board.get('up_rate', 0.5):.3f} of days); "
+        "DM p = one-sided Diebold-Mariano p vs random walk (unadjusted); the verdict tests the network "
+        "against every baseline, Holm-adjusted"
     )
     _print(f"[bold]{board['verdict']}[/bold]")
 
@@ -409,14 +421,16 @@ def evaluate(
         emit_json(rows)
         return
     table = Table(title="saved runs: backtest figures per model")
-    for col in ("run", "tickers", "period", "model", "MASE", "MAPE %", "dir. acc", "coverage", "DM p"):
-        table.add_column(
-            col, justify="right" if col in ("MASE", "MAPE %", "dir. acc", "coverage", "DM p") else "left"
-        )
+    figure_cols = ("rel. MAE", "MASE", "MAPE %", "dir. acc", "coverage", "pinball %", "DM p")
+    for col in ("run", "tickers", "period", "model", *figure_cols):
+        table.add_column(col, justify="right" if col in figure_cols else "left")
     for r in rows:
         tick = r["tickers"] + (" (sample)" if r["sample_data"] else "")
         cov = f"{r['coverage']:.3f}/{r['nominal_coverage']:.2f}"
-        figures = [_fmt(r["mase"]), _fmt(r["mape"], ".2f"), _fmt(r["directional_accuracy"]), cov]
+        rel = r.get("rel_mae", r.get("mase"))  # runs written before rel_mae named it mase
+        mase = r.get("mase") if "rel_mae" in r else None
+        figures = [_fmt(rel), _fmt(mase), _fmt(r["mape"], ".2f"), _fmt(r["directional_accuracy"]), cov]
+        figures.append(_fmt(r.get("pinball"), ".4f"))
         table.add_row(escape(r["run"]), tick, r["period"], r["model"], *figures, _fmt(r["dm_p"], ".3g"))
     _print(table)
     for verdict in dict.fromkeys(f"{r['run']}: {r['verdict']}" for r in rows):

@@ -1,28 +1,64 @@
-"""Scoring a backtest: error metrics, directional accuracy with a binomial test, interval coverage,
-pinball loss, the Diebold-Mariano test against the random walk, and a one-line verdict.
+"""Scoring a backtest: errors, direction, intervals, Diebold-Mariano tests and a one-line verdict.
 
-Point forecasts are the median quantile, turned into prices as ``C[t] * exp(q50)``. MASE divides a model's
-price MAE by the random walk's MAE on exactly the same windows, so the random walk scores 1.0 by
-construction and values below 1 mean better than "tomorrow = today".
+Point forecasts are the median quantile, turned into prices as ``C[t] * exp(q50)``.
+
+* ``rel_mae``: a model's price MAE divided by the random walk's MAE on exactly the same windows (relative
+  MAE: the random walk scores 1.0, below 1 is better than "tomorrow = today").
+* ``mase``: Hyndman's MASE, the price errors scaled by the in-sample MAE of the one-step naive forecast
+  over the history before the first test origin (per ticker).
+* direction: next-day up/down calls, tested (one-sided binomial) against always calling the direction
+  that was more frequent in the test windows (the series' base rate of up moves, ``up_rate``).
+* intervals: coverage of the outermost interval, pinball loss, Winkler score and CRPS (approximated from
+  the quantiles), in percent log return; every figure also per horizon step.
+* verdict: Diebold-Mariano tests (HLN-corrected, loss = absolute log-return error of the median averaged
+  over the horizon, per origin date) of the network against every baseline, Holm-adjusted over those
+  comparisons. The best baseline is the one with the lowest mean loss; the network beats a baseline when
+  its adjusted p is below 0.05 (and, against the random walk, its relative MAE is below 1).
 """
 
 from __future__ import annotations
 
-import math
+import json
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
-from scipy import stats
 
-from carrousel.core.metrics import mae, mape, mase, pinball_loss, rmse
+from carrousel.core.metrics import mae, mape, pinball_loss, rmse
 from carrousel.finance.backtest import BacktestResult
 from carrousel.finance.errors import PriceDataError
+from carrousel.finance.scoring import (
+    binomial_p,
+    crps_from_quantiles,
+    diebold_mariano,
+    direction_p,
+    holm,
+    winkler,
+)
 
-__all__ = ["ModelScore", "Scoreboard", "binomial_p", "diebold_mariano", "score_backtest"]
+__all__ = [
+    "Comparison",
+    "ModelScore",
+    "Scoreboard",
+    "StepScore",
+    "binomial_p",
+    "diebold_mariano",
+    "score_backtest",
+]
 
 REFERENCE = "random_walk"
-ALPHA = 0.05  # significance level of the verdict
+ALPHA = 0.05  # significance level of the verdict (after the Holm adjustment)
+NOT_BASELINES = ("ensemble",)  # scored, but not a baseline the network is tested against (it contains it)
+
+
+@dataclass(frozen=True)
+class StepScore:
+    """Figures of one model at one horizon step."""
+
+    step: int  # days ahead (1..H)
+    mae: float  # mean absolute price error
+    pinball: float  # mean pinball loss, in percent log return
+    coverage: float  # share of outcomes inside the outermost interval
 
 
 @dataclass(frozen=True)
@@ -33,14 +69,29 @@ class ModelScore:
     mae: float  # mean absolute price error
     rmse: float  # root mean squared price error
     mape: float  # mean absolute percentage price error, in percent
-    mase: float  # MAE / random walk's MAE on the same windows (1.0 = random walk)
+    rel_mae: float  # MAE / random walk's MAE on the same windows (1.0 = random walk)
+    mase: float | None  # MAE scaled by the in-sample one-step naive MAE (Hyndman); None: no scale known
     directional_accuracy: float | None  # share of correct next-day up/down calls (None: no direction)
-    direction_p: float | None  # one-sided binomial p-value of that share against a coin flip
+    direction_p: float | None  # one-sided binomial p of that share against the majority-direction rate
     coverage: float  # share of outcomes inside the outermost quantile interval
     nominal_coverage: float  # what that interval should cover
     pinball: float  # mean pinball loss of the log-return quantiles, in percent
+    winkler: float  # mean Winkler (interval) score of the outermost interval, in percent log return
+    crps: float  # mean CRPS approximated from the quantiles, in percent log return
     dm_stat: float | None  # Diebold-Mariano statistic vs the random walk (negative: model better)
-    dm_p: float | None  # one-sided p-value that the model's absolute errors are smaller
+    dm_p: float | None  # one-sided p-value that the model's absolute errors are smaller (unadjusted)
+    per_step: tuple[StepScore, ...] = ()  # the figures per horizon step
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One Diebold-Mariano test of the network against a baseline."""
+
+    baseline: str  # the baseline's name
+    loss: float  # its mean loss (absolute log-return error of the median, percent)
+    dm_stat: float  # DM statistic, network minus baseline (negative: network better)
+    p: float  # one-sided p-value that the network's loss is smaller
+    p_holm: float  # the same, Holm-adjusted over every comparison of the run
 
 
 @dataclass(frozen=True)
@@ -52,11 +103,16 @@ class Scoreboard:
     horizon: int  # days ahead per origin
     first_date: str  # first origin date
     last_date: str  # last origin date
-    verdict: str  # "beats random walk: yes/no (p=...)"
+    verdict: str  # "<net> beats random walk: yes/no (...); best baseline <b>: ..."
+    up_rate: float = 0.5  # share of next-day up moves in the test windows (direction's base rate)
+    network_loss: float = 0.0  # the network's mean loss in the comparisons (percent)
+    best_baseline: str = REFERENCE  # the baseline with the lowest mean loss
+    comparisons: tuple[Comparison, ...] = ()  # the network against every baseline
 
     def to_dict(self) -> dict[str, object]:
         """JSON-able form."""
-        return {**asdict(self), "scores": [asdict(s) for s in self.scores]}
+        lists: dict[str, object] = json.loads(json.dumps(asdict(self)))  # tuples as lists, as read back
+        return lists
 
     def get(self, model: str) -> ModelScore:
         """The score of ``model`` (KeyError when absent)."""
@@ -64,41 +120,6 @@ class Scoreboard:
             if s.model == model:
                 return s
         raise KeyError(model)
-
-
-def binomial_p(successes: int, trials: int) -> float:
-    """One-sided p-value of at least ``successes`` in ``trials`` coin flips."""
-    if trials == 0:
-        return 1.0
-    return float(stats.binomtest(successes, trials, 0.5, alternative="greater").pvalue)
-
-
-def diebold_mariano(loss_model: np.ndarray, loss_ref: np.ndarray, horizon: int) -> tuple[float, float]:
-    """Diebold-Mariano test with the Harvey-Leybourne-Newbold correction.
-
-    Args:
-        loss_model: ``(n,)`` losses of the model, in time order.
-        loss_ref: ``(n,)`` losses of the reference on the same targets.
-        horizon: forecast horizon ``h``; the long-run variance uses ``h - 1`` autocovariances (overlap).
-
-    Returns:
-        ``(statistic, p)``; the statistic is negative when the model's losses are smaller, ``p`` is the
-        one-sided p-value of "model better" from a Student t with ``n - 1`` degrees of freedom.
-    """
-    d = np.asarray(loss_model, np.float64) - np.asarray(loss_ref, np.float64)
-    n = len(d)
-    if n < 10 or not np.any(d != 0):
-        return 0.0, 1.0
-    dc = d - d.mean()
-    lrv = float(np.dot(dc, dc) / n)
-    for lag in range(1, min(horizon, n - 1)):
-        lrv += 2.0 * float(np.dot(dc[lag:], dc[:-lag]) / n)
-    if lrv <= 0:
-        lrv = float(np.dot(dc, dc) / n)
-    stat = float(d.mean() / math.sqrt(lrv / n))
-    hln = math.sqrt((n + 1 - 2 * horizon + horizon * (horizon - 1) / n) / n)
-    stat *= hln
-    return stat, float(stats.t.cdf(stat, df=n - 1))
 
 
 def _per_date(values: np.ndarray, dates: np.ndarray) -> np.ndarray:
@@ -110,62 +131,96 @@ def _per_date(values: np.ndarray, dates: np.ndarray) -> np.ndarray:
     return sums / counts
 
 
+def _interval_scores(
+    f: np.ndarray, y: np.ndarray, qs: tuple[float, ...]
+) -> tuple[float, float, float, float]:
+    """Coverage, pinball, Winkler and CRPS of ``(m, Q)`` quantiles against ``(m,)`` outcomes (percent)."""
+    fp, yp = f * 100, y * 100
+    inside = float(np.mean((y >= f[:, 0]) & (y <= f[:, -1])))
+    pin = pinball_loss(torch.from_numpy(fp), torch.from_numpy(yp), qs)
+    wink = winkler(fp[:, 0], fp[:, -1], yp, qs[-1] - qs[0])
+    return inside, pin, wink, crps_from_quantiles(fp, yp, qs)
+
+
+def _score(
+    bt: BacktestResult, name: str, up_rate: float, rw_mae: float, dm: tuple[float, float] | None
+) -> ModelScore:
+    qs, mid, y, f = bt.quantiles, bt.quantiles.index(0.5), bt.actual, bt.forecasts[name]
+    price0 = bt.base_price[:, None]
+    truth_np = price0 * np.exp(y)
+    point_np = price0 * np.exp(f[..., mid])
+    truth, point = torch.from_numpy(truth_np).reshape(-1), torch.from_numpy(point_np).reshape(-1)
+    step1 = np.sign(f[:, 0, mid])
+    if np.all(step1 == 0):
+        da = dp = None
+    else:
+        hits = int(np.sum(step1 == np.sign(y[:, 0])))
+        da, dp = hits / len(step1), direction_p(hits, len(step1), up_rate)
+    scale = np.array([bt.scales.get(str(t), np.nan) for t in bt.tickers])
+    mase = float(np.mean(np.abs(point_np - truth_np) / scale[:, None])) if bt.scales else None
+    cov, pin, wink, crps = _interval_scores(f.reshape(-1, len(qs)), y.reshape(-1), qs)
+    steps = tuple(
+        StepScore(
+            step=h + 1,
+            mae=float(np.mean(np.abs(point_np[:, h] - truth_np[:, h]))),
+            pinball=_interval_scores(f[:, h], y[:, h], qs)[1],
+            coverage=_interval_scores(f[:, h], y[:, h], qs)[0],
+        )
+        for h in range(bt.horizon)
+    )
+    err = mae(point, truth)
+    return ModelScore(
+        model=name, mae=err, rmse=rmse(point, truth), mape=100.0 * mape(point, truth),
+        rel_mae=err / rw_mae, mase=mase if mase is not None and np.isfinite(mase) else None,
+        directional_accuracy=da, direction_p=dp, coverage=cov, nominal_coverage=float(qs[-1] - qs[0]),
+        pinball=pin, winkler=wink, crps=crps, dm_stat=None if dm is None else dm[0],
+        dm_p=None if dm is None else dm[1], per_step=steps,
+    )  # fmt: skip
+
+
 def score_backtest(bt: BacktestResult) -> Scoreboard:
     """Scores every model of a backtest against the realised prices; see :class:`ModelScore`."""
-    qs = bt.quantiles
-    mid = qs.index(0.5)
+    mid = bt.quantiles.index(0.5)
     y = bt.actual
     price0 = bt.base_price[:, None]
     truth = torch.from_numpy(price0 * np.exp(y)).reshape(-1)
-    rw_abs = np.abs(y - bt.forecasts[REFERENCE][..., mid]).mean(axis=1)
     rw_mae = mae(torch.from_numpy(price0 * np.exp(bt.forecasts[REFERENCE][..., mid])).reshape(-1), truth)
     if not rw_mae > 0:
         raise PriceDataError(
             "prices never moved over the backtest windows, so errors cannot be scaled by the random walk's "
-            "(MASE undefined); use a history whose prices change, or --no-backtest"
+            "(relative MAE undefined); use a history whose prices change, or --no-backtest"
         )
     dates = bt.dates.to_numpy()
-    order = [bt.model_name, *(k for k in bt.forecasts if k != bt.model_name)]
-    scores = []
-    for name in order:
-        f = bt.forecasts[name]
-        point = torch.from_numpy(price0 * np.exp(f[..., mid])).reshape(-1)
-        step1 = np.sign(f[:, 0, mid])
-        if np.all(step1 == 0):
-            da = dp = None
-        else:
-            hits = int(np.sum(step1 == np.sign(y[:, 0])))
-            trials = len(step1)
-            da, dp = hits / trials, binomial_p(hits, trials)
-        inside = (y >= f[..., 0]) & (y <= f[..., -1])
-        pct_q, pct_y = torch.from_numpy(f * 100).reshape(-1, len(qs)), torch.from_numpy(y * 100).reshape(-1)
-        pin = pinball_loss(pct_q, pct_y, qs)
-        if name == REFERENCE:
-            dm_stat, dm_p = None, None
-        else:
-            model_abs = np.abs(y - f[..., mid]).mean(axis=1)
-            dm_stat, dm_p = diebold_mariano(_per_date(model_abs, dates), _per_date(rw_abs, dates), bt.horizon)
-        scores.append(
-            ModelScore(
-                model=name,
-                mae=mae(point, truth),
-                rmse=rmse(point, truth),
-                mape=100.0 * mape(point, truth),
-                mase=mase(point, truth, rw_mae),
-                directional_accuracy=da,
-                direction_p=dp,
-                coverage=float(inside.mean()),
-                nominal_coverage=float(qs[-1] - qs[0]),
-                pinball=pin,
-                dm_stat=dm_stat,
-                dm_p=dm_p,
-            )
+    loss = {  # per origin date: absolute log-return error of the median, mean over the horizon, percent
+        name: _per_date(100 * np.abs(y - f[..., mid]).mean(axis=1), dates) for name, f in bt.forecasts.items()
+    }
+    up_rate = float(np.mean(y[:, 0] > 0))
+    net = bt.model_name
+    order = [net, *(k for k in bt.forecasts if k != net)]
+    scores = [
+        _score(
+            bt,
+            k,
+            up_rate,
+            rw_mae,
+            None if k == REFERENCE else diebold_mariano(loss[k], loss[REFERENCE], bt.horizon),
         )
-    net = scores[0]
-    p = net.dm_p if net.dm_p is not None else 1.0
-    beats = p < ALPHA and net.mase < 1.0
-    answer = "yes" if beats else "no"
-    verdict = f"{bt.model_name} beats random walk: {answer} (p={p:.3g}, MASE {net.mase:.3f})"
+        for k in order
+    ]
+    baselines = [k for k in order[1:] if k not in NOT_BASELINES]
+    tests = [diebold_mariano(loss[net], loss[b], bt.horizon) for b in baselines]
+    adjusted = holm([p for _, p in tests])
+    comps = tuple(
+        Comparison(b, float(loss[b].mean()), stat, p, pa)
+        for b, (stat, p), pa in zip(baselines, tests, adjusted, strict=True)
+    )
+    best = min(comps, key=lambda c: c.loss) if comps else None
+    rw = next((c for c in comps if c.baseline == REFERENCE), None)
+    rel = scores[0].rel_mae
+    p_rw = rw.p_holm if rw is not None else 1.0
+    verdict = f"{net} beats random walk: {_yes(p_rw < ALPHA and rel < 1.0)} (p={p_rw:.3g} Holm-adjusted, rel. MAE {rel:.3f})"
+    if best is not None:
+        verdict += f"; beats best baseline {best.baseline}: {_yes(best.p_holm < ALPHA)} (p={best.p_holm:.3g} Holm-adjusted)"
     return Scoreboard(
         scores=tuple(scores),
         windows=len(y),
@@ -173,4 +228,12 @@ def score_backtest(bt: BacktestResult) -> Scoreboard:
         first_date=str(bt.dates.min().date()),
         last_date=str(bt.dates.max().date()),
         verdict=verdict,
+        up_rate=up_rate,
+        network_loss=float(loss[net].mean()),
+        best_baseline=best.baseline if best is not None else REFERENCE,
+        comparisons=comps,
     )
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"

@@ -91,7 +91,16 @@ def read_run_rows(run: Path) -> list[dict[str, Any]]:
     return _run_rows(run, path, doc)
 
 
-_SCORE_KEYS = ("model", "mase", "mape", "directional_accuracy", "coverage", "nominal_coverage", "dm_p")
+_SCORE_KEYS = (
+    "model",
+    "rel_mae",
+    "mase",
+    "mape",
+    "directional_accuracy",
+    "coverage",
+    "nominal_coverage",
+    "dm_p",
+)
 
 
 def _run_rows(run: Path, path: Path, doc: Any) -> list[dict[str, Any]]:

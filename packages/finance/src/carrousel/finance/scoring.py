@@ -1,0 +1,120 @@
+"""The statistics of a backtest scoreboard, as plain NumPy/SciPy functions (each tested against a reference).
+
+* :func:`binomial_p` / :func:`direction_p`: one-sided binomial tests of directional accuracy; the latter
+  against the accuracy a no-skill forecaster gets by always calling the more frequent direction
+  (``max(up_rate, 1 - up_rate)``), so "always up" in a rising market is not significant.
+* :func:`naive_scale`: Hyndman's MASE scale, the in-sample MAE of the one-step naive forecast.
+* :func:`diebold_mariano`: the DM test with the Harvey-Leybourne-Newbold small-sample correction.
+* :func:`holm`: Holm's step-down adjustment of several p-values.
+* :func:`winkler` and :func:`crps_from_quantiles`: interval score and CRPS approximated from quantiles.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+__all__ = [
+    "binomial_p",
+    "crps_from_quantiles",
+    "diebold_mariano",
+    "direction_p",
+    "holm",
+    "naive_scale",
+    "winkler",
+]
+
+
+def binomial_p(successes: int, trials: int, rate: float = 0.5) -> float:
+    """One-sided p-value of at least ``successes`` in ``trials`` draws with success probability ``rate``."""
+    if trials == 0:
+        return 1.0
+    return float(stats.binomtest(successes, trials, rate, alternative="greater").pvalue)
+
+
+def direction_p(hits: int, trials: int, up_rate: float) -> float:
+    """p-value of ``hits`` correct up/down calls against always calling the majority direction.
+
+    Args:
+        hits: correct calls.
+        trials: calls made.
+        up_rate: share of up moves among the outcomes (the series' base rate).
+    """
+    return binomial_p(hits, trials, min(max(up_rate, 1.0 - up_rate), 1.0 - 1e-12))
+
+
+def naive_scale(insample: np.ndarray) -> float:
+    """In-sample MAE of the one-step naive forecast ``y[t-1]`` (the MASE denominator; NaNs ignored)."""
+    diffs = np.abs(np.diff(np.asarray(insample, np.float64)))
+    diffs = diffs[np.isfinite(diffs)]
+    return float(diffs.mean()) if len(diffs) else math.nan
+
+
+def diebold_mariano(loss_model: np.ndarray, loss_ref: np.ndarray, horizon: int) -> tuple[float, float]:
+    """Diebold-Mariano test with the Harvey-Leybourne-Newbold correction.
+
+    Args:
+        loss_model: ``(n,)`` losses of the model, in time order.
+        loss_ref: ``(n,)`` losses of the reference on the same targets.
+        horizon: forecast horizon ``h``; the long-run variance uses ``h - 1`` autocovariances (overlap).
+
+    Returns:
+        ``(statistic, p)``; the statistic is negative when the model's losses are smaller, ``p`` is the
+        one-sided p-value of "model better" from a Student t with ``n - 1`` degrees of freedom.
+    """
+    d = np.asarray(loss_model, np.float64) - np.asarray(loss_ref, np.float64)
+    n = len(d)
+    if n < 10 or not np.any(d != 0):
+        return 0.0, 1.0
+    dc = d - d.mean()
+    lrv = float(np.dot(dc, dc) / n)
+    for lag in range(1, min(horizon, n - 1)):
+        lrv += 2.0 * float(np.dot(dc[lag:], dc[:-lag]) / n)
+    if lrv <= 0:
+        lrv = float(np.dot(dc, dc) / n)
+    stat = float(d.mean() / math.sqrt(lrv / n))
+    hln = math.sqrt((n + 1 - 2 * horizon + horizon * (horizon - 1) / n) / n)
+    stat *= hln
+    return stat, float(stats.t.cdf(stat, df=n - 1))
+
+
+def holm(pvalues: list[float]) -> list[float]:
+    """Holm step-down adjusted p-values (same order as given), controlling the family-wise error rate."""
+    m = len(pvalues)
+    order = np.argsort(pvalues, kind="stable")
+    adjusted = np.empty(m)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * float(pvalues[i])))
+        adjusted[i] = running
+    return adjusted.tolist()
+
+
+def winkler(lower: np.ndarray, upper: np.ndarray, y: np.ndarray, coverage: float) -> float:
+    """Mean Winkler (interval) score of central ``coverage`` intervals: width plus ``2/alpha`` x misses."""
+    alpha = 1.0 - coverage
+    below = np.maximum(lower - y, 0.0)
+    above = np.maximum(y - upper, 0.0)
+    return float(np.mean((upper - lower) + (2.0 / alpha) * (below + above)))
+
+
+def crps_from_quantiles(pred: np.ndarray, y: np.ndarray, levels: tuple[float, ...]) -> float:
+    """Mean CRPS approximated from quantiles: ``2 * sum_k w_k * pinball_k(y)``.
+
+    ``CRPS = 2 * integral_0^1 pinball_tau d tau``; the integral is a Riemann sum whose weight ``w_k`` is the
+    share of ``(0, 1)`` nearest to level ``k`` (0.3, 0.4, 0.3 for p10/p50/p90). With few quantiles it is a
+    coarse approximation; with many it converges to the exact CRPS.
+
+    Args:
+        pred: ``(..., Q)`` quantiles at ``levels`` (sorted).
+        y: ``(...)`` outcomes.
+        levels: the ``Q`` levels.
+    """
+    lv = np.asarray(levels, np.float64)
+    edges = np.concatenate([[0.0], (lv[1:] + lv[:-1]) / 2, [1.0]])
+    weights = np.diff(edges)
+    err = np.asarray(y, np.float64)[..., None] - pred
+    pin = np.maximum(lv * err, (lv - 1.0) * err)
+    return float(np.mean(2.0 * (pin * weights).sum(axis=-1)))
