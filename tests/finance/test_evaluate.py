@@ -25,7 +25,16 @@ def test_backtest_scores_every_model_and_random_walk_rel_mae_is_one(
     series = [build_series(h.ticker, h.frame) for h in load_histories(cfg.data)]
     bt = run_backtest(series, cfg)
     assert bt.refits == 2
-    assert set(bt.forecasts) == {"lstm", "random_walk", "drift", "zero_return", "arima", "ensemble"}
+    assert set(bt.forecasts) == {
+        "lstm",
+        "random_walk",
+        "drift",
+        "zero_return",
+        "ewma",
+        "garch",
+        "arima",
+        "ensemble",
+    }
     n = len(bt.actual)
     assert n == 2 * 40 and all(f.shape == (n, 3, 3) for f in bt.forecasts.values())
     assert not np.isnan(bt.actual).any()

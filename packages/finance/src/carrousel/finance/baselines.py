@@ -8,6 +8,11 @@ uses only rows ``<= train_end`` for its parameters (and rows ``<= t`` for its st
 * ``drift``: the last price grown by the mean daily log return of the training window; same spread.
 * ``zero_return``: return 0 with Gaussian intervals from the exponentially weighted (RiskMetrics,
   lambda 0.94) volatility at each origin. Its point forecasts equal the random walk's.
+* ``ewma``: the drift median with the same RiskMetrics (EWMA) volatility intervals.
+* ``garch``: GARCH(1,1) with a constant mean (the ``arch`` package, Gaussian, fitted by maximum
+  likelihood on the training rows); the variance recursion runs on to each origin with the fitted
+  parameters, and the ``h``-day interval uses the sum of the expected daily variances. A fit that does
+  not converge (or is not stationary) falls back to the ``ewma`` quantiles, with a warning.
 * ``arima``: ARIMA(1,1,0) with drift on log prices, i.e. an AR(1) with constant on log returns, fitted
   by statsmodels (``AutoReg``, conditional least squares); closed-form multi-step means and Gaussian
   intervals.
@@ -23,13 +28,21 @@ import numpy as np
 
 from carrousel.finance.features import SeriesData
 
-__all__ = ["BASELINES", "arima_forecast", "baseline_forecasts", "empirical_spread", "ewma_volatility"]
+__all__ = [
+    "BASELINES",
+    "arima_forecast",
+    "baseline_forecasts",
+    "empirical_spread",
+    "ewma_volatility",
+    "garch_forecast",
+]
 
 logger = logging.getLogger(__name__)
 
-BASELINES = ("random_walk", "drift", "zero_return", "arima")
+BASELINES = ("random_walk", "drift", "zero_return", "ewma", "garch", "arima")
 _ARIMA_MAX_ROWS = 1500  # most recent training returns used to fit the ARIMA (keeps refits fast)
 _EWMA_LAMBDA = 0.94
+_GARCH_MAX_ROWS = 2000  # most recent training returns used to fit the GARCH(1,1)
 
 
 def _z(quantiles: tuple[float, ...]) -> np.ndarray:
@@ -91,6 +104,41 @@ def arima_forecast(
     return means[..., None] + np.sqrt(var)[None, :, None] * _z(quantiles)[None, None, :]
 
 
+def garch_forecast(
+    series: SeriesData, train_end: int, origins: np.ndarray, horizon: int, quantiles: tuple[float, ...]
+) -> np.ndarray | None:
+    """GARCH(1,1) quantiles ``(n, H, Q)`` fitted on rows ``<= train_end``; None when the fit fails.
+
+    Returns are fitted in percent (better conditioned); origins must lie at or after ``train_end``.
+    """
+    from arch import arch_model
+
+    start = max(1, train_end + 1 - _GARCH_MAX_ROWS)
+    x = 100.0 * np.nan_to_num(series.logret[start : int(origins.max()) + 1])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = arch_model(x, mean="Constant", vol="GARCH", p=1, q=1, dist="normal", rescale=False)
+            res = model.fit(disp="off", show_warning=False, last_obs=train_end + 1 - start)
+            first = int(origins.min()) - start
+            fc = res.forecast(horizon=horizon, start=first, reindex=False)
+    except Exception as exc:  # a failed fit must not end the run
+        logger.warning("%s: GARCH(1,1) fit failed (%s); using EWMA volatility instead", series.ticker, exc)
+        return None
+    params = res.params
+    persistence = float(params["alpha[1]"] + params["beta[1]"])
+    if res.convergence_flag != 0 or not persistence < 1.0 or not np.all(np.isfinite(params)):
+        logger.warning(
+            "%s: GARCH(1,1) did not converge (flag %s, alpha+beta %.3f); using EWMA volatility instead",
+            series.ticker, res.convergence_flag, persistence,
+        )  # fmt: skip
+        return None
+    rows = origins - start - first
+    var = np.cumsum(np.asarray(fc.variance)[rows], axis=1)  # (n, H) variance of the h-day return
+    mean = np.cumsum(np.asarray(fc.mean)[rows], axis=1)  # (n, H)
+    return (mean[..., None] + np.sqrt(var)[..., None] * _z(quantiles)[None, None, :]) / 100.0
+
+
 def baseline_forecasts(
     series: SeriesData, train_end: int, origins: np.ndarray, horizon: int, quantiles: tuple[float, ...]
 ) -> dict[str, np.ndarray]:
@@ -109,9 +157,13 @@ def baseline_forecasts(
     mu = float(np.nanmean(series.logret[1 : train_end + 1]))
     vol = ewma_volatility(series.logret)[origins]  # (n,)
     zero = vol[:, None, None] * np.sqrt(ks)[None, :, None] * _z(quantiles)[None, None, :]
+    ewma = (mu * ks)[None, :, None] + zero
+    garch = garch_forecast(series, train_end, origins, horizon, quantiles)
     return {
         "random_walk": np.broadcast_to(spread, (n, horizon, len(quantiles))).copy(),
         "drift": np.broadcast_to((mu * ks)[:, None] + spread, (n, horizon, len(quantiles))).copy(),
         "zero_return": zero,
+        "ewma": ewma,
+        "garch": ewma.copy() if garch is None else garch,
         "arima": arima_forecast(series, train_end, origins, horizon, quantiles),
     }

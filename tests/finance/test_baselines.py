@@ -1,0 +1,83 @@
+"""Volatility baselines: GARCH(1,1) against the variance recursion by hand, its fallback, EWMA."""
+
+from __future__ import annotations
+
+import logging
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+import pytest
+from arch import arch_model
+from arch.univariate.base import ARCHModelResult
+
+from carrousel.finance import baselines
+from carrousel.finance.baselines import baseline_forecasts, ewma_volatility, garch_forecast
+from carrousel.finance.features import SeriesData
+
+QS = (0.1, 0.5, 0.9)
+
+
+def _garch_series(n: int = 1500, seed: int = 0) -> SeriesData:
+    """Returns with volatility clustering: a simulated GARCH(1,1) (omega 0.02, alpha 0.08, beta 0.9, %)."""
+    rng = np.random.default_rng(seed)
+    r, s2 = np.zeros(n), np.full(n, 1.0)
+    for t in range(1, n):
+        s2[t] = 0.02 + 0.08 * r[t - 1] ** 2 + 0.9 * s2[t - 1]
+        r[t] = 0.03 + np.sqrt(s2[t]) * rng.standard_normal()
+    logret = np.concatenate([[np.nan], r[1:] / 100])
+    close = 100 * np.exp(np.nancumsum(logret))
+    dates = pd.bdate_range("2010-01-04", periods=n)
+    return SeriesData("SIM", dates, close, logret, np.zeros((n, 1)), 1)
+
+
+def test_garch_quantiles_follow_the_fitted_variance_recursion() -> None:
+    s = _garch_series()
+    train_end, h = 1200, 5
+    origins = np.array([1200, 1250, 1400])
+    got = garch_forecast(s, train_end, origins, h, QS)
+    assert got is not None and got.shape == (3, h, 3)
+    x = 100 * s.logret[1 : origins.max() + 1]  # the reference: the same fit, the recursion by hand
+    res = arch_model(x, mean="Constant", vol="GARCH", p=1, q=1, rescale=False).fit(
+        disp="off", last_obs=train_end
+    )
+    mu, om, a, b = (float(res.params[k]) for k in ("mu", "omega", "alpha[1]", "beta[1]"))
+    assert 0.8 < a + b < 1.0
+    sig2 = float(res.conditional_volatility[0]) ** 2
+    eps = x - mu
+    for t in range(1, len(x)):
+        prev = sig2
+        sig2 = om + a * eps[t - 1] ** 2 + b * prev
+        row = t + 1  # x[t] is the return of row t + 1
+        if row in origins:
+            one = om + a * eps[t] ** 2 + b * sig2  # variance of the next day
+            sbar = om / (1 - a - b)
+            daily = sbar + (a + b) ** np.arange(h) * (one - sbar)
+            z = NormalDist().inv_cdf(0.9)
+            want = (mu * np.arange(1, h + 1) + z * np.sqrt(np.cumsum(daily))) / 100
+            i = int(np.where(origins == row)[0][0])
+            np.testing.assert_allclose(got[i, :, 2], want, rtol=1e-6)
+            np.testing.assert_allclose(got[i, :, 1], mu * np.arange(1, h + 1) / 100, rtol=1e-6)
+
+
+def test_garch_that_does_not_converge_falls_back_to_ewma(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    s = _garch_series(600)
+    monkeypatch.setattr(baselines, "garch_forecast", lambda *a, **k: None)
+    out = baseline_forecasts(s, 500, np.arange(500, 550), 3, QS)
+    np.testing.assert_array_equal(out["garch"], out["ewma"])
+    monkeypatch.setattr(ARCHModelResult, "convergence_flag", property(lambda self: 4))  # "no convergence"
+    with caplog.at_level(logging.WARNING):
+        assert garch_forecast(s, 500, np.arange(500, 550), 3, QS) is None
+    assert "did not converge" in caplog.text and "EWMA" in caplog.text
+
+
+def test_ewma_baseline_is_drift_median_with_riskmetrics_volatility() -> None:
+    s = _garch_series(400)
+    out = baseline_forecasts(s, 300, np.arange(300, 320), 2, QS)
+    vol = ewma_volatility(s.logret)[300]
+    mu = float(np.nanmean(s.logret[1:301]))
+    z = NormalDist().inv_cdf(0.1)
+    assert out["ewma"][0, 1, 0] == pytest.approx(2 * mu + np.sqrt(2) * vol * z)
+    assert out["zero_return"][0, 1, 1] == 0.0 and out["ewma"][0, 0, 1] == pytest.approx(mu)
