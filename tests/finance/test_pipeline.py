@@ -16,7 +16,7 @@ from carrousel.core.errors import BundleError
 from carrousel.finance.calendar import get_calendar
 from carrousel.finance.config import FinanceConfig
 from carrousel.finance.errors import ForecasterBundleError
-from carrousel.finance.pipeline import ForecasterBundle, forecast
+from carrousel.finance.pipeline import ForecasterBundle, backtest, forecast
 
 
 def test_forecast_saves_a_bundle_that_reproduces_it_without_training(
@@ -137,6 +137,7 @@ def test_python_api_writes_the_same_files_as_the_cli(
         == files(tmp_path / "cli")
         == [
             "fan_AAPL.png",
+            "forecasts.csv",
             "model/arrays.safetensors",
             "model/bundle.json",
             "model/model.safetensors",
@@ -151,3 +152,25 @@ def test_python_api_writes_the_same_files_as_the_cli(
     for doc in (*docs, expected):
         del doc["plots"], doc["bundle"]
     assert docs[0] == docs[1] == expected
+
+
+def test_backtest_writes_every_forecast_as_a_long_table(
+    sample_source: Path, tmp_path: Path, tiny_config: Callable[..., FinanceConfig]
+) -> None:
+    cfg = tiny_config(("AAPL", "MSFT"))
+    run = backtest(cfg, out_dir=tmp_path / "bt")
+    table = pd.read_csv(tmp_path / "bt" / "forecasts.csv")
+    assert list(table.columns) == ["unique_id", "cutoff", "ds", "model", "step", "p10", "p50", "p90", "y"]
+    bt = run.result
+    n, horizon = bt.actual.shape
+    assert len(table) == n * horizon * len(bt.forecasts) and set(table["model"]) == set(bt.forecasts)
+    assert (table["p10"] <= table["p50"]).all() and (table["p50"] <= table["p90"]).all()
+    assert (pd.to_datetime(table["ds"]) > pd.to_datetime(table["cutoff"])).all()
+    i = 7  # one window by hand: the network's median at step 2 and the outcome, in prices
+    row = table[(table["model"] == "lstm") & (table["cutoff"] == str(bt.dates[i].date()))]
+    row = row[(row["unique_id"] == bt.tickers[i]) & (row["step"] == 2)].iloc[0]
+    assert row["p50"] == pytest.approx(bt.base_price[i] * np.exp(bt.forecasts["lstm"][i, 1, 1]), rel=1e-9)
+    assert row["y"] == pytest.approx(bt.base_price[i] * np.exp(bt.actual[i, 1]), rel=1e-9)
+    rw = table[table["model"] == "random_walk"]  # the MAE of the table is the scoreboard's
+    mae = np.abs(rw["p50"] - rw["y"]).mean()
+    assert mae == pytest.approx(run.scoreboard.get("random_walk").mae, rel=1e-6)

@@ -21,7 +21,7 @@ from carrousel.finance.features import SeriesData, cumulative_targets, valid_ori
 from carrousel.finance.scoring import naive_scale
 from carrousel.finance.training import fit_at
 
-__all__ = ["ENSEMBLE_MEMBERS", "BacktestResult", "block_starts", "run_backtest"]
+__all__ = ["ENSEMBLE_MEMBERS", "BacktestResult", "block_starts", "forecast_table", "run_backtest"]
 
 logger = logging.getLogger(__name__)
 
@@ -149,3 +149,38 @@ def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestR
         scales=scales,
         target_dates=np.concatenate(meta["ds"]),
     )
+
+
+def forecast_table(bt: BacktestResult) -> pd.DataFrame:
+    """Every backtest forecast as a long table, one row per ticker, origin, model and step (in prices).
+
+    Columns: ``unique_id`` (ticker), ``cutoff`` (origin date), ``ds`` (target date), ``model``, ``step``
+    (days ahead), one column per quantile (``p10``, ``p50``, ``p90``: ``C[t] * exp(q)``) and ``y`` (the
+    realised adjusted close), the layout of Darts/statsforecast cross-validation outputs.
+    """
+    n, horizon = bt.actual.shape
+    steps = np.tile(np.arange(1, horizon + 1), n)
+    origin = np.repeat(np.arange(n), horizon)
+    price0 = bt.base_price[origin]
+    ds = (
+        bt.target_dates.reshape(-1)
+        if bt.target_dates is not None
+        else np.full(n * horizon, np.datetime64("NaT"))
+    )
+    frames = []
+    for name, f in bt.forecasts.items():
+        cols: dict[str, object] = {
+            "unique_id": bt.tickers[origin],
+            "cutoff": bt.dates.to_numpy()[origin],
+            "ds": ds,
+            "model": name,
+            "step": steps,
+        }
+        for j, q in enumerate(bt.quantiles):
+            cols[f"p{100 * q:g}"] = price0 * np.exp(f[..., j].reshape(-1))
+        cols["y"] = price0 * np.exp(bt.actual.reshape(-1))
+        frames.append(pd.DataFrame(cols))
+    table = pd.concat(frames, ignore_index=True)
+    for col in ("cutoff", "ds"):
+        table[col] = pd.to_datetime(table[col]).dt.strftime("%Y-%m-%d")
+    return table

@@ -6,6 +6,8 @@
   model bundle ``model/``, written as a whole: nothing partial on failure), the bundle ``model_dir`` and
   the ``plot`` chart(s). A ``model_dir`` holding a model is reused without retraining.
 * :func:`backtest` ``(cfg, out_dir=) -> BacktestRun``: the walk-forward backtest alone (``run.json``).
+* Both write ``forecasts.csv`` into the run folder when a backtest ran: every backtest forecast as a long
+  table ``unique_id, cutoff, ds, model, step, p10, p50, p90, y`` (prices; see ``forecast_table``).
 * :class:`ForecasterBundle`: a trained forecaster saved as a core :class:`~carrousel.core.bundle.Bundle`
   of kind ``finance.forecaster``; ``ForecasterBundle.from_pretrained(path)(history)`` forecasts again.
 * :func:`saved_config`: the settings of the model a ``model_dir`` holds (the CLI's defaults then).
@@ -21,7 +23,7 @@ from typing import Any
 
 from carrousel.core.config import to_dict
 from carrousel.core.io import atomic_dir, atomic_write_text
-from carrousel.finance.backtest import BacktestResult, run_backtest
+from carrousel.finance.backtest import BacktestResult, forecast_table, run_backtest
 from carrousel.finance.bundle import KIND, ForecasterBundle, ForecastRow, TickerForecast, find_bundle, qlabel
 from carrousel.finance.config import FinanceConfig, ModelConfig, WindowConfig
 from carrousel.finance.data import PriceHistory, load_histories
@@ -48,6 +50,12 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 MODEL_SUBDIR = "model"  # where a run folder keeps its bundle
+FORECASTS_FILE = "forecasts.csv"  # a run folder's per-origin backtest forecasts (long table)
+
+
+def _write_forecasts(folder: Path, bt: BacktestResult | None) -> None:
+    if bt is not None:
+        atomic_write_text(folder / FORECASTS_FILE, forecast_table(bt).to_csv(index=False))
 
 
 @dataclass(frozen=True, eq=False)
@@ -135,6 +143,7 @@ def backtest(cfg: FinanceConfig, *, out_dir: str | Path | None = None) -> Backte
     if out is not None:
         with atomic_dir(out) as tmp:
             atomic_write_text(tmp / RUN_FILE, _json(run.to_dict()))
+            _write_forecasts(tmp, result)
         logger.info("run written to %s", out)
     return run
 
@@ -223,6 +232,7 @@ def _write_forecast(
             if model_dir is None or result.reused or _inside(model_dir, out, tmp) != tmp / MODEL_SUBDIR:
                 bundle.save(tmp / MODEL_SUBDIR)  # a run folder holds its model
             atomic_write_text(tmp / RUN_FILE, _json(result.to_dict()))
+            _write_forecasts(tmp, result.backtest)
 
     if out is None:
         write(None)
