@@ -11,7 +11,7 @@ import pytest
 
 from carrousel.finance.backtest import run_backtest
 from carrousel.finance.config import FinanceConfig
-from carrousel.finance.conformal import apply_offsets, conformal_offsets
+from carrousel.finance.conformal import adaptive_conformal, apply_offsets, conformal_offsets
 from carrousel.finance.data import load_histories
 from carrousel.finance.errors import PriceDataError
 from carrousel.finance.evaluate import binomial_p, diebold_mariano, score_backtest
@@ -34,6 +34,7 @@ def test_backtest_scores_every_model_and_random_walk_rel_mae_is_one(
         "garch",
         "arima",
         "ensemble",
+        "lstm_aci",
     }
     n = len(bt.actual)
     assert n == 2 * 40 and all(f.shape == (n, 3, 3) for f in bt.forecasts.values())
@@ -118,3 +119,23 @@ def test_scoreboard_mase_steps_and_comparisons_by_hand(
     assert board.best_baseline == best.baseline and f"best baseline {best.baseline}: " in board.verdict
     assert all(c.p_holm >= c.p for c in board.comparisons) and board.verdict.count("\n") == 0
     assert rw.winkler > 0 and rw.crps > 0
+
+
+def test_adaptive_conformal_tracks_a_volatility_regime_and_uses_no_future_outcome() -> None:
+    rng = np.random.default_rng(1)
+    qs = (0.1, 0.5, 0.9)
+    n = 3000
+    sigma = np.where(np.arange(n) < n // 2, 1.0, 3.0)  # volatility triples half-way
+    y = rng.normal(size=(n, 2)) * sigma[:, None]
+    pred = np.broadcast_to(np.array([-1.2816, 0.0, 1.2816]), (n, 2, 3)).copy()  # right for sigma 1 only
+    static = np.mean((y[n // 2 :] >= pred[n // 2 :, :, 0]) & (y[n // 2 :] <= pred[n // 2 :, :, 2]))
+    out = adaptive_conformal(pred, y, qs, 0.05)
+    late = slice(n // 2 + 300, n)
+    adaptive = np.mean((y[late] >= out[late, :, 0]) & (y[late] <= out[late, :, 2]))
+    assert static < 0.45 and abs(adaptive - 0.8) < 0.04
+    np.testing.assert_array_equal(out[..., 1], pred[..., 1])  # the median is untouched
+    np.testing.assert_array_equal(adaptive_conformal(pred, y, qs, 0.0), pred)
+    changed = y.copy()
+    changed[-5:] += 100.0  # outcomes of the last origins: unknown at those origins
+    again = adaptive_conformal(pred, changed, qs, 0.05)
+    np.testing.assert_array_equal(again[: n - 4], out[: n - 4])

@@ -16,12 +16,13 @@ import pandas as pd
 
 from carrousel.finance.baselines import baseline_forecasts
 from carrousel.finance.config import FinanceConfig
+from carrousel.finance.conformal import adaptive_conformal
 from carrousel.finance.errors import PriceDataError
 from carrousel.finance.features import SeriesData, cumulative_targets, valid_origins
 from carrousel.finance.scoring import naive_scale
 from carrousel.finance.training import fit_at
 
-__all__ = ["ENSEMBLE_MEMBERS", "BacktestResult", "block_starts", "forecast_table", "run_backtest"]
+__all__ = ["ENSEMBLE_MEMBERS", "BacktestResult", "aci_name", "block_starts", "forecast_table", "run_backtest"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,11 @@ class BacktestResult:
     window: str
     scales: dict[str, float] = field(default_factory=dict)
     target_dates: np.ndarray | None = None
+
+
+def aci_name(arch: str) -> str:
+    """Row name of the network with adaptive conformal intervals (``lstm_aci``)."""
+    return f"{arch}_aci"
 
 
 def block_starts(series_list: list[SeriesData], cfg: FinanceConfig) -> tuple[pd.DatetimeIndex, pd.Timestamp]:
@@ -135,15 +141,26 @@ def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestR
             meta["price"].append(s.close[origins])
             meta["actual"].append(cumulative_targets(s, origins, horizon))
             meta["ds"].append(s.dates.to_numpy()[origins[:, None] + np.arange(1, horizon + 1)[None, :]])
+    forecasts = {k: np.concatenate(v) for k, v in out.items()}
+    tickers, dates = np.concatenate(meta["ticker"]), pd.DatetimeIndex(np.concatenate(meta["date"]))
+    actual = np.concatenate(meta["actual"])
+    if cfg.backtest.aci_gamma > 0:
+        net = forecasts[cfg.model.arch]
+        aci = np.empty_like(net)
+        for t in np.unique(tickers):  # each ticker's origins in date order, one trading day apart
+            rows = np.flatnonzero(tickers == t)
+            rows = rows[np.argsort(dates[rows], kind="stable")]
+            aci[rows] = adaptive_conformal(net[rows], actual[rows], qs, cfg.backtest.aci_gamma)
+        forecasts[aci_name(cfg.model.arch)] = aci
     return BacktestResult(
         model_name=cfg.model.arch,
         quantiles=qs,
         horizon=horizon,
-        tickers=np.concatenate(meta["ticker"]),
-        dates=pd.DatetimeIndex(np.concatenate(meta["date"])),
+        tickers=tickers,
+        dates=dates,
         base_price=np.concatenate(meta["price"]),
-        actual=np.concatenate(meta["actual"]),
-        forecasts={k: np.concatenate(v) for k, v in out.items()},
+        actual=actual,
+        forecasts=forecasts,
         refits=len(starts),
         window=cfg.backtest.window,
         scales=scales,

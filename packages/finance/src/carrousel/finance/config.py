@@ -243,6 +243,7 @@ class BacktestConfig:
     refit_every: int = 250  # refit the models every N origins (each refit sees only data before it)
     conformal: bool = True  # widen/narrow intervals by split-conformal calibration on held-out windows
     ensemble: bool = True  # also score the mean of the network and the statistical baselines
+    aci_gamma: float = 0.05  # also score the network with adaptive conformal intervals (step size); 0 = off
     enabled: bool = True  # run the backtest at all (forecast only when False)
 
     @property
@@ -254,6 +255,8 @@ class BacktestConfig:
         _choice(self.window, TrainWindow, "window")
         if self.test_days is not None and self.test_days < 20:
             raise FinanceConfigError(f"--test-days {self.test_days} is too few to score; use at least 20")
+        if not (math.isfinite(self.aci_gamma) and 0.0 <= self.aci_gamma <= 1.0):
+            raise FinanceConfigError(f"aci_gamma={self.aci_gamma} must lie in [0, 1], e.g. 0.05 (0 = off)")
         if self.refit_every < 1:
             raise FinanceConfigError(
                 f"--refit-every {self.refit_every} must be at least 1 (origins between refits)"

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from carrousel.core.metrics import mae, mape, pinball_loss, rmse
-from carrousel.finance.backtest import BacktestResult
+from carrousel.finance.backtest import BacktestResult, aci_name
 from carrousel.finance.errors import PriceDataError
 from carrousel.finance.scoring import (
     binomial_p,
@@ -48,7 +48,8 @@ __all__ = [
 
 REFERENCE = "random_walk"
 ALPHA = 0.05  # significance level of the verdict (after the Holm adjustment)
-NOT_BASELINES = ("ensemble",)  # scored, but not a baseline the network is tested against (it contains it)
+NOT_BASELINES = ("ensemble",)  # scored, not baselines the network is tested against (they contain it; also
+# the network with adaptive conformal intervals, "<arch>_aci")
 
 
 @dataclass(frozen=True)
@@ -207,7 +208,7 @@ def score_backtest(bt: BacktestResult) -> Scoreboard:
         )
         for k in order
     ]
-    baselines = [k for k in order[1:] if k not in NOT_BASELINES]
+    baselines = [k for k in order[1:] if k not in NOT_BASELINES and k != aci_name(net)]
     tests = [diebold_mariano(loss[net], loss[b], bt.horizon) for b in baselines]
     adjusted = holm([p for _, p in tests])
     comps = tuple(
