@@ -17,6 +17,7 @@ __all__ = [
     "FastaFormatError",
     "ModelConfigError",
     "MotifError",
+    "MotifFormatError",
     "MotifNotFoundError",
     "ScanConfigError",
     "TrainConfigError",
@@ -43,6 +44,11 @@ class TrainingDataError(BioError, DataError):
 
 class MotifNotFoundError(BioError, LookupError):
     """A motif ID, name, collection or file could not be found or parsed."""
+
+
+class MotifFormatError(BioError, DataError):
+    """A motif matrix that cannot be scored (a count negative or not finite, a position without counts,
+    no positions) or a motif file that is not motif text; the message names the motif and its file."""
 
 
 class MotifError(BioError, ValueError):
