@@ -105,6 +105,8 @@ def _open(path: str | Path) -> Iterator[BinaryIO]:
     try:
         p = check_input_file(path, what="FASTA")
     except DataError as exc:
+        if Path(path).is_file() and Path(path).stat().st_size == 0:
+            raise FastaFormatError(f"{path} is empty: no FASTA records found; give a FASTA file") from None
         raise FastaFormatError(str(exc)) from None
     try:
         with open(p, "rb") as fh:
