@@ -19,6 +19,7 @@ __all__ = [
     "MotifError",
     "MotifFormatError",
     "MotifNotFoundError",
+    "NonFiniteHitError",
     "ScanConfigError",
     "TrainConfigError",
     "TrainingDataError",
@@ -53,6 +54,10 @@ class MotifFormatError(BioError, DataError):
 
 class MotifError(BioError, ValueError):
     """A motif cannot be used as asked (longer than the window, score range too wide for the scan)."""
+
+
+class NonFiniteHitError(BioError, FloatingPointError):
+    """A hit's score, p-value or q-value is NaN or infinite: an error naming the motif, never an output."""
 
 
 class ScanConfigError(BioError, ConfigError):

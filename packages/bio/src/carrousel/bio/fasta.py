@@ -94,7 +94,7 @@ class RecordInfo:
     length: int
 
 
-def _damaged(path: str | Path, exc: BaseException) -> FastaFormatError:
+def _damaged(path: str | Path, exc: BaseException | str) -> FastaFormatError:
     return FastaFormatError(f"{path} is a damaged gzip file ({exc}); download or compress it again")
 
 
