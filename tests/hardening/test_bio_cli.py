@@ -457,8 +457,8 @@ def test_bed_binary_is_a_bed_error(invoke: Callable[..., Outcome], data: Data, t
     bed = tmp_path / "peaks.bed"
     bed.write_bytes(bytes(range(128, 256)) * 10)  # no NUL: not UTF-8
     outcome = invoke("bio", "train", "--peaks", bed, "--genome", data.genome, "-o", tmp_path / "m", *FAST)
-    assert_clean_failure(outcome, 1, "BED")
-    assert str(bed) in outcome.stderr and "UnicodeDecodeError" not in outcome.stderr
+    assert_clean_failure(outcome, 1)
+    assert f"BED file {bed}" in outcome.stderr and "UnicodeDecodeError" not in outcome.stderr
 
 
 def test_some_peaks_past_the_end_warn_and_train(
@@ -543,6 +543,10 @@ TRAIN_SETS: dict[str, SetCase] = {
     ),
     "one positive, no negatives": (
         lambda d, t: ["--positives", _write(t / "p.fa", dict(list(d.pos_seqs.items())[:1]))],
+        "at least 20",
+    ),
+    "planted, 5 per motif": (
+        lambda d, t: ["--motif", d.motif, "--genome", d.genome, "--per-motif", "5"],
         "at least 20",
     ),
     "positives of only N": (
@@ -760,6 +764,38 @@ def test_scan_output_paths_refused(
     outcome = _scan_out(invoke, data, tmp_path / rel if rel else "")
     _check(outcome, 1, needle)
     assert listing(tmp_path) == before and (tmp_path / "a_file").read_text() == "mine"
+
+
+EARLY_OUTPUTS = {
+    "scan -o a folder": ("scan", "folder", "is a folder"),
+    "scan -o below a file": ("scan", "a_file/hits.bed", "is a file"),
+    "scan -o hits.xyz": ("scan", "hits.xyz", "not the extension"),
+    "train -o below a file": ("train", "a_file/model", "is a file"),
+    "discover -o below a file": ("discover", "a_file/disc", "is a file"),
+}
+
+
+@pytest.mark.parametrize("case", list(EARLY_OUTPUTS))
+def test_outputs_are_checked_before_any_work(
+    invoke: Callable[..., Outcome], data: Data, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    import carrousel.bio.pipeline as pipeline
+
+    def no_work(*args: object, **kwargs: object) -> None:
+        raise AssertionError("work started before the output was checked")
+
+    for name in ("scan_genome", "training_set", "fit_model", "logo_libraries"):
+        monkeypatch.setattr(pipeline, name, no_work)
+    command, rel, needle = EARLY_OUTPUTS[case]
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "a_file").write_text("mine")
+    out = tmp_path / rel
+    args = {
+        "scan": ["scan", data.genome, "-m", data.motif, "-o", out],
+        "train": ["train", "--positives", data.pos, "--negatives", data.neg, "-o", out, *FAST],
+        "discover": ["discover", data.pos_long, "-o", out, "--jaspar", data.motif],
+    }[command]
+    _check(invoke("bio", *args), 1, needle)
 
 
 def test_scan_to_dev_full_is_one_line_naming_it(invoke: Callable[..., Outcome], data: Data) -> None:

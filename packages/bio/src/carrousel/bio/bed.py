@@ -47,7 +47,7 @@ def read_peaks(path: str | Path) -> list[Peak]:
     if not (p.exists() or p.is_symlink()):
         raise BedFormatError(f"BED file not found: {p}; check the path")
     try:
-        text = read_text(p, what="BED", max_line=_MAX_LINE)
+        text = read_text(p, "BED file", "BED", max_line=_MAX_LINE)
     except DataError as exc:
         raise BedFormatError(str(exc)) from None
     out: list[Peak] = []

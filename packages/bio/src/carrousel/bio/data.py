@@ -316,7 +316,7 @@ def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -
             sources["peaks"] = _source(cfg.peaks)
         if cfg.negatives is not None:
             neg, more = _training_windows(cfg.negatives, window, f"--negatives {cfg.negatives}")
-            first = "--positives" if cfg.positives is not None else "--peaks"
+            first = f"--positives {cfg.positives}" if cfg.positives is not None else f"--peaks {cfg.peaks}"
             pair = f"{first} and --negatives {cfg.negatives}"
             notes += more + check_overlap([w.tobytes() for w in pos], [w.tobytes() for w in neg], pair)
             sources["negatives"] = _source(cfg.negatives)

@@ -193,9 +193,10 @@ def format_for(path: str | Path | None, fmt: HitFormat | str | None) -> HitForma
         return HitFormat.bed
     ext = Path(Path(path).name.lower().removesuffix(".gz")).suffix.lstrip(".")
     if ext not in _EXTENSIONS:
+        what = f"'.{ext}' is not the extension of a hit format" if ext else "no extension"
         raise ScanConfigError(
-            f"--out {path}: {'no' if not ext else repr('.' + ext)} extension of a hit format; name the file "
-            f".bed, .gff3, .tsv or .json (.gz to compress), or give --format {', '.join(FORMATS)}"
+            f"--out {path}: {what}; name the file .bed, .gff3, .tsv or .json (.gz to compress), "
+            f"or give --format {', '.join(FORMATS)}"
         )
     return HitFormat(_EXTENSIONS[ext])
 

@@ -264,7 +264,7 @@ def load_motif_file(path: str | Path) -> list[Motif]:
     if not (p.exists() or p.is_symlink()):
         raise MotifNotFoundError(f"motif file not found: {p}; check the path")
     try:
-        text = read_text(p, what="motif", max_bytes=_MAX_FILE_BYTES, max_line=100_000)
+        text = read_text(p, "motif file", "motif", max_bytes=_MAX_FILE_BYTES, max_line=100_000)
     except DataError as exc:
         raise MotifFormatError(str(exc)) from None
     ext = Path(p.name.removesuffix(".gz")).suffix.lower()

@@ -242,7 +242,7 @@ def evaluate(cfg: EvaluateConfig) -> Evaluation:
     }
     for flag, (_, seqs) in sets.items():
         where = f"{flag} {cfg.positives if flag == '--positives' else cfg.negatives}"
-        check_count(len(seqs), MIN_EVAL_PER_CLASS, where, EvaluateConfigError)
+        check_count(len(seqs), MIN_EVAL_PER_CLASS, where, EvaluateConfigError, purpose="for AUROC and AUPRC")
     pair = f"--positives {cfg.positives} and --negatives {cfg.negatives}"
     for note in check_overlap(sets["--positives"][1], sets["--negatives"][1], pair, EvaluateConfigError):
         logger.warning("%s", note)

@@ -73,7 +73,12 @@ def drop_only_n(x: np.ndarray, where: str) -> tuple[np.ndarray, list[str]]:
 
 
 def check_count(
-    n: int, minimum: int, where: str, error: type[BioError] = TrainingDataError, notes: Sequence[str] = ()
+    n: int,
+    minimum: int,
+    where: str,
+    error: type[BioError] = TrainingDataError,
+    notes: Sequence[str] = (),
+    purpose: str = "to train",
 ) -> None:
     """Fails when a class has fewer than ``minimum`` examples.
 
@@ -83,11 +88,13 @@ def check_count(
         where: the class and its source (``"--positives pos.fa"``), for the message.
         error: the error class to raise.
         notes: why examples were dropped, added to the message.
+        purpose: what the examples are for, for the message.
     """
     if n < minimum:
         why = f" ({'; '.join(notes)})" if notes else ""
         raise error(
-            f"{where}: {n} usable sequence(s){why}; at least {minimum} per class are needed; give more data"
+            f"{where}: {n} usable sequence(s){why}; at least {minimum} per class are needed {purpose}; "
+            "give more data"
         )
 
 
