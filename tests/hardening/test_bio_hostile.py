@@ -1155,3 +1155,71 @@ def test_random_fasta_mutations_parse_or_fail_cleanly(
         path = Path(folder) / ("x.fa.gz" if gz else "x.fa")
         path.write_bytes(raw)
         _read_all(path)
+
+
+def _mutate(good: bytes, edits: list[tuple[int, str, bytes]]) -> bytes:
+    blob = bytearray(good)
+    for at, kind, chunk in edits:
+        at = min(at, len(blob))
+        if kind == "insert":
+            blob[at:at] = chunk
+        elif kind == "delete":
+            del blob[at : at + len(chunk)]
+        else:
+            blob[at : at + len(chunk)] = chunk
+    return bytes(blob)
+
+
+_EDITS = st.lists(
+    st.tuples(
+        st.integers(0, 200),
+        st.sampled_from(["insert", "delete", "replace"]),
+        st.sampled_from([b"-", b"nan", b"0", b" ", b"\n", b"[", b"]", b">", b"\t", b"x", b"1e999", b"\xff"]),
+    ),
+    min_size=1,
+    max_size=5,
+)
+
+
+@_PROPERTY
+@given(edits=_EDITS)
+def test_random_motif_file_mutations_parse_or_fail_cleanly(edits: list[tuple[int, str, bytes]]) -> None:
+    """A mutated JASPAR file gives valid motifs (finite, non-negative, a count at every position) or one
+    clean motif error, never another exception."""
+    from carrousel.bio.errors import MotifFormatError, MotifNotFoundError
+    from carrousel.bio.motifs import load_motif_file
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "m.jaspar"
+        path.write_bytes(_mutate(MOTIF.encode(), edits))
+        try:
+            motifs = load_motif_file(path)
+        except (MotifFormatError, MotifNotFoundError) as exc:
+            assert "\n" not in str(exc)
+            return
+    for m in motifs:
+        c = np.asarray(m.counts, dtype=np.float64)
+        assert c.shape[0] >= 1 and np.isfinite(c).all() and (c >= 0).all() and (c.sum(axis=1) > 0).all()
+
+
+@_PROPERTY
+@given(edits=_EDITS)
+def test_random_bed_mutations_parse_or_fail_cleanly(edits: list[tuple[int, str, bytes]]) -> None:
+    """A mutated BED file gives intervals with 0 <= start < end or one clean BED error."""
+    from carrousel.bio.bed import read_peaks
+    from carrousel.bio.errors import BedFormatError
+
+    good = "".join(
+        f"chr{i % 3}\t{100 * i}\t{100 * i + 60}\tp{i}\t0\t.\t1\t-1\t-1\t{i % 50}\n" for i in range(8)
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "p.bed"
+        path.write_bytes(_mutate(good.encode(), edits))
+        try:
+            peaks = read_peaks(path)
+        except BedFormatError as exc:
+            assert "\n" not in str(exc)
+            return
+    assert peaks and all(
+        0 <= p.start < p.end and (p.summit is None or p.summit < p.end - p.start) for p in peaks
+    )

@@ -36,10 +36,7 @@ from carrousel.bio.config import (
 )
 from carrousel.bio.data import discover_windows, fit_windows, training_set
 from carrousel.bio.discover import Discovery, find_motifs, logo_libraries, render_report, write_logos
-from carrousel.bio.errors import (
-    DiscoverConfigError,
-    EvaluateConfigError,
-)
+from carrousel.bio.errors import DiscoverConfigError, EvaluateConfigError
 from carrousel.bio.evaluate import Evaluation, evaluate_windows
 from carrousel.bio.fasta import encode, read_sequences
 from carrousel.bio.formats import format_for, write_hits
@@ -237,14 +234,13 @@ def evaluate(cfg: EvaluateConfig) -> Evaluation:
         raise EvaluateConfigError("--pwm-only needs --motif")
     _inputs((cfg.positives, "--positives", "FASTA"), (cfg.negatives, "--negatives", "FASTA"))
     sets = {
-        flag: read_sequences(path)
+        f"{flag} {path}": read_sequences(path)
         for flag, path in (("--positives", cfg.positives), ("--negatives", cfg.negatives))
     }
-    for flag, (_, seqs) in sets.items():
-        where = f"{flag} {cfg.positives if flag == '--positives' else cfg.negatives}"
+    for where, (_, seqs) in sets.items():  # checked before the model is loaded
         check_count(len(seqs), MIN_EVAL_PER_CLASS, where, EvaluateConfigError, purpose="for AUROC and AUPRC")
-    pair = f"--positives {cfg.positives} and --negatives {cfg.negatives}"
-    for note in check_overlap(sets["--positives"][1], sets["--negatives"][1], pair, EvaluateConfigError):
+    (pos_where, (_, pos_seqs)), (neg_where, (_, neg_seqs)) = sets.items()
+    for note in check_overlap(pos_seqs, neg_seqs, f"{pos_where} and {neg_where}", EvaluateConfigError):
         logger.warning("%s", note)
     model = None if cfg.pwm_only else load_model(cfg.model, device=cfg.device.value)
     window = model.window if model is not None else 200
