@@ -1,42 +1,89 @@
-"""BED / narrowPeak reading (the positive regions of ``bio train --peaks``) and interval merging."""
+"""BED / narrowPeak reading (the positive regions of ``bio train --peaks``) and interval merging.
+
+The file is read through :func:`carrousel.core.files.read_text` (a regular, readable, non-empty UTF-8
+text file, gzip when it ends in ``.gz``, no NUL bytes, lines under 100,000 characters); ``track``,
+``browser`` and ``#`` lines are skipped. Every other line must hold ``chrom start end`` with integer
+coordinates, ``0 <= start < end``, and a narrowPeak summit offset (column 10, ``-1`` for none) inside the
+peak; the first line that does not is a :class:`~carrousel.bio.errors.BedFormatError` naming the file
+and the line. Whether a peak lies on its chromosome is checked against the genome
+(:mod:`carrousel.bio.validation`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from carrousel.bio.errors import BedFormatError
+from carrousel.core.errors import DataError
+from carrousel.core.files import read_text
 
-__all__ = ["Intervals", "merge_intervals", "read_bed"]
+__all__ = ["Intervals", "Peak", "merge_intervals", "read_bed", "read_peaks"]
+
+_MAX_LINE = 100_000
+
+
+class Peak(NamedTuple):
+    """One BED line: the record, half-open ``[start, end)``, the summit offset and the 1-based line."""
+
+    chrom: str
+    start: int
+    end: int
+    summit: int | None  # offset of the summit from start (narrowPeak column 10), None: the middle
+    line: int
+
+
+def read_peaks(path: str | Path) -> list[Peak]:
+    """Reads BED / narrowPeak intervals with their line numbers.
+
+    Raises:
+        BedFormatError: the file cannot be read as text, a line is not an interval (naming the line),
+            or no interval is found.
+    """
+    p = Path(path)
+    if not (p.exists() or p.is_symlink()):
+        raise BedFormatError(f"BED file not found: {p}; check the path")
+    try:
+        text = read_text(p, "BED file", "BED", max_line=_MAX_LINE)
+    except DataError as exc:
+        raise BedFormatError(str(exc)) from None
+    out: list[Peak] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith(("#", "track", "browser")):
+            continue
+        f = line.split("\t") if "\t" in line else line.split()
+        try:
+            chrom, start, end = f[0].strip(), int(f[1]), int(f[2])
+            summit = int(f[9]) if len(f) >= 10 else -1
+        except (IndexError, ValueError):
+            hint = "; remove header lines or start them with '#'" if n == 1 or not out else ""
+            raise BedFormatError(
+                f"{p}, line {n}: not a BED line (chrom, start, end as integers): {line[:60]!r}{hint}"
+            ) from None
+        if start < 0:
+            raise BedFormatError(f"{p}, line {n}: start {start} is negative; BED starts are 0-based, >= 0")
+        if end <= start:
+            raise BedFormatError(f"{p}, line {n}: end {end} is not after start {start}")
+        if summit >= end - start:
+            raise BedFormatError(
+                f"{p}, line {n}: summit offset {summit} lies outside the peak ({end - start} bases long)"
+            )
+        out.append(Peak(chrom, start, end, summit if summit >= 0 else None, n))
+    if not out:
+        raise BedFormatError(f"{p}: no intervals found (only headers or comments)")
+    return out
 
 
 def read_bed(path: str | Path) -> list[tuple[str, int, int, int | None]]:
     """Reads BED / narrowPeak intervals: ``(chrom, start, end, summit_offset or None)``.
 
     Raises:
-        BedFormatError: on a missing file, a malformed line (naming the line) or no interval.
+        BedFormatError: as :func:`read_peaks`.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise BedFormatError(f"BED file not found: {p}; check the path")
-    out = []
-    for n, line in enumerate(p.read_text().splitlines(), 1):
-        if not line.strip() or line.startswith(("#", "track", "browser")):
-            continue
-        f = line.split("\t") if "\t" in line else line.split()
-        try:
-            chrom, start, end = f[0], int(f[1]), int(f[2])
-            summit = int(f[9]) if len(f) >= 10 and int(f[9]) >= 0 else None
-        except (IndexError, ValueError) as exc:
-            raise BedFormatError(f"{p}, line {n}: not a BED line (chrom, start, end): {line[:60]!r}") from exc
-        if end <= start:
-            raise BedFormatError(f"{p}, line {n}: end {end} is not after start {start}")
-        out.append((chrom, start, end, summit))
-    if not out:
-        raise BedFormatError(f"{p}: no intervals found")
-    return out
+    return [(c, a, b, s) for c, a, b, s, _ in read_peaks(path)]
 
 
 Intervals = dict[str, tuple[np.ndarray, np.ndarray]]

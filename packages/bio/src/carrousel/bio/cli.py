@@ -7,12 +7,13 @@ This and core's CLI helper are the only modules that import typer or render with
 
 from __future__ import annotations
 
-import dataclasses
+import math
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 from rich.progress import (
@@ -39,9 +40,11 @@ from carrousel.bio.config import (
     ScanConfig,
     TrainConfig,
     TrainDataConfig,
+    replace_fields,
 )
 from carrousel.core import cli
 from carrousel.core.config import load_toml
+from carrousel.core.files import check_input_file
 
 __all__ = ["app", "main"]
 
@@ -81,26 +84,13 @@ def _with_flags(ctx: typer.Context, config: Path | None, flags: C, table: dict[s
     dotted for a part: ``"fit.epochs"``)."""
     if config is None:
         return flags
+    check_input_file(config, "--config", "TOML config")  # a FIFO or device would hang the reader
     given = [
         field
         for param, field in table.items()
         if getattr(ctx.get_parameter_source(param), "name", "DEFAULT") not in ("DEFAULT", "DEFAULT_MAP")
     ]
-    return _replace(load_toml(config, type(flags)), flags, given)
-
-
-def _replace(base: Any, flags: Any, fields: list[str]) -> Any:
-    changes: dict[str, Any] = {}
-    parts: dict[str, list[str]] = {}
-    for f in fields:
-        head, _, rest = f.partition(".")
-        if rest:
-            parts.setdefault(head, []).append(rest)
-        else:
-            changes[head] = getattr(flags, head)
-    for head, sub in parts.items():
-        changes[head] = _replace(getattr(base, head), getattr(flags, head), sub)
-    return dataclasses.replace(base, **changes)
+    return replace_fields(load_toml(config, type(flags)), flags, given)
 
 
 @contextmanager
@@ -140,7 +130,12 @@ def scan(
     ] = None,
     model: ModelDir = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write hits here (format from the extension).")
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write hits here (format from the extension: .bed, .gff3, .tsv, .json, .gz; '-': stdout).",
+        ),
     ] = None,
     fmt: Annotated[
         HitFormat | None, typer.Option("--format", "-f", help="Hit format (default from --out, else bed).")
@@ -184,6 +179,8 @@ def scan(
     from carrousel.bio import pipeline
     from carrousel.bio.formats import render_hits
 
+    if out is not None and (str(out) == "-" or os.path.realpath(out) == os.path.realpath("/dev/stdout")):
+        out = None  # stdout: the hits are printed in place, as without --out
     flags = ScanConfig(
         method=method or (Method.pwm if motif else Method.model),
         motifs=tuple(motif or ()),
@@ -228,7 +225,11 @@ def train(
         Path | None, typer.Option("--positives", help="FASTA of positive sequences.")
     ] = None,
     negatives: Annotated[
-        Path | None, typer.Option("--negatives", help="FASTA of negative sequences.")
+        Path | None,
+        typer.Option(
+            "--negatives",
+            help="FASTA of negatives (default: GC-matched --genome windows, else shuffled positives).",
+        ),
     ] = None,
     peaks: Annotated[
         Path | None, typer.Option("--peaks", help="BED/narrowPeak of positive regions (on --genome).")
@@ -279,7 +280,10 @@ def train(
     else:
         auroc = result.val.get("auroc")
         shown = f"{auroc:.3f}" if auroc is not None else "-"
-        cli.echo(f"trained {result.tasks} task(s) on {result.windows} windows: val AUROC {shown} -> {out}")
+        note = f" (negatives: {result.negatives})" if not result.negatives.startswith("--") else ""
+        cli.echo(
+            f"trained {result.tasks} task(s) on {result.windows} windows: val AUROC {shown} -> {out}{note}"
+        )
 
 
 _EVALUATE_FLAGS = {
@@ -324,8 +328,12 @@ def evaluate(
     table = Table(title=f"{res.n_pos} positives vs {res.n_neg} negatives")
     for c in ("method", "AUROC", "AUPRC"):
         table.add_column(c)
-    table.add_row(f"model ({res.task})", f"{res.model_auroc:.4f}", f"{res.model_auprc:.4f}")
-    table.add_row(f"best PWM ({res.best_pwm})", f"{res.pwm_auroc:.4f}", f"{res.pwm_auprc:.4f}")
+    for label, auroc, auprc in (
+        (f"model ({res.task})", res.model_auroc, res.model_auprc),
+        (f"best PWM ({res.best_pwm})", res.pwm_auroc, res.pwm_auprc),
+    ):
+        if math.isfinite(auroc):  # a figure not computed (--pwm-only, no motif) is no row, never 'nan'
+            table.add_row(label, f"{auroc:.4f}", f"{auprc:.4f}")
     cli.stdout.print(table)
 
 

@@ -9,6 +9,7 @@ and turned into the member, so TOML files and Python callers may write ``method 
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ __all__ = [
     "SynthConfig",
     "TrainConfig",
     "TrainDataConfig",
+    "replace_fields",
 ]
 
 
@@ -106,9 +108,24 @@ def _probability(name: str, value: float | None, error: type[BioError]) -> None:
         raise error(f"{name} must be in (0, 1], got {value}")
 
 
-def _at_least(name: str, value: int | None, low: int, error: type[BioError]) -> None:
+def _at_least(name: str, value: int | None, low: int, error: type[BioError], high: int | None = None) -> None:
     if value is not None and not (isinstance(value, int) and value >= low):
         raise error(f"{name} must be an integer >= {low}, got {value}")
+    if value is not None and high is not None and value > high:
+        raise error(f"{name} {value:,} is over the limit of {high:,}; give a smaller value")
+
+
+# upper bounds: far above any sensible run, low enough that a typo fails at once instead of exhausting
+# memory or running for ever
+MAX_WINDOW = 100_000  # bases per training window
+MAX_EPOCHS = 10_000
+MAX_BATCH = 1 << 20  # windows per batch
+MAX_FILTERS = 4096  # convolutional detectors
+MAX_KERNEL = 1001  # detector width
+MAX_HIDDEN = 4096  # LSTM units per direction
+MAX_PER_MOTIF = 1_000_000  # planted positives per motif
+MAX_NEGATIVES = 10_000_000  # planted negatives of each kind
+MAX_NULL = 1_000_000  # null windows of a calibration
 
 
 @dataclass(frozen=True)
@@ -153,11 +170,12 @@ class ScanConfig:
             raise ScanConfigError(f"pseudocount must be a finite number, got {self.pseudocount}")
         if self.pseudocount <= 0:
             raise ScanConfigError(f"pseudocount must be positive, got {self.pseudocount}")
-        if self.chunk_size < 1000:
+        if isinstance(self.chunk_size, int) and self.chunk_size < 1000:
             raise ScanConfigError("chunk_size must be at least 1000 bases")
-        _at_least("stride", self.stride, 1, ScanConfigError)
-        _at_least("batch size", self.batch_size, 1, ScanConfigError)
-        _at_least("n_null", self.n_null, 1, ScanConfigError)
+        _at_least("stride", self.stride, 1, ScanConfigError, MAX_WINDOW)
+        _at_least("batch size", self.batch_size, 1, ScanConfigError, MAX_BATCH)
+        _at_least("n_null", self.n_null, 1, ScanConfigError, MAX_NULL)
+        _at_least("chunk_size", self.chunk_size, 1000, ScanConfigError, 1 << 30)
 
 
 @dataclass(frozen=True)
@@ -190,9 +208,9 @@ class TrainDataConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "motifs", tuple(self.motifs))
-        _at_least("window", self.window, 1, TrainConfigError)
-        _at_least("per-motif windows", self.per_motif, 1, TrainConfigError)
-        _at_least("number of negatives", self.n_negatives, 0, TrainConfigError)
+        _at_least("window", self.window, 1, TrainConfigError, MAX_WINDOW)
+        _at_least("--per-motif windows", self.per_motif, 1, TrainConfigError, MAX_PER_MOTIF)
+        _at_least("number of negatives", self.n_negatives, 0, TrainConfigError, MAX_NEGATIVES)
 
 
 @dataclass(frozen=True)
@@ -204,8 +222,8 @@ class NetworkConfig:
     hidden: int = 32  # LSTM units per direction
 
     def __post_init__(self) -> None:
-        for name in ("filters", "kernel", "hidden"):
-            _at_least(name, getattr(self, name), 1, TrainConfigError)
+        for name, high in (("filters", MAX_FILTERS), ("kernel", MAX_KERNEL), ("hidden", MAX_HIDDEN)):
+            _at_least(name, getattr(self, name), 1, TrainConfigError, high)
 
 
 @dataclass(frozen=True)
@@ -222,10 +240,10 @@ class FitConfig:
 
     def __post_init__(self) -> None:
         _choice(self, "device", Device, TrainConfigError)
-        _at_least("epochs", self.epochs, 1, TrainConfigError)
-        _at_least("batch size", self.batch_size, 1, TrainConfigError)
+        _at_least("epochs", self.epochs, 1, TrainConfigError, MAX_EPOCHS)
+        _at_least("batch size", self.batch_size, 1, TrainConfigError, MAX_BATCH)
         _at_least("seed", self.seed, 0, TrainConfigError)
-        _at_least("n_null", self.n_null, 1, TrainConfigError)
+        _at_least("n_null", self.n_null, 1, TrainConfigError, MAX_NULL)
         if not (isinstance(self.lr, int | float) and math.isfinite(self.lr) and self.lr > 0):
             raise TrainConfigError(f"learning rate must be a finite number > 0, got {self.lr}")
         if not (isinstance(self.val_fraction, int | float) and 0.0 <= self.val_fraction < 1.0):
@@ -299,7 +317,23 @@ class DiscoverConfig:
 
     def __post_init__(self) -> None:
         _choice(self, "report", ReportFormat, DiscoverConfigError)
-        _at_least("epochs", self.epochs, 1, DiscoverConfigError)
+        _at_least("epochs", self.epochs, 1, DiscoverConfigError, MAX_EPOCHS)
         _at_least("seed", self.seed, 0, DiscoverConfigError)
         if not self.collection.strip():
             raise DiscoverConfigError("the JASPAR collection to match against is empty; give --jaspar")
+
+
+def replace_fields(base: Any, other: Any, fields: list[str]) -> Any:
+    """``base`` with the ``fields`` of ``other`` (a config of the same class), dotted for a part
+    (``"fit.epochs"``): how ``--config`` file values and the flags given on top are merged."""
+    changes: dict[str, Any] = {}
+    parts: dict[str, list[str]] = {}
+    for f in fields:
+        head, _, rest = f.partition(".")
+        if rest:
+            parts.setdefault(head, []).append(rest)
+        else:
+            changes[head] = getattr(other, head)
+    for head, sub in parts.items():
+        changes[head] = replace_fields(getattr(base, head), getattr(other, head), sub)
+    return dataclasses.replace(base, **changes)

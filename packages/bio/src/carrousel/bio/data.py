@@ -18,12 +18,20 @@ from typing import Any
 
 import numpy as np
 
-from carrousel.bio.bed import Intervals, merge_intervals, read_bed
+from carrousel.bio.bed import Intervals, Peak, merge_intervals, read_peaks
 from carrousel.bio.config import SynthConfig, TrainDataConfig
 from carrousel.bio.errors import MotifError, TrainConfigError, TrainingDataError
 from carrousel.bio.fasta import encode, iter_records, read_sequences, reverse_complement
 from carrousel.bio.motifs import Motif
-from carrousel.bio.synth import dinucleotide_shuffle, plant, sample_instance
+from carrousel.bio.synth import dinucleotide_shuffle, plant_dataset
+from carrousel.bio.validation import (
+    MIN_TRAIN_PER_CLASS,
+    check_count,
+    check_lengths,
+    check_overlap,
+    drop_only_n,
+    usable_peaks,
+)
 from carrousel.core.bundle import file_sha256
 
 __all__ = [
@@ -77,36 +85,46 @@ def sequences_to_windows(path: str | Path, window: int) -> tuple[list[str], np.n
 def peak_windows(peaks: str | Path, genome: str | Path, window: int) -> np.ndarray:
     """Windows of ``window`` bases centred on each peak's summit (or middle), from the genome.
 
-    Peaks on records missing from the genome are skipped with a warning; windows running off a record's
-    end are padded with N.
+    Peaks on records missing from the genome, or past their record's end, are skipped with a warning;
+    windows running off a record's end are padded with N.
 
     Raises:
+        BedFormatError: a line of ``peaks`` is not an interval.
         TrainingDataError: when no peak lies on a record of the genome.
     """
-    intervals = read_bed(peaks)
-    wanted = {c for c, *_ in intervals}
+    x, notes, _ = _peak_windows(read_peaks(peaks), peaks, genome, window)
+    for note in notes:
+        logger.warning("%s", note)
+    return x
+
+
+def _peak_windows(
+    peaks: list[Peak], bed: str | Path, genome: str | Path, window: int
+) -> tuple[np.ndarray, list[str], list[Peak]]:
+    """``(windows, warnings, peaks used)``: the checks of :func:`carrousel.bio.validation.usable_peaks`."""
+    wanted = {p.chrom for p in peaks}
     recs = {name: codes for name, codes in iter_records(genome) if name in wanted}
-    missing = wanted - set(recs)
-    if missing == wanted:
-        raise TrainingDataError(
-            f"none of the peak chromosomes ({', '.join(sorted(missing)[:3])}) are in {genome}: "
-            "use the genome the peaks were called on (BED names must match its FASTA record names)"
-        )
-    if missing:
-        logger.warning("%d peak chromosomes not in the genome; their peaks are skipped", len(missing))
-    out = []
-    for chrom, start, end, summit in intervals:
-        if chrom not in recs:
-            continue
-        centre = start + (summit if summit is not None else (end - start) // 2)
+    kept, notes = usable_peaks(peaks, {k: int(v.size) for k, v in recs.items()}, bed, genome)
+    out = np.full((len(kept), window), 4, dtype=np.uint8)
+    for i, p in enumerate(kept):
+        centre = p.start + (p.summit if p.summit is not None else (p.end - p.start) // 2)
         a = centre - window // 2
-        seq = recs[chrom]
-        w = np.full(window, 4, dtype=np.uint8)
+        seq = recs[p.chrom]
         lo, hi = max(a, 0), min(a + window, seq.size)
         if hi > lo:
-            w[lo - a : hi - a] = seq[lo:hi]
-        out.append(w)
-    return np.stack(out)
+            out[i, lo - a : hi - a] = seq[lo:hi]
+    return out, notes, kept
+
+
+def _training_windows(path: str | Path, window: int, where: str) -> tuple[np.ndarray, list[str]]:
+    """A training FASTA as windows, checked: none shorter than the window, enough with some base."""
+    names, seqs = read_sequences(path)
+    check_lengths([len(s) for s in seqs], window, where)
+    x, notes = drop_only_n(
+        fit_windows([encode(s, n) for n, s in zip(names, seqs, strict=True)], window), where
+    )
+    check_count(x.shape[0], MIN_TRAIN_PER_CLASS, where, notes=notes)
+    return x, notes
 
 
 def _overlaps(excluded: tuple[np.ndarray, np.ndarray] | None, start: int, end: int) -> bool:
@@ -217,41 +235,8 @@ def planted_dataset(
     if max(m.length for m in motifs) > w:
         raise MotifError(f"a motif is longer than the training window ({w}); give a larger --window")
     n_pos = cfg.n_per_motif * K
-    n_bg = n_pos + cfg.n_background + cfg.n_decoy
-    bg = genome_windows(genome, w, n_bg, rng)
-    x_pos = bg[:n_pos].copy()
-    y_pos = np.zeros((n_pos, K), dtype=np.float32)
-    for i in range(n_pos):
-        ks = [i % K]
-        if rng.random() < cfg.multi_fraction:
-            ks.append(int((i % K + 1 + rng.integers(K - 1)) % K) if K > 1 else i % K)
-        taken: list[tuple[int, int]] = []
-        for k in ks:
-            m = motifs[k]
-            for _ in range(20):
-                pos = int(rng.integers(w - m.length + 1))
-                if all(pos + m.length <= a or pos >= b for a, b in taken):
-                    break
-            taken.append((pos, pos + m.length))
-            plant(x_pos[i], sample_instance(m, rng, 1.5), pos, 1 if rng.random() < 0.5 else -1)
-            y_pos[i, k] = 1.0
-    shuf_src = x_pos[rng.integers(n_pos, size=cfg.n_shuffled)]
-    x_shuf = (
-        np.stack([dinucleotide_shuffle(s, rng) for s in shuf_src])
-        if cfg.n_shuffled
-        else np.zeros((0, w), np.uint8)
-    )
-    x_plain = bg[n_pos : n_pos + cfg.n_background]
-    x_decoy = bg[n_pos + cfg.n_background :].copy()
-    for i in range(x_decoy.shape[0]):
-        m = motifs[int(rng.integers(K))]
-        decoy = Motif("decoy", "decoy", m.counts[rng.permutation(m.length)])
-        pos = int(rng.integers(w - m.length + 1))
-        plant(x_decoy[i], sample_instance(decoy, rng, 1.5), pos, 1 if rng.random() < 0.5 else -1)
-    x = np.concatenate([x_pos, x_shuf, x_plain, x_decoy])
-    y = np.concatenate([y_pos, np.zeros((x.shape[0] - n_pos, K), dtype=np.float32)])
-    order = rng.permutation(x.shape[0])
-    return x[order], y[order]
+    bg = genome_windows(genome, w, n_pos + cfg.n_background + cfg.n_decoy, rng)
+    return plant_dataset(motifs, bg, cfg, rng)
 
 
 @dataclass
@@ -266,6 +251,8 @@ class TrainingSet:
         seeds: motifs whose log-odds seed the first filters.
         null_source: ``(M, W)`` windows shuffled for the null calibration.
         sources: provenance: the input files with their sha256.
+        negatives: where the negatives came from (``"--negatives FILE"``, ``"GC-matched genome windows"``,
+            ``"shuffled positives"`` or ``"planted"``).
     """
 
     x: np.ndarray
@@ -274,6 +261,7 @@ class TrainingSet:
     seeds: list[Motif]
     null_source: np.ndarray
     sources: dict[str, Any] = field(default_factory=dict)
+    negatives: str = "planted"
 
 
 def _source(path: str | Path) -> dict[str, str]:
@@ -295,8 +283,13 @@ def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -
         motifs: the resolved ``cfg.motifs`` (planted tasks, or filter seeds with the other sources).
         seed: random seed.
 
+    Every source is checked before any window is drawn (:mod:`carrousel.bio.validation`): at least
+    20 windows per class, no sequence shorter than the window, no window of only N, positives and negatives
+    not largely the same sequences, peaks on the genome's records and within them.
+
     Raises:
         TrainConfigError: no source, or peaks without a genome.
+        TrainingDataError: a check above fails (one line naming the file and the fix).
     """
     rng = np.random.default_rng(seed)
     named = list(motifs)
@@ -305,29 +298,36 @@ def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -
     if genome is None and cfg.positives is None:
         genome = default_genome()
     sources: dict[str, Any] = {}
+    notes: list[str] = []
     if cfg.positives is not None or cfg.peaks is not None:
+        kept: list[Peak] = []
         if cfg.positives is not None:
-            _, pos = sequences_to_windows(cfg.positives, window)
+            pos, notes = _training_windows(cfg.positives, window, f"--positives {cfg.positives}")
             sources["positives"] = _source(cfg.positives)
         else:
             assert cfg.peaks is not None
             if genome is None:
                 raise TrainConfigError("--peaks needs --genome to read the peak sequences from")
-            pos = peak_windows(cfg.peaks, genome, window)
+            where = f"--peaks {cfg.peaks}"
+            pos, notes, kept = _peak_windows(read_peaks(cfg.peaks), cfg.peaks, genome, window)
+            pos, dropped = drop_only_n(pos, where)
+            notes += dropped
+            check_count(pos.shape[0], MIN_TRAIN_PER_CLASS, where, notes=notes)
             sources["peaks"] = _source(cfg.peaks)
         if cfg.negatives is not None:
-            _, neg = sequences_to_windows(cfg.negatives, window)
+            neg, more = _training_windows(cfg.negatives, window, f"--negatives {cfg.negatives}")
+            first = f"--positives {cfg.positives}" if cfg.positives is not None else f"--peaks {cfg.peaks}"
+            pair = f"{first} and --negatives {cfg.negatives}"
+            notes += more + check_overlap([w.tobytes() for w in pos], [w.tobytes() for w in neg], pair)
             sources["negatives"] = _source(cfg.negatives)
-        elif genome is not None:
-            # Background windows never overlap a peak.
-            exclude = (
-                merge_intervals([(c, a, b) for c, a, b, _ in read_bed(cfg.peaks)])
-                if cfg.peaks is not None
-                else None
-            )
+            negatives = f"--negatives {cfg.negatives}"
+        elif genome is not None:  # background windows never overlap a peak
+            exclude = merge_intervals([(p.chrom, p.start, p.end) for p in kept]) if kept else None
             neg = gc_matched_windows(genome, pos, 1, rng, exclude)
+            negatives = "GC-matched genome windows"
         else:
             neg = np.stack([dinucleotide_shuffle(w, rng) for w in pos])
+            negatives = "shuffled positives"
         x = np.concatenate([pos, neg])
         y = np.concatenate([np.ones((pos.shape[0], 1)), np.zeros((neg.shape[0], 1))]).astype(np.float32)
         null_source = neg
@@ -339,6 +339,11 @@ def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -
             )
         assert genome is not None
         n_neg = cfg.n_negatives or max(cfg.per_motif * len(named) // 4, 500)
+        if cfg.per_motif < MIN_TRAIN_PER_CLASS or 2 * n_neg + n_neg // 2 < MIN_TRAIN_PER_CLASS:
+            raise TrainConfigError(
+                f"--per-motif {cfg.per_motif} and --n-negatives {cfg.n_negatives}: planted training needs "
+                f"at least {MIN_TRAIN_PER_CLASS} windows per class; raise them"
+            )
         scfg = SynthConfig(
             window=window,
             n_per_motif=cfg.per_motif,
@@ -351,9 +356,12 @@ def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -
         # calibration null from fresh genome windows (not seen in training), shuffled when fitting
         null_source = genome_windows(genome, window, 4000, np.random.default_rng(seed + 1))
         tasks = named
+        negatives = "planted"
     if genome is not None and (cfg.positives is None or cfg.negatives is None):  # the genome was read
         sources["genome"] = _source(genome)
-    return TrainingSet(x, y, tasks, named, null_source, sources)
+    for note in notes:  # every check passed: the warnings of the data kept
+        logger.warning("%s", note)
+    return TrainingSet(x, y, tasks, named, null_source, sources, negatives)
 
 
 def discover_windows(

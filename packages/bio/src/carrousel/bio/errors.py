@@ -17,7 +17,9 @@ __all__ = [
     "FastaFormatError",
     "ModelConfigError",
     "MotifError",
+    "MotifFormatError",
     "MotifNotFoundError",
+    "NonFiniteHitError",
     "ScanConfigError",
     "TrainConfigError",
     "TrainingDataError",
@@ -45,8 +47,17 @@ class MotifNotFoundError(BioError, LookupError):
     """A motif ID, name, collection or file could not be found or parsed."""
 
 
+class MotifFormatError(BioError, DataError):
+    """A motif matrix that cannot be scored (a count negative or not finite, a position without counts,
+    no positions) or a motif file that is not motif text; the message names the motif and its file."""
+
+
 class MotifError(BioError, ValueError):
     """A motif cannot be used as asked (longer than the window, score range too wide for the scan)."""
+
+
+class NonFiniteHitError(BioError, FloatingPointError):
+    """A hit's score, p-value or q-value is NaN or infinite: an error naming the motif, never an output."""
 
 
 class ScanConfigError(BioError, ConfigError):

@@ -14,6 +14,7 @@ from carrousel.bio.errors import EvaluateConfigError
 from carrousel.bio.models import MotifModel
 from carrousel.bio.motifs import Motif
 from carrousel.bio.pwm import Background, IntegerPWM, SequenceCodes
+from carrousel.bio.validation import MIN_EVAL_PER_CLASS
 from carrousel.core.metrics import pr_auc, roc_auc
 
 __all__ = ["Evaluation", "evaluate_windows", "pwm_max_scores"]
@@ -105,26 +106,36 @@ def evaluate_windows(
         neg: ``(Q, W)`` codes of negative windows.
         motifs: PWMs to try; the best by AUROC is reported.
         task: model output to use (motif ID or name, or index); default: the only one, else the maximum.
+
+    Raises:
+        EvaluateConfigError: fewer than :data:`~carrousel.bio.validation.MIN_EVAL_PER_CLASS` windows in
+            a class (AUROC and AUPRC on fewer say nothing), or ``task`` is not an output of the model.
     """
-    if pos.shape[0] == 0 or neg.shape[0] == 0:
-        raise EvaluateConfigError("evaluation needs at least one positive and one negative sequence")
+    for n, what in ((pos.shape[0], "positive"), (neg.shape[0], "negative")):
+        if n < MIN_EVAL_PER_CLASS:
+            raise EvaluateConfigError(
+                f"{n} {what} sequence(s): AUROC and AUPRC need at least {MIN_EVAL_PER_CLASS} per class"
+            )
     x = np.concatenate([pos, neg])
     y = np.concatenate([np.ones(pos.shape[0]), np.zeros(neg.shape[0])])
     m_auroc = m_auprc = float("nan")
     task_name = "-"
     if model is not None:
-        logits = model.logits(x)
         names = [m.id for m in model.motifs] + [m.name for m in model.motifs]
-        if task is not None:
-            K = len(model.motifs)
+        K = len(model.motifs)
+        col = None
+        if task is not None:  # checked before any scoring
             if task.isdigit() and int(task) < K:
                 col = int(task)
             elif task in names:
                 col = names.index(task) % K
             else:
                 raise EvaluateConfigError(
-                    f"task {task!r} is not an output of the model ({', '.join(names[:K])})"
+                    f"task {task!r} is not an output of the model ({', '.join(names[:K])}); give an ID, "
+                    f"a name or an index below {K}"
                 )
+        logits = model.logits(x)
+        if col is not None:
             s = logits[:, col]
             task_name = model.motifs[col].id
         elif logits.shape[1] == 1:

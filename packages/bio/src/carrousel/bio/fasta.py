@@ -1,20 +1,27 @@
-"""Streaming FASTA / FASTA.gz reading in bounded memory, and DNA encoding.
-
-Bases are encoded as ``uint8`` codes: ``A C G T`` (any case) -> ``0 1 2 3``; ``N`` and the IUPAC
-ambiguity codes ``R Y K M S W B D H V`` (any case) -> ``4`` (never scored as a site). Any other character
-is a :class:`~carrousel.bio.errors.FastaFormatError` naming the record and the 1-based position.
+"""Streaming FASTA / FASTA.gz reading in bounded memory (DNA codes: :mod:`carrousel.bio.dna`).
 
 :func:`iter_chunks` reads a genome in blocks of bytes (so a 3 Gb genome never sits in memory) and yields
 overlapping chunks per record: consecutive chunks of one record share ``overlap`` bases, so every window
 of up to ``overlap + 1`` bases lies wholly inside exactly one chunk's window starts. Small files of
 training sequences are read whole with Biopython's FASTA parser (:func:`read_sequences`).
+
+Both readers take a regular, readable, non-empty file only (a folder, FIFO or device is refused before it
+is opened: :func:`carrousel.core.files.check_input_file`); gzip is recognised by its magic bytes, and a
+file named ``.gz`` must be gzip. A truncated or corrupt archive, NUL bytes (a binary file), text before
+the first ``>`` header, an empty header, a duplicate record name (streaming) and a file whose records
+hold no sequence are each one :class:`~carrousel.bio.errors.FastaFormatError` line naming the file. A
+UTF-8 byte-order mark is skipped; lower case (soft-masking), ``N`` runs, IUPAC codes, ``U``, CRLF line ends
+and lines of any length are valid.
 """
 
 from __future__ import annotations
 
 import gzip
+import io
 import logging
+import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -22,7 +29,21 @@ from typing import BinaryIO
 import numpy as np
 from Bio.SeqIO.FastaIO import SimpleFastaParser
 
+from carrousel.bio.dna import (
+    _SKIP,
+    _TRANSLATE,
+    ALPHABET,
+    AMBIGUOUS,
+    _checked,
+    decode,
+    encode,
+    one_hot,
+    reverse_complement,
+    window_sequences,
+)
 from carrousel.bio.errors import FastaFormatError
+from carrousel.core.errors import DataError
+from carrousel.core.files import DEFAULT_MAX_BYTES, check_input_file
 
 __all__ = [
     "ALPHABET",
@@ -42,24 +63,10 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-ALPHABET = "ACGT"
-AMBIGUOUS = 4  # the code of N and IUPAC ambiguity letters
-_INVALID = 255
-_IUPAC = "NRYKMSWBDHV"
-_SKIP = b" \t\r\n"  # whitespace removed from sequence lines (CRLF included)
-
-_LUT = np.full(256, _INVALID, dtype=np.uint8)
-for _i, _b in enumerate(ALPHABET):
-    _LUT[ord(_b)] = _i
-    _LUT[ord(_b.lower())] = _i
-for _b in _IUPAC:
-    _LUT[ord(_b)] = AMBIGUOUS
-    _LUT[ord(_b.lower())] = AMBIGUOUS
-_LUT[ord("U")] = 3
-_LUT[ord("u")] = 3
-_TRANSLATE = bytes(_LUT.tolist())  # the same map for bytes.translate (one C pass, whitespace deleted too)
-_COMPLEMENT = np.array([3, 2, 1, 0, AMBIGUOUS], dtype=np.uint8)
 _BLOCK = 1 << 20  # bytes read from the file at a time
+_GZIP_MAGIC = b"\x1f\x8b"
+_BOM = b"\xef\xbb\xbf"
+_DAMAGED = (EOFError, gzip.BadGzipFile, zlib.error)
 
 
 @dataclass(frozen=True)
@@ -87,92 +94,31 @@ class RecordInfo:
     length: int
 
 
-def encode(seq: str | bytes, record: str = "<sequence>", offset: int = 0) -> np.ndarray:
-    """Encodes DNA letters as codes 0..4.
-
-    Args:
-        seq: the letters (whitespace is not allowed here).
-        record: record name for error messages.
-        offset: 0-based position of ``seq[0]`` in the record, for error messages.
-
-    Returns:
-        ``(len(seq),)`` uint8 codes.
-
-    Raises:
-        FastaFormatError: on a character that is neither a base nor an IUPAC code.
-    """
-    raw = seq.encode("latin-1") if isinstance(seq, str) else seq
-    return _checked(raw.translate(_TRANSLATE), raw, record, offset)
+def _damaged(path: str | Path, exc: BaseException | str) -> FastaFormatError:
+    return FastaFormatError(f"{path} is a damaged gzip file ({exc}); download or compress it again")
 
 
-def _checked(coded: bytes, raw: bytes, record: str, offset: int) -> np.ndarray:
-    """Translated bytes -> writable codes, or the error for the first invalid character.
-
-    Args:
-        coded: ``raw`` through ``_TRANSLATE`` (whitespace deleted).
-        raw: the letters as read (whitespace is skipped when locating a bad one).
-        record: record name for error messages.
-        offset: 0-based position of ``coded[0]`` in the record.
-    """
-    i = coded.find(b"\xff")
-    if i >= 0:
-        char = chr(raw.translate(None, _SKIP)[i])
-        raise FastaFormatError(
-            f"record {record!r}, position {offset + i + 1}: invalid character {char!r}; "
-            "expected A, C, G, T, N or an IUPAC code"
-        )
-    return np.frombuffer(coded, dtype=np.uint8).copy()
-
-
-def decode(codes: np.ndarray) -> str:
-    """Codes 0..4 back to ``ACGTN`` letters."""
-    return np.frombuffer(b"ACGTN", dtype=np.uint8)[np.asarray(codes, dtype=np.intp)].tobytes().decode()
-
-
-def reverse_complement(codes: np.ndarray) -> np.ndarray:
-    """Reverse complement of ``(..., n)`` codes (N stays N)."""
-    return _COMPLEMENT[codes[..., ::-1]]
-
-
-def window_sequences(codes: np.ndarray, starts: np.ndarray, length: int, minus: np.ndarray) -> list[str]:
-    """Letters of windows ``codes[s:s+length]``, reverse-complemented where ``minus``.
-
-    Args:
-        codes: ``(n,)`` base codes.
-        starts: ``(h,)`` window starts.
-        length: window length.
-        minus: ``(h,)`` bool, read the window on the reverse strand.
-    """
-    if starts.size == 0:
-        return []
-    win = codes[starts[:, None] + np.arange(length)[None, :]]
-    win = np.where(minus[:, None], reverse_complement(win), win)
-    text = decode(win.reshape(-1))
-    return [text[i * length : (i + 1) * length] for i in range(starts.size)]
-
-
-_EYE = np.concatenate([np.eye(4, dtype=np.float32), np.zeros((1, 4), dtype=np.float32)])  # N: all zeros
-
-
-def one_hot(codes: np.ndarray, bases_last: bool = False) -> np.ndarray:
-    """``(..., n)`` codes -> ``(..., 4, n)`` float32 one-hot (an N is all zeros).
-
-    With ``bases_last`` the array is ``(..., n, 4)`` (no transposing copy): ``np.swapaxes`` of it is the
-    same one-hot in channels-last layout, which the fast convolution of :meth:`DanQ.predict` reads as is.
-    """
-    out = _EYE[codes]
-    return out if bases_last else np.ascontiguousarray(np.moveaxis(out, -1, -2))
-
-
-def _open(path: str | Path) -> BinaryIO:
-    p = Path(path)
-    if not p.is_file():
-        raise FastaFormatError(f"FASTA file not found: {p}; check the path")
-    with open(p, "rb") as fh:
-        magic = fh.read(2)
-    if magic == b"\x1f\x8b":
-        return gzip.open(p, "rb")  # type: ignore[return-value]
-    return open(p, "rb")
+@contextmanager
+def _open(path: str | Path) -> Iterator[BinaryIO]:
+    """The checked file opened for reading bytes (decompressed when gzip); read errors of a damaged
+    archive or of the disk become one FastaFormatError naming the file."""
+    try:
+        p = check_input_file(path, what="FASTA")
+    except DataError as exc:
+        if Path(path).is_file() and Path(path).stat().st_size == 0:
+            raise FastaFormatError(f"{path} is empty: no FASTA records found; give a FASTA file") from None
+        raise FastaFormatError(str(exc)) from None
+    try:
+        with open(p, "rb") as fh:
+            magic = fh.read(2)
+        if p.name.lower().endswith(".gz") and magic != _GZIP_MAGIC:
+            raise _damaged(p, "no gzip header")
+        with gzip.open(p, "rb") if magic == _GZIP_MAGIC else open(p, "rb") as fh:
+            yield fh  # type: ignore[misc]
+    except _DAMAGED as exc:
+        raise _damaged(p, exc) from None
+    except OSError as exc:
+        raise FastaFormatError(f"{p}: cannot be read ({exc.strerror or exc}); check the file") from None
 
 
 def _iter_segments(path: str | Path) -> Iterator[tuple[str | None, bytes]]:
@@ -181,10 +127,16 @@ def _iter_segments(path: str | Path) -> Iterator[tuple[str | None, bytes]]:
         buf = b""
         in_record = False
         eof = False
+        first = True
         while True:
             if not eof:
                 data = fh.read(_BLOCK)
                 eof = not data
+                if first:
+                    first = False
+                    data = data.removeprefix(_BOM)
+                    if b"\x00" in data:
+                        raise FastaFormatError(f"{path} holds NUL bytes: it is a binary file, not FASTA text")
                 buf += data
             while buf:
                 if buf[:1] == b">":
@@ -237,10 +189,11 @@ def iter_chunks(
 
     Yields:
         :class:`Chunk` objects; each record yields at least one chunk unless it is empty (empty records
-        are skipped with a warning).
+        are skipped with one warning per file).
 
     Raises:
-        FastaFormatError: invalid characters, no records, or duplicate record names.
+        FastaFormatError: the file cannot be read (see the module doc), invalid characters, no records,
+            no record with sequence, an empty header or duplicate record names.
     """
     seen: set[str] = set()
     name: str | None = None
@@ -249,6 +202,8 @@ def iter_chunks(
     pending: list[np.ndarray] = []
     pending_n = 0
     n_records = 0
+    empty: list[str] = []  # records without sequence
+    cr_only = False  # a header holding a carriage return: lines ending in CR alone?
 
     emitted_last = True  # whether the current record's final chunk has been yielded
     size = max(1, min(first_size, chunk_size)) if first_size else chunk_size  # the next chunk's size
@@ -277,7 +232,7 @@ def iter_chunks(
         if name is None:
             return
         if pos == 0:
-            logger.warning("FASTA record %r has no sequence; skipped", name)
+            empty.append(name)
         else:
             yield from flush(True)
             if records is not None:
@@ -288,6 +243,7 @@ def iter_chunks(
     for header, part in _iter_segments(path):
         if header is not None:
             yield from end_record()
+            cr_only = cr_only or "\r" in header
             name = header.split()[0] if header.split() else ""
             if not name:
                 raise FastaFormatError(f"{path}: a record has an empty header line; give every record a name")
@@ -311,6 +267,28 @@ def iter_chunks(
     yield from end_record()
     if n_records == 0:
         raise FastaFormatError(f"{path}: no FASTA records found (empty file?); expected lines starting '>'")
+    if len(empty) == n_records:
+        hint = "; do its lines end in CR alone? convert them to LF" if cr_only else ""
+        raise FastaFormatError(f"{path}: no sequence in any of its {n_records} record(s){hint}")
+    _warn_empty(path, empty)
+
+
+_WARNED: set[tuple[str, int, int]] = set()  # files whose empty records were reported (once per process)
+
+
+def _warn_empty(path: str | Path, empty: list[str]) -> None:
+    if not empty:
+        return
+    try:
+        st = Path(path).stat()
+        key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+    except OSError:
+        key = (str(path), 0, 0)
+    if key in _WARNED:
+        return
+    _WARNED.add(key)
+    more = f" (and {len(empty) - 1} more)" if len(empty) > 1 else ""
+    logger.warning("FASTA record %r%s has no sequence; skipped", empty[0], more)
 
 
 def iter_records(path: str | Path) -> Iterator[tuple[str, np.ndarray]]:
@@ -350,28 +328,43 @@ def count_bases(path: str | Path) -> tuple[np.ndarray, np.ndarray, list[RecordIn
 def read_sequences(path: str | Path) -> tuple[list[str], list[str]]:
     """Reads a small FASTA file whole with Biopython.
 
+    Duplicate names are allowed here (training sequences); headers that are not UTF-8 are read as
+    latin-1 (sequence letters are checked either way).
+
     Returns:
         ``(names, sequences)`` with sequences upper-cased; empty records are skipped with a warning.
 
     Raises:
-        FastaFormatError: no records or invalid characters.
+        FastaFormatError: the file cannot be read (see the module doc), text before the first header,
+            invalid characters, or no record with sequence.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise FastaFormatError(f"FASTA file not found: {p}; check the path")
-    opener = gzip.open if p.read_bytes()[:2] == b"\x1f\x8b" else open
+    with _open(path) as fh:
+        raw = fh.read(DEFAULT_MAX_BYTES + 1)
+    if len(raw) > DEFAULT_MAX_BYTES:
+        raise FastaFormatError(f"{path} is over {DEFAULT_MAX_BYTES >> 30} GiB; give a smaller file")
+    raw = raw.removeprefix(_BOM)
+    if b"\x00" in raw:
+        raise FastaFormatError(f"{path} holds NUL bytes: it is a binary file, not FASTA text")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    first = next((line for line in text.splitlines() if line.strip()), ">")
+    if not first.startswith(">"):
+        raise FastaFormatError(f"{path}: text before the first '>' header; is this FASTA?")
     names: list[str] = []
     seqs: list[str] = []
-    with opener(p, "rt") as fh:  # type: ignore[operator]
-        for title, seq in SimpleFastaParser(fh):
-            seq = "".join(seq.split()).upper()
-            name = title.split()[0] if title.split() else f"seq{len(names) + 1}"
-            if not seq:
-                logger.warning("FASTA record %r has no sequence; skipped", name)
-                continue
-            encode(seq, name)
-            names.append(name)
-            seqs.append(seq)
+    empty: list[str] = []
+    for title, seq in SimpleFastaParser(io.StringIO(text)):
+        seq = "".join(seq.split()).upper()
+        name = title.split()[0] if title.split() else f"seq{len(names) + 1}"
+        if not seq:
+            empty.append(name)
+            continue
+        encode(seq, name)
+        names.append(name)
+        seqs.append(seq)
     if not seqs:
-        raise FastaFormatError(f"{p}: no FASTA records with sequence found")
+        raise FastaFormatError(f"{path}: no FASTA records with sequence found")
+    _warn_empty(path, empty)
     return names, seqs

@@ -12,20 +12,30 @@ Text from the inputs (record names, motif IDs and names) is made safe for each f
   first space).
 * TSV: tabs, newlines and control characters inside a field become spaces.
 * JSON: strict (no NaN or Infinity: a missing figure is ``null``).
+
+A hit whose score, p-value or q-value is not finite is an error naming its motif, never an output (a
+model column that does not apply, such as a PWM hit's model p-value, is ``NA`` / ``null``). The format
+follows the file's extension (``.bed``, ``.gff3``/``.gff``, ``.tsv``/``.txt``, ``.json``, each also
+gzip-compressed as ``.gz``); any other extension is an error unless the format is given. A special file
+(``/dev/stdout``, a FIFO) is written in place, as BED unless the format is given.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from carrousel.bio.config import HitFormat
-from carrousel.bio.errors import ScanConfigError
+from carrousel.bio.errors import NonFiniteHitError, ScanConfigError
 from carrousel.bio.hits import Hits, ScanResult
-from carrousel.core.io import atomic_write_text
+from carrousel.core.errors import CarrouselError, OutputError
+from carrousel.core.io import atomic_write_bytes, is_special
 
 __all__ = [
     "FORMATS",
@@ -163,24 +173,53 @@ def to_json(result: ScanResult, include_hits: bool = False) -> str:
     return json.dumps(out, indent=2, allow_nan=False)
 
 
+_EXTENSIONS = {"bed": "bed", "gff": "gff3", "gff3": "gff3", "tsv": "tsv", "txt": "tsv", "json": "json"}
+
+
 def format_for(path: str | Path | None, fmt: HitFormat | str | None) -> HitFormat:
-    """The output format: ``fmt``, or else from the file extension (``.gff``/``.gff3``, ``.tsv``/``.txt``,
-    ``.json``; BED otherwise and for stdout)."""
+    """The output format: ``fmt``, or else from the file extension (``.bed``, ``.gff``/``.gff3``,
+    ``.tsv``/``.txt``, ``.json``, each optionally followed by ``.gz``); BED for stdout and special files.
+
+    Raises:
+        ScanConfigError: ``fmt`` is not a format, or ``path`` has no known extension and ``fmt`` is None.
+    """
     if fmt:
         name = str(fmt.value if isinstance(fmt, HitFormat) else fmt).lower()
         try:
             return HitFormat("gff3" if name == "gff" else name)
         except ValueError:
             raise ScanConfigError(f"unknown hit format {fmt!r}; choose one of {', '.join(FORMATS)}") from None
-    if path is None:
+    if path is None or is_special(path) or str(Path(path).parent) in ("/dev", "/dev/fd", "/proc/self/fd"):
         return HitFormat.bed
-    ext = Path(path).suffix.lower().lstrip(".")
-    named = {"gff": "gff3", "gff3": "gff3", "tsv": "tsv", "txt": "tsv", "json": "json"}
-    return HitFormat(named.get(ext, "bed"))
+    ext = Path(Path(path).name.lower().removesuffix(".gz")).suffix.lstrip(".")
+    if ext not in _EXTENSIONS:
+        what = f"'.{ext}' is not the extension of a hit format" if ext else "no extension"
+        raise ScanConfigError(
+            f"--out {path}: {what}; name the file .bed, .gff3, .tsv or .json (.gz to compress), "
+            f"or give --format {', '.join(FORMATS)}"
+        )
+    return HitFormat(_EXTENSIONS[ext])
+
+
+def _check_finite(hits: Hits) -> None:
+    """Refuses hits whose score, p-value or q-value is NaN or infinite (naming the motif)."""
+    for col in ("score", "pvalue", "qvalue"):
+        bad = np.flatnonzero(~np.isfinite(np.asarray(hits[col], dtype=np.float64)))
+        if bad.size:
+            i = int(bad[0])
+            raise NonFiniteHitError(
+                f"{bad.size} hit(s) of motif {hits['motif_id'][i]} have a {col} that is not finite (first at "
+                f"{hits['record'][i]}:{int(hits['start'][i])}); nothing is written: check the motif and model"
+            )
 
 
 def render_hits(result: ScanResult, fmt: HitFormat | str) -> str:
-    """The hits of ``result`` as text in ``fmt`` (bed | gff3 | tsv | json)."""
+    """The hits of ``result`` as text in ``fmt`` (bed | gff3 | tsv | json).
+
+    Raises:
+        NonFiniteHitError: a hit's score, p-value or q-value is not finite.
+    """
+    _check_finite(result.hits)
     kind = format_for(None, fmt)
     if kind is HitFormat.bed:
         return to_bed(result.hits)
@@ -192,11 +231,26 @@ def render_hits(result: ScanResult, fmt: HitFormat | str) -> str:
 
 
 def write_hits(result: ScanResult, fmt: HitFormat | str, path: str | Path) -> str:
-    """Renders the hits in ``fmt`` and writes them atomically to ``path``.
+    """Renders the hits in ``fmt`` and writes them atomically to ``path`` (gzip-compressed when its name
+    ends in ``.gz``; a special file such as ``/dev/stdout`` in place).
 
     Returns:
         The rendered text.
+
+    Raises:
+        NonFiniteHitError: a hit's score, p-value or q-value is not finite (nothing is written).
+        OutputError: ``path`` cannot be written (the message names it).
     """
     text = render_hits(result, fmt)
-    atomic_write_text(path, text)
+    blob = text.encode("utf-8")
+    if str(path).lower().endswith(".gz") and not is_special(path):
+        blob = gzip.compress(blob, mtime=0)
+    try:
+        atomic_write_bytes(path, blob)
+    except OSError as exc:
+        if isinstance(exc, CarrouselError):
+            raise
+        raise OutputError(
+            f"cannot write {path} ({exc.strerror or exc}); choose a writable path with free space"
+        ) from None
     return text

@@ -37,11 +37,21 @@ class DanQConfig:
     window: int = 200  # input window in bases the model is trained on
 
     def __post_init__(self) -> None:
-        if self.n_outputs < 1 or self.filters < 1 or self.kernel < 1 or self.pool < 1 or self.hidden < 1:
-            raise ModelConfigError("DanQ sizes must all be >= 1")
+        sizes = {
+            "n_outputs": 10_000,
+            "filters": 4096,
+            "kernel": 1001,
+            "pool": 1000,
+            "hidden": 4096,
+            "window": 1_000_000,
+        }
+        for name, high in sizes.items():
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= high:
+                raise ModelConfigError(f"DanQ {name} must be an integer in [1, {high:,}], got {v!r}")
         if self.window < self.kernel:
             raise ModelConfigError(f"window {self.window} must be at least the kernel width {self.kernel}")
-        if not 0.0 <= self.dropout < 1.0:
+        if not (isinstance(self.dropout, int | float) and 0.0 <= self.dropout < 1.0):
             raise ModelConfigError(f"dropout must be in [0, 1), got {self.dropout}")
 
 

@@ -9,7 +9,14 @@ Motif specs understood by :func:`resolve_motifs` (comma-separated or repeated):
 * ``MA0139.2`` / ``MA0139`` - a JASPAR matrix ID (latest version without the ``.N``);
 * ``CTCF`` - a JASPAR transcription-factor name (case-insensitive, latest version of the first match);
 * ``jaspar:CORE/vertebrates`` - a whole collection and taxon group (``jaspar:CORE`` for all taxa);
-* a path to a ``.jaspar``, ``.meme``, ``.transfac``/``.dat`` or ``.pfm`` file.
+* a path to a ``.jaspar``, ``.meme``, ``.transfac``/``.dat`` or ``.pfm`` file (an existing path, or one
+  with a folder or a motif file extension, is always read as a file).
+
+Every motif is checked where it is made (:class:`Motif`): its counts (or frequencies) must be finite and
+non-negative, with at least one position and some count at every position; a base absent from every
+position is allowed (46 JASPAR 2024 matrices have one; the pseudocount covers it). A file's bad motif is a
+:class:`~carrousel.bio.errors.MotifFormatError` naming the motif and the file; a bad matrix in a JASPAR
+collection is skipped with a warning.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 import functools
 import io
 import logging
+import os
 import re
 import warnings
 from collections.abc import Iterable, Sequence
@@ -25,12 +33,15 @@ from pathlib import Path
 
 import numpy as np
 
-from carrousel.bio.errors import MotifNotFoundError
+from carrousel.bio.errors import MotifFormatError, MotifNotFoundError
+from carrousel.core.errors import DataError
+from carrousel.core.files import read_text
 from carrousel.core.optional import require
 
 __all__ = [
     "JASPAR_RELEASE",
     "Motif",
+    "check_counts",
     "from_biopython",
     "jaspar_db",
     "load_motif_file",
@@ -45,6 +56,8 @@ logger = logging.getLogger(__name__)
 
 JASPAR_RELEASE = "JASPAR2024"
 _ID = re.compile(r"^[A-Z]{2}\d{4}(\.\d+)?$")
+_FILE_EXTENSIONS = (".jaspar", ".meme", ".transfac", ".dat", ".pfm", ".txt", ".gz")
+_MAX_FILE_BYTES = 256 << 20  # a motif file of more than 256 MiB is not one
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,9 @@ class Motif:
     name: str
     counts: np.ndarray
     source: str = ""
+
+    def __post_init__(self) -> None:
+        check_counts(self.counts, self.id, self.name, self.source)
 
     @property
     def length(self) -> int:
@@ -93,6 +109,47 @@ class Motif:
         """Total information content in bits against a uniform background."""
         f = self.frequencies(pseudocount=0.01)
         return float(np.sum(2.0 + np.sum(f * np.log2(f), axis=1)))
+
+
+def check_counts(counts: object, mid: str = "motif", name: str = "", source: str = "") -> None:
+    """Fails unless ``counts`` is a usable ``(length, 4)`` count or frequency matrix.
+
+    Raises:
+        MotifFormatError: not ``(length, 4)``, no position, a count negative or not finite (NaN,
+            infinite, or so large that a position's total overflows), or a position whose four counts
+            are all zero; the message names the motif, its source and the position (1-based).
+    """
+    label = (
+        f"motif {mid!r}"
+        + (f" ({name})" if name and name != mid else "")
+        + (f" in {source}" if source else "")
+    )
+    try:
+        c = np.asarray(counts, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise MotifFormatError(f"{label}: its counts are not numbers; fix the matrix") from None
+    if c.ndim != 2 or c.shape[1] != 4:
+        raise MotifFormatError(f"{label}: counts of shape {c.shape}, expected (positions, 4); fix the matrix")
+    if c.shape[0] == 0:
+        raise MotifFormatError(f"{label} has no positions; give at least one column of counts")
+    with np.errstate(over="ignore", invalid="ignore"):
+        totals = c.sum(axis=1)
+    bad = np.flatnonzero(~np.isfinite(c).all(axis=1))
+    if bad.size:
+        raise MotifFormatError(
+            f"{label}, position {bad[0] + 1}: a count is not finite (NaN or infinite); fix it"
+        )
+    bad = np.flatnonzero((c < 0).any(axis=1))
+    if bad.size:
+        raise MotifFormatError(f"{label}, position {bad[0] + 1}: a negative count; counts must be >= 0")
+    bad = np.flatnonzero(~np.isfinite(totals))
+    if bad.size:
+        raise MotifFormatError(f"{label}, position {bad[0] + 1}: counts too large (their sum is not finite)")
+    bad = np.flatnonzero(totals <= 0)
+    if bad.size:
+        raise MotifFormatError(
+            f"{label}, position {bad[0] + 1} has no counts (all four are zero); fix or remove the position"
+        )
 
 
 def log_odds(motif: Motif, background: np.ndarray | None = None, pseudocount: float = 0.1) -> np.ndarray:
@@ -129,8 +186,11 @@ def jaspar_db(release: str = JASPAR_RELEASE):  # type: ignore[no-untyped-def]
 
 
 def _by_id(mid: str, release: str) -> Motif:
+    """The motif of a JASPAR matrix ID (its latest version when ``mid`` has no ``.N``)."""
     db = jaspar_db(release)
-    m = db.fetch_motif_by_id(mid)
+    with warnings.catch_warnings():  # pyjaspar warns on an unknown ID; we raise a clear error below
+        warnings.simplefilter("ignore")
+        m = db.fetch_motif_by_id(mid)
     if m is None:
         raise MotifNotFoundError(f"JASPAR ID {mid!r} not found in {release}; check the ID (e.g. MA0139.2)")
     return from_biopython(m, release)
@@ -163,24 +223,52 @@ def _by_collection(spec: str, release: str) -> list[Motif]:
     kwargs: dict[str, object] = {"collection": collection.upper() or "CORE"}
     if tax:
         kwargs["tax_group"] = [tax.lower()]
-    found = db.fetch_motifs(**kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        found = db.fetch_motifs(**kwargs)
     if not found:
         raise MotifNotFoundError(
             f"JASPAR collection {spec!r} is empty in {release}; try jaspar:CORE/vertebrates"
         )
-    return [from_biopython(m, release) for m in found]
+    out, skipped = [], []
+    for m in found:
+        try:
+            out.append(from_biopython(m, release))
+        except MotifFormatError:
+            skipped.append(str(getattr(m, "matrix_id", "?")))
+    if skipped:
+        logger.warning(
+            "%d matrices of %s cannot be scored and are skipped: %s",
+            len(skipped),
+            spec,
+            ", ".join(skipped[:5]),
+        )
+    if not out:
+        raise MotifNotFoundError(
+            f"JASPAR collection {spec!r} has no usable matrix; try jaspar:CORE/vertebrates"
+        )
+    return out
 
 
 def load_motif_file(path: str | Path) -> list[Motif]:
     """Reads every motif of a JASPAR, MEME, TRANSFAC or PFM file through ``Bio.motifs``.
 
+    The file is read through :func:`carrousel.core.files.read_text` (a regular, readable, non-empty
+    file; gzip when it ends in ``.gz``; UTF-8 text without NUL bytes or endless lines).
+
     Raises:
         MotifNotFoundError: the file is missing, of an unknown format or holds no motif.
+        MotifFormatError: it is not a readable motif text file, or a motif's counts cannot be scored.
     """
     p = Path(path)
-    if not p.is_file():
-        raise MotifNotFoundError(f"motif file not found: {p}")
-    return parse_motifs(p.read_text(errors="replace"), p.suffix.lower(), str(p))
+    if not (p.exists() or p.is_symlink()):
+        raise MotifNotFoundError(f"motif file not found: {p}; check the path")
+    try:
+        text = read_text(p, "motif file", "motif", max_bytes=_MAX_FILE_BYTES, max_line=100_000)
+    except DataError as exc:
+        raise MotifFormatError(str(exc)) from None
+    ext = Path(p.name.removesuffix(".gz")).suffix.lower()
+    return parse_motifs(text, ext, str(p))
 
 
 def parse_motifs(text: str, ext: str = "", source: str = "<text>") -> list[Motif]:
@@ -193,6 +281,7 @@ def parse_motifs(text: str, ext: str = "", source: str = "<text>") -> list[Motif
 
     Raises:
         MotifNotFoundError: no motif found.
+        MotifFormatError: a motif's counts cannot be scored (see :func:`check_counts`).
     """
     from Bio import motifs as bm
 
@@ -233,21 +322,12 @@ def resolve_motifs(specs: str | Sequence[str], release: str = JASPAR_RELEASE) ->
         raise MotifNotFoundError("no motif given; pass --motif with an ID, name or file")
     out: list[Motif] = []
     for item in items:
-        if Path(item).is_file():
-            out.extend(load_motif_file(item))
-        elif item.lower().startswith("jaspar:"):
+        if item.lower().startswith("jaspar:"):
             out.extend(_by_collection(item, release))
+        elif _is_file_spec(item):
+            out.extend(load_motif_file(item))
         elif _ID.match(item.upper()):
-            mid = item.upper()
-            if "." not in mid:
-                latest = jaspar_db(release).fetch_motif_by_id(mid)
-                if latest is None:
-                    raise MotifNotFoundError(f"JASPAR ID {item!r} not found in {release}")
-                out.append(from_biopython(latest, release))
-            else:
-                out.append(_by_id(mid, release))
-        elif any(item.endswith(e) for e in (".jaspar", ".meme", ".transfac", ".pfm", ".txt")):
-            raise MotifNotFoundError(f"motif file not found: {item}")
+            out.append(_by_id(item.upper(), release))
         else:
             out.extend(_by_name(item, release))
     seen: set[str] = set()
@@ -257,6 +337,12 @@ def resolve_motifs(specs: str | Sequence[str], release: str = JASPAR_RELEASE) ->
             seen.add(m.id)
             unique.append(m)
     return unique
+
+
+def _is_file_spec(item: str) -> bool:
+    """A spec names a file when that path exists, holds a folder separator or ends like a motif file."""
+    p = Path(item)
+    return p.exists() or p.is_symlink() or os.sep in item or item.lower().endswith(_FILE_EXTENSIONS)
 
 
 def write_meme(motifs: Iterable[Motif], background: np.ndarray | None = None) -> str:

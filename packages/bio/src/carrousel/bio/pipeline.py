@@ -1,17 +1,12 @@
 """The commands of carrousel-bio as functions: :func:`scan`, :func:`train`, :func:`evaluate` and
 :func:`discover` take their config (and output paths), write every file the run makes, and return a
-result; the ``bio`` CLI only parses flags and renders what they return. This module also saves and loads
-models (:func:`save_model`, :func:`load_model`).
+result; the ``bio`` CLI only parses flags and renders what they return. Models are saved and loaded by
+:func:`save_model` and :func:`load_model` (re-exported from :mod:`carrousel.bio.bundle`, which describes
+the saved folder).
 
-A saved model is a core bundle (:mod:`carrousel.core.bundle`) of kind ``"bio.danq"``::
-
-    model/
-      bundle.json               kind bio.danq, the DanQ config, assets (outputs, calibration settings)
-                                and data (provenance: command, seed, windows, trainer settings,
-                                validation figures, input files' sha256)
-      model.safetensors         the network's weights
-      arrays.safetensors        "null": (K, N) float32 logits on shuffled background (the calibration)
-      assets/motifs.jaspar      one motif per output, JASPAR format
+Every input file is checked before any work (a readable, non-empty regular file: a folder, FIFO or
+device is refused by name), and so is every output: a hit file's extension must name a format, its
+folder must be writable; a model or discover folder must be new, empty or an earlier output.
 
 Example:
     >>> from carrousel.bio import pipeline
@@ -24,14 +19,11 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from importlib import resources
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from carrousel.bio.calibration import NullCalibration
+from carrousel.bio.bundle import KIND, default_model_path, from_pretrained, load_model, save_model
 from carrousel.bio.config import (
     DiscoverConfig,
     EvaluateConfig,
@@ -42,18 +34,20 @@ from carrousel.bio.config import (
     TrainConfig,
     TrainDataConfig,
 )
-from carrousel.bio.data import discover_windows, sequences_to_windows, training_set
+from carrousel.bio.data import discover_windows, fit_windows, training_set
 from carrousel.bio.discover import Discovery, find_motifs, logo_libraries, render_report, write_logos
 from carrousel.bio.errors import DiscoverConfigError, EvaluateConfigError
 from carrousel.bio.evaluate import Evaluation, evaluate_windows
+from carrousel.bio.fasta import encode, read_sequences
 from carrousel.bio.formats import format_for, write_hits
 from carrousel.bio.hits import ScanResult
-from carrousel.bio.models import DanQ, DanQConfig, MotifModel
-from carrousel.bio.motifs import parse_motifs, resolve_motifs, write_jaspar, write_meme
+from carrousel.bio.models import DanQConfig
+from carrousel.bio.motifs import resolve_motifs, write_jaspar, write_meme
 from carrousel.bio.scan import scan_genome
 from carrousel.bio.training import fit_model
-from carrousel.core.bundle import Bundle, is_bundle, load_bundle
+from carrousel.bio.validation import MIN_EVAL_PER_CLASS, check_count, check_lengths, check_overlap
 from carrousel.core.errors import BundleError
+from carrousel.core.files import check_input_file, check_output_dir, check_output_file
 from carrousel.core.io import atomic_dir, atomic_write_text
 from carrousel.core.train import TrainConfig as TrainerConfig
 
@@ -71,88 +65,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-KIND = "bio.danq"
-MOTIFS_FILE = "motifs.jaspar"
-NULL_ARRAY = "null"
-
-
-def default_model_path() -> Path:
-    """Folder of the panel model shipped inside the package."""
-    return Path(str(resources.files("carrousel.bio").joinpath("panel")))
-
-
-# ------------------------------------------------------------------------------------------ models
-def save_model(model: MotifModel, folder: str | Path) -> Path:
-    """Saves a trained model as a ``bio.danq`` bundle, the folder written as a whole.
-
-    Raises:
-        BundleError: ``folder`` holds something other than a bundle, or a value is not finite.
-        OutputError: the folder cannot be written.
-    """
-    bundle = Bundle(
-        kind=KIND,
-        model=model.model,
-        assets={
-            "outputs": [{"id": m.id, "name": m.name} for m in model.motifs],
-            "calibration": {"tail_fraction": model.calibration.tail_fraction},
-        },
-        arrays={NULL_ARRAY: model.calibration.null.astype(np.float32)},
-        files={MOTIFS_FILE: write_jaspar(model.motifs).encode("utf-8")},
-        data=model.info,
-    )
-    return bundle.save(folder)
-
-
-def load_model(path: str | Path | None = None, device: str = "cpu") -> MotifModel:
-    """Loads a model saved by :func:`save_model` (default: the packaged 24-factor panel).
-
-    Args:
-        path: the model folder.
-        device: where the network runs: ``"cpu"``, ``"cuda"`` or ``"auto"``.
-
-    Raises:
-        BundleError: the folder is missing, damaged, changed or not a carrousel-bio model.
-    """
-    folder = Path(path) if path is not None else default_model_path()
-    if folder.is_dir() and not is_bundle(folder):
-        old = (
-            " (a model saved by an older carrousel: train it again)"
-            if (folder / "config.json").is_file()
-            else ""
-        )
-        raise BundleError(
-            f"{folder} is not a carrousel-bio model folder (no bundle.json){old}; "
-            "train one with 'bio train -o DIR', or leave out --model for the packaged panel"
-        )
-    bundle = load_bundle(folder, kind=KIND, map_location=device)
-    network = bundle.model
-    if not isinstance(network, DanQ) or MOTIFS_FILE not in bundle.files or NULL_ARRAY not in bundle.arrays:
-        raise BundleError(
-            f"{folder} lacks the network, motifs or calibration of a bio.danq model; train again"
-        )
-    source = str(folder / "assets" / MOTIFS_FILE)
-    motifs = parse_motifs(bundle.files[MOTIFS_FILE].decode("utf-8"), ".jaspar", source)
-    outputs = bundle.assets.get("outputs")
-    if isinstance(outputs, list) and len(outputs) == len(motifs):
-        # IDs and names as saved: a JASPAR header ends the name at its first space
-        motifs = [
-            replace(m, id=str(o.get("id", m.id)), name=str(o.get("name", m.name)))
-            for m, o in zip(motifs, outputs, strict=True)
-        ]
-    null = np.asarray(bundle.arrays[NULL_ARRAY]).astype(np.float64)
-    k = network.config.n_outputs
-    if len(motifs) != k or null.ndim != 2 or null.shape[0] != k:
-        raise BundleError(
-            f"{folder}: {len(motifs)} motifs and a null of shape {null.shape} for {k} outputs; train again"
-        )
-    cal = bundle.assets.get("calibration", {})
-    calibration = NullCalibration(null, float(cal.get("tail_fraction", 0.05)))
-    return MotifModel(network, motifs, calibration, dict(bundle.data))
-
-
-from_pretrained = load_model
-"""Alias of :func:`load_model` (``from_pretrained(path)``, as other libraries name it)."""
 
 
 # ------------------------------------------------------------------------------------------ scan
@@ -179,8 +91,16 @@ def scan(
 
     Returns:
         The :class:`~carrousel.bio.hits.ScanResult` (render it with :mod:`carrousel.bio.formats`).
+
+    Raises:
+        ScanConfigError: ``out`` has an extension of no known format (and ``fmt`` is not given).
+        ConfigError: ``out`` cannot be written (a folder, below a file, a read-only folder).
+        DataError: ``genome`` is not a readable, non-empty regular file (and the errors of the scan).
     """
-    kind = format_for(out, fmt)
+    if out is not None:
+        check_output_file(out, "--out")
+    kind = format_for(out, fmt)  # an unknown extension fails here, before any work
+    check_input_file(genome, what="FASTA")
     model = None
     if cfg.method is not Method.pwm or not cfg.motifs:
         model = load_model(cfg.model, device=cfg.device.value)
@@ -201,6 +121,9 @@ class TrainResult:
     motifs: list[str]  # one motif ID per output
     val: dict[str, float | None]  # validation figures (auroc, auprc, loss, macro_auroc); None: undefined
     epochs: int  # epochs run
+    negatives: str = (
+        "planted"  # their source: a --negatives file, GC-matched genome windows, shuffled positives
+    )
     history: list[dict[str, float]] = field(default_factory=list, repr=False)  # per-epoch figures
 
     def summary(self) -> dict[str, Any]:
@@ -212,7 +135,15 @@ class TrainResult:
             "motifs": self.motifs,
             "val": self.val,
             "epochs": self.epochs,
+            "negatives": self.negatives,
         }
+
+
+def _inputs(*files: tuple[str | Path | None, str | None, str]) -> None:
+    """Each given ``(path, flag, kind)`` is a readable, non-empty regular file (before any work)."""
+    for path, flag, kind in files:
+        if path is not None:
+            check_input_file(path, flag, kind)
 
 
 def _check_out(out: Path, what: str, marker: str) -> None:
@@ -233,6 +164,14 @@ def train(cfg: TrainConfig, out: str | Path, command: str = "") -> TrainResult:
     """
     target = Path(out)
     _check_out(target, "a carrousel model", "bundle.json")
+    check_output_dir(target, "--out")
+    d = cfg.data
+    _inputs(
+        (d.positives, "--positives", "FASTA"),
+        (d.negatives, "--negatives", "FASTA"),
+        (d.peaks, "--peaks", "BED"),
+        (d.genome, "--genome", "FASTA"),
+    )
     named = resolve_motifs(list(cfg.data.motifs)) if cfg.data.motifs else []
     data = training_set(cfg.data, named, cfg.fit.seed)
     fit = cfg.fit
@@ -276,6 +215,7 @@ def train(cfg: TrainConfig, out: str | Path, command: str = "") -> TrainResult:
         motifs=[m.id for m in result.model.motifs],
         val={k: round(float(v), 4) if math.isfinite(v) else None for k, v in result.metrics.items()},
         epochs=len(result.history),
+        negatives=data.negatives,
         history=result.history,
     )
 
@@ -285,16 +225,29 @@ def evaluate(cfg: EvaluateConfig) -> Evaluation:
     """``bio evaluate``: AUROC and AUPRC of a model and of the best single PWM on the same sequences.
 
     Raises:
-        EvaluateConfigError: no positives or negatives, or PWMs only without motifs.
+        EvaluateConfigError: no positives or negatives, fewer than 10 sequences in a class, the same
+            sequences on both sides, or PWMs only without motifs.
     """
     if cfg.positives is None or cfg.negatives is None:
         raise EvaluateConfigError("give both --positives and --negatives FASTA files")
     if cfg.pwm_only and not cfg.motifs:
         raise EvaluateConfigError("--pwm-only needs --motif")
+    _inputs((cfg.positives, "--positives", "FASTA"), (cfg.negatives, "--negatives", "FASTA"))
+    sets = {
+        f"{flag} {path}": read_sequences(path)
+        for flag, path in (("--positives", cfg.positives), ("--negatives", cfg.negatives))
+    }
+    for where, (_, seqs) in sets.items():  # checked before the model is loaded
+        check_count(len(seqs), MIN_EVAL_PER_CLASS, where, EvaluateConfigError, purpose="for AUROC and AUPRC")
+    (pos_where, (_, pos_seqs)), (neg_where, (_, neg_seqs)) = sets.items()
+    for note in check_overlap(pos_seqs, neg_seqs, f"{pos_where} and {neg_where}", EvaluateConfigError):
+        logger.warning("%s", note)
     model = None if cfg.pwm_only else load_model(cfg.model, device=cfg.device.value)
     window = model.window if model is not None else 200
-    _, pos = sequences_to_windows(cfg.positives, window)
-    _, neg = sequences_to_windows(cfg.negatives, window)
+    pos, neg = (
+        fit_windows([encode(s, n) for n, s in zip(names, seqs, strict=True)], window)
+        for names, seqs in sets.values()
+    )
     motifs = resolve_motifs(list(cfg.motifs)) if cfg.motifs else (model.motifs if model is not None else [])
     return evaluate_windows(model, pos, neg, motifs, cfg.task)
 
@@ -320,7 +273,13 @@ def discover(cfg: DiscoverConfig, out: str | Path) -> Discovery:
             f"--model {cfg.model} lies inside --out {folder}, which is replaced; use another --out"
         )
     _check_out(folder, "a bio discover folder", "motifs.meme")
+    check_output_dir(folder, "--out")
+    _inputs((cfg.sequences, None, "FASTA"), (cfg.control, "--control", "FASTA"))
     logo_libraries()  # a missing extra stops the run before any training
+    if cfg.model is None and cfg.sequences is not None:  # trained on windows of the default width
+        w = TrainDataConfig().window
+        fix = f"bio discover trains on {w}-base windows: give longer sequences, or a --model trained on them"
+        check_lengths([len(s) for s in read_sequences(cfg.sequences)[1]], w, str(cfg.sequences), fix)
     targets = resolve_motifs(cfg.collection)
     with atomic_dir(folder) as tmp:
         if cfg.model is None:

@@ -6,12 +6,15 @@ Functions that draw take a ``numpy.random.Generator`` so a fixed seed gives the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
+from carrousel.bio.config import SynthConfig
 from carrousel.bio.fasta import reverse_complement
 from carrousel.bio.motifs import Motif
 
-__all__ = ["dinucleotide_shuffle", "plant", "sample_instance"]
+__all__ = ["dinucleotide_shuffle", "plant", "plant_dataset", "sample_instance"]
 
 
 def dinucleotide_shuffle(codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -87,3 +90,55 @@ def plant(window: np.ndarray, site: np.ndarray, pos: int, strand: int) -> np.nda
     """Writes ``site`` (or its reverse complement for strand -1) into ``window`` at ``pos`` (in place)."""
     window[pos : pos + site.size] = site if strand == 1 else reverse_complement(site)
     return window
+
+
+def plant_dataset(
+    motifs: Sequence[Motif], bg: np.ndarray, cfg: SynthConfig, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """The planted training set of :func:`carrousel.bio.data.planted_dataset` from its background windows.
+
+    Args:
+        motifs: one task per motif.
+        bg: ``(n_per_motif * K + n_background + n_decoy, window)`` genome windows without N.
+        cfg: the numbers of each kind of window.
+        rng: random generator (the one that drew ``bg``).
+
+    Returns:
+        ``(x (N, window) uint8 codes, y (N, K) float32 multi-task labels)``, shuffled.
+    """
+    K = len(motifs)
+    w = bg.shape[1]
+    n_pos = cfg.n_per_motif * K
+    x_pos = bg[:n_pos].copy()
+    y_pos = np.zeros((n_pos, K), dtype=np.float32)
+    for i in range(n_pos):
+        ks = [i % K]
+        if rng.random() < cfg.multi_fraction:
+            ks.append(int((i % K + 1 + rng.integers(K - 1)) % K) if K > 1 else i % K)
+        taken: list[tuple[int, int]] = []
+        for k in ks:
+            m = motifs[k]
+            for _ in range(20):
+                pos = int(rng.integers(w - m.length + 1))
+                if all(pos + m.length <= a or pos >= b for a, b in taken):
+                    break
+            taken.append((pos, pos + m.length))
+            plant(x_pos[i], sample_instance(m, rng, 1.5), pos, 1 if rng.random() < 0.5 else -1)
+            y_pos[i, k] = 1.0
+    shuf_src = x_pos[rng.integers(n_pos, size=cfg.n_shuffled)]
+    x_shuf = (
+        np.stack([dinucleotide_shuffle(s, rng) for s in shuf_src])
+        if cfg.n_shuffled
+        else np.zeros((0, w), np.uint8)
+    )
+    x_plain = bg[n_pos : n_pos + cfg.n_background]
+    x_decoy = bg[n_pos + cfg.n_background :].copy()
+    for i in range(x_decoy.shape[0]):
+        m = motifs[int(rng.integers(K))]
+        decoy = Motif("decoy", "decoy", m.counts[rng.permutation(m.length)])
+        pos = int(rng.integers(w - m.length + 1))
+        plant(x_decoy[i], sample_instance(decoy, rng, 1.5), pos, 1 if rng.random() < 0.5 else -1)
+    x = np.concatenate([x_pos, x_shuf, x_plain, x_decoy])
+    y = np.concatenate([y_pos, np.zeros((x.shape[0] - n_pos, K), dtype=np.float32)])
+    order = rng.permutation(x.shape[0])
+    return x[order], y[order]

@@ -1,0 +1,126 @@
+"""DNA as ``uint8`` codes: encoding and decoding, reverse complements, one-hot arrays and window letters.
+
+Bases are encoded as ``A C G T`` (any case) -> ``0 1 2 3`` (``U`` reads as ``T``); ``N`` and the IUPAC
+ambiguity codes ``R Y K M S W B D H V`` (any case) -> ``4`` (never scored as a site). Any other character
+is a :class:`~carrousel.bio.errors.FastaFormatError` naming the record and the 1-based position.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from carrousel.bio.errors import FastaFormatError
+
+__all__ = [
+    "ALPHABET",
+    "AMBIGUOUS",
+    "decode",
+    "encode",
+    "one_hot",
+    "reverse_complement",
+    "window_sequences",
+]
+
+ALPHABET = "ACGT"
+AMBIGUOUS = 4  # the code of N and IUPAC ambiguity letters
+_INVALID = 255
+_IUPAC = "NRYKMSWBDHV"
+_SKIP = b" \t\r\n"  # whitespace removed from sequence lines (CRLF included)
+
+_LUT = np.full(256, _INVALID, dtype=np.uint8)
+for _i, _b in enumerate(ALPHABET):
+    _LUT[ord(_b)] = _i
+    _LUT[ord(_b.lower())] = _i
+for _b in _IUPAC:
+    _LUT[ord(_b)] = AMBIGUOUS
+    _LUT[ord(_b.lower())] = AMBIGUOUS
+_LUT[ord("U")] = 3
+_LUT[ord("u")] = 3
+_TRANSLATE = bytes(_LUT.tolist())  # the same map for bytes.translate (one C pass, whitespace deleted too)
+_COMPLEMENT = np.array([3, 2, 1, 0, AMBIGUOUS], dtype=np.uint8)
+
+
+def encode(seq: str | bytes, record: str = "<sequence>", offset: int = 0) -> np.ndarray:
+    """Encodes DNA letters as codes 0..4.
+
+    Args:
+        seq: the letters (whitespace is not allowed here).
+        record: record name for error messages.
+        offset: 0-based position of ``seq[0]`` in the record, for error messages.
+
+    Returns:
+        ``(len(seq),)`` uint8 codes.
+
+    Raises:
+        FastaFormatError: on a character that is neither a base nor an IUPAC code.
+    """
+    if isinstance(seq, str):
+        try:
+            raw = seq.encode("latin-1")
+        except UnicodeEncodeError as exc:  # a character beyond latin-1 is no base either
+            raise FastaFormatError(
+                f"record {record!r}, position {offset + exc.start + 1}: invalid character "
+                f"{seq[exc.start]!r}; expected A, C, G, T, N or an IUPAC code"
+            ) from None
+    else:
+        raw = seq
+    return _checked(raw.translate(_TRANSLATE), raw, record, offset)
+
+
+def _checked(coded: bytes, raw: bytes, record: str, offset: int) -> np.ndarray:
+    """Translated bytes -> writable codes, or the error for the first invalid character.
+
+    Args:
+        coded: ``raw`` through ``_TRANSLATE`` (whitespace deleted).
+        raw: the letters as read (whitespace is skipped when locating a bad one).
+        record: record name for error messages.
+        offset: 0-based position of ``coded[0]`` in the record.
+    """
+    i = coded.find(b"\xff")
+    if i >= 0:
+        char = chr(raw.translate(None, _SKIP)[i])
+        raise FastaFormatError(
+            f"record {record!r}, position {offset + i + 1}: invalid character {char!r}; "
+            "expected A, C, G, T, N or an IUPAC code"
+        )
+    return np.frombuffer(coded, dtype=np.uint8).copy()
+
+
+def decode(codes: np.ndarray) -> str:
+    """Codes 0..4 back to ``ACGTN`` letters."""
+    return np.frombuffer(b"ACGTN", dtype=np.uint8)[np.asarray(codes, dtype=np.intp)].tobytes().decode()
+
+
+def reverse_complement(codes: np.ndarray) -> np.ndarray:
+    """Reverse complement of ``(..., n)`` codes (N stays N)."""
+    return _COMPLEMENT[codes[..., ::-1]]
+
+
+def window_sequences(codes: np.ndarray, starts: np.ndarray, length: int, minus: np.ndarray) -> list[str]:
+    """Letters of windows ``codes[s:s+length]``, reverse-complemented where ``minus``.
+
+    Args:
+        codes: ``(n,)`` base codes.
+        starts: ``(h,)`` window starts.
+        length: window length.
+        minus: ``(h,)`` bool, read the window on the reverse strand.
+    """
+    if starts.size == 0:
+        return []
+    win = codes[starts[:, None] + np.arange(length)[None, :]]
+    win = np.where(minus[:, None], reverse_complement(win), win)
+    text = decode(win.reshape(-1))
+    return [text[i * length : (i + 1) * length] for i in range(starts.size)]
+
+
+_EYE = np.concatenate([np.eye(4, dtype=np.float32), np.zeros((1, 4), dtype=np.float32)])  # N: all zeros
+
+
+def one_hot(codes: np.ndarray, bases_last: bool = False) -> np.ndarray:
+    """``(..., n)`` codes -> ``(..., 4, n)`` float32 one-hot (an N is all zeros).
+
+    With ``bases_last`` the array is ``(..., n, 4)`` (no transposing copy): ``np.swapaxes`` of it is the
+    same one-hot in channels-last layout, which the fast convolution of :meth:`DanQ.predict` reads as is.
+    """
+    out = _EYE[codes]
+    return out if bases_last else np.ascontiguousarray(np.moveaxis(out, -1, -2))

@@ -1,0 +1,180 @@
+"""Checks of training and evaluation data, made before any training or scoring.
+
+* Training (``bio train``, and the training step of ``bio discover``): both classes present with at least
+  :data:`MIN_TRAIN_PER_CLASS` windows each; no sequence shorter than the window (the error names how many
+  and the ``--window`` that fits); windows holding only N dropped (a warning; an error when too few are
+  left); positives and negatives sharing half of the smaller set or more refused (fewer shared: a
+  warning with the count).
+* Peaks (``--peaks`` on ``--genome``): peaks on records the genome lacks, or starting (or centred) past
+  their record's end, are skipped with one warning naming the first BED line; none left is an error
+  naming the line and the record's length.
+* Evaluation (``bio evaluate``): at least :data:`MIN_EVAL_PER_CLASS` sequences per class (AUROC and AUPRC
+  on fewer say nothing), and not the same sequences on both sides.
+
+Each check raises one line naming the file and the fix; warnings are returned as text for the caller to
+log once every check has passed (so a refused run prints its error alone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from carrousel.bio.bed import Peak
+from carrousel.bio.errors import BioError, TrainingDataError
+
+__all__ = [
+    "MAX_SHARED_FRACTION",
+    "MIN_EVAL_PER_CLASS",
+    "MIN_TRAIN_PER_CLASS",
+    "check_count",
+    "check_lengths",
+    "check_overlap",
+    "drop_only_n",
+    "usable_peaks",
+]
+
+MIN_TRAIN_PER_CLASS = 20  # windows per class before any training
+MIN_EVAL_PER_CLASS = 10  # sequences per class for AUROC / AUPRC
+MAX_SHARED_FRACTION = 0.5  # positives also among the negatives, as a fraction of the smaller set
+
+
+def check_lengths(lengths: Sequence[int], window: int, where: str, fix: str | None = None) -> None:
+    """Refuses sequences shorter than the training window (padding them with N would teach the model
+    where the padding is, not the motif).
+
+    Args:
+        lengths: the sequences' lengths.
+        window: the training window.
+        where: the file and its option, for the message.
+        fix: what to do (default: ``give --window SHORTEST or longer sequences``).
+
+    Raises:
+        TrainingDataError: naming how many are shorter, the shortest, and the fix.
+    """
+    short = [n for n in lengths if n < window]
+    if short:
+        todo = fix or f"give --window {min(short)} or longer sequences"
+        raise TrainingDataError(
+            f"{len(short)} of {len(lengths)} sequences in {where} are shorter than the {window}-base "
+            f"window (shortest {min(short)}); {todo}"
+        )
+
+
+def drop_only_n(x: np.ndarray, where: str) -> tuple[np.ndarray, list[str]]:
+    """``x`` without the windows holding no A, C, G or T, and a warning when some were dropped."""
+    keep = (x < 4).any(axis=1)
+    if keep.all():
+        return x, []
+    n = int((~keep).sum())
+    return x[keep], [f"{n} of {x.shape[0]} sequences in {where} hold only N (no A, C, G or T); dropped"]
+
+
+def check_count(
+    n: int,
+    minimum: int,
+    where: str,
+    error: type[BioError] = TrainingDataError,
+    notes: Sequence[str] = (),
+    purpose: str = "to train",
+) -> None:
+    """Fails when a class has fewer than ``minimum`` examples.
+
+    Args:
+        n: examples of the class.
+        minimum: the least accepted.
+        where: the class and its source (``"--positives pos.fa"``), for the message.
+        error: the error class to raise.
+        notes: why examples were dropped, added to the message.
+        purpose: what the examples are for, for the message.
+    """
+    if n < minimum:
+        why = f" ({'; '.join(notes)})" if notes else ""
+        raise error(
+            f"{where}: {n} usable sequence(s){why}; at least {minimum} per class are needed {purpose}; "
+            "give more data"
+        )
+
+
+def check_overlap(
+    pos: Sequence[Hashable], neg: Sequence[Hashable], where: str, error: type[BioError] = TrainingDataError
+) -> list[str]:
+    """Refuses positives and negatives that are largely the same sequences.
+
+    Args:
+        pos: the positives (window bytes or sequence strings).
+        neg: the negatives, of the same kind.
+        where: the two sources, for the message (``"--positives a.fa and --negatives b.fa"``).
+        error: the error class to raise.
+
+    Returns:
+        A warning when a few positives are also negatives (none when no sequence is shared).
+
+    Raises:
+        error: when the shared positives are at least :data:`MAX_SHARED_FRACTION` of the smaller set.
+    """
+    negatives = set(neg)
+    shared = sum(1 for s in pos if s in negatives)
+    if not shared:
+        return []
+    text = f"{shared} of {len(pos)} positive sequences also appear among the negatives ({where})"
+    if shared >= MAX_SHARED_FRACTION * min(len(pos), len(neg)):
+        raise error(f"{text}; the two classes must be different sequences: check the files")
+    return [f"{text}; they are kept in both classes"]
+
+
+def usable_peaks(
+    peaks: Sequence[Peak], lengths: dict[str, int], bed: str | Path, genome: str | Path
+) -> tuple[list[Peak], list[str]]:
+    """The peaks that lie on a record of the genome (clipped to its end), with warnings for the others.
+
+    A peak is skipped when the genome has no record of its name, or when it starts (or its summit or
+    middle lies) at or past its record's end.
+
+    Args:
+        peaks: the BED lines (:func:`carrousel.bio.bed.read_peaks`).
+        lengths: length of every genome record named by a peak.
+        bed: the BED file, for messages.
+        genome: the genome FASTA, for messages.
+
+    Raises:
+        TrainingDataError: no peak lies on a record of the genome, or every one lies past its end
+            (naming the first BED line and the record's length).
+    """
+    missing = sorted({p.chrom for p in peaks} - set(lengths))
+    on_genome = [p for p in peaks if p.chrom in lengths]
+    if not on_genome:
+        raise TrainingDataError(
+            f"none of the peak chromosomes ({', '.join(missing[:3])}) are in {genome}: use the genome the "
+            "peaks were called on (BED names must match its FASTA record names)"
+        )
+    kept, past = [], []
+    for p in on_genome:
+        centre = p.start + (p.summit if p.summit is not None else (p.end - p.start) // 2)
+        size = lengths[p.chrom]
+        if p.start >= size or centre >= size:
+            past.append(p)
+        else:
+            kept.append(p._replace(end=min(p.end, size)))
+    if not kept:
+        first = past[0]
+        raise TrainingDataError(
+            f"{bed}, line {first.line}: peak {first.chrom}:{first.start}-{first.end} lies past the end of "
+            f"{first.chrom} ({lengths[first.chrom]:,} bases in {genome}), as do all {len(past)} peaks on the "
+            "genome; use the genome the peaks were called on"
+        )
+    notes = []
+    if missing:
+        n = sum(1 for p in peaks if p.chrom not in lengths)
+        notes.append(
+            f"{n} of {len(peaks)} peaks lie on records not in {genome} ({', '.join(missing[:3])}); skipped"
+        )
+    if past:
+        first = past[0]
+        notes.append(
+            f"{len(past)} of {len(peaks)} peaks lie past their chromosome's end (first: {bed}, line "
+            f"{first.line}, {first.chrom} is {lengths[first.chrom]:,} bases); skipped"
+        )
+    return kept, notes
