@@ -15,7 +15,21 @@ from carrousel.core.errors import DataError
 
 _POS = ["good", "great", "moving", "funny", "brilliant", "lovely", "charming", "smart"]
 _NEG = ["bad", "dull", "boring", "awful", "tedious", "clumsy", "silly", "lifeless"]
-_FILL = ["the", "film", "movie", "story", "was", "is", "really", "quite", "and", "its", "cast", "plot", "very"]
+_FILL = [
+    "the",
+    "film",
+    "movie",
+    "story",
+    "was",
+    "is",
+    "really",
+    "quite",
+    "and",
+    "its",
+    "cast",
+    "plot",
+    "very",
+]
 
 
 def sample(name: str) -> Path:
@@ -67,7 +81,13 @@ def synthetic_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def sentiment_model(tmp_path_factory: pytest.TempPathFactory, synthetic_csv: Path) -> Path:
     """A tiny sentiment bundle trained on the synthetic data (a few seconds)."""
-    from carrousel.nlp.config import FitConfig, SentimentNetConfig, SentimentTrainConfig, TextDataConfig, TokenizerConfig
+    from carrousel.nlp.config import (
+        FitConfig,
+        SentimentNetConfig,
+        SentimentTrainConfig,
+        TextDataConfig,
+        TokenizerConfig,
+    )
     from carrousel.nlp.pipeline import train_sentiment
 
     torch.set_num_threads(1)
@@ -114,3 +134,21 @@ def lm_model(tmp_path_factory: pytest.TempPathFactory, small_text: Path) -> Path
     )
     train_lm(cfg, out)
     return out
+
+
+@pytest.fixture(scope="session")
+def pang_lee() -> Path:
+    """The 4,000 Pang & Lee sentences (skipped with a reason when not cached)."""
+    return sample("nlp.pang_lee")
+
+
+@pytest.fixture(scope="session")
+def synthetic() -> object:
+    """:func:`synthetic_rows`, for tests that need fresh synthetic rows."""
+    return synthetic_rows
+
+
+@pytest.fixture(scope="session")
+def write_rows() -> object:
+    """:func:`write_csv`, for tests that write their own CSV files."""
+    return write_csv

@@ -27,9 +27,13 @@ from carrousel.nlp.tokenize import train_tokenizer
 
 def test_csv_tsv_jsonl_and_fasttext_give_the_same_rows(tmp_path: Path) -> None:
     rows = [("a fine film", "pos"), ("dull, dull, dull", "neg"), ('he said "no"', "neg")]
-    (tmp_path / "d.csv").write_text("text,label\n" + "".join(f'"{t.replace(chr(34), 2 * chr(34))}",{lab}\n' for t, lab in rows))
+    (tmp_path / "d.csv").write_text(
+        "text,label\n" + "".join(f'"{t.replace(chr(34), 2 * chr(34))}",{lab}\n' for t, lab in rows)
+    )
     (tmp_path / "d.tsv").write_text("label\ttext\n" + "".join(f"{lab}\t{t}\n" for t, lab in rows))
-    (tmp_path / "d.jsonl").write_text("".join(json.dumps({"text": t, "label": lab}) + "\n" for t, lab in rows))
+    (tmp_path / "d.jsonl").write_text(
+        "".join(json.dumps({"text": t, "label": lab}) + "\n" for t, lab in rows)
+    )
     (tmp_path / "d.txt").write_text("".join(f"__label__{lab} {t}\n" for t, lab in rows))
     for name in ("d.csv", "d.tsv", "d.jsonl", "d.txt"):
         got = load_texts(TextDataConfig(str(tmp_path / name)))
@@ -100,7 +104,7 @@ def test_batches_are_bucketed_and_padded_with_zero() -> None:
     loader = make_loader(TextClassDataset(ids, [0, 1, 0, 1, 0, 1]), batch_size=2, shuffle=False)
     batches = list(loader)
     assert [b[1].tolist() for b in batches] == [[2, 3], [4, 8], [9, 10]]  # similar lengths together
-    x, lengths, y = batches[0]
+    x, _lengths, y = batches[0]
     assert x.shape == (2, 3) and x[0, 2] == 0 and y.tolist() == [0, 0]
 
 

