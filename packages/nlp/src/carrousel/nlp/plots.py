@@ -22,9 +22,13 @@ _EXTRA = "carrousel-nlp[plot]"
 
 
 def _pyplot() -> Any:
-    mpl = require("matplotlib", _EXTRA, "PNG charts of nlp sentiment evaluate")
-    mpl.use("Agg")
-    return require("matplotlib.pyplot", _EXTRA, "PNG charts of nlp sentiment evaluate")
+    require("matplotlib", _EXTRA, "PNG charts of nlp sentiment evaluate")  # one-line error when missing
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def _save(fig: Any, path: Path) -> None:
