@@ -1,4 +1,4 @@
-"""Language model: perplexity below count baselines, reproducible generation, n-gram sanity, sampling."""
+"""Language model: perplexity below count baselines, reproducible generation, n-gram sanity."""
 
 from __future__ import annotations
 
@@ -6,10 +6,7 @@ import math
 from pathlib import Path
 
 import pytest
-import torch
 
-from carrousel.core.decode import filter_logits, sample_next
-from carrousel.core.errors import ConfigError
 from carrousel.nlp.baselines import NGramLM
 from carrousel.nlp.config import GenerateConfig, LMDataConfig, LMEvaluateConfig
 from carrousel.nlp.pipeline import TextGenerator, evaluate_lm
@@ -46,21 +43,3 @@ def test_kneser_ney_is_a_distribution_and_orders_help() -> None:
         assert sum(lm.prob(held[:5], w) for w in range(16)) == pytest.approx(1.0)
         assert lm.prob(held[:5], 15) > 0  # unseen ids keep some probability
     assert NGramLM(4, 16).fit(text).perplexity(held) < NGramLM(1, 16).fit(text).perplexity(held)
-
-
-def test_sampling_filters() -> None:
-    logits = torch.tensor([[3.0, 2.0, 1.0, 0.0, -1.0]])
-    assert torch.isinf(filter_logits(logits, top_k=2)).tolist() == [[False, False, True, True, True]]
-    nucleus = filter_logits(logits, top_p=0.7)  # p = 0.64, 0.23, ...: the first two reach 0.7
-    assert torch.isinf(nucleus).tolist() == [[False, False, True, True, True]]
-    assert torch.isinf(filter_logits(logits, top_p=0.01)).tolist() == [[False, True, True, True, True]]
-    assert sample_next(logits, temperature=0).tolist() == [0]
-    assert sample_next(logits, temperature=0, banned=[0]).tolist() == [1]
-    draws = [
-        int(sample_next(logits, 1.0, top_k=3, generator=torch.Generator().manual_seed(s))) for s in range(200)
-    ]
-    assert set(draws) == {0, 1, 2}
-    with pytest.raises(ConfigError, match="top_p"):
-        sample_next(logits, top_p=0.0)
-    with pytest.raises(ConfigError, match="temperature"):
-        sample_next(logits, temperature=-1.0)
