@@ -22,7 +22,7 @@ from carrousel.nlp.data import (
     stream_batches,
 )
 from carrousel.nlp.errors import ColumnNotFoundError, EmptyTextError, TextDataError
-from carrousel.nlp.tokenize import train_tokenizer
+from carrousel.nlp.tokenization import train_tokenizer
 
 
 def test_csv_tsv_jsonl_and_fasttext_give_the_same_rows(tmp_path: Path) -> None:

@@ -122,12 +122,14 @@ class FitConfig:
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
     threads: int = 0  # CPU threads for torch (0: torch's default)
     progress: bool = True  # progress bar on stderr (the CLI turns it off under --quiet)
+    lr_decay: float = 0.0  # when the validation loss stops improving, multiply the lr by this (0: constant)
 
     def __post_init__(self) -> None:
         _positive(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, patience=self.patience)
         _need(math.isfinite(self.weight_decay) and self.weight_decay >= 0, "weight_decay must be >= 0")
         _fraction("val_fraction", self.val_fraction, low_open=True)
         _need(self.threads >= 0, f"threads must be >= 0, got {self.threads}")
+        _fraction("lr_decay", self.lr_decay)
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,9 @@ class LMTrainConfig:
         default_factory=lambda: TokenizerConfig(kind="char", vocab_size=512, min_frequency=1, lowercase=False)
     )  # char level by default
     model: LMNetConfig = field(default_factory=LMNetConfig)  # the network
-    fit: FitConfig = field(default_factory=lambda: FitConfig(epochs=20, batch_size=32, lr=3e-3))
+    fit: FitConfig = field(
+        default_factory=lambda: FitConfig(epochs=30, batch_size=32, lr=3e-3, lr_decay=0.25)
+    )
     bptt: int = 100  # truncated back-propagation length in tokens
     segment: int = 400  # tokens per stream per batch (cut into bptt chunks, state carried)
 

@@ -24,9 +24,10 @@ from carrousel.core.data import BucketBatchSampler, SequenceCollator
 from carrousel.core.files import check_input_file, read_text
 from carrousel.nlp.config import TextDataConfig
 from carrousel.nlp.errors import ColumnNotFoundError, EmptyTextError, TextDataError
-from carrousel.nlp.tokenize import TextTokenizer
+from carrousel.nlp.tokenization import TextTokenizer
 
 __all__ = [
+    "CHARS_PER_TOKEN_CAP",
     "LabelledTexts",
     "TextClassDataset",
     "check_texts",
@@ -45,7 +46,7 @@ logger = logging.getLogger(__name__)
 
 _FASTTEXT_PREFIX = "__label__"
 _FILE_SUFFIXES = (".csv", ".tsv", ".tab", ".json", ".jsonl", ".ndjson", ".txt", ".gz", ".cor")
-_CHARS_PER_TOKEN_CAP = 32  # texts are cut to max_length * this many characters before tokenising
+CHARS_PER_TOKEN_CAP = 32  # texts are cut to max_length * this many characters before tokenising
 
 
 @dataclass(frozen=True)
@@ -243,7 +244,7 @@ def encode_texts(tokenizer: TextTokenizer, texts: Sequence[str], max_length: int
     Very long texts are cut to ``max_length * 32`` characters before tokenising, so no input can exhaust
     memory.
     """
-    cap = max_length * _CHARS_PER_TOKEN_CAP
+    cap = max_length * CHARS_PER_TOKEN_CAP
     encoded = tokenizer.encode_batch([t[:cap] for t in texts])
     cut = 0
     out = []

@@ -3,7 +3,7 @@
 * :class:`SentimentClassifier` (``"nlp.sentiment_classifier"``): embedding -> (Bi)LSTM
   (:class:`~carrousel.core.nn.RecurrentEncoder`) -> pooling over valid tokens (core attention pooling,
   mean, max or last) -> dropout -> linear classifier.
-* :class:`LanguageModel` (``"nlp.language_model"``): embedding -> LSTM -> projection to the embedding size
+* :class:`LanguageModel` (``"nlp.language_model"``): embedding -> LSTM -> linear projection to the embedding size
   -> output layer tied to the embedding (Press & Wolf 2017), stateful for truncated BPTT and generation.
 
 Token id 0 is padding in both (``padding_idx``), never attended to or pooled.
@@ -189,7 +189,7 @@ class LanguageModel(nn.Module):
         """
         x = self.dropout(self.embedding(ids))
         enc = self.encoder(x, state=state)
-        hidden = self.dropout(torch.tanh(self.projection(enc.output)))
+        hidden = self.dropout(self.projection(enc.output))
         return self.decoder(hidden), enc.state
 
 

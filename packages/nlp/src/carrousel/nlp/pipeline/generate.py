@@ -30,7 +30,7 @@ from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.models import LanguageModel, build_language_model
 from carrousel.nlp.pipeline.sentiment import TOKENIZER_FILE, train_config
 from carrousel.nlp.task import LanguageModelTask
-from carrousel.nlp.tokenize import TextTokenizer, train_tokenizer
+from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
 
 __all__ = [
     "KIND",

@@ -29,6 +29,7 @@ from carrousel.nlp.config import (
     TextDataConfig,
 )
 from carrousel.nlp.data import (
+    CHARS_PER_TOKEN_CAP,
     TextClassDataset,
     check_texts,
     encode_texts,
@@ -41,7 +42,7 @@ from carrousel.nlp.data import (
 from carrousel.nlp.errors import LabelMismatchError, TextDataError
 from carrousel.nlp.models import SentimentClassifier, build_classifier
 from carrousel.nlp.task import SentimentTask
-from carrousel.nlp.tokenize import TextTokenizer, train_tokenizer
+from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
 
 __all__ = [
     "KIND",
@@ -67,6 +68,8 @@ def train_config(fit: Any, monitor: str = "val_loss", **extra: Any) -> TrainConf
     """Core's TrainConfig from a :class:`~carrousel.nlp.config.FitConfig`."""
     if fit.threads:
         torch.set_num_threads(fit.threads)
+    if fit.lr_decay > 0:  # ReduceLROnPlateau after one epoch without improvement (core: step_size // 5)
+        extra = {"scheduler": "plateau", "gamma": fit.lr_decay, "step_size": 5, **extra}
     return TrainConfig(
         epochs=fit.epochs,
         lr=fit.lr,
@@ -301,7 +304,8 @@ class SentimentModel:
         out = []
         for i, text in enumerate(texts):
             k = len(ids[i])
-            pieces = [p.strip() or p for p in self.tokenizer.pieces(text[: k * 64])][:k]
+            cap = ((max_length or self.max_length) + 1) * CHARS_PER_TOKEN_CAP  # as in encode_texts
+            pieces = [p.strip() or p for p in self.tokenizer.pieces(text[:cap])][:k]
             out.append(
                 SentimentPrediction(
                     text=text,

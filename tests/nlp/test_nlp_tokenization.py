@@ -6,7 +6,7 @@ import pytest
 
 from carrousel.nlp.config import TokenizerConfig
 from carrousel.nlp.errors import NLPConfigError, TokenizerError
-from carrousel.nlp.tokenize import SPECIALS, TextTokenizer, train_tokenizer
+from carrousel.nlp.tokenization import SPECIALS, TextTokenizer, train_tokenizer
 
 CORPUS = [
     "The film was great, really great!",
