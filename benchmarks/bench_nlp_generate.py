@@ -8,7 +8,7 @@ tail as one stream: perplexity of the LSTM beside a Laplace unigram and interpol
 and 7-gram models fitted on the same training characters. Prints a few samples (fixed seeds) and the
 generation speed (tokens/s, streamed one at a time, as ``nlp generate run`` does).
 
-Usage: ``python benchmarks/bench_nlp_generate.py [--hidden 256] [--epochs 15] [--threads 1]``
+Usage: ``python benchmarks/bench_nlp_generate.py [--hidden 256] [--epochs 40] [--threads 1]``
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def novel(folder: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hidden", type=int, default=256, help="LSTM units")
-    parser.add_argument("--epochs", type=int, default=15, help="most epochs (early stopping may end sooner)")
+    parser.add_argument("--epochs", type=int, default=40, help="most epochs (early stopping may end sooner)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -58,7 +58,9 @@ def main() -> None:
         cfg = LMTrainConfig(
             data,
             model=LMNetConfig(embed_dim=128, hidden_size=args.hidden, dropout=0.2),
-            fit=FitConfig(epochs=args.epochs, batch_size=32, lr=3e-3, patience=3, progress=False),
+            fit=FitConfig(
+                epochs=args.epochs, batch_size=32, lr=3e-3, patience=4, lr_decay=0.25, progress=False
+            ),
             bptt=100,
             segment=400,
         )

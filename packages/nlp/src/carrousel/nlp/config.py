@@ -191,7 +191,7 @@ class LMNetConfig:
     """Embedding -> LSTM -> projection -> tied output layer."""
 
     embed_dim: int = 128  # embedding size (the output layer shares these weights)
-    hidden_size: int = 512  # recurrent units
+    hidden_size: int = 256  # recurrent units
     num_layers: int = 1  # stacked layers
     cell: str = "lstm"  # lstm | gru
     dropout: float = 0.2  # dropout on embeddings, between layers and before the output layer

@@ -57,17 +57,21 @@ def train(
     embed_dim: Annotated[
         int | None, typer.Option(min=1, help="Embedding size, tied to the output [default: 128].")
     ] = None,
-    hidden_size: Annotated[int | None, typer.Option(min=1, help="LSTM units [default: 512].")] = None,
+    hidden_size: Annotated[int | None, typer.Option(min=1, help="LSTM units [default: 256].")] = None,
     layers: Annotated[int | None, typer.Option(min=1, help="Stacked layers [default: 1].")] = None,
     cell: Annotated[Cell | None, typer.Option(help="Recurrent cell [default: lstm].")] = None,
     dropout: Annotated[float | None, typer.Option(min=0.0, max=0.95, help="[default: 0.2]")] = None,
     bptt: Annotated[
         int | None, typer.Option(min=1, help="Truncated-BPTT length in tokens [default: 100].")
     ] = None,
-    epochs: Annotated[int | None, typer.Option(min=1, help="Most epochs [default: 20].")] = None,
+    epochs: Annotated[int | None, typer.Option(min=1, help="Most epochs [default: 40].")] = None,
     batch_size: Annotated[int | None, typer.Option(min=1, help="Parallel streams [default: 32].")] = None,
     lr: Annotated[float | None, typer.Option(min=0.0, help="Learning rate [default: 0.003].")] = None,
-    patience: Annotated[int | None, typer.Option(min=1, help="Early-stopping patience [default: 3].")] = None,
+    patience: Annotated[int | None, typer.Option(min=1, help="Early-stopping patience [default: 4].")] = None,
+    lr_decay: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=0.99, help="LR factor on a validation plateau [default: 0.25]."),
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="[default: 0]")] = None,
     threads: Annotated[int | None, typer.Option(min=0, help="CPU threads (0: torch's default).")] = None,
     device: Device = "auto",
@@ -89,16 +93,17 @@ def train(
         ),
         model=LMNetConfig(
             embed_dim=pick(embed_dim, net, "embed_dim", 128),
-            hidden_size=pick(hidden_size, net, "hidden_size", 512),
+            hidden_size=pick(hidden_size, net, "hidden_size", 256),
             num_layers=pick(layers, net, "num_layers", 1),
             cell=pick(cell, net, "cell", "lstm"),
             dropout=pick(dropout, net, "dropout", 0.2),
         ),
         fit=FitConfig(
-            epochs=pick(epochs, fit, "epochs", 20),
+            epochs=pick(epochs, fit, "epochs", 40),
             batch_size=pick(batch_size, fit, "batch_size", 32),
             lr=pick(lr, fit, "lr", 3e-3),
-            patience=pick(patience, fit, "patience", 3),
+            patience=pick(patience, fit, "patience", 4),
+            lr_decay=pick(lr_decay, fit, "lr_decay", 0.25),
             seed=pick(seed, fit, "seed", 0),
             threads=pick(threads, fit, "threads", 0),
             device=device,
