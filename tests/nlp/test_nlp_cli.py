@@ -138,3 +138,30 @@ def test_train_evaluate_and_generate_commands(
         app, ["generate", "evaluate", "--model", str(lm_model), "--text", str(small_text), "--orders", "1,2"]
     )
     assert lm_eval.exit_code == 0 and "unigram" in lm_eval.stdout and "verdict" in lm_eval.stdout
+
+
+def test_config_file_then_flags_and_exclude(
+    tmp_path: Path, synthetic_csv: Path, synthetic: Any, write_rows: Any
+) -> None:
+    held = write_rows(tmp_path / "held.csv", synthetic(30, seed=0)[:30])  # the first 30 training rows
+    toml = tmp_path / "run.toml"
+    toml.write_text(
+        f'[data]\nsource = "{synthetic_csv}"\n[tokenizer]\nkind = "char"\nvocab_size = 64\n'
+        '[model]\nembed_dim = 8\nhidden_size = 8\npooling = "mean"\n[fit]\nepochs = 1\nbatch_size = 64\n'
+    )
+    out = tmp_path / "m"
+    args = ["sentiment", "train", "--config", str(toml), "--hidden-size", "6", "--out", str(out)]
+    result = runner.invoke(app, [*args, "--exclude", str(held), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["train_rows"] + doc["val_rows"] < 400  # the held-out texts were kept out
+    manifest = json.loads((out / "bundle.json").read_text())
+    net = manifest["config"]["net"]
+    assert (net["embed_dim"], net["hidden_size"], net["pooling"]) == (8, 6, "mean")  # file, flag, file
+    assert manifest["assets"]["tokenizer_kind"] == "char"
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[model]\nhidden = 3\n")
+    failed = runner.invoke(
+        app, ["sentiment", "train", "--config", str(bad), "--data", str(synthetic_csv), "--out", str(out)]
+    )
+    assert failed.exit_code == 1 and "unknown option(s) hidden" in failed.output

@@ -59,7 +59,7 @@ def confusion_png(matrix: Sequence[Sequence[int]], labels: Sequence[str], path: 
                     f"{int(m[i, j])}",
                     ha="center",
                     va="center",
-                    color="white" if m[i, j] > top / 2 else "black",
+                    color="white" if m[i, j] > 0.6 * top else "black",
                 )
         _save(fig, Path(path))
     finally:
@@ -80,7 +80,17 @@ def attention_png(tokens: Sequence[str], weights: Sequence[float], title: str, p
         grid.flat[: len(w)] = w
         ax.imshow(grid, cmap="Reds", vmin=0.0, vmax=float(w.max()) if w.size else 1.0, aspect="auto")
         for k, tok in enumerate(tokens):
-            ax.text(k % per_row, k // per_row, tok.strip() or "␣", ha="center", va="center", fontsize=8)
+            dark = k < len(w) and w[k] > 0.6 * w.max()
+            color = "white" if dark else "black"
+            ax.text(
+                k % per_row,
+                k // per_row,
+                tok.strip() or "␣",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color=color,
+            )
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_title(title, fontsize=9)
