@@ -62,6 +62,8 @@ class LabelledTexts:
 
 
 def _encoding_of(path: Path) -> str:
+    if path.suffix == ".gz":  # compressed: read as UTF-8 by the loader
+        return "utf-8"
     raw = path.read_bytes()[: 1 << 24]
     try:
         raw.decode("utf-8")

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from carrousel.core.bundle import read_manifest
 from carrousel.core.cli import command, echo, emit_json
 from carrousel.nlp.cli._common import (
     Cell,
@@ -28,7 +29,7 @@ from carrousel.nlp.config import (
     LMTrainConfig,
     TokenizerConfig,
 )
-from carrousel.nlp.pipeline.generate import TextGenerator, evaluate_lm, train_lm
+from carrousel.nlp.pipeline.generate import KIND, TextGenerator, evaluate_lm, train_lm
 
 __all__ = ["generate_app"]
 
@@ -40,7 +41,9 @@ Texts = Annotated[
     list[Path],
     typer.Option("--text", "-t", metavar="FILE", help="UTF-8 text file(s), joined in order (repeat)."),
 ]
-Holdout = Annotated[float | None, typer.Option(help="Share at the end held out [default: 0.1].")]
+Holdout = Annotated[
+    float | None, typer.Option(help="Share at the end held out [default: 0.1; evaluate: the model's].")
+]
 Model = Annotated[Path, typer.Option("--model", help="Model folder written by 'nlp generate train'.")]
 
 
@@ -165,7 +168,9 @@ def evaluate(
         order_list = tuple(int(x) for x in orders.split(",") if x.strip())
     except ValueError:
         raise typer.BadParameter(f"--orders takes integers separated by commas, got {orders!r}") from None
-    data = LMDataConfig(tuple(str(p) for p in text), holdout if holdout is not None else 0.1)
+    if holdout is None:  # the split the model was trained with
+        holdout = float(read_manifest(model, kind=KIND)["assets"].get("holdout", 0.1))
+    data = LMDataConfig(tuple(str(p) for p in text), holdout)
     r = evaluate_lm(LMEvaluateConfig(str(model), data, order_list, device))
     if as_json:
         emit_json(r)
