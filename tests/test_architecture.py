@@ -383,7 +383,7 @@ EXTRAS = {
     "core": {"cli", "tensorboard"},
     "finance": {"yahoo", "plot", "all"},
     "bio": {"jaspar", "discover", "plot", "bench", "all"},
-    "nlp": set(),
+    "nlp": {"plot", "all"},
     "speech": set(),
 }
 

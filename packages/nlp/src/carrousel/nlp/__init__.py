@@ -1,4 +1,9 @@
-"""carrousel.nlp: Sentiment analysis, seq2seq translation and text generation with recurrent networks."""
+"""carrousel.nlp: sentiment analysis and text generation with recurrent networks.
+
+Pipelines (``train_sentiment``, :class:`SentimentModel`, ``evaluate_sentiment``, ``train_lm``,
+:class:`TextGenerator`, ``evaluate_lm``) live in :mod:`carrousel.nlp.pipeline`; importing this package
+loads only the version and the errors.
+"""
 
 from importlib.metadata import PackageNotFoundError, version
 

@@ -1,4 +1,5 @@
-"""Decoding: greedy and beam search over a step function; CTC greedy, prefix beam search and alignment.
+"""Decoding: greedy and beam search over a step function; CTC greedy, prefix beam search and alignment;
+temperature, top-k and top-p sampling.
 
 :mod:`~carrousel.core.decode.search` drives any autoregressive model through a step function
 ``step(labels (N,), state) -> (log_probs (N, V), state[, extras (N, ...)])``;
@@ -14,6 +15,7 @@ from carrousel.core.decode.ctc import (
     ctc_prefix_beam_search,
     ctc_prefix_beam_search_batch,
 )
+from carrousel.core.decode.sampling import filter_logits, sample_next
 from carrousel.core.decode.search import (
     Hypothesis,
     StepFunction,
@@ -35,9 +37,11 @@ __all__ = [
     "ctc_greedy_decode",
     "ctc_prefix_beam_search",
     "ctc_prefix_beam_search_batch",
+    "filter_logits",
     "gnmt_coverage_penalty",
     "gnmt_length_penalty",
     "greedy_search",
     "map_state",
+    "sample_next",
     "select_state",
 ]

@@ -1,0 +1,104 @@
+"""Count-based language-model baselines: a Laplace unigram and interpolated Kneser-Ney n-grams.
+
+Both score the same token ids as the LSTM language model, so perplexities compare on one split and one
+tokenisation. Kneser-Ney (Kneser & Ney 1995; the interpolated form of Chen & Goodman 1999) discounts
+each order by ``D = n1 / (n1 + 2 n2)`` and backs off to continuation counts, down to a uniform
+distribution over the vocabulary, so no token, unseen ones included, gets probability zero.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+
+from carrousel.nlp.errors import NLPConfigError
+
+__all__ = ["NGramLM"]
+
+Gram = tuple[int, ...]
+
+
+class NGramLM:
+    """An n-gram language model over integer ids: Laplace unigram for ``order=1``, else Kneser-Ney.
+
+    Args:
+        order: n (1 = unigram).
+        vocab_size: number of distinct ids (for the uniform floor).
+
+    Example:
+        >>> NGramLM(3, 10).fit([1, 2, 3, 1, 2, 3]).perplexity([1, 2, 3]) < 10
+        True
+    """
+
+    def __init__(self, order: int, vocab_size: int) -> None:
+        if order < 1 or vocab_size < 1:
+            raise NLPConfigError(f"order and vocab_size must be >= 1, got {order}, {vocab_size}")
+        self.order, self.vocab_size = order, vocab_size
+        self.counts: list[Counter[Gram]] = []  # per order k (index k-1): raw (top) or continuation counts
+        self.ctx_total: list[dict[Gram, int]] = []
+        self.ctx_types: list[dict[Gram, int]] = []
+        self.discount: list[float] = []
+
+    def fit(self, ids: Sequence[int]) -> NGramLM:
+        """Counts the n-grams of one token stream."""
+        seq = list(ids)
+        raw = [Counter(zip(*(seq[i:] for i in range(k)), strict=False)) for k in range(1, self.order + 1)]
+        counts: list[Counter[Gram]] = []
+        for k in range(1, self.order + 1):
+            if k == self.order or self.order == 1:
+                counts.append(raw[k - 1])
+            else:  # continuation counts: distinct left extensions
+                cont: Counter[Gram] = Counter()
+                for gram in raw[k]:
+                    cont[gram[1:]] += 1
+                counts.append(cont)
+        self.counts = counts
+        self.ctx_total, self.ctx_types, self.discount = [], [], []
+        for c in counts:
+            total: dict[Gram, int] = defaultdict(int)
+            types: dict[Gram, int] = defaultdict(int)
+            for gram, n in c.items():
+                total[gram[:-1]] += n
+                types[gram[:-1]] += 1
+            self.ctx_total.append(dict(total))
+            self.ctx_types.append(dict(types))
+            n1 = sum(1 for n in c.values() if n == 1)
+            n2 = sum(1 for n in c.values() if n == 2)
+            self.discount.append(n1 / (n1 + 2 * n2) if n1 + n2 else 0.5)
+        return self
+
+    def prob(self, context: Sequence[int], word: int) -> float:
+        """P(word | the last ``order - 1`` ids of context)."""
+        if not self.counts:
+            raise NLPConfigError("fit the n-gram model before scoring")
+        if self.order == 1:
+            total = self.ctx_total[0].get((), 0)
+            return (self.counts[0].get((word,), 0) + 1) / (total + self.vocab_size)
+        h = tuple(context[-(self.order - 1) :]) if self.order > 1 else ()
+        p = 1.0 / self.vocab_size
+        for k in range(1, len(h) + 2):  # from unigrams up to the longest available context
+            ctx = h[len(h) - (k - 1) :] if k > 1 else ()
+            total = self.ctx_total[k - 1].get(ctx, 0)
+            if total == 0:
+                continue
+            d = self.discount[k - 1]
+            c = self.counts[k - 1].get((*ctx, word), 0)
+            p = max(c - d, 0.0) / total + d * self.ctx_types[k - 1][ctx] / total * p
+        return p
+
+    def log_likelihood(self, ids: Sequence[int]) -> tuple[float, int]:
+        """Sum of natural-log probabilities of ``ids[1:]`` (each given what precedes it in ``ids``), count."""
+        seq = list(ids)
+        n = self.order - 1
+        total = 0.0
+        for i in range(1, len(seq)):
+            total += math.log(self.prob(seq[max(0, i - n) : i], seq[i]))
+        return total, max(len(seq) - 1, 0)
+
+    def perplexity(self, ids: Sequence[int]) -> float:
+        """``exp`` of the mean negative log-likelihood of ``ids[1:]``."""
+        ll, n = self.log_likelihood(ids)
+        if n == 0:
+            raise NLPConfigError("perplexity needs at least two ids")
+        return math.exp(-ll / n)

@@ -1,0 +1,109 @@
+"""Option types and helpers shared by the nlp commands."""
+
+from __future__ import annotations
+
+import enum
+import sys
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from carrousel.core.cli import is_quiet
+from carrousel.core.config import from_dict
+from carrousel.core.errors import ConfigError
+
+__all__ = [
+    "CONTEXT",
+    "Cell",
+    "ConfigFile",
+    "Device",
+    "JsonFlag",
+    "Pooling",
+    "TokenizerKind",
+    "group",
+    "pick",
+    "section",
+    "show_progress",
+]
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
+T = TypeVar("T")
+
+
+def group(name: str, help: str) -> typer.Typer:
+    """A sub-command group with the program's conventions (``-h``, help when run without a command)."""
+    return typer.Typer(
+        name=name,
+        help=help,
+        no_args_is_help=True,
+        add_completion=False,
+        rich_markup_mode=None,
+        context_settings=CONTEXT,
+    )
+
+
+class TokenizerKind(enum.StrEnum):
+    """Tokenizer levels."""
+
+    bpe = "bpe"
+    unigram = "unigram"
+    word = "word"
+    char = "char"
+
+
+class Pooling(enum.StrEnum):
+    """Pooling over valid tokens."""
+
+    attention = "attention"
+    mean = "mean"
+    last = "last"
+    max = "max"
+
+
+class Cell(enum.StrEnum):
+    """Recurrent cells."""
+
+    lstm = "lstm"
+    gru = "gru"
+
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print the result as strict JSON on stdout.")]
+ConfigFile = Annotated[
+    Path | None,
+    typer.Option("--config", help="TOML file of defaults (its tables mirror the config); flags win."),
+]
+Device = Annotated[str, typer.Option("--device", help="cpu, cuda, cuda:N, mps or auto.")]
+
+
+def section(path: Path | None, name: str, cls: type[T]) -> T | None:
+    """The ``[name]`` table of a ``--config`` TOML file as ``cls`` (None without a file or table)."""
+    if path is None:
+        return None
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"--config {path}: no such file; check the path") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"--config {path} is not a readable TOML file ({exc}); fix it") from None
+    table = doc.get(name) if name else doc
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise ConfigError(f"--config {path}: [{name}] must be a table")
+    return from_dict(cls, table)
+
+
+def pick(flag: Any, base: Any, field: str, default: Any) -> Any:
+    """The flag's value when given, else the TOML table's field, else the default."""
+    if flag is not None:
+        return flag.value if isinstance(flag, enum.Enum) else flag
+    if base is not None:
+        return getattr(base, field)
+    return default
+
+
+def show_progress() -> bool:
+    """Progress bars only on a terminal and not under ``--quiet``."""
+    return not is_quiet() and sys.stderr.isatty()

@@ -1,0 +1,184 @@
+"""``nlp generate train|run|evaluate``: a character (or subword) LSTM language model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from carrousel.core.bundle import read_manifest
+from carrousel.core.cli import command, echo, emit_json
+from carrousel.nlp.cli._common import (
+    Cell,
+    ConfigFile,
+    Device,
+    JsonFlag,
+    TokenizerKind,
+    group,
+    pick,
+    section,
+    show_progress,
+)
+from carrousel.nlp.config import (
+    FitConfig,
+    GenerateConfig,
+    LMDataConfig,
+    LMEvaluateConfig,
+    LMNetConfig,
+    LMTrainConfig,
+    TokenizerConfig,
+)
+from carrousel.nlp.pipeline.generate import KIND, TextGenerator, evaluate_lm, train_lm
+
+__all__ = ["generate_app"]
+
+generate_app = group(
+    "generate", "Text generation: train an LSTM language model, sample from it ('run'), measure perplexity."
+)
+
+Texts = Annotated[
+    list[Path],
+    typer.Option("--text", "-t", metavar="FILE", help="UTF-8 text file(s), joined in order (repeat)."),
+]
+Holdout = Annotated[
+    float | None, typer.Option(help="Share at the end held out [default: 0.1; evaluate: the model's].")
+]
+Model = Annotated[Path, typer.Option("--model", help="Model folder written by 'nlp generate train'.")]
+
+
+@command(generate_app, "train")
+def train(
+    text: Texts,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the model bundle.")],
+    holdout: Holdout = None,
+    tokenizer: Annotated[TokenizerKind | None, typer.Option(help="Token level [default: char].")] = None,
+    vocab_size: Annotated[int | None, typer.Option(min=8, help="Vocabulary size cap [default: 512].")] = None,
+    lowercase: Annotated[
+        bool | None, typer.Option("--lowercase/--keep-case", help="[default: keep-case]")
+    ] = None,
+    embed_dim: Annotated[
+        int | None, typer.Option(min=1, help="Embedding size, tied to the output [default: 128].")
+    ] = None,
+    hidden_size: Annotated[int | None, typer.Option(min=1, help="LSTM units [default: 256].")] = None,
+    layers: Annotated[int | None, typer.Option(min=1, help="Stacked layers [default: 1].")] = None,
+    cell: Annotated[Cell | None, typer.Option(help="Recurrent cell [default: lstm].")] = None,
+    dropout: Annotated[float | None, typer.Option(min=0.0, max=0.95, help="[default: 0.2]")] = None,
+    bptt: Annotated[
+        int | None, typer.Option(min=1, help="Truncated-BPTT length in tokens [default: 100].")
+    ] = None,
+    epochs: Annotated[int | None, typer.Option(min=1, help="Most epochs [default: 40].")] = None,
+    batch_size: Annotated[int | None, typer.Option(min=1, help="Parallel streams [default: 32].")] = None,
+    lr: Annotated[float | None, typer.Option(min=0.0, help="Learning rate [default: 0.003].")] = None,
+    patience: Annotated[int | None, typer.Option(min=1, help="Early-stopping patience [default: 4].")] = None,
+    lr_decay: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=0.99, help="LR factor on a validation plateau [default: 0.25]."),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="[default: 0]")] = None,
+    threads: Annotated[int | None, typer.Option(min=0, help="CPU threads (0: torch's default).")] = None,
+    device: Device = "auto",
+    config: ConfigFile = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Train a language model on text files, holding out their tail."""
+    tok = section(config, "tokenizer", TokenizerConfig)
+    net = section(config, "model", LMNetConfig)
+    fit = section(config, "fit", FitConfig)
+    base_bptt = bptt if bptt is not None else 100
+    cfg = LMTrainConfig(
+        data=LMDataConfig(tuple(str(p) for p in text), pick(holdout, None, "holdout", 0.1)),
+        tokenizer=TokenizerConfig(
+            kind=pick(tokenizer, tok, "kind", "char"),
+            vocab_size=pick(vocab_size, tok, "vocab_size", 512),
+            min_frequency=pick(None, tok, "min_frequency", 1),
+            lowercase=pick(lowercase, tok, "lowercase", False),
+        ),
+        model=LMNetConfig(
+            embed_dim=pick(embed_dim, net, "embed_dim", 128),
+            hidden_size=pick(hidden_size, net, "hidden_size", 256),
+            num_layers=pick(layers, net, "num_layers", 1),
+            cell=pick(cell, net, "cell", "lstm"),
+            dropout=pick(dropout, net, "dropout", 0.2),
+        ),
+        fit=FitConfig(
+            epochs=pick(epochs, fit, "epochs", 40),
+            batch_size=pick(batch_size, fit, "batch_size", 32),
+            lr=pick(lr, fit, "lr", 3e-3),
+            patience=pick(patience, fit, "patience", 4),
+            lr_decay=pick(lr_decay, fit, "lr_decay", 0.25),
+            seed=pick(seed, fit, "seed", 0),
+            threads=pick(threads, fit, "threads", 0),
+            device=device,
+            progress=show_progress(),
+        ),
+        bptt=base_bptt,
+        segment=4 * base_bptt,
+    )
+    r = train_lm(cfg, out)
+    if as_json:
+        emit_json(r)
+        return
+    echo(f"model       {r.out}")
+    echo(f"vocabulary  {r.vocab_size} ({cfg.tokenizer.kind})")
+    echo(f"tokens      {r.train_tokens} trained on, {r.held_out_tokens} held out")
+    echo(f"epochs      {r.epochs} (best {r.best_epoch})")
+    echo(f"perplexity  {r.perplexity:.3f} on the held-out tail")
+    echo(f"time        {r.seconds:.1f} s")
+
+
+@command(generate_app, "run")
+def run(
+    model: Model,
+    prompt: Annotated[
+        str, typer.Option("--prompt", "-p", help="Text to continue (default: a new line).")
+    ] = "",
+    max_tokens: Annotated[int, typer.Option(min=1, max=100_000, help="Tokens to generate.")] = 200,
+    temperature: Annotated[float, typer.Option(min=0.0, help="Sampling temperature (0: greedy).")] = 0.8,
+    top_k: Annotated[int, typer.Option(min=0, help="Sample among the k most likely (0: all).")] = 0,
+    top_p: Annotated[float, typer.Option(min=0.0, max=1.0, help="Nucleus sampling mass (1: all).")] = 1.0,
+    seed: Annotated[int | None, typer.Option(help="Seed for reproducible output.")] = None,
+    device: Device = "cpu",
+    as_json: JsonFlag = False,
+) -> None:
+    """Generate text, streamed to stdout as it is sampled."""
+    cfg = GenerateConfig(str(model), prompt, max_tokens, temperature, top_k, top_p, seed, device)
+    gen = TextGenerator.from_pretrained(cfg.model, cfg.device)
+    pieces = gen.stream(cfg.prompt, cfg.max_tokens, cfg.temperature, cfg.top_k, cfg.top_p, cfg.seed)
+    if as_json:
+        emit_json({"prompt": cfg.prompt, "text": "".join(pieces), "seed": cfg.seed})
+        return
+    echo(cfg.prompt, nl=False)
+    for piece in pieces:
+        echo(piece, nl=False)
+    echo("")
+
+
+@command(generate_app, "evaluate")
+def evaluate(
+    model: Model,
+    text: Texts,
+    holdout: Holdout = None,
+    orders: Annotated[str, typer.Option(help="n-gram baselines, comma-separated (1 = unigram).")] = "1,3,5,7",
+    device: Device = "cpu",
+    as_json: JsonFlag = False,
+) -> None:
+    """Perplexity on the held-out tail against unigram and Kneser-Ney n-gram baselines."""
+    try:
+        order_list = tuple(int(x) for x in orders.split(",") if x.strip())
+    except ValueError:
+        raise typer.BadParameter(f"--orders takes integers separated by commas, got {orders!r}") from None
+    if holdout is None:  # the split the model was trained with
+        holdout = float(read_manifest(model, kind=KIND)["assets"].get("holdout", 0.1))
+    data = LMDataConfig(tuple(str(p) for p in text), holdout)
+    r = evaluate_lm(LMEvaluateConfig(str(model), data, order_list, device))
+    if as_json:
+        emit_json(r)
+        return
+    echo(f"held-out tokens  {r.held_out_tokens}")
+    echo(f"{'LSTM':<16} perplexity {r.perplexity:8.3f}  ({r.bits_per_token:.3f} bits per token)")
+    for name, ppl in r.baselines.items():
+        echo(f"{name:<16} perplexity {ppl:8.3f}")
+    best = r.baselines[r.best_baseline]
+    verdict = "below" if r.perplexity < best else "NOT below"
+    echo(f"verdict          the LSTM is {verdict} the best baseline ({r.best_baseline}, {best:.3f})")

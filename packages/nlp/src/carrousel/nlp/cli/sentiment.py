@@ -1,0 +1,244 @@
+"""``nlp sentiment train|predict|evaluate``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from carrousel.core.cli import command, echo, emit_json
+from carrousel.nlp.cli._common import (
+    Cell,
+    ConfigFile,
+    Device,
+    JsonFlag,
+    Pooling,
+    TokenizerKind,
+    group,
+    pick,
+    section,
+    show_progress,
+)
+from carrousel.nlp.config import (
+    FitConfig,
+    SentimentEvaluateConfig,
+    SentimentNetConfig,
+    SentimentPredictConfig,
+    SentimentTrainConfig,
+    TextDataConfig,
+    TokenizerConfig,
+)
+from carrousel.nlp.data import read_lines
+from carrousel.nlp.pipeline.sentiment import SentimentModel, evaluate_sentiment, train_sentiment
+
+__all__ = ["sentiment_app"]
+
+sentiment_app = group("sentiment", "Sentiment analysis: train a BiLSTM classifier, predict, evaluate.")
+
+Data = Annotated[str | None, typer.Option("--data", help="CSV/TSV/JSONL/fastText .txt file, or a hub name.")]
+TextCol = Annotated[str | None, typer.Option("--text-col", help="Column holding the text [default: text].")]
+LabelCol = Annotated[
+    str | None, typer.Option("--label-col", help="Column holding the label [default: label].")
+]
+Split = Annotated[str | None, typer.Option("--split", help="Hub data sets: the split [default: train].")]
+Header = Annotated[
+    bool | None,
+    typer.Option("--header/--no-header", help="CSV/TSV: first row names the columns [default: header]."),
+]
+MaxLen = Annotated[
+    int | None, typer.Option("--max-length", min=1, help="Tokens kept per text [default: 256].")
+]
+Model = Annotated[Path, typer.Option("--model", help="Model folder written by 'nlp sentiment train'.")]
+
+
+def _data(
+    cfg_file: Path | None,
+    data: str | None,
+    text_col: str | None,
+    label_col: str | None,
+    split: str | None,
+    header: bool | None,
+    max_length: int | None,
+) -> TextDataConfig:
+    base = section(cfg_file, "data", TextDataConfig)
+    source = pick(data, base, "source", None)
+    if source is None:
+        raise typer.BadParameter("give --data FILE or a hub name (or [data] source in --config)")
+    return TextDataConfig(
+        source=source,
+        text_col=pick(text_col, base, "text_col", "text"),
+        label_col=pick(label_col, base, "label_col", "label"),
+        split=pick(split, base, "split", "train"),
+        header=pick(header, base, "header", True),
+        max_length=pick(max_length, base, "max_length", 256),
+    )
+
+
+@command(sentiment_app, "train")
+def train(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the model bundle.")],
+    data: Data = None,
+    text_col: TextCol = None,
+    label_col: LabelCol = None,
+    split: Split = None,
+    header: Header = None,
+    max_length: MaxLen = None,
+    tokenizer: Annotated[TokenizerKind | None, typer.Option(help="Tokenizer level [default: bpe].")] = None,
+    vocab_size: Annotated[int | None, typer.Option(min=8, help="Vocabulary size [default: 8000].")] = None,
+    min_frequency: Annotated[
+        int | None, typer.Option(min=1, help="Rarer pieces become [UNK] [default: 2].")
+    ] = None,
+    lowercase: Annotated[
+        bool | None, typer.Option("--lowercase/--keep-case", help="[default: lowercase]")
+    ] = None,
+    embeddings: Annotated[
+        Path | None, typer.Option(help="GloVe/word2vec text file to initialise embeddings.")
+    ] = None,
+    freeze_embeddings: Annotated[bool, typer.Option("--freeze-embeddings", help="Keep them fixed.")] = False,
+    embed_dim: Annotated[int | None, typer.Option(min=1, help="Embedding size [default: 128].")] = None,
+    hidden_size: Annotated[
+        int | None, typer.Option(min=1, help="LSTM units per direction [default: 128].")
+    ] = None,
+    layers: Annotated[int | None, typer.Option(min=1, help="Stacked layers [default: 1].")] = None,
+    cell: Annotated[Cell | None, typer.Option(help="Recurrent cell [default: lstm].")] = None,
+    pooling: Annotated[Pooling | None, typer.Option(help="Pooling over tokens [default: attention].")] = None,
+    dropout: Annotated[float | None, typer.Option(min=0.0, max=0.95, help="[default: 0.4]")] = None,
+    epochs: Annotated[int | None, typer.Option(min=1, help="Most epochs [default: 15].")] = None,
+    batch_size: Annotated[int | None, typer.Option(min=1, help="[default: 32]")] = None,
+    lr: Annotated[float | None, typer.Option(min=0.0, help="Learning rate [default: 0.002].")] = None,
+    patience: Annotated[int | None, typer.Option(min=1, help="Early-stopping patience [default: 3].")] = None,
+    val_fraction: Annotated[
+        float | None, typer.Option(help="Held out for early stopping [default: 0.1].")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="[default: 0]")] = None,
+    threads: Annotated[int | None, typer.Option(min=0, help="CPU threads (0: torch's default).")] = None,
+    exclude: Annotated[
+        Path | None, typer.Option(help="Texts to keep out of training (e.g. a test set).")
+    ] = None,
+    device: Device = "auto",
+    config: ConfigFile = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Train a sentiment classifier (embedding -> BiLSTM -> attention pooling -> classifier)."""
+    tok = section(config, "tokenizer", TokenizerConfig)
+    net = section(config, "model", SentimentNetConfig)
+    fit = section(config, "fit", FitConfig)
+    cfg = SentimentTrainConfig(
+        data=_data(config, data, text_col, label_col, split, header, max_length),
+        tokenizer=TokenizerConfig(
+            kind=pick(tokenizer, tok, "kind", "bpe"),
+            vocab_size=pick(vocab_size, tok, "vocab_size", 8000),
+            min_frequency=pick(min_frequency, tok, "min_frequency", 2),
+            lowercase=pick(lowercase, tok, "lowercase", True),
+        ),
+        model=SentimentNetConfig(
+            embed_dim=pick(embed_dim, net, "embed_dim", 128),
+            hidden_size=pick(hidden_size, net, "hidden_size", 128),
+            num_layers=pick(layers, net, "num_layers", 1),
+            cell=pick(cell, net, "cell", "lstm"),
+            pooling=pick(pooling, net, "pooling", "attention"),
+            dropout=pick(dropout, net, "dropout", 0.4),
+            embed_dropout=net.embed_dropout if net else 0.3,
+        ),
+        fit=FitConfig(
+            epochs=pick(epochs, fit, "epochs", 15),
+            batch_size=pick(batch_size, fit, "batch_size", 32),
+            lr=pick(lr, fit, "lr", 2e-3),
+            patience=pick(patience, fit, "patience", 3),
+            val_fraction=pick(val_fraction, fit, "val_fraction", 0.1),
+            seed=pick(seed, fit, "seed", 0),
+            threads=pick(threads, fit, "threads", 0),
+            device=device,
+            progress=show_progress(),
+        ),
+        exclude=str(exclude) if exclude else None,
+        embeddings=str(embeddings) if embeddings else None,
+        freeze_embeddings=freeze_embeddings,
+    )
+    result = train_sentiment(cfg, out)
+    if as_json:
+        emit_json(result)
+        return
+    echo(f"model         {result.out}")
+    echo(f"labels        {', '.join(result.labels)}")
+    echo(f"texts         {result.train_rows} trained on, {result.val_rows} held out for early stopping")
+    echo(f"vocabulary    {result.vocab_size} ({cfg.tokenizer.kind})")
+    echo(f"epochs        {result.epochs} (best {result.best_epoch})")
+    echo(
+        f"held out      accuracy {result.val_accuracy:.3f}, F1 {result.val_f1:.3f}, loss {result.val_loss:.3f} "
+        f"(majority class: {result.majority_accuracy:.3f})"
+    )
+    echo(f"time          {result.seconds:.1f} s")
+
+
+@command(sentiment_app, "predict")
+def predict(
+    model: Model,
+    texts: Annotated[list[str] | None, typer.Argument(help="Texts to classify.", show_default=False)] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="File of texts, one per line.")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Texts per forward pass.")] = 64,
+    max_length: Annotated[
+        int | None, typer.Option(min=1, help="Tokens kept per text (default: the model's).")
+    ] = None,
+    device: Device = "cpu",
+    as_json: JsonFlag = False,
+) -> None:
+    """Classify texts given as arguments or in a file (one per line)."""
+    if not texts and file is None:
+        raise typer.BadParameter("give texts as arguments or --file FILE")
+    cfg = SentimentPredictConfig(str(model), batch_size=batch_size, max_length=max_length, device=device)
+    inputs = list(texts or []) + (read_lines(file) if file is not None else [])
+    predictions = SentimentModel.from_pretrained(cfg.model, cfg.device)(
+        inputs, cfg.batch_size, cfg.max_length
+    )
+    if as_json:
+        emit_json(predictions)
+        return
+    for p in predictions:
+        text = " ".join(p.text.split())
+        echo(f"{p.label}\t{p.probabilities[p.label]:.3f}\t{text[:100] + ('...' if len(text) > 100 else '')}")
+
+
+@command(sentiment_app, "evaluate")
+def evaluate(
+    model: Model,
+    data: Data = None,
+    text_col: TextCol = None,
+    label_col: LabelCol = None,
+    split: Split = None,
+    header: Header = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder for metrics.json and PNG charts.")
+    ] = None,
+    example: Annotated[int, typer.Option(min=1, help="Text (from 1) whose attention is drawn.")] = 1,
+    batch_size: Annotated[int, typer.Option(min=1, help="Texts per forward pass.")] = 64,
+    device: Device = "cpu",
+    as_json: JsonFlag = False,
+) -> None:
+    """Score a model on labelled texts: accuracy, precision, recall, F1, ROC-AUC, confusion matrix."""
+    cfg = SentimentEvaluateConfig(
+        str(model),
+        _data(None, data, text_col, label_col, split, header, None),
+        batch_size,
+        device,
+        example - 1,
+    )
+    r = evaluate_sentiment(cfg, out)
+    if as_json:
+        emit_json(r)
+        return
+    auc = f"{r.roc_auc:.3f}" if r.roc_auc is not None else "n/a (a class is absent)"
+    echo(f"texts      {r.rows}")
+    echo(f"accuracy   {r.accuracy:.3f} (majority class: {r.majority_accuracy:.3f})")
+    echo(f"precision  {r.precision:.3f} ({r.average})")
+    echo(f"recall     {r.recall:.3f}")
+    echo(f"F1         {r.f1:.3f}")
+    echo(f"ROC-AUC    {auc}")
+    width = max(len(label) for label in r.labels)
+    echo("confusion  (rows: true, columns: predicted)")
+    echo("  " + " " * width + "  " + "  ".join(f"{label:>{max(width, 6)}}" for label in r.labels))
+    for label, row in zip(r.labels, r.confusion, strict=True):
+        echo(f"  {label:>{width}}  " + "  ".join(f"{n:>{max(width, 6)}}" for n in row))
+    for path in r.files:
+        echo(f"wrote      {path}")

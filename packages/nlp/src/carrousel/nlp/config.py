@@ -1,0 +1,258 @@
+"""Configurations of the nlp commands: frozen dataclasses, one per command, composed of sub-configs.
+
+Each is built once from the CLI flags (or from ``--config run.toml`` through
+:func:`carrousel.core.config.load_toml`, then :func:`dataclasses.replace` with the flags given) and checked
+in ``__post_init__``; a bad value raises :class:`~carrousel.nlp.errors.NLPConfigError` (exit 1).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from carrousel.nlp.errors import NLPConfigError
+
+__all__ = [
+    "TOKENIZER_KINDS",
+    "FitConfig",
+    "GenerateConfig",
+    "LMDataConfig",
+    "LMEvaluateConfig",
+    "LMNetConfig",
+    "LMTrainConfig",
+    "SentimentEvaluateConfig",
+    "SentimentNetConfig",
+    "SentimentPredictConfig",
+    "SentimentTrainConfig",
+    "TextDataConfig",
+    "TokenizerConfig",
+]
+
+TOKENIZER_KINDS = ("bpe", "unigram", "word", "char")
+POOLINGS = ("attention", "mean", "last", "max")
+CELLS = ("lstm", "gru")
+
+
+def _need(ok: bool, message: str) -> None:
+    if not ok:
+        raise NLPConfigError(message)
+
+
+def _positive(**values: int | float) -> None:
+    for name, value in values.items():
+        _need(
+            isinstance(value, int | float) and math.isfinite(value) and value > 0,
+            f"{name} must be > 0, got {value}",
+        )
+
+
+def _fraction(name: str, value: float, low_open: bool = False) -> None:
+    ok = math.isfinite(value) and (value > 0.0 if low_open else value >= 0.0) and value < 1.0
+    _need(ok, f"{name} must be in {'(' if low_open else '['}0, 1), got {value}")
+
+
+@dataclass(frozen=True)
+class TokenizerConfig:
+    """How text becomes token ids (HF ``tokenizers``, trained on the training split only)."""
+
+    kind: str = "bpe"  # bpe | unigram (subwords) | word | char
+    vocab_size: int = 8000  # most tokens kept, specials included (char: a cap on distinct characters)
+    min_frequency: int = 2  # bpe/word/char: rarer merges, words or characters become [UNK]
+    lowercase: bool = True  # lowercase after NFKC normalisation (accents, emoji and CJK are kept)
+
+    def __post_init__(self) -> None:
+        _need(
+            self.kind in TOKENIZER_KINDS,
+            f"unknown tokenizer {self.kind!r}; use one of {', '.join(TOKENIZER_KINDS)}",
+        )
+        _need(8 <= self.vocab_size <= 1_000_000, f"vocab_size must be in [8, 1000000], got {self.vocab_size}")
+        _need(self.min_frequency >= 1, f"min_frequency must be >= 1, got {self.min_frequency}")
+
+
+@dataclass(frozen=True)
+class TextDataConfig:
+    """Where labelled texts come from: a local CSV/TSV/JSONL/text file or a HuggingFace hub name."""
+
+    source: str  # a file (.csv, .tsv, .jsonl/.json, .txt in fastText `__label__x text` form) or hub name
+    text_col: str = "text"  # column holding the text
+    label_col: str = "label"  # column holding the label (strings or integers)
+    split: str = "train"  # hub data sets: the split to read
+    header: bool = True  # CSV/TSV: the first row names the columns (False: columns are 0, 1, ...)
+    max_length: int = 256  # tokens kept per text; longer texts are truncated with a warning
+
+    def __post_init__(self) -> None:
+        _need(bool(self.source.strip()), "give a data file or hub name (--data)")
+        _need(bool(self.text_col) and bool(self.label_col), "text and label column names must not be empty")
+        _need(self.text_col != self.label_col, f"text and label columns are both {self.text_col!r}")
+        _need(1 <= self.max_length <= 100_000, f"max_length must be in [1, 100000], got {self.max_length}")
+
+
+@dataclass(frozen=True)
+class SentimentNetConfig:
+    """Embedding -> BiLSTM -> pooling over valid tokens -> classifier."""
+
+    embed_dim: int = 128  # embedding size
+    hidden_size: int = 128  # LSTM units per direction
+    num_layers: int = 1  # stacked recurrent layers
+    cell: str = "lstm"  # lstm | gru
+    bidirectional: bool = True  # BiLSTM (True) or a forward-only LSTM
+    pooling: str = "attention"  # attention | mean | last | max over valid tokens
+    dropout: float = 0.4  # dropout on the pooled features (and between layers)
+    embed_dropout: float = 0.3  # dropout on the embeddings
+
+    def __post_init__(self) -> None:
+        _positive(embed_dim=self.embed_dim, hidden_size=self.hidden_size, num_layers=self.num_layers)
+        _need(self.cell in CELLS, f"unknown cell {self.cell!r}; use one of {', '.join(CELLS)}")
+        _need(self.pooling in POOLINGS, f"unknown pooling {self.pooling!r}; use one of {', '.join(POOLINGS)}")
+        _fraction("dropout", self.dropout)
+        _fraction("embed_dropout", self.embed_dropout)
+
+
+@dataclass(frozen=True)
+class FitConfig:
+    """Optimisation settings shared by both trainers (mapped onto core's TrainConfig)."""
+
+    epochs: int = 15  # most passes over the training data
+    batch_size: int = 32  # texts (sentiment) or parallel streams (language model) per batch
+    lr: float = 2e-3  # AdamW learning rate
+    weight_decay: float = 1e-4  # AdamW weight decay
+    patience: int = 3  # epochs without a better validation loss before stopping early
+    val_fraction: float = 0.1  # share held out for early stopping (sentiment: stratified; LM: the tail)
+    seed: int = 0  # seeds the split, the initialisation and the batch order
+    device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
+    threads: int = 0  # CPU threads for torch (0: torch's default)
+    progress: bool = True  # progress bar on stderr (the CLI turns it off under --quiet)
+    lr_decay: float = 0.0  # when the validation loss stops improving, multiply the lr by this (0: constant)
+
+    def __post_init__(self) -> None:
+        _positive(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, patience=self.patience)
+        _need(math.isfinite(self.weight_decay) and self.weight_decay >= 0, "weight_decay must be >= 0")
+        _fraction("val_fraction", self.val_fraction, low_open=True)
+        _need(self.threads >= 0, f"threads must be >= 0, got {self.threads}")
+        _fraction("lr_decay", self.lr_decay)
+
+
+@dataclass(frozen=True)
+class SentimentTrainConfig:
+    """``nlp sentiment train``."""
+
+    data: TextDataConfig  # the labelled texts
+    tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)  # trained on the training split
+    model: SentimentNetConfig = field(default_factory=SentimentNetConfig)  # the network
+    fit: FitConfig = field(default_factory=FitConfig)  # the optimisation
+    exclude: str | None = None  # file of texts (any format of --data) kept out of training, e.g. a test set
+    embeddings: str | None = None  # GloVe/word2vec text file initialising the embeddings (sets embed_dim)
+    freeze_embeddings: bool = False  # keep pretrained embeddings fixed during training
+
+
+@dataclass(frozen=True)
+class SentimentPredictConfig:
+    """``nlp sentiment predict``."""
+
+    model: str  # a bundle folder written by ``nlp sentiment train``
+    batch_size: int = 64  # texts per forward pass
+    max_length: int | None = None  # tokens kept per text (None: the model's training setting)
+    device: str = "cpu"  # cpu | cuda | auto
+
+    def __post_init__(self) -> None:
+        _positive(batch_size=self.batch_size)
+        _need(self.max_length is None or self.max_length >= 1, "max_length must be >= 1")
+
+
+@dataclass(frozen=True)
+class SentimentEvaluateConfig:
+    """``nlp sentiment evaluate``."""
+
+    model: str  # a bundle folder
+    data: TextDataConfig  # labelled texts; their labels must be ones the model knows
+    batch_size: int = 64  # texts per forward pass
+    device: str = "cpu"  # cpu | cuda | auto
+    example: int = 0  # row whose attention is drawn in attention.png
+
+    def __post_init__(self) -> None:
+        _positive(batch_size=self.batch_size)
+        _need(self.example >= 0, "example must be >= 0")
+
+
+@dataclass(frozen=True)
+class LMDataConfig:
+    """Plain-text files for a language model; the last ``holdout`` share is held out."""
+
+    files: tuple[str, ...]  # UTF-8 text files, read in order and joined
+    holdout: float = 0.1  # share of the text at the end kept for validation / perplexity
+
+    def __post_init__(self) -> None:
+        _need(len(self.files) > 0, "give at least one text file (--text)")
+        _fraction("holdout", self.holdout, low_open=True)
+
+
+@dataclass(frozen=True)
+class LMNetConfig:
+    """Embedding -> LSTM -> projection -> tied output layer."""
+
+    embed_dim: int = 128  # embedding size (the output layer shares these weights)
+    hidden_size: int = 256  # recurrent units
+    num_layers: int = 1  # stacked layers
+    cell: str = "lstm"  # lstm | gru
+    dropout: float = 0.2  # dropout on embeddings, between layers and before the output layer
+
+    def __post_init__(self) -> None:
+        _positive(embed_dim=self.embed_dim, hidden_size=self.hidden_size, num_layers=self.num_layers)
+        _need(self.cell in CELLS, f"unknown cell {self.cell!r}; use one of {', '.join(CELLS)}")
+        _fraction("dropout", self.dropout)
+
+
+@dataclass(frozen=True)
+class LMTrainConfig:
+    """``nlp generate train``."""
+
+    data: LMDataConfig  # the text
+    tokenizer: TokenizerConfig = field(
+        default_factory=lambda: TokenizerConfig(kind="char", vocab_size=512, min_frequency=1, lowercase=False)
+    )  # char level by default
+    model: LMNetConfig = field(default_factory=LMNetConfig)  # the network
+    fit: FitConfig = field(
+        default_factory=lambda: FitConfig(epochs=30, batch_size=32, lr=3e-3, lr_decay=0.25)
+    )
+    bptt: int = 100  # truncated back-propagation length in tokens
+    segment: int = 400  # tokens per stream per batch (cut into bptt chunks, state carried)
+
+    def __post_init__(self) -> None:
+        _positive(bptt=self.bptt, segment=self.segment)
+        _need(self.segment >= self.bptt, f"segment ({self.segment}) must be >= bptt ({self.bptt})")
+
+
+@dataclass(frozen=True)
+class GenerateConfig:
+    """``nlp generate run``."""
+
+    model: str  # a bundle folder written by ``nlp generate train``
+    prompt: str = ""  # text the generation continues ("" starts from nothing)
+    max_tokens: int = 200  # tokens to generate
+    temperature: float = 0.8  # < 1 sharper, > 1 flatter; 0 means greedy
+    top_k: int = 0  # sample among the k most likely tokens (0: all)
+    top_p: float = 1.0  # sample from the smallest set of tokens holding this probability (1: all)
+    seed: int | None = None  # fixes the sampling for reproducible output
+    device: str = "cpu"  # cpu | cuda | auto
+
+    def __post_init__(self) -> None:
+        _need(1 <= self.max_tokens <= 100_000, f"max_tokens must be in [1, 100000], got {self.max_tokens}")
+        _need(math.isfinite(self.temperature) and self.temperature >= 0, "temperature must be >= 0")
+        _need(self.top_k >= 0, f"top_k must be >= 0, got {self.top_k}")
+        _need(
+            math.isfinite(self.top_p) and 0.0 < self.top_p <= 1.0,
+            f"top_p must be in (0, 1], got {self.top_p}",
+        )
+
+
+@dataclass(frozen=True)
+class LMEvaluateConfig:
+    """``nlp generate evaluate``: perplexity on the held-out tail against n-gram baselines."""
+
+    model: str  # a bundle folder
+    data: LMDataConfig  # the text (the same files and holdout as in training for the same split)
+    orders: tuple[int, ...] = (1, 3, 5)  # n-gram baselines (interpolated Kneser-Ney; 1 = unigram)
+    device: str = "cpu"  # cpu | cuda | auto
+
+    def __post_init__(self) -> None:
+        _need(len(self.orders) > 0 and all(1 <= n <= 10 for n in self.orders), "orders must be in [1, 10]")

@@ -1,0 +1,356 @@
+"""Reading texts: labelled data sets through HF ``datasets``, text files, and the loaders built on them.
+
+The only module of carrousel.nlp that reads user data or external sources. Local files go through the
+same :func:`datasets.load_dataset` path as hub names (``"csv"`` for CSV/TSV, ``"json"`` for JSON lines,
+``"text"`` for fastText-style ``__label__pos text`` lines), so ``--data imdb`` and ``--data reviews.csv``
+behave alike: wrong column names list the columns found, empty texts are refused with their row, labels
+may be strings or integers (a hub ``ClassLabel`` gives its names).
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from carrousel.core.data import BucketBatchSampler, SequenceCollator
+from carrousel.core.files import check_input_file, read_text
+from carrousel.nlp.config import TextDataConfig
+from carrousel.nlp.errors import ColumnNotFoundError, EmptyTextError, TextDataError
+from carrousel.nlp.tokenization import TextTokenizer
+
+__all__ = [
+    "CHARS_PER_TOKEN_CAP",
+    "LabelledTexts",
+    "TextClassDataset",
+    "check_texts",
+    "encode_texts",
+    "label_order",
+    "load_texts",
+    "make_loader",
+    "read_corpus",
+    "read_lines",
+    "read_vectors",
+    "stratified_split",
+    "stream_batches",
+]
+
+logger = logging.getLogger(__name__)
+
+_FASTTEXT_PREFIX = "__label__"
+_FILE_SUFFIXES = (".csv", ".tsv", ".tab", ".json", ".jsonl", ".ndjson", ".txt", ".gz", ".cor")
+CHARS_PER_TOKEN_CAP = 32  # texts are cut to max_length * this many characters before tokenising
+
+
+@dataclass(frozen=True)
+class LabelledTexts:
+    """Texts with their labels as strings, in file order."""
+
+    texts: list[str]  # one per row
+    labels: list[str]  # one per row (integers are kept as their decimal string)
+    source: str  # where they came from, for messages and provenance
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def _encoding_of(path: Path) -> str:
+    if path.suffix == ".gz":  # compressed: read as UTF-8 by the loader
+        return "utf-8"
+    raw = path.read_bytes()[: 1 << 24]
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        logger.warning("%s is not UTF-8; reading it as Windows-1252", path)
+        return "cp1252"
+
+
+def _load_dataset(cfg: TextDataConfig) -> tuple[Any, str]:
+    """Returns ``(dataset, format)``: one split of a local file or a hub data set."""
+    import datasets  # a heavy import: only when data is read
+
+    datasets.disable_progress_bars()
+    datasets.utils.logging.set_verbosity_error()
+    logging.getLogger("huggingface_hub").setLevel(logging.ERROR)
+    path = Path(cfg.source)
+    if path.exists():
+        check_input_file(path, "--data", "text data")
+        suffix = "".join(path.suffixes[-2:]) if path.suffix == ".gz" else path.suffix
+        suffix = suffix.removesuffix(".gz").lower()
+        files = {"train": str(path)}
+        kwargs: dict[str, Any] = {}
+        if suffix in (".csv", ".tsv", ".tab"):
+            fmt = "csv"
+            kwargs["delimiter"] = "," if suffix == ".csv" else "\t"
+            kwargs["encoding"] = _encoding_of(path)
+            if not cfg.header:
+                with open(path, encoding=kwargs["encoding"], newline="") as fh:
+                    first = next(csv.reader(fh, delimiter=kwargs["delimiter"]), [])
+                kwargs["column_names"] = [str(i) for i in range(len(first))]
+        elif suffix in (".jsonl", ".json", ".ndjson"):
+            fmt = "json"
+        else:
+            fmt = "text"
+            kwargs["encoding"] = _encoding_of(path)
+        try:
+            return datasets.load_dataset(fmt, data_files=files, split="train", **kwargs), fmt
+        except Exception as exc:  # datasets raises many types for a malformed file
+            raise TextDataError(
+                f"--data {path}: cannot be read as {fmt.upper()} ({type(exc).__name__}: "
+                f"{str(exc).splitlines()[0] if str(exc) else ''}); check the file's format"
+            ) from None
+    if path.suffix.lower() in _FILE_SUFFIXES or cfg.source.startswith((".", "/", "~")):
+        raise TextDataError(f"--data {cfg.source}: no such file; check the path")
+    try:
+        return datasets.load_dataset(cfg.source, split=cfg.split), "hub"
+    except Exception as exc:
+        raise TextDataError(
+            f"--data {cfg.source}: not a local file, and the hub data set cannot be loaded "
+            f"({type(exc).__name__}); check the name, --split and the network, or give a local file"
+        ) from None
+
+
+def _show(columns: Sequence[str], width: int = 40) -> str:
+    shown = [repr(c if len(c) <= width else c[: width - 3] + "...") for c in columns[:20]]
+    return ", ".join(shown) + (f" and {len(columns) - 20} more" if len(columns) > 20 else "")
+
+
+def _fasttext_rows(lines: Sequence[Any], where: str) -> tuple[list[str], list[str]]:
+    texts, labels = [], []
+    for i, line in enumerate(lines, 1):
+        line = (line or "").strip()
+        if not line:
+            continue
+        head, _, rest = line.partition(" ")
+        if not head.startswith(_FASTTEXT_PREFIX):
+            raise TextDataError(
+                f"{where}: line {i} does not start with __label__<name>; a .txt data file holds lines "
+                "`__label__pos text`, or use CSV/TSV/JSONL with --text-col/--label-col"
+            )
+        labels.append(head[len(_FASTTEXT_PREFIX) :])
+        texts.append(rest)
+    return texts, labels
+
+
+def _label_names(ds: Any, column: str) -> list[str] | None:
+    feature = getattr(ds, "features", {}).get(column)
+    names = getattr(feature, "names", None)
+    return list(names) if names else None
+
+
+def load_texts(cfg: TextDataConfig) -> LabelledTexts:
+    """Reads labelled texts from a local file or a hub data set.
+
+    Raises:
+        TextDataError: the file or data set cannot be read.
+        ColumnNotFoundError: ``text_col`` or ``label_col`` is not a column (the message lists them).
+        EmptyTextError: a text is empty or only whitespace (the message names the row).
+    """
+    ds, fmt = _load_dataset(cfg)
+    where = f"--data {cfg.source}"
+    if fmt == "text":
+        texts, labels = _fasttext_rows(ds["text"], where)
+    else:
+        columns = list(ds.column_names)
+        for flag, col in (("--text-col", cfg.text_col), ("--label-col", cfg.label_col)):
+            if col not in columns:
+                hint = (
+                    " (the file has no header row? use --no-header and column numbers)" if cfg.header else ""
+                )
+                raise ColumnNotFoundError(
+                    f"{where}: no column {col!r} ({flag}); columns found: {_show(columns)}{hint}"
+                )
+        texts = ["" if t is None else str(t) for t in ds[cfg.text_col]]
+        raw = ds[cfg.label_col]
+        names = _label_names(ds, cfg.label_col)
+        labels = []
+        for i, value in enumerate(raw):
+            if value is None or (isinstance(value, str) and not value.strip()):
+                raise TextDataError(
+                    f"{where}: row {i + 1} has no label in column {cfg.label_col!r}; fill it or drop the row"
+                )
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            if names is not None and isinstance(value, int) and 0 <= value < len(names):
+                value = names[value]
+            labels.append(str(value).strip())
+    if not texts:
+        raise TextDataError(f"{where} holds no rows; give labelled texts")
+    check_texts(texts, where)
+    return LabelledTexts(texts, labels, cfg.source)
+
+
+def check_texts(texts: Sequence[str], where: str) -> None:
+    """Refuses empty and whitespace-only texts, naming the first one (rows count from 1).
+
+    Raises:
+        EmptyTextError: naming the row.
+    """
+    for i, text in enumerate(texts, 1):
+        if not isinstance(text, str) or not text.strip():
+            raise EmptyTextError(f"{where}: text {i} is empty or only whitespace; remove it or fill it in")
+
+
+def read_lines(path: str | Path) -> list[str]:
+    """Texts of a file, one per line (UTF-8, or gzip); blank lines are refused.
+
+    Raises:
+        TextDataError: the file is missing, empty or not text; EmptyTextError for a blank line.
+    """
+    text = read_text(path, "--file", "text")
+    lines = text.splitlines()
+    check_texts(lines, f"--file {path}")
+    return lines
+
+
+def label_order(labels: Sequence[str]) -> list[str]:
+    """The model's classes: sorted, numerically when every label is an integer (``-1`` before ``1``)."""
+    unique = set(labels)
+    try:
+        return sorted(unique, key=int)
+    except ValueError:
+        return sorted(unique)
+
+
+def stratified_split(labels: Sequence[str], fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices ``(train, held_out)``: ``fraction`` of each class held out, shuffled with ``seed``.
+
+    Raises:
+        TextDataError: fewer than two rows of some class (no row could be held out).
+    """
+    rng = np.random.default_rng(seed)
+    arr = np.asarray(labels)
+    train, held = [], []
+    for label in label_order(list(labels)):
+        idx = np.flatnonzero(arr == label)
+        if len(idx) < 2:
+            raise TextDataError(f"class {label!r} has {len(idx)} row; every class needs at least 2 to train")
+        rng.shuffle(idx)
+        k = max(1, round(len(idx) * fraction))
+        held.append(idx[:k])
+        train.append(idx[k:])
+    return np.sort(np.concatenate(train)), np.sort(np.concatenate(held))
+
+
+def encode_texts(tokenizer: TextTokenizer, texts: Sequence[str], max_length: int) -> list[np.ndarray]:
+    """Token ids per text, cut to ``max_length`` (a warning counts the truncated texts); at least one id.
+
+    Very long texts are cut to ``max_length * 32`` characters before tokenising, so no input can exhaust
+    memory.
+    """
+    cap = max_length * CHARS_PER_TOKEN_CAP
+    encoded = tokenizer.encode_batch([t[:cap] for t in texts])
+    cut = 0
+    out = []
+    for ids in encoded:
+        if len(ids) > max_length:
+            cut += 1
+            ids = ids[:max_length]
+        out.append(np.asarray(ids or [tokenizer.unk_id], dtype=np.int64))
+    if cut:
+        logger.warning(
+            "%d of %d texts are longer than %d tokens and were truncated", cut, len(texts), max_length
+        )
+    return out
+
+
+class TextClassDataset(Dataset[tuple[torch.Tensor, int]]):
+    """Token-id sequences with class indices; items are ``(ids (T_i,), label)``."""
+
+    def __init__(self, ids: Sequence[np.ndarray], labels: Sequence[int] | None = None) -> None:
+        self.ids = [torch.from_numpy(x) for x in ids]
+        self.labels = list(labels) if labels is not None else [-1] * len(self.ids)
+        self.lengths = [len(x) for x in self.ids]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
+        return self.ids[i], self.labels[i]
+
+
+def make_loader(dataset: TextClassDataset, batch_size: int, shuffle: bool, seed: int = 0) -> DataLoader[Any]:
+    """Length-bucketed batches ``(ids (B, T), lengths (B,), labels (B,))`` padded with id 0."""
+    sampler = BucketBatchSampler(dataset.lengths, batch_size, shuffle=shuffle, seed=seed)
+    return DataLoader(
+        dataset, batch_sampler=sampler, collate_fn=SequenceCollator(padding_value=0, sequence_targets=False)
+    )
+
+
+def read_corpus(files: Sequence[str]) -> str:
+    """The text of ``files`` joined in order (UTF-8, or gzip).
+
+    Raises:
+        DataError: a file is missing, empty, binary or not UTF-8.
+    """
+    return "\n".join(read_text(f, "--text", "text") for f in files)
+
+
+def stream_batches(ids: np.ndarray, streams: int, segment: int) -> list[dict[str, torch.Tensor]]:
+    """Cuts one token stream into ``streams`` parallel rows and consecutive ``segment``-long batches.
+
+    Row ``b`` of batch ``i + 1`` continues row ``b`` of batch ``i`` (for a state carried across batches).
+
+    Returns:
+        Batches ``{"x": (B, S), "y": (B, S)}``, ``y`` the next token of ``x``.
+
+    Raises:
+        TextDataError: the text is too short for ``streams`` rows.
+    """
+    per_row = (len(ids) - 1) // streams
+    if per_row < 2:
+        raise TextDataError(
+            f"the text has {len(ids)} tokens, too few for {streams} streams; give more text or a smaller batch"
+        )
+    x = torch.as_tensor(ids[: per_row * streams], dtype=torch.long).view(streams, per_row)
+    y = torch.as_tensor(ids[1 : per_row * streams + 1], dtype=torch.long).view(streams, per_row)
+    return [{"x": x[:, s : s + segment], "y": y[:, s : s + segment]} for s in range(0, per_row, segment)]
+
+
+def read_vectors(path: str | Path, wanted: set[str]) -> dict[str, np.ndarray]:
+    """Word vectors for the words in ``wanted`` from a GloVe or word2vec text file (gzip allowed).
+
+    Each line is a word and its numbers, separated by spaces; a first line of two integers (word2vec's
+    header) is skipped. The file is streamed, so only the wanted vectors are kept in memory.
+
+    Raises:
+        TextDataError: the file is missing or holds lines of different dimensions or non-numbers.
+    """
+    import gzip
+
+    p = check_input_file(path, "--embeddings", "word-vector")
+    opener = gzip.open if p.suffix == ".gz" else open
+    found: dict[str, np.ndarray] = {}
+    dim = 0
+    with opener(p, "rt", encoding="utf-8", errors="replace") as fh:  # type: ignore[operator]
+        for number, line in enumerate(fh, 1):
+            parts = line.rstrip().split(" ")
+            if number == 1 and len(parts) == 2 and all(x.isdigit() for x in parts):
+                continue
+            if len(parts) < 2:
+                continue
+            if not dim:
+                dim = len(parts) - 1
+            if len(parts) - 1 != dim:
+                raise TextDataError(
+                    f"--embeddings {p}: line {number} has {len(parts) - 1} numbers, earlier lines {dim}; "
+                    "give a GloVe or word2vec text file"
+                )
+            if parts[0] in wanted and parts[0] not in found:
+                try:
+                    found[parts[0]] = np.asarray(parts[1:], dtype=np.float32)
+                except ValueError:
+                    raise TextDataError(
+                        f"--embeddings {p}: line {number} holds a non-number; check the format"
+                    ) from None
+    if not dim:
+        raise TextDataError(f"--embeddings {p} holds no vectors; give a GloVe or word2vec text file")
+    return found

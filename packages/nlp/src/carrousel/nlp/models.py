@@ -1,0 +1,198 @@
+"""Networks of carrousel.nlp, built from core blocks and registered so bundles rebuild them.
+
+* :class:`SentimentClassifier` (``"nlp.sentiment_classifier"``): embedding -> (Bi)LSTM
+  (:class:`~carrousel.core.nn.RecurrentEncoder`) -> pooling over valid tokens (core attention pooling,
+  mean, max or last) -> dropout -> linear classifier.
+* :class:`LanguageModel` (``"nlp.language_model"``): embedding -> LSTM -> linear projection to the embedding size
+  -> output layer tied to the embedding (Press & Wolf 2017), stateful for truncated BPTT and generation.
+
+Token id 0 is padding in both (``padding_idx``), never attended to or pooled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import torch
+from torch import Tensor, nn
+
+from carrousel.core.io import register_module
+from carrousel.core.nn import (
+    AttentionPooling,
+    RecurrentConfig,
+    RecurrentEncoder,
+    State,
+    last_pool,
+    max_pool,
+    mean_pool,
+)
+from carrousel.nlp.config import LMNetConfig, SentimentNetConfig
+from carrousel.nlp.errors import NLPConfigError
+
+__all__ = [
+    "ClassifierOutput",
+    "LanguageModel",
+    "LanguageModelConfig",
+    "SentimentClassifier",
+    "SentimentModelConfig",
+    "build_classifier",
+    "build_language_model",
+]
+
+
+@dataclass(frozen=True)
+class SentimentModelConfig:
+    """What a saved :class:`SentimentClassifier` is rebuilt from."""
+
+    net: SentimentNetConfig  # layer sizes, pooling, dropout
+    vocab_size: int  # token ids (specials included)
+    num_classes: int  # output classes
+
+    def __post_init__(self) -> None:
+        if self.vocab_size < 5 or self.num_classes < 2:
+            raise NLPConfigError(
+                f"need vocab_size >= 5 and num_classes >= 2, got {self.vocab_size}, {self.num_classes}"
+            )
+
+
+class ClassifierOutput(NamedTuple):
+    """Logits ``(B, C)`` and per-token pooling weights ``(B, T)`` (zero at padding; None unless attention)."""
+
+    logits: Tensor
+    weights: Tensor | None
+
+
+@register_module("nlp.sentiment_classifier")
+class SentimentClassifier(nn.Module):
+    """Embedding -> recurrent encoder -> pooling over valid tokens -> classifier.
+
+    Args:
+        config: a :class:`SentimentModelConfig`.
+    """
+
+    config_class = SentimentModelConfig
+
+    def __init__(self, config: SentimentModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        net = config.net
+        self.embedding = nn.Embedding(config.vocab_size, net.embed_dim, padding_idx=0)
+        self.embed_dropout = nn.Dropout(net.embed_dropout)
+        self.encoder = RecurrentEncoder(
+            RecurrentConfig(
+                input_size=net.embed_dim,
+                hidden_size=net.hidden_size,
+                cell=net.cell,
+                num_layers=net.num_layers,
+                bidirectional=net.bidirectional,
+                dropout=net.dropout if net.num_layers > 1 else 0.0,
+            )
+        )
+        size = self.encoder.output_size
+        self.attention = AttentionPooling(size) if net.pooling == "attention" else None
+        self.dropout = nn.Dropout(net.dropout)
+        self.classifier = nn.Linear(size, config.num_classes)
+
+    def forward_with_weights(self, ids: Tensor, lengths: Tensor) -> ClassifierOutput:
+        """Logits and pooling weights of a padded batch.
+
+        Args:
+            ids: ``(B, T)`` token ids, 0 past each length.
+            lengths: ``(B,)`` valid lengths in ``[1, T]``.
+
+        Returns:
+            :class:`ClassifierOutput`: logits ``(B, C)``, weights ``(B, T)`` or None.
+        """
+        x = self.embed_dropout(self.embedding(ids))
+        enc = self.encoder(x, lengths=lengths)
+        pooling = self.config.net.pooling
+        weights = None
+        if self.attention is not None:
+            pooled, weights = self.attention(enc.output, lengths=lengths)
+        elif pooling == "mean":
+            pooled = mean_pool(enc.output, lengths=lengths)
+        elif pooling == "max":
+            pooled = max_pool(enc.output, lengths=lengths)
+        else:
+            pooled = last_pool(enc.output, lengths=lengths, directions=self.encoder.config.directions)
+        return ClassifierOutput(self.classifier(self.dropout(pooled)), weights)
+
+    def forward(self, ids: Tensor, lengths: Tensor) -> Tensor:
+        """``(B, T)`` ids and ``(B,)`` lengths -> ``(B, C)`` logits."""
+        return self.forward_with_weights(ids, lengths).logits
+
+
+def build_classifier(net: SentimentNetConfig, vocab_size: int, num_classes: int) -> SentimentClassifier:
+    """A fresh :class:`SentimentClassifier`."""
+    return SentimentClassifier(SentimentModelConfig(net, vocab_size, num_classes))
+
+
+@dataclass(frozen=True)
+class LanguageModelConfig:
+    """What a saved :class:`LanguageModel` is rebuilt from."""
+
+    net: LMNetConfig  # layer sizes, dropout
+    vocab_size: int  # token ids (specials included)
+
+    def __post_init__(self) -> None:
+        if self.vocab_size < 5:
+            raise NLPConfigError(f"need vocab_size >= 5, got {self.vocab_size}")
+
+
+@register_module("nlp.language_model")
+class LanguageModel(nn.Module):
+    """A stateful LSTM language model with tied input and output embeddings.
+
+    Args:
+        config: a :class:`LanguageModelConfig`.
+    """
+
+    config_class = LanguageModelConfig
+
+    def __init__(self, config: LanguageModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        net = config.net
+        self.embedding = nn.Embedding(config.vocab_size, net.embed_dim, padding_idx=0)
+        self.dropout = nn.Dropout(net.dropout)
+        self.encoder = RecurrentEncoder(
+            RecurrentConfig(
+                input_size=net.embed_dim,
+                hidden_size=net.hidden_size,
+                cell=net.cell,
+                num_layers=net.num_layers,
+                dropout=net.dropout if net.num_layers > 1 else 0.0,
+            )
+        )
+        self.projection = nn.Linear(net.hidden_size, net.embed_dim)
+        self.decoder = nn.Linear(net.embed_dim, config.vocab_size)
+        self.decoder.weight = self.embedding.weight  # tied
+        nn.init.normal_(self.embedding.weight, 0.0, net.embed_dim**-0.5)
+        with torch.no_grad():
+            self.embedding.weight[0].zero_()
+        nn.init.zeros_(self.decoder.bias)
+
+    def init_state(self, batch_size: int) -> State:
+        """Zero recurrent state for ``batch_size`` streams."""
+        return self.encoder.init_hidden(batch_size)
+
+    def forward(self, ids: Tensor, state: State | None = None) -> tuple[Tensor, State]:
+        """Next-token logits for every position.
+
+        Args:
+            ids: ``(B, T)`` token ids.
+            state: the state after the previous chunk, or None for zeros.
+
+        Returns:
+            ``(logits (B, T, V), state)``.
+        """
+        x = self.dropout(self.embedding(ids))
+        enc = self.encoder(x, state=state)
+        hidden = self.dropout(self.projection(enc.output))
+        return self.decoder(hidden), enc.state
+
+
+def build_language_model(net: LMNetConfig, vocab_size: int) -> LanguageModel:
+    """A fresh :class:`LanguageModel`."""
+    return LanguageModel(LanguageModelConfig(net, vocab_size))

