@@ -100,6 +100,12 @@ def _data_error_cases(tmp: Path) -> dict[tuple[str, ...], list[str]]:
         ("bio", "train"): ["--positives", missing, "--negatives", missing, "-o", str(tmp / "m")],
         ("bio", "evaluate"): ["--positives", missing, "--negatives", missing],
         ("bio", "discover"): ["--model", missing, "-o", str(tmp / "d")],
+        ("nlp", "sentiment", "train"): ["--data", missing, "-o", str(tmp / "s")],
+        ("nlp", "sentiment", "predict"): ["--model", missing, "a text"],
+        ("nlp", "sentiment", "evaluate"): ["--model", missing, "--data", missing],
+        ("nlp", "generate", "train"): ["-t", binary, "-o", str(tmp / "g")],
+        ("nlp", "generate", "run"): ["--model", missing],
+        ("nlp", "generate", "evaluate"): ["--model", missing, "-t", missing],
     }
 
 
