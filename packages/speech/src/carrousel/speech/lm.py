@@ -148,7 +148,7 @@ class WordLM:
             try:
                 if len(parts) not in (section + 1, section + 2):
                     raise ValueError("wrong field count")
-                gram = tuple(normalize(w) or w for w in parts[1 : section + 1])
+                gram = tuple(w if w in (BOS, EOS, UNK) else normalize(w) or w for w in parts[1 : section + 1])
                 probs[gram] = float(parts[0]) * _LN10
                 if len(parts) == section + 2:
                     backoffs[gram] = float(parts[-1]) * _LN10

@@ -231,7 +231,7 @@ def _one(
     x, rate = synthesize(spoken, voice)
     x = resample(x, rate, cfg.sample_rate)
     sr = cfg.sample_rate
-    lead, tail = (np.zeros(int(rng.uniform(0.05, 0.5) * sr), np.float32) for _ in range(2))
+    lead, tail = (np.zeros(int(rng.uniform(0.05, 0.35) * sr), np.float32) for _ in range(2))
     x = np.concatenate([lead, x, tail])
     effects: list[str] = []
     if rng.random() >= cfg.clean_fraction:
