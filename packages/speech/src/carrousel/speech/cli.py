@@ -83,6 +83,10 @@ WordBonus = Annotated[float, typer.Option("--word-bonus", help="Bonus per word w
 Hotword = Annotated[
     list[str] | None, typer.Option("--hotword", help="A word or phrase to favour (repeatable).")
 ]
+ModelLm = Annotated[
+    bool,
+    typer.Option("--model-lm/--no-model-lm", help="Beam search without --lm: use the model's own word LM."),
+]
 HotWeight = Annotated[float, typer.Option("--hotword-weight", min=0.0, help="Hotword bonus per character.")]
 MaxSeconds = Annotated[float, typer.Option("--max-seconds", min=0.1, help="Refuse longer recordings.")]
 Data = Annotated[
@@ -95,12 +99,13 @@ Data = Annotated[
 ]
 
 
-def _decode(beam: int, nbest: int, lm: Path | None, lm_weight: float, word_bonus: float,
+def _decode(beam: int, nbest: int, lm: Path | None, model_lm: bool, lm_weight: float, word_bonus: float,
             hotword: list[str] | None, hotword_weight: float) -> DecodeConfig:  # fmt: skip
     return DecodeConfig(
         beam=beam,
         nbest=nbest,
         lm=str(lm) if lm else None,
+        model_lm=model_lm,
         lm_weight=lm_weight,
         word_bonus=word_bonus,
         hotwords=tuple(hotword or ()),
@@ -163,19 +168,25 @@ def train(
     val_data: Annotated[
         list[str] | None, typer.Option("--val-data", help="Validation corpus (repeatable).")
     ] = None,
-    epochs: Annotated[int | None, typer.Option("--epochs", min=1, help="Epochs (default 20).")] = None,
+    epochs: Annotated[int | None, typer.Option("--epochs", min=1, help="Epochs (default 8).")] = None,
     max_steps: Annotated[
         int | None, typer.Option("--max-steps", min=1, help="Stop after this many steps.")
     ] = None,
-    lr: Annotated[float | None, typer.Option("--lr", help="Peak learning rate (default 2e-3).")] = None,
+    lr: Annotated[float | None, typer.Option("--lr", help="Peak learning rate (default 3e-3).")] = None,
     hidden: Annotated[int | None, typer.Option("--hidden", help="LSTM units per direction (160).")] = None,
-    layers: Annotated[int | None, typer.Option("--layers", help="LSTM layers (3).")] = None,
+    layers: Annotated[int | None, typer.Option("--layers", help="LSTM layers (2).")] = None,
     unidirectional: Annotated[bool, typer.Option("--unidirectional", help="Streaming model.")] = False,
-    subsample: Annotated[int | None, typer.Option("--subsample", help="Time subsampling 1..4 (2).")] = None,
+    subsample: Annotated[int | None, typer.Option("--subsample", help="Time subsampling 1..4 (3).")] = None,
     features: Annotated[Features | None, typer.Option("--features", help="Feature kind (mfcc).")] = None,
     normalize: Annotated[Normalize | None, typer.Option("--normalize", help="Normalisation.")] = None,
-    batch_seconds: Annotated[float | None, typer.Option("--batch-seconds", help="Audio per batch.")] = None,
+    batch_seconds: Annotated[
+        float | None, typer.Option("--batch-seconds", help="Audio seconds per batch (32).")
+    ] = None,
     max_utterances: Annotated[int | None, typer.Option("--max-utterances", help="Subset size.")] = None,
+    val_fraction: Annotated[
+        float | None,
+        typer.Option("--val-fraction", help="Held out for validation without --val-data (0.05)."),
+    ] = None,
     no_augment: Annotated[
         bool, typer.Option("--no-augment", help="No speed/noise/VTLP/SpecAugment.")
     ] = False,
@@ -189,7 +200,7 @@ def train(
     doc = _read_toml(config) if config else {}
     flags = {"epochs": epochs, "max_steps": max_steps, "lr": lr, "hidden": hidden, "layers": layers}
     flags |= {"subsample": subsample, "batch_seconds": batch_seconds, "max_utterances": max_utterances}
-    flags |= {"seed": seed, "threads": threads}
+    flags |= {"seed": seed, "threads": threads, "val_fraction": val_fraction}
     doc |= {k: v for k, v in flags.items() if v is not None} | {"data": list(data), "device": device}
     if val_data:
         doc["val_data"] = list(val_data)
@@ -239,6 +250,7 @@ def transcribe(
     beam: Beam = 1,
     nbest: Annotated[int, typer.Option("--nbest", min=1, max=512, help="Alternatives (needs --beam).")] = 1,
     lm: Lm = None,
+    model_lm: ModelLm = True,
     lm_weight: LmWeight = 0.5,
     word_bonus: WordBonus = 1.0,
     hotword: Hotword = None,
@@ -255,7 +267,7 @@ def transcribe(
     """Transcribe recordings: words, with timestamps and confidences."""
     cfg = TranscribeConfig(
         model=str(model) if model else None,
-        decode=_decode(max(beam, nbest), nbest, lm, lm_weight, word_bonus, hotword, hotword_weight),
+        decode=_decode(max(beam, nbest), nbest, lm, model_lm, lm_weight, word_bonus, hotword, hotword_weight),
         chunk_seconds=chunk_seconds,
         max_seconds=max_seconds,
         device=device,
@@ -284,6 +296,7 @@ def evaluate(
     model: Model = None,
     beam: Beam = 1,
     lm: Lm = None,
+    model_lm: ModelLm = True,
     lm_weight: LmWeight = 0.5,
     word_bonus: WordBonus = 1.0,
     hotword: Hotword = None,
@@ -299,7 +312,7 @@ def evaluate(
         data=tuple(data),
         transcribe=TranscribeConfig(
             model=str(model) if model else None,
-            decode=_decode(beam, 1, lm, lm_weight, word_bonus, hotword, hotword_weight),
+            decode=_decode(beam, 1, lm, model_lm, lm_weight, word_bonus, hotword, hotword_weight),
             device=device,
             threads=threads,
         ),

@@ -106,13 +106,13 @@ class AugmentConfig:
     """On-the-fly training augmentation (none of it runs at inference)."""
 
     speed: tuple[float, float] = (0.9, 1.1)  # speed perturbation factor range (1, 1: off)
-    noise_prob: float = 0.3  # probability of adding white/pink noise to an utterance
+    noise_prob: float = 0.25  # probability of adding white/pink/brown noise to an utterance
     snr_db: tuple[float, float] = (5.0, 30.0)  # signal-to-noise ratio range of that noise (dB)
-    vtlp: tuple[float, float] = (0.9, 1.1)  # vocal-tract-length warp of the mel filters (1, 1: off)
-    freq_masks: int = 2  # SpecAugment: frequency masks per utterance
-    freq_width: int = 3  # SpecAugment: widest frequency mask (feature bins)
+    vtlp: tuple[float, float] = (0.85, 1.15)  # vocal-tract-length warp of the mel filters (1, 1: off)
+    freq_masks: int = 1  # SpecAugment: frequency masks per utterance
+    freq_width: int = 2  # SpecAugment: widest frequency mask (feature bins)
     time_masks: int = 2  # SpecAugment: time masks per utterance
-    time_width: int = 10  # SpecAugment: widest time mask (frames; at most 20% of the utterance)
+    time_width: int = 8  # SpecAugment: widest time mask (frames; at most 20% of the utterance)
 
     def __post_init__(self) -> None:
         _pair(self.speed, "speed", 0.5, 2.0)
@@ -139,15 +139,15 @@ class TrainConfig:
     features: FeatureConfig = field(default_factory=FeatureConfig)  # front end (saved with the model)
     augment: AugmentConfig = field(default_factory=AugmentConfig)  # training augmentation
     hidden: int = 160  # LSTM units per direction
-    layers: int = 3  # stacked LSTM layers
+    layers: int = 2  # stacked LSTM layers
     bidirectional: bool = True  # BiLSTM; False for a streaming (unidirectional) model
     conv_channels: int = 128  # convolutional front end channels (0: none)
-    subsample: int = 2  # time subsampling of the front end (1..4)
-    dropout: float = 0.15  # dropout between layers
-    epochs: int = 20  # passes over the training data
+    subsample: int = 3  # time subsampling of the front end (1..4): 30 ms output frames
+    dropout: float = 0.1  # dropout between layers
+    epochs: int = 8  # passes over the training data
     max_steps: int | None = None  # stop after this many optimiser steps (None: no limit)
-    lr: float = 2e-3  # peak learning rate (one-cycle schedule)
-    batch_seconds: float = 160.0  # audio seconds per batch (length-bucketed)
+    lr: float = 3e-3  # peak learning rate (one-cycle schedule)
+    batch_seconds: float = 32.0  # audio seconds per batch (length-bucketed)
     max_seconds: float = 30.0  # utterances longer than this are skipped in training
     max_utterances: int | None = None  # use at most this many training utterances (None: all)
     seed: int = 0  # seeds data split, augmentation and initialisation
@@ -182,6 +182,7 @@ class DecodeConfig:
     beam: int = 1  # beam width; 1 = greedy (best path)
     nbest: int = 1  # hypotheses returned per utterance (needs beam >= nbest)
     lm: str | None = None  # word n-gram: an ARPA file (.arpa) or plain text, one sentence per line
+    model_lm: bool = True  # without lm: beam search uses the model's own LM (its training transcripts)
     lm_order: int = 3  # n-gram order when the LM is built from plain text
     lm_weight: float = 0.5  # weight of the LM log-probability (natural log)
     word_bonus: float = 1.0  # bonus per word (balances the LM's preference for short outputs)

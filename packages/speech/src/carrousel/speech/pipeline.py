@@ -183,7 +183,8 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
     with (progress or _no_progress)("training", float(steps)) as advance:
         trainer = Trainer(model, CTCTask(alphabet), core_cfg, callbacks=[_Progress(advance)])
         fit = trainer.fit(loader, val_loader)
-    recognizer = Recognizer(model.to("cpu").eval(), alphabet, cfg.features, mean, std)
+    lm_text = "".join(f"{u.text}\n" for u in train_utts)  # the model's own word LM: its transcripts
+    recognizer = Recognizer(model.to("cpu").eval(), alphabet, cfg.features, mean, std, lm_text)
     seconds = float(sum(u.seconds or 0.0 for u in train_utts))
     elapsed = time.perf_counter() - start
     epochs_run = len(fit.history)
@@ -211,8 +212,11 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
 
 
 # ------------------------------------------------------------------------------------ transcribe etc.
-def _lm(cfg: TranscribeConfig) -> WordLM | None:
-    return load_lm(cfg.decode.lm, cfg.decode.lm_order) if cfg.decode.lm else None
+def _lm(cfg: TranscribeConfig, recognizer: Recognizer) -> WordLM | None:
+    d = cfg.decode
+    if d.lm:
+        return load_lm(d.lm, d.lm_order)
+    return recognizer.word_lm(d.lm_order) if d.uses_beam and d.model_lm else None
 
 
 def transcribe(cfg: TranscribeConfig, paths: list[str], progress: Progress | None = None) -> list[Transcript]:
@@ -224,7 +228,7 @@ def transcribe(cfg: TranscribeConfig, paths: list[str], progress: Progress | Non
     """
     _threads(cfg.threads)
     recognizer = load_model(cfg.model, cfg.device)
-    lm = _lm(cfg)
+    lm = _lm(cfg, recognizer)
     out: list[Transcript] = []
     with (progress or _no_progress)("transcribing", float(len(paths))) as advance:
         for t in recognizer.transcribe_files(
@@ -258,7 +262,11 @@ def evaluate(cfg: EvaluateConfig, progress: Progress | None = None) -> Evaluatio
     transcripts = transcribe(t, [u.path for u in utts], progress)
     scores = tuple(score_utterance(u.path, u.text, tr.text) for u, tr in zip(utts, transcripts, strict=True))
     d = t.decode
-    decoding = "greedy" if not d.uses_beam else f"beam {d.beam}" + (" + LM" if d.lm else "")
+    decoding = (
+        "greedy"
+        if not d.uses_beam
+        else f"beam {d.beam}" + (" + LM" if d.lm else " + model LM" if d.model_lm else "")
+    )
     decoding += " + hotwords" if d.hotwords else ""
     seconds = float(sum(tr.seconds for tr in transcripts))
     elapsed = time.perf_counter() - start

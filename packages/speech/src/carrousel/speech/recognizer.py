@@ -38,6 +38,7 @@ __all__ = ["KIND", "Partial", "Recognizer", "Transcript", "shipped_model_path"]
 logger = logging.getLogger(__name__)
 
 KIND = "speech.ctc"
+LM_FILE = "lm.txt"  # bundle asset: sentences of the model's own word LM
 _OVERLAP = 1.0  # seconds of context read on each side of a chunk of a long recording
 
 
@@ -84,9 +85,16 @@ class Recognizer:
     """
 
     def __init__(
-        self, model: CTCModel, alphabet: Alphabet, features: FeatureConfig, mean: np.ndarray, std: np.ndarray
+        self,
+        model: CTCModel,
+        alphabet: Alphabet,
+        features: FeatureConfig,
+        mean: np.ndarray,
+        std: np.ndarray,
+        lm_text: str | None = None,
     ) -> None:
         self.model = model.eval()
+        self.lm_text = lm_text  # sentences of the model's own word LM (its training transcripts), if any
         self.alphabet, self.features = alphabet, features
         self.mean, self.std = np.asarray(mean, np.float32), np.asarray(std, np.float32)
         self.extractor = FeatureExtractor(features, torch.from_numpy(self.mean), torch.from_numpy(self.std))
@@ -126,7 +134,21 @@ class Recognizer:
         model = bundle.model
         if not isinstance(model, CTCModel):
             raise SpeechConfigError(f"{folder} holds a {type(model).__name__}, not a speech CTC model")
-        return cls(model, alphabet, features, bundle.arrays["feature_mean"], bundle.arrays["feature_std"])
+        lm = bundle.files.get(LM_FILE)
+        return cls(
+            model,
+            alphabet,
+            features,
+            bundle.arrays["feature_mean"],
+            bundle.arrays["feature_std"],
+            lm.decode("utf-8") if lm is not None else None,
+        )
+
+    def word_lm(self, order: int = 3) -> WordLM | None:
+        """The model's own word LM (Kneser-Ney over its training transcripts), when the bundle has one."""
+        if not self.lm_text:
+            return None
+        return WordLM.from_sentences(self.lm_text.splitlines(), order)
 
     def save(self, folder: str | Path, data: dict[str, Any] | None = None) -> Path:
         """Writes the recogniser as a bundle (``data``: provenance of the training corpus)."""
@@ -135,6 +157,7 @@ class Recognizer:
             model=self.model,
             assets={"alphabet": list(self.alphabet.symbols), "features": asdict(self.features)},
             arrays={"feature_mean": self.mean, "feature_std": self.std},
+            files={LM_FILE: self.lm_text.encode("utf-8")} if self.lm_text else {},
             data=data or {},
         )
         return bundle.save(folder)
