@@ -168,7 +168,7 @@ def train(
     val_data: Annotated[
         list[str] | None, typer.Option("--val-data", help="Validation corpus (repeatable).")
     ] = None,
-    epochs: Annotated[int | None, typer.Option("--epochs", min=1, help="Epochs (default 8).")] = None,
+    epochs: Annotated[int | None, typer.Option("--epochs", min=1, help="Epochs (default 12).")] = None,
     max_steps: Annotated[
         int | None, typer.Option("--max-steps", min=1, help="Stop after this many steps.")
     ] = None,
@@ -191,6 +191,9 @@ def train(
         bool, typer.Option("--no-augment", help="No speed/noise/VTLP/SpecAugment.")
     ] = False,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed (0).")] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=0, max=64, help="Data-loading processes (1; 0: none).")
+    ] = None,
     config: Annotated[Path | None, typer.Option("--config", help="TOML of TrainConfig fields.")] = None,
     device: Device = "auto",
     threads: Threads = None,
@@ -200,7 +203,7 @@ def train(
     doc = _read_toml(config) if config else {}
     flags = {"epochs": epochs, "max_steps": max_steps, "lr": lr, "hidden": hidden, "layers": layers}
     flags |= {"subsample": subsample, "batch_seconds": batch_seconds, "max_utterances": max_utterances}
-    flags |= {"seed": seed, "threads": threads, "val_fraction": val_fraction}
+    flags |= {"seed": seed, "threads": threads, "val_fraction": val_fraction, "workers": workers}
     doc |= {k: v for k, v in flags.items() if v is not None} | {"data": list(data), "device": device}
     if val_data:
         doc["val_data"] = list(val_data)

@@ -106,13 +106,13 @@ class AugmentConfig:
     """On-the-fly training augmentation (none of it runs at inference)."""
 
     speed: tuple[float, float] = (0.9, 1.1)  # speed perturbation factor range (1, 1: off)
-    noise_prob: float = 0.25  # probability of adding white/pink/brown noise to an utterance
+    noise_prob: float = 0.15  # probability of adding white/pink/brown noise to an utterance
     snr_db: tuple[float, float] = (5.0, 30.0)  # signal-to-noise ratio range of that noise (dB)
     vtlp: tuple[float, float] = (0.85, 1.15)  # vocal-tract-length warp of the mel filters (1, 1: off)
     freq_masks: int = 1  # SpecAugment: frequency masks per utterance
     freq_width: int = 2  # SpecAugment: widest frequency mask (feature bins)
-    time_masks: int = 2  # SpecAugment: time masks per utterance
-    time_width: int = 8  # SpecAugment: widest time mask (frames; at most 20% of the utterance)
+    time_masks: int = 1  # SpecAugment: time masks per utterance
+    time_width: int = 5  # SpecAugment: widest time mask (frames; at most 20% of the utterance)
 
     def __post_init__(self) -> None:
         _pair(self.speed, "speed", 0.5, 2.0)
@@ -144,7 +144,7 @@ class TrainConfig:
     conv_channels: int = 128  # convolutional front end channels (0: none)
     subsample: int = 3  # time subsampling of the front end (1..4): 30 ms output frames
     dropout: float = 0.1  # dropout between layers
-    epochs: int = 8  # passes over the training data
+    epochs: int = 12  # passes over the training data
     max_steps: int | None = None  # stop after this many optimiser steps (None: no limit)
     lr: float = 3e-3  # peak learning rate (one-cycle schedule)
     batch_seconds: float = 32.0  # audio seconds per batch (length-bucketed)
@@ -153,6 +153,7 @@ class TrainConfig:
     seed: int = 0  # seeds data split, augmentation and initialisation
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     threads: int | None = None  # torch intra-op threads (None: torch's default)
+    workers: int = 1  # data-loading processes (audio, augmentation, features beside the step; 0: none)
 
     def __post_init__(self) -> None:
         _finite(self, "val_fraction", "dropout", "lr", "batch_seconds", "max_seconds")
@@ -169,6 +170,7 @@ class TrainConfig:
         _check(0.5 <= self.max_seconds <= 600.0, "max_seconds must be in 0.5..600")
         _check(self.max_utterances is None or self.max_utterances >= 2, "max_utterances must be >= 2")
         _check(self.threads is None or 1 <= self.threads <= 256, "threads must be in 1..256")
+        _check(0 <= self.workers <= 64, "workers must be in 0..64")
         _check(
             self.bidirectional or self.features.normalize != "utterance",
             "a unidirectional (streaming) model needs causal feature normalisation (--normalize causal)",

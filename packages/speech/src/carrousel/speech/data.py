@@ -274,12 +274,18 @@ class SpeechDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         self.utterances = utterances
         self.extractor, self.alphabet, self.augment = extractor, alphabet, augment
         self.targets = [torch.tensor(alphabet.encode(u.text, u.path)) for u in utterances]
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.gen = torch.Generator().manual_seed(seed)
         self.cache: dict[int, np.ndarray] | None = {} if cache else None
 
     def __len__(self) -> int:
         return len(self.utterances)
+
+    def reseed(self, stream: int) -> None:
+        """Gives a data-loading worker its own augmentation random stream."""
+        self.rng = np.random.default_rng([self.seed, stream + 1])
+        self.gen = torch.Generator().manual_seed(self.seed * 1000 + stream + 1)
 
     def frames(self, i: int) -> int:
         """Feature frames of utterance ``i`` (from its duration)."""
@@ -315,13 +321,33 @@ class SpeechDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         return feats, self.targets[i]
 
 
+def _init_worker(worker_id: int) -> None:
+    torch.set_num_threads(1)
+    info = torch.utils.data.get_worker_info()
+    if info is not None and isinstance(info.dataset, SpeechDataset):
+        info.dataset.reseed(worker_id)
+
+
 def make_loader(
-    dataset: SpeechDataset, batch_seconds: float, shuffle: bool, seed: int = 0
+    dataset: SpeechDataset, batch_seconds: float, shuffle: bool, seed: int = 0, workers: int = 0
 ) -> DataLoader[tuple[torch.Tensor, ...]]:
-    """Length-bucketed batches of about ``batch_seconds`` of audio, collated with their lengths."""
+    """Length-bucketed batches of about ``batch_seconds`` of audio, collated with their lengths.
+
+    With ``workers > 0`` audio reading, augmentation and features run in that many worker processes
+    (kept across epochs), beside the training step.
+    """
     lengths = [max(dataset.frames(i), 1) for i in range(len(dataset))]
     mean_seconds = float(np.mean([u.seconds or 1.0 for u in dataset.utterances]))
     batch_size = max(1, min(len(dataset), round(batch_seconds / max(mean_seconds, 0.1))))
     sampler = BucketBatchSampler(lengths, batch_size, shuffle=shuffle, seed=seed)
     collate = SequenceCollator(sequence_targets=True)
+    if workers:
+        return DataLoader(
+            dataset,
+            batch_sampler=sampler,
+            collate_fn=collate,
+            num_workers=workers,
+            persistent_workers=True,
+            worker_init_fn=_init_worker,
+        )
     return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate)

@@ -151,7 +151,7 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
     mean, std = _feature_stats(train_utts, fx0, cfg.seed)
     fx = FeatureExtractor(cfg.features, torch.from_numpy(mean), torch.from_numpy(std))
     train_set = SpeechDataset(train_utts, fx, alphabet, cfg.augment, cfg.seed)
-    loader = make_loader(train_set, cfg.batch_seconds, shuffle=True, seed=cfg.seed)
+    loader = make_loader(train_set, cfg.batch_seconds, shuffle=True, seed=cfg.seed, workers=cfg.workers)
     val_loader = (
         make_loader(SpeechDataset(val_utts, fx, alphabet), cfg.batch_seconds, False) if val_utts else None
     )

@@ -6,7 +6,7 @@ Two Debian packages carry real English speech with known words (shared/DATA.md);
 committed to the repository.
 
 * ``pocketsphinx-testdata`` (BSD-2, CMU Sphinx test data): ``goforward`` ("go forward ten meters",
-  16 kHz raw PCM), ``tidigits``: 31 TIDIGITS digit strings by a man and a woman, stored as Sphinx
+  16 kHz raw PCM; its Sphinx MFCC file ``speech.goforward.mfc`` checks the front end against Sphinx's), ``tidigits``: 31 TIDIGITS digit strings by a man and a woman, stored as Sphinx
   MFCC feature files (13 cepstra of 20 mel filters up to 4 kHz; decoded directly by models with the
   default telephone-band front end), plus one raw recording of another speaker; ``cards`` (5
   utterances of playing cards, "four queen of clubs"), ``librivox`` (5 read sentences, Sense and
@@ -34,6 +34,7 @@ _KL = ("klettres-data", "4:22.12.3-1", "GPL-2+ (Debian klettres-data, KDE KLettr
 # fmt: off
 _FILES = (
     ("speech.goforward.raw", "usr/share/pocketsphinx/test/data/goforward.raw", "f15c60ec54059d8b66e410d0064945a0b0a04ea56e1ddca1958e493c0cf70e71"),
+    ("speech.goforward.mfc", "usr/share/pocketsphinx/test/data/goforward.mfc", "1a33127499f0c865aec5893de53c77e3e68bf2d9dfe971b260b3db04afe82cd2"),
     ("speech.tidigits.dhd_2934z", "usr/share/pocketsphinx/test/data/tidigits/dhd.2934z.raw", "60c14412ad1412b83f37061e29c9e76f74cce0f90637debb8087f10cd559e552"),
     ("speech.tidigits.lsn", "usr/share/pocketsphinx/test/data/tidigits/tidigits.lsn", "18b477eeec77329c9a11efeec726396c00d827a57aa38ade805d717fbaf5c08b"),
     ("speech.tidigits.man_ah_111a", "usr/share/pocketsphinx/test/data/tidigits/man.ah.111a.mfc", "b61e7633f15836401a895b0ec485905c07b6f1632fe8a1610014f72ba5e90bb0"),
