@@ -21,7 +21,9 @@ from carrousel.speech.text import ENGLISH
 
 def small(bidirectional: bool = True) -> CTCModel:
     torch.manual_seed(0)
-    cfg = CTCModelConfig(13, ENGLISH.size, hidden=24, layers=2, bidirectional=bidirectional, conv_channels=16)
+    cfg = CTCModelConfig(
+        13, ENGLISH.size, hidden=24, layers=2, bidirectional=bidirectional, conv_channels=16, subsample=2
+    )
     return CTCModel(cfg).eval()
 
 
