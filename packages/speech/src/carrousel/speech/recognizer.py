@@ -164,19 +164,20 @@ class Recognizer:
 
     # ------------------------------------------------------------------------------------- scoring
     def input_features(self, audio: np.ndarray) -> torch.Tensor:
-        """Normalised ``(T, F)`` features of mono audio at the model's rate."""
-        return self.extractor(audio)
+        """Normalised ``(T, F)`` features of mono audio at the model's rate, computed on the model's
+        device (the GPU when the model is there)."""
+        return self.extractor(torch.from_numpy(np.ascontiguousarray(audio)).to(self.device))
 
     def log_probs(self, feats: list[torch.Tensor]) -> list[np.ndarray]:
         """Per-utterance ``(T', C)`` log-probabilities of a batch of ``(T_i, F)`` feature tensors."""
         if not feats:
             return []
         lengths = torch.tensor([max(f.shape[0], 1) for f in feats])
-        x = torch.zeros(len(feats), int(lengths.max()), self.features.size)
+        x = torch.zeros(len(feats), int(lengths.max()), self.features.size, device=self.device)
         for i, f in enumerate(feats):
-            x[i, : f.shape[0]] = f
+            x[i, : f.shape[0]] = f.to(self.device)
         with torch.no_grad():
-            lp, out_lengths = self.model(x.to(self.device), lengths)
+            lp, out_lengths = self.model(x, lengths)
         lp = lp.float().cpu().numpy()
         return [lp[i, : int(n)] if feats[i].shape[0] else lp[i, :0] for i, n in enumerate(out_lengths)]
 
