@@ -46,6 +46,7 @@ __all__ = [
     "read_audio",
     "read_sphinx_mfc",
     "resample",
+    "speech_bounds",
     "to_mono",
 ]
 
@@ -146,6 +147,21 @@ def check_not_silent(x: np.ndarray, where: str) -> None:
         raise SilentAudioError(
             f"{where} is silent (peak below -60 dBFS); check the recording level or the microphone"
         )
+
+
+def speech_bounds(x: np.ndarray, rate: int, range_db: float = 35.0, margin: float = 0.3) -> tuple[int, int]:
+    """Sample range ``[start, end)`` holding the sound: from the first to the last 10 ms frame within
+    ``range_db`` of the loudest one, widened by ``margin`` seconds (the whole recording when its noise
+    floor is within ``range_db`` of its peak, so noisy recordings are never cut)."""
+    hop = max(1, rate // 100)
+    n = len(x) // hop
+    if n < 3:
+        return 0, len(x)
+    energy = 10 * np.log10(np.mean(np.square(x[: n * hop].reshape(n, hop), dtype=np.float64), axis=1) + 1e-12)
+    loud = energy > energy.max() - range_db
+    first, last = int(np.argmax(loud)), n - 1 - int(np.argmax(loud[::-1]))
+    pad = int(margin * rate)
+    return max(0, first * hop - pad), min(len(x), (last + 1) * hop + pad)
 
 
 def _check_finite(x: np.ndarray, where: str) -> None:

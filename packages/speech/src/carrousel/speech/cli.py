@@ -88,6 +88,9 @@ ModelLm = Annotated[
     typer.Option("--model-lm/--no-model-lm", help="Beam search without --lm: use the model's own word LM."),
 ]
 HotWeight = Annotated[float, typer.Option("--hotword-weight", min=0.0, help="Hotword bonus per character.")]
+Trim = Annotated[
+    bool, typer.Option("--trim/--no-trim", help="Leave leading/trailing silence of short files out.")
+]
 MaxSeconds = Annotated[float, typer.Option("--max-seconds", min=0.1, help="Refuse longer recordings.")]
 Data = Annotated[
     list[str],
@@ -263,6 +266,7 @@ def transcribe(
         float, typer.Option("--chunk-seconds", min=2.0, max=600.0, help="Chunk.")
     ] = 30.0,
     max_seconds: MaxSeconds = 4 * 3600.0,
+    trim: Trim = True,
     device: Device = "cpu",
     threads: Threads = None,
     as_json: Json = False,
@@ -273,6 +277,7 @@ def transcribe(
         decode=_decode(max(beam, nbest), nbest, lm, model_lm, lm_weight, word_bonus, hotword, hotword_weight),
         chunk_seconds=chunk_seconds,
         max_seconds=max_seconds,
+        trim=trim,
         device=device,
         threads=threads,
     )
@@ -306,6 +311,7 @@ def evaluate(
     hotword_weight: HotWeight = 3.0,
     max_utterances: Annotated[int | None, typer.Option("--max-utterances", min=1, help="Subset.")] = None,
     show: Annotated[int, typer.Option("--show", min=0, help="Utterances with errors to list.")] = 20,
+    trim: Trim = True,
     device: Device = "cpu",
     threads: Threads = None,
     as_json: Json = False,
@@ -316,6 +322,7 @@ def evaluate(
         transcribe=TranscribeConfig(
             model=str(model) if model else None,
             decode=_decode(beam, 1, lm, model_lm, lm_weight, word_bonus, hotword, hotword_weight),
+            trim=trim,
             device=device,
             threads=threads,
         ),

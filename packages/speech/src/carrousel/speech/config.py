@@ -216,6 +216,7 @@ class TranscribeConfig:
     chunk_seconds: float = 30.0  # long recordings are transcribed in chunks of this length
     max_seconds: float = 4 * 3600.0  # refuse recordings longer than this
     batch_size: int = 16  # recordings per forward pass
+    trim: bool = True  # leave leading/trailing silence of short recordings out of the features
     device: str = "cpu"  # cpu | cuda | auto
     threads: int | None = None  # torch intra-op threads (None: torch's default)
 

@@ -232,7 +232,7 @@ def transcribe(cfg: TranscribeConfig, paths: list[str], progress: Progress | Non
     out: list[Transcript] = []
     with (progress or _no_progress)("transcribing", float(len(paths))) as advance:
         for t in recognizer.transcribe_files(
-            paths, cfg.decode, lm, cfg.chunk_seconds, cfg.max_seconds, cfg.batch_size
+            paths, cfg.decode, lm, cfg.chunk_seconds, cfg.max_seconds, cfg.batch_size, cfg.trim
         ):
             out.append(t)
             advance(1)

@@ -24,7 +24,14 @@ import torch
 
 from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.core.device import pick_device
-from carrousel.speech.audio import SILENCE_PEAK, audio_info, iter_chunks, read_audio, read_sphinx_mfc
+from carrousel.speech.audio import (
+    SILENCE_PEAK,
+    audio_info,
+    iter_chunks,
+    read_audio,
+    read_sphinx_mfc,
+    speech_bounds,
+)
 from carrousel.speech.config import DecodeConfig, FeatureConfig
 from carrousel.speech.decoding import Hypothesis, Word, decode
 from carrousel.speech.errors import AudioTooLongError, SilentAudioError, SpeechConfigError, StreamingError
@@ -181,12 +188,16 @@ class Recognizer:
         lp = lp.float().cpu().numpy()
         return [lp[i, : int(n)] if feats[i].shape[0] else lp[i, :0] for i, n in enumerate(out_lengths)]
 
-    def _file_features(self, path: str) -> torch.Tensor:
+    def _file_features(self, path: str, trim: bool) -> tuple[torch.Tensor, float]:
+        """Normalised features of a whole file and the seconds trimmed from its start."""
         if path.endswith(".mfc"):
             if self.features.kind != "mfcc" or self.features.n_mfcc != 13:
                 raise SpeechConfigError(f"{path} holds Sphinx MFCC features; this model's front end differs")
-            return self.extractor.normalize(torch.from_numpy(read_sphinx_mfc(path)))
-        return self.input_features(read_audio(path, self.features.sample_rate))
+            return self.extractor.normalize(torch.from_numpy(read_sphinx_mfc(path))), 0.0
+        rate = self.features.sample_rate
+        audio = read_audio(path, rate)
+        start, end = speech_bounds(audio, rate) if trim else (0, len(audio))
+        return self.input_features(audio[start:end]), start / rate
 
     # ---------------------------------------------------------------------------------- transcribe
     def transcribe_files(
@@ -197,18 +208,22 @@ class Recognizer:
         chunk_seconds: float = 30.0,
         max_seconds: float | None = None,
         batch_size: int = 16,
+        trim: bool = True,
     ) -> Iterator[Transcript]:
         """Transcribes files in order: short ones in batches, long ones in chunks.
+
+        ``trim`` leaves the leading and trailing silence of short files out of the features (so their
+        normalisation statistics are those of the speech, as in training); times stay file times.
 
         Raises:
             AudioError: a file is empty, corrupt, silent or too long (the first such file stops it).
         """
         cfg = decoding or DecodeConfig()
-        batch: list[tuple[str, torch.Tensor, float]] = []
+        batch: list[tuple[str, torch.Tensor, float, float]] = []
 
         def flush() -> Iterator[Transcript]:
-            for (p, _, secs), lp in zip(batch, self.log_probs([f for _, f, _ in batch]), strict=True):
-                hyps = decode(lp, self.alphabet, cfg, self.frame_seconds, lm)
+            for (p, _, secs, lead), lp in zip(batch, self.log_probs([b[1] for b in batch]), strict=True):
+                hyps = decode(lp, self.alphabet, cfg, self.frame_seconds, lm, offset=lead)
                 yield Transcript(p, hyps[0].text, hyps[0].words, secs, tuple(hyps) if cfg.nbest > 1 else ())
             batch.clear()
 
@@ -221,7 +236,8 @@ class Recognizer:
                     f"{path} lasts {seconds:.1f} s, over the {max_seconds:g} s limit; raise --max-seconds or split it"
                 )
             if seconds <= chunk_seconds + _OVERLAP or path.endswith(".mfc"):
-                batch.append((path, self._file_features(path), seconds))
+                feats, lead = self._file_features(path, trim)
+                batch.append((path, feats, seconds, lead))
                 if len(batch) >= batch_size:
                     yield from flush()
             else:
