@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from carrousel.speech.audio import audio_info, iter_chunks, read_audio, read_sphinx_mfc
+from carrousel.speech.audio import audio_info, iter_chunks, read_audio, read_sphinx_mfc, speech_bounds
 from carrousel.speech.errors import (
     AudioError,
     AudioTooLongError,
@@ -133,3 +133,11 @@ def test_sphinx_mfc_either_byte_order(tmp_path) -> None:
     bad.write_bytes(b"\x00" * 30)
     with pytest.raises(CorruptAudioError):
         read_sphinx_mfc(bad)
+
+
+def test_speech_bounds_trim_silence_but_never_noise(tone) -> None:
+    x = np.concatenate([np.zeros(16000, np.float32), tone(0.5), np.zeros(24000, np.float32)])
+    start, end = speech_bounds(x, 16000, margin=0.1)
+    assert abs(start - 14400) <= 160 and abs(end - 25600) <= 160
+    noisy = x + 0.05 * np.random.default_rng(0).standard_normal(len(x)).astype(np.float32)
+    assert speech_bounds(noisy, 16000) == (0, len(x))
