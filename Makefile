@@ -26,7 +26,7 @@ PYTEST_ARGS ?=
 setup: venv data
 
 # System packages the tests and the data step need (Debian). Installed only when missing.
-SYSTEM_PACKAGES :=
+SYSTEM_PACKAGES := espeak-ng flite
 system:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

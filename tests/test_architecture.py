@@ -330,8 +330,6 @@ def _required(path: Path) -> list[tuple[str, int]]:
 DECLARED_NOT_IMPORTED: dict[tuple[str, str], str] = {
     ("core", "tensorboard"): "extra tensorboard: imported as torch.utils.tensorboard",
     ("bio", "memelite"): "extra bench: imported by benchmarks/bench_bio.py",
-    ("speech", "torchaudio"): "features and audio data sets (being written)",
-    ("speech", "soundfile"): "reading recordings (being written)",
 }
 VIA_CORE_CLI = {"typer", "rich"}  # domains get them through carrousel-core[cli]
 

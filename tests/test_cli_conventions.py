@@ -60,7 +60,7 @@ def test_help_and_shared_flags(invoke: Callable[..., Outcome], command: tuple[st
         assert flag in out.stdout, f"{' '.join(command)} lacks {flag}"
     options = out.stdout.split("Options:", 1)[-1]
     assert "<bool>" not in out.stdout, "a flag shows a value"
-    for raw in ("<str>", "<list[", "<int", "<float", "<path>"):  # options name their values: TEXT, INT...
+    for raw in ("<str>", "<list[str]>", "<list[Path]>", "<int", "<float", "<path>"):  # TEXT, INT, PATH...
         assert raw not in options, f"{' '.join(command)}: {raw} in the options"
 
 
@@ -106,6 +106,11 @@ def _data_error_cases(tmp: Path) -> dict[tuple[str, ...], list[str]]:
         ("nlp", "generate", "train"): ["-t", binary, "-o", str(tmp / "g")],
         ("nlp", "generate", "run"): ["--model", missing],
         ("nlp", "generate", "evaluate"): ["--model", missing, "-t", missing],
+        ("speech", "synth-corpus"): ["-o", binary, "-n", "2"],
+        ("speech", "train"): ["--data", missing, "-o", str(tmp / "sm")],
+        ("speech", "transcribe"): [binary],
+        ("speech", "evaluate"): ["--data", missing],
+        ("speech", "stream"): [missing],
     }
 
 

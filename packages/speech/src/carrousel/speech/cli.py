@@ -1,21 +1,379 @@
 """The ``speech`` command line: the only module of carrousel.speech importing typer or rich.
 
-Built on :mod:`carrousel.core.cli`, so it follows the conventions table of the README (flags, exit codes,
-stdout for results, strict JSON). The pipelines arrive with their issues; today it has --help and --version.
+Built on :mod:`carrousel.core.cli`, so it follows the conventions table of the README (``-h``,
+``--version``, ``-v``/``-q``, results on stdout, logs and progress bars on stderr, strict ``--json``,
+exit codes 0/1/2/130). Flags become a config (:mod:`carrousel.speech.config`), the config goes to one
+function of :mod:`carrousel.speech.pipeline`, and the result is rendered here.
 """
 
 from __future__ import annotations
 
-from carrousel.core.cli import create_app, run
-from carrousel.speech import __version__
+import enum
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from carrousel.core import cli
+from carrousel.core.config import from_dict
+from carrousel.core.errors import ConfigError
+from carrousel.speech import __version__, pipeline
+from carrousel.speech.config import (
+    DecodeConfig,
+    EvaluateConfig,
+    StreamConfig,
+    SynthConfig,
+    TrainConfig,
+    TranscribeConfig,
+)
+from carrousel.speech.recognizer import Transcript
+from carrousel.speech.vocab import KINDS
 
 __all__ = ["app", "main"]
 
-app = create_app(
-    "speech", "carrousel-speech: Speech recognition with BiLSTM + CTC.", f"carrousel-speech {__version__}"
+app = cli.create_app(
+    "speech", "carrousel-speech: speech recognition with BiLSTM + CTC.", f"carrousel-speech {__version__}"
 )
+
+
+class Kind(enum.StrEnum):
+    """Utterance kinds of a synthetic corpus."""
+
+    digits = "digits"
+    numbers = "numbers"
+    letters = "letters"
+    commands = "commands"
+
+
+class Engine(enum.StrEnum):
+    """Speech synthesisers."""
+
+    espeak = "espeak-ng"
+    flite = "flite"
+
+
+class Features(enum.StrEnum):
+    """Feature kinds."""
+
+    mfcc = "mfcc"
+    logmel = "logmel"
+
+
+class Normalize(enum.StrEnum):
+    """Feature normalisation."""
+
+    utterance = "utterance"
+    causal = "causal"
+    none = "none"
+
+
+Json = Annotated[bool, typer.Option("--json", help="Print the result as strict JSON on stdout.")]
+Model = Annotated[
+    Path | None, typer.Option("--model", help="Model folder (default: the shipped English recogniser).")
+]
+Device = Annotated[str, typer.Option("--device", help="cpu, cuda, cuda:N or auto.")]
+Threads = Annotated[int | None, typer.Option("--threads", min=1, max=256, help="Torch CPU threads.")]
+Beam = Annotated[int, typer.Option("--beam", min=1, max=512, help="Beam width; 1 is greedy decoding.")]
+Lm = Annotated[
+    Path | None, typer.Option("--lm", help="Word LM: an ARPA file, or plain text (one sentence a line).")
+]
+LmWeight = Annotated[float, typer.Option("--lm-weight", min=0.0, help="Weight of the LM (natural log).")]
+WordBonus = Annotated[float, typer.Option("--word-bonus", help="Bonus per word with beam decoding.")]
+Hotword = Annotated[
+    list[str] | None, typer.Option("--hotword", help="A word or phrase to favour (repeatable).")
+]
+ModelLm = Annotated[
+    bool,
+    typer.Option("--model-lm/--no-model-lm", help="Beam search without --lm: use the model's own word LM."),
+]
+HotWeight = Annotated[float, typer.Option("--hotword-weight", min=0.0, help="Hotword bonus per character.")]
+Trim = Annotated[
+    bool, typer.Option("--trim/--no-trim", help="Leave leading/trailing silence of short files out.")
+]
+MaxSeconds = Annotated[float, typer.Option("--max-seconds", min=0.1, help="Refuse longer recordings.")]
+Data = Annotated[
+    list[str],
+    typer.Option(
+        "--data",
+        help="Corpus: manifest (.tsv path<TAB>transcript, .jsonl), folder of audio + .txt, LibriSpeech or "
+        "Speech Commands root (ROOT#test), or sample:GROUP (repeatable).",
+    ),
+]
+
+
+def _decode(beam: int, nbest: int, lm: Path | None, model_lm: bool, lm_weight: float, word_bonus: float,
+            hotword: list[str] | None, hotword_weight: float) -> DecodeConfig:  # fmt: skip
+    return DecodeConfig(
+        beam=beam,
+        nbest=nbest,
+        lm=str(lm) if lm else None,
+        model_lm=model_lm,
+        lm_weight=lm_weight,
+        word_bonus=word_bonus,
+        hotwords=tuple(hotword or ()),
+        hotword_weight=hotword_weight,
+    )
+
+
+@cli.command(app, "synth-corpus")
+def synth_corpus(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Corpus folder to write (manifest.tsv + wav/).")],
+    utterances: Annotated[int, typer.Option("--utterances", "-n", min=1, help="Utterances.")] = 2000,
+    kind: Annotated[
+        list[Kind] | None, typer.Option("--kind", help="Utterance kinds (repeatable; all).")
+    ] = None,
+    engine: Annotated[
+        list[Engine] | None, typer.Option("--engine", help="Synthesisers (repeatable).")
+    ] = None,
+    heldout: Annotated[bool, typer.Option("--heldout", help="Only voices never used for training.")] = False,
+    clean: Annotated[
+        float, typer.Option("--clean-fraction", min=0.0, max=1.0, help="Share without effects.")
+    ] = 0.2,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same corpus.")] = 0,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Parallel synthesisers.")] = 2,
+    as_json: Json = False,
+) -> None:
+    """Synthesise a transcribed corpus (espeak-ng, flite; voices, rates, rooms, noise, telephone band)."""
+    cfg = SynthConfig(
+        out=str(out),
+        utterances=utterances,
+        vocabulary=tuple(k.value for k in kind) if kind else KINDS,
+        engines=tuple(e.value for e in engine) if engine else ("espeak-ng", "flite"),
+        heldout=heldout,
+        clean_fraction=clean,
+        seed=seed,
+        workers=workers,
+    )
+    result = pipeline.synth_corpus(cfg, cli.progress)
+    if as_json:
+        cli.emit_json(result)
+    else:
+        cli.echo(
+            f"{result.utterances} utterances, {result.seconds / 60:.1f} min of audio, {result.voices} voices "
+            f"({', '.join(result.engines)}) -> {result.manifest}"
+        )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"--config {path}: cannot be read ({exc}); give a TOML file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"--config {path} is not valid TOML ({exc}); fix the syntax") from None
+
+
+@cli.command(app)
+def train(
+    data: Data,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write (a bundle).")],
+    val_data: Annotated[
+        list[str] | None, typer.Option("--val-data", help="Validation corpus (repeatable).")
+    ] = None,
+    epochs: Annotated[int | None, typer.Option("--epochs", min=1, help="Epochs (default 12).")] = None,
+    max_steps: Annotated[
+        int | None, typer.Option("--max-steps", min=1, help="Stop after this many steps.")
+    ] = None,
+    lr: Annotated[float | None, typer.Option("--lr", help="Peak learning rate (default 3e-3).")] = None,
+    hidden: Annotated[int | None, typer.Option("--hidden", help="LSTM units per direction (160).")] = None,
+    layers: Annotated[int | None, typer.Option("--layers", help="LSTM layers (2).")] = None,
+    unidirectional: Annotated[bool, typer.Option("--unidirectional", help="Streaming model.")] = False,
+    subsample: Annotated[int | None, typer.Option("--subsample", help="Time subsampling 1..4 (3).")] = None,
+    features: Annotated[Features | None, typer.Option("--features", help="Feature kind (mfcc).")] = None,
+    normalize: Annotated[Normalize | None, typer.Option("--normalize", help="Normalisation.")] = None,
+    batch_seconds: Annotated[
+        float | None, typer.Option("--batch-seconds", help="Audio seconds per batch (32).")
+    ] = None,
+    max_utterances: Annotated[int | None, typer.Option("--max-utterances", help="Subset size.")] = None,
+    val_fraction: Annotated[
+        float | None,
+        typer.Option("--val-fraction", help="Held out for validation without --val-data (0.05)."),
+    ] = None,
+    no_augment: Annotated[
+        bool, typer.Option("--no-augment", help="No speed/noise/VTLP/SpecAugment.")
+    ] = False,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed (0).")] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=0, max=64, help="Data-loading processes (1; 0: none).")
+    ] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="TOML of TrainConfig fields.")] = None,
+    device: Device = "auto",
+    threads: Threads = None,
+    as_json: Json = False,
+) -> None:
+    """Train a CTC recogniser on transcribed recordings and save it as a bundle."""
+    doc = _read_toml(config) if config else {}
+    flags = {"epochs": epochs, "max_steps": max_steps, "lr": lr, "hidden": hidden, "layers": layers}
+    flags |= {"subsample": subsample, "batch_seconds": batch_seconds, "max_utterances": max_utterances}
+    flags |= {"seed": seed, "threads": threads, "val_fraction": val_fraction, "workers": workers}
+    doc |= {k: v for k, v in flags.items() if v is not None} | {"data": list(data), "device": device}
+    if val_data:
+        doc["val_data"] = list(val_data)
+    if unidirectional:
+        doc["bidirectional"] = False
+    feats = dict(doc.get("features", {}))
+    feats |= {"kind": features.value} if features else {}
+    feats |= {"normalize": normalize.value} if normalize else {}
+    feats |= {"normalize": "causal"} if unidirectional and not normalize and "normalize" not in feats else {}
+    doc["features"] = feats
+    if no_augment:
+        doc["augment"] = {
+            "speed": [1.0, 1.0],
+            "noise_prob": 0.0,
+            "vtlp": [1.0, 1.0],
+            "freq_masks": 0,
+            "time_masks": 0,
+        }
+    cfg = from_dict(TrainConfig, doc)
+    result = pipeline.train(cfg, out, cli.progress)
+    if as_json:
+        cli.emit_json(result)
+        return
+    cer = f"{result.val_cer:.3f}" if result.val_cer is not None else "n/a"
+    cli.echo(
+        f"trained on {result.utterances} utterances ({result.audio_hours:.2f} h), {result.epochs} epochs, "
+        f"{result.steps} steps in {result.elapsed:.0f} s ({result.audio_seconds_per_second:.0f} audio s/s); "
+        f"validation CER {cer} (epoch {result.best_epoch}); {result.parameters:,} parameters -> {result.out}"
+    )
+
+
+def _render(t: Transcript, many: bool, timestamps: bool) -> None:
+    cli.echo(f"{t.path}\t{t.text}" if many else t.text)
+    if timestamps:
+        for w in t.words:
+            cli.echo(f"  {w.start:8.2f} {w.end:8.2f}  {w.confidence:.2f}  {w.word}")
+    for i, alt in enumerate(t.alternatives[1:], 2):
+        cli.echo(f"  #{i} ({alt.score:.2f}) {alt.text}")
+
+
+@cli.command(app)
+def transcribe(
+    files: Annotated[
+        list[Path], typer.Argument(help="Recordings (WAV, FLAC, OGG...; any rate and channels).")
+    ],
+    model: Model = None,
+    beam: Beam = 1,
+    nbest: Annotated[int, typer.Option("--nbest", min=1, max=512, help="Alternatives (needs --beam).")] = 1,
+    lm: Lm = None,
+    model_lm: ModelLm = True,
+    lm_weight: LmWeight = 0.5,
+    word_bonus: WordBonus = 1.0,
+    hotword: Hotword = None,
+    hotword_weight: HotWeight = 3.0,
+    timestamps: Annotated[bool, typer.Option("--timestamps", help="Word start, end and confidence.")] = False,
+    chunk_seconds: Annotated[
+        float, typer.Option("--chunk-seconds", min=2.0, max=600.0, help="Chunk.")
+    ] = 30.0,
+    max_seconds: MaxSeconds = 4 * 3600.0,
+    trim: Trim = True,
+    device: Device = "cpu",
+    threads: Threads = None,
+    as_json: Json = False,
+) -> None:
+    """Transcribe recordings: words, with timestamps and confidences."""
+    cfg = TranscribeConfig(
+        model=str(model) if model else None,
+        decode=_decode(max(beam, nbest), nbest, lm, model_lm, lm_weight, word_bonus, hotword, hotword_weight),
+        chunk_seconds=chunk_seconds,
+        max_seconds=max_seconds,
+        trim=trim,
+        device=device,
+        threads=threads,
+    )
+    results = pipeline.transcribe(cfg, [str(f) for f in files], cli.progress if len(files) > 1 else None)
+    if as_json:
+        cli.emit_json([{**_transcript_json(t, timestamps)} for t in results])
+        return
+    for t in results:
+        _render(t, len(files) > 1, timestamps)
+
+
+def _transcript_json(t: Transcript, timestamps: bool) -> dict[str, Any]:
+    doc: dict[str, Any] = {"path": t.path, "text": t.text, "seconds": t.seconds, "confidence": t.confidence}
+    if timestamps:
+        doc["words"] = t.words
+    if t.alternatives:
+        doc["nbest"] = [{"text": a.text, "score": a.score} for a in t.alternatives]
+    return doc
+
+
+@cli.command(app)
+def evaluate(
+    data: Data,
+    model: Model = None,
+    beam: Beam = 1,
+    lm: Lm = None,
+    model_lm: ModelLm = True,
+    lm_weight: LmWeight = 0.5,
+    word_bonus: WordBonus = 1.0,
+    hotword: Hotword = None,
+    hotword_weight: HotWeight = 3.0,
+    max_utterances: Annotated[int | None, typer.Option("--max-utterances", min=1, help="Subset.")] = None,
+    show: Annotated[int, typer.Option("--show", min=0, help="Utterances with errors to list.")] = 20,
+    trim: Trim = True,
+    device: Device = "cpu",
+    threads: Threads = None,
+    as_json: Json = False,
+) -> None:
+    """Measure WER and CER of a model on transcribed recordings (jiwer), with per-utterance errors."""
+    cfg = EvaluateConfig(
+        data=tuple(data),
+        transcribe=TranscribeConfig(
+            model=str(model) if model else None,
+            decode=_decode(beam, 1, lm, model_lm, lm_weight, word_bonus, hotword, hotword_weight),
+            trim=trim,
+            device=device,
+            threads=threads,
+        ),
+        max_utterances=max_utterances,
+    )
+    result = pipeline.evaluate(cfg, cli.progress)
+    if as_json:
+        cli.emit_json(result)
+        return
+    tot = result.totals
+    cli.echo(
+        f"{result.utterances} utterances, {tot.words} words ({result.decoding}): WER {tot.wer:.3f}  "
+        f"CER {tot.cer:.3f}  sentence errors {tot.sentence_error_rate:.3f}  "
+        f"(S {tot.substitutions} D {tot.deletions} I {tot.insertions}; RTF {result.real_time_factor:.3f})"
+    )
+    wrong = [s for s in result.per_utterance if s.wer > 0 or s.cer > 0][:show]
+    for s in wrong:
+        cli.echo(
+            f"  WER {s.wer:.2f}  {Path(s.path).name}\n      ref: {s.reference}\n      hyp: {s.hypothesis}"
+        )
+
+
+@cli.command(app)
+def stream(
+    file: Annotated[Path, typer.Argument(help="A recording, fed in chunks as if live.")],
+    model: Annotated[
+        Path | None, typer.Option("--model", help="Unidirectional model folder (default: the shipped one).")
+    ] = None,
+    chunk_ms: Annotated[float, typer.Option("--chunk-ms", min=20.0, max=10000.0, help="Chunk (ms).")] = 320.0,
+    max_seconds: MaxSeconds = 4 * 3600.0,
+    device: Device = "cpu",
+    as_json: Json = False,
+) -> None:
+    """Transcribe a recording as a live stream (unidirectional model, carried state), with partial results."""
+    cfg = StreamConfig(
+        model=str(model) if model else None, chunk_ms=chunk_ms, device=device, max_seconds=max_seconds
+    )
+    updates = []
+    for p in pipeline.stream(cfg, str(file)):
+        if as_json:
+            updates.append(p)
+        elif p.final:
+            cli.echo(p.text)
+        elif not cli.is_quiet():  # partial results go to stderr, so stdout holds the final text only
+            cli.stderr.print(f"[dim]{p.time:7.2f}s[/dim] {p.text}", highlight=False)
+    if as_json:
+        cli.emit_json(
+            {"partials": [u for u in updates if not u.final], "final": updates[-1] if updates else None}
+        )
 
 
 def main() -> None:
     """Console entry point (``speech``)."""
-    run(app, "speech")
+    cli.run(app, "speech")

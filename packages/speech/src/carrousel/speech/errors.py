@@ -1,11 +1,77 @@
-"""Errors of carrousel.speech; all derive from :class:`carrousel.core.errors.CarrouselError`."""
+"""Errors of carrousel.speech; all derive from :class:`carrousel.core.errors.CarrouselError`.
+
+Each names what failed; the CLI prints its one-line message and exits 1. Where it helps, an error also
+derives from a built-in exception (``ValueError``, ``RuntimeError``) so plain Python code can catch it.
+"""
 
 from __future__ import annotations
 
-from carrousel.core.errors import CarrouselError
+from carrousel.core.errors import CarrouselError, ConfigError, DataError
 
-__all__ = ["SpeechError"]
+__all__ = [
+    "AudioError",
+    "AudioTooLongError",
+    "CTCLossError",
+    "CorpusError",
+    "CorruptAudioError",
+    "EmptyAudioError",
+    "LanguageModelError",
+    "SilentAudioError",
+    "SpeechConfigError",
+    "SpeechError",
+    "StreamingError",
+    "SynthesisError",
+    "TranscriptError",
+]
 
 
 class SpeechError(CarrouselError):
     """Root of the errors raised by carrousel.speech."""
+
+
+class SpeechConfigError(SpeechError, ConfigError):
+    """A speech option is out of range or inconsistent (a config ``__post_init__`` check)."""
+
+
+class AudioError(SpeechError, DataError):
+    """An audio file cannot be used (the subclasses say why)."""
+
+
+class EmptyAudioError(AudioError):
+    """The file holds no samples (a 0-byte file, or a header with no frames)."""
+
+
+class CorruptAudioError(AudioError):
+    """The file is not audio that soundfile can decode (damaged, truncated, or another format)."""
+
+
+class SilentAudioError(AudioError):
+    """The recording is digital silence or too quiet to hold speech."""
+
+
+class AudioTooLongError(AudioError):
+    """The recording is longer than the configured limit (``--max-seconds``)."""
+
+
+class CorpusError(SpeechError, DataError):
+    """A training or evaluation corpus (manifest, folder, LibriSpeech or Speech Commands root) is unusable."""
+
+
+class TranscriptError(CorpusError):
+    """A transcript is empty or holds only characters outside the model's alphabet."""
+
+
+class CTCLossError(SpeechError, ValueError):
+    """The CTC loss cannot be computed: an input shorter than its target, or an infinite loss."""
+
+
+class LanguageModelError(SpeechError, DataError):
+    """A language-model file (ARPA or plain text) or a hotword list cannot be read."""
+
+
+class SynthesisError(SpeechError, RuntimeError):
+    """A speech synthesiser (espeak-ng, flite) is missing or failed."""
+
+
+class StreamingError(SpeechError, ValueError):
+    """Streaming needs a unidirectional model with causal normalisation."""

@@ -1,0 +1,82 @@
+"""Accuracy of the shipped English recogniser: WER and CER, greedy vs beam search, synthetic and real.
+
+Test sets, none of them seen in training:
+
+* ``synthetic held-out``: ``speech synth-corpus --heldout -n 400 --seed 2`` (voices never used for
+  training: one espeak-ng accent, 8 voice variants, flite's rms; with the corpus's channels and noise),
+  synthesised into a temporary folder;
+* the real recordings cached by ``make data`` (``carrousel-data fetch speech``; groups missing from the
+  cache are skipped): ``tidigits`` (31 TIDIGITS digit strings of a man and a woman, Sphinx MFCC files,
+  plus one raw recording of a third speaker), ``klettres_en`` / ``klettres_en_gb`` (the alphabet read by
+  an American and a British speaker), ``goforward`` ("go forward ten meters"), ``cards`` (playing cards:
+  "of", "clubs", "hearts", "spades", "queen" are outside the vocabulary) and ``librivox`` (read sentences
+  of a novel: almost every word is outside the vocabulary; a lower bound, not a target).
+
+Usage: ``python benchmarks/bench_speech_accuracy.py [--model DIR] [--beam 8] [--threads 1] [--json]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+import torch
+
+from carrousel.speech.config import DecodeConfig, EvaluateConfig, SynthConfig, TranscribeConfig
+from carrousel.speech.pipeline import evaluate, synth_corpus
+from carrousel.speech.samples import GROUPS
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=None, help="model folder (default: the shipped one)")
+    parser.add_argument("--beam", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--utterances", type=int, default=400, help="synthetic held-out utterances")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        held = Path(tmp) / "heldout"
+        synth_corpus(SynthConfig(out=str(held), utterances=args.utterances, heldout=True, seed=2))
+        sets = {"synthetic held-out": str(held / "manifest.tsv")} | {g: f"sample:{g}" for g in GROUPS}
+        for name, spec in sets.items():
+            for label, decode in (
+                ("greedy", DecodeConfig()),
+                (f"beam {args.beam} + model LM", DecodeConfig(beam=args.beam)),
+            ):
+                try:
+                    r = evaluate(
+                        EvaluateConfig(
+                            data=(spec,), transcribe=TranscribeConfig(model=args.model, decode=decode)
+                        )
+                    )
+                except Exception as exc:  # a group not cached: say so and go on
+                    print(f"skipped {name}: {exc}")
+                    break
+                results.setdefault(name, {})[label] = {
+                    "utterances": r.utterances,
+                    "words": r.totals.words,
+                    "wer": r.totals.wer,
+                    "cer": r.totals.cer,
+                    "rtf": r.real_time_factor,
+                }
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    print(
+        f"{'test set':<20} {'utts':>5} {'words':>6}  {'greedy WER':>10} {'CER':>6}  {'beam WER':>9} {'CER':>6}"
+    )
+    for name, by in results.items():
+        g, b = by.get("greedy", {}), by.get(f"beam {args.beam} + model LM", {})
+        print(
+            f"{name:<20} {g['utterances']:>5} {g['words']:>6}  {g['wer']:>10.3f} {g['cer']:>6.3f}  "
+            f"{b.get('wer', float('nan')):>9.3f} {b.get('cer', float('nan')):>6.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,277 @@
+"""Reading recordings: any format soundfile reads, any rate and channel count, with clear errors.
+
+Audio is read with soundfile (WAV, FLAC, OGG/Vorbis, and more; ``.raw`` files are headerless 16-bit
+little-endian mono PCM at 16 kHz, the CMU Sphinx convention), downmixed to mono by averaging channels
+and resampled to the model's rate with torchaudio's windowed-sinc resampler. :func:`read_audio` loads
+a whole recording; :func:`iter_chunks` reads a long one block by block, so memory stays bounded by the
+chunk length whatever the file's duration.
+
+CMU Sphinx ``.mfc`` feature files (a 4-byte count, then 13 float32 cepstra per 10 ms frame) are read
+by :func:`read_sphinx_mfc`; models with a matching MFCC front end decode them without audio.
+
+Every failure is one :class:`~carrousel.speech.errors.AudioError` line naming the file: empty, corrupt
+(not decodable), silent (peak below -60 dBFS), too long, or holding NaN/infinite samples.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile as sf
+import torch
+import torchaudio.functional as AF
+
+from carrousel.speech.errors import (
+    AudioError,
+    AudioTooLongError,
+    CorruptAudioError,
+    EmptyAudioError,
+    SilentAudioError,
+)
+
+__all__ = [
+    "RAW_RATE",
+    "SILENCE_PEAK",
+    "AudioInfo",
+    "audio_info",
+    "check_not_silent",
+    "iter_chunks",
+    "read_audio",
+    "read_sphinx_mfc",
+    "resample",
+    "speech_bounds",
+    "to_mono",
+]
+
+RAW_RATE = 16000  # sample rate assumed for headerless .raw files (16-bit little-endian mono)
+SILENCE_PEAK = 10 ** (-60 / 20)  # a recording whose peak stays below -60 dBFS holds no speech
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What a file's header says."""
+
+    path: str  # the file
+    sample_rate: int  # samples per second per channel
+    channels: int  # channel count
+    frames: int  # samples per channel
+    format: str  # container (WAV, FLAC, OGG, RAW...)
+
+    @property
+    def seconds(self) -> float:
+        """Duration in seconds."""
+        return self.frames / self.sample_rate if self.sample_rate else 0.0
+
+
+def _raw_kwargs(path: Path) -> dict[str, Any]:
+    if path.suffix.lower() == ".raw":
+        return {
+            "format": "RAW",
+            "subtype": "PCM_16",
+            "samplerate": RAW_RATE,
+            "channels": 1,
+            "endian": "LITTLE",
+        }
+    return {}
+
+
+def _check_file(path: Path) -> None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise AudioError(f"{path}: no such file; check the path") from None
+    except OSError as exc:
+        raise AudioError(f"{path}: cannot be read ({exc.strerror or exc}); check the path") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise AudioError(f"{path} is a folder, not an audio file; give the files inside it")
+    if not stat.S_ISREG(st.st_mode):
+        raise AudioError(f"{path} is not a regular file; save the audio to a file first")
+    if not os.access(path, os.R_OK):
+        raise AudioError(f"{path}: permission denied; make the file readable")
+    if st.st_size == 0:
+        raise EmptyAudioError(f"{path} is empty (0 bytes); give a recording with sound")
+
+
+def audio_info(path: str | Path) -> AudioInfo:
+    """Reads the header of a recording.
+
+    Raises:
+        AudioError: missing, a folder or special file, or unreadable.
+        EmptyAudioError: 0 bytes or no samples.
+        CorruptAudioError: not a format soundfile can decode.
+    """
+    p = Path(path)
+    _check_file(p)
+    try:
+        info = sf.info(str(p), **_raw_kwargs(p)) if p.suffix.lower() != ".raw" else None
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        raise CorruptAudioError(
+            f"{p} is not readable audio ({str(exc).rpartition(':')[2].strip() or exc}); "
+            "give a WAV, FLAC or OGG file (convert others with ffmpeg or sox)"
+        ) from None
+    if info is None:  # headerless PCM
+        frames = p.stat().st_size // 2
+        result = AudioInfo(str(p), RAW_RATE, 1, frames, "RAW")
+    else:
+        result = AudioInfo(str(p), int(info.samplerate), int(info.channels), int(info.frames), info.format)
+    if result.frames <= 0 or result.sample_rate <= 0:
+        raise EmptyAudioError(f"{p} holds no audio samples; give a recording with sound")
+    return result
+
+
+def to_mono(data: np.ndarray) -> np.ndarray:
+    """``(frames,)`` float32 from ``(frames,)`` or ``(frames, channels)`` by averaging the channels."""
+    x = data.mean(axis=1) if data.ndim == 2 else data
+    return np.ascontiguousarray(x, dtype=np.float32)
+
+
+def resample(x: np.ndarray, rate: int, target: int) -> np.ndarray:
+    """``x`` (mono, float32) resampled from ``rate`` to ``target`` Hz (a copy-free no-op when equal)."""
+    if rate == target or len(x) == 0:
+        return x
+    g = math.gcd(int(rate), int(target))
+    y = AF.resample(torch.from_numpy(np.ascontiguousarray(x)), rate // g, target // g)
+    return y.numpy().astype(np.float32, copy=False)
+
+
+def check_not_silent(x: np.ndarray, where: str) -> None:
+    """Raises :class:`SilentAudioError` when ``x`` is digital silence or below -60 dBFS at its peak."""
+    if len(x) == 0 or float(np.max(np.abs(x - np.mean(x)))) < SILENCE_PEAK:
+        raise SilentAudioError(
+            f"{where} is silent (peak below -60 dBFS); check the recording level or the microphone"
+        )
+
+
+def speech_bounds(x: np.ndarray, rate: int, range_db: float = 35.0, margin: float = 0.3) -> tuple[int, int]:
+    """Sample range ``[start, end)`` holding the sound: from the first to the last 10 ms frame within
+    ``range_db`` of the loudest one, widened by ``margin`` seconds (the whole recording when its noise
+    floor is within ``range_db`` of its peak, so noisy recordings are never cut)."""
+    hop = max(1, rate // 100)
+    n = len(x) // hop
+    if n < 3:
+        return 0, len(x)
+    energy = 10 * np.log10(np.mean(np.square(x[: n * hop].reshape(n, hop), dtype=np.float64), axis=1) + 1e-12)
+    loud = energy > energy.max() - range_db
+    first, last = int(np.argmax(loud)), n - 1 - int(np.argmax(loud[::-1]))
+    pad = int(margin * rate)
+    return max(0, first * hop - pad), min(len(x), (last + 1) * hop + pad)
+
+
+def _check_finite(x: np.ndarray, where: str) -> None:
+    if not np.isfinite(x).all():
+        raise CorruptAudioError(
+            f"{where} holds NaN or infinite samples; the file is damaged, export it again"
+        )
+
+
+def read_audio(
+    path: str | Path,
+    sample_rate: int = 16000,
+    max_seconds: float | None = None,
+    allow_silent: bool = False,
+) -> np.ndarray:
+    """A whole recording as mono float32 in [-1, 1] at ``sample_rate``.
+
+    Args:
+        path: the file (any format soundfile reads; ``.raw`` = 16 kHz 16-bit little-endian mono PCM).
+        sample_rate: rate of the result (Hz).
+        max_seconds: refuse longer recordings (None: no limit; use :func:`iter_chunks` for long files).
+        allow_silent: return silence instead of raising.
+
+    Returns:
+        ``(samples,)`` float32.
+
+    Raises:
+        AudioError: the checks of :func:`audio_info`; :class:`AudioTooLongError` over ``max_seconds``;
+            :class:`SilentAudioError` for silence (unless ``allow_silent``); :class:`CorruptAudioError`
+            for undecodable data or NaN samples.
+    """
+    info = audio_info(path)
+    if max_seconds is not None and info.seconds > max_seconds:
+        raise AudioTooLongError(
+            f"{path} lasts {info.seconds:.1f} s, over the {max_seconds:g} s limit; "
+            "split it or raise the limit (--max-seconds)"
+        )
+    p = Path(path)
+    try:
+        data, rate = sf.read(str(p), dtype="float32", always_2d=False, **_raw_kwargs(p))
+    except (sf.LibsndfileError, RuntimeError, ValueError) as exc:
+        raise CorruptAudioError(
+            f"{p} cannot be decoded ({exc}); the file is damaged, export it again"
+        ) from None
+    x = to_mono(np.asarray(data))
+    if len(x) == 0:
+        raise EmptyAudioError(f"{p} holds no audio samples; give a recording with sound")
+    _check_finite(x, str(p))
+    if not allow_silent:
+        check_not_silent(x, str(p))
+    return resample(x, int(rate), sample_rate)
+
+
+def iter_chunks(
+    path: str | Path,
+    sample_rate: int,
+    chunk_seconds: float,
+    overlap_seconds: float = 0.0,
+    max_seconds: float | None = None,
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Reads a recording block by block; memory is bounded by ``chunk_seconds + 2 * overlap_seconds``.
+
+    Chunk ``k`` covers ``[k * chunk - overlap, (k + 1) * chunk + overlap)`` seconds of the recording
+    (clipped at both ends), resampled to ``sample_rate``.
+
+    Yields:
+        ``(start, samples)``: the chunk's first sample index at ``sample_rate`` and its mono float32 data.
+
+    Raises:
+        AudioError: as :func:`read_audio`, except silence, which the caller judges over all chunks.
+    """
+    info = audio_info(path)
+    if max_seconds is not None and info.seconds > max_seconds:
+        raise AudioTooLongError(
+            f"{path} lasts {info.seconds:.1f} s, over the {max_seconds:g} s limit; "
+            "split it or raise the limit (--max-seconds)"
+        )
+    rate = info.sample_rate
+    step = max(1, round(chunk_seconds * rate))
+    pad = round(overlap_seconds * rate)
+    p = Path(path)
+    try:
+        with sf.SoundFile(str(p), **_raw_kwargs(p)) as fh:
+            for begin in range(0, info.frames, step):
+                lo = max(0, begin - pad)
+                fh.seek(lo)
+                block = fh.read(min(info.frames, begin + step + pad) - lo, dtype="float32", always_2d=True)
+                x = to_mono(block)
+                _check_finite(x, str(p))
+                start = round(lo * sample_rate / rate)
+                yield start, resample(x, rate, sample_rate)
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        raise CorruptAudioError(
+            f"{p} cannot be decoded ({exc}); the file is damaged, export it again"
+        ) from None
+
+
+def read_sphinx_mfc(path: str | Path, n_ceps: int = 13) -> np.ndarray:
+    """Cepstra ``(frames, n_ceps)`` float32 of a CMU Sphinx ``.mfc`` file (either byte order).
+
+    Raises:
+        CorruptAudioError: the header count does not match the file size, or values are not finite.
+    """
+    p = Path(path)
+    _check_file(p)
+    raw = p.read_bytes()
+    for order in ("<", ">"):
+        count = int(np.frombuffer(raw[:4], dtype=f"{order}i4")[0]) if len(raw) >= 4 else -1
+        if count == (len(raw) - 4) // 4 and count % n_ceps == 0 and count > 0:
+            data = np.frombuffer(raw[4:], dtype=f"{order}f4").astype(np.float32).reshape(-1, n_ceps)
+            _check_finite(data, str(p))
+            return data
+    raise CorruptAudioError(f"{p} is not a Sphinx MFCC file of {n_ceps} cepstra (header and size disagree)")

@@ -1,0 +1,141 @@
+"""Channel and room effects for synthesised speech and on-the-fly training augmentation.
+
+All functions take mono float32 audio and a :class:`numpy.random.Generator` and return new audio:
+noise at a given SNR (white, pink, brown, mains hum, or babble made from other utterances), a synthetic
+room impulse response (exponentially decaying noise with early reflections) at a given RT60, the
+telephone channel (300-3400 Hz band, 8 kHz, mu-law 8-bit coding), random microphone colouring
+(spectral tilt and low-pass), speed perturbation and level changes. :func:`apply_channel` draws a
+random combination per :class:`~carrousel.speech.config.ChannelConfig`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torchaudio.functional as AF
+
+from carrousel.speech.audio import resample
+from carrousel.speech.config import ChannelConfig
+
+__all__ = ["NOISES", "add_noise", "apply_channel", "colour", "reverberate", "speed", "telephone"]
+
+NOISES = ("white", "pink", "brown", "hum", "babble")
+
+
+def _coloured(n: int, exponent: float, rng: np.random.Generator) -> np.ndarray:
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    freqs = np.arange(len(spectrum), dtype=np.float64)
+    freqs[0] = 1.0
+    return np.fft.irfft(spectrum / freqs ** (exponent / 2), n).astype(np.float32)
+
+
+def _rms(x: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(x, dtype=np.float64)) + 1e-12))
+
+
+def add_noise(
+    x: np.ndarray,
+    snr_db: float,
+    kind: str,
+    rng: np.random.Generator,
+    sample_rate: int = 16000,
+    babble: list[np.ndarray] | None = None,
+) -> np.ndarray:
+    """``x`` plus noise of ``kind`` (one of :data:`NOISES`) at ``snr_db`` dB below the speech level."""
+    n = len(x)
+    if kind == "white":
+        noise = rng.standard_normal(n).astype(np.float32)
+    elif kind == "pink":
+        noise = _coloured(n, 1.0, rng)
+    elif kind == "brown":
+        noise = _coloured(n, 2.0, rng)
+    elif kind == "hum":
+        t = np.arange(n) / sample_rate
+        base = rng.choice((50.0, 60.0))
+        noise = sum(np.sin(2 * np.pi * base * k * t + rng.uniform(0, 6.3)) / k for k in range(1, 6))
+        noise = np.asarray(noise, dtype=np.float32) + 0.05 * rng.standard_normal(n).astype(np.float32)
+    elif kind == "babble" and babble:
+        noise = np.zeros(n, dtype=np.float32)
+        for _ in range(int(rng.integers(2, 5))):
+            other = babble[int(rng.integers(len(babble)))]
+            reps = np.tile(other, n // max(len(other), 1) + 1)[:n]
+            noise += np.roll(reps, int(rng.integers(n)))
+    else:
+        return add_noise(x, snr_db, "pink", rng, sample_rate)
+    scale = _rms(x) / (_rms(noise) * 10 ** (snr_db / 20))
+    return (x + scale * noise).astype(np.float32)
+
+
+def reverberate(x: np.ndarray, sample_rate: int, rt60: float, rng: np.random.Generator) -> np.ndarray:
+    """``x`` convolved with a synthetic room impulse response of reverberation time ``rt60`` seconds."""
+    n = max(int(rt60 * sample_rate), 16)
+    t = np.arange(n) / sample_rate
+    rir = rng.standard_normal(n) * np.exp(-6.9 * t / rt60)  # 60 dB decay over rt60
+    rir[0] = 1.0 + abs(rir[0])  # direct path
+    for _ in range(4):  # early reflections
+        rir[int(rng.integers(int(0.002 * sample_rate), max(int(0.03 * sample_rate), 2)))] += rng.uniform(
+            0.2, 0.7
+        )
+    rir /= np.sqrt(np.sum(rir**2))
+    size = len(x) + n - 1
+    nfft = 1 << (size - 1).bit_length()
+    y = np.fft.irfft(np.fft.rfft(x, nfft) * np.fft.rfft(rir, nfft), nfft)[: len(x)]
+    return (y * _rms(x) / _rms(y)).astype(np.float32)
+
+
+def telephone(x: np.ndarray, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
+    """The telephone channel: band-pass 300-3400 Hz, 8 kHz sampling, 8-bit mu-law, back to the rate."""
+    narrow = resample(x, sample_rate, 8000)
+    t = torch.from_numpy(narrow)
+    t = AF.highpass_biquad(t, 8000, float(rng.uniform(250, 350)))
+    t = AF.lowpass_biquad(t, 8000, float(rng.uniform(3200, 3600)))
+    peak = float(t.abs().max()) + 1e-9
+    coded = AF.mu_law_decoding(AF.mu_law_encoding(t / peak * 0.9, 256), 256) * peak / 0.9
+    return resample(coded.numpy().astype(np.float32), 8000, sample_rate)
+
+
+def colour(x: np.ndarray, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
+    """A random microphone or codec colouring: spectral tilt, then sometimes a low-pass."""
+    t = torch.from_numpy(np.ascontiguousarray(x))
+    tilt = float(rng.uniform(-0.9, 0.9))
+    t = torch.cat([t[:1], t[1:] - tilt * t[:-1]]) if abs(tilt) > 0.1 else t
+    if rng.random() < 0.5:
+        t = AF.lowpass_biquad(t, sample_rate, float(rng.uniform(2500, min(7000, sample_rate / 2 - 100))))
+    if rng.random() < 0.3:
+        t = AF.highpass_biquad(t, sample_rate, float(rng.uniform(80, 300)))
+    y = t.numpy().astype(np.float32)
+    return y * (_rms(x) / _rms(y))
+
+
+def speed(x: np.ndarray, factor: float) -> np.ndarray:
+    """Plays ``x`` ``factor`` times faster (pitch moves with it), by resampling in steps of 1%."""
+    step = round(factor * 100)
+    return x if step == 100 else resample(x, step, 100)
+
+
+def apply_channel(
+    x: np.ndarray,
+    sample_rate: int,
+    cfg: ChannelConfig,
+    rng: np.random.Generator,
+    babble: list[np.ndarray] | None = None,
+) -> tuple[np.ndarray, list[str]]:
+    """A random chain of effects per ``cfg``; returns the audio and the names of the effects applied."""
+    done: list[str] = []
+    if rng.random() < cfg.reverb_prob:
+        x = reverberate(x, sample_rate, float(rng.uniform(*cfg.rt60)), rng)
+        done.append("reverb")
+    if rng.random() < cfg.eq_prob:
+        x = colour(x, sample_rate, rng)
+        done.append("eq")
+    noisy = rng.random() < cfg.noise_prob
+    phone = rng.random() < cfg.telephone_prob
+    if noisy:
+        kind = str(rng.choice(NOISES if babble else NOISES[:-1]))
+        x = add_noise(x, float(rng.uniform(*cfg.snr_db)), kind, rng, sample_rate, babble)
+        done.append(kind)
+    if phone:
+        x = telephone(x, sample_rate, rng)
+        done.append("telephone")
+    peak = float(np.max(np.abs(x))) + 1e-9
+    return (x * (float(rng.uniform(0.05, 0.95)) / peak)).astype(np.float32), done

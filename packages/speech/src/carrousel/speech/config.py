@@ -1,0 +1,303 @@
+"""Configurations of carrousel.speech: frozen dataclasses, one per command, composed of parts.
+
+Every field is commented and checked in ``__post_init__`` (:class:`SpeechConfigError`, exit 1 in the CLI).
+The CLI builds each config once from its flags; ``--config run.toml`` (read with
+:func:`carrousel.core.config.load_toml`) supplies defaults that flags override. The model's own shape
+(:class:`carrousel.speech.models.CTCModelConfig`) is saved in the bundle with the weights.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from carrousel.speech.errors import SpeechConfigError
+from carrousel.speech.vocab import KINDS
+
+__all__ = [
+    "AugmentConfig",
+    "ChannelConfig",
+    "DecodeConfig",
+    "EvaluateConfig",
+    "FeatureConfig",
+    "StreamConfig",
+    "SynthConfig",
+    "TrainConfig",
+    "TranscribeConfig",
+]
+
+
+def _check(ok: bool, message: str) -> None:
+    if not ok:
+        raise SpeechConfigError(message)
+
+
+def _finite(cfg: object, *names: str) -> None:
+    for name in names:
+        value = getattr(cfg, name)
+        _check(
+            isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value),
+            f"{name} must be a finite number, got {value!r}",
+        )
+
+
+def _pair(value: tuple[float, float], name: str, lo: float, hi: float) -> None:
+    _check(
+        len(value) == 2 and all(math.isfinite(v) for v in value) and lo <= value[0] <= value[1] <= hi,
+        f"{name} must be (low, high) with {lo} <= low <= high <= {hi}, got {value}",
+    )
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """Acoustic features: MFCC or log-mel frames computed with torchaudio (saved with every model).
+
+    The default is a telephone-band MFCC front end (20 mel filters up to 4 kHz, 13 cepstra, 25 ms windows
+    every 10 ms), the front end of CMU Sphinx's TIDIGITS model: it treats 8 kHz and 16 kHz recordings the
+    same way, and Sphinx ``.mfc`` feature files of that kind can be decoded directly.
+    """
+
+    kind: str = "mfcc"  # mfcc | logmel
+    sample_rate: int = 16000  # audio is resampled to this rate (Hz) before features
+    n_mels: int = 20  # mel filters
+    n_mfcc: int = 13  # cepstral coefficients kept (kind mfcc)
+    f_min: float = 1.0  # lowest filter edge (Hz)
+    f_max: float = 4000.0  # highest filter edge (Hz); at most sample_rate / 2
+    win_ms: float = 25.0  # analysis window (ms)
+    hop_ms: float = 10.0  # frame step (ms)
+    n_fft: int = 512  # FFT size (>= the window in samples)
+    preemphasis: float = 0.97  # first-order pre-emphasis coefficient (0: off)
+    normalize: str = "utterance"  # utterance: mean/variance per utterance; causal: running (streaming); none
+
+    def __post_init__(self) -> None:
+        _finite(self, "f_min", "f_max", "win_ms", "hop_ms", "preemphasis")
+        _check(self.kind in ("mfcc", "logmel"), f"feature kind must be mfcc or logmel, got {self.kind!r}")
+        _check(self.normalize in ("utterance", "causal", "none"), "normalize must be utterance|causal|none")
+        _check(
+            8000 <= self.sample_rate <= 48000, f"sample_rate must be in 8000..48000, got {self.sample_rate}"
+        )
+        _check(2 <= self.n_mels <= 256, f"n_mels must be in 2..256, got {self.n_mels}")
+        _check(1 <= self.n_mfcc <= self.n_mels, f"n_mfcc must be in 1..n_mels, got {self.n_mfcc}")
+        _check(
+            0 <= self.f_min < self.f_max <= self.sample_rate / 2, "need 0 <= f_min < f_max <= sample_rate/2"
+        )
+        _check(1.0 <= self.hop_ms <= self.win_ms <= 100.0, "need 1 <= hop_ms <= win_ms <= 100")
+        _check(self.n_fft >= self.win_samples, f"n_fft must be at least the window ({self.win_samples})")
+        _check(0.0 <= self.preemphasis < 1.0, "preemphasis must be in [0, 1)")
+
+    @property
+    def win_samples(self) -> int:
+        """Window length in samples."""
+        return round(self.win_ms * self.sample_rate / 1000)
+
+    @property
+    def hop_samples(self) -> int:
+        """Frame step in samples."""
+        return round(self.hop_ms * self.sample_rate / 1000)
+
+    @property
+    def size(self) -> int:
+        """Features per frame."""
+        return self.n_mfcc if self.kind == "mfcc" else self.n_mels
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """On-the-fly training augmentation (none of it runs at inference)."""
+
+    speed: tuple[float, float] = (0.9, 1.1)  # speed perturbation factor range (1, 1: off)
+    noise_prob: float = 0.15  # probability of adding white/pink/brown noise to an utterance
+    snr_db: tuple[float, float] = (5.0, 30.0)  # signal-to-noise ratio range of that noise (dB)
+    vtlp: tuple[float, float] = (0.85, 1.15)  # vocal-tract-length warp of the mel filters (1, 1: off)
+    freq_masks: int = 1  # SpecAugment: frequency masks per utterance
+    freq_width: int = 2  # SpecAugment: widest frequency mask (feature bins)
+    time_masks: int = 1  # SpecAugment: time masks per utterance
+    time_width: int = 5  # SpecAugment: widest time mask (frames; at most 20% of the utterance)
+
+    def __post_init__(self) -> None:
+        _pair(self.speed, "speed", 0.5, 2.0)
+        _pair(self.snr_db, "snr_db", -10.0, 80.0)
+        _pair(self.vtlp, "vtlp", 0.7, 1.3)
+        _check(0.0 <= self.noise_prob <= 1.0, "noise_prob must be in [0, 1]")
+        for name in ("freq_masks", "freq_width", "time_masks", "time_width"):
+            _check(0 <= getattr(self, name) <= 100, f"{name} must be in 0..100")
+
+    @classmethod
+    def off(cls) -> AugmentConfig:
+        """No augmentation at all."""
+        return cls((1.0, 1.0), 0.0, (5.0, 30.0), (1.0, 1.0), 0, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """``speech train``: a CTC model from transcribed audio."""
+
+    data: tuple[str, ...]  # corpora: manifests (.tsv/.jsonl), folders of audio + .txt, LibriSpeech or
+    # Speech Commands roots
+    val_data: tuple[str, ...] = ()  # validation corpora (empty: hold out val_fraction of data)
+    val_fraction: float = 0.05  # share of utterances held out for validation when val_data is empty
+    features: FeatureConfig = field(default_factory=FeatureConfig)  # front end (saved with the model)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)  # training augmentation
+    hidden: int = 160  # LSTM units per direction
+    layers: int = 2  # stacked LSTM layers
+    bidirectional: bool = True  # BiLSTM; False for a streaming (unidirectional) model
+    conv_channels: int = 128  # convolutional front end channels (0: none)
+    subsample: int = 3  # time subsampling of the front end (1..4): 30 ms output frames
+    dropout: float = 0.1  # dropout between layers
+    epochs: int = 12  # passes over the training data
+    max_steps: int | None = None  # stop after this many optimiser steps (None: no limit)
+    lr: float = 3e-3  # peak learning rate (one-cycle schedule)
+    batch_seconds: float = 32.0  # audio seconds per batch (length-bucketed)
+    max_seconds: float = 30.0  # utterances longer than this are skipped in training
+    max_utterances: int | None = None  # use at most this many training utterances (None: all)
+    seed: int = 0  # seeds data split, augmentation and initialisation
+    device: str = "auto"  # auto | cpu | cuda | cuda:N
+    threads: int | None = None  # torch intra-op threads (None: torch's default)
+    workers: int = 1  # data-loading processes (audio, augmentation, features beside the step; 0: none)
+
+    def __post_init__(self) -> None:
+        _finite(self, "val_fraction", "dropout", "lr", "batch_seconds", "max_seconds")
+        _check(len(self.data) > 0, "give at least one training corpus (--data)")
+        _check(0.0 <= self.val_fraction < 0.5, "val_fraction must be in [0, 0.5)")
+        _check(8 <= self.hidden <= 2048 and 1 <= self.layers <= 8, "hidden in 8..2048, layers in 1..8")
+        _check(0 <= self.conv_channels <= 1024, "conv_channels must be in 0..1024")
+        _check(1 <= self.subsample <= 4, "subsample must be in 1..4")
+        _check(self.subsample == 1 or self.conv_channels > 0, "subsample > 1 needs conv_channels > 0")
+        _check(0.0 <= self.dropout < 1.0, "dropout must be in [0, 1)")
+        _check(self.epochs >= 1 and (self.max_steps is None or self.max_steps >= 1), "epochs/max_steps >= 1")
+        _check(0.0 < self.lr <= 1.0, "lr must be in (0, 1]")
+        _check(1.0 <= self.batch_seconds <= 10_000.0, "batch_seconds must be in 1..10000")
+        _check(0.5 <= self.max_seconds <= 600.0, "max_seconds must be in 0.5..600")
+        _check(self.max_utterances is None or self.max_utterances >= 2, "max_utterances must be >= 2")
+        _check(self.threads is None or 1 <= self.threads <= 256, "threads must be in 1..256")
+        _check(0 <= self.workers <= 64, "workers must be in 0..64")
+        _check(
+            self.bidirectional or self.features.normalize != "utterance",
+            "a unidirectional (streaming) model needs causal feature normalisation (--normalize causal)",
+        )
+
+
+@dataclass(frozen=True)
+class DecodeConfig:
+    """How per-frame character probabilities become words."""
+
+    beam: int = 1  # beam width; 1 = greedy (best path)
+    nbest: int = 1  # hypotheses returned per utterance (needs beam >= nbest)
+    lm: str | None = None  # word n-gram: an ARPA file (.arpa) or plain text, one sentence per line
+    model_lm: bool = True  # without lm: beam search uses the model's own LM (its training transcripts)
+    lm_order: int = 3  # n-gram order when the LM is built from plain text
+    lm_weight: float = 0.5  # weight of the LM log-probability (natural log)
+    word_bonus: float = 1.0  # bonus per word (balances the LM's preference for short outputs)
+    oov_penalty: float = 4.0  # with an LM: penalty for a word outside its vocabulary
+    hotwords: tuple[str, ...] = ()  # words or phrases to favour
+    hotword_weight: float = 3.0  # bonus per character of a matching hotword prefix (natural log)
+    prune: float = -10.0  # beam: skip characters whose frame log-probability is below this
+
+    def __post_init__(self) -> None:
+        _finite(self, "lm_weight", "word_bonus", "oov_penalty", "hotword_weight", "prune")
+        _check(1 <= self.beam <= 512, f"beam must be in 1..512, got {self.beam}")
+        _check(1 <= self.nbest <= self.beam or (self.nbest == 1), "nbest must be in 1..beam")
+        _check(1 <= self.lm_order <= 6, "lm_order must be in 1..6")
+        _check(self.lm_weight >= 0 and self.oov_penalty >= 0 and self.hotword_weight >= 0, "weights >= 0")
+        _check(self.prune < 0, "prune must be negative (a log-probability)")
+
+    @property
+    def uses_beam(self) -> bool:
+        """Whether prefix beam search runs (a beam, an LM, hotwords or N-best ask for it)."""
+        return self.beam > 1 or self.lm is not None or bool(self.hotwords) or self.nbest > 1
+
+
+@dataclass(frozen=True)
+class TranscribeConfig:
+    """``speech transcribe``: recordings to text with timestamps and confidences."""
+
+    model: str | None = None  # model folder (None: the shipped English model)
+    decode: DecodeConfig = field(default_factory=DecodeConfig)  # decoding
+    chunk_seconds: float = 30.0  # long recordings are transcribed in chunks of this length
+    max_seconds: float = 4 * 3600.0  # refuse recordings longer than this
+    batch_size: int = 16  # recordings per forward pass
+    trim: bool = True  # leave leading/trailing silence of short recordings out of the features
+    device: str = "cpu"  # cpu | cuda | auto
+    threads: int | None = None  # torch intra-op threads (None: torch's default)
+
+    def __post_init__(self) -> None:
+        _finite(self, "chunk_seconds", "max_seconds")
+        _check(2.0 <= self.chunk_seconds <= 600.0, "chunk_seconds must be in 2..600")
+        _check(0.1 <= self.max_seconds <= 24 * 3600.0, "max_seconds must be in 0.1..86400")
+        _check(1 <= self.batch_size <= 1024, "batch_size must be in 1..1024")
+        _check(self.threads is None or 1 <= self.threads <= 256, "threads must be in 1..256")
+
+
+@dataclass(frozen=True)
+class EvaluateConfig:
+    """``speech evaluate``: WER and CER of a model on transcribed recordings."""
+
+    data: tuple[str, ...]  # corpora (as for training)
+    transcribe: TranscribeConfig = field(default_factory=TranscribeConfig)  # model and decoding
+    max_utterances: int | None = None  # evaluate at most this many utterances (None: all)
+
+    def __post_init__(self) -> None:
+        _check(len(self.data) > 0, "give at least one corpus (--data)")
+        _check(self.max_utterances is None or self.max_utterances >= 1, "max_utterances must be >= 1")
+
+
+@dataclass(frozen=True)
+class StreamConfig:
+    """``speech stream``: a recording fed in chunks as if live, with partial results."""
+
+    model: str | None = None  # a unidirectional model folder (None: the shipped streaming model)
+    chunk_ms: float = 320.0  # audio per chunk (ms)
+    device: str = "cpu"  # cpu | cuda | auto
+    max_seconds: float = 4 * 3600.0  # refuse recordings longer than this
+
+    def __post_init__(self) -> None:
+        _finite(self, "chunk_ms", "max_seconds")
+        _check(20.0 <= self.chunk_ms <= 10_000.0, "chunk_ms must be in 20..10000")
+        _check(0.1 <= self.max_seconds <= 24 * 3600.0, "max_seconds must be in 0.1..86400")
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    """Channel and room effects applied to synthesised speech (probabilities per utterance)."""
+
+    telephone_prob: float = 0.3  # 300-3400 Hz band at 8 kHz with mu-law coding
+    reverb_prob: float = 0.3  # convolution with a synthetic room impulse response
+    rt60: tuple[float, float] = (0.15, 0.7)  # reverberation time range (s)
+    noise_prob: float = 0.6  # added noise (white, pink, brown, hum or babble)
+    snr_db: tuple[float, float] = (5.0, 35.0)  # signal-to-noise ratio range (dB)
+    eq_prob: float = 0.5  # random spectral tilt / low-pass (microphones, codecs)
+
+    def __post_init__(self) -> None:
+        for name in ("telephone_prob", "reverb_prob", "noise_prob", "eq_prob"):
+            _check(0.0 <= getattr(self, name) <= 1.0, f"{name} must be in [0, 1]")
+        _pair(self.rt60, "rt60", 0.05, 3.0)
+        _pair(self.snr_db, "snr_db", -10.0, 80.0)
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    """``speech synth-corpus``: a transcribed corpus synthesised with espeak-ng and flite."""
+
+    out: str  # corpus folder to write (manifest.tsv + wav/)
+    utterances: int = 2000  # utterances to synthesise
+    vocabulary: tuple[str, ...] = ("digits", "numbers", "letters", "commands")  # utterance kinds
+    engines: tuple[str, ...] = ("espeak-ng", "flite")  # synthesisers to use (those installed)
+    heldout: bool = False  # use only the held-out voices (a test corpus of unseen voices)
+    channel: ChannelConfig = field(default_factory=ChannelConfig)  # channel and room effects
+    clean_fraction: float = 0.2  # share of utterances left without channel effects
+    sample_rate: int = 16000  # sample rate of the written files (Hz)
+    seed: int = 0  # seeds texts, voices and effects: the same seed writes the same corpus
+    workers: int = 2  # synthesiser processes run in parallel
+
+    def __post_init__(self) -> None:
+        _check(1 <= self.utterances <= 1_000_000, "utterances must be in 1..1000000")
+        _check(len(self.vocabulary) > 0, "give at least one vocabulary kind")
+        unknown = sorted(set(self.vocabulary) - set(KINDS))
+        _check(not unknown, f"unknown vocabulary {unknown}; choose from {', '.join(KINDS)}")
+        bad = sorted(set(self.engines) - {"espeak-ng", "flite"})
+        _check(
+            not bad and len(self.engines) > 0, f"engines are espeak-ng and flite, got {list(self.engines)}"
+        )
+        _check(0.0 <= self.clean_fraction <= 1.0, "clean_fraction must be in [0, 1]")
+        _check(8000 <= self.sample_rate <= 48000, "sample_rate must be in 8000..48000")
+        _check(1 <= self.workers <= 64, "workers must be in 1..64")

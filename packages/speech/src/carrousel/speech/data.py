@@ -1,0 +1,353 @@
+"""Corpora (transcribed recordings) and the training dataset built from them.
+
+A corpus is named by a path, its layout detected (or forced with a prefix):
+
+* ``manifest.tsv``: a ``path<TAB>transcript`` header (optional ``seconds`` column), one utterance per
+  line; ``.jsonl``: objects with ``path`` (or ``audio_filepath``) and ``text`` (or ``transcript``);
+  relative paths are relative to the manifest's folder;
+* a folder of recordings each with a ``.txt`` (or ``.lab``) transcript of the same name (``folder:``);
+* a LibriSpeech root (``*.trans.txt`` files; ``librispeech:``);
+* a Speech Commands root (one folder per word; ``speechcommands:ROOT#test`` takes the split of
+  ``testing_list.txt``, ``#validation`` of ``validation_list.txt``, ``#train`` the rest);
+* ``sample:GROUP``: real recordings cached by ``make data`` (see :mod:`carrousel.speech.samples`).
+
+Transcripts are normalised (:func:`carrousel.speech.text.normalize`). :class:`SpeechDataset` reads the
+audio (kept in memory as 16-bit samples after the first epoch), applies the training augmentation and
+computes features; :func:`make_loader` batches utterances of similar length.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from carrousel.core.data import BucketBatchSampler, SequenceCollator
+from carrousel.core.errors import DataError
+from carrousel.core.files import read_text
+from carrousel.speech import augment as aug
+from carrousel.speech.audio import audio_info, read_audio, read_sphinx_mfc
+from carrousel.speech.config import AugmentConfig
+from carrousel.speech.errors import AudioError, CorpusError
+from carrousel.speech.features import FeatureExtractor, spec_augment
+from carrousel.speech.samples import GROUPS, sample_recordings
+from carrousel.speech.task import ctc_frames_needed
+from carrousel.speech.text import Alphabet, normalize
+
+__all__ = [
+    "AUDIO_SUFFIXES",
+    "SpeechDataset",
+    "Utterance",
+    "load_corpora",
+    "load_corpus",
+    "make_loader",
+    "trainable",
+    "with_durations",
+]
+
+logger = logging.getLogger(__name__)
+
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif", ".au", ".raw", ".mfc")
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One transcribed recording."""
+
+    path: str  # audio file (or a Sphinx .mfc feature file)
+    text: str  # normalised transcript
+    seconds: float | None = None  # duration, when known
+    speaker: str = ""  # speaker or voice, when known
+
+
+def _utterance(path: Path, text: str, seconds: float | None = None, speaker: str = "") -> Utterance:
+    return Utterance(str(path), normalize(text), seconds, speaker)
+
+
+def read_manifest(path: Path) -> list[Utterance]:
+    """Utterances of a TSV (``path<TAB>transcript`` header) or JSONL manifest."""
+    text = read_text(path, "--data", "manifest")
+    base = path.parent
+    out: list[Utterance] = []
+    if path.suffix.lower() in (".jsonl", ".json"):
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                audio = row.get("path") or row.get("audio_filepath") or row.get("audio")
+                words = row.get("text", row.get("transcript"))
+                if not isinstance(audio, str) or not isinstance(words, str):
+                    raise ValueError("no path/text")
+            except (ValueError, AttributeError):
+                raise CorpusError(f"{path}: line {n} is not a JSON object with path and text") from None
+            seconds = row.get("seconds", row.get("duration"))
+            out.append(
+                _utterance(base / audio, words, float(seconds) if seconds else None, row.get("speaker", ""))
+            )
+        return out
+    rows = list(csv.reader(text.splitlines(), delimiter="\t"))
+    header = [h.strip().lower() for h in rows[0]]
+    if "path" not in header or not {"transcript", "text"} & set(header):
+        raise CorpusError(f"{path}: the first line must be a header 'path<TAB>transcript'; got {rows[0]}")
+    col_p, col_t = header.index("path"), header.index("transcript" if "transcript" in header else "text")
+    col_s = header.index("seconds") if "seconds" in header else None
+    col_v = header.index("speaker") if "speaker" in header else None
+    for n, row in enumerate(rows[1:], 2):
+        if not row or not "".join(row).strip():
+            continue
+        if len(row) < len(header):
+            raise CorpusError(f"{path}: line {n} has {len(row)} fields, the header {len(header)}; use tabs")
+        seconds = float(row[col_s]) if col_s is not None and row[col_s] else None
+        out.append(
+            _utterance(base / row[col_p], row[col_t], seconds, row[col_v] if col_v is not None else "")
+        )
+    return out
+
+
+def read_folder(root: Path) -> list[Utterance]:
+    """Recordings with a same-name ``.txt`` or ``.lab`` transcript, searched recursively."""
+    out = []
+    for audio in sorted(p for p in root.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES):
+        for ext in (".txt", ".lab"):
+            label = audio.with_suffix(ext)
+            if label.is_file():
+                out.append(_utterance(audio, label.read_text(encoding="utf-8", errors="replace")))
+                break
+    return out
+
+
+def read_librispeech(root: Path) -> list[Utterance]:
+    """A LibriSpeech tree: ``SPEAKER/CHAPTER/SPEAKER-CHAPTER.trans.txt`` with ``ID TEXT`` lines."""
+    out = []
+    for trans in sorted(root.rglob("*.trans.txt")):
+        for line in trans.read_text(encoding="utf-8").splitlines():
+            uid, _, words = line.strip().partition(" ")
+            if uid:
+                out.append(_utterance(trans.parent / f"{uid}.flac", words, speaker=uid.split("-")[0]))
+    return out
+
+
+def read_speech_commands(root: Path, split: str | None = None) -> list[Utterance]:
+    """A Speech Commands tree: ``WORD/SPEAKER_nohash_N.wav``; ``split`` train, validation or test."""
+    lists = {}
+    for name, file in (("test", "testing_list.txt"), ("validation", "validation_list.txt")):
+        f = root / file
+        lists[name] = set(f.read_text(encoding="utf-8").split()) if f.is_file() else set()
+    if split not in (None, "train", "validation", "test"):
+        raise CorpusError(f"unknown Speech Commands split {split!r}; use #train, #validation or #test")
+    out = []
+    for wav in sorted(root.glob("*/*.wav")):
+        word = wav.parent.name
+        if word.startswith("_"):
+            continue
+        rel = f"{word}/{wav.name}"
+        where = "test" if rel in lists["test"] else "validation" if rel in lists["validation"] else "train"
+        if split is None or split == where:
+            out.append(_utterance(wav, word, speaker=wav.name.split("_")[0]))
+    return out
+
+
+def load_corpus(spec: str) -> list[Utterance]:
+    """Utterances of one corpus (see the module docstring for the layouts and prefixes).
+
+    Raises:
+        CorpusError: nothing found, an unknown layout, or a malformed manifest.
+    """
+    kind, _, rest = spec.partition(":")
+    if kind in ("sample", "manifest", "folder", "librispeech", "speechcommands") and rest:
+        target = rest
+    else:
+        kind, target = "", spec
+    if kind == "sample":
+        if target not in GROUPS:
+            raise CorpusError(f"unknown sample group {target!r}; choose one of {', '.join(GROUPS)}")
+        try:
+            return [_utterance(p, t, speaker=target) for p, t in sample_recordings(target)]
+        except DataError as exc:
+            raise CorpusError(str(exc)) from None
+    path_text, _, split = target.partition("#")
+    path = Path(path_text)
+    if not path.exists():
+        raise CorpusError(f"--data {path}: no such file or folder; check the path")
+    if kind == "manifest" or (not kind and path.is_file()):
+        utts = read_manifest(path)
+    elif kind == "librispeech" or (not kind and next(path.rglob("*.trans.txt"), None)):
+        utts = read_librispeech(path)
+    elif kind == "speechcommands" or (not kind and ((path / "testing_list.txt").is_file() or split)):
+        utts = read_speech_commands(path, split or None)
+    else:
+        utts = read_folder(path)
+    utts = [u for u in utts if u.text]
+    if not utts:
+        raise CorpusError(
+            f"--data {spec}: no transcribed recordings found; give a manifest (path<TAB>transcript), a folder "
+            "of audio with .txt transcripts, a LibriSpeech or Speech Commands root"
+        )
+    return utts
+
+
+def load_corpora(
+    specs: tuple[str, ...] | list[str], limit: int | None = None, seed: int = 0
+) -> list[Utterance]:
+    """Utterances of several corpora, optionally a seeded random subset of ``limit``."""
+    utts = [u for spec in specs for u in load_corpus(spec)]
+    if limit is not None and len(utts) > limit:
+        utts = random.Random(seed).sample(utts, limit)
+    return utts
+
+
+def with_durations(utts: list[Utterance]) -> list[Utterance]:
+    """Fills missing durations from the files' headers (``.mfc``: 10 ms per frame); drops unreadable files."""
+    out = []
+    for u in utts:
+        if u.seconds is not None:
+            out.append(u)
+            continue
+        try:
+            if u.path.endswith(".mfc"):
+                seconds = (Path(u.path).stat().st_size - 4) / 4 / 13 / 100
+            else:
+                seconds = audio_info(u.path).seconds
+        except (AudioError, OSError) as exc:
+            logger.warning("skipping %s: %s", u.path, exc)
+            continue
+        out.append(Utterance(u.path, u.text, seconds, u.speaker))
+    return out
+
+
+def trainable(
+    utts: list[Utterance], alphabet: Alphabet, frame_seconds: float, max_seconds: float
+) -> tuple[list[Utterance], dict[str, int]]:
+    """Utterances CTC can learn from: not over ``max_seconds``, with at least the output frames
+    (``frame_seconds`` each) their transcript needs, and a transcript in the alphabet.
+
+    Returns:
+        The kept utterances and counts of the dropped ones by reason.
+    """
+    kept: list[Utterance] = []
+    dropped = {"too_long": 0, "too_short_for_transcript": 0, "no_known_characters": 0}
+    for u in utts:
+        try:
+            target = alphabet.encode(u.text, u.path)
+        except CorpusError:
+            dropped["no_known_characters"] += 1
+            continue
+        seconds = u.seconds or 0.0
+        if seconds > max_seconds:
+            dropped["too_long"] += 1
+        elif int(seconds / frame_seconds) < ctc_frames_needed(target):
+            dropped["too_short_for_transcript"] += 1
+        else:
+            kept.append(u)
+    return kept, dropped
+
+
+class SpeechDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
+    """Features and encoded transcripts of utterances, with on-the-fly augmentation.
+
+    Args:
+        utterances: the corpus (durations filled).
+        extractor: the feature front end.
+        alphabet: the model's output classes.
+        augment: training augmentation (None at evaluation).
+        seed: seeds the augmentation.
+        cache: keep decoded audio in memory (16-bit) after first use.
+    """
+
+    def __init__(
+        self,
+        utterances: list[Utterance],
+        extractor: FeatureExtractor,
+        alphabet: Alphabet,
+        augment: AugmentConfig | None = None,
+        seed: int = 0,
+        cache: bool = True,
+    ) -> None:
+        self.utterances = utterances
+        self.extractor, self.alphabet, self.augment = extractor, alphabet, augment
+        self.targets = [torch.tensor(alphabet.encode(u.text, u.path)) for u in utterances]
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.gen = torch.Generator().manual_seed(seed)
+        self.cache: dict[int, np.ndarray] | None = {} if cache else None
+
+    def __len__(self) -> int:
+        return len(self.utterances)
+
+    def reseed(self, stream: int) -> None:
+        """Gives a data-loading worker its own augmentation random stream."""
+        self.rng = np.random.default_rng([self.seed, stream + 1])
+        self.gen = torch.Generator().manual_seed(self.seed * 1000 + stream + 1)
+
+    def frames(self, i: int) -> int:
+        """Feature frames of utterance ``i`` (from its duration)."""
+        cfg = self.extractor.config
+        return self.extractor.num_frames(round((self.utterances[i].seconds or 0.0) * cfg.sample_rate))
+
+    def audio(self, i: int) -> np.ndarray:
+        """Mono float32 audio of utterance ``i`` at the feature rate."""
+        if self.cache is not None and i in self.cache:
+            return self.cache[i].astype(np.float32) / 32767.0
+        x = read_audio(self.utterances[i].path, self.extractor.config.sample_rate, allow_silent=True)
+        if self.cache is not None:
+            self.cache[i] = np.round(np.clip(x, -1, 1) * 32767).astype(np.int16)
+        return x
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        path = self.utterances[i].path
+        if path.endswith(".mfc"):
+            feats = self.extractor.normalize(torch.from_numpy(read_sphinx_mfc(path)))
+            return feats, self.targets[i]
+        x = self.audio(i)
+        a, warp = self.augment, 1.0
+        if a is not None:
+            x = aug.speed(x, float(self.rng.uniform(*a.speed)))
+            if self.rng.random() < a.noise_prob:
+                x = aug.add_noise(
+                    x, float(self.rng.uniform(*a.snr_db)), str(self.rng.choice(aug.NOISES[:3])), self.rng
+                )
+            warp = float(self.rng.uniform(*a.vtlp))
+        feats = self.extractor(x, warp)
+        if a is not None:
+            feats = spec_augment(feats, a, self.gen)
+        return feats, self.targets[i]
+
+
+def _init_worker(worker_id: int) -> None:
+    torch.set_num_threads(1)
+    info = torch.utils.data.get_worker_info()
+    if info is not None and isinstance(info.dataset, SpeechDataset):
+        info.dataset.reseed(worker_id)
+
+
+def make_loader(
+    dataset: SpeechDataset, batch_seconds: float, shuffle: bool, seed: int = 0, workers: int = 0
+) -> DataLoader[tuple[torch.Tensor, ...]]:
+    """Length-bucketed batches of about ``batch_seconds`` of audio, collated with their lengths.
+
+    With ``workers > 0`` audio reading, augmentation and features run in that many worker processes
+    (kept across epochs), beside the training step.
+    """
+    lengths = [max(dataset.frames(i), 1) for i in range(len(dataset))]
+    mean_seconds = float(np.mean([u.seconds or 1.0 for u in dataset.utterances]))
+    batch_size = max(1, min(len(dataset), round(batch_seconds / max(mean_seconds, 0.1))))
+    sampler = BucketBatchSampler(lengths, batch_size, shuffle=shuffle, seed=seed)
+    collate = SequenceCollator(sequence_targets=True)
+    if workers:
+        return DataLoader(
+            dataset,
+            batch_sampler=sampler,
+            collate_fn=collate,
+            num_workers=workers,
+            persistent_workers=True,
+            worker_init_fn=_init_worker,
+        )
+    return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate)

@@ -1,0 +1,254 @@
+"""From per-frame character log-probabilities to words with timestamps, confidences and N-best lists.
+
+Greedy decoding is :func:`carrousel.core.decode.ctc_greedy_decode`; beam decoding is
+:func:`carrousel.core.decode.ctc_prefix_beam_search` with a scorer (:class:`WordScorer`) that adds,
+as the beam extends a prefix by one character:
+
+* at a word end (a space), the word LM's ``ln p(word | previous words)`` times ``lm_weight`` plus a
+  word insertion bonus;
+* inside a word, a penalty the first time the partial word stops being a prefix of any LM word;
+* for hotwords, a bonus per character of the longest hotword prefix the text ends with (taken back
+  when the match breaks, kept when the hotword completes).
+
+Runs of frames where the blank is near certain are collapsed to their first frame before the beam
+search (:func:`_informative_frames`). The beam's candidates are then rescored with the complete sentence (its last word and the sentence
+end included) and sorted. Characters are grouped into words; a word's times are its first and last
+characters' frames (forced alignment for beam results) and its confidence the geometric mean of its
+characters' posteriors.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from carrousel.core.decode import CTCResult, ctc_forced_align, ctc_greedy_decode, ctc_prefix_beam_search
+from carrousel.speech.config import DecodeConfig
+from carrousel.speech.lm import WordLM
+from carrousel.speech.text import Alphabet, normalize
+
+__all__ = ["BLANK_SURE", "Hypothesis", "Word", "WordScorer", "decode"]
+
+BLANK_SURE = 0.999  # beam search skips all but the first frame of runs where the blank is this sure
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word."""
+
+    word: str  # the word
+    start: float  # seconds from the start of the recording
+    end: float  # seconds
+    confidence: float  # geometric mean of its characters' posteriors, in [0, 1]
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """One transcription candidate."""
+
+    text: str  # the words, space separated
+    score: float  # ranking score: acoustic log-probability plus LM, bonuses and hotwords
+    log_prob: float  # acoustic log-probability (best path for greedy, summed paths for beam)
+    words: tuple[Word, ...]  # words with times and confidences
+
+
+class WordScorer:
+    """The beam search's scorer hook: word LM, lexicon penalty, word bonus and hotwords.
+
+    Args:
+        alphabet: the model's alphabet (to turn label prefixes into text).
+        config: weights and hotwords.
+        lm: a word n-gram model, or None.
+    """
+
+    def __init__(self, alphabet: Alphabet, config: DecodeConfig, lm: WordLM | None) -> None:
+        self.alphabet, self.config, self.lm = alphabet, config, lm
+        self.hotwords = tuple(h for h in (normalize(w) for w in config.hotwords) if h)
+        self._texts: dict[tuple[int, ...], str] = {(): ""}
+
+    def _text(self, prefix: tuple[int, ...]) -> str:
+        text = self._texts.get(prefix)
+        if text is None:
+            text = self._text(prefix[:-1]) + self.alphabet.symbols[prefix[-1]]
+            self._texts[prefix] = text
+        return text
+
+    def hotword_bonus(self, text: str) -> float:
+        """Bonus of ``text``: completed hotword occurrences plus the hotword prefix it ends with."""
+        if not self.hotwords:
+            return 0.0
+        words = f" {text}"
+        done = sum(len(h) * words.count(f" {h} ") for h in self.hotwords)
+        tail = max(
+            (k for h in self.hotwords for k in range(len(h), 0, -1) if words.endswith(" " + h[:k])), default=0
+        )
+        return self.config.hotword_weight * (done + tail)
+
+    def _word_score(self, history: Sequence[str], word: str) -> float:
+        bonus = self.config.word_bonus
+        if self.lm is None:
+            return bonus
+        score = self.config.lm_weight * self.lm.logprob(["<s>", *history], word) + bonus
+        return score - (self.config.oov_penalty if word not in self.lm.vocab else 0.0)
+
+    def __call__(self, prefix: tuple[int, ...], label: int) -> float:
+        old = self._text(prefix)
+        new = old + self.alphabet.symbols[label]
+        score = self.hotword_bonus(new) - self.hotword_bonus(old)
+        if label == self.alphabet.space:
+            words = old.split()
+            if words and not old.endswith(" "):
+                score += self._word_score(words[:-1], words[-1])
+        elif self.lm is not None and self.lm.prefixes:
+            partial = new.rsplit(" ", 1)[-1]
+            if partial not in self.lm.prefixes and partial[:-1] in self.lm.prefixes | {""}:
+                score -= self.config.oov_penalty
+        return score
+
+    def final_score(self, text: str) -> float:
+        """LM (to the sentence end), bonuses, penalties and hotwords of a complete transcription."""
+        words = text.split()
+        score = self.hotword_bonus(text + " ") + self.config.word_bonus * len(words)
+        if self.lm is not None:
+            score += self.config.lm_weight * self.lm.sentence_logprob(words)
+            score -= self.config.oov_penalty * sum(w not in self.lm.vocab for w in words)
+        return score
+
+
+def _words(result: CTCResult, alphabet: Alphabet, frame_seconds: float, offset: float) -> tuple[Word, ...]:
+    words: list[Word] = []
+    chars: list[int] = []
+
+    def close() -> None:
+        if chars:
+            idx = chars
+            conf = math.exp(sum(math.log(max(result.confidences[i], 1e-12)) for i in idx) / len(idx))
+            words.append(
+                Word(
+                    "".join(alphabet.symbols[result.labels[i]] for i in idx),
+                    round(offset + result.start_frames[idx[0]] * frame_seconds, 3),
+                    round(offset + (result.end_frames[idx[-1]] + 1) * frame_seconds, 3),
+                    round(min(max(conf, 0.0), 1.0), 4),
+                )
+            )
+            chars.clear()
+
+    for i, label in enumerate(result.labels):
+        if label == alphabet.space:
+            close()
+        else:
+            chars.append(i)
+    close()
+    return tuple(words)
+
+
+def decode(
+    log_probs: np.ndarray,
+    alphabet: Alphabet,
+    config: DecodeConfig,
+    frame_seconds: float,
+    lm: WordLM | None = None,
+    offset: float = 0.0,
+) -> list[Hypothesis]:
+    """Decodes one utterance's ``(T, C)`` log-probabilities.
+
+    Args:
+        log_probs: per-frame log-probabilities over the alphabet (class 0 the blank).
+        alphabet: the model's alphabet.
+        config: greedy or beam, LM weights, hotwords, N-best.
+        frame_seconds: seconds per output frame (for timestamps).
+        lm: the word LM, when ``config.lm`` names one (loaded by the caller once).
+        offset: seconds added to every timestamp (the chunk's start in a long recording).
+
+    Returns:
+        ``config.nbest`` hypotheses (fewer when the beam found fewer), best first.
+    """
+    if log_probs.shape[0] == 0:
+        return [Hypothesis("", 0.0, 0.0, ())]
+    if not config.uses_beam:
+        best = ctc_greedy_decode(log_probs, blank=alphabet.blank)[0]
+        best = _trim(best, alphabet)
+        text = alphabet.decode(best.labels)
+        return [Hypothesis(text, best.log_prob, best.log_prob, _words(best, alphabet, frame_seconds, offset))]
+    scorer = WordScorer(alphabet, config, lm)
+    kept = _informative_frames(log_probs, alphabet.blank)
+    lp = log_probs[kept]
+    results = ctc_prefix_beam_search(
+        lp,
+        beam_size=config.beam,
+        blank=alphabet.blank,
+        n_best=max(config.nbest, min(config.beam, 16)),
+        min_log_prob=config.prune,
+        scorer=scorer,
+        align=False,
+    )
+    ranked: dict[str, tuple[float, CTCResult]] = {}
+    for r in results:
+        trimmed = _trim(r, alphabet)
+        text = alphabet.decode(trimmed.labels)
+        score = r.log_prob + scorer.final_score(text)
+        if text not in ranked or score > ranked[text][0]:
+            ranked[text] = (score, trimmed)
+    out: list[Hypothesis] = []
+    for text, (score, r) in sorted(ranked.items(), key=lambda kv: -kv[1][0])[: config.nbest]:
+        aligned = _align(lp, r, alphabet)
+        aligned = CTCResult(
+            aligned.labels,
+            aligned.log_prob,
+            aligned.score,
+            kept[aligned.start_frames].tolist(),
+            kept[aligned.end_frames].tolist(),
+            aligned.confidences,
+        )
+        out.append(Hypothesis(text, score, r.log_prob, _words(aligned, alphabet, frame_seconds, offset)))
+    return out
+
+
+def _informative_frames(log_probs: np.ndarray, blank: int) -> np.ndarray:
+    """Indices of the frames the beam search needs: each run of frames whose blank is near certain
+    (p > BLANK_SURE) is kept as its first frame only. CTC output is mostly such runs (pauses, and the
+    frames between characters), so this makes the beam several times faster; a run still separates
+    repeated characters, and the paths it drops carry almost no probability."""
+    sure = log_probs[:, blank] > np.log(BLANK_SURE)
+    keep = ~sure | np.r_[True, ~sure[:-1]]
+    return np.flatnonzero(keep)
+
+
+def _trim(result: CTCResult, alphabet: Alphabet) -> CTCResult:
+    """Drops leading, trailing and doubled spaces (with their frames) from a result."""
+    keep = [
+        i
+        for i, lab in enumerate(result.labels)
+        if lab != alphabet.space
+        or (0 < i < len(result.labels) - 1 and result.labels[i - 1] != alphabet.space)
+    ]
+    while keep and result.labels[keep[-1]] == alphabet.space:
+        keep.pop()
+    if len(keep) == len(result.labels):
+        return result
+
+    def pick(values: list) -> list:  # type: ignore[type-arg]
+        return [values[i] for i in keep] if values else []
+
+    return CTCResult(
+        pick(result.labels),
+        result.log_prob,
+        result.score,
+        pick(result.start_frames),
+        pick(result.end_frames),
+        pick(result.confidences),
+    )
+
+
+def _align(log_probs: np.ndarray, result: CTCResult, alphabet: Alphabet) -> CTCResult:
+    """Frames and confidences of a beam result by forced alignment (the labels stay as they are)."""
+    if not result.labels:
+        return result
+    try:
+        return ctc_forced_align(log_probs, result.labels, alphabet.blank)
+    except ValueError:  # cannot align (never for labels the beam found); keep times empty
+        n = len(result.labels)
+        return CTCResult(result.labels, result.log_prob, result.score, [0] * n, [0] * n, [0.0] * n)

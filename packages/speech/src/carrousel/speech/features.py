@@ -1,0 +1,170 @@
+"""Acoustic features: MFCC or log-mel frames (torchaudio filter banks), normalisation, SpecAugment.
+
+:class:`FeatureExtractor` turns mono audio at the configured rate into ``(frames, features)``:
+pre-emphasis, 25 ms Hamming windows every 10 ms with the DC removed, power spectrum, mel filter bank
+(torchaudio, HTK mel scale), natural log, and for MFCC an orthonormal DCT (torchaudio). It runs on the
+device of its input, so features are computed on the GPU when the audio is there.
+
+Normalisation is per utterance (mean and variance of every coefficient: level, microphone and channel
+offsets cancel) or causal for streaming: a running mean and variance that start from the training
+corpus's statistics and are updated frame by frame, so frame ``t`` only depends on frames up to ``t``.
+
+Training adds vocal-tract-length perturbation (the mel filters warped by a factor near 1, which shifts
+formants like a different speaker's) and SpecAugment masks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torchaudio.functional as AF
+from torch import Tensor
+
+from carrousel.speech.config import AugmentConfig, FeatureConfig
+
+__all__ = ["CausalNormState", "FeatureExtractor", "causal_normalize", "spec_augment", "utterance_normalize"]
+
+_FLOOR = 1e-10  # power floor before the log (digital silence)
+PRIOR_FRAMES = 100.0  # weight, in frames, of the corpus statistics in the causal running estimates
+
+
+def utterance_normalize(feats: Tensor) -> Tensor:
+    """``(T, F)`` features with zero mean and unit variance per coefficient over the utterance."""
+    mean = feats.mean(dim=0, keepdim=True)
+    std = feats.std(dim=0, unbiased=False, keepdim=True) if feats.shape[0] > 1 else torch.ones_like(mean)
+    return (feats - mean) / (std + 1e-5)
+
+
+class CausalNormState:
+    """Running sums of a causal normalisation, carried from chunk to chunk while streaming."""
+
+    def __init__(self, mean: Tensor, std: Tensor, prior: float = PRIOR_FRAMES) -> None:
+        self.n = torch.tensor(prior, dtype=torch.float64)
+        self.s1 = mean.double() * prior
+        self.s2 = (std.double() ** 2 + mean.double() ** 2) * prior
+
+
+def causal_normalize(feats: Tensor, state: CausalNormState) -> Tensor:
+    """Normalises ``(T, F)`` frames with running statistics; updates ``state`` in place.
+
+    Frame ``t`` is normalised with the mean and variance of the prior plus frames ``0..t``.
+    """
+    if feats.shape[0] == 0:
+        return feats
+    x = feats.double()
+    n = state.n + torch.arange(1, x.shape[0] + 1, dtype=torch.float64, device=x.device)[:, None]
+    s1 = state.s1.to(x.device) + torch.cumsum(x, dim=0)
+    s2 = state.s2.to(x.device) + torch.cumsum(x * x, dim=0)
+    mean = s1 / n
+    var = (s2 / n - mean * mean).clamp_min(1e-8)
+    state.n, state.s1, state.s2 = n[-1, 0], s1[-1], s2[-1]
+    return ((x - mean) / var.sqrt()).to(feats.dtype)
+
+
+class FeatureExtractor:
+    """Audio ``(samples,)`` -> features ``(frames, size)`` per a :class:`FeatureConfig`.
+
+    Args:
+        config: the front end's settings.
+        mean: ``(size,)`` corpus mean of the raw features (prior of causal normalisation).
+        std: ``(size,)`` corpus standard deviation of the raw features.
+
+    Example:
+        >>> fx = FeatureExtractor(FeatureConfig())
+        >>> fx(np.random.randn(16000).astype(np.float32)).shape
+        torch.Size([98, 13])
+    """
+
+    def __init__(self, config: FeatureConfig, mean: Tensor | None = None, std: Tensor | None = None) -> None:
+        self.config = config
+        self.mean = mean if mean is not None else torch.zeros(config.size)
+        self.std = std if std is not None else torch.ones(config.size)
+        self._banks: dict[tuple[float, str], Tensor] = {}
+        self._window = torch.hamming_window(config.win_samples, periodic=False)
+        self._dct = (
+            AF.create_dct(config.n_mfcc, config.n_mels, norm="ortho") if config.kind == "mfcc" else None
+        )
+
+    @property
+    def frame_seconds(self) -> float:
+        """Seconds between feature frames."""
+        return self.config.hop_samples / self.config.sample_rate
+
+    def num_frames(self, samples: int) -> int:
+        """Frames produced from ``samples`` samples."""
+        cfg = self.config
+        return 0 if samples < cfg.win_samples else 1 + (samples - cfg.win_samples) // cfg.hop_samples
+
+    def _bank(self, warp: float, device: torch.device) -> Tensor:
+        key = (round(warp, 3), str(device))
+        if key not in self._banks:
+            cfg = self.config
+            nyquist = cfg.sample_rate / 2
+            bank = AF.melscale_fbanks(
+                cfg.n_fft // 2 + 1,
+                cfg.f_min * warp,
+                min(cfg.f_max * warp, nyquist),
+                cfg.n_mels,
+                cfg.sample_rate,
+                norm=None,
+                mel_scale="htk",
+            )
+            self._banks[key] = bank.to(device)
+        return self._banks[key]
+
+    def raw(self, audio: np.ndarray | Tensor, warp: float = 1.0, previous: float | None = None) -> Tensor:
+        """Unnormalised features ``(frames, size)`` of mono float audio.
+
+        Args:
+            audio: ``(samples,)`` at the configured rate.
+            warp: scales the mel filters' frequencies (vocal-tract-length perturbation).
+            previous: the sample before ``audio`` (streaming), for an exact pre-emphasis of its first one.
+        """
+        cfg = self.config
+        x = torch.as_tensor(audio, dtype=torch.float32)
+        if x.shape[0] < cfg.win_samples:
+            return torch.zeros(0, cfg.size, device=x.device)
+        if cfg.preemphasis:
+            first = x[:1] - cfg.preemphasis * previous if previous is not None else x[:1]
+            x = torch.cat([first, x[1:] - cfg.preemphasis * x[:-1]])
+        frames = x.unfold(0, cfg.win_samples, cfg.hop_samples)  # (T, win)
+        frames = (frames - frames.mean(dim=1, keepdim=True)) * self._window.to(x.device)
+        power = torch.fft.rfft(frames, n=cfg.n_fft).abs().pow(2)  # (T, n_fft/2 + 1)
+        mel = torch.log(torch.clamp(power @ self._bank(warp, x.device), min=_FLOOR))
+        return mel @ self._dct.to(x.device) if self._dct is not None else mel
+
+    def __call__(self, audio: np.ndarray | Tensor, warp: float = 1.0) -> Tensor:
+        """Normalised features ``(frames, size)`` (per utterance, or causal from the corpus prior)."""
+        feats = self.raw(audio, warp)
+        return self.normalize(feats)
+
+    def normalize(self, feats: Tensor, state: CausalNormState | None = None) -> Tensor:
+        """Applies the configured normalisation to raw ``(T, F)`` features (``state`` for streaming)."""
+        mode = self.config.normalize
+        if mode == "utterance":
+            return utterance_normalize(feats)
+        if mode == "causal":
+            return causal_normalize(feats, state if state is not None else self.norm_state())
+        return feats
+
+    def norm_state(self) -> CausalNormState:
+        """A fresh causal normalisation state starting from the corpus statistics."""
+        return CausalNormState(self.mean, self.std)
+
+
+def spec_augment(feats: Tensor, cfg: AugmentConfig, gen: torch.Generator) -> Tensor:
+    """SpecAugment (Park et al. 2019) on normalised ``(T, F)`` features: masks set to 0 (the mean)."""
+    out = feats.clone()
+    T, F = out.shape
+    for _ in range(cfg.freq_masks):
+        w = int(torch.randint(0, cfg.freq_width + 1, (1,), generator=gen))
+        if 0 < w < F:
+            f0 = int(torch.randint(0, F - w + 1, (1,), generator=gen))
+            out[:, f0 : f0 + w] = 0.0
+    limit = min(cfg.time_width, int(0.2 * T))
+    for _ in range(cfg.time_masks):
+        w = int(torch.randint(0, limit + 1, (1,), generator=gen)) if limit > 0 else 0
+        if 0 < w < T:
+            t0 = int(torch.randint(0, T - w + 1, (1,), generator=gen))
+            out[t0 : t0 + w] = 0.0
+    return out

@@ -1,0 +1,180 @@
+"""Word n-gram language models for CTC beam search: read an ARPA file or estimate one from text.
+
+An ARPA file (the format of KenLM, SRILM, CMU Sphinx) is read as is (log10 probabilities and back-off
+weights). Plain text (one sentence per line, normalised like transcripts) is turned into an
+interpolated Kneser-Ney model of the given order (modified discounts per order from the counts of
+counts), stored in the same back-off form, so both kinds are scored by one routine.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from carrousel.core.files import read_text
+from carrousel.speech.errors import LanguageModelError
+from carrousel.speech.text import normalize
+
+__all__ = ["BOS", "EOS", "UNK", "WordLM", "load_lm"]
+
+BOS, EOS, UNK = "<s>", "</s>", "<unk>"
+_LN10 = math.log(10.0)
+_UNK_FLOOR = -20.0  # natural-log probability of a word unknown to a model that has no <unk> entry
+
+
+class WordLM:
+    """A back-off word n-gram model (natural-log probabilities).
+
+    Args:
+        order: the model's n.
+        probs: ``{ngram tuple: ln p(last | rest)}`` for every stored n-gram, unigrams included.
+        backoffs: ``{history tuple: ln back-off weight}``.
+    """
+
+    def __init__(
+        self, order: int, probs: dict[tuple[str, ...], float], backoffs: dict[tuple[str, ...], float]
+    ):
+        self.order = order
+        self.probs = probs
+        self.backoffs = backoffs
+        self.vocab = frozenset(k[0] for k in probs if len(k) == 1) - {BOS, EOS, UNK}
+        self.prefixes = frozenset(w[:i] for w in self.vocab for i in range(1, len(w) + 1))
+        self._unk = probs.get((UNK,), _UNK_FLOOR)
+
+    def logprob(self, history: Sequence[str], word: str) -> float:
+        """``ln p(word | history)`` with back-off; unknown words get the ``<unk>`` probability."""
+        if word not in self.vocab and word != EOS:
+            return self._unk
+        hist = tuple(history)[-(self.order - 1) :] if self.order > 1 else ()
+        penalty = 0.0
+        for start in range(len(hist) + 1):
+            ctx = hist[start:]
+            p = self.probs.get((*ctx, word))
+            if p is not None:
+                return penalty + p
+            penalty += self.backoffs.get(ctx, 0.0)
+        return penalty + self._unk  # pragma: no cover - every vocabulary word has a unigram
+
+    def sentence_logprob(self, words: Sequence[str], eos: bool = True) -> float:
+        """``ln p`` of a whole sentence, from ``<s>`` (and to ``</s>`` when ``eos``)."""
+        history = [BOS]
+        total = 0.0
+        for w in [*words, EOS] if eos else words:
+            total += self.logprob(history, w)
+            history.append(w)
+        return total
+
+    @classmethod
+    def from_sentences(cls, sentences: Iterable[str], order: int = 3) -> WordLM:
+        """Interpolated Kneser-Ney estimate from normalised sentences.
+
+        Raises:
+            LanguageModelError: no words at all.
+        """
+        counts: list[Counter[tuple[str, ...]]] = [Counter() for _ in range(order + 1)]
+        for sentence in sentences:
+            words = [BOS, *sentence.split(), EOS]
+            if len(words) == 2:
+                continue
+            for i in range(1, len(words)):
+                for n in range(1, order + 1):
+                    if i - n + 1 >= 0:
+                        counts[n][tuple(words[i - n + 1 : i + 1])] += 1
+        if not counts[1]:
+            raise LanguageModelError("the language-model text holds no words; give sentences, one per line")
+        # lower orders count distinct left contexts (Kneser-Ney), except n-grams that start a sentence
+        kn: list[Counter[tuple[str, ...]]] = [Counter() for _ in range(order + 1)]
+        kn[order] = counts[order]
+        for n in range(1, order):
+            for gram in counts[n + 1]:
+                kn[n][gram[1:]] += 1
+            for gram, c in counts[n].items():
+                if gram[0] == BOS:
+                    kn[n][gram] = c
+        probs: dict[tuple[str, ...], float] = {}
+        backoffs: dict[tuple[str, ...], float] = {}
+        vocab = {g[0] for g in counts[1]} | {UNK}
+        lower: dict[tuple[str, ...], float] = {(w,): 1.0 / len(vocab) for w in vocab}
+        for n in range(1, order + 1):
+            table = kn[n]
+            of_count = Counter(table.values())
+            d = of_count[1] / (of_count[1] + 2 * of_count[2]) if of_count[1] else 0.5
+            d = min(max(d, 0.1), 0.9)
+            totals: dict[tuple[str, ...], int] = defaultdict(int)
+            types: dict[tuple[str, ...], int] = defaultdict(int)
+            for gram, c in table.items():
+                totals[gram[:-1]] += c
+                types[gram[:-1]] += 1
+            current: dict[tuple[str, ...], float] = {}
+            for gram, c in table.items():
+                h = gram[:-1]
+                weight = d * types[h] / totals[h]
+                base = lower.get(gram[1:], 0.0) if n > 1 else lower[(gram[-1],)]
+                current[gram] = max(c - d, 0.0) / totals[h] + weight * base
+                backoffs[h] = math.log(weight) if weight > 0 else -99.0
+            if n == 1:
+                mass = d * len(table) / sum(table.values())
+                current[(UNK,)] = mass / len(vocab)
+                for w in vocab:
+                    current.setdefault((w,), mass / len(vocab))
+                del backoffs[()]
+            lower = {**lower, **current}
+            probs.update({g: math.log(p) for g, p in current.items() if p > 0})
+        return cls(order, probs, backoffs)
+
+    @classmethod
+    def from_arpa(cls, text: str, where: str = "ARPA file") -> WordLM:
+        """Reads the ARPA back-off format (log10 values).
+
+        Raises:
+            LanguageModelError: no ``\\data\\`` section, or a malformed n-gram line.
+        """
+        probs: dict[tuple[str, ...], float] = {}
+        backoffs: dict[tuple[str, ...], float] = {}
+        order, section = 0, 0
+        for number, raw in enumerate(text.splitlines(), 1):
+            line = raw.strip()
+            if not line or line == "\\data\\" or line.startswith("ngram ") or line == "\\end\\":
+                continue
+            if line.startswith("\\") and line.endswith("-grams:"):
+                section = int(line[1:].split("-")[0])
+                order = max(order, section)
+                continue
+            if section == 0:
+                continue
+            parts = line.split()
+            try:
+                if len(parts) not in (section + 1, section + 2):
+                    raise ValueError("wrong field count")
+                gram = tuple(w if w in (BOS, EOS, UNK) else normalize(w) or w for w in parts[1 : section + 1])
+                probs[gram] = float(parts[0]) * _LN10
+                if len(parts) == section + 2:
+                    backoffs[gram] = float(parts[-1]) * _LN10
+            except ValueError:
+                raise LanguageModelError(
+                    f"{where}: line {number} is not an ARPA {section}-gram line; check the file"
+                ) from None
+        if order == 0:
+            raise LanguageModelError(
+                f"{where} has no \\data\\ n-gram sections; give an ARPA file or plain text"
+            )
+        return cls(order, probs, backoffs)
+
+
+def load_lm(path: str | Path, order: int = 3) -> WordLM:
+    """An ARPA file (a ``\\data\\`` header; any extension) or plain text estimated as Kneser-Ney.
+
+    Raises:
+        LanguageModelError: unreadable, empty or malformed.
+    """
+    try:
+        text = read_text(path, "--lm", "language model text")
+    except LanguageModelError:
+        raise
+    except Exception as exc:  # DataError from core's file checks
+        raise LanguageModelError(str(exc)) from None
+    if text.lstrip().startswith("\\data\\"):
+        return WordLM.from_arpa(text, str(path))
+    return WordLM.from_sentences((normalize(line) for line in text.splitlines()), order)

@@ -1,0 +1,291 @@
+"""One function per command, ``config -> result``: the only entry the CLI calls.
+
+Each writes every file its command makes (the corpus folder of :func:`synth_corpus`, the model bundle
+of :func:`train`), so a Python caller gets the same outputs as the CLI, and returns a result dataclass
+the CLI renders. ``progress`` is an optional factory ``progress(description, total)`` -> context
+manager yielding ``advance(n)`` (the CLI passes :func:`carrousel.core.cli.progress`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from carrousel.core.train import Callback, Trainer
+from carrousel.core.train import TrainConfig as CoreTrainConfig
+from carrousel.speech import synth
+from carrousel.speech.audio import read_audio
+from carrousel.speech.config import EvaluateConfig, StreamConfig, SynthConfig, TrainConfig, TranscribeConfig
+from carrousel.speech.data import (
+    SpeechDataset,
+    Utterance,
+    load_corpora,
+    make_loader,
+    trainable,
+    with_durations,
+)
+from carrousel.speech.errors import CorpusError
+from carrousel.speech.features import FeatureExtractor
+from carrousel.speech.lm import WordLM, load_lm
+from carrousel.speech.metrics import ErrorCounts, UtteranceScore, error_rates, score_utterance
+from carrousel.speech.models import CTCModelConfig, build_model
+from carrousel.speech.recognizer import Partial, Recognizer, Transcript, shipped_model_path
+from carrousel.speech.task import CTCTask
+from carrousel.speech.text import Alphabet
+
+__all__ = [
+    "EvaluationResult",
+    "TrainResult",
+    "evaluate",
+    "load_model",
+    "stream",
+    "synth_corpus",
+    "train",
+    "transcribe",
+]
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str, float | None], AbstractContextManager[Callable[[float], None]]]
+
+
+@contextlib.contextmanager
+def _no_progress(description: str, total: float | None = None) -> Iterator[Callable[[float], None]]:
+    yield lambda n: None
+
+
+def _threads(n: int | None) -> None:
+    if n is not None:
+        torch.set_num_threads(n)
+
+
+def load_model(path: str | Path | None = None, device: str = "cpu") -> Recognizer:
+    """A recogniser bundle (None: the shipped English model)."""
+    return Recognizer.from_pretrained(path, device)
+
+
+def synth_corpus(cfg: SynthConfig, progress: Progress | None = None) -> synth.SynthResult:
+    """``speech synth-corpus``: writes ``cfg.out`` (manifest.tsv + wav/) and returns what it holds."""
+    with (progress or _no_progress)("synthesising", float(cfg.utterances)) as advance:
+        return synth.synth_corpus(cfg, advance)
+
+
+# ------------------------------------------------------------------------------------------------ train
+@dataclass(frozen=True)
+class TrainResult:
+    """What :func:`train` did."""
+
+    out: str  # model folder (a bundle)
+    utterances: int  # training utterances used
+    val_utterances: int  # validation utterances
+    dropped: dict[str, int]  # training utterances left out, by reason
+    audio_hours: float  # training audio per epoch
+    epochs: int  # epochs run
+    steps: int  # optimiser steps
+    best_epoch: int | None  # epoch whose weights were kept (lowest validation CER)
+    val_cer: float | None  # validation CER (greedy) of the kept weights
+    parameters: int  # model parameters
+    elapsed: float  # wall-clock seconds
+    audio_seconds_per_second: float  # training throughput
+    history: list[dict[str, float]]  # per-epoch logs
+
+
+class _Progress(Callback):
+    def __init__(self, advance: Callable[[float], None]) -> None:
+        self.advance = advance
+
+    def on_batch_end(self, trainer: Trainer, batch_idx: int, logs: dict[str, float]) -> None:
+        self.advance(1)
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
+        shown = {k: round(v, 4) for k, v in logs.items() if k in ("train_loss", "val_loss", "val_cer")}
+        logger.info("epoch %d: %s", epoch + 1, shown)
+
+
+def _split(utts: list[Utterance], fraction: float, seed: int) -> tuple[list[Utterance], list[Utterance]]:
+    order = list(range(len(utts)))
+    random.Random(seed).shuffle(order)
+    n_val = max(1, round(fraction * len(utts))) if fraction > 0 else 0
+    return [utts[i] for i in order[n_val:]], [utts[i] for i in order[:n_val]]
+
+
+def _feature_stats(utts: list[Utterance], fx: FeatureExtractor, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    picked = random.Random(seed).sample(utts, min(len(utts), 200))
+    frames = [fx.raw(read_audio(u.path, fx.config.sample_rate, allow_silent=True)) for u in picked]
+    allf = torch.cat([f for f in frames if len(f)]).double()
+    return allf.mean(0).float().numpy(), allf.std(0).clamp_min(1e-3).float().numpy()
+
+
+def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -> TrainResult:
+    """``speech train``: fits a CTC model and writes it to ``out`` as a bundle.
+
+    Raises:
+        CorpusError: no usable training utterance.
+    """
+    start = time.perf_counter()
+    _threads(cfg.threads)
+    utts = with_durations(load_corpora(cfg.data, cfg.max_utterances, cfg.seed))
+    if cfg.val_data:
+        train_utts, val_utts = utts, with_durations(load_corpora(cfg.val_data))
+    else:
+        train_utts, val_utts = _split(utts, cfg.val_fraction, cfg.seed)
+    alphabet = Alphabet.from_texts(u.text for u in train_utts)
+    fx0 = FeatureExtractor(cfg.features)
+    frame_seconds = fx0.frame_seconds * cfg.subsample
+    train_utts, dropped = trainable(train_utts, alphabet, frame_seconds, cfg.max_seconds)
+    val_utts, _ = trainable(val_utts, alphabet, frame_seconds, cfg.max_seconds)
+    if not train_utts:
+        raise CorpusError(f"no usable training utterance in {', '.join(cfg.data)} (dropped: {dropped})")
+    if any(dropped.values()):
+        logger.warning("left out of training: %s", {k: v for k, v in dropped.items() if v})
+    mean, std = _feature_stats(train_utts, fx0, cfg.seed)
+    fx = FeatureExtractor(cfg.features, torch.from_numpy(mean), torch.from_numpy(std))
+    train_set = SpeechDataset(train_utts, fx, alphabet, cfg.augment, cfg.seed)
+    loader = make_loader(train_set, cfg.batch_seconds, shuffle=True, seed=cfg.seed, workers=cfg.workers)
+    val_loader = (
+        make_loader(SpeechDataset(val_utts, fx, alphabet), cfg.batch_seconds, False) if val_utts else None
+    )
+    torch.manual_seed(cfg.seed)
+    model_cfg = CTCModelConfig(
+        n_features=cfg.features.size,
+        n_classes=alphabet.size,
+        hidden=cfg.hidden,
+        layers=cfg.layers,
+        bidirectional=cfg.bidirectional,
+        conv_channels=cfg.conv_channels,
+        subsample=cfg.subsample,
+        dropout=cfg.dropout,
+    )
+    model = build_model(model_cfg)
+    core_cfg = CoreTrainConfig(
+        epochs=cfg.epochs,
+        max_steps=cfg.max_steps,
+        lr=cfg.lr,
+        scheduler="onecycle",
+        warmup_pct=0.15,
+        grad_clip_norm=5.0,
+        device=cfg.device,
+        monitor="val_cer" if val_loader is not None else "train_loss",
+        seed=cfg.seed,
+        progress=False,
+    )
+    steps = min(cfg.epochs * len(loader), cfg.max_steps or math.inf)
+    with (progress or _no_progress)("training", float(steps)) as advance:
+        trainer = Trainer(model, CTCTask(alphabet), core_cfg, callbacks=[_Progress(advance)])
+        fit = trainer.fit(loader, val_loader)
+    lm_text = "".join(f"{u.text}\n" for u in train_utts)  # the model's own word LM: its transcripts
+    recognizer = Recognizer(model.to("cpu").eval(), alphabet, cfg.features, mean, std, lm_text)
+    seconds = float(sum(u.seconds or 0.0 for u in train_utts))
+    elapsed = time.perf_counter() - start
+    epochs_run = len(fit.history)
+    fitted = sum(h.get("epoch_time", 0.0) for h in fit.history) or elapsed
+    best = fit.history[fit.best_epoch - 1] if fit.best_epoch else {}
+    result = TrainResult(
+        out=str(out),
+        utterances=len(train_utts),
+        val_utterances=len(val_utts),
+        dropped=dropped,
+        audio_hours=round(seconds / 3600, 3),
+        epochs=epochs_run,
+        steps=fit.steps,
+        best_epoch=fit.best_epoch,
+        val_cer=round(best["val_cer"], 4) if "val_cer" in best else None,
+        parameters=sum(p.numel() for p in model.parameters()),
+        elapsed=round(elapsed, 1),
+        audio_seconds_per_second=round(seconds * epochs_run / fitted, 1),
+        history=[{k: round(v, 5) for k, v in h.items()} for h in fit.history],
+    )
+    provenance = {"corpora": list(cfg.data), "train": {k: v for k, v in asdict(result).items() if k != "out"}}
+    provenance["config"] = {k: v for k, v in asdict(cfg).items() if k not in ("data",)}
+    recognizer.save(out, data=provenance)
+    return result
+
+
+# ------------------------------------------------------------------------------------ transcribe etc.
+def _lm(cfg: TranscribeConfig, recognizer: Recognizer) -> WordLM | None:
+    d = cfg.decode
+    if d.lm:
+        return load_lm(d.lm, d.lm_order)
+    return recognizer.word_lm(d.lm_order) if d.uses_beam and d.model_lm else None
+
+
+def transcribe(cfg: TranscribeConfig, paths: list[str], progress: Progress | None = None) -> list[Transcript]:
+    """``speech transcribe``: the transcription of every file, in order.
+
+    Raises:
+        AudioError: a file is empty, corrupt, silent or too long (the first one stops the run).
+        BundleError: the model cannot be loaded.
+    """
+    _threads(cfg.threads)
+    recognizer = load_model(cfg.model, cfg.device)
+    lm = _lm(cfg, recognizer)
+    out: list[Transcript] = []
+    with (progress or _no_progress)("transcribing", float(len(paths))) as advance:
+        for t in recognizer.transcribe_files(
+            paths, cfg.decode, lm, cfg.chunk_seconds, cfg.max_seconds, cfg.batch_size, cfg.trim
+        ):
+            out.append(t)
+            advance(1)
+    return out
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    """What :func:`evaluate` measured."""
+
+    model: str  # the model folder ("shipped" for the packaged one)
+    data: tuple[str, ...]  # corpora
+    decoding: str  # "greedy" or "beam N (+ LM, hotwords)"
+    utterances: int  # utterances scored
+    totals: ErrorCounts  # corpus WER, CER and counts
+    audio_seconds: float  # audio duration scored
+    elapsed: float  # wall-clock seconds (loading included)
+    real_time_factor: float  # transcription time / audio duration
+    per_utterance: tuple[UtteranceScore, ...]  # every utterance's errors
+
+
+def evaluate(cfg: EvaluateConfig, progress: Progress | None = None) -> EvaluationResult:
+    """``speech evaluate``: transcribes a corpus and scores it against its transcripts."""
+    start = time.perf_counter()
+    t = cfg.transcribe
+    utts = load_corpora(cfg.data, cfg.max_utterances)
+    transcripts = transcribe(t, [u.path for u in utts], progress)
+    scores = tuple(score_utterance(u.path, u.text, tr.text) for u, tr in zip(utts, transcripts, strict=True))
+    d = t.decode
+    decoding = (
+        "greedy"
+        if not d.uses_beam
+        else f"beam {d.beam}" + (" + LM" if d.lm else " + model LM" if d.model_lm else "")
+    )
+    decoding += " + hotwords" if d.hotwords else ""
+    seconds = float(sum(tr.seconds for tr in transcripts))
+    elapsed = time.perf_counter() - start
+    return EvaluationResult(
+        model=t.model or "shipped",
+        data=cfg.data,
+        decoding=decoding,
+        utterances=len(scores),
+        totals=error_rates(scores),
+        audio_seconds=round(seconds, 3),
+        elapsed=round(elapsed, 3),
+        real_time_factor=round(elapsed / seconds, 4) if seconds else 0.0,
+        per_utterance=scores,
+    )
+
+
+def stream(cfg: StreamConfig, path: str) -> Iterator[Partial]:
+    """``speech stream``: feeds a recording in ``cfg.chunk_ms`` chunks as if live; yields partial results."""
+    recognizer = load_model(cfg.model or shipped_model_path("stream"), cfg.device)
+    audio = read_audio(path, recognizer.features.sample_rate, cfg.max_seconds)
+    step = max(1, round(cfg.chunk_ms / 1000 * recognizer.features.sample_rate))
+    yield from recognizer.stream(audio[i : i + step] for i in range(0, len(audio), step))

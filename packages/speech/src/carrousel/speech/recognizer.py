@@ -1,0 +1,331 @@
+"""A trained recogniser: the model with its alphabet and front end, saved as a carrousel.core bundle.
+
+:class:`Recognizer` loads a bundle of kind ``"speech.ctc"`` (weights, the model config, and as assets
+the alphabet, the feature settings and the corpus feature statistics) and transcribes recordings:
+short files in batches through :func:`carrousel.core.train.predict`-style batched forward passes, long
+files in overlapping chunks read block by block (memory bounded by the chunk length), the frames of
+each chunk's centre joined and cut for decoding at pauses (long runs of blank frames). A
+unidirectional model with causal normalisation also transcribes a live stream
+(:meth:`Recognizer.stream`), carrying the front end's samples, the normalisation statistics, the
+convolution buffers and the LSTM state from chunk to chunk.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from carrousel.core.bundle import Bundle, load_bundle
+from carrousel.core.device import pick_device
+from carrousel.speech.audio import (
+    SILENCE_PEAK,
+    audio_info,
+    iter_chunks,
+    read_audio,
+    read_sphinx_mfc,
+    speech_bounds,
+)
+from carrousel.speech.config import DecodeConfig, FeatureConfig
+from carrousel.speech.decoding import Hypothesis, Word, decode
+from carrousel.speech.errors import AudioTooLongError, SilentAudioError, SpeechConfigError, StreamingError
+from carrousel.speech.features import FeatureExtractor
+from carrousel.speech.lm import WordLM
+from carrousel.speech.models import CTCModel
+from carrousel.speech.text import Alphabet
+
+__all__ = ["KIND", "Partial", "Recognizer", "Transcript", "shipped_model_path"]
+
+logger = logging.getLogger(__name__)
+
+KIND = "speech.ctc"
+LM_FILE = "lm.txt"  # bundle asset: sentences of the model's own word LM
+_OVERLAP = 1.0  # seconds of context read on each side of a chunk of a long recording
+
+
+def shipped_model_path(name: str = "model") -> Path:
+    """Folder of a recogniser shipped inside the package (``model``: English BiLSTM; ``stream``)."""
+    return Path(str(resources.files("carrousel.speech") / "data" / name))
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """The transcription of one recording."""
+
+    path: str  # the file
+    text: str  # best transcription
+    words: tuple[Word, ...]  # its words with times (s) and confidences
+    seconds: float  # duration of the recording
+    alternatives: tuple[Hypothesis, ...] = ()  # N-best (when asked for; short recordings)
+
+    @property
+    def confidence(self) -> float:
+        """Mean word confidence (1.0 for an empty transcription)."""
+        return float(np.mean([w.confidence for w in self.words])) if self.words else 1.0
+
+
+@dataclass(frozen=True)
+class Partial:
+    """One streaming update."""
+
+    time: float  # seconds of audio consumed so far
+    text: str  # transcription so far
+    final: bool = False  # the last update (end of the stream)
+    words: tuple[Word, ...] = field(default_factory=tuple)  # words with times (final update only)
+
+
+class Recognizer:
+    """A speech recogniser: network, alphabet and front end.
+
+    Args:
+        model: the acoustic model.
+        alphabet: its output classes.
+        features: the front end it was trained with.
+        mean: ``(F,)`` corpus mean of the raw features.
+        std: ``(F,)`` corpus standard deviation of the raw features.
+    """
+
+    def __init__(
+        self,
+        model: CTCModel,
+        alphabet: Alphabet,
+        features: FeatureConfig,
+        mean: np.ndarray,
+        std: np.ndarray,
+        lm_text: str | None = None,
+    ) -> None:
+        self.model = model.eval()
+        self.lm_text = lm_text  # sentences of the model's own word LM (its training transcripts), if any
+        self.alphabet, self.features = alphabet, features
+        self.mean, self.std = np.asarray(mean, np.float32), np.asarray(std, np.float32)
+        self.extractor = FeatureExtractor(features, torch.from_numpy(self.mean), torch.from_numpy(self.std))
+
+    @property
+    def device(self) -> torch.device:
+        """The model's device."""
+        return next(self.model.parameters()).device
+
+    @property
+    def frame_seconds(self) -> float:
+        """Seconds per output frame (feature hop times the model's subsampling)."""
+        return self.extractor.frame_seconds * self.model.subsample
+
+    @property
+    def streaming(self) -> bool:
+        """Whether :meth:`stream` works (unidirectional model, causal normalisation)."""
+        return not self.model.config.bidirectional and self.features.normalize == "causal"
+
+    # ------------------------------------------------------------------------------------ bundle I/O
+    @classmethod
+    def from_pretrained(cls, path: str | Path | None = None, device: str = "cpu") -> Recognizer:
+        """Loads a recogniser bundle (None: the shipped English model).
+
+        Raises:
+            BundleError: missing, damaged, or not a speech model.
+        """
+        folder = Path(path) if path is not None else shipped_model_path()
+        bundle = load_bundle(folder, kind=KIND, map_location=pick_device(device))
+        try:
+            alphabet = Alphabet(tuple(bundle.assets["alphabet"]))
+            features = FeatureConfig(**bundle.assets["features"])
+        except (KeyError, TypeError) as exc:
+            raise SpeechConfigError(
+                f"{folder}: the bundle lacks valid speech assets ({exc}); train it again"
+            ) from None
+        model = bundle.model
+        if not isinstance(model, CTCModel):
+            raise SpeechConfigError(f"{folder} holds a {type(model).__name__}, not a speech CTC model")
+        lm = bundle.files.get(LM_FILE)
+        return cls(
+            model,
+            alphabet,
+            features,
+            bundle.arrays["feature_mean"],
+            bundle.arrays["feature_std"],
+            lm.decode("utf-8") if lm is not None else None,
+        )
+
+    def word_lm(self, order: int = 3) -> WordLM | None:
+        """The model's own word LM (Kneser-Ney over its training transcripts), when the bundle has one."""
+        if not self.lm_text:
+            return None
+        return WordLM.from_sentences(self.lm_text.splitlines(), order)
+
+    def save(self, folder: str | Path, data: dict[str, Any] | None = None) -> Path:
+        """Writes the recogniser as a bundle (``data``: provenance of the training corpus)."""
+        bundle = Bundle(
+            kind=KIND,
+            model=self.model,
+            assets={"alphabet": list(self.alphabet.symbols), "features": asdict(self.features)},
+            arrays={"feature_mean": self.mean, "feature_std": self.std},
+            files={LM_FILE: self.lm_text.encode("utf-8")} if self.lm_text else {},
+            data=data or {},
+        )
+        return bundle.save(folder)
+
+    # ------------------------------------------------------------------------------------- scoring
+    def input_features(self, audio: np.ndarray) -> torch.Tensor:
+        """Normalised ``(T, F)`` features of mono audio at the model's rate, computed on the model's
+        device (the GPU when the model is there)."""
+        return self.extractor(torch.from_numpy(np.ascontiguousarray(audio)).to(self.device))
+
+    def log_probs(self, feats: list[torch.Tensor]) -> list[np.ndarray]:
+        """Per-utterance ``(T', C)`` log-probabilities of a batch of ``(T_i, F)`` feature tensors."""
+        if not feats:
+            return []
+        lengths = torch.tensor([max(f.shape[0], 1) for f in feats])
+        x = torch.zeros(len(feats), int(lengths.max()), self.features.size, device=self.device)
+        for i, f in enumerate(feats):
+            x[i, : f.shape[0]] = f.to(self.device)
+        with torch.no_grad():
+            lp, out_lengths = self.model(x, lengths)
+        lp = lp.float().cpu().numpy()
+        return [lp[i, : int(n)] if feats[i].shape[0] else lp[i, :0] for i, n in enumerate(out_lengths)]
+
+    def _file_features(self, path: str, trim: bool) -> tuple[torch.Tensor, float]:
+        """Normalised features of a whole file and the seconds trimmed from its start."""
+        if path.endswith(".mfc"):
+            if self.features.kind != "mfcc" or self.features.n_mfcc != 13:
+                raise SpeechConfigError(f"{path} holds Sphinx MFCC features; this model's front end differs")
+            return self.extractor.normalize(torch.from_numpy(read_sphinx_mfc(path))), 0.0
+        rate = self.features.sample_rate
+        audio = read_audio(path, rate)
+        start, end = speech_bounds(audio, rate) if trim else (0, len(audio))
+        return self.input_features(audio[start:end]), start / rate
+
+    # ---------------------------------------------------------------------------------- transcribe
+    def transcribe_files(
+        self,
+        paths: list[str],
+        decoding: DecodeConfig | None = None,
+        lm: WordLM | None = None,
+        chunk_seconds: float = 30.0,
+        max_seconds: float | None = None,
+        batch_size: int = 16,
+        trim: bool = True,
+    ) -> Iterator[Transcript]:
+        """Transcribes files in order: short ones in batches, long ones in chunks.
+
+        ``trim`` leaves the leading and trailing silence of short files out of the features (so their
+        normalisation statistics are those of the speech, as in training); times stay file times.
+
+        Raises:
+            AudioError: a file is empty, corrupt, silent or too long (the first such file stops it).
+        """
+        cfg = decoding or DecodeConfig()
+        batch: list[tuple[str, torch.Tensor, float, float]] = []
+
+        def flush() -> Iterator[Transcript]:
+            for (p, _, secs, lead), lp in zip(batch, self.log_probs([b[1] for b in batch]), strict=True):
+                hyps = decode(lp, self.alphabet, cfg, self.frame_seconds, lm, offset=lead)
+                yield Transcript(p, hyps[0].text, hyps[0].words, secs, tuple(hyps) if cfg.nbest > 1 else ())
+            batch.clear()
+
+        for path in paths:
+            seconds = (
+                (Path(path).stat().st_size - 4) / 5200 if path.endswith(".mfc") else audio_info(path).seconds
+            )
+            if max_seconds is not None and seconds > max_seconds:
+                raise AudioTooLongError(
+                    f"{path} lasts {seconds:.1f} s, over the {max_seconds:g} s limit; raise --max-seconds or split it"
+                )
+            if seconds <= chunk_seconds + _OVERLAP or path.endswith(".mfc"):
+                feats, lead = self._file_features(path, trim)
+                batch.append((path, feats, seconds, lead))
+                if len(batch) >= batch_size:
+                    yield from flush()
+            else:
+                yield from flush()
+                yield self._transcribe_long(path, cfg, lm, chunk_seconds, seconds)
+        yield from flush()
+
+    def _transcribe_long(
+        self, path: str, cfg: DecodeConfig, lm: WordLM | None, chunk_seconds: float, seconds: float
+    ) -> Transcript:
+        sr, fs = self.features.sample_rate, self.frame_seconds
+        words: list[Word] = []
+        pending = np.zeros((0, self.alphabet.size), np.float32)
+        offset, loud = 0, False
+        for k, (start, x) in enumerate(iter_chunks(path, sr, chunk_seconds, _OVERLAP)):
+            loud = loud or float(np.max(np.abs(x - x.mean()))) >= SILENCE_PEAK
+            lp = self.log_probs([self.input_features(x)])[0]
+            lo = max(0, round((k * chunk_seconds - start / sr) / fs))
+            hi = max(lo, round(((k + 1) * chunk_seconds - start / sr) / fs))
+            pending = np.concatenate([pending, lp[lo:hi]])
+            if len(pending) * fs > chunk_seconds:
+                cut = _cut_point(pending, self.alphabet.blank)
+                hyp = decode(pending[:cut], self.alphabet, cfg, fs, lm, offset * fs)[0]
+                words.extend(hyp.words)
+                pending, offset = pending[cut:], offset + cut
+        if not loud:
+            raise SilentAudioError(f"{path} is silent (peak below -60 dBFS); check the recording level")
+        if len(pending):
+            words.extend(decode(pending, self.alphabet, cfg, fs, lm, offset * fs)[0].words)
+        return Transcript(path, " ".join(w.word for w in words), tuple(words), seconds)
+
+    # -------------------------------------------------------------------------------------- stream
+    def stream(self, chunks: Iterator[np.ndarray]) -> Iterator[Partial]:
+        """Transcribes a live stream of mono audio chunks (at the model's rate) with partial results.
+
+        Yields:
+            A :class:`Partial` whenever the text changes, then a final one with word timings.
+
+        Raises:
+            StreamingError: the model is bidirectional or normalises per utterance.
+        """
+        if not self.streaming:
+            raise StreamingError(
+                "streaming needs a unidirectional model with causal normalisation; train one with "
+                "`speech train --unidirectional --normalize causal` (or use the shipped stream model)"
+            )
+        fx, hop = self.extractor, self.features.hop_samples
+        norm, state = fx.norm_state(), self.model.init_stream()
+        buffer, previous = np.zeros(0, np.float32), None
+        frames: list[np.ndarray] = []
+        consumed, text = 0, ""
+        for chunk in chunks:
+            buffer = np.concatenate([buffer, chunk.astype(np.float32)])
+            consumed += len(chunk)
+            n = fx.num_frames(len(buffer))
+            if n == 0:
+                continue
+            raw = fx.raw(buffer[: (n - 1) * hop + self.features.win_samples], previous=previous)
+            previous, buffer = float(buffer[n * hop - 1]), buffer[n * hop :]
+            feats = fx.normalize(raw, norm)
+            with torch.no_grad():
+                lp, state = self.model.stream(feats[None].to(self.device), state)
+            frames.append(lp[0].float().cpu().numpy())
+            new = _greedy_text(np.concatenate(frames), self.alphabet)
+            if new != text:
+                text = new
+                yield Partial(round(consumed / self.features.sample_rate, 3), text)
+        lp_all = np.concatenate(frames) if frames else np.zeros((0, self.alphabet.size), np.float32)
+        final = decode(lp_all, self.alphabet, DecodeConfig(), self.frame_seconds)[0]
+        yield Partial(round(consumed / self.features.sample_rate, 3), final.text, True, final.words)
+
+
+def _greedy_text(lp: np.ndarray, alphabet: Alphabet) -> str:
+    path = lp.argmax(axis=1)
+    keep = path[np.r_[True, path[1:] != path[:-1]]]
+    return alphabet.decode([int(v) for v in keep if v != alphabet.blank])
+
+
+def _cut_point(lp: np.ndarray, blank: int) -> int:
+    """Where to cut frames for decoding: the middle of the longest confident-blank run in the second half."""
+    half = len(lp) // 2
+    is_blank = lp[half:, blank] > np.log(0.95)
+    best, best_len, start = len(lp), 0, None
+    for i, b in enumerate(np.r_[is_blank, False]):
+        if b and start is None:
+            start = i
+        elif not b and start is not None:
+            if i - start > best_len:
+                best, best_len = half + (start + i) // 2, i - start
+            start = None
+    return best

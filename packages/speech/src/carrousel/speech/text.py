@@ -1,0 +1,189 @@
+"""Transcripts: normalisation, the character alphabet of a CTC model, and numbers in words.
+
+A model predicts characters of an :class:`Alphabet` (class 0 is the CTC blank, class 1 the word
+space). Transcripts from any corpus pass through :func:`normalize` first: lower case, Unicode NFKC,
+numbers spelled out (``"42"`` -> ``"forty two"``, a digit string with a leading zero digit by digit),
+punctuation removed except the apostrophe inside words, runs of spaces collapsed. WER and CER are
+computed on normalised text, so ``"Forty-two!"`` and ``"forty two"`` count as the same words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from carrousel.speech.errors import TranscriptError
+
+__all__ = ["BLANK", "ENGLISH", "Alphabet", "normalize", "number_words", "spell_digits"]
+
+BLANK = "<blank>"
+_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_SCALES = ((10**9, "billion"), (10**6, "million"), (1000, "thousand"))
+
+
+def _below_thousand(n: int, use_and: bool) -> list[str]:
+    words: list[str] = []
+    hundreds, rest = divmod(n, 100)
+    if hundreds:
+        words += [_ONES[hundreds], "hundred"]
+        if rest and use_and:
+            words.append("and")
+    if rest >= 20:
+        words.append(_TENS[rest // 10])
+        if rest % 10:
+            words.append(_ONES[rest % 10])
+    elif rest or not words:
+        words.append(_ONES[rest])
+    return words
+
+
+def number_words(n: int, use_and: bool = False) -> str:
+    """English cardinal of ``n`` (``1205`` -> ``"one thousand two hundred five"``).
+
+    Args:
+        n: an integer with ``abs(n) < 10**12``.
+        use_and: British style ``"one hundred and five"``.
+    """
+    if n < 0:
+        return "minus " + number_words(-n, use_and)
+    if n >= 10**12:
+        return spell_digits(str(n))
+    words: list[str] = []
+    for scale, name in _SCALES:
+        if n >= scale:
+            words += [*_below_thousand(n // scale, use_and), name]
+            n %= scale
+    if n or not words:
+        if words and use_and and n < 100:
+            words.append("and")
+        words += _below_thousand(n, use_and)
+    return " ".join(words)
+
+
+def spell_digits(digits: str, zero: str = "zero") -> str:
+    """Digit by digit: ``"2934"`` -> ``"two nine three four"`` (``zero="oh"`` for telephone style)."""
+    return " ".join(zero if d == "0" else _ONES[int(d)] for d in digits if d.isdigit())
+
+
+_NUMBER = re.compile(r"(?<![\w.])(-?)(\d+)(?:\.(\d+))?(?![\w])")
+
+
+def _numbers_to_words(text: str) -> str:
+    def repl(m: re.Match[str]) -> str:
+        sign, whole, frac = m.group(1), m.group(2), m.group(3)
+        spoken = spell_digits(whole) if len(whole) > 1 and whole[0] == "0" else number_words(int(whole))
+        if frac:
+            spoken += " point " + spell_digits(frac)
+        return (" minus " if sign else " ") + spoken + " "
+
+    return _NUMBER.sub(repl, text)
+
+
+def normalize(text: str, numbers: bool = True) -> str:
+    """Normalised transcript: lower case, numbers in words, letters and inner apostrophes only.
+
+    Args:
+        text: any transcript.
+        numbers: spell out digits (English); False drops them like other symbols.
+
+    Example:
+        >>> normalize("Go FORWARD 10 meters, O'Brien!")
+        "go forward ten meters o'brien"
+    """
+    text = unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("`", "'")
+    if numbers:
+        text = _numbers_to_words(text)
+    text = re.sub(r"[^\w']+|[\d_]+", " ", text)
+    text = re.sub(r"(?<!\w)'+|'+(?!\w)", " ", text)  # quotes, not apostrophes inside words
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class Alphabet:
+    """The output classes of a CTC model: blank, word space, then characters.
+
+    Attributes:
+        symbols: every class in order; ``symbols[0]`` is :data:`BLANK`, ``symbols[1]`` the space.
+    """
+
+    symbols: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.symbols) < 3 or self.symbols[0] != BLANK or self.symbols[1] != " ":
+            raise TranscriptError("an alphabet starts with the blank and the space, then its characters")
+        if len(set(self.symbols)) != len(self.symbols) or any(len(s) != 1 for s in self.symbols[1:]):
+            raise TranscriptError("alphabet characters must be distinct single characters")
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str]) -> Alphabet:
+        """The English letters plus every other character found in normalised ``texts``, sorted."""
+        seen = set(ENGLISH.symbols[2:])
+        for t in texts:
+            seen.update(t)
+        seen.discard(" ")
+        return cls((BLANK, " ", *sorted(seen)))
+
+    @property
+    def size(self) -> int:
+        """Number of classes, blank included."""
+        return len(self.symbols)
+
+    @property
+    def blank(self) -> int:
+        """Index of the CTC blank."""
+        return 0
+
+    @property
+    def space(self) -> int:
+        """Index of the word separator."""
+        return 1
+
+    def encode(self, text: str, where: str = "transcript") -> list[int]:
+        """Class indices of a normalised transcript; characters outside the alphabet are dropped.
+
+        Raises:
+            TranscriptError: nothing of the transcript is left (empty, or no known character).
+        """
+        index = {s: i for i, s in enumerate(self.symbols)}
+        ids = [index[c] for c in text if c in index]
+        while ids and ids[0] == self.space:
+            ids.pop(0)
+        while ids and ids[-1] == self.space:
+            ids.pop()
+        if not ids:
+            raise TranscriptError(
+                f"{where} {text!r} has no character of the model's alphabet; fix or drop the transcript"
+            )
+        return ids
+
+    def decode(self, ids: Sequence[int]) -> str:
+        """Text of class indices (blanks skipped, spaces collapsed)."""
+        return " ".join("".join(self.symbols[i] for i in ids if i != 0).split())
+
+
+ENGLISH = Alphabet((BLANK, " ", "'", *"abcdefghijklmnopqrstuvwxyz"))
+"""Lower-case English letters and the apostrophe: 29 classes."""

@@ -1,0 +1,72 @@
+"""Fixtures of the carrousel-speech tests: synthetic recordings written to tmp, real samples when cached."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> Iterator[None]:
+    """The speech models are small: one intra-op thread is faster than two on a loaded 2-core machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def make_tone(seconds: float = 1.0, rate: int = 16000, freq: float = 220.0, channels: int = 1) -> np.ndarray:
+    """A voiced-like test signal: a tone with harmonics and a little noise, ``(frames,)`` or ``(frames, ch)``."""
+    t = np.arange(int(seconds * rate)) / rate
+    x = sum(np.sin(2 * np.pi * freq * k * t) / k for k in range(1, 5)) * 0.2
+    x = x + 0.01 * np.random.default_rng(0).standard_normal(len(t))
+    x = x.astype(np.float32)
+    return np.stack([x, 0.5 * x], axis=1) if channels == 2 else x
+
+
+@pytest.fixture
+def tone():  # type: ignore[no-untyped-def]
+    """``tone(seconds, rate, freq, channels)``: see :func:`make_tone`."""
+    return make_tone
+
+
+@pytest.fixture
+def write_wav(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """``write_wav(name, data, rate, subtype="PCM_16") -> Path`` in tmp."""
+
+    def write(name: str, data: np.ndarray, rate: int = 16000, subtype: str = "PCM_16") -> Path:
+        path = tmp_path / name
+        sf.write(str(path), data, rate, subtype=subtype)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def espeak() -> None:
+    """Skips the test when espeak-ng is missing (`make system` installs it)."""
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (make system)")
+
+
+@pytest.fixture
+def real():  # type: ignore[no-untyped-def]
+    """``real(group) -> [(path, transcript)]`` of cached real recordings, or a skip (`make data`)."""
+    from carrousel.core.errors import CarrouselError
+    from carrousel.speech.samples import sample_recordings
+
+    def get(group: str) -> list[tuple[Path, str]]:
+        try:
+            return sample_recordings(group)
+        except CarrouselError as exc:
+            pytest.skip(f"speech samples not cached: {exc}")
+
+    return get

@@ -1,0 +1,104 @@
+"""The ``speech`` command line: the conventions of the README, on a tiny model and tiny recordings.
+
+Each call runs the real entry point (:func:`carrousel.speech.cli.main`, as the console script does)
+in-process with ``sys.argv`` set, so exit codes and the stdout/stderr split are those a user sees.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from carrousel.speech.cli import main
+from carrousel.speech.config import FeatureConfig
+from carrousel.speech.models import CTCModel, CTCModelConfig
+from carrousel.speech.recognizer import Recognizer
+from carrousel.speech.text import ENGLISH
+
+
+def speech(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["speech", *args])
+    with pytest.raises(SystemExit) as done:
+        main()
+    out, err = capsys.readouterr()
+    return int(done.value.code or 0), out, err
+
+
+@pytest.fixture
+def model(tmp_path):  # type: ignore[no-untyped-def]
+    """An untrained tiny model (its words are random; the plumbing is what is tested)."""
+    net = CTCModel(CTCModelConfig(13, ENGLISH.size, hidden=8, layers=1, conv_channels=8)).eval()
+    rec = Recognizer(net, ENGLISH, FeatureConfig(), np.zeros(13, np.float32), np.ones(13, np.float32))
+    return str(rec.save(tmp_path / "model"))
+
+
+def test_help_and_version(capsys, monkeypatch) -> None:
+    code, out, _ = speech(capsys, monkeypatch, "--version")
+    assert code == 0 and out.startswith("carrousel-speech ")
+    for cmd in ("synth-corpus", "train", "transcribe", "evaluate", "stream"):
+        code, out, _ = speech(capsys, monkeypatch, cmd, "-h")
+        assert code == 0 and "Usage" in out and "--quiet" in out
+    code, out, _ = speech(capsys, monkeypatch)
+    assert code == 0 and "transcribe" in out
+
+
+def test_usage_errors_exit_2(capsys, monkeypatch, tmp_path) -> None:
+    code, out, err = speech(capsys, monkeypatch, "transcribe", "--beam", "0", str(tmp_path / "x.wav"))
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "--help" in err
+    code, _, err = speech(capsys, monkeypatch, "transcribe", "--nope")
+    assert code == 2 and "No such option" in err
+    code, _, err = speech(
+        capsys, monkeypatch, "synth-corpus", "--out", str(tmp_path / "c"), "--kind", "poems"
+    )
+    assert code == 2 and "poems" in err
+
+
+def test_data_errors_exit_1_in_one_line(capsys, monkeypatch, tmp_path, model) -> None:
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    code, out, err = speech(capsys, monkeypatch, "transcribe", "--model", model, str(empty))
+    assert code == 1 and out == ""
+    assert err.strip().splitlines() == [f"error: {empty} is empty (0 bytes); give a recording with sound"]
+    code, _, err = speech(capsys, monkeypatch, "transcribe", "--model", str(tmp_path), str(empty))
+    assert code == 1 and "bundle.json" in err and len(err.strip().splitlines()) == 1
+    code, _, err = speech(
+        capsys, monkeypatch, "evaluate", "--model", model, "--data", str(tmp_path / "no.tsv")
+    )
+    assert code == 1 and err.startswith("error: --data") and len(err.strip().splitlines()) == 1
+
+
+def test_transcribe_json_timestamps_and_nbest(capsys, monkeypatch, write_wav, tone, model) -> None:
+    a, b = write_wav("a.wav", tone(1.0)), write_wav("b.wav", tone(0.7, 8000, channels=2), 8000)
+    code, out, err = speech(
+        capsys, monkeypatch, "transcribe", "--model", model, "--json", "--timestamps", str(a), str(b)
+    )
+    assert code == 0, err
+    doc = json.loads(out)
+    assert [d["path"] for d in doc] == [str(a), str(b)] and doc[1]["seconds"] == pytest.approx(0.7)
+    assert all(isinstance(d["words"], list) and 0.0 <= d["confidence"] <= 1.0 for d in doc)
+    code, out, _ = speech(
+        capsys, monkeypatch, "transcribe", "--model", model, "--beam", "4", "--nbest", "2", "--json", str(a)
+    )
+    assert code == 0 and "nbest" in json.loads(out)[0]
+    code, out, _ = speech(capsys, monkeypatch, "transcribe", "--model", model, "-q", str(a), str(b))
+    assert code == 0 and [line.split("\t")[0] for line in out.splitlines()] == [str(a), str(b)]
+
+
+def test_evaluate_json_is_strict(capsys, monkeypatch, tmp_path, write_wav, tone, model) -> None:
+    write_wav("a.wav", tone(1.0))
+    (tmp_path / "m.tsv").write_text("path\ttranscript\na.wav\tgo left\n", encoding="utf-8")
+    code, out, _ = speech(
+        capsys, monkeypatch, "evaluate", "--model", model, "--data", str(tmp_path / "m.tsv"), "--json"
+    )
+    assert code == 0
+    doc = json.loads(out, parse_constant=lambda c: pytest.fail(f"non-strict JSON constant {c}"))
+    assert doc["utterances"] == 1 and doc["per_utterance"][0]["reference"] == "go left"
+    assert doc["totals"]["cer"] >= 0.0 and doc["totals"]["words"] == 2
+
+
+def test_stream_needs_a_unidirectional_model(capsys, monkeypatch, write_wav, tone, model) -> None:
+    code, _, err = speech(capsys, monkeypatch, "stream", "--model", model, str(write_wav("a.wav", tone(1.0))))
+    assert code == 1 and "unidirectional" in err and len(err.strip().splitlines()) == 1

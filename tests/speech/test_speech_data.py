@@ -1,0 +1,103 @@
+"""Corpora: manifests, folders, LibriSpeech and Speech Commands layouts, errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from carrousel.speech.data import load_corpus, trainable, with_durations
+from carrousel.speech.errors import CorpusError
+from carrousel.speech.text import ENGLISH
+
+
+@pytest.fixture
+def two_wavs(tmp_path, write_wav, tone):  # type: ignore[no-untyped-def]
+    (tmp_path / "audio").mkdir()
+    write_wav("audio/a.wav", tone(1.0))
+    write_wav("audio/b.wav", tone(0.5, 8000), 8000)
+    return tmp_path
+
+
+def test_tsv_manifest_relative_paths(two_wavs) -> None:
+    m = two_wavs / "m.tsv"
+    m.write_text("path\ttranscript\naudio/a.wav\tGo Left!\naudio/b.wav\tcall 42\n", encoding="utf-8")
+    utts = with_durations(load_corpus(str(m)))
+    assert [u.text for u in utts] == ["go left", "call forty two"]
+    assert utts[0].path == str(two_wavs / "audio/a.wav") and utts[1].seconds == pytest.approx(0.5)
+
+
+def test_jsonl_manifest(two_wavs) -> None:
+    m = two_wavs / "m.jsonl"
+    rows = [
+        {"audio_filepath": "audio/a.wav", "text": "yes", "duration": 1.0},
+        {"path": "audio/b.wav", "transcript": "no"},
+    ]
+    m.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    utts = load_corpus(f"manifest:{m}")
+    assert [(u.text, u.seconds) for u in utts] == [("yes", 1.0), ("no", None)]
+
+
+def test_manifest_errors(tmp_path) -> None:
+    m = tmp_path / "m.tsv"
+    m.write_text("file,text\na.wav,yes\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="header"):
+        load_corpus(str(m))
+    j = tmp_path / "m.jsonl"
+    j.write_text('{"path": "a.wav"}\n', encoding="utf-8")
+    with pytest.raises(CorpusError, match="line 1"):
+        load_corpus(str(j))
+    with pytest.raises(CorpusError, match="no such file"):
+        load_corpus(str(tmp_path / "missing.tsv"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CorpusError, match="no transcribed recordings"):
+        load_corpus(str(tmp_path / "empty"))
+
+
+def test_folder_of_audio_and_txt(two_wavs) -> None:
+    (two_wavs / "audio/a.txt").write_text("STOP\n", encoding="utf-8")
+    utts = load_corpus(str(two_wavs / "audio"))  # b.wav has no transcript: skipped
+    assert [u.text for u in utts] == ["stop"]
+
+
+def test_librispeech_layout(tmp_path, write_wav, tone) -> None:
+    chapter = tmp_path / "test-clean/61/70968"
+    chapter.mkdir(parents=True)
+    import soundfile as sf
+
+    sf.write(str(chapter / "61-70968-0000.flac"), tone(0.5), 16000)
+    (chapter / "61-70968.trans.txt").write_text("61-70968-0000 HE BEGAN A CONFUSED COMPLAINT\n")
+    utts = load_corpus(str(tmp_path))
+    assert len(utts) == 1 and utts[0].text == "he began a confused complaint" and utts[0].speaker == "61"
+
+
+def test_speech_commands_layout_and_splits(tmp_path, write_wav, tone) -> None:
+    for word, name in [("yes", "a1_nohash_0.wav"), ("yes", "b2_nohash_0.wav"), ("no", "c3_nohash_1.wav")]:
+        (tmp_path / word).mkdir(exist_ok=True)
+        write_wav(f"{word}/{name}", tone(0.3))
+    (tmp_path / "_background_noise_").mkdir()
+    write_wav("_background_noise_/noise.wav", tone(0.3))
+    (tmp_path / "testing_list.txt").write_text("yes/b2_nohash_0.wav\n")
+    (tmp_path / "validation_list.txt").write_text("no/c3_nohash_1.wav\n")
+    assert sorted(u.text for u in load_corpus(str(tmp_path))) == ["no", "yes", "yes"]
+    assert [u.path.endswith("b2_nohash_0.wav") for u in load_corpus(f"{tmp_path}#test")] == [True]
+    assert [u.text for u in load_corpus(f"speechcommands:{tmp_path}#train")] == ["yes"]
+    with pytest.raises(CorpusError, match="split"):
+        load_corpus(f"speechcommands:{tmp_path}#dev")
+
+
+def test_unknown_sample_group() -> None:
+    with pytest.raises(CorpusError, match="sample group"):
+        load_corpus("sample:nothing")
+
+
+def test_trainable_drops_what_ctc_cannot_learn(two_wavs) -> None:
+    m = two_wavs / "m.tsv"
+    long_text = "one two three four five six seven eight nine ten eleven twelve thirteen"
+    m.write_text(
+        f"path\ttranscript\naudio/a.wav\tyes\naudio/b.wav\t{long_text}\naudio/a.wav\téèê\n", encoding="utf-8"
+    )
+    utts = with_durations(load_corpus(str(m)))
+    kept, dropped = trainable(utts, ENGLISH, frame_seconds=0.02, max_seconds=30)
+    assert [u.text for u in kept] == ["yes"]
+    assert dropped == {"too_long": 0, "too_short_for_transcript": 1, "no_known_characters": 1}

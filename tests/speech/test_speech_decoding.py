@@ -1,0 +1,106 @@
+"""Decoding: greedy words with times and confidences; beam search with a word LM, hotwords and N-best."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from carrousel.speech.config import DecodeConfig
+from carrousel.speech.decoding import decode
+from carrousel.speech.errors import LanguageModelError
+from carrousel.speech.lm import EOS, WordLM, load_lm
+from carrousel.speech.text import ENGLISH
+
+
+def frames(*steps: dict[str, float] | str) -> np.ndarray:
+    """``(T, C)`` log-probs: each step a ``{char: prob}`` dict (rest on the blank) or ``"_"`` for a blank."""
+    lp = np.full((len(steps), ENGLISH.size), 1e-6)
+    index = {s: i for i, s in enumerate(ENGLISH.symbols)}
+    for t, step in enumerate(steps):
+        probs = {} if step == "_" else ({step: 0.98} if isinstance(step, str) else step)
+        for ch, p in probs.items():
+            lp[t, index[ch]] = p
+        lp[t, 0] = max(1e-6, 1.0 - sum(probs.values()))
+    return np.log(lp / lp.sum(axis=1, keepdims=True))
+
+
+def word(text: str) -> list[str]:
+    return [c if c != " " else " " for c in text]
+
+
+# "go bex": the middle letter of the second word leans to "e" (0.55) over "o" (0.40)
+AMBIGUOUS = frames("g", "_", "o", "_", " ", "b", "_", {"e": 0.55, "o": 0.40}, "_", "x", "_")
+
+
+def test_greedy_words_times_and_confidence() -> None:
+    (hyp,) = decode(AMBIGUOUS, ENGLISH, DecodeConfig(), frame_seconds=0.02, offset=1.0)
+    assert hyp.text == "go bex"
+    assert [w.word for w in hyp.words] == ["go", "bex"]
+    go, bex = hyp.words
+    assert (go.start, go.end) == (1.0, 1.06) and (bex.start, bex.end) == (1.1, 1.2)
+    assert go.confidence > 0.97 and 0.7 < bex.confidence < 0.9  # the weak "e" lowers the word's confidence
+
+
+def test_beam_without_lm_agrees_with_greedy() -> None:
+    (hyp,) = decode(AMBIGUOUS, ENGLISH, DecodeConfig(beam=8, word_bonus=0.0), 0.02)
+    assert hyp.text == "go bex"
+    assert hyp.words[1].start == pytest.approx(0.1)  # times from forced alignment
+
+
+def test_word_lm_changes_the_result(tmp_path) -> None:
+    text = tmp_path / "lm.txt"
+    text.write_text("go box\nopen the box\ngo box now\nthe box\n", encoding="utf-8")
+    cfg = DecodeConfig(beam=8, lm=str(text), lm_weight=1.0)
+    (hyp,) = decode(AMBIGUOUS, ENGLISH, cfg, 0.02, lm=load_lm(text))
+    assert hyp.text == "go box"
+
+
+def test_hotword_changes_the_result() -> None:
+    (plain,) = decode(AMBIGUOUS, ENGLISH, DecodeConfig(beam=8), 0.02)
+    (boosted,) = decode(AMBIGUOUS, ENGLISH, DecodeConfig(beam=8, hotwords=("box",), hotword_weight=1.0), 0.02)
+    assert (plain.text, boosted.text) == ("go bex", "go box")
+    (other,) = decode(AMBIGUOUS, ENGLISH, DecodeConfig(beam=8, hotwords=("bird",), hotword_weight=1.0), 0.02)
+    assert other.text == "go bex"  # a hotword that does not fit the audio leaves it alone
+
+
+def test_nbest() -> None:
+    hyps = decode(AMBIGUOUS, ENGLISH, DecodeConfig(beam=8, nbest=2), 0.02)
+    assert [h.text for h in hyps] == ["go bex", "go box"]
+    assert hyps[0].score >= hyps[1].score
+
+
+def test_empty_and_blank_only() -> None:
+    assert decode(np.zeros((0, ENGLISH.size)), ENGLISH, DecodeConfig(), 0.02)[0].text == ""
+    assert decode(frames("_", "_"), ENGLISH, DecodeConfig(beam=4), 0.02)[0].text == ""
+
+
+def test_kneser_ney_is_normalised() -> None:
+    lm = WordLM.from_sentences(["go left", "go right", "turn left now", "stop"], order=3)
+    vocab = sorted(lm.vocab | {EOS})
+    for history in (["<s>"], ["<s>", "go"], ["go", "left"], ["nothing"]):
+        total = sum(math.exp(lm.logprob(history, w)) for w in vocab)
+        assert 0.9 < total <= 1.0 + 1e-9
+    assert lm.logprob(["<s>", "go"], "left") > lm.logprob(["<s>", "go"], "now")
+
+
+def test_arpa_file(tmp_path) -> None:
+    arpa = tmp_path / "tiny.arpa"
+    arpa.write_text(
+        "\\data\\\nngram 1=4\nngram 2=1\n\n\\1-grams:\n-1.0 <s> -0.5\n-0.5 yes -0.3\n-0.7 no\n-0.6 </s>\n\n"
+        "\\2-grams:\n-0.2 <s> yes\n\n\\end\\\n",
+        encoding="utf-8",
+    )
+    lm = load_lm(arpa)
+    assert lm.order == 2
+    assert lm.logprob(["<s>"], "yes") == pytest.approx(-0.2 * math.log(10))
+    assert lm.logprob(["<s>"], "no") == pytest.approx((-0.5 - 0.7) * math.log(10))  # back-off
+    bad = tmp_path / "bad.arpa"
+    bad.write_text("\\data\\\n\\1-grams:\nnot a number\n", encoding="utf-8")
+    with pytest.raises(LanguageModelError, match="line 3"):
+        load_lm(bad)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("!!!\n", encoding="utf-8")
+    with pytest.raises(LanguageModelError, match="no words"):
+        load_lm(empty)

@@ -1,0 +1,73 @@
+"""The recogniser: long recordings in chunks (frames stitched once each, bounded pieces), silence, streaming."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from carrousel.speech import recognizer as rec_mod
+from carrousel.speech.config import DecodeConfig, FeatureConfig
+from carrousel.speech.errors import AudioTooLongError, SilentAudioError
+from carrousel.speech.models import CTCModel, CTCModelConfig
+from carrousel.speech.recognizer import Recognizer
+from carrousel.speech.text import ENGLISH
+
+
+def tiny(bidirectional: bool = True, normalize: str = "utterance") -> Recognizer:
+    torch.manual_seed(0)
+    net = CTCModel(
+        CTCModelConfig(13, ENGLISH.size, hidden=8, layers=1, conv_channels=8, bidirectional=bidirectional)
+    )
+    feats = FeatureConfig(normalize=normalize)
+    return Recognizer(net, ENGLISH, feats, np.zeros(13, np.float32), np.ones(13, np.float32))
+
+
+def test_long_recording_is_stitched_from_chunks(monkeypatch, write_wav, tone) -> None:
+    seconds = 47.3
+    path = write_wav("long.wav", tone(seconds, 8000), 8000)
+    pieces: list[tuple[int, float]] = []
+    real_decode = rec_mod.decode
+
+    def spy(lp, alphabet, cfg, fs, lm=None, offset=0.0):  # type: ignore[no-untyped-def]
+        pieces.append((len(lp), offset))
+        return real_decode(lp, alphabet, cfg, fs, lm, offset)
+
+    monkeypatch.setattr(rec_mod, "decode", spy)
+    r = tiny()
+    (t,) = r.transcribe_files([str(path)], DecodeConfig(), chunk_seconds=10.0)
+    assert t.seconds == pytest.approx(seconds) and len(pieces) >= 4
+    total = sum(n for n, _ in pieces)
+    assert abs(total - seconds / r.frame_seconds) <= 3  # every frame decoded once, none twice
+    offsets = [o for _, o in pieces]
+    assert offsets == sorted(offsets) and offsets[0] == 0.0
+    assert max(n for n, _ in pieces) * r.frame_seconds <= 2 * 10.0 + 1  # bounded pieces
+    assert all(a.end <= b.start + 1e-9 for a, b in zip(t.words, t.words[1:], strict=False))
+
+
+def test_short_files_are_batched_and_match_one_by_one(write_wav, tone) -> None:
+    r = tiny()
+    paths = [str(write_wav(f"{i}.wav", tone(0.5 + 0.3 * i, freq=150 + 40 * i))) for i in range(3)]
+    batched = [t.text for t in r.transcribe_files(paths, batch_size=3)]
+    single = [next(iter(r.transcribe_files([p]))).text for p in paths]
+    assert batched == single
+
+
+def test_silent_long_recording_and_limit(write_wav) -> None:
+    path = write_wav("quiet.wav", np.zeros(16000 * 40, np.float32))
+    with pytest.raises(SilentAudioError):
+        list(tiny().transcribe_files([str(path)], chunk_seconds=10.0))
+    with pytest.raises(AudioTooLongError):
+        list(tiny().transcribe_files([str(path)], max_seconds=30.0))
+
+
+def test_stream_partials_and_final(tone, write_wav) -> None:
+    r = tiny(bidirectional=False, normalize="causal")
+    audio = tone(2.0, freq=130.0) * np.linspace(0.2, 1.0, 32000, dtype=np.float32)
+    updates = list(r.stream(audio[i : i + 5120] for i in range(0, len(audio), 5120)))
+    assert updates[-1].final and updates[-1].time == pytest.approx(2.0)
+    assert all(not u.final for u in updates[:-1])
+    times = [u.time for u in updates]
+    assert times == sorted(times)
+    (whole,) = r.transcribe_files([str(write_wav("s.wav", audio, subtype="FLOAT"))])
+    assert updates[-1].text == whole.text and len(whole.text) > 0  # streaming = offline for a causal model
