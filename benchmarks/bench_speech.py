@@ -29,10 +29,13 @@ import numpy as np
 import soundfile as sf
 import torch
 
+from carrousel.core.errors import CarrouselError
+from carrousel.speech.audio import read_audio, resample
 from carrousel.speech.config import DecodeConfig
 from carrousel.speech.lm import WordLM
 from carrousel.speech.models import CTCModel, CTCModelConfig
 from carrousel.speech.recognizer import Recognizer, shipped_model_path
+from carrousel.speech.samples import sample_recordings
 from carrousel.speech.synth import Voice, synthesize
 from carrousel.speech.task import CTCTask
 from carrousel.speech.vocab import random_utterance
@@ -49,8 +52,6 @@ def _recording(folder: Path, seconds: float) -> tuple[Path, list[str]]:
             "espeak-ng", rng.choice(["en-us+m3", "en-gb+f2", "en-us+klatt2"]), rng.uniform(140, 190), 50
         )
         x, rate = synthesize(spoken, voice)
-        from carrousel.speech.audio import resample
-
         x = resample(x, rate, 16000)
         pause = np.zeros(int(rng.uniform(0.3, 0.8) * 16000), np.float32)
         parts += [x / (np.abs(x).max() + 1e-9) * 0.5, pause]
@@ -99,8 +100,6 @@ def main() -> None:
         stream_dir = shipped_model_path("stream")
         if (stream_dir / "bundle.json").is_file():
             srec = Recognizer.from_pretrained(stream_dir)
-            from carrousel.speech.audio import read_audio
-
             x = read_audio(path, 16000)
             step = int(0.32 * 16000)
             t = _median(
@@ -118,9 +117,6 @@ def main() -> None:
 
 
 def _cached(group: str) -> list[tuple[Path, str]]:
-    from carrousel.core.errors import CarrouselError
-    from carrousel.speech.samples import sample_recordings
-
     try:
         return sample_recordings(group)
     except CarrouselError:

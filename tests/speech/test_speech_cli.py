@@ -102,3 +102,56 @@ def test_evaluate_json_is_strict(capsys, monkeypatch, tmp_path, write_wav, tone,
 def test_stream_needs_a_unidirectional_model(capsys, monkeypatch, write_wav, tone, model) -> None:
     code, _, err = speech(capsys, monkeypatch, "stream", "--model", model, str(write_wav("a.wav", tone(1.0))))
     assert code == 1 and "unidirectional" in err and len(err.strip().splitlines()) == 1
+
+
+def test_train_with_toml_config_writes_a_bundle(capsys, monkeypatch, tmp_path, write_wav, tone) -> None:
+    rows = ["path\ttranscript"]
+    for i in range(8):
+        write_wav(f"u{i}.wav", tone(1.0, freq=120.0 + 30 * i))
+        rows.append(f"u{i}.wav\t{'yes' if i % 2 else 'no'}")
+    (tmp_path / "m.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "run.toml").write_text(
+        "hidden = 8\nlayers = 1\nconv_channels = 8\nepochs = 5\nworkers = 0\n[features]\nn_mels = 24\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "model"
+    args = [
+        "train",
+        "--data",
+        str(tmp_path / "m.tsv"),
+        "--out",
+        str(out),
+        "--config",
+        str(tmp_path / "run.toml"),
+    ]
+    code, stdout, err = speech(capsys, monkeypatch, *args, "--max-steps", "2", "--json")
+    assert code == 0, err
+    doc = json.loads(stdout)
+    assert doc["steps"] == 2 and doc["parameters"] < 20_000 and doc["utterances"] + doc["val_utterances"] == 8
+    manifest = json.loads((out / "bundle.json").read_text())
+    assert manifest["config"]["hidden"] == 8 and manifest["assets"]["features"]["n_mels"] == 24
+    bad = tmp_path / "bad.toml"
+    bad.write_text("hidden = [\n", encoding="utf-8")
+    code, _, err = speech(
+        capsys,
+        monkeypatch,
+        "train",
+        "--data",
+        str(tmp_path / "m.tsv"),
+        "--out",
+        str(out),
+        "--config",
+        str(bad),
+    )
+    assert code == 1 and "not valid TOML" in err
+    code, _, err = speech(
+        capsys, monkeypatch, "train", "--data", str(tmp_path / "m.tsv"), "--out", str(out), "--lr", "-1"
+    )
+    assert code == 1 and "lr must be in (0, 1]" in err and len(err.strip().splitlines()) == 1
+
+
+def test_stream_with_the_shipped_streaming_model(capsys, monkeypatch, write_wav, tone) -> None:
+    code, out, _ = speech(capsys, monkeypatch, "stream", "--json", str(write_wav("a.wav", tone(1.5))))
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["final"]["final"] and doc["final"]["time"] == pytest.approx(1.5)

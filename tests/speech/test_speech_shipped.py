@@ -1,0 +1,36 @@
+"""The shipped English recogniser: it loads without --model and keeps its measured accuracy on real
+recordings it never saw (deterministic: fixed weights, no randomness at inference)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from carrousel.speech.config import DecodeConfig, EvaluateConfig, TranscribeConfig
+from carrousel.speech.pipeline import evaluate, load_model
+from carrousel.speech.recognizer import shipped_model_path
+
+
+def test_shipped_bundle_loads() -> None:
+    rec = load_model()
+    manifest = json.loads((shipped_model_path() / "bundle.json").read_text())
+    assert manifest["kind"] == "speech.ctc" and rec.model.config.bidirectional
+    assert rec.features.f_max == 4000.0 and rec.lm_text and rec.word_lm() is not None
+    assert (shipped_model_path() / "model.safetensors").stat().st_size < 8 << 20  # a few MB
+
+
+@pytest.mark.parametrize(("beam", "max_wer", "max_cer"), [(1, 0.8, 0.55), (8, 0.6, 0.5)])
+def test_real_tidigits_accuracy(real, beam: int, max_wer: float, max_cer: float) -> None:
+    real("tidigits")
+    cfg = EvaluateConfig(
+        data=("sample:tidigits",), transcribe=TranscribeConfig(decode=DecodeConfig(beam=beam))
+    )
+    totals = evaluate(cfg).totals
+    assert totals.words == 112 and totals.wer < max_wer and totals.cer < max_cer
+
+
+def test_real_letters_accuracy(real) -> None:
+    real("klettres_en")
+    totals = evaluate(EvaluateConfig(data=("sample:klettres_en",))).totals
+    assert totals.wer < 0.55  # 26 letters of one American speaker, greedy
