@@ -1,6 +1,6 @@
 """carrousel-speech speed on CPU: real-time factors of transcription and streaming, training throughput.
 
-Measures, with the shipped models (``carrousel/speech/data/model`` and ``data/stream``):
+Measures, with the shipped models (``carrousel/speech/shipped/model`` and ``shipped/stream``):
 
 * ``speech transcribe`` real-time factor (processing seconds / audio seconds; goal <= 0.05, i.e. 20x
   faster than real time): one 60 s recording (synthesised: digits, numbers, letters and commands with

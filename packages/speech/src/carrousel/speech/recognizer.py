@@ -51,7 +51,7 @@ _OVERLAP = 1.0  # seconds of context read on each side of a chunk of a long reco
 
 def shipped_model_path(name: str = "model") -> Path:
     """Folder of a recogniser shipped inside the package (``model``: English BiLSTM; ``stream``)."""
-    return Path(str(resources.files("carrousel.speech") / "data" / name))
+    return Path(str(resources.files("carrousel.speech") / "shipped" / name))
 
 
 @dataclass(frozen=True)
