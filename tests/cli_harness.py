@@ -115,3 +115,29 @@ def make_hostile_files(root: Path) -> HostileFiles:
 @pytest.fixture(scope="session")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> HostileFiles:
     return make_hostile_files(tmp_path_factory.mktemp("hostile"))
+
+
+def save_manifest(folder: Path, doc: dict, rehash: bool = True) -> None:
+    """Writes a bundle's ``bundle.json`` back; with ``rehash`` its file sizes and sha256 are recomputed,
+    so a tampered file passes the checksum and the deeper check under test is reached."""
+    import hashlib
+    import json
+
+    if rehash:
+        for rel in doc["files"]:
+            blob = (folder / rel).read_bytes()
+            doc["files"][rel] = {"bytes": len(blob), "sha256": hashlib.sha256(blob).hexdigest()}
+    (folder / "bundle.json").write_text(json.dumps(doc))
+
+
+def nan_weights(folder: Path) -> None:
+    """Sets a bundle's first weight tensor to NaN and rehashes the manifest."""
+    import json
+
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(str(folder / "model.safetensors"))
+    first = next(iter(tensors))
+    tensors[first] = tensors[first] * float("nan")
+    save_file(tensors, str(folder / "model.safetensors"))
+    save_manifest(folder, json.loads((folder / "bundle.json").read_text()))

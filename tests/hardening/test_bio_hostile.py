@@ -11,7 +11,6 @@ mutations of a valid FASTA to the FASTA readers.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import os
 import re
@@ -28,6 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.cli_harness import nan_weights, save_manifest
 from tests.hardening.conftest import (
     HostileFiles,
     Outcome,
@@ -924,35 +924,17 @@ def _manifest(folder: Path) -> dict:
     return json.loads((folder / "bundle.json").read_text())
 
 
-def _save_manifest(folder: Path, doc: dict, rehash: bool = True) -> None:
-    if rehash:
-        for rel in doc["files"]:
-            blob = (folder / rel).read_bytes()
-            doc["files"][rel] = {"bytes": len(blob), "sha256": hashlib.sha256(blob).hexdigest()}
-    (folder / "bundle.json").write_text(json.dumps(doc))
-
-
 def _edit(edit: Callable[[dict], None], rehash: bool = True) -> Callable[[Path], None]:
     def apply(folder: Path) -> None:
         doc = _manifest(folder)
         edit(doc)
-        _save_manifest(folder, doc, rehash)
+        save_manifest(folder, doc, rehash)
 
     return apply
 
 
 def _set_config(key: str, value: object) -> Callable[[Path], None]:
     return _edit(lambda d: d["config"].__setitem__(key, value))
-
-
-def _nan_weights(folder: Path) -> None:
-    from safetensors.torch import load_file, save_file
-
-    tensors = load_file(str(folder / "model.safetensors"))
-    first = next(iter(tensors))
-    tensors[first] = tensors[first] * float("nan")
-    save_file(tensors, str(folder / "model.safetensors"))
-    _save_manifest(folder, _manifest(folder))
 
 
 def _null(change: Callable[[np.ndarray], np.ndarray]) -> Callable[[Path], None]:
@@ -962,7 +944,7 @@ def _null(change: Callable[[np.ndarray], np.ndarray]) -> Callable[[Path], None]:
         arrays = load_file(str(folder / "arrays.safetensors"))
         arrays["null"] = change(arrays["null"])
         save_file(arrays, str(folder / "arrays.safetensors"))
-        _save_manifest(folder, _manifest(folder))
+        save_manifest(folder, _manifest(folder))
 
     return apply
 
@@ -971,7 +953,7 @@ def _motifs_asset(change: Callable[[str], str]) -> Callable[[Path], None]:
     def apply(folder: Path) -> None:
         path = folder / "assets" / "motifs.jaspar"
         path.write_text(change(path.read_text()))
-        _save_manifest(folder, _manifest(folder))
+        save_manifest(folder, _manifest(folder))
 
     return apply
 
@@ -992,7 +974,7 @@ TAMPERING: dict[str, tuple[Callable[[Path], None], str]] = {
         ),
         "checksum|changed",
     ),
-    "NaN weights, rehashed": (_nan_weights, "NaN"),
+    "NaN weights, rehashed": (nan_weights, "NaN"),
     "manifest deleted": (lambda f: (f / "bundle.json").unlink(), "no bundle.json|not a carrousel"),
     "manifest garbage": (lambda f: (f / "bundle.json").write_bytes(b"\x89PNG\r\n"), "damaged"),
     "another kind": (_edit(lambda d: d.update(kind="finance.forecaster"), False), "finance.forecaster"),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_harness import nan_weights
 from tests.hardening.conftest import (
     HostileFiles,
     Outcome,
@@ -223,26 +224,6 @@ def _edit_manifest(folder: Path, edit: Callable[[dict], None]) -> None:
     (folder / "bundle.json").write_text(json.dumps(doc))
 
 
-def _rehash(folder: Path) -> None:
-    import hashlib
-
-    doc = json.loads((folder / "bundle.json").read_text())
-    for rel in doc["files"]:
-        blob = (folder / rel).read_bytes()
-        doc["files"][rel] = {"bytes": len(blob), "sha256": hashlib.sha256(blob).hexdigest()}
-    (folder / "bundle.json").write_text(json.dumps(doc))
-
-
-def _nan_weights(folder: Path) -> None:
-    from safetensors.torch import load_file, save_file
-
-    tensors = load_file(str(folder / "model.safetensors"))
-    first = next(iter(tensors))
-    tensors[first] = tensors[first] * float("nan")
-    save_file(tensors, str(folder / "model.safetensors"))
-    _rehash(folder)
-
-
 def _scaler_std(value: float) -> Callable[[Path], None]:
     def apply(folder: Path) -> None:
         def edit(doc: dict) -> None:
@@ -279,7 +260,7 @@ TAMPERING: dict[str, tuple[Callable[[Path], None], str]] = {
         ),
         "checksum",
     ),
-    "NaN weights, rehashed": (_nan_weights, "NaN"),
+    "NaN weights, rehashed": (nan_weights, "NaN"),
     "manifest deleted": (lambda f: (f / "bundle.json").unlink(), "not a carrousel model|holds no model"),
     "manifest garbage": (lambda f: (f / "bundle.json").write_bytes(b"\x89PNG\r\n"), "damaged"),
     "newer format": (lambda f: _edit_manifest(f, lambda d: d.update(format_version=99)), "newer carrousel"),
