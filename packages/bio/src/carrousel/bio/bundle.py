@@ -5,7 +5,8 @@
                                 and data (provenance: command, seed, windows, trainer settings,
                                 validation figures, input files' sha256)
       model.safetensors         the network's weights
-      arrays.safetensors        "null": (K, N) float32 logits on shuffled background (the calibration)
+      arrays.safetensors        "null": (K, N) float32 logits on shuffled background (the calibration);
+                                "background": (K, M) logits on held-out real background (optional)
       assets/motifs.jaspar      one motif per output, JASPAR format
 
 Besides core's checks (checksums, kind, format version, config bounds before any allocation, finite
@@ -34,6 +35,7 @@ __all__ = ["KIND", "MIN_NULL", "default_model_path", "from_pretrained", "load_mo
 KIND = "bio.danq"
 MOTIFS_FILE = "motifs.jaspar"
 NULL_ARRAY = "null"
+BACKGROUND_ARRAY = "background"
 MIN_NULL = 20  # null scores per output a saved calibration must hold
 
 
@@ -49,6 +51,9 @@ def save_model(model: MotifModel, folder: str | Path) -> Path:
         BundleError: ``folder`` holds something other than a bundle, or a value is not finite.
         OutputError: the folder cannot be written.
     """
+    arrays = {NULL_ARRAY: model.calibration.null.astype(np.float32)}
+    if model.background is not None:
+        arrays[BACKGROUND_ARRAY] = model.background.null.astype(np.float32)
     bundle = Bundle(
         kind=KIND,
         model=model.model,
@@ -56,7 +61,7 @@ def save_model(model: MotifModel, folder: str | Path) -> Path:
             "outputs": [{"id": m.id, "name": m.name} for m in model.motifs],
             "calibration": {"tail_fraction": model.calibration.tail_fraction},
         },
-        arrays={NULL_ARRAY: model.calibration.null.astype(np.float32)},
+        arrays=arrays,
         files={MOTIFS_FILE: write_jaspar(model.motifs).encode("utf-8")},
         data=model.info,
     )
@@ -116,7 +121,16 @@ def load_model(path: str | Path | None = None, device: str = "cpu") -> MotifMode
     if not (isinstance(tail, int | float) and 0.0 < tail < 1.0):
         raise BundleError(f"{folder}: calibration tail fraction {tail!r} is not in (0, 1); train again")
     calibration = NullCalibration(null, float(tail))
-    return MotifModel(network, motifs, calibration, dict(bundle.data))
+    background = None
+    if BACKGROUND_ARRAY in bundle.arrays:
+        bg = np.asarray(bundle.arrays[BACKGROUND_ARRAY]).astype(np.float64)
+        if bg.ndim != 2 or bg.shape[0] != k or bg.shape[1] < MIN_NULL:
+            raise BundleError(
+                f"{folder}: a background null of shape {bg.shape} for {k} outputs (at least {MIN_NULL} "
+                "scores each); train again"
+            )
+        background = NullCalibration(bg, float(tail))
+    return MotifModel(network, motifs, calibration, dict(bundle.data), background)
 
 
 from_pretrained = load_model

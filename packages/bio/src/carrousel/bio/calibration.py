@@ -22,6 +22,10 @@ class NullCalibration:
     null: np.ndarray
     tail_fraction: float = 0.05
 
+    def __post_init__(self) -> None:
+        # p-values search the rows: sorted here whatever the source (a stored null may not be)
+        object.__setattr__(self, "null", np.sort(np.asarray(self.null, dtype=np.float64), axis=1))
+
     @staticmethod
     def from_scores(scores: np.ndarray, tail_fraction: float = 0.05) -> NullCalibration:
         """From ``(N, K)`` null logits."""

@@ -29,6 +29,7 @@ from rich.table import Table
 from carrousel.bio import __version__
 from carrousel.bio.config import (
     BackgroundKind,
+    Calibration,
     Device,
     DiscoverConfig,
     EvaluateConfig,
@@ -113,7 +114,8 @@ def _bases_bar(enabled: bool) -> Iterator[tuple[Callable[[int], None], Callable[
 
 _SCAN_FLAGS = {
     **{p: p for p in ["method", "model", "pvalue", "qvalue", "exact_qvalues", "background", "device"]},
-    **{p: p for p in ["model_qvalue", "model_pvalue"]},
+    **{p: p for p in ["model_qvalue", "model_pvalue", "model_background"]},
+    "model_null": "calibration",
     "motif": "motifs",
     "order": "background_order",
 }
@@ -158,8 +160,27 @@ def scan(
         float, typer.Option("--model-qvalue", help="Model: BH q-value threshold on windows.")
     ] = 0.05,
     model_pvalue: Annotated[
-        float, typer.Option("--model-pvalue", help="Model: windows kept for BH/attribution.")
-    ] = 0.01,
+        float,
+        typer.Option(
+            "--model-pvalue",
+            help="Model: candidate windows (model or best-PWM-site p-value at most this) kept for BH.",
+        ),
+    ] = 0.05,
+    model_null: Annotated[
+        Calibration,
+        typer.Option(
+            "--model-null",
+            help="Model: null of the p-values. auto: a peak set against the model's held-out real "
+            "background, a genome against its own shuffles; genome; model (stored shuffles); background.",
+        ),
+    ] = Calibration.auto,
+    model_background: Annotated[
+        Path | None,
+        typer.Option(
+            "--model-background",
+            help="Model: FASTA of background regions; the model's scores on its windows are the null.",
+        ),
+    ] = None,
     background: Annotated[
         BackgroundKind, typer.Option("--background", help="PWM background: from the genome, or uniform.")
     ] = BackgroundKind.input,
@@ -192,6 +213,8 @@ def scan(
         model=_path(model),
         model_qvalue=model_qvalue,
         model_pvalue=model_pvalue,
+        calibration=model_null,
+        model_background=_path(model_background),
         device=device,
     )
     cfg = _with_flags(ctx, config, flags, _SCAN_FLAGS)
@@ -211,7 +234,7 @@ def scan(
 _TRAIN_FLAGS = (
     {p: f"data.{p}" for p in ["positives", "negatives", "peaks", "genome", "window", "per_motif"]}
     | {p: f"network.{p}" for p in ["filters", "kernel", "hidden"]}
-    | {p: f"fit.{p}" for p in ["epochs", "lr", "batch_size", "seed", "device"]}
+    | {p: f"fit.{p}" for p in ["epochs", "patience", "lr", "batch_size", "seed", "device"]}
     | {"motif": "data.motifs", "negatives_n": "data.n_negatives"}
 )
 
@@ -244,7 +267,17 @@ def train(
     negatives_n: Annotated[
         int, typer.Option("--n-negatives", min=0, help="Planted: negatives of each kind (0: auto).")
     ] = 0,
-    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Training epochs.")] = 8,
+    epochs: Annotated[
+        int, typer.Option("--epochs", min=1, help="Most training epochs (early stopping ends sooner).")
+    ] = 40,
+    patience: Annotated[
+        int,
+        typer.Option(
+            "--patience",
+            min=0,
+            help="Stop after this many epochs without a lower held-out loss, keeping the best (0: off).",
+        ),
+    ] = 5,
     lr: Annotated[float, typer.Option("--lr", help="Learning rate.")] = 2e-3,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Windows per batch.")] = 128,
     filters: Annotated[int, typer.Option("--filters", min=1, help="Convolutional motif detectors.")] = 64,
@@ -270,7 +303,9 @@ def train(
             n_negatives=negatives_n,
         ),
         network=NetworkConfig(filters=filters, kernel=kernel, hidden=hidden),
-        fit=FitConfig(epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, device=device),
+        fit=FitConfig(
+            epochs=epochs, patience=patience, lr=lr, batch_size=batch_size, seed=seed, device=device
+        ),
     )
     cfg = _with_flags(ctx, config, flags, _TRAIN_FLAGS)
     argv = sys.argv[sys.argv.index("train") :] if "train" in sys.argv else ["train"]
@@ -278,11 +313,11 @@ def train(
     if as_json:
         cli.emit_json(result.summary())
     else:
-        auroc = result.val.get("auroc")
-        shown = f"{auroc:.3f}" if auroc is not None else "-"
+        shown = {k: f"{v:.3f}" if v is not None else "-" for k, v in result.val.items()}
         note = f" (negatives: {result.negatives})" if not result.negatives.startswith("--") else ""
         cli.echo(
-            f"trained {result.tasks} task(s) on {result.windows} windows: val AUROC {shown} -> {out}{note}"
+            f"trained {result.tasks} task(s) on {result.windows} windows, {result.epochs} epochs: held-out "
+            f"AUROC {shown.get('auroc', '-')} AUPRC {shown.get('auprc', '-')} -> {out}{note}"
         )
 
 

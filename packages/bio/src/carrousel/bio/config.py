@@ -61,8 +61,10 @@ class BackgroundKind(enum.StrEnum):
 class Calibration(enum.StrEnum):
     """The model's null distribution."""
 
-    genome = "genome"  # shuffled windows of the genome being scanned
-    model = "model"  # the null stored with the model
+    auto = "auto"  # a peak set (many short records): the stored background; a genome: its own shuffles
+    genome = "genome"  # dinucleotide-shuffled windows of the FASTA being scanned
+    model = "model"  # the shuffled null stored with the model
+    background = "background"  # the held-out real background stored with the model
 
 
 class Device(enum.StrEnum):
@@ -142,11 +144,13 @@ class ScanConfig:
     pseudocount: float = 0.1  # total pseudocount per motif column, spread by the background
     chunk_size: int = 1 << 21  # bases held per chunk while streaming (bounds memory)
     model: str | None = None  # model folder for method model/both (None: the packaged panel model)
-    model_pvalue: float = 0.01  # model windows with an empirical p-value at most this are attributed, kept
+    model_pvalue: float = 0.05  # candidate windows (model or PWM p-value at most this) kept for BH; a window
+    # with p above the q threshold can never pass BH, so the default (= model_qvalue) loses nothing
     model_qvalue: float | None = 0.05  # model sites: BH q-value over all tested windows at most this
     stride: int | None = None  # model window step in bases (None: window - longest motif - 1)
     batch_size: int = 256  # model windows per forward pass (both strands counted)
-    calibration: Calibration = Calibration.genome  # model null: genome (shuffled windows) | model (stored)
+    calibration: Calibration = Calibration.auto  # model null: auto | genome | model | background
+    model_background: str | None = None  # FASTA of background whose windows (unshuffled) are the null
     n_null: int = 2000  # shuffled windows for the genome null
     device: Device = Device.cpu  # device for the model: cpu | cuda | auto
     jaspar_release: str = "JASPAR2024"  # pyjaspar release used for IDs and names
@@ -230,17 +234,20 @@ class NetworkConfig:
 class FitConfig:
     """How ``bio train`` fits and calibrates the network."""
 
-    epochs: int = 8  # training epochs
-    lr: float = 2e-3  # learning rate (AdamW, cosine schedule)
+    epochs: int = 40  # most training epochs (early stopping usually ends sooner)
+    patience: int = 5  # stop after this many epochs without a lower held-out loss (0: run every epoch)
+    lr: float = 2e-3  # learning rate (AdamW; halved when the held-out loss stalls, else cosine)
     batch_size: int = 128  # windows per batch
     seed: int = 0  # random seed (data, split, initialisation, null)
     device: Device = Device.cpu  # cpu | cuda | auto
-    val_fraction: float = 0.1  # held-out fraction for the validation figures
+    val_fraction: float = 0.2  # held-out fraction (GC-stratified): early stopping, figures, background null
     n_null: int = 4000  # dinucleotide-shuffled background windows for the null calibration
+    shuffled_negatives: bool = False  # with real negatives, also train on shuffled positives as negatives
 
     def __post_init__(self) -> None:
         _choice(self, "device", Device, TrainConfigError)
         _at_least("epochs", self.epochs, 1, TrainConfigError, MAX_EPOCHS)
+        _at_least("patience", self.patience, 0, TrainConfigError, MAX_EPOCHS)
         _at_least("batch size", self.batch_size, 1, TrainConfigError, MAX_BATCH)
         _at_least("seed", self.seed, 0, TrainConfigError)
         _at_least("n_null", self.n_null, 1, TrainConfigError, MAX_NULL)

@@ -253,6 +253,10 @@ class TrainingSet:
         sources: provenance: the input files with their sha256.
         negatives: where the negatives came from (``"--negatives FILE"``, ``"GC-matched genome windows"``,
             ``"shuffled positives"`` or ``"planted"``).
+        real_negatives: the negatives are real sequence (a file or genome windows): shuffled positives are
+            added as further training negatives and the held-out negatives become the background null.
+        background: ``(M, W)`` real background windows not trained on (planted training: fresh genome
+            windows), stored as scored as the model's background null.
     """
 
     x: np.ndarray
@@ -262,6 +266,8 @@ class TrainingSet:
     null_source: np.ndarray
     sources: dict[str, Any] = field(default_factory=dict)
     negatives: str = "planted"
+    real_negatives: bool = False
+    background: np.ndarray | None = None
 
 
 def _source(path: str | Path) -> dict[str, str]:
@@ -361,7 +367,9 @@ def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -
         sources["genome"] = _source(genome)
     for note in notes:  # every check passed: the warnings of the data kept
         logger.warning("%s", note)
-    return TrainingSet(x, y, tasks, named, null_source, sources, negatives)
+    real = negatives not in ("planted", "shuffled positives")
+    background = null_source if negatives == "planted" else None
+    return TrainingSet(x, y, tasks, named, null_source, sources, negatives, real, background)
 
 
 def discover_windows(

@@ -104,6 +104,8 @@ class ScanResult:
     seconds: float = 0.0
     background: list[float] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
+    model_null: dict[str, Any] = field(default_factory=dict)  # the model scan's null: source, reason
+    model_stages: dict[str, int] = field(default_factory=dict)  # windows left after each model stage
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary: records, bases scanned, hits per motif, time."""
@@ -123,6 +125,11 @@ class ScanResult:
             },
             "tests_per_motif": self.tests,
             "background": [round(x, 4) for x in self.background],
+            **(
+                {"model_null": self.model_null, "model_stages": self.model_stages}
+                if self.model_stages
+                else {}
+            ),
             "seconds": round(self.seconds, 3),
             "bases_per_second": round(self.bases / self.seconds, 1) if self.seconds > 0 else None,
         }

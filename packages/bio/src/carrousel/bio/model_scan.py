@@ -1,17 +1,26 @@
 """Model scans: windows over a streamed genome, reverse-complement averaged probabilities, empirical
-p-values against the model's shuffled-background null, gradient x input attribution to place each
-site exactly inside a positive window, and the PWM p-value of that site.
+p-values against a background null, gradient x input attribution to place each site exactly inside a
+positive window, and the PWM p-value of that site.
 
 A window's evidence against background is the model's calibrated p-value and the exact p-value of the
 window's best PWM site (Sidak over its offsets and strands), combined by Bonferroni (twice the smaller:
 valid whatever their dependence); BH then runs per motif over every tested window. The model alone
-loses resolution at genome scale (its null is a few thousand shuffled windows plus a fitted tail);
-the exact PWM term keeps strong sites significant among millions of windows."""
+loses resolution at genome scale (its null is a few thousand windows plus a fitted tail); the exact PWM
+term keeps strong sites significant among millions of windows. A window becomes a candidate when either
+term is small (the PWM term from one compiled PWM pass over the chunk), so a site the model scores
+weakly but the PWM strongly is not lost before the BH step.
+
+The null (:class:`NullChoice`) must be background, not targets: a genome's own dinucleotide shuffles
+suit a genome, but a file of peaks shuffled keeps the peaks' composition (which the model also reads)
+and sets the bar far above real background; there the model's stored background (held-out real
+negatives) or a background FASTA is used. Every stage's window count is kept (:attr:`ModelScanner.stages`)
+so a user can see where windows were dropped."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,12 +32,12 @@ from carrousel.bio.fasta import Chunk, iter_chunks, one_hot, window_sequences
 from carrousel.bio.hits import Hits
 from carrousel.bio.models import MotifModel, predict_logits, rc_one_hot
 from carrousel.bio.motifs import Motif
-from carrousel.bio.pwm import IntegerPWM, SequenceCodes
-from carrousel.bio.sites import locate_sites, window_pwm_pvalues
+from carrousel.bio.pwm import IntegerPWM, SequenceCodes, scan_windows
+from carrousel.bio.sites import best_sites, locate_sites, window_pwm_pvalues
 from carrousel.bio.synth import dinucleotide_shuffle
 from carrousel.core.metrics import benjamini_hochberg
 
-__all__ = ["ModelScanner", "attribution"]
+__all__ = ["ModelScanner", "NullChoice", "attribution"]
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +67,35 @@ def attribution(model: torch.nn.Module, codes: np.ndarray, tasks: np.ndarray) ->
     return np.concatenate(out).astype(np.float64)
 
 
+def _shuffle_padded(w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A dinucleotide shuffle of a window's bases, N padding left in place."""
+    ok = np.flatnonzero(w < 4)
+    if ok.size == w.size:
+        return dinucleotide_shuffle(w, rng)
+    out = w.copy()
+    out[ok[0] : ok[-1] + 1] = dinucleotide_shuffle(w[ok[0] : ok[-1] + 1], rng)
+    return out
+
+
+@dataclass(frozen=True)
+class NullChoice:
+    """The null a model scan is calibrated against, and why.
+
+    Attributes:
+        calibration: the null logits.
+        source: ``"shuffled input"``, ``"stored shuffled"``, ``"stored background"`` or ``"FILE"``.
+        reason: one line saying why this null was used.
+    """
+
+    calibration: NullCalibration
+    source: str
+    reason: str
+
+    def summary(self) -> dict[str, object]:
+        """JSON-ready: source, reason and null windows per output."""
+        return {"source": self.source, "reason": self.reason, "windows": int(self.calibration.null.shape[1])}
+
+
 class ModelScanner:
     """Streams chunks through a trained model in windows and keeps candidate sites.
 
@@ -70,6 +108,9 @@ class ModelScanner:
         stride: step between windows (default: window minus the longest motif, at least half a window).
         batch_size: sequences per forward pass (windows and their reverse complements).
         max_candidates: candidate (window, motif) pairs held for the BH step (bounds memory: ~200 B each).
+        outputs: indices of the model outputs tested (default: all); the others are neither scored nor
+            counted.
+        pwm_candidates: also keep windows whose best PWM site alone reaches ``pvalue`` (window level).
     """
 
     def __init__(
@@ -81,16 +122,19 @@ class ModelScanner:
         stride: int | None = None,
         batch_size: int = 256,
         max_candidates: int = 2_000_000,
+        outputs: Sequence[int] | None = None,
+        pwm_candidates: bool = True,
     ) -> None:
         if len(pwms) != len(model.motifs):
             raise ScanConfigError(
                 f"{len(pwms)} PWMs given for {len(model.motifs)} model outputs; give one each"
             )
         self.model = model
-        self.calibration: NullCalibration = (
-            model.calibration
-        )  # replaced by calibrate(); the model keeps its own
+        self.null = NullChoice(model.calibration, "stored shuffled", "the model's stored shuffled null")
         self.window = model.window
+        self.outputs = np.array(
+            sorted(set(outputs)) if outputs is not None else range(len(model.motifs)), dtype=np.int64
+        )
         longest = max((m.length for m in model.motifs), default=0)
         # consecutive windows overlap by the longest motif (+1), so every site lies wholly in some window
         self.stride = stride or max(self.window - longest - 1, self.window // 2, 1)
@@ -103,6 +147,39 @@ class ModelScanner:
         self._cand: list[dict[str, np.ndarray]] = []
         self._n_cand = 0
         self.max_candidates = max_candidates
+        self.stages = dict.fromkeys(
+            (
+                "windows",
+                "windows_mostly_n",
+                "tests",
+                "candidates_model",
+                "candidates_pwm_only",
+                "passed_q",
+                "motif_longer_than_window",
+                "sites",
+                "sites_overlapping_better",
+            ),
+            0,
+        )
+        # PWM pre-pass: a site whose p-value makes its window's Sidak p-value <= pvalue makes a candidate
+        self._site_thresholds: dict[int, int] = {}
+        if pwm_candidates:
+            for k in self.outputs:
+                pw = self.pwms[k]
+                if pw.length <= self.window:
+                    n_sites = 2 * (self.window - pw.length + 1)
+                    t = pw.threshold(-float(np.expm1(np.log1p(-pvalue) / n_sites)))
+                    pw.prepare_scan(t, False)
+                    self._site_thresholds[int(k)] = t
+
+    @property
+    def calibration(self) -> NullCalibration:
+        """The null logits in use."""
+        return self.null.calibration
+
+    def use_null(self, null: NullChoice) -> None:
+        """Calibrates against ``null`` from now on (before the first chunk)."""
+        self.null = null
 
     @property
     def motifs(self) -> list[Motif]:
@@ -135,9 +212,14 @@ class ModelScanner:
         picks: list[np.ndarray] = []
         for chunk in iter_chunks(path, 1 << 21, 0):
             n = chunk.codes.size - W + 1
-            if n <= 0:
-                continue
             k = rng.poisson(rate * chunk.codes.size)
+            if n <= 0:  # a record shorter than the window: scanned padded with N, so drawn padded
+                if chunk.start == 0 and chunk.last and (chunk.codes < 4).all() and chunk.codes.size >= W // 2:
+                    pad = np.full(W, 4, dtype=np.uint8)
+                    a = (W - chunk.codes.size) // 2
+                    pad[a : a + chunk.codes.size] = chunk.codes
+                    picks.extend([pad] * k)
+                continue
             for s in rng.integers(0, n, size=k):
                 w = chunk.codes[s : s + W]
                 if (w < 4).all():
@@ -149,8 +231,40 @@ class ModelScanner:
                 "genome too small for its own null (%d windows); using the model's stored null", len(picks)
             )
             return
-        null_x = np.stack([dinucleotide_shuffle(w, rng) for w in picks[:n_null]])
-        self.calibration = NullCalibration.from_scores(self._logits(null_x))
+        null_x = np.stack([_shuffle_padded(w, rng) for w in picks[:n_null]])
+        reason = "dinucleotide shuffles of windows of the scanned FASTA (a genome is its own background)"
+        self.use_null(NullChoice(NullCalibration.from_scores(self._logits(null_x)), "shuffled input", reason))
+
+    def background_null(self, path: str | Path, n_null: int = 4000, seed: int = 0) -> NullChoice:
+        """A null of the model's scores on real windows of a background FASTA (not shuffled): up to
+        ``n_null`` windows drawn evenly over its records (shorter records padded with N).
+
+        Raises:
+            ScanConfigError: fewer than 20 usable windows in the file.
+        """
+        rng = np.random.default_rng(seed)
+        W = self.window
+        picks: list[np.ndarray] = []
+        for chunk in iter_chunks(path, 1 << 21, 0):
+            c = chunk.codes
+            if c.size < W:
+                if chunk.start == 0 and chunk.last and (c < 4).sum() >= W // 2:
+                    pad = np.full(W, 4, dtype=np.uint8)
+                    a = (W - c.size) // 2
+                    pad[a : a + c.size] = c
+                    picks.append(pad)
+                continue
+            starts = np.arange(0, c.size - W + 1, max(W // 2, 1))
+            picks.extend(c[s : s + W] for s in starts if (c[s : s + W] < 4).mean() >= 0.5)
+        if len(picks) < 20:
+            raise ScanConfigError(
+                f"--model-background {path}: only {len(picks)} usable windows of {W} bases; give a "
+                "larger background FASTA"
+            )
+        if len(picks) > n_null:
+            picks = [picks[i] for i in np.sort(rng.choice(len(picks), n_null, replace=False))]
+        cal = NullCalibration.from_scores(self._logits(np.stack(picks)))
+        return NullChoice(cal, str(path), f"the model's scores on {len(picks)} windows of --model-background")
 
     def _starts(self, chunk: Chunk, limit: int) -> np.ndarray:
         n, W = chunk.codes.size, self.window
@@ -179,13 +293,36 @@ class ModelScanner:
                 return
             wins = codes[starts[:, None] + np.arange(W)[None, :]]
         informative = (wins < 4).mean(axis=1) >= 0.5  # mostly-N windows are not tested
+        self.stages["windows"] += int(starts.size)
+        self.stages["windows_mostly_n"] += int((~informative).sum())
         wins, starts = wins[informative], starts[informative]
         if starts.size == 0:
             return
-        logits = self._logits(wins)
-        pvals = self.calibration.pvalues(logits)
-        self.n_tests += starts.size
-        wi, ki = np.nonzero(pvals <= self.pvalue)
+        out = self.outputs
+        logits = np.full((starts.size, len(self.motifs)), -np.inf)
+        logits[:, out] = self._logits(wins)[:, out]
+        pvals = np.ones_like(logits)
+        pvals[:, out] = self.calibration.pvalues(logits)[:, out]
+        self.n_tests[out] += starts.size
+        self.stages["tests"] += int(starts.size * out.size)
+        by_model = pvals <= self.pvalue
+        self.stages["candidates_model"] += int(by_model.sum())
+        keep = by_model.copy()
+        if self._site_thresholds:
+            sc = seq if seq is not None and seq.n == codes.size else SequenceCodes(codes)
+            for k, t in self._site_thresholds.items():
+                pw = self.pwms[k]
+                if codes.size < W:  # one padded window (a short record): scored directly
+                    keep[:, k] |= window_pwm_pvalues(wins, pw) <= self.pvalue
+                    continue
+                n_sites = int(starts.max()) + W - pw.length + 1
+                hist = np.zeros(pw.sf.size, dtype=np.int64)
+                at = np.sort(scan_windows(pw, sc, n_sites, t, hist, False)[0])
+                if at.size:
+                    has = np.searchsorted(at, starts + W - pw.length, "right") > np.searchsorted(at, starts)
+                    keep[:, k] |= has
+        self.stages["candidates_pwm_only"] += int((keep & ~by_model).sum())
+        wi, ki = np.nonzero(keep)
         if wi.size == 0:
             return
         # candidates wait for the whole-scan BH step; only those that pass are attributed (finish)
@@ -223,29 +360,39 @@ class ModelScanner:
         # best PWM site; Bonferroni over the two (valid whatever their dependence), then BH per motif over
         # every tested window (windows not kept as candidates count as p = 1, which only adds caution)
         combined = cols["p"].copy()
+        by_pwm = np.zeros(combined.size, dtype=bool)  # the PWM term is the stronger evidence
         for k in np.unique(cols["k"]):
             sel = np.flatnonzero(cols["k"] == k)
             if self.pwms[k].length <= self.window:
-                combined[sel] = np.minimum(combined[sel], window_pwm_pvalues(cols["win"][sel], self.pwms[k]))
+                pw_p = window_pwm_pvalues(cols["win"][sel], self.pwms[k])
+                by_pwm[sel] = pw_p < combined[sel]
+                combined[sel] = np.minimum(combined[sel], pw_p)
         combined = np.minimum(2.0 * combined, 1.0)
         q = np.ones(cols["p"].size)
         for k in np.unique(cols["k"]):
             sel = np.flatnonzero(cols["k"] == k)
             q[sel] = benjamini_hochberg(combined[sel], int(self.n_tests[k]))
         keep = np.flatnonzero(q <= self.qvalue) if self.qvalue is not None else np.arange(q.size)
+        self.stages["passed_q"] += int(keep.size)
         if keep.size == 0:
             return
         cols = {key: v[keep] for key, v in cols.items()}
-        q = q[keep]
+        q, by_pwm = q[keep], by_pwm[keep]
         W = self.window
         attr = attribution(self.model.model, cols["win"], cols["k"])
         for k in np.unique(cols["k"]):
             sel = np.flatnonzero(cols["k"] == k)
             pw = self.pwms[k]
             if pw.length > W:
+                self.stages["motif_longer_than_window"] += int(sel.size)
                 continue
             wins = cols["win"][sel]
+            # placed by the network's attribution, or at the best PWM site where that was the evidence
             off, strand, score, other = locate_sites(wins, attr[sel], pw)
+            pb = np.flatnonzero(by_pwm[sel])
+            if pb.size:
+                for a, b in zip((off, strand, score, other), best_sites(wins[pb], pw), strict=True):
+                    a[pb] = b
             # palindromic sites (the other strand scores within half a bit): report both strands
             twin = np.flatnonzero(other >= score - pw.scale / 2)
             idx = np.arange(sel.size)
@@ -273,8 +420,8 @@ class ModelScanner:
             )
 
     def tests(self) -> dict[str, int]:
-        """Windows tested per motif."""
-        return {m.id: int(n) for m, n in zip(self.motifs, self.n_tests, strict=True)}
+        """Windows tested per motif (the outputs tested)."""
+        return {self.motifs[k].id: int(self.n_tests[k]) for k in self.outputs}
 
     def hits(self) -> Hits:
         """Sites of windows passing the BH q-value threshold, one row per distinct site (best window)."""
@@ -304,7 +451,9 @@ class ModelScanner:
                 seen.add(key)
                 near.add(st)
                 uniq.append(j)
+            self.stages["sites_overlapping_better"] += int(keep.size - len(uniq))
             keep = keep[np.array(uniq, dtype=np.int64)]
+            self.stages["sites"] += int(keep.size)
             qk = cols["q"][keep]
             parts.append(
                 Hits.from_columns(

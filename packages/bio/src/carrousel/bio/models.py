@@ -252,12 +252,15 @@ class MotifModel:
         calibration: the model's logits on dinucleotide-shuffled background windows.
         info: provenance (the command that trained it, seed, windows, trainer settings, validation
             figures, input files' checksums).
+        background: the model's logits on real background windows it was not trained on (held-out
+            negatives, or fresh genome windows), when it has them: the null of a peak-set scan.
     """
 
     model: DanQ
     motifs: list[Motif]
     calibration: NullCalibration
     info: dict[str, Any] = field(default_factory=dict)
+    background: NullCalibration | None = None
 
     @property
     def window(self) -> int:

@@ -101,6 +101,8 @@ def scan(
         check_output_file(out, "--out")
     kind = format_for(out, fmt)  # an unknown extension fails here, before any work
     check_input_file(genome, what="FASTA")
+    if cfg.model_background is not None:
+        check_input_file(cfg.model_background, "--model-background", "FASTA")
     model = None
     if cfg.method is not Method.pwm or not cfg.motifs:
         model = load_model(cfg.model, device=cfg.device.value)
@@ -175,13 +177,22 @@ def train(cfg: TrainConfig, out: str | Path, command: str = "") -> TrainResult:
     named = resolve_motifs(list(cfg.data.motifs)) if cfg.data.motifs else []
     data = training_set(cfg.data, named, cfg.fit.seed)
     fit = cfg.fit
+    stop = fit.patience > 0 and fit.val_fraction > 0
     trainer = TrainerConfig(
         epochs=fit.epochs,
         lr=fit.lr,
         device=fit.device.value,
         progress=False,
         seed=fit.seed,
-        scheduler="cosine",
+        # early stopping on the held-out loss (the best epoch's weights kept), the rate halved when it
+        # stalls; a fixed number of epochs runs a cosine schedule
+        scheduler="plateau" if stop else "cosine",
+        gamma=0.5,
+        step_size=10,  # plateau patience: 2 epochs
+        patience=fit.patience if stop else None,
+        restore_best=stop,
+        monitor="val_auroc" if stop else "val_loss",  # steadier than the loss on small sets
+        mode="max" if stop else "min",
     )
     net = cfg.network
     shape = DanQConfig(
@@ -206,6 +217,9 @@ def train(cfg: TrainConfig, out: str | Path, command: str = "") -> TrainResult:
         info=info,
         allow_no_motifs=True,
         init_motifs=data.seeds,
+        shuffled_negatives=data.real_negatives and fit.shuffled_negatives,
+        held_out_background=data.real_negatives,
+        background_windows=data.background,
     )
     save_model(result.model, target)
     return TrainResult(

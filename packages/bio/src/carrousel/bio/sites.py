@@ -7,7 +7,7 @@ import numpy as np
 
 from carrousel.bio.pwm import IntegerPWM
 
-__all__ = ["locate_sites", "site_scores", "window_pwm_pvalues"]
+__all__ = ["best_sites", "locate_sites", "site_scores", "window_pwm_pvalues"]
 
 
 def site_scores(codes: np.ndarray, starts: np.ndarray, pwm: IntegerPWM) -> np.ndarray:
@@ -99,3 +99,26 @@ def locate_sites(
     ci, si = flat // 2, flat % 2
     other = both[np.arange(P), ci, 1 - si]  # the same place read on the other strand
     return cand[np.arange(P), ci], np.where(si == 0, 1, -1), both.reshape(P, -1)[np.arange(P), flat], other
+
+
+def best_sites(codes: np.ndarray, pwm: IntegerPWM, block: int = 256) -> tuple[np.ndarray, ...]:
+    """The best PWM site of each window (every offset, both strands), for windows whose evidence is the
+    PWM's rather than the network's.
+
+    Returns:
+        ``(offset (P,), strand (P,) of +1/-1, integer PWM score (P,), score of the other strand (P,))``.
+    """
+    P, W = codes.shape
+    n = W - pwm.length + 1
+    out = [np.zeros(P, dtype=np.int64) for _ in range(4)]
+    for i in range(0, P, block):
+        c = codes[i : i + block]
+        both = site_scores(c, np.broadcast_to(np.arange(n), (c.shape[0], n)), pwm)  # (p, n, 2)
+        flat = both.reshape(c.shape[0], -1).argmax(axis=1)
+        ci, si = flat // 2, flat % 2
+        rows = np.arange(c.shape[0])
+        out[0][i : i + block] = ci
+        out[1][i : i + block] = np.where(si == 0, 1, -1)
+        out[2][i : i + block] = both[rows, ci, si]
+        out[3][i : i + block] = both[rows, ci, 1 - si]
+    return tuple(out)

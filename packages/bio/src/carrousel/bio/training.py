@@ -1,5 +1,12 @@
 """Fitting a DanQ model with :class:`carrousel.core.train.Trainer` on arrays of windows, and calibrating
-it against dinucleotide-shuffled background."""
+it against background: dinucleotide-shuffled windows (the null a genome scan re-derives from its own
+sequence) and, when the negatives are real sequence, the held-out negatives themselves (the null a scan of
+a peak set needs: shuffles keep the peaks' composition, which the model also reads).
+
+The held-out split is stratified by GC content within each class, so validation (early stopping, the
+figures reported, the stored background null) sees the composition training saw. Optional
+dinucleotide-shuffled copies of the training positives are added as negatives, so the network cannot
+separate the classes by composition alone and has to read the motifs."""
 
 from __future__ import annotations
 
@@ -24,9 +31,11 @@ from carrousel.core.metrics import roc_auc
 from carrousel.core.train import Callback, Trainer
 from carrousel.core.train import TrainConfig as TrainerConfig
 
-__all__ = ["FitResult", "fit_model"]
+__all__ = ["MIN_BACKGROUND", "FitResult", "fit_model", "gc_stratified_split"]
 
 logger = logging.getLogger(__name__)
+
+MIN_BACKGROUND = 50  # held-out background windows needed for a stored background null
 
 
 class _LogEpochs(Callback):
@@ -45,6 +54,40 @@ class FitResult:
     model: MotifModel
     history: list[dict[str, float]]
     metrics: dict[str, float]
+
+
+def gc_stratified_split(
+    x: np.ndarray, y: np.ndarray, fraction: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Splits windows into ``(validation, training)`` indices, ``fraction`` of each class held out.
+
+    Within each class (each distinct label row) the windows are ordered by GC content and every
+    ``1/fraction``-th one is held out (random phase, ties in random order), so both sides share the
+    class's GC distribution.
+
+    Args:
+        x: ``(N, W)`` uint8 codes.
+        y: ``(N, K)`` labels.
+        fraction: held-out fraction in [0, 1).
+        rng: random generator.
+
+    Returns:
+        ``(val_idx, train_idx)``, each sorted.
+    """
+    if fraction <= 0 or x.shape[0] < 2:
+        return np.zeros(0, dtype=np.int64), np.arange(x.shape[0])
+    gc = ((x == 1) | (x == 2)).sum(axis=1) / np.maximum((x < 4).sum(axis=1), 1)
+    _, cls = np.unique(y > 0, axis=0, return_inverse=True)
+    val: list[np.ndarray] = []
+    for c in np.unique(cls):
+        idx = np.flatnonzero(cls == c)
+        idx = idx[np.lexsort((rng.random(idx.size), gc[idx]))]
+        n = max(round(fraction * idx.size), 1) if idx.size > 1 else 0
+        if n:
+            picks = np.floor((np.arange(n) + rng.random()) * idx.size / n).astype(np.int64)
+            val.append(idx[np.minimum(picks, idx.size - 1)])
+    v = np.unique(np.concatenate(val)) if val else np.zeros(0, dtype=np.int64)
+    return v, np.setdiff1d(np.arange(x.shape[0]), v)
 
 
 def _loader(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool, seed: int) -> DataLoader:
@@ -75,6 +118,9 @@ def fit_model(
     allow_no_motifs: bool = False,
     init_filters: bool = True,
     init_motifs: list[Motif] | None = None,
+    shuffled_negatives: bool = False,
+    held_out_background: bool = False,
+    background_windows: np.ndarray | None = None,
 ) -> FitResult:
     """Trains a DanQ model on windows and calibrates it against dinucleotide-shuffled background.
 
@@ -93,6 +139,11 @@ def fit_model(
         allow_no_motifs: with no motifs, derive one per task from the trained filters.
         init_filters: seed the first convolution filters with the motifs' log-odds (both strands).
         init_motifs: motifs to seed the filters with instead of ``motifs``.
+        shuffled_negatives: add a dinucleotide shuffle of every training positive as a negative.
+        held_out_background: the negatives are real sequence: their held-out part is stored as the
+            model's background null (what a scan of a peak set is calibrated against).
+        background_windows: ``(M, W)`` real background windows never trained on, stored (as scored) as
+            the background null instead (e.g. fresh genome windows of planted training).
 
     Returns:
         A :class:`FitResult` with validation ROC-AUC / PR-AUC (and the mean per-task ROC-AUC).
@@ -108,9 +159,14 @@ def fit_model(
     W = x.shape[1]
     mcfg = model_config or DanQConfig(n_outputs=y.shape[1], window=W)
     tcfg = train_config or TrainerConfig(epochs=8, lr=2e-3, device="cpu", progress=False, seed=seed)
-    order = rng.permutation(x.shape[0])
-    n_val = max(round(val_fraction * x.shape[0]), 1) if val_fraction > 0 else 0
-    val_idx, tr_idx = order[:n_val], order[n_val:]
+    val_idx, tr_idx = gc_stratified_split(x, y, val_fraction, rng)
+    n_val = int(val_idx.size)
+    x_tr, y_tr = x[tr_idx], y[tr_idx]
+    if shuffled_negatives:
+        pos = x_tr[y_tr.sum(axis=1) > 0]
+        shuffled = np.stack([dinucleotide_shuffle(w, rng) for w in pos]) if pos.size else pos
+        x_tr = np.concatenate([x_tr, shuffled])
+        y_tr = np.concatenate([y_tr, np.zeros((shuffled.shape[0], y.shape[1]), dtype=y.dtype)])
     torch.manual_seed(seed)
     model = DanQ(mcfg)
     seeds = init_motifs if init_motifs is not None else motifs
@@ -118,7 +174,7 @@ def fit_model(
         model.init_from_log_odds([torch.from_numpy(log_odds(m)).float() for m in seeds])
     trainer = Trainer(model, MotifTask(), tcfg, callbacks=[_LogEpochs()])
     val_loader = _loader(x[val_idx], y[val_idx], 512, False, seed) if n_val else None
-    result = trainer.fit(_loader(x[tr_idx], y[tr_idx], batch_size, True, seed), val_loader)
+    result = trainer.fit(_loader(x_tr, y_tr, batch_size, True, seed), val_loader)
     metrics = trainer.evaluate(val_loader) if val_loader is not None else {}
     model = model.cpu()
     if n_val and y.shape[1] > 1:  # the trainer's AUROC pools all tasks; add the mean of per-task AUROCs
@@ -138,10 +194,24 @@ def fit_model(
     picks = src[rng.integers(src.shape[0], size=n_null)]
     null_x = np.stack([dinucleotide_shuffle(w, rng) for w in picks])
     cal = NullCalibration.from_scores(predict_logits(model, null_x))
+    bg_windows = background_windows
+    if held_out_background and n_val:
+        bg_windows = x[val_idx][y[val_idx].sum(axis=1) == 0]
+    background = None
+    if bg_windows is not None and bg_windows.shape[0] >= MIN_BACKGROUND:
+        background = NullCalibration.from_scores(predict_logits(model, bg_windows))
+    elif held_out_background or background_windows is not None:
+        logger.warning(
+            "only %d held-out background windows (need %d): the model keeps no background null",
+            0 if bg_windows is None else bg_windows.shape[0],
+            MIN_BACKGROUND,
+        )
     trainer_settings = {
         k: _plain(v) for k, v in asdict(tcfg).items() if isinstance(v, int | float | str | type(None))
     }
     meta: dict[str, Any] = {"train": trainer_settings}
     meta.update(info or {})
     meta["val"] = {k: _plain(float(v)) for k, v in metrics.items()}
-    return FitResult(MotifModel(model, list(motifs), cal, meta), result.history, metrics)
+    if background is not None:
+        meta["background_null"] = int(background.null.shape[1])
+    return FitResult(MotifModel(model, list(motifs), cal, meta, background), result.history, metrics)
