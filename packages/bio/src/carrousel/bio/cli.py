@@ -161,8 +161,12 @@ def scan(
         float, typer.Option("--model-pvalue", help="Model: windows kept for BH/attribution.")
     ] = 0.01,
     background: Annotated[
-        BackgroundKind, typer.Option("--background", help="PWM background: from the genome, or uniform.")
-    ] = BackgroundKind.input,
+        BackgroundKind,
+        typer.Option(
+            "--background",
+            help="PWM background for scores and p-values: uniform (as FIMO) or the input's composition.",
+        ),
+    ] = BackgroundKind.uniform,
     order: Annotated[
         int, typer.Option("--background-order", min=0, max=1, help="Markov order of the background.")
     ] = 0,

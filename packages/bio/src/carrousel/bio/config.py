@@ -54,8 +54,8 @@ class Method(enum.StrEnum):
 class BackgroundKind(enum.StrEnum):
     """Where the PWM background comes from."""
 
-    input = "input"  # estimated from the genome being scanned (strand-symmetrised)
-    uniform = "uniform"  # equal base probabilities
+    uniform = "uniform"  # equal base probabilities (the default, as FIMO's)
+    input = "input"  # estimated from the sequences being scanned (strand-symmetrised)
 
 
 class Calibration(enum.StrEnum):
@@ -137,7 +137,7 @@ class ScanConfig:
     pvalue: float = 1e-4  # report PWM sites with an exact p-value at most this (FIMO's default)
     qvalue: float | None = None  # also require a BH q-value at most this (None: no q filter)
     exact_qvalues: bool = False  # histogram every window: exact BH q-values above the p threshold too
-    background: BackgroundKind = BackgroundKind.input  # input (estimated from the genome) | uniform
+    background: BackgroundKind = BackgroundKind.uniform  # uniform (FIMO's default) | input (the genome's)
     background_order: int = 0  # 0 or 1: Markov order of the background
     pseudocount: float = 0.1  # total pseudocount per motif column, spread by the background
     chunk_size: int = 1 << 21  # bases held per chunk while streaming (bounds memory)

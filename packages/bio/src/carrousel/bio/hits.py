@@ -102,7 +102,8 @@ class ScanResult:
     method: str
     tests: dict[str, int] = field(default_factory=dict)  # windows tested per motif (both strands)
     seconds: float = 0.0
-    background: list[float] = field(default_factory=list)
+    background: list[float] = field(default_factory=list)  # PWM background base probabilities (A, C, G, T)
+    background_kind: str = "uniform"  # where they came from: uniform | input
     started: float = field(default_factory=time.perf_counter)
 
     def summary(self) -> dict[str, Any]:
@@ -123,6 +124,7 @@ class ScanResult:
             },
             "tests_per_motif": self.tests,
             "background": [round(x, 4) for x in self.background],
+            "background_kind": self.background_kind,
             "seconds": round(self.seconds, 3),
             "bases_per_second": round(self.bases / self.seconds, 1) if self.seconds > 0 else None,
         }
