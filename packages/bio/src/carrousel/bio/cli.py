@@ -306,7 +306,12 @@ def evaluate(
     model: ModelDir = None,
     motif: MotifSpecs = None,
     task: Annotated[
-        str | None, typer.Option("--task", help="Model output (motif ID/name/index); default: max.")
+        str | None,
+        typer.Option(
+            "--task",
+            help="Model output scored (motif ID/name/index, or max over all). Default: the --motif's output, "
+            "the only one, or the one whose PWM best separates the classes.",
+        ),
     ] = None,
     pwm_only: Annotated[bool, typer.Option("--pwm-only", help="Evaluate PWMs only (no model).")] = False,
     device: DeviceOpt = Device.cpu,
@@ -331,7 +336,8 @@ def evaluate(
     if as_json:
         cli.emit_json(res.summary())
         return
-    table = Table(title=f"{res.n_pos} positives vs {res.n_neg} negatives")
+    caption = f"model output {res.task}: {res.task_reason}" if res.per_output else None
+    table = Table(title=f"{res.n_pos} positives vs {res.n_neg} negatives", caption=caption)
     for c in ("method", "AUROC", "AUPRC"):
         table.add_column(c)
     for label, auroc, auprc in (

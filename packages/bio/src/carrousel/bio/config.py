@@ -277,7 +277,7 @@ class EvaluateConfig:
     negatives: str | None = None  # FASTA of negative sequences (required)
     model: str | None = None  # model folder (None: the packaged panel)
     motifs: tuple[str, ...] = ()  # PWMs to compare (default: the model's motifs)
-    task: str | None = None  # model output (motif ID, name or index); None: the only one, else the max
+    task: str | None = None  # model output (ID, name, index) or "max"; None: the positives' motif's output
     pwm_only: bool = False  # evaluate PWMs only (needs motifs)
     device: Device = Device.cpu  # cpu | cuda | auto
 

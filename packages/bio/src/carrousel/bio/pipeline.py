@@ -254,8 +254,9 @@ def evaluate(cfg: EvaluateConfig) -> Evaluation:
         fit_windows([encode(s, n) for n, s in zip(names, seqs, strict=True)], window)
         for names, seqs in sets.values()
     )
-    motifs = resolve_motifs(list(cfg.motifs)) if cfg.motifs else (model.motifs if model is not None else [])
-    return evaluate_windows(model, pos, neg, motifs, cfg.task)
+    requested = resolve_motifs(list(cfg.motifs)) if cfg.motifs else []
+    motifs = requested or (model.motifs if model is not None else [])
+    return evaluate_windows(model, pos, neg, motifs, cfg.task, requested)
 
 
 # ------------------------------------------------------------------------------------------ enrich
