@@ -14,12 +14,13 @@ from typer.testing import CliRunner
 
 from carrousel.bio import pipeline
 from carrousel.bio.cli import app
-from carrousel.bio.config import EnrichConfig
+from carrousel.bio.config import EnrichConfig, ScanConfig
 from carrousel.bio.dna import encode
 from carrousel.bio.enrich import PackedSequences, fold_enrichment, hypergeometric_log_sf
 from carrousel.bio.errors import EnrichConfigError, SequenceSetError
 from carrousel.bio.motifs import resolve_motifs
 from carrousel.bio.pwm import IntegerPWM, SequenceCodes, scan_windows
+from carrousel.bio.scan import scan_genome
 
 runner = CliRunner()
 
@@ -102,6 +103,9 @@ def test_real_oct4_peaks_rank_pou_first_and_mafk_peaks_maf_first(oct4_fa: Path, 
     assert _ranks(oct4.rows, POU) == [0, 1, 2, 3, 4]
     top = oct4.rows[0]
     assert top.target_percent > 60 and top.background_percent < 25 and top.fold > 3 and top.qvalue < 1e-100
+    # the same counts as `bio scan` (records with a hit, default uniform background, p <= 1e-4)
+    hits = scan_genome(oct4_fa, ScanConfig(motifs=("MA0142.1",))).hits
+    assert top.target_hits == len(set(hits["record"].tolist())) == 2882
     mafk = pipeline.enrich(EnrichConfig(targets=str(mafk_fa), background=str(oct4_fa), motifs=PANEL))
     assert _ranks(mafk.rows, MAF) == [0, 1, 2, 3]
     assert mafk.rows[0].fold > 5
