@@ -152,10 +152,16 @@ def test_cli_table_tsv_json_and_errors(oct4_fa: Path, mafk_fa: Path, tmp_path: P
         EnrichConfig(targets="x.fa", pvalue=0)
 
 
-def test_same_file_as_background_is_a_warning(oct4_fa: Path, caplog) -> None:
+def test_same_file_or_sequences_as_background_is_a_warning(oct4_fa: Path, tmp_path: Path, caplog) -> None:
     with caplog.at_level("WARNING"):
         res = pipeline.enrich(
             EnrichConfig(targets=str(oct4_fa), background=str(oct4_fa), motifs=("MA0142.1",))
         )
     assert "the targets' file" in caplog.text
     assert res.rows[0].fold == 1.0 and res.rows[0].pvalue > 0.4
+    copy = tmp_path / "copy.fa"
+    copy.write_bytes(oct4_fa.read_bytes())
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        pipeline.enrich(EnrichConfig(targets=str(oct4_fa), background=str(copy), motifs=("MA0142.1",)))
+    assert "3897 of 3897 target sequences are also in the background" in caplog.text
