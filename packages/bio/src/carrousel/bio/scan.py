@@ -238,7 +238,8 @@ def scan_genome(
     else:
         bg = Background.uniform()
         # the model's genome null samples windows in proportion to the records' lengths
-        records = estimate_background(path)[1] if use_model is not None else []
+        genome_null = use_model is not None and cfg.calibration is Calibration.genome
+        records = estimate_background(path)[1] if genome_null else []
     logger.info(
         "PWM background: %s (%s)",
         cfg.background.value,
