@@ -46,7 +46,9 @@ def _write(path: Path, records: list[tuple[str, str]], tag: str = "") -> Path:
 
 
 def _fractions(hits: Any, motif_id: str, n_target: int, n_other: int) -> tuple[float, float]:
-    recs = {r for r, m in zip(hits["record"].tolist(), hits["motif_id"].tolist(), strict=True) if m == motif_id}
+    recs = {
+        r for r, m in zip(hits["record"].tolist(), hits["motif_id"].tolist(), strict=True) if m == motif_id
+    }
     t = sum(1 for r in recs if r.startswith("T|"))
     o = sum(1 for r in recs if r.startswith("O|"))
     return t / n_target, o / n_other
@@ -142,7 +144,9 @@ def main() -> None:
         return
     for r in rows:
         more = {k: v for k, v in r.items() if k not in ("pair", "seed", "method", "target", "other")}
-        print(f"{r['pair']:14s} seed {r['seed']} {r['method']:8s} target {r['target']:.3f} other {r['other']:.3f} {more}")
+        print(
+            f"{r['pair']:14s} seed {r['seed']} {r['method']:8s} target {r['target']:.3f} other {r['other']:.3f} {more}"
+        )
 
 
 if __name__ == "__main__":

@@ -258,6 +258,10 @@ SIZE_ALLOWLIST: dict[str, str] = {
         "the package shape's one module that reads prices (Yahoo, its cache, CSV, the sample) with the "
         "checks of each source at the edge"
     ),
+    "packages/bio/src/carrousel/bio/cli.py": (
+        "five commands' typed options (shared Annotated aliases), their progress bars and table rendering; "
+        "the conventions themselves live in carrousel.core.cli"
+    ),
     "packages/finance/src/carrousel/finance/cli.py": (
         "three commands' typed options (shared Annotated aliases) and their table rendering; the "
         "conventions themselves live in carrousel.core.cli"

@@ -99,6 +99,7 @@ def _data_error_cases(tmp: Path) -> dict[tuple[str, ...], list[str]]:
         ("bio", "scan"): [binary, "-m", "CTCF"],
         ("bio", "train"): ["--positives", missing, "--negatives", missing, "-o", str(tmp / "m")],
         ("bio", "evaluate"): ["--positives", missing, "--negatives", missing],
+        ("bio", "enrich"): [missing, "-m", "CTCF"],
         ("bio", "discover"): ["--model", missing, "-o", str(tmp / "d")],
         ("nlp", "sentiment", "train"): ["--data", missing, "-o", str(tmp / "s")],
         ("nlp", "sentiment", "predict"): ["--model", missing, "a text"],
@@ -143,6 +144,14 @@ def test_json_outputs_are_strict(invoke: Callable[..., Outcome], tmp_path: Path)
     assert out.code == 0, out.stderr
     doc = _strict(out.stdout)
     assert isinstance(doc, dict) and doc["bases"] == 5000
+    peaks = tmp_path / "peaks.fa"
+    peaks.write_text(
+        "".join(f">p{i}\n{''.join(rng.choice('ACGT') for _ in range(100))}\n" for i in range(12))
+    )
+    out = invoke("bio", "enrich", peaks, "-m", "CTCF,REST", "--pvalue", "0.01", "--json")
+    assert out.code == 0, out.stderr
+    doc = _strict(out.stdout)
+    assert isinstance(doc, dict) and doc["motifs"] == 2 and doc["background"]["sequences"] == 24
     run = tmp_path / "run"
     stocks = Path(__file__).parent / "finance" / "data" / "stocks_2007_2010.csv.gz"
     out = invoke(

@@ -39,6 +39,23 @@ def test_scan_pwm_bed_to_stdout_and_files(tmp_path, write_fasta) -> None:
     assert tsv.read_text().splitlines()[0].startswith("motif_id\tmotif_alt_id\tsequence_name")
 
 
+def test_scan_background_is_uniform_by_default_and_input_on_request(tmp_path, write_fasta) -> None:
+    """Like FIMO, PWM scores and p-values are against equal base probabilities unless --background input
+    asks for the file's composition; the choice is in the JSON summary."""
+    site = resolve_motifs("CTCF")[0].consensus()
+    fa = write_fasta(tmp_path / "at.fa", {"chr1": "AAATTTATAT" * 30 + site + "ATTA" * 40})
+    res = runner.invoke(app, ["scan", str(fa), "-m", "CTCF", "--json"])
+    assert res.exit_code == 0, res.output
+    uniform = json.loads(res.stdout)
+    assert uniform["background_kind"] == "uniform" and uniform["background"] == [0.25] * 4
+    res = runner.invoke(app, ["scan", str(fa), "-m", "CTCF", "--background", "input", "--json"])
+    assert res.exit_code == 0, res.output
+    own = json.loads(res.stdout)
+    a, c, g, t = own["background"]
+    assert own["background_kind"] == "input" and a == t and c == g and a > 0.4  # AT-rich, symmetrised
+    assert ScanConfig().background == "uniform"
+
+
 def test_errors_are_one_clear_line(tmp_path) -> None:
     bad = tmp_path / "bad.fa"
     bad.write_text(">r1\nACGT\n>r2\nAC*T\n")

@@ -123,7 +123,7 @@ def test_first_order_background_and_both_methods(tmp_path, lambda_fa) -> None:
     seq = decode(codes[:5000]) + site + decode(codes[5000:10000])
     fa = tmp_path / "g.fa"
     fa.write_text(f">{name}\n{seq}\n")
-    res = scan_genome(fa, ScanConfig(motifs=("MA0139.2",), background_order=1))
+    res = scan_genome(fa, ScanConfig(motifs=("MA0139.2",), background="input", background_order=1))
     rows = [r for r in res.hits.rows() if r["start"] == 5000 and r["strand"] == "+"]
     assert rows and rows[0]["pvalue"] < 1e-6 and rows[0]["sequence"] == site
     # the 1st-order scores of the scan equal the integer PWM's direct evaluation (same p-value table)

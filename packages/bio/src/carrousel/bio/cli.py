@@ -19,6 +19,7 @@ import typer
 from rich.progress import (
     BarColumn,
     DownloadColumn,
+    MofNCompleteColumn,
     Progress,
     TextColumn,
     TimeRemainingColumn,
@@ -32,6 +33,7 @@ from carrousel.bio.config import (
     Calibration,
     Device,
     DiscoverConfig,
+    EnrichConfig,
     EvaluateConfig,
     FitConfig,
     HitFormat,
@@ -182,8 +184,12 @@ def scan(
         ),
     ] = None,
     background: Annotated[
-        BackgroundKind, typer.Option("--background", help="PWM background: from the genome, or uniform.")
-    ] = BackgroundKind.input,
+        BackgroundKind,
+        typer.Option(
+            "--background",
+            help="PWM background for scores and p-values: uniform (as FIMO) or the input's composition.",
+        ),
+    ] = BackgroundKind.uniform,
     order: Annotated[
         int, typer.Option("--background-order", min=0, max=1, help="Markov order of the background.")
     ] = 0,
@@ -335,7 +341,12 @@ def evaluate(
     model: ModelDir = None,
     motif: MotifSpecs = None,
     task: Annotated[
-        str | None, typer.Option("--task", help="Model output (motif ID/name/index); default: max.")
+        str | None,
+        typer.Option(
+            "--task",
+            help="Model output scored (motif ID/name/index, or max over all). Default: the --motif's output, "
+            "the only one, or the one whose PWM best separates the classes.",
+        ),
     ] = None,
     pwm_only: Annotated[bool, typer.Option("--pwm-only", help="Evaluate PWMs only (no model).")] = False,
     device: DeviceOpt = Device.cpu,
@@ -360,7 +371,8 @@ def evaluate(
     if as_json:
         cli.emit_json(res.summary())
         return
-    table = Table(title=f"{res.n_pos} positives vs {res.n_neg} negatives")
+    caption = f"model output {res.task}: {res.task_reason}" if res.per_output else None
+    table = Table(title=f"{res.n_pos} positives vs {res.n_neg} negatives", caption=caption)
     for c in ("method", "AUROC", "AUPRC"):
         table.add_column(c)
     for label, auroc, auprc in (
@@ -370,6 +382,96 @@ def evaluate(
         if math.isfinite(auroc):  # a figure not computed (--pwm-only, no motif) is no row, never 'nan'
             table.add_row(label, f"{auroc:.4f}", f"{auprc:.4f}")
     cli.stdout.print(table)
+
+
+@contextmanager
+def _motifs_bar(enabled: bool) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
+    """A progress bar over motifs on stderr; yields ``(set_total, advance)``."""
+    if not enabled or cli.is_quiet() or not cli.stderr.is_terminal:
+        yield (lambda n: None), (lambda n: None)
+        return
+    cols = [TextColumn("[bold]motifs"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
+    with Progress(*cols, console=cli.stderr, transient=True) as bar:
+        task = bar.add_task("enrich", total=None)
+        yield (lambda n: bar.update(task, total=n or None)), (lambda n: bar.advance(task, n))
+
+
+_ENRICH_FLAGS = {
+    **{p: p for p in ["targets", "background", "pvalue", "pwm_background", "shuffles", "seed"]},
+    "motif": "motifs",
+}
+
+
+@cli.command(app)
+def enrich(
+    ctx: typer.Context,
+    targets: Annotated[Path, typer.Argument(help="FASTA of target sequences (e.g. ChIP-seq peaks).")],
+    background: Annotated[
+        Path | None,
+        typer.Option("--background", help="FASTA of background sequences (default: shuffled targets)."),
+    ] = None,
+    motif: MotifSpecs = None,
+    pvalue: Annotated[
+        float, typer.Option("--pvalue", help="A sequence holds a hit where a PWM p-value is at most this.")
+    ] = 1e-4,
+    pwm_background: Annotated[
+        BackgroundKind,
+        typer.Option("--pwm-background", help="PWM base composition: uniform, or the sequences' own."),
+    ] = BackgroundKind.uniform,
+    shuffles: Annotated[
+        int, typer.Option("--shuffles", min=1, max=100, help="Without --background: shuffles per target.")
+    ] = 2,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed of the shuffles.")] = 0,
+    top: Annotated[int, typer.Option("--top", min=1, help="Motifs shown in the table.")] = 25,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write every motif's line here (TSV).")
+    ] = None,
+    config: ConfigFile = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print every motif as JSON on stdout.")] = False,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Progress bar over motifs (stderr).")
+    ] = True,
+) -> None:
+    """Known-motif enrichment (as HOMER): % of targets vs background with a PWM hit, fold, p-value."""
+    from carrousel.bio import pipeline
+
+    flags = EnrichConfig(
+        targets=str(targets),
+        background=_path(background),
+        motifs=tuple(motif or EnrichConfig().motifs),
+        pvalue=pvalue,
+        pwm_background=pwm_background,
+        shuffles=shuffles,
+        seed=seed,
+    )
+    cfg = _with_flags(ctx, config, flags, _ENRICH_FLAGS)
+    with _motifs_bar(progress) as (set_total, advance):
+        res = pipeline.enrich(cfg, out, progress=advance, total=set_total)
+    if as_json:
+        cli.emit_json(res.summary())
+        return
+    table = Table(
+        title=f"Known motifs: {res.n_targets} targets vs {res.n_background} background sequences",
+        caption=f"background: {res.background}; a hit: PWM p <= {res.pvalue:g} ({res.pwm_background} "
+        f"base composition), either strand; p: hypergeometric, one-sided; q: BH over {len(res.rows)} motifs",
+    )
+    for c in ("#", "motif", "ID", "% tgt", "% bg", "fold", "log10 p", "q-value"):
+        table.add_column(c, justify="left" if c in ("motif", "ID") else "right", no_wrap=c != "motif")
+    table.columns[1].overflow = "fold"  # a long name wraps, never loses its end
+    for i, r in enumerate(res.rows[:top], 1):
+        table.add_row(
+            str(i),
+            r.motif_name,
+            r.motif_id,
+            f"{r.target_percent:.1f}",
+            f"{r.background_percent:.1f}",
+            f"{r.fold:.2f}",
+            f"{round(r.log10_pvalue, 1) or 0.0:.1f}",  # never -0.0
+            f"{r.qvalue:.1e}",
+        )
+    cli.stdout.print(table)
+    if out is not None:
+        cli.echo(f"{len(res.rows)} motifs -> {out}")
 
 
 _DISCOVER_FLAGS = {p: p for p in ["sequences", "control", "model", "collection", "report", "epochs", "seed"]}

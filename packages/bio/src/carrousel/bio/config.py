@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from carrousel.bio.errors import (
     BioError,
     DiscoverConfigError,
+    EnrichConfigError,
     EvaluateConfigError,
     ScanConfigError,
     TrainConfigError,
@@ -28,6 +29,7 @@ __all__ = [
     "Calibration",
     "Device",
     "DiscoverConfig",
+    "EnrichConfig",
     "EvaluateConfig",
     "FitConfig",
     "HitFormat",
@@ -54,8 +56,8 @@ class Method(enum.StrEnum):
 class BackgroundKind(enum.StrEnum):
     """Where the PWM background comes from."""
 
-    input = "input"  # estimated from the genome being scanned (strand-symmetrised)
-    uniform = "uniform"  # equal base probabilities
+    uniform = "uniform"  # equal base probabilities (the default, as FIMO's)
+    input = "input"  # estimated from the sequences being scanned (strand-symmetrised)
 
 
 class Calibration(enum.StrEnum):
@@ -128,6 +130,7 @@ MAX_HIDDEN = 4096  # LSTM units per direction
 MAX_PER_MOTIF = 1_000_000  # planted positives per motif
 MAX_NEGATIVES = 10_000_000  # planted negatives of each kind
 MAX_NULL = 1_000_000  # null windows of a calibration
+MAX_SHUFFLES = 100  # shuffles per target for an enrichment background
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,7 @@ class ScanConfig:
     pvalue: float = 1e-4  # report PWM sites with an exact p-value at most this (FIMO's default)
     qvalue: float | None = None  # also require a BH q-value at most this (None: no q filter)
     exact_qvalues: bool = False  # histogram every window: exact BH q-values above the p threshold too
-    background: BackgroundKind = BackgroundKind.input  # input (estimated from the genome) | uniform
+    background: BackgroundKind = BackgroundKind.uniform  # uniform (FIMO's default) | input (the genome's)
     background_order: int = 0  # 0 or 1: Markov order of the background
     pseudocount: float = 0.1  # total pseudocount per motif column, spread by the background
     chunk_size: int = 1 << 21  # bases held per chunk while streaming (bounds memory)
@@ -281,13 +284,40 @@ class EvaluateConfig:
     negatives: str | None = None  # FASTA of negative sequences (required)
     model: str | None = None  # model folder (None: the packaged panel)
     motifs: tuple[str, ...] = ()  # PWMs to compare (default: the model's motifs)
-    task: str | None = None  # model output (motif ID, name or index); None: the only one, else the max
+    task: str | None = None  # model output (ID, name, index) or "max"; None: the positives' motif's output
     pwm_only: bool = False  # evaluate PWMs only (needs motifs)
     device: Device = Device.cpu  # cpu | cuda | auto
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "motifs", tuple(self.motifs))
         _choice(self, "device", Device, EvaluateConfigError)
+
+
+@dataclass(frozen=True)
+class EnrichConfig:
+    """``bio enrich``: known-motif enrichment of target sequences over a background (HOMER-style)."""
+
+    targets: str | None = None  # FASTA of the target sequences (required), e.g. ChIP-seq peaks
+    background: str | None = None  # FASTA of background sequences (None: shuffles of the targets)
+    motifs: tuple[str, ...] = ("jaspar:CORE/vertebrates",)  # motif specs (IDs, names, collections, files)
+    pvalue: float = 1e-4  # a sequence holds a hit where a window's exact PWM p-value is at most this
+    pwm_background: BackgroundKind = BackgroundKind.uniform  # PWM base composition: uniform | input
+    shuffles: int = 2  # without a background: dinucleotide shuffles per target sequence
+    seed: int = 0  # random seed of the shuffles
+    pseudocount: float = 0.1  # total pseudocount per motif column, spread by the PWM background
+    jaspar_release: str = "JASPAR2024"  # pyjaspar release used for IDs, names and collections
+
+    def __post_init__(self) -> None:
+        _choice(self, "pwm_background", BackgroundKind, EnrichConfigError)
+        object.__setattr__(self, "motifs", tuple(self.motifs))
+        if not self.motifs:
+            raise EnrichConfigError("no motifs to test; give --motif (default: jaspar:CORE/vertebrates)")
+        _probability("pvalue threshold", self.pvalue, EnrichConfigError)
+        _at_least("shuffles per sequence", self.shuffles, 1, EnrichConfigError, MAX_SHUFFLES)
+        _at_least("seed", self.seed, 0, EnrichConfigError)
+        p = self.pseudocount
+        if not (isinstance(p, int | float) and math.isfinite(p) and p > 0):
+            raise EnrichConfigError(f"pseudocount must be a finite number > 0, got {p}")
 
 
 @dataclass(frozen=True)

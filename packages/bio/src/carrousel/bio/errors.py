@@ -13,6 +13,7 @@ __all__ = [
     "BedFormatError",
     "BioError",
     "DiscoverConfigError",
+    "EnrichConfigError",
     "EvaluateConfigError",
     "FastaFormatError",
     "ModelConfigError",
@@ -21,6 +22,7 @@ __all__ = [
     "MotifNotFoundError",
     "NonFiniteHitError",
     "ScanConfigError",
+    "SequenceSetError",
     "TrainConfigError",
     "TrainingDataError",
 ]
@@ -74,6 +76,14 @@ class EvaluateConfigError(BioError, ConfigError):
 
 class DiscoverConfigError(BioError, ConfigError):
     """``bio discover`` options that are out of range or do not fit together."""
+
+
+class EnrichConfigError(BioError, ConfigError):
+    """``bio enrich`` options that are out of range or do not fit together."""
+
+
+class SequenceSetError(BioError, DataError):
+    """A set of sequences that a statistic cannot be computed on (too few sequences, say)."""
 
 
 class ModelConfigError(BioError, ConfigError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ from carrousel.bio.pwm import Background, IntegerPWM, SequenceCodes
 from carrousel.bio.validation import MIN_EVAL_PER_CLASS
 from carrousel.core.metrics import pr_auc, roc_auc
 
-__all__ = ["Evaluation", "evaluate_windows", "pwm_max_scores"]
+__all__ = ["Evaluation", "choose_task", "evaluate_windows", "pwm_max_scores"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ class Evaluation:
     pwm_auprc: float
     task: str
     pwms: dict[str, float] = field(default_factory=dict)  # AUROC per PWM tried
+    task_reason: str = ""  # why this output was scored
+    per_output: list[dict[str, Any]] = field(default_factory=list)  # every output's id, name, AUROC, AUPRC
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary (strict JSON: a figure that was not computed is None)."""
@@ -47,7 +50,11 @@ class Evaluation:
             "positives": self.n_pos,
             "negatives": self.n_neg,
             "task": self.task,
+            "task_reason": self.task_reason,
             "model": {"auroc": _round(self.model_auroc), "auprc": _round(self.model_auprc)},
+            "per_output": [
+                {**o, "auroc": _round(o["auroc"]), "auprc": _round(o["auprc"])} for o in self.per_output
+            ],
             "best_pwm": {
                 "motif": self.best_pwm,
                 "auroc": _round(self.pwm_auroc),
@@ -91,21 +98,87 @@ def _auc(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     return float(roc_auc(s, y)), float(pr_auc(s, y))
 
 
+def _label(m: Motif) -> str:
+    return f"{m.name}_{m.id}"
+
+
+def choose_task(
+    model: MotifModel,
+    task: str | None,
+    requested: Sequence[Motif],
+    pwm_auroc: Callable[[Motif], float],
+) -> tuple[int | None, str]:
+    """The model output to score, and why.
+
+    Args:
+        model: the model.
+        task: the output asked for (ID, name or index), ``"max"`` for the maximum over all outputs, or
+            None to choose: the output of a ``requested`` motif, else the only output, else the output whose
+            own PWM best separates positives from negatives.
+        requested: the motifs given with ``--motif`` (matched to outputs by ID, then by name).
+        pwm_auroc: AUROC of a motif's PWM scan on the positives and negatives (independent of the network).
+
+    Returns:
+        ``(column, reason)``; column None means the maximum over outputs.
+
+    Raises:
+        EvaluateConfigError: ``task`` is not an output of the model.
+    """
+    outs = list(model.motifs)
+    K = len(outs)
+    if task is not None:
+        if task == "max":
+            return None, "--task max: the maximum over all outputs"
+        names = [m.id for m in outs] + [m.name for m in outs]
+        if task.isdigit() and int(task) < K:
+            return int(task), f"--task {task}"
+        if task in names:
+            return names.index(task) % K, f"--task {task}"
+        raise EvaluateConfigError(
+            f"task {task!r} is not an output of the model ({', '.join(names[:K])}); give an ID, a name, an "
+            f"index below {K}, or max"
+        )
+    ids = {m.id for m in requested}
+    named = {m.name for m in requested}
+    cols = [k for k, m in enumerate(outs) if m.id in ids] or [
+        k for k, m in enumerate(outs) if m.name in named
+    ]
+    if len(cols) == 1:
+        return cols[0], f"--motif {outs[cols[0]].id} is the model output {_label(outs[cols[0]])}"
+    if K == 1 and not cols:
+        return 0, "the model's only output"
+    pool = cols or list(range(K))
+    scores = {k: pwm_auroc(outs[k]) for k in pool}
+    ranked = sorted(pool, key=lambda k: -scores[k])
+    best = ranked[0]
+    why = "of the --motif outputs, " if cols else ""
+    runner_up = f"; next {_label(outs[ranked[1]])} {scores[ranked[1]]:.4f}" if len(ranked) > 1 else ""
+    return best, (
+        f"{why}its PWM ({_label(outs[best])}) best separates the positives from the negatives "
+        f"(PWM AUROC {scores[best]:.4f}{runner_up})"
+    )
+
+
 def evaluate_windows(
     model: MotifModel | None,
     pos: np.ndarray,
     neg: np.ndarray,
     motifs: list[Motif],
     task: str | None = None,
+    requested: Sequence[Motif] = (),
 ) -> Evaluation:
     """Scores positives and negatives with the model and with each PWM; reports AUROC and AUPRC.
+
+    Every model output is scored (``per_output``); the headline figure is that of one output, chosen by
+    :func:`choose_task` (never the maximum over outputs unless ``task`` is ``"max"``).
 
     Args:
         model: the model (None: PWMs only).
         pos: ``(P, W)`` codes of positive windows.
         neg: ``(Q, W)`` codes of negative windows.
         motifs: PWMs to try; the best by AUROC is reported.
-        task: model output to use (motif ID or name, or index); default: the only one, else the maximum.
+        task: model output to use (motif ID or name, index, or ``"max"``); None: chosen (see above).
+        requested: the motifs the user named (``--motif``): an output among them is the one scored.
 
     Raises:
         EvaluateConfigError: fewer than :data:`~carrousel.bio.validation.MIN_EVAL_PER_CLASS` windows in
@@ -118,39 +191,49 @@ def evaluate_windows(
             )
     x = np.concatenate([pos, neg])
     y = np.concatenate([np.ones(pos.shape[0]), np.zeros(neg.shape[0])])
-    m_auroc = m_auprc = float("nan")
-    task_name = "-"
-    if model is not None:
-        names = [m.id for m in model.motifs] + [m.name for m in model.motifs]
-        K = len(model.motifs)
-        col = None
-        if task is not None:  # checked before any scoring
-            if task.isdigit() and int(task) < K:
-                col = int(task)
-            elif task in names:
-                col = names.index(task) % K
-            else:
-                raise EvaluateConfigError(
-                    f"task {task!r} is not an output of the model ({', '.join(names[:K])}); give an ID, "
-                    f"a name or an index below {K}"
-                )
-        logits = model.logits(x)
-        if col is not None:
-            s = logits[:, col]
-            task_name = model.motifs[col].id
-        elif logits.shape[1] == 1:
-            s, task_name = logits[:, 0], model.motifs[0].id if model.motifs else "0"
-        else:
-            s, task_name = logits.max(axis=1), "max"
-        m_auroc, m_auprc = _auc(s, y)
     counts = np.bincount(x[x < 4].reshape(-1), minlength=4)[:4].astype(np.float64)
     bg = Background.from_counts(counts + counts[::-1])
+    pwm_figures: dict[str, tuple[float, float]] = {}
+
+    def pwm_auc(m: Motif) -> tuple[float, float]:
+        key = f"{_label(m)}:{np.asarray(m.counts, dtype=np.float64).tobytes().hex()}"
+        if key not in pwm_figures:
+            pwm_figures[key] = _auc(pwm_max_scores(x, m, bg), y)
+        return pwm_figures[key]
+
+    m_auroc = m_auprc = float("nan")
+    task_name, reason = "-", "no model (PWMs only)"
+    per_output: list[dict[str, Any]] = []
+    if model is not None:
+        col, reason = choose_task(model, task, requested, lambda m: pwm_auc(m)[0])  # before any scoring
+        logits = model.logits(x)
+        for k, m in enumerate(model.motifs):
+            a, p = _auc(logits[:, k], y)
+            per_output.append({"index": k, "motif_id": m.id, "motif_name": m.name, "auroc": a, "auprc": p})
+        if col is None:
+            m_auroc, m_auprc = _auc(logits.max(axis=1), y)
+            task_name = "max"
+        else:
+            m_auroc, m_auprc = per_output[col]["auroc"], per_output[col]["auprc"]
+            task_name = model.motifs[col].id
+        logger.info("scored output %s: %s", task_name, reason)
     per: dict[str, float] = {}
     best = ("-", float("nan"), float("nan"))
     for m in motifs:
-        s = pwm_max_scores(x, m, bg)
-        a, p = _auc(s, y)
-        per[f"{m.name}_{m.id}"] = a
+        a, p = pwm_auc(m)
+        per[_label(m)] = a
         if np.isnan(best[1]) or a > best[1]:
-            best = (f"{m.name}_{m.id}", a, p)
-    return Evaluation(pos.shape[0], neg.shape[0], m_auroc, m_auprc, best[0], best[1], best[2], task_name, per)
+            best = (_label(m), a, p)
+    return Evaluation(
+        pos.shape[0],
+        neg.shape[0],
+        m_auroc,
+        m_auprc,
+        best[0],
+        best[1],
+        best[2],
+        task_name,
+        per,
+        task_reason=reason,
+        per_output=per_output,
+    )

@@ -102,7 +102,8 @@ class ScanResult:
     method: str
     tests: dict[str, int] = field(default_factory=dict)  # windows tested per motif (both strands)
     seconds: float = 0.0
-    background: list[float] = field(default_factory=list)
+    background: list[float] = field(default_factory=list)  # PWM background base probabilities (A, C, G, T)
+    background_kind: str = "uniform"  # where they came from: uniform | input
     started: float = field(default_factory=time.perf_counter)
     model_null: dict[str, Any] = field(default_factory=dict)  # the model scan's null: source, reason
     model_stages: dict[str, int] = field(default_factory=dict)  # windows left after each model stage
@@ -125,6 +126,7 @@ class ScanResult:
             },
             "tests_per_motif": self.tests,
             "background": [round(x, 4) for x in self.background],
+            "background_kind": self.background_kind,
             **(
                 {"model_null": self.model_null, "model_stages": self.model_stages}
                 if self.model_stages

@@ -1,5 +1,5 @@
-"""The commands of carrousel-bio as functions: :func:`scan`, :func:`train`, :func:`evaluate` and
-:func:`discover` take their config (and output paths), write every file the run makes, and return a
+"""The commands of carrousel-bio as functions: :func:`scan`, :func:`train`, :func:`evaluate`,
+:func:`enrich` and :func:`discover` take their config (and output paths), write every file the run makes, and return a
 result; the ``bio`` CLI only parses flags and renders what they return. Models are saved and loaded by
 :func:`save_model` and :func:`load_model` (re-exported from :mod:`carrousel.bio.bundle`, which describes
 the saved folder).
@@ -18,14 +18,18 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from carrousel.bio.bundle import KIND, default_model_path, from_pretrained, load_model, save_model
 from carrousel.bio.config import (
     DiscoverConfig,
+    EnrichConfig,
     EvaluateConfig,
     FitConfig,
     HitFormat,
@@ -36,7 +40,8 @@ from carrousel.bio.config import (
 )
 from carrousel.bio.data import discover_windows, fit_windows, training_set
 from carrousel.bio.discover import Discovery, find_motifs, logo_libraries, render_report, write_logos
-from carrousel.bio.errors import DiscoverConfigError, EvaluateConfigError
+from carrousel.bio.enrich import MIN_SEQUENCES, EnrichResult, enrich_sets
+from carrousel.bio.errors import DiscoverConfigError, EnrichConfigError, EvaluateConfigError, SequenceSetError
 from carrousel.bio.evaluate import Evaluation, evaluate_windows
 from carrousel.bio.fasta import encode, read_sequences
 from carrousel.bio.formats import format_for, write_hits
@@ -56,6 +61,7 @@ __all__ = [
     "TrainResult",
     "default_model_path",
     "discover",
+    "enrich",
     "evaluate",
     "from_pretrained",
     "load_model",
@@ -262,8 +268,65 @@ def evaluate(cfg: EvaluateConfig) -> Evaluation:
         fit_windows([encode(s, n) for n, s in zip(names, seqs, strict=True)], window)
         for names, seqs in sets.values()
     )
-    motifs = resolve_motifs(list(cfg.motifs)) if cfg.motifs else (model.motifs if model is not None else [])
-    return evaluate_windows(model, pos, neg, motifs, cfg.task)
+    requested = resolve_motifs(list(cfg.motifs)) if cfg.motifs else []
+    motifs = requested or (model.motifs if model is not None else [])
+    return evaluate_windows(model, pos, neg, motifs, cfg.task, requested)
+
+
+# ------------------------------------------------------------------------------------------ enrich
+def _sequence_set(path: str, where: str) -> tuple[list[str], list[np.ndarray]]:
+    """A FASTA's sequences and their codes, refused when fewer than :data:`MIN_SEQUENCES`."""
+    names, seqs = read_sequences(path)
+    check_count(len(seqs), MIN_SEQUENCES, where, SequenceSetError, purpose="for an enrichment test")
+    return seqs, [encode(s, n) for n, s in zip(names, seqs, strict=True)]
+
+
+def enrich(
+    cfg: EnrichConfig,
+    out: str | Path | None = None,
+    progress: Callable[[int], None] | None = None,
+    total: Callable[[int], None] | None = None,
+) -> EnrichResult:
+    """``bio enrich``: known-motif enrichment of ``cfg.targets`` over ``cfg.background`` (or, without
+    one, over ``cfg.shuffles`` dinucleotide shuffles of each target), written to ``out`` as TSV.
+
+    Args:
+        cfg: the files, motifs and thresholds.
+        out: TSV of every motif to write (atomically); None writes nothing.
+        progress: called with 1 after each motif.
+        total: called once with the number of motifs, before the scans.
+
+    Raises:
+        EnrichConfigError: no targets given.
+        SequenceSetError: fewer than 10 target or background sequences.
+        DataError: a FASTA that is missing, empty or not FASTA (and motif errors of the specs).
+    """
+    if cfg.targets is None:
+        raise EnrichConfigError("give the target sequences (TARGETS FASTA)")
+    if out is not None:
+        check_output_file(out, "--out")
+    _inputs((cfg.targets, "TARGETS", "FASTA"), (cfg.background, "--background", "FASTA"))
+    t_seqs, targets = _sequence_set(cfg.targets, f"TARGETS {cfg.targets}")
+    background = None
+    if cfg.background is not None:
+        same = os.path.realpath(cfg.background) == os.path.realpath(cfg.targets)
+        if same:
+            logger.warning("the background is the targets' file (%s): every fold is 1", cfg.background)
+        b_seqs, background = _sequence_set(cfg.background, f"--background {cfg.background}")
+        shared = 0 if same else len(set(t_seqs) & set(b_seqs))
+        if shared:
+            logger.warning(
+                "%d of %d target sequences are also in the background (%s); they count on both sides",
+                *(shared, len(t_seqs), cfg.background),
+            )
+    motifs = resolve_motifs(list(cfg.motifs), cfg.jaspar_release)
+    if total is not None:
+        total(len(motifs))
+    result = enrich_sets(cfg, motifs, targets, background, progress)
+    result.targets, result.out = str(cfg.targets), str(out) if out is not None else None
+    if out is not None:
+        atomic_write_text(out, result.to_tsv())
+    return result
 
 
 # ------------------------------------------------------------------------------------------ discover

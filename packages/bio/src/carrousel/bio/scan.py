@@ -238,7 +238,20 @@ def scan_genome(
         bg, records = estimate_background(path, cfg.background_order)
     else:
         bg = Background.uniform()
-        records = []
+        # the model's genome null samples windows in proportion to the records' lengths
+        genome_null = (
+            use_model is not None
+            and cfg.calibration in (Calibration.genome, Calibration.auto)
+            and cfg.model_background is None
+        )
+        records = estimate_background(path)[1] if genome_null else []
+    logger.info(
+        "PWM background: %s (%s)",
+        cfg.background.value,
+        "A C G T "
+        + " ".join(f"{x:.3f}" for x in bg.mono)
+        + (f", order {cfg.background_order}" if cfg.background is BackgroundKind.input else ""),
+    )
     if total is not None:
         total(sum(r.length for r in records))
     pwms: dict[tuple[str, str, tuple[int, ...], bytes], IntegerPWM] = {}
@@ -316,6 +329,7 @@ def scan_genome(
         tests=tests,
         seconds=time.perf_counter() - t0,
         background=bg.mono.tolist(),
+        background_kind=cfg.background.value,
         model_null=model_scanner.null.summary() if model_scanner is not None else {},
         model_stages=dict(model_scanner.stages) if model_scanner is not None else {},
     )

@@ -1,0 +1,102 @@
+"""``bio evaluate`` scores the output matching the positives' motif (never a max over factors unless
+asked), says which and why, and reports every output's AUROC and AUPRC; on real Oct4 vs Mafk peaks
+(300 of each) with the shipped panel."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from carrousel.bio.cli import app
+from carrousel.bio.data import sequences_to_windows
+from carrousel.bio.errors import EvaluateConfigError
+from carrousel.bio.evaluate import choose_task, evaluate_windows
+from carrousel.bio.motifs import resolve_motifs
+from carrousel.bio.pipeline import load_model
+
+MAF_FAMILY = {"MA0496.4", "MA0150.3"}  # MAFK, Nfe2l2 (NFE2 binds MAF half sites)
+
+
+@pytest.fixture(scope="module")
+def panel():  # type: ignore[no-untyped-def]
+    return load_model(None)
+
+
+@pytest.fixture(scope="module")
+def peaks(oct4_fa: Path, mafk_fa: Path) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    _, oct4 = sequences_to_windows(oct4_fa, 200)
+    _, mafk = sequences_to_windows(mafk_fa, 200)
+    pick = lambda x: x[rng.choice(x.shape[0], 300, replace=False)]  # noqa: E731
+    return pick(oct4), pick(mafk)
+
+
+def test_default_scores_the_positives_motif_output(panel, peaks) -> None:
+    oct4, mafk = peaks
+    res = evaluate_windows(panel, oct4, mafk, panel.motifs)
+    assert res.task == "MA0142.1" and "best separates" in res.task_reason  # Pou5f1::Sox2, chosen by its PWM
+    assert len(res.per_output) == len(panel.motifs) == 24
+    chosen = next(o for o in res.per_output if o["motif_id"] == "MA0142.1")
+    assert res.model_auroc == chosen["auroc"] and res.model_auprc == chosen["auprc"]
+    assert res.model_auroc > 0.65  # 0.729 on all 3,897 vs 3,900 peaks (its PWM: 0.839)
+    assert all(0.0 <= o["auroc"] <= 1.0 and 0.0 <= o["auprc"] <= 1.0 for o in res.per_output)
+    back = evaluate_windows(panel, mafk, oct4, panel.motifs)
+    assert back.task in MAF_FAMILY and back.model_auroc > 0.8
+    by_id = {o["motif_id"]: o["auroc"] for o in back.per_output}
+    assert by_id["MA0496.4"] > by_id["MA0142.1"]  # the Oct4 output ranks Mafk peaks low
+
+
+def test_motif_names_the_output_and_max_only_on_request(panel, peaks) -> None:
+    oct4, mafk = peaks
+    res = evaluate_windows(panel, mafk, oct4, resolve_motifs(["MAFK"]), requested=resolve_motifs(["MAFK"]))
+    assert res.task == "MA0496.4" and res.task_reason.startswith("--motif MA0496.4 is the model output")
+    assert res.best_pwm == "MAFK_MA0496.4"
+    res = evaluate_windows(panel, oct4, mafk, [], task="max")
+    assert res.task == "max" and "maximum" in res.task_reason and len(res.per_output) == 24
+    assert res.model_auroc < 0.5  # the max mixes factors: other outputs fire on the Mafk peaks
+    with pytest.raises(EvaluateConfigError, match="not an output"):
+        evaluate_windows(panel, oct4, mafk, [], task="NOPE")
+
+
+def test_choice_rules_without_scoring(panel) -> None:
+    calls: list[str] = []
+
+    def pwm_auroc(m) -> float:  # type: ignore[no-untyped-def]
+        calls.append(m.id)
+        return {"MA0139.2": 0.9, "MA0138.3": 0.7}.get(m.id, 0.5)
+
+    col, why = choose_task(panel, None, [], pwm_auroc)
+    assert (
+        panel.motifs[col].id == "MA0139.2"
+        and "PWM AUROC 0.9000" in why
+        and "next REST_MA0138.3 0.7000" in why
+    )
+    assert len(calls) == 24
+    col, why = choose_task(panel, None, resolve_motifs(["MA0138.3", "MA0139.2"]), pwm_auroc)
+    assert panel.motifs[col].id == "MA0139.2" and why.startswith("of the --motif outputs")
+    col, why = choose_task(panel, None, resolve_motifs(["Pou5f1::Sox2"]), pwm_auroc)
+    assert panel.motifs[col].id == "MA0142.1" and "--motif" in why
+    assert choose_task(panel, "3", [], pwm_auroc)[0] == 3
+    assert choose_task(panel, "CTCF", [], pwm_auroc)[0] == 0
+    assert choose_task(panel, "max", [], pwm_auroc)[0] is None
+
+
+def test_cli_json_lists_every_output(oct4_fa: Path, mafk_fa: Path, tmp_path: Path, write_fasta) -> None:
+    from carrousel.bio.fasta import read_sequences
+
+    _, pos = read_sequences(oct4_fa)
+    _, neg = read_sequences(mafk_fa)
+    p = write_fasta(tmp_path / "p.fa", {f"p{i}": s for i, s in enumerate(pos[:150])})
+    n = write_fasta(tmp_path / "n.fa", {f"n{i}": s for i, s in enumerate(neg[:150])})
+    res = CliRunner().invoke(app, ["evaluate", "--positives", str(p), "--negatives", str(n), "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["task"] == "MA0142.1" and "PWM AUROC" in doc["task_reason"]
+    assert [o["motif_id"] for o in doc["per_output"]][:2] == ["MA0139.2", "MA0138.3"]
+    assert len(doc["per_output"]) == 24 and all(o["auroc"] is not None for o in doc["per_output"])
+    res = CliRunner().invoke(app, ["evaluate", "--positives", str(p), "--negatives", str(n)])
+    assert res.exit_code == 0 and "model output MA0142.1" in res.stdout
