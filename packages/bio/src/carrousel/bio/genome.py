@@ -115,18 +115,20 @@ class Genome:
         self._records = records
 
     @classmethod
-    def open(cls, path: str | Path, max_whole_bases: int = MAX_WHOLE_BASES) -> Genome:
+    def open(cls, path: str | Path, max_whole_bases: int | None = None) -> Genome:
         """Opens ``path`` for reading by position, building its index when it has none.
 
         Args:
             path: FASTA, BGZF-compressed FASTA, or (small) gzipped FASTA.
-            max_whole_bases: most bases of a FASTA that cannot be indexed read whole instead.
+            max_whole_bases: most bases of a FASTA that cannot be indexed read whole instead (default
+                :data:`MAX_WHOLE_BASES`).
 
         Raises:
             FastaFormatError: the file is missing or unreadable, is not FASTA, has duplicate record names,
                 or cannot be indexed and holds more than ``max_whole_bases`` bases.
         """
         p = check_fasta_file(path)
+        limit = MAX_WHOLE_BASES if max_whole_bases is None else max_whole_bases
         kind = _compression(p)
         gz_name = p.name.lower().endswith((".gz", ".bgz"))
         if kind == "gzip" or (kind == "bgzf" and not gz_name):
@@ -134,14 +136,14 @@ class Genome:
             if kind == "bgzf":
                 fix = "or name it *.gz so it is read as BGZF"
             why = "is gzip-compressed (not BGZF), so it cannot be read by position"
-            return cls._whole(p, max_whole_bases, why, f"decompress it (`gunzip`) {fix}")
+            return cls._whole(p, limit, why, f"decompress it (`gunzip`) {fix}")
         if kind == "none" and p.name.lower().endswith(".gz"):
             return cls.read_whole(p)  # the streaming reader names the problem (not gzip)
         try:
             return cls._indexed(p, bgzf=kind == "bgzf")
         except _UnindexableError as exc:
             why = f"cannot be indexed ({exc})"
-            return cls._whole(p, max_whole_bases, why, "rewrite it with one line width (e.g. `seqkit seq -w 60`)")
+            return cls._whole(p, limit, why, "rewrite it with one line width (e.g. `seqkit seq -w 60`)")
 
     @classmethod
     def _whole(cls, p: Path, max_bases: int, why: str, fix: str) -> Genome:
