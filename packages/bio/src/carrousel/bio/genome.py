@@ -162,14 +162,17 @@ class Genome:
             too_many: the message for that error.
         """
         p = check_fasta_file(path)
-        parts: dict[str, list[np.ndarray]] = {}
+        records: dict[str, np.ndarray] = {}
+        parts: list[np.ndarray] = []  # the current record's chunks, joined when it ends
         total = 0
         for chunk in iter_chunks(p, chunk_size=1 << 22):
             total += chunk.codes.size
             if max_bases is not None and total > max_bases:
                 raise FastaFormatError(too_many or f"{p} holds over {max_bases:,} bases")
-            parts.setdefault(chunk.record, []).append(chunk.codes)
-        records = {k: np.concatenate(v) if len(v) > 1 else v[0] for k, v in parts.items()}
+            parts.append(chunk.codes)
+            if chunk.last:
+                records[chunk.record] = np.concatenate(parts) if len(parts) > 1 else parts[0]
+                parts = []
         return cls(p, {k: int(v.size) for k, v in records.items()}, records=records)
 
     @classmethod
