@@ -132,11 +132,12 @@ class Genome:
         kind = _compression(p)
         gz_name = p.name.lower().endswith((".gz", ".bgz"))
         if kind == "gzip" or (kind == "bgzf" and not gz_name):
-            fix = "or compress it with `bgzip` (from htslib) instead of gzip"
             if kind == "bgzf":
-                fix = "or name it *.gz so it is read as BGZF"
-            why = "is gzip-compressed (not BGZF), so it cannot be read by position"
-            return cls._whole(p, limit, why, f"decompress it (`gunzip`) {fix}")
+                why, fix = "is BGZF but not named *.gz, so it is not read by position", "name it *.gz"
+            else:
+                why = "is gzip-compressed (not BGZF), so it cannot be read by position"
+                fix = "decompress it (`gunzip`) or compress it with `bgzip` (from htslib) instead of gzip"
+            return cls._whole(p, limit, why, fix)
         if kind == "none" and p.name.lower().endswith(".gz"):
             return cls.read_whole(p)  # the streaming reader names the problem (not gzip)
         try:
