@@ -20,8 +20,9 @@ import numpy as np
 
 from carrousel.bio.bed import Intervals, Peak, merge_intervals, read_peaks
 from carrousel.bio.config import SynthConfig, TrainDataConfig
-from carrousel.bio.errors import MotifError, TrainConfigError, TrainingDataError
-from carrousel.bio.fasta import encode, iter_records, read_sequences, reverse_complement
+from carrousel.bio.errors import MotifError, TrainConfigError
+from carrousel.bio.fasta import encode, read_sequences
+from carrousel.bio.genome import Genome, open_genome
 from carrousel.bio.motifs import Motif
 from carrousel.bio.synth import dinucleotide_shuffle, plant_dataset
 from carrousel.bio.validation import (
@@ -82,11 +83,12 @@ def sequences_to_windows(path: str | Path, window: int) -> tuple[list[str], np.n
     return names, fit_windows(codes, window)
 
 
-def peak_windows(peaks: str | Path, genome: str | Path, window: int) -> np.ndarray:
+def peak_windows(peaks: str | Path, genome: str | Path | Genome, window: int) -> np.ndarray:
     """Windows of ``window`` bases centred on each peak's summit (or middle), from the genome.
 
-    Peaks on records missing from the genome, or past their record's end, are skipped with a warning;
-    windows running off a record's end are padded with N.
+    Only the peaks' windows are read (:class:`~carrousel.bio.genome.Genome`: by position through the
+    genome's index). Peaks on records missing from the genome, or past their record's end, are skipped
+    with a warning; windows running off a record's end are padded with N.
 
     Raises:
         BedFormatError: a line of ``peaks`` is not an interval.
@@ -99,20 +101,17 @@ def peak_windows(peaks: str | Path, genome: str | Path, window: int) -> np.ndarr
 
 
 def _peak_windows(
-    peaks: list[Peak], bed: str | Path, genome: str | Path, window: int
+    peaks: list[Peak], bed: str | Path, genome: str | Path | Genome, window: int
 ) -> tuple[np.ndarray, list[str], list[Peak]]:
-    """``(windows, warnings, peaks used)``: the checks of :func:`carrousel.bio.validation.usable_peaks`."""
-    wanted = {p.chrom for p in peaks}
-    recs = {name: codes for name, codes in iter_records(genome) if name in wanted}
-    kept, notes = usable_peaks(peaks, {k: int(v.size) for k, v in recs.items()}, bed, genome)
-    out = np.full((len(kept), window), 4, dtype=np.uint8)
-    for i, p in enumerate(kept):
-        centre = p.start + (p.summit if p.summit is not None else (p.end - p.start) // 2)
-        a = centre - window // 2
-        seq = recs[p.chrom]
-        lo, hi = max(a, 0), min(a + window, seq.size)
-        if hi > lo:
-            out[i, lo - a : hi - a] = seq[lo:hi]
+    """``(windows, warnings, peaks used)``: the checks of :func:`carrousel.bio.validation.usable_peaks`
+    on the record lengths of the genome's index, then each window read by position."""
+    with open_genome(genome) as g:
+        kept, notes = usable_peaks(peaks, g.lengths, bed, g.path)
+        out = np.empty((len(kept), window), dtype=np.uint8)
+        for i, p in enumerate(kept):
+            centre = p.start + (p.summit if p.summit is not None else (p.end - p.start) // 2)
+            a = centre - window // 2
+            out[i] = g.window(p.chrom, a, a + window)
     return out, notes, kept
 
 
@@ -127,25 +126,20 @@ def _training_windows(path: str | Path, window: int, where: str) -> tuple[np.nda
     return x, notes
 
 
-def _overlaps(excluded: tuple[np.ndarray, np.ndarray] | None, start: int, end: int) -> bool:
-    if excluded is None:
-        return False
-    starts, ends = excluded
-    i = int(np.searchsorted(starts, end)) - 1  # last interval starting before the window ends
-    return i >= 0 and int(ends[i]) > start
-
-
 def genome_windows(
-    path: str | Path,
+    path: str | Path | Genome,
     window: int,
     n: int,
     rng: np.random.Generator,
     exclude: Intervals | None = None,
 ) -> np.ndarray:
-    """``(n, window)`` random windows without N from a (small to medium) genome, both strands.
+    """``(n, window)`` random windows without N from a genome of any size, both strands.
+
+    Draws a record in proportion to its length and a position in it (from the index), and reads only
+    the windows drawn (:meth:`carrousel.bio.genome.Genome.random_windows`).
 
     Args:
-        path: FASTA to draw from.
+        path: FASTA to draw from (or an open :class:`~carrousel.bio.genome.Genome`).
         window: window width.
         n: number of windows.
         rng: random generator.
@@ -154,34 +148,12 @@ def genome_windows(
     Raises:
         TrainingDataError: when no record is long enough, or too few clean windows lie outside ``exclude``.
     """
-    named = [(name, c) for name, c in iter_records(path) if c.size >= window]
-    if not named:
-        raise TrainingDataError(f"{path}: no record is at least {window} bases long")
-    sizes = np.array([c.size - window + 1 for _, c in named], dtype=np.float64)
-    out = np.empty((n, window), dtype=np.uint8)
-    filled = tries = 0
-    while filled < n:
-        tries += 1
-        if tries > 200 * n + 10_000:
-            raise TrainingDataError(
-                f"{path}: found only {filled} of {n} background windows of {window} bp without N outside "
-                "the peaks; use a larger genome or give --negatives"
-            )
-        k = int(rng.choice(len(named), p=sizes / sizes.sum()))
-        name, codes = named[k]
-        s = int(rng.integers(codes.size - window + 1))
-        if exclude is not None and _overlaps(exclude.get(name), s, s + window):
-            continue
-        w = codes[s : s + window]
-        if (w >= 4).any():
-            continue
-        out[filled] = reverse_complement(w) if rng.random() < 0.5 else w
-        filled += 1
-    return out
+    with open_genome(path) as g:
+        return g.random_windows(window, n, rng, exclude)
 
 
 def gc_matched_windows(
-    genome: str | Path,
+    genome: str | Path | Genome,
     targets: np.ndarray,
     n_per: int,
     rng: np.random.Generator,
@@ -189,8 +161,11 @@ def gc_matched_windows(
 ) -> np.ndarray:
     """Genome windows whose GC content matches each target window (within 2.5%, nearest otherwise).
 
+    The candidates are :func:`genome_windows` (random record and position, read by position): memory
+    grows with the number of targets, never with the genome.
+
     Args:
-        genome: FASTA to draw from.
+        genome: FASTA to draw from (or an open :class:`~carrousel.bio.genome.Genome`).
         targets: ``(m, w)`` codes of the windows to match.
         n_per: background windows per target.
         rng: random generator.

@@ -50,6 +50,7 @@ __all__ = [
     "AMBIGUOUS",
     "Chunk",
     "RecordInfo",
+    "check_fasta_file",
     "count_bases",
     "decode",
     "encode",
@@ -98,16 +99,25 @@ def _damaged(path: str | Path, exc: BaseException | str) -> FastaFormatError:
     return FastaFormatError(f"{path} is a damaged gzip file ({exc}); download or compress it again")
 
 
-@contextmanager
-def _open(path: str | Path) -> Iterator[BinaryIO]:
-    """The checked file opened for reading bytes (decompressed when gzip); read errors of a damaged
-    archive or of the disk become one FastaFormatError naming the file."""
+def check_fasta_file(path: str | Path) -> Path:
+    """``path`` as a Path, once it is a readable, non-empty regular file.
+
+    Raises:
+        FastaFormatError: naming the problem (missing, a folder, a FIFO or device, unreadable, empty).
+    """
     try:
-        p = check_input_file(path, what="FASTA")
+        return check_input_file(path, what="FASTA")
     except DataError as exc:
         if Path(path).is_file() and Path(path).stat().st_size == 0:
             raise FastaFormatError(f"{path} is empty: no FASTA records found; give a FASTA file") from None
         raise FastaFormatError(str(exc)) from None
+
+
+@contextmanager
+def _open(path: str | Path) -> Iterator[BinaryIO]:
+    """The checked file opened for reading bytes (decompressed when gzip); read errors of a damaged
+    archive or of the disk become one FastaFormatError naming the file."""
+    p = check_fasta_file(path)
     try:
         with open(p, "rb") as fh:
             magic = fh.read(2)
