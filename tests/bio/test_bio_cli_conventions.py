@@ -85,7 +85,8 @@ def test_train_evaluate_discover_results_on_stdout(tmp_path: Path, pos_neg) -> N
     out = tmp_path / "model"
     res = runner.invoke(app, _train_args(pos, neg, out))
     assert res.exit_code == 0, res.output
-    assert res.stdout.startswith("trained 1 task(s) on 120 windows: val AUROC ") and str(out) in res.stdout
+    assert res.stdout.startswith("trained 1 task(s) on 120 windows, 1 epochs: held-out AUROC ")
+    assert " AUPRC " in res.stdout and str(out) in res.stdout
     assert "trained" not in res.stderr
     res = runner.invoke(
         app, ["evaluate", "--model", str(out), "--positives", str(pos), "--negatives", str(neg)]

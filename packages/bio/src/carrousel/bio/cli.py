@@ -240,7 +240,10 @@ def scan(
 _TRAIN_FLAGS = (
     {p: f"data.{p}" for p in ["positives", "negatives", "peaks", "genome", "window", "per_motif"]}
     | {p: f"network.{p}" for p in ["filters", "kernel", "hidden"]}
-    | {p: f"fit.{p}" for p in ["epochs", "patience", "lr", "batch_size", "seed", "device"]}
+    | {
+        p: f"fit.{p}"
+        for p in ["epochs", "patience", "lr", "batch_size", "seed", "device", "shuffled_negatives"]
+    }
     | {"motif": "data.motifs", "negatives_n": "data.n_negatives"}
 )
 
@@ -284,6 +287,13 @@ def train(
             help="Stop after this many epochs without a lower held-out loss, keeping the best (0: off).",
         ),
     ] = 5,
+    shuffled_negatives: Annotated[
+        bool,
+        typer.Option(
+            "--shuffled-negatives",
+            help="With real negatives, also train on dinucleotide-shuffled positives as negatives.",
+        ),
+    ] = False,
     lr: Annotated[float, typer.Option("--lr", help="Learning rate.")] = 2e-3,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Windows per batch.")] = 128,
     filters: Annotated[int, typer.Option("--filters", min=1, help="Convolutional motif detectors.")] = 64,
@@ -310,7 +320,13 @@ def train(
         ),
         network=NetworkConfig(filters=filters, kernel=kernel, hidden=hidden),
         fit=FitConfig(
-            epochs=epochs, patience=patience, lr=lr, batch_size=batch_size, seed=seed, device=device
+            epochs=epochs,
+            patience=patience,
+            lr=lr,
+            batch_size=batch_size,
+            seed=seed,
+            device=device,
+            shuffled_negatives=shuffled_negatives,
         ),
     )
     cfg = _with_flags(ctx, config, flags, _TRAIN_FLAGS)

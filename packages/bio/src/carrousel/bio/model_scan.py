@@ -20,24 +20,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from carrousel.bio.calibration import NullCalibration
 from carrousel.bio.errors import ScanConfigError
-from carrousel.bio.fasta import Chunk, iter_chunks, one_hot, window_sequences
+from carrousel.bio.fasta import Chunk, one_hot, window_sequences
 from carrousel.bio.hits import Hits
+from carrousel.bio.model_null import NullChoice
 from carrousel.bio.models import MotifModel, predict_logits, rc_one_hot
 from carrousel.bio.motifs import Motif
 from carrousel.bio.pwm import IntegerPWM, SequenceCodes, scan_windows
 from carrousel.bio.sites import best_sites, locate_sites, window_pwm_pvalues
-from carrousel.bio.synth import dinucleotide_shuffle
 from carrousel.core.metrics import benjamini_hochberg
 
-__all__ = ["ModelScanner", "NullChoice", "attribution"]
+__all__ = ["ModelScanner", "attribution"]
 
 logger = logging.getLogger(__name__)
 
@@ -65,35 +63,6 @@ def attribution(model: torch.nn.Module, codes: np.ndarray, tasks: np.ndarray) ->
         (grad,) = torch.autograd.grad(logit, x)
         out.append((grad * x).sum(dim=1).detach().cpu().numpy())
     return np.concatenate(out).astype(np.float64)
-
-
-def _shuffle_padded(w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A dinucleotide shuffle of a window's bases, N padding left in place."""
-    ok = np.flatnonzero(w < 4)
-    if ok.size == w.size:
-        return dinucleotide_shuffle(w, rng)
-    out = w.copy()
-    out[ok[0] : ok[-1] + 1] = dinucleotide_shuffle(w[ok[0] : ok[-1] + 1], rng)
-    return out
-
-
-@dataclass(frozen=True)
-class NullChoice:
-    """The null a model scan is calibrated against, and why.
-
-    Attributes:
-        calibration: the null logits.
-        source: ``"shuffled input"``, ``"stored shuffled"``, ``"stored background"`` or ``"FILE"``.
-        reason: one line saying why this null was used.
-    """
-
-    calibration: NullCalibration
-    source: str
-    reason: str
-
-    def summary(self) -> dict[str, object]:
-        """JSON-ready: source, reason and null windows per output."""
-        return {"source": self.source, "reason": self.reason, "windows": int(self.calibration.null.shape[1])}
 
 
 class ModelScanner:
@@ -131,6 +100,7 @@ class ModelScanner:
             )
         self.model = model
         self.null = NullChoice(model.calibration, "stored shuffled", "the model's stored shuffled null")
+        # replaced by use_null(carrousel.bio.model_null.choose_null(...)) before the first chunk
         self.window = model.window
         self.outputs = np.array(
             sorted(set(outputs)) if outputs is not None else range(len(model.motifs)), dtype=np.int64
@@ -191,80 +161,11 @@ class ModelScanner:
         """Bases consecutive chunks must share so every window fits in one chunk."""
         return self.window - 1
 
-    def _logits(self, codes: np.ndarray) -> np.ndarray:
+    def logits(self, codes: np.ndarray) -> np.ndarray:
+        """``(N, W)`` codes -> ``(N, K)`` strand-averaged logits, in the scan's batches."""
         # batch_size counts sequences of both strands: half as many windows per batch (small batches stay
         # in cache, measured faster on 2 cores)
         return predict_logits(self.model.model, codes, max(self.batch_size // 2, 1), fast=True)
-
-    def calibrate(self, path: str | Path, total: int, n_null: int = 2000, seed: int = 0) -> None:
-        """Replaces the stored null by the model's scores on dinucleotide-shuffled windows of the genome
-        being scanned (so the empirical p-values follow that genome's composition).
-
-        Args:
-            path: the FASTA being scanned.
-            total: its total number of bases (0: unknown, windows are taken from the first records).
-            n_null: shuffled windows.
-            seed: random seed.
-        """
-        rng = np.random.default_rng(seed)
-        W = self.window
-        rate = n_null / max(total, 1) if total else 1.0 / max(W, 1)
-        picks: list[np.ndarray] = []
-        for chunk in iter_chunks(path, 1 << 21, 0):
-            n = chunk.codes.size - W + 1
-            k = rng.poisson(rate * chunk.codes.size)
-            if n <= 0:  # a record shorter than the window: scanned padded with N, so drawn padded
-                if chunk.start == 0 and chunk.last and (chunk.codes < 4).all() and chunk.codes.size >= W // 2:
-                    pad = np.full(W, 4, dtype=np.uint8)
-                    a = (W - chunk.codes.size) // 2
-                    pad[a : a + chunk.codes.size] = chunk.codes
-                    picks.extend([pad] * k)
-                continue
-            for s in rng.integers(0, n, size=k):
-                w = chunk.codes[s : s + W]
-                if (w < 4).all():
-                    picks.append(w)
-            if not total and len(picks) >= n_null:
-                break
-        if len(picks) < 100:
-            logger.warning(
-                "genome too small for its own null (%d windows); using the model's stored null", len(picks)
-            )
-            return
-        null_x = np.stack([_shuffle_padded(w, rng) for w in picks[:n_null]])
-        reason = "dinucleotide shuffles of windows of the scanned FASTA (a genome is its own background)"
-        self.use_null(NullChoice(NullCalibration.from_scores(self._logits(null_x)), "shuffled input", reason))
-
-    def background_null(self, path: str | Path, n_null: int = 4000, seed: int = 0) -> NullChoice:
-        """A null of the model's scores on real windows of a background FASTA (not shuffled): up to
-        ``n_null`` windows drawn evenly over its records (shorter records padded with N).
-
-        Raises:
-            ScanConfigError: fewer than 20 usable windows in the file.
-        """
-        rng = np.random.default_rng(seed)
-        W = self.window
-        picks: list[np.ndarray] = []
-        for chunk in iter_chunks(path, 1 << 21, 0):
-            c = chunk.codes
-            if c.size < W:
-                if chunk.start == 0 and chunk.last and (c < 4).sum() >= W // 2:
-                    pad = np.full(W, 4, dtype=np.uint8)
-                    a = (W - c.size) // 2
-                    pad[a : a + c.size] = c
-                    picks.append(pad)
-                continue
-            starts = np.arange(0, c.size - W + 1, max(W // 2, 1))
-            picks.extend(c[s : s + W] for s in starts if (c[s : s + W] < 4).mean() >= 0.5)
-        if len(picks) < 20:
-            raise ScanConfigError(
-                f"--model-background {path}: only {len(picks)} usable windows of {W} bases; give a "
-                "larger background FASTA"
-            )
-        if len(picks) > n_null:
-            picks = [picks[i] for i in np.sort(rng.choice(len(picks), n_null, replace=False))]
-        cal = NullCalibration.from_scores(self._logits(np.stack(picks)))
-        return NullChoice(cal, str(path), f"the model's scores on {len(picks)} windows of --model-background")
 
     def _starts(self, chunk: Chunk, limit: int) -> np.ndarray:
         n, W = chunk.codes.size, self.window
@@ -300,7 +201,7 @@ class ModelScanner:
             return
         out = self.outputs
         logits = np.full((starts.size, len(self.motifs)), -np.inf)
-        logits[:, out] = self._logits(wins)[:, out]
+        logits[:, out] = self.logits(wins)[:, out]
         pvals = np.ones_like(logits)
         pvals[:, out] = self.calibration.pvalues(logits)[:, out]
         self.n_tests[out] += starts.size

@@ -9,7 +9,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,8 @@ from carrousel.bio.config import BackgroundKind, Calibration, Method, ScanConfig
 from carrousel.bio.errors import ScanConfigError
 from carrousel.bio.fasta import Chunk, RecordInfo, count_bases, iter_chunks, window_sequences
 from carrousel.bio.hits import Hits, ScanResult
-from carrousel.bio.model_scan import ModelScanner, NullChoice
+from carrousel.bio.model_null import choose_null
+from carrousel.bio.model_scan import ModelScanner
 from carrousel.bio.models import MotifModel
 from carrousel.bio.motifs import Motif, resolve_motifs
 from carrousel.bio.pwm import Background, IntegerPWM, SequenceCodes, scan_windows
@@ -275,7 +275,7 @@ def scan_genome(
             cfg.batch_size,
             outputs=[k for k, m in enumerate(use_model.motifs) if wanted is None or m.id in wanted],
         )
-        _choose_null(model_scanner, path, cfg, records)
+        model_scanner.use_null(choose_null(use_model, model_scanner.logits, path, cfg, records))
     use_pwm = method is not Method.model and bool(motifs)
     pwm_scanner = (
         PWMScanner([pwm_of(m) for m in motifs], cfg.pvalue, exact_qvalues=cfg.exact_qvalues)
@@ -333,67 +333,3 @@ def scan_genome(
         model_null=model_scanner.null.summary() if model_scanner is not None else {},
         model_stages=dict(model_scanner.stages) if model_scanner is not None else {},
     )
-
-
-PEAK_SET_RECORDS = 10  # a file of at least this many records ...
-PEAK_SET_LENGTH = 5  # ... of median length at most this many windows is a peak set, not a genome
-
-
-def _choose_null(scanner: ModelScanner, path: str | Path, cfg: ScanConfig, records: list[RecordInfo]) -> None:
-    """Sets the model scanner's null from ``cfg.calibration`` / ``cfg.model_background`` (logged).
-
-    ``auto``: a peak set (at least :data:`PEAK_SET_RECORDS` records, median length at most
-    :data:`PEAK_SET_LENGTH` windows) is calibrated against the model's stored real background (its
-    shuffles would keep the targets' composition), or its stored shuffled null when it has none; a genome
-    against dinucleotide shuffles of its own windows.
-
-    Raises:
-        ScanConfigError: ``background`` asked of a model that stores none, or a background FASTA too small.
-    """
-    model = scanner.model
-    cal = cfg.calibration
-    stored = NullChoice(
-        model.calibration, "stored shuffled", "the model's stored shuffled null (--model-null model)"
-    )
-    if cfg.model_background is not None:
-        scanner.use_null(scanner.background_null(cfg.model_background, max(cfg.n_null, 4000)))
-    elif cal is Calibration.genome:
-        scanner.calibrate(path, sum(r.length for r in records), cfg.n_null)
-    elif cal is Calibration.model:
-        scanner.use_null(stored)
-    elif cal is Calibration.background:
-        if model.background is None:
-            raise ScanConfigError(
-                "the model stores no background null (trained on planted sites before this version, or on "
-                "shuffled negatives); use --model-null genome or model, or give --model-background FILE"
-            )
-        scanner.use_null(
-            NullChoice(model.background, "stored background", "the model's held-out real background")
-        )
-    else:
-        lengths = [r.length for r in (records or count_bases(path)[2])]
-        median = float(np.median(lengths)) if lengths else 0.0
-        if len(lengths) >= PEAK_SET_RECORDS and median <= PEAK_SET_LENGTH * scanner.window:
-            what = f"the input is a peak set ({len(lengths)} records, median {median:.0f} bp), whose shuffles keep the targets' composition"
-            if model.background is not None:
-                n = model.background.null.shape[1]
-                scanner.use_null(
-                    NullChoice(
-                        model.background,
-                        "stored background",
-                        f"{what}: the model's {n} held-out real background windows",
-                    )
-                )
-            else:  # its shuffles are conservative there; a stored null of another genome is not valid
-                scanner.calibrate(path, sum(lengths), cfg.n_null)
-                if scanner.null.source == "shuffled input":
-                    scanner.use_null(
-                        replace(
-                            scanner.null,
-                            reason=f"{what}, but the model stores no real background: the input's own "
-                            "shuffles (conservative; --model-background FILE gives a real background)",
-                        )
-                    )
-        else:
-            scanner.calibrate(path, sum(lengths), cfg.n_null)
-    logger.info("model null: %s (%s)", scanner.null.source, scanner.null.reason)

@@ -1,0 +1,218 @@
+"""The null a model scan is calibrated against, and why it was chosen.
+
+A null must represent background, not the targets. A genome is its own background: dinucleotide shuffles
+of its windows. A file of peaks is not: its shuffles keep the peaks' composition, which the network also
+reads, so that null sits far above real background and most true sites miss the cut. For a peak set the
+model's stored real background (held-out negatives of its training) is used, or the user's background
+FASTA (``--model-background``), scored unshuffled; a model that stores none falls back to the input's own
+shuffles (conservative). A stored shuffled null of the training genome is used only when asked: another
+genome's composition makes it invalid for this one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from carrousel.bio.calibration import NullCalibration
+from carrousel.bio.config import Calibration, ScanConfig
+from carrousel.bio.errors import ScanConfigError
+from carrousel.bio.fasta import RecordInfo, count_bases, iter_chunks
+from carrousel.bio.models import MotifModel
+from carrousel.bio.synth import dinucleotide_shuffle
+
+__all__ = [
+    "PEAK_SET_LENGTH",
+    "PEAK_SET_RECORDS",
+    "NullChoice",
+    "background_windows",
+    "choose_null",
+    "shuffled_windows",
+]
+
+logger = logging.getLogger(__name__)
+
+PEAK_SET_RECORDS = 10  # a file of at least this many records ...
+PEAK_SET_LENGTH = 5  # ... of median length at most this many windows is a peak set, not a genome
+MIN_SHUFFLED = 100  # shuffled windows a genome null needs (else the stored null is kept)
+
+Score = Callable[[np.ndarray], np.ndarray]  # (N, W) codes -> (N, K) logits
+
+
+@dataclass(frozen=True)
+class NullChoice:
+    """The null a model scan is calibrated against, and why.
+
+    Attributes:
+        calibration: the null logits.
+        source: ``"shuffled input"``, ``"stored shuffled"``, ``"stored background"`` or a FASTA path.
+        reason: one line saying why this null was used.
+    """
+
+    calibration: NullCalibration
+    source: str
+    reason: str
+
+    def summary(self) -> dict[str, object]:
+        """JSON-ready: source, reason and null windows per output."""
+        return {"source": self.source, "reason": self.reason, "windows": int(self.calibration.null.shape[1])}
+
+
+def _padded(codes: np.ndarray, window: int) -> np.ndarray:
+    pad = np.full(window, 4, dtype=np.uint8)
+    a = (window - codes.size) // 2
+    pad[a : a + codes.size] = codes
+    return pad
+
+
+def _shuffle_padded(w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A dinucleotide shuffle of a window's bases, N padding left in place."""
+    ok = np.flatnonzero(w < 4)
+    if ok.size == w.size:
+        return dinucleotide_shuffle(w, rng)
+    out = w.copy()
+    out[ok[0] : ok[-1] + 1] = dinucleotide_shuffle(w[ok[0] : ok[-1] + 1], rng)
+    return out
+
+
+def shuffled_windows(
+    path: str | Path, window: int, total: int, n_null: int, rng: np.random.Generator
+) -> np.ndarray | None:
+    """Dinucleotide shuffles of about ``n_null`` windows drawn uniformly over a FASTA (records shorter
+    than the window drawn padded with N, as they are scanned).
+
+    Args:
+        path: the FASTA being scanned.
+        window: window width.
+        total: its total number of bases (0: unknown, windows are taken from the first records).
+        n_null: windows wanted.
+        rng: random generator.
+
+    Returns:
+        ``(M, window)`` codes, or None when fewer than :data:`MIN_SHUFFLED` clean windows exist.
+    """
+    rate = n_null / max(total, 1) if total else 1.0 / max(window, 1)
+    picks: list[np.ndarray] = []
+    for chunk in iter_chunks(path, 1 << 21, 0):
+        c = chunk.codes
+        n = c.size - window + 1
+        k = rng.poisson(rate * c.size)
+        if n <= 0:
+            if chunk.start == 0 and chunk.last and (c < 4).all() and c.size >= window // 2:
+                picks.extend([_padded(c, window)] * k)
+            continue
+        for s in rng.integers(0, n, size=k):
+            w = c[s : s + window]
+            if (w < 4).all():
+                picks.append(w)
+        if not total and len(picks) >= n_null:
+            break
+    if len(picks) < MIN_SHUFFLED:
+        return None
+    return np.stack([_shuffle_padded(w, rng) for w in picks[:n_null]])
+
+
+def background_windows(path: str | Path, window: int, n_null: int, rng: np.random.Generator) -> np.ndarray:
+    """Real (unshuffled) windows of a background FASTA: every half window along each record (records
+    shorter than the window padded with N), at most ``n_null`` of them chosen at random.
+
+    Raises:
+        ScanConfigError: fewer than 20 usable windows in the file.
+    """
+    picks: list[np.ndarray] = []
+    for chunk in iter_chunks(path, 1 << 21, 0):
+        c = chunk.codes
+        if c.size < window:
+            if chunk.start == 0 and chunk.last and (c < 4).sum() >= window // 2:
+                picks.append(_padded(c, window))
+            continue
+        starts = np.arange(0, c.size - window + 1, max(window // 2, 1))
+        picks.extend(c[s : s + window] for s in starts if (c[s : s + window] < 4).mean() >= 0.5)
+    if len(picks) < 20:
+        raise ScanConfigError(
+            f"--model-background {path}: only {len(picks)} usable windows of {window} bases; give a "
+            "larger background FASTA"
+        )
+    if len(picks) > n_null:
+        picks = [picks[i] for i in np.sort(rng.choice(len(picks), n_null, replace=False))]
+    return np.stack(picks)
+
+
+def choose_null(
+    model: MotifModel,
+    score: Score,
+    path: str | Path,
+    cfg: ScanConfig,
+    records: Sequence[RecordInfo],
+    seed: int = 0,
+) -> NullChoice:
+    """The null of ``cfg.calibration`` / ``cfg.model_background`` (logged at INFO).
+
+    ``auto``: a peak set (at least :data:`PEAK_SET_RECORDS` records of median length at most
+    :data:`PEAK_SET_LENGTH` windows) against the model's stored real background, or its own shuffles
+    when the model stores none; a genome against its own shuffles.
+
+    Args:
+        model: the model (its stored nulls).
+        score: the scanner's logits function.
+        path: the FASTA being scanned.
+        cfg: the scan options.
+        records: the FASTA's records when already counted (else counted here when needed).
+        seed: random seed of the draws.
+
+    Raises:
+        ScanConfigError: ``background`` asked of a model that stores none, or a background FASTA too small.
+    """
+    rng = np.random.default_rng(seed)
+    W = model.window
+    stored = NullChoice(model.calibration, "stored shuffled", "the model's stored shuffled null, as asked")
+
+    def own_shuffles(total: int, reason: str) -> NullChoice:
+        x = shuffled_windows(path, W, total, cfg.n_null, rng)
+        if x is None:
+            logger.warning("input too small for its own null; using the model's stored shuffled null")
+            return NullChoice(model.calibration, "stored shuffled", "the input is too small for its own null")
+        return NullChoice(NullCalibration.from_scores(score(x)), "shuffled input", reason)
+
+    genome = "dinucleotide shuffles of windows of the scanned FASTA (a genome is its own background)"
+    if cfg.model_background is not None:
+        x = background_windows(cfg.model_background, W, max(cfg.n_null, 4000), rng)
+        reason = f"the model's scores on {x.shape[0]} windows of --model-background"
+        choice = NullChoice(NullCalibration.from_scores(score(x)), str(cfg.model_background), reason)
+    elif cfg.calibration is Calibration.genome:
+        choice = own_shuffles(sum(r.length for r in records), genome)
+    elif cfg.calibration is Calibration.model:
+        choice = stored
+    elif cfg.calibration is Calibration.background:
+        if model.background is None:
+            raise ScanConfigError(
+                "the model stores no background null (trained on planted sites before this version, or on "
+                "shuffled negatives); use --model-null genome or model, or give --model-background FILE"
+            )
+        choice = NullChoice(model.background, "stored background", "the model's held-out real background")
+    else:
+        lengths = [r.length for r in (records or count_bases(path)[2])]
+        median = float(np.median(lengths)) if lengths else 0.0
+        if len(lengths) >= PEAK_SET_RECORDS and median <= PEAK_SET_LENGTH * W:
+            what = (
+                f"the input is a peak set ({len(lengths)} records, median {median:.0f} bp), whose shuffles "
+                "keep the targets' composition"
+            )
+            if model.background is not None:
+                n = model.background.null.shape[1]
+                reason = f"{what}: the model's {n} held-out real background windows"
+                choice = NullChoice(model.background, "stored background", reason)
+            else:
+                choice = own_shuffles(
+                    sum(lengths),
+                    f"{what}, but the model stores no real background: the input's own shuffles "
+                    "(conservative; --model-background FILE gives a real background)",
+                )
+        else:
+            choice = own_shuffles(sum(lengths), genome)
+    logger.info("model null: %s (%s)", choice.source, choice.reason)
+    return choice
