@@ -199,6 +199,7 @@ def train(cfg: TrainConfig, out: str | Path, command: str = "") -> TrainResult:
         restore_best=stop,
         monitor="val_auroc" if stop else "val_loss",  # steadier than the loss on small sets
         mode="max" if stop else "min",
+        min_delta=1e-3,  # a gain under 0.001 AUROC is no improvement
     )
     net = cfg.network
     shape = DanQConfig(
