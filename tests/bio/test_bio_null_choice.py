@@ -10,6 +10,7 @@ import json
 import numpy as np
 import pytest
 
+from carrousel.bio import pipeline
 from carrousel.bio.calibration import NullCalibration
 from carrousel.bio.config import ScanConfig
 from carrousel.bio.errors import ScanConfigError
@@ -144,3 +145,36 @@ def test_scan_json_names_the_null_and_stages(invoke, peak_set, tmp_path) -> None
     doc = json.loads(out.stdout)
     assert doc["model_null"]["source"] in ("stored background", "shuffled input")
     assert doc["model_stages"]["tests"] == 30 and set(doc["tests_per_motif"]) == {"MA0139.2:model"}
+
+
+def test_pre_pass_window_pvalues_are_exact(rng, one_thread) -> None:
+    """The PWM term of each candidate, from the compiled pre-pass over the chunk, equals the exact
+    window-level p-value of its best site (every offset, both strands, Sidak), for every flagged window."""
+    from carrousel.bio.model_scan import ModelScanner
+    from carrousel.bio.pwm import Background, IntegerPWM, SequenceCodes
+    from carrousel.bio.sites import window_pwm_pvalues
+
+    model = pipeline.load_model()
+    pwms = [IntegerPWM(m, Background.uniform(), 0.1) for m in model.motifs]
+    seq = _random(30_000, rng, 0.55)
+    for at in range(1000, 30_000, 2500):  # strong sites too, not only chance ones
+        seq = seq[:at] + CTCF + seq[at + len(CTCF) :]
+    codes = encode(seq)
+    scanner = ModelScanner(model, pwms, pvalue=0.05, qvalue=0.05)
+    from carrousel.bio.fasta import Chunk
+
+    chunk = Chunk("chrT", 0, codes, True)
+    scanner.process(chunk, codes.size, SequenceCodes(codes))
+    cols = {key: np.concatenate([c[key] for c in scanner._cand]) for key in scanner._cand[0]}
+    flagged = cols["pwm_p"] <= 0.05
+    assert flagged.sum() > 50 and scanner.stages["candidates_pwm_only"] > 0
+    for k in np.unique(cols["k"][flagged]):
+        sel = np.flatnonzero(flagged & (cols["k"] == k))
+        np.testing.assert_allclose(
+            cols["pwm_p"][sel], window_pwm_pvalues(cols["win"][sel], pwms[k]), rtol=1e-9
+        )
+    # and every window not flagged has an exact PWM term above the cut
+    rest = np.flatnonzero(~flagged)[:500]
+    for k in np.unique(cols["k"][rest]):
+        sel = rest[cols["k"][rest] == k]
+        assert (window_pwm_pvalues(cols["win"][sel], pwms[k]) > 0.05).all()

@@ -234,7 +234,10 @@ def scan(
     elif out is None:
         cli.echo(render_hits(result, fmt or HitFormat.bed), nl=False)
     else:
-        cli.echo(f"{len(result.hits)} hits in {result.bases:,} bases -> {out}")
+        how = [f"PWM background {result.background_kind}"] if result.method != "model" else []
+        if result.model_null:
+            how.append(f"model null: {result.model_null['source']}")
+        cli.echo(f"{len(result.hits)} hits in {result.bases:,} bases -> {out} ({'; '.join(how)})")
 
 
 _TRAIN_FLAGS = (

@@ -21,7 +21,7 @@ import numpy as np
 from carrousel.bio.calibration import NullCalibration
 from carrousel.bio.config import Calibration, ScanConfig
 from carrousel.bio.errors import ScanConfigError
-from carrousel.bio.fasta import RecordInfo, count_bases, iter_chunks
+from carrousel.bio.fasta import RecordInfo, iter_chunks
 from carrousel.bio.models import MotifModel
 from carrousel.bio.synth import dinucleotide_shuffle
 
@@ -80,40 +80,54 @@ def _shuffle_padded(w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def shuffled_windows(
-    path: str | Path, window: int, total: int, n_null: int, rng: np.random.Generator
+    path: str | Path,
+    window: int,
+    n_null: int,
+    rng: np.random.Generator,
+    records: list[RecordInfo] | None = None,
 ) -> np.ndarray | None:
-    """Dinucleotide shuffles of about ``n_null`` windows drawn uniformly over a FASTA (records shorter
-    than the window drawn padded with N, as they are scanned).
+    """Dinucleotide shuffles of ``n_null`` windows drawn uniformly over a whole FASTA in one pass (records
+    shorter than the window drawn padded with N, as they are scanned).
+
+    Windows are drawn at random at a rate per base that halves (thinning what was kept) whenever more
+    than four times ``n_null`` are held: a uniform sample of the whole file without knowing its length.
 
     Args:
         path: the FASTA being scanned.
         window: window width.
-        total: its total number of bases (0: unknown, windows are taken from the first records).
         n_null: windows wanted.
         rng: random generator.
+        records: filled with the records read (names and lengths), when given.
 
     Returns:
         ``(M, window)`` codes, or None when fewer than :data:`MIN_SHUFFLED` clean windows exist.
     """
-    rate = n_null / max(total, 1) if total else 1.0 / max(window, 1)
+    rate = 1.0
     picks: list[np.ndarray] = []
-    for chunk in iter_chunks(path, 1 << 21, 0):
+
+    def thin() -> None:  # halve the rate: every window kept so far stays with probability 1/2
+        nonlocal rate, picks
+        rate /= 2
+        picks = [w for w, keep in zip(picks, rng.random(len(picks)) < 0.5, strict=True) if keep]
+
+    for chunk in iter_chunks(path, 1 << 21, 0, records=records):
         c = chunk.codes
         n = c.size - window + 1
-        k = rng.poisson(rate * c.size)
+        while rate * c.size > 4 * n_null or len(picks) > 4 * n_null:  # rate: draws per base
+            thin()
         if n <= 0:
-            if chunk.start == 0 and chunk.last and (c < 4).all() and c.size >= window // 2:
-                picks.extend([_padded(c, window)] * k)
+            short = chunk.start == 0 and chunk.last and (c < 4).all() and c.size >= window // 2
+            if short:  # drawn in proportion to its bases, as windows of long records are
+                picks.extend([_padded(c, window)] * rng.poisson(rate * c.size))
             continue
-        for s in rng.integers(0, n, size=k):
+        for s in rng.integers(0, n, size=rng.poisson(rate * c.size)):
             w = c[s : s + window]
             if (w < 4).all():
                 picks.append(w)
-        if not total and len(picks) >= n_null:
-            break
     if len(picks) < MIN_SHUFFLED:
         return None
-    return np.stack([_shuffle_padded(w, rng) for w in picks[:n_null]])
+    chosen = rng.choice(len(picks), size=min(n_null, len(picks)), replace=False)
+    return np.stack([_shuffle_padded(picks[i], rng) for i in np.sort(chosen)])
 
 
 def background_windows(path: str | Path, window: int, n_null: int, rng: np.random.Generator) -> np.ndarray:
@@ -171,8 +185,7 @@ def choose_null(
     W = model.window
     stored = NullChoice(model.calibration, "stored shuffled", "the model's stored shuffled null, as asked")
 
-    def own_shuffles(total: int, reason: str) -> NullChoice:
-        x = shuffled_windows(path, W, total, cfg.n_null, rng)
+    def own_shuffles(x: np.ndarray | None, reason: str) -> NullChoice:
         if x is None:
             logger.warning("input too small for its own null; using the model's stored shuffled null")
             return NullChoice(model.calibration, "stored shuffled", "the input is too small for its own null")
@@ -184,7 +197,7 @@ def choose_null(
         reason = f"the model's scores on {x.shape[0]} windows of --model-background"
         choice = NullChoice(NullCalibration.from_scores(score(x)), str(cfg.model_background), reason)
     elif cfg.calibration is Calibration.genome:
-        choice = own_shuffles(sum(r.length for r in records), genome)
+        choice = own_shuffles(shuffled_windows(path, W, cfg.n_null, rng), genome)
     elif cfg.calibration is Calibration.model:
         choice = stored
     elif cfg.calibration is Calibration.background:
@@ -195,24 +208,30 @@ def choose_null(
             )
         choice = NullChoice(model.background, "stored background", "the model's held-out real background")
     else:
-        lengths = [r.length for r in (records or count_bases(path)[2])]
+        seen: list[RecordInfo] = list(records)
+        x = None
+        if not seen:  # one pass: the records and, in case it is a genome, its shuffled windows
+            x = shuffled_windows(path, W, cfg.n_null, rng, seen)
+        lengths = [r.length for r in seen]
         median = float(np.median(lengths)) if lengths else 0.0
-        if len(lengths) >= PEAK_SET_RECORDS and median <= PEAK_SET_LENGTH * W:
-            what = (
+        peak_set = len(lengths) >= PEAK_SET_RECORDS and median <= PEAK_SET_LENGTH * W
+        if peak_set and model.background is not None:
+            n = model.background.null.shape[1]
+            reason = (
                 f"the input is a peak set ({len(lengths)} records, median {median:.0f} bp), whose shuffles "
-                "keep the targets' composition"
+                f"keep the targets' composition: the model's {n} held-out real background windows"
             )
-            if model.background is not None:
-                n = model.background.null.shape[1]
-                reason = f"{what}: the model's {n} held-out real background windows"
-                choice = NullChoice(model.background, "stored background", reason)
-            else:
-                choice = own_shuffles(
-                    sum(lengths),
-                    f"{what}, but the model stores no real background: the input's own shuffles "
-                    "(conservative; --model-background FILE gives a real background)",
-                )
+            choice = NullChoice(model.background, "stored background", reason)
         else:
-            choice = own_shuffles(sum(lengths), genome)
+            if x is None:
+                x = shuffled_windows(path, W, cfg.n_null, rng)
+            reason = genome
+            if peak_set:
+                reason = (
+                    f"the input is a peak set ({len(lengths)} records, median {median:.0f} bp), but the model "
+                    "stores no real background: the input's own shuffles (conservative; their composition "
+                    "is the targets'; --model-background FILE gives a real background)"
+                )
+            choice = own_shuffles(x, reason)
     logger.info("model null: %s (%s)", choice.source, choice.reason)
     return choice

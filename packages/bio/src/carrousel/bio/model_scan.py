@@ -208,20 +208,33 @@ class ModelScanner:
         self.stages["tests"] += int(starts.size * out.size)
         by_model = pvals <= self.pvalue
         self.stages["candidates_model"] += int(by_model.sum())
-        keep = by_model.copy()
+        # the window-level p-value of the best PWM site, from one compiled pass over the chunk (sites at
+        # least as strong as a window p-value of `pvalue` need; 1 for windows without one)
+        pwm_p = np.ones_like(pvals)
         if self._site_thresholds:
             sc = seq if seq is not None and seq.n == codes.size else SequenceCodes(codes)
             for k, t in self._site_thresholds.items():
                 pw = self.pwms[k]
                 if codes.size < W:  # one padded window (a short record): scored directly
-                    keep[:, k] |= window_pwm_pvalues(wins, pw) <= self.pvalue
+                    pwm_p[:, k] = window_pwm_pvalues(wins, pw)
                     continue
                 n_sites = int(starts.max()) + W - pw.length + 1
                 hist = np.zeros(pw.sf.size, dtype=np.int64)
-                at = np.sort(scan_windows(pw, sc, n_sites, t, hist, False)[0])
-                if at.size:
-                    has = np.searchsorted(at, starts + W - pw.length, "right") > np.searchsorted(at, starts)
-                    keep[:, k] |= has
+                at, score, _ = scan_windows(pw, sc, n_sites, t, hist, False)
+                if not at.size:
+                    continue
+                order = np.argsort(at, kind="stable")
+                at, score = at[order], score[order]
+                lo = np.searchsorted(at, starts)
+                hi = np.searchsorted(at, starts + W - pw.length, "right")
+                has = np.flatnonzero(hi > lo)
+                if has.size:
+                    best = np.array([score[a:b].max() for a, b in zip(lo[has], hi[has], strict=True)])
+                    p_site = np.clip(pw.pvalue(best), 0.0, 1.0 - 1e-16)
+                    n = 2 * (W - pw.length + 1)
+                    pwm_p[has, k] = np.clip(-np.expm1(n * np.log1p(-p_site)), 1e-300, 1.0)
+        flagged = pwm_p <= self.pvalue
+        keep = by_model | flagged
         self.stages["candidates_pwm_only"] += int((keep & ~by_model).sum())
         wi, ki = np.nonzero(keep)
         if wi.size == 0:
@@ -234,6 +247,7 @@ class ModelScanner:
                 "k": ki,
                 "p": pvals[wi, ki],
                 "logit": logits[wi, ki],
+                "pwm_p": pwm_p[wi, ki],
                 "win": wins[wi],
             }
         )
@@ -264,10 +278,17 @@ class ModelScanner:
         by_pwm = np.zeros(combined.size, dtype=bool)  # the PWM term is the stronger evidence
         for k in np.unique(cols["k"]):
             sel = np.flatnonzero(cols["k"] == k)
-            if self.pwms[k].length <= self.window:
-                pw_p = window_pwm_pvalues(cols["win"][sel], self.pwms[k])
-                by_pwm[sel] = pw_p < combined[sel]
-                combined[sel] = np.minimum(combined[sel], pw_p)
+            if self.pwms[k].length > self.window:
+                continue
+            # without the pre-pass the PWM term is computed here; with it, a window it did not flag has a
+            # PWM term above pvalue, so above its model p-value: the pre-pass's value serves
+            pw_p = (
+                cols["pwm_p"][sel]
+                if self._site_thresholds
+                else window_pwm_pvalues(cols["win"][sel], self.pwms[k])
+            )
+            by_pwm[sel] = pw_p < combined[sel]
+            combined[sel] = np.minimum(combined[sel], pw_p)
         combined = np.minimum(2.0 * combined, 1.0)
         q = np.ones(cols["p"].size)
         for k in np.unique(cols["k"]):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from carrousel.bio.config import BackgroundKind, Calibration, Method, ScanConfig
+from carrousel.bio.config import BackgroundKind, Method, ScanConfig
 from carrousel.bio.errors import ScanConfigError
 from carrousel.bio.fasta import Chunk, RecordInfo, count_bases, iter_chunks, window_sequences
 from carrousel.bio.hits import Hits, ScanResult
@@ -238,13 +238,7 @@ def scan_genome(
         bg, records = estimate_background(path, cfg.background_order)
     else:
         bg = Background.uniform()
-        # the model's genome null samples windows in proportion to the records' lengths
-        genome_null = (
-            use_model is not None
-            and cfg.calibration in (Calibration.genome, Calibration.auto)
-            and cfg.model_background is None
-        )
-        records = estimate_background(path)[1] if genome_null else []
+        records = []
     logger.info(
         "PWM background: %s (%s)",
         cfg.background.value,
