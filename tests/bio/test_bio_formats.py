@@ -111,6 +111,11 @@ def test_each_score_column_holds_one_quantity() -> None:
 
 def test_old_callers_giving_score_on_pwm_rows_still_fill_pwm_score() -> None:
     hits = Hits.from_columns(
-        start=[1, 2], method=np.array(["pwm", "model"], dtype=object), score=[9.0, 0.8], model_score=[np.nan, 0.8]
+        start=[1, 2],
+        method=np.array(["pwm", "model"], dtype=object),
+        score=[9.0, 0.8],
+        model_score=[np.nan, 0.8],
     )
-    assert hits["pwm_score"][0] == 9.0 and np.isnan(hits["pwm_score"][1]) and list(hits["score"]) == [9.0, 0.8]
+    assert (
+        hits["pwm_score"][0] == 9.0 and np.isnan(hits["pwm_score"][1]) and list(hits["score"]) == [9.0, 0.8]
+    )

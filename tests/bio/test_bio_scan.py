@@ -131,7 +131,9 @@ def test_first_order_background_and_both_methods(tmp_path, lambda_fa) -> None:
     assert rows and rows[0]["pvalue"] < 1e-6 and rows[0]["sequence"] == site
     # the 1st-order scores of the scan equal the integer PWM's direct evaluation (same p-value table)
     pw = IntegerPWM(resolve_motifs("MA0139.2")[0], res_background(fa))
-    assert rows[0]["pvalue"] == pytest.approx(pw.pvalue(np.array([round(rows[0]["pwm_score"] * pw.scale)]))[0])
+    assert rows[0]["pvalue"] == pytest.approx(
+        pw.pvalue(np.array([round(rows[0]["pwm_score"] * pw.scale)]))[0]
+    )
     assert rows[0]["score"] == rows[0]["pwm_score"]  # a PWM row's own score is its PWM score
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "Discovery",
     "Match",
     "compare_motifs",
+    "draw_logo",
     "filter_contributions",
     "filter_motifs",
     "find_motifs",
@@ -156,7 +157,9 @@ def filter_contributions(
     handle = model.norm.register_forward_hook(zero)
     try:
         with torch.no_grad():
-            xs = [torch.from_numpy(one_hot(pick[i : i + batch])).to(device) for i in range(0, len(pick), batch)]
+            xs = [
+                torch.from_numpy(one_hot(pick[i : i + batch])).to(device) for i in range(0, len(pick), batch)
+            ]
 
             def logits() -> np.ndarray:
                 return torch.cat([model(x) for x in xs]).double().cpu().numpy()
@@ -263,6 +266,25 @@ def logo_libraries() -> tuple[Any, Any, Any]:
     )
 
 
+def draw_logo(m: Motif) -> Any:
+    """An information-content logo of ``m`` as a matplotlib figure (y axis in whole bits, 0-2).
+
+    Raises:
+        MissingExtraError: logomaker, matplotlib or pandas is not installed.
+    """
+    logomaker, plt, pd = logo_libraries()
+    f = m.frequencies(pseudocount=0.01)
+    ic = 2.0 + np.sum(f * np.log2(f), axis=1)
+    df = pd.DataFrame(f * ic[:, None], columns=list("ACGT"))
+    fig, ax = plt.subplots(figsize=(max(2.0, 0.35 * m.length), 1.6))
+    logomaker.Logo(df, ax=ax)
+    ax.set_ylim(0, 2)
+    ax.set_yticks([0, 1, 2])  # whole bits
+    ax.set_ylabel("bits")
+    ax.set_title(m.id if m.name in ("", m.id) else f"{m.id} {m.name}", fontsize=8)
+    return fig
+
+
 def write_logos(motifs: list[Motif], folder: Path) -> dict[str, str]:
     """Information-content sequence logos as PNG files ``folder/ID.png`` (logomaker and matplotlib, the
     ``carrousel-bio[discover]`` extra).
@@ -273,19 +295,11 @@ def write_logos(motifs: list[Motif], folder: Path) -> dict[str, str]:
     Raises:
         MissingExtraError: logomaker, matplotlib or pandas is not installed.
     """
-    logomaker, plt, pd = logo_libraries()
+    _, plt, _ = logo_libraries()
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
     for m in motifs:
-        f = m.frequencies(pseudocount=0.01)
-        ic = 2.0 + np.sum(f * np.log2(f), axis=1)
-        df = pd.DataFrame(f * ic[:, None], columns=list("ACGT"))
-        fig, ax = plt.subplots(figsize=(max(2.0, 0.35 * m.length), 1.6))
-        logomaker.Logo(df, ax=ax)
-        ax.set_ylim(0, 2)
-        ax.set_yticks([0, 1, 2])  # whole bits
-        ax.set_ylabel("bits")
-        ax.set_title(m.id, fontsize=8)
+        fig = draw_logo(m)
         path = folder / f"{m.id}.png"
         with atomic_path(path) as tmp:
             fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")

@@ -133,7 +133,9 @@ def to_gff3(hits: Hits, result: ScanResult | None = None) -> str:
     if result is not None:
         lines += [f"##sequence-region {gff3_seqid(r.name)} 1 {r.length}" for r in result.records]
     methods = set(hits["method"].tolist())
-    column, what = _GFF3_SCORE[methods.pop()] if len(methods) == 1 and hits["method"][0] in _GFF3_SCORE else ("", "")
+    column, what = (
+        _GFF3_SCORE[methods.pop()] if len(methods) == 1 and hits["method"][0] in _GFF3_SCORE else ("", "")
+    )
     lines.append(f"# score column: {what or 'none (.): see the pwm_score and model_score attributes'}")
     esc = gff3_escape
     for i, r in enumerate(hits.rows(), 1):

@@ -88,9 +88,7 @@ def _survival_tables(null_scores: np.ndarray) -> tuple[np.ndarray, int]:
     """
     lq = null_scores.shape[0]
     shift = RESOLUTION * lq
-    pmfs = [
-        np.bincount(row + RESOLUTION, minlength=2 * RESOLUTION + 1) / row.size for row in null_scores
-    ]
+    pmfs = [np.bincount(row + RESOLUTION, minlength=2 * RESOLUTION + 1) / row.size for row in null_scores]
     width = 2 * shift + 2
     table = np.zeros((lq + 1, lq + 1, width))
     table[:, :, : shift + 1] = 1.0  # empty runs sum to 0
