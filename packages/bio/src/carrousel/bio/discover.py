@@ -219,7 +219,13 @@ class Discovery:
             "task": self.task,
             "task_motif": None
             if self.task_motif is None or tm is None
-            else {"id": self.task_motif, "matches": tm.target_id, "pvalue": tm.pvalue, "evalue": tm.evalue},
+            else {
+                "id": self.task_motif,
+                "reference": tm.target_id,
+                "reference_name": tm.target_name,
+                "pvalue": tm.pvalue,
+                "evalue": tm.evalue,
+            },
             "motifs": [
                 {
                     "rank": i + 1,
@@ -356,7 +362,11 @@ def find_motifs(
 ) -> Discovery:
     """Filters -> motifs (read on ``codes``), ranked by contribution -> their best matches among
     ``targets``; the motif best matching ``task_motifs[task output]`` is marked (no files written:
-    :func:`carrousel.bio.pipeline.discover` writes the motifs, logos and report)."""
+    :func:`carrousel.bio.pipeline.discover` writes the motifs, logos and report).
+
+    A task motif that is not among ``targets`` (a trained model's own filter motif) joins the
+    comparison as one more target, so E-values count ``len(targets) + 1``; it is never listed among a
+    motif's JASPAR matches."""
     cfg = cfg or MotifExtraction()
     found = filter_motifs(model, codes, cfg)
     output, drops = filter_contributions(model, codes, cfg.rank_windows)
