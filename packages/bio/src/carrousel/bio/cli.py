@@ -383,17 +383,10 @@ def discover(
     if as_json:
         cli.emit_json(found.summary())
         return
-    table = Table(
-        title=f"{len(found.motifs)} motifs by contribution to {found.task or 'the output'} (top 10)"
-    )
-    for c in ("rank", "motif", "consensus", "sites", "contribution", "best JASPAR match"):
-        table.add_column(c)
-    for i, m in enumerate(found.motifs[:10], 1):
-        best = found.matches.get(m.id, [])
-        match = f"{best[0].target_name} ({best[0].target_id}) E={best[0].evalue:.2g}" if best else "-"
-        mark = " (task motif)" if m.id == found.task_motif else ""
-        contrib = f"{found.contributions.get(m.id, 0.0):.3f}"
-        table.add_row(str(i), m.id + mark, m.consensus(), str(found.sites.get(m.id, 0)), contrib, match)
+    heads = ("rank", "motif", "consensus", "sites", "contribution", "best JASPAR match")
+    table = Table(*heads, title=f"motifs by contribution to {found.task} (top 10 of {len(found.motifs)})")
+    for row in found.rows(matches=1)[:10]:
+        table.add_row(*row)
     cli.stdout.print(table)
     cli.echo(f"{len(found.motifs)} motifs -> {found.files.get('report', out)}")
 

@@ -212,6 +212,18 @@ class Discovery:
     task_motif: str | None = None  # ID of the discovered motif that best matches the task's motif
     task_match: Match | None = None  # that comparison (target: the model's motif for the task)
 
+    def rows(self, matches: int | None = None) -> list[tuple[str, ...]]:
+        """Per motif, by rank: rank, ID (with ``(task motif)``), consensus, sites, contribution and its
+        first ``matches`` JASPAR matches (all when None) as text."""
+        out: list[tuple[str, ...]] = []
+        for i, m in enumerate(self.motifs, 1):
+            best = self.matches.get(m.id, [])[:matches]
+            match = ", ".join(f"{x.target_name} ({x.target_id}, E={x.evalue:.2g})" for x in best) or "-"
+            mark = " (task motif)" if m.id == self.task_motif else ""
+            contrib = f"{self.contributions.get(m.id, 0.0):.3f}"
+            out.append((str(i), m.id + mark, m.consensus(), str(self.sites.get(m.id, 0)), contrib, match))
+        return out
+
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary."""
         tm = self.task_match
@@ -235,16 +247,10 @@ class Discovery:
                     "contribution": round(self.contributions.get(m.id, 0.0), 4),
                     "task_motif": m.id == self.task_motif,
                     "matches": [
-                        {
-                            "id": x.target_id,
-                            "name": x.target_name,
-                            "score": round(x.score, 3),
-                            "overlap": x.overlap,
-                            "offset": x.offset,
-                            "strand": x.strand,
-                            "pvalue": x.pvalue,
-                            "evalue": x.evalue,
-                            "qvalue": x.qvalue,
+                        {"id": x.target_id, "name": x.target_name, "score": round(x.score, 3)}
+                        | {
+                            k: getattr(x, k)
+                            for k in ("overlap", "offset", "strand", "pvalue", "evalue", "qvalue")
                         }
                         for x in self.matches.get(m.id, [])
                     ],
@@ -318,14 +324,10 @@ def write_logos(motifs: list[Motif], folder: Path) -> dict[str, str]:
 def render_report(d: Discovery, fmt: ReportFormat | str = ReportFormat.md) -> str:
     """Markdown (or simple HTML) report: motifs by contribution, the task's motif marked, with their
     best JASPAR matches (E-values: Tomtom-style, analytic)."""
-    rows = []
-    for i, m in enumerate(d.motifs):
-        best = d.matches.get(m.id, [])
-        match = ", ".join(f"{x.target_name} ({x.target_id}, E={x.evalue:.2g})" for x in best) or "-"
-        logo = Path(d.logos[m.id]).name if m.id in d.logos else ""
-        mark = " (task motif)" if m.id == d.task_motif else ""
-        contrib = f"{d.contributions.get(m.id, 0.0):.3f}"
-        rows.append((str(i + 1), m.id + mark, m.consensus(), d.sites.get(m.id, 0), contrib, match, logo))
+    rows = [
+        (*row, Path(d.logos[m.id]).name if m.id in d.logos else "")
+        for row, m in zip(d.rows(), d.motifs, strict=True)
+    ]
     head = ["rank", "motif", "consensus", "sites", "contribution", "JASPAR matches", "logo"]
     note = (
         f"Task output: {d.task or '-'}. Contribution: mean drop of its logit when the filter is zeroed. "
