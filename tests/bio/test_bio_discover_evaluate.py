@@ -5,10 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
+from carrousel.bio.config import MotifExtraction
 from carrousel.bio.data import sequences_to_windows
-from carrousel.bio.discover import compare_motifs, filter_motifs, write_logos
+from carrousel.bio.discover import (
+    compare_motifs,
+    draw_logo,
+    filter_contributions,
+    filter_motifs,
+    find_motifs,
+    render_report,
+    write_logos,
+)
 from carrousel.bio.evaluate import evaluate_windows, pwm_max_scores
 from carrousel.bio.fasta import encode
 from carrousel.bio.models import DanQ, DanQConfig
@@ -34,7 +44,9 @@ def test_motif_files_round_trip(tmp_path) -> None:
         np.testing.assert_allclose(back[0].frequencies(), motifs[0].frequencies(), atol=2e-3)
 
 
-def test_filter_motifs_and_logos(tmp_path, rng) -> None:
+def _detector_model(rng) -> tuple[DanQ, np.ndarray, np.ndarray]:
+    """A tiny DanQ whose filter 0 detects exactly TTGACGT and alone drives the output, with the site
+    planted in the first 100 of 200 random windows."""
     model = DanQ(DanQConfig(n_outputs=1, filters=4, kernel=7, hidden=4, window=50))
     site = encode("TTGACGT")
     with torch.no_grad():  # make filter 0 an exact detector of the site
@@ -42,13 +54,49 @@ def test_filter_motifs_and_logos(tmp_path, rng) -> None:
         w[site, np.arange(7)] = 1.0
         model.conv.weight[0] = torch.from_numpy(w)
         model.conv.bias[0] = -6.0
+        model.head.weight.zero_()
+        model.head.weight[0, -4] = 3.0  # the output reads filter 0's max activation only
     codes = rng.integers(0, 4, size=(200, 50)).astype(np.uint8)
     codes[:100, 20:27] = site
     model.eval()
-    found = {f: m for f, m, _ in filter_motifs(model, codes)}
-    assert found[0].consensus() == "TTGACGT"  # the planted site, recovered from the activations
-    logos = write_logos([found[0]], tmp_path / "logos")
-    assert Path(logos[found[0].id]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    return model, codes, site
+
+
+def test_filter_motifs_and_logos(tmp_path, rng) -> None:
+    model, codes, _ = _detector_model(rng)
+    found = {f: (m, n) for f, m, n in filter_motifs(model, codes)}
+    motif, sites = found[0]
+    assert motif.consensus() == "TTGACGT"  # the planted site, recovered from the activations
+    assert 100 <= sites <= 101  # the windows where it fires (a chance 7-mer aside), not a fixed count
+    assert motif.id == "filter0" and "MOTIF filter0\n" in write_meme([motif])  # no repeated name
+    logos = write_logos([motif], tmp_path / "logos")
+    assert Path(logos[motif.id]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    fig = draw_logo(motif)
+    assert list(fig.axes[0].get_yticks()) == [0, 1, 2]  # whole bits
+
+
+def test_filters_ranked_by_contribution_and_task_motif_marked(rng) -> None:
+    model, codes, site = _detector_model(rng)
+    task, drops = filter_contributions(model, codes, limit=200)
+    assert task == 0 and drops[0] == pytest.approx(
+        3.0 * 0.5 * model.norm.weight[0].item() / np.sqrt(1 + 1e-5)
+    )
+    assert np.allclose(drops[1:], 0.0)  # filters the output never reads contribute nothing
+    counts = np.eye(4)[site] * 50 + 1
+    found = find_motifs(
+        model,
+        codes,
+        resolve_motifs(["CTCF", "REST", "SP1", "GATA1", "FOXA2", "TP53", "SOX2", "HNF4A"]),
+        MotifExtraction(min_sites=5),
+        task_motifs=[Motif("T1", "planted", counts)],
+        output_names=["planted"],
+    )
+    assert found.motifs[0].id == "filter0" and found.task_motif == "filter0" and found.task == "planted"
+    assert found.task_match is not None and found.task_match.pvalue < 1e-3
+    doc = found.summary()
+    assert doc["motifs"][0]["task_motif"] is True and doc["motifs"][0]["rank"] == 1
+    assert all(x["id"] != "T1" for m in doc["motifs"] for x in m["matches"])  # JASPAR matches only
+    assert "filter0 (task motif)" in render_report(found)
 
 
 def test_pwm_max_scores_match_bruteforce(rng) -> None:

@@ -98,8 +98,11 @@ def test_output_formats(tmp_path, write_fasta) -> None:
     assert f[3] == "CTCF_MA0139.2" and 0 <= int(f[4]) <= 1000 and f[5] == "+"
     gff = to_gff3(res.hits, res).splitlines()
     assert gff[0] == "##gff-version 3" and gff[1].startswith("##sequence-region chr1 1 ")
-    g = gff[2].split("\t")
+    assert gff[2] == "# score column: PWM log-odds score of the site (bits)"
+    g = gff[3].split("\t")
     assert g[2] == "TF_binding_site" and int(g[3]) == 81 and "pvalue=" in g[8] and "qvalue=" in g[8]
+    attrs = dict(a.split("=") for a in g[8].split(";"))
+    assert float(g[5]) == pytest.approx(float(attrs["pwm_score"])) and "model_score" not in attrs
     tsv = to_tsv(res.hits).splitlines()
     assert tsv[0].split("\t")[:9] == [
         "motif_id",
@@ -108,7 +111,7 @@ def test_output_formats(tmp_path, write_fasta) -> None:
         "start",
         "stop",
         "strand",
-        "score",
+        "pwm_score",
         "p-value",
         "q-value",
     ]
@@ -128,7 +131,10 @@ def test_first_order_background_and_both_methods(tmp_path, lambda_fa) -> None:
     assert rows and rows[0]["pvalue"] < 1e-6 and rows[0]["sequence"] == site
     # the 1st-order scores of the scan equal the integer PWM's direct evaluation (same p-value table)
     pw = IntegerPWM(resolve_motifs("MA0139.2")[0], res_background(fa))
-    assert rows[0]["pvalue"] == pytest.approx(pw.pvalue(np.array([round(rows[0]["score"] * pw.scale)]))[0])
+    assert rows[0]["pvalue"] == pytest.approx(
+        pw.pvalue(np.array([round(rows[0]["pwm_score"] * pw.scale)]))[0]
+    )
+    assert rows[0]["score"] == rows[0]["pwm_score"]  # a PWM row's own score is its PWM score
 
 
 def res_background(fa):
@@ -189,8 +195,8 @@ def test_compiled_scan_equals_direct_summation(tmp_path, lambda_fa, write_fasta,
         sel = hits["motif_id"] == pw.motif.id
         got = sorted(
             (int(s), st, round(b * pw.scale))
-            for s, st, b in zip(hits["start"][sel], hits["strand"][sel], hits["score"][sel], strict=True)
+            for s, st, b in zip(hits["start"][sel], hits["strand"][sel], hits["pwm_score"][sel], strict=True)
         )
         assert len(want) > 20 and got == want
         assert set(hits["record"][sel]) == {name}
-        assert np.array_equal(hits["pvalue"][sel], pw.pvalue(np.round(hits["score"][sel] * pw.scale)))
+        assert np.array_equal(hits["pvalue"][sel], pw.pvalue(np.round(hits["pwm_score"][sel] * pw.scale)))

@@ -538,8 +538,13 @@ def discover(
     found = pipeline.discover(_with_flags(ctx, config, flags, _DISCOVER_FLAGS), out)
     if as_json:
         cli.emit_json(found.summary())
-    else:
-        cli.echo(f"{len(found.motifs)} motifs -> {found.files.get('report', out)}")
+        return
+    heads = ("rank", "motif", "consensus", "sites", "contribution", "best JASPAR match")
+    table = Table(*heads, title=f"motifs by contribution to {found.task} (top 10 of {len(found.motifs)})")
+    for row in found.rows(matches=1)[:10]:
+        table.add_row(*row)
+    cli.stdout.print(table)
+    cli.echo(f"{len(found.motifs)} motifs -> {found.files.get('report', out)}")
 
 
 def main() -> None:

@@ -324,18 +324,20 @@ class EnrichConfig:
 class MotifExtraction:
     """How ``bio discover`` turns a model's filters into motifs and matches them to JASPAR."""
 
-    activation_quantile: float = (
-        0.9  # a filter 'fires' where its activation is above this fraction of its max
-    )
-    max_sites: int = 2000  # sequences' best sites used per filter
-    min_sites: int = 20  # filters with fewer firing sites are dropped
+    activation_fraction: float = 0.5  # a filter fires in a window whose max activation is >= this x its max
+    max_sites: int = 2000  # windows' best sites (strongest first) averaged into a filter's matrix
+    min_sites: int = 20  # filters firing in fewer windows are dropped
     top_matches: int = 3  # JASPAR matches listed per motif
+    rank_windows: int = 500  # windows on which each filter is zeroed to measure its contribution
+    min_overlap: int = 5  # columns a motif and a JASPAR matrix must share to be compared
 
     def __post_init__(self) -> None:
-        _probability("activation quantile", self.activation_quantile, DiscoverConfigError)
+        _probability("activation fraction", self.activation_fraction, DiscoverConfigError)
         _at_least("max sites", self.max_sites, 1, DiscoverConfigError)
         _at_least("min sites", self.min_sites, 1, DiscoverConfigError)
         _at_least("top matches", self.top_matches, 1, DiscoverConfigError)
+        _at_least("rank windows", self.rank_windows, 1, DiscoverConfigError)
+        _at_least("min overlap", self.min_overlap, 1, DiscoverConfigError)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,19 @@
-"""Motif discovery from a trained model: convolution filters -> count matrices (from the sequences that
-activate them) -> Tomtom-style comparison against JASPAR (in Python) -> logos (logomaker, the
-``carrousel-bio[discover]`` extra) and a report. :func:`carrousel.bio.pipeline.discover` writes the files."""
+"""Motif discovery from a trained model: convolution filters -> count matrices (from the windows that
+activate them) -> filters ranked by their contribution to the model's output -> Tomtom-style comparison
+against JASPAR with analytic p-values (:mod:`carrousel.bio.tomtom`) -> logos (logomaker, the
+``carrousel-bio[discover]`` extra) and a report. :func:`carrousel.bio.pipeline.discover` writes the files.
+
+* Sites: a filter fires in a window when the window's max activation reaches
+  ``activation_fraction`` (0.5) x the filter's max over all windows read (Basset/DanQ practice); the
+  site count is the number of such windows, and the matrix averages the strongest ``max_sites`` of them.
+* Contribution: the mean drop of the task output's logit when the filter's activations are set to zero
+  (in-silico knock-out on up to ``rank_windows`` windows read). The task output is the model's only
+  output, or else the one with the highest mean logit on the windows read. Motifs are listed by
+  contribution, largest first.
+* Task motif: the discovered motif that best matches (smallest Tomtom p-value) the motif the model
+  carries for the task output (a JASPAR matrix for the shipped panel, the task filter's motif for a
+  model trained on sequences).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +31,7 @@ from carrousel.bio.config import MotifExtraction, ReportFormat
 from carrousel.bio.fasta import one_hot
 from carrousel.bio.models import DanQ
 from carrousel.bio.motifs import Motif
+from carrousel.bio.tomtom import Match, compare_motifs, search
 from carrousel.core.io import atomic_path
 from carrousel.core.metrics import roc_auc
 from carrousel.core.optional import require
@@ -27,6 +41,8 @@ __all__ = [
     "Discovery",
     "Match",
     "compare_motifs",
+    "draw_logo",
+    "filter_contributions",
     "filter_motifs",
     "find_motifs",
     "logo_libraries",
@@ -67,47 +83,103 @@ def trim(counts: np.ndarray, min_ic: float = 0.3) -> np.ndarray:
 
 
 def filter_motifs(
-    model: DanQ, codes: np.ndarray, cfg: MotifExtraction | None = None, prefix: str = "filter"
+    model: DanQ,
+    codes: np.ndarray,
+    cfg: MotifExtraction | None = None,
+    prefix: str = "filter",
+    acts: np.ndarray | None = None,
 ) -> list[tuple[int, Motif, int]]:
-    """One count matrix per filter from the windows where it fires most.
+    """One count matrix per filter from the windows where it fires.
 
-    For each filter, every sequence's strongest activation above ``activation_quantile`` of the filter's
-    overall maximum contributes the sub-sequence under the kernel (DeepBind/Basset style).
+    A filter fires in a window whose max activation reaches ``activation_fraction`` x the filter's max
+    over all windows; the sub-sequences under the kernel at the strongest ``max_sites`` of those windows'
+    peaks make its matrix (DeepBind/Basset style), low-information flanks trimmed.
+
+    Args:
+        model: the network.
+        codes: ``(N, W)`` windows read.
+        cfg: extraction settings.
+        prefix: motif IDs are ``prefix`` + filter index.
+        acts: ``(N, F, W)`` activations already computed on ``codes`` (computed when None).
 
     Returns:
-        ``[(filter index, motif, number of sites)]`` for filters with at least ``min_sites`` sites.
+        ``[(filter index, motif, windows where it fires)]`` for filters firing in at least ``min_sites``.
     """
     cfg = cfg or MotifExtraction()
     k = model.config.kernel
-    acts = _activations(model, codes)  # (N, F, W)
+    acts = _activations(model, codes) if acts is None else acts
     N, F, _W = acts.shape
+    if N == 0:
+        return []
     pad = k // 2
     padded = np.pad(codes, ((0, 0), (pad, pad)), constant_values=4)
+    where = acts.argmax(axis=2)  # (N, F)
+    peak = np.take_along_axis(acts, where[:, :, None], axis=2)[:, :, 0]
     out = []
     for f in range(F):
-        a = acts[:, f, :]
-        best = a.argmax(axis=1)
-        val = a[np.arange(N), best]
-        top = float(val.max()) if N else 0.0
+        val = peak[:, f]
+        top = float(val.max())
         if top <= 0:
             continue
-        sel = np.flatnonzero(val >= cfg.activation_quantile * top)
-        if sel.size < cfg.min_sites:
-            sel = np.argsort(-val)[: cfg.min_sites]
-            sel = sel[val[sel] > 0]
-        sel = sel[np.argsort(-val[sel])][: cfg.max_sites]
+        sel = np.flatnonzero(val >= cfg.activation_fraction * top)
         if sel.size < cfg.min_sites:
             continue
-        sites = padded[sel[:, None], best[sel][:, None] + np.arange(k)[None, :]]
+        strongest = sel[np.argsort(-val[sel], kind="stable")][: cfg.max_sites]
+        sites = padded[strongest[:, None], where[strongest, f][:, None] + np.arange(k)[None, :]]
         counts = np.stack([(sites == b).sum(axis=0) for b in range(4)], axis=1).astype(np.float64)
-        counts = trim(counts)
-        out.append((f, Motif(f"{prefix}{f}", f"{prefix}{f}", counts, "model"), int(sel.size)))
+        out.append((f, Motif(f"{prefix}{f}", f"{prefix}{f}", trim(counts), "model"), int(sel.size)))
     return out
 
 
+def filter_contributions(
+    model: DanQ, codes: np.ndarray, limit: int = 500, seed: int = 0, batch: int = 500
+) -> tuple[int, np.ndarray]:
+    """Each filter's contribution: the mean drop of the task output's logit when its activations are set
+    to zero, on up to ``limit`` windows of ``codes`` (drawn at random).
+
+    Returns:
+        ``(task output index, (F,) contributions)``: the task output is the model's only one, or the one
+        with the highest mean logit on the windows.
+    """
+    n_filters = model.config.filters
+    if codes.shape[0] == 0:
+        return 0, np.zeros(n_filters)
+    rng = np.random.default_rng(seed)
+    pick = codes[np.sort(rng.choice(codes.shape[0], min(limit, codes.shape[0]), replace=False))]
+    was_training = model.training
+    model.eval()
+    knocked: list[int] = []
+
+    def zero(_m: nn.Module, _i: tuple[Tensor, ...], out: Tensor) -> Tensor:
+        return out.index_fill(1, torch.tensor(knocked, device=out.device), 0.0) if knocked else out
+
+    device = next(model.parameters()).device
+    handle = model.norm.register_forward_hook(zero)
+    try:
+        with torch.no_grad():
+            xs = [
+                torch.from_numpy(one_hot(pick[i : i + batch])).to(device) for i in range(0, len(pick), batch)
+            ]
+
+            def logits() -> np.ndarray:
+                return torch.cat([model(x) for x in xs]).double().cpu().numpy()
+
+            base = logits()
+            task = int(np.argmax(base.mean(axis=0)))
+            drops = np.zeros(n_filters)
+            for f in range(n_filters):
+                knocked[:] = [f]
+                drops[f] = float(np.mean(base[:, task] - logits()[:, task]))
+    finally:
+        handle.remove()
+        model.train(was_training)
+    return task, drops
+
+
 def task_motif(model: DanQ, pos: np.ndarray, neg: np.ndarray, task: int = 0) -> Motif:
-    """The motif of the filter whose per-window maximum best separates positives from negatives."""
-    cfg = MotifExtraction(min_sites=5)
+    """The motif of the filter whose per-window maximum best separates positives from negatives (read on
+    the windows where it reaches 0.9 x its max: the sharp matrix the model scan places sites with)."""
+    cfg = MotifExtraction(activation_fraction=0.9, min_sites=1)
     if pos.shape[0] == 0:
         return Motif(f"task{task}", f"task{task}", np.full((model.config.kernel, 4), 1.0), "model")
     a_pos = _activations(model, pos[:2000]).max(axis=2)
@@ -125,103 +197,65 @@ def task_motif(model: DanQ, pos: np.ndarray, neg: np.ndarray, task: int = 0) -> 
     return Motif(f"task{task}", f"task{task}", np.full((model.config.kernel, 4), 1.0), "model")
 
 
-# ---------------------------------------------------------------------------------------------- Tomtom
-@dataclass(frozen=True)
-class Match:
-    """One query-target alignment."""
-
-    target_id: str
-    target_name: str
-    offset: int  # target column aligned to query column 0 (may be negative)
-    strand: str  # + or - (target reverse-complemented)
-    score: float  # summed Pearson correlation over overlapping columns
-    pvalue: float  # probability a random target of the database scores at least this
-    evalue: float  # pvalue x number of targets
-
-
-def _columns(m: Motif) -> np.ndarray:
-    f = m.frequencies(pseudocount=0.01)
-    return (f - f.mean(axis=1, keepdims=True)) / (f.std(axis=1, keepdims=True) + 1e-9)
-
-
-def _best_alignment(q: np.ndarray, t: np.ndarray, min_overlap: int) -> tuple[float, int]:
-    Lq, Lt = q.shape[0], t.shape[0]
-    sim = q @ t.T / 4.0  # (Lq, Lt) Pearson correlation per column pair
-    best, best_off = -np.inf, 0
-    for off in range(-(Lq - min_overlap), Lt - min_overlap + 1):
-        i0 = max(0, -off)
-        i1 = min(Lq, Lt - off)
-        if i1 - i0 < min_overlap:
-            continue
-        s = float(np.trace(sim[i0:i1, i0 + off : i1 + off]))
-        if s > best:
-            best, best_off = s, off
-    return best, best_off
-
-
-def compare_motifs(
-    queries: list[Motif], targets: list[Motif], top: int = 3, min_overlap: int = 5
-) -> dict[str, list[Match]]:
-    """Tomtom-style comparison: Pearson-correlation column scores summed over the best ungapped
-    alignment (both strands); p-values from the empirical distribution of scores of the query against
-    column-shuffled targets, E-values by the number of targets.
-
-    Returns:
-        For each query ID, its ``top`` matches sorted by p-value.
-    """
-    rng = np.random.default_rng(0)
-    tcols = [(_columns(t), _columns(t.reverse_complement())) for t in targets]
-    out: dict[str, list[Match]] = {}
-    for q in queries:
-        qc = _columns(q)
-        mo = min(min_overlap, q.length)
-        null = []
-        for _ in range(200):
-            tc = tcols[int(rng.integers(len(tcols)))][0]
-            null.append(_best_alignment(qc, tc[rng.permutation(tc.shape[0])], mo)[0])
-        null_arr = np.sort(np.array(null))
-        res = []
-        for t, (tf, tr) in zip(targets, tcols, strict=True):
-            sf, of = _best_alignment(qc, tf, mo)
-            sr, orr = _best_alignment(qc, tr, mo)
-            s, off, strand = (sf, of, "+") if sf >= sr else (sr, orr, "-")
-            p = (1.0 + null_arr.size - np.searchsorted(null_arr, s, side="left")) / (null_arr.size + 1.0)
-            res.append(Match(t.id, t.name, off, strand, s, float(p), float(p * len(targets))))
-        res.sort(key=lambda m: (-m.score, m.pvalue))
-        out[q.id] = res[:top]
-    return out
-
-
 # ---------------------------------------------------------------------------------------------- report
 @dataclass
 class Discovery:
-    """Discovered motifs, their JASPAR matches, logo files and the report path."""
+    """Discovered motifs (by contribution, largest first), their JASPAR matches, logos and files."""
 
     motifs: list[Motif]
-    sites: dict[str, int]
+    sites: dict[str, int]  # motif ID -> windows where its filter fires
     matches: dict[str, list[Match]]
     logos: dict[str, str] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
+    contributions: dict[str, float] = field(default_factory=dict)  # mean logit drop when knocked out
+    task: str = ""  # the model output the contributions are measured on
+    task_motif: str | None = None  # ID of the discovered motif that best matches the task's motif
+    task_match: Match | None = None  # that comparison (target: the model's motif for the task)
+
+    def rows(self, matches: int | None = None) -> list[tuple[str, ...]]:
+        """Per motif, by rank: rank, ID (with ``(task motif)``), consensus, sites, contribution and its
+        first ``matches`` JASPAR matches (all when None) as text."""
+        out: list[tuple[str, ...]] = []
+        for i, m in enumerate(self.motifs, 1):
+            best = self.matches.get(m.id, [])[:matches]
+            match = ", ".join(f"{x.target_name} ({x.target_id}, E={x.evalue:.2g})" for x in best) or "-"
+            mark = " (task motif)" if m.id == self.task_motif else ""
+            contrib = f"{self.contributions.get(m.id, 0.0):.3f}"
+            out.append((str(i), m.id + mark, m.consensus(), str(self.sites.get(m.id, 0)), contrib, match))
+        return out
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary."""
+        tm = self.task_match
         return {
+            "task": self.task,
+            "task_motif": None
+            if self.task_motif is None or tm is None
+            else {
+                "id": self.task_motif,
+                "reference": tm.target_id,
+                "reference_name": tm.target_name,
+                "pvalue": tm.pvalue,
+                "evalue": tm.evalue,
+            },
             "motifs": [
                 {
+                    "rank": i + 1,
                     "id": m.id,
                     "consensus": m.consensus(),
                     "sites": self.sites.get(m.id, 0),
+                    "contribution": round(self.contributions.get(m.id, 0.0), 4),
+                    "task_motif": m.id == self.task_motif,
                     "matches": [
-                        {
-                            "id": x.target_id,
-                            "name": x.target_name,
-                            "score": round(x.score, 3),
-                            "evalue": x.evalue,
+                        {"id": x.target_id, "name": x.target_name, "score": round(x.score, 3)}
+                        | {
+                            k: getattr(x, k)
+                            for k in ("overlap", "offset", "strand", "pvalue", "evalue", "qvalue")
                         }
                         for x in self.matches.get(m.id, [])
                     ],
                 }
-                for m in self.motifs
+                for i, m in enumerate(self.motifs)
             ],
             "files": self.files,
         }
@@ -245,6 +279,25 @@ def logo_libraries() -> tuple[Any, Any, Any]:
     )
 
 
+def draw_logo(m: Motif) -> Any:
+    """An information-content logo of ``m`` as a matplotlib figure (y axis in whole bits, 0-2).
+
+    Raises:
+        MissingExtraError: logomaker, matplotlib or pandas is not installed.
+    """
+    logomaker, plt, pd = logo_libraries()
+    f = m.frequencies(pseudocount=0.01)
+    ic = 2.0 + np.sum(f * np.log2(f), axis=1)
+    df = pd.DataFrame(f * ic[:, None], columns=list("ACGT"))
+    fig, ax = plt.subplots(figsize=(max(2.0, 0.35 * m.length), 1.6))
+    logomaker.Logo(df, ax=ax)
+    ax.set_ylim(0, 2)
+    ax.set_yticks([0, 1, 2])  # whole bits
+    ax.set_ylabel("bits")
+    ax.set_title(m.id if m.name in ("", m.id) else f"{m.id} {m.name}", fontsize=8)
+    return fig
+
+
 def write_logos(motifs: list[Motif], folder: Path) -> dict[str, str]:
     """Information-content sequence logos as PNG files ``folder/ID.png`` (logomaker and matplotlib, the
     ``carrousel-bio[discover]`` extra).
@@ -255,18 +308,11 @@ def write_logos(motifs: list[Motif], folder: Path) -> dict[str, str]:
     Raises:
         MissingExtraError: logomaker, matplotlib or pandas is not installed.
     """
-    logomaker, plt, pd = logo_libraries()
+    _, plt, _ = logo_libraries()
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
     for m in motifs:
-        f = m.frequencies(pseudocount=0.01)
-        ic = 2.0 + np.sum(f * np.log2(f), axis=1)
-        df = pd.DataFrame(f * ic[:, None], columns=list("ACGT"))
-        fig, ax = plt.subplots(figsize=(max(2.0, 0.35 * m.length), 1.6))
-        logomaker.Logo(df, ax=ax)
-        ax.set_ylim(0, 2)
-        ax.set_ylabel("bits")
-        ax.set_title(m.id, fontsize=8)
+        fig = draw_logo(m)
         path = folder / f"{m.id}.png"
         with atomic_path(path) as tmp:
             fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
@@ -276,43 +322,77 @@ def write_logos(motifs: list[Motif], folder: Path) -> dict[str, str]:
 
 
 def render_report(d: Discovery, fmt: ReportFormat | str = ReportFormat.md) -> str:
-    """Markdown (or simple HTML) report of the discovered motifs and their best JASPAR matches."""
-    rows = []
-    for m in d.motifs:
-        best = d.matches.get(m.id, [])
-        match = ", ".join(f"{x.target_name} ({x.target_id}, E={x.evalue:.2g})" for x in best) or "-"
-        logo = Path(d.logos[m.id]).name if m.id in d.logos else ""
-        rows.append((m.id, m.consensus(), d.sites.get(m.id, 0), match, logo))
+    """Markdown (or simple HTML) report: motifs by contribution, the task's motif marked, with their
+    best JASPAR matches (E-values: Tomtom-style, analytic)."""
+    rows = [
+        (*row, Path(d.logos[m.id]).name if m.id in d.logos else "")
+        for row, m in zip(d.rows(), d.motifs, strict=True)
+    ]
+    head = ["rank", "motif", "consensus", "sites", "contribution", "JASPAR matches", "logo"]
+    note = (
+        f"Task output: {d.task or '-'}. Contribution: mean drop of its logit when the filter is zeroed. "
+        "Sites: windows where the filter's max activation reaches half its overall max."
+    )
     if ReportFormat(fmt) is ReportFormat.html:
         e = html.escape
         body = "".join(
-            f"<tr><td>{e(a)}</td><td><code>{b}</code></td><td>{c}</td><td>{e(m)}</td>"
+            f"<tr><td>{r}</td><td>{e(a)}</td><td><code>{b}</code></td><td>{c}</td><td>{k}</td><td>{e(m)}</td>"
             f"<td>{f'<img src=logos/{e(g)}>' if g else ''}</td></tr>"
-            for a, b, c, m, g in rows
+            for r, a, b, c, k, m, g in rows
         )
+        cols = "".join(f"<th>{h}</th>" for h in head)
         return (
-            "<html><body><h1>carrousel-bio motif discovery</h1><table border=1><tr><th>motif</th>"
-            "<th>consensus</th><th>sites</th><th>JASPAR matches</th><th>logo</th></tr>"
-            f"{body}</table></body></html>\n"
+            f"<html><body><h1>carrousel-bio motif discovery</h1><p>{e(note)}</p><table border=1>"
+            f"<tr>{cols}</tr>{body}</table></body></html>\n"
         )
-    lines = [
-        "# carrousel-bio motif discovery",
-        "",
-        "| motif | consensus | sites | JASPAR matches | logo |",
-        "|---|---|---|---|---|",
+    lines = ["# carrousel-bio motif discovery", "", note, "", "| " + " | ".join(head) + " |"]
+    lines.append("|" + "---|" * len(head))
+    lines += [
+        f"| {r} | {a} | `{b}` | {c} | {k} | {e} | {f'![](logos/{g})' if g else ''} |"
+        for r, a, b, c, k, e, g in rows
     ]
-    lines += [f"| {a} | `{b}` | {c} | {e} | {f'![](logos/{g})' if g else ''} |" for a, b, c, e, g in rows]
     return "\n".join(lines) + "\n"
 
 
 def find_motifs(
-    model: DanQ, codes: np.ndarray, targets: list[Motif], cfg: MotifExtraction | None = None
+    model: DanQ,
+    codes: np.ndarray,
+    targets: list[Motif],
+    cfg: MotifExtraction | None = None,
+    task_motifs: list[Motif] | None = None,
+    output_names: list[str] | None = None,
 ) -> Discovery:
-    """Filters -> motifs (read on ``codes``) -> their best matches among ``targets`` (no files written:
-    :func:`carrousel.bio.pipeline.discover` writes the motifs, logos and report)."""
+    """Filters -> motifs (read on ``codes``), ranked by contribution -> their best matches among
+    ``targets``; the motif best matching ``task_motifs[task output]`` is marked (no files written:
+    :func:`carrousel.bio.pipeline.discover` writes the motifs, logos and report).
+
+    A task motif that is not among ``targets`` (a trained model's own filter motif) joins the
+    comparison as one more target, so E-values count ``len(targets) + 1``; it is never listed among a
+    motif's JASPAR matches."""
     cfg = cfg or MotifExtraction()
     found = filter_motifs(model, codes, cfg)
+    output, drops = filter_contributions(model, codes, cfg.rank_windows)
+    found.sort(key=lambda t: (-drops[t[0]], t[0]))
     motifs = [m for _, m, _ in found]
-    sites = {m.id: n for _, m, n in found}
-    matches = compare_motifs(motifs, targets, cfg.top_matches) if motifs else {}
-    return Discovery(motifs, sites, matches)
+    names = output_names or []
+    task = names[output] if output < len(names) else f"output {output}"
+    reference = task_motifs[output] if task_motifs and output < len(task_motifs) else None
+    ids = {t.id for t in targets}
+    pool = targets + ([reference] if reference is not None and reference.id not in ids else [])
+    matches: dict[str, list[Match]] = {}
+    task_id, task_match = None, None
+    for m in motifs:
+        res = search(m, pool, cfg.min_overlap)
+        matches[m.id] = [x for x in res if x.target_id in ids][: cfg.top_matches]
+        ref = next((x for x in res if reference is not None and x.target_id == reference.id), None)
+        if ref is not None and (task_match is None or ref.pvalue < task_match.pvalue):
+            task_id, task_match = m.id, ref
+    return Discovery(
+        motifs,
+        {m.id: n for _, m, n in found},
+        matches,
+        contributions={m.id: float(drops[f]) for f, m, _ in found},
+        task=task,
+        task_motif=task_id,
+        task_match=task_match,
+    )

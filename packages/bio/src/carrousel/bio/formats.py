@@ -13,6 +13,17 @@ Text from the inputs (record names, motif IDs and names) is made safe for each f
 * TSV: tabs, newlines and control characters inside a field become spaces.
 * JSON: strict (no NaN or Infinity: a missing figure is ``null``).
 
+Every score column holds one quantity, named where the format names columns (:data:`COLUMN_DOCS`):
+``pwm_score`` the PWM log-odds of the site in bits, ``model_score`` the model probability (``NA`` /
+``null`` on PWM hits), ``p-value`` / ``pvalue`` the exact PWM p-value of the site (model hits too),
+``q-value`` the q-value of the call (of the PWM p-values on ``pwm`` rows, of the model p-values on
+``model`` rows). With ``--method both`` a site found by both methods is two rows, each with both scores
+where known. BED's score column is an integer 0-1000 from the site's PWM p-value,
+``min(1000, round(-10 log10 p))`` (a Phred-like scale: p = 1e-4 -> 40, p = 1e-10 -> 100); 0 when a hit
+has no PWM p-value. GFF3's score column (6) is the PWM score (bits) when every hit comes from the PWM, the
+model probability when every hit comes from the model, and ``.`` when the file mixes both (the
+``pwm_score`` and ``model_score`` attributes name each); a ``#`` comment line says which.
+
 A hit whose score, p-value or q-value is not finite is an error naming its motif, never an output (a
 model column that does not apply, such as a PWM hit's model p-value, is ``NA`` / ``null``). The format
 follows the file's extension (``.bed``, ``.gff3``/``.gff``, ``.tsv``/``.txt``, ``.json``, each also
@@ -33,7 +44,7 @@ import numpy as np
 
 from carrousel.bio.config import HitFormat
 from carrousel.bio.errors import NonFiniteHitError, ScanConfigError
-from carrousel.bio.hits import Hits, ScanResult
+from carrousel.bio.hits import COLUMN_DOCS, Hits, ScanResult
 from carrousel.core.errors import CarrouselError, OutputError
 from carrousel.core.io import atomic_write_bytes, is_special
 
@@ -82,20 +93,21 @@ def bed_name(motif_id: str, name: str) -> str:
 
 
 def _bed_score(p: float) -> int:
-    """BED score 0..1000 from a p-value: ``min(1000, round(-10 log10 p))`` (like a Phred scale)."""
-    if not p > 0 or math.isnan(p):
+    """BED score 0..1000 from a p-value: ``min(1000, round(-10 log10 p))`` (like a Phred scale; 0 for a
+    missing p-value)."""
+    if math.isnan(p) or not p > 0:
         return 1000 if p == 0 else 0
     return int(min(1000, round(-10 * math.log10(p))))
 
 
 def to_bed(hits: Hits) -> str:
-    """BED6: chrom, 0-based start, end, name (``TF_ID``), score (0-1000 from -10 log10 p), strand."""
+    """BED6: chrom, 0-based start, end, name (``TF_ID``), score (0-1000 from -10 log10 of the site's
+    PWM p-value, whatever the method; 0 without one), strand."""
     lines = []
     for r in hits.rows():
-        p = r["pvalue"] if not math.isnan(r["pvalue"]) else r["model_pvalue"]
         lines.append(
             f"{r['record']}\t{r['start']}\t{r['end']}\t{bed_name(r['motif_id'], r['motif_name'])}"
-            f"\t{_bed_score(p)}\t{r['strand']}"
+            f"\t{_bed_score(r['pvalue'])}\t{r['strand']}"
         )
     return "\n".join(lines) + ("\n" if lines else "")
 
@@ -104,11 +116,27 @@ def _fmt(x: float) -> str:
     return "NA" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.4g}"
 
 
+_GFF3_SCORE = {
+    "pwm": ("pwm_score", "PWM log-odds score of the site (bits)"),
+    "model": ("model_score", "model probability for the window holding the site"),
+}
+
+
 def to_gff3(hits: Hits, result: ScanResult | None = None) -> str:
-    """GFF3 with one ``TF_binding_site`` (SO:0000235) feature per hit; 1-based closed coordinates."""
+    """GFF3 with one ``TF_binding_site`` (SO:0000235) feature per hit; 1-based closed coordinates.
+
+    Column 6 holds one quantity for the whole file (the PWM bits or the model probability, ``.`` when
+    the file holds both methods' hits; a ``#`` comment line names it); the ``pwm_score``, ``pvalue``,
+    ``qvalue``, ``model_score`` and ``model_pvalue`` attributes name every figure.
+    """
     lines = ["##gff-version 3"]
     if result is not None:
         lines += [f"##sequence-region {gff3_seqid(r.name)} 1 {r.length}" for r in result.records]
+    methods = set(hits["method"].tolist())
+    column, what = (
+        _GFF3_SCORE[methods.pop()] if len(methods) == 1 and hits["method"][0] in _GFF3_SCORE else ("", "")
+    )
+    lines.append(f"# score column: {what or 'none (.): see the pwm_score and model_score attributes'}")
     esc = gff3_escape
     for i, r in enumerate(hits.rows(), 1):
         attrs = [
@@ -116,6 +144,7 @@ def to_gff3(hits: Hits, result: ScanResult | None = None) -> str:
             f"Name={esc(r['motif_name'])}",
             f"motif_id={esc(r['motif_id'])}",
             f"method={esc(r['method'])}",
+            f"pwm_score={_fmt(r['pwm_score'])}",
             f"pvalue={_fmt(r['pvalue'])}",
             f"qvalue={_fmt(r['qvalue'])}",
         ]
@@ -123,9 +152,10 @@ def to_gff3(hits: Hits, result: ScanResult | None = None) -> str:
             attrs += [f"model_score={_fmt(r['model_score'])}", f"model_pvalue={_fmt(r['model_pvalue'])}"]
         if r["sequence"]:
             attrs.append(f"sequence={esc(r['sequence'])}")
+        score = _fmt(r[column]) if column else "."
         lines.append(
             f"{gff3_seqid(r['record'])}\tcarrousel-bio\tTF_binding_site\t{r['start'] + 1}\t{r['end']}"
-            f"\t{_fmt(r['score'])}\t{r['strand']}\t.\t{';'.join(attrs)}"
+            f"\t{'.' if score == 'NA' else score}\t{r['strand']}\t.\t{';'.join(attrs)}"
         )
     return "\n".join(lines) + "\n"
 
@@ -137,7 +167,7 @@ _TSV_COLS = [
     ("start", "start"),
     ("stop", "end"),
     ("strand", "strand"),
-    ("score", "score"),
+    ("pwm_score", "pwm_score"),
     ("p-value", "pvalue"),
     ("q-value", "qvalue"),
     ("matched_sequence", "sequence"),
@@ -148,7 +178,8 @@ _TSV_COLS = [
 
 
 def to_tsv(hits: Hits) -> str:
-    """FIMO-like TSV (1-based start, inclusive stop) with p- and q-values, plus model columns."""
+    """FIMO-like TSV (1-based start, inclusive stop) with p- and q-values, plus model columns; the
+    score columns are named for what they hold (``pwm_score`` in bits, ``model_score`` a probability)."""
     lines = ["\t".join(c for c, _ in _TSV_COLS)]
     for r in hits.rows():
         vals = []
@@ -166,10 +197,12 @@ def _finite(value: Any) -> Any:
 
 
 def to_json(result: ScanResult, include_hits: bool = False) -> str:
-    """The summary (records, bases, hits per motif, time) as strict JSON, optionally with every hit."""
+    """The summary (records, bases, hits per motif, time) as strict JSON, optionally with every hit
+    (each score under its own name, ``pwm_score`` and ``model_score``, described in ``"columns"``)."""
     out: dict[str, Any] = result.summary()
     if include_hits:
-        out["hit_rows"] = [{k: _finite(v) for k, v in r.items()} for r in result.hits.rows()]
+        out["columns"] = COLUMN_DOCS
+        out["hit_rows"] = [{k: _finite(v) for k, v in r.items() if k != "score"} for r in result.hits.rows()]
     return json.dumps(out, indent=2, allow_nan=False)
 
 
@@ -202,9 +235,13 @@ def format_for(path: str | Path | None, fmt: HitFormat | str | None) -> HitForma
 
 
 def _check_finite(hits: Hits) -> None:
-    """Refuses hits whose score, p-value or q-value is NaN or infinite (naming the motif)."""
-    for col in ("score", "pvalue", "qvalue"):
-        bad = np.flatnonzero(~np.isfinite(np.asarray(hits[col], dtype=np.float64)))
+    """Refuses hits whose score, p-value or q-value is NaN or infinite (naming the motif); a score
+    column that does not apply to a row (a model hit's missing PWM score) may be NaN, never infinite."""
+    pwm_rows = hits["method"] == "pwm"
+    for col in ("score", "pwm_score", "model_score", "pvalue", "qvalue"):
+        x = np.asarray(hits[col], dtype=np.float64)
+        must = pwm_rows if col == "pwm_score" else ~pwm_rows if col == "model_score" else True
+        bad = np.flatnonzero(np.isinf(x) | (np.isnan(x) & must))
         if bad.size:
             i = int(bad[0])
             raise NonFiniteHitError(

@@ -1,4 +1,10 @@
-"""Columnar hit tables shared by the PWM and model scans, and the scan result."""
+"""Columnar hit tables shared by the PWM and model scans, and the scan result.
+
+Each column holds one quantity whatever the method: ``pwm_score`` is always the PWM log-odds of the site
+(bits), ``model_score`` always the model's probability for the window, ``pvalue`` always the exact PWM
+p-value of the site. ``score`` is kept for Python callers only (the calling method's own score: the PWM
+bits on a ``pwm`` row, the model probability on a ``model`` row) and is never written to a hit file.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ import numpy as np
 
 from carrousel.bio.fasta import RecordInfo
 
-__all__ = ["COLUMNS", "Hits", "ScanResult"]
+__all__ = ["COLUMNS", "COLUMN_DOCS", "Hits", "ScanResult"]
 
 COLUMNS: dict[str, Any] = {
     "record": object,  # sequence name
@@ -19,13 +25,24 @@ COLUMNS: dict[str, Any] = {
     "strand": object,  # "+" or "-"
     "motif_id": object,  # matrix ID
     "motif_name": object,  # TF name
-    "score": np.float64,  # PWM log-odds (bits) or model probability
+    "score": np.float64,  # the row's method's score (pwm_score or model_score): Python callers only
+    "pwm_score": np.float64,  # PWM log-odds of the site in bits (every row: model hits too, when placed)
     "pvalue": np.float64,  # exact PWM p-value (model hits: PWM p-value of the same site)
     "qvalue": np.float64,  # BH q-value over the whole scan (per motif, per method)
     "method": object,  # pwm | model
     "model_score": np.float64,  # model probability of the window (NaN for PWM-only hits)
     "model_pvalue": np.float64,  # empirical p-value of the model score vs shuffled background (NaN: none)
     "sequence": object,  # matched sequence, read on the hit's strand
+}
+
+
+COLUMN_DOCS: dict[str, str] = {
+    "pwm_score": "PWM log-odds score of the site (bits)",
+    "pvalue": "exact PWM p-value of the site",
+    "qvalue": "Benjamini-Hochberg q-value of the call, per motif and method (pwm: of the PWM p-values; "
+    "model: of the model p-values)",
+    "model_score": "model probability for the window holding the site (null on PWM hits)",
+    "model_pvalue": "p-value of the model's score against its null (null on PWM hits)",
 }
 
 
@@ -45,7 +62,12 @@ class Hits:
 
     @staticmethod
     def from_columns(**cols: Any) -> Hits:
-        """Builds a table; missing columns get NaN / empty defaults."""
+        """Builds a table; missing columns get NaN / empty defaults.
+
+        ``score`` follows from the named scores when it is not given (``pwm_score`` on ``pwm`` rows,
+        ``model_score`` on ``model`` rows); a caller that gives only ``score`` on ``pwm`` rows gets it
+        as their ``pwm_score`` too (the older calling convention).
+        """
         n = len(next(iter(cols.values())))
         out: dict[str, np.ndarray] = {}
         for k, dt in COLUMNS.items():
@@ -55,6 +77,11 @@ class Hits:
                 out[k] = np.full(n, np.nan)
             else:
                 out[k] = np.full(n, "", dtype=object)
+        pwm_rows = out["method"] == "pwm"
+        if "score" not in cols:
+            out["score"] = np.where(pwm_rows, out["pwm_score"], out["model_score"])
+        elif "pwm_score" not in cols:
+            out["pwm_score"] = np.where(pwm_rows, out["score"], np.nan)
         return Hits(out)
 
     @staticmethod

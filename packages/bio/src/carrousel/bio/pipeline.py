@@ -370,7 +370,14 @@ def discover(cfg: DiscoverConfig, out: str | Path) -> Discovery:
         else:
             model = load_model(cfg.model)
         codes = discover_windows(model.window, cfg.sequences, model.motifs, cfg.seed)
-        found = find_motifs(model.model, codes, targets, cfg.extraction)
+        found = find_motifs(
+            model.model,
+            codes,
+            targets,
+            cfg.extraction,
+            task_motifs=list(model.motifs),
+            output_names=[m.name for m in model.motifs],
+        )
         logos = write_logos(found.motifs, tmp / "logos") if found.motifs else {}
         found.logos = {k: str(folder / "logos" / Path(v).name) for k, v in logos.items()}
         report = f"report.{cfg.report.value}"

@@ -174,7 +174,7 @@ class PWMScanner:
                     strand=np.where(minus, "-", "+").astype(object),
                     motif_id=np.full(start.size, pw.motif.id, dtype=object),
                     motif_name=np.full(start.size, pw.motif.name, dtype=object),
-                    score=pw.to_bits(score),
+                    pwm_score=pw.to_bits(score),
                     pvalue=pw.pvalue(score),
                     qvalue=q_by_score[idx],
                     method=np.full(start.size, "pwm", dtype=object),
