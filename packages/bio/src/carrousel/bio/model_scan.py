@@ -385,7 +385,7 @@ class ModelScanner:
                     strand=np.where(cols["strand"][keep] == 1, "+", "-").astype(object),
                     motif_id=np.full(keep.size, m.id, dtype=object),
                     motif_name=np.full(keep.size, m.name, dtype=object),
-                    score=cols["prob"][keep],
+                    pwm_score=pw.to_bits(cols["pwm_score"][keep]),
                     pvalue=pw.pvalue(cols["pwm_score"][keep]),
                     qvalue=qk,
                     method=np.full(keep.size, "model", dtype=object),
