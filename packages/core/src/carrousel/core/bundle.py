@@ -40,10 +40,10 @@ from safetensors.numpy import load as np_load
 from safetensors.numpy import save as np_save
 from safetensors.torch import load_file, save
 
-from carrousel.core.config import from_dict, to_dict
+from carrousel.core.config import to_dict
 from carrousel.core.device import pick_device
-from carrousel.core.errors import BundleError, CarrouselError, ConfigError, FormatVersionError, RegistryError
-from carrousel.core.io import MODULES, atomic_dir
+from carrousel.core.errors import BundleError, CarrouselError, FormatVersionError
+from carrousel.core.io import MODULES, atomic_dir, registered_config
 
 __all__ = [
     "ARRAYS_FILE",
@@ -298,17 +298,7 @@ def _check_files(root: Path, doc: dict[str, Any]) -> None:
 
 def _build(root: Path, doc: dict[str, Any]) -> torch.nn.Module:
     """Builds the network from its config, checking the stored shapes before allocating anything."""
-    try:
-        cls = MODULES.get(doc["module"])
-    except RegistryError as exc:
-        raise BundleError(f"{exc}; import the package that defines it before loading {root}") from None
-    config_cls = getattr(cls, "config_class", None)
-    if config_cls is None:
-        raise BundleError(f"{cls.__qualname__} lacks config_class; it cannot be rebuilt")
-    try:
-        cfg = from_dict(config_cls, doc["config"])
-    except (ConfigError, TypeError, ValueError) as exc:
-        raise BundleError(f"{root / BUNDLE_FILE} holds an invalid config ({exc}); train it again") from None
+    cls, cfg = registered_config(doc, BundleError, root, root / BUNDLE_FILE, "train it again")
     weights = root / WEIGHTS_FILE
     try:
         with safe_open(str(weights), framework="pt") as fh:  # reads the header only

@@ -54,6 +54,7 @@ __all__ = [
     "load_module",
     "read_config",
     "register_module",
+    "registered_config",
     "save_module",
     "umask_mode",
 ]
@@ -322,6 +323,37 @@ def read_config(folder: str | Path) -> dict[str, Any]:
     return doc
 
 
+def registered_config(
+    doc: dict[str, Any], error: type[CarrouselError], where: Path, config_file: Path, fix: str
+) -> tuple[type[torch.nn.Module], Any]:
+    """The registered module class named by a saved document and its config rebuilt from it (the one
+    place :func:`load_module` and :func:`carrousel.core.bundle.load_bundle` resolve a saved network).
+
+    Args:
+        doc: the saved JSON document, with ``"module"`` (registered name) and ``"config"`` (a dict).
+        error: the error to raise (e.g. :class:`CheckpointError`, :class:`BundleError`).
+        where: the saved folder, named in the error when the module is not registered.
+        config_file: the file holding the config, named in the error when it is invalid.
+        fix: what the user should do about an invalid config (e.g. ``"train it again"``).
+
+    Raises:
+        ``error``: the name is not registered (import the package that defines it first), the class has
+            no ``config_class``, or the config does not validate.
+    """
+    try:
+        cls = MODULES.get(doc["module"])
+    except RegistryError as exc:
+        raise error(f"{exc}; import the package that defines it before loading {where}") from None
+    config_cls = getattr(cls, "config_class", None)
+    if config_cls is None:
+        raise error(f"{cls.__qualname__} lacks config_class; it cannot be rebuilt")
+    try:
+        cfg = from_dict(config_cls, doc["config"])
+    except (ConfigError, TypeError, ValueError) as exc:
+        raise error(f"{config_file} holds an invalid config ({exc}); {fix}") from None
+    return cls, cfg
+
+
 def load_module(folder: str | Path, map_location: str | torch.device = "cpu") -> torch.nn.Module:
     """Rebuilds a module saved by :func:`save_module` (no pickle involved).
 
@@ -336,19 +368,7 @@ def load_module(folder: str | Path, map_location: str | torch.device = "cpu") ->
         FormatVersionError: on a format version mismatch.
     """
     doc = read_config(folder)
-    try:
-        cls = MODULES.get(doc["module"])
-    except RegistryError as exc:
-        raise CheckpointError(f"{exc}; import the package that defines it before loading") from None
-    config_cls = getattr(cls, "config_class", None)
-    if config_cls is None:
-        raise CheckpointError(f"{cls.__qualname__} lacks config_class; it cannot be rebuilt")
-    try:
-        cfg = from_dict(config_cls, doc["config"])
-    except ConfigError as exc:
-        raise CheckpointError(
-            f"{Path(folder) / CONFIG_FILE} holds an invalid config ({exc}); save again"
-        ) from None
+    cls, cfg = registered_config(doc, CheckpointError, Path(folder), Path(folder) / CONFIG_FILE, "save again")
     module = cls(cfg)  # type: ignore[call-arg]
     weights = Path(folder) / WEIGHTS_FILE
     if not weights.exists():
