@@ -70,7 +70,9 @@ def validate_frame(df: object) -> pd.DataFrame:
     out = df[keep].reset_index(drop=True)
     out["unique_id"] = out["unique_id"].astype(str)
     try:
-        ds = pd.to_datetime(out["ds"])
+        with warnings.catch_warnings():  # "could not infer format": mixed formats are parsed one by one
+            warnings.simplefilter("ignore", UserWarning)
+            ds = pd.to_datetime(out["ds"])
     except (ValueError, TypeError):
         raise FrameError("column ds holds values that are not dates; use e.g. 2010-01-04") from None
     if ds.isna().any():
