@@ -224,6 +224,14 @@ class Forecaster:
         rows: list[dict[str, object]] = []
         with _quiet():
             for history in _histories(validate_frame(df)):
+                need = self.bundle.fitted.window.lookback + (
+                    20 if self.bundle.fitted.window.indicators else 1
+                )
+                if len(history.frame) < need:
+                    raise FrameError(
+                        f"series {history.ticker} has {len(history.frame)} row(s); this model reads the last "
+                        f"{need} (its lookback and the returns before it): give it more history"
+                    )
                 fc = self.bundle(history)
                 rows += [{"unique_id": fc.ticker, "ds": r.date, **r.quantiles} for r in fc.rows[:h]]
         out = pd.DataFrame(rows)

@@ -38,7 +38,7 @@ __all__ = [
 
 RUN_FILE = "run.json"  # the run document in a run folder (what `finance evaluate` reads)
 TABLE_FORMATS = {".csv": "csv", ".parquet": "parquet"}  # file extension -> format of the forecasts table
-_PARQUET = ("pyarrow", "carrousel-finance[parquet]", "Parquet tables (--table-format parquet)")
+_PARQUET = ("carrousel-finance[parquet]", "Parquet tables (--table-format parquet)")  # extra, purpose
 
 
 def table_name(fmt: str) -> str:
@@ -58,7 +58,7 @@ def check_table_format(fmt: str) -> None:
             f"table format {fmt!r} is unknown; use one of {', '.join(TABLE_FORMATS.values())}"
         )
     if fmt == "parquet":
-        require(*_PARQUET)
+        require("pyarrow", *_PARQUET)
 
 
 def write_table(table: pd.DataFrame, path: str | Path) -> Path:
@@ -84,7 +84,7 @@ def write_table(table: pd.DataFrame, path: str | Path) -> Path:
         with atomic_path(out) as tmp:
             tmp.write_text(table.to_csv(index=False), encoding="utf-8")
         return out
-    require(*_PARQUET)
+    require("pyarrow", *_PARQUET)
     frame = table.copy()
     for col in ("cutoff", "ds"):
         if col in frame:
