@@ -100,15 +100,19 @@ def test_backtest_runs_in_parquet_and_evaluate_per_step_side_by_side(
     assert {r["model"] for r in rows if r["run"] == runs[0]} - {r["model"] for r in rows if r["run"] == runs[1]} == {
         "lstm", "lstm_aci"
     }  # fmt: skip
+    assert {r["group"] for r in rows if r["model"] in ("lstm", "gru")} == {"network"}
+    assert {r["group"] for r in rows if r["model"] in ("lstm_aci", "gru_aci")} == {"network_aci"}
     text = runner.invoke(app, ["evaluate", *runs, "--per-step"])
     assert text.exit_code == 0, text.output
-    header = next(ln for ln in text.output.splitlines() if "MAE" in ln)
+    lines = text.output.splitlines()
+    header = next(ln for ln in lines if "MAE" in ln)
     assert header.index("lstm MAE") < header.index("gru MAE")  # runs side by side
-    lstm_row = next(
-        ln for ln in text.output.splitlines() if ln.strip("│ ").startswith("lstm ") and " 3 " in ln
-    )
-    mae3 = got[(runs[0], "lstm", 3)]["mae"]
-    assert f"{mae3:.3f}" in lstm_row and "n/a" in lstm_row  # the gru run has no lstm row
+    # the two networks share a row: lstm's figures under the lstm run, gru's under the gru run
+    net3 = next(ln for ln in lines if "network (lstm, gru)" in ln and " 3 " in ln)
+    lstm3, gru3 = got[(runs[0], "lstm", 3)], got[(runs[1], "gru", 3)]
+    assert net3.index(f"{lstm3['mae']:.3f}") < net3.index(f"{gru3['mae']:.3f}") and "n/a" not in net3
+    drift1 = next(ln for ln in lines if ln.strip("│ ").startswith("drift ") and " 1 " in ln)
+    assert drift1.count(f"{got[(runs[0], 'drift', 1)]['mae']:.3f}") == 2  # same baseline, same windows
 
 
 def test_per_step_refuses_a_run_without_per_step_scores(tmp_path: Path) -> None:

@@ -476,7 +476,10 @@ def evaluate(
 
 
 def _step_table(rows: list[dict[str, Any]], runs: list[Path]) -> Table:
-    """Models x horizon steps down, each run's MAE, MASE, pinball and coverage across (n/a where absent)."""
+    """Models x horizon steps down, each run's MAE, MASE, pinball and coverage across (n/a where absent).
+
+    The runs' networks share one row group (``network (lstm, gru)``), so different networks line up.
+    """
     names = [str(r) for r in dict.fromkeys(str(run) for run in runs)]
     short = [Path(n).name or n for n in names]
     labels = short if len(set(short)) == len(short) else [f"run{i + 1}" for i in range(len(names))]
@@ -486,18 +489,22 @@ def _step_table(rows: list[dict[str, Any]], runs: list[Path]) -> Table:
     for label in labels:
         for fig in ("MAE", "MASE", "pinball %", "coverage"):
             table.add_column(f"{escape(label)} {fig}", justify="right")
-    found = {(r["run"], r["model"], r["step"]): r for r in rows}
-    keys = dict.fromkeys((r["model"], r["step"]) for r in sorted(rows, key=lambda r: r["step"]))
-    models = list(dict.fromkeys(r["model"] for r in rows))
-    for model, step in sorted(keys, key=lambda k: (models.index(k[0]), k[1])):
+    found = {(r["run"], r["group"], r["step"]): r for r in rows}
+    groups = list(dict.fromkeys(r["group"] for r in rows))
+    members = {g: list(dict.fromkeys(r["model"] for r in rows if r["group"] == g)) for g in groups}
+    keys = sorted(
+        dict.fromkeys((r["group"], r["step"]) for r in rows), key=lambda k: (groups.index(k[0]), k[1])
+    )
+    for group, step in keys:
         cells: list[str] = []
         for name in names:
-            r = found.get((name, model, step))
+            r = found.get((name, group, step))
             if r is None:
                 cells += ["n/a"] * 4
             else:
                 cells += [_fmt(r["mae"]), _fmt(r["mase"]), _fmt(r["pinball"], ".4f"), _fmt(r["coverage"])]
-        table.add_row(model, str(step), *cells)
+        label = group if members[group] == [group] else f"{group} ({', '.join(members[group])})"
+        table.add_row(escape(label), str(step), *cells)
     if labels != short or any(lab != name for lab, name in zip(labels, names, strict=True)):
         table.caption = "; ".join(f"{lab} = {escape(n)}" for lab, n in zip(labels, names, strict=True))
     return table

@@ -210,16 +210,21 @@ def step_rows(runs: list[Path]) -> list[dict[str, Any]]:
 
     Returns:
         One row per run, model and step, in the order given (runs, then models, then steps): ``run``,
-        ``model``, ``step``, ``mae`` (price MAE at that step), ``mase`` (the same scaled by the in-sample
-        one-step naive MAE; None when unknown or written before it was recorded), ``pinball`` (percent log
-        return) and ``coverage`` (outermost interval).
+        ``model``, ``group`` (``network`` for the run's network, ``network_aci`` for it with adaptive
+        conformal intervals, else the model name: what lines up across runs of different networks),
+        ``step``, ``mae`` (price MAE at that step), ``mase`` (the same scaled by the in-sample one-step
+        naive MAE; None when unknown or written before it was recorded), ``pinball`` (percent log return)
+        and ``coverage`` (outermost interval).
 
     Raises:
         RunFileError: a file that is not a run, or a run without per-step scores.
     """
     out: list[dict[str, Any]] = []
     for run in runs:
-        for row in read_run_rows(run):
+        rows = read_run_rows(run)
+        network = rows[0]["model"]  # a scoreboard lists the network first
+        groups = {network: "network", f"{network}_aci": "network_aci"}
+        for row in rows:
             steps = row.get("per_step")
             if not isinstance(steps, list) or not steps:
                 raise RunFileError(
@@ -231,7 +236,10 @@ def step_rows(runs: list[Path]) -> list[dict[str, Any]]:
                 ok = ok and all(v is None or _finite(v) for v in entry.values()) and entry["mae"] is not None
                 if not ok:
                     raise RunFileError(f"{run}: a per-step score of {row['model']} is malformed; rerun it")
-                out.append({"run": row["run"], "model": row["model"], "step": p["step"], **entry})
+                group = groups.get(row["model"], row["model"])
+                out.append(
+                    {"run": row["run"], "model": row["model"], "group": group, "step": p["step"], **entry}
+                )
     return out
 
 
