@@ -383,7 +383,7 @@ def test_shared_dependencies_have_one_floor() -> None:
 
 EXTRAS = {
     "core": {"cli", "tensorboard"},
-    "finance": {"yahoo", "plot", "all"},
+    "finance": {"yahoo", "plot", "parquet", "all"},
     "bio": {"jaspar", "discover", "plot", "bench", "all"},
     "nlp": {"plot", "all"},
     "speech": set(),

@@ -10,6 +10,7 @@ file, then the flags given. Every file a run writes is written by the pipeline.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,7 +26,7 @@ from carrousel.finance.errors import FinanceConfigError
 from carrousel.finance.pipeline import backtest as run_backtest
 from carrousel.finance.pipeline import forecast as run_forecast
 from carrousel.finance.pipeline import saved_config
-from carrousel.finance.runs import read_run_rows
+from carrousel.finance.runs import read_run_rows, step_rows
 
 __all__ = ["app", "main"]
 
@@ -66,10 +67,29 @@ Plot = Annotated[
 ]
 Out = Annotated[
     Path | None,
-    typer.Option("--out", "-o", help="Run folder: run.json, fan charts, model/ (written as a whole)."),
+    typer.Option(
+        "--out", "-o", help="Run folder: run.json, forecasts.csv, fan charts, model/ (written as a whole)."
+    ),
 ]
 BacktestOut = Annotated[
-    Path | None, typer.Option("--out", "-o", help="Run folder for run.json (see evaluate).")
+    Path | None,
+    typer.Option("--out", "-o", help="Run folder: run.json and forecasts.csv (see evaluate)."),
+]
+
+
+class TableFormat(enum.StrEnum):
+    """Format of a run folder's per-origin backtest forecasts table."""
+
+    csv = "csv"
+    parquet = "parquet"
+
+
+TableFormatOpt = Annotated[
+    TableFormat,
+    typer.Option(
+        "--table-format",
+        help="Run folder's backtest forecasts table: forecasts.csv or forecasts.parquet ([parquet] extra).",
+    ),
 ]
 ModelDir = Annotated[
     Path | None,
@@ -332,6 +352,7 @@ def forecast(
     plot: Plot = None,
     out_dir: Out = None,
     model_dir: ModelDir = None,
+    table_format: TableFormatOpt = TableFormat.csv,
     test_days: TestDays = None,
     refit_every: RefitEvery = None,
     window: WindowOpt = None,
@@ -354,7 +375,9 @@ def forecast(
         ensemble=ensemble, enabled=enabled, config=config, saved=saved_config(model_dir),
     )  # fmt: skip
     with progress("loading data, backtesting and training"):
-        result = run_forecast(cfg, model_dir=model_dir, out_dir=out_dir, plot=plot)
+        result = run_forecast(
+            cfg, model_dir=model_dir, out_dir=out_dir, plot=plot, table_format=table_format.value
+        )
     doc = result.to_dict()
     if as_json:
         emit_json(doc)
@@ -379,6 +402,7 @@ def backtest(
     end: End = None,
     as_json: AsJson = False,
     out_dir: BacktestOut = None,
+    table_format: TableFormatOpt = TableFormat.csv,
     test_days: TestDays = None,
     refit_every: RefitEvery = None,
     window: WindowOpt = None,
@@ -400,7 +424,7 @@ def backtest(
         ensemble=ensemble, enabled=None, config=config, saved=None,
     )  # fmt: skip
     with progress("backtesting"):
-        done = run_backtest(cfg, out_dir=out_dir)
+        done = run_backtest(cfg, out_dir=out_dir, table_format=table_format.value)
     doc = done.to_dict()
     if as_json:
         emit_json(doc)
@@ -414,8 +438,22 @@ def backtest(
 def evaluate(
     runs: Annotated[list[Path], typer.Argument(help="Run folders (with run.json) or run.json files.")],
     as_json: AsJson = False,
+    per_step: Annotated[
+        bool,
+        typer.Option(
+            "--per-step",
+            help="Per horizon step: each model's MAE, MASE, pinball, coverage; runs side by side.",
+        ),
+    ] = False,
 ) -> None:
     """Compare saved runs (written with --out): every model's backtest figures side by side."""
+    if per_step:
+        steps = step_rows(runs)
+        if as_json:
+            emit_json(steps)
+        else:
+            _print(_step_table(steps, runs))
+        return
     rows = [row for folder in runs for row in read_run_rows(folder)]
     if as_json:
         emit_json(rows)
@@ -435,3 +473,38 @@ def evaluate(
     _print(table)
     for verdict in dict.fromkeys(f"{r['run']}: {r['verdict']}" for r in rows):
         _print(escape(verdict))
+
+
+def _step_table(rows: list[dict[str, Any]], runs: list[Path]) -> Table:
+    """Models x horizon steps down, each run's MAE, MASE, pinball and coverage across (n/a where absent).
+
+    The runs' networks share one row group (``network (lstm, gru)``), so different networks line up.
+    """
+    names = [str(r) for r in dict.fromkeys(str(run) for run in runs)]
+    short = [Path(n).name or n for n in names]
+    labels = short if len(set(short)) == len(short) else [f"run{i + 1}" for i in range(len(names))]
+    table = Table(title="saved runs: backtest figures per horizon step", title_justify="left")
+    table.add_column("model")
+    table.add_column("step", justify="right")
+    for label in labels:
+        for fig in ("MAE", "MASE", "pinball %", "coverage"):
+            table.add_column(f"{escape(label)} {fig}", justify="right")
+    found = {(r["run"], r["group"], r["step"]): r for r in rows}
+    groups = list(dict.fromkeys(r["group"] for r in rows))
+    members = {g: list(dict.fromkeys(r["model"] for r in rows if r["group"] == g)) for g in groups}
+    keys = sorted(
+        dict.fromkeys((r["group"], r["step"]) for r in rows), key=lambda k: (groups.index(k[0]), k[1])
+    )
+    for group, step in keys:
+        cells: list[str] = []
+        for name in names:
+            r = found.get((name, group, step))
+            if r is None:
+                cells += ["n/a"] * 4
+            else:
+                cells += [_fmt(r["mae"]), _fmt(r["mase"]), _fmt(r["pinball"], ".4f"), _fmt(r["coverage"])]
+        label = group if members[group] == [group] else f"{group} ({', '.join(members[group])})"
+        table.add_row(escape(label), str(step), *cells)
+    if labels != short or any(lab != name for lab, name in zip(labels, names, strict=True)):
+        table.caption = "; ".join(f"{lab} = {escape(n)}" for lab, n in zip(labels, names, strict=True))
+    return table

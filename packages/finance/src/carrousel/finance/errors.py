@@ -15,6 +15,7 @@ __all__ = [
     "FinanceConfigError",
     "FinanceError",
     "ForecasterBundleError",
+    "FrameError",
     "OutputPathError",
     "PriceDataError",
     "RunFileError",
@@ -33,6 +34,10 @@ class FinanceConfigError(FinanceError, ConfigError):
 
 class PriceDataError(FinanceError, DataError):
     """Price history is empty, too short or malformed beyond repair."""
+
+
+class FrameError(PriceDataError, ValueError):
+    """A pandas DataFrame given to :mod:`carrousel.finance.frames` is malformed (columns, dates, values)."""
 
 
 class TickerNotFoundError(PriceDataError, LookupError):

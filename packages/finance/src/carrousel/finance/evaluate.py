@@ -60,6 +60,7 @@ class StepScore:
     mae: float  # mean absolute price error
     pinball: float  # mean pinball loss, in percent log return
     coverage: float  # share of outcomes inside the outermost interval
+    mase: float | None = None  # MAE at this step scaled by the in-sample one-step naive MAE (None: no scale)
 
 
 @dataclass(frozen=True)
@@ -158,16 +159,19 @@ def _score(
         hits = int(np.sum(step1 == np.sign(y[:, 0])))
         da, dp = hits / len(step1), direction_p(hits, len(step1), up_rate)
     scale = np.array([bt.scales.get(str(t), np.nan) for t in bt.tickers])
-    mase = float(np.mean(np.abs(point_np - truth_np) / scale[:, None])) if bt.scales else None
+    scaled = np.abs(point_np - truth_np) / scale[:, None]
+    mase = float(np.mean(scaled)) if bt.scales else None
     cov, pin, wink, crps = _interval_scores(f.reshape(-1, len(qs)), y.reshape(-1), qs)
+    step_mase = [float(np.mean(scaled[:, h])) if bt.scales else None for h in range(bt.horizon)]
     steps = tuple(
         StepScore(
             step=h + 1,
             mae=float(np.mean(np.abs(point_np[:, h] - truth_np[:, h]))),
             pinball=_interval_scores(f[:, h], y[:, h], qs)[1],
             coverage=_interval_scores(f[:, h], y[:, h], qs)[0],
+            mase=m if m is not None and np.isfinite(m) else None,
         )
-        for h in range(bt.horizon)
+        for h, m in enumerate(step_mase)
     )
     err = mae(point, truth)
     return ModelScore(

@@ -6,8 +6,9 @@
   model bundle ``model/``, written as a whole: nothing partial on failure), the bundle ``model_dir`` and
   the ``plot`` chart(s). A ``model_dir`` holding a model is reused without retraining.
 * :func:`backtest` ``(cfg, out_dir=) -> BacktestRun``: the walk-forward backtest alone (``run.json``).
-* Both write ``forecasts.csv`` into the run folder when a backtest ran: every backtest forecast as a long
-  table ``unique_id, cutoff, ds, model, step, p10, p50, p90, y`` (prices; see ``forecast_table``).
+* Both write ``forecasts.csv`` (or, with ``table_format="parquet"``, ``forecasts.parquet``) into the run
+  folder when a backtest ran: every backtest forecast of every model (baselines included) as a long table
+  ``unique_id, cutoff, ds, model, step, p10, p50, p90, y`` (prices; see ``forecast_table``).
 * :class:`ForecasterBundle`: a trained forecaster saved as a core :class:`~carrousel.core.bundle.Bundle`
   of kind ``finance.forecaster``; ``ForecasterBundle.from_pretrained(path)(history)`` forecasts again.
 * :func:`saved_config`: the settings of the model a ``model_dir`` holds (the CLI's defaults then).
@@ -31,7 +32,15 @@ from carrousel.finance.errors import BundleMismatchError, FinanceError
 from carrousel.finance.evaluate import Scoreboard, score_backtest
 from carrousel.finance.features import SeriesData, build_series
 from carrousel.finance.plot import fan_chart
-from carrousel.finance.runs import RUN_FILE, check_folder, check_plot, check_run_folder
+from carrousel.finance.runs import (
+    RUN_FILE,
+    check_folder,
+    check_plot,
+    check_run_folder,
+    check_table_format,
+    table_name,
+    write_table,
+)
 from carrousel.finance.training import fit_at
 
 __all__ = [
@@ -50,12 +59,12 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 MODEL_SUBDIR = "model"  # where a run folder keeps its bundle
-FORECASTS_FILE = "forecasts.csv"  # a run folder's per-origin backtest forecasts (long table)
+FORECASTS_FILE = table_name("csv")  # a run folder's per-origin backtest forecasts (long table), by default
 
 
-def _write_forecasts(folder: Path, bt: BacktestResult | None) -> None:
+def _write_forecasts(folder: Path, bt: BacktestResult | None, table_format: str) -> None:
     if bt is not None:
-        atomic_write_text(folder / FORECASTS_FILE, forecast_table(bt).to_csv(index=False))
+        write_table(forecast_table(bt), folder / table_name(table_format))
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,25 +134,31 @@ def _json(doc: dict[str, Any]) -> str:
         ) from None
 
 
-def backtest(cfg: FinanceConfig, *, out_dir: str | Path | None = None) -> BacktestRun:
+def backtest(
+    cfg: FinanceConfig, *, out_dir: str | Path | None = None, table_format: str = "csv"
+) -> BacktestRun:
     """Loads the data and runs the walk-forward backtest of the network and every baseline.
 
     Args:
         cfg: the run configuration.
-        out_dir: run folder to write ``run.json`` into (written as a whole; an earlier run there is replaced).
+        out_dir: run folder to write ``run.json`` and the forecasts table into (written as a whole; an
+            earlier run there is replaced).
+        table_format: ``csv`` or ``parquet`` (the ``[parquet]`` extra): the forecasts table's format.
 
     Raises:
         OutputPathError: before any work, when ``out_dir`` cannot be a run folder.
+        FinanceConfigError: before any work, an unknown ``table_format``.
     """
     out = Path(out_dir) if out_dir is not None else None
     check_run_folder(out)
+    check_table_format(table_format)
     histories = load_histories(cfg.data)
     result = run_backtest(_series(histories, cfg), cfg)
     run = BacktestRun(cfg, tuple(histories), result, score_backtest(result))
     if out is not None:
         with atomic_dir(out) as tmp:
             atomic_write_text(tmp / RUN_FILE, _json(run.to_dict()))
-            _write_forecasts(tmp, result)
+            _write_forecasts(tmp, result, table_format)
         logger.info("run written to %s", out)
     return run
 
@@ -216,7 +231,11 @@ def _inside(path: Path, out: Path | None, tmp: Path | None) -> Path:
 
 
 def _write_forecast(
-    result: ForecastResult, bundle: ForecasterBundle, out: Path | None, model_dir: Path | None
+    result: ForecastResult,
+    bundle: ForecasterBundle,
+    out: Path | None,
+    model_dir: Path | None,
+    table_format: str = "csv",
 ) -> None:
     """Writes charts, bundles and run.json; the run folder ``out`` appears whole or not at all."""
 
@@ -232,7 +251,7 @@ def _write_forecast(
             if model_dir is None or result.reused or _inside(model_dir, out, tmp) != tmp / MODEL_SUBDIR:
                 bundle.save(tmp / MODEL_SUBDIR)  # a run folder holds its model
             atomic_write_text(tmp / RUN_FILE, _json(result.to_dict()))
-            _write_forecasts(tmp, result.backtest)
+            _write_forecasts(tmp, result.backtest, table_format)
 
     if out is None:
         write(None)
@@ -250,6 +269,7 @@ def forecast(
     model_dir: str | Path | None = None,
     out_dir: str | Path | None = None,
     plot: str | Path | None = None,
+    table_format: str = "csv",
 ) -> ForecastResult:
     """Forecasts the next ``horizon`` sessions of every ticker, with a backtest scoreboard.
 
@@ -260,6 +280,7 @@ def forecast(
         out_dir: run folder: ``run.json``, ``fan_TICKER.png`` (unless ``plot``) and the bundle ``model/``,
             written as a whole (an earlier run folder there is replaced; nothing partial on failure).
         plot: fan chart PNG path (``NAME_TICKER.png`` per ticker when there are several).
+        table_format: ``csv`` or ``parquet``: the format of the run folder's backtest forecasts table.
 
     Returns:
         A :class:`ForecastResult`.
@@ -274,6 +295,7 @@ def forecast(
     check_run_folder(out)
     check_folder(models, "--model-dir")
     check_plot(plot_path)
+    check_table_format(table_format)
     if models is not None and out is not None and models.absolute() == out.absolute():
         models = out / MODEL_SUBDIR  # a run folder keeps its bundle in model/
     found = find_bundle(models)
@@ -288,7 +310,7 @@ def forecast(
             replace(saved.config, data=cfg.data), tuple(histories), tuple(saved(h) for h in histories),
             saved.scoreboard, None, str(found), True, charts,
         )  # fmt: skip
-        _write_forecast(result, saved, out, None)
+        _write_forecast(result, saved, out, None, table_format)
         return result
     series = _series(histories, cfg)
     bt: BacktestResult | None = None
@@ -305,5 +327,5 @@ def forecast(
         cfg, tuple(histories), tuple(bundle(h) for h in histories), board, bt,
         str(path) if path is not None else None, False, charts,
     )  # fmt: skip
-    _write_forecast(result, bundle, out, models)
+    _write_forecast(result, bundle, out, models, table_format)
     return result

@@ -1,11 +1,18 @@
 """Fan chart PNG (matplotlib, Agg backend; ``pip install 'carrousel-finance[plot]'``): history, forecast
-quantile bands and backtest errors."""
+quantile bands, a zoom on the fan, and backtest errors at the chosen horizon step.
+
+The figure has up to three panels: the last :data:`HISTORY_DAYS` sessions with the forecast fan; a zoom on
+the last ``zoom`` sessions and the fan (with, when a backtest ran, its ``step``-day-ahead bands over those
+sessions against the realised prices); and the rolling mean absolute error of the network and the random
+walk at that step. The data behind the panels come from :func:`zoom_bands` and :func:`step_errors`, so a
+test checks what is drawn without reading pixels.
+"""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -18,11 +25,134 @@ from carrousel.finance.data import PriceHistory
 if TYPE_CHECKING:
     from carrousel.finance.pipeline import TickerForecast
 
-__all__ = ["fan_chart"]
+__all__ = [
+    "ERROR_WINDOW",
+    "HISTORY_DAYS",
+    "ZOOM_DAYS",
+    "fan_chart",
+    "fan_figure",
+    "step_errors",
+    "zoom_bands",
+]
 
 logger = logging.getLogger(__name__)
 
-_HISTORY_DAYS = 120  # trading days of history drawn before the forecast
+HISTORY_DAYS = 120  # trading days of history drawn before the forecast
+ZOOM_DAYS = 30  # trading days of history in the zoom panel
+ERROR_WINDOW = 20  # origins in the rolling mean of the error panel
+_EXTRA = ("carrousel-finance[plot]", "the fan chart (--plot, --out)")
+
+
+def step_errors(
+    bt: BacktestResult, ticker: str, step: int, window: int = ERROR_WINDOW
+) -> dict[str, pd.Series]:
+    """Rolling mean absolute % price error at ``step`` days ahead of the network and the random walk.
+
+    Args:
+        bt: the backtest.
+        ticker: whose windows.
+        step: days ahead (1..H).
+        window: origins per mean; the mean starts once the window is full (no short-window spike).
+
+    Returns:
+        Model name -> series indexed by target date (the origin date when target dates are unknown),
+        holding ``100 * |exp(y) - exp(q50)|`` averaged over the last ``window`` origins; empty when the
+        backtest holds no window of ``ticker``.
+    """
+    if not 1 <= step <= bt.horizon:
+        raise ValueError(f"step {step} is outside 1..{bt.horizon}")
+    keep = np.flatnonzero(bt.tickers == ticker)
+    if len(keep) == 0:
+        return {}
+    keep = keep[np.argsort(bt.dates[keep], kind="stable")]
+    mid, h = bt.quantiles.index(0.5), step - 1
+    when = pd.DatetimeIndex(bt.target_dates[keep, h] if bt.target_dates is not None else bt.dates[keep])
+    out = {}
+    for name in (bt.model_name, "random_walk"):
+        err = 100 * np.abs(np.expm1(bt.actual[keep, h]) - np.expm1(bt.forecasts[name][keep, h, mid]))
+        out[name] = pd.Series(err, index=when).rolling(window, min_periods=window).mean().dropna()
+    return out
+
+
+def zoom_bands(bt: BacktestResult, ticker: str, step: int, last: int = ZOOM_DAYS) -> pd.DataFrame:
+    """The network's backtest quantiles ``step`` days ahead for the last ``last`` target dates, in prices.
+
+    Returns:
+        Rows indexed by target date: one column per quantile label (``p10``, ``p50``, ``p90``) and ``y``
+        (the realised price); empty when the backtest holds no window of ``ticker``.
+    """
+    keep = np.flatnonzero(bt.tickers == ticker)
+    if len(keep) == 0 or bt.target_dates is None:
+        return pd.DataFrame()
+    keep = keep[np.argsort(bt.dates[keep], kind="stable")][-last:]
+    h, price0 = step - 1, bt.base_price[keep]
+    cols = {
+        f"p{100 * q:g}": price0 * np.exp(bt.forecasts[bt.model_name][keep, h, j])
+        for j, q in enumerate(bt.quantiles)
+    }
+    cols["y"] = price0 * np.exp(bt.actual[keep, h])
+    return pd.DataFrame(cols, index=pd.DatetimeIndex(bt.target_dates[keep, h]))
+
+
+def fan_figure(
+    history: PriceHistory,
+    forecast: TickerForecast,
+    backtest: BacktestResult | None = None,
+    step: int | None = None,
+    zoom: int = ZOOM_DAYS,
+) -> Any:
+    """Builds the fan chart figure of one ticker (not written; see :func:`fan_chart`).
+
+    Args:
+        history: the ticker's prices.
+        forecast: its forecast rows (quantile bands are drawn from the outermost pair inwards).
+        backtest: when given, the zoom shows its ``step``-day-ahead bands and a lower panel its errors.
+        step: the horizon step of the backtest bands and errors (default: the forecast's horizon).
+        zoom: sessions of history in the zoom panel.
+
+    Returns:
+        The matplotlib figure: axes overview, zoom and (with a backtest) errors.
+
+    Raises:
+        MissingExtraError: when matplotlib is not installed (the message names the extra).
+    """
+    matplotlib = require("matplotlib", *_EXTRA)
+    matplotlib.use("Agg")
+    plt = require("matplotlib.pyplot", *_EXTRA)
+    horizon = len(forecast.rows)
+    step = horizon if step is None else step
+    rows = 3 if backtest is not None else 2
+    fig, axes = plt.subplots(rows, 1, figsize=(10, 3.2 * rows), squeeze=False)
+    close = history.frame["close"]
+    dates = pd.DatetimeIndex([close.index[-1], *pd.to_datetime([r.date for r in forecast.rows])])
+    labels = list(forecast.rows[0].quantiles)
+    fan = {lab: np.array([forecast.last_close, *(r.quantiles[lab] for r in forecast.rows)]) for lab in labels}
+    median = np.array([forecast.last_close, *(r.median for r in forecast.rows)])
+    sample = " - SAMPLE DATA" if history.source == "sample" else ""
+    titles = (
+        f"{forecast.ticker}: {horizon}-day forecast from {forecast.last_date}{sample}",
+        f"zoom: last {zoom} sessions and the fan",
+    )
+    for ax, days, title in zip(axes[:2, 0], (HISTORY_DAYS, zoom), titles, strict=True):
+        hist = close.iloc[-days:]
+        ax.plot(hist.index, hist.to_numpy(), color="black", lw=1.2, label="adjusted close")
+        _fan(ax, dates, fan, labels, median)
+        ax.set_title(title, fontsize=10)
+        ax.set_ylabel("price")
+        ax.grid(alpha=0.3)
+    if backtest is not None:
+        bands = zoom_bands(backtest, forecast.ticker, step, zoom)
+        if not bands.empty:
+            lo, hi = labels[0], labels[-1]
+            axes[1, 0].fill_between(bands.index, bands[lo], bands[hi], color="tab:orange", alpha=0.25,
+                                    label=f"backtest {lo}-{hi}, {step} days ahead")  # fmt: skip
+            axes[1, 0].plot(bands.index, bands["y"], "o", color="tab:orange", ms=2.5, label="realised")
+        _error_panel(axes[2, 0], backtest, forecast.ticker, step)
+    for ax in axes[:2, 0]:
+        ax.legend(loc="upper left", fontsize=7)
+    fig.text(0.01, 0.01, history.label, fontsize=7, color="gray")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return fig
 
 
 def fan_chart(
@@ -30,15 +160,10 @@ def fan_chart(
     forecast: TickerForecast,
     path: str | Path,
     backtest: BacktestResult | None = None,
+    step: int | None = None,
+    zoom: int = ZOOM_DAYS,
 ) -> Path:
-    """Draws a fan chart of one ticker and writes it atomically as PNG.
-
-    Args:
-        history: the ticker's prices.
-        forecast: its forecast rows (quantile bands are drawn from the outermost pair inwards).
-        path: output ``.png`` file.
-        backtest: when given, a lower panel shows the rolling absolute % error of the network against
-            the random walk over the backtest windows (next-day horizon).
+    """Draws the fan chart of one ticker (see :func:`fan_figure`) and writes it atomically as PNG.
 
     Returns:
         The written path.
@@ -46,36 +171,8 @@ def fan_chart(
     Raises:
         MissingExtraError: when matplotlib is not installed (the message names the extra).
     """
-    matplotlib = require("matplotlib", "carrousel-finance[plot]", "the fan chart (--plot, --out)")
-    matplotlib.use("Agg")
-    plt = require("matplotlib.pyplot", "carrousel-finance[plot]", "the fan chart (--plot, --out)")
-
-    rows = 2 if backtest is not None else 1
-    fig, axes = plt.subplots(rows, 1, figsize=(10, 6 if rows == 2 else 4.5), squeeze=False)
-    ax = axes[0, 0]
-    hist = history.frame["close"].iloc[-_HISTORY_DAYS:]
-    ax.plot(hist.index, hist.to_numpy(), color="black", lw=1.2, label="adjusted close")
-    dates = pd.DatetimeIndex([hist.index[-1], *pd.to_datetime([r.date for r in forecast.rows])])
-    labels = list(forecast.rows[0].quantiles)
-    series = {
-        lab: np.array([forecast.last_close, *(r.quantiles[lab] for r in forecast.rows)]) for lab in labels
-    }
-    n_pairs = len(labels) // 2
-    for i in range(n_pairs):
-        lo, hi = labels[i], labels[-1 - i]
-        alpha = 0.2 + 0.25 * i / max(n_pairs, 1)
-        ax.fill_between(dates, series[lo], series[hi], color="tab:blue", alpha=alpha, label=f"{lo}-{hi}")
-    median = np.array([forecast.last_close, *(r.median for r in forecast.rows)])
-    ax.plot(dates, median, color="tab:blue", lw=1.5, label="median forecast")
-    sample = " - SAMPLE DATA" if history.source == "sample" else ""
-    ax.set_title(f"{forecast.ticker}: {len(forecast.rows)}-day forecast from {forecast.last_date}{sample}")
-    ax.set_ylabel("price")
-    ax.legend(loc="upper left", fontsize=8)
-    ax.grid(alpha=0.3)
-    if backtest is not None:
-        _error_panel(axes[1, 0], backtest, forecast.ticker)
-    fig.text(0.01, 0.01, history.label, fontsize=7, color="gray")
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    fig = fan_figure(history, forecast, backtest, step, zoom)
+    plt = require("matplotlib.pyplot", *_EXTRA)
     out = Path(path)
     with atomic_path(out) as tmp:
         fig.savefig(tmp, format="png", dpi=110)
@@ -84,18 +181,24 @@ def fan_chart(
     return out
 
 
-def _error_panel(ax: object, bt: BacktestResult, ticker: str) -> None:
-    keep = bt.tickers == ticker
-    if not keep.any():
-        return
-    mid = bt.quantiles.index(0.5)
-    dates = bt.dates[keep]
-    actual = bt.actual[keep, 0]
-    for name, color in ((bt.model_name, "tab:blue"), ("random_walk", "tab:gray")):
-        err = 100 * np.abs(np.expm1(actual) - np.expm1(bt.forecasts[name][keep, 0, mid]))
-        smooth = pd.Series(err, index=dates).rolling(20, min_periods=1).mean()
-        ax.plot(smooth.index, smooth.to_numpy(), color=color, lw=1, label=f"{name} (20-day mean)")  # type: ignore[attr-defined]
-    ax.set_ylabel("next-day abs. error, %")  # type: ignore[attr-defined]
-    ax.set_title("walk-forward backtest errors", fontsize=9)  # type: ignore[attr-defined]
-    ax.legend(loc="upper left", fontsize=8)  # type: ignore[attr-defined]
-    ax.grid(alpha=0.3)  # type: ignore[attr-defined]
+def _fan(
+    ax: Any, dates: pd.DatetimeIndex, fan: dict[str, np.ndarray], labels: list[str], median: np.ndarray
+) -> None:
+    n_pairs = len(labels) // 2
+    for i in range(n_pairs):
+        lo, hi = labels[i], labels[-1 - i]
+        alpha = 0.2 + 0.25 * i / max(n_pairs, 1)
+        ax.fill_between(dates, fan[lo], fan[hi], color="tab:blue", alpha=alpha, label=f"{lo}-{hi}")
+    ax.plot(dates, median, color="tab:blue", lw=1.5, label="median forecast")
+
+
+def _error_panel(ax: Any, bt: BacktestResult, ticker: str, step: int) -> None:
+    errors = step_errors(bt, ticker, step)
+    for (name, series), color in zip(errors.items(), ("tab:blue", "tab:gray"), strict=False):
+        ax.plot(
+            series.index, series.to_numpy(), color=color, lw=1, label=f"{name} ({ERROR_WINDOW}-origin mean)"
+        )
+    ax.set_ylabel(f"{step}-day-ahead abs. error, %")
+    ax.set_title(f"walk-forward backtest errors {step} days ahead (by target date)", fontsize=9)
+    ax.legend(loc="upper left", fontsize=8)
+    ax.grid(alpha=0.3)

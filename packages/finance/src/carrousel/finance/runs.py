@@ -1,7 +1,9 @@
-"""Run folders: checks of output paths that fail before any work, and reading ``run.json`` files back.
+"""Run folders: checks of output paths that fail before any work, the forecasts table, reading runs back.
 
-A run folder (``--out DIR``) holds ``run.json``, the fan charts and the model bundle (``model/``); the
-pipeline writes it as a whole with :func:`carrousel.core.io.atomic_dir`. Path problems raise
+A run folder (``--out DIR``) holds ``run.json``, the per-origin backtest forecasts (``forecasts.csv`` or
+``forecasts.parquet``, see :func:`write_table`), the fan charts and the model bundle (``model/``); the
+pipeline writes it as a whole with :func:`carrousel.core.io.atomic_dir`. :func:`step_rows` lines up the
+per-horizon-step scores of several runs for ``finance evaluate --per-step``. Path problems raise
 :class:`~carrousel.finance.errors.OutputPathError`, unreadable run files
 :class:`~carrousel.finance.errors.RunFileError`, each one line naming the path and the fix.
 """
@@ -9,15 +11,87 @@ pipeline writes it as a whole with :func:`carrousel.core.io.atomic_dir`. Path pr
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
 
-from carrousel.finance.errors import OutputPathError, RunFileError
+import numpy as np
+import pandas as pd
 
-__all__ = ["RUN_FILE", "check_folder", "check_plot", "check_run_folder", "read_run_rows"]
+from carrousel.core.io import atomic_path
+from carrousel.core.optional import require
+from carrousel.finance.errors import FinanceConfigError, FinanceError, OutputPathError, RunFileError
+
+__all__ = [
+    "RUN_FILE",
+    "TABLE_FORMATS",
+    "check_folder",
+    "check_plot",
+    "check_run_folder",
+    "check_table_format",
+    "read_run_rows",
+    "step_rows",
+    "table_name",
+    "write_table",
+]
 
 RUN_FILE = "run.json"  # the run document in a run folder (what `finance evaluate` reads)
+TABLE_FORMATS = {".csv": "csv", ".parquet": "parquet"}  # file extension -> format of the forecasts table
+_PARQUET = ("carrousel-finance[parquet]", "Parquet tables (--table-format parquet)")  # extra, purpose
+
+
+def table_name(fmt: str) -> str:
+    """The run folder's forecasts table for a format: ``forecasts.csv`` or ``forecasts.parquet``."""
+    return f"forecasts.{fmt}"
+
+
+def check_table_format(fmt: str) -> None:
+    """Fails before any work when ``fmt`` is not a table format, or is Parquet without pyarrow.
+
+    Raises:
+        FinanceConfigError: an unknown format.
+        MissingExtraError: Parquet asked for without pyarrow (the message names the extra).
+    """
+    if fmt not in TABLE_FORMATS.values():
+        raise FinanceConfigError(
+            f"table format {fmt!r} is unknown; use one of {', '.join(TABLE_FORMATS.values())}"
+        )
+    if fmt == "parquet":
+        require("pyarrow", *_PARQUET)
+
+
+def write_table(table: pd.DataFrame, path: str | Path) -> Path:
+    """Writes a forecasts table atomically; the extension picks the format (``.csv`` or ``.parquet``).
+
+    CSV holds dates as ``YYYY-MM-DD`` text; Parquet (pyarrow, the ``[parquet]`` extra) as timestamps.
+
+    Raises:
+        FinanceConfigError: an extension other than ``.csv`` or ``.parquet``.
+        FinanceError: a non-finite number in the table (it is not written).
+        MissingExtraError: Parquet without pyarrow.
+    """
+    out = Path(path)
+    fmt = TABLE_FORMATS.get(out.suffix.lower())
+    if fmt is None:
+        raise FinanceConfigError(f"{out}: a forecasts table ends in .csv or .parquet; rename it")
+    numbers = table.select_dtypes("number").to_numpy(np.float64)
+    if not np.isfinite(numbers).all():
+        raise FinanceError(
+            f"the forecasts table holds a non-finite number, so {out} is not written; report it"
+        )
+    if fmt == "csv":
+        with atomic_path(out) as tmp:
+            tmp.write_text(table.to_csv(index=False), encoding="utf-8")
+        return out
+    require("pyarrow", *_PARQUET)
+    frame = table.copy()
+    for col in ("cutoff", "ds"):
+        if col in frame:
+            frame[col] = pd.to_datetime(frame[col])
+    with atomic_path(out) as tmp:
+        frame.to_parquet(tmp, engine="pyarrow", index=False)
+    return out
 
 
 def check_folder(path: Path | None, flag: str) -> None:
@@ -123,3 +197,51 @@ def _run_rows(run: Path, path: Path, doc: Any) -> list[dict[str, Any]]:
             f"{path} is not a finance run file; pass folders written by finance forecast/backtest --out"
         ) from None
     return rows
+
+
+_STEP_KEYS = ("mae", "mase", "pinball", "coverage")  # per-step figures compared by `evaluate --per-step`
+
+
+def step_rows(runs: list[Path]) -> list[dict[str, Any]]:
+    """Per-horizon-step scores of every model of every run, as a long list (what ``--per-step`` shows).
+
+    Args:
+        runs: run folders (or ``run.json`` files) written with ``--out``.
+
+    Returns:
+        One row per run, model and step, in the order given (runs, then models, then steps): ``run``,
+        ``model``, ``group`` (``network`` for the run's network, ``network_aci`` for it with adaptive
+        conformal intervals, else the model name: what lines up across runs of different networks),
+        ``step``, ``mae`` (price MAE at that step), ``mase`` (the same scaled by the in-sample one-step
+        naive MAE; None when unknown or written before it was recorded), ``pinball`` (percent log return)
+        and ``coverage`` (outermost interval).
+
+    Raises:
+        RunFileError: a file that is not a run, or a run without per-step scores.
+    """
+    out: list[dict[str, Any]] = []
+    for run in runs:
+        rows = read_run_rows(run)
+        network = rows[0]["model"]  # a scoreboard lists the network first
+        groups = {network: "network", f"{network}_aci": "network_aci"}
+        for row in rows:
+            steps = row.get("per_step")
+            if not isinstance(steps, list) or not steps:
+                raise RunFileError(
+                    f"{run} holds no per-step scores (written by an older version); rerun it with --out"
+                )
+            for p in steps:
+                entry = {k: p.get(k) for k in _STEP_KEYS} if isinstance(p, dict) else {}
+                ok = isinstance(p, dict) and isinstance(p.get("step"), int)
+                ok = ok and all(v is None or _finite(v) for v in entry.values()) and entry["mae"] is not None
+                if not ok:
+                    raise RunFileError(f"{run}: a per-step score of {row['model']} is malformed; rerun it")
+                group = groups.get(row["model"], row["model"])
+                out.append(
+                    {"run": row["run"], "model": row["model"], "group": group, "step": p["step"], **entry}
+                )
+    return out
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

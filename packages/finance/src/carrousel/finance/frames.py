@@ -1,0 +1,277 @@
+"""pandas DataFrames in and out, in the long layout of Darts and statsforecast: ``unique_id, ds, y``.
+
+One row per series and date: ``unique_id`` names the series (a ticker), ``ds`` is the trading date and
+``y`` the adjusted close. Optional columns ``open``, ``high``, ``low`` and ``volume`` (adjusted like ``y``)
+feed the network's gap, body, range and volume inputs; a frame without them still forecasts, with those
+inputs set to their training means (a warning says so), so pass them for the forecasts the backtest scored.
+
+* :class:`Forecaster`: ``Forecaster.from_pretrained(path).predict(df, h=5)`` -> ``unique_id, ds, p10,
+  p50, p90`` (prices, one row per series and future session); ``Forecaster.fit(df, cfg)`` trains one
+  global network on every series of a frame, ``.save(path)`` writes the bundle ``finance forecast
+  --model-dir`` reads.
+* :func:`cross_validation`: the walk-forward backtest of the network and every baseline on a frame ->
+  ``unique_id, cutoff, ds, model, step, p10, p50, p90, y``.
+* :func:`validate_frame` checks a frame at the edge: missing columns, unsorted or duplicate dates within a
+  series, non-finite or non-positive prices are each one :class:`~carrousel.finance.errors.FrameError`.
+* :func:`to_frame` turns loaded :class:`~carrousel.finance.data.PriceHistory` objects into such a frame.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from carrousel.finance.backtest import forecast_table, run_backtest
+from carrousel.finance.bundle import ForecasterBundle
+from carrousel.finance.config import FinanceConfig
+from carrousel.finance.data import PriceHistory
+from carrousel.finance.errors import FrameError
+from carrousel.finance.features import Scaler, SeriesData, build_series
+from carrousel.finance.training import fit_at
+
+__all__ = ["OPTIONAL", "REQUIRED", "Forecaster", "cross_validation", "to_frame", "validate_frame"]
+
+logger = logging.getLogger(__name__)
+
+REQUIRED = ("unique_id", "ds", "y")  # the columns every frame has
+OPTIONAL = ("open", "high", "low", "volume")  # more inputs of the network, used when present
+FRAME_LABEL = "pandas DataFrame (unique_id, ds, y)"  # the data label of series read from a frame
+
+
+def validate_frame(df: object) -> pd.DataFrame:
+    """Checks a ``unique_id, ds, y`` frame and returns a clean copy (``ds`` as dates, ``unique_id`` as text).
+
+    Rows of different series may interleave; within a series dates must increase strictly.
+
+    Raises:
+        FrameError: one line naming the first problem and the fix.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise FrameError(
+            f"expected a pandas DataFrame with columns unique_id, ds, y; got {type(df).__name__}"
+        )
+    missing = [c for c in REQUIRED if c not in df.columns]
+    if missing:
+        raise FrameError(
+            f"the frame lacks column(s) {', '.join(missing)}; it needs unique_id, ds, y (one row per series "
+            f"and date), it has {', '.join(map(str, df.columns)) or 'none'}"
+        )
+    if df.empty:
+        raise FrameError("the frame has no rows; give one row per series and date")
+    keep = [*REQUIRED, *(c for c in OPTIONAL if c in df.columns)]
+    out = df[keep].reset_index(drop=True)
+    out["unique_id"] = out["unique_id"].astype(str)
+    try:
+        with warnings.catch_warnings():  # "could not infer format": mixed formats are parsed one by one
+            warnings.simplefilter("ignore", UserWarning)
+            ds = pd.to_datetime(out["ds"])
+    except (ValueError, TypeError):
+        raise FrameError("column ds holds values that are not dates; use e.g. 2010-01-04") from None
+    if ds.isna().any():
+        raise FrameError(f"column ds has {int(ds.isna().sum())} missing date(s); drop those rows")
+    out["ds"] = ds.dt.tz_localize(None) if ds.dt.tz is not None else ds
+    for col in keep[2:]:
+        values = pd.to_numeric(out[col], errors="coerce").astype("float64")
+        bad = ~np.isfinite(values) if col == "y" else np.isinf(values)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise FrameError(
+                f"column {col} has {int(bad.sum())} missing, non-numeric or infinite value(s) (first: series "
+                f"{out['unique_id'][i]} on {out['ds'][i].date()}); drop or fill those rows"
+            )
+        if ((values <= 0) if col != "volume" else (values < 0)).any():
+            i = int(np.flatnonzero(values <= 0 if col != "volume" else values < 0)[0])
+            what = "prices must be positive" if col != "volume" else "volumes must not be negative"
+            raise FrameError(f"column {col}: {what} (series {out['unique_id'][i]} on {out['ds'][i].date()})")
+        out[col] = values
+    for uid, rows in out.groupby("unique_id", sort=False):
+        step = rows["ds"].diff().iloc[1:]
+        if (step == pd.Timedelta(0)).any():
+            when = rows["ds"].iloc[1:][(step == pd.Timedelta(0)).to_numpy()].iloc[0].date()
+            raise FrameError(
+                f"series {uid} has duplicate dates (first {when}); keep one row per series and date"
+            )
+        if (step < pd.Timedelta(0)).any():
+            when = rows["ds"].iloc[1:][(step < pd.Timedelta(0)).to_numpy()].iloc[0].date()
+            raise FrameError(
+                f"series {uid}'s dates are not in increasing order (first out of order: {when}); "
+                "sort the frame by unique_id, ds"
+            )
+    return out
+
+
+def _histories(df: pd.DataFrame) -> list[PriceHistory]:
+    """One history per series of a validated frame (absent optional columns are NaN: unknown inputs)."""
+    absent = [c for c in OPTIONAL if c not in df.columns]
+    if absent:
+        logger.warning(
+            "the frame has no %s column(s): the network's inputs built from them are set to their training "
+            "means; add them for the forecasts the backtest scored",
+            ", ".join(absent),
+        )
+    out = []
+    for uid, rows in df.groupby("unique_id", sort=False):
+        frame = pd.DataFrame(
+            {c: rows[c].to_numpy() if c in rows else np.nan for c in ("open", "high", "low", "volume")}
+            | {"close": rows["y"].to_numpy()},
+            index=pd.DatetimeIndex(rows["ds"].to_numpy(), name="date"),
+        )[["open", "high", "low", "close", "volume"]]
+        digest = hashlib.sha256(pd.util.hash_pandas_object(frame).to_numpy().tobytes()).hexdigest()
+        out.append(PriceHistory(str(uid), frame, "frame", FRAME_LABEL, (), digest))
+    return out
+
+
+def _series(histories: list[PriceHistory], cfg: FinanceConfig) -> list[SeriesData]:
+    return [build_series(h.ticker, h.frame, cfg.window.indicators) for h in histories]
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Silences NumPy's all-NaN warnings: an absent column gives NaN scaler statistics (inputs scaled to 0)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="(Mean of empty slice|Degrees of freedom)", category=RuntimeWarning
+        )
+        yield
+
+
+def to_frame(histories: list[PriceHistory]) -> pd.DataFrame:
+    """Loaded histories as one frame ``unique_id, ds, y, open, high, low, volume`` (y = adjusted close)."""
+    parts = [
+        pd.DataFrame(
+            {"unique_id": h.ticker, "ds": pd.DatetimeIndex(h.frame.index), "y": h.frame["close"].to_numpy()}
+            | {c: h.frame[c].to_numpy() for c in OPTIONAL}
+        )
+        for h in histories
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+@dataclass(frozen=True, eq=False)
+class Forecaster:
+    """A trained forecaster that reads and returns DataFrames (see the module docstring).
+
+    Attributes:
+        bundle: the saved-model form (:class:`~carrousel.finance.bundle.ForecasterBundle`).
+    """
+
+    bundle: ForecasterBundle
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path) -> Forecaster:
+        """Loads a model folder written by ``finance forecast --model-dir`` (or its run folder's ``model/``).
+
+        Raises:
+            ForecasterBundleError: the folder holds no finance forecaster, or a damaged one.
+        """
+        return cls(ForecasterBundle.from_pretrained(path))
+
+    @classmethod
+    def fit(cls, df: pd.DataFrame, cfg: FinanceConfig | None = None) -> Forecaster:
+        """Trains one global network on every series of ``df`` (all rows; ``cfg.data`` is not read).
+
+        Raises:
+            FrameError: a malformed frame.
+            PriceDataError: too little data for the window spec.
+        """
+        cfg = cfg if cfg is not None else FinanceConfig()
+        histories = _histories(validate_frame(df))
+        series = _series(histories, cfg)
+        with _quiet():
+            fitted = fit_at(series, {s.ticker: len(s.close) - 1 for s in series}, cfg)
+        fitted.scalers = {t: _known(s) for t, s in fitted.scalers.items()}
+        return cls(ForecasterBundle.trained(fitted, cfg, histories, None))
+
+    @property
+    def horizon(self) -> int:
+        """Trading days the network forecasts (its ``H``)."""
+        return self.bundle.fitted.horizon
+
+    def save(self, path: str | Path) -> Path:
+        """Writes the model folder as a whole (what :meth:`from_pretrained` and ``--model-dir`` read)."""
+        return self.bundle.save(path)
+
+    def predict(self, df: pd.DataFrame, h: int | None = None) -> pd.DataFrame:
+        """Forecasts the next ``h`` sessions after each series' last row.
+
+        Args:
+            df: ``unique_id, ds, y`` (+ optional ``open, high, low, volume``), many series at once; each needs
+                at least the model's lookback of rows. A series the model was not trained on is scaled with
+                its own history.
+            h: sessions ahead, ``1..H`` (default ``H``, the horizon the model was trained for).
+
+        Returns:
+            ``unique_id, ds, p10, p50, p90`` (one column per quantile of the model), one row per series and
+            future session (exchange calendar: weekends and holidays skipped), in the frame's series order.
+
+        Raises:
+            FrameError: a malformed frame, or ``h`` outside ``1..H``.
+        """
+        h = self.horizon if h is None else h
+        if not 1 <= h <= self.horizon:
+            raise FrameError(
+                f"h={h} is outside 1..{self.horizon}: this model forecasts {self.horizon} sessions; "
+                f"use h <= {self.horizon} or train a model with that horizon"
+            )
+        rows: list[dict[str, object]] = []
+        with _quiet():
+            for history in _histories(validate_frame(df)):
+                need = self.bundle.fitted.window.lookback + (
+                    20 if self.bundle.fitted.window.indicators else 1
+                )
+                if len(history.frame) < need:
+                    raise FrameError(
+                        f"series {history.ticker} has {len(history.frame)} row(s); this model reads the last "
+                        f"{need} (its lookback and the returns before it): give it more history"
+                    )
+                fc = self.bundle(history)
+                rows += [{"unique_id": fc.ticker, "ds": r.date, **r.quantiles} for r in fc.rows[:h]]
+        out = pd.DataFrame(rows)
+        out["ds"] = pd.to_datetime(out["ds"])
+        return out
+
+
+def _known(scaler: Scaler) -> Scaler:
+    """A scaler without NaN statistics (an absent column: mean 0, std 1, so its inputs stay 0 when saved)."""
+    mean = tuple(v if np.isfinite(v) else 0.0 for v in scaler.mean)
+    std = tuple(v if np.isfinite(v) else 1.0 for v in scaler.std)
+    return replace(scaler, mean=mean, std=std)
+
+
+def cross_validation(
+    df: pd.DataFrame, cfg: FinanceConfig | None = None, h: int | None = None
+) -> pd.DataFrame:
+    """The walk-forward backtest of the network and every baseline on the series of a frame.
+
+    Args:
+        df: ``unique_id, ds, y`` (+ optional ``open, high, low, volume``), many series at once (one global
+            network); ``cfg.data`` is not read.
+        cfg: window, network, training and backtest settings (default: the defaults).
+        h: sessions ahead (replaces ``cfg.window.horizon`` when given).
+
+    Returns:
+        ``unique_id, cutoff, ds, model, step, p10, p50, p90, y`` (dates as timestamps, prices), one row per
+        series, forecast origin (``cutoff``), model and step; the same table as a run folder's
+        ``forecasts.csv``.
+
+    Raises:
+        FrameError: a malformed frame.
+        PriceDataError: too little data for the backtest asked for.
+    """
+    cfg = cfg if cfg is not None else FinanceConfig()
+    if h is not None:
+        cfg = replace(cfg, window=replace(cfg.window, horizon=h))
+    series = _series(_histories(validate_frame(df)), cfg)
+    with _quiet():
+        table = forecast_table(run_backtest(series, cfg))
+    for col in ("cutoff", "ds"):
+        table[col] = pd.to_datetime(table[col])
+    return table
