@@ -81,14 +81,17 @@ def test_train_from_peaks_end_to_end(tmp_path: Path, ecoli_fa: Path, monkeypatch
     assert summary["tasks"] == 1 and summary["windows"] == 2 * len(train_sites)
     assert summary["val"]["auroc"] >= 0.7  # small, noisy validation split; chance is 0.5
 
-    # negatives: one per peak window, GC-matched to the positives
-    ((pos_w, neg_w),) = seen
+    # negatives: one per peak window, GC-matched to the positives; then fresh ones, never trained on,
+    # scored as the model's background null
+    (pos_w, neg_w), (pos_b, bg_w) = seen
     assert neg_w.shape == pos_w.shape == (len(train_sites), 200)
+    assert pos_b is pos_w and bg_w.shape[0] >= 1000 and abs(_gc(bg_w).mean() - _gc(pos_w).mean()) < 0.01
     assert abs(_gc(pos_w).mean() - _gc(neg_w).mean()) < 0.01
     assert np.median(np.abs(np.sort(_gc(pos_w)) - np.sort(_gc(neg_w)))) < 0.02
 
     # the saved folder loads; held-out planted sites score above GC-matched background from unseen E. coli
     bundle = load_model(out)
+    assert bundle.background is not None and bundle.background.null.shape == (1, bg_w.shape[0])
     assert bundle.window == 200 and bundle.model.config.filters == 16
     held = []
     for chrom, p in held_sites:

@@ -230,8 +230,9 @@ class TrainingSet:
             ``"shuffled positives"`` or ``"planted"``).
         real_negatives: the negatives are real sequence (a file or genome windows): shuffled positives are
             added as further training negatives and the held-out negatives become the background null.
-        background: ``(M, W)`` real background windows not trained on (planted training: fresh genome
-            windows), stored as scored as the model's background null.
+        background: ``(M, W)`` real background windows not trained on (fresh genome windows: GC-matched
+            to the positives, or plain with planted training), stored as scored as the model's
+            background null (else the held-out negatives are).
     """
 
     x: np.ndarray
@@ -280,6 +281,7 @@ def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -
         genome = default_genome()
     sources: dict[str, Any] = {}
     notes: list[str] = []
+    background: np.ndarray | None = None  # real windows never trained on, for the background null
     if cfg.positives is not None or cfg.peaks is not None:
         kept: list[Peak] = []
         if cfg.positives is not None:
@@ -306,6 +308,9 @@ def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -
             exclude = merge_intervals([(p.chrom, p.start, p.end) for p in kept]) if kept else None
             neg = gc_matched_windows(genome, pos, 1, rng, exclude)
             negatives = "GC-matched genome windows"
+            # fresh GC-matched windows, never trained on: the model's background null (1,000 or more)
+            per = min(-(-1000 // pos.shape[0]), 10)
+            background = gc_matched_windows(genome, pos, per, np.random.default_rng(seed + 2), exclude)
         else:
             neg = np.stack([dinucleotide_shuffle(w, rng) for w in pos])
             negatives = "shuffled positives"
@@ -343,7 +348,8 @@ def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -
     for note in notes:  # every check passed: the warnings of the data kept
         logger.warning("%s", note)
     real = negatives not in ("planted", "shuffled positives")
-    background = null_source if negatives == "planted" else None
+    if negatives == "planted":
+        background = null_source
     return TrainingSet(x, y, tasks, named, null_source, sources, negatives, real, background)
 
 

@@ -143,7 +143,7 @@ def fit_model(
         held_out_background: the negatives are real sequence: their held-out part is stored as the
             model's background null (what a scan of a peak set is calibrated against).
         background_windows: ``(M, W)`` real background windows never trained on, stored (as scored) as
-            the background null instead (e.g. fresh genome windows of planted training).
+            the background null in preference to the held-out negatives (fresh genome windows).
 
     Returns:
         A :class:`FitResult` with validation ROC-AUC / PR-AUC (and the mean per-task ROC-AUC).
@@ -195,7 +195,7 @@ def fit_model(
     null_x = np.stack([dinucleotide_shuffle(w, rng) for w in picks])
     cal = NullCalibration.from_scores(predict_logits(model, null_x))
     bg_windows = background_windows
-    if held_out_background and n_val:
+    if bg_windows is None and held_out_background and n_val:
         bg_windows = x[val_idx][y[val_idx].sum(axis=1) == 0]
     background = None
     if bg_windows is not None and bg_windows.shape[0] >= MIN_BACKGROUND:
