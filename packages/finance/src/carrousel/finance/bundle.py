@@ -3,11 +3,13 @@
 ::
 
     model/
-      bundle.json          kind finance.forecaster; module sequence_regressor and its config; assets:
+      bundle.json          kind finance.forecaster; module finance_forecaster_ensemble (the seed ensemble:
+                           its member config, member count and base seed); assets:
                            config (the FinanceConfig, whose window section holds lookback, horizon and
                            features), scalers (per ticker), scoreboard; data: per ticker sha256/first/last/source
-      model.safetensors    the network's weights
-      arrays.safetensors   offsets: (H, Q) conformal offsets
+      model.safetensors    every member network's weights (members.0..members.N-1)
+      arrays.safetensors   offsets: (H, Q) conformal offsets of the ensemble; member_offsets: (N, H, Q) each
+                           member's own
 
 Loading checks, beyond core's checks of files, kind, shapes and finite weights, that the network is the one
 the saved settings describe and that every scaler is usable (finite, positive standard deviations), so a
@@ -35,7 +37,7 @@ from carrousel.finance.config import FinanceConfig
 from carrousel.finance.data import PriceHistory
 from carrousel.finance.errors import ForecasterBundleError, PriceDataError
 from carrousel.finance.features import Scaler, SeriesData, build_series, feature_names
-from carrousel.finance.models import forecaster_config
+from carrousel.finance.models import ensemble_config
 from carrousel.finance.training import FittedForecaster
 
 __all__ = ["KIND", "ForecastRow", "ForecasterBundle", "TickerForecast", "find_bundle", "qlabel"]
@@ -166,10 +168,19 @@ class ForecasterBundle:
                 "scalers": {t: asdict(s) for t, s in self.fitted.scalers.items()},
                 "scoreboard": self.scoreboard,
             },
-            arrays={"offsets": np.asarray(self.fitted.offsets, np.float64)},
+            arrays={
+                "offsets": np.asarray(self.fitted.offsets, np.float64),
+                "member_offsets": np.asarray(self._member_offsets(), np.float64),
+            },
             data=self.data,
             created=self.created,
         )
+
+    def _member_offsets(self) -> np.ndarray:
+        """``(N, H, Q)``: each member's offsets (the ensemble's for every member when none were kept)."""
+        if self.fitted.member_offsets is not None:
+            return self.fitted.member_offsets
+        return np.repeat(self.fitted.offsets[None], self.fitted.members, axis=0)
 
     def save(self, folder: str | Path) -> Path:
         """Writes the bundle folder as a whole (see :meth:`carrousel.core.bundle.Bundle.save`)."""
@@ -209,9 +220,10 @@ class ForecasterBundle:
             cfg = from_dict(FinanceConfig, bundle.assets["config"])
             scalers_doc = dict(bundle.assets["scalers"])
             offsets = np.asarray(bundle.arrays["offsets"], np.float64)
+            member_offsets = np.asarray(bundle.arrays["member_offsets"], np.float64)
         except (CarrouselError, KeyError, TypeError, ValueError) as exc:
             raise ForecasterBundleError(f"{where} is incomplete ({exc}); train the model again") from None
-        if getattr(bundle.model, "config", None) != forecaster_config(cfg.model, cfg.window):
+        if getattr(bundle.model, "config", None) != ensemble_config(cfg.model, cfg.window, cfg.train.seed):
             raise ForecasterBundleError(
                 f"the network in {where} does not match its saved settings; train the model again"
             )
@@ -222,7 +234,14 @@ class ForecasterBundle:
                 f"the conformal offsets in {where} have shape {offsets.shape}, not (horizon, quantiles) = "
                 f"{(cfg.window.horizon, len(cfg.model.quantiles))}; train the model again"
             )
-        fitted = FittedForecaster(bundle.model.to("cpu").eval(), scalers, offsets, cfg.window)  # type: ignore[arg-type]
+        members = (cfg.model.members, cfg.window.horizon, len(cfg.model.quantiles))
+        if member_offsets.shape != members:
+            raise ForecasterBundleError(
+                f"the members' conformal offsets in {where} have shape {member_offsets.shape}, not (members, "
+                f"horizon, quantiles) = {members}; train the model again"
+            )
+        model = bundle.model.to("cpu").eval()
+        fitted = FittedForecaster(model, scalers, offsets, cfg.window, member_offsets=member_offsets)  # type: ignore[arg-type]
         board = bundle.assets.get("scoreboard")
         return cls(fitted, cfg, dict(bundle.data), board if isinstance(board, dict) else None, bundle.created)
 
