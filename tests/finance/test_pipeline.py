@@ -87,7 +87,7 @@ def test_tampered_scaler_is_a_bundle_error(
     forecast(cfg, model_dir=tmp_path / "m")
     manifest = tmp_path / "m" / "bundle.json"
     doc = json.loads(manifest.read_text())
-    assert doc["kind"] == "finance.forecaster" and doc["module"] == "sequence_regressor"
+    assert doc["kind"] == "finance.forecaster" and doc["module"] == "finance_forecaster_ensemble"
     for bad in (0.0, -1.0):
         doc["assets"]["scalers"]["AAPL"]["std"][2] = bad
         manifest.write_text(json.dumps(doc))

@@ -121,7 +121,7 @@ def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestR
     ends = [*starts[1:], pd.Timestamp.max]
     out: dict[str, list[np.ndarray]] = {}
     meta: dict[str, list[np.ndarray]] = {"ticker": [], "date": [], "price": [], "actual": [], "ds": []}
-    members: list[np.ndarray] = []  # (N, n_block, H, Q) per block and ticker, for the members' spread
+    by_member: list[np.ndarray] = []  # (N, n_block, H, Q) per block and ticker, for the members' spread
     scales = {s.ticker: naive_scale(s.close[: int(np.searchsorted(s.dates, starts[0]))]) for s in series_list}
     for b, (d0, d1) in enumerate(zip(starts, ends, strict=True)):
         cuts = {s.ticker: int(np.searchsorted(s.dates, d0, side="right")) - 1 for s in series_list}
@@ -136,7 +136,7 @@ def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestR
                 continue
             preds = {cfg.model.arch: fitted.predict(s, origins)}
             if fitted.members > 1:
-                members.append(fitted.predict_members(s, origins))
+                by_member.append(fitted.predict_members(s, origins))
             preds.update(baseline_forecasts(s, cuts[s.ticker], origins, horizon, qs))
             if cfg.backtest.ensemble:
                 members = [preds[cfg.model.arch], *(preds[m] for m in ENSEMBLE_MEMBERS)]
@@ -172,8 +172,8 @@ def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestR
         window=cfg.backtest.window,
         scales=scales,
         target_dates=np.concatenate(meta["ds"]),
-        members=np.concatenate(members, axis=1) if members else None,
-        member_seeds=tuple(cfg.train.seed + i for i in range(cfg.model.members)) if members else (),
+        members=np.concatenate(by_member, axis=1) if by_member else None,
+        member_seeds=tuple(cfg.train.seed + i for i in range(cfg.model.members)) if by_member else (),
     )
 
 
