@@ -70,7 +70,7 @@ class EnsembleConfig:
     """Configuration of :class:`ForecasterEnsemble`."""
 
     member: SequenceRegressorConfig  # every member's network (same configuration, different seeds)
-    members: int = 5  # number of member networks
+    members: int = 3  # number of member networks
     seed: int = 0  # seed of member 0; member i was trained with seed + i (recorded, not used to build)
 
     def __post_init__(self) -> None:
