@@ -24,7 +24,7 @@ from carrousel.finance.errors import BundleMismatchError, FinanceConfigError, Fo
 from carrousel.finance.features import SeriesData, build_series, training_windows
 from carrousel.finance.members import SPREAD_FIGURES
 from carrousel.finance.models import build_ensemble, build_forecaster
-from carrousel.finance.pipeline import ForecasterBundle, backtest, forecast
+from carrousel.finance.pipeline import ForecasterBundle, backtest, forecast, saved_config
 from carrousel.finance.training import PREDICT_BATCH, FittedForecaster, fit_at, fit_forecaster
 
 
@@ -111,6 +111,32 @@ def test_multi_member_bundle_round_trip(
         ForecasterBundle.from_bundle(core)
     with pytest.raises(BundleMismatchError, match=r"members 3, not the members 1 .*--members"):
         forecast(_members(cfg, 1), model_dir=tmp_path / "m")
+
+
+def test_a_single_network_bundle_saved_before_ensembles_still_loads(
+    sample_source: Path, tmp_path: Path, tiny_config: Callable[..., FinanceConfig]
+) -> None:
+    cfg = _members(
+        replace(tiny_config(("AAPL",)), backtest=replace(tiny_config().backtest, enabled=False)), 1
+    )
+    result = forecast(cfg, model_dir=tmp_path / "m")
+    core = ForecasterBundle.from_pretrained(tmp_path / "m").to_bundle()
+    old_config = json.loads(json.dumps(core.assets["config"]))
+    del old_config["model"]["members"]  # the layout before seed ensembles: one sequence_regressor
+    old = replace(
+        core,
+        model=core.model.members[0],  # type: ignore[index]
+        assets={**core.assets, "config": old_config},
+        arrays={"offsets": core.arrays["offsets"]},
+    )
+    old.save(tmp_path / "old")
+    assert json.loads((tmp_path / "old" / "bundle.json").read_text())["module"] == "sequence_regressor"
+    assert saved_config(tmp_path / "old").model.members == 1  # type: ignore[union-attr]
+    loaded = ForecasterBundle.from_pretrained(tmp_path / "old")
+    assert loaded.fitted.members == 1 and loaded.config.model.members == 1
+    assert loaded(load_histories(cfg.data)[0]).rows == result.forecasts[0].rows
+    again = forecast(cfg, model_dir=tmp_path / "old")  # reused by a run with the same settings
+    assert again.reused and again.forecasts[0].rows == result.forecasts[0].rows
 
 
 def test_scoreboard_reports_each_member_and_their_spread(

@@ -11,6 +11,9 @@
       arrays.safetensors   offsets: (H, Q) conformal offsets of the ensemble; member_offsets: (N, H, Q) each
                            member's own
 
+A bundle saved before seed ensembles (module sequence_regressor, no ``members`` in its settings) loads as an
+ensemble of that one network.
+
 Loading checks, beyond core's checks of files, kind, shapes and finite weights, that the network is the one
 the saved settings describe and that every scaler is usable (finite, positive standard deviations), so a
 tampered or mixed-up folder is one :class:`~carrousel.finance.errors.ForecasterBundleError`, never a wrong
@@ -20,7 +23,7 @@ forecast.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +33,7 @@ import numpy as np
 from carrousel.core.bundle import Bundle, is_bundle, load_bundle, read_manifest
 from carrousel.core.config import from_dict, to_dict
 from carrousel.core.errors import CarrouselError
+from carrousel.core.nn.heads import SequenceRegressor
 from carrousel.finance.backtest import ENSEMBLE_MEMBERS
 from carrousel.finance.baselines import baseline_forecasts
 from carrousel.finance.calendar import future_sessions
@@ -37,7 +41,7 @@ from carrousel.finance.config import FinanceConfig
 from carrousel.finance.data import PriceHistory
 from carrousel.finance.errors import ForecasterBundleError, PriceDataError
 from carrousel.finance.features import Scaler, SeriesData, build_series, feature_names
-from carrousel.finance.models import ensemble_config
+from carrousel.finance.models import build_ensemble, ensemble_config, forecaster_config
 from carrousel.finance.training import FittedForecaster
 
 __all__ = ["KIND", "ForecastRow", "ForecasterBundle", "TickerForecast", "find_bundle", "qlabel"]
@@ -120,6 +124,15 @@ def _scaler(ticker: str, doc: Any, n_features: int) -> Scaler:
     return Scaler(tuple(mean), tuple(std), ret_std, train_end)
 
 
+def _single_network_config(doc: Any) -> Any:
+    """A saved config as the current settings read it: one written before seed ensembles (no
+    ``model.members``) describes a single network, ``members = 1``, not today's default."""
+    model = doc.get("model") if isinstance(doc, dict) else None
+    if isinstance(model, dict) and "members" not in model:
+        return {**doc, "model": {**model, "members": 1}}
+    return doc
+
+
 @dataclass(frozen=True, eq=False)
 class ForecasterBundle:
     """A trained forecaster with its preprocessing, ready to forecast without retraining.
@@ -195,7 +208,7 @@ class ForecasterBundle:
         """
         try:
             doc = read_manifest(folder, KIND)
-            return from_dict(FinanceConfig, doc["assets"]["config"])
+            return from_dict(FinanceConfig, _single_network_config(doc["assets"]["config"]))
         except (CarrouselError, KeyError, TypeError) as exc:
             raise ForecasterBundleError(f"cannot load the forecaster: {exc}") from None
 
@@ -217,12 +230,18 @@ class ForecasterBundle:
     def from_bundle(cls, bundle: Bundle, where: str | Path = "the bundle") -> ForecasterBundle:
         """Checks and unpacks a loaded core bundle of kind ``finance.forecaster``."""
         try:
-            cfg = from_dict(FinanceConfig, bundle.assets["config"])
+            cfg = from_dict(FinanceConfig, _single_network_config(bundle.assets["config"]))
             scalers_doc = dict(bundle.assets["scalers"])
             offsets = np.asarray(bundle.arrays["offsets"], np.float64)
-            member_offsets = np.asarray(bundle.arrays["member_offsets"], np.float64)
+            member_offsets = np.asarray(bundle.arrays.get("member_offsets", offsets[None]), np.float64)
         except (CarrouselError, KeyError, TypeError, ValueError) as exc:
             raise ForecasterBundleError(f"{where} is incomplete ({exc}); train the model again") from None
+        if isinstance(bundle.model, SequenceRegressor) and cfg.model.members == 1:  # saved before ensembles
+            if bundle.model.config != forecaster_config(cfg.model, cfg.window):
+                raise ForecasterBundleError(
+                    f"the network in {where} does not match its saved settings; train the model again"
+                )
+            bundle = replace(bundle, model=build_ensemble([bundle.model], cfg.train.seed))
         if getattr(bundle.model, "config", None) != ensemble_config(cfg.model, cfg.window, cfg.train.seed):
             raise ForecasterBundleError(
                 f"the network in {where} does not match its saved settings; train the model again"
