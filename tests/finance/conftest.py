@@ -52,7 +52,7 @@ def _tiny_config(
     return FinanceConfig(
         data=DataConfig(tickers=tickers, source=source, min_history=100, **data),  # type: ignore[arg-type]
         window=WindowConfig(lookback=10, horizon=3),
-        model=ModelConfig(hidden_size=8),
+        model=ModelConfig(hidden_size=8, members=2),  # a 2-network seed ensemble: the default path, cheaply
         train=TrainSettings(epochs=2, batch_size=128, max_windows=400, patience=2),
         backtest=BacktestConfig(test_days=40, refit_every=20),
     )

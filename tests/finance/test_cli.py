@@ -15,7 +15,7 @@ import carrousel.finance.data as data_mod
 from carrousel.finance.cli import app
 
 TINY = ["--horizon", "3", "--lookback", "10", "--epochs", "2", "--hidden", "8", "--test-days", "40",
-        "--refit-every", "20"]  # fmt: skip
+        "--refit-every", "20", "--members", "2"]  # fmt: skip
 
 runner = CliRunner()
 

@@ -87,7 +87,7 @@ def test_tampered_scaler_is_a_bundle_error(
     forecast(cfg, model_dir=tmp_path / "m")
     manifest = tmp_path / "m" / "bundle.json"
     doc = json.loads(manifest.read_text())
-    assert doc["kind"] == "finance.forecaster" and doc["module"] == "sequence_regressor"
+    assert doc["kind"] == "finance.forecaster" and doc["module"] == "finance_forecaster_ensemble"
     for bad in (0.0, -1.0):
         doc["assets"]["scalers"]["AAPL"]["std"][2] = bad
         manifest.write_text(json.dumps(doc))
@@ -110,7 +110,7 @@ def test_python_api_writes_the_same_files_as_the_cli(
     cfg = tiny_config()
     api = forecast(cfg, out_dir=tmp_path / "api")
     flags = ["--horizon", "3", "--lookback", "10", "--hidden", "8", "--epochs", "2", "--test-days", "40"]
-    flags += ["--refit-every", "20"]
+    flags += ["--refit-every", "20", "--members", "2"]
     toml = tmp_path / "rest.toml"  # the tiny config's settings that have no flag
     toml.write_text(
         "[data]\nmin_history = 100\n\n[train]\nbatch_size = 128\nmax_windows = 400\npatience = 2\n"

@@ -49,6 +49,8 @@ class BacktestResult:
         scales: ticker -> MASE scale: in-sample MAE of the one-step naive price forecast over the
             history before the first test origin.
         target_dates: ``(n, H)`` dates of the forecast targets (None when unknown).
+        members: ``(N, n, H, Q)`` each seed-ensemble member's own calibrated forecast (None: one network).
+        member_seeds: the seed of each member.
     """
 
     model_name: str
@@ -63,6 +65,8 @@ class BacktestResult:
     window: str
     scales: dict[str, float] = field(default_factory=dict)
     target_dates: np.ndarray | None = None
+    members: np.ndarray | None = None
+    member_seeds: tuple[int, ...] = ()
 
 
 def aci_name(arch: str) -> str:
@@ -117,6 +121,7 @@ def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestR
     ends = [*starts[1:], pd.Timestamp.max]
     out: dict[str, list[np.ndarray]] = {}
     meta: dict[str, list[np.ndarray]] = {"ticker": [], "date": [], "price": [], "actual": [], "ds": []}
+    by_member: list[np.ndarray] = []  # (N, n_block, H, Q) per block and ticker, for the members' spread
     scales = {s.ticker: naive_scale(s.close[: int(np.searchsorted(s.dates, starts[0]))]) for s in series_list}
     for b, (d0, d1) in enumerate(zip(starts, ends, strict=True)):
         cuts = {s.ticker: int(np.searchsorted(s.dates, d0, side="right")) - 1 for s in series_list}
@@ -130,6 +135,8 @@ def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestR
             if len(origins) == 0 or s.ticker not in fitted.scalers:
                 continue
             preds = {cfg.model.arch: fitted.predict(s, origins)}
+            if fitted.members > 1:
+                by_member.append(fitted.predict_members(s, origins))
             preds.update(baseline_forecasts(s, cuts[s.ticker], origins, horizon, qs))
             if cfg.backtest.ensemble:
                 members = [preds[cfg.model.arch], *(preds[m] for m in ENSEMBLE_MEMBERS)]
@@ -165,6 +172,8 @@ def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestR
         window=cfg.backtest.window,
         scales=scales,
         target_dates=np.concatenate(meta["ds"]),
+        members=np.concatenate(by_member, axis=1) if by_member else None,
+        member_seeds=tuple(cfg.train.seed + i for i in range(cfg.model.members)) if by_member else (),
     )
 
 

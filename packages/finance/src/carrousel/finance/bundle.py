@@ -3,11 +3,16 @@
 ::
 
     model/
-      bundle.json          kind finance.forecaster; module sequence_regressor and its config; assets:
+      bundle.json          kind finance.forecaster; module finance_forecaster_ensemble (the seed ensemble:
+                           its member config, member count and base seed); assets:
                            config (the FinanceConfig, whose window section holds lookback, horizon and
                            features), scalers (per ticker), scoreboard; data: per ticker sha256/first/last/source
-      model.safetensors    the network's weights
-      arrays.safetensors   offsets: (H, Q) conformal offsets
+      model.safetensors    every member network's weights (members.0..members.N-1)
+      arrays.safetensors   offsets: (H, Q) conformal offsets of the ensemble; member_offsets: (N, H, Q) each
+                           member's own
+
+A bundle saved before seed ensembles (module sequence_regressor, no ``members`` in its settings) loads as an
+ensemble of that one network.
 
 Loading checks, beyond core's checks of files, kind, shapes and finite weights, that the network is the one
 the saved settings describe and that every scaler is usable (finite, positive standard deviations), so a
@@ -18,7 +23,7 @@ forecast.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +33,7 @@ import numpy as np
 from carrousel.core.bundle import Bundle, is_bundle, load_bundle, read_manifest
 from carrousel.core.config import from_dict, to_dict
 from carrousel.core.errors import CarrouselError
+from carrousel.core.nn.heads import SequenceRegressor
 from carrousel.finance.backtest import ENSEMBLE_MEMBERS
 from carrousel.finance.baselines import baseline_forecasts
 from carrousel.finance.calendar import future_sessions
@@ -35,7 +41,7 @@ from carrousel.finance.config import FinanceConfig
 from carrousel.finance.data import PriceHistory
 from carrousel.finance.errors import ForecasterBundleError, PriceDataError
 from carrousel.finance.features import Scaler, SeriesData, build_series, feature_names
-from carrousel.finance.models import forecaster_config
+from carrousel.finance.models import build_ensemble, ensemble_config, forecaster_config
 from carrousel.finance.training import FittedForecaster
 
 __all__ = ["KIND", "ForecastRow", "ForecasterBundle", "TickerForecast", "find_bundle", "qlabel"]
@@ -118,6 +124,15 @@ def _scaler(ticker: str, doc: Any, n_features: int) -> Scaler:
     return Scaler(tuple(mean), tuple(std), ret_std, train_end)
 
 
+def _single_network_config(doc: Any) -> Any:
+    """A saved config as the current settings read it: one written before seed ensembles (no
+    ``model.members``) describes a single network, ``members = 1``, not today's default."""
+    model = doc.get("model") if isinstance(doc, dict) else None
+    if isinstance(model, dict) and "members" not in model:
+        return {**doc, "model": {**model, "members": 1}}
+    return doc
+
+
 @dataclass(frozen=True, eq=False)
 class ForecasterBundle:
     """A trained forecaster with its preprocessing, ready to forecast without retraining.
@@ -166,10 +181,19 @@ class ForecasterBundle:
                 "scalers": {t: asdict(s) for t, s in self.fitted.scalers.items()},
                 "scoreboard": self.scoreboard,
             },
-            arrays={"offsets": np.asarray(self.fitted.offsets, np.float64)},
+            arrays={
+                "offsets": np.asarray(self.fitted.offsets, np.float64),
+                "member_offsets": np.asarray(self._member_offsets(), np.float64),
+            },
             data=self.data,
             created=self.created,
         )
+
+    def _member_offsets(self) -> np.ndarray:
+        """``(N, H, Q)``: each member's offsets (the ensemble's for every member when none were kept)."""
+        if self.fitted.member_offsets is not None:
+            return self.fitted.member_offsets
+        return np.repeat(self.fitted.offsets[None], self.fitted.members, axis=0)
 
     def save(self, folder: str | Path) -> Path:
         """Writes the bundle folder as a whole (see :meth:`carrousel.core.bundle.Bundle.save`)."""
@@ -184,7 +208,7 @@ class ForecasterBundle:
         """
         try:
             doc = read_manifest(folder, KIND)
-            return from_dict(FinanceConfig, doc["assets"]["config"])
+            return from_dict(FinanceConfig, _single_network_config(doc["assets"]["config"]))
         except (CarrouselError, KeyError, TypeError) as exc:
             raise ForecasterBundleError(f"cannot load the forecaster: {exc}") from None
 
@@ -206,12 +230,19 @@ class ForecasterBundle:
     def from_bundle(cls, bundle: Bundle, where: str | Path = "the bundle") -> ForecasterBundle:
         """Checks and unpacks a loaded core bundle of kind ``finance.forecaster``."""
         try:
-            cfg = from_dict(FinanceConfig, bundle.assets["config"])
+            cfg = from_dict(FinanceConfig, _single_network_config(bundle.assets["config"]))
             scalers_doc = dict(bundle.assets["scalers"])
             offsets = np.asarray(bundle.arrays["offsets"], np.float64)
+            member_offsets = np.asarray(bundle.arrays.get("member_offsets", offsets[None]), np.float64)
         except (CarrouselError, KeyError, TypeError, ValueError) as exc:
             raise ForecasterBundleError(f"{where} is incomplete ({exc}); train the model again") from None
-        if getattr(bundle.model, "config", None) != forecaster_config(cfg.model, cfg.window):
+        if isinstance(bundle.model, SequenceRegressor) and cfg.model.members == 1:  # saved before ensembles
+            if bundle.model.config != forecaster_config(cfg.model, cfg.window):
+                raise ForecasterBundleError(
+                    f"the network in {where} does not match its saved settings; train the model again"
+                )
+            bundle = replace(bundle, model=build_ensemble([bundle.model], cfg.train.seed))
+        if getattr(bundle.model, "config", None) != ensemble_config(cfg.model, cfg.window, cfg.train.seed):
             raise ForecasterBundleError(
                 f"the network in {where} does not match its saved settings; train the model again"
             )
@@ -222,7 +253,14 @@ class ForecasterBundle:
                 f"the conformal offsets in {where} have shape {offsets.shape}, not (horizon, quantiles) = "
                 f"{(cfg.window.horizon, len(cfg.model.quantiles))}; train the model again"
             )
-        fitted = FittedForecaster(bundle.model.to("cpu").eval(), scalers, offsets, cfg.window)  # type: ignore[arg-type]
+        members = (cfg.model.members, cfg.window.horizon, len(cfg.model.quantiles))
+        if member_offsets.shape != members:
+            raise ForecasterBundleError(
+                f"the members' conformal offsets in {where} have shape {member_offsets.shape}, not (members, "
+                f"horizon, quantiles) = {members}; train the model again"
+            )
+        model = bundle.model.to("cpu").eval()
+        fitted = FittedForecaster(model, scalers, offsets, cfg.window, member_offsets=member_offsets)  # type: ignore[arg-type]
         board = bundle.assets.get("scoreboard")
         return cls(fitted, cfg, dict(bundle.data), board if isinstance(board, dict) else None, bundle.created)
 

@@ -153,6 +153,16 @@ DeviceOpt = Annotated[
     Device | None, typer.Option("--device", help=f"Fitting device (default {_D.train.device}).")
 ]
 Seed = Annotated[int | None, typer.Option("--seed", help=f"Random seed (default {_D.train.seed}).")]
+Members = Annotated[
+    int | None,
+    typer.Option(
+        "--members",
+        min=1,
+        max=100,
+        help=f"Seed ensemble size: networks with seeds seed..seed+N-1, quantiles averaged; 1 = one network "
+        f"(default {_D.model.members}).",
+    ),
+]
 ConfigFile = Annotated[
     Path | None, typer.Option("--config", help="TOML file of settings ([window], [model]...); flags win.")
 ]
@@ -192,6 +202,7 @@ def _config(
     arch: Arch | None = None,
     quantiles: list[str] | None = None,
     hidden: int | None = None,
+    members: int | None = None,
     epochs: int | None = None,
     device: Device | None = None,
     seed: int | None = None,
@@ -235,6 +246,7 @@ def _config(
             arch=_pick(arch, m.arch),
             quantiles=_pick(_quantiles(quantiles), m.quantiles),
             hidden_size=_pick(hidden, m.hidden_size),
+            members=_pick(members, m.members),
         ),
         train=replace(
             t, epochs=_pick(epochs, t.epochs), device=_pick(device, t.device), seed=_pick(seed, t.seed)
@@ -335,6 +347,12 @@ def _render_board(board: dict[str, Any] | None, reused: bool) -> None:
         "DM p = one-sided Diebold-Mariano p vs random walk (unadjusted); the verdict tests the network "
         "against every baseline, Holm-adjusted"
     )
+    spread = board.get("member_spread") or {}
+    if spread:
+        _print(
+            f"{len(board.get('members', []))} seed members (min-max, std): "
+            + "; ".join(f"{k} {v['min']:.4g}-{v['max']:.4g} ({v['std']:.2g})" for k, v in spread.items())
+        )
     _print(f"[bold]{board['verdict']}[/bold]")
 
 
@@ -365,13 +383,14 @@ def forecast(
     indicators: Indicators = None,
     device: DeviceOpt = None,
     seed: Seed = None,
+    members: Members = None,
     config: ConfigFile = None,
 ) -> None:
     """Forecast the next trading days with quantiles, after a walk-forward backtest against baselines."""
     cfg = _config(
         tickers, source=source, csv=csv, start=start, end=end, lookback=lookback, horizon=horizon,
         indicators=indicators, arch=arch, quantiles=quantiles, hidden=hidden, epochs=epochs, device=device,
-        seed=seed, test_days=test_days, refit_every=refit_every, window=window, conformal=conformal,
+        seed=seed, members=members, test_days=test_days, refit_every=refit_every, window=window, conformal=conformal,
         ensemble=ensemble, enabled=enabled, config=config, saved=saved_config(model_dir),
     )  # fmt: skip
     with progress("loading data, backtesting and training"):
@@ -414,13 +433,14 @@ def backtest(
     indicators: Indicators = None,
     device: DeviceOpt = None,
     seed: Seed = None,
+    members: Members = None,
     config: ConfigFile = None,
 ) -> None:
     """Walk-forward backtest of the network and every baseline on the same windows."""
     cfg = _config(
         tickers, source=source, csv=csv, start=start, end=end, lookback=lookback, horizon=horizon,
         indicators=indicators, arch=arch, quantiles=quantiles, hidden=hidden, epochs=epochs, device=device,
-        seed=seed, test_days=test_days, refit_every=refit_every, window=window, conformal=conformal,
+        seed=seed, members=members, test_days=test_days, refit_every=refit_every, window=window, conformal=conformal,
         ensemble=ensemble, enabled=None, config=config, saved=None,
     )  # fmt: skip
     with progress("backtesting"):

@@ -160,6 +160,9 @@ class WindowConfig:
             raise FinanceConfigError(f"horizon={self.horizon} must be between 1 and 250 trading days")
 
 
+DEFAULT_MEMBERS = 3  # networks in the default seed ensemble (training time grows linearly: ~3x one network)
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """The recurrent quantile forecaster (its output size is the window's horizon)."""
@@ -169,9 +172,13 @@ class ModelConfig:
     hidden_size: int = 32  # hidden units per direction
     num_layers: int = 1  # stacked recurrent layers
     dropout: float = 0.1  # dropout before the quantile head (and between layers)
+    members: int = DEFAULT_MEMBERS  # seed ensemble size: networks trained with seeds seed..seed+N-1, their
+    # quantiles averaged; 1 = a single network
 
     def __post_init__(self) -> None:
         _choice(self.arch, Arch, "model architecture")
+        if not 1 <= self.members <= 100:
+            raise FinanceConfigError(f"members={self.members} must lie between 1 and 100, e.g. --members 5")
         bad = [q for q in self.quantiles if not 0.0 < q < 1.0]
         if bad:
             raise FinanceConfigError(

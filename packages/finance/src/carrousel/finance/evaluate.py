@@ -19,7 +19,8 @@ Point forecasts are the median quantile, turned into prices as ``C[t] * exp(q50)
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -35,6 +36,9 @@ from carrousel.finance.scoring import (
     holm,
     winkler,
 )
+
+if TYPE_CHECKING:
+    from carrousel.finance.members import MemberScore
 
 __all__ = [
     "Comparison",
@@ -110,6 +114,12 @@ class Scoreboard:
     network_loss: float = 0.0  # the network's mean loss in the comparisons (percent)
     best_baseline: str = REFERENCE  # the baseline with the lowest mean loss
     comparisons: tuple[Comparison, ...] = ()  # the network against every baseline
+    members: tuple[
+        MemberScore, ...
+    ] = ()  # each seed-ensemble member's headline figures (carrousel.finance.members)
+    member_spread: dict[str, dict[str, float]] = field(
+        default_factory=dict
+    )  # figure -> min/max/std over members
 
     def to_dict(self) -> dict[str, object]:
         """JSON-able form."""

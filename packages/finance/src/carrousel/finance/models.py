@@ -9,14 +9,29 @@ each of ``H`` horizons (direct multi-horizon: one output per day ahead, no recur
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from carrousel.core.errors import ConfigError
+from carrousel.core.io import register_module
 from carrousel.core.nn import RecurrentConfig
 from carrousel.core.nn.heads import SequenceRegressor, SequenceRegressorConfig
 from carrousel.finance.config import ModelConfig, WindowConfig
 from carrousel.finance.features import feature_names
 
-__all__ = ["Forecaster", "build_forecaster", "forecaster_config"]
+__all__ = [
+    "EnsembleConfig",
+    "Forecaster",
+    "ForecasterEnsemble",
+    "build_ensemble",
+    "build_forecaster",
+    "ensemble_config",
+    "forecaster_config",
+]
 
-Forecaster = SequenceRegressor  # the network type of every finance forecaster (registered in core)
+Forecaster = SequenceRegressor  # the network type of one finance forecaster (registered in core)
 
 _CELLS = {"lstm": ("lstm", False), "gru": ("gru", False), "bilstm": ("lstm", True)}  # arch -> cell, bidir
 
@@ -48,3 +63,55 @@ def build_forecaster(model: ModelConfig, window: WindowConfig) -> SequenceRegres
         A :class:`SequenceRegressor` mapping ``(B, L, F)`` to ``(B, H, Q)`` non-crossing quantiles.
     """
     return SequenceRegressor(forecaster_config(model, window))
+
+
+@dataclass(frozen=True)
+class EnsembleConfig:
+    """Configuration of :class:`ForecasterEnsemble`."""
+
+    member: SequenceRegressorConfig  # every member's network (same configuration, different seeds)
+    members: int = 3  # number of member networks
+    seed: int = 0  # seed of member 0; member i was trained with seed + i (recorded, not used to build)
+
+    def __post_init__(self) -> None:
+        if self.members < 1:
+            raise ConfigError(f"members must be >= 1, got {self.members}")
+
+
+@register_module("finance_forecaster_ensemble")
+class ForecasterEnsemble(nn.Module):
+    """A seed ensemble of forecasters: ``(B, L, F)`` -> ``(B, H, Q)`` mean quantiles of its members.
+
+    Args:
+        config: an :class:`EnsembleConfig`.
+    """
+
+    config_class = EnsembleConfig
+
+    def __init__(self, config: EnsembleConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.members = nn.ModuleList(SequenceRegressor(config.member) for _ in range(config.members))
+
+    def member_outputs(self, x: Tensor) -> Tensor:
+        """``(B, L, F)`` -> ``(N, B, H, Q)``: every member's quantiles."""
+        return torch.stack([m(x) for m in self.members])
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``(B, L, F)`` -> ``(B, H, Q)``: the members' quantiles averaged level by level (non-crossing)."""
+        if len(self.members) == 1:
+            out: Tensor = self.members[0](x)
+            return out
+        return self.member_outputs(x).mean(dim=0)
+
+
+def ensemble_config(model: ModelConfig, window: WindowConfig, seed: int) -> EnsembleConfig:
+    """The seed ensemble's configuration: ``model.members`` networks of :func:`forecaster_config`."""
+    return EnsembleConfig(member=forecaster_config(model, window), members=model.members, seed=seed)
+
+
+def build_ensemble(members: list[SequenceRegressor], seed: int) -> ForecasterEnsemble:
+    """Wraps trained networks (of one configuration) into a :class:`ForecasterEnsemble`."""
+    ens = ForecasterEnsemble(EnsembleConfig(member=members[0].config, members=len(members), seed=seed))
+    ens.members = nn.ModuleList(members)
+    return ens

@@ -29,8 +29,9 @@ from carrousel.finance.bundle import KIND, ForecasterBundle, ForecastRow, Ticker
 from carrousel.finance.config import FinanceConfig, ModelConfig, WindowConfig
 from carrousel.finance.data import PriceHistory, load_histories
 from carrousel.finance.errors import BundleMismatchError, FinanceError
-from carrousel.finance.evaluate import Scoreboard, score_backtest
+from carrousel.finance.evaluate import Scoreboard
 from carrousel.finance.features import SeriesData, build_series
+from carrousel.finance.members import score_run
 from carrousel.finance.plot import fan_chart
 from carrousel.finance.runs import (
     RUN_FILE,
@@ -154,7 +155,7 @@ def backtest(
     check_table_format(table_format)
     histories = load_histories(cfg.data)
     result = run_backtest(_series(histories, cfg), cfg)
-    run = BacktestRun(cfg, tuple(histories), result, score_backtest(result))
+    run = BacktestRun(cfg, tuple(histories), result, score_run(result))
     if out is not None:
         with atomic_dir(out) as tmp:
             atomic_write_text(tmp / RUN_FILE, _json(run.to_dict()))
@@ -179,7 +180,7 @@ def saved_config(model_dir: str | Path | None) -> FinanceConfig | None:
 _FLAGS = {  # setting -> how a user gives it, for mismatch messages
     "lookback": "--lookback", "horizon": "--horizon", "indicators": "--indicators/--no-indicators",
     "arch": "--arch", "quantiles": "--quantiles", "hidden_size": "--hidden",
-    "num_layers": "[model] num_layers", "dropout": "[model] dropout",
+    "num_layers": "[model] num_layers", "dropout": "[model] dropout", "members": "--members",
 }  # fmt: skip
 
 
@@ -317,7 +318,7 @@ def forecast(
     board: dict[str, Any] | None = None
     if cfg.backtest.enabled:
         bt = run_backtest(series, cfg)
-        board = score_backtest(bt).to_dict()
+        board = score_run(bt).to_dict()
         logger.info("%s", board["verdict"])
     logger.info("fitting the final model on all data")
     fitted = fit_at(series, {s.ticker: len(s.close) - 1 for s in series}, cfg)

@@ -1,9 +1,13 @@
 """Fitting forecasters with :class:`carrousel.core.train.Trainer`, and the fitted result.
 
-:func:`fit_at` trains one network on the windows of every ticker whose targets end on or before each
+:func:`fit_at` trains a seed ensemble (``cfg.model.members`` networks, seeds ``seed..seed+N-1``, one after
+another on the same windows; :class:`~carrousel.finance.models.ForecasterEnsemble`) on the windows of every ticker whose targets end on or before each
 ticker's cut-off row (:func:`~carrousel.finance.features.training_windows`), with scalers fitted on rows up
 to the cut-off only. :meth:`FittedForecaster.predict` turns windows at any origins into calibrated
 quantiles of the cumulative log return, through core's batched :func:`~carrousel.core.train.predict`.
+Split-conformal offsets are fitted on the ensemble's (averaged) held-out forecast; each member also keeps
+its own offsets, so :meth:`FittedForecaster.predict_members` gives exactly the forecast a single network
+trained with that member's seed would have given (the members' spread in the scoreboard).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -23,7 +27,7 @@ from carrousel.core.train import FitResult, TrainConfig, Trainer, predict
 from carrousel.finance.config import FinanceConfig, TrainSettings, WindowConfig
 from carrousel.finance.conformal import apply_offsets, conformal_offsets
 from carrousel.finance.features import Scaler, SeriesData, fit_scaler, make_windows, training_windows
-from carrousel.finance.models import Forecaster, build_forecaster
+from carrousel.finance.models import ForecasterEnsemble, build_ensemble, build_forecaster
 from carrousel.finance.task import QuantileForecastTask
 
 __all__ = ["PREDICT_BATCH", "FittedForecaster", "WindowSet", "fit_at", "fit_forecaster", "window_loader"]
@@ -138,23 +142,30 @@ class FittedForecaster:
     """A trained network with the preprocessing it was trained with.
 
     Attributes:
-        model: the network (on CPU, eval mode); its output size is ``window.horizon``.
+        model: the seed ensemble (on CPU, eval mode); its output size is ``window.horizon``.
         scalers: per-ticker :class:`Scaler` fitted on rows up to the cut-off.
-        offsets: ``(H, Q)`` conformal offsets in scaled units (zeros when calibration is off).
+        offsets: ``(H, Q)`` conformal offsets of the ensemble in scaled units (zeros when calibration is off).
         window: the window spec the network was trained on (lookback, horizon, features).
-        history: per-epoch training logs.
+        history: per-epoch training logs (of every member, one after another).
+        member_offsets: ``(N, H, Q)`` each member's own conformal offsets (None: the ensemble's for all).
     """
 
-    model: Forecaster
+    model: ForecasterEnsemble
     scalers: dict[str, Scaler]
     offsets: np.ndarray
     window: WindowConfig
     history: list[dict[str, float]] = field(default_factory=list)
+    member_offsets: np.ndarray | None = None
 
     @property
     def quantiles(self) -> tuple[float, ...]:
         """The ``Q`` levels."""
-        return tuple(self.model.config.quantiles)
+        return tuple(self.model.config.member.quantiles)
+
+    @property
+    def members(self) -> int:
+        """``N``, the networks in the ensemble."""
+        return len(self.model.members)
 
     @property
     def horizon(self) -> int:
@@ -177,9 +188,36 @@ class FittedForecaster:
             scaled = apply_offsets(scaled, self.offsets)
         return scaled * scaler.target_scale(self.horizon)[None, :, None]
 
+    def predict_members(self, series: SeriesData, origins: np.ndarray, calibrated: bool = True) -> np.ndarray:
+        """Every member's quantiles ``(N, n, H, Q)``, each calibrated with its own offsets."""
+        scaler = self.scaler_for(series)
+        x = make_windows(scaler.transform(series.features), origins, self.window.lookback)
+        scaled = np.moveaxis(_member_predict(self.model, x), 1, 0)  # (N, n, H, Q)
+        if calibrated:
+            offsets = (
+                self.member_offsets if self.member_offsets is not None else [self.offsets] * self.members
+            )
+            scaled = np.stack([apply_offsets(p, o) for p, o in zip(scaled, offsets, strict=True)])
+        return scaled * scaler.target_scale(self.horizon)[None, None, :, None]
+
+
+def _member_predict(model: ForecasterEnsemble, x: np.ndarray) -> np.ndarray:
+    """``(n, L, F)`` windows -> ``(n, N, H, Q)`` quantiles of every member (batched passes)."""
+    cfg = model.config.member
+    return predict(
+        model,
+        x,
+        PREDICT_BATCH,
+        forward=lambda m, b: m.member_outputs(b).transpose(0, 1),  # type: ignore[operator]
+        empty_shape=(model.config.members, cfg.out_features, len(cfg.quantiles)),
+    )
+
 
 def fit_at(series_list: list[SeriesData], cuts: dict[str, int], cfg: FinanceConfig) -> FittedForecaster:
-    """Trains a fresh network on every ticker's data up to its cut-off row.
+    """Trains a fresh seed ensemble on every ticker's data up to its cut-off row.
+
+    Member ``i`` is seeded with ``cfg.train.seed + i`` (weights and batch order) and trained on the same
+    windows, exactly as a single network with that seed would be.
 
     Args:
         series_list: the tickers' arrays.
@@ -191,11 +229,23 @@ def fit_at(series_list: list[SeriesData], cuts: dict[str, int], cfg: FinanceConf
     """
     data = training_windows(series_list, cuts, cfg)
     qs = cfg.model.quantiles
-    torch.manual_seed(cfg.train.seed)
-    model = build_forecaster(cfg.model, cfg.window)
-    result = fit_forecaster(model, (data.x_train, data.y_train), (data.x_val, data.y_val), qs, cfg.train)
-    model.eval()
-    offsets = np.zeros((cfg.window.horizon, len(qs)))
+    nets, history = [], []
+    for i in range(cfg.model.members):
+        seed = cfg.train.seed + i
+        torch.manual_seed(seed)
+        net = build_forecaster(cfg.model, cfg.window)
+        settings = replace(cfg.train, seed=seed)
+        result = fit_forecaster(net, (data.x_train, data.y_train), (data.x_val, data.y_val), qs, settings)
+        nets.append(net.eval())
+        history.extend(result.history)
+    model = build_ensemble(nets, cfg.train.seed).eval()
+    shape = (cfg.window.horizon, len(qs))
+    offsets, member_offsets = np.zeros(shape), np.zeros((len(nets), *shape))
     if cfg.backtest.conformal:  # the held-out windows also chose the epoch: a mild, documented reuse
         offsets = conformal_offsets(predict(model, data.x_val, PREDICT_BATCH), data.y_val, qs)
-    return FittedForecaster(model, data.scalers, offsets, cfg.window, result.history)
+        if len(nets) > 1:
+            per_member = np.moveaxis(_member_predict(model, data.x_val), 1, 0)
+            member_offsets = np.stack([conformal_offsets(p, data.y_val, qs) for p in per_member])
+        else:
+            member_offsets = offsets[None].copy()
+    return FittedForecaster(model, data.scalers, offsets, cfg.window, history, member_offsets)
