@@ -3,6 +3,8 @@
 * :func:`binomial_p` / :func:`direction_p`: one-sided binomial tests of directional accuracy; the latter
   against the accuracy a no-skill forecaster gets by always calling the more frequent direction
   (``max(up_rate, 1 - up_rate)``), so "always up" in a rising market is not significant.
+* :func:`mcnemar_p`: the exact McNemar test of one forecaster's correct calls against another's on the same
+  origins (e.g. the network's directions against drift's).
 * :func:`naive_scale`: Hyndman's MASE scale, the in-sample MAE of the one-step naive forecast.
 * :func:`diebold_mariano`: the DM test with the Harvey-Leybourne-Newbold small-sample correction.
 * :func:`holm`: Holm's step-down adjustment of several p-values.
@@ -22,6 +24,7 @@ __all__ = [
     "diebold_mariano",
     "direction_p",
     "holm",
+    "mcnemar_p",
     "naive_scale",
     "winkler",
 ]
@@ -43,6 +46,20 @@ def direction_p(hits: int, trials: int, up_rate: float) -> float:
         up_rate: share of up moves among the outcomes (the series' base rate).
     """
     return binomial_p(hits, trials, min(max(up_rate, 1.0 - up_rate), 1.0 - 1e-12))
+
+
+def mcnemar_p(hits: np.ndarray, ref_hits: np.ndarray) -> float:
+    """One-sided exact McNemar p-value that a forecaster's calls are right more often than a reference's.
+
+    Only the discordant origins count: ``b`` where the forecaster is right and the reference wrong, ``c``
+    the reverse; under the null both are equally likely, so ``p = P(X >= b)``, ``X ~ Binomial(b + c, 1/2)``.
+
+    Args:
+        hits: ``(n,)`` booleans, the forecaster's call at each origin was right.
+        ref_hits: ``(n,)`` booleans, the reference's call at the same origins was right.
+    """
+    a, r = np.asarray(hits, bool), np.asarray(ref_hits, bool)
+    return binomial_p(int(np.sum(a & ~r)), int(np.sum(a != r)), 0.5)
 
 
 def naive_scale(insample: np.ndarray) -> float:
