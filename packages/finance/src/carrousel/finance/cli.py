@@ -244,17 +244,7 @@ def _print(renderable: Any) -> None:
 
 def _scoreboard_table(board: dict[str, Any], title: str) -> Table:
     table = Table(title=title, title_justify="left")
-    cols = (
-        "model",
-        "MAE",
-        "RMSE",
-        "MAPE %",
-        "rel. MAE",
-        "MASE",
-        "dir. acc (p; vs drift)",
-        "coverage",
-        "pinball %",
-    )
+    cols = ("model", "MAE", "RMSE", "MAPE %", "rel. MAE", "MASE", "dir. acc (p)", "coverage", "pinball %")
     for col in (*cols, "Winkler %", "CRPS %", "DM p"):
         table.add_column(col, justify="left" if col == "model" else "right")
     for i, s in enumerate(board["scores"]):
@@ -321,8 +311,8 @@ def _render_board(board: dict[str, Any] | None, reused: bool) -> None:
         _print(f"{net['model']} per step: {steps}")
     _print(
         "rel. MAE = MAE / random walk MAE on the same windows; MASE = MAE / in-sample one-step naive MAE; "
-        f"dir. acc p vs always calling the majority direction (up on {board.get('up_rate', 0.5):.3f} of days) "
-        "and vs drift's calls (exact McNemar); "
+        f"dir. acc (p; p) vs always calling the majority direction (up on {board.get('up_rate', 0.5):.3f} of "
+        "days); vs drift's calls on the same days (exact McNemar); "
         "DM p = one-sided Diebold-Mariano p vs random walk (unadjusted); the verdict tests the network "
         "against every baseline, Holm-adjusted"
     )
