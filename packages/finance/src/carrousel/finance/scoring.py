@@ -19,6 +19,7 @@ import numpy as np
 from scipy import stats
 
 __all__ = [
+    "DM_CAP",
     "binomial_p",
     "crps_from_quantiles",
     "diebold_mariano",
@@ -69,6 +70,9 @@ def naive_scale(insample: np.ndarray) -> float:
     return float(diffs.mean()) if len(diffs) else math.nan
 
 
+DM_CAP = 1e6  # the Diebold-Mariano statistic reported for a constant loss difference
+
+
 def diebold_mariano(loss_model: np.ndarray, loss_ref: np.ndarray, horizon: int) -> tuple[float, float]:
     """Diebold-Mariano test with the Harvey-Leybourne-Newbold correction.
 
@@ -79,7 +83,9 @@ def diebold_mariano(loss_model: np.ndarray, loss_ref: np.ndarray, horizon: int) 
 
     Returns:
         ``(statistic, p)``; the statistic is negative when the model's losses are smaller, ``p`` is the
-        one-sided p-value of "model better" from a Student t with ``n - 1`` degrees of freedom.
+        one-sided p-value of "model better" from a Student t with ``n - 1`` degrees of freedom. A constant,
+        non-zero loss difference (every target favours the same side) has no variance: the statistic is
+        then capped at -/+ :data:`DM_CAP` and ``p`` is 0 or 1, never an infinite number.
     """
     d = np.asarray(loss_model, np.float64) - np.asarray(loss_ref, np.float64)
     n = len(d)
@@ -91,6 +97,9 @@ def diebold_mariano(loss_model: np.ndarray, loss_ref: np.ndarray, horizon: int) 
         lrv += 2.0 * float(np.dot(dc[lag:], dc[:-lag]) / n)
     if lrv <= 0:
         lrv = float(np.dot(dc, dc) / n)
+    if lrv <= 1e-24 * float(np.mean(d * d)):  # a constant difference (to rounding): no variance
+        better = float(d.mean()) < 0
+        return (-DM_CAP, 0.0) if better else (DM_CAP, 1.0)
     stat = float(d.mean() / math.sqrt(lrv / n))
     hln = math.sqrt((n + 1 - 2 * horizon + horizon * (horizon - 1) / n) / n)
     stat *= hln
