@@ -114,6 +114,7 @@ def test_python_api_writes_the_same_files_as_the_cli(
     toml = tmp_path / "rest.toml"  # the tiny config's settings that have no flag
     toml.write_text(
         "[data]\nmin_history = 100\n\n[train]\nbatch_size = 128\nmax_windows = 400\npatience = 2\n"
+        "\n[backtest]\nauto_baselines = false\n"
     )
     args = [
         "forecast",

@@ -82,3 +82,17 @@ def test_crps_from_three_quantiles_by_hand() -> None:
     pred, y = np.array([[-1.0, 0.0, 1.0]]), np.array([0.5])
     # pinball: 0.1*1.5=0.15, 0.5*0.5=0.25, 0.1*0.5=0.05; weights 0.3, 0.4, 0.3
     assert crps_from_quantiles(pred, y, (0.1, 0.5, 0.9)) == pytest.approx(2 * (0.045 + 0.1 + 0.015))
+
+
+def test_diebold_mariano_constant_difference_is_finite() -> None:
+    """Every target favours one side by the same amount: no variance, yet a finite statistic (strict JSON)
+    and the p-value of a certain outcome."""
+    import math
+
+    from carrousel.finance.scoring import DM_CAP
+
+    ref = np.linspace(1.0, 2.0, 50)
+    assert diebold_mariano(ref - 0.1, ref, 5) == (-DM_CAP, 0.0)
+    assert diebold_mariano(ref + 0.1, ref, 1) == (DM_CAP, 1.0)
+    stat, p = diebold_mariano(ref + 0.1 + 1e-9 * np.sin(np.arange(50)), ref, 1)  # nearly constant
+    assert math.isfinite(stat) and p > 0.99

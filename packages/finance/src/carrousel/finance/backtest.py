@@ -137,7 +137,9 @@ def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestR
             preds = {cfg.model.arch: fitted.predict(s, origins)}
             if fitted.members > 1:
                 by_member.append(fitted.predict_members(s, origins))
-            preds.update(baseline_forecasts(s, cuts[s.ticker], origins, horizon, qs))
+            preds.update(
+                baseline_forecasts(s, cuts[s.ticker], origins, horizon, qs, cfg.backtest.auto_baselines)
+            )
             if cfg.backtest.ensemble:
                 members = [preds[cfg.model.arch], *(preds[m] for m in ENSEMBLE_MEMBERS)]
                 preds["ensemble"] = np.sort(np.mean(members, axis=0), axis=-1)

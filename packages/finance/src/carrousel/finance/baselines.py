@@ -16,6 +16,10 @@ uses only rows ``<= train_end`` for its parameters (and rows ``<= t`` for its st
 * ``arima``: ARIMA(1,1,0) with drift on log prices, i.e. an AR(1) with constant on log returns, fitted
   by statsmodels (``AutoReg``, conditional least squares); closed-form multi-step means and Gaussian
   intervals.
+* ``auto_ets``, ``theta``, ``auto_arima``: statsforecast-style AutoETS (six ETS models by AICc, on prices),
+  the Theta method and AutoARIMA (``p, d, q`` by KPSS and AICc, on log prices), see
+  :mod:`carrousel.finance.autobaselines`; a fit that fails falls back to the ``arima`` quantiles, with a
+  warning. ``auto=False`` leaves them out (faster).
 """
 
 from __future__ import annotations
@@ -26,11 +30,14 @@ from statistics import NormalDist
 
 import numpy as np
 
+from carrousel.finance.autobaselines import auto_arima_forecast, auto_ets_forecast, theta_forecast
 from carrousel.finance.features import SeriesData
 
 __all__ = [
+    "AUTO_BASELINES",
     "BASELINES",
     "arima_forecast",
+    "auto_forecasts",
     "baseline_forecasts",
     "empirical_spread",
     "ewma_volatility",
@@ -39,7 +46,21 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-BASELINES = ("random_walk", "drift", "zero_return", "ewma", "garch", "arima")
+AUTO_BASELINES = (
+    "auto_ets",
+    "theta",
+    "auto_arima",
+)  # fitted (and selected) once per refit, see autobaselines
+
+BASELINES = (
+    "random_walk",
+    "drift",
+    "zero_return",
+    "ewma",
+    "garch",
+    "arima",
+    *AUTO_BASELINES,
+)  # every baseline
 _ARIMA_MAX_ROWS = 1500  # most recent training returns used to fit the ARIMA (keeps refits fast)
 _EWMA_LAMBDA = 0.94
 _GARCH_MAX_ROWS = 2000  # most recent training returns used to fit the GARCH(1,1)
@@ -139,8 +160,42 @@ def garch_forecast(
     return (mean[..., None] + np.sqrt(var)[..., None] * _z(quantiles)[None, None, :]) / 100.0
 
 
-def baseline_forecasts(
+def auto_forecasts(
     series: SeriesData, train_end: int, origins: np.ndarray, horizon: int, quantiles: tuple[float, ...]
+) -> dict[str, np.ndarray | None]:
+    """AutoETS, Theta and AutoARIMA quantiles ``(n, H, Q)``; None for a model whose fit failed (logged)."""
+    out: dict[str, np.ndarray | None] = {}
+    picked = []
+    for name, fn in (
+        ("auto_ets", auto_ets_forecast),
+        ("theta", theta_forecast),
+        ("auto_arima", auto_arima_forecast),
+    ):
+        try:
+            res, chosen = fn(series.close, train_end, origins, horizon, quantiles)
+        except Exception as exc:  # a failed fit must not end the run
+            logger.warning(
+                "%s: %s fit failed (%s); using the ARIMA(1,1,0) quantiles instead", series.ticker, name, exc
+            )
+            out[name] = None
+            continue
+        picked.append(f"{name} {chosen}")
+        out[name] = res if np.all(np.isfinite(res)) else None
+        if out[name] is None:
+            logger.warning(
+                "%s: %s gave non-finite quantiles; using the ARIMA(1,1,0) ones", series.ticker, name
+            )
+    logger.info("%s (fitted up to %s): %s", series.ticker, series.dates[train_end].date(), ", ".join(picked))
+    return out
+
+
+def baseline_forecasts(
+    series: SeriesData,
+    train_end: int,
+    origins: np.ndarray,
+    horizon: int,
+    quantiles: tuple[float, ...],
+    auto: bool = True,
 ) -> dict[str, np.ndarray]:
     """Quantiles ``(n, H, Q)`` of every baseline at ``origins``, parameters from rows ``<= train_end``.
 
@@ -150,6 +205,7 @@ def baseline_forecasts(
         origins: ``(n,)`` origin rows (each baseline's state uses rows ``<= origin``).
         horizon: ``H``.
         quantiles: the ``Q`` levels (sorted, containing 0.5).
+        auto: also fit AutoETS, Theta and AutoARIMA (:data:`AUTO_BASELINES`).
     """
     n = len(origins)
     spread = empirical_spread(series.logret, train_end, horizon, quantiles)  # (H, Q)
@@ -159,11 +215,20 @@ def baseline_forecasts(
     zero = vol[:, None, None] * np.sqrt(ks)[None, :, None] * _z(quantiles)[None, None, :]
     ewma = (mu * ks)[None, :, None] + zero
     garch = garch_forecast(series, train_end, origins, horizon, quantiles)
-    return {
+    arima = arima_forecast(series, train_end, origins, horizon, quantiles)
+    out = {
         "random_walk": np.broadcast_to(spread, (n, horizon, len(quantiles))).copy(),
         "drift": np.broadcast_to((mu * ks)[:, None] + spread, (n, horizon, len(quantiles))).copy(),
         "zero_return": zero,
         "ewma": ewma,
         "garch": ewma.copy() if garch is None else garch,
-        "arima": arima_forecast(series, train_end, origins, horizon, quantiles),
+        "arima": arima,
     }
+    if auto:
+        out.update(
+            {
+                k: arima.copy() if v is None else v
+                for k, v in auto_forecasts(series, train_end, origins, horizon, quantiles).items()
+            }
+        )
+    return out

@@ -325,7 +325,9 @@ class ForecasterBundle:
         qs, mid = self.fitted.quantiles, self.fitted.quantiles.index(0.5)
         base = {
             k: v[0]
-            for k, v in baseline_forecasts(series, last, np.array([last]), self.fitted.horizon, qs).items()
+            for k, v in baseline_forecasts(
+                series, last, np.array([last]), self.fitted.horizon, qs, self.config.backtest.auto_baselines
+            ).items()
         }
         base.pop("zero_return")  # same median path as the random walk
         if self.config.backtest.ensemble:

@@ -283,7 +283,7 @@ def _scoreboard_table(board: dict[str, Any], title: str) -> Table:
         da = (
             "n/a"
             if s["directional_accuracy"] is None
-            else f"{s['directional_accuracy']:.3f} ({s['direction_p']:.2g})"
+            else f"{s['directional_accuracy']:.3f} ({s['direction_p']:.2g}; {_fmt(s.get('direction_vs_drift_p'), '.2g')})"
         )
         cov = f"{s['coverage']:.3f}/{s['nominal_coverage']:.2f}"
         name = f"[bold]{s['model']}[/bold]" if i == 0 else s["model"]
@@ -343,7 +343,8 @@ def _render_board(board: dict[str, Any] | None, reused: bool) -> None:
         _print(f"{net['model']} per step: {steps}")
     _print(
         "rel. MAE = MAE / random walk MAE on the same windows; MASE = MAE / in-sample one-step naive MAE; "
-        f"dir. acc p vs always calling the majority direction (up on {board.get('up_rate', 0.5):.3f} of days); "
+        f"dir. acc (p; p) vs always calling the majority direction (up on {board.get('up_rate', 0.5):.3f} of "
+        "days); vs drift's calls on the same days (exact McNemar); "
         "DM p = one-sided Diebold-Mariano p vs random walk (unadjusted); the verdict tests the network "
         "against every baseline, Holm-adjusted"
     )

@@ -251,6 +251,7 @@ class BacktestConfig:
     conformal: bool = True  # widen/narrow intervals by split-conformal calibration on held-out windows
     ensemble: bool = True  # also score the mean of the network and the statistical baselines
     aci_gamma: float = 0.05  # also score the network with adaptive conformal intervals (step size); 0 = off
+    auto_baselines: bool = True  # also fit AutoETS, Theta and AutoARIMA baselines at each refit (slower)
     enabled: bool = True  # run the backtest at all (forecast only when False)
 
     @property

@@ -7,7 +7,8 @@ Point forecasts are the median quantile, turned into prices as ``C[t] * exp(q50)
 * ``mase``: Hyndman's MASE, the price errors scaled by the in-sample MAE of the one-step naive forecast
   over the history before the first test origin (per ticker).
 * direction: next-day up/down calls, tested (one-sided binomial) against always calling the direction
-  that was more frequent in the test windows (the series' base rate of up moves, ``up_rate``).
+  that was more frequent in the test windows (the series' base rate of up moves, ``up_rate``), and
+  against drift's calls on the same origins (one-sided exact McNemar test, ``direction_vs_drift_p``).
 * intervals: coverage of the outermost interval, pinball loss, Winkler score and CRPS (approximated from
   the quantiles), in percent log return; every figure also per horizon step.
 * verdict: Diebold-Mariano tests (HLN-corrected, loss = absolute log-return error of the median averaged
@@ -34,6 +35,7 @@ from carrousel.finance.scoring import (
     diebold_mariano,
     direction_p,
     holm,
+    mcnemar_p,
     winkler,
 )
 
@@ -51,6 +53,7 @@ __all__ = [
 ]
 
 REFERENCE = "random_walk"
+DIRECTION_REFERENCE = "drift"  # directions are also tested against this model's calls on the same origins
 ALPHA = 0.05  # significance level of the verdict (after the Holm adjustment)
 NOT_BASELINES = ("ensemble",)  # scored, not baselines the network is tested against (they contain it; also
 # the network with adaptive conformal intervals, "<arch>_aci")
@@ -87,6 +90,8 @@ class ModelScore:
     dm_stat: float | None  # Diebold-Mariano statistic vs the random walk (negative: model better)
     dm_p: float | None  # one-sided p-value that the model's absolute errors are smaller (unadjusted)
     per_step: tuple[StepScore, ...] = ()  # the figures per horizon step
+    direction_vs_drift_p: float | None = None  # one-sided exact McNemar p that its next-day up/down calls
+    # are right more often than drift's on the same origins (None: drift itself, no drift or no direction)
 
 
 @dataclass(frozen=True)
@@ -154,6 +159,12 @@ def _interval_scores(
     return inside, pin, wink, crps_from_quantiles(fp, yp, qs)
 
 
+def _direction_hits(bt: BacktestResult, name: str) -> np.ndarray | None:
+    """``(n,)`` whether the model's next-day median called the direction right (None: it never calls one)."""
+    step1 = np.sign(bt.forecasts[name][:, 0, bt.quantiles.index(0.5)])
+    return None if np.all(step1 == 0) else step1 == np.sign(bt.actual[:, 0])
+
+
 def _score(
     bt: BacktestResult, name: str, up_rate: float, rw_mae: float, dm: tuple[float, float] | None
 ) -> ModelScore:
@@ -162,12 +173,14 @@ def _score(
     truth_np = price0 * np.exp(y)
     point_np = price0 * np.exp(f[..., mid])
     truth, point = torch.from_numpy(truth_np).reshape(-1), torch.from_numpy(point_np).reshape(-1)
-    step1 = np.sign(f[:, 0, mid])
-    if np.all(step1 == 0):
-        da = dp = None
-    else:
-        hits = int(np.sum(step1 == np.sign(y[:, 0])))
-        da, dp = hits / len(step1), direction_p(hits, len(step1), up_rate)
+    called = _direction_hits(bt, name)
+    da = dp = dd = None
+    if called is not None:
+        hits = int(np.sum(called))
+        da, dp = hits / len(called), direction_p(hits, len(called), up_rate)
+        ref = _direction_hits(bt, DIRECTION_REFERENCE) if DIRECTION_REFERENCE in bt.forecasts else None
+        if name != DIRECTION_REFERENCE:
+            dd = mcnemar_p(called, ref if ref is not None else np.zeros(len(called), bool))
     scale = np.array([bt.scales.get(str(t), np.nan) for t in bt.tickers])
     scaled = np.abs(point_np - truth_np) / scale[:, None]
     mase = float(np.mean(scaled)) if bt.scales else None
@@ -190,6 +203,7 @@ def _score(
         directional_accuracy=da, direction_p=dp, coverage=cov, nominal_coverage=float(qs[-1] - qs[0]),
         pinball=pin, winkler=wink, crps=crps, dm_stat=None if dm is None else dm[0],
         dm_p=None if dm is None else dm[1], per_step=steps,
+        direction_vs_drift_p=dd if DIRECTION_REFERENCE in bt.forecasts else None,
     )  # fmt: skip
 
 

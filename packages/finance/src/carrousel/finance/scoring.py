@@ -3,6 +3,8 @@
 * :func:`binomial_p` / :func:`direction_p`: one-sided binomial tests of directional accuracy; the latter
   against the accuracy a no-skill forecaster gets by always calling the more frequent direction
   (``max(up_rate, 1 - up_rate)``), so "always up" in a rising market is not significant.
+* :func:`mcnemar_p`: the exact McNemar test of one forecaster's correct calls against another's on the same
+  origins (e.g. the network's directions against drift's).
 * :func:`naive_scale`: Hyndman's MASE scale, the in-sample MAE of the one-step naive forecast.
 * :func:`diebold_mariano`: the DM test with the Harvey-Leybourne-Newbold small-sample correction.
 * :func:`holm`: Holm's step-down adjustment of several p-values.
@@ -17,11 +19,13 @@ import numpy as np
 from scipy import stats
 
 __all__ = [
+    "DM_CAP",
     "binomial_p",
     "crps_from_quantiles",
     "diebold_mariano",
     "direction_p",
     "holm",
+    "mcnemar_p",
     "naive_scale",
     "winkler",
 ]
@@ -45,11 +49,28 @@ def direction_p(hits: int, trials: int, up_rate: float) -> float:
     return binomial_p(hits, trials, min(max(up_rate, 1.0 - up_rate), 1.0 - 1e-12))
 
 
+def mcnemar_p(hits: np.ndarray, ref_hits: np.ndarray) -> float:
+    """One-sided exact McNemar p-value that a forecaster's calls are right more often than a reference's.
+
+    Only the discordant origins count: ``b`` where the forecaster is right and the reference wrong, ``c``
+    the reverse; under the null both are equally likely, so ``p = P(X >= b)``, ``X ~ Binomial(b + c, 1/2)``.
+
+    Args:
+        hits: ``(n,)`` booleans, the forecaster's call at each origin was right.
+        ref_hits: ``(n,)`` booleans, the reference's call at the same origins was right.
+    """
+    a, r = np.asarray(hits, bool), np.asarray(ref_hits, bool)
+    return binomial_p(int(np.sum(a & ~r)), int(np.sum(a != r)), 0.5)
+
+
 def naive_scale(insample: np.ndarray) -> float:
     """In-sample MAE of the one-step naive forecast ``y[t-1]`` (the MASE denominator; NaNs ignored)."""
     diffs = np.abs(np.diff(np.asarray(insample, np.float64)))
     diffs = diffs[np.isfinite(diffs)]
     return float(diffs.mean()) if len(diffs) else math.nan
+
+
+DM_CAP = 1e6  # the Diebold-Mariano statistic reported for a constant loss difference
 
 
 def diebold_mariano(loss_model: np.ndarray, loss_ref: np.ndarray, horizon: int) -> tuple[float, float]:
@@ -62,7 +83,9 @@ def diebold_mariano(loss_model: np.ndarray, loss_ref: np.ndarray, horizon: int) 
 
     Returns:
         ``(statistic, p)``; the statistic is negative when the model's losses are smaller, ``p`` is the
-        one-sided p-value of "model better" from a Student t with ``n - 1`` degrees of freedom.
+        one-sided p-value of "model better" from a Student t with ``n - 1`` degrees of freedom. A constant,
+        non-zero loss difference (every target favours the same side) has no variance: the statistic is
+        then capped at -/+ :data:`DM_CAP` and ``p`` is 0 or 1, never an infinite number.
     """
     d = np.asarray(loss_model, np.float64) - np.asarray(loss_ref, np.float64)
     n = len(d)
@@ -74,6 +97,9 @@ def diebold_mariano(loss_model: np.ndarray, loss_ref: np.ndarray, horizon: int) 
         lrv += 2.0 * float(np.dot(dc[lag:], dc[:-lag]) / n)
     if lrv <= 0:
         lrv = float(np.dot(dc, dc) / n)
+    if lrv <= 1e-24 * float(np.mean(d * d)):  # a constant difference (to rounding): no variance
+        better = float(d.mean()) < 0
+        return (-DM_CAP, 0.0) if better else (DM_CAP, 1.0)
     stat = float(d.mean() / math.sqrt(lrv / n))
     hln = math.sqrt((n + 1 - 2 * horizon + horizon * (horizon - 1) / n) / n)
     stat *= hln
