@@ -72,6 +72,10 @@ def test_train_run_evaluate(nlp: Callable[..., Run], corpus: Path, tmp_path: Pat
     assert all(len(row) == len(first["source_tokens"]) and abs(sum(row) - 1) < 1e-4 for row in weights)
     plain = nlp("translate", "run", "--model", str(out), "open the file", "--beam", "3")
     assert plain.returncode == 0 and plain.stdout == first["text"] + "\n"
+    png = tmp_path / "attention.png"
+    plotted = nlp("translate", "run", "--model", str(out), "read the file", "--plot", str(png), "-q")
+    assert plotted.returncode == 0, plotted.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     scored = nlp(
         "translate", "evaluate", "--model", str(out), "--pairs", str(corpus), "--split", "test", "--json"

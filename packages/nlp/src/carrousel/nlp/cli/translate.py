@@ -21,7 +21,12 @@ from carrousel.nlp.config import (
 )
 from carrousel.nlp.data import read_lines
 from carrousel.nlp.errors import TextDataError
-from carrousel.nlp.pipeline.translate import Translator, evaluate_translator, train_translator
+from carrousel.nlp.pipeline.translate import (
+    Translator,
+    attention_plot,
+    evaluate_translator,
+    train_translator,
+)
 
 __all__ = ["translate_app"]
 
@@ -154,6 +159,9 @@ def run(
     length_penalty: LengthPenalty = 1.0,
     coverage_penalty: Coverage = 0.0,
     batch_size: BatchSize = 64,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="PNG heat map of the first translation's attention.")
+    ] = None,
     device: Device = "cpu",
     as_json: JsonFlag = False,
 ) -> None:
@@ -164,7 +172,11 @@ def run(
     if not items:
         raise TextDataError("nothing to translate; give texts as arguments or --file FILE")
     dc = DecodeConfig(beam, length_penalty, coverage_penalty, batch_size=batch_size, device=device)
-    results = Translator.from_pretrained(model, dc.device).translate(items, dc, attention=as_json)
+    results = Translator.from_pretrained(model, dc.device).translate(
+        items, dc, attention=as_json or plot is not None
+    )
+    if plot is not None:
+        attention_plot(results[0], plot)
     if as_json:
         emit_json({"beam": beam, "translations": results})
         return

@@ -47,6 +47,7 @@ __all__ = [
     "TranslateTrainResult",
     "Translation",
     "Translator",
+    "attention_plot",
     "evaluate_translator",
     "load_split",
     "train_translator",
@@ -222,6 +223,20 @@ class Translator:
                     attention=weights,
                 )
         return [t for t in out if t is not None]
+
+
+def attention_plot(translation: Translation, path: str | Path) -> Path:
+    """Writes the attention heat map (PNG) of a translation made with ``attention=True``.
+
+    Raises:
+        TextDataError: the translation carries no attention weights.
+    """
+    if translation.attention is None:
+        raise TextDataError("the translation has no attention weights; translate with attention=True")
+    from carrousel.nlp.plots import alignment_png
+
+    target = [*translation.target_tokens, "[EOS]"][: len(translation.attention)]
+    return alignment_png(translation.source_tokens, target, translation.attention, path)
 
 
 @dataclass
