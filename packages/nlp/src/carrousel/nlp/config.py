@@ -317,7 +317,7 @@ class TranslateTrainConfig:
     model: TranslateNetConfig = field(default_factory=TranslateNetConfig)  # the network
     fit: FitConfig = field(
         default_factory=lambda: FitConfig(
-            epochs=12, batch_size=64, lr=3e-3, patience=3, lr_decay=0.5, threads=1
+            epochs=20, batch_size=64, lr=3e-3, patience=3, lr_decay=0.5, threads=1
         )
     )
     label_smoothing: float = 0.1  # cross-entropy label smoothing
