@@ -11,7 +11,7 @@ import pytest
 
 from carrousel.nlp.baselines import WordDictionary
 from carrousel.nlp.errors import TextDataError
-from carrousel.nlp.parallel import clean_pairs, read_mo, read_pairs, split_pairs
+from carrousel.nlp.parallel import clean_pairs, read_mo, read_pairs, split_pairs, vary_case
 
 GIT_MO = Path("/usr/share/locale/de/LC_MESSAGES/git.mo")
 
@@ -126,3 +126,13 @@ def test_word_dictionary_baseline_translates_known_words_in_place() -> None:
     )
     assert d.table["file"] == "Datei" and d.table["open"] == "öffne"
     assert d.translate("Open file 'x'!") == "öffne Datei 'x'!"
+
+
+def test_case_variation_capitalises_both_sides_of_a_seeded_share() -> None:
+    pairs = [(f"open file {i}", f"öffne Datei {i}") for i in range(1000)] + [("Done.", "Fertig.")]
+    varied = vary_case(pairs, 0.3, seed=0)
+    assert varied == vary_case(pairs, 0.3, seed=0) and len(varied) == len(pairs)
+    flipped = [(s, t) for s, t in varied if s.startswith("Open")]
+    assert 250 < len(flipped) < 350
+    assert all(t.startswith("Öffne") for _, t in flipped)
+    assert varied[-1] == ("Done.", "Fertig.")

@@ -317,14 +317,16 @@ class TranslateTrainConfig:
     model: TranslateNetConfig = field(default_factory=TranslateNetConfig)  # the network
     fit: FitConfig = field(
         default_factory=lambda: FitConfig(
-            epochs=20, batch_size=64, lr=3e-3, patience=3, lr_decay=0.5, threads=1
+            epochs=16, batch_size=64, lr=3e-3, patience=3, lr_decay=0.5, threads=1
         )
     )
     label_smoothing: float = 0.1  # cross-entropy label smoothing
     max_tokens: int = 100  # subword tokens kept per side in training (longer pairs are skipped)
+    case_variation: float = 0.3  # share of lower-case training pairs capitalised on both sides
 
     def __post_init__(self) -> None:
         _fraction("label_smoothing", self.label_smoothing)
+        _fraction("case_variation", self.case_variation)
         _positive(max_tokens=self.max_tokens)
 
 

@@ -36,7 +36,7 @@ import numpy as np
 
 from carrousel.nlp.errors import TextDataError
 
-__all__ = ["ParallelSplit", "clean_pairs", "read_mo", "read_pairs", "split_pairs"]
+__all__ = ["ParallelSplit", "clean_pairs", "read_mo", "read_pairs", "split_pairs", "vary_case"]
 
 logger = logging.getLogger(__name__)
 
@@ -229,3 +229,21 @@ def split_pairs(pairs: Sequence[Pair], valid: float, test: float, seed: int) -> 
     return ParallelSplit(
         train=pick[n_valid + n_test :], valid=pick[:n_valid], test=pick[n_valid : n_valid + n_test]
     )
+
+
+def vary_case(pairs: Sequence[Pair], share: float, seed: int) -> list[Pair]:
+    """Training pairs with ``share`` of those whose source starts in lower case capitalised on both sides.
+
+    Software messages of one program mostly start in lower case (git's) or mostly capitalised (apt's);
+    with a case-keeping vocabulary a model trained on one style then fails on the other. Capitalising
+    the first letter of both sides in a share of the pairs (replacing them, so an epoch costs the same)
+    teaches both forms.
+    """
+    rng = np.random.default_rng(seed)
+    flips = rng.random(len(pairs)) < share
+    out = []
+    for (s, t), flip in zip(pairs, flips, strict=True):
+        if flip and s[:1].islower():
+            s, t = s[0].upper() + s[1:], t[:1].upper() + t[1:]
+        out.append((s, t))
+    return out

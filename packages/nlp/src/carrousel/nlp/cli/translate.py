@@ -85,7 +85,7 @@ def train(
     attention: Annotated[Attention | None, typer.Option(help="Attention score [default: general].")] = None,
     dropout: Annotated[float | None, typer.Option(min=0.0, max=0.95, help="[default: 0.3]")] = None,
     label_smoothing: Annotated[float | None, typer.Option(min=0.0, max=0.95, help="[default: 0.1]")] = None,
-    epochs: Annotated[int | None, typer.Option(min=1, help="Most epochs [default: 20].")] = None,
+    epochs: Annotated[int | None, typer.Option(min=1, help="Most epochs [default: 16].")] = None,
     batch_size: Annotated[int | None, typer.Option(min=1, help="Pairs per batch [default: 64].")] = None,
     lr: Annotated[float | None, typer.Option(min=0.0, help="Learning rate [default: 0.003].")] = None,
     patience: Annotated[int | None, typer.Option(min=1, help="Early-stopping patience [default: 3].")] = None,
@@ -125,7 +125,7 @@ def train(
             dropout=pick(dropout, net, "dropout", 0.3),
         ),
         fit=FitConfig(
-            epochs=pick(epochs, fit, "epochs", 20),
+            epochs=pick(epochs, fit, "epochs", 16),
             batch_size=pick(batch_size, fit, "batch_size", 64),
             lr=pick(lr, fit, "lr", 3e-3),
             patience=pick(patience, fit, "patience", 3),

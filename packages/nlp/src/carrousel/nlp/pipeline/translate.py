@@ -35,7 +35,7 @@ from carrousel.nlp.config import (
     TranslateTrainConfig,
 )
 from carrousel.nlp.errors import EmptyTextError, TextDataError
-from carrousel.nlp.parallel import ParallelSplit, clean_pairs, read_pairs, split_pairs
+from carrousel.nlp.parallel import ParallelSplit, clean_pairs, read_pairs, split_pairs, vary_case
 from carrousel.nlp.pipeline.sentiment import TOKENIZER_FILE, train_config
 from carrousel.nlp.seq2seq import Seq2Seq, build_seq2seq, decode_batch
 from carrousel.nlp.task import TranslationTask
@@ -103,9 +103,10 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
     split = load_split(cfg.data)
     fit = cfg.fit
     torch.manual_seed(fit.seed)
-    texts = [s for s, _ in split.train] + [t for _, t in split.train]
+    train_pairs = vary_case(split.train, cfg.case_variation, fit.seed) if cfg.case_variation else split.train
+    texts = [s for s, _ in train_pairs] + [t for _, t in train_pairs]
     tokenizer = train_tokenizer(texts, cfg.tokenizer)
-    train_items = _encode(tokenizer, split.train, cfg.max_tokens)
+    train_items = _encode(tokenizer, train_pairs, cfg.max_tokens)
     valid_items = _encode(tokenizer, split.valid, cfg.max_tokens)
     if len(train_items) < 2 or not valid_items:
         raise TextDataError("too few pairs survive tokenisation; give more pairs or a larger --max-tokens")
