@@ -101,15 +101,14 @@ def train(
     tok = section(config, "tokenizer", TokenizerConfig)
     net = section(config, "model", TranslateNetConfig)
     fit = section(config, "fit", FitConfig)
-    data = section(config, "data", TranslateDataConfig)
     cfg = TranslateTrainConfig(
         data=TranslateDataConfig(
             pairs=tuple(str(p) for p in pairs),
             src=src,
             tgt=tgt,
-            valid=pick(valid, data, "valid", 0.05),
-            test=pick(test, data, "test", 0.05),
-            seed=pick(seed, data, "seed", 0),
+            valid=pick(valid, None, "valid", 0.05),
+            test=pick(test, None, "test", 0.05),
+            seed=pick(seed, fit, "seed", 0),
         ),
         tokenizer=TokenizerConfig(
             kind="bpe",
