@@ -385,7 +385,7 @@ EXTRAS = {
     "core": {"cli", "tensorboard"},
     "finance": {"yahoo", "plot", "parquet", "all"},
     "bio": {"jaspar", "discover", "plot", "bench", "all"},
-    "nlp": {"plot", "all"},
+    "nlp": {"plot", "translate", "all"},
     "speech": set(),
 }
 

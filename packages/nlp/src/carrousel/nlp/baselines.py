@@ -1,4 +1,5 @@
-"""Count-based language-model baselines: a Laplace unigram and interpolated Kneser-Ney n-grams.
+"""Count-based baselines: language models (a Laplace unigram and interpolated Kneser-Ney n-grams) and a
+word-by-word translation dictionary (:class:`WordDictionary`).
 
 Both score the same token ids as the LSTM language model, so perplexities compare on one split and one
 tokenisation. Kneser-Ney (Kneser & Ney 1995; the interpolated form of Chen & Goodman 1999) discounts
@@ -9,12 +10,13 @@ distribution over the vocabulary, so no token, unseen ones included, gets probab
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from carrousel.nlp.errors import NLPConfigError
 
-__all__ = ["NGramLM"]
+__all__ = ["NGramLM", "WordDictionary"]
 
 Gram = tuple[int, ...]
 
@@ -102,3 +104,47 @@ class NGramLM:
         if n == 0:
             raise NLPConfigError("perplexity needs at least two ids")
         return math.exp(-ll / n)
+
+
+_WORD = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)
+
+
+class WordDictionary:
+    """A word-by-word translation baseline learned from sentence pairs.
+
+    Each source word (case-folded) maps to the target word that co-occurs with it most specifically
+    (the highest Dice coefficient ``2 c(s, t) / (c(s) + c(t))`` over sentence pairs, ties to the more
+    frequent pair). Translation replaces each known word in place and keeps unknown words, punctuation
+    and spacing as in the source.
+
+    Example:
+        >>> d = WordDictionary.fit([("red car", "rotes Auto"), ("red house", "rotes Haus")])
+        >>> d.translate("red car")
+        'rotes Auto'
+    """
+
+    def __init__(self, table: dict[str, str]) -> None:
+        self.table = table
+
+    @classmethod
+    def fit(cls, pairs: Sequence[tuple[str, str]]) -> WordDictionary:
+        """Learns the table from ``(source, target)`` pairs."""
+        src_count: Counter[str] = Counter()
+        tgt_count: Counter[str] = Counter()
+        joint: Counter[tuple[str, str]] = Counter()
+        for s, t in pairs:
+            sw = {w.casefold() for w in _WORD.findall(s)}
+            tw = set(_WORD.findall(t))
+            src_count.update(sw)
+            tgt_count.update(tw)
+            joint.update((a, b) for a in sw for b in tw)
+        best: dict[str, tuple[float, int, str]] = {}
+        for (a, b), n in joint.items():
+            key = (2.0 * n / (src_count[a] + tgt_count[b]), n, b)
+            if a not in best or key > best[a]:
+                best[a] = key
+        return cls({a: v[2] for a, v in sorted(best.items())})
+
+    def translate(self, text: str) -> str:
+        """``text`` with every known word replaced by its translation."""
+        return _WORD.sub(lambda m: self.table.get(m.group(0).casefold(), m.group(0)), text)

@@ -14,6 +14,7 @@ from carrousel.nlp.errors import NLPConfigError
 
 __all__ = [
     "TOKENIZER_KINDS",
+    "DecodeConfig",
     "FitConfig",
     "GenerateConfig",
     "LMDataConfig",
@@ -26,6 +27,10 @@ __all__ = [
     "SentimentTrainConfig",
     "TextDataConfig",
     "TokenizerConfig",
+    "TranslateDataConfig",
+    "TranslateEvaluateConfig",
+    "TranslateNetConfig",
+    "TranslateTrainConfig",
 ]
 
 TOKENIZER_KINDS = ("bpe", "unigram", "word", "char")
@@ -256,3 +261,107 @@ class LMEvaluateConfig:
 
     def __post_init__(self) -> None:
         _need(len(self.orders) > 0 and all(1 <= n <= 10 for n in self.orders), "orders must be in [1, 10]")
+
+
+@dataclass(frozen=True)
+class TranslateDataConfig:
+    """Parallel text for translation, its cleaning and its fixed-seed split."""
+
+    pairs: tuple[str, ...]  # one .mo/.tsv/.jsonl file, or two aligned plain-text files (source first)
+    src: str = "en"  # source language code (JSONL key, TSV header)
+    tgt: str = "de"  # target language code
+    valid: float = 0.05  # share held out for early stopping
+    test: float = 0.05  # share held out for the final test (never trained on, nor in the vocabulary)
+    max_ratio: float = 3.0  # drop pairs whose word counts differ by more than this factor
+    max_words: int = 80  # drop pairs with a longer side
+    seed: int = 0  # seeds the split
+
+    def __post_init__(self) -> None:
+        _need(len(self.pairs) in (1, 2), "give one pairs file or two aligned text files (--pairs)")
+        _need(bool(self.src.strip()) and bool(self.tgt.strip()), "--src and --tgt must not be empty")
+        _need(self.src != self.tgt, f"source and target are both {self.src!r}")
+        _fraction("valid", self.valid)
+        _fraction("test", self.test)
+        _need(self.valid + self.test < 0.9, "valid + test must leave at least 10% for training")
+        _need(math.isfinite(self.max_ratio) and self.max_ratio >= 1.0, "max_ratio must be >= 1")
+        _positive(max_words=self.max_words)
+
+
+@dataclass(frozen=True)
+class TranslateNetConfig:
+    """BiLSTM encoder -> LSTM decoder with Luong attention and input feeding, tied output layer."""
+
+    embed_dim: int = 256  # embedding size (the output layer shares the decoder's embedding)
+    hidden_size: int = 256  # decoder units; the encoder has hidden_size // 2 per direction
+    num_layers: int = 1  # stacked layers of encoder and decoder
+    attention: str = "general"  # Luong score: general | dot
+    dropout: float = 0.3  # on embeddings, between layers and on the attentional vector
+
+    def __post_init__(self) -> None:
+        _positive(embed_dim=self.embed_dim, hidden_size=self.hidden_size, num_layers=self.num_layers)
+        _need(self.hidden_size % 2 == 0, f"hidden_size must be even (two directions), got {self.hidden_size}")
+        _need(
+            self.attention in ("general", "dot"), f"unknown attention {self.attention!r}; use general or dot"
+        )
+        _fraction("dropout", self.dropout)
+
+
+@dataclass(frozen=True)
+class TranslateTrainConfig:
+    """``nlp translate train``: one subword vocabulary shared by both languages, trained on the train split."""
+
+    data: TranslateDataConfig  # the pairs and their split
+    tokenizer: TokenizerConfig = field(
+        default_factory=lambda: TokenizerConfig(kind="bpe", vocab_size=3000, min_frequency=2, lowercase=False)
+    )
+    model: TranslateNetConfig = field(default_factory=TranslateNetConfig)  # the network
+    fit: FitConfig = field(
+        default_factory=lambda: FitConfig(
+            epochs=16, batch_size=64, lr=3e-3, patience=3, lr_decay=0.5, threads=1
+        )
+    )
+    label_smoothing: float = 0.1  # cross-entropy label smoothing
+    max_tokens: int = 100  # subword tokens kept per side in training (longer pairs are skipped)
+    case_variation: float = 0.3  # share of lower-case training pairs capitalised on both sides
+
+    def __post_init__(self) -> None:
+        _fraction("label_smoothing", self.label_smoothing)
+        _fraction("case_variation", self.case_variation)
+        _positive(max_tokens=self.max_tokens)
+
+
+@dataclass(frozen=True)
+class DecodeConfig:
+    """How a trained translator decodes (``nlp translate run`` and ``evaluate``)."""
+
+    beam: int = 5  # beam size (1: greedy search)
+    length_penalty: float = 1.0  # GNMT alpha: scores are log-prob / ((5 + length) / 6) ** alpha
+    coverage_penalty: float = 0.0  # GNMT beta over the attention (0: off)
+    max_ratio: float = 2.0  # most output tokens per source token (plus 10)
+    batch_size: int = 64  # sentences decoded together
+    device: str = "cpu"  # cpu | cuda | auto
+
+    def __post_init__(self) -> None:
+        _need(1 <= self.beam <= 64, f"beam must be in [1, 64], got {self.beam}")
+        _need(math.isfinite(self.length_penalty) and self.length_penalty >= 0, "length_penalty must be >= 0")
+        _need(
+            math.isfinite(self.coverage_penalty) and self.coverage_penalty >= 0,
+            "coverage_penalty must be >= 0",
+        )
+        _positive(max_ratio=self.max_ratio, batch_size=self.batch_size)
+
+
+@dataclass(frozen=True)
+class TranslateEvaluateConfig:
+    """``nlp translate evaluate``: BLEU and chrF of greedy and beam decoding beside two baselines."""
+
+    model: str  # a bundle folder written by ``nlp translate train``
+    pairs: tuple[str, ...]  # pairs to score (any format of training)
+    split: str = "all"  # all: every clean pair | test | valid: that split, cut as in training
+    decode: DecodeConfig = field(default_factory=DecodeConfig)  # beam settings (greedy runs too)
+    limit: int = 0  # score at most this many pairs (0: all)
+    examples: int = 5  # example translations in the result
+
+    def __post_init__(self) -> None:
+        _need(self.split in ("all", "test", "valid"), f"unknown split {self.split!r}; use all, test or valid")
+        _need(self.limit >= 0 and self.examples >= 0, "limit and examples must be >= 0")

@@ -1,4 +1,5 @@
-"""PNG charts of ``nlp sentiment evaluate``: the confusion matrix and the attention over one text.
+"""PNG charts: the confusion matrix and the attention over one text (``nlp sentiment evaluate``), and the
+attention of a translation (``nlp translate run --plot``).
 
 matplotlib is optional (``carrousel-nlp[plot]``); it is imported only here, when a chart is drawn, and
 the Agg backend is used so no display is needed.
@@ -16,13 +17,15 @@ import numpy as np
 from carrousel.core.io import atomic_write_bytes
 from carrousel.core.optional import require
 
-__all__ = ["attention_png", "confusion_png"]
+__all__ = ["alignment_png", "attention_png", "confusion_png"]
 
 _EXTRA = "carrousel-nlp[plot]"
 
 
 def _pyplot() -> Any:
-    require("matplotlib", _EXTRA, "PNG charts of nlp sentiment evaluate")  # one-line error when missing
+    require(
+        "matplotlib", _EXTRA, "PNG charts (nlp sentiment evaluate, nlp translate run --plot)"
+    )  # one-line error when missing
     import matplotlib
 
     matplotlib.use("Agg")
@@ -94,6 +97,25 @@ def attention_png(tokens: Sequence[str], weights: Sequence[float], title: str, p
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_title(title, fontsize=9)
+        _save(fig, Path(path))
+    finally:
+        plt.close(fig)
+    return Path(path)
+
+
+def alignment_png(
+    source: Sequence[str], target: Sequence[str], weights: Sequence[Sequence[float]], path: str | Path
+) -> Path:
+    """Draws a translation's attention: one row per target token, one column per source token."""
+    plt = _pyplot()
+    w = np.asarray(weights, dtype=float).reshape(len(target), len(source))
+    fig, ax = plt.subplots(figsize=(0.45 * len(source) + 2, 0.4 * len(target) + 1.5))
+    try:
+        ax.imshow(w, cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto")
+        ax.set_xticks(range(len(source)), [t.strip() or "␣" for t in source], rotation=90, fontsize=8)
+        ax.set_yticks(range(len(target)), [t.strip() or "␣" for t in target], fontsize=8)
+        ax.set_xlabel("source")
+        ax.set_ylabel("translation")
         _save(fig, Path(path))
     finally:
         plt.close(fig)

@@ -4,19 +4,24 @@
   :class:`~carrousel.core.data.SequenceCollator`; cross-entropy, validation accuracy and macro F1.
 * :class:`LanguageModelTask`: stateful; batches ``{"x": (B, S), "y": (B, S)}`` cut by the trainer into
   truncated-BPTT chunks, the recurrent state carried from chunk to chunk and batch to batch.
+* :class:`TranslationTask`: batches ``(src (B, S), src_lengths (B,), y (B, T), y_lengths (B,))`` from
+  :class:`~carrousel.core.data.SequenceCollator` with sequence targets (``y`` = target ids then
+  ``[EOS]``, padded with -100); teacher forcing from ``[BOS] + y``, label-smoothed cross-entropy over
+  the valid target tokens.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
 from carrousel.core.metrics import F1, Accuracy, Metric
 from carrousel.core.train import Task
 
-__all__ = ["LanguageModelTask", "SentimentTask"]
+__all__ = ["LanguageModelTask", "SentimentTask", "TranslationTask", "teacher_inputs"]
 
 
 class SentimentTask(Task):
@@ -63,3 +68,36 @@ class LanguageModelTask(Task):
     def batch_size(self, batch: Any) -> int:
         """Tokens in the chunk, so that averaged losses are per token."""
         return int(batch["y"].numel())
+
+
+def teacher_inputs(y: Tensor, bos: int) -> Tensor:
+    """Decoder inputs ``[BOS] + y[:-1]`` of ``(B, T)`` targets padded with negatives (padding becomes 0)."""
+    start = torch.full_like(y[:, :1], bos)
+    return torch.cat([start, y[:, :-1]], dim=1).clamp(min=0)
+
+
+class TranslationTask(Task):
+    """Teacher-forced sequence-to-sequence training.
+
+    Args:
+        bos: the id fed before the first target token.
+        label_smoothing: cross-entropy label smoothing.
+    """
+
+    def __init__(self, bos: int, label_smoothing: float = 0.0) -> None:
+        self.bos = bos
+        self.label_smoothing = label_smoothing
+
+    def forward(self, model: nn.Module, batch: Any, *state: Any) -> Tensor:
+        src, lengths, y = batch[0], batch[1], batch[2]
+        out: Tensor = model(src, lengths, teacher_inputs(y, self.bos))
+        return out
+
+    def loss(self, outputs: Tensor, batch: Any) -> Tensor:
+        y = batch[2]
+        return F.cross_entropy(
+            outputs.reshape(-1, outputs.shape[-1]).float(),
+            y.reshape(-1),
+            ignore_index=-100,
+            label_smoothing=self.label_smoothing,
+        )

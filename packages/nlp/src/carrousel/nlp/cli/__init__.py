@@ -5,6 +5,7 @@ stdout for results, stderr for logs and progress, strict JSON). Commands::
 
     nlp sentiment train|predict|evaluate
     nlp generate train|run|evaluate
+    nlp translate train|run|evaluate
 
 Each command turns its flags into one config (``--config run.toml`` first, flags on top), calls one
 pipeline function and renders the result.
@@ -16,16 +17,18 @@ from carrousel.core.cli import create_app, run
 from carrousel.nlp import __version__
 from carrousel.nlp.cli.generate import generate_app
 from carrousel.nlp.cli.sentiment import sentiment_app
+from carrousel.nlp.cli.translate import translate_app
 
 __all__ = ["app", "main"]
 
 app = create_app(
     "nlp",
-    "carrousel-nlp: sentiment analysis and text generation with recurrent networks.",
+    "carrousel-nlp: sentiment analysis, text generation and translation with recurrent networks.",
     f"carrousel-nlp {__version__}",
 )
 app.add_typer(sentiment_app, name="sentiment")
 app.add_typer(generate_app, name="generate")
+app.add_typer(translate_app, name="translate")
 
 
 def main() -> None:

@@ -1,7 +1,8 @@
 """The pipelines: one function per command, ``config -> result``, writing every file a run makes.
 
 The CLI calls nothing else; Python callers get the same outputs. :mod:`.sentiment` holds
-``nlp sentiment train|predict|evaluate``, :mod:`.generate` holds ``nlp generate train|run|evaluate``.
+``nlp sentiment train|predict|evaluate``, :mod:`.generate` holds ``nlp generate train|run|evaluate``,
+:mod:`.translate` holds ``nlp translate train|run|evaluate``.
 """
 
 from carrousel.nlp.pipeline.generate import (
@@ -19,6 +20,14 @@ from carrousel.nlp.pipeline.sentiment import (
     evaluate_sentiment,
     train_sentiment,
 )
+from carrousel.nlp.pipeline.translate import (
+    TranslateEvaluation,
+    TranslateTrainResult,
+    Translation,
+    Translator,
+    evaluate_translator,
+    train_translator,
+)
 
 __all__ = [
     "LMEvaluation",
@@ -28,8 +37,14 @@ __all__ = [
     "SentimentPrediction",
     "SentimentTrainResult",
     "TextGenerator",
+    "TranslateEvaluation",
+    "TranslateTrainResult",
+    "Translation",
+    "Translator",
     "evaluate_lm",
     "evaluate_sentiment",
+    "evaluate_translator",
     "train_lm",
     "train_sentiment",
+    "train_translator",
 ]

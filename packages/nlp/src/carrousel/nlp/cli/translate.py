@@ -1,0 +1,219 @@
+"""``nlp translate train|run|evaluate``: LSTM encoder-decoder translation with attention."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from carrousel.core.cli import command, echo, emit_json
+from carrousel.nlp.cli._common import ConfigFile, Device, JsonFlag, group, pick, section, show_progress
+from carrousel.nlp.config import (
+    DecodeConfig,
+    FitConfig,
+    TokenizerConfig,
+    TranslateDataConfig,
+    TranslateEvaluateConfig,
+    TranslateNetConfig,
+    TranslateTrainConfig,
+)
+from carrousel.nlp.data import read_lines
+from carrousel.nlp.errors import TextDataError
+from carrousel.nlp.pipeline.translate import (
+    Translator,
+    attention_plot,
+    evaluate_translator,
+    train_translator,
+)
+
+__all__ = ["translate_app"]
+
+translate_app = group(
+    "translate",
+    "Machine translation: train a BiLSTM encoder-decoder with attention, translate ('run'), score BLEU/chrF.",
+)
+
+
+class Attention(enum.StrEnum):
+    """Luong attention scores."""
+
+    general = "general"
+    dot = "dot"
+
+
+class Split(enum.StrEnum):
+    """Which pairs of a file to score."""
+
+    all = "all"
+    test = "test"
+    valid = "valid"
+
+
+Pairs = Annotated[
+    list[Path],
+    typer.Option(
+        "--pairs",
+        metavar="FILE",
+        help="A .mo catalogue, TSV (source<TAB>target) or JSONL file; or twice: two aligned text files.",
+    ),
+]
+Model = Annotated[Path, typer.Option("--model", help="Model folder written by 'nlp translate train'.")]
+Beam = Annotated[int, typer.Option("--beam", min=1, max=64, help="Beam size (1: greedy search).")]
+LengthPenalty = Annotated[
+    float, typer.Option(min=0.0, help="GNMT length normalisation alpha of the beam search.")
+]
+Coverage = Annotated[float, typer.Option(min=0.0, help="GNMT coverage penalty beta (0: off).")]
+BatchSize = Annotated[int, typer.Option(min=1, help="Sentences decoded together.")]
+
+
+@command(translate_app, "train")
+def train(
+    pairs: Pairs,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the model bundle.")],
+    src: Annotated[str, typer.Option("--src", help="Source language code.")] = "en",
+    tgt: Annotated[str, typer.Option("--tgt", help="Target language code.")] = "de",
+    valid: Annotated[float | None, typer.Option(help="Validation share [default: 0.05].")] = None,
+    test: Annotated[float | None, typer.Option(help="Held-out test share [default: 0.05].")] = None,
+    vocab_size: Annotated[
+        int | None, typer.Option(min=8, help="Shared BPE vocabulary size [default: 3000].")
+    ] = None,
+    embed_dim: Annotated[int | None, typer.Option(min=1, help="Embedding size [default: 256].")] = None,
+    hidden_size: Annotated[int | None, typer.Option(min=2, help="Decoder units [default: 256].")] = None,
+    layers: Annotated[int | None, typer.Option(min=1, help="Stacked layers [default: 1].")] = None,
+    attention: Annotated[Attention | None, typer.Option(help="Attention score [default: general].")] = None,
+    dropout: Annotated[float | None, typer.Option(min=0.0, max=0.95, help="[default: 0.3]")] = None,
+    label_smoothing: Annotated[float | None, typer.Option(min=0.0, max=0.95, help="[default: 0.1]")] = None,
+    epochs: Annotated[int | None, typer.Option(min=1, help="Most epochs [default: 16].")] = None,
+    batch_size: Annotated[int | None, typer.Option(min=1, help="Pairs per batch [default: 64].")] = None,
+    lr: Annotated[float | None, typer.Option(min=0.0, help="Learning rate [default: 0.003].")] = None,
+    patience: Annotated[int | None, typer.Option(min=1, help="Early-stopping patience [default: 3].")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seeds the split and the training [default: 0].")] = None,
+    threads: Annotated[
+        int | None, typer.Option(min=0, help="CPU threads (0: torch's default) [default: 1].")
+    ] = None,
+    device: Device = "auto",
+    config: ConfigFile = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Train a translator on parallel text, holding out validation and test pairs."""
+    tok = section(config, "tokenizer", TokenizerConfig)
+    net = section(config, "model", TranslateNetConfig)
+    fit = section(config, "fit", FitConfig)
+    cfg = TranslateTrainConfig(
+        data=TranslateDataConfig(
+            pairs=tuple(str(p) for p in pairs),
+            src=src,
+            tgt=tgt,
+            valid=pick(valid, None, "valid", 0.05),
+            test=pick(test, None, "test", 0.05),
+            seed=pick(seed, fit, "seed", 0),
+        ),
+        tokenizer=TokenizerConfig(
+            kind="bpe",
+            vocab_size=pick(vocab_size, tok, "vocab_size", 3000),
+            min_frequency=pick(None, tok, "min_frequency", 2),
+            lowercase=False,
+        ),
+        model=TranslateNetConfig(
+            embed_dim=pick(embed_dim, net, "embed_dim", 256),
+            hidden_size=pick(hidden_size, net, "hidden_size", 256),
+            num_layers=pick(layers, net, "num_layers", 1),
+            attention=pick(attention, net, "attention", "general"),
+            dropout=pick(dropout, net, "dropout", 0.3),
+        ),
+        fit=FitConfig(
+            epochs=pick(epochs, fit, "epochs", 16),
+            batch_size=pick(batch_size, fit, "batch_size", 64),
+            lr=pick(lr, fit, "lr", 3e-3),
+            patience=pick(patience, fit, "patience", 3),
+            lr_decay=pick(None, fit, "lr_decay", 0.5),
+            seed=pick(seed, fit, "seed", 0),
+            threads=pick(threads, fit, "threads", 1),
+            device=device,
+            progress=show_progress(),
+        ),
+        label_smoothing=label_smoothing if label_smoothing is not None else 0.1,
+    )
+    r = train_translator(cfg, out)
+    if as_json:
+        emit_json(r)
+        return
+    echo(f"model       {r.out}")
+    echo(f"pairs       {r.pairs['train']} train, {r.pairs['valid']} valid, {r.pairs['test']} test")
+    echo(f"vocabulary  {r.vocab_size} shared BPE entries")
+    echo(f"parameters  {r.parameters}")
+    echo(f"epochs      {r.epochs} (best {r.best_epoch})")
+    echo(f"valid loss  {r.valid_loss:.4f} per token (label-smoothed)")
+    echo(f"time        {r.seconds:.1f} s")
+
+
+@command(translate_app, "run")
+def run(
+    model: Model,
+    texts: Annotated[list[str] | None, typer.Argument(help="Texts to translate.", show_default=False)] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Translate each line of a UTF-8 file.")] = None,
+    beam: Beam = 5,
+    length_penalty: LengthPenalty = 1.0,
+    coverage_penalty: Coverage = 0.0,
+    batch_size: BatchSize = 64,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="PNG heat map of the first translation's attention.")
+    ] = None,
+    device: Device = "cpu",
+    as_json: JsonFlag = False,
+) -> None:
+    """Translate texts given as arguments or lines of a file (--json adds the attention weights)."""
+    items = list(texts or [])
+    if file is not None:
+        items += [line for line in read_lines(file) if line.strip()]
+    if not items:
+        raise TextDataError("nothing to translate; give texts as arguments or --file FILE")
+    dc = DecodeConfig(beam, length_penalty, coverage_penalty, batch_size=batch_size, device=device)
+    results = Translator.from_pretrained(model, dc.device).translate(
+        items, dc, attention=as_json or plot is not None
+    )
+    if plot is not None:
+        attention_plot(results[0], plot)
+    if as_json:
+        emit_json({"beam": beam, "translations": results})
+        return
+    for r in results:
+        echo(r.text)
+
+
+@command(translate_app, "evaluate")
+def evaluate(
+    model: Model,
+    pairs: Pairs,
+    split: Annotated[
+        Split, typer.Option(help="all: every clean pair; test/valid: that split, cut as in training.")
+    ] = Split.all,
+    beam: Beam = 5,
+    length_penalty: LengthPenalty = 1.0,
+    coverage_penalty: Coverage = 0.0,
+    limit: Annotated[int, typer.Option(min=0, help="Score at most this many pairs (0: all).")] = 0,
+    examples: Annotated[int, typer.Option(min=0, help="Example translations to show.")] = 5,
+    batch_size: BatchSize = 64,
+    device: Device = "cpu",
+    as_json: JsonFlag = False,
+) -> None:
+    """BLEU and chrF of greedy and beam decoding beside copy-the-source and word-dictionary baselines."""
+    dc = DecodeConfig(beam, length_penalty, coverage_penalty, batch_size=batch_size, device=device)
+    cfg = TranslateEvaluateConfig(str(model), tuple(str(p) for p in pairs), split.value, dc, limit, examples)
+    r = evaluate_translator(cfg)
+    if as_json:
+        emit_json(r)
+        return
+    echo(f"pairs       {r.pairs}")
+    echo(f"{'system':<12} {'BLEU':>6} {'chrF':>6}")
+    for name in r.bleu:
+        label = f"beam {r.beam}" if name == "beam" else name
+        echo(f"{label:<12} {r.bleu[name]:6.2f} {r.chrf[name]:6.2f}")
+    for ex in r.examples:
+        echo("")
+        echo(f"source      {ex['source']}")
+        echo(f"reference   {ex['reference']}")
+        echo(f"greedy      {ex['greedy']}")
+        echo(f"beam        {ex['beam']}")

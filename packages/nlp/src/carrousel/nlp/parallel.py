@@ -1,0 +1,249 @@
+"""Parallel text for translation: reading, cleaning and a fixed-seed train/valid/test split.
+
+Sources (:func:`read_pairs`):
+
+* gettext ``.mo`` catalogues (read with :class:`gettext.GNUTranslations`): English ``msgid`` -> translated
+  ``msgstr``. Kept: single-line, non-empty messages with a translation. Dropped: the header, plural
+  forms, messages with line breaks, and messages without a letter (``%s``, ``%s: %s``...). Printf
+  placeholders (``%s``, ``%d``, ``%<PRIuMAX>``) are kept as written: they are ordinary tokens that the
+  model learns to copy to the right place.
+* TSV (``.tsv``/``.tab``/``.txt`` with a tab): source, tab, target; a first row naming the two languages
+  (``en<TAB>de``) is a header and skipped.
+* JSONL (``.jsonl``/``.json``): one object per line, ``{"en": ..., "de": ...}`` or HF datasets'
+  ``{"translation": {"en": ..., "de": ...}}``.
+* Two aligned plain-text files: line ``i`` of the first translates into line ``i`` of the second.
+
+Cleaning (:func:`clean_pairs`): whitespace collapsed, empty sides dropped, pairs whose word counts differ
+by more than ``max_ratio`` (or longer than ``max_words``) dropped, and duplicate sources dropped (the first
+translation wins), so that one source text can never be in two splits. :func:`split_pairs` shuffles with
+a seed and cuts valid and test shares.
+
+HF ``datasets`` translation sets (``wmt16``, ``iwslt2017``) are not read yet.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from carrousel.nlp.errors import TextDataError
+
+__all__ = ["ParallelSplit", "clean_pairs", "read_mo", "read_pairs", "split_pairs", "vary_case"]
+
+logger = logging.getLogger(__name__)
+
+Pair = tuple[str, str]
+_LETTER = re.compile(r"[^\W\d_]")
+_SPACE = re.compile(r"\s+")
+_PRINTF = re.compile(
+    r"%(?:\d+\$)?[-+ #0']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|L|q|j|z|t)?[a-zA-Z%]|%<\w+>"
+)
+
+
+def _open_error(path: Path, exc: Exception) -> TextDataError:
+    if isinstance(exc, FileNotFoundError):
+        return TextDataError(f"{path}: no such file; check the path")
+    return TextDataError(f"{path} cannot be read ({exc}); give a readable file")
+
+
+def read_mo(path: str | Path) -> list[Pair]:
+    """``(msgid, msgstr)`` pairs of a gettext ``.mo`` catalogue (see the module docstring for what is kept).
+
+    Raises:
+        TextDataError: a missing file or one that is not a ``.mo`` catalogue.
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise _open_error(p, exc) from None
+    try:
+        catalog = gettext.GNUTranslations(io.BytesIO(raw))._catalog  # type: ignore[attr-defined]
+    except Exception as exc:  # gettext raises OSError, struct and Unicode errors on damaged files
+        raise TextDataError(f"{p} is not a gettext .mo catalogue ({exc}); give a compiled .mo file") from None
+    pairs = []
+    for key, value in catalog.items():
+        if not isinstance(key, str) or not key or not isinstance(value, str) or not value:
+            continue  # the header, plural forms, untranslated entries
+        if "\n" in key.strip() or "\n" in value.strip() or not _LETTER.search(_PRINTF.sub("", key)):
+            continue
+        pairs.append((key, value))
+    return pairs
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _open_error(path, exc) from None
+
+
+def _read_tsv(path: Path, src: str, tgt: str) -> list[Pair]:
+    pairs = []
+    for i, line in enumerate(_read_text(path).splitlines()):
+        if not line.strip():
+            continue
+        cells = line.split("\t")
+        if len(cells) != 2:
+            raise TextDataError(
+                f"{path} line {i + 1} has {len(cells)} tab-separated fields; write source<TAB>target per line"
+            )
+        if i == 0 and [c.strip().lower() for c in cells] == [src.lower(), tgt.lower()]:
+            continue  # a header naming the languages
+        pairs.append((cells[0], cells[1]))
+    return pairs
+
+
+def _read_jsonl(path: Path, src: str, tgt: str) -> list[Pair]:
+    pairs = []
+    for i, line in enumerate(_read_text(path).splitlines()):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            raise TextDataError(f"{path} line {i + 1} is not JSON; write one object per line") from None
+        if isinstance(row, dict) and isinstance(row.get("translation"), dict):
+            row = row["translation"]
+        if (
+            not isinstance(row, dict)
+            or not isinstance(row.get(src), str)
+            or not isinstance(row.get(tgt), str)
+        ):
+            found = ", ".join(sorted(row)) if isinstance(row, dict) else type(row).__name__
+            raise TextDataError(
+                f"{path} line {i + 1} lacks {src!r} and {tgt!r} text fields (found: {found}); "
+                "check --src/--tgt"
+            )
+        pairs.append((row[src], row[tgt]))
+    return pairs
+
+
+def read_pairs(paths: Sequence[str | Path], src: str = "en", tgt: str = "de") -> list[Pair]:
+    """Raw ``(source, target)`` pairs from one ``.mo``/TSV/JSONL file or two aligned text files.
+
+    Args:
+        paths: one file, or two aligned plain-text files (source first).
+        src: source language code (a JSONL key; a TSV header naming it is skipped).
+        tgt: target language code.
+
+    Raises:
+        TextDataError: a missing or unreadable file, an unknown format, or no pair at all.
+    """
+    files = [Path(p) for p in paths]
+    if len(files) == 2:
+        a, b = (_read_text(f).splitlines() for f in files)
+        if len(a) != len(b):
+            raise TextDataError(
+                f"{files[0]} has {len(a)} lines but {files[1]} has {len(b)}; aligned files need equal lines"
+            )
+        pairs = list(zip(a, b, strict=True))
+    elif len(files) == 1:
+        f = files[0]
+        suffix = f.suffix.lower()
+        if suffix == ".mo":
+            pairs = read_mo(f)
+        elif suffix in (".jsonl", ".json"):
+            pairs = _read_jsonl(f, src, tgt)
+        elif suffix in (".tsv", ".tab", ".txt") or not f.exists():
+            pairs = _read_tsv(f, src, tgt)
+        else:
+            raise TextDataError(f"{f}: unknown pairs format {suffix!r}; give a .mo, .tsv or .jsonl file")
+    else:
+        raise TextDataError(f"give one pairs file or two aligned text files, got {len(files)}")
+    if not pairs:
+        raise TextDataError(f"{', '.join(map(str, files))} holds no translation pair; check the file")
+    return pairs
+
+
+def _norm(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def clean_pairs(pairs: Sequence[Pair], max_ratio: float = 3.0, max_words: int = 80) -> list[Pair]:
+    """Pairs with whitespace collapsed, minus empty, over-long, badly proportioned and repeated ones.
+
+    Args:
+        pairs: raw ``(source, target)`` pairs.
+        max_ratio: most ratio between the word counts of the two sides (``+1`` each, so short pairs pass).
+        max_words: most words per side.
+
+    Returns:
+        The kept pairs, in input order; a source kept once (its first translation).
+    """
+    kept: list[Pair] = []
+    seen: set[str] = set()
+    dropped = {"empty": 0, "length": 0, "duplicate": 0}
+    for s, t in pairs:
+        s, t = _norm(s), _norm(t)
+        if not s or not t:
+            dropped["empty"] += 1
+            continue
+        ns, nt = len(s.split()) + 1, len(t.split()) + 1
+        if max(ns, nt) > max_words + 1 or max(ns / nt, nt / ns) > max_ratio:
+            dropped["length"] += 1
+            continue
+        if s in seen:
+            dropped["duplicate"] += 1
+            continue
+        seen.add(s)
+        kept.append((s, t))
+    logger.info("kept %d of %d pairs (dropped: %s)", len(kept), len(pairs), dropped)
+    return kept
+
+
+@dataclass(frozen=True)
+class ParallelSplit:
+    """Train, validation and test pairs."""
+
+    train: list[Pair]  # for the vocabulary and the weights
+    valid: list[Pair]  # for early stopping
+    test: list[Pair]  # never seen in training
+
+    def sizes(self) -> dict[str, int]:
+        """Pairs per split."""
+        return {"train": len(self.train), "valid": len(self.valid), "test": len(self.test)}
+
+
+def split_pairs(pairs: Sequence[Pair], valid: float, test: float, seed: int) -> ParallelSplit:
+    """Shuffles with ``seed`` and cuts ``valid`` and ``test`` shares (each at least one pair when > 0).
+
+    Raises:
+        TextDataError: fewer pairs than the split needs (at least 2 for training).
+    """
+    n = len(pairs)
+    n_valid = max(1, round(n * valid)) if valid > 0 else 0
+    n_test = max(1, round(n * test)) if test > 0 else 0
+    if n - n_valid - n_test < 2:
+        raise TextDataError(f"{n} clean pairs are too few to split off valid and test sets; give more")
+    order = np.random.default_rng(seed).permutation(n)
+    pick = [pairs[i] for i in order]
+    return ParallelSplit(
+        train=pick[n_valid + n_test :], valid=pick[:n_valid], test=pick[n_valid : n_valid + n_test]
+    )
+
+
+def vary_case(pairs: Sequence[Pair], share: float, seed: int) -> list[Pair]:
+    """Training pairs with ``share`` of those whose source starts in lower case capitalised on both sides.
+
+    Software messages of one program mostly start in lower case (git's) or mostly capitalised (apt's);
+    with a case-keeping vocabulary a model trained on one style then fails on the other. Capitalising
+    the first letter of both sides in a share of the pairs (replacing them, so an epoch costs the same)
+    teaches both forms.
+    """
+    rng = np.random.default_rng(seed)
+    flips = rng.random(len(pairs)) < share
+    out = []
+    for (s, t), flip in zip(pairs, flips, strict=True):
+        if flip and s[:1].islower():
+            s, t = s[0].upper() + s[1:], t[:1].upper() + t[1:]
+        out.append((s, t))
+    return out

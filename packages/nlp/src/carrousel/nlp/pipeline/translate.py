@@ -1,0 +1,297 @@
+"""Translation pipelines: ``train_translator``, :class:`Translator` (``nlp translate run``),
+``evaluate_translator``.
+
+Training reads and cleans the pairs (:mod:`carrousel.nlp.parallel`), splits them with a fixed seed,
+trains one BPE vocabulary shared by both languages on the training pairs only, and fits the
+:class:`~carrousel.nlp.seq2seq.Seq2Seq` network with core's Trainer (teacher forcing, label smoothing,
+early stopping on the validation loss). The bundle (kind ``"nlp.translate"``) holds the weights, the
+tokenizer, the word dictionary baseline learned from the same training pairs, and the split settings,
+so that ``evaluate --split test`` scores exactly the pairs held out in training.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+from carrousel.core.bundle import Bundle, load_bundle
+from carrousel.core.data import BucketBatchSampler, SequenceCollator
+from carrousel.core.optional import require
+from carrousel.core.train import Trainer
+from carrousel.nlp.baselines import WordDictionary
+from carrousel.nlp.config import (
+    DecodeConfig,
+    TranslateDataConfig,
+    TranslateEvaluateConfig,
+    TranslateTrainConfig,
+)
+from carrousel.nlp.errors import EmptyTextError, TextDataError
+from carrousel.nlp.parallel import ParallelSplit, clean_pairs, read_pairs, split_pairs, vary_case
+from carrousel.nlp.pipeline.sentiment import TOKENIZER_FILE, train_config
+from carrousel.nlp.seq2seq import Seq2Seq, build_seq2seq, decode_batch
+from carrousel.nlp.task import TranslationTask
+from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
+
+__all__ = [
+    "KIND",
+    "TranslateEvaluation",
+    "TranslateTrainResult",
+    "Translation",
+    "Translator",
+    "attention_plot",
+    "evaluate_translator",
+    "load_split",
+    "train_translator",
+]
+
+logger = logging.getLogger(__name__)
+
+KIND = "nlp.translate"
+DICTIONARY_FILE = "dictionary.json"
+
+
+def load_split(data: TranslateDataConfig) -> ParallelSplit:
+    """Reads, cleans and splits the pairs of ``data`` (the same split for the same settings)."""
+    pairs = clean_pairs(read_pairs(data.pairs, data.src, data.tgt), data.max_ratio, data.max_words)
+    return split_pairs(pairs, data.valid, data.test, data.seed)
+
+
+def _encode(
+    tok: TextTokenizer, pairs: Sequence[tuple[str, str]], max_tokens: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    src = tok.encode_batch([s for s, _ in pairs])
+    tgt = tok.encode_batch([t for _, t in pairs])
+    out = []
+    for s, t in zip(src, tgt, strict=True):
+        if 0 < len(s) <= max_tokens and 0 < len(t) < max_tokens:
+            out.append((np.asarray(s, dtype=np.int64), np.asarray([*t, tok.eos_id], dtype=np.int64)))
+    return out
+
+
+def _loader(items: list[tuple[np.ndarray, np.ndarray]], batch_size: int, shuffle: bool, seed: int) -> Any:
+    lengths = [len(s) + len(t) for s, t in items]
+    sampler = BucketBatchSampler(lengths, batch_size, shuffle=shuffle, seed=seed)
+    return DataLoader(items, batch_sampler=sampler, collate_fn=SequenceCollator(sequence_targets=True))  # type: ignore[arg-type]
+
+
+@dataclass
+class TranslateTrainResult:
+    """What ``nlp translate train`` reports."""
+
+    out: Path  # the bundle folder
+    pairs: dict[str, int]  # clean pairs per split (train / valid / test)
+    vocab_size: int  # shared subword vocabulary, specials included
+    parameters: int  # trainable weights
+    epochs: int  # epochs run
+    best_epoch: int | None  # epoch whose weights were kept
+    valid_loss: float  # label-smoothed cross-entropy per target token on the validation pairs
+    seconds: float  # wall time
+
+
+def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTrainResult:
+    """Trains a translator on the training split of ``cfg.data`` and saves it as a bundle in ``out``."""
+    start = time.perf_counter()
+    split = load_split(cfg.data)
+    fit = cfg.fit
+    torch.manual_seed(fit.seed)
+    train_pairs = vary_case(split.train, cfg.case_variation, fit.seed) if cfg.case_variation else split.train
+    texts = [s for s, _ in train_pairs] + [t for _, t in train_pairs]
+    tokenizer = train_tokenizer(texts, cfg.tokenizer)
+    train_items = _encode(tokenizer, train_pairs, cfg.max_tokens)
+    valid_items = _encode(tokenizer, split.valid, cfg.max_tokens)
+    if len(train_items) < 2 or not valid_items:
+        raise TextDataError("too few pairs survive tokenisation; give more pairs or a larger --max-tokens")
+    model = build_seq2seq(cfg.model, tokenizer.vocab_size, tokenizer.vocab_size)
+    task = TranslationTask(tokenizer.bos_id, cfg.label_smoothing)
+    trainer = Trainer(model, task, train_config(fit))
+    result = trainer.fit(
+        _loader(train_items, fit.batch_size, True, fit.seed), _loader(valid_items, fit.batch_size, False, 0)
+    )
+    valid_loss = float(result.best_score if result.best_score is not None else "nan")
+    dictionary = WordDictionary.fit(split.train)
+    data = cfg.data
+    Bundle(
+        kind=KIND,
+        model=model.cpu(),
+        assets={
+            "src": data.src,
+            "tgt": data.tgt,
+            "tokenizer_kind": tokenizer.kind,
+            "split": {"valid": data.valid, "test": data.test, "seed": data.seed},
+            "cleaning": {"max_ratio": data.max_ratio, "max_words": data.max_words},
+            "max_tokens": cfg.max_tokens,
+        },
+        files={
+            TOKENIZER_FILE: tokenizer.to_bytes(),
+            DICTIONARY_FILE: json.dumps(dictionary.table, ensure_ascii=False).encode("utf-8"),
+        },
+        data={"pairs": list(data.pairs), "sizes": split.sizes(), "seed": fit.seed},
+    ).save(out)
+    return TranslateTrainResult(
+        out=Path(out),
+        pairs=split.sizes(),
+        vocab_size=tokenizer.vocab_size,
+        parameters=sum(p.numel() for p in model.parameters() if p.requires_grad),
+        epochs=len(result.history),
+        best_epoch=result.best_epoch,
+        valid_loss=valid_loss,
+        seconds=time.perf_counter() - start,
+    )
+
+
+@dataclass
+class Translation:
+    """One translated text."""
+
+    source: str  # the input
+    text: str  # the translation
+    score: float  # the search's ranking score (log-probability, length-normalised in beam search)
+    source_tokens: list[str] = field(default_factory=list)  # subword pieces of the source
+    target_tokens: list[str] = field(default_factory=list)  # subword pieces of the translation
+    attention: list[list[float]] | None = None  # (target tokens, source tokens) weights when asked for
+
+
+class Translator:
+    """A trained translator with its tokenizer.
+
+    Example:
+        >>> tr = Translator.from_pretrained("model/")  # doctest: +SKIP
+        >>> tr.translate(["could not open file"])[0].text  # doctest: +SKIP
+        'konnte Datei nicht öffnen'
+    """
+
+    def __init__(self, bundle: Bundle) -> None:
+        self.bundle = bundle
+        self.model: Seq2Seq = bundle.model  # type: ignore[assignment]
+        self.model.eval()
+        self.tokenizer = TextTokenizer.from_bytes(
+            bundle.files[TOKENIZER_FILE], str(bundle.assets["tokenizer_kind"])
+        )
+        self.dictionary = WordDictionary(json.loads(bundle.files[DICTIONARY_FILE].decode("utf-8")))
+        self.src, self.tgt = str(bundle.assets["src"]), str(bundle.assets["tgt"])
+        self.max_tokens = int(bundle.assets.get("max_tokens", 100))
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path, device: str = "cpu") -> Translator:
+        """Loads a bundle written by :func:`train_translator`."""
+        return cls(load_bundle(path, kind=KIND, map_location=device))
+
+    def translate(
+        self, texts: Sequence[str], decode: DecodeConfig | None = None, attention: bool = False
+    ) -> list[Translation]:
+        """Translates ``texts``, in batches of similar length.
+
+        Raises:
+            EmptyTextError: a text is empty or only whitespace.
+        """
+        dc = decode or DecodeConfig()
+        for i, text in enumerate(texts):
+            if not text.strip():
+                raise EmptyTextError(f"text {i + 1} is empty; give text to translate")
+        tok = self.tokenizer
+        ids = [s[: self.max_tokens] or [tok.unk_id] for s in tok.encode_batch(list(texts))]
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        out: list[Translation | None] = [None] * len(ids)
+        for b in range(0, len(order), dc.batch_size):
+            chunk = order[b : b + dc.batch_size]
+            hyps = decode_batch(
+                self.model,
+                [ids[i] for i in chunk],
+                tok.bos_id,
+                tok.eos_id,
+                beam=dc.beam,
+                length_penalty=dc.length_penalty,
+                coverage_penalty=dc.coverage_penalty,
+                max_ratio=dc.max_ratio,
+            )
+            for i, h in zip(chunk, hyps, strict=True):
+                weights = h.extras.tolist() if attention and h.extras is not None else None
+                out[i] = Translation(
+                    source=texts[i],
+                    text=tok.decode(h.labels),
+                    score=float(h.score),
+                    source_tokens=[tok.id_to_token(t) for t in ids[i]] if attention else [],
+                    target_tokens=[tok.id_to_token(t) for t in h.labels] if attention else [],
+                    attention=weights,
+                )
+        return [t for t in out if t is not None]
+
+
+def attention_plot(translation: Translation, path: str | Path) -> Path:
+    """Writes the attention heat map (PNG) of a translation made with ``attention=True``.
+
+    Raises:
+        TextDataError: the translation carries no attention weights.
+    """
+    if translation.attention is None:
+        raise TextDataError("the translation has no attention weights; translate with attention=True")
+    from carrousel.nlp.plots import alignment_png
+
+    target = [*translation.target_tokens, "[EOS]"][: len(translation.attention)]
+    return alignment_png(translation.source_tokens, target, translation.attention, path)
+
+
+@dataclass
+class TranslateEvaluation:
+    """What ``nlp translate evaluate`` reports: corpus BLEU and chrF (sacrebleu) of each system."""
+
+    pairs: int  # pairs scored
+    bleu: dict[str, float]  # system -> BLEU: greedy, beam, copy (the source), dictionary (word by word)
+    chrf: dict[str, float]  # system -> chrF
+    beam: int  # beam size of the "beam" system
+    examples: list[dict[str, str]] = field(default_factory=list)  # source, reference, greedy, beam
+    seconds: float = 0.0  # wall time
+
+
+def evaluate_translator(cfg: TranslateEvaluateConfig) -> TranslateEvaluation:
+    """Scores greedy and beam decoding, copying the source and the word dictionary on ``cfg.pairs``."""
+    sacrebleu = require(
+        "sacrebleu", "carrousel-nlp[translate]", "BLEU and chrF scores (nlp translate evaluate)"
+    )
+    start = time.perf_counter()
+    tr = Translator.from_pretrained(cfg.model, cfg.decode.device)
+    assets = tr.bundle.assets
+    if cfg.split == "all":
+        pairs = clean_pairs(read_pairs(cfg.pairs, tr.src, tr.tgt))
+    else:
+        s, c = assets["split"], assets["cleaning"]
+        data = TranslateDataConfig(
+            cfg.pairs, tr.src, tr.tgt, s["valid"], s["test"], c["max_ratio"], c["max_words"], s["seed"]
+        )
+        pairs = getattr(load_split(data), cfg.split)
+    if cfg.limit:
+        pairs = pairs[: cfg.limit]
+    if not pairs:
+        raise TextDataError("no pair to score; check --pairs and --split")
+    sources, refs = [s for s, _ in pairs], [t for _, t in pairs]
+    greedy = [t.text for t in tr.translate(sources, DecodeConfig(beam=1, batch_size=cfg.decode.batch_size))]
+    beam = [t.text for t in tr.translate(sources, cfg.decode)]
+    systems = {
+        "greedy": greedy,
+        "beam": beam,
+        "copy": sources,
+        "dictionary": [tr.dictionary.translate(s) for s in sources],
+    }
+    bleu = {k: round(float(sacrebleu.corpus_bleu(v, [refs]).score), 4) for k, v in systems.items()}
+    chrf = {k: round(float(sacrebleu.corpus_chrf(v, [refs]).score), 4) for k, v in systems.items()}
+    examples = [
+        {"source": sources[i], "reference": refs[i], "greedy": greedy[i], "beam": beam[i]}
+        for i in range(min(cfg.examples, len(pairs)))
+    ]
+    return TranslateEvaluation(
+        pairs=len(pairs),
+        bleu=bleu,
+        chrf=chrf,
+        beam=cfg.decode.beam,
+        examples=examples,
+        seconds=time.perf_counter() - start,
+    )

@@ -1,0 +1,102 @@
+"""``nlp translate train|run|evaluate`` end to end on a tiny synthetic corpus: files, strict JSON with
+attention weights, BLEU/chrF beside the baselines, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from carrousel.nlp.cli import main
+
+_WORDS = {"open": "öffne", "the": "die", "file": "Datei", "close": "schließe", "read": "lies", "a": "eine"}
+
+
+@dataclass
+class Run:
+    """Exit code and captured streams of one run of the entry point."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def nlp(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
+    def invoke(*args: str) -> Run:
+        monkeypatch.setattr(sys, "argv", ["nlp", *args])
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as done:
+            main()
+        out = capsys.readouterr()
+        return Run(int(done.value.code or 0), out.out, out.err)
+
+    return invoke
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A TSV with a language header: word-by-word 'translations' of random word strings."""
+    rng = random.Random(0)
+    words = list(_WORDS)
+    rows = {" ".join(rng.choice(words) for _ in range(rng.randint(1, 4))) for _ in range(400)}
+    path = tmp_path_factory.mktemp("tr") / "pairs.tsv"
+    lines = ["en\tde"] + [f"{r}\t{' '.join(_WORDS[w] for w in r.split())}" for r in sorted(rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_train_run_evaluate(nlp: Callable[..., Run], corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "m"
+    args = ["--vocab-size", "60", "--embed-dim", "16", "--hidden-size", "32", "--epochs", "2", "--lr", "0.01"]
+    trained = nlp("translate", "train", "--pairs", str(corpus), "-o", str(out), *args, "--json", "-q")
+    assert trained.returncode == 0, trained.stderr
+    doc = json.loads(trained.stdout)
+    assert sum(doc["pairs"].values()) > 100 and doc["epochs"] == 2 and (out / "bundle.json").exists()
+
+    ran = nlp(
+        "translate", "run", "--model", str(out), "open the file", "close a file", "--beam", "3", "--json"
+    )
+    assert ran.returncode == 0, ran.stderr
+    result = json.loads(ran.stdout)
+    assert result["beam"] == 3 and len(result["translations"]) == 2
+    first = result["translations"][0]
+    assert first["source"] == "open the file" and isinstance(first["text"], str)
+    weights = first["attention"]
+    assert len(weights) == len(first["target_tokens"])
+    assert all(len(row) == len(first["source_tokens"]) and abs(sum(row) - 1) < 1e-4 for row in weights)
+    plain = nlp("translate", "run", "--model", str(out), "open the file", "--beam", "3")
+    assert plain.returncode == 0 and plain.stdout == first["text"] + "\n"
+    png = tmp_path / "attention.png"
+    plotted = nlp("translate", "run", "--model", str(out), "read the file", "--plot", str(png), "-q")
+    assert plotted.returncode == 0, plotted.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    scored = nlp(
+        "translate", "evaluate", "--model", str(out), "--pairs", str(corpus), "--split", "test", "--json"
+    )
+    assert scored.returncode == 0, scored.stderr
+    ev = json.loads(scored.stdout)
+    assert ev["pairs"] == doc["pairs"]["test"]
+    assert set(ev["bleu"]) == set(ev["chrf"]) == {"greedy", "beam", "copy", "dictionary"}
+    assert ev["bleu"]["dictionary"] > 90  # a word-by-word corpus: the dictionary baseline is exact
+    assert all(0 <= v <= 100 for v in [*ev["bleu"].values(), *ev["chrf"].values()])
+
+
+def test_errors_are_one_line(nlp: Callable[..., Run], corpus: Path, tmp_path: Path) -> None:
+    for args, code in (
+        (["translate", "run", "--model", str(tmp_path / "none"), "text"], 1),
+        (["translate", "train", "--pairs", str(tmp_path / "none.tsv"), "-o", str(tmp_path / "o")], 1),
+        (["translate", "train", "--pairs", str(corpus), "-o", str(tmp_path / "o"), "--test", "0.95"], 1),
+        (["translate", "run", "--model", "m", "--beam", "0", "x"], 2),
+        (["translate", "evaluate", "--model", "m", "--pairs", "p", "--split", "dev"], 2),
+    ):
+        result = nlp(*args)
+        assert result.returncode == code, (args, result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert result.stdout == ""

@@ -1,0 +1,138 @@
+"""Parallel data for translation: .mo / TSV / JSONL / aligned files, cleaning, the fixed-seed split, and the
+word-dictionary baseline."""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+import pytest
+
+from carrousel.nlp.baselines import WordDictionary
+from carrousel.nlp.errors import TextDataError
+from carrousel.nlp.parallel import clean_pairs, read_mo, read_pairs, split_pairs, vary_case
+
+GIT_MO = Path("/usr/share/locale/de/LC_MESSAGES/git.mo")
+
+
+def write_mo(path: Path, entries: dict[str, str]) -> Path:
+    """A little-endian GNU .mo catalogue of ``entries`` (what msgfmt writes, without a hash table)."""
+    keys = sorted(entries)
+    ids = b"".join(k.encode() + b"\0" for k in keys)
+    strs = b"".join(entries[k].encode() + b"\0" for k in keys)
+    n = len(keys)
+    start = 7 * 4 + 16 * n
+    offsets, o = [], 0
+    for k in keys:
+        offsets.append((len(k.encode()), start + o))
+        o += len(k.encode()) + 1
+    toffsets, o = [], 0
+    for k in keys:
+        toffsets.append((len(entries[k].encode()), start + len(ids) + o))
+        o += len(entries[k].encode()) + 1
+    head = struct.pack("<7I", 0x950412DE, 0, n, 7 * 4, 7 * 4 + 8 * n, 0, 0)
+    body = b"".join(struct.pack("<2I", *x) for x in offsets + toffsets)
+    path.write_bytes(head + body + ids + strs)
+    return path
+
+
+def test_mo_keeps_single_line_messages_with_placeholders(tmp_path: Path) -> None:
+    mo = write_mo(
+        tmp_path / "x.mo",
+        {
+            "": "Content-Type: text/plain; charset=UTF-8\nPlural-Forms: nplurals=2; plural=(n != 1);\n",
+            "could not open '%s'": "konnte '%s' nicht öffnen",
+            "%s: %s": "%s: %s",
+            "two\nlines": "zwei\nZeilen",
+            "untranslated": "",
+            "file\0files": "Datei\0Dateien",
+        },
+    )
+    assert read_mo(mo) == [("could not open '%s'", "konnte '%s' nicht öffnen")]
+    assert read_pairs([mo]) == read_mo(mo)
+
+
+def test_mo_errors_are_one_line(tmp_path: Path) -> None:
+    with pytest.raises(TextDataError, match="no such file"):
+        read_mo(tmp_path / "missing.mo")
+    bad = tmp_path / "bad.mo"
+    bad.write_bytes(b"not a catalogue at all")
+    with pytest.raises(TextDataError, match=r"not a gettext \.mo catalogue") as err:
+        read_mo(bad)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.skipif(not GIT_MO.exists(), reason="no German git catalogue in /usr/share/locale")
+def test_real_git_catalogue() -> None:
+    pairs = read_mo(GIT_MO)
+    assert len(pairs) > 4000
+    assert all("\n" not in s.strip() and "\n" not in t.strip() and s and t for s, t in pairs)
+
+
+def test_tsv_with_language_header_jsonl_and_aligned_files(tmp_path: Path) -> None:
+    tsv = tmp_path / "p.tsv"
+    tsv.write_text("en\tde\nhello\thallo\nfile\tDatei\n", encoding="utf-8")
+    assert read_pairs([tsv], "en", "de") == [("hello", "hallo"), ("file", "Datei")]
+    jsonl = tmp_path / "p.jsonl"
+    rows = [{"translation": {"en": "hello", "de": "hallo"}}, {"en": "file", "de": "Datei"}]
+    jsonl.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    assert read_pairs([jsonl], "en", "de") == [("hello", "hallo"), ("file", "Datei")]
+    with pytest.raises(TextDataError, match="lacks 'en' and 'fr'"):
+        read_pairs([jsonl], "en", "fr")
+    a, b = tmp_path / "a.en", tmp_path / "b.de"
+    a.write_text("hello\nfile\n", encoding="utf-8")
+    b.write_text("hallo\nDatei\n", encoding="utf-8")
+    assert read_pairs([a, b]) == [("hello", "hallo"), ("file", "Datei")]
+    b.write_text("hallo\n", encoding="utf-8")
+    with pytest.raises(TextDataError, match="equal lines"):
+        read_pairs([a, b])
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("one field only\n", encoding="utf-8")
+    with pytest.raises(TextDataError, match="line 1 has 1 tab-separated fields"):
+        read_pairs([bad])
+
+
+def test_cleaning_drops_empty_disproportionate_and_repeated_sources() -> None:
+    pairs = [
+        ("  open   the file ", "öffne die Datei"),
+        ("", "leer"),
+        ("x", "ein sehr langer Satz mit vielen Wörtern darin"),
+        ("open the file", "Datei öffnen"),
+        ("close it", "schließe es"),
+    ]
+    assert clean_pairs(pairs) == [("open the file", "öffne die Datei"), ("close it", "schließe es")]
+
+
+def test_split_is_seeded_disjoint_and_complete() -> None:
+    pairs = [(f"source {i}", f"Ziel {i}") for i in range(200)]
+    one, two = split_pairs(pairs, 0.1, 0.05, seed=3), split_pairs(pairs, 0.1, 0.05, seed=3)
+    assert one == two
+    assert one.sizes() == {"train": 170, "valid": 20, "test": 10}
+    assert sorted(one.train + one.valid + one.test) == sorted(pairs)
+    assert split_pairs(pairs, 0.1, 0.05, seed=4).test != one.test
+    with pytest.raises(TextDataError, match="too few"):
+        split_pairs(pairs[:3], 0.3, 0.3, seed=0)
+
+
+def test_word_dictionary_baseline_translates_known_words_in_place() -> None:
+    d = WordDictionary.fit(
+        [
+            ("open the file", "öffne die Datei"),
+            ("the file is gone", "die Datei ist weg"),
+            ("open it", "öffne es"),
+            ("a file", "eine Datei"),
+        ]
+    )
+    assert d.table["file"] == "Datei" and d.table["open"] == "öffne"
+    assert d.translate("Open file 'x'!") == "öffne Datei 'x'!"
+
+
+def test_case_variation_capitalises_both_sides_of_a_seeded_share() -> None:
+    pairs = [(f"open file {i}", f"öffne Datei {i}") for i in range(1000)] + [("Done.", "Fertig.")]
+    varied = vary_case(pairs, 0.3, seed=0)
+    assert varied == vary_case(pairs, 0.3, seed=0) and len(varied) == len(pairs)
+    flipped = [(s, t) for s, t in varied if s.startswith("Open")]
+    assert 250 < len(flipped) < 350
+    assert all(t.startswith("Öffne") for _, t in flipped)
+    assert varied[-1] == ("Done.", "Fertig.")
