@@ -66,6 +66,13 @@ LengthPenalty = Annotated[
 ]
 Coverage = Annotated[float, typer.Option(min=0.0, help="GNMT coverage penalty beta (0: off).")]
 BatchSize = Annotated[int, typer.Option(min=1, help="Sentences decoded together.")]
+CopyUnknown = Annotated[
+    bool,
+    typer.Option(
+        "--copy-unknown/--no-copy-unknown",
+        help="Replace output words attending to a source word unseen in training by that word.",
+    ),
+]
 
 
 @command(translate_app, "train")
@@ -157,6 +164,7 @@ def run(
     beam: Beam = 5,
     length_penalty: LengthPenalty = 1.0,
     coverage_penalty: Coverage = 0.0,
+    copy_unknown: CopyUnknown = True,
     batch_size: BatchSize = 64,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="PNG heat map of the first translation's attention.")
@@ -170,7 +178,14 @@ def run(
         items += [line for line in read_lines(file) if line.strip()]
     if not items:
         raise TextDataError("nothing to translate; give texts as arguments or --file FILE")
-    dc = DecodeConfig(beam, length_penalty, coverage_penalty, batch_size=batch_size, device=device)
+    dc = DecodeConfig(
+        beam,
+        length_penalty,
+        coverage_penalty,
+        batch_size=batch_size,
+        device=device,
+        copy_unknown=copy_unknown,
+    )
     results = Translator.from_pretrained(model, dc.device).translate(
         items, dc, attention=as_json or plot is not None
     )
@@ -193,6 +208,7 @@ def evaluate(
     beam: Beam = 5,
     length_penalty: LengthPenalty = 1.0,
     coverage_penalty: Coverage = 0.0,
+    copy_unknown: CopyUnknown = True,
     limit: Annotated[int, typer.Option(min=0, help="Score at most this many pairs (0: all).")] = 0,
     examples: Annotated[int, typer.Option(min=0, help="Example translations to show.")] = 5,
     batch_size: BatchSize = 64,
@@ -200,7 +216,14 @@ def evaluate(
     as_json: JsonFlag = False,
 ) -> None:
     """BLEU and chrF of greedy and beam decoding beside copy-the-source and word-dictionary baselines."""
-    dc = DecodeConfig(beam, length_penalty, coverage_penalty, batch_size=batch_size, device=device)
+    dc = DecodeConfig(
+        beam,
+        length_penalty,
+        coverage_penalty,
+        batch_size=batch_size,
+        device=device,
+        copy_unknown=copy_unknown,
+    )
     cfg = TranslateEvaluateConfig(str(model), tuple(str(p) for p in pairs), split.value, dc, limit, examples)
     r = evaluate_translator(cfg)
     if as_json:

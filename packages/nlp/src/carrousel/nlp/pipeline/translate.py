@@ -15,7 +15,7 @@ import json
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from carrousel.nlp.config import (
     TranslateEvaluateConfig,
     TranslateTrainConfig,
 )
+from carrousel.nlp.copying import copy_unknown_words
 from carrousel.nlp.errors import EmptyTextError, TextDataError
 from carrousel.nlp.parallel import ParallelSplit, clean_pairs, read_pairs, split_pairs, vary_case
 from carrousel.nlp.pipeline.sentiment import TOKENIZER_FILE, train_config
@@ -180,6 +181,10 @@ class Translator:
         self.src, self.tgt = str(bundle.assets["src"]), str(bundle.assets["tgt"])
         self.max_tokens = int(bundle.assets.get("max_tokens", 100))
 
+    def is_known(self, word: str) -> bool:
+        """Whether a source word occurred in the training sources (the dictionary baseline's table)."""
+        return word.casefold() in self.dictionary.table
+
     @classmethod
     def from_pretrained(cls, path: str | Path, device: str = "cpu") -> Translator:
         """Loads a bundle written by :func:`train_translator`."""
@@ -215,9 +220,18 @@ class Translator:
             )
             for i, h in zip(chunk, hyps, strict=True):
                 weights = h.extras.tolist() if attention and h.extras is not None else None
+                text = tok.decode(h.labels)
+                if dc.copy_unknown and h.extras is not None:
+                    copied = copy_unknown_words(
+                        [tok.id_to_token(t) for t in ids[i]],
+                        [tok.id_to_token(t) for t in h.labels],
+                        np.asarray(h.extras),
+                        self.is_known,
+                    )
+                    text = copied if copied is not None else text
                 out[i] = Translation(
                     source=texts[i],
-                    text=tok.decode(h.labels),
+                    text=text,
                     score=float(h.score),
                     source_tokens=[tok.id_to_token(t) for t in ids[i]] if attention else [],
                     target_tokens=[tok.id_to_token(t) for t in h.labels] if attention else [],
@@ -273,7 +287,8 @@ def evaluate_translator(cfg: TranslateEvaluateConfig) -> TranslateEvaluation:
     if not pairs:
         raise TextDataError("no pair to score; check --pairs and --split")
     sources, refs = [s for s, _ in pairs], [t for _, t in pairs]
-    greedy = [t.text for t in tr.translate(sources, DecodeConfig(beam=1, batch_size=cfg.decode.batch_size))]
+    greedy_cfg = replace(cfg.decode, beam=1, length_penalty=1.0, coverage_penalty=0.0)
+    greedy = [t.text for t in tr.translate(sources, greedy_cfg)]
     beam = [t.text for t in tr.translate(sources, cfg.decode)]
     systems = {
         "greedy": greedy,
