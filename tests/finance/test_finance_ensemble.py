@@ -180,21 +180,19 @@ def test_members_option_and_config(sample_source: Path) -> None:
 def test_a_yes_needs_most_members() -> None:
     """A "yes" only the ensemble reaches (1 of 3 members) becomes "no", naming the count; a majority keeps it;
     a "no" is never touched."""
-    from carrousel.finance.members import MemberScore, robust_verdict
+    from carrousel.finance.evaluate import Comparison, verdict_text
 
-    line = "lstm beats random walk: yes (p=0.035 Holm-adjusted, rel. MAE 0.990); beats best baseline drift: yes (p=0.023 Holm-adjusted)"
-
-    def member(rw: bool, best: bool) -> MemberScore:
-        return MemberScore(0, 0.99, 1.0, 0.5, 0.8, rw, best, agrees=rw and best)
-
-    lone = robust_verdict(
-        line, (True, True), [member(True, True), member(False, False), member(False, False)]
+    drift = Comparison("drift", 1.0, -2.5, 0.01, 0.023)
+    line = verdict_text("lstm", 0.035, 0.990, drift)
+    assert line == (
+        "lstm beats random walk: yes (p=0.035 Holm-adjusted, rel. MAE 0.990); "
+        "beats best baseline drift: yes (p=0.023 Holm-adjusted)"
     )
+    lone = verdict_text("lstm", 0.035, 0.990, drift, support=(1, 1, 3))
     assert "random walk: no (ensemble alone: 1/3 members)" in lone
     assert "drift: no (ensemble alone: 1/3 members)" in lone and "\n" not in lone
-    mixed = robust_verdict(
-        line, (True, True), [member(True, False), member(True, False), member(False, True)]
-    )
+    mixed = verdict_text("lstm", 0.035, 0.990, drift, support=(2, 1, 3))
     assert "random walk: yes (p=0.035" in mixed and "drift: no (ensemble alone: 1/3 members)" in mixed
-    no_line = line.replace(": yes", ": no")
-    assert robust_verdict(no_line, (False, False), [member(True, True)] * 3) == no_line
+    weak = Comparison("drift", 1.0, -0.5, 0.3, 0.6)
+    no_line = verdict_text("lstm", 0.2, 0.990, weak)
+    assert verdict_text("lstm", 0.2, 0.990, weak, support=(3, 3, 3)) == no_line and ": yes" not in no_line

@@ -48,8 +48,11 @@ __all__ = [
     "Scoreboard",
     "StepScore",
     "binomial_p",
+    "board_verdict",
     "diebold_mariano",
     "score_backtest",
+    "verdict_answers",
+    "verdict_text",
 ]
 
 REFERENCE = "random_walk"
@@ -245,11 +248,7 @@ def score_backtest(bt: BacktestResult) -> Scoreboard:
     )
     best = min(comps, key=lambda c: c.loss) if comps else None
     rw = next((c for c in comps if c.baseline == REFERENCE), None)
-    rel = scores[0].rel_mae
-    p_rw = rw.p_holm if rw is not None else 1.0
-    verdict = f"{net} beats random walk: {_yes(p_rw < ALPHA and rel < 1.0)} (p={p_rw:.3g} Holm-adjusted, rel. MAE {rel:.3f})"
-    if best is not None:
-        verdict += f"; beats best baseline {best.baseline}: {_yes(best.p_holm < ALPHA)} (p={best.p_holm:.3g} Holm-adjusted)"
+    verdict = verdict_text(net, rw.p_holm if rw is not None else 1.0, scores[0].rel_mae, best)
     return Scoreboard(
         scores=tuple(scores),
         windows=len(y),
@@ -264,5 +263,51 @@ def score_backtest(bt: BacktestResult) -> Scoreboard:
     )
 
 
-def _yes(flag: bool) -> str:
-    return "yes" if flag else "no"
+def verdict_text(
+    net: str,
+    p_rw: float,
+    rel_mae: float,
+    best: Comparison | None,
+    support: tuple[int, int, int] | None = None,
+) -> str:
+    """The one-line verdict: beats the random walk (Holm p < :data:`ALPHA` and rel. MAE < 1), beats the best
+    baseline (Holm p < :data:`ALPHA`).
+
+    Args:
+        net: the network's name.
+        p_rw: Holm-adjusted p-value against the random walk (1 without that comparison).
+        rel_mae: the network's MAE relative to the random walk's.
+        best: the comparison with the best baseline (None: no baseline, no clause).
+        support: a seed ensemble's ``(members beating the random walk, members beating the best baseline,
+            members)``: a "yes" stands only when most members reach it alone too, else it reads
+            ``no (ensemble alone: k/N members)``, so the answer does not flip with the base seed.
+    """
+
+    def answer(flag: bool, which: int) -> str:
+        if flag and support is not None and 2 * support[which] <= support[2]:
+            return f"no (ensemble alone: {support[which]}/{support[2]} members)"
+        return "yes" if flag else "no"
+
+    text = f"{net} beats random walk: {answer(p_rw < ALPHA and rel_mae < 1.0, 0)} (p={p_rw:.3g} Holm-adjusted, rel. MAE {rel_mae:.3f})"
+    if best is not None:
+        text += f"; beats best baseline {best.baseline}: {answer(best.p_holm < ALPHA, 1)} (p={best.p_holm:.3g} Holm-adjusted)"
+    return text
+
+
+def _verdict_tests(board: Scoreboard) -> tuple[float, Comparison | None]:
+    """The Holm p-value against the random walk (1 without it) and the best baseline's comparison."""
+    comps = {c.baseline: c for c in board.comparisons}
+    rw = comps.get(REFERENCE)
+    return (rw.p_holm if rw is not None else 1.0), comps.get(board.best_baseline)
+
+
+def verdict_answers(board: Scoreboard) -> tuple[bool, bool]:
+    """``(beats random walk, beats best baseline)`` of a scoreboard under :func:`verdict_text`'s rule."""
+    p_rw, best = _verdict_tests(board)
+    return p_rw < ALPHA and board.scores[0].rel_mae < 1.0, best is not None and best.p_holm < ALPHA
+
+
+def board_verdict(board: Scoreboard, support: tuple[int, int, int] | None = None) -> str:
+    """:func:`verdict_text` of a scoreboard (with a seed ensemble's ``support``)."""
+    p_rw, best = _verdict_tests(board)
+    return verdict_text(board.scores[0].model, p_rw, board.scores[0].rel_mae, best, support)

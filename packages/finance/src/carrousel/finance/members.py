@@ -5,8 +5,8 @@ that seed would have forecast) is scored like the network, against the same base
 (its own Diebold-Mariano tests, Holm-adjusted over the same comparisons). Reported per member: relative
 MAE, MASE, pinball loss, coverage and the two verdict answers (beats the random walk, beats the best
 baseline); over the members: min, max and standard deviation (``ddof=1``) of each figure. A "yes" of the
-verdict stands only when most members reach it alone too (:func:`robust_verdict`: else the base seed could
-flip it), and the line gains one clause saying how many members reach the ensemble's answers
+verdict stands only when most members reach it alone too (the ``support`` of
+:func:`~carrousel.finance.evaluate.verdict_text`: else the base seed could flip it), and the line gains one clause saying how many members reach the ensemble's answers
 (``members agree: 5/5``).
 """
 
@@ -17,9 +17,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from carrousel.finance.backtest import BacktestResult, aci_name
-from carrousel.finance.evaluate import ALPHA, NOT_BASELINES, REFERENCE, Scoreboard, score_backtest
+from carrousel.finance.evaluate import (
+    NOT_BASELINES,
+    Scoreboard,
+    board_verdict,
+    score_backtest,
+    verdict_answers,
+)
 
-__all__ = ["SPREAD_FIGURES", "MemberScore", "robust_verdict", "score_run", "verdict_answers", "with_members"]
+__all__ = ["SPREAD_FIGURES", "MemberScore", "score_run", "with_members"]
 
 SPREAD_FIGURES = ("rel_mae", "mase", "pinball", "coverage")  # member figures summarised by min/max/std
 
@@ -36,15 +42,6 @@ class MemberScore:
     beats_random_walk: bool  # the verdict's first answer for this member alone
     beats_best_baseline: bool  # the verdict's second answer for this member alone
     agrees: bool  # both answers equal the ensemble's
-
-
-def verdict_answers(board: Scoreboard) -> tuple[bool, bool]:
-    """``(beats random walk, beats best baseline)`` under the verdict's rule (Holm p < ALPHA; rel. MAE < 1)."""
-    comps = {c.baseline: c for c in board.comparisons}
-    rw = comps.get(REFERENCE)
-    beats_rw = rw is not None and rw.p_holm < ALPHA and board.scores[0].rel_mae < 1.0
-    best = comps.get(board.best_baseline)
-    return beats_rw, best is not None and best.p_holm < ALPHA
 
 
 def with_members(bt: BacktestResult, board: Scoreboard) -> Scoreboard:
@@ -73,26 +70,13 @@ def with_members(bt: BacktestResult, board: Scoreboard) -> Scoreboard:
         arr = values.astype(np.float64)
         spread[name] = {"min": float(arr.min()), "max": float(arr.max()), "std": float(arr.std(ddof=1))}
     agree = sum(m.agrees for m in scores)
-    verdict = robust_verdict(board.verdict, ours, scores)
-    verdict = f"{verdict}; members agree: {agree}/{len(scores)}"
+    support = (
+        sum(m.beats_random_walk for m in scores),
+        sum(m.beats_best_baseline for m in scores),
+        len(scores),
+    )
+    verdict = f"{board_verdict(board, support)}; members agree: {agree}/{len(scores)}"
     return replace(board, verdict=verdict, members=tuple(scores), member_spread=spread)
-
-
-def robust_verdict(verdict: str, ours: tuple[bool, bool], scores: list[MemberScore]) -> str:
-    """The verdict with each "yes" kept only when most members reach it on their own too.
-
-    A "yes" that only the ensemble reaches (a borderline p-value that one seed's luck tips) becomes
-    ``no (ensemble alone: k/N members)``, so the answer does not flip with the base seed.
-    """
-    clauses = verdict.split("; ")
-    counts = (sum(m.beats_random_walk for m in scores), sum(m.beats_best_baseline for m in scores))
-    n = len(scores)
-    for i, clause in enumerate(clauses):
-        which = 0 if "beats random walk:" in clause else 1 if "beats best baseline" in clause else None
-        if which is None or not ours[which] or 2 * counts[which] > n:
-            continue
-        clauses[i] = clause.replace(": yes", f": no (ensemble alone: {counts[which]}/{n} members)", 1)
-    return "; ".join(clauses)
 
 
 def score_run(bt: BacktestResult) -> Scoreboard:
