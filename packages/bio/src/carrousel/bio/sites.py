@@ -36,10 +36,8 @@ def site_scores(codes: np.ndarray, starts: np.ndarray, pwm: IntegerPWM) -> np.nd
     return np.where(ok, both, np.iinfo(np.int64).min // 4)
 
 
-def window_pwm_pvalues(codes: np.ndarray, pwm: IntegerPWM, block: int = 2048) -> np.ndarray:
-    """P-value of each window's best PWM site (every offset, both strands), Sidak-corrected for the
-    ``2 (W - L + 1)`` sites searched: ``1 - (1 - p_best)^n``, the probability that a background window
-    holds a site at least that strong.
+def best_sites(codes: np.ndarray, pwm: IntegerPWM, block: int = 2048) -> tuple[np.ndarray, ...]:
+    """The best PWM site of each window: every offset, both strands (sites with N/IUPAC never count).
 
     Args:
         codes: ``(P, W)`` window codes.
@@ -47,12 +45,14 @@ def window_pwm_pvalues(codes: np.ndarray, pwm: IntegerPWM, block: int = 2048) ->
         block: windows scored at a time (bounds memory).
 
     Returns:
-        ``(P,)`` window-level p-values in (0, 1].
+        ``(offset (P,), strand (P,) of +1/-1, integer PWM score (P,), score of the other strand at that
+        offset (P,))``; a window without a clean site scores very low. Ties go to the first offset, then
+        the forward strand.
     """
     P, W = codes.shape
     L = pwm.length
     n = W - L + 1
-    best = np.empty(P, dtype=np.int64)
+    out = [np.empty(P, dtype=np.int64) for _ in range(4)]
     low = np.iinfo(np.int64).min // 4
     rc = pwm.matrix[::-1, ::-1]
     for i in range(0, P, block):
@@ -73,7 +73,32 @@ def window_pwm_pvalues(codes: np.ndarray, pwm: IntegerPWM, block: int = 2048) ->
                 rev += pwm.pair[3 - b, 3 - a]
             fwd += pwm.first[x[:, :n]]
             rev += pwm.first[3 - x[:, L - 1 : L - 1 + n]]
-        best[i : i + block] = np.where(bad, low, np.maximum(fwd, rev)).max(axis=1)
+        fwd, rev = np.where(bad, low, fwd), np.where(bad, low, rev)
+        off = np.maximum(fwd, rev).argmax(axis=1)
+        rows = np.arange(c.shape[0])
+        f, r = fwd[rows, off], rev[rows, off]
+        out[0][i : i + block] = off
+        out[1][i : i + block] = np.where(f >= r, 1, -1)
+        out[2][i : i + block] = np.maximum(f, r)
+        out[3][i : i + block] = np.where(f >= r, r, f)
+    return tuple(out)
+
+
+def window_pwm_pvalues(codes: np.ndarray, pwm: IntegerPWM, block: int = 2048) -> np.ndarray:
+    """P-value of each window's best PWM site (:func:`best_sites`), Sidak-corrected for the
+    ``2 (W - L + 1)`` sites searched: ``1 - (1 - p_best)^n``, the probability that a background window
+    holds a site at least that strong.
+
+    Args:
+        codes: ``(P, W)`` window codes.
+        pwm: the motif (its length at most ``W``).
+        block: windows scored at a time (bounds memory).
+
+    Returns:
+        ``(P,)`` window-level p-values in (0, 1].
+    """
+    n = codes.shape[1] - pwm.length + 1
+    best = best_sites(codes, pwm, block)[2]
     p_site = np.clip(pwm.pvalue(best), 0.0, 1.0)
     return np.clip(-np.expm1(2 * n * np.log1p(-np.minimum(p_site, 1 - 1e-16))), 1e-300, 1.0)
 
@@ -99,26 +124,3 @@ def locate_sites(
     ci, si = flat // 2, flat % 2
     other = both[np.arange(P), ci, 1 - si]  # the same place read on the other strand
     return cand[np.arange(P), ci], np.where(si == 0, 1, -1), both.reshape(P, -1)[np.arange(P), flat], other
-
-
-def best_sites(codes: np.ndarray, pwm: IntegerPWM, block: int = 256) -> tuple[np.ndarray, ...]:
-    """The best PWM site of each window (every offset, both strands), for windows whose evidence is the
-    PWM's rather than the network's.
-
-    Returns:
-        ``(offset (P,), strand (P,) of +1/-1, integer PWM score (P,), score of the other strand (P,))``.
-    """
-    P, W = codes.shape
-    n = W - pwm.length + 1
-    out = [np.zeros(P, dtype=np.int64) for _ in range(4)]
-    for i in range(0, P, block):
-        c = codes[i : i + block]
-        both = site_scores(c, np.broadcast_to(np.arange(n), (c.shape[0], n)), pwm)  # (p, n, 2)
-        flat = both.reshape(c.shape[0], -1).argmax(axis=1)
-        ci, si = flat // 2, flat % 2
-        rows = np.arange(c.shape[0])
-        out[0][i : i + block] = ci
-        out[1][i : i + block] = np.where(si == 0, 1, -1)
-        out[2][i : i + block] = both[rows, ci, si]
-        out[3][i : i + block] = both[rows, ci, 1 - si]
-    return tuple(out)
