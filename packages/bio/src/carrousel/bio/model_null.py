@@ -31,6 +31,7 @@ __all__ = [
     "NullChoice",
     "background_windows",
     "choose_null",
+    "padded_window",
     "shuffled_windows",
 ]
 
@@ -62,10 +63,10 @@ class NullChoice:
         return {"source": self.source, "reason": self.reason, "windows": int(self.calibration.null.shape[1])}
 
 
-def _padded(codes: np.ndarray, window: int) -> np.ndarray:
+def padded_window(codes: np.ndarray, window: int) -> np.ndarray:
+    """A record shorter than the window as the model scan tests it: its bases first, then N (code 4)."""
     pad = np.full(window, 4, dtype=np.uint8)
-    a = (window - codes.size) // 2
-    pad[a : a + codes.size] = codes
+    pad[: codes.size] = codes
     return pad
 
 
@@ -118,7 +119,7 @@ def shuffled_windows(
         if n <= 0:
             short = chunk.start == 0 and chunk.last and (c < 4).all() and c.size >= window // 2
             if short:  # drawn in proportion to its bases, as windows of long records are
-                picks.extend([_padded(c, window)] * rng.poisson(rate * c.size))
+                picks.extend([padded_window(c, window)] * rng.poisson(rate * c.size))
             continue
         for s in rng.integers(0, n, size=rng.poisson(rate * c.size)):
             w = c[s : s + window]
@@ -142,7 +143,7 @@ def background_windows(path: str | Path, window: int, n_null: int, rng: np.rando
         c = chunk.codes
         if c.size < window:
             if chunk.start == 0 and chunk.last and (c < 4).sum() >= window // 2:
-                picks.append(_padded(c, window))
+                picks.append(padded_window(c, window))
             continue
         starts = np.arange(0, c.size - window + 1, max(window // 2, 1))
         picks.extend(c[s : s + window] for s in starts if (c[s : s + window] < 4).mean() >= 0.5)

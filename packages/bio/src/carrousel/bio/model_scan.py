@@ -28,7 +28,7 @@ from carrousel.bio.calibration import NullCalibration
 from carrousel.bio.errors import ScanConfigError
 from carrousel.bio.fasta import Chunk, one_hot, window_sequences
 from carrousel.bio.hits import Hits
-from carrousel.bio.model_null import NullChoice
+from carrousel.bio.model_null import NullChoice, padded_window
 from carrousel.bio.models import MotifModel, predict_logits, rc_one_hot
 from carrousel.bio.motifs import Motif
 from carrousel.bio.pwm import IntegerPWM, SequenceCodes, scan_windows
@@ -185,9 +185,7 @@ class ModelScanner:
         W = self.window
         codes = chunk.codes
         if chunk.start == 0 and chunk.last and codes.size < W:
-            pad = np.full(W, 4, dtype=np.uint8)
-            pad[: codes.size] = codes
-            wins, starts = pad[None, :], np.zeros(1, dtype=np.int64)
+            wins, starts = padded_window(codes, W)[None, :], np.zeros(1, dtype=np.int64)
         else:
             starts = self._starts(chunk, limit)
             if starts.size == 0:
