@@ -44,7 +44,10 @@ CASES: list[tuple[dict[str, Any], bool, list[str], str]] = [
     # config, with lengths, expected kernels on CPU (fused ones replaced on CUDA), word in the reasons
     (dict(num_layers=2, bidirectional=True), False, ["FUSED"], "oneDNN"),
     (dict(cell="gru"), True, ["aten"], "LSTM only"),
-    (dict(), True, ["aten"], "packed"),
+    (dict(varlen="packed"), True, ["aten"], "packed"),
+    (dict(), True, ["FUSED"], "padded batch"),  # unequal lengths keep oneDNN: one call, exact to packing
+    (dict(num_layers=2, bidirectional=True, proj_size=3), True, ["aten"], "padded batch"),  # 4 calls
+    (dict(cell="gru", num_layers=2, residual=True, varlen="padded"), True, ["aten", "aten"], "asked for"),
     (dict(proj_size=3), False, ["aten"], "projection"),
     (dict(cell="ln_lstm"), False, ["python_loop"], "no fused kernel"),
     (dict(zoneout=0.1), False, ["python_loop"], "zoneout"),

@@ -16,6 +16,10 @@ and the ``lstm`` / ``gru`` / ``rnn_*`` entry points) and were checked with the p
 * carrousel's own Python step loop (:mod:`carrousel.core.nn.cells`) for custom cells (``ln_lstm``,
   ``peephole_lstm``), zoneout, recurrent dropout and ``backend="loop"``.
 
+With unequal lengths an encoder's fused module runs either a packed sequence or the padded batch of
+:mod:`carrousel.core.nn.varlen` (one unpacked call per layer and direction, exact to packing);
+:func:`carrousel.core.nn.varlen.choose_varlen` decides, and each entry says which (``varlen``) and why.
+
 With ``verify=True`` the module also runs once under :mod:`torch.profiler`, and the kernels it actually
 used are compared with the prediction.
 """
@@ -32,6 +36,7 @@ from torch import Tensor, nn
 from carrousel.core.errors import ShapeError
 from carrousel.core.nn.cells import LoopLayer
 from carrousel.core.nn.recurrent import RecurrentEncoder, cpu_fp16_autocast_lstm_fails
+from carrousel.core.nn.varlen import choose_varlen
 
 __all__ = ["KERNELS", "BackendReport", "LayerBackend", "explain_backend"]
 
@@ -58,6 +63,8 @@ class LayerBackend:
         directions: 1, or 2 when bidirectional.
         kernel: a key of :data:`KERNELS`.
         reasons: why that kernel (and not a faster one) runs.
+        varlen: for a fused module of an encoder given unequal lengths, ``"padded"`` (one unpacked call
+            per layer and direction, :mod:`carrousel.core.nn.varlen`) or ``"packed"``; else None.
     """
 
     module: str
@@ -66,6 +73,15 @@ class LayerBackend:
     directions: int
     kernel: str
     reasons: tuple[str, ...]
+    varlen: str | None = None
+
+    @property
+    def calls(self) -> int:
+        """Kernel calls per forward: one per layer and direction on the padded path, else one."""
+        if self.varlen != "padded":
+            return 1
+        first, _, last = self.layers.partition("-")
+        return (int(last or first) - int(first) + 1) * self.directions
 
 
 @dataclass(frozen=True)
@@ -76,7 +92,7 @@ class BackendReport:
         device: device of the input.
         dtype: dtype the recurrent kernels compute in (the autocast dtype under autocast).
         grad: whether autograd was assumed on (it matters for float16 on CPU).
-        packed: whether the lengths differ, so fused kernels get a packed sequence.
+        packed: whether the lengths differ (each fused entry's ``varlen`` says how they run).
         layers: one :class:`LayerBackend` per fused module or loop layer, in execution order.
         notes: warnings and hints that apply to the whole module.
         observed: with ``verify=True``, the kernel of every recurrent call seen by the profiler.
@@ -107,14 +123,15 @@ class BackendReport:
 
     def __str__(self) -> str:
         head = f"recurrent backend on {self.device}, {self.dtype}, autograd {'on' if self.grad else 'off'}"
-        head += ", packed (unequal lengths)" if self.packed else ""
+        head += ", unequal lengths" if self.packed else ""
         lines = [head]
         if not self.layers:
             lines.append("  (no recurrent layers found)")
         for e in self.layers:
             name = f"{e.module}: " if e.module else ""
             bi = " x2 directions" if e.directions == 2 else ""
-            lines.append(f"  {name}layer {e.layers} {e.cell}{bi} -> {KERNELS[e.kernel]}")
+            how = f" ({e.varlen} batch)" if e.varlen else ""
+            lines.append(f"  {name}layer {e.layers} {e.cell}{bi} -> {KERNELS[e.kernel]}{how}")
             lines.extend(f"      because {r}" for r in e.reasons)
         lines.extend(f"  note: {n}" for n in self.notes)
         if self.observed is not None:
@@ -177,9 +194,21 @@ def _cpu_kernel(kind: str, dtype: torch.dtype, packed: bool, proj: int, grad: bo
 
 
 def _fused_entry(
-    name: str, rnn: nn.RNNBase, layers: str, cell: str, x: Tensor, packed: bool, grad: bool, extra: list[str]
+    name: str,
+    rnn: nn.RNNBase,
+    layers: str,
+    cell: str,
+    x: Tensor,
+    varlen: str | None,
+    grad: bool,
+    extra: list[str],
 ) -> LayerBackend:
     dtype = _compute_dtype(x)
+    path: str | None = None
+    if varlen is not None:  # an encoder's module given unequal lengths
+        path, why_path = choose_varlen(rnn, x, varlen)
+        extra = [*extra, f"lengths differ and run as a {path} batch: {why_path}"]
+    packed = path == "packed"
     if extra[-1:] != [_PLAIN] and rnn.mode == "LSTM" and grad and dtype == torch.float16:
         with torch.set_grad_enabled(True):
             if cpu_fp16_autocast_lstm_fails(x):  # the encoder steps around it, see recurrent.py
@@ -198,7 +227,7 @@ def _fused_entry(
         kernel, why = _cpu_kernel(kind, dtype, packed, getattr(rnn, "proj_size", 0), seen_grad)
     else:
         kernel, why = "aten", [f"device type {x.device.type!r}: no cuDNN or oneDNN rule known here"]
-    return LayerBackend(name, layers, cell, 2 if rnn.bidirectional else 1, kernel, (*extra, *why))
+    return LayerBackend(name, layers, cell, 2 if rnn.bidirectional else 1, kernel, (*extra, *why), path)
 
 
 def _loop_reasons(enc: RecurrentEncoder) -> list[str]:
@@ -235,9 +264,10 @@ def _predict(module: nn.Module, x: Tensor, lengths: Tensor | None, grad: bool) -
         if isinstance(sub, RecurrentEncoder):
             inside.update(id(m) for m in sub.modules())
             cfg = sub.config
+            varlen = cfg.varlen if packed else None
             if sub.rnn is not None:
                 span = f"1-{cfg.num_layers}" if cfg.num_layers > 1 else "1"
-                entries.append(_fused_entry(name, sub.rnn, span, cfg.cell, x, packed, grad, []))
+                entries.append(_fused_entry(name, sub.rnn, span, cfg.cell, x, varlen, grad, []))
                 continue
             for i, layer in enumerate(sub.layers):
                 if isinstance(layer, LoopLayer):
@@ -247,12 +277,12 @@ def _predict(module: nn.Module, x: Tensor, lengths: Tensor | None, grad: bool) -
                     )
                 else:
                     extra = ["residual=True: one fused module per layer, residual added in between"]
-                    entries.append(_fused_entry(name, layer, str(i + 1), cfg.cell, x, packed, grad, extra))  # type: ignore[arg-type]
+                    entries.append(_fused_entry(name, layer, str(i + 1), cfg.cell, x, varlen, grad, extra))  # type: ignore[arg-type]
         elif isinstance(sub, nn.RNNBase):
             inside.add(id(sub))
             cell = {"LSTM": "lstm", "GRU": "gru", "RNN_TANH": "rnn_tanh", "RNN_RELU": "rnn_relu"}[sub.mode]
             span = f"1-{sub.num_layers}" if sub.num_layers > 1 else "1"
-            entries.append(_fused_entry(name, sub, span, cell, x, False, grad, [_PLAIN]))
+            entries.append(_fused_entry(name, sub, span, cell, x, None, grad, [_PLAIN]))
     return entries
 
 
@@ -273,10 +303,10 @@ def _notes(
             "CPU autocast to float16 with autograd on fails inside oneDNN's LSTM on torch 2.14 "
             "('could not create a primitive descriptor'); use bfloat16 autocast, or float16 for inference"
         )
-    if any(e.kernel == "aten" and any("packed" in r for r in e.reasons) for e in entries):
+    if any(e.kernel == "aten" and e.varlen == "packed" and e.cell == "lstm" for e in entries):
         notes.append(
             "a packed LSTM on CPU runs ATen's native loop, several times slower than oneDNN on an unpacked "
-            "batch (benchmarks/bench_cells.py measures it); sorting by length and bucketing helps"
+            "batch (benchmarks/bench_encoder.py measures it); varlen='padded' keeps oneDNN, exactly"
         )
     if lengths is not None and not _packed(x, lengths):
         notes.append("all lengths equal T, so the encoder drops them and nothing is packed")
@@ -374,7 +404,7 @@ def explain_backend(
         except (RuntimeError, ValueError) as err:  # e.g. a dtype mismatch: report it instead of raising
             notes.append(f"the verification run failed: {type(err).__name__}: {str(err).splitlines()[0]}")
             observed = ()
-        predicted = [e.kernel for e in entries if e.kernel != "python_loop"]
+        predicted = [e.kernel for e in entries if e.kernel != "python_loop" for _ in range(e.calls)]
         predicted += ["python_loop"] * sum(e.kernel == "python_loop" for e in entries)
         verified = sorted(observed) == sorted(predicted)
         if not verified:

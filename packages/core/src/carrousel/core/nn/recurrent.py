@@ -7,8 +7,9 @@ direction (``proj_size`` for a projected LSTM, else ``H``), ``D`` directions (2 
 Standard configurations run on PyTorch's fused kernels (cuDNN on GPU, ATen/oneDNN on CPU): a single
 multi-layer ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` when nothing needs per-layer handling, one fused module
 per layer when residual connections are asked for. Custom cells, zoneout and recurrent dropout run the
-Python step loop of :mod:`carrousel.core.nn.cells`. :func:`carrousel.core.nn.backend.explain_backend`
-says which path a configuration takes and why.
+Python step loop of :mod:`carrousel.core.nn.cells`. Unequal lengths keep the fused kernels on a padded
+batch (:mod:`carrousel.core.nn.varlen`, exact to packing) unless ``varlen`` or the device says to pack.
+:func:`carrousel.core.nn.backend.explain_backend` says which path a configuration takes and why.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from carrousel.core.errors import ConfigError, ShapeError
 from carrousel.core.io import register_module
 from carrousel.core.nn.cells import CELLS, LoopLayer
 from carrousel.core.nn.init import init_recurrent_
+from carrousel.core.nn.varlen import VARLEN_PATHS, choose_varlen, run_padded
 
 __all__ = [
     "FUSED_CELLS",
@@ -102,6 +104,7 @@ class RecurrentConfig:
     recurrent_dropout: float = 0.0  # variational dropout on h_{t-1} (forces the step loop)
     init: str = "recurrent"  # "recurrent": orthogonal W_hh, Xavier W_ih, forget bias 1; "pytorch": default
     backend: str = "auto"  # "auto": fused kernels when possible; "loop": always the step loop
+    varlen: str = "auto"  # unequal lengths on fused kernels: "auto" | "padded" | "packed" (see varlen.py)
 
     def __post_init__(self) -> None:
         cell = _ALIASES.get(self.cell, self.cell)
@@ -138,6 +141,8 @@ class RecurrentConfig:
             raise ConfigError(f"proj_size is for LSTM cells only, not {cell!r}; set proj_size=0")
         if self.backend not in ("auto", "loop"):
             raise ConfigError(f"backend must be 'auto' or 'loop', got {self.backend!r}")
+        if self.varlen not in VARLEN_PATHS:
+            raise ConfigError(f"varlen must be one of {', '.join(VARLEN_PATHS)}, got {self.varlen!r}")
         if self.init not in ("recurrent", "pytorch"):
             raise ConfigError(f"init must be 'recurrent' or 'pytorch', got {self.init!r}")
 
@@ -417,6 +422,8 @@ class RecurrentEncoder(nn.Module):
             hx = (state.h, state.c) if isinstance(rnn, nn.LSTM) else state.h  # type: ignore[assignment]
         if lengths is None:
             out, hn = rnn(x, hx)
+        elif choose_varlen(rnn, x, self.config.varlen)[0] == "padded":
+            out, hn = run_padded(rnn, x, lengths, hx)
         else:
             packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
             out_p, hn = rnn(packed, hx)
