@@ -181,6 +181,31 @@ def test_bidirectional_stack_matches_encoder(
     _check_against_torch(enc, cell, run, x, h0, c0, lengths, residual=residual)
 
 
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize(("layers", "bidirectional"), [(3, True), (2, False)])
+def test_padded_varlen_path_matches_oracle(cell: str, layers: int, bidirectional: bool) -> None:
+    """The padded path for unequal lengths (core/nn/varlen.py): outputs, states, every gradient."""
+    cfg = RecurrentConfig(
+        input_size=3,
+        hidden_size=4,
+        cell=cell,
+        num_layers=layers,
+        bidirectional=bidirectional,
+        varlen="padded",
+    )
+    enc = RecurrentEncoder(cfg).double().eval()
+    _randomise(enc)
+    D = 2 if bidirectional else 1
+    x, h0, c0 = _inputs(5, 7, 3, layers * D, 4, 4, cell, torch.device("cpu"))
+    lengths = torch.tensor([4, 7, 1, 6, 4])
+
+    def run(x: torch.Tensor, h0: torch.Tensor, c0: torch.Tensor | None) -> Any:
+        r = enc(x, lengths=lengths, state=(h0, c0))
+        return r.output, r.state.h, r.state.c
+
+    _check_against_torch(enc, cell, run, x, h0, c0, lengths, residual=False)
+
+
 def _random_params(
     cell: str, rng: np.random.Generator, n_in: int, H: int, proj: int = 0
 ) -> dict[str, np.ndarray]:

@@ -206,7 +206,8 @@ def _fused_entry(
     dtype = _compute_dtype(x)
     path: str | None = None
     if varlen is not None:  # an encoder's module given unequal lengths
-        path, why_path = choose_varlen(rnn, x, varlen)
+        records = grad and (x.requires_grad or any(p.requires_grad for p in rnn.parameters()))
+        path, why_path = choose_varlen(rnn, x, varlen, records)
         extra = [*extra, f"lengths differ and run as a {path} batch: {why_path}"]
     packed = path == "packed"
     if extra[-1:] != [_PLAIN] and rnn.mode == "LSTM" and grad and dtype == torch.float16:

@@ -37,6 +37,7 @@ __all__ = ["FREEZE", "VARLEN_PATHS", "choose_varlen", "reverse_index", "run_padd
 VARLEN_PATHS = ("auto", "padded", "packed")
 FREEZE = 1e4  # pre-activation that saturates an LSTM gate to exactly 0 or 1 in every float dtype
 _BOUND = 1e3  # largest |W_hh h + b| of the input/forget gates for which the padded LSTM path is exact
+_SMALL_LSTM = 128  # largest LSTM hidden size whose padded path wins in inference on CPU (measured)
 _CUDNN_COPY = "RNN module weights are not part of single contiguous chunk"
 
 HiddenState = Tensor | tuple[Tensor, Tensor]
@@ -64,13 +65,20 @@ def saturation_bound(rnn: nn.RNNBase) -> float:
     return bound
 
 
-def choose_varlen(rnn: nn.RNNBase, x: Tensor, mode: str) -> tuple[str, str]:
+def choose_varlen(rnn: nn.RNNBase, x: Tensor, mode: str, grad: bool | None = None) -> tuple[str, str]:
     """Which path a fused module takes for a batch of unequal lengths, and why.
+
+    The automatic rule comes from ``benchmarks/bench_encoder.py`` (1 CPU thread, lengths in [T/2, T]):
+    with autograd the padded path is 3.6-5.6x faster than packing (its backward stays fused); without
+    autograd packing skips the padded steps and ATen's loop runs about as fast forwards, so it wins for
+    GRU/RNN (which have no oneDNN kernel either way, 0.70-0.87x) and for an LSTM at H=256 (0.91x), while
+    oneDNN still pays for the padded steps of a smaller LSTM (1.3-1.6x at H <= 128).
 
     Args:
         rnn: the fused module.
         x: ``(B, T, I)`` input (its device matters).
         mode: ``"auto"``, ``"padded"`` or ``"packed"`` (``RecurrentConfig.varlen``).
+        grad: whether autograd records the call; default: grad mode on and ``x`` or a weight needs grad.
 
     Returns:
         ``("padded" | "packed", reason)``.
@@ -91,9 +99,21 @@ def choose_varlen(rnn: nn.RNNBase, x: Tensor, mode: str) -> tuple[str, str]:
             "CUDA: cuDNN runs packed batches natively; the padded path is opt-in there (varlen='padded'), "
             "compare with benchmarks/bench_encoder.py --device cuda"
         )
-    return "padded", (
-        "unequal lengths run as a padded batch on the unpacked fused kernel, exact to packing and "
-        "measured 3-7x faster than packing on CPU (benchmarks/bench_encoder.py)"
+    if grad is None:
+        grad = torch.is_grad_enabled() and (x.requires_grad or any(p.requires_grad for p in rnn.parameters()))
+    if grad:
+        return "padded", (
+            "with autograd the padded batch keeps the fused forward and backward, exact to packing and "
+            "3.6-5.6x faster than packing on CPU (benchmarks/bench_encoder.py)"
+        )
+    if rnn.mode == "LSTM" and rnn.hidden_size <= _SMALL_LSTM:
+        return "padded", (
+            f"inference with an LSTM of H <= {_SMALL_LSTM}: oneDNN over the padded batch beats packing "
+            "(1.3-1.6x on CPU, benchmarks/bench_encoder.py)"
+        )
+    return "packed", (
+        "inference: packing skips the padded steps and, without a backward, measures as fast or faster "
+        "on CPU for GRU/RNN and large LSTMs (benchmarks/bench_encoder.py)"
     )
 
 

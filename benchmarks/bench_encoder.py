@@ -1,0 +1,226 @@
+"""Unequal lengths on the fused kernels: raw module without lengths vs packing vs the padded path.
+
+For each shape (B, T, I, H) and cell, three cases run on the same weights and, per round, the same
+lengths drawn from [T/2, T] (one sequence of length T):
+
+* ``raw``: the encoder's fused ``nn.LSTM`` / ``nn.GRU`` on the padded batch without lengths (the speed
+  a batch with lengths could have);
+* ``packed``: ``RecurrentEncoder(varlen="packed")``, ``pack_padded_sequence`` inside (the old path);
+* ``padded``: ``RecurrentEncoder(varlen="padded")``, :mod:`carrousel.core.nn.varlen` (the new default on
+  CPU), exact to ``packed``.
+
+Forward (``fwd``: eval mode, no autograd) and forward + backward (``fwd+bwd``: training mode, backward of
+the outputs and last states). Rounds alternate the cases (raw, packed, padded, then rotated), so load from
+other processes hits all alike; medians are reported with the ratios of each pair and the share of a dense
+GEMM peak measured in the same run (recurrent flops counted at the full T, so a batch with lengths can
+only lose share). One thread by default. JSON goes to stdout, a table to stderr.
+
+Usage::
+
+    python benchmarks/bench_encoder.py                       # the issue's three shapes, LSTM and GRU
+    python benchmarks/bench_encoder.py --quick               # 3 rounds, LSTM only
+    python benchmarks/bench_encoder.py --shapes 64,100,256,256 --cells lstm --rounds 9
+    python benchmarks/bench_encoder.py --device cuda         # bfloat16 autocast, cuDNN
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import torch
+
+from carrousel.core.nn import RecurrentConfig, RecurrentEncoder
+
+SHAPES = "64,100,256,256;32,200,128,128;128,60,4,64"  # B,T,I,H: the issue's shapes
+CASES = ("raw", "packed", "padded")
+GATES = {"lstm": 4, "gru": 3, "rnn_tanh": 1}
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _autocast(device: torch.device) -> contextlib.AbstractContextManager[Any]:
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def gemm_peak(device: torch.device, rounds: int) -> float:
+    """Dense matrix-multiply flops per second (median), in the dtype the recurrent kernels compute in."""
+    n = 2048 if device.type == "cuda" else 1024
+    dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
+    reps = 50 if device.type == "cuda" else 2
+    times = []
+    for _ in range(rounds + 1):
+        _sync(device)
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            a @ b
+        _sync(device)
+        times.append((time.perf_counter() - t0) / reps)
+    return 2 * n**3 / statistics.median(times[1:])
+
+
+def _cases(
+    cell: str,
+    B: int,
+    T: int,
+    I: int,
+    H: int,
+    device: torch.device,  # noqa: E741
+) -> dict[str, RecurrentEncoder]:
+    cfg = RecurrentConfig(input_size=I, hidden_size=H, cell=cell, varlen="packed")
+    packed = RecurrentEncoder(cfg).to(device)
+    padded = RecurrentEncoder(RecurrentConfig(input_size=I, hidden_size=H, cell=cell, varlen="padded"))
+    padded.load_state_dict(packed.state_dict())
+    return {"raw": packed, "packed": packed, "padded": padded.to(device)}
+
+
+def _step(
+    name: str, enc: RecurrentEncoder, x: torch.Tensor, lengths: torch.Tensor, train: bool
+) -> Callable[[], None]:
+    rnn = enc.rnn
+    assert rnn is not None
+
+    def run() -> None:
+        with _autocast(x.device):
+            if name == "raw":
+                out = rnn(x)[0]
+                loss = out.sum() + out[:, -1].sum()
+            else:
+                r = enc(x, lengths)
+                loss = r.output.sum() + r.last.sum()
+        if train:
+            loss.backward()
+
+    return run
+
+
+def _time(fn: Callable[[], None], device: torch.device, train: bool) -> float:
+    ctx = contextlib.nullcontext() if train else torch.no_grad()
+    with ctx:
+        _sync(device)
+        t0 = time.perf_counter()
+        fn()
+        _sync(device)
+    return time.perf_counter() - t0
+
+
+def _rotations(n: int) -> Iterator[tuple[str, ...]]:
+    k = 0
+    while True:
+        yield CASES[k % n :] + CASES[: k % n]
+        k += 1
+
+
+def bench_shape(
+    cell: str,
+    B: int,
+    T: int,
+    I: int,
+    H: int,
+    device: torch.device,
+    rounds: int,
+    peak: float,  # noqa: E741
+) -> list[dict[str, Any]]:
+    """Times the three cases at one shape, forward and forward + backward."""
+    gen = torch.Generator().manual_seed(B * 1000 + T)
+    x = torch.randn(B, T, I, generator=gen).to(device)
+    encs = _cases(cell, B, T, I, H, device)
+    flops = 2.0 * B * T * GATES[cell] * H * (I + H)  # forward, at full T
+    rows = []
+    for mode, train in (("fwd", False), ("fwd+bwd", True)):
+        for enc in encs.values():
+            enc.train(train)
+        times: dict[str, list[float]] = {c: [] for c in CASES}
+        order = _rotations(len(CASES))
+        for r in range(rounds + 1):  # round 0 warms up
+            lengths = torch.randint(T // 2, T + 1, (B,), generator=gen)
+            lengths[0] = T
+            for case in next(order):
+                enc = encs[case]
+                enc.zero_grad(set_to_none=True)
+                t = _time(_step(case, enc, x, lengths, train), device, train)
+                if r:
+                    times[case].append(t)
+        med = {c: statistics.median(v) for c, v in times.items()}
+        work = flops * (3 if train else 1)
+        rows.append(
+            {
+                "cell": cell,
+                "B": B,
+                "T": T,
+                "I": I,
+                "H": H,
+                "mode": mode,
+                "ms": {c: round(v * 1e3, 3) for c, v in med.items()},
+                "pct_peak": {c: round(100 * work / v / peak, 1) for c, v in med.items()},
+                "packed_over_padded": round(med["packed"] / med["padded"], 2),
+                "padded_over_raw": round(med["padded"] / med["raw"], 2),
+                "packed_over_raw": round(med["packed"] / med["raw"], 2),
+            }
+        )
+    return rows
+
+
+def main() -> None:
+    """Parses the command line, runs every shape and cell, prints the table and the JSON."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--shapes", default=SHAPES, help="B,T,I,H quadruples separated by ';'")
+    ap.add_argument("--cells", default=None, help="comma-separated: lstm,gru,rnn_tanh (default lstm,gru)")
+    ap.add_argument("--rounds", type=int, default=None, help="timed rounds per case (default 7, quick 3)")
+    ap.add_argument("--quick", action="store_true", help="3 rounds, LSTM only unless --cells says otherwise")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (cuda: bfloat16 autocast)")
+    ap.add_argument("--threads", type=int, default=1, help="intra-op threads (default 1)")
+    args = ap.parse_args()
+    device = torch.device(args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        sys.exit("--device cuda: no CUDA device here")
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    rounds = args.rounds or (3 if args.quick else 7)
+    cells = (args.cells or ("lstm" if args.quick else "lstm,gru")).split(",")
+    peak = gemm_peak(device, rounds)
+    rows: list[dict[str, Any]] = []
+    for quad in args.shapes.split(";"):
+        B, T, I, H = (int(v) for v in quad.split(","))  # noqa: E741
+        for cell in cells:
+            rows.extend(bench_shape(cell, B, T, I, H, device, rounds, peak))
+    print(
+        f"GEMM peak {peak / 1e9:.1f} GFLOP/s ({device.type}, {torch.get_num_threads()} thread(s)); "
+        f"median of {rounds} alternating rounds; % of peak with flops at full T",
+        file=sys.stderr,
+    )
+    head = f"{'cell':8s} {'B':>4s} {'T':>4s} {'I':>4s} {'H':>4s} {'mode':8s}"
+    head += "".join(f" {c + ' ms':>11s} {'%pk':>5s}" for c in CASES) + f" {'pack/pad':>8s} {'pad/raw':>7s}"
+    print(head, file=sys.stderr)
+    for r in rows:
+        line = f"{r['cell']:8s} {r['B']:4d} {r['T']:4d} {r['I']:4d} {r['H']:4d} {r['mode']:8s}"
+        line += "".join(f" {r['ms'][c]:11.1f} {r['pct_peak'][c]:5.1f}" for c in CASES)
+        line += f" {r['packed_over_padded']:8.2f} {r['padded_over_raw']:7.2f}"
+        print(line, file=sys.stderr)
+    meta = {
+        "device": str(device),
+        "dtype": "bfloat16 autocast" if device.type == "cuda" else "float32",
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "rounds": rounds,
+        "gemm_peak_gflops": round(peak / 1e9, 2),
+        "lengths": "uniform in [T/2, T], one of length T, redrawn each round",
+    }
+    print(json.dumps({"meta": meta, "results": rows}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
