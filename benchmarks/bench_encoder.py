@@ -76,13 +76,13 @@ def _cases(
     cell: str,
     B: int,
     T: int,
-    I: int,
+    n_in: int,
     H: int,
-    device: torch.device,  # noqa: E741
+    device: torch.device,
 ) -> dict[str, RecurrentEncoder]:
-    cfg = RecurrentConfig(input_size=I, hidden_size=H, cell=cell, varlen="packed")
+    cfg = RecurrentConfig(input_size=n_in, hidden_size=H, cell=cell, varlen="packed")
     packed = RecurrentEncoder(cfg).to(device)
-    padded = RecurrentEncoder(RecurrentConfig(input_size=I, hidden_size=H, cell=cell, varlen="padded"))
+    padded = RecurrentEncoder(RecurrentConfig(input_size=n_in, hidden_size=H, cell=cell, varlen="padded"))
     padded.load_state_dict(packed.state_dict())
     return {"raw": packed, "packed": packed, "padded": padded.to(device)}
 
@@ -128,17 +128,17 @@ def bench_shape(
     cell: str,
     B: int,
     T: int,
-    I: int,
+    n_in: int,
     H: int,
     device: torch.device,
     rounds: int,
-    peak: float,  # noqa: E741
+    peak: float,
 ) -> list[dict[str, Any]]:
     """Times the three cases at one shape, forward and forward + backward."""
     gen = torch.Generator().manual_seed(B * 1000 + T)
-    x = torch.randn(B, T, I, generator=gen).to(device)
-    encs = _cases(cell, B, T, I, H, device)
-    flops = 2.0 * B * T * GATES[cell] * H * (I + H)  # forward, at full T
+    x = torch.randn(B, T, n_in, generator=gen).to(device)
+    encs = _cases(cell, B, T, n_in, H, device)
+    flops = 2.0 * B * T * GATES[cell] * H * (n_in + H)  # forward, at full T
     rows = []
     for mode, train in (("fwd", False), ("fwd+bwd", True)):
         for enc in encs.values():
@@ -161,7 +161,7 @@ def bench_shape(
                 "cell": cell,
                 "B": B,
                 "T": T,
-                "I": I,
+                "I": n_in,
                 "H": H,
                 "mode": mode,
                 "ms": {c: round(v * 1e3, 3) for c, v in med.items()},

@@ -2,7 +2,7 @@
 
 Packing a batch (``pack_padded_sequence``) is how PyTorch runs unequal lengths, and on CPU it is slow:
 a packed LSTM leaves oneDNN for ATen's native step loop, whose backward is recorded op by op, and every
-step projects its input separately. ``benchmarks/bench_encoder.py`` measures 3-7x the time of the same
+step projects its input separately. ``benchmarks/bench_encoder.py`` measures 3.3-7.2x the time of the same
 batch without lengths. :func:`run_padded` keeps the padded batch and the unpacked fused kernel, one call
 per layer and direction, and gives the packed result:
 
@@ -69,7 +69,7 @@ def choose_varlen(rnn: nn.RNNBase, x: Tensor, mode: str, grad: bool | None = Non
     """Which path a fused module takes for a batch of unequal lengths, and why.
 
     The automatic rule comes from ``benchmarks/bench_encoder.py`` (1 CPU thread, lengths in [T/2, T]):
-    with autograd the padded path is 3.6-5.6x faster than packing (its backward stays fused); without
+    with autograd the padded path is 3.0-5.6x faster than packing (its backward stays fused); without
     autograd packing skips the padded steps and ATen's loop runs about as fast forwards, so it wins for
     GRU/RNN (which have no oneDNN kernel either way, 0.70-0.87x) and for an LSTM at H=256 (0.91x), while
     oneDNN still pays for the padded steps of a smaller LSTM (1.3-1.6x at H <= 128).
@@ -85,15 +85,21 @@ def choose_varlen(rnn: nn.RNNBase, x: Tensor, mode: str, grad: bool | None = Non
     """
     if mode == "packed":
         return "packed", 'varlen="packed" was asked for'
-    if rnn.mode == "LSTM":
+    if mode == "padded":
+        path, why = "padded", 'varlen="padded" was asked for'
+    else:
+        path, why = _auto(rnn, x, grad)
+    if path == "padded" and rnn.mode == "LSTM":
         bound = saturation_bound(rnn)
         if bound >= _BOUND:
             return "packed", (
                 f"the LSTM's recurrent weights reach |W_hh h + b| = {bound:.0f} >= {_BOUND:.0f}, too close to "
                 "the gate saturation the padded path relies on"
             )
-    if mode == "padded":
-        return "padded", 'varlen="padded" was asked for'
+    return path, why
+
+
+def _auto(rnn: nn.RNNBase, x: Tensor, grad: bool | None) -> tuple[str, str]:
     if x.device.type == "cuda":
         return "packed", (
             "CUDA: cuDNN runs packed batches natively; the padded path is opt-in there (varlen='padded'), "
@@ -104,7 +110,7 @@ def choose_varlen(rnn: nn.RNNBase, x: Tensor, mode: str, grad: bool | None = Non
     if grad:
         return "padded", (
             "with autograd the padded batch keeps the fused forward and backward, exact to packing and "
-            "3.6-5.6x faster than packing on CPU (benchmarks/bench_encoder.py)"
+            "3.0-5.6x faster than packing on CPU (benchmarks/bench_encoder.py)"
         )
     if rnn.mode == "LSTM" and rnn.hidden_size <= _SMALL_LSTM:
         return "padded", (
