@@ -79,10 +79,12 @@ def _cases(
     n_in: int,
     H: int,
     device: torch.device,
+    layers: int = 1,
+    bi: bool = False,
 ) -> dict[str, RecurrentEncoder]:
-    cfg = RecurrentConfig(input_size=n_in, hidden_size=H, cell=cell, varlen="packed")
-    packed = RecurrentEncoder(cfg).to(device)
-    padded = RecurrentEncoder(RecurrentConfig(input_size=n_in, hidden_size=H, cell=cell, varlen="padded"))
+    kw: dict[str, Any] = dict(input_size=n_in, hidden_size=H, cell=cell, num_layers=layers, bidirectional=bi)
+    packed = RecurrentEncoder(RecurrentConfig(varlen="packed", **kw)).to(device)
+    padded = RecurrentEncoder(RecurrentConfig(varlen="padded", **kw))
     padded.load_state_dict(packed.state_dict())
     return {"raw": packed, "packed": packed, "padded": padded.to(device)}
 
@@ -133,12 +135,17 @@ def bench_shape(
     device: torch.device,
     rounds: int,
     peak: float,
+    layers: int = 1,
+    bi: bool = False,
 ) -> list[dict[str, Any]]:
     """Times the three cases at one shape, forward and forward + backward."""
     gen = torch.Generator().manual_seed(B * 1000 + T)
     x = torch.randn(B, T, n_in, generator=gen).to(device)
-    encs = _cases(cell, B, T, n_in, H, device)
-    flops = 2.0 * B * T * GATES[cell] * H * (n_in + H)  # forward, at full T
+    encs = _cases(cell, B, T, n_in, H, device, layers, bi)
+    D = 2 if bi else 1
+    flops = sum(  # forward, at full T
+        2.0 * B * T * GATES[cell] * H * ((n_in if k == 0 else D * H) + H) * D for k in range(layers)
+    )
     rows = []
     for mode, train in (("fwd", False), ("fwd+bwd", True)):
         for enc in encs.values():
@@ -163,6 +170,8 @@ def bench_shape(
                 "T": T,
                 "I": n_in,
                 "H": H,
+                "layers": layers,
+                "bidirectional": bi,
                 "mode": mode,
                 "ms": {c: round(v * 1e3, 3) for c, v in med.items()},
                 "pct_peak": {c: round(100 * work / v / peak, 1) for c, v in med.items()},
@@ -183,6 +192,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="3 rounds, LSTM only unless --cells says otherwise")
     ap.add_argument("--device", default="cpu", help="cpu or cuda (cuda: bfloat16 autocast)")
     ap.add_argument("--threads", type=int, default=1, help="intra-op threads (default 1)")
+    ap.add_argument("--layers", type=int, default=1, help="stacked layers (default 1)")
+    ap.add_argument("--bidirectional", action="store_true", help="two directions per layer")
     args = ap.parse_args()
     device = torch.device(args.device)
     if device.type == "cuda" and not torch.cuda.is_available():
@@ -196,8 +207,9 @@ def main() -> None:
     for quad in args.shapes.split(";"):
         B, T, I, H = (int(v) for v in quad.split(","))  # noqa: E741
         for cell in cells:
-            rows.extend(bench_shape(cell, B, T, I, H, device, rounds, peak))
+            rows.extend(bench_shape(cell, B, T, I, H, device, rounds, peak, args.layers, args.bidirectional))
     print(
+        f"{args.layers} layer(s){', bidirectional' if args.bidirectional else ''}; "
         f"GEMM peak {peak / 1e9:.1f} GFLOP/s ({device.type}, {torch.get_num_threads()} thread(s)); "
         f"median of {rounds} alternating rounds; % of peak with flops at full T",
         file=sys.stderr,
@@ -218,6 +230,8 @@ def main() -> None:
         "rounds": rounds,
         "gemm_peak_gflops": round(peak / 1e9, 2),
         "lengths": "uniform in [T/2, T], one of length T, redrawn each round",
+        "layers": args.layers,
+        "bidirectional": args.bidirectional,
     }
     print(json.dumps({"meta": meta, "results": rows}, indent=1))
 

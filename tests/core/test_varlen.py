@@ -11,7 +11,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from carrousel.core.errors import ConfigError
+from carrousel.core.errors import ConfigError, ShapeError
 from carrousel.core.nn import RecurrentConfig, RecurrentEncoder, explain_backend
 from carrousel.core.nn.varlen import choose_varlen, reverse_index, run_padded, saturation_bound
 
@@ -139,6 +139,16 @@ def test_lengths_shorter_than_the_batch_and_dropout() -> None:
     a, b = padded(x, LENGTHS).output, padded(x, LENGTHS).output
     assert not torch.allclose(a, b)  # dropout between the layers is drawn in training
     assert bool((a[:, T:] == 0).all()) and bool((a[LENGTHS.unsqueeze(1) <= torch.arange(T + 3)] == 0).all())
+
+
+def test_run_padded_checks_its_inputs() -> None:
+    rnn = nn.GRU(IN, 4, batch_first=True)
+    x = torch.randn(B, T, IN)
+    for bad in (torch.tensor([1, 2]), torch.tensor([0, 1, 2, 3, 4]), LENGTHS + 1, LENGTHS.float()):
+        with pytest.raises(ShapeError, match="lengths must"):
+            run_padded(rnn, x, bad)
+    with pytest.raises(ShapeError, match="3-D"):
+        run_padded(rnn, x[0], LENGTHS)
 
 
 def test_reverse_index_is_an_involution() -> None:

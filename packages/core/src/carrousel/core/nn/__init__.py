@@ -34,6 +34,7 @@ from carrousel.core.nn.recurrent import (
     State,
     lengths_from_mask,
 )
+from carrousel.core.nn.varlen import run_padded
 
 __all__ = [
     "CELLS",
@@ -68,4 +69,5 @@ __all__ = [
     "max_pool",
     "mean_pool",
     "pinball_loss",
+    "run_padded",
 ]

@@ -32,6 +32,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from carrousel.core.errors import ShapeError
+
 __all__ = ["FREEZE", "VARLEN_PATHS", "choose_varlen", "reverse_index", "run_padded", "saturation_bound"]
 
 VARLEN_PATHS = ("auto", "padded", "packed")
@@ -204,13 +206,25 @@ def run_padded(
     Returns:
         ``(output, h_n)`` or ``(output, (h_n, c_n))`` exactly as the module returns them for the packed
         batch: output ``(B, T, D*H_out)`` zero past each length, final states at each last valid step.
+
+    Raises:
+        ShapeError: when ``x`` is not 3-D or ``lengths`` is not ``(B,)`` integers in ``[1, T]``.
     """
+    if x.dim() != 3:
+        raise ShapeError(f"x must be a 3-D padded batch, got shape {tuple(x.shape)}")
     if not rnn.batch_first:
         out_t, hn = run_padded(_BatchFirst(rnn), x.transpose(0, 1), lengths, hx)  # type: ignore[arg-type]
         return out_t.transpose(0, 1), hn
     B, T = x.shape[0], x.shape[1]
-    lens = lengths.to(x.device)
+    lengths = torch.as_tensor(lengths)
+    if lengths.shape != (B,) or lengths.is_floating_point() or lengths.dtype == torch.bool:
+        raise ShapeError(
+            f"lengths must be ({B},) integers, got {lengths.dtype} of shape {tuple(lengths.shape)}"
+        )
     Tm = int(lengths.max())
+    if Tm > T or int(lengths.min()) < 1:
+        raise ShapeError(f"lengths must lie in [1, {T}], got min {int(lengths.min())} max {Tm}")
+    lens = lengths.to(x.device)
     D = 2 if rnn.bidirectional else 1
     is_lstm = rnn.mode == "LSTM"
     h_out = getattr(rnn, "proj_size", 0) or rnn.hidden_size
