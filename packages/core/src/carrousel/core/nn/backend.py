@@ -16,9 +16,7 @@ and the ``lstm`` / ``gru`` / ``rnn_*`` entry points) and were checked with the p
 * carrousel's own Python step loop (:mod:`carrousel.core.nn.cells`) for custom cells (``ln_lstm``,
   ``peephole_lstm``), zoneout, recurrent dropout and ``backend="loop"``.
 
-With unequal lengths an encoder's fused module runs either a packed sequence or the padded batch of
-:mod:`carrousel.core.nn.varlen` (one unpacked call per layer and direction, exact to packing);
-:func:`carrousel.core.nn.varlen.choose_varlen` decides, and each entry says which (``varlen``) and why.
+Unequal lengths run packed or padded (:mod:`carrousel.core.nn.varlen`); each entry says which and why.
 
 With ``verify=True`` the module also runs once under :mod:`torch.profiler`, and the kernels it actually
 used are compared with the prediction.
@@ -34,6 +32,7 @@ import torch
 from torch import Tensor, nn
 
 from carrousel.core.errors import ShapeError
+from carrousel.core.nn._observe import observe_kernels
 from carrousel.core.nn.cells import LoopLayer
 from carrousel.core.nn.recurrent import RecurrentEncoder, cpu_fp16_autocast_lstm_fails
 from carrousel.core.nn.varlen import choose_varlen
@@ -48,7 +47,6 @@ KERNELS = {
     "aten": "ATen native fused step loop (C++)",
     "python_loop": "carrousel Python step loop (cells.py)",
 }
-_FUSED_OPS = ("aten::lstm", "aten::gru", "aten::rnn_tanh", "aten::rnn_relu")
 _PLAIN = "a plain torch.nn RNN module"
 
 
@@ -63,8 +61,7 @@ class LayerBackend:
         directions: 1, or 2 when bidirectional.
         kernel: a key of :data:`KERNELS`.
         reasons: why that kernel (and not a faster one) runs.
-        varlen: for a fused module of an encoder given unequal lengths, ``"padded"`` (one unpacked call
-            per layer and direction, :mod:`carrousel.core.nn.varlen`) or ``"packed"``; else None.
+        varlen: ``"padded"`` or ``"packed"`` for an encoder's fused module given unequal lengths, else None.
     """
 
     module: str
@@ -78,10 +75,8 @@ class LayerBackend:
     @property
     def calls(self) -> int:
         """Kernel calls per forward: one per layer and direction on the padded path, else one."""
-        if self.varlen != "padded":
-            return 1
         first, _, last = self.layers.partition("-")
-        return (int(last or first) - int(first) + 1) * self.directions
+        return (int(last or first) - int(first) + 1) * self.directions if self.varlen == "padded" else 1
 
 
 @dataclass(frozen=True)
@@ -194,21 +189,11 @@ def _cpu_kernel(kind: str, dtype: torch.dtype, packed: bool, proj: int, grad: bo
 
 
 def _fused_entry(
-    name: str,
-    rnn: nn.RNNBase,
-    layers: str,
-    cell: str,
-    x: Tensor,
-    varlen: str | None,
-    grad: bool,
-    extra: list[str],
+    name: str, rnn: nn.RNNBase, layers: str, cell: str, x: Tensor, varlen: str, grad: bool, extra: list[str]
 ) -> LayerBackend:
     dtype = _compute_dtype(x)
-    path: str | None = None
-    if varlen is not None:  # an encoder's module given unequal lengths
-        records = grad and (x.requires_grad or any(p.requires_grad for p in rnn.parameters()))
-        path, why_path = choose_varlen(rnn, x, varlen, records)
-        extra = [*extra, f"lengths differ and run as a {path} batch: {why_path}"]
+    path, why_path = choose_varlen(rnn, x, varlen, grad) if varlen else ("", "")  # "": lengths are equal
+    extra = [*extra, f"lengths differ and run as a {path} batch: {why_path}"] if path else extra
     packed = path == "packed"
     if extra[-1:] != [_PLAIN] and rnn.mode == "LSTM" and grad and dtype == torch.float16:
         with torch.set_grad_enabled(True):
@@ -228,7 +213,9 @@ def _fused_entry(
         kernel, why = _cpu_kernel(kind, dtype, packed, getattr(rnn, "proj_size", 0), seen_grad)
     else:
         kernel, why = "aten", [f"device type {x.device.type!r}: no cuDNN or oneDNN rule known here"]
-    return LayerBackend(name, layers, cell, 2 if rnn.bidirectional else 1, kernel, (*extra, *why), path)
+    return LayerBackend(
+        name, layers, cell, 2 if rnn.bidirectional else 1, kernel, (*extra, *why), path or None
+    )
 
 
 def _loop_reasons(enc: RecurrentEncoder) -> list[str]:
@@ -265,7 +252,7 @@ def _predict(module: nn.Module, x: Tensor, lengths: Tensor | None, grad: bool) -
         if isinstance(sub, RecurrentEncoder):
             inside.update(id(m) for m in sub.modules())
             cfg = sub.config
-            varlen = cfg.varlen if packed else None
+            varlen = cfg.varlen if packed else ""
             if sub.rnn is not None:
                 span = f"1-{cfg.num_layers}" if cfg.num_layers > 1 else "1"
                 entries.append(_fused_entry(name, sub.rnn, span, cfg.cell, x, varlen, grad, []))
@@ -283,7 +270,7 @@ def _predict(module: nn.Module, x: Tensor, lengths: Tensor | None, grad: bool) -
             inside.add(id(sub))
             cell = {"LSTM": "lstm", "GRU": "gru", "RNN_TANH": "rnn_tanh", "RNN_RELU": "rnn_relu"}[sub.mode]
             span = f"1-{sub.num_layers}" if sub.num_layers > 1 else "1"
-            entries.append(_fused_entry(name, sub, span, cell, x, None, grad, [_PLAIN]))
+            entries.append(_fused_entry(name, sub, span, cell, x, "", grad, [_PLAIN]))
     return entries
 
 
@@ -324,52 +311,6 @@ def _notes(
     return notes
 
 
-def _observe(module: nn.Module, x: Tensor, lengths: Tensor | None, grad: bool) -> tuple[str, ...]:
-    from torch.profiler import ProfilerActivity, profile
-
-    loops: list[int] = []
-    hooks = [
-        m.register_forward_hook(lambda *_: loops.append(1))
-        for m in module.modules()
-        if isinstance(m, LoopLayer)
-    ]
-    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if x.device.type == "cuda" else [])
-    order: list[tuple[float, str]] = []
-    try:
-        with torch.set_grad_enabled(grad), profile(activities=activities) as prof:
-            if lengths is None:
-                module(x)
-            else:
-                module(x, lengths)
-    finally:
-        for h in hooks:
-            h.remove()
-    for ev in prof.events():
-        if ev.name not in _FUSED_OPS:
-            continue
-        names = _descendants(ev)
-        kernel = (
-            "onednn"
-            if "aten::mkldnn_rnn_layer" in names
-            else "cudnn"
-            if "aten::_cudnn_rnn" in names
-            else "aten"
-        )
-        order.append((ev.time_range.start, kernel))
-    order.sort()
-    return tuple(k for _, k in order) + ("python_loop",) * len(loops)
-
-
-def _descendants(ev: Any) -> set[str]:
-    seen: set[str] = set()
-    stack = list(ev.cpu_children)
-    while stack:
-        e = stack.pop()
-        seen.add(e.name)
-        stack.extend(e.cpu_children)
-    return seen
-
-
 def explain_backend(
     module: nn.Module,
     x: Tensor,
@@ -401,7 +342,7 @@ def explain_backend(
     verified: bool | None = None
     if verify:
         try:
-            observed = _observe(module, x, lengths, grad)
+            observed = observe_kernels(module, x, lengths, grad)
         except (RuntimeError, ValueError) as err:  # e.g. a dtype mismatch: report it instead of raising
             notes.append(f"the verification run failed: {type(err).__name__}: {str(err).splitlines()[0]}")
             observed = ()

@@ -80,7 +80,7 @@ def choose_varlen(rnn: nn.RNNBase, x: Tensor, mode: str, grad: bool | None = Non
         rnn: the fused module.
         x: ``(B, T, I)`` input (its device matters).
         mode: ``"auto"``, ``"padded"`` or ``"packed"`` (``RecurrentConfig.varlen``).
-        grad: whether autograd records the call; default: grad mode on and ``x`` or a weight needs grad.
+        grad: whether autograd is on (default: the grad mode); it records if ``x`` or a weight needs grad.
 
     Returns:
         ``("padded" | "packed", reason)``.
@@ -107,9 +107,8 @@ def _auto(rnn: nn.RNNBase, x: Tensor, grad: bool | None) -> tuple[str, str]:
             "CUDA: cuDNN runs packed batches natively; the padded path is opt-in there (varlen='padded'), "
             "compare with benchmarks/bench_encoder.py --device cuda"
         )
-    if grad is None:
-        grad = torch.is_grad_enabled() and (x.requires_grad or any(p.requires_grad for p in rnn.parameters()))
-    if grad:
+    grad = torch.is_grad_enabled() if grad is None else grad
+    if grad and (x.requires_grad or any(p.requires_grad for p in rnn.parameters())):
         return "padded", (
             "with autograd the padded batch keeps the fused forward and backward, exact to packing and "
             "3.0-5.6x faster than packing on CPU (benchmarks/bench_encoder.py)"
