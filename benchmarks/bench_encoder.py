@@ -81,8 +81,10 @@ def _cases(
     device: torch.device,
     layers: int = 1,
     bi: bool = False,
+    proj: int = 0,
 ) -> dict[str, RecurrentEncoder]:
     kw: dict[str, Any] = dict(input_size=n_in, hidden_size=H, cell=cell, num_layers=layers, bidirectional=bi)
+    kw["proj_size"] = proj if cell == "lstm" else 0
     packed = RecurrentEncoder(RecurrentConfig(varlen="packed", **kw)).to(device)
     padded = RecurrentEncoder(RecurrentConfig(varlen="padded", **kw))
     padded.load_state_dict(packed.state_dict())
@@ -137,15 +139,18 @@ def bench_shape(
     peak: float,
     layers: int = 1,
     bi: bool = False,
+    proj: int = 0,
 ) -> list[dict[str, Any]]:
     """Times the three cases at one shape, forward and forward + backward."""
     gen = torch.Generator().manual_seed(B * 1000 + T)
     x = torch.randn(B, T, n_in, generator=gen).to(device)
-    encs = _cases(cell, B, T, n_in, H, device, layers, bi)
+    encs = _cases(cell, B, T, n_in, H, device, layers, bi, proj)
     D = 2 if bi else 1
-    flops = sum(  # forward, at full T
-        2.0 * B * T * GATES[cell] * H * ((n_in if k == 0 else D * H) + H) * D for k in range(layers)
-    )
+    P = proj if cell == "lstm" and proj else H  # h size after the optional projection
+    per_step = [
+        GATES[cell] * H * ((n_in if k == 0 else D * P) + P) + (P * H if P != H else 0) for k in range(layers)
+    ]
+    flops = 2.0 * B * T * D * sum(per_step)  # forward, at full T
     rows = []
     for mode, train in (("fwd", False), ("fwd+bwd", True)):
         for enc in encs.values():
@@ -194,6 +199,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1, help="intra-op threads (default 1)")
     ap.add_argument("--layers", type=int, default=1, help="stacked layers (default 1)")
     ap.add_argument("--bidirectional", action="store_true", help="two directions per layer")
+    ap.add_argument("--proj-size", type=int, default=0, help="LSTM projection size (default 0: none)")
     args = ap.parse_args()
     device = torch.device(args.device)
     if device.type == "cuda" and not torch.cuda.is_available():
@@ -207,7 +213,11 @@ def main() -> None:
     for quad in args.shapes.split(";"):
         B, T, I, H = (int(v) for v in quad.split(","))  # noqa: E741
         for cell in cells:
-            rows.extend(bench_shape(cell, B, T, I, H, device, rounds, peak, args.layers, args.bidirectional))
+            rows.extend(
+                bench_shape(
+                    cell, B, T, I, H, device, rounds, peak, args.layers, args.bidirectional, args.proj_size
+                )
+            )
     print(
         f"{args.layers} layer(s){', bidirectional' if args.bidirectional else ''}; "
         f"GEMM peak {peak / 1e9:.1f} GFLOP/s ({device.type}, {torch.get_num_threads()} thread(s)); "
@@ -232,6 +242,7 @@ def main() -> None:
         "lengths": "uniform in [T/2, T], one of length T, redrawn each round",
         "layers": args.layers,
         "bidirectional": args.bidirectional,
+        "proj_size": args.proj_size,
     }
     print(json.dumps({"meta": meta, "results": rows}, indent=1))
 
