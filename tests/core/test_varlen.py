@@ -168,6 +168,7 @@ def test_choice_rules_and_fallback() -> None:
         assert choose_varlen(enc.rnn, cpu, "auto")[0] == "padded"  # LSTM, H <= 128
         assert choose_varlen(nn.GRU(IN, 4, batch_first=True), cpu, "auto")[0] == "packed"
         assert choose_varlen(nn.LSTM(IN, 256, batch_first=True), cpu, "auto")[0] == "packed"
+        assert choose_varlen(nn.LSTM(IN, 8, batch_first=True, proj_size=4), cpu, "auto")[0] == "packed"
     assert choose_varlen(nn.GRU(IN, 4, batch_first=True), cpu, "auto", grad=True)[0] == "padded"
     cuda = SimpleNamespace(device=torch.device("cuda"))
     assert choose_varlen(enc.rnn, cuda, "auto")[0] == "packed"  # type: ignore[arg-type]

@@ -2,7 +2,7 @@
 
 Packing a batch (``pack_padded_sequence``) is how PyTorch runs unequal lengths, and on CPU it is slow:
 a packed LSTM leaves oneDNN for ATen's native step loop, whose backward is recorded op by op, and every
-step projects its input separately. ``benchmarks/bench_encoder.py`` measures 3.3-7.2x the time of the same
+step projects its input separately. ``benchmarks/bench_encoder.py`` measures 3.1-7.6x the time of the same
 batch without lengths. :func:`run_padded` keeps the padded batch and the unpacked fused kernel, one call
 per layer and direction, and gives the packed result:
 
@@ -71,10 +71,11 @@ def choose_varlen(rnn: nn.RNNBase, x: Tensor, mode: str, grad: bool | None = Non
     """Which path a fused module takes for a batch of unequal lengths, and why.
 
     The automatic rule comes from ``benchmarks/bench_encoder.py`` (1 CPU thread, lengths in [T/2, T]):
-    with autograd the padded path is 3.0-5.6x faster than packing (its backward stays fused); without
-    autograd packing skips the padded steps and ATen's loop runs about as fast forwards, so it wins for
-    GRU/RNN (which have no oneDNN kernel either way, 0.70-0.87x) and for an LSTM at H=256 (0.91x), while
-    oneDNN still pays for the padded steps of a smaller LSTM (1.3-1.6x at H <= 128).
+    with autograd the padded path is 3.0-5.9x faster than packing (the unpacked backward stays fused or
+    at least batched over time); without autograd packing skips the padded steps and ATen's loop runs
+    about as fast forwards, so it wins or ties for GRU/RNN and projected LSTMs (no oneDNN kernel either
+    way: 0.63-0.92x) and for an LSTM at H=256 (0.91-1.06x), while oneDNN still pays for the padded steps
+    of a smaller LSTM (1.3-1.9x at H <= 128).
 
     Args:
         rnn: the fused module.
@@ -111,16 +112,16 @@ def _auto(rnn: nn.RNNBase, x: Tensor, grad: bool | None) -> tuple[str, str]:
     if grad and (x.requires_grad or any(p.requires_grad for p in rnn.parameters())):
         return "padded", (
             "with autograd the padded batch keeps the fused forward and backward, exact to packing and "
-            "3.0-5.6x faster than packing on CPU (benchmarks/bench_encoder.py)"
+            "3.0-5.9x faster than packing on CPU (benchmarks/bench_encoder.py)"
         )
-    if rnn.mode == "LSTM" and rnn.hidden_size <= _SMALL_LSTM:
+    if rnn.mode == "LSTM" and not rnn.proj_size and rnn.hidden_size <= _SMALL_LSTM:
         return "padded", (
-            f"inference with an LSTM of H <= {_SMALL_LSTM}: oneDNN over the padded batch beats packing "
-            "(1.3-1.6x on CPU, benchmarks/bench_encoder.py)"
+            f"inference with an LSTM of H <= {_SMALL_LSTM} on oneDNN: the padded batch beats packing "
+            "(1.3-1.9x on CPU, benchmarks/bench_encoder.py)"
         )
     return "packed", (
         "inference: packing skips the padded steps and, without a backward, measures as fast or faster "
-        "on CPU for GRU/RNN and large LSTMs (benchmarks/bench_encoder.py)"
+        "on CPU for GRU/RNN, projected LSTMs and LSTMs of H > 128 (benchmarks/bench_encoder.py)"
     )
 
 
