@@ -5,7 +5,8 @@
 * :mod:`~carrousel.core.export.onnx`: :func:`export_onnx`, :func:`verify_onnx` (ONNX Runtime at other
   sizes than the example), :func:`quantize_int8`, :class:`OnnxModule`;
 * :mod:`~carrousel.core.export.deploy`: :func:`export_bundle` / :func:`load_runtime`, the helper behind
-  every domain's ``export`` command, and the measurements of its report.
+  every domain's ``export`` command;
+* :mod:`~carrousel.core.export.report`: :class:`DeploymentReport` and its measurements.
 
 The ONNX parts need the ``carrousel-core[export]`` extra; they import it at the point of use, so this
 package imports without it.
@@ -16,14 +17,12 @@ from carrousel.core.export.deploy import (
     DeployPrecision,
     ExportSpec,
     export_bundle,
-    folder_bytes,
     load_runtime,
-    parameter_count,
-    time_call,
 )
 from carrousel.core.export.graph import GraphEncoder, check_exportable, export_program, exportable
 from carrousel.core.export.onnx import (
     EXTRA,
+    INT8_OPS,
     Exporter,
     OnnxModule,
     export_onnx,
@@ -32,11 +31,20 @@ from carrousel.core.export.onnx import (
     run_onnx,
     verify_onnx,
 )
+from carrousel.core.export.report import (
+    DeploymentReport,
+    folder_bytes,
+    measure_latency,
+    parameter_count,
+    time_call,
+)
 
 __all__ = [
     "EXPORT_ASSET",
     "EXTRA",
+    "INT8_OPS",
     "DeployPrecision",
+    "DeploymentReport",
     "ExportSpec",
     "Exporter",
     "GraphEncoder",
@@ -48,6 +56,7 @@ __all__ = [
     "exportable",
     "folder_bytes",
     "load_runtime",
+    "measure_latency",
     "onnx_session",
     "parameter_count",
     "quantize_int8",

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import enum
 import logging
-import os
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -30,17 +28,14 @@ from torch import Tensor, nn
 
 from carrousel.core.bundle import Bundle
 from carrousel.core.errors import ExportError
-from carrousel.core.export.onnx import Exporter, OnnxModule, export_onnx, quantize_int8, verify_onnx
+from carrousel.core.export.onnx import INT8_OPS, Exporter, OnnxModule, export_onnx, quantize_int8, verify_onnx
 
 __all__ = [
     "EXPORT_ASSET",
     "DeployPrecision",
     "ExportSpec",
     "export_bundle",
-    "folder_bytes",
     "load_runtime",
-    "parameter_count",
-    "time_call",
 ]
 
 logger = logging.getLogger(__name__)
@@ -67,6 +62,8 @@ class ExportSpec:
         dynamic: dynamic axes per input name (see :func:`~carrousel.core.export.onnx.export_onnx`).
         output_names: one name per output.
         atol: largest |fp32 ONNX - eager| accepted at ``check_inputs``.
+        int8_ops: node types given int8 weights (see :func:`~carrousel.core.export.onnx.quantize_int8`).
+        meta: extra JSON fields of the ``export`` asset.
         int8_atol: largest |int8 ONNX - eager| accepted at ``check_inputs`` (int8 weights cost accuracy;
             the domain's task metric is the real measure).
     """
@@ -79,6 +76,7 @@ class ExportSpec:
     output_names: tuple[str, ...] = ("output",)
     atol: float = 1e-4
     int8_atol: float = 0.5
+    int8_ops: tuple[str, ...] = INT8_OPS
     meta: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -120,7 +118,7 @@ def export_bundle(
     )
     diff = verify_onnx(blob, spec.graph, spec.check_inputs, spec.input_names, atol=spec.atol)
     if prec is DeployPrecision.INT8:
-        blob = quantize_int8(blob)
+        blob = quantize_int8(blob, spec.int8_ops)
         diff = verify_onnx(blob, spec.graph, spec.check_inputs, spec.input_names, atol=spec.int8_atol)
     name = f"model.{prec.value}.onnx"
     asset = {
@@ -132,6 +130,7 @@ def export_bundle(
         "dynamic": {k: {str(a): d for a, d in v.items()} for k, v in spec.dynamic.items()},
         "check_shapes": [list(t.shape) for t in spec.check_inputs],
         "check_max_abs_diff": float(diff),
+        "int8_ops": list(spec.int8_ops) if prec is DeployPrecision.INT8 else [],
         "torch": torch.__version__,
         **dict(spec.meta),
     }
@@ -164,30 +163,3 @@ def load_runtime(bundle: Bundle, threads: int | None = None, config: Any = None)
     return OnnxModule(
         bytes(bundle.files[name]), n, config if config is not None else getattr(bundle.model, "config", None)
     )
-
-
-def folder_bytes(folder: str | Path) -> int:
-    """Total size of the files under ``folder``."""
-    return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(folder) for f in files)
-
-
-def parameter_count(model: nn.Module) -> int:
-    """Number of parameters of ``model``."""
-    return sum(p.numel() for p in model.parameters())
-
-
-def time_call(fn: Callable[[], Any], repeats: int = 7, min_seconds: float = 0.05) -> float:
-    """Median seconds per call of ``fn`` (one warm-up call; each sample repeats until ``min_seconds``)."""
-    fn()
-    samples: list[float] = []
-    for _ in range(repeats):
-        n, start = 0, time.perf_counter()
-        while True:
-            fn()
-            n += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= min_seconds:
-                break
-        samples.append(elapsed / n)
-    samples.sort()
-    return samples[len(samples) // 2]
