@@ -29,8 +29,33 @@ import numpy as np
 import torch
 
 
+def _measure(
+    model: torch.nn.Module, runners: dict[str, Any], args: tuple[torch.Tensor, ...], repeats: int
+) -> dict[str, float]:
+    """Milliseconds of eager fp32, bf16 autocast and each ONNX runner on ``args``, speed-ups, errors."""
+    from carrousel.core.export import time_call
+
+    def bf16() -> torch.Tensor:
+        with torch.autocast("cpu", torch.bfloat16):
+            out: torch.Tensor = model(*args)
+            return out
+
+    with torch.no_grad():
+        ref = model(*args).numpy()
+        scale = float(np.abs(ref).max())
+        row = {"eager_fp32_ms": 1e3 * time_call(lambda: model(*args), repeats)}
+        row["bf16_ms"] = 1e3 * time_call(bf16, repeats)
+        row["bf16_rel_err"] = float(np.abs(bf16().float().numpy() - ref).max()) / scale
+    for name, rt in runners.items():
+        row[f"{name}_ms"] = 1e3 * time_call(lambda r=rt: r(*args), repeats)  # type: ignore[misc]
+        row[f"{name}_rel_err"] = float(np.abs(rt(*args).numpy() - ref).max()) / scale
+    for k in ("onnx_fp32", "onnx_int8", "bf16"):
+        row[f"{k}_speedup"] = row["eager_fp32_ms"] / row[f"{k}_ms"]
+    return row
+
+
 def _encoder(repeats: int) -> list[dict[str, Any]]:
-    from carrousel.core.export import OnnxModule, export_onnx, quantize_int8, time_call
+    from carrousel.core.export import OnnxModule, export_onnx, quantize_int8
     from carrousel.core.nn import RecurrentConfig, SequenceRegressor, SequenceRegressorConfig
 
     torch.manual_seed(0)
@@ -44,30 +69,20 @@ def _encoder(repeats: int) -> list[dict[str, Any]]:
         t0 = time.perf_counter()
         blob = export_onnx(model, example, names, dyn)
         export_s = time.perf_counter() - t0
-        runners = {"onnx_fp32": OnnxModule(blob, 1), "onnx_int8": OnnxModule(quantize_int8(blob), 1)}
+        n = torch.get_num_threads()
+        runners = {"onnx_fp32": OnnxModule(blob, n), "onnx_int8": OnnxModule(quantize_int8(blob), n)}
         for batch in (1, 64):
             g = torch.Generator().manual_seed(batch)
             x = torch.randn(batch, 100, 256, generator=g)
             lengths = torch.randint(50, 101, (batch,), generator=g)
             lengths[0] = 100
             args = (x, lengths) if with_lengths else (x,)
-            with torch.no_grad():
-                ref = model(*args).numpy()
-                scale = float(np.abs(ref).max())
-                row: dict[str, Any] = {"part": "encoder", "lengths": with_lengths, "batch": batch}
-                row["eager_fp32_ms"] = 1e3 * time_call(lambda: model(*args), repeats)
-
-                def bf16() -> torch.Tensor:
-                    with torch.autocast("cpu", torch.bfloat16):
-                        return model(*args)
-
-                row["bf16_ms"] = 1e3 * time_call(bf16, repeats)
-                row["bf16_rel_err"] = float(np.abs(bf16().float().numpy() - ref).max()) / scale
-            for name, rt in runners.items():
-                row[f"{name}_ms"] = 1e3 * time_call(lambda r=rt: r(*args), repeats)  # type: ignore[misc]
-                row[f"{name}_rel_err"] = float(np.abs(rt(*args).numpy() - ref).max()) / scale
-            for k in ("onnx_fp32", "onnx_int8", "bf16"):
-                row[f"{k}_speedup"] = row["eager_fp32_ms"] / row[f"{k}_ms"]
+            row = {
+                "part": "encoder",
+                "lengths": with_lengths,
+                "batch": batch,
+                **_measure(model, runners, args, repeats),
+            }
             row["export_seconds"] = export_s
             rows.append(row)
     return rows
@@ -148,7 +163,9 @@ def main() -> None:
     parser.add_argument("--parts", default="encoder,bio,finance")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--out", type=Path, default=None, help="folder for bundles and the JSON (default: temp)")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="folder for bundles and the JSON (default: temp)"
+    )
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
