@@ -12,8 +12,13 @@ export`` and the commands that run their bundles).
 3. ``finance``: a forecaster trained on the AAPL sample up to 2011-12-30 (defaults), exported (fp32,
    int8); pinball loss and MAE on the 250 sessions after its training data, latency at batch 1 / 64.
 
+4. ``scan`` (not in the default parts): best of 3 ``bio scan --method model`` on part 2's mixed file with
+   ``--scan-model DIR`` (default: the panel); run it with ``PYTHONPATH`` at an older checkout to compare
+   the int8 bundle with the scan before this change.
+
 One thread (``--threads``), alternating runners per batch size; the figures are ratios measured in the
-same run. Usage: ``python benchmarks/bench_export.py [--parts encoder,bio,finance] [--out DIR] [--json]``
+same run. Usage: ``python benchmarks/bench_export.py [--parts encoder,bio,finance,scan] [--out DIR]
+[--scan-model DIR] [--json]``
 """
 
 from __future__ import annotations
@@ -158,6 +163,23 @@ def _finance(out: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def _scan(out: Path, model: str | None) -> list[dict[str, Any]]:
+    """Best-of-3 seconds of one ``bio scan --method model`` on the mixed held-out peaks (``--scan-model``),
+    written so that it also runs on older code: compare "today" with ``PYTHONPATH`` at another checkout."""
+    from carrousel.bio import pipeline
+    from carrousel.bio.config import Method, ScanConfig
+
+    mixed = out / "mixed.fa"
+    if not mixed.is_file():
+        raise SystemExit(f"{mixed} is missing: run --parts bio with the same --out first")
+    best, hits = float("inf"), 0
+    for _ in range(3):
+        t0 = time.perf_counter()
+        res = pipeline.scan(ScanConfig(method=Method.model, motifs=("MA0142.1",), model=model), mixed)
+        best, hits = min(best, time.perf_counter() - t0), len(res.hits["record"])
+    return [{"part": "scan", "model": model or "panel", "best_of_3_seconds": best, "hits": hits}]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parts", default="encoder,bio,finance")
@@ -167,6 +189,7 @@ def main() -> None:
         "--out", type=Path, default=None, help="folder for bundles and the JSON (default: temp)"
     )
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    parser.add_argument("--scan-model", default=None, help="part scan: the model folder (default: the panel)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     out = args.out or Path(tempfile.mkdtemp(prefix="bench_export_"))
@@ -179,6 +202,8 @@ def main() -> None:
         rows += _bio(out)
     if "finance" in parts:
         rows += _finance(out)
+    if "scan" in parts:
+        rows += _scan(out, args.scan_model)
     (out / "bench_export.json").write_text(json.dumps(rows, indent=2))
     if args.json:
         print(json.dumps(rows, indent=2))
