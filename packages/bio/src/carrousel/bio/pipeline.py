@@ -1,8 +1,8 @@
 """The commands of carrousel-bio as functions: :func:`scan`, :func:`train`, :func:`evaluate`,
-:func:`enrich`, :func:`discover` and :func:`export_model` (from :mod:`carrousel.bio.deploy`) take their config (and output paths), write every file the run makes, and return a
-result; the ``bio`` CLI only parses flags and renders what they return. Models are saved and loaded by
-:func:`save_model` and :func:`load_model` (re-exported from :mod:`carrousel.bio.bundle`, which describes
-the saved folder).
+:func:`enrich`, :func:`discover` and :func:`export_model` (from :mod:`carrousel.bio.deploy`) take their
+config (and output paths), write every file the run makes, and return a result; the ``bio`` CLI only
+parses flags and renders what they return. Models are saved and loaded by :func:`save_model` and
+:func:`load_model` (re-exported from :mod:`carrousel.bio.bundle`, which describes the saved folder).
 
 Every input file is checked before any work (a readable, non-empty regular file: a folder, FIFO or
 device is refused by name), and so is every output: a hit file's extension must name a format, its
