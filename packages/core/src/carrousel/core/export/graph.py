@@ -261,8 +261,20 @@ def _while_loop_rnns() -> Iterator[None]:
     except ImportError:  # pragma: no cover - older torch
         yield
         return
+    ops = (torch.ops.aten.lstm.input, torch.ops.aten.gru.input)
+
+    def clear() -> None:  # the patch edits py_kernels; a dispatch cached by an earlier export would win
+        for op in ops:
+            cache = getattr(op, "_dispatch_cache", None)
+            if isinstance(cache, dict):
+                cache.clear()
+
     with register_lstm_while_loop_decomposition(), register_gru_while_loop_decomposition():
-        yield
+        clear()
+        try:
+            yield
+        finally:
+            clear()
 
 
 class _Call(nn.Module):
