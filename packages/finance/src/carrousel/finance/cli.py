@@ -432,7 +432,10 @@ def export_(
     exporter: Annotated[
         Exporter, typer.Option("--exporter", help="PyTorch's ONNX exporter.")
     ] = Exporter.TORCHSCRIPT,
-    source: SourceOpt = None,
+    source: Annotated[
+        Source | None,
+        typer.Option("--source", help="Prices of the scored stretch (default: the model's own)."),
+    ] = None,
     eval_days: Annotated[
         int,
         typer.Option("--eval-days", min=20, max=100_000, help="Forecast origins scored before and after."),
