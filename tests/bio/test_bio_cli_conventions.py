@@ -43,7 +43,7 @@ def _train_args(pos: Path, neg: Path, out: Path) -> list[str]:
     return ["train", "--positives", str(pos), "--negatives", str(neg), *sizes, "-o", str(out)]
 
 
-@pytest.mark.parametrize("command", ["scan", "train", "evaluate", "enrich", "discover"])
+@pytest.mark.parametrize("command", ["scan", "train", "evaluate", "enrich", "discover", "export"])
 def test_help_and_quiet_verbose_on_every_command(command: str) -> None:
     res = runner.invoke(app, [command, "-h"])
     assert res.exit_code == 0, res.output

@@ -8,6 +8,9 @@
       arrays.safetensors        "null": (K, N) float32 logits on shuffled background (the calibration);
                                 "background": (K, M) logits on held-out real background (optional)
       assets/motifs.jaspar      one motif per output, JASPAR format
+      assets/model.int8.onnx    only in an exported bundle (``bio export``): the strand-averaged network
+                                as ONNX (fp32 or int8), which then scores windows (the weights above
+                                still give scan attributions)
 
 Besides core's checks (checksums, kind, format version, config bounds before any allocation, finite
 weights and arrays), loading checks what is bio's: the motifs asset parses into valid matrices, one per
@@ -29,8 +32,17 @@ from carrousel.bio.models import DanQ, MotifModel
 from carrousel.bio.motifs import parse_motifs, write_jaspar
 from carrousel.core.bundle import Bundle, is_bundle, load_bundle
 from carrousel.core.errors import BundleError
+from carrousel.core.export.deploy import load_runtime
 
-__all__ = ["KIND", "MIN_NULL", "default_model_path", "from_pretrained", "load_model", "save_model"]
+__all__ = [
+    "KIND",
+    "MIN_NULL",
+    "default_model_path",
+    "from_pretrained",
+    "load_model",
+    "save_model",
+    "to_bundle",
+]
 
 KIND = "bio.danq"
 MOTIFS_FILE = "motifs.jaspar"
@@ -44,17 +56,12 @@ def default_model_path() -> Path:
     return Path(str(resources.files("carrousel.bio").joinpath("panel")))
 
 
-def save_model(model: MotifModel, folder: str | Path) -> Path:
-    """Saves a trained model as a ``bio.danq`` bundle, the folder written as a whole.
-
-    Raises:
-        BundleError: ``folder`` holds something other than a bundle, or a value is not finite.
-        OutputError: the folder cannot be written.
-    """
+def to_bundle(model: MotifModel) -> Bundle:
+    """The core bundle of a model (network, motifs, calibration, provenance)."""
     arrays = {NULL_ARRAY: model.calibration.null.astype(np.float32)}
     if model.background is not None:
         arrays[BACKGROUND_ARRAY] = model.background.null.astype(np.float32)
-    bundle = Bundle(
+    return Bundle(
         kind=KIND,
         model=model.model,
         assets={
@@ -65,7 +72,16 @@ def save_model(model: MotifModel, folder: str | Path) -> Path:
         files={MOTIFS_FILE: write_jaspar(model.motifs).encode("utf-8")},
         data=model.info,
     )
-    return bundle.save(folder)
+
+
+def save_model(model: MotifModel, folder: str | Path) -> Path:
+    """Saves a trained model as a ``bio.danq`` bundle, the folder written as a whole.
+
+    Raises:
+        BundleError: ``folder`` holds something other than a bundle, or a value is not finite.
+        OutputError: the folder cannot be written.
+    """
+    return to_bundle(model).save(folder)
 
 
 def load_model(path: str | Path | None = None, device: str = "cpu") -> MotifModel:
@@ -130,7 +146,10 @@ def load_model(path: str | Path | None = None, device: str = "cpu") -> MotifMode
                 "scores each); train again"
             )
         background = NullCalibration(bg, float(tail))
-    return MotifModel(network, motifs, calibration, dict(bundle.data), background)
+    runtime = load_runtime(
+        bundle, config=network.config
+    )  # an exported bundle (bio export) runs its ONNX file
+    return MotifModel(network, motifs, calibration, dict(bundle.data), background, runtime)
 
 
 from_pretrained = load_model

@@ -3,6 +3,7 @@ tail fitted beyond the observed null scores (so genome-wide multiple testing is 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,21 +32,23 @@ class NullCalibration:
         """From ``(N, K)`` null logits."""
         return NullCalibration(np.sort(np.asarray(scores, dtype=np.float64).T, axis=1), tail_fraction)
 
-    def pvalues(self, logits: np.ndarray) -> np.ndarray:
+    def pvalues(self, logits: np.ndarray, outputs: Sequence[int] | np.ndarray | None = None) -> np.ndarray:
         """Empirical p-values ``(1 + #null >= s) / (N + 1)``; above the tail threshold, an exponential
         tail ``(n_t / N) exp(-(s - u) / beta)`` fitted to the top ``tail_fraction`` of the null.
 
         Args:
             logits: ``(M, K)`` model logits.
+            outputs: the columns to compute (default: all); the others are 1 (a scan of a few motifs
+                of a large panel skips the rest).
 
         Returns:
             ``(M, K)`` p-values in (0, 1].
         """
         z = np.asarray(logits, dtype=np.float64)
         K, N = self.null.shape
-        out = np.empty_like(z)
+        out = np.ones_like(z)
         n_t = max(round(self.tail_fraction * N), 10)
-        for k in range(K):
+        for k in range(K) if outputs is None else outputs:
             row = self.null[k]
             ge = N - np.searchsorted(row, z[:, k], side="left")
             emp = (1.0 + ge) / (N + 1.0)

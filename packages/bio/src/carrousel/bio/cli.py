@@ -35,6 +35,7 @@ from carrousel.bio.config import (
     DiscoverConfig,
     EnrichConfig,
     EvaluateConfig,
+    ExportConfig,
     FitConfig,
     HitFormat,
     Method,
@@ -47,6 +48,7 @@ from carrousel.bio.config import (
 )
 from carrousel.core import cli
 from carrousel.core.config import load_toml
+from carrousel.core.export import DeployPrecision, Exporter
 from carrousel.core.files import check_input_file
 
 __all__ = ["app", "main"]
@@ -401,6 +403,51 @@ def evaluate(
         if math.isfinite(auroc):  # a figure not computed (--pwm-only, no motif) is no row, never 'nan'
             table.add_row(label, f"{auroc:.4f}", f"{auprc:.4f}")
     cli.stdout.print(table)
+
+
+_EXPORT_FLAGS = {p: p for p in ["model", "precision", "exporter", "positives", "negatives"]} | {
+    "motif": "motifs"
+}
+
+
+@cli.command(app, name="export")
+def export_(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder of the exported model to write.")],
+    model: ModelDir = None,
+    precision: Annotated[
+        DeployPrecision,
+        typer.Option("--precision", help="ONNX numbers: fp32, or int8 (dynamic int8 weights)."),
+    ] = DeployPrecision.INT8,
+    exporter: Annotated[
+        Exporter, typer.Option("--exporter", help="PyTorch's ONNX exporter.")
+    ] = Exporter.TORCHSCRIPT,
+    positives: Annotated[
+        Path | None, typer.Option("--positives", help="FASTA of held-out positives: AUROC before and after.")
+    ] = None,
+    negatives: Annotated[
+        Path | None, typer.Option("--negatives", help="FASTA of held-out negatives.")
+    ] = None,
+    motif: MotifSpecs = None,
+    config: ConfigFile = None,
+    as_json: AsJson = False,
+) -> None:
+    """Model with its network as ONNX (fp32/int8) for fast scans; prints size, latency, AUROC."""
+    from carrousel.bio import pipeline
+
+    flags = ExportConfig(
+        model=_path(model),
+        precision=precision,
+        exporter=exporter,
+        positives=_path(positives),
+        negatives=_path(negatives),
+        motifs=tuple(motif or ()),
+    )
+    report = pipeline.export_model(_with_flags(ctx, config, flags, _EXPORT_FLAGS), out)
+    if as_json:
+        cli.emit_json(report.summary())
+        return
+    cli.print_deployment(report.summary())
 
 
 @contextmanager

@@ -20,9 +20,11 @@ from carrousel.bio.errors import (
     DiscoverConfigError,
     EnrichConfigError,
     EvaluateConfigError,
+    ExportConfigError,
     ScanConfigError,
     TrainConfigError,
 )
+from carrousel.core.export import DeployPrecision, Exporter
 
 __all__ = [
     "BackgroundKind",
@@ -31,6 +33,7 @@ __all__ = [
     "DiscoverConfig",
     "EnrichConfig",
     "EvaluateConfig",
+    "ExportConfig",
     "FitConfig",
     "HitFormat",
     "Method",
@@ -291,6 +294,25 @@ class EvaluateConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "motifs", tuple(self.motifs))
         _choice(self, "device", Device, EvaluateConfigError)
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    """``bio export``: a model with its network as ONNX (fp32 or int8) and a report of what it costs."""
+
+    model: str | None = None  # model folder (None: the packaged panel)
+    precision: DeployPrecision = DeployPrecision.INT8  # fp32 | int8 (ONNX Runtime dynamic int8)
+    exporter: Exporter = Exporter.TORCHSCRIPT  # torchscript | dynamo (PyTorch's two ONNX exporters)
+    positives: str | None = None  # FASTA of held-out positives: AUROC before and after (with negatives)
+    negatives: str | None = None  # FASTA of held-out negatives
+    motifs: tuple[str, ...] = ()  # the motif whose model output is scored (default: chosen as evaluate does)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "motifs", tuple(self.motifs))
+        _choice(self, "precision", DeployPrecision, ExportConfigError)
+        _choice(self, "exporter", Exporter, ExportConfigError)
+        if (self.positives is None) != (self.negatives is None):
+            raise ExportConfigError("give both --positives and --negatives for the AUROC, or neither")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ __all__ = [
     "DiscoverConfigError",
     "EnrichConfigError",
     "EvaluateConfigError",
+    "ExportConfigError",
     "FastaFormatError",
     "ModelConfigError",
     "MotifError",
@@ -72,6 +73,10 @@ class TrainConfigError(BioError, ConfigError):
 
 class EvaluateConfigError(BioError, ConfigError):
     """``bio evaluate`` options that are out of range or do not fit together."""
+
+
+class ExportConfigError(BioError, ConfigError):
+    """``bio export`` options that do not fit together."""
 
 
 class DiscoverConfigError(BioError, ConfigError):

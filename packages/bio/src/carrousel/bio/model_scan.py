@@ -165,7 +165,9 @@ class ModelScanner:
         """``(N, W)`` codes -> ``(N, K)`` strand-averaged logits, in the scan's batches."""
         # batch_size counts sequences of both strands: half as many windows per batch (small batches stay
         # in cache, measured faster on 2 cores)
-        return predict_logits(self.model.model, codes, max(self.batch_size // 2, 1), fast=True)
+        return predict_logits(
+            self.model.model, codes, max(self.batch_size // 2, 1), fast=True, runtime=self.model.runtime
+        )
 
     def _starts(self, chunk: Chunk, limit: int) -> np.ndarray:
         n, W = chunk.codes.size, self.window
@@ -201,7 +203,7 @@ class ModelScanner:
         logits = np.full((starts.size, len(self.motifs)), -np.inf)
         logits[:, out] = self.logits(wins)[:, out]
         pvals = np.ones_like(logits)
-        pvals[:, out] = self.calibration.pvalues(logits)[:, out]
+        pvals[:, out] = self.calibration.pvalues(logits, out)[:, out]
         self.n_tests[out] += starts.size
         self.stages["tests"] += int(starts.size * out.size)
         by_model = pvals <= self.pvalue

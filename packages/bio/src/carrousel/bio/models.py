@@ -213,7 +213,13 @@ def _one_hot_channels_last(codes: np.ndarray | Tensor) -> Tensor:
     return torch.from_numpy(one_hot(np.asarray(codes), bases_last=True)).transpose(1, 2)
 
 
-def predict_logits(model: DanQ, codes: np.ndarray, batch_size: int = 512, fast: bool = False) -> np.ndarray:
+def predict_logits(
+    model: DanQ,
+    codes: np.ndarray,
+    batch_size: int = 512,
+    fast: bool = False,
+    runtime: nn.Module | None = None,
+) -> np.ndarray:
     """Strand-averaged logits of windows: each window and its reverse complement run through the
     network and the two probabilities are averaged (returned as a logit), in batches by
     :func:`carrousel.core.train.predict`.
@@ -225,10 +231,20 @@ def predict_logits(model: DanQ, codes: np.ndarray, batch_size: int = 512, fast: 
         fast: use :meth:`DanQ.predict` (batch norm folded, channels-last convolution, both strands in
             one pass; the same function up to float rounding, 2-3x faster on CPU) instead of two plain
             forward passes.
+        runtime: an exported network (:class:`carrousel.core.export.OnnxModule` of :meth:`DanQ.predict`,
+            from an exported bundle), run instead of ``model``.
 
     Returns:
         ``(N, K)`` float64 logits.
     """
+    if runtime is not None:
+        return predict(
+            runtime,
+            codes,
+            batch_size,
+            prepare=_one_hot_channels_last,
+            empty_shape=(model.config.n_outputs,),
+        )
     return predict(
         model,
         codes,
@@ -254,6 +270,8 @@ class MotifModel:
             figures, input files' checksums).
         background: the model's logits on real background windows it was not trained on (held-out
             negatives, or fresh genome windows), when it has them: the null of a peak-set scan.
+        runtime: the exported network of an exported bundle (``bio export``), which scores windows
+            instead of ``model`` (still used for gradients); None for a plain bundle.
     """
 
     model: DanQ
@@ -261,6 +279,7 @@ class MotifModel:
     calibration: NullCalibration
     info: dict[str, Any] = field(default_factory=dict)
     background: NullCalibration | None = None
+    runtime: nn.Module | None = None
 
     @property
     def window(self) -> int:
@@ -269,4 +288,4 @@ class MotifModel:
 
     def logits(self, codes: np.ndarray, batch_size: int = 512) -> np.ndarray:
         """``(N, W)`` codes -> ``(N, K)`` strand-averaged logits (:func:`predict_logits`)."""
-        return predict_logits(self.model, codes, batch_size)
+        return predict_logits(self.model, codes, batch_size, runtime=self.runtime)

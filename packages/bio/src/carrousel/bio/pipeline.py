@@ -1,8 +1,8 @@
 """The commands of carrousel-bio as functions: :func:`scan`, :func:`train`, :func:`evaluate`,
-:func:`enrich` and :func:`discover` take their config (and output paths), write every file the run makes, and return a
-result; the ``bio`` CLI only parses flags and renders what they return. Models are saved and loaded by
-:func:`save_model` and :func:`load_model` (re-exported from :mod:`carrousel.bio.bundle`, which describes
-the saved folder).
+:func:`enrich`, :func:`discover` and :func:`export_model` (from :mod:`carrousel.bio.deploy`) take their
+config (and output paths), write every file the run makes, and return a result; the ``bio`` CLI only
+parses flags and renders what they return. Models are saved and loaded by :func:`save_model` and
+:func:`load_model` (re-exported from :mod:`carrousel.bio.bundle`, which describes the saved folder).
 
 Every input file is checked before any work (a readable, non-empty regular file: a folder, FIFO or
 device is refused by name), and so is every output: a hit file's extension must name a format, its
@@ -39,6 +39,7 @@ from carrousel.bio.config import (
     TrainDataConfig,
 )
 from carrousel.bio.data import discover_windows, fit_windows, training_set
+from carrousel.bio.deploy import export_model
 from carrousel.bio.discover import Discovery, find_motifs, logo_libraries, render_report, write_logos
 from carrousel.bio.enrich import MIN_SEQUENCES, EnrichResult, enrich_sets
 from carrousel.bio.errors import DiscoverConfigError, EnrichConfigError, EvaluateConfigError, SequenceSetError
@@ -63,6 +64,7 @@ __all__ = [
     "discover",
     "enrich",
     "evaluate",
+    "export_model",
     "from_pretrained",
     "load_model",
     "save_model",

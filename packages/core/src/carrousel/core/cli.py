@@ -60,6 +60,7 @@ __all__ = [
     "emit_json",
     "error_line",
     "is_quiet",
+    "print_deployment",
     "progress",
     "run",
     "stderr",
@@ -335,3 +336,34 @@ def progress(description: str, total: float | None = None) -> Iterator[Callable[
     with Progress(*columns, TimeRemainingColumn(), console=stderr, transient=True) as bar:
         task = bar.add_task(description, total=total)
         yield lambda n: bar.advance(task, n)
+
+
+def print_deployment(doc: Mapping[str, Any]) -> None:
+    """Prints a deployment report (:meth:`carrousel.core.export.DeploymentReport.summary`) as a table."""
+    from rich.table import Table
+
+    mib = 1 / 2**20
+    table = Table(title=f"{doc['kind']} exported to {doc['folder']} ({doc['precision']}, {doc['exporter']})")
+    for col in ("figure", "eager fp32", f"ONNX {doc['precision']}", "ratio"):
+        table.add_column(col)
+    src, dst, onnx = doc["source_bytes"] * mib, doc["bundle_bytes"] * mib, doc["onnx_bytes"] * mib
+    table.add_row("size on disk (MiB)", f"{src:.2f}", f"{dst:.2f} (ONNX file {onnx:.2f})", "")
+    table.add_row("parameters", f"{doc['parameters']:,}", "", "")
+    for batch, ms in doc["latency_ms"].items():
+        speed = doc["speedup"].get(batch)
+        table.add_row(
+            f"latency, batch {batch} (ms)",
+            f"{ms['eager']:.3f}",
+            f"{ms['deployed']:.3f}",
+            f"{speed:.2f}x faster" if speed is not None else "",
+        )
+        per_s = doc["throughput_per_s"][batch]
+        table.add_row(
+            f"  {doc['items']}s/s, batch {batch}", f"{per_s['eager']:,.0f}", f"{per_s['deployed']:,.0f}", ""
+        )
+    if doc.get("before") is not None and doc.get("after") is not None:
+        table.add_row(
+            doc["metric"], f"{doc['before']:.4f}", f"{doc['after']:.4f}", f"{doc['metric_change_pct']:+.2f}%"
+        )
+    stdout.print(table)
+    stdout.print(f"{doc['metric']}: {doc['metric_note']}; {doc['threads']} CPU thread(s)", highlight=False)

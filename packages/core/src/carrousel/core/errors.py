@@ -14,6 +14,7 @@ __all__ = [
     "CheckpointError",
     "ConfigError",
     "DataError",
+    "ExportError",
     "FormatVersionError",
     "MissingExtraError",
     "NonFiniteLossError",
@@ -68,3 +69,8 @@ class OutputError(CarrouselError, OSError):
 
 class MissingExtraError(CarrouselError, ImportError):
     """An optional dependency is not installed; the message names the ``pip install`` extra to add."""
+
+
+class ExportError(CarrouselError, ValueError):
+    """A model cannot be exported (ONNX, ``torch.export``) or an exported file cannot be run; the message
+    says which part of the model is the obstacle and why."""

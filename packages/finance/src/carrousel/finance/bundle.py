@@ -10,6 +10,8 @@
       model.safetensors    every member network's weights (members.0..members.N-1)
       arrays.safetensors   offsets: (H, Q) conformal offsets of the ensemble; member_offsets: (N, H, Q) each
                            member's own
+      assets/model.int8.onnx only in an exported bundle (``finance export``): the ensemble as ONNX (fp32 or
+                           int8), which then makes the forecasts (the weights stay for backtests)
 
 A bundle saved before seed ensembles (module sequence_regressor, no ``members`` in its settings) loads as an
 ensemble of that one network.
@@ -33,6 +35,7 @@ import numpy as np
 from carrousel.core.bundle import Bundle, is_bundle, load_bundle, read_manifest
 from carrousel.core.config import from_dict, to_dict
 from carrousel.core.errors import CarrouselError
+from carrousel.core.export.deploy import load_runtime
 from carrousel.core.nn.heads import SequenceRegressor
 from carrousel.finance.backtest import ENSEMBLE_MEMBERS
 from carrousel.finance.baselines import baseline_forecasts
@@ -260,7 +263,15 @@ class ForecasterBundle:
                 f"horizon, quantiles) = {members}; train the model again"
             )
         model = bundle.model.to("cpu").eval()
-        fitted = FittedForecaster(model, scalers, offsets, cfg.window, member_offsets=member_offsets)  # type: ignore[arg-type]
+        runtime = load_runtime(bundle)  # an exported bundle (finance export) forecasts through its ONNX file
+        fitted = FittedForecaster(
+            model,  # type: ignore[arg-type]
+            scalers,
+            offsets,
+            cfg.window,
+            member_offsets=member_offsets,
+            runtime=runtime,
+        )
         board = bundle.assets.get("scoreboard")
         return cls(fitted, cfg, dict(bundle.data), board if isinstance(board, dict) else None, bundle.created)
 

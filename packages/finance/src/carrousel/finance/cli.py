@@ -19,13 +19,22 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from carrousel.core.cli import command, create_app, emit_json, progress, run, stdout
+from carrousel.core.cli import command, create_app, emit_json, print_deployment, progress, run, stdout
+from carrousel.core.export import DeployPrecision, Exporter
 from carrousel.finance import __version__
-from carrousel.finance.config import Arch, Device, FinanceConfig, Source, TrainWindow, load_config
+from carrousel.finance.config import (
+    Arch,
+    Device,
+    ExportConfig,
+    FinanceConfig,
+    Source,
+    TrainWindow,
+    load_config,
+)
 from carrousel.finance.errors import FinanceConfigError
 from carrousel.finance.pipeline import backtest as run_backtest
+from carrousel.finance.pipeline import export_forecaster, saved_config
 from carrousel.finance.pipeline import forecast as run_forecast
-from carrousel.finance.pipeline import saved_config
 from carrousel.finance.runs import read_run_rows, step_rows
 
 __all__ = ["app", "main"]
@@ -408,6 +417,47 @@ def forecast(
         _print(f"model bundle {'reused' if doc['reused_bundle'] else 'saved to'} {escape(doc['bundle'])}")
     for chart in doc["plots"]:
         _print(f"fan chart written to {escape(chart)}")
+
+
+@command(app, name="export")
+def export_(
+    model_dir: Annotated[
+        Path, typer.Option("--model-dir", help="Forecaster folder (or run folder) to export.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder of the exported forecaster to write.")],
+    precision: Annotated[
+        DeployPrecision,
+        typer.Option("--precision", help="ONNX numbers: fp32, or int8 (dynamic int8 weights)."),
+    ] = DeployPrecision.INT8,
+    exporter: Annotated[
+        Exporter, typer.Option("--exporter", help="PyTorch's ONNX exporter.")
+    ] = Exporter.TORCHSCRIPT,
+    source: Annotated[
+        Source | None,
+        typer.Option("--source", help="Prices of the scored stretch (default: the model's own)."),
+    ] = None,
+    eval_days: Annotated[
+        int,
+        typer.Option("--eval-days", min=20, max=100_000, help="Forecast origins scored before and after."),
+    ] = 250,
+    as_json: AsJson = False,
+) -> None:
+    """Forecaster with its ensemble as ONNX (fp32/int8); prints size, latency, pinball loss."""
+    cfg = ExportConfig(
+        model_dir=str(model_dir),
+        precision=precision,
+        exporter=exporter,
+        source=source.value if source is not None else None,
+        eval_days=eval_days,
+    )
+    with progress("exporting and measuring"):
+        report = export_forecaster(cfg, out)
+    doc = report.summary()
+    if as_json:
+        emit_json(doc)
+        return
+    print_deployment(doc)
+    stdout.print(f"MAE of the median: {doc['extra']['mae_before']:.6f} -> {doc['extra']['mae_after']:.6f}")
 
 
 @command(app)

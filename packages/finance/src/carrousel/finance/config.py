@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from carrousel.core.config import from_dict, load_toml, to_dict
+from carrousel.core.export import DeployPrecision, Exporter
 from carrousel.finance.errors import FinanceConfigError
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "BacktestConfig",
     "DataConfig",
     "Device",
+    "ExportConfig",
     "FinanceConfig",
     "ModelConfig",
     "Source",
@@ -284,6 +286,30 @@ class FinanceConfig:
     model: ModelConfig = field(default_factory=ModelConfig)  # the network
     train: TrainSettings = field(default_factory=TrainSettings)  # fitting
     backtest: BacktestConfig = field(default_factory=BacktestConfig)  # walk-forward evaluation
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    """``finance export``: a saved forecaster with its ensemble as ONNX, and a report of what it costs."""
+
+    model_dir: str  # the bundle folder (or a run folder holding model/) to export
+    precision: DeployPrecision = DeployPrecision.INT8  # fp32 | int8 (ONNX Runtime dynamic int8)
+    exporter: Exporter = Exporter.TORCHSCRIPT  # torchscript | dynamo (PyTorch's two ONNX exporters)
+    source: str | None = None  # price source of the evaluation stretch (None: the model's own)
+    eval_days: int = 250  # forecast origins scored (after the training data where the prices go on)
+
+    def __post_init__(self) -> None:
+        if self.source is not None:
+            _choice(self.source, Source, "source")
+        for name, kind in (("precision", DeployPrecision), ("exporter", Exporter)):
+            try:
+                object.__setattr__(self, name, kind(getattr(self, name)))
+            except ValueError:
+                raise FinanceConfigError(
+                    f"{name} must be one of {', '.join(kind)}, not {getattr(self, name)!r}"
+                ) from None
+        if not 20 <= self.eval_days <= 100_000:
+            raise FinanceConfigError(f"eval_days={self.eval_days} must be in [20, 100000]")
 
 
 def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from carrousel.finance.backtest import BacktestResult, forecast_table, run_backt
 from carrousel.finance.bundle import KIND, ForecasterBundle, ForecastRow, TickerForecast, find_bundle, qlabel
 from carrousel.finance.config import FinanceConfig, ModelConfig, WindowConfig
 from carrousel.finance.data import PriceHistory, load_histories
+from carrousel.finance.deploy import export_forecaster
 from carrousel.finance.errors import BundleMismatchError, FinanceError
 from carrousel.finance.evaluate import Scoreboard
 from carrousel.finance.features import SeriesData, build_series
@@ -52,6 +53,7 @@ __all__ = [
     "ForecasterBundle",
     "TickerForecast",
     "backtest",
+    "export_forecaster",
     "forecast",
     "qlabel",
     "saved_config",

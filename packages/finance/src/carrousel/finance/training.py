@@ -148,6 +148,8 @@ class FittedForecaster:
         window: the window spec the network was trained on (lookback, horizon, features).
         history: per-epoch training logs (of every member, one after another).
         member_offsets: ``(N, H, Q)`` each member's own conformal offsets (None: the ensemble's for all).
+        runtime: the ensemble exported to ONNX (an exported bundle, ``finance export``), which then runs
+            :meth:`predict` instead of ``model``; None for a plain bundle.
     """
 
     model: ForecasterEnsemble
@@ -156,6 +158,7 @@ class FittedForecaster:
     window: WindowConfig
     history: list[dict[str, float]] = field(default_factory=list)
     member_offsets: np.ndarray | None = None
+    runtime: nn.Module | None = None
 
     @property
     def quantiles(self) -> tuple[float, ...]:
@@ -183,7 +186,8 @@ class FittedForecaster:
         """Quantiles ``(n, H, Q)`` of ``log(C[t+h] / C[t])`` at ``origins`` (batched passes)."""
         scaler = self.scaler_for(series)
         x = make_windows(scaler.transform(series.features), origins, self.window.lookback)
-        scaled = predict(self.model, x, PREDICT_BATCH, empty_shape=(self.horizon, len(self.quantiles)))
+        net = self.runtime if self.runtime is not None else self.model
+        scaled = predict(net, x, PREDICT_BATCH, empty_shape=(self.horizon, len(self.quantiles)))
         if calibrated:
             scaled = apply_offsets(scaled, self.offsets)
         return scaled * scaler.target_scale(self.horizon)[None, :, None]

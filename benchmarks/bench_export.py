@@ -1,0 +1,234 @@
+"""Deployment speed and accuracy: eager fp32 vs ONNX Runtime fp32 vs ONNX Runtime dynamic int8 vs bf16
+autocast, side by side in one process, then the domain models end to end (``bio export`` / ``finance
+export`` and the commands that run their bundles).
+
+1. ``encoder``: a core ``SequenceRegressor`` (LSTM, I=H=256, T=100, the issue's shape), padded batch with
+   lengths drawn from [T/2, T] (the encoder packs them) and without lengths, batch 1 and 64: milliseconds
+   per batch, speed-up over eager fp32 and the largest output error relative to the output range.
+2. ``bio``: the shipped panel exported (fp32 and int8); held-out AUROC of the Pou5f1::Sox2 output
+   (MA0142.1) on janggu's Oct4 peaks vs Mafk peaks (the 20 % held out by benchmarks/bench_bio_peaks.py,
+   seed 0), latency at batch 1 / 64, and ``bio scan --method model`` on the mixed held-out peaks with the
+   panel vs the int8 bundle (seconds, hits, hits in common).
+3. ``finance``: a forecaster trained on the AAPL sample up to 2011-12-30 (defaults), exported (fp32,
+   int8); pinball loss and MAE on the 250 sessions after its training data, latency at batch 1 / 64.
+
+4. ``scan`` (not in the default parts): best of 3 ``bio scan --method model`` on part 2's mixed file with
+   ``--scan-model DIR`` (default: the panel); run it with ``PYTHONPATH`` at an older checkout to compare
+   the int8 bundle with the scan before this change.
+
+One thread (``--threads``), alternating runners per batch size; the figures are ratios measured in the
+same run. Usage: ``python benchmarks/bench_export.py [--parts encoder,bio,finance,scan] [--out DIR]
+[--scan-model DIR] [--json]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+
+def _measure(
+    model: torch.nn.Module, runners: dict[str, Any], args: tuple[torch.Tensor, ...], repeats: int
+) -> dict[str, float]:
+    """Milliseconds of eager fp32, bf16 autocast and each ONNX runner on ``args``, speed-ups, errors."""
+    from carrousel.core.export import time_call
+
+    def bf16() -> torch.Tensor:
+        with torch.autocast("cpu", torch.bfloat16):
+            out: torch.Tensor = model(*args)
+            return out
+
+    with torch.no_grad():
+        ref = model(*args).numpy()
+        scale = float(np.abs(ref).max())
+        row = {"eager_fp32_ms": 1e3 * time_call(lambda: model(*args), repeats)}
+        row["bf16_ms"] = 1e3 * time_call(bf16, repeats)
+        row["bf16_rel_err"] = float(np.abs(bf16().float().numpy() - ref).max()) / scale
+    for name, rt in runners.items():
+        row[f"{name}_ms"] = 1e3 * time_call(lambda r=rt: r(*args), repeats)  # type: ignore[misc]
+        row[f"{name}_rel_err"] = float(np.abs(rt(*args).numpy() - ref).max()) / scale
+    for k in ("onnx_fp32", "onnx_int8", "bf16"):
+        row[f"{k}_speedup"] = row["eager_fp32_ms"] / row[f"{k}_ms"]
+    return row
+
+
+def _encoder(repeats: int) -> list[dict[str, Any]]:
+    from carrousel.core.export import OnnxModule, export_onnx, quantize_int8
+    from carrousel.core.nn import RecurrentConfig, SequenceRegressor, SequenceRegressorConfig
+
+    torch.manual_seed(0)
+    cfg = SequenceRegressorConfig(encoder=RecurrentConfig(256, 256, cell="lstm"), out_features=8)
+    model = SequenceRegressor(cfg).eval()
+    rows = []
+    for with_lengths in (True, False):
+        names = ["x", "lengths"] if with_lengths else ["x"]
+        dyn = {"x": {0: "batch", 1: "time"}, "lengths": {0: "batch"}}
+        example = (torch.randn(4, 20, 256), torch.tensor([20, 5, 7, 13]))[: len(names)]
+        t0 = time.perf_counter()
+        blob = export_onnx(model, example, names, dyn)
+        export_s = time.perf_counter() - t0
+        n = torch.get_num_threads()
+        runners = {"onnx_fp32": OnnxModule(blob, n), "onnx_int8": OnnxModule(quantize_int8(blob), n)}
+        for batch in (1, 64):
+            g = torch.Generator().manual_seed(batch)
+            x = torch.randn(batch, 100, 256, generator=g)
+            lengths = torch.randint(50, 101, (batch,), generator=g)
+            lengths[0] = 100
+            args = (x, lengths) if with_lengths else (x,)
+            row = {
+                "part": "encoder",
+                "lengths": with_lengths,
+                "batch": batch,
+                **_measure(model, runners, args, repeats),
+            }
+            row["export_seconds"] = export_s
+            rows.append(row)
+    return rows
+
+
+def _split(src: Path, seed: int = 0) -> list[tuple[str, str]]:
+    from carrousel.bio.fasta import read_sequences
+
+    names, seqs = read_sequences(src)
+    order = np.random.default_rng(seed).permutation(len(seqs))
+    return [(names[i], seqs[i]) for i in order[int(0.8 * len(seqs)) :]]  # the held-out 20 %
+
+
+def _bio(out: Path) -> list[dict[str, Any]]:
+    from carrousel.bio import pipeline
+    from carrousel.bio.config import ExportConfig, Method, ScanConfig
+    from carrousel.core.samples import sample_path
+
+    held = {name: _split(sample_path(f"bio.{name}")) for name in ("oct4", "mafk")}
+    for name, recs in held.items():
+        (out / f"{name}_test.fa").write_text("".join(f">{n}\n{s}\n" for n, s in recs))
+    mixed = out / "mixed.fa"
+    mixed.write_text("".join(f">{t}|{n}\n{s}\n" for t, recs in held.items() for n, s in recs))
+    rows: list[dict[str, Any]] = []
+    for precision in ("fp32", "int8"):
+        cfg = ExportConfig(
+            precision=precision,  # type: ignore[arg-type]
+            positives=str(out / "oct4_test.fa"),
+            negatives=str(out / "mafk_test.fa"),
+            motifs=("MA0142.1",),
+        )
+        rows.append({"part": "bio", **pipeline.export_model(cfg, out / f"panel-{precision}").summary()})
+    scans: dict[str, tuple[float, set[Any]]] = {}
+    models = (("panel eager fp32", None), ("panel ONNX int8", str(out / "panel-int8")))
+    for _ in range(2):  # alternated, best of two: the first scan of a process also compiles the PWM kernels
+        for label, model in models:
+            t0 = time.perf_counter()
+            res = pipeline.scan(ScanConfig(method=Method.model, motifs=("MA0142.1",), model=model), mixed)
+            seconds = time.perf_counter() - t0
+            h = res.hits
+            sites = set(zip(h["record"].tolist(), h["start"].tolist(), h["strand"].tolist(), strict=True))
+            scans[label] = (min(seconds, scans.get(label, (np.inf, None))[0]), sites)
+    (e_s, e_sites), (q_s, q_sites) = scans.values()
+    rows.append(
+        {
+            "part": "bio scan --method model (held-out Oct4 + Mafk peaks, MA0142.1)",
+            "records": sum(len(r) for r in held.values()),
+            "eager_seconds": e_s,
+            "int8_seconds": q_s,
+            "speedup": e_s / q_s,
+            "eager_hits": len(e_sites),
+            "int8_hits": len(q_sites),
+            "hits_in_common": len(e_sites & q_sites),
+        }
+    )
+    return rows
+
+
+def _finance(out: Path) -> list[dict[str, Any]]:
+    from carrousel.finance.config import DataConfig, ExportConfig, FinanceConfig
+    from carrousel.finance.pipeline import export_forecaster, forecast
+
+    cfg = FinanceConfig(data=DataConfig(tickers=("AAPL",), source="sample", end="2011-12-30"))
+    cfg = FinanceConfig(data=cfg.data, backtest=type(cfg.backtest)(enabled=False))
+    t0 = time.perf_counter()
+    forecast(cfg, model_dir=out / "forecaster")
+    train_s = time.perf_counter() - t0
+    rows = []
+    for precision in ("fp32", "int8"):
+        ecfg = ExportConfig(model_dir=str(out / "forecaster"), precision=precision)  # type: ignore[arg-type]
+        doc = export_forecaster(ecfg, out / f"forecaster-{precision}").summary()
+        rows.append({"part": "finance", "train_seconds": train_s, **doc})
+    return rows
+
+
+def _scan(out: Path, model: str | None) -> list[dict[str, Any]]:
+    """Best-of-3 seconds of one ``bio scan --method model`` on the mixed held-out peaks (``--scan-model``),
+    written so that it also runs on older code: compare "today" with ``PYTHONPATH`` at another checkout."""
+    from carrousel.bio import pipeline
+    from carrousel.bio.config import Method, ScanConfig
+
+    mixed = out / "mixed.fa"
+    if not mixed.is_file():
+        raise SystemExit(f"{mixed} is missing: run --parts bio with the same --out first")
+    best, hits = float("inf"), 0
+    for _ in range(3):
+        t0 = time.perf_counter()
+        res = pipeline.scan(ScanConfig(method=Method.model, motifs=("MA0142.1",), model=model), mixed)
+        best, hits = min(best, time.perf_counter() - t0), len(res.hits["record"])
+    return [{"part": "scan", "model": model or "panel", "best_of_3_seconds": best, "hits": hits}]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parts", default="encoder,bio,finance")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument(
+        "--out", type=Path, default=None, help="folder for bundles and the JSON (default: temp)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    parser.add_argument("--scan-model", default=None, help="part scan: the model folder (default: the panel)")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    out = args.out or Path(tempfile.mkdtemp(prefix="bench_export_"))
+    out.mkdir(parents=True, exist_ok=True)
+    parts = set(args.parts.split(","))
+    rows: list[dict[str, Any]] = []
+    if "encoder" in parts:
+        rows += _encoder(args.repeats)
+    if "bio" in parts:
+        rows += _bio(out)
+    if "finance" in parts:
+        rows += _finance(out)
+    if "scan" in parts:
+        rows += _scan(out, args.scan_model)
+    (out / "bench_export.json").write_text(json.dumps(rows, indent=2))
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        if r["part"] == "encoder":
+            print(
+                f"encoder lengths={r['lengths']!s:5} B={r['batch']:>2}: eager fp32 {r['eager_fp32_ms']:7.2f} ms | "
+                f"ONNX fp32 {r['onnx_fp32_speedup']:.2f}x (err {r['onnx_fp32_rel_err']:.1e}) | "
+                f"ONNX int8 {r['onnx_int8_speedup']:.2f}x (err {r['onnx_int8_rel_err']:.1e}) | "
+                f"bf16 {r['bf16_speedup']:.2f}x (err {r['bf16_rel_err']:.1e})"
+            )
+        elif "speedup" in r and isinstance(r["speedup"], dict):
+            lat = r["latency_ms"]
+            print(
+                f"{r['part']} {r['precision']}: batch 1 {lat['1']['eager']:.2f} -> {lat['1']['deployed']:.2f} ms "
+                f"({r['speedup']['1']:.2f}x), batch 64 {lat['64']['eager']:.2f} -> {lat['64']['deployed']:.2f} ms "
+                f"({r['speedup']['64']:.2f}x); {r['metric']} {r['before']} -> {r['after']} "
+                f"({r['metric_change_pct']}%); size {r['source_bytes']} -> ONNX {r['onnx_bytes']} B; "
+                f"{r['metric_note']}"
+            )
+        else:
+            print(json.dumps(r))
+    print(f"JSON: {out / 'bench_export.json'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""``bio export``: a model bundle with its strand-averaged network as ONNX (fp32 or dynamic int8), through
+core's deployment helper (:func:`carrousel.core.export.export_bundle`), and its report.
+
+The exported graph is :meth:`~carrousel.bio.models.DanQ.predict` (batch norm folded, both strands in one
+batch, strand-averaged logits) over ``(batch, 4, window)`` one-hot windows, batch dynamic. The folder is
+still a ``bio.danq`` bundle (weights, motifs, calibration, provenance) with ``assets/model.<precision>.onnx``
+added: :func:`carrousel.bio.bundle.load_model` then scores windows with ONNX Runtime (``bio scan --model
+DIR --method model``, ``bio evaluate --model DIR``), the weights still giving scan attributions. Re-exported
+by :mod:`carrousel.bio.pipeline`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from carrousel.bio.bundle import KIND, default_model_path, load_model, to_bundle
+from carrousel.bio.config import ExportConfig
+from carrousel.bio.data import fit_windows
+from carrousel.bio.evaluate import evaluate_windows
+from carrousel.bio.fasta import encode, read_sequences
+from carrousel.bio.models import DanQ, MotifModel, predict_logits
+from carrousel.bio.motifs import resolve_motifs
+from carrousel.core.bundle import load_bundle
+from carrousel.core.export import (
+    DeploymentReport,
+    ExportSpec,
+    export_bundle,
+    folder_bytes,
+    load_runtime,
+    measure_latency,
+    parameter_count,
+)
+from carrousel.core.files import check_input_file
+
+__all__ = ["StrandAveraged", "export_model", "export_spec"]
+
+logger = logging.getLogger(__name__)
+
+BATCHES = (1, 64)  # batch sizes of the report's latency figures (windows per batch)
+
+
+class StrandAveraged(nn.Module):
+    """``(batch, 4, window)`` one-hot -> ``(batch, n_outputs)`` strand-averaged logits (:meth:`DanQ.predict`)."""
+
+    def __init__(self, model: DanQ) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: Tensor) -> Tensor:
+        out: Tensor = self.model.predict(x)
+        return out
+
+
+def export_spec(model: DanQ) -> ExportSpec:
+    """How a DanQ network is exported: one input ``x`` ``(batch, 4, window)``, batch dynamic."""
+    w = model.config.window
+    g = torch.Generator().manual_seed(0)
+
+    def windows(n: int) -> Tensor:
+        codes = torch.randint(0, 4, (n, w), generator=g)
+        return torch.nn.functional.one_hot(codes, 4).to(torch.float32).transpose(1, 2).contiguous()
+
+    return ExportSpec(
+        graph=StrandAveraged(model.eval()).eval(),
+        example=(windows(2),),
+        check_inputs=(windows(37),),
+        input_names=("x",),
+        dynamic={"x": {0: "batch"}},
+        output_names=("logits",),
+        atol=1e-3,
+        int8_atol=1.0,  # logits; the held-out AUROC (and the scan's hits) are the real measure
+        # the LSTM only: int8 weights in the head's Gemm cost 10x its logit error for no speed, and
+        # ONNX Runtime's int8 Conv is slower than its float32 one (benchmarks/bench_export.py)
+        int8_ops=("LSTM",),
+    )
+
+
+def _sets(cfg: ExportConfig, window: int) -> tuple[np.ndarray, np.ndarray] | None:
+    if cfg.positives is None or cfg.negatives is None:
+        return None
+    out = []
+    for path, flag in ((cfg.positives, "--positives"), (cfg.negatives, "--negatives")):
+        check_input_file(path, flag, "FASTA")
+        names, seqs = read_sequences(path)
+        out.append(fit_windows([encode(s, n) for n, s in zip(names, seqs, strict=True)], window))
+    return out[0], out[1]
+
+
+def _auroc(
+    model: MotifModel, sets: tuple[np.ndarray, np.ndarray] | None, motifs: tuple[str, ...]
+) -> tuple[float | None, str]:
+    if sets is None:
+        return None, "no held-out data (give --positives and --negatives)"
+    requested = resolve_motifs(list(motifs)) if motifs else []
+    ev = evaluate_windows(model, sets[0], sets[1], requested or model.motifs, None, requested)
+    return (
+        ev.model_auroc,
+        f"held-out AUROC of output {ev.task} on {ev.n_pos} positives vs {ev.n_neg} negatives",
+    )
+
+
+def export_model(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
+    """``bio export``: writes ``cfg.model`` (default: the packaged panel) with its ONNX network to ``out``.
+
+    Raises:
+        ExportError: the network cannot be exported or the file does not reproduce it.
+        ExportConfigError / FastaFormatError: unusable options or evaluation files.
+        BundleError / OutputError: the model cannot be read or ``out`` cannot be written.
+    """
+    source = Path(cfg.model) if cfg.model is not None else default_model_path()
+    model = load_model(source)
+    eager = replace(model, runtime=None)
+    sets = _sets(cfg, model.window)  # read before the export: a bad file fails fast
+    source_bytes = folder_bytes(source)
+    folder, asset = export_bundle(
+        to_bundle(eager), out, export_spec(eager.model), cfg.precision, cfg.exporter
+    )
+    runtime = load_runtime(load_bundle(folder, kind=KIND), config=model.model.config)
+    deployed = replace(eager, runtime=runtime)
+    before, note = _auroc(eager, sets, cfg.motifs)
+    after, _ = _auroc(deployed, sets, cfg.motifs)
+    codes = np.random.default_rng(0).integers(0, 4, (max(BATCHES), model.window), dtype=np.uint8)
+    net = eager.model.eval()
+    latency = measure_latency(
+        {
+            "eager": lambda b: predict_logits(net, codes[:b], b, fast=True),
+            "deployed": lambda b: predict_logits(net, codes[:b], b, runtime=runtime),
+        },
+        BATCHES,
+    )
+    report = DeploymentReport(
+        folder=str(folder),
+        kind=KIND,
+        precision=asset["precision"],
+        exporter=asset["exporter"],
+        parameters=parameter_count(net),
+        source_bytes=source_bytes,
+        bundle_bytes=folder_bytes(folder),
+        onnx_bytes=(Path(folder) / "assets" / asset["file"]).stat().st_size,
+        latency_ms=latency,
+        items="window",
+        metric="auroc",
+        before=before,
+        after=after,
+        metric_note=note,
+        check_max_abs_diff=asset["check_max_abs_diff"],
+        threads=torch.get_num_threads(),
+    )
+    logger.info("exported %s to %s: %s", source, folder, report.speedups)
+    return report

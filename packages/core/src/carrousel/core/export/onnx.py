@@ -1,0 +1,306 @@
+"""ONNX export, verification in ONNX Runtime, dynamic int8 quantization and an ONNX Runtime module.
+
+Needs the ``carrousel-core[export]`` extra (onnx, onnxruntime, onnxscript), imported at the point of use.
+
+Two exporters (``Exporter``), both run on :func:`~carrousel.core.export.graph.exportable`'s copy:
+
+* ``torchscript`` (``torch.onnx.export(dynamo=False)``, the default): one ONNX ``LSTM``/``GRU``/``RNN`` node
+  per recurrent module, which ONNX Runtime's dynamic quantizer turns into ``DynamicQuantizeLSTM``. Exports
+  lstm, gru and rnn encoders, with or without lengths, stacked, bidirectional, residual; refuses projected
+  LSTMs (``proj_size``), which PyTorch's ONNX symbolic does not cover.
+* ``dynamo`` (``torch.onnx.export(dynamo=True)``, through ``torch.export``): exports lstm and gru encoders
+  with dynamic batch and time; rnn (tanh/relu) and projected LSTM graphs come out fixed to the example's
+  shapes with torch 2.14 / onnxscript 0.7, which :func:`verify_onnx` catches.
+
+Every export is checked in ONNX Runtime at a batch size and sequence length different from the example
+(:func:`verify_onnx`), the common failure of exported recurrent models being a graph silently fixed to
+the example's shapes.
+"""
+
+from __future__ import annotations
+
+import enum
+import io
+import logging
+import tempfile
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from carrousel.core.errors import ExportError
+from carrousel.core.export.graph import exportable
+from carrousel.core.optional import require
+
+__all__ = [
+    "EXTRA",
+    "INT8_OPS",
+    "Exporter",
+    "OnnxModule",
+    "export_onnx",
+    "onnx_session",
+    "quantize_int8",
+    "run_onnx",
+    "verify_onnx",
+]
+
+logger = logging.getLogger(__name__)
+
+EXTRA = "carrousel-core[export]"  # the pip extra providing onnx, onnxruntime and onnxscript
+OPSET = 17  # ONNX opset of the TorchScript exporter (the dynamo exporter picks its own, >= 18)
+
+
+class Exporter(enum.StrEnum):
+    """Which PyTorch ONNX exporter to use."""
+
+    TORCHSCRIPT = "torchscript"
+    DYNAMO = "dynamo"
+
+
+class _Positional(nn.Module):
+    """Calls ``model(*inputs)`` (the exported signature is exactly the named inputs, in order)."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, *inputs: Tensor) -> Any:
+        return self.model(*inputs)
+
+
+def export_onnx(
+    model: nn.Module,
+    example: Sequence[Tensor],
+    input_names: Sequence[str],
+    dynamic: Mapping[str, Mapping[int, str]],
+    *,
+    output_names: Sequence[str] = ("output",),
+    exporter: Exporter | str = Exporter.TORCHSCRIPT,
+    check_inputs: Sequence[Tensor] | None = None,
+    atol: float = 1e-4,
+) -> bytes:
+    """Exports ``model`` (its :func:`exportable` copy) to ONNX and returns the file's bytes.
+
+    Args:
+        model: the network; it is not changed.
+        example: positional inputs to trace with, e.g. ``(x, lengths)``.
+        input_names: one name per input.
+        dynamic: per input name, its dynamic axes and their names, e.g.
+            ``{"x": {0: "batch", 1: "time"}, "lengths": {0: "batch"}}``; the same name is the same size.
+        output_names: one name per output.
+        exporter: ``torchscript`` or ``dynamo`` (see the module docstring).
+        check_inputs: inputs of other sizes to verify the file on (:func:`verify_onnx`); None skips it.
+        atol: largest absolute difference to eager accepted by the check.
+
+    Raises:
+        ExportError: the model holds a part that cannot be exported, the exporter fails, or the file
+            does not reproduce the eager model at ``check_inputs``' sizes.
+        MissingExtraError: without the ``carrousel-core[export]`` extra.
+    """
+    require("onnx", EXTRA, "ONNX export")
+    which = Exporter(exporter)
+    if len(input_names) != len(example):
+        raise ExportError(f"{len(input_names)} input names for {len(example)} example inputs; give one each")
+    graph = _Positional(exportable(model))
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            blob = _torchscript(graph, example, input_names, output_names, dynamic) if which is Exporter.TORCHSCRIPT else _dynamo(graph, example, input_names, output_names, dynamic)  # fmt: skip
+    except ExportError:
+        raise
+    except Exception as exc:  # the exporters raise many types; name the first line
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ExportError(
+            f"the {which.value} exporter cannot export {type(model).__name__}: {first}"
+        ) from None
+    if check_inputs is not None:
+        verify_onnx(blob, model, check_inputs, input_names, atol=atol)
+    return blob
+
+
+def _torchscript(
+    graph: nn.Module,
+    example: Sequence[Tensor],
+    input_names: Sequence[str],
+    output_names: Sequence[str],
+    dynamic: Mapping[str, Mapping[int, str]],
+) -> bytes:
+    buf = io.BytesIO()
+    axes = {k: dict(v) for k, v in dynamic.items()}
+    for name in output_names:  # every output's batch axis follows the first input's
+        axes.setdefault(name, {0: next(iter(dynamic.get(input_names[0], {0: "batch"}).values()), "batch")})
+    torch.onnx.export(
+        graph,
+        tuple(example),
+        buf,  # type: ignore[arg-type]
+        dynamo=False,
+        input_names=list(input_names),
+        output_names=list(output_names),
+        dynamic_axes=axes,  # type: ignore[arg-type]
+        opset_version=OPSET,
+    )
+    return buf.getvalue()
+
+
+def _dynamo(
+    graph: nn.Module,
+    example: Sequence[Tensor],
+    input_names: Sequence[str],
+    output_names: Sequence[str],
+    dynamic: Mapping[str, Mapping[int, str]],
+) -> bytes:
+    dims: dict[str, Any] = {}
+    shapes = []
+    for name in input_names:
+        axes = dynamic.get(name, {})
+        shapes.append({ax: dims.setdefault(d, torch.export.Dim(d)) for ax, d in axes.items()} or None)
+    program = torch.onnx.export(
+        graph,
+        tuple(example),
+        dynamo=True,
+        input_names=list(input_names),
+        output_names=list(output_names),
+        dynamic_shapes=(tuple(shapes),),
+        verbose=False,
+    )
+    assert program is not None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.onnx"
+        program.save(str(path))
+        return path.read_bytes()
+
+
+def onnx_session(blob: bytes | str | Path, threads: int = 0) -> Any:
+    """An ONNX Runtime CPU session over a file's bytes or path (``threads`` 0: ONNX Runtime's default).
+
+    Raises:
+        ExportError: the bytes are not a model ONNX Runtime can load.
+    """
+    ort = require("onnxruntime", EXTRA, "running an ONNX model")
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if threads:
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3
+    source = blob if isinstance(blob, bytes) else str(blob)
+    try:
+        return ort.InferenceSession(source, sess_options=opts, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise ExportError(
+            f"ONNX Runtime cannot load the model ({str(exc).splitlines()[0]}); export it again"
+        ) from None
+
+
+def run_onnx(session: Any, inputs: Sequence[Tensor | np.ndarray]) -> list[np.ndarray]:
+    """Runs ``session`` on positional inputs (in the session's input order); returns every output."""
+    names = [i.name for i in session.get_inputs()]
+    feed = {
+        n: np.ascontiguousarray(v.detach().cpu().numpy() if isinstance(v, Tensor) else v)
+        for n, v in zip(names, inputs, strict=True)
+    }
+    return list(session.run(None, feed))
+
+
+def verify_onnx(
+    blob: bytes,
+    model: nn.Module,
+    inputs: Sequence[Tensor],
+    input_names: Sequence[str] | None = None,
+    atol: float = 1e-4,
+) -> float:
+    """Runs the ONNX file and the eager model on ``inputs``; returns the largest absolute difference.
+
+    Raises:
+        ExportError: on a shape error in ONNX Runtime (a graph fixed to the example's sizes) or a
+            difference above ``atol``.
+    """
+    session = onnx_session(blob)
+    try:
+        got = run_onnx(session, inputs)
+    except Exception as exc:
+        sizes = ", ".join(f"{n}{tuple(t.shape)}" for n, t in zip(input_names or [], inputs, strict=False))
+        raise ExportError(
+            f"the exported graph does not run at other sizes ({sizes}): {str(exc).splitlines()[0][:200]}; "
+            "it was fixed to the example's shapes, export with the torchscript exporter"
+        ) from None
+    was = model.training
+    model.eval()
+    with torch.no_grad():
+        ref = model(*inputs)
+    model.train(was)
+    refs = ref if isinstance(ref, tuple | list) else (ref,)
+    worst = 0.0
+    for r, g in zip(refs, got, strict=False):
+        r_np = r.detach().float().cpu().numpy()
+        if r_np.shape != g.shape:
+            raise ExportError(
+                f"the exported graph returns shape {g.shape}, the model {r_np.shape}; export again"
+            )
+        worst = max(worst, float(np.abs(r_np - g).max(initial=0.0)))
+    if not worst <= atol:
+        raise ExportError(
+            f"the exported graph differs from the model by {worst:.3g} (over {atol:g}); export again"
+        )
+    logger.info("ONNX check at other sizes: max |onnx - eager| = %.3g", worst)
+    return worst
+
+
+INT8_OPS = ("MatMul", "Gemm", "LSTM", "GRU")  # node types quantized by default (ONNX Runtime's int8 Conv
+# kernel, ConvInteger, measured 2-3x slower than its float32 Conv on this kind of CPU: convolutions stay float32)
+
+
+def quantize_int8(blob: bytes, ops: Sequence[str] = INT8_OPS) -> bytes:
+    """Dynamic int8 quantization (ONNX Runtime ``quantize_dynamic``): int8 weights of the ``ops`` node
+    types (MatMul/Gemm, LSTM and GRU by default: ``DynamicQuantizeLSTM``...), activations quantized per
+    batch at run time; the rest stays float32.
+
+    Raises:
+        ExportError: when ONNX Runtime's quantizer fails.
+    """
+    quant = require("onnxruntime.quantization", EXTRA, "int8 quantization")
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
+        src.write_bytes(blob)
+        root = logging.getLogger()
+        level = root.level
+        root.setLevel(logging.ERROR)  # the quantizer logs advice on the root logger
+        try:
+            quant.quantize_dynamic(
+                str(src), str(dst), weight_type=quant.QuantType.QInt8, op_types_to_quantize=list(ops)
+            )
+        except Exception as exc:
+            raise ExportError(f"int8 quantization failed: {str(exc).splitlines()[0]}") from None
+        finally:
+            root.setLevel(level)
+        return dst.read_bytes()
+
+
+class OnnxModule(nn.Module):
+    """An ONNX model run by ONNX Runtime behind ``nn.Module``'s call: ``module(*tensors)`` returns the
+    first output as a CPU tensor (or every output with ``all_outputs``). It has no parameters, so
+    :func:`carrousel.core.train.predict` runs it on the CPU.
+
+    Args:
+        blob: the ONNX file's bytes.
+        threads: intra-op threads (0: ONNX Runtime's default).
+        config: the network's config, when callers read ``module.config``.
+    """
+
+    def __init__(self, blob: bytes, threads: int = 0, config: Any = None) -> None:
+        super().__init__()
+        self.session = onnx_session(blob, threads)
+        self.config = config
+        self.input_names = [i.name for i in self.session.get_inputs()]
+
+    def run(self, *inputs: Tensor | np.ndarray) -> list[np.ndarray]:
+        """Every output as NumPy arrays."""
+        return run_onnx(self.session, inputs)
+
+    def forward(self, *inputs: Tensor) -> Tensor:
+        """The first output, ``float32`` on the CPU."""
+        return torch.from_numpy(self.run(*(x.float() if x.is_floating_point() else x for x in inputs))[0])

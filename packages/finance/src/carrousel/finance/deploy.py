@@ -1,0 +1,150 @@
+"""``finance export``: a saved forecaster with its seed ensemble as ONNX (fp32 or dynamic int8), through
+core's deployment helper (:func:`carrousel.core.export.export_bundle`), and its report.
+
+The exported graph is the ensemble's forward, ``(batch, lookback, features)`` scaled windows -> ``(batch,
+horizon, quantiles)``, batch and time dynamic. The folder is still a ``finance.forecaster`` bundle (weights,
+config, scalers, offsets, provenance) with ``assets/model.<precision>.onnx`` added;
+:meth:`~carrousel.finance.bundle.ForecasterBundle.from_pretrained` then forecasts through ONNX Runtime
+(``finance forecast --model-dir DIR``). The report's metric is the pinball loss (and the median's MAE) of
+the calibrated quantile forecasts, in log-return units, over ``eval_days`` origins after the model's
+training data (when the prices go on past it), eager and deployed. Re-exported by
+:mod:`carrousel.finance.pipeline`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from carrousel.core.bundle import load_bundle
+from carrousel.core.export import (
+    DeploymentReport,
+    ExportSpec,
+    export_bundle,
+    folder_bytes,
+    load_runtime,
+    measure_latency,
+    parameter_count,
+)
+from carrousel.core.train import predict
+from carrousel.finance.bundle import KIND, ForecasterBundle, find_bundle
+from carrousel.finance.config import ExportConfig
+from carrousel.finance.data import load_histories
+from carrousel.finance.errors import ForecasterBundleError
+from carrousel.finance.features import build_series, cumulative_targets, valid_origins
+from carrousel.finance.training import FittedForecaster
+
+__all__ = ["export_forecaster", "export_spec"]
+
+logger = logging.getLogger(__name__)
+
+BATCHES = (1, 64)  # batch sizes of the report's latency figures (forecast windows per batch)
+
+
+def export_spec(fitted: FittedForecaster) -> ExportSpec:
+    """How a forecaster ensemble is exported: one input ``x`` ``(batch, lookback, features)``."""
+    lookback = fitted.window.lookback
+    n_features = fitted.model.config.member.encoder.input_size
+    g = torch.Generator().manual_seed(0)
+    return ExportSpec(
+        graph=fitted.model.eval(),
+        example=(torch.randn(2, lookback, n_features, generator=g),),
+        check_inputs=(torch.randn(37, lookback + 7, n_features, generator=g),),
+        input_names=("x",),
+        dynamic={"x": {0: "batch", 1: "time"}},
+        output_names=("quantiles",),
+        atol=1e-4,
+        int8_atol=0.5,  # scaled returns; the pinball loss on real prices is the real measure
+    )
+
+
+def _score(
+    fitted: FittedForecaster, cfg: ExportConfig, saved: ForecasterBundle
+) -> tuple[dict[str, float], str]:
+    """Pinball loss and MAE of the median over the evaluation stretch (eager and deployed)."""
+    data = replace(saved.config.data, end=None, source=cfg.source or saved.config.data.source)
+    pinball: dict[str, list[float]] = {"before": [], "after": []}
+    mae: dict[str, list[float]] = {"before": [], "after": []}
+    qs = np.asarray(fitted.quantiles)
+    mid = fitted.quantiles.index(0.5)
+    notes = []
+    for history in load_histories(data):
+        series = build_series(history.ticker, history.frame, fitted.window.indicators)
+        origins = valid_origins(series, fitted.window.lookback, fitted.horizon)
+        trained = str(saved.data.get(history.ticker, {}).get("last", ""))
+        after = origins[np.array([str(series.dates[o].date()) > trained for o in origins], dtype=bool)]
+        held_out = after.size > 0
+        origins = after[: cfg.eval_days] if held_out else origins[-cfg.eval_days :]
+        y = cumulative_targets(series, origins, fitted.horizon)  # (n, H)
+        for key, runtime in (("before", None), ("after", fitted.runtime)):
+            q = replace(fitted, runtime=runtime).predict(series, origins)  # (n, H, Q)
+            err = y[:, :, None] - q
+            pinball[key].append(float(np.mean(np.maximum(qs * err, (qs - 1) * err))))
+            mae[key].append(float(np.mean(np.abs(y - q[:, :, mid]))))
+        first, last = series.dates[origins[0]].date(), series.dates[origins[-1]].date()
+        kind = "held out (after the training data)" if held_out else "IN-SAMPLE (no prices after training)"
+        notes.append(f"{history.ticker} {len(origins)} origins {first}..{last}, {kind}")
+    figures = {f"{m}_{k}": float(np.mean(v[k])) for m, v in (("pinball", pinball), ("mae", mae)) for k in v}
+    return figures, "; ".join(notes)
+
+
+def export_forecaster(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
+    """``finance export``: writes the forecaster in ``cfg.model_dir`` with its ONNX network to ``out``.
+
+    Raises:
+        ForecasterBundleError: ``cfg.model_dir`` holds no forecaster.
+        ExportError: the network cannot be exported or the file does not reproduce it.
+        PriceDataError: the evaluation prices cannot be read.
+        BundleError / OutputError: ``out`` cannot be written.
+    """
+    found = find_bundle(cfg.model_dir)
+    if found is None:
+        raise ForecasterBundleError(
+            f"--model-dir {cfg.model_dir} holds no forecaster; train one with 'finance forecast --model-dir DIR'"
+        )
+    saved = ForecasterBundle.from_pretrained(found)
+    fitted = replace(saved.fitted, runtime=None)
+    base = replace(saved, fitted=fitted)
+    folder, asset = export_bundle(base.to_bundle(), out, export_spec(fitted), cfg.precision, cfg.exporter)
+    runtime = load_runtime(load_bundle(folder, kind=KIND))
+    fitted = replace(fitted, runtime=runtime)
+    figures, note = _score(fitted, cfg, saved)
+    x = (
+        np.random.default_rng(0)
+        .standard_normal(
+            (max(BATCHES), fitted.window.lookback, fitted.model.config.member.encoder.input_size)
+        )
+        .astype(np.float32)
+    )
+    net = fitted.model.eval()
+    assert runtime is not None
+    runners: dict[str, Any] = {
+        "eager": lambda b: predict(net, x[:b], b),
+        "deployed": lambda b: predict(runtime, x[:b], b),
+    }
+    report = DeploymentReport(
+        folder=str(folder),
+        kind=KIND,
+        precision=asset["precision"],
+        exporter=asset["exporter"],
+        parameters=parameter_count(net),
+        source_bytes=folder_bytes(found),
+        bundle_bytes=folder_bytes(folder),
+        onnx_bytes=(Path(folder) / "assets" / asset["file"]).stat().st_size,
+        latency_ms=measure_latency(runners, BATCHES),
+        items="forecast",
+        metric="pinball",
+        before=figures["pinball_before"],
+        after=figures["pinball_after"],
+        metric_note=f"mean pinball loss of the calibrated quantiles (log returns) over {note}",
+        check_max_abs_diff=asset["check_max_abs_diff"],
+        threads=torch.get_num_threads(),
+        extra={"mae_before": round(figures["mae_before"], 6), "mae_after": round(figures["mae_after"], 6)},
+    )
+    logger.info("exported %s to %s: %s", found, folder, report.speedups)
+    return report

@@ -1,0 +1,130 @@
+"""``bio export``: an exported model (ONNX beside the weights) scores windows through ONNX Runtime with
+the eager model's figures, ``bio scan --model DIR --method model`` runs it transparently with the same
+hits, and the report and errors follow the conventions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from carrousel.bio.bundle import load_model
+from carrousel.bio.cli import app
+from carrousel.bio.config import ExportConfig
+from carrousel.bio.errors import ExportConfigError
+from carrousel.core.errors import BundleError
+
+runner = CliRunner()
+SITE = "CCGCGTGGTGGCGC"
+
+
+def _lcg(n: int, seed: int) -> str:
+    x, out = seed, []
+    for _ in range(n):
+        x = (1103515245 * x + 12345) % 2**31
+        out.append("ACGT"[(x >> 16) & 3])
+    return "".join(out)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A tiny model trained on 60 planted-site windows vs 60 without (no sample needed)."""
+    root = tmp_path_factory.mktemp("bioexport")
+    pos = "".join(
+        f">p{i}\n{_lcg(60, 2 * i + 1)[: 5 + i % 40]}{SITE}{_lcg(60, 2 * i + 1)[5 + i % 40 + len(SITE) :]}\n"
+        for i in range(60)
+    )
+    neg = "".join(f">n{i}\n{_lcg(60, 2 * i + 2)}\n" for i in range(60))
+    (root / "pos.fa").write_text(pos)
+    (root / "neg.fa").write_text(neg)
+    sizes = ["--window", "60", "--epochs", "1", "--filters", "4", "--kernel", "9", "--hidden", "4"]
+    res = runner.invoke(
+        app,
+        [
+            "train",
+            "--positives",
+            str(root / "pos.fa"),
+            "--negatives",
+            str(root / "neg.fa"),
+            *sizes,
+            "-o",
+            str(root / "m"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    return root / "m", root / "pos.fa", root / "neg.fa"
+
+
+def test_export_fp32_matches_and_scan_runs_it(tmp_path: Path, trained: tuple[Path, Path, Path]) -> None:
+    model, pos, neg = trained
+    out = tmp_path / "fp32"
+    args = ["export", "--model", str(model), "-o", str(out), "--precision", "fp32"]
+    res = runner.invoke(app, [*args, "--positives", str(pos), "--negatives", str(neg), "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["kind"] == "bio.danq" and doc["metric"] == "auroc" and 0.0 < doc["before"] < 1.0
+    assert doc["after"] == pytest.approx(doc["before"], abs=1e-3)
+    assert set(doc["latency_ms"]) == {"1", "64"} and doc["parameters"] > 0 and doc["onnx_bytes"] > 0
+    names = {p.name for p in out.rglob("*") if p.is_file()}
+    assert {"bundle.json", "model.safetensors", "model.fp32.onnx", "motifs.jaspar"} <= names
+    assert not any(n.endswith((".pt", ".pkl", ".pth")) for n in names)
+    eager, deployed = load_model(model), load_model(out)
+    assert eager.runtime is None and deployed.runtime is not None
+    codes = np.random.default_rng(1).integers(0, 4, (70, 60), dtype=np.uint8)
+    np.testing.assert_allclose(deployed.logits(codes), eager.logits(codes), atol=1e-3)
+    genome = tmp_path / "g.fa"
+    genome.write_text(">chr1\n" + _lcg(500, 7) + SITE + _lcg(500, 8) + SITE + _lcg(300, 9) + "\n")
+    hits = {}
+    for name, folder in (("eager", model), ("deployed", out)):
+        res = runner.invoke(
+            app,
+            ["scan", str(genome), "--model", str(folder), "--method", "model", "--pvalue", "0.05", "--json"],
+        )
+        assert res.exit_code == 0, res.output
+        hits[name] = json.loads(res.stdout)["hits"]
+    assert hits["deployed"] == hits["eager"]
+
+
+def test_int8_export_auroc_within_tolerance(tmp_path: Path, trained: tuple[Path, Path, Path]) -> None:
+    model, pos, neg = trained
+    res = runner.invoke(
+        app,
+        [
+            "export",
+            "--model",
+            str(model),
+            "-o",
+            str(tmp_path / "i8"),
+            "--positives",
+            str(pos),
+            "--negatives",
+            str(neg),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "ONNX int8" in res.stdout and "latency, batch 64" in res.stdout and "auroc" in res.stdout
+    from carrousel.bio.deploy import export_model
+
+    report = export_model(
+        ExportConfig(model=str(model), positives=str(pos), negatives=str(neg)), tmp_path / "i8b"
+    )
+    assert report.precision == "int8"
+    assert abs(report.after - report.before) <= 0.01  # stated tolerance: 0.01 AUROC (int8 LSTM weights)
+
+
+def test_clear_errors(tmp_path: Path, trained: tuple[Path, Path, Path]) -> None:
+    with pytest.raises(ExportConfigError, match="both --positives and --negatives"):
+        ExportConfig(positives="p.fa")
+    res = runner.invoke(app, ["export", "--model", str(tmp_path / "none"), "-o", str(tmp_path / "o")])
+    assert res.exit_code == 1 and len(res.stderr.strip().splitlines()) == 1
+    res = runner.invoke(app, ["export", "-o", str(tmp_path / "o"), "--exporter", "tflite"])
+    assert res.exit_code == 2
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "notes.txt").write_text("x")
+    with pytest.raises(BundleError, match="not a carrousel bundle"):
+        from carrousel.bio.deploy import export_model
+
+        export_model(ExportConfig(model=str(trained[0]), precision="fp32"), tmp_path / "busy")

@@ -1,0 +1,184 @@
+"""carrousel.core.export: the graph encoder against packing, ONNX round trips at other sizes (both
+exporters), int8 within its tolerance, torch.export, the clear errors and the deployment bundle."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from carrousel.core.bundle import Bundle, load_bundle
+from carrousel.core.errors import ExportError
+from carrousel.core.export import (
+    EXPORT_ASSET,
+    ExportSpec,
+    GraphEncoder,
+    OnnxModule,
+    export_bundle,
+    export_onnx,
+    export_program,
+    exportable,
+    load_runtime,
+    quantize_int8,
+    verify_onnx,
+)
+from carrousel.core.nn import (
+    RecurrentConfig,
+    RecurrentEncoder,
+    SequenceClassifier,
+    SequenceClassifierConfig,
+    SequenceRegressor,
+    SequenceRegressorConfig,
+)
+
+DYN = {"x": {0: "batch", 1: "time"}, "lengths": {0: "batch"}}
+
+
+def _inputs(b: int, t: int, i: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    lengths = torch.randint(1, t + 1, (b,), generator=g)
+    lengths[0] = t
+    return torch.randn(b, t, i, generator=g), lengths
+
+
+def _regressor(pooling: str = "last", **enc: object) -> SequenceRegressor:
+    torch.manual_seed(0)
+    cfg = RecurrentConfig(input_size=5, hidden_size=8, **enc)  # type: ignore[arg-type]
+    return SequenceRegressor(SequenceRegressorConfig(encoder=cfg, out_features=3, pooling=pooling)).eval()
+
+
+@pytest.mark.parametrize(
+    "enc",
+    [
+        {"cell": "lstm", "bidirectional": True, "num_layers": 2},
+        {"cell": "gru"},
+        {"cell": "lstm", "bidirectional": True, "num_layers": 3, "residual": True},
+        {"cell": "rnn_tanh", "bidirectional": True},
+        {"cell": "lstm", "num_layers": 2, "proj_size": 4},
+    ],
+)
+def test_graph_encoder_matches_packing(enc: dict[str, object]) -> None:
+    torch.manual_seed(0)
+    encoder = RecurrentEncoder(RecurrentConfig(input_size=5, hidden_size=8, **enc)).eval()  # type: ignore[arg-type]
+    graph = GraphEncoder(encoder).eval()
+    x, lengths = _inputs(6, 11, 5, 1)
+    with torch.no_grad():
+        want, got = encoder(x, lengths), graph(x, lengths)
+        dense_want, dense_got = encoder(x), graph(x)
+    torch.testing.assert_close(got.output, want.output, atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(got.last, want.last, atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(got.state.h, want.state.h, atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(dense_got.output, dense_want.output, atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(dense_got.last, dense_want.last, atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("exporter", "enc", "pooling"),
+    [
+        ("torchscript", {"cell": "lstm", "bidirectional": True, "num_layers": 2}, "last"),
+        ("torchscript", {"cell": "gru", "bidirectional": True}, "mean"),
+        ("torchscript", {"cell": "rnn_tanh"}, "max"),
+        ("dynamo", {"cell": "lstm", "bidirectional": True}, "last"),
+    ],
+)
+def test_onnx_matches_eager_at_other_sizes(exporter: str, enc: dict[str, object], pooling: str) -> None:
+    model = _regressor(pooling, **enc)
+    blob = export_onnx(model, _inputs(4, 9, 5, 0), ["x", "lengths"], DYN, exporter=exporter)
+    for b, t, seed in ((1, 3, 2), (13, 23, 3), (64, 40, 4)):  # none is the example's (4, 9)
+        x, lengths = _inputs(b, t, 5, seed)
+        assert verify_onnx(blob, model, (x, lengths), ["x", "lengths"], atol=1e-4) < 1e-4
+
+
+def test_classifier_with_mask_free_inputs_and_no_lengths() -> None:
+    torch.manual_seed(0)
+    cfg = SequenceClassifierConfig(RecurrentConfig(5, 8, cell="lstm", bidirectional=True), num_classes=4)
+    model = SequenceClassifier(cfg).eval()
+    blob = export_onnx(model, (torch.randn(2, 7, 5),), ["x"], {"x": {0: "batch", 1: "time"}})
+    runtime = OnnxModule(blob, threads=1)
+    x = torch.randn(9, 30, 5)
+    with torch.no_grad():
+        np.testing.assert_allclose(runtime(x).numpy(), model(x).numpy(), atol=1e-5)
+
+
+def test_int8_within_tolerance_and_smaller() -> None:
+    torch.manual_seed(0)
+    cfg = RecurrentConfig(input_size=32, hidden_size=64, cell="lstm", bidirectional=True)
+    model = SequenceRegressor(SequenceRegressorConfig(encoder=cfg, out_features=4, pooling="mean")).eval()
+    blob = export_onnx(model, _inputs(4, 9, 32, 0), ["x", "lengths"], DYN)
+    q = quantize_int8(blob)
+    assert len(q) < 0.5 * len(blob)  # int8 weights: under half the float32 file
+    x, lengths = _inputs(32, 50, 32, 5)
+    with torch.no_grad():
+        ref = model(x, lengths).numpy()
+    got = OnnxModule(q, threads=1)(x, lengths).numpy()
+    # stated tolerance: 5% of the output range (weights and activations rounded to 8 bits)
+    assert np.abs(got - ref).max() <= 0.05 * np.abs(ref).max()
+    assert np.corrcoef(got.ravel(), ref.ravel())[0, 1] > 0.99
+
+
+def test_torch_export_program_at_other_sizes() -> None:
+    model = _regressor("last", cell="lstm", bidirectional=True, num_layers=2)
+    program = export_program(model, _inputs(4, 9, 5, 0), {0: {0: "batch", 1: "time"}, 1: {0: "batch"}})
+    x, lengths = _inputs(11, 17, 5, 7)
+    with torch.no_grad():
+        torch.testing.assert_close(program.module()(x, lengths), model(x, lengths), atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("enc", "words"),
+    [
+        ({"cell": "ln_lstm"}, "Python step loop"),
+        ({"cell": "lstm", "zoneout": 0.1}, "zoneout"),
+        ({"cell": "gru", "recurrent_dropout": 0.2}, "recurrent dropout"),
+        ({"cell": "lstm", "backend": "loop"}, "backend='loop'"),
+    ],
+)
+def test_clear_error_for_what_cannot_export(enc: dict[str, object], words: str) -> None:
+    model = _regressor("last", **enc)
+    with pytest.raises(ExportError, match=words) as info:
+        exportable(model)
+    assert "\n" not in str(info.value) and "cannot export encoder" in str(info.value)
+
+
+def test_exporter_failures_are_one_line_export_errors() -> None:
+    model = _regressor("last", cell="lstm", proj_size=4)
+    with pytest.raises(ExportError, match="torchscript exporter cannot export SequenceRegressor") as info:
+        export_onnx(model, _inputs(4, 9, 5, 0), ["x", "lengths"], DYN)
+    assert "\n" not in str(info.value)
+    rnn = _regressor("last", cell="rnn_tanh")  # dynamo fixes an RNN graph to the example's sizes
+    with pytest.raises(ExportError, match="does not run at other sizes"):
+        export_onnx(
+            rnn,
+            _inputs(4, 9, 5, 0),
+            ["x", "lengths"],
+            DYN,
+            exporter="dynamo",
+            check_inputs=_inputs(7, 13, 5, 1),
+        )
+
+
+def test_export_bundle_round_trip(tmp_path: object) -> None:
+    model = _regressor("last", cell="gru", bidirectional=True)
+    spec = ExportSpec(model, _inputs(4, 9, 5, 0), _inputs(7, 15, 5, 1), ("x", "lengths"), DYN)
+    folder, asset = export_bundle(Bundle("test.regressor", model), tmp_path / "m", spec, precision="fp32")  # type: ignore[operator]
+    assert asset["file"] == "model.fp32.onnx" and asset["check_max_abs_diff"] < 1e-4
+    loaded = load_bundle(folder, kind="test.regressor")
+    assert isinstance(loaded.model, SequenceRegressor)  # the weights stay, as safetensors
+    runtime = load_runtime(loaded, threads=1)
+    assert runtime is not None and runtime.config == model.config
+    x, lengths = _inputs(5, 12, 5, 9)
+    with torch.no_grad():
+        np.testing.assert_allclose(runtime(x, lengths).numpy(), model(x, lengths).numpy(), atol=1e-5)
+    # re-exported as int8 from the exported bundle: the fp32 file is replaced, not kept beside it
+    _, asset8 = export_bundle(loaded, tmp_path / "m8", spec, precision="int8")  # type: ignore[operator]
+    again = load_bundle(tmp_path / "m8")  # type: ignore[operator]
+    assert set(again.files) == {"model.int8.onnx"} and again.assets[EXPORT_ASSET]["precision"] == "int8"
+    assert asset8["check_max_abs_diff"] < 0.5
+    assert load_runtime(Bundle("test.regressor", model)) is None
+
+
+def test_torch_export_of_an_rnn_cell_names_the_fixed_axis() -> None:
+    model = _regressor("last", cell="rnn_tanh")
+    with pytest.raises(ExportError, match="fixed to the example's size") as info:
+        export_program(model, _inputs(4, 9, 5, 0), {0: {0: "batch", 1: "time"}, 1: {0: "batch"}})
+    assert "\n" not in str(info.value)

@@ -1,0 +1,90 @@
+"""``finance export``: an exported forecaster (ONNX beside the weights) forecasts the same through ONNX
+Runtime, ``finance forecast --model-dir`` runs it transparently, and the report holds real figures."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from carrousel.core.bundle import load_bundle
+from carrousel.finance.bundle import ForecasterBundle
+from carrousel.finance.cli import app
+from carrousel.finance.config import ExportConfig, FinanceConfig
+from carrousel.finance.errors import FinanceConfigError, ForecasterBundleError
+from carrousel.finance.pipeline import export_forecaster, forecast
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def trained(
+    tmp_path: Path, sample_source: Path, tiny_config: Callable[..., FinanceConfig]
+) -> tuple[Path, FinanceConfig]:
+    cfg = tiny_config(("AAPL",), "sample", end="2010-06-30")
+    cfg = replace(cfg, backtest=replace(cfg.backtest, enabled=False))
+    forecast(cfg, model_dir=tmp_path / "model")
+    return tmp_path / "model", cfg
+
+
+def test_export_cli_report_and_transparent_forecast(
+    tmp_path: Path, trained: tuple[Path, FinanceConfig]
+) -> None:
+    model, cfg = trained
+    out = tmp_path / "fp32"
+    res = runner.invoke(
+        app,
+        [
+            "export",
+            "--model-dir",
+            str(model),
+            "-o",
+            str(out),
+            "--precision",
+            "fp32",
+            "--eval-days",
+            "60",
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["precision"] == "fp32" and doc["kind"] == "finance.forecaster"
+    assert set(doc["latency_ms"]) == {"1", "64"} and all(
+        v["deployed"] > 0 for v in doc["latency_ms"].values()
+    )
+    assert "held out" in doc["metric_note"] and "60 origins" in doc["metric_note"]
+    assert doc["after"] == pytest.approx(doc["before"], rel=1e-4)  # fp32: the same forecasts
+    names = {p.name for p in out.rglob("*") if p.is_file()}
+    assert names == {"bundle.json", "model.safetensors", "arrays.safetensors", "model.fp32.onnx"}  # no pickle
+    eager, deployed = ForecasterBundle.from_pretrained(model), ForecasterBundle.from_pretrained(out)
+    assert eager.fitted.runtime is None and deployed.fitted.runtime is not None
+    again = forecast(cfg, model_dir=out)  # reused transparently, through ONNX Runtime
+    ref = forecast(cfg, model_dir=model)
+    assert again.reused
+    for a, b in zip(again.forecasts[0].rows, ref.forecasts[0].rows, strict=True):
+        assert a.quantiles == pytest.approx(b.quantiles, rel=1e-5)
+
+
+def test_int8_export_within_a_stated_tolerance(tmp_path: Path, trained: tuple[Path, FinanceConfig]) -> None:
+    model, _ = trained
+    report = export_forecaster(ExportConfig(model_dir=str(model), eval_days=60), tmp_path / "int8")
+    assert report.precision == "int8" and report.before is not None and report.after is not None
+    assert abs(report.after / report.before - 1) < 0.02  # pinball within 2% on a tiny 8-unit network
+    asset = load_bundle(tmp_path / "int8").assets["export"]
+    assert asset["file"] == "model.int8.onnx" and "LSTM" in asset["int8_ops"]
+    assert np.isfinite(report.check_max_abs_diff)
+
+
+def test_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(ForecasterBundleError, match="holds no forecaster"):
+        export_forecaster(ExportConfig(model_dir=str(tmp_path / "none")), tmp_path / "out")
+    with pytest.raises(FinanceConfigError, match="eval_days"):
+        ExportConfig(model_dir="m", eval_days=3)
+    res = runner.invoke(app, ["export", "--model-dir", "m", "-o", "x", "--precision", "int4"])
+    assert res.exit_code == 2
