@@ -96,6 +96,8 @@ def _data_error_cases(tmp: Path) -> dict[tuple[str, ...], list[str]]:
         ("finance", "forecast"): ["AAPL", "--csv", missing],
         ("finance", "backtest"): ["AAPL", "--csv", binary],
         ("finance", "evaluate"): [missing],
+        ("finance", "train-global"): ["--data", binary, "--model-dir", str(tmp / "fm")],
+        ("finance", "predict"): ["--data", missing, "--model-dir", missing],
         ("bio", "scan"): [binary, "-m", "CTCF"],
         ("bio", "train"): ["--positives", missing, "--negatives", missing, "-o", str(tmp / "m")],
         ("bio", "evaluate"): ["--positives", missing, "--negatives", missing],

@@ -21,6 +21,7 @@ from rich.table import Table
 
 from carrousel.core.cli import command, create_app, emit_json, progress, run, stdout
 from carrousel.finance import __version__
+from carrousel.finance.cli_global import register
 from carrousel.finance.config import Arch, Device, FinanceConfig, Source, TrainWindow, load_config
 from carrousel.finance.errors import FinanceConfigError
 from carrousel.finance.pipeline import backtest as run_backtest
@@ -36,6 +37,7 @@ app = create_app(
     f"carrousel-finance {__version__}",
 )
 
+register(app)  # train-global, predict (cli_global.py)
 _D = FinanceConfig()  # defaults shown in --help
 _QS = ",".join(f"{q:g}" for q in _D.model.quantiles)
 
@@ -353,6 +355,15 @@ def _render_board(board: dict[str, Any] | None, reused: bool) -> None:
         _print(
             f"{len(board.get('members', []))} seed members (min-max, std): "
             + "; ".join(f"{k} {v['min']:.4g}-{v['max']:.4g} ({v['std']:.2g})" for k, v in spread.items())
+        )
+    fits = board.get("baseline_fits") or []
+    if fits:
+        _print(
+            "automatic baselines picked: "
+            + "; ".join(
+                f"{f['ticker']} to {f['fitted_to']}: ETS {f.get('auto_ets')}, {f.get('theta')}, {f.get('auto_arima')}"
+                for f in fits
+            )
         )
     _print(f"[bold]{board['verdict']}[/bold]")
 
