@@ -4,7 +4,7 @@ held-out accuracy of one global network against one network per series on real d
 * ``scaling``: for each ``N`` a fresh process generates ``N`` SYNTHETIC daily OHLCV series (``--rows`` days
   each: log returns with GARCH(1,1)-like volatility clustering, a random price level and volatility per
   series) and trains one global network (``--epochs``, one member, one thread) with the lazy window store;
-  it reports wall seconds of indexing + training, the process's peak RSS (``ru_maxrss``) and its growth
+  it reports wall and CPU seconds of indexing + training (CPU time is steadier on a shared machine), the process's peak RSS (``ru_maxrss``) and its growth
   over the RSS after data generation, the window store's size and what materialised windows would take.
   ``--eager`` also runs the old path (every window materialised) at each ``N`` for the memory comparison.
   A least-squares line through ``(N, seconds)`` and ``(N, MB)`` gives the per-series slope and R^2.
@@ -106,7 +106,7 @@ def one_point(n: int, rows: int, epochs: int, eager: bool) -> dict[str, Any]:
     _, series = frame_series(synthetic_panel(n, rows), cfg)
     cuts = {s.ticker: len(s.close) - 1 for s in series}
     before = _rss_mb()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     if eager:  # the old path: every window of every series materialised, then trained on
         data = training_windows(series, cuts, cfg)
         torch.manual_seed(0)
@@ -122,9 +122,10 @@ def one_point(n: int, rows: int, epochs: int, eager: bool) -> dict[str, Any]:
             "store_mb": panel.train.nbytes / 2**20,
             "materialised_mb": (panel.train.materialised_nbytes() + panel.val.materialised_nbytes()) / 2**20,
         }
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     return {
-        "series": n, "mode": "eager" if eager else "lazy", "seconds": seconds, "rss_before_mb": before,
+        "series": n, "mode": "eager" if eager else "lazy", "seconds": seconds, "cpu_seconds": cpu,
+        "rss_before_mb": before,
         "peak_rss_mb": _peak_mb(), "windows": windows, "train_loss": history[-1]["train_loss"],
     } | extra  # fmt: skip
 
@@ -146,7 +147,7 @@ def scaling(args: argparse.Namespace) -> dict[str, Any]:
             p = json.loads(out.strip().splitlines()[-1])
             p["growth_mb"] = p["peak_rss_mb"] - p["rss_before_mb"]
             points.append(p)
-            print(f"N={n:5d} {mode:5s}: {p['seconds']:7.1f} s, peak RSS {p['peak_rss_mb']:7.1f} MB "
+            print(f"N={n:5d} {mode:5s}: {p['seconds']:7.1f} s ({p.get('cpu_seconds', 0):.1f} s CPU), peak RSS {p['peak_rss_mb']:7.1f} MB "
                   f"(+{p['growth_mb']:.1f} MB for training), {p['windows']} windows"
                   + (f", store {p['store_mb']:.1f} MB vs materialised {p['materialised_mb']:.1f} MB"
                      if mode == "lazy" else ""), file=sys.stderr, flush=True)  # fmt: skip
@@ -157,6 +158,7 @@ def scaling(args: argparse.Namespace) -> dict[str, Any]:
         "settings": {"epochs": args.epochs, "members": 1, "threads": 1, "rows": args.rows},
         "points": points,
         "time_fit": _fit_line(xs, [p["seconds"] for p in lazy]),
+        "cpu_time_fit": _fit_line(xs, [p.get("cpu_seconds", p["seconds"]) for p in lazy]),
         "peak_rss_fit": _fit_line(xs, [p["peak_rss_mb"] for p in lazy]),
         "machine": {"cpus": os.cpu_count(), "load": os.getloadavg()[0]},
     }

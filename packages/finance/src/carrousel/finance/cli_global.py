@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from carrousel.core.cli import command, emit_json, is_quiet, progress, stderr, stdout
+from carrousel.core.cli import command, emit_json, is_quiet, stderr, stdout
 from carrousel.core.io import atomic_path
 from carrousel.finance.config import Arch, Device, FinanceConfig, Sampling, load_config
 from carrousel.finance.errors import FinanceConfigError
@@ -119,10 +119,7 @@ def register(app: typer.Typer) -> None:
             backtest=bt,
         )  # fmt: skip
         _check_model_dir(model_dir)
-        df = read_frame(data)
-        n = int(df["unique_id"].nunique())
-        with progress("indexing and scoring series", total=n * (2 if holdout_days else 1)) as advance:
-            result = train_global(df, cfg, holdout_days, on_series=advance)
+        result = train_global(read_frame(data), cfg, holdout_days)  # a bar per epoch (cfg.train.progress)
         result.bundle.save(model_dir)
         doc = result.to_dict() | {"model_dir": str(model_dir), "data": str(data)}
         if as_json:

@@ -213,6 +213,7 @@ def train_global(
     seconds = time.perf_counter() - t0
     holdout: dict[str, dict[str, SeriesScore]] = {}
     if holdout_days:
+        logger.info("scoring the last %d days of %d series against the baselines", holdout_days, len(series))
         for s in series:
             if s.ticker in panel.scalers:
                 holdout[s.ticker] = holdout_scores(
