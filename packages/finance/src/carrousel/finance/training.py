@@ -4,8 +4,9 @@
 another on the same windows; :class:`~carrousel.finance.models.ForecasterEnsemble`) on the windows of every
 ticker whose targets end on or before each ticker's cut-off row, with scalers fitted on rows up to the
 cut-off only; the windows are gathered per batch from :func:`~carrousel.finance.panel.panel_windows`
-(memory bounded for hundreds of series, bit-identical to materialised windows). :meth:`FittedForecaster.predict` turns windows at any origins into calibrated
-quantiles of the cumulative log return, through core's batched :func:`~carrousel.core.train.predict`.
+(memory bounded for hundreds of series, bit-identical to materialised windows).
+:meth:`FittedForecaster.predict` turns windows at any origins into calibrated quantiles of the cumulative
+log return, through core's batched :func:`~carrousel.core.train.predict`.
 Split-conformal offsets are fitted on the ensemble's (averaged) held-out forecast; each member also keeps
 its own offsets, so :meth:`FittedForecaster.predict_members` gives exactly the forecast a single network
 trained with that member's seed would have given (the members' spread in the scoreboard).
