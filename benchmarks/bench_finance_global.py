@@ -16,10 +16,15 @@ held-out accuracy of one global network against one network per series on real d
   held-out days against the random walk, drift, zero-return, EWMA, GARCH and ARIMA baselines (pinball in
   percent log return, p10-p90 coverage, relative MAE vs the random walk), every series reported.
 
+* ``calibration``: the default walk-forward backtest (refits, as ``finance backtest``) of the same real
+  series, each alone and each aligned group (bokeh's four, arch's four) with one global network: pinball and
+  p10-p90 coverage of the network, its adaptive-conformal row (``lstm_aci``) and the volatility baselines.
+
 Usage::
 
     python benchmarks/bench_finance_global.py scaling --series 50 100 200 400 --json scaling.json
     python benchmarks/bench_finance_global.py accuracy --json accuracy.json
+    python benchmarks/bench_finance_global.py calibration --json calibration.json
 """
 
 from __future__ import annotations
@@ -241,6 +246,48 @@ def accuracy(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+CALIBRATION_MODELS = ("lstm", "lstm_aci", "zero_return", "ewma", "garch", "auto_ets", "random_walk")
+
+
+def calibration(args: argparse.Namespace) -> dict[str, Any]:
+    """The default walk-forward backtest (500 origins, refit every 250, 3 members, split conformal) of every
+    real series: each series alone (as ``finance backtest X``) and each group of aligned series with one
+    global network (bokeh's four to 2013, arch's four to 2018/19); pinball and coverage per series."""
+    import torch
+
+    from carrousel.finance.backtest import run_backtest
+    from carrousel.finance.config import FinanceConfig
+    from carrousel.finance.frames import frame_series
+
+    torch.set_num_threads(1)
+    cfg = FinanceConfig()
+    df = real_panel()
+    groups = {"bokeh": ["AAPL", "IBM", "MSFT", "GOOG"], "arch": ["SP500", "NASDAQ", "WTI", "VIX"]}
+    out: dict[str, Any] = {"series": {}, "settings": "defaults (FinanceConfig())"}
+    runs = [(f"global_{g}", names) for g, names in groups.items() if args.global_runs]
+    runs += [("alone", [n]) for names in groups.values() for n in names]
+    for label, names in runs:
+        _, series = frame_series(df[df["unique_id"].isin(names)], cfg)
+        t0 = time.perf_counter()
+        bt = run_backtest(series, cfg)
+        for name in names:
+            rows = bt.tickers == name
+            y = bt.actual[rows]
+            row = {}
+            for m in CALIBRATION_MODELS:
+                f = bt.forecasts[m][rows]
+                cov = float(np.mean((y >= f[..., 0]) & (y <= f[..., -1])))
+                diff = (y[..., None] - f) * 100
+                q = np.asarray(bt.quantiles)
+                row[m] = {"pinball": float(np.mean(np.maximum(q * diff, (q - 1) * diff))), "coverage": cov}
+            out["series"].setdefault(name, {})[label.split("_")[0]] = row
+            print(f"{name:7s} {label:12s} " + ", ".join(
+                f"{m} {v['pinball']:.4f}/{v['coverage']:.3f}" for m, v in row.items()
+            ), file=sys.stderr, flush=True)  # fmt: skip
+        print(f"  ({label}: {time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
+    return out
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "_point":
         logging.disable(logging.WARNING)
@@ -261,9 +308,12 @@ def main() -> None:
     ac.add_argument("--members", type=int, default=3)
     ac.add_argument("--seed", type=int, default=0)
     ac.add_argument("--json", default=None)
+    ca = sub.add_parser("calibration")
+    ca.add_argument("--no-global", dest="global_runs", action="store_false", help="only one series per run")
+    ca.add_argument("--json", default=None)
     args = parser.parse_args()
     logging.disable(logging.WARNING)
-    doc = scaling(args) if args.part == "scaling" else accuracy(args)
+    doc = {"scaling": scaling, "accuracy": accuracy, "calibration": calibration}[args.part](args)
     text = json.dumps(doc, indent=2)
     print(text)
     if args.json:
