@@ -43,6 +43,7 @@ __all__ = [
     "REQUIRED",
     "Forecaster",
     "cross_validation",
+    "frame_history",
     "frame_series",
     "known_scalers",
     "quiet_missing",
@@ -146,6 +147,12 @@ def read_frame(path: str | Path) -> pd.DataFrame:
     return validate_frame(df)
 
 
+def frame_history(name: str, frame: pd.DataFrame) -> PriceHistory:
+    """A series of a frame as a :class:`PriceHistory` (``open, high, low, close, volume`` by date; hashed)."""
+    digest = hashlib.sha256(pd.util.hash_pandas_object(frame).to_numpy().tobytes()).hexdigest()
+    return PriceHistory(name, frame, "frame", FRAME_LABEL, (), digest)
+
+
 def _histories(df: pd.DataFrame) -> list[PriceHistory]:
     """One history per series of a validated frame (absent optional columns are NaN: unknown inputs)."""
     absent = [c for c in OPTIONAL if c not in df.columns]
@@ -162,8 +169,7 @@ def _histories(df: pd.DataFrame) -> list[PriceHistory]:
             | {"close": rows["y"].to_numpy()},
             index=pd.DatetimeIndex(rows["ds"].to_numpy(), name="date"),
         )[["open", "high", "low", "close", "volume"]]
-        digest = hashlib.sha256(pd.util.hash_pandas_object(frame).to_numpy().tobytes()).hexdigest()
-        out.append(PriceHistory(str(uid), frame, "frame", FRAME_LABEL, (), digest))
+        out.append(frame_history(str(uid), frame))
     return out
 
 

@@ -27,7 +27,7 @@ from carrousel.finance.config import FinanceConfig
 from carrousel.finance.conformal import adaptive_conformal
 from carrousel.finance.errors import FrameError, PriceDataError
 from carrousel.finance.features import SeriesData, cumulative_targets, valid_origins
-from carrousel.finance.frames import frame_series, known_scalers, quiet_missing
+from carrousel.finance.frames import frame_history, frame_series, known_scalers, quiet_missing
 from carrousel.finance.panel import panel_windows
 from carrousel.finance.training import FittedForecaster, fit_at
 
@@ -222,7 +222,11 @@ def train_global(
                 )  # fmt: skip
             if on_series is not None:
                 on_series(1)
-    trained = [h for h in histories if h.ticker in panel.scalers]
+    trained = [  # the bundle records the rows each series was trained on (up to its cut)
+        frame_history(h.ticker, h.frame.iloc[: cuts[h.ticker] + 1]) if holdout_days else h
+        for h in histories
+        if h.ticker in panel.scalers
+    ]
     return GlobalResult(
         bundle=ForecasterBundle.trained(fitted, cfg, trained, None),
         series=len(panel.names),
