@@ -156,7 +156,9 @@ def test_cli_train_global_and_predict(tmp_path: Path) -> None:
     assert set(doc["holdout"]) == {f"S{i:03d}" for i in range(6)}
     assert doc["last_train_loss"] < doc["first_train_loss"]
     saved = Forecaster.from_pretrained(tmp_path / "m").bundle.data["S000"]
-    assert saved["last"] == str(pd.bdate_range("2010-01-04", periods=260)[-61].date())  # trained up to the cut
+    assert saved["last"] == str(
+        pd.bdate_range("2010-01-04", periods=260)[-61].date()
+    )  # trained up to the cut
     out = runner.invoke(
         app,
         ["predict", "--data", str(tmp_path / "panel.csv"), "--model-dir", str(tmp_path / "m"),
