@@ -97,6 +97,8 @@ def _data_error_cases(tmp: Path) -> dict[tuple[str, ...], list[str]]:
         ("finance", "backtest"): ["AAPL", "--csv", binary],
         ("finance", "evaluate"): [missing],
         ("finance", "export"): ["--model-dir", missing, "-o", str(tmp / "fe")],
+        ("finance", "train-global"): ["--data", binary, "--model-dir", str(tmp / "fm")],
+        ("finance", "predict"): ["--data", missing, "--model-dir", missing],
         ("bio", "scan"): [binary, "-m", "CTCF"],
         ("bio", "train"): ["--positives", missing, "--negatives", missing, "-o", str(tmp / "m")],
         ("bio", "evaluate"): ["--positives", missing, "--negatives", missing],

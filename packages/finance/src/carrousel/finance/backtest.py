@@ -51,6 +51,9 @@ class BacktestResult:
         target_dates: ``(n, H)`` dates of the forecast targets (None when unknown).
         members: ``(N, n, H, Q)`` each seed-ensemble member's own calibrated forecast (None: one network).
         member_seeds: the seed of each member.
+        baseline_fits: per refit and ticker, what AutoETS, Theta and AutoARIMA picked: ``ticker``,
+            ``fitted_to`` (last training date), ``auto_ets`` (e.g. ``MAN``), ``theta`` (its alpha) and
+            ``auto_arima`` (e.g. ``ARIMA(1,1,0)``); empty without the automatic baselines.
     """
 
     model_name: str
@@ -67,6 +70,7 @@ class BacktestResult:
     target_dates: np.ndarray | None = None
     members: np.ndarray | None = None
     member_seeds: tuple[int, ...] = ()
+    baseline_fits: tuple[dict[str, str], ...] = ()
 
 
 def aci_name(arch: str) -> str:
@@ -122,6 +126,7 @@ def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestR
     out: dict[str, list[np.ndarray]] = {}
     meta: dict[str, list[np.ndarray]] = {"ticker": [], "date": [], "price": [], "actual": [], "ds": []}
     by_member: list[np.ndarray] = []  # (N, n_block, H, Q) per block and ticker, for the members' spread
+    fits: list[dict[str, str]] = []  # what the automatic baselines picked, per block and ticker
     scales = {s.ticker: naive_scale(s.close[: int(np.searchsorted(s.dates, starts[0]))]) for s in series_list}
     for b, (d0, d1) in enumerate(zip(starts, ends, strict=True)):
         cuts = {s.ticker: int(np.searchsorted(s.dates, d0, side="right")) - 1 for s in series_list}
@@ -137,9 +142,14 @@ def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestR
             preds = {cfg.model.arch: fitted.predict(s, origins)}
             if fitted.members > 1:
                 by_member.append(fitted.predict_members(s, origins))
+            chosen: dict[str, str] = {}
             preds.update(
-                baseline_forecasts(s, cuts[s.ticker], origins, horizon, qs, cfg.backtest.auto_baselines)
+                baseline_forecasts(
+                    s, cuts[s.ticker], origins, horizon, qs, cfg.backtest.auto_baselines, chosen
+                )
             )
+            if chosen:
+                fits.append({"ticker": s.ticker, "fitted_to": str(s.dates[cuts[s.ticker]].date())} | chosen)
             if cfg.backtest.ensemble:
                 members = [preds[cfg.model.arch], *(preds[m] for m in ENSEMBLE_MEMBERS)]
                 preds["ensemble"] = np.sort(np.mean(members, axis=0), axis=-1)
@@ -176,6 +186,7 @@ def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestR
         target_dates=np.concatenate(meta["ds"]),
         members=np.concatenate(by_member, axis=1) if by_member else None,
         member_seeds=tuple(cfg.train.seed + i for i in range(cfg.model.members)) if by_member else (),
+        baseline_fits=tuple(fits),
     )
 
 

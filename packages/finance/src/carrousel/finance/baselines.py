@@ -36,6 +36,7 @@ from carrousel.finance.features import SeriesData
 __all__ = [
     "AUTO_BASELINES",
     "BASELINES",
+    "FALLBACK",
     "arima_forecast",
     "auto_forecasts",
     "baseline_forecasts",
@@ -61,6 +62,8 @@ BASELINES = (
     "arima",
     *AUTO_BASELINES,
 )  # every baseline
+
+FALLBACK = "fallback ARIMA(1,1,0)"  # the pick recorded when an automatic model's fit failed
 _ARIMA_MAX_ROWS = 1500  # most recent training returns used to fit the ARIMA (keeps refits fast)
 _EWMA_LAMBDA = 0.94
 _GARCH_MAX_ROWS = 2000  # most recent training returns used to fit the GARCH(1,1)
@@ -161,9 +164,18 @@ def garch_forecast(
 
 
 def auto_forecasts(
-    series: SeriesData, train_end: int, origins: np.ndarray, horizon: int, quantiles: tuple[float, ...]
+    series: SeriesData,
+    train_end: int,
+    origins: np.ndarray,
+    horizon: int,
+    quantiles: tuple[float, ...],
+    chosen: dict[str, str] | None = None,
 ) -> dict[str, np.ndarray | None]:
-    """AutoETS, Theta and AutoARIMA quantiles ``(n, H, Q)``; None for a model whose fit failed (logged)."""
+    """AutoETS, Theta and AutoARIMA quantiles ``(n, H, Q)``; None for a model whose fit failed (logged).
+
+    ``chosen`` (when given) receives each model's pick: the ETS model (``MAN``...), Theta's ``alpha``, the
+    ARIMA order (``ARIMA(1,1,0)``), or ``fallback ARIMA(1,1,0)`` for a failed fit.
+    """
     out: dict[str, np.ndarray | None] = {}
     picked = []
     for name, fn in (
@@ -172,15 +184,19 @@ def auto_forecasts(
         ("auto_arima", auto_arima_forecast),
     ):
         try:
-            res, chosen = fn(series.close, train_end, origins, horizon, quantiles)
+            res, pick = fn(series.close, train_end, origins, horizon, quantiles)
         except Exception as exc:  # a failed fit must not end the run
             logger.warning(
                 "%s: %s fit failed (%s); using the ARIMA(1,1,0) quantiles instead", series.ticker, name, exc
             )
             out[name] = None
+            if chosen is not None:
+                chosen[name] = FALLBACK
             continue
-        picked.append(f"{name} {chosen}")
+        picked.append(f"{name} {pick}")
         out[name] = res if np.all(np.isfinite(res)) else None
+        if chosen is not None:
+            chosen[name] = pick if out[name] is not None else FALLBACK
         if out[name] is None:
             logger.warning(
                 "%s: %s gave non-finite quantiles; using the ARIMA(1,1,0) ones", series.ticker, name
@@ -196,6 +212,7 @@ def baseline_forecasts(
     horizon: int,
     quantiles: tuple[float, ...],
     auto: bool = True,
+    chosen: dict[str, str] | None = None,
 ) -> dict[str, np.ndarray]:
     """Quantiles ``(n, H, Q)`` of every baseline at ``origins``, parameters from rows ``<= train_end``.
 
@@ -206,6 +223,7 @@ def baseline_forecasts(
         horizon: ``H``.
         quantiles: the ``Q`` levels (sorted, containing 0.5).
         auto: also fit AutoETS, Theta and AutoARIMA (:data:`AUTO_BASELINES`).
+        chosen: receives the models AutoETS, Theta and AutoARIMA picked (see :func:`auto_forecasts`).
     """
     n = len(origins)
     spread = empirical_spread(series.logret, train_end, horizon, quantiles)  # (H, Q)
@@ -228,7 +246,7 @@ def baseline_forecasts(
         out.update(
             {
                 k: arima.copy() if v is None else v
-                for k, v in auto_forecasts(series, train_end, origins, horizon, quantiles).items()
+                for k, v in auto_forecasts(series, train_end, origins, horizon, quantiles, chosen).items()
             }
         )
     return out

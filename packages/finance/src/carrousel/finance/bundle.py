@@ -275,8 +275,13 @@ class ForecasterBundle:
         board = bundle.assets.get("scoreboard")
         return cls(fitted, cfg, dict(bundle.data), board if isinstance(board, dict) else None, bundle.created)
 
-    def __call__(self, history: PriceHistory) -> TickerForecast:
-        """Forecasts the next ``H`` sessions after the last row of ``history``."""
+    def __call__(self, history: PriceHistory, baselines: bool = True) -> TickerForecast:
+        """Forecasts the next ``H`` sessions after the last row of ``history``.
+
+        Args:
+            history: the series (any ticker; one not trained on is scaled with its own history).
+            baselines: also the baselines' median paths (``others``); off, only the network runs (fast).
+        """
         window = self.fitted.window
         series = build_series(history.ticker, history.frame, window.indicators)
         last = len(series.close) - 1
@@ -311,7 +316,7 @@ class ForecasterBundle:
             last_close=close,
             rows=rows,
             notes=tuple(self._notes(history)),
-            others=self._others(series, q, close),
+            others=self._others(series, q, close) if baselines else {},
         )
 
     def _notes(self, history: PriceHistory) -> list[str]:

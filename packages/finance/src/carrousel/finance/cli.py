@@ -22,6 +22,7 @@ from rich.table import Table
 from carrousel.core.cli import command, create_app, emit_json, print_deployment, progress, run, stdout
 from carrousel.core.export import DeployPrecision, Exporter
 from carrousel.finance import __version__
+from carrousel.finance.cli_global import register
 from carrousel.finance.config import (
     Arch,
     Device,
@@ -45,6 +46,7 @@ app = create_app(
     f"carrousel-finance {__version__}",
 )
 
+register(app)  # train-global, predict (cli_global.py)
 _D = FinanceConfig()  # defaults shown in --help
 _QS = ",".join(f"{q:g}" for q in _D.model.quantiles)
 
@@ -363,6 +365,15 @@ def _render_board(board: dict[str, Any] | None, reused: bool) -> None:
             f"{len(board.get('members', []))} seed members (min-max, std): "
             + "; ".join(f"{k} {v['min']:.4g}-{v['max']:.4g} ({v['std']:.2g})" for k, v in spread.items())
         )
+    fits = board.get("baseline_fits") or []
+    if fits:
+        _print(
+            "automatic baselines picked: "
+            + "; ".join(
+                f"{f['ticker']} to {f['fitted_to']}: ETS {f.get('auto_ets')}, {f.get('theta')}, {f.get('auto_arima')}"
+                for f in fits
+            )
+        )
     _print(f"[bold]{board['verdict']}[/bold]")
 
 
@@ -579,3 +590,7 @@ def _step_table(rows: list[dict[str, Any]], runs: list[Path]) -> Table:
     if labels != short or any(lab != name for lab, name in zip(labels, names, strict=True)):
         table.caption = "; ".join(f"{lab} = {escape(n)}" for lab, n in zip(labels, names, strict=True))
     return table
+
+
+if __name__ == "__main__":
+    main()

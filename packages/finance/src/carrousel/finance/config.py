@@ -37,6 +37,7 @@ __all__ = [
     "ExportConfig",
     "FinanceConfig",
     "ModelConfig",
+    "Sampling",
     "Source",
     "TrainSettings",
     "TrainWindow",
@@ -67,6 +68,13 @@ class TrainWindow(enum.StrEnum):
 
     expanding = "expanding"  # all history before the refit
     rolling = "rolling"  # the last ``train_days`` before the refit
+
+
+class Sampling(enum.StrEnum):
+    """How training windows are drawn across series (:mod:`carrousel.finance.panel`)."""
+
+    windows = "windows"  # every window once per epoch: a series weighs by its number of windows
+    series = "series"  # windows drawn with replacement, every series equally likely
 
 
 class Device(enum.StrEnum):
@@ -217,9 +225,14 @@ class TrainSettings:
     device: str = "cpu"  # a Device name: cpu | cuda | auto; small sequence models are usually fastest on CPU
     threads: int = 1  # CPU threads while fitting (restored after); small nets run fastest on one; 0 = torch's
     seed: int = 0  # seed for weights and batch order
+    sampling: str = (
+        "windows"  # a Sampling name: windows (each window once per epoch) | series (series equally likely)
+    )
+    progress: bool = False  # a progress bar per epoch on stderr (the CLI turns it on in a terminal)
 
     def __post_init__(self) -> None:
         _choice(self.device, Device, "device")
+        _choice(self.sampling, Sampling, "sampling")
         if self.epochs < 1 or self.batch_size < 1:
             raise FinanceConfigError(
                 f"epochs={self.epochs} and batch_size={self.batch_size} must be at least 1; "

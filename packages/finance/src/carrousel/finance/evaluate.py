@@ -128,6 +128,7 @@ class Scoreboard:
     member_spread: dict[str, dict[str, float]] = field(
         default_factory=dict
     )  # figure -> min/max/std over members
+    baseline_fits: tuple[dict[str, str], ...] = ()  # AutoETS/Theta/AutoARIMA picks per refit and ticker
 
     def to_dict(self) -> dict[str, object]:
         """JSON-able form."""
@@ -260,6 +261,7 @@ def score_backtest(bt: BacktestResult) -> Scoreboard:
         network_loss=float(loss[net].mean()),
         best_baseline=best.baseline if best is not None else REFERENCE,
         comparisons=comps,
+        baseline_fits=bt.baseline_fits,
     )
 
 

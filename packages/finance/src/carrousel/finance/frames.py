@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from carrousel.core.optional import require
 from carrousel.finance.backtest import forecast_table, run_backtest
 from carrousel.finance.bundle import ForecasterBundle
 from carrousel.finance.config import FinanceConfig
@@ -37,7 +38,19 @@ from carrousel.finance.errors import FrameError
 from carrousel.finance.features import Scaler, SeriesData, build_series
 from carrousel.finance.training import fit_at
 
-__all__ = ["OPTIONAL", "REQUIRED", "Forecaster", "cross_validation", "to_frame", "validate_frame"]
+__all__ = [
+    "OPTIONAL",
+    "REQUIRED",
+    "Forecaster",
+    "cross_validation",
+    "frame_history",
+    "frame_series",
+    "known_scalers",
+    "quiet_missing",
+    "read_frame",
+    "to_frame",
+    "validate_frame",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +121,38 @@ def validate_frame(df: object) -> pd.DataFrame:
     return out
 
 
+def read_frame(path: str | Path) -> pd.DataFrame:
+    """Reads and validates a long table ``unique_id, ds, y`` [+ ``open, high, low, volume``] (any case).
+
+    ``.parquet`` files need the ``[parquet]`` extra (pyarrow); anything else is read as CSV.
+
+    Raises:
+        FrameError: a missing or unreadable file, or a malformed table.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise FrameError(f"{p}: no such file; give a CSV or Parquet table with columns unique_id, ds, y")
+    parquet = p.suffix.lower() == ".parquet"
+    if parquet:
+        require("pyarrow", "carrousel-finance[parquet]", "Parquet tables")
+    try:
+        df = pd.read_parquet(p) if parquet else pd.read_csv(p)
+    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        kind = "Parquet" if parquet else "CSV"
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise FrameError(
+            f"cannot read {p} as a {kind} table ({first}); give unique_id, ds, y columns"
+        ) from None
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    return validate_frame(df)
+
+
+def frame_history(name: str, frame: pd.DataFrame) -> PriceHistory:
+    """A series of a frame as a :class:`PriceHistory` (``open, high, low, close, volume`` by date; hashed)."""
+    digest = hashlib.sha256(pd.util.hash_pandas_object(frame).to_numpy().tobytes()).hexdigest()
+    return PriceHistory(name, frame, "frame", FRAME_LABEL, (), digest)
+
+
 def _histories(df: pd.DataFrame) -> list[PriceHistory]:
     """One history per series of a validated frame (absent optional columns are NaN: unknown inputs)."""
     absent = [c for c in OPTIONAL if c not in df.columns]
@@ -124,8 +169,7 @@ def _histories(df: pd.DataFrame) -> list[PriceHistory]:
             | {"close": rows["y"].to_numpy()},
             index=pd.DatetimeIndex(rows["ds"].to_numpy(), name="date"),
         )[["open", "high", "low", "close", "volume"]]
-        digest = hashlib.sha256(pd.util.hash_pandas_object(frame).to_numpy().tobytes()).hexdigest()
-        out.append(PriceHistory(str(uid), frame, "frame", FRAME_LABEL, (), digest))
+        out.append(frame_history(str(uid), frame))
     return out
 
 
@@ -133,8 +177,19 @@ def _series(histories: list[PriceHistory], cfg: FinanceConfig) -> list[SeriesDat
     return [build_series(h.ticker, h.frame, cfg.window.indicators) for h in histories]
 
 
+def frame_series(df: pd.DataFrame, cfg: FinanceConfig) -> tuple[list[PriceHistory], list[SeriesData]]:
+    """Validates a frame and builds each series' histories and arrays (features of ``cfg.window``).
+
+    Raises:
+        FrameError: a malformed frame.
+    """
+    histories = _histories(validate_frame(df))
+    with quiet_missing():
+        return histories, _series(histories, cfg)
+
+
 @contextmanager
-def _quiet() -> Iterator[None]:
+def quiet_missing() -> Iterator[None]:
     """Silences NumPy's all-NaN warnings: an absent column gives NaN scaler statistics (inputs scaled to 0)."""
     with warnings.catch_warnings():
         warnings.filterwarnings(
@@ -183,11 +238,10 @@ class Forecaster:
             PriceDataError: too little data for the window spec.
         """
         cfg = cfg if cfg is not None else FinanceConfig()
-        histories = _histories(validate_frame(df))
-        series = _series(histories, cfg)
-        with _quiet():
+        histories, series = frame_series(df, cfg)
+        with quiet_missing():
             fitted = fit_at(series, {s.ticker: len(s.close) - 1 for s in series}, cfg)
-        fitted.scalers = {t: _known(s) for t, s in fitted.scalers.items()}
+        fitted.scalers = known_scalers(fitted.scalers)
         return cls(ForecasterBundle.trained(fitted, cfg, histories, None))
 
     @property
@@ -222,7 +276,7 @@ class Forecaster:
                 f"use h <= {self.horizon} or train a model with that horizon"
             )
         rows: list[dict[str, object]] = []
-        with _quiet():
+        with quiet_missing():
             for history in _histories(validate_frame(df)):
                 need = self.bundle.fitted.window.lookback + (
                     20 if self.bundle.fitted.window.indicators else 1
@@ -232,18 +286,21 @@ class Forecaster:
                         f"series {history.ticker} has {len(history.frame)} row(s); this model reads the last "
                         f"{need} (its lookback and the returns before it): give it more history"
                     )
-                fc = self.bundle(history)
+                fc = self.bundle(history, baselines=False)
                 rows += [{"unique_id": fc.ticker, "ds": r.date, **r.quantiles} for r in fc.rows[:h]]
         out = pd.DataFrame(rows)
         out["ds"] = pd.to_datetime(out["ds"])
         return out
 
 
-def _known(scaler: Scaler) -> Scaler:
-    """A scaler without NaN statistics (an absent column: mean 0, std 1, so its inputs stay 0 when saved)."""
-    mean = tuple(v if np.isfinite(v) else 0.0 for v in scaler.mean)
-    std = tuple(v if np.isfinite(v) else 1.0 for v in scaler.std)
-    return replace(scaler, mean=mean, std=std)
+def known_scalers(scalers: dict[str, Scaler]) -> dict[str, Scaler]:
+    """Scalers without NaN statistics (an absent column: mean 0, std 1, so its inputs stay 0 when saved)."""
+    out = {}
+    for name, scaler in scalers.items():
+        mean = tuple(v if np.isfinite(v) else 0.0 for v in scaler.mean)
+        std = tuple(v if np.isfinite(v) else 1.0 for v in scaler.std)
+        out[name] = replace(scaler, mean=mean, std=std)
+    return out
 
 
 def cross_validation(
@@ -270,7 +327,7 @@ def cross_validation(
     if h is not None:
         cfg = replace(cfg, window=replace(cfg.window, horizon=h))
     series = _series(_histories(validate_frame(df)), cfg)
-    with _quiet():
+    with quiet_missing():
         table = forecast_table(run_backtest(series, cfg))
     for col in ("cutoff", "ds"):
         table[col] = pd.to_datetime(table[col])

@@ -1,10 +1,12 @@
 """Fitting forecasters with :class:`carrousel.core.train.Trainer`, and the fitted result.
 
 :func:`fit_at` trains a seed ensemble (``cfg.model.members`` networks, seeds ``seed..seed+N-1``, one after
-another on the same windows; :class:`~carrousel.finance.models.ForecasterEnsemble`) on the windows of every ticker whose targets end on or before each
-ticker's cut-off row (:func:`~carrousel.finance.features.training_windows`), with scalers fitted on rows up
-to the cut-off only. :meth:`FittedForecaster.predict` turns windows at any origins into calibrated
-quantiles of the cumulative log return, through core's batched :func:`~carrousel.core.train.predict`.
+another on the same windows; :class:`~carrousel.finance.models.ForecasterEnsemble`) on the windows of every
+ticker whose targets end on or before each ticker's cut-off row, with scalers fitted on rows up to the
+cut-off only; the windows are gathered per batch from :func:`~carrousel.finance.panel.panel_windows`
+(memory bounded for hundreds of series, bit-identical to materialised windows).
+:meth:`FittedForecaster.predict` turns windows at any origins into calibrated quantiles of the cumulative
+log return, through core's batched :func:`~carrousel.core.train.predict`.
 Split-conformal offsets are fitted on the ensemble's (averaged) held-out forecast; each member also keeps
 its own offsets, so :meth:`FittedForecaster.predict_members` gives exactly the forecast a single network
 trained with that member's seed would have given (the members' spread in the scoreboard).
@@ -21,16 +23,25 @@ from typing import Any
 import numpy as np
 import torch
 from torch import Tensor, nn
-from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
+from torch.utils.data import DataLoader, Dataset
 
 from carrousel.core.train import FitResult, TrainConfig, Trainer, predict
 from carrousel.finance.config import FinanceConfig, TrainSettings, WindowConfig
 from carrousel.finance.conformal import apply_offsets, conformal_offsets
-from carrousel.finance.features import Scaler, SeriesData, fit_scaler, make_windows, training_windows
+from carrousel.finance.features import Scaler, SeriesData, fit_scaler, make_windows
 from carrousel.finance.models import ForecasterEnsemble, build_ensemble, build_forecaster
+from carrousel.finance.panel import PanelData, PanelWindows, panel_loader, panel_windows
 from carrousel.finance.task import QuantileForecastTask
 
-__all__ = ["PREDICT_BATCH", "FittedForecaster", "WindowSet", "fit_at", "fit_forecaster", "window_loader"]
+__all__ = [
+    "PREDICT_BATCH",
+    "FittedForecaster",
+    "WindowSet",
+    "fit_at",
+    "fit_forecaster",
+    "predict_windows",
+    "window_loader",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -63,17 +74,20 @@ def window_loader(
     x: np.ndarray, y: np.ndarray | None, batch_size: int, shuffle: bool, seed: int = 0
 ) -> DataLoader[dict[str, Tensor]]:
     """A loader of ``{"x": (B, L, F), "y": (B, H)}`` batches built by slicing, in the main process."""
-    data = WindowSet(x, y)
-    gen = torch.Generator().manual_seed(seed)
-    base: Any = RandomSampler(data, generator=gen) if shuffle else SequentialSampler(data)
-    sampler = BatchSampler(base, batch_size=batch_size, drop_last=False)
-    return DataLoader(data, sampler=sampler, batch_size=None)
+    return panel_loader(WindowSet(x, y), batch_size, shuffle, seed)
+
+
+Windows = tuple[np.ndarray, np.ndarray] | PanelWindows  # materialised (windows, targets) or a lazy panel
+
+
+def _dataset(data: Windows) -> Dataset[dict[str, Tensor]]:
+    return data if isinstance(data, PanelWindows) else WindowSet(*data)
 
 
 def fit_forecaster(
     model: nn.Module,
-    train: tuple[np.ndarray, np.ndarray],
-    val: tuple[np.ndarray, np.ndarray] | None,
+    train: Windows,
+    val: Windows | None,
     quantiles: tuple[float, ...],
     settings: TrainSettings,
 ) -> FitResult:
@@ -81,15 +95,17 @@ def fit_forecaster(
 
     Args:
         model: a forecaster mapping ``(B, L, F)`` to ``(B, H, Q)``.
-        train: windows ``(n, L, F)`` and scaled targets ``(n, H)``.
+        train: windows ``(n, L, F)`` and scaled targets ``(n, H)``, or a lazy :class:`PanelWindows`.
         val: the same for validation (early stopping and best-epoch restore), or None.
         quantiles: the ``Q`` levels.
-        settings: epochs, batch size, learning rate...
+        settings: epochs, batch size, learning rate, sampling across series, progress bar...
 
     Returns:
         The trainer's :class:`~carrousel.core.train.FitResult` (per-epoch history).
     """
-    has_val = val is not None and len(val[0]) > 0
+    train_set = _dataset(train)
+    val_set = _dataset(val) if val is not None else None
+    has_val = val_set is not None and len(val_set) > 0  # type: ignore[arg-type]
     cfg = TrainConfig(
         epochs=settings.epochs,
         lr=settings.lr,
@@ -102,11 +118,16 @@ def fit_forecaster(
         patience=settings.patience if has_val else None,
         restore_best=True,
         seed=settings.seed,
-        progress=False,
+        progress=settings.progress,
     )
     trainer = Trainer(model, QuantileForecastTask(quantiles), cfg)
-    train_loader = window_loader(*train, settings.batch_size, shuffle=True, seed=settings.seed)
-    val_loader = window_loader(*val, 1024, shuffle=False) if has_val and val is not None else None
+    pin = settings.device != "cpu" and torch.cuda.is_available()
+    train_loader = panel_loader(
+        train_set, settings.batch_size, True, settings.seed, settings.sampling, pin_memory=pin
+    )
+    val_loader = (
+        panel_loader(val_set, 1024, False, pin_memory=pin) if has_val and val_set is not None else None
+    )
     with _threads(settings.threads):
         result = trainer.fit(train_loader, val_loader)
     model.to("cpu")
@@ -205,19 +226,34 @@ class FittedForecaster:
         return scaled * scaler.target_scale(self.horizon)[None, None, :, None]
 
 
-def _member_predict(model: ForecasterEnsemble, x: np.ndarray) -> np.ndarray:
-    """``(n, L, F)`` windows -> ``(n, N, H, Q)`` quantiles of every member (batched passes)."""
+def _member_predict(model: ForecasterEnsemble, x: np.ndarray | PanelWindows) -> np.ndarray:
+    """``(n, L, F)`` windows (or a panel's) -> ``(n, N, H, Q)`` quantiles of every member (batched passes)."""
     cfg = model.config.member
-    return predict(
+    return predict_windows(
         model,
         x,
-        PREDICT_BATCH,
         forward=lambda m, b: m.member_outputs(b).transpose(0, 1),  # type: ignore[operator]
         empty_shape=(model.config.members, cfg.out_features, len(cfg.quantiles)),
     )
 
 
-def fit_at(series_list: list[SeriesData], cuts: dict[str, int], cfg: FinanceConfig) -> FittedForecaster:
+def predict_windows(model: nn.Module, x: np.ndarray | PanelWindows, **kwargs: Any) -> np.ndarray:
+    """``(n, H, Q)`` scaled quantiles of ``model`` at materialised or lazy windows (batched passes).
+
+    A :class:`PanelWindows` is gathered one batch at a time; ``kwargs`` go to core's :func:`predict`.
+    """
+    if not isinstance(x, PanelWindows):
+        return predict(model, x, PREDICT_BATCH, **kwargs)
+    rows = np.arange(len(x))
+    return predict(model, rows, PREDICT_BATCH, prepare=lambda r: torch.from_numpy(x.windows(r)), **kwargs)
+
+
+def fit_at(
+    series_list: list[SeriesData],
+    cuts: dict[str, int],
+    cfg: FinanceConfig,
+    panel: PanelData | None = None,
+) -> FittedForecaster:
     """Trains a fresh seed ensemble on every ticker's data up to its cut-off row.
 
     Member ``i`` is seeded with ``cfg.train.seed + i`` (weights and batch order) and trained on the same
@@ -227,11 +263,13 @@ def fit_at(series_list: list[SeriesData], cuts: dict[str, int], cfg: FinanceConf
         series_list: the tickers' arrays.
         cuts: last observable row per ticker (tickers absent or with too little data are skipped).
         cfg: the run configuration.
+        panel: the windows, when already indexed (:func:`~carrousel.finance.panel.panel_windows` of the
+            same arguments); built here otherwise.
 
     Raises:
         PriceDataError: when fewer than 100 training windows exist.
     """
-    data = training_windows(series_list, cuts, cfg)
+    data = panel if panel is not None else panel_windows(series_list, cuts, cfg)
     qs = cfg.model.quantiles
     nets, history = [], []
     for i in range(cfg.model.members):
@@ -239,16 +277,16 @@ def fit_at(series_list: list[SeriesData], cuts: dict[str, int], cfg: FinanceConf
         torch.manual_seed(seed)
         net = build_forecaster(cfg.model, cfg.window)
         settings = replace(cfg.train, seed=seed)
-        result = fit_forecaster(net, (data.x_train, data.y_train), (data.x_val, data.y_val), qs, settings)
+        result = fit_forecaster(net, data.train, data.val, qs, settings)
         nets.append(net.eval())
         history.extend(result.history)
     model = build_ensemble(nets, cfg.train.seed).eval()
     shape = (cfg.window.horizon, len(qs))
     offsets, member_offsets = np.zeros(shape), np.zeros((len(nets), *shape))
     if cfg.backtest.conformal:  # the held-out windows also chose the epoch: a mild, documented reuse
-        offsets = conformal_offsets(predict(model, data.x_val, PREDICT_BATCH), data.y_val, qs)
+        offsets = conformal_offsets(predict_windows(model, data.val), data.y_val, qs)
         if len(nets) > 1:
-            per_member = np.moveaxis(_member_predict(model, data.x_val), 1, 0)
+            per_member = np.moveaxis(_member_predict(model, data.val), 1, 0)
             member_offsets = np.stack([conformal_offsets(p, data.y_val, qs) for p in per_member])
         else:
             member_offsets = offsets[None].copy()

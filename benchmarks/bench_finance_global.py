@@ -1,0 +1,325 @@
+"""carrousel-finance global model over many series: time and peak memory against the number of series, and
+held-out accuracy of one global network against one network per series on real daily series.
+
+* ``scaling``: for each ``N`` a fresh process generates ``N`` SYNTHETIC daily OHLCV series (``--rows`` days
+  each: log returns with GARCH(1,1)-like volatility clustering, a random price level and volatility per
+  series) and trains one global network (``--epochs``, one member, one thread) with the lazy window store;
+  it reports wall and CPU seconds of indexing + training (CPU time is steadier on a shared machine), the process's peak RSS (``ru_maxrss``) and its growth
+  over the RSS after data generation, the window store's size and what materialised windows would take.
+  ``--eager`` also runs the old path (every window materialised) at each ``N`` for the memory comparison.
+  A least-squares line through ``(N, seconds)`` and ``(N, MB)`` gives the per-series slope and R^2.
+* ``accuracy``: the REAL series the packages ship: AAPL, IBM, MSFT, GOOG (bokeh sample, 2000-2013;
+  ``carrousel-data fetch finance``), S&P 500 and NASDAQ Composite (``arch`` 1999-2018, OHLCV), WTI crude
+  oil (``arch``, 1986-2019, close only) and the VIX (``arch``, 2014-2019, close only). The last
+  ``--holdout`` days of each series are held out; one global network is trained on all eight and one
+  network per series on that series alone (same settings, seed ``--seed``), and both are scored on the
+  held-out days against the random walk, drift, zero-return, EWMA, GARCH and ARIMA baselines (pinball in
+  percent log return, p10-p90 coverage, relative MAE vs the random walk), every series reported.
+
+* ``calibration``: the default walk-forward backtest (refits, as ``finance backtest``) of the same real
+  series, each alone and each aligned group (bokeh's four, arch's four) with one global network: pinball and
+  p10-p90 coverage of the network, its adaptive-conformal row (``lstm_aci``) and the volatility baselines.
+
+Usage::
+
+    python benchmarks/bench_finance_global.py scaling --series 50 100 200 400 --json scaling.json
+    python benchmarks/bench_finance_global.py accuracy --json accuracy.json
+    python benchmarks/bench_finance_global.py calibration --json calibration.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import resource
+import subprocess
+import sys
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def synthetic_panel(n: int, rows: int, seed: int = 0) -> pd.DataFrame:
+    """``n`` synthetic OHLCV series (GARCH(1,1)-like returns, AR(1) 0.05), long layout ``unique_id, ds, y...``."""
+    rng = np.random.default_rng(seed)
+    ds = pd.bdate_range("2005-01-03", periods=rows)
+    parts = []
+    for i in range(n):
+        base = rng.uniform(0.008, 0.03)
+        omega, alpha, beta = base**2 * 0.05, 0.08, 0.87
+        var, prev, ret = base**2, 0.0, np.empty(rows)
+        z = rng.standard_t(6, rows) / np.sqrt(1.5)
+        for t in range(rows):
+            ret[t] = 0.05 * prev + np.sqrt(var) * z[t]
+            var = omega + alpha * (ret[t] - 0.05 * prev) ** 2 + beta * var
+            prev = ret[t]
+        close = rng.uniform(5, 500) * np.exp(np.cumsum(ret))
+        gap = rng.normal(0, base * 0.3, rows)
+        open_ = np.concatenate([[close[0]], close[:-1]]) * np.exp(gap)
+        wick = np.abs(rng.normal(0, base * 0.5, (2, rows)))
+        high = np.maximum(open_, close) * np.exp(wick[0])
+        low = np.minimum(open_, close) * np.exp(-wick[1])
+        vol = rng.lognormal(14, 0.3, rows) * (1 + 20 * np.abs(ret))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "unique_id": f"SYN{i:04d}",
+                    "ds": ds,
+                    "y": close,
+                    "open": open_,
+                    "high": high,
+                    "low": low,
+                    "volume": vol,
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def one_point(n: int, rows: int, epochs: int, eager: bool) -> dict[str, Any]:
+    """Runs in a fresh process: one global fit over ``n`` synthetic series.
+
+    Timed: indexing the windows (lazy store, or every window materialised for ``eager``) and training;
+    the frame's validation and feature building, the same for both, come before the clock starts.
+    """
+    import torch
+
+    from carrousel.finance.config import FinanceConfig, ModelConfig, TrainSettings
+    from carrousel.finance.features import training_windows
+    from carrousel.finance.frames import frame_series
+    from carrousel.finance.models import build_forecaster
+    from carrousel.finance.multiseries import train_global
+    from carrousel.finance.panel import panel_windows
+    from carrousel.finance.training import fit_at, fit_forecaster
+
+    torch.set_num_threads(1)
+    cfg = FinanceConfig(model=ModelConfig(members=1), train=TrainSettings(epochs=epochs, patience=epochs))
+    train_global(synthetic_panel(3, 300, seed=1), cfg)  # warm-up: lazy imports, allocator, first backward
+    _, series = frame_series(synthetic_panel(n, rows), cfg)
+    cuts = {s.ticker: len(s.close) - 1 for s in series}
+    before = _rss_mb()
+    t0, c0 = time.perf_counter(), time.process_time()
+    if eager:  # the old path: every window of every series materialised, then trained on
+        data = training_windows(series, cuts, cfg)
+        torch.manual_seed(0)
+        net = build_forecaster(cfg.model, cfg.window)
+        qs = cfg.model.quantiles
+        result = fit_forecaster(net, (data.x_train, data.y_train), (data.x_val, data.y_val), qs, cfg.train)
+        windows, history, extra = len(data.x_train), result.history, {}
+    else:
+        panel = panel_windows(series, cuts, cfg)
+        fitted = fit_at(series, cuts, cfg, panel)
+        windows, history = len(panel.train), fitted.history
+        extra = {
+            "store_mb": panel.train.nbytes / 2**20,
+            "materialised_mb": (panel.train.materialised_nbytes() + panel.val.materialised_nbytes()) / 2**20,
+        }
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {
+        "series": n, "mode": "eager" if eager else "lazy", "seconds": seconds, "cpu_seconds": cpu,
+        "rss_before_mb": before,
+        "peak_rss_mb": _peak_mb(), "windows": windows, "train_loss": history[-1]["train_loss"],
+    } | extra  # fmt: skip
+
+
+def _fit_line(xs: list[float], ys: list[float]) -> dict[str, float]:
+    slope, icpt = np.polyfit(xs, ys, 1)
+    pred = slope * np.asarray(xs) + icpt
+    ss = float(np.sum((np.asarray(ys) - np.mean(ys)) ** 2))
+    return {"slope_per_series": float(slope), "intercept": float(icpt),
+            "r2": 1 - float(np.sum((np.asarray(ys) - pred) ** 2)) / ss if ss > 0 else 1.0}  # fmt: skip
+
+
+def scaling(args: argparse.Namespace) -> dict[str, Any]:
+    points = []
+    for n in args.series:
+        for mode in ("lazy", "eager") if args.eager else ("lazy",):
+            cmd = [sys.executable, __file__, "_point", str(n), str(args.rows), str(args.epochs), mode]
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+            p = json.loads(out.strip().splitlines()[-1])
+            p["growth_mb"] = p["peak_rss_mb"] - p["rss_before_mb"]
+            points.append(p)
+            print(f"N={n:5d} {mode:5s}: {p['seconds']:7.1f} s ({p.get('cpu_seconds', 0):.1f} s CPU), peak RSS {p['peak_rss_mb']:7.1f} MB "
+                  f"(+{p['growth_mb']:.1f} MB for training), {p['windows']} windows"
+                  + (f", store {p['store_mb']:.1f} MB vs materialised {p['materialised_mb']:.1f} MB"
+                     if mode == "lazy" else ""), file=sys.stderr, flush=True)  # fmt: skip
+    lazy = [p for p in points if p["mode"] == "lazy"]
+    xs = [float(p["series"]) for p in lazy]
+    return {
+        "data": f"synthetic: {args.rows} days per series, GARCH(1,1)-like returns, OHLCV",
+        "settings": {"epochs": args.epochs, "members": 1, "threads": 1, "rows": args.rows},
+        "points": points,
+        "time_fit": _fit_line(xs, [p["seconds"] for p in lazy]),
+        "cpu_time_fit": _fit_line(xs, [p.get("cpu_seconds", p["seconds"]) for p in lazy]),
+        "peak_rss_fit": _fit_line(xs, [p["peak_rss_mb"] for p in lazy]),
+        "machine": {"cpus": os.cpu_count(), "load": os.getloadavg()[0]},
+    }
+
+
+def real_panel() -> pd.DataFrame:
+    """The real daily series shipped by packages (see the module docstring), long layout."""
+    from arch.data import nasdaq, sp500, vix, wti
+
+    from carrousel.finance.config import DataConfig
+    from carrousel.finance.data import load_histories
+    from carrousel.finance.frames import to_frame
+
+    frames = [to_frame(load_histories(DataConfig(tickers=("AAPL", "IBM", "MSFT", "GOOG"), source="sample")))]
+    for name, mod in (("SP500", sp500), ("NASDAQ", nasdaq)):
+        d = mod.load()
+        adj = d["Adj Close"] / d["Close"]
+        frames.append(pd.DataFrame({
+            "unique_id": name, "ds": d.index, "y": d["Adj Close"].to_numpy(), "open": (d["Open"] * adj).to_numpy(),
+            "high": (d["High"] * adj).to_numpy(), "low": (d["Low"] * adj).to_numpy(), "volume": d["Volume"].to_numpy(),
+        }))  # fmt: skip
+    for name, mod, col in (("WTI", wti, "DCOILWTICO"), ("VIX", vix, "vix")):
+        d = mod.load()[col].dropna()
+        frames.append(pd.DataFrame({"unique_id": name, "ds": d.index, "y": d.to_numpy()}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def accuracy(args: argparse.Namespace) -> dict[str, Any]:
+    import torch
+
+    from carrousel.finance.config import FinanceConfig, ModelConfig, TrainSettings
+    from carrousel.finance.multiseries import train_global
+
+    torch.set_num_threads(1)
+    cfg = FinanceConfig(
+        model=ModelConfig(members=args.members), train=TrainSettings(epochs=args.epochs, seed=args.seed)
+    )
+    df = real_panel()
+    t0 = time.perf_counter()
+    glob = train_global(df, cfg, holdout_days=args.holdout)
+    out: dict[str, Any] = {"global_seconds": time.perf_counter() - t0, "series": {}}
+    per_seconds = 0.0
+    for uid, rows in df.groupby("unique_id", sort=False):
+        t0 = time.perf_counter()
+        own = train_global(rows, cfg, holdout_days=args.holdout)
+        per_seconds += time.perf_counter() - t0
+        g, o = glob.holdout[str(uid)], own.holdout[str(uid)]
+        first, last = rows["ds"].iloc[0].date(), rows["ds"].iloc[-1].date()
+        row: dict[str, Any] = {"days": len(rows), "first": str(first), "last": str(last)}
+        row |= {"global": vars(g["network"]), "per_series": vars(o["network"])}
+        row |= {"global_aci": vars(g["network_aci"]), "per_series_aci": vars(o["network_aci"])}
+        row |= {k: vars(v) for k, v in g.items() if not k.startswith("network")}
+        out["series"][str(uid)] = row
+        print(
+            f"{uid:7s} pinball/coverage: global {g['network'].pinball:.4f}/{g['network'].coverage:.3f}, "
+            f"global_aci {g['network_aci'].pinball:.4f}/{g['network_aci'].coverage:.3f}, own "
+            f"{o['network'].pinball:.4f}/{o['network'].coverage:.3f}, ewma {g['ewma'].pinball:.4f}/"
+            f"{g['ewma'].coverage:.3f}, garch {g['garch'].pinball:.4f}/{g['garch'].coverage:.3f}, auto_ets "
+            f"{g['auto_ets'].pinball:.4f}/{g['auto_ets'].coverage:.3f}; rel. MAE global "
+            f"{g['network'].rel_mae:.3f} own {o['network'].rel_mae:.3f}",
+            file=sys.stderr,
+            flush=True,
+        )
+    out["per_series_seconds"] = per_seconds
+    rows_ = list(out["series"].values())
+    models = [k for k in rows_[0] if isinstance(rows_[0][k], dict)]
+    out["mean"] = {m: {k: float(np.mean([r[m][k] for r in rows_])) for k in ("pinball", "coverage", "rel_mae")}
+                   for m in models}  # fmt: skip
+    out["global_lower_pinball_than_per_series"] = int(
+        sum(r["global"]["pinball"] < r["per_series"]["pinball"] for r in rows_)
+    )
+    out["lowest_pinball"] = {
+        uid: min(models, key=lambda m: r[m]["pinball"]) for uid, r in out["series"].items()
+    }
+    out["coverage_in_0.77_0.83"] = {
+        m: int(sum(0.77 <= r[m]["coverage"] <= 0.83 for r in rows_)) for m in models
+    }
+    out["settings"] = {"holdout_days": args.holdout, "epochs": args.epochs, "members": args.members,
+                       "seed": args.seed, "threads": 1, "global_windows": glob.windows}  # fmt: skip
+    return out
+
+
+CALIBRATION_MODELS = ("lstm", "lstm_aci", "zero_return", "ewma", "garch", "auto_ets", "random_walk")
+
+
+def calibration(args: argparse.Namespace) -> dict[str, Any]:
+    """The default walk-forward backtest (500 origins, refit every 250, 3 members, split conformal) of every
+    real series: each series alone (as ``finance backtest X``) and each group of aligned series with one
+    global network (bokeh's four to 2013, arch's four to 2018/19); pinball and coverage per series."""
+    import torch
+
+    from carrousel.finance.backtest import run_backtest
+    from carrousel.finance.config import FinanceConfig
+    from carrousel.finance.frames import frame_series
+
+    torch.set_num_threads(1)
+    cfg = FinanceConfig()
+    df = real_panel()
+    groups = {"bokeh": ["AAPL", "IBM", "MSFT", "GOOG"], "arch": ["SP500", "NASDAQ", "WTI", "VIX"]}
+    out: dict[str, Any] = {"series": {}, "settings": "defaults (FinanceConfig())"}
+    runs = [(f"global_{g}", names) for g, names in groups.items() if args.global_runs]
+    runs += [("alone", [n]) for names in groups.values() for n in names]
+    for label, names in runs:
+        _, series = frame_series(df[df["unique_id"].isin(names)], cfg)
+        t0 = time.perf_counter()
+        bt = run_backtest(series, cfg)
+        for name in names:
+            rows = bt.tickers == name
+            y = bt.actual[rows]
+            row = {}
+            for m in CALIBRATION_MODELS:
+                f = bt.forecasts[m][rows]
+                cov = float(np.mean((y >= f[..., 0]) & (y <= f[..., -1])))
+                diff = (y[..., None] - f) * 100
+                q = np.asarray(bt.quantiles)
+                row[m] = {"pinball": float(np.mean(np.maximum(q * diff, (q - 1) * diff))), "coverage": cov}
+            out["series"].setdefault(name, {})[label.split("_")[0]] = row
+            print(f"{name:7s} {label:12s} " + ", ".join(
+                f"{m} {v['pinball']:.4f}/{v['coverage']:.3f}" for m, v in row.items()
+            ), file=sys.stderr, flush=True)  # fmt: skip
+        print(f"  ({label}: {time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
+    return out
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "_point":
+        logging.disable(logging.WARNING)
+        n, rows, epochs, mode = sys.argv[2:6]
+        print(json.dumps(one_point(int(n), int(rows), int(epochs), mode == "eager")))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="part", required=True)
+    sc = sub.add_parser("scaling")
+    sc.add_argument("--series", type=int, nargs="+", default=[50, 100, 200, 400])
+    sc.add_argument("--rows", type=int, default=1000)
+    sc.add_argument("--epochs", type=int, default=1)
+    sc.add_argument("--eager", action="store_true", help="also the materialised-windows path")
+    sc.add_argument("--json", default=None, help="write the result here too")
+    ac = sub.add_parser("accuracy")
+    ac.add_argument("--holdout", type=int, default=500)
+    ac.add_argument("--epochs", type=int, default=10)
+    ac.add_argument("--members", type=int, default=3)
+    ac.add_argument("--seed", type=int, default=0)
+    ac.add_argument("--json", default=None)
+    ca = sub.add_parser("calibration")
+    ca.add_argument("--no-global", dest="global_runs", action="store_false", help="only one series per run")
+    ca.add_argument("--json", default=None)
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    doc = {"scaling": scaling, "accuracy": accuracy, "calibration": calibration}[args.part](args)
+    text = json.dumps(doc, indent=2)
+    print(text)
+    if args.json:
+        with open(args.json, "w") as f:
+            f.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

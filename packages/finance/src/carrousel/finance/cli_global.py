@@ -1,0 +1,202 @@
+"""``finance train-global`` and ``finance predict``: one global network over a long table of many series.
+
+Part of the command line (with :mod:`carrousel.finance.cli`, which registers these commands through
+:func:`register`); the work is done by :mod:`carrousel.finance.multiseries` and
+:mod:`carrousel.finance.frames`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from carrousel.core.cli import command, emit_json, is_quiet, stderr, stdout
+from carrousel.core.io import atomic_path
+from carrousel.finance.config import Arch, Device, FinanceConfig, Sampling, load_config
+from carrousel.finance.errors import FinanceConfigError
+from carrousel.finance.frames import Forecaster, read_frame
+from carrousel.finance.multiseries import train_global
+
+__all__ = ["register"]
+
+_D = FinanceConfig()
+
+Data = Annotated[
+    Path,
+    typer.Option(
+        "--data", help="Long table (CSV or .parquet): unique_id, ds, y [+ open, high, low, volume]."
+    ),
+]
+ModelDirReq = Annotated[Path, typer.Option("--model-dir", help="Model folder (written as a whole).")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON instead of tables.")]
+
+
+def register(app: typer.Typer) -> None:
+    """Adds ``train-global`` and ``predict`` to the ``finance`` app."""
+
+    @command(app, "train-global")
+    def train_global_cmd(
+        data: Data,
+        model_dir: ModelDirReq,
+        holdout_days: Annotated[
+            int,
+            typer.Option(
+                "--holdout-days", min=0, help="Last days of each series kept out and scored (0: none)."
+            ),
+        ] = 0,
+        sampling: Annotated[
+            Sampling | None,
+            typer.Option("--sampling", help=f"Windows across series (default {_D.train.sampling})."),
+        ] = None,
+        horizon: Annotated[
+            int | None, typer.Option("--horizon", "-H", help=f"Days ahead (default {_D.window.horizon}).")
+        ] = None,
+        lookback: Annotated[
+            int | None, typer.Option("--lookback", help=f"Input days (default {_D.window.lookback}).")
+        ] = None,
+        arch: Annotated[
+            Arch | None, typer.Option("--arch", help=f"Encoder (default {_D.model.arch}).")
+        ] = None,
+        hidden: Annotated[
+            int | None, typer.Option("--hidden", help=f"Hidden units (default {_D.model.hidden_size}).")
+        ] = None,
+        members: Annotated[
+            int | None,
+            typer.Option(
+                "--members", min=1, max=100, help=f"Seed ensemble size (default {_D.model.members})."
+            ),
+        ] = None,
+        epochs: Annotated[
+            int | None, typer.Option("--epochs", help=f"Epochs (default {_D.train.epochs}).")
+        ] = None,
+        max_windows: Annotated[
+            int | None,
+            typer.Option(
+                "--max-windows", help=f"Latest windows per series (default {_D.train.max_windows})."
+            ),
+        ] = None,
+        device: Annotated[
+            Device | None, typer.Option("--device", help=f"Fitting device (default {_D.train.device}).")
+        ] = None,
+        seed: Annotated[
+            int | None, typer.Option("--seed", help=f"Random seed (default {_D.train.seed}).")
+        ] = None,
+        config: Annotated[
+            Path | None,
+            typer.Option("--config", help="TOML settings ([window], [model], [train]); flags win."),
+        ] = None,
+        auto_baselines: Annotated[
+            bool,
+            typer.Option(
+                "--auto-baselines/--no-auto-baselines",
+                help="Also score AutoETS, Theta, AutoARIMA on the held-out days (a few s per series).",
+            ),
+        ] = False,
+        as_json: AsJson = False,
+    ) -> None:
+        """Train ONE global network over every series of a long table (hundreds of tickers)."""
+        base = load_config(config, FinanceConfig())
+        w, m, t = base.window, base.model, base.train
+        bt = replace(base.backtest, auto_baselines=auto_baselines)
+        pick = _pick
+        show = not is_quiet() and stderr.is_terminal
+        cfg = replace(
+            base,
+            window=replace(w, horizon=pick(horizon, w.horizon), lookback=pick(lookback, w.lookback)),
+            model=replace(
+                m, arch=pick(arch, m.arch), hidden_size=pick(hidden, m.hidden_size), members=pick(members, m.members)
+            ),
+            train=replace(
+                t, epochs=pick(epochs, t.epochs), max_windows=pick(max_windows, t.max_windows),
+                device=pick(device, t.device), seed=pick(seed, t.seed), sampling=pick(sampling, t.sampling),
+                progress=show,
+            ),
+            backtest=bt,
+        )  # fmt: skip
+        _check_model_dir(model_dir)
+        result = train_global(read_frame(data), cfg, holdout_days)  # a bar per epoch (cfg.train.progress)
+        result.bundle.save(model_dir)
+        doc = result.to_dict() | {"model_dir": str(model_dir), "data": str(data)}
+        if as_json:
+            emit_json(doc)
+            return
+        _render_train(doc)
+
+    @command(app, "predict")
+    def predict_cmd(
+        data: Data,
+        model_dir: Annotated[
+            Path, typer.Option("--model-dir", help="Model folder (train-global or forecast).")
+        ],
+        out: Annotated[
+            Path | None, typer.Option("--out", "-o", help="Write the forecasts as CSV (or .parquet).")
+        ] = None,
+        horizon: Annotated[
+            int | None, typer.Option("--horizon", "-H", help="Sessions ahead (default: the model's).")
+        ] = None,
+        as_json: AsJson = False,
+    ) -> None:
+        """Forecast every series of a long table with a saved model (new series: scaled by their own history)."""
+        if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
+            raise FinanceConfigError(f"--out {out}: use a .csv or .parquet file name")
+        model = Forecaster.from_pretrained(model_dir)
+        pred = model.predict(read_frame(data), h=horizon)
+        if out is not None:
+            with atomic_path(out) as tmp:
+                if out.suffix.lower() == ".parquet":
+                    pred.to_parquet(tmp, index=False)
+                else:
+                    pred.assign(ds=pred["ds"].dt.strftime("%Y-%m-%d")).to_csv(tmp, index=False)
+        rows = pred.assign(ds=pred["ds"].dt.strftime("%Y-%m-%d")).to_dict(orient="records")
+        if as_json:
+            emit_json({"model_dir": str(model_dir), "rows": rows, "out": None if out is None else str(out)})
+            return
+        table = Table(title=f"forecasts of {pred['unique_id'].nunique()} series")
+        for col in pred.columns:
+            table.add_column(col, justify="left" if col in ("unique_id", "ds") else "right")
+        for r in rows:
+            table.add_row(*(escape(str(v)) if isinstance(v, str) else f"{v:.4g}" for v in r.values()))
+        stdout.print(table)
+
+
+def _pick(value: Any, default: Any) -> Any:
+    return default if value is None else getattr(value, "value", value)
+
+
+def _check_model_dir(path: Path) -> None:
+    """Refuses a non-empty folder that holds no model (before any training)."""
+    if path.exists() and (
+        not path.is_dir() or (any(path.iterdir()) and not (path / "bundle.json").is_file())
+    ):
+        raise FinanceConfigError(
+            f"--model-dir {path} exists and holds something other than a model; pick a new or empty folder"
+        )
+
+
+def _render_train(doc: dict[str, Any]) -> None:
+    stdout.print(
+        f"global model: {doc['series']} series, {doc['windows']} training windows, {doc['epochs']} epoch(s), "
+        f"train loss {doc['first_train_loss']:.4f} -> {doc['last_train_loss']:.4f}, {doc['seconds']:.1f} s; "
+        f"window store {doc['store_mb']:.1f} MB (materialised {doc['materialised_mb']:.1f} MB)"
+    )
+    if doc["skipped"]:
+        stdout.print(f"skipped (too short): {escape(', '.join(doc['skipped']))}")
+    summary = doc["holdout_summary"]
+    if summary:
+        table = Table(
+            title=f"held-out last {doc['holdout_days']} days: mean over {len(doc['holdout'])} series"
+        )
+        for col in ("model", "pinball %", "coverage", "rel. MAE", "lowest pinball (series)"):
+            table.add_column(col, justify="left" if col == "model" else "right")
+        for name, s in summary.items():
+            table.add_row(
+                name, f"{s['pinball']:.4f}", f"{s['coverage']:.3f}", f"{s['rel_mae']:.3f}",
+                f"{int(s['lowest_pinball_series'])}",
+            )  # fmt: skip
+        stdout.print(table)
+    stdout.print(f"model saved to {escape(doc['model_dir'])}")

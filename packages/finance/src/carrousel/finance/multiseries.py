@@ -1,0 +1,242 @@
+"""One global network over many series (hundreds of tickers) in one run, and its held-out scores.
+
+:func:`train_global` reads a long frame (``unique_id, ds, y`` [+ ``open, high, low, volume``], see
+:mod:`carrousel.finance.frames`), scales every series with statistics of its own training rows (so series of
+any price level and volatility share one network, and a series never seen in training is scaled with its
+own history), indexes the training windows lazily (:mod:`carrousel.finance.panel`: memory grows with the
+rows, not with rows x lookback), draws them across series (``TrainSettings.sampling``) and trains one seed
+ensemble. With ``holdout_days`` the last days of every series are kept out of training and the network is
+scored there against the random walk, drift, zero-return/EWMA, GARCH and ARIMA baselines of each series
+(fitted on the same training rows), so the global model's accuracy is measured, not assumed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from carrousel.finance.baselines import baseline_forecasts
+from carrousel.finance.bundle import ForecasterBundle
+from carrousel.finance.config import FinanceConfig
+from carrousel.finance.conformal import adaptive_conformal
+from carrousel.finance.errors import FrameError, PriceDataError
+from carrousel.finance.features import SeriesData, cumulative_targets, valid_origins
+from carrousel.finance.frames import frame_history, frame_series, known_scalers, quiet_missing
+from carrousel.finance.panel import panel_windows
+from carrousel.finance.training import FittedForecaster, fit_at
+
+__all__ = ["HOLDOUT_BASELINES", "GlobalResult", "SeriesScore", "holdout_scores", "train_global"]
+
+logger = logging.getLogger(__name__)
+
+HOLDOUT_BASELINES = ("random_walk", "drift", "zero_return", "ewma", "garch", "arima")  # scored beside it
+
+
+@dataclass(frozen=True)
+class SeriesScore:
+    """One model's held-out figures on one series (pinball in percent log return, over all steps).
+
+    Attributes:
+        pinball: mean pinball loss of the quantiles.
+        coverage: share of outcomes inside the outermost quantile interval.
+        mae: mean absolute error of the median price.
+        rel_mae: ``mae`` over the random walk's on the same windows.
+    """
+
+    pinball: float
+    coverage: float
+    mae: float
+    rel_mae: float
+
+
+@dataclass(frozen=True, eq=False)
+class GlobalResult:
+    """A global training run.
+
+    Attributes:
+        bundle: the trained model (``save`` it; it forecasts any of its series, and new ones).
+        series: series trained on; windows: training windows; val_windows: early-stopping windows.
+        store_bytes: bytes of the lazy window store; materialised_bytes: what materialised windows would take.
+        history: per-epoch logs (``train_loss``, ``val_loss``...) of every member, one after another.
+        seconds: wall-clock seconds of indexing and training.
+        holdout: per series, per model: :class:`SeriesScore` (empty without ``holdout_days``).
+        holdout_days: held-out days per series (0: none).
+        skipped: series left out (too short for the window spec).
+    """
+
+    bundle: ForecasterBundle
+    series: int
+    windows: int
+    val_windows: int
+    store_bytes: int
+    materialised_bytes: int
+    history: list[dict[str, float]]
+    seconds: float
+    holdout: dict[str, dict[str, SeriesScore]] = field(default_factory=dict)
+    holdout_days: int = 0
+    skipped: tuple[str, ...] = ()
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        """Per model: mean pinball, coverage and rel. MAE over the held-out series, and series won on pinball."""
+        if not self.holdout:
+            return {}
+        models = list(next(iter(self.holdout.values())))
+        best = [min(scores, key=lambda m: scores[m].pinball) for scores in self.holdout.values()]
+        return {
+            m: {
+                "pinball": float(np.mean([s[m].pinball for s in self.holdout.values()])),
+                "coverage": float(np.mean([s[m].coverage for s in self.holdout.values()])),
+                "rel_mae": float(np.mean([s[m].rel_mae for s in self.holdout.values()])),
+                "lowest_pinball_series": float(sum(b == m for b in best)),
+            }
+            for m in models
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The run as JSON-ready data (finite numbers only)."""
+        losses = [h["train_loss"] for h in self.history if "train_loss" in h]
+        return {
+            "series": self.series,
+            "skipped": list(self.skipped),
+            "windows": self.windows,
+            "val_windows": self.val_windows,
+            "store_mb": self.store_bytes / 2**20,
+            "materialised_mb": self.materialised_bytes / 2**20,
+            "seconds": self.seconds,
+            "epochs": len(self.history),
+            "first_train_loss": losses[0] if losses else None,
+            "last_train_loss": losses[-1] if losses else None,
+            "history": self.history,
+            "sampling": self.bundle.config.train.sampling,
+            "holdout_days": self.holdout_days,
+            "holdout": {t: {m: vars(s) for m, s in sc.items()} for t, sc in self.holdout.items()},
+            "holdout_summary": self.summary(),
+        }
+
+
+def _pinball(f: np.ndarray, y: np.ndarray, qs: tuple[float, ...]) -> float:
+    """Mean pinball loss (percent) of ``(..., Q)`` quantiles against ``(...)`` outcomes."""
+    diff = (y[..., None] - f) * 100
+    q = np.asarray(qs)
+    return float(np.mean(np.maximum(q * diff, (q - 1) * diff)))
+
+
+def holdout_scores(
+    fitted: FittedForecaster,
+    series: SeriesData,
+    cut: int,
+    quantiles: tuple[float, ...],
+    auto: bool = False,
+    aci_gamma: float = 0.0,
+) -> dict[str, SeriesScore]:
+    """The network and the baselines at every origin after ``cut`` with a full target (one fit, no refit).
+
+    Args:
+        fitted: the trained network (scalers from rows ``<= cut``).
+        series: the series' arrays.
+        cut: last training row (baselines are fitted on rows ``<= cut`` too).
+        quantiles: the network's levels.
+        auto: also AutoETS, Theta and AutoARIMA (one fit each on the training rows).
+        aci_gamma: above 0, also ``network_aci``: the network with adaptive conformal intervals
+            (:func:`~carrousel.finance.conformal.adaptive_conformal`, updated as each outcome is known).
+
+    Returns:
+        Per model (``network``, ``network_aci``, :data:`HOLDOUT_BASELINES` and the automatic ones):
+        :class:`SeriesScore`.
+    """
+    h = fitted.horizon
+    origins = valid_origins(series, fitted.window.lookback, h)
+    origins = origins[origins >= cut]  # the first target lies after the cut
+    y = cumulative_targets(series, origins, h)
+    models = {"network": fitted.predict(series, origins)}
+    if aci_gamma > 0:
+        models["network_aci"] = adaptive_conformal(models["network"], y, quantiles, aci_gamma)
+    base = baseline_forecasts(series, cut, origins, h, quantiles, auto=auto)
+    models |= {k: v for k, v in base.items() if k in HOLDOUT_BASELINES or auto}
+    mid, price0 = quantiles.index(0.5), series.close[origins][:, None]
+    truth = price0 * np.exp(y)
+    maes = {m: float(np.mean(np.abs(price0 * np.exp(f[..., mid]) - truth))) for m, f in models.items()}
+    inside = {m: float(np.mean((y >= f[..., 0]) & (y <= f[..., -1]))) for m, f in models.items()}
+    return {
+        m: SeriesScore(_pinball(f, y, quantiles), inside[m], maes[m], maes[m] / maes["random_walk"])
+        for m, f in models.items()
+    }
+
+
+def train_global(
+    df: pd.DataFrame,
+    cfg: FinanceConfig | None = None,
+    holdout_days: int = 0,
+    on_series: Callable[[int], None] | None = None,
+) -> GlobalResult:
+    """Trains one global network over every series of a long frame.
+
+    Args:
+        df: ``unique_id, ds, y`` (+ optional ``open, high, low, volume``), any number of series.
+        cfg: window, network and training settings (``cfg.data`` is not read; ``cfg.train.sampling`` and
+            ``cfg.train.progress`` apply; ``cfg.backtest.auto_baselines`` and ``aci_gamma`` choose the
+            held-out rows beside the network).
+        holdout_days: last days of every series kept out of training and scored (0: train on everything).
+        on_series: called with 1 per series indexed, then per series scored (a progress bar).
+
+    Raises:
+        FrameError: a malformed frame, or ``holdout_days`` negative.
+        PriceDataError: too little data for the window spec.
+    """
+    cfg = cfg if cfg is not None else FinanceConfig()
+    if holdout_days < 0:
+        raise FrameError(f"holdout_days={holdout_days} must not be negative; use 0 to train on every day")
+    t0 = time.perf_counter()
+    histories, series = frame_series(df, cfg)
+    cuts = {s.ticker: len(s.close) - 1 - holdout_days for s in series}
+    short = [t for t, c in cuts.items() if c <= cfg.window.lookback + cfg.window.horizon]
+    if holdout_days and len(short) == len(series):
+        raise PriceDataError(
+            f"holding out {holdout_days} days leaves no series long enough to train on; use a smaller "
+            "--holdout-days"
+        )
+    with quiet_missing():
+        panel = panel_windows(series, cuts, cfg, on_series)
+    logger.info(
+        "global model: %d series, %d training windows, window store %.1f MB (materialised: %.1f MB)",
+        len(panel.names), len(panel.train), panel.train.nbytes / 2**20, panel.train.materialised_nbytes() / 2**20,
+    )  # fmt: skip
+    with quiet_missing():
+        fitted = fit_at(series, cuts, cfg, panel)
+    fitted.scalers = known_scalers(fitted.scalers)
+    seconds = time.perf_counter() - t0
+    holdout: dict[str, dict[str, SeriesScore]] = {}
+    if holdout_days:
+        logger.info("scoring the last %d days of %d series against the baselines", holdout_days, len(series))
+        for s in series:
+            if s.ticker in panel.scalers:
+                holdout[s.ticker] = holdout_scores(
+                    fitted, s, cuts[s.ticker], cfg.model.quantiles, cfg.backtest.auto_baselines,
+                    cfg.backtest.aci_gamma,
+                )  # fmt: skip
+            if on_series is not None:
+                on_series(1)
+    trained = [  # the bundle records the rows each series was trained on (up to its cut)
+        frame_history(h.ticker, h.frame.iloc[: cuts[h.ticker] + 1]) if holdout_days else h
+        for h in histories
+        if h.ticker in panel.scalers
+    ]
+    return GlobalResult(
+        bundle=ForecasterBundle.trained(fitted, cfg, trained, None),
+        series=len(panel.names),
+        windows=len(panel.train),
+        val_windows=len(panel.val),
+        store_bytes=panel.train.nbytes,
+        materialised_bytes=panel.train.materialised_nbytes() + panel.val.materialised_nbytes(),
+        history=fitted.history,
+        seconds=seconds,
+        holdout=holdout,
+        holdout_days=holdout_days,
+        skipped=tuple(s.ticker for s in series if s.ticker not in panel.scalers),
+    )
