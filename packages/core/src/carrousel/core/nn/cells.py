@@ -48,6 +48,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from carrousel.core.nn.lstm_loop import lstm_loop
 from carrousel.core.registry import Registry
 
 __all__ = [
@@ -266,6 +267,9 @@ class LoopLayer(nn.Module):
         self.is_lstm = cls.is_lstm
         self.zoneout = zoneout
         self.recurrent_dropout = recurrent_dropout
+        # the hand-written forward/backward of lstm_loop.py (lstm and peephole_lstm without projection);
+        # False runs the autograd step loop (the reference it is tested against)
+        self.fused_loop = cls in (LSTMCell, PeepholeLSTMCell) and not proj_size
 
     def forward(self, x: Tensor, lengths: Tensor | None, state: State | None) -> tuple[Tensor, State]:
         """Runs the layer.
@@ -308,22 +312,34 @@ class LoopLayer(nn.Module):
     ) -> tuple[Tensor, Tensor, Tensor | None]:
         """Steps one direction over ``x`` ``(B, T, I)``; returns raw outputs ``(B, T, H_out)`` and finals."""
         B, T = x.shape[0], x.shape[1]
-        xw = cell.project(x.transpose(0, 1))  # (T, B, gates*H), time-major so each step is contiguous
         if h is None:
-            h = xw.new_zeros(B, cell.output_size)
+            h = x.new_zeros(B, cell.output_size)
         if c is None and cell.is_lstm:
-            c = xw.new_zeros(B, cell.hidden_size)
+            c = x.new_zeros(B, cell.hidden_size)
         drop: Tensor | None = None
         if self.training and self.recurrent_dropout > 0:
             keep = 1.0 - self.recurrent_dropout
             drop = torch.bernoulli(h.new_full(h.shape, keep)) / keep
-        zh: list[Tensor] | None = None
-        zc: list[Tensor] | None = None
+        zht: Tensor | None = None  # zoneout masks of all steps (1 = keep the previous value)
+        zct: Tensor | None = None
         if self.training and self.zoneout > 0:
-            zh = list(torch.bernoulli(h.new_full((T, *h.shape), self.zoneout)).unbind(0))
+            zht = torch.bernoulli(h.new_full((T, *h.shape), self.zoneout))
             if c is not None:
-                zc = list(torch.bernoulli(c.new_full((T, *c.shape), self.zoneout)).unbind(0))
+                zct = torch.bernoulli(c.new_full((T, *c.shape), self.zoneout))
         p = self.zoneout
+        if self.fused_loop and c is not None:
+            peep = cell.peephole if isinstance(cell, PeepholeLSTMCell) else None
+            bias = cell.bias_ih + cell.bias_hh
+            xt = x.transpose(0, 1)  # time-major so each step is contiguous
+            hst, cst = lstm_loop(xt, cell.weight_ih, bias, cell.weight_hh, peep, h, c, drop, zht, zct, p)
+            out = hst.transpose(0, 1)
+            if lengths is None:
+                return out, hst[-1], cst[-1]
+            idx = torch.arange(B, device=x.device)
+            return out, out[idx, lengths - 1], cst.transpose(0, 1)[idx, lengths - 1]
+        xw = cell.project(x.transpose(0, 1))  # (T, B, gates*H), time-major so each step is contiguous
+        zh = None if zht is None else list(zht.unbind(0))
+        zc = None if zct is None else list(zct.unbind(0))
         hs: list[Tensor] = []
         cs: list[Tensor] = []
         keep_c = lengths is not None and c is not None
