@@ -18,9 +18,13 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 
 def _pair(cell: str, **kw: object) -> tuple[LoopLayer, LoopLayer]:
     fast = LoopLayer(cell, 3, 5, **kw).to(DT)  # type: ignore[arg-type]
-    if cell == "peephole_lstm":
-        for c in fast.cells:
+    for c in fast.cells:
+        if cell == "peephole_lstm":
             torch.nn.init.normal_(c.peephole)  # type: ignore[arg-type]
+        if cell == "ln_lstm":
+            for ln in (c.ln_ih, c.ln_hh, c.ln_c):  # type: ignore[union-attr]
+                torch.nn.init.normal_(ln.weight)
+                torch.nn.init.normal_(ln.bias)
     ref = copy.deepcopy(fast)
     ref.fused_loop = False
     assert fast.fused_loop
@@ -36,7 +40,7 @@ def _run(layer: LoopLayer, x: torch.Tensor, lengths: torch.Tensor | None, state:
     return [out, h, c, *grads]
 
 
-@pytest.mark.parametrize("cell", ["lstm", "peephole_lstm"])
+@pytest.mark.parametrize("cell", ["lstm", "peephole_lstm", "ln_lstm"])
 @pytest.mark.parametrize(
     ("kw", "train"),
     [
@@ -103,6 +107,7 @@ def test_zoneout_masks_follow_the_probability() -> None:
 def test_encoder_default_path_is_the_fused_loop() -> None:
     enc = RecurrentEncoder(RecurrentConfig(3, 5, cell="peephole_lstm", num_layers=2, zoneout=0.1))
     assert all(isinstance(layer, LoopLayer) and layer.fused_loop for layer in enc.layers)
-    ln = RecurrentEncoder(RecurrentConfig(3, 5, cell="ln_lstm"))
+    assert RecurrentEncoder(RecurrentConfig(3, 5, cell="ln_lstm")).layers[0].fused_loop
     proj = RecurrentEncoder(RecurrentConfig(3, 5, zoneout=0.1, proj_size=2))
-    assert not ln.layers[0].fused_loop and not proj.layers[0].fused_loop  # type: ignore[union-attr]
+    gru = RecurrentEncoder(RecurrentConfig(3, 5, cell="gru", zoneout=0.1))
+    assert not proj.layers[0].fused_loop and not gru.layers[0].fused_loop  # autograd loop

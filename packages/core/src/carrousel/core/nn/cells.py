@@ -48,6 +48,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from carrousel.core.nn.ln_lstm_loop import ln_lstm_loop
 from carrousel.core.nn.lstm_loop import lstm_loop
 from carrousel.core.registry import Registry
 
@@ -267,9 +268,10 @@ class LoopLayer(nn.Module):
         self.is_lstm = cls.is_lstm
         self.zoneout = zoneout
         self.recurrent_dropout = recurrent_dropout
-        # the hand-written forward/backward of lstm_loop.py (lstm and peephole_lstm without projection);
-        # False runs the autograd step loop (the reference it is tested against)
-        self.fused_loop = cls in (LSTMCell, PeepholeLSTMCell) and not proj_size
+        # the hand-written forward/backward of lstm_loop.py / ln_lstm_loop.py (lstm, peephole_lstm,
+        # ln_lstm without projection); False runs the autograd step loop (the reference they are tested
+        # against)
+        self.fused_loop = cls in (LSTMCell, PeepholeLSTMCell, LNLSTMCell) and not proj_size
 
     def forward(self, x: Tensor, lengths: Tensor | None, state: State | None) -> tuple[Tensor, State]:
         """Runs the layer.
@@ -328,10 +330,14 @@ class LoopLayer(nn.Module):
                 zct = torch.bernoulli(c.new_full((T, *c.shape), self.zoneout))
         p = self.zoneout
         if self.fused_loop and c is not None:
-            peep = cell.peephole if isinstance(cell, PeepholeLSTMCell) else None
-            bias = cell.bias_ih + cell.bias_hh
             xt = x.transpose(0, 1)  # time-major so each step is contiguous
-            hst, cst = lstm_loop(xt, cell.weight_ih, bias, cell.weight_hh, peep, h, c, drop, zht, zct, p)
+            if isinstance(cell, LNLSTMCell):
+                xw = cell.project(xt)
+                hst, cst = ln_lstm_loop(xw, cell.weight_hh, cell.ln_hh, cell.ln_c, h, c, drop, zht, zct, p)
+            else:
+                peep = cell.peephole if isinstance(cell, PeepholeLSTMCell) else None
+                bias = cell.bias_ih + cell.bias_hh
+                hst, cst = lstm_loop(xt, cell.weight_ih, bias, cell.weight_hh, peep, h, c, drop, zht, zct, p)
             out = hst.transpose(0, 1)
             if lengths is None:
                 return out, hst[-1], cst[-1]
