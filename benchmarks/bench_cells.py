@@ -14,6 +14,7 @@ Usage::
     python benchmarks/bench_cells.py --threads 1          # steadier on a shared, loaded machine
     python benchmarks/bench_cells.py --threads 1 --json --sizes "256,256,64,100;4,64,128,60"  # I,H,B,T
     python benchmarks/bench_cells.py --compile            # adds torch.compile of the whole loop (slow to build)
+    python benchmarks/bench_cells.py --script             # adds the lstm loop scripted with TorchScript
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import copy
 import json
 import statistics
 import time
+import warnings
 from collections.abc import Callable
 
 import torch
@@ -48,6 +50,33 @@ def naive_lstm_loop(layer: LoopLayer, x: Tensor) -> Tensor:
         h = torch.sigmoid(o) * torch.tanh(c)
         outs.append(h)
     return torch.stack(outs, dim=1)
+
+
+def _lstm_loop_plain(xw: Tensor, w_hh: Tensor, h: Tensor, c: Tensor) -> Tensor:
+    """The autograd step loop, written for TorchScript (one alternative measured with ``--script``)."""
+    outs: list[Tensor] = []
+    for xt in xw.unbind(0):
+        z = torch.addmm(xt, h, w_hh.t())
+        i, f, g, o = z.chunk(4, 1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        outs.append(h)
+    return torch.stack(outs, 1)
+
+
+def scripted_lstm(layer: LoopLayer, x: Tensor) -> Tensor:
+    """Runs a loop layer's lstm cell through :func:`_scripted_lstm` (projection hoisted, as in cells.py)."""
+    cell: LoopCell = layer.cells[0]  # type: ignore[assignment]
+    xw = cell.project(x.transpose(0, 1))
+    h = x.new_zeros(x.shape[0], cell.hidden_size)
+    if "fn" not in _SCRIPTED:
+        with warnings.catch_warnings():  # torch.jit.script is deprecated upstream; measured all the same
+            warnings.simplefilter("ignore", FutureWarning)
+            _SCRIPTED["fn"] = torch.jit.script(_lstm_loop_plain)
+    return _SCRIPTED["fn"](xw, cell.weight_hh, h, torch.zeros_like(h))  # type: ignore[no-any-return]
+
+
+_SCRIPTED: dict[str, Callable[..., Tensor]] = {}
 
 
 def fwd_bwd(fn: Callable[[], Tensor], params: list[nn.Parameter]) -> float:
@@ -84,6 +113,7 @@ def bench(
     rounds: int,
     compile_loop: bool,
     quiet: bool,
+    script: bool = False,
 ) -> dict[str, dict[str, float]]:
     """Times every configuration at one size; prints a table of medians and ratios unless ``quiet``.
 
@@ -126,6 +156,9 @@ def bench(
     cases["peephole_lstm, autograd loop"] = (peep_old, lambda: peep_old(x).output)
     cases["nn.GRU (fused)"] = (fused_gru, lambda: fused_gru(x).output)
     cases["gru loop"] = (loop_gru, lambda: loop_gru(x).output)
+    if script:
+        scr = enc(backend="loop")
+        cases["lstm loop, TorchScript autograd"] = (scr, lambda: scripted_lstm(scr.layers[0], x))  # type: ignore[arg-type]
     if compile_loop:
         comp = enc(backend="loop")
         layer = comp.layers[0]
@@ -163,11 +196,13 @@ def bench(
             f"{torch.get_num_threads()} threads"
         )
         print(
-            f"{'configuration':34s} {'fwd ms':>9s} {'x nn.LSTM':>10s} {'fwd+bwd ms':>11s} {'x nn.LSTM':>10s}"
+            f"{'configuration':34s} {'fwd ms':>9s} {'x nn.LSTM':>10s} {'(min)':>6s} "
+            f"{'fwd+bwd ms':>11s} {'x nn.LSTM':>10s} {'(min)':>6s}"
         )
         for name, r in result.items():
             print(
-                f"{name:34s} {r['fwd_ms']:9.1f} {r['fwd']:10.2f} {r['fwd_bwd_ms']:11.1f} {r['fwd_bwd']:10.2f}"
+                f"{name:34s} {r['fwd_ms']:9.1f} {r['fwd']:10.2f} {r['fwd_min']:6.2f} "
+                f"{r['fwd_bwd_ms']:11.1f} {r['fwd_bwd']:10.2f} {r['fwd_bwd_min']:6.2f}"
             )
     return result
 
@@ -184,6 +219,7 @@ def main() -> None:
     ap.add_argument("--compile", action="store_true", help="also time torch.compile of the whole loop")
     ap.add_argument("--threads", type=int, default=0, help="intra-op threads (0: PyTorch's default)")
     ap.add_argument("--json", action="store_true", help="print the ratios as one JSON object only")
+    ap.add_argument("--script", action="store_true", help="also time the lstm loop scripted with TorchScript")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -198,7 +234,7 @@ def main() -> None:
         if len(vals) == 3:
             vals = [vals[0], *vals]
         I, H, B, T = vals  # noqa: E741
-        out[f"I={I} H={H} B={B} T={T}"] = bench(I, H, B, T, args.rounds, args.compile, args.json)
+        out[f"I={I} H={H} B={B} T={T}"] = bench(I, H, B, T, args.rounds, args.compile, args.json, args.script)
     if args.json:
         print(json.dumps(out, indent=1))
 

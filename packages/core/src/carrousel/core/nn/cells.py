@@ -14,27 +14,25 @@ Options for every loop cell: zoneout (Krueger et al. 2017; units keep their prev
 probability ``p`` during training, expectation at evaluation) and variational recurrent dropout (Gal &
 Ghahramani 2016; one dropout mask on the recurrent input ``h_{t-1}`` per sequence).
 
-Speed (measured with ``benchmarks/bench_cells.py``, not assumed):
+Speed (measured with ``benchmarks/bench_cells.py``, not assumed; figures in the package README):
 
-* the input projection ``W_ih x_t + b`` of every step, and ``b_hh`` where the cell allows it, is computed
-  for the whole sequence in one matrix multiply before the loop; a step is one ``addmm`` plus gate
-  arithmetic;
-* the projected sequence is split with ``unbind`` (one autograd node whose backward is one ``stack``);
-  indexing ``xw[t]`` per step would make every step's backward allocate and fill a gradient of the whole
-  sequence (quadratic in T), which made the first version about 5x slower than ``nn.LSTM`` (see below);
+* ``lstm``, ``peephole_lstm`` and ``ln_lstm`` (without a projection) run on :mod:`.lstm_loop` /
+  :mod:`.ln_lstm_loop` by default: a loop with a hand-written backward (``torch.autograd.Function``)
+  instead of a dozen autograd nodes per step; outputs and gradients equal the autograd loop's
+  (``tests/core/test_lstm_loop.py``). ``LoopLayer.fused_loop = False`` runs the autograd loop below;
+* in the autograd loop, the input projection ``W_ih x_t + b`` of every step, and ``b_hh`` where the cell
+  allows it, is computed for the whole sequence in one matrix multiply before the loop; a step is one
+  ``addmm`` plus gate arithmetic, and the projected sequence is split with ``unbind`` (one autograd node)
+  rather than indexed per step (quadratic in T: the first version was about 5x slower than ``nn.LSTM``);
 * no per-step masking: steps past a sequence's length cannot influence its valid steps (the recurrence
   runs forwards in time, and the reverse direction reverses each sequence within its own length), so the
   loop runs unmasked up to the longest length, zeroes the padding once at the end and gathers each
   sequence's final state at its last valid step;
-* zoneout masks are drawn for all steps at once and applied with ``torch.lerp``.
+* zoneout masks are drawn for all steps at once (the same draws on both paths) and applied with
+  ``torch.lerp``.
 
-Measured on a shared, loaded 2-core CPU, one thread, forward + backward, as ratios to ``nn.LSTM``
-(oneDNN) of the same size, two runs: at I=H=256, B=64, T=100 the lstm loop costs 0.99-1.06x (its first
-version 4.9-5.2x), with lengths 1.07-1.13x (``nn.LSTM`` itself on a packed batch: 4.0-4.7x, as packing
-leaves oneDNN), zoneout 1.2-1.3x, ln_lstm 1.25-1.34x, peephole 1.03-1.12x. At I=H=64, B=16, T=50 Python
-overhead dominates and the loop costs 3-5x. ``torch.compile`` of a whole loop layer halved that small-size
-time (2.5x) but took 103 s to build and rebuilds for every new sequence length, so it is left to the
-caller (``torch.compile(encoder)`` for fixed-length workloads) rather than built in.
+``torch.compile`` of a whole loop layer is left to the caller (``torch.compile(encoder)`` for
+fixed-length workloads): it measured 0.87-1.04x of ``nn.LSTM`` but took 34-103 s to build per shape.
 
 On a loaded machine PyTorch's CPU LayerNorm (used by ``ln_lstm``) can spend milliseconds per tiny call
 handing work between threads; ``torch.set_num_threads(1)`` removes that cost for small models.
