@@ -86,7 +86,9 @@ class LNLSTMLoop(torch.autograd.Function):
                 hs[t].lerp_(h, zh[t] if zh is not None else p)  # type: ignore[arg-type]
                 torch.lerp(c_new, c, zc[t] if zc is not None else p, out=cs[t + 1])  # type: ignore[arg-type]
             h = hs[t]
-        ctx.save_for_backward(gates, hw, stats_hh, stats_c, h0, hs, cs, ct, weight_hh, ln_hh_w, ln_c_w, ln_c_b)
+        ctx.save_for_backward(
+            gates, hw, stats_hh, stats_c, h0, hs, cs, ct, weight_hh, ln_hh_w, ln_c_w, ln_c_b
+        )
         ctx.others = (drop, zh, zc, p)
         ctx.set_materialize_grads(False)
         return hs, cs[1:]
