@@ -16,10 +16,11 @@ Ghahramani 2016; one dropout mask on the recurrent input ``h_{t-1}`` per sequenc
 
 Speed (measured with ``benchmarks/bench_cells.py``, not assumed; figures in the package README):
 
-* ``lstm``, ``peephole_lstm`` and ``ln_lstm`` (without a projection) run on :mod:`.lstm_loop` /
-  :mod:`.ln_lstm_loop` by default: a loop with a hand-written backward (``torch.autograd.Function``)
-  instead of a dozen autograd nodes per step; outputs and gradients equal the autograd loop's
-  (``tests/core/test_lstm_loop.py``). ``LoopLayer.fused_loop = False`` runs the autograd loop below;
+* ``lstm`` and ``peephole_lstm`` (without a projection) run on :mod:`.lstm_loop` by default: a loop with
+  a hand-written backward (``torch.autograd.Function``) instead of a dozen autograd nodes per step;
+  outputs and gradients equal the autograd loop's (``tests/core/test_lstm_loop.py``).
+  ``LoopLayer.fused_loop = False`` runs the autograd loop below; ``True`` on an ``ln_lstm`` layer runs
+  :mod:`.ln_lstm_loop` (exact too, but it measured 0-45% slower than autograd, so it is not the default);
 * in the autograd loop, the input projection ``W_ih x_t + b`` of every step, and ``b_hh`` where the cell
   allows it, is computed for the whole sequence in one matrix multiply before the loop; a step is one
   ``addmm`` plus gate arithmetic, and the projected sequence is split with ``unbind`` (one autograd node)
@@ -266,10 +267,10 @@ class LoopLayer(nn.Module):
         self.is_lstm = cls.is_lstm
         self.zoneout = zoneout
         self.recurrent_dropout = recurrent_dropout
-        # the hand-written forward/backward of lstm_loop.py / ln_lstm_loop.py (lstm, peephole_lstm,
-        # ln_lstm without projection); False runs the autograd step loop (the reference they are tested
-        # against)
-        self.fused_loop = cls in (LSTMCell, PeepholeLSTMCell, LNLSTMCell) and not proj_size
+        # the hand-written forward/backward of lstm_loop.py (lstm, peephole_lstm without projection);
+        # False runs the autograd step loop (the reference it is tested against). ln_lstm_loop.py is
+        # opt-in (set True on an ln_lstm layer): it measured slower than autograd for ln_lstm
+        self.fused_loop = cls in (LSTMCell, PeepholeLSTMCell) and not proj_size
 
     def forward(self, x: Tensor, lengths: Tensor | None, state: State | None) -> tuple[Tensor, State]:
         """Runs the layer.
