@@ -1,22 +1,31 @@
 """Speed of the Python step loop against PyTorch's fused nn.LSTM, measured side by side in one run.
 
-Every configuration runs forward + backward on the same input; rounds are interleaved (A B C ... A B C)
-so that load from other processes hits all of them alike, and the report gives the median time and the
-ratio to ``nn.LSTM`` of the same size. Ratios are what to compare; absolute times depend on the machine.
+Every configuration runs forward (no grad) and forward + backward on the same input; rounds are
+interleaved (A B C ... A B C) so that load from other processes hits all of them alike, and the report
+gives the median times and the ratios to ``nn.LSTM`` of the same size. Ratios are what to compare; absolute
+times depend on the machine. ``--json`` prints the ratios as one JSON object (``{shape: {case: {"fwd":
+r, "fwd_bwd": r}}}``). Cases marked "autograd loop" run the step loop recorded by autograd (the path
+before ``lstm_loop.py``'s hand-written backward) with the same weights; ``ln_lstm`` runs on autograd by
+default and "ln_lstm, hand-written backward" on the opt-in ``ln_lstm_loop.py``.
 
 Usage::
 
-    python benchmarks/bench_cells.py                      # I=H=256, B=64, T=100 and a small size
-    python benchmarks/bench_cells.py --sizes 256,64,100 --rounds 9
+    python benchmarks/bench_cells.py                      # I=H=256 B=64 T=100 and I=4 H=64 B=128 T=60
+    python benchmarks/bench_cells.py --sizes 256,64,100 --rounds 9  # I=H=256
     python benchmarks/bench_cells.py --threads 1          # steadier on a shared, loaded machine
+    python benchmarks/bench_cells.py --threads 1 --json --sizes "256,256,64,100;4,64,128,60"  # I,H,B,T
     python benchmarks/bench_cells.py --compile            # adds torch.compile of the whole loop (slow to build)
+    python benchmarks/bench_cells.py --script             # adds the lstm loop scripted with TorchScript
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
+import json
 import statistics
 import time
+import warnings
 from collections.abc import Callable
 
 import torch
@@ -44,6 +53,33 @@ def naive_lstm_loop(layer: LoopLayer, x: Tensor) -> Tensor:
     return torch.stack(outs, dim=1)
 
 
+def _lstm_loop_plain(xw: Tensor, w_hh: Tensor, h: Tensor, c: Tensor) -> Tensor:
+    """The autograd step loop, written for TorchScript (one alternative measured with ``--script``)."""
+    outs: list[Tensor] = []
+    for xt in xw.unbind(0):
+        z = torch.addmm(xt, h, w_hh.t())
+        i, f, g, o = z.chunk(4, 1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = torch.sigmoid(o) * torch.tanh(c)
+        outs.append(h)
+    return torch.stack(outs, 1)
+
+
+def scripted_lstm(layer: LoopLayer, x: Tensor) -> Tensor:
+    """Runs a loop layer's lstm cell through :func:`_scripted_lstm` (projection hoisted, as in cells.py)."""
+    cell: LoopCell = layer.cells[0]  # type: ignore[assignment]
+    xw = cell.project(x.transpose(0, 1))
+    h = x.new_zeros(x.shape[0], cell.hidden_size)
+    if "fn" not in _SCRIPTED:
+        with warnings.catch_warnings():  # torch.jit.script is deprecated upstream; measured all the same
+            warnings.simplefilter("ignore", FutureWarning)
+            _SCRIPTED["fn"] = torch.jit.script(_lstm_loop_plain)
+    return _SCRIPTED["fn"](xw, cell.weight_hh, h, torch.zeros_like(h))  # type: ignore[no-any-return]
+
+
+_SCRIPTED: dict[str, Callable[..., Tensor]] = {}
+
+
 def fwd_bwd(fn: Callable[[], Tensor], params: list[nn.Parameter]) -> float:
     """Seconds for one forward + backward."""
     for p in params:
@@ -53,9 +89,39 @@ def fwd_bwd(fn: Callable[[], Tensor], params: list[nn.Parameter]) -> float:
     return time.perf_counter() - t0
 
 
-def bench(size: int, B: int, T: int, rounds: int, compile_loop: bool) -> None:
-    """Times every configuration at one size and prints a table of medians and ratios."""
-    I = H = size  # noqa: E741
+def fwd_only(fn: Callable[[], Tensor]) -> float:
+    """Seconds for one forward without gradient recording (inference)."""
+    with torch.no_grad():
+        t0 = time.perf_counter()
+        fn()
+        return time.perf_counter() - t0
+
+
+def autograd_loop(enc: RecurrentEncoder) -> RecurrentEncoder:
+    """A copy of ``enc`` whose loop layers run the autograd step loop instead of ``lstm_loop``."""
+    old = copy.deepcopy(enc)
+    for layer in old.layers:
+        if isinstance(layer, LoopLayer):
+            layer.fused_loop = False
+    return old
+
+
+def bench(
+    I: int,  # noqa: E741
+    H: int,
+    B: int,
+    T: int,
+    rounds: int,
+    compile_loop: bool,
+    quiet: bool,
+    script: bool = False,
+) -> dict[str, dict[str, float]]:
+    """Times every configuration at one size; prints a table of medians and ratios unless ``quiet``.
+
+    Returns:
+        ``{case: {"fwd": ratio, "fwd_bwd": ratio, "fwd_min": ratio, "fwd_bwd_min": ratio, "fwd_ms": ms,
+        "fwd_bwd_ms": ms}}``: ratios of medians (and of the fastest rounds) to nn.LSTM.
+    """
     x = torch.randn(B, T, I)
     lengths = torch.randint(T // 2, T + 1, (B,))
     lengths[0] = T
@@ -79,12 +145,23 @@ def bench(size: int, B: int, T: int, rounds: int, compile_loop: bool) -> None:
     rdrop = enc(recurrent_dropout=0.25)
     ln = enc(cell="ln_lstm")
     peep = enc(cell="peephole_lstm")
+    zone_old, peep_old, rdrop_old = autograd_loop(zone), autograd_loop(peep), autograd_loop(rdrop)
+    ln_hand = copy.deepcopy(ln)
+    for layer in ln_hand.layers:
+        layer.fused_loop = True  # opt-in: ln_lstm_loop.py
     cases["lstm zoneout 0.1"] = (zone, lambda: zone(x).output)
+    cases["lstm zoneout, autograd loop"] = (zone_old, lambda: zone_old(x).output)
     cases["lstm recurrent dropout"] = (rdrop, lambda: rdrop(x).output)
+    cases["lstm rec. dropout, autograd loop"] = (rdrop_old, lambda: rdrop_old(x).output)
     cases["ln_lstm"] = (ln, lambda: ln(x).output)
+    cases["ln_lstm, hand-written backward"] = (ln_hand, lambda: ln_hand(x).output)
     cases["peephole_lstm"] = (peep, lambda: peep(x).output)
+    cases["peephole_lstm, autograd loop"] = (peep_old, lambda: peep_old(x).output)
     cases["nn.GRU (fused)"] = (fused_gru, lambda: fused_gru(x).output)
     cases["gru loop"] = (loop_gru, lambda: loop_gru(x).output)
+    if script:
+        scr = enc(backend="loop")
+        cases["lstm loop, TorchScript autograd"] = (scr, lambda: scripted_lstm(scr.layers[0], x))  # type: ignore[arg-type]
     if compile_loop:
         comp = enc(backend="loop")
         layer = comp.layers[0]
@@ -97,34 +174,72 @@ def bench(size: int, B: int, T: int, rounds: int, compile_loop: bool) -> None:
         module.train()
         fwd_bwd(fn, list(module.parameters()))
     times: dict[str, list[float]] = {k: [] for k in cases}
+    ftimes: dict[str, list[float]] = {k: [] for k in cases}
     for _ in range(rounds):
         for name, (module, fn) in cases.items():
+            ftimes[name].append(fwd_only(fn))
             times[name].append(fwd_bwd(fn, list(module.parameters())))
     base = statistics.median(times["nn.LSTM (fused)"])
-    print(
-        f"\nI=H={I} B={B} T={T}, forward+backward, median of {rounds} interleaved rounds, "
-        f"{torch.get_num_threads()} threads"
-    )
-    print(f"{'configuration':32s} {'ms':>9s} {'x nn.LSTM':>10s}")
-    for name, ts in times.items():
-        med = statistics.median(ts)
-        print(f"{name:32s} {med * 1e3:9.1f} {med / base:10.2f}")
+    fbase = statistics.median(ftimes["nn.LSTM (fused)"])
+    result: dict[str, dict[str, float]] = {}
+    for name in cases:
+        med, fmed = statistics.median(times[name]), statistics.median(ftimes[name])
+        result[name] = {
+            "fwd": round(fmed / fbase, 3),
+            "fwd_bwd": round(med / base, 3),
+            # ratios of the fastest rounds: on a loaded machine the least disturbed estimate
+            "fwd_min": round(min(ftimes[name]) / min(ftimes["nn.LSTM (fused)"]), 3),
+            "fwd_bwd_min": round(min(times[name]) / min(times["nn.LSTM (fused)"]), 3),
+            "fwd_ms": round(fmed * 1e3, 2),
+            "fwd_bwd_ms": round(med * 1e3, 2),
+        }
+    if not quiet:
+        print(
+            f"\nI={I} H={H} B={B} T={T}, training mode, median of {rounds} interleaved rounds, "
+            f"{torch.get_num_threads()} threads"
+        )
+        print(
+            f"{'configuration':34s} {'fwd ms':>9s} {'x nn.LSTM':>10s} {'(min)':>6s} "
+            f"{'fwd+bwd ms':>11s} {'x nn.LSTM':>10s} {'(min)':>6s}"
+        )
+        for name, r in result.items():
+            print(
+                f"{name:34s} {r['fwd_ms']:9.1f} {r['fwd']:10.2f} {r['fwd_min']:6.2f} "
+                f"{r['fwd_bwd_ms']:11.1f} {r['fwd_bwd']:10.2f} {r['fwd_bwd_min']:6.2f}"
+            )
+    return result
 
 
 def main() -> None:
     """Parses the command line and runs the benchmark at each size."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default="256,64,100;64,16,50", help="I,B,T triples separated by ';'")
+    ap.add_argument(
+        "--sizes",
+        default="256,256,64,100;4,64,128,60",
+        help="I,H,B,T (or I,B,T with H=I) separated by ';'; the default is the issue's H=256 and stock-sized H=64",
+    )
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--compile", action="store_true", help="also time torch.compile of the whole loop")
     ap.add_argument("--threads", type=int, default=0, help="intra-op threads (0: PyTorch's default)")
+    ap.add_argument("--json", action="store_true", help="print the ratios as one JSON object only")
+    ap.add_argument("--script", action="store_true", help="also time the lstm loop scripted with TorchScript")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    for triple in args.sizes.split(";"):
-        size, B, T = (int(v) for v in triple.split(","))
-        bench(size, B, T, args.rounds, args.compile)
+    out: dict[str, object] = {
+        "threads": torch.get_num_threads(),
+        "rounds": args.rounds,
+        "torch": torch.__version__,
+    }
+    for spec in args.sizes.split(";"):
+        vals = [int(v) for v in spec.split(",")]
+        if len(vals) == 3:
+            vals = [vals[0], *vals]
+        I, H, B, T = vals  # noqa: E741
+        out[f"I={I} H={H} B={B} T={T}"] = bench(I, H, B, T, args.rounds, args.compile, args.json, args.script)
+    if args.json:
+        print(json.dumps(out, indent=1))
 
 
 if __name__ == "__main__":

@@ -260,9 +260,10 @@ def _predict(module: nn.Module, x: Tensor, lengths: Tensor | None, grad: bool) -
             for i, layer in enumerate(sub.layers):
                 if isinstance(layer, LoopLayer):
                     D = len(layer.cells)
-                    entries.append(
-                        LayerBackend(name, str(i + 1), cfg.cell, D, "python_loop", tuple(_loop_reasons(sub)))
-                    )
+                    why = _loop_reasons(sub)
+                    if layer.fused_loop:
+                        why.append("steps run with a hand-written backward (lstm_loop.py / ln_lstm_loop.py)")
+                    entries.append(LayerBackend(name, str(i + 1), cfg.cell, D, "python_loop", tuple(why)))
                 else:
                     extra = ["residual=True: one fused module per layer, residual added in between"]
                     entries.append(_fused_entry(name, layer, str(i + 1), cfg.cell, x, varlen, grad, extra))  # type: ignore[arg-type]

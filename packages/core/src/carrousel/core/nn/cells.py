@@ -14,27 +14,26 @@ Options for every loop cell: zoneout (Krueger et al. 2017; units keep their prev
 probability ``p`` during training, expectation at evaluation) and variational recurrent dropout (Gal &
 Ghahramani 2016; one dropout mask on the recurrent input ``h_{t-1}`` per sequence).
 
-Speed (measured with ``benchmarks/bench_cells.py``, not assumed):
+Speed (measured with ``benchmarks/bench_cells.py``, not assumed; figures in the package README):
 
-* the input projection ``W_ih x_t + b`` of every step, and ``b_hh`` where the cell allows it, is computed
-  for the whole sequence in one matrix multiply before the loop; a step is one ``addmm`` plus gate
-  arithmetic;
-* the projected sequence is split with ``unbind`` (one autograd node whose backward is one ``stack``);
-  indexing ``xw[t]`` per step would make every step's backward allocate and fill a gradient of the whole
-  sequence (quadratic in T), which made the first version about 5x slower than ``nn.LSTM`` (see below);
+* ``lstm`` and ``peephole_lstm`` (without a projection) run on :mod:`.lstm_loop` by default: a loop with
+  a hand-written backward (``torch.autograd.Function``) instead of a dozen autograd nodes per step;
+  outputs and gradients equal the autograd loop's (``tests/core/test_lstm_loop.py``).
+  ``LoopLayer.fused_loop = False`` runs the autograd loop below; ``True`` on an ``ln_lstm`` layer runs
+  :mod:`.ln_lstm_loop` (exact too, but it measured 0-45% slower than autograd, so it is not the default);
+* in the autograd loop, the input projection ``W_ih x_t + b`` of every step, and ``b_hh`` where the cell
+  allows it, is computed for the whole sequence in one matrix multiply before the loop; a step is one
+  ``addmm`` plus gate arithmetic, and the projected sequence is split with ``unbind`` (one autograd node)
+  rather than indexed per step (quadratic in T: the first version was about 5x slower than ``nn.LSTM``);
 * no per-step masking: steps past a sequence's length cannot influence its valid steps (the recurrence
   runs forwards in time, and the reverse direction reverses each sequence within its own length), so the
   loop runs unmasked up to the longest length, zeroes the padding once at the end and gathers each
   sequence's final state at its last valid step;
-* zoneout masks are drawn for all steps at once and applied with ``torch.lerp``.
+* zoneout masks are drawn for all steps at once (the same draws on both paths) and applied with
+  ``torch.lerp``.
 
-Measured on a shared, loaded 2-core CPU, one thread, forward + backward, as ratios to ``nn.LSTM``
-(oneDNN) of the same size, two runs: at I=H=256, B=64, T=100 the lstm loop costs 0.99-1.06x (its first
-version 4.9-5.2x), with lengths 1.07-1.13x (``nn.LSTM`` itself on a packed batch: 4.0-4.7x, as packing
-leaves oneDNN), zoneout 1.2-1.3x, ln_lstm 1.25-1.34x, peephole 1.03-1.12x. At I=H=64, B=16, T=50 Python
-overhead dominates and the loop costs 3-5x. ``torch.compile`` of a whole loop layer halved that small-size
-time (2.5x) but took 103 s to build and rebuilds for every new sequence length, so it is left to the
-caller (``torch.compile(encoder)`` for fixed-length workloads) rather than built in.
+``torch.compile`` of a whole loop layer is left to the caller (``torch.compile(encoder)`` for
+fixed-length workloads): it measured 0.87-1.04x of ``nn.LSTM`` but took 34-103 s to build per shape.
 
 On a loaded machine PyTorch's CPU LayerNorm (used by ``ln_lstm``) can spend milliseconds per tiny call
 handing work between threads; ``torch.set_num_threads(1)`` removes that cost for small models.
@@ -48,6 +47,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from carrousel.core.nn.ln_lstm_loop import ln_lstm_loop
+from carrousel.core.nn.lstm_loop import lstm_loop
 from carrousel.core.registry import Registry
 
 __all__ = [
@@ -266,6 +267,10 @@ class LoopLayer(nn.Module):
         self.is_lstm = cls.is_lstm
         self.zoneout = zoneout
         self.recurrent_dropout = recurrent_dropout
+        # the hand-written forward/backward of lstm_loop.py (lstm, peephole_lstm without projection);
+        # False runs the autograd step loop (the reference it is tested against). ln_lstm_loop.py is
+        # opt-in (set True on an ln_lstm layer): it measured slower than autograd for ln_lstm
+        self.fused_loop = cls in (LSTMCell, PeepholeLSTMCell) and not proj_size
 
     def forward(self, x: Tensor, lengths: Tensor | None, state: State | None) -> tuple[Tensor, State]:
         """Runs the layer.
@@ -308,22 +313,38 @@ class LoopLayer(nn.Module):
     ) -> tuple[Tensor, Tensor, Tensor | None]:
         """Steps one direction over ``x`` ``(B, T, I)``; returns raw outputs ``(B, T, H_out)`` and finals."""
         B, T = x.shape[0], x.shape[1]
-        xw = cell.project(x.transpose(0, 1))  # (T, B, gates*H), time-major so each step is contiguous
         if h is None:
-            h = xw.new_zeros(B, cell.output_size)
+            h = x.new_zeros(B, cell.output_size)
         if c is None and cell.is_lstm:
-            c = xw.new_zeros(B, cell.hidden_size)
+            c = x.new_zeros(B, cell.hidden_size)
         drop: Tensor | None = None
         if self.training and self.recurrent_dropout > 0:
             keep = 1.0 - self.recurrent_dropout
             drop = torch.bernoulli(h.new_full(h.shape, keep)) / keep
-        zh: list[Tensor] | None = None
-        zc: list[Tensor] | None = None
+        zht: Tensor | None = None  # zoneout masks of all steps (1 = keep the previous value)
+        zct: Tensor | None = None
         if self.training and self.zoneout > 0:
-            zh = list(torch.bernoulli(h.new_full((T, *h.shape), self.zoneout)).unbind(0))
+            zht = torch.bernoulli(h.new_full((T, *h.shape), self.zoneout))
             if c is not None:
-                zc = list(torch.bernoulli(c.new_full((T, *c.shape), self.zoneout)).unbind(0))
+                zct = torch.bernoulli(c.new_full((T, *c.shape), self.zoneout))
         p = self.zoneout
+        if self.fused_loop and c is not None:
+            xt = x.transpose(0, 1)  # time-major so each step is contiguous
+            if isinstance(cell, LNLSTMCell):
+                xw = cell.project(xt)
+                hst, cst = ln_lstm_loop(xw, cell.weight_hh, cell.ln_hh, cell.ln_c, h, c, drop, zht, zct, p)
+            else:
+                peep = cell.peephole if isinstance(cell, PeepholeLSTMCell) else None
+                bias = cell.bias_ih + cell.bias_hh
+                hst, cst = lstm_loop(xt, cell.weight_ih, bias, cell.weight_hh, peep, h, c, drop, zht, zct, p)
+            out = hst.transpose(0, 1)
+            if lengths is None:
+                return out, hst[-1], cst[-1]
+            idx = torch.arange(B, device=x.device)
+            return out, out[idx, lengths - 1], cst.transpose(0, 1)[idx, lengths - 1]
+        xw = cell.project(x.transpose(0, 1))  # (T, B, gates*H), time-major so each step is contiguous
+        zh = None if zht is None else list(zht.unbind(0))
+        zc = None if zct is None else list(zct.unbind(0))
         hs: list[Tensor] = []
         cs: list[Tensor] = []
         keep_c = lengths is not None and c is not None
