@@ -385,7 +385,7 @@ EXTRAS = {
     "core": {"cli", "tensorboard"},
     "finance": {"yahoo", "plot", "parquet", "all"},
     "bio": {"jaspar", "discover", "plot", "bench", "all"},
-    "nlp": {"plot", "translate", "all"},
+    "nlp": {"plot", "teacher", "translate", "all"},
     "speech": set(),
 }
 
