@@ -68,7 +68,7 @@ bench: setup
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 # Retrains the sentiment BiLSTM shipped in carrousel-nlp (packages/nlp/src/carrousel/nlp/shipped/sentiment)
-# from the MIT-licensed VADER ratings with the MiniLM teacher; one CPU thread, about 25 minutes.
+# from VADER's MIT-licensed ratings with the MiniLM teacher (seed 0); one CPU thread, about 30 minutes.
 sentiment-model: setup
 	$(PY) scripts/train_nlp_sentiment_model.py --threads 1
 
