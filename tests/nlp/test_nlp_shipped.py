@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 
-from conftest import sample
+import pytest
 from typer.testing import CliRunner
 
+from carrousel.core.errors import DataError
 from carrousel.nlp.cli import app
 from carrousel.nlp.config import TextDataConfig
 from carrousel.nlp.data import load_texts
 from carrousel.nlp.pipeline import SentimentModel
 from carrousel.nlp.pipeline.sentiment import shipped_model_path
+from carrousel.nlp.samples import sample_file
 
 CLEAR = {
     "positive": [
@@ -60,7 +62,11 @@ def test_cli_predict_without_model_uses_the_shipped_one() -> None:
 def test_shipped_model_beats_the_bag_of_words_on_gensims_sentences() -> None:
     """The gensim 200 were kept out of its training. Baseline: the 1-2-gram TF-IDF logistic regression of
     benchmarks/bench_nlp_sentiment.py trained on the Pang & Lee sentences scores 0.735 on them."""
-    data = load_texts(TextDataConfig(str(sample("nlp.gensim_polarity"))))  # labels pos / neg
+    try:
+        path = sample_file("nlp.gensim_polarity")
+    except DataError as exc:
+        pytest.skip(f"sample not cached ({exc}); run `carrousel-data fetch nlp`")
+    data = load_texts(TextDataConfig(str(path)))  # labels pos / neg
     model = SentimentModel.from_pretrained()
     names = {"pos": "positive", "neg": "negative"}
     predictions = model(data.texts, batch_size=256)
