@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import random
 import re
 import shutil
@@ -56,6 +57,7 @@ SETS = {
     "nyt": "nytEditorialSnippets",
 }
 MARGIN = 0.5
+SOURCE = "nlp.vader_ratings (scripts/train_nlp_sentiment_model.py)"
 REVIEWS = 10_000  # unlabelled Pang & Lee review sentences in the transfer set
 
 
@@ -179,6 +181,10 @@ def main() -> None:
             shutil.rmtree(args.out)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         shutil.copytree(staging, args.out)
+    manifest_path = args.out / "bundle.json"  # name the data, not the temporary file it was read from
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["data"]["source"] = SOURCE
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     size = sum(p.stat().st_size for p in args.out.rglob("*") if p.is_file())
     print(f"wrote {args.out} ({size / 1e6:.1f} MB) in {time.perf_counter() - start:.0f} s")
 
