@@ -22,7 +22,7 @@ LINT_PATHS := packages tests benchmarks examples tools scripts
 TYPED_SRC := $(addsuffix /src,$(PACKAGES) tools/data)
 PYTEST_ARGS ?=
 
-.PHONY: setup system venv data demo test lint typecheck bench clean
+.PHONY: setup system venv data demo test lint typecheck bench sentiment-model clean
 
 setup: venv data
 
@@ -67,6 +67,11 @@ typecheck: venv
 
 bench: setup
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+# Retrains the sentiment BiLSTM shipped in carrousel-nlp (packages/nlp/src/carrousel/nlp/shipped/sentiment)
+# from VADER's MIT-licensed ratings with the MiniLM teacher (seed 0); one CPU thread, about 30 minutes.
+sentiment-model: setup
+	$(PY) scripts/train_nlp_sentiment_model.py --threads 1
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -386,7 +386,7 @@ EXTRAS = {
     "core": {"cli", "tensorboard", "export"},
     "finance": {"yahoo", "plot", "parquet", "all"},
     "bio": {"jaspar", "discover", "plot", "bench", "all"},
-    "nlp": {"plot", "translate", "all"},
+    "nlp": {"plot", "teacher", "translate", "all"},
     "speech": set(),
 }
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from carrousel.nlp.errors import NLPConfigError
 
 __all__ = [
+    "TEACHERS",
     "TOKENIZER_KINDS",
     "DecodeConfig",
     "FitConfig",
@@ -25,6 +26,7 @@ __all__ = [
     "SentimentNetConfig",
     "SentimentPredictConfig",
     "SentimentTrainConfig",
+    "TeacherConfig",
     "TextDataConfig",
     "TokenizerConfig",
     "TranslateDataConfig",
@@ -36,6 +38,7 @@ __all__ = [
 TOKENIZER_KINDS = ("bpe", "unigram", "word", "char")
 POOLINGS = ("attention", "mean", "last", "max")
 CELLS = ("lstm", "gru")
+TEACHERS = ("minilm",)
 
 
 def _need(ok: bool, message: str) -> None:
@@ -138,6 +141,32 @@ class FitConfig:
 
 
 @dataclass(frozen=True)
+class TeacherConfig:
+    """Distillation of ``nlp sentiment train --teacher``: a teacher head on a frozen sentence encoder, whose
+    soft targets over the labelled texts, unlabelled texts and augmented copies train the student."""
+
+    name: str = "minilm"  # the frozen encoder (all-MiniLM-L6-v2 from carrousel-nlp[teacher])
+    unlabelled: tuple[str, ...] = ()  # text files, one text per line, scored by the teacher only
+    augment: int = 4  # augmented copies of each training text (word masking, n-gram sampling)
+    temperature: float = 2.0  # softmax temperature of the soft term
+    alpha: float = 0.9  # weight of the soft term (1 - alpha weighs the hard labels of labelled rows)
+    c: float = 1.0  # inverse L2 strength of the teacher's logistic regression (scikit-learn's C)
+    init_embeddings: bool = (
+        True  # start the student's embeddings from MiniLM's word pieces (PCA to embed_dim)
+    )
+    max_unlabelled: int = 200_000  # most unlabelled texts read (the rest are skipped with a warning)
+
+    def __post_init__(self) -> None:
+        _need(self.name in TEACHERS, f"unknown teacher {self.name!r}; use one of {', '.join(TEACHERS)}")
+        _need(0 <= self.augment <= 100, f"augment must be in [0, 100], got {self.augment}")
+        _positive(temperature=self.temperature, c=self.c, max_unlabelled=self.max_unlabelled)
+        _need(
+            math.isfinite(self.alpha) and 0.0 <= self.alpha <= 1.0,
+            f"alpha must be in [0, 1], got {self.alpha}",
+        )
+
+
+@dataclass(frozen=True)
 class SentimentTrainConfig:
     """``nlp sentiment train``."""
 
@@ -148,13 +177,14 @@ class SentimentTrainConfig:
     exclude: str | None = None  # file of texts (any format of --data) kept out of training, e.g. a test set
     embeddings: str | None = None  # GloVe/word2vec text file initialising the embeddings (sets embed_dim)
     freeze_embeddings: bool = False  # keep pretrained embeddings fixed during training
+    teacher: TeacherConfig | None = None  # distil from a frozen sentence encoder (None: labels only)
 
 
 @dataclass(frozen=True)
 class SentimentPredictConfig:
     """``nlp sentiment predict``."""
 
-    model: str  # a bundle folder written by ``nlp sentiment train``
+    model: str | None = None  # a bundle folder written by ``nlp sentiment train`` (None: the shipped model)
     batch_size: int = 64  # texts per forward pass
     max_length: int | None = None  # tokens kept per text (None: the model's training setting)
     device: str = "cpu"  # cpu | cuda | auto
@@ -168,7 +198,7 @@ class SentimentPredictConfig:
 class SentimentEvaluateConfig:
     """``nlp sentiment evaluate``."""
 
-    model: str  # a bundle folder
+    model: str | None  # a bundle folder (None: the shipped model)
     data: TextDataConfig  # labelled texts; their labels must be ones the model knows
     batch_size: int = 64  # texts per forward pass
     device: str = "cpu"  # cpu | cuda | auto

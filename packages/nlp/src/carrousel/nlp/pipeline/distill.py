@@ -1,0 +1,144 @@
+"""The student side of ``nlp sentiment train --teacher minilm``: teacher soft targets over a transfer set.
+
+Steps (Tang et al. 2019, with Hinton et al.'s soft targets): embed the labelled training texts with the
+frozen MiniLM encoder and fit a logistic-regression head on them (the teacher); build the transfer set
+from the training texts, the user's unlabelled texts and augmented copies of the training texts
+(:mod:`carrousel.nlp.transfer`); score it with the teacher; train the BiLSTM through core's
+:class:`~carrousel.core.train.DistillationTask` on ``alpha * T^2 * KL(teacher || student) + (1 - alpha) *
+CE(labels)``, where unlabelled rows feed the soft term only. The held-out labelled rows carry teacher
+logits too, so early stopping watches the same loss. The teacher stays out of the bundle.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from carrousel.core.data import SequenceCollator
+from carrousel.core.train import BucketBatchSampler, DistillationTask, DistillConfig
+from carrousel.nlp.config import SentimentTrainConfig
+from carrousel.nlp.task import SentimentTask
+from carrousel.nlp.teacher import MiniLM, fit_logistic
+from carrousel.nlp.transfer import augment_texts, read_unlabelled
+
+__all__ = ["TransferSet", "distillation_task", "make_distill_loader", "teacher_transfer_set"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TransferSet:
+    """What the teacher made: extra texts and the logits of every row the student trains or validates on."""
+
+    extra: list[str]  # unlabelled and augmented texts, after the labelled training texts
+    train_logits: np.ndarray  # (n_train + len(extra), C): labelled training rows, then the extra rows
+    val_logits: np.ndarray  # (n_val, C)
+    teacher_val_accuracy: float  # the teacher's accuracy on the held-out labelled rows
+    counts: dict[str, int] = field(default_factory=dict)  # unlabelled / augmented rows
+    encoder: MiniLM | None = None  # the frozen encoder (for the student's starting vectors)
+
+
+def teacher_transfer_set(
+    cfg: SentimentTrainConfig,
+    train_texts: Sequence[str],
+    train_y: np.ndarray,
+    val_texts: Sequence[str],
+    val_y: np.ndarray,
+    classes: int,
+    encoder: MiniLM | None = None,
+) -> TransferSet:
+    """Fits the teacher head on the training rows and scores training, extra and held-out texts.
+
+    Args:
+        cfg: the training configuration (``cfg.teacher`` set).
+        train_texts, train_y: the labelled training rows.
+        val_texts, val_y: the held-out labelled rows.
+        classes: number of classes.
+        encoder: a loaded encoder (None: all-MiniLM-L6-v2 from the installed wheel).
+
+    Raises:
+        MissingExtraError: carrousel-nlp[teacher] is not installed.
+    """
+    teacher = cfg.teacher
+    assert teacher is not None
+    encoder = encoder or MiniLM.from_folder()
+    unlabelled = read_unlabelled(teacher.unlabelled, teacher.max_unlabelled)
+    labelled = {t.strip() for t in train_texts} | {t.strip() for t in val_texts}
+    unlabelled = [t for t in dict.fromkeys(unlabelled) if t not in labelled]
+    augmented = augment_texts(train_texts, teacher.augment, cfg.fit.seed)
+    extra = unlabelled + augmented
+    logger.info(
+        "teacher: embedding %d training, %d unlabelled, %d augmented, %d held-out texts with MiniLM",
+        len(train_texts),
+        len(unlabelled),
+        len(augmented),
+        len(val_texts),
+    )
+    x_train = encoder.sentences(list(train_texts) + extra)
+    head = fit_logistic(x_train[: len(train_texts)], train_y, classes, teacher.c)
+    with torch.no_grad():
+        train_logits = head(torch.from_numpy(x_train)).numpy()
+        val_logits = head(torch.from_numpy(encoder.sentences(list(val_texts)))).numpy()
+    accuracy = float(np.mean(val_logits.argmax(1) == val_y)) if len(val_y) else float("nan")
+    logger.info("teacher (MiniLM + logistic regression): held-out accuracy %.3f", accuracy)
+    return TransferSet(
+        extra=extra,
+        train_logits=train_logits.astype(np.float32),
+        val_logits=val_logits.astype(np.float32),
+        teacher_val_accuracy=accuracy,
+        counts={"unlabelled": len(unlabelled), "augmented": len(augmented)},
+        encoder=encoder,
+    )
+
+
+class _SoftDataset(Dataset[tuple[torch.Tensor, int, torch.Tensor]]):
+    """Items ``(ids (T_i,), label or -100, teacher logits (C,))``."""
+
+    def __init__(self, ids: Sequence[np.ndarray], labels: Sequence[int], logits: np.ndarray) -> None:
+        self.ids = [torch.from_numpy(x) for x in ids]
+        self.labels = list(labels)
+        self.logits = torch.from_numpy(np.ascontiguousarray(logits, dtype=np.float32))
+        self.lengths = [len(x) for x in self.ids]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, int, torch.Tensor]:
+        return self.ids[i], self.labels[i], self.logits[i]
+
+
+def _collate(items: Sequence[tuple[torch.Tensor, int, torch.Tensor]]) -> tuple[torch.Tensor, ...]:
+    x, lengths, y = SequenceCollator(padding_value=0, sequence_targets=False)([(i[0], i[1]) for i in items])
+    return x, lengths, y, torch.stack([i[2] for i in items])
+
+
+def make_distill_loader(
+    ids: Sequence[np.ndarray],
+    labels: Sequence[int],
+    logits: np.ndarray,
+    batch_size: int,
+    shuffle: bool,
+    seed: int,
+) -> DataLoader[Any]:
+    """Length-bucketed batches ``(ids (B, T), lengths (B,), labels (B,), teacher logits (B, C))``."""
+    dataset = _SoftDataset(ids, labels, logits)
+    sampler = BucketBatchSampler(dataset.lengths, batch_size, shuffle=shuffle, seed=seed)
+    return DataLoader(dataset, batch_sampler=sampler, collate_fn=_collate)
+
+
+def distillation_task(cfg: SentimentTrainConfig, classes: int) -> DistillationTask:
+    """Core's distillation task around :class:`SentimentTask` for the batches of :func:`make_distill_loader`."""
+    teacher = cfg.teacher
+    assert teacher is not None
+    return DistillationTask(
+        SentimentTask(classes),
+        DistillConfig(temperature=teacher.temperature, alpha=teacher.alpha),
+        targets=lambda batch: batch[2],
+        teacher_logits=lambda batch: batch[3],
+    )

@@ -1,0 +1,80 @@
+"""The transfer set of distillation: texts the teacher scores for the student beyond the labelled ones.
+
+Tang et al. (2019, "Distilling task-specific knowledge from BERT into simple neural networks") grow it
+from the training texts themselves: each word is masked with probability ``p_mask`` (the student and the
+teacher both see ``[UNK]``), and with probability ``p_ngram`` the copy is cut to a random n-gram of 1 to 5
+words. :func:`augment_texts` makes such copies; :func:`read_unlabelled` reads the user's own unlabelled
+texts (one per line; blank lines skipped).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Sequence
+from pathlib import Path
+
+from carrousel.core.files import read_text
+from carrousel.nlp.errors import TextDataError
+
+__all__ = ["MASK", "augment_texts", "read_unlabelled"]
+
+logger = logging.getLogger(__name__)
+
+MASK = "[UNK]"  # the student's unknown token and a special token of MiniLM's word pieces
+
+
+def augment_texts(
+    texts: Sequence[str],
+    copies: int,
+    seed: int = 0,
+    p_mask: float = 0.1,
+    p_ngram: float = 0.25,
+    max_n: int = 5,
+) -> list[str]:
+    """``copies`` augmented versions of each text (duplicates and the originals themselves dropped).
+
+    Args:
+        texts: the training texts.
+        copies: tries per text.
+        seed: the random seed (the same seed gives the same copies).
+        p_mask: probability that a word becomes ``[UNK]``.
+        p_ngram: probability that a copy is cut to an n-gram of 1 to ``max_n`` words.
+        max_n: longest n-gram.
+    """
+    rng = random.Random(seed)
+    seen = {t.strip() for t in texts}
+    out: list[str] = []
+    for text in texts:
+        words = text.split()
+        if not words:
+            continue
+        for _ in range(copies):
+            new = [MASK if rng.random() < p_mask else w for w in words]
+            if rng.random() < p_ngram and len(new) > 1:
+                n = rng.randint(1, min(max_n, len(new)))
+                start = rng.randint(0, len(new) - n)
+                new = new[start : start + n]
+            candidate = " ".join(new)
+            if candidate not in seen and any(w != MASK for w in new):
+                seen.add(candidate)
+                out.append(candidate)
+    return out
+
+
+def read_unlabelled(files: Sequence[str | Path], limit: int) -> list[str]:
+    """Texts of plain-text files, one per line (UTF-8 or gzip), blank lines skipped, at most ``limit``.
+
+    Raises:
+        TextDataError: a missing or unreadable file, or files without any text.
+    """
+    out: list[str] = []
+    for path in files:
+        lines = [line.strip() for line in read_text(path, "--unlabelled", "text").splitlines()]
+        out.extend(line for line in lines if line)
+        if len(out) > limit:
+            logger.warning("kept the first %d unlabelled texts of %d read", limit, len(out))
+            return out[:limit]
+    if files and not out:
+        raise TextDataError(f"--unlabelled {', '.join(map(str, files))}: no text found (one text per line)")
+    return out

@@ -1,0 +1,95 @@
+"""Starting vectors for a model's embedding layer: from a GloVe/word2vec file or from MiniLM's word pieces.
+
+Both give ``(V, D)`` rows for the tokenizer's entries, NaN where there is no vector, centred and scaled to
+unit variance like a freshly initialised layer; :func:`init_embedding` copies them in.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from carrousel.nlp.data import read_vectors
+from carrousel.nlp.errors import TeacherError, TextDataError
+from carrousel.nlp.tokenization import TextTokenizer
+
+__all__ = ["init_embedding", "pretrained_rows", "teacher_vectors"]
+
+logger = logging.getLogger(__name__)
+
+
+def pretrained_rows(tokenizer: TextTokenizer, path: str) -> np.ndarray:
+    """``(V, D)`` vectors for the tokenizer's entries from a GloVe/word2vec file; NaN rows where none.
+
+    Entries are matched without SentencePiece's ``▁`` mark, as they are, then lowercased.
+    """
+    vocab = tokenizer.vocabulary()
+    keys = [entry.removeprefix("▁") for entry in vocab]
+    wanted = {k for k in keys if k} | {k.lower() for k in keys if k}
+    vectors = read_vectors(path, wanted)
+    if not vectors:
+        raise TextDataError(
+            f"--embeddings {path}: no vector matches the vocabulary; check the file's language or case"
+        )
+    dim = len(next(iter(vectors.values())))
+    rows = np.full((len(vocab), dim), np.nan, dtype=np.float32)
+    hits = 0
+    for i, key in enumerate(keys):
+        vec = vectors.get(key) if i >= 4 else None
+        vec = vec if vec is not None else (vectors.get(key.lower()) if i >= 4 else None)
+        if vec is not None:
+            rows[i] = vec
+            hits += 1
+    logger.info("pretrained vectors for %d of %d vocabulary entries (%d-d)", hits, len(vocab), dim)
+    found = rows[~np.isnan(rows[:, 0])]
+    centred = rows - found.mean(axis=0)  # drop the common direction many embedding sets share
+    return centred / max(float(centred[~np.isnan(rows[:, 0])].std()), 1e-8)  # unit scale, like a fresh layer
+
+
+def teacher_vectors(tokenizer: TextTokenizer, table: Tensor, pieces: object, dim: int) -> np.ndarray:
+    """Starting vectors ``(V, dim)`` for a student's vocabulary from MiniLM's word-piece embeddings.
+
+    Each entry's vector is the mean of its word pieces' input embeddings (``▁`` marks removed), the set
+    is reduced to ``dim`` by PCA (or kept when ``dim >= 384``) and scaled to unit variance like a fresh
+    layer; entries without pieces (the specials) are NaN.
+
+    Args:
+        tokenizer: the student's tokenizer.
+        table: MiniLM's ``(30522, 384)`` word-piece embeddings.
+        pieces: MiniLM's HF ``tokenizers.Tokenizer``.
+        dim: the student's embedding size.
+    """
+    vocab = tokenizer.vocabulary()
+    rows = np.full((len(vocab), table.shape[1]), np.nan, dtype=np.float32)
+    for i, entry in enumerate(vocab):
+        word = entry.removeprefix("▁").removeprefix("##")
+        if i < 4 or not word.strip():
+            continue
+        ids = pieces.encode(word, add_special_tokens=False).ids  # type: ignore[attr-defined]
+        if ids:
+            rows[i] = table[ids].mean(dim=0).numpy()
+    found = ~np.isnan(rows[:, 0])
+    if not found.any():
+        raise TeacherError("no vocabulary entry maps onto MiniLM word pieces")
+    centred = rows[found] - rows[found].mean(axis=0)
+    if dim < centred.shape[1]:
+        _, _, vt = np.linalg.svd(centred, full_matrices=False)
+        centred = centred @ vt[:dim].T
+    out = np.full((len(vocab), centred.shape[1]), np.nan, dtype=np.float32)
+    out[found] = centred / max(float(centred.std()), 1e-8)
+    logger.info("MiniLM vectors for %d of %d vocabulary entries (%d-d)", int(found.sum()), len(vocab), dim)
+    return out
+
+
+def init_embedding(embedding: nn.Embedding, vectors: np.ndarray, freeze: bool) -> None:
+    """Copies the non-NaN rows of ``vectors`` into ``embedding`` (the rest keep their random start; row 0,
+    the padding, is zero) and freezes the layer when asked."""
+    with torch.no_grad():
+        found = torch.from_numpy(vectors)
+        rows = ~torch.isnan(found[:, 0])
+        embedding.weight[rows] = found[rows]
+        embedding.weight[0].zero_()
+    embedding.weight.requires_grad_(not freeze)

