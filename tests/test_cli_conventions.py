@@ -108,6 +108,7 @@ def _data_error_cases(tmp: Path) -> dict[tuple[str, ...], list[str]]:
         ("nlp", "sentiment", "train"): ["--data", missing, "-o", str(tmp / "s")],
         ("nlp", "sentiment", "predict"): ["--model", missing, "a text"],
         ("nlp", "sentiment", "evaluate"): ["--model", missing, "--data", missing],
+        ("nlp", "sentiment", "export"): ["--model", missing, "-o", str(tmp / "se")],
         ("nlp", "generate", "train"): ["-t", binary, "-o", str(tmp / "g")],
         ("nlp", "generate", "run"): ["--model", missing],
         ("nlp", "generate", "evaluate"): ["--model", missing, "-t", missing],

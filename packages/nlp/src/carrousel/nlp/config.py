@@ -23,6 +23,7 @@ __all__ = [
     "LMNetConfig",
     "LMTrainConfig",
     "SentimentEvaluateConfig",
+    "SentimentExportConfig",
     "SentimentNetConfig",
     "SentimentPredictConfig",
     "SentimentTrainConfig",
@@ -207,6 +208,23 @@ class SentimentEvaluateConfig:
     def __post_init__(self) -> None:
         _positive(batch_size=self.batch_size)
         _need(self.example >= 0, "example must be >= 0")
+
+
+@dataclass(frozen=True)
+class SentimentExportConfig:
+    """``nlp sentiment export``: a model with its network as ONNX (fp32 / dynamic int8) and a report."""
+
+    model: str | None = None  # a bundle folder (None: the shipped model)
+    data: TextDataConfig | None = None  # labelled texts: accuracy before and after (None: not measured)
+    precision: str = "int8"  # fp32 | int8 (ONNX Runtime dynamic int8 weights)
+    exporter: str = "torchscript"  # torchscript | dynamo (PyTorch's two ONNX exporters)
+
+    def __post_init__(self) -> None:
+        _need(self.precision in ("fp32", "int8"), f"precision must be fp32 or int8, not {self.precision!r}")
+        _need(
+            self.exporter in ("torchscript", "dynamo"),
+            f"exporter must be torchscript or dynamo, not {self.exporter!r}",
+        )
 
 
 @dataclass(frozen=True)

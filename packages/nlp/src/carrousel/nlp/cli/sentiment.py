@@ -1,4 +1,4 @@
-"""``nlp sentiment train|predict|evaluate``."""
+"""``nlp sentiment train|predict|evaluate|export``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from carrousel.core.cli import command, echo, emit_json
+from carrousel.core.cli import command, echo, emit_json, print_deployment
+from carrousel.core.export import DeployPrecision, Exporter
 from carrousel.nlp.cli._common import (
     Cell,
     ConfigFile,
@@ -24,6 +25,7 @@ from carrousel.nlp.cli._common import (
 from carrousel.nlp.config import (
     FitConfig,
     SentimentEvaluateConfig,
+    SentimentExportConfig,
     SentimentNetConfig,
     SentimentPredictConfig,
     SentimentTrainConfig,
@@ -36,7 +38,9 @@ from carrousel.nlp.pipeline.sentiment import SentimentModel, evaluate_sentiment,
 
 __all__ = ["sentiment_app"]
 
-sentiment_app = group("sentiment", "Sentiment analysis: train a BiLSTM classifier, predict, evaluate.")
+sentiment_app = group(
+    "sentiment", "Sentiment analysis: train a BiLSTM classifier, predict, evaluate, export to ONNX."
+)
 
 Data = Annotated[str | None, typer.Option("--data", help="CSV/TSV/JSONL/fastText .txt file, or a hub name.")]
 TextCol = Annotated[str | None, typer.Option("--text-col", help="Column holding the text [default: text].")]
@@ -289,3 +293,33 @@ def evaluate(
         echo(f"  {label:>{width}}  " + "  ".join(f"{n:>{max(width, 6)}}" for n in row))
     for path in r.files:
         echo(f"wrote      {path}")
+
+
+@command(sentiment_app, "export")
+def export(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder of the exported model to write.")],
+    model: Model = None,
+    precision: Annotated[
+        DeployPrecision,
+        typer.Option("--precision", help="ONNX numbers: fp32, or int8 (dynamic int8 weights)."),
+    ] = DeployPrecision.INT8,
+    exporter: Annotated[
+        Exporter, typer.Option("--exporter", help="PyTorch's ONNX exporter.")
+    ] = Exporter.TORCHSCRIPT,
+    data: Data = None,
+    text_col: TextCol = None,
+    label_col: LabelCol = None,
+    split: Split = None,
+    header: Header = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Model with its network as ONNX (fp32/int8); prints size, latency and accuracy before and after."""
+    from carrousel.nlp.pipeline.deploy import export_sentiment
+
+    labelled = _data(None, data, text_col, label_col, split, header, None) if data else None
+    cfg = SentimentExportConfig(str(model) if model else None, labelled, precision.value, exporter.value)
+    report = export_sentiment(cfg, out)
+    if as_json:
+        emit_json(report.summary())
+        return
+    print_deployment(report.summary())

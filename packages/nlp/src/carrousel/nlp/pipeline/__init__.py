@@ -1,10 +1,11 @@
 """The pipelines: one function per command, ``config -> result``, writing every file a run makes.
 
 The CLI calls nothing else; Python callers get the same outputs. :mod:`.sentiment` holds
-``nlp sentiment train|predict|evaluate``, :mod:`.generate` holds ``nlp generate train|run|evaluate``,
+``nlp sentiment train|predict|evaluate`` (:mod:`.deploy` its ``export``), :mod:`.generate` holds ``nlp generate train|run|evaluate``,
 :mod:`.translate` holds ``nlp translate train|run|evaluate``.
 """
 
+from carrousel.nlp.pipeline.deploy import export_sentiment
 from carrousel.nlp.pipeline.generate import (
     LMEvaluation,
     LMTrainResult,
@@ -44,6 +45,7 @@ __all__ = [
     "evaluate_lm",
     "evaluate_sentiment",
     "evaluate_translator",
+    "export_sentiment",
     "train_lm",
     "train_sentiment",
     "train_translator",

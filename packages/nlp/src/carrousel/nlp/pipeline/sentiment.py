@@ -20,6 +20,7 @@ import torch
 
 from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.core.data import pad_sequences
+from carrousel.core.export.deploy import load_runtime
 from carrousel.core.io import atomic_dir
 from carrousel.core.metrics import Average, accuracy, f1, precision, recall, roc_auc
 from carrousel.core.train import Task, Trainer, predict
@@ -232,6 +233,7 @@ class SentimentModel:
         self.tokenizer = TextTokenizer.from_bytes(
             bundle.files[TOKENIZER_FILE], str(bundle.assets["tokenizer_kind"])
         )
+        self.runtime = load_runtime(bundle)  # an exported bundle (nlp sentiment export) runs ONNX Runtime
 
     @classmethod
     def from_pretrained(cls, path: str | Path | None = None, device: str = "cpu") -> SentimentModel:
@@ -262,9 +264,14 @@ class SentimentModel:
             return torch.cat([lengths.unsqueeze(1), padded], dim=1)  # (B, 1 + T): lengths, then ids
 
         def forward(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
-            out = self.model.forward_with_weights(x[:, 1:], x[:, 0])
-            probs = torch.softmax(out.logits.float(), dim=-1)
-            weights = out.weights if out.weights is not None else probs.new_zeros(x.shape[0], x.shape[1] - 1)
+            if self.runtime is not None:
+                probs, weights = (torch.from_numpy(a) for a in self.runtime.run(x[:, 1:], x[:, 0]))
+            else:
+                out = self.model.forward_with_weights(x[:, 1:], x[:, 0])
+                probs = torch.softmax(out.logits.float(), dim=-1)
+                weights = (
+                    out.weights if out.weights is not None else probs.new_zeros(x.shape[0], x.shape[1] - 1)
+                )
             weights = torch.nn.functional.pad(weights.float(), (0, t_max - weights.shape[1]))
             return torch.cat([probs, weights], dim=1)
 

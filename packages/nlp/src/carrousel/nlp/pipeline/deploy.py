@@ -1,0 +1,132 @@
+"""``nlp sentiment export``: a sentiment bundle with its network as ONNX (fp32 or dynamic int8), through
+core's deployment helper (:func:`carrousel.core.export.export_bundle`), and its report.
+
+The exported graph maps ``ids`` ``(batch, tokens)`` and ``lengths`` ``(batch,)`` to the class
+probabilities ``(batch, C)`` and the pooling weights ``(batch, tokens)`` (zeros for mean/max/last pooling),
+batch and length dynamic. The folder is still an ``nlp.sentiment`` bundle (weights, tokenizer, labels)
+with ``assets/model.<precision>.onnx`` added; :class:`carrousel.nlp.pipeline.SentimentModel` then runs ONNX
+Runtime (``nlp sentiment predict|evaluate --model DIR``), tokenisation staying in Python.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from carrousel.core.bundle import load_bundle
+from carrousel.core.export import (
+    DeploymentReport,
+    ExportSpec,
+    export_bundle,
+    folder_bytes,
+    load_runtime,
+    measure_latency,
+    parameter_count,
+)
+from carrousel.nlp.config import SentimentEvaluateConfig, SentimentExportConfig
+from carrousel.nlp.models import SentimentClassifier
+from carrousel.nlp.pipeline.sentiment import KIND, SentimentModel, evaluate_sentiment, shipped_model_path
+
+__all__ = ["ProbsAndWeights", "export_sentiment", "sentiment_export_spec"]
+
+logger = logging.getLogger(__name__)
+
+BATCHES = (1, 64)  # batch sizes of the report's latency figures (texts per batch)
+TOKENS = 24  # tokens per text in the latency batches (a typical review sentence)
+
+
+class ProbsAndWeights(nn.Module):
+    """``ids`` ``(B, T)`` and ``lengths`` ``(B,)`` -> probabilities ``(B, C)`` and pooling weights ``(B, T)``."""
+
+    def __init__(self, model: SentimentClassifier) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, ids: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
+        out = self.model.forward_with_weights(ids, lengths)
+        probs = torch.softmax(out.logits.float(), dim=-1)
+        weights = out.weights if out.weights is not None else torch.zeros_like(ids, dtype=probs.dtype)
+        return probs, weights.float()
+
+
+def _batch(vocab: int, b: int, t: int, seed: int) -> tuple[Tensor, Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    lengths = torch.randint(1, t + 1, (b,), generator=g)
+    lengths[0] = t  # the longest fills the batch, as the collator pads
+    ids = torch.randint(1, vocab, (b, t), generator=g)
+    ids[torch.arange(t).unsqueeze(0) >= lengths.unsqueeze(1)] = 0
+    return ids, lengths
+
+
+def sentiment_export_spec(model: SentimentClassifier) -> ExportSpec:
+    """How a sentiment network is exported: inputs ``ids`` and ``lengths``, batch and tokens dynamic."""
+    vocab = model.config.vocab_size
+    return ExportSpec(
+        graph=ProbsAndWeights(model.eval()).eval(),
+        example=_batch(vocab, 4, 9, 0),
+        check_inputs=_batch(vocab, 13, 31, 1),
+        input_names=("ids", "lengths"),
+        dynamic={"ids": {0: "batch", 1: "tokens"}, "lengths": {0: "batch"}},
+        output_names=("probabilities", "weights"),
+        atol=1e-4,
+        int8_atol=0.1,  # probabilities; the accuracy before and after is the real measure
+    )
+
+
+def export_sentiment(cfg: SentimentExportConfig, out: str | Path) -> DeploymentReport:
+    """``nlp sentiment export``: writes ``cfg.model`` (default: the shipped model) with its ONNX network.
+
+    Raises:
+        ExportError: the network cannot be exported or the file does not reproduce it.
+        TextDataError / LabelMismatchError: unusable evaluation data.
+        BundleError / OutputError: the model cannot be read or ``out`` cannot be written.
+    """
+    source = Path(cfg.model) if cfg.model is not None else shipped_model_path()
+    eager = SentimentModel.from_pretrained(source)
+    before = None
+    if cfg.data is not None:  # scored first: a bad file fails before any export work
+        before = evaluate_sentiment(SentimentEvaluateConfig(str(source), cfg.data)).accuracy
+    folder, asset = export_bundle(
+        eager.bundle, out, sentiment_export_spec(eager.model), cfg.precision, cfg.exporter
+    )
+    deployed = SentimentModel(load_bundle(folder, kind=KIND))
+    after = None
+    if cfg.data is not None:
+        after = evaluate_sentiment(SentimentEvaluateConfig(str(folder), cfg.data)).accuracy
+    vocab = eager.model.config.vocab_size
+    batches = {b: _batch(vocab, b, TOKENS, 2) for b in BATCHES}
+    graph = ProbsAndWeights(eager.model.eval()).eval()
+    runtime = load_runtime(deployed.bundle)
+    assert runtime is not None
+
+    def run_eager(b: int) -> object:
+        with torch.inference_mode():
+            return graph(*batches[b])
+
+    latency = measure_latency({"eager": run_eager, "deployed": lambda b: runtime.run(*batches[b])}, BATCHES)
+    report = DeploymentReport(
+        folder=str(folder),
+        kind=KIND,
+        precision=asset["precision"],
+        exporter=asset["exporter"],
+        parameters=parameter_count(eager.model),
+        source_bytes=folder_bytes(source),
+        bundle_bytes=folder_bytes(folder),
+        onnx_bytes=(Path(folder) / "assets" / asset["file"]).stat().st_size,
+        latency_ms=latency,
+        items="text",
+        metric="accuracy",
+        before=before,
+        after=after,
+        metric_note=(
+            f"accuracy on {cfg.data.source}" if cfg.data is not None else "no evaluation data (give --data)"
+        ),
+        check_max_abs_diff=asset["check_max_abs_diff"],
+        threads=torch.get_num_threads(),
+        extra={"tokens_per_text": TOKENS},
+    )
+    logger.info("exported %s to %s: %s", source, folder, report.speedups)
+    return report
