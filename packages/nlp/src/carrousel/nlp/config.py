@@ -296,6 +296,7 @@ class TranslateNetConfig:
     num_layers: int = 1  # stacked layers of encoder and decoder
     attention: str = "general"  # Luong score: general | dot
     dropout: float = 0.3  # on embeddings, between layers and on the attentional vector
+    pointer: bool = True  # pointer-generator: a learned gate mixes copying source tokens into the output
 
     def __post_init__(self) -> None:
         _positive(embed_dim=self.embed_dim, hidden_size=self.hidden_size, num_layers=self.num_layers)

@@ -91,6 +91,13 @@ def train(
     layers: Annotated[int | None, typer.Option(min=1, help="Stacked layers [default: 1].")] = None,
     attention: Annotated[Attention | None, typer.Option(help="Attention score [default: general].")] = None,
     dropout: Annotated[float | None, typer.Option(min=0.0, max=0.95, help="[default: 0.3]")] = None,
+    pointer: Annotated[
+        bool | None,
+        typer.Option(
+            "--pointer/--no-pointer",
+            help="Pointer-generator: learn to copy source subwords into the output [default: pointer].",
+        ),
+    ] = None,
     label_smoothing: Annotated[float | None, typer.Option(min=0.0, max=0.95, help="[default: 0.1]")] = None,
     epochs: Annotated[int | None, typer.Option(min=1, help="Most epochs [default: 16].")] = None,
     batch_size: Annotated[int | None, typer.Option(min=1, help="Pairs per batch [default: 64].")] = None,
@@ -129,6 +136,7 @@ def train(
             num_layers=pick(layers, net, "num_layers", 1),
             attention=pick(attention, net, "attention", "general"),
             dropout=pick(dropout, net, "dropout", 0.3),
+            pointer=pick(pointer, net, "pointer", True),
         ),
         fit=FitConfig(
             epochs=pick(epochs, fit, "epochs", 16),
