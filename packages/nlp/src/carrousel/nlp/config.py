@@ -341,7 +341,7 @@ class DecodeConfig:
     max_ratio: float = 2.0  # most output tokens per source token (plus 10)
     batch_size: int = 64  # sentences decoded together
     device: str = "cpu"  # cpu | cuda | auto
-    copy_unknown: bool = True  # output words attending to a source word unseen in training become that word
+    copy_unknown: bool = False  # post-edit: output words attending to an unseen source word become it
 
     def __post_init__(self) -> None:
         _need(1 <= self.beam <= 64, f"beam must be in [1, 64], got {self.beam}")

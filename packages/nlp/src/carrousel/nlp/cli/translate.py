@@ -172,7 +172,7 @@ def run(
     beam: Beam = 5,
     length_penalty: LengthPenalty = 1.0,
     coverage_penalty: Coverage = 0.0,
-    copy_unknown: CopyUnknown = True,
+    copy_unknown: CopyUnknown = False,
     batch_size: BatchSize = 64,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="PNG heat map of the first translation's attention.")
@@ -216,7 +216,7 @@ def evaluate(
     beam: Beam = 5,
     length_penalty: LengthPenalty = 1.0,
     coverage_penalty: Coverage = 0.0,
-    copy_unknown: CopyUnknown = True,
+    copy_unknown: CopyUnknown = False,
     limit: Annotated[int, typer.Option(min=0, help="Score at most this many pairs (0: all).")] = 0,
     examples: Annotated[int, typer.Option(min=0, help="Example translations to show.")] = 5,
     batch_size: BatchSize = 64,
