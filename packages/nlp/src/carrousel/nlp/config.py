@@ -344,6 +344,7 @@ class TranslateNetConfig:
     num_layers: int = 1  # stacked layers of encoder and decoder
     attention: str = "general"  # Luong score: general | dot
     dropout: float = 0.3  # on embeddings, between layers and on the attentional vector
+    pointer: bool = True  # pointer-generator: a learned gate mixes copying source tokens into the output
 
     def __post_init__(self) -> None:
         _positive(embed_dim=self.embed_dim, hidden_size=self.hidden_size, num_layers=self.num_layers)
@@ -388,7 +389,7 @@ class DecodeConfig:
     max_ratio: float = 2.0  # most output tokens per source token (plus 10)
     batch_size: int = 64  # sentences decoded together
     device: str = "cpu"  # cpu | cuda | auto
-    copy_unknown: bool = True  # output words attending to a source word unseen in training become that word
+    copy_unknown: bool = False  # post-edit: output words attending to an unseen source word become it
 
     def __post_init__(self) -> None:
         _need(1 <= self.beam <= 64, f"beam must be in [1, 64], got {self.beam}")

@@ -10,6 +10,12 @@ advanced one step at a time with its state) and :class:`~carrousel.core.nn.Multi
 * Decoder step (Luong et al. 2015): ``h_t = LSTM([e(y_{t-1}); h~_{t-1}], s_{t-1})`` (input feeding),
   ``c_t = attention(h_t, encoder outputs)``, ``h~_t = tanh(W [c_t; h_t])``, logits
   ``= E · P h~_t`` with ``E`` the decoder embedding (tied output layer) and ``P`` a projection to its size.
+* Pointer-generator (See et al. 2017, ``net.pointer``): a gate ``p_gen = sigmoid(w [c_t; h_t; e(y_{t-1})])``
+  mixes the output distribution with the attention over the source, scattered onto the source token ids
+  (one shared vocabulary): ``P(w) = p_gen P_vocab(w) + (1 - p_gen) sum_{i: x_i = w} a_{t,i}``. The network
+  can then copy the subword pieces of words it never saw (option names, identifiers, placeholders)
+  instead of inventing pieces. :meth:`Seq2Seq.forward` and :meth:`Seq2Seq.step` return log-probabilities
+  of the mixture (log-softmax leaves them unchanged, so the cross-entropy of the task applies as is).
 * Decoding goes through :mod:`carrousel.core.decode`: :meth:`Seq2Seq.start` gives the initial state of
   a batch, :meth:`Seq2Seq.step` is the step function (it returns the attention weights as extras).
 
@@ -48,6 +54,15 @@ class Seq2SeqConfig:
             raise NLPConfigError("vocabularies need at least 5 entries (4 specials and one token)")
         if self.shared_embeddings and self.src_vocab_size != self.tgt_vocab_size:
             raise NLPConfigError("shared_embeddings needs one vocabulary for source and target")
+        if self.net.pointer and self.src_vocab_size != self.tgt_vocab_size:
+            raise NLPConfigError("the pointer-generator needs one vocabulary for source and target")
+
+
+class _Step(NamedTuple):
+    feed: Tensor  # (N, H) attentional vector
+    state: DecoderState
+    weights: Tensor  # (N, S) attention
+    gate: Tensor | None  # (N, 1) p_gen, None without the pointer-generator
 
 
 class DecoderState(NamedTuple):
@@ -60,6 +75,7 @@ class DecoderState(NamedTuple):
         memory: ``(N, S, H)`` encoder outputs.
         keys: ``(N, S, H)`` the attention's projected keys (computed once).
         mask: ``(N, S)`` True at valid source tokens.
+        src: ``(N, S)`` source token ids (where the pointer-generator copies to).
     """
 
     h: Tensor
@@ -68,6 +84,7 @@ class DecoderState(NamedTuple):
     memory: Tensor
     keys: Tensor
     mask: Tensor
+    src: Tensor
 
 
 @register_module("nlp.seq2seq")
@@ -101,6 +118,7 @@ class Seq2Seq(nn.Module):
         self.projection = nn.Linear(H, E, bias=False)
         self.output_bias = nn.Parameter(torch.zeros(config.tgt_vocab_size))
         self.dropout = nn.Dropout(net.dropout)
+        self.gate = nn.Linear(2 * H + E, 1) if net.pointer else None  # p_gen of the pointer-generator
         nn.init.normal_(self.tgt_embedding.weight, 0.0, E**-0.5)
         if not config.shared_embeddings:
             nn.init.normal_(self.src_embedding.weight, 0.0, E**-0.5)
@@ -129,11 +147,12 @@ class Seq2Seq(nn.Module):
         assert enc.state.c is not None
         feed = memory.new_zeros(B, self.config.net.hidden_size)
         keys = self.attention.project_keys(memory)
-        return DecoderState(join(enc.state.h), join(enc.state.c), feed, memory, keys, mask)
+        return DecoderState(join(enc.state.h), join(enc.state.c), feed, memory, keys, mask, src)
 
-    def _advance(self, labels: Tensor, state: DecoderState) -> tuple[Tensor, DecoderState, Tensor]:
-        """One decoder step: ``(N,)`` previous labels -> attentional vector ``(N, H)``, state, weights."""
-        x = torch.cat([self.dropout(self.tgt_embedding(labels)), state.feed], dim=-1).unsqueeze(1)
+    def _advance(self, labels: Tensor, state: DecoderState) -> _Step:
+        """One decoder step: ``(N,)`` previous labels -> attentional vector ``(N, H)``, state, weights, gate."""
+        emb = self.dropout(self.tgt_embedding(labels))
+        x = torch.cat([emb, state.feed], dim=-1).unsqueeze(1)
         hc = (state.h.transpose(0, 1).contiguous(), state.c.transpose(0, 1).contiguous())
         out = self.decoder(x, state=hc)
         top = out.output[:, 0]  # (N, H)
@@ -149,8 +168,25 @@ class Seq2Seq(nn.Module):
             state.memory,
             state.keys,
             state.mask,
+            state.src,
         )
-        return feed, new, weights
+        gate = torch.sigmoid(self.gate(torch.cat([ctx, top, emb], dim=-1))) if self.gate is not None else None
+        return _Step(feed, new, weights, gate)
+
+    def _mixture(self, feed: Tensor, weights: Tensor, gate: Tensor | None, src: Tensor) -> Tensor:
+        """Log-probabilities ``(..., V)``: of the output layer, or of the pointer-generator mixture.
+
+        ``feed`` is ``(..., H)``, ``weights`` ``(..., S)``, ``gate`` ``(..., 1)``, ``src`` ``(N, S)``
+        (with a time axis between, ``src`` is broadcast over it).
+        """
+        logits = self.logits(feed).float()
+        if gate is None:
+            return torch.log_softmax(logits, dim=-1)
+        index = src if weights.dim() == 2 else src.unsqueeze(1).expand(-1, weights.shape[1], -1)
+        copy = logits.new_zeros(logits.shape).scatter_add_(-1, index, weights.float())
+        g = gate.float()
+        mixed = g * torch.softmax(logits, dim=-1) + (1.0 - g) * copy
+        return torch.log(mixed.clamp_min(1e-12))
 
     def logits(self, attentional: Tensor) -> Tensor:
         """Output logits from attentional vectors ``(..., H) -> (..., V)`` (tied to the decoder embedding)."""
@@ -166,28 +202,48 @@ class Seq2Seq(nn.Module):
             tgt_in: ``(B, T)`` decoder inputs (``[BOS]`` then the target), 0 past each length.
 
         Returns:
-            ``(B, T, V)`` logits of the next target token at every position.
+            ``(B, T, V)`` log-probabilities of the next target token at every position (normalised, so
+            ``log_softmax`` leaves them unchanged and a cross-entropy loss reads them as logits).
         """
         state = self.start(src, lengths)
-        outs = []
+        feeds, weights, gates = [], [], []
         for t in range(tgt_in.shape[1]):
-            feed, state, _ = self._advance(tgt_in[:, t], state)
-            outs.append(feed)
-        return self.logits(torch.stack(outs, dim=1))
+            out = self._advance(tgt_in[:, t], state)
+            state = out.state
+            feeds.append(out.feed)
+            weights.append(out.weights)
+            if out.gate is not None:
+                gates.append(out.gate)
+        gate = torch.stack(gates, dim=1) if gates else None
+        return self._mixture(torch.stack(feeds, dim=1), torch.stack(weights, dim=1), gate, src)
 
     def attention_weights(self, src: Tensor, lengths: Tensor, tgt_in: Tensor) -> Tensor:
         """Teacher-forced attention weights ``(B, T, S)``; exactly 0 at padded source positions."""
         state = self.start(src, lengths)
         weights = []
         for t in range(tgt_in.shape[1]):
-            _, state, w = self._advance(tgt_in[:, t], state)
-            weights.append(w)
+            out = self._advance(tgt_in[:, t], state)
+            state = out.state
+            weights.append(out.weights)
         return torch.stack(weights, dim=1)
 
     def step(self, labels: Tensor, state: DecoderState) -> tuple[Tensor, DecoderState, Tensor]:
         """Core's step function: ``(N,)`` labels -> ``(N, V)`` log-probs, new state, ``(N, S)`` attention."""
-        feed, new, weights = self._advance(labels, state)
-        return torch.log_softmax(self.logits(feed).float(), dim=-1), new, weights
+        out = self._advance(labels, state)
+        return self._mixture(out.feed, out.weights, out.gate, state.src), out.state, out.weights
+
+    def copy_gate(self, src: Tensor, lengths: Tensor, tgt_in: Tensor) -> Tensor | None:
+        """Teacher-forced ``(B, T)`` probability of generating (``p_gen``); None without the pointer."""
+        if self.gate is None:
+            return None
+        state = self.start(src, lengths)
+        gates = []
+        for t in range(tgt_in.shape[1]):
+            out = self._advance(tgt_in[:, t], state)
+            state = out.state
+            assert out.gate is not None
+            gates.append(out.gate[:, 0])
+        return torch.stack(gates, dim=1)
 
 
 def build_seq2seq(

@@ -91,6 +91,13 @@ def train(
     layers: Annotated[int | None, typer.Option(min=1, help="Stacked layers [default: 1].")] = None,
     attention: Annotated[Attention | None, typer.Option(help="Attention score [default: general].")] = None,
     dropout: Annotated[float | None, typer.Option(min=0.0, max=0.95, help="[default: 0.3]")] = None,
+    pointer: Annotated[
+        bool | None,
+        typer.Option(
+            "--pointer/--no-pointer",
+            help="Pointer-generator: learn to copy source subwords into the output [default: pointer].",
+        ),
+    ] = None,
     label_smoothing: Annotated[float | None, typer.Option(min=0.0, max=0.95, help="[default: 0.1]")] = None,
     epochs: Annotated[int | None, typer.Option(min=1, help="Most epochs [default: 16].")] = None,
     batch_size: Annotated[int | None, typer.Option(min=1, help="Pairs per batch [default: 64].")] = None,
@@ -129,6 +136,7 @@ def train(
             num_layers=pick(layers, net, "num_layers", 1),
             attention=pick(attention, net, "attention", "general"),
             dropout=pick(dropout, net, "dropout", 0.3),
+            pointer=pick(pointer, net, "pointer", True),
         ),
         fit=FitConfig(
             epochs=pick(epochs, fit, "epochs", 16),
@@ -164,7 +172,7 @@ def run(
     beam: Beam = 5,
     length_penalty: LengthPenalty = 1.0,
     coverage_penalty: Coverage = 0.0,
-    copy_unknown: CopyUnknown = True,
+    copy_unknown: CopyUnknown = False,
     batch_size: BatchSize = 64,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="PNG heat map of the first translation's attention.")
@@ -208,7 +216,7 @@ def evaluate(
     beam: Beam = 5,
     length_penalty: LengthPenalty = 1.0,
     coverage_penalty: Coverage = 0.0,
-    copy_unknown: CopyUnknown = True,
+    copy_unknown: CopyUnknown = False,
     limit: Annotated[int, typer.Option(min=0, help="Score at most this many pairs (0: all).")] = 0,
     examples: Annotated[int, typer.Option(min=0, help="Example translations to show.")] = 5,
     batch_size: BatchSize = 64,
