@@ -3,7 +3,7 @@
 All functions take mono float32 audio and a :class:`numpy.random.Generator` and return new audio:
 noise at a given SNR (white, pink, brown, mains hum, or babble made from other utterances), a synthetic
 room impulse response (exponentially decaying noise with early reflections) at a given RT60, the
-telephone channel (300-3400 Hz band, 8 kHz, mu-law 8-bit coding), random microphone colouring
+telephone channel (about 300-3400 Hz, 8 kHz, G.711 mu-law, linear or coarser codecs), random microphone colouring
 (spectral tilt and low-pass), speed perturbation and level changes. :func:`apply_channel` draws a
 random combination per :class:`~carrousel.speech.config.ChannelConfig`.
 """
