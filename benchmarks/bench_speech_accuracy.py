@@ -4,7 +4,7 @@ Test sets, none of them seen in training:
 
 * ``synthetic held-out``: ``speech synth-corpus --heldout -n 400 --seed 2`` (voices never used for
   training: one espeak-ng accent, 8 voice variants, flite's rms; with the corpus's channels and noise),
-  synthesised into a temporary folder;
+  synthesised into a temporary folder, also scored by utterance kind and telephone / wideband channel;
 * the real recordings cached by ``make data`` (``carrousel-data fetch speech``; groups missing from the
   cache are skipped): ``tidigits`` (31 TIDIGITS digit strings of a man and a woman, Sphinx MFCC files,
   plus one raw recording of a third speaker), ``klettres_en`` / ``klettres_en_gb`` (the alphabet read by
@@ -20,6 +20,7 @@ corpus instead of synthesising one; ``--sets``: only these sets, ``synthetic`` n
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import tempfile
 from pathlib import Path
@@ -29,6 +30,27 @@ import torch
 from carrousel.speech.config import DecodeConfig, EvaluateConfig, SynthConfig, TranscribeConfig
 from carrousel.speech.pipeline import evaluate, synth_corpus
 from carrousel.speech.samples import GROUPS
+
+
+def _subsets(manifest: Path, tmp: Path) -> dict[str, str]:
+    """Manifests of the held-out corpus's utterance kinds and of its telephone / wideband parts."""
+    with open(manifest, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    if not rows or "kind" not in rows[0] or "effects" not in rows[0]:
+        return {}
+    groups: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        row = row | {"path": str((manifest.parent / row["path"]).resolve())}
+        groups.setdefault(f"- {row['kind']}", []).append(row)
+        phone = "telephone" in row["effects"].split("+")
+        groups.setdefault("- telephone 8 kHz" if phone else "- wideband", []).append(row)
+    out = {}
+    for name, members in sorted(groups.items()):
+        path = tmp / f"{name[2:].replace(' ', '_')}.tsv"
+        lines = ["path\ttranscript"] + [f"{r['path']}\t{r['transcript']}" for r in members]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        out[name] = str(path)
+    return out
 
 
 def main() -> None:
@@ -52,7 +74,7 @@ def main() -> None:
                 corpus = Path(tmp) / "heldout"
                 synth_corpus(SynthConfig(out=str(corpus), utterances=args.utterances, heldout=True, seed=2))
                 held = str(corpus / "manifest.tsv")
-            sets = {"synthetic held-out": held} | sets
+            sets = {"synthetic held-out": held} | _subsets(Path(held), Path(tmp)) | sets
         for name, spec in sets.items():
             for label, decode in (
                 ("greedy", DecodeConfig()),
