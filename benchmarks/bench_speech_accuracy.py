@@ -4,7 +4,7 @@ Test sets, none of them seen in training:
 
 * ``synthetic held-out``: ``speech synth-corpus --heldout -n 400 --seed 2`` (voices never used for
   training: one espeak-ng accent, 8 voice variants, flite's rms; with the corpus's channels and noise),
-  synthesised into a temporary folder;
+  synthesised into a temporary folder, also scored by utterance kind and telephone / wideband channel;
 * the real recordings cached by ``make data`` (``carrousel-data fetch speech``; groups missing from the
   cache are skipped): ``tidigits`` (31 TIDIGITS digit strings of a man and a woman, Sphinx MFCC files,
   plus one raw recording of a third speaker), ``klettres_en`` / ``klettres_en_gb`` (the alphabet read by
@@ -12,12 +12,15 @@ Test sets, none of them seen in training:
   "of", "clubs", "hearts", "spades", "queen" are outside the vocabulary) and ``librivox`` (read sentences
   of a novel: almost every word is outside the vocabulary; a lower bound, not a target).
 
-Usage: ``python benchmarks/bench_speech_accuracy.py [--model DIR] [--beam 8] [--threads 1] [--json]``
+Usage: ``python benchmarks/bench_speech_accuracy.py [--model DIR] [--beam 8] [--threads 1] [--json]
+[--heldout-data MANIFEST] [--sets tidigits,klettres_en,...]`` (``--heldout-data``: an existing held-out
+corpus instead of synthesising one; ``--sets``: only these sets, ``synthetic`` naming the held-out one).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import tempfile
 from pathlib import Path
@@ -29,20 +32,49 @@ from carrousel.speech.pipeline import evaluate, synth_corpus
 from carrousel.speech.samples import GROUPS
 
 
+def _subsets(manifest: Path, tmp: Path) -> dict[str, str]:
+    """Manifests of the held-out corpus's utterance kinds and of its telephone / wideband parts."""
+    with open(manifest, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    if not rows or "kind" not in rows[0] or "effects" not in rows[0]:
+        return {}
+    groups: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        row = row | {"path": str((manifest.parent / row["path"]).resolve())}
+        groups.setdefault(f"- {row['kind']}", []).append(row)
+        phone = "telephone" in row["effects"].split("+")
+        groups.setdefault("- telephone 8 kHz" if phone else "- wideband", []).append(row)
+    out = {}
+    for name, members in sorted(groups.items()):
+        path = tmp / f"{name[2:].replace(' ', '_')}.tsv"
+        lines = ["path\ttranscript"] + [f"{r['path']}\t{r['transcript']}" for r in members]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        out[name] = str(path)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None, help="model folder (default: the shipped one)")
     parser.add_argument("--beam", type=int, default=8)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--utterances", type=int, default=400, help="synthetic held-out utterances")
+    parser.add_argument("--heldout-data", default=None, help="held-out corpus manifest (default: synthesise)")
+    parser.add_argument("--sets", default=None, help="comma-separated sets to run (synthetic, sample groups)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     results: dict[str, dict[str, dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        held = Path(tmp) / "heldout"
-        synth_corpus(SynthConfig(out=str(held), utterances=args.utterances, heldout=True, seed=2))
-        sets = {"synthetic held-out": str(held / "manifest.tsv")} | {g: f"sample:{g}" for g in GROUPS}
+        wanted = set(args.sets.split(",")) if args.sets else {"synthetic", *GROUPS}
+        sets = {g: f"sample:{g}" for g in GROUPS if g in wanted}
+        if "synthetic" in wanted:
+            held = args.heldout_data
+            if held is None:
+                corpus = Path(tmp) / "heldout"
+                synth_corpus(SynthConfig(out=str(corpus), utterances=args.utterances, heldout=True, seed=2))
+                held = str(corpus / "manifest.tsv")
+            sets = {"synthetic held-out": held} | _subsets(Path(held), Path(tmp)) | sets
         for name, spec in sets.items():
             for label, decode in (
                 ("greedy", DecodeConfig()),

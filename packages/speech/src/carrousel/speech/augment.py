@@ -3,7 +3,7 @@
 All functions take mono float32 audio and a :class:`numpy.random.Generator` and return new audio:
 noise at a given SNR (white, pink, brown, mains hum, or babble made from other utterances), a synthetic
 room impulse response (exponentially decaying noise with early reflections) at a given RT60, the
-telephone channel (300-3400 Hz band, 8 kHz, mu-law 8-bit coding), random microphone colouring
+telephone channel (about 300-3400 Hz, 8 kHz, G.711 mu-law, linear or coarser codecs), random microphone colouring
 (spectral tilt and low-pass), speed perturbation and level changes. :func:`apply_channel` draws a
 random combination per :class:`~carrousel.speech.config.ChannelConfig`.
 """
@@ -84,14 +84,26 @@ def reverberate(x: np.ndarray, sample_rate: int, rt60: float, rng: np.random.Gen
 
 
 def telephone(x: np.ndarray, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
-    """The telephone channel: band-pass 300-3400 Hz, 8 kHz sampling, 8-bit mu-law, back to the rate."""
+    """The telephone channel: band-pass about 300-3400 Hz, 8 kHz sampling, a codec, back to the rate.
+
+    The band edges vary (200-400 Hz, 3000-3800 Hz); the codec is 8-bit mu-law (G.711, half the
+    calls), linear 16-bit (a clean narrowband line), or a coarser 5-7 bit mu-law (a lossy mobile or
+    VoIP codec's quantisation noise), at a random level (gain staging, sometimes clipped).
+    """
     narrow = resample(x, sample_rate, 8000)
     t = torch.from_numpy(narrow)
-    t = AF.highpass_biquad(t, 8000, float(rng.uniform(250, 350)))
-    t = AF.lowpass_biquad(t, 8000, float(rng.uniform(3200, 3600)))
+    t = AF.highpass_biquad(t, 8000, float(rng.uniform(200, 400)))
+    t = AF.lowpass_biquad(t, 8000, float(rng.uniform(3000, 3800)))
     peak = float(t.abs().max()) + 1e-9
-    coded = AF.mu_law_decoding(AF.mu_law_encoding(t / peak * 0.9, 256), 256) * peak / 0.9
-    return resample(coded.numpy().astype(np.float32), 8000, sample_rate)
+    level = float(rng.uniform(0.3, 1.3))  # above 1: the line clips
+    scaled = torch.clamp(t / peak * level, -1.0, 1.0)
+    draw = rng.random()
+    if draw < 0.25:
+        coded = scaled
+    else:
+        q = 256 if draw < 0.75 else int(2 ** rng.integers(5, 8))
+        coded = AF.mu_law_decoding(AF.mu_law_encoding(scaled, q), q)
+    return resample((coded * peak / level).numpy().astype(np.float32), 8000, sample_rate)
 
 
 def colour(x: np.ndarray, sample_rate: int, rng: np.random.Generator) -> np.ndarray:

@@ -198,6 +198,12 @@ def train(
         int | None, typer.Option("--workers", min=0, max=64, help="Data-loading processes (1; 0: none).")
     ] = None,
     config: Annotated[Path | None, typer.Option("--config", help="TOML of TrainConfig fields.")] = None,
+    init_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--init-from", help="Fine-tune this model folder (its architecture, alphabet, features)."
+        ),
+    ] = None,
     device: Device = "auto",
     threads: Threads = None,
     as_json: Json = False,
@@ -210,6 +216,8 @@ def train(
     doc |= {k: v for k, v in flags.items() if v is not None} | {"data": list(data), "device": device}
     if val_data:
         doc["val_data"] = list(val_data)
+    if init_from is not None:
+        doc["init_from"] = str(init_from)
     if unidirectional:
         doc["bidirectional"] = False
     feats = dict(doc.get("features", {}))

@@ -154,6 +154,8 @@ class TrainConfig:
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     threads: int | None = None  # torch intra-op threads (None: torch's default)
     workers: int = 1  # data-loading processes (audio, augmentation, features beside the step; 0: none)
+    init_from: str | None = None  # a model folder to fine-tune: its weights, architecture, alphabet and
+    # front end replace hidden/layers/bidirectional/conv_channels/subsample/features
 
     def __post_init__(self) -> None:
         _finite(self, "val_fraction", "dropout", "lr", "batch_seconds", "max_seconds")

@@ -9,6 +9,8 @@ A corpus is named by a path, its layout detected (or forced with a prefix):
 * a LibriSpeech root (``*.trans.txt`` files; ``librispeech:``);
 * a Speech Commands root (one folder per word; ``speechcommands:ROOT#test`` takes the split of
   ``testing_list.txt``, ``#validation`` of ``validation_list.txt``, ``#train`` the rest);
+* a Hugging Face ``datasets`` audiofolder (recordings + ``metadata.csv``/``.jsonl`` with ``file_name``
+  and ``transcription``; ``audiofolder:ROOT#SPLIT`` for one split; see :mod:`carrousel.speech.hfdata`);
 * ``sample:GROUP``: real recordings cached by ``make data`` (see :mod:`carrousel.speech.samples`).
 
 Transcripts are normalised (:func:`carrousel.speech.text.normalize`). :class:`SpeechDataset` reads the
@@ -37,6 +39,7 @@ from carrousel.speech.audio import audio_info, read_audio, read_sphinx_mfc
 from carrousel.speech.config import AugmentConfig
 from carrousel.speech.errors import AudioError, CorpusError
 from carrousel.speech.features import FeatureExtractor, spec_augment
+from carrousel.speech.hfdata import is_audiofolder, read_audiofolder
 from carrousel.speech.samples import GROUPS, sample_recordings
 from carrousel.speech.task import ctc_frames_needed
 from carrousel.speech.text import Alphabet, normalize
@@ -162,7 +165,7 @@ def load_corpus(spec: str) -> list[Utterance]:
         CorpusError: nothing found, an unknown layout, or a malformed manifest.
     """
     kind, _, rest = spec.partition(":")
-    if kind in ("sample", "manifest", "folder", "librispeech", "speechcommands") and rest:
+    if kind in ("sample", "manifest", "folder", "librispeech", "speechcommands", "audiofolder") and rest:
         target = rest
     else:
         kind, target = "", spec
@@ -181,6 +184,8 @@ def load_corpus(spec: str) -> list[Utterance]:
         utts = read_manifest(path)
     elif kind == "librispeech" or (not kind and next(path.rglob("*.trans.txt"), None)):
         utts = read_librispeech(path)
+    elif kind == "audiofolder" or (not kind and is_audiofolder(path)):
+        utts = [_utterance(Path(p), t, speaker=v) for p, t, v in read_audiofolder(path, split or None)]
     elif kind == "speechcommands" or (not kind and ((path / "testing_list.txt").is_file() or split)):
         utts = read_speech_commands(path, split or None)
     else:
@@ -189,7 +194,7 @@ def load_corpus(spec: str) -> list[Utterance]:
     if not utts:
         raise CorpusError(
             f"--data {spec}: no transcribed recordings found; give a manifest (path<TAB>transcript), a folder "
-            "of audio with .txt transcripts, a LibriSpeech or Speech Commands root"
+            "of audio with .txt transcripts, an audiofolder, a LibriSpeech or Speech Commands root"
         )
     return utts
 

@@ -15,7 +15,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -126,11 +126,23 @@ def _feature_stats(utts: list[Utterance], fx: FeatureExtractor, seed: int) -> tu
     return allf.mean(0).float().numpy(), allf.std(0).clamp_min(1e-3).float().numpy()
 
 
+def _init_model(path: str | None) -> Recognizer | None:
+    """The recogniser to fine-tune (``--init-from``), or None."""
+    if path is None:
+        return None
+    return Recognizer.from_pretrained(path, "cpu")
+
+
 def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -> TrainResult:
     """``speech train``: fits a CTC model and writes it to ``out`` as a bundle.
 
+    With ``cfg.init_from`` it fine-tunes that model: its weights, architecture, alphabet, front end and
+    feature statistics are kept (transcripts with other characters are left out), the rest of ``cfg``
+    (data, epochs, learning rate, augmentation) applies as for a new model.
+
     Raises:
         CorpusError: no usable training utterance.
+        BundleError: ``cfg.init_from`` is not a recogniser bundle.
     """
     start = time.perf_counter()
     _threads(cfg.threads)
@@ -139,17 +151,19 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
         train_utts, val_utts = utts, with_durations(load_corpora(cfg.val_data))
     else:
         train_utts, val_utts = _split(utts, cfg.val_fraction, cfg.seed)
-    alphabet = Alphabet.from_texts(u.text for u in train_utts)
-    fx0 = FeatureExtractor(cfg.features)
-    frame_seconds = fx0.frame_seconds * cfg.subsample
+    init = _init_model(cfg.init_from)
+    alphabet = init.alphabet if init else Alphabet.from_texts(u.text for u in train_utts)
+    fx0 = FeatureExtractor(init.features if init else cfg.features)
+    frame_seconds = fx0.frame_seconds * (init.model.subsample if init else cfg.subsample)
     train_utts, dropped = trainable(train_utts, alphabet, frame_seconds, cfg.max_seconds)
     val_utts, _ = trainable(val_utts, alphabet, frame_seconds, cfg.max_seconds)
     if not train_utts:
         raise CorpusError(f"no usable training utterance in {', '.join(cfg.data)} (dropped: {dropped})")
     if any(dropped.values()):
         logger.warning("left out of training: %s", {k: v for k, v in dropped.items() if v})
-    mean, std = _feature_stats(train_utts, fx0, cfg.seed)
-    fx = FeatureExtractor(cfg.features, torch.from_numpy(mean), torch.from_numpy(std))
+    mean, std = (init.mean, init.std) if init else _feature_stats(train_utts, fx0, cfg.seed)
+    features = fx0.config
+    fx = FeatureExtractor(features, torch.from_numpy(mean), torch.from_numpy(std))
     train_set = SpeechDataset(train_utts, fx, alphabet, cfg.augment, cfg.seed)
     loader = make_loader(train_set, cfg.batch_seconds, shuffle=True, seed=cfg.seed, workers=cfg.workers)
     val_loader = (
@@ -166,7 +180,12 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
         subsample=cfg.subsample,
         dropout=cfg.dropout,
     )
+    if init:
+        model_cfg = replace(init.model.config, dropout=cfg.dropout)
     model = build_model(model_cfg)
+    if init:
+        model.load_state_dict(init.model.state_dict())
+        logger.info("fine-tuning %s (its architecture, alphabet and front end)", cfg.init_from)
     core_cfg = CoreTrainConfig(
         epochs=cfg.epochs,
         max_steps=cfg.max_steps,
@@ -184,7 +203,7 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
         trainer = Trainer(model, CTCTask(alphabet), core_cfg, callbacks=[_Progress(advance)])
         fit = trainer.fit(loader, val_loader)
     lm_text = "".join(f"{u.text}\n" for u in train_utts)  # the model's own word LM: its transcripts
-    recognizer = Recognizer(model.to("cpu").eval(), alphabet, cfg.features, mean, std, lm_text)
+    recognizer = Recognizer(model.to("cpu").eval(), alphabet, features, mean, std, lm_text)
     seconds = float(sum(u.seconds or 0.0 for u in train_utts))
     elapsed = time.perf_counter() - start
     epochs_run = len(fit.history)

@@ -1,0 +1,112 @@
+"""Hugging Face ``datasets`` audiofolder corpora: a folder of recordings with a metadata file.
+
+The layout is the one of ``load_dataset("audiofolder", data_dir=ROOT)``: recordings anywhere under
+``ROOT`` and a ``metadata.csv`` (or ``metadata.jsonl``) next to them whose ``file_name`` column names
+each recording relative to the metadata file and another column holds its transcript
+(``transcription``, ``text``, ``transcript``, ``sentence`` or ``normalized_text``), optionally a
+speaker column (``speaker``, ``speaker_id``, ``client_id``); split folders
+(``ROOT/train``, ``ROOT/test``, ...) become splits, chosen with ``audiofolder:ROOT#test``.
+
+The folder is read through ``datasets``'s own audiofolder builder, so its file discovery, metadata
+parsing and split rules apply, but no audio is decoded there: the builder's audio feature is replaced
+by one that keeps the file's path (``decode=False``), since datasets 5.x encodes and decodes audio
+through torchcodec, which this package does not use. The recordings are then read like every other
+corpus's, with soundfile. The builder's cache is a temporary folder, removed afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from carrousel.speech.errors import CorpusError
+
+__all__ = ["SPEAKER_COLUMNS", "TEXT_COLUMNS", "is_audiofolder", "read_audiofolder"]
+
+logger = logging.getLogger(__name__)
+
+TEXT_COLUMNS = ("transcription", "text", "transcript", "sentence", "normalized_text")
+SPEAKER_COLUMNS = ("speaker", "speaker_id", "client_id")
+_METADATA = ("metadata.csv", "metadata.jsonl")
+
+
+def is_audiofolder(root: Path) -> bool:
+    """True when ``root`` is a folder with an audiofolder metadata file (at the top or one level down)."""
+    if not root.is_dir():
+        return False
+    return any((root / m).is_file() for m in _METADATA) or any(
+        (sub / m).is_file() for sub in root.iterdir() if sub.is_dir() for m in _METADATA
+    )
+
+
+def _path_audio() -> type:
+    import datasets
+
+    @dataclass
+    class PathAudio(datasets.Audio):  # type: ignore[misc]
+        """The audio feature with ``decode=False`` by default, encoding paths without torchcodec."""
+
+        decode: bool = False
+
+        def encode_example(self, value: Any) -> dict[str, Any]:
+            if isinstance(value, str | Path):
+                return {"bytes": None, "path": str(value)}
+            if isinstance(value, dict):
+                return {"bytes": value.get("bytes"), "path": value.get("path")}
+            raise CorpusError(f"audiofolder: cannot read an audio value of type {type(value).__name__}")
+
+    return PathAudio
+
+
+def read_audiofolder(root: Path, split: str | None = None) -> list[tuple[str, str, str]]:
+    """``(audio path, transcript, speaker)`` of every recording of an audiofolder (one split, or all).
+
+    Raises:
+        CorpusError: not an audiofolder, no transcript column, an unknown split, or an audio entry that
+            is not a file on disk.
+    """
+    import datasets
+
+    if not is_audiofolder(root):
+        raise CorpusError(
+            f"--data audiofolder:{root}: no metadata.csv or metadata.jsonl there; an audiofolder needs one "
+            "(columns file_name and transcription)"
+        )
+    bars = datasets.is_progress_bar_enabled()
+    datasets.disable_progress_bars()  # the caller shows its own progress
+    with tempfile.TemporaryDirectory(prefix="carrousel-audiofolder-") as cache:
+        try:
+            builder = datasets.load_dataset_builder("audiofolder", data_dir=str(root), cache_dir=cache)
+            builder.BASE_FEATURE = _path_audio()  # this builder only: paths, no torchcodec
+            builder.download_and_prepare()
+            splits = builder.as_dataset()
+        except (datasets.exceptions.DatasetGenerationError, ValueError, FileNotFoundError) as exc:
+            cause = exc.__cause__ or exc
+            raise CorpusError(f"--data audiofolder:{root}: cannot be read ({cause})") from None
+        finally:
+            if bars:
+                datasets.enable_progress_bars()
+        if split is not None and split not in splits:
+            raise CorpusError(f"audiofolder {root} has no split {split!r}; it has {', '.join(splits)}")
+        out: list[tuple[str, str, str]] = []
+        for name in [split] if split is not None else list(splits):
+            table = splits[name]
+            column = next((c for c in TEXT_COLUMNS if c in table.column_names), None)
+            if column is None:
+                raise CorpusError(
+                    f"audiofolder {root} ({name}): no transcript column; name one of {', '.join(TEXT_COLUMNS)} "
+                    f"in the metadata (it has {', '.join(table.column_names)})"
+                )
+            who = next((c for c in SPEAKER_COLUMNS if c in table.column_names), None)
+            for row in table.select_columns(["audio", column, *([who] if who else [])]):
+                path = (row["audio"] or {}).get("path")
+                if not path or not Path(path).is_file():
+                    raise CorpusError(
+                        f"audiofolder {root} ({name}): {path or 'an entry'} is not a file on disk"
+                    )
+                out.append((str(path), str(row[column] or ""), str(row[who] or "") if who else ""))
+    logger.info("audiofolder %s: %d recordings", root, len(out))
+    return out
