@@ -47,7 +47,7 @@ from carrousel.nlp.config import (
     TextDataConfig,
     TokenizerConfig,
 )
-from carrousel.nlp.data import load_texts, stratified_split
+from carrousel.nlp.data import load_texts, read_vader_ratings, stratified_split
 from carrousel.nlp.pipeline import SentimentModel, evaluate_sentiment, train_sentiment
 from carrousel.nlp.samples import sample_file
 from carrousel.nlp.teacher import MiniLM
@@ -86,29 +86,18 @@ def prepare(folder: Path) -> tuple[Path, Path, Path]:
     )
 
 
-VADER_SETS = {"tweets": "tweets", "amazon": "amazonReviewSnippets", "nyt": "nytEditorialSnippets"}
-
-
 def vader_sets(folder: Path, margin: float = 0.5) -> dict[str, Path]:
     """Out-of-domain test files from VADER's human ratings (mean of 20 raters on -4..4): label 1 above
     ``margin``, -1 below ``-margin``; the near-neutral rest is dropped."""
-    import tarfile
-
     out = {}
-    with tarfile.open(sample_file("nlp.vader_ratings")) as tar:
-        for name, stem in VADER_SETS.items():
-            member = tar.extractfile(f"hutto_ICWSM_2014/{stem}_GroundTruth.txt")
-            assert member is not None
-            rows = []
-            for line in member.read().decode("latin-1").splitlines():
-                parts = line.split("\t")
-                if len(parts) >= 3 and parts[2].strip() and abs(float(parts[1])) > margin:
-                    rows.append((" ".join(parts[2].split()), "1" if float(parts[1]) > 0 else "-1"))
-            with open(folder / f"{name}.csv", "w", newline="", encoding="utf-8") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(["text", "label"])
-                writer.writerows(rows)
-            out[name] = folder / f"{name}.csv"
+    vader = read_vader_ratings(sample_file("nlp.vader_ratings"), ("tweets", "amazon", "nyt"))
+    for name, rated in vader.items():
+        rows = [(text, "1" if r > 0 else "-1") for text, r in rated if abs(r) > margin]
+        with open(folder / f"{name}.csv", "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["text", "label"])
+            writer.writerows(rows)
+        out[name] = folder / f"{name}.csv"
     return out
 
 

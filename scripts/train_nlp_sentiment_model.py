@@ -28,7 +28,6 @@ import json
 import random
 import re
 import shutil
-import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -44,18 +43,12 @@ from carrousel.nlp.config import (
     TextDataConfig,
     TokenizerConfig,
 )
-from carrousel.nlp.data import load_texts
+from carrousel.nlp.data import load_texts, read_vader_ratings
 from carrousel.nlp.pipeline import evaluate_sentiment, train_sentiment
 from carrousel.nlp.samples import sample_file
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "packages/nlp/src/carrousel/nlp/shipped/sentiment"
-SETS = {
-    "movies": "movieReviewSnippets",
-    "tweets": "tweets",
-    "amazon": "amazonReviewSnippets",
-    "nyt": "nytEditorialSnippets",
-}
 MARGIN = 0.5
 SOURCE = "nlp.vader_ratings (scripts/train_nlp_sentiment_model.py)"
 REVIEWS = 10_000  # unlabelled Pang & Lee review sentences in the transfer set
@@ -63,22 +56,6 @@ REVIEWS = 10_000  # unlabelled Pang & Lee review sentences in the transfer set
 
 def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
-
-
-def read_vader() -> dict[str, list[tuple[str, float]]]:
-    """``{set: [(text, mean rating)]}`` from the VADER tarball."""
-    out = {}
-    with tarfile.open(sample_file("nlp.vader_ratings")) as tar:
-        for name, stem in SETS.items():
-            member = tar.extractfile(f"hutto_ICWSM_2014/{stem}_GroundTruth.txt")
-            assert member is not None
-            rows = []
-            for line in member.read().decode("latin-1").splitlines():
-                parts = line.split("\t")
-                if len(parts) >= 3 and parts[2].strip():
-                    rows.append((" ".join(parts[2].split()), float(parts[1])))
-            out[name] = rows
-    return out
 
 
 def review_sentences(avoid: set[str], limit: int, seed: int = 0) -> list[str]:
@@ -127,7 +104,7 @@ def main() -> None:
     start = time.perf_counter()
     gensim = load_texts(TextDataConfig(str(sample_file("nlp.gensim_polarity"))))
     banned = {_norm(t) for t in gensim.texts}
-    vader = read_vader()
+    vader = read_vader_ratings(sample_file("nlp.vader_ratings"))
     train_rows: list[tuple[str, str]] = []
     unlabelled: list[str] = []
     held: dict[str, list[tuple[str, str]]] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -74,3 +75,28 @@ def test_shipped_model_beats_the_bag_of_words_on_gensims_sentences() -> None:
         data.texts
     )
     assert accuracy > 0.76, accuracy
+
+
+def test_vader_ratings_reader_reads_every_rated_sentence(tmp_path: Path) -> None:
+    """The human ratings behind the shipped model's training and the benchmark's out-of-domain sets."""
+    from carrousel.nlp.data import read_vader_ratings
+    from carrousel.nlp.errors import TextDataError
+
+    try:
+        archive = sample_file("nlp.vader_ratings")
+    except DataError as exc:
+        pytest.skip(f"sample not cached ({exc}); run `carrousel-data fetch nlp`")
+    sets = read_vader_ratings(archive)
+    assert {k: len(v) for k, v in sets.items()} == {
+        "movies": 10605,
+        "tweets": 4200,
+        "amazon": 3708,
+        "nyt": 5190,
+    }
+    assert all(-4 <= r <= 4 and text == " ".join(text.split()) for rows in sets.values() for text, r in rows)
+    with pytest.raises(TextDataError, match="unknown VADER sets"):
+        read_vader_ratings(archive, ("imdb",))
+    bogus = tmp_path / "x.tar.gz"
+    bogus.write_bytes(b"not a tar")
+    with pytest.raises(TextDataError, match="not the vaderSentiment source archive"):
+        read_vader_ratings(bogus)

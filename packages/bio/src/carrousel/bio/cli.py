@@ -415,13 +415,8 @@ def export_(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder of the exported model to write.")],
     model: ModelDir = None,
-    precision: Annotated[
-        DeployPrecision,
-        typer.Option("--precision", help="ONNX numbers: fp32, or int8 (dynamic int8 weights)."),
-    ] = DeployPrecision.INT8,
-    exporter: Annotated[
-        Exporter, typer.Option("--exporter", help="PyTorch's ONNX exporter.")
-    ] = Exporter.TORCHSCRIPT,
+    precision: cli.ExportPrecision = DeployPrecision.INT8,
+    exporter: cli.ExportWith = Exporter.TORCHSCRIPT,
     positives: Annotated[
         Path | None, typer.Option("--positives", help="FASTA of held-out positives: AUROC before and after.")
     ] = None,

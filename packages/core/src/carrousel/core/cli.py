@@ -48,12 +48,16 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from carrousel.core.errors import CarrouselError, ConfigError
+from carrousel.core.export.deploy import DeployPrecision
+from carrousel.core.export.onnx import Exporter
 
 __all__ = [
     "EXIT_ERROR",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
+    "ExportPrecision",
+    "ExportWith",
     "command",
     "create_app",
     "echo",
@@ -86,6 +90,12 @@ Verbose = Annotated[
     bool, typer.Option("--verbose", "-v", help="Info logs, warnings and tracebacks (for bug reports).")
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Errors only: no progress, no logs.")]
+
+# the two options of every domain's ``export`` command (bio, finance, nlp sentiment)
+ExportPrecision = Annotated[
+    DeployPrecision, typer.Option("--precision", help="ONNX numbers: fp32, or int8 (dynamic int8 weights).")
+]
+ExportWith = Annotated[Exporter, typer.Option("--exporter", help="PyTorch's ONNX exporter.")]
 
 
 def create_app(name: str, help: str, version: str) -> typer.Typer:

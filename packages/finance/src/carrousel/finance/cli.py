@@ -19,7 +19,17 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from carrousel.core.cli import command, create_app, emit_json, print_deployment, progress, run, stdout
+from carrousel.core.cli import (
+    ExportPrecision,
+    ExportWith,
+    command,
+    create_app,
+    emit_json,
+    print_deployment,
+    progress,
+    run,
+    stdout,
+)
 from carrousel.core.export import DeployPrecision, Exporter
 from carrousel.finance import __version__
 from carrousel.finance.cli_global import register
@@ -436,13 +446,8 @@ def export_(
         Path, typer.Option("--model-dir", help="Forecaster folder (or run folder) to export.")
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder of the exported forecaster to write.")],
-    precision: Annotated[
-        DeployPrecision,
-        typer.Option("--precision", help="ONNX numbers: fp32, or int8 (dynamic int8 weights)."),
-    ] = DeployPrecision.INT8,
-    exporter: Annotated[
-        Exporter, typer.Option("--exporter", help="PyTorch's ONNX exporter.")
-    ] = Exporter.TORCHSCRIPT,
+    precision: ExportPrecision = DeployPrecision.INT8,
+    exporter: ExportWith = Exporter.TORCHSCRIPT,
     source: Annotated[
         Source | None,
         typer.Option("--source", help="Prices of the scored stretch (default: the model's own)."),

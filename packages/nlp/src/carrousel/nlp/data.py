@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import tarfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from carrousel.nlp.tokenization import TextTokenizer
 
 __all__ = [
     "CHARS_PER_TOKEN_CAP",
+    "VADER_SETS",
     "LabelledTexts",
     "TextClassDataset",
     "check_texts",
@@ -37,6 +39,7 @@ __all__ = [
     "make_loader",
     "read_corpus",
     "read_lines",
+    "read_vader_ratings",
     "read_vectors",
     "stratified_split",
     "stream_batches",
@@ -354,3 +357,41 @@ def read_vectors(path: str | Path, wanted: set[str]) -> dict[str, np.ndarray]:
     if not dim:
         raise TextDataError(f"--embeddings {p} holds no vectors; give a GloVe or word2vec text file")
     return found
+
+
+VADER_SETS = {  # set name -> file stem in the vaderSentiment source archive (sample nlp.vader_ratings)
+    "movies": "movieReviewSnippets",
+    "tweets": "tweets",
+    "amazon": "amazonReviewSnippets",
+    "nyt": "nytEditorialSnippets",
+}
+
+
+def read_vader_ratings(
+    archive: str | Path, sets: Sequence[str] = tuple(VADER_SETS)
+) -> dict[str, list[tuple[str, float]]]:
+    """Hutto & Gilbert's human-rated sentences (each the mean of 20 raters on -4..4) from the
+    vaderSentiment source archive: ``{set: [(text, mean rating)]}``, whitespace collapsed.
+
+    Raises:
+        TextDataError: the archive is not the vaderSentiment one or a set name is unknown.
+    """
+    unknown = [name for name in sets if name not in VADER_SETS]
+    if unknown:
+        raise TextDataError(f"unknown VADER sets {unknown}; choose from {', '.join(VADER_SETS)}")
+    out: dict[str, list[tuple[str, float]]] = {}
+    try:
+        with tarfile.open(archive) as tar:
+            for name in sets:
+                member = tar.extractfile(f"hutto_ICWSM_2014/{VADER_SETS[name]}_GroundTruth.txt")
+                if member is None:
+                    raise KeyError(name)
+                rows = []
+                for line in member.read().decode("latin-1").splitlines():
+                    parts = line.split("\t")
+                    if len(parts) >= 3 and parts[2].strip():
+                        rows.append((" ".join(parts[2].split()), float(parts[1])))
+                out[name] = rows
+    except (OSError, tarfile.TarError, KeyError, ValueError) as exc:
+        raise TextDataError(f"{archive} is not the vaderSentiment source archive ({exc})") from None
+    return out

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from carrousel.core.cli import command, echo, emit_json, print_deployment
+from carrousel.core.cli import ExportPrecision, ExportWith, command, echo, emit_json, print_deployment
 from carrousel.core.export import DeployPrecision, Exporter
 from carrousel.nlp.cli._common import (
     Cell,
@@ -299,13 +299,8 @@ def evaluate(
 def export(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder of the exported model to write.")],
     model: Model = None,
-    precision: Annotated[
-        DeployPrecision,
-        typer.Option("--precision", help="ONNX numbers: fp32, or int8 (dynamic int8 weights)."),
-    ] = DeployPrecision.INT8,
-    exporter: Annotated[
-        Exporter, typer.Option("--exporter", help="PyTorch's ONNX exporter.")
-    ] = Exporter.TORCHSCRIPT,
+    precision: ExportPrecision = DeployPrecision.INT8,
+    exporter: ExportWith = Exporter.TORCHSCRIPT,
     data: Data = None,
     text_col: TextCol = None,
     label_col: LabelCol = None,
