@@ -120,6 +120,7 @@ def _data_error_cases(tmp: Path) -> dict[tuple[str, ...], list[str]]:
         ("speech", "transcribe"): [binary],
         ("speech", "evaluate"): ["--data", missing],
         ("speech", "stream"): [missing],
+        ("speech", "export"): ["--model", missing, "-o", str(tmp / "spx")],
     }
 
 

@@ -18,10 +18,12 @@ import typer
 from carrousel.core import cli
 from carrousel.core.config import from_dict
 from carrousel.core.errors import ConfigError
+from carrousel.core.export import DeployPrecision, Exporter
 from carrousel.speech import __version__, pipeline
 from carrousel.speech.config import (
     DecodeConfig,
     EvaluateConfig,
+    SpeechExportConfig,
     StreamConfig,
     SynthConfig,
     TrainConfig,
@@ -353,6 +355,31 @@ def evaluate(
         )
 
 
+@cli.command(app, "export")
+def export(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder of the exported model to write.")],
+    model: Model = None,
+    precision: cli.ExportPrecision = DeployPrecision.INT8,
+    exporter: cli.ExportWith = Exporter.TORCHSCRIPT,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", help="Transcribed corpus (as for evaluate): greedy WER/CER before and after."),
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Model with its acoustic network as ONNX (fp32/int8); prints size, latency and WER before and after."""
+    from carrousel.speech.deploy import export_recognizer
+
+    cfg = SpeechExportConfig(str(model) if model else None, tuple(data or ()), precision.value, exporter.value)
+    report = export_recognizer(cfg, out)
+    if as_json:
+        cli.emit_json(report.summary())
+        return
+    cli.print_deployment(report.summary())
+    if report.extra.get("cer_before") is not None:
+        cli.echo(f"CER {report.extra['cer_before']:.4f} -> {report.extra['cer_after']:.4f}")
+
+
 @cli.command(app)
 def stream(
     file: Annotated[Path, typer.Argument(help="A recording, fed in chunks as if live.")],
@@ -385,3 +412,7 @@ def stream(
 def main() -> None:
     """Console entry point (``speech``)."""
     cli.run(app, "speech")
+
+
+if __name__ == "__main__":
+    main()

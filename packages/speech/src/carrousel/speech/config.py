@@ -244,6 +244,23 @@ class EvaluateConfig:
 
 
 @dataclass(frozen=True)
+class SpeechExportConfig:
+    """``speech export``: a recogniser with its acoustic model as ONNX (fp32 / dynamic int8) and a report."""
+
+    model: str | None = None  # a bundle folder (None: the shipped model)
+    data: tuple[str, ...] = ()  # transcribed corpora: greedy WER/CER before and after (empty: not measured)
+    precision: str = "int8"  # fp32 | int8 (ONNX Runtime dynamic int8 weights)
+    exporter: str = "torchscript"  # torchscript | dynamo (PyTorch's two ONNX exporters)
+
+    def __post_init__(self) -> None:
+        _check(self.precision in ("fp32", "int8"), f"precision must be fp32 or int8, not {self.precision!r}")
+        _check(
+            self.exporter in ("torchscript", "dynamo"),
+            f"exporter must be torchscript or dynamo, not {self.exporter!r}",
+        )
+
+
+@dataclass(frozen=True)
 class StreamConfig:
     """``speech stream``: a recording fed in chunks as if live, with partial results."""
 

@@ -24,6 +24,7 @@ import torch
 
 from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.core.device import pick_device
+from carrousel.core.export.deploy import load_runtime
 from carrousel.speech.audio import (
     SILENCE_PEAK,
     audio_info,
@@ -99,8 +100,10 @@ class Recognizer:
         mean: np.ndarray,
         std: np.ndarray,
         lm_text: str | None = None,
+        runtime: Any = None,
     ) -> None:
         self.model = model.eval()
+        self.runtime = runtime  # ONNX Runtime module of an exported bundle (speech export), else None
         self.lm_text = lm_text  # sentences of the model's own word LM (its training transcripts), if any
         self.alphabet, self.features = alphabet, features
         self.mean, self.std = np.asarray(mean, np.float32), np.asarray(std, np.float32)
@@ -142,6 +145,7 @@ class Recognizer:
         if not isinstance(model, CTCModel):
             raise SpeechConfigError(f"{folder} holds a {type(model).__name__}, not a speech CTC model")
         lm = bundle.files.get(LM_FILE)
+        runtime = load_runtime(bundle, config=model.config)  # an exported bundle runs ONNX Runtime
         return cls(
             model,
             alphabet,
@@ -149,6 +153,7 @@ class Recognizer:
             bundle.arrays["feature_mean"],
             bundle.arrays["feature_std"],
             lm.decode("utf-8") if lm is not None else None,
+            runtime,
         )
 
     def word_lm(self, order: int = 3) -> WordLM | None:
@@ -159,7 +164,11 @@ class Recognizer:
 
     def save(self, folder: str | Path, data: dict[str, Any] | None = None) -> Path:
         """Writes the recogniser as a bundle (``data``: provenance of the training corpus)."""
-        bundle = Bundle(
+        return self.to_bundle(data).save(folder)
+
+    def to_bundle(self, data: dict[str, Any] | None = None) -> Bundle:
+        """The recogniser as a (plain, not exported) bundle."""
+        return Bundle(
             kind=KIND,
             model=self.model,
             assets={"alphabet": list(self.alphabet.symbols), "features": asdict(self.features)},
@@ -167,7 +176,6 @@ class Recognizer:
             files={LM_FILE: self.lm_text.encode("utf-8")} if self.lm_text else {},
             data=data or {},
         )
-        return bundle.save(folder)
 
     # ------------------------------------------------------------------------------------- scoring
     def input_features(self, audio: np.ndarray) -> torch.Tensor:
@@ -183,9 +191,13 @@ class Recognizer:
         x = torch.zeros(len(feats), int(lengths.max()), self.features.size, device=self.device)
         for i, f in enumerate(feats):
             x[i, : f.shape[0]] = f.to(self.device)
-        with torch.no_grad():
-            lp, out_lengths = self.model(x, lengths)
-        lp = lp.float().cpu().numpy()
+        if self.runtime is not None:  # exported bundle: ONNX Runtime on the CPU
+            lp_np, out_np = self.runtime.run(x.cpu(), lengths)
+            lp, out_lengths = np.asarray(lp_np, np.float32), torch.from_numpy(np.asarray(out_np))
+        else:
+            with torch.no_grad():
+                lp_t, out_lengths = self.model(x, lengths)
+            lp = lp_t.float().cpu().numpy()
         return [lp[i, : int(n)] if feats[i].shape[0] else lp[i, :0] for i, n in enumerate(out_lengths)]
 
     def _file_features(self, path: str, trim: bool) -> tuple[torch.Tensor, float]:

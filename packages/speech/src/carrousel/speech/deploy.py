@@ -1,0 +1,139 @@
+"""``speech export``: a recogniser bundle with its acoustic model as ONNX (fp32 or dynamic int8), through
+core's deployment helper (:func:`carrousel.core.export.export_bundle`), and its report.
+
+The exported graph maps normalised features ``x`` ``(batch, frames, F)`` and ``lengths`` ``(batch,)`` to
+the CTC log-probabilities ``(batch, ceil(frames / s), C)`` and the output lengths, batch and frames
+dynamic. The folder is still a ``speech.ctc`` bundle (weights, alphabet, front end, statistics, LM) with
+``assets/model.<precision>.onnx`` added: :class:`carrousel.speech.recognizer.Recognizer` then scores
+batches with ONNX Runtime (``speech transcribe|evaluate --model DIR``), feature extraction and decoding
+staying in Python.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from carrousel.core.bundle import load_bundle
+from carrousel.core.export import (
+    DeploymentReport,
+    ExportSpec,
+    export_bundle,
+    exportable,
+    folder_bytes,
+    load_runtime,
+    measure_latency,
+    parameter_count,
+)
+from carrousel.speech.config import EvaluateConfig, SpeechExportConfig, TranscribeConfig
+from carrousel.speech.models import CTCModel
+from carrousel.speech.recognizer import KIND, Recognizer, shipped_model_path
+
+__all__ = ["LogProbs", "export_recognizer", "speech_export_spec"]
+
+logger = logging.getLogger(__name__)
+
+BATCHES = (1, 64)  # batch sizes of the report's latency figures (utterances per batch)
+FRAMES = 200  # feature frames per utterance in the latency batches (2 s at a 10 ms hop)
+
+
+class LogProbs(nn.Module):
+    """``x`` ``(B, T, F)`` and ``lengths`` ``(B,)`` -> CTC log-probabilities ``(B, T', C)`` and ``(B,)`` lengths."""
+
+    def __init__(self, model: CTCModel) -> None:
+        super().__init__()
+        self.model = exportable(model.eval())
+
+    def forward(self, x: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
+        lp, out_lengths = self.model(x, lengths)
+        return lp.float(), out_lengths
+
+
+def _batch(n_features: int, b: int, t: int, seed: int) -> tuple[Tensor, Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    lengths = torch.randint(max(1, t // 3), t + 1, (b,), generator=g)
+    lengths[0] = t  # the longest fills the batch, as the recogniser pads
+    x = torch.randn(b, t, n_features, generator=g)
+    x[torch.arange(t).unsqueeze(0) >= lengths.unsqueeze(1)] = 0.0
+    return x, lengths
+
+
+def speech_export_spec(model: CTCModel) -> ExportSpec:
+    """How an acoustic model is exported: inputs ``x`` and ``lengths``, batch and frames dynamic."""
+    f = model.config.n_features
+    return ExportSpec(
+        graph=LogProbs(model).eval(),
+        example=_batch(f, 3, 40, 0),
+        check_inputs=_batch(f, 7, 131, 1),
+        input_names=("x", "lengths"),
+        dynamic={"x": {0: "batch", 1: "frames"}, "lengths": {0: "batch"}},
+        output_names=("log_probs", "out_lengths"),
+        atol=1e-3,
+        int8_atol=2.0,  # log-probabilities of unlikely classes move most; WER/CER is the real measure
+    )
+
+
+def _rates(model: str, data: tuple[str, ...]) -> tuple[float, float]:
+    from carrousel.speech.pipeline import evaluate  # the pipeline imports this module
+
+    res = evaluate(EvaluateConfig(data, TranscribeConfig(model=model)))
+    return res.totals.wer, res.totals.cer
+
+
+def export_recognizer(cfg: SpeechExportConfig, out: str | Path) -> DeploymentReport:
+    """``speech export``: writes ``cfg.model`` (default: the shipped model) with its ONNX acoustic model.
+
+    Raises:
+        ExportError: the network cannot be exported or the file does not reproduce it.
+        AudioError / SpeechDataError: unusable evaluation data.
+        BundleError / OutputError: the model cannot be read or ``out`` cannot be written.
+    """
+    source = Path(cfg.model) if cfg.model is not None else shipped_model_path()
+    eager = Recognizer.from_pretrained(source)
+    if eager.runtime is not None:  # re-exporting an exported bundle: start from its weights
+        eager.runtime = None
+    before = _rates(str(source), cfg.data) if cfg.data else None  # a bad corpus fails before any export
+    folder, asset = export_bundle(
+        eager.to_bundle(), out, speech_export_spec(eager.model), cfg.precision, cfg.exporter
+    )
+    after = _rates(str(folder), cfg.data) if cfg.data else None
+    runtime = load_runtime(load_bundle(folder, kind=KIND))
+    assert runtime is not None
+    batches = {b: _batch(eager.model.config.n_features, b, FRAMES, 2) for b in BATCHES}
+    net = eager.model.eval()
+
+    def run_eager(b: int) -> object:
+        with torch.inference_mode():
+            return net(*batches[b])
+
+    latency = measure_latency({"eager": run_eager, "deployed": lambda b: runtime.run(*batches[b])}, BATCHES)
+    report = DeploymentReport(
+        folder=str(folder),
+        kind=KIND,
+        precision=asset["precision"],
+        exporter=asset["exporter"],
+        parameters=parameter_count(net),
+        source_bytes=folder_bytes(source),
+        bundle_bytes=folder_bytes(folder),
+        onnx_bytes=(Path(folder) / "assets" / asset["file"]).stat().st_size,
+        latency_ms=latency,
+        items="utterance",
+        metric="wer",
+        before=before[0] if before else None,
+        after=after[0] if after else None,
+        metric_note=(
+            f"greedy WER on {', '.join(cfg.data)}" if cfg.data else "no evaluation data (give --data)"
+        ),
+        check_max_abs_diff=asset["check_max_abs_diff"],
+        threads=torch.get_num_threads(),
+        extra={
+            "frames_per_utterance": FRAMES,
+            "cer_before": before[1] if before else None,
+            "cer_after": after[1] if after else None,
+        },
+    )
+    logger.info("exported %s to %s: %s", source, folder, report.speedups)
+    return report
