@@ -37,7 +37,9 @@ def _score(rec: Recognizer, spec: str, repeats: int) -> dict[str, float]:
         transcripts = list(rec.transcribe_files(paths))
         best = min(best, time.perf_counter() - start)
     seconds = sum(t.seconds for t in transcripts)
-    tot = error_rates([score_utterance(u.path, u.text, t.text) for u, t in zip(utts, transcripts, strict=True)])
+    tot = error_rates(
+        [score_utterance(u.path, u.text, t.text) for u, t in zip(utts, transcripts, strict=True)]
+    )
     return {
         "utterances": len(utts),
         "audio_s": round(seconds, 2),
@@ -59,7 +61,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "heldout"
         synth_corpus(SynthConfig(out=str(corpus), utterances=args.utterances, heldout=True, seed=2))
-        sets = {"synthetic held-out (wav)": str(corpus / "manifest.tsv"), "tidigits (real)": "sample:tidigits"}
+        sets = {
+            "synthetic held-out (wav)": str(corpus / "manifest.tsv"),
+            "tidigits (real)": "sample:tidigits",
+        }
         models = {"eager": None}
         for precision in ("fp32", "int8"):
             out = Path(tmp) / precision

@@ -67,7 +67,7 @@ def test_transcripts_fp32_identical_int8_within_margin(exported, real, espeak, t
     clips = [(str(p), t) for p, t in real("tidigits")[:8]] + _clips(tmp_path)
     eager, eager_cer = _transcribe(None, clips)
     fp32, _ = _transcribe(exported["fp32"], clips)
-    int8, int8_cer = _transcribe(exported["int8"], clips)
+    _, int8_cer = _transcribe(exported["int8"], clips)
     assert fp32 == eager and any(eager)
     assert int8_cer <= eager_cer + INT8_CER_MARGIN
 

@@ -370,7 +370,9 @@ def export(
     """Model with its acoustic network as ONNX (fp32/int8); prints size, latency and WER before and after."""
     from carrousel.speech.deploy import export_recognizer
 
-    cfg = SpeechExportConfig(str(model) if model else None, tuple(data or ()), precision.value, exporter.value)
+    cfg = SpeechExportConfig(
+        str(model) if model else None, tuple(data or ()), precision.value, exporter.value
+    )
     report = export_recognizer(cfg, out)
     if as_json:
         cli.emit_json(report.summary())
