@@ -13,7 +13,8 @@ import pytest
 from carrousel.nlp.cli import main
 from carrousel.nlp.config import DecodeConfig, TranslateExportConfig
 from carrousel.nlp.pipeline.translate import Translator
-from carrousel.nlp.pipeline.translate_deploy import OnnxSeq2Seq, export_translator
+from carrousel.nlp.pipeline.translate_deploy import export_translator
+from carrousel.nlp.seq2seq_export import OnnxSeq2Seq
 
 pytest.importorskip("onnxruntime")
 

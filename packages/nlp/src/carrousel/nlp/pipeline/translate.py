@@ -38,8 +38,8 @@ from carrousel.nlp.copying import copy_unknown_words
 from carrousel.nlp.errors import EmptyTextError, TextDataError
 from carrousel.nlp.parallel import ParallelSplit, clean_pairs, read_pairs, split_pairs, vary_case
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE, train_config
-from carrousel.nlp.pipeline.translate_deploy import exported_network
 from carrousel.nlp.seq2seq import Seq2Seq, build_seq2seq, decode_batch
+from carrousel.nlp.seq2seq_export import exported_network
 from carrousel.nlp.task import TranslationTask
 from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
 
