@@ -115,6 +115,7 @@ def _data_error_cases(tmp: Path) -> dict[tuple[str, ...], list[str]]:
         ("nlp", "translate", "train"): ["--pairs", binary, "-o", str(tmp / "t")],
         ("nlp", "translate", "run"): ["--model", missing, "a text"],
         ("nlp", "translate", "evaluate"): ["--model", missing, "--pairs", missing],
+        ("nlp", "translate", "export"): ["--model", missing, "-o", str(tmp / "te")],
         ("speech", "synth-corpus"): ["-o", binary, "-n", "2"],
         ("speech", "train"): ["--data", missing, "-o", str(tmp / "sm")],
         ("speech", "transcribe"): [binary],

@@ -32,6 +32,7 @@ __all__ = [
     "TokenizerConfig",
     "TranslateDataConfig",
     "TranslateEvaluateConfig",
+    "TranslateExportConfig",
     "TranslateNetConfig",
     "TranslateTrainConfig",
 ]
@@ -399,6 +400,24 @@ class DecodeConfig:
             "coverage_penalty must be >= 0",
         )
         _positive(max_ratio=self.max_ratio, batch_size=self.batch_size)
+
+
+@dataclass(frozen=True)
+class TranslateExportConfig:
+    """``nlp translate export``: a translation model with its decoder step as ONNX (fp32 / int8)."""
+
+    model: str  # a bundle folder written by ``nlp translate train``
+    precision: str = "int8"  # fp32 | int8 (ONNX Runtime dynamic int8 weights)
+    exporter: str = "torchscript"  # torchscript | dynamo (PyTorch's two ONNX exporters)
+    limit: int = 200  # BLEU before/after on this many pairs of the stored test split (0: not measured)
+
+    def __post_init__(self) -> None:
+        _need(self.precision in ("fp32", "int8"), f"precision must be fp32 or int8, not {self.precision!r}")
+        _need(
+            self.exporter in ("torchscript", "dynamo"),
+            f"exporter must be torchscript or dynamo, not {self.exporter!r}",
+        )
+        _need(self.limit >= 0, "limit must be >= 0")
 
 
 @dataclass(frozen=True)

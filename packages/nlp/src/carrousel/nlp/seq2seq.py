@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor, nn
@@ -254,7 +254,7 @@ def build_seq2seq(
 
 
 def decode_batch(
-    model: Seq2Seq,
+    model: Seq2Seq | Any,
     sources: Sequence[Sequence[int]],
     bos: int,
     eos: int,
@@ -267,7 +267,8 @@ def decode_batch(
     """Translates a batch of source id lists through :mod:`carrousel.core.decode`.
 
     Args:
-        model: the network (put in eval mode by the caller).
+        model: the network (put in eval mode by the caller), or anything with its ``start``, ``step``
+            and ``parameters`` (an exported bundle's ONNX Runtime step).
         sources: ``B`` non-empty lists of source ids.
         bos: the id that starts decoding.
         eos: the id that ends a translation.
@@ -279,7 +280,7 @@ def decode_batch(
     Returns:
         The best hypothesis per source, its ``extras`` the ``(T, S_b)`` attention over that source.
     """
-    device = next(model.parameters()).device
+    device = next(iter(model.parameters())).device
     lengths = torch.tensor([len(s) for s in sources], dtype=torch.long)
     src = torch.zeros(len(sources), int(lengths.max()), dtype=torch.long)
     for i, s in enumerate(sources):

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from carrousel.core.cli import command, echo, emit_json
+from carrousel.core.cli import ExportPrecision, ExportWith, command, echo, emit_json, print_deployment
+from carrousel.core.export import DeployPrecision, Exporter
 from carrousel.nlp.cli._common import ConfigFile, Device, JsonFlag, group, pick, section, show_progress
 from carrousel.nlp.config import (
     DecodeConfig,
@@ -16,6 +17,7 @@ from carrousel.nlp.config import (
     TokenizerConfig,
     TranslateDataConfig,
     TranslateEvaluateConfig,
+    TranslateExportConfig,
     TranslateNetConfig,
     TranslateTrainConfig,
 )
@@ -32,7 +34,8 @@ __all__ = ["translate_app"]
 
 translate_app = group(
     "translate",
-    "Machine translation: train a BiLSTM encoder-decoder with attention, translate ('run'), score BLEU/chrF.",
+    "Machine translation: train a BiLSTM encoder-decoder with attention, translate ('run'), score BLEU/chrF, "
+    "export to ONNX.",
 )
 
 
@@ -248,3 +251,26 @@ def evaluate(
         echo(f"reference   {ex['reference']}")
         echo(f"greedy      {ex['greedy']}")
         echo(f"beam        {ex['beam']}")
+
+
+@command(translate_app, "export")
+def export(
+    model: Model,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder of the exported model to write.")],
+    precision: ExportPrecision = DeployPrecision.INT8,
+    exporter: ExportWith = Exporter.TORCHSCRIPT,
+    limit: Annotated[
+        int,
+        typer.Option("--limit", min=0, help="BLEU before/after on this many stored test pairs (0: skip)."),
+    ] = 200,
+    as_json: JsonFlag = False,
+) -> None:
+    """Model with its decoder step as ONNX (fp32/int8); prints size, latency and BLEU before and after."""
+    from carrousel.nlp.pipeline.translate_deploy import export_translator
+
+    cfg = TranslateExportConfig(str(model), precision.value, exporter.value, limit)
+    report = export_translator(cfg, out)
+    if as_json:
+        emit_json(report.summary())
+        return
+    print_deployment(report.summary())

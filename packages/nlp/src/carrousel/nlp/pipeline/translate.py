@@ -39,6 +39,7 @@ from carrousel.nlp.errors import EmptyTextError, TextDataError
 from carrousel.nlp.parallel import ParallelSplit, clean_pairs, read_pairs, split_pairs, vary_case
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE, train_config
 from carrousel.nlp.seq2seq import Seq2Seq, build_seq2seq, decode_batch
+from carrousel.nlp.seq2seq_export import exported_network
 from carrousel.nlp.task import TranslationTask
 from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
 
@@ -180,6 +181,7 @@ class Translator:
         self.dictionary = WordDictionary(json.loads(bundle.files[DICTIONARY_FILE].decode("utf-8")))
         self.src, self.tgt = str(bundle.assets["src"]), str(bundle.assets["tgt"])
         self.max_tokens = int(bundle.assets.get("max_tokens", 100))
+        self.network = exported_network(bundle, self.model)  # ONNX Runtime's step for an exported bundle
 
     def is_known(self, word: str) -> bool:
         """Whether a source word occurred in the training sources (the dictionary baseline's table)."""
@@ -209,7 +211,7 @@ class Translator:
         for b in range(0, len(order), dc.batch_size):
             chunk = order[b : b + dc.batch_size]
             hyps = decode_batch(
-                self.model,
+                self.network,
                 [ids[i] for i in chunk],
                 tok.bos_id,
                 tok.eos_id,

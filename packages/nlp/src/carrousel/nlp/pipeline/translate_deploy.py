@@ -1,0 +1,94 @@
+"""``nlp translate export``: a translation bundle with its decoder step as ONNX (fp32 or dynamic int8),
+written by core's :func:`~carrousel.core.export.export_bundle` (one graph per bundle), and its report.
+
+The graph and the runtime that decodes with it are in :mod:`carrousel.nlp.seq2seq_export`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+from carrousel.core.bundle import Bundle, load_bundle
+from carrousel.core.export import (
+    DeploymentReport,
+    export_bundle,
+    folder_bytes,
+    measure_latency,
+    parameter_count,
+)
+from carrousel.nlp.config import DecodeConfig, TranslateEvaluateConfig, TranslateExportConfig
+from carrousel.nlp.pipeline.translate import KIND, Translator, evaluate_translator
+from carrousel.nlp.seq2seq_export import translate_export_spec
+
+__all__ = ["export_translator"]
+
+logger = logging.getLogger(__name__)
+
+BATCHES = (1, 64)  # batch sizes of the report's latency figures (sentences per batch)
+WORDS = "could not open file for writing please check the path and try again"  # latency sentence
+
+
+def _test_bleu(folder: str | Path, bundle: Bundle, limit: int) -> float | None:
+    """Greedy BLEU on the bundle's stored test split (None when its pair files are gone)."""
+    pairs = tuple(str(p) for p in bundle.data.get("pairs", ()))
+    if limit <= 0 or not pairs or not all(Path(p).exists() for p in pairs):
+        return None
+    cfg = TranslateEvaluateConfig(str(folder), pairs, "test", DecodeConfig(beam=1), limit, 0)
+    return evaluate_translator(cfg).bleu["greedy"]
+
+
+def export_translator(cfg: TranslateExportConfig, out: str | Path) -> DeploymentReport:
+    """``nlp translate export``: writes ``cfg.model`` with its decoder step as ONNX, and the report.
+
+    Raises:
+        ExportError: the step cannot be exported or the file does not reproduce it.
+        BundleError / OutputError: the model cannot be read or ``out`` cannot be written.
+    """
+    eager = Translator.from_pretrained(cfg.model)
+    start = time.perf_counter()
+    folder, asset = export_bundle(
+        eager.bundle, out, translate_export_spec(eager.model), cfg.precision, cfg.exporter
+    )
+    deployed = Translator(load_bundle(folder, kind=KIND))
+    before = _test_bleu(cfg.model, eager.bundle, cfg.limit)
+    after = _test_bleu(folder, eager.bundle, cfg.limit) if before is not None else None
+    greedy = DecodeConfig(beam=1, batch_size=64)
+    batches = {b: [WORDS] * b for b in BATCHES}
+
+    def timed(tr: Translator) -> Callable[[int], object]:
+        return lambda b: tr.translate(batches[b], greedy)
+
+    latency = measure_latency({"eager": timed(eager), "deployed": timed(deployed)}, BATCHES)
+    report = DeploymentReport(
+        folder=str(folder),
+        kind=KIND,
+        precision=asset["precision"],
+        exporter=asset["exporter"],
+        parameters=parameter_count(eager.model),
+        source_bytes=folder_bytes(cfg.model),
+        bundle_bytes=folder_bytes(folder),
+        onnx_bytes=(Path(folder) / "assets" / asset["file"]).stat().st_size,
+        latency_ms=latency,
+        items="sentence",
+        metric="BLEU",
+        before=before,
+        after=after,
+        metric_note=(
+            f"greedy BLEU on the first {cfg.limit} test pairs"
+            if before is not None
+            else "no BLEU: the bundle's pair files are not found (or --limit 0)"
+        ),
+        check_max_abs_diff=asset["check_max_abs_diff"],
+        threads=torch.get_num_threads(),
+        extra={
+            "graph": "decoder step (encoder in PyTorch)",
+            "export_seconds": round(time.perf_counter() - start, 2),
+        },
+    )
+    logger.info("exported %s to %s: %s", cfg.model, folder, report.speedups)
+    return report

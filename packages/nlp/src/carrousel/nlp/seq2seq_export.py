@@ -1,0 +1,139 @@
+"""The decoder step of a :class:`~carrousel.nlp.seq2seq.Seq2Seq` as an exportable graph, and the network an
+exported translation bundle decodes with.
+
+Decoding spends its time in the decoder step (called once per output token, by greedy or beam search);
+the encoder runs once per batch. The exported graph is one decoder step, :class:`DecoderStep`:
+``labels (N,)``, ``h``/``c`` ``(N, L, H)``, ``feed (N, H)``, ``memory``/``keys`` ``(N, S, H)``,
+``mask (N, S)``, ``src (N, S)`` -> log-probabilities ``(N, V)`` (pointer-generator mixture included),
+the new ``h``, ``c``, ``feed`` and the attention ``(N, S)``; rows and source length dynamic. The encoder
+stays in PyTorch: core's exportable encoder (``GraphEncoder``) does not return an LSTM's cell state at
+each sequence's own length, which the decoder starts from.
+
+:class:`OnnxSeq2Seq` has :class:`~carrousel.nlp.seq2seq.Seq2Seq`'s ``start``/``step`` with the step run
+by ONNX Runtime; :class:`~carrousel.nlp.pipeline.translate.Translator` uses it for an exported bundle
+(:func:`exported_network`), so greedy and beam search are the same code as for the eager network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import torch
+from torch import Tensor, nn
+
+from carrousel.core.bundle import Bundle
+from carrousel.core.export import ExportSpec, OnnxModule, load_runtime
+from carrousel.nlp.seq2seq import DecoderState, Seq2Seq
+
+__all__ = ["INPUTS", "OUTPUTS", "DecoderStep", "OnnxSeq2Seq", "exported_network", "translate_export_spec"]
+
+INPUTS = ("labels", "h", "c", "feed", "memory", "keys", "mask", "src")
+OUTPUTS = ("log_probs", "h_out", "c_out", "feed_out", "attention")
+
+
+class DecoderStep(nn.Module):
+    """One decoder step of a :class:`Seq2Seq` as a graph (the decoder LSTM held as its fused module).
+
+    The network's :meth:`Seq2Seq.step` with the state unpacked into tensors; the decoder's ``nn.LSTM``
+    is called with its state directly (a one-step run, which every exporter handles).
+    """
+
+    def __init__(self, model: Seq2Seq) -> None:
+        super().__init__()
+        if model.decoder.rnn is None:
+            raise ValueError("the decoder has no fused LSTM")
+        self.model = model
+        self.rnn = model.decoder.rnn
+
+    def forward(
+        self,
+        labels: Tensor,
+        h: Tensor,
+        c: Tensor,
+        feed: Tensor,
+        memory: Tensor,
+        keys: Tensor,
+        mask: Tensor,
+        src: Tensor,
+    ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+        m = self.model
+        emb = m.tgt_embedding(labels)
+        x = torch.cat([emb, feed], dim=-1).unsqueeze(1)
+        out, (h2, c2) = self.rnn(x, (h.transpose(0, 1).contiguous(), c.transpose(0, 1).contiguous()))
+        top = out[:, 0]
+        ctx, weights = m.attention(top, memory, mask=mask, projected_keys=keys)
+        new_feed = torch.tanh(m.combine(torch.cat([ctx, top], dim=-1)))
+        gate = torch.sigmoid(m.gate(torch.cat([ctx, top, emb], dim=-1))) if m.gate is not None else None
+        log_probs = m._mixture(new_feed, weights, gate, src)
+        return log_probs, h2.transpose(0, 1), c2.transpose(0, 1), new_feed, weights
+
+
+class OnnxSeq2Seq:
+    """``start`` (eager encoder) and ``step`` (ONNX Runtime) of an exported translation bundle."""
+
+    def __init__(self, model: Seq2Seq, runtime: OnnxModule) -> None:
+        self.model = model.eval()
+        self.runtime = runtime
+
+    def parameters(self) -> Iterator[nn.Parameter]:
+        """The eager network's parameters (where :func:`decode_batch` reads the device from)."""
+        return self.model.parameters()
+
+    def start(self, src: Tensor, lengths: Tensor) -> DecoderState:
+        """The encoder's initial decoding state (PyTorch, float32)."""
+        return self.model.start(src, lengths)
+
+    def step(self, labels: Tensor, state: DecoderState) -> tuple[Tensor, DecoderState, Tensor]:
+        """Core's step function, run by ONNX Runtime."""
+        s = state
+        lp, h, c, feed, w = self.runtime.run(labels, s.h, s.c, s.feed, s.memory, s.keys, s.mask, s.src)
+        new = DecoderState(
+            torch.from_numpy(h), torch.from_numpy(c), torch.from_numpy(feed), s.memory, s.keys, s.mask, s.src
+        )
+        return torch.from_numpy(lp), new, torch.from_numpy(w)
+
+
+def _example(model: Seq2Seq, n: int, s: int, seed: int) -> tuple[Tensor, ...]:
+    g = torch.Generator().manual_seed(seed)
+    vocab = model.config.src_vocab_size
+    src = torch.randint(4, vocab, (n, s), generator=g)
+    lengths = torch.randint(1, s + 1, (n,), generator=g)
+    lengths[0] = s
+    src[torch.arange(s).unsqueeze(0) >= lengths.unsqueeze(1)] = 0
+    with torch.no_grad():
+        st = model.start(src, lengths)
+    labels = torch.randint(4, model.config.tgt_vocab_size, (n,), generator=g)
+    feed = torch.randn(st.feed.shape, generator=g) * 0.5  # a non-zero input feed, as after the first step
+    return labels, st.h, st.c, feed, st.memory, st.keys, st.mask, st.src
+
+
+def translate_export_spec(model: Seq2Seq) -> ExportSpec:
+    """How the decoder step is exported: rows and source length dynamic, checked at other sizes."""
+    model.eval()
+    rows, steps = {0: "rows"}, {0: "rows", 1: "source"}
+    return ExportSpec(
+        graph=DecoderStep(model).eval(),
+        example=_example(model, 3, 7, 0),
+        check_inputs=_example(model, 11, 19, 1),
+        input_names=INPUTS,
+        dynamic={
+            "labels": rows,
+            "h": rows,
+            "c": rows,
+            "feed": rows,
+            "memory": steps,
+            "keys": steps,
+            "mask": steps,
+            "src": steps,
+        },
+        output_names=OUTPUTS,
+        atol=1e-4,
+        int8_atol=2.0,  # log-probabilities; BLEU before and after is the real measure
+        meta={"graph": "decoder_step", "encoder": "pytorch"},
+    )
+
+
+def exported_network(bundle: Bundle, model: Seq2Seq) -> Seq2Seq | OnnxSeq2Seq:
+    """The network :class:`Translator` decodes with: ONNX Runtime's step for an exported bundle."""
+    runtime = load_runtime(bundle)
+    return model if runtime is None else OnnxSeq2Seq(model, runtime)

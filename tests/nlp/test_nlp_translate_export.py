@@ -1,0 +1,89 @@
+"""``nlp translate export``: the decoder step as ONNX; the exported bundle translates exactly as the eager
+network (greedy and beam, other batch sizes and lengths) in fp32, mostly the same in int8."""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+from carrousel.nlp.cli import main
+from carrousel.nlp.config import DecodeConfig, TranslateExportConfig
+from carrousel.nlp.pipeline.translate import Translator
+from carrousel.nlp.pipeline.translate_deploy import export_translator
+from carrousel.nlp.seq2seq_export import OnnxSeq2Seq
+
+pytest.importorskip("onnxruntime")
+
+_WORDS = {"open": "öffne", "the": "die", "file": "Datei", "close": "schließe", "read": "lies", "a": "eine"}
+SENTENCES = [
+    "open the file",
+    "close a file",
+    "read",
+    "open the file and read a file then close the file",
+    "the file the file a",
+    "read a file",
+    "close",
+]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    rng = random.Random(0)
+    rows = {" ".join(rng.choice(list(_WORDS)) for _ in range(rng.randint(1, 4))) for _ in range(400)}
+    folder = tmp_path_factory.mktemp("trx")
+    pairs = folder / "pairs.tsv"
+    lines = ["en\tde"] + [f"{r}\t{' '.join(_WORDS[w] for w in r.split())}" for r in sorted(rows)]
+    pairs.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    args = ["--vocab-size", "60", "--embed-dim", "16", "--hidden-size", "32", "--epochs", "2", "--lr", "0.01"]
+    out = folder / "m"
+    argv = sys.argv
+    sys.argv = ["nlp", "translate", "train", "--pairs", str(pairs), "-o", str(out), *args, "-q", "--json"]
+    try:
+        with pytest.raises(SystemExit) as done:
+            main()
+    finally:
+        sys.argv = argv
+    assert not done.value.code
+    return out
+
+
+def _texts(tr: Translator, beam: int, batch: int) -> list[tuple[str, float]]:
+    found = tr.translate(SENTENCES, DecodeConfig(beam=beam, batch_size=batch))
+    return [(t.text, t.score) for t in found]
+
+
+def test_fp32_export_translates_as_eager(
+    trained: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "fp32"
+    args = ["--model", str(trained), "-o", str(out), "--precision", "fp32", "--json"]
+    monkeypatch.setattr(sys, "argv", ["nlp", "translate", "export", *args])
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as done:
+        main()
+    assert not done.value.code
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["precision"] == "fp32" and doc["before"] == doc["after"]  # BLEU on the stored test split
+    assert doc["before"] is not None and doc["check_max_abs_diff"] < 1e-4
+    assert (out / "assets" / "model.fp32.onnx").stat().st_size > 1000
+    eager, deployed = Translator.from_pretrained(trained), Translator.from_pretrained(out)
+    assert isinstance(deployed.network, OnnxSeq2Seq) and not isinstance(eager.network, OnnxSeq2Seq)
+    for beam in (1, 3):
+        for batch in (1, 3, 64):
+            want, got = _texts(eager, beam, batch), _texts(deployed, beam, batch)
+            assert [t for t, _ in got] == [t for t, _ in want]
+            assert all(abs(a - b) < 1e-4 for (_, a), (_, b) in zip(got, want, strict=True))
+
+
+def test_int8_export_mostly_agrees(trained: Path, tmp_path: Path) -> None:
+    report = export_translator(TranslateExportConfig(str(trained), "int8", limit=0), tmp_path / "int8")
+    assert report.precision == "int8" and report.before is None and report.after is None
+    assert report.onnx_bytes < (tmp_path / "int8" / "model.safetensors").stat().st_size * 1.2
+    eager, deployed = Translator.from_pretrained(trained), Translator.from_pretrained(tmp_path / "int8")
+    want, got = _texts(eager, 3, 8), _texts(deployed, 3, 8)
+    same = sum(a == b for (a, _), (b, _) in zip(got, want, strict=True))
+    assert same >= len(SENTENCES) - 2, (got, want)
