@@ -34,7 +34,6 @@ from carrousel.core.export import (
     folder_bytes,
     load_runtime,
     measure_latency,
-    parameter_count,
 )
 from carrousel.core.files import check_input_file
 
@@ -134,23 +133,18 @@ def export_model(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
         },
         BATCHES,
     )
-    report = DeploymentReport(
-        folder=str(folder),
-        kind=KIND,
-        precision=asset["precision"],
-        exporter=asset["exporter"],
-        parameters=parameter_count(net),
+    report = DeploymentReport.measured(
+        folder,
+        asset,
+        KIND,
+        network=net,
         source_bytes=source_bytes,
-        bundle_bytes=folder_bytes(folder),
-        onnx_bytes=(Path(folder) / "assets" / asset["file"]).stat().st_size,
         latency_ms=latency,
         items="window",
         metric="auroc",
         before=before,
         after=after,
         metric_note=note,
-        check_max_abs_diff=asset["check_max_abs_diff"],
-        threads=torch.get_num_threads(),
     )
     logger.info("exported %s to %s: %s", source, folder, report.speedups)
     return report

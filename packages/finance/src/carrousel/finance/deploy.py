@@ -29,7 +29,6 @@ from carrousel.core.export import (
     folder_bytes,
     load_runtime,
     measure_latency,
-    parameter_count,
 )
 from carrousel.core.train import predict
 from carrousel.finance.bundle import KIND, ForecasterBundle, find_bundle
@@ -127,23 +126,18 @@ def export_forecaster(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
         "eager": lambda b: predict(net, x[:b], b),
         "deployed": lambda b: predict(runtime, x[:b], b),
     }
-    report = DeploymentReport(
-        folder=str(folder),
-        kind=KIND,
-        precision=asset["precision"],
-        exporter=asset["exporter"],
-        parameters=parameter_count(net),
+    report = DeploymentReport.measured(
+        folder,
+        asset,
+        KIND,
+        network=net,
         source_bytes=folder_bytes(found),
-        bundle_bytes=folder_bytes(folder),
-        onnx_bytes=(Path(folder) / "assets" / asset["file"]).stat().st_size,
         latency_ms=measure_latency(runners, BATCHES),
         items="forecast",
         metric="pinball",
         before=figures["pinball_before"],
         after=figures["pinball_after"],
         metric_note=f"mean pinball loss of the calibrated quantiles (log returns) over {note}",
-        check_max_abs_diff=asset["check_max_abs_diff"],
-        threads=torch.get_num_threads(),
         extra={"mae_before": round(figures["mae_before"], 6), "mae_after": round(figures["mae_after"], 6)},
     )
     logger.info("exported %s to %s: %s", found, folder, report.speedups)

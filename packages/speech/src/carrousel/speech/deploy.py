@@ -26,7 +26,6 @@ from carrousel.core.export import (
     folder_bytes,
     load_runtime,
     measure_latency,
-    parameter_count,
 )
 from carrousel.speech.config import EvaluateConfig, SpeechExportConfig, TranscribeConfig
 from carrousel.speech.models import CTCModel
@@ -110,15 +109,12 @@ def export_recognizer(cfg: SpeechExportConfig, out: str | Path) -> DeploymentRep
             return net(*batches[b])
 
     latency = measure_latency({"eager": run_eager, "deployed": lambda b: runtime.run(*batches[b])}, BATCHES)
-    report = DeploymentReport(
-        folder=str(folder),
-        kind=KIND,
-        precision=asset["precision"],
-        exporter=asset["exporter"],
-        parameters=parameter_count(net),
+    report = DeploymentReport.measured(
+        folder,
+        asset,
+        KIND,
+        network=net,
         source_bytes=folder_bytes(source),
-        bundle_bytes=folder_bytes(folder),
-        onnx_bytes=(Path(folder) / "assets" / asset["file"]).stat().st_size,
         latency_ms=latency,
         items="utterance",
         metric="wer",
@@ -127,8 +123,6 @@ def export_recognizer(cfg: SpeechExportConfig, out: str | Path) -> DeploymentRep
         metric_note=(
             f"greedy WER on {', '.join(cfg.data)}" if cfg.data else "no evaluation data (give --data)"
         ),
-        check_max_abs_diff=asset["check_max_abs_diff"],
-        threads=torch.get_num_threads(),
         extra={
             "frames_per_utterance": FRAMES,
             "cer_before": before[1] if before else None,

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import torch
 from torch import nn
 
 __all__ = ["DeploymentReport", "folder_bytes", "measure_latency", "parameter_count", "time_call"]
@@ -104,6 +105,46 @@ class DeploymentReport:
     check_max_abs_diff: float
     threads: int
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def measured(
+        cls,
+        folder: str | Path,
+        asset: dict[str, Any],
+        kind: str,
+        *,
+        network: nn.Module,
+        source_bytes: int,
+        latency_ms: dict[str, dict[str, float]],
+        items: str,
+        metric: str,
+        before: float | None,
+        after: float | None,
+        metric_note: str,
+        extra: dict[str, Any] | None = None,
+    ) -> DeploymentReport:
+        """The report of an export by :func:`~carrousel.core.export.export_bundle`: ``folder`` and its
+        ``asset`` give the precision, exporter, sizes and check figure; the caller gives the network (its
+        parameters are counted), the measured latency and the task metric before and after."""
+        return cls(
+            folder=str(folder),
+            kind=kind,
+            precision=asset["precision"],
+            exporter=asset["exporter"],
+            parameters=parameter_count(network),
+            source_bytes=source_bytes,
+            bundle_bytes=folder_bytes(folder),
+            onnx_bytes=(Path(folder) / "assets" / asset["file"]).stat().st_size,
+            latency_ms=latency_ms,
+            items=items,
+            metric=metric,
+            before=before,
+            after=after,
+            metric_note=metric_note,
+            check_max_abs_diff=asset["check_max_abs_diff"],
+            threads=torch.get_num_threads(),
+            extra=dict(extra or {}),
+        )
 
     @property
     def speedups(self) -> dict[str, float]:

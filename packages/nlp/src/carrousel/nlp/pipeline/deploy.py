@@ -24,7 +24,6 @@ from carrousel.core.export import (
     folder_bytes,
     load_runtime,
     measure_latency,
-    parameter_count,
 )
 from carrousel.nlp.config import SentimentEvaluateConfig, SentimentExportConfig
 from carrousel.nlp.models import SentimentClassifier
@@ -107,15 +106,12 @@ def export_sentiment(cfg: SentimentExportConfig, out: str | Path) -> DeploymentR
             return graph(*batches[b])
 
     latency = measure_latency({"eager": run_eager, "deployed": lambda b: runtime.run(*batches[b])}, BATCHES)
-    report = DeploymentReport(
-        folder=str(folder),
-        kind=KIND,
-        precision=asset["precision"],
-        exporter=asset["exporter"],
-        parameters=parameter_count(eager.model),
+    report = DeploymentReport.measured(
+        folder,
+        asset,
+        KIND,
+        network=eager.model,
         source_bytes=folder_bytes(source),
-        bundle_bytes=folder_bytes(folder),
-        onnx_bytes=(Path(folder) / "assets" / asset["file"]).stat().st_size,
         latency_ms=latency,
         items="text",
         metric="accuracy",
@@ -124,8 +120,6 @@ def export_sentiment(cfg: SentimentExportConfig, out: str | Path) -> DeploymentR
         metric_note=(
             f"accuracy on {cfg.data.source}" if cfg.data is not None else "no evaluation data (give --data)"
         ),
-        check_max_abs_diff=asset["check_max_abs_diff"],
-        threads=torch.get_num_threads(),
         extra={"tokens_per_text": TOKENS},
     )
     logger.info("exported %s to %s: %s", source, folder, report.speedups)

@@ -11,15 +11,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import torch
-
 from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.core.export import (
     DeploymentReport,
     export_bundle,
     folder_bytes,
     measure_latency,
-    parameter_count,
 )
 from carrousel.nlp.config import DecodeConfig, TranslateEvaluateConfig, TranslateExportConfig
 from carrousel.nlp.pipeline.translate import KIND, Translator, evaluate_translator
@@ -64,15 +61,12 @@ def export_translator(cfg: TranslateExportConfig, out: str | Path) -> Deployment
         return lambda b: tr.translate(batches[b], greedy)
 
     latency = measure_latency({"eager": timed(eager), "deployed": timed(deployed)}, BATCHES)
-    report = DeploymentReport(
-        folder=str(folder),
-        kind=KIND,
-        precision=asset["precision"],
-        exporter=asset["exporter"],
-        parameters=parameter_count(eager.model),
+    report = DeploymentReport.measured(
+        folder,
+        asset,
+        KIND,
+        network=eager.model,
         source_bytes=folder_bytes(cfg.model),
-        bundle_bytes=folder_bytes(folder),
-        onnx_bytes=(Path(folder) / "assets" / asset["file"]).stat().st_size,
         latency_ms=latency,
         items="sentence",
         metric="BLEU",
@@ -83,8 +77,6 @@ def export_translator(cfg: TranslateExportConfig, out: str | Path) -> Deployment
             if before is not None
             else "no BLEU: the bundle's pair files are not found (or --limit 0)"
         ),
-        check_max_abs_diff=asset["check_max_abs_diff"],
-        threads=torch.get_num_threads(),
         extra={
             "graph": "decoder step (encoder in PyTorch)",
             "export_seconds": round(time.perf_counter() - start, 2),
