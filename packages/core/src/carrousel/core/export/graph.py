@@ -230,7 +230,7 @@ def export_program(
     Raises:
         ExportError: the model holds a part that cannot be exported, or ``torch.export`` fails.
     """
-    graph = _Call(exportable(model))
+    graph = _Positional(exportable(model))
     dims: dict[str, Any] = {}
     shapes = tuple(
         {ax: dims.setdefault(d, torch.export.Dim(d)) for ax, d in (dynamic or {}).get(i, {}).items()} or None
@@ -277,7 +277,10 @@ def _while_loop_rnns() -> Iterator[None]:
             clear()
 
 
-class _Call(nn.Module):
+class _Positional(nn.Module):
+    """Calls ``model(*inputs)`` (the exported signature is exactly the named inputs, in order); the one
+    wrapper of both ONNX exporters and :func:`export_program`."""
+
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
         self.model = model

@@ -33,7 +33,7 @@ import torch
 from torch import Tensor, nn
 
 from carrousel.core.errors import ExportError
-from carrousel.core.export.graph import exportable
+from carrousel.core.export.graph import _Positional, exportable
 from carrousel.core.optional import require
 
 __all__ = [
@@ -59,17 +59,6 @@ class Exporter(enum.StrEnum):
 
     TORCHSCRIPT = "torchscript"
     DYNAMO = "dynamo"
-
-
-class _Positional(nn.Module):
-    """Calls ``model(*inputs)`` (the exported signature is exactly the named inputs, in order)."""
-
-    def __init__(self, model: nn.Module) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, *inputs: Tensor) -> Any:
-        return self.model(*inputs)
 
 
 def export_onnx(

@@ -22,7 +22,6 @@ from carrousel.core.export import (
     ExportSpec,
     export_bundle,
     folder_bytes,
-    load_runtime,
     measure_latency,
 )
 from carrousel.nlp.config import SentimentEvaluateConfig, SentimentExportConfig
@@ -98,7 +97,7 @@ def export_sentiment(cfg: SentimentExportConfig, out: str | Path) -> DeploymentR
     vocab = eager.model.config.vocab_size
     batches = {b: _batch(vocab, b, TOKENS, 2) for b in BATCHES}
     graph = ProbsAndWeights(eager.model.eval()).eval()
-    runtime = load_runtime(deployed.bundle)
+    runtime = deployed.runtime  # the session the loader opened for the exported file
     assert runtime is not None
 
     def run_eager(b: int) -> object:
