@@ -182,3 +182,56 @@ def test_torch_export_of_an_rnn_cell_names_the_fixed_axis() -> None:
     with pytest.raises(ExportError, match="fixed to the example's size") as info:
         export_program(model, _inputs(4, 9, 5, 0), {0: {0: "batch", 1: "time"}, 1: {0: "batch"}})
     assert "\n" not in str(info.value)
+
+
+class _States(torch.nn.Module):
+    """An encoder whose outputs are its per-length states (what a seq2seq decoder starts from)."""
+
+    def __init__(self, encoder: RecurrentEncoder) -> None:
+        super().__init__()
+        self.encoder = GraphEncoder(encoder, cell_state=True)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        out = self.encoder(x, lengths)
+        assert out.state.c is not None
+        return out.output, out.last, out.state.h, out.state.c
+
+
+@pytest.mark.parametrize(
+    "enc",
+    [
+        {"cell": "lstm", "bidirectional": True, "num_layers": 2},
+        {"cell": "lstm", "bidirectional": True, "num_layers": 3, "residual": True},
+        {"cell": "lstm"},
+    ],
+)
+def test_cell_state_at_each_length_exports_with_torchscript(enc: dict[str, object]) -> None:
+    """``cell_state=True``: h and c at each sequence's own length equal packing's, in eager and in ONNX
+    Runtime at sizes other than the example's (the LSTM node's sequence_lens), fp32 and int8."""
+    torch.manual_seed(0)
+    encoder = RecurrentEncoder(RecurrentConfig(input_size=5, hidden_size=8, **enc)).eval()  # type: ignore[arg-type]
+    graph = _States(encoder).eval()
+    x, lengths = _inputs(6, 11, 5, 1)
+    with torch.no_grad():
+        want, got = encoder(x, lengths), graph(x, lengths)
+    assert want.state.c is not None
+    for g, w in zip(got, (want.output, want.last, want.state.h, want.state.c), strict=True):
+        torch.testing.assert_close(g, w, atol=1e-6, rtol=1e-5)
+    names = ["output", "last", "h", "c"]
+    dyn = {**DYN, "output": {0: "batch", 1: "time"}, "h": {1: "batch"}, "c": {1: "batch"}}
+    blob = export_onnx(graph, _inputs(4, 9, 5, 0), ["x", "lengths"], dyn, output_names=names)
+    for b, t, seed in ((1, 3, 2), (13, 23, 3)):
+        x, lengths = _inputs(b, t, 5, seed)
+        lengths[0] = max(1, t - 2)  # every sequence shorter than the padded length
+        assert verify_onnx(blob, graph, (x, lengths), ["x", "lengths"], atol=1e-5) < 1e-5
+    c_int8 = OnnxModule(quantize_int8(blob), threads=1).run(x, lengths)[3]
+    with torch.no_grad():
+        c_ref = graph(x, lengths)[3].numpy()
+    assert c_int8.shape == c_ref.shape and np.corrcoef(c_int8.ravel(), c_ref.ravel())[0, 1] > 0.99
+
+
+def test_cell_state_with_the_dynamo_exporter_is_a_clear_error() -> None:
+    torch.manual_seed(0)
+    graph = _States(RecurrentEncoder(RecurrentConfig(5, 8, cell="lstm", bidirectional=True))).eval()
+    with pytest.raises(ExportError, match="only with the torchscript"):
+        export_onnx(graph, _inputs(4, 9, 5, 0), ["x", "lengths"], DYN, exporter="dynamo")

@@ -104,3 +104,27 @@ def test_arpa_file(tmp_path) -> None:
     empty.write_text("!!!\n", encoding="utf-8")
     with pytest.raises(LanguageModelError, match="no words"):
         load_lm(empty)
+
+
+def test_subword_units_decode_to_words_with_times_and_lm() -> None:
+    """Multi-character units: greedy and beam give the same words and times; the word LM still picks
+    the word it knows when the acoustics waver between two pieces."""
+    from carrousel.speech.text import Alphabet
+
+    units = Alphabet.from_texts(["three seven", "seven three", "three three"] * 4, subwords=40)
+    assert {"three", "seven"} <= set(units.symbols)
+    index = {s: i for i, s in enumerate(units.symbols)}
+    steps = ["three", "_", " ", "_", {"seven": 0.5, "s": 0.45}, "_", "_"]
+    lp = np.full((len(steps), units.size), 1e-6)
+    for t, step in enumerate(steps):
+        probs = {} if step == "_" else ({step: 0.98} if isinstance(step, str) else step)
+        for piece, p in probs.items():
+            lp[t, index[piece]] = p
+        lp[t, 0] = max(1e-6, 1.0 - sum(probs.values()))
+    lp = np.log(lp / lp.sum(axis=1, keepdims=True))
+    (greedy,) = decode(lp, units, DecodeConfig(), frame_seconds=0.1)
+    assert greedy.text == "three seven" and [w.word for w in greedy.words] == ["three", "seven"]
+    assert greedy.words[1].start == pytest.approx(0.4)
+    lm = WordLM.from_sentences(["three seven", "seven three"], order=2)
+    best = decode(lp, units, DecodeConfig(beam=4, nbest=2), frame_seconds=0.1, lm=lm)
+    assert best[0].text == "three seven" and [w.word for w in best[0].words] == ["three", "seven"]

@@ -47,3 +47,44 @@ def test_alphabet_roundtrip_and_errors() -> None:
         Alphabet(("a", "b", "c"))
     extended = Alphabet.from_texts(["café"])
     assert "é" in extended.symbols and extended.size == ENGLISH.size + 1
+
+
+def test_subword_units_learn_frequent_words_and_round_trip() -> None:
+    """BPE units: frequent words become single units, rare words fall back to pieces and characters,
+    and every transcript decodes back to itself (the word space stays its own class)."""
+    from carrousel.speech.units import learn_merges, segment
+
+    texts = ["three three seven", "three seven", "seven three", "one two three"] * 5
+    merges = learn_merges(texts, 50)
+    ranks = {m: i for i, m in enumerate(merges)}
+    assert segment("three", ranks) == ["three"] and segment("seven", ranks) == ["seven"]
+    assert "".join(segment("thrive", ranks)) == "thrive" and len(segment("thrive", ranks)) > 1
+    assert learn_merges(list(reversed(texts)), 50) == merges  # independent of the order of the texts
+    units = Alphabet.from_texts(texts, subwords=50)
+    assert units.subword and "three" in units.symbols and set(ENGLISH.symbols) <= set(units.symbols)
+    for text in ("three seven three", "one two", "zebra quiz", "seventy three"):
+        ids = units.encode(text)
+        assert units.decode(ids) == text
+    assert len(units.encode("three seven")) == 3  # two units and the space
+    assert len(ENGLISH.encode("three seven")) == 11
+    with pytest.raises(TranscriptError, match="merge"):
+        Alphabet(units.symbols, (("q", "z"),))
+    with pytest.raises(TranscriptError, match="single characters"):
+        Alphabet((*ENGLISH.symbols, "th"))
+
+
+def test_subword_alphabet_survives_the_bundle(tmp_path) -> None:
+    """The merges are saved with the units, so a loaded model segments and decodes as the trained one."""
+    import numpy as np
+
+    from carrousel.speech.config import FeatureConfig
+    from carrousel.speech.models import CTCModelConfig, build_model
+    from carrousel.speech.recognizer import Recognizer
+
+    units = Alphabet.from_texts(["go left", "go right", "stop"] * 3, subwords=20)
+    features = FeatureConfig()
+    model = build_model(CTCModelConfig(n_features=features.size, n_classes=units.size, hidden=8, layers=1))
+    mean, std = np.zeros(features.size, np.float32), np.ones(features.size, np.float32)
+    Recognizer(model.eval(), units, features, mean, std).save(tmp_path / "m")
+    loaded = Recognizer.from_pretrained(tmp_path / "m")
+    assert loaded.alphabet == units and loaded.alphabet.encode("go right") == units.encode("go right")

@@ -182,6 +182,10 @@ def train(
     layers: Annotated[int | None, typer.Option("--layers", help="LSTM layers (2).")] = None,
     unidirectional: Annotated[bool, typer.Option("--unidirectional", help="Streaming model.")] = False,
     subsample: Annotated[int | None, typer.Option("--subsample", help="Time subsampling 1..4 (3).")] = None,
+    subwords: Annotated[
+        int | None,
+        typer.Option("--subwords", help="CTC units: 0 characters (default); N adds up to N BPE word pieces."),
+    ] = None,
     features: Annotated[Features | None, typer.Option("--features", help="Feature kind (mfcc).")] = None,
     normalize: Annotated[Normalize | None, typer.Option("--normalize", help="Normalisation.")] = None,
     batch_seconds: Annotated[
@@ -213,7 +217,12 @@ def train(
     """Train a CTC recogniser on transcribed recordings and save it as a bundle."""
     doc = _read_toml(config) if config else {}
     flags = {"epochs": epochs, "max_steps": max_steps, "lr": lr, "hidden": hidden, "layers": layers}
-    flags |= {"subsample": subsample, "batch_seconds": batch_seconds, "max_utterances": max_utterances}
+    flags |= {
+        "subsample": subsample,
+        "subwords": subwords,
+        "batch_seconds": batch_seconds,
+        "max_utterances": max_utterances,
+    }
     flags |= {"seed": seed, "threads": threads, "val_fraction": val_fraction, "workers": workers}
     doc |= {k: v for k, v in flags.items() if v is not None} | {"data": list(data), "device": device}
     if val_data:

@@ -144,6 +144,8 @@ class TrainConfig:
     conv_channels: int = 128  # convolutional front end channels (0: none)
     subsample: int = 3  # time subsampling of the front end (1..4): 30 ms output frames
     dropout: float = 0.1  # dropout between layers
+    subwords: int = 0  # CTC units: 0 = characters; N > 0 = characters plus up to N BPE word pieces
+    # learned on the training transcripts (shorter label sequences for large vocabularies)
     epochs: int = 12  # passes over the training data
     max_steps: int | None = None  # stop after this many optimiser steps (None: no limit)
     lr: float = 3e-3  # peak learning rate (one-cycle schedule)
@@ -166,6 +168,11 @@ class TrainConfig:
         _check(1 <= self.subsample <= 4, "subsample must be in 1..4")
         _check(self.subsample == 1 or self.conv_channels > 0, "subsample > 1 needs conv_channels > 0")
         _check(0.0 <= self.dropout < 1.0, "dropout must be in [0, 1)")
+        _check(0 <= self.subwords <= 8000, "subwords must be in 0..8000")
+        _check(
+            not (self.subwords and self.init_from),
+            "--subwords needs a new model: --init-from keeps its units",
+        )
         _check(self.epochs >= 1 and (self.max_steps is None or self.max_steps >= 1), "epochs/max_steps >= 1")
         _check(0.0 < self.lr <= 1.0, "lr must be in (0, 1]")
         _check(1.0 <= self.batch_seconds <= 10_000.0, "batch_seconds must be in 1..10000")

@@ -152,7 +152,7 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
     else:
         train_utts, val_utts = _split(utts, cfg.val_fraction, cfg.seed)
     init = _init_model(cfg.init_from)
-    alphabet = init.alphabet if init else Alphabet.from_texts(u.text for u in train_utts)
+    alphabet = init.alphabet if init else Alphabet.from_texts((u.text for u in train_utts), cfg.subwords)
     fx0 = FeatureExtractor(init.features if init else cfg.features)
     frame_seconds = fx0.frame_seconds * (init.model.subsample if init else cfg.subsample)
     train_utts, dropped = trainable(train_utts, alphabet, frame_seconds, cfg.max_seconds)

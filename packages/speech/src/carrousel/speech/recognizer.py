@@ -35,7 +35,13 @@ from carrousel.speech.audio import (
 )
 from carrousel.speech.config import DecodeConfig, FeatureConfig
 from carrousel.speech.decoding import Hypothesis, Word, decode
-from carrousel.speech.errors import AudioTooLongError, SilentAudioError, SpeechConfigError, StreamingError
+from carrousel.speech.errors import (
+    AudioTooLongError,
+    SilentAudioError,
+    SpeechConfigError,
+    StreamingError,
+    TranscriptError,
+)
 from carrousel.speech.features import FeatureExtractor
 from carrousel.speech.lm import WordLM
 from carrousel.speech.models import CTCModel
@@ -135,9 +141,10 @@ class Recognizer:
         folder = Path(path) if path is not None else shipped_model_path()
         bundle = load_bundle(folder, kind=KIND, map_location=pick_device(device))
         try:
-            alphabet = Alphabet(tuple(bundle.assets["alphabet"]))
+            merges = tuple((str(a), str(b)) for a, b in bundle.assets.get("merges", []))
+            alphabet = Alphabet(tuple(bundle.assets["alphabet"]), merges)
             features = FeatureConfig(**bundle.assets["features"])
-        except (KeyError, TypeError) as exc:
+        except (KeyError, TypeError, ValueError, TranscriptError) as exc:
             raise SpeechConfigError(
                 f"{folder}: the bundle lacks valid speech assets ({exc}); train it again"
             ) from None
@@ -168,10 +175,13 @@ class Recognizer:
 
     def to_bundle(self, data: dict[str, Any] | None = None) -> Bundle:
         """The recogniser as a (plain, not exported) bundle."""
+        assets: dict[str, Any] = {"alphabet": list(self.alphabet.symbols), "features": asdict(self.features)}
+        if self.alphabet.merges:
+            assets["merges"] = [list(m) for m in self.alphabet.merges]
         return Bundle(
             kind=KIND,
             model=self.model,
-            assets={"alphabet": list(self.alphabet.symbols), "features": asdict(self.features)},
+            assets=assets,
             arrays={"feature_mean": self.mean, "feature_std": self.std},
             files={LM_FILE: self.lm_text.encode("utf-8")} if self.lm_text else {},
             data=data or {},

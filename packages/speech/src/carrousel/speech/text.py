@@ -13,8 +13,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from carrousel.speech.errors import TranscriptError
+from carrousel.speech.units import learn_merges, segment
 
 __all__ = ["BLANK", "ENGLISH", "Alphabet", "normalize", "number_words", "spell_digits"]
 
@@ -124,28 +126,45 @@ def normalize(text: str, numbers: bool = True) -> str:
 
 @dataclass(frozen=True)
 class Alphabet:
-    """The output classes of a CTC model: blank, word space, then characters.
+    """The output classes of a CTC model: blank, word space, then characters or subword units.
 
     Attributes:
-        symbols: every class in order; ``symbols[0]`` is :data:`BLANK`, ``symbols[1]`` the space.
+        symbols: every class in order; ``symbols[0]`` is :data:`BLANK`, ``symbols[1]`` the space; the
+            rest single characters, or, with ``merges``, characters and the word pieces they merge into.
+        merges: BPE merges in rank order (:func:`carrousel.speech.units.learn_merges`); empty for a
+            character model. Each merged piece is one of ``symbols``.
     """
 
     symbols: tuple[str, ...]
+    merges: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.symbols) < 3 or self.symbols[0] != BLANK or self.symbols[1] != " ":
             raise TranscriptError("an alphabet starts with the blank and the space, then its characters")
-        if len(set(self.symbols)) != len(self.symbols) or any(len(s) != 1 for s in self.symbols[1:]):
+        units = self.symbols[2:]
+        if len(set(self.symbols)) != len(self.symbols) or any(not s or " " in s for s in units):
+            raise TranscriptError("alphabet units must be distinct and non-empty, without spaces")
+        if not self.merges and any(len(s) != 1 for s in units):
             raise TranscriptError("alphabet characters must be distinct single characters")
+        known = set(units)
+        if any(len(m) != 2 or m[0] + m[1] not in known for m in self.merges):
+            raise TranscriptError("every subword merge must join two units into a unit of the alphabet")
 
     @classmethod
-    def from_texts(cls, texts: Iterable[str]) -> Alphabet:
-        """The English letters plus every other character found in normalised ``texts``, sorted."""
+    def from_texts(cls, texts: Iterable[str], subwords: int = 0) -> Alphabet:
+        """The English letters plus every other character found in normalised ``texts``, sorted; with
+        ``subwords`` > 0, up to that many BPE word pieces learned on ``texts`` are added after them."""
+        texts = list(texts)
         seen = set(ENGLISH.symbols[2:])
         for t in texts:
             seen.update(t)
         seen.discard(" ")
-        return cls((BLANK, " ", *sorted(seen)))
+        chars = sorted(seen)
+        if subwords <= 0:
+            return cls((BLANK, " ", *chars))
+        merges = learn_merges(texts, subwords)
+        pieces = [a + b for a, b in merges]
+        return cls((BLANK, " ", *chars, *dict.fromkeys(p for p in pieces if p not in seen)), tuple(merges))
 
     @property
     def size(self) -> int:
@@ -162,14 +181,34 @@ class Alphabet:
         """Index of the word separator."""
         return 1
 
+    @property
+    def subword(self) -> bool:
+        """Whether the units are BPE word pieces rather than single characters."""
+        return bool(self.merges)
+
+    @cached_property
+    def _index(self) -> dict[str, int]:
+        return {s: i for i, s in enumerate(self.symbols)}
+
+    @cached_property
+    def _ranks(self) -> dict[tuple[str, str], int]:
+        return {m: i for i, m in enumerate(self.merges)}
+
     def encode(self, text: str, where: str = "transcript") -> list[int]:
         """Class indices of a normalised transcript; characters outside the alphabet are dropped.
 
         Raises:
             TranscriptError: nothing of the transcript is left (empty, or no known character).
         """
-        index = {s: i for i, s in enumerate(self.symbols)}
-        ids = [index[c] for c in text if c in index]
+        index = self._index
+        if self.merges:
+            ids = []
+            for word in text.split():
+                known = "".join(c for c in word if c in index)
+                if known:
+                    ids += [index[p] for p in segment(known, self._ranks)] + [self.space]
+        else:
+            ids = [index[c] for c in text if c in index]
         while ids and ids[0] == self.space:
             ids.pop(0)
         while ids and ids[-1] == self.space:

@@ -19,7 +19,13 @@ from carrousel.core.export.deploy import (
     export_bundle,
     load_runtime,
 )
-from carrousel.core.export.graph import GraphEncoder, check_exportable, export_program, exportable
+from carrousel.core.export.graph import (
+    GraphEncoder,
+    check_exportable,
+    check_torchscript_only,
+    export_program,
+    exportable,
+)
 from carrousel.core.export.onnx import (
     EXTRA,
     INT8_OPS,
@@ -50,6 +56,7 @@ __all__ = [
     "GraphEncoder",
     "OnnxModule",
     "check_exportable",
+    "check_torchscript_only",
     "export_bundle",
     "export_onnx",
     "export_program",

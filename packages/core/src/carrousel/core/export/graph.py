@@ -31,7 +31,7 @@ from carrousel.core.errors import ExportError
 from carrousel.core.nn.cells import LoopLayer
 from carrousel.core.nn.recurrent import EncoderOutput, RecurrentConfig, RecurrentEncoder, State
 
-__all__ = ["GraphEncoder", "check_exportable", "export_program", "exportable"]
+__all__ = ["GraphEncoder", "check_exportable", "check_torchscript_only", "export_program", "exportable"]
 
 
 def _why_not(cfg: RecurrentConfig) -> str | None:
@@ -71,6 +71,21 @@ def check_exportable(model: nn.Module) -> None:
             )
 
 
+def check_torchscript_only(model: nn.Module, exporter: str) -> None:
+    """Raises :class:`ExportError` when ``exporter`` (not ``torchscript``) meets a ``cell_state`` encoder.
+
+    Raises:
+        ExportError: naming the module and the exporter that can.
+    """
+    for name, module in model.named_modules():
+        if isinstance(module, GraphEncoder) and module.cell_state and exporter != "torchscript":
+            raise ExportError(
+                f"cannot export {name or type(model).__name__} with {exporter}: the LSTM cell state at each "
+                "length exports only with the torchscript ONNX exporter (the LSTM node's sequence_lens); "
+                "use exporter torchscript"
+            )
+
+
 def _direction(src: nn.RNNBase, layer: int, reverse: bool) -> nn.RNNBase:
     """A one-layer, one-direction copy of ``src``'s ``layer`` / direction (weights shared, not copied)."""
     kind = type(src)
@@ -97,18 +112,24 @@ class GraphEncoder(nn.Module):
     Args:
         encoder: a fused-kernel encoder (see :func:`check_exportable`); its weights are shared, not copied.
 
+        cell_state: also return an LSTM's cell state at each sequence's own length (``state.c``), for a
+            decoder that starts from it. With lengths this runs the fused modules on packed sequences,
+            which only the TorchScript ONNX exporter expresses (as the ONNX ``LSTM`` node's
+            ``sequence_lens``); the dynamo exporter and ``torch.export`` raise :class:`ExportError`.
+
     Its ``forward`` takes the encoder's arguments and returns an :class:`EncoderOutput` whose ``output``
     and ``last`` match the encoder's; ``state.h`` holds each layer's final hidden state. ``state.c`` is
-    None: an LSTM's cell state at each sequence's own length is not an output of the fused node, and no
-    export of a model reads it. Lengths are clamped to ``[1, T]`` (an exported graph cannot raise).
+    None unless ``cell_state``: the cell state at each sequence's own length is not an output of the
+    padded fused node. Lengths are clamped to ``[1, T]`` (an exported graph cannot raise).
     """
 
-    def __init__(self, encoder: RecurrentEncoder) -> None:
+    def __init__(self, encoder: RecurrentEncoder, cell_state: bool = False) -> None:
         super().__init__()
         why = _why_not(encoder.config)
         if why is not None:
             raise ExportError(f"cannot export this encoder: {why}; use cell lstm/gru/rnn to export")
         self.config = encoder.config
+        self.cell_state = cell_state and encoder.config.cell == "lstm"
         self.fused: nn.ModuleList = nn.ModuleList(
             [encoder.rnn] if encoder.rnn is not None else encoder.layers
         )
@@ -140,11 +161,14 @@ class GraphEncoder(nn.Module):
             lengths = mask.to(torch.long).sum(dim=1)
         if lengths is None:
             return self._dense(x)
+        if self.cell_state:
+            return self._packed(x, lengths)
         return self._masked(x, lengths)
 
     def _dense(self, x: Tensor) -> EncoderOutput:
         cfg = self.config
         hs: list[Tensor] = []
+        cs: list[Tensor] = []
         inp = x
         for i, module in enumerate(self.fused):
             out, hn = module(inp)
@@ -152,6 +176,7 @@ class GraphEncoder(nn.Module):
             if cfg.residual and i > 0 and out.shape[-1] == inp.shape[-1]:
                 out = out + inp
             hs.append(h)
+            cs.append(hn[1] if isinstance(hn, tuple) else h)
             inp = out
         B = x.shape[0]
         D, Hout = cfg.directions, cfg.proj_size or cfg.hidden_size
@@ -159,7 +184,37 @@ class GraphEncoder(nn.Module):
             last = inp[:, -1] if D == 1 else torch.cat([inp[:, -1, :Hout], inp[:, 0, Hout:]], dim=1)
         else:
             last = hs[-1][-D:].permute(1, 0, 2).reshape(B, D * Hout)
-        return EncoderOutput(inp, last, State(torch.cat(hs), None))
+        return EncoderOutput(inp, last, State(torch.cat(hs), torch.cat(cs) if self.cell_state else None))
+
+    def _packed(self, x: Tensor, lengths: Tensor) -> EncoderOutput:
+        """Packed sequences through the fused modules: states at each length, cell state included."""
+        cfg = self.config
+        T = x.shape[1]
+        lengths = lengths.to(dtype=torch.long).clamp(1, T).cpu()
+        hs: list[Tensor] = []
+        cs: list[Tensor] = []
+        inp = x
+        for i, module in enumerate(self.fused):
+            packed = nn.utils.rnn.pack_padded_sequence(inp, lengths, batch_first=True, enforce_sorted=False)
+            out_packed, (h, c) = module(packed)
+            out, _ = nn.utils.rnn.pad_packed_sequence(out_packed, batch_first=True, total_length=T)
+            if cfg.residual and i > 0 and out.shape[-1] == inp.shape[-1]:
+                out = out + inp
+            hs.append(h)
+            cs.append(c)
+            inp = out
+        return EncoderOutput(
+            inp, self._last(inp, hs, lengths.to(x.device)), State(torch.cat(hs), torch.cat(cs))
+        )
+
+    def _last(self, out: Tensor, hs: list[Tensor], lengths: Tensor) -> Tensor:
+        """``(B, D*H_out)``: the forward direction at each length, the reverse one at step 0."""
+        cfg = self.config
+        D, Hout = cfg.directions, cfg.proj_size or cfg.hidden_size
+        if cfg.residual and cfg.num_layers > 1:
+            fwd_last = out.gather(1, (lengths - 1).view(-1, 1, 1).expand(-1, 1, out.shape[-1])).squeeze(1)
+            return fwd_last if D == 1 else torch.cat([fwd_last[:, :Hout], out[:, 0, Hout:]], dim=1)
+        return hs[-1][-D:].permute(1, 0, 2).reshape(out.shape[0], D * Hout)
 
     def _masked(self, x: Tensor, lengths: Tensor) -> EncoderOutput:
         cfg = self.config
@@ -231,6 +286,7 @@ def export_program(
         ExportError: the model holds a part that cannot be exported, or ``torch.export`` fails.
     """
     graph = _Positional(exportable(model))
+    check_torchscript_only(graph, "torch.export")
     dims: dict[str, Any] = {}
     shapes = tuple(
         {ax: dims.setdefault(d, torch.export.Dim(d)) for ax, d in (dynamic or {}).get(i, {}).items()} or None

@@ -33,7 +33,7 @@ import torch
 from torch import Tensor, nn
 
 from carrousel.core.errors import ExportError
-from carrousel.core.export.graph import _Positional, exportable
+from carrousel.core.export.graph import _Positional, check_torchscript_only, exportable
 from carrousel.core.optional import require
 
 __all__ = [
@@ -95,6 +95,7 @@ def export_onnx(
     if len(input_names) != len(example):
         raise ExportError(f"{len(input_names)} input names for {len(example)} example inputs; give one each")
     graph = _Positional(exportable(model))
+    check_torchscript_only(graph, which.value)
     try:
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
