@@ -235,3 +235,33 @@ def test_cell_state_with_the_dynamo_exporter_is_a_clear_error() -> None:
     graph = _States(RecurrentEncoder(RecurrentConfig(5, 8, cell="lstm", bidirectional=True))).eval()
     with pytest.raises(ExportError, match="only with the torchscript"):
         export_onnx(graph, _inputs(4, 9, 5, 0), ["x", "lengths"], DYN, exporter="dynamo")
+
+
+def test_export_bundle_with_a_second_graph(tmp_path: object) -> None:
+    """``ExportSpec.parts``: an encoder-state graph exported beside the main one, loaded by part name,
+    replaced (not kept) on re-export; a bad part name or a missing part is a clear error."""
+    from dataclasses import replace
+
+    torch.manual_seed(0)
+    model = _regressor("last", cell="lstm", bidirectional=True)
+    states = _States(model.encoder).eval()
+    names = ("output", "last", "h", "c")
+    dyn = {**DYN, "output": {0: "batch", 1: "time"}, "h": {1: "batch"}, "c": {1: "batch"}}
+    part = ExportSpec(states, _inputs(4, 9, 5, 0), _inputs(7, 15, 5, 1), ("x", "lengths"), dyn, names)
+    spec = ExportSpec(
+        model, _inputs(4, 9, 5, 0), _inputs(7, 15, 5, 1), ("x", "lengths"), DYN, parts={"states": part}
+    )
+    folder, asset = export_bundle(Bundle("test.regressor", model), tmp_path / "m", spec, precision="fp32")  # type: ignore[operator]
+    assert asset["parts"]["states"]["file"] == "states.fp32.onnx"
+    loaded = load_bundle(folder, kind="test.regressor")
+    runtime = load_runtime(loaded, threads=1, part="states")
+    assert runtime is not None
+    x, lengths = _inputs(5, 12, 5, 9)
+    with torch.no_grad():
+        np.testing.assert_allclose(runtime.run(x, lengths)[3], states(x, lengths)[3].numpy(), atol=1e-5)
+    _, _ = export_bundle(loaded, tmp_path / "m8", replace(spec, parts={}), precision="int8")  # type: ignore[operator]
+    assert set(load_bundle(tmp_path / "m8").files) == {"model.int8.onnx"}  # type: ignore[operator]
+    with pytest.raises(ExportError, match="no 'states' graph"):
+        load_runtime(load_bundle(tmp_path / "m8"), part="states")  # type: ignore[operator]
+    with pytest.raises(ExportError, match="part name"):
+        export_bundle(Bundle("test.regressor", model), tmp_path / "x", replace(spec, parts={"model": part}))  # type: ignore[operator]

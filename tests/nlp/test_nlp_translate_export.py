@@ -1,5 +1,5 @@
-"""``nlp translate export``: the decoder step as ONNX; the exported bundle translates exactly as the eager
-network (greedy and beam, other batch sizes and lengths) in fp32, mostly the same in int8."""
+"""``nlp translate export``: the decoder step and the encoder as ONNX; the exported bundle translates exactly
+as the eager network (greedy and beam, other batch sizes and lengths) in fp32, mostly the same in int8."""
 
 from __future__ import annotations
 
@@ -70,8 +70,10 @@ def test_fp32_export_translates_as_eager(
     assert doc["precision"] == "fp32" and doc["before"] == doc["after"]  # BLEU on the stored test split
     assert doc["before"] is not None and doc["check_max_abs_diff"] < 1e-4
     assert (out / "assets" / "model.fp32.onnx").stat().st_size > 1000
+    assert (out / "assets" / "encoder.fp32.onnx").stat().st_size > 1000
     eager, deployed = Translator.from_pretrained(trained), Translator.from_pretrained(out)
     assert isinstance(deployed.network, OnnxSeq2Seq) and not isinstance(eager.network, OnnxSeq2Seq)
+    assert deployed.network.encoder is not None  # the encoder runs in ONNX Runtime too
     for beam in (1, 3):
         for batch in (1, 3, 64):
             want, got = _texts(eager, beam, batch), _texts(deployed, beam, batch)
@@ -82,8 +84,18 @@ def test_fp32_export_translates_as_eager(
 def test_int8_export_mostly_agrees(trained: Path, tmp_path: Path) -> None:
     report = export_translator(TranslateExportConfig(str(trained), "int8", limit=0), tmp_path / "int8")
     assert report.precision == "int8" and report.before is None and report.after is None
+    assert (tmp_path / "int8" / "assets" / "encoder.int8.onnx").is_file()
     assert report.onnx_bytes < (tmp_path / "int8" / "model.safetensors").stat().st_size * 1.2
     eager, deployed = Translator.from_pretrained(trained), Translator.from_pretrained(tmp_path / "int8")
     want, got = _texts(eager, 3, 8), _texts(deployed, 3, 8)
     same = sum(a == b for (a, _), (b, _) in zip(got, want, strict=True))
     assert same >= len(SENTENCES) - 2, (got, want)
+
+
+def test_dynamo_exporter_is_refused_with_the_reason(trained: Path, tmp_path: Path) -> None:
+    """The encoder's per-length cell state exports only through the torchscript exporter: a clear error."""
+    from carrousel.core.errors import ExportError
+
+    with pytest.raises(ExportError, match="torchscript"):
+        export_translator(TranslateExportConfig(str(trained), "fp32", "dynamo", limit=0), tmp_path / "d")
+    assert not (tmp_path / "d").exists()

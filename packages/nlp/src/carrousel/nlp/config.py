@@ -404,7 +404,7 @@ class DecodeConfig:
 
 @dataclass(frozen=True)
 class TranslateExportConfig:
-    """``nlp translate export``: a translation model with its decoder step as ONNX (fp32 / int8)."""
+    """``nlp translate export``: a translation model with its decoder step and encoder as ONNX (fp32 / int8)."""
 
     model: str  # a bundle folder written by ``nlp translate train``
     precision: str = "int8"  # fp32 | int8 (ONNX Runtime dynamic int8 weights)

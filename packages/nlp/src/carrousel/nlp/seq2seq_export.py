@@ -1,17 +1,21 @@
-"""The decoder step of a :class:`~carrousel.nlp.seq2seq.Seq2Seq` as an exportable graph, and the network an
-exported translation bundle decodes with.
+"""A :class:`~carrousel.nlp.seq2seq.Seq2Seq` as exportable graphs, and the network an exported translation
+bundle decodes with.
 
-Decoding spends its time in the decoder step (called once per output token, by greedy or beam search);
-the encoder runs once per batch. The exported graph is one decoder step, :class:`DecoderStep`:
-``labels (N,)``, ``h``/``c`` ``(N, L, H)``, ``feed (N, H)``, ``memory``/``keys`` ``(N, S, H)``,
-``mask (N, S)``, ``src (N, S)`` -> log-probabilities ``(N, V)`` (pointer-generator mixture included),
-the new ``h``, ``c``, ``feed`` and the attention ``(N, S)``; rows and source length dynamic. The encoder
-stays in PyTorch: core's exportable encoder (``GraphEncoder``) does not return an LSTM's cell state at
-each sequence's own length, which the decoder starts from.
+Decoding runs the encoder once per batch and the decoder step once per output token (greedy or beam
+search), so the network is exported as two graphs through core's ``export_bundle``:
 
-:class:`OnnxSeq2Seq` has :class:`~carrousel.nlp.seq2seq.Seq2Seq`'s ``start``/``step`` with the step run
-by ONNX Runtime; :class:`~carrousel.nlp.pipeline.translate.Translator` uses it for an exported bundle
-(:func:`exported_network`), so greedy and beam search are the same code as for the eager network.
+* the main graph, :class:`DecoderStep`: ``labels (N,)``, ``h``/``c`` ``(N, L, H)``, ``feed (N, H)``,
+  ``memory``/``keys`` ``(N, S, H)``, ``mask (N, S)``, ``src (N, S)`` -> log-probabilities ``(N, V)``
+  (pointer-generator mixture included), the new ``h``, ``c``, ``feed`` and the attention ``(N, S)``;
+* the ``encoder`` part, :class:`EncoderStart`: ``src (B, S)``, ``lengths (B,)`` -> the decoder's initial
+  ``h``/``c`` ``(B, L, H)`` and ``memory``/``keys`` ``(B, S, H)``. The decoder starts from the encoder's
+  LSTM cell state at each sentence's own length, which core's ``GraphEncoder(cell_state=True)`` gives
+  through packed sequences: the torchscript exporter only (``--exporter dynamo`` is refused, saying so).
+
+Rows and source length are dynamic in both. :class:`OnnxSeq2Seq` has :class:`~carrousel.nlp.seq2seq.Seq2Seq`'s
+``start``/``step`` run by ONNX Runtime; :class:`~carrousel.nlp.pipeline.translate.Translator` uses it for
+an exported bundle (:func:`exported_network`), so greedy and beam search are the same code as for the
+eager network. A bundle exported before the encoder part existed still runs its encoder in PyTorch.
 """
 
 from __future__ import annotations
@@ -22,13 +26,49 @@ import torch
 from torch import Tensor, nn
 
 from carrousel.core.bundle import Bundle
-from carrousel.core.export import ExportSpec, OnnxModule, load_runtime
+from carrousel.core.export import EXPORT_ASSET, ExportSpec, GraphEncoder, OnnxModule, load_runtime
+from carrousel.core.nn import mask_from_lengths
 from carrousel.nlp.seq2seq import DecoderState, Seq2Seq
 
-__all__ = ["INPUTS", "OUTPUTS", "DecoderStep", "OnnxSeq2Seq", "exported_network", "translate_export_spec"]
+__all__ = [
+    "ENCODER",
+    "INPUTS",
+    "OUTPUTS",
+    "DecoderStep",
+    "EncoderStart",
+    "OnnxSeq2Seq",
+    "exported_network",
+    "translate_export_spec",
+]
 
 INPUTS = ("labels", "h", "c", "feed", "memory", "keys", "mask", "src")
 OUTPUTS = ("log_probs", "h_out", "c_out", "feed_out", "attention")
+ENCODER = "encoder"  # the export part holding EncoderStart
+
+
+class EncoderStart(nn.Module):
+    """:meth:`Seq2Seq.start` as a graph: ``src (B, S)``, ``lengths (B,)`` -> ``h``, ``c``, ``memory``, ``keys``.
+
+    The encoder is core's ``GraphEncoder`` with ``cell_state=True`` (weights shared with ``model``).
+    """
+
+    def __init__(self, model: Seq2Seq) -> None:
+        super().__init__()
+        self.embedding = model.src_embedding
+        self.encoder = GraphEncoder(model.encoder, cell_state=True)
+        self.attention = model.attention
+        self.layers = model.config.net.num_layers
+
+    def forward(self, src: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        enc = self.encoder(self.embedding(src), lengths)
+        B, L = src.shape[0], self.layers
+        assert enc.state.c is not None
+
+        def join(t: Tensor) -> Tensor:  # (L*2, B, H/2) -> (B, L, H), as Seq2Seq.start
+            return t.view(L, 2, B, -1).permute(2, 0, 1, 3).reshape(B, L, -1)
+
+        memory = enc.output
+        return join(enc.state.h), join(enc.state.c), memory, self.attention.project_keys(memory)
 
 
 class DecoderStep(nn.Module):
@@ -69,19 +109,26 @@ class DecoderStep(nn.Module):
 
 
 class OnnxSeq2Seq:
-    """``start`` (eager encoder) and ``step`` (ONNX Runtime) of an exported translation bundle."""
+    """``start`` and ``step`` of an exported translation bundle, run by ONNX Runtime (``start`` by the
+    eager encoder when the bundle has no encoder part)."""
 
-    def __init__(self, model: Seq2Seq, runtime: OnnxModule) -> None:
+    def __init__(self, model: Seq2Seq, runtime: OnnxModule, encoder: OnnxModule | None = None) -> None:
         self.model = model.eval()
         self.runtime = runtime
+        self.encoder = encoder
 
     def parameters(self) -> Iterator[nn.Parameter]:
         """The eager network's parameters (where :func:`decode_batch` reads the device from)."""
         return self.model.parameters()
 
     def start(self, src: Tensor, lengths: Tensor) -> DecoderState:
-        """The encoder's initial decoding state (PyTorch, float32)."""
-        return self.model.start(src, lengths)
+        """The encoder's initial decoding state (float32)."""
+        if self.encoder is None:
+            return self.model.start(src, lengths)
+        h, c, memory, keys = (torch.from_numpy(a) for a in self.encoder.run(src, lengths))
+        mask = mask_from_lengths(lengths, src.shape[1])
+        feed = memory.new_zeros(src.shape[0], self.model.config.net.hidden_size)
+        return DecoderState(h, c, feed, memory, keys, mask, src)
 
     def step(self, labels: Tensor, state: DecoderState) -> tuple[Tensor, DecoderState, Tensor]:
         """Core's step function, run by ONNX Runtime."""
@@ -129,11 +176,39 @@ def translate_export_spec(model: Seq2Seq) -> ExportSpec:
         output_names=OUTPUTS,
         atol=1e-4,
         int8_atol=2.0,  # log-probabilities; BLEU before and after is the real measure
-        meta={"graph": "decoder_step", "encoder": "pytorch"},
+        meta={"graph": "decoder_step", "encoder": ENCODER},
+        parts={ENCODER: _encoder_spec(model)},
+    )
+
+
+def _sources(model: Seq2Seq, n: int, s: int, seed: int) -> tuple[Tensor, Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    src = torch.randint(4, model.config.src_vocab_size, (n, s), generator=g)
+    lengths = torch.randint(1, s + 1, (n,), generator=g)
+    lengths[0] = max(1, s - 1)  # padding past the longest sentence too
+    src[torch.arange(s).unsqueeze(0) >= lengths.unsqueeze(1)] = 0
+    return src, lengths
+
+
+def _encoder_spec(model: Seq2Seq) -> ExportSpec:
+    rows, steps = {0: "rows"}, {0: "rows", 1: "source"}
+    return ExportSpec(
+        graph=EncoderStart(model).eval(),
+        example=_sources(model, 3, 7, 0),
+        check_inputs=_sources(model, 11, 19, 1),
+        input_names=("src", "lengths"),
+        dynamic={"src": steps, "lengths": rows, "memory": steps, "keys": steps},
+        output_names=("h", "c", "memory", "keys"),
+        atol=1e-4,
+        int8_atol=2.0,  # states; BLEU before and after is the real measure
     )
 
 
 def exported_network(bundle: Bundle, model: Seq2Seq) -> Seq2Seq | OnnxSeq2Seq:
     """The network :class:`Translator` decodes with: ONNX Runtime's step for an exported bundle."""
     runtime = load_runtime(bundle)
-    return model if runtime is None else OnnxSeq2Seq(model, runtime)
+    if runtime is None:
+        return model
+    asset = bundle.assets.get(EXPORT_ASSET)
+    has_encoder = isinstance(asset, dict) and ENCODER in (asset.get("parts") or {})
+    return OnnxSeq2Seq(model, runtime, load_runtime(bundle, part=ENCODER) if has_encoder else None)

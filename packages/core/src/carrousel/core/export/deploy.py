@@ -12,6 +12,10 @@ unchanged (``bundle.json``, ``model.safetensors``, arrays, assets: never a pickl
 
 The bundle's checksums cover the ONNX file as well. A domain loader calls :func:`load_runtime` and, when
 it returns an :class:`~carrousel.core.export.onnx.OnnxModule`, runs that instead of the PyTorch network.
+A network run in more than one call pattern (a seq2seq model: the encoder once, then the decoder step per
+token) exports its other graphs as ``ExportSpec.parts``: each is written beside the main file as
+``<part>.<precision>.onnx``, described under ``parts`` of the ``export`` asset, checked the same way,
+and loaded with ``load_runtime(bundle, part=...)``.
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ class ExportSpec:
         atol: largest |fp32 ONNX - eager| accepted at ``check_inputs``.
         int8_ops: node types given int8 weights (see :func:`~carrousel.core.export.onnx.quantize_int8`).
         meta: extra JSON fields of the ``export`` asset.
+        parts: further graphs of the same network, by name (their own ``parts`` and ``meta`` are ignored).
         int8_atol: largest |int8 ONNX - eager| accepted at ``check_inputs`` (int8 weights cost accuracy;
             the domain's task metric is the real measure).
     """
@@ -78,14 +83,18 @@ class ExportSpec:
     int8_atol: float = 0.5
     int8_ops: tuple[str, ...] = INT8_OPS
     meta: Mapping[str, Any] = field(default_factory=dict)
+    parts: Mapping[str, ExportSpec] = field(default_factory=dict)
 
 
 def _strip(bundle: Bundle) -> Bundle:
     """The bundle without an earlier export (re-exporting an exported bundle replaces its ONNX file)."""
     old = bundle.assets.get(EXPORT_ASSET)
     files = dict(bundle.files)
-    if isinstance(old, dict) and isinstance(old.get("file"), str):
-        files.pop(old["file"], None)
+    if isinstance(old, dict):
+        parts = old.get("parts")
+        for entry in (old, *(parts.values() if isinstance(parts, dict) else ())):
+            if isinstance(entry, dict) and isinstance(entry.get("file"), str):
+                files.pop(entry["file"], None)
     assets = {k: v for k, v in bundle.assets.items() if k != EXPORT_ASSET}
     return replace(bundle, assets=assets, files=files)
 
@@ -108,6 +117,29 @@ def export_bundle(
     """
     prec, which = DeployPrecision(precision), Exporter(exporter)
     base = _strip(bundle)
+    blobs: dict[str, bytes] = {}
+    name, blob, asset = _export_one(spec, "model", prec, which)
+    blobs[name] = blob
+    parts: dict[str, Any] = {}
+    for part, part_spec in spec.parts.items():
+        if not part.isidentifier() or part == "model":
+            raise ExportError(f"export part name {part!r}: use a Python identifier other than 'model'")
+        part_name, part_blob, parts[part] = _export_one(part_spec, part, prec, which)
+        blobs[part_name] = part_blob
+    asset = {**asset, "exporter": which.value, "torch": torch.__version__, **dict(spec.meta)}
+    if parts:
+        asset["parts"] = parts
+    out = replace(base, assets={**base.assets, EXPORT_ASSET: asset}, files={**base.files, **blobs}).save(
+        folder
+    )
+    logger.info("exported %s (%s, %s) to %s", bundle.kind, prec.value, which.value, out)
+    return out, asset
+
+
+def _export_one(
+    spec: ExportSpec, stem: str, prec: DeployPrecision, which: Exporter
+) -> tuple[str, bytes, dict[str, Any]]:
+    """One graph of ``spec`` exported, checked at other sizes and (int8) quantized: file name, bytes, entry."""
     blob = export_onnx(
         spec.graph,
         spec.example,
@@ -120,42 +152,43 @@ def export_bundle(
     if prec is DeployPrecision.INT8:
         blob = quantize_int8(blob, spec.int8_ops)
         diff = verify_onnx(blob, spec.graph, spec.check_inputs, spec.input_names, atol=spec.int8_atol)
-    name = f"model.{prec.value}.onnx"
-    asset = {
+    name = f"{stem}.{prec.value}.onnx"
+    entry = {
         "precision": prec.value,
         "file": name,
-        "exporter": which.value,
         "inputs": list(spec.input_names),
         "outputs": list(spec.output_names),
         "dynamic": {k: {str(a): d for a, d in v.items()} for k, v in spec.dynamic.items()},
         "check_shapes": [list(t.shape) for t in spec.check_inputs],
         "check_max_abs_diff": float(diff),
         "int8_ops": list(spec.int8_ops) if prec is DeployPrecision.INT8 else [],
-        "torch": torch.__version__,
-        **dict(spec.meta),
     }
-    out = replace(base, assets={**base.assets, EXPORT_ASSET: asset}, files={**base.files, name: blob}).save(
-        folder
-    )
-    logger.info("exported %s (%s, %s) to %s", bundle.kind, prec.value, which.value, out)
-    return out, asset
+    return name, blob, entry
 
 
-def load_runtime(bundle: Bundle, threads: int | None = None, config: Any = None) -> OnnxModule | None:
+def load_runtime(
+    bundle: Bundle, threads: int | None = None, config: Any = None, part: str | None = None
+) -> OnnxModule | None:
     """The ONNX Runtime module of an exported bundle; None for a plain bundle.
 
     Args:
         bundle: a loaded bundle.
         threads: ONNX Runtime intra-op threads (None: ``torch.get_num_threads()``, the process's setting).
         config: set as the module's ``config`` (for callers that read it).
+        part: one of ``ExportSpec.parts`` instead of the main graph.
 
     Raises:
-        ExportError: the export asset names a file the bundle lacks.
+        ExportError: the export asset names a file the bundle lacks, or lacks the part.
         MissingExtraError: the bundle is exported but onnxruntime is not installed.
     """
     asset = bundle.assets.get(EXPORT_ASSET)
     if asset is None:
         return None
+    if part is not None:
+        parts = asset.get("parts") if isinstance(asset, dict) else None
+        if not isinstance(parts, dict) or part not in parts:
+            raise ExportError(f"the bundle's export has no {part!r} graph; export it again with this version")
+        asset = parts[part]
     name = asset.get("file") if isinstance(asset, dict) else None
     if not isinstance(name, str) or name not in bundle.files:
         raise ExportError(f"the bundle's export names {name!r}, which it does not hold; export it again")

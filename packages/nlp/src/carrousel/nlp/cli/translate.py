@@ -265,7 +265,7 @@ def export(
     ] = 200,
     as_json: JsonFlag = False,
 ) -> None:
-    """Model with its decoder step as ONNX (fp32/int8); prints size, latency and BLEU before and after."""
+    """Model with its decoder step and encoder as ONNX (fp32/int8); prints size, latency, BLEU before/after."""
     from carrousel.nlp.pipeline.translate_deploy import export_translator
 
     cfg = TranslateExportConfig(str(model), precision.value, exporter.value, limit)

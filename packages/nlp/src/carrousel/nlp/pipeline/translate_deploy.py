@@ -1,5 +1,6 @@
-"""``nlp translate export``: a translation bundle with its decoder step as ONNX (fp32 or dynamic int8),
-written by core's :func:`~carrousel.core.export.export_bundle` (one graph per bundle), and its report.
+"""``nlp translate export``: a translation bundle with its decoder step and its encoder as ONNX (fp32 or
+dynamic int8), written by core's :func:`~carrousel.core.export.export_bundle` (the encoder as an export
+part), and its report.
 
 The graph and the runtime that decodes with it are in :mod:`carrousel.nlp.seq2seq_export`.
 """
@@ -40,7 +41,7 @@ def _test_bleu(folder: str | Path, bundle: Bundle, limit: int) -> float | None:
 
 
 def export_translator(cfg: TranslateExportConfig, out: str | Path) -> DeploymentReport:
-    """``nlp translate export``: writes ``cfg.model`` with its decoder step as ONNX, and the report.
+    """``nlp translate export``: writes ``cfg.model`` with its decoder step and encoder as ONNX, and the report.
 
     Raises:
         ExportError: the step cannot be exported or the file does not reproduce it.
@@ -78,7 +79,7 @@ def export_translator(cfg: TranslateExportConfig, out: str | Path) -> Deployment
             else "no BLEU: the bundle's pair files are not found (or --limit 0)"
         ),
         extra={
-            "graph": "decoder step (encoder in PyTorch)",
+            "graph": "decoder step + encoder",
             "export_seconds": round(time.perf_counter() - start, 2),
         },
     )
