@@ -12,6 +12,10 @@ export`` and the commands that run their bundles).
 3. ``finance``: a forecaster trained on the AAPL sample up to 2011-12-30 (defaults), exported (fp32,
    int8); pinball loss and MAE on the 250 sessions after its training data, latency at batch 1 / 64.
 
+``--device cuda`` (a GPU): part ``encoder`` only, on the GPU: eager fp32 vs bf16 and fp16 autocast (the
+cuDNN kernels), timed with synchronisation; the CPU ONNX Runtime package has no GPU runner, so the ONNX
+columns are left out there.
+
 4. ``scan`` (not in the default parts): best of 3 ``bio scan --method model`` on part 2's mixed file with
    ``--scan-model DIR`` (default: the panel); run it with ``PYTHONPATH`` at an older checkout to compare
    the int8 bundle with the scan before this change.
@@ -89,6 +93,55 @@ def _encoder(repeats: int) -> list[dict[str, Any]]:
                 **_measure(model, runners, args, repeats),
             }
             row["export_seconds"] = export_s
+            rows.append(row)
+    return rows
+
+
+def _encoder_gpu(device: str, repeats: int) -> list[dict[str, Any]]:
+    """Part ``encoder`` on a GPU: eager fp32 vs bf16 / fp16 autocast (cuDNN), with and without lengths."""
+    from carrousel.core.export import time_call
+    from carrousel.core.nn import RecurrentConfig, SequenceRegressor, SequenceRegressorConfig
+
+    dev = torch.device(device)
+    torch.manual_seed(0)
+    cfg = SequenceRegressorConfig(encoder=RecurrentConfig(256, 256, cell="lstm"), out_features=8)
+    model = SequenceRegressor(cfg).eval().to(dev)
+
+    def timed(fn: Any) -> float:
+        def call() -> None:
+            fn()
+            torch.cuda.synchronize(dev)
+
+        return 1e3 * time_call(call, repeats)
+
+    rows = []
+    for with_lengths in (True, False):
+        for batch in (1, 64, 512):
+            g = torch.Generator().manual_seed(batch)
+            x = torch.randn(batch, 100, 256, generator=g).to(dev, non_blocking=True)
+            lengths = torch.randint(50, 101, (batch,), generator=g)
+            lengths[0] = 100
+            args = (x, lengths.to(dev)) if with_lengths else (x,)
+            row: dict[str, Any] = {
+                "part": "encoder_gpu",
+                "device": device,
+                "lengths": with_lengths,
+                "batch": batch,
+            }
+            with torch.no_grad():
+                ref = model(*args).float()
+                scale = float(ref.abs().max())
+                row["eager_fp32_ms"] = timed(lambda a=args: model(*a))
+                for name, dtype in (("bf16", torch.bfloat16), ("fp16", torch.float16)):
+
+                    def run(d: torch.dtype = dtype, a: tuple[torch.Tensor, ...] = args) -> torch.Tensor:
+                        with torch.autocast("cuda", d):
+                            out: torch.Tensor = model(*a)
+                            return out
+
+                    row[f"{name}_ms"] = timed(run)
+                    row[f"{name}_speedup"] = row["eager_fp32_ms"] / row[f"{name}_ms"]
+                    row[f"{name}_rel_err"] = float((run().float() - ref).abs().max()) / scale
             rows.append(row)
     return rows
 
@@ -190,12 +243,20 @@ def main() -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     parser.add_argument("--scan-model", default=None, help="part scan: the model folder (default: the panel)")
+    parser.add_argument(
+        "--device", default="cpu", help="cpu (default) or cuda[:N]: the encoder part on a GPU"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     out = args.out or Path(tempfile.mkdtemp(prefix="bench_export_"))
     out.mkdir(parents=True, exist_ok=True)
     parts = set(args.parts.split(","))
     rows: list[dict[str, Any]] = []
+    if args.device != "cpu":
+        if not torch.cuda.is_available():
+            raise SystemExit(f"--device {args.device}: no CUDA device here; run on a machine with a GPU")
+        rows += _encoder_gpu(args.device, args.repeats)
+        parts = set()
     if "encoder" in parts:
         rows += _encoder(args.repeats)
     if "bio" in parts:
@@ -215,6 +276,12 @@ def main() -> None:
                 f"ONNX fp32 {r['onnx_fp32_speedup']:.2f}x (err {r['onnx_fp32_rel_err']:.1e}) | "
                 f"ONNX int8 {r['onnx_int8_speedup']:.2f}x (err {r['onnx_int8_rel_err']:.1e}) | "
                 f"bf16 {r['bf16_speedup']:.2f}x (err {r['bf16_rel_err']:.1e})"
+            )
+        elif r["part"] == "encoder_gpu":
+            print(
+                f"encoder on {r['device']} lengths={r['lengths']!s:5} B={r['batch']:>3}: eager fp32 "
+                f"{r['eager_fp32_ms']:7.3f} ms | bf16 {r['bf16_speedup']:.2f}x (err {r['bf16_rel_err']:.1e}) | "
+                f"fp16 {r['fp16_speedup']:.2f}x (err {r['fp16_rel_err']:.1e})"
             )
         elif "speedup" in r and isinstance(r["speedup"], dict):
             lat = r["latency_ms"]

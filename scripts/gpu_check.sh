@@ -28,3 +28,7 @@ for name, (cfg, lengths, dtype) in cases.items():
 PY
 timeout "${PYTEST_TIMEOUT:-330}" python3 -m pytest tests/core -q -p no:cacheprovider \
   --ignore=tests/core/test_samples.py -k "not test_core_has" 2>&1 | tee "$out/pytest.log" | tail -25
+# deployment on the GPU (#16): eager fp32 vs bf16/fp16 autocast of the export benchmark's encoder, and the
+# encoder benchmark's cuDNN path with and without lengths
+timeout 120 python3 benchmarks/bench_export.py --device cuda --repeats 5 2>&1 | tee "$out/bench_export_cuda.txt" | tail -14
+timeout 180 python3 benchmarks/bench_encoder.py --device cuda --quick 2>&1 | tee "$out/bench_encoder_cuda.txt" | tail -20
