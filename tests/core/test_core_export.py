@@ -41,6 +41,11 @@ def _inputs(b: int, t: int, i: int, seed: int) -> tuple[torch.Tensor, torch.Tens
     return torch.randn(b, t, i, generator=g), lengths
 
 
+def _encoder(enc: dict[str, object]) -> RecurrentEncoder:
+    torch.manual_seed(0)
+    return RecurrentEncoder(RecurrentConfig(input_size=5, hidden_size=8, **enc)).eval()  # type: ignore[arg-type]
+
+
 def _regressor(pooling: str = "last", **enc: object) -> SequenceRegressor:
     torch.manual_seed(0)
     cfg = RecurrentConfig(input_size=5, hidden_size=8, **enc)  # type: ignore[arg-type]
@@ -58,8 +63,7 @@ def _regressor(pooling: str = "last", **enc: object) -> SequenceRegressor:
     ],
 )
 def test_graph_encoder_matches_packing(enc: dict[str, object]) -> None:
-    torch.manual_seed(0)
-    encoder = RecurrentEncoder(RecurrentConfig(input_size=5, hidden_size=8, **enc)).eval()  # type: ignore[arg-type]
+    encoder = _encoder(enc)
     graph = GraphEncoder(encoder).eval()
     x, lengths = _inputs(6, 11, 5, 1)
     with torch.no_grad():
@@ -208,8 +212,7 @@ class _States(torch.nn.Module):
 def test_cell_state_at_each_length_exports_with_torchscript(enc: dict[str, object]) -> None:
     """``cell_state=True``: h and c at each sequence's own length equal packing's, in eager and in ONNX
     Runtime at sizes other than the example's (the LSTM node's sequence_lens), fp32 and int8."""
-    torch.manual_seed(0)
-    encoder = RecurrentEncoder(RecurrentConfig(input_size=5, hidden_size=8, **enc)).eval()  # type: ignore[arg-type]
+    encoder = _encoder(enc)
     graph = _States(encoder).eval()
     x, lengths = _inputs(6, 11, 5, 1)
     with torch.no_grad():
