@@ -136,3 +136,31 @@ def test_case_variation_capitalises_both_sides_of_a_seeded_share() -> None:
     assert 250 < len(flipped) < 350
     assert all(t.startswith("Öffne") for _, t in flipped)
     assert varied[-1] == ("Done.", "Fertig.")
+
+
+def test_hf_datasets_translation_sets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A data set saved with ``save_to_disk`` in the hub's translation layout (``translation`` dicts, a
+    DatasetDict with splits) or with language columns; a hub name that cannot be reached is one line."""
+    import datasets
+
+    rows = [{"translation": {"de": f"Datei {i}", "en": f"file {i}"}} for i in range(5)]
+    splits = datasets.DatasetDict(
+        {"train": datasets.Dataset.from_list(rows), "test": datasets.Dataset.from_list(rows[:2])}
+    )
+    splits.save_to_disk(str(tmp_path / "wmt_like"))
+    assert read_pairs([tmp_path / "wmt_like"], "en", "de") == [(f"file {i}", f"Datei {i}") for i in range(5)]
+    assert read_pairs([f"{tmp_path / 'wmt_like'}#test"], "de", "en") == [
+        ("Datei 0", "file 0"),
+        ("Datei 1", "file 1"),
+    ]
+    with pytest.raises(TextDataError, match="not 'valid'"):
+        read_pairs([f"{tmp_path / 'wmt_like'}#valid"], "en", "de")
+    with pytest.raises(TextDataError, match="lacks 'en' and 'fr'"):
+        read_pairs([tmp_path / "wmt_like"], "en", "fr")
+    datasets.Dataset.from_dict({"en": ["open"], "de": ["öffne"]}).save_to_disk(str(tmp_path / "columns"))
+    assert read_pairs([tmp_path / "columns"], "en", "de") == [("open", "öffne")]
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    with pytest.raises(TextDataError, match="cannot load it as an HF datasets translation set") as err:
+        read_pairs(["no_such_set_xyz:de-en#train"], "en", "de")
+    assert "\n" not in str(err.value)

@@ -12,13 +12,15 @@ Sources (:func:`read_pairs`):
 * JSONL (``.jsonl``/``.json``): one object per line, ``{"en": ..., "de": ...}`` or HF datasets'
   ``{"translation": {"en": ..., "de": ...}}``.
 * Two aligned plain-text files: line ``i`` of the first translates into line ``i`` of the second.
+* HF ``datasets`` translation sets: a folder written by ``Dataset.save_to_disk`` (or a ``DatasetDict``'s,
+  ``FOLDER#split``, default ``train``), or a hub name with its config and split, ``wmt16:de-en#train``,
+  ``iwslt2017:iwslt2017-en-de#test`` (the hub must be reachable). Rows hold a ``translation`` column of
+  ``{src: ..., tgt: ...}`` (the hub's translation sets), or ``src`` and ``tgt`` columns.
 
 Cleaning (:func:`clean_pairs`): whitespace collapsed, empty sides dropped, pairs whose word counts differ
 by more than ``max_ratio`` (or longer than ``max_words``) dropped, and duplicate sources dropped (the first
 translation wins), so that one source text can never be in two splits. :func:`split_pairs` shuffles with
 a seed and cuts valid and test shares.
-
-HF ``datasets`` translation sets (``wmt16``, ``iwslt2017``) are not read yet.
 """
 
 from __future__ import annotations
@@ -111,27 +113,73 @@ def _read_jsonl(path: Path, src: str, tgt: str) -> list[Pair]:
             row = json.loads(line)
         except json.JSONDecodeError:
             raise TextDataError(f"{path} line {i + 1} is not JSON; write one object per line") from None
-        if isinstance(row, dict) and isinstance(row.get("translation"), dict):
-            row = row["translation"]
-        if (
-            not isinstance(row, dict)
-            or not isinstance(row.get(src), str)
-            or not isinstance(row.get(tgt), str)
-        ):
-            found = ", ".join(sorted(row)) if isinstance(row, dict) else type(row).__name__
+        if not isinstance(row, dict):
             raise TextDataError(
-                f"{path} line {i + 1} lacks {src!r} and {tgt!r} text fields (found: {found}); "
-                "check --src/--tgt"
+                f"{path} line {i + 1} is a JSON {type(row).__name__}, not an object; write one object per line"
             )
-        pairs.append((row[src], row[tgt]))
+        pairs.append(_row_pair(row, src, tgt, f"{path} line {i + 1}"))
     return pairs
 
 
+def _row_pair(row: dict[str, object], src: str, tgt: str, where: str) -> Pair:
+    """``(source, target)`` of one data set row: a ``translation`` dict column, or ``src``/``tgt`` columns."""
+    found = row.get("translation") if isinstance(row.get("translation"), dict) else row
+    assert isinstance(found, dict)
+    a, b = found.get(src), found.get(tgt)
+    if not isinstance(a, str) or not isinstance(b, str):
+        raise TextDataError(
+            f"{where} lacks {src!r} and {tgt!r} texts (found: {', '.join(sorted(map(str, found)))}); "
+            "check --src/--tgt"
+        )
+    return a, b
+
+
+def _read_hf(spec: str, src: str, tgt: str) -> list[Pair]:
+    """Pairs of an HF ``datasets`` translation set: a saved folder (``FOLDER[#split]``) or a hub name
+    (``NAME[:CONFIG][#split]``)."""
+    import datasets  # a heavy import: only for these sources
+
+    datasets.disable_progress_bars()
+    datasets.utils.logging.set_verbosity_error()
+    logging.getLogger("huggingface_hub").setLevel(logging.ERROR)
+    name, _, split = spec.partition("#")
+    folder = Path(name)
+    try:
+        if folder.is_dir():
+            ds = datasets.load_from_disk(str(folder))
+            if isinstance(ds, datasets.DatasetDict):
+                split = split or "train"
+                if split not in ds:
+                    raise TextDataError(f"{folder} has splits {', '.join(ds)}, not {split!r}; add #SPLIT")
+                ds = ds[split]
+        else:
+            hub, _, config = name.partition(":")
+            ds = datasets.load_dataset(hub, config or None, split=split or "train")
+    except TextDataError:
+        raise
+    except Exception as exc:  # datasets raises many types (missing folder files, no network, bad name)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise TextDataError(
+            f"--pairs {spec}: cannot load it as an HF datasets translation set ({type(exc).__name__}: "
+            f"{first[:160]}); check the folder, or the hub name, config, split and the network"
+        ) from None
+    return [_row_pair(row, src, tgt, f"{spec} row {i + 1}") for i, row in enumerate(ds)]
+
+
+def _is_hf(spec: str) -> bool:
+    """A saved data set folder or a hub name (not an existing file, no file suffix)."""
+    path = Path(spec.partition("#")[0])
+    if path.is_dir():
+        return True
+    return not path.exists() and not path.suffix and not spec.startswith((".", "/", "~"))
+
+
 def read_pairs(paths: Sequence[str | Path], src: str = "en", tgt: str = "de") -> list[Pair]:
-    """Raw ``(source, target)`` pairs from one ``.mo``/TSV/JSONL file or two aligned text files.
+    """Raw ``(source, target)`` pairs from one ``.mo``/TSV/JSONL file, two aligned text files, or an HF
+    ``datasets`` translation set (a saved folder or a hub name, see the module docstring).
 
     Args:
-        paths: one file, or two aligned plain-text files (source first).
+        paths: one file or data set, or two aligned plain-text files (source first).
         src: source language code (a JSONL key; a TSV header naming it is skipped).
         tgt: target language code.
 
@@ -146,6 +194,8 @@ def read_pairs(paths: Sequence[str | Path], src: str = "en", tgt: str = "de") ->
                 f"{files[0]} has {len(a)} lines but {files[1]} has {len(b)}; aligned files need equal lines"
             )
         pairs = list(zip(a, b, strict=True))
+    elif len(files) == 1 and _is_hf(str(paths[0])):
+        pairs = _read_hf(str(paths[0]), src, tgt)
     elif len(files) == 1:
         f = files[0]
         suffix = f.suffix.lower()
