@@ -12,9 +12,14 @@ Test sets, none of them seen in training:
   "of", "clubs", "hearts", "spades", "queen" are outside the vocabulary) and ``librivox`` (read sentences
   of a novel: almost every word is outside the vocabulary; a lower bound, not a target).
 
+``--telephone`` adds each real set with audio (not TIDIGITS' Sphinx feature files) passed through the
+synthesis corpus's telephone channel (band limits, G.711 or coarser mu-law, level; seeded per file) and
+written as 8 kHz WAV: real speakers on a telephone line, the channel the recogniser is judged on.
+
 Usage: ``python benchmarks/bench_speech_accuracy.py [--model DIR] [--beam 8] [--threads 1] [--json]
-[--heldout-data MANIFEST] [--sets tidigits,klettres_en,...]`` (``--heldout-data``: an existing held-out
-corpus instead of synthesising one; ``--sets``: only these sets, ``synthetic`` naming the held-out one).
+[--heldout-data MANIFEST] [--sets tidigits,klettres_en,...] [--telephone]`` (``--heldout-data``: an
+existing held-out corpus instead of synthesising one; ``--sets``: only these sets, ``synthetic`` naming
+the held-out one).
 """
 
 from __future__ import annotations
@@ -53,6 +58,35 @@ def _subsets(manifest: Path, tmp: Path) -> dict[str, str]:
     return out
 
 
+def _telephone_sets(groups: list[str], tmp: Path) -> dict[str, str]:
+    """Manifests of the real sets' audio files through the telephone channel, as 8 kHz WAV."""
+    import numpy as np
+    import soundfile as sf
+
+    from carrousel.speech.audio import read_audio, resample
+    from carrousel.speech.augment import telephone
+    from carrousel.speech.samples import sample_recordings
+
+    out: dict[str, str] = {}
+    for group in groups:
+        try:
+            items = [(p, t) for p, t in sample_recordings(group) if p.suffix.lower() != ".mfc"]
+        except Exception as exc:  # not cached
+            print(f"skipped {group} (telephone): {exc}")
+            continue
+        folder = tmp / f"phone_{group}"
+        folder.mkdir()
+        rows = ["path\ttranscript"]
+        for i, (path, text) in enumerate(items):
+            audio = read_audio(path, 16000)
+            line = telephone(audio, 16000, np.random.default_rng(i))
+            sf.write(str(folder / f"{i:03d}.wav"), resample(line, 16000, 8000), 8000, subtype="PCM_16")
+            rows.append(f"{i:03d}.wav\t{text}")
+        (folder / "manifest.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+        out[f"{group} (telephone 8 kHz)"] = str(folder / "manifest.tsv")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None, help="model folder (default: the shipped one)")
@@ -61,6 +95,9 @@ def main() -> None:
     parser.add_argument("--utterances", type=int, default=400, help="synthetic held-out utterances")
     parser.add_argument("--heldout-data", default=None, help="held-out corpus manifest (default: synthesise)")
     parser.add_argument("--sets", default=None, help="comma-separated sets to run (synthetic, sample groups)")
+    parser.add_argument(
+        "--telephone", action="store_true", help="also the real sets through a telephone line"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -75,6 +112,8 @@ def main() -> None:
                 synth_corpus(SynthConfig(out=str(corpus), utterances=args.utterances, heldout=True, seed=2))
                 held = str(corpus / "manifest.tsv")
             sets = {"synthetic held-out": held} | _subsets(Path(held), Path(tmp)) | sets
+        if args.telephone:
+            sets |= _telephone_sets([g for g in GROUPS if g in wanted], Path(tmp))
         for name, spec in sets.items():
             for label, decode in (
                 ("greedy", DecodeConfig()),
@@ -100,12 +139,12 @@ def main() -> None:
         print(json.dumps(results, indent=2))
         return
     print(
-        f"{'test set':<20} {'utts':>5} {'words':>6}  {'greedy WER':>10} {'CER':>6}  {'beam WER':>9} {'CER':>6}"
+        f"{'test set':<34} {'utts':>5} {'words':>6}  {'greedy WER':>10} {'CER':>6}  {'beam WER':>9} {'CER':>6}"
     )
     for name, by in results.items():
         g, b = by.get("greedy", {}), by.get(f"beam {args.beam} + model LM", {})
         print(
-            f"{name:<20} {g['utterances']:>5} {g['words']:>6}  {g['wer']:>10.3f} {g['cer']:>6.3f}  "
+            f"{name:<34} {g['utterances']:>5} {g['words']:>6}  {g['wer']:>10.3f} {g['cer']:>6.3f}  "
             f"{b.get('wer', float('nan')):>9.3f} {b.get('cer', float('nan')):>6.3f}"
         )
 
