@@ -100,3 +100,31 @@ def test_errors_are_one_line(nlp: Callable[..., Run], corpus: Path, tmp_path: Pa
         assert result.returncode == code, (args, result.stderr)
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
         assert result.stdout == ""
+
+
+def test_config_data_table_sets_the_split_and_flags_win(
+    nlp: Callable[..., Run], corpus: Path, tmp_path: Path
+) -> None:
+    """``--config`` with a ``[data]`` table: shares, cleaning and split seed from the file; a flag wins;
+    an unknown key is a one-line error (exit 1, as every bad --config value)."""
+    conf = tmp_path / "mt.toml"
+    conf.write_text("[data]\nvalid = 0.2\ntest = 0.25\nmax_words = 3\nseed = 4\n[fit]\nepochs = 1\n")
+    args = ["--vocab-size", "60", "--embed-dim", "8", "--hidden-size", "16", "--json", "-q"]
+    out = tmp_path / "m"
+    run = nlp("translate", "train", "--pairs", str(corpus), "-o", str(out), "--config", str(conf), *args)
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    total = sum(doc["pairs"].values())
+    assert abs(doc["pairs"]["test"] - 0.25 * total) <= 2 and abs(doc["pairs"]["valid"] - 0.2 * total) <= 2
+    assert doc["epochs"] == 1
+    flagged = nlp(
+        "translate", "train", "--pairs", str(corpus), "-o", str(tmp_path / "m2"), "--config", str(conf),
+        "--test", "0.1", *args,
+    )  # fmt: skip
+    assert flagged.returncode == 0, flagged.stderr
+    flag_doc = json.loads(flagged.stdout)
+    assert abs(flag_doc["pairs"]["test"] - 0.1 * sum(flag_doc["pairs"].values())) <= 2
+    assert sum(flag_doc["pairs"].values()) == total  # max_words = 3 from the file in both runs
+    conf.write_text("[data]\nvalid_share = 0.2\n")
+    bad = nlp("translate", "train", "--pairs", str(corpus), "-o", str(tmp_path / "m3"), "--config", str(conf))
+    assert bad.returncode == 1 and "valid_share" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1

@@ -83,8 +83,9 @@ ConfigFile = Annotated[
 Device = Annotated[str, typer.Option("--device", help="cpu, cuda, cuda:N, mps or auto.")]
 
 
-def section(path: Path | None, name: str, cls: type[T]) -> T | None:
-    """The ``[name]`` table of a ``--config`` TOML file as ``cls`` (None without a file or table)."""
+def section(path: Path | None, name: str, cls: type[T], extra: dict[str, Any] | None = None) -> T | None:
+    """The ``[name]`` table of a ``--config`` TOML file as ``cls`` (None without a file or table);
+    ``extra`` fields (e.g. what the command line fixes) are added to the table and win over it."""
     if path is None:
         return None
     try:
@@ -98,7 +99,7 @@ def section(path: Path | None, name: str, cls: type[T]) -> T | None:
         return None
     if not isinstance(table, dict):
         raise ConfigError(f"--config {path}: [{name}] must be a table")
-    return from_dict(cls, table)
+    return from_dict(cls, {**table, **(extra or {})})
 
 
 def pick(flag: Any, base: Any, field: str, default: Any) -> Any:

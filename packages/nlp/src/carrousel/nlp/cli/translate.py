@@ -82,8 +82,8 @@ CopyUnknown = Annotated[
 def train(
     pairs: Pairs,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the model bundle.")],
-    src: Annotated[str, typer.Option("--src", help="Source language code.")] = "en",
-    tgt: Annotated[str, typer.Option("--tgt", help="Target language code.")] = "de",
+    src: Annotated[str | None, typer.Option("--src", help="Source language code [default: en].")] = None,
+    tgt: Annotated[str | None, typer.Option("--tgt", help="Target language code [default: de].")] = None,
     valid: Annotated[float | None, typer.Option(help="Validation share [default: 0.05].")] = None,
     test: Annotated[float | None, typer.Option(help="Held-out test share [default: 0.05].")] = None,
     vocab_size: Annotated[
@@ -118,14 +118,18 @@ def train(
     tok = section(config, "tokenizer", TokenizerConfig)
     net = section(config, "model", TranslateNetConfig)
     fit = section(config, "fit", FitConfig)
+    files = tuple(str(p) for p in pairs)
+    data = section(config, "data", TranslateDataConfig, {"pairs": files})
     cfg = TranslateTrainConfig(
         data=TranslateDataConfig(
-            pairs=tuple(str(p) for p in pairs),
-            src=src,
-            tgt=tgt,
-            valid=pick(valid, None, "valid", 0.05),
-            test=pick(test, None, "test", 0.05),
-            seed=pick(seed, fit, "seed", 0),
+            pairs=files,
+            src=pick(src, data, "src", "en"),
+            tgt=pick(tgt, data, "tgt", "de"),
+            valid=pick(valid, data, "valid", 0.05),
+            test=pick(test, data, "test", 0.05),
+            max_ratio=pick(None, data, "max_ratio", 3.0),
+            max_words=pick(None, data, "max_words", 80),
+            seed=pick(seed, data, "seed", fit.seed if fit else 0),
         ),
         tokenizer=TokenizerConfig(
             kind="bpe",
