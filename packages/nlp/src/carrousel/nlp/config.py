@@ -346,6 +346,7 @@ class TranslateNetConfig:
     attention: str = "general"  # Luong score: general | dot
     dropout: float = 0.3  # on embeddings, between layers and on the attentional vector
     pointer: bool = True  # pointer-generator: a learned gate mixes copying source tokens into the output
+    lexicon: int = 0  # entries per source token of the IBM-1 lexicon pointer target (0 or no pointer: off)
 
     def __post_init__(self) -> None:
         _positive(embed_dim=self.embed_dim, hidden_size=self.hidden_size, num_layers=self.num_layers)
@@ -354,6 +355,7 @@ class TranslateNetConfig:
             self.attention in ("general", "dot"), f"unknown attention {self.attention!r}; use general or dot"
         )
         _fraction("dropout", self.dropout)
+        _need(self.lexicon >= 0, f"lexicon must be >= 0, got {self.lexicon}")
 
 
 @dataclass(frozen=True)
@@ -364,7 +366,7 @@ class TranslateTrainConfig:
     tokenizer: TokenizerConfig = field(
         default_factory=lambda: TokenizerConfig(kind="bpe", vocab_size=3000, min_frequency=2, lowercase=False)
     )
-    model: TranslateNetConfig = field(default_factory=TranslateNetConfig)  # the network
+    model: TranslateNetConfig = field(default_factory=lambda: TranslateNetConfig(lexicon=8))  # the network
     fit: FitConfig = field(
         default_factory=lambda: FitConfig(
             epochs=16, batch_size=64, lr=3e-3, patience=3, lr_decay=0.5, threads=1
@@ -373,6 +375,7 @@ class TranslateTrainConfig:
     label_smoothing: float = 0.1  # cross-entropy label smoothing
     max_tokens: int = 100  # subword tokens kept per side in training (longer pairs are skipped)
     case_variation: float = 0.3  # share of lower-case training pairs capitalised on both sides
+    placeholders: bool = True  # formats, options, paths and numbers masked as single copied tokens
 
     def __post_init__(self) -> None:
         _fraction("label_smoothing", self.label_smoothing)

@@ -16,6 +16,10 @@ advanced one step at a time with its state) and :class:`~carrousel.core.nn.Multi
   can then copy the subword pieces of words it never saw (option names, identifiers, placeholders)
   instead of inventing pieces. :meth:`Seq2Seq.forward` and :meth:`Seq2Seq.step` return log-probabilities
   of the mixture (log-softmax leaves them unchanged, so the cross-entropy of the task applies as is).
+* Lexicon (Arthur et al. 2016, ``net.lexicon > 0`` with the pointer): a third target of the mixture,
+  ``lex_t(w) = sum_i a_{t,i} p_lex(w | x_i)`` from an IBM model 1 lexicon of the training pairs
+  (:mod:`carrousel.nlp.lexicon`, held as the buffers ``lex_ids``/``lex_probs``, ``(V, K)``); the gate is
+  then a softmax over generate / copy / lexicon: ``P = g_0 P_vocab + g_1 copy + g_2 lex``.
 * Decoding goes through :mod:`carrousel.core.decode`: :meth:`Seq2Seq.start` gives the initial state of
   a batch, :meth:`Seq2Seq.step` is the step function (it returns the attention weights as extras).
 
@@ -96,6 +100,8 @@ class Seq2Seq(nn.Module):
     """
 
     config_class = Seq2SeqConfig
+    lex_ids: Tensor | None  # (V, K) lexicon target ids per source id (None without the lexicon)
+    lex_probs: Tensor | None  # (V, K) their probabilities
 
     def __init__(self, config: Seq2SeqConfig) -> None:
         super().__init__()
@@ -118,13 +124,33 @@ class Seq2Seq(nn.Module):
         self.projection = nn.Linear(H, E, bias=False)
         self.output_bias = nn.Parameter(torch.zeros(config.tgt_vocab_size))
         self.dropout = nn.Dropout(net.dropout)
-        self.gate = nn.Linear(2 * H + E, 1) if net.pointer else None  # p_gen of the pointer-generator
+        lexicon = net.lexicon if net.pointer else 0
+        # p_gen of the pointer-generator; with the lexicon, logits of generate / copy / lexicon
+        self.gate = nn.Linear(2 * H + E, 3 if lexicon else 1) if net.pointer else None
+        ids: Tensor | None = None
+        probs: Tensor | None = None
+        if lexicon:
+            ids = torch.zeros(config.tgt_vocab_size, lexicon, dtype=torch.long)
+            ids[:, 0] = torch.arange(config.tgt_vocab_size)  # the identity until set_lexicon
+            probs = torch.zeros(config.tgt_vocab_size, lexicon)
+            probs[:, 0] = 1.0
+        self.register_buffer("lex_ids", ids)
+        self.register_buffer("lex_probs", probs)
         nn.init.normal_(self.tgt_embedding.weight, 0.0, E**-0.5)
         if not config.shared_embeddings:
             nn.init.normal_(self.src_embedding.weight, 0.0, E**-0.5)
         with torch.no_grad():
             self.tgt_embedding.weight[0].zero_()
             self.src_embedding.weight[0].zero_()
+
+    def set_lexicon(self, ids: Tensor, probs: Tensor) -> None:
+        """Sets the lexicon: ``(V, K)`` target ids and probabilities per source id (rows sum to 1)."""
+        if self.lex_ids is None or self.lex_probs is None:
+            raise NLPConfigError("this network has no lexicon (net.lexicon = 0 or no pointer)")
+        if tuple(ids.shape) != tuple(self.lex_ids.shape) or tuple(probs.shape) != tuple(self.lex_probs.shape):
+            raise NLPConfigError(f"the lexicon must be {tuple(self.lex_ids.shape)}, got {tuple(ids.shape)}")
+        self.lex_ids.copy_(ids)
+        self.lex_probs.copy_(probs)
 
     def start(self, src: Tensor, lengths: Tensor) -> DecoderState:
         """Encodes a padded source batch into the initial decoding state.
@@ -170,22 +196,40 @@ class Seq2Seq(nn.Module):
             state.mask,
             state.src,
         )
-        gate = torch.sigmoid(self.gate(torch.cat([ctx, top, emb], dim=-1))) if self.gate is not None else None
-        return _Step(feed, new, weights, gate)
+        return _Step(feed, new, weights, self.gate_of(ctx, top, emb))
+
+    def gate_of(self, ctx: Tensor, top: Tensor, emb: Tensor) -> Tensor | None:
+        """The mixture weights ``(N, 1)`` (p_gen) or ``(N, 3)`` (with the lexicon); None without the pointer."""
+        if self.gate is None:
+            return None
+        z = self.gate(torch.cat([ctx, top, emb], dim=-1))
+        return torch.softmax(z, dim=-1) if z.shape[-1] > 1 else torch.sigmoid(z)
 
     def _mixture(self, feed: Tensor, weights: Tensor, gate: Tensor | None, src: Tensor) -> Tensor:
         """Log-probabilities ``(..., V)``: of the output layer, or of the pointer-generator mixture.
 
-        ``feed`` is ``(..., H)``, ``weights`` ``(..., S)``, ``gate`` ``(..., 1)``, ``src`` ``(N, S)``
-        (with a time axis between, ``src`` is broadcast over it).
+        ``feed`` is ``(..., H)``, ``weights`` ``(..., S)``, ``gate`` ``(..., 1)`` or ``(..., 3)``, ``src``
+        ``(N, S)`` (with a time axis between, ``src`` is broadcast over it).
         """
         logits = self.logits(feed).float()
         if gate is None:
             return torch.log_softmax(logits, dim=-1)
-        index = src if weights.dim() == 2 else src.unsqueeze(1).expand(-1, weights.shape[1], -1)
-        copy = logits.new_zeros(logits.shape).scatter_add_(-1, index, weights.float())
+        timed = weights.dim() == 3
+        index = src.unsqueeze(1).expand(-1, weights.shape[1], -1) if timed else src
+        w = weights.float()
+        copy = logits.new_zeros(logits.shape).scatter_add_(-1, index, w)
         g = gate.float()
-        mixed = g * torch.softmax(logits, dim=-1) + (1.0 - g) * copy
+        if g.shape[-1] == 1:
+            mixed = g * torch.softmax(logits, dim=-1) + (1.0 - g) * copy
+        else:
+            assert self.lex_ids is not None and self.lex_probs is not None
+            ids, probs = self.lex_ids[src], self.lex_probs[src]  # (N, S, K)
+            if timed:
+                ids = ids.unsqueeze(1).expand(-1, weights.shape[1], -1, -1)
+                probs = probs.unsqueeze(1)
+            spread = (w.unsqueeze(-1) * probs).flatten(-2)  # (..., S * K)
+            lex = logits.new_zeros(logits.shape).scatter_add_(-1, ids.flatten(-2), spread)
+            mixed = g[..., :1] * torch.softmax(logits, dim=-1) + g[..., 1:2] * copy + g[..., 2:] * lex
         return torch.log(mixed.clamp_min(1e-12))
 
     def logits(self, attentional: Tensor) -> Tensor:

@@ -103,7 +103,7 @@ class DecoderStep(nn.Module):
         top = out[:, 0]
         ctx, weights = m.attention(top, memory, mask=mask, projected_keys=keys)
         new_feed = torch.tanh(m.combine(torch.cat([ctx, top], dim=-1)))
-        gate = torch.sigmoid(m.gate(torch.cat([ctx, top, emb], dim=-1))) if m.gate is not None else None
+        gate = m.gate_of(ctx, top, emb)
         log_probs = m._mixture(new_feed, weights, gate, src)
         return log_probs, h2.transpose(0, 1), c2.transpose(0, 1), new_feed, weights
 

@@ -37,7 +37,7 @@ def _normalizer(lowercase: bool) -> normalizers.Normalizer:
     return normalizers.Sequence(parts)
 
 
-def _build(cfg: TokenizerConfig) -> tuple[Tokenizer, trainers.Trainer]:
+def _build(cfg: TokenizerConfig, alphabet: Sequence[str] = ()) -> tuple[Tokenizer, trainers.Trainer]:
     specials = list(SPECIALS)
     if cfg.kind == "char":
         tok = Tokenizer(models.WordLevel(unk_token=UNK))
@@ -56,12 +56,17 @@ def _build(cfg: TokenizerConfig) -> tuple[Tokenizer, trainers.Trainer]:
                 vocab_size=cfg.vocab_size,
                 min_frequency=cfg.min_frequency,
                 special_tokens=specials,
+                initial_alphabet=list(alphabet),
                 show_progress=False,
             )
         elif cfg.kind == "unigram":
             tok = Tokenizer(models.Unigram())
             trainer = trainers.UnigramTrainer(
-                vocab_size=cfg.vocab_size, special_tokens=specials, unk_token=UNK, show_progress=False
+                vocab_size=cfg.vocab_size,
+                special_tokens=specials,
+                unk_token=UNK,
+                initial_alphabet=list(alphabet),
+                show_progress=False,
             )
         else:  # word
             tok = Tokenizer(models.WordLevel(unk_token=UNK))
@@ -158,13 +163,18 @@ class TextTokenizer:
         return cls(tok, kind)
 
 
-def train_tokenizer(texts: Iterable[str], cfg: TokenizerConfig) -> TextTokenizer:
+def train_tokenizer(
+    texts: Iterable[str], cfg: TokenizerConfig, alphabet: Sequence[str] = ()
+) -> TextTokenizer:
     """Trains a tokenizer on ``texts`` (the training split only).
+
+    ``alphabet``: characters every subword vocabulary keeps as tokens even when the texts lack them
+    (translation's placeholder symbols, :mod:`carrousel.nlp.placeholders`).
 
     Raises:
         TokenizerError: when the texts yield no vocabulary beyond the special tokens.
     """
-    tok, trainer = _build(cfg)
+    tok, trainer = _build(cfg, alphabet)
     tok.train_from_iterator(texts, trainer)
     if tok.get_vocab_size() <= len(SPECIALS):
         raise TokenizerError(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from carrousel.core.cli import ExportPrecision, ExportWith, command, echo, emit_json, print_deployment
 from carrousel.core.export import DeployPrecision, Exporter
-from carrousel.nlp.cli._common import ConfigFile, Device, JsonFlag, group, pick, section, show_progress
+from carrousel.nlp.cli._common import CONTEXT, ConfigFile, Device, JsonFlag, pick, section, show_progress
 from carrousel.nlp.config import (
     DecodeConfig,
     FitConfig,
@@ -32,10 +33,28 @@ from carrousel.nlp.pipeline.translate import (
 
 __all__ = ["translate_app"]
 
-translate_app = group(
-    "translate",
-    "Machine translation: train a BiLSTM encoder-decoder with attention, translate ('run'), score BLEU/chrF, "
-    "export to ONNX.",
+
+class _RunByDefault(TyperGroup):
+    """A group whose first argument, when it names no command, starts ``run``.
+
+    So ``nlp translate --model DIR "text"`` is ``nlp translate run --model DIR "text"``.
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # ctx: click's Context
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+translate_app = typer.Typer(
+    name="translate",
+    help="Machine translation: train a BiLSTM encoder-decoder with attention, translate ('run', also "
+    "'nlp translate --model DIR TEXT'), score BLEU/chrF, export to ONNX.",
+    cls=_RunByDefault,
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings=CONTEXT,
 )
 
 
@@ -101,6 +120,20 @@ def train(
             help="Pointer-generator: learn to copy source subwords into the output [default: pointer].",
         ),
     ] = None,
+    lexicon: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Entries per source token of the IBM-1 lexicon mixed into the pointer (0: off) [default: 8].",
+        ),
+    ] = None,
+    placeholders: Annotated[
+        bool | None,
+        typer.Option(
+            "--placeholders/--no-placeholders",
+            help="Mask formats, options, paths and numbers as single copied tokens [default: placeholders].",
+        ),
+    ] = None,
     label_smoothing: Annotated[float | None, typer.Option(min=0.0, max=0.95, help="[default: 0.1]")] = None,
     epochs: Annotated[int | None, typer.Option(min=1, help="Most epochs [default: 16].")] = None,
     batch_size: Annotated[int | None, typer.Option(min=1, help="Pairs per batch [default: 64].")] = None,
@@ -144,6 +177,7 @@ def train(
             attention=pick(attention, net, "attention", "general"),
             dropout=pick(dropout, net, "dropout", 0.3),
             pointer=pick(pointer, net, "pointer", True),
+            lexicon=pick(lexicon, net, "lexicon", 8),
         ),
         fit=FitConfig(
             epochs=pick(epochs, fit, "epochs", 16),
@@ -157,6 +191,7 @@ def train(
             progress=show_progress(),
         ),
         label_smoothing=label_smoothing if label_smoothing is not None else 0.1,
+        placeholders=placeholders if placeholders is not None else True,
     )
     r = train_translator(cfg, out)
     if as_json:

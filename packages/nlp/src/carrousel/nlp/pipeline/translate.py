@@ -36,8 +36,10 @@ from carrousel.nlp.config import (
 )
 from carrousel.nlp.copying import copy_unknown_words
 from carrousel.nlp.errors import EmptyTextError, TextDataError
+from carrousel.nlp.lexicon import ibm_model1
 from carrousel.nlp.parallel import ParallelSplit, clean_pairs, read_pairs, split_pairs, vary_case
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE, train_config
+from carrousel.nlp.placeholders import ALPHABET, mask, mask_pair, unmask
 from carrousel.nlp.seq2seq import Seq2Seq, build_seq2seq, decode_batch
 from carrousel.nlp.seq2seq_export import exported_network
 from carrousel.nlp.task import TranslationTask
@@ -106,13 +108,22 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
     fit = cfg.fit
     torch.manual_seed(fit.seed)
     train_pairs = vary_case(split.train, cfg.case_variation, fit.seed) if cfg.case_variation else split.train
+    valid_pairs = split.valid
+    if cfg.placeholders:
+        train_pairs = [mask_pair(s, t) for s, t in train_pairs]
+        valid_pairs = [mask_pair(s, t) for s, t in valid_pairs]
     texts = [s for s, _ in train_pairs] + [t for _, t in train_pairs]
-    tokenizer = train_tokenizer(texts, cfg.tokenizer)
+    tokenizer = train_tokenizer(texts, cfg.tokenizer, ALPHABET if cfg.placeholders else ())
     train_items = _encode(tokenizer, train_pairs, cfg.max_tokens)
-    valid_items = _encode(tokenizer, split.valid, cfg.max_tokens)
+    valid_items = _encode(tokenizer, valid_pairs, cfg.max_tokens)
     if len(train_items) < 2 or not valid_items:
         raise TextDataError("too few pairs survive tokenisation; give more pairs or a larger --max-tokens")
     model = build_seq2seq(cfg.model, tokenizer.vocab_size, tokenizer.vocab_size)
+    if model.lex_ids is not None:  # the IBM-1 lexicon of the training pairs (Arthur et al. 2016)
+        ids, probs = ibm_model1(
+            [(s.tolist(), t[:-1].tolist()) for s, t in train_items], tokenizer.vocab_size, cfg.model.lexicon
+        )
+        model.set_lexicon(torch.from_numpy(ids), torch.from_numpy(probs))
     task = TranslationTask(tokenizer.bos_id, cfg.label_smoothing)
     trainer = Trainer(model, task, train_config(fit))
     result = trainer.fit(
@@ -131,6 +142,7 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
             "split": {"valid": data.valid, "test": data.test, "seed": data.seed},
             "cleaning": {"max_ratio": data.max_ratio, "max_words": data.max_words},
             "max_tokens": cfg.max_tokens,
+            "placeholders": cfg.placeholders,
         },
         files={
             TOKENIZER_FILE: tokenizer.to_bytes(),
@@ -181,6 +193,7 @@ class Translator:
         self.dictionary = WordDictionary(json.loads(bundle.files[DICTIONARY_FILE].decode("utf-8")))
         self.src, self.tgt = str(bundle.assets["src"]), str(bundle.assets["tgt"])
         self.max_tokens = int(bundle.assets.get("max_tokens", 100))
+        self.placeholders = bool(bundle.assets.get("placeholders", False))
         self.network = exported_network(bundle, self.model)  # ONNX Runtime's step for an exported bundle
 
     def is_known(self, word: str) -> bool:
@@ -205,7 +218,8 @@ class Translator:
             if not text.strip():
                 raise EmptyTextError(f"text {i + 1} is empty; give text to translate")
         tok = self.tokenizer
-        ids = [s[: self.max_tokens] or [tok.unk_id] for s in tok.encode_batch(list(texts))]
+        masked = [mask(t) if self.placeholders else (t, []) for t in texts]
+        ids = [s[: self.max_tokens] or [tok.unk_id] for s in tok.encode_batch([m for m, _ in masked])]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out: list[Translation | None] = [None] * len(ids)
         for b in range(0, len(order), dc.batch_size):
@@ -231,12 +245,13 @@ class Translator:
                         self.is_known,
                     )
                     text = copied if copied is not None else text
+                pieces = masked[i][1]
                 out[i] = Translation(
                     source=texts[i],
-                    text=text,
+                    text=unmask(text, pieces).strip(),
                     score=float(h.score),
-                    source_tokens=[tok.id_to_token(t) for t in ids[i]] if attention else [],
-                    target_tokens=[tok.id_to_token(t) for t in h.labels] if attention else [],
+                    source_tokens=[unmask(tok.id_to_token(t), pieces) for t in ids[i]] if attention else [],
+                    target_tokens=[unmask(tok.id_to_token(t), pieces) for t in h.labels] if attention else [],
                     attention=weights,
                 )
         return [t for t in out if t is not None]

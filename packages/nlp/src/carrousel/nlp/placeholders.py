@@ -1,0 +1,114 @@
+"""Placeholders for translation: format specifiers, options, paths and numbers as atomic tokens.
+
+Software messages carry pieces that a translation must reproduce exactly: printf formats (``%s``,
+``%.250s``, ``%1$s``, ``%<PRIuMAX>``, ``%(name)s``), brace fields (``{0}``), shell variables (``$HOME``),
+command-line options (``--force``, ``-f``), paths and URLs (``/etc/apt``, ``https://...``) and numbers.
+Split into subwords they are easy to mangle (``%.250s`` -> ``%.25s``). Masking them is the usual
+remedy of production NMT for such "non-translatables": before training and decoding each occurrence
+is replaced by one private-use character that names its kind and its position among the sentence's
+placeholders; the tokenizer keeps that character as one token (which the pointer-generator can copy),
+and after decoding each placeholder token is replaced by the source text it stands for.
+
+* :func:`mask` replaces the placeholders of one source text (numbered in order of appearance).
+* :func:`mask_pair` masks a training pair: a target occurrence gets the source's placeholder of the
+  same text (the ``j``-th occurrence of a text to its ``j``-th occurrence in the source); target pieces
+  with no source counterpart stay as text.
+* :func:`unmask` restores a decoded text; a placeholder the source lacks is dropped.
+
+Angle-bracket names (``<file>``) are not masked: translations translate them (``<Datei>``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+__all__ = ["ALPHABET", "KINDS", "MAX_PLACEHOLDERS", "mask", "mask_pair", "unmask"]
+
+KINDS = ("format", "option", "path", "number")  # the kinds, in the order of their code blocks
+MAX_PLACEHOLDERS = 16  # per sentence; later pieces stay as text
+_BASE = 0xE000  # Unicode private use area: never in real messages, unchanged by NFKC
+ALPHABET = tuple(
+    chr(_BASE + MAX_PLACEHOLDERS * k + i) for k in range(len(KINDS)) for i in range(MAX_PLACEHOLDERS)
+)
+
+_PATTERNS = (
+    (
+        "format",
+        r"%(?:\d+\$)?[-+#0']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|L|q|j|z|t)?[a-zA-Z]"
+        r"|%<\w+>|%\(\w+\)[a-zA-Z]|\{\d*\}|\{[a-zA-Z_]\w*\}|\$\{\w+\}|\$[A-Za-z_]\w*",
+    ),
+    ("path", r"(?:https?|ftp)://[^\s'\"<>()]+[^\s'\"<>().,;:!?]|(?<![\w.])/[\w.-]+(?:/[\w.-]*)*[\w/]"),
+    ("option", r"(?<![\w-])--?[a-zA-Z][\w-]*(?:=[\w.-]+)?"),
+    ("number", r"(?<![\w.])\d+(?:\.\d+)*(?![\w])"),
+)
+_ANY = re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _PATTERNS))
+_CODE = re.compile(f"[{ALPHABET[0]}-{ALPHABET[-1]}]")
+
+
+def _symbol(kind: str, index: int) -> str:
+    return chr(_BASE + MAX_PLACEHOLDERS * KINDS.index(kind) + index)
+
+
+def _index(symbol: str) -> int:
+    return (ord(symbol) - _BASE) % MAX_PLACEHOLDERS
+
+
+def _find(text: str) -> list[re.Match[str]]:
+    return list(_ANY.finditer(text))
+
+
+def mask(text: str) -> tuple[str, list[str]]:
+    """``text`` with its placeholders replaced by symbols, and the replaced pieces in order.
+
+    Example:
+        >>> masked, pieces = mask("cannot open '%s': 2 errors")
+        >>> pieces, unmask(masked, pieces) == "cannot open '%s': 2 errors"
+        (['%s', '2'], True)
+    """
+    pieces: list[str] = []
+
+    def swap(m: re.Match[str]) -> str:
+        if len(pieces) >= MAX_PLACEHOLDERS:
+            return m.group(0)
+        pieces.append(m.group(0))
+        return _symbol(str(m.lastgroup), len(pieces) - 1)
+
+    return _ANY.sub(swap, text), pieces
+
+
+def mask_pair(source: str, target: str) -> tuple[str, str]:
+    """A training pair with the source's placeholders masked on both sides.
+
+    Example:
+        >>> s, t = mask_pair("%s: %d files", "%s: %d Dateien")
+        >>> unmask(t, mask("%s: %d files")[1])
+        '%s: %d Dateien'
+    """
+    masked, pieces = mask(source)
+    slots: dict[str, list[int]] = defaultdict(list)
+    for i, piece in enumerate(pieces):
+        slots[piece].append(i)
+    symbols = _CODE.findall(masked)
+    used: dict[str, int] = defaultdict(int)
+
+    def swap(m: re.Match[str]) -> str:
+        piece = m.group(0)
+        options = slots.get(piece)
+        if not options:
+            return piece
+        k = min(used[piece], len(options) - 1)
+        used[piece] += 1
+        return symbols[options[k]]
+
+    return masked, _ANY.sub(swap, target)
+
+
+def unmask(text: str, pieces: list[str]) -> str:
+    """A decoded text with each placeholder symbol replaced by its source piece (unknown ones dropped)."""
+
+    def swap(m: re.Match[str]) -> str:
+        i = _index(m.group(0))
+        return pieces[i] if i < len(pieces) else ""
+
+    return _CODE.sub(swap, text)
