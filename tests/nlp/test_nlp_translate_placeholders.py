@@ -5,9 +5,12 @@ small trained translator reproduces ``%.250s``-style pieces it never saw, as wri
 from __future__ import annotations
 
 import random
+import sys
+from pathlib import Path
 
 import pytest
 
+from carrousel.nlp.cli import main
 from carrousel.nlp.config import (
     DecodeConfig,
     FitConfig,
@@ -71,7 +74,7 @@ def test_the_tokenizer_keeps_every_symbol_as_one_token() -> None:
 
 
 @pytest.fixture(scope="module")
-def translator(tmp_path_factory: pytest.TempPathFactory) -> Translator:
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny translator trained on word-for-word messages that carry formats, options and numbers."""
     words = {"read": "lies", "the": "die", "file": "Datei", "open": "öffne", "now": "jetzt", "all": "alle"}
     extras = ["%s", "%d", "--all", "-q", "7", "/tmp/x"]
@@ -86,13 +89,18 @@ def translator(tmp_path_factory: pytest.TempPathFactory) -> Translator:
     cfg = TranslateTrainConfig(
         data=TranslateDataConfig(pairs=(str(path),)),
         tokenizer=TokenizerConfig("bpe", 80, 1, False),
-        model=TranslateNetConfig(embed_dim=32, hidden_size=64, dropout=0.0, lexicon=4),
+        model=TranslateNetConfig(embed_dim=32, hidden_size=64, dropout=0.0),
         fit=FitConfig(epochs=6, batch_size=32, lr=1e-2, progress=False, threads=1),
         case_variation=0.0,
     )
     out = tmp_path_factory.mktemp("ph") / "model"
     train_translator(cfg, out)
-    return Translator.from_pretrained(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def translator(trained: Path) -> Translator:
+    return Translator.from_pretrained(trained)
 
 
 def test_a_trained_translator_reproduces_pieces_it_never_saw(translator: Translator) -> None:
@@ -102,3 +110,17 @@ def test_a_trained_translator_reproduces_pieces_it_never_saw(translator: Transla
     hits = sum(piece in t.text for t, piece in zip(done, pieces, strict=True))
     assert hits == 4, [t.text for t in done]
     assert not any(c in t.text for t in done for c in ALPHABET)
+
+
+def test_translate_without_run_is_run(
+    trained: Path, translator: Translator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``nlp translate --model DIR TEXT`` is ``nlp translate run --model DIR TEXT``."""
+    outputs = []
+    for head in (["translate"], ["translate", "run"]):
+        monkeypatch.setattr(sys, "argv", ["nlp", *head, "--model", str(trained), "read the %.250s file"])
+        with pytest.raises(SystemExit) as done:
+            main()
+        assert not done.value.code
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1] == translator.translate(["read the %.250s file"])[0].text + "\n"

@@ -346,7 +346,7 @@ class TranslateNetConfig:
     attention: str = "general"  # Luong score: general | dot
     dropout: float = 0.3  # on embeddings, between layers and on the attentional vector
     pointer: bool = True  # pointer-generator: a learned gate mixes copying source tokens into the output
-    lexicon: int = 0  # entries per source token of the IBM-1 lexicon pointer target (0 or no pointer: off)
+    lexicon: int = 0  # entries per source token of an IBM-1 lexicon pointer target (0 or no pointer: off)
 
     def __post_init__(self) -> None:
         _positive(embed_dim=self.embed_dim, hidden_size=self.hidden_size, num_layers=self.num_layers)
@@ -366,7 +366,7 @@ class TranslateTrainConfig:
     tokenizer: TokenizerConfig = field(
         default_factory=lambda: TokenizerConfig(kind="bpe", vocab_size=3000, min_frequency=2, lowercase=False)
     )
-    model: TranslateNetConfig = field(default_factory=lambda: TranslateNetConfig(lexicon=8))  # the network
+    model: TranslateNetConfig = field(default_factory=TranslateNetConfig)  # the network
     fit: FitConfig = field(
         default_factory=lambda: FitConfig(
             epochs=16, batch_size=64, lr=3e-3, patience=3, lr_decay=0.5, threads=1

@@ -124,7 +124,7 @@ def train(
         int | None,
         typer.Option(
             min=0,
-            help="Entries per source token of the IBM-1 lexicon mixed into the pointer (0: off) [default: 8].",
+            help="Entries per source token of an IBM-1 lexicon mixed into the pointer (0: off) [default: 0].",
         ),
     ] = None,
     placeholders: Annotated[
@@ -177,7 +177,7 @@ def train(
             attention=pick(attention, net, "attention", "general"),
             dropout=pick(dropout, net, "dropout", 0.3),
             pointer=pick(pointer, net, "pointer", True),
-            lexicon=pick(lexicon, net, "lexicon", 8),
+            lexicon=pick(lexicon, net, "lexicon", 0),
         ),
         fit=FitConfig(
             epochs=pick(epochs, fit, "epochs", 16),
