@@ -37,6 +37,7 @@ import resource
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -256,14 +257,26 @@ def calibration(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
     from carrousel.finance.backtest import run_backtest
-    from carrousel.finance.config import FinanceConfig
+    from carrousel.finance.config import FinanceConfig, WindowConfig
     from carrousel.finance.frames import frame_series
+    from carrousel.finance.members import score_run
 
     torch.set_num_threads(1)
     cfg = FinanceConfig()
+    if args.target_scale:
+        cfg = FinanceConfig(window=WindowConfig(target_scale=args.target_scale))
+    if not args.auto:
+        cfg = replace(cfg, backtest=replace(cfg.backtest, auto_baselines=False))
     df = real_panel()
+    if args.validation:  # the validation period: the 500 days before the test period (the last 500 dropped)
+        df = df[df.groupby("unique_id", sort=False).cumcount(ascending=False) >= 500]
     groups = {"bokeh": ["AAPL", "IBM", "MSFT", "GOOG"], "arch": ["SP500", "NASDAQ", "WTI", "VIX"]}
-    out: dict[str, Any] = {"series": {}, "settings": "defaults (FinanceConfig())"}
+    out: dict[str, Any] = {
+        "series": {},
+        "settings": f"defaults (FinanceConfig()), target scale {cfg.window.target_scale}, auto baselines "
+        f"{cfg.backtest.auto_baselines}, {'validation period' if args.validation else 'test period'}",
+        "verdicts": {},
+    }
     runs = [(f"global_{g}", names) for g, names in groups.items() if args.global_runs]
     runs += [("alone", [n]) for names in groups.values() for n in names]
     for label, names in runs:
@@ -275,6 +288,8 @@ def calibration(args: argparse.Namespace) -> dict[str, Any]:
             y = bt.actual[rows]
             row = {}
             for m in CALIBRATION_MODELS:
+                if m not in bt.forecasts:
+                    continue
                 f = bt.forecasts[m][rows]
                 cov = float(np.mean((y >= f[..., 0]) & (y <= f[..., -1])))
                 diff = (y[..., None] - f) * 100
@@ -284,7 +299,15 @@ def calibration(args: argparse.Namespace) -> dict[str, Any]:
             print(f"{name:7s} {label:12s} " + ", ".join(
                 f"{m} {v['pinball']:.4f}/{v['coverage']:.3f}" for m, v in row.items()
             ), file=sys.stderr, flush=True)  # fmt: skip
-        print(f"  ({label}: {time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
+        board = score_run(bt)
+        key = names[0] if label == "alone" else label
+        pin = board.member_spread.get("pinball", {})
+        cov = board.member_spread.get("coverage", {})
+        out["verdicts"][key] = {"verdict": board.verdict, "best_baseline": board.best_baseline,
+                                "members_pinball": pin, "members_coverage": cov}  # fmt: skip
+        print(f"  ({label} {key}: {time.perf_counter() - t0:.0f} s) {board.verdict}; members' pinball "
+              f"{pin.get('min', float('nan')):.4f}-{pin.get('max', float('nan')):.4f}, coverage "
+              f"{cov.get('min', float('nan')):.3f}-{cov.get('max', float('nan')):.3f}", file=sys.stderr, flush=True)  # fmt: skip
     return out
 
 
@@ -310,6 +333,11 @@ def main() -> None:
     ac.add_argument("--json", default=None)
     ca = sub.add_parser("calibration")
     ca.add_argument("--no-global", dest="global_runs", action="store_false", help="only one series per run")
+    ca.add_argument("--target-scale", default=None, help="static | ewma (default: the config's default)")
+    ca.add_argument(
+        "--validation", action="store_true", help="drop each series' last 500 days: test the 500 before"
+    )
+    ca.add_argument("--no-auto", dest="auto", action="store_false", help="without AutoETS/Theta/AutoARIMA")
     ca.add_argument("--json", default=None)
     args = parser.parse_args()
     logging.disable(logging.WARNING)

@@ -16,6 +16,7 @@ from carrousel.finance.features import (
     cumulative_targets,
     ewma_volatility,
     fit_scaler,
+    input_features,
     target_scales,
     valid_origins,
 )
@@ -87,3 +88,18 @@ def test_target_scale_is_checked_and_old_bundles_read_as_static() -> None:
     assert _single_network_config(old)["window"]["target_scale"] == "static"
     new = {"window": {"lookback": 30, "horizon": 5, "indicators": False, "target_scale": "ewma"}}
     assert _single_network_config(new)["window"]["target_scale"] == "ewma"
+
+
+def test_vol_inputs_divide_every_feature_but_volume_by_the_previous_days_volatility() -> None:
+    s = build_series("SYN", regime_series(rows=400, shift=200), indicators=True)
+    plain, scaled = input_features(s), input_features(s, vol_inputs=True)
+    assert plain is s.features
+    vol = ewma_volatility(s.logret)
+    np.testing.assert_allclose(
+        scaled[1:, 0], s.features[1:, 0] / vol[:-1]
+    )  # returns in units of yesterday's vol
+    np.testing.assert_array_equal(scaled[:, 4], s.features[:, 4])  # volume change unchanged
+    # the calm and the volatile halves look alike in these units (their raw returns differ 3x)
+    ratio = np.nanstd(scaled[250:, 0]) / np.nanstd(scaled[30:200, 0])
+    assert 0.7 < ratio < 1.5 and np.nanstd(s.features[250:, 0]) / np.nanstd(s.features[30:200, 0]) > 2
+    assert fit_scaler(s, 150, vol_inputs=True).std != fit_scaler(s, 150).std

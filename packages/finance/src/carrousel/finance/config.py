@@ -170,8 +170,9 @@ class WindowConfig:
     lookback: int = 30  # trading days of history fed to the network per forecast origin (L)
     horizon: int = 5  # trading days forecast directly, one output per day ahead (H)
     indicators: bool = False  # add momentum (5, 20 days) and 20-day realised volatility features
-    target_scale: str = (
-        "static"  # a TargetScale name: static | ewma (targets / EWMA volatility at the origin)
+    target_scale: str = "ewma"  # a TargetScale name: ewma (returns / EWMA volatility at origin) | static
+    vol_inputs: bool = (
+        False  # divide the input features (but volume) by the EWMA volatility of the day before
     )
 
     def __post_init__(self) -> None:

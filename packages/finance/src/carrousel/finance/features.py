@@ -27,6 +27,7 @@ __all__ = [
     "ewma_volatility",
     "feature_names",
     "fit_scaler",
+    "input_features",
     "make_windows",
     "target_scales",
     "training_origins",
@@ -153,9 +154,22 @@ def target_scales(
     return np.broadcast_to(scaler.target_scale(horizon)[None, :], (len(origins), horizon))
 
 
-def fit_scaler(series: SeriesData, train_end: int) -> Scaler:
-    """Fits a :class:`Scaler` on rows ``first_valid..train_end`` (inclusive) only."""
-    rows = series.features[series.first_valid : train_end + 1]
+def input_features(series: SeriesData, vol_inputs: bool = False) -> np.ndarray:
+    """``(N, F)`` unscaled network inputs: the features, or with ``vol_inputs`` every feature but the volume
+    change divided by the EWMA volatility of the day before (returns in units of the volatility they were
+    drawn under; row 0 uses its own day's)."""
+    if not vol_inputs:
+        return series.features
+    vol = ewma_volatility(series.logret)
+    prev = np.concatenate([vol[:1], vol[:-1]])
+    out = series.features / prev[:, None]
+    out[:, _BASE.index("volume_change")] = series.features[:, _BASE.index("volume_change")]
+    return out
+
+
+def fit_scaler(series: SeriesData, train_end: int, vol_inputs: bool = False) -> Scaler:
+    """Fits a :class:`Scaler` on rows ``first_valid..train_end`` (inclusive) of the inputs only."""
+    rows = input_features(series, vol_inputs)[series.first_valid : train_end + 1]
     if len(rows) < 2:
         raise PriceDataError(f"{series.ticker}: training window too short to fit a scaler")
     mean = np.nanmean(rows, axis=0)
@@ -247,9 +261,9 @@ def training_windows(
         origins = training_origins(s, cut, cfg)
         if len(origins) < _MIN_TICKER_ORIGINS:
             continue
-        scaler = fit_scaler(s, cut)
+        scaler = fit_scaler(s, cut, cfg.window.vol_inputs)
         scalers[s.ticker] = scaler
-        scaled = scaler.transform(s.features)
+        scaled = scaler.transform(input_features(s, cfg.window.vol_inputs))
         n_val = max(int(len(origins) * cfg.train.val_fraction), 1)
         val = origins[-n_val:]
         train = origins[origins + horizon <= val[0]]  # no target overlaps the validation windows
