@@ -18,13 +18,18 @@ held-out accuracy of one global network against one network per series on real d
 
 * ``calibration``: the default walk-forward backtest (refits, as ``finance backtest``) of the same real
   series, each alone and each aligned group (bokeh's four, arch's four) with one global network: pinball and
-  p10-p90 coverage of the network, its adaptive-conformal row (``lstm_aci``) and the volatility baselines.
+  p10-p90 coverage of the network, its adaptive-conformal row (``lstm_aci``) and the volatility baselines,
+  and each run's verdict and the seed-ensemble members' spread. ``--validation`` drops the last 500 days of
+  every series, so the backtest scores the 500 days BEFORE the test period (where defaults are chosen);
+  ``--target-scale static|ewma`` and ``--vol-inputs`` pick the network's variant, ``--no-auto`` skips AutoETS,
+  Theta and AutoARIMA (faster; the other rows are unchanged).
 
 Usage::
 
     python benchmarks/bench_finance_global.py scaling --series 50 100 200 400 --json scaling.json
     python benchmarks/bench_finance_global.py accuracy --json accuracy.json
     python benchmarks/bench_finance_global.py calibration --json calibration.json
+    python benchmarks/bench_finance_global.py calibration --validation --no-global --no-auto --target-scale static
 """
 
 from __future__ import annotations
@@ -263,8 +268,9 @@ def calibration(args: argparse.Namespace) -> dict[str, Any]:
 
     torch.set_num_threads(1)
     cfg = FinanceConfig()
-    if args.target_scale:
-        cfg = FinanceConfig(window=WindowConfig(target_scale=args.target_scale))
+    if args.target_scale or args.vol_inputs:
+        ts = args.target_scale or cfg.window.target_scale
+        cfg = FinanceConfig(window=WindowConfig(target_scale=ts, vol_inputs=args.vol_inputs))
     if not args.auto:
         cfg = replace(cfg, backtest=replace(cfg.backtest, auto_baselines=False))
     df = real_panel()
@@ -273,7 +279,8 @@ def calibration(args: argparse.Namespace) -> dict[str, Any]:
     groups = {"bokeh": ["AAPL", "IBM", "MSFT", "GOOG"], "arch": ["SP500", "NASDAQ", "WTI", "VIX"]}
     out: dict[str, Any] = {
         "series": {},
-        "settings": f"defaults (FinanceConfig()), target scale {cfg.window.target_scale}, auto baselines "
+        "settings": f"defaults (FinanceConfig()), target scale {cfg.window.target_scale}, vol inputs "
+        f"{cfg.window.vol_inputs}, auto baselines "
         f"{cfg.backtest.auto_baselines}, {'validation period' if args.validation else 'test period'}",
         "verdicts": {},
     }
@@ -337,6 +344,7 @@ def main() -> None:
     ca.add_argument(
         "--validation", action="store_true", help="drop each series' last 500 days: test the 500 before"
     )
+    ca.add_argument("--vol-inputs", action="store_true", help="inputs divided by the EWMA volatility")
     ca.add_argument("--no-auto", dest="auto", action="store_false", help="without AutoETS/Theta/AutoARIMA")
     ca.add_argument("--json", default=None)
     args = parser.parse_args()
