@@ -26,6 +26,10 @@ Usage::
 
     python benchmarks/bench_finance_darts.py       # needs darts importable next to carrousel-finance
     python benchmarks/bench_finance_darts.py --test-days 500 --refit-every 250 --epochs 10
+    python benchmarks/bench_finance_darts.py --members 3   # finance's default seed ensemble vs Darts' one network
+
+``--members 1`` (the default here) is the same job on both sides: one network each. finance's own default is
+a 3-member seed ensemble, three networks trained one after another, so about 3x the network time.
 
 Darts pulls in PyTorch Lightning and many other packages, so it is best kept out of the project's venv::
 
