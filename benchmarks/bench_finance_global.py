@@ -21,7 +21,7 @@ held-out accuracy of one global network against one network per series on real d
   p10-p90 coverage of the network, its adaptive-conformal row (``lstm_aci``) and the volatility baselines,
   and each run's verdict and the seed-ensemble members' spread. ``--validation`` drops the last 500 days of
   every series, so the backtest scores the 500 days BEFORE the test period (where defaults are chosen);
-  ``--target-scale static|ewma`` and ``--vol-inputs`` pick the network's variant, ``--no-auto`` skips AutoETS,
+  ``--target-scale static|ewma`` and ``--[no-]vol-inputs`` pick the network's variant, ``--no-auto`` skips AutoETS,
   Theta and AutoARIMA (faster; the other rows are unchanged).
 
 Usage::
@@ -29,7 +29,7 @@ Usage::
     python benchmarks/bench_finance_global.py scaling --series 50 100 200 400 --json scaling.json
     python benchmarks/bench_finance_global.py accuracy --json accuracy.json
     python benchmarks/bench_finance_global.py calibration --json calibration.json
-    python benchmarks/bench_finance_global.py calibration --validation --no-global --no-auto --target-scale static
+    python benchmarks/bench_finance_global.py calibration --validation --no-global --no-auto --target-scale static --no-vol-inputs
 """
 
 from __future__ import annotations
@@ -268,9 +268,10 @@ def calibration(args: argparse.Namespace) -> dict[str, Any]:
 
     torch.set_num_threads(1)
     cfg = FinanceConfig()
-    if args.target_scale or args.vol_inputs:
+    if args.target_scale or args.vol_inputs is not None:
         ts = args.target_scale or cfg.window.target_scale
-        cfg = FinanceConfig(window=WindowConfig(target_scale=ts, vol_inputs=args.vol_inputs))
+        vi = cfg.window.vol_inputs if args.vol_inputs is None else args.vol_inputs
+        cfg = FinanceConfig(window=WindowConfig(target_scale=ts, vol_inputs=vi))
     if not args.auto:
         cfg = replace(cfg, backtest=replace(cfg.backtest, auto_baselines=False))
     df = real_panel()
@@ -344,7 +345,12 @@ def main() -> None:
     ca.add_argument(
         "--validation", action="store_true", help="drop each series' last 500 days: test the 500 before"
     )
-    ca.add_argument("--vol-inputs", action="store_true", help="inputs divided by the EWMA volatility")
+    ca.add_argument(
+        "--vol-inputs",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="inputs divided by the EWMA volatility (default: the config's, on)",
+    )
     ca.add_argument("--no-auto", dest="auto", action="store_false", help="without AutoETS/Theta/AutoARIMA")
     ca.add_argument("--json", default=None)
     args = parser.parse_args()

@@ -60,15 +60,16 @@ def test_ewma_scale_is_the_volatility_at_the_origin_and_uses_no_later_row() -> N
 
 def test_volatility_scaled_targets_keep_coverage_when_volatility_triples() -> None:
     """Trained on the calm first 1000 days, scored after volatility tripled: the static scale's intervals
-    stay narrow (coverage 0.28 measured), the EWMA-scaled ones widen with it (0.76 measured)."""
+    stay narrow (coverage 0.28 measured), today's default (EWMA-scaled targets and inputs) widens with it (0.74)."""
     s = build_series("SYN", regime_series())
     origins = valid_origins(s, 30, 5)
     origins = origins[origins >= 1100]
     y = cumulative_targets(s, origins, 5)
     got = {}
-    for how in ("static", "ewma"):
+    windows = {"static": WindowConfig(target_scale="static", vol_inputs=False), "ewma": WindowConfig()}
+    for how, window in windows.items():  # the earlier default, today's (ewma targets, vol-scaled inputs)
         cfg = FinanceConfig(
-            window=WindowConfig(target_scale=how),
+            window=window,
             model=ModelConfig(members=1, hidden_size=16),
             train=TrainSettings(epochs=4),
         )
@@ -86,8 +87,19 @@ def test_target_scale_is_checked_and_old_bundles_read_as_static() -> None:
         WindowConfig(target_scale="garch")
     old = {"window": {"lookback": 30, "horizon": 5, "indicators": False}, "model": {"members": 3}}
     assert _single_network_config(old)["window"]["target_scale"] == "static"
-    new = {"window": {"lookback": 30, "horizon": 5, "indicators": False, "target_scale": "ewma"}}
-    assert _single_network_config(new)["window"]["target_scale"] == "ewma"
+    assert _single_network_config(old)["window"]["vol_inputs"] is False
+    assert _single_network_config(old)["model"]["members"] == 3
+    new = {
+        "window": {
+            "lookback": 30,
+            "horizon": 5,
+            "indicators": False,
+            "target_scale": "ewma",
+            "vol_inputs": True,
+        }
+    }
+    assert _single_network_config(new)["window"] == new["window"]
+    assert WindowConfig().target_scale == "ewma" and WindowConfig().vol_inputs
 
 
 def test_vol_inputs_divide_every_feature_but_volume_by_the_previous_days_volatility() -> None:

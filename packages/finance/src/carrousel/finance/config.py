@@ -171,9 +171,7 @@ class WindowConfig:
     horizon: int = 5  # trading days forecast directly, one output per day ahead (H)
     indicators: bool = False  # add momentum (5, 20 days) and 20-day realised volatility features
     target_scale: str = "ewma"  # a TargetScale name: ewma (returns / EWMA volatility at origin) | static
-    vol_inputs: bool = (
-        False  # divide the input features (but volume) by the EWMA volatility of the day before
-    )
+    vol_inputs: bool = True  # divide the input features (not volume) by the EWMA volatility of the day before
 
     def __post_init__(self) -> None:
         _choice(self.target_scale, TargetScale, "target scale")
