@@ -26,6 +26,10 @@ Usage::
 
     python benchmarks/bench_finance_darts.py       # needs darts importable next to carrousel-finance
     python benchmarks/bench_finance_darts.py --test-days 500 --refit-every 250 --epochs 10
+    python benchmarks/bench_finance_darts.py --members 3   # finance's default seed ensemble vs Darts' one network
+
+``--members 1`` (the default here) is the same job on both sides: one network each. finance's own default is
+a 3-member seed ensemble, three networks trained one after another, so about 3x the network time.
 
 Darts pulls in PyTorch Lightning and many other packages, so it is best kept out of the project's venv::
 
@@ -86,7 +90,7 @@ def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return FinanceConfig(
         data=DataConfig(tickers=(args.ticker,), source="sample"),
         window=WindowConfig(lookback=args.lookback, horizon=args.horizon),
-        model=ModelConfig(hidden_size=args.hidden, num_layers=args.layers),
+        model=ModelConfig(hidden_size=args.hidden, num_layers=args.layers, members=args.members),
         train=TrainSettings(epochs=args.epochs, patience=args.epochs + 1, threads=args.threads),
         backtest=BacktestConfig(test_days=args.test_days, refit_every=args.refit_every, ensemble=False),
     )
@@ -249,6 +253,12 @@ def main() -> int:
     parser.add_argument("--lookback", type=int, default=30)
     parser.add_argument("--horizon", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads for both (0 = torch's)")
+    parser.add_argument(
+        "--members",
+        type=int,
+        default=1,
+        help="carrousel's seed-ensemble size (1 = the same job as Darts' one network; 3 = finance's default)",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="interleaved timing rounds (median)")
     parser.add_argument("--skip-full", action="store_true", help="do not time carrousel's full run_backtest")
     parser.add_argument("--skip-darts-blocks", action="store_true", help="skip Darts' fit-per-block path")
@@ -284,7 +294,8 @@ def main() -> int:
     print(
         f"{args.ticker} sample data, {args.test_days} origins {first_date.date()}..{series.dates[-1 - args.horizon].date()}, "
         f"refit every {args.refit_every}, LSTM {args.layers}x{args.hidden}, lookback {args.lookback}, "
-        f"horizon {args.horizon}, {args.epochs} epochs, p10/p50/p90, <= {cfg.train.max_windows} training windows"
+        f"horizon {args.horizon}, {args.epochs} epochs, p10/p50/p90, <= {cfg.train.max_windows} training windows, "
+        f"carrousel members {args.members} (Darts: one network)"
     )  # fmt: skip
 
     warm = argparse.Namespace(**{**vars(args), "test_days": 20, "refit_every": 20, "epochs": 1})

@@ -18,13 +18,18 @@ held-out accuracy of one global network against one network per series on real d
 
 * ``calibration``: the default walk-forward backtest (refits, as ``finance backtest``) of the same real
   series, each alone and each aligned group (bokeh's four, arch's four) with one global network: pinball and
-  p10-p90 coverage of the network, its adaptive-conformal row (``lstm_aci``) and the volatility baselines.
+  p10-p90 coverage of the network, its adaptive-conformal row (``lstm_aci``) and the volatility baselines,
+  and each run's verdict and the seed-ensemble members' spread. ``--validation`` drops the last 500 days of
+  every series, so the backtest scores the 500 days BEFORE the test period (where defaults are chosen);
+  ``--target-scale static|ewma`` and ``--[no-]vol-inputs`` pick the network's variant, ``--no-auto`` skips AutoETS,
+  Theta and AutoARIMA (faster; the other rows are unchanged).
 
 Usage::
 
     python benchmarks/bench_finance_global.py scaling --series 50 100 200 400 --json scaling.json
     python benchmarks/bench_finance_global.py accuracy --json accuracy.json
     python benchmarks/bench_finance_global.py calibration --json calibration.json
+    python benchmarks/bench_finance_global.py calibration --validation --no-global --no-auto --target-scale static --no-vol-inputs
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ import resource
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -256,14 +262,29 @@ def calibration(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
     from carrousel.finance.backtest import run_backtest
-    from carrousel.finance.config import FinanceConfig
+    from carrousel.finance.config import FinanceConfig, WindowConfig
     from carrousel.finance.frames import frame_series
+    from carrousel.finance.members import score_run
 
     torch.set_num_threads(1)
     cfg = FinanceConfig()
+    if args.target_scale or args.vol_inputs is not None:
+        ts = args.target_scale or cfg.window.target_scale
+        vi = cfg.window.vol_inputs if args.vol_inputs is None else args.vol_inputs
+        cfg = FinanceConfig(window=WindowConfig(target_scale=ts, vol_inputs=vi))
+    if not args.auto:
+        cfg = replace(cfg, backtest=replace(cfg.backtest, auto_baselines=False))
     df = real_panel()
+    if args.validation:  # the validation period: the 500 days before the test period (the last 500 dropped)
+        df = df[df.groupby("unique_id", sort=False).cumcount(ascending=False) >= 500]
     groups = {"bokeh": ["AAPL", "IBM", "MSFT", "GOOG"], "arch": ["SP500", "NASDAQ", "WTI", "VIX"]}
-    out: dict[str, Any] = {"series": {}, "settings": "defaults (FinanceConfig())"}
+    out: dict[str, Any] = {
+        "series": {},
+        "settings": f"defaults (FinanceConfig()), target scale {cfg.window.target_scale}, vol inputs "
+        f"{cfg.window.vol_inputs}, auto baselines "
+        f"{cfg.backtest.auto_baselines}, {'validation period' if args.validation else 'test period'}",
+        "verdicts": {},
+    }
     runs = [(f"global_{g}", names) for g, names in groups.items() if args.global_runs]
     runs += [("alone", [n]) for names in groups.values() for n in names]
     for label, names in runs:
@@ -275,6 +296,8 @@ def calibration(args: argparse.Namespace) -> dict[str, Any]:
             y = bt.actual[rows]
             row = {}
             for m in CALIBRATION_MODELS:
+                if m not in bt.forecasts:
+                    continue
                 f = bt.forecasts[m][rows]
                 cov = float(np.mean((y >= f[..., 0]) & (y <= f[..., -1])))
                 diff = (y[..., None] - f) * 100
@@ -284,7 +307,15 @@ def calibration(args: argparse.Namespace) -> dict[str, Any]:
             print(f"{name:7s} {label:12s} " + ", ".join(
                 f"{m} {v['pinball']:.4f}/{v['coverage']:.3f}" for m, v in row.items()
             ), file=sys.stderr, flush=True)  # fmt: skip
-        print(f"  ({label}: {time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
+        board = score_run(bt)
+        key = names[0] if label == "alone" else label
+        pin = board.member_spread.get("pinball", {})
+        cov = board.member_spread.get("coverage", {})
+        out["verdicts"][key] = {"verdict": board.verdict, "best_baseline": board.best_baseline,
+                                "members_pinball": pin, "members_coverage": cov}  # fmt: skip
+        print(f"  ({label} {key}: {time.perf_counter() - t0:.0f} s) {board.verdict}; members' pinball "
+              f"{pin.get('min', float('nan')):.4f}-{pin.get('max', float('nan')):.4f}, coverage "
+              f"{cov.get('min', float('nan')):.3f}-{cov.get('max', float('nan')):.3f}", file=sys.stderr, flush=True)  # fmt: skip
     return out
 
 
@@ -310,6 +341,17 @@ def main() -> None:
     ac.add_argument("--json", default=None)
     ca = sub.add_parser("calibration")
     ca.add_argument("--no-global", dest="global_runs", action="store_false", help="only one series per run")
+    ca.add_argument("--target-scale", default=None, help="static | ewma (default: the config's default)")
+    ca.add_argument(
+        "--validation", action="store_true", help="drop each series' last 500 days: test the 500 before"
+    )
+    ca.add_argument(
+        "--vol-inputs",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="inputs divided by the EWMA volatility (default: the config's, on)",
+    )
+    ca.add_argument("--no-auto", dest="auto", action="store_false", help="without AutoETS/Theta/AutoARIMA")
     ca.add_argument("--json", default=None)
     args = parser.parse_args()
     logging.disable(logging.WARNING)

@@ -31,7 +31,7 @@ from statistics import NormalDist
 import numpy as np
 
 from carrousel.finance.autobaselines import auto_arima_forecast, auto_ets_forecast, theta_forecast
-from carrousel.finance.features import SeriesData
+from carrousel.finance.features import SeriesData, ewma_volatility
 
 __all__ = [
     "AUTO_BASELINES",
@@ -65,7 +65,6 @@ BASELINES = (
 
 FALLBACK = "fallback ARIMA(1,1,0)"  # the pick recorded when an automatic model's fit failed
 _ARIMA_MAX_ROWS = 1500  # most recent training returns used to fit the ARIMA (keeps refits fast)
-_EWMA_LAMBDA = 0.94
 _GARCH_MAX_ROWS = 2000  # most recent training returns used to fit the GARCH(1,1)
 
 
@@ -87,18 +86,6 @@ def empirical_spread(
         qs = np.quantile(moves, quantiles)
         out[h - 1] = qs - np.median(moves)
     return out
-
-
-def ewma_volatility(logret: np.ndarray, lam: float = _EWMA_LAMBDA) -> np.ndarray:
-    """``(N,)`` RiskMetrics volatility known at the close of each day (uses returns up to that day)."""
-    r2 = np.nan_to_num(logret) ** 2
-    var = np.empty_like(r2)
-    seed = float(np.mean(r2[1 : min(len(r2), 60)])) if len(r2) > 2 else 1e-4
-    acc = seed
-    for i, x in enumerate(r2):
-        acc = lam * acc + (1 - lam) * x if i > 0 else seed
-        var[i] = acc
-    return np.sqrt(np.maximum(var, 1e-12))
 
 
 def arima_forecast(

@@ -129,10 +129,20 @@ def _scaler(ticker: str, doc: Any, n_features: int) -> Scaler:
 
 def _single_network_config(doc: Any) -> Any:
     """A saved config as the current settings read it: one written before seed ensembles (no
-    ``model.members``) describes a single network, ``members = 1``, not today's default."""
-    model = doc.get("model") if isinstance(doc, dict) else None
+    ``model.members``) describes a single network, ``members = 1``, not today's default; one written before
+    volatility-scaled targets (no ``window.target_scale``) was trained on ``static`` targets, and one written
+    before volatility-scaled inputs (no ``window.vol_inputs``) on plain inputs."""
+    if not isinstance(doc, dict):
+        return doc
+    model, window = doc.get("model"), doc.get("window")
     if isinstance(model, dict) and "members" not in model:
-        return {**doc, "model": {**model, "members": 1}}
+        doc = {**doc, "model": {**model, "members": 1}}
+    if isinstance(window, dict) and "target_scale" not in window:
+        window = {**window, "target_scale": "static"}
+    if isinstance(window, dict) and "vol_inputs" not in window:
+        window = {**window, "vol_inputs": False}
+    if isinstance(window, dict):
+        doc = {**doc, "window": window}
     return doc
 
 

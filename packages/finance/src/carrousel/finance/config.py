@@ -39,6 +39,7 @@ __all__ = [
     "ModelConfig",
     "Sampling",
     "Source",
+    "TargetScale",
     "TrainSettings",
     "TrainWindow",
     "WindowConfig",
@@ -75,6 +76,13 @@ class Sampling(enum.StrEnum):
 
     windows = "windows"  # every window once per epoch: a series weighs by its number of windows
     series = "series"  # windows drawn with replacement, every series equally likely
+
+
+class TargetScale(enum.StrEnum):
+    """What the network's targets (cumulative log returns) are divided by."""
+
+    static = "static"  # the series' training return deviation * sqrt(h), the same at every origin
+    ewma = "ewma"  # the RiskMetrics (EWMA) volatility at the origin * sqrt(h): volatility-standardised
 
 
 class Device(enum.StrEnum):
@@ -162,8 +170,11 @@ class WindowConfig:
     lookback: int = 30  # trading days of history fed to the network per forecast origin (L)
     horizon: int = 5  # trading days forecast directly, one output per day ahead (H)
     indicators: bool = False  # add momentum (5, 20 days) and 20-day realised volatility features
+    target_scale: str = "ewma"  # a TargetScale name: ewma (returns / EWMA volatility at origin) | static
+    vol_inputs: bool = True  # divide the input features (not volume) by the EWMA volatility of the day before
 
     def __post_init__(self) -> None:
+        _choice(self.target_scale, TargetScale, "target scale")
         if self.lookback < 2:
             raise FinanceConfigError(f"lookback={self.lookback} must be at least 2 days")
         if not 1 <= self.horizon <= 250:

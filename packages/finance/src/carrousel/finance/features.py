@@ -24,9 +24,12 @@ __all__ = [
     "TrainingWindows",
     "build_series",
     "cumulative_targets",
+    "ewma_volatility",
     "feature_names",
     "fit_scaler",
+    "input_features",
     "make_windows",
+    "target_scales",
     "training_origins",
     "training_windows",
     "valid_origins",
@@ -37,6 +40,9 @@ _INDICATORS = ("momentum_5", "momentum_20", "volatility_20")
 _MIN_TRAIN = 100  # fewest training windows a fit accepts
 _MIN_TICKER_ORIGINS = 20  # a ticker with fewer training origins before its cut-off is left out of a fit
 _CLIP = 8.0  # scaled features are clipped to +-8 standard deviations (data errors must not explode the net)
+EWMA_LAMBDA = (
+    0.94  # RiskMetrics decay of the EWMA volatility (the ewma baselines and the "ewma" target scale)
+)
 
 
 def feature_names(indicators: bool = False) -> tuple[str, ...]:
@@ -110,13 +116,60 @@ class Scaler:
         return np.clip(np.nan_to_num(out, nan=0.0), -_CLIP, _CLIP).astype(np.float32)
 
     def target_scale(self, horizon: int) -> np.ndarray:
-        """``(H,)`` divisor of the cumulative-return targets per horizon."""
+        """``(H,)`` divisor of the cumulative-return targets per horizon (the ``static`` target scale)."""
         return (self.ret_std * np.sqrt(np.arange(1, horizon + 1))).astype(np.float64)
 
 
-def fit_scaler(series: SeriesData, train_end: int) -> Scaler:
-    """Fits a :class:`Scaler` on rows ``first_valid..train_end`` (inclusive) only."""
-    rows = series.features[series.first_valid : train_end + 1]
+def ewma_volatility(logret: np.ndarray, lam: float = EWMA_LAMBDA) -> np.ndarray:
+    """``(N,)`` RiskMetrics volatility known at the close of each day (uses returns up to that day;
+    the recursion starts from the mean square of the first 59 returns)."""
+    r2 = np.nan_to_num(logret) ** 2
+    var = np.empty_like(r2)
+    seed = float(np.mean(r2[1 : min(len(r2), 60)])) if len(r2) > 2 else 1e-4
+    acc = seed
+    for i, x in enumerate(r2):
+        acc = lam * acc + (1 - lam) * x if i > 0 else seed
+        var[i] = acc
+    return np.sqrt(np.maximum(var, 1e-12))
+
+
+def target_scales(
+    series: SeriesData, scaler: Scaler, origins: np.ndarray, horizon: int, how: str = "static"
+) -> np.ndarray:
+    """``(n, H)`` divisors of the cumulative-return targets of ``origins`` (known at each origin).
+
+    Args:
+        series: the ticker's arrays.
+        scaler: its scaler (``ret_std``, the training rows' return deviation).
+        origins: ``(n,)`` origin rows.
+        horizon: ``H``.
+        how: ``static`` (``ret_std * sqrt(h)``, the same at every origin) or ``ewma`` (the RiskMetrics
+            volatility at the origin ``* sqrt(h)``: the network then predicts quantiles of volatility-
+            standardised returns, and its conformal offsets scale with the volatility of the day).
+    """
+    root = np.sqrt(np.arange(1, horizon + 1, dtype=np.float64))[None, :]
+    if how == "ewma":
+        vol = np.maximum(ewma_volatility(series.logret)[origins], 1e-3 * scaler.ret_std)
+        return vol[:, None] * root
+    return np.broadcast_to(scaler.target_scale(horizon)[None, :], (len(origins), horizon))
+
+
+def input_features(series: SeriesData, vol_inputs: bool = False) -> np.ndarray:
+    """``(N, F)`` unscaled network inputs: the features, or with ``vol_inputs`` every feature but the volume
+    change divided by the EWMA volatility of the day before (returns in units of the volatility they were
+    drawn under; row 0 uses its own day's)."""
+    if not vol_inputs:
+        return series.features
+    vol = ewma_volatility(series.logret)
+    prev = np.concatenate([vol[:1], vol[:-1]])
+    out = series.features / prev[:, None]
+    out[:, _BASE.index("volume_change")] = series.features[:, _BASE.index("volume_change")]
+    return out
+
+
+def fit_scaler(series: SeriesData, train_end: int, vol_inputs: bool = False) -> Scaler:
+    """Fits a :class:`Scaler` on rows ``first_valid..train_end`` (inclusive) of the inputs only."""
+    rows = input_features(series, vol_inputs)[series.first_valid : train_end + 1]
     if len(rows) < 2:
         raise PriceDataError(f"{series.ticker}: training window too short to fit a scaler")
     mean = np.nanmean(rows, axis=0)
@@ -208,15 +261,16 @@ def training_windows(
         origins = training_origins(s, cut, cfg)
         if len(origins) < _MIN_TICKER_ORIGINS:
             continue
-        scaler = fit_scaler(s, cut)
+        scaler = fit_scaler(s, cut, cfg.window.vol_inputs)
         scalers[s.ticker] = scaler
-        scaled = scaler.transform(s.features)
+        scaled = scaler.transform(input_features(s, cfg.window.vol_inputs))
         n_val = max(int(len(origins) * cfg.train.val_fraction), 1)
         val = origins[-n_val:]
         train = origins[origins + horizon <= val[0]]  # no target overlaps the validation windows
         for key, org in (("t", train), ("v", val)):
             parts["x" + key].append(make_windows(scaled, org, lookback))
-            parts["y" + key].append(cumulative_targets(s, org, horizon) / scaler.target_scale(horizon))
+            scale = target_scales(s, scaler, org, horizon, cfg.window.target_scale)
+            parts["y" + key].append(cumulative_targets(s, org, horizon) / scale)
     n_train = sum(len(a) for a in parts["xt"])
     if n_train < _MIN_TRAIN:
         raise PriceDataError(

@@ -32,7 +32,15 @@ from torch.utils.data import (
 
 from carrousel.finance.config import FinanceConfig
 from carrousel.finance.errors import PriceDataError
-from carrousel.finance.features import Scaler, SeriesData, cumulative_targets, fit_scaler, training_origins
+from carrousel.finance.features import (
+    Scaler,
+    SeriesData,
+    cumulative_targets,
+    fit_scaler,
+    input_features,
+    target_scales,
+    training_origins,
+)
 
 __all__ = ["MIN_SERIES_ORIGINS", "MIN_TRAIN", "PanelData", "PanelWindows", "panel_loader", "panel_windows"]
 
@@ -146,16 +154,17 @@ def panel_windows(
             if on_series is not None:
                 on_series(1)
             continue
-        scaler = fit_scaler(s, cut)
+        scaler = fit_scaler(s, cut, cfg.window.vol_inputs)
         n_val = max(int(len(origins) * cfg.train.val_fraction), 1)
         val = origins[-n_val:]
         train = origins[origins + horizon <= val[0]]  # no target overlaps the validation windows
         lo, hi = int(origins[0]) - lookback + 1, int(origins[-1])
         rows = np.arange(lo, hi + 1)
-        scale = scaler.target_scale(horizon)
-        feats.append(scaler.transform(s.features[lo : hi + 1]))
+        how = cfg.window.target_scale
+        feats.append(scaler.transform(input_features(s, cfg.window.vol_inputs)[lo : hi + 1]))
+        scale = target_scales(s, scaler, rows, horizon, how)
         targets.append((cumulative_targets(s, rows, horizon) / scale).astype(np.float32))
-        y_val.append(cumulative_targets(s, val, horizon) / scale)
+        y_val.append(cumulative_targets(s, val, horizon) / target_scales(s, scaler, val, horizon, how))
         k = len(names)
         index["t"].append(train - lo + start)
         index["v"].append(val - lo + start)

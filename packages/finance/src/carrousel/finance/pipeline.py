@@ -183,6 +183,7 @@ _FLAGS = {  # setting -> how a user gives it, for mismatch messages
     "lookback": "--lookback", "horizon": "--horizon", "indicators": "--indicators/--no-indicators",
     "arch": "--arch", "quantiles": "--quantiles", "hidden_size": "--hidden",
     "num_layers": "[model] num_layers", "dropout": "[model] dropout", "members": "--members",
+    "target_scale": "[window] target_scale", "vol_inputs": "[window] vol_inputs",
 }  # fmt: skip
 
 

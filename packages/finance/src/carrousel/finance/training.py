@@ -28,7 +28,14 @@ from torch.utils.data import DataLoader, Dataset
 from carrousel.core.train import FitResult, TrainConfig, Trainer, predict
 from carrousel.finance.config import FinanceConfig, TrainSettings, WindowConfig
 from carrousel.finance.conformal import apply_offsets, conformal_offsets
-from carrousel.finance.features import Scaler, SeriesData, fit_scaler, make_windows
+from carrousel.finance.features import (
+    Scaler,
+    SeriesData,
+    fit_scaler,
+    input_features,
+    make_windows,
+    target_scales,
+)
 from carrousel.finance.models import ForecasterEnsemble, build_ensemble, build_forecaster
 from carrousel.finance.panel import PanelData, PanelWindows, panel_loader, panel_windows
 from carrousel.finance.task import QuantileForecastTask
@@ -200,30 +207,38 @@ class FittedForecaster:
         """The ticker's scaler; a ticker unseen in training gets one fitted on its own full history."""
         if series.ticker not in self.scalers:
             logger.info("%s was not in training: scaling it with its own history", series.ticker)
-            self.scalers[series.ticker] = fit_scaler(series, len(series.close) - 1)
+            self.scalers[series.ticker] = fit_scaler(series, len(series.close) - 1, self.window.vol_inputs)
         return self.scalers[series.ticker]
 
     def predict(self, series: SeriesData, origins: np.ndarray, calibrated: bool = True) -> np.ndarray:
         """Quantiles ``(n, H, Q)`` of ``log(C[t+h] / C[t])`` at ``origins`` (batched passes)."""
         scaler = self.scaler_for(series)
-        x = make_windows(scaler.transform(series.features), origins, self.window.lookback)
+        x = make_windows(
+            scaler.transform(input_features(series, self.window.vol_inputs)), origins, self.window.lookback
+        )
         net = self.runtime if self.runtime is not None else self.model
         scaled = predict(net, x, PREDICT_BATCH, empty_shape=(self.horizon, len(self.quantiles)))
         if calibrated:
             scaled = apply_offsets(scaled, self.offsets)
-        return scaled * scaler.target_scale(self.horizon)[None, :, None]
+        return scaled * self._scales(series, scaler, origins)[:, :, None]
 
     def predict_members(self, series: SeriesData, origins: np.ndarray, calibrated: bool = True) -> np.ndarray:
         """Every member's quantiles ``(N, n, H, Q)``, each calibrated with its own offsets."""
         scaler = self.scaler_for(series)
-        x = make_windows(scaler.transform(series.features), origins, self.window.lookback)
+        x = make_windows(
+            scaler.transform(input_features(series, self.window.vol_inputs)), origins, self.window.lookback
+        )
         scaled = np.moveaxis(_member_predict(self.model, x), 1, 0)  # (N, n, H, Q)
         if calibrated:
             offsets = (
                 self.member_offsets if self.member_offsets is not None else [self.offsets] * self.members
             )
             scaled = np.stack([apply_offsets(p, o) for p, o in zip(scaled, offsets, strict=True)])
-        return scaled * scaler.target_scale(self.horizon)[None, None, :, None]
+        return scaled * self._scales(series, scaler, origins)[None, :, :, None]
+
+    def _scales(self, series: SeriesData, scaler: Scaler, origins: np.ndarray) -> np.ndarray:
+        """``(n, H)`` target divisors at ``origins`` (the window spec's target scale)."""
+        return target_scales(series, scaler, origins, self.horizon, self.window.target_scale)
 
 
 def _member_predict(model: ForecasterEnsemble, x: np.ndarray | PanelWindows) -> np.ndarray:
