@@ -85,6 +85,7 @@ def pwm_rate_cuts(
     pwms: Sequence[IntegerPWM],
     outputs: Sequence[int],
     pvalue: float,
+    window: int,
 ) -> dict[int, tuple[float, float, float | None]]:
     """The joint cut per tested output (see the module docstring).
 
@@ -95,6 +96,7 @@ def pwm_rate_cuts(
         pwms: one integer PWM per model output (the scan's background).
         outputs: the outputs tested.
         pvalue: the PWM method's site p-value threshold.
+        window: the model's window in bases.
 
     Returns:
         Per output index: ``(cut, PWM window rate a, fraction of null windows the PWM rule calls or None)``.
@@ -102,9 +104,8 @@ def pwm_rate_cuts(
     out: dict[int, tuple[float, float, float | None]] = {}
     for k in outputs:
         pw = pwms[k]
-        W = windows.shape[1] if windows is not None else 0
-        a = pwm_window_rate(pvalue, W or pw.length, pw.length)
-        if windows is None or scores is None or pw.length > W:
+        a = pwm_window_rate(pvalue, window, pw.length)
+        if windows is None or scores is None or pw.length > window:
             out[int(k)] = (a / 2, a, None)
             continue
         pm = calibration.pvalues(scores, [k])[:, k]
@@ -131,6 +132,7 @@ def call_rule(
     pvalue: float,
     candidate_p: float,
     qvalue: float | None,
+    window: int,
 ) -> CallRule:
     """The rule of ``calls`` for this scan (``auto``: pwm-rate on a peak set whose null windows were scored
     in this scan, else fdr), logged at INFO.
@@ -144,6 +146,7 @@ def call_rule(
         pvalue: the PWM method's site p-value threshold (``--pvalue``).
         candidate_p: the candidate cut (``--model-pvalue``): a cut above it is lowered to it.
         qvalue: the BH threshold of the fdr rule.
+        window: the model's window in bases.
     """
     pwm_rate = calls is ModelCalls.pwm_rate or (
         calls is ModelCalls.auto and null.peak_set and null.windows is not None
@@ -158,7 +161,7 @@ def call_rule(
         )
         rule = CallRule("fdr", f"BH q <= {qvalue} over every tested window ({why})")
     else:
-        found = pwm_rate_cuts(null.calibration, null.windows, null.scores, pwms, outputs, pvalue)
+        found = pwm_rate_cuts(null.calibration, null.windows, null.scores, pwms, outputs, pvalue, window)
         cuts = {k: min(c, candidate_p) for k, (c, _, _) in found.items()}
         per = {
             ids[k]: {"cut": cuts[k], "pwm_window_rate": a, "null_rate": r} for k, (_, a, r) in found.items()

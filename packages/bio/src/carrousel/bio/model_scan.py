@@ -134,7 +134,7 @@ class ModelScanner:
         """Calibrates against ``null`` from now on (before the first chunk), and sets the calling rule."""
         self.null = null
         ids = [m.id for m in self.motifs]
-        args = (self.outputs.tolist(), ids, self.site_pvalue, self.pvalue, self.qvalue)
+        args = (self.outputs.tolist(), ids, self.site_pvalue, self.pvalue, self.qvalue, self.window)
         self.rule = call_rule(self.calls, null, self.pwms, *args)
 
     @property
