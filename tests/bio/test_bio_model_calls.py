@@ -15,9 +15,9 @@ from carrousel.bio import pipeline
 from carrousel.bio.calibration import NullCalibration
 from carrousel.bio.config import Method, ScanConfig
 from carrousel.bio.fasta import encode, read_sequences
-from carrousel.bio.model_calls import MIN_NULL_CALLS, pwm_rate_cuts, pwm_window_rate
+from carrousel.bio.model_calls import MIN_NULL_CALLS, null_window_pvalues, pwm_rate_cuts, pwm_window_rate
 from carrousel.bio.motifs import resolve_motifs
-from carrousel.bio.pwm import IntegerPWM
+from carrousel.bio.pwm import IntegerPWM, SequenceCodes
 from carrousel.bio.sites import window_pwm_pvalues
 
 CTCF = "TGGCCACCAGGGGGCGCTA"
@@ -51,6 +51,11 @@ def test_joint_cut_calls_no_more_null_windows_than_the_pwm_rule(rng) -> None:
     # the correlation is used: the cut is looser than Bonferroni's a / 2 (the terms overlap on the null)
     assert cut > a / 2
     assert pwm_rate_cuts(cal, None, None, [pw], [0], pvalue, 100)[0] == (a / 2, a, None)
+    # the null windows' PWM term from one compiled pass: exact wherever it is at most a, else above a
+    fast = null_window_pvalues(SequenceCodes(wins.reshape(-1)), 100, pw, a)
+    low = pp <= a
+    np.testing.assert_allclose(fast[low], pp[low], rtol=1e-12)
+    assert (fast[~low] == 1.0).all() and low.sum() == pwm_calls
 
 
 def _genome_and_toy_model(tmp_path, rng, write_fasta):  # type: ignore[no-untyped-def]

@@ -30,10 +30,16 @@ import numpy as np
 from carrousel.bio.calibration import NullCalibration
 from carrousel.bio.config import ModelCalls
 from carrousel.bio.model_null import NullChoice
-from carrousel.bio.pwm import IntegerPWM
-from carrousel.bio.sites import window_pwm_pvalues
+from carrousel.bio.pwm import IntegerPWM, SequenceCodes, scan_windows
 
-__all__ = ["MIN_NULL_CALLS", "CallRule", "call_rule", "pwm_rate_cuts", "pwm_window_rate"]
+__all__ = [
+    "MIN_NULL_CALLS",
+    "CallRule",
+    "call_rule",
+    "null_window_pvalues",
+    "pwm_rate_cuts",
+    "pwm_window_rate",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +65,11 @@ class CallRule:
 
     def called(self, k: np.ndarray, joint: np.ndarray) -> np.ndarray:
         """Which windows (output ``k``, joint p-value ``joint``) the pwm-rate rule calls."""
-        cut = np.array([self.cuts.get(int(i), -1.0) for i in k], dtype=np.float64)
-        return np.asarray(joint, dtype=np.float64) <= cut
+        k = np.asarray(k, dtype=np.int64)
+        table = np.full(max(max(self.cuts, default=0), int(k.max(initial=0))) + 1, -1.0)
+        for i, c in self.cuts.items():
+            table[i] = c
+        return np.asarray(joint, dtype=np.float64) <= table[k]
 
     def summary(self) -> dict[str, object]:
         """JSON-ready: rule, reason and (pwm-rate) the cuts per motif."""
@@ -76,6 +85,36 @@ def pwm_window_rate(pvalue: float, window: int, length: int) -> float:
     probability under the PWM's background."""
     n = 2 * max(window - length + 1, 1)
     return float(-np.expm1(n * np.log1p(-pvalue)))
+
+
+def null_window_pvalues(seq: SequenceCodes, window: int, pw: IntegerPWM, window_p: float) -> np.ndarray:
+    """Window-level PWM p-values of null windows laid end to end in ``seq`` (as
+    :func:`~carrousel.bio.sites.window_pwm_pvalues`: best site, Sidak over both strands' offsets), from one
+    compiled PWM pass: exact where at most ``window_p``, 1 elsewhere.
+
+    Args:
+        seq: ``N * window`` codes, the null windows one after another.
+        window: window width.
+        pw: the motif (its length at most ``window``).
+        window_p: the largest window p-value needed exactly.
+
+    Returns:
+        ``(N,)`` p-values.
+    """
+    L, N = pw.length, seq.n // window
+    n = 2 * (window - L + 1)
+    t = pw.threshold(-float(np.expm1(np.log1p(-window_p) / n)))  # a site making the window p <= window_p
+    pw.prepare_scan(t, False)
+    at, score, _ = scan_windows(pw, seq, seq.n - L + 1, t, np.zeros(pw.sf.size, dtype=np.int64), False)
+    inside = at % window <= window - L  # sites across two windows are not sites of either
+    low = np.iinfo(np.int64).min
+    best = np.full(N, low, dtype=np.int64)
+    np.maximum.at(best, at[inside] // window, score[inside])
+    out = np.ones(N)
+    has = best > low
+    p_site = np.clip(pw.pvalue(best[has]), 0.0, 1.0 - 1e-16)
+    out[has] = np.clip(-np.expm1(n * np.log1p(-p_site)), 1e-300, 1.0)
+    return out
 
 
 def pwm_rate_cuts(
@@ -102,14 +141,15 @@ def pwm_rate_cuts(
         Per output index: ``(cut, PWM window rate a, fraction of null windows the PWM rule calls or None)``.
     """
     out: dict[int, tuple[float, float, float | None]] = {}
+    seq = SequenceCodes(windows.reshape(-1)) if windows is not None else None
     for k in outputs:
         pw = pwms[k]
         a = pwm_window_rate(pvalue, window, pw.length)
-        if windows is None or scores is None or pw.length > window:
+        if seq is None or scores is None or pw.length > window:
             out[int(k)] = (a / 2, a, None)
             continue
         pm = calibration.pvalues(scores, [k])[:, k]
-        pp = window_pwm_pvalues(windows, pw)
+        pp = null_window_pvalues(seq, window, pw, a)  # exact where <= a: all the cut needs (c <= a)
         calls = int((pp <= a).sum())
         if calls < MIN_NULL_CALLS:
             out[int(k)] = (a / 2, a, None)

@@ -8,7 +8,10 @@ valid whatever their dependence); BH then runs per motif over every tested windo
 loses resolution at genome scale (its null is a few thousand windows plus a fitted tail); the exact PWM
 term keeps strong sites significant among millions of windows. A window becomes a candidate when either
 term is small (the PWM term from one compiled PWM pass over the chunk), so a site the model scores
-weakly but the PWM strongly is not lost before the BH step.
+weakly but the PWM strongly is not lost before the BH step. On a peak set scored against null windows of
+this scan (the panel's case), windows are called instead at the PWM method's per-window false-positive
+rate, by a cut on the smaller of the two p-values set on the null windows
+(:mod:`carrousel.bio.model_calls`); BH q-values are still reported.
 
 The null (:class:`NullChoice`) must be background, not targets: a genome's own dinucleotide shuffles
 suit a genome, but a file of peaks shuffled keeps the peaks' composition (which the model also reads)
@@ -292,7 +295,12 @@ class ModelScanner:
         cols = {key: v[keep] for key, v in cols.items()}
         q, by_pwm = q[keep], by_pwm[keep]
         W = self.window
-        attr = attribution(self.model.model, cols["win"], cols["k"])
+        # attribution places the sites the network found; where the PWM term was the stronger evidence the
+        # site is the best PWM site, so those windows skip it (the same sites, less work)
+        attr = np.zeros(cols["win"].shape)
+        net = np.flatnonzero(~by_pwm)
+        if net.size:
+            attr[net] = attribution(self.model.model, cols["win"][net], cols["k"][net])
         for k in np.unique(cols["k"]):
             sel = np.flatnonzero(cols["k"] == k)
             pw = self.pwms[k]
