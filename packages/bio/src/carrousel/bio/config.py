@@ -159,9 +159,7 @@ class ScanConfig:
     pseudocount: float = 0.1  # total pseudocount per motif column, spread by the background
     chunk_size: int = 1 << 21  # bases held per chunk while streaming (bounds memory)
     model: str | None = None  # model folder for method model/both (None: the packaged panel model)
-    model_pvalue: float = (
-        0.05  # candidate windows (model or PWM p at most this); = model_qvalue loses nothing
-    )
+    model_pvalue: float = 0.05  # candidates: model or PWM p at most this (= model_qvalue: loses nothing)
     model_qvalue: float | None = 0.05  # model sites: BH q-value over all tested windows at most this
     stride: int | None = None  # model window step in bases (None: window - longest motif - 1)
     batch_size: int = 256  # model windows per forward pass (both strands counted)
