@@ -39,6 +39,7 @@ from carrousel.bio.config import (
     FitConfig,
     HitFormat,
     Method,
+    ModelCalls,
     NetworkConfig,
     ReportFormat,
     ScanConfig,
@@ -119,6 +120,7 @@ def _bases_bar(enabled: bool) -> Iterator[tuple[Callable[[int], None], Callable[
 _SCAN_FLAGS = {
     **{p: p for p in ["method", "model", "pvalue", "qvalue", "exact_qvalues", "background", "device"]},
     **{p: p for p in ["model_qvalue", "model_pvalue", "model_background"]},
+    "model_calls": "calls",
     "model_null": "calibration",
     "motif": "motifs",
     "order": "background_order",
@@ -185,6 +187,14 @@ def scan(
             help="Model: FASTA of background regions; the model's scores on its windows are the null.",
         ),
     ] = None,
+    model_calls: Annotated[
+        ModelCalls,
+        typer.Option(
+            "--model-calls",
+            help="Model: how windows are called. auto: a peak set at the PWM's per-window false-positive "
+            "rate (joint model/PWM cut set on the null windows), a genome by BH; fdr; pwm-rate.",
+        ),
+    ] = ModelCalls.auto,
     background: Annotated[
         BackgroundKind,
         typer.Option(
@@ -222,6 +232,7 @@ def scan(
         model_qvalue=model_qvalue,
         model_pvalue=model_pvalue,
         calibration=model_null,
+        calls=model_calls,
         model_background=_path(model_background),
         device=device,
     )
@@ -239,6 +250,7 @@ def scan(
         how = [f"PWM background {result.background_kind}"] if result.method != "model" else []
         if result.model_null:
             how.append(f"model null: {result.model_null['source']}")
+            how.append(f"model calls: {result.model_calls.get('rule', 'fdr')}")
         cli.echo(f"{len(result.hits)} hits in {result.bases:,} bases -> {out} ({'; '.join(how)})")
 
 

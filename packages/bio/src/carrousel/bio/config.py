@@ -37,6 +37,7 @@ __all__ = [
     "FitConfig",
     "HitFormat",
     "Method",
+    "ModelCalls",
     "MotifExtraction",
     "NetworkConfig",
     "ReportFormat",
@@ -70,6 +71,14 @@ class Calibration(enum.StrEnum):
     genome = "genome"  # dinucleotide-shuffled windows of the FASTA being scanned
     model = "model"  # the shuffled null stored with the model
     background = "background"  # the held-out real background stored with the model
+
+
+class ModelCalls(enum.StrEnum):
+    """How the model scan calls windows (:mod:`carrousel.bio.model_calls`)."""
+
+    auto = "auto"  # pwm-rate on a peak set scored against null windows of this scan, else fdr
+    fdr = "fdr"  # BH q-value over every tested window at most model_qvalue
+    pwm_rate = "pwm-rate"  # the PWM method's per-window false-positive rate, joint cut set on the null
 
 
 class Device(enum.StrEnum):
@@ -150,24 +159,20 @@ class ScanConfig:
     pseudocount: float = 0.1  # total pseudocount per motif column, spread by the background
     chunk_size: int = 1 << 21  # bases held per chunk while streaming (bounds memory)
     model: str | None = None  # model folder for method model/both (None: the packaged panel model)
-    model_pvalue: float = 0.05  # candidate windows (model or PWM p-value at most this) kept for BH; a window
-    # with p above the q threshold can never pass BH, so the default (= model_qvalue) loses nothing
+    model_pvalue: float = 0.05  # candidates: model or PWM p at most this (= model_qvalue: loses nothing)
     model_qvalue: float | None = 0.05  # model sites: BH q-value over all tested windows at most this
     stride: int | None = None  # model window step in bases (None: window - longest motif - 1)
     batch_size: int = 256  # model windows per forward pass (both strands counted)
     calibration: Calibration = Calibration.auto  # model null: auto | genome | model | background
     model_background: str | None = None  # FASTA of background whose windows (unshuffled) are the null
+    calls: ModelCalls = ModelCalls.auto  # model calls: auto | fdr (BH) | pwm-rate (the PWM's window rate)
     n_null: int = 2000  # shuffled windows for the genome null
     device: Device = Device.cpu  # device for the model: cpu | cuda | auto
     jaspar_release: str = "JASPAR2024"  # pyjaspar release used for IDs and names
 
     def __post_init__(self) -> None:
-        for name, kind in (
-            ("method", Method),
-            ("background", BackgroundKind),
-            ("calibration", Calibration),
-            ("device", Device),
-        ):
+        kinds = {"method": Method, "background": BackgroundKind, "calibration": Calibration, "device": Device}
+        for name, kind in (kinds | {"calls": ModelCalls}).items():
             _choice(self, name, kind, ScanConfigError)
         object.__setattr__(self, "motifs", tuple(self.motifs))
         _probability("pvalue threshold", self.pvalue, ScanConfigError)
@@ -180,8 +185,6 @@ class ScanConfig:
             raise ScanConfigError(f"pseudocount must be a finite number, got {self.pseudocount}")
         if self.pseudocount <= 0:
             raise ScanConfigError(f"pseudocount must be positive, got {self.pseudocount}")
-        if isinstance(self.chunk_size, int) and self.chunk_size < 1000:
-            raise ScanConfigError("chunk_size must be at least 1000 bases")
         _at_least("stride", self.stride, 1, ScanConfigError, MAX_WINDOW)
         _at_least("batch size", self.batch_size, 1, ScanConfigError, MAX_BATCH)
         _at_least("n_null", self.n_null, 1, ScanConfigError, MAX_NULL)
@@ -355,11 +358,8 @@ class MotifExtraction:
 
     def __post_init__(self) -> None:
         _probability("activation fraction", self.activation_fraction, DiscoverConfigError)
-        _at_least("max sites", self.max_sites, 1, DiscoverConfigError)
-        _at_least("min sites", self.min_sites, 1, DiscoverConfigError)
-        _at_least("top matches", self.top_matches, 1, DiscoverConfigError)
-        _at_least("rank windows", self.rank_windows, 1, DiscoverConfigError)
-        _at_least("min overlap", self.min_overlap, 1, DiscoverConfigError)
+        for name in ("max_sites", "min_sites", "top_matches", "rank_windows", "min_overlap"):
+            _at_least(name.replace("_", " "), getattr(self, name), 1, DiscoverConfigError)
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,7 @@ class ScanResult:
     started: float = field(default_factory=time.perf_counter)
     model_null: dict[str, Any] = field(default_factory=dict)  # the model scan's null: source, reason
     model_stages: dict[str, int] = field(default_factory=dict)  # windows left after each model stage
+    model_calls: dict[str, Any] = field(default_factory=dict)  # the model scan's calling rule and why
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary: records, bases scanned, hits per motif, time."""
@@ -155,7 +156,11 @@ class ScanResult:
             "background": [round(x, 4) for x in self.background],
             "background_kind": self.background_kind,
             **(
-                {"model_null": self.model_null, "model_stages": self.model_stages}
+                {
+                    "model_null": self.model_null,
+                    "model_calls": self.model_calls,
+                    "model_stages": self.model_stages,
+                }
                 if self.model_stages
                 else {}
             ),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -52,11 +52,18 @@ class NullChoice:
         calibration: the null logits.
         source: ``"shuffled input"``, ``"stored shuffled"``, ``"stored background"`` or a FASTA path.
         reason: one line saying why this null was used.
+        windows: ``(N, W)`` codes of the null windows when scored in this scan (shuffles, a background
+            FASTA), else None (a stored null).
+        scores: ``(N, K)`` the model's logits of ``windows``, in the same order.
+        peak_set: the input is a peak set (many short records), not a genome.
     """
 
     calibration: NullCalibration
     source: str
     reason: str
+    windows: np.ndarray | None = field(default=None, repr=False, compare=False)
+    scores: np.ndarray | None = field(default=None, repr=False, compare=False)
+    peak_set: bool = False
 
     def summary(self) -> dict[str, object]:
         """JSON-ready: source, reason and null windows per output."""
@@ -185,20 +192,35 @@ def choose_null(
     rng = np.random.default_rng(seed)
     W = model.window
     stored = NullChoice(model.calibration, "stored shuffled", "the model's stored shuffled null, as asked")
+    seen: list[RecordInfo] = list(records)
 
-    def own_shuffles(x: np.ndarray | None, reason: str) -> NullChoice:
+    def peak_set() -> tuple[bool, str]:  # (is it a peak set, its description); counts records if needed
+        if not seen:
+            for _ in iter_chunks(path, 1 << 21, 0, records=seen):
+                pass
+        lengths = [r.length for r in seen]
+        median = float(np.median(lengths)) if lengths else 0.0
+        is_peaks = len(lengths) >= PEAK_SET_RECORDS and median <= PEAK_SET_LENGTH * W
+        return is_peaks, f"the input is a peak set ({len(lengths)} records, median {median:.0f} bp)"
+
+    def own_shuffles(x: np.ndarray | None, reason: str, peaks: bool) -> NullChoice:
         if x is None:
             logger.warning("input too small for its own null; using the model's stored shuffled null")
             return NullChoice(model.calibration, "stored shuffled", "the input is too small for its own null")
-        return NullChoice(NullCalibration.from_scores(score(x)), "shuffled input", reason)
+        s = score(x)
+        return NullChoice(NullCalibration.from_scores(s), "shuffled input", reason, x, s, peaks)
 
     genome = "dinucleotide shuffles of windows of the scanned FASTA (a genome is its own background)"
     if cfg.model_background is not None:
-        x = background_windows(cfg.model_background, W, max(cfg.n_null, 4000), rng)
-        reason = f"the model's scores on {x.shape[0]} windows of --model-background"
-        choice = NullChoice(NullCalibration.from_scores(score(x)), str(cfg.model_background), reason)
+        bg = background_windows(cfg.model_background, W, max(cfg.n_null, 4000), rng)
+        reason = f"the model's scores on {bg.shape[0]} windows of --model-background"
+        s = score(bg)
+        src = str(cfg.model_background)
+        choice = NullChoice(NullCalibration.from_scores(s), src, reason, bg, s, peak_set()[0])
     elif cfg.calibration is Calibration.genome:
-        choice = own_shuffles(shuffled_windows(path, W, cfg.n_null, rng), genome)
+        choice = own_shuffles(
+            shuffled_windows(path, W, cfg.n_null, rng, None if seen else seen), genome, peak_set()[0]
+        )
     elif cfg.calibration is Calibration.model:
         choice = stored
     elif cfg.calibration is Calibration.background:
@@ -209,30 +231,27 @@ def choose_null(
             )
         choice = NullChoice(model.background, "stored background", "the model's held-out real background")
     else:
-        seen: list[RecordInfo] = list(records)
         x = None
         if not seen:  # one pass: the records and, in case it is a genome, its shuffled windows
             x = shuffled_windows(path, W, cfg.n_null, rng, seen)
-        lengths = [r.length for r in seen]
-        median = float(np.median(lengths)) if lengths else 0.0
-        peak_set = len(lengths) >= PEAK_SET_RECORDS and median <= PEAK_SET_LENGTH * W
-        if peak_set and model.background is not None:
+        peaks, what = peak_set()
+        if peaks and model.background is not None:
             n = model.background.null.shape[1]
             reason = (
-                f"the input is a peak set ({len(lengths)} records, median {median:.0f} bp), whose shuffles "
-                f"keep the targets' composition: the model's {n} held-out real background windows"
+                f"{what}, whose shuffles keep the targets' composition: the model's {n} held-out real "
+                "background windows"
             )
-            choice = NullChoice(model.background, "stored background", reason)
+            choice = NullChoice(model.background, "stored background", reason, peak_set=True)
         else:
             if x is None:
                 x = shuffled_windows(path, W, cfg.n_null, rng)
             reason = genome
-            if peak_set:
+            if peaks:
                 reason = (
-                    f"the input is a peak set ({len(lengths)} records, median {median:.0f} bp), but the model "
-                    "stores no real background: the input's own shuffles (conservative; their composition "
-                    "is the targets'; --model-background FILE gives a real background)"
+                    f"{what}, but the model stores no real background: the input's own shuffles "
+                    "(conservative; their composition is the targets'; --model-background FILE gives a real "
+                    "background)"
                 )
-            choice = own_shuffles(x, reason)
+            choice = own_shuffles(x, reason, peaks)
     logger.info("model null: %s (%s)", choice.source, choice.reason)
     return choice

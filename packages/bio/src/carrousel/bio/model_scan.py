@@ -8,7 +8,10 @@ valid whatever their dependence); BH then runs per motif over every tested windo
 loses resolution at genome scale (its null is a few thousand windows plus a fitted tail); the exact PWM
 term keeps strong sites significant among millions of windows. A window becomes a candidate when either
 term is small (the PWM term from one compiled PWM pass over the chunk), so a site the model scores
-weakly but the PWM strongly is not lost before the BH step.
+weakly but the PWM strongly is not lost before the BH step. On a peak set scored against null windows of
+this scan (the panel's case), windows are called instead at the PWM method's per-window false-positive
+rate, by a cut on the smaller of the two p-values set on the null windows
+(:mod:`carrousel.bio.model_calls`); BH q-values are still reported.
 
 The null (:class:`NullChoice`) must be background, not targets: a genome's own dinucleotide shuffles
 suit a genome, but a file of peaks shuffled keeps the peaks' composition (which the model also reads)
@@ -22,14 +25,15 @@ import logging
 from collections.abc import Sequence
 
 import numpy as np
-import torch
 
 from carrousel.bio.calibration import NullCalibration
+from carrousel.bio.config import ModelCalls
 from carrousel.bio.errors import ScanConfigError
-from carrousel.bio.fasta import Chunk, one_hot, window_sequences
+from carrousel.bio.fasta import Chunk, window_sequences
 from carrousel.bio.hits import Hits
+from carrousel.bio.model_calls import CallRule, call_rule
 from carrousel.bio.model_null import NullChoice, padded_window
-from carrousel.bio.models import MotifModel, predict_logits, rc_one_hot
+from carrousel.bio.models import MotifModel, attribution, predict_logits
 from carrousel.bio.motifs import Motif
 from carrousel.bio.pwm import IntegerPWM, SequenceCodes, scan_windows
 from carrousel.bio.sites import best_sites, locate_sites, window_pwm_pvalues
@@ -38,31 +42,6 @@ from carrousel.core.metrics import benjamini_hochberg
 __all__ = ["ModelScanner", "attribution"]
 
 logger = logging.getLogger(__name__)
-
-
-def attribution(model: torch.nn.Module, codes: np.ndarray, tasks: np.ndarray) -> np.ndarray:
-    """Gradient x input of each window's task logit (summed over both strands' passes).
-
-    Args:
-        model: the network.
-        codes: ``(P, W)`` window codes.
-        tasks: ``(P,)`` task index per window.
-
-    Returns:
-        ``(P, W)`` per-base attribution (positive = supports the task).
-    """
-    if codes.shape[0] == 0:
-        return np.zeros((0, codes.shape[1]))
-    device = next(model.parameters()).device
-    model.eval()
-    out = []
-    for i in range(0, codes.shape[0], 256):
-        x = torch.from_numpy(one_hot(codes[i : i + 256])).to(device).requires_grad_(True)
-        t = torch.from_numpy(tasks[i : i + 256].astype(np.int64)).to(device)
-        logit = model(x).gather(1, t[:, None]).sum() + model(rc_one_hot(x)).gather(1, t[:, None]).sum()
-        (grad,) = torch.autograd.grad(logit, x)
-        out.append((grad * x).sum(dim=1).detach().cpu().numpy())
-    return np.concatenate(out).astype(np.float64)
 
 
 class ModelScanner:
@@ -80,6 +59,8 @@ class ModelScanner:
         outputs: indices of the model outputs tested (default: all); the others are neither scored nor
             counted.
         pwm_candidates: also keep windows whose best PWM site alone reaches ``pvalue`` (window level).
+        calls: the calling rule (:mod:`carrousel.bio.model_calls`): fdr (BH at ``qvalue``), pwm-rate, auto.
+        site_pvalue: the PWM method's site p-value threshold, whose window rate the pwm-rate rule matches.
     """
 
     def __init__(
@@ -93,6 +74,8 @@ class ModelScanner:
         max_candidates: int = 2_000_000,
         outputs: Sequence[int] | None = None,
         pwm_candidates: bool = True,
+        calls: ModelCalls = ModelCalls.auto,
+        site_pvalue: float = 1e-4,
     ) -> None:
         if len(pwms) != len(model.motifs):
             raise ScanConfigError(
@@ -102,6 +85,8 @@ class ModelScanner:
         self.null = NullChoice(model.calibration, "stored shuffled", "the model's stored shuffled null")
         # replaced by use_null(carrousel.bio.model_null.choose_null(...)) before the first chunk
         self.window = model.window
+        self.calls, self.site_pvalue = ModelCalls(calls), site_pvalue
+        self.rule = CallRule("fdr", f"BH q <= {qvalue} over every tested window")  # set by use_null
         self.outputs = np.array(
             sorted(set(outputs)) if outputs is not None else range(len(model.motifs)), dtype=np.int64
         )
@@ -125,6 +110,7 @@ class ModelScanner:
                 "candidates_model",
                 "candidates_pwm_only",
                 "passed_q",
+                "passed_pwm_rate",
                 "motif_longer_than_window",
                 "sites",
                 "sites_overlapping_better",
@@ -148,8 +134,11 @@ class ModelScanner:
         return self.null.calibration
 
     def use_null(self, null: NullChoice) -> None:
-        """Calibrates against ``null`` from now on (before the first chunk)."""
+        """Calibrates against ``null`` from now on (before the first chunk), and sets the calling rule."""
         self.null = null
+        ids = [m.id for m in self.motifs]
+        args = (self.outputs.tolist(), ids, self.site_pvalue, self.pvalue, self.qvalue, self.window)
+        self.rule = call_rule(self.calls, null, self.pwms, *args)
 
     @property
     def motifs(self) -> list[Motif]:
@@ -289,19 +278,29 @@ class ModelScanner:
             )
             by_pwm[sel] = pw_p < combined[sel]
             combined[sel] = np.minimum(combined[sel], pw_p)
+        joint = combined.copy()  # the smaller of the two p-values: what the pwm-rate rule cuts
         combined = np.minimum(2.0 * combined, 1.0)
         q = np.ones(cols["p"].size)
         for k in np.unique(cols["k"]):
             sel = np.flatnonzero(cols["k"] == k)
             q[sel] = benjamini_hochberg(combined[sel], int(self.n_tests[k]))
-        keep = np.flatnonzero(q <= self.qvalue) if self.qvalue is not None else np.arange(q.size)
-        self.stages["passed_q"] += int(keep.size)
+        passed = q <= self.qvalue if self.qvalue is not None else np.ones(q.size, dtype=bool)
+        self.stages["passed_q"] += int(passed.sum())
+        if self.rule.cuts:  # pwm-rate: the joint cut replaces BH (q-values are still reported)
+            passed = self.rule.called(cols["k"], joint)
+            self.stages["passed_pwm_rate"] += int(passed.sum())
+        keep = np.flatnonzero(passed)
         if keep.size == 0:
             return
         cols = {key: v[keep] for key, v in cols.items()}
         q, by_pwm = q[keep], by_pwm[keep]
         W = self.window
-        attr = attribution(self.model.model, cols["win"], cols["k"])
+        # attribution places the sites the network found; where the PWM term was the stronger evidence the
+        # site is the best PWM site, so those windows skip it (the same sites, less work)
+        attr = np.zeros(cols["win"].shape)
+        net = np.flatnonzero(~by_pwm)
+        if net.size:
+            attr[net] = attribution(self.model.model, cols["win"][net], cols["k"][net])
         for k in np.unique(cols["k"]):
             sel = np.flatnonzero(cols["k"] == k)
             pw = self.pwms[k]

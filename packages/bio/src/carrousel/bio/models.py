@@ -21,7 +21,7 @@ from carrousel.core.io import register_module
 from carrousel.core.nn.recurrent import RecurrentConfig, RecurrentEncoder
 from carrousel.core.train import predict
 
-__all__ = ["DanQ", "DanQConfig", "MotifModel", "build_danq", "predict_logits", "rc_one_hot"]
+__all__ = ["DanQ", "DanQConfig", "MotifModel", "attribution", "build_danq", "predict_logits", "rc_one_hot"]
 
 
 @dataclass(frozen=True)
@@ -289,3 +289,28 @@ class MotifModel:
     def logits(self, codes: np.ndarray, batch_size: int = 512) -> np.ndarray:
         """``(N, W)`` codes -> ``(N, K)`` strand-averaged logits (:func:`predict_logits`)."""
         return predict_logits(self.model, codes, batch_size, runtime=self.runtime)
+
+
+def attribution(model: torch.nn.Module, codes: np.ndarray, tasks: np.ndarray) -> np.ndarray:
+    """Gradient x input of each window's task logit (summed over both strands' passes).
+
+    Args:
+        model: the network.
+        codes: ``(P, W)`` window codes.
+        tasks: ``(P,)`` task index per window.
+
+    Returns:
+        ``(P, W)`` per-base attribution (positive = supports the task).
+    """
+    if codes.shape[0] == 0:
+        return np.zeros((0, codes.shape[1]))
+    device = next(model.parameters()).device
+    model.eval()
+    out = []
+    for i in range(0, codes.shape[0], 256):
+        x = torch.from_numpy(one_hot(codes[i : i + 256])).to(device).requires_grad_(True)
+        t = torch.from_numpy(tasks[i : i + 256].astype(np.int64)).to(device)
+        logit = model(x).gather(1, t[:, None]).sum() + model(rc_one_hot(x)).gather(1, t[:, None]).sum()
+        (grad,) = torch.autograd.grad(logit, x)
+        out.append((grad * x).sum(dim=1).detach().cpu().numpy())
+    return np.concatenate(out).astype(np.float64)

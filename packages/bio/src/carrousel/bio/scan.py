@@ -268,6 +268,8 @@ def scan_genome(
             cfg.stride,
             cfg.batch_size,
             outputs=[k for k, m in enumerate(use_model.motifs) if wanted is None or m.id in wanted],
+            calls=cfg.calls,
+            site_pvalue=cfg.pvalue,
         )
         model_scanner.use_null(choose_null(use_model, model_scanner.logits, path, cfg, records))
     use_pwm = method is not Method.model and bool(motifs)
@@ -326,4 +328,5 @@ def scan_genome(
         background_kind=cfg.background.value,
         model_null=model_scanner.null.summary() if model_scanner is not None else {},
         model_stages=dict(model_scanner.stages) if model_scanner is not None else {},
+        model_calls=model_scanner.rule.summary() if model_scanner is not None else {},
     )
