@@ -85,7 +85,7 @@ def test_int8_export_mostly_agrees(trained: Path, tmp_path: Path) -> None:
     report = export_translator(TranslateExportConfig(str(trained), "int8", limit=0), tmp_path / "int8")
     assert report.precision == "int8" and report.before is None and report.after is None
     assert (tmp_path / "int8" / "assets" / "encoder.int8.onnx").is_file()
-    assert report.onnx_bytes < (tmp_path / "int8" / "model.safetensors").stat().st_size * 1.2
+    assert report.onnx_bytes < (tmp_path / "int8" / "model.safetensors").stat().st_size * 1.2  # both graphs
     eager, deployed = Translator.from_pretrained(trained), Translator.from_pretrained(tmp_path / "int8")
     want, got = _texts(eager, 3, 8), _texts(deployed, 3, 8)
     same = sum(a == b for (a, _), (b, _) in zip(got, want, strict=True))

@@ -77,7 +77,8 @@ class DeploymentReport:
         parameters: parameters of the network.
         source_bytes: size on disk of the bundle exported from.
         bundle_bytes: size on disk of the exported bundle (weights kept, ONNX file added).
-        onnx_bytes: size of the ONNX file alone (what a runtime-only deployment ships).
+        onnx_bytes: size of the ONNX files alone, export parts included (what a runtime-only deployment
+            ships).
         latency_ms: per batch size, milliseconds per batch of ``eager`` (float32 PyTorch, the domain's
             current inference path) and ``deployed`` (ONNX Runtime).
         items: what one batch item is (``window``, ``forecast window``), for the throughput.
@@ -134,7 +135,10 @@ class DeploymentReport:
             parameters=parameter_count(network),
             source_bytes=source_bytes,
             bundle_bytes=folder_bytes(folder),
-            onnx_bytes=(Path(folder) / "assets" / asset["file"]).stat().st_size,
+            onnx_bytes=sum(
+                (Path(folder) / "assets" / entry["file"]).stat().st_size
+                for entry in (asset, *asset.get("parts", {}).values())
+            ),
             latency_ms=latency_ms,
             items=items,
             metric=metric,
