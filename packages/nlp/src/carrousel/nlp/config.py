@@ -20,6 +20,7 @@ __all__ = [
     "GenerateConfig",
     "LMDataConfig",
     "LMEvaluateConfig",
+    "LMExportConfig",
     "LMNetConfig",
     "LMTrainConfig",
     "SentimentEvaluateConfig",
@@ -310,6 +311,23 @@ class LMEvaluateConfig:
 
     def __post_init__(self) -> None:
         _need(len(self.orders) > 0 and all(1 <= n <= 10 for n in self.orders), "orders must be in [1, 10]")
+
+
+@dataclass(frozen=True)
+class LMExportConfig:
+    """``nlp generate export``: a language model with its step (tokens + state -> logits + state) as ONNX."""
+
+    model: str  # a bundle folder written by ``nlp generate train``
+    text: tuple[str, ...] = ()  # perplexity before/after on these files' held-out tail (): the bundle's own
+    precision: str = "int8"  # fp32 | int8 (ONNX Runtime dynamic int8 weights)
+    exporter: str = "torchscript"  # torchscript | dynamo (PyTorch's two ONNX exporters)
+
+    def __post_init__(self) -> None:
+        _need(self.precision in ("fp32", "int8"), f"precision must be fp32 or int8, not {self.precision!r}")
+        _need(
+            self.exporter in ("torchscript", "dynamo"),
+            f"exporter must be torchscript or dynamo, not {self.exporter!r}",
+        )
 
 
 @dataclass(frozen=True)
