@@ -42,6 +42,7 @@ TOKENIZER_KINDS = ("bpe", "unigram", "word", "char")
 POOLINGS = ("attention", "mean", "last", "max")
 CELLS = ("lstm", "gru")
 TEACHERS = ("minilm",)
+THRESHOLDS = ("prior", "accuracy", "f1", "none")  # = carrousel.nlp.decision.CRITERIA
 
 
 def _need(ok: bool, message: str) -> None:
@@ -181,6 +182,14 @@ class SentimentTrainConfig:
     embeddings: str | None = None  # GloVe/word2vec text file initialising the embeddings (sets embed_dim)
     freeze_embeddings: bool = False  # keep pretrained embeddings fixed during training
     teacher: TeacherConfig | None = None  # distil from a frozen sentence encoder (None: labels only)
+    threshold: str = "prior"  # two classes: how the decision cut is chosen on the held-out rows (prior:
+    # predicted-positive share = training share | accuracy | f1: maximised | none: argmax); nlp.decision
+
+    def __post_init__(self) -> None:
+        _need(
+            self.threshold in THRESHOLDS,
+            f"unknown threshold criterion {self.threshold!r}; use one of {', '.join(THRESHOLDS)}",
+        )
 
 
 @dataclass(frozen=True)
