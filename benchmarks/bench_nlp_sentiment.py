@@ -25,7 +25,7 @@ rule: for two classes, the cut on P(positive) chosen on its own validation rows 
 each (the teacher's embeddings are cached per process). Last, the prediction speed of the vector model on
 CPU: batches of 256 beside one text per call. Needs carrousel-nlp[teacher] and scikit-learn.
 
-Usage: ``python benchmarks/bench_nlp_sentiment.py [--seeds 3] [--distil-seeds 3] [--jobs 2]``
+Usage: ``python benchmarks/bench_nlp_sentiment.py [--seeds 3] [--distil-seeds 3] [--jobs 3]``
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ import re
 import statistics
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
@@ -242,6 +242,16 @@ def distilled(
     return scores
 
 
+def distilled_pair(
+    train: Path, tests: list[Path], folder: Path, seed: int, unlabelled: Path, augment: int
+) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """Both distilled rows of one seed, without then with the unlabelled sentences, in one process: the
+    second run finds the training texts and augmented copies already embedded by MiniLM."""
+    return distilled(train, tests, folder, seed, None, augment), distilled(
+        train, tests, folder, seed, unlabelled, augment
+    )
+
+
 def speed(model_dir: Path, texts: list[str]) -> tuple[float, float]:
     model = SentimentModel.from_pretrained(model_dir)
     model(texts[:32], batch_size=32)  # warm-up
@@ -264,7 +274,7 @@ def main() -> None:
     parser.add_argument("--augment", type=int, default=4, help="augmented copies per training sentence")
     parser.add_argument("--only-distilled", action="store_true", help="skip the plain BiLSTM rows and speed")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads of the main process")
-    parser.add_argument("--jobs", type=int, default=2, help="worker processes training the BiLSTMs")
+    parser.add_argument("--jobs", type=int, default=3, help="worker processes training the BiLSTMs")
     parser.add_argument("--save", type=Path, help="JSON file of every row's scores, rewritten as rows finish")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -276,25 +286,19 @@ def main() -> None:
         tests = [test, gensim, *ood.values()]
         names = ["test", "gensim", *ood]
         sizes = {name: len(_rows(path)[0]) for name, path in zip(names, tests, strict=True)}
-        results: dict[str, list[list[tuple[float, float]]]] = {
-            k: [v] for k, v in bag_of_words(train, tests).items()
-        }
-        results["teacher: MiniLM sentence embeddings + LR"] = [teacher(train, tests)]
-        print(f"baselines and teacher done ({time.perf_counter() - start:.0f} s)", flush=True)
         reviews = review_sentences(folder, [train, test, gensim], args.unlabelled)
-        with ProcessPoolExecutor(
-            args.jobs, mp_context=multiprocessing.get_context("spawn")
-        ) as pool:  # longest first; a worker keeps MiniLM's cache
-            jobs = {
-                (f"BiLSTM distilled: + {args.unlabelled} review sentences", seed): pool.submit(
-                    distilled, train, tests, folder, seed, reviews, args.augment
-                )
+        distil_labels = (
+            f"BiLSTM distilled: train + {args.augment}x augmented",
+            f"BiLSTM distilled: + {args.unlabelled} review sentences",
+        )
+        runs: dict[tuple[str, int], list[tuple[float, float]]] = {}
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(args.jobs, mp_context=spawn) as pool:  # the workers start at once
+            jobs = {  # longest first; one worker per seed runs both distilled rows on one MiniLM cache
+                pool.submit(distilled_pair, train, tests, folder, seed, reviews, args.augment): seed
                 for seed in range(args.distil_seeds)
             }
-            for seed in range(args.distil_seeds):
-                jobs[(f"BiLSTM distilled: train + {args.augment}x augmented", seed)] = pool.submit(
-                    distilled, train, tests, folder, seed, None, args.augment
-                )
+            plain = {}
             if not args.only_distilled:
                 vectors = minilm_vectors(train, folder / "minilm_words.txt")
                 for label, vec in (
@@ -302,21 +306,34 @@ def main() -> None:
                     ("BiLSTM, MiniLM word vectors (frozen)", vectors),
                 ):
                     for seed in range(args.seeds):
-                        jobs[(label, seed)] = pool.submit(bilstm, train, tests, folder, seed, vec)
-            order = [
-                "BiLSTM, attention, from scratch",
-                "BiLSTM, MiniLM word vectors (frozen)",
-                f"BiLSTM distilled: train + {args.augment}x augmented",
-                f"BiLSTM distilled: + {args.unlabelled} review sentences",
-            ]
-            for label in order:
-                runs = [job.result() for (name, _), job in sorted(jobs.items()) if name == label]
-                if runs:
-                    results[label] = runs
-                    print(f"{label} done ({time.perf_counter() - start:.0f} s)", flush=True)
-                    if args.save:
-                        doc = {"names": names, "sizes": sizes, "results": results}
-                        args.save.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+                        plain[pool.submit(bilstm, train, tests, folder, seed, vec)] = (label, seed)
+            results: dict[str, list[list[tuple[float, float]]]] = {
+                k: [v] for k, v in bag_of_words(train, tests).items()
+            }
+            results["teacher: MiniLM sentence embeddings + LR"] = [teacher(train, tests)]
+            print(f"baselines and teacher done ({time.perf_counter() - start:.0f} s)", flush=True)
+            for job in as_completed([*jobs, *plain]):
+                if job in jobs:
+                    for label, scores in zip(distil_labels, job.result(), strict=True):
+                        runs[(label, jobs[job])] = scores
+                else:
+                    runs[plain[job]] = job.result()
+                print(
+                    f"{jobs.get(job, plain.get(job))} done ({time.perf_counter() - start:.0f} s)", flush=True
+                )
+                if args.save:
+                    doc = {
+                        "names": names,
+                        "sizes": sizes,
+                        "results": results,
+                        "runs": [[*k, v] for k, v in runs.items()],
+                    }
+                    args.save.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+        order = ["BiLSTM, attention, from scratch", "BiLSTM, MiniLM word vectors (frozen)", *distil_labels]
+        for label in order:
+            found = [runs[k] for k in sorted(runs) if k[0] == label]
+            if found:
+                results[label] = found
         if not args.only_distilled:
             batched, single = speed(folder / "model_0_vec", _rows(test)[0] * 2)
 
