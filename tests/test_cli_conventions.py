@@ -112,6 +112,7 @@ def _data_error_cases(tmp: Path) -> dict[tuple[str, ...], list[str]]:
         ("nlp", "generate", "train"): ["-t", binary, "-o", str(tmp / "g")],
         ("nlp", "generate", "run"): ["--model", missing],
         ("nlp", "generate", "evaluate"): ["--model", missing, "-t", missing],
+        ("nlp", "generate", "export"): ["--model", missing, "-o", str(tmp / "ge")],
         ("nlp", "translate", "train"): ["--pairs", binary, "-o", str(tmp / "t")],
         ("nlp", "translate", "run"): ["--model", missing, "a text"],
         ("nlp", "translate", "evaluate"): ["--model", missing, "--pairs", missing],

@@ -20,6 +20,7 @@ __all__ = [
     "GenerateConfig",
     "LMDataConfig",
     "LMEvaluateConfig",
+    "LMExportConfig",
     "LMNetConfig",
     "LMTrainConfig",
     "SentimentEvaluateConfig",
@@ -41,6 +42,7 @@ TOKENIZER_KINDS = ("bpe", "unigram", "word", "char")
 POOLINGS = ("attention", "mean", "last", "max")
 CELLS = ("lstm", "gru")
 TEACHERS = ("minilm",)
+THRESHOLDS = ("prior", "accuracy", "f1", "none")  # = carrousel.nlp.decision.CRITERIA
 
 
 def _need(ok: bool, message: str) -> None:
@@ -180,6 +182,14 @@ class SentimentTrainConfig:
     embeddings: str | None = None  # GloVe/word2vec text file initialising the embeddings (sets embed_dim)
     freeze_embeddings: bool = False  # keep pretrained embeddings fixed during training
     teacher: TeacherConfig | None = None  # distil from a frozen sentence encoder (None: labels only)
+    threshold: str = "prior"  # two classes: how the decision cut is chosen on the held-out rows (prior:
+    # predicted-positive share = training share | accuracy | f1: maximised | none: argmax); nlp.decision
+
+    def __post_init__(self) -> None:
+        _need(
+            self.threshold in THRESHOLDS,
+            f"unknown threshold criterion {self.threshold!r}; use one of {', '.join(THRESHOLDS)}",
+        )
 
 
 @dataclass(frozen=True)
@@ -310,6 +320,23 @@ class LMEvaluateConfig:
 
     def __post_init__(self) -> None:
         _need(len(self.orders) > 0 and all(1 <= n <= 10 for n in self.orders), "orders must be in [1, 10]")
+
+
+@dataclass(frozen=True)
+class LMExportConfig:
+    """``nlp generate export``: a language model with its step (tokens + state -> logits + state) as ONNX."""
+
+    model: str  # a bundle folder written by ``nlp generate train``
+    text: tuple[str, ...] = ()  # perplexity before/after on these files' held-out tail (): the bundle's own
+    precision: str = "int8"  # fp32 | int8 (ONNX Runtime dynamic int8 weights)
+    exporter: str = "torchscript"  # torchscript | dynamo (PyTorch's two ONNX exporters)
+
+    def __post_init__(self) -> None:
+        _need(self.precision in ("fp32", "int8"), f"precision must be fp32 or int8, not {self.precision!r}")
+        _need(
+            self.exporter in ("torchscript", "dynamo"),
+            f"exporter must be torchscript or dynamo, not {self.exporter!r}",
+        )
 
 
 @dataclass(frozen=True)

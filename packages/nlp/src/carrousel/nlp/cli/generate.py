@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from carrousel.core.bundle import read_manifest
-from carrousel.core.cli import command, echo, emit_json
+from carrousel.core.cli import ExportPrecision, ExportWith, command, echo, emit_json, print_deployment
+from carrousel.core.export import DeployPrecision, Exporter
 from carrousel.nlp.cli._common import (
     Cell,
     ConfigFile,
@@ -25,6 +26,7 @@ from carrousel.nlp.config import (
     GenerateConfig,
     LMDataConfig,
     LMEvaluateConfig,
+    LMExportConfig,
     LMNetConfig,
     LMTrainConfig,
     TokenizerConfig,
@@ -34,7 +36,8 @@ from carrousel.nlp.pipeline.generate import KIND, TextGenerator, evaluate_lm, tr
 __all__ = ["generate_app"]
 
 generate_app = group(
-    "generate", "Text generation: train an LSTM language model, sample from it ('run'), measure perplexity."
+    "generate",
+    "Text generation: train an LSTM language model, sample from it ('run'), measure perplexity, export to ONNX.",
 )
 
 Texts = Annotated[
@@ -182,3 +185,31 @@ def evaluate(
     best = r.baselines[r.best_baseline]
     verdict = "below" if r.perplexity < best else "NOT below"
     echo(f"verdict          the LSTM is {verdict} the best baseline ({r.best_baseline}, {best:.3f})")
+
+
+@command(generate_app, "export")
+def export(
+    model: Model,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder of the exported model to write.")],
+    text: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--text",
+            "-t",
+            metavar="FILE",
+            help="Perplexity before/after on these files [default: the model's].",
+        ),
+    ] = None,
+    precision: ExportPrecision = DeployPrecision.INT8,
+    exporter: ExportWith = Exporter.TORCHSCRIPT,
+    as_json: JsonFlag = False,
+) -> None:
+    """Model with its step as ONNX (fp32/int8); prints size, latency and perplexity before and after."""
+    from carrousel.nlp.pipeline.generate_deploy import export_lm
+
+    cfg = LMExportConfig(str(model), tuple(str(p) for p in text or ()), precision.value, exporter.value)
+    report = export_lm(cfg, out)
+    if as_json:
+        emit_json(report.summary())
+        return
+    print_deployment(report.summary())

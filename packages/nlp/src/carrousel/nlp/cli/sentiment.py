@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 from typing import Annotated
 
@@ -37,6 +38,16 @@ from carrousel.nlp.data import read_lines
 from carrousel.nlp.pipeline.sentiment import SentimentModel, evaluate_sentiment, train_sentiment
 
 __all__ = ["sentiment_app"]
+
+
+class Threshold(enum.StrEnum):
+    """How the decision cut of a two-class model is chosen on the held-out rows."""
+
+    prior = "prior"
+    accuracy = "accuracy"
+    f1 = "f1"
+    none = "none"
+
 
 sentiment_app = group(
     "sentiment", "Sentiment analysis: train a BiLSTM classifier, predict, evaluate, export to ONNX."
@@ -147,6 +158,13 @@ def train(
         float | None,
         typer.Option(min=0.0, max=1.0, help="--teacher: weight of the soft targets [default: 0.9]."),
     ] = None,
+    threshold: Annotated[
+        Threshold,
+        typer.Option(
+            help="Two classes: the decision cut on the held-out rows (prior: predicted share = training "
+            "share; accuracy/f1: maximised; none: argmax)."
+        ),
+    ] = Threshold.prior,
     device: Device = "auto",
     config: ConfigFile = None,
     as_json: JsonFlag = False,
@@ -199,6 +217,7 @@ def train(
             temperature=2.0 if temperature is None else temperature,
             alpha=0.9 if alpha is None else alpha,
         ),
+        threshold=threshold.value,
     )
     result = train_sentiment(cfg, out)
     if as_json:
@@ -218,6 +237,8 @@ def train(
         f"held out      accuracy {result.val_accuracy:.3f}, F1 {result.val_f1:.3f}, loss {result.val_loss:.3f} "
         f"(majority class: {result.majority_accuracy:.3f})"
     )
+    if result.threshold is not None:
+        echo(f"threshold     {result.threshold:.3f} on P({result.labels[1]}), chosen on the held-out rows")
     echo(f"time          {result.seconds:.1f} s")
 
 

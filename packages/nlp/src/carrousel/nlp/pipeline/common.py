@@ -1,14 +1,19 @@
-"""What the pipelines share: core's TrainConfig from a FitConfig, the tokenizer's file name in bundles."""
+"""What the pipelines share: core's TrainConfig from a FitConfig, the tokenizer's file name in bundles,
+dropping excluded texts."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from typing import Any
 
 import torch
 
 from carrousel.core.train import TrainConfig
 
-__all__ = ["TOKENIZER_FILE", "train_config"]
+__all__ = ["TOKENIZER_FILE", "drop_excluded", "train_config"]
+
+logger = logging.getLogger(__name__)
 
 TOKENIZER_FILE = "tokenizer.json"  # the tokenizer inside every nlp bundle (assets/)
 
@@ -30,3 +35,17 @@ def train_config(fit: Any, monitor: str = "val_loss", **extra: Any) -> TrainConf
         progress=fit.progress,
         **extra,
     )
+
+
+def _same(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def drop_excluded(
+    texts: Sequence[str], labels: Sequence[str], banned: Sequence[str], source: str
+) -> tuple[list[str], list[str]]:
+    """The rows whose text (whitespace and case ignored) is not one of ``banned`` (read from ``source``)."""
+    ban = {_same(t) for t in banned}
+    keep = [i for i, t in enumerate(texts) if _same(t) not in ban]
+    logger.info("excluded %d texts found in %s", len(texts) - len(keep), source)
+    return [texts[i] for i in keep], [labels[i] for i in keep]

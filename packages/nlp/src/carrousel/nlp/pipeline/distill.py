@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,7 +27,7 @@ from carrousel.nlp.task import SentimentTask
 from carrousel.nlp.teacher import MiniLM, fit_logistic
 from carrousel.nlp.transfer import augment_texts, read_unlabelled
 
-__all__ = ["TransferSet", "distillation_task", "make_distill_loader", "teacher_transfer_set"]
+__all__ = ["TransferSet", "distillation_task", "make_distill_loader", "provenance", "teacher_transfer_set"]
 
 logger = logging.getLogger(__name__)
 
@@ -142,3 +142,10 @@ def distillation_task(cfg: SentimentTrainConfig, classes: int) -> DistillationTa
         targets=lambda batch: batch[2],
         teacher_logits=lambda batch: batch[3],
     )
+
+
+def provenance(cfg: SentimentTrainConfig, soft: TransferSet | None) -> dict[str, Any] | None:
+    """The teacher's settings, transfer-set counts and held-out accuracy, for the bundle's provenance."""
+    if cfg.teacher is None or soft is None:
+        return None
+    return {**asdict(cfg.teacher), **soft.counts, "val_accuracy": soft.teacher_val_accuracy}

@@ -27,6 +27,7 @@ from carrousel.nlp.baselines import NGramLM
 from carrousel.nlp.config import GenerateConfig, LMDataConfig, LMEvaluateConfig, LMTrainConfig
 from carrousel.nlp.data import read_corpus, stream_batches
 from carrousel.nlp.errors import TextDataError
+from carrousel.nlp.lm_export import OnnxLanguageModel, exported_lm
 from carrousel.nlp.models import LanguageModel, build_language_model
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE, train_config
 from carrousel.nlp.task import LanguageModelTask
@@ -63,7 +64,9 @@ def split_text(data: LMDataConfig) -> tuple[str, str]:
     return train, held
 
 
-def sequence_nll(model: LanguageModel, ids: np.ndarray, chunk: int = 1024) -> tuple[float, int]:
+def sequence_nll(
+    model: LanguageModel | OnnxLanguageModel, ids: np.ndarray, chunk: int = 1024
+) -> tuple[float, int]:
     """Summed negative log-likelihood (nats) of ``ids[1:]``, read as one stream from ``ids[0]``."""
     device = next(model.parameters()).device
     was = model.training
@@ -151,7 +154,8 @@ class TextGenerator:
 
     def __init__(self, bundle: Bundle) -> None:
         self.bundle = bundle
-        self.model: LanguageModel = bundle.model  # type: ignore[assignment]
+        eager: LanguageModel = bundle.model  # type: ignore[assignment]
+        self.model = exported_lm(bundle, eager)  # an exported bundle (nlp generate export) runs ONNX Runtime
         self.tokenizer = TextTokenizer.from_bytes(
             bundle.files[TOKENIZER_FILE], str(bundle.assets["tokenizer_kind"])
         )

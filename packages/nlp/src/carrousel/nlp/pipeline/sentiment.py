@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -40,10 +39,11 @@ from carrousel.nlp.data import (
     make_loader,
     stratified_split,
 )
+from carrousel.nlp.decision import choose_threshold, decide
 from carrousel.nlp.errors import LabelMismatchError, TextDataError
 from carrousel.nlp.models import SentimentClassifier, build_classifier
 from carrousel.nlp.pipeline import distill
-from carrousel.nlp.pipeline.common import TOKENIZER_FILE, train_config
+from carrousel.nlp.pipeline.common import TOKENIZER_FILE, drop_excluded, train_config
 from carrousel.nlp.task import SentimentTask
 from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
 from carrousel.nlp.vectors import init_embedding, pretrained_rows, teacher_vectors
@@ -69,10 +69,6 @@ def shipped_model_path() -> Path:
     return Path(str(resources.files("carrousel.nlp") / "shipped" / "sentiment"))
 
 
-def _same(text: str) -> str:
-    return " ".join(text.split()).lower()
-
-
 @dataclass
 class SentimentTrainResult:
     """What ``nlp sentiment train`` reports."""
@@ -91,6 +87,7 @@ class SentimentTrainResult:
     seconds: float  # wall time
     teacher_val_accuracy: float | None = None  # --teacher: the teacher's held-out accuracy
     transfer_rows: int = 0  # --teacher: unlabelled and augmented texts the teacher scored
+    threshold: float | None = None  # two classes: the cut on P(second label) chosen on the held-out rows
 
 
 def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrainResult:
@@ -104,10 +101,8 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
     data = load_texts(cfg.data)
     texts, raw_labels = data.texts, data.labels
     if cfg.exclude:
-        banned = {_same(t) for t in load_texts(TextDataConfig(cfg.exclude)).texts}
-        keep = [i for i, t in enumerate(texts) if _same(t) not in banned]
-        logger.info("excluded %d texts found in %s", len(texts) - len(keep), cfg.exclude)
-        texts, raw_labels = [texts[i] for i in keep], [raw_labels[i] for i in keep]
+        banned = load_texts(TextDataConfig(cfg.exclude)).texts
+        texts, raw_labels = drop_excluded(texts, raw_labels, banned, cfg.exclude)
     labels = label_order(raw_labels)
     if len(labels) < 2:
         raise TextDataError(
@@ -177,9 +172,14 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
             "val_rows": len(val_idx),
             "seed": fit.seed,
             "class_counts": {name: int(c) for name, c in zip(labels, counts, strict=True)},
-            "teacher": _teacher_provenance(cfg, soft),
+            "teacher": distill.provenance(cfg, soft),
         },
     )
+    threshold = None
+    if len(labels) == 2:  # the decision threshold, chosen on the held-out rows (carrousel.nlp.decision)
+        p_val = SentimentModel(bundle).predict_proba([texts[i] for i in val_idx])[:, 1]
+        threshold = choose_threshold(p_val, y[val_idx], cfg.threshold, float(np.mean(y[train_idx] == 1)))
+        bundle = replace(bundle, assets={**bundle.assets, "threshold": threshold})
     bundle.save(out)
     return SentimentTrainResult(
         out=Path(out),
@@ -196,13 +196,8 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
         seconds=time.perf_counter() - start,
         teacher_val_accuracy=soft.teacher_val_accuracy if soft else None,
         transfer_rows=len(soft.extra) if soft else 0,
+        threshold=threshold,
     )
-
-
-def _teacher_provenance(cfg: SentimentTrainConfig, soft: distill.TransferSet | None) -> dict[str, Any] | None:
-    if cfg.teacher is None or soft is None:
-        return None
-    return {**asdict(cfg.teacher), **soft.counts, "val_accuracy": soft.teacher_val_accuracy}
 
 
 @dataclass
@@ -230,6 +225,8 @@ class SentimentModel:
         self.model: SentimentClassifier = bundle.model  # type: ignore[assignment]
         self.labels: list[str] = list(bundle.assets["labels"])
         self.max_length = int(bundle.assets["max_length"])
+        cut = bundle.assets.get("threshold")  # two classes: P(second label) >= cut is that label
+        self.threshold = float(cut) if cut is not None else None
         self.tokenizer = TextTokenizer.from_bytes(
             bundle.files[TOKENIZER_FILE], str(bundle.assets["tokenizer_kind"])
         )
@@ -306,6 +303,7 @@ class SentimentModel:
                 max_length or self.max_length,
             )
         probs, weights = self._run(ids, batch_size)
+        chosen = decide(probs, self.threshold)
         attention = self.model.attention is not None
         out = []
         for i, text in enumerate(texts):
@@ -315,7 +313,7 @@ class SentimentModel:
             out.append(
                 SentimentPrediction(
                     text=text,
-                    label=self.labels[int(probs[i].argmax())],
+                    label=self.labels[int(chosen[i])],
                     probabilities={name: float(p) for name, p in zip(self.labels, probs[i], strict=True)},
                     tokens=pieces,
                     attention=[float(w) for w in weights[i, :k]] if attention else None,
@@ -361,7 +359,7 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
     probs = torch.from_numpy(model.predict_proba(data.texts, cfg.batch_size)).float()
     c = len(model.labels)
     average: Average = "binary" if c == 2 else "macro"
-    pred = probs.argmax(dim=1)
+    pred = torch.from_numpy(decide(probs.numpy(), model.threshold))
     confusion = torch.zeros(c, c, dtype=torch.long)
     confusion.index_put_((y, pred), torch.ones_like(y), accumulate=True)
     auc = None

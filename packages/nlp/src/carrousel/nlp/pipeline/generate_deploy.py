@@ -1,0 +1,101 @@
+"""``nlp generate export``: a language-model bundle with its step as ONNX (fp32 or dynamic int8), written by
+core's :func:`~carrousel.core.export.export_bundle`, and its report.
+
+The graph and the network that samples with it are in :mod:`carrousel.nlp.lm_export`. The report gives
+size, parameters, the latency of one step (one token for each of 1 or 64 streams, the state carried) and
+the perplexity on the held-out tail of the training text before and after.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from carrousel.core.bundle import load_bundle
+from carrousel.core.export import DeploymentReport, export_bundle, folder_bytes, measure_latency
+from carrousel.nlp.config import LMDataConfig, LMExportConfig
+from carrousel.nlp.lm_export import LMStep, OnnxLanguageModel, lm_export_spec
+from carrousel.nlp.models import LanguageModel
+from carrousel.nlp.pipeline.generate import KIND, TextGenerator, sequence_nll, split_text
+
+__all__ = ["export_lm"]
+
+logger = logging.getLogger(__name__)
+
+BATCHES = (1, 64)  # streams per step in the report's latency figures
+
+
+def _perplexity(gen: TextGenerator, data: LMDataConfig | None) -> float | None:
+    if data is None:
+        return None
+    held = np.asarray(gen.tokenizer.encode(split_text(data)[1]), dtype=np.int64)
+    nll, count = sequence_nll(gen.model, held)
+    return math.exp(nll / count)
+
+
+def export_lm(cfg: LMExportConfig, out: str | Path) -> DeploymentReport:
+    """``nlp generate export``: writes ``cfg.model`` with its step as ONNX, and the report.
+
+    Perplexity is measured on the held-out tail of ``cfg.text`` (default: the files the model was trained
+    on, when they are still there) with the holdout share of training.
+
+    Raises:
+        ExportError: the step cannot be exported or the file does not reproduce it.
+        TextDataError: unreadable text.
+        BundleError / OutputError: the model cannot be read or ``out`` cannot be written.
+    """
+    eager = TextGenerator.from_pretrained(cfg.model)
+    assert isinstance(eager.model, LanguageModel), "export a bundle written by 'nlp generate train'"
+    files = cfg.text or tuple(str(f) for f in eager.bundle.data.get("files", ()))
+    data = None
+    if files and all(Path(f).exists() for f in files):
+        data = LMDataConfig(files, float(eager.bundle.assets.get("holdout", 0.1)))
+    before = _perplexity(eager, data)  # a bad file fails before any export work
+    start = time.perf_counter()
+    folder, asset = export_bundle(eager.bundle, out, lm_export_spec(eager.model), cfg.precision, cfg.exporter)
+    deployed = TextGenerator(load_bundle(folder, kind=KIND))
+    assert isinstance(deployed.model, OnnxLanguageModel)
+    after = _perplexity(deployed, data)
+    step = LMStep(eager.model).eval()
+    g = torch.Generator().manual_seed(2)
+    vocab = eager.model.config.vocab_size
+    inputs = {}
+    for b in BATCHES:
+        st = eager.model.init_state(b)
+        ids = torch.randint(1, vocab, (b, 1), generator=g)
+        inputs[b] = (ids, st.h) if st.c is None else (ids, st.h, st.c)
+    runtime = deployed.model.runtime
+
+    def run_eager(b: int) -> object:
+        with torch.inference_mode():
+            return step(*inputs[b])
+
+    latency = measure_latency({"eager": run_eager, "deployed": lambda b: runtime.run(*inputs[b])}, BATCHES)
+    report = DeploymentReport.measured(
+        folder,
+        asset,
+        KIND,
+        network=eager.model,
+        source_bytes=folder_bytes(cfg.model),
+        latency_ms=latency,
+        items="stream",
+        metric="perplexity",
+        before=before,
+        after=after,
+        metric_note=(
+            f"perplexity per token on the held-out {data.holdout:.0%} of {', '.join(data.files)}"
+            if data is not None
+            else "no perplexity: the training text is not found (give --text)"
+        ),
+        extra={
+            "graph": "one step: tokens + state -> logits + state",
+            "export_seconds": round(time.perf_counter() - start, 2),
+        },
+    )
+    logger.info("exported %s to %s: %s", cfg.model, folder, report.speedups)
+    return report
