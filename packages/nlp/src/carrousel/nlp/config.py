@@ -50,6 +50,12 @@ def _need(ok: bool, message: str) -> None:
         raise NLPConfigError(message)
 
 
+def _export_options(precision: str, exporter: str) -> None:
+    """The ``export`` commands' shared checks of ``--precision`` and ``--exporter``."""
+    _need(precision in ("fp32", "int8"), f"precision must be fp32 or int8, not {precision!r}")
+    _need(exporter in ("torchscript", "dynamo"), f"exporter must be torchscript or dynamo, not {exporter!r}")
+
+
 def _positive(**values: int | float) -> None:
     for name, value in values.items():
         _need(
@@ -231,11 +237,7 @@ class SentimentExportConfig:
     exporter: str = "torchscript"  # torchscript | dynamo (PyTorch's two ONNX exporters)
 
     def __post_init__(self) -> None:
-        _need(self.precision in ("fp32", "int8"), f"precision must be fp32 or int8, not {self.precision!r}")
-        _need(
-            self.exporter in ("torchscript", "dynamo"),
-            f"exporter must be torchscript or dynamo, not {self.exporter!r}",
-        )
+        _export_options(self.precision, self.exporter)
 
 
 @dataclass(frozen=True)
@@ -332,11 +334,7 @@ class LMExportConfig:
     exporter: str = "torchscript"  # torchscript | dynamo (PyTorch's two ONNX exporters)
 
     def __post_init__(self) -> None:
-        _need(self.precision in ("fp32", "int8"), f"precision must be fp32 or int8, not {self.precision!r}")
-        _need(
-            self.exporter in ("torchscript", "dynamo"),
-            f"exporter must be torchscript or dynamo, not {self.exporter!r}",
-        )
+        _export_options(self.precision, self.exporter)
 
 
 @dataclass(frozen=True)
@@ -442,11 +440,7 @@ class TranslateExportConfig:
     limit: int = 200  # BLEU before/after on this many pairs of the stored test split (0: not measured)
 
     def __post_init__(self) -> None:
-        _need(self.precision in ("fp32", "int8"), f"precision must be fp32 or int8, not {self.precision!r}")
-        _need(
-            self.exporter in ("torchscript", "dynamo"),
-            f"exporter must be torchscript or dynamo, not {self.exporter!r}",
-        )
+        _export_options(self.precision, self.exporter)
         _need(self.limit >= 0, "limit must be >= 0")
 
 
