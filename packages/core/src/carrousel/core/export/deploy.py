@@ -116,14 +116,15 @@ def export_bundle(
         BundleError / OutputError: the folder cannot be written (see :meth:`Bundle.save`).
     """
     prec, which = DeployPrecision(precision), Exporter(exporter)
+    for part in spec.parts:  # before any work
+        if not part.isidentifier() or part == "model":
+            raise ExportError(f"export part name {part!r}: use a Python identifier other than 'model'")
     base = _strip(bundle)
     blobs: dict[str, bytes] = {}
     name, blob, asset = _export_one(spec, "model", prec, which)
     blobs[name] = blob
     parts: dict[str, Any] = {}
     for part, part_spec in spec.parts.items():
-        if not part.isidentifier() or part == "model":
-            raise ExportError(f"export part name {part!r}: use a Python identifier other than 'model'")
         part_name, part_blob, parts[part] = _export_one(part_spec, part, prec, which)
         blobs[part_name] = part_blob
     asset = {**asset, "exporter": which.value, "torch": torch.__version__, **dict(spec.meta)}
