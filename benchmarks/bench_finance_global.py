@@ -21,8 +21,10 @@ held-out accuracy of one global network against one network per series on real d
   p10-p90 coverage of the network, its adaptive-conformal row (``lstm_aci``) and the volatility baselines,
   and each run's verdict and the seed-ensemble members' spread. ``--validation`` drops the last 500 days of
   every series, so the backtest scores the 500 days BEFORE the test period (where defaults are chosen);
-  ``--target-scale static|ewma`` and ``--[no-]vol-inputs`` pick the network's variant, ``--no-auto`` skips AutoETS,
-  Theta and AutoARIMA (faster; the other rows are unchanged).
+  ``--target-scale static|ewma`` and ``--[no-]vol-inputs`` pick the network's variant (for the runs alone and
+  the global runs alike; without them each uses its own default: ``[window] target_scale``/``vol_inputs`` alone,
+  ``global_target_scale``/``global_vol_inputs`` global), ``--no-auto`` skips AutoETS, Theta and AutoARIMA
+  (faster; the other rows are unchanged), ``--no-alone`` runs only the global networks.
 
 Usage::
 
@@ -30,6 +32,7 @@ Usage::
     python benchmarks/bench_finance_global.py accuracy --json accuracy.json
     python benchmarks/bench_finance_global.py calibration --json calibration.json
     python benchmarks/bench_finance_global.py calibration --validation --no-global --no-auto --target-scale static --no-vol-inputs
+    python benchmarks/bench_finance_global.py calibration --validation --no-alone --no-auto --no-vol-inputs
 """
 
 from __future__ import annotations
@@ -268,10 +271,17 @@ def calibration(args: argparse.Namespace) -> dict[str, Any]:
 
     torch.set_num_threads(1)
     cfg = FinanceConfig()
-    if args.target_scale or args.vol_inputs is not None:
-        ts = args.target_scale or cfg.window.target_scale
-        vi = cfg.window.vol_inputs if args.vol_inputs is None else args.vol_inputs
-        cfg = FinanceConfig(window=WindowConfig(target_scale=ts, vol_inputs=vi))
+    if args.target_scale or args.vol_inputs is not None:  # the same variant for the runs alone and global
+        w = cfg.window
+        ts, gts = (args.target_scale,) * 2 if args.target_scale else (w.target_scale, w.global_target_scale)
+        vi, gvi = (
+            (args.vol_inputs,) * 2 if args.vol_inputs is not None else (w.vol_inputs, w.global_vol_inputs)
+        )
+        cfg = FinanceConfig(
+            window=WindowConfig(
+                target_scale=ts, vol_inputs=vi, global_target_scale=gts, global_vol_inputs=gvi
+            )
+        )
     if not args.auto:
         cfg = replace(cfg, backtest=replace(cfg.backtest, auto_baselines=False))
     df = real_panel()
@@ -280,13 +290,14 @@ def calibration(args: argparse.Namespace) -> dict[str, Any]:
     groups = {"bokeh": ["AAPL", "IBM", "MSFT", "GOOG"], "arch": ["SP500", "NASDAQ", "WTI", "VIX"]}
     out: dict[str, Any] = {
         "series": {},
-        "settings": f"defaults (FinanceConfig()), target scale {cfg.window.target_scale}, vol inputs "
-        f"{cfg.window.vol_inputs}, auto baselines "
+        "settings": f"defaults (FinanceConfig()), target scale {cfg.window.target_scale} (global "
+        f"{cfg.window.global_target_scale}), vol inputs {cfg.window.vol_inputs} (global "
+        f"{cfg.window.global_vol_inputs}), auto baselines "
         f"{cfg.backtest.auto_baselines}, {'validation period' if args.validation else 'test period'}",
         "verdicts": {},
     }
     runs = [(f"global_{g}", names) for g, names in groups.items() if args.global_runs]
-    runs += [("alone", [n]) for names in groups.values() for n in names]
+    runs += [("alone", [n]) for names in groups.values() for n in names if args.alone_runs]
     for label, names in runs:
         _, series = frame_series(df[df["unique_id"].isin(names)], cfg)
         t0 = time.perf_counter()
@@ -341,6 +352,7 @@ def main() -> None:
     ac.add_argument("--json", default=None)
     ca = sub.add_parser("calibration")
     ca.add_argument("--no-global", dest="global_runs", action="store_false", help="only one series per run")
+    ca.add_argument("--no-alone", dest="alone_runs", action="store_false", help="only the global runs")
     ca.add_argument("--target-scale", default=None, help="static | ewma (default: the config's default)")
     ca.add_argument(
         "--validation", action="store_true", help="drop each series' last 500 days: test the 500 before"
@@ -349,7 +361,7 @@ def main() -> None:
         "--vol-inputs",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="inputs divided by the EWMA volatility (default: the config's, on)",
+        help="inputs divided by the EWMA volatility (default: the config's: on alone, off global)",
     )
     ca.add_argument("--no-auto", dest="auto", action="store_false", help="without AutoETS/Theta/AutoARIMA")
     ca.add_argument("--json", default=None)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from carrousel.finance.baselines import baseline_forecasts
-from carrousel.finance.config import FinanceConfig
+from carrousel.finance.config import FinanceConfig, for_series
 from carrousel.finance.conformal import adaptive_conformal
 from carrousel.finance.errors import PriceDataError
 from carrousel.finance.features import SeriesData, cumulative_targets, valid_origins
@@ -115,11 +115,12 @@ def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestR
 
     Args:
         series_list: the tickers' arrays (one global network is trained on all of them).
-        cfg: the run configuration.
+        cfg: the run configuration (with several tickers, the window's global settings apply: ``for_series``).
 
     Returns:
         A :class:`BacktestResult` with ``network``-named, baseline and (optionally) ensemble forecasts.
     """
+    cfg = for_series(cfg, len(series_list))
     horizon, lookback, qs = cfg.window.horizon, cfg.window.lookback, cfg.model.quantiles
     starts, _ = block_starts(series_list, cfg)
     ends = [*starts[1:], pd.Timestamp.max]

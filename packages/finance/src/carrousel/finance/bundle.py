@@ -146,6 +146,21 @@ def _single_network_config(doc: Any) -> Any:
     return doc
 
 
+def _saved_config(doc: Any) -> FinanceConfig:
+    """The saved config (:func:`_single_network_config`); one written before the global model's own
+    defaults (no ``window.global_target_scale`` / ``global_vol_inputs``) takes them from the settings it was
+    trained with, so reusing it, alone or global, asks for nothing else."""
+    doc = _single_network_config(doc)
+    window = doc.get("window") if isinstance(doc, dict) else None
+    if isinstance(window, dict):
+        own = {
+            "global_target_scale": window.get("target_scale"),
+            "global_vol_inputs": window.get("vol_inputs"),
+        }
+        doc = {**doc, "window": own | window}
+    return from_dict(FinanceConfig, doc)
+
+
 @dataclass(frozen=True, eq=False)
 class ForecasterBundle:
     """A trained forecaster with its preprocessing, ready to forecast without retraining.
@@ -221,7 +236,7 @@ class ForecasterBundle:
         """
         try:
             doc = read_manifest(folder, KIND)
-            return from_dict(FinanceConfig, _single_network_config(doc["assets"]["config"]))
+            return _saved_config(doc["assets"]["config"])
         except (CarrouselError, KeyError, TypeError) as exc:
             raise ForecasterBundleError(f"cannot load the forecaster: {exc}") from None
 
@@ -243,7 +258,7 @@ class ForecasterBundle:
     def from_bundle(cls, bundle: Bundle, where: str | Path = "the bundle") -> ForecasterBundle:
         """Checks and unpacks a loaded core bundle of kind ``finance.forecaster``."""
         try:
-            cfg = from_dict(FinanceConfig, _single_network_config(bundle.assets["config"]))
+            cfg = _saved_config(bundle.assets["config"])
             scalers_doc = dict(bundle.assets["scalers"])
             offsets = np.asarray(bundle.arrays["offsets"], np.float64)
             member_offsets = np.asarray(bundle.arrays.get("member_offsets", offsets[None]), np.float64)

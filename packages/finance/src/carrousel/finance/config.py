@@ -20,7 +20,7 @@ import enum
 import math
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,8 @@ from carrousel.core.export import DeployPrecision, Exporter
 from carrousel.finance.errors import FinanceConfigError
 
 __all__ = [
+    "GLOBAL_TARGET_SCALE",
+    "GLOBAL_VOL_INPUTS",
     "Arch",
     "BacktestConfig",
     "DataConfig",
@@ -43,6 +45,7 @@ __all__ = [
     "TrainSettings",
     "TrainWindow",
     "WindowConfig",
+    "for_series",
     "load_config",
 ]
 
@@ -158,6 +161,13 @@ class DataConfig:
             )
 
 
+# The target scale and input scaling of a network trained on several series at once (a global model). They were
+# chosen apart from the one-series defaults, on the validation period of the walk-forward backtest (the 500
+# days before the test period; the finance README, "Choosing the target scale").
+GLOBAL_TARGET_SCALE = "ewma"
+GLOBAL_VOL_INPUTS = False
+
+
 @dataclass(frozen=True)
 class WindowConfig:
     """The window spec: what the network sees at a forecast origin ``t`` and what it predicts.
@@ -172,9 +182,13 @@ class WindowConfig:
     indicators: bool = False  # add momentum (5, 20 days) and 20-day realised volatility features
     target_scale: str = "ewma"  # a TargetScale name: ewma (returns / EWMA volatility at origin) | static
     vol_inputs: bool = True  # divide the input features (not volume) by the EWMA volatility of the day before
+    # the same two choices for ONE network trained on several series (a global model; see for_series)
+    global_target_scale: str = GLOBAL_TARGET_SCALE
+    global_vol_inputs: bool = GLOBAL_VOL_INPUTS
 
     def __post_init__(self) -> None:
         _choice(self.target_scale, TargetScale, "target scale")
+        _choice(self.global_target_scale, TargetScale, "global target scale")
         if self.lookback < 2:
             raise FinanceConfigError(f"lookback={self.lookback} must be at least 2 days")
         if not 1 <= self.horizon <= 250:
@@ -310,6 +324,17 @@ class FinanceConfig:
     model: ModelConfig = field(default_factory=ModelConfig)  # the network
     train: TrainSettings = field(default_factory=TrainSettings)  # fitting
     backtest: BacktestConfig = field(default_factory=BacktestConfig)  # walk-forward evaluation
+
+
+def for_series(cfg: FinanceConfig, n_series: int) -> FinanceConfig:
+    """``cfg`` as a network trained on ``n_series`` series uses it: with several, the window's
+    ``global_target_scale`` and ``global_vol_inputs`` become its ``target_scale`` and ``vol_inputs`` (the
+    settings every later step reads, and the ones a saved model records); with one, ``cfg`` unchanged.
+    Applying it twice changes nothing."""
+    w = cfg.window
+    if n_series <= 1 or (w.target_scale, w.vol_inputs) == (w.global_target_scale, w.global_vol_inputs):
+        return cfg
+    return replace(cfg, window=replace(w, target_scale=w.global_target_scale, vol_inputs=w.global_vol_inputs))
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ import pandas as pd
 from carrousel.core.optional import require
 from carrousel.finance.backtest import forecast_table, run_backtest
 from carrousel.finance.bundle import ForecasterBundle
-from carrousel.finance.config import FinanceConfig
+from carrousel.finance.config import FinanceConfig, for_series
 from carrousel.finance.data import PriceHistory
 from carrousel.finance.errors import FrameError
 from carrousel.finance.features import Scaler, SeriesData, build_series
@@ -231,7 +231,8 @@ class Forecaster:
 
     @classmethod
     def fit(cls, df: pd.DataFrame, cfg: FinanceConfig | None = None) -> Forecaster:
-        """Trains one global network on every series of ``df`` (all rows; ``cfg.data`` is not read).
+        """Trains one global network on every series of ``df`` (all rows; ``cfg.data`` is not read); with
+        several series, the window's global target scale and input scaling apply (:func:`for_series`).
 
         Raises:
             FrameError: a malformed frame.
@@ -239,6 +240,7 @@ class Forecaster:
         """
         cfg = cfg if cfg is not None else FinanceConfig()
         histories, series = frame_series(df, cfg)
+        cfg = for_series(cfg, len(series))
         with quiet_missing():
             fitted = fit_at(series, {s.ticker: len(s.close) - 1 for s in series}, cfg)
         fitted.scalers = known_scalers(fitted.scalers)

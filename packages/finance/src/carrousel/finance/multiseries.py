@@ -23,7 +23,7 @@ import pandas as pd
 
 from carrousel.finance.baselines import baseline_forecasts
 from carrousel.finance.bundle import ForecasterBundle
-from carrousel.finance.config import FinanceConfig
+from carrousel.finance.config import FinanceConfig, for_series
 from carrousel.finance.conformal import adaptive_conformal
 from carrousel.finance.errors import FrameError, PriceDataError
 from carrousel.finance.features import SeriesData, cumulative_targets, valid_origins
@@ -179,7 +179,8 @@ def train_global(
 
     Args:
         df: ``unique_id, ds, y`` (+ optional ``open, high, low, volume``), any number of series.
-        cfg: window, network and training settings (``cfg.data`` is not read; ``cfg.train.sampling`` and
+        cfg: window, network and training settings (``cfg.data`` is not read; with several series the
+            window's ``global_target_scale`` and ``global_vol_inputs`` apply; ``cfg.train.sampling`` and
             ``cfg.train.progress`` apply; ``cfg.backtest.auto_baselines`` and ``aci_gamma`` choose the
             held-out rows beside the network).
         holdout_days: last days of every series kept out of training and scored (0: train on everything).
@@ -194,6 +195,7 @@ def train_global(
         raise FrameError(f"holdout_days={holdout_days} must not be negative; use 0 to train on every day")
     t0 = time.perf_counter()
     histories, series = frame_series(df, cfg)
+    cfg = for_series(cfg, len(series))  # several series: the global model's target scale and inputs
     cuts = {s.ticker: len(s.close) - 1 - holdout_days for s in series}
     short = [t for t, c in cuts.items() if c <= cfg.window.lookback + cfg.window.horizon]
     if holdout_days and len(short) == len(series):

@@ -26,7 +26,7 @@ from carrousel.core.config import to_dict
 from carrousel.core.io import atomic_dir, atomic_write_text
 from carrousel.finance.backtest import BacktestResult, forecast_table, run_backtest
 from carrousel.finance.bundle import KIND, ForecasterBundle, ForecastRow, TickerForecast, find_bundle, qlabel
-from carrousel.finance.config import FinanceConfig, ModelConfig, WindowConfig
+from carrousel.finance.config import FinanceConfig, ModelConfig, WindowConfig, for_series
 from carrousel.finance.data import PriceHistory, load_histories
 from carrousel.finance.deploy import export_forecaster
 from carrousel.finance.errors import BundleMismatchError, FinanceError
@@ -156,6 +156,7 @@ def backtest(
     check_run_folder(out)
     check_table_format(table_format)
     histories = load_histories(cfg.data)
+    cfg = for_series(cfg, len(histories))  # several tickers: the global model's window settings
     result = run_backtest(_series(histories, cfg), cfg)
     run = BacktestRun(cfg, tuple(histories), result, score_run(result))
     if out is not None:
@@ -203,6 +204,8 @@ def _check_settings(cfg: FinanceConfig, saved: FinanceConfig, path: Path) -> Non
     ]
     for ours, theirs in pairs:
         for f in fields(ours):
+            if f.name.startswith("global_"):  # already applied (for_series): the fields above hold them
+                continue
             asked, trained = getattr(ours, f.name), getattr(theirs, f.name)
             if asked != trained:
                 flag = _FLAGS.get(f.name, f.name)
@@ -305,7 +308,7 @@ def forecast(
     found = find_bundle(models)
     saved = ForecasterBundle.from_pretrained(found) if found is not None else None
     if saved is not None and found is not None:
-        _check_settings(cfg, saved.config, found)
+        _check_settings(for_series(cfg, len(saved.data)), saved.config, found)
     histories = load_histories(cfg.data)
     charts = tuple(str(p) for p in _chart_paths([h.ticker for h in histories], plot_path, out))
     if saved is not None:
@@ -316,6 +319,7 @@ def forecast(
         )  # fmt: skip
         _write_forecast(result, saved, out, None, table_format)
         return result
+    cfg = for_series(cfg, len(histories))  # several tickers: the global model's window settings
     series = _series(histories, cfg)
     bt: BacktestResult | None = None
     board: dict[str, Any] | None = None
