@@ -7,8 +7,13 @@ the probability of the positive class (the second label) on the held-out validat
 data) and stores it in the bundle (``assets.threshold``); prediction, evaluation and the exported model
 apply it. The default rule, ``prior``, matches rates: the cut is the quantile of the validation
 probabilities at which the share of rows predicted positive equals the share of positive labels among
-the training rows (a model biased towards one class is shifted back; one quantile of a few hundred
-rows is stable, where a metric's maximum over cuts fits their noise). ``accuracy`` and ``f1`` take the
+the training rows (a model biased towards one class is shifted back; one quantile is stable, where a
+metric's maximum over cuts fits the noise of a few hundred rows). A quantile of a few hundred rows still
+moves the cut by a few points of predicted share from one split to the next, so when the student was
+distilled over unlabelled in-domain texts (``--unlabelled``) the quantile is taken over the validation
+rows and those texts together (thousands of rows whose labels the model never fitted; the training rows
+are left out, as the model fitted their labels). This assumes the unlabelled texts share the training
+prior: give text from the same source. ``accuracy`` and ``f1`` take the
 cut that maximises that metric on the validation rows (among ties the one nearest 0.5); ``none`` keeps
 the argmax.
 """
@@ -33,7 +38,11 @@ def _scores(p: np.ndarray, y: np.ndarray, cuts: np.ndarray, criterion: str) -> n
 
 
 def choose_threshold(
-    p_pos: np.ndarray, y: np.ndarray, criterion: str = "prior", prior: float | None = None
+    p_pos: np.ndarray,
+    y: np.ndarray,
+    criterion: str = "prior",
+    prior: float | None = None,
+    pool: np.ndarray | None = None,
 ) -> float:
     """The cut on ``p_pos`` (predict positive when ``p >= cut``) chosen by ``criterion`` on ``y``.
 
@@ -43,6 +52,9 @@ def choose_threshold(
         criterion: ``prior`` (the share predicted positive equals ``prior``), ``accuracy`` or ``f1`` (of
             the positive class) maximised, or ``none`` (0.5, the argmax rule).
         prior: ``prior``: the share of positive labels among the training rows (None: that of ``y``).
+        pool: ``prior``: probabilities of more in-domain texts whose labels the model never saw (the
+            unlabelled transfer texts of distillation); the share is matched on ``p_pos`` and ``pool``
+            together. Ignored by the other criteria, which need labels.
 
     Returns:
         A cut in ``(0, 1)``: a midpoint between two neighbouring validation probabilities (0.5 when
@@ -55,7 +67,7 @@ def choose_threshold(
         return 0.5
     if criterion == "prior":
         share = float(np.mean(y == 1)) if prior is None else prior
-        s = np.sort(p)
+        s = np.sort(p if pool is None else np.concatenate([p, np.asarray(pool, dtype=np.float64).ravel()]))
         k = min(max(round(len(s) * (1.0 - share)), 1), len(s) - 1)  # rows predicted negative
         return float(np.clip((s[k - 1] + s[k]) / 2, 1e-6, 1 - 1e-6))
     u = np.unique(p)

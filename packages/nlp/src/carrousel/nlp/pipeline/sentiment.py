@@ -177,9 +177,19 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
     )
     threshold = None
     if len(labels) == 2:  # the decision threshold, chosen on the held-out rows (carrousel.nlp.decision)
-        p_val = SentimentModel(bundle).predict_proba([texts[i] for i in val_idx])[:, 1]
-        threshold = choose_threshold(p_val, y[val_idx], cfg.threshold, float(np.mean(y[train_idx] == 1)))
-        bundle = replace(bundle, assets={**bundle.assets, "threshold": threshold})
+        scorer = SentimentModel(bundle)
+        p_val = scorer.predict_proba([texts[i] for i in val_idx])[:, 1]
+        unlabelled = soft.extra[: soft.counts.get("unlabelled", 0)] if soft else []
+        pool = scorer.predict_proba(unlabelled)[:, 1] if unlabelled and cfg.threshold == "prior" else None
+        threshold = choose_threshold(
+            p_val, y[val_idx], cfg.threshold, float(np.mean(y[train_idx] == 1)), pool
+        )
+        rows = len(p_val) + (0 if pool is None else len(pool))  # the rows whose predictions placed the cut
+        bundle = replace(
+            bundle,
+            assets={**bundle.assets, "threshold": threshold},
+            data={**bundle.data, "threshold": {"criterion": cfg.threshold, "rows": rows}},
+        )
     bundle.save(out)
     return SentimentTrainResult(
         out=Path(out),
