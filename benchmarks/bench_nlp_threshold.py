@@ -4,10 +4,12 @@ Reads a folder written by ``bench_nlp_sentiment.py --keep DIR`` (its data files 
 ``model_<seed>_distilled_u<augment>``) and, per seed, places the ``prior`` cut (the share predicted
 positive equals the training prior, :mod:`carrousel.nlp.decision`) on three sets of rows: the 304
 validation rows alone (the rule before), the validation rows + the unlabelled review sentences of the
-transfer set (the rule now, the cut stored in the bundle) and the validation rows + the training rows
-(whose labels the model fitted). The choice between them uses the validation rows only: the bootstrap
+transfer set, and the validation rows + the training rows (the rule now for a distilled student,
+:mod:`carrousel.nlp.decision`). The models' weights do not depend on the rule (the cut is placed after
+training), so each rule's figures are those its bundle would score. The choice between them uses the validation rows only: the bootstrap
 spread of each cut (validation rows, and pool, resampled) and the validation accuracy and F1 at each cut.
-The test columns are printed for the record, never to choose. Needs no teacher (the models are plain
+The test columns (and, per seed, the range of test shares predicted positive at which a cut would beat
+the bag of words on both metrics: a diagnosis) are printed for the record, never to choose. Needs no teacher (the models are plain
 BiLSTMs); a few seconds per seed.
 
 Usage: ``python benchmarks/bench_nlp_threshold.py DIR [--seeds 3] [--augment 4]``
@@ -42,6 +44,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--augment", type=int, default=4)
     parser.add_argument("--boot", type=int, default=200, help="bootstrap resamples of the cut")
+    parser.add_argument("--bow", type=float, nargs=2, default=(0.725, 0.732), help="bag of words acc, F1")
     args = parser.parse_args()
     torch.set_num_threads(1)
     train = load_texts(TextDataConfig(str(args.folder / "train.csv")))
@@ -64,15 +67,19 @@ def main() -> None:
             "validation + unlabelled": choose_threshold(p_val, y_val, "prior", prior, p_pool),
             "validation + training": choose_threshold(p_val, y_val, "prior", prior, p_train),
         }
-        stored = model.threshold
-        assert stored is not None and abs(stored - cuts["validation + unlabelled"]) < 1e-9, (stored, cuts)
+        stored = [
+            name
+            for name, cut in cuts.items()
+            if model.threshold is not None and abs(model.threshold - cut) < 1e-9
+        ]
         rng = np.random.default_rng(seed)
         probs = {name: model.predict_proba(data.texts)[:, 1] for name, data in tests.items()}
         truth = {n: np.asarray([lab == pos for lab in d.labels], dtype=np.int64) for n, d in tests.items()}
         print(
             f"seed {seed}: {len(p_val)} validation rows (prior {prior:.3f}), {len(p_pool)} unlabelled, "
             f"{len(p_train)} training; share predicted positive at 0.5: validation {np.mean(p_val >= 0.5):.3f}, "
-            f"unlabelled {np.mean(p_pool >= 0.5):.3f}, training {np.mean(p_train >= 0.5):.3f}",
+            f"unlabelled {np.mean(p_pool >= 0.5):.3f}, training {np.mean(p_train >= 0.5):.3f}; the bundle's cut: "
+            f"{', '.join(stored) or 'none of these'}",
             flush=True,
         )
         for name, cut in cuts.items():
@@ -93,13 +100,24 @@ def main() -> None:
             for test in TESTS:
                 row.extend(_scores(probs[test], truth[test], cut))
             rows.setdefault(name, []).append(row)
+        # diagnosis only, never a choice: where on the test split would a cut beat the bag of words on both?
+        p, t = probs["test"], truth["test"]
+        window = [
+            float(np.mean(p >= c)) for c in np.unique(p) if min(np.subtract(_scores(p, t, c), args.bow)) > 0
+        ]
+        print(
+            f"seed {seed}, diagnosis on the P&L test split: {len(window)} cuts beat the bag of words {args.bow} on both"
+            + (f", predicting {min(window):.3f} to {max(window):.3f} positive" if window else ""),
+            flush=True,
+        )
     head = ["cut", "boot sd", "share sd", "val share", "val acc", "val F1"]
     head += [f"{t} {m}" for t in TESTS for m in ("acc", "F1")]
-    print("per rule, mean over seeds (per-seed values in brackets for the P&L test)")
+    print("per rule: mean over seeds, then the sd; the P&L test per seed")
     print(f"{'rows that place the prior cut':<26}" + "".join(f"{h:>11}" for h in head))
     for name, values in rows.items():
-        mean = np.mean(values, axis=0)
+        mean, sd = np.mean(values, axis=0), np.std(values, axis=0, ddof=1)
         print(f"{name:<26}" + "".join(f"{v:>11.3f}" for v in mean))
+        print(f"{'  (sd over seeds)':<26}" + "".join(f"{v:>11.3f}" for v in sd))
         per = ", ".join(f"{v[6]:.3f}/{v[7]:.3f}" for v in values)
         print(f"{'':<26}P&L test acc/F1 per seed: {per}")
 

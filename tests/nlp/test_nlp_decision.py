@@ -40,11 +40,11 @@ def test_prior_matching_predicts_the_training_share() -> None:
 
 
 def test_prior_matching_over_a_pool_of_unlabelled_rows() -> None:
-    """With a pool (the student's probabilities on the unlabelled transfer texts) the share is matched on
-    the validation rows and the pool together; the cut then moves far less from one validation draw to the
+    """With a pool (a distilled student's probabilities on its training rows) the share is matched on the
+    validation rows and the pool together; the cut then moves far less from one validation draw to the
     next, so the share predicted positive on new rows lands nearer the prior; the metric criteria ignore it."""
     p, y = _biased(300, 0)
-    pool, _ = _biased(8_000, 2)
+    pool, _ = _biased(2_700, 2)
     cut = choose_threshold(p, y, "prior", prior=0.5, pool=pool)
     both = np.concatenate([p, pool])
     assert (both >= cut).mean() == pytest.approx(0.5, abs=1 / len(both))
@@ -52,9 +52,9 @@ def test_prior_matching_over_a_pool_of_unlabelled_rows() -> None:
     assert choose_threshold(p, y, "f1", pool=pool) == choose_threshold(p, y, "f1")
     q, _ = _biased(20_000, 1)  # new rows, half positive
     off = {"val": [], "pool": []}
-    for seed in range(3, 43):  # 40 validation draws of 300 rows, each with its own pool
+    for seed in range(3, 43):  # 40 validation draws of 300 rows, each with a pool of 2,700
         pv, yv = _biased(300, seed)
-        extra, _ = _biased(8_000, 1000 + seed)
+        extra, _ = _biased(2_700, 1000 + seed)
         for name, kw in (("val", {}), ("pool", {"pool": extra})):
             off[name].append(abs(float(np.mean(q >= choose_threshold(pv, yv, "prior", 0.5, **kw))) - 0.5))
     assert np.mean(off["pool"]) < 0.5 * np.mean(off["val"]), off
