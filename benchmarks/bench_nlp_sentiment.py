@@ -21,11 +21,13 @@ Lee sentences again and are not used.) Rows, each trained on the same 3,040 labe
 BiLSTM figures are the mean and standard deviation over training seeds (initialisation, batch order and
 the 10% validation rows; the test split stays fixed). Every BiLSTM uses the pipeline's default decision
 rule: for two classes, the cut on P(positive) chosen on its own validation rows (``--threshold prior``,
-:mod:`carrousel.nlp.decision`). The BiLSTM trainings run in ``--jobs`` worker processes of one torch thread
+:mod:`carrousel.nlp.decision`; a distilled one on its validation + training rows). The BiLSTM trainings run in ``--jobs`` worker processes of one torch thread
 each (the teacher's embeddings are cached per process). Last, the prediction speed of the vector model on
 CPU: batches of 256 beside one text per call. Needs carrousel-nlp[teacher] and scikit-learn.
 
-Usage: ``python benchmarks/bench_nlp_sentiment.py [--seeds 3] [--distil-seeds 3] [--jobs 3]``
+Usage: ``python benchmarks/bench_nlp_sentiment.py [--seeds 3] [--distil-seeds 3] [--jobs 3]``; rows can be
+restricted (``--only-distilled --distilled-rows unlabelled --no-teacher``) and the models kept (``--keep
+DIR``, for ``bench_nlp_threshold.py``).
 """
 
 from __future__ import annotations
