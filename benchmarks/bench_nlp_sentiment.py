@@ -21,11 +21,13 @@ Lee sentences again and are not used.) Rows, each trained on the same 3,040 labe
 BiLSTM figures are the mean and standard deviation over training seeds (initialisation, batch order and
 the 10% validation rows; the test split stays fixed). Every BiLSTM uses the pipeline's default decision
 rule: for two classes, the cut on P(positive) chosen on its own validation rows (``--threshold prior``,
-:mod:`carrousel.nlp.decision`). The BiLSTM trainings run in ``--jobs`` worker processes of one torch thread
+:mod:`carrousel.nlp.decision`; a distilled one on its validation + training rows). The BiLSTM trainings run in ``--jobs`` worker processes of one torch thread
 each (the teacher's embeddings are cached per process). Last, the prediction speed of the vector model on
 CPU: batches of 256 beside one text per call. Needs carrousel-nlp[teacher] and scikit-learn.
 
-Usage: ``python benchmarks/bench_nlp_sentiment.py [--seeds 3] [--distil-seeds 3] [--jobs 3]``
+Usage: ``python benchmarks/bench_nlp_sentiment.py [--seeds 3] [--distil-seeds 3] [--jobs 3]``; rows can be
+restricted (``--only-distilled --distilled-rows unlabelled --no-teacher``) and the models kept (``--keep
+DIR``, for ``bench_nlp_threshold.py``).
 """
 
 from __future__ import annotations
@@ -243,13 +245,13 @@ def distilled(
 
 
 def distilled_pair(
-    train: Path, tests: list[Path], folder: Path, seed: int, unlabelled: Path, augment: int
-) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    train: Path, tests: list[Path], folder: Path, seed: int, unlabelled: Path, augment: int, both: bool = True
+) -> tuple[list[tuple[float, float]], ...]:
     """Both distilled rows of one seed, without then with the unlabelled sentences, in one process: the
-    second run finds the training texts and augmented copies already embedded by MiniLM."""
-    return distilled(train, tests, folder, seed, None, augment), distilled(
-        train, tests, folder, seed, unlabelled, augment
-    )
+    second run finds the training texts and augmented copies already embedded by MiniLM (``both`` False:
+    only the second)."""
+    first = (distilled(train, tests, folder, seed, None, augment),) if both else ()
+    return (*first, distilled(train, tests, folder, seed, unlabelled, augment))
 
 
 def speed(model_dir: Path, texts: list[str]) -> tuple[float, float]:
@@ -275,12 +277,21 @@ def main() -> None:
     parser.add_argument("--only-distilled", action="store_true", help="skip the plain BiLSTM rows and speed")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads of the main process")
     parser.add_argument("--jobs", type=int, default=3, help="worker processes training the BiLSTMs")
+    parser.add_argument(
+        "--distilled-rows",
+        choices=("both", "unlabelled"),
+        default="both",
+        help="distilled rows: with and without the review sentences, or only with them",
+    )
+    parser.add_argument("--no-teacher", action="store_true", help="skip the teacher row (MiniLM + LR)")
+    parser.add_argument("--keep", type=Path, help="work in this folder (kept: data files and models)")
     parser.add_argument("--save", type=Path, help="JSON file of every row's scores, rewritten as rows finish")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+        folder = Path(tmp) if args.keep is None else args.keep
+        folder.mkdir(parents=True, exist_ok=True)
         train, test, gensim = prepare(folder)
         ood = vader_sets(folder)
         tests = [test, gensim, *ood.values()]
@@ -290,12 +301,14 @@ def main() -> None:
         distil_labels = (
             f"BiLSTM distilled: train + {args.augment}x augmented",
             f"BiLSTM distilled: + {args.unlabelled} review sentences",
-        )
+        )[1 if args.distilled_rows == "unlabelled" else 0 :]
         runs: dict[tuple[str, int], list[tuple[float, float]]] = {}
         spawn = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(args.jobs, mp_context=spawn) as pool:  # the workers start at once
             jobs = {  # longest first; one worker per seed runs both distilled rows on one MiniLM cache
-                pool.submit(distilled_pair, train, tests, folder, seed, reviews, args.augment): seed
+                pool.submit(
+                    distilled_pair, train, tests, folder, seed, reviews, args.augment, len(distil_labels) == 2
+                ): seed
                 for seed in range(args.distil_seeds)
             }
             plain = {}
@@ -310,7 +323,8 @@ def main() -> None:
             results: dict[str, list[list[tuple[float, float]]]] = {
                 k: [v] for k, v in bag_of_words(train, tests).items()
             }
-            results["teacher: MiniLM sentence embeddings + LR"] = [teacher(train, tests)]
+            if not args.no_teacher:
+                results["teacher: MiniLM sentence embeddings + LR"] = [teacher(train, tests)]
             print(f"baselines and teacher done ({time.perf_counter() - start:.0f} s)", flush=True)
             for job in as_completed([*jobs, *plain]):
                 if job in jobs:

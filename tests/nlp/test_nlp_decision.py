@@ -39,6 +39,28 @@ def test_prior_matching_predicts_the_training_share() -> None:
     assert acc[cut] > acc[0.5] + 0.02 and f1[cut] > f1[0.5] + 0.05, (acc, f1)
 
 
+def test_prior_matching_over_a_pool_of_unlabelled_rows() -> None:
+    """With a pool (a distilled student's probabilities on its training rows) the share is matched on the
+    validation rows and the pool together; the cut then moves far less from one validation draw to the
+    next, so the share predicted positive on new rows lands nearer the prior; the metric criteria ignore it."""
+    p, y = _biased(300, 0)
+    pool, _ = _biased(2_700, 2)
+    cut = choose_threshold(p, y, "prior", prior=0.5, pool=pool)
+    both = np.concatenate([p, pool])
+    assert (both >= cut).mean() == pytest.approx(0.5, abs=1 / len(both))
+    assert choose_threshold(p, y, "prior", prior=0.5, pool=pool[:0]) == choose_threshold(p, y, "prior", 0.5)
+    assert choose_threshold(p, y, "f1", pool=pool) == choose_threshold(p, y, "f1")
+    q, _ = _biased(20_000, 1)  # new rows, half positive
+    off = {"val": [], "pool": []}
+    for seed in range(3, 43):  # 40 validation draws of 300 rows, each with a pool of 2,700
+        pv, yv = _biased(300, seed)
+        extra, _ = _biased(2_700, 1000 + seed)
+        for name, kw in (("val", {}), ("pool", {"pool": extra})):
+            off[name].append(abs(float(np.mean(q >= choose_threshold(pv, yv, "prior", 0.5, **kw))) - 0.5))
+    assert np.mean(off["pool"]) < 0.5 * np.mean(off["val"]), off
+    assert max(off["pool"]) < 0.02 < max(off["val"]), off
+
+
 def test_metric_criteria_and_their_edges() -> None:
     p = np.array([0.1, 0.2, 0.3, 0.35, 0.4, 0.6, 0.7, 0.9])
     y = np.array([0, 0, 0, 1, 1, 1, 1, 1])
@@ -61,8 +83,11 @@ def test_metric_criteria_and_their_edges() -> None:
 def test_the_bundle_stores_the_cut_and_every_path_applies_it(
     sentiment_model: Path, synthetic_csv: Path, tmp_path: Path
 ) -> None:
-    cut = read_manifest(sentiment_model, kind=KIND)["assets"]["threshold"]
+    manifest = read_manifest(sentiment_model, kind=KIND)
+    cut = manifest["assets"]["threshold"]
     assert 0.0 < cut < 1.0
+    # no unlabelled texts (no teacher): the validation rows alone placed it
+    assert manifest["data"]["threshold"] == {"criterion": "prior", "rows": manifest["data"]["val_rows"]}
     model = SentimentModel.from_pretrained(sentiment_model)
     assert model.threshold == cut
     texts = ["a wonderful film", "dull and far too long", "not bad", "the worst", "moving"]

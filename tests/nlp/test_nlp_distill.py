@@ -21,6 +21,7 @@ from carrousel.nlp.config import (
     TextDataConfig,
     TokenizerConfig,
 )
+from carrousel.nlp.data import load_texts, stratified_split
 from carrousel.nlp.pipeline import SentimentModel, train_sentiment
 from carrousel.nlp.teacher import fit_logistic
 from carrousel.nlp.transfer import MASK, augment_texts, read_unlabelled
@@ -90,6 +91,17 @@ def test_teacher_path_end_to_end_the_student_follows_the_teacher(
     manifest = json.loads((tmp_path / "m" / "bundle.json").read_text(encoding="utf-8"))
     assert manifest["data"]["teacher"]["name"] == "minilm"
     assert manifest["data"]["teacher"]["augmented"] > 0
+    # the decision cut matched the training prior on the validation and training rows together
+    assert manifest["data"]["threshold"] == {
+        "criterion": "prior",
+        "rows": result.val_rows + result.train_rows,
+    }
+    rows = load_texts(TextDataConfig(str(data)))
+    scorer = SentimentModel.from_pretrained(tmp_path / "m")
+    p = scorer.predict_proba(rows.texts)[:, 1]  # every labelled row: training + validation
+    train_idx, _ = stratified_split(rows.labels, 0.25, 0)
+    prior = np.mean([rows.labels[i] == scorer.labels[1] for i in train_idx])
+    assert np.mean(p >= scorer.threshold) == pytest.approx(prior, abs=1.5 / len(p))
     size = sum(p.stat().st_size for p in (tmp_path / "m").rglob("*") if p.is_file())
     assert size < 2_000_000  # MiniLM (90 MB) is not in it
     model = SentimentModel.from_pretrained(tmp_path / "m")

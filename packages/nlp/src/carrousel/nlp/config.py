@@ -189,7 +189,8 @@ class SentimentTrainConfig:
     freeze_embeddings: bool = False  # keep pretrained embeddings fixed during training
     teacher: TeacherConfig | None = None  # distil from a frozen sentence encoder (None: labels only)
     threshold: str = "prior"  # two classes: how the decision cut is chosen on the held-out rows (prior:
-    # predicted-positive share = training share | accuracy | f1: maximised | none: argmax); nlp.decision
+    # predicted-positive share = training share, on the held-out rows + any unlabelled texts | accuracy |
+    # f1: maximised | none: argmax); carrousel.nlp.decision
 
     def __post_init__(self) -> None:
         _need(

@@ -162,7 +162,7 @@ def train(
         Threshold,
         typer.Option(
             help="Two classes: the decision cut on the held-out rows (prior: predicted share = training "
-            "share; accuracy/f1: maximised; none: argmax)."
+            "share, on the held-out rows plus any --unlabelled texts; accuracy/f1: maximised; none: argmax)."
         ),
     ] = Threshold.prior,
     device: Device = "auto",

@@ -39,7 +39,7 @@ from carrousel.nlp.data import (
     make_loader,
     stratified_split,
 )
-from carrousel.nlp.decision import choose_threshold, decide
+from carrousel.nlp.decision import decide, place_threshold
 from carrousel.nlp.errors import LabelMismatchError, TextDataError
 from carrousel.nlp.models import SentimentClassifier, build_classifier
 from carrousel.nlp.pipeline import distill
@@ -177,9 +177,11 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
     )
     threshold = None
     if len(labels) == 2:  # the decision threshold, chosen on the held-out rows (carrousel.nlp.decision)
-        p_val = SentimentModel(bundle).predict_proba([texts[i] for i in val_idx])[:, 1]
-        threshold = choose_threshold(p_val, y[val_idx], cfg.threshold, float(np.mean(y[train_idx] == 1)))
-        bundle = replace(bundle, assets={**bundle.assets, "threshold": threshold})
+        split = ([texts[i] for i in val_idx], y[val_idx], [texts[i] for i in train_idx], y[train_idx])
+        threshold, rows = place_threshold(SentimentModel(bundle).predict_proba, *split, cfg.threshold, soft)
+        made = {"threshold": {"criterion": cfg.threshold, "rows": rows}}  # rows that placed the cut
+        assets, provenance = {**bundle.assets, "threshold": threshold}, {**bundle.data, **made}
+        bundle = replace(bundle, assets=assets, data=provenance)
     bundle.save(out)
     return SentimentTrainResult(
         out=Path(out),
