@@ -54,6 +54,21 @@ def _write_fasta(path: Path, records: dict[str, str], width: int = 60, eol: str 
     return path
 
 
+def _lcg(n: int, seed: int) -> str:
+    """Reproducible pseudo-random DNA on every platform (no NumPy stream involved)."""
+    x, out = seed, []
+    for _ in range(n):
+        x = (1103515245 * x + 12345) % 2**31
+        out.append("ACGT"[(x >> 16) & 3])
+    return "".join(out)
+
+
+@pytest.fixture(scope="session")
+def lcg_dna():  # type: ignore[no-untyped-def]
+    """``lcg_dna(n, seed) -> str``: reproducible pseudo-random DNA (a linear congruential generator)."""
+    return _lcg
+
+
 @pytest.fixture
 def write_fasta():  # type: ignore[no-untyped-def]
     """``write_fasta(path, {name: seq}, width=60, eol="\\n")`` writes a FASTA file and returns its path."""

@@ -18,21 +18,13 @@ runner = CliRunner()
 SITE = "CCGCGTGGTGGCGC"
 
 
-def _lcg(n: int, seed: int) -> str:
-    x, out = seed, []
-    for _ in range(n):
-        x = (1103515245 * x + 12345) % 2**31
-        out.append("ACGT"[(x >> 16) & 3])
-    return "".join(out)
-
-
 @pytest.fixture
-def pos_neg(tmp_path: Path, write_fasta) -> tuple[Path, Path]:
+def pos_neg(tmp_path: Path, write_fasta, lcg_dna) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
     """60 windows of 60 bp with a planted site, 60 without (no sample needed)."""
     pos, neg = {}, {}
     for i in range(60):
-        w = _lcg(60, 2 * i + 1)
-        neg[f"n{i}"] = _lcg(60, 2 * i + 2)
+        w = lcg_dna(60, 2 * i + 1)
+        neg[f"n{i}"] = lcg_dna(60, 2 * i + 2)
         p = 5 + i % 40
         pos[f"p{i}"] = w[:p] + SITE + w[p + len(SITE) :]
     return write_fasta(tmp_path / "pos.fa", pos), write_fasta(tmp_path / "neg.fa", neg)
@@ -63,9 +55,9 @@ def test_choices_are_enums_and_bad_ones_are_usage_errors(tmp_path: Path) -> None
     assert res.exit_code == 2
 
 
-def test_config_file_with_flags_on_top(tmp_path: Path, write_fasta) -> None:
+def test_config_file_with_flags_on_top(tmp_path: Path, write_fasta, lcg_dna) -> None:  # type: ignore[no-untyped-def]
     site = "TGGCCACCAGGGGGCGCTA"
-    fa = write_fasta(tmp_path / "g.fa", {"chr1": _lcg(400, 3) + site + _lcg(400, 4)})
+    fa = write_fasta(tmp_path / "g.fa", {"chr1": lcg_dna(400, 3) + site + lcg_dna(400, 4)})
     toml = tmp_path / "run.toml"
     toml.write_text('method = "pwm"\nmotifs = ["MA0139.2"]\npvalue = 1e-10\nbackground = "uniform"\n')
     res = runner.invoke(app, ["scan", str(fa), "--config", str(toml), "--json"])

@@ -21,23 +21,15 @@ runner = CliRunner()
 SITE = "CCGCGTGGTGGCGC"
 
 
-def _lcg(n: int, seed: int) -> str:
-    x, out = seed, []
-    for _ in range(n):
-        x = (1103515245 * x + 12345) % 2**31
-        out.append("ACGT"[(x >> 16) & 3])
-    return "".join(out)
-
-
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+def trained(tmp_path_factory: pytest.TempPathFactory, lcg_dna) -> tuple[Path, Path, Path]:  # type: ignore[no-untyped-def]
     """A tiny model trained on 60 planted-site windows vs 60 without (no sample needed)."""
     root = tmp_path_factory.mktemp("bioexport")
     pos = "".join(
-        f">p{i}\n{_lcg(60, 2 * i + 1)[: 5 + i % 40]}{SITE}{_lcg(60, 2 * i + 1)[5 + i % 40 + len(SITE) :]}\n"
+        f">p{i}\n{lcg_dna(60, 2 * i + 1)[: 5 + i % 40]}{SITE}{lcg_dna(60, 2 * i + 1)[5 + i % 40 + len(SITE) :]}\n"
         for i in range(60)
     )
-    neg = "".join(f">n{i}\n{_lcg(60, 2 * i + 2)}\n" for i in range(60))
+    neg = "".join(f">n{i}\n{lcg_dna(60, 2 * i + 2)}\n" for i in range(60))
     (root / "pos.fa").write_text(pos)
     (root / "neg.fa").write_text(neg)
     sizes = ["--window", "60", "--epochs", "1", "--filters", "4", "--kernel", "9", "--hidden", "4"]
@@ -58,7 +50,9 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]
     return root / "m", root / "pos.fa", root / "neg.fa"
 
 
-def test_export_fp32_matches_and_scan_runs_it(tmp_path: Path, trained: tuple[Path, Path, Path]) -> None:
+def test_export_fp32_matches_and_scan_runs_it(
+    tmp_path: Path, trained: tuple[Path, Path, Path], lcg_dna
+) -> None:  # type: ignore[no-untyped-def]
     model, pos, neg = trained
     out = tmp_path / "fp32"
     args = ["export", "--model", str(model), "-o", str(out), "--precision", "fp32"]
@@ -76,7 +70,7 @@ def test_export_fp32_matches_and_scan_runs_it(tmp_path: Path, trained: tuple[Pat
     codes = np.random.default_rng(1).integers(0, 4, (70, 60), dtype=np.uint8)
     np.testing.assert_allclose(deployed.logits(codes), eager.logits(codes), atol=1e-3)
     genome = tmp_path / "g.fa"
-    genome.write_text(">chr1\n" + _lcg(500, 7) + SITE + _lcg(500, 8) + SITE + _lcg(300, 9) + "\n")
+    genome.write_text(">chr1\n" + lcg_dna(500, 7) + SITE + lcg_dna(500, 8) + SITE + lcg_dna(300, 9) + "\n")
     hits = {}
     for name, folder in (("eager", model), ("deployed", out)):
         res = runner.invoke(

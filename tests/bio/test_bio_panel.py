@@ -42,17 +42,8 @@ HITS = [
 ]
 
 
-def _lcg(n: int, seed: int) -> str:
-    """Reproducible pseudo-random DNA on every platform (no NumPy stream involved)."""
-    x, out = seed, []
-    for _ in range(n):
-        x = (1103515245 * x + 12345) % 2**31
-        out.append("ACGT"[(x >> 16) & 3])
-    return "".join(out)
-
-
-def _windows() -> np.ndarray:
-    seqs = [_lcg(200, k) for k in range(4)]
+def _windows(lcg_dna) -> np.ndarray:  # type: ignore[no-untyped-def]
+    seqs = [lcg_dna(200, k) for k in range(4)]
     seqs[1] = seqs[1][:90] + CTCF + seqs[1][109:]
     seqs[2] = seqs[2][:60] + REST + seqs[2][81:]
     seqs[3] = seqs[3][:20] + "N" * 30 + seqs[3][50:]
@@ -84,8 +75,8 @@ def test_panel_weights_and_null_unchanged(panel) -> None:
     assert (np.diff(panel.calibration.null, axis=1) >= 0).all()  # sorted, as the p-values need
 
 
-def test_panel_logits_on_a_fixed_input(panel, one_thread) -> None:
-    logits = panel.logits(_windows())
+def test_panel_logits_on_a_fixed_input(panel, one_thread, lcg_dna) -> None:
+    logits = panel.logits(_windows(lcg_dna))
     assert logits.shape == (4, 24)
     np.testing.assert_allclose(logits[:, 0], CTCF_LOGITS, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(logits[:, 1], REST_LOGITS, rtol=1e-5, atol=1e-5)
@@ -93,8 +84,8 @@ def test_panel_logits_on_a_fixed_input(panel, one_thread) -> None:
     np.testing.assert_allclose(panel.calibration.pvalues(logits)[:, 0], CTCF_PVALUES, rtol=1e-4)
 
 
-def test_panel_scan_on_a_fixed_genome(tmp_path) -> None:
-    g = _lcg(3000, 7)
+def test_panel_scan_on_a_fixed_genome(tmp_path, lcg_dna) -> None:
+    g = lcg_dna(3000, 7)
     g = g[:1000] + CTCF + g[1019:2000] + REST + g[2021:]
     fa = tmp_path / "g.fa"
     fa.write_text(">chrT\n" + g + "\n")
