@@ -102,6 +102,9 @@ def run_pair(
         summ = res.summary()
         if "model_stages" in summ:
             row["calls"] = summ["model_calls"]["rule"]
+            chosen = summ["model_calls"].get("per_motif", {}).get(mid, {}).get("chosen")
+            if chosen is not None:  # pwm-rate: the joint cut or the PWM rule, whichever calls more windows
+                row["calls"] += f" ({chosen})"
             row["stages"] = summ["model_stages"]
         row.update(extra or {})
         rows.append(row)

@@ -17,6 +17,13 @@ calls. Both rules' rates are counted on the same windows, so the correlation bet
 read the motif and the composition) is accounted for. Where too few null windows pass the PWM rule to
 estimate the rate (fewer than :data:`MIN_NULL_CALLS`), or no null windows are at hand (a stored null),
 the cut falls back to Bonferroni, ``a / 2``, valid whatever the dependence.
+
+The joint cut is at most as loose as the PWM rule on the null windows, so where the model's output ranks the
+input's windows no better than the PWM, the joint rule calls fewer of them than the PWM rule would at the
+same null rate: a loss of sensitivity with nothing gained. So the final step picks, per motif, whichever of
+the two rules (joint cut, or the PWM rule ``window PWM p <= a`` alone) calls MORE windows of the input:
+both call at most the PWM rule's number of null windows, so at the same false-positive rate the one with
+more calls has more true ones. The choice and both counts are reported (``chosen``); no labels are used.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from carrousel.bio.pwm import IntegerPWM, SequenceCodes, scan_windows
 
 __all__ = [
     "MIN_NULL_CALLS",
+    "CallChoice",
     "CallRule",
     "call_rule",
     "null_window_pvalues",
@@ -47,6 +55,21 @@ MIN_NULL_CALLS = 10  # null windows the PWM rule must call for the empirical cut
 
 
 @dataclass(frozen=True)
+class CallChoice:
+    """Which pwm-rate rule a motif was called by, and the input windows each rule calls.
+
+    Attributes:
+        rule: ``"joint"`` (min of model and PWM p at the matched cut) or ``"pwm"`` (PWM p <= a alone).
+        calls_joint: input windows the joint cut calls.
+        calls_pwm: input windows the PWM rule calls.
+    """
+
+    rule: str
+    calls_joint: int
+    calls_pwm: int
+
+
+@dataclass(frozen=True)
 class CallRule:
     """The calling rule a model scan uses, and why.
 
@@ -56,12 +79,14 @@ class CallRule:
         cuts: pwm-rate: per output index, the cut on the joint p-value (the smaller of model and PWM p).
         per_motif: pwm-rate, JSON-ready: per motif id, the cut, the PWM rule's per-window rate ``a`` and
             the fraction of null windows it calls (None: too few, Bonferroni cut ``a / 2``).
+        rates: pwm-rate: per output index, the PWM rule's per-window rate ``a``.
     """
 
     rule: str
     reason: str
     cuts: dict[int, float] = field(default_factory=dict)
     per_motif: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    rates: dict[int, float] = field(default_factory=dict)
 
     def called(self, k: np.ndarray, joint: np.ndarray) -> np.ndarray:
         """Which windows (output ``k``, joint p-value ``joint``) the pwm-rate rule calls."""
@@ -71,11 +96,54 @@ class CallRule:
             table[i] = c
         return np.asarray(joint, dtype=np.float64) <= table[k]
 
-    def summary(self) -> dict[str, object]:
-        """JSON-ready: rule, reason and (pwm-rate) the cuts per motif."""
+    def decide(
+        self, k: np.ndarray, joint: np.ndarray, pwm_p: np.ndarray
+    ) -> tuple[np.ndarray, dict[int, CallChoice]]:
+        """Per output, the rule (joint cut or PWM alone) that calls more input windows (module docstring).
+
+        Args:
+            k: ``(N,)`` output index of each candidate window.
+            joint: ``(N,)`` the smaller of its model and PWM p-values.
+            pwm_p: ``(N,)`` its window PWM p-value (exact where at most the candidate cut).
+
+        Returns:
+            ``(N,)`` which windows are called, and the choice per output.
+        """
+        k = np.asarray(k, dtype=np.int64)
+        by_joint = self.called(k, joint)
+        passed = by_joint.copy()
+        choices: dict[int, CallChoice] = {}
+        for out in np.unique(k).tolist():
+            sel = k == out
+            a = self.rates.get(int(out))
+            n_joint = int(by_joint[sel].sum())
+            n_pwm = int((np.asarray(pwm_p)[sel] <= a).sum()) if a is not None else -1
+            if n_pwm > n_joint:
+                passed[sel] = np.asarray(pwm_p)[sel] <= a
+            choices[int(out)] = CallChoice("pwm" if n_pwm > n_joint else "joint", n_joint, max(n_pwm, 0))
+            logger.info(
+                "model calls, output %d: %s rule (input windows called: joint %d, PWM alone %d)",
+                out,
+                choices[int(out)].rule,
+                n_joint,
+                max(n_pwm, 0),
+            )
+        return passed, choices
+
+    def summary(
+        self, choices: dict[int, CallChoice] | None = None, ids: Sequence[str] = ()
+    ) -> dict[str, object]:
+        """JSON-ready: rule, reason and (pwm-rate) per motif the cut and, after the scan, the rule chosen
+        (``choices`` of :meth:`decide`, keyed by output index; ``ids`` names the outputs)."""
         out: dict[str, object] = {"rule": self.rule, "reason": self.reason}
         if self.per_motif:
-            out["per_motif"] = self.per_motif
+            per: dict[str, dict[str, object]] = {m: dict(v) for m, v in self.per_motif.items()}
+            for k, c in (choices or {}).items():
+                if k < len(ids) and ids[k] in per:
+                    per[ids[k]].update(
+                        chosen=c.rule, input_calls_joint=c.calls_joint, input_calls_pwm=c.calls_pwm
+                    )
+            out["per_motif"] = per
         return out
 
 
@@ -212,6 +280,9 @@ def call_rule(
             f"{what}: called at the PWM method's per-window false-positive rate (site p <= {pvalue:g}), the "
             f"cut on min(model p, PWM p) set on {n} null windows to call no more of them than the PWM rule"
         )
-        rule = CallRule("pwm-rate", reason, cuts, per)
+        rates = {k: a for k, (_, a, _) in found.items()}
+        rule = CallRule(
+            "pwm-rate", reason + "; per motif the rule calling more input windows", cuts, per, rates
+        )
     logger.info("model calls: %s (%s)", rule.rule, rule.reason)
     return rule

@@ -31,7 +31,7 @@ from carrousel.bio.config import ModelCalls
 from carrousel.bio.errors import ScanConfigError
 from carrousel.bio.fasta import Chunk, window_sequences
 from carrousel.bio.hits import Hits
-from carrousel.bio.model_calls import CallRule, call_rule
+from carrousel.bio.model_calls import CallChoice, CallRule, call_rule
 from carrousel.bio.model_null import NullChoice, padded_window
 from carrousel.bio.models import MotifModel, attribution, predict_logits
 from carrousel.bio.motifs import Motif
@@ -101,6 +101,7 @@ class ModelScanner:
         self._rows: list[dict[str, np.ndarray]] = []
         self._cand: list[dict[str, np.ndarray]] = []
         self._n_cand = 0
+        self.choices: dict[int, CallChoice] = {}  # pwm-rate: per output, the rule that called it
         self.max_candidates = max_candidates
         self.stages = dict.fromkeys(
             (
@@ -265,6 +266,7 @@ class ModelScanner:
         # every tested window (windows not kept as candidates count as p = 1, which only adds caution)
         combined = cols["p"].copy()
         by_pwm = np.zeros(combined.size, dtype=bool)  # the PWM term is the stronger evidence
+        pwm_term = np.ones(combined.size)  # each window's PWM p-value (1: motif longer than the window)
         for k in np.unique(cols["k"]):
             sel = np.flatnonzero(cols["k"] == k)
             if self.pwms[k].length > self.window:
@@ -276,6 +278,7 @@ class ModelScanner:
                 if self._site_thresholds
                 else window_pwm_pvalues(cols["win"][sel], self.pwms[k])
             )
+            pwm_term[sel] = pw_p
             by_pwm[sel] = pw_p < combined[sel]
             combined[sel] = np.minimum(combined[sel], pw_p)
         joint = combined.copy()  # the smaller of the two p-values: what the pwm-rate rule cuts
@@ -286,8 +289,11 @@ class ModelScanner:
             q[sel] = benjamini_hochberg(combined[sel], int(self.n_tests[k]))
         passed = q <= self.qvalue if self.qvalue is not None else np.ones(q.size, dtype=bool)
         self.stages["passed_q"] += int(passed.sum())
-        if self.rule.cuts:  # pwm-rate: the joint cut replaces BH (q-values are still reported)
-            passed = self.rule.called(cols["k"], joint)
+        if self.rule.cuts:  # pwm-rate: the joint cut (or the PWM rule) replaces BH (q-values still reported)
+            passed, self.choices = self.rule.decide(cols["k"], joint, pwm_term)
+            for k, choice in self.choices.items():  # called by the PWM rule: the site is the PWM's
+                if choice.rule == "pwm":
+                    by_pwm[cols["k"] == k] = True
             self.stages["passed_pwm_rate"] += int(passed.sum())
         keep = np.flatnonzero(passed)
         if keep.size == 0:

@@ -328,5 +328,9 @@ def scan_genome(
         background_kind=cfg.background.value,
         model_null=model_scanner.null.summary() if model_scanner is not None else {},
         model_stages=dict(model_scanner.stages) if model_scanner is not None else {},
-        model_calls=model_scanner.rule.summary() if model_scanner is not None else {},
+        model_calls=(
+            model_scanner.rule.summary(model_scanner.choices, [m.id for m in model_scanner.motifs])
+            if model_scanner is not None
+            else {}
+        ),
     )
