@@ -191,6 +191,32 @@ def test_pruned_model_round_trips_through_a_bundle(tmp_path: Path) -> None:
     torch.testing.assert_close(loaded(x), small(x), rtol=0, atol=0)
 
 
+class _Bare(nn.Module):
+    """A model whose config does not hold its encoder's (as a domain model with its own sizes)."""
+
+    def __init__(self, hidden: int) -> None:
+        super().__init__()
+        self.config = {"hidden": hidden}
+        self.encoder = RecurrentEncoder(RecurrentConfig(4, hidden, bidirectional=True))
+        self.out = nn.Linear(2 * hidden, 3)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        return self.out(self.encoder(x, lengths).last)
+
+
+def test_rebuild_prunes_a_model_whose_config_holds_no_encoder() -> None:
+    """``rebuild`` builds the smaller model around the smaller encoder; the layers reading the encoder are
+    sliced as on the default path, so removing dead units leaves the outputs unchanged."""
+    model = _Bare(8).to(DT).eval()
+    _kill_units(model, [0, 3, 7])
+    small = prune_units(model, amount=3 / 8, rebuild=lambda enc: _Bare(enc.hidden_size)).to(DT).eval()
+    assert isinstance(small, _Bare) and small.encoder.config.hidden_size == 5 and small.out.in_features == 10
+    x, lengths = torch.randn(4, 6, 4, dtype=DT), torch.tensor([6, 2, 5, 1])
+    torch.testing.assert_close(small(x, lengths), model(x, lengths), rtol=1e-12, atol=1e-12)
+    with pytest.raises(ConfigError, match=r"has no \.encoder"):
+        prune_units(nn.Linear(2, 2), amount=0.5, rebuild=lambda enc: nn.Linear(2, 2))
+
+
 def test_structured_pruning_refuses_what_it_cannot_do() -> None:
     with pytest.raises(ConfigError, match="not 'ln_lstm'"):
         prune_units(_classifier(cell="ln_lstm"), amount=0.5)

@@ -291,9 +291,7 @@ class ModelScanner:
         self.stages["passed_q"] += int(passed.sum())
         if self.rule.cuts:  # pwm-rate: the joint cut (or the PWM rule) replaces BH (q-values still reported)
             passed, self.choices = self.rule.decide(cols["k"], joint, pwm_term)
-            for k, choice in self.choices.items():  # called by the PWM rule: the site is the PWM's
-                if choice.rule == "pwm":
-                    by_pwm[cols["k"] == k] = True
+            by_pwm |= np.isin(cols["k"], [k for k, c in self.choices.items() if c.rule == "pwm"])  # PWM site
             self.stages["passed_pwm_rate"] += int(passed.sum())
         keep = np.flatnonzero(passed)
         if keep.size == 0:

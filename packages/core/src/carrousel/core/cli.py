@@ -358,7 +358,16 @@ def print_deployment(doc: Mapping[str, Any]) -> None:
         table.add_column(col)
     src, dst, onnx = doc["source_bytes"] * mib, doc["bundle_bytes"] * mib, doc["onnx_bytes"] * mib
     table.add_row("size on disk (MiB)", f"{src:.2f}", f"{dst:.2f} (ONNX file {onnx:.2f})", "")
-    table.add_row("parameters", f"{doc['parameters']:,}", "", "")
+    pruned = doc.get("extra", {}).get("pruned")
+    if pruned:  # a pruned variant: the eager column is the full model
+        units = pruned["hidden_size"]
+        table.add_row(
+            "hidden units", f"{units['before']}", f"{units['after']}", f"pruned {pruned['amount']:g}"
+        )
+        params = pruned["parameters"]
+        table.add_row("parameters", f"{params['before']:,}", f"{params['after']:,}", "")
+    else:
+        table.add_row("parameters", f"{doc['parameters']:,}", "", "")
     for batch, ms in doc["latency_ms"].items():
         speed = doc["speedup"].get(batch)
         table.add_row(

@@ -117,9 +117,11 @@ class SentimentNetConfig:
     pooling: str = "attention"  # attention | mean | last | max over valid tokens
     dropout: float = 0.4  # dropout on the pooled features (and between layers)
     embed_dropout: float = 0.3  # dropout on the embeddings
+    attention_size: int = 0  # attention pooling's scoring layer (0: the encoder's output; pruning keeps it)
 
     def __post_init__(self) -> None:
         _positive(embed_dim=self.embed_dim, hidden_size=self.hidden_size, num_layers=self.num_layers)
+        _need(self.attention_size >= 0, f"attention_size must be >= 0, got {self.attention_size}")
         _need(self.cell in CELLS, f"unknown cell {self.cell!r}; use one of {', '.join(CELLS)}")
         _need(self.pooling in POOLINGS, f"unknown pooling {self.pooling!r}; use one of {', '.join(POOLINGS)}")
         _fraction("dropout", self.dropout)
@@ -236,9 +238,18 @@ class SentimentExportConfig:
     data: TextDataConfig | None = None  # labelled texts: accuracy before and after (None: not measured)
     precision: str = "int8"  # fp32 | int8 (ONNX Runtime dynamic int8 weights)
     exporter: str = "torchscript"  # torchscript | dynamo (PyTorch's two ONNX exporters)
+    prune: float = 0.0  # share of the LSTM's units to remove before export (0: none), then fine-tune
+    unlabelled: tuple[str, ...] = ()  # texts (one per line) the pruned model learns the full one's outputs on
+    finetune: FitConfig = FitConfig(epochs=8, batch_size=64, patience=2)  # the pruned model's fine-tuning
 
     def __post_init__(self) -> None:
         _export_options(self.precision, self.exporter)
+        _fraction("prune", self.prune)
+        _need(
+            self.prune == 0.0 or bool(self.unlabelled),
+            "--prune needs --unlabelled FILE: texts (one per line, no labels needed) on which the pruned "
+            "model is fine-tuned to give the full model's outputs",
+        )
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,7 @@ class SentimentClassifier(nn.Module):
             )
         )
         size = self.encoder.output_size
-        self.attention = AttentionPooling(size) if net.pooling == "attention" else None
+        self.attention = AttentionPooling(size, net.attention_size) if net.pooling == "attention" else None
         self.dropout = nn.Dropout(net.dropout)
         self.classifier = nn.Linear(size, config.num_classes)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -202,14 +203,25 @@ def prune_units(
     amount: float | None = None,
     hidden: int | None = None,
     scores: list[Tensor] | None = None,
+    rebuild: Callable[[RecurrentConfig], nn.Module] | None = None,
 ) -> nn.Module:
     """A smaller copy of a core sequence model (``model.encoder`` a :class:`RecurrentEncoder` and
-    ``model.config.encoder`` its config, e.g. :class:`~carrousel.core.nn.SequenceClassifier`).
+    ``model.config.encoder`` its config, e.g. :class:`~carrousel.core.nn.SequenceClassifier`), or of any
+    model with a ``.encoder`` when ``rebuild`` says how to build it around a smaller encoder.
 
     The encoder loses its least important units (:func:`prune_encoder_units`; the default scores count
     the head's input columns) and every other weight that read the encoder's output (the head's linear
     layer, an attention pooling's projection) keeps only the surviving columns. The model is rebuilt from
     its config with the new ``hidden_size``, so it saves and loads as a bundle like any other.
+
+    Args:
+        model: the model to prune (left unchanged).
+        amount: share of each layer's units to remove (or give ``hidden``).
+        hidden: units to keep per layer and direction.
+        scores: per layer, the importance of each unit (default :func:`unit_scores`).
+        rebuild: builds the same kind of model around an encoder of the given config (for models whose
+            config does not hold the encoder's as ``config.encoder``); layers that read the encoder must
+            keep their own sizes apart from those inputs (e.g. an attention pooling's scoring size).
 
     Raises:
         ConfigError: a model without ``encoder`` / ``config.encoder``, or what
@@ -217,10 +229,8 @@ def prune_units(
     """
     enc = getattr(model, "encoder", None)
     cfg = getattr(model, "config", None)
-    if (
-        not isinstance(enc, RecurrentEncoder)
-        or not dataclasses.is_dataclass(cfg)
-        or not hasattr(cfg, "encoder")
+    if not isinstance(enc, RecurrentEncoder) or (
+        rebuild is None and (not dataclasses.is_dataclass(cfg) or not hasattr(cfg, "encoder"))
     ):
         raise ConfigError(
             f"{type(model).__name__} has no .encoder RecurrentEncoder with a config.encoder; prune its "
@@ -237,11 +247,14 @@ def prune_units(
         ]
         scores = unit_scores(enc, heads)
     new_enc, cols = prune_encoder_units(enc, amount, hidden, scores)
-    changes: dict[str, Any] = {"encoder": new_enc.config}
-    if getattr(cfg, "pooling", None) == "attention" and getattr(cfg, "attention_size", None) == 0:
-        changes["attention_size"] = width  # keep the attention's own size: only its inputs shrink
-    new_cfg: Any = dataclasses.replace(cfg, **changes)  # type: ignore[type-var]
-    new_model = type(model)(new_cfg)
+    if rebuild is not None:
+        new_model = rebuild(new_enc.config)
+    else:
+        changes: dict[str, Any] = {"encoder": new_enc.config}
+        if getattr(cfg, "pooling", None) == "attention" and getattr(cfg, "attention_size", None) == 0:
+            changes["attention_size"] = width  # keep the attention's own size: only its inputs shrink
+        new_cfg: Any = dataclasses.replace(cfg, **changes)  # type: ignore[type-var]
+        new_model = type(model)(new_cfg)
     ref = next(model.parameters())
     new_model = new_model.to(ref.device, ref.dtype)
     target = new_model.state_dict()

@@ -327,13 +327,45 @@ def export(
     label_col: LabelCol = None,
     split: Split = None,
     header: Header = None,
+    prune: Annotated[
+        float,
+        typer.Option(
+            "--prune",
+            min=0.0,
+            max=0.95,
+            help="Share of the LSTM's units to remove before export (e.g. 0.5), then fine-tune on --unlabelled.",
+        ),
+    ] = 0.0,
+    unlabelled: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--unlabelled",
+            metavar="FILE",
+            help="--prune: texts, one per line (no labels), on which the pruned model learns the full one's outputs.",
+        ),
+    ] = None,
+    finetune_epochs: Annotated[
+        int,
+        typer.Option("--finetune-epochs", min=1, help="--prune: most fine-tuning epochs (early stopping)."),
+    ] = 8,
     as_json: JsonFlag = False,
 ) -> None:
-    """Model with its network as ONNX (fp32/int8); prints size, latency and accuracy before and after."""
+    """Model with its network as ONNX (fp32/int8), optionally pruned and fine-tuned first; prints size,
+    latency and accuracy before and after."""
     from carrousel.nlp.pipeline.deploy import export_sentiment
 
+    if unlabelled and prune == 0.0:
+        raise typer.BadParameter("--unlabelled is for --prune (the texts the pruned model is fine-tuned on)")
     labelled = _data(None, data, text_col, label_col, split, header, None) if data else None
-    cfg = SentimentExportConfig(str(model) if model else None, labelled, precision.value, exporter.value)
+    cfg = SentimentExportConfig(
+        str(model) if model else None,
+        labelled,
+        precision.value,
+        exporter.value,
+        prune=prune,
+        unlabelled=tuple(str(p) for p in unlabelled or ()),
+        finetune=FitConfig(epochs=finetune_epochs, batch_size=64, patience=2, progress=show_progress()),
+    )
     report = export_sentiment(cfg, out)
     if as_json:
         emit_json(report.summary())

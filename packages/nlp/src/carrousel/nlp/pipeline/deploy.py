@@ -1,5 +1,6 @@
 """``nlp sentiment export``: a sentiment bundle with its network as ONNX (fp32 or dynamic int8), through
-core's deployment helper (:func:`carrousel.core.export.export_bundle`), and its report.
+core's deployment helper (:func:`carrousel.core.export.export_bundle`), and its report; with ``--prune F``
+the network is first pruned and fine-tuned (:mod:`carrousel.nlp.pipeline.prune`).
 
 The exported graph maps ``ids`` ``(batch, tokens)`` and ``lengths`` ``(batch,)`` to the class
 probabilities ``(batch, C)`` and the pooling weights ``(batch, tokens)`` (zeros for mean/max/last pooling),
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -26,6 +28,7 @@ from carrousel.core.export import (
 )
 from carrousel.nlp.config import SentimentEvaluateConfig, SentimentExportConfig
 from carrousel.nlp.models import SentimentClassifier
+from carrousel.nlp.pipeline.prune import pruned_variant
 from carrousel.nlp.pipeline.sentiment import KIND, SentimentModel, evaluate_sentiment, shipped_model_path
 
 __all__ = ["ProbsAndWeights", "export_sentiment", "sentiment_export_spec"]
@@ -87,9 +90,13 @@ def export_sentiment(cfg: SentimentExportConfig, out: str | Path) -> DeploymentR
     before = None
     if cfg.data is not None:  # scored first: a bad file fails before any export work
         before = evaluate_sentiment(SentimentEvaluateConfig(str(source), cfg.data)).accuracy
-    folder, asset = export_bundle(
-        eager.bundle, out, sentiment_export_spec(eager.model), cfg.precision, cfg.exporter
-    )
+    bundle = eager.bundle
+    extra: dict[str, Any] = {"tokens_per_text": TOKENS}
+    if cfg.prune > 0:  # the pruned variant, fine-tuned on the user's texts to match the full model
+        variant = pruned_variant(eager, cfg)
+        bundle, extra["pruned"] = variant.bundle, variant.summary
+    model: SentimentClassifier = bundle.model  # type: ignore[assignment]
+    folder, asset = export_bundle(bundle, out, sentiment_export_spec(model), cfg.precision, cfg.exporter)
     deployed = SentimentModel(load_bundle(folder, kind=KIND))
     after = None
     if cfg.data is not None:
@@ -109,7 +116,7 @@ def export_sentiment(cfg: SentimentExportConfig, out: str | Path) -> DeploymentR
         folder,
         asset,
         KIND,
-        network=eager.model,
+        network=model,  # the deployed network's parameters (pruned: fewer)
         source_bytes=folder_bytes(source),
         latency_ms=latency,
         items="text",
@@ -118,8 +125,9 @@ def export_sentiment(cfg: SentimentExportConfig, out: str | Path) -> DeploymentR
         after=after,
         metric_note=(
             f"accuracy on {cfg.data.source}" if cfg.data is not None else "no evaluation data (give --data)"
-        ),
-        extra={"tokens_per_text": TOKENS},
+        )
+        + (" (before: the full model; after: the pruned one, deployed)" if cfg.prune > 0 else ""),
+        extra=extra,
     )
     logger.info("exported %s to %s: %s", source, folder, report.speedups)
     return report

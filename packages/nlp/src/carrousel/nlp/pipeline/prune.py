@@ -1,0 +1,143 @@
+"""The pruned variant of ``nlp sentiment export --prune F``: fewer LSTM units, fine-tuned to match the full
+model, so the deployed graph runs smaller dense matrices (ONNX Runtime's LSTM at batch 64 is bound by them).
+
+Steps: core's structured pruning (:func:`carrousel.core.prune.prune_units`) removes the share ``F`` of each
+layer's units with the smallest weights (both directions, the pooling and classifier inputs sliced); the
+smaller network then learns the full model's class probabilities on the user's unlabelled texts (Hinton et
+al.'s soft targets through core's :class:`~carrousel.core.train.DistillationTask`, no labels needed), with
+early stopping on a held-out tenth of those texts. The full model is the teacher, so its decision threshold
+still applies. The report of the export compares the full model in PyTorch with the pruned one deployed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import torch
+
+from carrousel.core.bundle import Bundle
+from carrousel.core.nn import RecurrentConfig
+from carrousel.core.prune import prune_units
+from carrousel.core.train import DistillationTask, DistillConfig, Trainer
+from carrousel.nlp.config import SentimentExportConfig
+from carrousel.nlp.data import encode_texts
+from carrousel.nlp.errors import TextDataError
+from carrousel.nlp.models import SentimentClassifier
+from carrousel.nlp.pipeline.common import train_config
+from carrousel.nlp.pipeline.distill import make_distill_loader
+from carrousel.nlp.pipeline.sentiment import SentimentModel
+from carrousel.nlp.task import SentimentTask
+from carrousel.nlp.transfer import read_unlabelled
+
+__all__ = ["MAX_TEXTS", "PrunedVariant", "prune_classifier", "pruned_variant"]
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXTS = 100_000  # most unlabelled texts read for fine-tuning
+TEMPERATURE = 2.0  # softens the full model's probabilities (Hinton et al.)
+
+
+@dataclass(frozen=True)
+class PrunedVariant:
+    """The pruned bundle and how it was made."""
+
+    bundle: Bundle  # the pruned, fine-tuned model with the full model's tokenizer, labels and threshold
+    summary: dict[str, Any]  # units before/after, parameters, texts, epochs, held-out agreement
+
+
+def prune_classifier(model: SentimentClassifier, amount: float) -> SentimentClassifier:
+    """A copy of ``model`` with the share ``amount`` of its LSTM units removed (weights kept, not tuned).
+
+    Attention pooling keeps its scoring size (only its inputs shrink), so the copy computes the same
+    function as the full model restricted to the kept units.
+    """
+    net = model.config.net
+    width = model.encoder.output_size
+
+    def rebuild(encoder: RecurrentConfig) -> SentimentClassifier:
+        attention = (net.attention_size or width) if net.pooling == "attention" else net.attention_size
+        smaller = replace(net, hidden_size=encoder.hidden_size, attention_size=attention)
+        return SentimentClassifier(replace(model.config, net=smaller))
+
+    pruned = prune_units(model, amount=amount, rebuild=rebuild)
+    assert isinstance(pruned, SentimentClassifier)
+    return pruned
+
+
+def _logits(model: SentimentClassifier, ids: list[np.ndarray], batch: int = 256) -> np.ndarray:
+    """The full model's logits ``(N, C)`` (eager, eval mode)."""
+    model = model.eval()
+    out = []
+    with torch.inference_mode():
+        for start in range(0, len(ids), batch):
+            chunk = [torch.from_numpy(x) for x in ids[start : start + batch]]
+            lengths = torch.tensor([len(x) for x in chunk])
+            padded = torch.nn.utils.rnn.pad_sequence(chunk, batch_first=True, padding_value=0)
+            out.append(model.forward_with_weights(padded, lengths).logits.float().numpy())
+    return np.concatenate(out)
+
+
+def pruned_variant(full: SentimentModel, cfg: SentimentExportConfig) -> PrunedVariant:
+    """Prunes ``full``'s network by ``cfg.prune`` and fine-tunes it on ``cfg.unlabelled`` against the full
+    model's soft targets.
+
+    Raises:
+        TextDataError: the unlabelled files are missing, unreadable or hold fewer than 20 texts.
+        ConfigError: a network core's structured pruning cannot shrink.
+    """
+    texts = list(dict.fromkeys(read_unlabelled(cfg.unlabelled, MAX_TEXTS)))
+    if len(texts) < 20:
+        raise TextDataError(
+            f"--unlabelled {', '.join(cfg.unlabelled)}: {len(texts)} distinct texts; give at least 20 (more "
+            "is better: a few thousand sentences of the kind the model will see)"
+        )
+    teacher = full.model
+    student = prune_classifier(teacher, cfg.prune)
+    ids = encode_texts(full.tokenizer, texts, full.max_length)
+    soft = _logits(teacher, ids)
+    fit = cfg.finetune
+    order = np.random.default_rng(fit.seed).permutation(len(ids))
+    n_val = max(round(len(ids) * fit.val_fraction), 1)
+    val, train = order[:n_val], order[n_val:]
+    # no labels: the full model's class stands in (its weight is 0 at alpha 1; the metrics read agreement)
+    hard = soft.argmax(1).tolist()
+    train_loader = make_distill_loader(
+        [ids[i] for i in train], [hard[i] for i in train], soft[train], fit.batch_size, True, fit.seed
+    )
+    val_loader = make_distill_loader([ids[i] for i in val], [hard[i] for i in val], soft[val], 256, False, 0)
+    task = DistillationTask(
+        SentimentTask(teacher.config.num_classes),
+        DistillConfig(temperature=TEMPERATURE, alpha=1.0),
+        targets=lambda batch: batch[2],
+        teacher_logits=lambda batch: batch[3],
+    )
+    units = (teacher.config.net.hidden_size, student.config.net.hidden_size)
+    logger.info(
+        "pruned %d -> %d units per direction; fine-tuning on %d texts (%d held out)",
+        *units,
+        len(train),
+        len(val),
+    )
+    result = Trainer(student, task, train_config(fit)).fit(train_loader, val_loader)
+    student = student.eval()
+    agree = float(
+        np.mean(_logits(student, [ids[i] for i in val]).argmax(1) == soft[val].argmax(1))
+    )  # held-out texts where the pruned model picks the full model's class (at the argmax)
+    summary = {
+        "amount": cfg.prune,
+        "hidden_size": {"before": units[0], "after": units[1]},
+        "parameters": {
+            "before": sum(p.numel() for p in teacher.parameters()),
+            "after": sum(p.numel() for p in student.parameters()),
+        },
+        "texts": {"train": len(train), "held_out": len(val)},
+        "epochs": len(result.history),
+        "best_epoch": result.best_epoch,
+        "held_out_agreement": round(agree, 4),
+    }
+    logger.info("pruned model agrees with the full one on %.1f%% of held-out texts", 100 * agree)
+    data = {**dict(full.bundle.data), "pruned": summary}
+    return PrunedVariant(replace(full.bundle, model=student, data=data), summary)
