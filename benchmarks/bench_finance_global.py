@@ -24,7 +24,8 @@ held-out accuracy of one global network against one network per series on real d
   ``--target-scale static|ewma`` and ``--[no-]vol-inputs`` pick the network's variant (for the runs alone and
   the global runs alike; without them each uses its own default: ``[window] target_scale``/``vol_inputs`` alone,
   ``global_target_scale``/``global_vol_inputs`` global), ``--no-auto`` skips AutoETS, Theta and AutoARIMA
-  (faster; the other rows are unchanged), ``--no-alone`` runs only the global networks.
+  (faster; the other rows are unchanged), ``--no-alone`` runs only the global networks, ``--calibration
+  scale|offsets|none`` picks the network's calibration on held-out windows (default: the config's, ``scale``).
 
 Usage::
 
@@ -284,6 +285,10 @@ def calibration(args: argparse.Namespace) -> dict[str, Any]:
         )
     if not args.auto:
         cfg = replace(cfg, backtest=replace(cfg.backtest, auto_baselines=False))
+    if args.calibration:  # the network's calibration on held-out windows: scale | offsets | none
+        on = args.calibration != "none"
+        cal = args.calibration if on else cfg.backtest.calibration
+        cfg = replace(cfg, backtest=replace(cfg.backtest, conformal=on, calibration=cal))
     df = real_panel()
     if args.validation:  # the validation period: the 500 days before the test period (the last 500 dropped)
         df = df[df.groupby("unique_id", sort=False).cumcount(ascending=False) >= 500]
@@ -293,7 +298,9 @@ def calibration(args: argparse.Namespace) -> dict[str, Any]:
         "settings": f"defaults (FinanceConfig()), target scale {cfg.window.target_scale} (global "
         f"{cfg.window.global_target_scale}), vol inputs {cfg.window.vol_inputs} (global "
         f"{cfg.window.global_vol_inputs}), auto baselines "
-        f"{cfg.backtest.auto_baselines}, {'validation period' if args.validation else 'test period'}",
+        f"{cfg.backtest.auto_baselines}, calibration "
+        f"{cfg.backtest.calibration if cfg.backtest.conformal else 'none'}, ACI step {cfg.backtest.aci_gamma}, "
+        f"{'validation period' if args.validation else 'test period'}",
         "verdicts": {},
     }
     runs = [(f"global_{g}", names) for g, names in groups.items() if args.global_runs]
@@ -364,6 +371,12 @@ def main() -> None:
         help="inputs divided by the EWMA volatility (default: the config's: on alone, off global)",
     )
     ca.add_argument("--no-auto", dest="auto", action="store_false", help="without AutoETS/Theta/AutoARIMA")
+    ca.add_argument(
+        "--calibration",
+        choices=("scale", "offsets", "none"),
+        default=None,
+        help="the network's calibration (default: the config's, scale; offsets: split conformal, the old one)",
+    )
     ca.add_argument("--json", default=None)
     args = parser.parse_args()
     logging.disable(logging.WARNING)

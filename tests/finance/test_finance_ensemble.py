@@ -18,7 +18,7 @@ from carrousel.core.nn.heads import SequenceRegressor
 from carrousel.core.train import predict
 from carrousel.finance.cli import app
 from carrousel.finance.config import FinanceConfig
-from carrousel.finance.conformal import conformal_offsets
+from carrousel.finance.conformal import scale_calibration
 from carrousel.finance.data import load_histories
 from carrousel.finance.errors import BundleMismatchError, FinanceConfigError, ForecasterBundleError
 from carrousel.finance.features import SeriesData, build_series, training_windows
@@ -39,7 +39,8 @@ def _series(cfg: FinanceConfig) -> list[SeriesData]:
 def _single(
     series: list[SeriesData], cuts: dict[str, int], cfg: FinanceConfig, seed: int
 ) -> tuple[SequenceRegressor, np.ndarray]:
-    """Today's single-network path, written out: seed, build, fit, conformal offsets on held-out windows."""
+    """Today's single-network path, written out: seed, build, fit, the default calibration (the spread's
+    log-multipliers) on held-out windows."""
     data = training_windows(series, cuts, cfg)
     torch.manual_seed(seed)
     net = build_forecaster(cfg.model, cfg.window)
@@ -48,7 +49,7 @@ def _single(
         net, (data.x_train, data.y_train), xy_val, cfg.model.quantiles, replace(cfg.train, seed=seed)
     )
     net.eval()
-    return net, conformal_offsets(predict(net, data.x_val, PREDICT_BATCH), data.y_val, cfg.model.quantiles)
+    return net, scale_calibration(predict(net, data.x_val, PREDICT_BATCH), data.y_val, cfg.model.quantiles)
 
 
 def _same_weights(a: torch.nn.Module, b: torch.nn.Module) -> bool:
@@ -68,14 +69,17 @@ def test_members_are_the_single_networks_of_their_seeds(
 
     one = fit_at(series, cuts, _members(cfg, 1))  # an ensemble of 1 is the single network, bit for bit
     assert one.members == 1 and _same_weights(one.model.members[0], net0)
-    assert np.array_equal(one.offsets, off0)
-    alone = FittedForecaster(build_ensemble([net0], 0), one.scalers, off0, cfg.window)  # the seed-0 network
+    assert one.log_scale is not None and np.array_equal(one.log_scale, off0) and not one.offsets.any()
+    assert not np.array_equal(off0, np.zeros_like(off0))  # a real calibration, not the identity
+    alone = FittedForecaster(  # the seed-0 network
+        build_ensemble([net0], 0), one.scalers, np.zeros_like(off0), cfg.window, log_scale=off0
+    )
     assert np.array_equal(one.predict(series[0], origins), alone.predict(series[0], origins))
 
     three = fit_at(series, cuts, _members(cfg, 3))  # member i = the single network of seed i
     assert _same_weights(three.model.members[0], net0) and _same_weights(three.model.members[1], net1)
-    assert three.member_offsets is not None
-    assert np.array_equal(three.member_offsets[0], off0) and np.array_equal(three.member_offsets[1], off1)
+    assert three.member_log_scale is not None
+    assert np.array_equal(three.member_log_scale[0], off0) and np.array_equal(three.member_log_scale[1], off1)
     each = three.predict_members(series[0], origins)
     assert each.shape == (3, len(origins), 3, 3)
     assert np.array_equal(each[0], alone.predict(series[0], origins))
@@ -100,6 +104,8 @@ def test_multi_member_bundle_round_trip(
     loaded = ForecasterBundle.from_pretrained(tmp_path / "m")
     assert loaded.fitted.members == 3 and loaded.config.model.members == 3
     assert loaded.fitted.member_offsets is not None and loaded.fitted.member_offsets.shape == (3, 3, 3)
+    each = loaded.fitted.member_log_scale  # the default calibration's factors travel with the bundle
+    assert loaded.fitted.log_scale is not None and each is not None and each.shape == (3, 3, 3)
     history = load_histories(cfg.data)[0]
     assert loaded(history).rows == result.forecasts[0].rows  # the same forecast, from every member
     doc = json.loads((tmp_path / "m" / "bundle.json").read_text())
@@ -116,13 +122,16 @@ def test_multi_member_bundle_round_trip(
 def test_a_single_network_bundle_saved_before_ensembles_still_loads(
     sample_source: Path, tmp_path: Path, tiny_config: Callable[..., FinanceConfig]
 ) -> None:
-    cfg = _members(
-        replace(tiny_config(("AAPL",)), backtest=replace(tiny_config().backtest, enabled=False)), 1
-    )
+    old_backtest = replace(
+        tiny_config().backtest, enabled=False, calibration="offsets"
+    )  # the old calibration
+    cfg = _members(replace(tiny_config(("AAPL",)), backtest=old_backtest), 1)
     result = forecast(cfg, model_dir=tmp_path / "m")
     core = ForecasterBundle.from_pretrained(tmp_path / "m").to_bundle()
+    assert "log_scale" not in core.arrays  # the offsets calibration has no spread multipliers
     old_config = json.loads(json.dumps(core.assets["config"]))
     del old_config["model"]["members"]  # the layout before seed ensembles: one sequence_regressor
+    del old_config["backtest"]["calibration"]  # and before the scale calibration
     old = replace(
         core,
         model=core.model.members[0],  # type: ignore[index]

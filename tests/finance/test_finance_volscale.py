@@ -9,7 +9,13 @@ import pytest
 
 from carrousel.finance.baselines import baseline_forecasts
 from carrousel.finance.bundle import _single_network_config
-from carrousel.finance.config import FinanceConfig, ModelConfig, TrainSettings, WindowConfig
+from carrousel.finance.config import (
+    BacktestConfig,
+    FinanceConfig,
+    ModelConfig,
+    TrainSettings,
+    WindowConfig,
+)
 from carrousel.finance.errors import FinanceConfigError
 from carrousel.finance.features import (
     build_series,
@@ -60,7 +66,9 @@ def test_ewma_scale_is_the_volatility_at_the_origin_and_uses_no_later_row() -> N
 
 def test_volatility_scaled_targets_keep_coverage_when_volatility_triples() -> None:
     """Trained on the calm first 1000 days, scored after volatility tripled: the static scale's intervals
-    stay narrow (coverage 0.28 measured), today's default (EWMA-scaled targets and inputs) widens with it (0.74)."""
+    stay narrow (coverage 0.28 measured), today's default (EWMA-scaled targets and inputs) widens with it (0.74).
+    Both with split-conformal offsets: this briefly trained network's raw intervals cover 0.41, and the default
+    ``scale`` calibration corrects only half of that in log (0.57; see test_finance_calibration)."""
     s = build_series("SYN", regime_series())
     origins = valid_origins(s, 30, 5)
     origins = origins[origins >= 1100]
@@ -72,6 +80,7 @@ def test_volatility_scaled_targets_keep_coverage_when_volatility_triples() -> No
             window=window,
             model=ModelConfig(members=1, hidden_size=16),
             train=TrainSettings(epochs=4),
+            backtest=BacktestConfig(calibration="offsets"),
         )
         p = fit_at([s], {"SYN": 999}, cfg).predict(s, origins)
         d = y[..., None] - p

@@ -9,7 +9,7 @@
                            features), scalers (per ticker), scoreboard; data: per ticker sha256/first/last/source
       model.safetensors    every member network's weights (members.0..members.N-1)
       arrays.safetensors   offsets: (H, Q) conformal offsets of the ensemble; member_offsets: (N, H, Q) each
-                           member's own
+                           member's own; log_scale, member_log_scale: the ``scale`` calibration's (if any)
       assets/model.int8.onnx only in an exported bundle (``finance export``): the ensemble as ONNX (fp32 or
                            int8), which then makes the forecasts (the weights stay for backtests)
 
@@ -130,8 +130,9 @@ def _scaler(ticker: str, doc: Any, n_features: int) -> Scaler:
 def _single_network_config(doc: Any) -> Any:
     """A saved config as the current settings read it: one written before seed ensembles (no
     ``model.members``) describes a single network, ``members = 1``, not today's default; one written before
-    volatility-scaled targets (no ``window.target_scale``) was trained on ``static`` targets, and one written
-    before volatility-scaled inputs (no ``window.vol_inputs``) on plain inputs."""
+    volatility-scaled targets (no ``window.target_scale``) was trained on ``static`` targets, one written
+    before volatility-scaled inputs (no ``window.vol_inputs``) on plain inputs, and one written before the
+    ``scale`` calibration (no ``backtest.calibration``) with split-conformal ``offsets``."""
     if not isinstance(doc, dict):
         return doc
     model, window = doc.get("model"), doc.get("window")
@@ -141,6 +142,8 @@ def _single_network_config(doc: Any) -> Any:
         window = {**window, "target_scale": "static"}
     if isinstance(window, dict) and "vol_inputs" not in window:
         window = {**window, "vol_inputs": False}
+    if isinstance(bt := doc.get("backtest"), dict) and "calibration" not in bt:  # before "scale" calibration
+        doc = {**doc, "backtest": {**bt, "calibration": "offsets"}}
     if isinstance(window, dict):
         doc = {**doc, "window": window}
     return doc
@@ -212,6 +215,7 @@ class ForecasterBundle:
             arrays={
                 "offsets": np.asarray(self.fitted.offsets, np.float64),
                 "member_offsets": np.asarray(self._member_offsets(), np.float64),
+                **self._log_scales(),
             },
             data=self.data,
             created=self.created,
@@ -222,6 +226,14 @@ class ForecasterBundle:
         if self.fitted.member_offsets is not None:
             return self.fitted.member_offsets
         return np.repeat(self.fitted.offsets[None], self.fitted.members, axis=0)
+
+    def _log_scales(self) -> dict[str, np.ndarray]:
+        """The ``scale`` calibration's arrays (none when the network has no spread multipliers)."""
+        one, each = self.fitted.log_scale, self.fitted.member_log_scale
+        if one is None:
+            return {}
+        each = np.repeat(one[None], self.fitted.members, axis=0) if each is None else each
+        return {"log_scale": np.asarray(one, np.float64), "member_log_scale": np.asarray(each, np.float64)}
 
     def save(self, folder: str | Path) -> Path:
         """Writes the bundle folder as a whole (see :meth:`carrousel.core.bundle.Bundle.save`)."""
@@ -262,6 +274,10 @@ class ForecasterBundle:
             scalers_doc = dict(bundle.assets["scalers"])
             offsets = np.asarray(bundle.arrays["offsets"], np.float64)
             member_offsets = np.asarray(bundle.arrays.get("member_offsets", offsets[None]), np.float64)
+            log_scale, member_log_scale = (
+                None if (a := bundle.arrays.get(k)) is None else np.asarray(a, np.float64)
+                for k in ("log_scale", "member_log_scale")
+            )
         except (CarrouselError, KeyError, TypeError, ValueError) as exc:
             raise ForecasterBundleError(f"{where} is incomplete ({exc}); train the model again") from None
         if isinstance(bundle.model, SequenceRegressor) and cfg.model.members == 1:  # saved before ensembles
@@ -276,13 +292,14 @@ class ForecasterBundle:
             )
         n_features = len(feature_names(cfg.window.indicators))
         scalers = {t: _scaler(t, s, n_features) for t, s in scalers_doc.items()}
-        if offsets.shape != (cfg.window.horizon, len(cfg.model.quantiles)):
+        shape = (cfg.window.horizon, len(cfg.model.quantiles))
+        if offsets.shape != shape or (log_scale is not None and log_scale.shape != shape):
             raise ForecasterBundleError(
                 f"the conformal offsets in {where} have shape {offsets.shape}, not (horizon, quantiles) = "
                 f"{(cfg.window.horizon, len(cfg.model.quantiles))}; train the model again"
             )
         members = (cfg.model.members, cfg.window.horizon, len(cfg.model.quantiles))
-        if member_offsets.shape != members:
+        if member_offsets.shape != members or getattr(member_log_scale, "shape", members) != members:
             raise ForecasterBundleError(
                 f"the members' conformal offsets in {where} have shape {member_offsets.shape}, not (members, "
                 f"horizon, quantiles) = {members}; train the model again"
@@ -296,6 +313,8 @@ class ForecasterBundle:
             cfg.window,
             member_offsets=member_offsets,
             runtime=runtime,
+            log_scale=log_scale,
+            member_log_scale=member_log_scale,
         )
         board = bundle.assets.get("scoreboard")
         return cls(fitted, cfg, dict(bundle.data), board if isinstance(board, dict) else None, bundle.created)

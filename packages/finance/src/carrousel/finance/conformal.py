@@ -10,13 +10,31 @@ inference, Gibbs & Candes 2021, with delayed feedback): each quantile's distance
 scaled by ``exp(s)``, and ``s`` moves by ``gamma * (miss - expected miss rate)`` as each outcome becomes
 known (the ``h``-day outcome of origin ``t`` is known at ``t + h``), so the band widens after misses and
 narrows after hits, tracking volatility regimes.
+
+:func:`scale_calibration` is the default calibration (``[backtest] calibration = "scale"``): each quantile's
+distance from the median is multiplied by one factor, pooled over the horizons and both sides (the targets
+are in units of the volatility at the origin, so the horizons share a scale), chosen so the held-out outcomes
+beyond each quantile are about as frequent as its level says, its log shrunk halfway to 0
+(:data:`SCALE_SHRINK`). One number instead of one per horizon and quantile: on the validation period
+(finance README) the additive offsets, fitted on about 300 overlapping windows of one regime, raised the
+pinball loss more than they fixed coverage.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["adaptive_conformal", "apply_offsets", "conformal_offsets"]
+__all__ = [
+    "SCALE_SHRINK",
+    "adaptive_conformal",
+    "apply_calibration",
+    "apply_offsets",
+    "conformal_offsets",
+    "scale_calibration",
+]
+
+SCALE_SHRINK = 0.5  # share of the held-out log-multiplier applied (0: none, 1: the full estimate)
+_MIN_CALIBRATION = 20  # fewest held-out windows a calibration is fitted on (else none)
 
 
 def conformal_offsets(pred: np.ndarray, actual: np.ndarray, quantiles: tuple[float, ...]) -> np.ndarray:
@@ -32,7 +50,7 @@ def conformal_offsets(pred: np.ndarray, actual: np.ndarray, quantiles: tuple[flo
     """
     n, horizon, n_q = pred.shape
     out = np.zeros((horizon, n_q))
-    if n < 20:
+    if n < _MIN_CALIBRATION:
         return out
     resid = actual[:, :, None] - pred  # (n, H, Q)
     for j, q in enumerate(quantiles):
@@ -50,6 +68,57 @@ def conformal_offsets(pred: np.ndarray, actual: np.ndarray, quantiles: tuple[flo
 def apply_offsets(pred: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Adds ``(H, Q)`` offsets to ``(n, H, Q)`` quantiles and re-sorts them so they never cross."""
     return np.sort(pred + offsets[None], axis=-1)
+
+
+def scale_calibration(
+    pred: np.ndarray, actual: np.ndarray, quantiles: tuple[float, ...], shrink: float = SCALE_SHRINK
+) -> np.ndarray:
+    """Computes the log-multiplier ``(H, Q)`` of the distances from the median from held-out forecasts.
+
+    For a level ``q`` above the median the factor ``m_q`` is the ``q``-quantile, over every held-out window
+    and horizon, of ``(y - median) / (pred_q - median)``: outcomes beyond ``median + m_q * (pred_q - median)``
+    then have the frequency ``1 - q`` (below the median, mirrored). One factor widens or narrows the whole
+    interval: the result is ``shrink`` times the mean of the ``log(m_q)``, the same at every horizon and
+    quantile (the median's entry 0), so the held-out windows' skew (one regime's trend) is not copied.
+
+    Args:
+        pred: ``(n, H, Q)`` predicted quantiles (containing 0.5).
+        actual: ``(n, H)`` outcomes (same units).
+        quantiles: the ``Q`` levels.
+        shrink: share of ``log(m)`` kept (0.5: halfway between the network's own spread and the estimate).
+
+    Returns:
+        ``(H, Q)`` log-multipliers for :func:`apply_calibration` (zeros when fewer than 20 windows).
+    """
+    n, horizon, n_q = pred.shape
+    out = np.zeros((horizon, n_q))
+    if n < _MIN_CALIBRATION:
+        return out
+    mid = quantiles.index(0.5)
+    med = pred[..., mid]
+    logs = []
+    for j, q in enumerate(quantiles):
+        dist = pred[..., j] - med
+        ok = np.abs(dist) > 1e-12
+        if j == mid or ok.sum() < _MIN_CALIBRATION:
+            continue
+        ratio = (actual - med)[ok] / dist[ok]  # above 1: the outcome lies beyond the quantile
+        logs.append(np.log(max(float(np.quantile(ratio, q if q > 0.5 else 1.0 - q)), 1e-3)))
+    if logs:
+        out[:, [j for j in range(n_q) if j != mid]] = shrink * float(np.mean(logs))
+    return out
+
+
+def apply_calibration(
+    pred: np.ndarray, offsets: np.ndarray, log_scale: np.ndarray | None, quantiles: tuple[float, ...]
+) -> np.ndarray:
+    """Calibrated ``(n, H, Q)`` quantiles: the distances from the median times ``exp(log_scale)`` (``(H, Q)``,
+    None: unchanged), plus the additive ``(H, Q)`` offsets, re-sorted so they never cross."""
+    if log_scale is None:
+        return apply_offsets(pred, offsets)
+    mid = quantiles.index(0.5)
+    med = pred[..., mid : mid + 1]
+    return apply_offsets(med + (pred - med) * np.exp(log_scale)[None], offsets)
 
 
 def adaptive_conformal(

@@ -7,8 +7,9 @@ cut-off only; the windows are gathered per batch from :func:`~carrousel.finance.
 (memory bounded for hundreds of series, bit-identical to materialised windows).
 :meth:`FittedForecaster.predict` turns windows at any origins into calibrated quantiles of the cumulative
 log return, through core's batched :func:`~carrousel.core.train.predict`.
-Split-conformal offsets are fitted on the ensemble's (averaged) held-out forecast; each member also keeps
-its own offsets, so :meth:`FittedForecaster.predict_members` gives exactly the forecast a single network
+The calibration (a shrunk log-multiplier of the spread by default, or split-conformal offsets:
+``[backtest] calibration``) is fitted on the ensemble's (averaged) held-out forecast; each member also keeps
+its own, so :meth:`FittedForecaster.predict_members` gives exactly the forecast a single network
 trained with that member's seed would have given (the members' spread in the scoreboard).
 """
 
@@ -27,7 +28,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from carrousel.core.train import FitResult, TrainConfig, Trainer, predict
 from carrousel.finance.config import FinanceConfig, TrainSettings, WindowConfig
-from carrousel.finance.conformal import apply_offsets, conformal_offsets
+from carrousel.finance.conformal import apply_calibration, conformal_offsets, scale_calibration
 from carrousel.finance.features import (
     Scaler,
     SeriesData,
@@ -176,6 +177,9 @@ class FittedForecaster:
         window: the window spec the network was trained on (lookback, horizon, features).
         history: per-epoch training logs (of every member, one after another).
         member_offsets: ``(N, H, Q)`` each member's own conformal offsets (None: the ensemble's for all).
+        log_scale: ``(H, Q)`` log-multipliers of the distances from the median (``calibration = "scale"``,
+            applied before the offsets); None: no multiplier (the ``offsets`` calibration, older bundles).
+        member_log_scale: ``(N, H, Q)`` each member's own (None: the ensemble's for all).
         runtime: the ensemble exported to ONNX (an exported bundle, ``finance export``), which then runs
             :meth:`predict` instead of ``model``; None for a plain bundle.
     """
@@ -187,6 +191,8 @@ class FittedForecaster:
     history: list[dict[str, float]] = field(default_factory=list)
     member_offsets: np.ndarray | None = None
     runtime: nn.Module | None = None
+    log_scale: np.ndarray | None = None
+    member_log_scale: np.ndarray | None = None
 
     @property
     def quantiles(self) -> tuple[float, ...]:
@@ -219,7 +225,7 @@ class FittedForecaster:
         net = self.runtime if self.runtime is not None else self.model
         scaled = predict(net, x, PREDICT_BATCH, empty_shape=(self.horizon, len(self.quantiles)))
         if calibrated:
-            scaled = apply_offsets(scaled, self.offsets)
+            scaled = apply_calibration(scaled, self.offsets, self.log_scale, self.quantiles)
         return scaled * self._scales(series, scaler, origins)[:, :, None]
 
     def predict_members(self, series: SeriesData, origins: np.ndarray, calibrated: bool = True) -> np.ndarray:
@@ -233,7 +239,17 @@ class FittedForecaster:
             offsets = (
                 self.member_offsets if self.member_offsets is not None else [self.offsets] * self.members
             )
-            scaled = np.stack([apply_offsets(p, o) for p, o in zip(scaled, offsets, strict=True)])
+            logs = (
+                self.member_log_scale
+                if self.member_log_scale is not None
+                else [self.log_scale] * self.members
+            )
+            scaled = np.stack(
+                [
+                    apply_calibration(p, o, g, self.quantiles)
+                    for p, o, g in zip(scaled, offsets, logs, strict=True)
+                ]
+            )
         return scaled * self._scales(series, scaler, origins)[None, :, :, None]
 
     def _scales(self, series: SeriesData, scaler: Scaler, origins: np.ndarray) -> np.ndarray:
@@ -298,11 +314,23 @@ def fit_at(
     model = build_ensemble(nets, cfg.train.seed).eval()
     shape = (cfg.window.horizon, len(qs))
     offsets, member_offsets = np.zeros(shape), np.zeros((len(nets), *shape))
+    log_scale = member_log_scale = None
     if cfg.backtest.conformal:  # the held-out windows also chose the epoch: a mild, documented reuse
-        offsets = conformal_offsets(predict_windows(model, data.val), data.y_val, qs)
-        if len(nets) > 1:
-            per_member = np.moveaxis(_member_predict(model, data.val), 1, 0)
-            member_offsets = np.stack([conformal_offsets(p, data.y_val, qs) for p in per_member])
+        ensemble = predict_windows(model, data.val)
+        per_member = np.moveaxis(_member_predict(model, data.val), 1, 0) if len(nets) > 1 else ensemble[None]
+        if cfg.backtest.calibration == "scale":
+            log_scale = scale_calibration(ensemble, data.y_val, qs)
+            member_log_scale = np.stack([scale_calibration(p, data.y_val, qs) for p in per_member])
         else:
-            member_offsets = offsets[None].copy()
-    return FittedForecaster(model, data.scalers, offsets, cfg.window, history, member_offsets)
+            offsets = conformal_offsets(ensemble, data.y_val, qs)
+            member_offsets = np.stack([conformal_offsets(p, data.y_val, qs) for p in per_member])
+    return FittedForecaster(
+        model,
+        data.scalers,
+        offsets,
+        cfg.window,
+        history,
+        member_offsets,
+        log_scale=log_scale,
+        member_log_scale=member_log_scale,
+    )
