@@ -3,8 +3,11 @@ transfer set, and the shipped model on the hand-written negation set.
 
 ``tests/nlp/data/negation.csv``: 40 sentences (20 positive, 20 negative) written by hand for this test,
 each turning on a negation ("not bad at all", "never boring", "I wouldn't recommend it to anyone", "no
-complaints", "nothing special"...), over films, products, restaurants, hotels and apps. None is made by
-the templates of :func:`carrousel.nlp.negation.negation_pairs` (checked below) and none was trained on.
+complaints", "nothing wrong"...), over films, products, restaurants, hotels and apps; written before
+the negation templates. None was trained on: scripts/train_nlp_sentiment_model.py drops any generated
+pair sentence equal to one of them (one, in the shipped model's draw). The first four are the shipped
+model's old misreadings; three of them ("not bad at all", "not terrible", "never boring") have the shape
+of the templates' short fragments, so the other 36 sentences are the fairer measure.
 """
 
 from __future__ import annotations
@@ -71,6 +74,22 @@ def test_pairs_need_lexicon_words_used_in_the_corpus() -> None:
         negation_pairs(LEXICON, ["nothing relevant here"], pairs=5)
 
 
+def test_shipped_model_reads_negation() -> None:
+    """The shipped model, trained with 3,000 rule-made negation pairs as ruled rows: the four sentences it
+    used to misread right, at least 70% of the 40 (measured 0.725; the model before: 0.475, nearly all
+    negative) and at least 60% of the 36 others (measured 0.694; before: 0.528). Still weak: a negated
+    negative in a full sentence ("There is nothing wrong with this laptop.") comes out right only 7 of 17
+    times."""
+    model = SentimentModel.from_pretrained()
+    assert model.threshold is not None  # the decision cut is stored (--threshold prior)
+    rows = _negation_set()
+    predicted = [p.label for p in model([t for t, _ in rows])]
+    right = [p == label for p, (_, label) in zip(predicted, rows, strict=True)]
+    assert all(right[:4]), list(zip(rows[:4], predicted[:4], strict=True))
+    assert sum(right) / len(rows) >= 0.70, sum(right)
+    assert sum(right[4:]) / 36 >= 0.60, sum(right[4:])
+
+
 def test_no_hand_written_sentence_is_a_template_sentence() -> None:
     try:
         archive = sample_file("nlp.vader_ratings")
@@ -100,7 +119,13 @@ def test_ruled_rows_keep_their_labels_as_targets(tmp_path: Path) -> None:
     )
     train = ["a fine film", "a dull film", "great", "awful"]
     soft = teacher_transfer_set(
-        cfg, train, np.array([1, 0, 1, 0]), ["nice"], np.array([1]), ["neg", "pos"], _FakeEncoder()  # type: ignore[arg-type]
+        cfg,
+        train,
+        np.array([1, 0, 1, 0]),
+        ["nice"],
+        np.array([1]),
+        ["neg", "pos"],
+        _FakeEncoder(),  # type: ignore[arg-type]
     )
     assert soft.extra == ["not bad at all", "not good"]
     assert soft.extra_labels == [1, 0]
@@ -110,7 +135,9 @@ def test_ruled_rows_keep_their_labels_as_targets(tmp_path: Path) -> None:
     bad.write_text("text,label\nnot bad,maybe\n", encoding="utf-8")
     with pytest.raises(LabelMismatchError, match="maybe"):
         teacher_transfer_set(
-            SentimentTrainConfig(TextDataConfig("unused.csv"), teacher=TeacherConfig(augment=0, ruled=(str(bad),))),
+            SentimentTrainConfig(
+                TextDataConfig("unused.csv"), teacher=TeacherConfig(augment=0, ruled=(str(bad),))
+            ),
             train,
             np.array([1, 0, 1, 0]),
             ["nice"],
