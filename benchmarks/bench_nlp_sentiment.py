@@ -27,7 +27,10 @@ CPU: batches of 256 beside one text per call. Needs carrousel-nlp[teacher] and s
 
 Usage: ``python benchmarks/bench_nlp_sentiment.py [--seeds 3] [--distil-seeds 3] [--jobs 3]``; rows can be
 restricted (``--only-distilled --distilled-rows unlabelled --no-teacher``) and the models kept (``--keep
-DIR``, for ``bench_nlp_threshold.py``).
+DIR``, for ``bench_nlp_threshold.py``). The student's width and schedule are options (``--hidden 64 --epochs
+8 --patience 2``, the defaults) and ``--unlabelled N`` sets the review sentences; every BiLSTM row also
+reports its own validation rows (the 10% its seed held out, at its stored cut): the column a recipe is
+chosen on, never the test columns.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ from carrousel.nlp.config import (
     TokenizerConfig,
 )
 from carrousel.nlp.data import load_texts, read_vader_ratings, stratified_split
+from carrousel.nlp.decision import decide
 from carrousel.nlp.pipeline import SentimentModel, evaluate_sentiment, train_sentiment
 from carrousel.nlp.samples import sample_file
 from carrousel.nlp.teacher import MiniLM
@@ -218,19 +222,39 @@ def bilstm(
     for path in tests:
         ev = evaluate_sentiment(SentimentEvaluateConfig(str(model), TextDataConfig(str(path))))
         scores.append((ev.accuracy, ev.f1))
-    return scores
+    return [*scores, validation(train, model, seed)]
+
+
+def validation(train: Path, model_dir: Path, seed: int) -> tuple[float, float]:
+    """Accuracy and F1 of a trained BiLSTM, at its stored cut, on its own validation rows (the 10% of the
+    training file that ``train_sentiment`` held out with the same seed): the figures that choose a recipe."""
+    texts, labels = _rows(train)
+    _, val_idx = stratified_split(labels, 0.1, seed)
+    model = SentimentModel.from_pretrained(model_dir)
+    pred = decide(model.predict_proba([texts[i] for i in val_idx]), model.threshold)
+    y = np.asarray([model.labels.index(labels[i]) for i in val_idx])
+    tp = float(np.sum((pred == 1) & (y == 1)))
+    return float(np.mean(pred == y)), 2 * tp / max(float(np.sum(pred == 1) + np.sum(y == 1)), 1.0)
 
 
 def distilled(
-    train: Path, tests: list[Path], folder: Path, seed: int, unlabelled: Path | None, augment: int
+    train: Path,
+    tests: list[Path],
+    folder: Path,
+    seed: int,
+    unlabelled: Path | None,
+    augment: int,
+    student: tuple[int, int, int] = (64, 8, 2),
 ) -> list[tuple[float, float]]:
     """The BiLSTM trained on the MiniLM teacher's soft targets (``nlp sentiment train --teacher minilm``)."""
     torch.set_num_threads(1)
     cfg = SentimentTrainConfig(
         TextDataConfig(str(train)),
         TokenizerConfig(kind="word", vocab_size=20000, min_frequency=1),
-        SentimentNetConfig(embed_dim=128, hidden_size=64, pooling="mean", dropout=0.3, embed_dropout=0.2),
-        FitConfig(epochs=8, batch_size=64, lr=3e-3, patience=2, seed=seed, progress=False),
+        SentimentNetConfig(
+            embed_dim=128, hidden_size=student[0], pooling="mean", dropout=0.3, embed_dropout=0.2
+        ),
+        FitConfig(epochs=student[1], batch_size=64, lr=3e-3, patience=student[2], seed=seed, progress=False),
         teacher=TeacherConfig(
             unlabelled=(str(unlabelled),) if unlabelled else (), augment=augment, temperature=2.0, alpha=0.9
         ),
@@ -241,17 +265,24 @@ def distilled(
     for path in tests:
         ev = evaluate_sentiment(SentimentEvaluateConfig(str(model), TextDataConfig(str(path))))
         scores.append((ev.accuracy, ev.f1))
-    return scores
+    return [*scores, validation(train, model, seed)]
 
 
 def distilled_pair(
-    train: Path, tests: list[Path], folder: Path, seed: int, unlabelled: Path, augment: int, both: bool = True
+    train: Path,
+    tests: list[Path],
+    folder: Path,
+    seed: int,
+    unlabelled: Path,
+    augment: int,
+    both: bool = True,
+    student: tuple[int, int, int] = (64, 8, 2),
 ) -> tuple[list[tuple[float, float]], ...]:
     """Both distilled rows of one seed, without then with the unlabelled sentences, in one process: the
     second run finds the training texts and augmented copies already embedded by MiniLM (``both`` False:
     only the second)."""
-    first = (distilled(train, tests, folder, seed, None, augment),) if both else ()
-    return (*first, distilled(train, tests, folder, seed, unlabelled, augment))
+    first = (distilled(train, tests, folder, seed, None, augment, student),) if both else ()
+    return (*first, distilled(train, tests, folder, seed, unlabelled, augment, student))
 
 
 def speed(model_dir: Path, texts: list[str]) -> tuple[float, float]:
@@ -284,6 +315,9 @@ def main() -> None:
         help="distilled rows: with and without the review sentences, or only with them",
     )
     parser.add_argument("--no-teacher", action="store_true", help="skip the teacher row (MiniLM + LR)")
+    parser.add_argument("--hidden", type=int, default=64, help="distilled student: LSTM units per direction")
+    parser.add_argument("--epochs", type=int, default=8, help="distilled student: most epochs")
+    parser.add_argument("--patience", type=int, default=2, help="distilled student: early-stopping patience")
     parser.add_argument("--keep", type=Path, help="work in this folder (kept: data files and models)")
     parser.add_argument("--save", type=Path, help="JSON file of every row's scores, rewritten as rows finish")
     args = parser.parse_args()
@@ -307,7 +341,15 @@ def main() -> None:
         with ProcessPoolExecutor(args.jobs, mp_context=spawn) as pool:  # the workers start at once
             jobs = {  # longest first; one worker per seed runs both distilled rows on one MiniLM cache
                 pool.submit(
-                    distilled_pair, train, tests, folder, seed, reviews, args.augment, len(distil_labels) == 2
+                    distilled_pair,
+                    train,
+                    tests,
+                    folder,
+                    seed,
+                    reviews,
+                    args.augment,
+                    len(distil_labels) == 2,
+                    (args.hidden, args.epochs, args.patience),
                 ): seed
                 for seed in range(args.distil_seeds)
             }
@@ -337,7 +379,7 @@ def main() -> None:
                 )
                 if args.save:
                     doc = {
-                        "names": names,
+                        "names": [*names, "validation"],
                         "sizes": sizes,
                         "results": results,
                         "runs": [[*k, v] for k, v in runs.items()],
@@ -352,7 +394,9 @@ def main() -> None:
             batched, single = speed(folder / "model_0_vec", _rows(test)[0] * 2)
 
     def cell(runs: list[list[tuple[float, float]]], test_i: int, metric: int) -> str:
-        values = [r[test_i][metric] for r in runs]
+        values = [r[test_i][metric] for r in runs if len(r) > test_i]  # validation: BiLSTM rows only
+        if not values:
+            return "-"
         if len(values) == 1:
             return f"{values[0]:.3f}"
         return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
@@ -363,9 +407,9 @@ def main() -> None:
     )
     print("accuracy (F1 in the second table); BiLSTM rows: mean ± sd over seeds")
     for metric in (0, 1):
-        print(f"{'model':<48}" + "".join(f"{n:>15}" for n in names))
+        print(f"{'model':<48}" + "".join(f"{n:>15}" for n in [*names, "own validation"]))
         for name, runs in results.items():
-            print(f"{name:<48}" + "".join(f"{cell(runs, i, metric):>15}" for i in range(len(names))))
+            print(f"{name:<48}" + "".join(f"{cell(runs, i, metric):>15}" for i in range(len(names) + 1)))
     for metric, what in ((0, "accuracy"), (1, "F1")):
         best_bow = max(
             float(np.mean([r[0][metric] for r in v])) for k, v in results.items() if k.startswith("bag")

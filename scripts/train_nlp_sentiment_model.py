@@ -12,9 +12,18 @@ Pang & Lee full reviews (sample ``nlp.pang_lee_reviews``, for personal and resea
 learnt from the teacher's scores on them are our work, the sentences are not shipped). The 200 gensim
 sentences (sample ``nlp.gensim_polarity``) are kept out of training, so that they stay a check.
 
+Negation: the MiniLM teacher (a linear head on sentence embeddings) misreads negation ("not bad at all"),
+so its soft targets cannot teach it. 1,500 rule-made contrastive pairs (``carrousel.nlp.negation``: a
+VADER-lexicon adjective or verb the training sentences use, plain and negated, "the film was boring." /
+"the film wasn't boring."; 3,000 sentences) join the transfer set as *ruled* rows
+(``TeacherConfig.ruled``): their rule label is the target, not the teacher's logits. None equals a
+sentence of the hand-written check ``tests/nlp/data/negation.csv``, which is scored below.
+
 Model: ``nlp sentiment train --teacher minilm`` (all-MiniLM-L6-v2 + logistic regression as teacher,
 alpha 0.9, T 2, one augmented copy per sentence), BPE tokenizer of 8,000 entries, embeddings of 128
-started from MiniLM's word pieces, a BiLSTM of 2 x 96 units, mean pooling.
+started from MiniLM's word pieces, a BiLSTM of 2 x 96 units, mean pooling; the decision cut on
+P(positive) matches the training prior on the validation + training rows (``--threshold prior``, stored
+in the bundle).
 
 Usage: ``python scripts/train_nlp_sentiment_model.py [--out DIR] [--threads 1] [--seed 0]``
 (default out: packages/nlp/src/carrousel/nlp/shipped/sentiment)
@@ -44,6 +53,7 @@ from carrousel.nlp.config import (
     TokenizerConfig,
 )
 from carrousel.nlp.data import load_texts, read_vader_ratings
+from carrousel.nlp.negation import negation_pairs, read_vader_lexicon
 from carrousel.nlp.pipeline import evaluate_sentiment, train_sentiment
 from carrousel.nlp.samples import sample_file
 
@@ -52,6 +62,8 @@ DEFAULT_OUT = ROOT / "packages/nlp/src/carrousel/nlp/shipped/sentiment"
 MARGIN = 0.5
 SOURCE = "nlp.vader_ratings (scripts/train_nlp_sentiment_model.py)"
 REVIEWS = 10_000  # unlabelled Pang & Lee review sentences in the transfer set
+NEGATION_PAIRS = 1_500  # rule-made negation pairs (ruled rows, carrousel.nlp.negation)
+NEGATION_CHECK = ROOT / "tests/nlp/data/negation.csv"  # hand-written, never trained on
 
 
 def _norm(text: str) -> str:
@@ -122,11 +134,16 @@ def main() -> None:
         unlabelled += [t for t in neutral[: len(neutral) // 2] if t not in held_texts]
     avoid = banned | {_norm(t) for rows in held.values() for t, _ in rows}
     unlabelled += review_sentences(avoid, REVIEWS)
+    checked = {_norm(t) for t in load_texts(TextDataConfig(str(NEGATION_CHECK))).texts}
+    lexicon = read_vader_lexicon(sample_file("nlp.vader_ratings"))
+    pairs = negation_pairs(lexicon, [t for t, _ in train_rows], NEGATION_PAIRS, seed=0)
+    pairs = [(t, label) for t, label in pairs if _norm(t) not in checked]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         train = write_csv(folder / "train.csv", train_rows)
         unl = folder / "unlabelled.txt"
         unl.write_text("\n".join(unlabelled) + "\n", encoding="utf-8")
+        ruled = write_csv(folder / "negation_pairs.csv", pairs)
         tests = {name: write_csv(folder / f"{name}.csv", rows) for name, rows in held.items()}
         tests["gensim"] = write_csv(
             folder / "gensim.csv",
@@ -140,16 +157,19 @@ def main() -> None:
             TokenizerConfig(kind="bpe", vocab_size=8000, min_frequency=2),
             SentimentNetConfig(embed_dim=128, hidden_size=96, pooling="mean", dropout=0.3, embed_dropout=0.2),
             FitConfig(epochs=8, batch_size=64, lr=3e-3, patience=2, seed=args.seed, progress=False),
-            teacher=TeacherConfig(unlabelled=(str(unl),), augment=1, temperature=2.0, alpha=0.9),
+            teacher=TeacherConfig(
+                unlabelled=(str(unl),), augment=1, temperature=2.0, alpha=0.9, ruled=(str(ruled),)
+            ),
         )
         staging = folder / "model"
         result = train_sentiment(cfg, staging)
         print(
             f"trained on {result.train_rows} labelled + {result.transfer_rows} transfer texts; "
             f"held-out accuracy {result.val_accuracy:.3f} (teacher {result.teacher_val_accuracy:.3f}), "
-            f"{result.epochs} epochs (best {result.best_epoch})",
+            f"{result.epochs} epochs (best {result.best_epoch}), decision cut {result.threshold:.3f}",
             flush=True,
         )
+        tests["negation"] = NEGATION_CHECK
         print(f"{'held-out set':<10} {'texts':>6} {'accuracy':>9} {'F1':>6}")
         for name, path in tests.items():
             ev = evaluate_sentiment(SentimentEvaluateConfig(str(staging), TextDataConfig(str(path))))

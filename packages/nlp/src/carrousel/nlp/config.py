@@ -167,11 +167,19 @@ class TeacherConfig:
         True  # start the student's embeddings from MiniLM's word pieces (PCA to embed_dim)
     )
     max_unlabelled: int = 200_000  # most unlabelled texts read (the rest are skipped with a warning)
+    ruled: tuple[str, ...] = ()  # labelled files (as --data) whose labels stand in for the teacher's soft
+    # targets: rule-made rows the teacher misreads (e.g. negation pairs, carrousel.nlp.negation)
+    ruled_margin: float = 4.0  # logit gap given to a ruled row's label (4: P 0.98 at T 1, 0.88 at T 2)
 
     def __post_init__(self) -> None:
         _need(self.name in TEACHERS, f"unknown teacher {self.name!r}; use one of {', '.join(TEACHERS)}")
         _need(0 <= self.augment <= 100, f"augment must be in [0, 100], got {self.augment}")
-        _positive(temperature=self.temperature, c=self.c, max_unlabelled=self.max_unlabelled)
+        _positive(
+            temperature=self.temperature,
+            c=self.c,
+            max_unlabelled=self.max_unlabelled,
+            margin=self.ruled_margin,
+        )
         _need(
             math.isfinite(self.alpha) and 0.0 <= self.alpha <= 1.0,
             f"alpha must be in [0, 1], got {self.alpha}",

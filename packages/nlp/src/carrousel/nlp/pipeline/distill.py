@@ -22,7 +22,9 @@ from torch.utils.data import DataLoader, Dataset
 
 from carrousel.core.data import SequenceCollator
 from carrousel.core.train import BucketBatchSampler, DistillationTask, DistillConfig
-from carrousel.nlp.config import SentimentTrainConfig
+from carrousel.nlp.config import SentimentTrainConfig, TextDataConfig
+from carrousel.nlp.data import load_texts
+from carrousel.nlp.errors import LabelMismatchError
 from carrousel.nlp.task import SentimentTask
 from carrousel.nlp.teacher import MiniLM, fit_logistic
 from carrousel.nlp.transfer import augment_texts, read_unlabelled
@@ -36,12 +38,13 @@ logger = logging.getLogger(__name__)
 class TransferSet:
     """What the teacher made: extra texts and the logits of every row the student trains or validates on."""
 
-    extra: list[str]  # unlabelled and augmented texts, after the labelled training texts
+    extra: list[str]  # unlabelled, augmented and ruled texts, after the labelled training texts
     train_logits: np.ndarray  # (n_train + len(extra), C): labelled training rows, then the extra rows
     val_logits: np.ndarray  # (n_val, C)
     teacher_val_accuracy: float  # the teacher's accuracy on the held-out labelled rows
     counts: dict[str, int] = field(default_factory=dict)  # unlabelled / augmented rows
     encoder: MiniLM | None = None  # the frozen encoder (for the student's starting vectors)
+    extra_labels: list[int] = field(default_factory=list)  # per extra text: its class (ruled) or -100
 
 
 def teacher_transfer_set(
@@ -50,40 +53,50 @@ def teacher_transfer_set(
     train_y: np.ndarray,
     val_texts: Sequence[str],
     val_y: np.ndarray,
-    classes: int,
+    labels: Sequence[str],
     encoder: MiniLM | None = None,
 ) -> TransferSet:
     """Fits the teacher head on the training rows and scores training, extra and held-out texts.
+
+    Rows of ``cfg.teacher.ruled`` files join the transfer set with their own labels as targets: both the
+    hard label and, in place of the teacher's logits, a logit gap of ``ruled_margin`` towards it (the
+    teacher's head does not see them).
 
     Args:
         cfg: the training configuration (``cfg.teacher`` set).
         train_texts, train_y: the labelled training rows.
         val_texts, val_y: the held-out labelled rows.
-        classes: number of classes.
+        labels: the class names, in the model's order.
         encoder: a loaded encoder (None: all-MiniLM-L6-v2 from the installed wheel).
 
     Raises:
         MissingExtraError: carrousel-nlp[teacher] is not installed.
+        LabelMismatchError: a ruled file holds a label the training data lacks.
     """
     teacher = cfg.teacher
     assert teacher is not None
+    classes = len(labels)
+    ruled_texts, ruled_y = _ruled(teacher.ruled, labels)
     encoder = encoder or MiniLM.from_folder()
     unlabelled = read_unlabelled(teacher.unlabelled, teacher.max_unlabelled)
     labelled = {t.strip() for t in train_texts} | {t.strip() for t in val_texts}
     unlabelled = [t for t in dict.fromkeys(unlabelled) if t not in labelled]
     augmented = augment_texts(train_texts, teacher.augment, cfg.fit.seed)
-    extra = unlabelled + augmented
+    extra = unlabelled + augmented + ruled_texts
     logger.info(
-        "teacher: embedding %d training, %d unlabelled, %d augmented, %d held-out texts with MiniLM",
+        "teacher: embedding %d training, %d unlabelled, %d augmented, %d held-out texts with MiniLM (%d ruled)",
         len(train_texts),
         len(unlabelled),
         len(augmented),
         len(val_texts),
+        len(ruled_texts),
     )
-    x_train = encoder.sentences(list(train_texts) + extra)
+    x_train = encoder.sentences(list(train_texts) + unlabelled + augmented)
     head = fit_logistic(x_train[: len(train_texts)], train_y, classes, teacher.c)
     with torch.no_grad():
-        train_logits = head(torch.from_numpy(x_train)).numpy()
+        gap = np.full((len(ruled_y), classes), -teacher.ruled_margin / 2, dtype=np.float32)
+        gap[np.arange(len(ruled_y)), ruled_y] = teacher.ruled_margin / 2
+        train_logits = np.concatenate([head(torch.from_numpy(x_train)).numpy(), gap])
         val_logits = head(torch.from_numpy(encoder.sentences(list(val_texts)))).numpy()
     accuracy = float(np.mean(val_logits.argmax(1) == val_y)) if len(val_y) else float("nan")
     logger.info("teacher (MiniLM + logistic regression): held-out accuracy %.3f", accuracy)
@@ -92,9 +105,28 @@ def teacher_transfer_set(
         train_logits=train_logits.astype(np.float32),
         val_logits=val_logits.astype(np.float32),
         teacher_val_accuracy=accuracy,
-        counts={"unlabelled": len(unlabelled), "augmented": len(augmented)},
+        counts={"unlabelled": len(unlabelled), "augmented": len(augmented), "ruled": len(ruled_texts)},
         encoder=encoder,
+        extra_labels=[-100] * (len(unlabelled) + len(augmented)) + ruled_y.tolist(),
     )
+
+
+def _ruled(files: Sequence[str], labels: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """Texts and class indices of the ruled files (any format of ``--data``, columns text and label)."""
+    texts: list[str] = []
+    y: list[int] = []
+    index = {name: i for i, name in enumerate(labels)}
+    for path in files:
+        data = load_texts(TextDataConfig(path))
+        unknown = sorted(set(data.labels) - set(index))
+        if unknown:
+            raise LabelMismatchError(
+                f"ruled rows {path} have labels {', '.join(map(repr, unknown[:5]))} that the training data "
+                f"lacks ({', '.join(map(repr, labels))}); relabel them"
+            )
+        texts += data.texts
+        y += [index[label] for label in data.labels]
+    return texts, np.asarray(y, dtype=np.int64)
 
 
 class _SoftDataset(Dataset[tuple[torch.Tensor, int, torch.Tensor]]):

@@ -121,7 +121,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
             y[train_idx],
             [texts[i] for i in val_idx],
             y[val_idx],
-            len(labels),
+            labels,
         )
     tokenizer = train_tokenizer([texts[i] for i in train_idx] + (soft.extra if soft else []), cfg.tokenizer)
     ids = encode_texts(tokenizer, texts, cfg.data.max_length)
@@ -146,7 +146,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
     else:
         task = distill.distillation_task(cfg, len(labels))
         extra = encode_texts(tokenizer, soft.extra, cfg.data.max_length)
-        hard = y[train_idx].tolist() + [-100] * len(extra)
+        hard = y[train_idx].tolist() + soft.extra_labels
         train_ids = [ids[i] for i in train_idx] + extra
         train_loader = distill.make_distill_loader(
             train_ids, hard, soft.train_logits, fit.batch_size, True, fit.seed
