@@ -1,0 +1,102 @@
+"""The fused C++ cell loops (``csrc/lstm_cells.cpp``): compiled once per machine, loaded once per process.
+
+The extension is built with ``torch.utils.cpp_extension.load`` (needs ``ninja``, in the core extra
+``carrousel-core[native]``, and a C++ compiler) into ``$TORCH_EXTENSIONS_DIR`` (default
+``~/.cache/torch_extensions``). The first build takes about a minute on a small machine; every later
+process finds the cached library (PyTorch rebuilds only when the source or the flags change), so no
+shape ever triggers a compile. When anything is missing the loop cells fall back to the Python loop of
+:mod:`.lstm_loop` and :func:`native_status` says why (also logged once).
+
+``CARROUSEL_NATIVE_CELLS=0`` turns the extension off (the Python loop runs; nothing is compiled).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+import torch
+
+__all__ = ["native_ops", "native_status"]
+
+logger = logging.getLogger(__name__)
+
+_SOURCE = Path(__file__).with_name("csrc") / "lstm_cells.cpp"
+_LOCK = threading.Lock()
+_STATE: dict[str, Any] = {}
+
+
+def _flags() -> tuple[str, list[str]]:
+    """Returns the vector ISA the kernels are built for and its compiler flags (AVX2 where available)."""
+    cap = torch.backends.cpu.get_cpu_capability()
+    if cap in ("AVX2", "AVX512"):
+        return "avx2", ["-O3", "-mavx2", "-mfma", "-DCPU_CAPABILITY=AVX2", "-DCPU_CAPABILITY_AVX2"]
+    return "default", ["-O3", "-DCPU_CAPABILITY=DEFAULT"]
+
+
+def _missing() -> str | None:
+    """Says what stops a build (switched off, no ninja, no compiler), or None."""
+    if os.environ.get("CARROUSEL_NATIVE_CELLS", "1").strip().lower() in ("0", "false", "no", "off"):
+        return "switched off by CARROUSEL_NATIVE_CELLS=0"
+    from torch.utils import cpp_extension
+
+    if not cpp_extension.is_ninja_available():
+        return "ninja is not installed (pip install 'carrousel-core[native]')"
+    compiler = os.environ.get("CXX", "c++")
+    if shutil.which(compiler) is None:
+        return f"no C++ compiler ({compiler!r} not on PATH; install g++ or set CXX)"
+    if not _SOURCE.is_file():
+        return f"the kernel source {_SOURCE} is missing from the installation"
+    return None
+
+
+def _load() -> None:
+    """Builds (first time on this machine) or loads the extension; records the outcome in ``_STATE``."""
+    reason = _missing()
+    if reason is None:
+        isa, flags = _flags()
+        from torch.utils import cpp_extension
+
+        where = os.environ.get("TORCH_EXTENSIONS_DIR") or "~/.cache/torch_extensions"
+        logger.info("loading the fused cell loops (built once per machine, cached under %s)", where)
+        try:
+            cpp_extension.load(
+                name=f"carrousel_cells_{isa}",
+                sources=[str(_SOURCE)],
+                extra_cflags=flags,
+                is_python_module=False,
+                verbose=False,
+            )
+            _STATE["ops"] = torch.ops.carrousel_cells
+            _STATE["reason"] = f"fused C++ loop ({isa}, csrc/lstm_cells.cpp)"
+            return
+        except Exception as exc:  # any build or load failure means: use the Python loop
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            reason = f"the C++ build failed ({first[:200]})"
+    _STATE["ops"] = None
+    _STATE["reason"] = reason
+    logger.info("fused cell loops unavailable, the Python loop runs: %s", reason)
+
+
+def native_status() -> tuple[bool, str]:
+    """Whether the fused C++ loops are usable in this process, and why (or why not).
+
+    Builds or loads the extension on the first call (thread-safe); later calls are free.
+
+    Returns:
+        ``(available, reason)``.
+    """
+    with _LOCK:
+        if "reason" not in _STATE:
+            _load()
+    return _STATE["ops"] is not None, str(_STATE["reason"])
+
+
+def native_ops() -> Any | None:
+    """The ``torch.ops.carrousel_cells`` namespace, or None when the extension is unavailable."""
+    native_status()
+    return _STATE["ops"]
