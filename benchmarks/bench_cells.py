@@ -6,7 +6,10 @@ gives the median times and the ratios to ``nn.LSTM`` of the same size. Ratios ar
 times depend on the machine. ``--json`` prints the ratios as one JSON object (``{shape: {case: {"fwd":
 r, "fwd_bwd": r}}}``). Cases marked "autograd loop" run the step loop recorded by autograd (the path
 before ``lstm_loop.py``'s hand-written backward) with the same weights; ``ln_lstm`` runs on autograd by
-default and "ln_lstm, hand-written backward" on the opt-in ``ln_lstm_loop.py``.
+default and "ln_lstm, hand-written backward" on the opt-in ``ln_lstm_loop.py``. The default
+``lstm`` zoneout / recurrent-dropout and ``peephole_lstm`` cases run the fused C++ loop (``native.py``)
+when it is built (the JSON's ``native`` says which); cases marked "Python loop" run ``lstm_loop.py``
+with the same weights.
 
 Usage::
 
@@ -33,6 +36,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from carrousel.core.nn import LoopCell, LoopLayer, RecurrentConfig, RecurrentEncoder
+from carrousel.core.nn.native import native_status
 
 
 def naive_lstm_loop(layer: LoopLayer, x: Tensor) -> Tensor:
@@ -106,6 +110,15 @@ def autograd_loop(enc: RecurrentEncoder) -> RecurrentEncoder:
     return old
 
 
+def python_loop(enc: RecurrentEncoder) -> RecurrentEncoder:
+    """A copy of ``enc`` whose loop layers run ``lstm_loop.py`` in Python instead of the fused C++ loop."""
+    old = copy.deepcopy(enc)
+    for layer in old.layers:
+        if isinstance(layer, LoopLayer):
+            layer.native = False
+    return old
+
+
 def bench(
     I: int,  # noqa: E741
     H: int,
@@ -149,13 +162,17 @@ def bench(
     ln_hand = copy.deepcopy(ln)
     for layer in ln_hand.layers:
         layer.fused_loop = True  # opt-in: ln_lstm_loop.py
+    zone_py, peep_py, rdrop_py = python_loop(zone), python_loop(peep), python_loop(rdrop)
     cases["lstm zoneout 0.1"] = (zone, lambda: zone(x).output)
+    cases["lstm zoneout, Python loop"] = (zone_py, lambda: zone_py(x).output)
     cases["lstm zoneout, autograd loop"] = (zone_old, lambda: zone_old(x).output)
     cases["lstm recurrent dropout"] = (rdrop, lambda: rdrop(x).output)
+    cases["lstm rec. dropout, Python loop"] = (rdrop_py, lambda: rdrop_py(x).output)
     cases["lstm rec. dropout, autograd loop"] = (rdrop_old, lambda: rdrop_old(x).output)
     cases["ln_lstm"] = (ln, lambda: ln(x).output)
     cases["ln_lstm, hand-written backward"] = (ln_hand, lambda: ln_hand(x).output)
     cases["peephole_lstm"] = (peep, lambda: peep(x).output)
+    cases["peephole_lstm, Python loop"] = (peep_py, lambda: peep_py(x).output)
     cases["peephole_lstm, autograd loop"] = (peep_old, lambda: peep_old(x).output)
     cases["nn.GRU (fused)"] = (fused_gru, lambda: fused_gru(x).output)
     cases["gru loop"] = (loop_gru, lambda: loop_gru(x).output)
@@ -231,6 +248,7 @@ def main() -> None:
         "threads": torch.get_num_threads(),
         "rounds": args.rounds,
         "torch": torch.__version__,
+        "native": native_status()[1],
     }
     for spec in args.sizes.split(";"):
         vals = [int(v) for v in spec.split(",")]

@@ -18,7 +18,9 @@ Speed (measured with ``benchmarks/bench_cells.py``, not assumed; figures in the 
 
 * ``lstm`` and ``peephole_lstm`` (without a projection) run on :mod:`.lstm_loop` by default: a loop with
   a hand-written backward (``torch.autograd.Function``) instead of a dozen autograd nodes per step;
-  outputs and gradients equal the autograd loop's (``tests/core/test_lstm_loop.py``).
+  outputs and gradients equal the autograd loop's (``tests/core/test_lstm_loop.py``). Where the fused
+  C++ extension is built (:mod:`.native`; CPU float32/64) the same loop runs in C++
+  (:mod:`.lstm_native`, no Python per step); ``LoopLayer.native = False`` keeps the Python loop.
   ``LoopLayer.fused_loop = False`` runs the autograd loop below; ``True`` on an ``ln_lstm`` layer runs
   :mod:`.ln_lstm_loop` (exact too, but it measured 0-45% slower than autograd, so it is not the default);
 * in the autograd loop, the input projection ``W_ih x_t + b`` of every step, and ``b_hh`` where the cell
@@ -49,6 +51,8 @@ from torch.nn import functional as F
 
 from carrousel.core.nn.ln_lstm_loop import ln_lstm_loop
 from carrousel.core.nn.lstm_loop import lstm_loop
+from carrousel.core.nn.lstm_native import native_lstm_loop
+from carrousel.core.nn.native import draw_mask, native_applies
 from carrousel.core.registry import Registry
 
 __all__ = [
@@ -271,6 +275,9 @@ class LoopLayer(nn.Module):
         # False runs the autograd step loop (the reference it is tested against). ln_lstm_loop.py is
         # opt-in (set True on an ln_lstm layer): it measured slower than autograd for ln_lstm
         self.fused_loop = cls in (LSTMCell, PeepholeLSTMCell) and not proj_size
+        # that loop in C++ (native.py) where it applies (CPU float32/64, extension built); False keeps
+        # the Python loop of lstm_loop.py
+        self.native = True
 
     def forward(self, x: Tensor, lengths: Tensor | None, state: State | None) -> tuple[Tensor, State]:
         """Runs the layer.
@@ -324,9 +331,9 @@ class LoopLayer(nn.Module):
         zht: Tensor | None = None  # zoneout masks of all steps (1 = keep the previous value)
         zct: Tensor | None = None
         if self.training and self.zoneout > 0:
-            zht = torch.bernoulli(h.new_full((T, *h.shape), self.zoneout))
+            zht = draw_mask((T, *h.shape), self.zoneout, h)
             if c is not None:
-                zct = torch.bernoulli(c.new_full((T, *c.shape), self.zoneout))
+                zct = draw_mask((T, *c.shape), self.zoneout, c)
         p = self.zoneout
         if self.fused_loop and c is not None:
             xt = x.transpose(0, 1)  # time-major so each step is contiguous
@@ -336,7 +343,8 @@ class LoopLayer(nn.Module):
             else:
                 peep = cell.peephole if isinstance(cell, PeepholeLSTMCell) else None
                 bias = cell.bias_ih + cell.bias_hh
-                hst, cst = lstm_loop(xt, cell.weight_ih, bias, cell.weight_hh, peep, h, c, drop, zht, zct, p)
+                run = native_lstm_loop if getattr(self, "native", True) and native_applies(x)[0] else lstm_loop
+                hst, cst = run(xt, cell.weight_ih, bias, cell.weight_hh, peep, h, c, drop, zht, zct, p)
             out = hst.transpose(0, 1)
             if lengths is None:
                 return out, hst[-1], cst[-1]

@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch import Tensor
 
-__all__ = ["native_ops", "native_status"]
+__all__ = ["draw_mask", "native_applies", "native_ops", "native_status"]
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +32,12 @@ _STATE: dict[str, Any] = {}
 
 
 def _flags() -> tuple[str, list[str]]:
-    """Returns the vector ISA the kernels are built for and its compiler flags (AVX2 where available)."""
-    cap = torch.backends.cpu.get_cpu_capability()
-    if cap in ("AVX2", "AVX512"):
+    """Returns the vector ISA the kernels are built for (the CPU's, as PyTorch reports it) and its flags."""
+    cap = os.environ.get("CARROUSEL_NATIVE_ISA", "").upper() or torch.backends.cpu.get_cpu_capability()
+    if cap == "AVX512":
+        isa = ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mfma"]
+        return "avx512", ["-O3", *isa, "-DCPU_CAPABILITY=AVX512", "-DCPU_CAPABILITY_AVX512"]
+    if cap == "AVX2":
         return "avx2", ["-O3", "-mavx2", "-mfma", "-DCPU_CAPABILITY=AVX2", "-DCPU_CAPABILITY_AVX2"]
     return "default", ["-O3", "-DCPU_CAPABILITY=DEFAULT"]
 
@@ -100,3 +104,43 @@ def native_ops() -> Any | None:
     """The ``torch.ops.carrousel_cells`` namespace, or None when the extension is unavailable."""
     native_status()
     return _STATE["ops"]
+
+
+def native_applies(x: Tensor) -> tuple[bool, str]:
+    """Whether the fused loops run on input ``x`` (any shape), and why (or why not).
+
+    They run on CPU float32/float64 outside autocast, tracing and ``torch.compile``, once the extension
+    is available (:func:`native_status`).
+    """
+    if x.device.type != "cpu":
+        return False, f"the fused C++ loop is CPU-only (input on {x.device.type})"
+    if x.dtype not in (torch.float32, torch.float64):
+        return False, f"the fused C++ loop takes float32/float64 (input is {x.dtype})"
+    if torch.is_autocast_enabled("cpu"):
+        return False, "autocast is on (the fused C++ loop does not autocast)"
+    if torch.jit.is_tracing() or torch.compiler.is_compiling():
+        return False, "tracing or torch.compile (the fused C++ op is opaque to them)"
+    return native_status()
+
+
+def draw_mask(shape: tuple[int, ...], p: float, like: Tensor) -> Tensor:
+    """A 0/1 mask with ``P(1) = p`` in ``like``'s dtype and device (the zoneout masks of every step).
+
+    With the extension (CPU float32/64) the mask comes from its counter-based generator, seeded by one draw
+    from PyTorch's generator (so ``torch.manual_seed`` fixes it), about 4x faster than
+    ``torch.bernoulli``; ``P(1)`` is ``p`` rounded down to a multiple of ``2**-32``. Elsewhere it is
+    ``torch.bernoulli``.
+
+    Args:
+        shape: mask shape, e.g. ``(T, B, H)``.
+        p: probability of a 1.
+        like: tensor whose dtype and device the mask takes.
+
+    Returns:
+        The mask, ``shape``.
+    """
+    if native_applies(like)[0]:
+        seed = int(torch.randint(0, 2**62, (1,)))
+        mask: Tensor = _STATE["ops"].bernoulli_mask(seed, list(shape), float(p), like.dtype)
+        return mask
+    return torch.bernoulli(like.new_full(shape, p))
