@@ -16,6 +16,7 @@ Usage::
     python benchmarks/bench_cells.py                      # I=H=256 B=64 T=100 and I=4 H=64 B=128 T=60
     python benchmarks/bench_cells.py --sizes 256,64,100 --rounds 9  # I=H=256
     python benchmarks/bench_cells.py --threads 1          # steadier on a shared, loaded machine
+    python benchmarks/bench_cells.py --threads 1 --clock thread  # CPU time: steadier still under load
     python benchmarks/bench_cells.py --threads 1 --json --sizes "256,256,64,100;4,64,128,60"  # I,H,B,T
     python benchmarks/bench_cells.py --compile            # adds torch.compile of the whole loop (slow to build)
     python benchmarks/bench_cells.py --script             # adds the lstm loop scripted with TorchScript
@@ -82,23 +83,26 @@ def scripted_lstm(layer: LoopLayer, x: Tensor) -> Tensor:
 
 
 _SCRIPTED: dict[str, Callable[..., Tensor]] = {}
+# wall time by default; --clock thread counts only this thread's CPU time (with --threads 1 the whole
+# computation), so time spent descheduled by other processes on a loaded machine is not counted
+CLOCK: dict[str, Callable[[], float]] = {"now": time.perf_counter}
 
 
 def fwd_bwd(fn: Callable[[], Tensor], params: list[nn.Parameter]) -> float:
     """Seconds for one forward + backward."""
     for p in params:
         p.grad = None
-    t0 = time.perf_counter()
+    t0 = CLOCK["now"]()
     fn().sum().backward()
-    return time.perf_counter() - t0
+    return CLOCK["now"]() - t0
 
 
 def fwd_only(fn: Callable[[], Tensor]) -> float:
     """Seconds for one forward without gradient recording (inference)."""
     with torch.no_grad():
-        t0 = time.perf_counter()
+        t0 = CLOCK["now"]()
         fn()
-        return time.perf_counter() - t0
+        return CLOCK["now"]() - t0
 
 
 def autograd_loop(enc: RecurrentEncoder) -> RecurrentEncoder:
@@ -238,16 +242,27 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--compile", action="store_true", help="also time torch.compile of the whole loop")
     ap.add_argument("--threads", type=int, default=0, help="intra-op threads (0: PyTorch's default)")
+    ap.add_argument(
+        "--clock",
+        choices=("wall", "thread"),
+        default="wall",
+        help="wall time, or this thread's CPU time (needs --threads 1; steadier on a loaded machine)",
+    )
     ap.add_argument("--json", action="store_true", help="print the ratios as one JSON object only")
     ap.add_argument("--script", action="store_true", help="also time the lstm loop scripted with TorchScript")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.clock == "thread":
+        if args.threads != 1:
+            ap.error("--clock thread needs --threads 1 (other threads' CPU time would not be counted)")
+        CLOCK["now"] = time.thread_time
     torch.manual_seed(0)
     out: dict[str, object] = {
         "threads": torch.get_num_threads(),
         "rounds": args.rounds,
         "torch": torch.__version__,
+        "clock": args.clock,
         "native": native_status()[1],
     }
     for spec in args.sizes.split(";"):

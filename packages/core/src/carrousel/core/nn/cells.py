@@ -51,7 +51,7 @@ from torch.nn import functional as F
 
 from carrousel.core.nn.ln_lstm_loop import ln_lstm_loop
 from carrousel.core.nn.lstm_loop import lstm_loop
-from carrousel.core.nn.lstm_native import native_lstm_loop
+from carrousel.core.nn.lstm_native import native_ln_lstm_loop, native_lstm_loop
 from carrousel.core.nn.native import draw_mask, native_applies
 from carrousel.core.registry import Registry
 
@@ -271,12 +271,12 @@ class LoopLayer(nn.Module):
         self.is_lstm = cls.is_lstm
         self.zoneout = zoneout
         self.recurrent_dropout = recurrent_dropout
-        # the hand-written forward/backward of lstm_loop.py (lstm, peephole_lstm without projection);
-        # False runs the autograd step loop (the reference it is tested against). ln_lstm_loop.py is
-        # opt-in (set True on an ln_lstm layer): it measured slower than autograd for ln_lstm
-        self.fused_loop = cls in (LSTMCell, PeepholeLSTMCell) and not proj_size
-        # that loop in C++ (native.py) where it applies (CPU float32/64, extension built); False keeps
-        # the Python loop of lstm_loop.py
+        # a hand-written forward/backward (lstm, peephole_lstm, ln_lstm without projection); False runs
+        # the autograd step loop (the reference it is tested against)
+        self.fused_loop = cls in (LSTMCell, PeepholeLSTMCell, LNLSTMCell) and not proj_size
+        # that loop in C++ (native.py) where it applies (CPU float32/64, extension built). False, or no
+        # extension: lstm_loop.py in Python; for ln_lstm ln_lstm_loop.py only with False (it measured
+        # slower than autograd), the autograd loop without the extension
         self.native = True
 
     def forward(self, x: Tensor, lengths: Tensor | None, state: State | None) -> tuple[Tensor, State]:
@@ -335,15 +335,19 @@ class LoopLayer(nn.Module):
             if c is not None:
                 zct = draw_mask((T, *c.shape), self.zoneout, c)
         p = self.zoneout
-        if self.fused_loop and c is not None:
+        want_native = getattr(self, "native", True)
+        native = want_native and native_applies(x)[0]
+        ln = isinstance(cell, LNLSTMCell)
+        if self.fused_loop and c is not None and (native or not ln or not want_native):
             xt = x.transpose(0, 1)  # time-major so each step is contiguous
-            if isinstance(cell, LNLSTMCell):
+            if ln:
                 xw = cell.project(xt)
-                hst, cst = ln_lstm_loop(xw, cell.weight_hh, cell.ln_hh, cell.ln_c, h, c, drop, zht, zct, p)
+                run_ln = native_ln_lstm_loop if native else ln_lstm_loop
+                hst, cst = run_ln(xw, cell.weight_hh, cell.ln_hh, cell.ln_c, h, c, drop, zht, zct, p)  # type: ignore[arg-type]
             else:
                 peep = cell.peephole if isinstance(cell, PeepholeLSTMCell) else None
                 bias = cell.bias_ih + cell.bias_hh
-                run = native_lstm_loop if getattr(self, "native", True) and native_applies(x)[0] else lstm_loop
+                run = native_lstm_loop if native else lstm_loop
                 hst, cst = run(xt, cell.weight_ih, bias, cell.weight_hh, peep, h, c, drop, zht, zct, p)
             out = hst.transpose(0, 1)
             if lengths is None:

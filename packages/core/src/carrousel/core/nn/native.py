@@ -1,4 +1,4 @@
-"""The fused C++ cell loops (``csrc/lstm_cells.cpp``): compiled once per machine, loaded once per process.
+"""The fused C++ cell loops (``csrc/*.cpp``): compiled once per machine, loaded once per process.
 
 The extension is built with ``torch.utils.cpp_extension.load`` (needs ``ninja``, in the core extra
 ``carrousel-core[native]``, and a C++ compiler) into ``$TORCH_EXTENSIONS_DIR`` (default
@@ -26,7 +26,7 @@ __all__ = ["draw_mask", "native_applies", "native_ops", "native_status"]
 
 logger = logging.getLogger(__name__)
 
-_SOURCE = Path(__file__).with_name("csrc") / "lstm_cells.cpp"
+_SOURCES = [Path(__file__).with_name("csrc") / name for name in ("lstm_cells.cpp", "ln_lstm_cells.cpp")]
 _LOCK = threading.Lock()
 _STATE: dict[str, Any] = {}
 
@@ -53,8 +53,9 @@ def _missing() -> str | None:
     compiler = os.environ.get("CXX", "c++")
     if shutil.which(compiler) is None:
         return f"no C++ compiler ({compiler!r} not on PATH; install g++ or set CXX)"
-    if not _SOURCE.is_file():
-        return f"the kernel source {_SOURCE} is missing from the installation"
+    gone = [str(s) for s in _SOURCES if not s.is_file()]
+    if gone:
+        return f"the kernel source {gone[0]} is missing from the installation"
     return None
 
 
@@ -70,13 +71,13 @@ def _load() -> None:
         try:
             cpp_extension.load(
                 name=f"carrousel_cells_{isa}",
-                sources=[str(_SOURCE)],
+                sources=[str(s) for s in _SOURCES],
                 extra_cflags=flags,
                 is_python_module=False,
                 verbose=False,
             )
             _STATE["ops"] = torch.ops.carrousel_cells
-            _STATE["reason"] = f"fused C++ loop ({isa}, csrc/lstm_cells.cpp)"
+            _STATE["reason"] = f"fused C++ loop ({isa}, csrc/)"
             return
         except Exception as exc:  # any build or load failure means: use the Python loop
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
