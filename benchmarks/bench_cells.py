@@ -5,11 +5,10 @@ interleaved (A B C ... A B C) so that load from other processes hits all of them
 gives the median times and the ratios to ``nn.LSTM`` of the same size. Ratios are what to compare; absolute
 times depend on the machine. ``--json`` prints the ratios as one JSON object (``{shape: {case: {"fwd":
 r, "fwd_bwd": r}}}``). Cases marked "autograd loop" run the step loop recorded by autograd (the path
-before ``lstm_loop.py``'s hand-written backward) with the same weights; ``ln_lstm`` runs on autograd by
-default and "ln_lstm, hand-written backward" on the opt-in ``ln_lstm_loop.py``. The default
-``lstm`` zoneout / recurrent-dropout and ``peephole_lstm`` cases run the fused C++ loop (``native.py``)
-when it is built (the JSON's ``native`` says which); cases marked "Python loop" run ``lstm_loop.py``
-with the same weights.
+before ``lstm_loop.py``'s hand-written backward) with the same weights. The default ``lstm``
+zoneout / recurrent-dropout, ``peephole_lstm`` and ``ln_lstm`` cases run the fused C++ loop
+(``native.py``) when it is built (the JSON's ``native`` says which); cases marked "Python loop" run
+``lstm_loop.py`` / ``ln_lstm_loop.py`` with the same weights.
 
 Usage::
 
@@ -163,9 +162,7 @@ def bench(
     ln = enc(cell="ln_lstm")
     peep = enc(cell="peephole_lstm")
     zone_old, peep_old, rdrop_old = autograd_loop(zone), autograd_loop(peep), autograd_loop(rdrop)
-    ln_hand = copy.deepcopy(ln)
-    for layer in ln_hand.layers:
-        layer.fused_loop = True  # opt-in: ln_lstm_loop.py
+    ln_hand, ln_old = python_loop(ln), autograd_loop(ln)  # ln_lstm_loop.py; the autograd loop
     zone_py, peep_py, rdrop_py = python_loop(zone), python_loop(peep), python_loop(rdrop)
     cases["lstm zoneout 0.1"] = (zone, lambda: zone(x).output)
     cases["lstm zoneout, Python loop"] = (zone_py, lambda: zone_py(x).output)
@@ -174,7 +171,8 @@ def bench(
     cases["lstm rec. dropout, Python loop"] = (rdrop_py, lambda: rdrop_py(x).output)
     cases["lstm rec. dropout, autograd loop"] = (rdrop_old, lambda: rdrop_old(x).output)
     cases["ln_lstm"] = (ln, lambda: ln(x).output)
-    cases["ln_lstm, hand-written backward"] = (ln_hand, lambda: ln_hand(x).output)
+    cases["ln_lstm, Python loop"] = (ln_hand, lambda: ln_hand(x).output)
+    cases["ln_lstm, autograd loop"] = (ln_old, lambda: ln_old(x).output)
     cases["peephole_lstm"] = (peep, lambda: peep(x).output)
     cases["peephole_lstm, Python loop"] = (peep_py, lambda: peep_py(x).output)
     cases["peephole_lstm, autograd loop"] = (peep_old, lambda: peep_old(x).output)

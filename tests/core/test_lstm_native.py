@@ -17,7 +17,7 @@ from torch.utils import cpp_extension
 from carrousel.core.nn import RecurrentConfig, RecurrentEncoder, explain_backend
 from carrousel.core.nn import native as native_mod
 from carrousel.core.nn.cells import LoopLayer
-from carrousel.core.nn.lstm_native import native_lstm_loop
+from carrousel.core.nn.lstm_native import NativeLNLSTMLoop, native_lstm_loop
 from carrousel.core.nn.native import native_applies, native_status
 
 DT = torch.float64
@@ -34,12 +34,16 @@ def native() -> None:
 
 def _pair(cell: str, dtype: torch.dtype = DT, **kw: object) -> tuple[LoopLayer, LoopLayer]:
     fast = LoopLayer(cell, 3, 5, **kw).to(dtype)  # type: ignore[arg-type]
-    if cell == "peephole_lstm":
-        for c in fast.cells:
+    for c in fast.cells:
+        if cell == "peephole_lstm":
             torch.nn.init.normal_(c.peephole)  # type: ignore[arg-type]
+        if cell == "ln_lstm":
+            for ln in (c.ln_ih, c.ln_hh, c.ln_c):  # type: ignore[union-attr]
+                torch.nn.init.normal_(ln.weight)
+                torch.nn.init.normal_(ln.bias)
     assert fast.native and fast.fused_loop
     ref = copy.deepcopy(fast)
-    ref.native = False  # lstm_loop.py in Python
+    ref.native = False  # lstm_loop.py / ln_lstm_loop.py in Python
     return fast, ref
 
 
@@ -65,7 +69,7 @@ def test_builds_where_the_toolchain_is_present() -> None:
 
 
 @pytest.mark.usefixtures("native")
-@pytest.mark.parametrize("cell", ["lstm", "peephole_lstm"])
+@pytest.mark.parametrize("cell", ["lstm", "peephole_lstm", "ln_lstm"])
 @pytest.mark.parametrize(
     ("kw", "train"),
     [
@@ -95,7 +99,7 @@ def test_matches_the_python_loop_with_gradients(cell: str, kw: dict, train: bool
 
 
 @pytest.mark.usefixtures("native")
-@pytest.mark.parametrize("cell", ["lstm", "peephole_lstm"])
+@pytest.mark.parametrize("cell", ["lstm", "peephole_lstm", "ln_lstm"])
 def test_float32_is_close_and_passes_nan(cell: str) -> None:
     """float32 uses a faster exp (20 ulp): results stay within float32 noise of the Python loop; a NaN in
     the input still reaches the output (as on the Python loop)."""
@@ -134,6 +138,27 @@ def test_gradcheck_with_zoneout_and_dropout_masks(peephole: bool) -> None:
         return native_lstm_loop(x_, w_ih_, b_, w_, rest[0] if rest else None, h0_, c0_, drop, zh, zc, 0.3)
 
     assert torch.autograd.gradcheck(f, tuple(args))
+
+
+@pytest.mark.usefixtures("native")
+def test_ln_lstm_gradcheck_with_masks() -> None:
+    torch.manual_seed(1)
+    T, B, H = 3, 2, 3
+    xw = torch.randn(T, B, 4 * H, dtype=DT, requires_grad=True)
+    args = [torch.randn(4 * H, H, dtype=DT, requires_grad=True)]
+    args += [torch.randn(n, dtype=DT, requires_grad=True) for n in (4 * H, 4 * H, H, H)]
+    h0, c0 = (torch.randn(B, H, dtype=DT, requires_grad=True) for _ in range(2))
+    drop = torch.bernoulli(torch.full((B, H), 0.7, dtype=DT)) / 0.7
+    zh, zc = (torch.bernoulli(torch.full((T, B, H), 0.3, dtype=DT)) for _ in range(2))
+
+    def f(*a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x_, w_, hw_, hb_, cw_, cb_, h_, c_ = a
+        out: tuple[torch.Tensor, torch.Tensor] = NativeLNLSTMLoop.apply(  # type: ignore[no-untyped-call]
+            x_, w_, hw_, hb_, cw_, cb_, 1e-5, h_, c_, drop, zh, zc, 0.3
+        )
+        return out
+
+    assert torch.autograd.gradcheck(f, (xw, *args, h0, c0))
 
 
 @pytest.mark.usefixtures("native")
@@ -177,6 +202,13 @@ def test_falls_back_to_the_python_loop_with_a_reason(monkeypatch: pytest.MonkeyP
     enc = RecurrentEncoder(RecurrentConfig(3, 5, cell="peephole_lstm"))
     text = str(explain_backend(enc, torch.randn(2, 4, 3)))
     assert "in Python (lstm_loop.py): no C++ compiler" in text
+    # ln_lstm without the extension: the autograd loop (ln_lstm_loop.py measured slower than it)
+    ln = RecurrentEncoder(RecurrentConfig(3, 5, cell="ln_lstm"))
+    assert "steps recorded by autograd (no fused C++ loop: no C++ compiler" in str(explain_backend(ln, x))
+    fast, ref = _pair("ln_lstm")
+    ref.fused_loop = False
+    for a, b in zip(_run(fast, x, None, state), _run(ref, x, None, state), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)  # the same autograd loop
 
 
 def test_explain_backend_names_the_loop() -> None:

@@ -245,14 +245,15 @@ def _packed(x: Tensor, lengths: Tensor | None) -> bool:
 
 def _loop_kind(layer: LoopLayer, x: Tensor) -> str:
     """Which step loop a hand-written-backward layer runs: the fused C++ one or Python's, and why."""
-    if layer.cell_name == "ln_lstm":
-        return "steps run with a hand-written backward in Python (ln_lstm_loop.py)"
+    py = "ln_lstm_loop.py" if layer.cell_name == "ln_lstm" else "lstm_loop.py"
     if not getattr(layer, "native", True):
-        return "steps run with a hand-written backward in Python (lstm_loop.py; LoopLayer.native=False)"
+        return f"steps run with a hand-written backward in Python ({py}; LoopLayer.native=False)"
     ok, reason = native_applies(x)
     if ok:
         return f"steps run with a hand-written backward in the {reason}"
-    return f"steps run with a hand-written backward in Python (lstm_loop.py): {reason}"
+    if layer.cell_name == "ln_lstm":  # ln_lstm_loop.py measured slower than autograd: opt-in only
+        return f"steps recorded by autograd (no fused C++ loop: {reason})"
+    return f"steps run with a hand-written backward in Python ({py}): {reason}"
 
 
 def _predict(module: nn.Module, x: Tensor, lengths: Tensor | None, grad: bool) -> list[LayerBackend]:
