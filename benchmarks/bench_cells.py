@@ -16,6 +16,7 @@ Usage::
     python benchmarks/bench_cells.py --sizes 256,64,100 --rounds 9  # I=H=256
     python benchmarks/bench_cells.py --threads 1          # steadier on a shared, loaded machine
     python benchmarks/bench_cells.py --threads 1 --clock thread  # CPU time: steadier still under load
+    python benchmarks/bench_cells.py --threads 1 --cases ln_lstm,zoneout  # those cases and nn.LSTM only
     python benchmarks/bench_cells.py --threads 1 --json --sizes "256,256,64,100;4,64,128,60"  # I,H,B,T
     python benchmarks/bench_cells.py --compile            # adds torch.compile of the whole loop (slow to build)
     python benchmarks/bench_cells.py --script             # adds the lstm loop scripted with TorchScript
@@ -131,6 +132,7 @@ def bench(
     compile_loop: bool,
     quiet: bool,
     script: bool = False,
+    only: str = "",
 ) -> dict[str, dict[str, float]]:
     """Times every configuration at one size; prints a table of medians and ratios unless ``quiet``.
 
@@ -189,6 +191,9 @@ def bench(
         compiled(x, None, None)[0].sum().backward()
         print(f"torch.compile of the whole lstm loop: first call (build) {time.perf_counter() - t0:.1f} s")
         cases["lstm loop, torch.compile"] = (comp, lambda: compiled(x, None, None)[0])
+    if only:  # the baseline and the cases whose name contains one of the comma-separated words
+        keep = [w.strip() for w in only.split(",") if w.strip()]
+        cases = {k: v for k, v in cases.items() if k == "nn.LSTM (fused)" or any(w in k for w in keep)}
     for module, fn in cases.values():  # warm-up
         module.train()
         fwd_bwd(fn, list(module.parameters()))
@@ -241,6 +246,9 @@ def main() -> None:
     ap.add_argument("--compile", action="store_true", help="also time torch.compile of the whole loop")
     ap.add_argument("--threads", type=int, default=0, help="intra-op threads (0: PyTorch's default)")
     ap.add_argument(
+        "--cases", default="", help="only cases whose name contains one of these comma-separated words"
+    )
+    ap.add_argument(
         "--clock",
         choices=("wall", "thread"),
         default="wall",
@@ -268,7 +276,9 @@ def main() -> None:
         if len(vals) == 3:
             vals = [vals[0], *vals]
         I, H, B, T = vals  # noqa: E741
-        out[f"I={I} H={H} B={B} T={T}"] = bench(I, H, B, T, args.rounds, args.compile, args.json, args.script)
+        out[f"I={I} H={H} B={B} T={T}"] = bench(
+            I, H, B, T, args.rounds, args.compile, args.json, args.script, args.cases
+        )
     if args.json:
         print(json.dumps(out, indent=1))
 

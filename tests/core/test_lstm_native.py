@@ -193,10 +193,16 @@ def test_falls_back_to_the_python_loop_with_a_reason(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(cpp_extension, "load", missing_build)
     monkeypatch.setattr(native_mod, "_STATE", {})  # as in a fresh process
-    assert native_status() == (False, "no C++ compiler ('no-such-compiler-xyz' not on PATH; install g++ or set CXX)")
+    assert native_status() == (
+        False,
+        "no C++ compiler ('no-such-compiler-xyz' not on PATH; install g++ or set CXX)",
+    )
     fast, ref = _pair("peephole_lstm", zoneout=0.2, recurrent_dropout=0.2)
     x = torch.randn(4, 6, 3, dtype=DT, requires_grad=True)
-    state = (torch.randn(1, 4, 5, dtype=DT, requires_grad=True), torch.randn(1, 4, 5, dtype=DT, requires_grad=True))
+    state = (
+        torch.randn(1, 4, 5, dtype=DT, requires_grad=True),
+        torch.randn(1, 4, 5, dtype=DT, requires_grad=True),
+    )
     for a, b in zip(_run(fast, x, None, state), _run(ref, x, None, state), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0)  # the very same Python loop
     enc = RecurrentEncoder(RecurrentConfig(3, 5, cell="peephole_lstm"))

@@ -33,8 +33,8 @@ from torch import Tensor, nn
 
 from carrousel.core.errors import ShapeError
 from carrousel.core.nn._observe import observe_kernels
-from carrousel.core.nn.native import native_applies
 from carrousel.core.nn.cells import LoopLayer
+from carrousel.core.nn.native import native_applies
 from carrousel.core.nn.recurrent import RecurrentEncoder, cpu_fp16_autocast_lstm_fails
 from carrousel.core.nn.varlen import choose_varlen
 

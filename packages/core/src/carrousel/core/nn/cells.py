@@ -16,13 +16,13 @@ Ghahramani 2016; one dropout mask on the recurrent input ``h_{t-1}`` per sequenc
 
 Speed (measured with ``benchmarks/bench_cells.py``, not assumed; figures in the package README):
 
-* ``lstm`` and ``peephole_lstm`` (without a projection) run on :mod:`.lstm_loop` by default: a loop with
-  a hand-written backward (``torch.autograd.Function``) instead of a dozen autograd nodes per step;
-  outputs and gradients equal the autograd loop's (``tests/core/test_lstm_loop.py``). Where the fused
-  C++ extension is built (:mod:`.native`; CPU float32/64) the same loop runs in C++
-  (:mod:`.lstm_native`, no Python per step); ``LoopLayer.native = False`` keeps the Python loop.
-  ``LoopLayer.fused_loop = False`` runs the autograd loop below; ``True`` on an ``ln_lstm`` layer runs
-  :mod:`.ln_lstm_loop` (exact too, but it measured 0-45% slower than autograd, so it is not the default);
+* ``lstm``, ``peephole_lstm`` and ``ln_lstm`` (without a projection) run on a fused C++ loop by default
+  where the extension is built (:mod:`.native`, :mod:`.lstm_native`; CPU float32/64): forward and
+  hand-written backward over time in one call each, no Python per step. Without it (or with
+  ``LoopLayer.native = False``) ``lstm`` and ``peephole_lstm`` run the same loop in Python
+  (:mod:`.lstm_loop`), ``ln_lstm`` the autograd loop below (:mod:`.ln_lstm_loop`, measured slower than
+  autograd, only with ``native = False``). All are exact to the autograd loop
+  (``tests/core/test_lstm_native.py``, ``test_lstm_loop.py``); ``LoopLayer.fused_loop = False`` runs it;
 * in the autograd loop, the input projection ``W_ih x_t + b`` of every step, and ``b_hh`` where the cell
   allows it, is computed for the whole sequence in one matrix multiply before the loop; a step is one
   ``addmm`` plus gate arithmetic, and the projected sequence is split with ``unbind`` (one autograd node)

@@ -52,19 +52,35 @@ inline const S* opt_ptr(const std::optional<Tensor>& t) {
   return (t.has_value() && t->defined()) ? t->const_data_ptr<S>() : nullptr;
 }
 
-// accumulation type: double for both (rows are short; LayerNorm statistics stay exact to float64)
+template <typename S>
+inline S hsum(const Vectorized<S>& v) {
+  S buf[Vectorized<S>::size()];
+  v.store(buf);
+  S out = 0;
+  for (int64_t k = 0; k < Vectorized<S>::size(); ++k) out += buf[k];
+  return out;
+}
+
+// mean and 1/sqrt(biased variance + eps) of one row, two passes as ATen's LayerNorm (vectorised; the
+// tail lanes load as 0 and are masked out of the second pass)
 template <typename S>
 inline void mean_rstd(const S* x, int64_t n, double eps, S& mean, S& rstd) {
-  double s = 0;
-  for (int64_t j = 0; j < n; ++j) s += x[j];
-  const double m = s / n;
-  double v = 0;
-  for (int64_t j = 0; j < n; ++j) {
-    const double d = x[j] - m;
-    v += d * d;
+  using V = Vectorized<S>;
+  constexpr int64_t W = V::size();
+  V s(S(0));
+  for (int64_t j = 0; j < n; j += W) s = s + V::loadu(x + j, std::min<int64_t>(W, n - j));
+  const S m = hsum(s) / S(n);
+  const V vm(m);
+  V v(S(0));
+  int64_t j = 0;
+  for (; j + W <= n; j += W) {
+    const V d = V::loadu(x + j) - vm;
+    v = v + d * d;
   }
-  mean = S(m);
-  rstd = S(1.0 / std::sqrt(v / n + eps));
+  S tail = 0;
+  for (; j < n; ++j) tail += (x[j] - m) * (x[j] - m);
+  mean = m;
+  rstd = S(1.0 / std::sqrt(double(hsum(v) + tail) / n + eps));
 }
 
 template <typename F>
@@ -234,17 +250,7 @@ void bwd_kernel(const Tensor& gates, const Tensor& cs, const Tensor& ct, const T
           s1 = s1 + dw;
           s2 = s2 + dw * xc;
         }
-        S a1 = 0, a2 = 0;
-        {
-          S buf1[W], buf2[W];
-          s1.store(buf1);
-          s2.store(buf2);
-          for (int64_t k = 0; k < W; ++k) {
-            a1 += buf1[k];
-            a2 += buf2[k];
-          }
-        }
-        const V m1(a1 / S(H)), m2(a2 / S(H));
+        const V m1(hsum(s1) / S(H)), m2(hsum(s2) / S(H));
         // pass 2: the cell gradient and dz_i, dz_f, dz_g
         for (int64_t j = 0; j < H; j += W) {
           const int64_t n = std::min<int64_t>(W, H - j);
@@ -273,17 +279,7 @@ void bwd_kernel(const Tensor& gates, const Tensor& cs, const Tensor& ct, const T
           u1 = u1 + dw;
           u2 = u2 + dw * ((V::loadu(x + j, n) - hm) * hr);
         }
-        S c1 = 0, c2 = 0;
-        {
-          S buf1[W], buf2[W];
-          u1.store(buf1);
-          u2.store(buf2);
-          for (int64_t k = 0; k < W; ++k) {
-            c1 += buf1[k];
-            c2 += buf2[k];
-          }
-        }
-        const V n1(c1 / S(H4)), n2(c2 / S(H4));
+        const V n1(hsum(u1) / S(H4)), n2(hsum(u2) / S(H4));
         S* dx = dhwall + r4;
         for (int64_t j = 0; j < H4; j += W) {
           const int64_t n = std::min<int64_t>(W, H4 - j);
