@@ -50,8 +50,8 @@ class NativeLSTMLoop(torch.autograd.Function):
         T, B, In = x.shape
         H = weight_hh.shape[1]
         x2 = x.reshape(T * B, In)
-        gates = torch.addmm(bias, x2, weight_ih.t()).view(T, B, 4 * H)  # pre-activations, i f g o
-        hs, cs, ct = ops.lstm_fwd(gates, weight_hh.t(), peephole, h0, c0, drop, zh, zc, float(p))
+        gates = torch.mm(x2, weight_ih.t()).view(T, B, 4 * H)  # input projection, i f g o; + bias in C++
+        hs, cs, ct = ops.lstm_fwd(gates, bias, weight_hh.t(), peephole, h0, c0, drop, zh, zc, float(p))
         ctx.save_for_backward(x2, weight_ih, weight_hh, gates, h0, hs, cs, ct, peephole, drop, zh, zc)
         ctx.p = float(p)
         ctx.set_materialize_grads(False)
