@@ -10,7 +10,12 @@
 //   ln_lstm_bwd(gates, cs, ct, hw, stats_hh, stats_c, w_hh, ln_hh_w, ln_c_w, ln_c_b, drop?, zh?, zc?, p,
 //               dhs?, dcs?) -> dz (T,B,4H) (the gradient of the gates' pre-activations = of xw),
 //               dhw (T,B,4H) (of W_hh h_{t-1}), dyc (T,B,H) (of LN_c's output), dh0, dc0
-#include <ATen/ATen.h>
+#include <ATen/Dispatch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/empty_like.h>
+#include <ATen/ops/mm.h>
+#include <ATen/ops/mul.h>
 #include <ATen/Parallel.h>
 #include <ATen/cpu/vec/vec.h>
 #include <torch/library.h>

@@ -14,7 +14,12 @@
 //            -> dz (T,B,4H) pre-activation gradients, dh0, dc0 (B,H)
 //   bernoulli_mask(seed, size, p, dtype) -> 0/1 tensor, P(1) = p (the zoneout masks; torch.bernoulli
 //            measured about 10x the time of this)
-#include <ATen/ATen.h>
+#include <ATen/Dispatch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/empty_like.h>
+#include <ATen/ops/mm.h>
+#include <ATen/ops/mul.h>
 #include <ATen/Parallel.h>
 #include <ATen/cpu/vec/vec.h>
 #include <torch/library.h>
