@@ -101,9 +101,15 @@ def native_status() -> tuple[bool, str]:
     return _STATE["ops"] is not None, str(_STATE["reason"])
 
 
-def native_ops() -> Any | None:
-    """The ``torch.ops.carrousel_cells`` namespace, or None when the extension is unavailable."""
-    native_status()
+def native_ops() -> Any:
+    """The ``torch.ops.carrousel_cells`` namespace.
+
+    Raises:
+        RuntimeError: the extension is unavailable (callers check :func:`native_applies` first).
+    """
+    ok, reason = native_status()
+    if not ok:
+        raise RuntimeError(f"the fused C++ cell loops are unavailable: {reason}")
     return _STATE["ops"]
 
 
