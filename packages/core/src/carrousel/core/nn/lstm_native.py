@@ -110,15 +110,16 @@ def native_lstm_loop(
 class NativeLNLSTMLoop(torch.autograd.Function):
     """Forward and hand-written backward of the ``ln_lstm`` loop in C++.
 
-    ``apply(xw, weight_hh, ln_hh_w, ln_hh_b, ln_c_w, ln_c_b, eps, h0, c0, drop, zh, zc, p)`` exactly as
-    :class:`~carrousel.core.nn.ln_lstm_loop.LNLSTMLoop`: ``xw`` ``(T, B, 4H)`` is ``LN_ih(W_ih x) + b`` of
-    every step. Returns ``h`` and ``c`` of every step, ``(T, B, H)``. CPU float32/float64 only.
+    ``apply(xw, bias, weight_hh, ln_hh_w, ln_hh_b, ln_c_w, ln_c_b, eps, h0, c0, drop, zh, zc, p)`` as
+    :class:`~carrousel.core.nn.ln_lstm_loop.LNLSTMLoop` but with ``xw`` ``(T, B, 4H)`` = ``LN_ih(W_ih x)`` of
+    every step and the bias ``b_ih + b_hh`` ``(4H,)`` apart (added in the C++ pass: one pass less). Returns ``h`` and ``c`` of every step, ``(T, B, H)``. CPU float32/float64 only.
     """
 
     @staticmethod
     def forward(  # type: ignore[override]
         ctx: Any,
         xw: Tensor,
+        bias: Tensor,
         weight_hh: Tensor,
         ln_hh_w: Tensor,
         ln_hh_b: Tensor,
@@ -132,10 +133,8 @@ class NativeLNLSTMLoop(torch.autograd.Function):
         zc: Tensor | None,
         p: float,
     ) -> tuple[Tensor, Tensor]:
-        ops = native_ops()
-        gates = xw.clone(memory_format=torch.contiguous_format)
         args = (ln_hh_w, ln_hh_b, ln_c_w, ln_c_b, float(eps), h0, c0, drop, zh, zc, float(p))
-        hs, cs, ct, hw, st_hh, st_c = ops.ln_lstm_fwd(gates, weight_hh.t(), *args)
+        gates, hs, cs, ct, hw, st_hh, st_c = native_ops().ln_lstm_fwd(xw, bias, weight_hh.t(), *args)
         ctx.save_for_backward(gates, cs, ct, hw, st_hh, st_c, h0, hs, weight_hh, ln_hh_w, ln_c_w, ln_c_b)
         ctx.others = (drop, zh, zc, float(p))
         ctx.set_materialize_grads(False)
@@ -160,11 +159,13 @@ class NativeLNLSTMLoop(torch.autograd.Function):
         xc = (c_new - st_c[0].unsqueeze(-1)) * st_c[1].unsqueeze(-1)
         d_hh_w, d_hh_b = (dz * xhh).sum((0, 1)), dz.sum((0, 1))
         d_c_w, d_c_b = (dyc * xc).sum((0, 1)), dyc.sum((0, 1))
-        return dz, dw_hh, d_hh_w, d_hh_b, d_c_w, d_c_b, None, dh0, dc0, None, None, None, None
+        dbias = dz.sum((0, 1)) if ctx.needs_input_grad[1] else None
+        return dz, dbias, dw_hh, d_hh_w, d_hh_b, d_c_w, d_c_b, None, dh0, dc0, None, None, None, None
 
 
 def native_ln_lstm_loop(
     xw: Tensor,
+    bias: Tensor,
     weight_hh: Tensor,
     ln_hh: torch.nn.LayerNorm,
     ln_c: torch.nn.LayerNorm,
@@ -177,6 +178,19 @@ def native_ln_lstm_loop(
 ) -> tuple[Tensor, Tensor]:
     """Runs :class:`NativeLNLSTMLoop` with the cell's two LayerNorms (same ``eps``). Returns ``h``, ``c``."""
     out: tuple[Tensor, Tensor] = NativeLNLSTMLoop.apply(  # type: ignore[no-untyped-call]
-        xw, weight_hh, ln_hh.weight, ln_hh.bias, ln_c.weight, ln_c.bias, ln_hh.eps, h0, c0, drop, zh, zc, p
+        xw,
+        bias,
+        weight_hh,
+        ln_hh.weight,
+        ln_hh.bias,
+        ln_c.weight,
+        ln_c.bias,
+        ln_hh.eps,
+        h0,
+        c0,
+        drop,
+        zh,
+        zc,
+        p,
     )
     return out

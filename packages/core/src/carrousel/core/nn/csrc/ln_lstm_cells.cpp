@@ -3,9 +3,9 @@
 // row over the gate arithmetic, including both LayerNorms (recurrent 4H and cell H) and their backward.
 //
 // Ops (namespace carrousel_cells):
-//   ln_lstm_fwd(gates (T,B,4H): LN_ih(W_ih x) + b of every step, overwritten with the activated gates;
-//               w_hh_t (H,4H); ln_hh_w, ln_hh_b (4H); ln_c_w, ln_c_b (H); eps; h0, c0; drop?; zh?, zc?; p)
-//     -> hs (T,B,H), cs (T+1,B,H), ct (T,B,H) (empty if p = 0), hw (T,B,4H) = W_hh h_{t-1},
+//   ln_lstm_fwd(xw (T,B,4H): LN_ih(W_ih x) of every step (read only); bias (4H) b_ih + b_hh; w_hh_t
+//               (H,4H); ln_hh_w, ln_hh_b (4H); ln_c_w, ln_c_b (H); eps; h0, c0; drop?; zh?, zc?; p)
+//     -> gates (T,B,4H) activated, hs (T,B,H), cs (T+1,B,H), ct (T,B,H) (empty if p = 0), hw (T,B,4H) = W_hh h_{t-1},
 //        stats_hh (2,T,B) and stats_c (2,T,B): mean and reciprocal deviation of each LayerNorm
 //   ln_lstm_bwd(gates, cs, ct, hw, stats_hh, stats_c, w_hh, ln_hh_w, ln_c_w, ln_c_b, drop?, zh?, zc?, p,
 //               dhs?, dcs?) -> dz (T,B,4H) (the gradient of the gates' pre-activations = of xw),
@@ -95,7 +95,7 @@ inline void rows(int64_t B, int64_t H, const F& f) {
 }
 
 template <typename S>
-void fwd_kernel(Tensor& gates, const Tensor& w_hh_t, const S* whh, const S* bhh, const S* wc, const S* bc,
+void fwd_kernel(const S* XW, const S* bias, Tensor& gates, const Tensor& w_hh_t, const S* whh, const S* bhh, const S* wc, const S* bc,
                 double eps, const Tensor& h0, const std::optional<Tensor>& drop, const S* zhp, const S* zcp,
                 double p, Tensor& hs, Tensor& cs, Tensor& ct, Tensor& hw, Tensor& st_hh, Tensor& st_c) {
   using V = Vectorized<S>;
@@ -118,6 +118,7 @@ void fwd_kernel(Tensor& gates, const Tensor& w_hh_t, const S* whh, const S* bhh,
       at::mm_out(hw_t, hprev_t, w_hh_t);
     }
     S* G = gates[t].data_ptr<S>();
+    const S* XWt = XW + t * B * H4;
     const S* X = hw_t.const_data_ptr<S>();
     const S* hprev = hprev_t.const_data_ptr<S>();
     const S* c = cs[t].const_data_ptr<S>();
@@ -130,6 +131,7 @@ void fwd_kernel(Tensor& gates, const Tensor& w_hh_t, const S* whh, const S* bhh,
       for (int64_t b = b0; b < b1; ++b) {
         const S* x = X + b * H4;
         S* g4 = G + b * H4;
+        const S* xw4 = XWt + b * H4;
         S m, r;
         mean_rstd(x, H4, eps, m, r);
         mhh[t * B + b] = m;
@@ -137,7 +139,8 @@ void fwd_kernel(Tensor& gates, const Tensor& w_hh_t, const S* whh, const S* bhh,
         const V vm(m), vr(r);
         for (int64_t j = 0; j < H4; j += W) {  // pre-activations += LN_hh(W_hh h), then activate
           const int64_t n = std::min<int64_t>(W, H4 - j);
-          V z = V::loadu(g4 + j, n) + (V::loadu(x + j, n) - vm) * vr * V::loadu(whh + j, n) + V::loadu(bhh + j, n);
+          V z = V::loadu(xw4 + j, n) + V::loadu(bias + j, n) +
+                ((V::loadu(x + j, n) - vm) * vr * V::loadu(whh + j, n) + V::loadu(bhh + j, n));
           z.store(g4 + j, n);
         }
         const int64_t rr = b * H;
@@ -177,13 +180,15 @@ std::optional<Tensor> cont(const std::optional<Tensor>& t) {
   return (t.has_value() && t->defined()) ? std::optional<Tensor>(t->contiguous()) : std::nullopt;
 }
 
-std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> ln_lstm_fwd(
-    Tensor gates, const Tensor& w_hh_t, const Tensor& ln_hh_w, const Tensor& ln_hh_b, const Tensor& ln_c_w,
+std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> ln_lstm_fwd(
+    const Tensor& xw_in, const Tensor& bias, const Tensor& w_hh_t, const Tensor& ln_hh_w, const Tensor& ln_hh_b, const Tensor& ln_c_w,
     const Tensor& ln_c_b, double eps, const Tensor& h0, const Tensor& c0, const std::optional<Tensor>& drop,
     const std::optional<Tensor>& zh, const std::optional<Tensor>& zc, double p) {
-  TORCH_CHECK(gates.is_contiguous() && gates.dim() == 3, "gates must be a contiguous (T, B, 4H) tensor");
-  const int64_t T = gates.size(0), B = gates.size(1), H = gates.size(2) / 4;
-  auto o = gates.options();
+  TORCH_CHECK(xw_in.dim() == 3, "xw must be a (T, B, 4H) tensor");
+  const Tensor xw = xw_in.contiguous(), bi = bias.contiguous();
+  const int64_t T = xw.size(0), B = xw.size(1), H = xw.size(2) / 4;
+  auto o = xw.options();
+  Tensor gates = at::empty({T, B, 4 * H}, o);
   Tensor hs = at::empty({T, B, H}, o), cs = at::empty({T + 1, B, H}, o);
   Tensor ct = p > 0 ? at::empty({T, B, H}, o) : at::empty({0}, o);
   Tensor hw = at::empty({T, B, 4 * H}, o);
@@ -192,12 +197,12 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> ln_lstm_fwd(
   const Tensor whh = ln_hh_w.contiguous(), bhh = ln_hh_b.contiguous(), wc = ln_c_w.contiguous();
   const Tensor bc = ln_c_b.contiguous(), h0c = h0.contiguous();
   const auto zhc = cont(zh), zcc = cont(zc), dc = cont(drop);
-  AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "ln_lstm_fwd", [&] {
-    fwd_kernel<scalar_t>(gates, w_hh_t, whh.const_data_ptr<scalar_t>(), bhh.const_data_ptr<scalar_t>(),
+  AT_DISPATCH_FLOATING_TYPES(xw.scalar_type(), "ln_lstm_fwd", [&] {
+    fwd_kernel<scalar_t>(xw.const_data_ptr<scalar_t>(), bi.const_data_ptr<scalar_t>(), gates, w_hh_t, whh.const_data_ptr<scalar_t>(), bhh.const_data_ptr<scalar_t>(),
                          wc.const_data_ptr<scalar_t>(), bc.const_data_ptr<scalar_t>(), eps, h0c, dc,
                          opt_ptr<scalar_t>(zhc), opt_ptr<scalar_t>(zcc), p, hs, cs, ct, hw, st_hh, st_c);
   });
-  return {hs, cs, ct, hw, st_hh, st_c};
+  return {gates, hs, cs, ct, hw, st_hh, st_c};
 }
 
 template <typename S>
@@ -336,9 +341,9 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> ln_lstm_bwd(
 
 TORCH_LIBRARY_FRAGMENT(carrousel_cells, m) {
   m.def(
-      "ln_lstm_fwd(Tensor(a!) gates, Tensor w_hh_t, Tensor ln_hh_w, Tensor ln_hh_b, Tensor ln_c_w, "
+      "ln_lstm_fwd(Tensor xw, Tensor bias, Tensor w_hh_t, Tensor ln_hh_w, Tensor ln_hh_b, Tensor ln_c_w, "
       "Tensor ln_c_b, float eps, Tensor h0, Tensor c0, Tensor? drop, Tensor? zh, Tensor? zc, float p) "
-      "-> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)");
+      "-> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)");
   m.def(
       "ln_lstm_bwd(Tensor gates, Tensor cs, Tensor ct, Tensor hw, Tensor stats_hh, Tensor stats_c, "
       "Tensor w_hh, Tensor ln_hh_w, Tensor ln_c_w, Tensor ln_c_b, Tensor? drop, Tensor? zh, Tensor? zc, "
