@@ -13,9 +13,10 @@ TORCH_PINS := torch==2.14.1 torchaudio==2.11.0
 PACKAGES := packages/core packages/finance packages/bio packages/nlp packages/speech
 # every package with its extras (a plain `pip install carrousel-finance` leaves out Yahoo and plots;
 # core's export extra is in: the ONNX export tests and the domains' export commands need it; core's
+# native extra (ninja) is in: the tests build and check the fused cell loops once per machine; core's
 # tensorboard extra stays out: the tests do not need it and the logger is a no-op without it),
 # plus tools/data, the development helper behind `carrousel-data` (not part of any published package)
-EDITABLES := packages/core[cli,export] packages/finance[all] packages/bio[all,bench] packages/nlp[all] \
+EDITABLES := packages/core[cli,export,native] packages/finance[all] packages/bio[all,bench] packages/nlp[all] \
 	packages/speech tools/data
 PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(PACKAGES) tools/data)
 LINT_PATHS := packages tests benchmarks examples tools scripts

@@ -5,14 +5,18 @@ interleaved (A B C ... A B C) so that load from other processes hits all of them
 gives the median times and the ratios to ``nn.LSTM`` of the same size. Ratios are what to compare; absolute
 times depend on the machine. ``--json`` prints the ratios as one JSON object (``{shape: {case: {"fwd":
 r, "fwd_bwd": r}}}``). Cases marked "autograd loop" run the step loop recorded by autograd (the path
-before ``lstm_loop.py``'s hand-written backward) with the same weights; ``ln_lstm`` runs on autograd by
-default and "ln_lstm, hand-written backward" on the opt-in ``ln_lstm_loop.py``.
+before ``lstm_loop.py``'s hand-written backward) with the same weights. The default ``lstm``
+zoneout / recurrent-dropout, ``peephole_lstm`` and ``ln_lstm`` cases run the fused C++ loop
+(``native.py``) when it is built (the JSON's ``native`` says which); cases marked "Python loop" run
+``lstm_loop.py`` / ``ln_lstm_loop.py`` with the same weights.
 
 Usage::
 
     python benchmarks/bench_cells.py                      # I=H=256 B=64 T=100 and I=4 H=64 B=128 T=60
     python benchmarks/bench_cells.py --sizes 256,64,100 --rounds 9  # I=H=256
     python benchmarks/bench_cells.py --threads 1          # steadier on a shared, loaded machine
+    python benchmarks/bench_cells.py --threads 1 --clock thread  # CPU time: steadier still under load
+    python benchmarks/bench_cells.py --threads 1 --cases ln_lstm,zoneout  # those cases and nn.LSTM only
     python benchmarks/bench_cells.py --threads 1 --json --sizes "256,256,64,100;4,64,128,60"  # I,H,B,T
     python benchmarks/bench_cells.py --compile            # adds torch.compile of the whole loop (slow to build)
     python benchmarks/bench_cells.py --script             # adds the lstm loop scripted with TorchScript
@@ -33,6 +37,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from carrousel.core.nn import LoopCell, LoopLayer, RecurrentConfig, RecurrentEncoder
+from carrousel.core.nn.native import native_status
 
 
 def naive_lstm_loop(layer: LoopLayer, x: Tensor) -> Tensor:
@@ -78,23 +83,26 @@ def scripted_lstm(layer: LoopLayer, x: Tensor) -> Tensor:
 
 
 _SCRIPTED: dict[str, Callable[..., Tensor]] = {}
+# wall time by default; --clock thread counts only this thread's CPU time (with --threads 1 the whole
+# computation), so time spent descheduled by other processes on a loaded machine is not counted
+CLOCK: dict[str, Callable[[], float]] = {"now": time.perf_counter}
 
 
 def fwd_bwd(fn: Callable[[], Tensor], params: list[nn.Parameter]) -> float:
     """Seconds for one forward + backward."""
     for p in params:
         p.grad = None
-    t0 = time.perf_counter()
+    t0 = CLOCK["now"]()
     fn().sum().backward()
-    return time.perf_counter() - t0
+    return CLOCK["now"]() - t0
 
 
 def fwd_only(fn: Callable[[], Tensor]) -> float:
     """Seconds for one forward without gradient recording (inference)."""
     with torch.no_grad():
-        t0 = time.perf_counter()
+        t0 = CLOCK["now"]()
         fn()
-        return time.perf_counter() - t0
+        return CLOCK["now"]() - t0
 
 
 def autograd_loop(enc: RecurrentEncoder) -> RecurrentEncoder:
@@ -103,6 +111,15 @@ def autograd_loop(enc: RecurrentEncoder) -> RecurrentEncoder:
     for layer in old.layers:
         if isinstance(layer, LoopLayer):
             layer.fused_loop = False
+    return old
+
+
+def python_loop(enc: RecurrentEncoder) -> RecurrentEncoder:
+    """A copy of ``enc`` whose loop layers run ``lstm_loop.py`` in Python instead of the fused C++ loop."""
+    old = copy.deepcopy(enc)
+    for layer in old.layers:
+        if isinstance(layer, LoopLayer):
+            layer.native = False
     return old
 
 
@@ -115,6 +132,7 @@ def bench(
     compile_loop: bool,
     quiet: bool,
     script: bool = False,
+    only: str = "",
 ) -> dict[str, dict[str, float]]:
     """Times every configuration at one size; prints a table of medians and ratios unless ``quiet``.
 
@@ -146,16 +164,19 @@ def bench(
     ln = enc(cell="ln_lstm")
     peep = enc(cell="peephole_lstm")
     zone_old, peep_old, rdrop_old = autograd_loop(zone), autograd_loop(peep), autograd_loop(rdrop)
-    ln_hand = copy.deepcopy(ln)
-    for layer in ln_hand.layers:
-        layer.fused_loop = True  # opt-in: ln_lstm_loop.py
+    ln_hand, ln_old = python_loop(ln), autograd_loop(ln)  # ln_lstm_loop.py; the autograd loop
+    zone_py, peep_py, rdrop_py = python_loop(zone), python_loop(peep), python_loop(rdrop)
     cases["lstm zoneout 0.1"] = (zone, lambda: zone(x).output)
+    cases["lstm zoneout, Python loop"] = (zone_py, lambda: zone_py(x).output)
     cases["lstm zoneout, autograd loop"] = (zone_old, lambda: zone_old(x).output)
     cases["lstm recurrent dropout"] = (rdrop, lambda: rdrop(x).output)
+    cases["lstm rec. dropout, Python loop"] = (rdrop_py, lambda: rdrop_py(x).output)
     cases["lstm rec. dropout, autograd loop"] = (rdrop_old, lambda: rdrop_old(x).output)
     cases["ln_lstm"] = (ln, lambda: ln(x).output)
-    cases["ln_lstm, hand-written backward"] = (ln_hand, lambda: ln_hand(x).output)
+    cases["ln_lstm, Python loop"] = (ln_hand, lambda: ln_hand(x).output)
+    cases["ln_lstm, autograd loop"] = (ln_old, lambda: ln_old(x).output)
     cases["peephole_lstm"] = (peep, lambda: peep(x).output)
+    cases["peephole_lstm, Python loop"] = (peep_py, lambda: peep_py(x).output)
     cases["peephole_lstm, autograd loop"] = (peep_old, lambda: peep_old(x).output)
     cases["nn.GRU (fused)"] = (fused_gru, lambda: fused_gru(x).output)
     cases["gru loop"] = (loop_gru, lambda: loop_gru(x).output)
@@ -170,6 +191,9 @@ def bench(
         compiled(x, None, None)[0].sum().backward()
         print(f"torch.compile of the whole lstm loop: first call (build) {time.perf_counter() - t0:.1f} s")
         cases["lstm loop, torch.compile"] = (comp, lambda: compiled(x, None, None)[0])
+    if only:  # the baseline and the cases whose name contains one of the comma-separated words
+        keep = [w.strip() for w in only.split(",") if w.strip()]
+        cases = {k: v for k, v in cases.items() if k == "nn.LSTM (fused)" or any(w in k for w in keep)}
     for module, fn in cases.values():  # warm-up
         module.train()
         fwd_bwd(fn, list(module.parameters()))
@@ -221,23 +245,40 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--compile", action="store_true", help="also time torch.compile of the whole loop")
     ap.add_argument("--threads", type=int, default=0, help="intra-op threads (0: PyTorch's default)")
+    ap.add_argument(
+        "--cases", default="", help="only cases whose name contains one of these comma-separated words"
+    )
+    ap.add_argument(
+        "--clock",
+        choices=("wall", "thread"),
+        default="wall",
+        help="wall time, or this thread's CPU time (needs --threads 1; steadier on a loaded machine)",
+    )
     ap.add_argument("--json", action="store_true", help="print the ratios as one JSON object only")
     ap.add_argument("--script", action="store_true", help="also time the lstm loop scripted with TorchScript")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.clock == "thread":
+        if args.threads != 1:
+            ap.error("--clock thread needs --threads 1 (other threads' CPU time would not be counted)")
+        CLOCK["now"] = time.thread_time
     torch.manual_seed(0)
     out: dict[str, object] = {
         "threads": torch.get_num_threads(),
         "rounds": args.rounds,
         "torch": torch.__version__,
+        "clock": args.clock,
+        "native": native_status()[1],
     }
     for spec in args.sizes.split(";"):
         vals = [int(v) for v in spec.split(",")]
         if len(vals) == 3:
             vals = [vals[0], *vals]
         I, H, B, T = vals  # noqa: E741
-        out[f"I={I} H={H} B={B} T={T}"] = bench(I, H, B, T, args.rounds, args.compile, args.json, args.script)
+        out[f"I={I} H={H} B={B} T={T}"] = bench(
+            I, H, B, T, args.rounds, args.compile, args.json, args.script, args.cases
+        )
     if args.json:
         print(json.dumps(out, indent=1))
 

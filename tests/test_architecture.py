@@ -343,6 +343,7 @@ DECLARED_NOT_IMPORTED: dict[tuple[str, str], str] = {
     ("core", "tensorboard"): "extra tensorboard: imported as torch.utils.tensorboard",
     ("core", "onnxscript"): "extra export: used by torch.onnx's dynamo exporter, not imported directly",
     ("bio", "memelite"): "extra bench: imported by benchmarks/bench_bio.py",
+    ("core", "ninja"): "extra native: the build tool torch.utils.cpp_extension runs, not imported",
 }
 VIA_CORE_CLI = {"typer", "rich"}  # domains get them through carrousel-core[cli]
 
@@ -391,7 +392,7 @@ def test_shared_dependencies_have_one_floor() -> None:
 
 
 EXTRAS = {
-    "core": {"cli", "tensorboard", "export"},
+    "core": {"cli", "tensorboard", "export", "native"},
     "finance": {"yahoo", "plot", "parquet", "all"},
     "bio": {"jaspar", "discover", "plot", "bench", "all"},
     "nlp": {"plot", "teacher", "translate", "all"},
@@ -412,6 +413,6 @@ def test_extras_and_the_makefile_installs_them(pkg: str) -> None:
     assert block, "Makefile: EDITABLES not found"
     installed = re.search(rf"packages/{pkg}(\[[a-z,]*\])?(\s|$)", block.group(1).replace("\\\n", " "))
     assert installed, f"the Makefile does not install packages/{pkg}"
-    wanted = {"all", "bench"} & set(extras) or {"cli", "export"} & set(extras)
+    wanted = {"all", "bench"} & set(extras) or {"cli", "export", "native"} & set(extras)
     got = set((installed.group(1) or "[]")[1:-1].split(",")) - {""}
     assert got == wanted, f"Makefile installs packages/{pkg}[{','.join(sorted(got))}]; want {sorted(wanted)}"

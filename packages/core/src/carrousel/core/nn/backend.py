@@ -34,6 +34,7 @@ from torch import Tensor, nn
 from carrousel.core.errors import ShapeError
 from carrousel.core.nn._observe import observe_kernels
 from carrousel.core.nn.cells import LoopLayer
+from carrousel.core.nn.native import native_applies
 from carrousel.core.nn.recurrent import RecurrentEncoder, cpu_fp16_autocast_lstm_fails
 from carrousel.core.nn.varlen import choose_varlen
 
@@ -242,6 +243,19 @@ def _packed(x: Tensor, lengths: Tensor | None) -> bool:
     return bool((lengths.cpu() != x.shape[1]).any())
 
 
+def _loop_kind(layer: LoopLayer, x: Tensor) -> str:
+    """Which step loop a hand-written-backward layer runs: the fused C++ one or Python's, and why."""
+    py = "ln_lstm_loop.py" if layer.cell_name == "ln_lstm" else "lstm_loop.py"
+    if not getattr(layer, "native", True):
+        return f"steps run with a hand-written backward in Python ({py}; LoopLayer.native=False)"
+    ok, reason = native_applies(x)
+    if ok:
+        return f"steps run with a hand-written backward in the {reason}"
+    if layer.cell_name == "ln_lstm":  # ln_lstm_loop.py measured slower than autograd: opt-in only
+        return f"steps recorded by autograd (no fused C++ loop: {reason})"
+    return f"steps run with a hand-written backward in Python ({py}): {reason}"
+
+
 def _predict(module: nn.Module, x: Tensor, lengths: Tensor | None, grad: bool) -> list[LayerBackend]:
     packed = _packed(x, lengths)
     entries: list[LayerBackend] = []
@@ -262,7 +276,7 @@ def _predict(module: nn.Module, x: Tensor, lengths: Tensor | None, grad: bool) -
                     D = len(layer.cells)
                     why = _loop_reasons(sub)
                     if layer.fused_loop:
-                        why.append("steps run with a hand-written backward (lstm_loop.py / ln_lstm_loop.py)")
+                        why.append(_loop_kind(layer, x))
                     entries.append(LayerBackend(name, str(i + 1), cfg.cell, D, "python_loop", tuple(why)))
                 else:
                     extra = ["residual=True: one fused module per layer, residual added in between"]

@@ -16,11 +16,13 @@ Ghahramani 2016; one dropout mask on the recurrent input ``h_{t-1}`` per sequenc
 
 Speed (measured with ``benchmarks/bench_cells.py``, not assumed; figures in the package README):
 
-* ``lstm`` and ``peephole_lstm`` (without a projection) run on :mod:`.lstm_loop` by default: a loop with
-  a hand-written backward (``torch.autograd.Function``) instead of a dozen autograd nodes per step;
-  outputs and gradients equal the autograd loop's (``tests/core/test_lstm_loop.py``).
-  ``LoopLayer.fused_loop = False`` runs the autograd loop below; ``True`` on an ``ln_lstm`` layer runs
-  :mod:`.ln_lstm_loop` (exact too, but it measured 0-45% slower than autograd, so it is not the default);
+* ``lstm``, ``peephole_lstm`` and ``ln_lstm`` (without a projection) run on a fused C++ loop by default
+  where the extension is built (:mod:`.native`, :mod:`.lstm_native`; CPU float32/64): forward and
+  hand-written backward over time in one call each, no Python per step. Without it (or with
+  ``LoopLayer.native = False``) ``lstm`` and ``peephole_lstm`` run the same loop in Python
+  (:mod:`.lstm_loop`), ``ln_lstm`` the autograd loop below (:mod:`.ln_lstm_loop`, measured slower than
+  autograd, only with ``native = False``). All are exact to the autograd loop
+  (``tests/core/test_lstm_native.py``, ``test_lstm_loop.py``); ``LoopLayer.fused_loop = False`` runs it;
 * in the autograd loop, the input projection ``W_ih x_t + b`` of every step, and ``b_hh`` where the cell
   allows it, is computed for the whole sequence in one matrix multiply before the loop; a step is one
   ``addmm`` plus gate arithmetic, and the projected sequence is split with ``unbind`` (one autograd node)
@@ -49,6 +51,8 @@ from torch.nn import functional as F
 
 from carrousel.core.nn.ln_lstm_loop import ln_lstm_loop
 from carrousel.core.nn.lstm_loop import lstm_loop
+from carrousel.core.nn.lstm_native import native_ln_lstm_loop, native_lstm_loop
+from carrousel.core.nn.native import draw_mask, native_applies
 from carrousel.core.registry import Registry
 
 __all__ = [
@@ -267,10 +271,13 @@ class LoopLayer(nn.Module):
         self.is_lstm = cls.is_lstm
         self.zoneout = zoneout
         self.recurrent_dropout = recurrent_dropout
-        # the hand-written forward/backward of lstm_loop.py (lstm, peephole_lstm without projection);
-        # False runs the autograd step loop (the reference it is tested against). ln_lstm_loop.py is
-        # opt-in (set True on an ln_lstm layer): it measured slower than autograd for ln_lstm
-        self.fused_loop = cls in (LSTMCell, PeepholeLSTMCell) and not proj_size
+        # a hand-written forward/backward (lstm, peephole_lstm, ln_lstm without projection); False runs
+        # the autograd step loop (the reference it is tested against)
+        self.fused_loop = cls in (LSTMCell, PeepholeLSTMCell, LNLSTMCell) and not proj_size
+        # that loop in C++ (native.py) where it applies (CPU float32/64, extension built). False, or no
+        # extension: lstm_loop.py in Python; for ln_lstm ln_lstm_loop.py only with False (it measured
+        # slower than autograd), the autograd loop without the extension
+        self.native = True
 
     def forward(self, x: Tensor, lengths: Tensor | None, state: State | None) -> tuple[Tensor, State]:
         """Runs the layer.
@@ -324,19 +331,28 @@ class LoopLayer(nn.Module):
         zht: Tensor | None = None  # zoneout masks of all steps (1 = keep the previous value)
         zct: Tensor | None = None
         if self.training and self.zoneout > 0:
-            zht = torch.bernoulli(h.new_full((T, *h.shape), self.zoneout))
+            zht = draw_mask((T, *h.shape), self.zoneout, h)
             if c is not None:
-                zct = torch.bernoulli(c.new_full((T, *c.shape), self.zoneout))
+                zct = draw_mask((T, *c.shape), self.zoneout, c)
         p = self.zoneout
-        if self.fused_loop and c is not None:
+        want_native = getattr(self, "native", True)
+        native = want_native and native_applies(x)[0]
+        ln = isinstance(cell, LNLSTMCell)
+        if self.fused_loop and c is not None and (native or not ln or not want_native):
             xt = x.transpose(0, 1)  # time-major so each step is contiguous
-            if isinstance(cell, LNLSTMCell):
+            if ln and native:  # LN_ih(W_ih x) here; the bias is added in the C++ pass
+                xw = cell.ln_ih(F.linear(xt, cell.weight_ih))  # type: ignore[operator]
+                b = cell.bias_ih + cell.bias_hh
+                lns = (cell.ln_hh, cell.ln_c)
+                hst, cst = native_ln_lstm_loop(xw, b, cell.weight_hh, *lns, h, c, drop, zht, zct, p)  # type: ignore[arg-type]
+            elif ln:
                 xw = cell.project(xt)
-                hst, cst = ln_lstm_loop(xw, cell.weight_hh, cell.ln_hh, cell.ln_c, h, c, drop, zht, zct, p)
+                hst, cst = ln_lstm_loop(xw, cell.weight_hh, cell.ln_hh, cell.ln_c, h, c, drop, zht, zct, p)  # type: ignore[arg-type]
             else:
                 peep = cell.peephole if isinstance(cell, PeepholeLSTMCell) else None
                 bias = cell.bias_ih + cell.bias_hh
-                hst, cst = lstm_loop(xt, cell.weight_ih, bias, cell.weight_hh, peep, h, c, drop, zht, zct, p)
+                run = native_lstm_loop if native else lstm_loop
+                hst, cst = run(xt, cell.weight_ih, bias, cell.weight_hh, peep, h, c, drop, zht, zct, p)
             out = hst.transpose(0, 1)
             if lengths is None:
                 return out, hst[-1], cst[-1]

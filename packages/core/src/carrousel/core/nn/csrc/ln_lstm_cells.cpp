@@ -1,0 +1,356 @@
+// Fused CPU step loops of the layer-normalised LSTM (ln_lstm): forward and hand-written backward over
+// time, the math of ln_lstm_loop.py (tested equal). Per step one GEMM (at::mm_out) and one pass per batch
+// row over the gate arithmetic, including both LayerNorms (recurrent 4H and cell H) and their backward.
+//
+// Ops (namespace carrousel_cells):
+//   ln_lstm_fwd(xw (T,B,4H): LN_ih(W_ih x) of every step (read only); bias (4H) b_ih + b_hh; w_hh_t
+//               (H,4H); ln_hh_w, ln_hh_b (4H); ln_c_w, ln_c_b (H); eps; h0, c0; drop?; zh?, zc?; p)
+//     -> gates (T,B,4H) activated, hs (T,B,H), cs (T+1,B,H), ct (T,B,H) (empty if p = 0), hw (T,B,4H) = W_hh h_{t-1},
+//        stats_hh (2,T,B) and stats_c (2,T,B): mean and reciprocal deviation of each LayerNorm
+//   ln_lstm_bwd(gates, cs, ct, hw, stats_hh, stats_c, w_hh, ln_hh_w, ln_c_w, ln_c_b, drop?, zh?, zc?, p,
+//               dhs?, dcs?) -> dz (T,B,4H) (the gradient of the gates' pre-activations = of xw),
+//               dhw (T,B,4H) (of W_hh h_{t-1}), dyc (T,B,H) (of LN_c's output), dh0, dc0
+#include <ATen/Dispatch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/empty_like.h>
+#include <ATen/ops/mm.h>
+#include <ATen/ops/mul.h>
+#include <ATen/Parallel.h>
+#include <ATen/cpu/vec/vec.h>
+#include <torch/library.h>
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <tuple>
+#include <type_traits>
+
+namespace {
+
+using at::Tensor;
+using at::vec::Vectorized;
+
+template <typename S>
+inline Vectorized<S> vexp(const Vectorized<S>& x) {  // as in lstm_cells.cpp
+  if constexpr (std::is_same_v<S, float>) {
+    return Vectorized<S>::blendv(x.exp_u20(), x, x.isnan());
+  } else {
+    return x.exp();
+  }
+}
+
+template <typename S>
+inline Vectorized<S> vsig(const Vectorized<S>& x) {
+  const Vectorized<S> one(S(1));
+  return one / (one + vexp(x.neg()));
+}
+
+template <typename S>
+inline Vectorized<S> vtanh(const Vectorized<S>& x) {
+  const Vectorized<S> one(S(1)), two(S(2));
+  return one - two / (vexp(x + x) + one);
+}
+
+template <typename S>
+inline const S* opt_ptr(const std::optional<Tensor>& t) {
+  return (t.has_value() && t->defined()) ? t->const_data_ptr<S>() : nullptr;
+}
+
+template <typename S>
+inline S hsum(const Vectorized<S>& v) {
+  S buf[Vectorized<S>::size()];
+  v.store(buf);
+  S out = 0;
+  for (int64_t k = 0; k < Vectorized<S>::size(); ++k) out += buf[k];
+  return out;
+}
+
+// mean and 1/sqrt(biased variance + eps) of one row, two passes as ATen's LayerNorm (vectorised; the
+// tail lanes load as 0 and are masked out of the second pass)
+template <typename S>
+inline void mean_rstd(const S* x, int64_t n, double eps, S& mean, S& rstd) {
+  using V = Vectorized<S>;
+  constexpr int64_t W = V::size();
+  V s(S(0));
+  for (int64_t j = 0; j < n; j += W) s = s + V::loadu(x + j, std::min<int64_t>(W, n - j));
+  const S m = hsum(s) / S(n);
+  const V vm(m);
+  V v(S(0));
+  int64_t j = 0;
+  for (; j + W <= n; j += W) {
+    const V d = V::loadu(x + j) - vm;
+    v = v + d * d;
+  }
+  S tail = 0;
+  for (; j < n; ++j) tail += (x[j] - m) * (x[j] - m);
+  mean = m;
+  rstd = S(1.0 / std::sqrt(double(hsum(v) + tail) / n + eps));
+}
+
+template <typename F>
+inline void rows(int64_t B, int64_t H, const F& f) {
+  const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(H, 1));
+  at::parallel_for(0, B, grain, f);
+}
+
+template <typename S>
+void fwd_kernel(const S* XW, const S* bias, Tensor& gates, const Tensor& w_hh_t, const S* whh, const S* bhh, const S* wc, const S* bc,
+                double eps, const Tensor& h0, const std::optional<Tensor>& drop, const S* zhp, const S* zcp,
+                double p, Tensor& hs, Tensor& cs, Tensor& ct, Tensor& hw, Tensor& st_hh, Tensor& st_c) {
+  using V = Vectorized<S>;
+  constexpr int64_t W = V::size();
+  const int64_t T = gates.size(0), B = gates.size(1), H = hs.size(2), H4 = 4 * H, BH = B * H;
+  const bool zone = p > 0;
+  const bool has_drop = drop.has_value() && drop->defined();
+  Tensor hin = has_drop ? at::empty({B, H}, h0.options()) : Tensor();
+  S* mhh = st_hh.data_ptr<S>();
+  S* rhh = mhh + T * B;
+  S* mcc = st_c.data_ptr<S>();
+  S* rcc = mcc + T * B;
+  for (int64_t t = 0; t < T; ++t) {
+    const Tensor hprev_t = t == 0 ? h0 : hs[t - 1];
+    Tensor hw_t = hw[t];
+    if (has_drop) {
+      at::mul_out(hin, hprev_t, *drop);
+      at::mm_out(hw_t, hin, w_hh_t);
+    } else {
+      at::mm_out(hw_t, hprev_t, w_hh_t);
+    }
+    S* G = gates[t].data_ptr<S>();
+    const S* XWt = XW + t * B * H4;
+    const S* X = hw_t.const_data_ptr<S>();
+    const S* hprev = hprev_t.const_data_ptr<S>();
+    const S* c = cs[t].const_data_ptr<S>();
+    S* cnext = cs[t + 1].data_ptr<S>();
+    S* cn = zone ? ct[t].data_ptr<S>() : cnext;
+    S* h = hs[t].data_ptr<S>();
+    const S* mh = zhp != nullptr ? zhp + t * BH : nullptr;
+    const S* mc = zcp != nullptr ? zcp + t * BH : nullptr;
+    rows(B, H4, [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; ++b) {
+        const S* x = X + b * H4;
+        S* g4 = G + b * H4;
+        const S* xw4 = XWt + b * H4;
+        S m, r;
+        mean_rstd(x, H4, eps, m, r);
+        mhh[t * B + b] = m;
+        rhh[t * B + b] = r;
+        const V vm(m), vr(r);
+        for (int64_t j = 0; j < H4; j += W) {  // pre-activations += LN_hh(W_hh h), then activate
+          const int64_t n = std::min<int64_t>(W, H4 - j);
+          V z = V::loadu(xw4 + j, n) + V::loadu(bias + j, n) +
+                ((V::loadu(x + j, n) - vm) * vr * V::loadu(whh + j, n) + V::loadu(bhh + j, n));
+          z.store(g4 + j, n);
+        }
+        const int64_t rr = b * H;
+        for (int64_t j = 0; j < H; j += W) {
+          const int64_t n = std::min<int64_t>(W, H - j);
+          V i = vsig(V::loadu(g4 + j, n)), f = vsig(V::loadu(g4 + H + j, n));
+          V g = vtanh(V::loadu(g4 + 2 * H + j, n)), o = vsig(V::loadu(g4 + 3 * H + j, n));
+          i.store(g4 + j, n);
+          f.store(g4 + H + j, n);
+          g.store(g4 + 2 * H + j, n);
+          o.store(g4 + 3 * H + j, n);
+          (f * V::loadu(c + rr + j, n) + i * g).store(cn + rr + j, n);
+        }
+        mean_rstd(cn + rr, H, eps, m, r);
+        mcc[t * B + b] = m;
+        rcc[t * B + b] = r;
+        const V cm(m), cr(r);
+        for (int64_t j = 0; j < H; j += W) {
+          const int64_t n = std::min<int64_t>(W, H - j);
+          V cnew = V::loadu(cn + rr + j, n);
+          V yc = (cnew - cm) * cr * V::loadu(wc + j, n) + V::loadu(bc + j, n);
+          V hnew = V::loadu(g4 + 3 * H + j, n) * vtanh(yc);
+          if (zone) {
+            V kh = mh != nullptr ? V::loadu(mh + rr + j, n) : V(S(p));
+            V kc = mc != nullptr ? V::loadu(mc + rr + j, n) : V(S(p));
+            hnew = hnew + kh * (V::loadu(hprev + rr + j, n) - hnew);
+            (cnew + kc * (V::loadu(c + rr + j, n) - cnew)).store(cnext + rr + j, n);
+          }
+          hnew.store(h + rr + j, n);
+        }
+      }
+    });
+  }
+}
+
+std::optional<Tensor> cont(const std::optional<Tensor>& t) {
+  return (t.has_value() && t->defined()) ? std::optional<Tensor>(t->contiguous()) : std::nullopt;
+}
+
+std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> ln_lstm_fwd(
+    const Tensor& xw_in, const Tensor& bias, const Tensor& w_hh_t, const Tensor& ln_hh_w, const Tensor& ln_hh_b, const Tensor& ln_c_w,
+    const Tensor& ln_c_b, double eps, const Tensor& h0, const Tensor& c0, const std::optional<Tensor>& drop,
+    const std::optional<Tensor>& zh, const std::optional<Tensor>& zc, double p) {
+  TORCH_CHECK(xw_in.dim() == 3, "xw must be a (T, B, 4H) tensor");
+  const Tensor xw = xw_in.contiguous(), bi = bias.contiguous();
+  const int64_t T = xw.size(0), B = xw.size(1), H = xw.size(2) / 4;
+  auto o = xw.options();
+  Tensor gates = at::empty({T, B, 4 * H}, o);
+  Tensor hs = at::empty({T, B, H}, o), cs = at::empty({T + 1, B, H}, o);
+  Tensor ct = p > 0 ? at::empty({T, B, H}, o) : at::empty({0}, o);
+  Tensor hw = at::empty({T, B, 4 * H}, o);
+  Tensor st_hh = at::empty({2, T, B}, o), st_c = at::empty({2, T, B}, o);
+  cs[0].copy_(c0);
+  const Tensor whh = ln_hh_w.contiguous(), bhh = ln_hh_b.contiguous(), wc = ln_c_w.contiguous();
+  const Tensor bc = ln_c_b.contiguous(), h0c = h0.contiguous();
+  const auto zhc = cont(zh), zcc = cont(zc), dc = cont(drop);
+  AT_DISPATCH_FLOATING_TYPES(xw.scalar_type(), "ln_lstm_fwd", [&] {
+    fwd_kernel<scalar_t>(xw.const_data_ptr<scalar_t>(), bi.const_data_ptr<scalar_t>(), gates, w_hh_t, whh.const_data_ptr<scalar_t>(), bhh.const_data_ptr<scalar_t>(),
+                         wc.const_data_ptr<scalar_t>(), bc.const_data_ptr<scalar_t>(), eps, h0c, dc,
+                         opt_ptr<scalar_t>(zhc), opt_ptr<scalar_t>(zcc), p, hs, cs, ct, hw, st_hh, st_c);
+  });
+  return {gates, hs, cs, ct, hw, st_hh, st_c};
+}
+
+template <typename S>
+void bwd_kernel(const Tensor& gates, const Tensor& cs, const Tensor& ct, const Tensor& hw, const Tensor& st_hh,
+                const Tensor& st_c, const Tensor& w_hh, const S* whh, const S* wc, const S* bc, const S* dp,
+                const S* zhp, const S* zcp, double p, const S* dhsp, const S* dcsp, Tensor& dz, Tensor& dhw,
+                Tensor& dyc, Tensor& dh, Tensor& dc) {
+  using V = Vectorized<S>;
+  constexpr int64_t W = V::size();
+  const int64_t T = gates.size(0), B = gates.size(1), H = gates.size(2) / 4, H4 = 4 * H, BH = B * H;
+  const bool zone = p > 0;
+  const S* Gall = gates.const_data_ptr<S>();
+  const S* csp = cs.const_data_ptr<S>();
+  const S* ctp = zone ? ct.const_data_ptr<S>() : csp + BH;
+  const S* hwp = hw.const_data_ptr<S>();
+  const S* mhh = st_hh.const_data_ptr<S>();
+  const S* rhh = mhh + T * B;
+  const S* mcc = st_c.const_data_ptr<S>();
+  const S* rcc = mcc + T * B;
+  S* dzall = dz.data_ptr<S>();
+  S* dhwall = dhw.data_ptr<S>();
+  S* dycall = dyc.data_ptr<S>();
+  if (dhsp != nullptr) std::copy(dhsp + (T - 1) * BH, dhsp + T * BH, dh.data_ptr<S>()); else dh.zero_();
+  if (dcsp != nullptr) std::copy(dcsp + (T - 1) * BH, dcsp + T * BH, dc.data_ptr<S>()); else dc.zero_();
+  Tensor dh2 = at::empty_like(dh), dc2 = at::empty_like(dc);
+  for (int64_t t = T - 1; t >= 0; --t) {
+    const S* dhp = dh.const_data_ptr<S>();
+    const S* dcp = dc.const_data_ptr<S>();
+    S* dcn = dc2.data_ptr<S>();
+    const S* mh = zhp != nullptr ? zhp + t * BH : nullptr;
+    const S* mc = zcp != nullptr ? zcp + t * BH : nullptr;
+    const S* dcs_prev = (dcsp != nullptr && t > 0) ? dcsp + (t - 1) * BH : nullptr;
+    rows(B, H4, [&](int64_t b0, int64_t b1) {
+      const V one(S(1));
+      for (int64_t b = b0; b < b1; ++b) {
+        const int64_t rr = b * H, r4 = (t * B + b) * H4, rt = t * BH + rr;
+        const S* g4 = Gall + r4;
+        S* d4 = dzall + r4;
+        S* dy = dycall + rt;
+        const V cm(mcc[t * B + b]), cr(rcc[t * B + b]);
+        // pass 1: dz_o and the gradient of LN_c's output; sums for LN_c's backward
+        V s1(S(0)), s2(S(0));
+        for (int64_t j = 0; j < H; j += W) {
+          const int64_t n = std::min<int64_t>(W, H - j);
+          V o = V::loadu(g4 + 3 * H + j, n);
+          V dht = V::loadu(dhp + rr + j, n);
+          if (zone) dht = dht * (one - (mh != nullptr ? V::loadu(mh + rr + j, n) : V(S(p))));
+          V xc = (V::loadu(ctp + rt + j, n) - cm) * cr;
+          V w = V::loadu(wc + j, n);
+          V ty = vtanh(xc * w + V::loadu(bc + j, n));
+          (dht * (ty * (o * (one - o)))).store(d4 + 3 * H + j, n);
+          V dyv = dht * (o * (one - ty * ty));
+          dyv.store(dy + j, n);
+          V dw = dyv * w;  // zero in the tail lanes (loadu fills them with 0)
+          s1 = s1 + dw;
+          s2 = s2 + dw * xc;
+        }
+        const V m1(hsum(s1) / S(H)), m2(hsum(s2) / S(H));
+        // pass 2: the cell gradient and dz_i, dz_f, dz_g
+        for (int64_t j = 0; j < H; j += W) {
+          const int64_t n = std::min<int64_t>(W, H - j);
+          V i = V::loadu(g4 + j, n), f = V::loadu(g4 + H + j, n), g = V::loadu(g4 + 2 * H + j, n);
+          V xc = (V::loadu(ctp + rt + j, n) - cm) * cr;
+          V dcv = V::loadu(dcp + rr + j, n);
+          V dct = dcv;
+          if (zone) dct = dcv * (one - (mc != nullptr ? V::loadu(mc + rr + j, n) : V(S(p))));
+          dct = dct + cr * (V::loadu(dy + j, n) * V::loadu(wc + j, n) - m1 - xc * m2);
+          V cv = V::loadu(csp + rt + j, n);
+          (dct * (g * (i * (one - i)))).store(d4 + j, n);
+          (dct * (cv * (f * (one - f)))).store(d4 + H + j, n);
+          (dct * (i * (one - g * g))).store(d4 + 2 * H + j, n);
+          V dnext = dct * f;
+          if (zone) dnext = dnext + dcv * (mc != nullptr ? V::loadu(mc + rr + j, n) : V(S(p)));
+          if (dcs_prev != nullptr) dnext = dnext + V::loadu(dcs_prev + rr + j, n);
+          dnext.store(dcn + rr + j, n);
+        }
+        // pass 3: LN_hh's backward: the gradient of W_hh h_{t-1}
+        const S* x = hwp + r4;
+        const V hm(mhh[t * B + b]), hr(rhh[t * B + b]);
+        V u1(S(0)), u2(S(0));
+        for (int64_t j = 0; j < H4; j += W) {
+          const int64_t n = std::min<int64_t>(W, H4 - j);
+          V dw = V::loadu(d4 + j, n) * V::loadu(whh + j, n);
+          u1 = u1 + dw;
+          u2 = u2 + dw * ((V::loadu(x + j, n) - hm) * hr);
+        }
+        const V n1(hsum(u1) / S(H4)), n2(hsum(u2) / S(H4));
+        S* dx = dhwall + r4;
+        for (int64_t j = 0; j < H4; j += W) {
+          const int64_t n = std::min<int64_t>(W, H4 - j);
+          V xh = (V::loadu(x + j, n) - hm) * hr;
+          (hr * (V::loadu(d4 + j, n) * V::loadu(whh + j, n) - n1 - xh * n2)).store(dx + j, n);
+        }
+      }
+    });
+    at::mm_out(dh2, dhw[t], w_hh);
+    if (dp != nullptr || zone || (dhsp != nullptr && t > 0)) {
+      S* out = dh2.data_ptr<S>();
+      const S* dhs_prev = (dhsp != nullptr && t > 0) ? dhsp + (t - 1) * BH : nullptr;
+      for (int64_t k = 0; k < BH; k += W) {
+        const int64_t n = std::min<int64_t>(W, BH - k);
+        V v = V::loadu(out + k, n);
+        if (dp != nullptr) v = v * V::loadu(dp + k, n);
+        if (zone) v = v + V::loadu(dhp + k, n) * (mh != nullptr ? V::loadu(mh + k, n) : V(S(p)));
+        if (dhs_prev != nullptr) v = v + V::loadu(dhs_prev + k, n);
+        v.store(out + k, n);
+      }
+    }
+    std::swap(dh, dh2);
+    std::swap(dc, dc2);
+  }
+}
+
+std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> ln_lstm_bwd(
+    const Tensor& gates, const Tensor& cs, const Tensor& ct, const Tensor& hw, const Tensor& st_hh,
+    const Tensor& st_c, const Tensor& w_hh, const Tensor& ln_hh_w, const Tensor& ln_c_w, const Tensor& ln_c_b,
+    const std::optional<Tensor>& drop, const std::optional<Tensor>& zh, const std::optional<Tensor>& zc,
+    double p, const std::optional<Tensor>& dhs, const std::optional<Tensor>& dcs) {
+  const int64_t B = gates.size(1), H = gates.size(2) / 4;
+  Tensor dz = at::empty_like(gates), dhw = at::empty_like(gates);
+  Tensor dyc = at::empty({gates.size(0), B, H}, gates.options());
+  Tensor dh = at::empty({B, H}, gates.options()), dc = at::empty({B, H}, gates.options());
+  const Tensor w = w_hh.contiguous(), whh = ln_hh_w.contiguous(), wc = ln_c_w.contiguous();
+  const Tensor bc = ln_c_b.contiguous();
+  const auto dr = cont(drop), zhc = cont(zh), zcc = cont(zc), dhc = cont(dhs), dcc = cont(dcs);
+  AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "ln_lstm_bwd", [&] {
+    using S = scalar_t;
+    bwd_kernel<S>(gates, cs, ct, hw, st_hh, st_c, w, whh.const_data_ptr<S>(), wc.const_data_ptr<S>(),
+                  bc.const_data_ptr<S>(), opt_ptr<S>(dr), opt_ptr<S>(zhc), opt_ptr<S>(zcc), p, opt_ptr<S>(dhc),
+                  opt_ptr<S>(dcc), dz, dhw, dyc, dh, dc);
+  });
+  return {dz, dhw, dyc, dh, dc};
+}
+
+}  // namespace
+
+TORCH_LIBRARY_FRAGMENT(carrousel_cells, m) {
+  m.def(
+      "ln_lstm_fwd(Tensor xw, Tensor bias, Tensor w_hh_t, Tensor ln_hh_w, Tensor ln_hh_b, Tensor ln_c_w, "
+      "Tensor ln_c_b, float eps, Tensor h0, Tensor c0, Tensor? drop, Tensor? zh, Tensor? zc, float p) "
+      "-> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)");
+  m.def(
+      "ln_lstm_bwd(Tensor gates, Tensor cs, Tensor ct, Tensor hw, Tensor stats_hh, Tensor stats_c, "
+      "Tensor w_hh, Tensor ln_hh_w, Tensor ln_c_w, Tensor ln_c_b, Tensor? drop, Tensor? zh, Tensor? zc, "
+      "float p, Tensor? dhs, Tensor? dcs) -> (Tensor, Tensor, Tensor, Tensor, Tensor)");
+}
+
+TORCH_LIBRARY_IMPL(carrousel_cells, CPU, m) {
+  m.impl("ln_lstm_fwd", &ln_lstm_fwd);
+  m.impl("ln_lstm_bwd", &ln_lstm_bwd);
+}

@@ -1,0 +1,196 @@
+"""The LSTM step loops of :mod:`.lstm_loop` and :mod:`.ln_lstm_loop` on the fused C++ kernels of :mod:`.native`.
+
+Same arguments, results and gradients as :class:`~carrousel.core.nn.lstm_loop.LSTMLoop` (tested equal in
+float64 and by gradcheck, ``tests/core/test_lstm_native.py``), but no Python runs per step: the forward
+and the backward over time are one C++ call each (``lstm_fwd`` / ``lstm_bwd``, ``ln_lstm_fwd`` /
+``ln_lstm_bwd`` for ``ln_lstm`` with both LayerNorms and their backward inside), where a step is one
+recurrent GEMM (``addmm_`` / ``mm_out``) and one vectorised pass over the gate arithmetic. The GEMMs over
+all steps (the input projection, the weight and input gradients) stay here, one call each.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+from torch.autograd.function import once_differentiable
+
+from carrousel.core.nn.native import native_ops
+
+__all__ = ["NativeLNLSTMLoop", "NativeLSTMLoop", "native_ln_lstm_loop", "native_lstm_loop"]
+
+
+class NativeLSTMLoop(torch.autograd.Function):
+    """Forward and hand-written backward of an (optionally peephole, zoneout, dropout) LSTM loop in C++.
+
+    ``apply(x, weight_ih, bias, weight_hh, peephole, h0, c0, drop, zh, zc, p)`` exactly as
+    :class:`~carrousel.core.nn.lstm_loop.LSTMLoop`: ``x`` ``(T, B, I)``, ``weight_ih`` ``(4H, I)``,
+    ``bias`` ``(4H,)``, ``weight_hh`` ``(4H, H)`` (PyTorch gate order), ``peephole`` ``(3, H)`` or None,
+    ``h0``/``c0`` ``(B, H)``, ``drop`` ``(B, H)`` or None, ``zh``/``zc`` ``(T, B, H)`` or None, ``p``.
+    Returns ``h`` and ``c`` of every step, ``(T, B, H)``. CPU float32/float64 only.
+    """
+
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx: Any,
+        x: Tensor,
+        weight_ih: Tensor,
+        bias: Tensor,
+        weight_hh: Tensor,
+        peephole: Tensor | None,
+        h0: Tensor,
+        c0: Tensor,
+        drop: Tensor | None,
+        zh: Tensor | None,
+        zc: Tensor | None,
+        p: float,
+    ) -> tuple[Tensor, Tensor]:
+        ops = native_ops()
+        T, B, In = x.shape
+        H = weight_hh.shape[1]
+        x2 = x.reshape(T * B, In)
+        gates = torch.mm(x2, weight_ih.t()).view(T, B, 4 * H)  # input projection, i f g o; + bias in C++
+        hs, cs, ct = ops.lstm_fwd(gates, bias, weight_hh.t(), peephole, h0, c0, drop, zh, zc, float(p))
+        ctx.save_for_backward(x2, weight_ih, weight_hh, gates, h0, hs, cs, ct, peephole, drop, zh, zc)
+        ctx.p = float(p)
+        ctx.set_materialize_grads(False)
+        return hs, cs[1:]
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, dhs: Tensor | None, dcs: Tensor | None) -> tuple[Tensor | None, ...]:  # type: ignore[override]
+        x2, weight_ih, weight_hh, gates, h0, hs, cs, ct, peephole, drop, zh, zc = ctx.saved_tensors
+        ops = native_ops()
+        T, B, H4 = gates.shape
+        H = H4 // 4
+        dz, dh0, dc0 = ops.lstm_bwd(gates, cs, ct, weight_hh, peephole, drop, zh, zc, ctx.p, dhs, dcs)
+        flat = dz.view(T * B, H4)
+        hin = torch.cat([h0.unsqueeze(0), hs[:-1]])  # h_{t-1} as fed to W_hh
+        if drop is not None:
+            hin = hin * drop
+        dw_hh = torch.mm(flat.t(), hin.reshape(T * B, H))
+        dw_ih = torch.mm(flat.t(), x2)
+        dbias = flat.sum(0)
+        dx = torch.mm(flat, weight_ih).view(T, B, -1) if ctx.needs_input_grad[0] else None
+        dpeep = None
+        if peephole is not None:
+            c_prev = cs[:-1]
+            c_new = ct if ctx.p > 0 else cs[1:]
+            dpeep = torch.stack(
+                [
+                    (dz[..., :H] * c_prev).sum((0, 1)),
+                    (dz[..., H : 2 * H] * c_prev).sum((0, 1)),
+                    (dz[..., 3 * H :] * c_new).sum((0, 1)),
+                ]
+            )
+        return dx, dw_ih, dbias, dw_hh, dpeep, dh0, dc0, None, None, None, None
+
+
+def native_lstm_loop(
+    x: Tensor,
+    weight_ih: Tensor,
+    bias: Tensor,
+    weight_hh: Tensor,
+    peephole: Tensor | None,
+    h0: Tensor,
+    c0: Tensor,
+    drop: Tensor | None = None,
+    zh: Tensor | None = None,
+    zc: Tensor | None = None,
+    p: float = 0.0,
+) -> tuple[Tensor, Tensor]:
+    """Runs :class:`NativeLSTMLoop`; see there for the arguments. Returns ``h`` and ``c`` ``(T, B, H)``."""
+    out: tuple[Tensor, Tensor] = NativeLSTMLoop.apply(  # type: ignore[no-untyped-call]
+        x, weight_ih, bias, weight_hh, peephole, h0, c0, drop, zh, zc, p
+    )
+    return out
+
+
+class NativeLNLSTMLoop(torch.autograd.Function):
+    """Forward and hand-written backward of the ``ln_lstm`` loop in C++.
+
+    ``apply(xw, bias, weight_hh, ln_hh_w, ln_hh_b, ln_c_w, ln_c_b, eps, h0, c0, drop, zh, zc, p)`` as
+    :class:`~carrousel.core.nn.ln_lstm_loop.LNLSTMLoop` but with ``xw`` ``(T, B, 4H)`` = ``LN_ih(W_ih x)`` of
+    every step and the bias ``b_ih + b_hh`` ``(4H,)`` apart (added in the C++ pass: one pass less). Returns ``h`` and ``c`` of every step, ``(T, B, H)``. CPU float32/float64 only.
+    """
+
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx: Any,
+        xw: Tensor,
+        bias: Tensor,
+        weight_hh: Tensor,
+        ln_hh_w: Tensor,
+        ln_hh_b: Tensor,
+        ln_c_w: Tensor,
+        ln_c_b: Tensor,
+        eps: float,
+        h0: Tensor,
+        c0: Tensor,
+        drop: Tensor | None,
+        zh: Tensor | None,
+        zc: Tensor | None,
+        p: float,
+    ) -> tuple[Tensor, Tensor]:
+        args = (ln_hh_w, ln_hh_b, ln_c_w, ln_c_b, float(eps), h0, c0, drop, zh, zc, float(p))
+        gates, hs, cs, ct, hw, st_hh, st_c = native_ops().ln_lstm_fwd(xw, bias, weight_hh.t(), *args)
+        ctx.save_for_backward(gates, cs, ct, hw, st_hh, st_c, h0, hs, weight_hh, ln_hh_w, ln_c_w, ln_c_b)
+        ctx.others = (drop, zh, zc, float(p))
+        ctx.set_materialize_grads(False)
+        return hs, cs[1:]
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, dhs: Tensor | None, dcs: Tensor | None) -> tuple[Tensor | None, ...]:  # type: ignore[override]
+        gates, cs, ct, hw, st_hh, st_c, h0, hs, weight_hh, ln_hh_w, ln_c_w, ln_c_b = ctx.saved_tensors
+        drop, zh, zc, p = ctx.others
+        T, B, H4 = gates.shape
+        H = H4 // 4
+        dz, dhw, dyc, dh0, dc0 = native_ops().ln_lstm_bwd(
+            gates, cs, ct, hw, st_hh, st_c, weight_hh, ln_hh_w, ln_c_w, ln_c_b, drop, zh, zc, p, dhs, dcs
+        )
+        hin = torch.cat([h0.unsqueeze(0), hs[:-1]])  # h_{t-1} as fed to W_hh
+        if drop is not None:
+            hin = hin * drop
+        dw_hh = torch.mm(dhw.view(T * B, H4).t(), hin.reshape(T * B, H))
+        xhh = (hw - st_hh[0].unsqueeze(-1)) * st_hh[1].unsqueeze(-1)
+        c_new = ct if p > 0 else cs[1:]
+        xc = (c_new - st_c[0].unsqueeze(-1)) * st_c[1].unsqueeze(-1)
+        d_hh_w, d_hh_b = (dz * xhh).sum((0, 1)), dz.sum((0, 1))
+        d_c_w, d_c_b = (dyc * xc).sum((0, 1)), dyc.sum((0, 1))
+        dbias = dz.sum((0, 1)) if ctx.needs_input_grad[1] else None
+        return dz, dbias, dw_hh, d_hh_w, d_hh_b, d_c_w, d_c_b, None, dh0, dc0, None, None, None, None
+
+
+def native_ln_lstm_loop(
+    xw: Tensor,
+    bias: Tensor,
+    weight_hh: Tensor,
+    ln_hh: torch.nn.LayerNorm,
+    ln_c: torch.nn.LayerNorm,
+    h0: Tensor,
+    c0: Tensor,
+    drop: Tensor | None = None,
+    zh: Tensor | None = None,
+    zc: Tensor | None = None,
+    p: float = 0.0,
+) -> tuple[Tensor, Tensor]:
+    """Runs :class:`NativeLNLSTMLoop` with the cell's two LayerNorms (same ``eps``). Returns ``h``, ``c``."""
+    out: tuple[Tensor, Tensor] = NativeLNLSTMLoop.apply(  # type: ignore[no-untyped-call]
+        xw,
+        bias,
+        weight_hh,
+        ln_hh.weight,
+        ln_hh.bias,
+        ln_c.weight,
+        ln_c.bias,
+        ln_hh.eps,
+        h0,
+        c0,
+        drop,
+        zh,
+        zc,
+        p,
+    )
+    return out
