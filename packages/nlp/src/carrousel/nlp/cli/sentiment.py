@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -347,7 +348,7 @@ def export(
     finetune_epochs: Annotated[
         int,
         typer.Option("--finetune-epochs", min=1, help="--prune: most fine-tuning epochs (early stopping)."),
-    ] = 8,
+    ] = SentimentExportConfig.finetune.epochs,
     as_json: JsonFlag = False,
 ) -> None:
     """Model with its network as ONNX (fp32/int8), optionally pruned and fine-tuned first; prints size,
@@ -364,7 +365,7 @@ def export(
         exporter.value,
         prune=prune,
         unlabelled=tuple(str(p) for p in unlabelled or ()),
-        finetune=FitConfig(epochs=finetune_epochs, batch_size=64, patience=2, progress=show_progress()),
+        finetune=replace(SentimentExportConfig.finetune, epochs=finetune_epochs, progress=show_progress()),
     )
     report = export_sentiment(cfg, out)
     if as_json:
