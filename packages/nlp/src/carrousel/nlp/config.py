@@ -402,9 +402,11 @@ class TranslateTrainConfig:
     max_tokens: int = 100  # subword tokens kept per side in training (longer pairs are skipped)
     case_variation: float = 0.3  # share of lower-case training pairs capitalised on both sides
     placeholders: bool = True  # formats, options, paths and numbers masked as single copied tokens
+    rare_words: int = 0  # with placeholders: source words seen at most this often are carried over whole
 
     def __post_init__(self) -> None:
         _fraction("label_smoothing", self.label_smoothing)
+        _need(self.rare_words >= 0, f"rare_words must be >= 0, got {self.rare_words}")
         _fraction("case_variation", self.case_variation)
         _positive(max_tokens=self.max_tokens)
 

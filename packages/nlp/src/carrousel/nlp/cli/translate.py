@@ -134,6 +134,14 @@ def train(
             help="Mask formats, options, paths and numbers as single copied tokens [default: placeholders].",
         ),
     ] = None,
+    rare_words: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="With placeholders, source words seen at most this often in training are carried over whole,"
+            " like unseen ones (0: off) [default: 0].",
+        ),
+    ] = None,
     label_smoothing: Annotated[float | None, typer.Option(min=0.0, max=0.95, help="[default: 0.1]")] = None,
     epochs: Annotated[int | None, typer.Option(min=1, help="Most epochs [default: 16].")] = None,
     batch_size: Annotated[int | None, typer.Option(min=1, help="Pairs per batch [default: 64].")] = None,
@@ -192,6 +200,7 @@ def train(
         ),
         label_smoothing=label_smoothing if label_smoothing is not None else 0.1,
         placeholders=placeholders if placeholders is not None else True,
+        rare_words=rare_words if rare_words is not None else 0,
     )
     r = train_translator(cfg, out)
     if as_json:
