@@ -390,12 +390,12 @@ class TranslateTrainConfig:
 
     data: TranslateDataConfig  # the pairs and their split
     tokenizer: TokenizerConfig = field(
-        default_factory=lambda: TokenizerConfig(kind="bpe", vocab_size=3000, min_frequency=2, lowercase=False)
+        default_factory=lambda: TokenizerConfig(kind="bpe", vocab_size=1000, min_frequency=2, lowercase=False)
     )
     model: TranslateNetConfig = field(default_factory=TranslateNetConfig)  # the network
     fit: FitConfig = field(
         default_factory=lambda: FitConfig(
-            epochs=16, batch_size=64, lr=3e-3, patience=3, lr_decay=0.5, threads=1
+            epochs=16, batch_size=32, lr=3e-3, patience=3, lr_decay=0.5, threads=1
         )
     )
     label_smoothing: float = 0.1  # cross-entropy label smoothing
