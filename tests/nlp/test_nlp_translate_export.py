@@ -38,7 +38,20 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pairs = folder / "pairs.tsv"
     lines = ["en\tde"] + [f"{r}\t{' '.join(_WORDS[w] for w in r.split())}" for r in sorted(rows)]
     pairs.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    args = ["--vocab-size", "60", "--embed-dim", "16", "--hidden-size", "32", "--epochs", "2", "--lr", "0.01"]
+    args = [
+        "--vocab-size",
+        "60",
+        "--embed-dim",
+        "16",
+        "--hidden-size",
+        "32",
+        "--epochs",
+        "2",
+        "--lr",
+        "0.01",
+        "--batch-size",
+        "64",
+    ]
     out = folder / "m"
     argv = sys.argv
     sys.argv = ["nlp", "translate", "train", "--pairs", str(pairs), "-o", str(out), *args, "-q", "--json"]

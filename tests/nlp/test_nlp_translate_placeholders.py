@@ -124,3 +124,66 @@ def test_translate_without_run_is_run(
         assert not done.value.code
         outputs.append(capsys.readouterr().out)
     assert outputs[0] == outputs[1] == translator.translate(["read the %.250s file"])[0].text + "\n"
+
+
+def test_unseen_words_are_masked_only_when_asked() -> None:
+    text = "Installed: %s and zdiff3, not the rest"
+    unknown = {"installed", "zdiff3"}.__contains__
+    masked, pieces = mask(text, lambda w: unknown(w.casefold()))
+    assert pieces == ["Installed", "%s", "zdiff3"]
+    assert unmask(masked, pieces) == text
+    assert mask(text) == mask(text, None)  # no predicate: words stay text
+    assert mask(text)[1] == ["%s"]
+
+
+def test_an_unseen_word_takes_the_place_of_its_translation() -> None:
+    unknown = {"installed", "zdiff3"}.__contains__
+    source, target = mask_pair(
+        "%s is not installed", "%s ist nicht installiert", unknown, {"installed": "installiert"}
+    )
+    assert source[-1] == target[-1] and source[-1] in ALPHABET  # the word's symbol replaced its translation
+    assert unmask(target, mask("%s is not installed", unknown)[1]) == "%s ist nicht installed"
+    # a word copied as it is takes its own symbol; one with no counterpart leaves the target alone
+    assert (
+        mask_pair("use zdiff3", "zdiff3 nutzen", unknown)[1] == f"{mask('use zdiff3', unknown)[0][-1]} nutzen"
+    )
+    assert mask_pair("installed", "fertig", unknown, {"installed": "installiert"})[1] == "fertig"
+
+
+@pytest.fixture(scope="module")
+def rare(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny translator again, now with names seen once each, trained with ``rare_words=1``."""
+    words = {"read": "lies", "the": "die", "file": "Datei", "open": "öffne", "now": "jetzt", "all": "alle"}
+    rng = random.Random(1)
+    rows = set()
+    for i in range(600):
+        src = [rng.choice(list(words)) for _ in range(rng.randint(1, 4))]
+        for j in range(rng.randint(1, 2)):  # names seen once, copied as they are
+            name = "".join(rng.choice("bcdfgklmnprstvz") + rng.choice("aeiou") for _ in range(3)) + f"{i}{j}"
+            src.insert(rng.randint(0, len(src)), name)
+        rows.add((" ".join(src), " ".join(words.get(w, w) for w in src)))
+    path = tmp_path_factory.mktemp("rare") / "pairs.tsv"
+    path.write_text("".join(f"{s}\t{t}\n" for s, t in sorted(rows)), encoding="utf-8")
+    cfg = TranslateTrainConfig(
+        data=TranslateDataConfig(pairs=(str(path),)),
+        tokenizer=TokenizerConfig("bpe", 120, 1, False),
+        model=TranslateNetConfig(embed_dim=32, hidden_size=64, dropout=0.0),
+        fit=FitConfig(epochs=10, batch_size=32, lr=1e-2, progress=False, threads=1),
+        case_variation=0.0,
+        rare_words=1,
+    )
+    out = tmp_path_factory.mktemp("rare") / "model"
+    train_translator(cfg, out)
+    return out
+
+
+def test_a_trained_translator_carries_unseen_words_over_whole(rare: Path) -> None:
+    tr = Translator.from_pretrained(rare)
+    assert tr.unknown is not None and not tr.unknown("File") and tr.unknown("Installed")
+    texts = ["read the Installed file", "open Wuxqyzzle now", "all Zq-3x Qi files"]
+    done = tr.translate(texts, DecodeConfig(beam=3))
+    assert [w in t.text for t, w in zip(done, ("Installed", "Wuxqyzzle", "Zq-3x"), strict=True)] == [
+        True
+    ] * 3, [t.text for t in done]
+    assert done[0].text.startswith("lies die"), done[0].text  # known words are still translated
+    assert not any(c in t.text for t in done for c in ALPHABET)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from carrousel.nlp.errors import NLPConfigError
 
-__all__ = ["NGramLM", "WordDictionary"]
+__all__ = ["WORD_PATTERN", "NGramLM", "WordDictionary"]
 
 Gram = tuple[int, ...]
 
@@ -106,7 +106,7 @@ class NGramLM:
         return math.exp(-ll / n)
 
 
-_WORD = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)
+WORD_PATTERN = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)
 
 
 class WordDictionary:
@@ -133,8 +133,8 @@ class WordDictionary:
         tgt_count: Counter[str] = Counter()
         joint: Counter[tuple[str, str]] = Counter()
         for s, t in pairs:
-            sw = {w.casefold() for w in _WORD.findall(s)}
-            tw = set(_WORD.findall(t))
+            sw = {w.casefold() for w in WORD_PATTERN.findall(s)}
+            tw = set(WORD_PATTERN.findall(t))
             src_count.update(sw)
             tgt_count.update(tw)
             joint.update((a, b) for a in sw for b in tw)
@@ -147,4 +147,4 @@ class WordDictionary:
 
     def translate(self, text: str) -> str:
         """``text`` with every known word replaced by its translation."""
-        return _WORD.sub(lambda m: self.table.get(m.group(0).casefold(), m.group(0)), text)
+        return WORD_PATTERN.sub(lambda m: self.table.get(m.group(0).casefold(), m.group(0)), text)

@@ -410,21 +410,23 @@ class TranslateTrainConfig:
 
     data: TranslateDataConfig  # the pairs and their split
     tokenizer: TokenizerConfig = field(
-        default_factory=lambda: TokenizerConfig(kind="bpe", vocab_size=3000, min_frequency=2, lowercase=False)
+        default_factory=lambda: TokenizerConfig(kind="bpe", vocab_size=1000, min_frequency=2, lowercase=False)
     )
     model: TranslateNetConfig = field(default_factory=TranslateNetConfig)  # the network
     fit: FitConfig = field(
         default_factory=lambda: FitConfig(
-            epochs=16, batch_size=64, lr=3e-3, patience=3, lr_decay=0.5, threads=1
+            epochs=16, batch_size=32, lr=3e-3, patience=3, lr_decay=0.5, threads=1
         )
     )
     label_smoothing: float = 0.1  # cross-entropy label smoothing
     max_tokens: int = 100  # subword tokens kept per side in training (longer pairs are skipped)
     case_variation: float = 0.3  # share of lower-case training pairs capitalised on both sides
     placeholders: bool = True  # formats, options, paths and numbers masked as single copied tokens
+    rare_words: int = 0  # with placeholders: source words seen at most this often are carried over whole
 
     def __post_init__(self) -> None:
         _fraction("label_smoothing", self.label_smoothing)
+        _need(self.rare_words >= 0, f"rare_words must be >= 0, got {self.rare_words}")
         _fraction("case_variation", self.case_variation)
         _positive(max_tokens=self.max_tokens)
 

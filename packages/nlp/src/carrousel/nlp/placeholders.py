@@ -16,16 +16,26 @@ and after decoding each placeholder token is replaced by the source text it stan
 * :func:`unmask` restores a decoded text; a placeholder the source lacks is dropped.
 
 Angle-bracket names (``<file>``) are not masked: translations translate them (``<Datei>``).
+
+Unseen words (kind ``word``, optional): given a predicate ``unknown``, :func:`mask` also masks each word
+it flags, so that a word the translator never saw is carried over whole, as the word-by-word dictionary
+does, instead of being spelled from other words' subwords (``Installed:`` -> ``Inalled:``). Decoding
+flags the words absent from the training sources; training flags rare ones, and :func:`mask_pair` puts
+the same symbol where the target has that word or its ``translation`` (so the model learns to place the
+symbol where the word's translation belongs).
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable, Mapping
+
+from carrousel.nlp.baselines import WORD_PATTERN
 
 __all__ = ["ALPHABET", "KINDS", "MAX_PLACEHOLDERS", "mask", "mask_pair", "unmask"]
 
-KINDS = ("format", "option", "path", "number")  # the kinds, in the order of their code blocks
+KINDS = ("format", "option", "path", "number", "word")  # the kinds, in the order of their code blocks
 MAX_PLACEHOLDERS = 16  # per sentence; later pieces stay as text
 _BASE = 0xE000  # Unicode private use area: never in real messages, unchanged by NFKC
 ALPHABET = tuple(
@@ -43,11 +53,16 @@ _PATTERNS = (
     ("number", r"(?<![\w.])\d+(?:\.\d+)*(?![\w])"),
 )
 _ANY = re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _PATTERNS))
+_ANY_WORD = re.compile(f"{_ANY.pattern}|(?P<word>{WORD_PATTERN.pattern})")
 _CODE = re.compile(f"[{ALPHABET[0]}-{ALPHABET[-1]}]")
 
 
 def _symbol(kind: str, index: int) -> str:
     return chr(_BASE + MAX_PLACEHOLDERS * KINDS.index(kind) + index)
+
+
+def _kind(symbol: str) -> str:
+    return KINDS[(ord(symbol) - _BASE) // MAX_PLACEHOLDERS]
 
 
 def _index(symbol: str) -> int:
@@ -58,8 +73,12 @@ def _find(text: str) -> list[re.Match[str]]:
     return list(_ANY.finditer(text))
 
 
-def mask(text: str) -> tuple[str, list[str]]:
+def mask(text: str, unknown: Callable[[str], bool] | None = None) -> tuple[str, list[str]]:
     """``text`` with its placeholders replaced by symbols, and the replaced pieces in order.
+
+    Args:
+        text: one source text.
+        unknown: flags the words to mask as well (kind ``word``); None masks no word.
 
     Example:
         >>> masked, pieces = mask("cannot open '%s': 2 errors")
@@ -71,25 +90,44 @@ def mask(text: str) -> tuple[str, list[str]]:
     def swap(m: re.Match[str]) -> str:
         if len(pieces) >= MAX_PLACEHOLDERS:
             return m.group(0)
+        if m.lastgroup == "word" and unknown is not None and not unknown(m.group(0)):
+            return m.group(0)
         pieces.append(m.group(0))
         return _symbol(str(m.lastgroup), len(pieces) - 1)
 
-    return _ANY.sub(swap, text), pieces
+    return (_ANY if unknown is None else _ANY_WORD).sub(swap, text), pieces
 
 
-def mask_pair(source: str, target: str) -> tuple[str, str]:
+def mask_pair(
+    source: str,
+    target: str,
+    unknown: Callable[[str], bool] | None = None,
+    translation: Mapping[str, str] | None = None,
+) -> tuple[str, str]:
     """A training pair with the source's placeholders masked on both sides.
+
+    Args:
+        source: the source text.
+        target: its translation.
+        unknown: flags source words to mask (see :func:`mask`).
+        translation: case-folded source word -> target word; a masked word's symbol also replaces its
+            translation in the target (when the word itself is not there).
 
     Example:
         >>> s, t = mask_pair("%s: %d files", "%s: %d Dateien")
         >>> unmask(t, mask("%s: %d files")[1])
         '%s: %d Dateien'
     """
-    masked, pieces = mask(source)
+    masked, pieces = mask(source, unknown)
     slots: dict[str, list[int]] = defaultdict(list)
     for i, piece in enumerate(pieces):
         slots[piece].append(i)
     symbols = _CODE.findall(masked)
+    words = set(WORD_PATTERN.findall(target)) if translation else set()
+    for i, piece in enumerate(pieces):
+        other = translation.get(piece.casefold()) if translation else None
+        if other and other in words and piece not in words and _kind(symbols[i]) == "word":
+            slots[other].append(i)
     used: dict[str, int] = defaultdict(int)
 
     def swap(m: re.Match[str]) -> str:
@@ -101,7 +139,7 @@ def mask_pair(source: str, target: str) -> tuple[str, str]:
         used[piece] += 1
         return symbols[options[k]]
 
-    return masked, _ANY.sub(swap, target)
+    return masked, (_ANY if unknown is None else _ANY_WORD).sub(swap, target)
 
 
 def unmask(text: str, pieces: list[str]) -> str:

@@ -106,7 +106,7 @@ def train(
     valid: Annotated[float | None, typer.Option(help="Validation share [default: 0.05].")] = None,
     test: Annotated[float | None, typer.Option(help="Held-out test share [default: 0.05].")] = None,
     vocab_size: Annotated[
-        int | None, typer.Option(min=8, help="Shared BPE vocabulary size [default: 3000].")
+        int | None, typer.Option(min=8, help="Shared BPE vocabulary size [default: 1000].")
     ] = None,
     embed_dim: Annotated[int | None, typer.Option(min=1, help="Embedding size [default: 256].")] = None,
     hidden_size: Annotated[int | None, typer.Option(min=2, help="Decoder units [default: 256].")] = None,
@@ -134,9 +134,17 @@ def train(
             help="Mask formats, options, paths and numbers as single copied tokens [default: placeholders].",
         ),
     ] = None,
+    rare_words: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="With placeholders, source words seen at most this often in training are carried over whole,"
+            " like unseen ones (0: off) [default: 0].",
+        ),
+    ] = None,
     label_smoothing: Annotated[float | None, typer.Option(min=0.0, max=0.95, help="[default: 0.1]")] = None,
     epochs: Annotated[int | None, typer.Option(min=1, help="Most epochs [default: 16].")] = None,
-    batch_size: Annotated[int | None, typer.Option(min=1, help="Pairs per batch [default: 64].")] = None,
+    batch_size: Annotated[int | None, typer.Option(min=1, help="Pairs per batch [default: 32].")] = None,
     lr: Annotated[float | None, typer.Option(min=0.0, help="Learning rate [default: 0.003].")] = None,
     patience: Annotated[int | None, typer.Option(min=1, help="Early-stopping patience [default: 3].")] = None,
     seed: Annotated[int | None, typer.Option(help="Seeds the split and the training [default: 0].")] = None,
@@ -166,7 +174,7 @@ def train(
         ),
         tokenizer=TokenizerConfig(
             kind="bpe",
-            vocab_size=pick(vocab_size, tok, "vocab_size", 3000),
+            vocab_size=pick(vocab_size, tok, "vocab_size", 1000),
             min_frequency=pick(None, tok, "min_frequency", 2),
             lowercase=False,
         ),
@@ -181,7 +189,7 @@ def train(
         ),
         fit=FitConfig(
             epochs=pick(epochs, fit, "epochs", 16),
-            batch_size=pick(batch_size, fit, "batch_size", 64),
+            batch_size=pick(batch_size, fit, "batch_size", 32),
             lr=pick(lr, fit, "lr", 3e-3),
             patience=pick(patience, fit, "patience", 3),
             lr_decay=pick(None, fit, "lr_decay", 0.5),
@@ -192,6 +200,7 @@ def train(
         ),
         label_smoothing=label_smoothing if label_smoothing is not None else 0.1,
         placeholders=placeholders if placeholders is not None else True,
+        rare_words=rare_words if rare_words is not None else 0,
     )
     r = train_translator(cfg, out)
     if as_json:

@@ -7,6 +7,10 @@ trains one BPE vocabulary shared by both languages on the training pairs only, a
 early stopping on the validation loss). The bundle (kind ``"nlp.translate"``) holds the weights, the
 tokenizer, the word dictionary baseline learned from the same training pairs, and the split settings,
 so that ``evaluate --split test`` scores exactly the pairs held out in training.
+
+With ``rare_words`` (and placeholders) on, source words seen at most that often in the training
+sources are masked as unseen-word placeholders in training and in decoding, and carried over whole:
+the bundle stores the other, known, words (:mod:`carrousel.nlp.placeholders`).
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -27,7 +32,7 @@ from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
 from carrousel.core.optional import require
 from carrousel.core.train import Trainer
-from carrousel.nlp.baselines import WordDictionary
+from carrousel.nlp.baselines import WORD_PATTERN, WordDictionary
 from carrousel.nlp.config import (
     DecodeConfig,
     TranslateDataConfig,
@@ -47,20 +52,35 @@ from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
 
 __all__ = [
     "KIND",
+    "KNOWN_FILE",
     "TranslateEvaluation",
     "TranslateTrainResult",
     "Translation",
     "Translator",
     "attention_plot",
     "evaluate_translator",
+    "known_words",
     "load_split",
     "train_translator",
+    "unknown_to",
 ]
 
 logger = logging.getLogger(__name__)
 
 KIND = "nlp.translate"
 DICTIONARY_FILE = "dictionary.json"
+KNOWN_FILE = "known_words.json"  # case-folded source words decoded as words (the rest: unseen placeholders)
+
+
+def known_words(pairs: Sequence[tuple[str, str]], rare: int) -> set[str]:
+    """The case-folded source words of ``pairs`` seen more than ``rare`` times."""
+    counts = Counter(w.casefold() for s, _ in pairs for w in WORD_PATTERN.findall(s))
+    return {w for w, n in counts.items() if n > rare}
+
+
+def unknown_to(known: set[str]) -> Callable[[str], bool]:
+    """The placeholder predicate of a known-word set: a word is masked when it is not known."""
+    return lambda word: word.casefold() not in known
 
 
 def load_split(data: TranslateDataConfig) -> ParallelSplit:
@@ -109,9 +129,13 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
     torch.manual_seed(fit.seed)
     train_pairs = vary_case(split.train, cfg.case_variation, fit.seed) if cfg.case_variation else split.train
     valid_pairs = split.valid
+    dictionary = WordDictionary.fit(split.train)
+    known = known_words(split.train, cfg.rare_words) if cfg.placeholders and cfg.rare_words else None
     if cfg.placeholders:
-        train_pairs = [mask_pair(s, t) for s, t in train_pairs]
-        valid_pairs = [mask_pair(s, t) for s, t in valid_pairs]
+        unknown = unknown_to(known) if known is not None else None
+        table = dictionary.table if known is not None else None
+        train_pairs = [mask_pair(s, t, unknown, table) for s, t in train_pairs]
+        valid_pairs = [mask_pair(s, t, unknown, table) for s, t in valid_pairs]
     texts = [s for s, _ in train_pairs] + [t for _, t in train_pairs]
     tokenizer = train_tokenizer(texts, cfg.tokenizer, ALPHABET if cfg.placeholders else ())
     train_items = _encode(tokenizer, train_pairs, cfg.max_tokens)
@@ -130,8 +154,8 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
         _loader(train_items, fit.batch_size, True, fit.seed), _loader(valid_items, fit.batch_size, False, 0)
     )
     valid_loss = float(result.best_score if result.best_score is not None else "nan")
-    dictionary = WordDictionary.fit(split.train)
     data = cfg.data
+    extra = {KNOWN_FILE: json.dumps(sorted(known), ensure_ascii=False).encode("utf-8")} if known else {}
     Bundle(
         kind=KIND,
         model=model.cpu(),
@@ -147,6 +171,7 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
         files={
             TOKENIZER_FILE: tokenizer.to_bytes(),
             DICTIONARY_FILE: json.dumps(dictionary.table, ensure_ascii=False).encode("utf-8"),
+            **extra,
         },
         data={"pairs": list(data.pairs), "sizes": split.sizes(), "seed": fit.seed},
     ).save(out)
@@ -194,6 +219,8 @@ class Translator:
         self.src, self.tgt = str(bundle.assets["src"]), str(bundle.assets["tgt"])
         self.max_tokens = int(bundle.assets.get("max_tokens", 100))
         self.placeholders = bool(bundle.assets.get("placeholders", False))
+        known = bundle.files.get(KNOWN_FILE)
+        self.unknown = unknown_to(set(json.loads(known.decode("utf-8")))) if known is not None else None
         self.network = exported_network(bundle, self.model)  # ONNX Runtime's step for an exported bundle
 
     def is_known(self, word: str) -> bool:
@@ -218,7 +245,7 @@ class Translator:
             if not text.strip():
                 raise EmptyTextError(f"text {i + 1} is empty; give text to translate")
         tok = self.tokenizer
-        masked = [mask(t) if self.placeholders else (t, []) for t in texts]
+        masked = [mask(t, self.unknown) if self.placeholders else (t, []) for t in texts]
         ids = [s[: self.max_tokens] or [tok.unk_id] for s in tok.encode_batch([m for m, _ in masked])]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out: list[Translation | None] = [None] * len(ids)
