@@ -161,6 +161,26 @@ def test_exporter_failures_are_one_line_export_errors() -> None:
         )
 
 
+class _TwoOutputs(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return torch.log_softmax(x, -1), x.tanh()
+
+
+def test_each_output_is_checked_by_its_own_tolerance_and_named() -> None:
+    """``output_atol`` gives an output its own accepted difference; a failure names the output."""
+    g = torch.Generator().manual_seed(0)
+    model, x = _TwoOutputs(), torch.randn(3, 5, generator=g)
+    blob = export_onnx(
+        model, (torch.randn(2, 5, generator=g),), ["x"], {"x": {0: "rows"}}, output_names=("logp", "t")
+    )
+    assert verify_onnx(blob, model, (x,), ["x"], 1e-4, ("logp", "t")) <= 1e-4
+    # an impossible tolerance (negative) fails on the first output checked against it, by name
+    with pytest.raises(ExportError, match=r"in logp \(over -1\)"):
+        verify_onnx(blob, model, (x,), ["x"], -1.0, ("logp", "t"))
+    with pytest.raises(ExportError, match=r"in t \(over -1\)"):
+        verify_onnx(blob, model, (x,), ["x"], -1.0, ("logp", "t"), output_atol={"logp": 1.0})
+
+
 def test_export_bundle_round_trip(tmp_path: object) -> None:
     model = _regressor("last", cell="gru", bidirectional=True)
     spec = ExportSpec(model, _inputs(4, 9, 5, 0), _inputs(7, 15, 5, 1), ("x", "lengths"), DYN)

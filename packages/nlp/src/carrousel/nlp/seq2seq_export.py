@@ -175,6 +175,9 @@ def translate_export_spec(model: Seq2Seq) -> ExportSpec:
         },
         output_names=OUTPUTS,
         atol=1e-4,
+        # the pointer mixture adds attention mass (float error ~1e-7) to tokens of probability ~1e-5, so their
+        # log-probabilities differ by ~1e-2 in float32 while the states agree to 1e-6 (translations: tested)
+        output_atol={"log_probs": 5e-2},
         int8_atol=2.0,  # log-probabilities; BLEU before and after is the real measure
         meta={"graph": "decoder_step", "encoder": ENCODER},
         parts={ENCODER: _encoder_spec(model)},

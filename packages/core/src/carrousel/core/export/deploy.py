@@ -69,6 +69,7 @@ class ExportSpec:
         int8_ops: node types given int8 weights (see :func:`~carrousel.core.export.onnx.quantize_int8`).
         meta: extra JSON fields of the ``export`` asset.
         parts: further graphs of the same network, by name (their own ``parts`` and ``meta`` are ignored).
+        output_atol: per output name, its own largest |fp32 ONNX - eager| (default ``atol``).
         int8_atol: largest |int8 ONNX - eager| accepted at ``check_inputs`` (int8 weights cost accuracy;
             the domain's task metric is the real measure).
     """
@@ -84,6 +85,7 @@ class ExportSpec:
     int8_ops: tuple[str, ...] = INT8_OPS
     meta: Mapping[str, Any] = field(default_factory=dict)
     parts: Mapping[str, ExportSpec] = field(default_factory=dict)
+    output_atol: Mapping[str, float] = field(default_factory=dict)
 
 
 def _strip(bundle: Bundle) -> Bundle:
@@ -149,10 +151,20 @@ def _export_one(
         output_names=spec.output_names,
         exporter=which,
     )
-    diff = verify_onnx(blob, spec.graph, spec.check_inputs, spec.input_names, atol=spec.atol)
+    diff = verify_onnx(
+        blob,
+        spec.graph,
+        spec.check_inputs,
+        spec.input_names,
+        atol=spec.atol,
+        output_names=spec.output_names,
+        output_atol=spec.output_atol,
+    )
     if prec is DeployPrecision.INT8:
         blob = quantize_int8(blob, spec.int8_ops)
-        diff = verify_onnx(blob, spec.graph, spec.check_inputs, spec.input_names, atol=spec.int8_atol)
+        diff = verify_onnx(
+            blob, spec.graph, spec.check_inputs, spec.input_names, spec.int8_atol, spec.output_names
+        )
     name = f"{stem}.{prec.value}.onnx"
     entry = {
         "precision": prec.value,
