@@ -1,5 +1,5 @@
 """What the pipelines share: core's TrainConfig from a FitConfig, the tokenizer's file name in bundles,
-dropping excluded texts."""
+dropping excluded texts, the batch layout of token ids for core's batched inference."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import torch
 
+from carrousel.core.data import pad_sequences
 from carrousel.core.train import TrainConfig
 
-__all__ = ["TOKENIZER_FILE", "drop_excluded", "train_config"]
+__all__ = ["TOKENIZER_FILE", "drop_excluded", "lengths_and_ids", "train_config"]
 
 logger = logging.getLogger(__name__)
 
@@ -49,3 +51,11 @@ def drop_excluded(
     keep = [i for i, t in enumerate(texts) if _same(t) not in ban]
     logger.info("excluded %d texts found in %s", len(texts) - len(keep), source)
     return [texts[i] for i in keep], [labels[i] for i in keep]
+
+
+def lengths_and_ids(chunk: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """A slice of token-id arrays as one ``(B, 1 + T)`` tensor: each text's length, then its ids padded
+    with 0 (the ``prepare`` of :func:`carrousel.core.train.predict` for texts; ``x[:, 0]`` and ``x[:, 1:]``
+    split it again)."""
+    padded, lengths = pad_sequences([torch.from_numpy(x) for x in chunk], 0)
+    return torch.cat([lengths.unsqueeze(1), padded], dim=1)

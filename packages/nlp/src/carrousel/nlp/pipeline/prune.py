@@ -21,12 +21,12 @@ import torch
 from carrousel.core.bundle import Bundle
 from carrousel.core.nn import RecurrentConfig
 from carrousel.core.prune import prune_units
-from carrousel.core.train import DistillationTask, DistillConfig, Trainer
+from carrousel.core.train import DistillationTask, DistillConfig, Trainer, predict
 from carrousel.nlp.config import SentimentExportConfig
 from carrousel.nlp.data import encode_texts
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.models import SentimentClassifier
-from carrousel.nlp.pipeline.common import train_config
+from carrousel.nlp.pipeline.common import lengths_and_ids, train_config
 from carrousel.nlp.pipeline.distill import make_distill_loader
 from carrousel.nlp.pipeline.sentiment import SentimentModel
 from carrousel.nlp.task import SentimentTask
@@ -67,17 +67,23 @@ def prune_classifier(model: SentimentClassifier, amount: float) -> SentimentClas
     return pruned
 
 
-def _logits(model: SentimentClassifier, ids: list[np.ndarray], batch: int = 256) -> np.ndarray:
-    """The full model's logits ``(N, C)`` (eager, eval mode)."""
-    model = model.eval()
-    out = []
-    with torch.inference_mode():
-        for start in range(0, len(ids), batch):
-            chunk = [torch.from_numpy(x) for x in ids[start : start + batch]]
-            lengths = torch.tensor([len(x) for x in chunk])
-            padded = torch.nn.utils.rnn.pad_sequence(chunk, batch_first=True, padding_value=0)
-            out.append(model.forward_with_weights(padded, lengths).logits.float().numpy())
-    return np.concatenate(out)
+def _logits(model: SentimentClassifier, ids: list[np.ndarray]) -> np.ndarray:
+    """The model's logits ``(N, C)`` (eval mode), through core's batched inference."""
+    items = np.empty(len(ids), dtype=object)
+    items[:] = ids
+
+    def forward(net: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+        return net.forward_with_weights(x[:, 1:], x[:, 0]).logits.float()  # type: ignore[operator]
+
+    return predict(
+        model,
+        items,
+        256,
+        forward=forward,
+        prepare=lengths_and_ids,
+        out_dtype=np.float32,
+        empty_shape=(model.config.num_classes,),
+    )
 
 
 def pruned_variant(full: SentimentModel, cfg: SentimentExportConfig) -> PrunedVariant:

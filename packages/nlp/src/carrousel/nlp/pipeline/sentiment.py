@@ -18,7 +18,6 @@ import numpy as np
 import torch
 
 from carrousel.core.bundle import Bundle, load_bundle
-from carrousel.core.data import pad_sequences
 from carrousel.core.export.deploy import load_runtime
 from carrousel.core.io import atomic_dir
 from carrousel.core.metrics import Average, accuracy, f1, precision, recall, roc_auc
@@ -43,7 +42,7 @@ from carrousel.nlp.decision import decide, place_threshold
 from carrousel.nlp.errors import LabelMismatchError, TextDataError
 from carrousel.nlp.models import SentimentClassifier, build_classifier
 from carrousel.nlp.pipeline import distill
-from carrousel.nlp.pipeline.common import TOKENIZER_FILE, drop_excluded, train_config
+from carrousel.nlp.pipeline.common import TOKENIZER_FILE, drop_excluded, lengths_and_ids, train_config
 from carrousel.nlp.task import SentimentTask
 from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
 from carrousel.nlp.vectors import init_embedding, pretrained_rows, teacher_vectors
@@ -258,10 +257,6 @@ class SentimentModel:
         items = np.empty(n, dtype=object)
         items[:] = [ids[i] for i in order]
 
-        def prepare(chunk: np.ndarray | torch.Tensor) -> torch.Tensor:
-            padded, lengths = pad_sequences([torch.from_numpy(x) for x in chunk], 0)
-            return torch.cat([lengths.unsqueeze(1), padded], dim=1)  # (B, 1 + T): lengths, then ids
-
         def forward(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
             if self.runtime is not None:
                 probs, weights = (torch.from_numpy(a) for a in self.runtime.run(x[:, 1:], x[:, 0]))
@@ -275,7 +270,7 @@ class SentimentModel:
             return torch.cat([probs, weights], dim=1)
 
         raw = predict(
-            self.model, items, batch_size, forward=forward, prepare=prepare, empty_shape=(c + t_max,)
+            self.model, items, batch_size, forward=forward, prepare=lengths_and_ids, empty_shape=(c + t_max,)
         )
         result = np.empty_like(raw)
         result[order] = raw
