@@ -110,23 +110,24 @@ class CallRule:
             ``(N,)`` which windows are called, and the choice per output.
         """
         k = np.asarray(k, dtype=np.int64)
-        by_joint = self.called(k, joint)
-        passed = by_joint.copy()
+        pwm_p = np.asarray(pwm_p, dtype=np.float64)
+        passed = self.called(k, joint)
         choices: dict[int, CallChoice] = {}
         for out in np.unique(k).tolist():
-            sel = k == out
-            a = self.rates.get(int(out))
-            n_joint = int(by_joint[sel].sum())
-            n_pwm = int((np.asarray(pwm_p)[sel] <= a).sum()) if a is not None else -1
-            if n_pwm > n_joint:
-                passed[sel] = np.asarray(pwm_p)[sel] <= a
-            choices[int(out)] = CallChoice("pwm" if n_pwm > n_joint else "joint", n_joint, max(n_pwm, 0))
+            sel = np.flatnonzero(k == out)
+            a = self.rates.get(out)  # None: no PWM rule to compare with (the joint cut stays)
+            by_pwm = pwm_p[sel] <= a if a is not None else np.zeros(sel.size, dtype=bool)
+            n_joint, n_pwm = int(passed[sel].sum()), int(by_pwm.sum())
+            choice = CallChoice("pwm" if n_pwm > n_joint else "joint", n_joint, n_pwm)
+            if choice.rule == "pwm":
+                passed[sel] = by_pwm
+            choices[out] = choice
             logger.info(
                 "model calls, output %d: %s rule (input windows called: joint %d, PWM alone %d)",
                 out,
-                choices[int(out)].rule,
+                choice.rule,
                 n_joint,
-                max(n_pwm, 0),
+                n_pwm,
             )
         return passed, choices
 
