@@ -17,6 +17,8 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
+from carrousel.core.nn.lstm_loop import recurrent_inputs
+
 __all__ = ["LNLSTMLoop", "ln_lstm_loop"]
 
 _LN_BACKWARD = torch.ops.aten.native_layer_norm_backward
@@ -139,10 +141,7 @@ class LNLSTMLoop(torch.autograd.Function):
                 if dcs is not None:
                     dc_next.add_(dcs[t - 1])
             dh, dc = dh_next, dc_next
-        hin = torch.cat([h0.unsqueeze(0), hs[:-1]])  # h_{t-1} as fed to W_hh
-        if drop is not None:
-            hin = hin * drop
-        dw_hh = torch.mm(dhw.view(T * B, H4).t(), hin.reshape(T * B, H))
+        dw_hh = torch.mm(dhw.view(T * B, H4).t(), recurrent_inputs(h0, hs, drop))
         xhh = (hw - stats_hh[0]) * stats_hh[1]
         d_hh_w, d_hh_b = (dz * xhh).sum((0, 1)), dz.sum((0, 1))
         d_c_w, d_c_b = (dyc * xc).sum((0, 1)), dyc.sum((0, 1))

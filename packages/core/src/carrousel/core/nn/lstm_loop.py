@@ -23,10 +23,19 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-__all__ = ["LSTMLoop", "lstm_loop"]
+__all__ = ["LSTMLoop", "lstm_loop", "recurrent_inputs"]
 
 _ORDER = (3, 0, 1, 2)  # PyTorch's i, f, g, o blocks -> o, i, f, g
 _BACK = (1, 2, 3, 0)  # o, i, f, g -> i, f, g, o
+
+
+def recurrent_inputs(h0: Tensor, hs: Tensor, drop: Tensor | None) -> Tensor:
+    """``h_{t-1}`` of every step as fed to ``W_hh`` (after recurrent dropout), ``(T * B, H)``: the left
+    factor of the recurrent weight gradient, from ``h0`` ``(B, H)`` and the outputs ``hs`` ``(T, B, H)``."""
+    hin = torch.cat([h0.unsqueeze(0), hs[:-1]])
+    if drop is not None:
+        hin = hin * drop
+    return hin.reshape(-1, hin.shape[-1])
 
 
 def _blocks(t: Tensor, order: tuple[int, ...]) -> Tensor:
@@ -146,10 +155,7 @@ class LSTMLoop(torch.autograd.Function):
                     dc_next.add_(dcs[t - 1])
             dh, dc = dh_next, dc_next
         flat = dz.view(T * B, H4)
-        hin = torch.cat([h0.unsqueeze(0), hs[:-1]])  # h_{t-1} as fed to W_hh
-        if drop is not None:
-            hin = hin * drop
-        dw_hh = _blocks(torch.mm(hin.reshape(T * B, H).t(), flat), _BACK).t()  # (4H, H)
+        dw_hh = _blocks(torch.mm(recurrent_inputs(h0, hs, drop).t(), flat), _BACK).t()  # (4H, H)
         dw_ih = _blocks(torch.mm(x2.t(), flat), _BACK).t()  # (4H, I)
         dbias = _blocks(flat.sum(0), _BACK)
         dx = torch.mm(flat, _blocks(weight_ih.t(), _ORDER).t()).view(T, B, -1)

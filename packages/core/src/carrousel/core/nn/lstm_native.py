@@ -16,6 +16,7 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
+from carrousel.core.nn.lstm_loop import recurrent_inputs
 from carrousel.core.nn.native import native_ops
 
 __all__ = ["NativeLNLSTMLoop", "NativeLSTMLoop", "native_ln_lstm_loop", "native_lstm_loop"]
@@ -66,10 +67,7 @@ class NativeLSTMLoop(torch.autograd.Function):
         H = H4 // 4
         dz, dh0, dc0 = ops.lstm_bwd(gates, cs, ct, weight_hh, peephole, drop, zh, zc, ctx.p, dhs, dcs)
         flat = dz.view(T * B, H4)
-        hin = torch.cat([h0.unsqueeze(0), hs[:-1]])  # h_{t-1} as fed to W_hh
-        if drop is not None:
-            hin = hin * drop
-        dw_hh = torch.mm(flat.t(), hin.reshape(T * B, H))
+        dw_hh = torch.mm(flat.t(), recurrent_inputs(h0, hs, drop))
         dw_ih = torch.mm(flat.t(), x2)
         dbias = flat.sum(0)
         dx = torch.mm(flat, weight_ih).view(T, B, -1) if ctx.needs_input_grad[0] else None
@@ -146,14 +144,10 @@ class NativeLNLSTMLoop(torch.autograd.Function):
         gates, cs, ct, hw, st_hh, st_c, h0, hs, weight_hh, ln_hh_w, ln_c_w, ln_c_b = ctx.saved_tensors
         drop, zh, zc, p = ctx.others
         T, B, H4 = gates.shape
-        H = H4 // 4
         dz, dhw, dyc, dh0, dc0 = native_ops().ln_lstm_bwd(
             gates, cs, ct, hw, st_hh, st_c, weight_hh, ln_hh_w, ln_c_w, ln_c_b, drop, zh, zc, p, dhs, dcs
         )
-        hin = torch.cat([h0.unsqueeze(0), hs[:-1]])  # h_{t-1} as fed to W_hh
-        if drop is not None:
-            hin = hin * drop
-        dw_hh = torch.mm(dhw.view(T * B, H4).t(), hin.reshape(T * B, H))
+        dw_hh = torch.mm(dhw.view(T * B, H4).t(), recurrent_inputs(h0, hs, drop))
         xhh = (hw - st_hh[0].unsqueeze(-1)) * st_hh[1].unsqueeze(-1)
         c_new = ct if p > 0 else cs[1:]
         xc = (c_new - st_c[0].unsqueeze(-1)) * st_c[1].unsqueeze(-1)
