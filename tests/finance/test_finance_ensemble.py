@@ -117,6 +117,12 @@ def test_multi_member_bundle_round_trip(
         ForecasterBundle.from_bundle(core)
     with pytest.raises(BundleMismatchError, match=r"members 3, not the members 1 .*--members"):
         forecast(_members(cfg, 1), model_dir=tmp_path / "m")
+    good = loaded.to_bundle()  # a calibration array of the wrong shape is named
+    bad = replace(good, arrays={**good.arrays, "member_log_scale": np.zeros((2, 3, 3))})
+    with pytest.raises(
+        ForecasterBundleError, match=r"member_log_scale .* shape \(2, 3, 3\), not \(3, 3, 3\)"
+    ):
+        ForecasterBundle.from_bundle(bad)
 
 
 def test_a_single_network_bundle_saved_before_ensembles_still_loads(

@@ -293,17 +293,18 @@ class ForecasterBundle:
         n_features = len(feature_names(cfg.window.indicators))
         scalers = {t: _scaler(t, s, n_features) for t, s in scalers_doc.items()}
         shape = (cfg.window.horizon, len(cfg.model.quantiles))
-        if offsets.shape != shape or (log_scale is not None and log_scale.shape != shape):
-            raise ForecasterBundleError(
-                f"the conformal offsets in {where} have shape {offsets.shape}, not (horizon, quantiles) = "
-                f"{(cfg.window.horizon, len(cfg.model.quantiles))}; train the model again"
-            )
-        members = (cfg.model.members, cfg.window.horizon, len(cfg.model.quantiles))
-        if member_offsets.shape != members or getattr(member_log_scale, "shape", members) != members:
-            raise ForecasterBundleError(
-                f"the members' conformal offsets in {where} have shape {member_offsets.shape}, not (members, "
-                f"horizon, quantiles) = {members}; train the model again"
-            )
+        members = (cfg.model.members, *shape)
+        for name, array, want in (
+            ("offsets", offsets, shape),
+            ("log_scale", log_scale, shape),
+            ("member_offsets", member_offsets, members),
+            ("member_log_scale", member_log_scale, members),
+        ):
+            if array is not None and array.shape != want:
+                raise ForecasterBundleError(
+                    f"the calibration array {name} in {where} has shape {array.shape}, not {want} "
+                    "((members,) horizon, quantiles); train the model again"
+                )
         model = bundle.model.to("cpu").eval()
         runtime = load_runtime(bundle)  # an exported bundle (finance export) forecasts through its ONNX file
         fitted = FittedForecaster(
