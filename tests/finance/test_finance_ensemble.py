@@ -25,7 +25,13 @@ from carrousel.finance.features import SeriesData, build_series, training_window
 from carrousel.finance.members import SPREAD_FIGURES
 from carrousel.finance.models import build_ensemble, build_forecaster
 from carrousel.finance.pipeline import ForecasterBundle, backtest, forecast, saved_config
-from carrousel.finance.training import PREDICT_BATCH, FittedForecaster, fit_at, fit_forecaster
+from carrousel.finance.training import (
+    PREDICT_BATCH,
+    FittedForecaster,
+    ensemble_and_members,
+    fit_at,
+    fit_forecaster,
+)
 
 
 def _members(cfg: FinanceConfig, n: int, seed: int = 0) -> FinanceConfig:
@@ -211,3 +217,19 @@ def test_a_yes_needs_most_members() -> None:
     weak = Comparison("drift", 1.0, -0.5, 0.3, 0.6)
     no_line = verdict_text("lstm", 0.2, 0.990, weak)
     assert verdict_text("lstm", 0.2, 0.990, weak, support=(3, 3, 3)) == no_line and ": yes" not in no_line
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_one_pass_of_the_members_gives_the_ensemble_bit_for_bit(n: int) -> None:
+    cfg = _members(FinanceConfig(), n)
+    nets = []
+    for seed in range(n):
+        torch.manual_seed(seed)
+        nets.append(build_forecaster(cfg.model, cfg.window).eval())
+    model = build_ensemble(nets, 0).eval()
+    x = np.random.default_rng(0).normal(size=(PREDICT_BATCH + 77, cfg.window.lookback, 5)).astype(np.float32)
+    ensemble, members = ensemble_and_members(model, x)
+    np.testing.assert_array_equal(ensemble, predict(model, x, PREDICT_BATCH))  # what fit_at calibrated on
+    each = np.stack([predict(m, x, PREDICT_BATCH) for m in nets])
+    np.testing.assert_array_equal(members, each)
+    assert members.shape == (n, len(x), cfg.window.horizon, len(cfg.model.quantiles))

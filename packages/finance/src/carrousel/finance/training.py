@@ -45,6 +45,7 @@ __all__ = [
     "PREDICT_BATCH",
     "FittedForecaster",
     "WindowSet",
+    "ensemble_and_members",
     "fit_at",
     "fit_forecaster",
     "predict_windows",
@@ -257,7 +258,9 @@ class FittedForecaster:
         return target_scales(series, scaler, origins, self.horizon, self.window.target_scale)
 
 
-def _member_predict(model: ForecasterEnsemble, x: np.ndarray | PanelWindows) -> np.ndarray:
+def _member_predict(
+    model: ForecasterEnsemble, x: np.ndarray | PanelWindows, out_dtype: Any = np.float64
+) -> np.ndarray:
     """``(n, L, F)`` windows (or a panel's) -> ``(n, N, H, Q)`` quantiles of every member (batched passes)."""
     cfg = model.config.member
     return predict_windows(
@@ -265,7 +268,24 @@ def _member_predict(model: ForecasterEnsemble, x: np.ndarray | PanelWindows) -> 
         x,
         forward=lambda m, b: m.member_outputs(b).transpose(0, 1),  # type: ignore[operator]
         empty_shape=(model.config.members, cfg.out_features, len(cfg.quantiles)),
+        out_dtype=out_dtype,
     )
+
+
+def ensemble_and_members(
+    model: ForecasterEnsemble, x: np.ndarray | PanelWindows
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ensemble's ``(n, H, Q)`` and every member's ``(N, n, H, Q)`` quantiles from ONE pass of each member.
+
+    The ensemble is the members' float32 mean taken as :meth:`ForecasterEnsemble.forward` takes it, so it
+    equals ``predict_windows(model, x)`` bit for bit, without running every member a second time.
+    """
+    if len(model.members) == 1:
+        ensemble = predict_windows(model, x)
+        return ensemble, ensemble[None]
+    members = _member_predict(model, x, out_dtype=np.float32)  # (n, N, H, Q)
+    ensemble = torch.from_numpy(members).mean(dim=1).numpy().astype(np.float64)
+    return ensemble, np.moveaxis(members, 1, 0).astype(np.float64)
 
 
 def predict_windows(model: nn.Module, x: np.ndarray | PanelWindows, **kwargs: Any) -> np.ndarray:
@@ -316,8 +336,7 @@ def fit_at(
     offsets, member_offsets = np.zeros(shape), np.zeros((len(nets), *shape))
     log_scale = member_log_scale = None
     if cfg.backtest.conformal:  # the held-out windows also chose the epoch: a mild, documented reuse
-        ensemble = predict_windows(model, data.val)
-        per_member = np.moveaxis(_member_predict(model, data.val), 1, 0) if len(nets) > 1 else ensemble[None]
+        ensemble, per_member = ensemble_and_members(model, data.val)
         if cfg.backtest.calibration == "scale":
             log_scale = scale_calibration(ensemble, data.y_val, qs)
             member_log_scale = np.stack([scale_calibration(p, data.y_val, qs) for p in per_member])
