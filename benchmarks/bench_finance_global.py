@@ -4,7 +4,8 @@ held-out accuracy of one global network against one network per series on real d
 * ``scaling``: for each ``N`` a fresh process generates ``N`` SYNTHETIC daily OHLCV series (``--rows`` days
   each: log returns with GARCH(1,1)-like volatility clustering, a random price level and volatility per
   series) and trains one global network (``--epochs``, one member, one thread) with the lazy window store;
-  it reports wall and CPU seconds of indexing + training (CPU time is steadier on a shared machine), the process's peak RSS (``ru_maxrss``) and its growth
+  (without the GARCH combination's held-out fits, ``garch_weight = 0``): it reports wall and CPU seconds of
+  indexing + training (CPU time is steadier on a shared machine), the process's peak RSS (``ru_maxrss``) and its growth
   over the RSS after data generation, the window store's size and what materialised windows would take.
   ``--eager`` also runs the old path (every window materialised) at each ``N`` for the memory comparison.
   A least-squares line through ``(N, seconds)`` and ``(N, MB)`` gives the per-series slope and R^2.
@@ -25,7 +26,9 @@ held-out accuracy of one global network against one network per series on real d
   the global runs alike; without them each uses its own default: ``[window] target_scale``/``vol_inputs`` alone,
   ``global_target_scale``/``global_vol_inputs`` global), ``--no-auto`` skips AutoETS, Theta and AutoARIMA
   (faster; the other rows are unchanged), ``--no-alone`` runs only the global networks, ``--calibration
-  scale|offsets|none`` picks the network's calibration on held-out windows (default: the config's, ``scale``).
+  scale|offsets|none`` picks the network's calibration on held-out windows (default: the config's, ``scale``),
+  ``--garch-weight W`` the weight of the GARCH(1,1) quantiles averaged with the network's before that
+  calibration (default: the config's, 0.4; 0: the network alone, the default before).
 
 Usage::
 
@@ -117,6 +120,7 @@ def one_point(n: int, rows: int, epochs: int, eager: bool) -> dict[str, Any]:
 
     torch.set_num_threads(1)
     cfg = FinanceConfig(model=ModelConfig(members=1), train=TrainSettings(epochs=epochs, patience=epochs))
+    cfg = replace(cfg, backtest=replace(cfg.backtest, garch_weight=0.0))  # training alone: no GARCH fits
     train_global(synthetic_panel(3, 300, seed=1), cfg)  # warm-up: lazy imports, allocator, first backward
     _, series = frame_series(synthetic_panel(n, rows), cfg)
     cuts = {s.ticker: len(s.close) - 1 for s in series}
@@ -289,6 +293,8 @@ def calibration(args: argparse.Namespace) -> dict[str, Any]:
         on = args.calibration != "none"
         cal = args.calibration if on else cfg.backtest.calibration
         cfg = replace(cfg, backtest=replace(cfg.backtest, conformal=on, calibration=cal))
+    if args.garch_weight is not None:  # the weight of GARCH's quantiles in the network's forecast
+        cfg = replace(cfg, backtest=replace(cfg.backtest, garch_weight=args.garch_weight))
     df = real_panel()
     if args.validation:  # the validation period: the 500 days before the test period (the last 500 dropped)
         df = df[df.groupby("unique_id", sort=False).cumcount(ascending=False) >= 500]
@@ -300,6 +306,7 @@ def calibration(args: argparse.Namespace) -> dict[str, Any]:
         f"{cfg.window.global_vol_inputs}), auto baselines "
         f"{cfg.backtest.auto_baselines}, calibration "
         f"{cfg.backtest.calibration if cfg.backtest.conformal else 'none'}, ACI step {cfg.backtest.aci_gamma}, "
+        f"GARCH weight {cfg.backtest.garch_weight}, "
         f"{'validation period' if args.validation else 'test period'}",
         "verdicts": {},
     }
@@ -376,6 +383,12 @@ def main() -> None:
         choices=("scale", "offsets", "none"),
         default=None,
         help="the network's calibration (default: the config's, scale; offsets: split conformal, the old one)",
+    )
+    ca.add_argument(
+        "--garch-weight",
+        type=float,
+        default=None,
+        help="weight of the GARCH(1,1) quantiles averaged with the network's (default: the config's, 0.4; 0: none)",
     )
     ca.add_argument("--json", default=None)
     args = parser.parse_args()

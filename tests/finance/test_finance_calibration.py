@@ -64,6 +64,10 @@ def test_calibration_is_checked_and_old_configs_read_as_offsets() -> None:
     with pytest.raises(FinanceConfigError, match="unknown calibration 'isotonic'; use one of scale, offsets"):
         BacktestConfig(calibration="isotonic")
     old = {"window": {"lookback": 30}, "model": {"members": 3}, "backtest": {"conformal": True}}
-    assert _single_network_config(old)["backtest"] == {"conformal": True, "calibration": "offsets"}
+    assert _single_network_config(old)["backtest"] == {
+        "conformal": True,
+        "calibration": "offsets",
+        "garch_weight": 0.0,  # nor the GARCH combination (test_finance_garch_combination)
+    }
     new = {"window": {"lookback": 30}, "backtest": {"calibration": "scale"}}
-    assert _single_network_config(new)["backtest"] == {"calibration": "scale"}
+    assert _single_network_config(new)["backtest"] == {"calibration": "scale", "garch_weight": 0.0}

@@ -140,15 +140,16 @@ def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestR
             origins = origins[in_block]
             if len(origins) == 0 or s.ticker not in fitted.scalers:
                 continue
-            preds = {cfg.model.arch: fitted.predict(s, origins)}
-            if fitted.members > 1:
-                by_member.append(fitted.predict_members(s, origins))
             chosen: dict[str, str] = {}
-            preds.update(
-                baseline_forecasts(
-                    s, cuts[s.ticker], origins, horizon, qs, cfg.backtest.auto_baselines, chosen
-                )
+            base = baseline_forecasts(
+                s, cuts[s.ticker], origins, horizon, qs, cfg.backtest.auto_baselines, chosen
             )
+            if fitted.members > 1:  # the ensemble and its members from one pass of each member
+                net, each = fitted.predict_both(s, origins, garch=base["garch"])
+                by_member.append(each)
+            else:
+                net = fitted.predict(s, origins, garch=base["garch"])
+            preds = {cfg.model.arch: net, **base}
             if chosen:
                 fits.append({"ticker": s.ticker, "fitted_to": str(s.dates[cuts[s.ticker]].date())} | chosen)
             if cfg.backtest.ensemble:

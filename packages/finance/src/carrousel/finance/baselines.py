@@ -43,6 +43,7 @@ __all__ = [
     "empirical_spread",
     "ewma_volatility",
     "garch_forecast",
+    "garch_quantiles",
 ]
 
 logger = logging.getLogger(__name__)
@@ -150,6 +151,26 @@ def garch_forecast(
     return (mean[..., None] + np.sqrt(var)[..., None] * _z(quantiles)[None, None, :]) / 100.0
 
 
+def _ewma_quantiles(
+    series: SeriesData, train_end: int, origins: np.ndarray, horizon: int, quantiles: tuple[float, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``zero_return`` and ``ewma`` quantiles ``(n, H, Q)`` (EWMA volatility; ``ewma`` with the drift)."""
+    ks = np.arange(1, horizon + 1)
+    mu = float(np.nanmean(series.logret[1 : train_end + 1]))
+    vol = ewma_volatility(series.logret)[origins]  # (n,)
+    zero = vol[:, None, None] * np.sqrt(ks)[None, :, None] * _z(quantiles)[None, None, :]
+    return zero, (mu * ks)[None, :, None] + zero
+
+
+def garch_quantiles(
+    series: SeriesData, train_end: int, origins: np.ndarray, horizon: int, quantiles: tuple[float, ...]
+) -> np.ndarray:
+    """The ``garch`` baseline's quantiles ``(n, H, Q)``: GARCH(1,1) fitted on rows ``<= train_end``, or the
+    ``ewma`` quantiles when that fit fails (:func:`garch_forecast`)."""
+    garch = garch_forecast(series, train_end, origins, horizon, quantiles)
+    return _ewma_quantiles(series, train_end, origins, horizon, quantiles)[1] if garch is None else garch
+
+
 def auto_forecasts(
     series: SeriesData,
     train_end: int,
@@ -216,9 +237,7 @@ def baseline_forecasts(
     spread = empirical_spread(series.logret, train_end, horizon, quantiles)  # (H, Q)
     ks = np.arange(1, horizon + 1)
     mu = float(np.nanmean(series.logret[1 : train_end + 1]))
-    vol = ewma_volatility(series.logret)[origins]  # (n,)
-    zero = vol[:, None, None] * np.sqrt(ks)[None, :, None] * _z(quantiles)[None, None, :]
-    ewma = (mu * ks)[None, :, None] + zero
+    zero, ewma = _ewma_quantiles(series, train_end, origins, horizon, quantiles)
     garch = garch_forecast(series, train_end, origins, horizon, quantiles)
     arima = arima_forecast(series, train_end, origins, horizon, quantiles)
     out = {

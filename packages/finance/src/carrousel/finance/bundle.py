@@ -132,7 +132,8 @@ def _single_network_config(doc: Any) -> Any:
     ``model.members``) describes a single network, ``members = 1``, not today's default; one written before
     volatility-scaled targets (no ``window.target_scale``) was trained on ``static`` targets, one written
     before volatility-scaled inputs (no ``window.vol_inputs``) on plain inputs, and one written before the
-    ``scale`` calibration (no ``backtest.calibration``) with split-conformal ``offsets``."""
+    ``scale`` calibration (no ``backtest.calibration``) with split-conformal ``offsets``, and one written before
+    the GARCH combination (no ``backtest.garch_weight``) forecasts with the network alone (``0``)."""
     if not isinstance(doc, dict):
         return doc
     model, window = doc.get("model"), doc.get("window")
@@ -142,8 +143,8 @@ def _single_network_config(doc: Any) -> Any:
         window = {**window, "target_scale": "static"}
     if isinstance(window, dict) and "vol_inputs" not in window:
         window = {**window, "vol_inputs": False}
-    if isinstance(bt := doc.get("backtest"), dict) and "calibration" not in bt:  # before "scale" calibration
-        doc = {**doc, "backtest": {**bt, "calibration": "offsets"}}
+    if isinstance(bt := doc.get("backtest"), dict):  # before the "scale" calibration / the GARCH combination
+        doc = {**doc, "backtest": {"calibration": "offsets", "garch_weight": 0.0, **bt}}
     if isinstance(window, dict):
         doc = {**doc, "window": window}
     return doc
@@ -316,6 +317,7 @@ class ForecasterBundle:
             runtime=runtime,
             log_scale=log_scale,
             member_log_scale=member_log_scale,
+            garch_weight=cfg.backtest.garch_weight,
         )
         board = bundle.assets.get("scoreboard")
         return cls(fitted, cfg, dict(bundle.data), board if isinstance(board, dict) else None, bundle.created)

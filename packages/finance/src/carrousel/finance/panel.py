@@ -110,6 +110,7 @@ class PanelData:
         y_val: ``(m, H)`` float64 validation targets (the conformal offsets are fitted in float64).
         scalers: per-series :class:`Scaler` fitted on rows up to the series' cut-off.
         names: the series in the order of the store (``series`` indices point here).
+        val_origins: each named series' validation origin rows (``y_val``'s rows, in the same order).
     """
 
     train: PanelWindows
@@ -117,6 +118,7 @@ class PanelData:
     y_val: np.ndarray
     scalers: dict[str, Scaler]
     names: tuple[str, ...]
+    val_origins: tuple[np.ndarray, ...] = ()
 
 
 def panel_windows(
@@ -144,6 +146,7 @@ def panel_windows(
     targets: list[np.ndarray] = []
     index: dict[str, list[np.ndarray]] = {"t": [], "v": [], "ts": [], "vs": []}
     y_val: list[np.ndarray] = []
+    val_origins: list[np.ndarray] = []
     scalers: dict[str, Scaler] = {}
     names: list[str] = []
     start = 0
@@ -172,6 +175,7 @@ def panel_windows(
         index["vs"].append(np.full(len(val), k, np.int32))
         scalers[s.ticker] = scaler
         names.append(s.ticker)
+        val_origins.append(val)
         start += len(rows)
         if on_series is not None:
             on_series(1)
@@ -189,7 +193,7 @@ def panel_windows(
 
     train_set = PanelWindows(f_all, t_all, cat("t"), cat("ts"), lookback)
     val_set = PanelWindows(f_all, t_all, cat("v"), cat("vs"), lookback)
-    return PanelData(train_set, val_set, np.concatenate(y_val), scalers, tuple(names))
+    return PanelData(train_set, val_set, np.concatenate(y_val), scalers, tuple(names), tuple(val_origins))
 
 
 def panel_loader(

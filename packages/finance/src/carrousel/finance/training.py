@@ -1,15 +1,15 @@
-"""Fitting forecasters with :class:`carrousel.core.train.Trainer`, and the fitted result.
+"""Fitting forecasters with :class:`carrousel.core.train.Trainer`.
 
 :func:`fit_at` trains a seed ensemble (``cfg.model.members`` networks, seeds ``seed..seed+N-1``, one after
 another on the same windows; :class:`~carrousel.finance.models.ForecasterEnsemble`) on the windows of every
 ticker whose targets end on or before each ticker's cut-off row, with scalers fitted on rows up to the
 cut-off only; the windows are gathered per batch from :func:`~carrousel.finance.panel.panel_windows`
-(memory bounded for hundreds of series, bit-identical to materialised windows).
-:meth:`FittedForecaster.predict` turns windows at any origins into calibrated quantiles of the cumulative
-log return, through core's batched :func:`~carrousel.core.train.predict`.
+(memory bounded for hundreds of series, bit-identical to materialised windows). The result is a
+:class:`~carrousel.finance.fitted.FittedForecaster` (re-exported here).
 The calibration (a shrunk log-multiplier of the spread by default, or split-conformal offsets:
-``[backtest] calibration``) is fitted on the ensemble's (averaged) held-out forecast; each member also keeps
-its own, so :meth:`FittedForecaster.predict_members` gives exactly the forecast a single network
+``[backtest] calibration``) is fitted on the ensemble's (averaged) held-out forecast, after the same
+combination with the GARCH(1,1) baseline as its forecasts get (``[backtest] garch_weight``); each member also
+keeps its own, so :meth:`FittedForecaster.predict_members` gives exactly the forecast a single network
 trained with that member's seed would have given (the members' spread in the scoreboard).
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -26,18 +26,19 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 
-from carrousel.core.train import FitResult, TrainConfig, Trainer, predict
-from carrousel.finance.config import FinanceConfig, TrainSettings, WindowConfig
-from carrousel.finance.conformal import apply_calibration, conformal_offsets, scale_calibration
-from carrousel.finance.features import (
-    Scaler,
-    SeriesData,
-    fit_scaler,
-    input_features,
-    make_windows,
-    target_scales,
+from carrousel.core.train import FitResult, TrainConfig, Trainer
+from carrousel.finance.baselines import garch_quantiles
+from carrousel.finance.config import FinanceConfig, TrainSettings
+from carrousel.finance.conformal import conformal_offsets, scale_calibration
+from carrousel.finance.features import SeriesData, target_scales
+from carrousel.finance.fitted import (
+    PREDICT_BATCH,
+    FittedForecaster,
+    combine_garch,
+    ensemble_and_members,
+    predict_windows,
 )
-from carrousel.finance.models import ForecasterEnsemble, build_ensemble, build_forecaster
+from carrousel.finance.models import build_ensemble, build_forecaster
 from carrousel.finance.panel import PanelData, PanelWindows, panel_loader, panel_windows
 from carrousel.finance.task import QuantileForecastTask
 
@@ -45,6 +46,7 @@ __all__ = [
     "PREDICT_BATCH",
     "FittedForecaster",
     "WindowSet",
+    "combine_garch",
     "ensemble_and_members",
     "fit_at",
     "fit_forecaster",
@@ -53,8 +55,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-PREDICT_BATCH = 2048  # windows per forward pass when predicting
 
 
 class WindowSet(Dataset[dict[str, Tensor]]):
@@ -167,138 +167,6 @@ def _threads(n: int) -> Iterator[None]:
             torch.set_num_threads(before)
 
 
-@dataclass(eq=False)
-class FittedForecaster:
-    """A trained network with the preprocessing it was trained with.
-
-    Attributes:
-        model: the seed ensemble (on CPU, eval mode); its output size is ``window.horizon``.
-        scalers: per-ticker :class:`Scaler` fitted on rows up to the cut-off.
-        offsets: ``(H, Q)`` conformal offsets of the ensemble in scaled units (zeros when calibration is off).
-        window: the window spec the network was trained on (lookback, horizon, features).
-        history: per-epoch training logs (of every member, one after another).
-        member_offsets: ``(N, H, Q)`` each member's own conformal offsets (None: the ensemble's for all).
-        log_scale: ``(H, Q)`` log-multipliers of the distances from the median (``calibration = "scale"``,
-            applied before the offsets); None: no multiplier (the ``offsets`` calibration, older bundles).
-        member_log_scale: ``(N, H, Q)`` each member's own (None: the ensemble's for all).
-        runtime: the ensemble exported to ONNX (an exported bundle, ``finance export``), which then runs
-            :meth:`predict` instead of ``model``; None for a plain bundle.
-    """
-
-    model: ForecasterEnsemble
-    scalers: dict[str, Scaler]
-    offsets: np.ndarray
-    window: WindowConfig
-    history: list[dict[str, float]] = field(default_factory=list)
-    member_offsets: np.ndarray | None = None
-    runtime: nn.Module | None = None
-    log_scale: np.ndarray | None = None
-    member_log_scale: np.ndarray | None = None
-
-    @property
-    def quantiles(self) -> tuple[float, ...]:
-        """The ``Q`` levels."""
-        return tuple(self.model.config.member.quantiles)
-
-    @property
-    def members(self) -> int:
-        """``N``, the networks in the ensemble."""
-        return len(self.model.members)
-
-    @property
-    def horizon(self) -> int:
-        """``H``."""
-        return self.window.horizon
-
-    def scaler_for(self, series: SeriesData) -> Scaler:
-        """The ticker's scaler; a ticker unseen in training gets one fitted on its own full history."""
-        if series.ticker not in self.scalers:
-            logger.info("%s was not in training: scaling it with its own history", series.ticker)
-            self.scalers[series.ticker] = fit_scaler(series, len(series.close) - 1, self.window.vol_inputs)
-        return self.scalers[series.ticker]
-
-    def predict(self, series: SeriesData, origins: np.ndarray, calibrated: bool = True) -> np.ndarray:
-        """Quantiles ``(n, H, Q)`` of ``log(C[t+h] / C[t])`` at ``origins`` (batched passes)."""
-        scaler = self.scaler_for(series)
-        x = make_windows(
-            scaler.transform(input_features(series, self.window.vol_inputs)), origins, self.window.lookback
-        )
-        net = self.runtime if self.runtime is not None else self.model
-        scaled = predict(net, x, PREDICT_BATCH, empty_shape=(self.horizon, len(self.quantiles)))
-        if calibrated:
-            scaled = apply_calibration(scaled, self.offsets, self.log_scale, self.quantiles)
-        return scaled * self._scales(series, scaler, origins)[:, :, None]
-
-    def predict_members(self, series: SeriesData, origins: np.ndarray, calibrated: bool = True) -> np.ndarray:
-        """Every member's quantiles ``(N, n, H, Q)``, each calibrated with its own offsets."""
-        scaler = self.scaler_for(series)
-        x = make_windows(
-            scaler.transform(input_features(series, self.window.vol_inputs)), origins, self.window.lookback
-        )
-        scaled = np.moveaxis(_member_predict(self.model, x), 1, 0)  # (N, n, H, Q)
-        if calibrated:
-            offsets = (
-                self.member_offsets if self.member_offsets is not None else [self.offsets] * self.members
-            )
-            logs = (
-                self.member_log_scale
-                if self.member_log_scale is not None
-                else [self.log_scale] * self.members
-            )
-            scaled = np.stack(
-                [
-                    apply_calibration(p, o, g, self.quantiles)
-                    for p, o, g in zip(scaled, offsets, logs, strict=True)
-                ]
-            )
-        return scaled * self._scales(series, scaler, origins)[None, :, :, None]
-
-    def _scales(self, series: SeriesData, scaler: Scaler, origins: np.ndarray) -> np.ndarray:
-        """``(n, H)`` target divisors at ``origins`` (the window spec's target scale)."""
-        return target_scales(series, scaler, origins, self.horizon, self.window.target_scale)
-
-
-def _member_predict(
-    model: ForecasterEnsemble, x: np.ndarray | PanelWindows, out_dtype: Any = np.float64
-) -> np.ndarray:
-    """``(n, L, F)`` windows (or a panel's) -> ``(n, N, H, Q)`` quantiles of every member (batched passes)."""
-    cfg = model.config.member
-    return predict_windows(
-        model,
-        x,
-        forward=lambda m, b: m.member_outputs(b).transpose(0, 1),  # type: ignore[operator]
-        empty_shape=(model.config.members, cfg.out_features, len(cfg.quantiles)),
-        out_dtype=out_dtype,
-    )
-
-
-def ensemble_and_members(
-    model: ForecasterEnsemble, x: np.ndarray | PanelWindows
-) -> tuple[np.ndarray, np.ndarray]:
-    """The ensemble's ``(n, H, Q)`` and every member's ``(N, n, H, Q)`` quantiles from ONE pass of each member.
-
-    The ensemble is the members' float32 mean taken as :meth:`ForecasterEnsemble.forward` takes it, so it
-    equals ``predict_windows(model, x)`` bit for bit, without running every member a second time.
-    """
-    if len(model.members) == 1:
-        ensemble = predict_windows(model, x)
-        return ensemble, ensemble[None]
-    members = _member_predict(model, x, out_dtype=np.float32)  # (n, N, H, Q)
-    ensemble = torch.from_numpy(members).mean(dim=1).numpy().astype(np.float64)
-    return ensemble, np.moveaxis(members, 1, 0).astype(np.float64)
-
-
-def predict_windows(model: nn.Module, x: np.ndarray | PanelWindows, **kwargs: Any) -> np.ndarray:
-    """``(n, H, Q)`` scaled quantiles of ``model`` at materialised or lazy windows (batched passes).
-
-    A :class:`PanelWindows` is gathered one batch at a time; ``kwargs`` go to core's :func:`predict`.
-    """
-    if not isinstance(x, PanelWindows):
-        return predict(model, x, PREDICT_BATCH, **kwargs)
-    rows = np.arange(len(x))
-    return predict(model, rows, PREDICT_BATCH, prepare=lambda r: torch.from_numpy(x.windows(r)), **kwargs)
-
-
 def fit_at(
     series_list: list[SeriesData],
     cuts: dict[str, int],
@@ -337,6 +205,10 @@ def fit_at(
     log_scale = member_log_scale = None
     if cfg.backtest.conformal:  # the held-out windows also chose the epoch: a mild, documented reuse
         ensemble, per_member = ensemble_and_members(model, data.val)
+        if cfg.backtest.garch_weight > 0:  # calibrate the average the forecasts will be
+            g = _held_out_garch(series_list, data, cfg)
+            ensemble = combine_garch(ensemble, g, cfg.backtest.garch_weight)
+            per_member = combine_garch(per_member, g[None], cfg.backtest.garch_weight)
         if cfg.backtest.calibration == "scale":
             log_scale = scale_calibration(ensemble, data.y_val, qs)
             member_log_scale = np.stack([scale_calibration(p, data.y_val, qs) for p in per_member])
@@ -352,4 +224,18 @@ def fit_at(
         member_offsets,
         log_scale=log_scale,
         member_log_scale=member_log_scale,
+        garch_weight=cfg.backtest.garch_weight,
     )
+
+
+def _held_out_garch(series_list: list[SeriesData], data: PanelData, cfg: FinanceConfig) -> np.ndarray:
+    """``(m, H, Q)`` GARCH quantiles at the held-out origins (``data.y_val``'s rows, in target units), each
+    series' GARCH fitted on its rows up to its first held-out origin."""
+    by_name = {s.ticker: s for s in series_list}
+    h, qs, how = cfg.window.horizon, cfg.model.quantiles, cfg.window.target_scale
+    parts = []
+    for name, val in zip(data.names, data.val_origins, strict=True):
+        s = by_name[name]
+        scale = target_scales(s, data.scalers[name], val, h, how)
+        parts.append(garch_quantiles(s, int(val[0]), val, h, qs) / scale[:, :, None])
+    return np.concatenate(parts)
