@@ -299,10 +299,7 @@ class BacktestConfig:
     refit_every: int = 250  # refit the models every N origins (each refit sees only data before it)
     conformal: bool = True  # widen/narrow intervals by calibration on held-out windows (see calibration)
     calibration: str = "scale"  # a Calibration name: scale (one shrunk factor) | offsets (split-conformal)
-    garch_weight: float = (
-        0.4  # the network's quantiles averaged with the GARCH(1,1) baseline's, this weight on
-    )
-    # GARCH's, before the calibration (fitted on the average); 0 = the network alone (bundles saved before)
+    garch_weight: float = 0.4  # weight of GARCH(1,1)'s quantiles averaged with the network's, then calibrated
     ensemble: bool = True  # also score the mean of the network and the statistical baselines
     aci_gamma: float = 0.005  # also score the network with adaptive conformal intervals (step size); 0 = off
     auto_baselines: bool = True  # also fit AutoETS, Theta and AutoARIMA baselines at each refit (slower)
@@ -318,12 +315,10 @@ class BacktestConfig:
         _choice(self.calibration, Calibration, "calibration")
         if self.test_days is not None and self.test_days < 20:
             raise FinanceConfigError(f"--test-days {self.test_days} is too few to score; use at least 20")
-        if not (math.isfinite(self.garch_weight) and 0.0 <= self.garch_weight <= 1.0):
-            raise FinanceConfigError(
-                f"garch_weight={self.garch_weight} must lie in [0, 1], e.g. 0.4 (0 = off)"
-            )
-        if not (math.isfinite(self.aci_gamma) and 0.0 <= self.aci_gamma <= 1.0):
-            raise FinanceConfigError(f"aci_gamma={self.aci_gamma} must lie in [0, 1], e.g. 0.05 (0 = off)")
+        unit = (("garch_weight", self.garch_weight, 0.4), ("aci_gamma", self.aci_gamma, 0.05))  # in [0, 1]
+        for name, value, e_g in unit:
+            if not (math.isfinite(value) and 0.0 <= value <= 1.0):
+                raise FinanceConfigError(f"{name}={value} must lie in [0, 1], e.g. {e_g} (0 = off)")
         if self.refit_every < 1:
             raise FinanceConfigError(
                 f"--refit-every {self.refit_every} must be at least 1 (origins between refits)"
