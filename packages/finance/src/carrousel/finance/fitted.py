@@ -109,8 +109,9 @@ class FittedForecaster:
     ) -> np.ndarray:
         """Quantiles ``(n, H, Q)`` of ``log(C[t+h] / C[t])`` at ``origins`` (batched passes).
 
-        ``garch``: the GARCH baseline's ``(n, H, Q)`` quantiles at ``origins`` for the combination
-        (``garch_weight``); None: fitted here on the rows up to the first origin (:func:`garch_quantiles`).
+        ``calibrated`` False: the network's own quantiles (neither combined nor calibrated). ``garch``: the
+        GARCH baseline's ``(n, H, Q)`` quantiles at ``origins`` for the combination (``garch_weight``); None:
+        fitted here on the rows up to the first origin (:func:`garch_quantiles`).
         """
         x, scales = self._inputs(series, origins)
         net = self.runtime if self.runtime is not None else self.model
