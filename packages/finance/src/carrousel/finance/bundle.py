@@ -44,8 +44,8 @@ from carrousel.finance.config import FinanceConfig
 from carrousel.finance.data import PriceHistory
 from carrousel.finance.errors import ForecasterBundleError, PriceDataError
 from carrousel.finance.features import Scaler, SeriesData, build_series, feature_names
+from carrousel.finance.fitted import FittedForecaster
 from carrousel.finance.models import build_ensemble, ensemble_config, forecaster_config
-from carrousel.finance.training import FittedForecaster
 
 __all__ = ["KIND", "ForecastRow", "ForecasterBundle", "TickerForecast", "find_bundle", "qlabel"]
 

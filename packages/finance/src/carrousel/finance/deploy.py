@@ -36,7 +36,7 @@ from carrousel.finance.config import ExportConfig
 from carrousel.finance.data import load_histories
 from carrousel.finance.errors import ForecasterBundleError
 from carrousel.finance.features import build_series, cumulative_targets, valid_origins
-from carrousel.finance.training import FittedForecaster
+from carrousel.finance.fitted import FittedForecaster
 
 __all__ = ["export_forecaster", "export_spec"]
 

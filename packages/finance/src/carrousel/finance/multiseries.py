@@ -27,9 +27,10 @@ from carrousel.finance.config import FinanceConfig, for_series
 from carrousel.finance.conformal import adaptive_conformal
 from carrousel.finance.errors import FrameError, PriceDataError
 from carrousel.finance.features import SeriesData, cumulative_targets, valid_origins
+from carrousel.finance.fitted import FittedForecaster
 from carrousel.finance.frames import frame_history, frame_series, known_scalers, quiet_missing
 from carrousel.finance.panel import panel_windows
-from carrousel.finance.training import FittedForecaster, fit_at
+from carrousel.finance.training import fit_at
 
 __all__ = ["HOLDOUT_BASELINES", "GlobalResult", "SeriesScore", "holdout_scores", "train_global"]
 
