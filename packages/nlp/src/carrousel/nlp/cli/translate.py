@@ -95,6 +95,14 @@ CopyUnknown = Annotated[
         help="Replace output words attending to a source word unseen in training by that word.",
     ),
 ]
+LexicalBias = Annotated[
+    float,
+    typer.Option(
+        min=0.0,
+        help="Weight of the training pairs' subword lexicon as a bias on the output, "
+        "lambda * log(p_lex + 0.001) (0: off).",
+    ),
+]
 
 
 @command(translate_app, "train")
@@ -224,6 +232,7 @@ def run(
     length_penalty: LengthPenalty = 1.0,
     coverage_penalty: Coverage = 0.0,
     copy_unknown: CopyUnknown = False,
+    lexical_bias: LexicalBias = 0.0,
     batch_size: BatchSize = 64,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="PNG heat map of the first translation's attention.")
@@ -244,6 +253,7 @@ def run(
         batch_size=batch_size,
         device=device,
         copy_unknown=copy_unknown,
+        lexical_bias=lexical_bias,
     )
     results = Translator.from_pretrained(model, dc.device).translate(
         items, dc, attention=as_json or plot is not None
@@ -282,6 +292,7 @@ def evaluate(
         batch_size=batch_size,
         device=device,
         copy_unknown=copy_unknown,
+        lexical_bias=lexical_bias,
     )
     cfg = TranslateEvaluateConfig(str(model), tuple(str(p) for p in pairs), split.value, dc, limit, examples)
     r = evaluate_translator(cfg)

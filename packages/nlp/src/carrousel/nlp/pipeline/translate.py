@@ -41,6 +41,13 @@ from carrousel.nlp.config import (
 )
 from carrousel.nlp.copying import copy_unknown_words
 from carrousel.nlp.errors import EmptyTextError, TextDataError
+from carrousel.nlp.lexical_bias import (
+    LEXICON_FILE,
+    BiasedNetwork,
+    fit_lexicon,
+    lexicon_from_bytes,
+    lexicon_to_bytes,
+)
 from carrousel.nlp.lexicon import ibm_model1
 from carrousel.nlp.parallel import ParallelSplit, clean_pairs, read_pairs, split_pairs, vary_case
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE, train_config
@@ -129,6 +136,7 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
     torch.manual_seed(fit.seed)
     train_pairs = vary_case(split.train, cfg.case_variation, fit.seed) if cfg.case_variation else split.train
     valid_pairs = split.valid
+    lexicon_pairs = split.train  # the lexicon of the bias (no case variation: as refitted from a bundle)
     dictionary = WordDictionary.fit(split.train)
     known = known_words(split.train, cfg.rare_words) if cfg.placeholders and cfg.rare_words else None
     if cfg.placeholders:
@@ -136,12 +144,16 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
         table = dictionary.table if known is not None else None
         train_pairs = [mask_pair(s, t, unknown, table) for s, t in train_pairs]
         valid_pairs = [mask_pair(s, t, unknown, table) for s, t in valid_pairs]
+        lexicon_pairs = [mask_pair(s, t, unknown, table) for s, t in lexicon_pairs]
     texts = [s for s, _ in train_pairs] + [t for _, t in train_pairs]
     tokenizer = train_tokenizer(texts, cfg.tokenizer, ALPHABET if cfg.placeholders else ())
     train_items = _encode(tokenizer, train_pairs, cfg.max_tokens)
     valid_items = _encode(tokenizer, valid_pairs, cfg.max_tokens)
     if len(train_items) < 2 or not valid_items:
         raise TextDataError("too few pairs survive tokenisation; give more pairs or a larger --max-tokens")
+    lexicon = fit_lexicon(
+        [(s, t[:-1]) for s, t in _encode(tokenizer, lexicon_pairs, cfg.max_tokens)], tokenizer.vocab_size
+    )
     model = build_seq2seq(cfg.model, tokenizer.vocab_size, tokenizer.vocab_size)
     if model.lex_ids is not None:  # the IBM-1 lexicon of the training pairs (Arthur et al. 2016)
         ids, probs = ibm_model1(
@@ -171,6 +183,7 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
         files={
             TOKENIZER_FILE: tokenizer.to_bytes(),
             DICTIONARY_FILE: json.dumps(dictionary.table, ensure_ascii=False).encode("utf-8"),
+            LEXICON_FILE: lexicon_to_bytes(*lexicon),
             **extra,
         },
         data={"pairs": list(data.pairs), "sizes": split.sizes(), "seed": fit.seed},
@@ -222,6 +235,34 @@ class Translator:
         known = bundle.files.get(KNOWN_FILE)
         self.unknown = unknown_to(set(json.loads(known.decode("utf-8")))) if known is not None else None
         self.network = exported_network(bundle, self.model)  # ONNX Runtime's step for an exported bundle
+        self._lexicon: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def lexicon(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The ``(V, K)`` lexicon of the lexical bias: stored in the bundle, or refitted from its training pairs.
+
+        Raises:
+            TextDataError: the bundle has no lexicon and its training pairs cannot be read.
+        """
+        if self._lexicon is None:
+            stored = self.bundle.files.get(LEXICON_FILE)
+            if stored is not None:
+                self._lexicon = lexicon_from_bytes(stored)
+            else:
+                logger.info("the model has no stored lexicon; fitting it on its training pairs")
+                a = self.bundle.assets
+                s, c = a["split"], a["cleaning"]
+                data = TranslateDataConfig(
+                    tuple(self.bundle.data["pairs"]), self.src, self.tgt, s["valid"], s["test"],
+                    c["max_ratio"], c["max_words"], s["seed"],
+                )  # fmt: skip
+                pairs = load_split(data).train
+                if self.placeholders:
+                    table = self.dictionary.table if self.unknown is not None else None
+                    pairs = [mask_pair(x, y, self.unknown, table) for x, y in pairs]
+                items = [(x, y[:-1]) for x, y in _encode(self.tokenizer, pairs, self.max_tokens)]
+                ids, probs = fit_lexicon(items, self.tokenizer.vocab_size)
+                self._lexicon = torch.from_numpy(ids), torch.from_numpy(probs)
+        return self._lexicon
 
     def is_known(self, word: str) -> bool:
         """Whether a source word occurred in the training sources (the dictionary baseline's table)."""
@@ -249,10 +290,13 @@ class Translator:
         ids = [s[: self.max_tokens] or [tok.unk_id] for s in tok.encode_batch([m for m, _ in masked])]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out: list[Translation | None] = [None] * len(ids)
+        network = self.network
+        if dc.lexical_bias > 0:
+            network = BiasedNetwork(network, *self.lexicon(), strength=dc.lexical_bias, eps=dc.lexical_eps)
         for b in range(0, len(order), dc.batch_size):
             chunk = order[b : b + dc.batch_size]
             hyps = decode_batch(
-                self.network,
+                network,
                 [ids[i] for i in chunk],
                 tok.bos_id,
                 tok.eos_id,
