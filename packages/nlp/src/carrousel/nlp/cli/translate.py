@@ -278,6 +278,7 @@ def evaluate(
     length_penalty: LengthPenalty = 1.0,
     coverage_penalty: Coverage = 0.0,
     copy_unknown: CopyUnknown = False,
+    lexical_bias: LexicalBias = 0.0,
     limit: Annotated[int, typer.Option(min=0, help="Score at most this many pairs (0: all).")] = 0,
     examples: Annotated[int, typer.Option(min=0, help="Example translations to show.")] = 5,
     batch_size: BatchSize = 64,
