@@ -2,7 +2,8 @@
 ``p_lex`` the attention-weighted IBM-1 lexicon; padding contributes nothing, the biased step stays
 normalised and moves mass to the lexicon's translation, batched decoding equals one by one
 under it (greedy and beam); the lexicon is stored by training, refitted equal for a bundle without it, and
-lifts an under-trained translator on sentences it never saw."""
+lifts an under-trained translator on sentences it never saw; the dictionary fallback replaces exactly the
+translations whose mean token -log p is above the threshold."""
 
 from __future__ import annotations
 
@@ -142,3 +143,17 @@ def test_the_bias_lifts_an_undertrained_translator_on_unseen_sentences(undertrai
 
     plain, biased = recall(0.0), recall(0.3)
     assert biased > plain + 0.04, (plain, biased)  # observed 0.263 -> 0.335
+
+
+def test_the_dictionary_translates_where_the_model_is_unsure(undertrained: Path) -> None:
+    tr = Translator.from_pretrained(undertrained)
+    sources = ["read the file", "show all new list", "copy old name now"]
+    own = tr.translate(sources, DecodeConfig(beam=3))
+    assert all(t.nll > 0 and not t.fallback for t in own)
+    cut = sorted(t.nll for t in own)[1]  # the two least sure of the three fall back
+    mixed = tr.translate(sources, DecodeConfig(beam=3, fallback_nll=cut - 1e-9))
+    for o, m, s in zip(own, mixed, sources, strict=True):
+        assert m.fallback == (o.nll > cut - 1e-9)
+        assert m.text == (tr.dictionary.translate(s) if m.fallback else o.text)
+    assert sum(m.fallback for m in mixed) == 2
+    assert tr.dictionary.translate("read the file") == "lies die Datei"

@@ -1,5 +1,5 @@
-"""Translation pipelines: ``train_translator``, :class:`Translator` (``nlp translate run``),
-``evaluate_translator``.
+"""Translation pipelines: ``train_translator`` and :class:`Translator` (``nlp translate run``);
+``evaluate_translator`` is in :mod:`carrousel.nlp.pipeline.translate_eval`.
 
 Training reads and cleans the pairs (:mod:`carrousel.nlp.parallel`), splits them with a fixed seed,
 trains one BPE vocabulary shared by both languages on the training pairs only, and fits the
@@ -20,7 +20,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +30,11 @@ from torch.utils.data import DataLoader
 
 from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
-from carrousel.core.optional import require
 from carrousel.core.train import Trainer
 from carrousel.nlp.baselines import WORD_PATTERN, WordDictionary
 from carrousel.nlp.config import (
     DecodeConfig,
     TranslateDataConfig,
-    TranslateEvaluateConfig,
     TranslateTrainConfig,
 )
 from carrousel.nlp.copying import copy_unknown_words
@@ -60,12 +58,10 @@ from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
 __all__ = [
     "KIND",
     "KNOWN_FILE",
-    "TranslateEvaluation",
     "TranslateTrainResult",
     "Translation",
     "Translator",
     "attention_plot",
-    "evaluate_translator",
     "known_words",
     "load_split",
     "train_translator",
@@ -210,6 +206,10 @@ class Translation:
     source_tokens: list[str] = field(default_factory=list)  # subword pieces of the source
     target_tokens: list[str] = field(default_factory=list)  # subword pieces of the translation
     attention: list[list[float]] | None = None  # (target tokens, source tokens) weights when asked for
+    nll: float = 0.0  # the model's mean negative log-probability per output token ([EOS] included)
+    fallback: bool = (
+        False  # the text is the word dictionary's (the model's nll was above DecodeConfig.fallback_nll)
+    )
 
 
 class Translator:
@@ -317,13 +317,19 @@ class Translator:
                     )
                     text = copied if copied is not None else text
                 pieces = masked[i][1]
+                nll = -float(h.log_prob) / (len(h.labels) + 1)
+                fallback = 0 < dc.fallback_nll < nll
+                if fallback:
+                    text = self.dictionary.translate(texts[i])
                 out[i] = Translation(
                     source=texts[i],
-                    text=unmask(text, pieces).strip(),
+                    text=text if fallback else unmask(text, pieces).strip(),
                     score=float(h.score),
                     source_tokens=[unmask(tok.id_to_token(t), pieces) for t in ids[i]] if attention else [],
                     target_tokens=[unmask(tok.id_to_token(t), pieces) for t in h.labels] if attention else [],
                     attention=weights,
+                    nll=nll,
+                    fallback=fallback,
                 )
         return [t for t in out if t is not None]
 
@@ -340,61 +346,3 @@ def attention_plot(translation: Translation, path: str | Path) -> Path:
 
     target = [*translation.target_tokens, "[EOS]"][: len(translation.attention)]
     return alignment_png(translation.source_tokens, target, translation.attention, path)
-
-
-@dataclass
-class TranslateEvaluation:
-    """What ``nlp translate evaluate`` reports: corpus BLEU and chrF (sacrebleu) of each system."""
-
-    pairs: int  # pairs scored
-    bleu: dict[str, float]  # system -> BLEU: greedy, beam, copy (the source), dictionary (word by word)
-    chrf: dict[str, float]  # system -> chrF
-    beam: int  # beam size of the "beam" system
-    examples: list[dict[str, str]] = field(default_factory=list)  # source, reference, greedy, beam
-    seconds: float = 0.0  # wall time
-
-
-def evaluate_translator(cfg: TranslateEvaluateConfig) -> TranslateEvaluation:
-    """Scores greedy and beam decoding, copying the source and the word dictionary on ``cfg.pairs``."""
-    sacrebleu = require(
-        "sacrebleu", "carrousel-nlp[translate]", "BLEU and chrF scores (nlp translate evaluate)"
-    )
-    start = time.perf_counter()
-    tr = Translator.from_pretrained(cfg.model, cfg.decode.device)
-    assets = tr.bundle.assets
-    if cfg.split == "all":
-        pairs = clean_pairs(read_pairs(cfg.pairs, tr.src, tr.tgt))
-    else:
-        s, c = assets["split"], assets["cleaning"]
-        data = TranslateDataConfig(
-            cfg.pairs, tr.src, tr.tgt, s["valid"], s["test"], c["max_ratio"], c["max_words"], s["seed"]
-        )
-        pairs = getattr(load_split(data), cfg.split)
-    if cfg.limit:
-        pairs = pairs[: cfg.limit]
-    if not pairs:
-        raise TextDataError("no pair to score; check --pairs and --split")
-    sources, refs = [s for s, _ in pairs], [t for _, t in pairs]
-    greedy_cfg = replace(cfg.decode, beam=1, length_penalty=1.0, coverage_penalty=0.0)
-    greedy = [t.text for t in tr.translate(sources, greedy_cfg)]
-    beam = [t.text for t in tr.translate(sources, cfg.decode)]
-    systems = {
-        "greedy": greedy,
-        "beam": beam,
-        "copy": sources,
-        "dictionary": [tr.dictionary.translate(s) for s in sources],
-    }
-    bleu = {k: round(float(sacrebleu.corpus_bleu(v, [refs]).score), 4) for k, v in systems.items()}
-    chrf = {k: round(float(sacrebleu.corpus_chrf(v, [refs]).score), 4) for k, v in systems.items()}
-    examples = [
-        {"source": sources[i], "reference": refs[i], "greedy": greedy[i], "beam": beam[i]}
-        for i in range(min(cfg.examples, len(pairs)))
-    ]
-    return TranslateEvaluation(
-        pairs=len(pairs),
-        bleu=bleu,
-        chrf=chrf,
-        beam=cfg.decode.beam,
-        examples=examples,
-        seconds=time.perf_counter() - start,
-    )
