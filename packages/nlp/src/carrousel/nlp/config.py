@@ -444,9 +444,7 @@ class DecodeConfig:
     copy_unknown: bool = False  # post-edit: output words attending to an unseen source word become it
     lexical_bias: float = 0.0  # lambda of the lexicon bias lambda * log(p_lex + eps) on the output (0: off)
     lexical_eps: float = 1e-3  # eps of the lexicon bias
-    fallback_nll: float = (
-        0.0  # above this mean -log p per output token, the word dictionary translates (0: off)
-    )
+    fallback_nll: float = 0.6  # mean -log p per output token above which the dictionary translates (0: off)
 
     def __post_init__(self) -> None:
         _need(1 <= self.beam <= 64, f"beam must be in [1, 64], got {self.beam}")
