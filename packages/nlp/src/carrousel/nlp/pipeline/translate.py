@@ -148,7 +148,8 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
     if len(train_items) < 2 or not valid_items:
         raise TextDataError("too few pairs survive tokenisation; give more pairs or a larger --max-tokens")
     lexicon = fit_lexicon(
-        [(s, t[:-1]) for s, t in _encode(tokenizer, lexicon_pairs, cfg.max_tokens)], tokenizer.vocab_size
+        [(s.tolist(), t[:-1].tolist()) for s, t in _encode(tokenizer, lexicon_pairs, cfg.max_tokens)],
+        tokenizer.vocab_size,
     )
     model = build_seq2seq(cfg.model, tokenizer.vocab_size, tokenizer.vocab_size)
     if model.lex_ids is not None:  # the IBM-1 lexicon of the training pairs (Arthur et al. 2016)
@@ -259,7 +260,9 @@ class Translator:
                 if self.placeholders:
                     table = self.dictionary.table if self.unknown is not None else None
                     pairs = [mask_pair(x, y, self.unknown, table) for x, y in pairs]
-                items = [(x, y[:-1]) for x, y in _encode(self.tokenizer, pairs, self.max_tokens)]
+                items = [
+                    (x.tolist(), y[:-1].tolist()) for x, y in _encode(self.tokenizer, pairs, self.max_tokens)
+                ]
                 ids, probs = fit_lexicon(items, self.tokenizer.vocab_size)
                 self._lexicon = torch.from_numpy(ids), torch.from_numpy(probs)
         return self._lexicon
@@ -290,7 +293,7 @@ class Translator:
         ids = [s[: self.max_tokens] or [tok.unk_id] for s in tok.encode_batch([m for m, _ in masked])]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out: list[Translation | None] = [None] * len(ids)
-        network = self.network
+        network: Any = self.network
         if dc.lexical_bias > 0:
             network = BiasedNetwork(network, *self.lexicon(), strength=dc.lexical_bias, eps=dc.lexical_eps)
         for b in range(0, len(order), dc.batch_size):
