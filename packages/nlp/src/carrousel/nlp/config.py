@@ -442,6 +442,9 @@ class DecodeConfig:
     batch_size: int = 64  # sentences decoded together
     device: str = "cpu"  # cpu | cuda | auto
     copy_unknown: bool = False  # post-edit: output words attending to an unseen source word become it
+    lexical_bias: float = 0.0  # lambda of the lexicon bias lambda * log(p_lex + eps) on the output (0: off)
+    lexical_eps: float = 1e-3  # eps of the lexicon bias
+    fallback_nll: float = 0.6  # mean -log p per output token above which the dictionary translates (0: off)
 
     def __post_init__(self) -> None:
         _need(1 <= self.beam <= 64, f"beam must be in [1, 64], got {self.beam}")
@@ -451,6 +454,9 @@ class DecodeConfig:
             "coverage_penalty must be >= 0",
         )
         _positive(max_ratio=self.max_ratio, batch_size=self.batch_size)
+        _need(math.isfinite(self.lexical_bias) and self.lexical_bias >= 0, "lexical_bias must be >= 0")
+        _need(0 < self.lexical_eps < 1, f"lexical_eps must be in (0, 1), got {self.lexical_eps}")
+        _need(math.isfinite(self.fallback_nll) and self.fallback_nll >= 0, "fallback_nll must be >= 0")
 
 
 @dataclass(frozen=True)

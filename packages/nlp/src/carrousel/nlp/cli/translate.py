@@ -24,12 +24,8 @@ from carrousel.nlp.config import (
 )
 from carrousel.nlp.data import read_lines
 from carrousel.nlp.errors import TextDataError
-from carrousel.nlp.pipeline.translate import (
-    Translator,
-    attention_plot,
-    evaluate_translator,
-    train_translator,
-)
+from carrousel.nlp.pipeline.translate import Translator, attention_plot, train_translator
+from carrousel.nlp.pipeline.translate_eval import evaluate_translator
 
 __all__ = ["translate_app"]
 
@@ -93,6 +89,22 @@ CopyUnknown = Annotated[
     typer.Option(
         "--copy-unknown/--no-copy-unknown",
         help="Replace output words attending to a source word unseen in training by that word.",
+    ),
+]
+LexicalBias = Annotated[
+    float,
+    typer.Option(
+        min=0.0,
+        help="Weight of the training pairs' subword lexicon as a bias on the output, "
+        "lambda * log(p_lex + 0.001) (0: off).",
+    ),
+]
+FallbackNll = Annotated[
+    float,
+    typer.Option(
+        min=0.0,
+        help="Where the model's mean -log p per output token is above this, use the word dictionary's "
+        "translation (0: off).",
     ),
 ]
 
@@ -224,6 +236,8 @@ def run(
     length_penalty: LengthPenalty = 1.0,
     coverage_penalty: Coverage = 0.0,
     copy_unknown: CopyUnknown = False,
+    lexical_bias: LexicalBias = 0.0,
+    fallback_nll: FallbackNll = 0.6,
     batch_size: BatchSize = 64,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="PNG heat map of the first translation's attention.")
@@ -244,6 +258,8 @@ def run(
         batch_size=batch_size,
         device=device,
         copy_unknown=copy_unknown,
+        lexical_bias=lexical_bias,
+        fallback_nll=fallback_nll,
     )
     results = Translator.from_pretrained(model, dc.device).translate(
         items, dc, attention=as_json or plot is not None
@@ -268,6 +284,8 @@ def evaluate(
     length_penalty: LengthPenalty = 1.0,
     coverage_penalty: Coverage = 0.0,
     copy_unknown: CopyUnknown = False,
+    lexical_bias: LexicalBias = 0.0,
+    fallback_nll: FallbackNll = 0.6,
     limit: Annotated[int, typer.Option(min=0, help="Score at most this many pairs (0: all).")] = 0,
     examples: Annotated[int, typer.Option(min=0, help="Example translations to show.")] = 5,
     batch_size: BatchSize = 64,
@@ -282,6 +300,8 @@ def evaluate(
         batch_size=batch_size,
         device=device,
         copy_unknown=copy_unknown,
+        lexical_bias=lexical_bias,
+        fallback_nll=fallback_nll,
     )
     cfg = TranslateEvaluateConfig(str(model), tuple(str(p) for p in pairs), split.value, dc, limit, examples)
     r = evaluate_translator(cfg)

@@ -21,14 +21,8 @@ from carrousel.nlp.pipeline.sentiment import (
     evaluate_sentiment,
     train_sentiment,
 )
-from carrousel.nlp.pipeline.translate import (
-    TranslateEvaluation,
-    TranslateTrainResult,
-    Translation,
-    Translator,
-    evaluate_translator,
-    train_translator,
-)
+from carrousel.nlp.pipeline.translate import TranslateTrainResult, Translation, Translator, train_translator
+from carrousel.nlp.pipeline.translate_eval import TranslateEvaluation, evaluate_translator
 
 __all__ = [
     "LMEvaluation",

@@ -1,5 +1,5 @@
-"""Translation pipelines: ``train_translator``, :class:`Translator` (``nlp translate run``),
-``evaluate_translator``.
+"""Translation pipelines: ``train_translator`` and :class:`Translator` (``nlp translate run``);
+``evaluate_translator`` is in :mod:`carrousel.nlp.pipeline.translate_eval`.
 
 Training reads and cleans the pairs (:mod:`carrousel.nlp.parallel`), splits them with a fixed seed,
 trains one BPE vocabulary shared by both languages on the training pairs only, and fits the
@@ -20,7 +20,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +30,22 @@ from torch.utils.data import DataLoader
 
 from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
-from carrousel.core.optional import require
 from carrousel.core.train import Trainer
 from carrousel.nlp.baselines import WORD_PATTERN, WordDictionary
 from carrousel.nlp.config import (
     DecodeConfig,
     TranslateDataConfig,
-    TranslateEvaluateConfig,
     TranslateTrainConfig,
 )
 from carrousel.nlp.copying import copy_unknown_words
 from carrousel.nlp.errors import EmptyTextError, TextDataError
+from carrousel.nlp.lexical_bias import (
+    LEXICON_FILE,
+    BiasedNetwork,
+    fit_lexicon,
+    lexicon_from_bytes,
+    lexicon_to_bytes,
+)
 from carrousel.nlp.lexicon import ibm_model1
 from carrousel.nlp.parallel import ParallelSplit, clean_pairs, read_pairs, split_pairs, vary_case
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE, train_config
@@ -53,12 +58,10 @@ from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
 __all__ = [
     "KIND",
     "KNOWN_FILE",
-    "TranslateEvaluation",
     "TranslateTrainResult",
     "Translation",
     "Translator",
     "attention_plot",
-    "evaluate_translator",
     "known_words",
     "load_split",
     "train_translator",
@@ -129,6 +132,7 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
     torch.manual_seed(fit.seed)
     train_pairs = vary_case(split.train, cfg.case_variation, fit.seed) if cfg.case_variation else split.train
     valid_pairs = split.valid
+    lexicon_pairs = split.train  # the lexicon of the bias (no case variation: as refitted from a bundle)
     dictionary = WordDictionary.fit(split.train)
     known = known_words(split.train, cfg.rare_words) if cfg.placeholders and cfg.rare_words else None
     if cfg.placeholders:
@@ -136,12 +140,17 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
         table = dictionary.table if known is not None else None
         train_pairs = [mask_pair(s, t, unknown, table) for s, t in train_pairs]
         valid_pairs = [mask_pair(s, t, unknown, table) for s, t in valid_pairs]
+        lexicon_pairs = [mask_pair(s, t, unknown, table) for s, t in lexicon_pairs]
     texts = [s for s, _ in train_pairs] + [t for _, t in train_pairs]
     tokenizer = train_tokenizer(texts, cfg.tokenizer, ALPHABET if cfg.placeholders else ())
     train_items = _encode(tokenizer, train_pairs, cfg.max_tokens)
     valid_items = _encode(tokenizer, valid_pairs, cfg.max_tokens)
     if len(train_items) < 2 or not valid_items:
         raise TextDataError("too few pairs survive tokenisation; give more pairs or a larger --max-tokens")
+    lexicon = fit_lexicon(
+        [(s.tolist(), t[:-1].tolist()) for s, t in _encode(tokenizer, lexicon_pairs, cfg.max_tokens)],
+        tokenizer.vocab_size,
+    )
     model = build_seq2seq(cfg.model, tokenizer.vocab_size, tokenizer.vocab_size)
     if model.lex_ids is not None:  # the IBM-1 lexicon of the training pairs (Arthur et al. 2016)
         ids, probs = ibm_model1(
@@ -171,6 +180,7 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
         files={
             TOKENIZER_FILE: tokenizer.to_bytes(),
             DICTIONARY_FILE: json.dumps(dictionary.table, ensure_ascii=False).encode("utf-8"),
+            LEXICON_FILE: lexicon_to_bytes(*lexicon),
             **extra,
         },
         data={"pairs": list(data.pairs), "sizes": split.sizes(), "seed": fit.seed},
@@ -197,6 +207,10 @@ class Translation:
     source_tokens: list[str] = field(default_factory=list)  # subword pieces of the source
     target_tokens: list[str] = field(default_factory=list)  # subword pieces of the translation
     attention: list[list[float]] | None = None  # (target tokens, source tokens) weights when asked for
+    nll: float = 0.0  # the model's mean negative log-probability per output token ([EOS] included)
+    fallback: bool = (
+        False  # the text is the word dictionary's (the model's nll was above DecodeConfig.fallback_nll)
+    )
 
 
 class Translator:
@@ -222,6 +236,36 @@ class Translator:
         known = bundle.files.get(KNOWN_FILE)
         self.unknown = unknown_to(set(json.loads(known.decode("utf-8")))) if known is not None else None
         self.network = exported_network(bundle, self.model)  # ONNX Runtime's step for an exported bundle
+        self._lexicon: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def lexicon(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The ``(V, K)`` lexicon of the lexical bias: stored in the bundle, or refitted from its training pairs.
+
+        Raises:
+            TextDataError: the bundle has no lexicon and its training pairs cannot be read.
+        """
+        if self._lexicon is None:
+            stored = self.bundle.files.get(LEXICON_FILE)
+            if stored is not None:
+                self._lexicon = lexicon_from_bytes(stored)
+            else:
+                logger.info("the model has no stored lexicon; fitting it on its training pairs")
+                a = self.bundle.assets
+                s, c = a["split"], a["cleaning"]
+                data = TranslateDataConfig(
+                    tuple(self.bundle.data["pairs"]), self.src, self.tgt, s["valid"], s["test"],
+                    c["max_ratio"], c["max_words"], s["seed"],
+                )  # fmt: skip
+                pairs = load_split(data).train
+                if self.placeholders:
+                    table = self.dictionary.table if self.unknown is not None else None
+                    pairs = [mask_pair(x, y, self.unknown, table) for x, y in pairs]
+                items = [
+                    (x.tolist(), y[:-1].tolist()) for x, y in _encode(self.tokenizer, pairs, self.max_tokens)
+                ]
+                ids, probs = fit_lexicon(items, self.tokenizer.vocab_size)
+                self._lexicon = torch.from_numpy(ids), torch.from_numpy(probs)
+        return self._lexicon
 
     def is_known(self, word: str) -> bool:
         """Whether a source word occurred in the training sources (the dictionary baseline's table)."""
@@ -249,10 +293,13 @@ class Translator:
         ids = [s[: self.max_tokens] or [tok.unk_id] for s in tok.encode_batch([m for m, _ in masked])]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out: list[Translation | None] = [None] * len(ids)
+        network: Any = self.network
+        if dc.lexical_bias > 0:
+            network = BiasedNetwork(network, *self.lexicon(), strength=dc.lexical_bias, eps=dc.lexical_eps)
         for b in range(0, len(order), dc.batch_size):
             chunk = order[b : b + dc.batch_size]
             hyps = decode_batch(
-                self.network,
+                network,
                 [ids[i] for i in chunk],
                 tok.bos_id,
                 tok.eos_id,
@@ -273,13 +320,19 @@ class Translator:
                     )
                     text = copied if copied is not None else text
                 pieces = masked[i][1]
+                nll = -float(h.log_prob) / (len(h.labels) + 1)
+                fallback = 0 < dc.fallback_nll < nll
+                if fallback:
+                    text = self.dictionary.translate(texts[i])
                 out[i] = Translation(
                     source=texts[i],
-                    text=unmask(text, pieces).strip(),
+                    text=text if fallback else unmask(text, pieces).strip(),
                     score=float(h.score),
                     source_tokens=[unmask(tok.id_to_token(t), pieces) for t in ids[i]] if attention else [],
                     target_tokens=[unmask(tok.id_to_token(t), pieces) for t in h.labels] if attention else [],
                     attention=weights,
+                    nll=nll,
+                    fallback=fallback,
                 )
         return [t for t in out if t is not None]
 
@@ -296,61 +349,3 @@ def attention_plot(translation: Translation, path: str | Path) -> Path:
 
     target = [*translation.target_tokens, "[EOS]"][: len(translation.attention)]
     return alignment_png(translation.source_tokens, target, translation.attention, path)
-
-
-@dataclass
-class TranslateEvaluation:
-    """What ``nlp translate evaluate`` reports: corpus BLEU and chrF (sacrebleu) of each system."""
-
-    pairs: int  # pairs scored
-    bleu: dict[str, float]  # system -> BLEU: greedy, beam, copy (the source), dictionary (word by word)
-    chrf: dict[str, float]  # system -> chrF
-    beam: int  # beam size of the "beam" system
-    examples: list[dict[str, str]] = field(default_factory=list)  # source, reference, greedy, beam
-    seconds: float = 0.0  # wall time
-
-
-def evaluate_translator(cfg: TranslateEvaluateConfig) -> TranslateEvaluation:
-    """Scores greedy and beam decoding, copying the source and the word dictionary on ``cfg.pairs``."""
-    sacrebleu = require(
-        "sacrebleu", "carrousel-nlp[translate]", "BLEU and chrF scores (nlp translate evaluate)"
-    )
-    start = time.perf_counter()
-    tr = Translator.from_pretrained(cfg.model, cfg.decode.device)
-    assets = tr.bundle.assets
-    if cfg.split == "all":
-        pairs = clean_pairs(read_pairs(cfg.pairs, tr.src, tr.tgt))
-    else:
-        s, c = assets["split"], assets["cleaning"]
-        data = TranslateDataConfig(
-            cfg.pairs, tr.src, tr.tgt, s["valid"], s["test"], c["max_ratio"], c["max_words"], s["seed"]
-        )
-        pairs = getattr(load_split(data), cfg.split)
-    if cfg.limit:
-        pairs = pairs[: cfg.limit]
-    if not pairs:
-        raise TextDataError("no pair to score; check --pairs and --split")
-    sources, refs = [s for s, _ in pairs], [t for _, t in pairs]
-    greedy_cfg = replace(cfg.decode, beam=1, length_penalty=1.0, coverage_penalty=0.0)
-    greedy = [t.text for t in tr.translate(sources, greedy_cfg)]
-    beam = [t.text for t in tr.translate(sources, cfg.decode)]
-    systems = {
-        "greedy": greedy,
-        "beam": beam,
-        "copy": sources,
-        "dictionary": [tr.dictionary.translate(s) for s in sources],
-    }
-    bleu = {k: round(float(sacrebleu.corpus_bleu(v, [refs]).score), 4) for k, v in systems.items()}
-    chrf = {k: round(float(sacrebleu.corpus_chrf(v, [refs]).score), 4) for k, v in systems.items()}
-    examples = [
-        {"source": sources[i], "reference": refs[i], "greedy": greedy[i], "beam": beam[i]}
-        for i in range(min(cfg.examples, len(pairs)))
-    ]
-    return TranslateEvaluation(
-        pairs=len(pairs),
-        bleu=bleu,
-        chrf=chrf,
-        beam=cfg.decode.beam,
-        examples=examples,
-        seconds=time.perf_counter() - start,
-    )

@@ -20,7 +20,8 @@ from carrousel.core.export import (
     measure_latency,
 )
 from carrousel.nlp.config import DecodeConfig, TranslateEvaluateConfig, TranslateExportConfig
-from carrousel.nlp.pipeline.translate import KIND, Translator, evaluate_translator
+from carrousel.nlp.pipeline.translate import KIND, Translator
+from carrousel.nlp.pipeline.translate_eval import evaluate_translator
 from carrousel.nlp.seq2seq_export import translate_export_spec
 
 __all__ = ["export_translator"]
