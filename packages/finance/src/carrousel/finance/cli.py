@@ -456,15 +456,30 @@ def export_(
         int,
         typer.Option("--eval-days", min=20, max=100_000, help="Forecast origins scored before and after."),
     ] = 250,
+    prune: Annotated[
+        float,
+        typer.Option(
+            "--prune",
+            min=0.0,
+            max=0.95,
+            help="Share of each member's units to remove, then fine-tune on the training history (0: none).",
+        ),
+    ] = 0.0,
+    finetune_epochs: Annotated[
+        int, typer.Option("--finetune-epochs", min=1, help="--prune: most fine-tuning epochs per member.")
+    ] = 5,
     as_json: AsJson = False,
 ) -> None:
-    """Forecaster with its ensemble as ONNX (fp32/int8); prints size, latency, pinball loss."""
+    """Forecaster with its ensemble as ONNX (fp32/int8), optionally pruned and fine-tuned first; prints
+    size, latency, pinball loss."""
     cfg = ExportConfig(
         model_dir=str(model_dir),
         precision=precision,
         exporter=exporter,
         source=source.value if source is not None else None,
         eval_days=eval_days,
+        prune=prune,
+        finetune_epochs=finetune_epochs,
     )
     with progress("exporting and measuring"):
         report = export_forecaster(cfg, out)

@@ -45,9 +45,12 @@ __all__ = [
     "PREDICT_BATCH",
     "FittedForecaster",
     "WindowSet",
+    "calibrate",
     "fit_at",
     "fit_forecaster",
     "predict_windows",
+    "threads",
+    "trainer_parts",
     "window_loader",
 ]
 
@@ -92,6 +95,38 @@ def _dataset(data: Windows) -> Dataset[dict[str, Tensor]]:
     return data if isinstance(data, PanelWindows) else WindowSet(*data)
 
 
+def trainer_parts(
+    train: Windows, val: Windows | None, quantiles: tuple[float, ...], settings: TrainSettings
+) -> tuple[TrainConfig, QuantileForecastTask, DataLoader[Any], DataLoader[Any] | None]:
+    """How a forecaster is fitted: the trainer's settings (AdamW, cosine, early stopping on the validation
+    pinball loss), the quantile task and the training and validation loaders."""
+    train_set = _dataset(train)
+    val_set = _dataset(val) if val is not None else None
+    has_val = val_set is not None and len(val_set) > 0  # type: ignore[arg-type]
+    cfg = TrainConfig(
+        epochs=settings.epochs,
+        lr=settings.lr,
+        optimizer="adamw",
+        weight_decay=settings.weight_decay,
+        scheduler="cosine",
+        grad_clip_norm=1.0,
+        device=settings.device,
+        monitor="val_loss" if has_val else "train_loss",
+        patience=settings.patience if has_val else None,
+        restore_best=True,
+        seed=settings.seed,
+        progress=settings.progress,
+    )
+    pin = settings.device != "cpu" and torch.cuda.is_available()
+    train_loader = panel_loader(
+        train_set, settings.batch_size, True, settings.seed, settings.sampling, pin_memory=pin
+    )
+    val_loader = (
+        panel_loader(val_set, 1024, False, pin_memory=pin) if has_val and val_set is not None else None
+    )
+    return cfg, QuantileForecastTask(quantiles), train_loader, val_loader
+
+
 def fit_forecaster(
     model: nn.Module,
     train: Windows,
@@ -111,32 +146,9 @@ def fit_forecaster(
     Returns:
         The trainer's :class:`~carrousel.core.train.FitResult` (per-epoch history).
     """
-    train_set = _dataset(train)
-    val_set = _dataset(val) if val is not None else None
-    has_val = val_set is not None and len(val_set) > 0  # type: ignore[arg-type]
-    cfg = TrainConfig(
-        epochs=settings.epochs,
-        lr=settings.lr,
-        optimizer="adamw",
-        weight_decay=settings.weight_decay,
-        scheduler="cosine",
-        grad_clip_norm=1.0,
-        device=settings.device,
-        monitor="val_loss" if has_val else "train_loss",
-        patience=settings.patience if has_val else None,
-        restore_best=True,
-        seed=settings.seed,
-        progress=settings.progress,
-    )
-    trainer = Trainer(model, QuantileForecastTask(quantiles), cfg)
-    pin = settings.device != "cpu" and torch.cuda.is_available()
-    train_loader = panel_loader(
-        train_set, settings.batch_size, True, settings.seed, settings.sampling, pin_memory=pin
-    )
-    val_loader = (
-        panel_loader(val_set, 1024, False, pin_memory=pin) if has_val and val_set is not None else None
-    )
-    with _threads(settings.threads):
+    cfg, task, train_loader, val_loader = trainer_parts(train, val, quantiles, settings)
+    trainer = Trainer(model, task, cfg)
+    with threads(settings.threads):
         result = trainer.fit(train_loader, val_loader)
     model.to("cpu")
     if result.history:
@@ -150,7 +162,7 @@ def fit_forecaster(
 
 
 @contextlib.contextmanager
-def _threads(n: int) -> Iterator[None]:
+def threads(n: int) -> Iterator[None]:
     """Runs the body with ``n`` intra-op CPU threads (0: unchanged) and restores the previous count.
 
     A recurrent net of a few dozen units does too little work per step to gain from several threads;
@@ -312,18 +324,7 @@ def fit_at(
         nets.append(net.eval())
         history.extend(result.history)
     model = build_ensemble(nets, cfg.train.seed).eval()
-    shape = (cfg.window.horizon, len(qs))
-    offsets, member_offsets = np.zeros(shape), np.zeros((len(nets), *shape))
-    log_scale = member_log_scale = None
-    if cfg.backtest.conformal:  # the held-out windows also chose the epoch: a mild, documented reuse
-        ensemble = predict_windows(model, data.val)
-        per_member = np.moveaxis(_member_predict(model, data.val), 1, 0) if len(nets) > 1 else ensemble[None]
-        if cfg.backtest.calibration == "scale":
-            log_scale = scale_calibration(ensemble, data.y_val, qs)
-            member_log_scale = np.stack([scale_calibration(p, data.y_val, qs) for p in per_member])
-        else:
-            offsets = conformal_offsets(ensemble, data.y_val, qs)
-            member_offsets = np.stack([conformal_offsets(p, data.y_val, qs) for p in per_member])
+    offsets, member_offsets, log_scale, member_log_scale = calibrate(model, data, cfg)
     return FittedForecaster(
         model,
         data.scalers,
@@ -334,3 +335,26 @@ def fit_at(
         log_scale=log_scale,
         member_log_scale=member_log_scale,
     )
+
+
+def calibrate(
+    model: ForecasterEnsemble, data: PanelData, cfg: FinanceConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """The ensemble's and each member's calibration on the held-out windows (``[backtest] calibration``):
+    ``(offsets (H, Q), member_offsets (N, H, Q), log_scale (H, Q) | None, member_log_scale (N, H, Q) |
+    None)``; zero offsets and no multipliers when calibration is off."""
+    qs = cfg.model.quantiles
+    shape = (cfg.window.horizon, len(qs))
+    n = len(model.members)
+    offsets, member_offsets = np.zeros(shape), np.zeros((n, *shape))
+    log_scale = member_log_scale = None
+    if cfg.backtest.conformal:  # the held-out windows also chose the epoch: a mild, documented reuse
+        ensemble = predict_windows(model, data.val)
+        per_member = np.moveaxis(_member_predict(model, data.val), 1, 0) if n > 1 else ensemble[None]
+        if cfg.backtest.calibration == "scale":
+            log_scale = scale_calibration(ensemble, data.y_val, qs)
+            member_log_scale = np.stack([scale_calibration(p, data.y_val, qs) for p in per_member])
+        else:
+            offsets = conformal_offsets(ensemble, data.y_val, qs)
+            member_offsets = np.stack([conformal_offsets(p, data.y_val, qs) for p in per_member])
+    return offsets, member_offsets, log_scale, member_log_scale
