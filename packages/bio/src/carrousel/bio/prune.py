@@ -67,7 +67,9 @@ def _recorded(model: MotifModel) -> TrainDataConfig | None:
             logger.info("the model's training %s %s is gone or changed; not used", role, path)
             return None
         paths[role] = path
-    return TrainDataConfig(window=model.window, **paths)
+    return TrainDataConfig(
+        positives=paths["positives"], negatives=paths.get("negatives"), window=model.window
+    )
 
 
 def finetune_windows(model: MotifModel, cfg: ExportConfig) -> tuple[TrainingSet, str]:

@@ -278,9 +278,11 @@ def prune_units(
             continue
         want = target[key].shape
         if value.shape != want:
-            at = readers.get(key)
-            if at is not None and want[1] == value.shape[1] - width + len(cols):
-                kept = torch.cat([torch.arange(at), at + cols, torch.arange(at + width, value.shape[1])])
+            first = readers.get(key)
+            if first is not None and want[1] == value.shape[1] - width + len(cols):
+                kept = torch.cat(
+                    [torch.arange(first), first + cols, torch.arange(first + width, value.shape[1])]
+                )
                 value = value[:, kept.to(value.device)]
             else:
                 raise ConfigError(
