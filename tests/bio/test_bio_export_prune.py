@@ -99,6 +99,7 @@ def test_pruned_export_shrinks_keeps_auroc_and_scans(tmp_path: Path, toy: dict[s
     # the nulls are the pruned network's own: recomputed, not copied from the full model
     assert small.calibration.null.shape == full.calibration.null.shape
     assert not np.array_equal(small.calibration.null, full.calibration.null)
+    assert (small.background is None) == (full.background is None)  # the same kind of peak-set calls
     genome = tmp_path / "g.fa"
     genome.write_text(">chr1\n" + lcg_dna(500, 7) + SITE + lcg_dna(500, 8) + SITE + lcg_dna(300, 9) + "\n")
     beds = {}

@@ -10,8 +10,9 @@ with early stopping on a GC-stratified held-out fifth. The windows are, in order
 was trained on (when still there with the same checksum); or the model's motifs planted in the E. coli
 sample, as ``bio train --motif`` (and the packaged panel) trains. A p-value reads the model's logits
 against its nulls, so both are recomputed for the pruned network: the shuffled null from the same source
-of windows, the background null from real background windows never trained on (the planted set's fresh
-genome windows or the held-out negatives).
+of windows and, where the full model has one, the background null from real background windows never
+trained on (the planted set's fresh genome windows or the held-out negatives): a background null changes
+how a peak-set scan calls, so the pruned model keeps the full one's kind of calls.
 """
 
 from __future__ import annotations
@@ -154,9 +155,11 @@ def pruned_model(full: MotifModel, cfg: ExportConfig) -> PrunedMotifModel:
     )
     student = pruned.model
     assert isinstance(student, DanQ)
-    background = data.background
-    if background is None and data.real_negatives:
-        background = data.x[val][data.y[val].sum(axis=1) == 0]
+    background = None  # a background null only where the full model has one (it sets the scan's rule)
+    if full.background is not None:
+        background = data.background
+        if background is None and data.real_negatives:
+            background = data.x[val][data.y[val].sum(axis=1) == 0]
     n_null = int(full.calibration.null.shape[1])
     cal, bg = calibrate(student, data.null_source, n_null, rng, background, full.background is not None)
     summary = {
