@@ -54,7 +54,7 @@ def test_readers_slice_the_encoder_columns_and_keep_the_others() -> None:
     torch.testing.assert_close(small.head.weight[:, 10:], other, rtol=0, atol=0)  # the other features
     x = torch.randn(5, 7, 4, dtype=DT)
     torch.testing.assert_close(small(x), model(x), rtol=1e-12, atol=1e-12)
-    with pytest.raises(ConfigError, match="readers: head.weight"):
+    with pytest.raises(ConfigError, match=r"readers: head\.weight"):
         prune_units(
             model,
             amount=0.5,
