@@ -454,19 +454,8 @@ def export_(
         Path | None, typer.Option("--negatives", help="FASTA of held-out negatives.")
     ] = None,
     motif: MotifSpecs = None,
-    prune: Annotated[
-        float,
-        typer.Option(
-            "--prune",
-            min=0.0,
-            max=0.95,
-            help="Share of the LSTM's units to remove, then fine-tune on the training windows (0: none).",
-        ),
-    ] = 0.0,
-    finetune_epochs: Annotated[
-        int,
-        typer.Option("--finetune-epochs", min=1, help="--prune: most fine-tuning epochs (early stopping)."),
-    ] = 5,
+    prune: cli.PruneShare = 0.0,
+    finetune_epochs: cli.FinetuneEpochs = 5,
     train_positives: Annotated[
         Path | None,
         typer.Option(

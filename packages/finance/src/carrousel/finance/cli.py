@@ -22,6 +22,8 @@ from rich.table import Table
 from carrousel.core.cli import (
     ExportPrecision,
     ExportWith,
+    FinetuneEpochs,
+    PruneShare,
     command,
     create_app,
     emit_json,
@@ -456,18 +458,8 @@ def export_(
         int,
         typer.Option("--eval-days", min=20, max=100_000, help="Forecast origins scored before and after."),
     ] = 250,
-    prune: Annotated[
-        float,
-        typer.Option(
-            "--prune",
-            min=0.0,
-            max=0.95,
-            help="Share of each member's units to remove, then fine-tune on the training history (0: none).",
-        ),
-    ] = 0.0,
-    finetune_epochs: Annotated[
-        int, typer.Option("--finetune-epochs", min=1, help="--prune: most fine-tuning epochs per member.")
-    ] = 5,
+    prune: PruneShare = 0.0,
+    finetune_epochs: FinetuneEpochs = 5,
     as_json: AsJson = False,
 ) -> None:
     """Forecaster with its ensemble as ONNX (fp32/int8), optionally pruned and fine-tuned first; prints
