@@ -135,3 +135,50 @@ def test_prune_options_are_checked_before_any_work(tmp_path: Path, toy: dict[str
     assert not (tmp_path / "o").exists()
     with pytest.raises(ExportConfigError, match="24 outputs"):
         export_model(ExportConfig(prune=0.5, train_positives=str(toy["pos"])), tmp_path / "o2")
+
+
+def test_a_planted_model_is_fine_tuned_on_its_motifs_planted_in_its_recorded_genome(
+    tmp_path: Path, lambda_fa: Path
+) -> None:
+    model = tmp_path / "m"
+    sizes = ["--window", "100", "--epochs", "2", "--filters", "8", "--kernel", "9", "--hidden", "8"]
+    args = [
+        "train",
+        "-m",
+        "CTCF,REST",
+        "--genome",
+        str(lambda_fa),
+        "--per-motif",
+        "30",
+        *sizes,
+        "-o",
+        str(model),
+    ]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "p"
+    res = runner.invoke(
+        app,
+        [
+            "export",
+            "--model",
+            str(model),
+            "-o",
+            str(out),
+            "--prune",
+            "0.5",
+            "--finetune-epochs",
+            "1",
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    pruned = json.loads(res.stdout)["extra"]["pruned"]
+    assert pruned["hidden_size"] == {"before": 8, "after": 4} and pruned["epochs"] == 1
+    assert (
+        pruned["windows"]["source"] == f"the model's 2 motifs planted in {lambda_fa} (as bio train --motif)"
+    )
+    small = load_model(out)
+    assert small.model.config.n_outputs == 2 and [m.id for m in small.motifs] == [
+        m.id for m in load_model(model).motifs
+    ]

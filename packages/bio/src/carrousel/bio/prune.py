@@ -6,9 +6,10 @@ Steps: core's :func:`~carrousel.core.prune.prune_and_finetune` (shared with ``nl
 that read them sliced, its convolution-feature columns kept) and fine-tunes the smaller network with the
 training task (:class:`~carrousel.bio.task.MotifTask`, the labels of the windows) through the Trainer,
 with early stopping on a GC-stratified held-out fifth. The windows are, in order of preference: the
-``--train-positives`` (and ``--train-negatives``) FASTA given; the FASTA files the model records that it
-was trained on (when still there with the same checksum); or the model's motifs planted in the E. coli
-sample, as ``bio train --motif`` (and the packaged panel) trains. A p-value reads the model's logits
+``--train-positives`` (and ``--train-negatives``) FASTA given; the files the model records that it was
+trained on (positives/negatives FASTA, or peaks on a genome; when still there with the same checksum); or
+the model's motifs planted in the genome it records (default: the E. coli sample), as ``bio train
+--motif`` (and the packaged panel) trains. A p-value reads the model's logits
 against its nulls, so both are recomputed for the pruned network: the shuffled null from the same source
 of windows and, where the full model has one, the background null from real background windows never
 trained on (the planted set's fresh genome windows or the held-out negatives): a background null changes
@@ -53,14 +54,16 @@ class PrunedMotifModel:
     summary: dict[str, Any]
 
 
-def _recorded(model: MotifModel) -> TrainDataConfig | None:
-    """The FASTA files the model records as its training data, when they are still there unchanged."""
+_ROLES = ("positives", "negatives", "peaks", "genome")  # the training files a model's provenance records
+
+
+def _recorded(model: MotifModel) -> dict[str, str] | None:
+    """The files the model records as its training data (``positives``, ``negatives``, ``peaks``,
+    ``genome``), when every one is still there unchanged; None when one is gone or changed."""
     sources = model.info.get("sources")
-    if not isinstance(sources, dict) or not isinstance(sources.get("positives"), dict):
-        return None
     paths: dict[str, str] = {}
-    for role in ("positives", "negatives"):
-        entry = sources.get(role)
+    for role in _ROLES:
+        entry = sources.get(role) if isinstance(sources, dict) else None
         if not isinstance(entry, dict):
             continue
         path = str(entry.get("path", ""))
@@ -68,9 +71,7 @@ def _recorded(model: MotifModel) -> TrainDataConfig | None:
             logger.info("the model's training %s %s is gone or changed; not used", role, path)
             return None
         paths[role] = path
-    return TrainDataConfig(
-        positives=paths["positives"], negatives=paths.get("negatives"), window=model.window
-    )
+    return paths
 
 
 def finetune_windows(model: MotifModel, cfg: ExportConfig) -> tuple[TrainingSet, str]:
@@ -95,17 +96,19 @@ def finetune_windows(model: MotifModel, cfg: ExportConfig) -> tuple[TrainingSet,
         where = f"--train-positives {cfg.train_positives}" + (
             f" and --train-negatives {cfg.train_negatives}" if cfg.train_negatives else ""
         )
-    elif (recorded := _recorded(model)) is not None:
-        data, where = recorded, f"the model's training files ({recorded.positives})"
-    elif all(m.source != "model" for m in model.motifs):
-        data = TrainDataConfig(window=model.window)
-        where = f"the model's {k} motifs planted in the E. coli sample (as bio train --motif)"
+    elif (files := _recorded(model)) is not None and ("positives" in files or "peaks" in files):
+        data = TrainDataConfig(window=model.window, **files)  # type: ignore[arg-type]
+        where = f"the model's training files ({', '.join(files.values())})"
+    elif files is not None and all(m.source != "model" for m in model.motifs):
+        data = TrainDataConfig(window=model.window, genome=files.get("genome"))
+        genome = files.get("genome", "the E. coli sample")
+        where = f"the model's {k} motifs planted in {genome} (as bio train --motif)"
     else:
         raise ExportConfigError(
-            "the model was trained on FASTA files that are gone or changed; give the windows to fine-tune "
+            "the model's training files are gone or changed; give the windows to fine-tune "
             "the pruned network on with --train-positives FILE [--train-negatives FILE]"
         )
-    named = list(model.motifs) if data.positives is None else []
+    named = list(model.motifs) if data.positives is None and data.peaks is None else []
     windows = training_set(data, named, seed)
     if windows.y.shape[1] != k:
         raise ExportConfigError(
