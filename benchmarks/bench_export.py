@@ -21,7 +21,9 @@ columns are left out there.
    the int8 bundle with the scan before this change.
 
 One thread (``--threads``), alternating runners per batch size; the figures are ratios measured in the
-same run. Usage: ``python benchmarks/bench_export.py [--parts encoder,bio,finance,scan] [--out DIR]
+same run. ``--prune F`` adds to parts 2 and 3 an int8 export pruned by ``F`` (``bio export --prune`` /
+``finance export --prune``: units removed, fine-tuned on the training data), with its scan in part 2.
+Usage: ``python benchmarks/bench_export.py [--parts encoder,bio,finance,scan] [--out DIR] [--prune F]
 [--scan-model DIR] [--json]``
 """
 
@@ -154,7 +156,7 @@ def _split(src: Path, seed: int = 0) -> list[tuple[str, str]]:
     return [(names[i], seqs[i]) for i in order[int(0.8 * len(seqs)) :]]  # the held-out 20 %
 
 
-def _bio(out: Path) -> list[dict[str, Any]]:
+def _bio(out: Path, prune: float = 0.0) -> list[dict[str, Any]]:
     from carrousel.bio import pipeline
     from carrousel.bio.config import ExportConfig, Method, ScanConfig
     from carrousel.core.samples import sample_path
@@ -165,16 +167,24 @@ def _bio(out: Path) -> list[dict[str, Any]]:
     mixed = out / "mixed.fa"
     mixed.write_text("".join(f">{t}|{n}\n{s}\n" for t, recs in held.items() for n, s in recs))
     rows: list[dict[str, Any]] = []
-    for precision in ("fp32", "int8"):
+    variants = [("fp32", 0.0, "fp32"), ("int8", 0.0, "int8")] + (
+        [("int8", prune, "int8-pruned")] if prune else []
+    )
+    for precision, amount, name in variants:
         cfg = ExportConfig(
             precision=precision,  # type: ignore[arg-type]
             positives=str(out / "oct4_test.fa"),
             negatives=str(out / "mafk_test.fa"),
             motifs=("MA0142.1",),
+            prune=amount,
         )
-        rows.append({"part": "bio", **pipeline.export_model(cfg, out / f"panel-{precision}").summary()})
+        t0 = time.perf_counter()
+        doc = pipeline.export_model(cfg, out / f"panel-{name}").summary()
+        rows.append({"part": "bio", "export_seconds": time.perf_counter() - t0, **doc})
     scans: dict[str, tuple[float, set[Any]]] = {}
-    models = (("panel eager fp32", None), ("panel ONNX int8", str(out / "panel-int8")))
+    models = [("panel eager fp32", None), ("panel ONNX int8", str(out / "panel-int8"))]
+    if prune:
+        models.append(("panel ONNX int8 pruned", str(out / "panel-int8-pruned")))
     for _ in range(2):  # alternated, best of two: the first scan of a process also compiles the PWM kernels
         for label, model in models:
             t0 = time.perf_counter()
@@ -183,7 +193,20 @@ def _bio(out: Path) -> list[dict[str, Any]]:
             h = res.hits
             sites = set(zip(h["record"].tolist(), h["start"].tolist(), h["strand"].tolist(), strict=True))
             scans[label] = (min(seconds, scans.get(label, (np.inf, None))[0]), sites)
-    (e_s, e_sites), (q_s, q_sites) = scans.values()
+    (e_s, e_sites), (q_s, q_sites), *pruned = scans.values()
+    if pruned:
+        p_s, p_sites = pruned[0]
+        rows.append(
+            {
+                "part": f"bio scan --method model, int8 pruned {prune} (held-out Oct4 + Mafk peaks, MA0142.1)",
+                "eager_seconds": e_s,
+                "pruned_int8_seconds": p_s,
+                "speedup": e_s / p_s,
+                "eager_hits": len(e_sites),
+                "pruned_int8_hits": len(p_sites),
+                "hits_in_common": len(e_sites & p_sites),
+            }
+        )
     rows.append(
         {
             "part": "bio scan --method model (held-out Oct4 + Mafk peaks, MA0142.1)",
@@ -199,7 +222,7 @@ def _bio(out: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def _finance(out: Path) -> list[dict[str, Any]]:
+def _finance(out: Path, prune: float = 0.0) -> list[dict[str, Any]]:
     from carrousel.finance.config import DataConfig, ExportConfig, FinanceConfig
     from carrousel.finance.pipeline import export_forecaster, forecast
 
@@ -209,10 +232,16 @@ def _finance(out: Path) -> list[dict[str, Any]]:
     forecast(cfg, model_dir=out / "forecaster")
     train_s = time.perf_counter() - t0
     rows = []
-    for precision in ("fp32", "int8"):
-        ecfg = ExportConfig(model_dir=str(out / "forecaster"), precision=precision)  # type: ignore[arg-type]
-        doc = export_forecaster(ecfg, out / f"forecaster-{precision}").summary()
-        rows.append({"part": "finance", "train_seconds": train_s, **doc})
+    variants = [("fp32", 0.0, "fp32"), ("int8", 0.0, "int8")] + (
+        [("int8", prune, "int8-pruned")] if prune else []
+    )
+    for precision, amount, name in variants:
+        ecfg = ExportConfig(model_dir=str(out / "forecaster"), precision=precision, prune=amount)  # type: ignore[arg-type]
+        t0 = time.perf_counter()
+        doc = export_forecaster(ecfg, out / f"forecaster-{name}").summary()
+        rows.append(
+            {"part": "finance", "train_seconds": train_s, "export_seconds": time.perf_counter() - t0, **doc}
+        )
     return rows
 
 
@@ -242,6 +271,9 @@ def main() -> None:
         "--out", type=Path, default=None, help="folder for bundles and the JSON (default: temp)"
     )
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    parser.add_argument(
+        "--prune", type=float, default=0.0, help="bio and finance: also an int8 export pruned by this share"
+    )
     parser.add_argument("--scan-model", default=None, help="part scan: the model folder (default: the panel)")
     parser.add_argument(
         "--device", default="cpu", help="cpu (default) or cuda[:N]: the encoder part on a GPU"
@@ -260,9 +292,9 @@ def main() -> None:
     if "encoder" in parts:
         rows += _encoder(args.repeats)
     if "bio" in parts:
-        rows += _bio(out)
+        rows += _bio(out, args.prune)
     if "finance" in parts:
-        rows += _finance(out)
+        rows += _finance(out, args.prune)
     if "scan" in parts:
         rows += _scan(out, args.scan_model)
     (out / "bench_export.json").write_text(json.dumps(rows, indent=2))
@@ -291,6 +323,11 @@ def main() -> None:
                 f"({r['speedup']['64']:.2f}x); {r['metric']} {r['before']} -> {r['after']} "
                 f"({r['metric_change_pct']}%); size {r['source_bytes']} -> ONNX {r['onnx_bytes']} B; "
                 f"{r['metric_note']}"
+                + (
+                    f"; pruned {r['extra']['pruned']['hidden_size']}"
+                    if "pruned" in r.get("extra", {})
+                    else ""
+                )
             )
         else:
             print(json.dumps(r))

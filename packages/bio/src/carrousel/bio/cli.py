@@ -7,13 +7,14 @@ This and core's CLI helper are the only modules that import typer or render with
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.progress import (
@@ -45,7 +46,6 @@ from carrousel.bio.config import (
     ScanConfig,
     TrainConfig,
     TrainDataConfig,
-    replace_fields,
 )
 from carrousel.core import cli
 from carrousel.core.config import load_toml
@@ -82,6 +82,22 @@ DeviceOpt = Annotated[Device, typer.Option("--device", help="Where the network r
 
 def _path(p: Path | None) -> str | None:
     return str(p) if p is not None else None
+
+
+def replace_fields(base: Any, other: Any, fields: list[str]) -> Any:
+    """``base`` with the ``fields`` of ``other`` (a config of the same class), dotted for a part
+    (``"fit.epochs"``): how ``--config`` file values and the flags given on top are merged."""
+    changes: dict[str, Any] = {}
+    parts: dict[str, list[str]] = {}
+    for f in fields:
+        head, _, rest = f.partition(".")
+        if rest:
+            parts.setdefault(head, []).append(rest)
+        else:
+            changes[head] = getattr(other, head)
+    for head, sub in parts.items():
+        changes[head] = replace_fields(getattr(base, head), getattr(other, head), sub)
+    return dataclasses.replace(base, **changes)
 
 
 def _with_flags(ctx: typer.Context, config: Path | None, flags: C, table: dict[str, str]) -> C:
@@ -417,8 +433,10 @@ def evaluate(
     cli.stdout.print(table)
 
 
-_EXPORT_FLAGS = {p: p for p in ["model", "precision", "exporter", "positives", "negatives"]} | {
-    "motif": "motifs"
+_EXPORT_FLAGS = {
+    **{p: p for p in ["model", "precision", "exporter", "positives", "negatives", "prune"]},
+    **{p: p for p in ["finetune_epochs", "train_positives", "train_negatives"]},
+    "motif": "motifs",
 }
 
 
@@ -436,12 +454,29 @@ def export_(
         Path | None, typer.Option("--negatives", help="FASTA of held-out negatives.")
     ] = None,
     motif: MotifSpecs = None,
+    prune: cli.PruneShare = 0.0,
+    finetune_epochs: cli.FinetuneEpochs = 5,
+    train_positives: Annotated[
+        Path | None,
+        typer.Option(
+            "--train-positives",
+            help="--prune: FASTA to fine-tune on (default: the model's recorded training data or planted motifs).",
+        ),
+    ] = None,
+    train_negatives: Annotated[
+        Path | None, typer.Option("--train-negatives", help="--prune: FASTA of negatives to fine-tune on.")
+    ] = None,
     config: ConfigFile = None,
     as_json: AsJson = False,
 ) -> None:
-    """Model with its network as ONNX (fp32/int8) for fast scans; prints size, latency, AUROC."""
+    """Model with its network as ONNX (fp32/int8), optionally pruned and fine-tuned first; prints size,
+    latency, AUROC."""
     from carrousel.bio import pipeline
 
+    if (train_positives or train_negatives) and prune == 0.0:
+        raise typer.BadParameter(
+            "--train-positives/--train-negatives are for --prune (the fine-tuning windows)"
+        )
     flags = ExportConfig(
         model=_path(model),
         precision=precision,
@@ -449,6 +484,10 @@ def export_(
         positives=_path(positives),
         negatives=_path(negatives),
         motifs=tuple(motif or ()),
+        prune=prune,
+        finetune_epochs=finetune_epochs,
+        train_positives=_path(train_positives),
+        train_negatives=_path(train_negatives),
     )
     report = pipeline.export_model(_with_flags(ctx, config, flags, _EXPORT_FLAGS), out)
     if as_json:

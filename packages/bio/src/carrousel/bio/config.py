@@ -9,7 +9,6 @@ and turned into the member, so TOML files and Python callers may write ``method 
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import math
 from dataclasses import dataclass, field
@@ -45,7 +44,6 @@ __all__ = [
     "SynthConfig",
     "TrainConfig",
     "TrainDataConfig",
-    "replace_fields",
 ]
 
 
@@ -309,6 +307,12 @@ class ExportConfig:
     positives: str | None = None  # FASTA of held-out positives: AUROC before and after (with negatives)
     negatives: str | None = None  # FASTA of held-out negatives
     motifs: tuple[str, ...] = ()  # the motif whose model output is scored (default: chosen as evaluate does)
+    prune: float = (
+        0.0  # share of the LSTM's units to remove, then fine-tune on the training windows (0: none)
+    )
+    finetune_epochs: int = 5  # most fine-tuning epochs of the pruned network (early stopping)
+    train_positives: str | None = None  # FASTA to fine-tune on (default: the model's recorded training data)
+    train_negatives: str | None = None  # FASTA of negatives to fine-tune on (with train_positives)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "motifs", tuple(self.motifs))
@@ -316,6 +320,13 @@ class ExportConfig:
         _choice(self, "exporter", Exporter, ExportConfigError)
         if (self.positives is None) != (self.negatives is None):
             raise ExportConfigError("give both --positives and --negatives for the AUROC, or neither")
+        if not (isinstance(self.prune, int | float) and 0.0 <= self.prune < 1.0):
+            raise ExportConfigError(f"--prune {self.prune}: give the share of units to remove, in [0, 1)")
+        _at_least("fine-tuning epochs", self.finetune_epochs, 1, ExportConfigError, MAX_EPOCHS)
+        if self.prune == 0.0 and (self.train_positives or self.train_negatives):
+            raise ExportConfigError("--train-positives/--train-negatives are for --prune; give --prune F")
+        if self.train_negatives is not None and self.train_positives is None:
+            raise ExportConfigError("--train-negatives needs --train-positives")
 
 
 @dataclass(frozen=True)
@@ -382,19 +393,3 @@ class DiscoverConfig:
         _at_least("seed", self.seed, 0, DiscoverConfigError)
         if not self.collection.strip():
             raise DiscoverConfigError("the JASPAR collection to match against is empty; give --jaspar")
-
-
-def replace_fields(base: Any, other: Any, fields: list[str]) -> Any:
-    """``base`` with the ``fields`` of ``other`` (a config of the same class), dotted for a part
-    (``"fit.epochs"``): how ``--config`` file values and the flags given on top are merged."""
-    changes: dict[str, Any] = {}
-    parts: dict[str, list[str]] = {}
-    for f in fields:
-        head, _, rest = f.partition(".")
-        if rest:
-            parts.setdefault(head, []).append(rest)
-        else:
-            changes[head] = getattr(other, head)
-    for head, sub in parts.items():
-        changes[head] = replace_fields(getattr(base, head), getattr(other, head), sub)
-    return dataclasses.replace(base, **changes)

@@ -4,7 +4,8 @@ core's deployment helper (:func:`carrousel.core.export.export_bundle`), and its 
 The exported graph is :meth:`~carrousel.bio.models.DanQ.predict` (batch norm folded, both strands in one
 batch, strand-averaged logits) over ``(batch, 4, window)`` one-hot windows, batch dynamic. The folder is
 still a ``bio.danq`` bundle (weights, motifs, calibration, provenance) with ``assets/model.<precision>.onnx``
-added: :func:`carrousel.bio.bundle.load_model` then scores windows with ONNX Runtime (``bio scan --model
+added (with ``--prune F``, the network pruned and fine-tuned first: :mod:`carrousel.bio.prune`):
+:func:`carrousel.bio.bundle.load_model` then scores windows with ONNX Runtime (``bio scan --model
 DIR --method model``, ``bio evaluate --model DIR``), the weights still giving scan attributions. Re-exported
 by :mod:`carrousel.bio.pipeline`.
 """
@@ -26,6 +27,7 @@ from carrousel.bio.evaluate import evaluate_windows
 from carrousel.bio.fasta import encode, read_sequences
 from carrousel.bio.models import DanQ, MotifModel, predict_logits
 from carrousel.bio.motifs import resolve_motifs
+from carrousel.bio.prune import pruned_model
 from carrousel.core.bundle import load_bundle
 from carrousel.core.export import (
     DeploymentReport,
@@ -117,19 +119,25 @@ def export_model(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
     eager = replace(model, runtime=None)
     sets = _sets(cfg, model.window)  # read before the export: a bad file fails fast
     source_bytes = folder_bytes(source)
+    shipped, extra = eager, {}
+    if cfg.prune > 0:  # the pruned variant, fine-tuned on the training windows, nulls recomputed
+        variant = pruned_model(eager, cfg)
+        shipped, extra = variant.model, {"pruned": variant.summary}
     folder, asset = export_bundle(
-        to_bundle(eager), out, export_spec(eager.model), cfg.precision, cfg.exporter
+        to_bundle(shipped), out, export_spec(shipped.model), cfg.precision, cfg.exporter
     )
-    runtime = load_runtime(load_bundle(folder, kind=KIND), config=model.model.config)
-    deployed = replace(eager, runtime=runtime)
+    runtime = load_runtime(load_bundle(folder, kind=KIND), config=shipped.model.config)
+    deployed = replace(shipped, runtime=runtime)
     before, note = _auroc(eager, sets, cfg.motifs)
     after, _ = _auroc(deployed, sets, cfg.motifs)
+    if cfg.prune > 0:
+        note += " (before: the full model; after: the pruned one, deployed)"
     codes = np.random.default_rng(0).integers(0, 4, (max(BATCHES), model.window), dtype=np.uint8)
     net = eager.model.eval()
     latency = measure_latency(
         {
             "eager": lambda b: predict_logits(net, codes[:b], b, fast=True),
-            "deployed": lambda b: predict_logits(net, codes[:b], b, runtime=runtime),
+            "deployed": lambda b: predict_logits(shipped.model, codes[:b], b, runtime=runtime),
         },
         BATCHES,
     )
@@ -137,7 +145,7 @@ def export_model(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
         folder,
         asset,
         KIND,
-        network=net,
+        network=shipped.model,  # the deployed network's parameters (pruned: fewer)
         source_bytes=source_bytes,
         latency_ms=latency,
         items="window",
@@ -145,6 +153,7 @@ def export_model(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
         before=before,
         after=after,
         metric_note=note,
+        extra=extra,
     )
     logger.info("exported %s to %s: %s", source, folder, report.speedups)
     return report

@@ -31,7 +31,7 @@ from carrousel.core.metrics import roc_auc
 from carrousel.core.train import Callback, Trainer
 from carrousel.core.train import TrainConfig as TrainerConfig
 
-__all__ = ["MIN_BACKGROUND", "FitResult", "fit_model", "gc_stratified_split"]
+__all__ = ["MIN_BACKGROUND", "FitResult", "calibrate", "fit_model", "gc_stratified_split", "windows_loader"]
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,8 @@ def gc_stratified_split(
     return v, np.setdiff1d(np.arange(x.shape[0]), v)
 
 
-def _loader(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool, seed: int) -> DataLoader:
+def windows_loader(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool, seed: int) -> DataLoader:
+    """Batches ``(one-hot (B, 4, W), labels (B, K))`` of ``(N, W)`` codes and ``(N, K)`` labels."""
     ds = TensorDataset(torch.from_numpy(one_hot(x)), torch.from_numpy(y.astype(np.float32)))
     g = torch.Generator().manual_seed(seed)
     return DataLoader(ds, batch_size=batch_size, shuffle=shuffle, generator=g if shuffle else None)
@@ -101,6 +102,31 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def calibrate(
+    model: DanQ,
+    null_source: np.ndarray,
+    n_null: int,
+    rng: np.random.Generator,
+    background_windows: np.ndarray | None = None,
+    want_background: bool = False,
+) -> tuple[NullCalibration, NullCalibration | None]:
+    """The model's nulls: its logits on ``n_null`` dinucleotide shuffles of windows drawn from
+    ``null_source``, and on ``background_windows`` (real background never trained on) when there are at
+    least :data:`MIN_BACKGROUND` of them (else None, with a warning when they were given or wanted)."""
+    picks = null_source[rng.integers(null_source.shape[0], size=n_null)]
+    null_x = np.stack([dinucleotide_shuffle(w, rng) for w in picks])
+    cal = NullCalibration.from_scores(predict_logits(model, null_x))
+    if background_windows is not None and background_windows.shape[0] >= MIN_BACKGROUND:
+        return cal, NullCalibration.from_scores(predict_logits(model, background_windows))
+    if want_background or background_windows is not None:
+        logger.warning(
+            "only %d held-out background windows (need %d): the model keeps no background null",
+            0 if background_windows is None else background_windows.shape[0],
+            MIN_BACKGROUND,
+        )
+    return cal, None
 
 
 def fit_model(
@@ -173,8 +199,8 @@ def fit_model(
     if seeds and init_filters:
         model.init_from_log_odds([torch.from_numpy(log_odds(m)).float() for m in seeds])
     trainer = Trainer(model, MotifTask(), tcfg, callbacks=[_LogEpochs()])
-    val_loader = _loader(x[val_idx], y[val_idx], 512, False, seed) if n_val else None
-    result = trainer.fit(_loader(x_tr, y_tr, batch_size, True, seed), val_loader)
+    val_loader = windows_loader(x[val_idx], y[val_idx], 512, False, seed) if n_val else None
+    result = trainer.fit(windows_loader(x_tr, y_tr, batch_size, True, seed), val_loader)
     metrics = trainer.evaluate(val_loader) if val_loader is not None else {}
     model = model.cpu()
     if n_val and y.shape[1] > 1:  # the trainer's AUROC pools all tasks; add the mean of per-task AUROCs
@@ -189,23 +215,12 @@ def fit_model(
     if not motifs:
         motifs = [task_motif(model, x[y[:, k] > 0], x[y[:, k] == 0], k) for k in range(y.shape[1])]
     src = null_source if null_source is not None else x[y.sum(axis=1) == 0]
-    if src.shape[0] == 0:
-        src = x
-    picks = src[rng.integers(src.shape[0], size=n_null)]
-    null_x = np.stack([dinucleotide_shuffle(w, rng) for w in picks])
-    cal = NullCalibration.from_scores(predict_logits(model, null_x))
     bg_windows = background_windows
     if bg_windows is None and held_out_background and n_val:
         bg_windows = x[val_idx][y[val_idx].sum(axis=1) == 0]
-    background = None
-    if bg_windows is not None and bg_windows.shape[0] >= MIN_BACKGROUND:
-        background = NullCalibration.from_scores(predict_logits(model, bg_windows))
-    elif held_out_background or background_windows is not None:
-        logger.warning(
-            "only %d held-out background windows (need %d): the model keeps no background null",
-            0 if bg_windows is None else bg_windows.shape[0],
-            MIN_BACKGROUND,
-        )
+    cal, background = calibrate(
+        model, src if src.shape[0] else x, n_null, rng, bg_windows, held_out_background
+    )
     trainer_settings = {
         k: _plain(v) for k, v in asdict(tcfg).items() if isinstance(v, int | float | str | type(None))
     }

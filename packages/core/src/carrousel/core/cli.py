@@ -58,6 +58,8 @@ __all__ = [
     "EXIT_USAGE",
     "ExportPrecision",
     "ExportWith",
+    "FinetuneEpochs",
+    "PruneShare",
     "command",
     "create_app",
     "echo",
@@ -96,6 +98,11 @@ ExportPrecision = Annotated[
     DeployPrecision, typer.Option("--precision", help="ONNX numbers: fp32, or int8 (dynamic int8 weights).")
 ]
 ExportWith = Annotated[Exporter, typer.Option("--exporter", help="PyTorch's ONNX exporter.")]
+_PRUNE_HELP = "Share of the recurrent units to remove before export (e.g. 0.5), then fine-tune (0: none)."
+PruneShare = Annotated[float, typer.Option("--prune", min=0.0, max=0.95, help=_PRUNE_HELP)]
+FinetuneEpochs = Annotated[
+    int, typer.Option("--finetune-epochs", min=1, help="--prune: most fine-tuning epochs (early stopping).")
+]
 
 
 def create_app(name: str, help: str, version: str) -> typer.Typer:

@@ -22,6 +22,8 @@ from rich.table import Table
 from carrousel.core.cli import (
     ExportPrecision,
     ExportWith,
+    FinetuneEpochs,
+    PruneShare,
     command,
     create_app,
     emit_json,
@@ -456,15 +458,20 @@ def export_(
         int,
         typer.Option("--eval-days", min=20, max=100_000, help="Forecast origins scored before and after."),
     ] = 250,
+    prune: PruneShare = 0.0,
+    finetune_epochs: FinetuneEpochs = 5,
     as_json: AsJson = False,
 ) -> None:
-    """Forecaster with its ensemble as ONNX (fp32/int8); prints size, latency, pinball loss."""
+    """Forecaster with its ensemble as ONNX (fp32/int8), optionally pruned and fine-tuned first; prints
+    size, latency, pinball loss."""
     cfg = ExportConfig(
         model_dir=str(model_dir),
         precision=precision,
         exporter=exporter,
         source=source.value if source is not None else None,
         eval_days=eval_days,
+        prune=prune,
+        finetune_epochs=finetune_epochs,
     )
     with progress("exporting and measuring"):
         report = export_forecaster(cfg, out)

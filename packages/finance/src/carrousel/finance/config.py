@@ -360,19 +360,19 @@ class ExportConfig:
     exporter: Exporter = Exporter.TORCHSCRIPT  # torchscript | dynamo (PyTorch's two ONNX exporters)
     source: str | None = None  # price source of the evaluation stretch (None: the model's own)
     eval_days: int = 250  # forecast origins scored (after the training data where the prices go on)
+    prune: float = 0.0  # share of each member's units to remove, then fine-tune on the ticker's history
+    finetune_epochs: int = 5  # most fine-tuning epochs per pruned member (early stopping)
 
     def __post_init__(self) -> None:
         if self.source is not None:
             _choice(self.source, Source, "source")
         for name, kind in (("precision", DeployPrecision), ("exporter", Exporter)):
-            try:
-                object.__setattr__(self, name, kind(getattr(self, name)))
-            except ValueError:
-                raise FinanceConfigError(
-                    f"{name} must be one of {', '.join(kind)}, not {getattr(self, name)!r}"
-                ) from None
+            _choice(getattr(self, name), kind, name)
+            object.__setattr__(self, name, kind(getattr(self, name)))
         if not 20 <= self.eval_days <= 100_000:
             raise FinanceConfigError(f"eval_days={self.eval_days} must be in [20, 100000]")
+        if not 0.0 <= self.prune < 1.0 or not 1 <= self.finetune_epochs <= 10_000:
+            raise FinanceConfigError(f"prune={self.prune} must be in [0, 1), finetune_epochs in [1, 10000]")
 
 
 def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

@@ -7,8 +7,9 @@ config, scalers, offsets, provenance) with ``assets/model.<precision>.onnx`` add
 :meth:`~carrousel.finance.bundle.ForecasterBundle.from_pretrained` then forecasts through ONNX Runtime
 (``finance forecast --model-dir DIR``). The report's metric is the pinball loss (and the median's MAE) of
 the calibrated quantile forecasts, in log-return units, over ``eval_days`` origins after the model's
-training data (when the prices go on past it), eager and deployed. Re-exported by
-:mod:`carrousel.finance.pipeline`.
+training data (when the prices go on past it), eager and deployed. With ``--prune F`` every member is
+pruned and fine-tuned first (:mod:`carrousel.finance.prune`) and the report's "before" is the full
+ensemble. Re-exported by :mod:`carrousel.finance.pipeline`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from carrousel.finance.data import load_histories
 from carrousel.finance.errors import ForecasterBundleError
 from carrousel.finance.features import build_series, cumulative_targets, valid_origins
 from carrousel.finance.fitted import FittedForecaster
+from carrousel.finance.prune import pruned_forecaster
 
 __all__ = ["export_forecaster", "export_spec"]
 
@@ -63,9 +65,10 @@ def export_spec(fitted: FittedForecaster) -> ExportSpec:
 
 
 def _score(
-    fitted: FittedForecaster, cfg: ExportConfig, saved: ForecasterBundle
+    full: FittedForecaster, fitted: FittedForecaster, cfg: ExportConfig, saved: ForecasterBundle
 ) -> tuple[dict[str, float], str]:
-    """Pinball loss and MAE of the median over the evaluation stretch (eager and deployed)."""
+    """Pinball loss and MAE of the median over the evaluation stretch: ``full`` in PyTorch (before) and
+    the deployed ``fitted`` (after; the pruned one with ``--prune``)."""
     data = replace(saved.config.data, end=None, source=cfg.source or saved.config.data.source)
     pinball: dict[str, list[float]] = {"before": [], "after": []}
     mae: dict[str, list[float]] = {"before": [], "after": []}
@@ -80,8 +83,8 @@ def _score(
         held_out = after.size > 0
         origins = after[: cfg.eval_days] if held_out else origins[-cfg.eval_days :]
         y = cumulative_targets(series, origins, fitted.horizon)  # (n, H)
-        for key, runtime in (("before", None), ("after", fitted.runtime)):
-            q = replace(fitted, runtime=runtime).predict(series, origins)  # (n, H, Q)
+        for key, model in (("before", full), ("after", fitted)):
+            q = model.predict(series, origins)  # (n, H, Q)
             err = y[:, :, None] - q
             pinball[key].append(float(np.mean(np.maximum(qs * err, (qs - 1) * err))))
             mae[key].append(float(np.mean(np.abs(y - q[:, :, mid]))))
@@ -107,12 +110,15 @@ def export_forecaster(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
             f"--model-dir {cfg.model_dir} holds no forecaster; train one with 'finance forecast --model-dir DIR'"
         )
     saved = ForecasterBundle.from_pretrained(found)
-    fitted = replace(saved.fitted, runtime=None)
-    base = replace(saved, fitted=fitted)
+    full = replace(saved.fitted, runtime=None)
+    base, extra = replace(saved, fitted=full), {}
+    if cfg.prune > 0:  # every member pruned and fine-tuned on the training history, calibration refitted
+        base, extra["pruned"] = pruned_forecaster(base, cfg)
+    fitted = base.fitted
     folder, asset = export_bundle(base.to_bundle(), out, export_spec(fitted), cfg.precision, cfg.exporter)
     runtime = load_runtime(load_bundle(folder, kind=KIND))
     fitted = replace(fitted, runtime=runtime)
-    figures, note = _score(fitted, cfg, saved)
+    figures, note = _score(full, fitted, cfg, saved)
     x = (
         np.random.default_rng(0)
         .standard_normal(
@@ -120,7 +126,7 @@ def export_forecaster(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
         )
         .astype(np.float32)
     )
-    net = fitted.model.eval()
+    net = full.model.eval()
     assert runtime is not None
     runners: dict[str, Any] = {
         "eager": lambda b: predict(net, x[:b], b),
@@ -130,15 +136,20 @@ def export_forecaster(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
         folder,
         asset,
         KIND,
-        network=net,
+        network=fitted.model,  # the deployed network's parameters (pruned: fewer)
         source_bytes=folder_bytes(found),
         latency_ms=measure_latency(runners, BATCHES),
         items="forecast",
         metric="pinball",
         before=figures["pinball_before"],
         after=figures["pinball_after"],
-        metric_note=f"mean pinball loss of the calibrated quantiles (log returns) over {note}",
-        extra={"mae_before": round(figures["mae_before"], 6), "mae_after": round(figures["mae_after"], 6)},
+        metric_note=f"mean pinball loss of the calibrated quantiles (log returns) over {note}"
+        + (" (before: the full ensemble; after: the pruned one, deployed)" if cfg.prune > 0 else ""),
+        extra={
+            "mae_before": round(figures["mae_before"], 6),
+            "mae_after": round(figures["mae_after"], 6),
+            **extra,
+        },
     )
     logger.info("exported %s to %s: %s", found, folder, report.speedups)
     return report

@@ -38,7 +38,7 @@ from carrousel.finance.fitted import (
     ensemble_and_members,
     predict_windows,
 )
-from carrousel.finance.models import build_ensemble, build_forecaster
+from carrousel.finance.models import ForecasterEnsemble, build_ensemble, build_forecaster
 from carrousel.finance.panel import PanelData, PanelWindows, panel_loader, panel_windows
 from carrousel.finance.task import QuantileForecastTask
 
@@ -46,11 +46,14 @@ __all__ = [
     "PREDICT_BATCH",
     "FittedForecaster",
     "WindowSet",
+    "calibrate",
     "combine_garch",
     "ensemble_and_members",
     "fit_at",
     "fit_forecaster",
     "predict_windows",
+    "threads",
+    "trainer_parts",
     "window_loader",
 ]
 
@@ -93,6 +96,38 @@ def _dataset(data: Windows) -> Dataset[dict[str, Tensor]]:
     return data if isinstance(data, PanelWindows) else WindowSet(*data)
 
 
+def trainer_parts(
+    train: Windows, val: Windows | None, quantiles: tuple[float, ...], settings: TrainSettings
+) -> tuple[TrainConfig, QuantileForecastTask, DataLoader[Any], DataLoader[Any] | None]:
+    """How a forecaster is fitted: the trainer's settings (AdamW, cosine, early stopping on the validation
+    pinball loss), the quantile task and the training and validation loaders."""
+    train_set = _dataset(train)
+    val_set = _dataset(val) if val is not None else None
+    has_val = val_set is not None and len(val_set) > 0  # type: ignore[arg-type]
+    cfg = TrainConfig(
+        epochs=settings.epochs,
+        lr=settings.lr,
+        optimizer="adamw",
+        weight_decay=settings.weight_decay,
+        scheduler="cosine",
+        grad_clip_norm=1.0,
+        device=settings.device,
+        monitor="val_loss" if has_val else "train_loss",
+        patience=settings.patience if has_val else None,
+        restore_best=True,
+        seed=settings.seed,
+        progress=settings.progress,
+    )
+    pin = settings.device != "cpu" and torch.cuda.is_available()
+    train_loader = panel_loader(
+        train_set, settings.batch_size, True, settings.seed, settings.sampling, pin_memory=pin
+    )
+    val_loader = (
+        panel_loader(val_set, 1024, False, pin_memory=pin) if has_val and val_set is not None else None
+    )
+    return cfg, QuantileForecastTask(quantiles), train_loader, val_loader
+
+
 def fit_forecaster(
     model: nn.Module,
     train: Windows,
@@ -112,32 +147,9 @@ def fit_forecaster(
     Returns:
         The trainer's :class:`~carrousel.core.train.FitResult` (per-epoch history).
     """
-    train_set = _dataset(train)
-    val_set = _dataset(val) if val is not None else None
-    has_val = val_set is not None and len(val_set) > 0  # type: ignore[arg-type]
-    cfg = TrainConfig(
-        epochs=settings.epochs,
-        lr=settings.lr,
-        optimizer="adamw",
-        weight_decay=settings.weight_decay,
-        scheduler="cosine",
-        grad_clip_norm=1.0,
-        device=settings.device,
-        monitor="val_loss" if has_val else "train_loss",
-        patience=settings.patience if has_val else None,
-        restore_best=True,
-        seed=settings.seed,
-        progress=settings.progress,
-    )
-    trainer = Trainer(model, QuantileForecastTask(quantiles), cfg)
-    pin = settings.device != "cpu" and torch.cuda.is_available()
-    train_loader = panel_loader(
-        train_set, settings.batch_size, True, settings.seed, settings.sampling, pin_memory=pin
-    )
-    val_loader = (
-        panel_loader(val_set, 1024, False, pin_memory=pin) if has_val and val_set is not None else None
-    )
-    with _threads(settings.threads):
+    cfg, task, train_loader, val_loader = trainer_parts(train, val, quantiles, settings)
+    trainer = Trainer(model, task, cfg)
+    with threads(settings.threads):
         result = trainer.fit(train_loader, val_loader)
     model.to("cpu")
     if result.history:
@@ -151,7 +163,7 @@ def fit_forecaster(
 
 
 @contextlib.contextmanager
-def _threads(n: int) -> Iterator[None]:
+def threads(n: int) -> Iterator[None]:
     """Runs the body with ``n`` intra-op CPU threads (0: unchanged) and restores the previous count.
 
     A recurrent net of a few dozen units does too little work per step to gain from several threads;
@@ -200,8 +212,31 @@ def fit_at(
         nets.append(net.eval())
         history.extend(result.history)
     model = build_ensemble(nets, cfg.train.seed).eval()
+    offsets, member_offsets, log_scale, member_log_scale = calibrate(model, data, cfg, series_list)
+    return FittedForecaster(
+        model,
+        data.scalers,
+        offsets,
+        cfg.window,
+        history,
+        member_offsets,
+        log_scale=log_scale,
+        member_log_scale=member_log_scale,
+        garch_weight=cfg.backtest.garch_weight,
+    )
+
+
+def calibrate(
+    model: ForecasterEnsemble, data: PanelData, cfg: FinanceConfig, series_list: list[SeriesData]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """The ensemble's and each member's calibration on the held-out windows (``[backtest] calibration``),
+    fitted on the forecasts as they will be made (averaged with GARCH's when ``garch_weight > 0``):
+    ``(offsets (H, Q), member_offsets (N, H, Q), log_scale (H, Q) | None, member_log_scale (N, H, Q) |
+    None)``; zero offsets and no multipliers when calibration is off. ``series_list``: the tickers the
+    windows ``data`` were built from."""
+    qs = cfg.model.quantiles
     shape = (cfg.window.horizon, len(qs))
-    offsets, member_offsets = np.zeros(shape), np.zeros((len(nets), *shape))
+    offsets, member_offsets = np.zeros(shape), np.zeros((len(model.members), *shape))
     log_scale = member_log_scale = None
     if cfg.backtest.conformal:  # the held-out windows also chose the epoch: a mild, documented reuse
         ensemble, per_member = ensemble_and_members(model, data.val)
@@ -215,17 +250,7 @@ def fit_at(
         else:
             offsets = conformal_offsets(ensemble, data.y_val, qs)
             member_offsets = np.stack([conformal_offsets(p, data.y_val, qs) for p in per_member])
-    return FittedForecaster(
-        model,
-        data.scalers,
-        offsets,
-        cfg.window,
-        history,
-        member_offsets,
-        log_scale=log_scale,
-        member_log_scale=member_log_scale,
-        garch_weight=cfg.backtest.garch_weight,
-    )
+    return offsets, member_offsets, log_scale, member_log_scale
 
 
 def _held_out_garch(series_list: list[SeriesData], data: PanelData, cfg: FinanceConfig) -> np.ndarray:

@@ -94,7 +94,7 @@ def export_onnx(
     which = Exporter(exporter)
     if len(input_names) != len(example):
         raise ExportError(f"{len(input_names)} input names for {len(example)} example inputs; give one each")
-    graph = _Positional(exportable(model))
+    graph = _Positional(exportable(model, sequence_lens=which is Exporter.TORCHSCRIPT))
     check_torchscript_only(graph, which.value)
     try:
         with torch.no_grad(), warnings.catch_warnings():

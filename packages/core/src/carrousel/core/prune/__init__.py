@@ -6,8 +6,11 @@
 * :mod:`.structured`: :func:`prune_units` / :func:`prune_encoder_units` return a smaller dense model
   (fewer hidden units, a config saying so) that PyTorch's fused kernels run faster;
   :func:`slice_linear_inputs` for a head that reads the encoder.
+* :mod:`.finetune`: :func:`prune_and_finetune`, the pruned variant of every domain export's ``--prune F``
+  (units removed, then fine-tuned through the Trainer on the domain's task and data).
 """
 
+from carrousel.core.prune.finetune import PrunedModel, prune_and_finetune
 from carrousel.core.prune.magnitude import MagnitudePruner, PruneCallback, default_prunable, sparsity
 from carrousel.core.prune.structured import (
     keep_count,
@@ -20,8 +23,10 @@ from carrousel.core.prune.structured import (
 __all__ = [
     "MagnitudePruner",
     "PruneCallback",
+    "PrunedModel",
     "default_prunable",
     "keep_count",
+    "prune_and_finetune",
     "prune_encoder_units",
     "prune_units",
     "slice_linear_inputs",

@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
@@ -204,6 +204,8 @@ def prune_units(
     hidden: int | None = None,
     scores: list[Tensor] | None = None,
     rebuild: Callable[[RecurrentConfig], nn.Module] | None = None,
+    encoder: str = "encoder",
+    readers: Mapping[str, int] | None = None,
 ) -> nn.Module:
     """A smaller copy of a core sequence model (``model.encoder`` a :class:`RecurrentEncoder` and
     ``model.config.encoder`` its config, e.g. :class:`~carrousel.core.nn.SequenceClassifier`), or of any
@@ -222,30 +224,42 @@ def prune_units(
         rebuild: builds the same kind of model around an encoder of the given config (for models whose
             config does not hold the encoder's as ``config.encoder``); layers that read the encoder must
             keep their own sizes apart from those inputs (e.g. an attention pooling's scoring size).
+        encoder: the attribute holding the encoder (e.g. ``"rnn"``; with ``rebuild``).
+        readers: state-dict keys of the 2-D weights that read the encoder's output, each with the column
+            where that output starts (a head over ``[encoder output, other features]`` has 0); their
+            other columns are kept. Default: every weight outside the encoder whose input width is the
+            encoder's output size, at column 0.
 
     Raises:
         ConfigError: a model without ``encoder`` / ``config.encoder``, or what
             :func:`prune_encoder_units` refuses.
     """
-    enc = getattr(model, "encoder", None)
+    enc = getattr(model, encoder, None)
     cfg = getattr(model, "config", None)
     if not isinstance(enc, RecurrentEncoder) or (
-        rebuild is None and (not dataclasses.is_dataclass(cfg) or not hasattr(cfg, "encoder"))
+        rebuild is None
+        and (encoder != "encoder" or not dataclasses.is_dataclass(cfg) or not hasattr(cfg, "encoder"))
     ):
         raise ConfigError(
-            f"{type(model).__name__} has no .encoder RecurrentEncoder with a config.encoder; prune its "
+            f"{type(model).__name__} has no .{encoder} RecurrentEncoder with a config.encoder (give "
+            "rebuild=...); prune its "
             "encoder with prune_encoder_units and slice the layers that read it with slice_linear_inputs"
         )
     ecfg: RecurrentConfig = enc.config
     width = ecfg.output_size
     old_sd = model.state_dict()
-    if scores is None:
-        heads = [
-            v
+    prefix = f"{encoder}."
+    if readers is None:
+        readers = {
+            k: 0
             for k, v in old_sd.items()
-            if not k.startswith("encoder.") and k.endswith("weight") and v.dim() == 2 and v.shape[1] == width
-        ]
-        scores = unit_scores(enc, heads)
+            if not k.startswith(prefix) and k.endswith("weight") and v.dim() == 2 and v.shape[1] == width
+        }
+    for key, at in readers.items():
+        if key not in old_sd or old_sd[key].dim() != 2 or not 0 <= at <= old_sd[key].shape[1] - width:
+            raise ConfigError(f"readers: {key} is no 2-D weight of the model with {width} columns from {at}")
+    if scores is None:
+        scores = unit_scores(enc, [old_sd[k][:, at : at + width] for k, at in readers.items()])
     new_enc, cols = prune_encoder_units(enc, amount, hidden, scores)
     if rebuild is not None:
         new_model = rebuild(new_enc.config)
@@ -260,19 +274,23 @@ def prune_units(
     target = new_model.state_dict()
     new_sd: dict[str, Tensor] = {}
     for key, value in old_sd.items():
-        if key.startswith("encoder."):
+        if key.startswith(prefix):
             continue
         want = target[key].shape
         if value.shape != want:
-            if value.dim() == 2 and value.shape[1] == width and want[1] == len(cols):
-                value = value[:, cols.to(value.device)]
+            first = readers.get(key)
+            if first is not None and want[1] == value.shape[1] - width + len(cols):
+                kept = torch.cat(
+                    [torch.arange(first), first + cols, torch.arange(first + width, value.shape[1])]
+                )
+                value = value[:, kept.to(value.device)]
             else:
                 raise ConfigError(
                     f"cannot map {key} {tuple(value.shape)} to {tuple(want)} when pruning units"
                 )
         new_sd[key] = value.clone()
     for key, value in new_enc.state_dict().items():
-        new_sd[f"encoder.{key}"] = value
+        new_sd[f"{prefix}{key}"] = value
     new_model.load_state_dict(new_sd, strict=True)
     new_model.train(model.training)
     return new_model

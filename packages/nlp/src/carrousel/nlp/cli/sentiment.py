@@ -9,7 +9,16 @@ from typing import Annotated
 
 import typer
 
-from carrousel.core.cli import ExportPrecision, ExportWith, command, echo, emit_json, print_deployment
+from carrousel.core.cli import (
+    ExportPrecision,
+    ExportWith,
+    FinetuneEpochs,
+    PruneShare,
+    command,
+    echo,
+    emit_json,
+    print_deployment,
+)
 from carrousel.core.export import DeployPrecision, Exporter
 from carrousel.nlp.cli._common import (
     Cell,
@@ -337,15 +346,7 @@ def export(
     label_col: LabelCol = None,
     split: Split = None,
     header: Header = None,
-    prune: Annotated[
-        float,
-        typer.Option(
-            "--prune",
-            min=0.0,
-            max=0.95,
-            help="Share of the LSTM's units to remove before export (e.g. 0.5), then fine-tune on --unlabelled.",
-        ),
-    ] = 0.0,
+    prune: PruneShare = 0.0,
     unlabelled: Annotated[
         list[Path] | None,
         typer.Option(
@@ -354,10 +355,7 @@ def export(
             help="--prune: texts, one per line (no labels), on which the pruned model learns the full one's outputs.",
         ),
     ] = None,
-    finetune_epochs: Annotated[
-        int,
-        typer.Option("--finetune-epochs", min=1, help="--prune: most fine-tuning epochs (early stopping)."),
-    ] = SentimentExportConfig.finetune.epochs,
+    finetune_epochs: FinetuneEpochs = SentimentExportConfig.finetune.epochs,
     as_json: JsonFlag = False,
 ) -> None:
     """Model with its network as ONNX (fp32/int8), optionally pruned and fine-tuned first; prints size,

@@ -1,9 +1,9 @@
 """The pruned variant of ``nlp sentiment export --prune F``: fewer LSTM units, fine-tuned to match the full
 model, so the deployed graph runs smaller dense matrices (ONNX Runtime's LSTM at batch 64 is bound by them).
 
-Steps: core's structured pruning (:func:`carrousel.core.prune.prune_units`) removes the share ``F`` of each
-layer's units with the smallest weights (both directions, the pooling and classifier inputs sliced); the
-smaller network then learns the full model's class probabilities on the user's unlabelled texts (Hinton et
+Steps (core's :func:`carrousel.core.prune.prune_and_finetune`, shared with ``bio`` and ``finance
+export``): structured pruning removes the share ``F`` of each layer's units with the smallest weights (both
+directions, the pooling and classifier inputs sliced); the smaller network then learns the full model's class probabilities on the user's unlabelled texts (Hinton et
 al.'s soft targets through core's :class:`~carrousel.core.train.DistillationTask`, no labels needed), with
 early stopping on a held-out tenth of those texts. The full model is the teacher, so its decision threshold
 still applies. The report of the export compares the full model in PyTorch with the pruned one deployed.
@@ -12,6 +12,7 @@ still applies. The report of the export compares the full model in PyTorch with 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,8 +21,8 @@ import torch
 
 from carrousel.core.bundle import Bundle
 from carrousel.core.nn import RecurrentConfig
-from carrousel.core.prune import prune_units
-from carrousel.core.train import DistillationTask, DistillConfig, Trainer, predict
+from carrousel.core.prune import prune_and_finetune, prune_units
+from carrousel.core.train import DistillationTask, DistillConfig, predict
 from carrousel.nlp.config import SentimentExportConfig
 from carrousel.nlp.data import encode_texts
 from carrousel.nlp.errors import TextDataError
@@ -48,12 +49,10 @@ class PrunedVariant:
     summary: dict[str, Any]  # units before/after, parameters, texts, epochs, held-out agreement
 
 
-def prune_classifier(model: SentimentClassifier, amount: float) -> SentimentClassifier:
-    """A copy of ``model`` with the share ``amount`` of its LSTM units removed (weights kept, not tuned).
-
-    Attention pooling keeps its scoring size (only its inputs shrink), so the copy computes the same
-    function as the full model restricted to the kept units.
-    """
+def _rebuild(model: SentimentClassifier) -> Callable[[RecurrentConfig], SentimentClassifier]:
+    """Builds ``model``'s kind of classifier around a smaller encoder; attention pooling keeps its scoring
+    size (only its inputs shrink), so the smaller model computes the same function restricted to the kept
+    units."""
     net = model.config.net
     width = model.encoder.output_size
 
@@ -62,7 +61,12 @@ def prune_classifier(model: SentimentClassifier, amount: float) -> SentimentClas
         smaller = replace(net, hidden_size=encoder.hidden_size, attention_size=attention)
         return SentimentClassifier(replace(model.config, net=smaller))
 
-    pruned = prune_units(model, amount=amount, rebuild=rebuild)
+    return rebuild
+
+
+def prune_classifier(model: SentimentClassifier, amount: float) -> SentimentClassifier:
+    """A copy of ``model`` with the share ``amount`` of its LSTM units removed (weights kept, not tuned)."""
+    pruned = prune_units(model, amount=amount, rebuild=_rebuild(model))
     assert isinstance(pruned, SentimentClassifier)
     return pruned
 
@@ -101,7 +105,6 @@ def pruned_variant(full: SentimentModel, cfg: SentimentExportConfig) -> PrunedVa
             "is better: a few thousand sentences of the kind the model will see)"
         )
     teacher = full.model
-    student = prune_classifier(teacher, cfg.prune)
     ids = encode_texts(full.tokenizer, texts, full.max_length)
     soft = _logits(teacher, ids)
     fit = cfg.finetune
@@ -120,28 +123,24 @@ def pruned_variant(full: SentimentModel, cfg: SentimentExportConfig) -> PrunedVa
         targets=lambda batch: batch[2],
         teacher_logits=lambda batch: batch[3],
     )
-    units = (teacher.config.net.hidden_size, student.config.net.hidden_size)
     logger.info(
-        "pruned %d -> %d units per direction; fine-tuning on %d texts (%d held out)",
-        *units,
+        "pruning %.0f%% of the units; fine-tuning on %d texts (%d held out)",
+        100 * cfg.prune,
         len(train),
         len(val),
     )
-    result = Trainer(student, task, train_config(fit)).fit(train_loader, val_loader)
-    student = student.eval()
+    pruned = prune_and_finetune(
+        teacher, cfg.prune, task, train_loader, val_loader, train_config(fit), rebuild=_rebuild(teacher)
+    )
+    student = pruned.model
+    assert isinstance(student, SentimentClassifier)
     agree = float(
         np.mean(_logits(student, [ids[i] for i in val]).argmax(1) == soft[val].argmax(1))
     )  # held-out texts where the pruned model picks the full model's class (at the argmax)
     summary = {
-        "amount": cfg.prune,
-        "hidden_size": {"before": units[0], "after": units[1]},
-        "parameters": {
-            "before": sum(p.numel() for p in teacher.parameters()),
-            "after": sum(p.numel() for p in student.parameters()),
-        },
+        **{k: pruned.summary[k] for k in ("amount", "hidden_size", "parameters")},
         "texts": {"train": len(train), "held_out": len(val)},
-        "epochs": len(result.history),
-        "best_epoch": result.best_epoch,
+        **{k: pruned.summary[k] for k in ("epochs", "best_epoch")},
         "held_out_agreement": round(agree, 4),
     }
     logger.info("pruned model agrees with the full one on %.1f%% of held-out texts", 100 * agree)

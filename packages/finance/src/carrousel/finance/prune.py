@@ -1,0 +1,103 @@
+"""The pruned variant of ``finance export --prune F``: every member of the seed ensemble with fewer recurrent
+units, fine-tuned on the history it was trained on, and the calibration fitted again.
+
+Steps: the prices the forecaster was trained on are read again (its data settings, up to the last training
+date it records per ticker) and windowed as training windowed them (same scalers' rows, same validation
+share, :func:`~carrousel.finance.panel.panel_windows`). Each member then goes through core's
+:func:`~carrousel.core.prune.prune_and_finetune` (shared with ``nlp sentiment export`` and ``bio export``):
+the share ``F`` of its units is removed (the quantile head's inputs sliced) and the smaller network is
+fine-tuned with the training task (the pinball loss on the scaled targets) through the Trainer, with early
+stopping on the held-out windows, seeded as the member was. The interval calibration (``scale``
+multipliers or offsets) is then fitted again on those held-out windows, as training fits it, since the
+pruned members' spread is not the full ones'.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from carrousel.core.prune import prune_and_finetune
+from carrousel.finance.bundle import ForecasterBundle
+from carrousel.finance.config import ExportConfig
+from carrousel.finance.data import load_histories
+from carrousel.finance.errors import PriceDataError
+from carrousel.finance.features import build_series
+from carrousel.finance.models import build_ensemble
+from carrousel.finance.panel import panel_windows
+from carrousel.finance.training import FittedForecaster, calibrate, threads, trainer_parts
+
+__all__ = ["pruned_forecaster"]
+
+logger = logging.getLogger(__name__)
+
+
+def pruned_forecaster(saved: ForecasterBundle, cfg: ExportConfig) -> tuple[ForecasterBundle, dict[str, Any]]:
+    """``saved`` with every member pruned by ``cfg.prune`` and fine-tuned, its calibration fitted again.
+
+    Returns:
+        The pruned bundle (the full one's config with the smaller hidden size, its data provenance and
+        scoreboard) and a JSON-ready summary.
+
+    Raises:
+        PriceDataError: the training prices cannot be read, or no longer reach the training dates.
+    """
+    config = saved.config
+    data_cfg = replace(config.data, source=cfg.source or config.data.source)
+    series, cuts = [], {}
+    for history in load_histories(data_cfg):
+        s = build_series(history.ticker, history.frame, config.window.indicators)
+        last = str(saved.data.get(history.ticker, {}).get("last", ""))
+        rows = np.flatnonzero(np.array([str(d.date()) <= last for d in s.dates], dtype=bool))
+        if rows.size == 0:
+            raise PriceDataError(
+                f"{history.ticker}: the prices read ({data_cfg.source}) do not reach the model's training "
+                f"data (up to {last}); give the --source it was trained on"
+            )
+        series.append(s)
+        cuts[history.ticker] = int(rows[-1])
+    windows = panel_windows(series, cuts, config)
+    fitted = saved.fitted
+    qs = fitted.quantiles
+    nets, members = [], []
+    for i, member in enumerate(fitted.model.members):
+        settings = replace(
+            config.train, seed=config.train.seed + i, epochs=cfg.finetune_epochs, progress=False
+        )
+        tcfg, task, train_loader, val_loader = trainer_parts(windows.train, windows.val, qs, settings)
+        with threads(settings.threads):
+            pruned = prune_and_finetune(member, cfg.prune, task, train_loader, val_loader, tcfg)
+        nets.append(pruned.model)
+        members.append(
+            {k: pruned.summary[k] for k in ("epochs", "best_epoch", "val_pruned", "val_finetuned")}
+        )
+        logger.info("member %d: %s", i, members[-1])
+    model = build_ensemble(nets, fitted.model.config.seed).eval()  # type: ignore[arg-type]
+    offsets, member_offsets, log_scale, member_log_scale = calibrate(model, windows, config, series)
+    small = FittedForecaster(
+        model,
+        windows.scalers,
+        offsets,
+        fitted.window,
+        fitted.history,
+        member_offsets,
+        log_scale=log_scale,
+        member_log_scale=member_log_scale,
+        garch_weight=fitted.garch_weight,
+    )
+    before = sum(p.numel() for p in fitted.model.parameters())
+    summary = {
+        "amount": cfg.prune,
+        "hidden_size": {
+            "before": fitted.model.config.member.encoder.hidden_size,
+            "after": model.config.member.encoder.hidden_size,
+        },
+        "parameters": {"before": before, "after": sum(p.numel() for p in model.parameters())},
+        "windows": {"train": len(windows.train), "held_out": len(windows.val)},
+        "members": members,
+    }
+    smaller = replace(config.model, hidden_size=model.config.member.encoder.hidden_size)
+    return replace(saved, fitted=small, config=replace(config, model=smaller)), summary

@@ -1,0 +1,184 @@
+"""``bio export --prune F``: the pruned variant (fewer LSTM units, fine-tuned on the windows the model
+records it was trained on, nulls recomputed) shrinks, loads and scans through ``bio scan --model DIR``, and
+keeps the held-out AUROC of a learned toy within a stated tolerance."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from carrousel.bio.bundle import load_model
+from carrousel.bio.cli import app
+from carrousel.bio.config import ExportConfig
+from carrousel.bio.deploy import export_model
+from carrousel.bio.errors import ExportConfigError
+
+runner = CliRunner()
+SITE = "CCGCGTGGTGGCGC"
+
+
+def _fasta(path: Path, lcg_dna, start: int, n: int, site: bool) -> Path:  # type: ignore[no-untyped-def]
+    rows = []
+    for i in range(start, start + n):
+        seq = lcg_dna(60, 2 * i + (1 if site else 2))
+        if site:
+            at = 5 + i % 40
+            seq = seq[:at] + SITE + seq[at + len(SITE) :]
+        rows.append(f">{'p' if site else 'n'}{i}\n{seq}\n")
+    path.write_text("".join(rows))
+    return path
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory: pytest.TempPathFactory, lcg_dna) -> dict[str, Path]:  # type: ignore[no-untyped-def]
+    """A toy that learned a planted site (120 + 120 training windows, 8 units, 20 epochs), and 40 + 40 held out."""
+    root = tmp_path_factory.mktemp("bioprune")
+    files = {
+        "pos": _fasta(root / "pos.fa", lcg_dna, 0, 120, True),
+        "neg": _fasta(root / "neg.fa", lcg_dna, 0, 120, False),
+        "test_pos": _fasta(root / "tpos.fa", lcg_dna, 500, 40, True),
+        "test_neg": _fasta(root / "tneg.fa", lcg_dna, 500, 40, False),
+    }
+    sizes = [
+        "--window",
+        "60",
+        "--epochs",
+        "20",
+        "--lr",
+        "5e-3",
+        "--filters",
+        "8",
+        "--kernel",
+        "9",
+        "--hidden",
+        "8",
+    ]
+    res = runner.invoke(
+        app,
+        [
+            "train",
+            "--positives",
+            str(files["pos"]),
+            "--negatives",
+            str(files["neg"]),
+            *sizes,
+            "-o",
+            str(root / "m"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    return {**files, "model": root / "m"}
+
+
+def test_pruned_export_shrinks_keeps_auroc_and_scans(tmp_path: Path, toy: dict[str, Path], lcg_dna) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "pruned"
+    res = runner.invoke(
+        app,
+        [
+            "export", "--model", str(toy["model"]), "-o", str(out), "--precision", "fp32", "--prune", "0.5",
+            "--positives", str(toy["test_pos"]), "--negatives", str(toy["test_neg"]), "--json",
+        ],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    pruned = doc["extra"]["pruned"]
+    assert pruned["hidden_size"] == {"before": 8, "after": 4}
+    assert pruned["parameters"]["after"] < pruned["parameters"]["before"] == _params(toy["model"])
+    assert doc["parameters"] == pruned["parameters"]["after"]
+    assert "training files" in pruned["windows"]["source"] and pruned["epochs"] >= 1
+    assert doc["before"] > 0.9  # the toy learned the site
+    assert doc["after"] >= doc["before"] - 0.05  # stated tolerance: 0.05 held-out AUROC at half the units
+    assert "pruned one, deployed" in doc["metric_note"]
+    small, full = load_model(out), load_model(toy["model"])
+    assert small.runtime is not None and small.model.config.hidden == 4
+    assert small.model.rnn.config.hidden_size == 4 and small.model.head.weight.shape == (1, 2 * 4 + 8)
+    # the nulls are the pruned network's own: recomputed, not copied from the full model
+    assert small.calibration.null.shape == full.calibration.null.shape
+    assert not np.array_equal(small.calibration.null, full.calibration.null)
+    assert (small.background is None) == (full.background is None)  # the same kind of peak-set calls
+    genome = tmp_path / "g.fa"
+    genome.write_text(">chr1\n" + lcg_dna(500, 7) + SITE + lcg_dna(500, 8) + SITE + lcg_dna(300, 9) + "\n")
+    beds = {}
+    for name, folder in (("full", toy["model"]), ("pruned", out)):
+        beds[name] = tmp_path / f"{name}.bed"
+        args = ["scan", str(genome), "--model", str(folder), "--method", "model", "--pvalue", "0.05"]
+        res = runner.invoke(app, [*args, "-o", str(beds[name])])
+        assert res.exit_code == 0, res.output
+    rows = [line.split("\t") for line in beds["pruned"].read_text().splitlines()]
+    assert any(int(r[1]) == 499 for r in rows) and any(int(r[1]) == 1013 for r in rows)  # both planted sites
+    assert beds["pruned"].read_text() == beds["full"].read_text()  # the same calls as the full model
+
+
+def _params(folder: Path) -> int:
+    return sum(p.numel() for p in load_model(folder).model.parameters())
+
+
+def test_prune_options_are_checked_before_any_work(tmp_path: Path, toy: dict[str, Path]) -> None:
+    res = runner.invoke(app, ["export", "-o", str(tmp_path / "o"), "--train-positives", str(toy["pos"])])
+    assert res.exit_code == 2 and "--prune" in res.output
+    res = runner.invoke(app, ["export", "-o", str(tmp_path / "o"), "--prune", "1.5"])
+    assert res.exit_code == 2
+    with pytest.raises(ExportConfigError, match="needs --train-positives"):
+        ExportConfig(prune=0.5, train_negatives="n.fa")
+    # the packaged panel has 24 outputs: one-task FASTA windows cannot fine-tune it (one line, exit 1)
+    res = runner.invoke(
+        app,
+        ["export", "-o", str(tmp_path / "o"), "--prune", "0.5", "--train-positives", str(toy["pos"])],
+    )
+    assert (
+        res.exit_code == 1 and "one-output model" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    )
+    assert not (tmp_path / "o").exists()
+    with pytest.raises(ExportConfigError, match="24 outputs"):
+        export_model(ExportConfig(prune=0.5, train_positives=str(toy["pos"])), tmp_path / "o2")
+
+
+def test_a_planted_model_is_fine_tuned_on_its_motifs_planted_in_its_recorded_genome(
+    tmp_path: Path, lambda_fa: Path
+) -> None:
+    model = tmp_path / "m"
+    sizes = ["--window", "100", "--epochs", "2", "--filters", "8", "--kernel", "9", "--hidden", "8"]
+    args = [
+        "train",
+        "-m",
+        "CTCF,REST",
+        "--genome",
+        str(lambda_fa),
+        "--per-motif",
+        "30",
+        *sizes,
+        "-o",
+        str(model),
+    ]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "p"
+    res = runner.invoke(
+        app,
+        [
+            "export",
+            "--model",
+            str(model),
+            "-o",
+            str(out),
+            "--prune",
+            "0.5",
+            "--finetune-epochs",
+            "1",
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    pruned = json.loads(res.stdout)["extra"]["pruned"]
+    assert pruned["hidden_size"] == {"before": 8, "after": 4} and pruned["epochs"] == 1
+    assert (
+        pruned["windows"]["source"] == f"the model's 2 motifs planted in {lambda_fa} (as bio train --motif)"
+    )
+    small = load_model(out)
+    assert small.model.config.n_outputs == 2 and [m.id for m in small.motifs] == [
+        m.id for m in load_model(model).motifs
+    ]
