@@ -28,8 +28,9 @@ CPU: batches of 256 beside one text per call. Needs carrousel-nlp[teacher] and s
 Usage: ``python benchmarks/bench_nlp_sentiment.py [--seeds 3] [--distil-seeds 3] [--jobs 3]``; rows can be
 restricted (``--only-distilled --distilled-rows unlabelled --no-teacher``) and the models kept (``--keep
 DIR``, for ``bench_nlp_threshold.py``). The student's width and schedule are options (``--hidden 64 --epochs
-8 --patience 2``, the defaults), ``--unlabelled N`` sets the review sentences and ``--balance`` keeps those of
-them at the training prior of the teacher's classes (``TeacherConfig.balance``); every BiLSTM row also
+8 --patience 2``, the defaults), ``--unlabelled N`` sets the review sentences (20,000) and ``--no-balance``
+keeps all of them (by default only a subset at the training prior of the teacher's classes,
+``TeacherConfig.balance``); every BiLSTM row also
 reports its own validation rows (the 10% its seed held out, at its stored cut): the column a recipe is
 chosen on, never the test columns.
 """
@@ -246,7 +247,7 @@ def distilled(
     unlabelled: Path | None,
     augment: int,
     student: tuple[int, int, int] = (64, 8, 2),
-    balance: bool = False,
+    balance: bool = True,
 ) -> list[tuple[float, float]]:
     """The BiLSTM trained on the MiniLM teacher's soft targets (``nlp sentiment train --teacher minilm``)."""
     torch.set_num_threads(1)
@@ -283,7 +284,7 @@ def distilled_pair(
     augment: int,
     both: bool = True,
     student: tuple[int, int, int] = (64, 8, 2),
-    balance: bool = False,
+    balance: bool = True,
 ) -> tuple[list[tuple[float, float]], ...]:
     """Both distilled rows of one seed, without then with the unlabelled sentences, in one process: the
     second run finds the training texts and augmented copies already embedded by MiniLM (``both`` False:
@@ -310,7 +311,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3, help="BiLSTM training seeds (mean and sd reported)")
     parser.add_argument("--distil-seeds", type=int, default=3, help="training seeds of the distilled BiLSTMs")
-    parser.add_argument("--unlabelled", type=int, default=8000, help="review sentences in the transfer set")
+    parser.add_argument("--unlabelled", type=int, default=20000, help="review sentences in the transfer set")
     parser.add_argument("--augment", type=int, default=4, help="augmented copies per training sentence")
     parser.add_argument("--only-distilled", action="store_true", help="skip the plain BiLSTM rows and speed")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads of the main process")
@@ -326,9 +327,11 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=8, help="distilled student: most epochs")
     parser.add_argument("--patience", type=int, default=2, help="distilled student: early-stopping patience")
     parser.add_argument(
-        "--balance",
-        action="store_true",
-        help="distilled student: keep review sentences at the training prior of the teacher's classes",
+        "--no-balance",
+        dest="balance",
+        action="store_false",
+        help="distilled student: keep every review sentence (default: those at the training prior of the "
+        "teacher's classes, TeacherConfig.balance)",
     )
     parser.add_argument("--keep", type=Path, help="work in this folder (kept: data files and models)")
     parser.add_argument("--save", type=Path, help="JSON file of every row's scores, rewritten as rows finish")

