@@ -28,7 +28,9 @@ CPU: batches of 256 beside one text per call. Needs carrousel-nlp[teacher] and s
 Usage: ``python benchmarks/bench_nlp_sentiment.py [--seeds 3] [--distil-seeds 3] [--jobs 3]``; rows can be
 restricted (``--only-distilled --distilled-rows unlabelled --no-teacher``) and the models kept (``--keep
 DIR``, for ``bench_nlp_threshold.py``). The student's width and schedule are options (``--hidden 64 --epochs
-8 --patience 2``, the defaults) and ``--unlabelled N`` sets the review sentences; every BiLSTM row also
+8 --patience 2``, the defaults), ``--unlabelled N`` sets the review sentences (20,000) and ``--no-balance``
+keeps all of them (by default only a subset at the training prior of the teacher's classes,
+``TeacherConfig.balance``); every BiLSTM row also
 reports its own validation rows (the 10% its seed held out, at its stored cut): the column a recipe is
 chosen on, never the test columns.
 """
@@ -245,6 +247,7 @@ def distilled(
     unlabelled: Path | None,
     augment: int,
     student: tuple[int, int, int] = (64, 8, 2),
+    balance: bool = True,
 ) -> list[tuple[float, float]]:
     """The BiLSTM trained on the MiniLM teacher's soft targets (``nlp sentiment train --teacher minilm``)."""
     torch.set_num_threads(1)
@@ -256,7 +259,11 @@ def distilled(
         ),
         FitConfig(epochs=student[1], batch_size=64, lr=3e-3, patience=student[2], seed=seed, progress=False),
         teacher=TeacherConfig(
-            unlabelled=(str(unlabelled),) if unlabelled else (), augment=augment, temperature=2.0, alpha=0.9
+            unlabelled=(str(unlabelled),) if unlabelled else (),
+            augment=augment,
+            temperature=2.0,
+            alpha=0.9,
+            balance=balance,
         ),
     )
     model = folder / f"model_{seed}_distilled_{'u' if unlabelled else ''}{augment}"
@@ -277,12 +284,13 @@ def distilled_pair(
     augment: int,
     both: bool = True,
     student: tuple[int, int, int] = (64, 8, 2),
+    balance: bool = True,
 ) -> tuple[list[tuple[float, float]], ...]:
     """Both distilled rows of one seed, without then with the unlabelled sentences, in one process: the
     second run finds the training texts and augmented copies already embedded by MiniLM (``both`` False:
     only the second)."""
     first = (distilled(train, tests, folder, seed, None, augment, student),) if both else ()
-    return (*first, distilled(train, tests, folder, seed, unlabelled, augment, student))
+    return (*first, distilled(train, tests, folder, seed, unlabelled, augment, student, balance))
 
 
 def speed(model_dir: Path, texts: list[str]) -> tuple[float, float]:
@@ -303,7 +311,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3, help="BiLSTM training seeds (mean and sd reported)")
     parser.add_argument("--distil-seeds", type=int, default=3, help="training seeds of the distilled BiLSTMs")
-    parser.add_argument("--unlabelled", type=int, default=8000, help="review sentences in the transfer set")
+    parser.add_argument("--unlabelled", type=int, default=20000, help="review sentences in the transfer set")
     parser.add_argument("--augment", type=int, default=4, help="augmented copies per training sentence")
     parser.add_argument("--only-distilled", action="store_true", help="skip the plain BiLSTM rows and speed")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads of the main process")
@@ -318,6 +326,13 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=64, help="distilled student: LSTM units per direction")
     parser.add_argument("--epochs", type=int, default=8, help="distilled student: most epochs")
     parser.add_argument("--patience", type=int, default=2, help="distilled student: early-stopping patience")
+    parser.add_argument(
+        "--no-balance",
+        dest="balance",
+        action="store_false",
+        help="distilled student: keep every review sentence (default: those at the training prior of the "
+        "teacher's classes, TeacherConfig.balance)",
+    )
     parser.add_argument("--keep", type=Path, help="work in this folder (kept: data files and models)")
     parser.add_argument("--save", type=Path, help="JSON file of every row's scores, rewritten as rows finish")
     args = parser.parse_args()
@@ -350,6 +365,7 @@ def main() -> None:
                     args.augment,
                     len(distil_labels) == 2,
                     (args.hidden, args.epochs, args.patience),
+                    args.balance,
                 ): seed
                 for seed in range(args.distil_seeds)
             }

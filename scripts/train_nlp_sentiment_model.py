@@ -158,7 +158,12 @@ def main() -> None:
             SentimentNetConfig(embed_dim=128, hidden_size=96, pooling="mean", dropout=0.3, embed_dropout=0.2),
             FitConfig(epochs=8, batch_size=64, lr=3e-3, patience=2, seed=args.seed, progress=False),
             teacher=TeacherConfig(
-                unlabelled=(str(unl),), augment=1, temperature=2.0, alpha=0.9, ruled=(str(ruled),)
+                unlabelled=(str(unl),),
+                augment=1,
+                temperature=2.0,
+                alpha=0.9,
+                ruled=(str(ruled),),
+                balance=False,  # the recipe the shipped model was trained with (before TeacherConfig.balance)
             ),
         )
         staging = folder / "model"

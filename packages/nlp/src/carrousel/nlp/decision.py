@@ -11,9 +11,10 @@ the training rows (a model biased towards one class is shifted back; one quantil
 metric's maximum over cuts fits the noise of a few hundred rows). A quantile of a few hundred rows still
 moves the cut by a few points of predicted share from one split to the next, so for a distilled student
 (``--teacher``) the quantile is taken over the validation and the training rows together: the student
-learns from the teacher's soft targets (the labels weigh ``1 - alpha``, 0.1 by default) and does not
-fit its training labels the way a label-only model does, so its share predicted positive on them
-behaves as on held-out rows, and their prior is the training prior exactly. Label-only models keep the
+learns from the teacher's soft targets (the labels weigh ``1 - alpha``, 0.1 by default) and fits its
+training labels less than a label-only model does, and their prior is the training prior exactly. (It
+does fit them in part, so they show less of its lean than held-out rows: the lean itself is removed at
+its source, the unlabelled texts, by ``TeacherConfig.balance``.) Label-only models keep the
 validation rows (a model fitted to its labels puts its training rows on the right side of the cut, so
 their share says nothing of its bias). What chose this, on
 the Pang & Lee validation rows only (``benchmarks/bench_nlp_threshold.py``): adding the training rows

@@ -4,7 +4,8 @@ Tang et al. (2019, "Distilling task-specific knowledge from BERT into simple neu
 from the training texts themselves: each word is masked with probability ``p_mask`` (the student and the
 teacher both see ``[UNK]``), and with probability ``p_ngram`` the copy is cut to a random n-gram of 1 to 5
 words. :func:`augment_texts` makes such copies; :func:`read_unlabelled` reads the user's own unlabelled
-texts (one per line; blank lines skipped).
+texts (one per line; blank lines skipped); :func:`balanced_rows` picks a subset of them whose
+teacher-predicted classes have the training prior.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import random
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from carrousel.core.files import read_text
 from carrousel.nlp.errors import TextDataError
 
-__all__ = ["MASK", "augment_texts", "read_unlabelled"]
+__all__ = ["MASK", "augment_texts", "balanced_rows", "read_unlabelled"]
 
 logger = logging.getLogger(__name__)
 
@@ -78,3 +81,29 @@ def read_unlabelled(files: Sequence[str | Path], limit: int) -> list[str]:
     if files and not out:
         raise TextDataError(f"--unlabelled {', '.join(map(str, files))}: no text found (one text per line)")
     return out
+
+
+def balanced_rows(predicted: np.ndarray, shares: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Indices of the largest subset of rows whose predicted classes occur in the proportions ``shares``.
+
+    Every class keeps ``round(n * shares[c])`` of its rows, drawn at random, with ``n`` as large as the
+    scarcest class (relative to its share) allows.
+
+    Args:
+        predicted: ``(N,)`` class index of each row (e.g. the teacher's argmax on unlabelled texts).
+        shares: ``(C,)`` target share of each class (e.g. the training prior; sums to 1).
+        seed: the random seed of the draw.
+
+    Returns:
+        ``(M,)`` sorted row indices, ``M <= N`` (empty when a class of positive share is never predicted).
+    """
+    predicted, shares = np.asarray(predicted, dtype=np.int64), np.asarray(shares, dtype=np.float64)
+    counts = np.bincount(predicted, minlength=len(shares))[: len(shares)]
+    wanted = shares > 0
+    n = float(np.min(counts[wanted] / shares[wanted])) if wanted.any() else 0.0
+    rng = np.random.default_rng(seed)
+    keep = [
+        rng.choice(np.flatnonzero(predicted == c), min(round(n * share), int(counts[c])), replace=False)
+        for c, share in enumerate(shares)
+    ]
+    return np.sort(np.concatenate(keep)) if keep else np.zeros(0, dtype=np.int64)

@@ -176,11 +176,20 @@ def train(
         float | None,
         typer.Option(min=0.0, max=1.0, help="--teacher: weight of the soft targets [default: 0.9]."),
     ] = None,
+    balance: Annotated[
+        bool | None,
+        typer.Option(
+            "--balance/--no-balance",
+            help="--teacher: keep a subset of the --unlabelled texts whose classes, as the teacher reads "
+            "them, have the training rows' shares [default: --balance].",
+        ),
+    ] = None,
     threshold: Annotated[
         Threshold,
         typer.Option(
             help="Two classes: the decision cut on the held-out rows (prior: predicted share = training "
-            "share, on the held-out rows plus any --unlabelled texts; accuracy/f1: maximised; none: argmax)."
+            "share, on the held-out rows, with --teacher plus the training rows; accuracy/f1: maximised; "
+            "none: argmax)."
         ),
     ] = Threshold.prior,
     device: Device = "auto",
@@ -189,9 +198,16 @@ def train(
 ) -> None:
     """Train a sentiment classifier (embedding -> BiLSTM -> attention pooling -> classifier)."""
     if teacher is None and (
-        unlabelled or ruled or augment is not None or temperature is not None or alpha is not None
+        unlabelled
+        or ruled
+        or augment is not None
+        or temperature is not None
+        or alpha is not None
+        or balance is not None
     ):
-        raise typer.BadParameter("--unlabelled, --ruled, --augment, --temperature and --alpha need --teacher")
+        raise typer.BadParameter(
+            "--unlabelled, --ruled, --augment, --temperature, --alpha and --balance need --teacher"
+        )
     tok = section(config, "tokenizer", TokenizerConfig)
     net = section(config, "model", SentimentNetConfig)
     fit = section(config, "fit", FitConfig)
@@ -235,6 +251,7 @@ def train(
             augment=4 if augment is None else augment,
             temperature=2.0 if temperature is None else temperature,
             alpha=0.9 if alpha is None else alpha,
+            balance=True if balance is None else balance,
         ),
         threshold=threshold.value,
     )

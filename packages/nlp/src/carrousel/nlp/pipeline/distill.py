@@ -27,7 +27,7 @@ from carrousel.nlp.data import load_texts
 from carrousel.nlp.errors import LabelMismatchError
 from carrousel.nlp.task import SentimentTask
 from carrousel.nlp.teacher import MiniLM, fit_logistic
-from carrousel.nlp.transfer import augment_texts, read_unlabelled
+from carrousel.nlp.transfer import augment_texts, balanced_rows, read_unlabelled
 
 __all__ = ["TransferSet", "distillation_task", "make_distill_loader", "provenance", "teacher_transfer_set"]
 
@@ -96,8 +96,17 @@ def teacher_transfer_set(
     with torch.no_grad():
         gap = np.full((len(ruled_y), classes), -teacher.ruled_margin / 2, dtype=np.float32)
         gap[np.arange(len(ruled_y)), ruled_y] = teacher.ruled_margin / 2
-        train_logits = np.concatenate([head(torch.from_numpy(x_train)).numpy(), gap])
+        scored = head(torch.from_numpy(x_train)).numpy()
         val_logits = head(torch.from_numpy(encoder.sentences(list(val_texts)))).numpy()
+    if teacher.balance and unlabelled:  # the teacher's classes on the unlabelled rows at the training prior
+        n_train, n_unl = len(train_texts), len(unlabelled)
+        prior = np.bincount(np.asarray(train_y), minlength=classes) / max(len(train_y), 1)
+        keep = balanced_rows(scored[n_train : n_train + n_unl].argmax(1), prior, cfg.fit.seed)
+        logger.info("teacher: kept %d of %d unlabelled texts at the training prior", len(keep), n_unl)
+        scored = np.concatenate([scored[:n_train], scored[n_train + keep], scored[n_train + n_unl :]])
+        unlabelled = [unlabelled[i] for i in keep]
+        extra = unlabelled + augmented + ruled_texts
+    train_logits = np.concatenate([scored, gap])
     accuracy = float(np.mean(val_logits.argmax(1) == val_y)) if len(val_y) else float("nan")
     logger.info("teacher (MiniLM + logistic regression): held-out accuracy %.3f", accuracy)
     return TransferSet(
