@@ -155,5 +155,6 @@ def test_the_dictionary_translates_where_the_model_is_unsure(undertrained: Path)
     for o, m, s in zip(own, mixed, sources, strict=True):
         assert m.fallback == (o.nll > cut - 1e-9)
         assert m.text == (tr.dictionary.translate(s) if m.fallback else o.text)
+        assert m.model_text == o.text  # the network's own text (its attention's) is kept beside
     assert sum(m.fallback for m in mixed) == 2
     assert tr.dictionary.translate("read the file") == "lies die Datei"

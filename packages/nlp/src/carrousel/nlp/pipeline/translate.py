@@ -211,6 +211,7 @@ class Translation:
     fallback: bool = (
         False  # the text is the word dictionary's (the model's nll was above DecodeConfig.fallback_nll)
     )
+    model_text: str = ""  # the network's own translation (the one target_tokens/attention belong to)
 
 
 class Translator:
@@ -322,17 +323,17 @@ class Translator:
                 pieces = masked[i][1]
                 nll = -float(h.log_prob) / (len(h.labels) + 1)
                 fallback = 0 < dc.fallback_nll < nll
-                if fallback:
-                    text = self.dictionary.translate(texts[i])
+                own = unmask(text, pieces).strip()
                 out[i] = Translation(
                     source=texts[i],
-                    text=text if fallback else unmask(text, pieces).strip(),
+                    text=self.dictionary.translate(texts[i]) if fallback else own,
                     score=float(h.score),
                     source_tokens=[unmask(tok.id_to_token(t), pieces) for t in ids[i]] if attention else [],
                     target_tokens=[unmask(tok.id_to_token(t), pieces) for t in h.labels] if attention else [],
                     attention=weights,
                     nll=nll,
                     fallback=fallback,
+                    model_text=own,
                 )
         return [t for t in out if t is not None]
 
