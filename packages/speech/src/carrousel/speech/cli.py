@@ -374,13 +374,30 @@ def export(
         list[str] | None,
         typer.Option("--data", help="Transcribed corpus (as for evaluate): greedy WER/CER before and after."),
     ] = None,
+    prune: cli.PruneShare = 0.0,
+    finetune_epochs: cli.FinetuneEpochs = 5,
+    train_data: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--train-data", help="--prune: corpus to fine-tune on (default: the model's recorded one)."
+        ),
+    ] = None,
     as_json: Json = False,
 ) -> None:
-    """Model with its acoustic network as ONNX (fp32/int8); prints size, latency and WER before and after."""
+    """Model with its acoustic network as ONNX (fp32/int8), optionally pruned and fine-tuned first; prints
+    size, latency and WER before and after."""
     from carrousel.speech.deploy import export_recognizer
 
+    if train_data and prune == 0.0:
+        raise typer.BadParameter("--train-data is for --prune (the fine-tuning corpus)")
     cfg = SpeechExportConfig(
-        str(model) if model else None, tuple(data or ()), precision.value, exporter.value
+        str(model) if model else None,
+        tuple(data or ()),
+        precision.value,
+        exporter.value,
+        prune,
+        finetune_epochs,
+        tuple(train_data or ()),
     )
     report = export_recognizer(cfg, out)
     if as_json:

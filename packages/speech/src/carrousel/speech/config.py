@@ -258,12 +258,26 @@ class SpeechExportConfig:
     data: tuple[str, ...] = ()  # transcribed corpora: greedy WER/CER before and after (empty: not measured)
     precision: str = "int8"  # fp32 | int8 (ONNX Runtime dynamic int8 weights)
     exporter: str = "torchscript"  # torchscript | dynamo (PyTorch's two ONNX exporters)
+    prune: float = 0.0  # share of the LSTM's units to remove, then fine-tune with CTC (0: none)
+    finetune_epochs: int = 5  # most fine-tuning epochs of the pruned network (early stopping)
+    train_data: tuple[str, ...] = ()  # corpora to fine-tune on (empty: the ones the model records)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "data", tuple(self.data))
+        object.__setattr__(self, "train_data", tuple(self.train_data))
         _check(self.precision in ("fp32", "int8"), f"precision must be fp32 or int8, not {self.precision!r}")
         _check(
             self.exporter in ("torchscript", "dynamo"),
             f"exporter must be torchscript or dynamo, not {self.exporter!r}",
+        )
+        _check(
+            isinstance(self.prune, int | float) and 0.0 <= self.prune < 1.0,
+            f"--prune {self.prune}: give the share of units to remove, in [0, 1)",
+        )
+        _check(1 <= self.finetune_epochs <= 1000, "--finetune-epochs must be in 1..1000")
+        _check(
+            self.prune > 0 or not self.train_data,
+            "--train-data is for --prune (the fine-tuning corpus); give --prune F",
         )
 
 

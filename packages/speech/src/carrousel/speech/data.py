@@ -51,6 +51,7 @@ __all__ = [
     "load_corpora",
     "load_corpus",
     "make_loader",
+    "split_utterances",
     "trainable",
     "with_durations",
 ]
@@ -207,6 +208,16 @@ def load_corpora(
     if limit is not None and len(utts) > limit:
         utts = random.Random(seed).sample(utts, limit)
     return utts
+
+
+def split_utterances(
+    utts: list[Utterance], fraction: float, seed: int
+) -> tuple[list[Utterance], list[Utterance]]:
+    """A seeded ``(training, held-out)`` split holding out ``fraction`` of ``utts`` (at least one if > 0)."""
+    order = list(range(len(utts)))
+    random.Random(seed).shuffle(order)
+    n_val = max(1, round(fraction * len(utts))) if fraction > 0 else 0
+    return [utts[i] for i in order[n_val:]], [utts[i] for i in order[:n_val]]
 
 
 def with_durations(utts: list[Utterance]) -> list[Utterance]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from carrousel.core.bundle import load_bundle
+from carrousel.core.bundle import load_bundle, read_manifest
 from carrousel.core.export import (
     DeploymentReport,
     ExportSpec,
@@ -29,6 +29,7 @@ from carrousel.core.export import (
 )
 from carrousel.speech.config import EvaluateConfig, SpeechExportConfig, TranscribeConfig
 from carrousel.speech.models import CTCModel
+from carrousel.speech.prune import pruned_recognizer
 from carrousel.speech.recognizer import KIND, Recognizer, shipped_model_path
 
 __all__ = ["LogProbs", "export_recognizer", "speech_export_spec"]
@@ -83,20 +84,26 @@ def _rates(model: str, data: tuple[str, ...]) -> tuple[float, float]:
 
 
 def export_recognizer(cfg: SpeechExportConfig, out: str | Path) -> DeploymentReport:
-    """``speech export``: writes ``cfg.model`` (default: the shipped model) with its ONNX acoustic model.
+    """``speech export``: writes ``cfg.model`` (default: the shipped model) with its ONNX acoustic model;
+    with ``cfg.prune`` the acoustic model is first pruned and fine-tuned (:mod:`carrousel.speech.prune`).
 
     Raises:
         ExportError: the network cannot be exported or the file does not reproduce it.
-        AudioError / SpeechDataError: unusable evaluation data.
+        AudioError / CorpusError: unusable evaluation data, or (``--prune``) no usable fine-tuning corpus.
         BundleError / OutputError: the model cannot be read or ``out`` cannot be written.
     """
     source = Path(cfg.model) if cfg.model is not None else shipped_model_path()
     eager = Recognizer.from_pretrained(source)
     if eager.runtime is not None:  # re-exporting an exported bundle: start from its weights
         eager.runtime = None
+    provenance = dict(read_manifest(source, kind=KIND).get("data") or {})  # travels with the export
     before = _rates(str(source), cfg.data) if cfg.data else None  # a bad corpus fails before any export
+    shipped, extra = eager, {}
+    if cfg.prune > 0:  # the pruned variant, fine-tuned with CTC on the training corpus
+        shipped, summary = pruned_recognizer(eager, provenance, cfg)
+        provenance["pruned"] = extra["pruned"] = summary
     folder, asset = export_bundle(
-        eager.to_bundle(), out, speech_export_spec(eager.model), cfg.precision, cfg.exporter
+        shipped.to_bundle(provenance), out, speech_export_spec(shipped.model), cfg.precision, cfg.exporter
     )
     after = _rates(str(folder), cfg.data) if cfg.data else None
     runtime = load_runtime(load_bundle(folder, kind=KIND))
@@ -108,25 +115,27 @@ def export_recognizer(cfg: SpeechExportConfig, out: str | Path) -> DeploymentRep
         with torch.inference_mode():
             return net(*batches[b])
 
+    note = f"greedy WER on {', '.join(cfg.data)}" if cfg.data else "no evaluation data (give --data)"
+    if cfg.prune > 0 and cfg.data:
+        note += " (before: the full model; after: the pruned one, deployed)"
     latency = measure_latency({"eager": run_eager, "deployed": lambda b: runtime.run(*batches[b])}, BATCHES)
     report = DeploymentReport.measured(
         folder,
         asset,
         KIND,
-        network=net,
+        network=shipped.model,  # the deployed network's parameters (pruned: fewer)
         source_bytes=folder_bytes(source),
         latency_ms=latency,
         items="utterance",
         metric="wer",
         before=before[0] if before else None,
         after=after[0] if after else None,
-        metric_note=(
-            f"greedy WER on {', '.join(cfg.data)}" if cfg.data else "no evaluation data (give --data)"
-        ),
+        metric_note=note,
         extra={
             "frames_per_utterance": FRAMES,
             "cer_before": before[1] if before else None,
             "cer_after": after[1] if after else None,
+            **extra,
         },
     )
     logger.info("exported %s to %s: %s", source, folder, report.speedups)

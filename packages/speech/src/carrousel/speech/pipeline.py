@@ -31,6 +31,7 @@ from carrousel.speech.data import (
     Utterance,
     load_corpora,
     make_loader,
+    split_utterances,
     trainable,
     with_durations,
 )
@@ -112,13 +113,6 @@ class _Progress(Callback):
         logger.info("epoch %d: %s", epoch + 1, shown)
 
 
-def _split(utts: list[Utterance], fraction: float, seed: int) -> tuple[list[Utterance], list[Utterance]]:
-    order = list(range(len(utts)))
-    random.Random(seed).shuffle(order)
-    n_val = max(1, round(fraction * len(utts))) if fraction > 0 else 0
-    return [utts[i] for i in order[n_val:]], [utts[i] for i in order[:n_val]]
-
-
 def _feature_stats(utts: list[Utterance], fx: FeatureExtractor, seed: int) -> tuple[np.ndarray, np.ndarray]:
     picked = random.Random(seed).sample(utts, min(len(utts), 200))
     frames = [fx.raw(read_audio(u.path, fx.config.sample_rate, allow_silent=True)) for u in picked]
@@ -150,7 +144,7 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
     if cfg.val_data:
         train_utts, val_utts = utts, with_durations(load_corpora(cfg.val_data))
     else:
-        train_utts, val_utts = _split(utts, cfg.val_fraction, cfg.seed)
+        train_utts, val_utts = split_utterances(utts, cfg.val_fraction, cfg.seed)
     init = _init_model(cfg.init_from)
     alphabet = init.alphabet if init else Alphabet.from_texts((u.text for u in train_utts), cfg.subwords)
     fx0 = FeatureExtractor(init.features if init else cfg.features)

@@ -1,0 +1,166 @@
+"""The pruned variant of ``speech export --prune F``: the acoustic model with fewer LSTM units, fine-tuned
+with CTC on its training corpus.
+
+Steps: core's :func:`~carrousel.core.prune.prune_and_finetune` (shared with ``nlp sentiment export``,
+``bio export`` and ``finance export``) removes the share ``F`` of the BiLSTM's units in every layer and
+direction (the next layer's input columns and the CTC head's columns that read them sliced; the
+convolutional front end and the layer norm kept), then fine-tunes the smaller network with the training
+task (:class:`~carrousel.speech.task.CTCTask`) through the Trainer, with early stopping on the held-out
+character error rate and the best epoch's weights kept. The corpus is, in order of preference, the
+``--train-data`` given or the corpora the model records that it was trained on (``speech train`` writes
+them to the bundle), split as training split it (its validation corpora, or its seeded held-out share).
+The alphabet, front end and feature statistics stay the full model's, so the pruned recogniser reads the
+same features and writes the same characters. Fine-tuning runs on clean audio (no augmentation): a few
+epochs recover what pruning lost rather than teach anything new.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+
+import torch
+
+from carrousel.core.errors import DataError
+from carrousel.core.nn import RecurrentConfig
+from carrousel.core.prune import prune_and_finetune
+from carrousel.core.train import TrainConfig
+from carrousel.speech.config import SpeechExportConfig
+from carrousel.speech.data import (
+    SpeechDataset,
+    Utterance,
+    load_corpora,
+    make_loader,
+    split_utterances,
+    trainable,
+    with_durations,
+)
+from carrousel.speech.errors import CorpusError
+from carrousel.speech.models import CTCModel
+from carrousel.speech.recognizer import Recognizer
+from carrousel.speech.task import CTCTask
+
+__all__ = ["finetune_corpus", "pruned_recognizer"]
+
+logger = logging.getLogger(__name__)
+
+LR = 1e-3  # fine-tuning learning rate (a third of speech train's peak), cosine schedule
+PATIENCE = 2  # epochs without a lower held-out CER before fine-tuning stops (best epoch kept)
+VAL_FRACTION = 0.1  # held-out share of --train-data (or of a recorded corpus without a recorded share)
+BATCH_SECONDS = 32.0  # audio seconds per batch, as speech train
+
+
+def _recorded_config(provenance: dict[str, Any]) -> dict[str, Any]:
+    """The ``speech train`` settings the bundle records (empty when it records none)."""
+    recorded = provenance.get("config")
+    return recorded if isinstance(recorded, dict) else {}
+
+
+def finetune_corpus(
+    full: Recognizer, provenance: dict[str, Any], cfg: SpeechExportConfig
+) -> tuple[list[Utterance], list[Utterance], str]:
+    """The training and held-out utterances the pruned network is fine-tuned on, and where they came from.
+
+    Args:
+        full: the recogniser being pruned (its alphabet filters the transcripts).
+        provenance: the bundle's training record (``corpora`` and ``config``, as ``speech train`` writes).
+        cfg: the export settings (``train_data``).
+
+    Raises:
+        CorpusError: no corpus (a model that records none, or records files that are gone, without
+            ``--train-data``), or no usable training utterance.
+    """
+    recorded = _recorded_config(provenance)
+    seed = int(recorded.get("seed", 0) or 0)
+    if cfg.train_data:
+        specs, fraction = cfg.train_data, VAL_FRACTION
+        val_specs: tuple[str, ...] = ()
+        where, limit = f"--train-data {', '.join(cfg.train_data)}", None
+    else:
+        specs = tuple(str(c) for c in provenance.get("corpora") or ())
+        if not specs:
+            raise CorpusError(
+                "the model records no training corpus; give the corpus to fine-tune the pruned network on "
+                "with --train-data CORPUS"
+            )
+        val_specs = tuple(str(c) for c in recorded.get("val_data") or ())
+        fraction = float(recorded.get("val_fraction") or VAL_FRACTION)
+        where, limit = f"the model's training corpora ({', '.join(specs)})", recorded.get("max_utterances")
+    try:
+        utts = with_durations(load_corpora(specs, limit, seed))
+        held = with_durations(load_corpora(val_specs)) if val_specs else None
+    except DataError as exc:
+        if cfg.train_data:
+            raise
+        raise CorpusError(
+            f"{where} cannot be read ({exc}); give the corpus to fine-tune on with --train-data CORPUS"
+        ) from None
+    train_utts, val_utts = (utts, held) if held is not None else split_utterances(utts, fraction, seed)
+    max_seconds = float(recorded.get("max_seconds", 30.0) or 30.0)
+    train_utts, dropped = trainable(train_utts, full.alphabet, full.frame_seconds, max_seconds)
+    val_utts, _ = trainable(val_utts, full.alphabet, full.frame_seconds, max_seconds)
+    if not train_utts:
+        raise CorpusError(f"{where}: no usable training utterance for this model (dropped: {dropped})")
+    return train_utts, val_utts, where
+
+
+def pruned_recognizer(
+    full: Recognizer, provenance: dict[str, Any], cfg: SpeechExportConfig
+) -> tuple[Recognizer, dict[str, Any]]:
+    """``full`` with ``cfg.prune`` of its LSTM units removed and fine-tuned on its training corpus.
+
+    Returns:
+        The pruned recogniser (same alphabet, front end, statistics and word LM) and a JSON-ready summary:
+        core's (units, parameters, epochs, held-out loss and CER right after pruning and after
+        fine-tuning) plus the utterances used and their source.
+
+    Raises:
+        CorpusError / AudioError: see :func:`finetune_corpus`.
+    """
+    train_utts, val_utts, where = finetune_corpus(full, provenance, cfg)
+    recorded = _recorded_config(provenance)
+    seed = int(recorded.get("seed", 0) or 0)
+    batch_seconds = float(recorded.get("batch_seconds", BATCH_SECONDS) or BATCH_SECONDS)
+    logger.info("fine-tuning on %d utterances of %s (%d held out)", len(train_utts), where, len(val_utts))
+    fx = full.extractor
+    loader = make_loader(SpeechDataset(train_utts, fx, full.alphabet), batch_seconds, True, seed=seed)
+    val_loader = (
+        make_loader(SpeechDataset(val_utts, fx, full.alphabet), batch_seconds, False) if val_utts else None
+    )
+    trainer = TrainConfig(
+        epochs=cfg.finetune_epochs,
+        lr=LR,
+        scheduler="cosine",
+        grad_clip_norm=5.0,
+        device="cpu",
+        monitor="val_cer" if val_loader is not None else "train_loss",
+        patience=PATIENCE,
+        restore_best=True,
+        seed=seed,
+        progress=False,
+    )
+    net = full.model
+
+    def rebuild(encoder: RecurrentConfig) -> CTCModel:
+        return CTCModel(replace(net.config, hidden=encoder.hidden_size))
+
+    torch.manual_seed(seed)
+    pruned = prune_and_finetune(
+        net,
+        cfg.prune,
+        CTCTask(full.alphabet),
+        loader,
+        val_loader,
+        trainer,
+        rebuild=rebuild,
+        readers={"head.weight": 0},
+    )
+    student = pruned.model
+    assert isinstance(student, CTCModel)
+    summary = {
+        **pruned.summary,
+        "utterances": {"train": len(train_utts), "held_out": len(val_utts), "source": where},
+    }
+    small = Recognizer(student, full.alphabet, full.features, full.mean, full.std, full.lm_text)
+    return small, summary

@@ -1,0 +1,167 @@
+"""``speech export --prune F``: the acoustic model's LSTM units pruned through core's
+:func:`~carrousel.core.prune.prune_and_finetune`, fine-tuned with CTC, exported like the full model.
+
+A tiny model (2 layers of 32 units, trained for two steps on a synthesised digit corpus it records) shows
+the mechanics: every LSTM weight and the head's input shrink, the bundle loads, the normal ``speech
+transcribe`` runs it, and the default fine-tuning corpus is the one the model records. The shipped
+recogniser (a learned model) shows the metric: a quarter of its units pruned and fine-tuned for two
+epochs on 24 synthesised digit strings (held-out CTC loss lower than right after pruning), its greedy
+CER on 8 strings of voices it never heard stays within ``CER_MARGIN`` of the full model's (measured while
+writing this: 0.000 and 0.000; a half pruned the same way: 0.122, three quarters: 0.561).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from typer.testing import CliRunner
+
+from carrousel.speech.cli import app
+from carrousel.speech.config import EvaluateConfig, SpeechExportConfig, TrainConfig, TranscribeConfig
+from carrousel.speech.deploy import export_recognizer
+from carrousel.speech.errors import CorpusError, SpeechConfigError
+from carrousel.speech.pipeline import evaluate, train
+from carrousel.speech.recognizer import Recognizer
+from carrousel.speech.synth import Voice, synthesize
+from carrousel.speech.vocab import DIGITS
+
+CER_MARGIN = 0.05  # pruned-and-fine-tuned CER may exceed the full model's by at most this (absolute)
+
+
+def _digits(folder: Path, voices: tuple[str, ...], n: int, seed: int) -> str:
+    rng = random.Random(seed)
+    folder.mkdir()
+    rows = [["path", "transcript", "seconds"]]
+    for i in range(n):
+        text = " ".join(rng.choice(DIGITS[1:]) for _ in range(rng.choice((2, 3))))
+        x, rate = synthesize(text, Voice("espeak-ng", voices[i % len(voices)], 160.0, 50.0))
+        x = np.pad(x / (np.abs(x).max() + 1e-9) * 0.5, (rate // 10, rate // 10))
+        sf.write(str(folder / f"{i}.wav"), x, rate)
+        rows.append([f"{i}.wav", text, f"{len(x) / rate:.3f}"])
+    buf = io.StringIO()
+    csv.writer(buf, delimiter="\t", lineterminator="\n").writerows(rows)
+    (folder / "manifest.tsv").write_text(buf.getvalue(), encoding="utf-8")
+    return str(folder / "manifest.tsv")
+
+
+@pytest.fixture(scope="module")
+def corpora(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    import shutil
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (make system)")
+    tmp = tmp_path_factory.mktemp("speech_prune")
+    return {
+        "train": _digits(tmp / "train", ("en-us+m2", "en-gb+f1", "en-us+f3"), 24, seed=3),
+        "test": _digits(tmp / "test", ("en-us+m4", "en-gb-x-rp+f5"), 8, seed=4),
+    }
+
+
+@pytest.fixture(scope="module")
+def tiny(corpora: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("tiny") / "model"
+    cfg = TrainConfig(
+        data=(corpora["train"],),
+        val_fraction=0.2,
+        hidden=32,
+        layers=2,
+        conv_channels=32,
+        epochs=1,
+        max_steps=2,
+        batch_seconds=8.0,
+        device="cpu",
+        workers=0,
+    )
+    train(cfg, out)
+    return out
+
+
+def test_pruned_shapes_shrink_and_transcribe_runs_the_bundle(tiny: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pruned"
+    args = ["export", "--model", str(tiny), "-o", str(out), "--prune", "0.5", "--finetune-epochs", "1"]
+    res = CliRunner().invoke(app, [*args, "--precision", "fp32", "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    pruned = doc["extra"]["pruned"]
+    assert pruned["hidden_size"] == {"before": 32, "after": 16} and pruned["epochs"] == 1
+    assert (
+        pruned["parameters"]["after"]
+        < pruned["parameters"]["before"]
+        == doc["extra"]["pruned"]["parameters"]["before"]
+    )
+    assert doc["parameters"] == pruned["parameters"]["after"] and set(doc["latency_ms"]) == {"1", "64"}
+    assert "the model's training corpora" in pruned["utterances"]["source"]
+    assert pruned["utterances"]["held_out"] >= 1 and "cer" in pruned["val_finetuned"]
+    full, small = Recognizer.from_pretrained(tiny), Recognizer.from_pretrained(out)
+    assert small.runtime is not None and small.model.config.hidden == 16
+    sd = small.model.state_dict()
+    assert sd["head.weight"].shape == (full.model.config.n_classes, 32)  # 2 directions x 16
+    assert sd["encoder.rnn.weight_hh_l1_reverse"].shape == (64, 16)  # 4 gates x 16, 16 units
+    assert sd["encoder.rnn.weight_ih_l1"].shape == (64, 32)  # reads both directions of layer 0
+    assert small.alphabet == full.alphabet and np.array_equal(small.mean, full.mean)
+    wav = str(Path(json.loads(Path(out, "bundle.json").read_text())["data"]["corpora"][0]).parent / "0.wav")
+    res = CliRunner().invoke(app, ["transcribe", "--model", str(out), wav, "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)[0]["text"] == next(small.transcribe_files([wav])).text
+
+
+def test_pruned_shipped_model_keeps_its_cer(corpora: dict[str, str], tmp_path: Path) -> None:
+    cfg = SpeechExportConfig(
+        data=(corpora["test"],),
+        precision="fp32",
+        prune=0.25,
+        finetune_epochs=2,
+        train_data=(corpora["train"],),
+    )
+    report = export_recognizer(cfg, tmp_path / "p25")
+    pruned = report.extra["pruned"]
+    assert pruned["hidden_size"] == {"before": 160, "after": 120}
+    assert pruned["parameters"]["after"] < 0.7 * pruned["parameters"]["before"]
+    cer_full, cer_pruned = report.extra["cer_before"], report.extra["cer_after"]
+    print(
+        f"held-out CER full {cer_full:.3f}, pruned 0.25 {cer_pruned:.3f}; WER {report.before} -> {report.after}"
+    )
+    assert cer_full < 0.3 and cer_pruned <= cer_full + CER_MARGIN
+    assert pruned["val_finetuned"]["loss"] < pruned["val_pruned"]["loss"]  # fine-tuning recovered some
+    again = evaluate(
+        EvaluateConfig(data=(corpora["test"],), transcribe=TranscribeConfig(model=str(tmp_path / "p25")))
+    )
+    assert again.totals.cer == pytest.approx(cer_pruned)
+
+
+def test_recorded_corpus_gone_is_one_line_error(tiny: Path, tmp_path: Path) -> None:
+    bundle = json.loads(Path(tiny, "bundle.json").read_text())
+    moved = tmp_path / "moved"
+    import shutil
+
+    shutil.copytree(tiny, moved)
+    bundle["data"]["corpora"] = [str(tmp_path / "gone" / "manifest.tsv")]
+    Path(moved, "bundle.json").write_text(json.dumps(bundle))
+    with pytest.raises(CorpusError, match="--train-data"):
+        export_recognizer(SpeechExportConfig(model=str(moved), prune=0.5), tmp_path / "x")
+    res = CliRunner().invoke(
+        app, ["export", "--model", str(moved), "-o", str(tmp_path / "y"), "--prune", "0.5"]
+    )
+    assert res.exit_code == 1 and "--train-data" in res.output and "Traceback" not in res.output
+    assert len(res.output.strip().splitlines()) == 1 and not (tmp_path / "y").exists()
+
+
+def test_bad_prune_options() -> None:
+    with pytest.raises(SpeechConfigError, match="--prune"):
+        SpeechExportConfig(prune=1.0)
+    with pytest.raises(SpeechConfigError, match="--train-data is for --prune"):
+        SpeechExportConfig(train_data=("x.tsv",))
+    runner = CliRunner()
+    res = runner.invoke(app, ["export", "-o", "x", "--prune", "0.99"])
+    assert res.exit_code == 2 and "--prune" in res.output
+    res = runner.invoke(app, ["export", "-o", "x", "--train-data", "x.tsv"])
+    assert res.exit_code == 2 and "--train-data" in res.output
+    res = runner.invoke(app, ["export", "-o", "x", "--prune", "0.5", "--finetune-epochs", "0"])
+    assert res.exit_code == 2 and "--finetune-epochs" in res.output
