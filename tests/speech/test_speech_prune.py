@@ -91,16 +91,13 @@ def test_pruned_shapes_shrink_and_transcribe_runs_the_bundle(tiny: Path, tmp_pat
     doc = json.loads(res.stdout)
     pruned = doc["extra"]["pruned"]
     assert pruned["hidden_size"] == {"before": 32, "after": 16} and pruned["epochs"] == 1
-    assert (
-        pruned["parameters"]["after"]
-        < pruned["parameters"]["before"]
-        == doc["extra"]["pruned"]["parameters"]["before"]
-    )
     assert doc["parameters"] == pruned["parameters"]["after"] and set(doc["latency_ms"]) == {"1", "64"}
     assert "the model's training corpora" in pruned["utterances"]["source"]
     assert pruned["utterances"]["held_out"] >= 1 and "cer" in pruned["val_finetuned"]
     full, small = Recognizer.from_pretrained(tiny), Recognizer.from_pretrained(out)
     assert small.runtime is not None and small.model.config.hidden == 16
+    full_params = sum(p.numel() for p in full.model.parameters())
+    assert pruned["parameters"]["before"] == full_params > pruned["parameters"]["after"]
     sd = small.model.state_dict()
     assert sd["head.weight"].shape == (full.model.config.n_classes, 32)  # 2 directions x 16
     assert sd["encoder.rnn.weight_hh_l1_reverse"].shape == (64, 16)  # 4 gates x 16, 16 units
