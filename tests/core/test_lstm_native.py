@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import shutil
+from pathlib import Path
 
 import pytest
 import torch
@@ -177,6 +178,23 @@ def test_no_build_per_shape(monkeypatch: pytest.MonkeyPatch) -> None:
         out, _ = layer(torch.randn(B, T, 2, dtype=dt), None, None)
         out.sum().backward()
         assert out.shape == (B, T, H)
+
+
+def test_a_header_change_rebuilds(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The shared header is part of the build: its hash is in the flags ``load`` hashes (so editing only
+    the header rebuilds both kernels), and a header missing from the installation is reported."""
+    header = tmp_path / "cells_common.h"
+    header.write_text("// one\n")
+    monkeypatch.setattr(native_mod, "_HEADERS", [header])
+    first = native_mod._header_flag()
+    header.write_text("// two\n")
+    assert native_mod._header_flag() != first
+    assert first.startswith("-DCARROUSEL_CELLS_HEADERS=")
+    header.unlink()
+    monkeypatch.setattr(cpp_extension, "is_ninja_available", lambda: True)
+    monkeypatch.delenv("CARROUSEL_NATIVE_CELLS", raising=False)
+    monkeypatch.setenv("CXX", "sh")  # any program on PATH: the compiler check passes
+    assert f"the kernel source {header} is missing" in str(native_mod._missing())
 
 
 def test_falls_back_to_the_python_loop_with_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,60 +11,20 @@
 //               dhs?, dcs?) -> dz (T,B,4H) (the gradient of the gates' pre-activations = of xw),
 //               dhw (T,B,4H) (of W_hh h_{t-1}), dyc (T,B,H) (of LN_c's output), dh0, dc0
 #include <ATen/Dispatch.h>
-#include <ATen/core/Tensor.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/empty_like.h>
 #include <ATen/ops/mm.h>
 #include <ATen/ops/mul.h>
-#include <ATen/Parallel.h>
-#include <ATen/cpu/vec/vec.h>
 #include <torch/library.h>
 
-#include <algorithm>
 #include <cmath>
-#include <optional>
 #include <tuple>
-#include <type_traits>
+
+#include "cells_common.h"
 
 namespace {
 
-using at::Tensor;
-using at::vec::Vectorized;
-
-template <typename S>
-inline Vectorized<S> vexp(const Vectorized<S>& x) {  // as in lstm_cells.cpp
-  if constexpr (std::is_same_v<S, float>) {
-    return Vectorized<S>::blendv(x.exp_u20(), x, x.isnan());
-  } else {
-    return x.exp();
-  }
-}
-
-template <typename S>
-inline Vectorized<S> vsig(const Vectorized<S>& x) {
-  const Vectorized<S> one(S(1));
-  return one / (one + vexp(x.neg()));
-}
-
-template <typename S>
-inline Vectorized<S> vtanh(const Vectorized<S>& x) {
-  const Vectorized<S> one(S(1)), two(S(2));
-  return one - two / (vexp(x + x) + one);
-}
-
-template <typename S>
-inline const S* opt_ptr(const std::optional<Tensor>& t) {
-  return (t.has_value() && t->defined()) ? t->const_data_ptr<S>() : nullptr;
-}
-
-template <typename S>
-inline S hsum(const Vectorized<S>& v) {
-  S buf[Vectorized<S>::size()];
-  v.store(buf);
-  S out = 0;
-  for (int64_t k = 0; k < Vectorized<S>::size(); ++k) out += buf[k];
-  return out;
-}
+using namespace carrousel_cells_common;  // NOLINT: the shared helpers of both kernels
 
 // mean and 1/sqrt(biased variance + eps) of one row, two passes as ATen's LayerNorm (vectorised; the
 // tail lanes load as 0 and are masked out of the second pass)
@@ -86,12 +46,6 @@ inline void mean_rstd(const S* x, int64_t n, double eps, S& mean, S& rstd) {
   for (; j < n; ++j) tail += (x[j] - m) * (x[j] - m);
   mean = m;
   rstd = S(1.0 / std::sqrt(double(hsum(v) + tail) / n + eps));
-}
-
-template <typename F>
-inline void rows(int64_t B, int64_t H, const F& f) {
-  const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(H, 1));
-  at::parallel_for(0, B, grain, f);
 }
 
 template <typename S>
@@ -163,21 +117,12 @@ void fwd_kernel(const S* XW, const S* bias, Tensor& gates, const Tensor& w_hh_t,
           V cnew = V::loadu(cn + rr + j, n);
           V yc = (cnew - cm) * cr * V::loadu(wc + j, n) + V::loadu(bc + j, n);
           V hnew = V::loadu(g4 + 3 * H + j, n) * vtanh(yc);
-          if (zone) {
-            V kh = mh != nullptr ? V::loadu(mh + rr + j, n) : V(S(p));
-            V kc = mc != nullptr ? V::loadu(mc + rr + j, n) : V(S(p));
-            hnew = hnew + kh * (V::loadu(hprev + rr + j, n) - hnew);
-            (cnew + kc * (V::loadu(c + rr + j, n) - cnew)).store(cnext + rr + j, n);
-          }
+          if (zone) hnew = zoneout_fwd(hnew, cnew, V::loadu(c + rr + j, n), hprev, mh, mc, p, rr + j, n, cnext);
           hnew.store(h + rr + j, n);
         }
       }
     });
   }
-}
-
-std::optional<Tensor> cont(const std::optional<Tensor>& t) {
-  return (t.has_value() && t->defined()) ? std::optional<Tensor>(t->contiguous()) : std::nullopt;
 }
 
 std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> ln_lstm_fwd(
@@ -225,8 +170,7 @@ void bwd_kernel(const Tensor& gates, const Tensor& cs, const Tensor& ct, const T
   S* dzall = dz.data_ptr<S>();
   S* dhwall = dhw.data_ptr<S>();
   S* dycall = dyc.data_ptr<S>();
-  if (dhsp != nullptr) std::copy(dhsp + (T - 1) * BH, dhsp + T * BH, dh.data_ptr<S>()); else dh.zero_();
-  if (dcsp != nullptr) std::copy(dcsp + (T - 1) * BH, dcsp + T * BH, dc.data_ptr<S>()); else dc.zero_();
+  init_state_grads(dhsp, dcsp, T, BH, dh, dc);
   Tensor dh2 = at::empty_like(dh), dc2 = at::empty_like(dc);
   for (int64_t t = T - 1; t >= 0; --t) {
     const S* dhp = dh.const_data_ptr<S>();
@@ -249,7 +193,7 @@ void bwd_kernel(const Tensor& gates, const Tensor& cs, const Tensor& ct, const T
           const int64_t n = std::min<int64_t>(W, H - j);
           V o = V::loadu(g4 + 3 * H + j, n);
           V dht = V::loadu(dhp + rr + j, n);
-          if (zone) dht = dht * (one - (mh != nullptr ? V::loadu(mh + rr + j, n) : V(S(p))));
+          if (zone) dht = dht * (one - keep(mh, rr + j, n, p));
           V xc = (V::loadu(ctp + rt + j, n) - cm) * cr;
           V w = V::loadu(wc + j, n);
           V ty = vtanh(xc * w + V::loadu(bc + j, n));
@@ -268,15 +212,14 @@ void bwd_kernel(const Tensor& gates, const Tensor& cs, const Tensor& ct, const T
           V xc = (V::loadu(ctp + rt + j, n) - cm) * cr;
           V dcv = V::loadu(dcp + rr + j, n);
           V dct = dcv;
-          if (zone) dct = dcv * (one - (mc != nullptr ? V::loadu(mc + rr + j, n) : V(S(p))));
+          if (zone) dct = dcv * (one - keep(mc, rr + j, n, p));
           dct = dct + cr * (V::loadu(dy + j, n) * V::loadu(wc + j, n) - m1 - xc * m2);
           V cv = V::loadu(csp + rt + j, n);
           (dct * (g * (i * (one - i)))).store(d4 + j, n);
           (dct * (cv * (f * (one - f)))).store(d4 + H + j, n);
           (dct * (i * (one - g * g))).store(d4 + 2 * H + j, n);
           V dnext = dct * f;
-          if (zone) dnext = dnext + dcv * (mc != nullptr ? V::loadu(mc + rr + j, n) : V(S(p)));
-          if (dcs_prev != nullptr) dnext = dnext + V::loadu(dcs_prev + rr + j, n);
+          dnext = carry_cell_grad(dnext, dcv, zone, mc, p, dcs_prev, rr + j, n);
           dnext.store(dcn + rr + j, n);
         }
         // pass 3: LN_hh's backward: the gradient of W_hh h_{t-1}
@@ -298,19 +241,9 @@ void bwd_kernel(const Tensor& gates, const Tensor& cs, const Tensor& ct, const T
         }
       }
     });
-    at::mm_out(dh2, dhw[t], w_hh);
-    if (dp != nullptr || zone || (dhsp != nullptr && t > 0)) {
-      S* out = dh2.data_ptr<S>();
-      const S* dhs_prev = (dhsp != nullptr && t > 0) ? dhsp + (t - 1) * BH : nullptr;
-      for (int64_t k = 0; k < BH; k += W) {
-        const int64_t n = std::min<int64_t>(W, BH - k);
-        V v = V::loadu(out + k, n);
-        if (dp != nullptr) v = v * V::loadu(dp + k, n);
-        if (zone) v = v + V::loadu(dhp + k, n) * (mh != nullptr ? V::loadu(mh + k, n) : V(S(p)));
-        if (dhs_prev != nullptr) v = v + V::loadu(dhs_prev + k, n);
-        v.store(out + k, n);
-      }
-    }
+    at::mm_out(dh2, dhw[t], w_hh);  // then * drop + dh_t * zh_t + dhs_{t-1}
+    const S* dhs_prev = (dhsp != nullptr && t > 0) ? dhsp + (t - 1) * BH : nullptr;
+    recurrent_grad_epilogue(dh2.data_ptr<S>(), BH, dp, zone, dhp, mh, p, dhs_prev);
     std::swap(dh, dh2);
     std::swap(dc, dc2);
   }
