@@ -144,16 +144,13 @@ class NativeLNLSTMLoop(torch.autograd.Function):
         gates, cs, ct, hw, st_hh, st_c, h0, hs, weight_hh, ln_hh_w, ln_c_w, ln_c_b = ctx.saved_tensors
         drop, zh, zc, p = ctx.others
         T, B, H4 = gates.shape
-        dz, dhw, dyc, dh0, dc0 = native_ops().ln_lstm_bwd(
+        dz, dhw, dln, dh0, dc0 = native_ops().ln_lstm_bwd(
             gates, cs, ct, hw, st_hh, st_c, weight_hh, ln_hh_w, ln_c_w, ln_c_b, drop, zh, zc, p, dhs, dcs
         )
         dw_hh = torch.mm(dhw.view(T * B, H4).t(), recurrent_inputs(h0, hs, drop))
-        xhh = (hw - st_hh[0].unsqueeze(-1)) * st_hh[1].unsqueeze(-1)
-        c_new = ct if p > 0 else cs[1:]
-        xc = (c_new - st_c[0].unsqueeze(-1)) * st_c[1].unsqueeze(-1)
-        d_hh_w, d_hh_b = (dz * xhh).sum((0, 1)), dz.sum((0, 1))
-        d_c_w, d_c_b = (dyc * xc).sum((0, 1)), dyc.sum((0, 1))
-        dbias = dz.sum((0, 1)) if ctx.needs_input_grad[1] else None
+        # the LayerNorms' weight and bias gradients, summed over steps and rows in the C++ pass
+        d_hh_w, d_hh_b, d_c_w, d_c_b = torch.split(dln, [H4, H4, H4 // 4, H4 // 4])
+        dbias = d_hh_b if ctx.needs_input_grad[1] else None  # the bias adds to the same pre-activations
         return dz, dbias, dw_hh, d_hh_w, d_hh_b, d_c_w, d_c_b, None, dh0, dc0, None, None, None, None
 
 

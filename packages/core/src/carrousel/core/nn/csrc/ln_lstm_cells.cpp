@@ -9,12 +9,15 @@
 //        stats_hh (2,T,B) and stats_c (2,T,B): mean and reciprocal deviation of each LayerNorm
 //   ln_lstm_bwd(gates, cs, ct, hw, stats_hh, stats_c, w_hh, ln_hh_w, ln_c_w, ln_c_b, drop?, zh?, zc?, p,
 //               dhs?, dcs?) -> dz (T,B,4H) (the gradient of the gates' pre-activations = of xw),
-//               dhw (T,B,4H) (of W_hh h_{t-1}), dyc (T,B,H) (of LN_c's output), dh0, dc0
+//               dhw (T,B,4H) (of W_hh h_{t-1}), dln (10H): the gradients of LN_hh's weight and bias
+//               (4H each) and LN_c's weight and bias (H each), summed in the pass; dh0, dc0
 #include <ATen/Dispatch.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/empty_like.h>
 #include <ATen/ops/mm.h>
 #include <ATen/ops/mul.h>
+#include <ATen/ops/sum.h>
+#include <ATen/ops/zeros.h>
 #include <torch/library.h>
 
 #include <cmath>
@@ -154,7 +157,7 @@ template <typename S>
 void bwd_kernel(const Tensor& gates, const Tensor& cs, const Tensor& ct, const Tensor& hw, const Tensor& st_hh,
                 const Tensor& st_c, const Tensor& w_hh, const S* whh, const S* wc, const S* bc, const S* dp,
                 const S* zhp, const S* zcp, double p, const S* dhsp, const S* dcsp, Tensor& dz, Tensor& dhw,
-                Tensor& dyc, Tensor& dh, Tensor& dc) {
+                Tensor& dyc, Tensor& acc, Tensor& dh, Tensor& dc) {
   using V = Vectorized<S>;
   constexpr int64_t W = V::size();
   const int64_t T = gates.size(0), B = gates.size(1), H = gates.size(2) / 4, H4 = 4 * H, BH = B * H;
@@ -170,6 +173,8 @@ void bwd_kernel(const Tensor& gates, const Tensor& cs, const Tensor& ct, const T
   S* dzall = dz.data_ptr<S>();
   S* dhwall = dhw.data_ptr<S>();
   S* dycall = dyc.data_ptr<S>();
+  S* accall = acc.data_ptr<S>();
+  const int64_t NA = acc.size(1);  // per row: [dLN_hh.w (4H) | dLN_hh.b (4H) | dLN_c.w (H) | dLN_c.b (H)]
   init_state_grads(dhsp, dcsp, T, BH, dh, dc);
   Tensor dh2 = at::empty_like(dh), dc2 = at::empty_like(dc);
   for (int64_t t = T - 1; t >= 0; --t) {
@@ -185,7 +190,11 @@ void bwd_kernel(const Tensor& gates, const Tensor& cs, const Tensor& ct, const T
         const int64_t rr = b * H, r4 = (t * B + b) * H4, rt = t * BH + rr;
         const S* g4 = Gall + r4;
         S* d4 = dzall + r4;
-        S* dy = dycall + rt;
+        S* dy = dycall + rr;  // this row's gradient of LN_c's output (scratch of the step)
+        S* a_hw = accall + b * NA;  // this row's sums over time of the LayerNorms' parameter gradients
+        S* a_hb = a_hw + H4;
+        S* a_cw = a_hb + H4;
+        S* a_cb = a_cw + H;
         const V cm(mcc[t * B + b]), cr(rcc[t * B + b]);
         // pass 1: dz_o and the gradient of LN_c's output; sums for LN_c's backward
         V s1(S(0)), s2(S(0));
@@ -200,6 +209,8 @@ void bwd_kernel(const Tensor& gates, const Tensor& cs, const Tensor& ct, const T
           (dht * (ty * (o * (one - o)))).store(d4 + 3 * H + j, n);
           V dyv = dht * (o * (one - ty * ty));
           dyv.store(dy + j, n);
+          (V::loadu(a_cw + j, n) + dyv * xc).store(a_cw + j, n);
+          (V::loadu(a_cb + j, n) + dyv).store(a_cb + j, n);
           V dw = dyv * w;  // zero in the tail lanes (loadu fills them with 0)
           s1 = s1 + dw;
           s2 = s2 + dw * xc;
@@ -237,7 +248,10 @@ void bwd_kernel(const Tensor& gates, const Tensor& cs, const Tensor& ct, const T
         for (int64_t j = 0; j < H4; j += W) {
           const int64_t n = std::min<int64_t>(W, H4 - j);
           V xh = (V::loadu(x + j, n) - hm) * hr;
-          (hr * (V::loadu(d4 + j, n) * V::loadu(whh + j, n) - n1 - xh * n2)).store(dx + j, n);
+          V dzv = V::loadu(d4 + j, n);
+          (hr * (dzv * V::loadu(whh + j, n) - n1 - xh * n2)).store(dx + j, n);
+          (V::loadu(a_hw + j, n) + dzv * xh).store(a_hw + j, n);
+          (V::loadu(a_hb + j, n) + dzv).store(a_hb + j, n);
         }
       }
     });
@@ -256,7 +270,9 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> ln_lstm_bwd(
     double p, const std::optional<Tensor>& dhs, const std::optional<Tensor>& dcs) {
   const int64_t B = gates.size(1), H = gates.size(2) / 4;
   Tensor dz = at::empty_like(gates), dhw = at::empty_like(gates);
-  Tensor dyc = at::empty({gates.size(0), B, H}, gates.options());
+  Tensor dyc = at::empty({B, H}, gates.options());
+  // rows own their sums (each row is one thread's within a step): deterministic on any thread count
+  Tensor acc = at::zeros({B, 10 * H}, gates.options());
   Tensor dh = at::empty({B, H}, gates.options()), dc = at::empty({B, H}, gates.options());
   const Tensor w = w_hh.contiguous(), whh = ln_hh_w.contiguous(), wc = ln_c_w.contiguous();
   const Tensor bc = ln_c_b.contiguous();
@@ -265,9 +281,9 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> ln_lstm_bwd(
     using S = scalar_t;
     bwd_kernel<S>(gates, cs, ct, hw, st_hh, st_c, w, whh.const_data_ptr<S>(), wc.const_data_ptr<S>(),
                   bc.const_data_ptr<S>(), opt_ptr<S>(dr), opt_ptr<S>(zhc), opt_ptr<S>(zcc), p, opt_ptr<S>(dhc),
-                  opt_ptr<S>(dcc), dz, dhw, dyc, dh, dc);
+                  opt_ptr<S>(dcc), dz, dhw, dyc, acc, dh, dc);
   });
-  return {dz, dhw, dyc, dh, dc};
+  return {dz, dhw, acc.sum(0), dh, dc};
 }
 
 }  // namespace
