@@ -150,15 +150,15 @@ def test_ln_lstm_gradcheck_with_masks() -> None:
         torch.randn(4 * H, dtype=DT, requires_grad=True),
         torch.randn(4 * H, H, dtype=DT, requires_grad=True),
     ]
-    args += [torch.randn(n, dtype=DT, requires_grad=True) for n in (4 * H, 4 * H, H, H)]
+    args += [torch.randn(n, dtype=DT, requires_grad=True) for n in (4 * H, 4 * H, 4 * H, 4 * H, H, H)]
     h0, c0 = (torch.randn(B, H, dtype=DT, requires_grad=True) for _ in range(2))
     drop = torch.bernoulli(torch.full((B, H), 0.7, dtype=DT)) / 0.7
     zh, zc = (torch.bernoulli(torch.full((T, B, H), 0.3, dtype=DT)) for _ in range(2))
 
     def f(*a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x_, b_, w_, hw_, hb_, cw_, cb_, h_, c_ = a
+        x_, b_, w_, iw_, ib_, hw_, hb_, cw_, cb_, h_, c_ = a
         out: tuple[torch.Tensor, torch.Tensor] = NativeLNLSTMLoop.apply(  # type: ignore[no-untyped-call]
-            x_, b_, w_, hw_, hb_, cw_, cb_, 1e-5, h_, c_, drop, zh, zc, 0.3
+            x_, b_, w_, iw_, ib_, hw_, hb_, cw_, cb_, 1e-5, h_, c_, drop, zh, zc, 0.3
         )
         return out
 
