@@ -159,9 +159,10 @@ class NativeLNLSTMLoop(torch.autograd.Function):
         dw_hh = torch.mm(dhw.view(T * B, H4).t(), recurrent_inputs(h0, hs, drop))
         # the LayerNorms' weight and bias gradients, summed over steps and rows in the C++ pass
         d_hh_w, d_hh_b, d_c_w, d_c_b, d_ih_w = torch.split(dln, [H4, H4, H4 // 4, H4 // 4, H4])
-        # LN_ih's bias and the cell bias add to the same pre-activations as LN_hh's bias: one gradient
-        d_ih_b = d_hh_b if ctx.needs_input_grad[4] else None
-        dbias = d_hh_b if ctx.needs_input_grad[1] else None
+        # LN_ih's bias and the cell bias add to the same pre-activations as LN_hh's bias: the same gradient
+        # (copies: autograd may take a gradient tensor over as a .grad)
+        d_ih_b = d_hh_b.clone() if ctx.needs_input_grad[4] else None
+        dbias = d_hh_b.clone() if ctx.needs_input_grad[1] else None
         grads = (dxw, dbias, dw_hh, d_ih_w, d_ih_b, d_hh_w, d_hh_b, d_c_w, d_c_b, None, dh0, dc0)
         return (*grads, None, None, None, None)
 
@@ -189,6 +190,12 @@ def native_ln_lstm_loop(
         raise ValueError(
             f"the fused ln_lstm loop takes one LayerNorm eps (got {ln_ih.eps}, {ln_hh.eps}, {ln_c.eps}); set them equal"
         )
+    lns = (ln_ih.weight, ln_ih.bias, ln_hh.weight, ln_hh.bias, ln_c.weight, ln_c.bias)
+    if not torch.is_grad_enabled() or not any(t.requires_grad for t in (xw, bias, weight_hh, h0, c0, *lns)):
+        # no backward follows: the C++ pass keeps only one step of the gates (in cache, no (T, B, 4H) writes)
+        args = (*lns, float(ln_hh.eps), h0, c0, drop, zh, zc, float(p), False)
+        _, hs, cs, *_ = native_ops().ln_lstm_fwd(xw, bias, weight_hh.t(), *args)
+        return hs, cs[1:]
     out: tuple[Tensor, Tensor] = NativeLNLSTMLoop.apply(  # type: ignore[no-untyped-call]
         xw,
         bias,

@@ -5,7 +5,8 @@
 //
 // Ops (namespace carrousel_cells):
 //   ln_lstm_fwd(xw (T,B,4H): W_ih x of every step (read only); bias (4H) b_ih + b_hh; w_hh_t (H,4H);
-//               ln_ih_w, ln_ih_b, ln_hh_w, ln_hh_b (4H); ln_c_w, ln_c_b (H); eps; h0, c0; drop?; zh?, zc?; p)
+//               ln_ih_w, ln_ih_b, ln_hh_w, ln_hh_b (4H); ln_c_w, ln_c_b (H); eps; h0, c0; drop?; zh?, zc?; p;
+//               keep: False when no backward follows (gates and hw are then one step's scratch, (1,B,4H)))
 //     -> gates (T,B,4H) activated, hs (T,B,H), cs (T+1,B,H), ct (T,B,H) (empty if p = 0), hw (T,B,4H) = W_hh h_{t-1},
 //        stats_hh, stats_c, stats_ih (2,T,B): mean and reciprocal deviation of each LayerNorm
 //   ln_lstm_bwd(gates, cs, ct, hw, stats_hh, stats_c, xw, stats_ih, ln_ih_w, w_hh, ln_hh_w, ln_c_w, ln_c_b,
@@ -60,7 +61,7 @@ void fwd_kernel(const S* XW, const S* bias, Tensor& gates, const Tensor& w_hh_t,
                 Tensor& ct, Tensor& hw, Tensor& st_hh, Tensor& st_c, Tensor& st_ih) {
   using V = Vectorized<S>;
   constexpr int64_t W = V::size();
-  const int64_t T = gates.size(0), B = gates.size(1), H = hs.size(2), H4 = 4 * H, BH = B * H;
+  const int64_t T = hs.size(0), B = hs.size(1), H = hs.size(2), H4 = 4 * H, BH = B * H;
   const bool zone = p > 0;
   const bool has_drop = drop.has_value() && drop->defined();
   Tensor hin = has_drop ? at::empty({B, H}, h0.options()) : Tensor();
@@ -72,14 +73,15 @@ void fwd_kernel(const S* XW, const S* bias, Tensor& gates, const Tensor& w_hh_t,
   S* rii = mii + T * B;
   for (int64_t t = 0; t < T; ++t) {
     const Tensor hprev_t = t == 0 ? h0 : hs[t - 1];
-    Tensor hw_t = hw[t];
+    const int64_t k = hw.size(0) == T ? t : 0;  // without a backward to come, one step's scratch
+    Tensor hw_t = hw[k];
     if (has_drop) {
       at::mul_out(hin, hprev_t, *drop);
       at::mm_out(hw_t, hin, w_hh_t);
     } else {
       at::mm_out(hw_t, hprev_t, w_hh_t);
     }
-    S* G = gates[t].data_ptr<S>();
+    S* G = gates[k].data_ptr<S>();
     const S* XWt = XW + t * B * H4;
     const S* X = hw_t.const_data_ptr<S>();
     const S* hprev = hprev_t.const_data_ptr<S>();
@@ -140,15 +142,16 @@ void fwd_kernel(const S* XW, const S* bias, Tensor& gates, const Tensor& w_hh_t,
 std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> ln_lstm_fwd(
     const Tensor& xw_in, const Tensor& bias, const Tensor& w_hh_t, const Tensor& ln_ih_w, const Tensor& ln_ih_b, const Tensor& ln_hh_w, const Tensor& ln_hh_b, const Tensor& ln_c_w,
     const Tensor& ln_c_b, double eps, const Tensor& h0, const Tensor& c0, const std::optional<Tensor>& drop,
-    const std::optional<Tensor>& zh, const std::optional<Tensor>& zc, double p) {
+    const std::optional<Tensor>& zh, const std::optional<Tensor>& zc, double p, bool keep) {
   TORCH_CHECK(xw_in.dim() == 3, "xw must be a (T, B, 4H) tensor");
   const Tensor xw = xw_in.contiguous(), bi = bias.contiguous();
   const int64_t T = xw.size(0), B = xw.size(1), H = xw.size(2) / 4;
   auto o = xw.options();
-  Tensor gates = at::empty({T, B, 4 * H}, o);
+  const int64_t TK = keep ? T : 1;  // gates and hw of every step only for the backward
+  Tensor gates = at::empty({TK, B, 4 * H}, o);
   Tensor hs = at::empty({T, B, H}, o), cs = at::empty({T + 1, B, H}, o);
   Tensor ct = p > 0 ? at::empty({T, B, H}, o) : at::empty({0}, o);
-  Tensor hw = at::empty({T, B, 4 * H}, o);
+  Tensor hw = at::empty({TK, B, 4 * H}, o);
   Tensor st_hh = at::empty({2, T, B}, o), st_c = at::empty({2, T, B}, o), st_ih = at::empty({2, T, B}, o);
   cs[0].copy_(c0);
   const Tensor whh = ln_hh_w.contiguous(), bhh = ln_hh_b.contiguous(), wc = ln_c_w.contiguous();
@@ -320,7 +323,7 @@ TORCH_LIBRARY_FRAGMENT(carrousel_cells, m) {
   m.def(
       "ln_lstm_fwd(Tensor xw, Tensor bias, Tensor w_hh_t, Tensor ln_ih_w, Tensor ln_ih_b, Tensor ln_hh_w, "
       "Tensor ln_hh_b, Tensor ln_c_w, Tensor ln_c_b, float eps, Tensor h0, Tensor c0, Tensor? drop, Tensor? zh, "
-      "Tensor? zc, float p) -> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)");
+      "Tensor? zc, float p, bool keep=True) -> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)");
   m.def(
       "ln_lstm_bwd(Tensor gates, Tensor cs, Tensor ct, Tensor hw, Tensor stats_hh, Tensor stats_c, "
       "Tensor xw, Tensor stats_ih, Tensor ln_ih_w, Tensor w_hh, Tensor ln_hh_w, Tensor ln_c_w, Tensor ln_c_b, Tensor? drop, Tensor? zh, Tensor? zc, "
