@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
@@ -168,7 +169,8 @@ class NativeLNLSTMLoop(torch.autograd.Function):
 
 
 def native_ln_lstm_loop(
-    xw: Tensor,
+    x: Tensor,
+    weight_ih: Tensor,
     bias: Tensor,
     weight_hh: Tensor,
     ln_ih: torch.nn.LayerNorm,
@@ -181,7 +183,9 @@ def native_ln_lstm_loop(
     zc: Tensor | None = None,
     p: float = 0.0,
 ) -> tuple[Tensor, Tensor]:
-    """Runs :class:`NativeLNLSTMLoop` with the cell's three LayerNorms (same ``eps``). Returns ``h``, ``c``.
+    """Runs the ``ln_lstm`` loop on ``x`` ``(T, B, I)`` with ``weight_ih`` ``(4H, I)`` and the cell's three
+    LayerNorms (same ``eps``): :class:`NativeLNLSTMLoop` on ``W_ih x`` where a backward may follow, else
+    the C++ forward alone, projecting each step into a scratch. Returns ``h``, ``c`` ``(T, B, H)``.
 
     Raises:
         ValueError: the LayerNorms' ``eps`` differ (the C++ pass takes one).
@@ -191,11 +195,14 @@ def native_ln_lstm_loop(
             f"the fused ln_lstm loop takes one LayerNorm eps (got {ln_ih.eps}, {ln_hh.eps}, {ln_c.eps}); set them equal"
         )
     lns = (ln_ih.weight, ln_ih.bias, ln_hh.weight, ln_hh.bias, ln_c.weight, ln_c.bias)
-    if not torch.is_grad_enabled() or not any(t.requires_grad for t in (xw, bias, weight_hh, h0, c0, *lns)):
-        # no backward follows: the C++ pass keeps only one step of the gates (in cache, no (T, B, 4H) writes)
-        args = (*lns, float(ln_hh.eps), h0, c0, drop, zh, zc, float(p), False)
-        _, hs, cs, *_ = native_ops().ln_lstm_fwd(xw, bias, weight_hh.t(), *args)
+    inputs = (x, weight_ih, bias, weight_hh, h0, c0, *lns)
+    if not torch.is_grad_enabled() or not any(t.requires_grad for t in inputs):
+        # no backward follows: the C++ pass projects each step and keeps one step of the gates (all in
+        # cache; no (T, B, 4H) buffers written and read back)
+        args = (*lns, float(ln_hh.eps), h0, c0, drop, zh, zc, float(p), False, weight_ih.t())
+        _, hs, cs, *_ = native_ops().ln_lstm_fwd(x, bias, weight_hh.t(), *args)
         return hs, cs[1:]
+    xw = F.linear(x, weight_ih)
     out: tuple[Tensor, Tensor] = NativeLNLSTMLoop.apply(  # type: ignore[no-untyped-call]
         xw,
         bias,

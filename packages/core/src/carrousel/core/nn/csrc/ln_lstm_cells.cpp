@@ -6,7 +6,8 @@
 // Ops (namespace carrousel_cells):
 //   ln_lstm_fwd(xw (T,B,4H): W_ih x of every step (read only); bias (4H) b_ih + b_hh; w_hh_t (H,4H);
 //               ln_ih_w, ln_ih_b, ln_hh_w, ln_hh_b (4H); ln_c_w, ln_c_b (H); eps; h0, c0; drop?; zh?, zc?; p;
-//               keep: False when no backward follows (gates and hw are then one step's scratch, (1,B,4H)))
+//               keep: False when no backward follows (gates and hw are then one step's scratch, (1,B,4H));
+//               w_ih_t (I,4H)?: then xw is x (T,B,I), projected per step into a scratch (no (T,B,4H) W_ih x))
 //     -> gates (T,B,4H) activated, hs (T,B,H), cs (T+1,B,H), ct (T,B,H) (empty if p = 0), hw (T,B,4H) = W_hh h_{t-1},
 //        stats_hh, stats_c, stats_ih (2,T,B): mean and reciprocal deviation of each LayerNorm
 //   ln_lstm_bwd(gates, cs, ct, hw, stats_hh, stats_c, xw, stats_ih, ln_ih_w, w_hh, ln_hh_w, ln_c_w, ln_c_b,
@@ -55,7 +56,7 @@ inline void mean_rstd(const S* x, int64_t n, double eps, S& mean, S& rstd) {
 }
 
 template <typename S>
-void fwd_kernel(const S* XW, const S* bias, Tensor& gates, const Tensor& w_hh_t, const S* wih, const S* bih,
+void fwd_kernel(const Tensor& xsrc, const std::optional<Tensor>& w_ih_t, Tensor& xws, const S* bias, Tensor& gates, const Tensor& w_hh_t, const S* wih, const S* bih,
                 const S* whh, const S* bhh, const S* wc, const S* bc, double eps, const Tensor& h0,
                 const std::optional<Tensor>& drop, const S* zhp, const S* zcp, double p, Tensor& hs, Tensor& cs,
                 Tensor& ct, Tensor& hw, Tensor& st_hh, Tensor& st_c, Tensor& st_ih) {
@@ -82,7 +83,13 @@ void fwd_kernel(const S* XW, const S* bias, Tensor& gates, const Tensor& w_hh_t,
       at::mm_out(hw_t, hprev_t, w_hh_t);
     }
     S* G = gates[k].data_ptr<S>();
-    const S* XWt = XW + t * B * H4;
+    const S* XWt;  // W_ih x of step t: given, or projected here into a step's scratch (in cache)
+    if (w_ih_t.has_value()) {
+      at::mm_out(xws, xsrc[t], *w_ih_t);
+      XWt = xws.const_data_ptr<S>();
+    } else {
+      XWt = xsrc.const_data_ptr<S>() + t * B * H4;
+    }
     const S* X = hw_t.const_data_ptr<S>();
     const S* hprev = hprev_t.const_data_ptr<S>();
     const S* c = cs[t].const_data_ptr<S>();
@@ -142,11 +149,14 @@ void fwd_kernel(const S* XW, const S* bias, Tensor& gates, const Tensor& w_hh_t,
 std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> ln_lstm_fwd(
     const Tensor& xw_in, const Tensor& bias, const Tensor& w_hh_t, const Tensor& ln_ih_w, const Tensor& ln_ih_b, const Tensor& ln_hh_w, const Tensor& ln_hh_b, const Tensor& ln_c_w,
     const Tensor& ln_c_b, double eps, const Tensor& h0, const Tensor& c0, const std::optional<Tensor>& drop,
-    const std::optional<Tensor>& zh, const std::optional<Tensor>& zc, double p, bool keep) {
-  TORCH_CHECK(xw_in.dim() == 3, "xw must be a (T, B, 4H) tensor");
-  const Tensor xw = xw_in.contiguous(), bi = bias.contiguous();
-  const int64_t T = xw.size(0), B = xw.size(1), H = xw.size(2) / 4;
+    const std::optional<Tensor>& zh, const std::optional<Tensor>& zc, double p, bool keep,
+    const std::optional<Tensor>& w_ih_t) {
+  TORCH_CHECK(xw_in.dim() == 3, "xw must be a (T, B, 4H) or, with w_ih_t, (T, B, I) tensor");
+  const auto wit = cont(w_ih_t);
+  const Tensor xw = wit.has_value() ? xw_in : xw_in.contiguous(), bi = bias.contiguous();
+  const int64_t T = xw.size(0), B = xw.size(1), H = w_hh_t.size(0);
   auto o = xw.options();
+  Tensor xws = wit.has_value() ? at::empty({B, 4 * H}, o) : Tensor();
   const int64_t TK = keep ? T : 1;  // gates and hw of every step only for the backward
   Tensor gates = at::empty({TK, B, 4 * H}, o);
   Tensor hs = at::empty({T, B, H}, o), cs = at::empty({T + 1, B, H}, o);
@@ -159,7 +169,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> ln_ls
   const auto zhc = cont(zh), zcc = cont(zc), dc = cont(drop);
   AT_DISPATCH_FLOATING_TYPES(xw.scalar_type(), "ln_lstm_fwd", [&] {
     using S = scalar_t;
-    fwd_kernel<S>(xw.const_data_ptr<S>(), bi.const_data_ptr<S>(), gates, w_hh_t, wih.const_data_ptr<S>(),
+    fwd_kernel<S>(xw, wit, xws, bi.const_data_ptr<S>(), gates, w_hh_t, wih.const_data_ptr<S>(),
                   bih.const_data_ptr<S>(), whh.const_data_ptr<S>(), bhh.const_data_ptr<S>(), wc.const_data_ptr<S>(),
                   bc.const_data_ptr<S>(), eps, h0c, dc, opt_ptr<S>(zhc), opt_ptr<S>(zcc), p, hs, cs, ct, hw, st_hh,
                   st_c, st_ih);
@@ -323,7 +333,7 @@ TORCH_LIBRARY_FRAGMENT(carrousel_cells, m) {
   m.def(
       "ln_lstm_fwd(Tensor xw, Tensor bias, Tensor w_hh_t, Tensor ln_ih_w, Tensor ln_ih_b, Tensor ln_hh_w, "
       "Tensor ln_hh_b, Tensor ln_c_w, Tensor ln_c_b, float eps, Tensor h0, Tensor c0, Tensor? drop, Tensor? zh, "
-      "Tensor? zc, float p, bool keep=True) -> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)");
+      "Tensor? zc, float p, bool keep=True, Tensor? w_ih_t=None) -> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)");
   m.def(
       "ln_lstm_bwd(Tensor gates, Tensor cs, Tensor ct, Tensor hw, Tensor stats_hh, Tensor stats_c, "
       "Tensor xw, Tensor stats_ih, Tensor ln_ih_w, Tensor w_hh, Tensor ln_hh_w, Tensor ln_c_w, Tensor ln_c_b, Tensor? drop, Tensor? zh, Tensor? zc, "
