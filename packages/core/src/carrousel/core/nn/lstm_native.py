@@ -137,10 +137,11 @@ class NativeLNLSTMLoop(torch.autograd.Function):
         zc: Tensor | None,
         p: float,
     ) -> tuple[Tensor, Tensor]:
-        args = (ln_ih_w, ln_ih_b, ln_hh_w, ln_hh_b, ln_c_w, ln_c_b, float(eps), h0, c0, drop, zh, zc, float(p))
+        lns = (ln_ih_w, ln_ih_b, ln_hh_w, ln_hh_b, ln_c_w, ln_c_b)
+        args = (*lns, float(eps), h0, c0, drop, zh, zc, float(p))
         gates, hs, cs, ct, hw, st_hh, st_c, st_ih = native_ops().ln_lstm_fwd(xw, bias, weight_hh.t(), *args)
-        saved = (gates, cs, ct, hw, st_hh, st_c, xw, st_ih, ln_ih_w, h0, hs, weight_hh, ln_hh_w, ln_c_w, ln_c_b)
-        ctx.save_for_backward(*saved)
+        buffers = (gates, cs, ct, hw, st_hh, st_c, xw, st_ih)
+        ctx.save_for_backward(*buffers, ln_ih_w, h0, hs, weight_hh, ln_hh_w, ln_c_w, ln_c_b)
         ctx.others = (drop, zh, zc, float(p))
         ctx.set_materialize_grads(False)
         return hs, cs[1:]
@@ -153,10 +154,9 @@ class NativeLNLSTMLoop(torch.autograd.Function):
         )
         drop, zh, zc, p = ctx.others
         T, B, H4 = gates.shape
-        dxw, dhw, dln, dh0, dc0 = native_ops().ln_lstm_bwd(
-            gates, cs, ct, hw, st_hh, st_c, xw, st_ih, ln_ih_w, weight_hh, ln_hh_w, ln_c_w, ln_c_b, drop, zh, zc, p,
-            dhs, dcs,
-        )
+        buffers = (gates, cs, ct, hw, st_hh, st_c, xw, st_ih)
+        weights = (ln_ih_w, weight_hh, ln_hh_w, ln_c_w, ln_c_b)
+        dxw, dhw, dln, dh0, dc0 = native_ops().ln_lstm_bwd(*buffers, *weights, drop, zh, zc, p, dhs, dcs)
         dw_hh = torch.mm(dhw.view(T * B, H4).t(), recurrent_inputs(h0, hs, drop))
         # the LayerNorms' weight and bias gradients, summed over steps and rows in the C++ pass
         d_hh_w, d_hh_b, d_c_w, d_c_b, d_ih_w = torch.split(dln, [H4, H4, H4 // 4, H4 // 4, H4])
