@@ -3,7 +3,7 @@
 Same arguments, results and gradients as :class:`~carrousel.core.nn.lstm_loop.LSTMLoop` (tested equal in
 float64 and by gradcheck, ``tests/core/test_lstm_native.py``), but no Python runs per step: the forward
 and the backward over time are one C++ call each (``lstm_fwd`` / ``lstm_bwd``, ``ln_lstm_fwd`` /
-``ln_lstm_bwd`` for ``ln_lstm`` with both LayerNorms and their backward inside), where a step is one
+``ln_lstm_bwd`` for ``ln_lstm`` with its three LayerNorms and their backward inside), where a step is one
 recurrent GEMM (``addmm_`` / ``mm_out``) and one vectorised pass over the gate arithmetic. The GEMMs over
 all steps (the input projection, the weight and input gradients) stay here, one call each.
 """
