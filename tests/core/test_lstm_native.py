@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import shutil
+from pathlib import Path
 
 import pytest
 import torch
@@ -149,19 +150,46 @@ def test_ln_lstm_gradcheck_with_masks() -> None:
         torch.randn(4 * H, dtype=DT, requires_grad=True),
         torch.randn(4 * H, H, dtype=DT, requires_grad=True),
     ]
-    args += [torch.randn(n, dtype=DT, requires_grad=True) for n in (4 * H, 4 * H, H, H)]
+    args += [torch.randn(n, dtype=DT, requires_grad=True) for n in (4 * H, 4 * H, 4 * H, 4 * H, H, H)]
     h0, c0 = (torch.randn(B, H, dtype=DT, requires_grad=True) for _ in range(2))
     drop = torch.bernoulli(torch.full((B, H), 0.7, dtype=DT)) / 0.7
     zh, zc = (torch.bernoulli(torch.full((T, B, H), 0.3, dtype=DT)) for _ in range(2))
 
     def f(*a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x_, b_, w_, hw_, hb_, cw_, cb_, h_, c_ = a
+        x_, b_, w_, iw_, ib_, hw_, hb_, cw_, cb_, h_, c_ = a
         out: tuple[torch.Tensor, torch.Tensor] = NativeLNLSTMLoop.apply(  # type: ignore[no-untyped-call]
-            x_, b_, w_, hw_, hb_, cw_, cb_, 1e-5, h_, c_, drop, zh, zc, 0.3
+            x_, b_, w_, iw_, ib_, hw_, hb_, cw_, cb_, 1e-5, h_, c_, drop, zh, zc, 0.3
         )
         return out
 
     assert torch.autograd.gradcheck(f, (xw, *args, h0, c0))
+
+
+@pytest.mark.usefixtures("native")
+@pytest.mark.parametrize("zoneout", [0.0, 0.2])
+def test_ln_lstm_without_grad_keeps_one_step_and_equals(zoneout: float) -> None:
+    """Under no_grad the C++ pass projects each step and keeps only one step of the gates; outputs and
+    states equal those of the path with the backward's buffers, and the Python loop's (float64)."""
+    fast, ref = _pair("ln_lstm", zoneout=zoneout)
+    x = torch.randn(4, 6, 3, dtype=DT, requires_grad=True)
+    state = (torch.randn(1, 4, 5, dtype=DT), torch.randn(1, 4, 5, dtype=DT))
+    for m in (fast, ref):
+        m.eval()
+
+    def run(layer: LoopLayer) -> list[torch.Tensor]:
+        out, (h, c) = layer(x, None, state)
+        return [out, h, c]
+
+    with_grad = run(fast)
+    assert with_grad[0].requires_grad
+    with torch.no_grad():
+        without, python = run(fast), run(ref)
+    for a, b, c in zip(with_grad, without, python, strict=True):
+        torch.testing.assert_close(a.detach(), b, rtol=1e-12, atol=1e-12)
+        torch.testing.assert_close(b, c, rtol=1e-10, atol=1e-10)
+    fast.cells[0].ln_c.eps = 1e-3  # type: ignore[union-attr]
+    with pytest.raises(ValueError, match="one LayerNorm eps"):
+        run(fast)
 
 
 @pytest.mark.usefixtures("native")
@@ -177,6 +205,23 @@ def test_no_build_per_shape(monkeypatch: pytest.MonkeyPatch) -> None:
         out, _ = layer(torch.randn(B, T, 2, dtype=dt), None, None)
         out.sum().backward()
         assert out.shape == (B, T, H)
+
+
+def test_a_header_change_rebuilds(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The shared header is part of the build: its hash is in the flags ``load`` hashes (so editing only
+    the header rebuilds both kernels), and a header missing from the installation is reported."""
+    header = tmp_path / "cells_common.h"
+    header.write_text("// one\n")
+    monkeypatch.setattr(native_mod, "_HEADERS", [header])
+    first = native_mod._header_flag()
+    header.write_text("// two\n")
+    assert native_mod._header_flag() != first
+    assert first.startswith("-DCARROUSEL_CELLS_HEADERS=")
+    header.unlink()
+    monkeypatch.setattr(cpp_extension, "is_ninja_available", lambda: True)
+    monkeypatch.delenv("CARROUSEL_NATIVE_CELLS", raising=False)
+    monkeypatch.setenv("CXX", "sh")  # any program on PATH: the compiler check passes
+    assert f"the kernel source {header} is missing" in str(native_mod._missing())
 
 
 def test_falls_back_to_the_python_loop_with_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -340,11 +340,11 @@ class LoopLayer(nn.Module):
         ln = isinstance(cell, LNLSTMCell)
         if self.fused_loop and c is not None and (native or not ln or not want_native):
             xt = x.transpose(0, 1)  # time-major so each step is contiguous
-            if ln and native:  # LN_ih(W_ih x) here; the bias is added in the C++ pass
-                xw = cell.ln_ih(F.linear(xt, cell.weight_ih))  # type: ignore[operator]
+            if ln and native:  # LN_ih and the bias run in the C++ pass
                 b = cell.bias_ih + cell.bias_hh
-                lns = (cell.ln_hh, cell.ln_c)
-                hst, cst = native_ln_lstm_loop(xw, b, cell.weight_hh, *lns, h, c, drop, zht, zct, p)  # type: ignore[arg-type]
+                lns = (cell.ln_ih, cell.ln_hh, cell.ln_c)
+                args = (cell.weight_hh, *lns, h, c, drop, zht, zct, p)
+                hst, cst = native_ln_lstm_loop(xt, cell.weight_ih, b, *args)  # type: ignore[arg-type]
             elif ln:
                 xw = cell.project(xt)
                 hst, cst = ln_lstm_loop(xw, cell.weight_hh, cell.ln_hh, cell.ln_c, h, c, drop, zht, zct, p)  # type: ignore[arg-type]

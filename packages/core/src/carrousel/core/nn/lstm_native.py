@@ -3,7 +3,7 @@
 Same arguments, results and gradients as :class:`~carrousel.core.nn.lstm_loop.LSTMLoop` (tested equal in
 float64 and by gradcheck, ``tests/core/test_lstm_native.py``), but no Python runs per step: the forward
 and the backward over time are one C++ call each (``lstm_fwd`` / ``lstm_bwd``, ``ln_lstm_fwd`` /
-``ln_lstm_bwd`` for ``ln_lstm`` with both LayerNorms and their backward inside), where a step is one
+``ln_lstm_bwd`` for ``ln_lstm`` with its three LayerNorms and their backward inside), where a step is one
 recurrent GEMM (``addmm_`` / ``mm_out``) and one vectorised pass over the gate arithmetic. The GEMMs over
 all steps (the input projection, the weight and input gradients) stay here, one call each.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
@@ -108,9 +109,12 @@ def native_lstm_loop(
 class NativeLNLSTMLoop(torch.autograd.Function):
     """Forward and hand-written backward of the ``ln_lstm`` loop in C++.
 
-    ``apply(xw, bias, weight_hh, ln_hh_w, ln_hh_b, ln_c_w, ln_c_b, eps, h0, c0, drop, zh, zc, p)`` as
-    :class:`~carrousel.core.nn.ln_lstm_loop.LNLSTMLoop` but with ``xw`` ``(T, B, 4H)`` = ``LN_ih(W_ih x)`` of
-    every step and the bias ``b_ih + b_hh`` ``(4H,)`` apart (added in the C++ pass: one pass less). Returns ``h`` and ``c`` of every step, ``(T, B, H)``. CPU float32/float64 only.
+    ``apply(xw, bias, weight_hh, ln_ih_w, ln_ih_b, ln_hh_w, ln_hh_b, ln_c_w, ln_c_b, eps, h0, c0, drop, zh,
+    zc, p)`` as :class:`~carrousel.core.nn.ln_lstm_loop.LNLSTMLoop` but with ``xw`` ``(T, B, 4H)`` =
+    ``W_ih x`` of every step before ``LN_ih`` (whose forward and backward run in the C++ pass, with the
+    data in cache) and the bias ``b_ih + b_hh`` ``(4H,)`` apart (added in the pass). The LayerNorms'
+    parameter gradients are summed in the C++ backward pass. Returns ``h`` and ``c`` of every step,
+    ``(T, B, H)``. CPU float32/float64 only.
     """
 
     @staticmethod
@@ -119,6 +123,8 @@ class NativeLNLSTMLoop(torch.autograd.Function):
         xw: Tensor,
         bias: Tensor,
         weight_hh: Tensor,
+        ln_ih_w: Tensor,
+        ln_ih_b: Tensor,
         ln_hh_w: Tensor,
         ln_hh_b: Tensor,
         ln_c_w: Tensor,
@@ -131,9 +137,11 @@ class NativeLNLSTMLoop(torch.autograd.Function):
         zc: Tensor | None,
         p: float,
     ) -> tuple[Tensor, Tensor]:
-        args = (ln_hh_w, ln_hh_b, ln_c_w, ln_c_b, float(eps), h0, c0, drop, zh, zc, float(p))
-        gates, hs, cs, ct, hw, st_hh, st_c = native_ops().ln_lstm_fwd(xw, bias, weight_hh.t(), *args)
-        ctx.save_for_backward(gates, cs, ct, hw, st_hh, st_c, h0, hs, weight_hh, ln_hh_w, ln_c_w, ln_c_b)
+        lns = (ln_ih_w, ln_ih_b, ln_hh_w, ln_hh_b, ln_c_w, ln_c_b)
+        args = (*lns, float(eps), h0, c0, drop, zh, zc, float(p))
+        gates, hs, cs, ct, hw, st_hh, st_c, st_ih = native_ops().ln_lstm_fwd(xw, bias, weight_hh.t(), *args)
+        buffers = (gates, cs, ct, hw, st_hh, st_c, xw, st_ih)
+        ctx.save_for_backward(*buffers, ln_ih_w, h0, hs, weight_hh, ln_hh_w, ln_c_w, ln_c_b)
         ctx.others = (drop, zh, zc, float(p))
         ctx.set_materialize_grads(False)
         return hs, cs[1:]
@@ -141,26 +149,31 @@ class NativeLNLSTMLoop(torch.autograd.Function):
     @staticmethod
     @once_differentiable
     def backward(ctx: Any, dhs: Tensor | None, dcs: Tensor | None) -> tuple[Tensor | None, ...]:  # type: ignore[override]
-        gates, cs, ct, hw, st_hh, st_c, h0, hs, weight_hh, ln_hh_w, ln_c_w, ln_c_b = ctx.saved_tensors
+        gates, cs, ct, hw, st_hh, st_c, xw, st_ih, ln_ih_w, h0, hs, weight_hh, ln_hh_w, ln_c_w, ln_c_b = (
+            ctx.saved_tensors
+        )
         drop, zh, zc, p = ctx.others
         T, B, H4 = gates.shape
-        dz, dhw, dyc, dh0, dc0 = native_ops().ln_lstm_bwd(
-            gates, cs, ct, hw, st_hh, st_c, weight_hh, ln_hh_w, ln_c_w, ln_c_b, drop, zh, zc, p, dhs, dcs
-        )
+        buffers = (gates, cs, ct, hw, st_hh, st_c, xw, st_ih)
+        weights = (ln_ih_w, weight_hh, ln_hh_w, ln_c_w, ln_c_b)
+        dxw, dhw, dln, dh0, dc0 = native_ops().ln_lstm_bwd(*buffers, *weights, drop, zh, zc, p, dhs, dcs)
         dw_hh = torch.mm(dhw.view(T * B, H4).t(), recurrent_inputs(h0, hs, drop))
-        xhh = (hw - st_hh[0].unsqueeze(-1)) * st_hh[1].unsqueeze(-1)
-        c_new = ct if p > 0 else cs[1:]
-        xc = (c_new - st_c[0].unsqueeze(-1)) * st_c[1].unsqueeze(-1)
-        d_hh_w, d_hh_b = (dz * xhh).sum((0, 1)), dz.sum((0, 1))
-        d_c_w, d_c_b = (dyc * xc).sum((0, 1)), dyc.sum((0, 1))
-        dbias = dz.sum((0, 1)) if ctx.needs_input_grad[1] else None
-        return dz, dbias, dw_hh, d_hh_w, d_hh_b, d_c_w, d_c_b, None, dh0, dc0, None, None, None, None
+        # the LayerNorms' weight and bias gradients, summed over steps and rows in the C++ pass
+        d_hh_w, d_hh_b, d_c_w, d_c_b, d_ih_w = torch.split(dln, [H4, H4, H4 // 4, H4 // 4, H4])
+        # LN_ih's bias and the cell bias add to the same pre-activations as LN_hh's bias: the same gradient
+        # (copies: autograd may take a gradient tensor over as a .grad)
+        d_ih_b = d_hh_b.clone() if ctx.needs_input_grad[4] else None
+        dbias = d_hh_b.clone() if ctx.needs_input_grad[1] else None
+        grads = (dxw, dbias, dw_hh, d_ih_w, d_ih_b, d_hh_w, d_hh_b, d_c_w, d_c_b, None, dh0, dc0)
+        return (*grads, None, None, None, None)
 
 
 def native_ln_lstm_loop(
-    xw: Tensor,
+    x: Tensor,
+    weight_ih: Tensor,
     bias: Tensor,
     weight_hh: Tensor,
+    ln_ih: torch.nn.LayerNorm,
     ln_hh: torch.nn.LayerNorm,
     ln_c: torch.nn.LayerNorm,
     h0: Tensor,
@@ -170,11 +183,32 @@ def native_ln_lstm_loop(
     zc: Tensor | None = None,
     p: float = 0.0,
 ) -> tuple[Tensor, Tensor]:
-    """Runs :class:`NativeLNLSTMLoop` with the cell's two LayerNorms (same ``eps``). Returns ``h``, ``c``."""
+    """Runs the ``ln_lstm`` loop on ``x`` ``(T, B, I)`` with ``weight_ih`` ``(4H, I)`` and the cell's three
+    LayerNorms (same ``eps``): :class:`NativeLNLSTMLoop` on ``W_ih x`` where a backward may follow, else
+    the C++ forward alone, projecting each step into a scratch. Returns ``h``, ``c`` ``(T, B, H)``.
+
+    Raises:
+        ValueError: the LayerNorms' ``eps`` differ (the C++ pass takes one).
+    """
+    if not ln_ih.eps == ln_hh.eps == ln_c.eps:
+        raise ValueError(
+            f"the fused ln_lstm loop takes one LayerNorm eps (got {ln_ih.eps}, {ln_hh.eps}, {ln_c.eps}); set them equal"
+        )
+    lns = (ln_ih.weight, ln_ih.bias, ln_hh.weight, ln_hh.bias, ln_c.weight, ln_c.bias)
+    inputs = (x, weight_ih, bias, weight_hh, h0, c0, *lns)
+    if not torch.is_grad_enabled() or not any(t.requires_grad for t in inputs):
+        # no backward follows: the C++ pass projects each step and keeps one step of the gates (all in
+        # cache; no (T, B, 4H) buffers written and read back)
+        args = (*lns, float(ln_hh.eps), h0, c0, drop, zh, zc, float(p), False, weight_ih.t())
+        _, hs, cs, *_ = native_ops().ln_lstm_fwd(x, bias, weight_hh.t(), *args)
+        return hs, cs[1:]
+    xw = F.linear(x, weight_ih)
     out: tuple[Tensor, Tensor] = NativeLNLSTMLoop.apply(  # type: ignore[no-untyped-call]
         xw,
         bias,
         weight_hh,
+        ln_ih.weight,
+        ln_ih.bias,
         ln_hh.weight,
         ln_hh.bias,
         ln_c.weight,

@@ -12,6 +12,7 @@ shape ever triggers a compile. When anything is missing the loop cells fall back
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -26,7 +27,9 @@ __all__ = ["draw_mask", "native_applies", "native_ops", "native_status"]
 
 logger = logging.getLogger(__name__)
 
-_SOURCES = [Path(__file__).with_name("csrc") / name for name in ("lstm_cells.cpp", "ln_lstm_cells.cpp")]
+_CSRC = Path(__file__).with_name("csrc")
+_SOURCES = [_CSRC / name for name in ("lstm_cells.cpp", "ln_lstm_cells.cpp")]
+_HEADERS = [_CSRC / "cells_common.h"]  # included by both sources; its hash is in the flags (see _header_flag)
 _LOCK = threading.Lock()
 _STATE: dict[str, Any] = {}
 
@@ -42,6 +45,18 @@ def _flags() -> tuple[str, list[str]]:
     return "default", ["-O3", "-DCPU_CAPABILITY=DEFAULT"]
 
 
+def _header_flag() -> str:
+    """A define carrying the hash of the shared headers, so that a header change alone rebuilds the kernels.
+
+    ``cpp_extension.load`` hashes only ``sources`` and the flags; ninja's depfiles would also catch a
+    changed header, but the flag makes the rebuild not depend on that.
+    """
+    digest = hashlib.sha256()
+    for header in _HEADERS:
+        digest.update(header.read_bytes())
+    return f"-DCARROUSEL_CELLS_HEADERS={digest.hexdigest()[:16]}"
+
+
 def _missing() -> str | None:
     """Says what stops a build (switched off, no ninja, no compiler), or None."""
     if os.environ.get("CARROUSEL_NATIVE_CELLS", "1").strip().lower() in ("0", "false", "no", "off"):
@@ -53,7 +68,7 @@ def _missing() -> str | None:
     compiler = os.environ.get("CXX", "c++")
     if shutil.which(compiler) is None:
         return f"no C++ compiler ({compiler!r} not on PATH; install g++ or set CXX)"
-    gone = [str(s) for s in _SOURCES if not s.is_file()]
+    gone = [str(s) for s in (*_SOURCES, *_HEADERS) if not s.is_file()]
     if gone:
         return f"the kernel source {gone[0]} is missing from the installation"
     return None
@@ -89,7 +104,7 @@ def _load() -> None:
             cpp_extension.load(
                 name=name,
                 sources=[str(s) for s in _SOURCES],
-                extra_cflags=flags,
+                extra_cflags=[*flags, _header_flag()],
                 is_python_module=False,
                 verbose=False,
             )

@@ -1,70 +1,37 @@
 // Fused CPU step loops of the layer-normalised LSTM (ln_lstm): forward and hand-written backward over
 // time, the math of ln_lstm_loop.py (tested equal). Per step one GEMM (at::mm_out) and one pass per batch
-// row over the gate arithmetic, including both LayerNorms (recurrent 4H and cell H) and their backward.
+// row over the gate arithmetic, including the three LayerNorms (input 4H, recurrent 4H, cell H) and their
+// backward; the LayerNorms' parameter gradients are summed in the backward pass.
 //
 // Ops (namespace carrousel_cells):
-//   ln_lstm_fwd(xw (T,B,4H): LN_ih(W_ih x) of every step (read only); bias (4H) b_ih + b_hh; w_hh_t
-//               (H,4H); ln_hh_w, ln_hh_b (4H); ln_c_w, ln_c_b (H); eps; h0, c0; drop?; zh?, zc?; p)
+//   ln_lstm_fwd(xw (T,B,4H): W_ih x of every step (read only); bias (4H) b_ih + b_hh; w_hh_t (H,4H);
+//               ln_ih_w, ln_ih_b, ln_hh_w, ln_hh_b (4H); ln_c_w, ln_c_b (H); eps; h0, c0; drop?; zh?, zc?; p;
+//               keep: False when no backward follows (gates and hw are then one step's scratch, (1,B,4H));
+//               w_ih_t (I,4H)?: then xw is x (T,B,I), projected per step into a scratch (no (T,B,4H) W_ih x))
 //     -> gates (T,B,4H) activated, hs (T,B,H), cs (T+1,B,H), ct (T,B,H) (empty if p = 0), hw (T,B,4H) = W_hh h_{t-1},
-//        stats_hh (2,T,B) and stats_c (2,T,B): mean and reciprocal deviation of each LayerNorm
-//   ln_lstm_bwd(gates, cs, ct, hw, stats_hh, stats_c, w_hh, ln_hh_w, ln_c_w, ln_c_b, drop?, zh?, zc?, p,
-//               dhs?, dcs?) -> dz (T,B,4H) (the gradient of the gates' pre-activations = of xw),
-//               dhw (T,B,4H) (of W_hh h_{t-1}), dyc (T,B,H) (of LN_c's output), dh0, dc0
+//        stats_hh, stats_c, stats_ih (2,T,B): mean and reciprocal deviation of each LayerNorm
+//   ln_lstm_bwd(gates, cs, ct, hw, stats_hh, stats_c, xw, stats_ih, ln_ih_w, w_hh, ln_hh_w, ln_c_w, ln_c_b,
+//               drop?, zh?, zc?, p, dhs?, dcs?) -> dxw (T,B,4H) (the gradient of W_ih x),
+//               dhw (T,B,4H) (of W_hh h_{t-1}), dln (14H): the gradients of LN_hh's weight and bias (4H
+//               each; the bias's is also LN_ih's and the cell bias's), LN_c's weight and bias (H each) and
+//               LN_ih's weight (4H), summed over steps and rows; dh0, dc0
 #include <ATen/Dispatch.h>
-#include <ATen/core/Tensor.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/empty_like.h>
 #include <ATen/ops/mm.h>
 #include <ATen/ops/mul.h>
-#include <ATen/Parallel.h>
-#include <ATen/cpu/vec/vec.h>
+#include <ATen/ops/sum.h>
+#include <ATen/ops/zeros.h>
 #include <torch/library.h>
 
-#include <algorithm>
 #include <cmath>
-#include <optional>
 #include <tuple>
-#include <type_traits>
+
+#include "cells_common.h"
 
 namespace {
 
-using at::Tensor;
-using at::vec::Vectorized;
-
-template <typename S>
-inline Vectorized<S> vexp(const Vectorized<S>& x) {  // as in lstm_cells.cpp
-  if constexpr (std::is_same_v<S, float>) {
-    return Vectorized<S>::blendv(x.exp_u20(), x, x.isnan());
-  } else {
-    return x.exp();
-  }
-}
-
-template <typename S>
-inline Vectorized<S> vsig(const Vectorized<S>& x) {
-  const Vectorized<S> one(S(1));
-  return one / (one + vexp(x.neg()));
-}
-
-template <typename S>
-inline Vectorized<S> vtanh(const Vectorized<S>& x) {
-  const Vectorized<S> one(S(1)), two(S(2));
-  return one - two / (vexp(x + x) + one);
-}
-
-template <typename S>
-inline const S* opt_ptr(const std::optional<Tensor>& t) {
-  return (t.has_value() && t->defined()) ? t->const_data_ptr<S>() : nullptr;
-}
-
-template <typename S>
-inline S hsum(const Vectorized<S>& v) {
-  S buf[Vectorized<S>::size()];
-  v.store(buf);
-  S out = 0;
-  for (int64_t k = 0; k < Vectorized<S>::size(); ++k) out += buf[k];
-  return out;
-}
+using namespace carrousel_cells_common;  // NOLINT: the shared helpers of both kernels
 
 // mean and 1/sqrt(biased variance + eps) of one row, two passes as ATen's LayerNorm (vectorised; the
 // tail lanes load as 0 and are masked out of the second pass)
@@ -88,19 +55,14 @@ inline void mean_rstd(const S* x, int64_t n, double eps, S& mean, S& rstd) {
   rstd = S(1.0 / std::sqrt(double(hsum(v) + tail) / n + eps));
 }
 
-template <typename F>
-inline void rows(int64_t B, int64_t H, const F& f) {
-  const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(H, 1));
-  at::parallel_for(0, B, grain, f);
-}
-
 template <typename S>
-void fwd_kernel(const S* XW, const S* bias, Tensor& gates, const Tensor& w_hh_t, const S* whh, const S* bhh, const S* wc, const S* bc,
-                double eps, const Tensor& h0, const std::optional<Tensor>& drop, const S* zhp, const S* zcp,
-                double p, Tensor& hs, Tensor& cs, Tensor& ct, Tensor& hw, Tensor& st_hh, Tensor& st_c) {
+void fwd_kernel(const Tensor& xsrc, const std::optional<Tensor>& w_ih_t, Tensor& xws, const S* bias, Tensor& gates, const Tensor& w_hh_t, const S* wih, const S* bih,
+                const S* whh, const S* bhh, const S* wc, const S* bc, double eps, const Tensor& h0,
+                const std::optional<Tensor>& drop, const S* zhp, const S* zcp, double p, Tensor& hs, Tensor& cs,
+                Tensor& ct, Tensor& hw, Tensor& st_hh, Tensor& st_c, Tensor& st_ih) {
   using V = Vectorized<S>;
   constexpr int64_t W = V::size();
-  const int64_t T = gates.size(0), B = gates.size(1), H = hs.size(2), H4 = 4 * H, BH = B * H;
+  const int64_t T = hs.size(0), B = hs.size(1), H = hs.size(2), H4 = 4 * H, BH = B * H;
   const bool zone = p > 0;
   const bool has_drop = drop.has_value() && drop->defined();
   Tensor hin = has_drop ? at::empty({B, H}, h0.options()) : Tensor();
@@ -108,17 +70,26 @@ void fwd_kernel(const S* XW, const S* bias, Tensor& gates, const Tensor& w_hh_t,
   S* rhh = mhh + T * B;
   S* mcc = st_c.data_ptr<S>();
   S* rcc = mcc + T * B;
+  S* mii = st_ih.data_ptr<S>();
+  S* rii = mii + T * B;
   for (int64_t t = 0; t < T; ++t) {
     const Tensor hprev_t = t == 0 ? h0 : hs[t - 1];
-    Tensor hw_t = hw[t];
+    const int64_t k = hw.size(0) == T ? t : 0;  // without a backward to come, one step's scratch
+    Tensor hw_t = hw[k];
     if (has_drop) {
       at::mul_out(hin, hprev_t, *drop);
       at::mm_out(hw_t, hin, w_hh_t);
     } else {
       at::mm_out(hw_t, hprev_t, w_hh_t);
     }
-    S* G = gates[t].data_ptr<S>();
-    const S* XWt = XW + t * B * H4;
+    S* G = gates[k].data_ptr<S>();
+    const S* XWt;  // W_ih x of step t: given, or projected here into a step's scratch (in cache)
+    if (w_ih_t.has_value()) {
+      at::mm_out(xws, xsrc[t], *w_ih_t);
+      XWt = xws.const_data_ptr<S>();
+    } else {
+      XWt = xsrc.const_data_ptr<S>() + t * B * H4;
+    }
     const S* X = hw_t.const_data_ptr<S>();
     const S* hprev = hprev_t.const_data_ptr<S>();
     const S* c = cs[t].const_data_ptr<S>();
@@ -132,14 +103,18 @@ void fwd_kernel(const S* XW, const S* bias, Tensor& gates, const Tensor& w_hh_t,
         const S* x = X + b * H4;
         S* g4 = G + b * H4;
         const S* xw4 = XWt + b * H4;
-        S m, r;
+        S m, r, mi, ri;
+        mean_rstd(xw4, H4, eps, mi, ri);
+        mii[t * B + b] = mi;
+        rii[t * B + b] = ri;
         mean_rstd(x, H4, eps, m, r);
         mhh[t * B + b] = m;
         rhh[t * B + b] = r;
-        const V vm(m), vr(r);
-        for (int64_t j = 0; j < H4; j += W) {  // pre-activations += LN_hh(W_hh h), then activate
+        const V vm(m), vr(r), vmi(mi), vri(ri);
+        for (int64_t j = 0; j < H4; j += W) {  // pre-activations LN_ih(W_ih x) + bias + LN_hh(W_hh h)
           const int64_t n = std::min<int64_t>(W, H4 - j);
-          V z = V::loadu(xw4 + j, n) + V::loadu(bias + j, n) +
+          V zi = (V::loadu(xw4 + j, n) - vmi) * vri * V::loadu(wih + j, n) + V::loadu(bih + j, n);
+          V z = zi + V::loadu(bias + j, n) +
                 ((V::loadu(x + j, n) - vm) * vr * V::loadu(whh + j, n) + V::loadu(bhh + j, n));
           z.store(g4 + j, n);
         }
@@ -163,12 +138,7 @@ void fwd_kernel(const S* XW, const S* bias, Tensor& gates, const Tensor& w_hh_t,
           V cnew = V::loadu(cn + rr + j, n);
           V yc = (cnew - cm) * cr * V::loadu(wc + j, n) + V::loadu(bc + j, n);
           V hnew = V::loadu(g4 + 3 * H + j, n) * vtanh(yc);
-          if (zone) {
-            V kh = mh != nullptr ? V::loadu(mh + rr + j, n) : V(S(p));
-            V kc = mc != nullptr ? V::loadu(mc + rr + j, n) : V(S(p));
-            hnew = hnew + kh * (V::loadu(hprev + rr + j, n) - hnew);
-            (cnew + kc * (V::loadu(c + rr + j, n) - cnew)).store(cnext + rr + j, n);
-          }
+          if (zone) hnew = zoneout_fwd(hnew, cnew, V::loadu(c + rr + j, n), hprev, mh, mc, p, rr + j, n, cnext);
           hnew.store(h + rr + j, n);
         }
       }
@@ -176,40 +146,43 @@ void fwd_kernel(const S* XW, const S* bias, Tensor& gates, const Tensor& w_hh_t,
   }
 }
 
-std::optional<Tensor> cont(const std::optional<Tensor>& t) {
-  return (t.has_value() && t->defined()) ? std::optional<Tensor>(t->contiguous()) : std::nullopt;
-}
-
-std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> ln_lstm_fwd(
-    const Tensor& xw_in, const Tensor& bias, const Tensor& w_hh_t, const Tensor& ln_hh_w, const Tensor& ln_hh_b, const Tensor& ln_c_w,
+std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> ln_lstm_fwd(
+    const Tensor& xw_in, const Tensor& bias, const Tensor& w_hh_t, const Tensor& ln_ih_w, const Tensor& ln_ih_b, const Tensor& ln_hh_w, const Tensor& ln_hh_b, const Tensor& ln_c_w,
     const Tensor& ln_c_b, double eps, const Tensor& h0, const Tensor& c0, const std::optional<Tensor>& drop,
-    const std::optional<Tensor>& zh, const std::optional<Tensor>& zc, double p) {
-  TORCH_CHECK(xw_in.dim() == 3, "xw must be a (T, B, 4H) tensor");
-  const Tensor xw = xw_in.contiguous(), bi = bias.contiguous();
-  const int64_t T = xw.size(0), B = xw.size(1), H = xw.size(2) / 4;
+    const std::optional<Tensor>& zh, const std::optional<Tensor>& zc, double p, bool keep,
+    const std::optional<Tensor>& w_ih_t) {
+  TORCH_CHECK(xw_in.dim() == 3, "xw must be a (T, B, 4H) or, with w_ih_t, (T, B, I) tensor");
+  const auto wit = cont(w_ih_t);
+  const Tensor xw = wit.has_value() ? xw_in : xw_in.contiguous(), bi = bias.contiguous();
+  const int64_t T = xw.size(0), B = xw.size(1), H = w_hh_t.size(0);
   auto o = xw.options();
-  Tensor gates = at::empty({T, B, 4 * H}, o);
+  Tensor xws = wit.has_value() ? at::empty({B, 4 * H}, o) : Tensor();
+  const int64_t TK = keep ? T : 1;  // gates and hw of every step only for the backward
+  Tensor gates = at::empty({TK, B, 4 * H}, o);
   Tensor hs = at::empty({T, B, H}, o), cs = at::empty({T + 1, B, H}, o);
   Tensor ct = p > 0 ? at::empty({T, B, H}, o) : at::empty({0}, o);
-  Tensor hw = at::empty({T, B, 4 * H}, o);
-  Tensor st_hh = at::empty({2, T, B}, o), st_c = at::empty({2, T, B}, o);
+  Tensor hw = at::empty({TK, B, 4 * H}, o);
+  Tensor st_hh = at::empty({2, T, B}, o), st_c = at::empty({2, T, B}, o), st_ih = at::empty({2, T, B}, o);
   cs[0].copy_(c0);
   const Tensor whh = ln_hh_w.contiguous(), bhh = ln_hh_b.contiguous(), wc = ln_c_w.contiguous();
-  const Tensor bc = ln_c_b.contiguous(), h0c = h0.contiguous();
+  const Tensor bc = ln_c_b.contiguous(), h0c = h0.contiguous(), wih = ln_ih_w.contiguous(), bih = ln_ih_b.contiguous();
   const auto zhc = cont(zh), zcc = cont(zc), dc = cont(drop);
   AT_DISPATCH_FLOATING_TYPES(xw.scalar_type(), "ln_lstm_fwd", [&] {
-    fwd_kernel<scalar_t>(xw.const_data_ptr<scalar_t>(), bi.const_data_ptr<scalar_t>(), gates, w_hh_t, whh.const_data_ptr<scalar_t>(), bhh.const_data_ptr<scalar_t>(),
-                         wc.const_data_ptr<scalar_t>(), bc.const_data_ptr<scalar_t>(), eps, h0c, dc,
-                         opt_ptr<scalar_t>(zhc), opt_ptr<scalar_t>(zcc), p, hs, cs, ct, hw, st_hh, st_c);
+    using S = scalar_t;
+    fwd_kernel<S>(xw, wit, xws, bi.const_data_ptr<S>(), gates, w_hh_t, wih.const_data_ptr<S>(),
+                  bih.const_data_ptr<S>(), whh.const_data_ptr<S>(), bhh.const_data_ptr<S>(), wc.const_data_ptr<S>(),
+                  bc.const_data_ptr<S>(), eps, h0c, dc, opt_ptr<S>(zhc), opt_ptr<S>(zcc), p, hs, cs, ct, hw, st_hh,
+                  st_c, st_ih);
   });
-  return {gates, hs, cs, ct, hw, st_hh, st_c};
+  return {gates, hs, cs, ct, hw, st_hh, st_c, st_ih};
 }
 
 template <typename S>
 void bwd_kernel(const Tensor& gates, const Tensor& cs, const Tensor& ct, const Tensor& hw, const Tensor& st_hh,
-                const Tensor& st_c, const Tensor& w_hh, const S* whh, const S* wc, const S* bc, const S* dp,
+                const Tensor& st_c, const S* xwp, const Tensor& st_ih, const S* wih, Tensor& dxw,
+                const Tensor& w_hh, const S* whh, const S* wc, const S* bc, const S* dp,
                 const S* zhp, const S* zcp, double p, const S* dhsp, const S* dcsp, Tensor& dz, Tensor& dhw,
-                Tensor& dyc, Tensor& dh, Tensor& dc) {
+                Tensor& dyc, Tensor& acc, Tensor& dh, Tensor& dc) {
   using V = Vectorized<S>;
   constexpr int64_t W = V::size();
   const int64_t T = gates.size(0), B = gates.size(1), H = gates.size(2) / 4, H4 = 4 * H, BH = B * H;
@@ -222,11 +195,16 @@ void bwd_kernel(const Tensor& gates, const Tensor& cs, const Tensor& ct, const T
   const S* rhh = mhh + T * B;
   const S* mcc = st_c.const_data_ptr<S>();
   const S* rcc = mcc + T * B;
+  const S* mii = st_ih.const_data_ptr<S>();
+  const S* rii = mii + T * B;
+  S* dxwall = dxw.data_ptr<S>();
   S* dzall = dz.data_ptr<S>();
   S* dhwall = dhw.data_ptr<S>();
   S* dycall = dyc.data_ptr<S>();
-  if (dhsp != nullptr) std::copy(dhsp + (T - 1) * BH, dhsp + T * BH, dh.data_ptr<S>()); else dh.zero_();
-  if (dcsp != nullptr) std::copy(dcsp + (T - 1) * BH, dcsp + T * BH, dc.data_ptr<S>()); else dc.zero_();
+  S* accall = acc.data_ptr<S>();
+  // per row: [dLN_hh.w (4H) | dLN_hh.b (4H) = dLN_ih.b = dbias | dLN_c.w (H) | dLN_c.b (H) | dLN_ih.w (4H)]
+  const int64_t NA = acc.size(1);
+  init_state_grads(dhsp, dcsp, T, BH, dh, dc);
   Tensor dh2 = at::empty_like(dh), dc2 = at::empty_like(dc);
   for (int64_t t = T - 1; t >= 0; --t) {
     const S* dhp = dh.const_data_ptr<S>();
@@ -240,8 +218,13 @@ void bwd_kernel(const Tensor& gates, const Tensor& cs, const Tensor& ct, const T
       for (int64_t b = b0; b < b1; ++b) {
         const int64_t rr = b * H, r4 = (t * B + b) * H4, rt = t * BH + rr;
         const S* g4 = Gall + r4;
-        S* d4 = dzall + r4;
-        S* dy = dycall + rt;
+        S* d4 = dzall + b * H4;  // this row's gradient of the gates' pre-activations (scratch of the step)
+        S* dy = dycall + rr;  // this row's gradient of LN_c's output (scratch of the step)
+        S* a_hw = accall + b * NA;  // this row's sums over time of the LayerNorms' parameter gradients
+        S* a_hb = a_hw + H4;
+        S* a_cw = a_hb + H4;
+        S* a_cb = a_cw + H;
+        S* a_iw = a_cb + H;
         const V cm(mcc[t * B + b]), cr(rcc[t * B + b]);
         // pass 1: dz_o and the gradient of LN_c's output; sums for LN_c's backward
         V s1(S(0)), s2(S(0));
@@ -249,13 +232,15 @@ void bwd_kernel(const Tensor& gates, const Tensor& cs, const Tensor& ct, const T
           const int64_t n = std::min<int64_t>(W, H - j);
           V o = V::loadu(g4 + 3 * H + j, n);
           V dht = V::loadu(dhp + rr + j, n);
-          if (zone) dht = dht * (one - (mh != nullptr ? V::loadu(mh + rr + j, n) : V(S(p))));
+          if (zone) dht = dht * (one - keep(mh, rr + j, n, p));
           V xc = (V::loadu(ctp + rt + j, n) - cm) * cr;
           V w = V::loadu(wc + j, n);
           V ty = vtanh(xc * w + V::loadu(bc + j, n));
           (dht * (ty * (o * (one - o)))).store(d4 + 3 * H + j, n);
           V dyv = dht * (o * (one - ty * ty));
           dyv.store(dy + j, n);
+          (V::loadu(a_cw + j, n) + dyv * xc).store(a_cw + j, n);
+          (V::loadu(a_cb + j, n) + dyv).store(a_cb + j, n);
           V dw = dyv * w;  // zero in the tail lanes (loadu fills them with 0)
           s1 = s1 + dw;
           s2 = s2 + dw * xc;
@@ -268,49 +253,51 @@ void bwd_kernel(const Tensor& gates, const Tensor& cs, const Tensor& ct, const T
           V xc = (V::loadu(ctp + rt + j, n) - cm) * cr;
           V dcv = V::loadu(dcp + rr + j, n);
           V dct = dcv;
-          if (zone) dct = dcv * (one - (mc != nullptr ? V::loadu(mc + rr + j, n) : V(S(p))));
+          if (zone) dct = dcv * (one - keep(mc, rr + j, n, p));
           dct = dct + cr * (V::loadu(dy + j, n) * V::loadu(wc + j, n) - m1 - xc * m2);
           V cv = V::loadu(csp + rt + j, n);
           (dct * (g * (i * (one - i)))).store(d4 + j, n);
           (dct * (cv * (f * (one - f)))).store(d4 + H + j, n);
           (dct * (i * (one - g * g))).store(d4 + 2 * H + j, n);
           V dnext = dct * f;
-          if (zone) dnext = dnext + dcv * (mc != nullptr ? V::loadu(mc + rr + j, n) : V(S(p)));
-          if (dcs_prev != nullptr) dnext = dnext + V::loadu(dcs_prev + rr + j, n);
+          dnext = carry_cell_grad(dnext, dcv, zone, mc, p, dcs_prev, rr + j, n);
           dnext.store(dcn + rr + j, n);
         }
-        // pass 3: LN_hh's backward: the gradient of W_hh h_{t-1}
+        // pass 3: the backward of LN_hh (the gradient of W_hh h_{t-1}) and of LN_ih (of W_ih x_t)
         const S* x = hwp + r4;
-        const V hm(mhh[t * B + b]), hr(rhh[t * B + b]);
-        V u1(S(0)), u2(S(0));
+        const S* xi = xwp + r4;
+        const V hm(mhh[t * B + b]), hr(rhh[t * B + b]), im(mii[t * B + b]), ir(rii[t * B + b]);
+        V u1(S(0)), u2(S(0)), v1(S(0)), v2(S(0));
         for (int64_t j = 0; j < H4; j += W) {
           const int64_t n = std::min<int64_t>(W, H4 - j);
-          V dw = V::loadu(d4 + j, n) * V::loadu(whh + j, n);
+          const V dzv = V::loadu(d4 + j, n);
+          V dw = dzv * V::loadu(whh + j, n);
           u1 = u1 + dw;
           u2 = u2 + dw * ((V::loadu(x + j, n) - hm) * hr);
+          V dwi = dzv * V::loadu(wih + j, n);
+          v1 = v1 + dwi;
+          v2 = v2 + dwi * ((V::loadu(xi + j, n) - im) * ir);
         }
         const V n1(hsum(u1) / S(H4)), n2(hsum(u2) / S(H4));
+        const V k1(hsum(v1) / S(H4)), k2(hsum(v2) / S(H4));
         S* dx = dhwall + r4;
+        S* dxi = dxwall + r4;
         for (int64_t j = 0; j < H4; j += W) {
           const int64_t n = std::min<int64_t>(W, H4 - j);
           V xh = (V::loadu(x + j, n) - hm) * hr;
-          (hr * (V::loadu(d4 + j, n) * V::loadu(whh + j, n) - n1 - xh * n2)).store(dx + j, n);
+          V xhi = (V::loadu(xi + j, n) - im) * ir;
+          V dzv = V::loadu(d4 + j, n);
+          (hr * (dzv * V::loadu(whh + j, n) - n1 - xh * n2)).store(dx + j, n);
+          (ir * (dzv * V::loadu(wih + j, n) - k1 - xhi * k2)).store(dxi + j, n);
+          (V::loadu(a_hw + j, n) + dzv * xh).store(a_hw + j, n);
+          (V::loadu(a_hb + j, n) + dzv).store(a_hb + j, n);
+          (V::loadu(a_iw + j, n) + dzv * xhi).store(a_iw + j, n);
         }
       }
     });
-    at::mm_out(dh2, dhw[t], w_hh);
-    if (dp != nullptr || zone || (dhsp != nullptr && t > 0)) {
-      S* out = dh2.data_ptr<S>();
-      const S* dhs_prev = (dhsp != nullptr && t > 0) ? dhsp + (t - 1) * BH : nullptr;
-      for (int64_t k = 0; k < BH; k += W) {
-        const int64_t n = std::min<int64_t>(W, BH - k);
-        V v = V::loadu(out + k, n);
-        if (dp != nullptr) v = v * V::loadu(dp + k, n);
-        if (zone) v = v + V::loadu(dhp + k, n) * (mh != nullptr ? V::loadu(mh + k, n) : V(S(p)));
-        if (dhs_prev != nullptr) v = v + V::loadu(dhs_prev + k, n);
-        v.store(out + k, n);
-      }
-    }
+    at::mm_out(dh2, dhw[t], w_hh);  // then * drop + dh_t * zh_t + dhs_{t-1}
+    const S* dhs_prev = (dhsp != nullptr && t > 0) ? dhsp + (t - 1) * BH : nullptr;
+    recurrent_grad_epilogue(dh2.data_ptr<S>(), BH, dp, zone, dhp, mh, p, dhs_prev);
     std::swap(dh, dh2);
     std::swap(dc, dc2);
   }
@@ -318,35 +305,38 @@ void bwd_kernel(const Tensor& gates, const Tensor& cs, const Tensor& ct, const T
 
 std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> ln_lstm_bwd(
     const Tensor& gates, const Tensor& cs, const Tensor& ct, const Tensor& hw, const Tensor& st_hh,
-    const Tensor& st_c, const Tensor& w_hh, const Tensor& ln_hh_w, const Tensor& ln_c_w, const Tensor& ln_c_b,
+    const Tensor& st_c, const Tensor& xw, const Tensor& st_ih, const Tensor& ln_ih_w, const Tensor& w_hh, const Tensor& ln_hh_w, const Tensor& ln_c_w, const Tensor& ln_c_b,
     const std::optional<Tensor>& drop, const std::optional<Tensor>& zh, const std::optional<Tensor>& zc,
     double p, const std::optional<Tensor>& dhs, const std::optional<Tensor>& dcs) {
   const int64_t B = gates.size(1), H = gates.size(2) / 4;
-  Tensor dz = at::empty_like(gates), dhw = at::empty_like(gates);
-  Tensor dyc = at::empty({gates.size(0), B, H}, gates.options());
+  Tensor dz = at::empty({B, 4 * H}, gates.options()), dhw = at::empty_like(gates), dxw = at::empty_like(gates);
+  Tensor dyc = at::empty({B, H}, gates.options());
+  // rows own their sums (each row is one thread's within a step): deterministic on any thread count
+  Tensor acc = at::zeros({B, 14 * H}, gates.options());
   Tensor dh = at::empty({B, H}, gates.options()), dc = at::empty({B, H}, gates.options());
   const Tensor w = w_hh.contiguous(), whh = ln_hh_w.contiguous(), wc = ln_c_w.contiguous();
-  const Tensor bc = ln_c_b.contiguous();
+  const Tensor bc = ln_c_b.contiguous(), xwc = xw.contiguous(), wih = ln_ih_w.contiguous();
   const auto dr = cont(drop), zhc = cont(zh), zcc = cont(zc), dhc = cont(dhs), dcc = cont(dcs);
   AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "ln_lstm_bwd", [&] {
     using S = scalar_t;
-    bwd_kernel<S>(gates, cs, ct, hw, st_hh, st_c, w, whh.const_data_ptr<S>(), wc.const_data_ptr<S>(),
+    bwd_kernel<S>(gates, cs, ct, hw, st_hh, st_c, xwc.const_data_ptr<S>(), st_ih, wih.const_data_ptr<S>(), dxw,
+                  w, whh.const_data_ptr<S>(), wc.const_data_ptr<S>(),
                   bc.const_data_ptr<S>(), opt_ptr<S>(dr), opt_ptr<S>(zhc), opt_ptr<S>(zcc), p, opt_ptr<S>(dhc),
-                  opt_ptr<S>(dcc), dz, dhw, dyc, dh, dc);
+                  opt_ptr<S>(dcc), dz, dhw, dyc, acc, dh, dc);
   });
-  return {dz, dhw, dyc, dh, dc};
+  return {dxw, dhw, acc.sum(0), dh, dc};
 }
 
 }  // namespace
 
 TORCH_LIBRARY_FRAGMENT(carrousel_cells, m) {
   m.def(
-      "ln_lstm_fwd(Tensor xw, Tensor bias, Tensor w_hh_t, Tensor ln_hh_w, Tensor ln_hh_b, Tensor ln_c_w, "
-      "Tensor ln_c_b, float eps, Tensor h0, Tensor c0, Tensor? drop, Tensor? zh, Tensor? zc, float p) "
-      "-> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)");
+      "ln_lstm_fwd(Tensor xw, Tensor bias, Tensor w_hh_t, Tensor ln_ih_w, Tensor ln_ih_b, Tensor ln_hh_w, "
+      "Tensor ln_hh_b, Tensor ln_c_w, Tensor ln_c_b, float eps, Tensor h0, Tensor c0, Tensor? drop, Tensor? zh, "
+      "Tensor? zc, float p, bool keep=True, Tensor? w_ih_t=None) -> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)");
   m.def(
       "ln_lstm_bwd(Tensor gates, Tensor cs, Tensor ct, Tensor hw, Tensor stats_hh, Tensor stats_c, "
-      "Tensor w_hh, Tensor ln_hh_w, Tensor ln_c_w, Tensor ln_c_b, Tensor? drop, Tensor? zh, Tensor? zc, "
+      "Tensor xw, Tensor stats_ih, Tensor ln_ih_w, Tensor w_hh, Tensor ln_hh_w, Tensor ln_c_w, Tensor ln_c_b, Tensor? drop, Tensor? zh, Tensor? zc, "
       "float p, Tensor? dhs, Tensor? dcs) -> (Tensor, Tensor, Tensor, Tensor, Tensor)");
 }
 

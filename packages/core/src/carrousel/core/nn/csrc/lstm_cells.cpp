@@ -2,7 +2,7 @@
 // backward over time, compiled once by carrousel.core.nn.native (torch.utils.cpp_extension.load).
 //
 // Per step: one at::addmm_ / at::mm_out for the recurrent GEMM, then ONE pass over raw pointers for the
-// gate arithmetic, vectorised with at::vec::Vectorized (sigmoid and tanh from exp, see vexp). Gates are
+// gate arithmetic, vectorised with at::vec::Vectorized (sigmoid and tanh from exp, see vexp in cells_common.h). Gates are
 // in PyTorch's order i, f, g, o. The math is the one of lstm_loop.py (tested equal).
 //
 // Ops (namespace carrousel_cells):
@@ -15,61 +15,19 @@
 //   bernoulli_mask(seed, size, p, dtype) -> 0/1 tensor, P(1) = p (the zoneout masks; torch.bernoulli
 //            measured about 10x the time of this)
 #include <ATen/Dispatch.h>
-#include <ATen/core/Tensor.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/empty_like.h>
 #include <ATen/ops/mm.h>
 #include <ATen/ops/mul.h>
-#include <ATen/Parallel.h>
-#include <ATen/cpu/vec/vec.h>
 #include <torch/library.h>
 
-#include <algorithm>
-#include <optional>
 #include <tuple>
-#include <type_traits>
+
+#include "cells_common.h"
 
 namespace {
 
-using at::Tensor;
-using at::vec::Vectorized;
-
-// exp: float32 takes ATen's exp_u20 (the polynomial of its softmax, 20 ulp; Sleef's 1-ulp exp cost
-// about as much as all the other gate arithmetic), with NaN passed through as in torch.exp; float64
-// takes the 1-ulp Sleef exp (exp_u20 is exp there), so float64 stays equal to torch's sigmoid/tanh.
-template <typename S>
-inline Vectorized<S> vexp(const Vectorized<S>& x) {
-  if constexpr (std::is_same_v<S, float>) {
-    return Vectorized<S>::blendv(x.exp_u20(), x, x.isnan());
-  } else {
-    return x.exp();
-  }
-}
-
-template <typename S>
-inline Vectorized<S> vsig(const Vectorized<S>& x) {
-  const Vectorized<S> one(S(1));
-  return one / (one + vexp(x.neg()));
-}
-
-// tanh through exp: Sleef's tanh measured about 10x its exp here; absolute error a few ulp of 1
-template <typename S>
-inline Vectorized<S> vtanh(const Vectorized<S>& x) {
-  const Vectorized<S> one(S(1)), two(S(2));
-  return one - two / (vexp(x + x) + one);
-}
-
-template <typename S>
-inline const S* opt_ptr(const std::optional<Tensor>& t) {
-  return (t.has_value() && t->defined()) ? t->const_data_ptr<S>() : nullptr;
-}
-
-// rows [b0, b1) of B in parallel chunks of about 16k elements (one thread on small batches)
-template <typename F>
-inline void rows(int64_t B, int64_t H, const F& f) {
-  const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(H, 1));
-  at::parallel_for(0, B, grain, f);
-}
+using namespace carrousel_cells_common;  // NOLINT: the shared helpers of both kernels
 
 template <typename S>
 void fwd_kernel(Tensor& gates, const S* bias, const Tensor& w_hh_t, const std::optional<Tensor>& peephole,
@@ -130,12 +88,7 @@ void fwd_kernel(Tensor& gates, const S* bias, const Tensor& w_hh_t, const std::o
           g.store(gg + j, n);
           o.store(go + j, n);
           cnew.store(cn + r + j, n);
-          if (zone) {
-            V kh = mh != nullptr ? V::loadu(mh + r + j, n) : V(S(p));
-            V kc = mc != nullptr ? V::loadu(mc + r + j, n) : V(S(p));
-            hnew = hnew + kh * (V::loadu(hprev + r + j, n) - hnew);
-            (cnew + kc * (cv - cnew)).store(cnext + r + j, n);
-          }
+          if (zone) hnew = zoneout_fwd(hnew, cnew, cv, hprev, mh, mc, p, r + j, n, cnext);
           hnew.store(h + r + j, n);
         }
       }
@@ -154,9 +107,7 @@ std::tuple<Tensor, Tensor, Tensor> lstm_fwd(Tensor gates, const Tensor& bias, co
   Tensor cs = at::empty({T + 1, B, H}, gates.options());
   Tensor ct = p > 0 ? at::empty({T, B, H}, gates.options()) : at::empty({0}, gates.options());
   const Tensor h0c = h0.contiguous(), c0c = c0.contiguous(), bc = bias.contiguous();
-  std::optional<Tensor> zhc = zh.has_value() ? std::optional<Tensor>(zh->contiguous()) : std::nullopt;
-  std::optional<Tensor> zcc = zc.has_value() ? std::optional<Tensor>(zc->contiguous()) : std::nullopt;
-  std::optional<Tensor> pc = peephole.has_value() ? std::optional<Tensor>(peephole->contiguous()) : std::nullopt;
+  const auto zhc = cont(zh), zcc = cont(zc), pc = cont(peephole);
   AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "lstm_fwd", [&] {
     fwd_kernel<scalar_t>(gates, bc.const_data_ptr<scalar_t>(), w_hh_t, pc, h0c, c0c, drop, zhc, zcc, p, hs, cs, ct);
   });
@@ -184,8 +135,7 @@ void bwd_kernel(const Tensor& gates, const Tensor& cs, const Tensor& ct, const T
   const S* ctp = zone ? ct.const_data_ptr<S>() : csp + B * H;  // new cell of step t at [t]
   S* dzall = dz.data_ptr<S>();
   const int64_t BH = B * H;
-  if (dhsp != nullptr) dh.copy_((*dhs)[T - 1]); else dh.zero_();
-  if (dcsp != nullptr) dc.copy_((*dcs)[T - 1]); else dc.zero_();
+  init_state_grads(dhsp, dcsp, T, BH, dh, dc);
   Tensor dh2 = at::empty_like(dh), dc2 = at::empty_like(dc);
   for (int64_t t = T - 1; t >= 0; --t) {
     const S* G = Gall + t * B * 4 * H;
@@ -209,13 +159,10 @@ void bwd_kernel(const Tensor& gates, const Tensor& cs, const Tensor& ct, const T
           V i = V::loadu(gi + j, n), f = V::loadu(gi + H + j, n);
           V g = V::loadu(gi + 2 * H + j, n), o = V::loadu(gi + 3 * H + j, n);
           V dhv = V::loadu(dhp + r + j, n), dcv = V::loadu(dcp + r + j, n);
-          V kh, kc;
           V dht = dhv, dct = dcv;
           if (zone) {
-            kh = mh != nullptr ? V::loadu(mh + r + j, n) : V(S(p));
-            kc = mc != nullptr ? V::loadu(mc + r + j, n) : V(S(p));
-            dht = dhv * (one - kh);
-            dct = dcv * (one - kc);
+            dht = dhv * (one - keep(mh, r + j, n, p));
+            dct = dcv * (one - keep(mc, r + j, n, p));
           }
           V cv = V::loadu(cprev + r + j, n);
           V tc = vtanh(V::loadu(cnew + r + j, n));
@@ -227,8 +174,7 @@ void bwd_kernel(const Tensor& gates, const Tensor& cs, const Tensor& ct, const T
           V dzg = dct * (i * (one - g * g));
           V dnext = dct * f;
           if (pp != nullptr) dnext = dnext + dzi * V::loadu(pp + j, n) + dzf * V::loadu(pp + H + j, n);
-          if (zone) dnext = dnext + dcv * kc;
-          if (dcs_prev != nullptr) dnext = dnext + V::loadu(dcs_prev + r + j, n);
+          dnext = carry_cell_grad(dnext, dcv, zone, mc, p, dcs_prev, r + j, n);
           dzi.store(di + j, n);
           dzf.store(di + H + j, n);
           dzg.store(di + 2 * H + j, n);
@@ -239,18 +185,8 @@ void bwd_kernel(const Tensor& gates, const Tensor& cs, const Tensor& ct, const T
     });
     // dh_{t-1} = (dz_t @ W_hh) * drop + dh_t * zh_t + dhs_{t-1}
     at::mm_out(dh2, dz[t], w_hh);
-    if (dp != nullptr || zone || (dhsp != nullptr && t > 0)) {
-      S* out = dh2.data_ptr<S>();
-      const S* dhs_prev = (dhsp != nullptr && t > 0) ? dhsp + (t - 1) * BH : nullptr;
-      for (int64_t k = 0; k < BH; k += W) {
-        const int64_t n = std::min<int64_t>(W, BH - k);
-        V v = V::loadu(out + k, n);
-        if (dp != nullptr) v = v * V::loadu(dp + k, n);
-        if (zone) v = v + V::loadu(dhp + k, n) * (mh != nullptr ? V::loadu(mh + k, n) : V(S(p)));
-        if (dhs_prev != nullptr) v = v + V::loadu(dhs_prev + k, n);
-        v.store(out + k, n);
-      }
-    }
+    const S* dhs_prev = (dhsp != nullptr && t > 0) ? dhsp + (t - 1) * BH : nullptr;
+    recurrent_grad_epilogue(dh2.data_ptr<S>(), BH, dp, zone, dhp, mh, p, dhs_prev);
     std::swap(dh, dh2);
     std::swap(dc, dc2);
   }
@@ -267,9 +203,6 @@ std::tuple<Tensor, Tensor, Tensor> lstm_bwd(const Tensor& gates, const Tensor& c
   Tensor dz = at::empty_like(gates);
   Tensor dh = at::empty({B, H}, gates.options());
   Tensor dc = at::empty({B, H}, gates.options());
-  auto cont = [](const std::optional<Tensor>& t) {
-    return (t.has_value() && t->defined()) ? std::optional<Tensor>(t->contiguous()) : std::nullopt;
-  };
   const Tensor w = w_hh.contiguous();
   AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "lstm_bwd", [&] {
     bwd_kernel<scalar_t>(gates, cs, ct, w, cont(peephole), cont(drop), cont(zh), cont(zc), p, cont(dhs),
