@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import random
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,3 +73,30 @@ def real():  # type: ignore[no-untyped-def]
             pytest.skip(f"speech samples not cached: {exc}")
 
     return get
+
+
+def write_digit_corpus(folder: Path, voices: tuple[str, ...], n: int, seed: int) -> str:
+    """``n`` espeak-ng digit strings (2-3 digits, ``voices`` in turn, level 0.5, 0.1 s of silence each
+    side) written to ``folder`` with a ``manifest.tsv`` (path, transcript, seconds); returns its path."""
+    from carrousel.speech.synth import Voice, synthesize
+    from carrousel.speech.vocab import DIGITS
+
+    rng = random.Random(seed)
+    folder.mkdir()
+    rows = [["path", "transcript", "seconds"]]
+    for i in range(n):
+        text = " ".join(rng.choice(DIGITS[1:]) for _ in range(rng.choice((2, 3))))
+        x, rate = synthesize(text, Voice("espeak-ng", voices[i % len(voices)], 160.0, 50.0))
+        x = np.pad(x / (np.abs(x).max() + 1e-9) * 0.5, (rate // 10, rate // 10))
+        sf.write(str(folder / f"{i}.wav"), x, rate)
+        rows.append([f"{i}.wav", text, f"{len(x) / rate:.3f}"])
+    buf = io.StringIO()
+    csv.writer(buf, delimiter="\t", lineterminator="\n").writerows(rows)
+    (folder / "manifest.tsv").write_text(buf.getvalue(), encoding="utf-8")
+    return str(folder / "manifest.tsv")
+
+
+@pytest.fixture(scope="session")
+def digit_corpus():  # type: ignore[no-untyped-def]
+    """``digit_corpus(folder, voices, n, seed) -> manifest path``: see :func:`write_digit_corpus`."""
+    return write_digit_corpus

@@ -7,42 +7,18 @@ weights were carried over; its bundle keeps the shipped architecture, alphabet a
 
 from __future__ import annotations
 
-import csv
-import io
-import random
-from pathlib import Path
-
 import numpy as np
-import soundfile as sf
 from typer.testing import CliRunner
 
 from carrousel.speech.cli import app
 from carrousel.speech.config import EvaluateConfig, TrainConfig, TranscribeConfig
 from carrousel.speech.pipeline import evaluate, train
 from carrousel.speech.recognizer import Recognizer, shipped_model_path
-from carrousel.speech.synth import Voice, synthesize
-from carrousel.speech.vocab import DIGITS
 
 
-def _digits(folder: Path, voices: tuple[str, ...], n: int, seed: int) -> str:
-    rng = random.Random(seed)
-    folder.mkdir()
-    rows = [["path", "transcript", "seconds"]]
-    for i in range(n):
-        text = " ".join(rng.choice(DIGITS[1:]) for _ in range(rng.choice((2, 3))))
-        x, rate = synthesize(text, Voice("espeak-ng", voices[i % len(voices)], 160.0, 50.0))
-        x = np.pad(x / (np.abs(x).max() + 1e-9) * 0.5, (rate // 10, rate // 10))
-        sf.write(str(folder / f"{i}.wav"), x, rate)
-        rows.append([f"{i}.wav", text, f"{len(x) / rate:.3f}"])
-    buf = io.StringIO()
-    csv.writer(buf, delimiter="\t", lineterminator="\n").writerows(rows)
-    (folder / "manifest.tsv").write_text(buf.getvalue(), encoding="utf-8")
-    return str(folder / "manifest.tsv")
-
-
-def test_fine_tuning_keeps_the_shipped_weights(tmp_path, espeak) -> None:
-    data = _digits(tmp_path / "train", ("en-us+m2", "en-gb+f1"), 8, seed=3)
-    test = _digits(tmp_path / "test", ("en-us+m4", "en-gb-x-rp+f5"), 6, seed=4)
+def test_fine_tuning_keeps_the_shipped_weights(tmp_path, espeak, digit_corpus) -> None:
+    data = digit_corpus(tmp_path / "train", ("en-us+m2", "en-gb+f1"), 8, seed=3)
+    test = digit_corpus(tmp_path / "test", ("en-us+m4", "en-gb-x-rp+f5"), 6, seed=4)
     common = {"data": (data,), "val_fraction": 0.0, "epochs": 1, "max_steps": 2, "lr": 1e-5}
     common |= {"batch_seconds": 8.0, "device": "cpu", "workers": 0}
     tuned = train(TrainConfig(**common, init_from=str(shipped_model_path())), tmp_path / "tuned")

@@ -12,15 +12,11 @@ writing this: 0.000 and 0.000; a half pruned the same way: 0.122, three quarters
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import random
 from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile as sf
 from typer.testing import CliRunner
 
 from carrousel.speech.cli import app
@@ -29,38 +25,20 @@ from carrousel.speech.deploy import export_recognizer
 from carrousel.speech.errors import CorpusError, SpeechConfigError
 from carrousel.speech.pipeline import evaluate, train
 from carrousel.speech.recognizer import Recognizer
-from carrousel.speech.synth import Voice, synthesize
-from carrousel.speech.vocab import DIGITS
 
 CER_MARGIN = 0.05  # pruned-and-fine-tuned CER may exceed the full model's by at most this (absolute)
 
 
-def _digits(folder: Path, voices: tuple[str, ...], n: int, seed: int) -> str:
-    rng = random.Random(seed)
-    folder.mkdir()
-    rows = [["path", "transcript", "seconds"]]
-    for i in range(n):
-        text = " ".join(rng.choice(DIGITS[1:]) for _ in range(rng.choice((2, 3))))
-        x, rate = synthesize(text, Voice("espeak-ng", voices[i % len(voices)], 160.0, 50.0))
-        x = np.pad(x / (np.abs(x).max() + 1e-9) * 0.5, (rate // 10, rate // 10))
-        sf.write(str(folder / f"{i}.wav"), x, rate)
-        rows.append([f"{i}.wav", text, f"{len(x) / rate:.3f}"])
-    buf = io.StringIO()
-    csv.writer(buf, delimiter="\t", lineterminator="\n").writerows(rows)
-    (folder / "manifest.tsv").write_text(buf.getvalue(), encoding="utf-8")
-    return str(folder / "manifest.tsv")
-
-
 @pytest.fixture(scope="module")
-def corpora(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def corpora(tmp_path_factory: pytest.TempPathFactory, digit_corpus) -> dict[str, str]:  # type: ignore[no-untyped-def]
     import shutil
 
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng is not installed (make system)")
     tmp = tmp_path_factory.mktemp("speech_prune")
     return {
-        "train": _digits(tmp / "train", ("en-us+m2", "en-gb+f1", "en-us+f3"), 24, seed=3),
-        "test": _digits(tmp / "test", ("en-us+m4", "en-gb-x-rp+f5"), 8, seed=4),
+        "train": digit_corpus(tmp / "train", ("en-us+m2", "en-gb+f1", "en-us+f3"), 24, seed=3),
+        "test": digit_corpus(tmp / "test", ("en-us+m4", "en-gb-x-rp+f5"), 8, seed=4),
     }
 
 
