@@ -135,7 +135,7 @@ def pruned_model(full: MotifModel, cfg: ExportConfig) -> PrunedMotifModel:
         epochs=cfg.finetune_epochs,
         lr=LR,
         scheduler="cosine",
-        device="cpu",
+        device="auto",  # fine-tuning on a GPU where there is one; the pruned model comes back on CPU
         progress=False,
         seed=seed,
         patience=PATIENCE,

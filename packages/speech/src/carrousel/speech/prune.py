@@ -133,7 +133,7 @@ def pruned_recognizer(
         lr=LR,
         scheduler="cosine",
         grad_clip_norm=5.0,
-        device="cpu",
+        device="auto",  # fine-tuning on a GPU where there is one; the pruned model comes back on CPU
         monitor="val_cer" if val_loader is not None else "train_loss",
         patience=PATIENCE,
         restore_best=True,
