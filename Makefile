@@ -71,6 +71,7 @@ bench: setup
 
 # Retrains the sentiment BiLSTM shipped in carrousel-nlp (packages/nlp/src/carrousel/nlp/shipped/sentiment)
 # from VADER's MIT-licensed ratings with the MiniLM teacher (seed 0); one CPU thread, about 30 minutes.
+# The transfer set stays unbalanced (--no-balance, the script's default; its docstring says why).
 sentiment-model: setup
 	$(PY) scripts/train_nlp_sentiment_model.py --threads 1
 
