@@ -16,7 +16,9 @@ from carrousel.core.bundle import load_bundle
 from carrousel.finance.bundle import ForecasterBundle
 from carrousel.finance.cli import app
 from carrousel.finance.config import ExportConfig, FinanceConfig
+from carrousel.finance.data import load_histories
 from carrousel.finance.errors import FinanceConfigError, ForecasterBundleError
+from carrousel.finance.features import build_series, valid_origins
 from carrousel.finance.pipeline import export_forecaster, forecast
 
 runner = CliRunner()
@@ -79,6 +81,32 @@ def test_int8_export_within_a_stated_tolerance(tmp_path: Path, trained: tuple[Pa
     asset = load_bundle(tmp_path / "int8").assets["export"]
     assert asset["file"] == "model.int8.onnx" and "LSTM" in asset["int8_ops"]
     assert np.isfinite(report.check_max_abs_diff)
+
+
+def test_the_exported_graph_is_the_fused_ensemble(
+    tmp_path: Path, trained: tuple[Path, FinanceConfig]
+) -> None:
+    """The ONNX file runs every member in one LSTM node and forecasts what the eager ensemble forecasts."""
+    import onnx
+
+    model, cfg = trained
+    export_forecaster(ExportConfig(model_dir=str(model), precision="fp32", eval_days=60), tmp_path / "f")
+    saved = load_bundle(tmp_path / "f")
+    asset = saved.assets["export"]
+    assert asset["fused_members"] == cfg.model.members == 2 and asset["fused_max_abs_diff"] < 1e-5
+    graph = onnx.load_from_string(bytes(saved.files[asset["file"]])).graph
+    assert [n.op_type for n in graph.node].count("LSTM") == 1  # one node for both members
+    eager, deployed = (
+        ForecasterBundle.from_pretrained(model),
+        ForecasterBundle.from_pretrained(tmp_path / "f"),
+    )
+    history = load_histories(replace(cfg.data, end=None))[0]
+    series = build_series(history.ticker, history.frame, cfg.window.indicators)
+    origins = valid_origins(series, cfg.window.lookback, cfg.window.horizon)[-300:]
+    got = deployed.fitted.predict(series, origins)
+    np.testing.assert_allclose(got, eager.fitted.predict(series, origins), rtol=1e-4, atol=1e-6)
+    raw = deployed.fitted.predict(series, origins, calibrated=False)
+    np.testing.assert_allclose(raw, eager.fitted.predict(series, origins, calibrated=False), atol=1e-5)
 
 
 def test_clear_errors(tmp_path: Path) -> None:

@@ -2,7 +2,9 @@
 core's deployment helper (:func:`carrousel.core.export.export_bundle`), and its report.
 
 The exported graph is the ensemble's forward, ``(batch, lookback, features)`` scaled windows -> ``(batch,
-horizon, quantiles)``, batch and time dynamic. The folder is still a ``finance.forecaster`` bundle (weights,
+horizon, quantiles)``, batch and time dynamic, with the members fused into one network (core's
+:func:`~carrousel.core.export.fuse_members`: one LSTM/GRU node per layer instead of one per member; pruned
+members all keep the same number of units, and members of different sizes would be zero-padded). The folder is still a ``finance.forecaster`` bundle (weights,
 config, scalers, offsets, provenance) with ``assets/model.<precision>.onnx`` added;
 :meth:`~carrousel.finance.bundle.ForecasterBundle.from_pretrained` then forecasts through ONNX Runtime
 (``finance forecast --model-dir DIR``). The report's metric is the pinball loss (and the median's MAE) of
@@ -26,8 +28,10 @@ from carrousel.core.bundle import load_bundle
 from carrousel.core.export import (
     DeploymentReport,
     ExportSpec,
+    check_fused,
     export_bundle,
     folder_bytes,
+    fuse_members,
     load_runtime,
     measure_latency,
 )
@@ -44,23 +48,35 @@ __all__ = ["export_forecaster", "export_spec"]
 
 logger = logging.getLogger(__name__)
 
+FUSED_ATOL = 1e-5  # largest |fused - ensemble| accepted (float32 round-off; scaled returns)
 BATCHES = (1, 64)  # batch sizes of the report's latency figures (forecast windows per batch)
 
 
 def export_spec(fitted: FittedForecaster) -> ExportSpec:
-    """How a forecaster ensemble is exported: one input ``x`` ``(batch, lookback, features)``."""
+    """How a forecaster ensemble is exported: one input ``x`` ``(batch, lookback, features)``.
+
+    The exported graph is the ensemble's members fused into one network
+    (:func:`~carrousel.core.export.fuse_members`: one recurrent node per layer carrying every member's
+    units, the mean of the members' quantiles), checked against the ensemble's forward first.
+    """
     lookback = fitted.window.lookback
     n_features = fitted.model.config.member.encoder.input_size
     g = torch.Generator().manual_seed(0)
+    ensemble = fitted.model.eval()
+    example = torch.randn(2, lookback, n_features, generator=g)
+    check = torch.randn(37, lookback + 7, n_features, generator=g)
+    graph = fuse_members(list(ensemble.members), reduce="mean")
+    diff = check_fused(graph, ensemble, (example, check), atol=FUSED_ATOL)
     return ExportSpec(
-        graph=fitted.model.eval(),
-        example=(torch.randn(2, lookback, n_features, generator=g),),
-        check_inputs=(torch.randn(37, lookback + 7, n_features, generator=g),),
+        graph=graph,
+        example=(example,),
+        check_inputs=(check,),
         input_names=("x",),
         dynamic={"x": {0: "batch", 1: "time"}},
         output_names=("quantiles",),
         atol=1e-4,
         int8_atol=0.5,  # scaled returns; the pinball loss on real prices is the real measure
+        meta={"fused_members": len(ensemble.members), "fused_max_abs_diff": diff},
     )
 
 
