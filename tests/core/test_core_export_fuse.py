@@ -157,6 +157,29 @@ def test_fused_graph_exports_one_node_per_layer(tmp_path: Path, precision: str) 
         assert _int8_zeros_kept(blob, fp32_blob) > 0
 
 
+def test_fused_graph_with_lengths_exports(tmp_path: Path) -> None:
+    """Lengths as a second input: the fused GRU runs packed in one node per layer, exact at other sizes."""
+    members = _members((8, 8), quantiles=(), cell="gru", bidirectional=True)
+    g = torch.Generator().manual_seed(3)
+
+    def inputs(b: int, t: int) -> tuple[torch.Tensor, torch.Tensor]:
+        lengths = torch.randint(1, t + 1, (b,), generator=g)
+        lengths[0] = t
+        return torch.randn(b, t, 5, generator=g), lengths
+
+    dyn = {"x": {0: "batch", 1: "time"}, "lengths": {0: "batch"}}
+    spec = ExportSpec(fuse_members(members), inputs(4, 9), inputs(29, 17), ("x", "lengths"), dyn)
+    folder, asset = export_bundle(
+        Bundle("test.regressor", members[0]), tmp_path / "m", spec, precision="fp32"
+    )
+    assert asset["check_max_abs_diff"] < 1e-5
+    runtime = load_runtime(load_bundle(folder), threads=1)
+    assert runtime is not None
+    x, lengths = inputs(11, 23)
+    with torch.no_grad():
+        np.testing.assert_allclose(runtime(x, lengths).numpy(), _mean(members, x, lengths).numpy(), atol=1e-5)
+
+
 @pytest.mark.parametrize(
     ("members", "match"),
     [
