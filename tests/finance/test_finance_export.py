@@ -13,10 +13,14 @@ import pytest
 from typer.testing import CliRunner
 
 from carrousel.core.bundle import load_bundle
+from carrousel.core.export import export_bundle
 from carrousel.finance.bundle import ForecasterBundle
 from carrousel.finance.cli import app
 from carrousel.finance.config import ExportConfig, FinanceConfig
+from carrousel.finance.data import load_histories
+from carrousel.finance.deploy import export_spec
 from carrousel.finance.errors import FinanceConfigError, ForecasterBundleError
+from carrousel.finance.features import build_series, valid_origins
 from carrousel.finance.pipeline import export_forecaster, forecast
 
 runner = CliRunner()
@@ -79,6 +83,40 @@ def test_int8_export_within_a_stated_tolerance(tmp_path: Path, trained: tuple[Pa
     asset = load_bundle(tmp_path / "int8").assets["export"]
     assert asset["file"] == "model.int8.onnx" and "LSTM" in asset["int8_ops"]
     assert np.isfinite(report.check_max_abs_diff)
+
+
+def test_the_exported_graph_is_the_fused_ensemble(
+    tmp_path: Path, trained: tuple[Path, FinanceConfig]
+) -> None:
+    """The fused graph runs every member in one LSTM node and forecasts what the eager ensemble forecasts
+    (fp32: the same numbers); ``finance export`` fuses for int8 and keeps one node per member for fp32."""
+    import onnx
+
+    model, cfg = trained
+    saved = ForecasterBundle.from_pretrained(model)
+    folder, asset = export_bundle(
+        saved.to_bundle(), tmp_path / "f", export_spec(saved.fitted, fuse=True), "fp32"
+    )
+    assert asset["fused_members"] == cfg.model.members == 2 and asset["fused_max_abs_diff"] < 1e-5
+    graph = onnx.load_from_string(bytes(load_bundle(folder).files[asset["file"]])).graph
+    assert [n.op_type for n in graph.node].count("LSTM") == 1  # one node for both members
+    deployed = ForecasterBundle.from_pretrained(folder)
+    assert deployed.fitted.runtime is not None
+    history = load_histories(replace(cfg.data, end=None))[0]
+    series = build_series(history.ticker, history.frame, cfg.window.indicators)
+    origins = valid_origins(series, cfg.window.lookback, cfg.window.horizon)[-300:]
+    got = deployed.fitted.predict(series, origins)
+    np.testing.assert_allclose(got, saved.fitted.predict(series, origins), rtol=1e-4, atol=1e-6)
+    raw = deployed.fitted.predict(series, origins, calibrated=False)
+    np.testing.assert_allclose(raw, saved.fitted.predict(series, origins, calibrated=False), atol=1e-5)
+    for precision, op, nodes in (("int8", "DynamicQuantizeLSTM", 1), ("fp32", "LSTM", 2)):
+        export_forecaster(
+            ExportConfig(model_dir=str(model), precision=precision, eval_days=60), tmp_path / precision
+        )  # type: ignore[arg-type]
+        written = load_bundle(tmp_path / precision)
+        entry = written.assets["export"]
+        ops = [n.op_type for n in onnx.load_from_string(bytes(written.files[entry["file"]])).graph.node]
+        assert ops.count(op) == nodes and ("fused_members" in entry) == (precision == "int8")
 
 
 def test_clear_errors(tmp_path: Path) -> None:

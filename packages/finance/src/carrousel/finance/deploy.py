@@ -2,7 +2,12 @@
 core's deployment helper (:func:`carrousel.core.export.export_bundle`), and its report.
 
 The exported graph is the ensemble's forward, ``(batch, lookback, features)`` scaled windows -> ``(batch,
-horizon, quantiles)``, batch and time dynamic. The folder is still a ``finance.forecaster`` bundle (weights,
+horizon, quantiles)``, batch and time dynamic. For int8 (the default) the members are fused into one
+network (core's :func:`~carrousel.core.export.fuse_members`: one LSTM/GRU node per layer instead of one per
+member; pruned members all keep the same number of units, members of different sizes would be
+zero-padded): ``benchmarks/bench_fuse.py`` measured it faster at batch 1 and no slower at batch 64 there,
+while the fp32 node over the block-diagonal weights was slower at batch 64, so fp32 keeps one node per
+member. The folder is still a ``finance.forecaster`` bundle (weights,
 config, scalers, offsets, provenance) with ``assets/model.<precision>.onnx`` added;
 :meth:`~carrousel.finance.bundle.ForecasterBundle.from_pretrained` then forecasts through ONNX Runtime
 (``finance forecast --model-dir DIR``). The report's metric is the pinball loss (and the median's MAE) of
@@ -21,13 +26,17 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 from carrousel.core.bundle import load_bundle
 from carrousel.core.export import (
     DeploymentReport,
+    DeployPrecision,
     ExportSpec,
+    check_fused,
     export_bundle,
     folder_bytes,
+    fuse_members,
     load_runtime,
     measure_latency,
 )
@@ -44,23 +53,40 @@ __all__ = ["export_forecaster", "export_spec"]
 
 logger = logging.getLogger(__name__)
 
+FUSED_ATOL = 1e-5  # largest |fused - ensemble| accepted (float32 round-off; scaled returns)
 BATCHES = (1, 64)  # batch sizes of the report's latency figures (forecast windows per batch)
 
 
-def export_spec(fitted: FittedForecaster) -> ExportSpec:
-    """How a forecaster ensemble is exported: one input ``x`` ``(batch, lookback, features)``."""
+def export_spec(fitted: FittedForecaster, fuse: bool = True) -> ExportSpec:
+    """How a forecaster ensemble is exported: one input ``x`` ``(batch, lookback, features)``.
+
+    ``fuse``: the graph is the ensemble's members fused into one network
+    (:func:`~carrousel.core.export.fuse_members`: one recurrent node per layer carrying every member's
+    units, the mean of the members' quantiles), checked against the ensemble's forward first; otherwise the
+    ensemble's forward as it is (one recurrent node per member and layer).
+    """
     lookback = fitted.window.lookback
     n_features = fitted.model.config.member.encoder.input_size
     g = torch.Generator().manual_seed(0)
+    ensemble = fitted.model.eval()
+    example = torch.randn(2, lookback, n_features, generator=g)
+    check = torch.randn(37, lookback + 7, n_features, generator=g)
+    graph: nn.Module = ensemble
+    meta: dict[str, Any] = {}
+    if fuse:
+        graph = fuse_members(list(ensemble.members), reduce="mean")
+        diff = check_fused(graph, ensemble, (example, check), atol=FUSED_ATOL)
+        meta = {"fused_members": len(ensemble.members), "fused_max_abs_diff": diff}
     return ExportSpec(
-        graph=fitted.model.eval(),
-        example=(torch.randn(2, lookback, n_features, generator=g),),
-        check_inputs=(torch.randn(37, lookback + 7, n_features, generator=g),),
+        graph=graph,
+        example=(example,),
+        check_inputs=(check,),
         input_names=("x",),
         dynamic={"x": {0: "batch", 1: "time"}},
         output_names=("quantiles",),
         atol=1e-4,
         int8_atol=0.5,  # scaled returns; the pinball loss on real prices is the real measure
+        meta=meta,
     )
 
 
@@ -115,7 +141,10 @@ def export_forecaster(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
     if cfg.prune > 0:  # every member pruned and fine-tuned on the training history, calibration refitted
         base, extra["pruned"] = pruned_forecaster(base, cfg)
     fitted = base.fitted
-    folder, asset = export_bundle(base.to_bundle(), out, export_spec(fitted), cfg.precision, cfg.exporter)
+    fuse = DeployPrecision(cfg.precision) is DeployPrecision.INT8  # fp32: fusing measured slower at batch 64
+    folder, asset = export_bundle(
+        base.to_bundle(), out, export_spec(fitted, fuse), cfg.precision, cfg.exporter
+    )
     runtime = load_runtime(load_bundle(folder, kind=KIND))
     fitted = replace(fitted, runtime=runtime)
     figures, note = _score(full, fitted, cfg, saved)

@@ -6,6 +6,8 @@
   sizes than the example), :func:`quantize_int8`, :class:`OnnxModule`;
 * :mod:`~carrousel.core.export.deploy`: :func:`export_bundle` / :func:`load_runtime`, the helper behind
   every domain's ``export`` command;
+* :mod:`~carrousel.core.export.fuse`: :func:`fuse_members` (an ensemble's parallel members as one network
+  with block-diagonal weights, one recurrent node per layer), :func:`check_fused`;
 * :mod:`~carrousel.core.export.report`: :class:`DeploymentReport` and its measurements.
 
 The ONNX parts need the ``carrousel-core[export]`` extra; they import it at the point of use, so this
@@ -19,6 +21,7 @@ from carrousel.core.export.deploy import (
     export_bundle,
     load_runtime,
 )
+from carrousel.core.export.fuse import REDUCTIONS, FusedMembers, check_fused, fuse_members
 from carrousel.core.export.graph import (
     GraphEncoder,
     check_exportable,
@@ -49,19 +52,23 @@ __all__ = [
     "EXPORT_ASSET",
     "EXTRA",
     "INT8_OPS",
+    "REDUCTIONS",
     "DeployPrecision",
     "DeploymentReport",
     "ExportSpec",
     "Exporter",
+    "FusedMembers",
     "GraphEncoder",
     "OnnxModule",
     "check_exportable",
+    "check_fused",
     "check_torchscript_only",
     "export_bundle",
     "export_onnx",
     "export_program",
     "exportable",
     "folder_bytes",
+    "fuse_members",
     "load_runtime",
     "measure_latency",
     "onnx_session",
