@@ -366,3 +366,27 @@ def test_explain_backend_names_the_loop() -> None:
     assert "float32/float64" in native_applies(x.to(torch.bfloat16))[1]
     enc.layers[0].native = False  # type: ignore[union-attr]
     assert "LoopLayer.native=False" in str(explain_backend(enc, x))
+
+
+@pytest.mark.usefixtures("native")
+@pytest.mark.parametrize("p", [0.1, 0.75])
+def test_masks_have_p_ones_and_independent_pairs(p: float) -> None:
+    """The extension's masks (two draws per hash: element m and m + ceil(n/2)): P(1) = p in both halves,
+    no correlation within a pair, the same mask for the same seed on 1 and 2 threads, odd sizes too."""
+    like = torch.zeros(1, dtype=DT)
+    n = 2_000_001
+    torch.manual_seed(5)
+    mask = native_mod.draw_mask((n,), p, like)
+    half = (n + 1) // 2
+    sd = (p * (1 - p) / half) ** 0.5
+    assert set(mask.unique().tolist()) <= {0.0, 1.0}
+    for part in (mask[:half], mask[half:]):
+        assert abs(part.mean().item() - p) < 5 * sd
+    first, second = mask[: n - half], mask[half:]
+    both = (first * second).mean().item()  # P(both 1) = p^2 for independent draws
+    assert abs(both - p * p) < 5 * (p * p * (1 - p * p) / (n - half)) ** 0.5
+    torch.set_num_threads(2)
+    torch.manual_seed(5)
+    again = native_mod.draw_mask((n,), p, like)
+    torch.set_num_threads(1)
+    assert torch.equal(mask, again)

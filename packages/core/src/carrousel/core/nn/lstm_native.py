@@ -5,7 +5,10 @@ float64 and by gradcheck, ``tests/core/test_lstm_native.py``), but no Python run
 and the backward over time are one C++ call each (``lstm_fwd`` / ``lstm_bwd``, ``ln_lstm_fwd`` /
 ``ln_lstm_bwd`` for ``ln_lstm`` with its three LayerNorms and their backward inside), where a step is one
 recurrent GEMM (``addmm_`` / ``mm_out``) and one vectorised pass over the gate arithmetic. The GEMMs over
-all steps (the input projection, the weight and input gradients) stay here, one call each.
+all steps (the input projection, the weight and input gradients) stay here, one call each. Where no
+backward follows (``torch.no_grad``, or nothing requires grad) a forward alone runs (``lstm_fwd_infer``,
+``ln_lstm_fwd`` with ``keep=False``): each step's input projection and gates in a cache-resident scratch,
+nothing saved for a backward.
 """
 
 from __future__ import annotations
@@ -109,7 +112,9 @@ def native_lstm_loop(
     and ``c`` ``(T, B, H)``."""
     if not _backward_follows(x, weight_ih, bias, weight_hh, peephole, h0, c0):
         ops = native_ops()
-        hs, cs = ops.lstm_fwd_infer(x, weight_ih.t(), bias, weight_hh.t(), peephole, h0, c0, drop, zh, zc, float(p))
+        hs, cs = ops.lstm_fwd_infer(
+            x, weight_ih.t(), bias, weight_hh.t(), peephole, h0, c0, drop, zh, zc, float(p)
+        )
         return hs, cs[1:]
     out: tuple[Tensor, Tensor] = NativeLSTMLoop.apply(  # type: ignore[no-untyped-call]
         x, weight_ih, bias, weight_hh, peephole, h0, c0, drop, zh, zc, p

@@ -15,8 +15,8 @@
 //            W_ih x projected per step, nothing kept for a backward)
 //   lstm_bwd(gates, cs, ct, w_hh (4H,H), peephole?, drop?, zh?, zc?, p, dhs?, dcs?)
 //            -> dz (T,B,4H) pre-activation gradients, dh0, dc0 (B,H)
-//   bernoulli_mask(seed, size, p, dtype) -> 0/1 tensor, P(1) = p (the zoneout masks; torch.bernoulli
-//            measured about 10x the time of this)
+//   bernoulli_mask(seed, size, p, dtype) -> 0/1 tensor, P(1) = p (the zoneout and recurrent-dropout masks;
+//            torch.bernoulli measured about 10x the time of this)
 #include <ATen/Dispatch.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/empty_like.h>
