@@ -19,7 +19,7 @@ from carrousel.core.nn import RecurrentConfig, RecurrentEncoder, explain_backend
 from carrousel.core.nn import native as native_mod
 from carrousel.core.nn.cells import LoopLayer
 from carrousel.core.nn.lstm_native import NativeLNLSTMLoop, native_lstm_loop
-from carrousel.core.nn.native import native_applies, native_status
+from carrousel.core.nn.native import native_applies, native_ops, native_status
 
 DT = torch.float64
 
@@ -33,8 +33,8 @@ def native() -> None:
         pytest.skip(f"fused C++ loop unavailable: {reason}")
 
 
-def _pair(cell: str, dtype: torch.dtype = DT, **kw: object) -> tuple[LoopLayer, LoopLayer]:
-    fast = LoopLayer(cell, 3, 5, **kw).to(dtype)  # type: ignore[arg-type]
+def _pair(cell: str, dtype: torch.dtype = DT, inputs: int = 3, **kw: object) -> tuple[LoopLayer, LoopLayer]:
+    fast = LoopLayer(cell, inputs, 5, **kw).to(dtype)  # type: ignore[arg-type]
     for c in fast.cells:
         if cell == "peephole_lstm":
             torch.nn.init.normal_(c.peephole)  # type: ignore[arg-type]
@@ -192,6 +192,97 @@ def test_ln_lstm_without_grad_keeps_one_step_and_equals(zoneout: float) -> None:
         run(fast)
 
 
+class _Spy:
+    """Stands in for ``native_ops()`` and records each C++ op called with its arguments."""
+
+    def __init__(self) -> None:
+        self.ops = native_ops()
+        self.calls: list[tuple[str, tuple]] = []
+
+    def __getattr__(self, name: str) -> object:
+        op = getattr(self.ops, name)
+
+        def call(*args: object) -> object:
+            self.calls.append((name, args))
+            return op(*args)
+
+        return call
+
+
+@pytest.mark.usefixtures("native")
+@pytest.mark.parametrize("cell", ["lstm", "peephole_lstm", "ln_lstm"])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"zoneout": 0.2},
+        {"recurrent_dropout": 0.3},
+        {"bidirectional": True, "zoneout": 0.2, "recurrent_dropout": 0.3},
+    ],
+)
+@pytest.mark.parametrize("inputs", [3, 20])  # W_ih x in the C++ pass (few inputs) or a GEMM per step
+def test_without_a_backward_the_inference_pass_runs_and_equals(
+    cell: str, kw: dict, inputs: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where no backward follows (no_grad, or nothing requires grad) the C++ forward that keeps nothing for
+    a backward runs; outputs and final states equal the training path's forward (float64, the same
+    masks, lengths, initial states, both directions) and the Python loop's."""
+    from carrousel.core.nn import lstm_native
+
+    fast, ref = _pair(cell, inputs=inputs, **kw)
+    D = 2 if kw.get("bidirectional") else 1
+    x = torch.randn(4, 6, inputs, dtype=DT, requires_grad=True)
+    state = (torch.randn(D, 4, 5, dtype=DT), torch.randn(D, 4, 5, dtype=DT))
+    spy = _Spy()
+    monkeypatch.setattr(lstm_native, "native_ops", lambda: spy)
+
+    def run(layer: LoopLayer, x_: torch.Tensor, lengths: torch.Tensor | None) -> list[torch.Tensor]:
+        torch.manual_seed(7)  # the same dropout / zoneout masks on every path
+        out, (h, c) = layer(x_, lengths, state)
+        return [out, h, c]
+
+    def inference_pass() -> bool:  # every call since the last check was the forward without buffers
+        calls, spy.calls[:] = list(spy.calls), []
+        if cell == "ln_lstm":
+            return bool(calls) and all(n == "ln_lstm_fwd" and a[16:17] == (False,) for n, a in calls)
+        return bool(calls) and all(n == "lstm_fwd_infer" for n, _ in calls)
+
+    for lengths in (torch.tensor([6, 3, 5, 1]), None):
+        with_grad = run(fast, x, lengths)
+        assert with_grad[0].requires_grad and not inference_pass()
+        with torch.no_grad():
+            without = run(fast, x, lengths)
+        assert inference_pass()
+        frozen = copy.deepcopy(fast).requires_grad_(False)
+        nothing_requires = run(frozen, x.detach(), lengths)  # grad mode on, but nothing to differentiate
+        assert inference_pass()
+        with torch.no_grad():
+            python = run(ref, x, lengths)
+        for a, b, c, d in zip(with_grad, without, nothing_requires, python, strict=True):
+            torch.testing.assert_close(b, a.detach(), rtol=1e-12, atol=1e-12)
+            torch.testing.assert_close(c, b, rtol=0, atol=0)
+            torch.testing.assert_close(b, d, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.usefixtures("native")
+@pytest.mark.parametrize("cell", ["lstm", "peephole_lstm", "ln_lstm"])
+def test_inference_pass_does_not_depend_on_the_thread_count(cell: str) -> None:
+    """Rows run in parallel chunks; each row's arithmetic is its own, so 1 and 2 threads agree."""
+    layer = LoopLayer(cell, 3, 8, zoneout=0.1, recurrent_dropout=0.2).to(DT)  # type: ignore[arg-type]
+    x = torch.randn(5000, 3, 3, dtype=DT)  # B large enough for several row chunks
+
+    def run(threads: int) -> list[torch.Tensor]:
+        torch.set_num_threads(threads)
+        torch.manual_seed(3)
+        with torch.no_grad():
+            out, (h, c) = layer(x, None, None)
+        return [out, h, c]
+
+    one, two = run(1), run(2)
+    for a, b in zip(one, two, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-13, atol=1e-13)
+
+
 @pytest.mark.usefixtures("native")
 def test_no_build_per_shape(monkeypatch: pytest.MonkeyPatch) -> None:
     """Once loaded, new shapes, dtypes and options never compile again: ``load`` may not be called."""
@@ -275,3 +366,27 @@ def test_explain_backend_names_the_loop() -> None:
     assert "float32/float64" in native_applies(x.to(torch.bfloat16))[1]
     enc.layers[0].native = False  # type: ignore[union-attr]
     assert "LoopLayer.native=False" in str(explain_backend(enc, x))
+
+
+@pytest.mark.usefixtures("native")
+@pytest.mark.parametrize("p", [0.1, 0.75])
+def test_masks_have_p_ones_and_independent_pairs(p: float) -> None:
+    """The extension's masks (two draws per hash: element m and m + ceil(n/2)): P(1) = p in both halves,
+    no correlation within a pair, the same mask for the same seed on 1 and 2 threads, odd sizes too."""
+    like = torch.zeros(1, dtype=DT)
+    n = 2_000_001
+    torch.manual_seed(5)
+    mask = native_mod.draw_mask((n,), p, like)
+    half = (n + 1) // 2
+    sd = (p * (1 - p) / half) ** 0.5
+    assert set(mask.unique().tolist()) <= {0.0, 1.0}
+    for part in (mask[:half], mask[half:]):
+        assert abs(part.mean().item() - p) < 5 * sd
+    first, second = mask[: n - half], mask[half:]
+    both = (first * second).mean().item()  # P(both 1) = p^2 for independent draws
+    assert abs(both - p * p) < 5 * (p * p * (1 - p * p) / (n - half)) ** 0.5
+    torch.set_num_threads(2)
+    torch.manual_seed(5)
+    again = native_mod.draw_mask((n,), p, like)
+    torch.set_num_threads(1)
+    assert torch.equal(mask, again)

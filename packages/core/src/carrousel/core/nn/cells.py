@@ -327,7 +327,7 @@ class LoopLayer(nn.Module):
         drop: Tensor | None = None
         if self.training and self.recurrent_dropout > 0:
             keep = 1.0 - self.recurrent_dropout
-            drop = torch.bernoulli(h.new_full(h.shape, keep)) / keep
+            drop = draw_mask(tuple(h.shape), keep, h) / keep
         zht: Tensor | None = None  # zoneout masks of all steps (1 = keep the previous value)
         zct: Tensor | None = None
         if self.training and self.zoneout > 0:

@@ -5,7 +5,10 @@ float64 and by gradcheck, ``tests/core/test_lstm_native.py``), but no Python run
 and the backward over time are one C++ call each (``lstm_fwd`` / ``lstm_bwd``, ``ln_lstm_fwd`` /
 ``ln_lstm_bwd`` for ``ln_lstm`` with its three LayerNorms and their backward inside), where a step is one
 recurrent GEMM (``addmm_`` / ``mm_out``) and one vectorised pass over the gate arithmetic. The GEMMs over
-all steps (the input projection, the weight and input gradients) stay here, one call each.
+all steps (the input projection, the weight and input gradients) stay here, one call each. Where no
+backward follows (``torch.no_grad``, or nothing requires grad) a forward alone runs (``lstm_fwd_infer``,
+``ln_lstm_fwd`` with ``keep=False``): each step's input projection and gates in a cache-resident scratch,
+nothing saved for a backward.
 """
 
 from __future__ import annotations
@@ -21,6 +24,11 @@ from carrousel.core.nn.lstm_loop import recurrent_inputs
 from carrousel.core.nn.native import native_ops
 
 __all__ = ["NativeLNLSTMLoop", "NativeLSTMLoop", "native_ln_lstm_loop", "native_lstm_loop"]
+
+
+def _backward_follows(*inputs: Tensor | None) -> bool:
+    """Whether autograd records the loop: grad mode is on and one of ``inputs`` requires grad."""
+    return torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in inputs)
 
 
 class NativeLSTMLoop(torch.autograd.Function):
@@ -99,7 +107,15 @@ def native_lstm_loop(
     zc: Tensor | None = None,
     p: float = 0.0,
 ) -> tuple[Tensor, Tensor]:
-    """Runs :class:`NativeLSTMLoop`; see there for the arguments. Returns ``h`` and ``c`` ``(T, B, H)``."""
+    """Runs :class:`NativeLSTMLoop` where a backward may follow, else the C++ forward alone (``lstm_fwd_infer``:
+    each step projected in cache, nothing kept for a backward); see there for the arguments. Returns ``h``
+    and ``c`` ``(T, B, H)``."""
+    if not _backward_follows(x, weight_ih, bias, weight_hh, peephole, h0, c0):
+        ops = native_ops()
+        hs, cs = ops.lstm_fwd_infer(
+            x, weight_ih.t(), bias, weight_hh.t(), peephole, h0, c0, drop, zh, zc, float(p)
+        )
+        return hs, cs[1:]
     out: tuple[Tensor, Tensor] = NativeLSTMLoop.apply(  # type: ignore[no-untyped-call]
         x, weight_ih, bias, weight_hh, peephole, h0, c0, drop, zh, zc, p
     )
@@ -196,7 +212,7 @@ def native_ln_lstm_loop(
         )
     lns = (ln_ih.weight, ln_ih.bias, ln_hh.weight, ln_hh.bias, ln_c.weight, ln_c.bias)
     inputs = (x, weight_ih, bias, weight_hh, h0, c0, *lns)
-    if not torch.is_grad_enabled() or not any(t.requires_grad for t in inputs):
+    if not _backward_follows(*inputs):
         # no backward follows: the C++ pass projects each step and keeps one step of the gates (all in
         # cache; no (T, B, 4H) buffers written and read back)
         args = (*lns, float(ln_hh.eps), h0, c0, drop, zh, zc, float(p), False, weight_ih.t())

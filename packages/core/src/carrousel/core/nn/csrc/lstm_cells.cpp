@@ -10,10 +10,13 @@
 //            gates; bias (4H) b_ih + b_hh, added in the pass (an addmm would cost a copy pass);
 //            w_hh_t (H,4H); peephole (3,H)?; h0, c0 (B,H); drop (B,H)?; zh, zc (T,B,H)?; p)
 //            -> hs (T,B,H), cs (T+1,B,H) (cs[0] = c0), ct (T,B,H) new cell before zoneout (empty if p=0)
+//   lstm_fwd_infer(x (T,B,I), w_ih_t (I,4H), bias, w_hh_t, peephole?, h0, c0, drop?, zh?, zc?, p)
+//            -> hs, cs as lstm_fwd: the forward where no backward follows (one step of gates in a scratch,
+//            W_ih x projected per step, nothing kept for a backward)
 //   lstm_bwd(gates, cs, ct, w_hh (4H,H), peephole?, drop?, zh?, zc?, p, dhs?, dcs?)
 //            -> dz (T,B,4H) pre-activation gradients, dh0, dc0 (B,H)
-//   bernoulli_mask(seed, size, p, dtype) -> 0/1 tensor, P(1) = p (the zoneout masks; torch.bernoulli
-//            measured about 10x the time of this)
+//   bernoulli_mask(seed, size, p, dtype) -> 0/1 tensor, P(1) = p (the zoneout and recurrent-dropout masks;
+//            torch.bernoulli measured about 10x the time of this)
 #include <ATen/Dispatch.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/empty_like.h>
@@ -29,16 +32,83 @@ namespace {
 
 using namespace carrousel_cells_common;  // NOLINT: the shared helpers of both kernels
 
+// up to this many inputs the inference pass projects W_ih x itself (I FMAs per gate lane); above, a GEMM
+constexpr int64_t kInPassInputs = 16;
+
+// The gate pass of one step over rows [b0, b1): G (B,4H) holds W_ih x + W_hh h_{t-1} without the bias, or,
+// with xp (B,I) and wih (I,4H), W_hh h_{t-1} alone and W_ih x is added here (small I: I FMAs per gate lane
+// in registers instead of a GEMM call per step). KEEP: the backward follows, so the activated gates are
+// stored back into G and the new cell before zoneout into cn; without it nothing but h and c is written.
+template <typename S, bool KEEP>
+inline void gate_rows(int64_t b0, int64_t b1, int64_t H, S* G, const S* xp, const S* wih, int64_t I,
+                      const S* bias, const S* pp, const S* hprev, const S* c, S* cnext, S* cn, S* h,
+                      const S* mh, const S* mc, double p) {
+  using V = Vectorized<S>;
+  constexpr int64_t W = V::size();
+  const bool zone = p > 0;
+  const int64_t H4 = 4 * H;
+  for (int64_t b = b0; b < b1; ++b) {
+    S* gi = G + b * H4;
+    S* gf = gi + H;
+    S* gg = gi + 2 * H;
+    S* go = gi + 3 * H;
+    const S* xb = xp != nullptr ? xp + b * I : nullptr;
+    // W_ih x of gate lanes [off, off + n): the FMA chain over k (the order of a GEMM's inner product)
+    auto proj = [&](int64_t off, int64_t n) {
+      V a(S(0));
+      for (int64_t k = 0; k < I; ++k) a = at::vec::fmadd(V(xb[k]), V::loadu(wih + k * H4 + off, n), a);
+      return a;
+    };
+    auto pre = [&](const S* gp, int64_t q, int64_t j, int64_t n) {  // gate q's pre-activation without peephole
+      V z = V::loadu(gp + j, n);
+      if (xb != nullptr) z = proj(q * H + j, n) + z;
+      return z + V::loadu(bias + q * H + j, n);
+    };
+    const int64_t r = b * H;
+    for (int64_t j = 0; j < H; j += W) {
+      const int64_t n = std::min<int64_t>(W, H - j);
+      V cv = V::loadu(c + r + j, n);
+      V zi = pre(gi, 0, j, n);
+      V zf = pre(gf, 1, j, n);
+      if (pp != nullptr) {
+        zi = zi + V::loadu(pp + j, n) * cv;
+        zf = zf + V::loadu(pp + H + j, n) * cv;
+      }
+      V i = vsig(zi), f = vsig(zf), g = vtanh(pre(gg, 2, j, n));
+      V cnew = f * cv + i * g;
+      V zo = pre(go, 3, j, n);
+      if (pp != nullptr) zo = zo + V::loadu(pp + 2 * H + j, n) * cnew;
+      V o = vsig(zo);
+      V hnew = o * vtanh(cnew);
+      if constexpr (KEEP) {
+        i.store(gi + j, n);
+        f.store(gf + j, n);
+        g.store(gg + j, n);
+        o.store(go + j, n);
+        cnew.store(cn + r + j, n);
+      } else if (!zone) {
+        cnew.store(cnext + r + j, n);
+      }
+      if (zone) hnew = zoneout_fwd(hnew, cnew, cv, hprev, mh, mc, p, r + j, n, cnext);
+      hnew.store(h + r + j, n);
+    }
+  }
+}
+
+// h_{t-1} (times the dropout mask, into hin) for the recurrent GEMM
+inline const Tensor& recurrent_input(const Tensor& hprev, const std::optional<Tensor>& drop, Tensor& hin) {
+  if (!(drop.has_value() && drop->defined())) return hprev;
+  at::mul_out(hin, hprev, *drop);
+  return hin;
+}
+
 template <typename S>
 void fwd_kernel(Tensor& gates, const S* bias, const Tensor& w_hh_t, const std::optional<Tensor>& peephole,
                 const Tensor& h0, const Tensor& c0, const std::optional<Tensor>& drop,
                 const std::optional<Tensor>& zh, const std::optional<Tensor>& zc, double p, Tensor& hs,
                 Tensor& cs, Tensor& ct) {
-  using V = Vectorized<S>;
-  constexpr int64_t W = V::size();
   const int64_t T = gates.size(0), B = gates.size(1), H = hs.size(2);
   const S* pp = opt_ptr<S>(peephole);
-  const S* dp = opt_ptr<S>(drop);
   const S* zhp = opt_ptr<S>(zh);
   const S* zcp = opt_ptr<S>(zc);
   const bool zone = p > 0;
@@ -47,12 +117,7 @@ void fwd_kernel(Tensor& gates, const S* bias, const Tensor& w_hh_t, const std::o
   for (int64_t t = 0; t < T; ++t) {
     const Tensor hprev_t = t == 0 ? h0 : hs[t - 1];
     Tensor g_t = gates[t];
-    if (dp != nullptr) {
-      at::mul_out(hin, hprev_t, *drop);
-      g_t.addmm_(hin, w_hh_t);
-    } else {
-      g_t.addmm_(hprev_t, w_hh_t);
-    }
+    g_t.addmm_(recurrent_input(hprev_t, drop, hin), w_hh_t);
     S* G = g_t.data_ptr<S>();
     const S* hprev = hprev_t.const_data_ptr<S>();
     const S* c = cs[t].const_data_ptr<S>();
@@ -62,36 +127,46 @@ void fwd_kernel(Tensor& gates, const S* bias, const Tensor& w_hh_t, const std::o
     const S* mh = zhp != nullptr ? zhp + t * B * H : nullptr;
     const S* mc = zcp != nullptr ? zcp + t * B * H : nullptr;
     rows(B, H, [&](int64_t b0, int64_t b1) {
-      for (int64_t b = b0; b < b1; ++b) {
-        S* gi = G + b * 4 * H;
-        S* gf = gi + H;
-        S* gg = gi + 2 * H;
-        S* go = gi + 3 * H;
-        const int64_t r = b * H;
-        for (int64_t j = 0; j < H; j += W) {
-          const int64_t n = std::min<int64_t>(W, H - j);
-          V cv = V::loadu(c + r + j, n);
-          V zi = V::loadu(gi + j, n) + V::loadu(bias + j, n);
-          V zf = V::loadu(gf + j, n) + V::loadu(bias + H + j, n);
-          if (pp != nullptr) {
-            zi = zi + V::loadu(pp + j, n) * cv;
-            zf = zf + V::loadu(pp + H + j, n) * cv;
-          }
-          V i = vsig(zi), f = vsig(zf), g = vtanh(V::loadu(gg + j, n) + V::loadu(bias + 2 * H + j, n));
-          V cnew = f * cv + i * g;
-          V zo = V::loadu(go + j, n) + V::loadu(bias + 3 * H + j, n);
-          if (pp != nullptr) zo = zo + V::loadu(pp + 2 * H + j, n) * cnew;
-          V o = vsig(zo);
-          V hnew = o * vtanh(cnew);
-          i.store(gi + j, n);
-          f.store(gf + j, n);
-          g.store(gg + j, n);
-          o.store(go + j, n);
-          cnew.store(cn + r + j, n);
-          if (zone) hnew = zoneout_fwd(hnew, cnew, cv, hprev, mh, mc, p, r + j, n, cnext);
-          hnew.store(h + r + j, n);
-        }
-      }
+      gate_rows<S, true>(b0, b1, H, G, nullptr, nullptr, 0, bias, pp, hprev, c, cnext, cn, h, mh, mc, p);
+    });
+  }
+}
+
+// The forward without a backward to follow: one step of gates in a scratch (in cache), W_ih x projected
+// step by step (in the pass for small I, else one GEMM per step into the scratch), no activated gates or
+// cells before zoneout kept.
+template <typename S>
+void infer_kernel(const Tensor& x, const Tensor& w_ih_t, const S* bias, const Tensor& w_hh_t,
+                  const std::optional<Tensor>& peephole, const Tensor& h0, const std::optional<Tensor>& drop,
+                  const std::optional<Tensor>& zh, const std::optional<Tensor>& zc, double p, Tensor& hs,
+                  Tensor& cs) {
+  const int64_t T = x.size(0), B = x.size(1), I = x.size(2), H = hs.size(2);
+  const S* pp = opt_ptr<S>(peephole);
+  const S* zhp = opt_ptr<S>(zh);
+  const S* zcp = opt_ptr<S>(zc);
+  const bool in_pass = I <= kInPassInputs;
+  const S* wih = w_ih_t.const_data_ptr<S>();
+  Tensor hin = drop.has_value() && drop->defined() ? at::empty({B, H}, h0.options()) : Tensor();
+  Tensor g_t = at::empty({B, 4 * H}, x.options());
+  S* G = g_t.data_ptr<S>();
+  for (int64_t t = 0; t < T; ++t) {
+    const Tensor hprev_t = t == 0 ? h0 : hs[t - 1];
+    const Tensor& hr = recurrent_input(hprev_t, drop, hin);
+    if (in_pass) {
+      at::mm_out(g_t, hr, w_hh_t);
+    } else {
+      at::mm_out(g_t, x[t], w_ih_t);
+      g_t.addmm_(hr, w_hh_t);
+    }
+    const S* xp = in_pass ? x.const_data_ptr<S>() + t * B * I : nullptr;
+    const S* hprev = hprev_t.const_data_ptr<S>();
+    const S* c = cs[t].const_data_ptr<S>();
+    S* cnext = cs[t + 1].data_ptr<S>();
+    S* h = hs[t].data_ptr<S>();
+    const S* mh = zhp != nullptr ? zhp + t * B * H : nullptr;
+    const S* mc = zcp != nullptr ? zcp + t * B * H : nullptr;
+    rows(B, H, [&](int64_t b0, int64_t b1) {
+      gate_rows<S, false>(b0, b1, H, G, xp, wih, I, bias, pp, hprev, c, cnext, nullptr, h, mh, mc, p);
     });
   }
 }
@@ -112,6 +187,25 @@ std::tuple<Tensor, Tensor, Tensor> lstm_fwd(Tensor gates, const Tensor& bias, co
     fwd_kernel<scalar_t>(gates, bc.const_data_ptr<scalar_t>(), w_hh_t, pc, h0c, c0c, drop, zhc, zcc, p, hs, cs, ct);
   });
   return {hs, cs, ct};
+}
+
+std::tuple<Tensor, Tensor> lstm_fwd_infer(const Tensor& x, const Tensor& w_ih_t, const Tensor& bias,
+                                         const Tensor& w_hh_t, const std::optional<Tensor>& peephole,
+                                         const Tensor& h0, const Tensor& c0, const std::optional<Tensor>& drop,
+                                         const std::optional<Tensor>& zh, const std::optional<Tensor>& zc,
+                                         double p) {
+  TORCH_CHECK(x.dim() == 3, "x must be a (T, B, I) tensor");
+  const Tensor xc = x.contiguous(), wit = w_ih_t.contiguous(), bc = bias.contiguous();
+  const int64_t T = xc.size(0), B = xc.size(1), H = w_hh_t.size(0);
+  Tensor hs = at::empty({T, B, H}, xc.options());
+  Tensor cs = at::empty({T + 1, B, H}, xc.options());
+  cs[0].copy_(c0);
+  const Tensor h0c = h0.contiguous();
+  const auto zhc = cont(zh), zcc = cont(zc), pc = cont(peephole);
+  AT_DISPATCH_FLOATING_TYPES(xc.scalar_type(), "lstm_fwd_infer", [&] {
+    infer_kernel<scalar_t>(xc, wit, bc.const_data_ptr<scalar_t>(), w_hh_t, pc, h0c, drop, zhc, zcc, p, hs, cs);
+  });
+  return {hs, cs};
 }
 
 template <typename S>
@@ -211,24 +305,31 @@ std::tuple<Tensor, Tensor, Tensor> lstm_bwd(const Tensor& gates, const Tensor& c
   return {dz, dh, dc};
 }
 
-// 0/1 mask of `size` with P(1) = p (to 2^-32), from a counter-based splitmix64 stream: the high 32 bits
-// of a 64-bit hash of (seed, index) per element, branch-free so the loop vectorises. The same seed gives
-// the same mask on any thread count.
+// 0/1 mask of `size` with P(1) = p (to 2^-32), from a counter-based splitmix64 stream: each 64-bit hash of
+// (seed, m) gives two draws, its high 32 bits element m and its low 32 bits element m + ceil(n/2) (half the
+// hashing of one draw per hash; two contiguous stores, so the loop vectorises). The same seed gives the
+// same mask on any thread count.
 Tensor bernoulli_mask(int64_t seed, at::IntArrayRef size, double p, at::ScalarType dtype) {
   Tensor out = at::empty(size, at::TensorOptions().dtype(dtype));
-  const int64_t n = out.numel();
+  const int64_t n = out.numel(), half = (n + 1) / 2;
   const uint64_t thr = p >= 1 ? (uint64_t(1) << 32) : p <= 0 ? 0 : uint64_t(p * 4294967296.0);
   const uint64_t s = static_cast<uint64_t>(seed);
   AT_DISPATCH_FLOATING_TYPES(dtype, "bernoulli_mask", [&] {
     scalar_t* o = out.data_ptr<scalar_t>();
-    at::parallel_for(0, n, 65536, [&](int64_t a, int64_t b) {
-      for (int64_t k = a; k < b; ++k) {
-        uint64_t z = s + static_cast<uint64_t>(k + 1) * 0x9E3779B97F4A7C15ull;
+    auto draw = [&](int64_t a, int64_t b, bool both) {
+      for (int64_t m = a; m < b; ++m) {
+        uint64_t z = s + static_cast<uint64_t>(m + 1) * 0x9E3779B97F4A7C15ull;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
         z ^= z >> 31;
-        o[k] = static_cast<scalar_t>((z >> 32) < thr);
+        o[m] = static_cast<scalar_t>((z >> 32) < thr);
+        if (both) o[half + m] = static_cast<scalar_t>((z & 0xFFFFFFFFull) < thr);
       }
+    };
+    const int64_t pairs = n - half;  // elements m < pairs get a second draw (all but the last when n is odd)
+    at::parallel_for(0, half, 32768, [&](int64_t a, int64_t b) {
+      draw(a, std::min(b, pairs), true);
+      draw(std::max(a, pairs), b, false);
     });
   });
   return out;
@@ -243,11 +344,15 @@ TORCH_LIBRARY(carrousel_cells, m) {
   m.def(
       "lstm_bwd(Tensor gates, Tensor cs, Tensor ct, Tensor w_hh, Tensor? peephole, Tensor? drop, "
       "Tensor? zh, Tensor? zc, float p, Tensor? dhs, Tensor? dcs) -> (Tensor, Tensor, Tensor)");
+  m.def(
+      "lstm_fwd_infer(Tensor x, Tensor w_ih_t, Tensor bias, Tensor w_hh_t, Tensor? peephole, Tensor h0, Tensor c0, "
+      "Tensor? drop, Tensor? zh, Tensor? zc, float p) -> (Tensor, Tensor)");
   m.def("bernoulli_mask(int seed, int[] size, float p, ScalarType dtype) -> Tensor");
 }
 
 TORCH_LIBRARY_IMPL(carrousel_cells, CPU, m) {
   m.impl("lstm_fwd", &lstm_fwd);
+  m.impl("lstm_fwd_infer", &lstm_fwd_infer);
   m.impl("lstm_bwd", &lstm_bwd);
 }
 
