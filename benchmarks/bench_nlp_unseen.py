@@ -59,17 +59,19 @@ GRID_FALLBACK = (0.0, 0.6)
 
 def settings() -> list[tuple[str, DecodeConfig]]:
     """The grid: (label, decoding) with the beam left to the caller."""
-    rows = [("network alone", DecodeConfig(fallback_nll=0.0)), ("fallback 0.6 (default)", DecodeConfig())]
+    plain = DecodeConfig(mbr=False)
+    rows = [("network alone", replace(plain, fallback_nll=0.0)), ("fallback 0.6 (before)", plain)]
     for fb in GRID_FALLBACK:
         for s in GRID_CONFIDENCE:
             for t in GRID_TEMPERATURES:
                 for d in GRID_DICTIONARY:
                     dc = DecodeConfig(
-                        fallback_nll=fb, mbr=True, mbr_temperature=t, mbr_dictionary=d, mbr_confidence=s
-                    )
+                        fallback_nll=fb, mbr=True, mbr_temperature=t, mbr_dictionary=d, mbr_confidence=s,
+                        mbr_copy=0.0,
+                    )  # fmt: skip
                     rows.append((f"mbr T={t:g} d={d:g} s={s:g} fb={fb:g}", dc))
-        dc = DecodeConfig(fallback_nll=fb, mbr=True, mbr_copy=0.25)
-        rows.append((f"mbr T=1 d=0.5 s=0 copy=0.25 fb={fb:g}", dc))
+        dc = DecodeConfig(fallback_nll=fb, mbr=True, mbr_temperature=1.0, mbr_dictionary=0.5, mbr_copy=0.25)
+        rows.append((f"mbr T=1 d=0.5 s=0 copy=0.25 fb={fb:g}" + (" (default)" if fb == 0.6 else ""), dc))
     return rows
 
 
@@ -82,7 +84,7 @@ def grid(args: argparse.Namespace) -> None:
     sources, refs = [p[0] for p in pairs], [p[1] for p in pairs]
     print(f"{args.model} on {args.pairs} ({args.split}, {len(pairs)} pairs); BLEU / chrF (dictionary share)")
     dictionary = [tr.dictionary.translate(s) for s in sources]
-    scores = {}
+    scores, outputs = {}, {}
     for beam in (1, 5):
         start = time.perf_counter()
         searched = tr.search(sources, DecodeConfig(beam=beam, mbr=True, batch_size=args.batch_size))
@@ -90,6 +92,7 @@ def grid(args: argparse.Namespace) -> None:
         for label, dc in settings():
             out = tr.choose(searched, replace(dc, beam=beam))
             texts = [t.text for t in out]
+            outputs[label, beam] = texts
             n = choice_counts(out)
             scores[label, beam] = (
                 sacrebleu.corpus_bleu(texts, [refs]).score,
@@ -98,15 +101,36 @@ def grid(args: argparse.Namespace) -> None:
                 n["nbest"] / len(out),
             )
         print(f"beam {beam}: search {took:.1f} s")
-    print(f"{'setting':<36} {'greedy':>22} {'beam 5':>22}")
+    print(f"{'setting':<46} {'greedy':>22} {'beam 5':>22}")
     for label, _ in settings():
         cells = [
             f"{b:6.2f} / {c:5.2f} ({d:3.0%}|{k:3.0%})" for b, c, d, k in (scores[label, 1], scores[label, 5])
         ]
-        print(f"{label:<36} {cells[0]:>22} {cells[1]:>22}")
+        print(f"{label:<46} {cells[0]:>22} {cells[1]:>22}")
     bleu = sacrebleu.corpus_bleu(dictionary, [refs]).score
-    print(f"{'dictionary':<36} {bleu:6.2f} / {sacrebleu.corpus_chrf(dictionary, [refs]).score:5.2f}")
+    print(f"{'dictionary':<46} {bleu:6.2f} / {sacrebleu.corpus_chrf(dictionary, [refs]).score:5.2f}")
     print("(shares: of sentences from the dictionary | from an n-best hypothesis other than the best)")
+    if args.pick:
+        paired(outputs, refs, args.pick)
+
+
+def paired(outputs: dict[tuple[str, int], list[str]], refs: list[str], pick: str) -> None:
+    """sacrebleu's paired bootstrap (1,000 resamples) of the ``pick`` row against the fallback alone."""
+    from sacrebleu.metrics import BLEU, CHRF
+    from sacrebleu.significance import PairedTest
+
+    for beam in (1, 5):
+        systems = [("fallback 0.6", outputs["fallback 0.6 (before)", beam]), (pick, outputs[pick, beam])]
+        if systems[0][1] == systems[1][1]:
+            print(f"beam {beam}: {pick} translates every sentence as the fallback alone does")
+            continue
+        _, res = PairedTest(systems, {"BLEU": BLEU(), "chrF": CHRF()}, [refs], "bs", 1000)()
+        for metric in (k for k in res if k != "System"):
+            base, new = res[metric]  # type: ignore[misc]
+            print(
+                f"beam {beam} {metric}: fallback 0.6 {base.score:.2f} (95% CI +-{base.ci:.2f}), {pick} "
+                f"{new.score:.2f} (+-{new.ci:.2f}), paired bootstrap p = {new.p_value:.3f}"
+            )
 
 
 def main() -> None:
@@ -120,6 +144,9 @@ def main() -> None:
     parser.add_argument("--split", default="all", choices=("all", "valid"), help="--grid: pairs scored")
     parser.add_argument("--limit", type=int, default=0, help="--grid: at most this many pairs (0: all)")
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument(
+        "--pick", help="--grid: a setting's label to test against the fallback alone (bootstrap)"
+    )
     args = parser.parse_args()
     if args.grid:
         if not args.model:

@@ -113,10 +113,10 @@ def _unseen() -> list[tuple[str, str]]:
 def test_mbr_keeps_the_search_best_and_batching(undertrained: Path) -> None:
     tr = Translator.from_pretrained(undertrained)
     sources = [s for s, _ in _unseen()[:24]]
-    plain = tr.translate(sources, DecodeConfig(beam=4, fallback_nll=0.0))
+    plain = tr.translate(sources, DecodeConfig(beam=4, fallback_nll=0.0, mbr=False))
     searched = tr.search(sources, DecodeConfig(beam=4, mbr=True))
     assert all(len(s.hyps) == 4 for s in searched)
-    kept = tr.choose(searched, DecodeConfig(beam=4, fallback_nll=0.0))
+    kept = tr.choose(searched, DecodeConfig(beam=4, fallback_nll=0.0, mbr=False))
     assert [t.text for t in kept] == [t.text for t in plain]  # the n-best's first is the plain best
     dc = DecodeConfig(beam=4, fallback_nll=0.0, mbr=True, mbr_dictionary=0.6, mbr_temperature=3.0)
     together = tr.translate(sources, replace(dc, batch_size=7), attention=True)
@@ -129,9 +129,9 @@ def test_mbr_keeps_the_search_best_and_batching(undertrained: Path) -> None:
         assert t.nll == pytest.approx(-h.log_prob / (len(h.labels) + 1))
         if t.chosen == "model":
             assert t.text == t.model_text and not t.fallback
-        else:  # as the fallback: the dictionary's text, the network's best beside it
-            assert t.rank == 0 and t.fallback and t.model_text == p.text
-            assert t.text == tr.dictionary.translate(t.source)
+        else:  # as the fallback: the dictionary's text (or the source), the network's best beside it
+            assert t.rank == 0 and t.fallback == (t.chosen == "dictionary") and t.model_text == p.text
+            assert t.text == (tr.dictionary.translate(t.source) if t.fallback else t.source)
 
 
 def test_greedy_mbr_with_confidence_is_the_fallback(undertrained: Path) -> None:
@@ -139,9 +139,10 @@ def test_greedy_mbr_with_confidence_is_the_fallback(undertrained: Path) -> None:
     sources = [s for s, _ in _unseen()]
     d, s = 0.5, 1.5
     mbr = tr.translate(
-        sources, DecodeConfig(beam=1, fallback_nll=0.0, mbr=True, mbr_dictionary=d, mbr_confidence=s)
+        sources,
+        DecodeConfig(beam=1, fallback_nll=0.0, mbr=True, mbr_dictionary=d, mbr_confidence=s, mbr_copy=0.0),
     )
-    fallback = tr.translate(sources, DecodeConfig(beam=1, fallback_nll=-math.log(d) / s))
+    fallback = tr.translate(sources, DecodeConfig(beam=1, fallback_nll=-math.log(d) / s, mbr=False))
     assert [t.text for t in mbr] == [t.text for t in fallback]
     assert 0 < sum(t.fallback for t in mbr) < len(mbr)
 
@@ -155,6 +156,6 @@ def test_consensus_with_the_dictionary_beats_the_network_alone(undertrained: Pat
     def chrf(dc: DecodeConfig) -> float:
         return float(sacrebleu.corpus_chrf([t.text for t in tr.translate(sources, dc)], [refs]).score)
 
-    alone = chrf(DecodeConfig(beam=4, fallback_nll=0.0))
-    mbr = chrf(DecodeConfig(beam=4, fallback_nll=0.0, mbr=True, mbr_dictionary=0.75))
+    alone = chrf(DecodeConfig(beam=4, fallback_nll=0.0, mbr=False))
+    mbr = chrf(DecodeConfig(beam=4, fallback_nll=0.0, mbr=True, mbr_dictionary=0.75, mbr_copy=0.0))
     assert mbr > alone + 20.0, (alone, mbr)  # observed 32.9 -> 77.3

@@ -447,10 +447,10 @@ class DecodeConfig:
     lexical_bias: float = 0.0  # lambda of the lexicon bias lambda * log(p_lex + eps) on the output (0: off)
     lexical_eps: float = 1e-3  # eps of the lexicon bias
     fallback_nll: float = 0.6  # mean -log p per output token above which the dictionary translates (0: off)
-    mbr: bool = False  # consensus (MBR, chrF) among the n-best, the dictionary's and (mbr_copy) the source
+    mbr: bool = True  # consensus (MBR, chrF) among the n-best, the dictionary's and (mbr_copy) the source
     mbr_temperature: float = 1.0  # the n-best's weights softmax(log p / T), summing to 1 (T > 1: flatter)
     mbr_dictionary: float = 0.5  # the dictionary translation's weight beside them (0: candidate only)
-    mbr_copy: float = 0.0  # the copied source's weight (0: not a candidate)
+    mbr_copy: float = 0.25  # the copied source's weight (0: not a candidate)
     mbr_confidence: float = 0.0  # s: the n-best weigh exp(-s * mean -log p of the best) together (0: 1)
 
     def __post_init__(self) -> None:
