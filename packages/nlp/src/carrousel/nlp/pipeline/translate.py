@@ -211,7 +211,7 @@ class Translation:
     source_tokens: list[str] = field(default_factory=list)  # subword pieces of the source
     target_tokens: list[str] = field(default_factory=list)  # subword pieces of the translation
     attention: list[list[float]] | None = None  # (target tokens, source tokens) weights when asked for
-    nll: float = 0.0  # the model's mean negative log-probability per output token ([EOS] included)
+    nll: float = 0.0  # mean -log p per output token ([EOS] included) of the hypothesis model_text is
     fallback: bool = False  # the text is the word dictionary's (fallback_nll, or an MBR pick)
     model_text: str = ""  # the network's own translation (the one target_tokens/attention belong to)
     chosen: str = "model"  # where text comes from: model (model_text), dictionary or copy (the source)
