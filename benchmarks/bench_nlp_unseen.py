@@ -12,18 +12,29 @@ Usage: ``python benchmarks/bench_nlp_unseen.py --pairs /usr/share/locale/de/LC_M
 then compare variants on the proxy with
 ``nlp translate train --pairs DIR/train.tsv --out M [options]`` and
 ``nlp translate evaluate --model M --pairs DIR/unseen.tsv --split all``.
+
+``--grid --model M --pairs FILE [--split all|valid]`` instead scores a grid of decoding choices of model
+``M`` on those pairs (the proxy's ``unseen.tsv``, or git's validation split; never a test split or another
+program's catalogue): the network alone, the dictionary fallback, and consensus (MBR) selection over the
+n-best, the dictionary's and the copied source at several temperatures and weights, with and without
+the fallback in front. Each beam size is searched once (its n-best kept) and every setting chooses from
+the same hypotheses (``Translator.search`` then ``Translator.choose``), so the rows differ only in the
+choice. Corpus BLEU / chrF (sacrebleu), and the share of sentences taken from the dictionary.
 """
 
 from __future__ import annotations
 
 import argparse
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from carrousel.nlp.baselines import WORD_PATTERN
-from carrousel.nlp.config import TranslateDataConfig
-from carrousel.nlp.pipeline.translate import load_split
+from carrousel.nlp.config import DecodeConfig, TranslateDataConfig
+from carrousel.nlp.pipeline.translate import Translator, load_split
+from carrousel.nlp.pipeline.translate_eval import choice_counts, scored_pairs
 from carrousel.nlp.placeholders import mask
 
 
@@ -40,13 +51,110 @@ def write_tsv(path: Path, pairs: list[tuple[str, str]]) -> None:
     tmp.replace(path)
 
 
+GRID_TEMPERATURES = (1.0, 3.0)
+GRID_DICTIONARY = (0.25, 0.5, 0.75, 1.0)
+GRID_CONFIDENCE = (0.0, 1.0, 2.0)
+GRID_FALLBACK = (0.0, 0.6)
+
+
+def settings() -> list[tuple[str, DecodeConfig]]:
+    """The grid: (label, decoding) with the beam left to the caller."""
+    plain = DecodeConfig(mbr=False)
+    rows = [("network alone", replace(plain, fallback_nll=0.0)), ("fallback 0.6 (before)", plain)]
+    for fb in GRID_FALLBACK:
+        for s in GRID_CONFIDENCE:
+            for t in GRID_TEMPERATURES:
+                for d in GRID_DICTIONARY:
+                    dc = DecodeConfig(
+                        fallback_nll=fb, mbr=True, mbr_temperature=t, mbr_dictionary=d, mbr_confidence=s,
+                        mbr_copy=0.0,
+                    )  # fmt: skip
+                    rows.append((f"mbr T={t:g} d={d:g} s={s:g} fb={fb:g}", dc))
+        dc = DecodeConfig(fallback_nll=fb, mbr=True, mbr_temperature=1.0, mbr_dictionary=0.5, mbr_copy=0.25)
+        rows.append((f"mbr T=1 d=0.5 s=0 copy=0.25 fb={fb:g}" + (" (default)" if fb == 0.6 else ""), dc))
+    return rows
+
+
+def grid(args: argparse.Namespace) -> None:
+    """Scores every setting of :func:`settings` at beam 1 and 5 on one search each."""
+    import sacrebleu
+
+    tr = Translator.from_pretrained(args.model)
+    pairs = scored_pairs(tr, [args.pairs], args.split, args.limit)
+    sources, refs = [p[0] for p in pairs], [p[1] for p in pairs]
+    print(f"{args.model} on {args.pairs} ({args.split}, {len(pairs)} pairs); BLEU / chrF (dictionary share)")
+    dictionary = [tr.dictionary.translate(s) for s in sources]
+    scores, outputs = {}, {}
+    for beam in (1, 5):
+        start = time.perf_counter()
+        searched = tr.search(sources, DecodeConfig(beam=beam, mbr=True, batch_size=args.batch_size))
+        took = time.perf_counter() - start
+        for label, dc in settings():
+            out = tr.choose(searched, replace(dc, beam=beam))
+            texts = [t.text for t in out]
+            outputs[label, beam] = texts
+            n = choice_counts(out)
+            scores[label, beam] = (
+                sacrebleu.corpus_bleu(texts, [refs]).score,
+                sacrebleu.corpus_chrf(texts, [refs]).score,
+                n["dictionary"] / len(out),
+                n["nbest"] / len(out),
+            )
+        print(f"beam {beam}: search {took:.1f} s")
+    print(f"{'setting':<46} {'greedy':>22} {'beam 5':>22}")
+    for label, _ in settings():
+        cells = [
+            f"{b:6.2f} / {c:5.2f} ({d:3.0%}|{k:3.0%})" for b, c, d, k in (scores[label, 1], scores[label, 5])
+        ]
+        print(f"{label:<46} {cells[0]:>22} {cells[1]:>22}")
+    bleu = sacrebleu.corpus_bleu(dictionary, [refs]).score
+    print(f"{'dictionary':<46} {bleu:6.2f} / {sacrebleu.corpus_chrf(dictionary, [refs]).score:5.2f}")
+    print("(shares: of sentences from the dictionary | from an n-best hypothesis other than the best)")
+    if args.pick:
+        paired(outputs, refs, args.pick)
+
+
+def paired(outputs: dict[tuple[str, int], list[str]], refs: list[str], pick: str) -> None:
+    """sacrebleu's paired bootstrap (1,000 resamples) of the ``pick`` row against the fallback alone."""
+    from sacrebleu.metrics import BLEU, CHRF
+    from sacrebleu.significance import PairedTest
+
+    for beam in (1, 5):
+        systems = [("fallback 0.6", outputs["fallback 0.6 (before)", beam]), (pick, outputs[pick, beam])]
+        if systems[0][1] == systems[1][1]:
+            print(f"beam {beam}: {pick} translates every sentence as the fallback alone does")
+            continue
+        _, res = PairedTest(systems, {"BLEU": BLEU(), "chrF": CHRF()}, [refs], "bs", 1000)()
+        for metric in (k for k in res if k != "System"):
+            base, new = res[metric]  # type: ignore[misc]
+            print(
+                f"beam {beam} {metric}: fallback 0.6 {base.score:.2f} (95% CI +-{base.ci:.2f}), {pick} "
+                f"{new.score:.2f} (+-{new.ci:.2f}), paired bootstrap p = {new.p_value:.3f}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", required=True, help="git's catalogue (the default split is taken from it)")
-    parser.add_argument("--out", required=True, help="folder for train.tsv and unseen.tsv")
+    parser.add_argument("--out", help="folder for train.tsv and unseen.tsv")
     parser.add_argument("--share", type=float, default=0.03, help="share of source word types held out")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--grid", action="store_true", help="score the decoding grid of --model instead")
+    parser.add_argument("--model", help="--grid: the model")
+    parser.add_argument("--split", default="all", choices=("all", "valid"), help="--grid: pairs scored")
+    parser.add_argument("--limit", type=int, default=0, help="--grid: at most this many pairs (0: all)")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument(
+        "--pick", help="--grid: a setting's label to test against the fallback alone (bootstrap)"
+    )
     args = parser.parse_args()
+    if args.grid:
+        if not args.model:
+            parser.error("--grid needs --model")
+        grid(args)
+        return
+    if not args.out:
+        parser.error("--out is needed to build the proxy")
     split = load_split(TranslateDataConfig((args.pairs,)))
     pool = split.train + split.valid
     types = sorted({w for s, _ in pool for w in words(s)})

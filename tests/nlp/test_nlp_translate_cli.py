@@ -72,6 +72,11 @@ def test_train_run_evaluate(nlp: Callable[..., Run], corpus: Path, tmp_path: Pat
     assert all(len(row) == len(first["source_tokens"]) and abs(sum(row) - 1) < 1e-4 for row in weights)
     plain = nlp("translate", "run", "--model", str(out), "open the file", "--beam", "3")
     assert plain.returncode == 0 and plain.stdout == first["text"] + "\n"
+    mbr = nlp("translate", "run", "--model", str(out), "open the file", "--beam", "3", "--mbr", "--json")
+    assert mbr.returncode == 0, mbr.stderr
+    picked = json.loads(mbr.stdout)["translations"][0]
+    assert picked["chosen"] in ("model", "dictionary", "copy") and 0 <= picked["rank"] < 3
+    assert picked["text"] == (picked["model_text"] if picked["chosen"] == "model" else "öffne die Datei")
     png = tmp_path / "attention.png"
     plotted = nlp("translate", "run", "--model", str(out), "read the file", "--plot", str(png), "-q")
     assert plotted.returncode == 0, plotted.stderr
@@ -85,6 +90,7 @@ def test_train_run_evaluate(nlp: Callable[..., Run], corpus: Path, tmp_path: Pat
     assert ev["pairs"] == doc["pairs"]["test"]
     assert set(ev["bleu"]) == set(ev["chrf"]) == {"greedy", "beam", "copy", "dictionary"}
     assert ev["bleu"]["dictionary"] > 90  # a word-by-word corpus: the dictionary baseline is exact
+    assert all(sum(n.values()) == ev["pairs"] for n in ev["choices"].values())
     assert all(0 <= v <= 100 for v in [*ev["bleu"].values(), *ev["chrf"].values()])
 
 
@@ -94,6 +100,8 @@ def test_errors_are_one_line(nlp: Callable[..., Run], corpus: Path, tmp_path: Pa
         (["translate", "train", "--pairs", str(tmp_path / "none.tsv"), "-o", str(tmp_path / "o")], 1),
         (["translate", "train", "--pairs", str(corpus), "-o", str(tmp_path / "o"), "--test", "0.95"], 1),
         (["translate", "run", "--model", "m", "--beam", "0", "x"], 2),
+        (["translate", "run", "--model", "m", "--mbr-dictionary", "-1", "x"], 2),
+        (["translate", "evaluate", "--model", "m", "--pairs", "p", "--mbr-copy", "-0.5"], 2),
         (["translate", "evaluate", "--model", "m", "--pairs", "p", "--split", "dev"], 2),
     ):
         result = nlp(*args)

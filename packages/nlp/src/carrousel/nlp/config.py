@@ -447,6 +447,11 @@ class DecodeConfig:
     lexical_bias: float = 0.0  # lambda of the lexicon bias lambda * log(p_lex + eps) on the output (0: off)
     lexical_eps: float = 1e-3  # eps of the lexicon bias
     fallback_nll: float = 0.6  # mean -log p per output token above which the dictionary translates (0: off)
+    mbr: bool = True  # consensus (MBR, chrF) among the n-best, the dictionary's and (mbr_copy) the source
+    mbr_temperature: float = 1.0  # the n-best's weights softmax(log p / T), summing to 1 (T > 1: flatter)
+    mbr_dictionary: float = 0.5  # the dictionary translation's weight beside them (0: candidate only)
+    mbr_copy: float = 0.25  # the copied source's weight (0: not a candidate)
+    mbr_confidence: float = 0.0  # s: the n-best weigh exp(-s * mean -log p of the best) together (0: 1)
 
     def __post_init__(self) -> None:
         _need(1 <= self.beam <= 64, f"beam must be in [1, 64], got {self.beam}")
@@ -459,6 +464,10 @@ class DecodeConfig:
         _need(math.isfinite(self.lexical_bias) and self.lexical_bias >= 0, "lexical_bias must be >= 0")
         _need(0 < self.lexical_eps < 1, f"lexical_eps must be in (0, 1), got {self.lexical_eps}")
         _need(math.isfinite(self.fallback_nll) and self.fallback_nll >= 0, "fallback_nll must be >= 0")
+        _need(self.mbr_temperature > 0, f"mbr_temperature must be > 0, got {self.mbr_temperature}")
+        for name in ("mbr_dictionary", "mbr_copy", "mbr_confidence"):
+            v = getattr(self, name)
+            _need(math.isfinite(v) and v >= 0, f"{name} must be >= 0, got {v}")
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from carrousel.core.nn import MultiplicativeAttention, RecurrentConfig, Recurren
 from carrousel.nlp.config import TranslateNetConfig
 from carrousel.nlp.errors import NLPConfigError
 
-__all__ = ["DecoderState", "Seq2Seq", "Seq2SeqConfig", "build_seq2seq", "decode_batch"]
+__all__ = ["DecoderState", "Seq2Seq", "Seq2SeqConfig", "build_seq2seq", "decode_batch", "decode_nbest"]
 
 
 @dataclass(frozen=True)
@@ -324,6 +324,29 @@ def decode_batch(
     Returns:
         The best hypothesis per source, its ``extras`` the ``(T, S_b)`` attention over that source.
     """
+    found = decode_nbest(
+        model, sources, bos, eos, beam=beam, length_penalty=length_penalty,
+        coverage_penalty=coverage_penalty, max_ratio=max_ratio,
+    )  # fmt: skip
+    return [h[0] for h in found]
+
+
+def decode_nbest(
+    model: Seq2Seq | Any,
+    sources: Sequence[Sequence[int]],
+    bos: int,
+    eos: int,
+    *,
+    beam: int = 1,
+    n_best: int = 1,
+    length_penalty: float = 0.0,
+    coverage_penalty: float = 0.0,
+    max_ratio: float = 2.0,
+) -> list[list[Hypothesis]]:
+    """:func:`decode_batch` keeping the ``n_best`` (at most ``beam``) hypotheses per source, best first.
+
+    Greedy search (``beam`` 1) gives one hypothesis per source.
+    """
     device = next(iter(model.parameters())).device
     lengths = torch.tensor([len(s) for s in sources], dtype=torch.long)
     src = torch.zeros(len(sources), int(lengths.max()), dtype=torch.long)
@@ -333,7 +356,7 @@ def decode_batch(
     with torch.no_grad():
         state = model.start(src.to(device), lengths)
         if beam == 1:
-            hyps = greedy_search(model.step, state, bos, eos, max_len)
+            found = [[h] for h in greedy_search(model.step, state, bos, eos, max_len)]
         else:
             cover = gnmt_coverage_penalty(coverage_penalty) if coverage_penalty > 0 else None
             found = beam_search(
@@ -343,12 +366,22 @@ def decode_batch(
                 eos,
                 max_len,
                 beam,
+                n_best=min(max(n_best, 1), beam),
                 length_penalty=length_penalty,
                 coverage_penalty=cover,
             )
-            hyps = [h[0] for h in found]
     out = []
-    for h, n in zip(hyps, lengths.tolist(), strict=True):
-        extras = h.extras[:, :n] if h.extras is not None else None
-        out.append(Hypothesis(h.labels, h.score, h.log_prob, h.finished, extras))
+    for hs, n in zip(found, lengths.tolist(), strict=True):
+        out.append(
+            [
+                Hypothesis(
+                    h.labels,
+                    h.score,
+                    h.log_prob,
+                    h.finished,
+                    h.extras[:, :n] if h.extras is not None else None,
+                )
+                for h in hs
+            ]
+        )
     return out

@@ -1,5 +1,5 @@
 """Decoding: greedy and beam search over a step function; CTC greedy, prefix beam search and alignment;
-temperature, top-k and top-p sampling.
+temperature, top-k and top-p sampling; minimum-Bayes-risk (consensus) selection among candidates.
 
 :mod:`~carrousel.core.decode.search` drives any autoregressive model through a step function
 ``step(labels (N,), state) -> (log_probs (N, V), state[, extras (N, ...)])``;
@@ -15,6 +15,7 @@ from carrousel.core.decode.ctc import (
     ctc_prefix_beam_search,
     ctc_prefix_beam_search_batch,
 )
+from carrousel.core.decode.mbr import MBRChoice, mbr_from_matrix, mbr_select, mbr_weights
 from carrousel.core.decode.sampling import filter_logits, sample_next
 from carrousel.core.decode.search import (
     Hypothesis,
@@ -30,6 +31,7 @@ from carrousel.core.decode.search import (
 __all__ = [
     "CTCResult",
     "Hypothesis",
+    "MBRChoice",
     "Scorer",
     "StepFunction",
     "beam_search",
@@ -42,6 +44,9 @@ __all__ = [
     "gnmt_length_penalty",
     "greedy_search",
     "map_state",
+    "mbr_from_matrix",
+    "mbr_select",
+    "mbr_weights",
     "sample_next",
     "select_state",
 ]

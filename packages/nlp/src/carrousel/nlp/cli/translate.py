@@ -108,6 +108,33 @@ FallbackNll = Annotated[
     ),
 ]
 
+Mbr = Annotated[
+    bool,
+    typer.Option(
+        "--mbr/--no-mbr",
+        help="Consensus (minimum Bayes risk, sentence chrF): pick among the beam's n-best, the word "
+        "dictionary's translation and (--mbr-copy) the source the one the others agree with most.",
+    ),
+]
+MbrTemperature = Annotated[
+    float, typer.Option(min=0.0, help="With --mbr: n-best weights softmax(log p / T), T > 0.")
+]
+MbrDictionary = Annotated[
+    float,
+    typer.Option(min=0.0, help="With --mbr: the dictionary translation's weight beside the n-best's 1."),
+]
+MbrCopy = Annotated[
+    float, typer.Option(min=0.0, help="With --mbr: the copied source's weight (0: not a candidate).")
+]
+
+MbrConfidence = Annotated[
+    float,
+    typer.Option(
+        min=0.0,
+        help="With --mbr: the n-best weigh exp(-S * mean -log p of the best) together instead of 1 (0: 1).",
+    ),
+]
+
 
 @command(translate_app, "train")
 def train(
@@ -238,6 +265,11 @@ def run(
     copy_unknown: CopyUnknown = False,
     lexical_bias: LexicalBias = 0.0,
     fallback_nll: FallbackNll = 0.6,
+    mbr: Mbr = True,
+    mbr_temperature: MbrTemperature = 1.0,
+    mbr_dictionary: MbrDictionary = 0.5,
+    mbr_copy: MbrCopy = 0.25,
+    mbr_confidence: MbrConfidence = 0.0,
     batch_size: BatchSize = 64,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="PNG heat map of the first translation's attention.")
@@ -260,6 +292,11 @@ def run(
         copy_unknown=copy_unknown,
         lexical_bias=lexical_bias,
         fallback_nll=fallback_nll,
+        mbr=mbr,
+        mbr_temperature=mbr_temperature,
+        mbr_dictionary=mbr_dictionary,
+        mbr_copy=mbr_copy,
+        mbr_confidence=mbr_confidence,
     )
     results = Translator.from_pretrained(model, dc.device).translate(
         items, dc, attention=as_json or plot is not None
@@ -286,6 +323,11 @@ def evaluate(
     copy_unknown: CopyUnknown = False,
     lexical_bias: LexicalBias = 0.0,
     fallback_nll: FallbackNll = 0.6,
+    mbr: Mbr = True,
+    mbr_temperature: MbrTemperature = 1.0,
+    mbr_dictionary: MbrDictionary = 0.5,
+    mbr_copy: MbrCopy = 0.25,
+    mbr_confidence: MbrConfidence = 0.0,
     limit: Annotated[int, typer.Option(min=0, help="Score at most this many pairs (0: all).")] = 0,
     examples: Annotated[int, typer.Option(min=0, help="Example translations to show.")] = 5,
     batch_size: BatchSize = 64,
@@ -302,6 +344,11 @@ def evaluate(
         copy_unknown=copy_unknown,
         lexical_bias=lexical_bias,
         fallback_nll=fallback_nll,
+        mbr=mbr,
+        mbr_temperature=mbr_temperature,
+        mbr_dictionary=mbr_dictionary,
+        mbr_copy=mbr_copy,
+        mbr_confidence=mbr_confidence,
     )
     cfg = TranslateEvaluateConfig(str(model), tuple(str(p) for p in pairs), split.value, dc, limit, examples)
     r = evaluate_translator(cfg)

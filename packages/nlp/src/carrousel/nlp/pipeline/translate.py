@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -30,6 +31,7 @@ from torch.utils.data import DataLoader
 
 from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
+from carrousel.core.decode import Hypothesis
 from carrousel.core.train import Trainer
 from carrousel.nlp.baselines import WORD_PATTERN, WordDictionary
 from carrousel.nlp.config import (
@@ -37,6 +39,7 @@ from carrousel.nlp.config import (
     TranslateDataConfig,
     TranslateTrainConfig,
 )
+from carrousel.nlp.consensus import consensus
 from carrousel.nlp.copying import copy_unknown_words
 from carrousel.nlp.errors import EmptyTextError, TextDataError
 from carrousel.nlp.lexical_bias import (
@@ -50,7 +53,7 @@ from carrousel.nlp.lexicon import ibm_model1
 from carrousel.nlp.parallel import ParallelSplit, clean_pairs, read_pairs, split_pairs, vary_case
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE, train_config
 from carrousel.nlp.placeholders import ALPHABET, mask, mask_pair, unmask
-from carrousel.nlp.seq2seq import Seq2Seq, build_seq2seq, decode_batch
+from carrousel.nlp.seq2seq import Seq2Seq, build_seq2seq, decode_nbest
 from carrousel.nlp.seq2seq_export import exported_network
 from carrousel.nlp.task import TranslationTask
 from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
@@ -58,6 +61,7 @@ from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
 __all__ = [
     "KIND",
     "KNOWN_FILE",
+    "Searched",
     "TranslateTrainResult",
     "Translation",
     "Translator",
@@ -207,11 +211,21 @@ class Translation:
     source_tokens: list[str] = field(default_factory=list)  # subword pieces of the source
     target_tokens: list[str] = field(default_factory=list)  # subword pieces of the translation
     attention: list[list[float]] | None = None  # (target tokens, source tokens) weights when asked for
-    nll: float = 0.0  # the model's mean negative log-probability per output token ([EOS] included)
-    fallback: bool = (
-        False  # the text is the word dictionary's (the model's nll was above DecodeConfig.fallback_nll)
-    )
+    nll: float = 0.0  # mean -log p per output token ([EOS] included) of the hypothesis model_text is
+    fallback: bool = False  # the text is the word dictionary's (fallback_nll, or an MBR pick)
     model_text: str = ""  # the network's own translation (the one target_tokens/attention belong to)
+    chosen: str = "model"  # where text comes from: model (model_text), dictionary or copy (the source)
+    rank: int = 0  # which of the beam's n-best model_text is (0: the search's best; > 0 only by MBR)
+
+
+@dataclass
+class Searched:
+    """One text as the search left it: what :meth:`Translator.choose` picks a translation from."""
+
+    source: str  # the input
+    ids: list[int]  # its source token ids
+    pieces: list[str]  # the masked placeholders' texts
+    hyps: list[Hypothesis]  # the network's hypotheses, best first (the n-best with DecodeConfig.mbr)
 
 
 class Translator:
@@ -280,12 +294,17 @@ class Translator:
     def translate(
         self, texts: Sequence[str], decode: DecodeConfig | None = None, attention: bool = False
     ) -> list[Translation]:
-        """Translates ``texts``, in batches of similar length.
+        """Translates ``texts``, in batches of similar length: :meth:`search`, then :meth:`choose`.
 
         Raises:
             EmptyTextError: a text is empty or only whitespace.
         """
         dc = decode or DecodeConfig()
+        return self.choose(self.search(texts, dc), dc, attention)
+
+    def search(self, texts: Sequence[str], decode: DecodeConfig) -> list[Searched]:
+        """The network's hypotheses per text (the best; with ``mbr`` the beam's n-best); as :meth:`translate`."""
+        dc = decode
         for i, text in enumerate(texts):
             if not text.strip():
                 raise EmptyTextError(f"text {i + 1} is empty; give text to translate")
@@ -293,49 +312,78 @@ class Translator:
         masked = [mask(t, self.unknown) if self.placeholders else (t, []) for t in texts]
         ids = [s[: self.max_tokens] or [tok.unk_id] for s in tok.encode_batch([m for m, _ in masked])]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        out: list[Translation | None] = [None] * len(ids)
+        out: list[Searched | None] = [None] * len(ids)
         network: Any = self.network
         if dc.lexical_bias > 0:
             network = BiasedNetwork(network, *self.lexicon(), strength=dc.lexical_bias, eps=dc.lexical_eps)
         for b in range(0, len(order), dc.batch_size):
             chunk = order[b : b + dc.batch_size]
-            hyps = decode_batch(
-                network,
-                [ids[i] for i in chunk],
-                tok.bos_id,
-                tok.eos_id,
-                beam=dc.beam,
-                length_penalty=dc.length_penalty,
-                coverage_penalty=dc.coverage_penalty,
-                max_ratio=dc.max_ratio,
-            )
-            for i, h in zip(chunk, hyps, strict=True):
-                weights = h.extras.tolist() if attention and h.extras is not None else None
-                text = tok.decode(h.labels)
-                if dc.copy_unknown and h.extras is not None:
-                    copied = copy_unknown_words(
-                        [tok.id_to_token(t) for t in ids[i]],
-                        [tok.id_to_token(t) for t in h.labels],
-                        np.asarray(h.extras),
-                        self.is_known,
-                    )
-                    text = copied if copied is not None else text
-                pieces = masked[i][1]
-                nll = -float(h.log_prob) / (len(h.labels) + 1)
-                fallback = 0 < dc.fallback_nll < nll
-                own = unmask(text, pieces).strip()
-                out[i] = Translation(
-                    source=texts[i],
-                    text=self.dictionary.translate(texts[i]) if fallback else own,
-                    score=float(h.score),
-                    source_tokens=[unmask(tok.id_to_token(t), pieces) for t in ids[i]] if attention else [],
-                    target_tokens=[unmask(tok.id_to_token(t), pieces) for t in h.labels] if attention else [],
-                    attention=weights,
-                    nll=nll,
-                    fallback=fallback,
-                    model_text=own,
+            found = decode_nbest(
+                network, [ids[i] for i in chunk], tok.bos_id, tok.eos_id, beam=dc.beam,
+                n_best=dc.beam if dc.mbr else 1, length_penalty=dc.length_penalty,
+                coverage_penalty=dc.coverage_penalty, max_ratio=dc.max_ratio,
+            )  # fmt: skip
+            for i, hyps in zip(chunk, found, strict=True):
+                out[i] = Searched(texts[i], ids[i], masked[i][1], hyps)
+        return [s for s in out if s is not None]
+
+    def _own_text(self, s: Searched, h: Hypothesis, copy_unknown: bool) -> str:
+        tok = self.tokenizer
+        text = tok.decode(h.labels)
+        if copy_unknown and h.extras is not None:
+            src, out = [tok.id_to_token(t) for t in s.ids], [tok.id_to_token(t) for t in h.labels]
+            copied = copy_unknown_words(src, out, np.asarray(h.extras), self.is_known)
+            text = copied if copied is not None else text
+        return unmask(text, s.pieces).strip()
+
+    def choose(
+        self, searched: Sequence[Searched], decode: DecodeConfig, attention: bool = False
+    ) -> list[Translation]:
+        """The translation of each searched text: the network's best; the dictionary's where the best's
+        mean -log p is above ``decode.fallback_nll``; else with ``decode.mbr`` the consensus pick among
+        the n-best, the dictionary's and (``mbr_copy``) the source (:mod:`carrousel.nlp.consensus`).
+
+        ``model_text``, ``nll``, ``score``, tokens and attention are those of the network's hypothesis
+        that was chosen (its best when the dictionary's or the source is chosen).
+        """
+        dc, tok, out = decode, self.tokenizer, []
+        for s in searched:
+            choice, rank = "model", 0
+            nll = -float(s.hyps[0].log_prob) / (len(s.hyps[0].labels) + 1)
+            if 0 < dc.fallback_nll < nll:
+                choice = "dictionary"
+            elif dc.mbr:
+                choice, rank = consensus(
+                    [self._own_text(s, h, dc.copy_unknown) for h in s.hyps],
+                    [float(h.log_prob) for h in s.hyps],
+                    self.dictionary.translate(s.source),
+                    s.source,
+                    temperature=dc.mbr_temperature,
+                    model_weight=math.exp(-dc.mbr_confidence * nll),
+                    dictionary_weight=dc.mbr_dictionary,
+                    copy_weight=dc.mbr_copy,
                 )
-        return [t for t in out if t is not None]
+            h = s.hyps[rank]
+            own = self._own_text(s, h, dc.copy_unknown)
+            text = {"model": own, "dictionary": self.dictionary.translate(s.source), "copy": s.source}[choice]
+            out.append(
+                Translation(
+                    source=s.source,
+                    text=text,
+                    score=float(h.score),
+                    source_tokens=[unmask(tok.id_to_token(t), s.pieces) for t in s.ids] if attention else [],
+                    target_tokens=[unmask(tok.id_to_token(t), s.pieces) for t in h.labels]
+                    if attention
+                    else [],
+                    attention=h.extras.tolist() if attention and h.extras is not None else None,
+                    nll=-float(h.log_prob) / (len(h.labels) + 1),
+                    fallback=choice == "dictionary",
+                    model_text=own,
+                    chosen=choice,
+                    rank=rank,
+                )
+            )
+        return out
 
 
 def attention_plot(translation: Translation, path: str | Path) -> Path:

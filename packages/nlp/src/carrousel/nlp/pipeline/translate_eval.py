@@ -4,15 +4,16 @@ decoding beside copying the source and the word-by-word dictionary of the traini
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from carrousel.core.optional import require
 from carrousel.nlp.config import TranslateDataConfig, TranslateEvaluateConfig
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.parallel import clean_pairs, read_pairs
-from carrousel.nlp.pipeline.translate import Translator, load_split
+from carrousel.nlp.pipeline.translate import Translation, Translator, load_split
 
-__all__ = ["TranslateEvaluation", "evaluate_translator"]
+__all__ = ["TranslateEvaluation", "choice_counts", "evaluate_translator", "scored_pairs"]
 
 
 @dataclass
@@ -25,7 +26,38 @@ class TranslateEvaluation:
     beam: int  # beam size of the "beam" system
     examples: list[dict[str, str]] = field(default_factory=list)  # source, reference, greedy, beam
     fallbacks: dict[str, int] = field(default_factory=dict)  # greedy/beam -> texts the dictionary translated
+    choices: dict[str, dict[str, int]] = field(
+        default_factory=dict
+    )  # greedy/beam -> model/nbest/dictionary/copy
     seconds: float = 0.0  # wall time
+
+
+def choice_counts(translations: Sequence[Translation]) -> dict[str, int]:
+    """How many translations are the network's best (model), another of its n-best (nbest, by MBR), the
+    dictionary's or the copied source."""
+    keys = [("nbest" if t.rank > 0 else "model") if t.chosen == "model" else t.chosen for t in translations]
+    return {k: keys.count(k) for k in ("model", "nbest", "dictionary", "copy")}
+
+
+def scored_pairs(tr: Translator, files: Sequence[str], split: str, limit: int = 0) -> list[tuple[str, str]]:
+    """The pairs ``evaluate`` scores: every clean pair of ``files`` (``all``), or the ``test``/``valid``
+    split cut as in the training of ``tr``; at most ``limit`` (0: all).
+
+    Raises:
+        TextDataError: no pair is left.
+    """
+    if split == "all":
+        pairs = clean_pairs(read_pairs(files, tr.src, tr.tgt))
+    else:
+        s, c = tr.bundle.assets["split"], tr.bundle.assets["cleaning"]
+        data = TranslateDataConfig(
+            tuple(files), tr.src, tr.tgt, s["valid"], s["test"], c["max_ratio"], c["max_words"], s["seed"]
+        )
+        pairs = getattr(load_split(data), split)
+    pairs = pairs[:limit] if limit else pairs
+    if not pairs:
+        raise TextDataError("no pair to score; check --pairs and --split")
+    return list(pairs)
 
 
 def evaluate_translator(cfg: TranslateEvaluateConfig) -> TranslateEvaluation:
@@ -35,19 +67,7 @@ def evaluate_translator(cfg: TranslateEvaluateConfig) -> TranslateEvaluation:
     )
     start = time.perf_counter()
     tr = Translator.from_pretrained(cfg.model, cfg.decode.device)
-    assets = tr.bundle.assets
-    if cfg.split == "all":
-        pairs = clean_pairs(read_pairs(cfg.pairs, tr.src, tr.tgt))
-    else:
-        s, c = assets["split"], assets["cleaning"]
-        data = TranslateDataConfig(
-            cfg.pairs, tr.src, tr.tgt, s["valid"], s["test"], c["max_ratio"], c["max_words"], s["seed"]
-        )
-        pairs = getattr(load_split(data), cfg.split)
-    if cfg.limit:
-        pairs = pairs[: cfg.limit]
-    if not pairs:
-        raise TextDataError("no pair to score; check --pairs and --split")
+    pairs = scored_pairs(tr, cfg.pairs, cfg.split, cfg.limit)
     sources, refs = [s for s, _ in pairs], [t for _, t in pairs]
     greedy_cfg = replace(cfg.decode, beam=1, length_penalty=1.0, coverage_penalty=0.0)
     greedy_out, beam_out = tr.translate(sources, greedy_cfg), tr.translate(sources, cfg.decode)
@@ -71,5 +91,6 @@ def evaluate_translator(cfg: TranslateEvaluateConfig) -> TranslateEvaluation:
         beam=cfg.decode.beam,
         examples=examples,
         fallbacks={k: sum(t.fallback for t in v) for k, v in (("greedy", greedy_out), ("beam", beam_out))},
+        choices={k: choice_counts(v) for k, v in (("greedy", greedy_out), ("beam", beam_out))},
         seconds=time.perf_counter() - start,
     )
