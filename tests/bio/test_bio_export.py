@@ -109,6 +109,35 @@ def test_int8_export_auroc_within_tolerance(tmp_path: Path, trained: tuple[Path,
     assert abs(report.after - report.before) <= 0.01  # stated tolerance: 0.01 AUROC (int8 LSTM weights)
 
 
+def test_exported_graph_is_conv_maxpool_and_matches_at_other_sizes() -> None:
+    """The export graph (``predict(pool_op=True)``): a float32 Conv and a MaxPool operator (no int8
+    ConvInteger, no reshape-and-ReduceMax over the detector track), int8 on the LSTM only, and the same
+    logits as the channels-last path, also where the pool's last cell is partial (window 57, pool 10)."""
+    import onnx
+    import torch
+
+    from carrousel.bio.deploy import export_spec
+    from carrousel.bio.models import build_danq
+    from carrousel.core.export import export_onnx, quantize_int8, verify_onnx
+
+    torch.manual_seed(0)
+    net = build_danq(3, window=57, filters=8, kernel=9, hidden=4).eval()
+    x = torch.nn.functional.one_hot(torch.randint(0, 4, (5, 57)), 4).float().transpose(1, 2)
+    with torch.no_grad():
+        torch.testing.assert_close(net.predict(x, pool_op=True), net.predict(x), atol=1e-5, rtol=1e-5)
+    spec = export_spec(net)
+    blob = export_onnx(spec.graph, spec.example, spec.input_names, spec.dynamic, output_names=spec.output_names)
+    ops = {n.op_type for n in onnx.load_from_string(blob).graph.node}
+    assert {"Conv", "MaxPool", "LSTM"} <= ops and "ReduceMax" in ops  # ReduceMax: the small global maxima
+    int8 = quantize_int8(blob, spec.int8_ops)
+    ops8 = {n.op_type for n in onnx.load_from_string(int8).graph.node}
+    assert "DynamicQuantizeLSTM" in ops8 and "Conv" in ops8 and "ConvInteger" not in ops8
+    for batch in (1, 9, 70):  # batch sizes other than the example's 2
+        xb = torch.nn.functional.one_hot(torch.randint(0, 4, (batch, 57)), 4).float().transpose(1, 2)
+        assert verify_onnx(blob, spec.graph, [xb], atol=1e-4) <= 1e-4
+        assert verify_onnx(int8, spec.graph, [xb], atol=spec.int8_atol) <= spec.int8_atol
+
+
 def test_clear_errors(tmp_path: Path, trained: tuple[Path, Path, Path]) -> None:
     with pytest.raises(ExportConfigError, match="both --positives and --negatives"):
         ExportConfig(positives="p.fa")
