@@ -23,11 +23,13 @@ from torch import Tensor, nn
 from carrousel.bio.bundle import KIND, default_model_path, load_model, to_bundle
 from carrousel.bio.config import ExportConfig
 from carrousel.bio.data import fit_windows
+from carrousel.bio.dna import one_hot
+from carrousel.bio.errors import ExportConfigError
 from carrousel.bio.evaluate import evaluate_windows
 from carrousel.bio.fasta import encode, read_sequences
 from carrousel.bio.models import DanQ, MotifModel, predict_logits
 from carrousel.bio.motifs import resolve_motifs
-from carrousel.bio.prune import pruned_model
+from carrousel.bio.prune import finetune_windows, pruned_model
 from carrousel.core.bundle import load_bundle
 from carrousel.core.export import (
     DeploymentReport,
@@ -44,6 +46,8 @@ __all__ = ["StrandAveraged", "export_model", "export_spec"]
 logger = logging.getLogger(__name__)
 
 BATCHES = (1, 64)  # batch sizes of the report's latency figures (windows per batch)
+CALIBRATION_WINDOWS = 512  # training windows the int8 convolution's activation ranges are read on
+CALIBRATION_BATCH = 64
 
 
 class StrandAveraged(nn.Module):
@@ -59,8 +63,15 @@ class StrandAveraged(nn.Module):
         return out
 
 
-def export_spec(model: DanQ) -> ExportSpec:
-    """How a DanQ network is exported: one input ``x`` ``(batch, 4, window)``, batch dynamic."""
+def export_spec(model: DanQ, calibration: np.ndarray | None = None) -> ExportSpec:
+    """How a DanQ network is exported: one input ``x`` ``(batch, 4, window)``, batch dynamic.
+
+    Args:
+        model: the network.
+        calibration: ``(N, window)`` uint8 codes of training windows. Given, int8 is static int8 of the
+            convolution (its ReLU and max-pool; calibrated on them, batches of :data:`CALIBRATION_BATCH`)
+            with the LSTM kept float32; None: dynamic int8 of the LSTM only, the convolution float32.
+    """
     w = model.config.window
     g = torch.Generator().manual_seed(0)
 
@@ -77,9 +88,17 @@ def export_spec(model: DanQ) -> ExportSpec:
         output_names=("logits",),
         atol=1e-3,
         int8_atol=1.0,  # logits; the held-out AUROC (and the scan's hits) are the real measure
-        # the LSTM only: int8 weights in the head's Gemm cost 10x its logit error for no speed, and
-        # ONNX Runtime's int8 Conv is slower than its float32 one (benchmarks/bench_export.py)
-        int8_ops=("LSTM",),
+        # never the head (int8 weights in its Gemm cost 10x its logit error for no speed) nor a dynamic
+        # int8 Conv (ConvInteger: 3x slower than float32); with calibration windows, the LSTM stays float32
+        # too: DynamicQuantizeLSTM is slower than ONNX Runtime's float32 LSTM at this size (32 units), at
+        # batch 1 and 64 (benchmarks/bench_export.py --parts bio, the README's table)
+        int8_ops=() if calibration is not None else ("LSTM",),
+        calibration=tuple(
+            (torch.from_numpy(one_hot(calibration[i : i + CALIBRATION_BATCH])),)
+            for i in range(0, len(calibration), CALIBRATION_BATCH)
+        )
+        if calibration is not None
+        else (),
     )
 
 
@@ -107,6 +126,19 @@ def _auroc(
     )
 
 
+def calibration_windows(model: MotifModel, cfg: ExportConfig) -> tuple[np.ndarray | None, str]:
+    """:data:`CALIBRATION_WINDOWS` training windows (a seeded sample of what ``--prune`` fine-tunes on:
+    :func:`~carrousel.bio.prune.finetune_windows`) and where they came from; None (and why) when the
+    model's training data is gone: its int8 export then keeps the convolution float32."""
+    try:
+        windows, where = finetune_windows(model, cfg)
+    except ExportConfigError as exc:
+        logger.warning("int8 convolution not calibrated (%s): it stays float32", exc)
+        return None, f"none ({exc})"
+    pick = np.random.default_rng(0).permutation(len(windows.x))[:CALIBRATION_WINDOWS]
+    return windows.x[np.sort(pick)], f"{len(pick)} windows of {where}"
+
+
 def export_model(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
     """``bio export``: writes ``cfg.model`` (default: the packaged panel) with its ONNX network to ``out``.
 
@@ -124,9 +156,12 @@ def export_model(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
     if cfg.prune > 0:  # the pruned variant, fine-tuned on the training windows, nulls recomputed
         variant = pruned_model(eager, cfg)
         shipped, extra = variant.model, {"pruned": variant.summary}
-    folder, asset = export_bundle(
-        to_bundle(shipped), out, export_spec(shipped.model), cfg.precision, cfg.exporter
-    )
+    calibration, where = None, "none (fp32)"
+    if cfg.precision == "int8":
+        calibration, where = calibration_windows(shipped, cfg)
+    spec = export_spec(shipped.model, calibration)
+    spec = replace(spec, meta={**spec.meta, "calibration": where})
+    folder, asset = export_bundle(to_bundle(shipped), out, spec, cfg.precision, cfg.exporter)
     runtime = load_runtime(load_bundle(folder, kind=KIND), config=shipped.model.config)
     deployed = replace(shipped, runtime=runtime)
     before, note = _auroc(eager, sets, cfg.motifs)
