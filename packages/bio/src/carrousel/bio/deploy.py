@@ -1,13 +1,18 @@
-"""``bio export``: a model bundle with its strand-averaged network as ONNX (fp32 or dynamic int8), through
+"""``bio export``: a model bundle with its strand-averaged network as ONNX (fp32 or int8), through
 core's deployment helper (:func:`carrousel.core.export.export_bundle`), and its report.
 
-The exported graph is :meth:`~carrousel.bio.models.DanQ.predict` (batch norm folded, both strands in one
-batch, strand-averaged logits) over ``(batch, 4, window)`` one-hot windows, batch dynamic. The folder is
+The exported graph is :meth:`~carrousel.bio.models.DanQ.predict` with ``pool_op`` (batch norm folded, both
+strands in one batch, Conv -> Relu -> MaxPool, strand-averaged logits) over ``(batch, 4, window)`` one-hot windows, batch dynamic. The folder is
 still a ``bio.danq`` bundle (weights, motifs, calibration, provenance) with ``assets/model.<precision>.onnx``
 added (with ``--prune F``, the network pruned and fine-tuned first: :mod:`carrousel.bio.prune`):
 :func:`carrousel.bio.bundle.load_model` then scores windows with ONNX Runtime (``bio scan --model
 DIR --method model``, ``bio evaluate --model DIR``), the weights still giving scan attributions. Re-exported
 by :mod:`carrousel.bio.pipeline`.
+
+int8 is the convolution with its ReLU and max-pool statically int8 (ONNX Runtime ``QLinearConv``, per
+channel), calibrated on :data:`CALIBRATION_WINDOWS` of the model's own training windows (those ``--prune``
+fine-tunes on), and the LSTM float32; where the training data is gone, the convolution stays float32 and the
+LSTM gets dynamic int8 weights, as before (the ``export`` asset's ``calibration`` says which).
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ from carrousel.core.export import (
 )
 from carrousel.core.files import check_input_file
 
-__all__ = ["StrandAveraged", "export_model", "export_spec"]
+__all__ = ["CALIBRATION_WINDOWS", "StrandAveraged", "calibration_windows", "export_model", "export_spec"]
 
 logger = logging.getLogger(__name__)
 

@@ -77,7 +77,7 @@ def quantize_static_int8(
     quant = require("onnxruntime.quantization", EXTRA, "int8 quantization")
     batches = list(_batches(calibration, input_names))
 
-    class _Reader(quant.CalibrationDataReader):  # type: ignore[misc]
+    class _Reader(quant.CalibrationDataReader):  # type: ignore[misc,name-defined]
         def __init__(self) -> None:
             self.items = iter(batches)
 
