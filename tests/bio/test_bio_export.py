@@ -156,6 +156,28 @@ def test_exported_graph_is_conv_maxpool_and_matches_at_other_sizes() -> None:
         assert verify_onnx(int8, spec.graph, [xb], atol=spec.int8_atol) <= spec.int8_atol
 
 
+def test_int8_without_training_data_keeps_the_conv_float(
+    tmp_path: Path, trained: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No training windows to calibrate on: the convolution stays float32, the LSTM gets dynamic int8."""
+    import onnx
+
+    from carrousel.bio import deploy
+
+    def gone(*_: object) -> None:
+        raise ExportConfigError("the model's training files are gone or changed")
+
+    monkeypatch.setattr(deploy, "finetune_windows", gone)
+    model, _, _ = trained
+    deploy.export_model(ExportConfig(model=str(model)), tmp_path / "i8")
+    bundle = load_bundle(tmp_path / "i8")
+    asset = bundle.assets["export"]
+    assert asset["calibration"].startswith("none (") and asset["static_int8_ops"] == []
+    assert asset["int8_ops"] == ["LSTM"]
+    ops = {n.op_type for n in onnx.load_from_string(bytes(bundle.files[asset["file"]])).graph.node}
+    assert "DynamicQuantizeLSTM" in ops and "Conv" in ops and "QuantizeLinear" not in ops
+
+
 def test_clear_errors(tmp_path: Path, trained: tuple[Path, Path, Path]) -> None:
     with pytest.raises(ExportConfigError, match="both --positives and --negatives"):
         ExportConfig(positives="p.fa")
