@@ -20,10 +20,14 @@ columns are left out there.
    ``--scan-model DIR`` (default: the panel); run it with ``PYTHONPATH`` at an older checkout to compare
    the int8 bundle with the scan before this change.
 
+5. ``profile`` (not in the default parts): ONNX Runtime's own profiler (``SessionOptions.enable_profiling``)
+   on part 2's exported panels (``panel-fp32``, ``panel-int8``, ``panel-int8-pruned`` in ``--out``) at batch
+   64: microseconds per run by node type, where the deployed batch goes.
+
 One thread (``--threads``), alternating runners per batch size; the figures are ratios measured in the
 same run. ``--prune F`` adds to parts 2 and 3 an int8 export pruned by ``F`` (``bio export --prune`` /
 ``finance export --prune``: units removed, fine-tuned on the training data), with its scan in part 2.
-Usage: ``python benchmarks/bench_export.py [--parts encoder,bio,finance,scan] [--out DIR] [--prune F]
+Usage: ``python benchmarks/bench_export.py [--parts encoder,bio,finance,scan,profile] [--out DIR] [--prune F]
 [--scan-model DIR] [--json]``
 """
 
@@ -262,6 +266,38 @@ def _scan(out: Path, model: str | None) -> list[dict[str, Any]]:
     return [{"part": "scan", "model": model or "panel", "best_of_3_seconds": best, "hits": hits}]
 
 
+def _profile(out: Path, threads: int, runs: int = 30) -> list[dict[str, Any]]:
+    """Per node type, microseconds per batch-64 run of each exported panel in ``out`` (ONNX Runtime's profiler)."""
+    import onnxruntime as ort
+
+    from carrousel.bio.bundle import load_model
+    from carrousel.bio.dna import one_hot
+    from carrousel.core.bundle import load_bundle
+
+    rows: list[dict[str, Any]] = []
+    for folder in sorted(out.glob("panel-*")):
+        bundle = load_bundle(folder)
+        asset = bundle.assets["export"]
+        window = load_model(folder).window
+        x = one_hot(np.random.default_rng(64).integers(0, 4, (64, window), dtype=np.uint8))
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads, opts.inter_op_num_threads = threads, 1
+        opts.enable_profiling, opts.profile_file_prefix = True, str(out / f"ort_profile_{folder.name}")
+        sess = ort.InferenceSession(
+            bytes(bundle.files[asset["file"]]), opts, providers=["CPUExecutionProvider"]
+        )
+        for _ in range(runs):
+            sess.run(None, {"x": x})
+        events = json.loads(Path(sess.end_profiling()).read_text())
+        per_op: dict[str, float] = {}
+        for e in events:
+            if e.get("cat") == "Node" and e["name"].endswith("_kernel_time"):
+                per_op[e["args"]["op_name"]] = per_op.get(e["args"]["op_name"], 0.0) + e["dur"] / runs
+        ranked = dict(sorted(per_op.items(), key=lambda kv: -kv[1]))
+        rows.append({"part": f"profile {folder.name} batch 64 (us per run by node type)", **ranked})
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parts", default="encoder,bio,finance")
@@ -297,6 +333,8 @@ def main() -> None:
         rows += _finance(out, args.prune)
     if "scan" in parts:
         rows += _scan(out, args.scan_model)
+    if "profile" in parts:
+        rows += _profile(out, args.threads)
     (out / "bench_export.json").write_text(json.dumps(rows, indent=2))
     if args.json:
         print(json.dumps(rows, indent=2))

@@ -15,6 +15,7 @@ from carrousel.bio.bundle import load_model
 from carrousel.bio.cli import app
 from carrousel.bio.config import ExportConfig
 from carrousel.bio.errors import ExportConfigError
+from carrousel.core.bundle import load_bundle
 from carrousel.core.errors import BundleError
 
 runner = CliRunner()
@@ -106,7 +107,75 @@ def test_int8_export_auroc_within_tolerance(tmp_path: Path, trained: tuple[Path,
         ExportConfig(model=str(model), positives=str(pos), negatives=str(neg)), tmp_path / "i8b"
     )
     assert report.precision == "int8"
-    assert abs(report.after - report.before) <= 0.01  # stated tolerance: 0.01 AUROC (int8 LSTM weights)
+    assert abs(report.after - report.before) <= 0.01  # stated tolerance: 0.01 AUROC (int8 convolution)
+    # int8 = the convolution (and its ReLU / max-pool) statically int8, calibrated on the model's own
+    # training windows; the LSTM float32 (DynamicQuantizeLSTM is slower here); never a dynamic ConvInteger
+    import onnx
+
+    bundle = load_bundle(tmp_path / "i8b")
+    asset = bundle.assets["export"]
+    assert asset["static_int8_ops"] == ["Conv", "Relu", "MaxPool"] and asset["int8_ops"] == []
+    assert asset["calibration"].startswith("120 windows of the model's training files")
+    ops = {n.op_type for n in onnx.load_from_string(bytes(bundle.files[asset["file"]])).graph.node}
+    assert {"QuantizeLinear", "DequantizeLinear", "Conv", "LSTM", "MaxPool"} <= ops
+    assert not ops & {"ConvInteger", "DynamicQuantizeLSTM", "DynamicQuantizeLinear"}
+    codes = np.random.default_rng(3).integers(0, 4, (70, 60), dtype=np.uint8)  # batch 70, not the example's
+    np.testing.assert_allclose(
+        load_model(tmp_path / "i8b").logits(codes), load_model(model).logits(codes), atol=0.1
+    )
+
+
+def test_exported_graph_is_conv_maxpool_and_matches_at_other_sizes() -> None:
+    """The export graph (``predict(pool_op=True)``): a float32 Conv and a MaxPool operator (no int8
+    ConvInteger, no reshape-and-ReduceMax over the detector track), int8 on the LSTM only, and the same
+    logits as the channels-last path, also where the pool's last cell is partial (window 57, pool 10)."""
+    import onnx
+    import torch
+
+    from carrousel.bio.deploy import export_spec
+    from carrousel.bio.models import build_danq
+    from carrousel.core.export import export_onnx, quantize_int8, verify_onnx
+
+    torch.manual_seed(0)
+    net = build_danq(3, window=57, filters=8, kernel=9, hidden=4).eval()
+    x = torch.nn.functional.one_hot(torch.randint(0, 4, (5, 57)), 4).float().transpose(1, 2)
+    with torch.no_grad():
+        torch.testing.assert_close(net.predict(x, pool_op=True), net.predict(x), atol=1e-5, rtol=1e-5)
+    spec = export_spec(net)
+    blob = export_onnx(
+        spec.graph, spec.example, spec.input_names, spec.dynamic, output_names=spec.output_names
+    )
+    ops = {n.op_type for n in onnx.load_from_string(blob).graph.node}
+    assert {"Conv", "MaxPool", "LSTM"} <= ops and "ReduceMax" in ops  # ReduceMax: the small global maxima
+    int8 = quantize_int8(blob, spec.int8_ops)
+    ops8 = {n.op_type for n in onnx.load_from_string(int8).graph.node}
+    assert "DynamicQuantizeLSTM" in ops8 and "Conv" in ops8 and "ConvInteger" not in ops8
+    for batch in (1, 9, 70):  # batch sizes other than the example's 2
+        xb = torch.nn.functional.one_hot(torch.randint(0, 4, (batch, 57)), 4).float().transpose(1, 2)
+        assert verify_onnx(blob, spec.graph, [xb], atol=1e-4) <= 1e-4
+        assert verify_onnx(int8, spec.graph, [xb], atol=spec.int8_atol) <= spec.int8_atol
+
+
+def test_int8_without_training_data_keeps_the_conv_float(
+    tmp_path: Path, trained: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No training windows to calibrate on: the convolution stays float32, the LSTM gets dynamic int8."""
+    import onnx
+
+    from carrousel.bio import deploy
+
+    def gone(*_: object) -> None:
+        raise ExportConfigError("the model's training files are gone or changed")
+
+    monkeypatch.setattr(deploy, "finetune_windows", gone)
+    model, _, _ = trained
+    deploy.export_model(ExportConfig(model=str(model)), tmp_path / "i8")
+    bundle = load_bundle(tmp_path / "i8")
+    asset = bundle.assets["export"]
+    assert asset["calibration"].startswith("none (") and asset["static_int8_ops"] == []
+    assert asset["int8_ops"] == ["LSTM"]
+    ops = {n.op_type for n in onnx.load_from_string(bytes(bundle.files[asset["file"]])).graph.node}
+    assert "DynamicQuantizeLSTM" in ops and "Conv" in ops and "QuantizeLinear" not in ops
 
 
 def test_clear_errors(tmp_path: Path, trained: tuple[Path, Path, Path]) -> None:

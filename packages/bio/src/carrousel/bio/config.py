@@ -302,7 +302,7 @@ class ExportConfig:
     """``bio export``: a model with its network as ONNX (fp32 or int8) and a report of what it costs."""
 
     model: str | None = None  # model folder (None: the packaged panel)
-    precision: DeployPrecision = DeployPrecision.INT8  # fp32 | int8 (ONNX Runtime dynamic int8)
+    precision: DeployPrecision = DeployPrecision.INT8  # fp32 | int8 (calibrated int8 conv, fp32 LSTM)
     exporter: Exporter = Exporter.TORCHSCRIPT  # torchscript | dynamo (PyTorch's two ONNX exporters)
     positives: str | None = None  # FASTA of held-out positives: AUROC before and after (with negatives)
     negatives: str | None = None  # FASTA of held-out negatives

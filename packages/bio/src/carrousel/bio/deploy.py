@@ -1,13 +1,18 @@
-"""``bio export``: a model bundle with its strand-averaged network as ONNX (fp32 or dynamic int8), through
+"""``bio export``: a model bundle with its strand-averaged network as ONNX (fp32 or int8), through
 core's deployment helper (:func:`carrousel.core.export.export_bundle`), and its report.
 
-The exported graph is :meth:`~carrousel.bio.models.DanQ.predict` (batch norm folded, both strands in one
-batch, strand-averaged logits) over ``(batch, 4, window)`` one-hot windows, batch dynamic. The folder is
+The exported graph is :meth:`~carrousel.bio.models.DanQ.predict` with ``pool_op`` (batch norm folded, both
+strands in one batch, Conv -> Relu -> MaxPool, strand-averaged logits) over ``(batch, 4, window)`` one-hot windows, batch dynamic. The folder is
 still a ``bio.danq`` bundle (weights, motifs, calibration, provenance) with ``assets/model.<precision>.onnx``
 added (with ``--prune F``, the network pruned and fine-tuned first: :mod:`carrousel.bio.prune`):
 :func:`carrousel.bio.bundle.load_model` then scores windows with ONNX Runtime (``bio scan --model
 DIR --method model``, ``bio evaluate --model DIR``), the weights still giving scan attributions. Re-exported
 by :mod:`carrousel.bio.pipeline`.
+
+int8 is the convolution with its ReLU and max-pool statically int8 (ONNX Runtime ``QLinearConv``, per
+channel), calibrated on :data:`CALIBRATION_WINDOWS` of the model's own training windows (those ``--prune``
+fine-tunes on), and the LSTM float32; where the training data is gone, the convolution stays float32 and the
+LSTM gets dynamic int8 weights, as before (the ``export`` asset's ``calibration`` says which).
 """
 
 from __future__ import annotations
@@ -23,11 +28,13 @@ from torch import Tensor, nn
 from carrousel.bio.bundle import KIND, default_model_path, load_model, to_bundle
 from carrousel.bio.config import ExportConfig
 from carrousel.bio.data import fit_windows
+from carrousel.bio.dna import one_hot
+from carrousel.bio.errors import ExportConfigError
 from carrousel.bio.evaluate import evaluate_windows
 from carrousel.bio.fasta import encode, read_sequences
 from carrousel.bio.models import DanQ, MotifModel, predict_logits
 from carrousel.bio.motifs import resolve_motifs
-from carrousel.bio.prune import pruned_model
+from carrousel.bio.prune import finetune_windows, pruned_model
 from carrousel.core.bundle import load_bundle
 from carrousel.core.export import (
     DeploymentReport,
@@ -39,27 +46,37 @@ from carrousel.core.export import (
 )
 from carrousel.core.files import check_input_file
 
-__all__ = ["StrandAveraged", "export_model", "export_spec"]
+__all__ = ["CALIBRATION_WINDOWS", "StrandAveraged", "calibration_windows", "export_model", "export_spec"]
 
 logger = logging.getLogger(__name__)
 
 BATCHES = (1, 64)  # batch sizes of the report's latency figures (windows per batch)
+CALIBRATION_WINDOWS = 512  # training windows the int8 convolution's activation ranges are read on
+CALIBRATION_BATCH = 64
 
 
 class StrandAveraged(nn.Module):
-    """``(batch, 4, window)`` one-hot -> ``(batch, n_outputs)`` strand-averaged logits (:meth:`DanQ.predict`)."""
+    """``(batch, 4, window)`` one-hot -> ``(batch, n_outputs)`` strand-averaged logits (:meth:`DanQ.predict`
+    with ``pool_op``: a Conv -> Relu -> MaxPool graph, which ONNX Runtime runs faster)."""
 
     def __init__(self, model: DanQ) -> None:
         super().__init__()
         self.model = model
 
     def forward(self, x: Tensor) -> Tensor:
-        out: Tensor = self.model.predict(x)
+        out: Tensor = self.model.predict(x, pool_op=True)
         return out
 
 
-def export_spec(model: DanQ) -> ExportSpec:
-    """How a DanQ network is exported: one input ``x`` ``(batch, 4, window)``, batch dynamic."""
+def export_spec(model: DanQ, calibration: np.ndarray | None = None) -> ExportSpec:
+    """How a DanQ network is exported: one input ``x`` ``(batch, 4, window)``, batch dynamic.
+
+    Args:
+        model: the network.
+        calibration: ``(N, window)`` uint8 codes of training windows. Given, int8 is static int8 of the
+            convolution (its ReLU and max-pool; calibrated on them, batches of :data:`CALIBRATION_BATCH`)
+            with the LSTM kept float32; None: dynamic int8 of the LSTM only, the convolution float32.
+    """
     w = model.config.window
     g = torch.Generator().manual_seed(0)
 
@@ -76,9 +93,17 @@ def export_spec(model: DanQ) -> ExportSpec:
         output_names=("logits",),
         atol=1e-3,
         int8_atol=1.0,  # logits; the held-out AUROC (and the scan's hits) are the real measure
-        # the LSTM only: int8 weights in the head's Gemm cost 10x its logit error for no speed, and
-        # ONNX Runtime's int8 Conv is slower than its float32 one (benchmarks/bench_export.py)
-        int8_ops=("LSTM",),
+        # never the head (int8 weights in its Gemm cost 10x its logit error for no speed) nor a dynamic
+        # int8 Conv (ConvInteger: 3x slower than float32); with calibration windows, the LSTM stays float32
+        # too: DynamicQuantizeLSTM is slower than ONNX Runtime's float32 LSTM at this size (32 units), at
+        # batch 1 and 64 (benchmarks/bench_export.py --parts bio, the README's table)
+        int8_ops=() if calibration is not None else ("LSTM",),
+        calibration=tuple(
+            (torch.from_numpy(one_hot(calibration[i : i + CALIBRATION_BATCH])),)
+            for i in range(0, len(calibration), CALIBRATION_BATCH)
+        )
+        if calibration is not None
+        else (),
     )
 
 
@@ -106,6 +131,19 @@ def _auroc(
     )
 
 
+def calibration_windows(model: MotifModel, cfg: ExportConfig) -> tuple[np.ndarray | None, str]:
+    """:data:`CALIBRATION_WINDOWS` training windows (a seeded sample of what ``--prune`` fine-tunes on:
+    :func:`~carrousel.bio.prune.finetune_windows`) and where they came from; None (and why) when the
+    model's training data is gone: its int8 export then keeps the convolution float32."""
+    try:
+        windows, where = finetune_windows(model, cfg)
+    except ExportConfigError as exc:
+        logger.warning("int8 convolution not calibrated (%s): it stays float32", exc)
+        return None, f"none ({exc})"
+    pick = np.random.default_rng(0).permutation(len(windows.x))[:CALIBRATION_WINDOWS]
+    return windows.x[np.sort(pick)], f"{len(pick)} windows of {where}"
+
+
 def export_model(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
     """``bio export``: writes ``cfg.model`` (default: the packaged panel) with its ONNX network to ``out``.
 
@@ -123,9 +161,12 @@ def export_model(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
     if cfg.prune > 0:  # the pruned variant, fine-tuned on the training windows, nulls recomputed
         variant = pruned_model(eager, cfg)
         shipped, extra = variant.model, {"pruned": variant.summary}
-    folder, asset = export_bundle(
-        to_bundle(shipped), out, export_spec(shipped.model), cfg.precision, cfg.exporter
-    )
+    calibration, where = None, "none (fp32)"
+    if cfg.precision == "int8":
+        calibration, where = calibration_windows(shipped, cfg)
+    spec = export_spec(shipped.model, calibration)
+    spec = replace(spec, meta={**spec.meta, "calibration": where})
+    folder, asset = export_bundle(to_bundle(shipped), out, spec, cfg.precision, cfg.exporter)
     runtime = load_runtime(load_bundle(folder, kind=KIND), config=shipped.model.config)
     deployed = replace(shipped, runtime=runtime)
     before, note = _auroc(eager, sets, cfg.motifs)

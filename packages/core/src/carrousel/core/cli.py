@@ -95,7 +95,8 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Errors only: no prog
 
 # the two options of every domain's ``export`` command (bio, finance, nlp sentiment)
 ExportPrecision = Annotated[
-    DeployPrecision, typer.Option("--precision", help="ONNX numbers: fp32, or int8 (dynamic int8 weights).")
+    DeployPrecision,
+    typer.Option("--precision", help="ONNX numbers: fp32, or int8 (the domain picks the nodes)."),
 ]
 ExportWith = Annotated[Exporter, typer.Option("--exporter", help="PyTorch's ONNX exporter.")]
 _PRUNE_HELP = "Share of the recurrent units to remove before export (e.g. 0.5), then fine-tune (0: none)."

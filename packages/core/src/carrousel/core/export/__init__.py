@@ -4,6 +4,7 @@
   handles, lengths included), :func:`check_exportable`, :func:`export_program` (``torch.export``);
 * :mod:`~carrousel.core.export.onnx`: :func:`export_onnx`, :func:`verify_onnx` (ONNX Runtime at other
   sizes than the example), :func:`quantize_int8`, :class:`OnnxModule`;
+* :mod:`~carrousel.core.export.quant`: :func:`quantize_static_int8` (calibrated int8 convolutions);
 * :mod:`~carrousel.core.export.deploy`: :func:`export_bundle` / :func:`load_runtime`, the helper behind
   every domain's ``export`` command;
 * :mod:`~carrousel.core.export.fuse`: :func:`fuse_members` (an ensemble's parallel members as one network
@@ -40,6 +41,7 @@ from carrousel.core.export.onnx import (
     run_onnx,
     verify_onnx,
 )
+from carrousel.core.export.quant import STATIC_OPS, quantize_static_int8
 from carrousel.core.export.report import (
     DeploymentReport,
     folder_bytes,
@@ -53,6 +55,7 @@ __all__ = [
     "EXTRA",
     "INT8_OPS",
     "REDUCTIONS",
+    "STATIC_OPS",
     "DeployPrecision",
     "DeploymentReport",
     "ExportSpec",
@@ -74,6 +77,7 @@ __all__ = [
     "onnx_session",
     "parameter_count",
     "quantize_int8",
+    "quantize_static_int8",
     "run_onnx",
     "time_call",
     "verify_onnx",

@@ -2,13 +2,18 @@
 
 One helper for every domain's ``export`` command. :func:`export_bundle` writes the domain's bundle
 unchanged (``bundle.json``, ``model.safetensors``, arrays, assets: never a pickle) with the ONNX file
-(float32 or dynamic int8) added under ``assets/`` and an ``export`` asset describing it::
+(float32 or int8) added under ``assets/`` and an ``export`` asset describing it::
 
     panel-int8/
       bundle.json              ... "assets": {"export": {"precision": "int8", "file": "model.int8.onnx",
                                "exporter": "torchscript", "inputs": [...], "check_max_abs_diff": ...}}
       model.safetensors        the float32 weights (still used where gradients are needed)
       assets/model.int8.onnx
+
+int8 is dynamic int8 of ``ExportSpec.int8_ops`` (LSTM/GRU/MatMul/Gemm: weights int8, activations
+quantized per batch) and, where the spec gives ``calibration`` batches of the training data, static int8
+(QDQ, per channel) of ``ExportSpec.static_ops`` first (convolutions, their ReLU and max-pool:
+:mod:`~carrousel.core.export.quant`; ONNX Runtime's dynamic int8 convolution is slower than its float32 one).
 
 The bundle's checksums cover the ONNX file as well. A domain loader calls :func:`load_runtime` and, when
 it returns an :class:`~carrousel.core.export.onnx.OnnxModule`, runs that instead of the PyTorch network.
@@ -33,6 +38,7 @@ from torch import Tensor, nn
 from carrousel.core.bundle import Bundle
 from carrousel.core.errors import ExportError
 from carrousel.core.export.onnx import INT8_OPS, Exporter, OnnxModule, export_onnx, quantize_int8, verify_onnx
+from carrousel.core.export.quant import STATIC_OPS, quantize_static_int8
 
 __all__ = [
     "EXPORT_ASSET",
@@ -51,7 +57,7 @@ class DeployPrecision(enum.StrEnum):
     """Numeric format of the deployed ONNX file."""
 
     FP32 = "fp32"  # float32 graph, ONNX Runtime's optimisations only
-    INT8 = "int8"  # dynamic int8 weights of MatMul/Gemm/LSTM/GRU/Conv (ONNX Runtime quantize_dynamic)
+    INT8 = "int8"  # dynamic int8 of ExportSpec.int8_ops; static (calibrated) int8 of its static_ops
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,9 @@ class ExportSpec:
         output_atol: per output name, its own largest |fp32 ONNX - eager| (default ``atol``).
         int8_atol: largest |int8 ONNX - eager| accepted at ``check_inputs`` (int8 weights cost accuracy;
             the domain's task metric is the real measure).
+        calibration: batches of positional inputs from the model's TRAINING data; when given, int8 also
+            quantizes ``static_ops`` statically (see :func:`~carrousel.core.export.quant.quantize_static_int8`).
+        static_ops: node types given static int8 when ``calibration`` is given.
     """
 
     graph: nn.Module
@@ -86,6 +95,8 @@ class ExportSpec:
     meta: Mapping[str, Any] = field(default_factory=dict)
     parts: Mapping[str, ExportSpec] = field(default_factory=dict)
     output_atol: Mapping[str, float] = field(default_factory=dict)
+    calibration: tuple[tuple[Tensor, ...], ...] = ()
+    static_ops: tuple[str, ...] = STATIC_OPS
 
 
 def _strip(bundle: Bundle) -> Bundle:
@@ -160,8 +171,12 @@ def _export_one(
         output_names=spec.output_names,
         output_atol=spec.output_atol,
     )
+    static = list(spec.static_ops) if prec is DeployPrecision.INT8 and spec.calibration else []
     if prec is DeployPrecision.INT8:
-        blob = quantize_int8(blob, spec.int8_ops)
+        if static:
+            blob = quantize_static_int8(blob, spec.calibration, spec.input_names, static)
+        if spec.int8_ops:
+            blob = quantize_int8(blob, spec.int8_ops)
         diff = verify_onnx(
             blob, spec.graph, spec.check_inputs, spec.input_names, spec.int8_atol, spec.output_names
         )
@@ -175,6 +190,8 @@ def _export_one(
         "check_shapes": [list(t.shape) for t in spec.check_inputs],
         "check_max_abs_diff": float(diff),
         "int8_ops": list(spec.int8_ops) if prec is DeployPrecision.INT8 else [],
+        "static_int8_ops": static,
+        "calibration_batches": len(spec.calibration) if static else 0,
     }
     return name, blob, entry
 

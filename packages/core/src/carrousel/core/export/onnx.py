@@ -257,7 +257,8 @@ def verify_onnx(
 
 
 INT8_OPS = ("MatMul", "Gemm", "LSTM", "GRU")  # node types quantized by default (ONNX Runtime's int8 Conv
-# kernel, ConvInteger, measured 2-3x slower than its float32 Conv on this kind of CPU: convolutions stay float32)
+# kernel, ConvInteger, measured 2-3x slower than its float32 Conv on this kind of CPU: convolutions stay float32
+# here; calibrated static int8 of convolutions is carrousel.core.export.quant)
 
 
 def quantize_int8(blob: bytes, ops: Sequence[str] = INT8_OPS) -> bytes:

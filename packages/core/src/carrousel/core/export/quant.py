@@ -1,0 +1,110 @@
+"""Static int8 quantization of convolutions (ONNX Runtime ``quantize_static``, QDQ format, per channel).
+
+Dynamic int8 (:func:`~carrousel.core.export.onnx.quantize_int8`) quantizes activations at run time, which
+for a convolution means ONNX Runtime's ``ConvInteger`` plus a ``DynamicQuantizeLinear`` of the input and
+a rescale of the output: measured 3x SLOWER than its float32 ``Conv`` on a DanQ network at batch 64
+(benchmarks/bench_export.py, ``bio``). Static quantization instead fixes the activations' scales from
+calibration batches of the model's own training data, and ONNX Runtime fuses ``DequantizeLinear -> Conv
+[-> Relu] -> QuantizeLinear`` into one ``QLinearConv`` (int8 weights per output channel, uint8
+activations); a ``MaxPool`` after it runs on the uint8 track too, so the float track is only restored after
+the pool. Recurrent nodes are left to the dynamic quantizer (``DynamicQuantizeLSTM``), which can be run on
+the result.
+
+Needs the ``carrousel-core[export]`` extra, imported at the point of use.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from torch import Tensor
+
+from carrousel.core.errors import ExportError
+from carrousel.core.export.onnx import EXTRA
+from carrousel.core.optional import require
+
+__all__ = ["STATIC_OPS", "quantize_static_int8"]
+
+logger = logging.getLogger(__name__)
+
+STATIC_OPS = ("Conv", "Relu", "MaxPool")  # node types given static int8 (QDQ) by default
+
+
+def _batches(
+    calibration: Sequence[Sequence[Tensor | np.ndarray]], input_names: Sequence[str]
+) -> Iterator[dict[str, np.ndarray]]:
+    for batch in calibration:
+        if len(batch) != len(input_names):
+            raise ExportError(
+                f"a calibration batch has {len(batch)} input(s), the graph {len(input_names)}; "
+                "give one array per input"
+            )
+        yield {
+            n: np.ascontiguousarray(v.detach().cpu().numpy() if isinstance(v, Tensor) else v)
+            for n, v in zip(input_names, batch, strict=True)
+        }
+
+
+def quantize_static_int8(
+    blob: bytes,
+    calibration: Sequence[Sequence[Tensor | np.ndarray]],
+    input_names: Sequence[str],
+    ops: Sequence[str] = STATIC_OPS,
+) -> bytes:
+    """Static int8 (QDQ) quantization of the ``ops`` node types of an ONNX file.
+
+    Args:
+        blob: the float32 ONNX file.
+        calibration: batches of positional inputs (one array or tensor per input) from the model's
+            training data: the activations' ranges (min/max) are read on them. Never evaluation data.
+        input_names: the graph's input names, in the order of each batch.
+        ops: node types quantized (convolutions, and the ReLU / max-pool that follow them).
+
+    Returns:
+        The ONNX file with ``QuantizeLinear``/``DequantizeLinear`` pairs around the ``ops`` nodes (int8
+        weights per output channel, uint8 activations); ONNX Runtime fuses them into ``QLinearConv``.
+
+    Raises:
+        ExportError: no calibration batch, a batch of the wrong arity, or the quantizer fails.
+    """
+    if not calibration:
+        raise ExportError("static int8 quantization needs calibration batches of the training data")
+    quant = require("onnxruntime.quantization", EXTRA, "int8 quantization")
+    batches = list(_batches(calibration, input_names))
+
+    class _Reader(quant.CalibrationDataReader):  # type: ignore[misc,name-defined]
+        def __init__(self) -> None:
+            self.items = iter(batches)
+
+        def get_next(self) -> dict[str, Any] | None:
+            return next(self.items, None)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src, pre, dst = (Path(tmp) / f"{n}.onnx" for n in ("fp32", "pre", "int8"))
+        src.write_bytes(blob)
+        root = logging.getLogger()
+        level = root.level
+        root.setLevel(logging.ERROR)  # the quantizer logs advice on the root logger
+        try:
+            quant.quant_pre_process(str(src), str(pre))  # shape inference, so every node can be quantized
+            quant.quantize_static(
+                str(pre),
+                str(dst),
+                _Reader(),
+                quant_format=quant.QuantFormat.QDQ,
+                per_channel=True,
+                op_types_to_quantize=list(ops),
+                activation_type=quant.QuantType.QUInt8,
+                weight_type=quant.QuantType.QInt8,
+            )
+        except Exception as exc:
+            raise ExportError(f"static int8 quantization failed: {str(exc).splitlines()[0]}") from None
+        finally:
+            root.setLevel(level)
+        logger.info("static int8 of %s on %d calibration batch(es)", ", ".join(ops), len(batches))
+        return dst.read_bytes()
