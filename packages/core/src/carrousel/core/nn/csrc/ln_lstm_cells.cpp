@@ -6,7 +6,8 @@
 // Ops (namespace carrousel_cells):
 //   ln_lstm_fwd(xw (T,B,4H): W_ih x of every step (read only); bias (4H) b_ih + b_hh; w_hh_t (H,4H);
 //               ln_ih_w, ln_ih_b, ln_hh_w, ln_hh_b (4H); ln_c_w, ln_c_b (H); eps; h0, c0; drop?; zh?, zc?; p;
-//               keep: False when no backward follows (gates and hw are then one step's scratch, (1,B,4H));
+//               keep: False when no backward follows (gates, of which only o is then written, and hw are one
+//                 step's scratch, (1,B,4H));
 //               w_ih_t (I,4H)?: then xw is x (T,B,I), projected per step into a scratch (no (T,B,4H) W_ih x))
 //     -> gates (T,B,4H) activated, hs (T,B,H), cs (T+1,B,H), ct (T,B,H) (empty if p = 0), hw (T,B,4H) = W_hh h_{t-1},
 //        stats_hh, stats_c, stats_ih (2,T,B): mean and reciprocal deviation of each LayerNorm
