@@ -6,7 +6,8 @@
 // Ops (namespace carrousel_cells):
 //   ln_lstm_fwd(xw (T,B,4H): W_ih x of every step (read only); bias (4H) b_ih + b_hh; w_hh_t (H,4H);
 //               ln_ih_w, ln_ih_b, ln_hh_w, ln_hh_b (4H); ln_c_w, ln_c_b (H); eps; h0, c0; drop?; zh?, zc?; p;
-//               keep: False when no backward follows (gates and hw are then one step's scratch, (1,B,4H));
+//               keep: False when no backward follows (gates, of which only o is then written, and hw are one
+//                 step's scratch, (1,B,4H));
 //               w_ih_t (I,4H)?: then xw is x (T,B,I), projected per step into a scratch (no (T,B,4H) W_ih x))
 //     -> gates (T,B,4H) activated, hs (T,B,H), cs (T+1,B,H), ct (T,B,H) (empty if p = 0), hw (T,B,4H) = W_hh h_{t-1},
 //        stats_hh, stats_c, stats_ih (2,T,B): mean and reciprocal deviation of each LayerNorm
@@ -33,26 +34,37 @@ namespace {
 
 using namespace carrousel_cells_common;  // NOLINT: the shared helpers of both kernels
 
-// mean and 1/sqrt(biased variance + eps) of one row, two passes as ATen's LayerNorm (vectorised; the
-// tail lanes load as 0 and are masked out of the second pass)
+// rows per group of the backward's parameter-gradient sums (see bwd_kernel)
+constexpr int64_t kGroup = 16;
+
+// mean and 1/sqrt(biased variance + eps) of one row in one pass: sums of x - x[0] and of its squares
+// (shifting by a value of the row keeps the variance free of cancellation against a large mean), two
+// accumulators each so that the adds do not wait on one another (vectorised in pairs of vectors, the
+// rest scalar)
 template <typename S>
 inline void mean_rstd(const S* x, int64_t n, double eps, S& mean, S& rstd) {
   using V = Vectorized<S>;
   constexpr int64_t W = V::size();
-  V s(S(0));
-  for (int64_t j = 0; j < n; j += W) s = s + V::loadu(x + j, std::min<int64_t>(W, n - j));
-  const S m = hsum(s) / S(n);
-  const V vm(m);
-  V v(S(0));
+  const S k0 = x[0];
+  const V vk(k0);
+  V s0(S(0)), s1(S(0)), q0(S(0)), q1(S(0));
   int64_t j = 0;
-  for (; j + W <= n; j += W) {
-    const V d = V::loadu(x + j) - vm;
-    v = v + d * d;
+  for (; j + 2 * W <= n; j += 2 * W) {
+    const V d0 = V::loadu(x + j) - vk, d1 = V::loadu(x + j + W) - vk;
+    s0 = s0 + d0;
+    s1 = s1 + d1;
+    q0 = q0 + d0 * d0;
+    q1 = q1 + d1 * d1;
   }
-  S tail = 0;
-  for (; j < n; ++j) tail += (x[j] - m) * (x[j] - m);
-  mean = m;
-  rstd = S(1.0 / std::sqrt(double(hsum(v) + tail) / n + eps));
+  S ts = 0, tq = 0;
+  for (; j < n; ++j) {
+    const S d = x[j] - k0;
+    ts += d;
+    tq += d * d;
+  }
+  const double s = double(hsum(s0 + s1) + ts) / n, q = double(hsum(q0 + q1) + tq) / n;
+  mean = S(k0 + s);
+  rstd = S(1.0 / std::sqrt(std::max(q - s * s, 0.0) + eps));
 }
 
 template <typename S>
@@ -65,6 +77,7 @@ void fwd_kernel(const Tensor& xsrc, const std::optional<Tensor>& w_ih_t, Tensor&
   const int64_t T = hs.size(0), B = hs.size(1), H = hs.size(2), H4 = 4 * H, BH = B * H;
   const bool zone = p > 0;
   const bool has_drop = drop.has_value() && drop->defined();
+  const bool keep_all = hw.size(0) == T;  // a backward follows: every step's gates are kept
   Tensor hin = has_drop ? at::empty({B, H}, h0.options()) : Tensor();
   S* mhh = st_hh.data_ptr<S>();
   S* rhh = mhh + T * B;
@@ -72,9 +85,17 @@ void fwd_kernel(const Tensor& xsrc, const std::optional<Tensor>& w_ih_t, Tensor&
   S* rcc = mcc + T * B;
   S* mii = st_ih.data_ptr<S>();
   S* rii = mii + T * B;
+  // the buffers are this op's own, contiguous: each step's rows by pointer (a select per buffer and step
+  // went through the dispatcher)
+  S* Gall = gates.data_ptr<S>();
+  const S* HWall = hw.const_data_ptr<S>();
+  S* HS = hs.data_ptr<S>();
+  S* CS = cs.data_ptr<S>();
+  S* CT = zone ? ct.data_ptr<S>() : nullptr;
+  const S* H0 = h0.const_data_ptr<S>();
   for (int64_t t = 0; t < T; ++t) {
     const Tensor hprev_t = t == 0 ? h0 : hs[t - 1];
-    const int64_t k = hw.size(0) == T ? t : 0;  // without a backward to come, one step's scratch
+    const int64_t k = keep_all ? t : 0;  // without a backward to come, one step's scratch
     Tensor hw_t = hw[k];
     if (has_drop) {
       at::mul_out(hin, hprev_t, *drop);
@@ -82,7 +103,7 @@ void fwd_kernel(const Tensor& xsrc, const std::optional<Tensor>& w_ih_t, Tensor&
     } else {
       at::mm_out(hw_t, hprev_t, w_hh_t);
     }
-    S* G = gates[k].data_ptr<S>();
+    S* G = Gall + k * B * H4;
     const S* XWt;  // W_ih x of step t: given, or projected here into a step's scratch (in cache)
     if (w_ih_t.has_value()) {
       at::mm_out(xws, xsrc[t], *w_ih_t);
@@ -90,12 +111,12 @@ void fwd_kernel(const Tensor& xsrc, const std::optional<Tensor>& w_ih_t, Tensor&
     } else {
       XWt = xsrc.const_data_ptr<S>() + t * B * H4;
     }
-    const S* X = hw_t.const_data_ptr<S>();
-    const S* hprev = hprev_t.const_data_ptr<S>();
-    const S* c = cs[t].const_data_ptr<S>();
-    S* cnext = cs[t + 1].data_ptr<S>();
-    S* cn = zone ? ct[t].data_ptr<S>() : cnext;
-    S* h = hs[t].data_ptr<S>();
+    const S* X = HWall + k * B * H4;
+    const S* hprev = t == 0 ? H0 : HS + (t - 1) * BH;
+    const S* c = CS + t * BH;
+    S* cnext = CS + (t + 1) * BH;
+    S* cn = zone ? CT + t * BH : cnext;
+    S* h = HS + t * BH;
     const S* mh = zhp != nullptr ? zhp + t * BH : nullptr;
     const S* mc = zcp != nullptr ? zcp + t * BH : nullptr;
     rows(B, H4, [&](int64_t b0, int64_t b1) {
@@ -111,21 +132,25 @@ void fwd_kernel(const Tensor& xsrc, const std::optional<Tensor>& w_ih_t, Tensor&
         mhh[t * B + b] = m;
         rhh[t * B + b] = r;
         const V vm(m), vr(r), vmi(mi), vri(ri);
-        for (int64_t j = 0; j < H4; j += W) {  // pre-activations LN_ih(W_ih x) + bias + LN_hh(W_hh h)
-          const int64_t n = std::min<int64_t>(W, H4 - j);
-          V zi = (V::loadu(xw4 + j, n) - vmi) * vri * V::loadu(wih + j, n) + V::loadu(bih + j, n);
-          V z = zi + V::loadu(bias + j, n) +
-                ((V::loadu(x + j, n) - vm) * vr * V::loadu(whh + j, n) + V::loadu(bhh + j, n));
-          z.store(g4 + j, n);
-        }
         const int64_t rr = b * H;
+        // one pass over the four gates' lanes j, H + j, 2H + j, 3H + j: pre-activations LN_ih(W_ih x) +
+        // bias + LN_hh(W_hh h), activations and the cell, with the pre-activations in registers (the gates
+        // stored only where a backward follows; o always, for h below)
         for (int64_t j = 0; j < H; j += W) {
           const int64_t n = std::min<int64_t>(W, H - j);
-          V i = vsig(V::loadu(g4 + j, n)), f = vsig(V::loadu(g4 + H + j, n));
-          V g = vtanh(V::loadu(g4 + 2 * H + j, n)), o = vsig(V::loadu(g4 + 3 * H + j, n));
-          i.store(g4 + j, n);
-          f.store(g4 + H + j, n);
-          g.store(g4 + 2 * H + j, n);
+          V a[4];
+          for (int64_t q = 0; q < 4; ++q) {
+            const int64_t jq = q * H + j;
+            V zi = (V::loadu(xw4 + jq, n) - vmi) * vri * V::loadu(wih + jq, n) + V::loadu(bih + jq, n);
+            a[q] = zi + V::loadu(bias + jq, n) +
+                   ((V::loadu(x + jq, n) - vm) * vr * V::loadu(whh + jq, n) + V::loadu(bhh + jq, n));
+          }
+          const V i = vsig(a[0]), f = vsig(a[1]), g = vtanh(a[2]), o = vsig(a[3]);
+          if (keep_all) {
+            i.store(g4 + j, n);
+            f.store(g4 + H + j, n);
+            g.store(g4 + 2 * H + j, n);
+          }
           o.store(g4 + 3 * H + j, n);
           (f * V::loadu(c + rr + j, n) + i * g).store(cn + rr + j, n);
         }
@@ -202,7 +227,7 @@ void bwd_kernel(const Tensor& gates, const Tensor& cs, const Tensor& ct, const T
   S* dhwall = dhw.data_ptr<S>();
   S* dycall = dyc.data_ptr<S>();
   S* accall = acc.data_ptr<S>();
-  // per row: [dLN_hh.w (4H) | dLN_hh.b (4H) = dLN_ih.b = dbias | dLN_c.w (H) | dLN_c.b (H) | dLN_ih.w (4H)]
+  // per group of rows: [dLN_hh.w (4H) | dLN_hh.b (4H) = dLN_ih.b = dbias | dLN_c.w (H) | dLN_c.b (H) | dLN_ih.w (4H)]
   const int64_t NA = acc.size(1);
   init_state_grads(dhsp, dcsp, T, BH, dh, dc);
   Tensor dh2 = at::empty_like(dh), dc2 = at::empty_like(dc);
@@ -213,14 +238,17 @@ void bwd_kernel(const Tensor& gates, const Tensor& cs, const Tensor& ct, const T
     const S* mh = zhp != nullptr ? zhp + t * BH : nullptr;
     const S* mc = zcp != nullptr ? zcp + t * BH : nullptr;
     const S* dcs_prev = (dcsp != nullptr && t > 0) ? dcsp + (t - 1) * BH : nullptr;
-    rows(B, H4, [&](int64_t b0, int64_t b1) {
+    // in parallel over groups of kGroup rows (a group is always one thread's): each group sums the
+    // LayerNorms' parameter gradients of its rows in one row of acc, in a fixed order on any thread count
+    const int64_t NG = acc.size(0);
+    at::parallel_for(0, NG, std::max<int64_t>(1, 16384 / (kGroup * H4)), [&](int64_t g0, int64_t g1) {
       const V one(S(1));
-      for (int64_t b = b0; b < b1; ++b) {
+      for (int64_t b = g0 * kGroup; b < std::min(g1 * kGroup, B); ++b) {
         const int64_t rr = b * H, r4 = (t * B + b) * H4, rt = t * BH + rr;
         const S* g4 = Gall + r4;
         S* d4 = dzall + b * H4;  // this row's gradient of the gates' pre-activations (scratch of the step)
         S* dy = dycall + rr;  // this row's gradient of LN_c's output (scratch of the step)
-        S* a_hw = accall + b * NA;  // this row's sums over time of the LayerNorms' parameter gradients
+        S* a_hw = accall + (b / kGroup) * NA;  // its group's sums of the LayerNorms' parameter gradients
         S* a_hb = a_hw + H4;
         S* a_cw = a_hb + H4;
         S* a_cb = a_cw + H;
@@ -311,8 +339,10 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> ln_lstm_bwd(
   const int64_t B = gates.size(1), H = gates.size(2) / 4;
   Tensor dz = at::empty({B, 4 * H}, gates.options()), dhw = at::empty_like(gates), dxw = at::empty_like(gates);
   Tensor dyc = at::empty({B, H}, gates.options());
-  // rows own their sums (each row is one thread's within a step): deterministic on any thread count
-  Tensor acc = at::zeros({B, 14 * H}, gates.options());
+  // groups of rows own their sums (each group is one thread's within a step): deterministic on any
+  // thread count, and small enough to stay in L1 (one row each: B rows of 14H were read and written back
+  // from L2 at every step)
+  Tensor acc = at::zeros({(B + kGroup - 1) / kGroup, 14 * H}, gates.options());
   Tensor dh = at::empty({B, H}, gates.options()), dc = at::empty({B, H}, gates.options());
   const Tensor w = w_hh.contiguous(), whh = ln_hh_w.contiguous(), wc = ln_c_w.contiguous();
   const Tensor bc = ln_c_b.contiguous(), xwc = xw.contiguous(), wih = ln_ih_w.contiguous();
