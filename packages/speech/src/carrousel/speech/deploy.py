@@ -32,7 +32,7 @@ from carrousel.speech.models import CTCModel
 from carrousel.speech.prune import pruned_recognizer
 from carrousel.speech.recognizer import KIND, Recognizer, shipped_model_path
 
-__all__ = ["LogProbs", "export_recognizer", "speech_export_spec"]
+__all__ = ["LogProbs", "export_recognizer", "latency_batch", "speech_export_spec"]
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +59,11 @@ def _batch(n_features: int, b: int, t: int, seed: int) -> tuple[Tensor, Tensor]:
     x = torch.randn(b, t, n_features, generator=g)
     x[torch.arange(t).unsqueeze(0) >= lengths.unsqueeze(1)] = 0.0
     return x, lengths
+
+
+def latency_batch(n_features: int, b: int, t: int = FRAMES) -> tuple[Tensor, Tensor]:
+    """The report's latency batch: ``x`` ``(b, t, n_features)`` zero past ``lengths`` ``(b,)``, the first full."""
+    return _batch(n_features, b, t, 2)
 
 
 def speech_export_spec(model: CTCModel) -> ExportSpec:
@@ -108,7 +113,7 @@ def export_recognizer(cfg: SpeechExportConfig, out: str | Path) -> DeploymentRep
     after = _rates(str(folder), cfg.data) if cfg.data else None
     runtime = load_runtime(load_bundle(folder, kind=KIND))
     assert runtime is not None
-    batches = {b: _batch(eager.model.config.n_features, b, FRAMES, 2) for b in BATCHES}
+    batches = {b: latency_batch(eager.model.config.n_features, b) for b in BATCHES}
     net = eager.model.eval()
 
     def run_eager(b: int) -> object:
