@@ -331,6 +331,7 @@ def main() -> None:
     parser.add_argument(
         "--device", default="cpu", help="cpu (default) or cuda[:N]: the encoder part on a GPU"
     )
+    parser.add_argument("--profile-batch", type=int, default=64, help="part profile: the batch size")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     out = args.out or Path(tempfile.mkdtemp(prefix="bench_export_"))
@@ -351,7 +352,7 @@ def main() -> None:
     if "scan" in parts:
         rows += _scan(out, args.scan_model)
     if "profile" in parts:
-        rows += _profile(out, args.threads)
+        rows += _profile(out, args.threads, batch=args.profile_batch)
     (out / "bench_export.json").write_text(json.dumps(rows, indent=2))
     if args.json:
         print(json.dumps(rows, indent=2))
