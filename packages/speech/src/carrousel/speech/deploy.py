@@ -12,7 +12,9 @@ staying in Python.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -26,6 +28,7 @@ from carrousel.core.export import (
     load_runtime,
     measure_latency,
 )
+from carrousel.speech.calibrate import calibration_batches
 from carrousel.speech.config import EvaluateConfig, SpeechExportConfig, TranscribeConfig
 from carrousel.speech.models import CTCModel
 from carrousel.speech.prune import pruned_recognizer
@@ -36,6 +39,9 @@ __all__ = ["LogProbs", "export_recognizer", "latency_batch", "speech_export_spec
 logger = logging.getLogger(__name__)
 
 BATCHES = (1, 64)  # batch sizes of the report's latency figures (utterances per batch)
+# --static-conv calibration: min/max ranges (None), chosen on the synthesised held-out set over the 99.99th
+# percentile (benchmarks/bench_speech_export.py --variants)
+PERCENTILE: float | None = None
 FRAMES = 200  # feature frames per utterance in the latency batches (2 s at a 10 ms hop)
 
 
@@ -68,13 +74,16 @@ def latency_batch(n_features: int, b: int, t: int = FRAMES) -> tuple[Tensor, Ten
     return _batch(n_features, b, t, 2)
 
 
-def speech_export_spec(model: CTCModel, calibration: tuple[tuple[Tensor, Tensor], ...] = ()) -> ExportSpec:
+def speech_export_spec(
+    model: CTCModel, calibration: tuple[tuple[Tensor, Tensor], ...] = (), percentile: float | None = PERCENTILE
+) -> ExportSpec:
     """How an acoustic model is exported: inputs ``x`` and ``lengths``, batch and frames dynamic.
 
     Args:
         model: the acoustic model.
         calibration: ``(x, lengths)`` batches of training features (:func:`calibration_batches`); given,
             int8 also quantizes the front end's convolutions statically (calibrated), else they stay fp32.
+        percentile: the calibration's percentile (None: min/max); see ``quantize_static_int8``.
     """
     f = model.config.n_features
     return ExportSpec(
@@ -87,7 +96,8 @@ def speech_export_spec(model: CTCModel, calibration: tuple[tuple[Tensor, Tensor]
         atol=1e-3,
         int8_atol=2.0,  # log-probabilities of unlikely classes move most; WER/CER is the real measure
         calibration=calibration,
-        static_ops=("Conv",),  # GELU follows, which has no int8 kernel: the float track resumes after it
+        static_ops=("Conv",),
+        calibration_percentile=percentile,  # GELU follows, which has no int8 kernel: the float track resumes after it
     )
 
 
@@ -113,13 +123,18 @@ def export_recognizer(cfg: SpeechExportConfig, out: str | Path) -> DeploymentRep
         eager.runtime = None
     provenance = dict(read_manifest(source, kind=KIND).get("data") or {})  # travels with the export
     before = _rates(str(source), cfg.data) if cfg.data else None  # a bad corpus fails before any export
-    shipped, extra = eager, {}
+    shipped, extra = eager, dict[str, Any]()
     if cfg.prune > 0:  # the pruned variant, fine-tuned with CTC on the training corpus
         shipped, summary = pruned_recognizer(eager, provenance, cfg)
         provenance["pruned"] = extra["pruned"] = summary
-    folder, asset = export_bundle(
-        shipped.to_bundle(provenance), out, speech_export_spec(shipped.model), cfg.precision, cfg.exporter
+    calibration: tuple[tuple[Tensor, Tensor], ...] = ()
+    if cfg.static_conv:  # the recorded (or --train-data) corpora, else synthesised speech, else none
+        calibration, extra["calibration"] = calibration_batches(shipped, provenance, cfg.train_data)
+    spec = replace(
+        speech_export_spec(shipped.model, calibration),
+        meta={"calibration": extra["calibration"]} if cfg.static_conv else {},
     )
+    folder, asset = export_bundle(shipped.to_bundle(provenance), out, spec, cfg.precision, cfg.exporter)
     after = _rates(str(folder), cfg.data) if cfg.data else None
     runtime = load_runtime(load_bundle(folder, kind=KIND))
     assert runtime is not None
