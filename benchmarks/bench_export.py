@@ -267,7 +267,9 @@ def _scan(out: Path, model: str | None) -> list[dict[str, Any]]:
     return [{"part": "scan", "model": model or "panel", "best_of_3_seconds": best, "hits": hits}]
 
 
-def node_profile(blob: bytes, feeds: dict[str, np.ndarray], threads: int, prefix: Path, runs: int = 30) -> dict[str, float]:
+def node_profile(
+    blob: bytes, feeds: dict[str, np.ndarray], threads: int, prefix: Path, runs: int = 30
+) -> dict[str, float]:
     """Microseconds per run of ``feeds`` by node type, slowest first (ONNX Runtime's own profiler)."""
     import onnxruntime as ort
 

@@ -37,8 +37,8 @@ from carrousel.speech.calibrate import calibration_batches
 from carrousel.speech.config import EvaluateConfig, SpeechExportConfig, SynthConfig, TranscribeConfig
 from carrousel.speech.data import load_corpora
 from carrousel.speech.deploy import BATCHES, LogProbs, export_recognizer, latency_batch, speech_export_spec
-from carrousel.speech.models import CTCModel
 from carrousel.speech.metrics import error_rates, score_utterance
+from carrousel.speech.models import CTCModel
 from carrousel.speech.pipeline import evaluate, synth_corpus
 from carrousel.speech.recognizer import KIND, Recognizer, shipped_model_path
 
@@ -68,7 +68,11 @@ def _rates(model: str, sets: dict[str, str]) -> dict[str, Any]:
     out = {}
     for name, spec in sets.items():
         res = evaluate(EvaluateConfig((spec,), TranscribeConfig(model=model)))
-        out[name] = {"wer": round(res.totals.wer, 4), "cer": round(res.totals.cer, 4), "words": res.totals.words}
+        out[name] = {
+            "wer": round(res.totals.wer, 4),
+            "cer": round(res.totals.cer, 4),
+            "words": res.totals.words,
+        }
     return out
 
 
@@ -123,7 +127,9 @@ def _variants(out: Path, rounds: int) -> dict[str, Any]:
         best[str(b)] = {k: round(min(v), 3) for k, v in calls.items()}
         median[str(b)] = {k: round(sorted(v)[len(v) // 2], 3) for k, v in calls.items()}
     speedup = {b: {k: round(row["eager"] / ms, 2) for k, ms in row.items()} for b, row in best.items()}
-    speedup_median = {b: {k: round(row["eager"] / ms, 2) for k, ms in row.items()} for b, row in median.items()}
+    speedup_median = {
+        b: {k: round(row["eager"] / ms, 2) for k, ms in row.items()} for b, row in median.items()
+    }
     return {
         "calibration": where,
         "calibration_seconds": round(calib_s, 1),
@@ -148,7 +154,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--rounds", type=int, default=20, help="--variants: alternating rounds (batch 1: 10x)")
+    parser.add_argument(
+        "--rounds", type=int, default=20, help="--variants: alternating rounds (batch 1: 10x)"
+    )
     parser.add_argument("--variants", type=Path, default=None, help="int8 variants side by side into DIR")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

@@ -58,7 +58,9 @@ def int8(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_int8_graph_is_packed_lstm_float_conv_and_matches(int8: Path) -> None:
     asset, ops = _ops(int8)
-    assert ops.count("DynamicQuantizeLSTM") == 2  # one bidirectional node per layer (was 4, one per direction)
+    assert (
+        ops.count("DynamicQuantizeLSTM") == 2
+    )  # one bidirectional node per layer (was 4, one per direction)
     assert "GatherElements" not in ops and "LSTM" not in ops
     assert ops.count("Conv") == 2 and not {"ConvInteger", "QuantizeLinear"} & set(ops)
     assert asset["static_int8_ops"] == [] and "calibration" not in asset

@@ -75,7 +75,9 @@ def latency_batch(n_features: int, b: int, t: int = FRAMES) -> tuple[Tensor, Ten
 
 
 def speech_export_spec(
-    model: CTCModel, calibration: tuple[tuple[Tensor, Tensor], ...] = (), percentile: float | None = PERCENTILE
+    model: CTCModel,
+    calibration: tuple[tuple[Tensor, Tensor], ...] = (),
+    percentile: float | None = PERCENTILE,
 ) -> ExportSpec:
     """How an acoustic model is exported: inputs ``x`` and ``lengths``, batch and frames dynamic.
 

@@ -89,10 +89,14 @@ def quantize_static_int8(
             raise ExportError(f"calibration percentile {percentile}: give a value in (50, 100]")
         if len({tuple(a.shape for a in b.values()) for b in batches}) > 1:
             raise ExportError("percentile calibration needs batches of one shape; pad them to the same size")
-    method = dict(
-        calibrate_method=quant.CalibrationMethod.Percentile,
-        extra_options={"CalibPercentile": float(percentile)},
-    ) if percentile is not None else {}
+    method = (
+        dict(
+            calibrate_method=quant.CalibrationMethod.Percentile,
+            extra_options={"CalibPercentile": float(percentile)},
+        )
+        if percentile is not None
+        else {}
+    )
 
     class _Reader(quant.CalibrationDataReader):  # type: ignore[misc,name-defined]
         def __init__(self) -> None:
@@ -119,7 +123,9 @@ def quantize_static_int8(
         return dst.read_bytes()
 
 
-def _quantize(quant: Any, src: Path, pre: Path, dst: Path, reader: Any, ops: list[str], method: dict[str, Any]) -> None:
+def _quantize(
+    quant: Any, src: Path, pre: Path, dst: Path, reader: Any, ops: list[str], method: dict[str, Any]
+) -> None:
     quant.quant_pre_process(str(src), str(pre))  # shape inference, so every node can be quantized
     quant.quantize_static(
         str(pre),
