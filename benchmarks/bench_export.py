@@ -21,8 +21,9 @@ columns are left out there.
    the int8 bundle with the scan before this change.
 
 5. ``profile`` (not in the default parts): ONNX Runtime's own profiler (``SessionOptions.enable_profiling``)
-   on part 2's exported panels (``panel-fp32``, ``panel-int8``, ``panel-int8-pruned`` in ``--out``) at batch
-   64: microseconds per run by node type, where the deployed batch goes.
+   on the exported bundles in ``--out`` at batch 64: part 2's panels (``panel-fp32``, ``panel-int8``,
+   ``panel-int8-pruned``) and any recogniser exported there as ``speech-*`` (``speech export -o
+   OUT/speech-int8``; 64 utterances of 200 frames): microseconds per run by node type, where the batch goes.
 
 One thread (``--threads``), alternating runners per batch size; the figures are ratios measured in the
 same run. ``--prune F`` adds to parts 2 and 3 an int8 export pruned by ``F`` (``bio export --prune`` /
@@ -266,35 +267,53 @@ def _scan(out: Path, model: str | None) -> list[dict[str, Any]]:
     return [{"part": "scan", "model": model or "panel", "best_of_3_seconds": best, "hits": hits}]
 
 
-def _profile(out: Path, threads: int, runs: int = 30) -> list[dict[str, Any]]:
-    """Per node type, microseconds per batch-64 run of each exported panel in ``out`` (ONNX Runtime's profiler)."""
+def node_profile(
+    blob: bytes, feeds: dict[str, np.ndarray], threads: int, prefix: Path, runs: int = 30
+) -> dict[str, float]:
+    """Microseconds per run of ``feeds`` by node type, slowest first (ONNX Runtime's own profiler)."""
     import onnxruntime as ort
 
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads, opts.inter_op_num_threads = threads, 1
+    opts.enable_profiling, opts.profile_file_prefix = True, str(prefix)
+    sess = ort.InferenceSession(blob, opts, providers=["CPUExecutionProvider"])
+    for _ in range(runs):
+        sess.run(None, feeds)
+    events = json.loads(Path(sess.end_profiling()).read_text())
+    per_op: dict[str, float] = {}
+    for e in events:
+        if e.get("cat") == "Node" and e["name"].endswith("_kernel_time"):
+            per_op[e["args"]["op_name"]] = per_op.get(e["args"]["op_name"], 0.0) + e["dur"] / runs
+    return {k: round(v, 1) for k, v in sorted(per_op.items(), key=lambda kv: -kv[1])}
+
+
+def _profile_feeds(folder: Path, batch: int) -> dict[str, np.ndarray]:
+    """A batch of ``batch`` inputs for an exported bio panel (``panel-*``) or recogniser (``speech-*``)."""
+    if folder.name.startswith("speech-"):
+        from carrousel.speech.deploy import latency_batch
+        from carrousel.speech.recognizer import Recognizer
+
+        x, lengths = latency_batch(Recognizer.from_pretrained(folder).model.config.n_features, batch)
+        return {"x": x.numpy(), "lengths": lengths.numpy()}
     from carrousel.bio.bundle import load_model
     from carrousel.bio.dna import one_hot
+
+    window = load_model(folder).window
+    return {"x": one_hot(np.random.default_rng(64).integers(0, 4, (batch, window), dtype=np.uint8))}
+
+
+def _profile(out: Path, threads: int, runs: int = 30, batch: int = 64) -> list[dict[str, Any]]:
+    """Per node type, microseconds per batch-64 run of each exported bundle in ``out``: bio panels
+    (``panel-*``, part 2) and recognisers (``speech-*``, ``speech export -o OUT/speech-...``)."""
     from carrousel.core.bundle import load_bundle
 
     rows: list[dict[str, Any]] = []
-    for folder in sorted(out.glob("panel-*")):
+    for folder in sorted([*out.glob("panel-*"), *out.glob("speech-*")]):
+        feeds = _profile_feeds(folder, batch)  # imports the domain package the bundle's model needs
         bundle = load_bundle(folder)
-        asset = bundle.assets["export"]
-        window = load_model(folder).window
-        x = one_hot(np.random.default_rng(64).integers(0, 4, (64, window), dtype=np.uint8))
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads, opts.inter_op_num_threads = threads, 1
-        opts.enable_profiling, opts.profile_file_prefix = True, str(out / f"ort_profile_{folder.name}")
-        sess = ort.InferenceSession(
-            bytes(bundle.files[asset["file"]]), opts, providers=["CPUExecutionProvider"]
-        )
-        for _ in range(runs):
-            sess.run(None, {"x": x})
-        events = json.loads(Path(sess.end_profiling()).read_text())
-        per_op: dict[str, float] = {}
-        for e in events:
-            if e.get("cat") == "Node" and e["name"].endswith("_kernel_time"):
-                per_op[e["args"]["op_name"]] = per_op.get(e["args"]["op_name"], 0.0) + e["dur"] / runs
-        ranked = dict(sorted(per_op.items(), key=lambda kv: -kv[1]))
-        rows.append({"part": f"profile {folder.name} batch 64 (us per run by node type)", **ranked})
+        blob = bytes(bundle.files[bundle.assets["export"]["file"]])
+        per_op = node_profile(blob, feeds, threads, out / f"ort_profile_{folder.name}", runs)
+        rows.append({"part": f"profile {folder.name} batch {batch} (us per run by node type)", **per_op})
     return rows
 
 
@@ -314,6 +333,7 @@ def main() -> None:
     parser.add_argument(
         "--device", default="cpu", help="cpu (default) or cuda[:N]: the encoder part on a GPU"
     )
+    parser.add_argument("--profile-batch", type=int, default=64, help="part profile: the batch size")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     out = args.out or Path(tempfile.mkdtemp(prefix="bench_export_"))
@@ -334,7 +354,7 @@ def main() -> None:
     if "scan" in parts:
         rows += _scan(out, args.scan_model)
     if "profile" in parts:
-        rows += _profile(out, args.threads)
+        rows += _profile(out, args.threads, batch=args.profile_batch)
     (out / "bench_export.json").write_text(json.dumps(rows, indent=2))
     if args.json:
         print(json.dumps(rows, indent=2))

@@ -6,8 +6,17 @@ the real-time factor (transcription seconds / audio seconds, model loading exclu
 Recordings: a synthesised held-out corpus of wav files (``speech synth-corpus --heldout``, ``--utterances``)
 and the real TIDIGITS sample (``sample:tidigits``, Sphinx MFCC files) when cached.
 
+``--variants DIR``: instead, the int8 variants of the shipped acoustic model side by side (exported into
+``DIR/speech-<variant>``): the graph before this change (per-direction LSTM nodes with reverse gathers),
+the packed graph (one bidirectional LSTM node per layer with ``sequence_lens``), and the packed graph with
+the convolutions static int8 (calibrated on :func:`carrousel.speech.calibrate.calibration_batches`), plus
+the packed fp32 graph; milliseconds per batch of 1 and 64 utterances of 200 frames against eager fp32,
+one call of each runner in turn per round, ``--rounds`` rounds (batch 1: ten times as many), the fastest
+(and the median) call; greedy WER/CER on the real TIDIGITS sample.
+``python benchmarks/bench_export.py --parts profile --out DIR`` then profiles them by node type.
+
 Usage: ``OMP_NUM_THREADS=1 python benchmarks/bench_speech_export.py [--utterances 60] [--repeats 3]
-[--threads 1] [--json]``.
+[--threads 1] [--variants DIR [--rounds 20]] [--json]``.
 """
 
 from __future__ import annotations
@@ -16,16 +25,22 @@ import argparse
 import json
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import torch
 
-from carrousel.speech.config import SpeechExportConfig, SynthConfig
+from carrousel.core.bundle import load_bundle, read_manifest
+from carrousel.core.export import export_bundle, exportable, load_runtime
+from carrousel.speech.calibrate import calibration_batches
+from carrousel.speech.config import EvaluateConfig, SpeechExportConfig, SynthConfig, TranscribeConfig
 from carrousel.speech.data import load_corpora
-from carrousel.speech.deploy import export_recognizer
+from carrousel.speech.deploy import BATCHES, LogProbs, export_recognizer, latency_batch, speech_export_spec
 from carrousel.speech.metrics import error_rates, score_utterance
-from carrousel.speech.pipeline import synth_corpus
-from carrousel.speech.recognizer import Recognizer
+from carrousel.speech.models import CTCModel
+from carrousel.speech.pipeline import evaluate, synth_corpus
+from carrousel.speech.recognizer import KIND, Recognizer, shipped_model_path
 
 
 def _score(rec: Recognizer, spec: str, repeats: int) -> dict[str, float]:
@@ -49,14 +64,105 @@ def _score(rec: Recognizer, spec: str, repeats: int) -> dict[str, float]:
     }
 
 
+def _rates(model: str, sets: dict[str, str]) -> dict[str, Any]:
+    out = {}
+    for name, spec in sets.items():
+        res = evaluate(EvaluateConfig((spec,), TranscribeConfig(model=model)))
+        out[name] = {
+            "wer": round(res.totals.wer, 4),
+            "cer": round(res.totals.cer, 4),
+            "words": res.totals.words,
+        }
+    return out
+
+
+def _variants(out: Path, rounds: int) -> dict[str, Any]:
+    """The shipped model's int8 variants side by side (see the module docstring)."""
+    source = shipped_model_path()
+    rec = Recognizer.from_pretrained(source)
+    provenance = dict(read_manifest(source, kind=KIND).get("data") or {})
+    t0 = time.perf_counter()
+    calibration, where = calibration_batches(rec, provenance)
+    calib_s = time.perf_counter() - t0
+    packed = speech_export_spec(rec.model)
+    before = replace(packed, graph=_padded_graph(rec.model))
+    specs = {
+        "int8-before": (before, "int8"),
+        "int8-packed": (packed, "int8"),
+        "int8-packed-static-conv-minmax": (speech_export_spec(rec.model, calibration, None), "int8"),
+        "int8-packed-static-conv-p99.99": (speech_export_spec(rec.model, calibration, 99.99), "int8"),
+        "fp32-packed": (packed, "fp32"),
+    }
+    runners: dict[str, Any] = {}
+    wer: dict[str, Any] = {}
+    heldout = out / "synth-heldout"  # unseen voices: the validation set the variants are chosen on
+    if not (heldout / "manifest.tsv").exists():
+        synth_corpus(SynthConfig(out=str(heldout), utterances=60, heldout=True, seed=2))
+    sets = {"synthetic held-out (validation)": str(heldout / "manifest.tsv"), "tidigits": "sample:tidigits"}
+    net = rec.model.eval()
+    batches = {b: latency_batch(net.config.n_features, b) for b in BATCHES}
+    for name, (spec, precision) in specs.items():
+        folder, asset = export_bundle(rec.to_bundle(provenance), out / f"speech-{name}", spec, precision)
+        runtime = load_runtime(load_bundle(folder, kind=KIND))
+        assert runtime is not None
+        runners[name] = lambda b, r=runtime: r.run(*batches[b])
+        wer[name] = {**_rates(str(folder), sets), "check_max_abs_diff": round(asset["check_max_abs_diff"], 4)}
+
+    def run_eager(b: int) -> object:
+        with torch.inference_mode():
+            return net(*batches[b])
+
+    wer["eager"] = _rates(str(source), sets)
+    best: dict[str, dict[str, float]] = {}
+    median: dict[str, dict[str, float]] = {}
+    for b in BATCHES:  # one call of every runner in turn per round; the minimum is the least disturbed
+        calls: dict[str, list[float]] = {k: [] for k in ("eager", *runners)}
+        for fn in (run_eager, *runners.values()):
+            fn(b)  # warm-up
+        for _ in range(rounds if b > 1 else 10 * rounds):
+            for k, fn in (("eager", run_eager), *runners.items()):
+                start = time.perf_counter()
+                fn(b)
+                calls[k].append(1e3 * (time.perf_counter() - start))
+        best[str(b)] = {k: round(min(v), 3) for k, v in calls.items()}
+        median[str(b)] = {k: round(sorted(v)[len(v) // 2], 3) for k, v in calls.items()}
+    speedup = {b: {k: round(row["eager"] / ms, 2) for k, ms in row.items()} for b, row in best.items()}
+    speedup_median = {
+        b: {k: round(row["eager"] / ms, 2) for k, ms in row.items()} for b, row in median.items()
+    }
+    return {
+        "calibration": where,
+        "calibration_seconds": round(calib_s, 1),
+        "latency_ms": best,
+        "latency_ms_median": median,
+        "speedup_vs_eager": speedup,
+        "speedup_vs_eager_median": speedup_median,
+        "wer_cer": wer,
+    }
+
+
+def _padded_graph(model: CTCModel) -> torch.nn.Module:
+    """The graph before this change: the encoder made exportable without ``sequence_lens`` (padded form)."""
+    graph = LogProbs(model)
+    graph.model = exportable(model)
+    return graph.eval()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--utterances", type=int, default=60)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--rounds", type=int, default=20, help="--variants: alternating rounds (batch 1: 10x)"
+    )
+    parser.add_argument("--variants", type=Path, default=None, help="int8 variants side by side into DIR")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.variants is not None:
+        print(json.dumps(_variants(args.variants, args.rounds), indent=2))
+        return
     results: dict[str, dict[str, dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "heldout"

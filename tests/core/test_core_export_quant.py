@@ -117,3 +117,27 @@ def test_static_only_keeps_the_lstm_float_and_needs_calibration(tmp_path: Path) 
         quantize_static_int8(raw, (), ["x"])
     with pytest.raises(ExportError, match="one array per input"):
         quantize_static_int8(raw, [(np.zeros((2, 4, 40), np.float32), np.zeros(2))], ["x"])
+
+
+def test_percentile_calibration_matches_and_needs_one_shape(tmp_path: Path) -> None:
+    """``calibration_percentile``: ranges cut at a percentile (ONNX Runtime's histogram calibration, whose
+    progress lines must not reach stdout); batches of different shapes are a clear error."""
+    torch.manual_seed(0)
+    model = ConvLstm().eval()
+    g = torch.Generator().manual_seed(2)
+    calibration = tuple((torch.randn(16, 4, 48, generator=g),) for _ in range(3))
+    spec = ExportSpec(**{**_spec(model, calibration, ("LSTM",)).__dict__, "calibration_percentile": 99.99})
+    folder, asset = export_bundle(Bundle("test.convlstm", model), tmp_path / "p", spec, precision="int8")
+    assert asset["calibration_percentile"] == 99.99 and asset["check_max_abs_diff"] <= 0.2
+    runtime = load_runtime(load_bundle(folder), threads=1)
+    assert runtime is not None
+    x = torch.randn(7, 4, 91, generator=g)
+    with torch.no_grad():
+        ref = model(x)
+    assert float((runtime(x) - ref).abs().max()) <= 0.05 * float(ref.abs().max()) + 1e-3
+    raw = export_onnx(model, (torch.randn(2, 4, 40),), ["x"], {"x": {0: "batch", 2: "time"}})
+    uneven = [(torch.randn(4, 4, 40),), (torch.randn(4, 4, 41),)]
+    with pytest.raises(ExportError, match="one shape"):
+        quantize_static_int8(raw, uneven, ["x"], percentile=99.9)
+    with pytest.raises(ExportError, match="percentile 20"):
+        quantize_static_int8(raw, uneven[:1], ["x"], percentile=20.0)

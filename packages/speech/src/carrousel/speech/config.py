@@ -261,6 +261,7 @@ class SpeechExportConfig:
     prune: float = 0.0  # share of the LSTM's units to remove, then fine-tune with CTC (0: none)
     finetune_epochs: int = 5  # most fine-tuning epochs of the pruned network (early stopping)
     train_data: tuple[str, ...] = ()  # corpora to fine-tune on (empty: the ones the model records)
+    static_conv: bool = False  # int8: the convolutions static int8 too, calibrated on training features
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data", tuple(self.data))
@@ -279,6 +280,7 @@ class SpeechExportConfig:
             self.prune > 0 or not self.train_data,
             "--train-data is for --prune (the fine-tuning corpus); give --prune F",
         )
+        _check(self.precision == "int8" or not self.static_conv, "--static-conv is for --precision int8")
 
 
 @dataclass(frozen=True)

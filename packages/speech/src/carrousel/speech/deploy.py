@@ -12,7 +12,9 @@ staying in Python.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -22,21 +24,24 @@ from carrousel.core.export import (
     DeploymentReport,
     ExportSpec,
     export_bundle,
-    exportable,
     folder_bytes,
     load_runtime,
     measure_latency,
 )
+from carrousel.speech.calibrate import calibration_batches
 from carrousel.speech.config import EvaluateConfig, SpeechExportConfig, TranscribeConfig
 from carrousel.speech.models import CTCModel
 from carrousel.speech.prune import pruned_recognizer
 from carrousel.speech.recognizer import KIND, Recognizer, shipped_model_path
 
-__all__ = ["LogProbs", "export_recognizer", "speech_export_spec"]
+__all__ = ["LogProbs", "export_recognizer", "latency_batch", "speech_export_spec"]
 
 logger = logging.getLogger(__name__)
 
 BATCHES = (1, 64)  # batch sizes of the report's latency figures (utterances per batch)
+# --static-conv calibration: min/max ranges (None), chosen on the synthesised held-out set over the 99.99th
+# percentile (benchmarks/bench_speech_export.py --variants)
+PERCENTILE: float | None = None
 FRAMES = 200  # feature frames per utterance in the latency batches (2 s at a 10 ms hop)
 
 
@@ -45,7 +50,10 @@ class LogProbs(nn.Module):
 
     def __init__(self, model: CTCModel) -> None:
         super().__init__()
-        self.model = exportable(model.eval())
+        # the encoder stays a RecurrentEncoder: core's export_onnx makes it exportable itself, with the
+        # TorchScript exporter as one bidirectional LSTM node per layer reading ``sequence_lens`` (the
+        # per-direction reverse gathers of the padded form were a fifth of the int8 batch-64 time)
+        self.model = model.eval()
 
     def forward(self, x: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
         lp, out_lengths = self.model(x, lengths)
@@ -61,8 +69,24 @@ def _batch(n_features: int, b: int, t: int, seed: int) -> tuple[Tensor, Tensor]:
     return x, lengths
 
 
-def speech_export_spec(model: CTCModel) -> ExportSpec:
-    """How an acoustic model is exported: inputs ``x`` and ``lengths``, batch and frames dynamic."""
+def latency_batch(n_features: int, b: int, t: int = FRAMES) -> tuple[Tensor, Tensor]:
+    """The report's latency batch: ``x`` ``(b, t, n_features)`` zero past ``lengths`` ``(b,)``, the first full."""
+    return _batch(n_features, b, t, 2)
+
+
+def speech_export_spec(
+    model: CTCModel,
+    calibration: tuple[tuple[Tensor, Tensor], ...] = (),
+    percentile: float | None = PERCENTILE,
+) -> ExportSpec:
+    """How an acoustic model is exported: inputs ``x`` and ``lengths``, batch and frames dynamic.
+
+    Args:
+        model: the acoustic model.
+        calibration: ``(x, lengths)`` batches of training features (:func:`calibration_batches`); given,
+            int8 also quantizes the front end's convolutions statically (calibrated), else they stay fp32.
+        percentile: the calibration's percentile (None: min/max); see ``quantize_static_int8``.
+    """
     f = model.config.n_features
     return ExportSpec(
         graph=LogProbs(model).eval(),
@@ -73,6 +97,9 @@ def speech_export_spec(model: CTCModel) -> ExportSpec:
         output_names=("log_probs", "out_lengths"),
         atol=1e-3,
         int8_atol=2.0,  # log-probabilities of unlikely classes move most; WER/CER is the real measure
+        calibration=calibration,
+        static_ops=("Conv",),
+        calibration_percentile=percentile,  # GELU follows, which has no int8 kernel: the float track resumes after it
     )
 
 
@@ -98,17 +125,22 @@ def export_recognizer(cfg: SpeechExportConfig, out: str | Path) -> DeploymentRep
         eager.runtime = None
     provenance = dict(read_manifest(source, kind=KIND).get("data") or {})  # travels with the export
     before = _rates(str(source), cfg.data) if cfg.data else None  # a bad corpus fails before any export
-    shipped, extra = eager, {}
+    shipped, extra = eager, dict[str, Any]()
     if cfg.prune > 0:  # the pruned variant, fine-tuned with CTC on the training corpus
         shipped, summary = pruned_recognizer(eager, provenance, cfg)
         provenance["pruned"] = extra["pruned"] = summary
-    folder, asset = export_bundle(
-        shipped.to_bundle(provenance), out, speech_export_spec(shipped.model), cfg.precision, cfg.exporter
+    calibration: tuple[tuple[Tensor, Tensor], ...] = ()
+    if cfg.static_conv:  # the recorded (or --train-data) corpora, else synthesised speech, else none
+        calibration, extra["calibration"] = calibration_batches(shipped, provenance, cfg.train_data)
+    spec = replace(
+        speech_export_spec(shipped.model, calibration),
+        meta={"calibration": extra["calibration"]} if cfg.static_conv else {},
     )
+    folder, asset = export_bundle(shipped.to_bundle(provenance), out, spec, cfg.precision, cfg.exporter)
     after = _rates(str(folder), cfg.data) if cfg.data else None
     runtime = load_runtime(load_bundle(folder, kind=KIND))
     assert runtime is not None
-    batches = {b: _batch(eager.model.config.n_features, b, FRAMES, 2) for b in BATCHES}
+    batches = {b: latency_batch(eager.model.config.n_features, b) for b in BATCHES}
     net = eager.model.eval()
 
     def run_eager(b: int) -> object:

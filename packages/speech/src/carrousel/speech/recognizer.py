@@ -210,6 +210,10 @@ class Recognizer:
             lp = lp_t.float().cpu().numpy()
         return [lp[i, : int(n)] if feats[i].shape[0] else lp[i, :0] for i, n in enumerate(out_lengths)]
 
+    def file_features(self, path: str) -> torch.Tensor:
+        """Normalised ``(T, F)`` features of a file as transcription computes them (silence trimmed)."""
+        return self._file_features(path, True)[0]
+
     def _file_features(self, path: str, trim: bool) -> tuple[torch.Tensor, float]:
         """Normalised features of a whole file and the seconds trimmed from its start."""
         if path.endswith(".mfc"):

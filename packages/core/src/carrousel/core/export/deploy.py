@@ -81,6 +81,8 @@ class ExportSpec:
         calibration: batches of positional inputs from the model's TRAINING data; when given, int8 also
             quantizes ``static_ops`` statically (see :func:`~carrousel.core.export.quant.quantize_static_int8`).
         static_ops: node types given static int8 when ``calibration`` is given.
+        calibration_percentile: None: activation ranges from min/max of the calibration batches; a value:
+            cut at that percentile (batches of one shape; see ``quantize_static_int8``).
     """
 
     graph: nn.Module
@@ -97,6 +99,7 @@ class ExportSpec:
     output_atol: Mapping[str, float] = field(default_factory=dict)
     calibration: tuple[tuple[Tensor, ...], ...] = ()
     static_ops: tuple[str, ...] = STATIC_OPS
+    calibration_percentile: float | None = None
 
 
 def _strip(bundle: Bundle) -> Bundle:
@@ -174,7 +177,9 @@ def _export_one(
     static = list(spec.static_ops) if prec is DeployPrecision.INT8 and spec.calibration else []
     if prec is DeployPrecision.INT8:
         if static:
-            blob = quantize_static_int8(blob, spec.calibration, spec.input_names, static)
+            blob = quantize_static_int8(
+                blob, spec.calibration, spec.input_names, static, spec.calibration_percentile
+            )
         if spec.int8_ops:
             blob = quantize_int8(blob, spec.int8_ops)
         diff = verify_onnx(
@@ -192,6 +197,7 @@ def _export_one(
         "int8_ops": list(spec.int8_ops) if prec is DeployPrecision.INT8 else [],
         "static_int8_ops": static,
         "calibration_batches": len(spec.calibration) if static else 0,
+        "calibration_percentile": spec.calibration_percentile if static else None,
     }
     return name, blob, entry
 

@@ -15,6 +15,8 @@ Needs the ``carrousel-core[export]`` extra, imported at the point of use.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -55,6 +57,7 @@ def quantize_static_int8(
     calibration: Sequence[Sequence[Tensor | np.ndarray]],
     input_names: Sequence[str],
     ops: Sequence[str] = STATIC_OPS,
+    percentile: float | None = None,
 ) -> bytes:
     """Static int8 (QDQ) quantization of the ``ops`` node types of an ONNX file.
 
@@ -64,18 +67,36 @@ def quantize_static_int8(
             training data: the activations' ranges (min/max) are read on them. Never evaluation data.
         input_names: the graph's input names, in the order of each batch.
         ops: node types quantized (convolutions, and the ReLU / max-pool that follow them).
+        percentile: None: each activation's range is its min/max over the batches; a value (e.g. 99.99):
+            ONNX Runtime's percentile calibration, the range cut at that percentile of the absolute values
+            (a few outliers then no longer coarsen every other value's step). Every batch must then have
+            the same shapes (pad them alike).
 
     Returns:
         The ONNX file with ``QuantizeLinear``/``DequantizeLinear`` pairs around the ``ops`` nodes (int8
         weights per output channel, uint8 activations); ONNX Runtime fuses them into ``QLinearConv``.
 
     Raises:
-        ExportError: no calibration batch, a batch of the wrong arity, or the quantizer fails.
+        ExportError: no calibration batch, a batch of the wrong arity, batches of different shapes with
+            ``percentile``, or the quantizer fails.
     """
     if not calibration:
         raise ExportError("static int8 quantization needs calibration batches of the training data")
     quant = require("onnxruntime.quantization", EXTRA, "int8 quantization")
     batches = list(_batches(calibration, input_names))
+    if percentile is not None:
+        if not 50.0 < percentile <= 100.0:
+            raise ExportError(f"calibration percentile {percentile}: give a value in (50, 100]")
+        if len({tuple(a.shape for a in b.values()) for b in batches}) > 1:
+            raise ExportError("percentile calibration needs batches of one shape; pad them to the same size")
+    method = (
+        dict(
+            calibrate_method=quant.CalibrationMethod.Percentile,
+            extra_options={"CalibPercentile": float(percentile)},
+        )
+        if percentile is not None
+        else {}
+    )
 
     class _Reader(quant.CalibrationDataReader):  # type: ignore[misc,name-defined]
         def __init__(self) -> None:
@@ -91,20 +112,29 @@ def quantize_static_int8(
         level = root.level
         root.setLevel(logging.ERROR)  # the quantizer logs advice on the root logger
         try:
-            quant.quant_pre_process(str(src), str(pre))  # shape inference, so every node can be quantized
-            quant.quantize_static(
-                str(pre),
-                str(dst),
-                _Reader(),
-                quant_format=quant.QuantFormat.QDQ,
-                per_channel=True,
-                op_types_to_quantize=list(ops),
-                activation_type=quant.QuantType.QUInt8,
-                weight_type=quant.QuantType.QInt8,
-            )
+            with contextlib.redirect_stdout(io.StringIO()):  # histogram calibration prints its progress
+                _quantize(quant, src, pre, dst, _Reader(), list(ops), method)
         except Exception as exc:
             raise ExportError(f"static int8 quantization failed: {str(exc).splitlines()[0]}") from None
         finally:
             root.setLevel(level)
-        logger.info("static int8 of %s on %d calibration batch(es)", ", ".join(ops), len(batches))
+        how = f"percentile {percentile}" if percentile is not None else "min/max"
+        logger.info("static int8 of %s on %d calibration batch(es), %s", ", ".join(ops), len(batches), how)
         return dst.read_bytes()
+
+
+def _quantize(
+    quant: Any, src: Path, pre: Path, dst: Path, reader: Any, ops: list[str], method: dict[str, Any]
+) -> None:
+    quant.quant_pre_process(str(src), str(pre))  # shape inference, so every node can be quantized
+    quant.quantize_static(
+        str(pre),
+        str(dst),
+        reader,
+        quant_format=quant.QuantFormat.QDQ,
+        per_channel=True,
+        op_types_to_quantize=ops,
+        activation_type=quant.QuantType.QUInt8,
+        weight_type=quant.QuantType.QInt8,
+        **method,
+    )
