@@ -49,7 +49,8 @@ APP = textwrap.dedent(
             with atomic_path(Path(os.environ["OUT"])) as tmp:
                 tmp.write_text("partial")
                 print("ready", flush=True)
-                time.sleep(30)
+                for _ in range(600):  # work in short steps, as real commands do: a signal that lands on
+                    time.sleep(0.05)  # another thread than the main one is still acted on at once
         if as_json:
             cli.emit_json({"path": path, "method": method, "count": count})
         else:
@@ -149,6 +150,9 @@ def test_interrupt_prints_one_line_exit_130_and_cleans_temp(toy: Path, tmp_path:
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "OUT": str(out)},
+        # a runner started as a background job ignores SIGINT, and children inherit that: give the toy
+        # the default disposition a terminal's foreground command has
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "ready"
