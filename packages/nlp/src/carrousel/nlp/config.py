@@ -417,7 +417,7 @@ class TranslateTrainConfig:
     model: TranslateNetConfig = field(default_factory=TranslateNetConfig)  # the network
     fit: FitConfig = field(
         default_factory=lambda: FitConfig(
-            epochs=16, batch_size=32, lr=3e-3, patience=3, lr_decay=0.5, threads=1
+            epochs=32, batch_size=32, lr=3e-3, patience=3, lr_decay=0.5, threads=1
         )
     )
     label_smoothing: float = 0.1  # cross-entropy label smoothing

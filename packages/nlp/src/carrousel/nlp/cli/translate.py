@@ -182,7 +182,7 @@ def train(
         ),
     ] = None,
     label_smoothing: Annotated[float | None, typer.Option(min=0.0, max=0.95, help="[default: 0.1]")] = None,
-    epochs: Annotated[int | None, typer.Option(min=1, help="Most epochs [default: 16].")] = None,
+    epochs: Annotated[int | None, typer.Option(min=1, help="Most epochs [default: 32].")] = None,
     batch_size: Annotated[int | None, typer.Option(min=1, help="Pairs per batch [default: 32].")] = None,
     lr: Annotated[float | None, typer.Option(min=0.0, help="Learning rate [default: 0.003].")] = None,
     patience: Annotated[int | None, typer.Option(min=1, help="Early-stopping patience [default: 3].")] = None,
@@ -227,7 +227,7 @@ def train(
             lexicon=pick(lexicon, net, "lexicon", 0),
         ),
         fit=FitConfig(
-            epochs=pick(epochs, fit, "epochs", 16),
+            epochs=pick(epochs, fit, "epochs", 32),
             batch_size=pick(batch_size, fit, "batch_size", 32),
             lr=pick(lr, fit, "lr", 3e-3),
             patience=pick(patience, fit, "patience", 3),
