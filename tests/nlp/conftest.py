@@ -152,3 +152,50 @@ def synthetic() -> object:
 def write_rows() -> object:
     """:func:`write_csv`, for tests that write their own CSV files."""
     return write_csv
+
+
+WORDS = {"read": "lies", "the": "die", "file": "Datei", "open": "öffne", "now": "jetzt", "all": "alle"}
+WORDS |= {"show": "zeige", "new": "neue", "list": "Liste", "copy": "Kopie", "old": "alte", "name": "Name"}
+
+
+def word_pairs(n: int, seed: int) -> set[tuple[str, str]]:
+    """Up to ``n`` distinct word-for-word English -> German toy pairs of 2-5 words over :data:`WORDS`."""
+    rng = random.Random(seed)
+    rows = set()
+    for _ in range(n):
+        src = [rng.choice(sorted(WORDS)) for _ in range(rng.randint(2, 5))]
+        rows.add((" ".join(src), " ".join(WORDS[w] for w in src)))
+    return rows
+
+
+@pytest.fixture(scope="session")
+def toy_pairs() -> object:
+    """:func:`word_pairs`: the training pairs are ``word_pairs(500, 0)``, unseen ones come from other seeds."""
+    return word_pairs
+
+
+@pytest.fixture(scope="session")
+def undertrained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny word-for-word translator on ``word_pairs(500, 0)`` stopped after four epochs (it still drops
+    and garbles words), shared by the lexical-bias, fallback and consensus tests."""
+    from carrousel.nlp.config import (
+        FitConfig,
+        TokenizerConfig,
+        TranslateDataConfig,
+        TranslateNetConfig,
+        TranslateTrainConfig,
+    )
+    from carrousel.nlp.pipeline.translate import train_translator
+
+    path = tmp_path_factory.mktemp("toy_mt") / "pairs.tsv"
+    path.write_text("".join(f"{s}\t{t}\n" for s, t in sorted(word_pairs(500, 0))), encoding="utf-8")
+    cfg = TranslateTrainConfig(
+        data=TranslateDataConfig(pairs=(str(path),)),
+        tokenizer=TokenizerConfig("bpe", 150, 1, False),
+        model=TranslateNetConfig(embed_dim=32, hidden_size=64, dropout=0.0),
+        fit=FitConfig(epochs=4, batch_size=32, lr=1e-2, progress=False, threads=1),
+        case_variation=0.0,
+    )
+    out = tmp_path_factory.mktemp("toy_mt") / "model"
+    train_translator(cfg, out)
+    return out

@@ -7,9 +7,9 @@ translations whose mean token -log p is above the threshold."""
 
 from __future__ import annotations
 
-import random
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -17,16 +17,12 @@ import torch
 from carrousel.core.bundle import load_bundle
 from carrousel.nlp.config import (
     DecodeConfig,
-    FitConfig,
-    TokenizerConfig,
-    TranslateDataConfig,
     TranslateNetConfig,
-    TranslateTrainConfig,
 )
 from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.lexical_bias import LEXICON_FILE, BiasedNetwork, lexical_bias
 from carrousel.nlp.lexicon import ibm_model1
-from carrousel.nlp.pipeline.translate import Translator, train_translator
+from carrousel.nlp.pipeline.translate import Translator
 from carrousel.nlp.seq2seq import build_seq2seq, decode_batch
 
 EN = {"red": 4, "car": 5, "house": 6, "blue": 7, "the": 8, "big": 9}
@@ -93,36 +89,6 @@ def test_the_biased_step_is_normalised_and_moves_mass_to_the_translation() -> No
         BiasedNetwork(model, ids[:, :2], probs, strength=1.0)
 
 
-WORDS = {"read": "lies", "the": "die", "file": "Datei", "open": "öffne", "now": "jetzt", "all": "alle"}
-WORDS |= {"show": "zeige", "new": "neue", "list": "Liste", "copy": "Kopie", "old": "alte", "name": "Name"}
-
-
-def _sentences(n: int, seed: int) -> set[tuple[str, str]]:
-    rng = random.Random(seed)
-    rows = set()
-    for _ in range(n):
-        src = [rng.choice(sorted(WORDS)) for _ in range(rng.randint(2, 5))]
-        rows.add((" ".join(src), " ".join(WORDS[w] for w in src)))
-    return rows
-
-
-@pytest.fixture(scope="module")
-def undertrained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny word-for-word translator stopped after four epochs (it still drops and garbles words)."""
-    path = tmp_path_factory.mktemp("bias") / "pairs.tsv"
-    path.write_text("".join(f"{s}\t{t}\n" for s, t in sorted(_sentences(500, 0))), encoding="utf-8")
-    cfg = TranslateTrainConfig(
-        data=TranslateDataConfig(pairs=(str(path),)),
-        tokenizer=TokenizerConfig("bpe", 150, 1, False),
-        model=TranslateNetConfig(embed_dim=32, hidden_size=64, dropout=0.0),
-        fit=FitConfig(epochs=4, batch_size=32, lr=1e-2, progress=False, threads=1),
-        case_variation=0.0,
-    )
-    out = tmp_path_factory.mktemp("bias") / "model"
-    train_translator(cfg, out)
-    return out
-
-
 def test_the_stored_lexicon_equals_the_refitted_one(undertrained: Path) -> None:
     stored = Translator.from_pretrained(undertrained).lexicon()
     bundle = load_bundle(undertrained)
@@ -131,9 +97,11 @@ def test_the_stored_lexicon_equals_the_refitted_one(undertrained: Path) -> None:
     assert torch.equal(stored[0], refitted[0]) and torch.equal(stored[1], refitted[1])
 
 
-def test_the_bias_lifts_an_undertrained_translator_on_unseen_sentences(undertrained: Path) -> None:
+def test_the_bias_lifts_an_undertrained_translator_on_unseen_sentences(
+    undertrained: Path, toy_pairs: Any
+) -> None:
     tr = Translator.from_pretrained(undertrained)
-    pairs = sorted(_sentences(200, 1) - _sentences(500, 0))[:100]
+    pairs = sorted(toy_pairs(200, 1) - toy_pairs(500, 0))[:100]
     sources = [s for s, _ in pairs]
 
     def recall(bias: float) -> float:  # share of the reference's word types in the output

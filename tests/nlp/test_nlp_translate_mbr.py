@@ -7,24 +7,19 @@ alone on sentences it never saw."""
 from __future__ import annotations
 
 import math
-import random
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from carrousel.nlp.config import (
     DecodeConfig,
-    FitConfig,
-    TokenizerConfig,
-    TranslateDataConfig,
-    TranslateNetConfig,
-    TranslateTrainConfig,
 )
 from carrousel.nlp.consensus import chrf_matrix, consensus, sentence_chrf
 from carrousel.nlp.errors import NLPConfigError
-from carrousel.nlp.pipeline.translate import Translator, train_translator
+from carrousel.nlp.pipeline.translate import Translator
 
 TEXTS = [
     "konnte Datei nicht öffnen",
@@ -76,43 +71,13 @@ def test_config_rejects_bad_mbr_values() -> None:
             DecodeConfig(mbr=True, **bad)  # type: ignore[arg-type]
 
 
-WORDS = {"read": "lies", "the": "die", "file": "Datei", "open": "öffne", "now": "jetzt", "all": "alle"}
-WORDS |= {"show": "zeige", "new": "neue", "list": "Liste", "copy": "Kopie", "old": "alte", "name": "Name"}
+def _unseen(toy_pairs: Any) -> list[tuple[str, str]]:
+    return sorted(toy_pairs(200, 1) - toy_pairs(500, 0))[:60]
 
 
-def _sentences(n: int, seed: int) -> set[tuple[str, str]]:
-    rng = random.Random(seed)
-    rows = set()
-    for _ in range(n):
-        src = [rng.choice(sorted(WORDS)) for _ in range(rng.randint(2, 5))]
-        rows.add((" ".join(src), " ".join(WORDS[w] for w in src)))
-    return rows
-
-
-@pytest.fixture(scope="module")
-def undertrained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny word-for-word translator stopped after four epochs (it still drops and garbles words)."""
-    path = tmp_path_factory.mktemp("mbr") / "pairs.tsv"
-    path.write_text("".join(f"{s}\t{t}\n" for s, t in sorted(_sentences(500, 0))), encoding="utf-8")
-    cfg = TranslateTrainConfig(
-        data=TranslateDataConfig(pairs=(str(path),)),
-        tokenizer=TokenizerConfig("bpe", 150, 1, False),
-        model=TranslateNetConfig(embed_dim=32, hidden_size=64, dropout=0.0),
-        fit=FitConfig(epochs=4, batch_size=32, lr=1e-2, progress=False, threads=1),
-        case_variation=0.0,
-    )
-    out = tmp_path_factory.mktemp("mbr") / "model"
-    train_translator(cfg, out)
-    return out
-
-
-def _unseen() -> list[tuple[str, str]]:
-    return sorted(_sentences(200, 1) - _sentences(500, 0))[:60]
-
-
-def test_mbr_keeps_the_search_best_and_batching(undertrained: Path) -> None:
+def test_mbr_keeps_the_search_best_and_batching(undertrained: Path, toy_pairs: Any) -> None:
     tr = Translator.from_pretrained(undertrained)
-    sources = [s for s, _ in _unseen()[:24]]
+    sources = [s for s, _ in _unseen(toy_pairs)[:24]]
     plain = tr.translate(sources, DecodeConfig(beam=4, fallback_nll=0.0, mbr=False))
     searched = tr.search(sources, DecodeConfig(beam=4, mbr=True))
     assert all(len(s.hyps) == 4 for s in searched)
@@ -134,9 +99,9 @@ def test_mbr_keeps_the_search_best_and_batching(undertrained: Path) -> None:
             assert t.text == (tr.dictionary.translate(t.source) if t.fallback else t.source)
 
 
-def test_greedy_mbr_with_confidence_is_the_fallback(undertrained: Path) -> None:
+def test_greedy_mbr_with_confidence_is_the_fallback(undertrained: Path, toy_pairs: Any) -> None:
     tr = Translator.from_pretrained(undertrained)
-    sources = [s for s, _ in _unseen()]
+    sources = [s for s, _ in _unseen(toy_pairs)]
     d, s = 0.5, 1.5
     mbr = tr.translate(
         sources,
@@ -147,10 +112,10 @@ def test_greedy_mbr_with_confidence_is_the_fallback(undertrained: Path) -> None:
     assert 0 < sum(t.fallback for t in mbr) < len(mbr)
 
 
-def test_consensus_with_the_dictionary_beats_the_network_alone(undertrained: Path) -> None:
+def test_consensus_with_the_dictionary_beats_the_network_alone(undertrained: Path, toy_pairs: Any) -> None:
     sacrebleu = pytest.importorskip("sacrebleu")
     tr = Translator.from_pretrained(undertrained)
-    pairs = _unseen()
+    pairs = _unseen(toy_pairs)
     sources, refs = [s for s, _ in pairs], [t for _, t in pairs]
 
     def chrf(dc: DecodeConfig) -> float:
