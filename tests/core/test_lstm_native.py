@@ -26,13 +26,6 @@ DT = torch.float64
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-@pytest.fixture
-def native() -> None:
-    ok, reason = native_status()
-    if not ok:
-        pytest.skip(f"fused C++ loop unavailable: {reason}")
-
-
 def _pair(cell: str, dtype: torch.dtype = DT, inputs: int = 3, **kw: object) -> tuple[LoopLayer, LoopLayer]:
     fast = LoopLayer(cell, inputs, 5, **kw).to(dtype)  # type: ignore[arg-type]
     for c in fast.cells:

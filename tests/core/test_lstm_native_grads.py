@@ -10,18 +10,10 @@ import torch.nn.functional as F
 
 from carrousel.core.nn.cells import LoopLayer
 from carrousel.core.nn.lstm_native import _Projection
-from carrousel.core.nn.native import native_status
 
 DT = torch.float64
 
 pytestmark = pytest.mark.usefixtures("one_thread")
-
-
-@pytest.fixture
-def native() -> None:
-    ok, reason = native_status()
-    if not ok:
-        pytest.skip(f"fused C++ loop unavailable: {reason}")
 
 
 def test_projection_passes_gradcheck_and_equals_linear() -> None:
