@@ -19,12 +19,13 @@ the example's shapes.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import io
 import logging
 import tempfile
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ __all__ = [
     "export_onnx",
     "onnx_session",
     "quantize_int8",
+    "quantizer_files",
     "run_onnx",
     "verify_onnx",
 ]
@@ -270,21 +272,31 @@ def quantize_int8(blob: bytes, ops: Sequence[str] = INT8_OPS) -> bytes:
         ExportError: when ONNX Runtime's quantizer fails.
     """
     quant = require("onnxruntime.quantization", EXTRA, "int8 quantization")
+    with quantizer_files(blob, "int8 quantization") as (src, _, dst):
+        quant.quantize_dynamic(
+            str(src), str(dst), weight_type=quant.QuantType.QInt8, op_types_to_quantize=list(ops)
+        )
+        return dst.read_bytes()
+
+
+@contextlib.contextmanager
+def quantizer_files(blob: bytes, what: str) -> Iterator[tuple[Path, Path, Path]]:
+    """The files of one ONNX Runtime quantizer run: ``(fp32, pre, int8)`` paths in a temporary folder,
+    ``fp32`` holding ``blob`` (``pre`` for a pre-processing step). The quantizer's advice on the root
+    logger is silenced meanwhile, and its failure becomes one ``ExportError`` line ("``what`` failed: ...").
+    """
     with tempfile.TemporaryDirectory() as tmp:
-        src, dst = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
+        src, pre, dst = (Path(tmp) / f"{n}.onnx" for n in ("fp32", "pre", "int8"))
         src.write_bytes(blob)
         root = logging.getLogger()
         level = root.level
         root.setLevel(logging.ERROR)  # the quantizer logs advice on the root logger
         try:
-            quant.quantize_dynamic(
-                str(src), str(dst), weight_type=quant.QuantType.QInt8, op_types_to_quantize=list(ops)
-            )
+            yield src, pre, dst
         except Exception as exc:
-            raise ExportError(f"int8 quantization failed: {str(exc).splitlines()[0]}") from None
+            raise ExportError(f"{what} failed: {str(exc).splitlines()[0]}") from None
         finally:
             root.setLevel(level)
-        return dst.read_bytes()
 
 
 class OnnxModule(nn.Module):

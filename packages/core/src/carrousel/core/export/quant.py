@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ import numpy as np
 from torch import Tensor
 
 from carrousel.core.errors import ExportError
-from carrousel.core.export.onnx import EXTRA
+from carrousel.core.export.onnx import EXTRA, quantizer_files
 from carrousel.core.optional import require
 
 __all__ = ["STATIC_OPS", "quantize_static_int8"]
@@ -105,19 +104,9 @@ def quantize_static_int8(
         def get_next(self) -> dict[str, Any] | None:
             return next(self.items, None)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        src, pre, dst = (Path(tmp) / f"{n}.onnx" for n in ("fp32", "pre", "int8"))
-        src.write_bytes(blob)
-        root = logging.getLogger()
-        level = root.level
-        root.setLevel(logging.ERROR)  # the quantizer logs advice on the root logger
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):  # histogram calibration prints its progress
-                _quantize(quant, src, pre, dst, _Reader(), list(ops), method)
-        except Exception as exc:
-            raise ExportError(f"static int8 quantization failed: {str(exc).splitlines()[0]}") from None
-        finally:
-            root.setLevel(level)
+    with quantizer_files(blob, "static int8 quantization") as (src, pre, dst):
+        with contextlib.redirect_stdout(io.StringIO()):  # histogram calibration prints its progress
+            _quantize(quant, src, pre, dst, _Reader(), list(ops), method)
         how = f"percentile {percentile}" if percentile is not None else "min/max"
         logger.info("static int8 of %s on %d calibration batch(es), %s", ", ".join(ops), len(batches), how)
         return dst.read_bytes()
