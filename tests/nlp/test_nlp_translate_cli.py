@@ -101,6 +101,7 @@ def test_errors_are_one_line(nlp: Callable[..., Run], corpus: Path, tmp_path: Pa
         (["translate", "train", "--pairs", str(corpus), "-o", str(tmp_path / "o"), "--test", "0.95"], 1),
         (["translate", "run", "--model", "m", "--beam", "0", "x"], 2),
         (["translate", "run", "--model", "m", "--mbr-dictionary", "-1", "x"], 2),
+        (["translate", "run", "--model", "m", "--mbr-temperature", "0", "x"], 2),
         (["translate", "evaluate", "--model", "m", "--pairs", "p", "--mbr-copy", "-0.5"], 2),
         (["translate", "evaluate", "--model", "m", "--pairs", "p", "--split", "dev"], 2),
     ):

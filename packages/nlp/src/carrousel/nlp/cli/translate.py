@@ -116,8 +116,16 @@ Mbr = Annotated[
         "dictionary's translation and (--mbr-copy) the source the one the others agree with most.",
     ),
 ]
+
+
+def _positive(value: float) -> float:
+    if not value > 0:
+        raise typer.BadParameter(f"{value} is not above 0; give e.g. 1.0")
+    return value
+
+
 MbrTemperature = Annotated[
-    float, typer.Option(min=0.0, help="With --mbr: n-best weights softmax(log p / T), T > 0.")
+    float, typer.Option(callback=_positive, help="With --mbr: n-best weights softmax(log p / T), T > 0.")
 ]
 MbrDictionary = Annotated[
     float,
