@@ -23,9 +23,9 @@ LINT_PATHS := packages tests benchmarks examples tools scripts
 TYPED_SRC := $(addsuffix /src,$(PACKAGES) tools/data)
 PYTEST_ARGS ?=
 
-.PHONY: setup system venv data demo test lint typecheck bench sentiment-model clean
+.PHONY: setup system venv data native demo test lint typecheck bench sentiment-model clean
 
-setup: venv data
+setup: venv data native
 
 # System packages the tests and the data step need (Debian). Installed only when missing.
 SYSTEM_PACKAGES := espeak-ng flite
@@ -51,6 +51,12 @@ $(STAMP): $(PYPROJECTS) | system
 # carrousel-data comes from tools/data (carrousel-devdata); carrousel.core.samples only reads the cache.
 data: venv
 	$(VENV)/bin/carrousel-data fetch
+
+# The fused C++ cell loops of carrousel-core (csrc/), compiled once per machine into $TORCH_EXTENSIONS_DIR
+# (about a minute the first time; a cached build loads in a second): at set-up, not inside the first test
+# or the first training run that needs them. Prints how the loops run (or why the Python loop stands in).
+native: venv
+	$(PY) -c "from carrousel.core.nn.native import native_status; print('cell loops:', native_status()[1])"
 
 demo: setup
 	$(PY) examples/core_quickstart.py

@@ -21,7 +21,7 @@ APP = textwrap.dedent(
     import typer
     from carrousel.core import cli
     from carrousel.core.errors import DataError
-    from carrousel.core.io import atomic_path
+    from carrousel.core.atomic import atomic_path
 
     app = cli.create_app("toy", "A toy.", "toy 1.0")
 
@@ -183,3 +183,19 @@ def test_core_import_stays_free_of_typer() -> None:
     code = "import sys, carrousel.core, carrousel.core.bundle; print('typer' in sys.modules, 'rich' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_the_cli_helper_and_help_do_not_import_torch() -> None:
+    """``--help``, ``--version`` and usage errors answer without PyTorch's seconds-long import: the helper,
+    the errors, the atomic writers and the export choices are torch-free, ``carrousel.core`` loads its
+    blocks on first use, and each domain CLI imports its pipeline inside the commands."""
+    code = (
+        "import sys, carrousel.core, carrousel.core.cli, carrousel.core.atomic, carrousel.core.errors\n"
+        "from carrousel.core.export import DeployPrecision, Exporter\n"
+        "import carrousel.finance.cli, carrousel.bio.cli, carrousel.speech.cli, carrousel.nlp.cli\n"
+        "print('torch' in sys.modules)\n"
+        "from carrousel.core import Trainer\n"  # the lazy re-export still works, and now imports torch
+        "print('torch' in sys.modules, Trainer.__module__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True", "carrousel.core.train.trainer"]

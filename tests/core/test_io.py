@@ -9,18 +9,9 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from carrousel.core.atomic import atomic_path, atomic_write_bytes, atomic_write_text
 from carrousel.core.errors import CarrouselError, CheckpointError, ConfigError, FormatVersionError
-from carrousel.core.io import (
-    CONFIG_FILE,
-    FORMAT_VERSION,
-    WEIGHTS_FILE,
-    atomic_path,
-    atomic_write_bytes,
-    atomic_write_text,
-    load_module,
-    read_config,
-    save_module,
-)
+from carrousel.core.io import CONFIG_FILE, FORMAT_VERSION, WEIGHTS_FILE, load_module, read_config, save_module
 from carrousel.core.nn import (
     RecurrentConfig,
     RecurrentEncoder,
@@ -239,3 +230,17 @@ def test_failed_save_keeps_the_previous_model(saved: Path, monkeypatch: pytest.M
     after = load_module(saved).state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before)
     assert sorted(p.name for p in saved.iterdir()) == [CONFIG_FILE, WEIGHTS_FILE]
+
+
+def test_a_fresh_process_loads_with_the_io_module_alone(saved: Path) -> None:
+    """Core's own modules resolve by name without importing ``carrousel.core.nn`` first (the registry's
+    providers), as they did when ``import carrousel.core`` imported the blocks eagerly."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from carrousel.core.io import load_module\n"
+        f"m = load_module({str(saved)!r}); print(type(m).__name__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == type(load_module(saved)).__name__

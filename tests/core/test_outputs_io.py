@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from carrousel.core.atomic import atomic_dir, atomic_path, atomic_write_bytes, atomic_write_text, is_special
 from carrousel.core.errors import OutputError
-from carrousel.core.io import atomic_dir, atomic_path, atomic_write_bytes, atomic_write_text, is_special
 
 
 @pytest.fixture
@@ -128,7 +128,7 @@ def test_sigkill_leftovers_are_swept_by_the_next_write(tmp_path: Path) -> None:
     target = tmp_path / "model.safetensors"
     target.write_text("old complete")
     code = (
-        "import sys, time; from carrousel.core.io import atomic_path, atomic_dir\n"
+        "import sys, time; from carrousel.core.atomic import atomic_path, atomic_dir\n"
         f"with atomic_path({str(target)!r}) as tmp, atomic_dir({str(tmp_path / 'run')!r}) as d:\n"
         "    tmp.write_text('partial'); (d / 'run.json').write_text('{'); print('ready', flush=True); time.sleep(60)\n"
     )

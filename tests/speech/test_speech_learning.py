@@ -1,8 +1,8 @@
 """The learning test: a small BiLSTM-CTC model learns spoken digits from a few espeak-ng voices and
 transcribes voices it never heard.
 
-The corpus is synthesised into tmp (300 short utterances of 6 voices, one to three digits each, with a
-little noise); two other voice variants are held out. After about 30 s of training on one CPU thread
+The corpus is synthesised once per module into tmp (300 short utterances of 6 voices, one to three digits
+each, with a little noise) and shared by both cases; two other voice variants are held out. After about 30 s of training on one CPU thread
 (a one-layer BiLSTM, which leaves CTC's all-blank plateau in far fewer steps than a deeper one, and
 vocal-tract-length perturbation, which stands in for unseen speakers), greedy decoding reaches a
 character error rate under 0.25 on the held-out voices. A model that outputs nothing scores 1.0; the
@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import shutil
 import time
 
 import numpy as np
@@ -50,15 +51,25 @@ def _corpus(folder, voices: tuple[str, ...], n: int, seed: int) -> str:
     return str(folder / "manifest.tsv")
 
 
+@pytest.fixture(scope="module")
+def digits(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """``(train manifest, held-out manifest)``, synthesised once for both cases (about 10 s)."""
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (make system)")
+    root = tmp_path_factory.mktemp("digits")
+    return _corpus(root / "train", TRAIN_VOICES, 300, seed=1), _corpus(root / "test", TEST_VOICES, 40, seed=2)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("subwords", "epochs"), [(0, 12), (12, 24)], ids=["characters", "subwords"])
-def test_learns_digits_and_transcribes_unseen_voices(tmp_path, espeak, subwords: int, epochs: int) -> None:
+def test_learns_digits_and_transcribes_unseen_voices(
+    tmp_path, digits: tuple[str, str], subwords: int, epochs: int
+) -> None:
     """Characters, and BPE word pieces (12 merges: each digit word spelled in about 0.6 times as many
     units), both learn. Units that are rarer than letters need more epochs to leave CTC's blank plateau:
     24 (a run measured while writing this: held-out CER 0.054; 0.705 after 12)."""
     start = time.perf_counter()
-    train_set = _corpus(tmp_path / "train", TRAIN_VOICES, 300, seed=1)
-    test_set = _corpus(tmp_path / "test", TEST_VOICES, 40, seed=2)
+    train_set, test_set = digits
     cfg = TrainConfig(
         data=(train_set,),
         val_fraction=0.05,

@@ -21,8 +21,8 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+from carrousel.core.atomic import atomic_path
 from carrousel.core.errors import DataError
-from carrousel.core.io import atomic_path
 from carrousel.core.samples import Sample, cached_path, is_cached, select
 
 __all__ = ["DOWNLOADERS", "Downloader", "fetch"]

@@ -7,11 +7,10 @@ here lazily (importing ``carrousel.bio`` stays cheap for the CLI): the configs, 
 :func:`resolve_motifs`, :class:`Motif`, :class:`IntegerPWM`, :class:`Background`.
 """
 
-from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
 
 from carrousel.bio.errors import BioError
+from carrousel.core.lazy import lazy_exports
 
 try:
     __version__ = version("carrousel-bio")
@@ -37,8 +36,4 @@ _LAZY = {
 
 __all__ = ["BioError", "__version__", *_LAZY]
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'carrousel.bio' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

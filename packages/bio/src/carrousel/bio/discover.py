@@ -32,7 +32,7 @@ from carrousel.bio.fasta import one_hot
 from carrousel.bio.models import DanQ
 from carrousel.bio.motifs import Motif
 from carrousel.bio.tomtom import Match, compare_motifs, search
-from carrousel.core.io import atomic_path
+from carrousel.core.atomic import atomic_path
 from carrousel.core.metrics import roc_auc
 from carrousel.core.optional import require
 from carrousel.core.train import predict

@@ -45,8 +45,8 @@ import numpy as np
 from carrousel.bio.config import HitFormat
 from carrousel.bio.errors import NonFiniteHitError, ScanConfigError
 from carrousel.bio.hits import COLUMN_DOCS, Hits, ScanResult
+from carrousel.core.atomic import atomic_write_bytes, is_special
 from carrousel.core.errors import CarrouselError, OutputError
-from carrousel.core.io import atomic_write_bytes, is_special
 
 __all__ = [
     "FORMATS",

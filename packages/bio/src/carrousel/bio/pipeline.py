@@ -52,9 +52,9 @@ from carrousel.bio.motifs import resolve_motifs, write_jaspar, write_meme
 from carrousel.bio.scan import scan_genome
 from carrousel.bio.training import fit_model
 from carrousel.bio.validation import MIN_EVAL_PER_CLASS, check_count, check_lengths, check_overlap
+from carrousel.core.atomic import atomic_dir, atomic_write_text
 from carrousel.core.errors import BundleError
 from carrousel.core.files import check_input_file, check_output_dir, check_output_file
-from carrousel.core.io import atomic_dir, atomic_write_text
 from carrousel.core.train import TrainConfig as TrainerConfig
 
 __all__ = [

@@ -1,28 +1,48 @@
 """carrousel.core: recurrent-network blocks and a domain-free training loop on PyTorch.
 
-Importing this package pulls in torch, numpy and safetensors only.
+Importing this package is cheap: the names below are imported on first use (:mod:`carrousel.core.lazy`),
+so ``import carrousel.core.errors`` or the CLI helper does not pull in torch. The blocks themselves need
+torch, numpy and safetensors only.
 """
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
-from carrousel.core.errors import (
-    CarrouselError,
-    CheckpointError,
-    ConfigError,
-    DataError,
-    FormatVersionError,
-    NonFiniteLossError,
-    RegistryError,
-    ShapeError,
-)
-from carrousel.core.io import load_module, register_module, save_module
-from carrousel.core.nn import EncoderOutput, RecurrentConfig, RecurrentEncoder, State
-from carrousel.core.train import FitResult, Task, TrainConfig, Trainer, set_seed
+from carrousel.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from carrousel.core.errors import (
+        CarrouselError,
+        CheckpointError,
+        ConfigError,
+        DataError,
+        FormatVersionError,
+        NonFiniteLossError,
+        RegistryError,
+        ShapeError,
+    )
+    from carrousel.core.io import load_module, register_module, save_module
+    from carrousel.core.nn import EncoderOutput, RecurrentConfig, RecurrentEncoder, State
+    from carrousel.core.train import FitResult, Task, TrainConfig, Trainer, set_seed
 
 try:
     __version__ = version("carrousel-core")
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0"
+
+_ERRORS = ("CarrouselError", "CheckpointError", "ConfigError", "DataError", "FormatVersionError",
+           "NonFiniteLossError", "RegistryError", "ShapeError")  # fmt: skip
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        **dict.fromkeys(_ERRORS, "carrousel.core.errors"),
+        **dict.fromkeys(("load_module", "register_module", "save_module"), "carrousel.core.io"),
+        **dict.fromkeys(
+            ("EncoderOutput", "RecurrentConfig", "RecurrentEncoder", "State"), "carrousel.core.nn"
+        ),
+        **dict.fromkeys(("FitResult", "Task", "TrainConfig", "Trainer", "set_seed"), "carrousel.core.train"),
+    },
+)
 
 __all__ = [
     "CarrouselError",

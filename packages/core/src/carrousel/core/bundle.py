@@ -40,10 +40,11 @@ from safetensors.numpy import load as np_load
 from safetensors.numpy import save as np_save
 from safetensors.torch import load_file, save
 
+from carrousel.core.atomic import atomic_dir
 from carrousel.core.config import to_dict
 from carrousel.core.device import pick_device
 from carrousel.core.errors import BundleError, CarrouselError, FormatVersionError
-from carrousel.core.io import MODULES, atomic_dir, registered_config
+from carrousel.core.io import MODULES, registered_config
 
 __all__ = [
     "ARRAYS_FILE",

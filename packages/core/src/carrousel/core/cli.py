@@ -48,8 +48,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from carrousel.core.errors import CarrouselError, ConfigError
-from carrousel.core.export.deploy import DeployPrecision
-from carrousel.core.export.onnx import Exporter
+from carrousel.core.export.choices import DeployPrecision, Exporter
 
 __all__ = [
     "EXIT_ERROR",

@@ -1,4 +1,4 @@
-"""Atomic file writes and pickle-free saving/loading of modules.
+"""Pickle-free saving and loading of modules (the files written atomically by :mod:`carrousel.core.atomic`).
 
 A saved module is a folder with two files:
 
@@ -7,21 +7,14 @@ A saved module is a folder with two files:
 * ``model.safetensors``: the weights (and buffers), with the registered name and format version repeated
   in its metadata.
 
-Both files are written atomically (temp file in the same folder, fsync, rename), so a crash never leaves a
-half-written file in place. A module is rebuilt by name from :data:`MODULES`, never by unpickling.
+Both files are written atomically (:mod:`carrousel.core.atomic`), so a crash never leaves a half-written
+file in place. A module is rebuilt by name from :data:`MODULES`, never by unpickling.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
-import shutil
-import stat
-import tempfile
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,6 +22,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from carrousel.core.atomic import atomic_path, atomic_write_text
 from carrousel.core.config import from_dict, to_dict
 from carrousel.core.device import pick_device
 from carrousel.core.errors import (
@@ -36,7 +30,6 @@ from carrousel.core.errors import (
     CheckpointError,
     ConfigError,
     FormatVersionError,
-    OutputError,
     RegistryError,
 )
 from carrousel.core.registry import Registry
@@ -46,17 +39,11 @@ __all__ = [
     "FORMAT_VERSION",
     "MODULES",
     "WEIGHTS_FILE",
-    "atomic_dir",
-    "atomic_path",
-    "atomic_write_bytes",
-    "atomic_write_text",
-    "is_special",
     "load_module",
     "read_config",
     "register_module",
     "registered_config",
     "save_module",
-    "umask_mode",
 ]
 
 logger = logging.getLogger(__name__)
@@ -65,7 +52,15 @@ FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 
-MODULES: Registry[torch.nn.Module] = Registry("module", torch.nn.Module)
+MODULES: Registry[torch.nn.Module] = Registry(
+    "module",
+    torch.nn.Module,
+    providers={  # core's own modules: loadable without importing carrousel.core.nn first
+        "recurrent_encoder": "carrousel.core.nn.recurrent",
+        "sequence_classifier": "carrousel.core.nn.heads",
+        "sequence_regressor": "carrousel.core.nn.heads",
+    },
+)
 """Registry of module classes that :func:`load_module` can rebuild. Each has a ``config`` attribute
 (a dataclass instance) and a constructor that takes that config as its only argument."""
 
@@ -77,195 +72,6 @@ class _Configurable(Protocol):
 def register_module(name: str):  # type: ignore[no-untyped-def]
     """Class decorator registering a module under ``name`` for :func:`load_module`."""
     return MODULES.register(name)
-
-
-def umask_mode(base: int = 0o666) -> int:
-    """``base`` with the process umask applied: the mode a plain ``open(path, "w")`` would create."""
-    with _UMASK_LOCK:
-        mask = os.umask(0)
-        os.umask(mask)
-    return base & ~mask
-
-
-_UMASK_LOCK = threading.Lock()
-
-
-def is_special(path: str | Path) -> bool:
-    """True when ``path`` exists and is neither a regular file nor a folder (a device, FIFO or socket).
-
-    Such paths (``/dev/null``, ``/dev/stdout``, a named pipe) are written in place, never replaced.
-    """
-    try:
-        st = os.stat(path)
-    except OSError:
-        return False
-    return not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode))
-
-
-def _temp_prefix(target: Path) -> str:
-    """Temporary names carry the writer's pid: ``.NAME.PID.xxxx.tmp``, so leftovers can be told apart."""
-    return f".{target.name}.{os.getpid()}."
-
-
-def _sweep_stale(target: Path) -> None:
-    """Removes temporaries of ``target`` left by writers that died (SIGKILL, power loss).
-
-    Only names of the form ``.NAME.PID.*.tmp`` / ``.old`` whose process no longer exists are removed, so a
-    concurrent live writer keeps its temporary file.
-    """
-    prefix = f".{target.name}."
-    try:
-        entries = list(os.scandir(target.parent))
-    except OSError:
-        return
-    for entry in entries:
-        name = entry.name
-        if not (name.startswith(prefix) and name.endswith((".tmp", ".old"))):
-            continue
-        pid_text = name[len(prefix) :].split(".", 1)[0]
-        if not pid_text.isdigit() or _alive(int(pid_text)):
-            continue
-        path = Path(entry.path)
-        with contextlib.suppress(OSError):
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)
-            else:
-                path.unlink()
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # exists, owned by someone else
-        return True
-    return True
-
-
-def _cannot_write(target: Path, exc: OSError) -> OutputError:
-    reason = exc.strerror or exc.__class__.__name__
-    return OutputError(f"cannot write {target} ({reason}); choose a writable path with free space")
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yields a temporary path next to ``path``; on success renames it over ``path`` atomically.
-
-    The temporary file is fsynced before the rename and removed if the body raises (Ctrl-C included), so
-    ``path`` holds either the old content or the complete new content, never a mixture. The new file
-    gets the mode of the file it replaces, or the umask's mode (``0o666 & ~umask``) when it is new.
-    A symbolic link is followed (its target is replaced, the link stays). A path that exists and is a
-    special file (device, FIFO, ``/dev/stdout``) is yielded as is and written in place, never replaced.
-
-    Raises:
-        OutputError: when ``path`` is a folder, or its folder cannot be created or written (the message
-            names ``path``, not the temporary file).
-    """
-    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
-    if is_special(target):
-        yield target
-        return
-    if target.is_dir():
-        raise OutputError(f"{target} is a folder; give a file name")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _sweep_stale(target)
-        fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent)
-        os.close(fd)
-    except OSError as exc:
-        raise _cannot_write(target, exc) from None
-    tmp = Path(tmp_name)
-    try:
-        try:
-            mode = stat.S_IMODE(os.stat(target).st_mode)
-        except OSError:
-            mode = umask_mode()
-        os.chmod(tmp, mode)
-        yield tmp
-        try:
-            with open(tmp, "rb+") as fh:
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except OSError as exc:
-            raise _cannot_write(target, exc) from None
-        _fsync_dir(target.parent)
-    except BaseException as exc:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        if (
-            isinstance(exc, OSError)
-            and not isinstance(exc, CarrouselError)
-            and exc.filename in (None, str(tmp))
-            and exc.errno is not None
-        ):  # e.g. ENOSPC while writing the temporary file
-            raise _cannot_write(target, exc) from exc
-        raise
-
-
-@contextlib.contextmanager
-def atomic_dir(path: str | Path) -> Iterator[Path]:
-    """Yields an empty temporary folder next to ``path``; on success it replaces ``path`` as a whole.
-
-    On any failure (Ctrl-C included) the temporary folder is removed and ``path`` is left as it was, so
-    a run never leaves a partial folder. An existing ``path`` folder is replaced only once the new one
-    is complete. The folder gets the umask's mode.
-
-    Raises:
-        OutputError: when ``path`` is a file, or its parent cannot be created or written.
-    """
-    target = Path(path)
-    if target.exists() and not target.is_dir():
-        raise OutputError(f"{target} exists and is not a folder; give a folder path")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _sweep_stale(target)
-        tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".tmp", dir=target.parent))
-        os.chmod(tmp, umask_mode(0o777))
-    except OSError as exc:
-        raise _cannot_write(target, exc) from None
-    old: Path | None = None
-    try:
-        yield tmp
-        try:
-            if target.exists():
-                old = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".old", dir=target.parent))
-                os.replace(target, old / "x")
-            os.replace(tmp, target)
-        except OSError as exc:
-            if old is not None and (old / "x").exists() and not target.exists():
-                os.replace(old / "x", target)
-            raise _cannot_write(target, exc) from None
-        _fsync_dir(target.parent)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    finally:
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Writes ``data`` to ``path`` atomically (a special file such as ``/dev/stdout`` in place)."""
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        fh.write(data)
-
-
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Writes ``text`` (UTF-8) to ``path`` atomically."""
-    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def save_module(module: torch.nn.Module, folder: str | Path, extra: dict[str, Any] | None = None) -> Path:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from importlib import import_module
 from typing import Generic, TypeVar
 
 from carrousel.core.errors import RegistryError
@@ -18,12 +19,15 @@ class Registry(Generic[T]):
     Args:
         kind: what the registry holds, used in error messages (e.g. ``"module"``).
         base: every registered class must be a subclass of it.
+        providers: names known before their module is imported -> that module, imported by :meth:`get`
+            on first use (so that a name resolves without the caller importing its package first).
     """
 
-    def __init__(self, kind: str, base: type) -> None:
+    def __init__(self, kind: str, base: type, providers: Mapping[str, str] | None = None) -> None:
         self.kind = kind
         self.base = base
         self._items: dict[str, type[T]] = {}
+        self._providers = dict(providers or {})
 
     def register(self, name: str) -> Callable[[type[T]], type[T]]:
         """Decorator that registers a class under ``name``."""
@@ -41,6 +45,8 @@ class Registry(Generic[T]):
 
     def get(self, name: str) -> type[T]:
         """Returns the class registered as ``name`` or raises :class:`RegistryError` listing the choices."""
+        if name not in self._items and name in self._providers:
+            import_module(self._providers[name])  # registers ``name`` as it is imported
         try:
             return self._items[name]
         except KeyError:

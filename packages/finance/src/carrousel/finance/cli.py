@@ -5,7 +5,8 @@ It follows the conventions of :mod:`carrousel.core.cli` (``-h``, ``--version``, 
 ``-q/--quiet``, choices as enums, exit codes 0 ok / 1 runtime or data error / 2 usage error, one-line
 errors, strict JSON). Each command builds its configuration once, explicitly: defaults (or, when
 ``--model-dir`` holds a model, that model's window and network settings), then the ``--config`` TOML
-file, then the flags given. Every file a run writes is written by the pipeline.
+file, then the flags given. Every file a run writes is written by the pipeline. The pipeline (torch,
+pandas, statsmodels) is imported inside the commands, so ``--help`` and usage errors answer at once.
 """
 
 from __future__ import annotations
@@ -45,10 +46,6 @@ from carrousel.finance.config import (
     load_config,
 )
 from carrousel.finance.errors import FinanceConfigError
-from carrousel.finance.pipeline import backtest as run_backtest
-from carrousel.finance.pipeline import export_forecaster, saved_config
-from carrousel.finance.pipeline import forecast as run_forecast
-from carrousel.finance.runs import read_run_rows, step_rows
 
 __all__ = ["app", "main"]
 
@@ -420,6 +417,9 @@ def forecast(
     config: ConfigFile = None,
 ) -> None:
     """Forecast the next trading days with quantiles, after a walk-forward backtest against baselines."""
+    from carrousel.finance.pipeline import forecast as run_forecast
+    from carrousel.finance.pipeline import saved_config
+
     cfg = _config(
         tickers, source=source, csv=csv, start=start, end=end, lookback=lookback, horizon=horizon,
         indicators=indicators, arch=arch, quantiles=quantiles, hidden=hidden, epochs=epochs, device=device,
@@ -464,6 +464,8 @@ def export_(
 ) -> None:
     """Forecaster with its ensemble as ONNX (fp32/int8), optionally pruned and fine-tuned first; prints
     size, latency, pinball loss."""
+    from carrousel.finance.pipeline import export_forecaster
+
     cfg = ExportConfig(
         model_dir=str(model_dir),
         precision=precision,
@@ -511,6 +513,8 @@ def backtest(
     config: ConfigFile = None,
 ) -> None:
     """Walk-forward backtest of the network and every baseline on the same windows."""
+    from carrousel.finance.pipeline import backtest as run_backtest
+
     cfg = _config(
         tickers, source=source, csv=csv, start=start, end=end, lookback=lookback, horizon=horizon,
         indicators=indicators, arch=arch, quantiles=quantiles, hidden=hidden, epochs=epochs, device=device,
@@ -541,6 +545,8 @@ def evaluate(
     ] = False,
 ) -> None:
     """Compare saved runs (written with --out): every model's backtest figures side by side."""
+    from carrousel.finance.runs import read_run_rows, step_rows
+
     if per_step:
         steps = step_rows(runs)
         if as_json:

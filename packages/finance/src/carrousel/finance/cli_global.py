@@ -15,12 +15,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from carrousel.core.atomic import atomic_path
 from carrousel.core.cli import command, emit_json, is_quiet, stderr, stdout
-from carrousel.core.io import atomic_path
 from carrousel.finance.config import Arch, Device, FinanceConfig, Sampling, load_config
 from carrousel.finance.errors import FinanceConfigError
-from carrousel.finance.frames import Forecaster, read_frame
-from carrousel.finance.multiseries import train_global
 
 __all__ = ["register"]
 
@@ -100,6 +98,9 @@ def register(app: typer.Typer) -> None:
         as_json: AsJson = False,
     ) -> None:
         """Train ONE global network over every series of a long table (hundreds of tickers)."""
+        from carrousel.finance.frames import read_frame
+        from carrousel.finance.multiseries import train_global
+
         base = load_config(config, FinanceConfig())
         w, m, t = base.window, base.model, base.train
         bt = replace(base.backtest, auto_baselines=auto_baselines)
@@ -142,6 +143,8 @@ def register(app: typer.Typer) -> None:
         as_json: AsJson = False,
     ) -> None:
         """Forecast every series of a long table with a saved model (new series: scaled by their own history)."""
+        from carrousel.finance.frames import Forecaster, read_frame
+
         if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
             raise FinanceConfigError(f"--out {out}: use a .csv or .parquet file name")
         model = Forecaster.from_pretrained(model_dir)

@@ -25,9 +25,9 @@ from typing import Any
 
 import pandas as pd
 
+from carrousel.core.atomic import atomic_write_text
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
-from carrousel.core.io import atomic_write_text
 from carrousel.core.optional import require
 from carrousel.finance.calendar import check_sessions, get_calendar
 from carrousel.finance.config import DataConfig

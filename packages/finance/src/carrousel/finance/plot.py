@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from carrousel.core.io import atomic_path
+from carrousel.core.atomic import atomic_path
 from carrousel.core.optional import require
 from carrousel.finance.backtest import BacktestResult
 from carrousel.finance.data import PriceHistory

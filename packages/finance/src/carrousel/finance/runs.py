@@ -2,7 +2,7 @@
 
 A run folder (``--out DIR``) holds ``run.json``, the per-origin backtest forecasts (``forecasts.csv`` or
 ``forecasts.parquet``, see :func:`write_table`), the fan charts and the model bundle (``model/``); the
-pipeline writes it as a whole with :func:`carrousel.core.io.atomic_dir`. :func:`step_rows` lines up the
+pipeline writes it as a whole with :func:`carrousel.core.atomic.atomic_dir`. :func:`step_rows` lines up the
 per-horizon-step scores of several runs for ``finance evaluate --per-step``. Path problems raise
 :class:`~carrousel.finance.errors.OutputPathError`, unreadable run files
 :class:`~carrousel.finance.errors.RunFileError`, each one line naming the path and the fix.
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from carrousel.core.io import atomic_path
+from carrousel.core.atomic import atomic_path
 from carrousel.core.optional import require
 from carrousel.finance.errors import FinanceConfigError, FinanceError, OutputPathError, RunFileError
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from carrousel.core.io import atomic_write_bytes
+from carrousel.core.atomic import atomic_write_bytes
 from carrousel.core.optional import require
 
 __all__ = ["alignment_png", "attention_png", "confusion_png"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,7 +19,7 @@ from carrousel.core import cli
 from carrousel.core.config import from_dict
 from carrousel.core.errors import ConfigError
 from carrousel.core.export import DeployPrecision, Exporter
-from carrousel.speech import __version__, pipeline
+from carrousel.speech import __version__
 from carrousel.speech.config import (
     DecodeConfig,
     EvaluateConfig,
@@ -29,8 +29,10 @@ from carrousel.speech.config import (
     TrainConfig,
     TranscribeConfig,
 )
-from carrousel.speech.recognizer import Transcript
 from carrousel.speech.vocab import KINDS
+
+if TYPE_CHECKING:
+    from carrousel.speech.recognizer import Transcript
 
 __all__ = ["app", "main"]
 
@@ -137,6 +139,8 @@ def synth_corpus(
     as_json: Json = False,
 ) -> None:
     """Synthesise a transcribed corpus (espeak-ng, flite; voices, rates, rooms, noise, telephone band)."""
+    from carrousel.speech import pipeline
+
     cfg = SynthConfig(
         out=str(out),
         utterances=utterances,
@@ -215,6 +219,8 @@ def train(
     as_json: Json = False,
 ) -> None:
     """Train a CTC recogniser on transcribed recordings and save it as a bundle."""
+    from carrousel.speech import pipeline
+
     doc = _read_toml(config) if config else {}
     flags = {"epochs": epochs, "max_steps": max_steps, "lr": lr, "hidden": hidden, "layers": layers}
     flags |= {
@@ -291,6 +297,8 @@ def transcribe(
     as_json: Json = False,
 ) -> None:
     """Transcribe recordings: words, with timestamps and confidences."""
+    from carrousel.speech import pipeline
+
     cfg = TranscribeConfig(
         model=str(model) if model else None,
         decode=_decode(max(beam, nbest), nbest, lm, model_lm, lm_weight, word_bonus, hotword, hotword_weight),
@@ -336,6 +344,8 @@ def evaluate(
     as_json: Json = False,
 ) -> None:
     """Measure WER and CER of a model on transcribed recordings (jiwer), with per-utterance errors."""
+    from carrousel.speech import pipeline
+
     cfg = EvaluateConfig(
         data=tuple(data),
         transcribe=TranscribeConfig(
@@ -431,6 +441,8 @@ def stream(
     as_json: Json = False,
 ) -> None:
     """Transcribe a recording as a live stream (unidirectional model, carried state), with partial results."""
+    from carrousel.speech import pipeline
+
     cfg = StreamConfig(
         model=str(model) if model else None, chunk_ms=chunk_ms, device=device, max_seconds=max_seconds
     )

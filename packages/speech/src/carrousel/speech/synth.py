@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from carrousel.core.io import atomic_dir
+from carrousel.core.atomic import atomic_dir
 from carrousel.speech.audio import resample
 from carrousel.speech.augment import apply_channel
 from carrousel.speech.config import SynthConfig

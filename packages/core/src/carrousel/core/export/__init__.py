@@ -12,42 +12,82 @@
 * :mod:`~carrousel.core.export.report`: :class:`DeploymentReport` and its measurements.
 
 The ONNX parts need the ``carrousel-core[export]`` extra; they import it at the point of use, so this
-package imports without it.
+package imports without it. The names are imported on first use (:mod:`carrousel.core.lazy`): the export
+choices of a command line (:mod:`~carrousel.core.export.choices`) do not pull in torch.
 """
 
-from carrousel.core.export.deploy import (
-    EXPORT_ASSET,
-    DeployPrecision,
-    ExportSpec,
-    export_bundle,
-    load_runtime,
-)
-from carrousel.core.export.fuse import REDUCTIONS, FusedMembers, check_fused, fuse_members
-from carrousel.core.export.graph import (
-    GraphEncoder,
-    check_exportable,
-    check_torchscript_only,
-    export_program,
-    exportable,
-)
-from carrousel.core.export.onnx import (
-    EXTRA,
-    INT8_OPS,
-    Exporter,
-    OnnxModule,
-    export_onnx,
-    onnx_session,
-    quantize_int8,
-    run_onnx,
-    verify_onnx,
-)
-from carrousel.core.export.quant import STATIC_OPS, quantize_static_int8
-from carrousel.core.export.report import (
-    DeploymentReport,
-    folder_bytes,
-    measure_latency,
-    parameter_count,
-    time_call,
+from typing import TYPE_CHECKING
+
+from carrousel.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from carrousel.core.export.choices import DeployPrecision, Exporter
+    from carrousel.core.export.deploy import (
+        EXPORT_ASSET,
+        ExportSpec,
+        export_bundle,
+        load_runtime,
+    )
+    from carrousel.core.export.fuse import REDUCTIONS, FusedMembers, check_fused, fuse_members
+    from carrousel.core.export.graph import (
+        GraphEncoder,
+        check_exportable,
+        check_torchscript_only,
+        export_program,
+        exportable,
+    )
+    from carrousel.core.export.onnx import (
+        EXTRA,
+        INT8_OPS,
+        OnnxModule,
+        export_onnx,
+        onnx_session,
+        quantize_int8,
+        run_onnx,
+        verify_onnx,
+    )
+    from carrousel.core.export.quant import STATIC_OPS, quantize_static_int8
+    from carrousel.core.export.report import (
+        DeploymentReport,
+        folder_bytes,
+        measure_latency,
+        parameter_count,
+        time_call,
+    )
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        **dict.fromkeys(
+            ("EXPORT_ASSET", "ExportSpec", "export_bundle", "load_runtime"), "carrousel.core.export.deploy"
+        ),
+        **dict.fromkeys(("DeployPrecision", "Exporter"), "carrousel.core.export.choices"),
+        **dict.fromkeys(
+            ("FusedMembers", "REDUCTIONS", "check_fused", "fuse_members"), "carrousel.core.export.fuse"
+        ),
+        **dict.fromkeys(
+            ("GraphEncoder", "check_exportable", "check_torchscript_only", "export_program", "exportable"),
+            "carrousel.core.export.graph",
+        ),
+        **dict.fromkeys(
+            (
+                "EXTRA",
+                "INT8_OPS",
+                "OnnxModule",
+                "export_onnx",
+                "onnx_session",
+                "quantize_int8",
+                "run_onnx",
+                "verify_onnx",
+            ),
+            "carrousel.core.export.onnx",
+        ),
+        **dict.fromkeys(("STATIC_OPS", "quantize_static_int8"), "carrousel.core.export.quant"),
+        **dict.fromkeys(
+            ("DeploymentReport", "folder_bytes", "measure_latency", "parameter_count", "time_call"),
+            "carrousel.core.export.report",
+        ),
+    },
 )
 
 __all__ = [

@@ -25,7 +25,6 @@ and loaded with ``load_runtime(bundle, part=...)``.
 
 from __future__ import annotations
 
-import enum
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -37,12 +36,12 @@ from torch import Tensor, nn
 
 from carrousel.core.bundle import Bundle
 from carrousel.core.errors import ExportError
-from carrousel.core.export.onnx import INT8_OPS, Exporter, OnnxModule, export_onnx, quantize_int8, verify_onnx
+from carrousel.core.export.choices import DeployPrecision, Exporter
+from carrousel.core.export.onnx import INT8_OPS, OnnxModule, export_onnx, quantize_int8, verify_onnx
 from carrousel.core.export.quant import STATIC_OPS, quantize_static_int8
 
 __all__ = [
     "EXPORT_ASSET",
-    "DeployPrecision",
     "ExportSpec",
     "export_bundle",
     "load_runtime",
@@ -51,13 +50,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 EXPORT_ASSET = "export"  # the bundle asset describing the ONNX file
-
-
-class DeployPrecision(enum.StrEnum):
-    """Numeric format of the deployed ONNX file."""
-
-    FP32 = "fp32"  # float32 graph, ONNX Runtime's optimisations only
-    INT8 = "int8"  # dynamic int8 of ExportSpec.int8_ops; static (calibrated) int8 of its static_ops
 
 
 @dataclass(frozen=True)

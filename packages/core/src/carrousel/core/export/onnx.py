@@ -20,7 +20,6 @@ the example's shapes.
 from __future__ import annotations
 
 import contextlib
-import enum
 import io
 import logging
 import tempfile
@@ -34,13 +33,13 @@ import torch
 from torch import Tensor, nn
 
 from carrousel.core.errors import ExportError
+from carrousel.core.export.choices import Exporter
 from carrousel.core.export.graph import _Positional, check_torchscript_only, exportable
 from carrousel.core.optional import require
 
 __all__ = [
     "EXTRA",
     "INT8_OPS",
-    "Exporter",
     "OnnxModule",
     "export_onnx",
     "onnx_session",
@@ -54,13 +53,6 @@ logger = logging.getLogger(__name__)
 
 EXTRA = "carrousel-core[export]"  # the pip extra providing onnx, onnxruntime and onnxscript
 OPSET = 17  # ONNX opset of the TorchScript exporter (the dynamo exporter picks its own, >= 18)
-
-
-class Exporter(enum.StrEnum):
-    """Which PyTorch ONNX exporter to use."""
-
-    TORCHSCRIPT = "torchscript"
-    DYNAMO = "dynamo"
 
 
 def export_onnx(

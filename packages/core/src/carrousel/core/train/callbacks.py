@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from carrousel.core.atomic import atomic_write_text
 from carrousel.core.errors import ConfigError
-from carrousel.core.io import atomic_write_text
 
 if TYPE_CHECKING:
     from carrousel.core.train.trainer import FitResult, Trainer

@@ -3,7 +3,7 @@
 A checkpoint is one ``torch.save`` file of plain types and tensors (model, optimiser, scheduler, grad
 scaler, counters, RNG states, sampler position, history, callback states), read back with
 ``torch.load(weights_only=True)``: no arbitrary objects are unpickled. Files are written through
-:func:`carrousel.core.io.atomic_path` (temp file, fsync, rename), so a process killed during a write
+:func:`carrousel.core.atomic.atomic_path` (temp file, fsync, rename), so a process killed during a write
 leaves the previous checkpoint intact; stale temp files of a killed writer are removed on the next start.
 """
 
@@ -17,8 +17,8 @@ from typing import Any
 
 import torch
 
+from carrousel.core.atomic import atomic_path
 from carrousel.core.errors import CheckpointError, FormatVersionError
-from carrousel.core.io import atomic_path
 
 __all__ = [
     "CHECKPOINT_FORMAT",

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from carrousel.core.bundle import read_manifest
 from carrousel.core.cli import ExportPrecision, ExportWith, command, echo, emit_json, print_deployment
 from carrousel.core.export import DeployPrecision, Exporter
 from carrousel.nlp.cli._common import (
@@ -31,7 +30,6 @@ from carrousel.nlp.config import (
     LMTrainConfig,
     TokenizerConfig,
 )
-from carrousel.nlp.pipeline.generate import KIND, TextGenerator, evaluate_lm, train_lm
 
 __all__ = ["generate_app"]
 
@@ -85,6 +83,8 @@ def train(
     as_json: JsonFlag = False,
 ) -> None:
     """Train a language model on text files, holding out their tail."""
+    from carrousel.nlp.pipeline.generate import train_lm
+
     tok = section(config, "tokenizer", TokenizerConfig)
     net = section(config, "model", LMNetConfig)
     fit = section(config, "fit", FitConfig)
@@ -145,6 +145,8 @@ def run(
     as_json: JsonFlag = False,
 ) -> None:
     """Generate text, streamed to stdout as it is sampled."""
+    from carrousel.nlp.pipeline.generate import TextGenerator
+
     cfg = GenerateConfig(str(model), prompt, max_tokens, temperature, top_k, top_p, seed, device)
     gen = TextGenerator.from_pretrained(cfg.model, cfg.device)
     pieces = gen.stream(cfg.prompt, cfg.max_tokens, cfg.temperature, cfg.top_k, cfg.top_p, cfg.seed)
@@ -167,6 +169,9 @@ def evaluate(
     as_json: JsonFlag = False,
 ) -> None:
     """Perplexity on the held-out tail against unigram and Kneser-Ney n-gram baselines."""
+    from carrousel.core.bundle import read_manifest
+    from carrousel.nlp.pipeline.generate import KIND, evaluate_lm
+
     try:
         order_list = tuple(int(x) for x in orders.split(",") if x.strip())
     except ValueError:

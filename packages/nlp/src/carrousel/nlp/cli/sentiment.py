@@ -44,8 +44,6 @@ from carrousel.nlp.config import (
     TextDataConfig,
     TokenizerConfig,
 )
-from carrousel.nlp.data import read_lines
-from carrousel.nlp.pipeline.sentiment import SentimentModel, evaluate_sentiment, train_sentiment
 
 __all__ = ["sentiment_app"]
 
@@ -197,6 +195,8 @@ def train(
     as_json: JsonFlag = False,
 ) -> None:
     """Train a sentiment classifier (embedding -> BiLSTM -> attention pooling -> classifier)."""
+    from carrousel.nlp.pipeline.sentiment import train_sentiment
+
     if teacher is None and (
         unlabelled
         or ruled
@@ -214,8 +214,7 @@ def train(
     cfg = SentimentTrainConfig(
         data=_data(config, data, text_col, label_col, split, header, max_length),
         tokenizer=TokenizerConfig(
-            kind=pick(tokenizer, tok, "kind", "bpe"),
-            vocab_size=pick(vocab_size, tok, "vocab_size", 8000),
+            kind=pick(tokenizer, tok, "kind", "bpe"), vocab_size=pick(vocab_size, tok, "vocab_size", 8000),
             min_frequency=pick(min_frequency, tok, "min_frequency", 2),
             lowercase=pick(lowercase, tok, "lowercase", True),
         ),
@@ -248,13 +247,11 @@ def train(
             name=teacher.value,
             unlabelled=tuple(str(p) for p in unlabelled or ()),
             ruled=tuple(str(p) for p in ruled or ()),
-            augment=4 if augment is None else augment,
-            temperature=2.0 if temperature is None else temperature,
-            alpha=0.9 if alpha is None else alpha,
-            balance=True if balance is None else balance,
+            augment=4 if augment is None else augment, temperature=2.0 if temperature is None else temperature,
+            alpha=0.9 if alpha is None else alpha, balance=True if balance is None else balance,
         ),
         threshold=threshold.value,
-    )
+    )  # fmt: skip
     result = train_sentiment(cfg, out)
     if as_json:
         emit_json(result)
@@ -291,6 +288,9 @@ def predict(
     as_json: JsonFlag = False,
 ) -> None:
     """Classify texts given as arguments or in a file (one per line)."""
+    from carrousel.nlp.data import read_lines
+    from carrousel.nlp.pipeline.sentiment import SentimentModel
+
     if not texts and file is None:
         raise typer.BadParameter("give texts as arguments or --file FILE")
     cfg = SentimentPredictConfig(
@@ -325,6 +325,8 @@ def evaluate(
     as_json: JsonFlag = False,
 ) -> None:
     """Score a model on labelled texts: accuracy, precision, recall, F1, ROC-AUC, confusion matrix."""
+    from carrousel.nlp.pipeline.sentiment import evaluate_sentiment
+
     cfg = SentimentEvaluateConfig(
         str(model) if model else None,
         _data(None, data, text_col, label_col, split, header, None),

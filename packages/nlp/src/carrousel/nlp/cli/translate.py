@@ -22,10 +22,7 @@ from carrousel.nlp.config import (
     TranslateNetConfig,
     TranslateTrainConfig,
 )
-from carrousel.nlp.data import read_lines
 from carrousel.nlp.errors import TextDataError
-from carrousel.nlp.pipeline.translate import Translator, attention_plot, train_translator
-from carrousel.nlp.pipeline.translate_eval import evaluate_translator
 
 __all__ = ["translate_app"]
 
@@ -203,6 +200,8 @@ def train(
     as_json: JsonFlag = False,
 ) -> None:
     """Train a translator on parallel text, holding out validation and test pairs."""
+    from carrousel.nlp.pipeline.translate import train_translator
+
     tok = section(config, "tokenizer", TokenizerConfig)
     net = section(config, "model", TranslateNetConfig)
     fit = section(config, "fit", FitConfig)
@@ -286,26 +285,20 @@ def run(
     as_json: JsonFlag = False,
 ) -> None:
     """Translate texts given as arguments or lines of a file (--json adds the attention weights)."""
+    from carrousel.nlp.data import read_lines
+    from carrousel.nlp.pipeline.translate import Translator, attention_plot
+
     items = list(texts or [])
     if file is not None:
         items += [line for line in read_lines(file) if line.strip()]
     if not items:
         raise TextDataError("nothing to translate; give texts as arguments or --file FILE")
     dc = DecodeConfig(
-        beam,
-        length_penalty,
-        coverage_penalty,
-        batch_size=batch_size,
-        device=device,
-        copy_unknown=copy_unknown,
-        lexical_bias=lexical_bias,
-        fallback_nll=fallback_nll,
-        mbr=mbr,
-        mbr_temperature=mbr_temperature,
-        mbr_dictionary=mbr_dictionary,
-        mbr_copy=mbr_copy,
+        beam, length_penalty, coverage_penalty, batch_size=batch_size, device=device,
+        copy_unknown=copy_unknown, lexical_bias=lexical_bias, fallback_nll=fallback_nll, mbr=mbr,
+        mbr_temperature=mbr_temperature, mbr_dictionary=mbr_dictionary, mbr_copy=mbr_copy,
         mbr_confidence=mbr_confidence,
-    )
+    )  # fmt: skip
     results = Translator.from_pretrained(model, dc.device).translate(
         items, dc, attention=as_json or plot is not None
     )
@@ -343,21 +336,14 @@ def evaluate(
     as_json: JsonFlag = False,
 ) -> None:
     """BLEU and chrF of greedy and beam decoding beside copy-the-source and word-dictionary baselines."""
+    from carrousel.nlp.pipeline.translate_eval import evaluate_translator
+
     dc = DecodeConfig(
-        beam,
-        length_penalty,
-        coverage_penalty,
-        batch_size=batch_size,
-        device=device,
-        copy_unknown=copy_unknown,
-        lexical_bias=lexical_bias,
-        fallback_nll=fallback_nll,
-        mbr=mbr,
-        mbr_temperature=mbr_temperature,
-        mbr_dictionary=mbr_dictionary,
-        mbr_copy=mbr_copy,
+        beam, length_penalty, coverage_penalty, batch_size=batch_size, device=device,
+        copy_unknown=copy_unknown, lexical_bias=lexical_bias, fallback_nll=fallback_nll, mbr=mbr,
+        mbr_temperature=mbr_temperature, mbr_dictionary=mbr_dictionary, mbr_copy=mbr_copy,
         mbr_confidence=mbr_confidence,
-    )
+    )  # fmt: skip
     cfg = TranslateEvaluateConfig(str(model), tuple(str(p) for p in pairs), split.value, dc, limit, examples)
     r = evaluate_translator(cfg)
     if as_json:

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from carrousel.core.atomic import atomic_dir
 from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.core.export.deploy import load_runtime
-from carrousel.core.io import atomic_dir
 from carrousel.core.metrics import Average, accuracy, f1, precision, recall, roc_auc
 from carrousel.core.train import Task, Trainer, predict
 from carrousel.nlp import plots
