@@ -49,6 +49,12 @@ def test_what_is_masked_and_what_is_not() -> None:
     # angle-bracket names are translated (<Pfadspezifikation>), hyphenated words and "and/or" are words
     assert mask(MESSAGES[5])[1] == []
     assert mask("a non-fast-forward update and/or 100% sure, SHA1")[1] == ["100"]
+    # code identifiers (an underscore, or a lower-case dotted name) are carried over; "e.g." is a word
+    text = "initialize_job_control: set 'GIT_AUTHOR_DATE' or core.fsyncMethod, e.g. in trust.c:uid_str"
+    ids = ["initialize_job_control", "GIT_AUTHOR_DATE", "core.fsyncMethod", "trust.c", "uid_str"]
+    assert mask(text)[1] == ids
+    assert unmask(mask(text)[0], ids) == text
+    assert mask("a snake_ case, %s_%d and --no_foo")[1] == ["%s", "%d", "--no_foo"]
 
 
 def test_a_pair_shares_symbols_and_reordering_is_restored() -> None:
