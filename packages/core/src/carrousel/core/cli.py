@@ -56,6 +56,7 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
+    "DistillHidden",
     "ExportPrecision",
     "ExportWith",
     "FinetuneEpochs",
@@ -101,8 +102,15 @@ ExportPrecision = Annotated[
 ExportWith = Annotated[Exporter, typer.Option("--exporter", help="PyTorch's ONNX exporter.")]
 _PRUNE_HELP = "Share of the recurrent units to remove before export (e.g. 0.5), then fine-tune (0: none)."
 PruneShare = Annotated[float, typer.Option("--prune", min=0.0, max=0.95, help=_PRUNE_HELP)]
+_DISTILL_HELP = "Hidden units of a student trained on the model's own outputs, exported instead (0: none)."
+DistillHidden = Annotated[int, typer.Option("--distill", min=0, max=4096, help=_DISTILL_HELP)]
 FinetuneEpochs = Annotated[
-    int, typer.Option("--finetune-epochs", min=1, help="--prune: most fine-tuning epochs (early stopping).")
+    int,
+    typer.Option(
+        "--finetune-epochs",
+        min=1,
+        help="--prune: most fine-tuning epochs; bio --distill: the student's (early stopping).",
+    ),
 ]
 
 
