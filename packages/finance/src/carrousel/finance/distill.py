@@ -90,7 +90,7 @@ def distilled_forecaster(
             }
         )
         logger.info("student %d: %s", i, students[-1])
-    teacher.requires_grad_(True)  # the full ensemble as it was (the task froze it while teaching)
+    teacher.cpu().requires_grad_(True)  # the full ensemble as it was (the task froze it while teaching)
     model = build_ensemble(nets, config.train.seed).eval()
     small = recalibrated(saved, model, windows, series)
     summary = {
