@@ -27,9 +27,11 @@ columns are left out there.
 
 One thread (``--threads``), alternating runners per batch size; the figures are ratios measured in the
 same run. ``--prune F`` adds to parts 2 and 3 an int8 export pruned by ``F`` (``bio export --prune`` /
-``finance export --prune``: units removed, fine-tuned on the training data), with its scan in part 2.
+``finance export --prune``: units removed, fine-tuned on the training data), with its scan in part 2;
+``--distill H`` an int8 export of a student of ``H`` units trained on the full model's outputs (``bio export
+--distill`` / ``finance export --distill``), with its scan in part 2.
 Usage: ``python benchmarks/bench_export.py [--parts encoder,bio,finance,scan,profile] [--out DIR] [--prune F]
-[--scan-model DIR] [--json]``
+[--distill H] [--scan-model DIR] [--json]``
 """
 
 from __future__ import annotations
@@ -161,7 +163,7 @@ def _split(src: Path, seed: int = 0) -> list[tuple[str, str]]:
     return [(names[i], seqs[i]) for i in order[int(0.8 * len(seqs)) :]]  # the held-out 20 %
 
 
-def _bio(out: Path, prune: float = 0.0) -> list[dict[str, Any]]:
+def _bio(out: Path, prune: float = 0.0, distill: int = 0) -> list[dict[str, Any]]:
     from carrousel.bio import pipeline
     from carrousel.bio.config import ExportConfig, Method, ScanConfig
     from carrousel.core.samples import sample_path
@@ -172,16 +174,18 @@ def _bio(out: Path, prune: float = 0.0) -> list[dict[str, Any]]:
     mixed = out / "mixed.fa"
     mixed.write_text("".join(f">{t}|{n}\n{s}\n" for t, recs in held.items() for n, s in recs))
     rows: list[dict[str, Any]] = []
-    variants = [("fp32", 0.0, "fp32"), ("int8", 0.0, "int8")] + (
-        [("int8", prune, "int8-pruned")] if prune else []
+    variants = [("fp32", 0.0, 0, "fp32"), ("int8", 0.0, 0, "int8")] + (
+        [("int8", prune, 0, "int8-pruned")] if prune else []
     )
-    for precision, amount, name in variants:
+    variants += [("int8", 0.0, distill, "int8-distilled")] if distill else []
+    for precision, amount, hidden, name in variants:
         cfg = ExportConfig(
             precision=precision,  # type: ignore[arg-type]
             positives=str(out / "oct4_test.fa"),
             negatives=str(out / "mafk_test.fa"),
             motifs=("MA0142.1",),
             prune=amount,
+            distill=hidden,
         )
         t0 = time.perf_counter()
         doc = pipeline.export_model(cfg, out / f"panel-{name}").summary()
@@ -190,6 +194,8 @@ def _bio(out: Path, prune: float = 0.0) -> list[dict[str, Any]]:
     models = [("panel eager fp32", None), ("panel ONNX int8", str(out / "panel-int8"))]
     if prune:
         models.append(("panel ONNX int8 pruned", str(out / "panel-int8-pruned")))
+    if distill:
+        models.append(("panel ONNX int8 distilled", str(out / "panel-int8-distilled")))
     for _ in range(2):  # alternated, best of two: the first scan of a process also compiles the PWM kernels
         for label, model in models:
             t0 = time.perf_counter()
@@ -198,17 +204,23 @@ def _bio(out: Path, prune: float = 0.0) -> list[dict[str, Any]]:
             h = res.hits
             sites = set(zip(h["record"].tolist(), h["start"].tolist(), h["strand"].tolist(), strict=True))
             scans[label] = (min(seconds, scans.get(label, (np.inf, None))[0]), sites)
-    (e_s, e_sites), (q_s, q_sites), *pruned = scans.values()
-    if pruned:
-        p_s, p_sites = pruned[0]
+    e_s, e_sites = scans["panel eager fp32"]
+    q_s, q_sites = scans["panel ONNX int8"]
+    for label, what, key in (
+        ("pruned", f"pruned {prune}", "pruned"),
+        ("distilled", f"distilled H={distill}", "distilled"),
+    ):
+        if f"panel ONNX int8 {label}" not in scans:
+            continue
+        p_s, p_sites = scans[f"panel ONNX int8 {label}"]
         rows.append(
             {
-                "part": f"bio scan --method model, int8 pruned {prune} (held-out Oct4 + Mafk peaks, MA0142.1)",
+                "part": f"bio scan --method model, int8 {what} (held-out Oct4 + Mafk peaks, MA0142.1)",
                 "eager_seconds": e_s,
-                "pruned_int8_seconds": p_s,
+                f"{key}_int8_seconds": p_s,
                 "speedup": e_s / p_s,
                 "eager_hits": len(e_sites),
-                "pruned_int8_hits": len(p_sites),
+                f"{key}_int8_hits": len(p_sites),
                 "hits_in_common": len(e_sites & p_sites),
             }
         )
@@ -227,7 +239,7 @@ def _bio(out: Path, prune: float = 0.0) -> list[dict[str, Any]]:
     return rows
 
 
-def _finance(out: Path, prune: float = 0.0) -> list[dict[str, Any]]:
+def _finance(out: Path, prune: float = 0.0, distill: int = 0) -> list[dict[str, Any]]:
     from carrousel.finance.config import DataConfig, ExportConfig, FinanceConfig
     from carrousel.finance.pipeline import export_forecaster, forecast
 
@@ -237,11 +249,17 @@ def _finance(out: Path, prune: float = 0.0) -> list[dict[str, Any]]:
     forecast(cfg, model_dir=out / "forecaster")
     train_s = time.perf_counter() - t0
     rows = []
-    variants = [("fp32", 0.0, "fp32"), ("int8", 0.0, "int8")] + (
-        [("int8", prune, "int8-pruned")] if prune else []
+    variants = [("fp32", 0.0, 0, "fp32"), ("int8", 0.0, 0, "int8")] + (
+        [("int8", prune, 0, "int8-pruned")] if prune else []
     )
-    for precision, amount, name in variants:
-        ecfg = ExportConfig(model_dir=str(out / "forecaster"), precision=precision, prune=amount)  # type: ignore[arg-type]
+    variants += [("int8", 0.0, distill, "int8-distilled")] if distill else []
+    for precision, amount, hidden, name in variants:
+        ecfg = ExportConfig(
+            model_dir=str(out / "forecaster"),
+            precision=precision,  # type: ignore[arg-type]
+            prune=amount,
+            distill=hidden,
+        )
         t0 = time.perf_counter()
         doc = export_forecaster(ecfg, out / f"forecaster-{name}").summary()
         rows.append(
@@ -329,6 +347,9 @@ def main() -> None:
     parser.add_argument(
         "--prune", type=float, default=0.0, help="bio and finance: also an int8 export pruned by this share"
     )
+    parser.add_argument(
+        "--distill", type=int, default=0, help="bio and finance: also an int8 export of a student of H units"
+    )
     parser.add_argument("--scan-model", default=None, help="part scan: the model folder (default: the panel)")
     parser.add_argument(
         "--device", default="cpu", help="cpu (default) or cuda[:N]: the encoder part on a GPU"
@@ -348,9 +369,9 @@ def main() -> None:
     if "encoder" in parts:
         rows += _encoder(args.repeats)
     if "bio" in parts:
-        rows += _bio(out, args.prune)
+        rows += _bio(out, args.prune, args.distill)
     if "finance" in parts:
-        rows += _finance(out, args.prune)
+        rows += _finance(out, args.prune, args.distill)
     if "scan" in parts:
         rows += _scan(out, args.scan_model)
     if "profile" in parts:
@@ -381,10 +402,10 @@ def main() -> None:
                 f"({r['speedup']['64']:.2f}x); {r['metric']} {r['before']} -> {r['after']} "
                 f"({r['metric_change_pct']}%); size {r['source_bytes']} -> ONNX {r['onnx_bytes']} B; "
                 f"{r['metric_note']}"
-                + (
-                    f"; pruned {r['extra']['pruned']['hidden_size']}"
-                    if "pruned" in r.get("extra", {})
-                    else ""
+                + "".join(
+                    f"; {key} {r['extra'][key]['hidden_size']}"
+                    for key in ("pruned", "distilled")
+                    if key in r.get("extra", {})
                 )
             )
         else:

@@ -79,3 +79,63 @@ def write_fasta():  # type: ignore[no-untyped-def]
 def rng() -> np.random.Generator:
     """A seeded generator."""
     return np.random.default_rng(0)
+
+
+SITE = "CCGCGTGGTGGCGC"  # the site the toy learns (planted in its positives)
+
+
+def _fasta(path: Path, lcg_dna, start: int, n: int, site: bool) -> Path:  # type: ignore[no-untyped-def]
+    rows = []
+    for i in range(start, start + n):
+        seq = lcg_dna(60, 2 * i + (1 if site else 2))
+        if site:
+            at = 5 + i % 40
+            seq = seq[:at] + SITE + seq[at + len(SITE) :]
+        rows.append(f">{'p' if site else 'n'}{i}\n{seq}\n")
+    path.write_text("".join(rows))
+    return path
+
+
+@pytest.fixture(scope="session")
+def toy(tmp_path_factory: pytest.TempPathFactory, lcg_dna) -> dict[str, Path]:  # type: ignore[no-untyped-def]
+    """A toy that learned a planted site (for ``bio export --prune`` / ``--distill``) (120 + 120 training windows, 8 units, 20 epochs), and 40 + 40 held out."""
+    from typer.testing import CliRunner
+
+    from carrousel.bio.cli import app
+
+    root = tmp_path_factory.mktemp("biotoy")
+    files = {
+        "pos": _fasta(root / "pos.fa", lcg_dna, 0, 120, True),
+        "neg": _fasta(root / "neg.fa", lcg_dna, 0, 120, False),
+        "test_pos": _fasta(root / "tpos.fa", lcg_dna, 500, 40, True),
+        "test_neg": _fasta(root / "tneg.fa", lcg_dna, 500, 40, False),
+    }
+    sizes = [
+        "--window",
+        "60",
+        "--epochs",
+        "20",
+        "--lr",
+        "5e-3",
+        "--filters",
+        "8",
+        "--kernel",
+        "9",
+        "--hidden",
+        "8",
+    ]
+    res = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "--positives",
+            str(files["pos"]),
+            "--negatives",
+            str(files["neg"]),
+            *sizes,
+            "-o",
+            str(root / "m"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    return {**files, "model": root / "m"}

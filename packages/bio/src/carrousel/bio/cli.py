@@ -435,7 +435,7 @@ def evaluate(
 
 _EXPORT_FLAGS = {
     **{p: p for p in ["model", "precision", "exporter", "positives", "negatives", "prune"]},
-    **{p: p for p in ["finetune_epochs", "train_positives", "train_negatives"]},
+    **{p: p for p in ["finetune_epochs", "distill", "train_positives", "train_negatives"]},
     "motif": "motifs",
 }
 
@@ -456,6 +456,7 @@ def export_(
     motif: MotifSpecs = None,
     prune: cli.PruneShare = 0.0,
     finetune_epochs: cli.FinetuneEpochs = 5,
+    distill: cli.DistillHidden = 0,
     train_positives: Annotated[
         Path | None,
         typer.Option(
@@ -469,13 +470,13 @@ def export_(
     config: ConfigFile = None,
     as_json: AsJson = False,
 ) -> None:
-    """Model with its network as ONNX (fp32/int8), optionally pruned and fine-tuned first; prints size,
-    latency, AUROC."""
+    """Model with its network as ONNX (fp32/int8), optionally pruned and fine-tuned or distilled into a
+    smaller student first; prints size, latency, AUROC."""
     from carrousel.bio import pipeline
 
-    if (train_positives or train_negatives) and prune == 0.0:
+    if (train_positives or train_negatives) and prune == 0.0 and not distill:
         raise typer.BadParameter(
-            "--train-positives/--train-negatives are for --prune (the fine-tuning windows)"
+            "--train-positives/--train-negatives are for --prune or --distill (the training windows)"
         )
     flags = ExportConfig(
         model=_path(model),
@@ -486,6 +487,7 @@ def export_(
         motifs=tuple(motif or ()),
         prune=prune,
         finetune_epochs=finetune_epochs,
+        distill=distill,
         train_positives=_path(train_positives),
         train_negatives=_path(train_negatives),
     )

@@ -24,6 +24,7 @@ from carrousel.bio.errors import (
     TrainConfigError,
 )
 from carrousel.core.export import DeployPrecision, Exporter
+from carrousel.core.prune import check_variant
 
 __all__ = [
     "BackgroundKind",
@@ -310,7 +311,8 @@ class ExportConfig:
     prune: float = (
         0.0  # share of the LSTM's units to remove, then fine-tune on the training windows (0: none)
     )
-    finetune_epochs: int = 5  # most fine-tuning epochs of the pruned network (early stopping)
+    finetune_epochs: int = 5  # most fine-tuning epochs of the pruned network / training epochs of the student
+    distill: int = 0  # LSTM units per direction of a student trained on the full network's outputs (0: none)
     train_positives: str | None = None  # FASTA to fine-tune on (default: the model's recorded training data)
     train_negatives: str | None = None  # FASTA of negatives to fine-tune on (with train_positives)
 
@@ -323,8 +325,9 @@ class ExportConfig:
         if not (isinstance(self.prune, int | float) and 0.0 <= self.prune < 1.0):
             raise ExportConfigError(f"--prune {self.prune}: give the share of units to remove, in [0, 1)")
         _at_least("fine-tuning epochs", self.finetune_epochs, 1, ExportConfigError, MAX_EPOCHS)
-        if self.prune == 0.0 and (self.train_positives or self.train_negatives):
-            raise ExportConfigError("--train-positives/--train-negatives are for --prune; give --prune F")
+        check_variant(self.prune, self.distill, ExportConfigError)
+        if self.prune == 0.0 and not self.distill and (self.train_positives or self.train_negatives):
+            raise ExportConfigError("--train-positives/--train-negatives are for --prune F or --distill H")
         if self.train_negatives is not None and self.train_positives is None:
             raise ExportConfigError("--train-negatives needs --train-positives")
 

@@ -4,7 +4,8 @@ core's deployment helper (:func:`carrousel.core.export.export_bundle`), and its 
 The exported graph is :meth:`~carrousel.bio.models.DanQ.predict` with ``pool_op`` (batch norm folded, both
 strands in one batch, Conv -> Relu -> MaxPool, strand-averaged logits) over ``(batch, 4, window)`` one-hot windows, batch dynamic. The folder is
 still a ``bio.danq`` bundle (weights, motifs, calibration, provenance) with ``assets/model.<precision>.onnx``
-added (with ``--prune F``, the network pruned and fine-tuned first: :mod:`carrousel.bio.prune`):
+added (with ``--prune F``, the network pruned and fine-tuned first: :mod:`carrousel.bio.prune`; with
+``--distill H``, a student of ``H`` LSTM units trained on its outputs: :mod:`carrousel.bio.distill`):
 :func:`carrousel.bio.bundle.load_model` then scores windows with ONNX Runtime (``bio scan --model
 DIR --method model``, ``bio evaluate --model DIR``), the weights still giving scan attributions. Re-exported
 by :mod:`carrousel.bio.pipeline`.
@@ -28,6 +29,7 @@ from torch import Tensor, nn
 from carrousel.bio.bundle import KIND, default_model_path, load_model, to_bundle
 from carrousel.bio.config import ExportConfig
 from carrousel.bio.data import fit_windows
+from carrousel.bio.distill import distilled_model
 from carrousel.bio.dna import one_hot
 from carrousel.bio.errors import ExportConfigError
 from carrousel.bio.evaluate import evaluate_windows
@@ -161,6 +163,9 @@ def export_model(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
     if cfg.prune > 0:  # the pruned variant, fine-tuned on the training windows, nulls recomputed
         variant = pruned_model(eager, cfg)
         shipped, extra = variant.model, {"pruned": variant.summary}
+    elif cfg.distill > 0:  # a smaller student trained on the full network's outputs, nulls recomputed
+        variant = distilled_model(eager, cfg)
+        shipped, extra = variant.model, {"distilled": variant.summary}
     calibration, where = None, "none (fp32)"
     if cfg.precision == "int8":
         calibration, where = calibration_windows(shipped, cfg)
@@ -171,8 +176,8 @@ def export_model(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
     deployed = replace(shipped, runtime=runtime)
     before, note = _auroc(eager, sets, cfg.motifs)
     after, _ = _auroc(deployed, sets, cfg.motifs)
-    if cfg.prune > 0:
-        note += " (before: the full model; after: the pruned one, deployed)"
+    if cfg.prune > 0 or cfg.distill > 0:
+        note += f" (before: the full model; after: the {'pruned one' if cfg.prune else 'distilled student'}, deployed)"
     codes = np.random.default_rng(0).integers(0, 4, (max(BATCHES), model.window), dtype=np.uint8)
     net = eager.model.eval()
     latency = measure_latency(

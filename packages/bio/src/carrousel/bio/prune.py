@@ -36,7 +36,7 @@ from carrousel.core.nn import RecurrentConfig
 from carrousel.core.prune import prune_and_finetune
 from carrousel.core.train import TrainConfig
 
-__all__ = ["PrunedMotifModel", "finetune_windows", "pruned_model"]
+__all__ = ["PrunedMotifModel", "finetune_windows", "pruned_model", "with_nulls"]
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +158,24 @@ def pruned_model(full: MotifModel, cfg: ExportConfig) -> PrunedMotifModel:
     )
     student = pruned.model
     assert isinstance(student, DanQ)
+    return with_nulls(full, student, data, val, train, where, rng, "pruned", pruned.summary)
+
+
+def with_nulls(
+    full: MotifModel,
+    student: DanQ,
+    data: TrainingSet,
+    val: np.ndarray,
+    train: np.ndarray,
+    where: str,
+    rng: np.random.Generator,
+    key: str,
+    summary: dict[str, Any],
+) -> PrunedMotifModel:
+    """``full`` with the smaller ``student`` network and its nulls recomputed (the pruned and the distilled
+    variants): the shuffled null from the same source of windows and, only where ``full`` has one, the
+    background null; ``summary`` (with the windows and nulls added) recorded in the model's info under
+    ``key``."""
     background = None  # a background null only where the full model has one (it sets the scan's rule)
     if full.background is not None:
         background = data.background
@@ -166,11 +184,11 @@ def pruned_model(full: MotifModel, cfg: ExportConfig) -> PrunedMotifModel:
     n_null = int(full.calibration.null.shape[1])
     cal, bg = calibrate(student, data.null_source, n_null, rng, background, full.background is not None)
     summary = {
-        **pruned.summary,
+        **summary,
         "windows": {"train": int(train.size), "held_out": int(val.size), "source": where},
         "nulls": {"shuffled": n_null, "background": None if bg is None else int(bg.null.shape[1])},
     }
-    info = {**full.info, "pruned": summary}
+    info = {**full.info, key: summary}
     if bg is not None:
         info["background_null"] = int(bg.null.shape[1])
     else:

@@ -55,6 +55,7 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
+    "DistillHidden",
     "ExportPrecision",
     "ExportWith",
     "FinetuneEpochs",
@@ -100,9 +101,10 @@ ExportPrecision = Annotated[
 ExportWith = Annotated[Exporter, typer.Option("--exporter", help="PyTorch's ONNX exporter.")]
 _PRUNE_HELP = "Share of the recurrent units to remove before export (e.g. 0.5), then fine-tune (0: none)."
 PruneShare = Annotated[float, typer.Option("--prune", min=0.0, max=0.95, help=_PRUNE_HELP)]
-FinetuneEpochs = Annotated[
-    int, typer.Option("--finetune-epochs", min=1, help="--prune: most fine-tuning epochs (early stopping).")
-]
+_DISTILL_HELP = "Hidden units of a student trained on the model's own outputs, exported instead (0: none)."
+DistillHidden = Annotated[int, typer.Option("--distill", min=0, max=4096, help=_DISTILL_HELP)]
+_EPOCHS_HELP = "--prune: most fine-tuning epochs; bio --distill: the student's (early stopping)."
+FinetuneEpochs = Annotated[int, typer.Option("--finetune-epochs", min=1, help=_EPOCHS_HELP)]
 
 
 def create_app(name: str, help: str, version: str) -> typer.Typer:

@@ -21,6 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from carrousel.core.cli import (
+    DistillHidden,
     ExportPrecision,
     ExportWith,
     FinetuneEpochs,
@@ -460,10 +461,11 @@ def export_(
     ] = 250,
     prune: PruneShare = 0.0,
     finetune_epochs: FinetuneEpochs = 5,
+    distill: DistillHidden = 0,
     as_json: AsJson = False,
 ) -> None:
-    """Forecaster with its ensemble as ONNX (fp32/int8), optionally pruned and fine-tuned first; prints
-    size, latency, pinball loss."""
+    """Forecaster with its ensemble as ONNX (fp32/int8), optionally pruned and fine-tuned or distilled into a
+    smaller student first; prints size, latency, pinball loss."""
     from carrousel.finance.pipeline import export_forecaster
 
     cfg = ExportConfig(
@@ -474,6 +476,7 @@ def export_(
         eval_days=eval_days,
         prune=prune,
         finetune_epochs=finetune_epochs,
+        distill=distill,
     )
     with progress("exporting and measuring"):
         report = export_forecaster(cfg, out)

@@ -27,6 +27,7 @@ from typing import Any
 
 from carrousel.core.config import from_dict, load_toml, to_dict
 from carrousel.core.export import DeployPrecision, Exporter
+from carrousel.core.prune import check_variant
 from carrousel.finance.errors import FinanceConfigError
 
 __all__ = [
@@ -237,8 +238,7 @@ class ModelConfig:
             )
         if self.hidden_size < 1 or self.num_layers < 1:
             raise FinanceConfigError(
-                f"hidden_size={self.hidden_size} and num_layers={self.num_layers} must be at least 1; "
-                "use e.g. --hidden 32"
+                f"hidden_size={self.hidden_size}, num_layers={self.num_layers}: give >= 1"
             )
         if not 0.0 <= self.dropout < 1.0:
             raise FinanceConfigError(f"dropout={self.dropout} must lie in [0, 1), e.g. 0.1")
@@ -259,9 +259,7 @@ class TrainSettings:
     device: str = "cpu"  # a Device name: cpu | cuda | auto; small sequence models are usually fastest on CPU
     threads: int = 1  # CPU threads while fitting (restored after); small nets run fastest on one; 0 = torch's
     seed: int = 0  # seed for weights and batch order
-    sampling: str = (
-        "windows"  # a Sampling name: windows (each window once per epoch) | series (series equally likely)
-    )
+    sampling: str = "windows"  # a Sampling name: windows (each once per epoch) | series (equally likely)
     progress: bool = False  # a progress bar per epoch on stderr (the CLI turns it on in a terminal)
 
     def __post_init__(self) -> None:
@@ -362,6 +360,7 @@ class ExportConfig:
     eval_days: int = 250  # forecast origins scored (after the training data where the prices go on)
     prune: float = 0.0  # share of each member's units to remove, then fine-tune on the ticker's history
     finetune_epochs: int = 5  # most fine-tuning epochs per pruned member (early stopping)
+    distill: int = 0  # hidden size of a student trained on the full ensemble's forecasts (0: none)
 
     def __post_init__(self) -> None:
         if self.source is not None:
@@ -373,6 +372,7 @@ class ExportConfig:
             raise FinanceConfigError(f"eval_days={self.eval_days} must be in [20, 100000]")
         if not 0.0 <= self.prune < 1.0 or not 1 <= self.finetune_epochs <= 10_000:
             raise FinanceConfigError(f"prune={self.prune} must be in [0, 1), finetune_epochs in [1, 10000]")
+        check_variant(self.prune, self.distill, FinanceConfigError)
 
 
 def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

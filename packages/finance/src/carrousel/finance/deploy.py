@@ -13,8 +13,9 @@ config, scalers, offsets, provenance) with ``assets/model.<precision>.onnx`` add
 (``finance forecast --model-dir DIR``). The report's metric is the pinball loss (and the median's MAE) of
 the calibrated quantile forecasts, in log-return units, over ``eval_days`` origins after the model's
 training data (when the prices go on past it), eager and deployed. With ``--prune F`` every member is
-pruned and fine-tuned first (:mod:`carrousel.finance.prune`) and the report's "before" is the full
-ensemble. Re-exported by :mod:`carrousel.finance.pipeline`.
+pruned and fine-tuned first (:mod:`carrousel.finance.prune`), with ``--distill H`` a student ensemble of
+``H`` units is trained on the full one's forecasts instead (:mod:`carrousel.finance.distill`); the report's
+"before" is the full ensemble. Re-exported by :mod:`carrousel.finance.pipeline`.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from carrousel.core.train import predict
 from carrousel.finance.bundle import KIND, ForecasterBundle, find_bundle
 from carrousel.finance.config import ExportConfig
 from carrousel.finance.data import load_histories
+from carrousel.finance.distill import distilled_forecaster
 from carrousel.finance.errors import ForecasterBundleError
 from carrousel.finance.features import build_series, cumulative_targets, valid_origins
 from carrousel.finance.fitted import FittedForecaster
@@ -55,6 +57,10 @@ logger = logging.getLogger(__name__)
 
 FUSED_ATOL = 1e-5  # largest |fused - ensemble| accepted (float32 round-off; scaled returns)
 BATCHES = (1, 64)  # batch sizes of the report's latency figures (forecast windows per batch)
+_VARIANT_NOTES = {
+    "pruned": " (before: the full ensemble; after: the pruned one, deployed)",
+    "distilled": " (before: the full ensemble; after: the distilled student, deployed)",
+}
 
 
 def export_spec(fitted: FittedForecaster, fuse: bool = True) -> ExportSpec:
@@ -140,6 +146,8 @@ def export_forecaster(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
     base, extra = replace(saved, fitted=full), {}
     if cfg.prune > 0:  # every member pruned and fine-tuned on the training history, calibration refitted
         base, extra["pruned"] = pruned_forecaster(base, cfg)
+    elif cfg.distill > 0:  # a smaller student ensemble trained on the full one's forecasts, calibrated
+        base, extra["distilled"] = distilled_forecaster(base, cfg)
     fitted = base.fitted
     fuse = DeployPrecision(cfg.precision) is DeployPrecision.INT8  # fp32: fusing measured slower at batch 64
     folder, asset = export_bundle(
@@ -173,7 +181,7 @@ def export_forecaster(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
         before=figures["pinball_before"],
         after=figures["pinball_after"],
         metric_note=f"mean pinball loss of the calibrated quantiles (log returns) over {note}"
-        + (" (before: the full ensemble; after: the pruned one, deployed)" if cfg.prune > 0 else ""),
+        + _VARIANT_NOTES.get("pruned" if cfg.prune > 0 else "distilled" if cfg.distill > 0 else "", ""),
         extra={
             "mae_before": round(figures["mae_before"], 6),
             "mae_after": round(figures["mae_after"], 6),

@@ -25,22 +25,19 @@ from carrousel.finance.bundle import ForecasterBundle
 from carrousel.finance.config import ExportConfig
 from carrousel.finance.data import load_histories
 from carrousel.finance.errors import PriceDataError
-from carrousel.finance.features import build_series
-from carrousel.finance.models import build_ensemble
-from carrousel.finance.panel import panel_windows
+from carrousel.finance.features import SeriesData, build_series
+from carrousel.finance.models import ForecasterEnsemble, build_ensemble
+from carrousel.finance.panel import PanelData, panel_windows
 from carrousel.finance.training import FittedForecaster, calibrate, threads, trainer_parts
 
-__all__ = ["pruned_forecaster"]
+__all__ = ["pruned_forecaster", "recalibrated", "training_windows"]
 
 logger = logging.getLogger(__name__)
 
 
-def pruned_forecaster(saved: ForecasterBundle, cfg: ExportConfig) -> tuple[ForecasterBundle, dict[str, Any]]:
-    """``saved`` with every member pruned by ``cfg.prune`` and fine-tuned, its calibration fitted again.
-
-    Returns:
-        The pruned bundle (the full one's config with the smaller hidden size, its data provenance and
-        scoreboard) and a JSON-ready summary.
+def training_windows(saved: ForecasterBundle, cfg: ExportConfig) -> tuple[list[SeriesData], PanelData]:
+    """The series and the training / held-out windows ``saved`` was fitted on, read again (its data settings,
+    up to the last training date it records per ticker; same scalers' rows and validation share).
 
     Raises:
         PriceDataError: the training prices cannot be read, or no longer reach the training dates.
@@ -59,7 +56,41 @@ def pruned_forecaster(saved: ForecasterBundle, cfg: ExportConfig) -> tuple[Forec
             )
         series.append(s)
         cuts[history.ticker] = int(rows[-1])
-    windows = panel_windows(series, cuts, config)
+    return series, panel_windows(series, cuts, config)
+
+
+def recalibrated(
+    saved: ForecasterBundle, model: ForecasterEnsemble, windows: PanelData, series: list[SeriesData]
+) -> FittedForecaster:
+    """``saved``'s forecaster with ``model`` (a smaller ensemble) and its calibration fitted again on the
+    held-out windows, as training fits it (the smaller members' spread is not the full ones')."""
+    fitted = saved.fitted
+    offsets, member_offsets, log_scale, member_log_scale = calibrate(model, windows, saved.config, series)
+    return FittedForecaster(
+        model,
+        windows.scalers,
+        offsets,
+        fitted.window,
+        fitted.history,
+        member_offsets,
+        log_scale=log_scale,
+        member_log_scale=member_log_scale,
+        garch_weight=fitted.garch_weight,
+    )
+
+
+def pruned_forecaster(saved: ForecasterBundle, cfg: ExportConfig) -> tuple[ForecasterBundle, dict[str, Any]]:
+    """``saved`` with every member pruned by ``cfg.prune`` and fine-tuned, its calibration fitted again.
+
+    Returns:
+        The pruned bundle (the full one's config with the smaller hidden size, its data provenance and
+        scoreboard) and a JSON-ready summary.
+
+    Raises:
+        PriceDataError: the training prices cannot be read, or no longer reach the training dates.
+    """
+    config = saved.config
+    series, windows = training_windows(saved, cfg)
     fitted = saved.fitted
     qs = fitted.quantiles
     nets, members = [], []
@@ -76,18 +107,7 @@ def pruned_forecaster(saved: ForecasterBundle, cfg: ExportConfig) -> tuple[Forec
         )
         logger.info("member %d: %s", i, members[-1])
     model = build_ensemble(nets, fitted.model.config.seed).eval()  # type: ignore[arg-type]
-    offsets, member_offsets, log_scale, member_log_scale = calibrate(model, windows, config, series)
-    small = FittedForecaster(
-        model,
-        windows.scalers,
-        offsets,
-        fitted.window,
-        fitted.history,
-        member_offsets,
-        log_scale=log_scale,
-        member_log_scale=member_log_scale,
-        garch_weight=fitted.garch_weight,
-    )
+    small = recalibrated(saved, model, windows, series)
     before = sum(p.numel() for p in fitted.model.parameters())
     summary = {
         "amount": cfg.prune,

@@ -10,7 +10,13 @@ from carrousel.core.train.callbacks import (
 )
 from carrousel.core.train.checkpoint import CheckpointManager, find_latest, load_checkpoint, save_checkpoint
 from carrousel.core.train.config import TrainConfig
-from carrousel.core.train.distill import DistillationTask, DistillConfig, distillation_loss, soft_targets
+from carrousel.core.train.distill import (
+    DistillationTask,
+    DistillConfig,
+    distillation_loss,
+    soft_loss,
+    soft_targets,
+)
 from carrousel.core.train.distributed import DistEnv, is_rank_zero
 from carrousel.core.train.inference import predict
 from carrousel.core.train.lr_finder import LRFinderResult, find_lr, suggest_lr
@@ -50,6 +56,7 @@ __all__ = [
     "save_checkpoint",
     "set_rng_state",
     "set_seed",
+    "soft_loss",
     "soft_targets",
     "suggest_lr",
 ]

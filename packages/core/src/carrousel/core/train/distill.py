@@ -20,11 +20,28 @@ task's ``forward`` makes the student's logits and its metrics are kept; the teac
 precomputed with the data (``teacher_logits=lambda batch: batch[3]``) or from a teacher module run on
 the fly, without gradients, in eval mode (``teacher=module, teacher_forward=lambda t, batch: t(batch[0])``).
 
+Other outputs (``DistillConfig.kind``), so that any core model can be distilled, not only classifiers:
+
+* ``"sigmoid"``: independent sigmoid outputs (multi-label, e.g. bio's DanQ panel): the binary KL divergence
+  of every output at temperature ``T``, ``p_t log(p_t / p_s) + (1 - p_t) log((1 - p_t) / (1 - p_s))`` with
+  ``p = sigmoid(logit / T)``, averaged over the elements and scaled by ``T**2``.
+* ``"mse"``: regression outputs of any shape: ``mean((s - t)**2)`` (the teacher's outputs are the targets).
+* ``"pinball"``: quantile outputs ``(..., Q)`` (``DistillConfig.quantiles`` the ``Q`` levels): the pinball
+  loss of each student quantile against the teacher's same quantile, ``mean(max(q e, (q - 1) e))`` with
+  ``e = t - s``, minimal (0) where the student's quantiles equal the teacher's.
+
+For these kinds the hard term is the wrapped task's own ``loss(outputs, batch)`` (its loss against the
+observed targets: the pinball loss, the binary cross-entropy...), so ``loss = alpha * soft + (1 - alpha) *
+base.loss``; ``targets=`` (class indices) belongs to ``"softmax"`` only.
+
 Example:
     >>> task = DistillationTask(  # doctest: +SKIP
     ...     SentimentTask(2), DistillConfig(temperature=2.0, alpha=0.7),
     ...     targets=lambda b: b[2], teacher_logits=lambda b: b[3])
     >>> Trainer(student, task, TrainConfig(epochs=10)).fit(train_loader, val_loader)  # doctest: +SKIP
+    >>> DistillationTask(  # doctest: +SKIP
+    ...     QuantileForecastTask(qs), DistillConfig(kind="mse", alpha=0.8),
+    ...     teacher=ensemble, teacher_forward=lambda t, b: t(b["x"]))
 """
 
 from __future__ import annotations
@@ -32,7 +49,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import torch
 from torch import Tensor, nn
@@ -45,9 +62,19 @@ from carrousel.core.train.tbptt import first_tensor
 if TYPE_CHECKING:
     from carrousel.core.metrics import Metric
 
-__all__ = ["DistillConfig", "DistillationTask", "distillation_loss", "soft_targets"]
+__all__ = [
+    "DISTILL_KINDS",
+    "DistillConfig",
+    "DistillKind",
+    "DistillationTask",
+    "distillation_loss",
+    "soft_loss",
+    "soft_targets",
+]
 
 IGNORE_INDEX = -100
+DistillKind = Literal["softmax", "sigmoid", "mse", "pinball"]
+DISTILL_KINDS: tuple[str, ...] = ("softmax", "sigmoid", "mse", "pinball")
 
 
 @dataclass(frozen=True)
@@ -57,18 +84,29 @@ class DistillConfig:
     Attributes:
         temperature: softens both distributions (1 = plain softmax; Hinton et al. use 2 to 20).
         alpha: weight of the soft (teacher) term, in [0, 1]; ``1 - alpha`` weighs the hard labels.
-        ignore_index: the target of rows without a label (soft term only).
+        ignore_index: the target of rows without a label (soft term only; ``"softmax"``).
+        kind: the outputs: ``"softmax"`` class logits, ``"sigmoid"`` independent (multi-label) logits,
+            ``"mse"`` regression values, ``"pinball"`` quantiles (see the module's docstring).
+        quantiles: ``"pinball"``: the ``Q`` levels of the last output dimension.
     """
 
-    temperature: float = 2.0  # softmax temperature of both teacher and student in the soft term
+    temperature: float = 2.0  # temperature of teacher and student in the soft term (softmax, sigmoid)
     alpha: float = 0.5  # weight of the soft term; 1 = teacher only, 0 = labels only
     ignore_index: int = IGNORE_INDEX  # target of unlabelled rows
+    kind: DistillKind = "softmax"  # the outputs' kind: softmax | sigmoid | mse | pinball
+    quantiles: tuple[float, ...] = ()  # pinball: the levels of the last output dimension
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.temperature) and self.temperature > 0):
             raise ConfigError(f"distillation temperature must be a positive number, got {self.temperature}")
         if not (math.isfinite(self.alpha) and 0.0 <= self.alpha <= 1.0):
             raise ConfigError(f"distillation alpha must be in [0, 1], got {self.alpha}")
+        if self.kind not in DISTILL_KINDS:
+            raise ConfigError(
+                f"distillation kind {self.kind!r} is unknown; choose one of: {', '.join(DISTILL_KINDS)}"
+            )
+        if self.kind == "pinball" and not (self.quantiles and all(0.0 < q < 1.0 for q in self.quantiles)):
+            raise ConfigError("pinball distillation needs quantiles=(levels in (0, 1)), e.g. (0.1, 0.5, 0.9)")
 
 
 def soft_targets(teacher_logits: Tensor, temperature: float = 1.0) -> Tensor:
@@ -111,10 +149,7 @@ def distillation_loss(
     zero = s.new_zeros(())
     soft = zero
     if alpha > 0 or targets is None:
-        log_p_student = F.log_softmax(s / temperature, dim=-1)
-        log_p_teacher = F.log_softmax(teacher_logits.detach().float() / temperature, dim=-1)
-        kl = F.kl_div(log_p_student, log_p_teacher, reduction="none", log_target=True).sum(-1)
-        soft = kl.mean() * temperature**2
+        soft = soft_loss(s, teacher_logits, "softmax", temperature)
     if targets is None:
         return soft
     hard = zero
@@ -122,6 +157,58 @@ def distillation_loss(
     if alpha < 1 and bool(labelled.any()):
         hard = F.cross_entropy(s[labelled], targets[labelled])
     return alpha * soft + (1.0 - alpha) * hard
+
+
+def soft_loss(
+    student: Tensor,
+    teacher: Tensor,
+    kind: DistillKind = "softmax",
+    temperature: float = 2.0,
+    quantiles: tuple[float, ...] = (),
+) -> Tensor:
+    """The soft (teacher) term alone, for every kind of output.
+
+    Args:
+        student: the student's outputs, any shape (``(B, C)`` logits for ``"softmax"``, ``(..., Q)``
+            quantiles for ``"pinball"``); gradients flow through them.
+        teacher: the teacher's outputs of the same shape (treated as constants).
+        kind: ``"softmax"``: ``T^2 * mean_rows KL(softmax(t/T) || softmax(s/T))``; ``"sigmoid"``: ``T^2 *``
+            the mean over the elements of the binary KL of ``sigmoid(t/T)`` from ``sigmoid(s/T)``;
+            ``"mse"``: ``mean((s - t)^2)``; ``"pinball"``: ``mean(max(q e, (q - 1) e))``, ``e = t - s``.
+        temperature: ``T`` > 0 (softmax and sigmoid).
+        quantiles: ``"pinball"``: the ``Q`` levels of the last dimension.
+
+    Returns:
+        The scalar soft term (0 when the student's outputs equal the teacher's).
+
+    Raises:
+        ValueError: shapes that differ, an unknown kind or quantiles that do not match the last dimension.
+    """
+    if student.shape != teacher.shape:
+        raise ValueError(
+            f"student outputs {tuple(student.shape)} and teacher outputs {tuple(teacher.shape)} differ in "
+            "shape; the teacher must predict the same outputs"
+        )
+    s, t = student.float(), teacher.detach().float()
+    if kind == "softmax":
+        log_s, log_t = F.log_softmax(s / temperature, dim=-1), F.log_softmax(t / temperature, dim=-1)
+        return F.kl_div(log_s, log_t, reduction="none", log_target=True).sum(-1).mean() * temperature**2
+    if kind == "sigmoid":
+        s, t = s / temperature, t / temperature
+        p = torch.sigmoid(t)  # log p, log(1 - p) from logsigmoid: finite where p rounds to 0 or 1
+        kl = p * (F.logsigmoid(t) - F.logsigmoid(s)) + (1 - p) * (F.logsigmoid(-t) - F.logsigmoid(-s))
+        return kl.mean() * temperature**2
+    if kind == "mse":
+        return F.mse_loss(s, t)
+    if kind == "pinball":
+        if len(quantiles) != s.shape[-1]:
+            raise ValueError(
+                f"{len(quantiles)} quantile levels for outputs of {s.shape[-1]} in the last dimension"
+            )
+        q = torch.as_tensor(quantiles, dtype=s.dtype, device=s.device)
+        err = t - s
+        return torch.maximum(q * err, (q - 1) * err).mean()
+    raise ValueError(f"distillation kind {kind!r} is unknown; choose one of: {', '.join(DISTILL_KINDS)}")
 
 
 def _logits(outputs: Any) -> Tensor:
@@ -134,20 +221,21 @@ def _logits(outputs: Any) -> Tensor:
 
 
 class DistillationTask(Task):
-    """Wraps a classification task so that its student learns from a teacher's soft targets as well.
+    """Wraps a task (classification, multi-label, regression, quantiles) so that its student learns from a teacher's soft targets as well.
 
     Args:
         base: the student's task: its ``forward`` gives the outputs, its metrics are reported on validation.
         config: temperature and mixing weight.
         targets: ``batch -> (B,)`` hard labels (``ignore_index`` where none); None: the soft term only.
-        teacher_logits: ``batch -> (B, C)`` precomputed teacher logits carried by the data.
+        teacher_logits: ``batch -> (B, C)`` precomputed teacher logits (or outputs) carried by the data.
         teacher: a teacher module run on the fly instead (eval mode, no gradients, moved to the batch's
             device on first use); not trained and not part of the student.
         teacher_forward: ``(teacher, batch) -> (B, C)`` logits; default ``teacher(batch[0])``.
         logits: ``outputs -> (B, C)`` student logits from the base task's outputs (default: the outputs).
 
     Raises:
-        ValueError: neither or both of ``teacher_logits`` and ``teacher``; a stateful base task.
+        ValueError: neither or both of ``teacher_logits`` and ``teacher``; a stateful base task;
+            ``targets`` with a kind other than ``"softmax"`` (their hard term is the base task's loss).
     """
 
     def __init__(
@@ -165,6 +253,11 @@ class DistillationTask(Task):
             raise ValueError("DistillationTask needs exactly one of teacher_logits=... and teacher=...")
         if base.stateful:
             raise ValueError("DistillationTask does not wrap stateful (truncated-BPTT) tasks")
+        if targets is not None and config is not None and config.kind != "softmax":
+            raise ValueError(
+                f"targets=... (class indices) is for kind 'softmax'; kind {config.kind!r} takes its hard "
+                "term from the wrapped task's loss"
+            )
         self.base = base
         self.config = config or DistillConfig()
         self.targets = targets
@@ -191,6 +284,18 @@ class DistillationTask(Task):
 
     def loss(self, outputs: Any, batch: Any) -> Tensor:
         cfg = self.config
+        if cfg.kind != "softmax":  # soft term against the teacher's outputs, hard term the base task's loss
+            soft = hard = None
+            if cfg.alpha > 0:
+                soft = soft_loss(
+                    self.logits(outputs), self._teacher(batch), cfg.kind, cfg.temperature, cfg.quantiles
+                )
+            if cfg.alpha < 1:
+                hard = self.base.loss(outputs, batch)
+            if soft is None:
+                assert hard is not None
+                return hard
+            return soft if hard is None else cfg.alpha * soft + (1.0 - cfg.alpha) * hard
         return distillation_loss(
             self.logits(outputs),
             self._teacher(batch),

@@ -1,0 +1,78 @@
+"""``bio export --distill H``: a DanQ student of ``H`` LSTM units trained on the full network's sigmoid
+outputs over its training windows, nulls recomputed; it keeps the held-out AUROC of a learned toy within a
+stated tolerance, its ONNX bundle reproduces the eager student and ``bio scan --model`` calls the same
+planted sites as the full model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from carrousel.bio.bundle import load_model
+from carrousel.bio.cli import app
+from carrousel.bio.config import ExportConfig
+from carrousel.bio.dna import one_hot
+from carrousel.bio.errors import ExportConfigError
+from tests.bio.conftest import SITE
+
+runner = CliRunner()
+
+
+def test_distilled_export_keeps_auroc_matches_the_student_and_scans(
+    tmp_path: Path,
+    toy: dict[str, Path],
+    lcg_dna,  # type: ignore[no-untyped-def]
+) -> None:
+    out = tmp_path / "student"
+    res = runner.invoke(
+        app,
+        [
+            "export", "--model", str(toy["model"]), "-o", str(out), "--precision", "fp32", "--distill", "3",
+            "--finetune-epochs", "5", "--positives", str(toy["test_pos"]), "--negatives", str(toy["test_neg"]),
+            "--json",
+        ],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    student = doc["extra"]["distilled"]
+    assert student["hidden_size"] == {"before": 8, "after": 3} and 1 <= student["epochs"] <= 5
+    assert doc["parameters"] == student["parameters"]["after"] < student["parameters"]["before"]
+    assert "training files" in student["windows"]["source"] and "auroc" in student["val_teacher"]
+    assert "distilled student, deployed" in doc["metric_note"]
+    assert doc["before"] > 0.9  # the toy learned the site
+    assert doc["after"] >= doc["before"] - 0.05  # stated tolerance: 0.05 held-out AUROC at 3 of 8 units
+    small, full = load_model(out), load_model(toy["model"])
+    assert small.runtime is not None and small.model.rnn.config.hidden_size == 3
+    assert not torch.equal(
+        small.model.conv.weight, full.model.conv.weight
+    )  # started as the full one, trained
+    assert small.calibration.null.shape == full.calibration.null.shape
+    assert not np.array_equal(small.calibration.null, full.calibration.null)  # the student's own nulls
+    codes = np.random.default_rng(0).integers(0, 4, (40, small.window), dtype=np.uint8)
+    x = torch.from_numpy(one_hot(codes))
+    with torch.no_grad():
+        eager = small.model.eval().predict(x).numpy()
+    np.testing.assert_allclose(np.asarray(small.runtime(x)), eager, atol=1e-3)  # ONNX = eager student
+    genome = tmp_path / "g.fa"
+    genome.write_text(">chr1\n" + lcg_dna(500, 7) + SITE + lcg_dna(500, 8) + SITE + lcg_dna(300, 9) + "\n")
+    beds = {}
+    for name, folder in (("full", toy["model"]), ("student", out)):
+        beds[name] = tmp_path / f"{name}.bed"
+        args = ["scan", str(genome), "--model", str(folder), "--method", "model", "--pvalue", "0.05"]
+        res = runner.invoke(app, [*args, "-o", str(beds[name])])
+        assert res.exit_code == 0, res.output
+    rows = [line.split("\t") for line in beds["student"].read_text().splitlines()]
+    assert any(int(r[1]) == 499 for r in rows) and any(int(r[1]) == 1013 for r in rows)  # both planted sites
+    assert beds["student"].read_text() == beds["full"].read_text()  # the same calls as the full model
+
+
+def test_distill_options_are_checked() -> None:
+    with pytest.raises(ExportConfigError, match="one of them"):
+        ExportConfig(prune=0.5, distill=4)
+    assert runner.invoke(app, ["export", "-o", "x", "--distill", "-2"]).exit_code == 2
+    ExportConfig(distill=4, train_positives="p.fa")  # --train-positives also feed the student
