@@ -24,7 +24,7 @@ from carrousel.bio.errors import (
     TrainConfigError,
 )
 from carrousel.core.export import DeployPrecision, Exporter
-from carrousel.core.prune import check_variant
+from carrousel.core.export.choices import check_variant
 
 __all__ = [
     "BackgroundKind",

@@ -27,7 +27,7 @@ from typing import Any
 
 from carrousel.core.config import from_dict, load_toml, to_dict
 from carrousel.core.export import DeployPrecision, Exporter
-from carrousel.core.prune import check_variant
+from carrousel.core.export.choices import check_variant
 from carrousel.finance.errors import FinanceConfigError
 
 __all__ = [

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from carrousel.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from carrousel.core.export.choices import DeployPrecision, Exporter
+    from carrousel.core.export.choices import DeployPrecision, Exporter, check_variant
     from carrousel.core.export.deploy import (
         EXPORT_ASSET,
         ExportSpec,
@@ -61,7 +61,7 @@ __getattr__, __dir__ = lazy_exports(
         **dict.fromkeys(
             ("EXPORT_ASSET", "ExportSpec", "export_bundle", "load_runtime"), "carrousel.core.export.deploy"
         ),
-        **dict.fromkeys(("DeployPrecision", "Exporter"), "carrousel.core.export.choices"),
+        **dict.fromkeys(("DeployPrecision", "Exporter", "check_variant"), "carrousel.core.export.choices"),
         **dict.fromkeys(
             ("FusedMembers", "REDUCTIONS", "check_fused", "fuse_members"), "carrousel.core.export.fuse"
         ),
@@ -106,6 +106,7 @@ __all__ = [
     "check_exportable",
     "check_fused",
     "check_torchscript_only",
+    "check_variant",
     "export_bundle",
     "export_onnx",
     "export_program",

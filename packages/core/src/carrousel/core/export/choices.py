@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["DeployPrecision", "Exporter"]
+from carrousel.core.errors import ConfigError
+
+__all__ = ["DeployPrecision", "Exporter", "check_variant"]
 
 
 class Exporter(enum.StrEnum):
@@ -19,3 +21,16 @@ class DeployPrecision(enum.StrEnum):
 
     FP32 = "fp32"  # float32 graph, ONNX Runtime's optimisations only
     INT8 = "int8"  # dynamic int8 of ExportSpec.int8_ops; static (calibrated) int8 of its static_ops
+
+
+def check_variant(prune: float, distill: int, error: type[Exception] = ConfigError) -> None:
+    """Checks a domain export's smaller-model options: ``--prune F`` (a share in [0, 1)) and ``--distill H``
+    (a student's hidden units in [0, 4096]), 0 meaning none; at most one of them.
+
+    Raises:
+        error: an option out of range, or both given.
+    """
+    if not 0 <= distill <= 4096 or isinstance(distill, bool) or not isinstance(distill, int):
+        raise error(f"--distill {distill}: give the student's hidden units, in [0, 4096] (0: none)")
+    if prune and distill:
+        raise error("--distill and --prune are two variants of the export; give one of them")

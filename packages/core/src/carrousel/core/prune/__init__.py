@@ -8,10 +8,10 @@
   :func:`slice_linear_inputs` for a head that reads the encoder.
 * :mod:`.finetune`: :func:`prune_and_finetune`, the pruned variant of every domain export's ``--prune F``
   (units removed, then fine-tuned through the Trainer on the domain's task and data);
-  :func:`check_variant` checks ``--prune F`` against the other variant, ``--distill H``.
+  :func:`carrousel.core.export.check_variant` checks ``--prune F`` against the other variant, ``--distill H``.
 """
 
-from carrousel.core.prune.finetune import PrunedModel, check_variant, prune_and_finetune
+from carrousel.core.prune.finetune import PrunedModel, prune_and_finetune
 from carrousel.core.prune.magnitude import MagnitudePruner, PruneCallback, default_prunable, sparsity
 from carrousel.core.prune.structured import (
     keep_count,
@@ -25,7 +25,6 @@ __all__ = [
     "MagnitudePruner",
     "PruneCallback",
     "PrunedModel",
-    "check_variant",
     "default_prunable",
     "keep_count",
     "prune_and_finetune",

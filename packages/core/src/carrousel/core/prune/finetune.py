@@ -33,7 +33,7 @@ from carrousel.core.train.config import TrainConfig
 from carrousel.core.train.task import Task
 from carrousel.core.train.trainer import Trainer
 
-__all__ = ["PrunedModel", "check_variant", "prune_and_finetune"]
+__all__ = ["PrunedModel", "prune_and_finetune"]
 
 log = logging.getLogger(__name__)
 
@@ -55,19 +55,6 @@ class PrunedModel:
 
 def _figures(logs: Mapping[str, float]) -> dict[str, float | None]:
     return {k: (round(float(v), 6) if math.isfinite(float(v)) else None) for k, v in logs.items()}
-
-
-def check_variant(prune: float, distill: int, error: type[Exception] = ConfigError) -> None:
-    """Checks a domain export's smaller-model options: ``--prune F`` (a share in [0, 1)) and ``--distill H``
-    (a student's hidden units in [0, 4096]), 0 meaning none; at most one of them.
-
-    Raises:
-        error: an option out of range, or both given.
-    """
-    if not 0 <= distill <= 4096 or isinstance(distill, bool) or not isinstance(distill, int):
-        raise error(f"--distill {distill}: give the student's hidden units, in [0, 4096] (0: none)")
-    if prune and distill:
-        raise error("--distill and --prune are two variants of the export; give one of them")
 
 
 def prune_and_finetune(
