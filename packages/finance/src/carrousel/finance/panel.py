@@ -93,7 +93,10 @@ class PanelWindows(Dataset[dict[str, Tensor]]):
         a fit is unchanged bit for bit). Returns whether the windows are held gathered."""
         if self._gathered is None and self.materialised_nbytes() <= max_bytes:
             rows = np.arange(len(self))
-            self._gathered = (torch.from_numpy(self.windows(rows)), torch.from_numpy(self.targets[self.origins]))
+            self._gathered = (
+                torch.from_numpy(self.windows(rows)),
+                torch.from_numpy(self.targets[self.origins]),
+            )
         return self._gathered is not None
 
     def windows(self, rows: Any) -> np.ndarray:
@@ -115,7 +118,9 @@ class PanelWindows(Dataset[dict[str, Tensor]]):
     def nbytes(self) -> int:
         """Bytes held (shared arrays counted once per set; gathered windows included)."""
         held = sum(t.numel() * t.element_size() for t in self._gathered) if self._gathered else 0
-        return int(self.features.nbytes + self.targets.nbytes + self.origins.nbytes + self.series.nbytes + held)
+        return int(
+            self.features.nbytes + self.targets.nbytes + self.origins.nbytes + self.series.nbytes + held
+        )
 
     def materialised_nbytes(self) -> int:
         """Bytes the same windows and targets would take as float32 arrays (``n * (L * F + H) * 4``)."""
