@@ -116,11 +116,9 @@ class PanelWindows(Dataset[dict[str, Tensor]]):
 
     @property
     def nbytes(self) -> int:
-        """Bytes held (shared arrays counted once per set; gathered windows included)."""
-        held = sum(t.numel() * t.element_size() for t in self._gathered) if self._gathered else 0
-        return int(
-            self.features.nbytes + self.targets.nbytes + self.origins.nbytes + self.series.nbytes + held
-        )
+        """Bytes of the store (shared arrays counted once per set); windows gathered by :meth:`materialise`
+        (at most :data:`MATERIALISE_BYTES`) come on top."""
+        return int(self.features.nbytes + self.targets.nbytes + self.origins.nbytes + self.series.nbytes)
 
     def materialised_nbytes(self) -> int:
         """Bytes the same windows and targets would take as float32 arrays (``n * (L * F + H) * 4``)."""
