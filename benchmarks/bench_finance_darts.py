@@ -19,6 +19,10 @@ at the block's first origin, on at most ``max_windows`` (2000) most recent train
   gets its own best case: one ``fit`` per block and ``historical_forecasts(retrain=False)``, its vectorised
   path.
 
+Timing: the median of ``--rounds`` interleaved rounds, in wall-clock seconds and in CPU seconds of this one
+process over the same span (``time.process_time``: on a machine shared with other jobs the wall time of
+every path stretches with the load, its CPU time much less), and the ratio of each round.
+
 Errors: MAE of the median price forecast ``C[t] * exp(cumulative log return)`` over every horizon, and
 relative MAE (rel. MAE) = MAE / random walk's MAE on the same windows, for both models.
 
@@ -65,6 +69,7 @@ class Run:
     cum: np.ndarray  # (n, H) median forecast of log(C[t+h] / C[t])
     refits: int  # number of fits
     one_seconds: float | None = None  # Darts: the first of its networks alone (None: one network only)
+    cpu: float = 0.0  # CPU seconds of this process over the same span (less sensitive to a shared machine)
 
 
 def _quiet() -> None:
@@ -108,7 +113,7 @@ def carrousel_walk_forward(series, cfg) -> Run:  # type: ignore[no-untyped-def]
     from carrousel.finance.features import valid_origins
     from carrousel.finance.training import fit_at
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     starts, _ = block_starts([series], cfg)
     ends = [*starts[1:], pd.Timestamp.max]
     all_origins = valid_origins(series, cfg.window.lookback, cfg.window.horizon)
@@ -120,7 +125,8 @@ def carrousel_walk_forward(series, cfg) -> Run:  # type: ignore[no-untyped-def]
         block = all_origins[(series.dates[all_origins] >= d0) & (series.dates[all_origins] < d1)]
         origins.append(block)
         cum.append(fitted.predict(series, block)[..., mid])
-    return Run(time.perf_counter() - t0, np.concatenate(origins), np.concatenate(cum), len(starts))
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return Run(seconds, np.concatenate(origins), np.concatenate(cum), len(starts), cpu=cpu)
 
 
 def _darts_model(args: argparse.Namespace, quantiles: tuple[float, ...], seed: int = 0):  # type: ignore[no-untyped-def]
@@ -184,7 +190,8 @@ def darts_members(one, members: int) -> Run:  # type: ignore[no-untyped-def]
     if any(not np.array_equal(r.origins, runs[0].origins) for r in runs):
         raise SystemExit("Darts' networks forecast different origins; the comparison is void")
     cum = np.mean([r.cum for r in runs], axis=0)
-    return Run(sum(r.seconds for r in runs), runs[0].origins, cum, runs[0].refits, runs[0].seconds)
+    seconds, cpu = sum(r.seconds for r in runs), sum(r.cpu for r in runs)
+    return Run(seconds, runs[0].origins, cum, runs[0].refits, runs[0].seconds, cpu=cpu)
 
 
 def darts_walk_forward(series, cfg, args, first_test: int, seed: int = 0) -> Run:  # type: ignore[no-untyped-def]
@@ -192,7 +199,7 @@ def darts_walk_forward(series, cfg, args, first_test: int, seed: int = 0) -> Run
     fv = series.first_valid
     target, covs, mean, std = _darts_data(series, first_test, fv)
     model = _darts_model(args, cfg.model.quantiles, seed)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     forecasts = model.historical_forecasts(
         series=target,
         past_covariates=covs,
@@ -207,10 +214,10 @@ def darts_walk_forward(series, cfg, args, first_test: int, seed: int = 0) -> Run
         predict_likelihood_parameters=True,
         show_warnings=False,
     )
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     origins, cum = _median_cum(forecasts, mean, std, fv)
     refits = -(-len(origins) // args.refit_every)
-    return Run(seconds, origins, cum, refits)
+    return Run(seconds, origins, cum, refits, cpu=cpu)
 
 
 def darts_block_fits(series, cfg, args, first_test: int, last_origin: int, seed: int = 0) -> Run:  # type: ignore[no-untyped-def]
@@ -218,7 +225,7 @@ def darts_block_fits(series, cfg, args, first_test: int, last_origin: int, seed:
     fv = series.first_valid
     target, covs, mean, std = _darts_data(series, first_test, fv)
     train_len = cfg.train.max_windows + args.lookback + args.horizon - 1
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     all_forecasts = []
     refits = 0
     for b0 in range(first_test, last_origin + 1, args.refit_every):
@@ -241,9 +248,9 @@ def darts_block_fits(series, cfg, args, first_test: int, last_origin: int, seed:
             predict_likelihood_parameters=True,
             show_warnings=False,
         )
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     origins, cum = _median_cum(all_forecasts, mean, std, fv)
-    return Run(seconds, origins, cum, refits)
+    return Run(seconds, origins, cum, refits, cpu=cpu)
 
 
 def price_mae(series, run: Run, horizon: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
@@ -335,9 +342,10 @@ def main() -> int:
             runs[name].append(fn())
     ours = runs[next(iter(paths))][0]
     seconds = {name: statistics.median(r.seconds for r in rs) for name, rs in runs.items()}
-    base = seconds[next(iter(paths))]
+    cpu = {name: statistics.median(r.cpu for r in rs) for name, rs in runs.items()}
+    base, base_cpu = seconds[next(iter(paths))], cpu[next(iter(paths))]
     head = f"{'walk-forward (median of ' + str(args.rounds) + ')':<42} {'refits':>6} {'seconds':>8}"
-    print(f"{head} {'/ carrousel':>11} {'MAE $':>8} {'rel.MAE':>7}")
+    print(f"{head} {'/ carrousel':>11} {'CPU s':>7} {'/ carr.':>7} {'MAE $':>8} {'rel.MAE':>7}")
     for name, rs in runs.items():
         run = rs[0]
         if not np.array_equal(run.origins, ours.origins):
@@ -345,10 +353,12 @@ def main() -> int:
         m, rw = price_mae(series, run, args.horizon)
         print(
             f"{name:<42} {run.refits:>6} {seconds[name]:>8.1f} {seconds[name] / base:>10.2f}x "
-            f"{m:>8.3f} {m / rw:>7.3f}"
+            f"{cpu[name]:>7.1f} {cpu[name] / base_cpu:>6.2f}x {m:>8.3f} {m / rw:>7.3f}"
         )
     _, rw = price_mae(series, ours, args.horizon)
-    print(f"{'random walk (same windows)':<42} {'':>6} {'':>8} {'':>11} {rw:>8.3f} {1.0:>7.3f}")
+    print(
+        f"{'random walk (same windows)':<42} {'':>6} {'':>8} {'':>11} {'':>7} {'':>7} {rw:>8.3f} {1.0:>7.3f}"
+    )
     if not args.skip_full:
         t0 = time.perf_counter()
         bt = run_backtest([series], cfg)
@@ -364,6 +374,13 @@ def main() -> int:
     print(
         f"darts historical_forecasts(retrain={args.refit_every}) / carrousel walk-forward, {args.members} "
         f"network(s) on each side (the same job) = {ratio:.2f} ({faster})"
+    )
+    rounds = ", ".join(
+        f"{d.seconds / c.seconds:.2f}" for c, d in zip(runs[next(iter(paths))], runs[hf], strict=True)
+    )
+    print(
+        f"  per round (wall): {rounds}; in CPU seconds of this process (less sensitive to other jobs on a "
+        f"shared machine): {cpu[hf] / base_cpu:.2f}"
     )
     if args.members > 1:
         one = statistics.median(r.one_seconds or r.seconds for r in runs[hf])

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from carrousel.finance.bundle import _single_network_config
 from carrousel.finance.config import BacktestConfig
 from carrousel.finance.conformal import SCALE_SHRINK, apply_calibration, apply_offsets, scale_calibration
 from carrousel.finance.errors import FinanceConfigError
+from carrousel.finance.saved import single_network_config
 
 QS = (0.1, 0.5, 0.9)
 Z90 = 1.2815515655446004  # the standard normal's 0.9 quantile (scipy.stats.norm.ppf(0.9))
@@ -64,10 +64,10 @@ def test_calibration_is_checked_and_old_configs_read_as_offsets() -> None:
     with pytest.raises(FinanceConfigError, match="unknown calibration 'isotonic'; use one of scale, offsets"):
         BacktestConfig(calibration="isotonic")
     old = {"window": {"lookback": 30}, "model": {"members": 3}, "backtest": {"conformal": True}}
-    assert _single_network_config(old)["backtest"] == {
+    assert single_network_config(old)["backtest"] == {
         "conformal": True,
         "calibration": "offsets",
         "garch_weight": 0.0,  # nor the GARCH combination (test_finance_garch_combination)
     }
     new = {"window": {"lookback": 30}, "backtest": {"calibration": "scale"}}
-    assert _single_network_config(new)["backtest"] == {"calibration": "scale", "garch_weight": 0.0}
+    assert single_network_config(new)["backtest"] == {"calibration": "scale", "garch_weight": 0.0}

@@ -12,7 +12,6 @@ import pytest
 
 import carrousel.finance.baselines as baselines_mod
 from carrousel.finance.baselines import baseline_forecasts, garch_quantiles
-from carrousel.finance.bundle import _single_network_config
 from carrousel.finance.config import BacktestConfig, FinanceConfig
 from carrousel.finance.conformal import scale_calibration
 from carrousel.finance.data import load_histories
@@ -20,6 +19,7 @@ from carrousel.finance.errors import FinanceConfigError
 from carrousel.finance.features import SeriesData, build_series, target_scales
 from carrousel.finance.fitted import combine_garch, ensemble_and_members
 from carrousel.finance.panel import panel_windows
+from carrousel.finance.saved import single_network_config
 from carrousel.finance.training import fit_at
 
 
@@ -123,6 +123,6 @@ def test_the_weight_is_checked_and_bundles_saved_before_forecast_with_the_networ
     with pytest.raises(FinanceConfigError, match=r"garch_weight=1.5 must lie in \[0, 1\]"):
         BacktestConfig(garch_weight=1.5)
     saved = {"window": {"lookback": 30}, "backtest": {"calibration": "scale"}}  # the last default's bundle
-    assert _single_network_config(saved)["backtest"]["garch_weight"] == 0.0
+    assert single_network_config(saved)["backtest"]["garch_weight"] == 0.0
     ours = {"backtest": {"calibration": "scale", "garch_weight": 0.4}}
-    assert _single_network_config(ours)["backtest"]["garch_weight"] == 0.4
+    assert single_network_config(ours)["backtest"]["garch_weight"] == 0.4

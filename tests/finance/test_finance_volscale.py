@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from carrousel.finance.baselines import baseline_forecasts
-from carrousel.finance.bundle import _single_network_config
 from carrousel.finance.config import (
     BacktestConfig,
     FinanceConfig,
@@ -26,6 +25,7 @@ from carrousel.finance.features import (
     target_scales,
     valid_origins,
 )
+from carrousel.finance.saved import single_network_config
 from carrousel.finance.training import fit_at
 
 
@@ -96,9 +96,9 @@ def test_target_scale_is_checked_and_old_bundles_read_as_static() -> None:
     with pytest.raises(FinanceConfigError, match="target scale"):
         WindowConfig(target_scale="garch")
     old = {"window": {"lookback": 30, "horizon": 5, "indicators": False}, "model": {"members": 3}}
-    assert _single_network_config(old)["window"]["target_scale"] == "static"
-    assert _single_network_config(old)["window"]["vol_inputs"] is False
-    assert _single_network_config(old)["model"]["members"] == 3
+    assert single_network_config(old)["window"]["target_scale"] == "static"
+    assert single_network_config(old)["window"]["vol_inputs"] is False
+    assert single_network_config(old)["model"]["members"] == 3
     new = {
         "window": {
             "lookback": 30,
@@ -108,7 +108,7 @@ def test_target_scale_is_checked_and_old_bundles_read_as_static() -> None:
             "vol_inputs": True,
         }
     }
-    assert _single_network_config(new)["window"] == new["window"]
+    assert single_network_config(new)["window"] == new["window"]
     assert WindowConfig().target_scale == "ewma" and WindowConfig().vol_inputs
 
 

@@ -9,14 +9,14 @@ then the whole block is forecast in batched passes. Every model is scored on exa
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from carrousel.finance.baselines import baseline_forecasts
 from carrousel.finance.config import FinanceConfig, for_series
-from carrousel.finance.conformal import adaptive_conformal
+from carrousel.finance.conformal import AciState, adaptive_conformal_state
 from carrousel.finance.errors import PriceDataError
 from carrousel.finance.features import SeriesData, cumulative_targets, valid_origins
 from carrousel.finance.scoring import naive_scale
@@ -54,6 +54,8 @@ class BacktestResult:
         baseline_fits: per refit and ticker, what AutoETS, Theta and AutoARIMA picked: ``ticker``,
             ``fitted_to`` (last training date), ``auto_ets`` (e.g. ``MAN``), ``theta`` (its alpha) and
             ``auto_arima`` (e.g. ``ARIMA(1,1,0)``); empty without the automatic baselines.
+        aci_states: ticker -> the adaptive conformal state after its last test origin (empty when
+            ``aci_gamma`` is 0): a saved forecaster continues from it.
     """
 
     model_name: str
@@ -71,6 +73,7 @@ class BacktestResult:
     members: np.ndarray | None = None
     member_seeds: tuple[int, ...] = ()
     baseline_fits: tuple[dict[str, str], ...] = ()
+    aci_states: dict[str, AciState] = field(default_factory=dict)
 
 
 def aci_name(arch: str) -> str:
@@ -165,13 +168,15 @@ def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestR
     forecasts = {k: np.concatenate(v) for k, v in out.items()}
     tickers, dates = np.concatenate(meta["ticker"]), pd.DatetimeIndex(np.concatenate(meta["date"]))
     actual = np.concatenate(meta["actual"])
+    states: dict[str, AciState] = {}
     if cfg.backtest.aci_gamma > 0:
         net = forecasts[cfg.model.arch]
         aci = np.empty_like(net)
         for t in np.unique(tickers):  # each ticker's origins in date order, one trading day apart
             rows = np.flatnonzero(tickers == t)
             rows = rows[np.argsort(dates[rows], kind="stable")]
-            aci[rows] = adaptive_conformal(net[rows], actual[rows], qs, cfg.backtest.aci_gamma)
+            aci[rows], state = adaptive_conformal_state(net[rows], actual[rows], qs, cfg.backtest.aci_gamma)
+            states[str(t)] = replace(state, last_origin=str(dates[rows[-1]].date()))
         forecasts[aci_name(cfg.model.arch)] = aci
     return BacktestResult(
         model_name=cfg.model.arch,
@@ -189,6 +194,7 @@ def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestR
         members=np.concatenate(by_member, axis=1) if by_member else None,
         member_seeds=tuple(cfg.train.seed + i for i in range(cfg.model.members)) if by_member else (),
         baseline_fits=tuple(fits),
+        aci_states=states,
     )
 
 

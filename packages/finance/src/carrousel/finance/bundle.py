@@ -10,6 +10,8 @@
       model.safetensors    every member network's weights (members.0..members.N-1)
       arrays.safetensors   offsets: (H, Q) conformal offsets of the ensemble; member_offsets: (N, H, Q) each
                            member's own; log_scale, member_log_scale: the ``scale`` calibration's (if any)
+                           aci.<ticker>.log_scale / recent / recent_actual: the adaptive conformal state
+                           after the backtest (:mod:`carrousel.finance.aci`; asset aci: each last origin)
       assets/model.int8.onnx only in an exported bundle (``finance export``): the ensemble as ONNX (fp32 or
                            int8), which then makes the forecasts (the weights stay for backtests)
 
@@ -33,19 +35,22 @@ from typing import Any
 import numpy as np
 
 from carrousel.core.bundle import Bundle, is_bundle, load_bundle, read_manifest
-from carrousel.core.config import from_dict, to_dict
+from carrousel.core.config import to_dict
 from carrousel.core.errors import CarrouselError
 from carrousel.core.export.deploy import load_runtime
 from carrousel.core.nn.heads import SequenceRegressor
+from carrousel.finance.aci import aci_arrays, aci_forecast, aci_from_bundle
 from carrousel.finance.backtest import ENSEMBLE_MEMBERS
 from carrousel.finance.baselines import baseline_forecasts
 from carrousel.finance.calendar import future_sessions
 from carrousel.finance.config import FinanceConfig
+from carrousel.finance.conformal import AciState
 from carrousel.finance.data import PriceHistory
 from carrousel.finance.errors import ForecasterBundleError, PriceDataError
 from carrousel.finance.features import Scaler, SeriesData, build_series, feature_names
 from carrousel.finance.fitted import FittedForecaster
 from carrousel.finance.models import build_ensemble, ensemble_config, forecaster_config
+from carrousel.finance.saved import saved_config as _saved_config
 
 __all__ = ["KIND", "ForecastRow", "ForecasterBundle", "TickerForecast", "find_bundle", "qlabel"]
 
@@ -81,6 +86,8 @@ class TickerForecast:
     rows: tuple[ForecastRow, ...]  # one per horizon step
     notes: tuple[str, ...] = ()  # data repairs and caveats
     others: dict[str, tuple[float, ...]] = field(default_factory=dict)  # median price path of each baseline
+    aci: tuple[dict[str, float], ...] = ()  # per step: price quantiles of the network with adaptive conformal
+    # intervals, continued from the saved state (empty: no state for this ticker and history)
 
 
 def find_bundle(folder: str | Path | None) -> Path | None:
@@ -127,44 +134,6 @@ def _scaler(ticker: str, doc: Any, n_features: int) -> Scaler:
     return Scaler(tuple(mean), tuple(std), ret_std, train_end)
 
 
-def _single_network_config(doc: Any) -> Any:
-    """A saved config as the current settings read it: one written before seed ensembles (no
-    ``model.members``) describes a single network, ``members = 1``, not today's default; one written before
-    volatility-scaled targets (no ``window.target_scale``) was trained on ``static`` targets, one written
-    before volatility-scaled inputs (no ``window.vol_inputs``) on plain inputs, and one written before the
-    ``scale`` calibration (no ``backtest.calibration``) with split-conformal ``offsets``, and one written before
-    the GARCH combination (no ``backtest.garch_weight``) forecasts with the network alone (``0``)."""
-    if not isinstance(doc, dict):
-        return doc
-    model, window = doc.get("model"), doc.get("window")
-    if isinstance(model, dict) and "members" not in model:
-        doc = {**doc, "model": {**model, "members": 1}}
-    if isinstance(window, dict) and "target_scale" not in window:
-        window = {**window, "target_scale": "static"}
-    if isinstance(window, dict) and "vol_inputs" not in window:
-        window = {**window, "vol_inputs": False}
-    if isinstance(bt := doc.get("backtest"), dict):  # before the "scale" calibration / the GARCH combination
-        doc = {**doc, "backtest": {"calibration": "offsets", "garch_weight": 0.0, **bt}}
-    if isinstance(window, dict):
-        doc = {**doc, "window": window}
-    return doc
-
-
-def _saved_config(doc: Any) -> FinanceConfig:
-    """The saved config (:func:`_single_network_config`); one written before the global model's own
-    defaults (no ``window.global_target_scale`` / ``global_vol_inputs``) takes them from the settings it was
-    trained with, so reusing it, alone or global, asks for nothing else."""
-    doc = _single_network_config(doc)
-    window = doc.get("window") if isinstance(doc, dict) else None
-    if isinstance(window, dict):
-        own = {
-            "global_target_scale": window.get("target_scale"),
-            "global_vol_inputs": window.get("vol_inputs"),
-        }
-        doc = {**doc, "window": own | window}
-    return from_dict(FinanceConfig, doc)
-
-
 @dataclass(frozen=True, eq=False)
 class ForecasterBundle:
     """A trained forecaster with its preprocessing, ready to forecast without retraining.
@@ -175,6 +144,7 @@ class ForecasterBundle:
         data: per ticker: ``sha256``, ``first``/``last`` date and ``source`` of the training data.
         scoreboard: the backtest scoreboard of the training run (JSON form), or None.
         created: UTC time of training.
+        aci: ticker -> the backtest's adaptive conformal state after its last test origin (empty: none).
     """
 
     fitted: FittedForecaster
@@ -182,6 +152,7 @@ class ForecasterBundle:
     data: dict[str, dict[str, str]]
     scoreboard: dict[str, Any] | None = None
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    aci: dict[str, AciState] = field(default_factory=dict)
 
     @classmethod
     def trained(
@@ -190,8 +161,10 @@ class ForecasterBundle:
         cfg: FinanceConfig,
         histories: list[PriceHistory],
         scoreboard: dict[str, Any] | None,
+        aci: dict[str, AciState] | None = None,
     ) -> ForecasterBundle:
-        """A new bundle recording where each ticker's training data came from."""
+        """A new bundle recording where each ticker's training data came from (``aci``: the backtest's
+        adaptive conformal states, :attr:`BacktestResult.aci_states`)."""
         data = {
             h.ticker: {
                 "sha256": h.sha256,
@@ -201,10 +174,12 @@ class ForecasterBundle:
             }
             for h in histories
         }
-        return cls(fitted, cfg, data, scoreboard)
+        return cls(fitted, cfg, data, scoreboard, aci=dict(aci or {}))
 
     def to_bundle(self) -> Bundle:
-        """The core bundle: network, assets (config, scalers, scoreboard), arrays (offsets), provenance."""
+        """The core bundle: network, assets (config, scalers, scoreboard, ACI origins), arrays (offsets, ACI
+        states), provenance."""
+        aci, aci_doc = aci_arrays(self.aci)
         return Bundle(
             kind=KIND,
             model=self.fitted.model,
@@ -212,11 +187,13 @@ class ForecasterBundle:
                 "config": to_dict(self.config),
                 "scalers": {t: asdict(s) for t, s in self.fitted.scalers.items()},
                 "scoreboard": self.scoreboard,
+                **({"aci": aci_doc} if aci_doc is not None else {}),
             },
             arrays={
                 "offsets": np.asarray(self.fitted.offsets, np.float64),
                 "member_offsets": np.asarray(self._member_offsets(), np.float64),
                 **self._log_scales(),
+                **aci,
             },
             data=self.data,
             created=self.created,
@@ -279,6 +256,8 @@ class ForecasterBundle:
                 None if (a := bundle.arrays.get(k)) is None else np.asarray(a, np.float64)
                 for k in ("log_scale", "member_log_scale")
             )
+            shape = (cfg.window.horizon, len(cfg.model.quantiles))
+            aci = aci_from_bundle(bundle.arrays, bundle.assets.get("aci"), shape)
         except (CarrouselError, KeyError, TypeError, ValueError) as exc:
             raise ForecasterBundleError(f"{where} is incomplete ({exc}); train the model again") from None
         if isinstance(bundle.model, SequenceRegressor) and cfg.model.members == 1:  # saved before ensembles
@@ -293,7 +272,6 @@ class ForecasterBundle:
             )
         n_features = len(feature_names(cfg.window.indicators))
         scalers = {t: _scaler(t, s, n_features) for t, s in scalers_doc.items()}
-        shape = (cfg.window.horizon, len(cfg.model.quantiles))
         members = (cfg.model.members, *shape)
         for name, array, want in (
             ("offsets", offsets, shape),
@@ -320,7 +298,8 @@ class ForecasterBundle:
             garch_weight=cfg.backtest.garch_weight,
         )
         board = bundle.assets.get("scoreboard")
-        return cls(fitted, cfg, dict(bundle.data), board if isinstance(board, dict) else None, bundle.created)
+        board = board if isinstance(board, dict) else None
+        return cls(fitted, cfg, dict(bundle.data), board, bundle.created, aci)
 
     def __call__(self, history: PriceHistory, baselines: bool = True) -> TickerForecast:
         """Forecasts the next ``H`` sessions after the last row of ``history``.
@@ -364,7 +343,17 @@ class ForecasterBundle:
             rows=rows,
             notes=tuple(self._notes(history)),
             others=self._others(series, q, close) if baselines else {},
+            aci=self._aci(series, close, labels),
         )
+
+    def _aci(self, series: SeriesData, close: float, labels: list[str]) -> tuple[dict[str, float], ...]:
+        """Price quantiles per step of the network with adaptive conformal intervals, the saved state
+        continued through ``series`` (empty without a state for the ticker or rows after it)."""
+        state, gamma = self.aci.get(series.ticker), self.config.backtest.aci_gamma
+        q = aci_forecast(self.fitted, series, state, gamma) if state is not None and gamma > 0 else None
+        if q is None:
+            return ()
+        return tuple({lab: close * float(np.exp(v)) for lab, v in zip(labels, row, strict=True)} for row in q)
 
     def _notes(self, history: PriceHistory) -> list[str]:
         """Data repairs, plus how this history relates to the data the model was trained on."""

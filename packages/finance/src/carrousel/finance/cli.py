@@ -341,6 +341,12 @@ def _render_forecast(doc: dict[str, Any]) -> None:
             alt = [f"{path[i]:.2f}" for path in others.values()]
             table.add_row(row["date"], str(row["step"]), *qs, f"{row['change_pct']:+.2f}%", *alt)
         _print(table)
+        if aci := fc.get("aci"):  # the backtest's adaptive conformal state, continued to this origin
+            lo, hi = labels[0], labels[-1]
+            spans = ", ".join(f"day {i + 1} {q[lo]:.2f}..{q[hi]:.2f}" for i, q in enumerate(aci))
+            _print(
+                f"  {doc['model']}_aci {lo}-{hi} (adaptive conformal, continued from the backtest): {spans}"
+            )
         for note in fc["notes"]:
             stdout.print(f"  note: {escape(note)}", style="dim")
 

@@ -22,11 +22,15 @@ pinball loss more than they fixed coverage.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 __all__ = [
     "SCALE_SHRINK",
+    "AciState",
     "adaptive_conformal",
+    "adaptive_conformal_state",
     "apply_calibration",
     "apply_offsets",
     "conformal_offsets",
@@ -121,10 +125,37 @@ def apply_calibration(
     return apply_offsets(med + (pred - med) * np.exp(log_scale)[None], offsets)
 
 
+@dataclass(frozen=True, eq=False)
+class AciState:
+    """Where :func:`adaptive_conformal` stands after a sequence, so a later call continues it (a saved
+    forecaster continues the backtest's calibration instead of restarting it at ``exp(0)``).
+
+    Attributes:
+        log_scale: ``(H, Q)`` the log-multipliers after every outcome known at the last origin.
+        recent: ``(k, H, Q)`` the recalibrated forecasts (before re-sorting) of the last ``k <= H`` origins,
+            oldest first, whose outcomes are still to update ``log_scale``.
+        recent_actual: ``(k, H)`` their outcomes (NaN where unknown when the state was taken; a
+            continuation is given them again).
+        last_origin: the date of the last origin (``YYYY-MM-DD``; empty when not recorded).
+    """
+
+    log_scale: np.ndarray
+    recent: np.ndarray
+    recent_actual: np.ndarray
+    last_origin: str = ""
+
+    @classmethod
+    def start(cls, horizon: int, n_quantiles: int) -> AciState:
+        """The state before any origin: multipliers 1, nothing pending."""
+        return cls(
+            np.zeros((horizon, n_quantiles)), np.empty((0, horizon, n_quantiles)), np.empty((0, horizon))
+        )
+
+
 def adaptive_conformal(
     pred: np.ndarray, actual: np.ndarray, quantiles: tuple[float, ...], gamma: float
 ) -> np.ndarray:
-    """Adaptive conformal recalibration of one series' forecasts, in time order.
+    """Adaptive conformal recalibration of one series' forecasts, in time order, from the start.
 
     Args:
         pred: ``(n, H, Q)`` quantiles of consecutive origins (one trading day apart).
@@ -135,20 +166,44 @@ def adaptive_conformal(
     Returns:
         ``(n, H, Q)`` recalibrated, non-crossing quantiles (the median unchanged).
     """
-    n, horizon, _ = pred.shape
+    return adaptive_conformal_state(pred, actual, quantiles, gamma)[0]
+
+
+def adaptive_conformal_state(
+    pred: np.ndarray,
+    actual: np.ndarray,
+    quantiles: tuple[float, ...],
+    gamma: float,
+    state: AciState | None = None,
+) -> tuple[np.ndarray, AciState]:
+    """:func:`adaptive_conformal` continuing from ``state`` (None: from the start), and the state after.
+
+    ``pred``'s first origin is the one right after the state's last; running a sequence in two parts with
+    the first part's state gives the same forecasts as running it whole. ``actual`` may hold NaN where an
+    outcome is not known yet (past the data): such an outcome is never used before the origin it is known at.
+
+    Returns:
+        ``(n, H, Q)`` recalibrated quantiles and the :class:`AciState` after the last origin.
+    """
+    n, horizon, n_q = pred.shape
+    state = state if state is not None else AciState.start(horizon, n_q)
     levels = np.asarray(quantiles)
     mid = quantiles.index(0.5)
     upper = levels > 0.5
     rate = np.where(upper, 1.0 - levels, levels)  # expected share of outcomes beyond each quantile
-    log_scale = np.zeros((horizon, len(quantiles)))
-    out = np.empty_like(pred)
-    for i in range(n):
+    log_scale = np.array(state.log_scale, dtype=np.float64)
+    k0 = len(state.recent)  # the state's pending origins come first
+    out = np.concatenate([state.recent, np.empty_like(pred)])
+    known = np.concatenate([state.recent_actual, actual])
+    for i in range(k0, k0 + n):
         for j in range(horizon):
             k = i - (j + 1)  # the origin whose step-(j+1) outcome is known at origin i
             if k >= 0:
-                y = actual[k, j]
+                y = known[k, j]
                 miss = np.where(upper, y > out[k, j], y < out[k, j]).astype(np.float64)
                 log_scale[j] += gamma * (miss - rate)
-        med = pred[i, :, mid : mid + 1]
-        out[i] = med + (pred[i] - med) * np.exp(log_scale)
-    return np.sort(out, axis=-1)
+        med = pred[i - k0, :, mid : mid + 1]
+        out[i] = med + (pred[i - k0] - med) * np.exp(log_scale)  # misses are counted before sorting
+    keep = min(horizon, len(out))
+    after = AciState(log_scale, out[len(out) - keep :].copy(), known[len(out) - keep :].copy())
+    return np.sort(out[k0:], axis=-1), after

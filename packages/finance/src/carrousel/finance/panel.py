@@ -42,10 +42,19 @@ from carrousel.finance.features import (
     training_origins,
 )
 
-__all__ = ["MIN_SERIES_ORIGINS", "MIN_TRAIN", "PanelData", "PanelWindows", "panel_loader", "panel_windows"]
+__all__ = [
+    "MATERIALISE_BYTES",
+    "MIN_SERIES_ORIGINS",
+    "MIN_TRAIN",
+    "PanelData",
+    "PanelWindows",
+    "panel_loader",
+    "panel_windows",
+]
 
 MIN_TRAIN = 100  # fewest training windows a fit accepts
 MIN_SERIES_ORIGINS = 20  # a series with fewer training origins before its cut-off is left out of a fit
+MATERIALISE_BYTES = 64 << 20  # windows gathered once per fit up to this size (else one gather per batch)
 
 
 class PanelWindows(Dataset[dict[str, Tensor]]):
@@ -73,9 +82,22 @@ class PanelWindows(Dataset[dict[str, Tensor]]):
         self.series = series
         self.lookback = lookback
         self._offsets = np.arange(-lookback + 1, 1, dtype=np.int64)
+        self._gathered: tuple[Tensor, Tensor] | None = None
 
     def __len__(self) -> int:
         return int(self.origins.shape[0])
+
+    def materialise(self, max_bytes: int = MATERIALISE_BYTES) -> bool:
+        """Gathers every window and target once when they take at most ``max_bytes``, so that each batch
+        is then one index into a ``(n, L, F)`` tensor instead of a gather from the store (the same values:
+        a fit is unchanged bit for bit). Returns whether the windows are held gathered."""
+        if self._gathered is None and self.materialised_nbytes() <= max_bytes:
+            rows = np.arange(len(self))
+            self._gathered = (
+                torch.from_numpy(self.windows(rows)),
+                torch.from_numpy(self.targets[self.origins]),
+            )
+        return self._gathered is not None
 
     def windows(self, rows: Any) -> np.ndarray:
         """``(B, L, F)`` float32 windows of ``rows`` (indices into this set)."""
@@ -83,6 +105,9 @@ class PanelWindows(Dataset[dict[str, Tensor]]):
         return self.features[idx[:, None] + self._offsets]
 
     def __getitem__(self, rows: Any) -> dict[str, Tensor]:
+        if self._gathered is not None:
+            at = torch.as_tensor(rows, dtype=torch.int64)
+            return {"x": self._gathered[0][at], "y": self._gathered[1][at]}
         idx = self.origins[np.asarray(rows, dtype=np.int64)]
         return {
             "x": torch.from_numpy(self.features[idx[:, None] + self._offsets]),
@@ -91,7 +116,8 @@ class PanelWindows(Dataset[dict[str, Tensor]]):
 
     @property
     def nbytes(self) -> int:
-        """Bytes held (shared arrays counted once per set)."""
+        """Bytes of the store (shared arrays counted once per set); windows gathered by :meth:`materialise`
+        (at most :data:`MATERIALISE_BYTES`) come on top."""
         return int(self.features.nbytes + self.targets.nbytes + self.origins.nbytes + self.series.nbytes)
 
     def materialised_nbytes(self) -> int:

@@ -329,7 +329,9 @@ def forecast(
         logger.info("%s", board["verdict"])
     logger.info("fitting the final model on all data")
     fitted = fit_at(series, {s.ticker: len(s.close) - 1 for s in series}, cfg)
-    bundle = ForecasterBundle.trained(fitted, cfg, histories, board)
+    bundle = ForecasterBundle.trained(
+        fitted, cfg, histories, board, bt.aci_states if bt is not None else None
+    )
     path = models if models is not None else (out / MODEL_SUBDIR if out is not None else None)
     result = ForecastResult(
         cfg, tuple(histories), tuple(bundle(h) for h in histories), board, bt,

@@ -93,7 +93,11 @@ Windows = tuple[np.ndarray, np.ndarray] | PanelWindows  # materialised (windows,
 
 
 def _dataset(data: Windows) -> Dataset[dict[str, Tensor]]:
-    return data if isinstance(data, PanelWindows) else WindowSet(*data)
+    """A panel's windows, gathered once when small (:meth:`PanelWindows.materialise`), or materialised ones."""
+    if isinstance(data, PanelWindows):
+        data.materialise()
+        return data
+    return WindowSet(*data)
 
 
 def trainer_parts(

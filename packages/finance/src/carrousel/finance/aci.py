@@ -1,0 +1,83 @@
+"""The adaptive conformal state in a saved forecaster: written with the bundle, continued when it forecasts.
+
+The backtest's ``<arch>_aci`` row recalibrates the network's intervals online
+(:func:`~carrousel.finance.conformal.adaptive_conformal`). Its state after each ticker's last test origin
+(:class:`~carrousel.finance.conformal.AciState`) is saved in the bundle, so a loaded forecaster continues
+that calibration through the rows after it (the network's forecasts at those origins, each outcome used
+once it is known) instead of restarting it at multipliers of 1. Arrays per ticker, in
+``arrays.safetensors``: ``aci.<ticker>.log_scale`` ``(H, Q)``, ``aci.<ticker>.recent`` ``(k, H, Q)`` and
+``aci.<ticker>.recent_actual`` ``(k, H)``; the asset ``aci`` holds each ticker's last origin (the step size
+is the saved config's ``[backtest] aci_gamma``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from carrousel.finance.conformal import AciState, adaptive_conformal_state
+from carrousel.finance.features import SeriesData, cumulative_targets, valid_origins
+from carrousel.finance.fitted import FittedForecaster
+
+__all__ = ["aci_arrays", "aci_forecast", "aci_from_bundle"]
+
+_PARTS = ("log_scale", "recent", "recent_actual")
+
+
+def aci_arrays(states: dict[str, AciState]) -> tuple[dict[str, np.ndarray], dict[str, Any] | None]:
+    """The bundle's arrays and ``aci`` asset for ``states`` (none and None when there are no states)."""
+    if not states:
+        return {}, None
+    arrays = {
+        f"aci.{ticker}.{part}": np.asarray(getattr(state, part), np.float64)
+        for ticker, state in states.items()
+        for part in _PARTS
+    }
+    return arrays, {"last_origin": {t: s.last_origin for t, s in states.items()}}
+
+
+def aci_from_bundle(
+    arrays: Mapping[str, np.ndarray], doc: Any, shape: tuple[int, int]
+) -> dict[str, AciState]:
+    """The states read back from a bundle (none for a bundle saved without them; the step size is the
+    saved config's ``[backtest] aci_gamma``).
+
+    Raises:
+        ValueError: when an array is missing or has the wrong shape for ``shape`` ``(H, Q)``.
+    """
+    if not isinstance(doc, dict):
+        return {}
+    states = {}
+    for ticker, last in dict(doc["last_origin"]).items():
+        log_scale, recent, actual = (np.asarray(arrays[f"aci.{ticker}.{p}"], np.float64) for p in _PARTS)
+        k = len(recent)
+        if log_scale.shape != shape or recent.shape != (k, *shape) or actual.shape != (k, shape[0]):
+            raise ValueError(
+                f"the adaptive conformal state of {ticker} does not fit (horizon, quantiles) {shape}"
+            )
+        states[str(ticker)] = AciState(log_scale, recent, actual, str(last))
+    return states
+
+
+def aci_forecast(
+    fitted: FittedForecaster, series: SeriesData, state: AciState, gamma: float
+) -> np.ndarray | None:
+    """``(H, Q)`` quantiles of the cumulative log return at the series' last row, recalibrated by the
+    adaptive conformal state continued from ``state`` through every origin after its last one.
+
+    None when the series does not hold the state's last origin, or has no row after it.
+    """
+    dates = [str(d.date()) for d in series.dates]
+    if state.last_origin not in dates:
+        return None
+    horizon = fitted.horizon
+    origins = valid_origins(series, fitted.window.lookback, horizon, with_target=False)
+    origins = origins[origins > dates.index(state.last_origin)]
+    if len(origins) == 0:
+        return None
+    pred = fitted.predict(series, origins)  # the network as the backtest scores it (combined, calibrated)
+    actual = cumulative_targets(series, origins, horizon)  # NaN past the data: never used before known
+    out, _ = adaptive_conformal_state(pred, actual, fitted.quantiles, gamma, state)
+    return out[-1]
