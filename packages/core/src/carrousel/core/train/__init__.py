@@ -14,6 +14,7 @@ from carrousel.core.train.distill import (
     DistillationTask,
     DistillConfig,
     distillation_loss,
+    frame_kl,
     soft_loss,
     soft_targets,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "distillation_loss",
     "find_latest",
     "find_lr",
+    "frame_kl",
     "get_rng_state",
     "is_rank_zero",
     "load_checkpoint",

@@ -30,6 +30,12 @@ Other outputs (``DistillConfig.kind``), so that any core model can be distilled,
   loss of each student quantile against the teacher's same quantile, ``mean(max(q e, (q - 1) e))`` with
   ``e = t - s``, minimal (0) where the student's quantiles equal the teacher's.
 
+* ``"frames"``: per-frame class logits (or log-probabilities) of sequence outputs ``(B, T, C)``, e.g. a CTC
+  acoustic model's: ``T**2`` times the KL divergence of every *valid* frame (``t < lengths[b]``, the
+  ``(B,)`` output lengths from ``DistillationTask(lengths=...)``) averaged over the valid frames of the
+  batch; padded frames count nowhere. The hard term is the wrapped task's own loss (CTC has no per-frame
+  targets).
+
 For these kinds the hard term is the wrapped task's own ``loss(outputs, batch)`` (its loss against the
 observed targets: the pinball loss, the binary cross-entropy...), so ``loss = alpha * soft + (1 - alpha) *
 base.loss``; ``targets=`` (class indices) belongs to ``"softmax"`` only.
@@ -68,13 +74,14 @@ __all__ = [
     "DistillKind",
     "DistillationTask",
     "distillation_loss",
+    "frame_kl",
     "soft_loss",
     "soft_targets",
 ]
 
 IGNORE_INDEX = -100
-DistillKind = Literal["softmax", "sigmoid", "mse", "pinball"]
-DISTILL_KINDS: tuple[str, ...] = ("softmax", "sigmoid", "mse", "pinball")
+DistillKind = Literal["softmax", "sigmoid", "mse", "pinball", "frames"]
+DISTILL_KINDS: tuple[str, ...] = ("softmax", "sigmoid", "mse", "pinball", "frames")
 
 
 @dataclass(frozen=True)
@@ -86,14 +93,15 @@ class DistillConfig:
         alpha: weight of the soft (teacher) term, in [0, 1]; ``1 - alpha`` weighs the hard labels.
         ignore_index: the target of rows without a label (soft term only; ``"softmax"``).
         kind: the outputs: ``"softmax"`` class logits, ``"sigmoid"`` independent (multi-label) logits,
-            ``"mse"`` regression values, ``"pinball"`` quantiles (see the module's docstring).
+            ``"mse"`` regression values, ``"pinball"`` quantiles, ``"frames"`` per-frame logits of
+            sequences with their lengths (see the module's docstring).
         quantiles: ``"pinball"``: the ``Q`` levels of the last output dimension.
     """
 
     temperature: float = 2.0  # temperature of teacher and student in the soft term (softmax, sigmoid)
     alpha: float = 0.5  # weight of the soft term; 1 = teacher only, 0 = labels only
     ignore_index: int = IGNORE_INDEX  # target of unlabelled rows
-    kind: DistillKind = "softmax"  # the outputs' kind: softmax | sigmoid | mse | pinball
+    kind: DistillKind = "softmax"  # the outputs' kind: softmax | sigmoid | mse | pinball | frames
     quantiles: tuple[float, ...] = ()  # pinball: the levels of the last output dimension
 
     def __post_init__(self) -> None:
@@ -159,12 +167,46 @@ def distillation_loss(
     return alpha * soft + (1.0 - alpha) * hard
 
 
+def frame_kl(student: Tensor, teacher: Tensor, lengths: Tensor, temperature: float = 2.0) -> Tensor:
+    """``T^2`` times the mean over valid frames of ``KL(softmax(t/T) || softmax(s/T))`` per frame.
+
+    Args:
+        student: ``(B, T, C)`` per-frame logits or log-probabilities of the student (gradients flow).
+        teacher: ``(B, T, C)`` the teacher's (treated as constants).
+        lengths: ``(B,)`` valid frames of each sequence; frames ``t >= lengths[b]`` count nowhere.
+        temperature: ``T`` > 0.
+
+    Returns:
+        The scalar soft term (0 when no frame is valid).
+
+    Raises:
+        ValueError: shapes that differ, outputs that are not ``(B, T, C)`` or lengths that are not ``(B,)``.
+    """
+    if student.shape != teacher.shape or student.dim() != 3:
+        raise ValueError(
+            f"frame distillation needs student and teacher outputs of one shape (B, T, C), got "
+            f"{tuple(student.shape)} and {tuple(teacher.shape)}"
+        )
+    if lengths.shape != student.shape[:1]:
+        raise ValueError(f"lengths {tuple(lengths.shape)} do not match the batch of {student.shape[0]}")
+    s, t = student.float(), teacher.detach().float()
+    log_s, log_t = F.log_softmax(s / temperature, dim=-1), F.log_softmax(t / temperature, dim=-1)
+    per_frame = F.kl_div(log_s, log_t, reduction="none", log_target=True).sum(-1)  # (B, T)
+    frames = torch.arange(s.shape[1], device=s.device)
+    valid = frames.unsqueeze(0) < lengths.to(s.device).unsqueeze(1)
+    n = valid.sum()
+    if int(n) == 0:
+        return per_frame.sum() * 0.0
+    return torch.where(valid, per_frame, torch.zeros_like(per_frame)).sum() / n * temperature**2
+
+
 def soft_loss(
     student: Tensor,
     teacher: Tensor,
     kind: DistillKind = "softmax",
     temperature: float = 2.0,
     quantiles: tuple[float, ...] = (),
+    lengths: Tensor | None = None,
 ) -> Tensor:
     """The soft (teacher) term alone, for every kind of output.
 
@@ -174,9 +216,11 @@ def soft_loss(
         teacher: the teacher's outputs of the same shape (treated as constants).
         kind: ``"softmax"``: ``T^2 * mean_rows KL(softmax(t/T) || softmax(s/T))``; ``"sigmoid"``: ``T^2 *``
             the mean over the elements of the binary KL of ``sigmoid(t/T)`` from ``sigmoid(s/T)``;
-            ``"mse"``: ``mean((s - t)^2)``; ``"pinball"``: ``mean(max(q e, (q - 1) e))``, ``e = t - s``.
-        temperature: ``T`` > 0 (softmax and sigmoid).
+            ``"mse"``: ``mean((s - t)^2)``; ``"pinball"``: ``mean(max(q e, (q - 1) e))``, ``e = t - s``;
+            ``"frames"``: :func:`frame_kl` over the valid frames of ``(B, T, C)`` outputs.
+        temperature: ``T`` > 0 (softmax, sigmoid and frames).
         quantiles: ``"pinball"``: the ``Q`` levels of the last dimension.
+        lengths: ``"frames"``: ``(B,)`` valid frames of each sequence (None: all frames valid).
 
     Returns:
         The scalar soft term (0 when the student's outputs equal the teacher's).
@@ -189,6 +233,9 @@ def soft_loss(
             f"student outputs {tuple(student.shape)} and teacher outputs {tuple(teacher.shape)} differ in "
             "shape; the teacher must predict the same outputs"
         )
+    if kind == "frames":
+        full = torch.full(student.shape[:1], student.shape[1] if student.dim() > 1 else 0)
+        return frame_kl(student, teacher, lengths if lengths is not None else full, temperature)
     s, t = student.float(), teacher.detach().float()
     if kind == "softmax":
         log_s, log_t = F.log_softmax(s / temperature, dim=-1), F.log_softmax(t / temperature, dim=-1)
@@ -232,6 +279,8 @@ class DistillationTask(Task):
             device on first use); not trained and not part of the student.
         teacher_forward: ``(teacher, batch) -> (B, C)`` logits; default ``teacher(batch[0])``.
         logits: ``outputs -> (B, C)`` student logits from the base task's outputs (default: the outputs).
+        lengths: ``"frames"``: ``outputs -> (B,)`` valid frames of the student's (and teacher's) outputs,
+            e.g. ``lambda out: out[1]`` for a CTC model's ``(log_probs, out_lengths)``.
 
     Raises:
         ValueError: neither or both of ``teacher_logits`` and ``teacher``; a stateful base task;
@@ -248,6 +297,7 @@ class DistillationTask(Task):
         teacher: nn.Module | None = None,
         teacher_forward: Callable[[nn.Module, Any], Tensor] | None = None,
         logits: Callable[[Any], Tensor] = _logits,
+        lengths: Callable[[Any], Tensor] | None = None,
     ) -> None:
         if (teacher_logits is None) == (teacher is None):
             raise ValueError("DistillationTask needs exactly one of teacher_logits=... and teacher=...")
@@ -265,6 +315,7 @@ class DistillationTask(Task):
         self.teacher = teacher.eval().requires_grad_(False) if teacher is not None else None
         self.teacher_forward = teacher_forward or (lambda module, batch: module(batch[0]))
         self.logits = logits
+        self.lengths = lengths
 
     def _teacher(self, batch: Any) -> Tensor:
         if self.teacher_logits is not None:
@@ -287,8 +338,14 @@ class DistillationTask(Task):
         if cfg.kind != "softmax":  # soft term against the teacher's outputs, hard term the base task's loss
             soft = hard = None
             if cfg.alpha > 0:
+                lengths = self.lengths(outputs) if self.lengths is not None else None
                 soft = soft_loss(
-                    self.logits(outputs), self._teacher(batch), cfg.kind, cfg.temperature, cfg.quantiles
+                    self.logits(outputs),
+                    self._teacher(batch),
+                    cfg.kind,
+                    cfg.temperature,
+                    cfg.quantiles,
+                    lengths,
                 )
             if cfg.alpha < 1:
                 hard = self.base.loss(outputs, batch)
