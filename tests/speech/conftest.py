@@ -100,3 +100,38 @@ def write_digit_corpus(folder: Path, voices: tuple[str, ...], n: int, seed: int)
 def digit_corpus():  # type: ignore[no-untyped-def]
     """``digit_corpus(folder, voices, n, seed) -> manifest path``: see :func:`write_digit_corpus`."""
     return write_digit_corpus
+
+
+@pytest.fixture(scope="module")
+def corpora(tmp_path_factory: pytest.TempPathFactory, digit_corpus) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """24 training and 8 held-out digit strings of other voices (the pruned and distilled variants' tests)."""
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (make system)")
+    tmp = tmp_path_factory.mktemp("speech_prune")
+    return {
+        "train": digit_corpus(tmp / "train", ("en-us+m2", "en-gb+f1", "en-us+f3"), 24, seed=3),
+        "test": digit_corpus(tmp / "test", ("en-us+m4", "en-gb-x-rp+f5"), 8, seed=4),
+    }
+
+
+@pytest.fixture(scope="module")
+def tiny(corpora: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-layer, 32-unit model trained two steps on ``corpora["train"]``, which it records."""
+    from carrousel.speech.config import TrainConfig
+    from carrousel.speech.pipeline import train
+
+    out = tmp_path_factory.mktemp("tiny") / "model"
+    cfg = TrainConfig(
+        data=(corpora["train"],),
+        val_fraction=0.2,
+        hidden=32,
+        layers=2,
+        conv_channels=32,
+        epochs=1,
+        max_steps=2,
+        batch_seconds=8.0,
+        device="cpu",
+        workers=0,
+    )
+    train(cfg, out)
+    return out

@@ -8,6 +8,8 @@ recogniser (a learned model) shows the metric: a quarter of its units pruned and
 epochs on 24 synthesised digit strings (held-out CTC loss lower than right after pruning), its greedy
 CER on 8 strings of voices it never heard stays within ``CER_MARGIN`` of the full model's (measured while
 writing this: 0.000 and 0.000; a half pruned the same way: 0.122, three quarters: 0.561).
+
+The fixtures ``corpora`` and ``tiny`` (shared with ``test_speech_distill``) are in ``conftest.py``.
 """
 
 from __future__ import annotations
@@ -20,45 +22,13 @@ import pytest
 from typer.testing import CliRunner
 
 from carrousel.speech.cli import app
-from carrousel.speech.config import EvaluateConfig, SpeechExportConfig, TrainConfig, TranscribeConfig
+from carrousel.speech.config import EvaluateConfig, SpeechExportConfig, TranscribeConfig
 from carrousel.speech.deploy import export_recognizer
 from carrousel.speech.errors import CorpusError, SpeechConfigError
-from carrousel.speech.pipeline import evaluate, train
+from carrousel.speech.pipeline import evaluate
 from carrousel.speech.recognizer import Recognizer
 
 CER_MARGIN = 0.05  # pruned-and-fine-tuned CER may exceed the full model's by at most this (absolute)
-
-
-@pytest.fixture(scope="module")
-def corpora(tmp_path_factory: pytest.TempPathFactory, digit_corpus) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    import shutil
-
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng is not installed (make system)")
-    tmp = tmp_path_factory.mktemp("speech_prune")
-    return {
-        "train": digit_corpus(tmp / "train", ("en-us+m2", "en-gb+f1", "en-us+f3"), 24, seed=3),
-        "test": digit_corpus(tmp / "test", ("en-us+m4", "en-gb-x-rp+f5"), 8, seed=4),
-    }
-
-
-@pytest.fixture(scope="module")
-def tiny(corpora: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("tiny") / "model"
-    cfg = TrainConfig(
-        data=(corpora["train"],),
-        val_fraction=0.2,
-        hidden=32,
-        layers=2,
-        conv_channels=32,
-        epochs=1,
-        max_steps=2,
-        batch_seconds=8.0,
-        device="cpu",
-        workers=0,
-    )
-    train(cfg, out)
-    return out
 
 
 def test_pruned_shapes_shrink_and_transcribe_runs_the_bundle(tiny: Path, tmp_path: Path) -> None:

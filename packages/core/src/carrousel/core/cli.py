@@ -367,12 +367,14 @@ def print_deployment(doc: Mapping[str, Any]) -> None:
         table.add_column(col)
     src, dst, onnx = doc["source_bytes"] * mib, doc["bundle_bytes"] * mib, doc["onnx_bytes"] * mib
     table.add_row("size on disk (MiB)", f"{src:.2f}", f"{dst:.2f} (ONNX file {onnx:.2f})", "")
-    pruned = doc.get("extra", {}).get("pruned")
-    if pruned:  # a pruned variant: the eager column is the full model
+    extra = doc.get("extra", {})
+    pruned = extra.get("pruned") or extra.get("distilled")
+    if (
+        pruned and "hidden_size" in pruned
+    ):  # a pruned or distilled variant: the eager column is the full model
         units = pruned["hidden_size"]
-        table.add_row(
-            "hidden units", f"{units['before']}", f"{units['after']}", f"pruned {pruned['amount']:g}"
-        )
+        how = f"pruned {pruned['amount']:g}" if "amount" in pruned else "distilled"
+        table.add_row("hidden units", f"{units['before']}", f"{units['after']}", how)
         params = pruned["parameters"]
         table.add_row("parameters", f"{params['before']:,}", f"{params['after']:,}", "")
     else:

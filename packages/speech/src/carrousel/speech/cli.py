@@ -389,7 +389,9 @@ def export(
     train_data: Annotated[
         list[str] | None,
         typer.Option(
-            "--train-data", help="--prune: corpus to fine-tune on (default: the model's recorded one)."
+            "--train-data",
+            help="--prune/--distill: corpus to fine-tune or train the student on (default: the model's "
+            "recorded one).",
         ),
     ] = None,
     static_conv: Annotated[
@@ -400,14 +402,15 @@ def export(
             "corpora, else synthesised speech): faster at batch 64, may cost a word of WER (README).",
         ),
     ] = False,
+    distill: cli.DistillHidden = 0,
     as_json: Json = False,
 ) -> None:
-    """Model with its acoustic network as ONNX (fp32/int8), optionally pruned and fine-tuned first; prints
-    size, latency and WER before and after."""
+    """Model with its acoustic network as ONNX (fp32/int8), optionally pruned and fine-tuned or distilled
+    into a student with fewer LSTM units first; prints size, latency and WER before and after."""
     from carrousel.speech.deploy import export_recognizer
 
-    if train_data and prune == 0.0:
-        raise typer.BadParameter("--train-data is for --prune (the fine-tuning corpus)")
+    if train_data and prune == 0.0 and not distill:
+        raise typer.BadParameter("--train-data is for --prune or --distill (the training corpus)")
     if static_conv and precision is not DeployPrecision.INT8:
         raise typer.BadParameter("--static-conv is for --precision int8")
     cfg = SpeechExportConfig(
@@ -419,6 +422,7 @@ def export(
         finetune_epochs,
         tuple(train_data or ()),
         static_conv,
+        distill,
     )
     report = export_recognizer(cfg, out)
     if as_json:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from carrousel.core.export.choices import check_variant
 from carrousel.speech.errors import SpeechConfigError
 from carrousel.speech.vocab import KINDS
 
@@ -259,9 +260,10 @@ class SpeechExportConfig:
     precision: str = "int8"  # fp32 | int8 (ONNX Runtime dynamic int8 weights)
     exporter: str = "torchscript"  # torchscript | dynamo (PyTorch's two ONNX exporters)
     prune: float = 0.0  # share of the LSTM's units to remove, then fine-tune with CTC (0: none)
-    finetune_epochs: int = 5  # most fine-tuning epochs of the pruned network (early stopping)
+    finetune_epochs: int = 5  # most fine-tuning epochs of the pruned network / the student's (early stopping)
     train_data: tuple[str, ...] = ()  # corpora to fine-tune on (empty: the ones the model records)
     static_conv: bool = False  # int8: the convolutions static int8 too, calibrated on training features
+    distill: int = 0  # LSTM units per direction of a student trained on the model's posteriors (0: none)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data", tuple(self.data))
@@ -276,9 +278,10 @@ class SpeechExportConfig:
             f"--prune {self.prune}: give the share of units to remove, in [0, 1)",
         )
         _check(1 <= self.finetune_epochs <= 1000, "--finetune-epochs must be in 1..1000")
+        check_variant(self.prune, self.distill, SpeechConfigError)
         _check(
-            self.prune > 0 or not self.train_data,
-            "--train-data is for --prune (the fine-tuning corpus); give --prune F",
+            self.prune > 0 or self.distill > 0 or not self.train_data,
+            "--train-data is for --prune or --distill (the training corpus); give --prune F or --distill H",
         )
         _check(self.precision == "int8" or not self.static_conv, "--static-conv is for --precision int8")
 

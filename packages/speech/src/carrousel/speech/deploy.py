@@ -30,6 +30,7 @@ from carrousel.core.export import (
 )
 from carrousel.speech.calibrate import calibration_batches
 from carrousel.speech.config import EvaluateConfig, SpeechExportConfig, TranscribeConfig
+from carrousel.speech.distill import distilled_recognizer
 from carrousel.speech.models import CTCModel
 from carrousel.speech.prune import pruned_recognizer
 from carrousel.speech.recognizer import KIND, Recognizer, shipped_model_path
@@ -112,7 +113,9 @@ def _rates(model: str, data: tuple[str, ...]) -> tuple[float, float]:
 
 def export_recognizer(cfg: SpeechExportConfig, out: str | Path) -> DeploymentReport:
     """``speech export``: writes ``cfg.model`` (default: the shipped model) with its ONNX acoustic model;
-    with ``cfg.prune`` the acoustic model is first pruned and fine-tuned (:mod:`carrousel.speech.prune`).
+    with ``cfg.prune`` the acoustic model is first pruned and fine-tuned (:mod:`carrousel.speech.prune`),
+    with ``cfg.distill`` a student of that many units is trained on its posteriors instead
+    (:mod:`carrousel.speech.distill`).
 
     Raises:
         ExportError: the network cannot be exported or the file does not reproduce it.
@@ -129,6 +132,9 @@ def export_recognizer(cfg: SpeechExportConfig, out: str | Path) -> DeploymentRep
     if cfg.prune > 0:  # the pruned variant, fine-tuned with CTC on the training corpus
         shipped, summary = pruned_recognizer(eager, provenance, cfg)
         provenance["pruned"] = extra["pruned"] = summary
+    elif cfg.distill > 0:  # a smaller student trained on the full model's per-frame posteriors
+        shipped, summary = distilled_recognizer(eager, provenance, cfg)
+        provenance["distilled"] = extra["distilled"] = summary
     calibration: tuple[tuple[Tensor, Tensor], ...] = ()
     if cfg.static_conv:  # the recorded (or --train-data) corpora, else synthesised speech, else none
         calibration, extra["calibration"] = calibration_batches(shipped, provenance, cfg.train_data)
@@ -148,8 +154,9 @@ def export_recognizer(cfg: SpeechExportConfig, out: str | Path) -> DeploymentRep
             return net(*batches[b])
 
     note = f"greedy WER on {', '.join(cfg.data)}" if cfg.data else "no evaluation data (give --data)"
-    if cfg.prune > 0 and cfg.data:
-        note += " (before: the full model; after: the pruned one, deployed)"
+    if (cfg.prune > 0 or cfg.distill > 0) and cfg.data:
+        variant = "pruned one" if cfg.prune > 0 else "distilled student"
+        note += f" (before: the full model; after: the {variant}, deployed)"
     latency = measure_latency({"eager": run_eager, "deployed": lambda b: runtime.run(*batches[b])}, BATCHES)
     report = DeploymentReport.measured(
         folder,

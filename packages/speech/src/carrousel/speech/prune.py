@@ -41,7 +41,7 @@ from carrousel.speech.models import CTCModel
 from carrousel.speech.recognizer import Recognizer
 from carrousel.speech.task import CTCTask
 
-__all__ = ["finetune_corpus", "pruned_recognizer"]
+__all__ = ["finetune_corpus", "pruned_recognizer", "recorded_config"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ VAL_FRACTION = 0.1  # held-out share of --train-data (or of a recorded corpus wi
 BATCH_SECONDS = 32.0  # audio seconds per batch, as speech train
 
 
-def _recorded_config(provenance: dict[str, Any]) -> dict[str, Any]:
+def recorded_config(provenance: dict[str, Any]) -> dict[str, Any]:
     """The ``speech train`` settings the bundle records (empty when it records none)."""
     recorded = provenance.get("config")
     return recorded if isinstance(recorded, dict) else {}
@@ -71,7 +71,7 @@ def finetune_corpus(
         CorpusError: no corpus (a model that records none, or records files that are gone, without
             ``--train-data``), or no usable training utterance.
     """
-    recorded = _recorded_config(provenance)
+    recorded = recorded_config(provenance)
     seed = int(recorded.get("seed", 0) or 0)
     if cfg.train_data:
         specs, fraction = cfg.train_data, VAL_FRACTION
@@ -119,7 +119,7 @@ def pruned_recognizer(
         CorpusError / AudioError: see :func:`finetune_corpus`.
     """
     train_utts, val_utts, where = finetune_corpus(full, provenance, cfg)
-    recorded = _recorded_config(provenance)
+    recorded = recorded_config(provenance)
     seed = int(recorded.get("seed", 0) or 0)
     batch_seconds = float(recorded.get("batch_seconds", BATCH_SECONDS) or BATCH_SECONDS)
     logger.info("fine-tuning on %d utterances of %s (%d held out)", len(train_utts), where, len(val_utts))

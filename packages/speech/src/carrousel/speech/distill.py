@@ -1,0 +1,134 @@
+"""The distilled variant of ``speech export --distill H``: a student acoustic model with ``H`` LSTM units
+per direction, trained on the full model's per-frame CTC posteriors over its training corpus.
+
+Steps: the corpus is the one ``--prune`` fine-tunes on (:func:`~carrousel.speech.prune.finetune_corpus`:
+``--train-data`` or the corpora the model records, split as training split it). The student is the full
+model's configuration with ``H`` units per direction, started as the full model with only its ``H``
+strongest units per layer and direction (core's :func:`~carrousel.core.prune.prune_units`; the next
+layer's and the CTC head's input columns sliced, front end and layer norm kept). It is trained through the
+Trainer on core's :class:`~carrousel.core.train.DistillationTask` with ``kind="frames"``: ``ALPHA`` times
+the per-frame KL divergence at temperature ``TEMPERATURE`` from the full model's posteriors (run on the fly
+on the same batch, the same output lengths) averaged over the valid frames only (padding counts nowhere),
+plus ``1 - ALPHA`` times the task's own CTC loss (CTC has no per-frame targets); clean audio, early
+stopping on the held-out greedy CER, best epoch kept. Alphabet, front end, feature statistics and word LM
+stay the full model's.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from carrousel.core.nn import RecurrentConfig
+from carrousel.core.prune import prune_units
+from carrousel.core.train import DistillationTask, DistillConfig, TrainConfig, Trainer
+from carrousel.speech.config import SpeechExportConfig
+from carrousel.speech.data import SpeechDataset, make_loader
+from carrousel.speech.errors import SpeechConfigError
+from carrousel.speech.models import CTCModel
+from carrousel.speech.prune import BATCH_SECONDS, LR, PATIENCE, finetune_corpus, recorded_config
+from carrousel.speech.recognizer import Recognizer
+from carrousel.speech.task import CTCTask
+
+__all__ = ["ALPHA", "TEMPERATURE", "distilled_recognizer"]
+
+logger = logging.getLogger(__name__)
+
+ALPHA = 0.5  # weight of the teacher's per-frame posteriors against the CTC loss
+TEMPERATURE = 2.0  # of both per-frame softmaxes in the soft term
+
+
+def _teacher_forward(teacher: nn.Module, batch: Any) -> Tensor:
+    log_probs, _ = teacher(batch[0], batch[1])
+    return log_probs  # type: ignore[no-any-return]
+
+
+def _figures(figures: dict[str, float]) -> dict[str, float]:
+    return {k: round(float(v), 6) for k, v in figures.items()}
+
+
+def distilled_recognizer(
+    full: Recognizer, provenance: dict[str, Any], cfg: SpeechExportConfig
+) -> tuple[Recognizer, dict[str, Any]]:
+    """A student of ``cfg.distill`` units per direction trained on ``full``'s per-frame posteriors.
+
+    Returns:
+        The student recogniser (same alphabet, front end, statistics and word LM) and a JSON-ready summary:
+        units, parameters, alpha, temperature, epochs, the held-out figures of the teacher (CTC loss, CER)
+        and of the student (distillation loss, CER), the utterances used and their source.
+
+    Raises:
+        SpeechConfigError: a student not smaller than the model.
+        CorpusError / AudioError: see :func:`~carrousel.speech.prune.finetune_corpus`.
+    """
+    teacher = full.model.eval()
+    if cfg.distill >= teacher.config.hidden:
+        raise SpeechConfigError(
+            f"--distill {cfg.distill}: the student needs fewer LSTM units than the model's "
+            f"{teacher.config.hidden}; give e.g. --distill {max(1, teacher.config.hidden // 2)}"
+        )
+    train_utts, val_utts, where = finetune_corpus(full, provenance, cfg)
+    recorded = recorded_config(provenance)
+    seed = int(recorded.get("seed", 0) or 0)
+    batch_seconds = float(recorded.get("batch_seconds", BATCH_SECONDS) or BATCH_SECONDS)
+    logger.info("distilling on %d utterances of %s (%d held out)", len(train_utts), where, len(val_utts))
+    fx = full.extractor
+    loader = make_loader(SpeechDataset(train_utts, fx, full.alphabet), batch_seconds, True, seed=seed)
+    val_loader = (
+        make_loader(SpeechDataset(val_utts, fx, full.alphabet), batch_seconds, False) if val_utts else None
+    )
+    tcfg = TrainConfig(
+        epochs=cfg.finetune_epochs,
+        lr=LR,
+        scheduler="cosine",
+        grad_clip_norm=5.0,
+        device="auto",  # on a GPU where there is one; the student comes back on CPU
+        monitor="val_cer" if val_loader is not None else "train_loss",
+        patience=PATIENCE,
+        restore_best=True,
+        seed=seed,
+        progress=False,
+    )
+
+    def rebuild(encoder: RecurrentConfig) -> CTCModel:
+        return CTCModel(replace(teacher.config, hidden=encoder.hidden_size))
+
+    torch.manual_seed(seed)
+    student = prune_units(teacher, hidden=cfg.distill, rebuild=rebuild, readers={"head.weight": 0})
+    assert isinstance(student, CTCModel)
+    base = CTCTask(full.alphabet)
+    teacher_val = _figures(Trainer(teacher, base, tcfg).evaluate(val_loader)) if val_loader else {}
+    task = DistillationTask(
+        base,
+        DistillConfig(TEMPERATURE, ALPHA, kind="frames"),
+        teacher=teacher,
+        teacher_forward=_teacher_forward,
+        logits=lambda out: out[0],
+        lengths=lambda out: out[1],
+    )
+    trainer = Trainer(student, task, tcfg)
+    result = trainer.fit(loader, val_loader)
+    student_val = _figures(trainer.evaluate(val_loader)) if val_loader else {}
+    student = student.cpu().eval()
+    teacher.cpu().requires_grad_(True)  # the full model as it was (the task froze it while teaching)
+    summary = {
+        "hidden_size": {"before": teacher.config.hidden, "after": cfg.distill},
+        "parameters": {
+            "before": sum(p.numel() for p in teacher.parameters()),
+            "after": sum(p.numel() for p in student.parameters()),
+        },
+        "alpha": ALPHA,
+        "temperature": TEMPERATURE,
+        "epochs": len(result.history),
+        "best_epoch": result.best_epoch,
+        "val_teacher": teacher_val,  # the full model: CTC loss and greedy CER on the held-out utterances
+        "val_student": student_val,  # the student: distillation loss and greedy CER there
+        "utterances": {"train": len(train_utts), "held_out": len(val_utts), "source": where},
+    }
+    logger.info("distilled %s", summary)
+    small = Recognizer(student, full.alphabet, full.features, full.mean, full.std, full.lm_text)
+    return small, summary
