@@ -15,8 +15,15 @@ one call of each runner in turn per round, ``--rounds`` rounds (batch 1: ten tim
 (and the median) call; greedy WER/CER on the real TIDIGITS sample.
 ``python benchmarks/bench_export.py --parts profile --out DIR`` then profiles them by node type.
 
+``--distill H [H ...] --train-data CORPUS --out DIR``: the distilled variants (``speech export --distill H
+--precision int8``, students trained on ``CORPUS``, a seeded tenth held out) beside the full model's int8
+export and eager fp32: milliseconds per batch of 1 and 64 (alternating rounds as ``--variants``, fastest,
+median and the spread of ``--runs`` runs), greedy WER/CER on TIDIGITS (the reported test set) and each
+student's held-out CER on the tenth of ``CORPUS`` (the validation split ``H`` is chosen on).
+
 Usage: ``OMP_NUM_THREADS=1 python benchmarks/bench_speech_export.py [--utterances 60] [--repeats 3]
-[--threads 1] [--variants DIR [--rounds 20]] [--json]``.
+[--threads 1] [--variants DIR [--rounds 20]] [--distill H ... --train-data CORPUS --out DIR [--runs 3]]
+[--json]``.
 """
 
 from __future__ import annotations
@@ -141,6 +148,66 @@ def _variants(out: Path, rounds: int) -> dict[str, Any]:
     }
 
 
+def _distilled(out: Path, hidden: list[int], train_data: str, rounds: int, runs: int) -> dict[str, Any]:
+    """Distilled students beside the full model's int8 export (see the module docstring)."""
+    source = shipped_model_path()
+    rec = Recognizer.from_pretrained(source)
+    net = rec.model.eval()
+    batches = {b: latency_batch(net.config.n_features, b) for b in BATCHES}
+    folders = {"int8 full": out / "speech-int8"}
+    export_recognizer(SpeechExportConfig(precision="int8"), folders["int8 full"])
+    students: dict[str, Any] = {}
+    for h in hidden:
+        name = f"int8 distilled {h}"
+        folders[name] = out / f"speech-distill-{h}"
+        t0 = time.perf_counter()
+        report = export_recognizer(
+            SpeechExportConfig(precision="int8", distill=h, train_data=(train_data,)), folders[name]
+        )
+        d = report.extra["distilled"]
+        students[name] = {
+            "train_seconds": round(time.perf_counter() - t0, 1),
+            "parameters": d["parameters"]["after"],
+            "epochs": d["epochs"],
+            "best_epoch": d["best_epoch"],
+            "val_cer_teacher": d["val_teacher"].get("cer"),  # the validation split: H is chosen here
+            "val_cer_student": d["val_student"].get("cer"),
+        }
+    sets = {"tidigits": "sample:tidigits"}
+    rates = {"eager": _rates(str(source), sets), **{k: _rates(str(f), sets) for k, f in folders.items()}}
+    runners: dict[str, Any] = {}
+    for name, folder in folders.items():
+        runtime = load_runtime(load_bundle(folder, kind=KIND))
+        assert runtime is not None
+        runners[name] = lambda b, r=runtime: r.run(*batches[b])
+
+    def run_eager(b: int) -> object:
+        with torch.inference_mode():
+            return net(*batches[b])
+
+    per_run: list[dict[str, dict[str, float]]] = []
+    for _ in range(runs):  # whole runs alternate too: the spread over runs is the machine's noise
+        speed: dict[str, dict[str, float]] = {}
+        for b in BATCHES:
+            calls: dict[str, list[float]] = {k: [] for k in ("eager", *runners)}
+            for fn in (run_eager, *runners.values()):
+                fn(b)  # warm-up
+            for _ in range(rounds if b > 1 else 10 * rounds):
+                for k, fn in (("eager", run_eager), *runners.items()):
+                    start = time.perf_counter()
+                    fn(b)
+                    calls[k].append(1e3 * (time.perf_counter() - start))
+            best = {k: min(v) for k, v in calls.items()}
+            speed[str(b)] = {k: round(best["eager"] / ms, 2) for k, ms in best.items() if k != "eager"}
+            speed[str(b)]["eager_ms"] = round(best["eager"], 3)
+        per_run.append(speed)
+    spread = {
+        b: {k: [min(r[b][k] for r in per_run), max(r[b][k] for r in per_run)] for k in per_run[0][b]}
+        for b in per_run[0]
+    }
+    return {"students": students, "wer_cer": rates, "speedup_runs": per_run, "speedup_range": spread}
+
+
 def _padded_graph(model: CTCModel) -> torch.nn.Module:
     """The graph before this change: the encoder made exportable without ``sequence_lens`` (padded form)."""
     graph = LogProbs(model)
@@ -158,8 +225,19 @@ def main() -> None:
         "--rounds", type=int, default=20, help="--variants: alternating rounds (batch 1: 10x)"
     )
     parser.add_argument("--variants", type=Path, default=None, help="int8 variants side by side into DIR")
+    parser.add_argument("--distill", type=int, nargs="+", default=None, help="students' units (--out DIR)")
+    parser.add_argument("--train-data", default=None, help="--distill: the students' training corpus")
+    parser.add_argument("--out", type=Path, default=None, help="--distill: folder of the exports")
+    parser.add_argument("--runs", type=int, default=3, help="--distill: whole alternating runs")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.distill is not None:
+        if args.train_data is None or args.out is None:
+            parser.error("--distill needs --train-data CORPUS and --out DIR")
+        print(
+            json.dumps(_distilled(args.out, args.distill, args.train_data, args.rounds, args.runs), indent=2)
+        )
+        return
     if args.variants is not None:
         print(json.dumps(_variants(args.variants, args.rounds), indent=2))
         return
