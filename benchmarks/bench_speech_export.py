@@ -22,7 +22,8 @@ median and the spread of ``--runs`` runs), greedy WER/CER on TIDIGITS (the repor
 student's held-out CER on the tenth of ``CORPUS`` (the validation split ``H`` is chosen on).
 
 Usage: ``OMP_NUM_THREADS=1 python benchmarks/bench_speech_export.py [--utterances 60] [--repeats 3]
-[--threads 1] [--variants DIR [--rounds 20]] [--distill H ... --train-data CORPUS --out DIR [--runs 3]]
+[--threads 1] [--variants DIR [--rounds 20]] [--distill H ... --train-data CORPUS --out DIR [--runs 3]
+[--finetune-epochs 5]]
 [--json]``.
 """
 
@@ -148,7 +149,9 @@ def _variants(out: Path, rounds: int) -> dict[str, Any]:
     }
 
 
-def _distilled(out: Path, hidden: list[int], train_data: str, rounds: int, runs: int) -> dict[str, Any]:
+def _distilled(
+    out: Path, hidden: list[int], train_data: str, rounds: int, runs: int, epochs: int
+) -> dict[str, Any]:
     """Distilled students beside the full model's int8 export (see the module docstring)."""
     source = shipped_model_path()
     rec = Recognizer.from_pretrained(source)
@@ -162,7 +165,8 @@ def _distilled(out: Path, hidden: list[int], train_data: str, rounds: int, runs:
         folders[name] = out / f"speech-distill-{h}"
         t0 = time.perf_counter()
         report = export_recognizer(
-            SpeechExportConfig(precision="int8", distill=h, train_data=(train_data,)), folders[name]
+            SpeechExportConfig(precision="int8", distill=h, finetune_epochs=epochs, train_data=(train_data,)),
+            folders[name],
         )
         d = report.extra["distilled"]
         students[name] = {
@@ -229,14 +233,16 @@ def main() -> None:
     parser.add_argument("--train-data", default=None, help="--distill: the students' training corpus")
     parser.add_argument("--out", type=Path, default=None, help="--distill: folder of the exports")
     parser.add_argument("--runs", type=int, default=3, help="--distill: whole alternating runs")
+    parser.add_argument("--finetune-epochs", type=int, default=5, help="--distill: the students' most epochs")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.distill is not None:
         if args.train_data is None or args.out is None:
             parser.error("--distill needs --train-data CORPUS and --out DIR")
-        print(
-            json.dumps(_distilled(args.out, args.distill, args.train_data, args.rounds, args.runs), indent=2)
+        doc = _distilled(
+            args.out, args.distill, args.train_data, args.rounds, args.runs, args.finetune_epochs
         )
+        print(json.dumps(doc, indent=2))
         return
     if args.variants is not None:
         print(json.dumps(_variants(args.variants, args.rounds), indent=2))
