@@ -103,7 +103,7 @@ _PRUNE_HELP = "Share of the recurrent units to remove before export (e.g. 0.5), 
 PruneShare = Annotated[float, typer.Option("--prune", min=0.0, max=0.95, help=_PRUNE_HELP)]
 _DISTILL_HELP = "Hidden units of a student trained on the model's own outputs, exported instead (0: none)."
 DistillHidden = Annotated[int, typer.Option("--distill", min=0, max=4096, help=_DISTILL_HELP)]
-_EPOCHS_HELP = "--prune: most fine-tuning epochs; bio --distill: the student's (early stopping)."
+_EPOCHS_HELP = "--prune: most fine-tuning epochs; --distill: the student's (early stopping)."
 FinetuneEpochs = Annotated[int, typer.Option("--finetune-epochs", min=1, help=_EPOCHS_HELP)]
 
 
