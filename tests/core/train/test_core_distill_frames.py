@@ -107,3 +107,67 @@ def test_task_mixes_masked_frames_with_the_wrapped_ctc_loss() -> None:
     assert task2.loss(outputs, batch).item() == pytest.approx(want.item(), rel=1e-6)
     hard = DistillationTask(_CTC(), DistillConfig(alpha=0.0, kind="frames"), teacher_logits=lambda b: b[4])
     assert hard.loss(outputs, batch).item() == pytest.approx(_CTC().loss(outputs, batch).item(), rel=1e-6)
+
+
+class _Tagger(nn.Module):
+    """``(B, T, 3)`` -> per-frame log-probabilities ``(B, T, 5)``: one LSTM layer and a linear head."""
+
+    def __init__(self, hidden: int) -> None:
+        super().__init__()
+        self.rnn = nn.LSTM(3, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, 5)
+
+    def forward(self, x: Tensor) -> Tensor:
+        out: Tensor = self.head(self.rnn(x)[0]).log_softmax(-1)
+        return out
+
+
+def _held_out_kl(student: nn.Module, teacher: nn.Module, x: Tensor, lengths: Tensor) -> float:
+    with torch.no_grad():
+        return frame_kl(student(x), teacher(x), lengths, 1.0).item()
+
+
+def test_small_student_learns_a_teachers_frames_better_than_from_ctc_alone() -> None:
+    """A 6-unit LSTM learns a 32-unit teacher's per-frame posteriors: with the frames soft term (alpha 0.7)
+    its per-frame KL divergence from the teacher over held-out valid frames is under a third of the same
+    student's trained on CTC against the teacher's greedy transcripts alone (measured 0.59 against 3.52;
+    CTC alone learns peaky posteriors; the frames' argmax agreement was about equal, 0.93 and 0.94)."""
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    teacher = _Tagger(32).eval()
+    with torch.no_grad():
+        teacher.head.weight.mul_(4.0)
+    g = torch.Generator().manual_seed(1)
+    x, x_test = torch.randn(64, 12, 3, generator=g), torch.randn(200, 12, 3, generator=g)
+    lengths, test_lengths = (
+        torch.randint(6, 13, (64,), generator=g),
+        torch.randint(6, 13, (200,), generator=g),
+    )
+    with torch.no_grad():
+        best = teacher(x).argmax(-1)
+    targets, target_lengths = torch.zeros(64, 12, dtype=torch.long), torch.zeros(64, dtype=torch.long)
+    for b in range(64):  # the teacher's greedy CTC transcript of each valid stretch
+        path = best[b, : int(lengths[b])].tolist()
+        labels = [p for i, p in enumerate(path) if p != 0 and (i == 0 or p != path[i - 1])] or [1]
+        targets[b, : len(labels)], target_lengths[b] = torch.tensor(labels), len(labels)
+    scores = {}
+    for alpha in (0.0, 0.7):
+        torch.manual_seed(2)
+        student = _Tagger(6)
+        task = DistillationTask(
+            _CTC(),
+            DistillConfig(1.0, alpha, kind="frames"),
+            teacher=teacher,
+            teacher_forward=lambda t, b: t(b[0]),
+            logits=lambda o: o[0],
+            lengths=lambda o: o[1],
+        )
+        opt = torch.optim.Adam(student.parameters(), lr=2e-2)
+        for _ in range(60):
+            for i in range(0, 64, 16):
+                batch = (x[i : i + 16], lengths[i : i + 16], targets[i : i + 16], target_lengths[i : i + 16])
+                opt.zero_grad()
+                task.loss(task.forward(student, batch), batch).backward()
+                opt.step()
+        scores[alpha] = _held_out_kl(student, teacher, x_test, test_lengths)
+    assert scores[0.7] < scores[0.0] / 3, scores
