@@ -313,6 +313,7 @@ class ExportConfig:
     )
     finetune_epochs: int = 5  # most fine-tuning epochs of the pruned network / training epochs of the student
     distill: int = 0  # LSTM units per direction of a student trained on the full network's outputs (0: none)
+    distill_filters: int = 0  # with distill: the student's convolution filters (0: the full network's)
     train_positives: str | None = None  # FASTA to fine-tune on (default: the model's recorded training data)
     train_negatives: str | None = None  # FASTA of negatives to fine-tune on (with train_positives)
 
@@ -326,6 +327,12 @@ class ExportConfig:
             raise ExportConfigError(f"--prune {self.prune}: give the share of units to remove, in [0, 1)")
         _at_least("fine-tuning epochs", self.finetune_epochs, 1, ExportConfigError, MAX_EPOCHS)
         check_variant(self.prune, self.distill, ExportConfigError)
+        if not isinstance(self.distill_filters, int) or isinstance(self.distill_filters, bool):
+            raise ExportConfigError(f"--distill-filters {self.distill_filters!r}: give a number of filters")
+        if self.distill_filters and not self.distill:
+            raise ExportConfigError("--distill-filters is for --distill H (the student's filters); add --distill")
+        if not 0 <= self.distill_filters <= 4096:
+            raise ExportConfigError(f"--distill-filters {self.distill_filters}: give filters in [0, 4096] (0: all)")
         if self.prune == 0.0 and not self.distill and (self.train_positives or self.train_negatives):
             raise ExportConfigError("--train-positives/--train-negatives are for --prune F or --distill H")
         if self.train_negatives is not None and self.train_positives is None:
