@@ -488,7 +488,9 @@ def export_(
             "--train-positives/--train-negatives are for --prune or --distill (the training windows)"
         )
     if distill_filters and not distill:
-        raise typer.BadParameter("--distill-filters is for --distill H (the student's filters); add --distill")
+        raise typer.BadParameter(
+            "--distill-filters is for --distill H (the student's filters); add --distill"
+        )
     flags = ExportConfig(
         model=_path(model),
         precision=precision,
