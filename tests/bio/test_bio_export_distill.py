@@ -107,19 +107,21 @@ def test_distilled_student_with_fewer_filters_exports_and_keeps_auroc(
 
 
 def test_keep_filters_keeps_the_chosen_filters_outputs() -> None:
-    from carrousel.bio.distill import filter_scores, keep_filters
+    from carrousel.bio.distill import ablation_scores, keep_filters
     from carrousel.bio.models import DanQ, DanQConfig
 
     torch.manual_seed(0)
     net = DanQ(DanQConfig(n_outputs=2, filters=6, kernel=5, pool=4, hidden=3, window=40)).eval()
     x = torch.from_numpy(one_hot(np.random.default_rng(1).integers(0, 4, (16, 40), dtype=np.uint8)))
-    scores = filter_scores(net, x)
+    scores = ablation_scores(net, x)
     assert scores.shape == (6,) and bool((scores >= 0).all())
     with torch.no_grad():
         net.head.weight[:, 6:] = 0.0  # the head reads no filter maxima ...
         net.rnn.rnn.weight_ih_l0[:, [1, 4]] = 0.0  # ... and the LSTM does not read filters 1 and 4
         net.rnn.rnn.weight_ih_l0_reverse[:, [1, 4]] = 0.0
-    small = keep_filters(net, 4, filter_scores(net, x))
+    scores = ablation_scores(net, x)
+    assert float(scores[1]) == float(scores[4]) == 0.0 and int((scores > 0).sum()) >= 4
+    small = keep_filters(net, 4, scores)
     assert small.config.filters == 4 and small.config.hidden == 3
     with torch.no_grad():  # dropping filters nothing reads changes no output
         torch.testing.assert_close(small(x), net(x))
