@@ -29,9 +29,9 @@ One thread (``--threads``), alternating runners per batch size; the figures are 
 same run. ``--prune F`` adds to parts 2 and 3 an int8 export pruned by ``F`` (``bio export --prune`` /
 ``finance export --prune``: units removed, fine-tuned on the training data), with its scan in part 2;
 ``--distill H`` an int8 export of a student of ``H`` units trained on the full model's outputs (``bio export
---distill`` / ``finance export --distill``), with its scan in part 2.
+--distill`` / ``finance export --distill``; bio: ``--distill-filters N`` gives it N filters), with its scan in part 2.
 Usage: ``python benchmarks/bench_export.py [--parts encoder,bio,finance,scan,profile] [--out DIR] [--prune F]
-[--distill H] [--scan-model DIR] [--json]``
+[--distill H [--distill-filters N]] [--scan-model DIR] [--json]``
 """
 
 from __future__ import annotations
