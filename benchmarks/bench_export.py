@@ -29,9 +29,9 @@ One thread (``--threads``), alternating runners per batch size; the figures are 
 same run. ``--prune F`` adds to parts 2 and 3 an int8 export pruned by ``F`` (``bio export --prune`` /
 ``finance export --prune``: units removed, fine-tuned on the training data), with its scan in part 2;
 ``--distill H`` an int8 export of a student of ``H`` units trained on the full model's outputs (``bio export
---distill`` / ``finance export --distill``), with its scan in part 2.
+--distill`` / ``finance export --distill``; bio: ``--distill-filters N`` gives it N filters), with its scan in part 2.
 Usage: ``python benchmarks/bench_export.py [--parts encoder,bio,finance,scan,profile] [--out DIR] [--prune F]
-[--distill H] [--scan-model DIR] [--json]``
+[--distill H [--distill-filters N]] [--scan-model DIR] [--json]``
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ def _split(src: Path, seed: int = 0) -> list[tuple[str, str]]:
     return [(names[i], seqs[i]) for i in order[int(0.8 * len(seqs)) :]]  # the held-out 20 %
 
 
-def _bio(out: Path, prune: float = 0.0, distill: int = 0) -> list[dict[str, Any]]:
+def _bio(out: Path, prune: float = 0.0, distill: int = 0, filters: int = 0) -> list[dict[str, Any]]:
     from carrousel.bio import pipeline
     from carrousel.bio.config import ExportConfig, Method, ScanConfig
     from carrousel.core.samples import sample_path
@@ -186,6 +186,7 @@ def _bio(out: Path, prune: float = 0.0, distill: int = 0) -> list[dict[str, Any]
             motifs=("MA0142.1",),
             prune=amount,
             distill=hidden,
+            distill_filters=filters if hidden else 0,
         )
         t0 = time.perf_counter()
         doc = pipeline.export_model(cfg, out / f"panel-{name}").summary()
@@ -208,7 +209,7 @@ def _bio(out: Path, prune: float = 0.0, distill: int = 0) -> list[dict[str, Any]
     q_s, q_sites = scans["panel ONNX int8"]
     for label, what, key in (
         ("pruned", f"pruned {prune}", "pruned"),
-        ("distilled", f"distilled H={distill}", "distilled"),
+        ("distilled", f"distilled H={distill}" + (f" filters={filters}" if filters else ""), "distilled"),
     ):
         if f"panel ONNX int8 {label}" not in scans:
             continue
@@ -350,6 +351,9 @@ def main() -> None:
     parser.add_argument(
         "--distill", type=int, default=0, help="bio and finance: also an int8 export of a student of H units"
     )
+    parser.add_argument(
+        "--distill-filters", type=int, default=0, help="bio: the distilled student's filters (0: all)"
+    )
     parser.add_argument("--scan-model", default=None, help="part scan: the model folder (default: the panel)")
     parser.add_argument(
         "--device", default="cpu", help="cpu (default) or cuda[:N]: the encoder part on a GPU"
@@ -369,7 +373,7 @@ def main() -> None:
     if "encoder" in parts:
         rows += _encoder(args.repeats)
     if "bio" in parts:
-        rows += _bio(out, args.prune, args.distill)
+        rows += _bio(out, args.prune, args.distill, args.distill_filters)
     if "finance" in parts:
         rows += _finance(out, args.prune, args.distill)
     if "scan" in parts:

@@ -76,3 +76,58 @@ def test_distill_options_are_checked() -> None:
         ExportConfig(prune=0.5, distill=4)
     assert runner.invoke(app, ["export", "-o", "x", "--distill", "-2"]).exit_code == 2
     ExportConfig(distill=4, train_positives="p.fa")  # --train-positives also feed the student
+
+
+def test_distilled_student_with_fewer_filters_exports_and_keeps_auroc(
+    tmp_path: Path, toy: dict[str, Path]
+) -> None:
+    out = tmp_path / "student-f4"
+    res = runner.invoke(
+        app,
+        [
+            "export", "--model", str(toy["model"]), "-o", str(out), "--precision", "fp32", "--distill", "3",
+            "--distill-filters", "4", "--finetune-epochs", "5", "--positives", str(toy["test_pos"]),
+            "--negatives", str(toy["test_neg"]), "--json",
+        ],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    student = doc["extra"]["distilled"]
+    assert student["filters"] == {"before": 8, "after": 4}
+    assert doc["before"] > 0.9  # the toy learned the site
+    assert doc["after"] >= doc["before"] - 0.05  # stated tolerance: 0.05 held-out AUROC at 4 of 8 filters
+    small = load_model(out)
+    assert small.runtime is not None and small.model.conv.weight.shape[0] == 4
+    assert small.model.rnn.config.input_size == 4 and small.model.head.weight.shape[1] == 2 * 3 + 4
+    codes = np.random.default_rng(0).integers(0, 4, (40, small.window), dtype=np.uint8)
+    x = torch.from_numpy(one_hot(codes))
+    with torch.no_grad():
+        eager = small.model.eval().predict(x).numpy()
+    np.testing.assert_allclose(np.asarray(small.runtime(x)), eager, atol=1e-3)  # ONNX = eager student
+
+
+def test_keep_filters_keeps_the_chosen_filters_outputs() -> None:
+    from carrousel.bio.distill import ablation_scores, keep_filters
+    from carrousel.bio.models import DanQ, DanQConfig
+
+    torch.manual_seed(0)
+    net = DanQ(DanQConfig(n_outputs=2, filters=6, kernel=5, pool=4, hidden=3, window=40)).eval()
+    x = torch.from_numpy(one_hot(np.random.default_rng(1).integers(0, 4, (16, 40), dtype=np.uint8)))
+    scores = ablation_scores(net, x)
+    assert scores.shape == (6,) and bool((scores >= 0).all())
+    with torch.no_grad():
+        net.head.weight[:, 6:] = 0.0  # the head reads no filter maxima ...
+        net.rnn.rnn.weight_ih_l0[:, [1, 4]] = 0.0  # ... and the LSTM does not read filters 1 and 4
+        net.rnn.rnn.weight_ih_l0_reverse[:, [1, 4]] = 0.0
+    scores = ablation_scores(net, x)
+    assert float(scores[1]) == float(scores[4]) == 0.0 and int((scores > 0).sum()) >= 4
+    small = keep_filters(net, 4, scores)
+    assert small.config.filters == 4 and small.config.hidden == 3
+    with torch.no_grad():  # dropping filters nothing reads changes no output
+        torch.testing.assert_close(small(x), net(x))
+
+
+def test_distill_filters_needs_distill() -> None:
+    with pytest.raises(ExportConfigError, match="needs --distill"):
+        ExportConfig(distill_filters=8)
+    assert runner.invoke(app, ["export", "-o", "x", "--distill-filters", "8"]).exit_code == 2

@@ -435,7 +435,7 @@ def evaluate(
 
 _EXPORT_FLAGS = {
     **{p: p for p in ["model", "precision", "exporter", "positives", "negatives", "prune"]},
-    **{p: p for p in ["finetune_epochs", "distill", "train_positives", "train_negatives"]},
+    **{p: p for p in ["finetune_epochs", "distill", "distill_filters", "train_positives", "train_negatives"]},
     "motif": "motifs",
 }
 
@@ -457,6 +457,15 @@ def export_(
     prune: cli.PruneShare = 0.0,
     finetune_epochs: cli.FinetuneEpochs = 5,
     distill: cli.DistillHidden = 0,
+    distill_filters: Annotated[
+        int,
+        typer.Option(
+            "--distill-filters",
+            min=0,
+            max=4096,
+            help="--distill: the student's convolution filters, the strongest kept (0: all).",
+        ),
+    ] = 0,
     train_positives: Annotated[
         Path | None,
         typer.Option(
@@ -478,6 +487,10 @@ def export_(
         raise typer.BadParameter(
             "--train-positives/--train-negatives are for --prune or --distill (the training windows)"
         )
+    if distill_filters and not distill:
+        raise typer.BadParameter(
+            "--distill-filters is for --distill H (the student's filters); add --distill"
+        )
     flags = ExportConfig(
         model=_path(model),
         precision=precision,
@@ -488,6 +501,7 @@ def export_(
         prune=prune,
         finetune_epochs=finetune_epochs,
         distill=distill,
+        distill_filters=distill_filters,
         train_positives=_path(train_positives),
         train_negatives=_path(train_negatives),
     )

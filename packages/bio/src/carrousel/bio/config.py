@@ -308,11 +308,10 @@ class ExportConfig:
     positives: str | None = None  # FASTA of held-out positives: AUROC before and after (with negatives)
     negatives: str | None = None  # FASTA of held-out negatives
     motifs: tuple[str, ...] = ()  # the motif whose model output is scored (default: chosen as evaluate does)
-    prune: float = (
-        0.0  # share of the LSTM's units to remove, then fine-tune on the training windows (0: none)
-    )
+    prune: float = 0.0  # share of the LSTM's units to remove, then fine-tune on the training windows
     finetune_epochs: int = 5  # most fine-tuning epochs of the pruned network / training epochs of the student
     distill: int = 0  # LSTM units per direction of a student trained on the full network's outputs (0: none)
+    distill_filters: int = 0  # with distill: the student's convolution filters (0: the full network's)
     train_positives: str | None = None  # FASTA to fine-tune on (default: the model's recorded training data)
     train_negatives: str | None = None  # FASTA of negatives to fine-tune on (with train_positives)
 
@@ -326,6 +325,9 @@ class ExportConfig:
             raise ExportConfigError(f"--prune {self.prune}: give the share of units to remove, in [0, 1)")
         _at_least("fine-tuning epochs", self.finetune_epochs, 1, ExportConfigError, MAX_EPOCHS)
         check_variant(self.prune, self.distill, ExportConfigError)
+        _at_least("--distill-filters", self.distill_filters, 0, ExportConfigError, MAX_FILTERS)
+        if self.distill_filters and not self.distill:
+            raise ExportConfigError("--distill-filters N needs --distill H (the student's units)")
         if self.prune == 0.0 and not self.distill and (self.train_positives or self.train_negatives):
             raise ExportConfigError("--train-positives/--train-negatives are for --prune F or --distill H")
         if self.train_negatives is not None and self.train_positives is None:
