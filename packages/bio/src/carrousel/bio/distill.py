@@ -40,7 +40,7 @@ from carrousel.bio.prune import BATCH, VAL_FRACTION, PrunedMotifModel, finetune_
 from carrousel.bio.task import MotifTask
 from carrousel.bio.training import gc_stratified_split, windows_loader
 from carrousel.core.prune import prune_units
-from carrousel.core.train import DistillationTask, DistillConfig, TrainConfig, Trainer
+from carrousel.core.train import DistillationTask, DistillConfig, TrainConfig, Trainer, distilled_summary
 
 __all__ = ["ALPHA", "LR", "TEMPERATURE", "ablation_scores", "distilled_model", "keep_filters"]
 
@@ -156,9 +156,10 @@ def distilled_model(full: MotifModel, cfg: ExportConfig) -> PrunedMotifModel:
     train_loader = windows_loader(data.x[train], data.y[train], BATCH, True, seed)
     val_loader = windows_loader(data.x[val], data.y[val], 512, False, seed)
     teacher_val = _figures(Trainer(teacher, MotifTask(), tcfg).evaluate(val_loader))  # before it is frozen
+    distill = DistillConfig(TEMPERATURE, ALPHA, kind="sigmoid")
     task = DistillationTask(
         MotifTask(),
-        DistillConfig(TEMPERATURE, ALPHA, kind="sigmoid"),
+        distill,
         teacher=teacher,
         teacher_forward=_teacher_forward,
     )
@@ -170,14 +171,7 @@ def distilled_model(full: MotifModel, cfg: ExportConfig) -> PrunedMotifModel:
     summary = {
         "hidden_size": {"before": teacher.config.hidden, "after": cfg.distill},
         "filters": {"before": filters, "after": student.config.filters},
-        "parameters": {
-            "before": sum(p.numel() for p in teacher.parameters()),
-            "after": sum(p.numel() for p in student.parameters()),
-        },
-        "alpha": ALPHA,
-        "temperature": TEMPERATURE,
-        "epochs": len(result.history),
-        "best_epoch": result.best_epoch,
+        **distilled_summary(teacher, student, distill, result),
         "val_teacher": teacher_val,  # the full network, labels' loss (BCE) and AUROC on the held-out fifth
         "val_student": student_val,  # the student: distillation loss and AUROC there
     }

@@ -25,12 +25,11 @@ from torch import Tensor, nn
 
 from carrousel.core.nn import RecurrentConfig
 from carrousel.core.prune import prune_units
-from carrousel.core.train import DistillationTask, DistillConfig, TrainConfig, Trainer
+from carrousel.core.train import DistillationTask, DistillConfig, Trainer, distilled_summary
 from carrousel.speech.config import SpeechExportConfig
-from carrousel.speech.data import SpeechDataset, make_loader
 from carrousel.speech.errors import SpeechConfigError
 from carrousel.speech.models import CTCModel
-from carrousel.speech.prune import BATCH_SECONDS, LR, PATIENCE, finetune_corpus, recorded_config
+from carrousel.speech.prune import variant_training
 from carrousel.speech.recognizer import Recognizer
 from carrousel.speech.task import CTCTask
 
@@ -74,28 +73,8 @@ def distilled_recognizer(
             f"--distill {cfg.distill}: the student needs fewer LSTM units than the model's "
             f"{teacher.config.hidden}; give e.g. --distill {max(1, teacher.config.hidden // 2)}"
         )
-    train_utts, val_utts, where = finetune_corpus(full, provenance, cfg)
-    recorded = recorded_config(provenance)
-    seed = int(recorded.get("seed", 0) or 0)
-    batch_seconds = float(recorded.get("batch_seconds", BATCH_SECONDS) or BATCH_SECONDS)
-    logger.info("distilling on %d utterances of %s (%d held out)", len(train_utts), where, len(val_utts))
-    fx = full.extractor
-    loader = make_loader(SpeechDataset(train_utts, fx, full.alphabet), batch_seconds, True, seed=seed)
-    val_loader = (
-        make_loader(SpeechDataset(val_utts, fx, full.alphabet), batch_seconds, False) if val_utts else None
-    )
-    tcfg = TrainConfig(
-        epochs=cfg.finetune_epochs,
-        lr=LR,
-        scheduler="cosine",
-        grad_clip_norm=5.0,
-        device="auto",  # on a GPU where there is one; the student comes back on CPU
-        monitor="val_cer" if val_loader is not None else "train_loss",
-        patience=PATIENCE,
-        restore_best=True,
-        seed=seed,
-        progress=False,
-    )
+    run = variant_training(full, provenance, cfg, "distilling")
+    loader, val_loader, tcfg, seed = run.loader, run.val_loader, run.config, run.config.seed
 
     def rebuild(encoder: RecurrentConfig) -> CTCModel:
         return CTCModel(replace(teacher.config, hidden=encoder.hidden_size))
@@ -105,9 +84,10 @@ def distilled_recognizer(
     assert isinstance(student, CTCModel)
     base = CTCTask(full.alphabet)
     teacher_val = _figures(Trainer(teacher, base, tcfg).evaluate(val_loader)) if val_loader else {}
+    distill = DistillConfig(TEMPERATURE, ALPHA, kind="frames")
     task = DistillationTask(
         base,
-        DistillConfig(TEMPERATURE, ALPHA, kind="frames"),
+        distill,
         teacher=teacher,
         teacher_forward=_teacher_forward,
         logits=lambda out: out[0],
@@ -120,17 +100,10 @@ def distilled_recognizer(
     teacher.cpu().requires_grad_(True)  # the full model as it was (the task froze it while teaching)
     summary = {
         "hidden_size": {"before": teacher.config.hidden, "after": cfg.distill},
-        "parameters": {
-            "before": sum(p.numel() for p in teacher.parameters()),
-            "after": sum(p.numel() for p in student.parameters()),
-        },
-        "alpha": ALPHA,
-        "temperature": TEMPERATURE,
-        "epochs": len(result.history),
-        "best_epoch": result.best_epoch,
+        **distilled_summary(teacher, student, distill, result),
         "val_teacher": teacher_val,  # the full model: CTC loss and greedy CER on the held-out utterances
         "val_student": student_val,  # the student: distillation loss and greedy CER there
-        "utterances": {"train": len(train_utts), "held_out": len(val_utts), "source": where},
+        "utterances": run.utterances,
     }
     logger.info("distilled %s", summary)
     small = Recognizer(student, full.alphabet, full.features, full.mean, full.std, full.lm_text)

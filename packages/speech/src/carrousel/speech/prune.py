@@ -17,7 +17,7 @@ epochs recover what pruning lost rather than teach anything new.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
@@ -41,7 +41,7 @@ from carrousel.speech.models import CTCModel
 from carrousel.speech.recognizer import Recognizer
 from carrousel.speech.task import CTCTask
 
-__all__ = ["finetune_corpus", "pruned_recognizer", "recorded_config"]
+__all__ = ["VariantTraining", "finetune_corpus", "pruned_recognizer", "recorded_config", "variant_training"]
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +105,49 @@ def finetune_corpus(
     return train_utts, val_utts, where
 
 
+@dataclass(frozen=True)
+class VariantTraining:
+    """What a smaller variant (pruned or distilled) trains on: the loaders of the fine-tuning corpus, the
+    Trainer settings (the recorded seed, cosine schedule, early stopping on held-out CER) and the corpus'
+    summary ``{"train": n, "held_out": n, "source": where}``."""
+
+    loader: Any
+    val_loader: Any | None
+    config: TrainConfig
+    utterances: dict[str, Any]
+
+
+def variant_training(
+    full: Recognizer, provenance: dict[str, Any], cfg: SpeechExportConfig, doing: str
+) -> VariantTraining:
+    """The corpus (:func:`finetune_corpus`) as batches and the training settings of ``--prune`` and
+    ``--distill`` alike; ``doing`` names the step in the log ("fine-tuning", "distilling")."""
+    train_utts, val_utts, where = finetune_corpus(full, provenance, cfg)
+    recorded = recorded_config(provenance)
+    seed = int(recorded.get("seed", 0) or 0)
+    batch_seconds = float(recorded.get("batch_seconds", BATCH_SECONDS) or BATCH_SECONDS)
+    logger.info("%s on %d utterances of %s (%d held out)", doing, len(train_utts), where, len(val_utts))
+    fx = full.extractor
+    loader = make_loader(SpeechDataset(train_utts, fx, full.alphabet), batch_seconds, True, seed=seed)
+    val_loader = (
+        make_loader(SpeechDataset(val_utts, fx, full.alphabet), batch_seconds, False) if val_utts else None
+    )
+    config = TrainConfig(
+        epochs=cfg.finetune_epochs,
+        lr=LR,
+        scheduler="cosine",
+        grad_clip_norm=5.0,
+        device="auto",  # on a GPU where there is one; the smaller model comes back on CPU
+        monitor="val_cer" if val_loader is not None else "train_loss",
+        patience=PATIENCE,
+        restore_best=True,
+        seed=seed,
+        progress=False,
+    )
+    utterances = {"train": len(train_utts), "held_out": len(val_utts), "source": where}
+    return VariantTraining(loader, val_loader, config, utterances)
+
+
 def pruned_recognizer(
     full: Recognizer, provenance: dict[str, Any], cfg: SpeechExportConfig
 ) -> tuple[Recognizer, dict[str, Any]]:
@@ -118,28 +161,8 @@ def pruned_recognizer(
     Raises:
         CorpusError / AudioError: see :func:`finetune_corpus`.
     """
-    train_utts, val_utts, where = finetune_corpus(full, provenance, cfg)
-    recorded = recorded_config(provenance)
-    seed = int(recorded.get("seed", 0) or 0)
-    batch_seconds = float(recorded.get("batch_seconds", BATCH_SECONDS) or BATCH_SECONDS)
-    logger.info("fine-tuning on %d utterances of %s (%d held out)", len(train_utts), where, len(val_utts))
-    fx = full.extractor
-    loader = make_loader(SpeechDataset(train_utts, fx, full.alphabet), batch_seconds, True, seed=seed)
-    val_loader = (
-        make_loader(SpeechDataset(val_utts, fx, full.alphabet), batch_seconds, False) if val_utts else None
-    )
-    trainer = TrainConfig(
-        epochs=cfg.finetune_epochs,
-        lr=LR,
-        scheduler="cosine",
-        grad_clip_norm=5.0,
-        device="auto",  # fine-tuning on a GPU where there is one; the pruned model comes back on CPU
-        monitor="val_cer" if val_loader is not None else "train_loss",
-        patience=PATIENCE,
-        restore_best=True,
-        seed=seed,
-        progress=False,
-    )
+    run = variant_training(full, provenance, cfg, "fine-tuning")
+    loader, val_loader, trainer, seed = run.loader, run.val_loader, run.config, run.config.seed
     net = full.model
 
     def rebuild(encoder: RecurrentConfig) -> CTCModel:
@@ -160,7 +183,7 @@ def pruned_recognizer(
     assert isinstance(student, CTCModel)
     summary = {
         **pruned.summary,
-        "utterances": {"train": len(train_utts), "held_out": len(val_utts), "source": where},
+        "utterances": run.utterances,
     }
     small = Recognizer(student, full.alphabet, full.features, full.mean, full.std, full.lm_text)
     return small, summary

@@ -67,6 +67,7 @@ from carrousel.core.train.tbptt import first_tensor
 
 if TYPE_CHECKING:
     from carrousel.core.metrics import Metric
+    from carrousel.core.train.result import FitResult
 
 __all__ = [
     "DISTILL_KINDS",
@@ -74,6 +75,7 @@ __all__ = [
     "DistillKind",
     "DistillationTask",
     "distillation_loss",
+    "distilled_summary",
     "frame_kl",
     "soft_loss",
     "soft_targets",
@@ -370,3 +372,22 @@ class DistillationTask(Task):
 
     def batch_size(self, batch: Any) -> int:
         return self.base.batch_size(batch)
+
+
+def distilled_summary(
+    teacher: nn.Module, student: nn.Module, config: DistillConfig, result: FitResult
+) -> dict[str, Any]:
+    """The JSON-ready record every domain export keeps of a distilled variant (beside its own figures):
+    parameters before and after, the soft term's kind, ``alpha`` and temperature, epochs run and the best one.
+    """
+    return {
+        "parameters": {
+            "before": sum(p.numel() for p in teacher.parameters()),
+            "after": sum(p.numel() for p in student.parameters()),
+        },
+        "kind": config.kind,
+        "alpha": config.alpha,
+        "temperature": config.temperature,
+        "epochs": len(result.history),
+        "best_epoch": result.best_epoch,
+    }
