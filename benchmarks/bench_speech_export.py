@@ -33,6 +33,7 @@ import argparse
 import json
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,20 @@ def _rates(model: str, sets: dict[str, str]) -> dict[str, Any]:
     return out
 
 
+def _alternate(runners: dict[str, Callable[[int], object]], b: int, rounds: int) -> dict[str, list[float]]:
+    """Milliseconds of every runner at batch ``b``: one warm-up each, then one call of every runner in turn
+    per round (``10 * rounds`` rounds at batch 1), so all see the same machine load."""
+    calls: dict[str, list[float]] = {k: [] for k in runners}
+    for fn in runners.values():
+        fn(b)  # warm-up
+    for _ in range(rounds if b > 1 else 10 * rounds):
+        for k, fn in runners.items():
+            start = time.perf_counter()
+            fn(b)
+            calls[k].append(1e3 * (time.perf_counter() - start))
+    return calls
+
+
 def _variants(out: Path, rounds: int) -> dict[str, Any]:
     """The shipped model's int8 variants side by side (see the module docstring)."""
     source = shipped_model_path()
@@ -124,14 +139,7 @@ def _variants(out: Path, rounds: int) -> dict[str, Any]:
     best: dict[str, dict[str, float]] = {}
     median: dict[str, dict[str, float]] = {}
     for b in BATCHES:  # one call of every runner in turn per round; the minimum is the least disturbed
-        calls: dict[str, list[float]] = {k: [] for k in ("eager", *runners)}
-        for fn in (run_eager, *runners.values()):
-            fn(b)  # warm-up
-        for _ in range(rounds if b > 1 else 10 * rounds):
-            for k, fn in (("eager", run_eager), *runners.items()):
-                start = time.perf_counter()
-                fn(b)
-                calls[k].append(1e3 * (time.perf_counter() - start))
+        calls = _alternate({"eager": run_eager, **runners}, b, rounds)
         best[str(b)] = {k: round(min(v), 3) for k, v in calls.items()}
         median[str(b)] = {k: round(sorted(v)[len(v) // 2], 3) for k, v in calls.items()}
     speedup = {b: {k: round(row["eager"] / ms, 2) for k, ms in row.items()} for b, row in best.items()}
@@ -193,14 +201,7 @@ def _distilled(
     for _ in range(runs):  # whole runs alternate too: the spread over runs is the machine's noise
         speed: dict[str, dict[str, float]] = {}
         for b in BATCHES:
-            calls: dict[str, list[float]] = {k: [] for k in ("eager", *runners)}
-            for fn in (run_eager, *runners.values()):
-                fn(b)  # warm-up
-            for _ in range(rounds if b > 1 else 10 * rounds):
-                for k, fn in (("eager", run_eager), *runners.items()):
-                    start = time.perf_counter()
-                    fn(b)
-                    calls[k].append(1e3 * (time.perf_counter() - start))
+            calls = _alternate({"eager": run_eager, **runners}, b, rounds)
             best = {k: min(v) for k, v in calls.items()}
             speed[str(b)] = {k: round(best["eager"] / ms, 2) for k, ms in best.items() if k != "eager"}
             speed[str(b)]["eager_ms"] = round(best["eager"], 3)
