@@ -112,6 +112,14 @@ def test_scoreboard_mase_steps_and_comparisons_by_hand(
     assert [p.step for p in rw.per_step] == [1, 2, 3]
     assert rw.per_step[0].mae == pytest.approx(np.abs(bt.base_price - truth[:, 0]).mean(), rel=1e-9)
     assert np.mean([p.mae for p in rw.per_step]) == pytest.approx(rw.mae, rel=1e-9)
+    for m in board.scores:  # every step holds the same number of windows: the steps average to the pooled
+        assert np.mean([p.winkler for p in m.per_step]) == pytest.approx(m.winkler, rel=1e-9)
+        assert np.mean([p.crps for p in m.per_step]) == pytest.approx(m.crps, rel=1e-9)
+        assert m.per_step[0].directional_accuracy == m.directional_accuracy  # step 1: the next-day calls
+    drift = board.get("drift")
+    calls = np.sign(bt.forecasts["drift"][:, 2, bt.quantiles.index(0.5)]) == np.sign(bt.actual[:, 2])
+    assert drift.per_step[2].directional_accuracy == pytest.approx(calls.mean())  # the move to step 3
+    assert rw.per_step[2].directional_accuracy is None  # the random walk never calls a direction
     assert board.up_rate == pytest.approx(np.mean(bt.actual[:, 0] > 0))
     names = [c.baseline for c in board.comparisons]
     assert "lstm" not in names and "ensemble" not in names and "random_walk" in names

@@ -94,9 +94,8 @@ def test_backtest_runs_in_parquet_and_evaluate_per_step_side_by_side(
         for s in board["scores"]:
             for p in s["per_step"]:
                 r = got[(run, s["model"], p["step"])]
-                assert (r["mae"], r["mase"], r["pinball"], r["coverage"]) == (
-                    p["mae"], p["mase"], p["pinball"], p["coverage"]
-                )  # fmt: skip
+                keys = ("mae", "mase", "pinball", "coverage", "winkler", "crps", "directional_accuracy")
+                assert [r[k] for k in keys] == [p[k] for k in keys] and r["crps"] > 0
     assert {r["model"] for r in rows if r["run"] == runs[0]} - {r["model"] for r in rows if r["run"] == runs[1]} == {
         "lstm", "lstm_aci"
     }  # fmt: skip

@@ -364,6 +364,8 @@ def _render_board(board: dict[str, Any] | None, reused: bool) -> None:
     net = board["scores"][0]
     steps = "  ".join(
         f"h{p['step']} MAE {p['mae']:.3f} pinball {p['pinball']:.3f} cov {p['coverage']:.2f}"
+        + (f" CRPS {p['crps']:.3f}" if p.get("crps") is not None else "")
+        + (f" dir {p['directional_accuracy']:.3f}" if p.get("directional_accuracy") is not None else "")
         for p in net.get("per_step", [])
     )
     if steps:
@@ -549,7 +551,8 @@ def evaluate(
         bool,
         typer.Option(
             "--per-step",
-            help="Per horizon step: each model's MAE, MASE, pinball, coverage; runs side by side.",
+            help="Per horizon step: each model's MAE, MASE, pinball, coverage; runs side by side (--json adds "
+            "Winkler, CRPS and direction).",
         ),
     ] = False,
 ) -> None:

@@ -71,6 +71,10 @@ class StepScore:
     pinball: float  # mean pinball loss, in percent log return
     coverage: float  # share of outcomes inside the outermost interval
     mase: float | None = None  # MAE at this step scaled by the in-sample one-step naive MAE (None: no scale)
+    winkler: float | None = None  # mean Winkler score of the outermost interval (None: an older run)
+    crps: float | None = None  # mean CRPS from the quantiles, percent log return (None: an older run)
+    directional_accuracy: float | None = None  # share of right up/down calls of the move to this step
+    # (the sign of the cumulative log return; None: the model never calls one, or an older run)
 
 
 @dataclass(frozen=True)
@@ -169,6 +173,25 @@ def _direction_hits(bt: BacktestResult, name: str) -> np.ndarray | None:
     return None if np.all(step1 == 0) else step1 == np.sign(bt.actual[:, 0])
 
 
+def _step_score(
+    bt: BacktestResult, name: str, h: int, point: np.ndarray, truth: np.ndarray, mase: float | None
+) -> StepScore:
+    """The figures of ``name`` at horizon step ``h + 1`` (``point``/``truth``: ``(n, H)`` prices)."""
+    qs, f, y = bt.quantiles, bt.forecasts[name][:, h], bt.actual[:, h]
+    cov, pin, wink, crps = _interval_scores(f, y, qs)
+    calls = np.sign(f[:, qs.index(0.5)])
+    return StepScore(
+        step=h + 1,
+        mae=float(np.mean(np.abs(point[:, h] - truth[:, h]))),
+        pinball=pin,
+        coverage=cov,
+        mase=mase if mase is not None and np.isfinite(mase) else None,
+        winkler=wink,
+        crps=crps,
+        directional_accuracy=None if np.all(calls == 0) else float(np.mean(calls == np.sign(y))),
+    )
+
+
 def _score(
     bt: BacktestResult, name: str, up_rate: float, rw_mae: float, dm: tuple[float, float] | None
 ) -> ModelScore:
@@ -190,16 +213,7 @@ def _score(
     mase = float(np.mean(scaled)) if bt.scales else None
     cov, pin, wink, crps = _interval_scores(f.reshape(-1, len(qs)), y.reshape(-1), qs)
     step_mase = [float(np.mean(scaled[:, h])) if bt.scales else None for h in range(bt.horizon)]
-    steps = tuple(
-        StepScore(
-            step=h + 1,
-            mae=float(np.mean(np.abs(point_np[:, h] - truth_np[:, h]))),
-            pinball=_interval_scores(f[:, h], y[:, h], qs)[1],
-            coverage=_interval_scores(f[:, h], y[:, h], qs)[0],
-            mase=m if m is not None and np.isfinite(m) else None,
-        )
-        for h, m in enumerate(step_mase)
-    )
+    steps = tuple(_step_score(bt, name, h, point_np, truth_np, m) for h, m in enumerate(step_mase))
     err = mae(point, truth)
     return ModelScore(
         model=name, mae=err, rmse=rmse(point, truth), mape=100.0 * mape(point, truth),

@@ -199,7 +199,8 @@ def _run_rows(run: Path, path: Path, doc: Any) -> list[dict[str, Any]]:
     return rows
 
 
-_STEP_KEYS = ("mae", "mase", "pinball", "coverage")  # per-step figures compared by `evaluate --per-step`
+_STEP_KEYS = ("mae", "mase", "pinball", "coverage", "winkler", "crps", "directional_accuracy")  # per-step
+# figures compared by `evaluate --per-step` (the last three None in runs written before they were recorded)
 
 
 def step_rows(runs: list[Path]) -> list[dict[str, Any]]:
@@ -213,8 +214,10 @@ def step_rows(runs: list[Path]) -> list[dict[str, Any]]:
         ``model``, ``group`` (``network`` for the run's network, ``network_aci`` for it with adaptive
         conformal intervals, else the model name: what lines up across runs of different networks),
         ``step``, ``mae`` (price MAE at that step), ``mase`` (the same scaled by the in-sample one-step
-        naive MAE; None when unknown or written before it was recorded), ``pinball`` (percent log return)
-        and ``coverage`` (outermost interval).
+        naive MAE; None when unknown or written before it was recorded), ``pinball`` (percent log return),
+        ``coverage`` (outermost interval), ``winkler`` and ``crps`` (percent log return) and
+        ``directional_accuracy`` (up/down calls of the move to that step); these three are None in runs
+        written before they were recorded, or, for the last, for a model that never calls a direction.
 
     Raises:
         RunFileError: a file that is not a run, or a run without per-step scores.
