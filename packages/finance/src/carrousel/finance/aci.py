@@ -10,7 +10,7 @@ once it is known) instead of restarting it at multipliers of 1. Arrays per ticke
 is the saved config's ``[backtest] aci_gamma``).
 
 The global model (:func:`~carrousel.finance.multiseries.train_global`, ``Forecaster.fit``) has no backtest:
-:func:`aci_span` runs each series' state over its validation windows (the latest training origins, kept
+:func:`aci_states` (:func:`aci_span` per series) runs each series' state over its validation windows (the latest training origins, kept
 out of the fit for early stopping) and, with held-out days, on through them, so its bundle carries the same
 per-series state.
 """
@@ -27,7 +27,7 @@ from carrousel.finance.conformal import AciState, adaptive_conformal_state
 from carrousel.finance.features import SeriesData, cumulative_targets, valid_origins
 from carrousel.finance.fitted import FittedForecaster
 
-__all__ = ["aci_arrays", "aci_forecast", "aci_from_bundle", "aci_run", "aci_span"]
+__all__ = ["aci_arrays", "aci_forecast", "aci_from_bundle", "aci_run", "aci_span", "aci_states"]
 
 _PARTS = ("log_scale", "recent", "recent_actual")
 
@@ -120,3 +120,22 @@ def aci_span(
     None when there is no such origin)."""
     origins = valid_origins(series, fitted.window.lookback, fitted.horizon)
     return aci_run(fitted, series, origins[(origins >= first) & (origins < end)], gamma)[3]
+
+
+def aci_states(
+    fitted: FittedForecaster,
+    series_list: list[SeriesData],
+    first: Mapping[str, int],
+    ends: Mapping[str, int],
+    gamma: float,
+) -> dict[str, AciState]:
+    """:func:`aci_span` of every series named in ``first`` (its first validation origin) up to its row in
+    ``ends`` (its cut-off); none when ``gamma`` is 0 or a series has no such origin."""
+    if gamma <= 0:
+        return {}
+    spans = {
+        s.ticker: aci_span(fitted, s, first[s.ticker], ends[s.ticker], gamma)
+        for s in series_list
+        if s.ticker in first
+    }
+    return {t: state for t, state in spans.items() if state is not None}

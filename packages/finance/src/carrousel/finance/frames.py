@@ -30,12 +30,15 @@ import numpy as np
 import pandas as pd
 
 from carrousel.core.optional import require
+from carrousel.finance.aci import aci_states
 from carrousel.finance.backtest import forecast_table, run_backtest
 from carrousel.finance.bundle import ForecasterBundle, qlabel
-from carrousel.finance.config import FinanceConfig
+from carrousel.finance.config import FinanceConfig, for_series
 from carrousel.finance.data import PriceHistory
 from carrousel.finance.errors import FrameError
 from carrousel.finance.features import Scaler, SeriesData, build_series
+from carrousel.finance.panel import panel_windows
+from carrousel.finance.training import fit_at
 
 __all__ = [
     "OPTIONAL",
@@ -231,17 +234,25 @@ class Forecaster:
     @classmethod
     def fit(cls, df: pd.DataFrame, cfg: FinanceConfig | None = None) -> Forecaster:
         """Trains one global network on every series of ``df`` (all rows; ``cfg.data`` is not read); with
-        several series, the window's global target scale and input scaling apply (:func:`~carrousel.finance.config.for_series`).
-        With ``[backtest] aci_gamma > 0`` the bundle carries each series' adaptive conformal state, run
-        over its validation windows (:func:`~carrousel.finance.multiseries.train_global`, which this is).
+        several series, the window's global target scale and input scaling apply
+        (:func:`~carrousel.finance.config.for_series`). With ``[backtest] aci_gamma > 0`` the bundle carries
+        each series' adaptive conformal state, run over its validation windows
+        (:func:`~carrousel.finance.aci.aci_states`, as ``train_global`` without held-out days).
 
         Raises:
             FrameError: a malformed frame.
             PriceDataError: too little data for the window spec.
         """
-        from carrousel.finance.multiseries import train_global  # it builds on this module
-
-        return cls(train_global(df, cfg).bundle)
+        cfg = cfg if cfg is not None else FinanceConfig()
+        histories, series = frame_series(df, cfg)
+        cfg = for_series(cfg, len(series))
+        cuts = {s.ticker: len(s.close) - 1 for s in series}
+        with quiet_missing():
+            panel = panel_windows(series, cuts, cfg)
+            fitted = fit_at(series, cuts, cfg, panel)
+        fitted.scalers = known_scalers(fitted.scalers)
+        states = aci_states(fitted, series, panel.first_val_origins(), cuts, cfg.backtest.aci_gamma)
+        return cls(ForecasterBundle.trained(fitted, cfg, histories, None, states))
 
     @property
     def horizon(self) -> int:

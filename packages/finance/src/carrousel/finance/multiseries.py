@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from carrousel.finance.aci import aci_run, aci_span
+from carrousel.finance.aci import aci_run, aci_states
 from carrousel.finance.baselines import baseline_forecasts
 from carrousel.finance.bundle import ForecasterBundle
 from carrousel.finance.config import FinanceConfig, for_series
@@ -157,7 +157,7 @@ def holdout_scores(
         aci_gamma: above 0, also ``network_aci``: the network with adaptive conformal intervals
             (:func:`~carrousel.finance.conformal.adaptive_conformal`, updated as each outcome is known).
         aci_state: the adaptive conformal state at the origin before the first scored one (the global
-            model's: :func:`~carrousel.finance.aci.aci_span` over its validation windows); None: from the start.
+            model's: :func:`~carrousel.finance.aci.aci_states` over its validation windows); None: from the start.
         aci_after: when given, receives the series' state after the last scored origin (by ticker).
 
     Returns:
@@ -229,15 +229,8 @@ def train_global(
         fitted = fit_at(series, cuts, cfg, panel)
     fitted.scalers = known_scalers(fitted.scalers)
     seconds = time.perf_counter() - t0
-    gamma, states = cfg.backtest.aci_gamma, {}
-    if gamma > 0:  # each series' ACI state over its validation windows (the origins before its cut-off)
-        first = {name: int(v[0]) for name, v in zip(panel.names, panel.val_origins, strict=True)}
-        states = {
-            s.ticker: state
-            for s in series
-            if s.ticker in first
-            and (state := aci_span(fitted, s, first[s.ticker], cuts[s.ticker], gamma)) is not None
-        }
+    gamma = cfg.backtest.aci_gamma  # each series' ACI state over its validation windows, up to its cut-off
+    states = aci_states(fitted, series, panel.first_val_origins(), cuts, gamma)
     holdout: dict[str, dict[str, SeriesScore]] = {}
     if holdout_days:
         logger.info("scoring the last %d days of %d series against the baselines", holdout_days, len(series))
