@@ -33,6 +33,15 @@ from carrousel.nlp.cli._common import (
     section,
     show_progress,
 )
+from carrousel.nlp.cli._sentiment_data import (
+    Data,
+    Header,
+    LabelCol,
+    MaxLen,
+    Split,
+    TextCol,
+    data_config,
+)
 from carrousel.nlp.config import (
     FitConfig,
     SentimentEvaluateConfig,
@@ -41,7 +50,6 @@ from carrousel.nlp.config import (
     SentimentPredictConfig,
     SentimentTrainConfig,
     TeacherConfig,
-    TextDataConfig,
     TokenizerConfig,
 )
 
@@ -61,48 +69,12 @@ sentiment_app = group(
     "sentiment", "Sentiment analysis: train a BiLSTM classifier, predict, evaluate, export to ONNX."
 )
 
-Data = Annotated[str | None, typer.Option("--data", help="CSV/TSV/JSONL/fastText .txt file, or a hub name.")]
-TextCol = Annotated[str | None, typer.Option("--text-col", help="Column holding the text [default: text].")]
-LabelCol = Annotated[
-    str | None, typer.Option("--label-col", help="Column holding the label [default: label].")
-]
-Split = Annotated[str | None, typer.Option("--split", help="Hub data sets: the split [default: train].")]
-Header = Annotated[
-    bool | None,
-    typer.Option("--header/--no-header", help="CSV/TSV: first row names the columns [default: header]."),
-]
-MaxLen = Annotated[
-    int | None, typer.Option("--max-length", min=1, help="Tokens kept per text [default: 256].")
-]
 Model = Annotated[
     Path | None,
     typer.Option(
         "--model", help="Model folder written by 'nlp sentiment train' (default: the shipped model)."
     ),
 ]
-
-
-def _data(
-    cfg_file: Path | None,
-    data: str | None,
-    text_col: str | None,
-    label_col: str | None,
-    split: str | None,
-    header: bool | None,
-    max_length: int | None,
-) -> TextDataConfig:
-    base = section(cfg_file, "data", TextDataConfig)
-    source = pick(data, base, "source", None)
-    if source is None:
-        raise typer.BadParameter("give --data FILE or a hub name (or [data] source in --config)")
-    return TextDataConfig(
-        source=source,
-        text_col=pick(text_col, base, "text_col", "text"),
-        label_col=pick(label_col, base, "label_col", "label"),
-        split=pick(split, base, "split", "train"),
-        header=pick(header, base, "header", True),
-        max_length=pick(max_length, base, "max_length", 256),
-    )
 
 
 @command(sentiment_app, "train")
@@ -212,7 +184,7 @@ def train(
     net = section(config, "model", SentimentNetConfig)
     fit = section(config, "fit", FitConfig)
     cfg = SentimentTrainConfig(
-        data=_data(config, data, text_col, label_col, split, header, max_length),
+        data=data_config(config, data, text_col, label_col, split, header, max_length),
         tokenizer=TokenizerConfig(
             kind=pick(tokenizer, tok, "kind", "bpe"), vocab_size=pick(vocab_size, tok, "vocab_size", 8000),
             min_frequency=pick(min_frequency, tok, "min_frequency", 2),
@@ -329,7 +301,7 @@ def evaluate(
 
     cfg = SentimentEvaluateConfig(
         str(model) if model else None,
-        _data(None, data, text_col, label_col, split, header, None),
+        data_config(None, data, text_col, label_col, split, header, None),
         batch_size,
         device,
         example - 1,
@@ -383,7 +355,7 @@ def export(
 
     if unlabelled and prune == 0.0:
         raise typer.BadParameter("--unlabelled is for --prune (the texts the pruned model is fine-tuned on)")
-    labelled = _data(None, data, text_col, label_col, split, header, None) if data else None
+    labelled = data_config(None, data, text_col, label_col, split, header, None) if data else None
     cfg = SentimentExportConfig(
         str(model) if model else None,
         labelled,
