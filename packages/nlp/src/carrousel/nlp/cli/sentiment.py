@@ -95,9 +95,12 @@ def train(
         bool | None, typer.Option("--lowercase/--keep-case", help="[default: lowercase]")
     ] = None,
     embeddings: Annotated[
-        Path | None, typer.Option(help="GloVe/word2vec text file to initialise embeddings.")
+        Path | None,
+        typer.Option(help="GloVe/word2vec text file to initialise embeddings (its size sets --embed-dim)."),
     ] = None,
-    freeze_embeddings: Annotated[bool, typer.Option("--freeze-embeddings", help="Keep them fixed.")] = False,
+    freeze_embeddings: Annotated[
+        bool, typer.Option("--freeze-embeddings", help="Keep the embeddings fixed in training.")
+    ] = False,
     embed_dim: Annotated[int | None, typer.Option(min=1, help="Embedding size [default: 128].")] = None,
     hidden_size: Annotated[
         int | None, typer.Option(min=1, help="LSTM units per direction [default: 128].")
