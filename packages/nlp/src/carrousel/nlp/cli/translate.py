@@ -53,8 +53,10 @@ Pairs = Annotated[
     list[Path],
     typer.Option(
         "--pairs",
-        metavar="FILE",
-        help="A .mo catalogue, TSV (source<TAB>target) or JSONL file; or twice: two aligned text files.",
+        metavar="SOURCE",
+        help="A .mo catalogue, TSV (source<TAB>target) or JSONL file; or twice: two aligned text files; "
+        "or an HF datasets translation set: a folder written by save_to_disk (FOLDER#split for a "
+        "DatasetDict) or a hub name (NAME[:CONFIG][#split], e.g. wmt16:de-en#test).",
     ),
 ]
 Model = Annotated[Path, typer.Option("--model", help="Model folder written by 'nlp translate train'.")]
@@ -273,7 +275,7 @@ def run(
 
     items = list(texts or [])
     if file is not None:
-        items += [line for line in read_lines(file) if line.strip()]
+        items += read_lines(file)  # a blank line is refused, naming it (outputs stay line-aligned)
     if not items:
         raise TextDataError("nothing to translate; give texts as arguments or --file FILE")
     dc = DecodeConfig(
