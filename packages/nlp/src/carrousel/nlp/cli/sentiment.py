@@ -12,7 +12,6 @@ import typer
 from carrousel.core.cli import (
     ExportPrecision,
     ExportWith,
-    FinetuneEpochs,
     PruneShare,
     command,
     echo,
@@ -349,7 +348,15 @@ def export(
             help="--prune: texts, one per line (no labels), on which the pruned model learns the full one's outputs.",
         ),
     ] = None,
-    finetune_epochs: FinetuneEpochs = SentimentExportConfig.finetune.epochs,
+    finetune_epochs: Annotated[
+        int,
+        typer.Option(
+            "--finetune-epochs",
+            min=1,
+            help="--prune: most fine-tuning epochs (early stopping). A smaller student trained on the full "
+            "model's outputs is what --prune already does here: its units start as the strongest ones.",
+        ),
+    ] = SentimentExportConfig.finetune.epochs,
     as_json: JsonFlag = False,
 ) -> None:
     """Model with its network as ONNX (fp32/int8), optionally pruned and fine-tuned first; prints size,
