@@ -1,0 +1,81 @@
+"""Reduced-precision inference of a PyTorch network: the one way a domain runs its model in bf16 / fp16.
+
+:func:`reduced_precision` wraps a network (the same module a domain exports, e.g. ``ExportSpec.graph``)
+so that every call runs under bf16 / fp16 autocast on the network's device, checked once against that
+device (:func:`~carrousel.core.device.inference_dtype`: fp16 needs CUDA/MPS, bf16 a device with
+bfloat16), with float32 outputs and no non-finite number that float32 would not give
+(:func:`~carrousel.core.device.run_in_precision`). A domain model's ``runtime`` slot (the network run
+instead of its own, where an exported bundle puts its ONNX module) takes the wrapper as it is::
+
+    fitted = replace(fitted, runtime=reduced_precision(fitted.model, "bf16"))
+
+The weights stay float32 (autocast casts per operation), so the wrapper shares them with the network and
+costs no memory. On a CPU, bf16 runs but measures slower than float32 (``benchmarks/bench_export.py
+--parts precision``); on a GPU it takes the cuDNN / tensor-core kernels (``--device cuda``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from carrousel.core.device import inference_dtype, run_in_precision
+from carrousel.core.errors import ConfigError
+from carrousel.core.export.choices import InferencePrecision
+
+__all__ = ["ReducedPrecision", "reduced_precision"]
+
+
+class ReducedPrecision(nn.Module):
+    """``module`` run under bf16 / fp16 autocast on its parameters' device; outputs float32.
+
+    Args:
+        module: a PyTorch network with parameters (its forward is what runs).
+        precision: ``"bf16"`` or ``"fp16"``.
+
+    Raises:
+        ConfigError: an unknown precision, one the module's device cannot run, or a module without
+            parameters (an ONNX Runtime module runs its own fp32/int8 file).
+    """
+
+    def __init__(self, module: nn.Module, precision: InferencePrecision | str) -> None:
+        super().__init__()
+        param = next(module.parameters(), None)
+        if param is None:
+            raise ConfigError(
+                f"--precision {precision} runs a PyTorch network; an exported (ONNX) model runs its own "
+                "fp32/int8 file: use --precision fp32 with it"
+            )
+        self.module = module
+        self.precision = InferencePrecision(_known(precision))
+        self.dtype = inference_dtype(self.precision.value, param.device)
+
+    @property
+    def config(self) -> Any:
+        """The wrapped network's config (for callers that read ``runtime.config``)."""
+        return getattr(self.module, "config", None)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The wrapped module's outputs, computed under autocast, floating ones as float32."""
+        device = next(self.module.parameters()).device
+        return run_in_precision(lambda: self.module(*args, **kwargs), device, self.dtype)
+
+
+def _known(precision: InferencePrecision | str) -> str:
+    try:
+        return InferencePrecision(precision).value
+    except ValueError:
+        raise ConfigError(f"unknown precision {precision!r}; use fp32, bf16 or fp16") from None
+
+
+def reduced_precision(module: nn.Module, precision: InferencePrecision | str) -> nn.Module:
+    """``module`` itself for fp32, otherwise a :class:`ReducedPrecision` wrapper of it (checked here).
+
+    Raises:
+        ConfigError: see :class:`ReducedPrecision`.
+    """
+    if _known(precision) == InferencePrecision.FP32:
+        return module
+    return ReducedPrecision(module, precision)
