@@ -27,6 +27,8 @@ __all__ = [
     "autocast",
     "inference_dtype",
     "move_to",
+    "check_exported_precision",
+    "check_inference",
     "pick_device",
     "resolve_dtype",
     "run_in_precision",
@@ -132,6 +134,29 @@ def inference_dtype(precision: str, device: torch.device) -> torch.dtype | None:
     if dtype is torch.bfloat16 and device.type == "cuda" and not torch.cuda.is_bf16_supported():
         raise ConfigError(f"--precision bf16: {device} has no bfloat16 support; use --precision fp16 there")
     return dtype
+
+
+def check_exported_precision(precision: str, exported: bool) -> None:
+    """Refuses bf16 / fp16 for an exported model (an ONNX Runtime network: its file is fp32 or int8).
+
+    Raises:
+        ConfigError: ``exported`` and a precision other than fp32, in one line.
+    """
+    if exported and precision != "fp32":
+        raise ConfigError(
+            f"--precision {precision} runs a PyTorch network; an exported (ONNX) model runs its own "
+            "fp32/int8 file: use --precision fp32 with it"
+        )
+
+
+def check_inference(precision: str, device: torch.device, exported: bool = False) -> torch.dtype | None:
+    """:func:`check_exported_precision` then :func:`inference_dtype`: what a model loader checks once.
+
+    Raises:
+        ConfigError: see both.
+    """
+    check_exported_precision(precision, exported)
+    return inference_dtype(precision, device)
 
 
 def _floats(out: Any) -> list[torch.Tensor]:

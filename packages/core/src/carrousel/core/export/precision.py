@@ -21,7 +21,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from carrousel.core.device import inference_dtype, run_in_precision
+from carrousel.core.device import check_exported_precision, inference_dtype, run_in_precision
 from carrousel.core.errors import ConfigError
 from carrousel.core.export.choices import InferencePrecision
 
@@ -42,15 +42,11 @@ class ReducedPrecision(nn.Module):
 
     def __init__(self, module: nn.Module, precision: InferencePrecision | str) -> None:
         super().__init__()
-        param = next(module.parameters(), None)
-        if param is None:
-            raise ConfigError(
-                f"--precision {precision} runs a PyTorch network; an exported (ONNX) model runs its own "
-                "fp32/int8 file: use --precision fp32 with it"
-            )
-        self.module = module
         self.precision = InferencePrecision(_known(precision))
-        self.dtype = inference_dtype(self.precision.value, param.device)
+        param = next(module.parameters(), None)
+        check_exported_precision(self.precision.value, exported=param is None)
+        self.module = module
+        self.dtype = inference_dtype(self.precision.value, _device(module))
 
     @property
     def config(self) -> Any:
@@ -59,8 +55,12 @@ class ReducedPrecision(nn.Module):
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The wrapped module's outputs, computed under autocast, floating ones as float32."""
-        device = next(self.module.parameters()).device
-        return run_in_precision(lambda: self.module(*args, **kwargs), device, self.dtype)
+        return run_in_precision(lambda: self.module(*args, **kwargs), _device(self.module), self.dtype)
+
+
+def _device(module: nn.Module) -> torch.device:
+    param = next(module.parameters(), None)
+    return param.device if param is not None else torch.device("cpu")
 
 
 def _known(precision: InferencePrecision | str) -> str:

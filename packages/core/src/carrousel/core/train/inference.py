@@ -9,7 +9,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from carrousel.core.device import Precision, autocast, inference_dtype, move_to, run_in_precision
+from carrousel.core.device import (
+    Precision,
+    autocast,
+    check_exported_precision,
+    inference_dtype,
+    move_to,
+    run_in_precision,
+)
 from carrousel.core.train import distributed as dist_utils
 from carrousel.core.train.task import Task
 
@@ -163,11 +170,7 @@ def predict(
         device = next(model.parameters()).device
     except StopIteration:
         device = torch.device("cpu")
-        if precision != "fp32":
-            raise ConfigError(
-                f"--precision {precision} runs a PyTorch network; an exported (ONNX) model runs its own "
-                "fp32/int8 file: use --precision fp32 with it"
-            ) from None
+        check_exported_precision(precision, exported=True)  # a module without parameters: ONNX Runtime
     dtype = inference_dtype(precision, device)
     run = forward or (lambda m, x: m(x))
     outs: list[np.ndarray] = []

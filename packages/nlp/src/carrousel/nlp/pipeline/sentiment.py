@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
 from carrousel.core.atomic import atomic_dir
 from carrousel.core.bundle import Bundle, load_bundle
+from carrousel.core.device import check_inference
 from carrousel.core.export.deploy import load_runtime
 from carrousel.core.metrics import Average, accuracy, f1, precision, recall, roc_auc
 from carrousel.core.train import Task, Trainer, predict
@@ -221,7 +223,7 @@ class SentimentModel:
         >>> model(["a gorgeous, moving film"])[0].label  # doctest: +SKIP
     """
 
-    def __init__(self, bundle: Bundle) -> None:
+    def __init__(self, bundle: Bundle, precision: str = "fp32") -> None:
         self.bundle = bundle
         self.model: SentimentClassifier = bundle.model  # type: ignore[assignment]
         self.labels: list[str] = list(bundle.assets["labels"])
@@ -232,6 +234,8 @@ class SentimentModel:
             bundle.files[TOKENIZER_FILE], str(bundle.assets["tokenizer_kind"])
         )
         self.runtime = load_runtime(bundle)  # an exported bundle (nlp sentiment export) runs ONNX Runtime
+        check_inference(precision, next(self.model.parameters()).device, self.runtime is not None)
+        self.precision = precision  # fp32, or bf16 / fp16 autocast of the network (core's predict)
 
     @classmethod
     def from_pretrained(cls, path: str | Path | None = None, device: str = "cpu") -> SentimentModel:
@@ -269,9 +273,8 @@ class SentimentModel:
             weights = torch.nn.functional.pad(weights.float(), (0, t_max - weights.shape[1]))
             return torch.cat([probs, weights], dim=1)
 
-        raw = predict(
-            self.model, items, batch_size, forward=forward, prepare=lengths_and_ids, empty_shape=(c + t_max,)
-        )
+        how: dict[str, Any] = {"forward": forward, "prepare": lengths_and_ids, "precision": self.precision}
+        raw = predict(self.model, items, batch_size, empty_shape=(c + t_max,), **how)
         result = np.empty_like(raw)
         result[order] = raw
         return result[:, :c], result[:, c:]
