@@ -238,14 +238,14 @@ class SentimentModel:
         self.precision = precision  # fp32, or bf16 / fp16 autocast of the network (core's predict)
 
     @classmethod
-    def from_pretrained(cls, path: str | Path | None = None, device: str = "cpu") -> SentimentModel:
-        """Loads a bundle written by :func:`train_sentiment` (checksums, kind and shapes checked).
-
-        ``path=None`` loads the English model shipped in the package (:func:`shipped_model_path`).
+    def from_pretrained(
+        cls, path: str | Path | None = None, device: str = "cpu", precision: str = "fp32"
+    ) -> SentimentModel:
+        """Loads a bundle written by :func:`train_sentiment` (checksums, kind and shapes checked); ``path=None``:
+        the English model shipped in the package; ``precision``: fp32, or bf16 / fp16 autocast (not exported).
         """
-        return cls(
-            load_bundle(path if path is not None else shipped_model_path(), kind=KIND, map_location=device)
-        )
+        where = path if path is not None else shipped_model_path()
+        return cls(load_bundle(where, kind=KIND, map_location=device), precision)
 
     def _encode(self, texts: Sequence[str], max_length: int | None) -> tuple[list[np.ndarray], list[bool]]:
         check_texts(texts, "input")
@@ -346,7 +346,7 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
     Raises:
         LabelMismatchError: the data holds labels the model does not know.
     """
-    model = SentimentModel.from_pretrained(cfg.model, cfg.device)
+    model = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision)
     data = load_texts(cfg.data)
     unknown = sorted(set(data.labels) - set(model.labels))
     if unknown:
