@@ -25,10 +25,10 @@ from carrousel.core.errors import ConfigError
 __all__ = [
     "Precision",
     "autocast",
-    "inference_dtype",
-    "move_to",
     "check_exported_precision",
     "check_inference",
+    "inference_dtype",
+    "move_to",
     "pick_device",
     "resolve_dtype",
     "run_in_precision",

@@ -236,8 +236,8 @@ class SentimentEvaluateConfig:
     data: TextDataConfig  # labelled texts; their labels must be ones the model knows
     batch_size: int = 64  # texts per forward pass
     device: str = "cpu"  # cpu | cuda | auto
-    precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
     example: int = 0  # row whose attention is drawn in attention.png
+    precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
 
     def __post_init__(self) -> None:
         _need(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}")

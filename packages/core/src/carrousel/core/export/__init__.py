@@ -65,7 +65,8 @@ __getattr__, __dir__ = lazy_exports(
             ("EXPORT_ASSET", "ExportSpec", "export_bundle", "load_runtime"), "carrousel.core.export.deploy"
         ),
         **dict.fromkeys(
-            ("DeployPrecision", "Exporter", "InferencePrecision", "check_variant"), "carrousel.core.export.choices"
+            ("DeployPrecision", "Exporter", "InferencePrecision", "check_variant"),
+            "carrousel.core.export.choices",
         ),
         **dict.fromkeys(("ReducedPrecision", "reduced_precision"), "carrousel.core.export.precision"),
         **dict.fromkeys(
