@@ -20,6 +20,9 @@ columns are left out there.
    ``--scan-model DIR`` (default: the panel); run it with ``PYTHONPATH`` at an older checkout to compare
    the int8 bundle with the scan before this change.
 
+6. ``precision`` (not in the default parts): every domain model in fp32 and bf16 side by side, task metric
+   and time ratio (``benchmarks/bench_precision.py``, which also runs alone and with ``--device cuda``).
+
 5. ``profile`` (not in the default parts): ONNX Runtime's own profiler (``SessionOptions.enable_profiling``)
    on the exported bundles in ``--out`` at batch 64: part 2's panels (``panel-fp32``, ``panel-int8``,
    ``panel-int8-pruned``) and any recogniser exported there as ``speech-*`` (``speech export -o
@@ -30,7 +33,7 @@ same run. ``--prune F`` adds to parts 2 and 3 an int8 export pruned by ``F`` (``
 ``finance export --prune``: units removed, fine-tuned on the training data), with its scan in part 2;
 ``--distill H`` an int8 export of a student of ``H`` units trained on the full model's outputs (``bio export
 --distill`` / ``finance export --distill``; bio: ``--distill-filters N`` gives it N filters), with its scan in part 2.
-Usage: ``python benchmarks/bench_export.py [--parts encoder,bio,finance,scan,profile] [--out DIR] [--prune F]
+Usage: ``python benchmarks/bench_export.py [--parts encoder,bio,finance,scan,profile,precision] [--out DIR] [--prune F]
 [--distill H [--distill-filters N]] [--scan-model DIR] [--json]``
 """
 
@@ -38,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -45,6 +49,8 @@ from typing import Any
 
 import numpy as np
 import torch
+
+sys.path.insert(0, str(Path(__file__).parent))  # bench_precision
 
 
 def _measure(
@@ -380,6 +386,10 @@ def main() -> None:
         rows += _scan(out, args.scan_model)
     if "profile" in parts:
         rows += _profile(out, args.threads, batch=args.profile_batch)
+    if "precision" in parts:  # fp32 vs bf16 task metrics of every domain model (bench_precision.py)
+        import bench_precision
+
+        rows += bench_precision.rows(out, {"finance", "bio", "sentiment", "speech"})
     (out / "bench_export.json").write_text(json.dumps(rows, indent=2))
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -412,6 +422,10 @@ def main() -> None:
                     if key in r.get("extra", {})
                 )
             )
+        elif r["part"].startswith("precision "):
+            import bench_precision
+
+            print(bench_precision.describe(r))
         else:
             print(json.dumps(r))
     print(f"JSON: {out / 'bench_export.json'}")

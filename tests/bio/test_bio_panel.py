@@ -10,8 +10,8 @@ pinned here are those of the sorted null, and the null's checksum is that of its
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
