@@ -12,11 +12,11 @@ time of each precision relative to fp32.
 * ``sentiment``: the shipped model, accuracy on gensim's 200 Pang & Lee sentences (kept out of its
   training) and on the 40 hand-written negation sentences (``tests/nlp/data/negation.csv``, never trained
   on); seconds of the whole pass (best of 3, precisions alternated).
-* ``speech``: the shipped recogniser, greedy WER / CER on the first ``--utterances`` of ``sample:tidigits``
+* ``speech``: the shipped recogniser, greedy WER / CER on ``sample:tidigits`` (all, or the first ``--utterances``)
   (``speech evaluate``); seconds of the pass (best of 3, alternated, model loading included).
 
 Usage: ``python benchmarks/bench_precision.py [--parts finance,bio,sentiment,speech] [--device cpu|cuda]
-[--utterances 8] [--out DIR] [--json]`` (also ``bench_export.py --parts precision``). One thread by default.
+[--utterances N] [--out DIR] [--json]`` (also ``bench_export.py --parts precision``). One thread by default.
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ def _speech(out: Path, device: str, utterances: int) -> dict[str, Any]:
     for _ in range(ROUNDS):  # alternated; the best pass of each (model loading included, as a command)
         for p in precisions(device):
             cfg = EvaluateConfig(
-                ("sample:tidigits",), TranscribeConfig(device=device, precision=p), utterances
+                ("sample:tidigits",), TranscribeConfig(device=device, precision=p), utterances or None
             )
             res, took = _timed(lambda c=cfg: pipeline.evaluate(c))
             metrics[p], seconds[p] = (
@@ -185,7 +185,7 @@ def _speech(out: Path, device: str, utterances: int) -> dict[str, Any]:
     return _row("speech", metrics, note, seconds)
 
 
-def rows(out: Path, parts: set[str], device: str = "cpu", utterances: int = 8) -> list[dict[str, Any]]:
+def rows(out: Path, parts: set[str], device: str = "cpu", utterances: int = 0) -> list[dict[str, Any]]:
     """The rows of the parts asked for (``finance``, ``bio``, ``sentiment``, ``speech``)."""
     found: list[dict[str, Any]] = []
     if "finance" in parts:
@@ -220,7 +220,9 @@ def main() -> None:
     parser.add_argument("--parts", default="finance,bio,sentiment,speech")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda[:N]")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--utterances", type=int, default=8, help="speech: utterances of sample:tidigits")
+    parser.add_argument(
+        "--utterances", type=int, default=0, help="speech: utterances of sample:tidigits (0: all)"
+    )
     parser.add_argument("--out", type=Path, default=None, help="folder for the forecaster and the JSON")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     args = parser.parse_args()
