@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -132,7 +133,7 @@ def predict(
     *,
     forward: Callable[[nn.Module, torch.Tensor], torch.Tensor] | None = None,
     prepare: Callable[[np.ndarray | torch.Tensor], torch.Tensor] | None = None,
-    precision: Precision = "fp32",
+    precision: Precision | str = "fp32",
     out_dtype: Any = np.float64,
     empty_shape: tuple[int, ...] | None = None,
 ) -> np.ndarray:
@@ -182,7 +183,7 @@ def predict(
                 chunk = inputs[i : i + batch_size]
                 x = prepare(chunk) if prepare is not None else _as_tensor(chunk)
                 x = x.to(device, non_blocking=True)
-                y = run_in_precision(lambda m=model, x=x: run(m, x), device, dtype)
+                y = run_in_precision(functools.partial(run, model, x), device, dtype)
                 outs.append(y.detach().float().cpu().numpy().astype(out_dtype, copy=False))
     finally:
         model.train(was_training)
