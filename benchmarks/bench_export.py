@@ -18,15 +18,16 @@ columns are left out there.
 
 4. ``scan`` (not in the default parts): best of 3 ``bio scan --method model`` on part 2's mixed file with
    ``--scan-model DIR`` (default: the panel); run it with ``PYTHONPATH`` at an older checkout to compare
-   the int8 bundle with the scan before this change.
-
-6. ``precision`` (not in the default parts): every domain model in fp32 and bf16 side by side, task metric
-   and time ratio (``benchmarks/bench_precision.py``, which also runs alone and with ``--device cuda``).
+   the int8 bundle with the scan before this change; ``--scan-precision fp32,bf16`` times the panel's
+   PyTorch network in each precision (``bio scan --precision``), alternated, with the hits in common.
 
 5. ``profile`` (not in the default parts): ONNX Runtime's own profiler (``SessionOptions.enable_profiling``)
    on the exported bundles in ``--out`` at batch 64: part 2's panels (``panel-fp32``, ``panel-int8``,
    ``panel-int8-pruned``) and any recogniser exported there as ``speech-*`` (``speech export -o
    OUT/speech-int8``; 64 utterances of 200 frames): microseconds per run by node type, where the batch goes.
+
+6. ``precision`` (not in the default parts): every domain model in fp32 and bf16 side by side, task metric
+   and time ratio (``benchmarks/bench_precision.py``, which also runs alone and with ``--device cuda``).
 
 One thread (``--threads``), alternating runners per batch size; the figures are ratios measured in the
 same run. ``--prune F`` adds to parts 2 and 3 an int8 export pruned by ``F`` (``bio export --prune`` /
@@ -34,7 +35,7 @@ same run. ``--prune F`` adds to parts 2 and 3 an int8 export pruned by ``F`` (``
 ``--distill H`` an int8 export of a student of ``H`` units trained on the full model's outputs (``bio export
 --distill`` / ``finance export --distill``; bio: ``--distill-filters N`` gives it N filters), with its scan in part 2.
 Usage: ``python benchmarks/bench_export.py [--parts encoder,bio,finance,scan,profile,precision] [--out DIR] [--prune F]
-[--distill H [--distill-filters N]] [--scan-model DIR] [--json]``
+[--distill H [--distill-filters N]] [--scan-model DIR] [--scan-precision fp32,bf16] [--json]``
 """
 
 from __future__ import annotations
@@ -275,7 +276,7 @@ def _finance(out: Path, prune: float = 0.0, distill: int = 0) -> list[dict[str, 
     return rows
 
 
-def _scan(out: Path, model: str | None) -> list[dict[str, Any]]:
+def _scan(out: Path, model: str | None, precisions: tuple[str, ...] = ("fp32",)) -> list[dict[str, Any]]:
     """Best-of-3 seconds of one ``bio scan --method model`` on the mixed held-out peaks (``--scan-model``),
     written so that it also runs on older code: compare "today" with ``PYTHONPATH`` at another checkout."""
     from carrousel.bio import pipeline
@@ -284,12 +285,26 @@ def _scan(out: Path, model: str | None) -> list[dict[str, Any]]:
     mixed = out / "mixed.fa"
     if not mixed.is_file():
         raise SystemExit(f"{mixed} is missing: run --parts bio with the same --out first")
-    best, hits = float("inf"), 0
-    for _ in range(3):
-        t0 = time.perf_counter()
-        res = pipeline.scan(ScanConfig(method=Method.model, motifs=("MA0142.1",), model=model), mixed)
-        best, hits = min(best, time.perf_counter() - t0), len(res.hits["record"])
-    return [{"part": "scan", "model": model or "panel", "best_of_3_seconds": best, "hits": hits}]
+    best, sites = dict.fromkeys(precisions, float("inf")), {}
+    for _ in range(3):  # precisions alternated
+        for p in precisions:
+            extra = {"precision": p} if p != "fp32" else {}  # runs on older code with fp32 alone
+            cfg = ScanConfig(method=Method.model, motifs=("MA0142.1",), model=model, **extra)  # type: ignore[arg-type]
+            t0 = time.perf_counter()
+            h = pipeline.scan(cfg, mixed).hits
+            best[p] = min(best[p], time.perf_counter() - t0)
+            sites[p] = set(zip(h["record"].tolist(), h["start"].tolist(), h["strand"].tolist(), strict=True))
+    return [
+        {
+            "part": "scan",
+            "model": model or "panel",
+            "precision": p,
+            "best_of_3_seconds": best[p],
+            "hits": len(sites[p]),
+            "hits_in_common_with_first": len(sites[p] & sites[precisions[0]]),
+        }
+        for p in precisions
+    ]
 
 
 def node_profile(
@@ -362,6 +377,9 @@ def main() -> None:
     )
     parser.add_argument("--scan-model", default=None, help="part scan: the model folder (default: the panel)")
     parser.add_argument(
+        "--scan-precision", default="fp32", help="part scan: comma-separated precisions, e.g. fp32,bf16"
+    )
+    parser.add_argument(
         "--device", default="cpu", help="cpu (default) or cuda[:N]: the encoder part on a GPU"
     )
     parser.add_argument("--profile-batch", type=int, default=64, help="part profile: the batch size")
@@ -383,7 +401,7 @@ def main() -> None:
     if "finance" in parts:
         rows += _finance(out, args.prune, args.distill)
     if "scan" in parts:
-        rows += _scan(out, args.scan_model)
+        rows += _scan(out, args.scan_model, tuple(args.scan_precision.split(",")))
     if "profile" in parts:
         rows += _profile(out, args.threads, batch=args.profile_batch)
     if "precision" in parts:  # fp32 vs bf16 task metrics of every domain model (bench_precision.py)
