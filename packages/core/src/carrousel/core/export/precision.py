@@ -1,17 +1,17 @@
-"""Reduced-precision inference of a PyTorch network: the one way a domain runs its model in bf16 / fp16.
+"""Reduced-precision inference of a PyTorch network wrapped as a module (bf16 / fp16 autocast).
 
-:func:`reduced_precision` wraps a network (the same module a domain exports, e.g. ``ExportSpec.graph``)
-so that every call runs under bf16 / fp16 autocast on the network's device, checked once against that
-device (:func:`~carrousel.core.device.inference_dtype`: fp16 needs CUDA/MPS, bf16 a device with
-bfloat16), with float32 outputs and no non-finite number that float32 would not give
-(:func:`~carrousel.core.device.run_in_precision`). A domain model's ``runtime`` slot (the network run
-instead of its own, where an exported bundle puts its ONNX module) takes the wrapper as it is::
+The precision itself is chosen in one place, :mod:`carrousel.core.device`:
+:func:`~carrousel.core.device.inference_dtype` checks it against the device (fp16 needs CUDA/MPS, bf16 a
+device with bfloat16, an ONNX module neither) and :func:`~carrousel.core.device.run_in_precision` runs a
+call under it, float32 outputs, no non-finite number that float32 would not give. Core's :func:`~carrousel.core.train.predict` uses both
+(the domains pass their ``precision`` field to it); :func:`reduced_precision` wraps any other network with
+them, e.g. for a domain model's ``runtime`` slot (the network run instead of its own)::
 
     fitted = replace(fitted, runtime=reduced_precision(fitted.model, "bf16"))
 
 The weights stay float32 (autocast casts per operation), so the wrapper shares them with the network and
-costs no memory. On a CPU, bf16 runs but measures slower than float32 (``benchmarks/bench_export.py
---parts precision``); on a GPU it takes the cuDNN / tensor-core kernels (``--device cuda``).
+costs no memory. On this project's CPU, bf16 is mostly slower than float32 (``benchmarks/bench_precision.py``;
+the bio panel's convolution at batch 64 is the exception); on a GPU it takes the cuDNN kernels.
 """
 
 from __future__ import annotations
