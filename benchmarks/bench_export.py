@@ -12,9 +12,9 @@ export`` and the commands that run their bundles).
 3. ``finance``: a forecaster trained on the AAPL sample up to 2011-12-30 (defaults), exported (fp32,
    int8); pinball loss and MAE on the 250 sessions after its training data, latency at batch 1 / 64.
 
-``--device cuda`` (a GPU): part ``encoder`` only, on the GPU: eager fp32 vs bf16 and fp16 autocast (the
-cuDNN kernels), timed with synchronisation; the CPU ONNX Runtime package has no GPU runner, so the ONNX
-columns are left out there.
+``--device cuda`` (a GPU): part ``encoder`` on the GPU: eager fp32 vs bf16 and fp16 autocast (the cuDNN
+kernels), timed with synchronisation; the CPU ONNX Runtime package has no GPU runner, so the ONNX
+columns are left out there; with ``--parts precision`` also the domain models in fp32 / bf16 / fp16.
 
 4. ``scan`` (not in the default parts): best of 3 ``bio scan --method model`` on part 2's mixed file with
    ``--scan-model DIR`` (default: the panel); run it with ``PYTHONPATH`` at an older checkout to compare
@@ -380,7 +380,7 @@ def main() -> None:
         "--scan-precision", default="fp32", help="part scan: comma-separated precisions, e.g. fp32,bf16"
     )
     parser.add_argument(
-        "--device", default="cpu", help="cpu (default) or cuda[:N]: the encoder part on a GPU"
+        "--device", default="cpu", help="cpu (default) or cuda[:N]: the encoder (and precision) part on a GPU"
     )
     parser.add_argument("--profile-batch", type=int, default=64, help="part profile: the batch size")
     args = parser.parse_args()
@@ -393,7 +393,7 @@ def main() -> None:
         if not torch.cuda.is_available():
             raise SystemExit(f"--device {args.device}: no CUDA device here; run on a machine with a GPU")
         rows += _encoder_gpu(args.device, args.repeats)
-        parts = set()
+        parts &= {"precision"}  # the domain models' fp32 / bf16 / fp16 run on the GPU as well
     if "encoder" in parts:
         rows += _encoder(args.repeats)
     if "bio" in parts:
@@ -407,7 +407,7 @@ def main() -> None:
     if "precision" in parts:  # fp32 vs bf16 task metrics of every domain model (bench_precision.py)
         import bench_precision
 
-        rows += bench_precision.rows(out, {"finance", "bio", "sentiment", "speech"})
+        rows += bench_precision.rows(out, {"finance", "bio", "sentiment", "speech"}, args.device)
     (out / "bench_export.json").write_text(json.dumps(rows, indent=2))
     if args.json:
         print(json.dumps(rows, indent=2))
