@@ -20,12 +20,19 @@ Usage::
     python benchmarks/bench_cells.py --threads 1 --json --sizes "256,256,64,100;4,64,128,60"  # I,H,B,T
     python benchmarks/bench_cells.py --compile            # adds torch.compile of the whole loop (slow to build)
     python benchmarks/bench_cells.py --script             # adds the lstm loop scripted with TorchScript
+    python benchmarks/bench_cells.py --device cuda        # on a GPU (cuDNN's nn.LSTM the baseline)
+
+``--device cuda`` (or ``auto``: a GPU when there is one) runs every case on the GPU, timed between
+``torch.cuda.synchronize()`` calls; the fused C++ loop is CPU-only, so there the default custom-cell cases
+run the Python loop and the "Python loop" copies (the same computation) are left out; ``--clock thread``
+is CPU-only (it would not count the GPU's time).
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import json
 import statistics
 import time
@@ -36,6 +43,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from carrousel.core.device import pick_device
+from carrousel.core.errors import ConfigError
 from carrousel.core.nn import LoopCell, LoopLayer, RecurrentConfig, RecurrentEncoder
 from carrousel.core.nn.native import native_status
 
@@ -86,22 +95,28 @@ _SCRIPTED: dict[str, Callable[..., Tensor]] = {}
 # wall time by default; --clock thread counts only this thread's CPU time (with --threads 1 the whole
 # computation), so time spent descheduled by other processes on a loaded machine is not counted
 CLOCK: dict[str, Callable[[], float]] = {"now": time.perf_counter}
+# on a GPU, the clock is read after the queued kernels finish (torch.cuda.synchronize)
+SYNC: dict[str, Callable[[], None]] = {"wait": lambda: None}
 
 
 def fwd_bwd(fn: Callable[[], Tensor], params: list[nn.Parameter]) -> float:
     """Seconds for one forward + backward."""
     for p in params:
         p.grad = None
+    SYNC["wait"]()
     t0 = CLOCK["now"]()
     fn().sum().backward()
+    SYNC["wait"]()
     return CLOCK["now"]() - t0
 
 
 def fwd_only(fn: Callable[[], Tensor]) -> float:
     """Seconds for one forward without gradient recording (inference)."""
     with torch.no_grad():
+        SYNC["wait"]()
         t0 = CLOCK["now"]()
         fn()
+        SYNC["wait"]()
         return CLOCK["now"]() - t0
 
 
@@ -133,6 +148,7 @@ def bench(
     quiet: bool,
     script: bool = False,
     only: str = "",
+    device: torch.device | None = None,
 ) -> dict[str, dict[str, float]]:
     """Times every configuration at one size; prints a table of medians and ratios unless ``quiet``.
 
@@ -140,12 +156,14 @@ def bench(
         ``{case: {"fwd": ratio, "fwd_bwd": ratio, "fwd_min": ratio, "fwd_bwd_min": ratio, "fwd_ms": ms,
         "fwd_bwd_ms": ms}}``: ratios of medians (and of the fastest rounds) to nn.LSTM.
     """
-    x = torch.randn(B, T, I)
+    dev = device or torch.device("cpu")
+    x = torch.randn(B, T, I).to(dev, non_blocking=True)
     lengths = torch.randint(T // 2, T + 1, (B,))
     lengths[0] = T
 
     def enc(**kw: object) -> RecurrentEncoder:
-        return RecurrentEncoder(RecurrentConfig(input_size=I, hidden_size=H, **kw))  # type: ignore[arg-type]
+        cfg = RecurrentConfig(input_size=I, hidden_size=H, **kw)  # type: ignore[arg-type]
+        return RecurrentEncoder(cfg).to(dev)
 
     fused = enc()
     loop = enc(backend="loop")
@@ -191,6 +209,8 @@ def bench(
         compiled(x, None, None)[0].sum().backward()
         print(f"torch.compile of the whole lstm loop: first call (build) {time.perf_counter() - t0:.1f} s")
         cases["lstm loop, torch.compile"] = (comp, lambda: compiled(x, None, None)[0])
+    if dev.type != "cpu":  # the fused C++ loop is CPU-only: the default cases already run the Python loop
+        cases = {k: v for k, v in cases.items() if not k.endswith("Python loop")}
     if only:  # the baseline and the cases whose name contains one of the comma-separated words
         keep = [w.strip() for w in only.split(",") if w.strip()]
         cases = {k: v for k, v in cases.items() if k == "nn.LSTM (fused)" or any(w in k for w in keep)}
@@ -220,7 +240,7 @@ def bench(
     if not quiet:
         print(
             f"\nI={I} H={H} B={B} T={T}, training mode, median of {rounds} interleaved rounds, "
-            f"{torch.get_num_threads()} threads"
+            f"{torch.get_num_threads()} threads, {dev}"
         )
         print(
             f"{'configuration':34s} {'fwd ms':>9s} {'x nn.LSTM':>10s} {'(min)':>6s} "
@@ -256,7 +276,18 @@ def main() -> None:
     )
     ap.add_argument("--json", action="store_true", help="print the ratios as one JSON object only")
     ap.add_argument("--script", action="store_true", help="also time the lstm loop scripted with TorchScript")
+    ap.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N, or auto (a GPU if any)")
     args = ap.parse_args()
+    if args.device not in ("cpu", "auto") and not args.device.startswith("cuda"):
+        ap.error(f"--device {args.device}: use cpu, cuda, cuda:N or auto")
+    try:
+        device = pick_device("cuda" if args.device == "auto" and torch.cuda.is_available() else args.device)
+    except ConfigError as exc:
+        ap.error(str(exc))
+    if device.type == "cuda":
+        if args.clock == "thread":
+            ap.error("--clock thread counts CPU time only; use the default wall clock with --device cuda")
+        SYNC["wait"] = functools.partial(torch.cuda.synchronize, device)
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.clock == "thread":
@@ -270,6 +301,7 @@ def main() -> None:
         "torch": torch.__version__,
         "clock": args.clock,
         "native": native_status()[1],
+        "device": str(device),
     }
     for spec in args.sizes.split(";"):
         vals = [int(v) for v in spec.split(",")]
@@ -277,7 +309,7 @@ def main() -> None:
             vals = [vals[0], *vals]
         I, H, B, T = vals  # noqa: E741
         out[f"I={I} H={H} B={B} T={T}"] = bench(
-            I, H, B, T, args.rounds, args.compile, args.json, args.script, args.cases
+            I, H, B, T, args.rounds, args.compile, args.json, args.script, args.cases, device
         )
     if args.json:
         print(json.dumps(out, indent=1))

@@ -12,32 +12,37 @@ export`` and the commands that run their bundles).
 3. ``finance``: a forecaster trained on the AAPL sample up to 2011-12-30 (defaults), exported (fp32,
    int8); pinball loss and MAE on the 250 sessions after its training data, latency at batch 1 / 64.
 
-``--device cuda`` (a GPU): part ``encoder`` only, on the GPU: eager fp32 vs bf16 and fp16 autocast (the
-cuDNN kernels), timed with synchronisation; the CPU ONNX Runtime package has no GPU runner, so the ONNX
-columns are left out there.
+``--device cuda`` (a GPU): part ``encoder`` on the GPU: eager fp32 vs bf16 and fp16 autocast (the cuDNN
+kernels), timed with synchronisation; the CPU ONNX Runtime package has no GPU runner, so the ONNX
+columns are left out there; with ``--parts precision`` also the domain models in fp32 / bf16 / fp16.
 
 4. ``scan`` (not in the default parts): best of 3 ``bio scan --method model`` on part 2's mixed file with
    ``--scan-model DIR`` (default: the panel); run it with ``PYTHONPATH`` at an older checkout to compare
-   the int8 bundle with the scan before this change.
+   the int8 bundle with the scan before this change; ``--scan-precision fp32,bf16`` times the panel's
+   PyTorch network in each precision (``bio scan --precision``), alternated, with the hits in common.
 
 5. ``profile`` (not in the default parts): ONNX Runtime's own profiler (``SessionOptions.enable_profiling``)
    on the exported bundles in ``--out`` at batch 64: part 2's panels (``panel-fp32``, ``panel-int8``,
    ``panel-int8-pruned``) and any recogniser exported there as ``speech-*`` (``speech export -o
    OUT/speech-int8``; 64 utterances of 200 frames): microseconds per run by node type, where the batch goes.
 
+6. ``precision`` (not in the default parts): every domain model in fp32 and bf16 side by side, task metric
+   and time ratio (``benchmarks/bench_precision.py``, which also runs alone and with ``--device cuda``).
+
 One thread (``--threads``), alternating runners per batch size; the figures are ratios measured in the
 same run. ``--prune F`` adds to parts 2 and 3 an int8 export pruned by ``F`` (``bio export --prune`` /
 ``finance export --prune``: units removed, fine-tuned on the training data), with its scan in part 2;
 ``--distill H`` an int8 export of a student of ``H`` units trained on the full model's outputs (``bio export
 --distill`` / ``finance export --distill``; bio: ``--distill-filters N`` gives it N filters), with its scan in part 2.
-Usage: ``python benchmarks/bench_export.py [--parts encoder,bio,finance,scan,profile] [--out DIR] [--prune F]
-[--distill H [--distill-filters N]] [--scan-model DIR] [--json]``
+Usage: ``python benchmarks/bench_export.py [--parts encoder,bio,finance,scan,profile,precision] [--out DIR] [--prune F]
+[--distill H [--distill-filters N]] [--scan-model DIR] [--scan-precision fp32,bf16] [--json]``
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -45,6 +50,8 @@ from typing import Any
 
 import numpy as np
 import torch
+
+sys.path.insert(0, str(Path(__file__).parent))  # bench_precision
 
 
 def _measure(
@@ -269,7 +276,7 @@ def _finance(out: Path, prune: float = 0.0, distill: int = 0) -> list[dict[str, 
     return rows
 
 
-def _scan(out: Path, model: str | None) -> list[dict[str, Any]]:
+def _scan(out: Path, model: str | None, precisions: tuple[str, ...] = ("fp32",)) -> list[dict[str, Any]]:
     """Best-of-3 seconds of one ``bio scan --method model`` on the mixed held-out peaks (``--scan-model``),
     written so that it also runs on older code: compare "today" with ``PYTHONPATH`` at another checkout."""
     from carrousel.bio import pipeline
@@ -278,12 +285,26 @@ def _scan(out: Path, model: str | None) -> list[dict[str, Any]]:
     mixed = out / "mixed.fa"
     if not mixed.is_file():
         raise SystemExit(f"{mixed} is missing: run --parts bio with the same --out first")
-    best, hits = float("inf"), 0
-    for _ in range(3):
-        t0 = time.perf_counter()
-        res = pipeline.scan(ScanConfig(method=Method.model, motifs=("MA0142.1",), model=model), mixed)
-        best, hits = min(best, time.perf_counter() - t0), len(res.hits["record"])
-    return [{"part": "scan", "model": model or "panel", "best_of_3_seconds": best, "hits": hits}]
+    best, sites = dict.fromkeys(precisions, float("inf")), {}
+    for _ in range(3):  # precisions alternated
+        for p in precisions:
+            extra = {"precision": p} if p != "fp32" else {}  # runs on older code with fp32 alone
+            cfg = ScanConfig(method=Method.model, motifs=("MA0142.1",), model=model, **extra)  # type: ignore[arg-type]
+            t0 = time.perf_counter()
+            h = pipeline.scan(cfg, mixed).hits
+            best[p] = min(best[p], time.perf_counter() - t0)
+            sites[p] = set(zip(h["record"].tolist(), h["start"].tolist(), h["strand"].tolist(), strict=True))
+    return [
+        {
+            "part": "scan",
+            "model": model or "panel",
+            "precision": p,
+            "best_of_3_seconds": best[p],
+            "hits": len(sites[p]),
+            "hits_in_common_with_first": len(sites[p] & sites[precisions[0]]),
+        }
+        for p in precisions
+    ]
 
 
 def node_profile(
@@ -356,7 +377,10 @@ def main() -> None:
     )
     parser.add_argument("--scan-model", default=None, help="part scan: the model folder (default: the panel)")
     parser.add_argument(
-        "--device", default="cpu", help="cpu (default) or cuda[:N]: the encoder part on a GPU"
+        "--scan-precision", default="fp32", help="part scan: comma-separated precisions, e.g. fp32,bf16"
+    )
+    parser.add_argument(
+        "--device", default="cpu", help="cpu (default) or cuda[:N]: the encoder (and precision) part on a GPU"
     )
     parser.add_argument("--profile-batch", type=int, default=64, help="part profile: the batch size")
     args = parser.parse_args()
@@ -369,7 +393,7 @@ def main() -> None:
         if not torch.cuda.is_available():
             raise SystemExit(f"--device {args.device}: no CUDA device here; run on a machine with a GPU")
         rows += _encoder_gpu(args.device, args.repeats)
-        parts = set()
+        parts &= {"precision"}  # the domain models' fp32 / bf16 / fp16 run on the GPU as well
     if "encoder" in parts:
         rows += _encoder(args.repeats)
     if "bio" in parts:
@@ -377,9 +401,13 @@ def main() -> None:
     if "finance" in parts:
         rows += _finance(out, args.prune, args.distill)
     if "scan" in parts:
-        rows += _scan(out, args.scan_model)
+        rows += _scan(out, args.scan_model, tuple(args.scan_precision.split(",")))
     if "profile" in parts:
         rows += _profile(out, args.threads, batch=args.profile_batch)
+    if "precision" in parts:  # fp32 vs bf16 task metrics of every domain model (bench_precision.py)
+        import bench_precision
+
+        rows += bench_precision.rows(out, {"finance", "bio", "sentiment", "speech"}, args.device)
     (out / "bench_export.json").write_text(json.dumps(rows, indent=2))
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -412,6 +440,10 @@ def main() -> None:
                     if key in r.get("extra", {})
                 )
             )
+        elif r["part"].startswith("precision "):
+            import bench_precision
+
+            print(bench_precision.describe(r))
         else:
             print(json.dumps(r))
     print(f"JSON: {out / 'bench_export.json'}")

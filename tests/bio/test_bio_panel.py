@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -82,6 +83,15 @@ def test_panel_logits_on_a_fixed_input(panel, one_thread, lcg_dna) -> None:
     np.testing.assert_allclose(logits[:, 1], REST_LOGITS, rtol=1e-5, atol=1e-5)
     assert logits[1, 0] > logits[0, 0] and logits[2, 1] > logits[0, 1]  # the planted sites raise them
     np.testing.assert_allclose(panel.calibration.pvalues(logits)[:, 0], CTCF_PVALUES, rtol=1e-4)
+
+
+def test_panel_logits_in_bf16_stay_close(panel, one_thread, lcg_dna) -> None:
+    """bf16 autocast through core's predict (``MotifModel.precision``): finite, within 0.1 of the fp32
+    logits (|logit| up to ~10), the planted sites still raise their outputs."""
+    fp32 = panel.logits(_windows(lcg_dna))
+    bf16 = replace(panel, precision="bf16").logits(_windows(lcg_dna))
+    assert np.isfinite(bf16).all() and 0 < np.abs(bf16 - fp32).max() < 0.1
+    assert bf16[1, 0] > bf16[0, 0] and bf16[2, 1] > bf16[0, 1]
 
 
 def test_panel_scan_on_a_fixed_genome(tmp_path, lcg_dna) -> None:

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from carrousel.core.bundle import load_bundle
+from carrousel.core.errors import ConfigError
 from carrousel.core.export import export_bundle
 from carrousel.finance.bundle import ForecasterBundle
 from carrousel.finance.cli import app
@@ -109,6 +110,13 @@ def test_the_exported_graph_is_the_fused_ensemble(
     np.testing.assert_allclose(got, saved.fitted.predict(series, origins), rtol=1e-4, atol=1e-6)
     raw = deployed.fitted.predict(series, origins, calibrated=False)
     np.testing.assert_allclose(raw, saved.fitted.predict(series, origins, calibrated=False), atol=1e-5)
+    # bf16 autocast of the PyTorch ensemble (core's predict): finite, within 2 % of the quantiles' range;
+    # an exported (ONNX) forecaster refuses it in one line
+    half = replace(saved.fitted, precision="bf16").predict(series, origins, calibrated=False)
+    full = saved.fitted.predict(series, origins, calibrated=False)
+    assert np.isfinite(half).all() and 0 < np.abs(half - full).max() < 0.02 * np.abs(full).max()
+    with pytest.raises(ConfigError, match="exported \\(ONNX\\) model runs its own fp32/int8 file"):
+        replace(deployed.fitted, precision="bf16").predict(series, origins)
     for precision, op, nodes in (("int8", "DynamicQuantizeLSTM", 1), ("fp32", "LSTM", 2)):
         export_forecaster(
             ExportConfig(model_dir=str(model), precision=precision, eval_days=60), tmp_path / precision

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -663,6 +664,20 @@ OPTION_CASES: dict[str, OptionCase] = {
     "scan format unknown": ("scan", ["--format", "bam"], 2, "format"),
     "scan method unknown": ("scan", ["--method", "magic"], 2, "method"),
     "scan device unknown": ("scan", ["--device", "tpu"], 2, "device"),
+    "scan precision unknown": ("scan", ["--precision", "int4"], 2, "precision"),
+    # fp16 is for GPUs: on the CPU a one-line error naming bf16, not a silent substitute
+    **(
+        {}
+        if torch.cuda.is_available()
+        else {
+            "scan fp16 on the cpu": (
+                "scan",
+                ["--method", "model", "--precision", "fp16"],
+                1,
+                "use --precision bf16",
+            )
+        }
+    ),
     "scan unknown option": ("scan", ["--colour", "red"], 2, "--colour"),
     "scan verbose and quiet": ("scan", ["-v", "-q"], 2, "exclude"),
     "scan empty motif": ("scan", ["-m", ","], 1, "no motif given"),

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 from typer.testing import CliRunner
 
 from carrousel.nlp.cli import app, main
@@ -69,6 +70,7 @@ def test_usage_errors_exit_2_with_one_line(nlp: Callable[..., Run], sentiment_mo
         ["sentiment", "train", "--out", "x", "--pooling", "median", "--data", "d.csv"],
         ["generate", "run", "--model", "m", "--top-p", "1.5"],
         ["sentiment", "predict", "--bogus"],
+        ["sentiment", "predict", "--precision", "int4", "a text"],
     ):
         result = nlp(*args)
         assert result.returncode == 2, (args, result.stderr)
@@ -88,6 +90,8 @@ def test_data_errors_exit_1_with_one_line(
         (["sentiment", "predict", "--model", str(sentiment_model), " "], "empty or only whitespace"),
         (["generate", "run", "--model", str(sentiment_model)], "not a nlp.lm one"),
     ]
+    if not torch.cuda.is_available():  # fp16 is for GPUs: on the CPU a one-line error, not a silent bf16
+        cases.append((["sentiment", "predict", "--precision", "fp16", "hi"], "use --precision bf16"))
     for args, expected in cases:
         result = nlp(*args)
         assert result.returncode == 1, (args, result.stderr)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from carrousel.core.errors import DataError
+from carrousel.core.errors import ConfigError, DataError
 from carrousel.nlp.cli import app
 from carrousel.nlp.config import SentimentExportConfig, TextDataConfig
 from carrousel.nlp.data import load_texts
@@ -38,6 +38,8 @@ def test_fp32_export_reproduces_the_model_at_other_sizes(tmp_path: Path) -> None
     assert set(report["speedup"]) == {"1", "64"} and report["onnx_bytes"] > 0
     eager, deployed = SentimentModel.from_pretrained(), SentimentModel.from_pretrained(tmp_path / "m")
     assert eager.runtime is None and deployed.runtime is not None
+    with pytest.raises(ConfigError, match="exported \\(ONNX\\) model runs its own fp32/int8 file"):
+        SentimentModel.from_pretrained(tmp_path / "m", precision="bf16")  # bf16 is for the PyTorch network
     for batch in (1, 3):  # batch sizes and lengths other than the export example (4 x 9)
         a, b = eager(TEXTS, batch_size=batch), deployed(TEXTS, batch_size=batch)
         for x, y in zip(a, b, strict=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -49,6 +50,15 @@ def test_shipped_model_gets_clear_sentences_right_across_domains() -> None:
         for p in model(texts):
             assert p.label == label, (p.text, p.probabilities)
             assert p.probabilities[label] > 0.6, (p.text, p.probabilities)
+
+
+def test_shipped_model_in_bf16_keeps_its_answers() -> None:
+    """bf16 autocast of the network (core's predict): the same labels, probabilities within 0.02."""
+    full, half = SentimentModel.from_pretrained(), SentimentModel.from_pretrained(precision="bf16")
+    texts = [t for group in CLEAR.values() for t in group]
+    a, b = full.predict_proba(texts), half.predict_proba(texts)
+    assert np.isfinite(b).all() and (a.argmax(1) == b.argmax(1)).all()
+    assert 0 < np.abs(a - b).max() < 0.02  # bf16 really ran, and stayed close
 
 
 def test_cli_predict_without_model_uses_the_shipped_one() -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
+import torch
 
+from carrousel.core.errors import ConfigError
 from carrousel.speech.config import DecodeConfig, EvaluateConfig, TranscribeConfig
 from carrousel.speech.pipeline import evaluate, load_model
 from carrousel.speech.recognizer import shipped_model_path
@@ -18,6 +21,21 @@ def test_shipped_bundle_loads() -> None:
     assert manifest["kind"] == "speech.ctc" and rec.model.config.bidirectional
     assert rec.features.f_max == 4000.0 and rec.lm_text and rec.word_lm() is not None
     assert (shipped_model_path() / "model.safetensors").stat().st_size < 8 << 20  # a few MB
+
+
+def test_shipped_model_in_bf16_scores_like_fp32() -> None:
+    """bf16 autocast of the network (``Recognizer(precision=...)``, through core): finite, frame
+    probabilities within 0.02 of fp32 and the same greedy labels on random features of real lengths (the
+    log-probabilities themselves are bf16-rounded: 0.125 steps near -20); fp16 on the CPU is one line."""
+    full, half = load_model(), load_model(precision="bf16")
+    g = torch.Generator().manual_seed(0)
+    feats = [torch.randn(n, full.features.size, generator=g) for n in (150, 90)]
+    for a, b in zip(full.log_probs(feats), half.log_probs(feats), strict=True):
+        assert a.shape == b.shape and np.isfinite(b).all() and 0 < np.abs(np.exp(a) - np.exp(b)).max() < 0.02
+        assert (a.argmax(1) == b.argmax(1)).mean() >= 0.95
+    if not torch.cuda.is_available():
+        with pytest.raises(ConfigError, match="fp16 needs a CUDA or MPS device"):
+            load_model(precision="fp16")
 
 
 @pytest.mark.parametrize(("beam", "max_wer", "max_cer"), [(1, 0.72, 0.45), (8, 0.53, 0.4)])

@@ -31,6 +31,7 @@ from carrousel.bio.errors import MotifFormatError, MotifNotFoundError
 from carrousel.bio.models import DanQ, MotifModel
 from carrousel.bio.motifs import parse_motifs, write_jaspar
 from carrousel.core.bundle import Bundle, is_bundle, load_bundle
+from carrousel.core.device import check_inference
 from carrousel.core.errors import BundleError
 from carrousel.core.export.deploy import load_runtime
 
@@ -84,15 +85,17 @@ def save_model(model: MotifModel, folder: str | Path) -> Path:
     return to_bundle(model).save(folder)
 
 
-def load_model(path: str | Path | None = None, device: str = "cpu") -> MotifModel:
+def load_model(path: str | Path | None = None, device: str = "cpu", precision: str = "fp32") -> MotifModel:
     """Loads a model saved by :func:`save_model` (default: the packaged 24-factor panel).
 
     Args:
         path: the model folder.
         device: where the network runs: ``"cpu"``, ``"cuda"`` or ``"auto"``.
+        precision: ``"fp32"``, or ``"bf16"`` / ``"fp16"`` autocast of the network (not for an exported model).
 
     Raises:
         BundleError: the folder is missing, damaged, changed or not a carrousel-bio model.
+        ConfigError: a precision the device (or an exported model) cannot run.
     """
     folder = Path(path) if path is not None else default_model_path()
     if folder.is_dir() and not is_bundle(folder):
@@ -149,7 +152,8 @@ def load_model(path: str | Path | None = None, device: str = "cpu") -> MotifMode
     runtime = load_runtime(
         bundle, config=network.config
     )  # an exported bundle (bio export) runs its ONNX file
-    return MotifModel(network, motifs, calibration, dict(bundle.data), background, runtime)
+    check_inference(precision, next(network.parameters()).device, runtime is not None)
+    return MotifModel(network, motifs, calibration, dict(bundle.data), background, runtime, precision)
 
 
 from_pretrained = load_model

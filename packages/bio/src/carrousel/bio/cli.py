@@ -49,7 +49,7 @@ from carrousel.bio.config import (
 )
 from carrousel.core import cli
 from carrousel.core.config import load_toml
-from carrousel.core.export import DeployPrecision, Exporter
+from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.files import check_input_file
 
 __all__ = ["app", "main"]
@@ -135,7 +135,7 @@ def _bases_bar(enabled: bool) -> Iterator[tuple[Callable[[int], None], Callable[
 
 _SCAN_FLAGS = {
     **{p: p for p in ["method", "model", "pvalue", "qvalue", "exact_qvalues", "background", "device"]},
-    **{p: p for p in ["model_qvalue", "model_pvalue", "model_background"]},
+    **{p: p for p in ["model_qvalue", "model_pvalue", "model_background", "precision"]},
     "model_calls": "calls",
     "model_null": "calibration",
     "motif": "motifs",
@@ -222,6 +222,7 @@ def scan(
         int, typer.Option("--background-order", min=0, max=1, help="Markov order of the background.")
     ] = 0,
     device: DeviceOpt = Device.cpu,
+    precision: cli.RunPrecision = InferencePrecision.FP32,
     config: ConfigFile = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a JSON summary on stdout (hits go to --out).")
@@ -251,6 +252,7 @@ def scan(
         calls=model_calls,
         model_background=_path(model_background),
         device=device,
+        precision=precision,
     )
     cfg = _with_flags(ctx, config, flags, _SCAN_FLAGS)
     with _bases_bar(progress) as (set_total, advance):

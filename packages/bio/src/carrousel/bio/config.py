@@ -23,7 +23,7 @@ from carrousel.bio.errors import (
     ScanConfigError,
     TrainConfigError,
 )
-from carrousel.core.export import DeployPrecision, Exporter
+from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import check_variant
 
 __all__ = [
@@ -130,8 +130,7 @@ def _at_least(name: str, value: int | None, low: int, error: type[BioError], hig
         raise error(f"{name} {value:,} is over the limit of {high:,}; give a smaller value")
 
 
-# upper bounds: far above any sensible run, low enough that a typo fails at once instead of exhausting
-# memory or running for ever
+# upper bounds: far above any sensible run, low enough that a typo fails at once (no memory exhausted)
 MAX_WINDOW = 100_000  # bases per training window
 MAX_EPOCHS = 10_000
 MAX_BATCH = 1 << 20  # windows per batch
@@ -168,10 +167,11 @@ class ScanConfig:
     n_null: int = 2000  # shuffled windows for the genome null
     device: Device = Device.cpu  # device for the model: cpu | cuda | auto
     jaspar_release: str = "JASPAR2024"  # pyjaspar release used for IDs and names
+    precision: InferencePrecision = InferencePrecision.FP32  # the model's numbers: fp32 | bf16 | fp16 (GPU)
 
     def __post_init__(self) -> None:
         kinds = {"method": Method, "background": BackgroundKind, "calibration": Calibration, "device": Device}
-        for name, kind in (kinds | {"calls": ModelCalls}).items():
+        for name, kind in (kinds | {"calls": ModelCalls, "precision": InferencePrecision}).items():
             _choice(self, name, kind, ScanConfigError)
         object.__setattr__(self, "motifs", tuple(self.motifs))
         _probability("pvalue threshold", self.pvalue, ScanConfigError)

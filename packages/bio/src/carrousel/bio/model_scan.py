@@ -155,9 +155,8 @@ class ModelScanner:
         """``(N, W)`` codes -> ``(N, K)`` strand-averaged logits, in the scan's batches."""
         # batch_size counts sequences of both strands: half as many windows per batch (small batches stay
         # in cache, measured faster on 2 cores)
-        return predict_logits(
-            self.model.model, codes, max(self.batch_size // 2, 1), fast=True, runtime=self.model.runtime
-        )
+        m, half = self.model, max(self.batch_size // 2, 1)
+        return predict_logits(m.model, codes, half, fast=True, runtime=m.runtime, precision=m.precision)
 
     def _starts(self, chunk: Chunk, limit: int) -> np.ndarray:
         n, W = chunk.codes.size, self.window

@@ -231,6 +231,7 @@ def predict_logits(
     batch_size: int = 512,
     fast: bool = False,
     runtime: nn.Module | None = None,
+    precision: str = "fp32",
 ) -> np.ndarray:
     """Strand-averaged logits of windows: each window and its reverse complement run through the
     network and the two probabilities are averaged (returned as a logit), in batches by
@@ -245,6 +246,8 @@ def predict_logits(
             forward passes.
         runtime: an exported network (:class:`carrousel.core.export.OnnxModule` of :meth:`DanQ.predict`,
             from an exported bundle), run instead of ``model``.
+        precision: ``"fp32"``, or ``"bf16"`` / ``"fp16"`` autocast of ``model`` (checked against its device
+            by :func:`carrousel.core.train.predict`; an exported ``runtime`` runs fp32 only).
 
     Returns:
         ``(N, K)`` float64 logits.
@@ -256,6 +259,7 @@ def predict_logits(
             batch_size,
             prepare=_one_hot_channels_last,
             empty_shape=(model.config.n_outputs,),
+            precision=precision,
         )
     return predict(
         model,
@@ -264,6 +268,7 @@ def predict_logits(
         forward=_both_strands_fast if fast else _both_strands,
         prepare=_one_hot_channels_last if fast else _one_hot,
         empty_shape=(model.config.n_outputs,),
+        precision=precision,
     )
 
 
@@ -284,6 +289,7 @@ class MotifModel:
             negatives, or fresh genome windows), when it has them: the null of a peak-set scan.
         runtime: the exported network of an exported bundle (``bio export``), which scores windows
             instead of ``model`` (still used for gradients); None for a plain bundle.
+        precision: ``"fp32"``, or ``"bf16"`` / ``"fp16"``: :meth:`logits` runs ``model`` under that autocast.
     """
 
     model: DanQ
@@ -292,6 +298,7 @@ class MotifModel:
     info: dict[str, Any] = field(default_factory=dict)
     background: NullCalibration | None = None
     runtime: nn.Module | None = None
+    precision: str = "fp32"
 
     @property
     def window(self) -> int:
@@ -300,7 +307,7 @@ class MotifModel:
 
     def logits(self, codes: np.ndarray, batch_size: int = 512) -> np.ndarray:
         """``(N, W)`` codes -> ``(N, K)`` strand-averaged logits (:func:`predict_logits`)."""
-        return predict_logits(self.model, codes, batch_size, runtime=self.runtime)
+        return predict_logits(self.model, codes, batch_size, runtime=self.runtime, precision=self.precision)
 
 
 def attribution(model: torch.nn.Module, codes: np.ndarray, tasks: np.ndarray) -> np.ndarray:

@@ -113,7 +113,7 @@ def scan(
         check_input_file(cfg.model_background, "--model-background", "FASTA")
     model = None
     if cfg.method is not Method.pwm or not cfg.motifs:
-        model = load_model(cfg.model, device=cfg.device.value)
+        model = load_model(cfg.model, device=cfg.device.value, precision=cfg.precision.value)
     result = scan_genome(genome, cfg, model=model, progress=progress, total=total)
     if out is not None:
         write_hits(result, kind, out)

@@ -48,7 +48,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from carrousel.core.errors import CarrouselError, ConfigError
-from carrousel.core.export.choices import DeployPrecision, Exporter
+from carrousel.core.export.choices import DeployPrecision, Exporter, InferencePrecision
 
 __all__ = [
     "EXIT_ERROR",
@@ -60,6 +60,7 @@ __all__ = [
     "ExportWith",
     "FinetuneEpochs",
     "PruneShare",
+    "RunPrecision",
     "command",
     "create_app",
     "echo",
@@ -93,7 +94,7 @@ Verbose = Annotated[
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Errors only: no progress, no logs.")]
 
-# the two options of every domain's ``export`` command (bio, finance, nlp sentiment)
+# the options of the domains' ``export`` commands; ``--precision`` of the commands that run a network
 ExportPrecision = Annotated[
     DeployPrecision,
     typer.Option("--precision", help="ONNX numbers: fp32, or int8 (the domain picks the nodes)."),
@@ -105,6 +106,7 @@ _DISTILL_HELP = "Hidden units of a student trained on the model's own outputs, e
 DistillHidden = Annotated[int, typer.Option("--distill", min=0, max=4096, help=_DISTILL_HELP)]
 _EPOCHS_HELP = "--prune: most fine-tuning epochs; --distill: the student's (early stopping)."
 FinetuneEpochs = Annotated[int, typer.Option("--finetune-epochs", min=1, help=_EPOCHS_HELP)]
+RunPrecision = Annotated[InferencePrecision, typer.Option("--precision", help="fp32, or bf16/fp16 autocast.")]
 
 
 def create_app(name: str, help: str, version: str) -> typer.Typer:
@@ -307,8 +309,7 @@ def to_jsonable(obj: Any) -> Any:
     """Plain JSON values from dataclasses, enums, paths, NumPy scalars and arrays (recursively).
 
     Raises:
-        ConfigError: a number is NaN or infinite (it must never reach an output), or a value has no
-            JSON form.
+        ConfigError: a NaN or infinite number (it must never reach an output), or a value without JSON form.
     """
     if obj is None or isinstance(obj, bool | str):
         return obj

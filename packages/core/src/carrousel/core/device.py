@@ -2,7 +2,10 @@
 
 ``pick_device("auto")`` picks CUDA, then Apple MPS, then CPU. ``move_to`` moves nested batches with
 ``non_blocking=True`` (effective when the source tensors are in pinned memory). ``autocast`` gives a
-bf16/fp16 autocast context that is a no-op for ``"fp32"``.
+bf16/fp16 autocast context that is a no-op for ``"fp32"``. For inference, :func:`inference_dtype` is the one
+check of a precision against a device (one-line errors for what the device cannot run) and
+:func:`run_in_precision` runs a call under it, never letting non-finite outputs out that float32 would not
+give (the call is rerun in float32 then).
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
-from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+import logging
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from typing import Any, Literal
 
 import torch
@@ -18,9 +22,22 @@ from torch.nn.utils.rnn import PackedSequence
 
 from carrousel.core.errors import ConfigError
 
-__all__ = ["Precision", "autocast", "move_to", "pick_device", "resolve_dtype"]
+__all__ = [
+    "Precision",
+    "autocast",
+    "check_exported_precision",
+    "check_inference",
+    "inference_dtype",
+    "move_to",
+    "pick_device",
+    "resolve_dtype",
+    "run_in_precision",
+]
 
 Precision = Literal["fp32", "bf16", "fp16"]
+
+logger = logging.getLogger(__name__)
+_INFERENCE_DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 def pick_device(prefer: str | torch.device | None = "auto") -> torch.device:
@@ -99,3 +116,83 @@ def autocast(device: torch.device, precision: Precision = "fp32") -> Iterator[No
         return
     with torch.autocast(device_type=device.type, dtype=dtype):
         yield
+
+
+def inference_dtype(precision: str, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype of an inference ``precision`` on ``device`` (None: float32); unlike training's
+    :func:`resolve_dtype` it never substitutes one format for another.
+
+    Raises:
+        ConfigError: an unknown precision, or one the device cannot run (fp16 on the CPU, bf16 on a CUDA
+            GPU without bfloat16).
+    """
+    if precision not in _INFERENCE_DTYPES:
+        raise ConfigError(f"unknown precision {precision!r}; use fp32, bf16 or fp16")
+    dtype = _INFERENCE_DTYPES[precision]
+    if dtype is torch.float16 and device.type == "cpu":
+        raise ConfigError("--precision fp16 needs a CUDA or MPS device; on the CPU use --precision bf16")
+    if dtype is torch.bfloat16 and device.type == "cuda" and not torch.cuda.is_bf16_supported():
+        raise ConfigError(f"--precision bf16: {device} has no bfloat16 support; use --precision fp16 there")
+    return dtype
+
+
+def check_exported_precision(precision: str, exported: bool) -> None:
+    """Refuses bf16 / fp16 for an exported model (an ONNX Runtime network: its file is fp32 or int8).
+
+    Raises:
+        ConfigError: ``exported`` and a precision other than fp32, in one line.
+    """
+    if exported and precision != "fp32":
+        raise ConfigError(
+            f"--precision {precision} runs a PyTorch network; an exported (ONNX) model runs its own "
+            "fp32/int8 file: use --precision fp32 with it"
+        )
+
+
+def check_inference(precision: str, device: torch.device, exported: bool = False) -> torch.dtype | None:
+    """:func:`check_exported_precision` then :func:`inference_dtype`: what a model loader checks once.
+
+    Raises:
+        ConfigError: see both.
+    """
+    check_exported_precision(precision, exported)
+    return inference_dtype(precision, device)
+
+
+def _floats(out: Any) -> list[torch.Tensor]:
+    if isinstance(out, torch.Tensor):
+        return [out] if out.is_floating_point() else []
+    if isinstance(out, tuple | list):
+        return [t for o in out for t in _floats(o)]
+    if isinstance(out, Mapping):
+        return [t for o in out.values() for t in _floats(o)]
+    return []
+
+
+def _to_float32(out: Any) -> Any:
+    if isinstance(out, torch.Tensor):
+        return out.float() if out.is_floating_point() else out
+    if isinstance(out, tuple) and not hasattr(out, "_fields"):
+        return tuple(_to_float32(o) for o in out)
+    if isinstance(out, list):
+        return [_to_float32(o) for o in out]
+    if isinstance(out, dict):
+        return {k: _to_float32(v) for k, v in out.items()}
+    return out
+
+
+def run_in_precision(call: Callable[[], Any], device: torch.device, dtype: torch.dtype | None) -> Any:
+    """``call()`` under ``dtype`` autocast on ``device`` (as it is for None), floating outputs as float32.
+
+    When a reduced-precision output holds a NaN or infinity (a bfloat16/float16 overflow), the call is run
+    again in float32 and that result returned (logged as a warning): reduced precision never adds
+    non-finite numbers. Outputs: tensors, or tuples / lists / dicts of them.
+    """
+    if dtype is None:
+        return call()
+    with torch.autocast(device_type=device.type, dtype=dtype):
+        out = call()
+    if all(bool(torch.isfinite(t).all()) for t in _floats(out)):
+        return _to_float32(out)
+    logger.warning("non-finite outputs under %s autocast: this batch is run again in float32", dtype)
+    return call()

@@ -65,6 +65,8 @@ class FittedForecaster:
             GARCH's, before the calibration (``[backtest] garch_weight``; 0: the network alone).
         runtime: the ensemble exported to ONNX (an exported bundle, ``finance export``), which then runs
             :meth:`predict` instead of ``model``; None for a plain bundle.
+        precision: ``"fp32"``, or ``"bf16"`` / ``"fp16"`` autocast of the PyTorch ensemble in :meth:`predict`
+            (core's :func:`~carrousel.core.train.predict` checks it against the device; not with ``runtime``).
     """
 
     model: ForecasterEnsemble
@@ -77,6 +79,7 @@ class FittedForecaster:
     log_scale: np.ndarray | None = None
     member_log_scale: np.ndarray | None = None
     garch_weight: float = 0.0
+    precision: str = "fp32"
 
     @property
     def quantiles(self) -> tuple[float, ...]:
@@ -116,7 +119,9 @@ class FittedForecaster:
         """
         x, scales = self._inputs(series, origins)
         net = self.runtime if self.runtime is not None else self.model
-        scaled = predict(net, x, PREDICT_BATCH, empty_shape=(self.horizon, len(self.quantiles)))
+        scaled = predict(
+            net, x, PREDICT_BATCH, empty_shape=(self.horizon, len(self.quantiles)), precision=self.precision
+        )
         if calibrated:
             scaled = self._calibrate(self._combine(scaled, self._garch(series, origins, scales, garch)), -1)
         return scaled * scales[:, :, None]

@@ -41,6 +41,7 @@ __all__ = [
 TOKENIZER_KINDS = ("bpe", "unigram", "word", "char")
 POOLINGS = ("attention", "mean", "last", "max")
 CELLS = ("lstm", "gru")
+PRECISIONS = ("fp32", "bf16", "fp16")  # inference precisions (core's InferencePrecision)
 TEACHERS = ("minilm",)
 THRESHOLDS = ("prior", "accuracy", "f1", "none")  # = carrousel.nlp.decision.CRITERIA
 
@@ -219,8 +220,10 @@ class SentimentPredictConfig:
     batch_size: int = 64  # texts per forward pass
     max_length: int | None = None  # tokens kept per text (None: the model's training setting)
     device: str = "cpu"  # cpu | cuda | auto
+    precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
 
     def __post_init__(self) -> None:
+        _need(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}")
         _positive(batch_size=self.batch_size)
         _need(self.max_length is None or self.max_length >= 1, "max_length must be >= 1")
 
@@ -234,8 +237,10 @@ class SentimentEvaluateConfig:
     batch_size: int = 64  # texts per forward pass
     device: str = "cpu"  # cpu | cuda | auto
     example: int = 0  # row whose attention is drawn in attention.png
+    precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
 
     def __post_init__(self) -> None:
+        _need(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}")
         _positive(batch_size=self.batch_size)
         _need(self.example >= 0, "example must be >= 0")
 

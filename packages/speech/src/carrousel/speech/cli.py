@@ -18,7 +18,7 @@ import typer
 from carrousel.core import cli
 from carrousel.core.config import from_dict
 from carrousel.core.errors import ConfigError
-from carrousel.core.export import DeployPrecision, Exporter
+from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.speech import __version__
 from carrousel.speech.config import (
     DecodeConfig,
@@ -293,6 +293,7 @@ def transcribe(
     max_seconds: MaxSeconds = 4 * 3600.0,
     trim: Trim = True,
     device: Device = "cpu",
+    precision: cli.RunPrecision = InferencePrecision.FP32,
     threads: Threads = None,
     as_json: Json = False,
 ) -> None:
@@ -307,6 +308,7 @@ def transcribe(
         trim=trim,
         device=device,
         threads=threads,
+        precision=precision.value,
     )
     results = pipeline.transcribe(cfg, [str(f) for f in files], cli.progress if len(files) > 1 else None)
     if as_json:
@@ -340,6 +342,7 @@ def evaluate(
     show: Annotated[int, typer.Option("--show", min=0, help="Utterances with errors to list.")] = 20,
     trim: Trim = True,
     device: Device = "cpu",
+    precision: cli.RunPrecision = InferencePrecision.FP32,
     threads: Threads = None,
     as_json: Json = False,
 ) -> None:
@@ -354,6 +357,7 @@ def evaluate(
             trim=trim,
             device=device,
             threads=threads,
+            precision=precision.value,
         ),
         max_utterances=max_utterances,
     )

@@ -229,8 +229,10 @@ class TranscribeConfig:
     trim: bool = True  # leave leading/trailing silence of short recordings out of the features
     device: str = "cpu"  # cpu | cuda | auto
     threads: int | None = None  # torch intra-op threads (None: torch's default)
+    precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
 
     def __post_init__(self) -> None:
+        _check(self.precision in ("fp32", "bf16", "fp16"), "precision must be one of fp32, bf16, fp16")
         _finite(self, "chunk_seconds", "max_seconds")
         _check(2.0 <= self.chunk_seconds <= 600.0, "chunk_seconds must be in 2..600")
         _check(0.1 <= self.max_seconds <= 24 * 3600.0, "max_seconds must be in 0.1..86400")

@@ -70,9 +70,9 @@ def _threads(n: int | None) -> None:
         torch.set_num_threads(n)
 
 
-def load_model(path: str | Path | None = None, device: str = "cpu") -> Recognizer:
-    """A recogniser bundle (None: the shipped English model)."""
-    return Recognizer.from_pretrained(path, device)
+def load_model(path: str | Path | None = None, device: str = "cpu", precision: str = "fp32") -> Recognizer:
+    """A recogniser bundle (None: the shipped English model), run in ``precision`` (fp32, bf16, fp16)."""
+    return Recognizer.from_pretrained(path, device, precision)
 
 
 def synth_corpus(cfg: SynthConfig, progress: Progress | None = None) -> synth.SynthResult:
@@ -240,7 +240,7 @@ def transcribe(cfg: TranscribeConfig, paths: list[str], progress: Progress | Non
         BundleError: the model cannot be loaded.
     """
     _threads(cfg.threads)
-    recognizer = load_model(cfg.model, cfg.device)
+    recognizer = load_model(cfg.model, cfg.device, cfg.precision)
     lm = _lm(cfg, recognizer)
     out: list[Transcript] = []
     with (progress or _no_progress)("transcribing", float(len(paths))) as advance:

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from carrousel.core.bundle import Bundle, load_bundle
-from carrousel.core.device import pick_device
+from carrousel.core.device import check_inference, pick_device, run_in_precision
 from carrousel.core.export.deploy import load_runtime
 from carrousel.speech.audio import (
     SILENCE_PEAK,
@@ -107,9 +107,12 @@ class Recognizer:
         std: np.ndarray,
         lm_text: str | None = None,
         runtime: Any = None,
+        precision: str = "fp32",
     ) -> None:
         self.model = model.eval()
         self.runtime = runtime  # ONNX Runtime module of an exported bundle (speech export), else None
+        self.precision = precision  # fp32, or bf16 / fp16 autocast of the network (checked here, once)
+        self._dtype = check_inference(precision, self.device, runtime is not None)
         self.lm_text = lm_text  # sentences of the model's own word LM (its training transcripts), if any
         self.alphabet, self.features = alphabet, features
         self.mean, self.std = np.asarray(mean, np.float32), np.asarray(std, np.float32)
@@ -132,8 +135,11 @@ class Recognizer:
 
     # ------------------------------------------------------------------------------------ bundle I/O
     @classmethod
-    def from_pretrained(cls, path: str | Path | None = None, device: str = "cpu") -> Recognizer:
-        """Loads a recogniser bundle (None: the shipped English model).
+    def from_pretrained(
+        cls, path: str | Path | None = None, device: str = "cpu", precision: str = "fp32"
+    ) -> Recognizer:
+        """Loads a recogniser bundle (None: the shipped English model); ``precision``: fp32, or bf16 / fp16
+        autocast of the network (not for an exported bundle; fp16 needs a GPU).
 
         Raises:
             BundleError: missing, damaged, or not a speech model.
@@ -161,6 +167,7 @@ class Recognizer:
             bundle.arrays["feature_std"],
             lm.decode("utf-8") if lm is not None else None,
             runtime,
+            precision,
         )
 
     def word_lm(self, order: int = 3) -> WordLM | None:
@@ -206,7 +213,7 @@ class Recognizer:
             lp, out_lengths = np.asarray(lp_np, np.float32), torch.from_numpy(np.asarray(out_np))
         else:
             with torch.no_grad():
-                lp_t, out_lengths = self.model(x, lengths)
+                lp_t, out_lengths = run_in_precision(lambda: self.model(x, lengths), self.device, self._dtype)
             lp = lp_t.float().cpu().numpy()
         return [lp[i, : int(n)] if feats[i].shape[0] else lp[i, :0] for i, n in enumerate(out_lengths)]
 

@@ -7,6 +7,8 @@
 * :mod:`~carrousel.core.export.quant`: :func:`quantize_static_int8` (calibrated int8 convolutions);
 * :mod:`~carrousel.core.export.deploy`: :func:`export_bundle` / :func:`load_runtime`, the helper behind
   every domain's ``export`` command;
+* :mod:`~carrousel.core.export.precision`: :func:`reduced_precision` (a network run in bf16 / fp16
+  autocast, the one way a domain offers ``--precision``);
 * :mod:`~carrousel.core.export.fuse`: :func:`fuse_members` (an ensemble's parallel members as one network
   with block-diagonal weights, one recurrent node per layer), :func:`check_fused`;
 * :mod:`~carrousel.core.export.report`: :class:`DeploymentReport` and its measurements.
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING
 from carrousel.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from carrousel.core.export.choices import DeployPrecision, Exporter, check_variant
+    from carrousel.core.export.choices import DeployPrecision, Exporter, InferencePrecision, check_variant
     from carrousel.core.export.deploy import (
         EXPORT_ASSET,
         ExportSpec,
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
         run_onnx,
         verify_onnx,
     )
+    from carrousel.core.export.precision import ReducedPrecision, reduced_precision
     from carrousel.core.export.quant import STATIC_OPS, quantize_static_int8
     from carrousel.core.export.report import (
         DeploymentReport,
@@ -61,7 +64,11 @@ __getattr__, __dir__ = lazy_exports(
         **dict.fromkeys(
             ("EXPORT_ASSET", "ExportSpec", "export_bundle", "load_runtime"), "carrousel.core.export.deploy"
         ),
-        **dict.fromkeys(("DeployPrecision", "Exporter", "check_variant"), "carrousel.core.export.choices"),
+        **dict.fromkeys(
+            ("DeployPrecision", "Exporter", "InferencePrecision", "check_variant"),
+            "carrousel.core.export.choices",
+        ),
+        **dict.fromkeys(("ReducedPrecision", "reduced_precision"), "carrousel.core.export.precision"),
         **dict.fromkeys(
             ("FusedMembers", "REDUCTIONS", "check_fused", "fuse_members"), "carrousel.core.export.fuse"
         ),
@@ -102,7 +109,9 @@ __all__ = [
     "Exporter",
     "FusedMembers",
     "GraphEncoder",
+    "InferencePrecision",
     "OnnxModule",
+    "ReducedPrecision",
     "check_exportable",
     "check_fused",
     "check_torchscript_only",
@@ -119,6 +128,7 @@ __all__ = [
     "parameter_count",
     "quantize_int8",
     "quantize_static_int8",
+    "reduced_precision",
     "run_onnx",
     "time_call",
     "verify_onnx",

@@ -6,7 +6,7 @@ import enum
 
 from carrousel.core.errors import ConfigError
 
-__all__ = ["DeployPrecision", "Exporter", "check_variant"]
+__all__ = ["DeployPrecision", "Exporter", "InferencePrecision", "check_variant"]
 
 
 class Exporter(enum.StrEnum):
@@ -21,6 +21,16 @@ class DeployPrecision(enum.StrEnum):
 
     FP32 = "fp32"  # float32 graph, ONNX Runtime's optimisations only
     INT8 = "int8"  # dynamic int8 of ExportSpec.int8_ops; static (calibrated) int8 of its static_ops
+
+
+class InferencePrecision(enum.StrEnum):
+    """Numeric format a PyTorch network runs inference in (``--precision`` of the domain commands that run
+    a model; :func:`carrousel.core.export.reduced_precision` applies it, :func:`carrousel.core.device.inference_dtype`
+    checks it against the device)."""
+
+    FP32 = "fp32"  # float32, as trained
+    BF16 = "bf16"  # bfloat16 autocast: CPU (slower than fp32 there, measured) and CUDA GPUs with bf16
+    FP16 = "fp16"  # float16 autocast: CUDA / MPS only (oneDNN's CPU float16 LSTM is not offered)
 
 
 def check_variant(prune: float, distill: int, error: type[Exception] = ConfigError) -> None:

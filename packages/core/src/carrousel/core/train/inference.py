@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -9,7 +10,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from carrousel.core.device import Precision, autocast, move_to
+from carrousel.core.device import (
+    Precision,
+    autocast,
+    check_exported_precision,
+    inference_dtype,
+    move_to,
+    run_in_precision,
+)
 from carrousel.core.train import distributed as dist_utils
 from carrousel.core.train.task import Task
 
@@ -125,15 +133,16 @@ def predict(
     *,
     forward: Callable[[nn.Module, torch.Tensor], torch.Tensor] | None = None,
     prepare: Callable[[np.ndarray | torch.Tensor], torch.Tensor] | None = None,
-    precision: Precision = "fp32",
+    precision: Precision | str = "fp32",
     out_dtype: Any = np.float64,
     empty_shape: tuple[int, ...] | None = None,
 ) -> np.ndarray:
     """Runs ``model`` over ``inputs`` in batches and returns the outputs as one NumPy array.
 
     The one batched-inference loop of carrousel: gradients off, evaluation mode (restored afterwards),
-    inputs moved to the model's device with ``non_blocking``, optional autocast, outputs gathered on the
-    CPU. Domains pass a ``prepare`` (e.g. codes -> one-hot) and a ``forward`` (e.g. average of both
+    inputs moved to the model's device with ``non_blocking``, optional bf16/fp16 autocast (checked against
+    the device by :func:`~carrousel.core.device.inference_dtype`; a batch whose reduced-precision outputs
+    are not finite is rerun in float32), outputs gathered on the CPU. Domains pass a ``prepare`` (e.g. codes -> one-hot) and a ``forward`` (e.g. average of both
     strands) instead of writing their own loop.
 
     Args:
@@ -143,21 +152,27 @@ def predict(
         forward: ``forward(model, x) -> (B, ...)``; default ``model(x)``.
         prepare: turns a ``(B, ...)`` slice into the model's input tensor; default ``torch.as_tensor``
             (float32 for floating inputs).
-        precision: ``"fp32"``, ``"bf16"`` or ``"fp16"`` autocast on the model's device.
+        precision: ``"fp32"``, ``"bf16"`` or ``"fp16"`` autocast on the model's device (fp16: CUDA/MPS).
         out_dtype: dtype of the returned array.
         empty_shape: trailing output shape returned for ``N == 0`` (default ``()``).
 
     Returns:
         ``(N, ...)`` array of ``out_dtype``.
-    """
-    if batch_size < 1:
-        from carrousel.core.errors import ConfigError
 
+    Raises:
+        ConfigError: a batch size below 1, a precision the device cannot run, or bf16/fp16 for a module
+            without parameters (an ONNX Runtime network runs its own fp32/int8 file).
+    """
+    from carrousel.core.errors import ConfigError
+
+    if batch_size < 1:
         raise ConfigError(f"batch size must be at least 1, got {batch_size}")
     try:
         device = next(model.parameters()).device
     except StopIteration:
         device = torch.device("cpu")
+        check_exported_precision(precision, exported=True)  # a module without parameters: ONNX Runtime
+    dtype = inference_dtype(precision, device)
     run = forward or (lambda m, x: m(x))
     outs: list[np.ndarray] = []
     was_training = model.training
@@ -168,8 +183,7 @@ def predict(
                 chunk = inputs[i : i + batch_size]
                 x = prepare(chunk) if prepare is not None else _as_tensor(chunk)
                 x = x.to(device, non_blocking=True)
-                with autocast(device, precision):
-                    y = run(model, x)
+                y = run_in_precision(functools.partial(run, model, x), device, dtype)
                 outs.append(y.detach().float().cpu().numpy().astype(out_dtype, copy=False))
     finally:
         model.train(was_training)

@@ -11,7 +11,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from typer.core import TyperGroup
 
-from carrousel.core.cli import is_quiet
+from carrousel.core.cli import echo, is_quiet
 from carrousel.core.config import from_dict
 from carrousel.core.errors import ConfigError
 
@@ -26,6 +26,7 @@ __all__ = [
     "TokenizerKind",
     "group",
     "pick",
+    "print_evaluation",
     "section",
     "show_progress",
 ]
@@ -136,3 +137,21 @@ def pick(flag: Any, base: Any, field: str, default: Any) -> Any:
 def show_progress() -> bool:
     """Progress bars only on a terminal and not under ``--quiet``."""
     return not is_quiet() and sys.stderr.isatty()
+
+
+def print_evaluation(r: Any) -> None:
+    """The text report of ``nlp sentiment evaluate`` (``r``: its ``SentimentEvaluation``)."""
+    auc = f"{r.roc_auc:.3f}" if r.roc_auc is not None else "n/a (a class is absent)"
+    echo(f"texts      {r.rows}")
+    echo(f"accuracy   {r.accuracy:.3f} (majority class: {r.majority_accuracy:.3f})")
+    echo(f"precision  {r.precision:.3f} ({r.average})")
+    echo(f"recall     {r.recall:.3f}")
+    echo(f"F1         {r.f1:.3f}")
+    echo(f"ROC-AUC    {auc}")
+    width = max(len(label) for label in r.labels)
+    echo("confusion  (rows: true, columns: predicted)")
+    echo("  " + " " * width + "  " + "  ".join(f"{label:>{max(width, 6)}}" for label in r.labels))
+    for label, row in zip(r.labels, r.confusion, strict=True):
+        echo(f"  {label:>{width}}  " + "  ".join(f"{n:>{max(width, 6)}}" for n in row))
+    for path in r.files:
+        echo(f"wrote      {path}")

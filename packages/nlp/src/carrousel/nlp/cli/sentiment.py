@@ -13,12 +13,13 @@ from carrousel.core.cli import (
     ExportPrecision,
     ExportWith,
     PruneShare,
+    RunPrecision,
     command,
     echo,
     emit_json,
     print_deployment,
 )
-from carrousel.core.export import DeployPrecision, Exporter
+from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.nlp.cli._common import (
     Cell,
     ConfigFile,
@@ -29,6 +30,7 @@ from carrousel.nlp.cli._common import (
     TokenizerKind,
     group,
     pick,
+    print_evaluation,
     section,
     show_progress,
 )
@@ -259,6 +261,7 @@ def predict(
         int | None, typer.Option(min=1, help="Tokens kept per text (default: the model's).")
     ] = None,
     device: Device = "cpu",
+    precision: RunPrecision = InferencePrecision.FP32,
     as_json: JsonFlag = False,
 ) -> None:
     """Classify texts given as arguments or in a file (one per line)."""
@@ -268,10 +271,10 @@ def predict(
     if not texts and file is None:
         raise typer.BadParameter("give texts as arguments or --file FILE")
     cfg = SentimentPredictConfig(
-        str(model) if model else None, batch_size=batch_size, max_length=max_length, device=device
+        str(model) if model else None, batch_size, max_length, device, precision.value
     )
     inputs = list(texts or []) + (read_lines(file) if file is not None else [])
-    predictions = SentimentModel.from_pretrained(cfg.model, cfg.device)(
+    predictions = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision)(
         inputs, cfg.batch_size, cfg.max_length
     )
     if as_json:
@@ -296,6 +299,7 @@ def evaluate(
     example: Annotated[int, typer.Option(min=1, help="Text (from 1) whose attention is drawn.")] = 1,
     batch_size: Annotated[int, typer.Option(min=1, help="Texts per forward pass.")] = 64,
     device: Device = "cpu",
+    precision: RunPrecision = InferencePrecision.FP32,
     as_json: JsonFlag = False,
 ) -> None:
     """Score a model on labelled texts: accuracy, precision, recall, F1, ROC-AUC, confusion matrix."""
@@ -307,25 +311,13 @@ def evaluate(
         batch_size,
         device,
         example - 1,
+        precision.value,
     )
     r = evaluate_sentiment(cfg, out)
     if as_json:
         emit_json(r)
         return
-    auc = f"{r.roc_auc:.3f}" if r.roc_auc is not None else "n/a (a class is absent)"
-    echo(f"texts      {r.rows}")
-    echo(f"accuracy   {r.accuracy:.3f} (majority class: {r.majority_accuracy:.3f})")
-    echo(f"precision  {r.precision:.3f} ({r.average})")
-    echo(f"recall     {r.recall:.3f}")
-    echo(f"F1         {r.f1:.3f}")
-    echo(f"ROC-AUC    {auc}")
-    width = max(len(label) for label in r.labels)
-    echo("confusion  (rows: true, columns: predicted)")
-    echo("  " + " " * width + "  " + "  ".join(f"{label:>{max(width, 6)}}" for label in r.labels))
-    for label, row in zip(r.labels, r.confusion, strict=True):
-        echo(f"  {label:>{width}}  " + "  ".join(f"{n:>{max(width, 6)}}" for n in row))
-    for path in r.files:
-        echo(f"wrote      {path}")
+    print_evaluation(r)
 
 
 @command(sentiment_app, "export")

@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
 from carrousel.core.atomic import atomic_dir
 from carrousel.core.bundle import Bundle, load_bundle
+from carrousel.core.device import check_inference
 from carrousel.core.export.deploy import load_runtime
 from carrousel.core.metrics import Average, accuracy, f1, precision, recall, roc_auc
 from carrousel.core.train import Task, Trainer, predict
@@ -224,7 +226,7 @@ class SentimentModel:
         >>> model(["a gorgeous, moving film"])[0].label  # doctest: +SKIP
     """
 
-    def __init__(self, bundle: Bundle) -> None:
+    def __init__(self, bundle: Bundle, precision: str = "fp32") -> None:
         self.bundle = bundle
         self.model: SentimentClassifier = bundle.model  # type: ignore[assignment]
         self.labels: list[str] = list(bundle.assets["labels"])
@@ -235,16 +237,18 @@ class SentimentModel:
             bundle.files[TOKENIZER_FILE], str(bundle.assets["tokenizer_kind"])
         )
         self.runtime = load_runtime(bundle)  # an exported bundle (nlp sentiment export) runs ONNX Runtime
+        check_inference(precision, next(self.model.parameters()).device, self.runtime is not None)
+        self.precision = precision  # fp32, or bf16 / fp16 autocast of the network (core's predict)
 
     @classmethod
-    def from_pretrained(cls, path: str | Path | None = None, device: str = "cpu") -> SentimentModel:
-        """Loads a bundle written by :func:`train_sentiment` (checksums, kind and shapes checked).
-
-        ``path=None`` loads the English model shipped in the package (:func:`shipped_model_path`).
+    def from_pretrained(
+        cls, path: str | Path | None = None, device: str = "cpu", precision: str = "fp32"
+    ) -> SentimentModel:
+        """Loads a bundle written by :func:`train_sentiment` (checksums, kind and shapes checked); ``path=None``:
+        the English model shipped in the package; ``precision``: fp32, or bf16 / fp16 autocast (not exported).
         """
-        return cls(
-            load_bundle(path if path is not None else shipped_model_path(), kind=KIND, map_location=device)
-        )
+        where = path if path is not None else shipped_model_path()
+        return cls(load_bundle(where, kind=KIND, map_location=device), precision)
 
     def _encode(self, texts: Sequence[str], max_length: int | None) -> tuple[list[np.ndarray], list[bool]]:
         check_texts(texts, "input")
@@ -272,9 +276,8 @@ class SentimentModel:
             weights = torch.nn.functional.pad(weights.float(), (0, t_max - weights.shape[1]))
             return torch.cat([probs, weights], dim=1)
 
-        raw = predict(
-            self.model, items, batch_size, forward=forward, prepare=lengths_and_ids, empty_shape=(c + t_max,)
-        )
+        how: dict[str, Any] = {"forward": forward, "prepare": lengths_and_ids, "precision": self.precision}
+        raw = predict(self.model, items, batch_size, empty_shape=(c + t_max,), **how)
         result = np.empty_like(raw)
         result[order] = raw
         return result[:, :c], result[:, c:]
@@ -346,7 +349,7 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
     Raises:
         LabelMismatchError: the data holds labels the model does not know.
     """
-    model = SentimentModel.from_pretrained(cfg.model, cfg.device)
+    model = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision)
     data = load_texts(cfg.data)
     unknown = sorted(set(data.labels) - set(model.labels))
     if unknown:
