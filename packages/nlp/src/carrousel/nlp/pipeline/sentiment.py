@@ -245,8 +245,7 @@ class SentimentModel:
         cls, path: str | Path | None = None, device: str = "cpu", precision: str = "fp32"
     ) -> SentimentModel:
         """Loads a bundle written by :func:`train_sentiment` (checksums, kind and shapes checked); ``path=None``:
-        the English model shipped in the package; ``precision``: fp32, or bf16 / fp16 autocast (not exported).
-        """
+        the English model shipped in the package; ``precision``: fp32, or bf16 / fp16 autocast (not exported)."""
         where = path if path is not None else shipped_model_path()
         return cls(load_bundle(where, kind=KIND, map_location=device), precision)
 
