@@ -15,7 +15,11 @@ held-out accuracy of one global network against one network per series on real d
   ``--holdout`` days of each series are held out; one global network is trained on all eight and one
   network per series on that series alone (same settings, seed ``--seed``), and both are scored on the
   held-out days against the random walk, drift, zero-return, EWMA, GARCH and ARIMA baselines (pinball in
-  percent log return, p10-p90 coverage, relative MAE vs the random walk), every series reported.
+  percent log return, p10-p90 coverage, relative MAE vs the random walk), every series reported. The
+  ``*_aci`` rows continue each series' ACI state from its validation windows into the held-out days (what
+  the bundle carries); ``*_aci_restarted`` start ACI afresh at the cut-off. ``--validation`` drops the last
+  500 days of every series first (the held-out days are then the ``--holdout`` before them); ``--aci-gamma``
+  sets the ACI step (default: the config's).
 
 * ``calibration``: the default walk-forward backtest (refits, as ``finance backtest``) of the same real
   series, each alone and each aligned group (bokeh's four, arch's four) with one global network: pinball and
@@ -34,6 +38,7 @@ Usage::
 
     python benchmarks/bench_finance_global.py scaling --series 50 100 200 400 --json scaling.json
     python benchmarks/bench_finance_global.py accuracy --json accuracy.json
+    python benchmarks/bench_finance_global.py accuracy --validation --aci-gamma 0.05 --json accuracy-val.json
     python benchmarks/bench_finance_global.py calibration --json calibration.json
     python benchmarks/bench_finance_global.py calibration --validation --no-global --no-auto --target-scale static --no-vol-inputs
     python benchmarks/bench_finance_global.py calibration --validation --no-alone --no-auto --no-vol-inputs
@@ -215,7 +220,11 @@ def accuracy(args: argparse.Namespace) -> dict[str, Any]:
     cfg = FinanceConfig(
         model=ModelConfig(members=args.members), train=TrainSettings(epochs=args.epochs, seed=args.seed)
     )
+    if args.aci_gamma is not None:
+        cfg = replace(cfg, backtest=replace(cfg.backtest, aci_gamma=args.aci_gamma))
     df = real_panel()
+    if args.validation:  # the validation period: the --holdout days before the last 500 (those dropped)
+        df = df[df.groupby("unique_id", sort=False).cumcount(ascending=False) >= 500]
     t0 = time.perf_counter()
     glob = train_global(df, cfg, holdout_days=args.holdout)
     out: dict[str, Any] = {"global_seconds": time.perf_counter() - t0, "series": {}}
@@ -229,12 +238,19 @@ def accuracy(args: argparse.Namespace) -> dict[str, Any]:
         row: dict[str, Any] = {"days": len(rows), "first": str(first), "last": str(last)}
         row |= {"global": vars(g["network"]), "per_series": vars(o["network"])}
         row |= {"global_aci": vars(g["network_aci"]), "per_series_aci": vars(o["network_aci"])}
+        row |= {  # ACI restarted at the cut-off (multipliers of 1), as scored before the state was carried
+            "global_aci_restarted": _restarted_aci(glob, rows, args.holdout),
+            "per_series_aci_restarted": _restarted_aci(own, rows, args.holdout),
+        }
         row |= {k: vars(v) for k, v in g.items() if not k.startswith("network")}
         out["series"][str(uid)] = row
         print(
             f"{uid:7s} pinball/coverage: global {g['network'].pinball:.4f}/{g['network'].coverage:.3f}, "
-            f"global_aci {g['network_aci'].pinball:.4f}/{g['network_aci'].coverage:.3f}, own "
-            f"{o['network'].pinball:.4f}/{o['network'].coverage:.3f}, ewma {g['ewma'].pinball:.4f}/"
+            f"global_aci {g['network_aci'].pinball:.4f}/{g['network_aci'].coverage:.3f} (restarted "
+            f"{row['global_aci_restarted']['pinball']:.4f}/{row['global_aci_restarted']['coverage']:.3f}), own "
+            f"{o['network'].pinball:.4f}/{o['network'].coverage:.3f}, own_aci {o['network_aci'].pinball:.4f}/"
+            f"{o['network_aci'].coverage:.3f} (restarted {row['per_series_aci_restarted']['pinball']:.4f}/"
+            f"{row['per_series_aci_restarted']['coverage']:.3f}), ewma {g['ewma'].pinball:.4f}/"
             f"{g['ewma'].coverage:.3f}, garch {g['garch'].pinball:.4f}/{g['garch'].coverage:.3f}, auto_ets "
             f"{g['auto_ets'].pinball:.4f}/{g['auto_ets'].coverage:.3f}; rel. MAE global "
             f"{g['network'].rel_mae:.3f} own {o['network'].rel_mae:.3f}",
@@ -244,8 +260,8 @@ def accuracy(args: argparse.Namespace) -> dict[str, Any]:
     out["per_series_seconds"] = per_seconds
     rows_ = list(out["series"].values())
     models = [k for k in rows_[0] if isinstance(rows_[0][k], dict)]
-    out["mean"] = {m: {k: float(np.mean([r[m][k] for r in rows_])) for k in ("pinball", "coverage", "rel_mae")}
-                   for m in models}  # fmt: skip
+    out["mean"] = {m: {k: float(np.mean([r[m][k] for r in rows_])) for k in ("pinball", "coverage", "rel_mae")
+                       if k in rows_[0][m]} for m in models}  # fmt: skip
     out["global_lower_pinball_than_per_series"] = int(
         sum(r["global"]["pinball"] < r["per_series"]["pinball"] for r in rows_)
     )
@@ -256,8 +272,30 @@ def accuracy(args: argparse.Namespace) -> dict[str, Any]:
         m: int(sum(0.77 <= r[m]["coverage"] <= 0.83 for r in rows_)) for m in models
     }
     out["settings"] = {"holdout_days": args.holdout, "epochs": args.epochs, "members": args.members,
-                       "seed": args.seed, "threads": 1, "global_windows": glob.windows}  # fmt: skip
+                       "seed": args.seed, "threads": 1, "global_windows": glob.windows,
+                       "aci_gamma": cfg.backtest.aci_gamma,
+                       "period": "validation" if args.validation else "test"}  # fmt: skip
     return out
+
+
+def _restarted_aci(result: Any, rows: pd.DataFrame, holdout: int) -> dict[str, float]:
+    """Pinball (percent) and p10-p90 coverage of the network with ACI started afresh at the cut-off, on the
+    same held-out origins as ``holdout_scores`` (the row before the state was carried from training)."""
+    from carrousel.finance.aci import aci_run
+    from carrousel.finance.features import valid_origins
+    from carrousel.finance.frames import frame_series
+
+    cfg, fitted = result.bundle.config, result.bundle.fitted
+    s = frame_series(rows, cfg)[1][0]
+    cut = len(s.close) - 1 - holdout
+    origins = valid_origins(s, cfg.window.lookback, cfg.window.horizon)
+    _, y, f, _ = aci_run(fitted, s, origins[origins >= cut], cfg.backtest.aci_gamma)
+    diff = (y[..., None] - f) * 100
+    q = np.asarray(cfg.model.quantiles)
+    return {
+        "pinball": float(np.mean(np.maximum(q * diff, (q - 1) * diff))),
+        "coverage": float(np.mean((y >= f[..., 0]) & (y <= f[..., -1]))),
+    }
 
 
 CALIBRATION_MODELS = ("lstm", "lstm_aci", "zero_return", "ewma", "garch", "auto_ets", "random_walk")
@@ -363,6 +401,10 @@ def main() -> None:
     ac.add_argument("--epochs", type=int, default=10)
     ac.add_argument("--members", type=int, default=3)
     ac.add_argument("--seed", type=int, default=0)
+    ac.add_argument(
+        "--validation", action="store_true", help="drop each series' last 500 days: hold out the days before"
+    )
+    ac.add_argument("--aci-gamma", type=float, default=None, help="ACI step (default: the config's, 0.005)")
     ac.add_argument("--json", default=None)
     ca = sub.add_parser("calibration")
     ca.add_argument("--no-global", dest="global_runs", action="store_false", help="only one series per run")

@@ -123,6 +123,7 @@ def test_the_readme_dataframe_example_runs(
     scope: dict[str, object] = {}
     exec(compile(code, str(README), "exec"), scope)  # the committed slice stands in for the sample data
     pred, cv = scope["pred"], scope["cv"]
-    assert isinstance(pred, pd.DataFrame) and list(pred.columns) == ["unique_id", "ds", "p10", "p50", "p90"]
-    assert set(pred["unique_id"]) == {"AAPL", "MSFT"}
+    cols = ["unique_id", "ds", "p10", "p50", "p90", "p10_aci", "p90_aci"]  # _aci: the fit's state continued
+    assert isinstance(pred, pd.DataFrame) and list(pred.columns) == cols
+    assert set(pred["unique_id"]) == {"AAPL", "MSFT"} and np.isfinite(pred[cols[2:]].to_numpy()).all()
     assert isinstance(cv, pd.DataFrame) and {"cutoff", "model", "step"} <= set(cv.columns)

@@ -155,6 +155,7 @@ def test_cli_train_global_and_predict(tmp_path: Path) -> None:
     assert doc["series"] == 6 and doc["sampling"] == "series" and doc["epochs"] == 3
     assert set(doc["holdout"]) == {f"S{i:03d}" for i in range(6)}
     assert doc["last_train_loss"] < doc["first_train_loss"]
+    assert doc["aci_series"] == 6  # each series' adaptive conformal state is saved with the model
     saved = Forecaster.from_pretrained(tmp_path / "m").bundle.data["S000"]
     assert saved["last"] == str(
         pd.bdate_range("2010-01-04", periods=260)[-61].date()
@@ -166,5 +167,14 @@ def test_cli_train_global_and_predict(tmp_path: Path) -> None:
     )  # fmt: skip
     assert out.exit_code == 0, out.output
     pred = pd.read_csv(tmp_path / "pred.csv")
-    assert len(pred) == 6 * 3 and list(pred.columns) == ["unique_id", "ds", "p10", "p50", "p90"]
-    assert json.loads(out.stdout)["rows"][0]["p50"] == pytest.approx(pred["p50"][0])
+    cols = ["unique_id", "ds", "p10", "p50", "p90", "p10_aci", "p90_aci"]  # _aci: the state continued
+    assert len(pred) == 6 * 3 and list(pred.columns) == cols
+    assert np.isfinite(pred[cols[2:]].to_numpy()).all()
+    doc = json.loads(out.stdout)
+    assert doc["rows"][0]["p50"] == pytest.approx(pred["p50"][0])
+    assert doc["rows"][0]["p90_aci"] == pytest.approx(pred["p90_aci"][0])
+    assert doc["aci"] == {"step": 0.005, "series": [f"S{i:03d}" for i in range(6)]}  # the config's step
+    out = runner.invoke(
+        app, ["predict", "--data", str(tmp_path / "panel.csv"), "--model-dir", str(tmp_path / "m")]
+    )
+    assert out.exit_code == 0 and "p90_aci" in out.stdout and "adaptive conformal" in out.stdout, out.output

@@ -126,3 +126,39 @@ def test_read_vectors_skips_the_word2vec_header_and_keeps_wanted_words(tmp_path:
     path.write_text("good 1 2\nbad 1\n")
     with pytest.raises(TextDataError, match="line 2 has 1 numbers"):
         read_vectors(path, {"good"})
+
+
+def test_hf_datasets_folders_and_class_label_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder written by ``save_to_disk`` (a Dataset, or a DatasetDict with ``#split`` or ``--split``)
+    is read as the translation pairs are; a ``ClassLabel`` column gives its names; no hub involved."""
+    import datasets
+
+    features = datasets.Features(
+        {"sentence": datasets.Value("string"), "label": datasets.ClassLabel(names=["negative", "positive"])}
+    )
+    rows = {"sentence": ["a lovely film", "dull and slow", "great cast"], "label": [1, 0, 1]}
+    train = datasets.Dataset.from_dict(rows, features=features)
+    test = datasets.Dataset.from_dict({"sentence": ["awful"], "label": [0]}, features=features)
+    train.save_to_disk(str(tmp_path / "one"))
+    datasets.DatasetDict({"train": train, "test": test}).save_to_disk(str(tmp_path / "splits"))
+
+    got = load_texts(TextDataConfig(str(tmp_path / "one"), text_col="sentence"))
+    assert got.texts == rows["sentence"] and got.labels == ["positive", "negative", "positive"]
+    assert load_texts(TextDataConfig(str(tmp_path / "splits"), text_col="sentence")).texts == rows["sentence"]
+    for cfg in (
+        TextDataConfig(f"{tmp_path / 'splits'}#test", text_col="sentence"),
+        TextDataConfig(str(tmp_path / "splits"), text_col="sentence", split="test"),
+    ):
+        assert load_texts(cfg).labels == ["negative"]
+    with pytest.raises(TextDataError, match="has splits train, test, not 'valid'; add #SPLIT or --split"):
+        load_texts(TextDataConfig(str(tmp_path / "splits"), text_col="sentence", split="valid"))
+    with pytest.raises(ColumnNotFoundError, match="columns found: 'sentence', 'label'"):
+        load_texts(TextDataConfig(str(tmp_path / "one")))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(TextDataError, match="cannot load it as an HF datasets data set") as err:
+        load_texts(TextDataConfig(str(tmp_path / "empty")))
+    assert "\n" not in str(err.value)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    with pytest.raises(TextDataError, match="--data no_such_set_xyz:cfg: cannot load it"):
+        load_texts(TextDataConfig("no_such_set_xyz:cfg"))

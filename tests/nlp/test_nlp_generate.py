@@ -1,8 +1,11 @@
-"""Language model: perplexity below count baselines, reproducible generation, n-gram sanity."""
+"""Language model: perplexity below count baselines, reproducible generation, n-gram sanity, streaming
+(library and CLI) and the ``nlp generate --model DIR --prompt TEXT`` shorthand."""
 
 from __future__ import annotations
 
+import io
 import math
+import sys
 from pathlib import Path
 
 import pytest
@@ -43,3 +46,69 @@ def test_kneser_ney_is_a_distribution_and_orders_help() -> None:
         assert sum(lm.prob(held[:5], w) for w in range(16)) == pytest.approx(1.0)
         assert lm.prob(held[:5], 15) > 0  # unseen ids keep some probability
     assert NGramLM(4, 16).fit(text).perplexity(held) < NGramLM(1, 16).fit(text).perplexity(held)
+
+
+def test_stream_yields_each_piece_before_the_next_token_is_computed(lm_model: Path) -> None:
+    """The library's iterator is lazy: the first piece comes after one forward pass over the prompt."""
+    gen = TextGenerator.from_pretrained(lm_model)
+    calls = []
+    forward = gen.model.forward
+    gen.model.forward = lambda *a, **k: calls.append(1) or forward(*a, **k)  # type: ignore[method-assign]
+    pieces = gen.stream("The ", max_tokens=30, seed=1)
+    assert calls == []  # nothing runs before the first piece is asked for
+    first = next(pieces)
+    assert first and len(calls) == 1  # the prompt's pass only: the piece was not held back
+    second = next(pieces)
+    assert second and len(calls) == 2  # one more step per token
+    rest = list(pieces)
+    assert first + second + "".join(rest) == gen(GenerateConfig(str(lm_model), "The ", 30, seed=1))
+
+
+class _Recorder(io.StringIO):
+    """A stdout that logs each write and flush, to see when text reaches it."""
+
+    def __init__(self, events: list[str]) -> None:
+        super().__init__()
+        self.events = events
+
+    def write(self, text: str) -> int:
+        self.events.append("write")
+        return super().write(text)
+
+    def flush(self) -> None:
+        self.events.append("flush")
+        super().flush()
+
+
+def _cli(monkeypatch: pytest.MonkeyPatch, stdout: io.StringIO, *args: str) -> int:
+    from carrousel.nlp.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["nlp", *args])
+    monkeypatch.setattr(sys, "stdout", stdout)
+    with pytest.raises(SystemExit) as done:
+        main()
+    return int(done.value.code or 0)
+
+
+def test_cli_shorthand_streams_each_token_as_sampled(lm_model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``nlp generate --model DIR --prompt TEXT`` (the issue's form) is ``nlp generate run``, and the text
+    is written and flushed token by token, between the sampling steps, not at the end."""
+    import carrousel.nlp.pipeline.generate as pipeline
+
+    events: list[str] = []
+    sample = pipeline.sample_next
+    monkeypatch.setattr(pipeline, "sample_next", lambda *a: events.append("sample") or sample(*a))
+    args = ["--model", str(lm_model), "--prompt", "The ", "--max-tokens", "25", "--seed", "3"]
+    short = _Recorder(events)
+    assert _cli(monkeypatch, short, "generate", *args) == 0
+    text = short.getvalue()
+    assert text.startswith("The ") and len(text) > 20
+    steps = "".join("s" if e == "sample" else "f" if e == "flush" else "" for e in events)
+    assert steps.count("s") == 25
+    # a flush between (almost) every two samples: the pieces left as they came (a step may add no text)
+    assert steps.count("sf") >= 20, steps
+    full = io.StringIO()
+    assert _cli(monkeypatch, full, "generate", "run", *args) == 0
+    assert full.getvalue() == text  # the same command
+    unknown = io.StringIO()
+    assert _cli(monkeypatch, unknown, "generate", "trian", *args) == 2  # a misspelt command stays one

@@ -137,3 +137,37 @@ def test_config_data_table_sets_the_split_and_flags_win(
     conf.write_text("[data]\nvalid_share = 0.2\n")
     bad = nlp("translate", "train", "--pairs", str(corpus), "-o", str(tmp_path / "m3"), "--config", str(conf))
     assert bad.returncode == 1 and "valid_share" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_file_input_and_the_shorthand(nlp: Callable[..., Run], undertrained: Path, tmp_path: Path) -> None:
+    """``translate run --file F`` translates each line in order after the argument texts, and
+    ``nlp translate --model DIR ...`` (no sub-command, the issue's form) is ``translate run``."""
+    lines = ["read the file", "open all new files", "show the old name"]
+    listing = tmp_path / "messages.txt"
+    listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    model = ["--model", str(undertrained), "--beam", "2", "--no-mbr"]
+    by_file = nlp("translate", "run", *model, "--file", str(listing), "--json")
+    assert by_file.returncode == 0, by_file.stderr
+    done = json.loads(by_file.stdout)["translations"]
+    assert [t["source"] for t in done] == lines
+    texts = [t["text"] for t in done]
+    assert all(isinstance(t, str) and t for t in texts)
+    plain = nlp("translate", "run", *model, "--file", str(listing))
+    assert plain.returncode == 0 and plain.stdout.splitlines() == texts  # one line out per line in
+    both = nlp("translate", "run", *model, "copy the list", "--file", str(listing))
+    assert (
+        both.returncode == 0 and both.stdout.splitlines()[1:] == texts and len(both.stdout.splitlines()) == 4
+    )
+
+    short = nlp("translate", *model, "read the file")
+    assert short.returncode == 0 and short.stdout == texts[0] + "\n", short.stderr
+    short_file = nlp("translate", *model, "--file", str(listing))
+    assert short_file.returncode == 0 and short_file.stdout == plain.stdout
+    assert nlp("translate", "-h").stdout.startswith("Usage: nlp translate [OPTIONS] COMMAND")
+
+    listing.write_text("read the file\n   \nshow the old name\n", encoding="utf-8")
+    for args in (["--file", str(listing)], ["--file", str(tmp_path / "absent.txt")], []):
+        bad = nlp("translate", *model, *args)
+        assert bad.returncode == 1 and bad.stdout == "", (args, bad.stderr)
+        assert len(bad.stderr.strip().splitlines()) == 1, bad.stderr
+    assert "text 2 is empty" in nlp("translate", *model, "--file", str(listing)).stderr

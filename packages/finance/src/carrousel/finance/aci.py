@@ -8,11 +8,17 @@ once it is known) instead of restarting it at multipliers of 1. Arrays per ticke
 ``arrays.safetensors``: ``aci.<ticker>.log_scale`` ``(H, Q)``, ``aci.<ticker>.recent`` ``(k, H, Q)`` and
 ``aci.<ticker>.recent_actual`` ``(k, H)``; the asset ``aci`` holds each ticker's last origin (the step size
 is the saved config's ``[backtest] aci_gamma``).
+
+The global model (:func:`~carrousel.finance.multiseries.train_global`, ``Forecaster.fit``) has no backtest:
+:func:`aci_states` (:func:`aci_span` per series) runs each series' state over its validation windows (the latest training origins, kept
+out of the fit for early stopping) and, with held-out days, on through them, so its bundle carries the same
+per-series state.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -21,7 +27,7 @@ from carrousel.finance.conformal import AciState, adaptive_conformal_state
 from carrousel.finance.features import SeriesData, cumulative_targets, valid_origins
 from carrousel.finance.fitted import FittedForecaster
 
-__all__ = ["aci_arrays", "aci_forecast", "aci_from_bundle"]
+__all__ = ["aci_arrays", "aci_forecast", "aci_from_bundle", "aci_run", "aci_span", "aci_states"]
 
 _PARTS = ("log_scale", "recent", "recent_actual")
 
@@ -81,3 +87,55 @@ def aci_forecast(
     actual = cumulative_targets(series, origins, horizon)  # NaN past the data: never used before known
     out, _ = adaptive_conformal_state(pred, actual, fitted.quantiles, gamma, state)
     return out[-1]
+
+
+def aci_run(
+    fitted: FittedForecaster,
+    series: SeriesData,
+    origins: np.ndarray,
+    gamma: float,
+    state: AciState | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, AciState | None]:
+    """The network's forecasts at consecutive ``origins`` (each with a full target), their outcomes, the
+    adaptive conformal recalibration continued from ``state`` (None: from the start) and the state after.
+
+    Returns:
+        ``(n, H, Q)`` forecasts, ``(n, H)`` outcomes, ``(n, H, Q)`` recalibrated forecasts and the state
+        after the last origin (``last_origin`` its date; ``state`` itself when ``origins`` is empty).
+    """
+    if len(origins) == 0:
+        none = np.empty((0, fitted.horizon, len(fitted.quantiles)))
+        return none, np.empty((0, fitted.horizon)), none, state
+    pred = fitted.predict(series, origins)  # GARCH (when combined) fitted on the rows up to origins[0]
+    actual = cumulative_targets(series, origins, fitted.horizon)
+    out, after = adaptive_conformal_state(pred, actual, fitted.quantiles, gamma, state)
+    return pred, actual, out, replace(after, last_origin=str(series.dates[origins[-1]].date()))
+
+
+def aci_span(
+    fitted: FittedForecaster, series: SeriesData, first: int, end: int, gamma: float
+) -> AciState | None:
+    """The state after running adaptive conformal inference from the start over every origin in
+    ``[first, end)`` with a full target (the global model: from its first validation origin to its cut-off;
+    None when there is no such origin)."""
+    origins = valid_origins(series, fitted.window.lookback, fitted.horizon)
+    return aci_run(fitted, series, origins[(origins >= first) & (origins < end)], gamma)[3]
+
+
+def aci_states(
+    fitted: FittedForecaster,
+    series_list: list[SeriesData],
+    first: Mapping[str, int],
+    ends: Mapping[str, int],
+    gamma: float,
+) -> dict[str, AciState]:
+    """:func:`aci_span` of every series named in ``first`` (its first validation origin) up to its row in
+    ``ends`` (its cut-off); none when ``gamma`` is 0 or a series has no such origin."""
+    if gamma <= 0:
+        return {}
+    spans = {
+        s.ticker: aci_span(fitted, s, first[s.ticker], ends[s.ticker], gamma)
+        for s in series_list
+        if s.ticker in first
+    }
+    return {t: state for t, state in spans.items() if state is not None}

@@ -7,6 +7,7 @@ Part of the command line (with :mod:`carrousel.finance.cli`, which registers the
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -155,16 +156,37 @@ def register(app: typer.Typer) -> None:
                     pred.to_parquet(tmp, index=False)
                 else:
                     pred.assign(ds=pred["ds"].dt.strftime("%Y-%m-%d")).to_csv(tmp, index=False)
-        rows = pred.assign(ds=pred["ds"].dt.strftime("%Y-%m-%d")).to_dict(orient="records")
+        rows = [  # NaN (no ACI state for the series) as null
+            {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in r.items()}
+            for r in pred.assign(ds=pred["ds"].dt.strftime("%Y-%m-%d")).to_dict(orient="records")
+        ]
+        aci_cols = [c for c in pred.columns if c.endswith("_aci")]
+        continued = sorted({str(r["unique_id"]) for r in rows if aci_cols and r[aci_cols[0]] is not None})
+        aci = {"step": model.bundle.config.backtest.aci_gamma, "series": continued} if aci_cols else None
         if as_json:
-            emit_json({"model_dir": str(model_dir), "rows": rows, "out": None if out is None else str(out)})
+            emit_json(
+                {
+                    "model_dir": str(model_dir),
+                    "rows": rows,
+                    "out": None if out is None else str(out),
+                    "aci": aci,
+                }
+            )
             return
         table = Table(title=f"forecasts of {pred['unique_id'].nunique()} series")
         for col in pred.columns:
             table.add_column(col, justify="left" if col in ("unique_id", "ds") else "right")
         for r in rows:
-            table.add_row(*(escape(str(v)) if isinstance(v, str) else f"{v:.4g}" for v in r.values()))
+            table.add_row(
+                *(escape(v) if isinstance(v, str) else "-" if v is None else f"{v:.4g}" for v in r.values())
+            )
         stdout.print(table)
+        if aci is not None:
+            stdout.print(
+                f"*_aci: adaptive conformal interval (step {aci['step']:g}) continued from the state saved with "
+                f"the model, for {len(continued)} of {pred['unique_id'].nunique()} series (-: no state, or the "
+                "table does not reach its last origin)"
+            )
 
 
 def _pick(value: Any, default: Any) -> Any:
@@ -202,4 +224,10 @@ def _render_train(doc: dict[str, Any]) -> None:
                 f"{int(s['lowest_pinball_series'])}",
             )  # fmt: skip
         stdout.print(table)
+    if doc["aci_series"]:
+        where = "validation windows and held-out days" if doc["holdout_days"] else "validation windows"
+        stdout.print(
+            f"adaptive conformal state of {doc['aci_series']} series saved (run over their {where}); "
+            "finance predict continues it (*_aci columns)"
+        )
     stdout.print(f"model saved to {escape(doc['model_dir'])}")

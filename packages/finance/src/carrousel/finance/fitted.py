@@ -94,10 +94,11 @@ class FittedForecaster:
         return self.window.horizon
 
     def scaler_for(self, series: SeriesData) -> Scaler:
-        """The ticker's scaler; a ticker unseen in training gets one fitted on its own full history."""
+        """The ticker's scaler; a ticker unseen in training gets one fitted on the history given (each time,
+        never kept: a saved model holds the scalers of its training series only)."""
         if series.ticker not in self.scalers:
             logger.info("%s was not in training: scaling it with its own history", series.ticker)
-            self.scalers[series.ticker] = fit_scaler(series, len(series.close) - 1, self.window.vol_inputs)
+            return fit_scaler(series, len(series.close) - 1, self.window.vol_inputs)
         return self.scalers[series.ticker]
 
     def predict(

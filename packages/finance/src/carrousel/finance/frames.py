@@ -6,9 +6,9 @@ feed the network's gap, body, range and volume inputs; a frame without them stil
 inputs set to their training means (a warning says so), so pass them for the forecasts the backtest scored.
 
 * :class:`Forecaster`: ``Forecaster.from_pretrained(path).predict(df, h=5)`` -> ``unique_id, ds, p10,
-  p50, p90`` (prices, one row per series and future session); ``Forecaster.fit(df, cfg)`` trains one
-  global network on every series of a frame, ``.save(path)`` writes the bundle ``finance forecast
-  --model-dir`` reads.
+  p50, p90`` (prices, one row per series and future session; ``p10_aci, p90_aci`` too when the model
+  carries adaptive conformal states); ``Forecaster.fit(df, cfg)`` trains one global network on every
+  series of a frame, ``.save(path)`` writes the bundle ``finance forecast --model-dir`` reads.
 * :func:`cross_validation`: the walk-forward backtest of the network and every baseline on a frame ->
   ``unique_id, cutoff, ds, model, step, p10, p50, p90, y``.
 * :func:`validate_frame` checks a frame at the edge: missing columns, unsorted or duplicate dates within a
@@ -30,12 +30,14 @@ import numpy as np
 import pandas as pd
 
 from carrousel.core.optional import require
+from carrousel.finance.aci import aci_states
 from carrousel.finance.backtest import forecast_table, run_backtest
-from carrousel.finance.bundle import ForecasterBundle
+from carrousel.finance.bundle import ForecasterBundle, qlabel
 from carrousel.finance.config import FinanceConfig, for_series
 from carrousel.finance.data import PriceHistory
 from carrousel.finance.errors import FrameError
 from carrousel.finance.features import Scaler, SeriesData, build_series
+from carrousel.finance.panel import panel_windows
 from carrousel.finance.training import fit_at
 
 __all__ = [
@@ -232,7 +234,10 @@ class Forecaster:
     @classmethod
     def fit(cls, df: pd.DataFrame, cfg: FinanceConfig | None = None) -> Forecaster:
         """Trains one global network on every series of ``df`` (all rows; ``cfg.data`` is not read); with
-        several series, the window's global target scale and input scaling apply (:func:`for_series`).
+        several series, the window's global target scale and input scaling apply
+        (:func:`~carrousel.finance.config.for_series`). With ``[backtest] aci_gamma > 0`` the bundle carries
+        each series' adaptive conformal state, run over its validation windows
+        (:func:`~carrousel.finance.aci.aci_states`, as ``train_global`` without held-out days).
 
         Raises:
             FrameError: a malformed frame.
@@ -241,10 +246,13 @@ class Forecaster:
         cfg = cfg if cfg is not None else FinanceConfig()
         histories, series = frame_series(df, cfg)
         cfg = for_series(cfg, len(series))
+        cuts = {s.ticker: len(s.close) - 1 for s in series}
         with quiet_missing():
-            fitted = fit_at(series, {s.ticker: len(s.close) - 1 for s in series}, cfg)
+            panel = panel_windows(series, cuts, cfg)
+            fitted = fit_at(series, cuts, cfg, panel)
         fitted.scalers = known_scalers(fitted.scalers)
-        return cls(ForecasterBundle.trained(fitted, cfg, histories, None))
+        states = aci_states(fitted, series, panel.first_val_origins(), cuts, cfg.backtest.aci_gamma)
+        return cls(ForecasterBundle.trained(fitted, cfg, histories, None, states))
 
     @property
     def horizon(self) -> int:
@@ -267,6 +275,10 @@ class Forecaster:
         Returns:
             ``unique_id, ds, p10, p50, p90`` (one column per quantile of the model), one row per series and
             future session (exchange calendar: weekends and holidays skipped), in the frame's series order.
+            When the model carries adaptive conformal states, also ``p10_aci, p90_aci`` (each quantile but
+            the median, which ACI leaves unchanged): the interval recalibrated by the series' state continued
+            through the frame's rows after the state's last origin (NaN for a series without a state, or
+            whose frame does not reach that origin).
 
         Raises:
             FrameError: a malformed frame, or ``h`` outside ``1..H``.
@@ -289,10 +301,21 @@ class Forecaster:
                         f"{need} (its lookback and the returns before it): give it more history"
                     )
                 fc = self.bundle(history, baselines=False)
-                rows += [{"unique_id": fc.ticker, "ds": r.date, **r.quantiles} for r in fc.rows[:h]]
+                rows += [
+                    {"unique_id": fc.ticker, "ds": r.date, **r.quantiles, **self._aci_columns(fc.aci, i)}
+                    for i, r in enumerate(fc.rows[:h])
+                ]
         out = pd.DataFrame(rows)
         out["ds"] = pd.to_datetime(out["ds"])
         return out
+
+    def _aci_columns(self, aci: tuple[dict[str, float], ...], step: int) -> dict[str, float]:
+        """``{"p10_aci": ..., "p90_aci": ...}`` of one step (NaN without a continued state; none at all for
+        a model without ACI states)."""
+        if not self.bundle.aci or self.bundle.config.backtest.aci_gamma <= 0:
+            return {}
+        labels = [qlabel(q) for q in self.bundle.fitted.quantiles if q != 0.5]
+        return {f"{lab}_aci": aci[step][lab] if aci else float("nan") for lab in labels}
 
 
 def known_scalers(scalers: dict[str, Scaler]) -> dict[str, Scaler]:

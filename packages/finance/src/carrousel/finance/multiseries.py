@@ -8,6 +8,12 @@ rows, not with rows x lookback), draws them across series (``TrainSettings.sampl
 ensemble. With ``holdout_days`` the last days of every series are kept out of training and the network is
 scored there against the random walk, drift, zero-return/EWMA, GARCH and ARIMA baselines of each series
 (fitted on the same training rows), so the global model's accuracy is measured, not assumed.
+
+With ``[backtest] aci_gamma > 0`` each series' adaptive conformal state (:mod:`carrousel.finance.aci`) is run
+over its validation windows (not trained on) and, with held-out days, continued through them (the
+``network_aci`` row is scored so, as a deployed model would run it); the bundle carries the state after the
+series' last origin with a full target, and a forecast continues it (``Forecaster.predict``'s ``*_aci``
+columns, ``finance predict``).
 """
 
 from __future__ import annotations
@@ -21,10 +27,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from carrousel.finance.aci import aci_run, aci_states
 from carrousel.finance.baselines import baseline_forecasts
 from carrousel.finance.bundle import ForecasterBundle
 from carrousel.finance.config import FinanceConfig, for_series
-from carrousel.finance.conformal import adaptive_conformal
+from carrousel.finance.conformal import AciState
 from carrousel.finance.errors import FrameError, PriceDataError
 from carrousel.finance.features import SeriesData, cumulative_targets, valid_origins
 from carrousel.finance.fitted import FittedForecaster
@@ -118,6 +125,7 @@ class GlobalResult:
             "holdout_days": self.holdout_days,
             "holdout": {t: {m: vars(s) for m, s in sc.items()} for t, sc in self.holdout.items()},
             "holdout_summary": self.summary(),
+            "aci_series": len(self.bundle.aci),
         }
 
 
@@ -135,6 +143,8 @@ def holdout_scores(
     quantiles: tuple[float, ...],
     auto: bool = False,
     aci_gamma: float = 0.0,
+    aci_state: AciState | None = None,
+    aci_after: dict[str, AciState] | None = None,
 ) -> dict[str, SeriesScore]:
     """The network and the baselines at every origin after ``cut`` with a full target (one fit, no refit).
 
@@ -146,6 +156,9 @@ def holdout_scores(
         auto: also AutoETS, Theta and AutoARIMA (one fit each on the training rows).
         aci_gamma: above 0, also ``network_aci``: the network with adaptive conformal intervals
             (:func:`~carrousel.finance.conformal.adaptive_conformal`, updated as each outcome is known).
+        aci_state: the adaptive conformal state at the origin before the first scored one (the global
+            model's: :func:`~carrousel.finance.aci.aci_states` over its validation windows); None: from the start.
+        aci_after: when given, receives the series' state after the last scored origin (by ticker).
 
     Returns:
         Per model (``network``, ``network_aci``, :data:`HOLDOUT_BASELINES` and the automatic ones):
@@ -157,7 +170,9 @@ def holdout_scores(
     y = cumulative_targets(series, origins, h)
     models = {"network": fitted.predict(series, origins)}
     if aci_gamma > 0:
-        models["network_aci"] = adaptive_conformal(models["network"], y, quantiles, aci_gamma)
+        _, _, models["network_aci"], after = aci_run(fitted, series, origins, aci_gamma, aci_state)
+        if aci_after is not None and after is not None:
+            aci_after[series.ticker] = after
     base = baseline_forecasts(series, cut, origins, h, quantiles, auto=auto)
     models |= {k: v for k, v in base.items() if k in HOLDOUT_BASELINES or auto}
     mid, price0 = quantiles.index(0.5), series.close[origins][:, None]
@@ -214,14 +229,16 @@ def train_global(
         fitted = fit_at(series, cuts, cfg, panel)
     fitted.scalers = known_scalers(fitted.scalers)
     seconds = time.perf_counter() - t0
+    gamma = cfg.backtest.aci_gamma  # each series' ACI state over its validation windows, up to its cut-off
+    states = aci_states(fitted, series, panel.first_val_origins(), cuts, gamma)
     holdout: dict[str, dict[str, SeriesScore]] = {}
     if holdout_days:
         logger.info("scoring the last %d days of %d series against the baselines", holdout_days, len(series))
         for s in series:
-            if s.ticker in panel.scalers:
+            if s.ticker in panel.scalers:  # the ACI state continued through the held-out days
                 holdout[s.ticker] = holdout_scores(
                     fitted, s, cuts[s.ticker], cfg.model.quantiles, cfg.backtest.auto_baselines,
-                    cfg.backtest.aci_gamma,
+                    gamma, states.get(s.ticker), states,
                 )  # fmt: skip
             if on_series is not None:
                 on_series(1)
@@ -231,7 +248,7 @@ def train_global(
         if h.ticker in panel.scalers
     ]
     return GlobalResult(
-        bundle=ForecasterBundle.trained(fitted, cfg, trained, None),
+        bundle=ForecasterBundle.trained(fitted, cfg, trained, None, states),
         series=len(panel.names),
         windows=len(panel.train),
         val_windows=len(panel.val),

@@ -146,6 +146,10 @@ class PanelData:
     names: tuple[str, ...]
     val_origins: tuple[np.ndarray, ...] = ()
 
+    def first_val_origins(self) -> dict[str, int]:
+        """Each named series' first validation origin row (where its windows stop being trained on)."""
+        return {name: int(v[0]) for name, v in zip(self.names, self.val_origins, strict=True) if len(v)}
+
 
 def panel_windows(
     series_list: list[SeriesData],

@@ -1,10 +1,11 @@
 """Reading texts: labelled data sets through HF ``datasets``, text files, and the loaders built on them.
 
-The only module of carrousel.nlp that reads user data or external sources. Local files go through the
-same :func:`datasets.load_dataset` path as hub names (``"csv"`` for CSV/TSV, ``"json"`` for JSON lines,
-``"text"`` for fastText-style ``__label__pos text`` lines), so ``--data imdb`` and ``--data reviews.csv``
-behave alike: wrong column names list the columns found, empty texts are refused with their row, labels
-may be strings or integers (a hub ``ClassLabel`` gives its names).
+Local files go through the same :func:`datasets.load_dataset` path as hub names (``"csv"`` for CSV/TSV,
+``"json"`` for JSON lines, ``"text"`` for fastText-style ``__label__pos text`` lines); folders written by
+``Dataset.save_to_disk`` and hub names (``imdb``, ``glue:sst2``, ``FOLDER#test``) through
+:func:`carrousel.nlp.hf_data.load_hf`, as the translation pairs. So ``--data imdb``, ``--data saved/`` and
+``--data reviews.csv`` behave alike: wrong column names list the columns found, empty texts are refused
+with their row, labels may be strings or integers (a ``ClassLabel`` column gives its names).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from carrousel.core.data import BucketBatchSampler, SequenceCollator
 from carrousel.core.files import check_input_file, read_text
 from carrousel.nlp.config import TextDataConfig
 from carrousel.nlp.errors import ColumnNotFoundError, EmptyTextError, TextDataError
+from carrousel.nlp.hf_data import is_hf_source, label_names, load_hf, quiet_datasets
 from carrousel.nlp.tokenization import TextTokenizer
 
 __all__ = [
@@ -48,7 +50,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _FASTTEXT_PREFIX = "__label__"
-_FILE_SUFFIXES = (".csv", ".tsv", ".tab", ".json", ".jsonl", ".ndjson", ".txt", ".gz", ".cor")
 CHARS_PER_TOKEN_CAP = 32  # texts are cut to max_length * this many characters before tokenising
 
 
@@ -77,47 +78,37 @@ def _encoding_of(path: Path) -> str:
 
 
 def _load_dataset(cfg: TextDataConfig) -> tuple[Any, str]:
-    """Returns ``(dataset, format)``: one split of a local file or a hub data set."""
-    import datasets  # a heavy import: only when data is read
-
-    datasets.disable_progress_bars()
-    datasets.utils.logging.set_verbosity_error()
-    logging.getLogger("huggingface_hub").setLevel(logging.ERROR)
+    """Returns ``(dataset, format)``: one split of a local file, a saved data set folder or a hub set."""
+    if is_hf_source(cfg.source):  # a save_to_disk folder or a hub name: the translation readers' path
+        return load_hf(cfg.source, "--data", cfg.split, "data set", "--split"), "hub"
+    datasets = quiet_datasets()
     path = Path(cfg.source)
-    if path.exists():
-        check_input_file(path, "--data", "text data")
-        suffix = "".join(path.suffixes[-2:]) if path.suffix == ".gz" else path.suffix
-        suffix = suffix.removesuffix(".gz").lower()
-        files = {"train": str(path)}
-        kwargs: dict[str, Any] = {}
-        if suffix in (".csv", ".tsv", ".tab"):
-            fmt = "csv"
-            kwargs["delimiter"] = "," if suffix == ".csv" else "\t"
-            kwargs["encoding"] = _encoding_of(path)
-            if not cfg.header:
-                with open(path, encoding=kwargs["encoding"], newline="") as fh:
-                    first = next(csv.reader(fh, delimiter=kwargs["delimiter"]), [])
-                kwargs["column_names"] = [str(i) for i in range(len(first))]
-        elif suffix in (".jsonl", ".json", ".ndjson"):
-            fmt = "json"
-        else:
-            fmt = "text"
-            kwargs["encoding"] = _encoding_of(path)
-        try:
-            return datasets.load_dataset(fmt, data_files=files, split="train", **kwargs), fmt
-        except Exception as exc:  # datasets raises many types for a malformed file
-            raise TextDataError(
-                f"--data {path}: cannot be read as {fmt.upper()} ({type(exc).__name__}: "
-                f"{str(exc).splitlines()[0] if str(exc) else ''}); check the file's format"
-            ) from None
-    if path.suffix.lower() in _FILE_SUFFIXES or cfg.source.startswith((".", "/", "~")):
+    if not path.exists():
         raise TextDataError(f"--data {cfg.source}: no such file; check the path")
+    check_input_file(path, "--data", "text data")
+    suffix = "".join(path.suffixes[-2:]) if path.suffix == ".gz" else path.suffix
+    suffix = suffix.removesuffix(".gz").lower()
+    files = {"train": str(path)}
+    kwargs: dict[str, Any] = {}
+    if suffix in (".csv", ".tsv", ".tab"):
+        fmt = "csv"
+        kwargs["delimiter"] = "," if suffix == ".csv" else "\t"
+        kwargs["encoding"] = _encoding_of(path)
+        if not cfg.header:
+            with open(path, encoding=kwargs["encoding"], newline="") as fh:
+                first = next(csv.reader(fh, delimiter=kwargs["delimiter"]), [])
+            kwargs["column_names"] = [str(i) for i in range(len(first))]
+    elif suffix in (".jsonl", ".json", ".ndjson"):
+        fmt = "json"
+    else:
+        fmt = "text"
+        kwargs["encoding"] = _encoding_of(path)
     try:
-        return datasets.load_dataset(cfg.source, split=cfg.split), "hub"
-    except Exception as exc:
+        return datasets.load_dataset(fmt, data_files=files, split="train", **kwargs), fmt
+    except Exception as exc:  # datasets raises many types for a malformed file
         raise TextDataError(
-            f"--data {cfg.source}: not a local file, and the hub data set cannot be loaded "
-            f"({type(exc).__name__}); check the name, --split and the network, or give a local file"
+            f"--data {path}: cannot be read as {fmt.upper()} ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}); check the file's format"
         ) from None
 
 
@@ -141,12 +132,6 @@ def _fasttext_rows(lines: Sequence[Any], where: str) -> tuple[list[str], list[st
         labels.append(head[len(_FASTTEXT_PREFIX) :])
         texts.append(rest)
     return texts, labels
-
-
-def _label_names(ds: Any, column: str) -> list[str] | None:
-    feature = getattr(ds, "features", {}).get(column)
-    names = getattr(feature, "names", None)
-    return list(names) if names else None
 
 
 def load_texts(cfg: TextDataConfig) -> LabelledTexts:
@@ -173,7 +158,7 @@ def load_texts(cfg: TextDataConfig) -> LabelledTexts:
                 )
         texts = ["" if t is None else str(t) for t in ds[cfg.text_col]]
         raw = ds[cfg.label_col]
-        names = _label_names(ds, cfg.label_col)
+        names = label_names(ds, cfg.label_col)
         labels = []
         for i, value in enumerate(raw):
             if value is None or (isinstance(value, str) and not value.strip()):

@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from carrousel.nlp.errors import TextDataError
+from carrousel.nlp.hf_data import is_hf_source, load_hf
 
 __all__ = ["ParallelSplit", "clean_pairs", "read_mo", "read_pairs", "split_pairs", "vary_case"]
 
@@ -136,42 +137,9 @@ def _row_pair(row: dict[str, object], src: str, tgt: str, where: str) -> Pair:
 
 def _read_hf(spec: str, src: str, tgt: str) -> list[Pair]:
     """Pairs of an HF ``datasets`` translation set: a saved folder (``FOLDER[#split]``) or a hub name
-    (``NAME[:CONFIG][#split]``)."""
-    import datasets  # a heavy import: only for these sources
-
-    datasets.disable_progress_bars()
-    datasets.utils.logging.set_verbosity_error()
-    logging.getLogger("huggingface_hub").setLevel(logging.ERROR)
-    name, _, split = spec.partition("#")
-    folder = Path(name)
-    try:
-        if folder.is_dir():
-            ds = datasets.load_from_disk(str(folder))
-            if isinstance(ds, datasets.DatasetDict):
-                split = split or "train"
-                if split not in ds:
-                    raise TextDataError(f"{folder} has splits {', '.join(ds)}, not {split!r}; add #SPLIT")
-                ds = ds[split]
-        else:
-            hub, _, config = name.partition(":")
-            ds = datasets.load_dataset(hub, config or None, split=split or "train")
-    except TextDataError:
-        raise
-    except Exception as exc:  # datasets raises many types (missing folder files, no network, bad name)
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        raise TextDataError(
-            f"--pairs {spec}: cannot load it as an HF datasets translation set ({type(exc).__name__}: "
-            f"{first[:160]}); check the folder, or the hub name, config, split and the network"
-        ) from None
+    (``NAME[:CONFIG][#split]``), loaded as the sentiment data sets are (:func:`~carrousel.nlp.hf_data.load_hf`)."""
+    ds = load_hf(spec, "--pairs", "train", "translation set")
     return [_row_pair(row, src, tgt, f"{spec} row {i + 1}") for i, row in enumerate(ds)]
-
-
-def _is_hf(spec: str) -> bool:
-    """A saved data set folder or a hub name (not an existing file, no file suffix)."""
-    path = Path(spec.partition("#")[0])
-    if path.is_dir():
-        return True
-    return not path.exists() and not path.suffix and not spec.startswith((".", "/", "~"))
 
 
 def read_pairs(paths: Sequence[str | Path], src: str = "en", tgt: str = "de") -> list[Pair]:
@@ -194,7 +162,7 @@ def read_pairs(paths: Sequence[str | Path], src: str = "en", tgt: str = "de") ->
                 f"{files[0]} has {len(a)} lines but {files[1]} has {len(b)}; aligned files need equal lines"
             )
         pairs = list(zip(a, b, strict=True))
-    elif len(files) == 1 and _is_hf(str(paths[0])):
+    elif len(files) == 1 and is_hf_source(str(paths[0])):
         pairs = _read_hf(str(paths[0]), src, tgt)
     elif len(files) == 1:
         f = files[0]

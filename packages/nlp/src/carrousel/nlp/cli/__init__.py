@@ -3,9 +3,9 @@
 Built on :mod:`carrousel.core.cli`, so it follows the conventions table of the README (flags, exit codes,
 stdout for results, stderr for logs and progress, strict JSON). Commands::
 
-    nlp sentiment train|predict|evaluate
-    nlp generate train|run|evaluate
-    nlp translate train|run|evaluate
+    nlp sentiment train|predict|evaluate|export
+    nlp generate train|run|evaluate|export    (nlp generate --model DIR --prompt TEXT: run)
+    nlp translate train|run|evaluate|export   (nlp translate --model DIR TEXT: run)
 
 Each command turns its flags into one config (``--config run.toml`` first, flags on top), calls one
 pipeline function and renders the result.

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from carrousel.core.cli import is_quiet
 from carrousel.core.config import from_dict
@@ -21,6 +22,7 @@ __all__ = [
     "Device",
     "JsonFlag",
     "Pooling",
+    "RunByDefault",
     "TokenizerKind",
     "group",
     "pick",
@@ -32,11 +34,31 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 T = TypeVar("T")
 
 
-def group(name: str, help: str) -> typer.Typer:
-    """A sub-command group with the program's conventions (``-h``, help when run without a command)."""
+class RunByDefault(TyperGroup):
+    """A group whose first argument, when it names no command (nor ``-h``), starts ``run``.
+
+    So ``nlp translate --model DIR "text"`` is ``nlp translate run --model DIR "text"`` and
+    ``nlp generate --model DIR --prompt "..."`` is ``nlp generate run ...``. A first word that is not an
+    option goes to ``run`` only when ``run`` takes positional arguments; otherwise it stays an unknown
+    command (a usage error naming it).
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # ctx: click's Context
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            run = self.commands["run"]
+            takes_words = any(p.param_type_name == "argument" for p in run.params)
+            if args[0].startswith("-") or takes_words:
+                args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+def group(name: str, help: str, run_by_default: bool = False) -> typer.Typer:
+    """A sub-command group with the program's conventions (``-h``, help when run without a command);
+    ``run_by_default``: arguments that name no command go to its ``run`` command (:class:`RunByDefault`)."""
     return typer.Typer(
         name=name,
         help=help,
+        cls=RunByDefault if run_by_default else None,
         no_args_is_help=True,
         add_completion=False,
         rich_markup_mode=None,

@@ -35,7 +35,9 @@ __all__ = ["generate_app"]
 
 generate_app = group(
     "generate",
-    "Text generation: train an LSTM language model, sample from it ('run'), measure perplexity, export to ONNX.",
+    "Text generation: train an LSTM language model, sample from it ('run', also "
+    "'nlp generate --model DIR --prompt TEXT'), measure perplexity, export to ONNX.",
+    run_by_default=True,
 )
 
 Texts = Annotated[

@@ -12,7 +12,6 @@ import typer
 from carrousel.core.cli import (
     ExportPrecision,
     ExportWith,
-    FinetuneEpochs,
     PruneShare,
     command,
     echo,
@@ -33,6 +32,15 @@ from carrousel.nlp.cli._common import (
     section,
     show_progress,
 )
+from carrousel.nlp.cli._sentiment_data import (
+    Data,
+    Header,
+    LabelCol,
+    MaxLen,
+    Split,
+    TextCol,
+    data_config,
+)
 from carrousel.nlp.config import (
     FitConfig,
     SentimentEvaluateConfig,
@@ -41,7 +49,6 @@ from carrousel.nlp.config import (
     SentimentPredictConfig,
     SentimentTrainConfig,
     TeacherConfig,
-    TextDataConfig,
     TokenizerConfig,
 )
 
@@ -61,48 +68,12 @@ sentiment_app = group(
     "sentiment", "Sentiment analysis: train a BiLSTM classifier, predict, evaluate, export to ONNX."
 )
 
-Data = Annotated[str | None, typer.Option("--data", help="CSV/TSV/JSONL/fastText .txt file, or a hub name.")]
-TextCol = Annotated[str | None, typer.Option("--text-col", help="Column holding the text [default: text].")]
-LabelCol = Annotated[
-    str | None, typer.Option("--label-col", help="Column holding the label [default: label].")
-]
-Split = Annotated[str | None, typer.Option("--split", help="Hub data sets: the split [default: train].")]
-Header = Annotated[
-    bool | None,
-    typer.Option("--header/--no-header", help="CSV/TSV: first row names the columns [default: header]."),
-]
-MaxLen = Annotated[
-    int | None, typer.Option("--max-length", min=1, help="Tokens kept per text [default: 256].")
-]
 Model = Annotated[
     Path | None,
     typer.Option(
         "--model", help="Model folder written by 'nlp sentiment train' (default: the shipped model)."
     ),
 ]
-
-
-def _data(
-    cfg_file: Path | None,
-    data: str | None,
-    text_col: str | None,
-    label_col: str | None,
-    split: str | None,
-    header: bool | None,
-    max_length: int | None,
-) -> TextDataConfig:
-    base = section(cfg_file, "data", TextDataConfig)
-    source = pick(data, base, "source", None)
-    if source is None:
-        raise typer.BadParameter("give --data FILE or a hub name (or [data] source in --config)")
-    return TextDataConfig(
-        source=source,
-        text_col=pick(text_col, base, "text_col", "text"),
-        label_col=pick(label_col, base, "label_col", "label"),
-        split=pick(split, base, "split", "train"),
-        header=pick(header, base, "header", True),
-        max_length=pick(max_length, base, "max_length", 256),
-    )
 
 
 @command(sentiment_app, "train")
@@ -123,9 +94,12 @@ def train(
         bool | None, typer.Option("--lowercase/--keep-case", help="[default: lowercase]")
     ] = None,
     embeddings: Annotated[
-        Path | None, typer.Option(help="GloVe/word2vec text file to initialise embeddings.")
+        Path | None,
+        typer.Option(help="GloVe/word2vec text file to initialise embeddings (its size sets --embed-dim)."),
     ] = None,
-    freeze_embeddings: Annotated[bool, typer.Option("--freeze-embeddings", help="Keep them fixed.")] = False,
+    freeze_embeddings: Annotated[
+        bool, typer.Option("--freeze-embeddings", help="Keep the embeddings fixed in training.")
+    ] = False,
     embed_dim: Annotated[int | None, typer.Option(min=1, help="Embedding size [default: 128].")] = None,
     hidden_size: Annotated[
         int | None, typer.Option(min=1, help="LSTM units per direction [default: 128].")
@@ -212,7 +186,7 @@ def train(
     net = section(config, "model", SentimentNetConfig)
     fit = section(config, "fit", FitConfig)
     cfg = SentimentTrainConfig(
-        data=_data(config, data, text_col, label_col, split, header, max_length),
+        data=data_config(config, data, text_col, label_col, split, header, max_length),
         tokenizer=TokenizerConfig(
             kind=pick(tokenizer, tok, "kind", "bpe"), vocab_size=pick(vocab_size, tok, "vocab_size", 8000),
             min_frequency=pick(min_frequency, tok, "min_frequency", 2),
@@ -329,7 +303,7 @@ def evaluate(
 
     cfg = SentimentEvaluateConfig(
         str(model) if model else None,
-        _data(None, data, text_col, label_col, split, header, None),
+        data_config(None, data, text_col, label_col, split, header, None),
         batch_size,
         device,
         example - 1,
@@ -374,7 +348,15 @@ def export(
             help="--prune: texts, one per line (no labels), on which the pruned model learns the full one's outputs.",
         ),
     ] = None,
-    finetune_epochs: FinetuneEpochs = SentimentExportConfig.finetune.epochs,
+    finetune_epochs: Annotated[
+        int,
+        typer.Option(
+            "--finetune-epochs",
+            min=1,
+            help="--prune: most fine-tuning epochs (early stopping). A smaller student trained on the full "
+            "model's outputs is what --prune already does here: its units start as the strongest ones.",
+        ),
+    ] = SentimentExportConfig.finetune.epochs,
     as_json: JsonFlag = False,
 ) -> None:
     """Model with its network as ONNX (fp32/int8), optionally pruned and fine-tuned first; prints size,
@@ -383,7 +365,7 @@ def export(
 
     if unlabelled and prune == 0.0:
         raise typer.BadParameter("--unlabelled is for --prune (the texts the pruned model is fine-tuned on)")
-    labelled = _data(None, data, text_col, label_col, split, header, None) if data else None
+    labelled = data_config(None, data, text_col, label_col, split, header, None) if data else None
     cfg = SentimentExportConfig(
         str(model) if model else None,
         labelled,

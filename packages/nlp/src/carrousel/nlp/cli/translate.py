@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from typer.core import TyperGroup
 
 from carrousel.core.cli import ExportPrecision, ExportWith, command, echo, emit_json, print_deployment
 from carrousel.core.export import DeployPrecision, Exporter
-from carrousel.nlp.cli._common import CONTEXT, ConfigFile, Device, JsonFlag, pick, section, show_progress
+from carrousel.nlp.cli._common import ConfigFile, Device, JsonFlag, group, pick, section, show_progress
 from carrousel.nlp.config import (
     DecodeConfig,
     FitConfig,
@@ -27,27 +26,11 @@ from carrousel.nlp.errors import TextDataError
 __all__ = ["translate_app"]
 
 
-class _RunByDefault(TyperGroup):
-    """A group whose first argument, when it names no command, starts ``run``.
-
-    So ``nlp translate --model DIR "text"`` is ``nlp translate run --model DIR "text"``.
-    """
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # ctx: click's Context
-        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
-            args = ["run", *args]
-        return super().parse_args(ctx, args)
-
-
-translate_app = typer.Typer(
-    name="translate",
-    help="Machine translation: train a BiLSTM encoder-decoder with attention, translate ('run', also "
+translate_app = group(
+    "translate",
+    "Machine translation: train a BiLSTM encoder-decoder with attention, translate ('run', also "
     "'nlp translate --model DIR TEXT'), score BLEU/chrF, export to ONNX.",
-    cls=_RunByDefault,
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-    context_settings=CONTEXT,
+    run_by_default=True,
 )
 
 
@@ -70,8 +53,10 @@ Pairs = Annotated[
     list[Path],
     typer.Option(
         "--pairs",
-        metavar="FILE",
-        help="A .mo catalogue, TSV (source<TAB>target) or JSONL file; or twice: two aligned text files.",
+        metavar="SOURCE",
+        help="A .mo catalogue, TSV (source<TAB>target) or JSONL file; or twice: two aligned text files; "
+        "or an HF datasets translation set: a folder written by save_to_disk (FOLDER#split for a "
+        "DatasetDict) or a hub name (NAME[:CONFIG][#split], e.g. wmt16:de-en#test).",
     ),
 ]
 Model = Annotated[Path, typer.Option("--model", help="Model folder written by 'nlp translate train'.")]
@@ -302,7 +287,7 @@ def run(
 
     items = list(texts or [])
     if file is not None:
-        items += [line for line in read_lines(file) if line.strip()]
+        items += read_lines(file)  # a blank line is refused, naming it (outputs stay line-aligned)
     if not items:
         raise TextDataError("nothing to translate; give texts as arguments or --file FILE")
     dc = DecodeConfig(

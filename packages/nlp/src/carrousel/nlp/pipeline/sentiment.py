@@ -172,6 +172,9 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
             "seed": fit.seed,
             "class_counts": {name: int(c) for name, c in zip(labels, counts, strict=True)},
             "teacher": distill.provenance(cfg, soft),
+            "embeddings": {"file": cfg.embeddings, "frozen": cfg.freeze_embeddings}
+            if cfg.embeddings
+            else None,
         },
     )
     threshold = None
