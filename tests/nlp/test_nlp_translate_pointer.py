@@ -5,6 +5,7 @@ and beam search and batching agree with greedy decoding through it."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -101,7 +102,16 @@ def test_beam_and_batching_agree_through_the_pointer(models: dict[str, Seq2Seq])
     assert [h.labels for h in batched] == [h.labels for h in single]
 
 
-def test_the_pointer_needs_one_vocabulary() -> None:
-    with pytest.raises(NLPConfigError, match="one vocabulary"):
-        Seq2SeqConfig(TranslateNetConfig(pointer=True), 20, 30, shared_embeddings=False)
-    Seq2SeqConfig(TranslateNetConfig(pointer=False), 20, 30, shared_embeddings=False)
+def test_separate_vocabularies_copy_through_the_copy_ids() -> None:
+    net = TranslateNetConfig(embed_dim=8, hidden_size=16, pointer=True)
+    model = Seq2Seq(Seq2SeqConfig(net, 20, 30, shared_embeddings=False))
+    assert model.copy_ids is not None and model.copy_ids.tolist()[:5] == [0, 1, 2, 3, 1]  # [UNK] until set
+    with pytest.raises(NLPConfigError, match="target ids"):
+        model.set_copy_ids(torch.full((20,), 30))
+    with pytest.raises(NLPConfigError, match=r"must be \(20,\)"):
+        model.set_copy_ids(torch.zeros(21, dtype=torch.long))
+    with pytest.raises(NLPConfigError, match="as they are"):
+        build_seq2seq(net, 20, 20).set_copy_ids(torch.zeros(20, dtype=torch.long))
+    assert (
+        Seq2Seq(Seq2SeqConfig(replace(net, pointer=False), 20, 30, shared_embeddings=False)).copy_ids is None
+    )

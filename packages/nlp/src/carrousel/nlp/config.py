@@ -413,7 +413,8 @@ class TranslateNetConfig:
 
 @dataclass(frozen=True)
 class TranslateTrainConfig:
-    """``nlp translate train``: one subword vocabulary shared by both languages, trained on the train split."""
+    """``nlp translate train``: subword vocabularies (one shared by both languages, or one per language),
+    trained on the train split."""
 
     data: TranslateDataConfig  # the pairs and their split
     tokenizer: TokenizerConfig = field(
@@ -430,6 +431,8 @@ class TranslateTrainConfig:
     case_variation: float = 0.3  # share of lower-case training pairs capitalised on both sides
     placeholders: bool = True  # formats, options, paths and numbers masked as single copied tokens
     rare_words: int = 0  # with placeholders: source words seen at most this often are carried over whole
+    shared_vocab: bool = True  # one vocabulary and embedding for both languages (False: one each, of
+    # tokenizer.vocab_size entries; the pointer copies a source piece to the same target piece)
 
     def __post_init__(self) -> None:
         _fraction("label_smoothing", self.label_smoothing)

@@ -44,16 +44,22 @@ LEXICON_FILE = "lexicon.npz"  # bundle file: the IBM-1 lexicon of the training p
 
 
 def fit_lexicon(
-    items: Sequence[tuple[Sequence[int], Sequence[int]]], vocab_size: int, top: int = 8
+    items: Sequence[tuple[Sequence[int], Sequence[int]]],
+    vocab_size: int,
+    top: int = 8,
+    targets: np.ndarray | None = None,
+    tgt_vocab_size: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The subword lexicon of training pairs: ``(V, top)`` target ids and probabilities per source id.
 
     Args:
         items: ``(source ids, target ids)`` of the training pairs (no ``[EOS]``), ids in ``[1, V)``.
-        vocab_size: ``V``, the shared vocabulary's size.
+        vocab_size: ``V``, the shared (or the source) vocabulary's size.
         top: entries kept per source id.
+        targets: separate vocabularies: ``(V,)`` the target id of each source id (the identity rows).
+        tgt_vocab_size: separate vocabularies: the target vocabulary's size.
     """
-    return ibm_model1(items, vocab_size, top)
+    return ibm_model1(items, vocab_size, top, targets=targets, tgt_vocab_size=tgt_vocab_size)
 
 
 def lexicon_to_bytes(ids: np.ndarray, probs: np.ndarray) -> bytes:
@@ -70,17 +76,24 @@ def lexicon_from_bytes(data: bytes) -> tuple[Tensor, Tensor]:
 
 
 def lexical_bias(
-    weights: Tensor, src: Tensor, ids: Tensor, probs: Tensor, strength: float, eps: float = 1e-3
+    weights: Tensor,
+    src: Tensor,
+    ids: Tensor,
+    probs: Tensor,
+    strength: float,
+    eps: float = 1e-3,
+    outputs: int | None = None,
 ) -> Tensor:
     """``strength * log(p_lex + eps)`` of one decoding step.
 
     Args:
         weights: ``(N, S)`` attention over the source (0 at padding).
         src: ``(N, S)`` source ids (0 at padding).
-        ids: ``(V, K)`` lexicon target ids per source id.
-        probs: ``(V, K)`` their probabilities (rows sum to 1; unused slots 0).
+        ids: ``(V_src, K)`` lexicon target ids per source id.
+        probs: ``(V_src, K)`` their probabilities (rows sum to 1; unused slots 0).
         strength: ``lambda``.
         eps: floor of ``p_lex`` (Arthur et al. use 0.001).
+        outputs: ``V``, the target vocabulary's size (None: ``V_src``, one shared vocabulary).
 
     Returns:
         ``(N, V)`` the bias to add to the step's log-probabilities.
@@ -88,7 +101,8 @@ def lexical_bias(
     if weights.shape != src.shape:
         raise NLPConfigError(f"attention {tuple(weights.shape)} and source {tuple(src.shape)} differ")
     spread = (weights.float().unsqueeze(-1) * probs[src]).flatten(1)  # (N, S * K)
-    lex = weights.new_zeros(src.shape[0], ids.shape[0], dtype=torch.float32)
+    size = ids.shape[0] if outputs is None else outputs
+    lex = weights.new_zeros(src.shape[0], size, dtype=torch.float32)
     lex.scatter_add_(-1, ids[src].flatten(1), spread)
     return strength * torch.log(lex + eps)
 
@@ -130,9 +144,8 @@ class BiasedNetwork:
     def step(self, labels: Tensor, state: Any) -> tuple[Tensor, Any, Tensor]:
         """The wrapped step, its ``(N, V)`` log-probabilities biased and renormalised."""
         log_probs, new, weights = self.network.step(labels, state)
-        if self.ids.shape[0] != log_probs.shape[-1]:
-            raise NLPConfigError(
-                f"the lexicon has {self.ids.shape[0]} rows for {log_probs.shape[-1]} outputs"
-            )
-        bias = lexical_bias(weights, state.src, self.ids, self.probs, self.strength, self.eps)
+        outputs = log_probs.shape[-1]
+        if int(self.ids.max()) >= outputs:
+            raise NLPConfigError(f"the lexicon names target ids beyond the network's {outputs} outputs")
+        bias = lexical_bias(weights, state.src, self.ids, self.probs, self.strength, self.eps, outputs)
         return torch.log_softmax(log_probs.float() + bias, dim=-1), new, weights

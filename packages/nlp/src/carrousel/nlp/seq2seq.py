@@ -11,19 +11,23 @@ advanced one step at a time with its state) and :class:`~carrousel.core.nn.Multi
   ``c_t = attention(h_t, encoder outputs)``, ``h~_t = tanh(W [c_t; h_t])``, logits
   ``= E · P h~_t`` with ``E`` the decoder embedding (tied output layer) and ``P`` a projection to its size.
 * Pointer-generator (See et al. 2017, ``net.pointer``): a gate ``p_gen = sigmoid(w [c_t; h_t; e(y_{t-1})])``
-  mixes the output distribution with the attention over the source, scattered onto the source token ids
-  (one shared vocabulary): ``P(w) = p_gen P_vocab(w) + (1 - p_gen) sum_{i: x_i = w} a_{t,i}``. The network
+  mixes the output distribution with the attention over the source, scattered onto the target ids of the
+  source tokens: ``P(w) = p_gen P_vocab(w) + (1 - p_gen) sum_{i: m(x_i) = w} a_{t,i}``, with ``m`` the
+  identity for one shared vocabulary and, for separate ones, the buffer ``copy_ids`` (``(V_src,)``: the
+  target id of the same piece, ``[UNK]`` where the target vocabulary lacks it; :meth:`Seq2Seq.set_copy_ids`). The network
   can then copy the subword pieces of words it never saw (option names, identifiers, placeholders)
   instead of inventing pieces. :meth:`Seq2Seq.forward` and :meth:`Seq2Seq.step` return log-probabilities
   of the mixture (log-softmax leaves them unchanged, so the cross-entropy of the task applies as is).
 * Lexicon (Arthur et al. 2016, ``net.lexicon > 0`` with the pointer): a third target of the mixture,
   ``lex_t(w) = sum_i a_{t,i} p_lex(w | x_i)`` from an IBM model 1 lexicon of the training pairs
-  (:mod:`carrousel.nlp.lexicon`, held as the buffers ``lex_ids``/``lex_probs``, ``(V, K)``); the gate is
+  (:mod:`carrousel.nlp.lexicon`, held as the buffers ``lex_ids``/``lex_probs``, ``(V_src, K)`` target
+  ids and probabilities per source id); the gate is
   then a softmax over generate / copy / lexicon: ``P = g_0 P_vocab + g_1 copy + g_2 lex``.
 * Decoding goes through :mod:`carrousel.core.decode`: :meth:`Seq2Seq.start` gives the initial state of
   a batch, :meth:`Seq2Seq.step` is the step function (it returns the attention weights as extras).
 
-Token id 0 is padding; the source and target may share one vocabulary (``shared_embeddings``).
+Token id 0 is padding; the source and target may share one vocabulary and embedding (``shared_embeddings``)
+or have one each.
 """
 
 from __future__ import annotations
@@ -58,8 +62,6 @@ class Seq2SeqConfig:
             raise NLPConfigError("vocabularies need at least 5 entries (4 specials and one token)")
         if self.shared_embeddings and self.src_vocab_size != self.tgt_vocab_size:
             raise NLPConfigError("shared_embeddings needs one vocabulary for source and target")
-        if self.net.pointer and self.src_vocab_size != self.tgt_vocab_size:
-            raise NLPConfigError("the pointer-generator needs one vocabulary for source and target")
 
 
 class _Step(NamedTuple):
@@ -100,8 +102,9 @@ class Seq2Seq(nn.Module):
     """
 
     config_class = Seq2SeqConfig
-    lex_ids: Tensor | None  # (V, K) lexicon target ids per source id (None without the lexicon)
-    lex_probs: Tensor | None  # (V, K) their probabilities
+    lex_ids: Tensor | None  # (V_src, K) lexicon target ids per source id (None without the lexicon)
+    lex_probs: Tensor | None  # (V_src, K) their probabilities
+    copy_ids: Tensor | None  # (V_src,) target id per source id (None: one shared vocabulary, the identity)
 
     def __init__(self, config: Seq2SeqConfig) -> None:
         super().__init__()
@@ -129,13 +132,18 @@ class Seq2Seq(nn.Module):
         self.gate = nn.Linear(2 * H + E, 3 if lexicon else 1) if net.pointer else None
         ids: Tensor | None = None
         probs: Tensor | None = None
+        copy: Tensor | None = None
+        if net.pointer and not config.shared_embeddings:
+            copy = torch.full((config.src_vocab_size,), 1, dtype=torch.long)  # [UNK] until set_copy_ids
+            copy[:4] = torch.arange(4)  # the specials share their ids
         if lexicon:
-            ids = torch.zeros(config.tgt_vocab_size, lexicon, dtype=torch.long)
-            ids[:, 0] = torch.arange(config.tgt_vocab_size)  # the identity until set_lexicon
-            probs = torch.zeros(config.tgt_vocab_size, lexicon)
+            ids = torch.zeros(config.src_vocab_size, lexicon, dtype=torch.long)
+            ids[:, 0] = torch.arange(config.src_vocab_size) if copy is None else copy  # until set_lexicon
+            probs = torch.zeros(config.src_vocab_size, lexicon)
             probs[:, 0] = 1.0
         self.register_buffer("lex_ids", ids)
         self.register_buffer("lex_probs", probs)
+        self.register_buffer("copy_ids", copy)
         nn.init.normal_(self.tgt_embedding.weight, 0.0, E**-0.5)
         if not config.shared_embeddings:
             nn.init.normal_(self.src_embedding.weight, 0.0, E**-0.5)
@@ -143,8 +151,20 @@ class Seq2Seq(nn.Module):
             self.tgt_embedding.weight[0].zero_()
             self.src_embedding.weight[0].zero_()
 
+    def set_copy_ids(self, ids: Tensor) -> None:
+        """Sets where the pointer copies each source id: ``(V_src,)`` target ids (separate vocabularies)."""
+        if self.copy_ids is None:
+            raise NLPConfigError(
+                "this network copies source ids as they are (shared vocabulary or no pointer)"
+            )
+        if tuple(ids.shape) != tuple(self.copy_ids.shape):
+            raise NLPConfigError(f"the copy ids must be {tuple(self.copy_ids.shape)}, got {tuple(ids.shape)}")
+        if int(ids.min()) < 0 or int(ids.max()) >= self.config.tgt_vocab_size:
+            raise NLPConfigError(f"copy ids must be target ids in [0, {self.config.tgt_vocab_size})")
+        self.copy_ids.copy_(ids)
+
     def set_lexicon(self, ids: Tensor, probs: Tensor) -> None:
-        """Sets the lexicon: ``(V, K)`` target ids and probabilities per source id (rows sum to 1)."""
+        """Sets the lexicon: ``(V_src, K)`` target ids and probabilities per source id (rows sum to 1)."""
         if self.lex_ids is None or self.lex_probs is None:
             raise NLPConfigError("this network has no lexicon (net.lexicon = 0 or no pointer)")
         if tuple(ids.shape) != tuple(self.lex_ids.shape) or tuple(probs.shape) != tuple(self.lex_probs.shape):
@@ -215,7 +235,8 @@ class Seq2Seq(nn.Module):
         if gate is None:
             return torch.log_softmax(logits, dim=-1)
         timed = weights.dim() == 3
-        index = src.unsqueeze(1).expand(-1, weights.shape[1], -1) if timed else src
+        targets = src if self.copy_ids is None else self.copy_ids[src]  # (N, S) target ids of the source
+        index = targets.unsqueeze(1).expand(-1, weights.shape[1], -1) if timed else targets
         w = weights.float()
         copy = logits.new_zeros(logits.shape).scatter_add_(-1, index, w)
         g = gate.float()
@@ -249,27 +270,23 @@ class Seq2Seq(nn.Module):
             ``(B, T, V)`` log-probabilities of the next target token at every position (normalised, so
             ``log_softmax`` leaves them unchanged and a cross-entropy loss reads them as logits).
         """
-        state = self.start(src, lengths)
-        feeds, weights, gates = [], [], []
-        for t in range(tgt_in.shape[1]):
-            out = self._advance(tgt_in[:, t], state)
-            state = out.state
-            feeds.append(out.feed)
-            weights.append(out.weights)
-            if out.gate is not None:
-                gates.append(out.gate)
+        steps = self._teacher_forced(src, lengths, tgt_in)
+        gates = [s.gate for s in steps if s.gate is not None]
         gate = torch.stack(gates, dim=1) if gates else None
-        return self._mixture(torch.stack(feeds, dim=1), torch.stack(weights, dim=1), gate, src)
+        feeds = torch.stack([s.feed for s in steps], dim=1)
+        return self._mixture(feeds, torch.stack([s.weights for s in steps], dim=1), gate, src)
+
+    def _teacher_forced(self, src: Tensor, lengths: Tensor, tgt_in: Tensor) -> list[_Step]:
+        """The decoder steps over ``(B, T)`` teacher-forced inputs, in order."""
+        state, steps = self.start(src, lengths), []
+        for t in range(tgt_in.shape[1]):
+            steps.append(self._advance(tgt_in[:, t], state))
+            state = steps[-1].state
+        return steps
 
     def attention_weights(self, src: Tensor, lengths: Tensor, tgt_in: Tensor) -> Tensor:
         """Teacher-forced attention weights ``(B, T, S)``; exactly 0 at padded source positions."""
-        state = self.start(src, lengths)
-        weights = []
-        for t in range(tgt_in.shape[1]):
-            out = self._advance(tgt_in[:, t], state)
-            state = out.state
-            weights.append(out.weights)
-        return torch.stack(weights, dim=1)
+        return torch.stack([s.weights for s in self._teacher_forced(src, lengths, tgt_in)], dim=1)
 
     def step(self, labels: Tensor, state: DecoderState) -> tuple[Tensor, DecoderState, Tensor]:
         """Core's step function: ``(N,)`` labels -> ``(N, V)`` log-probs, new state, ``(N, S)`` attention."""
@@ -280,14 +297,8 @@ class Seq2Seq(nn.Module):
         """Teacher-forced ``(B, T)`` probability of generating (``p_gen``); None without the pointer."""
         if self.gate is None:
             return None
-        state = self.start(src, lengths)
-        gates = []
-        for t in range(tgt_in.shape[1]):
-            out = self._advance(tgt_in[:, t], state)
-            state = out.state
-            assert out.gate is not None
-            gates.append(out.gate[:, 0])
-        return torch.stack(gates, dim=1)
+        steps = self._teacher_forced(src, lengths, tgt_in)
+        return torch.stack([s.gate[:, 0] for s in steps if s.gate is not None], dim=1)
 
 
 def build_seq2seq(

@@ -135,8 +135,16 @@ def train(
     valid: Annotated[float | None, typer.Option(help="Validation share [default: 0.05].")] = None,
     test: Annotated[float | None, typer.Option(help="Held-out test share [default: 0.05].")] = None,
     vocab_size: Annotated[
-        int | None, typer.Option(min=8, help="Shared BPE vocabulary size [default: 1000].")
+        int | None,
+        typer.Option(min=8, help="BPE vocabulary size (per language when separate) [default: 1000]."),
     ] = None,
+    shared_vocab: Annotated[
+        bool,
+        typer.Option(
+            "--shared-vocab/--separate-vocab",
+            help="One subword vocabulary and embedding for both languages, or one each.",
+        ),
+    ] = True,
     embed_dim: Annotated[int | None, typer.Option(min=1, help="Embedding size [default: 256].")] = None,
     hidden_size: Annotated[int | None, typer.Option(min=2, help="Decoder units [default: 256].")] = None,
     layers: Annotated[int | None, typer.Option(min=1, help="Stacked layers [default: 1].")] = None,
@@ -232,6 +240,7 @@ def train(
         label_smoothing=label_smoothing if label_smoothing is not None else 0.1,
         placeholders=placeholders if placeholders is not None else True,
         rare_words=rare_words if rare_words is not None else 0,
+        shared_vocab=shared_vocab,
     )
     r = train_translator(cfg, out)
     if as_json:
@@ -239,7 +248,10 @@ def train(
         return
     echo(f"model       {r.out}")
     echo(f"pairs       {r.pairs['train']} train, {r.pairs['valid']} valid, {r.pairs['test']} test")
-    echo(f"vocabulary  {r.vocab_size} shared BPE entries")
+    if shared_vocab:
+        echo(f"vocabulary  {r.vocab_size} shared BPE entries")
+    else:
+        echo(f"vocabulary  {r.vocab_size} source + {r.target_vocab_size} target BPE entries")
     echo(f"parameters  {r.parameters}")
     echo(f"epochs      {r.epochs} (best {r.best_epoch})")
     echo(f"valid loss  {r.valid_loss:.4f} per token (label-smoothed)")

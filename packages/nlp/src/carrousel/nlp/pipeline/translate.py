@@ -2,7 +2,8 @@
 ``evaluate_translator`` is in :mod:`carrousel.nlp.pipeline.translate_eval`.
 
 Training reads and cleans the pairs (:mod:`carrousel.nlp.parallel`), splits them with a fixed seed,
-trains one BPE vocabulary shared by both languages on the training pairs only, and fits the
+trains one BPE vocabulary shared by both languages (or one per language,
+:mod:`carrousel.nlp.pipeline.translate_vocab`) on the training pairs only, and fits the
 :class:`~carrousel.nlp.seq2seq.Seq2Seq` network with core's Trainer (teacher forcing, label smoothing,
 early stopping on the validation loss). The bundle (kind ``"nlp.translate"``) holds the weights, the
 tokenizer, the word dictionary baseline learned from the same training pairs, and the split settings,
@@ -51,12 +52,12 @@ from carrousel.nlp.lexical_bias import (
 )
 from carrousel.nlp.lexicon import ibm_model1
 from carrousel.nlp.parallel import ParallelSplit, clean_pairs, read_pairs, split_pairs, vary_case
-from carrousel.nlp.pipeline.common import TOKENIZER_FILE, train_config
+from carrousel.nlp.pipeline.common import train_config
+from carrousel.nlp.pipeline.translate_vocab import Vocabularies, encode_pairs, train_vocabularies
 from carrousel.nlp.placeholders import ALPHABET, mask, mask_pair, unmask
 from carrousel.nlp.seq2seq import Seq2Seq, build_seq2seq, decode_nbest
 from carrousel.nlp.seq2seq_export import exported_network
 from carrousel.nlp.task import TranslationTask
-from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
 
 __all__ = [
     "KIND",
@@ -96,18 +97,6 @@ def load_split(data: TranslateDataConfig) -> ParallelSplit:
     return split_pairs(pairs, data.valid, data.test, data.seed)
 
 
-def _encode(
-    tok: TextTokenizer, pairs: Sequence[tuple[str, str]], max_tokens: int
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    src = tok.encode_batch([s for s, _ in pairs])
-    tgt = tok.encode_batch([t for _, t in pairs])
-    out = []
-    for s, t in zip(src, tgt, strict=True):
-        if 0 < len(s) <= max_tokens and 0 < len(t) < max_tokens:
-            out.append((np.asarray(s, dtype=np.int64), np.asarray([*t, tok.eos_id], dtype=np.int64)))
-    return out
-
-
 def _loader(items: list[tuple[np.ndarray, np.ndarray]], batch_size: int, shuffle: bool, seed: int) -> Any:
     lengths = [len(s) + len(t) for s, t in items]
     sampler = BucketBatchSampler(lengths, batch_size, shuffle=shuffle, seed=seed)
@@ -120,7 +109,8 @@ class TranslateTrainResult:
 
     out: Path  # the bundle folder
     pairs: dict[str, int]  # clean pairs per split (train / valid / test)
-    vocab_size: int  # shared subword vocabulary, specials included
+    vocab_size: int  # the shared (or the source) subword vocabulary, specials included
+    target_vocab_size: int  # the target's (the same as vocab_size when shared)
     parameters: int  # trainable weights
     epochs: int  # epochs run
     best_epoch: int | None  # epoch whose weights were kept
@@ -145,23 +135,28 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
         train_pairs = [mask_pair(s, t, unknown, table) for s, t in train_pairs]
         valid_pairs = [mask_pair(s, t, unknown, table) for s, t in valid_pairs]
         lexicon_pairs = [mask_pair(s, t, unknown, table) for s, t in lexicon_pairs]
-    texts = [s for s, _ in train_pairs] + [t for _, t in train_pairs]
-    tokenizer = train_tokenizer(texts, cfg.tokenizer, ALPHABET if cfg.placeholders else ())
-    train_items = _encode(tokenizer, train_pairs, cfg.max_tokens)
-    valid_items = _encode(tokenizer, valid_pairs, cfg.max_tokens)
+    vocab = train_vocabularies(
+        train_pairs, cfg.tokenizer, cfg.shared_vocab, ALPHABET if cfg.placeholders else ()
+    )
+    src_size, tgt_size, targets = vocab.source.vocab_size, vocab.target.vocab_size, vocab.copy_targets()
+    train_items = encode_pairs(vocab, train_pairs, cfg.max_tokens)
+    valid_items = encode_pairs(vocab, valid_pairs, cfg.max_tokens)
     if len(train_items) < 2 or not valid_items:
         raise TextDataError("too few pairs survive tokenisation; give more pairs or a larger --max-tokens")
     lexicon = fit_lexicon(
-        [(s.tolist(), t[:-1].tolist()) for s, t in _encode(tokenizer, lexicon_pairs, cfg.max_tokens)],
-        tokenizer.vocab_size,
-    )
-    model = build_seq2seq(cfg.model, tokenizer.vocab_size, tokenizer.vocab_size)
+        [(s.tolist(), t[:-1].tolist()) for s, t in encode_pairs(vocab, lexicon_pairs, cfg.max_tokens)],
+        src_size, targets=targets, tgt_vocab_size=tgt_size,
+    )  # fmt: skip
+    model = build_seq2seq(cfg.model, src_size, tgt_size, shared_embeddings=vocab.shared)
+    if targets is not None and model.copy_ids is not None:  # the pointer copies a piece to the same piece
+        model.set_copy_ids(torch.from_numpy(targets))
     if model.lex_ids is not None:  # the IBM-1 lexicon of the training pairs (Arthur et al. 2016)
         ids, probs = ibm_model1(
-            [(s.tolist(), t[:-1].tolist()) for s, t in train_items], tokenizer.vocab_size, cfg.model.lexicon
-        )
+            [(s.tolist(), t[:-1].tolist()) for s, t in train_items], src_size, cfg.model.lexicon,
+            targets=targets, tgt_vocab_size=tgt_size,
+        )  # fmt: skip
         model.set_lexicon(torch.from_numpy(ids), torch.from_numpy(probs))
-    task = TranslationTask(tokenizer.bos_id, cfg.label_smoothing)
+    task = TranslationTask(vocab.target.bos_id, cfg.label_smoothing)
     trainer = Trainer(model, task, train_config(fit))
     result = trainer.fit(
         _loader(train_items, fit.batch_size, True, fit.seed), _loader(valid_items, fit.batch_size, False, 0)
@@ -175,14 +170,15 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
         assets={
             "src": data.src,
             "tgt": data.tgt,
-            "tokenizer_kind": tokenizer.kind,
+            "tokenizer_kind": vocab.source.kind,
+            "shared_vocab": vocab.shared,
             "split": {"valid": data.valid, "test": data.test, "seed": data.seed},
             "cleaning": {"max_ratio": data.max_ratio, "max_words": data.max_words},
             "max_tokens": cfg.max_tokens,
             "placeholders": cfg.placeholders,
         },
         files={
-            TOKENIZER_FILE: tokenizer.to_bytes(),
+            **vocab.files(),
             DICTIONARY_FILE: json.dumps(dictionary.table, ensure_ascii=False).encode("utf-8"),
             LEXICON_FILE: lexicon_to_bytes(*lexicon),
             **extra,
@@ -192,7 +188,8 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
     return TranslateTrainResult(
         out=Path(out),
         pairs=split.sizes(),
-        vocab_size=tokenizer.vocab_size,
+        vocab_size=src_size,
+        target_vocab_size=tgt_size,
         parameters=sum(p.numel() for p in model.parameters() if p.requires_grad),
         epochs=len(result.history),
         best_epoch=result.best_epoch,
@@ -229,7 +226,7 @@ class Searched:
 
 
 class Translator:
-    """A trained translator with its tokenizer.
+    """A trained translator with its tokenizers (``tokenizer``: the source's or the shared one).
 
     Example:
         >>> tr = Translator.from_pretrained("model/")  # doctest: +SKIP
@@ -241,9 +238,8 @@ class Translator:
         self.bundle = bundle
         self.model: Seq2Seq = bundle.model  # type: ignore[assignment]
         self.model.eval()
-        self.tokenizer = TextTokenizer.from_bytes(
-            bundle.files[TOKENIZER_FILE], str(bundle.assets["tokenizer_kind"])
-        )
+        self.vocab = Vocabularies.from_files(bundle.files, str(bundle.assets["tokenizer_kind"]))
+        self.tokenizer, self.target_tokenizer = self.vocab.source, self.vocab.target
         self.dictionary = WordDictionary(json.loads(bundle.files[DICTIONARY_FILE].decode("utf-8")))
         self.src, self.tgt = str(bundle.assets["src"]), str(bundle.assets["tgt"])
         self.max_tokens = int(bundle.assets.get("max_tokens", 100))
@@ -276,9 +272,12 @@ class Translator:
                     table = self.dictionary.table if self.unknown is not None else None
                     pairs = [mask_pair(x, y, self.unknown, table) for x, y in pairs]
                 items = [
-                    (x.tolist(), y[:-1].tolist()) for x, y in _encode(self.tokenizer, pairs, self.max_tokens)
+                    (x.tolist(), y[:-1].tolist()) for x, y in encode_pairs(self.vocab, pairs, self.max_tokens)
                 ]
-                ids, probs = fit_lexicon(items, self.tokenizer.vocab_size)
+                ids, probs = fit_lexicon(
+                    items, self.tokenizer.vocab_size, targets=self.vocab.copy_targets(),
+                    tgt_vocab_size=self.target_tokenizer.vocab_size,
+                )  # fmt: skip
                 self._lexicon = torch.from_numpy(ids), torch.from_numpy(probs)
         return self._lexicon
 
@@ -308,7 +307,7 @@ class Translator:
         for i, text in enumerate(texts):
             if not text.strip():
                 raise EmptyTextError(f"text {i + 1} is empty; give text to translate")
-        tok = self.tokenizer
+        tok, out_tok = self.tokenizer, self.target_tokenizer
         masked = [mask(t, self.unknown) if self.placeholders else (t, []) for t in texts]
         ids = [s[: self.max_tokens] or [tok.unk_id] for s in tok.encode_batch([m for m, _ in masked])]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
@@ -319,7 +318,7 @@ class Translator:
         for b in range(0, len(order), dc.batch_size):
             chunk = order[b : b + dc.batch_size]
             found = decode_nbest(
-                network, [ids[i] for i in chunk], tok.bos_id, tok.eos_id, beam=dc.beam,
+                network, [ids[i] for i in chunk], out_tok.bos_id, out_tok.eos_id, beam=dc.beam,
                 n_best=dc.beam if dc.mbr else 1, length_penalty=dc.length_penalty,
                 coverage_penalty=dc.coverage_penalty, max_ratio=dc.max_ratio,
             )  # fmt: skip
@@ -328,10 +327,10 @@ class Translator:
         return [s for s in out if s is not None]
 
     def _own_text(self, s: Searched, h: Hypothesis, copy_unknown: bool) -> str:
-        tok = self.tokenizer
-        text = tok.decode(h.labels)
+        tok, out_tok = self.tokenizer, self.target_tokenizer
+        text = out_tok.decode(h.labels)
         if copy_unknown and h.extras is not None:
-            src, out = [tok.id_to_token(t) for t in s.ids], [tok.id_to_token(t) for t in h.labels]
+            src, out = [tok.id_to_token(t) for t in s.ids], [out_tok.id_to_token(t) for t in h.labels]
             copied = copy_unknown_words(src, out, np.asarray(h.extras), self.is_known)
             text = copied if copied is not None else text
         return unmask(text, s.pieces).strip()
@@ -372,7 +371,7 @@ class Translator:
                     text=text,
                     score=float(h.score),
                     source_tokens=[unmask(tok.id_to_token(t), s.pieces) for t in s.ids] if attention else [],
-                    target_tokens=[unmask(tok.id_to_token(t), s.pieces) for t in h.labels]
+                    target_tokens=[unmask(self.target_tokenizer.id_to_token(t), s.pieces) for t in h.labels]
                     if attention
                     else [],
                     attention=h.extras.tolist() if attention and h.extras is not None else None,
