@@ -4,7 +4,6 @@ as the eager network (greedy and beam, other batch sizes and lengths) in fp32, m
 from __future__ import annotations
 
 import json
-import random
 import sys
 from pathlib import Path
 
@@ -15,10 +14,10 @@ from carrousel.nlp.config import DecodeConfig, TranslateExportConfig
 from carrousel.nlp.pipeline.translate import Translator
 from carrousel.nlp.pipeline.translate_deploy import export_translator
 from carrousel.nlp.seq2seq_export import OnnxSeq2Seq
+from tests.nlp.translate_toys import cli_translator
 
 pytest.importorskip("onnxruntime")
 
-_WORDS = {"open": "öffne", "the": "die", "file": "Datei", "close": "schließe", "read": "lies", "a": "eine"}
 SENTENCES = [
     "open the file",
     "close a file",
@@ -32,36 +31,7 @@ SENTENCES = [
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    rng = random.Random(0)
-    rows = {" ".join(rng.choice(list(_WORDS)) for _ in range(rng.randint(1, 4))) for _ in range(400)}
-    folder = tmp_path_factory.mktemp("trx")
-    pairs = folder / "pairs.tsv"
-    lines = ["en\tde"] + [f"{r}\t{' '.join(_WORDS[w] for w in r.split())}" for r in sorted(rows)]
-    pairs.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    args = [
-        "--vocab-size",
-        "60",
-        "--embed-dim",
-        "16",
-        "--hidden-size",
-        "32",
-        "--epochs",
-        "2",
-        "--lr",
-        "0.01",
-        "--batch-size",
-        "64",
-    ]
-    out = folder / "m"
-    argv = sys.argv
-    sys.argv = ["nlp", "translate", "train", "--pairs", str(pairs), "-o", str(out), *args, "-q", "--json"]
-    try:
-        with pytest.raises(SystemExit) as done:
-            main()
-    finally:
-        sys.argv = argv
-    assert not done.value.code
-    return out
+    return cli_translator(tmp_path_factory.mktemp("trx"))
 
 
 def _texts(tr: Translator, beam: int, batch: int) -> list[tuple[str, float]]:

@@ -4,7 +4,6 @@ and beam search and batching agree with greedy decoding through it."""
 
 from __future__ import annotations
 
-import random
 from dataclasses import replace
 
 import numpy as np
@@ -18,6 +17,7 @@ from carrousel.nlp.config import TranslateNetConfig
 from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.seq2seq import Seq2Seq, Seq2SeqConfig, build_seq2seq, decode_batch
 from carrousel.nlp.task import TranslationTask, teacher_inputs
+from tests.nlp.translate_toys import symbol_pairs
 
 BOS, EOS = 2, 3
 WORDS = list(range(4, 12))  # source words, translated as word + 8 (ids 12..19 only occur in targets)
@@ -28,15 +28,7 @@ V = 250
 
 def pairs(n: int, seed: int, names: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
     """3..6 words with one or two names among them; the target translates each word and keeps each name."""
-    rng = random.Random(seed)
-    out = []
-    for _ in range(n):
-        s = [rng.choice(WORDS) for _ in range(rng.randint(3, 6))]
-        for _ in range(rng.randint(1, 2)):
-            s.insert(rng.randint(0, len(s)), rng.choice(names))
-        t = [x + 8 if x in WORDS else x for x in s]
-        out.append((np.array(s), np.array([*t, EOS])))
-    return out
+    return symbol_pairs(n, seed, WORDS, names, lambda x: x + 8 if x in WORDS else x)
 
 
 def train(pointer: bool) -> Seq2Seq:

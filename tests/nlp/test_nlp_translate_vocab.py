@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import math
-import random
 import sys
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from carrousel.nlp.pipeline.translate_vocab import TARGET_TOKENIZER_FILE, copy_t
 from carrousel.nlp.placeholders import ALPHABET
 from carrousel.nlp.seq2seq import build_seq2seq, decode_batch
 from carrousel.nlp.task import TranslationTask
+from tests.nlp.translate_toys import cli_translator, symbol_pairs
 
 BOS, EOS, UNK = 2, 3, 1
 WORDS = list(range(4, 12))  # source words; their translations are target ids 4..11 (other pieces)
@@ -36,15 +36,8 @@ COPY = np.array([*range(4), *[UNK] * 16, *[n - 8 for n in range(20, 250)]], dtyp
 
 
 def pairs(n: int, seed: int, names: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
-    rng = random.Random(seed)
-    out = []
-    for _ in range(n):
-        s = [rng.choice(WORDS) for _ in range(rng.randint(3, 6))]
-        for _ in range(rng.randint(1, 2)):
-            s.insert(rng.randint(0, len(s)), rng.choice(names))
-        t = [x if x in WORDS else x - 8 for x in s]  # words: their own target ids; names: copied
-        out.append((np.array(s), np.array([*t, EOS])))
-    return out
+    """Words keep their ids (now target pieces), names are copied to ``id - 8``."""
+    return symbol_pairs(n, seed, WORDS, names, lambda x: x if x in WORDS else x - 8)
 
 
 def test_the_pointer_copies_unseen_names_across_two_vocabularies() -> None:
@@ -85,48 +78,12 @@ def test_vocabularies_copy_targets_and_lexicon_rows() -> None:
     assert lex_ids.shape == (10, 2) and int(lex_ids[5, 0]) == 7 and int(lex_ids[9, 0]) == 3  # unseen: targets
 
 
-_WORDS = {"open": "öffne", "the": "die", "file": "Datei", "close": "schließe", "read": "lies", "a": "eine"}
-
-
-def _train(folder: Path, *flags: str) -> Path:
-    rng = random.Random(0)
-    rows = {" ".join(rng.choice(list(_WORDS)) for _ in range(rng.randint(1, 4))) for _ in range(400)}
-    data = folder / "pairs.tsv"
-    lines = ["en\tde"] + [
-        f"{r} --force\t{' '.join(_WORDS[w] for w in r.split())} --force" for r in sorted(rows)
-    ]
-    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    out = folder / "m"
-    args = ["--vocab-size", "60", "--embed-dim", "16", "--hidden-size", "32", "--epochs", "3", "--lr", "0.01"]
-    argv = sys.argv
-    sys.argv = [
-        "nlp",
-        "translate",
-        "train",
-        "--pairs",
-        str(data),
-        "-o",
-        str(out),
-        *args,
-        *flags,
-        "-q",
-        "--json",
-    ]
-    try:
-        with pytest.raises(SystemExit) as done:
-            main()
-    finally:
-        sys.argv = argv
-    assert not done.value.code
-    return out
-
-
 def test_separate_vocab_bundle_round_trip_and_export(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytest.importorskip("onnxruntime")
     capsys.readouterr()
-    model = _train(tmp_path, "--separate-vocab")
+    model = cli_translator(tmp_path, "--separate-vocab", "--epochs", "3", "--batch-size", "32")
     doc = json.loads(capsys.readouterr().out)
     assert doc["valid_loss"] < math.log(doc["target_vocab_size"]) - 1.5  # well below uniform (4.63): 2.72
     assert (model / "assets" / TARGET_TOKENIZER_FILE).is_file()
