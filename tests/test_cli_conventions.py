@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from typer.main import get_command
@@ -174,3 +175,31 @@ def test_json_outputs_are_strict(invoke: Callable[..., Outcome], tmp_path: Path)
     out = invoke("finance", "evaluate", run, "--json")
     assert out.code == 0, out.stderr
     assert isinstance(_strict(out.stdout), list)
+
+
+# the commands that run a PyTorch network with core's --precision (RunPrecision: fp32, bf16/fp16 autocast);
+# every other --precision is an export's ONNX numbers (ExportPrecision: fp32, int8)
+RUN_PRECISION = {
+    ("finance", "forecast"),
+    ("finance", "backtest"),
+    ("bio", "scan"),
+    ("bio", "evaluate"),
+    ("nlp", "sentiment", "predict"),
+    ("nlp", "sentiment", "evaluate"),
+    ("speech", "transcribe"),
+    ("speech", "evaluate"),
+}
+
+
+def test_precision_options_are_cores_two() -> None:
+    from carrousel.core.cli import ExportPrecision, RunPrecision
+
+    run_help, export_help = (get_args(kind)[1].help for kind in (RunPrecision, ExportPrecision))
+    helps = {
+        (prog, *path): param.help  # type: ignore[attr-defined]
+        for prog, *path in COMMANDS
+        for param in _params(prog, tuple(path))
+        if "--precision" in getattr(param, "opts", [])
+    }
+    assert {where for where, text in helps.items() if text == run_help} == RUN_PRECISION, helps
+    assert all(text == export_help for where, text in helps.items() if where not in RUN_PRECISION), helps

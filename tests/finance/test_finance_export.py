@@ -74,6 +74,12 @@ def test_export_cli_report_and_transparent_forecast(
     assert again.reused
     for a, b in zip(again.forecasts[0].rows, ref.forecasts[0].rows, strict=True):
         assert a.quantiles == pytest.approx(b.quantiles, rel=1e-5)
+    # --precision bf16 runs a PyTorch network: an exported forecaster refuses it in one line, before any work
+    args = ["forecast", "AAPL", "--source", "sample", "--model-dir", str(out), "--precision", "bf16"]
+    refused = runner.invoke(app, args)
+    lines = [ln for ln in refused.output.splitlines() if ln.strip()]
+    assert refused.exit_code == 1 and len(lines) == 1, refused.output
+    assert "exported (ONNX) model runs its own fp32/int8 file: use --precision fp32" in lines[0], lines[0]
 
 
 def test_int8_export_within_a_stated_tolerance(tmp_path: Path, trained: tuple[Path, FinanceConfig]) -> None:

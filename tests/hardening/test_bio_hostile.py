@@ -706,6 +706,12 @@ OPTION_CASES: dict[str, OptionCase] = {
     "evaluate task index too large": ("evaluate", ["--task", "99"], 1, "task"),
     "evaluate pwm-only without motif": ("evaluate", ["--pwm-only"], 2, "--motif"),
     "evaluate model is a file": ("evaluate", ["--model", "@pos"], 1, "not a folder"),
+    "evaluate precision unknown": ("evaluate", ["--precision", "int4"], 2, "precision"),
+    **(
+        {}
+        if torch.cuda.is_available()
+        else {"evaluate fp16 on the cpu": ("evaluate", ["--precision", "fp16"], 1, "use --precision bf16")}
+    ),
     # discover
     "discover epochs 0": ("discover", ["--epochs", "0"], 2, "epochs"),
     "discover epochs huge": ("discover", ["--epochs", "1000000000"], 1, "epochs"),

@@ -140,6 +140,9 @@ OPTIONS: dict[str, tuple[list[str], int, str]] = {
     "source unknown": (["--source", "bloomberg"], 2, "source"),
     "window unknown": (["--window", "sliding"], 2, "window"),
     "device unknown": (["--device", "tpu"], 2, "device"),
+    "precision unknown": (["--precision", "int4"], 2, "precision"),
+    # fp16 is for GPUs and the forecasts run on the CPU: a one-line error naming bf16, before any work
+    "precision fp16": (["--precision", "fp16"], 1, "use --precision bf16"),
     "seed text": (["--seed", "lucky"], 2, "seed"),
     "start garbage": (["--start", "soon"], 1, "start"),
     "end before start": (["--start", "2010-01-01", "--end", "2009-01-01"], 1, "end"),
@@ -170,6 +173,7 @@ CONFIG_FILES: dict[str, tuple[bytes | None, str]] = {
     "wrong type": (b'[window]\nhorizon = "three"\n', "horizon"),
     "negative lookback": (b"[window]\nlookback = -5\n", "lookback"),
     "nan learning rate": (b"[train]\nlr = nan\n", "lr"),
+    "unknown precision": (b'[train]\nprecision = "int4"\n', "unknown precision 'int4'"),
 }
 
 

@@ -379,7 +379,7 @@ def train(
 
 
 _EVALUATE_FLAGS = {
-    **{p: p for p in ["positives", "negatives", "model", "task", "pwm_only", "device"]},
+    **{p: p for p in ["positives", "negatives", "model", "task", "pwm_only", "device", "precision"]},
     "motif": "motifs",
 }
 
@@ -401,6 +401,7 @@ def evaluate(
     ] = None,
     pwm_only: Annotated[bool, typer.Option("--pwm-only", help="Evaluate PWMs only (no model).")] = False,
     device: DeviceOpt = Device.cpu,
+    precision: cli.RunPrecision = InferencePrecision.FP32,
     config: ConfigFile = None,
     as_json: AsJson = False,
 ) -> None:
@@ -417,6 +418,7 @@ def evaluate(
         task=task,
         pwm_only=pwm_only,
         device=device,
+        precision=precision,
     )
     res = pipeline.evaluate(_with_flags(ctx, config, flags, _EVALUATE_FLAGS))
     if as_json:

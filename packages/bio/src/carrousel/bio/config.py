@@ -14,6 +14,15 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from carrousel.bio.choices import (
+    BackgroundKind,
+    Calibration,
+    Device,
+    HitFormat,
+    Method,
+    ModelCalls,
+    ReportFormat,
+)
 from carrousel.bio.errors import (
     BioError,
     DiscoverConfigError,
@@ -46,62 +55,6 @@ __all__ = [
     "TrainConfig",
     "TrainDataConfig",
 ]
-
-
-class Method(enum.StrEnum):
-    """How ``bio scan`` finds sites."""
-
-    pwm = "pwm"  # exact PWM p-values and whole-scan q-values
-    model = "model"  # the trained CNN-BiLSTM, with each site placed and given its PWM p-value
-    both = "both"  # both, reported side by side
-
-
-class BackgroundKind(enum.StrEnum):
-    """Where the PWM background comes from."""
-
-    uniform = "uniform"  # equal base probabilities (the default, as FIMO's)
-    input = "input"  # estimated from the sequences being scanned (strand-symmetrised)
-
-
-class Calibration(enum.StrEnum):
-    """The model's null distribution."""
-
-    auto = "auto"  # a peak set (many short records): the stored background; a genome: its own shuffles
-    genome = "genome"  # dinucleotide-shuffled windows of the FASTA being scanned
-    model = "model"  # the shuffled null stored with the model
-    background = "background"  # the held-out real background stored with the model
-
-
-class ModelCalls(enum.StrEnum):
-    """How the model scan calls windows (:mod:`carrousel.bio.model_calls`)."""
-
-    auto = "auto"  # pwm-rate on a peak set scored against null windows of this scan, else fdr
-    fdr = "fdr"  # BH q-value over every tested window at most model_qvalue
-    pwm_rate = "pwm-rate"  # the PWM method's per-window false-positive rate, joint cut set on the null
-
-
-class Device(enum.StrEnum):
-    """Where the network runs."""
-
-    cpu = "cpu"
-    cuda = "cuda"
-    auto = "auto"  # CUDA when available, else CPU
-
-
-class HitFormat(enum.StrEnum):
-    """Hit file formats (``bio scan --format``)."""
-
-    bed = "bed"  # BED6
-    gff3 = "gff3"  # GFF3, one TF_binding_site per hit
-    tsv = "tsv"  # FIMO-like table with p- and q-values
-    json = "json"  # the summary and every hit
-
-
-class ReportFormat(enum.StrEnum):
-    """``bio discover`` report format."""
-
-    md = "md"
-    html = "html"
 
 
 E = TypeVar("E", bound=enum.Enum)
@@ -292,10 +245,12 @@ class EvaluateConfig:
     task: str | None = None  # model output (ID, name, index) or "max"; None: the positives' motif's output
     pwm_only: bool = False  # evaluate PWMs only (needs motifs)
     device: Device = Device.cpu  # cpu | cuda | auto
+    precision: InferencePrecision = InferencePrecision.FP32  # the model's numbers: fp32 | bf16 | fp16 (GPU)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "motifs", tuple(self.motifs))
-        _choice(self, "device", Device, EvaluateConfigError)
+        for name, kind in (("device", Device), ("precision", InferencePrecision)):
+            _choice(self, name, kind, EvaluateConfigError)
 
 
 @dataclass(frozen=True)

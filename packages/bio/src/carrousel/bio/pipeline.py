@@ -265,7 +265,9 @@ def evaluate(cfg: EvaluateConfig) -> Evaluation:
     (pos_where, (_, pos_seqs)), (neg_where, (_, neg_seqs)) = sets.items()
     for note in check_overlap(pos_seqs, neg_seqs, f"{pos_where} and {neg_where}", EvaluateConfigError):
         logger.warning("%s", note)
-    model = None if cfg.pwm_only else load_model(cfg.model, device=cfg.device.value)
+    model = None
+    if not cfg.pwm_only:
+        model = load_model(cfg.model, device=cfg.device.value, precision=cfg.precision.value)
     window = model.window if model is not None else 200
     pos, neg = (
         fit_windows([encode(s, n) for n, s in zip(names, seqs, strict=True)], window)

@@ -26,6 +26,7 @@ from carrousel.core.cli import (
     ExportWith,
     FinetuneEpochs,
     PruneShare,
+    RunPrecision,
     command,
     create_app,
     emit_json,
@@ -34,7 +35,7 @@ from carrousel.core.cli import (
     run,
     stdout,
 )
-from carrousel.core.export import DeployPrecision, Exporter
+from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.finance import __version__
 from carrousel.finance.cli_global import register
 from carrousel.finance.config import (
@@ -173,6 +174,9 @@ RunBacktest = Annotated[
 DeviceOpt = Annotated[
     Device | None, typer.Option("--device", help=f"Fitting device (default {_D.train.device}).")
 ]
+# core's --precision option (same flag and help), None when not given so that a --config file's
+# [train] precision holds
+PrecisionOpt = Annotated[InferencePrecision | None, *RunPrecision.__metadata__]
 Seed = Annotated[int | None, typer.Option("--seed", help=f"Random seed (default {_D.train.seed}).")]
 Members = Annotated[
     int | None,
@@ -226,6 +230,7 @@ def _config(
     members: int | None = None,
     epochs: int | None = None,
     device: Device | None = None,
+    precision: InferencePrecision | None = None,
     seed: int | None = None,
     test_days: int | None = None,
     refit_every: int | None = None,
@@ -270,7 +275,11 @@ def _config(
             members=_pick(members, m.members),
         ),
         train=replace(
-            t, epochs=_pick(epochs, t.epochs), device=_pick(device, t.device), seed=_pick(seed, t.seed)
+            t,
+            epochs=_pick(epochs, t.epochs),
+            device=_pick(device, t.device),
+            seed=_pick(seed, t.seed),
+            precision=_pick(precision, t.precision),
         ),
         backtest=replace(
             b,
@@ -421,6 +430,7 @@ def forecast(
     enabled: RunBacktest = None,
     indicators: Indicators = None,
     device: DeviceOpt = None,
+    precision: PrecisionOpt = None,
     seed: Seed = None,
     members: Members = None,
     config: ConfigFile = None,
@@ -432,8 +442,8 @@ def forecast(
     cfg = _config(
         tickers, source=source, csv=csv, start=start, end=end, lookback=lookback, horizon=horizon,
         indicators=indicators, arch=arch, quantiles=quantiles, hidden=hidden, epochs=epochs, device=device,
-        seed=seed, members=members, test_days=test_days, refit_every=refit_every, window=window, conformal=conformal,
-        ensemble=ensemble, enabled=enabled, config=config, saved=saved_config(model_dir),
+        precision=precision, seed=seed, members=members, test_days=test_days, refit_every=refit_every, window=window,
+        conformal=conformal, ensemble=ensemble, enabled=enabled, config=config, saved=saved_config(model_dir),
     )  # fmt: skip
     with progress("loading data, backtesting and training"):
         result = run_forecast(
@@ -519,6 +529,7 @@ def backtest(
     ensemble: Ensemble = None,
     indicators: Indicators = None,
     device: DeviceOpt = None,
+    precision: PrecisionOpt = None,
     seed: Seed = None,
     members: Members = None,
     config: ConfigFile = None,
@@ -529,8 +540,8 @@ def backtest(
     cfg = _config(
         tickers, source=source, csv=csv, start=start, end=end, lookback=lookback, horizon=horizon,
         indicators=indicators, arch=arch, quantiles=quantiles, hidden=hidden, epochs=epochs, device=device,
-        seed=seed, members=members, test_days=test_days, refit_every=refit_every, window=window, conformal=conformal,
-        ensemble=ensemble, enabled=None, config=config, saved=None,
+        precision=precision, seed=seed, members=members, test_days=test_days, refit_every=refit_every, window=window,
+        conformal=conformal, ensemble=ensemble, enabled=None, config=config, saved=None,
     )  # fmt: skip
     with progress("backtesting"):
         done = run_backtest(cfg, out_dir=out_dir, table_format=table_format.value)

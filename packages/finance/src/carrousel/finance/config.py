@@ -16,7 +16,6 @@ the accepted names; the fields hold the plain names, so configs round-trip throu
 
 from __future__ import annotations
 
-import enum
 import math
 import re
 import tomllib
@@ -26,8 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from carrousel.core.config import from_dict, load_toml, to_dict
-from carrousel.core.export import DeployPrecision, Exporter
+from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import check_variant
+from carrousel.finance.choices import Arch, Calibration, Device, Sampling, Source, TargetScale, TrainWindow
+from carrousel.finance.choices import check_choice as _choice
 from carrousel.finance.errors import FinanceConfigError
 
 __all__ = [
@@ -52,69 +53,9 @@ __all__ = [
 ]
 
 
-class Source(enum.StrEnum):
-    """Where prices come from."""
-
-    auto = "auto"  # a fresh cache, then Yahoo
-    yahoo = "yahoo"  # Yahoo Finance (needs carrousel-finance[yahoo])
-    csv = "csv"  # a CSV file (--csv PATH)
-    sample = "sample"  # the bundled 2000-2013 history
-
-
-class Arch(enum.StrEnum):
-    """Recurrent encoder of the forecaster."""
-
-    lstm = "lstm"
-    gru = "gru"
-    bilstm = "bilstm"  # a bidirectional LSTM over the lookback window
-
-
-class TrainWindow(enum.StrEnum):
-    """Training window of each walk-forward refit."""
-
-    expanding = "expanding"  # all history before the refit
-    rolling = "rolling"  # the last ``train_days`` before the refit
-
-
-class Sampling(enum.StrEnum):
-    """How training windows are drawn across series (:mod:`carrousel.finance.panel`)."""
-
-    windows = "windows"  # every window once per epoch: a series weighs by its number of windows
-    series = "series"  # windows drawn with replacement, every series equally likely
-
-
-class TargetScale(enum.StrEnum):
-    """What the network's targets (cumulative log returns) are divided by."""
-
-    static = "static"  # the series' training return deviation * sqrt(h), the same at every origin
-    ewma = "ewma"  # the RiskMetrics (EWMA) volatility at the origin * sqrt(h): volatility-standardised
-
-
-class Calibration(enum.StrEnum):
-    """How the network's quantiles are calibrated on the held-out windows of each fit (``conformal`` on)."""
-
-    scale = "scale"  # every distance from the median times one factor (pooled over horizons and both sides),
-    # its log shrunk halfway to 0: one parameter, so ~300 overlapping held-out windows estimate it steadily
-    offsets = "offsets"  # split-conformal additive offsets, one per horizon and quantile (the old default)
-
-
-class Device(enum.StrEnum):
-    """Device the networks are fitted on."""
-
-    cpu = "cpu"
-    cuda = "cuda"
-    auto = "auto"  # CUDA when available
-
-
 _SYMBOL = re.compile(
     r"[A-Za-z0-9][A-Za-z0-9.^=_-]{0,19}|\^[A-Za-z0-9.=_-]{1,19}"
 )  # AAPL BRK-B ^GSPC EURUSD=X
-
-
-def _choice(value: str, choices: type[enum.Enum], what: str) -> None:
-    names = [c.value for c in choices]
-    if value not in names:
-        raise FinanceConfigError(f"unknown {what} {value!r}; use one of {', '.join(names)}")
 
 
 def _date(name: str, value: str | None) -> date | None:
@@ -261,9 +202,13 @@ class TrainSettings:
     seed: int = 0  # seed for weights and batch order
     sampling: str = "windows"  # a Sampling name: windows (each once per epoch) | series (equally likely)
     progress: bool = False  # a progress bar per epoch on stderr (the CLI turns it on in a terminal)
+    # the networks' numbers when they forecast (backtest and forecast; fitting and calibration stay float32):
+    # fp32 | bf16 | fp16 autocast (core's InferencePrecision; fp16 needs a GPU, the forecasts run on the CPU)
+    precision: str = "fp32"
 
     def __post_init__(self) -> None:
         _choice(self.device, Device, "device")
+        _choice(self.precision, InferencePrecision, "precision")
         _choice(self.sampling, Sampling, "sampling")
         if self.epochs < 1 or self.batch_size < 1:
             raise FinanceConfigError(

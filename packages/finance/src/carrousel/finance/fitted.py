@@ -146,7 +146,7 @@ class FittedForecaster:
         """:meth:`predict` and :meth:`predict_members` from one pass of each member (the ensemble is their
         mean: :func:`ensemble_and_members`)."""
         x, scales = self._inputs(series, origins)
-        ensemble, members = ensemble_and_members(self.model, x)
+        ensemble, members = ensemble_and_members(self.model, x, self.precision)
         if calibrated:
             g = self._garch(series, origins, scales, garch)
             ensemble = self._calibrate(self._combine(ensemble, g), -1)
@@ -193,7 +193,10 @@ def combine_garch(net: np.ndarray, garch: np.ndarray, weight: float) -> np.ndarr
 
 
 def _member_predict(
-    model: ForecasterEnsemble, x: np.ndarray | PanelWindows, out_dtype: Any = np.float64
+    model: ForecasterEnsemble,
+    x: np.ndarray | PanelWindows,
+    out_dtype: Any = np.float64,
+    precision: str = "fp32",
 ) -> np.ndarray:
     """``(n, L, F)`` windows (or a panel's) -> ``(n, N, H, Q)`` quantiles of every member (batched passes)."""
     cfg = model.config.member
@@ -203,21 +206,23 @@ def _member_predict(
         forward=lambda m, b: m.member_outputs(b).transpose(0, 1),  # type: ignore[operator]
         empty_shape=(model.config.members, cfg.out_features, len(cfg.quantiles)),
         out_dtype=out_dtype,
+        precision=precision,
     )
 
 
 def ensemble_and_members(
-    model: ForecasterEnsemble, x: np.ndarray | PanelWindows
+    model: ForecasterEnsemble, x: np.ndarray | PanelWindows, precision: str = "fp32"
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ensemble's ``(n, H, Q)`` and every member's ``(N, n, H, Q)`` quantiles from ONE pass of each member.
 
     The ensemble is the members' float32 mean taken as :meth:`ForecasterEnsemble.forward` takes it, so it
     equals ``predict_windows(model, x)`` bit for bit, without running every member a second time.
+    ``precision``: ``"fp32"``, or bf16/fp16 autocast (core's :func:`predict`).
     """
     if len(model.members) == 1:
-        ensemble = predict_windows(model, x)
+        ensemble = predict_windows(model, x, precision=precision)
         return ensemble, ensemble[None]
-    members = _member_predict(model, x, out_dtype=np.float32)  # (n, N, H, Q)
+    members = _member_predict(model, x, out_dtype=np.float32, precision=precision)  # (n, N, H, Q)
     ensemble = torch.from_numpy(members).mean(dim=1).numpy().astype(np.float64)
     return ensemble, np.moveaxis(members, 1, 0).astype(np.float64)
 

@@ -22,8 +22,11 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from carrousel.core.atomic import atomic_dir, atomic_write_text
 from carrousel.core.config import to_dict
+from carrousel.core.device import check_inference
 from carrousel.finance.backtest import BacktestResult, forecast_table, run_backtest
 from carrousel.finance.bundle import KIND, ForecasterBundle, ForecastRow, TickerForecast, find_bundle, qlabel
 from carrousel.finance.config import FinanceConfig, ModelConfig, WindowConfig, for_series
@@ -62,6 +65,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 MODEL_SUBDIR = "model"  # where a run folder keeps its bundle
+_CPU = torch.device("cpu")  # where the fitted and saved networks forecast
 FORECASTS_FILE = table_name("csv")  # a run folder's per-origin backtest forecasts (long table), by default
 
 
@@ -151,10 +155,12 @@ def backtest(
     Raises:
         OutputPathError: before any work, when ``out_dir`` cannot be a run folder.
         FinanceConfigError: before any work, an unknown ``table_format``.
+        ConfigError: before any work, a ``[train] precision`` the CPU cannot run (fp16).
     """
     out = Path(out_dir) if out_dir is not None else None
     check_run_folder(out)
     check_table_format(table_format)
+    check_inference(cfg.train.precision, _CPU)
     histories = load_histories(cfg.data)
     cfg = for_series(cfg, len(histories))  # several tickers: the global model's window settings
     result = run_backtest(_series(histories, cfg), cfg)
@@ -295,6 +301,7 @@ def forecast(
     Raises:
         OutputPathError: before any work, when an output path cannot be used.
         BundleMismatchError: when the saved model in ``model_dir`` has other window/network settings.
+        ConfigError: a ``[train] precision`` the CPU (fp16) or an exported model (bf16, fp16) cannot run.
     """
     out = Path(out_dir) if out_dir is not None else None
     models = Path(model_dir) if model_dir is not None else None
@@ -309,12 +316,16 @@ def forecast(
     saved = ForecasterBundle.from_pretrained(found) if found is not None else None
     if saved is not None and found is not None:
         _check_settings(for_series(cfg, len(saved.data)), saved.config, found)
+    check_inference(cfg.train.precision, _CPU, saved is not None and saved.fitted.runtime is not None)
+    if saved is not None:  # the run's precision, not the one the model was trained with
+        saved = replace(saved, fitted=replace(saved.fitted, precision=cfg.train.precision))
     histories = load_histories(cfg.data)
     charts = tuple(str(p) for p in _chart_paths([h.ticker for h in histories], plot_path, out))
     if saved is not None:
         logger.info("reusing the forecaster in %s (trained %s); no retraining", found, saved.created)
         result = ForecastResult(
-            replace(saved.config, data=cfg.data), tuple(histories), tuple(saved(h) for h in histories),
+            replace(saved.config, data=cfg.data, train=replace(saved.config.train, precision=cfg.train.precision)),
+            tuple(histories), tuple(saved(h) for h in histories),
             saved.scoreboard, None, str(found), True, charts,
         )  # fmt: skip
         _write_forecast(result, saved, out, None, table_format)

@@ -227,6 +227,7 @@ def fit_at(
         log_scale=log_scale,
         member_log_scale=member_log_scale,
         garch_weight=cfg.backtest.garch_weight,
+        precision=cfg.train.precision,  # the forecasts' numbers (fitting and calibration above: float32)
     )
 
 
