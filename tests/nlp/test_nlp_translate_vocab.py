@@ -85,7 +85,7 @@ def test_separate_vocab_bundle_round_trip_and_export(
     capsys.readouterr()
     model = cli_translator(tmp_path, "--separate-vocab", "--epochs", "3", "--batch-size", "32")
     doc = json.loads(capsys.readouterr().out)
-    assert doc["valid_loss"] < math.log(doc["target_vocab_size"]) - 1.5  # well below uniform (4.63): 2.72
+    assert doc["valid_loss"] < math.log(doc["target_vocab_size"]) - 1.5  # well below uniform (4.63): 2.84
     assert (model / "assets" / TARGET_TOKENIZER_FILE).is_file()
     tr = Translator.from_pretrained(model)
     assert not tr.vocab.shared and tr.model.copy_ids is not None
