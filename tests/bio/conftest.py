@@ -139,3 +139,22 @@ def toy(tmp_path_factory: pytest.TempPathFactory, lcg_dna) -> dict[str, Path]:  
     )
     assert res.exit_code == 0, res.output
     return {**files, "model": root / "m"}
+
+
+def planted_scan_beds(tmp_path: Path, models: dict[str, Path]) -> dict[str, str]:
+    """``bio scan --method model --pvalue 0.05`` of each model on one genome holding :data:`SITE` at 499 and
+    1013 (background from :func:`_lcg`): the BED text per name."""
+    from typer.testing import CliRunner
+
+    from carrousel.bio.cli import app
+
+    genome = tmp_path / "g.fa"
+    genome.write_text(">chr1\n" + _lcg(500, 7) + SITE + _lcg(500, 8) + SITE + _lcg(300, 9) + "\n")
+    beds = {}
+    for name, folder in models.items():
+        bed = tmp_path / f"{name}.bed"
+        args = ["scan", str(genome), "--model", str(folder), "--method", "model", "--pvalue", "0.05"]
+        res = CliRunner().invoke(app, [*args, "-o", str(bed)])
+        assert res.exit_code == 0, res.output
+        beds[name] = bed.read_text()
+    return beds

@@ -18,15 +18,13 @@ from carrousel.bio.cli import app
 from carrousel.bio.config import ExportConfig
 from carrousel.bio.dna import one_hot
 from carrousel.bio.errors import ExportConfigError
-from tests.bio.conftest import SITE
+from tests.bio.conftest import planted_scan_beds
 
 runner = CliRunner()
 
 
 def test_distilled_export_keeps_auroc_matches_the_student_and_scans(
-    tmp_path: Path,
-    toy: dict[str, Path],
-    lcg_dna,  # type: ignore[no-untyped-def]
+    tmp_path: Path, toy: dict[str, Path]
 ) -> None:
     out = tmp_path / "student"
     res = runner.invoke(
@@ -58,17 +56,10 @@ def test_distilled_export_keeps_auroc_matches_the_student_and_scans(
     with torch.no_grad():
         eager = small.model.eval().predict(x).numpy()
     np.testing.assert_allclose(np.asarray(small.runtime(x)), eager, atol=1e-3)  # ONNX = eager student
-    genome = tmp_path / "g.fa"
-    genome.write_text(">chr1\n" + lcg_dna(500, 7) + SITE + lcg_dna(500, 8) + SITE + lcg_dna(300, 9) + "\n")
-    beds = {}
-    for name, folder in (("full", toy["model"]), ("student", out)):
-        beds[name] = tmp_path / f"{name}.bed"
-        args = ["scan", str(genome), "--model", str(folder), "--method", "model", "--pvalue", "0.05"]
-        res = runner.invoke(app, [*args, "-o", str(beds[name])])
-        assert res.exit_code == 0, res.output
-    rows = [line.split("\t") for line in beds["student"].read_text().splitlines()]
+    beds = planted_scan_beds(tmp_path, {"full": toy["model"], "student": out})
+    rows = [line.split("\t") for line in beds["student"].splitlines()]
     assert any(int(r[1]) == 499 for r in rows) and any(int(r[1]) == 1013 for r in rows)  # both planted sites
-    assert beds["student"].read_text() == beds["full"].read_text()  # the same calls as the full model
+    assert beds["student"] == beds["full"]  # the same calls as the full model
 
 
 def test_distill_options_are_checked() -> None:

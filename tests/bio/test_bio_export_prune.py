@@ -16,12 +16,12 @@ from carrousel.bio.cli import app
 from carrousel.bio.config import ExportConfig
 from carrousel.bio.deploy import export_model
 from carrousel.bio.errors import ExportConfigError
-from tests.bio.conftest import SITE
+from tests.bio.conftest import planted_scan_beds
 
 runner = CliRunner()
 
 
-def test_pruned_export_shrinks_keeps_auroc_and_scans(tmp_path: Path, toy: dict[str, Path], lcg_dna) -> None:  # type: ignore[no-untyped-def]
+def test_pruned_export_shrinks_keeps_auroc_and_scans(tmp_path: Path, toy: dict[str, Path]) -> None:
     out = tmp_path / "pruned"
     res = runner.invoke(
         app,
@@ -47,17 +47,10 @@ def test_pruned_export_shrinks_keeps_auroc_and_scans(tmp_path: Path, toy: dict[s
     assert small.calibration.null.shape == full.calibration.null.shape
     assert not np.array_equal(small.calibration.null, full.calibration.null)
     assert (small.background is None) == (full.background is None)  # the same kind of peak-set calls
-    genome = tmp_path / "g.fa"
-    genome.write_text(">chr1\n" + lcg_dna(500, 7) + SITE + lcg_dna(500, 8) + SITE + lcg_dna(300, 9) + "\n")
-    beds = {}
-    for name, folder in (("full", toy["model"]), ("pruned", out)):
-        beds[name] = tmp_path / f"{name}.bed"
-        args = ["scan", str(genome), "--model", str(folder), "--method", "model", "--pvalue", "0.05"]
-        res = runner.invoke(app, [*args, "-o", str(beds[name])])
-        assert res.exit_code == 0, res.output
-    rows = [line.split("\t") for line in beds["pruned"].read_text().splitlines()]
+    beds = planted_scan_beds(tmp_path, {"full": toy["model"], "pruned": out})
+    rows = [line.split("\t") for line in beds["pruned"].splitlines()]
     assert any(int(r[1]) == 499 for r in rows) and any(int(r[1]) == 1013 for r in rows)  # both planted sites
-    assert beds["pruned"].read_text() == beds["full"].read_text()  # the same calls as the full model
+    assert beds["pruned"] == beds["full"]  # the same calls as the full model
 
 
 def _params(folder: Path) -> int:
