@@ -113,8 +113,8 @@ class BiasedNetwork:
     Args:
         network: anything with ``start``, ``step`` and ``parameters`` (:class:`~carrousel.nlp.seq2seq.Seq2Seq`
             or an exported bundle's step); its state must carry ``src``.
-        ids: ``(V, K)`` lexicon target ids.
-        probs: ``(V, K)`` lexicon probabilities.
+        ids: ``(V_src, K)`` lexicon target ids per source id.
+        probs: ``(V_src, K)`` lexicon probabilities.
         strength: ``lambda`` (> 0).
         eps: floor of ``p_lex``.
     """
@@ -132,6 +132,7 @@ class BiasedNetwork:
         device = next(iter(network.parameters())).device
         self.ids, self.probs = ids.to(device), probs.to(device)
         self.strength, self.eps = strength, eps
+        self.largest = int(ids.max())  # the largest target id the lexicon names (checked against each step)
 
     def parameters(self) -> Iterator[nn.Parameter]:
         """The wrapped network's parameters."""
@@ -145,7 +146,7 @@ class BiasedNetwork:
         """The wrapped step, its ``(N, V)`` log-probabilities biased and renormalised."""
         log_probs, new, weights = self.network.step(labels, state)
         outputs = log_probs.shape[-1]
-        if int(self.ids.max()) >= outputs:
+        if self.largest >= outputs:
             raise NLPConfigError(f"the lexicon names target ids beyond the network's {outputs} outputs")
         bias = lexical_bias(weights, state.src, self.ids, self.probs, self.strength, self.eps, outputs)
         return torch.log_softmax(log_probs.float() + bias, dim=-1), new, weights
