@@ -15,9 +15,8 @@ exit codes              0 ok; 1 runtime or data error (one line ``error: ...``);
                         130 interrupted (Ctrl-C or SIGTERM; temporary files are removed)
 ======================  ===========================================================================
 
-This is the only core module that imports typer and rich; ``import carrousel.core`` does not load it.
-Library code raises :class:`~carrousel.core.errors.CarrouselError` subclasses with one-line messages
-naming the problem and the fix; the error boundary here turns any exception into such a line.
+Only this core module imports typer and rich (``import carrousel.core`` does not load it). Library code
+raises one-line errors (:class:`~carrousel.core.errors.CarrouselError`); the boundary makes any error one.
 """
 
 from __future__ import annotations
@@ -87,7 +86,7 @@ stdout = Console(soft_wrap=True)
 stderr = Console(stderr=True, soft_wrap=True)
 """Logs, progress and errors go here."""
 
-_STATE = {"verbose": False, "quiet": False}
+_STATE = {"verbose": False, "quiet": False, "interrupted": False}
 
 Verbose = Annotated[
     bool, typer.Option("--verbose", "-v", help="Info logs, warnings and tracebacks (for bug reports).")
@@ -255,6 +254,8 @@ def _boundary() -> Iterator[None]:
     except (typer.Exit, typer.TyperException, typer.Abort, KeyboardInterrupt):
         raise
     except Exception as exc:  # the boundary: every other failure is one line, exit 1
+        if _STATE["interrupted"]:  # C code (NumPy, matplotlib) can turn a Ctrl-C into another error
+            raise KeyboardInterrupt from None
         raise _fail(exc) from None
 
 
@@ -265,8 +266,10 @@ def run(app: typer.Typer, prog: str) -> None:
     130 (temporary files are removed on the way out); a closed stdout pipe ends quietly.
     """
     args = sys.argv[1:]
-    previous = signal.getsignal(signal.SIGTERM)
-    signal.signal(signal.SIGTERM, _terminate)
+    _STATE["interrupted"] = False
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    for sig in (s for s, h in previous.items() if h is not signal.SIG_IGN):  # ignored stays ignored
+        signal.signal(sig, _terminate)
     try:
         code = app(args=args, prog_name=prog, standalone_mode=False)
     except typer.TyperException as exc:  # click's exceptions, vendored by typer
@@ -289,7 +292,8 @@ def run(app: typer.Typer, prog: str) -> None:
     except BrokenPipeError:
         code = EXIT_OK
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C inside a command into exit code 130
         stderr.print("interrupted", highlight=False)
     _flush()
@@ -297,6 +301,7 @@ def run(app: typer.Typer, prog: str) -> None:
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
+    _STATE["interrupted"] = True
     raise KeyboardInterrupt  # unwinds through every atomic write, which removes its temporary file
 
 
@@ -311,9 +316,7 @@ def to_jsonable(obj: Any) -> Any:
     Raises:
         ConfigError: a NaN or infinite number (it must never reach an output), or a value without JSON form.
     """
-    if obj is None or isinstance(obj, bool | str):
-        return obj
-    if isinstance(obj, int):
+    if obj is None or isinstance(obj, bool | str | int):
         return obj
     if isinstance(obj, float):
         if not math.isfinite(obj):
@@ -370,9 +373,7 @@ def print_deployment(doc: Mapping[str, Any]) -> None:
     table.add_row("size on disk (MiB)", f"{src:.2f}", f"{dst:.2f} (ONNX file {onnx:.2f})", "")
     extra = doc.get("extra", {})
     pruned = extra.get("pruned") or extra.get("distilled")
-    if (
-        pruned and "hidden_size" in pruned
-    ):  # a pruned or distilled variant: the eager column is the full model
+    if pruned and "hidden_size" in pruned:  # a pruned or distilled variant: eager = the full model
         units = pruned["hidden_size"]
         how = f"pruned {pruned['amount']:g}" if "amount" in pruned else "distilled"
         table.add_row("hidden units", f"{units['before']}", f"{units['after']}", how)
@@ -389,9 +390,8 @@ def print_deployment(doc: Mapping[str, Any]) -> None:
             f"{speed:.2f}x faster" if speed is not None else "",
         )
         per_s = doc["throughput_per_s"][batch]
-        table.add_row(
-            f"  {doc['items']}s/s, batch {batch}", f"{per_s['eager']:,.0f}", f"{per_s['deployed']:,.0f}", ""
-        )
+        rate = f"  {doc['items']}s/s, batch {batch}"
+        table.add_row(rate, f"{per_s['eager']:,.0f}", f"{per_s['deployed']:,.0f}", "")
     if doc.get("before") is not None and doc.get("after") is not None:
         table.add_row(
             doc["metric"], f"{doc['before']:.4f}", f"{doc['after']:.4f}", f"{doc['metric_change_pct']:+.2f}%"
