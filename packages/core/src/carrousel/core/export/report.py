@@ -110,14 +110,11 @@ def measure_latency(
             )
         else:
             logger.warning("eager bf16 not measured: %s", reason)
+    samples = {name: min(repeats, BF16_REPEATS) if name == BF16_RUNNER else repeats for name in runners}
     out: dict[str, dict[str, float]] = {}
     for b in batches:
         out[str(b)] = {
-            name: 1e3
-            * time_call(
-                functools.partial(run, b), min(repeats, BF16_REPEATS) if name == BF16_RUNNER else repeats
-            )
-            for name, run in runners.items()
+            name: 1e3 * time_call(functools.partial(run, b), samples[name]) for name, run in runners.items()
         }
     return out
 
