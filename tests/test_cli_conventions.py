@@ -182,6 +182,8 @@ def test_json_outputs_are_strict(invoke: Callable[..., Outcome], tmp_path: Path)
 RUN_PRECISION = {
     ("finance", "forecast"),
     ("finance", "backtest"),
+    ("finance", "predict"),
+    ("finance", "train-global"),
     ("bio", "scan"),
     ("bio", "evaluate"),
     ("nlp", "sentiment", "predict"),

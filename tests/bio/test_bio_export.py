@@ -101,6 +101,7 @@ def test_int8_export_auroc_within_tolerance(tmp_path: Path, trained: tuple[Path,
     )
     assert res.exit_code == 0, res.output
     assert "ONNX int8" in res.stdout and "latency, batch 64" in res.stdout and "auroc" in res.stdout
+    assert "eager bf16" in res.stdout and "bfloat16 autocast of the eager network on cpu" in res.stdout
     from carrousel.bio.deploy import export_model
 
     report = export_model(
@@ -108,6 +109,17 @@ def test_int8_export_auroc_within_tolerance(tmp_path: Path, trained: tuple[Path,
     )
     assert report.precision == "int8"
     assert abs(report.after - report.before) <= 0.01  # stated tolerance: 0.01 AUROC (int8 convolution)
+    # the eager network in bf16 autocast, measured in the same run: its latency beside fp32's (which keeps
+    # its two runners) and its held-out AUROC within 0.01 of fp32's (the tolerance of --precision bf16)
+    doc = json.loads(json.dumps(report.summary(), allow_nan=False))
+    half = doc["bf16"]
+    assert set(doc["latency_ms"]["64"]) == {"eager", "deployed"} and half["skipped"] is None
+    assert set(half["latency_ms"]) == {"1", "64"} and all(v > 0 for v in half["latency_ms"].values())
+    assert half["vs_eager"]["64"] == pytest.approx(
+        doc["latency_ms"]["64"]["eager"] / half["latency_ms"]["64"], rel=0.02
+    )
+    assert abs(half["metric"] - report.before) <= 0.01, (half["metric"], report.before)
+    assert half["metric_change_pct"] == pytest.approx(100 * (half["metric"] / report.before - 1), abs=1e-2)
     # int8 = the convolution (and its ReLU / max-pool) statically int8, calibrated on the model's own
     # training windows; the LSTM float32 (DynamicQuantizeLSTM is slower here); never a dynamic ConvInteger
     import onnx

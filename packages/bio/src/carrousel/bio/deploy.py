@@ -200,6 +200,7 @@ def export_model(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
         after=after,
         metric_note=note,
         extra=extra,
+        bf16_metric=lambda: _auroc(replace(eager, precision="bf16"), sets, cfg.motifs)[0],
     )
     logger.info("exported %s to %s: %s", source, folder, report.speedups)
     return report

@@ -362,39 +362,18 @@ def progress(description: str, total: float | None = None) -> Iterator[Callable[
 
 
 def print_deployment(doc: Mapping[str, Any]) -> None:
-    """Prints a deployment report (:meth:`carrousel.core.export.DeploymentReport.summary`) as a table."""
+    """Prints a deployment report (:meth:`carrousel.core.export.DeploymentReport.summary`) as a table, with
+    the columns and rows of :func:`carrousel.core.export.report.deployment_table`."""
     from rich.table import Table
 
-    mib = 1 / 2**20
-    table = Table(title=f"{doc['kind']} exported to {doc['folder']} ({doc['precision']}, {doc['exporter']})")
-    for col in ("figure", "eager fp32", f"ONNX {doc['precision']}", "ratio"):
-        table.add_column(col)
-    src, dst, onnx = doc["source_bytes"] * mib, doc["bundle_bytes"] * mib, doc["onnx_bytes"] * mib
-    table.add_row("size on disk (MiB)", f"{src:.2f}", f"{dst:.2f} (ONNX file {onnx:.2f})", "")
-    extra = doc.get("extra", {})
-    pruned = extra.get("pruned") or extra.get("distilled")
-    if pruned and "hidden_size" in pruned:  # a pruned or distilled variant: eager = the full model
-        units = pruned["hidden_size"]
-        how = f"pruned {pruned['amount']:g}" if "amount" in pruned else "distilled"
-        table.add_row("hidden units", f"{units['before']}", f"{units['after']}", how)
-        params = pruned["parameters"]
-        table.add_row("parameters", f"{params['before']:,}", f"{params['after']:,}", "")
-    else:
-        table.add_row("parameters", f"{doc['parameters']:,}", "", "")
-    for batch, ms in doc["latency_ms"].items():
-        speed = doc["speedup"].get(batch)
-        table.add_row(
-            f"latency, batch {batch} (ms)",
-            f"{ms['eager']:.3f}",
-            f"{ms['deployed']:.3f}",
-            f"{speed:.2f}x faster" if speed is not None else "",
-        )
-        per_s = doc["throughput_per_s"][batch]
-        rate = f"  {doc['items']}s/s, batch {batch}"
-        table.add_row(rate, f"{per_s['eager']:,.0f}", f"{per_s['deployed']:,.0f}", "")
-    if doc.get("before") is not None and doc.get("after") is not None:
-        table.add_row(
-            doc["metric"], f"{doc['before']:.4f}", f"{doc['after']:.4f}", f"{doc['metric_change_pct']:+.2f}%"
-        )
+    from carrousel.core.export.report import deployment_table
+
+    title, columns, rows, notes = deployment_table(doc)
+    table = Table(title=title)
+    for i, col in enumerate(columns):
+        table.add_column(col, no_wrap=i == 0)  # the figure's name on one line, the numbers wrap
+    for row in rows:
+        table.add_row(*row)
     stdout.print(table)
-    stdout.print(f"{doc['metric']}: {doc['metric_note']}; {doc['threads']} CPU thread(s)", highlight=False)
+    for line in notes:
+        stdout.print(line, highlight=False)

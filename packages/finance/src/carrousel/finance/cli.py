@@ -26,7 +26,6 @@ from carrousel.core.cli import (
     ExportWith,
     FinetuneEpochs,
     PruneShare,
-    RunPrecision,
     command,
     create_app,
     emit_json,
@@ -37,7 +36,7 @@ from carrousel.core.cli import (
 )
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.finance import __version__
-from carrousel.finance.cli_global import register
+from carrousel.finance.cli_global import PrecisionOpt, register
 from carrousel.finance.config import (
     Arch,
     Device,
@@ -174,9 +173,6 @@ RunBacktest = Annotated[
 DeviceOpt = Annotated[
     Device | None, typer.Option("--device", help=f"Fitting device (default {_D.train.device}).")
 ]
-# core's --precision option (same flag and help), None when not given so that a --config file's
-# [train] precision holds
-PrecisionOpt = Annotated[InferencePrecision | None, *RunPrecision.__metadata__]
 Seed = Annotated[int | None, typer.Option("--seed", help=f"Random seed (default {_D.train.seed}).")]
 Members = Annotated[
     int | None,

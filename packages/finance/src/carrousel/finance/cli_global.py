@@ -17,11 +17,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from carrousel.core.atomic import atomic_path
-from carrousel.core.cli import command, emit_json, is_quiet, stderr, stdout
+from carrousel.core.cli import RunPrecision, command, emit_json, is_quiet, stderr, stdout
+from carrousel.core.export.choices import InferencePrecision
 from carrousel.finance.config import Arch, Device, FinanceConfig, Sampling, load_config
 from carrousel.finance.errors import FinanceConfigError
 
-__all__ = ["register"]
+__all__ = ["PrecisionOpt", "register"]
 
 _D = FinanceConfig()
 
@@ -32,6 +33,9 @@ Data = Annotated[
     ),
 ]
 ModelDirReq = Annotated[Path, typer.Option("--model-dir", help="Model folder (written as a whole).")]
+# core's --precision option (same flag and help), None when not given so that a --config file's
+# [train] precision holds (predict: fp32)
+PrecisionOpt = Annotated[InferencePrecision | None, *RunPrecision.__metadata__]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON instead of tables.")]
 
 
@@ -96,6 +100,7 @@ def register(app: typer.Typer) -> None:
                 help="Also score AutoETS, Theta, AutoARIMA on the held-out days (a few s per series).",
             ),
         ] = False,
+        precision: PrecisionOpt = None,
         as_json: AsJson = False,
     ) -> None:
         """Train ONE global network over every series of a long table (hundreds of tickers)."""
@@ -116,7 +121,7 @@ def register(app: typer.Typer) -> None:
             train=replace(
                 t, epochs=pick(epochs, t.epochs), max_windows=pick(max_windows, t.max_windows),
                 device=pick(device, t.device), seed=pick(seed, t.seed), sampling=pick(sampling, t.sampling),
-                progress=show,
+                precision=pick(precision, t.precision), progress=show,
             ),
             backtest=bt,
         )  # fmt: skip
@@ -141,6 +146,7 @@ def register(app: typer.Typer) -> None:
         horizon: Annotated[
             int | None, typer.Option("--horizon", "-H", help="Sessions ahead (default: the model's).")
         ] = None,
+        precision: PrecisionOpt = None,
         as_json: AsJson = False,
     ) -> None:
         """Forecast every series of a long table with a saved model (new series: scaled by their own history)."""
@@ -148,7 +154,7 @@ def register(app: typer.Typer) -> None:
 
         if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
             raise FinanceConfigError(f"--out {out}: use a .csv or .parquet file name")
-        model = Forecaster.from_pretrained(model_dir)
+        model = Forecaster.from_pretrained(model_dir, _pick(precision, "fp32"))
         pred = model.predict(read_frame(data), h=horizon)
         if out is not None:
             with atomic_path(out) as tmp:
@@ -167,6 +173,7 @@ def register(app: typer.Typer) -> None:
             emit_json(
                 {
                     "model_dir": str(model_dir),
+                    "precision": model.bundle.fitted.precision,
                     "rows": rows,
                     "out": None if out is None else str(out),
                     "aci": aci,

@@ -97,13 +97,15 @@ def export_spec(fitted: FittedForecaster, fuse: bool = True) -> ExportSpec:
 
 
 def _score(
-    full: FittedForecaster, fitted: FittedForecaster, cfg: ExportConfig, saved: ForecasterBundle
+    models: dict[str, FittedForecaster], cfg: ExportConfig, saved: ForecasterBundle
 ) -> tuple[dict[str, float], str]:
-    """Pinball loss and MAE of the median over the evaluation stretch: ``full`` in PyTorch (before) and
-    the deployed ``fitted`` (after; the pruned one with ``--prune``)."""
+    """Pinball loss and MAE of the median over the evaluation stretch of each of ``models`` (by key:
+    ``before``, the full one in PyTorch; ``after``, the deployed one, pruned with ``--prune``; ``bf16``,
+    the full one in bf16 autocast): ``{"pinball_before": ..., "mae_before": ...}`` and the note."""
     data = replace(saved.config.data, end=None, source=cfg.source or saved.config.data.source)
-    pinball: dict[str, list[float]] = {"before": [], "after": []}
-    mae: dict[str, list[float]] = {"before": [], "after": []}
+    pinball: dict[str, list[float]] = {k: [] for k in models}
+    mae: dict[str, list[float]] = {k: [] for k in models}
+    fitted = next(iter(models.values()))
     qs = np.asarray(fitted.quantiles)
     mid = fitted.quantiles.index(0.5)
     notes = []
@@ -115,7 +117,7 @@ def _score(
         held_out = after.size > 0
         origins = after[: cfg.eval_days] if held_out else origins[-cfg.eval_days :]
         y = cumulative_targets(series, origins, fitted.horizon)  # (n, H)
-        for key, model in (("before", full), ("after", fitted)):
+        for key, model in models.items():
             q = model.predict(series, origins)  # (n, H, Q)
             err = y[:, :, None] - q
             pinball[key].append(float(np.mean(np.maximum(qs * err, (qs - 1) * err))))
@@ -155,7 +157,7 @@ def export_forecaster(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
     )
     runtime = load_runtime(load_bundle(folder, kind=KIND))
     fitted = replace(fitted, runtime=runtime)
-    figures, note = _score(full, fitted, cfg, saved)
+    figures, note = _score({"before": full, "after": fitted}, cfg, saved)
     x = (
         np.random.default_rng(0)
         .standard_normal(
@@ -187,6 +189,7 @@ def export_forecaster(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
             "mae_after": round(figures["mae_after"], 6),
             **extra,
         },
+        bf16_metric=lambda: _score({"bf16": replace(full, precision="bf16")}, cfg, saved)[0]["pinball_bf16"],
     )
     logger.info("exported %s to %s: %s", found, folder, report.speedups)
     return report

@@ -28,7 +28,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 
+from carrousel.core.device import check_inference
 from carrousel.core.optional import require
 from carrousel.finance.aci import aci_states
 from carrousel.finance.backtest import forecast_table, run_backtest
@@ -223,13 +225,21 @@ class Forecaster:
     bundle: ForecasterBundle
 
     @classmethod
-    def from_pretrained(cls, path: str | Path) -> Forecaster:
+    def from_pretrained(cls, path: str | Path, precision: str = "fp32") -> Forecaster:
         """Loads a model folder written by ``finance forecast --model-dir`` (or its run folder's ``model/``).
+
+        Args:
+            path: the model folder.
+            precision: the numbers its network forecasts in: ``"fp32"``, or ``"bf16"`` autocast (the CPU
+                has no float16; an exported bundle runs its own fp32/int8 ONNX file).
 
         Raises:
             ForecasterBundleError: the folder holds no finance forecaster, or a damaged one.
+            ConfigError: a precision the CPU or an exported bundle cannot run, in one line.
         """
-        return cls(ForecasterBundle.from_pretrained(path))
+        bundle = ForecasterBundle.from_pretrained(path)
+        check_inference(precision, torch.device("cpu"), bundle.fitted.runtime is not None)
+        return cls(replace(bundle, fitted=replace(bundle.fitted, precision=precision)))
 
     @classmethod
     def fit(cls, df: pd.DataFrame, cfg: FinanceConfig | None = None) -> Forecaster:

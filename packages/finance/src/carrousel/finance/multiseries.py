@@ -26,7 +26,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
 
+from carrousel.core.device import check_inference
 from carrousel.finance.aci import aci_run, aci_states
 from carrousel.finance.baselines import baseline_forecasts
 from carrousel.finance.bundle import ForecasterBundle
@@ -122,6 +124,7 @@ class GlobalResult:
             "last_train_loss": losses[-1] if losses else None,
             "history": self.history,
             "sampling": self.bundle.config.train.sampling,
+            "precision": self.bundle.config.train.precision,  # of the held-out and ACI forecasts
             "holdout_days": self.holdout_days,
             "holdout": {t: {m: vars(s) for m, s in sc.items()} for t, sc in self.holdout.items()},
             "holdout_summary": self.summary(),
@@ -198,15 +201,19 @@ def train_global(
         cfg: window, network and training settings (``cfg.data`` is not read; with several series the
             window's ``global_target_scale`` and ``global_vol_inputs`` apply; ``cfg.train.sampling`` and
             ``cfg.train.progress`` apply; ``cfg.backtest.auto_baselines`` and ``aci_gamma`` choose the
-            held-out rows beside the network).
+            held-out rows beside the network; ``cfg.train.precision`` is the numbers of the forecasts made
+            after fitting, on the held-out days and over the validation windows' ACI states: fitting and
+            the conformal calibration stay float32, as in ``finance forecast``).
         holdout_days: last days of every series kept out of training and scored (0: train on everything).
         on_series: called with 1 per series indexed, then per series scored (a progress bar).
 
     Raises:
         FrameError: a malformed frame, or ``holdout_days`` negative.
         PriceDataError: too little data for the window spec.
+        ConfigError: before any work, a ``[train] precision`` the CPU cannot run (fp16).
     """
     cfg = cfg if cfg is not None else FinanceConfig()
+    check_inference(cfg.train.precision, torch.device("cpu"))  # the forecasts run on the CPU
     if holdout_days < 0:
         raise FrameError(f"holdout_days={holdout_days} must not be negative; use 0 to train on every day")
     t0 = time.perf_counter()

@@ -104,10 +104,10 @@ def speech_export_spec(
     )
 
 
-def _rates(model: str, data: tuple[str, ...]) -> tuple[float, float]:
+def _rates(model: str, data: tuple[str, ...], precision: str = "fp32") -> tuple[float, float]:
     from carrousel.speech.pipeline import evaluate  # the pipeline imports this module
 
-    res = evaluate(EvaluateConfig(data, TranscribeConfig(model=model)))
+    res = evaluate(EvaluateConfig(data, TranscribeConfig(model=model, precision=precision)))
     return res.totals.wer, res.totals.cer
 
 
@@ -176,6 +176,7 @@ def export_recognizer(cfg: SpeechExportConfig, out: str | Path) -> DeploymentRep
             "cer_after": after[1] if after else None,
             **extra,
         },
+        bf16_metric=lambda: _rates(str(source), cfg.data, "bf16")[0],
     )
     logger.info("exported %s to %s: %s", source, folder, report.speedups)
     return report

@@ -128,6 +128,11 @@ def export_sentiment(cfg: SentimentExportConfig, out: str | Path) -> DeploymentR
         )
         + (" (before: the full model; after: the pruned one, deployed)" if cfg.prune > 0 else ""),
         extra=extra,
+        bf16_metric=lambda: (
+            evaluate_sentiment(
+                SentimentEvaluateConfig(str(source), cfg.data, precision="bf16")  # type: ignore[arg-type]
+            ).accuracy
+        ),
     )
     logger.info("exported %s to %s: %s", source, folder, report.speedups)
     return report

@@ -1,0 +1,61 @@
+"""The deployment report's eager bf16 column: timed beside eager fp32 by the same timer, under its own key
+(old readers of ``latency_ms`` see its two runners), skipped with the reason where the device has no
+bfloat16, and printed only when measured (an older report prints as before)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from carrousel.core.export import report as report_mod
+from carrousel.core.export.report import BF16_RUNNER, deployment_table, measure_latency
+
+
+def _doc(**bf16: object) -> dict[str, object]:
+    return {
+        "kind": "toy", "folder": "out", "precision": "int8", "exporter": "torchscript", "source_bytes": 2**20,
+        "bundle_bytes": 2**21, "onnx_bytes": 2**19, "parameters": 1000, "extra": {}, "items": "window",
+        "latency_ms": {"1": {"eager": 2.0, "deployed": 1.0}}, "speedup": {"1": 2.0},
+        "throughput_per_s": {"1": {"eager": 500.0, "deployed": 1000.0}}, "before": 0.9, "after": 0.89,
+        "metric_change_pct": -1.11, "metric": "auroc", "metric_note": "held out", "threads": 1,
+        **({"bf16": bf16} if bf16 else {}),
+    }  # fmt: skip
+
+
+def test_measure_latency_times_the_eager_runner_in_bf16_too() -> None:
+    net = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 4)).eval()
+    x = torch.randn(8, 16)
+    seen: list[torch.dtype] = []
+
+    def eager(b: int) -> torch.Tensor:
+        with torch.inference_mode():
+            y = net(x[:b])
+        seen.append(y.dtype)
+        return y
+
+    out = measure_latency({"eager": eager, "deployed": eager}, (1, 8), repeats=1)
+    assert set(out["8"]) == {"eager", "deployed", BF16_RUNNER} and all(v > 0 for v in out["8"].values())
+    assert torch.bfloat16 in seen and torch.float32 in seen  # the bf16 runner did run under autocast
+    assert set(measure_latency({"eager": eager}, (1,), repeats=1, bf16_device=None)["1"]) == {"eager"}
+
+
+def test_a_device_without_bf16_is_skipped_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(report_mod, "bf16_skip_reason", lambda device: "no bfloat16 on this device")
+    out = measure_latency({"eager": lambda b: b}, (1,), repeats=1)
+    assert set(out["1"]) == {"eager"}
+    assert report_mod._bf16(out, 0.9, lambda: 0.5, "cpu") == {"skipped": "no bfloat16 on this device"}
+    *_, notes = deployment_table(_doc(skipped="no bfloat16 on this device"))
+    assert notes[-1] == "eager bf16: not measured (no bfloat16 on this device)"
+
+
+def test_the_table_has_the_bf16_column_only_when_measured() -> None:
+    _, cols, rows, notes = deployment_table(_doc())  # a report written before the column existed
+    assert cols == ["figure", "eager fp32", "ONNX int8", "ratio"] and len(notes) == 1
+    half = {"device": "cpu", "latency_ms": {"1": 4.0}, "throughput_per_s": {"1": 250.0},
+            "vs_eager": {"1": 0.5}, "metric": 0.8991, "metric_change_pct": -0.1, "skipped": None}  # fmt: skip
+    _, cols, rows, notes = deployment_table(_doc(**half))
+    assert cols == ["figure", "eager fp32", "eager bf16", "ONNX int8", "ratio"]
+    by_name = {r[0]: r for r in rows}
+    assert by_name["latency, batch 1 (ms)"][1:4] == ["2.000", "4.000 (0.50x)", "1.000"]
+    assert by_name["auroc"][2] == "0.8991 (-0.10%)" and notes[-1].endswith("on cpu")
