@@ -28,7 +28,7 @@ __all__ = ["draw_mask", "native_applies", "native_ops", "native_status"]
 logger = logging.getLogger(__name__)
 
 _CSRC = Path(__file__).with_name("csrc")
-_SOURCES = [_CSRC / name for name in ("lstm_cells.cpp", "ln_lstm_cells.cpp")]
+_SOURCES = [_CSRC / name for name in ("lstm_cells.cpp", "ln_lstm_cells.cpp", "gru_cells.cpp")]
 _HEADERS = [_CSRC / "cells_common.h"]  # included by both sources; its hash is in the flags (see _header_flag)
 _LOCK = threading.Lock()
 _STATE: dict[str, Any] = {}

@@ -1,0 +1,88 @@
+"""``nn.GRU``'s layer on the fused C++ loop of ``csrc/gru_cells.cpp``: :func:`native_gru`.
+
+PyTorch runs ``nn.GRU`` on CPU in ATen's step loop (oneDNN's RNN path in ATen is LSTM-only), and in
+training autograd records every step's dozen operations and replays them one by one: at B=128, T=60,
+I=4, H=64 a training step of ``nn.GRU`` took about twice ``nn.LSTM``'s on oneDNN although the GRU does
+3/4 of the arithmetic (``benchmarks/bench_encoder.py``). :class:`NativeGRU` runs the forward and the
+backward over time as one C++ call each (a step: one recurrent GEMM and one vectorised pass over the
+gates); the input projection and the weight and input gradients are one GEMM each over all steps.
+
+Same parameters (``weight_ih`` ``(3H, I)``, ``weight_hh`` ``(3H, H)``, biases ``(3H,)``, gate order
+``r, z, n``), outputs and gradients as ``torch.gru`` (tested equal in float64, ``tests/core/test_gru_native.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+from torch.autograd.function import once_differentiable
+
+from carrousel.core.nn.lstm_loop import recurrent_inputs
+from carrousel.core.nn.lstm_native import _weight_grad
+from carrousel.core.nn.native import native_ops
+
+__all__ = ["NativeGRU", "native_gru"]
+
+
+class NativeGRU(torch.autograd.Function):
+    """Forward and hand-written backward of one GRU layer and direction in C++.
+
+    ``apply(x, weight_ih, weight_hh, bias_ih, bias_hh, h0)`` with ``x`` ``(T, B, I)`` time-major input,
+    the weights of ``nn.GRU`` (``(3H, I)``, ``(3H, H)``, ``(3H,)``, ``(3H,)``) and ``h0`` ``(B, H)``.
+    Returns ``h`` of every step, ``(T, B, H)``. CPU float32/float64 only.
+    """
+
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx: Any, x: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor, bias_hh: Tensor, h0: Tensor
+    ) -> Tensor:
+        T, B, In = x.shape
+        x2 = x.reshape(T * B, In)
+        gi = torch.addmm(bias_ih, x2, weight_ih.t()).view(T, B, -1)  # W_ih x + b_ih of every step
+        hs, saved = native_ops().gru_fwd(gi, bias_hh, weight_hh.t(), h0, True)
+        ctx.save_for_backward(x2, weight_ih, weight_hh, h0, hs, saved)
+        return hs  # type: ignore[no-any-return]
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, dhs: Tensor) -> tuple[Tensor | None, ...]:  # type: ignore[override]
+        x2, weight_ih, weight_hh, h0, hs, saved = ctx.saved_tensors
+        T, B, H = hs.shape
+        dgi, dgh, dh0 = native_ops().gru_bwd(saved, hs, h0, weight_hh, dhs)
+        gi_flat, gh_flat = dgi.view(T * B, 3 * H), dgh.view(T * B, 3 * H)
+        need = ctx.needs_input_grad
+        dx = torch.mm(gi_flat, weight_ih).view(T, B, -1) if need[0] else None
+        dw_ih = _weight_grad(gi_flat, x2) if need[1] else None
+        dw_hh = _weight_grad(gh_flat, recurrent_inputs(h0, hs, None)) if need[2] else None
+        db_ih = gi_flat.sum(0) if need[3] else None
+        db_hh = gh_flat.sum(0) if need[4] else None
+        return dx, dw_ih, dw_hh, db_ih, db_hh, dh0 if need[5] else None
+
+
+def native_gru(
+    x: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor | None, bias_hh: Tensor | None, h0: Tensor
+) -> Tensor:
+    """One GRU layer and direction over ``x`` ``(T, B, I)`` from ``h0`` ``(B, H)`` on the fused C++ loop.
+
+    Args:
+        x: time-major input ``(T, B, I)``.
+        weight_ih: ``(3H, I)``, gate order ``r, z, n`` as ``nn.GRU``.
+        weight_hh: ``(3H, H)``.
+        bias_ih: ``(3H,)`` or None (a module built with ``bias=False``).
+        bias_hh: ``(3H,)`` or None.
+        h0: ``(B, H)`` initial state.
+
+    Returns:
+        ``h`` of every step, ``(T, B, H)``; the final state is its last row.
+    """
+    if bias_ih is None or bias_hh is None:
+        bias_ih = bias_hh = weight_ih.new_zeros(weight_ih.shape[0])
+    if not (torch.is_grad_enabled() and any(t.requires_grad for t in (x, weight_ih, weight_hh, bias_ih, bias_hh, h0))):
+        x2 = x.reshape(-1, x.shape[2])
+        gi = torch.addmm(bias_ih, x2, weight_ih.t()).view(x.shape[0], x.shape[1], -1)
+        hs: Tensor = native_ops().gru_fwd(gi, bias_hh, weight_hh.t(), h0, False)[0]
+        return hs
+    out: Tensor = NativeGRU.apply(x, weight_ih, weight_hh, bias_ih, bias_hh, h0)  # type: ignore[no-untyped-call]
+    return out
