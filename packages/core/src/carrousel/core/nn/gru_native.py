@@ -16,14 +16,14 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 from torch.autograd.function import once_differentiable
 
 from carrousel.core.nn.lstm_loop import recurrent_inputs
 from carrousel.core.nn.lstm_native import _weight_grad
-from carrousel.core.nn.native import native_ops
+from carrousel.core.nn.native import native_applies, native_ops
 
-__all__ = ["NativeGRU", "native_gru"]
+__all__ = ["NativeGRU", "choose_gru_kernel", "native_gru"]
 
 
 class NativeGRU(torch.autograd.Function):
@@ -86,3 +86,33 @@ def native_gru(
         return hs
     out: Tensor = NativeGRU.apply(x, weight_ih, weight_hh, bias_ih, bias_hh, h0)  # type: ignore[no-untyped-call]
     return out
+
+
+def choose_gru_kernel(rnn: nn.RNNBase, x: Tensor, grad: bool | None = None) -> tuple[bool, str]:
+    """Whether an encoder's fused ``nn.GRU`` runs on :func:`native_gru` instead of ATen's loop, and why.
+
+    Chosen where autograd records on CPU (float32/float64, no autocast or tracing, the extension built):
+    ``benchmarks/bench_encoder.py`` measures the training step at about half ``nn.GRU``'s time. Without a
+    backward ATen's forward is kept (the C++ forward is only 1.1-1.6x faster there, scratch timings, and
+    packing, which the encoder picks for GRU inference with lengths, skips the padded steps).
+
+    Args:
+        rnn: the fused module.
+        x: its input (device and dtype matter).
+        grad: whether autograd is on (default: the grad mode); it records if ``x`` or a weight needs grad.
+
+    Returns:
+        ``(native, reason)``.
+    """
+    if rnn.mode != "GRU":
+        return False, f"the fused C++ loop is for GRU only, not {rnn.mode}"
+    grad = torch.is_grad_enabled() if grad is None else grad
+    if not (grad and (x.requires_grad or any(p.requires_grad for p in rnn.parameters()))):
+        return False, "no backward follows, so ATen's GRU forward runs (the C++ loop is chosen for training)"
+    ok, why = native_applies(x)
+    if not ok:
+        return False, f"ATen's GRU loop: {why}"
+    return True, (
+        "training on CPU: the fused C++ GRU loop (csrc/gru_cells.cpp, hand-written backward, exact to "
+        "nn.GRU) measures about twice as fast as ATen's recorded step loop (benchmarks/bench_encoder.py)"
+    )
