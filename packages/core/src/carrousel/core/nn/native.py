@@ -5,7 +5,8 @@ The extension is built with ``torch.utils.cpp_extension.load`` (needs ``ninja``,
 ``~/.cache/torch_extensions``). The first build takes about a minute on a small machine; every later
 process finds the cached library (PyTorch rebuilds only when the source or the flags change), so no
 shape ever triggers a compile. When anything is missing the loop cells fall back to the Python loop of
-:mod:`.lstm_loop` and :func:`native_status` says why (also logged once).
+:mod:`.lstm_loop`, a training ``nn.GRU`` stays on ATen's loop (:mod:`.gru_native`), and
+:func:`native_status` says why (also logged once).
 
 ``CARROUSEL_NATIVE_CELLS=0`` turns the extension off (the Python loop runs; nothing is compiled).
 """

@@ -21,7 +21,9 @@ per layer and direction, and gives the packed result:
   step or a gradient), and every padded output is zeroed, so the next layer sees zeros.
 
 Gradients are those of packing (the padded steps receive exactly zero); dropout between layers is drawn
-as ``nn.LSTM`` draws it, on the whole output of each layer but the top one.
+as ``nn.LSTM`` draws it, on the whole output of each layer but the top one. A GRU whose backward follows
+runs each layer and direction on the fused C++ loop of :mod:`.gru_native` instead of ``torch.gru``
+(:func:`~carrousel.core.nn.gru_native.choose_gru_kernel`), with the same outputs and gradients.
 """
 
 from __future__ import annotations
