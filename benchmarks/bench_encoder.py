@@ -248,7 +248,8 @@ def main() -> None:
     for r in rows:
         line = f"{r['cell']:8s} {r['B']:4d} {r['T']:4d} {r['I']:4d} {r['H']:4d} {r['mode']:8s}"
         line += "".join(
-            f" {r['ms'][c]:11.1f} {r['pct_peak'][c]:5.1f}" if c in r["ms"] else f" {'-':>11s} {'-':>5s}" for c in CASES
+            f" {r['ms'][c]:11.1f} {r['pct_peak'][c]:5.1f}" if c in r["ms"] else f" {'-':>11s} {'-':>5s}"
+            for c in CASES
         )
         line += f" {r['packed_over_padded']:8.2f} {r['padded_over_raw']:7.2f}"
         line += f" {r['padded_aten_over_padded']:8.2f}" if "padded_aten_over_padded" in r else f" {'-':>8s}"

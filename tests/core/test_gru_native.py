@@ -48,7 +48,9 @@ def test_one_layer_equals_torch_gru_with_gradients(bias: bool) -> None:
 @pytest.mark.usefixtures("native")
 def test_gradcheck() -> None:
     torch.manual_seed(1)
-    args = [torch.randn(s, dtype=DT, requires_grad=True) for s in ((4, 3, 2), (9, 2), (9, 3), (9,), (9,), (3, 3))]
+    args = [
+        torch.randn(s, dtype=DT, requires_grad=True) for s in ((4, 3, 2), (9, 2), (9, 3), (9,), (9,), (3, 3))
+    ]
     assert torch.autograd.gradcheck(native_gru, tuple(args))
 
 
@@ -62,7 +64,9 @@ CONFIGS: list[dict[str, Any]] = [
 @pytest.mark.usefixtures("native")
 @pytest.mark.parametrize("kw", CONFIGS, ids=["-".join(f"{k}={v}" for k, v in c.items()) for c in CONFIGS])
 @pytest.mark.parametrize("lengths", [None, LENGTHS], ids=["equal", "unequal"])
-def test_encoder_on_the_loop_equals_packing_and_nn_gru(kw: dict[str, Any], lengths: torch.Tensor | None) -> None:
+def test_encoder_on_the_loop_equals_packing_and_nn_gru(
+    kw: dict[str, Any], lengths: torch.Tensor | None
+) -> None:
     """The encoder's GRU on the C++ loop (the default in training) against ATen's GRU, packed where the
     lengths differ: outputs, last and final states, and the gradients of x, h0 and every parameter."""
     cfg = RecurrentConfig(input_size=IN, hidden_size=4, cell="gru", **kw)
@@ -70,7 +74,9 @@ def test_encoder_on_the_loop_equals_packing_and_nn_gru(kw: dict[str, Any], lengt
     with torch.no_grad():
         for p in fast.parameters():
             p.normal_(0.0, 0.5)
-    ref = RecurrentEncoder(RecurrentConfig(input_size=IN, hidden_size=4, cell="gru", varlen="packed", **kw)).to(DT)
+    ref = RecurrentEncoder(
+        RecurrentConfig(input_size=IN, hidden_size=4, cell="gru", varlen="packed", **kw)
+    ).to(DT)
     ref.load_state_dict(fast.state_dict())
     x = torch.randn(B, T, IN, dtype=DT)
     h0 = torch.randn_like(fast.init_hidden(B).h)

@@ -11,7 +11,9 @@ from carrousel.core.nn.cells import LoopLayer
 
 __all__ = ["observe_kernels"]
 
-_NATIVE_GRU = "carrousel_cells::gru_fwd"  # the fused C++ GRU loop (gru_native.py), one call per layer and direction
+_NATIVE_GRU = (
+    "carrousel_cells::gru_fwd"  # the fused C++ GRU loop (gru_native.py), one call per layer and direction
+)
 
 _FUSED_OPS = ("aten::lstm", "aten::gru", "aten::rnn_tanh", "aten::rnn_relu", _NATIVE_GRU)
 

@@ -36,7 +36,13 @@ class NativeGRU(torch.autograd.Function):
 
     @staticmethod
     def forward(  # type: ignore[override]
-        ctx: Any, x: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor, bias_hh: Tensor, h0: Tensor
+        ctx: Any,
+        x: Tensor,
+        weight_ih: Tensor,
+        weight_hh: Tensor,
+        bias_ih: Tensor,
+        bias_hh: Tensor,
+        h0: Tensor,
     ) -> Tensor:
         T, B, In = x.shape
         x2 = x.reshape(T * B, In)
@@ -62,7 +68,12 @@ class NativeGRU(torch.autograd.Function):
 
 
 def native_gru(
-    x: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor | None, bias_hh: Tensor | None, h0: Tensor
+    x: Tensor,
+    weight_ih: Tensor,
+    weight_hh: Tensor,
+    bias_ih: Tensor | None,
+    bias_hh: Tensor | None,
+    h0: Tensor,
 ) -> Tensor:
     """One GRU layer and direction over ``x`` ``(T, B, I)`` from ``h0`` ``(B, H)`` on the fused C++ loop.
 
@@ -79,7 +90,10 @@ def native_gru(
     """
     if bias_ih is None or bias_hh is None:
         bias_ih = bias_hh = weight_ih.new_zeros(weight_ih.shape[0])
-    if not (torch.is_grad_enabled() and any(t.requires_grad for t in (x, weight_ih, weight_hh, bias_ih, bias_hh, h0))):
+    if not (
+        torch.is_grad_enabled()
+        and any(t.requires_grad for t in (x, weight_ih, weight_hh, bias_ih, bias_hh, h0))
+    ):
         x2 = x.reshape(-1, x.shape[2])
         gi = torch.addmm(bias_ih, x2, weight_ih.t()).view(x.shape[0], x.shape[1], -1)
         hs: Tensor = native_ops().gru_fwd(gi, bias_hh, weight_hh.t(), h0, False)[0]
