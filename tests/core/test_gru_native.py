@@ -142,3 +142,26 @@ def test_explain_backend_shows_the_loop() -> None:
         assert "csrc/gru_cells.cpp" in str(report)
     plain = explain_backend(nn.GRU(IN, 4, batch_first=True), torch.zeros(B, T, IN), verify=True)
     assert plain.kernels == ("aten",) and plain.verified  # a plain nn.GRU stays nn.GRU
+
+
+@pytest.mark.usefixtures("native")
+def test_second_derivatives_equal_nn_gru() -> None:
+    """A gradient penalty (``create_graph=True``) through the encoder's GRU on the C++ loop: the backward
+    is recomputed on torch.gru there, so the second derivatives are nn.GRU's (not silently zero)."""
+    torch.manual_seed(3)
+    fast = RecurrentEncoder(RecurrentConfig(IN, 4, cell="gru", bidirectional=True)).to(DT)
+    x = torch.randn(B, T, IN, dtype=DT)
+
+    def penalty_grads(native: bool) -> list[torch.Tensor]:
+        xi = x.clone().requires_grad_(True)
+        with pytest.MonkeyPatch.context() as mp:
+            if not native:
+                for mod in ("carrousel.core.nn.varlen", "carrousel.core.nn.recurrent"):
+                    mp.setattr(f"{mod}.choose_gru_kernel", lambda *a, **k: (False, "test"))
+            out = fast(xi, LENGTHS).output
+        (gx,) = torch.autograd.grad(out.square().sum(), xi, create_graph=True)
+        return list(torch.autograd.grad(gx.square().sum(), [xi, *fast.parameters()]))
+
+    for got, want in zip(penalty_grads(True), penalty_grads(False), strict=True):
+        assert want.abs().max() > 0
+        torch.testing.assert_close(got, want, rtol=0, atol=1e-10)

@@ -48,23 +48,47 @@ class NativeGRU(torch.autograd.Function):
         x2 = x.reshape(T * B, In)
         gi = torch.addmm(bias_ih, x2, weight_ih.t()).view(T, B, -1)  # W_ih x + b_ih of every step
         hs, saved = native_ops().gru_fwd(gi, bias_hh, weight_hh.t(), h0, True)
-        ctx.save_for_backward(x2, weight_ih, weight_hh, h0, hs, saved)
+        ctx.save_for_backward(x, weight_ih, weight_hh, bias_ih, bias_hh, h0, hs, saved)
         return hs  # type: ignore[no-any-return]
 
     @staticmethod
-    @once_differentiable
     def backward(ctx: Any, dhs: Tensor) -> tuple[Tensor | None, ...]:  # type: ignore[override]
-        x2, weight_ih, weight_hh, h0, hs, saved = ctx.saved_tensors
-        T, B, H = hs.shape
-        dgi, dgh, dh0 = native_ops().gru_bwd(saved, hs, h0, weight_hh, dhs)
-        gi_flat, gh_flat = dgi.view(T * B, 3 * H), dgh.view(T * B, 3 * H)
-        need = ctx.needs_input_grad
-        dx = torch.mm(gi_flat, weight_ih).view(T, B, -1) if need[0] else None
-        dw_ih = _weight_grad(gi_flat, x2) if need[1] else None
-        dw_hh = _weight_grad(gh_flat, recurrent_inputs(h0, hs, None)) if need[2] else None
-        db_ih = gi_flat.sum(0) if need[3] else None
-        db_hh = gh_flat.sum(0) if need[4] else None
-        return dx, dw_ih, dw_hh, db_ih, db_hh, dh0 if need[5] else None
+        if torch.is_grad_enabled():  # create_graph=True (a gradient penalty...): see _graph_backward
+            return _graph_backward(ctx, dhs)
+        return _fused_backward(ctx, dhs)
+
+
+@once_differentiable
+def _fused_backward(ctx: Any, dhs: Tensor) -> tuple[Tensor | None, ...]:
+    """The C++ backward over time, then the weight and input gradients, one GEMM each."""
+    x, weight_ih, weight_hh, _, _, h0, hs, saved = ctx.saved_tensors
+    T, B, H = hs.shape
+    x2 = x.reshape(T * B, -1)
+    dgi, dgh, dh0 = native_ops().gru_bwd(saved, hs, h0, weight_hh, dhs)
+    gi_flat, gh_flat = dgi.view(T * B, 3 * H), dgh.view(T * B, 3 * H)
+    need = ctx.needs_input_grad
+    dx = torch.mm(gi_flat, weight_ih).view(T, B, -1) if need[0] else None
+    dw_ih = _weight_grad(gi_flat, x2) if need[1] else None
+    dw_hh = _weight_grad(gh_flat, recurrent_inputs(h0, hs, None)) if need[2] else None
+    db_ih = gi_flat.sum(0) if need[3] else None
+    db_hh = gh_flat.sum(0) if need[4] else None
+    return dx, dw_ih, dw_hh, db_ih, db_hh, dh0 if need[5] else None
+
+
+def _graph_backward(ctx: Any, dhs: Tensor) -> tuple[Tensor | None, ...]:
+    """A backward that autograd can differentiate again (``create_graph=True``): the layer's forward is
+    recomputed with ``torch.gru`` on the saved inputs (which keep their graph) and differentiated by
+    autograd, so second derivatives are those of ``nn.GRU`` (the C++ backward has none)."""
+    x, weight_ih, weight_hh, bias_ih, bias_hh, h0, _, _ = ctx.saved_tensors
+    inputs = (x, weight_ih, weight_hh, bias_ih, bias_hh, h0)
+    wanted = [k for k, need in enumerate(ctx.needs_input_grad) if need]
+    params = [weight_ih, weight_hh, bias_ih, bias_hh]
+    out = torch.gru(x, h0.unsqueeze(0), params, True, 1, 0.0, False, False, False)[0]
+    grads = torch.autograd.grad(out, [inputs[k] for k in wanted], dhs, create_graph=True, allow_unused=True)
+    result: list[Tensor | None] = [None] * len(inputs)
+    for k, g in zip(wanted, grads, strict=True):
+        result[k] = g
+    return tuple(result)
 
 
 def native_gru(
