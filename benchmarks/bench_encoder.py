@@ -7,7 +7,8 @@ lengths drawn from [T/2, T] (one sequence of length T):
   a batch with lengths could have);
 * ``packed``: ``RecurrentEncoder(varlen="packed")``, ``pack_padded_sequence`` inside (the old path);
 * ``padded``: ``RecurrentEncoder(varlen="padded")``, :mod:`carrousel.core.nn.varlen` (the new default on
-  CPU), exact to ``packed``.
+  CPU), exact to ``packed``; a GRU trains there on the fused C++ loop (:mod:`carrousel.core.nn.gru_native`);
+* ``padded_aten`` (GRU only): the same padded path on ATen's ``nn.GRU`` loop, as before the C++ loop.
 
 Forward (``fwd``: eval mode, no autograd) and forward + backward (``fwd+bwd``: training mode, backward of
 the outputs and last states). Rounds alternate the cases (raw, packed, padded, then rotated), so load from
@@ -33,13 +34,14 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
+from unittest import mock
 
 import torch
 
 from carrousel.core.nn import RecurrentConfig, RecurrentEncoder
 
 SHAPES = "64,100,256,256;32,200,128,128;128,60,4,64"  # B,T,I,H: the issue's shapes
-CASES = ("raw", "packed", "padded")
+CASES = ("raw", "packed", "padded", "padded_aten")
 GATES = {"lstm": 4, "gru": 3, "rnn_tanh": 1}
 
 
@@ -88,7 +90,20 @@ def _cases(
     packed = RecurrentEncoder(RecurrentConfig(varlen="packed", **kw)).to(device)
     padded = RecurrentEncoder(RecurrentConfig(varlen="padded", **kw))
     padded.load_state_dict(packed.state_dict())
-    return {"raw": packed, "packed": packed, "padded": padded.to(device)}
+    cases = {"raw": packed, "packed": packed, "padded": padded.to(device)}
+    if cell == "gru":
+        cases["padded_aten"] = cases["padded"]
+    return cases
+
+
+def _aten_gru(name: str) -> contextlib.AbstractContextManager[Any]:
+    """ATen's nn.GRU instead of the fused C++ GRU loop for the case ``padded_aten``."""
+    if name != "padded_aten":
+        return contextlib.nullcontext()
+    stack = contextlib.ExitStack()
+    for mod in ("carrousel.core.nn.varlen", "carrousel.core.nn.recurrent"):
+        stack.enter_context(mock.patch(f"{mod}.choose_gru_kernel", lambda *a, **k: (False, "bench")))
+    return stack
 
 
 def _step(
@@ -98,7 +113,7 @@ def _step(
     assert rnn is not None
 
     def run() -> None:
-        with _autocast(x.device):
+        with _autocast(x.device), _aten_gru(name):
             if name == "raw":
                 out = rnn(x)[0]
                 loss = out.sum() + out[:, -1].sum()
@@ -121,10 +136,10 @@ def _time(fn: Callable[[], None], device: torch.device, train: bool) -> float:
     return time.perf_counter() - t0
 
 
-def _rotations(n: int) -> Iterator[tuple[str, ...]]:
-    k = 0
+def _rotations(cases: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    k, n = 0, len(cases)
     while True:
-        yield CASES[k % n :] + CASES[: k % n]
+        yield cases[k % n :] + cases[: k % n]
         k += 1
 
 
@@ -155,8 +170,8 @@ def bench_shape(
     for mode, train in (("fwd", False), ("fwd+bwd", True)):
         for enc in encs.values():
             enc.train(train)
-        times: dict[str, list[float]] = {c: [] for c in CASES}
-        order = _rotations(len(CASES))
+        times: dict[str, list[float]] = {c: [] for c in encs}
+        order = _rotations(tuple(encs))
         for r in range(rounds + 1):  # round 0 warms up
             lengths = torch.randint(T // 2, T + 1, (B,), generator=gen)
             lengths[0] = T
@@ -185,6 +200,8 @@ def bench_shape(
                 "packed_over_raw": round(med["packed"] / med["raw"], 2),
             }
         )
+        if "padded_aten" in med:
+            rows[-1]["padded_aten_over_padded"] = round(med["padded_aten"] / med["padded"], 2)
     return rows
 
 
@@ -226,11 +243,16 @@ def main() -> None:
     )
     head = f"{'cell':8s} {'B':>4s} {'T':>4s} {'I':>4s} {'H':>4s} {'mode':8s}"
     head += "".join(f" {c + ' ms':>11s} {'%pk':>5s}" for c in CASES) + f" {'pack/pad':>8s} {'pad/raw':>7s}"
+    head += f" {'aten/pad':>8s}"
     print(head, file=sys.stderr)
     for r in rows:
         line = f"{r['cell']:8s} {r['B']:4d} {r['T']:4d} {r['I']:4d} {r['H']:4d} {r['mode']:8s}"
-        line += "".join(f" {r['ms'][c]:11.1f} {r['pct_peak'][c]:5.1f}" for c in CASES)
+        line += "".join(
+            f" {r['ms'][c]:11.1f} {r['pct_peak'][c]:5.1f}" if c in r["ms"] else f" {'-':>11s} {'-':>5s}"
+            for c in CASES
+        )
         line += f" {r['packed_over_padded']:8.2f} {r['padded_over_raw']:7.2f}"
+        line += f" {r['padded_aten_over_padded']:8.2f}" if "padded_aten_over_padded" in r else f" {'-':>8s}"
         print(line, file=sys.stderr)
     meta = {
         "device": str(device),

@@ -12,6 +12,7 @@ from torch import nn
 from carrousel.core.errors import ShapeError
 from carrousel.core.nn import RecurrentConfig, RecurrentEncoder
 from carrousel.core.nn.backend import KERNELS, BackendReport, explain_backend
+from carrousel.core.nn.native import native_status
 
 IN, H = 4, 6
 
@@ -41,13 +42,14 @@ def _fused_kernel(device: torch.device, lstm: bool = True) -> str:
 
 
 CASES: list[tuple[dict[str, Any], bool, list[str], str]] = [
-    # config, with lengths, expected kernels on CPU (fused ones replaced on CUDA), word in the reasons
+    # config, with lengths, expected kernels on CPU (fused ones replaced on CUDA), word in the reasons;
+    # "GRU": the fused C++ GRU loop where the extension builds (training), else ATen's
     (dict(num_layers=2, bidirectional=True), False, ["FUSED"], "oneDNN"),
-    (dict(cell="gru"), True, ["aten"], "LSTM only"),
+    (dict(cell="gru"), True, ["GRU"], "LSTM only"),  # training: the C++ GRU loop where it builds
     (dict(varlen="packed"), True, ["aten"], "packed"),
     (dict(), True, ["FUSED"], "padded batch"),  # unequal lengths keep oneDNN: one call, exact to packing
     (dict(num_layers=2, bidirectional=True, proj_size=3), True, ["aten"], "padded batch"),  # 4 calls
-    (dict(cell="gru", num_layers=2, residual=True, varlen="padded"), True, ["aten", "aten"], "asked for"),
+    (dict(cell="gru", num_layers=2, residual=True, varlen="padded"), True, ["GRU", "GRU"], "asked for"),
     (dict(proj_size=3), False, ["aten"], "projection"),
     (dict(cell="ln_lstm"), False, ["python_loop"], "no fused kernel"),
     (dict(zoneout=0.1), False, ["python_loop"], "zoneout"),
@@ -65,7 +67,8 @@ def test_prediction_matches_profiler(
     report = explain_backend(model, x_on(device), LENGTHS if use_lengths else None, verify=True)
     assert report.verified is True, str(report)
     if device.type == "cpu":
-        want = [_fused_kernel(device) if k == "FUSED" else k for k in kernels]
+        gru = "native_gru" if native_status()[0] else "aten"
+        want = [_fused_kernel(device) if k == "FUSED" else gru if k == "GRU" else k for k in kernels]
         assert list(report.kernels) == want, str(report)
         reasons = " ".join(r for e in report.layers for r in e.reasons)
         assert word in reasons, str(report)

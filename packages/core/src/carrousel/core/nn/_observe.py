@@ -11,7 +11,11 @@ from carrousel.core.nn.cells import LoopLayer
 
 __all__ = ["observe_kernels"]
 
-_FUSED_OPS = ("aten::lstm", "aten::gru", "aten::rnn_tanh", "aten::rnn_relu")
+_NATIVE_GRU = (
+    "carrousel_cells::gru_fwd"  # the fused C++ GRU loop (gru_native.py), one call per layer and direction
+)
+
+_FUSED_OPS = ("aten::lstm", "aten::gru", "aten::rnn_tanh", "aten::rnn_relu", _NATIVE_GRU)
 
 
 def observe_kernels(module: nn.Module, x: Tensor, lengths: Tensor | None, grad: bool) -> tuple[str, ...]:
@@ -41,7 +45,9 @@ def observe_kernels(module: nn.Module, x: Tensor, lengths: Tensor | None, grad: 
             continue
         names = _descendants(ev)
         kernel = (
-            "onednn"
+            "native_gru"
+            if ev.name == _NATIVE_GRU
+            else "onednn"
             if "aten::mkldnn_rnn_layer" in names
             else "cudnn"
             if "aten::_cudnn_rnn" in names

@@ -34,6 +34,7 @@ from torch import Tensor, nn
 from carrousel.core.errors import ShapeError
 from carrousel.core.nn._observe import observe_kernels
 from carrousel.core.nn.cells import LoopLayer
+from carrousel.core.nn.gru_native import choose_gru_kernel
 from carrousel.core.nn.native import native_applies
 from carrousel.core.nn.recurrent import RecurrentEncoder, cpu_fp16_autocast_lstm_fails
 from carrousel.core.nn.varlen import choose_varlen
@@ -46,6 +47,7 @@ KERNELS = {
     "cudnn": "cuDNN fused RNN kernel",
     "onednn": "oneDNN (mkldnn) fused LSTM kernel",
     "aten": "ATen native fused step loop (C++)",
+    "native_gru": "carrousel fused C++ GRU loop with a hand-written backward (csrc/gru_cells.cpp)",
     "python_loop": "carrousel Python step loop (cells.py)",
 }
 _PLAIN = "a plain torch.nn RNN module"
@@ -75,9 +77,11 @@ class LayerBackend:
 
     @property
     def calls(self) -> int:
-        """Kernel calls per forward: one per layer and direction on the padded path, else one."""
+        """Kernel calls per forward: one per layer and direction on the padded path or the C++ GRU loop,
+        else one."""
         first, _, last = self.layers.partition("-")
-        return (int(last or first) - int(first) + 1) * self.directions if self.varlen == "padded" else 1
+        per_layer = self.varlen == "padded" or self.kernel == "native_gru"
+        return (int(last or first) - int(first) + 1) * self.directions if per_layer else 1
 
 
 @dataclass(frozen=True)
@@ -212,6 +216,9 @@ def _fused_entry(
         # Under CPU autocast PyTorch's float16 check does not see autograd (observed on torch 2.14).
         seen_grad = grad and not torch.is_autocast_enabled("cpu")
         kernel, why = _cpu_kernel(kind, dtype, packed, getattr(rnn, "proj_size", 0), seen_grad)
+        if kind == "gru" and not packed and extra[-1:] != [_PLAIN]:
+            native, why_native = choose_gru_kernel(rnn, x, grad)
+            kernel, why = ("native_gru", [*why, why_native]) if native else (kernel, [*why, why_native])
     else:
         kernel, why = "aten", [f"device type {x.device.type!r}: no cuDNN or oneDNN rule known here"]
     return LayerBackend(

@@ -5,7 +5,8 @@ The extension is built with ``torch.utils.cpp_extension.load`` (needs ``ninja``,
 ``~/.cache/torch_extensions``). The first build takes about a minute on a small machine; every later
 process finds the cached library (PyTorch rebuilds only when the source or the flags change), so no
 shape ever triggers a compile. When anything is missing the loop cells fall back to the Python loop of
-:mod:`.lstm_loop` and :func:`native_status` says why (also logged once).
+:mod:`.lstm_loop`, a training ``nn.GRU`` stays on ATen's loop (:mod:`.gru_native`), and
+:func:`native_status` says why (also logged once).
 
 ``CARROUSEL_NATIVE_CELLS=0`` turns the extension off (the Python loop runs; nothing is compiled).
 """
@@ -28,7 +29,7 @@ __all__ = ["draw_mask", "native_applies", "native_ops", "native_status"]
 logger = logging.getLogger(__name__)
 
 _CSRC = Path(__file__).with_name("csrc")
-_SOURCES = [_CSRC / name for name in ("lstm_cells.cpp", "ln_lstm_cells.cpp")]
+_SOURCES = [_CSRC / name for name in ("lstm_cells.cpp", "ln_lstm_cells.cpp", "gru_cells.cpp")]
 _HEADERS = [_CSRC / "cells_common.h"]  # included by both sources; its hash is in the flags (see _header_flag)
 _LOCK = threading.Lock()
 _STATE: dict[str, Any] = {}

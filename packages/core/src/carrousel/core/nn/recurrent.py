@@ -25,6 +25,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from carrousel.core.errors import ConfigError, ShapeError
 from carrousel.core.io import register_module
 from carrousel.core.nn.cells import CELLS, LoopLayer
+from carrousel.core.nn.gru_native import choose_gru_kernel
 from carrousel.core.nn.init import init_recurrent_
 from carrousel.core.nn.varlen import VARLEN_PATHS, choose_varlen, run_padded
 
@@ -420,7 +421,9 @@ class RecurrentEncoder(nn.Module):
         hx: Tensor | tuple[Tensor, Tensor] | None = None
         if state is not None:
             hx = (state.h, state.c) if isinstance(rnn, nn.LSTM) else state.h  # type: ignore[assignment]
-        if lengths is None:
+        if lengths is None and choose_gru_kernel(rnn, x)[0]:  # the fused C++ GRU loop, via the padded path
+            out, hn = run_padded(rnn, x, torch.full((x.shape[0],), x.shape[1], dtype=torch.long), hx)
+        elif lengths is None:
             out, hn = rnn(x, hx)
         elif choose_varlen(rnn, x, self.config.varlen)[0] == "padded":
             out, hn = run_padded(rnn, x, lengths, hx)

@@ -21,7 +21,9 @@ per layer and direction, and gives the packed result:
   step or a gradient), and every padded output is zeroed, so the next layer sees zeros.
 
 Gradients are those of packing (the padded steps receive exactly zero); dropout between layers is drawn
-as ``nn.LSTM`` draws it, on the whole output of each layer but the top one.
+as ``nn.LSTM`` draws it, on the whole output of each layer but the top one. A GRU whose backward follows
+runs each layer and direction on the fused C++ loop of :mod:`.gru_native` instead of ``torch.gru``
+(:func:`~carrousel.core.nn.gru_native.choose_gru_kernel`), with the same outputs and gradients.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from carrousel.core.errors import ShapeError
+from carrousel.core.nn.gru_native import choose_gru_kernel, native_gru
 
 __all__ = ["FREEZE", "VARLEN_PATHS", "choose_varlen", "reverse_index", "run_padded", "saturation_bound"]
 
@@ -186,6 +189,10 @@ def _direction(
             seq = torch.cat([seq, pad.to(seq.dtype)], dim=2)
             out, _, c = torch.lstm(seq, (h0, c0), params, rnn.bias, 1, 0.0, train, False, True)
             return out, c[0]
+        if rnn.mode == "GRU" and choose_gru_kernel(rnn, seq)[0]:
+            b = (params[2], params[3]) if rnn.bias else (None, None)
+            hs = native_gru(seq.transpose(0, 1), params[0], params[1], b[0], b[1], h0[0])
+            return hs.transpose(0, 1), None
         fn = {"GRU": torch.gru, "RNN_TANH": torch.rnn_tanh, "RNN_RELU": torch.rnn_relu}[rnn.mode]
         out, _ = fn(seq, h0, params, rnn.bias, 1, 0.0, train, False, True)
         return out, None

@@ -1,0 +1,156 @@
+"""``nn.GRU``'s layer on the fused C++ loop of ``csrc/gru_cells.cpp``: :func:`native_gru`.
+
+PyTorch runs ``nn.GRU`` on CPU in ATen's step loop (oneDNN's RNN path in ATen is LSTM-only), and in
+training autograd records every step's dozen operations and replays them one by one: at B=128, T=60,
+I=4, H=64 a training step of ``nn.GRU`` took about twice ``nn.LSTM``'s on oneDNN although the GRU does
+3/4 of the arithmetic (``benchmarks/bench_encoder.py``). :class:`NativeGRU` runs the forward and the
+backward over time as one C++ call each (a step: one recurrent GEMM and one vectorised pass over the
+gates); the input projection and the weight and input gradients are one GEMM each over all steps.
+
+Same parameters (``weight_ih`` ``(3H, I)``, ``weight_hh`` ``(3H, H)``, biases ``(3H,)``, gate order
+``r, z, n``), outputs and gradients as ``torch.gru`` (tested equal in float64, ``tests/core/test_gru_native.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+from torch.autograd.function import once_differentiable
+
+from carrousel.core.nn.lstm_loop import recurrent_inputs
+from carrousel.core.nn.lstm_native import _weight_grad
+from carrousel.core.nn.native import native_applies, native_ops
+
+__all__ = ["NativeGRU", "choose_gru_kernel", "native_gru"]
+
+
+class NativeGRU(torch.autograd.Function):
+    """Forward and hand-written backward of one GRU layer and direction in C++.
+
+    ``apply(x, weight_ih, weight_hh, bias_ih, bias_hh, h0)`` with ``x`` ``(T, B, I)`` time-major input,
+    the weights of ``nn.GRU`` (``(3H, I)``, ``(3H, H)``, ``(3H,)``, ``(3H,)``) and ``h0`` ``(B, H)``.
+    Returns ``h`` of every step, ``(T, B, H)``. CPU float32/float64 only.
+    """
+
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx: Any,
+        x: Tensor,
+        weight_ih: Tensor,
+        weight_hh: Tensor,
+        bias_ih: Tensor,
+        bias_hh: Tensor,
+        h0: Tensor,
+    ) -> Tensor:
+        T, B, In = x.shape
+        x2 = x.reshape(T * B, In)
+        gi = torch.addmm(bias_ih, x2, weight_ih.t()).view(T, B, -1)  # W_ih x + b_ih of every step
+        hs, saved = native_ops().gru_fwd(gi, bias_hh, weight_hh.t(), h0, True)
+        ctx.save_for_backward(x, weight_ih, weight_hh, bias_ih, bias_hh, h0, hs, saved)
+        return hs  # type: ignore[no-any-return]
+
+    @staticmethod
+    def backward(ctx: Any, dhs: Tensor) -> tuple[Tensor | None, ...]:  # type: ignore[override]
+        if torch.is_grad_enabled():  # create_graph=True (a gradient penalty...): see _graph_backward
+            return _graph_backward(ctx, dhs)
+        return _fused_backward(ctx, dhs)
+
+
+@once_differentiable
+def _fused_backward(ctx: Any, dhs: Tensor) -> tuple[Tensor | None, ...]:
+    """The C++ backward over time, then the weight and input gradients, one GEMM each."""
+    x, weight_ih, weight_hh, _, _, h0, hs, saved = ctx.saved_tensors
+    T, B, H = hs.shape
+    x2 = x.reshape(T * B, -1)
+    dgi, dgh, dh0 = native_ops().gru_bwd(saved, hs, h0, weight_hh, dhs)
+    gi_flat, gh_flat = dgi.view(T * B, 3 * H), dgh.view(T * B, 3 * H)
+    need = ctx.needs_input_grad
+    dx = torch.mm(gi_flat, weight_ih).view(T, B, -1) if need[0] else None
+    dw_ih = _weight_grad(gi_flat, x2) if need[1] else None
+    dw_hh = _weight_grad(gh_flat, recurrent_inputs(h0, hs, None)) if need[2] else None
+    db_ih = gi_flat.sum(0) if need[3] else None
+    db_hh = gh_flat.sum(0) if need[4] else None
+    return dx, dw_ih, dw_hh, db_ih, db_hh, dh0 if need[5] else None
+
+
+def _graph_backward(ctx: Any, dhs: Tensor) -> tuple[Tensor | None, ...]:
+    """A backward that autograd can differentiate again (``create_graph=True``): the layer's forward is
+    recomputed with ``torch.gru`` on the saved inputs (which keep their graph) and differentiated by
+    autograd, so second derivatives are those of ``nn.GRU`` (the C++ backward has none)."""
+    x, weight_ih, weight_hh, bias_ih, bias_hh, h0, _, _ = ctx.saved_tensors
+    inputs = (x, weight_ih, weight_hh, bias_ih, bias_hh, h0)
+    wanted = [k for k, need in enumerate(ctx.needs_input_grad) if need]
+    params = [weight_ih, weight_hh, bias_ih, bias_hh]
+    out = torch.gru(x, h0.unsqueeze(0), params, True, 1, 0.0, False, False, False)[0]
+    grads = torch.autograd.grad(out, [inputs[k] for k in wanted], dhs, create_graph=True, allow_unused=True)
+    result: list[Tensor | None] = [None] * len(inputs)
+    for k, g in zip(wanted, grads, strict=True):
+        result[k] = g
+    return tuple(result)
+
+
+def native_gru(
+    x: Tensor,
+    weight_ih: Tensor,
+    weight_hh: Tensor,
+    bias_ih: Tensor | None,
+    bias_hh: Tensor | None,
+    h0: Tensor,
+) -> Tensor:
+    """One GRU layer and direction over ``x`` ``(T, B, I)`` from ``h0`` ``(B, H)`` on the fused C++ loop.
+
+    Args:
+        x: time-major input ``(T, B, I)``.
+        weight_ih: ``(3H, I)``, gate order ``r, z, n`` as ``nn.GRU``.
+        weight_hh: ``(3H, H)``.
+        bias_ih: ``(3H,)`` or None (a module built with ``bias=False``).
+        bias_hh: ``(3H,)`` or None.
+        h0: ``(B, H)`` initial state.
+
+    Returns:
+        ``h`` of every step, ``(T, B, H)``; the final state is its last row.
+    """
+    if bias_ih is None or bias_hh is None:
+        bias_ih = bias_hh = weight_ih.new_zeros(weight_ih.shape[0])
+    if not (
+        torch.is_grad_enabled()
+        and any(t.requires_grad for t in (x, weight_ih, weight_hh, bias_ih, bias_hh, h0))
+    ):
+        x2 = x.reshape(-1, x.shape[2])
+        gi = torch.addmm(bias_ih, x2, weight_ih.t()).view(x.shape[0], x.shape[1], -1)
+        hs: Tensor = native_ops().gru_fwd(gi, bias_hh, weight_hh.t(), h0, False)[0]
+        return hs
+    out: Tensor = NativeGRU.apply(x, weight_ih, weight_hh, bias_ih, bias_hh, h0)  # type: ignore[no-untyped-call]
+    return out
+
+
+def choose_gru_kernel(rnn: nn.RNNBase, x: Tensor, grad: bool | None = None) -> tuple[bool, str]:
+    """Whether an encoder's fused ``nn.GRU`` runs on :func:`native_gru` instead of ATen's loop, and why.
+
+    Chosen where autograd records on CPU (float32/float64, no autocast or tracing, the extension built):
+    ``benchmarks/bench_encoder.py`` measures the training step at about half ``nn.GRU``'s time. Without a
+    backward ATen's forward is kept (the C++ forward is only 1.1-1.6x faster there, scratch timings, and
+    packing, which the encoder picks for GRU inference with lengths, skips the padded steps).
+
+    Args:
+        rnn: the fused module.
+        x: its input (device and dtype matter).
+        grad: whether autograd is on (default: the grad mode); it records if ``x`` or a weight needs grad.
+
+    Returns:
+        ``(native, reason)``.
+    """
+    if rnn.mode != "GRU":
+        return False, f"the fused C++ loop is for GRU only, not {rnn.mode}"
+    grad = torch.is_grad_enabled() if grad is None else grad
+    if not (grad and (x.requires_grad or any(p.requires_grad for p in rnn.parameters()))):
+        return False, "no backward follows, so ATen's GRU forward runs (the C++ loop is chosen for training)"
+    ok, why = native_applies(x)
+    if not ok:
+        return False, f"ATen's GRU loop: {why}"
+    return True, (
+        "training on CPU: the fused C++ GRU loop (csrc/gru_cells.cpp, hand-written backward, exact to "
+        "nn.GRU) measures about twice as fast as ATen's recorded step loop (benchmarks/bench_encoder.py)"
+    )
