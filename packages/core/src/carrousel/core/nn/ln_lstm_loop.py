@@ -111,7 +111,9 @@ class LNLSTMLoop(torch.autograd.Function):
     @once_differentiable
     def fused_backward(ctx: Any, dhs: Tensor | None, dcs: Tensor | None) -> tuple[Tensor | None, ...]:
         """The hand-written backward (no graph)."""
-        gates, hw, stats_hh, stats_c, h0, hs, cs, ct, weight_hh, ln_hh_w, ln_c_w, ln_c_b = ctx.saved_tensors[:12]
+        gates, hw, stats_hh, stats_c, h0, hs, cs, ct, weight_hh, ln_hh_w, ln_c_w, ln_c_b = ctx.saved_tensors[
+            :12
+        ]
         drop, zh, zc, p = ctx.others
         T, B, H4 = gates.shape
         H = H4 // 4

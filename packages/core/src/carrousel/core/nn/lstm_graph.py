@@ -43,24 +43,24 @@ def graph_backward(
         One gradient (or None) per input, as a Function's backward returns them.
     """
     result: list[Tensor | None] = [None] * len(inputs)
-    wanted = [
-        k
-        for k in range(differentiable)
-        if needs_input_grad[k] and isinstance(inputs[k], Tensor) and inputs[k].requires_grad  # type: ignore[union-attr]
-    ]
+    wanted: list[tuple[int, Tensor]] = []
+    for k in range(differentiable):
+        t = inputs[k]
+        if needs_input_grad[k] and isinstance(t, Tensor) and t.requires_grad:
+            wanted.append((k, t))
+    if not wanted or all(d is None for d in grads_out):
+        return tuple(result)
     out = run(*inputs)
     outs = (out,) if isinstance(out, Tensor) else tuple(out)
     pairs = [(o, d) for o, d in zip(outs, grads_out, strict=True) if d is not None]
-    if not wanted or not pairs:
-        return tuple(result)
     grads = torch.autograd.grad(
         [o for o, _ in pairs],
-        [inputs[k] for k in wanted],  # type: ignore[misc]
+        [t for _, t in wanted],
         [d for _, d in pairs],
         create_graph=True,
         allow_unused=True,
     )
-    for k, g in zip(wanted, grads, strict=True):
+    for (k, _), g in zip(wanted, grads, strict=True):
         result[k] = g
     return tuple(result)
 

@@ -105,7 +105,9 @@ class LSTMLoop(torch.autograd.Function):
                 torch.lerp(c_new, c, zc[t] if zc is not None else p, out=cs[t + 1])  # type: ignore[arg-type]
             h = hs[t]
         # x, bias, weight_hh and c0 (inputs: no copies) only for a backward with a graph
-        ctx.save_for_backward(x2, weight_ih, gates, h0, hs, cs, ct, w, peephole, drop, zh, zc, x, bias, weight_hh, c0)
+        ctx.save_for_backward(
+            x2, weight_ih, gates, h0, hs, cs, ct, w, peephole, drop, zh, zc, x, bias, weight_hh, c0
+        )
         ctx.p = p
         ctx.set_materialize_grads(False)
         return hs, cs[1:]
@@ -113,7 +115,9 @@ class LSTMLoop(torch.autograd.Function):
     @staticmethod
     def backward(ctx: Any, dhs: Tensor | None, dcs: Tensor | None) -> tuple[Tensor | None, ...]:  # type: ignore[override]
         if torch.is_grad_enabled():  # create_graph=True (a gradient penalty...): see lstm_graph.py
-            _, weight_ih, _, h0, _, _, _, _, peephole, drop, zh, zc, x, bias, weight_hh, c0 = ctx.saved_tensors
+            _, weight_ih, _, h0, _, _, _, _, peephole, drop, zh, zc, x, bias, weight_hh, c0 = (
+                ctx.saved_tensors
+            )
             inputs = (x, weight_ih, bias, weight_hh, peephole, h0, c0, drop, zh, zc, ctx.p)
             return graph_backward(ctx.needs_input_grad, inputs, lstm_reference, (dhs, dcs), 7)
         return LSTMLoop.fused_backward(ctx, dhs, dcs)

@@ -17,8 +17,8 @@ from typing import Any
 
 import torch
 from torch import Tensor
-from torch.nn import functional as F
 from torch.autograd.function import once_differentiable
+from torch.nn import functional as F
 
 from carrousel.core.nn.lstm_graph import graph_backward, lstm_reference, native_ln_lstm_reference
 from carrousel.core.nn.lstm_loop import recurrent_inputs
@@ -72,7 +72,9 @@ class NativeLSTMLoop(torch.autograd.Function):
         gates = torch.mm(x2, weight_ih.t()).view(T, B, 4 * H)  # input projection, i f g o; + bias in C++
         hs, cs, ct = ops.lstm_fwd(gates, bias, weight_hh.t(), peephole, h0, c0, drop, zh, zc, float(p))
         # x, bias and c0 (inputs: no copies) only for a backward with a graph
-        ctx.save_for_backward(x2, weight_ih, weight_hh, gates, h0, hs, cs, ct, peephole, drop, zh, zc, x, bias, c0)
+        ctx.save_for_backward(
+            x2, weight_ih, weight_hh, gates, h0, hs, cs, ct, peephole, drop, zh, zc, x, bias, c0
+        )
         ctx.p = float(p)
         ctx.set_materialize_grads(False)
         return hs, cs[1:]
@@ -218,7 +220,10 @@ class NativeLNLSTMLoop(torch.autograd.Function):
     def backward(ctx: Any, dhs: Tensor | None, dcs: Tensor | None) -> tuple[Tensor | None, ...]:  # type: ignore[override]
         if torch.is_grad_enabled():  # create_graph=True (a gradient penalty...): see lstm_graph.py
             saved = ctx.saved_tensors
-            xw, (ln_ih_w, h0, _, weight_hh, ln_hh_w, ln_c_w, ln_c_b, bias, ln_ih_b, ln_hh_b, c0) = saved[6], saved[8:]
+            xw, (ln_ih_w, h0, _, weight_hh, ln_hh_w, ln_c_w, ln_c_b, bias, ln_ih_b, ln_hh_b, c0) = (
+                saved[6],
+                saved[8:],
+            )
             lns = (ln_ih_w, ln_ih_b, ln_hh_w, ln_hh_b, ln_c_w, ln_c_b)
             inputs = (xw, bias, weight_hh, *lns, ctx.eps, h0, c0, *ctx.others)
             return graph_backward(ctx.needs_input_grad, inputs, native_ln_lstm_reference, (dhs, dcs), 12)
