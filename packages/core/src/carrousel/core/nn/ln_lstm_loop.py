@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
+from carrousel.core.nn.lstm_graph import graph_backward, ln_lstm_reference
 from carrousel.core.nn.lstm_loop import recurrent_inputs
 
 __all__ = ["LNLSTMLoop", "ln_lstm_loop"]
@@ -88,17 +89,31 @@ class LNLSTMLoop(torch.autograd.Function):
                 hs[t].lerp_(h, zh[t] if zh is not None else p)  # type: ignore[arg-type]
                 torch.lerp(c_new, c, zc[t] if zc is not None else p, out=cs[t + 1])  # type: ignore[arg-type]
             h = hs[t]
+        # xw, ln_hh_b and c0 (inputs: no copies) only for a backward with a graph
         ctx.save_for_backward(
-            gates, hw, stats_hh, stats_c, h0, hs, cs, ct, weight_hh, ln_hh_w, ln_c_w, ln_c_b
+            gates, hw, stats_hh, stats_c, h0, hs, cs, ct, weight_hh, ln_hh_w, ln_c_w, ln_c_b, xw, ln_hh_b, c0
         )
         ctx.others = (drop, zh, zc, p)
+        ctx.eps = eps
         ctx.set_materialize_grads(False)
         return hs, cs[1:]
 
     @staticmethod
-    @once_differentiable
     def backward(ctx: Any, dhs: Tensor | None, dcs: Tensor | None) -> tuple[Tensor | None, ...]:  # type: ignore[override]
-        gates, hw, stats_hh, stats_c, h0, hs, cs, ct, weight_hh, ln_hh_w, ln_c_w, ln_c_b = ctx.saved_tensors
+        if torch.is_grad_enabled():  # create_graph=True (a gradient penalty...): see lstm_graph.py
+            saved = ctx.saved_tensors
+            h0, (weight_hh, ln_hh_w, ln_c_w, ln_c_b, xw, ln_hh_b, c0) = saved[4], saved[8:]
+            inputs = (xw, weight_hh, ln_hh_w, ln_hh_b, ln_c_w, ln_c_b, ctx.eps, h0, c0, *ctx.others)
+            return graph_backward(ctx.needs_input_grad, inputs, ln_lstm_reference, (dhs, dcs), 9)
+        return LNLSTMLoop.fused_backward(ctx, dhs, dcs)
+
+    @staticmethod
+    @once_differentiable
+    def fused_backward(ctx: Any, dhs: Tensor | None, dcs: Tensor | None) -> tuple[Tensor | None, ...]:
+        """The hand-written backward (no graph)."""
+        gates, hw, stats_hh, stats_c, h0, hs, cs, ct, weight_hh, ln_hh_w, ln_c_w, ln_c_b = ctx.saved_tensors[
+            :12
+        ]
         drop, zh, zc, p = ctx.others
         T, B, H4 = gates.shape
         H = H4 // 4

@@ -23,6 +23,8 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
+from carrousel.core.nn.lstm_graph import graph_backward, lstm_reference
+
 __all__ = ["LSTMLoop", "lstm_loop", "recurrent_inputs"]
 
 _ORDER = (3, 0, 1, 2)  # PyTorch's i, f, g, o blocks -> o, i, f, g
@@ -102,15 +104,29 @@ class LSTMLoop(torch.autograd.Function):
                 hs[t].lerp_(h, zh[t] if zh is not None else p)  # type: ignore[arg-type]
                 torch.lerp(c_new, c, zc[t] if zc is not None else p, out=cs[t + 1])  # type: ignore[arg-type]
             h = hs[t]
-        ctx.save_for_backward(x2, weight_ih, gates, h0, hs, cs, ct, w, peephole, drop, zh, zc)
+        # x, bias, weight_hh and c0 (inputs: no copies) only for a backward with a graph
+        ctx.save_for_backward(
+            x2, weight_ih, gates, h0, hs, cs, ct, w, peephole, drop, zh, zc, x, bias, weight_hh, c0
+        )
         ctx.p = p
         ctx.set_materialize_grads(False)
         return hs, cs[1:]
 
     @staticmethod
-    @once_differentiable
     def backward(ctx: Any, dhs: Tensor | None, dcs: Tensor | None) -> tuple[Tensor | None, ...]:  # type: ignore[override]
-        x2, weight_ih, gates, h0, hs, cs, ct, w, peephole, drop, zh, zc = ctx.saved_tensors
+        if torch.is_grad_enabled():  # create_graph=True (a gradient penalty...): see lstm_graph.py
+            _, weight_ih, _, h0, _, _, _, _, peephole, drop, zh, zc, x, bias, weight_hh, c0 = (
+                ctx.saved_tensors
+            )
+            inputs = (x, weight_ih, bias, weight_hh, peephole, h0, c0, drop, zh, zc, ctx.p)
+            return graph_backward(ctx.needs_input_grad, inputs, lstm_reference, (dhs, dcs), 7)
+        return LSTMLoop.fused_backward(ctx, dhs, dcs)
+
+    @staticmethod
+    @once_differentiable
+    def fused_backward(ctx: Any, dhs: Tensor | None, dcs: Tensor | None) -> tuple[Tensor | None, ...]:
+        """The hand-written backward (no graph)."""
+        x2, weight_ih, gates, h0, hs, cs, ct, w, peephole, drop, zh, zc = ctx.saved_tensors[:12]
         p: float = ctx.p
         T, B, H4 = gates.shape
         H = H4 // 4

@@ -18,7 +18,9 @@ from typing import Any
 import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
+from torch.nn import functional as F
 
+from carrousel.core.nn.lstm_graph import graph_backward, lstm_reference, native_ln_lstm_reference
 from carrousel.core.nn.lstm_loop import recurrent_inputs
 from carrousel.core.nn.native import native_ops
 
@@ -69,15 +71,27 @@ class NativeLSTMLoop(torch.autograd.Function):
         x2 = x.reshape(T * B, In)
         gates = torch.mm(x2, weight_ih.t()).view(T, B, 4 * H)  # input projection, i f g o; + bias in C++
         hs, cs, ct = ops.lstm_fwd(gates, bias, weight_hh.t(), peephole, h0, c0, drop, zh, zc, float(p))
-        ctx.save_for_backward(x2, weight_ih, weight_hh, gates, h0, hs, cs, ct, peephole, drop, zh, zc)
+        # x, bias and c0 (inputs: no copies) only for a backward with a graph
+        ctx.save_for_backward(
+            x2, weight_ih, weight_hh, gates, h0, hs, cs, ct, peephole, drop, zh, zc, x, bias, c0
+        )
         ctx.p = float(p)
         ctx.set_materialize_grads(False)
         return hs, cs[1:]
 
     @staticmethod
-    @once_differentiable
     def backward(ctx: Any, dhs: Tensor | None, dcs: Tensor | None) -> tuple[Tensor | None, ...]:  # type: ignore[override]
-        x2, weight_ih, weight_hh, gates, h0, hs, cs, ct, peephole, drop, zh, zc = ctx.saved_tensors
+        if torch.is_grad_enabled():  # create_graph=True (a gradient penalty...): see lstm_graph.py
+            _, weight_ih, weight_hh, _, h0, _, _, _, peephole, drop, zh, zc, x, bias, c0 = ctx.saved_tensors
+            inputs = (x, weight_ih, bias, weight_hh, peephole, h0, c0, drop, zh, zc, ctx.p)
+            return graph_backward(ctx.needs_input_grad, inputs, lstm_reference, (dhs, dcs), 7)
+        return NativeLSTMLoop.fused_backward(ctx, dhs, dcs)
+
+    @staticmethod
+    @once_differentiable
+    def fused_backward(ctx: Any, dhs: Tensor | None, dcs: Tensor | None) -> tuple[Tensor | None, ...]:
+        """The C++ backward over time, then the weight and input gradients (no graph)."""
+        x2, weight_ih, weight_hh, gates, h0, hs, cs, ct, peephole, drop, zh, zc = ctx.saved_tensors[:12]
         ops = native_ops()
         T, B, H4 = gates.shape
         H = H4 // 4
@@ -138,13 +152,21 @@ class _Projection(torch.autograd.Function):
     def forward(ctx: Any, x: Tensor, weight_ih: Tensor) -> Tensor:  # type: ignore[override]
         T, B, In = x.shape
         x2 = x.reshape(T * B, In)
-        ctx.save_for_backward(x2, weight_ih)
+        ctx.save_for_backward(x2, weight_ih, x)  # x (an input: no copy) only for a backward with a graph
         return torch.mm(x2, weight_ih.t()).view(T, B, -1)
 
     @staticmethod
+    def backward(ctx: Any, dxw: Tensor) -> tuple[Tensor | None, ...]:  # type: ignore[override]
+        if torch.is_grad_enabled():  # create_graph=True: see lstm_graph.py
+            _, weight_ih, x = ctx.saved_tensors
+            return graph_backward(ctx.needs_input_grad, (x, weight_ih), F.linear, (dxw,), 2)
+        return _Projection.fused_backward(ctx, dxw)
+
+    @staticmethod
     @once_differentiable
-    def backward(ctx: Any, dxw: Tensor) -> tuple[Tensor | None, Tensor | None]:  # type: ignore[override]
-        x2, weight_ih = ctx.saved_tensors
+    def fused_backward(ctx: Any, dxw: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        """The input and weight gradients (no graph)."""
+        x2, weight_ih, _ = ctx.saved_tensors
         T, B, H4 = dxw.shape
         flat = dxw.reshape(T * B, H4)
         dx = torch.mm(flat, weight_ih).view(T, B, -1) if ctx.needs_input_grad[0] else None
@@ -187,16 +209,32 @@ class NativeLNLSTMLoop(torch.autograd.Function):
         args = (*lns, float(eps), h0, c0, drop, zh, zc, float(p))
         gates, hs, cs, ct, hw, st_hh, st_c, st_ih = native_ops().ln_lstm_fwd(xw, bias, weight_hh.t(), *args)
         buffers = (gates, cs, ct, hw, st_hh, st_c, xw, st_ih)
-        ctx.save_for_backward(*buffers, ln_ih_w, h0, hs, weight_hh, ln_hh_w, ln_c_w, ln_c_b)
+        graph_only = (bias, ln_ih_b, ln_hh_b, c0)  # inputs (no copies) only for a backward with a graph
+        ctx.save_for_backward(*buffers, ln_ih_w, h0, hs, weight_hh, ln_hh_w, ln_c_w, ln_c_b, *graph_only)
         ctx.others = (drop, zh, zc, float(p))
+        ctx.eps = float(eps)
         ctx.set_materialize_grads(False)
         return hs, cs[1:]
 
     @staticmethod
-    @once_differentiable
     def backward(ctx: Any, dhs: Tensor | None, dcs: Tensor | None) -> tuple[Tensor | None, ...]:  # type: ignore[override]
+        if torch.is_grad_enabled():  # create_graph=True (a gradient penalty...): see lstm_graph.py
+            saved = ctx.saved_tensors
+            xw, (ln_ih_w, h0, _, weight_hh, ln_hh_w, ln_c_w, ln_c_b, bias, ln_ih_b, ln_hh_b, c0) = (
+                saved[6],
+                saved[8:],
+            )
+            lns = (ln_ih_w, ln_ih_b, ln_hh_w, ln_hh_b, ln_c_w, ln_c_b)
+            inputs = (xw, bias, weight_hh, *lns, ctx.eps, h0, c0, *ctx.others)
+            return graph_backward(ctx.needs_input_grad, inputs, native_ln_lstm_reference, (dhs, dcs), 12)
+        return NativeLNLSTMLoop.fused_backward(ctx, dhs, dcs)
+
+    @staticmethod
+    @once_differentiable
+    def fused_backward(ctx: Any, dhs: Tensor | None, dcs: Tensor | None) -> tuple[Tensor | None, ...]:
+        """The C++ backward over time, then the recurrent weight gradient (no graph)."""
         gates, cs, ct, hw, st_hh, st_c, xw, st_ih, ln_ih_w, h0, hs, weight_hh, ln_hh_w, ln_c_w, ln_c_b = (
-            ctx.saved_tensors
+            ctx.saved_tensors[:15]
         )
         drop, zh, zc, p = ctx.others
         T, B, H4 = gates.shape
