@@ -8,7 +8,12 @@ lengths drawn from [T/2, T] (one sequence of length T):
 * ``packed``: ``RecurrentEncoder(varlen="packed")``, ``pack_padded_sequence`` inside (the old path);
 * ``padded``: ``RecurrentEncoder(varlen="padded")``, :mod:`carrousel.core.nn.varlen` (the new default on
   CPU), exact to ``packed``; a GRU trains there on the fused C++ loop (:mod:`carrousel.core.nn.gru_native`);
-* ``padded_aten`` (GRU only): the same padded path on ATen's ``nn.GRU`` loop, as before the C++ loop.
+* ``padded_aten`` (GRU only): the same padded path on ATen's ``nn.GRU`` loop, as before the C++ loop;
+* ``padded_sumbias`` (GRU, forward + backward only): ``padded`` with the C++ loop's bias gradients as
+  ``g.sum(0)`` instead of a GEMV with a vector of ones (the GEMV is the default);
+* ``raw_native`` and ``padded_native`` (GRU, forward only): the encoder without lengths and with lengths,
+  both forced onto the fused C++ loop's forward (``raw_native`` against ``raw``, ``padded_native`` against
+  ``packed`` and ``padded_aten``: the inference choice of ``choose_gru_kernel``).
 
 Forward (``fwd``: eval mode, no autograd) and forward + backward (``fwd+bwd``: training mode, backward of
 the outputs and last states). Rounds alternate the cases (raw, packed, padded, then rotated), so load from
@@ -41,7 +46,9 @@ import torch
 from carrousel.core.nn import RecurrentConfig, RecurrentEncoder
 
 SHAPES = "64,100,256,256;32,200,128,128;128,60,4,64"  # B,T,I,H: the issue's shapes
-CASES = ("raw", "packed", "padded", "padded_aten")
+CASES = ("raw", "packed", "padded", "padded_aten", "padded_sumbias", "raw_native", "padded_native")
+FWD_ONLY = ("raw_native", "padded_native")
+BWD_ONLY = ("padded_sumbias",)
 GATES = {"lstm": 4, "gru": 3, "rnn_tanh": 1}
 
 
@@ -92,17 +99,22 @@ def _cases(
     padded.load_state_dict(packed.state_dict())
     cases = {"raw": packed, "packed": packed, "padded": padded.to(device)}
     if cell == "gru":
-        cases["padded_aten"] = cases["padded"]
+        for name in ("padded_aten", *BWD_ONLY, *FWD_ONLY):
+            cases[name] = cases["padded"]
     return cases
 
 
 def _aten_gru(name: str) -> contextlib.AbstractContextManager[Any]:
-    """ATen's nn.GRU instead of the fused C++ GRU loop for the case ``padded_aten``."""
-    if name != "padded_aten":
+    """ATen's nn.GRU (``padded_aten``) or the fused C++ GRU loop (``*_native``) whatever the rule says, or the
+    loop's bias gradients as a column sum (``padded_sumbias``)."""
+    if name in BWD_ONLY:
+        return mock.patch("carrousel.core.nn.gru_native._bias_grad", lambda g, ones: g.sum(0))
+    if name not in ("padded_aten", *FWD_ONLY):
         return contextlib.nullcontext()
+    forced = (name != "padded_aten", "bench")
     stack = contextlib.ExitStack()
     for mod in ("carrousel.core.nn.varlen", "carrousel.core.nn.recurrent"):
-        stack.enter_context(mock.patch(f"{mod}.choose_gru_kernel", lambda *a, **k: (False, "bench")))
+        stack.enter_context(mock.patch(f"{mod}.choose_gru_kernel", lambda *a, **k: forced))
     return stack
 
 
@@ -117,6 +129,9 @@ def _step(
             if name == "raw":
                 out = rnn(x)[0]
                 loss = out.sum() + out[:, -1].sum()
+            elif name == "raw_native":
+                r = enc(x)
+                loss = r.output.sum() + r.last.sum()
             else:
                 r = enc(x, lengths)
                 loss = r.output.sum() + r.last.sum()
@@ -170,8 +185,9 @@ def bench_shape(
     for mode, train in (("fwd", False), ("fwd+bwd", True)):
         for enc in encs.values():
             enc.train(train)
-        times: dict[str, list[float]] = {c: [] for c in encs}
-        order = _rotations(tuple(encs))
+        names = tuple(c for c in encs if c not in (BWD_ONLY if not train else FWD_ONLY))
+        times: dict[str, list[float]] = {c: [] for c in names}
+        order = _rotations(names)
         for r in range(rounds + 1):  # round 0 warms up
             lengths = torch.randint(T // 2, T + 1, (B,), generator=gen)
             lengths[0] = T
@@ -202,6 +218,12 @@ def bench_shape(
         )
         if "padded_aten" in med:
             rows[-1]["padded_aten_over_padded"] = round(med["padded_aten"] / med["padded"], 2)
+        if "padded_sumbias" in med:
+            rows[-1]["padded_sumbias_over_padded"] = round(med["padded_sumbias"] / med["padded"], 3)
+        if "raw_native" in med:
+            rows[-1]["raw_over_raw_native"] = round(med["raw"] / med["raw_native"], 2)
+            rows[-1]["packed_over_padded_native"] = round(med["packed"] / med["padded_native"], 2)
+            rows[-1]["padded_aten_over_padded_native"] = round(med["padded_aten"] / med["padded_native"], 2)
     return rows
 
 
@@ -243,7 +265,7 @@ def main() -> None:
     )
     head = f"{'cell':8s} {'B':>4s} {'T':>4s} {'I':>4s} {'H':>4s} {'mode':8s}"
     head += "".join(f" {c + ' ms':>11s} {'%pk':>5s}" for c in CASES) + f" {'pack/pad':>8s} {'pad/raw':>7s}"
-    head += f" {'aten/pad':>8s}"
+    head += f" {'aten/pad':>8s} {'sum/pad':>7s} {'raw/rawN':>8s} {'pack/padN':>9s} {'aten/padN':>9s}"
     print(head, file=sys.stderr)
     for r in rows:
         line = f"{r['cell']:8s} {r['B']:4d} {r['T']:4d} {r['I']:4d} {r['H']:4d} {r['mode']:8s}"
@@ -253,6 +275,13 @@ def main() -> None:
         )
         line += f" {r['packed_over_padded']:8.2f} {r['padded_over_raw']:7.2f}"
         line += f" {r['padded_aten_over_padded']:8.2f}" if "padded_aten_over_padded" in r else f" {'-':>8s}"
+        for key, w in (
+            ("padded_sumbias_over_padded", 7),
+            ("raw_over_raw_native", 8),
+            ("packed_over_padded_native", 9),
+            ("padded_aten_over_padded_native", 9),
+        ):
+            line += f" {r[key]:{w}.2f}" if key in r else f" {'-':>{w}s}"
         print(line, file=sys.stderr)
     meta = {
         "device": str(device),

@@ -165,3 +165,44 @@ def test_second_derivatives_equal_nn_gru() -> None:
     for got, want in zip(penalty_grads(True), penalty_grads(False), strict=True):
         assert want.abs().max() > 0
         torch.testing.assert_close(got, want, rtol=0, atol=1e-10)
+
+
+@pytest.mark.usefixtures("native")
+@pytest.mark.parametrize("no_autograd", [torch.no_grad, torch.inference_mode])
+def test_inference_keeps_atens_gru(no_autograd: Any) -> None:
+    """Inference (``no_grad`` and ``inference_mode`` alike) stays on ATen's GRU, with and without lengths:
+    the C++ forward alone did not win at every shape of ``benchmarks/bench_encoder.py`` (core README)."""
+    enc = RecurrentEncoder(RecurrentConfig(IN, 4, cell="gru", num_layers=2, bidirectional=True)).eval()
+    x = torch.randn(B, T, IN)
+    with no_autograd():
+        assert not choose_gru_kernel(enc.rnn, x)[0]  # type: ignore[arg-type]
+        for lengths in (None, LENGTHS):
+            report = explain_backend(enc, x, lengths, verify=True)
+            assert report.kernels == ("aten",) and report.verified, str(report)
+            if lengths is None:
+                assert "no backward follows" in str(report)
+            else:  # with lengths inference packs (packing skips the padded steps)
+                assert report.packed, str(report)
+
+
+@pytest.mark.usefixtures("native")
+def test_tracing_and_export_keep_atens_gru() -> None:
+    """With autograd on (training mode, weights needing grad), ``torch.jit.trace`` and ``torch.export`` of a
+    GRU encoder still record ATen's GRU (one op per layer and direction), never the opaque C++ loop."""
+    enc = RecurrentEncoder(RecurrentConfig(IN, 4, cell="gru", num_layers=2, bidirectional=True)).train()
+
+    class Out(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.enc = enc
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.enc(x).output
+
+    x = torch.randn(B, T, IN)
+    traced = str(torch.jit.trace(Out(), (x,), check_trace=False).inlined_graph)
+    assert "aten::gru" in traced and "carrousel_cells" not in traced
+    exported = str(torch.export.export(Out(), (x,), strict=False).graph)
+    assert "gru" in exported and "carrousel_cells" not in exported
+    eager = Out()(x)
+    assert eager.requires_grad and choose_gru_kernel(enc.rnn, x)[0]  # type: ignore[arg-type]  # eager: the loop
