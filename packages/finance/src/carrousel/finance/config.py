@@ -32,6 +32,7 @@ from carrousel.finance.choices import check_choice as _choice
 from carrousel.finance.errors import FinanceConfigError
 
 __all__ = [
+    "GLOBAL_CALIBRATION_SHARE",
     "GLOBAL_TARGET_SCALE",
     "GLOBAL_VOL_INPUTS",
     "Arch",
@@ -117,6 +118,9 @@ class DataConfig:
 # days before the test period; the finance README, "Choosing the target scale").
 GLOBAL_TARGET_SCALE = "ewma"
 GLOBAL_VOL_INPUTS = False
+# The share of each series' validation windows (the earliest) a global model's calibration is fitted on; chosen
+# on the validation period by a pre-registered rule (the finance README, "Tried: warming the state").
+GLOBAL_CALIBRATION_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -242,6 +246,10 @@ class BacktestConfig:
     refit_every: int = 250  # refit the models every N origins (each refit sees only data before it)
     conformal: bool = True  # widen/narrow intervals by calibration on held-out windows (see calibration)
     calibration: str = "scale"  # a Calibration name: scale (one shrunk factor) | offsets (split-conformal)
+    calibration_share: float = (
+        1.0  # share of each series' validation windows, the earliest, calibrating (1: all)
+    )
+    global_calibration_share: float = GLOBAL_CALIBRATION_SHARE  # the same for a global model (see for_series)
     garch_weight: float = 0.4  # weight of GARCH(1,1)'s quantiles averaged with the network's, then calibrated
     ensemble: bool = True  # also score the mean of the network and the statistical baselines
     aci_gamma: float = 0.005  # also score the network with adaptive conformal intervals (step size); 0 = off
@@ -262,6 +270,9 @@ class BacktestConfig:
         for name, value, e_g in unit:
             if not (math.isfinite(value) and 0.0 <= value <= 1.0):
                 raise FinanceConfigError(f"{name}={value} must lie in [0, 1], e.g. {e_g} (0 = off)")
+        for name in ("calibration_share", "global_calibration_share"):
+            if not (math.isfinite(share := getattr(self, name)) and 0.0 < share <= 1.0):
+                raise FinanceConfigError(f"{name}={share} must lie in (0, 1], e.g. 0.5 (1 = all windows)")
         if self.refit_every < 1:
             raise FinanceConfigError(
                 f"--refit-every {self.refit_every} must be at least 1 (origins between refits)"
@@ -285,13 +296,18 @@ class FinanceConfig:
 
 def for_series(cfg: FinanceConfig, n_series: int) -> FinanceConfig:
     """``cfg`` as a network trained on ``n_series`` series uses it: with several, the window's
-    ``global_target_scale`` and ``global_vol_inputs`` become its ``target_scale`` and ``vol_inputs`` (the
-    settings every later step reads, and the ones a saved model records); with one, ``cfg`` unchanged.
-    Applying it twice changes nothing."""
-    w = cfg.window
-    if n_series <= 1 or (w.target_scale, w.vol_inputs) == (w.global_target_scale, w.global_vol_inputs):
+    ``global_target_scale`` and ``global_vol_inputs`` become its ``target_scale`` and ``vol_inputs``, and the
+    backtest's ``global_calibration_share`` its ``calibration_share`` (the settings every later step reads,
+    and the ones a saved model records); with one, ``cfg`` unchanged. Applying it twice changes nothing."""
+    w, b = cfg.window, cfg.backtest
+    if n_series <= 1 or (w.target_scale, w.vol_inputs, b.calibration_share) == (
+        w.global_target_scale,
+        w.global_vol_inputs,
+        b.global_calibration_share,
+    ):
         return cfg
-    return replace(cfg, window=replace(w, target_scale=w.global_target_scale, vol_inputs=w.global_vol_inputs))
+    window = replace(w, target_scale=w.global_target_scale, vol_inputs=w.global_vol_inputs)
+    return replace(cfg, window=window, backtest=replace(b, calibration_share=b.global_calibration_share))
 
 
 @dataclass(frozen=True)

@@ -199,7 +199,9 @@ def train_global(
     Args:
         df: ``unique_id, ds, y`` (+ optional ``open, high, low, volume``), any number of series.
         cfg: window, network and training settings (``cfg.data`` is not read; with several series the
-            window's ``global_target_scale`` and ``global_vol_inputs`` apply; ``cfg.train.sampling`` and
+            window's ``global_target_scale`` and ``global_vol_inputs`` apply, and the calibration is fitted on the
+            earliest ``[backtest] global_calibration_share`` of each series' validation windows (the ACI
+            states still run over all of them); ``cfg.train.sampling`` and
             ``cfg.train.progress`` apply; ``cfg.backtest.auto_baselines`` and ``aci_gamma`` choose the
             held-out rows beside the network; ``cfg.train.precision`` is the numbers of the forecasts made
             after fitting, on the held-out days and over the validation windows' ACI states: fitting and

@@ -150,6 +150,19 @@ class PanelData:
         """Each named series' first validation origin row (where its windows stop being trained on)."""
         return {name: int(v[0]) for name, v in zip(self.names, self.val_origins, strict=True) if len(v)}
 
+    def earliest(self, share: float) -> PanelData:
+        """These windows with each series' validation windows cut to the earliest ``share`` of them (at least
+        one; what a global model's calibration is fitted on, ``[backtest] calibration_share``); ``self`` when
+        ``share >= 1``. The validation rows are stored series by series in ``names`` order."""
+        if share >= 1.0:
+            return self
+        keep = [max(int(len(v) * share), 1) for v in self.val_origins]
+        mask = np.concatenate([np.arange(len(v)) < k for v, k in zip(self.val_origins, keep, strict=True)])
+        val = self.val
+        sub = PanelWindows(val.features, val.targets, val.origins[mask], val.series[mask], val.lookback)
+        parts = tuple(v[:k] for v, k in zip(self.val_origins, keep, strict=True))
+        return PanelData(self.train, sub, self.y_val[mask], self.scalers, self.names, parts)
+
 
 def panel_windows(
     series_list: list[SeriesData],

@@ -39,9 +39,13 @@ def single_network_config(doc: Any) -> Any:
 
 def saved_config(doc: Any) -> FinanceConfig:
     """The saved config (:func:`single_network_config`); one written before the global model's own
-    defaults (no ``window.global_target_scale`` / ``global_vol_inputs``) takes them from the settings it was
-    trained with, so reusing it, alone or global, asks for nothing else."""
+    defaults (no ``window.global_target_scale`` / ``global_vol_inputs``, no ``backtest.calibration_share`` /
+    ``global_calibration_share``) takes them from the settings it was trained with (the calibration on all
+    validation windows: share 1), so reusing it, alone or global, asks for nothing else."""
     doc = single_network_config(doc)
+    if isinstance(doc, dict) and isinstance(bt := doc.get("backtest"), dict):
+        share = bt.get("calibration_share", 1.0)
+        doc = {**doc, "backtest": {"calibration_share": share, "global_calibration_share": share, **bt}}
     window = doc.get("window") if isinstance(doc, dict) else None
     if isinstance(window, dict):
         own = {

@@ -238,7 +238,9 @@ def calibrate(
     fitted on the forecasts as they will be made (averaged with GARCH's when ``garch_weight > 0``):
     ``(offsets (H, Q), member_offsets (N, H, Q), log_scale (H, Q) | None, member_log_scale (N, H, Q) |
     None)``; zero offsets and no multipliers when calibration is off. ``series_list``: the tickers the
-    windows ``data`` were built from."""
+    windows ``data`` were built from; the calibration sees the earliest ``[backtest] calibration_share`` of each
+    series' validation windows (:meth:`~carrousel.finance.panel.PanelData.earliest`)."""
+    data = data.earliest(cfg.backtest.calibration_share)
     qs = cfg.model.quantiles
     shape = (cfg.window.horizon, len(qs))
     offsets, member_offsets = np.zeros(shape), np.zeros((len(model.members), *shape))
