@@ -5,7 +5,6 @@ before it load with the calibration they were fitted with (all windows)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,6 @@ import pandas as pd
 import pytest
 import torch
 
-from carrousel.core.config import to_dict
 from carrousel.finance.bundle import ForecasterBundle
 from carrousel.finance.config import (
     GLOBAL_CALIBRATION_SHARE,
@@ -32,6 +30,7 @@ from carrousel.finance.frames import Forecaster, frame_series
 from carrousel.finance.multiseries import train_global
 from carrousel.finance.panel import panel_windows
 from carrousel.finance.training import calibrate
+from tests.finance.old_bundles import written_without
 
 
 def _panel(n: int, rows: int = 400) -> pd.DataFrame:
@@ -134,11 +133,7 @@ def test_the_global_calibration_is_fitted_on_the_chosen_windows_and_round_trips(
 def test_a_bundle_written_before_the_share_loads_with_all_windows() -> None:
     torch.set_num_threads(1)
     model = Forecaster.fit(_panel(2, rows=260), _cfg(global_calibration_share=1.0))
-    doc = to_dict(model.bundle.config)
-    for name in ("calibration_share", "global_calibration_share"):
-        del doc["backtest"][name]
-    written = ForecasterBundle(model.bundle.fitted, model.bundle.config, model.bundle.data, None).to_bundle()
-    written = replace(written, assets={**written.assets, "config": doc})
+    written = written_without(model.bundle, "backtest", ("calibration_share", "global_calibration_share"))
     loaded = ForecasterBundle.from_bundle(written)
     bt = loaded.config.backtest
     assert (bt.calibration_share, bt.global_calibration_share) == (1.0, 1.0)

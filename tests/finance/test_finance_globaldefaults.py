@@ -5,7 +5,6 @@ fields load and are reused unchanged."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,6 @@ import pandas as pd
 import pytest
 import torch
 
-from carrousel.core.config import to_dict
 from carrousel.finance.bundle import ForecasterBundle
 from carrousel.finance.config import (
     GLOBAL_TARGET_SCALE,
@@ -28,6 +26,7 @@ from carrousel.finance.config import (
 from carrousel.finance.errors import FinanceConfigError
 from carrousel.finance.frames import Forecaster
 from carrousel.finance.multiseries import train_global
+from tests.finance.old_bundles import written_without
 
 
 def _panel(n: int, rows: int = 260) -> pd.DataFrame:
@@ -103,11 +102,7 @@ def test_a_bundle_written_before_the_global_settings_loads_with_its_own(tmp_path
     torch.set_num_threads(1)
     w = WindowConfig(lookback=10, horizon=2, global_target_scale="ewma", global_vol_inputs=True)
     model = Forecaster.fit(_panel(2), _cfg(w))
-    doc = to_dict(model.bundle.config)
-    for name in ("global_target_scale", "global_vol_inputs"):
-        del doc["window"][name]
-    old = ForecasterBundle(model.bundle.fitted, model.bundle.config, model.bundle.data, None).to_bundle()
-    old = replace(old, assets={**old.assets, "config": doc})
+    old = written_without(model.bundle, "window", ("global_target_scale", "global_vol_inputs"))
     loaded = ForecasterBundle.from_bundle(old)
     win = loaded.config.window
     assert (win.target_scale, win.vol_inputs, win.global_target_scale, win.global_vol_inputs) == (
