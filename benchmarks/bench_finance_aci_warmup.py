@@ -15,12 +15,12 @@ are scored (pinball in percent log return, p10-p90 coverage) with:
   (windows the calibration did not see: the hypothesis that the state should adapt on new outcomes);
 * ``split_restarted``: that calibration, ACI started at the cut-off;
 * ``split_all``: that calibration, the state run over all validation windows (the global model's bundle
-  since ``[backtest] global_calibration_share`` became 0.5);
+  with ``[backtest] global_calibration_share = 0.5``);
 * ``split``: that calibration without ACI (and ``network``: the network without ACI, calibration on all).
 
 The network is trained with ``global_calibration_share = 1`` (calibration on all validation windows, the
-default before ``split`` at 0.5 was adopted on seeds 0, 1, 2 by a pre-registered rule: README, "Tried: warming
-the state on windows the calibration did not see").
+default; ``split`` at 0.5 passed a pre-registered rule on seeds 0, 1, 2 and was reverted: finance README,
+"Tried, then reverted: the global model's calibration on the earlier half").
 
 Usage::
 

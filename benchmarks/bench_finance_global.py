@@ -222,6 +222,10 @@ def accuracy(args: argparse.Namespace) -> dict[str, Any]:
     )
     if args.aci_gamma is not None:
         cfg = replace(cfg, backtest=replace(cfg.backtest, aci_gamma=args.aci_gamma))
+    if args.global_calibration_share is not None:
+        cfg = replace(
+            cfg, backtest=replace(cfg.backtest, global_calibration_share=args.global_calibration_share)
+        )
     df = real_panel()
     if args.validation:  # the validation period: the --holdout days before the last 500 (those dropped)
         df = df[df.groupby("unique_id", sort=False).cumcount(ascending=False) >= 500]
@@ -405,6 +409,12 @@ def main() -> None:
         "--validation", action="store_true", help="drop each series' last 500 days: hold out the days before"
     )
     ac.add_argument("--aci-gamma", type=float, default=None, help="ACI step (default: the config's, 0.005)")
+    ac.add_argument(
+        "--global-calibration-share",
+        type=float,
+        default=None,
+        help="(default: the config's, 1 = all windows)",
+    )
     ac.add_argument("--json", default=None)
     ca = sub.add_parser("calibration")
     ca.add_argument("--no-global", dest="global_runs", action="store_false", help="only one series per run")

@@ -1,10 +1,11 @@
-"""A global model's calibration is fitted on the earliest half of each series' validation windows
-(``[backtest] global_calibration_share``, adopted on the validation period by a pre-registered rule); one
-series keeps all of them (``calibration_share = 1``); the share is recorded in the bundle, and bundles written
-before it load with the calibration they were fitted with (all windows)."""
+"""A global model's calibration can be fitted on the earliest share of each series' validation windows
+(``[backtest] global_calibration_share``, default 1: all of them), one series' on its own share
+(``calibration_share``, default 1); the share is recorded in the bundle, and bundles written before it load
+with the calibration they were fitted with (all windows)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -59,8 +60,9 @@ def _cfg(**backtest: float) -> FinanceConfig:
 
 def test_several_series_take_the_global_share_one_series_all_windows() -> None:
     cfg = FinanceConfig()
-    assert (cfg.backtest.calibration_share, cfg.backtest.global_calibration_share) == (1.0, 0.5)
-    assert GLOBAL_CALIBRATION_SHARE == 0.5
+    assert (cfg.backtest.calibration_share, cfg.backtest.global_calibration_share) == (1.0, 1.0)
+    assert GLOBAL_CALIBRATION_SHARE == 1.0
+    cfg = replace(cfg, backtest=replace(cfg.backtest, global_calibration_share=0.5))
     assert for_series(cfg, 1) is cfg
     many = for_series(cfg, 8)
     assert (
@@ -76,9 +78,9 @@ def test_several_series_take_the_global_share_one_series_all_windows() -> None:
 
 def test_a_toml_file_sets_the_shares(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
-    path.write_text("[backtest]\nglobal_calibration_share = 1.0\ncalibration_share = 0.7\n", encoding="utf-8")
+    path.write_text("[backtest]\nglobal_calibration_share = 0.5\ncalibration_share = 0.7\n", encoding="utf-8")
     bt = load_config(path).backtest
-    assert (bt.calibration_share, bt.global_calibration_share) == (0.7, 1.0)
+    assert (bt.calibration_share, bt.global_calibration_share) == (0.7, 0.5)
 
 
 def test_earliest_keeps_the_first_part_of_each_series_validation_windows() -> None:
@@ -104,8 +106,8 @@ def test_earliest_keeps_the_first_part_of_each_series_validation_windows() -> No
 def test_the_global_calibration_is_fitted_on_the_chosen_windows_and_round_trips(tmp_path: Path) -> None:
     torch.set_num_threads(1)
     df = _panel(3)
-    new = train_global(df, _cfg()).bundle  # the default: the earliest half
-    old = train_global(df, _cfg(global_calibration_share=1.0)).bundle  # the previous default: all windows
+    new = train_global(df, _cfg(global_calibration_share=0.5)).bundle  # the earliest half
+    old = train_global(df, _cfg()).bundle  # the default: all windows
     assert (new.config.backtest.calibration_share, old.config.backtest.calibration_share) == (0.5, 1.0)
     cfg = new.config
     _, series = frame_series(df, cfg)
@@ -122,7 +124,7 @@ def test_the_global_calibration_is_fitted_on_the_chosen_windows_and_round_trips(
         got = calibrate(bundle.fitted.model, panel, bundle.config, series)[2]
         np.testing.assert_allclose(bundle.fitted.log_scale, got)  # calibrate reads the share from the config
     assert not np.allclose(new.fitted.log_scale, old.fitted.log_scale)  # the later windows moved it
-    one = train_global(_panel(1), _cfg()).bundle.config.backtest
+    one = train_global(_panel(1), _cfg(global_calibration_share=0.5)).bundle.config.backtest
     assert one.calibration_share == 1.0  # one series: the one-series setting, all windows
     new.save(tmp_path / "m")
     again = Forecaster.from_pretrained(tmp_path / "m")
@@ -132,7 +134,7 @@ def test_the_global_calibration_is_fitted_on_the_chosen_windows_and_round_trips(
 
 def test_a_bundle_written_before_the_share_loads_with_all_windows() -> None:
     torch.set_num_threads(1)
-    model = Forecaster.fit(_panel(2, rows=260), _cfg(global_calibration_share=1.0))
+    model = Forecaster.fit(_panel(2, rows=260), _cfg())
     written = written_without(model.bundle, "backtest", ("calibration_share", "global_calibration_share"))
     loaded = ForecasterBundle.from_bundle(written)
     bt = loaded.config.backtest
