@@ -19,6 +19,7 @@ import torch
 from torch import Tensor, nn
 from torch.autograd.function import once_differentiable
 
+from carrousel.core.nn.lstm_graph import graph_backward
 from carrousel.core.nn.lstm_loop import recurrent_inputs
 from carrousel.core.nn.lstm_native import _weight_grad
 from carrousel.core.nn.native import native_applies, native_ops
@@ -44,9 +45,7 @@ class NativeGRU(torch.autograd.Function):
         bias_hh: Tensor,
         h0: Tensor,
     ) -> Tensor:
-        T, B, In = x.shape
-        x2 = x.reshape(T * B, In)
-        gi = torch.addmm(bias_ih, x2, weight_ih.t()).view(T, B, -1)  # W_ih x + b_ih of every step
+        gi = _input_gates(x, weight_ih, bias_ih)
         hs, saved = native_ops().gru_fwd(gi, bias_hh, weight_hh.t(), h0, True)
         ctx.save_for_backward(x, weight_ih, weight_hh, bias_ih, bias_hh, h0, hs, saved)
         return hs  # type: ignore[no-any-return]
@@ -70,33 +69,38 @@ def _fused_backward(ctx: Any, dhs: Tensor) -> tuple[Tensor | None, ...]:
     dx = torch.mm(gi_flat, weight_ih).view(T, B, -1) if need[0] else None
     dw_ih = _weight_grad(gi_flat, x2) if need[1] else None
     dw_hh = _weight_grad(gh_flat, recurrent_inputs(h0, hs, None)) if need[2] else None
-    ones = gi_flat.new_ones(T * B) if need[3] or need[4] else None
+    ones = gi_flat.new_ones(T * B)
     db_ih = _bias_grad(gi_flat, ones) if need[3] else None
     db_hh = _bias_grad(gh_flat, ones) if need[4] else None
     return dx, dw_ih, dw_hh, db_ih, db_hh, dh0 if need[5] else None
 
 
-def _bias_grad(g: Tensor, ones: Tensor | None) -> Tensor:
+def _input_gates(x: Tensor, weight_ih: Tensor, bias_ih: Tensor) -> Tensor:
+    """``W_ih x + b_ih`` of every step, one GEMM: ``(T, B, 3H)`` from ``x`` ``(T, B, I)``."""
+    return torch.addmm(bias_ih, x.reshape(-1, x.shape[2]), weight_ih.t()).view(x.shape[0], x.shape[1], -1)
+
+
+def _bias_grad(g: Tensor, ones: Tensor) -> Tensor:
     """The bias gradient, the column sums of ``g`` ``(T*B, 3H)``, as one GEMV with ``ones`` ``(T*B,)``:
     about 3x faster than ``g.sum(0)`` at ``6400 x 768`` on one thread (scratch timing, 1.1 against 3.3 ms)."""
-    assert ones is not None
     return torch.mv(g.t(), ones)
 
 
 def _graph_backward(ctx: Any, dhs: Tensor) -> tuple[Tensor | None, ...]:
     """A backward that autograd can differentiate again (``create_graph=True``): the layer's forward is
     recomputed with ``torch.gru`` on the saved inputs (which keep their graph) and differentiated by
-    autograd, so second derivatives are those of ``nn.GRU`` (the C++ backward has none)."""
-    x, weight_ih, weight_hh, bias_ih, bias_hh, h0, _, _ = ctx.saved_tensors
-    inputs = (x, weight_ih, weight_hh, bias_ih, bias_hh, h0)
-    wanted = [k for k, need in enumerate(ctx.needs_input_grad) if need]
+    autograd (core's :func:`~carrousel.core.nn.lstm_graph.graph_backward`), so second derivatives are those
+    of ``nn.GRU`` (the C++ backward has none)."""
+    inputs = ctx.saved_tensors[:6]  # x, weight_ih, weight_hh, bias_ih, bias_hh, h0
+    return graph_backward(ctx.needs_input_grad, inputs, _gru_reference, (dhs,), len(inputs))
+
+
+def _gru_reference(
+    x: Tensor, weight_ih: Tensor, weight_hh: Tensor, bias_ih: Tensor, bias_hh: Tensor, h0: Tensor
+) -> Tensor:
+    """:class:`NativeGRU`'s forward by ``torch.gru`` (differentiable twice): ``h`` of every step."""
     params = [weight_ih, weight_hh, bias_ih, bias_hh]
-    out = torch.gru(x, h0.unsqueeze(0), params, True, 1, 0.0, False, False, False)[0]
-    grads = torch.autograd.grad(out, [inputs[k] for k in wanted], dhs, create_graph=True, allow_unused=True)
-    result: list[Tensor | None] = [None] * len(inputs)
-    for k, g in zip(wanted, grads, strict=True):
-        result[k] = g
-    return tuple(result)
+    return torch.gru(x, h0.unsqueeze(0), params, True, 1, 0.0, False, False, False)[0]
 
 
 def native_gru(
@@ -126,8 +130,7 @@ def native_gru(
         torch.is_grad_enabled()
         and any(t.requires_grad for t in (x, weight_ih, weight_hh, bias_ih, bias_hh, h0))
     ):
-        x2 = x.reshape(-1, x.shape[2])
-        gi = torch.addmm(bias_ih, x2, weight_ih.t()).view(x.shape[0], x.shape[1], -1)
+        gi = _input_gates(x, weight_ih, bias_ih)
         hs: Tensor = native_ops().gru_fwd(gi, bias_hh, weight_hh.t(), h0, False)[0]
         return hs
     out: Tensor = NativeGRU.apply(x, weight_ih, weight_hh, bias_ih, bias_hh, h0)  # type: ignore[no-untyped-call]

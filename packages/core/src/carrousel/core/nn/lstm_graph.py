@@ -3,7 +3,7 @@
 The loops of :mod:`.lstm_loop`, :mod:`.ln_lstm_loop` and :mod:`.lstm_native` write their backward by
 hand (in Python or C++), which autograd cannot differentiate again. Where their backward runs with grad
 enabled (``torch.autograd.grad(..., create_graph=True)``: a gradient penalty, a Hessian-vector product)
-they call :func:`graph_backward` instead, as :mod:`.gru_native` does: the layer's forward is recomputed
+they call :func:`graph_backward` instead (so does :mod:`.gru_native`, with ``torch.gru``): the layer's forward is recomputed
 with plain torch ops (:func:`lstm_reference`, :func:`ln_lstm_reference`, the equations of
 :class:`~carrousel.core.nn.cells.PeepholeLSTMCell` / :class:`~carrousel.core.nn.cells.LNLSTMCell`) on the
 saved inputs (which keep their graph), with the saved zoneout and recurrent-dropout masks, and
