@@ -17,7 +17,9 @@ held-out accuracy of one global network against one network per series on real d
   held-out days against the random walk, drift, zero-return, EWMA, GARCH and ARIMA baselines (pinball in
   percent log return, p10-p90 coverage, relative MAE vs the random walk), every series reported. The
   ``*_aci`` rows continue each series' ACI state from its validation windows into the held-out days (what
-  the bundle carries); ``*_aci_restarted`` start ACI afresh at the cut-off. ``--validation`` drops the last
+  the bundle carries); ``*_aci_restarted`` start ACI afresh at the cut-off. ``combined`` is the forecast
+  combination of the two networks: the mean of their calibrated quantiles (p10, p50, p90 each) series by
+  series; ``combined_aci_restarted`` runs ACI on it from the cut-off. ``--validation`` drops the last
   500 days of every series first (the held-out days are then the ``--holdout`` before them); ``--aci-gamma``
   sets the ACI step (default: the config's).
 
@@ -246,6 +248,7 @@ def accuracy(args: argparse.Namespace) -> dict[str, Any]:
             "global_aci_restarted": _restarted_aci(glob, rows, args.holdout),
             "per_series_aci_restarted": _restarted_aci(own, rows, args.holdout),
         }
+        row |= _combined(glob, own, rows, args.holdout, g)
         row |= {k: vars(v) for k, v in g.items() if not k.startswith("network")}
         out["series"][str(uid)] = row
         print(
@@ -256,7 +259,9 @@ def accuracy(args: argparse.Namespace) -> dict[str, Any]:
             f"{o['network_aci'].coverage:.3f} (restarted {row['per_series_aci_restarted']['pinball']:.4f}/"
             f"{row['per_series_aci_restarted']['coverage']:.3f}), ewma {g['ewma'].pinball:.4f}/"
             f"{g['ewma'].coverage:.3f}, garch {g['garch'].pinball:.4f}/{g['garch'].coverage:.3f}, auto_ets "
-            f"{g['auto_ets'].pinball:.4f}/{g['auto_ets'].coverage:.3f}; rel. MAE global "
+            f"{g['auto_ets'].pinball:.4f}/{g['auto_ets'].coverage:.3f}; combined {row['combined']['pinball']:.4f}/"
+            f"{row['combined']['coverage']:.3f} (+ ACI restarted {row['combined_aci_restarted']['pinball']:.4f}/"
+            f"{row['combined_aci_restarted']['coverage']:.3f}); rel. MAE global "
             f"{g['network'].rel_mae:.3f} own {o['network'].rel_mae:.3f}",
             file=sys.stderr,
             flush=True,
@@ -280,6 +285,58 @@ def accuracy(args: argparse.Namespace) -> dict[str, Any]:
                        "aci_gamma": cfg.backtest.aci_gamma,
                        "period": "validation" if args.validation else "test"}  # fmt: skip
     return out
+
+
+def _scores(
+    f: np.ndarray, y: np.ndarray, price0: np.ndarray, q: np.ndarray, rw_mae: float
+) -> dict[str, float]:
+    """Pinball (percent), p10-p90 coverage, MAE of the median price and rel. MAE of ``(n, H, Q)`` quantiles."""
+    diff = (y[..., None] - f) * 100
+    mid = int(np.flatnonzero(q == 0.5)[0])
+    mae = float(np.mean(np.abs(price0 * np.exp(f[..., mid]) - price0 * np.exp(y))))
+    return {
+        "pinball": float(np.mean(np.maximum(q * diff, (q - 1) * diff))),
+        "coverage": float(np.mean((y >= f[..., 0]) & (y <= f[..., -1]))),
+        "mae": mae,
+        "rel_mae": mae / rw_mae,
+    }
+
+
+def _combined(glob: Any, own: Any, rows: pd.DataFrame, holdout: int, g: dict[str, Any]) -> dict[str, Any]:
+    """Forecast combination: the mean of the global and the per-series network's calibrated quantiles
+    (p10, p50, p90 each), on the same held-out origins as ``holdout_scores``; ``combined_aci_restarted``:
+    adaptive conformal recalibration of the combination started afresh at the cut-off (multipliers of 1;
+    a state carried from the validation windows would need the combination run over them, not done here).
+    Each part is checked against the pinball ``holdout_scores`` gave it (the same forecasts)."""
+    from carrousel.finance.conformal import adaptive_conformal
+    from carrousel.finance.features import cumulative_targets, valid_origins
+    from carrousel.finance.frames import frame_series
+
+    parts, origins, y = [], None, None
+    for result, name in ((glob, "global"), (own, "per_series")):
+        cfg, fitted = result.bundle.config, result.bundle.fitted
+        s = frame_series(rows, cfg)[1][0]
+        cut = len(s.close) - 1 - holdout
+        o = valid_origins(s, cfg.window.lookback, cfg.window.horizon)
+        o = o[o >= cut]
+        if origins is not None and not np.array_equal(o, origins):
+            raise SystemExit("the global and the per-series network are scored on different origins")
+        origins, y, price0 = o, cumulative_targets(s, o, cfg.window.horizon), s.close[o][:, None]
+        parts.append(fitted.predict(s, o))
+        q = np.asarray(cfg.model.quantiles)
+        expected = result.holdout[str(rows["unique_id"].iloc[0])]["network"].pinball
+        got = _scores(parts[-1], y, price0, q, 1.0)["pinball"]
+        if not np.isclose(got, expected, rtol=1e-6):
+            raise SystemExit(f"{name} forecasts recomputed give pinball {got:.6f}, not {expected:.6f}")
+    comb = (parts[0] + parts[1]) / 2  # the mean of two non-decreasing vectors is non-decreasing
+    if not np.all(np.isfinite(comb)) or np.any(np.diff(comb, axis=-1) < 0):
+        raise SystemExit("the combined quantiles are not finite and ordered")
+    rw = g["random_walk"].mae
+    aci = adaptive_conformal(comb, y, tuple(float(v) for v in q), glob.bundle.config.backtest.aci_gamma)
+    return {
+        "combined": _scores(comb, y, price0, q, rw),
+        "combined_aci_restarted": _scores(aci, y, price0, q, rw),
+    }
 
 
 def _restarted_aci(result: Any, rows: pd.DataFrame, holdout: int) -> dict[str, float]:
