@@ -44,7 +44,8 @@ def _one_line_error(code: int, err: str, expected: str) -> None:
 @pytest.fixture(scope="module")
 def translator(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The toy translator trained longer than the other tests' (12 epochs, batches of 16: about 40 s on
-    one loaded thread), so that it translates some sentences right (10 of the 40 below, fp32 and bf16)."""
+    one loaded thread), so that it translates some sentences right (greedy: 10 of the 40 below, fp32 and bf16; bf16's texts
+    equal fp32's on 39 greedy and 37 beam-3 of them)."""
     return cli_translator(tmp_path_factory.mktemp("prec"), "--epochs", "12", "--batch-size", "16")
 
 
@@ -120,7 +121,7 @@ def test_bf16_greedy_translations_equal_fp32_on_most_sentences(translator: Path)
         full = tr.translate(sentences, DecodeConfig(beam=beam, **plain))  # type: ignore[arg-type]
         half = tr.translate(sentences, DecodeConfig(beam=beam, precision="bf16", **plain))  # type: ignore[arg-type]
         same = sum(a.model_text == b.model_text for a, b in zip(full, half, strict=True))
-        assert same >= 0.9 * len(sentences), [
+        assert same >= 0.85 * len(sentences), [
             (a.model_text, b.model_text) for a, b in zip(full, half, strict=True)
         ]
         right = [sum(t.model_text == r for t, r in zip(ts, references, strict=True)) for ts in (full, half)]
