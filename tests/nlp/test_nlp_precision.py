@@ -16,7 +16,7 @@ import torch
 
 from carrousel.core.errors import ConfigError
 from carrousel.nlp.cli import main
-from carrousel.nlp.config import DecodeConfig, LMDataConfig, LMEvaluateConfig
+from carrousel.nlp.config import DecodeConfig, GenerateConfig, LMDataConfig, LMEvaluateConfig
 from carrousel.nlp.pipeline import TextGenerator, evaluate_lm
 from carrousel.nlp.pipeline.translate import Translator
 from carrousel.nlp.seq2seq_precision import ReducedSeq2Seq
@@ -66,6 +66,9 @@ def test_bf16_perplexity_within_two_percent_of_fp32(lm_model: Path, small_text: 
     assert logits.dtype == torch.float32 and state.h.dtype == torch.float32  # the state carried in fp32
     assert state.c is not None and state.c.dtype == torch.float32
     assert 0 < (logits - want).abs().max() < 0.5  # bf16 really ran, and stayed close
+    with pytest.raises(ConfigError, match="load it with"):  # the precision is the loader's, never ignored
+        ref(GenerateConfig(str(lm_model), "The ", 5, precision="bf16"))
+    assert len(gen(GenerateConfig(str(lm_model), "The ", 5, temperature=0.0, precision="bf16"))) > 0
 
 
 def test_generate_options_reach_the_pipeline_and_the_export_reports_bf16(

@@ -29,7 +29,7 @@ from carrousel.core.train import Trainer
 from carrousel.nlp.baselines import NGramLM
 from carrousel.nlp.config import GenerateConfig, LMDataConfig, LMEvaluateConfig, LMTrainConfig
 from carrousel.nlp.data import read_corpus, stream_batches
-from carrousel.nlp.errors import TextDataError
+from carrousel.nlp.errors import NLPConfigError, TextDataError
 from carrousel.nlp.lm_export import exported_lm
 from carrousel.nlp.models import LanguageModel, build_language_model
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE, train_config
@@ -219,7 +219,17 @@ class TextGenerator:
                 logits, state = self.model(nxt.view(1, 1), state)
 
     def __call__(self, cfg: GenerateConfig) -> str:
-        """The whole continuation for a :class:`~carrousel.nlp.config.GenerateConfig`."""
+        """The whole continuation for a :class:`~carrousel.nlp.config.GenerateConfig` (its ``precision`` must
+        be the generator's: the precision is chosen when loading).
+
+        Raises:
+            NLPConfigError: ``cfg.precision`` is not the generator's.
+        """
+        if cfg.precision != self.precision:
+            raise NLPConfigError(
+                f"this generator runs in {self.precision}, the config asks for {cfg.precision}; load it with "
+                f"TextGenerator.from_pretrained(..., precision={cfg.precision!r})"
+            )
         return "".join(
             self.stream(cfg.prompt, cfg.max_tokens, cfg.temperature, cfg.top_k, cfg.top_p, cfg.seed)
         )
