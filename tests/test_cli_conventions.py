@@ -188,6 +188,10 @@ RUN_PRECISION = {
     ("bio", "evaluate"),
     ("nlp", "sentiment", "predict"),
     ("nlp", "sentiment", "evaluate"),
+    ("nlp", "generate", "run"),
+    ("nlp", "generate", "evaluate"),
+    ("nlp", "translate", "run"),
+    ("nlp", "translate", "evaluate"),
     ("speech", "transcribe"),
     ("speech", "evaluate"),
 }

@@ -92,3 +92,18 @@ def test_unsupported_combinations_are_one_line_errors() -> None:
             call()
         assert "\n" not in str(info.value)
     assert inference_dtype("bf16", cpu) is torch.bfloat16 and inference_dtype("fp32", cpu) is None
+
+
+def test_named_tuple_outputs_come_back_float32_with_their_type() -> None:
+    from carrousel.core.device import run_in_precision
+    from carrousel.core.nn import RecurrentEncoder, State
+
+    torch.manual_seed(0)
+    enc = RecurrentEncoder(RecurrentConfig(input_size=3, hidden_size=8, cell="lstm")).eval()
+    x = torch.randn(2, 5, 3)
+    with torch.no_grad():
+        ref = enc(x).state
+        out = run_in_precision(lambda: enc(x).state, torch.device("cpu"), torch.bfloat16)
+    assert isinstance(out, State)  # a recurrent state can be carried to the next call as it is
+    assert out.h.dtype == torch.float32 and out.c is not None and out.c.dtype == torch.float32
+    assert torch.allclose(out.h, ref.h, atol=0.05)

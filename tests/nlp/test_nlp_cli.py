@@ -137,7 +137,7 @@ def test_train_evaluate_and_generate_commands(
     as_json = runner.invoke(
         app, ["generate", "run", "--model", str(lm_model), "--max-tokens", "5", "--seed", "3", "--json"]
     )
-    assert set(json.loads(as_json.stdout)) == {"prompt", "text", "seed"}
+    assert set(json.loads(as_json.stdout)) == {"prompt", "text", "seed", "precision"}
     lm_eval = runner.invoke(
         app, ["generate", "evaluate", "--model", str(lm_model), "--text", str(small_text), "--orders", "1,2"]
     )

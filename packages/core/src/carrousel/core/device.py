@@ -172,7 +172,11 @@ def _floats(out: Any) -> list[torch.Tensor]:
 def _to_float32(out: Any) -> Any:
     if isinstance(out, torch.Tensor):
         return out.float() if out.is_floating_point() else out
-    if isinstance(out, tuple) and not hasattr(out, "_fields"):
+    if isinstance(out, tuple) and hasattr(
+        out, "_fields"
+    ):  # a namedtuple (a recurrent State...) keeps its type
+        return type(out)(*(_to_float32(o) for o in out))
+    if isinstance(out, tuple):
         return tuple(_to_float32(o) for o in out)
     if isinstance(out, list):
         return [_to_float32(o) for o in out]
@@ -186,7 +190,7 @@ def run_in_precision(call: Callable[[], Any], device: torch.device, dtype: torch
 
     When a reduced-precision output holds a NaN or infinity (a bfloat16/float16 overflow), the call is run
     again in float32 and that result returned (logged as a warning): reduced precision never adds
-    non-finite numbers. Outputs: tensors, or tuples / lists / dicts of them.
+    non-finite numbers. Outputs: tensors, or tuples (named ones keep their type) / lists / dicts of them.
     """
     if dtype is None:
         return call()

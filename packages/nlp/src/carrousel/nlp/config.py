@@ -328,8 +328,10 @@ class GenerateConfig:
     top_p: float = 1.0  # sample from the smallest set of tokens holding this probability (1: all)
     seed: int | None = None  # fixes the sampling for reproducible output
     device: str = "cpu"  # cpu | cuda | auto
+    precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
 
     def __post_init__(self) -> None:
+        _need(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}")
         _need(1 <= self.max_tokens <= 100_000, f"max_tokens must be in [1, 100000], got {self.max_tokens}")
         _need(math.isfinite(self.temperature) and self.temperature >= 0, "temperature must be >= 0")
         _need(self.top_k >= 0, f"top_k must be >= 0, got {self.top_k}")
@@ -347,8 +349,10 @@ class LMEvaluateConfig:
     data: LMDataConfig  # the text (the same files and holdout as in training for the same split)
     orders: tuple[int, ...] = (1, 3, 5)  # n-gram baselines (interpolated Kneser-Ney; 1 = unigram)
     device: str = "cpu"  # cpu | cuda | auto
+    precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
 
     def __post_init__(self) -> None:
+        _need(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}")
         _need(len(self.orders) > 0 and all(1 <= n <= 10 for n in self.orders), "orders must be in [1, 10]")
 
 
@@ -451,6 +455,7 @@ class DecodeConfig:
     max_ratio: float = 2.0  # most output tokens per source token (plus 10)
     batch_size: int = 64  # sentences decoded together
     device: str = "cpu"  # cpu | cuda | auto
+    precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
     copy_unknown: bool = False  # post-edit: output words attending to an unseen source word become it
     lexical_bias: float = 0.0  # lambda of the lexicon bias lambda * log(p_lex + eps) on the output (0: off)
     lexical_eps: float = 1e-3  # eps of the lexicon bias
@@ -463,6 +468,7 @@ class DecodeConfig:
 
     def __post_init__(self) -> None:
         _need(1 <= self.beam <= 64, f"beam must be in [1, 64], got {self.beam}")
+        _need(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}")
         _need(math.isfinite(self.length_penalty) and self.length_penalty >= 0, "length_penalty must be >= 0")
         _need(
             math.isfinite(self.coverage_penalty) and self.coverage_penalty >= 0,

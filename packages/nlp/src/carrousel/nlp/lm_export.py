@@ -20,7 +20,7 @@ from carrousel.core.bundle import Bundle
 from carrousel.core.errors import ExportError
 from carrousel.core.export import ExportSpec, OnnxModule, load_runtime
 from carrousel.core.nn import State
-from carrousel.nlp.models import LanguageModel
+from carrousel.nlp.models import LanguageModel, float32_output
 
 __all__ = ["LMStep", "OnnxLanguageModel", "exported_lm", "lm_export_spec"]
 
@@ -54,9 +54,9 @@ class LMStep(nn.Module):
         x = m.embedding(ids)
         if self.lstm:
             out, (h2, c2) = self.rnn(x, (h, c))
-            return m.decoder(m.projection(out)), h2, c2
+            return float32_output(m.decoder, m.projection(out)), h2, c2
         out, h2 = self.rnn(x, h)
-        return m.decoder(m.projection(out)), h2
+        return float32_output(m.decoder, m.projection(out)), h2
 
 
 class OnnxLanguageModel(nn.Module):

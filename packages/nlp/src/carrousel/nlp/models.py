@@ -11,6 +11,7 @@ Token id 0 is padding in both (``padding_idx``), never attended to or pooled.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -38,7 +39,27 @@ __all__ = [
     "SentimentModelConfig",
     "build_classifier",
     "build_language_model",
+    "float32_output",
 ]
+
+
+def float32_output(layer: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
+    """``layer(x)``, in float32 with autocast off when autocast is on (bf16 / fp16 inference).
+
+    The output layers of generation and translation go through it, so the logits, and the log-softmax,
+    sampling and beam scores computed from them, keep float32's resolution under reduced precision: the
+    recurrent network and attention run in bfloat16, but a bfloat16 logit near 10 moves in steps of 1/16,
+    which would tie candidates of the search. Without autocast (training in float32, export) it is
+    ``layer(x)`` unchanged.
+
+    Args:
+        layer: the output layer, ``(..., D) -> (..., V)``.
+        x: ``(..., D)`` features (any floating dtype).
+    """
+    if not torch.is_autocast_enabled(x.device.type):
+        return layer(x)
+    with torch.autocast(x.device.type, enabled=False):
+        return layer(x.float())
 
 
 @dataclass(frozen=True)
@@ -185,12 +206,12 @@ class LanguageModel(nn.Module):
             state: the state after the previous chunk, or None for zeros.
 
         Returns:
-            ``(logits (B, T, V), state)``.
+            ``(logits (B, T, V), state)``; the logits float32 under autocast (:func:`float32_output`).
         """
         x = self.dropout(self.embedding(ids))
         enc = self.encoder(x, state=state)
         hidden = self.dropout(self.projection(enc.output))
-        return self.decoder(hidden), enc.state
+        return float32_output(self.decoder, hidden), enc.state
 
 
 def build_language_model(net: LMNetConfig, vocab_size: int) -> LanguageModel:

@@ -44,6 +44,7 @@ from carrousel.core.io import register_module
 from carrousel.core.nn import MultiplicativeAttention, RecurrentConfig, RecurrentEncoder, mask_from_lengths
 from carrousel.nlp.config import TranslateNetConfig
 from carrousel.nlp.errors import NLPConfigError
+from carrousel.nlp.models import float32_output
 
 __all__ = ["DecoderState", "Seq2Seq", "Seq2SeqConfig", "build_seq2seq", "decode_batch", "decode_nbest"]
 
@@ -254,9 +255,9 @@ class Seq2Seq(nn.Module):
         return torch.log(mixed.clamp_min(1e-12))
 
     def logits(self, attentional: Tensor) -> Tensor:
-        """Output logits from attentional vectors ``(..., H) -> (..., V)`` (tied to the decoder embedding)."""
+        """Output logits ``(..., H) -> (..., V)`` (tied to the decoder embedding; float32 under autocast)."""
         hidden = self.projection(self.dropout(attentional))
-        return hidden @ self.tgt_embedding.weight.t() + self.output_bias
+        return float32_output(lambda x: x @ self.tgt_embedding.weight.t() + self.output_bias, hidden)
 
     def forward(self, src: Tensor, lengths: Tensor, tgt_in: Tensor) -> Tensor:
         """Teacher-forced logits.

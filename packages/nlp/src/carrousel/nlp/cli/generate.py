@@ -7,8 +7,16 @@ from typing import Annotated
 
 import typer
 
-from carrousel.core.cli import ExportPrecision, ExportWith, command, echo, emit_json, print_deployment
-from carrousel.core.export import DeployPrecision, Exporter
+from carrousel.core.cli import (
+    ExportPrecision,
+    ExportWith,
+    RunPrecision,
+    command,
+    echo,
+    emit_json,
+    print_deployment,
+)
+from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.nlp.cli._common import (
     Cell,
     ConfigFile,
@@ -144,16 +152,21 @@ def run(
     top_p: Annotated[float, typer.Option(min=0.0, max=1.0, help="Nucleus sampling mass (1: all).")] = 1.0,
     seed: Annotated[int | None, typer.Option(help="Seed for reproducible output.")] = None,
     device: Device = "cpu",
+    precision: RunPrecision = InferencePrecision.FP32,
     as_json: JsonFlag = False,
 ) -> None:
     """Generate text, streamed to stdout as it is sampled."""
     from carrousel.nlp.pipeline.generate import TextGenerator
 
-    cfg = GenerateConfig(str(model), prompt, max_tokens, temperature, top_k, top_p, seed, device)
-    gen = TextGenerator.from_pretrained(cfg.model, cfg.device)
+    cfg = GenerateConfig(
+        str(model), prompt, max_tokens, temperature, top_k, top_p, seed, device, precision.value
+    )
+    gen = TextGenerator.from_pretrained(cfg.model, cfg.device, cfg.precision)
     pieces = gen.stream(cfg.prompt, cfg.max_tokens, cfg.temperature, cfg.top_k, cfg.top_p, cfg.seed)
     if as_json:
-        emit_json({"prompt": cfg.prompt, "text": "".join(pieces), "seed": cfg.seed})
+        emit_json(
+            {"prompt": cfg.prompt, "text": "".join(pieces), "seed": cfg.seed, "precision": cfg.precision}
+        )
         return
     echo(cfg.prompt, nl=False)
     for piece in pieces:
@@ -168,6 +181,7 @@ def evaluate(
     holdout: Holdout = None,
     orders: Annotated[str, typer.Option(help="n-gram baselines, comma-separated (1 = unigram).")] = "1,3,5,7",
     device: Device = "cpu",
+    precision: RunPrecision = InferencePrecision.FP32,
     as_json: JsonFlag = False,
 ) -> None:
     """Perplexity on the held-out tail against unigram and Kneser-Ney n-gram baselines."""
@@ -181,12 +195,13 @@ def evaluate(
     if holdout is None:  # the split the model was trained with
         holdout = float(read_manifest(model, kind=KIND)["assets"].get("holdout", 0.1))
     data = LMDataConfig(tuple(str(p) for p in text), holdout)
-    r = evaluate_lm(LMEvaluateConfig(str(model), data, order_list, device))
+    r = evaluate_lm(LMEvaluateConfig(str(model), data, order_list, device, precision.value))
     if as_json:
         emit_json(r)
         return
     echo(f"held-out tokens  {r.held_out_tokens}")
-    echo(f"{'LSTM':<16} perplexity {r.perplexity:8.3f}  ({r.bits_per_token:.3f} bits per token)")
+    lstm = "LSTM" if r.precision == "fp32" else f"LSTM ({r.precision})"
+    echo(f"{lstm:<16} perplexity {r.perplexity:8.3f}  ({r.bits_per_token:.3f} bits per token)")
     for name, ppl in r.baselines.items():
         echo(f"{name:<16} perplexity {ppl:8.3f}")
     best = r.baselines[r.best_baseline]

@@ -8,8 +8,16 @@ from typing import Annotated
 
 import typer
 
-from carrousel.core.cli import ExportPrecision, ExportWith, command, echo, emit_json, print_deployment
-from carrousel.core.export import DeployPrecision, Exporter
+from carrousel.core.cli import (
+    ExportPrecision,
+    ExportWith,
+    RunPrecision,
+    command,
+    echo,
+    emit_json,
+    print_deployment,
+)
+from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.nlp.cli._common import ConfigFile, Device, JsonFlag, group, pick, section, show_progress
 from carrousel.nlp.config import (
     DecodeConfig,
@@ -279,6 +287,7 @@ def run(
         Path | None, typer.Option("--plot", help="PNG heat map of the first translation's attention.")
     ] = None,
     device: Device = "cpu",
+    precision: RunPrecision = InferencePrecision.FP32,
     as_json: JsonFlag = False,
 ) -> None:
     """Translate texts given as arguments or lines of a file (--json adds the attention weights)."""
@@ -294,7 +303,7 @@ def run(
         beam, length_penalty, coverage_penalty, batch_size=batch_size, device=device,
         copy_unknown=copy_unknown, lexical_bias=lexical_bias, fallback_nll=fallback_nll, mbr=mbr,
         mbr_temperature=mbr_temperature, mbr_dictionary=mbr_dictionary, mbr_copy=mbr_copy,
-        mbr_confidence=mbr_confidence,
+        mbr_confidence=mbr_confidence, precision=precision.value,
     )  # fmt: skip
     results = Translator.from_pretrained(model, dc.device).translate(
         items, dc, attention=as_json or plot is not None
@@ -302,7 +311,7 @@ def run(
     if plot is not None:
         attention_plot(results[0], plot)
     if as_json:
-        emit_json({"beam": beam, "translations": results})
+        emit_json({"beam": beam, "precision": dc.precision, "translations": results})
         return
     for r in results:
         echo(r.text)
@@ -330,6 +339,7 @@ def evaluate(
     examples: Annotated[int, typer.Option(min=0, help="Example translations to show.")] = 5,
     batch_size: BatchSize = 64,
     device: Device = "cpu",
+    precision: RunPrecision = InferencePrecision.FP32,
     as_json: JsonFlag = False,
 ) -> None:
     """BLEU and chrF of greedy and beam decoding beside copy-the-source and word-dictionary baselines."""
@@ -339,7 +349,7 @@ def evaluate(
         beam, length_penalty, coverage_penalty, batch_size=batch_size, device=device,
         copy_unknown=copy_unknown, lexical_bias=lexical_bias, fallback_nll=fallback_nll, mbr=mbr,
         mbr_temperature=mbr_temperature, mbr_dictionary=mbr_dictionary, mbr_copy=mbr_copy,
-        mbr_confidence=mbr_confidence,
+        mbr_confidence=mbr_confidence, precision=precision.value,
     )  # fmt: skip
     cfg = TranslateEvaluateConfig(str(model), tuple(str(p) for p in pairs), split.value, dc, limit, examples)
     r = evaluate_translator(cfg)

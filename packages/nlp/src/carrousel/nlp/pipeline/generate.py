@@ -18,16 +18,19 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 from torch.nn import functional as F
 
 from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.core.decode import sample_next
+from carrousel.core.device import check_inference
+from carrousel.core.export import reduced_precision
 from carrousel.core.train import Trainer
 from carrousel.nlp.baselines import NGramLM
 from carrousel.nlp.config import GenerateConfig, LMDataConfig, LMEvaluateConfig, LMTrainConfig
 from carrousel.nlp.data import read_corpus, stream_batches
-from carrousel.nlp.errors import TextDataError
-from carrousel.nlp.lm_export import OnnxLanguageModel, exported_lm
+from carrousel.nlp.errors import NLPConfigError, TextDataError
+from carrousel.nlp.lm_export import exported_lm
 from carrousel.nlp.models import LanguageModel, build_language_model
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE, train_config
 from carrousel.nlp.task import LanguageModelTask
@@ -64,10 +67,9 @@ def split_text(data: LMDataConfig) -> tuple[str, str]:
     return train, held
 
 
-def sequence_nll(
-    model: LanguageModel | OnnxLanguageModel, ids: np.ndarray, chunk: int = 1024
-) -> tuple[float, int]:
-    """Summed negative log-likelihood (nats) of ``ids[1:]``, read as one stream from ``ids[0]``."""
+def sequence_nll(model: nn.Module, ids: np.ndarray, chunk: int = 1024) -> tuple[float, int]:
+    """Summed negative log-likelihood (nats) of ``ids[1:]``, read as one stream from ``ids[0]`` by ``model``
+    (a :class:`LanguageModel`, its ONNX Runtime step, or either under reduced precision)."""
     device = next(model.parameters()).device
     was = model.training
     model.eval()
@@ -146,24 +148,32 @@ def train_lm(cfg: LMTrainConfig, out: str | Path) -> LMTrainResult:
 class TextGenerator:
     """A trained language model with its tokenizer; samples continuations of a prompt.
 
+    ``precision`` bf16 / fp16 runs the network under core's autocast wrapper
+    (:func:`~carrousel.core.export.reduced_precision`: the state carried between calls in float32) and its
+    output layer in float32 (:func:`~carrousel.nlp.models.float32_output`), so sampling reads float32
+    logits; refused (one line) for an exported bundle, and fp16 on the CPU (core's ``check_inference``).
+
     Example:
         >>> gen = TextGenerator.from_pretrained("lm/")  # doctest: +SKIP
         >>> for piece in gen.stream("It was", max_tokens=50, seed=1):  # doctest: +SKIP
         ...     print(piece, end="")
     """
 
-    def __init__(self, bundle: Bundle) -> None:
+    def __init__(self, bundle: Bundle, precision: str = "fp32") -> None:
         self.bundle = bundle
         eager: LanguageModel = bundle.model  # type: ignore[assignment]
-        self.model = exported_lm(bundle, eager)  # an exported bundle (nlp generate export) runs ONNX Runtime
+        network = exported_lm(bundle, eager)  # an exported bundle (nlp generate export) runs ONNX Runtime
+        check_inference(precision, next(eager.parameters()).device, network is not eager)
+        self.precision = precision
+        self.model: nn.Module = reduced_precision(network, precision)  # fp32: the network itself
         self.tokenizer = TextTokenizer.from_bytes(
             bundle.files[TOKENIZER_FILE], str(bundle.assets["tokenizer_kind"])
         )
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, device: str = "cpu") -> TextGenerator:
-        """Loads a bundle written by :func:`train_lm`."""
-        return cls(load_bundle(path, kind=KIND, map_location=device))
+    def from_pretrained(cls, path: str | Path, device: str = "cpu", precision: str = "fp32") -> TextGenerator:
+        """Loads a bundle written by :func:`train_lm`; ``precision``: fp32, or bf16 / fp16 autocast."""
+        return cls(load_bundle(path, kind=KIND, map_location=device), precision)
 
     def _start(self, prompt: str) -> list[int]:
         ids = self.tokenizer.encode(prompt) if prompt else []
@@ -209,7 +219,17 @@ class TextGenerator:
                 logits, state = self.model(nxt.view(1, 1), state)
 
     def __call__(self, cfg: GenerateConfig) -> str:
-        """The whole continuation for a :class:`~carrousel.nlp.config.GenerateConfig`."""
+        """The whole continuation for a :class:`~carrousel.nlp.config.GenerateConfig` (its ``precision`` must
+        be the generator's: the precision is chosen when loading).
+
+        Raises:
+            NLPConfigError: ``cfg.precision`` is not the generator's.
+        """
+        if cfg.precision != self.precision:
+            raise NLPConfigError(
+                f"this generator runs in {self.precision}, the config asks for {cfg.precision}; load it with "
+                f"TextGenerator.from_pretrained(..., precision={cfg.precision!r})"
+            )
         return "".join(
             self.stream(cfg.prompt, cfg.max_tokens, cfg.temperature, cfg.top_k, cfg.top_p, cfg.seed)
         )
@@ -225,13 +245,14 @@ class LMEvaluation:
     baselines: dict[str, float] = field(default_factory=dict)  # "unigram", "3-gram KN", ... -> perplexity
     best_baseline: str = ""  # the baseline with the lowest perplexity
     seconds: float = 0.0  # wall time
+    precision: str = "fp32"  # of the LSTM's perplexity (fp32, or bf16 / fp16 autocast)
 
 
 def evaluate_lm(cfg: LMEvaluateConfig) -> LMEvaluation:
     """Perplexity of a trained model on the held-out tail of ``cfg.data``, beside n-gram baselines fitted
     on the training part with the model's own tokenizer."""
     start = time.perf_counter()
-    gen = TextGenerator.from_pretrained(cfg.model, cfg.device)
+    gen = TextGenerator.from_pretrained(cfg.model, cfg.device, cfg.precision)
     train_text, held_text = split_text(cfg.data)
     train_ids = gen.tokenizer.encode(train_text)
     held_ids = gen.tokenizer.encode(held_text)
@@ -253,4 +274,5 @@ def evaluate_lm(cfg: LMEvaluateConfig) -> LMEvaluation:
         baselines=baselines,
         best_baseline=best,
         seconds=time.perf_counter() - start,
+        precision=cfg.precision,
     )

@@ -3,7 +3,8 @@ core's :func:`~carrousel.core.export.export_bundle`, and its report.
 
 The graph and the network that samples with it are in :mod:`carrousel.nlp.lm_export`. The report gives
 size, parameters, the latency of one step (one token for each of 1 or 64 streams, the state carried) and
-the perplexity on the held-out tail of the training text before and after.
+the perplexity on the held-out tail of the training text before and after, and of the eager network in
+bf16 autocast (its ``bf16`` entry: ``TextGenerator(..., precision="bf16")``, the output layer in float32).
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ def export_lm(cfg: LMExportConfig, out: str | Path) -> DeploymentReport:
             "graph": "one step: tokens + state -> logits + state",
             "export_seconds": round(time.perf_counter() - start, 2),
         },
+        bf16_metric=lambda: _perplexity(TextGenerator(eager.bundle, "bf16"), data),
     )
     logger.info("exported %s to %s: %s", cfg.model, folder, report.speedups)
     return report

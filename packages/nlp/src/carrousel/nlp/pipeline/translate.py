@@ -57,6 +57,7 @@ from carrousel.nlp.pipeline.translate_vocab import Vocabularies, encode_pairs, t
 from carrousel.nlp.placeholders import ALPHABET, mask, mask_pair, unmask
 from carrousel.nlp.seq2seq import Seq2Seq, build_seq2seq, decode_nbest
 from carrousel.nlp.seq2seq_export import exported_network
+from carrousel.nlp.seq2seq_precision import network_in_precision
 from carrousel.nlp.task import TranslationTask
 
 __all__ = [
@@ -312,7 +313,7 @@ class Translator:
         ids = [s[: self.max_tokens] or [tok.unk_id] for s in tok.encode_batch([m for m, _ in masked])]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out: list[Searched | None] = [None] * len(ids)
-        network: Any = self.network
+        network = network_in_precision(self.network, dc.precision, self.network is not self.model)
         if dc.lexical_bias > 0:
             network = BiasedNetwork(network, *self.lexicon(), strength=dc.lexical_bias, eps=dc.lexical_eps)
         for b in range(0, len(order), dc.batch_size):

@@ -1,6 +1,7 @@
 """``nlp translate export``: a translation bundle with its decoder step and its encoder as ONNX (fp32 or
 dynamic int8), written by core's :func:`~carrousel.core.export.export_bundle` (the encoder as an export
-part), and its report.
+part), and its report. Its ``bf16`` entry: the eager network's latency and greedy BLEU in bf16 autocast
+(``DecodeConfig(precision="bf16")``, the output layer and log-softmax in float32).
 
 The graph and the runtime that decodes with it are in :mod:`carrousel.nlp.seq2seq_export`.
 """
@@ -32,12 +33,14 @@ BATCHES = (1, 64)  # batch sizes of the report's latency figures (sentences per 
 WORDS = "could not open file for writing please check the path and try again"  # latency sentence
 
 
-def _test_bleu(folder: str | Path, bundle: Bundle, limit: int) -> float | None:
-    """Greedy BLEU on the bundle's stored test split (None when its pair files are gone)."""
+def _test_bleu(folder: str | Path, bundle: Bundle, limit: int, precision: str = "fp32") -> float | None:
+    """Greedy BLEU on the bundle's stored test split (None when its pair files are gone), decoding in
+    ``precision`` (fp32, or bf16 autocast of an eager bundle)."""
     pairs = tuple(str(p) for p in bundle.data.get("pairs", ()))
     if limit <= 0 or not pairs or not all(Path(p).exists() for p in pairs):
         return None
-    cfg = TranslateEvaluateConfig(str(folder), pairs, "test", DecodeConfig(beam=1), limit, 0)
+    decode = DecodeConfig(beam=1, precision=precision)
+    cfg = TranslateEvaluateConfig(str(folder), pairs, "test", decode, limit, 0)
     return evaluate_translator(cfg).bleu["greedy"]
 
 
@@ -83,6 +86,7 @@ def export_translator(cfg: TranslateExportConfig, out: str | Path) -> Deployment
             "graph": "decoder step + encoder",
             "export_seconds": round(time.perf_counter() - start, 2),
         },
+        bf16_metric=lambda: _test_bleu(cfg.model, eager.bundle, cfg.limit, "bf16"),
     )
     logger.info("exported %s to %s: %s", cfg.model, folder, report.speedups)
     return report

@@ -30,6 +30,7 @@ class TranslateEvaluation:
         default_factory=dict
     )  # greedy/beam -> model/nbest/dictionary/copy
     seconds: float = 0.0  # wall time
+    precision: str = "fp32"  # of the network's decoding (fp32, or bf16 / fp16 autocast)
 
 
 def choice_counts(translations: Sequence[Translation]) -> dict[str, int]:
@@ -93,4 +94,5 @@ def evaluate_translator(cfg: TranslateEvaluateConfig) -> TranslateEvaluation:
         fallbacks={k: sum(t.fallback for t in v) for k, v in (("greedy", greedy_out), ("beam", beam_out))},
         choices={k: choice_counts(v) for k, v in (("greedy", greedy_out), ("beam", beam_out))},
         seconds=time.perf_counter() - start,
+        precision=cfg.decode.precision,
     )
