@@ -172,9 +172,7 @@ def _floats(out: Any) -> list[torch.Tensor]:
 def _to_float32(out: Any) -> Any:
     if isinstance(out, torch.Tensor):
         return out.float() if out.is_floating_point() else out
-    if isinstance(out, tuple) and hasattr(
-        out, "_fields"
-    ):  # a namedtuple (a recurrent State...) keeps its type
+    if isinstance(out, tuple) and hasattr(out, "_fields"):  # a named tuple (a State...) keeps its type
         return type(out)(*(_to_float32(o) for o in out))
     if isinstance(out, tuple):
         return tuple(_to_float32(o) for o in out)
