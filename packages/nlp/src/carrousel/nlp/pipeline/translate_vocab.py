@@ -184,13 +184,13 @@ def pair_loader(
 ) -> Any:
     """Batches of similar length (by the deterministic segmentation) of id pairs or :class:`DropoutPairs`
     (shuffled: those are for training; with ``p = 0`` their deterministic :attr:`~DropoutPairs.items`)."""
-    dropped = isinstance(data, DropoutPairs) and data.p > 0
+    if isinstance(data, DropoutPairs) and data.p == 0:
+        data = data.items  # the deterministic pairs, as encode_pairs gives them
+    sampler: BucketBatchSampler
     if isinstance(data, DropoutPairs):
-        data = data if dropped else data.items  # p = 0: the deterministic pairs, as encode_pairs gives
-    lengths = [len(s) + len(t) for s, t in (data.items if isinstance(data, DropoutPairs) else data)]
-    sampler = (
-        _EpochSampler(data, lengths, batch_size, seed)
-        if isinstance(data, DropoutPairs)
-        else BucketBatchSampler(lengths, batch_size, shuffle=shuffle, seed=seed)
-    )
+        sampler = _EpochSampler(data, [len(s) + len(t) for s, t in data.items], batch_size, seed)
+    else:
+        sampler = BucketBatchSampler(
+            [len(s) + len(t) for s, t in data], batch_size, shuffle=shuffle, seed=seed
+        )
     return DataLoader(data, batch_sampler=sampler, collate_fn=SequenceCollator(sequence_targets=True))  # type: ignore[arg-type]
