@@ -437,9 +437,11 @@ class TranslateTrainConfig:
     rare_words: int = 0  # with placeholders: source words seen at most this often are carried over whole
     shared_vocab: bool = True  # one vocabulary and embedding for both languages (False: one each, of
     # tokenizer.vocab_size entries; the pointer copies a source piece to the same target piece)
+    bpe_dropout: float = 0.0  # BPE-dropout of the training pairs, both sides, drawn anew each epoch (0: off)
 
     def __post_init__(self) -> None:
         _fraction("label_smoothing", self.label_smoothing)
+        _fraction("bpe_dropout", self.bpe_dropout)
         _need(self.rare_words >= 0, f"rare_words must be >= 0, got {self.rare_words}")
         _fraction("case_variation", self.case_variation)
         _positive(max_tokens=self.max_tokens)

@@ -13,6 +13,7 @@ reloads with the model.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Sequence
 
@@ -120,6 +121,28 @@ class TextTokenizer:
     def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
         """Token ids of many texts (parallel in Rust)."""
         return [list(e.ids) for e in self._tok.encode_batch(list(texts), add_special_tokens=False)]
+
+    def pretokenize(self, text: str) -> list[str]:
+        """The words the model segments one by one: ``text`` normalised and pre-tokenized (``▁`` marks a space)."""
+        norm, pre = self._tok.normalizer, self._tok.pre_tokenizer
+        text = norm.normalize_str(text) if norm is not None else text
+        return [w for w, _ in pre.pre_tokenize_str(text)] if pre is not None else [text]
+
+    def word_ids(self, word: str) -> list[int]:
+        """Token ids of one pre-tokenized word (:meth:`pretokenize`) by the model alone."""
+        return [t.id for t in self._tok.model.tokenize(word)]
+
+    def bpe_model(self) -> tuple[dict[str, int], list[tuple[str, str]]]:
+        """A BPE tokenizer's vocabulary (entry -> id) and merges, best-ranked first.
+
+        Raises:
+            TokenizerError: the tokenizer is not a BPE one.
+        """
+        model = json.loads(self._tok.to_str())["model"]
+        if model.get("type") != "BPE":
+            raise TokenizerError(f"a {self.kind} tokenizer has no BPE merges")
+        merges = [tuple(m.split(" ", 1)) if isinstance(m, str) else tuple(m) for m in model["merges"]]
+        return dict(model["vocab"]), [(a, b) for a, b in merges]
 
     def pieces(self, text: str) -> list[str]:
         """The text of each token of ``text`` as it appears in the input (for showing attention)."""

@@ -187,6 +187,14 @@ def train(
             " like unseen ones (0: off) [default: 0].",
         ),
     ] = None,
+    bpe_dropout: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            help="BPE-dropout: skip each merge with this probability when segmenting the training pairs,"
+            " anew each epoch (0: off; decoding is unchanged) [default: 0].",
+        ),
+    ] = None,
     label_smoothing: Annotated[float | None, typer.Option(min=0.0, max=0.95, help="[default: 0.1]")] = None,
     epochs: Annotated[int | None, typer.Option(min=1, help="Most epochs [default: 32].")] = None,
     batch_size: Annotated[int | None, typer.Option(min=1, help="Pairs per batch [default: 32].")] = None,
@@ -249,6 +257,7 @@ def train(
         placeholders=placeholders if placeholders is not None else True,
         rare_words=rare_words if rare_words is not None else 0,
         shared_vocab=shared_vocab,
+        bpe_dropout=bpe_dropout if bpe_dropout is not None else 0.0,
     )
     r = train_translator(cfg, out)
     if as_json:

@@ -11,7 +11,8 @@ so that ``evaluate --split test`` scores exactly the pairs held out in training.
 
 With ``rare_words`` (and placeholders) on, source words seen at most that often in the training
 sources are masked as unseen-word placeholders in training and in decoding, and carried over whole:
-the bundle stores the other, known, words (:mod:`carrousel.nlp.placeholders`).
+the bundle stores the other, known, words (:mod:`carrousel.nlp.placeholders`). With ``bpe_dropout``
+training segments both sides anew each epoch with BPE-dropout (:mod:`carrousel.nlp.bpe_dropout`).
 """
 
 from __future__ import annotations
@@ -28,18 +29,12 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader
 
 from carrousel.core.bundle import Bundle, load_bundle
-from carrousel.core.data import BucketBatchSampler, SequenceCollator
 from carrousel.core.decode import Hypothesis
 from carrousel.core.train import Trainer
 from carrousel.nlp.baselines import WORD_PATTERN, WordDictionary
-from carrousel.nlp.config import (
-    DecodeConfig,
-    TranslateDataConfig,
-    TranslateTrainConfig,
-)
+from carrousel.nlp.config import DecodeConfig, TranslateDataConfig, TranslateTrainConfig
 from carrousel.nlp.consensus import consensus
 from carrousel.nlp.copying import copy_unknown_words
 from carrousel.nlp.errors import EmptyTextError, TextDataError
@@ -53,7 +48,13 @@ from carrousel.nlp.lexical_bias import (
 from carrousel.nlp.lexicon import ibm_model1
 from carrousel.nlp.parallel import ParallelSplit, clean_pairs, read_pairs, split_pairs, vary_case
 from carrousel.nlp.pipeline.common import train_config
-from carrousel.nlp.pipeline.translate_vocab import Vocabularies, encode_pairs, train_vocabularies
+from carrousel.nlp.pipeline.translate_vocab import (
+    DropoutPairs,
+    Vocabularies,
+    encode_pairs,
+    pair_loader,
+    train_vocabularies,
+)
 from carrousel.nlp.placeholders import ALPHABET, mask, mask_pair, unmask
 from carrousel.nlp.seq2seq import Seq2Seq, build_seq2seq, decode_nbest
 from carrousel.nlp.seq2seq_export import exported_network
@@ -98,12 +99,6 @@ def load_split(data: TranslateDataConfig) -> ParallelSplit:
     return split_pairs(pairs, data.valid, data.test, data.seed)
 
 
-def _loader(items: list[tuple[np.ndarray, np.ndarray]], batch_size: int, shuffle: bool, seed: int) -> Any:
-    lengths = [len(s) + len(t) for s, t in items]
-    sampler = BucketBatchSampler(lengths, batch_size, shuffle=shuffle, seed=seed)
-    return DataLoader(items, batch_sampler=sampler, collate_fn=SequenceCollator(sequence_targets=True))  # type: ignore[arg-type]
-
-
 @dataclass
 class TranslateTrainResult:
     """What ``nlp translate train`` reports."""
@@ -117,6 +112,7 @@ class TranslateTrainResult:
     best_epoch: int | None  # epoch whose weights were kept
     valid_loss: float  # label-smoothed cross-entropy per target token on the validation pairs
     seconds: float  # wall time
+    valid_curve: list[float] = field(default_factory=list)  # valid_loss after each epoch
 
 
 def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTrainResult:
@@ -140,7 +136,8 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
         train_pairs, cfg.tokenizer, cfg.shared_vocab, ALPHABET if cfg.placeholders else ()
     )
     src_size, tgt_size, targets = vocab.source.vocab_size, vocab.target.vocab_size, vocab.copy_targets()
-    train_items = encode_pairs(vocab, train_pairs, cfg.max_tokens)
+    dropped = DropoutPairs(vocab, train_pairs, cfg.max_tokens, cfg.bpe_dropout, fit.seed)
+    train_items = dropped.items  # as encode_pairs: the deterministic segmentation
     valid_items = encode_pairs(vocab, valid_pairs, cfg.max_tokens)
     if len(train_items) < 2 or not valid_items:
         raise TextDataError("too few pairs survive tokenisation; give more pairs or a larger --max-tokens")
@@ -160,7 +157,8 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
     task = TranslationTask(vocab.target.bos_id, cfg.label_smoothing)
     trainer = Trainer(model, task, train_config(fit))
     result = trainer.fit(
-        _loader(train_items, fit.batch_size, True, fit.seed), _loader(valid_items, fit.batch_size, False, 0)
+        pair_loader(dropped, fit.batch_size, True, fit.seed),
+        pair_loader(valid_items, fit.batch_size, False, 0),
     )
     valid_loss = float(result.best_score if result.best_score is not None else "nan")
     data = cfg.data
@@ -177,6 +175,7 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
             "cleaning": {"max_ratio": data.max_ratio, "max_words": data.max_words},
             "max_tokens": cfg.max_tokens,
             "placeholders": cfg.placeholders,
+            "bpe_dropout": cfg.bpe_dropout,  # training only: decoding segments deterministically
         },
         files={
             **vocab.files(),
@@ -196,6 +195,7 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
         best_epoch=result.best_epoch,
         valid_loss=valid_loss,
         seconds=time.perf_counter() - start,
+        valid_curve=[float(h.get("val_loss", math.nan)) for h in result.history],
     )
 
 

@@ -6,20 +6,35 @@ each on their own side. Either way they are trained on the training split only a
 :data:`TARGET_TOKENIZER_FILE` the target one when separate; bundles without it share one). With separate
 vocabularies the pointer-generator copies a source piece to the target id of the same piece
 (:func:`copy_targets`), and the lexicon's rows are source ids whose entries are target ids.
+
+The training pairs go to the network as id pairs (:func:`encode_pairs`), or with BPE-dropout as
+:class:`DropoutPairs`, segmented anew each epoch; :func:`pair_loader` batches either.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from torch.utils.data import DataLoader, Dataset
 
+from carrousel.core.data import BucketBatchSampler, SequenceCollator
+from carrousel.nlp.bpe_dropout import BpeDropout
 from carrousel.nlp.config import TokenizerConfig
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE
 from carrousel.nlp.tokenization import SPECIALS, TextTokenizer, train_tokenizer
 
-__all__ = ["TARGET_TOKENIZER_FILE", "Vocabularies", "copy_targets", "encode_pairs", "train_vocabularies"]
+__all__ = [
+    "TARGET_TOKENIZER_FILE",
+    "DropoutPairs",
+    "Vocabularies",
+    "copy_targets",
+    "encode_pairs",
+    "pair_loader",
+    "train_vocabularies",
+]
 
 TARGET_TOKENIZER_FILE = "target_tokenizer.json"  # the target side's vocabulary, when not shared
 
@@ -91,15 +106,91 @@ def copy_targets(source: TextTokenizer, target: TextTokenizer) -> np.ndarray:
     return out
 
 
+def _encode_kept(
+    vocab: Vocabularies, pairs: Sequence[tuple[str, str]], max_tokens: int
+) -> tuple[list[int], list[tuple[np.ndarray, np.ndarray]]]:
+    src = vocab.source.encode_batch([s for s, _ in pairs])
+    tgt = vocab.target.encode_batch([t for _, t in pairs])
+    eos = vocab.target.eos_id
+    kept, out = [], []
+    for i, (s, t) in enumerate(zip(src, tgt, strict=True)):
+        if _fits(s, t, max_tokens):
+            kept.append(i)
+            out.append((np.asarray(s, dtype=np.int64), np.asarray([*t, eos], dtype=np.int64)))
+    return kept, out
+
+
+def _fits(source: Sequence[int], target: Sequence[int], max_tokens: int) -> bool:
+    return 0 < len(source) <= max_tokens and 0 < len(target) < max_tokens
+
+
 def encode_pairs(
     vocab: Vocabularies, pairs: Sequence[tuple[str, str]], max_tokens: int
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """``(source ids, target ids + [EOS])`` of the pairs whose sides fit ``max_tokens`` (others skipped)."""
-    src = vocab.source.encode_batch([s for s, _ in pairs])
-    tgt = vocab.target.encode_batch([t for _, t in pairs])
-    eos = vocab.target.eos_id
-    out = []
-    for s, t in zip(src, tgt, strict=True):
-        if 0 < len(s) <= max_tokens and 0 < len(t) < max_tokens:
-            out.append((np.asarray(s, dtype=np.int64), np.asarray([*t, eos], dtype=np.int64)))
-    return out
+    return _encode_kept(vocab, pairs, max_tokens)[1]
+
+
+class DropoutPairs(Dataset[tuple[np.ndarray, np.ndarray]]):
+    """Training pairs segmented anew with BPE-dropout (:mod:`carrousel.nlp.bpe_dropout`) every epoch.
+
+    Holds the pairs :func:`encode_pairs` keeps; item ``i`` of epoch ``e`` is ``(source ids, target ids +
+    [EOS])`` with both sides segmented with dropout ``p`` by a generator seeded with ``(seed, e, i)``, so
+    the segmentations do not depend on the batch order and repeat with the seed. A pair whose dropped
+    segmentation no longer fits ``max_tokens`` keeps its deterministic one (:attr:`items`). The loader of
+    :func:`pair_loader` sets :attr:`epoch`.
+    """
+
+    def __init__(
+        self, vocab: Vocabularies, pairs: Sequence[tuple[str, str]], max_tokens: int, p: float, seed: int
+    ) -> None:
+        kept, self.items = _encode_kept(vocab, pairs, max_tokens)
+        self.texts = [pairs[i] for i in kept]
+        self.p = p
+        self.source = BpeDropout(vocab.source, p) if p > 0 else None  # p = 0: any tokenizer kind
+        self.target = self.source if vocab.shared or p == 0 else BpeDropout(vocab.target, p)
+        self.max_tokens, self.seed, self.epoch = max_tokens, seed % 2**32, 0
+        self.eos = vocab.target.eos_id
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        if self.source is None or self.target is None:
+            return self.items[i]
+        rng = np.random.default_rng((self.seed, self.epoch, i))
+        source, target = self.texts[i]
+        s, t = self.source.encode(source, rng), self.target.encode(target, rng)
+        if not _fits(s, t, self.max_tokens):
+            return self.items[i]
+        return np.asarray(s, dtype=np.int64), np.asarray([*t, self.eos], dtype=np.int64)
+
+
+class _EpochSampler(BucketBatchSampler):
+    """A bucket sampler that tells its :class:`DropoutPairs` the epoch the trainer starts."""
+
+    def __init__(self, data: DropoutPairs, lengths: list[int], batch_size: int, seed: int) -> None:
+        super().__init__(lengths, batch_size, shuffle=True, seed=seed)
+        self.data = data
+
+    def set_epoch(self, epoch: int) -> None:
+        """Selects the epoch of the order and of the segmentations."""
+        super().set_epoch(epoch)
+        self.data.epoch = epoch
+
+
+def pair_loader(
+    data: list[tuple[np.ndarray, np.ndarray]] | DropoutPairs, batch_size: int, shuffle: bool, seed: int
+) -> Any:
+    """Batches of similar length (by the deterministic segmentation) of id pairs or :class:`DropoutPairs`
+    (shuffled: those are for training; with ``p = 0`` their deterministic :attr:`~DropoutPairs.items`)."""
+    if isinstance(data, DropoutPairs) and data.p == 0:
+        data = data.items  # the deterministic pairs, as encode_pairs gives them
+    sampler: BucketBatchSampler
+    if isinstance(data, DropoutPairs):
+        sampler = _EpochSampler(data, [len(s) + len(t) for s, t in data.items], batch_size, seed)
+    else:
+        sampler = BucketBatchSampler(
+            [len(s) + len(t) for s, t in data], batch_size, shuffle=shuffle, seed=seed
+        )
+    return DataLoader(data, batch_sampler=sampler, collate_fn=SequenceCollator(sequence_targets=True))  # type: ignore[arg-type]
