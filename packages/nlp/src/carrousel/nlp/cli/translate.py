@@ -191,8 +191,7 @@ def train(
         float | None,
         typer.Option(
             min=0.0,
-            help="BPE-dropout: skip each merge with this probability when segmenting the training pairs,"
-            " anew each epoch (0: off; decoding is unchanged) [default: 0].",
+            help="BPE-dropout of the training pairs: each merge skipped with this chance (0: off) [default: 0].",
         ),
     ] = None,
     label_smoothing: Annotated[float | None, typer.Option(min=0.0, max=0.95, help="[default: 0.1]")] = None,
