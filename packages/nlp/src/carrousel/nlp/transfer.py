@@ -111,8 +111,9 @@ def balanced_rows(predicted: np.ndarray, shares: np.ndarray, seed: int = 0) -> n
     return np.sort(np.concatenate(keep)) if keep else np.zeros(0, dtype=np.int64)
 
 
-_LEFT = {",", ".", "?", "!", ";", ":", ")", "]", "}", "%", "'s", "'re", "'ve", "'m", "'ll", "'d", "n't", "'", "''"}
-_RIGHT = {"(", "[", "{", "$", "#", "``"}
+_CLITICS = {"'s", "'re", "'ve", "'m", "'ll", "'d", "n't"}
+_LEFT = _CLITICS | {",", ".", "?", "!", ";", ":", ")", "]", "}", "%", "'", "''"}  # attach to the word before
+_RIGHT = {"(", "[", "{", "$", "#", "``"}  # attach to the word after
 _WORDS = {"``": '"', "''": '"', "&slash;": "/"}
 _JOIN = {"-", "&slash;"}  # joins its neighbours: 18 - month, Boston &slash; Cambridge
 
