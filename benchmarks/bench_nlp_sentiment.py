@@ -148,7 +148,7 @@ def review_sentences(folder: Path, avoid: list[Path], limit: int, seed: int = 0)
 def general_sentences(folder: Path, avoid: list[Path], limit: int, seed: int = 0) -> tuple[Path, Path]:
     """General English (``nlp.oanc`` then ``nlp.wsj``, tags stripped): the first :data:`HELD_GENERAL` of the
     OANC sentences shuffled by ``seed`` are held out (``general_heldout.txt``, for the teacher agreement),
-    ``limit`` of the rest (OANC first, then WSJ; none equal to a held-out sentence or one of ``avoid``) are
+    ``limit`` of the rest (OANC first, then WSJ; none equal to a held-out sentence or a text of ``avoid``) are
     the extra transfer texts (``general.txt``)."""
     import random
 
@@ -157,7 +157,7 @@ def general_sentences(folder: Path, avoid: list[Path], limit: int, seed: int = 0
     random.Random(seed).shuffle(oanc)
     random.Random(seed).shuffle(wsj)
     held = oanc[:HELD_GENERAL]
-    banned = {_same(t) for path in avoid for t in _rows(path)[0]} | {_same(t) for t in held}
+    banned = {_same(t) for path in avoid for t in _texts(path)} | {_same(t) for t in held}
     rest = [t for t in dict.fromkeys(oanc[HELD_GENERAL:] + wsj) if _same(t) not in banned]
     if len(rest) < limit:
         raise SystemExit(f"--general {limit}: only {len(rest)} general sentences besides the held-out ones")
@@ -220,6 +220,13 @@ def teacher(train: Path, tests: list[Path]) -> list[tuple[float, float]]:
         pred = clf.predict(enc.sentences(tx))
         scores.append((accuracy_score(ty, pred), f1_score(ty, pred, pos_label="1")))
     return scores
+
+
+def _texts(path: Path) -> list[str]:
+    """The texts of a CSV of ours (column text) or of a plain file (one per line)."""
+    if path.suffix == ".csv":
+        return _rows(path)[0]
+    return path.read_text(encoding="utf-8").splitlines()
 
 
 def _rows(path: Path) -> tuple[list[str], list[str]]:
