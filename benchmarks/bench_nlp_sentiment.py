@@ -32,7 +32,15 @@ DIR``, for ``bench_nlp_threshold.py``). The student's width and schedule are opt
 keeps all of them (by default only a subset at the training prior of the teacher's classes,
 ``TeacherConfig.balance``); every BiLSTM row also
 reports its own validation rows (the 10% its seed held out, at its stored cut): the column a recipe is
-chosen on, never the test columns.
+chosen on, never the test columns. ``--general N`` (10,000; adopted by a pre-registered rule on the
+agreement and the own validation rows, see the nlp README) adds N general-English sentences (``nlp.oanc``, then
+``nlp.wsj``: magazine, letters, travel and news text, tags stripped) to the distilled student's unlabelled
+texts; 2,000 other OANC sentences (seed-fixed, never in a transfer set) are held out, and every distilled
+row reports its AGREEMENT with its teacher there (``general agreement``: the share of equal labels, each
+model at its own decision rule, and in the F1 table the mean absolute difference of P(positive)): what
+distillation should achieve off the movie domain, without human labels; ``--general 0`` gives the
+student of review sentences only. ``--reuse`` scores the models
+already in ``--keep DIR`` instead of training them again (training is deterministic per seed).
 """
 
 from __future__ import annotations
@@ -64,7 +72,10 @@ from carrousel.nlp.data import load_texts, read_vader_ratings, stratified_split
 from carrousel.nlp.decision import decide
 from carrousel.nlp.pipeline import SentimentModel, evaluate_sentiment, train_sentiment
 from carrousel.nlp.samples import sample_file
-from carrousel.nlp.teacher import MiniLM
+from carrousel.nlp.teacher import MiniLM, fit_logistic
+from carrousel.nlp.transfer import tagged_sentences
+
+HELD_GENERAL = 2000  # OANC sentences held out for the teacher agreement, never in a transfer set
 
 
 def _same(text: str) -> str:
@@ -136,6 +147,47 @@ def review_sentences(folder: Path, avoid: list[Path], limit: int, seed: int = 0)
     return path
 
 
+def general_sentences(folder: Path, avoid: list[Path], limit: int, seed: int = 0) -> tuple[Path, Path]:
+    """General English (``nlp.oanc`` then ``nlp.wsj``, tags stripped): the first :data:`HELD_GENERAL` of the
+    OANC sentences shuffled by ``seed`` are held out (``general_heldout.txt``, for the teacher agreement),
+    ``limit`` of the rest (OANC first, then WSJ; none equal to a held-out sentence or a text of ``avoid``) are
+    the extra transfer texts (``general.txt``)."""
+    import random
+
+    oanc = tagged_sentences(sample_file("nlp.oanc"))
+    wsj = tagged_sentences(sample_file("nlp.wsj"))
+    random.Random(seed).shuffle(oanc)
+    random.Random(seed).shuffle(wsj)
+    held = oanc[:HELD_GENERAL]
+    banned = {_same(t) for path in avoid for t in _texts(path)} | {_same(t) for t in held}
+    rest = [t for t in dict.fromkeys(oanc[HELD_GENERAL:] + wsj) if _same(t) not in banned]
+    if len(rest) < limit:
+        raise SystemExit(f"--general {limit}: only {len(rest)} general sentences besides the held-out ones")
+    (folder / "general_heldout.txt").write_text("\n".join(held) + "\n", encoding="utf-8")
+    (folder / "general.txt").write_text("\n".join(rest[:limit]) + "\n", encoding="utf-8")
+    return folder / "general.txt", folder / "general_heldout.txt"
+
+
+def agreement(train: Path, model_dir: Path, seed: int, held: Path) -> tuple[float, float]:
+    """The student's agreement with its teacher on the held-out general sentences: the share of equal labels
+    (the student at its stored cut, the teacher at its argmax) and the mean absolute difference of
+    P(positive). The teacher is refitted as ``train_sentiment`` fits it (MiniLM + logistic head on the
+    seed's training rows, its validation rows left out), so it is the very teacher of that student."""
+    texts, labels = _rows(train)
+    train_idx, _ = stratified_split(labels, 0.1, seed)
+    model = SentimentModel.from_pretrained(model_dir)
+    y = np.asarray([model.labels.index(labels[i]) for i in train_idx])
+    enc = MiniLM.from_folder()
+    head = fit_logistic(enc.sentences([texts[i] for i in train_idx]), y, len(model.labels))
+    general = held.read_text(encoding="utf-8").splitlines()
+    with torch.no_grad():
+        p_teacher = torch.softmax(head(torch.from_numpy(enc.sentences(general))), 1).numpy()
+    p_student = model.predict_proba(general)
+    pos = model.labels.index("1")
+    same = decide(p_student, model.threshold) == p_teacher.argmax(1)
+    return float(np.mean(same)), float(np.mean(np.abs(p_student[:, pos] - p_teacher[:, pos])))
+
+
 def minilm_vectors(train: Path, out: Path) -> Path:
     """A word2vec text file: each training word's vector = mean of its MiniLM word-piece embeddings."""
     from safetensors.numpy import load_file
@@ -170,6 +222,13 @@ def teacher(train: Path, tests: list[Path]) -> list[tuple[float, float]]:
         pred = clf.predict(enc.sentences(tx))
         scores.append((accuracy_score(ty, pred), f1_score(ty, pred, pos_label="1")))
     return scores
+
+
+def _texts(path: Path) -> list[str]:
+    """The texts of a CSV of ours (column text) or of a plain file (one per line)."""
+    if path.suffix == ".csv":
+        return _rows(path)[0]
+    return path.read_text(encoding="utf-8").splitlines()
 
 
 def _rows(path: Path) -> tuple[list[str], list[str]]:
@@ -244,12 +303,15 @@ def distilled(
     tests: list[Path],
     folder: Path,
     seed: int,
-    unlabelled: Path | None,
+    unlabelled: tuple[Path, ...],
     augment: int,
     student: tuple[int, int, int] = (64, 8, 2),
     balance: bool = True,
+    held: Path | None = None,
+    reuse: bool = False,
 ) -> list[tuple[float, float]]:
-    """The BiLSTM trained on the MiniLM teacher's soft targets (``nlp sentiment train --teacher minilm``)."""
+    """The BiLSTM trained on the MiniLM teacher's soft targets (``nlp sentiment train --teacher minilm``),
+    scored on ``tests``, its own validation rows and (``held`` given) its agreement with the teacher."""
     torch.set_num_threads(1)
     cfg = SentimentTrainConfig(
         TextDataConfig(str(train)),
@@ -259,7 +321,7 @@ def distilled(
         ),
         FitConfig(epochs=student[1], batch_size=64, lr=3e-3, patience=student[2], seed=seed, progress=False),
         teacher=TeacherConfig(
-            unlabelled=(str(unlabelled),) if unlabelled else (),
+            unlabelled=tuple(str(path) for path in unlabelled),
             augment=augment,
             temperature=2.0,
             alpha=0.9,
@@ -267,12 +329,14 @@ def distilled(
         ),
     )
     model = folder / f"model_{seed}_distilled_{'u' if unlabelled else ''}{augment}"
-    train_sentiment(cfg, model)
+    if not (reuse and (model / "bundle.json").is_file()):
+        train_sentiment(cfg, model)
     scores = []
     for path in tests:
         ev = evaluate_sentiment(SentimentEvaluateConfig(str(model), TextDataConfig(str(path))))
         scores.append((ev.accuracy, ev.f1))
-    return [*scores, validation(train, model, seed)]
+    scores.append(validation(train, model, seed))
+    return scores if held is None else [*scores, agreement(train, model, seed, held)]
 
 
 def distilled_pair(
@@ -280,17 +344,19 @@ def distilled_pair(
     tests: list[Path],
     folder: Path,
     seed: int,
-    unlabelled: Path,
+    unlabelled: tuple[Path, ...],
     augment: int,
     both: bool = True,
     student: tuple[int, int, int] = (64, 8, 2),
     balance: bool = True,
+    held: Path | None = None,
+    reuse: bool = False,
 ) -> tuple[list[tuple[float, float]], ...]:
     """Both distilled rows of one seed, without then with the unlabelled sentences, in one process: the
     second run finds the training texts and augmented copies already embedded by MiniLM (``both`` False:
     only the second)."""
-    first = (distilled(train, tests, folder, seed, None, augment, student),) if both else ()
-    return (*first, distilled(train, tests, folder, seed, unlabelled, augment, student, balance))
+    first = (distilled(train, tests, folder, seed, (), augment, student, True, held, reuse),) if both else ()
+    return (*first, distilled(train, tests, folder, seed, unlabelled, augment, student, balance, held, reuse))
 
 
 def speed(model_dir: Path, texts: list[str]) -> tuple[float, float]:
@@ -333,6 +399,18 @@ def main() -> None:
         help="distilled student: keep every review sentence (default: those at the training prior of the "
         "teacher's classes, TeacherConfig.balance)",
     )
+    parser.add_argument(
+        "--general",
+        type=int,
+        default=10000,
+        help="distilled student: general-English sentences (OANC, then WSJ) added to the unlabelled texts "
+        "(0: review sentences only, the default before)",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="score the distilled models already in --keep DIR, do not retrain",
+    )
     parser.add_argument("--keep", type=Path, help="work in this folder (kept: data files and models)")
     parser.add_argument("--save", type=Path, help="JSON file of every row's scores, rewritten as rows finish")
     args = parser.parse_args()
@@ -347,9 +425,12 @@ def main() -> None:
         names = ["test", "gensim", *ood]
         sizes = {name: len(_rows(path)[0]) for name, path in zip(names, tests, strict=True)}
         reviews = review_sentences(folder, [train, test, gensim], args.unlabelled)
+        general, held = general_sentences(folder, [train, test, gensim, reviews], args.general)
+        unlabelled = (reviews, general) if args.general else (reviews,)
+        more = f" + {args.general} general" if args.general else ""
         distil_labels = (
             f"BiLSTM distilled: train + {args.augment}x augmented",
-            f"BiLSTM distilled: + {args.unlabelled} review sentences",
+            f"BiLSTM distilled: + {args.unlabelled} review{more} sentences",
         )[1 if args.distilled_rows == "unlabelled" else 0 :]
         runs: dict[tuple[str, int], list[tuple[float, float]]] = {}
         spawn = multiprocessing.get_context("spawn")
@@ -361,11 +442,13 @@ def main() -> None:
                     tests,
                     folder,
                     seed,
-                    reviews,
+                    unlabelled,
                     args.augment,
                     len(distil_labels) == 2,
                     (args.hidden, args.epochs, args.patience),
                     args.balance,
+                    held,
+                    args.reuse,
                 ): seed
                 for seed in range(args.distil_seeds)
             }
@@ -395,7 +478,7 @@ def main() -> None:
                 )
                 if args.save:
                     doc = {
-                        "names": [*names, "validation"],
+                        "names": [*names, "validation", "general agreement"],
                         "sizes": sizes,
                         "results": results,
                         "runs": [[*k, v] for k, v in runs.items()],
@@ -421,11 +504,15 @@ def main() -> None:
         f"Pang & Lee sentences: {sizes['test']} test (seed-0 split); gensim's 200 held out; out of domain "
         f"(VADER ratings, |mean| > 0.5): " + ", ".join(f"{n} {sizes[n]}" for n in ood)
     )
-    print("accuracy (F1 in the second table); BiLSTM rows: mean ± sd over seeds")
+    print(
+        "accuracy (F1 in the second table); BiLSTM rows: mean ± sd over seeds; general agreement (distilled "
+        f"rows): share of the teacher's labels on {HELD_GENERAL} held-out OANC sentences (second table: mean "
+        "|P(positive) - teacher's|)"
+    )
     for metric in (0, 1):
-        print(f"{'model':<48}" + "".join(f"{n:>15}" for n in [*names, "own validation"]))
+        print(f"{'model':<48}" + "".join(f"{n:>15}" for n in [*names, "own validation", "general agreement"]))
         for name, runs in results.items():
-            print(f"{name:<48}" + "".join(f"{cell(runs, i, metric):>15}" for i in range(len(names) + 1)))
+            print(f"{name:<48}" + "".join(f"{cell(runs, i, metric):>15}" for i in range(len(names) + 2)))
     for metric, what in ((0, "accuracy"), (1, "F1")):
         best_bow = max(
             float(np.mean([r[0][metric] for r in v])) for k, v in results.items() if k.startswith("bag")

