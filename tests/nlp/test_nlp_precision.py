@@ -133,7 +133,7 @@ def test_bf16_greedy_translations_equal_fp32_on_most_sentences(translator: Path)
         )  # a model that translates
         assert any(a.score != b.score for a, b in zip(full, half, strict=True))  # bf16 really ran
     network = tr.network
-    reduced = ReducedSeq2Seq(network, torch.bfloat16)
+    reduced = ReducedSeq2Seq(network, "bf16")
     src = torch.tensor([tr.tokenizer.encode("open the file")])
     state = reduced.start(src, torch.tensor([src.shape[1]]))
     log_probs, new, _ = reduced.step(torch.tensor([tr.target_tokenizer.bos_id]), state)

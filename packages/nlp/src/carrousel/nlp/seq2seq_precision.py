@@ -1,9 +1,10 @@
 """Translation in reduced precision: the :class:`~carrousel.nlp.seq2seq.Seq2Seq` network's ``start`` and
 ``step`` under bf16 / fp16 autocast (``DecodeConfig.precision``, ``nlp translate run/evaluate --precision``).
 
-The precision is checked once by core's :func:`~carrousel.core.device.check_inference` (fp16 needs a GPU,
-an exported bundle runs its own fp32/int8 ONNX file) and each call runs through core's
-:func:`~carrousel.core.device.run_in_precision`: its outputs, the decoder state included, come back in
+:class:`ReducedSeq2Seq` is core's :class:`~carrousel.core.export.ReducedPrecision` wrapper (which checks
+the precision against the device: fp16 needs a GPU) with the decoder's two calls added: each runs through
+its :meth:`~carrousel.core.export.ReducedPrecision.run` (core's
+:func:`~carrousel.core.device.run_in_precision`), so its outputs, the decoder state included, come back in
 float32, and a batch whose reduced-precision outputs are not finite is run again in float32. Inside the
 call, autocast covers the encoder, the decoder LSTM, the attention and the projections; the output layer,
 the pointer mixture and the log-softmax compute in float32 (:func:`~carrousel.nlp.models.float32_output`),
@@ -14,48 +15,40 @@ log-probabilities are normalised once more in float32 (a no-op without the point
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
-from carrousel.core.device import check_inference, run_in_precision
+from carrousel.core.device import check_exported_precision
+from carrousel.core.export import ReducedPrecision
 from carrousel.nlp.seq2seq import DecoderState
 
 __all__ = ["ReducedSeq2Seq", "network_in_precision"]
 
 
-class ReducedSeq2Seq:
-    """``start`` / ``step`` / ``parameters`` of a :class:`~carrousel.nlp.seq2seq.Seq2Seq` (or anything with
-    them and parameters) run under ``dtype`` autocast on its parameters' device, outputs float32.
+class ReducedSeq2Seq(ReducedPrecision):
+    """A :class:`~carrousel.nlp.seq2seq.Seq2Seq` whose ``start`` / ``step`` run under ``precision``
+    autocast on its parameters' device, outputs float32 (``parameters()`` are the network's).
 
     Args:
         network: the eager network, in evaluation mode.
-        dtype: ``torch.bfloat16`` or ``torch.float16`` (checked by the caller, see :func:`network_in_precision`).
+        precision: ``"bf16"`` or ``"fp16"``.
+
+    Raises:
+        ConfigError: a precision the network's device cannot run (core's check).
     """
-
-    def __init__(self, network: Any, dtype: torch.dtype) -> None:
-        self.network = network
-        self.dtype = dtype
-        self.device = next(iter(network.parameters())).device
-
-    def parameters(self) -> Iterator[nn.Parameter]:
-        """The network's parameters (where the searches read the device from)."""
-        return iter(self.network.parameters())
 
     def start(self, src: Tensor, lengths: Tensor) -> DecoderState:
         """The initial decoding state of ``(B, S)`` sources, float32."""
-        out: DecoderState = run_in_precision(
-            lambda: self.network.start(src, lengths), self.device, self.dtype
-        )
+        net: Any = self.module  # a Seq2Seq
+        out: DecoderState = self.run(lambda: net.start(src, lengths))
         return out
 
     def step(self, labels: Tensor, state: DecoderState) -> tuple[Tensor, DecoderState, Tensor]:
         """Core's step function: ``(N,)`` labels -> ``(N, V)`` float32 log-probs, new state, ``(N, S)`` attention."""
-        out: tuple[Tensor, DecoderState, Tensor] = run_in_precision(
-            lambda: self.network.step(labels, state), self.device, self.dtype
-        )
+        net: Any = self.module
+        out: tuple[Tensor, DecoderState, Tensor] = self.run(lambda: net.step(labels, state))
         log_probs, new, weights = out
         return torch.log_softmax(log_probs, dim=-1), new, weights
 
@@ -71,5 +64,5 @@ def network_in_precision(network: Any, precision: str, exported: bool) -> Any:
     Raises:
         ConfigError: a precision the device cannot run, or bf16 / fp16 with an exported model (one line).
     """
-    dtype = check_inference(precision, next(iter(network.parameters())).device, exported)
-    return network if dtype is None else ReducedSeq2Seq(network, dtype)
+    check_exported_precision(precision, exported)
+    return network if precision == "fp32" else ReducedSeq2Seq(network, precision)

@@ -16,6 +16,7 @@ the bio panel's convolution at batch 64 is the exception); on a GPU it takes the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -55,7 +56,13 @@ class ReducedPrecision(nn.Module):
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The wrapped module's outputs, computed under autocast, floating ones as float32."""
-        return run_in_precision(lambda: self.module(*args, **kwargs), _device(self.module), self.dtype)
+        return self.run(lambda: self.module(*args, **kwargs))
+
+    def run(self, call: Callable[[], Any]) -> Any:
+        """``call()`` under this wrapper's autocast, floating outputs as float32 (core's
+        :func:`~carrousel.core.device.run_in_precision`): for networks called through other methods than
+        ``forward`` (a subclass adds them, e.g. a decoder's ``start`` and ``step``)."""
+        return run_in_precision(call, _device(self.module), self.dtype)
 
 
 def _device(module: nn.Module) -> torch.device:
