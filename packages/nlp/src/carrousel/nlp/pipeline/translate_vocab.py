@@ -184,13 +184,11 @@ def pair_loader(
 ) -> Any:
     """Batches of similar length (by the deterministic segmentation) of id pairs or :class:`DropoutPairs`
     (shuffled: those are for training; with ``p = 0`` their deterministic :attr:`~DropoutPairs.items`)."""
-    if isinstance(data, DropoutPairs) and data.p == 0:
-        data = data.items  # the deterministic pairs, as encode_pairs gives them
+    items = data.items if isinstance(data, DropoutPairs) else data
+    lengths = [len(s) + len(t) for s, t in items]
     sampler: BucketBatchSampler
-    if isinstance(data, DropoutPairs):
-        sampler = _EpochSampler(data, [len(s) + len(t) for s, t in data.items], batch_size, seed)
-    else:
-        sampler = BucketBatchSampler(
-            [len(s) + len(t) for s, t in data], batch_size, shuffle=shuffle, seed=seed
-        )
+    if isinstance(data, DropoutPairs) and data.p > 0:
+        sampler = _EpochSampler(data, lengths, batch_size, seed)
+    else:  # with p = 0 the deterministic pairs, as encode_pairs gives them
+        data, sampler = items, BucketBatchSampler(lengths, batch_size, shuffle=shuffle, seed=seed)
     return DataLoader(data, batch_sampler=sampler, collate_fn=SequenceCollator(sequence_targets=True))  # type: ignore[arg-type]
