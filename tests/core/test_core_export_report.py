@@ -4,6 +4,8 @@ bfloat16, and printed only when measured (an older report prints as before)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import torch
 from torch import nn
@@ -59,3 +61,18 @@ def test_the_table_has_the_bf16_column_only_when_measured() -> None:
     by_name = {r[0]: r for r in rows}
     assert by_name["latency, batch 1 (ms)"][1:4] == ["2.000", "4.000 (0.50x)", "1.000"]
     assert by_name["auroc"][2] == "0.8991 (-0.10%)" and notes[-1].endswith("on cpu")
+
+
+def test_a_domain_bf16_runner_is_timed_instead_of_autocast(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+
+    def runner(name: str) -> Callable[[int], None]:
+        return lambda b: calls.append(name)
+
+    out = measure_latency({"eager": runner("eager")}, (1, 4), repeats=1, bf16_runner=runner("own bf16"))
+    assert set(out["4"]) == {"eager", BF16_RUNNER} and "own bf16" in calls
+    assert not torch.is_autocast_enabled("cpu")
+    monkeypatch.setattr(report_mod, "bf16_skip_reason", lambda device: "no bfloat16 on this device")
+    calls.clear()
+    out = measure_latency({"eager": runner("eager")}, (1,), repeats=1, bf16_runner=runner("own bf16"))
+    assert set(out["1"]) == {"eager"} and "own bf16" not in calls  # skipped like the autocast runner

@@ -66,3 +66,9 @@ def test_tagged_samples_give_plain_distinct_sentences(name: str, least: int) -> 
     assert "/NN" not in joined and "/DT" not in joined  # tags gone
     assert " n't" not in joined and " 's " not in joined and " ," not in joined  # clitics re-attached
     assert sum("n't" in s for s in sentences) > 50
+
+
+def test_an_untagged_last_token_does_not_lose_the_sentence(tmp_path: Path) -> None:
+    path = tmp_path / "tagged.txt"
+    path.write_text("The/DT plan/NN was/VBD very/RB good/JJ ./. stray\nIt/PRP ended/VBD here/RB today/NN\n")
+    assert tagged_sentences(path) == ["The plan was very good.", "It ended here today"]

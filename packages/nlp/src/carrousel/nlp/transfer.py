@@ -153,21 +153,25 @@ def tagged_sentences(path: str | Path, min_words: int = 4, max_words: int = 60) 
         TextDataError: a missing or unreadable file, or one without a tagged token.
     """
     out: dict[str, None] = {}
+
+    def keep(sentence: list[str]) -> None:
+        text = detokenise(sentence)
+        if min_words <= len(text.split()) <= max_words:
+            out.setdefault(text, None)
+
     tagged = 0
     for line in read_text(path, None, "tagged text (word/TAG tokens)").splitlines():
         sentence: list[str] = []
-        pairs = [t.rpartition("/") for t in line.split()]
-        for i, (word, slash, tag) in enumerate(pairs):
-            if not slash or not word:
-                continue
-            tagged += 1
+        split = [t.rpartition("/") for t in line.split()]
+        pairs = [(word, tag) for word, slash, tag in split if slash and word]  # untagged tokens skipped
+        tagged += len(pairs)
+        for i, (word, tag) in enumerate(pairs):
             sentence.append(word)
-            following = pairs[i + 1][0] if i + 1 < len(pairs) else ""
-            if i + 1 == len(pairs) or (tag == "." and following[:1].isupper()):
-                text = detokenise(sentence)
-                if min_words <= len(text.split()) <= max_words:
-                    out.setdefault(text, None)
+            if tag == "." and i + 1 < len(pairs) and pairs[i + 1][0][:1].isupper():
+                keep(sentence)
                 sentence = []
+        if sentence:  # the end of the line ends a sentence
+            keep(sentence)
     if not tagged:
         raise TextDataError(f"{path}: no word/TAG token found; give a part-of-speech tagged text")
     return list(out)

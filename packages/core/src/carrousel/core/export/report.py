@@ -3,7 +3,8 @@ after, the same fields for every domain's ``export`` command (JSON via :meth:`De
 
 Beside eager float32 and the ONNX file, every report measures the eager network in bf16 autocast (the
 domains' ``--precision bf16``): :func:`measure_latency` times the domain's eager runner once more under
-:func:`~carrousel.core.device.run_in_precision` (alternated with the others), and
+:func:`~carrousel.core.device.run_in_precision` (alternated with the others; or the domain's own bf16
+runner, where its ``--precision bf16`` path does more than autocast), and
 :meth:`DeploymentReport.measured` scores the task metric with the domain's ``bf16_metric`` (its eager model
 with ``precision="bf16"``). Both go under the report's ``bf16`` key (``latency_ms`` keeps its two
 runners); where the device has no bfloat16 the key says why it was skipped.
@@ -85,6 +86,7 @@ def measure_latency(
     batches: Sequence[int] = (1, 64),
     repeats: int = 5,
     bf16_device: torch.device | str | None = "cpu",
+    bf16_runner: Callable[[int], Any] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Milliseconds per batch of each runner (called with the batch size), runners alternated per batch.
 
@@ -96,6 +98,10 @@ def measure_latency(
         bf16_device: the device of the eager runner's network: the ``eager`` runner is also timed in
             bf16 autocast there (:data:`BF16_RUNNER`), unless the device has no bfloat16 (logged);
             None: not timed.
+        bf16_runner: the domain's own bf16 path (``run(batch_size)``, e.g. a decoder that converts its
+            state to float32 between steps, as ``--precision bf16`` runs it), timed as
+            :data:`BF16_RUNNER` instead of the ``eager`` runner under autocast; still only where
+            ``bf16_device`` has bfloat16.
 
     Returns:
         ``{"1": {"eager": ms, "deployed": ms, "eager_bf16": ms}, "64": {...}}``.
@@ -105,8 +111,8 @@ def measure_latency(
         reason = bf16_skip_reason(bf16_device)
         if reason is None:
             device, eager = torch.device(bf16_device), runners["eager"]
-            runners[BF16_RUNNER] = lambda b: run_in_precision(
-                functools.partial(eager, b), device, torch.bfloat16
+            runners[BF16_RUNNER] = bf16_runner or (
+                lambda b: run_in_precision(functools.partial(eager, b), device, torch.bfloat16)
             )
         else:
             logger.warning("eager bf16 not measured: %s", reason)

@@ -59,13 +59,15 @@ def export_translator(cfg: TranslateExportConfig, out: str | Path) -> Deployment
     deployed = Translator(load_bundle(folder, kind=KIND))
     before = _test_bleu(cfg.model, eager.bundle, cfg.limit)
     after = _test_bleu(folder, eager.bundle, cfg.limit) if before is not None else None
-    greedy = DecodeConfig(beam=1, batch_size=64)
     batches = {b: [WORDS] * b for b in BATCHES}
 
-    def timed(tr: Translator) -> Callable[[int], object]:
+    def timed(tr: Translator, precision: str = "fp32") -> Callable[[int], object]:
+        greedy = DecodeConfig(beam=1, batch_size=64, precision=precision)
         return lambda b: tr.translate(batches[b], greedy)
 
-    latency = measure_latency({"eager": timed(eager), "deployed": timed(deployed)}, BATCHES)
+    # bf16 timed as --precision bf16 decodes (ReducedSeq2Seq: float32 state and log-probabilities per step)
+    runners = {"eager": timed(eager), "deployed": timed(deployed)}
+    latency = measure_latency(runners, BATCHES, bf16_runner=timed(eager, "bf16"))
     report = DeploymentReport.measured(
         folder,
         asset,
