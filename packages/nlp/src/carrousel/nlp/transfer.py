@@ -144,8 +144,9 @@ def detokenise(tokens: Sequence[str]) -> str:
 def tagged_sentences(path: str | Path, min_words: int = 4, max_words: int = 60) -> list[str]:
     """Plain sentences of a part-of-speech tagged corpus: ``word/TAG`` tokens, one or more sentences a line.
 
-    The tags are dropped (the text before each token's last ``/``), a line is cut after a sentence-final
-    token (tag ``.``) that a capitalised token follows, and each sentence is detokenised
+    The tags are dropped (the text before each token's last ``/``; a token without one is skipped), a line
+    is cut after a sentence-final token (tag ``.``) that a capitalised token follows and at its end, and each
+    sentence is detokenised
     (:func:`detokenise`). Sentences of ``min_words`` to ``max_words`` words are kept, each once, in file
     order.
 
