@@ -28,6 +28,8 @@ import inspect
 import json
 import logging
 import math
+import os
+import select
 import signal
 import sys
 import traceback
@@ -81,7 +83,20 @@ EXIT_INTERRUPTED = 130
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-stdout = Console(soft_wrap=True)
+
+class _Results(Console):
+    def on_broken_pipe(self) -> None:  # rich would exit 1; a reader gone (``| head``) ends quietly instead
+        raise BrokenPipeError(32, "stdout closed")
+
+
+def _stdout_gone() -> bool:  # stdout a pipe whose reader left (a FIFO given to -o is another matter)
+    with suppress(OSError, ValueError, AttributeError):
+        (poll := select.poll()).register(1, select.POLLOUT)
+        return any(ev & select.POLLERR for _, ev in poll.poll(0))
+    return False
+
+
+stdout = _Results(soft_wrap=True)
 """Results (tables, text) go here."""
 stderr = Console(stderr=True, soft_wrap=True)
 """Logs, progress and errors go here."""
@@ -253,6 +268,12 @@ def _boundary() -> Iterator[None]:
         yield
     except (typer.Exit, typer.TyperException, typer.Abort, KeyboardInterrupt):
         raise
+    except BrokenPipeError as exc:  # stdout's reader left (click would exit 1): quiet, exit 0
+        if not _stdout_gone():
+            raise _fail(exc) from None
+        with suppress(OSError):  # no second error when Python flushes stdout at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        raise typer.Exit(EXIT_OK) from None
     except Exception as exc:  # the boundary: every other failure is one line, exit 1
         if _STATE["interrupted"]:  # C code (NumPy, matplotlib) can turn a Ctrl-C into another error
             raise KeyboardInterrupt from None

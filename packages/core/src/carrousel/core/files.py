@@ -18,6 +18,7 @@ import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
+from carrousel.core.atomic import writes_in_place
 from carrousel.core.errors import ConfigError, DataError
 
 __all__ = [
@@ -164,8 +165,8 @@ def check_output_file(path: str | Path, flag: str | None = None, suffixes: Itera
     allowed = tuple(s.lower() for s in suffixes)
     if p.is_dir():
         raise ConfigError(f"{where} is a folder; give a file name inside it")
-    if p.exists() and not p.is_file():
-        return p  # device, FIFO: written in place
+    if writes_in_place(p):
+        return p  # device, FIFO, /dev/stdout (even redirected to a file): written in place
     if allowed and not p.name.lower().endswith(allowed):
         raise ConfigError(f"{where}: the file name must end in {' or '.join(allowed)}")
     _writable_parent(p.parent, where)
