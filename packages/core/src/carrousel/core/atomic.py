@@ -101,27 +101,36 @@ def is_stdout(path: str | Path) -> bool:
 
 
 @contextlib.contextmanager
-def _through_fd(fd: int, label: str) -> Iterator[Path]:
-    """A temporary file whose bytes are written to descriptor ``fd`` at the end (at its own offset,
-    keeping the shell's ``>`` or ``>>``), after this process's buffered stdout and stderr."""
+def _in_place(path: str | Path, fd: int | None) -> Iterator[Path]:
+    """A temporary file (a writer may seek in it: PNG, Parquet) whose bytes go, once complete, to the
+    special file ``path`` or to this process's descriptor ``fd`` (at its own offset, keeping the shell's
+    ``>`` or ``>>``), after this process's buffered stdout and stderr; nothing is written on failure."""
     try:
-        os.fstat(fd)
+        if fd is not None:
+            os.fstat(fd)
         handle, tmp_name = tempfile.mkstemp(prefix="carrousel-out.", suffix=".tmp")
         os.close(handle)
     except OSError as exc:
-        raise _cannot_write(Path(label), exc) from None
+        raise _cannot_write(Path(path), exc) from None
     tmp = Path(tmp_name)
     try:
         yield tmp
         _flush_std()
         try:
-            with open(tmp, "rb") as fh:
-                while chunk := fh.read(1 << 20):
-                    view = memoryview(chunk)
-                    while view:
-                        view = view[os.write(fd, view) :]
+            sink = fd if fd is not None else os.open(path, os.O_WRONLY)
+            try:
+                with open(tmp, "rb") as fh:
+                    while chunk := fh.read(1 << 20):
+                        view = memoryview(chunk)
+                        while view:
+                            view = view[os.write(sink, view) :]
+            finally:
+                if sink != fd:
+                    os.close(sink)
+        except BrokenPipeError:
+            raise  # the reader left: the CLI ends quietly when it was stdout's
         except OSError as exc:
-            raise _cannot_write(Path(label), exc) from None
+            raise _cannot_write(Path(path), exc) from None
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -188,22 +197,17 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     The temporary file is fsynced before the rename and removed if the body raises (Ctrl-C included), so
     ``path`` holds either the old content or the complete new content, never a mixture. The new file
     gets the mode of the file it replaces, or the umask's mode (``0o666 & ~umask``) when it is new.
-    A symbolic link is followed (its target is replaced, the link stays). A path that exists and is a
-    special file (device, FIFO, ``/dev/stdout`` on a pipe or terminal) is yielded as is and written in
-    place, never replaced; a descriptor of this process redirected to a regular file (``/dev/stdout >
-    out.txt``) gets a temporary file whose bytes are written through the descriptor at the end.
+    A symbolic link is followed (its target is replaced, the link stays). A special file (device, FIFO)
+    or a descriptor of this process (``/dev/stdout``, also when redirected to a regular file) is never
+    replaced: the temporary file's bytes are written into it once the body succeeded.
 
     Raises:
         OutputError: when ``path`` is a folder, or its folder cannot be created or written (the message
             names ``path``, not the temporary file).
     """
-    if is_special(path):  # checked on the path as given: /dev/stdout's link target may be pipe:[N]
-        _flush_std()
-        yield Path(path)
-        return
-    fd = _own_fd(path)
-    if fd is not None:  # /dev/stdout redirected to a file: written through the descriptor, not replaced
-        with _through_fd(fd, str(path)) as tmp:
+    fd = _own_fd(path)  # /dev/stdout (on a pipe, or redirected to a file: never replaced), /dev/fd/N
+    if fd is not None or is_special(path):  # checked on the path as given (a link target: pipe:[N])
+        with _in_place(path, fd) as tmp:
             yield tmp
         return
     target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)

@@ -1,5 +1,5 @@
-"""Values crossing the command line's edge, without typer: numbers given as options are finite and
-within 64 bits (:func:`number_problem`), and results become strict JSON (:func:`to_jsonable`).
+"""Values crossing the command line's edge (no CLI library needed): numbers given as options are finite
+and within 64 bits (:func:`number_problem`), and results become strict JSON (:func:`to_jsonable`).
 
 :mod:`carrousel.core.cli` uses both: every option is checked before a command's body runs, and
 ``--json`` prints through :func:`to_jsonable`.

@@ -26,6 +26,7 @@ __all__ = [
     "check_input_file",
     "check_output_dir",
     "check_output_file",
+    "check_spares",
     "read_text",
 ]
 
@@ -197,3 +198,18 @@ def _writable_parent(folder: Path, where: str) -> None:
         )
     if not os.access(probe, os.W_OK | os.X_OK):
         raise ConfigError(f"{where}: cannot create or write in {probe} (read-only); choose a writable folder")
+
+
+def check_spares(out: str | Path, source: str | Path, flag: str = "--out", what: str = "the model") -> None:
+    """Fails before any work when writing the folder ``out`` as a whole would replace ``source``, the
+    folder being read (``out`` is that folder or one holding it): the output would destroy its input.
+
+    Raises:
+        ConfigError: naming both paths.
+    """
+    try:
+        o, s = Path(out).resolve(), Path(source).resolve()
+    except (OSError, RuntimeError):
+        return
+    if o == s or o in s.parents:
+        raise ConfigError(f"{flag} {out} would replace {what} it reads ({source}); write to another folder")
