@@ -1,9 +1,11 @@
-"""An output folder that would replace the model a command reads is refused before any work, in every
-domain's export; a fan chart goes to ``/dev/null``, ``/dev/stdout`` or a FIFO as PNG (one chart).
+"""An output that would replace what a command reads (the model folder of an export, the input file of
+finance predict or bio scan) is refused before any work; a fan chart goes to ``/dev/null``, ``/dev/stdout``
+or a FIFO as PNG (one chart).
 
 Before, ``finance export --model-dir fc -o fc`` (or ``-o`` the run folder holding it) replaced the trained
 model with its export, ``nlp translate export --model mt -o mt`` replaced it and then failed, and ``--plot``
-refused every special file (or failed with 'not seekable' on a pipe).
+refused every special file (or failed with 'not seekable' on a pipe); ``finance predict -o`` its own
+``--data`` and ``bio scan -o`` its genome overwrote the input.
 """
 
 from __future__ import annotations
@@ -77,3 +79,21 @@ def test_a_seeking_writer_reaches_a_pipe_through_dev_stdout() -> None:
 
     done = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, timeout=60)
     assert done.returncode == 0 and done.stdout == b"PNG!", done.stderr
+
+
+def test_an_output_file_that_is_an_input_is_refused_and_the_input_kept(
+    invoke: Callable[..., Outcome], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("panel.csv").write_text("unique_id,ds,y\nA,2020-01-02,1.0\n")
+    Path("genome.bed").write_text(">chr1\nACGTACGTACGTACGTACGT\n")  # a FASTA under a hit file's name
+    Path("link.bed").symlink_to("genome.bed")
+    cases = [
+        ["finance", "predict", "--data", "panel.csv", "--model-dir", "m", "-o", "./panel.csv"],
+        ["bio", "scan", "genome.bed", "--method", "pwm", "-m", "CTCF", "-o", "genome.bed"],
+        ["bio", "scan", "genome.bed", "--method", "pwm", "-m", "CTCF", "-o", "link.bed"],
+    ]
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    for argv in cases:  # was: the forecasts / hits written over the data they came from
+        assert_clean_failure(invoke(*argv), 1, "is the input file")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

@@ -148,8 +148,10 @@ def read_text(
     return text
 
 
-def check_output_file(path: str | Path, flag: str | None = None, suffixes: Iterable[str] = ()) -> Path:
-    """Fails before any work when ``path`` cannot be written as a file.
+def check_output_file(
+    path: str | Path, flag: str | None = None, suffixes: Iterable[str] = (), inputs: Iterable[str | Path] = ()
+) -> Path:
+    """Fails before any work when ``path`` cannot be written as a file, or would replace an input.
 
     A special file (``/dev/null``, ``/dev/stdout``, a FIFO) is accepted: it is written in place.
 
@@ -157,12 +159,17 @@ def check_output_file(path: str | Path, flag: str | None = None, suffixes: Itera
         path: the output file.
         flag: the option that named it, for the message.
         suffixes: allowed file name endings (``(".png",)``); empty allows any.
+        inputs: the files the command reads; the output must be none of them.
 
     Raises:
-        ConfigError: a folder is in the way, the suffix is not allowed, or no writable folder holds it.
+        ConfigError: a folder is in the way, the suffix is not allowed, no writable folder holds it, or it
+            is one of ``inputs`` (writing it would destroy the data being read).
     """
     p = Path(path)
     where = _label(p, flag)
+    for source in inputs:
+        if p.is_file() and Path(source).is_file() and os.path.samefile(p, source):
+            raise ConfigError(f"{where} is the input file {source}; write the output to another file")
     allowed = tuple(s.lower() for s in suffixes)
     if p.is_dir():
         raise ConfigError(f"{where} is a folder; give a file name inside it")

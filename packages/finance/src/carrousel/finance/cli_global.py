@@ -162,7 +162,7 @@ def register(app: typer.Typer) -> None:
         if out is not None and not writes_in_place(out):  # /dev/stdout, a FIFO: CSV written in place
             if out.suffix.lower() not in (".csv", ".parquet"):
                 raise FinanceConfigError(f"--out {out}: use a .csv or .parquet file name")
-            check_output_file(out, "--out")
+            check_output_file(out, "--out", inputs=[data])
         model = Forecaster.from_pretrained(model_dir, _pick(precision, "fp32"))
         pred = model.predict(read_frame(data), h=horizon)
         if out is not None:
