@@ -46,7 +46,7 @@ from carrousel.core.export import (
     load_runtime,
     measure_latency,
 )
-from carrousel.core.files import check_input_file
+from carrousel.core.files import check_input_file, check_spares
 
 __all__ = ["CALIBRATION_WINDOWS", "StrandAveraged", "calibration_windows", "export_model", "export_spec"]
 
@@ -155,6 +155,7 @@ def export_model(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
         BundleError / OutputError: the model cannot be read or ``out`` cannot be written.
     """
     source = Path(cfg.model) if cfg.model is not None else default_model_path()
+    check_spares(out, source)
     model = load_model(source)
     eager = replace(model, runtime=None)
     sets = _sets(cfg, model.window)  # read before the export: a bad file fails fast

@@ -106,7 +106,7 @@ def scan(
         DataError: ``genome`` is not a readable, non-empty regular file (and the errors of the scan).
     """
     if out is not None:
-        check_output_file(out, "--out")
+        check_output_file(out, "--out", inputs=[genome])
     kind = format_for(out, fmt)  # an unknown extension fails here, before any work
     check_input_file(genome, what="FASTA")
     if cfg.model_background is not None:
@@ -309,7 +309,7 @@ def enrich(
     if cfg.targets is None:
         raise EnrichConfigError("give the target sequences (TARGETS FASTA)")
     if out is not None:
-        check_output_file(out, "--out")
+        check_output_file(out, "--out", inputs=[p for p in (cfg.targets, cfg.background) if p is not None])
     _inputs((cfg.targets, "TARGETS", "FASTA"), (cfg.background, "--background", "FASTA"))
     t_seqs, targets = _sequence_set(cfg.targets, f"TARGETS {cfg.targets}")
     background = None

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import stat
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -25,7 +27,9 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "is_special",
+    "is_stdout",
     "umask_mode",
+    "writes_in_place",
 ]
 
 
@@ -50,6 +54,92 @@ def is_special(path: str | Path) -> bool:
     except OSError:
         return False
     return not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode))
+
+
+_FD_PATH = re.compile(r"/(?:dev/fd|proc/(?:self|thread-self|\d+)/fd)/(\d+)")
+_STD_PATHS = {"/dev/stdout": 1, "/dev/stderr": 2}
+
+
+def _own_fd(path: str | Path) -> int | None:
+    """The descriptor of this process that ``path`` names (``/dev/stdout``, ``/dev/fd/N``,
+    ``/proc/self/fd/N``, or a link to one), else None."""
+    p = os.path.abspath(path)
+    for _ in range(16):
+        if p in _STD_PATHS:
+            return _STD_PATHS[p]
+        m = _FD_PATH.fullmatch(p)
+        if m and (
+            p.startswith(("/dev/", "/proc/self/", "/proc/thread-self/"))
+            or p.split("/")[2] == str(os.getpid())
+        ):
+            return int(m.group(1))
+        if not os.path.islink(p):
+            return None
+        try:
+            p = os.path.normpath(os.path.join(os.path.dirname(p), os.readlink(p)))
+        except OSError:
+            return None
+    return None
+
+
+def writes_in_place(path: str | Path) -> bool:
+    """True when :func:`atomic_path` writes ``path`` in place rather than replacing it: a special file
+    (device, FIFO, socket) or a descriptor of this process such as ``/dev/stdout`` (also when the shell
+    redirected it to a regular file: its content and offset are the shell's, so it is appended to)."""
+    return is_special(path) or _own_fd(path) is not None
+
+
+def is_stdout(path: str | Path) -> bool:
+    """True when writing ``path`` writes this process's stdout (``/dev/stdout``, ``/dev/fd/1``, or the
+    very file or pipe that stdout is), so a command prints nothing else there."""
+    if _own_fd(path) == 1:
+        return True
+    try:
+        return os.path.samestat(os.stat(path), os.fstat(1))
+    except (OSError, ValueError):
+        return False
+
+
+@contextlib.contextmanager
+def _in_place(path: str | Path, fd: int | None) -> Iterator[Path]:
+    """A temporary file (a writer may seek in it: PNG, Parquet) whose bytes go, once complete, to the
+    special file ``path`` or to this process's descriptor ``fd`` (at its own offset, keeping the shell's
+    ``>`` or ``>>``), after this process's buffered stdout and stderr; nothing is written on failure."""
+    try:
+        if fd is not None:
+            os.fstat(fd)
+        handle, tmp_name = tempfile.mkstemp(prefix="carrousel-out.", suffix=".tmp")
+        os.close(handle)
+    except OSError as exc:
+        raise _cannot_write(Path(path), exc) from None
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        _flush_std()
+        try:
+            sink = fd if fd is not None else os.open(path, os.O_WRONLY)
+            try:
+                with open(tmp, "rb") as fh:
+                    while chunk := fh.read(1 << 20):
+                        view = memoryview(chunk)
+                        while view:
+                            view = view[os.write(sink, view) :]
+            finally:
+                if sink != fd:
+                    os.close(sink)
+        except BrokenPipeError:
+            raise  # the reader left: the CLI ends quietly when it was stdout's
+        except OSError as exc:
+            raise _cannot_write(Path(path), exc) from None
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def _flush_std() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
 
 
 def _temp_prefix(target: Path) -> str:
@@ -107,17 +197,20 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     The temporary file is fsynced before the rename and removed if the body raises (Ctrl-C included), so
     ``path`` holds either the old content or the complete new content, never a mixture. The new file
     gets the mode of the file it replaces, or the umask's mode (``0o666 & ~umask``) when it is new.
-    A symbolic link is followed (its target is replaced, the link stays). A path that exists and is a
-    special file (device, FIFO, ``/dev/stdout``) is yielded as is and written in place, never replaced.
+    A symbolic link is followed (its target is replaced, the link stays). A special file (device, FIFO)
+    or a descriptor of this process (``/dev/stdout``, also when redirected to a regular file) is never
+    replaced: the temporary file's bytes are written into it once the body succeeded.
 
     Raises:
         OutputError: when ``path`` is a folder, or its folder cannot be created or written (the message
             names ``path``, not the temporary file).
     """
-    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
-    if is_special(target):
-        yield target
+    fd = _own_fd(path)  # /dev/stdout (on a pipe, or redirected to a file: never replaced), /dev/fd/N
+    if fd is not None or is_special(path):  # checked on the path as given (a link target: pipe:[N])
+        with _in_place(path, fd) as tmp:
+            yield tmp
         return
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     if target.is_dir():
         raise OutputError(f"{target} is a folder; give a file name")
     try:

@@ -21,13 +21,12 @@ raises one-line errors (:class:`~carrousel.core.errors.CarrouselError`); the bou
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 import functools
 import inspect
 import json
 import logging
-import math
+import os
+import select
 import signal
 import sys
 import traceback
@@ -39,14 +38,14 @@ from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any, TypeVar
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from carrousel.core.errors import CarrouselError, ConfigError
+from carrousel.core.cli_values import number_problem, to_jsonable
+from carrousel.core.errors import CarrouselError
 from carrousel.core.export.choices import DeployPrecision, Exporter, InferencePrecision
 
 __all__ = [
@@ -81,7 +80,20 @@ EXIT_INTERRUPTED = 130
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-stdout = Console(soft_wrap=True)
+
+class _Results(Console):
+    def on_broken_pipe(self) -> None:  # rich would exit 1; a reader gone (``| head``) ends quietly instead
+        raise BrokenPipeError(32, "stdout closed")
+
+
+def _stdout_gone() -> bool:  # stdout a pipe whose reader left (a FIFO given to -o is another matter)
+    with suppress(OSError, ValueError, AttributeError):
+        (poll := select.poll()).register(1, select.POLLOUT)
+        return any(ev & select.POLLERR for _, ev in poll.poll(0))
+    return False
+
+
+stdout = _Results(soft_wrap=True)
 """Results (tables, text) go here."""
 stderr = Console(stderr=True, soft_wrap=True)
 """Logs, progress and errors go here."""
@@ -160,10 +172,15 @@ def command(app: typer.Typer, name: str | None = None) -> Callable[[F], F]:
         params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in params] + extra
         for p in params:
             _name_metavar(p.name, p.annotation)
+        flags = {p.name: _flag(p) for p in params}
 
         @functools.wraps(func)
         def wrapper(*args: Any, verbose: bool = False, quiet: bool = False, **kwargs: Any) -> Any:
             _setup(verbose, quiet)
+            for key, value in kwargs.items():  # NaN, inf, 2**70: a usage error before any work
+                for v in value if isinstance(value, list | tuple) else (value,):
+                    if (problem := number_problem(v)) is not None:
+                        raise typer.BadParameter(problem, param_hint=f"'{flags[key]}'")
             with _boundary():
                 return func(*args, **kwargs)
 
@@ -174,6 +191,11 @@ def command(app: typer.Typer, name: str | None = None) -> Callable[[F], F]:
         return func
 
     return deco
+
+
+def _flag(p: inspect.Parameter) -> str:  # the option's long name, for messages
+    decls = [d for m in typing.get_args(p.annotation)[1:] for d in getattr(m, "param_decls", None) or ()]
+    return next((d for d in decls if d.startswith("--")), "--" + p.name.replace("_", "-"))
 
 
 _METAVARS = {str: "TEXT", int: "INT", float: "NUMBER", Path: "PATH"}
@@ -253,6 +275,12 @@ def _boundary() -> Iterator[None]:
         yield
     except (typer.Exit, typer.TyperException, typer.Abort, KeyboardInterrupt):
         raise
+    except BrokenPipeError as exc:  # stdout's reader left (click would exit 1): quiet, exit 0
+        if not _stdout_gone():
+            raise _fail(exc) from None
+        with suppress(OSError):  # no second error when Python flushes stdout at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        raise typer.Exit(EXIT_OK) from None
     except Exception as exc:  # the boundary: every other failure is one line, exit 1
         if _STATE["interrupted"]:  # C code (NumPy, matplotlib) can turn a Ctrl-C into another error
             raise KeyboardInterrupt from None
@@ -308,35 +336,6 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 def _flush() -> None:
     with suppress(BrokenPipeError, ValueError, OSError):
         sys.stdout.flush()
-
-
-def to_jsonable(obj: Any) -> Any:
-    """Plain JSON values from dataclasses, enums, paths, NumPy scalars and arrays (recursively).
-
-    Raises:
-        ConfigError: a NaN or infinite number (it must never reach an output), or a value without JSON form.
-    """
-    if obj is None or isinstance(obj, bool | str | int):
-        return obj
-    if isinstance(obj, float):
-        if not math.isfinite(obj):
-            raise ConfigError(f"a result holds a non-finite number ({obj}); it is not written")
-        return obj
-    if isinstance(obj, enum.Enum):
-        return to_jsonable(obj.value)
-    if isinstance(obj, Path):
-        return str(obj)
-    if isinstance(obj, np.generic):
-        return to_jsonable(obj.item())
-    if isinstance(obj, np.ndarray):
-        return to_jsonable(obj.tolist())
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return to_jsonable(dataclasses.asdict(obj))
-    if isinstance(obj, Mapping):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple | set | frozenset):
-        return [to_jsonable(v) for v in obj]
-    raise ConfigError(f"a result holds a {type(obj).__name__}, which has no JSON form")
 
 
 def emit_json(obj: Any) -> None:

@@ -18,6 +18,7 @@ import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
+from carrousel.core.atomic import writes_in_place
 from carrousel.core.errors import ConfigError, DataError
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "check_input_file",
     "check_output_dir",
     "check_output_file",
+    "check_spares",
     "read_text",
 ]
 
@@ -146,8 +148,10 @@ def read_text(
     return text
 
 
-def check_output_file(path: str | Path, flag: str | None = None, suffixes: Iterable[str] = ()) -> Path:
-    """Fails before any work when ``path`` cannot be written as a file.
+def check_output_file(
+    path: str | Path, flag: str | None = None, suffixes: Iterable[str] = (), inputs: Iterable[str | Path] = ()
+) -> Path:
+    """Fails before any work when ``path`` cannot be written as a file, or would replace an input.
 
     A special file (``/dev/null``, ``/dev/stdout``, a FIFO) is accepted: it is written in place.
 
@@ -155,17 +159,22 @@ def check_output_file(path: str | Path, flag: str | None = None, suffixes: Itera
         path: the output file.
         flag: the option that named it, for the message.
         suffixes: allowed file name endings (``(".png",)``); empty allows any.
+        inputs: the files the command reads; the output must be none of them.
 
     Raises:
-        ConfigError: a folder is in the way, the suffix is not allowed, or no writable folder holds it.
+        ConfigError: a folder is in the way, the suffix is not allowed, no writable folder holds it, or it
+            is one of ``inputs`` (writing it would destroy the data being read).
     """
     p = Path(path)
     where = _label(p, flag)
+    for source in inputs:
+        if p.is_file() and Path(source).is_file() and os.path.samefile(p, source):
+            raise ConfigError(f"{where} is the input file {source}; write the output to another file")
     allowed = tuple(s.lower() for s in suffixes)
     if p.is_dir():
         raise ConfigError(f"{where} is a folder; give a file name inside it")
-    if p.exists() and not p.is_file():
-        return p  # device, FIFO: written in place
+    if writes_in_place(p):
+        return p  # device, FIFO, /dev/stdout (even redirected to a file): written in place
     if allowed and not p.name.lower().endswith(allowed):
         raise ConfigError(f"{where}: the file name must end in {' or '.join(allowed)}")
     _writable_parent(p.parent, where)
@@ -196,3 +205,18 @@ def _writable_parent(folder: Path, where: str) -> None:
         )
     if not os.access(probe, os.W_OK | os.X_OK):
         raise ConfigError(f"{where}: cannot create or write in {probe} (read-only); choose a writable folder")
+
+
+def check_spares(out: str | Path, source: str | Path, flag: str = "--out", what: str = "the model") -> None:
+    """Fails before any work when writing the folder ``out`` as a whole would replace ``source``, the
+    folder being read (``out`` is that folder or one holding it): the output would destroy its input.
+
+    Raises:
+        ConfigError: naming both paths.
+    """
+    try:
+        o, s = Path(out).resolve(), Path(source).resolve()
+    except (OSError, RuntimeError):
+        return
+    if o == s or o in s.parents:
+        raise ConfigError(f"{flag} {out} would replace {what} it reads ({source}); write to another folder")

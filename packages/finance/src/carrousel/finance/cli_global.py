@@ -16,9 +16,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from carrousel.core.atomic import atomic_path
+from carrousel.core.atomic import atomic_path, is_stdout, writes_in_place
 from carrousel.core.cli import RunPrecision, command, emit_json, is_quiet, stderr, stdout
 from carrousel.core.export.choices import InferencePrecision
+from carrousel.core.files import check_output_file
 from carrousel.finance.config import Arch, Device, FinanceConfig, Sampling, load_config
 from carrousel.finance.errors import FinanceConfigError
 
@@ -152,16 +153,26 @@ def register(app: typer.Typer) -> None:
         """Forecast every series of a long table with a saved model (new series: scaled by their own history)."""
         from carrousel.finance.frames import Forecaster, read_frame
 
-        if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
-            raise FinanceConfigError(f"--out {out}: use a .csv or .parquet file name")
+        to_stdout = out is not None and is_stdout(out)  # CSV only there: no table after it
+        if to_stdout and as_json:
+            raise typer.BadParameter(
+                "it names stdout, where --json prints; give one of them", param_hint="'--out'"
+            )
+        parquet = out is not None and not writes_in_place(out) and out.suffix.lower() == ".parquet"
+        if out is not None and not writes_in_place(out):  # /dev/stdout, a FIFO: CSV written in place
+            if out.suffix.lower() not in (".csv", ".parquet"):
+                raise FinanceConfigError(f"--out {out}: use a .csv or .parquet file name")
+            check_output_file(out, "--out", inputs=[data])
         model = Forecaster.from_pretrained(model_dir, _pick(precision, "fp32"))
         pred = model.predict(read_frame(data), h=horizon)
         if out is not None:
             with atomic_path(out) as tmp:
-                if out.suffix.lower() == ".parquet":
+                if parquet:
                     pred.to_parquet(tmp, index=False)
                 else:
                     pred.assign(ds=pred["ds"].dt.strftime("%Y-%m-%d")).to_csv(tmp, index=False)
+            if to_stdout:
+                return
         rows = [  # NaN (no ACI state for the series) as null
             {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in r.items()}
             for r in pred.assign(ds=pred["ds"].dt.strftime("%Y-%m-%d")).to_dict(orient="records")

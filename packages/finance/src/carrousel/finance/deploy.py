@@ -41,6 +41,7 @@ from carrousel.core.export import (
     load_runtime,
     measure_latency,
 )
+from carrousel.core.files import check_spares
 from carrousel.core.train import predict
 from carrousel.finance.bundle import KIND, ForecasterBundle, find_bundle
 from carrousel.finance.config import ExportConfig
@@ -138,11 +139,13 @@ def export_forecaster(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
         PriceDataError: the evaluation prices cannot be read.
         BundleError / OutputError: ``out`` cannot be written.
     """
+    check_spares(out, cfg.model_dir)
     found = find_bundle(cfg.model_dir)
     if found is None:
         raise ForecasterBundleError(
             f"--model-dir {cfg.model_dir} holds no forecaster; train one with 'finance forecast --model-dir DIR'"
         )
+    check_spares(out, found)  # --model-dir RUN reads RUN/model
     saved = ForecasterBundle.from_pretrained(found)
     full = replace(saved.fitted, runtime=None)
     base, extra = replace(saved, fitted=full), {}

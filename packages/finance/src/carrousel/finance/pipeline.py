@@ -308,7 +308,7 @@ def forecast(
     plot_path = Path(plot) if plot is not None else None
     check_run_folder(out)
     check_folder(models, "--model-dir")
-    check_plot(plot_path)
+    check_plot(plot_path, len(cfg.data.tickers) or 1)
     check_table_format(table_format)
     if models is not None and out is not None and models.absolute() == out.absolute():
         models = out / MODEL_SUBDIR  # a run folder keeps its bundle in model/

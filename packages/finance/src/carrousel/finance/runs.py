@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from carrousel.core.atomic import atomic_path
+from carrousel.core.atomic import atomic_path, writes_in_place
 from carrousel.core.optional import require
 from carrousel.finance.errors import FinanceConfigError, FinanceError, OutputPathError, RunFileError
 
@@ -132,13 +132,18 @@ def check_run_folder(path: Path | None) -> None:
         )
 
 
-def check_plot(plot: Path | None) -> None:
-    """Fails before any work when ``--plot`` is not a ``.png`` file name in a writable folder.
+def check_plot(plot: Path | None, charts: int = 1) -> None:
+    """Fails before any work when ``--plot`` is not a ``.png`` file name in a writable folder; a special
+    file (``/dev/null``, ``/dev/stdout``, a FIFO) takes the PNG of one chart, written in place.
 
     Raises:
         OutputPathError: naming the problem and the fix.
     """
     if plot is None:
+        return
+    if writes_in_place(plot):
+        if charts > 1:
+            raise OutputPathError(f"--plot {plot} takes one chart, not {charts}; give a name such as fan.png")
         return
     if plot.suffix.lower() != ".png":
         raise OutputPathError(f"--plot {plot}: the fan chart is a PNG image; give a name ending in .png")

@@ -28,6 +28,7 @@ from carrousel.core.export import (
     load_runtime,
     measure_latency,
 )
+from carrousel.core.files import check_spares
 from carrousel.speech.calibrate import calibration_batches
 from carrousel.speech.config import EvaluateConfig, SpeechExportConfig, TranscribeConfig
 from carrousel.speech.distill import distilled_recognizer
@@ -123,6 +124,7 @@ def export_recognizer(cfg: SpeechExportConfig, out: str | Path) -> DeploymentRep
         BundleError / OutputError: the model cannot be read or ``out`` cannot be written.
     """
     source = Path(cfg.model) if cfg.model is not None else shipped_model_path()
+    check_spares(out, source)
     eager = Recognizer.from_pretrained(source)
     if eager.runtime is not None:  # re-exporting an exported bundle: start from its weights
         eager.runtime = None

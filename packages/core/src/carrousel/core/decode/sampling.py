@@ -90,4 +90,8 @@ def sample_next(
     if temperature == 0:
         return filtered.argmax(dim=-1)
     probs = torch.softmax(filtered / temperature, dim=-1)
+    if not bool(torch.isfinite(probs).all()):  # an extreme temperature: 1e-40 overflows the scaled logits,
+        # 1e308 (inf in float32) makes NaN of a banned label's -inf; shifted to max 0, in float64, any works
+        shifted = (filtered - filtered.max(dim=-1, keepdim=True).values).double()
+        probs = torch.softmax(shifted / temperature, dim=-1)
     return torch.multinomial(probs, 1, generator=generator).squeeze(-1)

@@ -26,6 +26,7 @@ from carrousel.core.export import (
     folder_bytes,
     measure_latency,
 )
+from carrousel.core.files import check_spares
 from carrousel.nlp.config import SentimentEvaluateConfig, SentimentExportConfig
 from carrousel.nlp.models import SentimentClassifier
 from carrousel.nlp.pipeline.prune import pruned_variant
@@ -86,6 +87,7 @@ def export_sentiment(cfg: SentimentExportConfig, out: str | Path) -> DeploymentR
         BundleError / OutputError: the model cannot be read or ``out`` cannot be written.
     """
     source = Path(cfg.model) if cfg.model is not None else shipped_model_path()
+    check_spares(out, source)
     eager = SentimentModel.from_pretrained(source)
     before = None
     if cfg.data is not None:  # scored first: a bad file fails before any export work

@@ -19,6 +19,7 @@ import torch
 
 from carrousel.core.bundle import load_bundle
 from carrousel.core.export import DeploymentReport, export_bundle, folder_bytes, measure_latency
+from carrousel.core.files import check_spares
 from carrousel.nlp.config import LMDataConfig, LMExportConfig
 from carrousel.nlp.lm_export import LMStep, OnnxLanguageModel, lm_export_spec
 from carrousel.nlp.models import LanguageModel
@@ -50,6 +51,7 @@ def export_lm(cfg: LMExportConfig, out: str | Path) -> DeploymentReport:
         TextDataError: unreadable text.
         BundleError / OutputError: the model cannot be read or ``out`` cannot be written.
     """
+    check_spares(out, cfg.model)
     eager = TextGenerator.from_pretrained(cfg.model)
     assert isinstance(eager.model, LanguageModel), "export a bundle written by 'nlp generate train'"
     files = cfg.text or tuple(str(f) for f in eager.bundle.data.get("files", ()))

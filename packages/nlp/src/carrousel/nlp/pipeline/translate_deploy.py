@@ -20,6 +20,7 @@ from carrousel.core.export import (
     folder_bytes,
     measure_latency,
 )
+from carrousel.core.files import check_spares
 from carrousel.nlp.config import DecodeConfig, TranslateEvaluateConfig, TranslateExportConfig
 from carrousel.nlp.pipeline.translate import KIND, Translator
 from carrousel.nlp.pipeline.translate_eval import evaluate_translator
@@ -51,6 +52,7 @@ def export_translator(cfg: TranslateExportConfig, out: str | Path) -> Deployment
         ExportError: the step cannot be exported or the file does not reproduce it.
         BundleError / OutputError: the model cannot be read or ``out`` cannot be written.
     """
+    check_spares(out, cfg.model)
     eager = Translator.from_pretrained(cfg.model)
     start = time.perf_counter()
     folder, asset = export_bundle(
