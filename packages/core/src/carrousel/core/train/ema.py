@@ -44,7 +44,7 @@ class WeightAverage:
         decay: ``d`` in [0, 1); 0 keeps the average equal to the weights.
 
     Example:
-        >>> ema = WeightAverage(0.999)
+        >>> ema = WeightAverage(0.999)  # doctest: +SKIP
         >>> ema.reset(model)  # doctest: +SKIP
         >>> ema.update(model)  # after each optimiser step  # doctest: +SKIP
         >>> with ema.swapped(model):  # evaluate the average  # doctest: +SKIP
