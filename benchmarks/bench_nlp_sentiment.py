@@ -309,6 +309,7 @@ def distilled(
     balance: bool = True,
     held: Path | None = None,
     reuse: bool = False,
+    ema_decay: float = 0.0,
 ) -> list[tuple[float, float]]:
     """The BiLSTM trained on the MiniLM teacher's soft targets (``nlp sentiment train --teacher minilm``),
     scored on ``tests``, its own validation rows and (``held`` given) its agreement with the teacher."""
@@ -319,7 +320,15 @@ def distilled(
         SentimentNetConfig(
             embed_dim=128, hidden_size=student[0], pooling="mean", dropout=0.3, embed_dropout=0.2
         ),
-        FitConfig(epochs=student[1], batch_size=64, lr=3e-3, patience=student[2], seed=seed, progress=False),
+        FitConfig(
+            epochs=student[1],
+            batch_size=64,
+            lr=3e-3,
+            patience=student[2],
+            seed=seed,
+            progress=False,
+            ema_decay=ema_decay,
+        ),
         teacher=TeacherConfig(
             unlabelled=tuple(str(path) for path in unlabelled),
             augment=augment,
@@ -351,12 +360,14 @@ def distilled_pair(
     balance: bool = True,
     held: Path | None = None,
     reuse: bool = False,
+    ema_decay: float = 0.0,
 ) -> tuple[list[tuple[float, float]], ...]:
     """Both distilled rows of one seed, without then with the unlabelled sentences, in one process: the
     second run finds the training texts and augmented copies already embedded by MiniLM (``both`` False:
     only the second)."""
-    first = (distilled(train, tests, folder, seed, (), augment, student, True, held, reuse),) if both else ()
-    return (*first, distilled(train, tests, folder, seed, unlabelled, augment, student, balance, held, reuse))
+    rest = (held, reuse, ema_decay)
+    first = (distilled(train, tests, folder, seed, (), augment, student, True, *rest),) if both else ()
+    return (*first, distilled(train, tests, folder, seed, unlabelled, augment, student, balance, *rest))
 
 
 def speed(model_dir: Path, texts: list[str]) -> tuple[float, float]:
@@ -407,6 +418,13 @@ def main() -> None:
         "(0: review sentences only, the default before)",
     )
     parser.add_argument(
+        "--ema-decay",
+        type=float,
+        default=0.0,
+        help="distilled student: weight averaging, EMA decay per optimiser step, bias-corrected; its own "
+        "validation, early stopping and the saved model use the average (0: off)",
+    )
+    parser.add_argument(
         "--reuse",
         action="store_true",
         help="score the distilled models already in --keep DIR, do not retrain",
@@ -449,6 +467,7 @@ def main() -> None:
                     args.balance,
                     held,
                     args.reuse,
+                    args.ema_decay,
                 ): seed
                 for seed in range(args.distil_seeds)
             }

@@ -144,6 +144,7 @@ class FitConfig:
     threads: int = 0  # CPU threads for torch (0: torch's default)
     progress: bool = True  # progress bar on stderr (the CLI turns it off under --quiet)
     lr_decay: float = 0.0  # when the validation loss stops improving, multiply the lr by this (0: constant)
+    ema_decay: float = 0.0  # weight averaging (core's TrainConfig.ema_decay): EMA decay per step (0: off)
 
     def __post_init__(self) -> None:
         _positive(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, patience=self.patience)
@@ -151,6 +152,7 @@ class FitConfig:
         _fraction("val_fraction", self.val_fraction, low_open=True)
         _need(self.threads >= 0, f"threads must be >= 0, got {self.threads}")
         _fraction("lr_decay", self.lr_decay)
+        _need(0.0 <= self.ema_decay < 1.0, f"ema_decay must be in [0, 1), got {self.ema_decay}")
 
 
 @dataclass(frozen=True)

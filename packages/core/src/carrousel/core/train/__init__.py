@@ -20,6 +20,7 @@ from carrousel.core.train.distill import (
     soft_targets,
 )
 from carrousel.core.train.distributed import DistEnv, is_rank_zero
+from carrousel.core.train.ema import WeightAverage
 from carrousel.core.train.inference import predict
 from carrousel.core.train.lr_finder import LRFinderResult, find_lr, suggest_lr
 from carrousel.core.train.optim import build_optimizer, build_scheduler
@@ -46,6 +47,7 @@ __all__ = [
     "TensorBoardLogger",
     "TrainConfig",
     "Trainer",
+    "WeightAverage",
     "build_optimizer",
     "build_scheduler",
     "distillation_loss",

@@ -52,6 +52,8 @@ class TrainConfig:
     log_dir: str | None = None  # folder for history.csv / history.json (and TensorBoard when installed)
     log_every: int = 10  # refresh the progress bar's figures every N steps
     nonfinite: Literal["skip", "stop"] = "skip"  # on NaN/inf loss or gradient: skip the step, or raise
+    ema_decay: float = 0.0  # weight averaging: bias-corrected EMA decay per optimiser step (0: off);
+    # validation, the best model and the fitted model then use the averaged weights (train.ema)
 
     def __post_init__(self) -> None:
         if self.optimizer.lower() not in _OPTIMIZERS:
@@ -87,5 +89,7 @@ class TrainConfig:
             )
         if not 0.0 < self.warmup_pct < 1.0:
             raise ConfigError(f"warmup_pct must be in (0, 1), got {self.warmup_pct}")
+        if not (isinstance(self.ema_decay, int | float) and 0.0 <= self.ema_decay < 1.0):
+            raise ConfigError(f"ema_decay must be in [0, 1), got {self.ema_decay!r}")
         if self.patience is not None and self.patience < 1:
             raise ConfigError(f"patience must be >= 1 or None, got {self.patience}")

@@ -38,7 +38,8 @@ def plain_state(state: Any) -> Any:
 
 
 def capture(t: Trainer) -> dict[str, Any]:
-    """Model, optimiser, scheduler, scaler, counters, RNG states, sampler position, history, callbacks."""
+    """Model, optimiser, scheduler, scaler, counters, RNG states, sampler position, history, callbacks and
+    the weight average."""
     sampler = resumable_sampler(t.train_loader)
     return {
         "model": t.model.state_dict(),
@@ -58,6 +59,7 @@ def capture(t: Trainer) -> dict[str, Any]:
         "best_epoch": t.best_epoch,
         "best_model": t.best_model,
         "callbacks": t.callbacks.state_dict(),
+        "ema": t.ema.state_dict() if t.ema is not None else None,
         "sampler": sampler.state_dict() if sampler is not None else {},
         "stream_state": plain_state(t.stream_state) if t.config.tbptt_carry else None,
         "config": to_dict(t.config),
@@ -80,6 +82,12 @@ def restore(t: Trainer, state: dict[str, Any]) -> None:
     best = state["best_model"]
     t.best_model = {k: v.to(t.device) for k, v in best.items()} if best else None
     t.callbacks.load_state_dict(state["callbacks"])
+    if t.ema is not None:
+        if state.get("ema"):
+            t.ema.load_state_dict(state["ema"])
+        else:  # a checkpoint written without weight averaging
+            logger.warning("the checkpoint holds no weight average: it starts from the resumed weights")
+            t.ema.reset(t.model)
     sampler = resumable_sampler(t.train_loader)
     if sampler is not None and state["sampler"]:
         sampler.load_state_dict(state["sampler"])

@@ -9,7 +9,8 @@ loss, metrics) and data loaders yielding tensors, dicts or tuples of tensors. On
     optimiser step, per-step scheduler.
 
 Validation values are logged as ``val_loss`` and ``val_<metric>``, training loss as ``train_loss``, with
-``grad_norm`` (mean pre-clip norm), ``lr``, ``skipped_steps`` and ``epoch_time``. See
+``grad_norm`` (mean pre-clip norm), ``lr``, ``skipped_steps`` and ``epoch_time``. With ``ema_decay`` > 0
+validation, the best model and the fitted model use a weight average (:mod:`carrousel.core.train.ema`). See
 :mod:`carrousel.core.train.task` for truncated BPTT, :mod:`carrousel.core.train.distributed` for
 torchrun, :mod:`carrousel.core.train.seed` for deterministic mode and its limits on GPU.
 """
@@ -42,6 +43,7 @@ from carrousel.core.train.callbacks import (
 )
 from carrousel.core.train.checkpoint import CheckpointManager, load_checkpoint, resolve_resume
 from carrousel.core.train.config import TrainConfig
+from carrousel.core.train.ema import WeightAverage
 from carrousel.core.train.inference import evaluate_loop, predict_loop
 from carrousel.core.train.optim import SCHEDULER_PER_STEP, build_optimizer, build_scheduler
 from carrousel.core.train.result import FitResult
@@ -93,6 +95,7 @@ class Trainer:
         self._early = None
         if cfg.patience is not None:
             self._early = EarlyStopping(cfg.monitor, cfg.mode, cfg.patience, cfg.min_delta)
+        self.ema = WeightAverage(cfg.ema_decay) if cfg.ema_decay > 0 else None  # the weight average
         builtins: list[Callback] = [self._early] if self._early else []
         if self.rank_zero and cfg.progress:
             builtins.append(ProgressBar(cfg.log_every))
@@ -126,6 +129,8 @@ class Trainer:
         self.epoch_rng: dict[str, Any] | None = None
         self._last_ckpt: Path | None = None
         self._best_ckpt: Path | None = None
+        if self.ema is not None:
+            self.ema.reset(self.model)
 
     @property
     def _chunked(self) -> bool:
@@ -186,6 +191,8 @@ class Trainer:
             self._loop(val_loader)
             if cfg.restore_best and self.best_model is not None:
                 self.model.load_state_dict(self.best_model)
+            elif self.ema is not None:  # no best epoch kept: the last average
+                self.ema.copy_to(self.model)
             result = FitResult(
                 history=list(self.history),
                 best_epoch=self.best_epoch,
@@ -231,10 +238,15 @@ class Trainer:
                 self._optimizer_step()
             logs = self._epoch_logs(time.perf_counter() - t0)
             if val_loader is not None:
-                val = {f"val_{k}": v for k, v in self._evaluate(val_loader).items()}
+                with self._averaged():
+                    val = {f"val_{k}": v for k, v in self._evaluate(val_loader).items()}
                 self.callbacks.call("on_validation_end", self, self.epoch, val)
                 logs.update(val)
             self._end_epoch(logs)
+
+    def _averaged(self) -> contextlib.AbstractContextManager[Any]:
+        """The weight average swapped into the model (``ema_decay`` > 0), else nothing."""
+        return self.ema.swapped(self.model) if self.ema is not None else contextlib.nullcontext()
 
     def _max_steps_reached(self) -> bool:
         return self.config.max_steps is not None and self.step >= self.config.max_steps
@@ -328,6 +340,8 @@ class Trainer:
         if not bad:
             self.sums[2] += norm
             self.sums[3] += 1
+            if self.ema is not None:
+                self.ema.update(self.model)
         sched = self.scheduler
         per_step = sched is not None and self.config.scheduler.lower() in SCHEDULER_PER_STEP
         if per_step and sched.last_epoch < getattr(sched, "total_steps", math.inf) - 1:
@@ -356,7 +370,9 @@ class Trainer:
         improved = is_better(value, self.best_score, cfg.mode, cfg.min_delta)
         if improved:
             self.best_score, self.best_epoch = value, self.epoch + 1
-            if cfg.restore_best:
+            if cfg.restore_best and self.ema is not None:
+                self.best_model = self.ema.averaged_state(self.model)
+            elif cfg.restore_best:
                 self.best_model = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
         self.history.append(logs)
         self.callbacks.call("on_epoch_end", self, self.epoch, logs)

@@ -119,6 +119,14 @@ def train(
     ] = None,
     seed: Annotated[int | None, typer.Option(help="[default: 0]")] = None,
     threads: Annotated[int | None, typer.Option(min=0, help="CPU threads (0: torch's default).")] = None,
+    ema_decay: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            help="Weight averaging: EMA decay per step; validation and the saved model use the average "
+            "(0: off) [default: 0].",
+        ),
+    ] = None,
     exclude: Annotated[
         Path | None, typer.Option(help="Texts to keep out of training (e.g. a test set).")
     ] = None,
@@ -211,6 +219,7 @@ def train(
             val_fraction=pick(val_fraction, fit, "val_fraction", 0.1),
             seed=pick(seed, fit, "seed", 0),
             threads=pick(threads, fit, "threads", 0),
+            ema_decay=pick(ema_decay, fit, "ema_decay", 0.0),
             device=device,
             progress=show_progress(),
         ),

@@ -35,6 +35,7 @@ def train_config(fit: Any, monitor: str = "val_loss", **extra: Any) -> TrainConf
         seed=fit.seed,
         device=fit.device,
         progress=fit.progress,
+        ema_decay=fit.ema_decay,
         **extra,
     )
 

@@ -25,11 +25,7 @@ from carrousel.core.export.deploy import load_runtime
 from carrousel.core.metrics import Average, accuracy, f1, precision, recall, roc_auc
 from carrousel.core.train import Task, Trainer, predict
 from carrousel.nlp import plots
-from carrousel.nlp.config import (
-    SentimentEvaluateConfig,
-    SentimentTrainConfig,
-    TextDataConfig,
-)
+from carrousel.nlp.config import SentimentEvaluateConfig, SentimentTrainConfig, TextDataConfig
 from carrousel.nlp.data import (
     CHARS_PER_TOKEN_CAP,
     TextClassDataset,
@@ -172,6 +168,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
             "train_rows": len(train_idx),
             "val_rows": len(val_idx),
             "seed": fit.seed,
+            **({"ema_decay": fit.ema_decay} if fit.ema_decay else {}),  # weight averaging (absent: off)
             "class_counts": {name: int(c) for name, c in zip(labels, counts, strict=True)},
             "teacher": distill.provenance(cfg, soft),
             "embeddings": {"file": cfg.embeddings, "frozen": cfg.freeze_embeddings}
