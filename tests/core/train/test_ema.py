@@ -193,3 +193,33 @@ def test_bad_decay_is_a_config_error(decay: float) -> None:
         TrainConfig(ema_decay=decay)
     with pytest.raises(ConfigError, match="ema_decay"):
         WeightAverage(decay)
+
+
+class _AverageZeros(Callback):
+    """Counts, at every epoch end (before validation reads the average), averaged weights that are nonzero
+    where the pruner's masks are zero."""
+
+    def __init__(self, zero: dict[str, torch.Tensor]) -> None:
+        self.zero, self.nonzero = zero, []
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
+        assert trainer.ema is not None
+        state = trainer.ema.averaged_state(trainer.model)
+        self.nonzero.append(sum(int(torch.count_nonzero(state[k][m])) for k, m in self.zero.items()))
+
+
+def test_the_average_keeps_pruned_weights_at_zero() -> None:
+    """The average is taken after on_batch_end, where a PruneCallback re-masks the stepped weights, so
+    validation and the best model never see a pruned weight come back."""
+    from carrousel.core.prune import MagnitudePruner, PruneCallback
+
+    train, val = loaders()
+    model = mlp(dropout=0.0)
+    pruner = MagnitudePruner(model, 0.5)
+    pruner.apply()
+    zero = {k: v == 0 for k, v in model.state_dict().items() if k.endswith("weight")}
+    assert all(bool(m.any()) for m in zero.values())
+    seen = _AverageZeros(zero)
+    cfg = dataclasses.replace(CFG, ema_decay=0.9)
+    Trainer(model, RegressionTask(), cfg, callbacks=[PruneCallback(pruner), seen]).fit(train, val)
+    assert seen.nonzero == [0, 0, 0]

@@ -96,6 +96,7 @@ class Trainer:
         if cfg.patience is not None:
             self._early = EarlyStopping(cfg.monitor, cfg.mode, cfg.patience, cfg.min_delta)
         self.ema = WeightAverage(cfg.ema_decay) if cfg.ema_decay > 0 else None  # the weight average
+        self._ema_due = False  # an optimiser step was taken and the average not yet updated
         builtins: list[Callback] = [self._early] if self._early else []
         if self.rank_zero and cfg.progress:
             builtins.append(ProgressBar(cfg.log_every))
@@ -294,6 +295,9 @@ class Trainer:
             "grad_norm": norm,
         }
         self.callbacks.call("on_batch_end", self, idx, logs)
+        if self._ema_due and self.ema is not None:  # the weights as the batch left them, callbacks included
+            self.ema.update(self.model)
+            self._ema_due = False
         every = cfg.checkpoint_every
         if every and self.micro % cfg.accumulate == 0 and self.step % every == 0 and self.step > 0:
             self._save_checkpoint(best=False)
@@ -340,8 +344,7 @@ class Trainer:
         if not bad:
             self.sums[2] += norm
             self.sums[3] += 1
-            if self.ema is not None:
-                self.ema.update(self.model)
+            self._ema_due = self.ema is not None  # updated after on_batch_end (a pruner re-masks there)
         sched = self.scheduler
         per_step = sched is not None and self.config.scheduler.lower() in SCHEDULER_PER_STEP
         if per_step and sched.last_epoch < getattr(sched, "total_steps", math.inf) - 1:
