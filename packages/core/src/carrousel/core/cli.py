@@ -44,7 +44,7 @@ from rich.logging import RichHandler
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from carrousel.core.cli_values import Below, FloatRange, number_problem, to_jsonable
+from carrousel.core.cli_values import Above, Below, FloatRange, number_problem, to_jsonable
 from carrousel.core.errors import CarrouselError
 from carrousel.core.export.choices import DeployPrecision, Exporter, InferencePrecision
 
@@ -53,6 +53,7 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
+    "Above",
     "Below",
     "DistillHidden",
     "ExportPrecision",
@@ -224,15 +225,16 @@ def _name_metavar(name: str, annotation: Any) -> None:
 
 def _parse_float_range(annotation: Any) -> None:
     """A float option with a range parses through :class:`FloatRange`: a NaN reads 'not a finite number'
-    (typer's own range check, before the command's checks, called it 'not >= 0'); ``Below(x)`` excludes x."""
+    (typer's range check, before the command's, called it 'not >= 0'); ``Above(x)``/``Below(x)`` exclude x."""
     base, *extras = typing.get_args(annotation) if typing.get_origin(annotation) is Annotated else (None,)
     info = next((e for e in extras if isinstance(e, typer.models.OptionInfo)), None)
-    below = next((e.bound for e in extras if isinstance(e, Below)), None)
+    above, below = (next((e.bound for e in extras if isinstance(e, k)), None) for k in (Above, Below))
     floats = not {*(typing.get_args(base) or (base,))} - {float, type(None)}
-    if info is None or info.parser or info.clamp or not floats or {info.min, info.max, below} == {None}:
+    if info is None or info.parser or not floats or {info.min, info.max, above, below} == {None}:
         return
-    info.parser = bounds = FloatRange(info.min, info.max if below is None else below, below is not None)
-    if below is not None:  # typer would show (and check) the bound as included
+    low, high = info.min if above is None else above, info.max if below is None else below
+    info.parser = bounds = FloatRange(low, high, high_open=below is not None, low_open=above is not None)
+    if (above, below) != (None, None):  # typer would show (and check) the bound as included
         info.min = info.max = None
         info.help = f"{info.help or ''}  [{bounds.describe()}]".strip()
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from carrousel.core.errors import ConfigError
 
-__all__ = ["Below", "FloatRange", "number_problem", "to_jsonable"]
+__all__ = ["Above", "Below", "FloatRange", "number_problem", "to_jsonable"]
 
 _INT64 = 1 << 63
 
@@ -35,6 +35,13 @@ def number_problem(value: Any) -> str | None:
 
 
 @dataclass(frozen=True)
+class Above:
+    """Marks a float option's lower bound as excluded: ``Annotated[float, Option(), Above(0.0)]`` takes x > 0."""
+
+    bound: float  # the value must be greater than this
+
+
+@dataclass(frozen=True)
 class Below:
     """Marks a float option's upper bound as excluded: ``Annotated[float, Option(min=0.0), Below(1.0)]``
     takes ``[0, 1)`` (an option's ``max=`` is inclusive)."""
@@ -45,17 +52,18 @@ class Below:
 @dataclass(frozen=True)
 class FloatRange:
     """Parses a float option's text: a number, then finite (checked first: a NaN is not "below 0"), then in
-    ``[low, high]`` (``[low, high)`` when ``high_open``). Raises ValueError with the one-line problem."""
+    ``[low, high]`` (a bound excluded when ``low_open`` / ``high_open``). Raises ValueError naming the problem."""
 
     low: float | None = None  # smallest value allowed (None: no bound)
     high: float | None = None  # largest value allowed, or the excluded bound when high_open (None: no bound)
     high_open: bool = False  # the value must be below ``high``
+    low_open: bool = False  # the value must be above ``low``
 
     def describe(self) -> str:
         """The range as the help shows it: ``x>=0``, ``0<=x<1``."""
         if self.high is None:
-            return "any number" if self.low is None else f"x>={self.low:g}"
-        low = "" if self.low is None else f"{self.low:g}<="
+            return "any number" if self.low is None else f"x>{'' if self.low_open else '='}{self.low:g}"
+        low = "" if self.low is None else f"{self.low:g}<{'' if self.low_open else '='}"
         return f"{low}x{'<' if self.high_open else '<='}{self.high:g}"
 
     def __call__(self, value: Any) -> float:
@@ -65,7 +73,7 @@ class FloatRange:
             raise ValueError(f"{value!r} is not a number") from None
         if (problem := number_problem(number)) is not None:
             raise ValueError(problem)
-        if (self.low is not None and number < self.low) or (
+        if (self.low is not None and (number <= self.low if self.low_open else number < self.low)) or (
             self.high is not None and (number >= self.high if self.high_open else number > self.high)
         ):
             raise ValueError(f"{number:g} is outside {self.describe()}; give a value in that range")
