@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from carrousel.core.cli_values import number_problem
+from carrousel.core.cli_values import FloatRange, number_problem
 from carrousel.core.decode.sampling import sample_next
 from tests.hardening.conftest import Outcome, assert_clean_failure
 
@@ -67,3 +67,45 @@ def test_ordinary_temperatures_draw_as_before() -> None:
     probs = torch.softmax(logits / 0.8, dim=-1)  # the float32 path, unchanged
     want = torch.multinomial(probs, 1, generator=torch.Generator().manual_seed(2)).squeeze(-1)
     assert torch.equal(sample_next(logits, 0.8, generator=torch.Generator().manual_seed(2)), want)
+
+
+RANGED = [
+    (["nlp", "translate", "train", "--pairs", "p.tsv", "-o", "o", "--lr", "nan"], "'--lr': nan is not a finite number"),
+    (["nlp", "sentiment", "train", "--data", "d.csv", "-o", "o", "--dropout", "nan"], "'--dropout': nan is not a finite"),
+    (["speech", "transcribe", "a.wav", "--lm-weight", "-inf"], "'--lm-weight': -inf is not a finite number"),
+    (["nlp", "translate", "train", "--pairs", "p.tsv", "-o", "o", "--lr", "-1"], "'--lr': -1 is outside x>=0"),
+    (["nlp", "translate", "train", "--pairs", "p.tsv", "-o", "o", "--dropout", "0.99"], "0.99 is outside 0<=x<=0.95"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"), RANGED, ids=lambda c: " ".join(c[-2:]) if isinstance(c, list) else ""
+)
+def test_nan_to_a_ranged_option_is_not_a_finite_number(
+    invoke: Callable[..., Outcome],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    needle: str,
+) -> None:
+    """typer checks ``min=``/``max=`` before the command's own number check: a NaN read 'should be greater
+    than or equal to 0' (it is not a number at all)."""
+    monkeypatch.chdir(tmp_path)
+    outcome = invoke(*argv)
+    assert_clean_failure(outcome, 2, needle)
+    assert "greater than" not in outcome.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_float_range() -> None:
+    half_open = FloatRange(0.0, 1.0, high_open=True)
+    assert half_open(" 0 ") == 0.0 and half_open("0.999") == 0.999 and half_open.describe() == "0<=x<1"
+    for bad, says in [
+        ("1", "1 is outside 0<=x<1"),
+        ("-0.1", "outside"),
+        ("nan", "not a finite"),
+        ("x", "not a number"),
+    ]:
+        with pytest.raises(ValueError, match=says):
+            half_open(bad)
+    assert FloatRange(high=2.0)("2") == 2.0 and FloatRange(low=1.0).describe() == "x>=1"

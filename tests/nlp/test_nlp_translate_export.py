@@ -82,3 +82,17 @@ def test_dynamo_exporter_is_refused_with_the_reason(trained: Path, tmp_path: Pat
     with pytest.raises(ExportError, match="torchscript"):
         export_translator(TranslateExportConfig(str(trained), "fp32", "dynamo", limit=0), tmp_path / "d")
     assert not (tmp_path / "d").exists()
+
+
+def test_quiet_export_shows_nothing_on_stderr(
+    trained: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """torch's C++ exporter warned '[W... shape_type_inference.cpp] Warning: The shape inference of
+    prim::PackPadded type is missing' on stderr under -q."""
+    args = ["--model", str(trained), "-o", str(tmp_path / "q"), "--precision", "fp32", "--limit", "0", "-q"]
+    monkeypatch.setattr(sys, "argv", ["nlp", "translate", "export", *args])
+    capfd.readouterr()
+    with pytest.raises(SystemExit) as done:
+        main()
+    assert not done.value.code
+    assert capfd.readouterr().err == ""

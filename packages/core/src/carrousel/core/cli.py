@@ -44,7 +44,7 @@ from rich.logging import RichHandler
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from carrousel.core.cli_values import number_problem, to_jsonable
+from carrousel.core.cli_values import Above, Below, FloatRange, number_problem, to_jsonable
 from carrousel.core.errors import CarrouselError
 from carrousel.core.export.choices import DeployPrecision, Exporter, InferencePrecision
 
@@ -53,6 +53,8 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
+    "Above",
+    "Below",
     "DistillHidden",
     "ExportPrecision",
     "ExportWith",
@@ -172,6 +174,7 @@ def command(app: typer.Typer, name: str | None = None) -> Callable[[F], F]:
         params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in params] + extra
         for p in params:
             _name_metavar(p.name, p.annotation)
+            _parse_float_range(p.annotation)
         flags = {p.name: _flag(p) for p in params}
 
         @functools.wraps(func)
@@ -218,6 +221,22 @@ def _name_metavar(name: str, annotation: Any) -> None:
     members = [a for a in (typing.get_args(base) or (base,)) if a is not type(None)]
     inner = [typing.get_args(a)[0] if typing.get_origin(a) is list else a for a in members]
     info.metavar = next((_METAVARS[t] for t in inner if t in _METAVARS), None)
+
+
+def _parse_float_range(annotation: Any) -> None:
+    """A float option with a range parses through :class:`FloatRange`: a NaN reads 'not a finite number'
+    (typer's range check, before the command's, called it 'not >= 0'); ``Above(x)``/``Below(x)`` exclude x."""
+    base, *extras = typing.get_args(annotation) if typing.get_origin(annotation) is Annotated else (None,)
+    info = next((e for e in extras if isinstance(e, typer.models.OptionInfo)), None)
+    above, below = (next((e.bound for e in extras if isinstance(e, k)), None) for k in (Above, Below))
+    floats = not {*(typing.get_args(base) or (base,))} - {float, type(None)}
+    if info is None or info.parser or not floats or {info.min, info.max, above, below} == {None}:
+        return
+    low, high = info.min if above is None else above, info.max if below is None else below
+    info.parser = bounds = FloatRange(low, high, high_open=below is not None, low_open=above is not None)
+    if (above, below) != (None, None):  # typer would show (and check) the bound as included
+        info.min = info.max = None
+        info.help = f"{info.help or ''}  [{bounds.describe()}]".strip()
 
 
 def _setup(verbose: bool, quiet: bool) -> None:
@@ -309,7 +328,7 @@ def run(app: typer.Typer, prog: str) -> None:
         else:
             ctx = getattr(exc, "ctx", None)
             where = ctx.command_path if ctx is not None else prog
-            message = " ".join(exc.format_message().split()).rstrip(".")
+            message = " ".join(exc.format_message().replace("Value error, ", "").split()).rstrip(".")
             hint = f"; see '{where} --help'" if "UsageError" in kinds else ""
             stderr.print(f"[red]error:[/red] {escape(message)}{hint}", highlight=False)
             code = EXIT_USAGE if "UsageError" in kinds else EXIT_ERROR

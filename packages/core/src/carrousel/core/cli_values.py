@@ -1,5 +1,6 @@
 """Values crossing the command line's edge (no CLI library needed): numbers given as options are finite
-and within 64 bits (:func:`number_problem`), and results become strict JSON (:func:`to_jsonable`).
+and within 64 bits (:func:`number_problem`) and within their option's range (:class:`FloatRange`), and
+results become strict JSON (:func:`to_jsonable`).
 
 :mod:`carrousel.core.cli` uses both: every option is checked before a command's body runs, and
 ``--json`` prints through :func:`to_jsonable`.
@@ -11,6 +12,7 @@ import dataclasses
 import enum
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ import numpy as np
 
 from carrousel.core.errors import ConfigError
 
-__all__ = ["number_problem", "to_jsonable"]
+__all__ = ["Above", "Below", "FloatRange", "number_problem", "to_jsonable"]
 
 _INT64 = 1 << 63
 
@@ -30,6 +32,52 @@ def number_problem(value: Any) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool) and not -_INT64 <= value < _INT64:
         return f"{value} is beyond 64 bits; give a smaller number"
     return None
+
+
+@dataclass(frozen=True)
+class Above:
+    """Marks a float option's lower bound as excluded: ``Annotated[float, Option(), Above(0.0)]`` takes x > 0."""
+
+    bound: float  # the value must be greater than this
+
+
+@dataclass(frozen=True)
+class Below:
+    """Marks a float option's upper bound as excluded: ``Annotated[float, Option(min=0.0), Below(1.0)]``
+    takes ``[0, 1)`` (an option's ``max=`` is inclusive)."""
+
+    bound: float  # the value must be smaller than this
+
+
+@dataclass(frozen=True)
+class FloatRange:
+    """Parses a float option's text: a number, then finite (checked first: a NaN is not "below 0"), then in
+    ``[low, high]`` (a bound excluded when ``low_open`` / ``high_open``). Raises ValueError naming the problem."""
+
+    low: float | None = None  # smallest value allowed (None: no bound)
+    high: float | None = None  # largest value allowed, or the excluded bound when high_open (None: no bound)
+    high_open: bool = False  # the value must be below ``high``
+    low_open: bool = False  # the value must be above ``low``
+
+    def describe(self) -> str:
+        """The range as the help shows it: ``x>=0``, ``0<=x<1``."""
+        if self.high is None:
+            return "any number" if self.low is None else f"x>{'' if self.low_open else '='}{self.low:g}"
+        low = "" if self.low is None else f"{self.low:g}<{'' if self.low_open else '='}"
+        return f"{low}x{'<' if self.high_open else '<='}{self.high:g}"
+
+    def __call__(self, value: Any) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{value!r} is not a number") from None
+        if (problem := number_problem(number)) is not None:
+            raise ValueError(problem)
+        if (self.low is not None and (number <= self.low if self.low_open else number < self.low)) or (
+            self.high is not None and (number >= self.high if self.high_open else number > self.high)
+        ):
+            raise ValueError(f"{number:g} is outside {self.describe()}; give a value in that range")
+        return number
 
 
 def to_jsonable(obj: Any) -> Any:

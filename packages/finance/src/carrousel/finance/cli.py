@@ -432,9 +432,15 @@ def forecast(
     config: ConfigFile = None,
 ) -> None:
     """Forecast the next trading days with quantiles, after a walk-forward backtest against baselines."""
+    from carrousel.core.atomic import is_stdout
     from carrousel.finance.pipeline import forecast as run_forecast
     from carrousel.finance.pipeline import saved_config
 
+    to_stdout = plot is not None and is_stdout(plot)  # the PNG only there: no tables after it
+    if to_stdout and as_json:
+        raise typer.BadParameter(
+            "it names stdout, where --json prints; give one of them", param_hint="'--plot'"
+        )
     cfg = _config(
         tickers, source=source, csv=csv, start=start, end=end, lookback=lookback, horizon=horizon,
         indicators=indicators, arch=arch, quantiles=quantiles, hidden=hidden, epochs=epochs, device=device,
@@ -448,6 +454,8 @@ def forecast(
     doc = result.to_dict()
     if as_json:
         emit_json(doc)
+        return
+    if to_stdout:
         return
     _render_forecast(doc)
     _render_board(doc["backtest"], doc["reused_bundle"])

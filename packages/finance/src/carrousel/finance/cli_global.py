@@ -222,8 +222,10 @@ def _check_model_dir(path: Path) -> None:
 
 
 def _render_train(doc: dict[str, Any]) -> None:
+    members = f" (each of {doc['members']} members)" if doc["members"] > 1 else ""
     stdout.print(
-        f"global model: {doc['series']} series, {doc['windows']} training windows, {doc['epochs']} epoch(s), "
+        f"global model: {doc['series']} series, {doc['windows']} training windows, {doc['epochs']} epoch(s)"
+        f"{members}, "
         f"train loss {doc['first_train_loss']:.4f} -> {doc['last_train_loss']:.4f}, {doc['seconds']:.1f} s; "
         f"window store {doc['store_mb']:.1f} MB (materialised {doc['materialised_mb']:.1f} MB)"
     )

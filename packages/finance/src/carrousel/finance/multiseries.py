@@ -111,6 +111,10 @@ class GlobalResult:
     def to_dict(self) -> dict[str, Any]:
         """The run as JSON-ready data (finite numbers only)."""
         losses = [h["train_loss"] for h in self.history if "train_loss" in h]
+        members = self.bundle.config.model.members  # history holds every member's epochs, one after another
+        epochs = max(
+            (int(h["epoch"]) for h in self.history if "epoch" in h), default=len(self.history) // members
+        )
         return {
             "series": self.series,
             "skipped": list(self.skipped),
@@ -119,7 +123,8 @@ class GlobalResult:
             "store_mb": self.store_bytes / 2**20,
             "materialised_mb": self.materialised_bytes / 2**20,
             "seconds": self.seconds,
-            "epochs": len(self.history),
+            "epochs": epochs,  # the most one member trained (early stopping may end a member sooner)
+            "members": members,
             "first_train_loss": losses[0] if losses else None,
             "last_train_loss": losses[-1] if losses else None,
             "history": self.history,

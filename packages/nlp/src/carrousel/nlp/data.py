@@ -45,6 +45,7 @@ __all__ = [
     "read_vectors",
     "stratified_split",
     "stream_batches",
+    "warn_truncated",
 ]
 
 logger = logging.getLogger(__name__)
@@ -228,8 +229,11 @@ def stratified_split(labels: Sequence[str], fraction: float, seed: int) -> tuple
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(held))
 
 
-def encode_texts(tokenizer: TextTokenizer, texts: Sequence[str], max_length: int) -> list[np.ndarray]:
-    """Token ids per text, cut to ``max_length`` (a warning counts the truncated texts); at least one id.
+def encode_texts(
+    tokenizer: TextTokenizer, texts: Sequence[str], max_length: int, warn: bool = True
+) -> list[np.ndarray]:
+    """Token ids per text, cut to ``max_length`` (a warning counts the truncated texts, unless ``warn`` is
+    False: the caller then counts them itself); at least one id.
 
     Very long texts are cut to ``max_length * 32`` characters before tokenising, so no input can exhaust
     memory.
@@ -243,11 +247,14 @@ def encode_texts(tokenizer: TextTokenizer, texts: Sequence[str], max_length: int
             cut += 1
             ids = ids[:max_length]
         out.append(np.asarray(ids or [tokenizer.unk_id], dtype=np.int64))
-    if cut:
-        logger.warning(
-            "%d of %d texts are longer than %d tokens and were truncated", cut, len(texts), max_length
-        )
+    if cut and warn:
+        warn_truncated(cut, len(texts), max_length)
     return out
+
+
+def warn_truncated(cut: int, total: int, max_length: int) -> None:
+    """The one warning for ``cut`` of ``total`` texts longer than ``max_length`` tokens."""
+    logger.warning("%d of %d texts are longer than %d tokens and were truncated", cut, total, max_length)
 
 
 class TextClassDataset(Dataset[tuple[torch.Tensor, int]]):

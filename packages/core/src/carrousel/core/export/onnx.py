@@ -22,6 +22,9 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import os
+import re
+import sys
 import tempfile
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -117,17 +120,52 @@ def _torchscript(
     axes = {k: dict(v) for k, v in dynamic.items()}
     for name in output_names:  # every output's batch axis follows the first input's
         axes.setdefault(name, {0: next(iter(dynamic.get(input_names[0], {0: "batch"}).values()), "batch")})
-    torch.onnx.export(
-        graph,
-        tuple(example),
-        buf,  # type: ignore[arg-type]
-        dynamo=False,
-        input_names=list(input_names),
-        output_names=list(output_names),
-        dynamic_axes=axes,  # type: ignore[arg-type]
-        opset_version=OPSET,
-    )
+    with _cpp_warnings_as_python():
+        torch.onnx.export(
+            graph,
+            tuple(example),
+            buf,  # type: ignore[arg-type]
+            dynamo=False,
+            input_names=list(input_names),
+            output_names=list(output_names),
+            dynamic_axes=axes,  # type: ignore[arg-type]
+            opset_version=OPSET,
+        )
     return buf.getvalue()
+
+
+_CPP_WARNING = re.compile(rb"^\[W\d{4} [^\]]*\] Warning: (.*?)(?: \(function \w+\))?$")
+
+
+@contextlib.contextmanager
+def _cpp_warnings_as_python() -> Iterator[None]:
+    """PyTorch's C++ warnings, which the torchscript exporter writes straight to file descriptor 2
+    (``[W1203 ... shape_type_inference.cpp:1994] Warning: The shape inference of prim::PackPadded type is
+    missing...``), become Python warnings, so warning filters apply to them (:func:`export_onnx` ignores the
+    exporter's warnings; ``nlp translate export -q`` showed these); anything else written there is passed on."""
+    with contextlib.ExitStack() as stack:
+        try:
+            sys.stderr.flush()
+            saved = os.dup(2)
+        except (OSError, ValueError, AttributeError):  # no descriptor 2 to borrow: leave it alone
+            saved = None
+        if saved is None:
+            yield
+            return
+        sink = stack.enter_context(tempfile.TemporaryFile())
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            for line in sink.read().splitlines(keepends=True):
+                if found := _CPP_WARNING.match(line.rstrip(b"\r\n")):
+                    text = found.group(1).decode(errors="replace")
+                    warnings.warn(f"torch.onnx.export: {text}", UserWarning, stacklevel=3)
+                else:
+                    os.write(2, line)
 
 
 def _dynamo(

@@ -11,25 +11,41 @@ from typing import Annotated, Any, TypeVar
 import typer
 from typer.core import TyperGroup
 
-from carrousel.core.cli import echo, is_quiet
+from carrousel.core.cli import Above, Below, echo, is_quiet
 from carrousel.core.config import from_dict
 from carrousel.core.errors import ConfigError
 
 __all__ = [
     "CONTEXT",
+    "BpeDropout",
     "Cell",
     "ConfigFile",
     "Device",
+    "HeldOut",
     "JsonFlag",
     "Pooling",
     "RunByDefault",
+    "TestShare",
     "TokenizerKind",
+    "ValidShare",
     "group",
     "pick",
     "print_evaluation",
     "section",
     "show_progress",
 ]
+
+# shares and chances in [0, 1) or (0, 1): a bad one is a usage error naming the flag and the range
+_BPE_HELP = "BPE-dropout of the training pairs: each merge skipped with this chance (0: off) [default: 0]."
+BpeDropout = Annotated[float | None, typer.Option(min=0.0, help=_BPE_HELP), Below(1.0)]
+ValidShare = Annotated[
+    float | None, typer.Option(min=0.0, help="Validation share [default: 0.05]."), Below(1.0)
+]
+TestShare = Annotated[
+    float | None, typer.Option(min=0.0, help="Held-out test share [default: 0.05]."), Below(1.0)
+]
+_HELD_HELP = "Held out for early stopping [default: 0.1]."
+HeldOut = Annotated[float | None, typer.Option(help=_HELD_HELP), Above(0.0), Below(1.0)]
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 T = TypeVar("T")

@@ -30,7 +30,7 @@ Header = Annotated[
     typer.Option("--header/--no-header", help="CSV/TSV: first row names the columns [default: header]."),
 ]
 MaxLen = Annotated[
-    int | None, typer.Option("--max-length", min=1, help="Tokens kept per text [default: 256].")
+    int | None, typer.Option("--max-length", min=1, max=100_000, help="Tokens kept per text [default: 256].")
 ]
 
 

@@ -24,6 +24,7 @@ from carrousel.nlp.cli._common import (
     Cell,
     ConfigFile,
     Device,
+    HeldOut,
     JsonFlag,
     Pooling,
     Teacher,
@@ -88,7 +89,9 @@ def train(
     header: Header = None,
     max_length: MaxLen = None,
     tokenizer: Annotated[TokenizerKind | None, typer.Option(help="Tokenizer level [default: bpe].")] = None,
-    vocab_size: Annotated[int | None, typer.Option(min=8, help="Vocabulary size [default: 8000].")] = None,
+    vocab_size: Annotated[
+        int | None, typer.Option(min=8, max=1_000_000, help="Vocabulary size [default: 8000].")
+    ] = None,
     min_frequency: Annotated[
         int | None, typer.Option(min=1, help="Rarer pieces become [UNK] [default: 2].")
     ] = None,
@@ -114,9 +117,7 @@ def train(
     batch_size: Annotated[int | None, typer.Option(min=1, help="[default: 32]")] = None,
     lr: Annotated[float | None, typer.Option(min=0.0, help="Learning rate [default: 0.002].")] = None,
     patience: Annotated[int | None, typer.Option(min=1, help="Early-stopping patience [default: 3].")] = None,
-    val_fraction: Annotated[
-        float | None, typer.Option(help="Held out for early stopping [default: 0.1].")
-    ] = None,
+    val_fraction: HeldOut = None,
     seed: Annotated[int | None, typer.Option(help="[default: 0]")] = None,
     threads: Annotated[int | None, typer.Option(min=0, help="CPU threads (0: torch's default).")] = None,
     ema_decay: Annotated[

@@ -18,6 +18,7 @@ from carrousel.core.cli import (
     print_deployment,
 )
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
+from carrousel.nlp.cli import _common as shares
 from carrousel.nlp.cli._common import ConfigFile, Device, JsonFlag, group, pick, section, show_progress
 from carrousel.nlp.config import (
     DecodeConfig,
@@ -140,11 +141,13 @@ def train(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the model bundle.")],
     src: Annotated[str | None, typer.Option("--src", help="Source language code [default: en].")] = None,
     tgt: Annotated[str | None, typer.Option("--tgt", help="Target language code [default: de].")] = None,
-    valid: Annotated[float | None, typer.Option(help="Validation share [default: 0.05].")] = None,
-    test: Annotated[float | None, typer.Option(help="Held-out test share [default: 0.05].")] = None,
+    valid: shares.ValidShare = None,
+    test: shares.TestShare = None,
     vocab_size: Annotated[
         int | None,
-        typer.Option(min=8, help="BPE vocabulary size (per language when separate) [default: 1000]."),
+        typer.Option(
+            min=8, max=1_000_000, help="BPE vocabulary size (per language when separate) [default: 1000]."
+        ),
     ] = None,
     shared_vocab: Annotated[
         bool,
@@ -187,13 +190,7 @@ def train(
             " like unseen ones (0: off) [default: 0].",
         ),
     ] = None,
-    bpe_dropout: Annotated[
-        float | None,
-        typer.Option(
-            min=0.0,
-            help="BPE-dropout of the training pairs: each merge skipped with this chance (0: off) [default: 0].",
-        ),
-    ] = None,
+    bpe_dropout: shares.BpeDropout = None,
     label_smoothing: Annotated[float | None, typer.Option(min=0.0, max=0.95, help="[default: 0.1]")] = None,
     epochs: Annotated[int | None, typer.Option(min=1, help="Most epochs [default: 32].")] = None,
     batch_size: Annotated[int | None, typer.Option(min=1, help="Pairs per batch [default: 32].")] = None,

@@ -35,6 +35,7 @@ from carrousel.nlp.data import (
     load_texts,
     make_loader,
     stratified_split,
+    warn_truncated,
 )
 from carrousel.nlp.decision import decide, place_threshold
 from carrousel.nlp.errors import LabelMismatchError, TextDataError
@@ -249,8 +250,11 @@ class SentimentModel:
     def _encode(self, texts: Sequence[str], max_length: int | None) -> tuple[list[np.ndarray], list[bool]]:
         check_texts(texts, "input")
         limit = max_length or self.max_length
-        full = encode_texts(self.tokenizer, texts, limit + 1)  # one extra id tells whether it was cut
-        return [ids[:limit] for ids in full], [len(ids) > limit for ids in full]
+        full = encode_texts(self.tokenizer, texts, limit + 1, warn=False)  # one extra id tells if it was cut
+        cut = [len(ids) > limit for ids in full]
+        if any(cut):  # counted here, against the real limit (encode_texts would say limit + 1)
+            warn_truncated(sum(cut), len(texts), limit)
+        return [ids[:limit] for ids in full], cut
 
     def _run(self, ids: list[np.ndarray], batch_size: int) -> tuple[np.ndarray, np.ndarray]:
         """Probabilities ``(N, C)`` and attention ``(N, T_max)``, in input order (batched by length)."""
@@ -295,12 +299,6 @@ class SentimentModel:
         if not texts:
             return []
         ids, cut = self._encode(texts, max_length)
-        if any(cut):
-            logger.warning(
-                "%d texts are longer than %d tokens and were truncated",
-                sum(cut),
-                max_length or self.max_length,
-            )
         probs, weights = self._run(ids, batch_size)
         chosen = decide(probs, self.threshold)
         attention = self.model.attention is not None
