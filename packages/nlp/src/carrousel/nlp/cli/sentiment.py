@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from carrousel.core.cli import (
+    Below,
     ExportPrecision,
     ExportWith,
     PruneShare,
@@ -127,6 +128,7 @@ def train(
             help="Weight averaging: EMA decay per step; validation and the saved model use the average "
             "(0: off) [default: 0].",
         ),
+        Below(1.0),
     ] = None,
     exclude: Annotated[
         Path | None, typer.Option(help="Texts to keep out of training (e.g. a test set).")
