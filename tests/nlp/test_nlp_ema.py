@@ -40,4 +40,4 @@ def test_train_with_ema_decay_records_it_and_loads(tmp_path: Path, synthetic_csv
         torch.as_tensor(probs).sum(1), torch.ones(2, dtype=torch.float64)
     )
     bad = runner.invoke(app, [*base, "--out", str(tmp_path / "bad"), "--ema-decay", "1"])
-    assert bad.exit_code == 1 and "ema_decay must be in [0, 1)" in bad.output
+    assert bad.exit_code == 2 and "1 is outside 0<=x<1" in bad.output  # a usage error naming the range
