@@ -223,3 +223,20 @@ def test_the_average_keeps_pruned_weights_at_zero() -> None:
     cfg = dataclasses.replace(CFG, ema_decay=0.9)
     Trainer(model, RegressionTask(), cfg, callbacks=[PruneCallback(pruner), seen]).fit(train, val)
     assert seen.nonzero == [0, 0, 0]
+
+
+def test_a_flushed_partial_accumulation_window_is_averaged_before_validation() -> None:
+    """6 batches an epoch at accumulate 4: a full window and a flushed partial one, 2 steps an epoch; each
+    is folded in before that epoch's validation."""
+    train, val = loaders()
+    counts: list[int] = []
+
+    class _Count(Callback):
+        def on_validation_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
+            assert trainer.ema is not None
+            counts.append(trainer.ema.updates)
+
+    cfg = dataclasses.replace(CFG, ema_decay=0.9, accumulate=4)
+    trainer = Trainer(mlp(dropout=0.0), RegressionTask(), cfg, callbacks=[_Count()])
+    trainer.fit(train, val)
+    assert trainer.step == 6 and counts == [2, 4, 6]

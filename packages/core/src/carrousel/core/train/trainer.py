@@ -237,6 +237,7 @@ class Trainer:
                     break
             if self.micro % cfg.accumulate:  # flush a partial accumulation window
                 self._optimizer_step()
+                self._fold_average()
             logs = self._epoch_logs(time.perf_counter() - t0)
             if val_loader is not None:
                 with self._averaged():
@@ -244,6 +245,12 @@ class Trainer:
                 self.callbacks.call("on_validation_end", self, self.epoch, val)
                 logs.update(val)
             self._end_epoch(logs)
+
+    def _fold_average(self) -> None:
+        """Folds the weights into the average when an optimiser step was taken since the last fold."""
+        if self._ema_due and self.ema is not None:
+            self.ema.update(self.model)
+            self._ema_due = False
 
     def _averaged(self) -> contextlib.AbstractContextManager[Any]:
         """The weight average swapped into the model (``ema_decay`` > 0), else nothing."""
@@ -295,9 +302,7 @@ class Trainer:
             "grad_norm": norm,
         }
         self.callbacks.call("on_batch_end", self, idx, logs)
-        if self._ema_due and self.ema is not None:  # the weights as the batch left them, callbacks included
-            self.ema.update(self.model)
-            self._ema_due = False
+        self._fold_average()  # the weights as the batch left them, callbacks (a pruner's masks) included
         every = cfg.checkpoint_every
         if every and self.micro % cfg.accumulate == 0 and self.step % every == 0 and self.step > 0:
             self._save_checkpoint(best=False)
