@@ -152,7 +152,7 @@ class FitConfig:
         _fraction("val_fraction", self.val_fraction, low_open=True)
         _need(self.threads >= 0, f"threads must be >= 0, got {self.threads}")
         _fraction("lr_decay", self.lr_decay)
-        _need(0.0 <= self.ema_decay < 1.0, f"ema_decay must be in [0, 1), got {self.ema_decay}")
+        _fraction("ema_decay", self.ema_decay)
 
 
 @dataclass(frozen=True)
