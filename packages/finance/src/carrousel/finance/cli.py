@@ -36,7 +36,7 @@ from carrousel.core.cli import (
 )
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.finance import __version__
-from carrousel.finance.cli_global import PrecisionOpt, register
+from carrousel.finance.cli_global import PrecisionOpt, register, stdout_only
 from carrousel.finance.config import (
     Arch,
     Device,
@@ -432,15 +432,10 @@ def forecast(
     config: ConfigFile = None,
 ) -> None:
     """Forecast the next trading days with quantiles, after a walk-forward backtest against baselines."""
-    from carrousel.core.atomic import is_stdout
     from carrousel.finance.pipeline import forecast as run_forecast
     from carrousel.finance.pipeline import saved_config
 
-    to_stdout = plot is not None and is_stdout(plot)  # the PNG only there: no tables after it
-    if to_stdout and as_json:
-        raise typer.BadParameter(
-            "it names stdout, where --json prints; give one of them", param_hint="'--plot'"
-        )
+    to_stdout = stdout_only(plot, as_json, "--plot")  # the PNG only there: no tables after it
     cfg = _config(
         tickers, source=source, csv=csv, start=start, end=end, lookback=lookback, horizon=horizon,
         indicators=indicators, arch=arch, quantiles=quantiles, hidden=hidden, epochs=epochs, device=device,

@@ -23,7 +23,7 @@ from carrousel.core.files import check_output_file
 from carrousel.finance.config import Arch, Device, FinanceConfig, Sampling, load_config
 from carrousel.finance.errors import FinanceConfigError
 
-__all__ = ["PrecisionOpt", "register"]
+__all__ = ["PrecisionOpt", "register", "stdout_only"]
 
 _D = FinanceConfig()
 
@@ -153,11 +153,7 @@ def register(app: typer.Typer) -> None:
         """Forecast every series of a long table with a saved model (new series: scaled by their own history)."""
         from carrousel.finance.frames import Forecaster, read_frame
 
-        to_stdout = out is not None and is_stdout(out)  # CSV only there: no table after it
-        if to_stdout and as_json:
-            raise typer.BadParameter(
-                "it names stdout, where --json prints; give one of them", param_hint="'--out'"
-            )
+        to_stdout = stdout_only(out, as_json, "--out")  # CSV only there: no table after it
         parquet = out is not None and not writes_in_place(out) and out.suffix.lower() == ".parquet"
         if out is not None and not writes_in_place(out):  # /dev/stdout, a FIFO: CSV written in place
             if out.suffix.lower() not in (".csv", ".parquet"):
@@ -205,6 +201,18 @@ def register(app: typer.Typer) -> None:
                 f"the model, for {len(continued)} of {pred['unique_id'].nunique()} series (-: no state, or the "
                 "table does not reach its last origin)"
             )
+
+
+def stdout_only(path: Path | None, as_json: bool, flag: str) -> bool:
+    """Whether the file option ``flag`` names stdout, which then receives that file alone (no tables);
+    with ``--json`` (which prints there too) it is a usage error."""
+    if path is None or not is_stdout(path):
+        return False
+    if as_json:
+        raise typer.BadParameter(
+            "it names stdout, where --json prints; give one of them", param_hint=f"'{flag}'"
+        )
+    return True
 
 
 def _pick(value: Any, default: Any) -> Any:
