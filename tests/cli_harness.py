@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,21 +44,30 @@ def _entry(prog: str) -> Callable[[], None]:
     return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
 
 
+def run_entry(capture: pytest.CaptureFixture[Any], prog: str, *args: str | Path) -> tuple[int, Any, Any]:
+    """Runs ``prog``'s console entry point in this process with ``args``: the exit code and what ``capture``
+    read (capsys; or capfd / capfdbinary, whose stdout is a real descriptor, for outputs named
+    ``/dev/stdout``)."""
+    main = _entry(prog)
+    old, sys.argv = sys.argv, [prog, *map(str, args)]
+    capture.readouterr()
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.argv = old
+    out, err = capture.readouterr()
+    return code, out, err
+
+
 @pytest.fixture
-def invoke(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Outcome]:
+def invoke(capsys: pytest.CaptureFixture[str]) -> Callable[..., Outcome]:
     """``invoke("bio", "scan", "x.fa")`` runs the console entry point in this process."""
 
     def run(prog: str, *args: str | Path) -> Outcome:
-        main = _entry(prog)
-        monkeypatch.setattr(sys, "argv", [prog, *map(str, args)])
-        capsys.readouterr()
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        out, err = capsys.readouterr()
-        return Outcome(code, out, err)
+        return Outcome(*run_entry(capsys, prog, *args))
 
     return run
 

@@ -3,28 +3,17 @@ backtest tables followed it on the same stream), and ``--json`` with it is a usa
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli_harness import run_entry
 from tests.finance.test_cli import TINY
 
 
 def _forecast(capfd: pytest.CaptureFixture[bytes], *args: str) -> tuple[int, bytes, bytes]:
     """``finance forecast ARGS`` in this process; stdout and stderr are real descriptors (capfd's files)."""
-    from carrousel.finance.cli import main
-
-    old, sys.argv = sys.argv, ["finance", "forecast", *args]
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    finally:
-        sys.argv = old
-    out, err = capfd.readouterr()
-    return code, out, err
+    return run_entry(capfd, "finance", "forecast", *args)
 
 
 @pytest.mark.usefixtures("sample_source")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_harness import run_entry
 from tests.finance.test_finance_global import ar_panel
 
 ROOT = Path(__file__).parents[2]
@@ -129,18 +130,7 @@ def global_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def _predict(capfd: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     """``finance predict ARGS`` in this process; stdout and stderr are real descriptors (capfd's files)."""
-    from carrousel.finance.cli import main
-
-    old = sys.argv
-    sys.argv = ["finance", "predict", *args]
-    try:
-        main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    finally:
-        sys.argv = old
-    out, err = capfd.readouterr()
-    return code, out, err
+    return run_entry(capfd, "finance", "predict", *args)
 
 
 def test_finance_predict_writes_csv_to_dev_stdout_and_a_fifo(
