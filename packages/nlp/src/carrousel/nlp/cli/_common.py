@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import sys
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import typer
 from typer.core import TyperGroup
@@ -21,14 +22,17 @@ __all__ = [
     "Cell",
     "ConfigFile",
     "Device",
+    "EmaDecay",
     "HeldOut",
     "JsonFlag",
     "Pooling",
     "RunByDefault",
+    "Table",
     "TestShare",
     "TokenizerKind",
     "ValidShare",
     "group",
+    "merged",
     "pick",
     "print_evaluation",
     "section",
@@ -45,6 +49,8 @@ TestShare = Annotated[
     float | None, typer.Option(min=0.0, help="Held-out test share [default: 0.05]."), Below(1.0)
 ]
 _HELD_HELP = "Held out for early stopping [default: 0.1]."
+_EMA_HELP = "Weight averaging: EMA decay per step; validation and the saved model use the average (0: off) [default: 0]."
+EmaDecay = Annotated[float | None, typer.Option(min=0.0, help=_EMA_HELP), Below(1.0)]
 HeldOut = Annotated[float | None, typer.Option(help=_HELD_HELP), Above(0.0), Below(1.0)]
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
@@ -122,8 +128,19 @@ ConfigFile = Annotated[
 Device = Annotated[str, typer.Option("--device", help="cpu, cuda, cuda:N, mps or auto.")]
 
 
-def section(path: Path | None, name: str, cls: type[T], extra: dict[str, Any] | None = None) -> T | None:
-    """The ``[name]`` table of a ``--config`` TOML file as ``cls`` (None without a file or table);
+@dataclasses.dataclass(frozen=True)
+class Table(Generic[T]):
+    """One table of a ``--config`` file: the keys it sets (validated as ``cls`` fields); the rest keep the
+    command's own defaults, which may differ from the config class's."""
+
+    value: T  # the table (with any ``extra`` fields) as its config class
+    given: dict[str, Any]  # the fields the file sets, validated
+
+
+def section(
+    path: Path | None, name: str, cls: type[T], extra: dict[str, Any] | None = None
+) -> Table[T] | None:
+    """The ``[name]`` table of a ``--config`` TOML file (None without a file or table);
     ``extra`` fields (e.g. what the command line fixes) are added to the table and win over it."""
     if path is None:
         return None
@@ -138,16 +155,28 @@ def section(path: Path | None, name: str, cls: type[T], extra: dict[str, Any] | 
         return None
     if not isinstance(table, dict):
         raise ConfigError(f"--config {path}: [{name}] must be a table")
-    return from_dict(cls, {**table, **(extra or {})})
+    value = from_dict(cls, {**table, **(extra or {})})
+    return Table(value, {key: getattr(value, key) for key in table})
 
 
-def pick(flag: Any, base: Any, field: str, default: Any) -> Any:
-    """The flag's value when given, else the TOML table's field, else the default."""
+def _flag(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def pick(flag: Any, base: Table[Any] | None, field: str, default: Any) -> Any:
+    """The flag's value when given, else the field when the TOML table sets it, else the command's default."""
     if flag is not None:
-        return flag.value if isinstance(flag, enum.Enum) else flag
-    if base is not None:
-        return getattr(base, field)
+        return _flag(flag)
+    if base is not None and field in base.given:
+        return base.given[field]
     return default
+
+
+def merged(base: Table[Any] | None, defaults: T, **flags: Any) -> T:
+    """The command's ``defaults`` with every field the TOML table sets, then every flag given (not None)."""
+    over = dict(base.given) if base is not None else {}
+    over.update({key: _flag(value) for key, value in flags.items() if value is not None})
+    return dataclasses.replace(defaults, **over)  # type: ignore[type-var]
 
 
 def show_progress() -> bool:

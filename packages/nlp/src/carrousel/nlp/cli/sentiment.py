@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from carrousel.core.cli import (
-    Below,
     ExportPrecision,
     ExportWith,
     PruneShare,
@@ -25,12 +24,14 @@ from carrousel.nlp.cli._common import (
     Cell,
     ConfigFile,
     Device,
+    EmaDecay,
     HeldOut,
     JsonFlag,
     Pooling,
     Teacher,
     TokenizerKind,
     group,
+    merged,
     pick,
     print_evaluation,
     section,
@@ -121,15 +122,7 @@ def train(
     val_fraction: HeldOut = None,
     seed: Annotated[int | None, typer.Option(help="[default: 0]")] = None,
     threads: Annotated[int | None, typer.Option(min=0, help="CPU threads (0: torch's default).")] = None,
-    ema_decay: Annotated[
-        float | None,
-        typer.Option(
-            min=0.0,
-            help="Weight averaging: EMA decay per step; validation and the saved model use the average "
-            "(0: off) [default: 0].",
-        ),
-        Below(1.0),
-    ] = None,
+    ema_decay: EmaDecay = None,
     exclude: Annotated[
         Path | None, typer.Option(help="Texts to keep out of training (e.g. a test set).")
     ] = None,
@@ -205,25 +198,13 @@ def train(
             min_frequency=pick(min_frequency, tok, "min_frequency", 2),
             lowercase=pick(lowercase, tok, "lowercase", True),
         ),
-        model=SentimentNetConfig(
-            embed_dim=pick(embed_dim, net, "embed_dim", 128),
-            hidden_size=pick(hidden_size, net, "hidden_size", 128),
-            num_layers=pick(layers, net, "num_layers", 1),
-            cell=pick(cell, net, "cell", "lstm"),
-            pooling=pick(pooling, net, "pooling", "attention"),
-            dropout=pick(dropout, net, "dropout", 0.4),
-            embed_dropout=net.embed_dropout if net else 0.3,
+        model=merged(
+            net, SentimentNetConfig(), embed_dim=embed_dim, hidden_size=hidden_size, num_layers=layers,
+            cell=cell, pooling=pooling, dropout=dropout,
         ),
-        fit=FitConfig(
-            epochs=pick(epochs, fit, "epochs", 15),
-            batch_size=pick(batch_size, fit, "batch_size", 32),
-            lr=pick(lr, fit, "lr", 2e-3),
-            patience=pick(patience, fit, "patience", 3),
-            val_fraction=pick(val_fraction, fit, "val_fraction", 0.1),
-            seed=pick(seed, fit, "seed", 0),
-            threads=pick(threads, fit, "threads", 0),
-            ema_decay=pick(ema_decay, fit, "ema_decay", 0.0),
-            device=device,
+        fit=merged(
+            fit, FitConfig(), epochs=epochs, batch_size=batch_size, lr=lr, patience=patience,
+            val_fraction=val_fraction, seed=seed, threads=threads, ema_decay=ema_decay, device=device,
             progress=show_progress(),
         ),
         exclude=str(exclude) if exclude else None,

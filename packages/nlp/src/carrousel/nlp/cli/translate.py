@@ -19,7 +19,7 @@ from carrousel.core.cli import (
 )
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.nlp.cli import _common as shares
-from carrousel.nlp.cli._common import ConfigFile, Device, JsonFlag, group, pick, section, show_progress
+from carrousel.nlp.cli._common import ConfigFile, Device, JsonFlag, group, merged, pick, section
 from carrousel.nlp.config import (
     DecodeConfig,
     FitConfig,
@@ -41,6 +41,7 @@ translate_app = group(
     "'nlp translate --model DIR TEXT'), score BLEU/chrF, export to ONNX.",
     run_by_default=True,
 )
+_FIT = FitConfig(epochs=32, batch_size=32, lr=3e-3, patience=3, lr_decay=0.5, threads=1)  # train's defaults
 
 
 class Attention(enum.StrEnum):
@@ -200,6 +201,7 @@ def train(
     threads: Annotated[
         int | None, typer.Option(min=0, help="CPU threads (0: torch's default) [default: 1].")
     ] = None,
+    ema_decay: shares.EmaDecay = None,
     device: Device = "auto",
     config: ConfigFile = None,
     as_json: JsonFlag = False,
@@ -210,6 +212,15 @@ def train(
     tok = section(config, "tokenizer", TokenizerConfig)
     net = section(config, "model", TranslateNetConfig)
     fit = section(config, "fit", FitConfig)
+    fit_flags = dict(
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        patience=patience,
+        seed=seed,
+        threads=threads,
+        ema_decay=ema_decay,
+    )
     files = tuple(str(p) for p in pairs)
     data = section(config, "data", TranslateDataConfig, {"pairs": files})
     cfg = TranslateTrainConfig(
@@ -221,7 +232,7 @@ def train(
             test=pick(test, data, "test", 0.05),
             max_ratio=pick(None, data, "max_ratio", 3.0),
             max_words=pick(None, data, "max_words", 80),
-            seed=pick(seed, data, "seed", fit.seed if fit else 0),
+            seed=pick(seed, data, "seed", pick(None, fit, "seed", 0)),
         ),
         tokenizer=TokenizerConfig(
             kind="bpe",
@@ -238,17 +249,7 @@ def train(
             pointer=pick(pointer, net, "pointer", True),
             lexicon=pick(lexicon, net, "lexicon", 0),
         ),
-        fit=FitConfig(
-            epochs=pick(epochs, fit, "epochs", 32),
-            batch_size=pick(batch_size, fit, "batch_size", 32),
-            lr=pick(lr, fit, "lr", 3e-3),
-            patience=pick(patience, fit, "patience", 3),
-            lr_decay=pick(None, fit, "lr_decay", 0.5),
-            seed=pick(seed, fit, "seed", 0),
-            threads=pick(threads, fit, "threads", 1),
-            device=device,
-            progress=show_progress(),
-        ),
+        fit=merged(fit, _FIT, device=device, progress=shares.show_progress(), **fit_flags),
         label_smoothing=label_smoothing if label_smoothing is not None else 0.1,
         placeholders=placeholders if placeholders is not None else True,
         rare_words=rare_words if rare_words is not None else 0,

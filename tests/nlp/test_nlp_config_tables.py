@@ -1,0 +1,70 @@
+"""A ``--config`` table that sets some fields keeps the command's own defaults for the others (which may
+differ from the config class's), and every field it sets reaches the run; flags win over the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from carrousel.nlp.cli import app
+from carrousel.nlp.pipeline import generate, sentiment, translate
+
+
+def _config_of(monkeypatch: pytest.MonkeyPatch, module: Any, name: str, *argv: str) -> Any:
+    """The config ``nlp *argv`` hands to ``module.name`` (the pipeline's train function, replaced)."""
+    seen: list[Any] = []
+
+    def capture(cfg: Any, *_: Any, **__: Any) -> None:
+        seen.append(cfg)
+        raise SystemExit(0)  # stop once the command has built its config
+
+    monkeypatch.setattr(module, name, capture)
+    with pytest.raises(SystemExit):
+        app(list(argv), standalone_mode=False)
+    return seen[0]
+
+
+def test_translate_fit_table_keeps_the_translator_defaults(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    conf = tmp_path / "mt.toml"
+    conf.write_text("[fit]\nema_decay = 0.999\nweight_decay = 0.01\n")
+    args = ["translate", "train", "--pairs", "p.tsv", "-o", str(tmp_path / "m"), "--config", str(conf)]
+    fit = _config_of(monkeypatch, translate, "train_translator", *args).fit
+    assert (fit.epochs, fit.lr, fit.lr_decay, fit.threads) == (
+        32,
+        3e-3,
+        0.5,
+        1,
+    )  # not FitConfig()'s 15, 2e-3, 0, 0
+    assert (fit.ema_decay, fit.weight_decay) == (0.999, 0.01)  # dropped before
+    flagged = _config_of(
+        monkeypatch, translate, "train_translator", *args, "--epochs", "5", "--ema-decay", "0.9"
+    )
+    assert (flagged.fit.epochs, flagged.fit.ema_decay, flagged.fit.weight_decay) == (5, 0.9, 0.01)
+
+
+def test_generate_tables_keep_the_language_model_defaults(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    conf = tmp_path / "lm.toml"
+    conf.write_text("[tokenizer]\nvocab_size = 300\n[fit]\nema_decay = 0.5\n")
+    args = ["generate", "train", "--text", "t.txt", "-o", str(tmp_path / "m"), "--config", str(conf)]
+    cfg = _config_of(monkeypatch, generate, "train_lm", *args)
+    tok = cfg.tokenizer
+    assert (tok.kind, tok.vocab_size, tok.min_frequency, tok.lowercase) == ("char", 300, 1, False)
+    assert (cfg.fit.epochs, cfg.fit.patience, cfg.fit.lr_decay, cfg.fit.ema_decay) == (40, 4, 0.25, 0.5)
+
+
+def test_sentiment_model_table_reaches_every_field(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    conf = tmp_path / "s.toml"
+    conf.write_text(
+        "[model]\nattention_size = 16\nbidirectional = false\ndropout = 0.1\n[fit]\nlr_decay = 0.5\n"
+    )
+    args = ["sentiment", "train", "--data", "d.csv", "-o", str(tmp_path / "m"), "--config", str(conf)]
+    cfg = _config_of(monkeypatch, sentiment, "train_sentiment", *args, "--dropout", "0.2")
+    net = cfg.model
+    assert (net.attention_size, net.bidirectional, net.dropout, net.hidden_size) == (16, False, 0.2, 128)
+    assert (cfg.fit.lr_decay, cfg.fit.epochs) == (0.5, 15)
