@@ -40,7 +40,8 @@ row reports its AGREEMENT with its teacher there (``general agreement``: the sha
 model at its own decision rule, and in the F1 table the mean absolute difference of P(positive)): what
 distillation should achieve off the movie domain, without human labels; ``--general 0`` gives the
 student of review sentences only. ``--reuse`` scores the models
-already in ``--keep DIR`` instead of training them again (training is deterministic per seed).
+already in ``--keep DIR`` instead of training them again (training is deterministic per seed), each only if
+it was trained with the same config (stored beside it as ``NAME.config.json``), else it is trained again.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ import statistics
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -298,6 +300,15 @@ def validation(train: Path, model_dir: Path, seed: int) -> tuple[float, float]:
     return float(np.mean(pred == y)), 2 * tp / max(float(np.sum(pred == 1) + np.sum(y == 1)), 1.0)
 
 
+def _trained_with(model: Path, cfg: SentimentTrainConfig) -> bool:
+    """Whether ``model`` holds a bundle trained with ``cfg`` (``--reuse``; an older or other one: no)."""
+    stored = model.with_name(f"{model.name}.config.json")
+    same = stored.is_file() and json.loads(stored.read_text()) == json.loads(json.dumps(asdict(cfg)))
+    if (model / "bundle.json").is_file() and not same:
+        print(f"--reuse: {model} was trained with another config; training it again", flush=True)
+    return same and (model / "bundle.json").is_file()
+
+
 def distilled(
     train: Path,
     tests: list[Path],
@@ -338,8 +349,9 @@ def distilled(
         ),
     )
     model = folder / f"model_{seed}_distilled_{'u' if unlabelled else ''}{augment}"
-    if not (reuse and (model / "bundle.json").is_file()):
+    if not (reuse and _trained_with(model, cfg)):
         train_sentiment(cfg, model)
+        model.with_name(f"{model.name}.config.json").write_text(json.dumps(asdict(cfg), sort_keys=True))
     scores = []
     for path in tests:
         ev = evaluate_sentiment(SentimentEvaluateConfig(str(model), TextDataConfig(str(path))))
