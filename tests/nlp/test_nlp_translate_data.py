@@ -16,23 +16,24 @@ from carrousel.nlp.parallel import clean_pairs, read_mo, read_pairs, split_pairs
 GIT_MO = Path("/usr/share/locale/de/LC_MESSAGES/git.mo")
 
 
-def write_mo(path: Path, entries: dict[str, str]) -> Path:
-    """A little-endian GNU .mo catalogue of ``entries`` (what msgfmt writes, without a hash table)."""
+def write_mo(path: Path, entries: dict[str, str], charset: str = "utf-8", order: str = "<") -> Path:
+    """A GNU .mo catalogue of ``entries`` in ``charset``, little- (``<``) or big-endian (``>``): what msgfmt
+    writes, without a hash table."""
     keys = sorted(entries)
-    ids = b"".join(k.encode() + b"\0" for k in keys)
-    strs = b"".join(entries[k].encode() + b"\0" for k in keys)
+    ids = b"".join(k.encode(charset) + b"\0" for k in keys)
+    strs = b"".join(entries[k].encode(charset) + b"\0" for k in keys)
     n = len(keys)
     start = 7 * 4 + 16 * n
     offsets, o = [], 0
     for k in keys:
-        offsets.append((len(k.encode()), start + o))
-        o += len(k.encode()) + 1
+        offsets.append((len(k.encode(charset)), start + o))
+        o += len(k.encode(charset)) + 1
     toffsets, o = [], 0
     for k in keys:
-        toffsets.append((len(entries[k].encode()), start + len(ids) + o))
-        o += len(entries[k].encode()) + 1
-    head = struct.pack("<7I", 0x950412DE, 0, n, 7 * 4, 7 * 4 + 8 * n, 0, 0)
-    body = b"".join(struct.pack("<2I", *x) for x in offsets + toffsets)
+        toffsets.append((len(entries[k].encode(charset)), start + len(ids) + o))
+        o += len(entries[k].encode(charset)) + 1
+    head = struct.pack(f"{order}7I", 0x950412DE, 0, n, 7 * 4, 7 * 4 + 8 * n, 0, 0)
+    body = b"".join(struct.pack(f"{order}2I", *x) for x in offsets + toffsets)
     path.write_bytes(head + body + ids + strs)
     return path
 
@@ -53,14 +54,38 @@ def test_mo_keeps_single_line_messages_with_placeholders(tmp_path: Path) -> None
     assert read_pairs([mo]) == read_mo(mo)
 
 
+def test_mo_in_its_declared_charset_without_contexts(tmp_path: Path) -> None:
+    """A Latin-1 catalogue whose header names a translator with an umlaut (as net-tools' German one does;
+    Python's gettext cannot read it), big-endian too; a message's context is not part of its text."""
+    entries = {
+        "": "Last-Translator: Ralf B\u00e4chle\nContent-Type: text/plain; charset=iso-8859-1\n",
+        "architecture\x04<none>": "<keine>",
+        "Interface not found": "Schnittstelle nicht gefunden \u00fcberall",
+    }
+    for order in ("<", ">"):
+        mo = write_mo(tmp_path / f"latin{order == '<'}.mo", entries, "latin-1", order)
+        assert read_mo(mo) == [
+            ("Interface not found", "Schnittstelle nicht gefunden \u00fcberall"),
+            ("<none>", "<keine>"),
+        ]
+    wrong = dict(entries, **{"": "Content-Type: text/plain; charset=no-such-charset\n"})
+    with pytest.raises(TextDataError, match="unknown charset 'no-such-charset'"):
+        read_mo(write_mo(tmp_path / "wrong.mo", wrong))
+
+
 def test_mo_errors_are_one_line(tmp_path: Path) -> None:
     with pytest.raises(TextDataError, match="no such file"):
         read_mo(tmp_path / "missing.mo")
     bad = tmp_path / "bad.mo"
-    bad.write_bytes(b"not a catalogue at all")
-    with pytest.raises(TextDataError, match=r"not a gettext \.mo catalogue") as err:
-        read_mo(bad)
-    assert "\n" not in str(err.value)
+    for raw in (
+        b"not a catalogue at all",
+        b"\xde\x12\x04\x95\0\0",
+        b"\xde\x12\x04\x95" + bytes(4) + b"\x05" + bytes(11),
+    ):
+        bad.write_bytes(raw)  # no magic number; truncated; a table outside the file
+        with pytest.raises(TextDataError, match=r"not a gettext \.mo catalogue") as err:
+            read_mo(bad)
+        assert "\n" not in str(err.value)
 
 
 @pytest.mark.skipif(not GIT_MO.exists(), reason="no German git catalogue in /usr/share/locale")

@@ -2,9 +2,9 @@
 
 Sources (:func:`read_pairs`):
 
-* gettext ``.mo`` catalogues (read with :class:`gettext.GNUTranslations`): English ``msgid`` -> translated
-  ``msgstr``. Kept: single-line, non-empty messages with a translation. Dropped: the header, plural
-  forms, messages with line breaks, and messages without a letter (``%s``, ``%s: %s``...). Printf
+* gettext ``.mo`` catalogues (:mod:`carrousel.nlp.gettext_mo`, in the charset the header declares): English
+  ``msgid`` (its ``msgctxt`` context removed) -> translated ``msgstr``. Kept: single-line, non-empty messages
+  with a translation. Dropped: the header, plural forms, messages with line breaks, and messages without a letter (``%s``, ``%s: %s``...). Printf
   placeholders (``%s``, ``%d``, ``%<PRIuMAX>``) are kept as written: they are ordinary tokens that the
   model learns to copy to the right place.
 * TSV (``.tsv``/``.tab``/``.txt`` with a tab): source, tab, target; a first row naming the two languages
@@ -25,8 +25,6 @@ a seed and cuts valid and test shares.
 
 from __future__ import annotations
 
-import gettext
-import io
 import json
 import logging
 import re
@@ -37,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from carrousel.nlp.errors import TextDataError
+from carrousel.nlp.gettext_mo import mo_messages
 from carrousel.nlp.hf_data import is_hf_source, load_hf
 
 __all__ = ["ParallelSplit", "clean_pairs", "read_mo", "read_pairs", "split_pairs", "vary_case"]
@@ -69,13 +68,13 @@ def read_mo(path: str | Path) -> list[Pair]:
     except OSError as exc:
         raise _open_error(p, exc) from None
     try:
-        catalog = gettext.GNUTranslations(io.BytesIO(raw))._catalog  # type: ignore[attr-defined]
-    except Exception as exc:  # gettext raises OSError, struct and Unicode errors on damaged files
+        messages = mo_messages(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
         raise TextDataError(f"{p} is not a gettext .mo catalogue ({exc}); give a compiled .mo file") from None
     pairs = []
-    for key, value in catalog.items():
-        if not isinstance(key, str) or not key or not isinstance(value, str) or not value:
-            continue  # the header, plural forms, untranslated entries
+    for key, value in messages:
+        if not key or not value:
+            continue  # untranslated entries
         if "\n" in key.strip() or "\n" in value.strip() or not _LETTER.search(_PRINTF.sub("", key)):
             continue
         pairs.append((key, value))

@@ -6,14 +6,15 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from carrousel.core.optional import require
-from carrousel.nlp.config import TranslateDataConfig, TranslateEvaluateConfig
+from carrousel.nlp.config import DecodeConfig, TranslateDataConfig, TranslateEvaluateConfig
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.parallel import clean_pairs, read_pairs
 from carrousel.nlp.pipeline.translate import Translation, Translator, load_split
 
-__all__ = ["TranslateEvaluation", "choice_counts", "evaluate_translator", "scored_pairs"]
+__all__ = ["TranslateEvaluation", "choice_counts", "evaluate_translator", "score_pairs", "scored_pairs"]
 
 
 @dataclass
@@ -61,17 +62,29 @@ def scored_pairs(tr: Translator, files: Sequence[str], split: str, limit: int = 
     return list(pairs)
 
 
+def _sacrebleu() -> Any:
+    return require("sacrebleu", "carrousel-nlp[translate]", "BLEU and chrF scores (nlp translate evaluate)")
+
+
 def evaluate_translator(cfg: TranslateEvaluateConfig) -> TranslateEvaluation:
     """Scores greedy and beam decoding, copying the source and the word dictionary on ``cfg.pairs``."""
-    sacrebleu = require(
-        "sacrebleu", "carrousel-nlp[translate]", "BLEU and chrF scores (nlp translate evaluate)"
-    )
+    _sacrebleu()  # missing: an error before any work
     start = time.perf_counter()
     tr = Translator.from_pretrained(cfg.model, cfg.decode.device)
     pairs = scored_pairs(tr, cfg.pairs, cfg.split, cfg.limit)
+    return replace(score_pairs(tr, pairs, cfg.decode, cfg.examples), seconds=time.perf_counter() - start)
+
+
+def score_pairs(
+    tr: Translator, pairs: Sequence[tuple[str, str]], decode: DecodeConfig, examples: int = 5
+) -> TranslateEvaluation:
+    """BLEU and chrF of ``tr``'s greedy and beam (``decode``) translations of ``pairs`` (source, reference)
+    beside copying the source and the word dictionary; ``examples``: how many to return."""
+    sacrebleu = _sacrebleu()
+    start = time.perf_counter()
     sources, refs = [s for s, _ in pairs], [t for _, t in pairs]
-    greedy_cfg = replace(cfg.decode, beam=1, length_penalty=1.0, coverage_penalty=0.0)
-    greedy_out, beam_out = tr.translate(sources, greedy_cfg), tr.translate(sources, cfg.decode)
+    greedy_cfg = replace(decode, beam=1, length_penalty=1.0, coverage_penalty=0.0)
+    greedy_out, beam_out = tr.translate(sources, greedy_cfg), tr.translate(sources, decode)
     greedy, beam = [t.text for t in greedy_out], [t.text for t in beam_out]
     systems = {
         "greedy": greedy,
@@ -81,18 +94,18 @@ def evaluate_translator(cfg: TranslateEvaluateConfig) -> TranslateEvaluation:
     }
     bleu = {k: round(float(sacrebleu.corpus_bleu(v, [refs]).score), 4) for k, v in systems.items()}
     chrf = {k: round(float(sacrebleu.corpus_chrf(v, [refs]).score), 4) for k, v in systems.items()}
-    examples = [
+    shown = [
         {"source": sources[i], "reference": refs[i], "greedy": greedy[i], "beam": beam[i]}
-        for i in range(min(cfg.examples, len(pairs)))
+        for i in range(min(examples, len(pairs)))
     ]
     return TranslateEvaluation(
         pairs=len(pairs),
         bleu=bleu,
         chrf=chrf,
-        beam=cfg.decode.beam,
-        examples=examples,
+        beam=decode.beam,
+        examples=shown,
         fallbacks={k: sum(t.fallback for t in v) for k, v in (("greedy", greedy_out), ("beam", beam_out))},
         choices={k: choice_counts(v) for k, v in (("greedy", greedy_out), ("beam", beam_out))},
         seconds=time.perf_counter() - start,
-        precision=cfg.decode.precision,
+        precision=decode.precision,
     )

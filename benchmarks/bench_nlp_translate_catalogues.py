@@ -1,0 +1,128 @@
+"""carrousel-nlp translation across software it never saw: every German gettext catalogue on the machine.
+
+The translator is trained on git's messages; #14 judges it on OTHER software. This scores one or more
+models (side by side, each with its own word dictionary) on every catalogue of ``--locale-dir`` that is not
+their training catalogue (``--exclude``, git by default) and holds at least ``--min-pairs`` clean pairs:
+greedy and beam decoding with the defaults of ``nlp translate evaluate`` beside copying the source and the
+word-by-word dictionary. Up to ``--limit`` pairs a catalogue (a seed-fixed sample) bound the time. ISO code
+lists (``iso_*``: names of countries, languages and currencies, not software messages) are left out; a
+catalogue that cannot be read is listed and skipped. These figures REPORT; nothing is chosen on them.
+
+Usage: ``python benchmarks/bench_nlp_translate_catalogues.py --model mt/ [--model other/] [--limit 200]
+[--json-out FILE] [--plot FILE.png]``; one thread per process (``--threads``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+from pathlib import Path
+
+import torch
+
+from carrousel.core.atomic import atomic_path, atomic_write_text
+from carrousel.nlp.config import DecodeConfig
+from carrousel.nlp.errors import TextDataError
+from carrousel.nlp.parallel import clean_pairs, read_mo
+from carrousel.nlp.pipeline.translate import Translator
+from carrousel.nlp.pipeline.translate_eval import score_pairs
+
+
+def catalogues(
+    folder: Path, exclude: set[str], min_pairs: int, limit: int
+) -> dict[str, list[tuple[str, str]]]:
+    """The clean pairs (at most ``limit``, a seed-0 sample) of each software catalogue in ``folder``."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for path in sorted(folder.glob("*.mo")):
+        if path.stem in exclude or path.stem.startswith("iso_"):
+            continue
+        try:
+            pairs = clean_pairs(read_mo(path))
+        except TextDataError as exc:
+            print(f"skipped {path.stem}: {exc}")
+            continue
+        if len(pairs) >= min_pairs:
+            found[path.stem] = (
+                random.Random(0).sample(pairs, limit) if limit and len(pairs) > limit else pairs
+            )
+    return found
+
+
+def plot(rows: dict[str, dict[str, dict]], out: Path) -> None:
+    """Beam BLEU minus the dictionary's, per catalogue and model (bars), to ``out``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = sorted(next(iter(rows.values())))
+    fig, ax = plt.subplots(figsize=(max(8.0, 0.28 * len(names) * len(rows)), 4.5))
+    width = 0.8 / len(rows)
+    for k, (model, per) in enumerate(rows.items()):
+        gaps = [per[n]["bleu"]["beam"] - per[n]["bleu"]["dictionary"] for n in names]
+        ax.bar([i + k * width for i in range(len(names))], gaps, width, label=model)
+    ax.axhline(0.0, color="black", linewidth=0.8)
+    ax.set_xticks([i + 0.4 - width / 2 for i in range(len(names))], names, rotation=90, fontsize=7)
+    ax.set_ylabel("beam BLEU - dictionary BLEU")
+    ax.set_title("Translation of software the model never saw (German catalogues)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    with atomic_path(out) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", action="append", required=True, help="a bundle from nlp translate train")
+    parser.add_argument("--locale-dir", type=Path, default=Path("/usr/share/locale/de/LC_MESSAGES"))
+    parser.add_argument("--exclude", action="append", default=["git"], help="training catalogues (stem)")
+    parser.add_argument("--min-pairs", type=int, default=100)
+    parser.add_argument("--limit", type=int, default=200, help="pairs a catalogue at most (0: all)")
+    parser.add_argument("--beam", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--json-out", type=Path)
+    parser.add_argument("--plot", type=Path)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    sets = catalogues(args.locale_dir, set(args.exclude), args.min_pairs, args.limit)
+    print(f"{len(sets)} catalogues, {sum(map(len, sets.values()))} pairs, beam {args.beam}")
+    rows: dict[str, dict[str, dict]] = {}
+    for model in args.model:
+        tr = Translator.from_pretrained(model)
+        per = {}
+        for name, pairs in sets.items():
+            ev = score_pairs(tr, pairs, DecodeConfig(beam=args.beam), examples=2)
+            per[name] = {"pairs": ev.pairs, "bleu": ev.bleu, "chrf": ev.chrf, "fallbacks": ev.fallbacks}
+            b, c = ev.bleu, ev.chrf
+            print(
+                f"{model} {name:<26} {ev.pairs:4d}  greedy {b['greedy']:6.2f}/{c['greedy']:6.2f}  "
+                f"beam {b['beam']:6.2f}/{c['beam']:6.2f}  copy {b['copy']:6.2f}/{c['copy']:6.2f}  "
+                f"dict {b['dictionary']:6.2f}/{c['dictionary']:6.2f}  ({ev.seconds:.0f} s)",
+                flush=True,
+            )
+        rows[model] = per
+    print(
+        f"\n{'model':<28} {'mean BLEU beam/dict/copy':>28} {'mean chrF beam/dict/copy':>28} beam > dict (BLEU, chrF)"
+    )
+    for model, per in rows.items():
+        mean = {
+            m: {s: statistics.fmean(r[m][s] for r in per.values()) for s in ("beam", "dictionary", "copy")}
+            for m in ("bleu", "chrf")
+        }
+        wins = [sum(r[m]["beam"] > r[m]["dictionary"] for r in per.values()) for m in ("bleu", "chrf")]
+        print(
+            f"{model:<28} {mean['bleu']['beam']:8.2f} {mean['bleu']['dictionary']:8.2f} {mean['bleu']['copy']:8.2f}"
+            f"   {mean['chrf']['beam']:8.2f} {mean['chrf']['dictionary']:8.2f} {mean['chrf']['copy']:8.2f}"
+            f"   {wins[0]}/{len(per)}, {wins[1]}/{len(per)}"
+        )
+    if args.json_out:
+        atomic_write_text(args.json_out, json.dumps(rows, indent=1, sort_keys=True) + "\n")
+    if args.plot:
+        plot(rows, args.plot)
+
+
+if __name__ == "__main__":
+    main()

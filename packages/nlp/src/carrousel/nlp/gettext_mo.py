@@ -1,0 +1,62 @@
+"""The messages of a compiled gettext catalogue (``.mo``), read from its bytes.
+
+:class:`gettext.GNUTranslations` decodes the header as UTF-8 before it knows the catalogue's charset, so
+a Latin-1 catalogue whose header holds a non-ASCII name (net-tools' German one) cannot be read with it,
+and it keeps a message's context in its key (``"architecture\\x04<none>"``). This reader follows the
+format (GNU gettext manual, "The Format of GNU MO Files"): each message is decoded with the charset its
+header declares (UTF-8 when none), contexts are dropped from the message, and plural forms are skipped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import struct
+
+__all__ = ["mo_messages"]
+
+_MAGIC = {b"\xde\x12\x04\x95": "<", b"\x95\x04\x12\xde": ">"}  # little- and big-endian
+_CHARSET = re.compile(rb"charset=\s*([-\w.:]+)", re.IGNORECASE)
+
+
+def _charset(header: bytes) -> str:
+    found = _CHARSET.search(header)
+    name = found.group(1).decode("ascii") if found else "utf-8"
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise ValueError(f"unknown charset {name!r} in the header") from None
+
+
+def mo_messages(raw: bytes) -> list[tuple[str, str]]:
+    """``(msgid, msgstr)`` of every singular message with its context removed, the header left out.
+
+    Raises:
+        ValueError: not a ``.mo`` file, a table pointing outside the file, or text not in the declared charset.
+    """
+    order = _MAGIC.get(raw[:4])
+    if order is None:
+        raise ValueError("bad magic number")
+    try:
+        _, count, ids_at, strs_at = struct.unpack(f"{order}4I", raw[4:20])
+        spans = [
+            (
+                struct.unpack_from(f"{order}2I", raw, ids_at + 8 * i),
+                struct.unpack_from(f"{order}2I", raw, strs_at + 8 * i),
+            )
+            for i in range(count)
+        ]
+    except struct.error:
+        raise ValueError("truncated file") from None
+    entries = []
+    for (id_len, id_at), (str_len, str_at) in spans:
+        if id_at + id_len > len(raw) or str_at + str_len > len(raw):
+            raise ValueError("a message points outside the file")
+        entries.append((raw[id_at : id_at + id_len], raw[str_at : str_at + str_len]))
+    charset = _charset(next((value for key, value in entries if key == b""), b""))
+    messages = []
+    for key, value in entries:
+        if not key or b"\x00" in key:
+            continue  # the header, plural forms
+        messages.append((key.split(b"\x04")[-1].decode(charset), value.decode(charset)))
+    return messages
