@@ -116,3 +116,13 @@ def test_a_fifo_is_refused(invoke: Any, tmp_path: Path) -> None:
     os.mkfifo(fifo)  # before: opened once per table, so even a writer's one copy left the command waiting
     outcome = invoke("nlp", "translate", "train", "--pairs", "p.tsv", "-o", tmp_path / "m", "--config", fifo)
     assert_clean_failure(outcome, 1, "is a FIFO")
+
+
+def test_sentiment_data_table_beside_the_data_flag(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    conf = tmp_path / "s.toml"
+    conf.write_text('[data]\ntext_col = "body"\n')  # before: "TextDataConfig: ... missing ... 'source'"
+    args = ["sentiment", "train", "--data", "d.csv", "-o", str(tmp_path / "m"), "--config", str(conf)]
+    data = _config_of(monkeypatch, sentiment, "train_sentiment", *args).data
+    assert (data.source, data.text_col, data.label_col) == ("d.csv", "body", "label")
+    conf.write_text('[data]\nsource = "e.csv"\n')
+    assert _config_of(monkeypatch, sentiment, "train_sentiment", *args[:2], *args[4:]).data.source == "e.csv"
