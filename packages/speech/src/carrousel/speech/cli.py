@@ -213,20 +213,10 @@ def train(
     from carrousel.speech import pipeline
 
     doc = read_toml(config) if config else {}
-    flags = {"epochs": epochs, "max_steps": max_steps, "lr": lr, "hidden": hidden, "layers": layers}
-    flags |= {
-        "subsample": subsample,
-        "subwords": subwords,
-        "batch_seconds": batch_seconds,
-        "max_utterances": max_utterances,
-    }
-    flags |= {
-        "seed": seed,
-        "threads": threads,
-        "val_fraction": val_fraction,
-        "workers": workers,
-        "device": device,
-    }
+    flags: dict[str, Any] = {"epochs": epochs, "max_steps": max_steps, "lr": lr, "hidden": hidden}
+    flags |= {"layers": layers, "subsample": subsample, "subwords": subwords, "batch_seconds": batch_seconds}
+    flags |= {"max_utterances": max_utterances, "seed": seed, "threads": threads, "device": device}
+    flags |= {"val_fraction": val_fraction, "workers": workers}
     doc |= {k: v for k, v in flags.items() if v is not None} | {"data": list(data)}
     if val_data:
         doc["val_data"] = list(val_data)
