@@ -14,7 +14,7 @@ A table that sets some fields leaves the others at the command's defaults (which
 config class's), and every field it sets reaches the run, also those no flag maps to. Flags are passed
 as ``None`` when not given, so a flag's default never hides the file's value.
 
-Plain Python (no typer): the domains' ``cli`` modules use it, and so can a notebook.
+Plain Python (no command-line library): the domains' ``cli`` modules use it, and so can a notebook.
 """
 
 from __future__ import annotations
