@@ -68,3 +68,61 @@ def test_sentiment_model_table_reaches_every_field(monkeypatch: pytest.MonkeyPat
     net = cfg.model
     assert (net.attention_size, net.bidirectional, net.dropout, net.hidden_size) == (16, False, 0.2, 128)
     assert (cfg.fit.lr_decay, cfg.fit.epochs) == (0.5, 15)
+
+
+def test_every_table_a_command_reads_reaches_the_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    conf = tmp_path / "mt.toml"
+    conf.write_text('[fit]\ndevice = "cpu"\n[tokenizer]\nlowercase = true\n')
+    args = ["translate", "train", "--pairs", "p.tsv", "-o", str(tmp_path / "m"), "--config", str(conf)]
+    cfg = _config_of(monkeypatch, translate, "train_translator", *args)
+    # before: --device's default (auto) won over the file, and [tokenizer] kept only vocab_size
+    assert (cfg.fit.device, cfg.tokenizer.lowercase, cfg.tokenizer.kind) == ("cpu", True, "bpe")
+    assert (
+        _config_of(monkeypatch, translate, "train_translator", *args, "--device", "cuda").fit.device == "cuda"
+    )
+    assert _config_of(monkeypatch, translate, "train_translator", *args[:-2]).fit.device == "auto"
+    conf.write_text("[data]\nholdout = 0.2\n")
+    lm = ["generate", "train", "--text", "t.txt", "-o", str(tmp_path / "m"), "--config", str(conf)]
+    assert _config_of(monkeypatch, generate, "train_lm", *lm).data.holdout == 0.2  # before: ignored
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("[fitt]\nepochs = 3\n", "unknown table(s) fitt"),  # before: ignored, the run used 32 epochs
+        ("epochs = 3\n", "unknown table(s) epochs"),  # a value outside any table: ignored before
+        ("fit = 3\n", "fit must be a table"),
+        ("[fit]\nepoch = 3\n", "unknown option(s) epoch"),
+        ('[fit]\nepochs = "3"\n', "epochs"),
+    ],
+)
+def test_a_file_the_command_cannot_use_is_one_line(
+    invoke: Any, tmp_path: Path, text: str, needle: str
+) -> None:
+    from tests.cli_harness import assert_clean_failure
+
+    conf = tmp_path / "mt.toml"
+    conf.write_text(text)
+    outcome = invoke("nlp", "translate", "train", "--pairs", "p.tsv", "-o", tmp_path / "m", "--config", conf)
+    assert_clean_failure(outcome, 1, needle)
+
+
+def test_a_fifo_is_refused(invoke: Any, tmp_path: Path) -> None:
+    import os
+
+    from tests.cli_harness import assert_clean_failure
+
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)  # before: opened once per table, so even a writer's one copy left the command waiting
+    outcome = invoke("nlp", "translate", "train", "--pairs", "p.tsv", "-o", tmp_path / "m", "--config", fifo)
+    assert_clean_failure(outcome, 1, "is a FIFO")
+
+
+def test_sentiment_data_table_beside_the_data_flag(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    conf = tmp_path / "s.toml"
+    conf.write_text('[data]\ntext_col = "body"\n')  # before: "TextDataConfig: ... missing ... 'source'"
+    args = ["sentiment", "train", "--data", "d.csv", "-o", str(tmp_path / "m"), "--config", str(conf)]
+    data = _config_of(monkeypatch, sentiment, "train_sentiment", *args).data
+    assert (data.source, data.text_col, data.label_col) == ("d.csv", "body", "label")
+    conf.write_text('[data]\nsource = "e.csv"\n')
+    assert _config_of(monkeypatch, sentiment, "train_sentiment", *args[:2], *args[4:]).data.source == "e.csv"

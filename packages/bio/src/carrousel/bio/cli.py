@@ -48,7 +48,8 @@ from carrousel.bio.config import (
     TrainDataConfig,
 )
 from carrousel.core import cli
-from carrousel.core.config import load_toml
+from carrousel.core.cli_config import read_toml
+from carrousel.core.config import from_dict
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.files import check_input_file
 
@@ -100,19 +101,41 @@ def replace_fields(base: Any, other: Any, fields: list[str]) -> Any:
     return dataclasses.replace(base, **changes)
 
 
-def _with_flags(ctx: typer.Context, config: Path | None, flags: C, table: dict[str, str]) -> C:
-    """``flags`` (the config built from the command line), or with ``--config`` the TOML file's config
-    with the fields of the flags that were given (``table``: each CLI parameter -> its config field,
-    dotted for a part: ``"fit.epochs"``)."""
+def _set_by(doc: dict[str, Any], cfg: Any, prefix: str = "") -> list[str]:
+    """The fields a TOML document sets on ``cfg`` (its config), dotted for a part (``"fit.epochs"``)."""
+    out: list[str] = []
+    for key, value in doc.items():
+        part = getattr(cfg, key)
+        nested = isinstance(value, dict) and dataclasses.is_dataclass(part)
+        out += _set_by(value, part, f"{prefix}{key}.") if nested else [prefix + key]
+    return out
+
+
+def _with_flags(
+    ctx: typer.Context,
+    config: Path | None,
+    flags: C,
+    table: dict[str, str],
+    derived: dict[str, Callable[[C], Any]] | None = None,
+) -> C:
+    """``flags`` (the config built from the command line, with the command's defaults), or with ``--config``
+    that config with every field the TOML file sets, except the fields of the flags that were given
+    (``table``: each CLI parameter -> its config field, dotted for a part: ``"fit.epochs"``).
+    ``derived``: field -> its command default from the merged config, where neither sets it."""
     if config is None:
         return flags
     check_input_file(config, "--config", "TOML config")  # a FIFO or device would hang the reader
-    given = [
+    doc = read_toml(config)
+    from_file = from_dict(type(flags), doc)  # the file alone: option names and values
+    given = {
         field
         for param, field in table.items()
         if getattr(ctx.get_parameter_source(param), "name", "DEFAULT") not in ("DEFAULT", "DEFAULT_MAP")
-    ]
-    return replace_fields(load_toml(config, type(flags)), flags, given)
+    }
+    set_by_file = _set_by(doc, from_file)
+    cfg = replace_fields(flags, from_file, [f for f in set_by_file if f not in given])
+    late = {k: rule(cfg) for k, rule in (derived or {}).items() if k not in given and k not in set_by_file}
+    return dataclasses.replace(cfg, **late)  # type: ignore[type-var]
 
 
 @contextmanager
@@ -143,6 +166,11 @@ _SCAN_FLAGS = {
 }
 
 
+def _scan_method(cfg: ScanConfig) -> Method:
+    """scan's default method: pwm with motifs (from the flags or the file), else the model."""
+    return Method.pwm if cfg.motifs else Method.model
+
+
 @cli.command(app)
 def scan(
     ctx: typer.Context,
@@ -150,7 +178,10 @@ def scan(
     motif: MotifSpecs = None,
     method: Annotated[
         Method | None,
-        typer.Option("--method", help="Default: pwm with --motif, else model (with --config: the file's)."),
+        typer.Option(
+            "--method",
+            help="Default: the --config file's, else pwm with motifs (--motif or the file's), else model.",
+        ),
     ] = None,
     model: ModelDir = None,
     out: Annotated[
@@ -254,7 +285,7 @@ def scan(
         device=device,
         precision=precision,
     )
-    cfg = _with_flags(ctx, config, flags, _SCAN_FLAGS)
+    cfg = _with_flags(ctx, config, flags, _SCAN_FLAGS, {"method": _scan_method})
     with _bases_bar(progress) as (set_total, advance):
         result = pipeline.scan(cfg, genome, out=out, fmt=fmt, progress=advance, total=set_total)
     if as_json:

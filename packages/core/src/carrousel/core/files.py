@@ -38,15 +38,21 @@ def _label(path: Path, flag: str | None) -> str:
 
 
 def check_input_file(
-    path: str | Path, flag: str | None = None, what: str = "input", max_bytes: int = DEFAULT_MAX_BYTES
+    path: str | Path,
+    flag: str | None = None,
+    what: str = "input",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    empty_ok: bool = False,
 ) -> Path:
-    """Fails unless ``path`` is a readable, non-empty regular file of at most ``max_bytes``.
+    """Fails unless ``path`` is a readable, non-empty (unless ``empty_ok``) regular file of at most
+    ``max_bytes``.
 
     Args:
         path: the file.
         flag: the option or argument that named it (``"--csv"``), for the message.
         what: what the file should hold (``"FASTA"``, ``"CSV"``), for the message.
         max_bytes: the size bound.
+        empty_ok: accept an empty file (a settings file with no settings).
 
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
@@ -69,7 +75,7 @@ def check_input_file(
         raise DataError(f"{where} is {kind}, not a regular {what} file; save the data to a file first")
     if not os.access(p, os.R_OK):
         raise DataError(f"{where}: permission denied; make the file readable")
-    if st.st_size == 0:
+    if st.st_size == 0 and not empty_ok:
         raise DataError(f"{where} is empty; give a {what} file with data")
     if st.st_size > max_bytes:
         raise DataError(

@@ -20,12 +20,13 @@ from carrousel.core.atomic import atomic_path, is_stdout, writes_in_place
 from carrousel.core.cli import RunPrecision, command, emit_json, is_quiet, stderr, stdout
 from carrousel.core.export.choices import InferencePrecision
 from carrousel.core.files import check_output_file
-from carrousel.finance.config import Arch, Device, FinanceConfig, Sampling, load_config
+from carrousel.finance.config import Arch, BacktestConfig, Device, FinanceConfig, Sampling, load_config
 from carrousel.finance.errors import FinanceConfigError
 
 __all__ = ["PrecisionOpt", "register", "stdout_only"]
 
 _D = FinanceConfig()
+_GLOBAL = replace(_D, backtest=BacktestConfig(auto_baselines=False))  # train-global's defaults
 
 Data = Annotated[
     Path,
@@ -95,12 +96,13 @@ def register(app: typer.Typer) -> None:
             typer.Option("--config", help="TOML settings ([window], [model], [train]); flags win."),
         ] = None,
         auto_baselines: Annotated[
-            bool,
+            bool | None,
             typer.Option(
                 "--auto-baselines/--no-auto-baselines",
-                help="Also score AutoETS, Theta, AutoARIMA on the held-out days (a few s per series).",
+                help="Also score AutoETS, Theta, AutoARIMA on the held-out days (a few s per series) "
+                "(default: no).",
             ),
-        ] = False,
+        ] = None,
         precision: PrecisionOpt = None,
         as_json: AsJson = False,
     ) -> None:
@@ -108,9 +110,9 @@ def register(app: typer.Typer) -> None:
         from carrousel.finance.frames import read_frame
         from carrousel.finance.multiseries import train_global
 
-        base = load_config(config, FinanceConfig())
+        base = load_config(config, _GLOBAL)  # the command's defaults, then the file's settings
         w, m, t = base.window, base.model, base.train
-        bt = replace(base.backtest, auto_baselines=auto_baselines)
+        bt = replace(base.backtest, auto_baselines=_pick(auto_baselines, base.backtest.auto_baselines))
         pick = _pick
         show = not is_quiet() and stderr.is_terminal
         cfg = replace(

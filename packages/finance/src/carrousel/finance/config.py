@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from carrousel.core.config import from_dict, load_toml, to_dict
+from carrousel.core.cli_config import read_toml
+from carrousel.core.config import from_dict, to_dict
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import check_variant
 from carrousel.finance.choices import Arch, Calibration, Device, Sampling, Source, TargetScale, TrainWindow
@@ -351,12 +351,15 @@ def load_config(path: str | Path | None, base: FinanceConfig | None = None) -> F
 
     The file has a table per section, e.g. ``[window]`` ``horizon = 10`` or ``[model]`` ``arch = "gru"``.
 
+    The file is read once (a FIFO or device is refused: reading it again would wait forever).
+
     Raises:
-        ConfigError: the file is missing, not TOML, names an unknown option or holds an invalid value.
+        CarrouselError: the file is missing, a FIFO or device, not TOML, names an unknown option or holds an
+            invalid value.
     """
     base = base if base is not None else FinanceConfig()
     if path is None:
         return base
-    load_toml(path, FinanceConfig)  # checks the file alone: syntax, option names, values
-    given = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    given = read_toml(path, "--config")
+    from_dict(FinanceConfig, given)  # checks the file alone: option names, values
     return from_dict(FinanceConfig, _merge(to_dict(base), given))

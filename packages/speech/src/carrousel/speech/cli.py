@@ -9,13 +9,13 @@ function of :mod:`carrousel.speech.pipeline`, and the result is rendered here.
 from __future__ import annotations
 
 import enum
-import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from carrousel.core import cli
+from carrousel.core.cli_config import read_toml
 from carrousel.core.config import from_dict
 from carrousel.core.errors import ConfigError
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
@@ -161,15 +161,6 @@ def synth_corpus(
         )
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"--config {path}: cannot be read ({exc}); give a TOML file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"--config {path} is not valid TOML ({exc}); fix the syntax") from None
-
-
 @cli.command(app)
 def train(
     data: Data,
@@ -214,30 +205,28 @@ def train(
             "--init-from", help="Fine-tune this model folder (its architecture, alphabet, features)."
         ),
     ] = None,
-    device: Device = "auto",
+    device: Annotated[str | None, typer.Option("--device", help="cpu, cuda, cuda:N or auto (auto).")] = None,
     threads: Threads = None,
     as_json: Json = False,
 ) -> None:
     """Train a CTC recogniser on transcribed recordings and save it as a bundle."""
     from carrousel.speech import pipeline
 
-    doc = _read_toml(config) if config else {}
-    flags = {"epochs": epochs, "max_steps": max_steps, "lr": lr, "hidden": hidden, "layers": layers}
-    flags |= {
-        "subsample": subsample,
-        "subwords": subwords,
-        "batch_seconds": batch_seconds,
-        "max_utterances": max_utterances,
-    }
-    flags |= {"seed": seed, "threads": threads, "val_fraction": val_fraction, "workers": workers}
-    doc |= {k: v for k, v in flags.items() if v is not None} | {"data": list(data), "device": device}
+    doc = read_toml(config) if config else {}
+    flags: dict[str, Any] = {"epochs": epochs, "max_steps": max_steps, "lr": lr, "hidden": hidden}
+    flags |= {"layers": layers, "subsample": subsample, "subwords": subwords, "batch_seconds": batch_seconds}
+    flags |= {"max_utterances": max_utterances, "seed": seed, "threads": threads, "device": device}
+    flags |= {"val_fraction": val_fraction, "workers": workers}
+    doc |= {k: v for k, v in flags.items() if v is not None} | {"data": list(data)}
     if val_data:
         doc["val_data"] = list(val_data)
     if init_from is not None:
         doc["init_from"] = str(init_from)
     if unidirectional:
         doc["bidirectional"] = False
-    feats = dict(doc.get("features", {}))
+    if not isinstance(feats := doc.get("features", {}), dict):
+        raise ConfigError(f"--config {config}: features must be a table ([features]), not {feats!r}")
+    feats = dict(feats)
     feats |= {"kind": features.value} if features else {}
     feats |= {"normalize": normalize.value} if normalize else {}
     feats |= {"normalize": "causal"} if unidirectional and not normalize and "normalize" not in feats else {}

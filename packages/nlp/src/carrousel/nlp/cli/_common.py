@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import sys
-import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from carrousel.core.cli import Above, Below, echo, is_quiet
-from carrousel.core.config import from_dict
-from carrousel.core.errors import ConfigError
 
 __all__ = [
     "CONTEXT",
@@ -27,15 +23,12 @@ __all__ = [
     "JsonFlag",
     "Pooling",
     "RunByDefault",
-    "Table",
     "TestShare",
     "TokenizerKind",
+    "TrainDevice",
     "ValidShare",
     "group",
-    "merged",
-    "pick",
     "print_evaluation",
-    "section",
     "show_progress",
 ]
 
@@ -54,7 +47,6 @@ EmaDecay = Annotated[float | None, typer.Option(min=0.0, help=_EMA_HELP), Below(
 HeldOut = Annotated[float | None, typer.Option(help=_HELD_HELP), Above(0.0), Below(1.0)]
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
-T = TypeVar("T")
 
 
 class RunByDefault(TyperGroup):
@@ -126,57 +118,10 @@ ConfigFile = Annotated[
     typer.Option("--config", help="TOML file of defaults (its tables mirror the config); flags win."),
 ]
 Device = Annotated[str, typer.Option("--device", help="cpu, cuda, cuda:N, mps or auto.")]
-
-
-@dataclasses.dataclass(frozen=True)
-class Table(Generic[T]):
-    """One table of a ``--config`` file: the keys it sets (validated as ``cls`` fields); the rest keep the
-    command's own defaults, which may differ from the config class's."""
-
-    value: T  # the table (with any ``extra`` fields) as its config class
-    given: dict[str, Any]  # the fields the file sets, validated
-
-
-def section(
-    path: Path | None, name: str, cls: type[T], extra: dict[str, Any] | None = None
-) -> Table[T] | None:
-    """The ``[name]`` table of a ``--config`` TOML file (None without a file or table);
-    ``extra`` fields (e.g. what the command line fixes) are added to the table and win over it."""
-    if path is None:
-        return None
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"--config {path}: no such file; check the path") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"--config {path} is not a readable TOML file ({exc}); fix it") from None
-    table = doc.get(name) if name else doc
-    if table is None:
-        return None
-    if not isinstance(table, dict):
-        raise ConfigError(f"--config {path}: [{name}] must be a table")
-    value = from_dict(cls, {**table, **(extra or {})})
-    return Table(value, {key: getattr(value, key) for key in table})
-
-
-def _flag(value: Any) -> Any:
-    return value.value if isinstance(value, enum.Enum) else value
-
-
-def pick(flag: Any, base: Table[Any] | None, field: str, default: Any) -> Any:
-    """The flag's value when given, else the field when the TOML table sets it, else the command's default."""
-    if flag is not None:
-        return _flag(flag)
-    if base is not None and field in base.given:
-        return base.given[field]
-    return default
-
-
-def merged(base: Table[Any] | None, defaults: T, **flags: Any) -> T:
-    """The command's ``defaults`` with every field the TOML table sets, then every flag given (not None)."""
-    over = dict(base.given) if base is not None else {}
-    over.update({key: _flag(value) for key, value in flags.items() if value is not None})
-    return dataclasses.replace(defaults, **over)  # type: ignore[type-var]
+# train: None when not given, so that a --config file's [fit] device is kept
+TrainDevice = Annotated[
+    str | None, typer.Option("--device", help="cpu, cuda, cuda:N, mps or auto [default: auto].")
+]
 
 
 def show_progress() -> bool:

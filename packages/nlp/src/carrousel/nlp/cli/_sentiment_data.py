@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from carrousel.nlp.cli._common import pick, section
+from carrousel.core.cli_config import Table, pick
 from carrousel.nlp.config import TextDataConfig
 
 __all__ = ["Data", "Header", "LabelCol", "MaxLen", "Split", "TextCol", "data_config"]
@@ -35,7 +34,7 @@ MaxLen = Annotated[
 
 
 def data_config(
-    cfg_file: Path | None,
+    base: Table[TextDataConfig] | None,
     data: str | None,
     text_col: str | None,
     label_col: str | None,
@@ -43,8 +42,7 @@ def data_config(
     header: bool | None,
     max_length: int | None,
 ) -> TextDataConfig:
-    """The data flags (over the ``[data]`` table of ``--config``) as one config."""
-    base = section(cfg_file, "data", TextDataConfig)
+    """The data flags (over ``base``, the ``[data]`` table of ``--config``) as one config."""
     source = pick(data, base, "source", None)
     if source is None:
         raise typer.BadParameter("give --data FILE or a hub name (or [data] source in --config)")

@@ -16,6 +16,7 @@ from carrousel.core.cli import (
     emit_json,
     print_deployment,
 )
+from carrousel.core.cli_config import merged, read_tables
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.nlp.cli._common import (
     Cell,
@@ -23,10 +24,8 @@ from carrousel.nlp.cli._common import (
     Device,
     JsonFlag,
     TokenizerKind,
+    TrainDevice,
     group,
-    merged,
-    pick,
-    section,
     show_progress,
 )
 from carrousel.nlp.config import (
@@ -89,31 +88,38 @@ def train(
     ] = None,
     seed: Annotated[int | None, typer.Option(help="[default: 0]")] = None,
     threads: Annotated[int | None, typer.Option(min=0, help="CPU threads (0: torch's default).")] = None,
-    device: Device = "auto",
+    device: TrainDevice = None,
     config: ConfigFile = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Train a language model on text files, holding out their tail."""
     from carrousel.nlp.pipeline.generate import train_lm
 
-    tok = section(config, "tokenizer", TokenizerConfig)
-    net = section(config, "model", LMNetConfig)
-    fit = section(config, "fit", FitConfig)
+    files = tuple(str(p) for p in text)
+    tables = read_tables(
+        config,
+        {"data": LMDataConfig, "tokenizer": TokenizerConfig, "model": LMNetConfig, "fit": FitConfig},
+        {"data": {"files": files}},
+    )
+    data, tok, net, fit = (tables[name] for name in ("data", "tokenizer", "model", "fit"))
     base_bptt = bptt if bptt is not None else 100
     cfg = LMTrainConfig(
-        data=LMDataConfig(tuple(str(p) for p in text), pick(holdout, None, "holdout", 0.1)),
-        tokenizer=TokenizerConfig(
-            kind=pick(tokenizer, tok, "kind", "char"),
-            vocab_size=pick(vocab_size, tok, "vocab_size", 512),
-            min_frequency=pick(None, tok, "min_frequency", 1),
-            lowercase=pick(lowercase, tok, "lowercase", False),
+        data=merged(data, LMDataConfig(files), holdout=holdout),
+        tokenizer=merged(
+            tok,
+            TokenizerConfig(kind="char", vocab_size=512, min_frequency=1, lowercase=False),
+            kind=tokenizer,
+            vocab_size=vocab_size,
+            lowercase=lowercase,
         ),
-        model=LMNetConfig(
-            embed_dim=pick(embed_dim, net, "embed_dim", 128),
-            hidden_size=pick(hidden_size, net, "hidden_size", 256),
-            num_layers=pick(layers, net, "num_layers", 1),
-            cell=pick(cell, net, "cell", "lstm"),
-            dropout=pick(dropout, net, "dropout", 0.2),
+        model=merged(
+            net,
+            LMNetConfig(),
+            embed_dim=embed_dim,
+            hidden_size=hidden_size,
+            num_layers=layers,
+            cell=cell,
+            dropout=dropout,
         ),
         fit=merged(
             fit,

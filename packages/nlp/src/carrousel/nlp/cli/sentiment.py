@@ -19,6 +19,7 @@ from carrousel.core.cli import (
     emit_json,
     print_deployment,
 )
+from carrousel.core.cli_config import merged, pick, read_tables
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.nlp.cli._common import (
     Cell,
@@ -30,11 +31,9 @@ from carrousel.nlp.cli._common import (
     Pooling,
     Teacher,
     TokenizerKind,
+    TrainDevice,
     group,
-    merged,
-    pick,
     print_evaluation,
-    section,
     show_progress,
 )
 from carrousel.nlp.cli._sentiment_data import (
@@ -54,6 +53,7 @@ from carrousel.nlp.config import (
     SentimentPredictConfig,
     SentimentTrainConfig,
     TeacherConfig,
+    TextDataConfig,
     TokenizerConfig,
 )
 
@@ -170,7 +170,7 @@ def train(
             "none: argmax)."
         ),
     ] = Threshold.prior,
-    device: Device = "auto",
+    device: TrainDevice = None,
     config: ConfigFile = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -188,11 +188,11 @@ def train(
         raise typer.BadParameter(
             "--unlabelled, --ruled, --augment, --temperature, --alpha and --balance need --teacher"
         )
-    tok = section(config, "tokenizer", TokenizerConfig)
-    net = section(config, "model", SentimentNetConfig)
-    fit = section(config, "fit", FitConfig)
+    kinds = {"data": TextDataConfig, "tokenizer": TokenizerConfig, "model": SentimentNetConfig}
+    tables = read_tables(config, kinds | {"fit": FitConfig}, {"data": {"source": data}} if data else None)
+    base, tok, net, fit = (tables[name] for name in ("data", "tokenizer", "model", "fit"))
     cfg = SentimentTrainConfig(
-        data=data_config(config, data, text_col, label_col, split, header, max_length),
+        data=data_config(base, data, text_col, label_col, split, header, max_length),
         tokenizer=TokenizerConfig(
             kind=pick(tokenizer, tok, "kind", "bpe"), vocab_size=pick(vocab_size, tok, "vocab_size", 8000),
             min_frequency=pick(min_frequency, tok, "min_frequency", 2),

@@ -17,9 +17,10 @@ from carrousel.core.cli import (
     emit_json,
     print_deployment,
 )
+from carrousel.core.cli_config import merged, pick, read_tables
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.nlp.cli import _common as shares
-from carrousel.nlp.cli._common import ConfigFile, Device, JsonFlag, group, merged, pick, section
+from carrousel.nlp.cli._common import ConfigFile, Device, JsonFlag, group
 from carrousel.nlp.config import (
     DecodeConfig,
     FitConfig,
@@ -42,6 +43,7 @@ translate_app = group(
     run_by_default=True,
 )
 _FIT = FitConfig(epochs=32, batch_size=32, lr=3e-3, patience=3, lr_decay=0.5, threads=1)  # train's defaults
+_TOKENS = TokenizerConfig(kind="bpe", vocab_size=1000, min_frequency=2, lowercase=False)
 
 
 class Attention(enum.StrEnum):
@@ -202,16 +204,17 @@ def train(
         int | None, typer.Option(min=0, help="CPU threads (0: torch's default) [default: 1].")
     ] = None,
     ema_decay: shares.EmaDecay = None,
-    device: Device = "auto",
+    device: shares.TrainDevice = None,
     config: ConfigFile = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Train a translator on parallel text, holding out validation and test pairs."""
     from carrousel.nlp.pipeline.translate import train_translator
 
-    tok = section(config, "tokenizer", TokenizerConfig)
-    net = section(config, "model", TranslateNetConfig)
-    fit = section(config, "fit", FitConfig)
+    files = tuple(str(p) for p in pairs)
+    kinds = {"data": TranslateDataConfig, "tokenizer": TokenizerConfig, "model": TranslateNetConfig}
+    tables = read_tables(config, kinds | {"fit": FitConfig}, {"data": {"pairs": files}})
+    data, tok, net, fit = (tables[name] for name in ("data", "tokenizer", "model", "fit"))
     fit_flags = dict(
         epochs=epochs,
         batch_size=batch_size,
@@ -221,8 +224,6 @@ def train(
         threads=threads,
         ema_decay=ema_decay,
     )
-    files = tuple(str(p) for p in pairs)
-    data = section(config, "data", TranslateDataConfig, {"pairs": files})
     cfg = TranslateTrainConfig(
         data=TranslateDataConfig(
             pairs=files,
@@ -234,12 +235,7 @@ def train(
             max_words=pick(None, data, "max_words", 80),
             seed=pick(seed, data, "seed", pick(None, fit, "seed", 0)),
         ),
-        tokenizer=TokenizerConfig(
-            kind="bpe",
-            vocab_size=pick(vocab_size, tok, "vocab_size", 1000),
-            min_frequency=pick(None, tok, "min_frequency", 2),
-            lowercase=False,
-        ),
+        tokenizer=merged(tok, _TOKENS, vocab_size=vocab_size),
         model=TranslateNetConfig(
             embed_dim=pick(embed_dim, net, "embed_dim", 256),
             hidden_size=pick(hidden_size, net, "hidden_size", 256),

@@ -1,0 +1,135 @@
+"""``--config FILE.toml``, the same way in every domain CLI: the file gives defaults, the flags given win.
+
+The file is read once (:func:`read_toml`): a missing file, a folder, a FIFO or device (which would hang
+the reader), bytes that are not UTF-8 and TOML syntax errors are each one :class:`ConfigError` line naming
+the option and the file. A command whose config has one table per part (``[model]``, ``[fit]``...) reads
+them with :func:`read_tables`, which refuses a table (or a top-level value) the command does not read and
+an option or value its config class does not take. Then, per field, the flag when given, else the
+file's value when the table sets it, else the *command's* default (:func:`pick`, :func:`merged`):
+
+    tables = read_tables(config, {"model": NetConfig, "fit": FitConfig})
+    fit = merged(tables["fit"], FitConfig(epochs=32, lr=3e-3), epochs=epochs_flag, lr=lr_flag)
+
+A table that sets some fields leaves the others at the command's defaults (which may differ from the
+config class's), and every field it sets reaches the run, also those no flag maps to. Flags are passed
+as ``None`` when not given, so a flag's default never hides the file's value.
+
+Plain Python (no command-line library): the domains' ``cli`` modules use it, and so can a notebook.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from carrousel.core.config import from_dict
+from carrousel.core.errors import ConfigError
+from carrousel.core.files import check_input_file
+
+__all__ = ["MAX_CONFIG_BYTES", "Table", "merged", "pick", "read_tables", "read_toml"]
+
+T = TypeVar("T")
+MAX_CONFIG_BYTES = 16 << 20  # 16 MiB: a settings file, never data
+
+
+def read_toml(path: str | Path, flag: str = "--config") -> dict[str, Any]:
+    """The document of a TOML settings file, read once.
+
+    An empty or blank file is a valid document with no settings.
+
+    Raises:
+        DataError: the file is missing, a folder, a FIFO or device, unreadable or too large.
+        ConfigError: its bytes are not UTF-8 text or not valid TOML.
+    """
+    p = check_input_file(path, flag, "TOML config", MAX_CONFIG_BYTES, empty_ok=True)
+    try:
+        return tomllib.loads(p.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{flag} {p} is not UTF-8 text; give a TOML file") from None
+    except OSError as exc:
+        raise ConfigError(f"{flag} {p}: cannot be read ({exc.strerror or exc}); check the path") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{flag} {p} is not valid TOML ({exc}); fix the syntax") from None
+
+
+@dataclasses.dataclass(frozen=True)
+class Table(Generic[T]):
+    """One table of a ``--config`` file: the keys it sets (validated as fields of its config class); the
+    other fields keep the command's own defaults, which may differ from the config class's."""
+
+    value: T  # the table (with any ``extra`` fields) as its config class
+    given: dict[str, Any]  # the fields the file sets, validated and converted
+
+
+def read_tables(
+    path: str | Path | None,
+    classes: Mapping[str, type[Any]],
+    extra: Mapping[str, Mapping[str, Any]] | None = None,
+    flag: str = "--config",
+) -> dict[str, Table[Any] | None]:
+    """Each table ``classes`` names, from the TOML file at ``path`` (None for a table the file lacks, and
+    for every table without a file).
+
+    Args:
+        path: the ``--config`` file, or None.
+        classes: table name -> its config class (``{"fit": FitConfig}``).
+        extra: table name -> fields the command line fixes (required fields such as input files); they
+            complete the table for validation and win over it.
+        flag: the option, for messages.
+
+    Raises:
+        ConfigError: the file cannot be read as TOML (see :func:`read_toml`), holds a table or value
+            outside ``classes``, or a table sets an unknown option or a value of the wrong kind.
+    """
+    if path is None:
+        return dict.fromkeys(classes)
+    doc = read_toml(path, flag)
+    stray = sorted(set(doc) - set(classes))
+    if stray:
+        raise ConfigError(
+            f"{flag} {path}: unknown table(s) {', '.join(stray)}; valid: {', '.join(sorted(classes))}"
+        )
+    out: dict[str, Table[Any] | None] = {}
+    for name, cls in classes.items():
+        table = doc.get(name)
+        if table is not None and not isinstance(table, dict):
+            raise ConfigError(f"{flag} {path}: {name} must be a table ([{name}]), not {table!r}")
+        out[name] = (
+            None
+            if table is None
+            else _table(table, cls, dict((extra or {}).get(name, {})), f"{flag} {path} [{name}]")
+        )
+    return out
+
+
+def _table(table: dict[str, Any], cls: type[T], extra: dict[str, Any], where: str) -> Table[T]:
+    try:
+        value = from_dict(cls, {**table, **extra})
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    return Table(value, {key: getattr(value, key) for key in table})
+
+
+def _flag(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def pick(flag: Any, base: Table[Any] | None, field: str, default: Any) -> Any:
+    """The flag's value when given (not None), else the field when the table sets it, else ``default``
+    (the command's)."""
+    if flag is not None:
+        return _flag(flag)
+    if base is not None and field in base.given:
+        return base.given[field]
+    return default
+
+
+def merged(base: Table[Any] | None, defaults: T, **flags: Any) -> T:
+    """The command's ``defaults`` with every field the table sets, then every flag given (not None)."""
+    over = dict(base.given) if base is not None else {}
+    over.update({key: _flag(value) for key, value in flags.items() if value is not None})
+    return dataclasses.replace(defaults, **over)  # type: ignore[type-var]

@@ -1,0 +1,49 @@
+"""``bio scan --config FILE``: a file that does not set ``method`` keeps the command's own default (pwm
+with motifs, else the model), as without a file; the file's and the flags' method win over it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from carrousel.bio.cli import app
+
+
+def _scan_config(monkeypatch: pytest.MonkeyPatch, *argv: str) -> Any:
+    """The config ``bio scan *argv`` hands to the pipeline (replaced, so nothing runs)."""
+    from carrousel.bio import pipeline
+
+    seen: list[Any] = []
+
+    def capture(cfg: Any, *_: Any, **__: Any) -> None:
+        seen.append(cfg)
+        raise SystemExit(0)  # stop once the command has built its config
+
+    monkeypatch.setattr(pipeline, "scan", capture)
+    with pytest.raises(SystemExit):
+        app(["scan", "g.fa", *argv], standalone_mode=False)
+    return seen[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "flags", "method"),
+    [
+        ("pvalue = 1e-5\n", [], "model"),  # before: pwm (ScanConfig's default), without any motif
+        ("pvalue = 1e-5\n", ["-m", "CTCF"], "pwm"),
+        ('motifs = ["CTCF"]\n', [], "pwm"),
+        ('method = "both"\n', [], "both"),
+        ('method = "both"\n', ["--method", "pwm"], "pwm"),
+    ],
+)
+def test_scan_method_defaults_as_without_a_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, text: str, flags: list[str], method: str
+) -> None:
+    conf = tmp_path / "scan.toml"
+    conf.write_text(text)
+    cfg = _scan_config(monkeypatch, "--config", str(conf), *flags)
+    assert cfg.method == method
+    assert cfg.pvalue == (1e-5 if "pvalue" in text else 1e-4)
+    plain = _scan_config(monkeypatch, *flags)  # the same flags without a file
+    assert plain.method == ("pwm" if flags else "model")

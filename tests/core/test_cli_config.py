@@ -1,0 +1,90 @@
+"""core's ``--config`` convention: the file read once with one-line errors, its tables checked against the
+command's config classes, and per field flag > file > the command's own default."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import os
+from pathlib import Path
+
+import pytest
+
+from carrousel.core.cli_config import merged, pick, read_tables, read_toml
+from carrousel.core.errors import CarrouselError, ConfigError
+
+
+@dataclasses.dataclass(frozen=True)
+class Fit:
+    epochs: int = 15
+    lr: float = 2e-3
+    decay: float = 0.0
+    device: str = "auto"
+
+
+@dataclasses.dataclass(frozen=True)
+class Data:
+    files: tuple[str, ...]
+    share: float = 0.1
+
+
+class Where(enum.StrEnum):
+    cpu = "cpu"
+
+
+def _file(tmp_path: Path, text: str | bytes) -> Path:
+    path = tmp_path / "run.toml"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return path
+
+
+def test_a_table_that_sets_some_fields_keeps_the_commands_defaults(tmp_path: Path) -> None:
+    path = _file(tmp_path, "[fit]\ndecay = 0.999\nlr = 1\n")
+    fit = read_tables(path, {"fit": Fit, "data": Data})["fit"]
+    assert fit is not None and fit.given == {"decay": 0.999, "lr": 1.0}  # validated, int -> float
+    ours = Fit(epochs=32, lr=3e-3)  # the command's defaults, not the class's
+    assert merged(fit, ours) == Fit(epochs=32, lr=1.0, decay=0.999)
+    assert merged(fit, ours, epochs=5, lr=None, device=Where.cpu) == Fit(5, 1.0, 0.999, "cpu")
+    assert (pick(None, fit, "lr", 9.0), pick(7.0, fit, "lr", 9.0), pick(None, fit, "epochs", 32)) == (
+        1.0,
+        7.0,
+        32,
+    )
+    assert merged(None, ours, epochs=None) == ours and pick(None, None, "lr", 9.0) == 9.0
+
+
+def test_required_fields_come_from_the_command_line(tmp_path: Path) -> None:
+    path = _file(tmp_path, "[data]\nshare = 0.2\n")
+    tables = read_tables(path, {"fit": Fit, "data": Data}, {"data": {"files": ("a.txt",)}})
+    data = tables["data"]
+    assert tables["fit"] is None and data is not None and data.given == {"share": 0.2}
+    assert read_tables(None, {"fit": Fit}) == {"fit": None}
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("[fitt]\nepochs = 3\n", "unknown table(s) fitt; valid: data, fit"),
+        ("epochs = 3\n", "unknown table(s) epochs"),
+        ("fit = 3\n", "fit must be a table"),
+        ("[fit]\nepoch = 3\n", "[fit]: Fit: unknown option(s) epoch"),
+        ('[fit]\nepochs = "3"\n', "Fit.epochs: expected int"),
+        ("[fit\n", "is not valid TOML"),
+        (b"[fit]\nepochs = \xff\n", "is not UTF-8 text"),
+    ],
+)
+def test_a_file_the_command_cannot_use_is_one_config_error(tmp_path: Path, text: str, needle: str) -> None:
+    path = _file(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        read_tables(path, {"fit": Fit, "data": Data})
+    assert needle in str(err.value) and "\n" not in str(err.value)
+    assert str(path) in str(err.value)
+
+
+def test_special_and_missing_files_are_refused_before_reading(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)  # opening it would wait for a writer; a second read would wait forever
+    for path, needle in [(fifo, "is a FIFO"), (tmp_path, "is a folder"), (tmp_path / "no.toml", "not found")]:
+        with pytest.raises(CarrouselError, match="--config .*" + needle):
+            read_toml(path)
+    assert read_toml(_file(tmp_path, "")) == {} and read_toml(_file(tmp_path, " \n")) == {}

@@ -1,0 +1,67 @@
+"""``finance ... --config FILE``: the file is read once (a FIFO is refused, never read twice and hung on),
+every option it sets reaches the run (also those a flag with a default covers), and flags given win."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from carrousel.finance.cli import app
+from carrousel.finance.config import FinanceConfig
+from tests.cli_harness import Outcome, assert_clean_failure
+
+
+def _config_of(monkeypatch: pytest.MonkeyPatch, module: str, name: str, *argv: str) -> Any:
+    """The config ``finance *argv`` hands to ``module.name`` (replaced, so nothing runs)."""
+    import importlib
+
+    seen: list[Any] = []
+
+    def capture(*args: Any, **__: Any) -> None:
+        seen.append(next(a for a in args if isinstance(a, FinanceConfig)))
+        raise SystemExit(0)  # stop once the command has built its config
+
+    monkeypatch.setattr(importlib.import_module(module), name, capture)
+    with pytest.raises(SystemExit):
+        app(list(argv), standalone_mode=False)
+    return seen[0]
+
+
+def test_train_global_keeps_the_files_auto_baselines(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    conf = tmp_path / "run.toml"
+    conf.write_text("[backtest]\nauto_baselines = true\n[train]\nepochs = 3\n")
+    monkeypatch.setattr("carrousel.finance.frames.read_frame", lambda path: None)
+    args = ["train-global", "--data", "p.csv", "--model-dir", str(tmp_path / "m"), "--config", str(conf)]
+    cfg = _config_of(monkeypatch, "carrousel.finance.multiseries", "train_global", *args)
+    assert (cfg.backtest.auto_baselines, cfg.train.epochs) == (True, 3)  # the flag's False won before
+    cfg = _config_of(
+        monkeypatch, "carrousel.finance.multiseries", "train_global", *args, "--no-auto-baselines"
+    )
+    assert cfg.backtest.auto_baselines is False
+    plain = _config_of(monkeypatch, "carrousel.finance.multiseries", "train_global", *args[:-2])
+    assert plain.backtest.auto_baselines is False  # the command's default without a file
+
+
+def test_forecast_table_keeps_the_other_defaults_and_flags_win(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    conf = tmp_path / "run.toml"
+    conf.write_text("[train]\nepochs = 3\nlr = 0.01\n[window]\nhorizon = 4\n")
+    args = ["forecast", "AAPL", "--source", "sample", "--config", str(conf), "--epochs", "2"]
+    cfg = _config_of(monkeypatch, "carrousel.finance.pipeline", "forecast", *args)
+    assert (cfg.train.epochs, cfg.train.lr, cfg.window.horizon) == (2, 0.01, 4)
+    assert cfg.window.lookback == type(cfg.window)().lookback
+
+
+@pytest.mark.parametrize("command", ["forecast", "train-global"])
+def test_a_fifo_is_refused_not_read_twice(invoke: Any, tmp_path: Path, command: str) -> None:
+    fifo = tmp_path / "run.toml"
+    os.mkfifo(fifo)  # before: read once to check it and again to merge it, so the second read hung
+    argv = ["forecast", "AAPL", "--source", "sample"] if command == "forecast" else [
+        "train-global", "--data", str(tmp_path / "p.csv"), "--model-dir", str(tmp_path / "m")
+    ]  # fmt: skip
+    outcome: Outcome = invoke("finance", *argv, "--config", fifo)
+    assert_clean_failure(outcome, 1, "is a FIFO")

@@ -1,0 +1,60 @@
+"""``speech train --config FILE``: every option the file sets reaches the run (also those a flag with a
+default covers), a value of the wrong kind is one line naming it, and a FIFO is refused before it is read."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from carrousel.speech.cli import app
+from tests.cli_harness import assert_clean_failure
+
+
+def _config_of(monkeypatch: pytest.MonkeyPatch, *argv: str) -> Any:
+    """The config ``speech *argv`` hands to the pipeline's ``train`` (replaced, so nothing runs)."""
+    from carrousel.speech import pipeline
+
+    seen: list[Any] = []
+
+    def capture(cfg: Any, *_: Any, **__: Any) -> None:
+        seen.append(cfg)
+        raise SystemExit(0)  # stop once the command has built its config
+
+    monkeypatch.setattr(pipeline, "train", capture)
+    with pytest.raises(SystemExit):
+        app(list(argv), standalone_mode=False)
+    return seen[0]
+
+
+def _train(tmp_path: Path, text: str) -> list[str]:
+    conf = tmp_path / "run.toml"
+    conf.write_text(text, encoding="utf-8")
+    return ["train", "--data", "m.tsv", "--out", str(tmp_path / "m"), "--config", str(conf)]
+
+
+def test_the_files_device_reaches_the_run_and_flags_win(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    args = _train(tmp_path, 'device = "cpu"\nepochs = 3\n[features]\nn_mels = 24\n')
+    cfg = _config_of(monkeypatch, *args)  # before: the --device default (auto) replaced the file's cpu
+    assert (cfg.device, cfg.epochs, cfg.features.n_mels, cfg.hidden) == ("cpu", 3, 24, 160)
+    cfg = _config_of(monkeypatch, *args, "--device", "cuda", "--epochs", "2")
+    assert (cfg.device, cfg.epochs) == ("cuda", 2)
+    assert _config_of(monkeypatch, *args[:-2]).device == "auto"  # the command's default without a file
+
+
+@pytest.mark.parametrize("text", ['features = "mfcc"\n', "features = 3\n"])
+def test_a_features_value_that_is_no_table_is_one_line(invoke: Any, tmp_path: Path, text: str) -> None:
+    outcome = invoke("speech", *_train(tmp_path, text))  # before: "internal error (ValueError/TypeError...)"
+    assert_clean_failure(outcome, 1, "features")
+    assert "internal error" not in outcome.stderr
+
+
+def test_a_fifo_is_refused(invoke: Any, tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)  # before: opened and read, which waits forever without a writer
+    outcome = invoke("speech", "train", "--data", "m.tsv", "--out", tmp_path / "m", "--config", fifo)
+    assert_clean_failure(outcome, 1, "is a FIFO")
