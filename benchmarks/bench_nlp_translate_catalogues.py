@@ -9,7 +9,9 @@ lists (``iso_*``: names of countries, languages and currencies, not software mes
 catalogue that cannot be read is listed and skipped. These figures REPORT; nothing is chosen on them.
 
 Usage: ``python benchmarks/bench_nlp_translate_catalogues.py --model mt/ [--model other/] [--limit 200]
-[--json-out FILE] [--plot FILE.png]``; one thread per process (``--threads``).
+[--json-out FILE] [--plot FILE.png]``; one thread per process (``--threads``). ``--add-json FILE`` puts the
+rows of an earlier run's ``--json-out`` beside them (models scored in parallel processes, summed up in one
+table and plot: ``--add-json a.json --add-json b.json --plot both.png``).
 """
 
 from __future__ import annotations
@@ -76,7 +78,10 @@ def plot(rows: dict[str, dict[str, dict]], out: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", action="append", required=True, help="a bundle from nlp translate train")
+    parser.add_argument("--model", action="append", default=[], help="a bundle from nlp translate train")
+    parser.add_argument(
+        "--add-json", action="append", default=[], type=Path, help="rows of an earlier --json-out"
+    )
     parser.add_argument("--locale-dir", type=Path, default=Path("/usr/share/locale/de/LC_MESSAGES"))
     parser.add_argument("--exclude", action="append", default=["git"], help="training catalogues (stem)")
     parser.add_argument("--min-pairs", type=int, default=100)
@@ -86,10 +91,15 @@ def main() -> None:
     parser.add_argument("--json-out", type=Path)
     parser.add_argument("--plot", type=Path)
     args = parser.parse_args()
+    if not args.model and not args.add_json:
+        parser.error("give --model (or --add-json)")
     torch.set_num_threads(args.threads)
-    sets = catalogues(args.locale_dir, set(args.exclude), args.min_pairs, args.limit)
-    print(f"{len(sets)} catalogues, {sum(map(len, sets.values()))} pairs, beam {args.beam}")
     rows: dict[str, dict[str, dict]] = {}
+    for earlier in args.add_json:
+        rows.update(json.loads(earlier.read_text()))
+    sets = catalogues(args.locale_dir, set(args.exclude), args.min_pairs, args.limit) if args.model else {}
+    if args.model:
+        print(f"{len(sets)} catalogues, {sum(map(len, sets.values()))} pairs, beam {args.beam}")
     for model in args.model:
         tr = Translator.from_pretrained(model)
         per = {}
