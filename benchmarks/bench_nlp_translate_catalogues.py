@@ -60,7 +60,7 @@ def plot(rows: dict[str, dict[str, dict]], out: Path) -> None:
     import matplotlib.pyplot as plt
 
     names = sorted(next(iter(rows.values())))
-    fig, ax = plt.subplots(figsize=(max(8.0, 0.28 * len(names) * len(rows)), 4.5))
+    fig, ax = plt.subplots(figsize=(min(16.0, max(8.0, 0.3 * len(names))), 5.0))
     width = 0.8 / len(rows)
     for k, (model, per) in enumerate(rows.items()):
         gaps = [per[n]["bleu"]["beam"] - per[n]["bleu"]["dictionary"] for n in names]
