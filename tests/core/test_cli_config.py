@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from carrousel.core.cli_config import merged, pick, read_tables, read_toml
+from carrousel.core.cli_config import merged, pick, read_tables
+from carrousel.core.config import read_toml
 from carrousel.core.errors import CarrouselError, ConfigError
 
 

@@ -151,7 +151,7 @@ def test_data_and_decoding(case: str) -> None:
 TOML: dict[str, tuple[bytes | None, str]] = {
     "missing": (None, "not found"),
     "binary": (bytes(range(256)), "not UTF-8"),
-    "a folder": (b"", "cannot be read"),
+    "a folder": (b"", "is a folder"),
     "invalid": (b"lr = = 3\n", "not valid TOML"),
     "unknown key": (b"learning_rate = 0.1\n", "unknown option"),
     "wrong type": (b'lr = "fast"\n', "lr"),

@@ -48,8 +48,7 @@ from carrousel.bio.config import (
     TrainDataConfig,
 )
 from carrousel.core import cli
-from carrousel.core.cli_config import read_toml
-from carrousel.core.config import from_dict
+from carrousel.core.config import from_dict, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.files import check_input_file
 

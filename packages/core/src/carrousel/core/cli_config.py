@@ -1,6 +1,6 @@
 """``--config FILE.toml``, the same way in every domain CLI: the file gives defaults, the flags given win.
 
-The file is read once (:func:`read_toml`): a missing file, a folder, a FIFO or device (which would hang
+The file is read once (:func:`carrousel.core.config.read_toml`): a missing file, a folder, a FIFO or device (which would hang
 the reader), bytes that are not UTF-8 and TOML syntax errors are each one :class:`ConfigError` line naming
 the option and the file. A command whose config has one table per part (``[model]``, ``[fit]``...) reads
 them with :func:`read_tables`, which refuses a table (or a top-level value) the command does not read and
@@ -21,39 +21,16 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from carrousel.core.config import from_dict
+from carrousel.core.config import from_dict, read_toml
 from carrousel.core.errors import ConfigError
-from carrousel.core.files import check_input_file
 
-__all__ = ["MAX_CONFIG_BYTES", "Table", "merged", "pick", "read_tables", "read_toml"]
+__all__ = ["Table", "merged", "pick", "read_tables"]
 
 T = TypeVar("T")
-MAX_CONFIG_BYTES = 16 << 20  # 16 MiB: a settings file, never data
-
-
-def read_toml(path: str | Path, flag: str = "--config") -> dict[str, Any]:
-    """The document of a TOML settings file, read once.
-
-    An empty or blank file is a valid document with no settings.
-
-    Raises:
-        DataError: the file is missing, a folder, a FIFO or device, unreadable or too large.
-        ConfigError: its bytes are not UTF-8 text or not valid TOML.
-    """
-    p = check_input_file(path, flag, "TOML config", MAX_CONFIG_BYTES, empty_ok=True)
-    try:
-        return tomllib.loads(p.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{flag} {p} is not UTF-8 text; give a TOML file") from None
-    except OSError as exc:
-        raise ConfigError(f"{flag} {p}: cannot be read ({exc.strerror or exc}); check the path") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{flag} {p} is not valid TOML ({exc}); fix the syntax") from None
 
 
 @dataclasses.dataclass(frozen=True)

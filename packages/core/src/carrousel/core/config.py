@@ -14,11 +14,13 @@ import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
-from carrousel.core.errors import ConfigError
+from carrousel.core.errors import ConfigError, DataError
+from carrousel.core.files import check_input_file
 
-__all__ = ["from_dict", "load_toml", "override", "to_dict"]
+__all__ = ["MAX_CONFIG_BYTES", "from_dict", "load_toml", "override", "read_toml", "to_dict"]
 
 C = TypeVar("C")
+MAX_CONFIG_BYTES = 16 << 20  # 16 MiB: a settings file, never data
 
 
 def to_dict(cfg: Any) -> dict[str, Any]:
@@ -117,21 +119,34 @@ def override(cfg: C, **changes: Any) -> C:
     return dataclasses.replace(cfg, **changes)  # type: ignore[type-var]
 
 
-def load_toml(path: str | Path, cls: type[C]) -> C:
-    """Reads a TOML file into config class ``cls``.
+def read_toml(path: str | Path, flag: str = "--config") -> dict[str, Any]:
+    """The document of a TOML settings file, read once.
+
+    An empty or blank file is a valid document with no settings.
 
     Raises:
-        ConfigError: when the file is missing, not valid TOML, or holds unknown options.
+        ConfigError: the file is missing, a folder, a FIFO or device (which would hang the reader),
+            unreadable or too large, or its bytes are not UTF-8 text or not valid TOML.
     """
-    p = Path(path)
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"config file {p} not found; check the path") from None
+        p = check_input_file(path, flag, "TOML config", MAX_CONFIG_BYTES, empty_ok=True)
+    except DataError as exc:
+        raise ConfigError(str(exc)) from None
+    try:
+        return tomllib.loads(p.read_bytes().decode("utf-8"))
     except UnicodeDecodeError:
-        raise ConfigError(f"config file {p} is not UTF-8 text; give a TOML file") from None
+        raise ConfigError(f"{flag} {p} is not UTF-8 text; give a TOML file") from None
     except OSError as exc:
-        raise ConfigError(f"config file {p} cannot be read ({exc.strerror or exc}); check the path") from None
+        raise ConfigError(f"{flag} {p}: cannot be read ({exc.strerror or exc}); check the path") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {p} is not valid TOML ({exc}); fix the syntax") from None
-    return from_dict(cls, data)
+        raise ConfigError(f"{flag} {p} is not valid TOML ({exc}); fix the syntax") from None
+
+
+def load_toml(path: str | Path, cls: type[C]) -> C:
+    """Reads a TOML file into config class ``cls`` (:func:`read_toml`, then :func:`from_dict`).
+
+    Raises:
+        ConfigError: the file cannot be read as TOML (:func:`read_toml`), or it holds unknown options or
+            invalid values.
+    """
+    return from_dict(cls, read_toml(path, "config file"))

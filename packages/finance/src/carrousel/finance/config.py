@@ -23,8 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from carrousel.core.cli_config import read_toml
-from carrousel.core.config import from_dict, to_dict
+from carrousel.core.config import from_dict, read_toml, to_dict
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import check_variant
 from carrousel.finance.choices import Arch, Calibration, Device, Sampling, Source, TargetScale, TrainWindow
@@ -354,7 +353,7 @@ def load_config(path: str | Path | None, base: FinanceConfig | None = None) -> F
     The file is read once (a FIFO or device is refused: reading it again would wait forever).
 
     Raises:
-        CarrouselError: the file is missing, a FIFO or device, not TOML, names an unknown option or holds an
+        ConfigError: the file is missing, a FIFO or device, not TOML, names an unknown option or holds an
             invalid value.
     """
     base = base if base is not None else FinanceConfig()

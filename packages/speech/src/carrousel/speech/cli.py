@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from carrousel.core import cli
-from carrousel.core.cli_config import read_toml
-from carrousel.core.config import from_dict
+from carrousel.core.config import from_dict, read_toml
 from carrousel.core.errors import ConfigError
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.speech import __version__
