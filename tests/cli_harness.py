@@ -72,6 +72,30 @@ def invoke(capsys: pytest.CaptureFixture[str]) -> Callable[..., Outcome]:
     return run
 
 
+def config_of(
+    monkeypatch: pytest.MonkeyPatch,
+    app: Callable[..., Any],
+    target: Any,
+    name: str,
+    *argv: str,
+    pick: Callable[[tuple[Any, ...]], Any] = lambda args: args[0],
+) -> Any:
+    """The config ``app *argv`` hands to ``target.name`` (a module, or its dotted name), which is replaced so
+    that nothing runs: the command stops once it has built its config; ``pick`` chooses the config from
+    the call's positional arguments (the first by default)."""
+    module = importlib.import_module(target) if isinstance(target, str) else target
+    seen: list[Any] = []
+
+    def capture(*args: Any, **__: Any) -> None:
+        seen.append(pick(args))
+        raise SystemExit(0)
+
+    monkeypatch.setattr(module, name, capture)
+    with pytest.raises(SystemExit):
+        app(list(argv), standalone_mode=False)
+    return seen[0]
+
+
 def assert_clean_failure(outcome: Outcome, code: int = 1, needle: str | None = None) -> None:
     """One ``error:`` line (exit 1 or 2) naming ``needle``, no traceback, no result on stdout."""
     lines = outcome.error_lines()

@@ -9,22 +9,12 @@ from typing import Any
 import pytest
 
 from carrousel.bio.cli import app
+from tests.cli_harness import config_of
 
 
 def _scan_config(monkeypatch: pytest.MonkeyPatch, *argv: str) -> Any:
-    """The config ``bio scan *argv`` hands to the pipeline (replaced, so nothing runs)."""
-    from carrousel.bio import pipeline
-
-    seen: list[Any] = []
-
-    def capture(cfg: Any, *_: Any, **__: Any) -> None:
-        seen.append(cfg)
-        raise SystemExit(0)  # stop once the command has built its config
-
-    monkeypatch.setattr(pipeline, "scan", capture)
-    with pytest.raises(SystemExit):
-        app(["scan", "g.fa", *argv], standalone_mode=False)
-    return seen[0]
+    """The config ``bio scan g.fa *argv`` hands to the pipeline (replaced, so nothing runs)."""
+    return config_of(monkeypatch, app, "carrousel.bio.pipeline", "scan", "scan", "g.fa", *argv)
 
 
 @pytest.mark.parametrize(

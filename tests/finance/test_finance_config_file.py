@@ -11,23 +11,19 @@ import pytest
 
 from carrousel.finance.cli import app
 from carrousel.finance.config import FinanceConfig
-from tests.cli_harness import Outcome, assert_clean_failure
+from tests.cli_harness import Outcome, assert_clean_failure, config_of
 
 
 def _config_of(monkeypatch: pytest.MonkeyPatch, module: str, name: str, *argv: str) -> Any:
     """The config ``finance *argv`` hands to ``module.name`` (replaced, so nothing runs)."""
-    import importlib
-
-    seen: list[Any] = []
-
-    def capture(*args: Any, **__: Any) -> None:
-        seen.append(next(a for a in args if isinstance(a, FinanceConfig)))
-        raise SystemExit(0)  # stop once the command has built its config
-
-    monkeypatch.setattr(importlib.import_module(module), name, capture)
-    with pytest.raises(SystemExit):
-        app(list(argv), standalone_mode=False)
-    return seen[0]
+    return config_of(
+        monkeypatch,
+        app,
+        module,
+        name,
+        *argv,
+        pick=lambda args: next(a for a in args if isinstance(a, FinanceConfig)),
+    )
 
 
 def test_train_global_keeps_the_files_auto_baselines(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -10,20 +10,12 @@ import pytest
 
 from carrousel.nlp.cli import app
 from carrousel.nlp.pipeline import generate, sentiment, translate
+from tests.cli_harness import assert_clean_failure, config_of
 
 
 def _config_of(monkeypatch: pytest.MonkeyPatch, module: Any, name: str, *argv: str) -> Any:
     """The config ``nlp *argv`` hands to ``module.name`` (the pipeline's train function, replaced)."""
-    seen: list[Any] = []
-
-    def capture(cfg: Any, *_: Any, **__: Any) -> None:
-        seen.append(cfg)
-        raise SystemExit(0)  # stop once the command has built its config
-
-    monkeypatch.setattr(module, name, capture)
-    with pytest.raises(SystemExit):
-        app(list(argv), standalone_mode=False)
-    return seen[0]
+    return config_of(monkeypatch, app, module, name, *argv)
 
 
 def test_translate_fit_table_keeps_the_translator_defaults(
@@ -99,7 +91,6 @@ def test_every_table_a_command_reads_reaches_the_run(monkeypatch: pytest.MonkeyP
 def test_a_file_the_command_cannot_use_is_one_line(
     invoke: Any, tmp_path: Path, text: str, needle: str
 ) -> None:
-    from tests.cli_harness import assert_clean_failure
 
     conf = tmp_path / "mt.toml"
     conf.write_text(text)
@@ -109,8 +100,6 @@ def test_a_file_the_command_cannot_use_is_one_line(
 
 def test_a_fifo_is_refused(invoke: Any, tmp_path: Path) -> None:
     import os
-
-    from tests.cli_harness import assert_clean_failure
 
     fifo = tmp_path / "fifo.toml"
     os.mkfifo(fifo)  # before: opened once per table, so even a writer's one copy left the command waiting

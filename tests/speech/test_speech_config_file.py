@@ -10,23 +10,12 @@ from typing import Any
 import pytest
 
 from carrousel.speech.cli import app
-from tests.cli_harness import assert_clean_failure
+from tests.cli_harness import assert_clean_failure, config_of
 
 
 def _config_of(monkeypatch: pytest.MonkeyPatch, *argv: str) -> Any:
     """The config ``speech *argv`` hands to the pipeline's ``train`` (replaced, so nothing runs)."""
-    from carrousel.speech import pipeline
-
-    seen: list[Any] = []
-
-    def capture(cfg: Any, *_: Any, **__: Any) -> None:
-        seen.append(cfg)
-        raise SystemExit(0)  # stop once the command has built its config
-
-    monkeypatch.setattr(pipeline, "train", capture)
-    with pytest.raises(SystemExit):
-        app(list(argv), standalone_mode=False)
-    return seen[0]
+    return config_of(monkeypatch, app, "carrousel.speech.pipeline", "train", *argv)
 
 
 def _train(tmp_path: Path, text: str) -> list[str]:
