@@ -50,7 +50,6 @@ from carrousel.bio.config import (
 from carrousel.core import cli
 from carrousel.core.config import from_dict, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
-from carrousel.core.files import check_input_file
 
 __all__ = ["app", "main"]
 
@@ -123,8 +122,7 @@ def _with_flags(
     ``derived``: field -> its command default from the merged config, where neither sets it."""
     if config is None:
         return flags
-    check_input_file(config, "--config", "TOML config")  # a FIFO or device would hang the reader
-    doc = read_toml(config)
+    doc = read_toml(config, empty_ok=False)  # bio refuses an empty file
     from_file = from_dict(type(flags), doc)  # the file alone: option names and values
     given = {
         field

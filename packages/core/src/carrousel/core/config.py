@@ -119,17 +119,17 @@ def override(cfg: C, **changes: Any) -> C:
     return dataclasses.replace(cfg, **changes)  # type: ignore[type-var]
 
 
-def read_toml(path: str | Path, flag: str = "--config") -> dict[str, Any]:
+def read_toml(path: str | Path, flag: str = "--config", empty_ok: bool = True) -> dict[str, Any]:
     """The document of a TOML settings file, read once.
 
-    An empty or blank file is a valid document with no settings.
+    An empty or blank file is a valid document with no settings (``empty_ok`` False: an empty file is refused).
 
     Raises:
         ConfigError: the file is missing, a folder, a FIFO or device (which would hang the reader),
             unreadable or too large, or its bytes are not UTF-8 text or not valid TOML.
     """
     try:
-        p = check_input_file(path, flag, "TOML config", MAX_CONFIG_BYTES, empty_ok=True)
+        p = check_input_file(path, flag, "TOML config", MAX_CONFIG_BYTES, empty_ok=empty_ok)
     except DataError as exc:
         raise ConfigError(str(exc)) from None
     try:
