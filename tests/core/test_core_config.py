@@ -10,7 +10,7 @@ from typing import Literal
 
 import pytest
 
-from carrousel.core.config import from_dict, load_toml, override, to_dict
+from carrousel.core.config import from_dict, load_toml, overlay, override, read_toml, to_dict
 from carrousel.core.errors import ConfigError
 from carrousel.core.nn import RecurrentConfig, SequenceClassifierConfig, SequenceRegressorConfig
 
@@ -177,3 +177,28 @@ def test_typed_values_are_coerced() -> None:
     assert cfg == _Typed(size=3, rate=2.0, pair=(1.0, 2.0), precision="bf16", flag=True)
     assert isinstance(cfg.rate, float) and all(isinstance(v, float) for v in cfg.pair)
     assert from_dict(_Typed, {"rate": None}).rate is None
+
+
+@dataclass(frozen=True)
+class _Job:
+    train: _Train = field(default_factory=_Train)  # how to train
+    name: str = "run"  # run name
+    seed: int | None = None  # random seed
+
+
+def test_overlay_sets_only_what_the_file_sets_and_keeps_the_given_flags(tmp_path: Path) -> None:
+    toml = tmp_path / "job.toml"
+    toml.write_text('name = "file"\nseed = 3\n[train]\nepochs = 9\nbetas = [0.8, 0.9]\n')
+    base = _Job(train=_Train(lr=0.5, epochs=4), name="flags", seed=1)  # a command's own defaults
+    out = overlay(base, read_toml(toml))
+    assert out == _Job(train=_Train(lr=0.5, epochs=9, betas=(0.8, 0.9)), name="file", seed=3)
+    kept = overlay(base, read_toml(toml), keep={"seed", "train.epochs"})  # flags given on the command line
+    assert kept == _Job(train=_Train(lr=0.5, epochs=4, betas=(0.8, 0.9)), name="file", seed=1)
+    assert overlay(base, {}) == base
+
+
+def test_overlay_checks_the_file_alone_and_the_merged_config() -> None:
+    with pytest.raises(ConfigError, match="rate"):
+        overlay(_Job(), {"train": {"rate": 1.0}})
+    with pytest.raises(ConfigError):
+        overlay(_Job(), {"train": {"epochs": "many"}})

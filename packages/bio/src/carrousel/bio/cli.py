@@ -48,7 +48,7 @@ from carrousel.bio.config import (
     TrainDataConfig,
 )
 from carrousel.core import cli
-from carrousel.core.config import from_dict, read_toml
+from carrousel.core.config import overlay, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 
 __all__ = ["app", "main"]
@@ -83,32 +83,6 @@ def _path(p: Path | None) -> str | None:
     return str(p) if p is not None else None
 
 
-def replace_fields(base: Any, other: Any, fields: list[str]) -> Any:
-    """``base`` with the ``fields`` of ``other`` (a config of the same class), dotted for a part
-    (``"fit.epochs"``): how ``--config`` file values and the flags given on top are merged."""
-    changes: dict[str, Any] = {}
-    parts: dict[str, list[str]] = {}
-    for f in fields:
-        head, _, rest = f.partition(".")
-        if rest:
-            parts.setdefault(head, []).append(rest)
-        else:
-            changes[head] = getattr(other, head)
-    for head, sub in parts.items():
-        changes[head] = replace_fields(getattr(base, head), getattr(other, head), sub)
-    return dataclasses.replace(base, **changes)
-
-
-def _set_by(doc: dict[str, Any], cfg: Any, prefix: str = "") -> list[str]:
-    """The fields a TOML document sets on ``cfg`` (its config), dotted for a part (``"fit.epochs"``)."""
-    out: list[str] = []
-    for key, value in doc.items():
-        part = getattr(cfg, key)
-        nested = isinstance(value, dict) and dataclasses.is_dataclass(part)
-        out += _set_by(value, part, f"{prefix}{key}.") if nested else [prefix + key]
-    return out
-
-
 def _with_flags(
     ctx: typer.Context,
     config: Path | None,
@@ -123,15 +97,13 @@ def _with_flags(
     if config is None:
         return flags
     doc = read_toml(config, empty_ok=False)  # bio refuses an empty file
-    from_file = from_dict(type(flags), doc)  # the file alone: option names and values
     given = {
         field
         for param, field in table.items()
         if getattr(ctx.get_parameter_source(param), "name", "DEFAULT") not in ("DEFAULT", "DEFAULT_MAP")
     }
-    set_by_file = _set_by(doc, from_file)
-    cfg = replace_fields(flags, from_file, [f for f in set_by_file if f not in given])
-    late = {k: rule(cfg) for k, rule in (derived or {}).items() if k not in given and k not in set_by_file}
+    cfg = overlay(flags, doc, keep=given)
+    late = {k: rule(cfg) for k, rule in (derived or {}).items() if k not in given and k not in doc}
     return dataclasses.replace(cfg, **late)  # type: ignore[type-var]
 
 

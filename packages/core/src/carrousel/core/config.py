@@ -1,7 +1,7 @@
 """Configuration helpers for frozen dataclass configs.
 
 Configs are frozen ``@dataclass`` es with one comment per field; override with :func:`dataclasses.replace`
-or :func:`override`; read a TOML file with :func:`load_toml`; turn configs into JSON-able dicts and back
+or :func:`override`; read a TOML file with :func:`load_toml`, or lay one over a config with :func:`overlay`; turn configs into JSON-able dicts and back
 with :func:`to_dict` / :func:`from_dict` (nested dataclasses are rebuilt by their field types).
 """
 
@@ -11,13 +11,14 @@ import dataclasses
 import tomllib
 import types
 import typing
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 from carrousel.core.errors import ConfigError, DataError
 from carrousel.core.files import check_input_file
 
-__all__ = ["MAX_CONFIG_BYTES", "from_dict", "load_toml", "override", "read_toml", "to_dict"]
+__all__ = ["MAX_CONFIG_BYTES", "from_dict", "load_toml", "overlay", "override", "read_toml", "to_dict"]
 
 C = TypeVar("C")
 MAX_CONFIG_BYTES = 16 << 20  # 16 MiB: a settings file, never data
@@ -150,3 +151,49 @@ def load_toml(path: str | Path, cls: type[C]) -> C:
             invalid values.
     """
     return from_dict(cls, read_toml(path, "config file"))
+
+
+def overlay(base: C, doc: Mapping[str, Any], keep: Collection[str] = ()) -> C:
+    """``base`` (a frozen, possibly nested, dataclass config) with every field the TOML document ``doc``
+    sets, table by table (a table changes only the keys it names), except the fields in ``keep``.
+
+    How a ``--config`` file whose tables are the parts of one config meets the command line: ``base`` is
+    the command's defaults (or the config built from its flags) and ``keep`` the flags given, which win
+    (dotted for a part: ``"fit.epochs"``).
+
+    Args:
+        base: the config the file's values go onto.
+        doc: the file's tables and values (:func:`read_toml`).
+        keep: fields the file must not change.
+
+    Raises:
+        ConfigError: ``doc`` names an unknown option or holds a value of the wrong kind (checked on the
+            file alone), or the merged config is invalid.
+    """
+    from_file = from_dict(type(base), dict(doc))  # the file alone: option names and values
+    return _replace_fields(base, from_file, [f for f in _set_by(doc, from_file) if f not in keep])
+
+
+def _set_by(doc: Mapping[str, Any], cfg: Any, prefix: str = "") -> list[str]:
+    """The fields a TOML document sets on ``cfg``, dotted for a part (``"fit.epochs"``)."""
+    out: list[str] = []
+    for key, value in doc.items():
+        part = getattr(cfg, key)
+        nested = isinstance(value, dict) and dataclasses.is_dataclass(part)
+        out += _set_by(value, part, f"{prefix}{key}.") if nested else [prefix + key]
+    return out
+
+
+def _replace_fields(base: Any, other: Any, fields: list[str]) -> Any:
+    """``base`` with the ``fields`` of ``other`` (a config of the same class), dotted for a part."""
+    changes: dict[str, Any] = {}
+    parts: dict[str, list[str]] = {}
+    for name in fields:
+        head, _, rest = name.partition(".")
+        if rest:
+            parts.setdefault(head, []).append(rest)
+        else:
+            changes[head] = getattr(other, head)
+    for head, sub in parts.items():
+        changes[head] = _replace_fields(getattr(base, head), getattr(other, head), sub)
+    return dataclasses.replace(base, **changes)

@@ -21,9 +21,8 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
-from carrousel.core.config import from_dict, read_toml, to_dict
+from carrousel.core.config import overlay, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import check_variant
 from carrousel.finance.choices import Arch, Calibration, Device, Sampling, Source, TargetScale, TrainWindow
@@ -336,15 +335,6 @@ class ExportConfig:
         check_variant(self.prune, self.distill, FinanceConfigError)
 
 
-def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in changes.items():
-        out[key] = (
-            _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
-        )
-    return out
-
-
 def load_config(path: str | Path | None, base: FinanceConfig | None = None) -> FinanceConfig:
     """``base`` (default: the defaults) with the options a TOML file sets, and only those.
 
@@ -359,6 +349,4 @@ def load_config(path: str | Path | None, base: FinanceConfig | None = None) -> F
     base = base if base is not None else FinanceConfig()
     if path is None:
         return base
-    given = read_toml(path, "--config")
-    from_dict(FinanceConfig, given)  # checks the file alone: option names, values
-    return from_dict(FinanceConfig, _merge(to_dict(base), given))
+    return overlay(base, read_toml(path, "--config"))
