@@ -184,6 +184,7 @@ class _Job:
     train: _Train = field(default_factory=_Train)  # how to train
     name: str = "run"  # run name
     seed: int | None = None  # random seed
+    fallback: _Train | None = None  # optional second recipe
 
 
 def test_overlay_sets_only_what_the_file_sets_and_keeps_the_given_flags(tmp_path: Path) -> None:
@@ -195,6 +196,7 @@ def test_overlay_sets_only_what_the_file_sets_and_keeps_the_given_flags(tmp_path
     kept = overlay(base, read_toml(toml), keep={"seed", "train.epochs"})  # flags given on the command line
     assert kept == _Job(train=_Train(lr=0.5, epochs=4, betas=(0.8, 0.9)), name="file", seed=1)
     assert overlay(base, {}) == base
+    assert overlay(base, {"fallback": {"epochs": 5}}).fallback == _Train(epochs=5)  # a part the base lacks
 
 
 def test_overlay_checks_the_file_alone_and_the_merged_config() -> None:

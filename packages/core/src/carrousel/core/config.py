@@ -195,5 +195,7 @@ def _replace_fields(base: Any, other: Any, fields: list[str]) -> Any:
         else:
             changes[head] = getattr(other, head)
     for head, sub in parts.items():
-        changes[head] = _replace_fields(getattr(base, head), getattr(other, head), sub)
+        mine = getattr(base, head)  # None for an optional part the base leaves out: the file's whole part
+        whole = mine is None or not dataclasses.is_dataclass(mine)
+        changes[head] = getattr(other, head) if whole else _replace_fields(mine, getattr(other, head), sub)
     return dataclasses.replace(base, **changes)
