@@ -13,6 +13,16 @@ from carrousel.nlp.clauses import by_clauses, split_clauses, word_clauses
 from carrousel.nlp.config import DecodeConfig
 from carrousel.nlp.pipeline.translate import Translator
 
+WORDS3 = [
+    "read the file",
+    "show all new list",
+    "copy old name now",
+    "open all",
+    "the new name",
+    "show the list",
+]
+WORDS3 += ["read old file now", "copy the list", "open new file"]
+
 
 def test_a_text_is_cut_at_its_punctuation_and_joins_back() -> None:
     texts = [
@@ -84,3 +94,17 @@ def test_a_translator_falls_back_per_clause(undertrained: Path) -> None:
         )[0].text
         == whole.text
     )
+
+
+def test_only_the_fallbacks_texts_are_redone_with_consensus(undertrained: Path) -> None:
+    tr = Translator.from_pretrained(undertrained)
+    texts = [f"{a}: {b}, {c}" for a in WORDS3 for b in WORDS3[:3] for c in WORDS3[3:6]]
+    best = sorted(t.nll for t in tr.translate(texts, DecodeConfig(beam=3, fallback_nll=0.0, mbr=False)))
+    cut = best[int(0.7 * len(best))]
+    plain = tr.translate(texts, DecodeConfig(beam=3, fallback_nll=cut))
+    redone = tr.translate(texts, DecodeConfig(beam=3, fallback_nll=cut, fallback_clauses=True))
+    # consensus took another of the n-best, less sure than the cut, where the best was sure: not redone
+    assert any(p.rank > 0 and p.nll > cut for p in plain)
+    for p, r in zip(plain, redone, strict=True):
+        assert r == p or (p.fallback and p.rank == 0 and p.nll > cut and r.chosen == "clauses"), (p, r)
+    assert any(r.chosen == "clauses" for r in redone)

@@ -363,7 +363,7 @@ class Translator:
             sub = replace(dc, fallback_clauses=False)
             redo = by_clauses(
                 [t.source for t in out],
-                [0 < dc.fallback_nll < t.nll for t in out],
+                [t.fallback and 0 < dc.fallback_nll < t.nll for t in out],  # the fallback's, not MBR's
                 lambda xs: [t.text for t in self.choose(self.search(xs, sub), sub)],
             )
             out = [
