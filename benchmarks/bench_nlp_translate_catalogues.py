@@ -11,13 +11,17 @@ catalogue that cannot be read is listed and skipped. These figures REPORT; nothi
 Usage: ``python benchmarks/bench_nlp_translate_catalogues.py --model mt/ [--model other/] [--limit 200]
 [--json-out FILE] [--plot FILE.png]``; one thread per process (``--threads``). ``--add-json FILE`` puts the
 rows of an earlier run's ``--json-out`` beside them (models scored in parallel processes, summed up in one
-table and plot: ``--add-json a.json --add-json b.json --plot both.png``).
+table and plot: ``--add-json a.json --add-json b.json --plot both.png``). ``--fallback-clauses`` decodes
+with the dictionary fallback per clause (``DecodeConfig.fallback_clauses``), ``--label NAME`` names one
+model's rows (the same model decoded two ways). The summary counts the catalogues where beam decoding
+beats the dictionary, with a two-sided sign test (ties left out).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import statistics
 from pathlib import Path
@@ -50,6 +54,15 @@ def catalogues(
                 random.Random(0).sample(pairs, limit) if limit and len(pairs) > limit else pairs
             )
     return found
+
+
+def sign_test(wins: int, n: int) -> float:
+    """Two-sided exact sign test: the chance of a split at least as uneven as ``wins`` of ``n`` (ties left
+    out) when each catalogue is a fair coin."""
+    if n == 0:
+        return 1.0
+    k = max(wins, n - wins)
+    return min(1.0, 2.0 * sum(math.comb(n, i) for i in range(k, n + 1)) / 2.0**n)
 
 
 def plot(rows: dict[str, dict[str, dict]], out: Path) -> None:
@@ -87,12 +100,20 @@ def main() -> None:
     parser.add_argument("--min-pairs", type=int, default=100)
     parser.add_argument("--limit", type=int, default=200, help="pairs a catalogue at most (0: all)")
     parser.add_argument("--beam", type=int, default=5)
+    parser.add_argument(
+        "--fallback-clauses", action="store_true", help="decode with DecodeConfig.fallback_clauses"
+    )
+    parser.add_argument(
+        "--label", help="the rows' name in the table and JSON (one --model; default: its path)"
+    )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json-out", type=Path)
     parser.add_argument("--plot", type=Path)
     args = parser.parse_args()
     if not args.model and not args.add_json:
         parser.error("give --model (or --add-json)")
+    if args.label and len(args.model) != 1:
+        parser.error("--label names the rows of one --model")
     torch.set_num_threads(args.threads)
     rows: dict[str, dict[str, dict]] = {}
     for earlier in args.add_json:
@@ -100,12 +121,16 @@ def main() -> None:
     sets = catalogues(args.locale_dir, set(args.exclude), args.min_pairs, args.limit) if args.model else {}
     if args.model:
         print(f"{len(sets)} catalogues, {sum(map(len, sets.values()))} pairs, beam {args.beam}")
+    decode = DecodeConfig(beam=args.beam, fallback_clauses=args.fallback_clauses)
     for model in args.model:
         tr = Translator.from_pretrained(model)
         per = {}
         for name, pairs in sets.items():
-            ev = score_pairs(tr, pairs, DecodeConfig(beam=args.beam), examples=2)
-            per[name] = {"pairs": ev.pairs, "bleu": ev.bleu, "chrf": ev.chrf, "fallbacks": ev.fallbacks}
+            ev = score_pairs(tr, pairs, decode, examples=2)
+            per[name] = {
+                "pairs": ev.pairs, "bleu": ev.bleu, "chrf": ev.chrf, "fallbacks": ev.fallbacks,
+                "choices": ev.choices,
+            }  # fmt: skip
             b, c = ev.bleu, ev.chrf
             print(
                 f"{model} {name:<26} {ev.pairs:4d}  greedy {b['greedy']:6.2f}/{c['greedy']:6.2f}  "
@@ -113,9 +138,10 @@ def main() -> None:
                 f"dict {b['dictionary']:6.2f}/{c['dictionary']:6.2f}  ({ev.seconds:.0f} s)",
                 flush=True,
             )
-        rows[model] = per
+        rows[args.label or model] = per
     print(
-        f"\n{'model':<28} {'mean BLEU beam/dict/copy':>28} {'mean chrF beam/dict/copy':>28} beam > dict (BLEU, chrF)"
+        f"\n{'model':<28} {'mean BLEU beam/dict/copy':>28} {'mean chrF beam/dict/copy':>28} "
+        "beam > dict (BLEU, chrF; two-sided sign test)"
     )
     for model, per in rows.items():
         mean = {
@@ -123,10 +149,12 @@ def main() -> None:
             for m in ("bleu", "chrf")
         }
         wins = [sum(r[m]["beam"] > r[m]["dictionary"] for r in per.values()) for m in ("bleu", "chrf")]
+        ties = [sum(r[m]["beam"] == r[m]["dictionary"] for r in per.values()) for m in ("bleu", "chrf")]
+        signs = [sign_test(w, len(per) - t) for w, t in zip(wins, ties, strict=True)]
         print(
             f"{model:<28} {mean['bleu']['beam']:8.2f} {mean['bleu']['dictionary']:8.2f} {mean['bleu']['copy']:8.2f}"
             f"   {mean['chrf']['beam']:8.2f} {mean['chrf']['dictionary']:8.2f} {mean['chrf']['copy']:8.2f}"
-            f"   {wins[0]}/{len(per)}, {wins[1]}/{len(per)}"
+            f"   {wins[0]}/{len(per)} (p = {signs[0]:.3g}), {wins[1]}/{len(per)} (p = {signs[1]:.3g})"
         )
     if args.json_out:
         atomic_write_text(args.json_out, json.dumps(rows, indent=1, sort_keys=True) + "\n")

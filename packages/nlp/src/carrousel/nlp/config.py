@@ -469,6 +469,7 @@ class DecodeConfig:
     mbr_dictionary: float = 0.5  # the dictionary translation's weight beside them (0: candidate only)
     mbr_copy: float = 0.25  # the copied source's weight (0: not a candidate)
     mbr_confidence: float = 0.0  # s: the n-best weigh exp(-s * mean -log p of the best) together (0: 1)
+    fallback_clauses: bool = False  # a text the fallback hands the dictionary is redone clause by clause
 
     def __post_init__(self) -> None:
         _need(1 <= self.beam <= 64, f"beam must be in [1, 64], got {self.beam}")

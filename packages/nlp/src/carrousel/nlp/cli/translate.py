@@ -21,6 +21,21 @@ from carrousel.core.cli_config import merged, pick, read_tables
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.nlp.cli import _common as shares
 from carrousel.nlp.cli._common import ConfigFile, Device, JsonFlag, group
+from carrousel.nlp.cli._translate_options import (
+    BatchSize,
+    Beam,
+    CopyUnknown,
+    Coverage,
+    FallbackClauses,
+    FallbackNll,
+    LengthPenalty,
+    LexicalBias,
+    Mbr,
+    MbrConfidence,
+    MbrCopy,
+    MbrDictionary,
+    MbrTemperature,
+)
 from carrousel.nlp.config import (
     DecodeConfig,
     FitConfig,
@@ -72,70 +87,6 @@ Pairs = Annotated[
     ),
 ]
 Model = Annotated[Path, typer.Option("--model", help="Model folder written by 'nlp translate train'.")]
-Beam = Annotated[int, typer.Option("--beam", min=1, max=64, help="Beam size (1: greedy search).")]
-LengthPenalty = Annotated[
-    float, typer.Option(min=0.0, help="GNMT length normalisation alpha of the beam search.")
-]
-Coverage = Annotated[float, typer.Option(min=0.0, help="GNMT coverage penalty beta (0: off).")]
-BatchSize = Annotated[int, typer.Option(min=1, help="Sentences decoded together.")]
-CopyUnknown = Annotated[
-    bool,
-    typer.Option(
-        "--copy-unknown/--no-copy-unknown",
-        help="Replace output words attending to a source word unseen in training by that word.",
-    ),
-]
-LexicalBias = Annotated[
-    float,
-    typer.Option(
-        min=0.0,
-        help="Weight of the training pairs' subword lexicon as a bias on the output, "
-        "lambda * log(p_lex + 0.001) (0: off).",
-    ),
-]
-FallbackNll = Annotated[
-    float,
-    typer.Option(
-        min=0.0,
-        help="Where the model's mean -log p per output token is above this, use the word dictionary's "
-        "translation (0: off).",
-    ),
-]
-
-Mbr = Annotated[
-    bool,
-    typer.Option(
-        "--mbr/--no-mbr",
-        help="Consensus (minimum Bayes risk, sentence chrF): pick among the beam's n-best, the word "
-        "dictionary's translation and (--mbr-copy) the source the one the others agree with most.",
-    ),
-]
-
-
-def _positive(value: float) -> float:
-    if not value > 0:
-        raise typer.BadParameter(f"{value} is not above 0; give e.g. 1.0")
-    return value
-
-
-MbrTemperature = Annotated[
-    float, typer.Option(callback=_positive, help="With --mbr: n-best weights softmax(log p / T), T > 0.")
-]
-MbrDictionary = Annotated[
-    float,
-    typer.Option(min=0.0, help="With --mbr: the dictionary translation's weight beside the n-best's 1."),
-]
-MbrCopy = Annotated[
-    float, typer.Option(min=0.0, help="With --mbr: the copied source's weight (0: not a candidate).")
-]
-
-MbrConfidence = Annotated[
-    float,
-    typer.Option(
-        min=0.0,
-        help="With --mbr: the n-best weigh exp(-S * mean -log p of the best) together instead of 1 (0: 1).",
-    ),
-]
 
 
 @command(translate_app, "train")
@@ -284,6 +235,7 @@ def run(
     mbr_dictionary: MbrDictionary = 0.5,
     mbr_copy: MbrCopy = 0.25,
     mbr_confidence: MbrConfidence = 0.0,
+    fallback_clauses: FallbackClauses = False,
     batch_size: BatchSize = 64,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="PNG heat map of the first translation's attention.")
@@ -305,7 +257,7 @@ def run(
         beam, length_penalty, coverage_penalty, batch_size=batch_size, device=device,
         copy_unknown=copy_unknown, lexical_bias=lexical_bias, fallback_nll=fallback_nll, mbr=mbr,
         mbr_temperature=mbr_temperature, mbr_dictionary=mbr_dictionary, mbr_copy=mbr_copy,
-        mbr_confidence=mbr_confidence, precision=precision.value,
+        mbr_confidence=mbr_confidence, precision=precision.value, fallback_clauses=fallback_clauses,
     )  # fmt: skip
     results = Translator.from_pretrained(model, dc.device).translate(
         items, dc, attention=as_json or plot is not None
@@ -337,6 +289,7 @@ def evaluate(
     mbr_dictionary: MbrDictionary = 0.5,
     mbr_copy: MbrCopy = 0.25,
     mbr_confidence: MbrConfidence = 0.0,
+    fallback_clauses: FallbackClauses = False,
     limit: Annotated[int, typer.Option(min=0, help="Score at most this many pairs (0: all).")] = 0,
     examples: Annotated[int, typer.Option(min=0, help="Example translations to show.")] = 5,
     batch_size: BatchSize = 64,
@@ -351,7 +304,7 @@ def evaluate(
         beam, length_penalty, coverage_penalty, batch_size=batch_size, device=device,
         copy_unknown=copy_unknown, lexical_bias=lexical_bias, fallback_nll=fallback_nll, mbr=mbr,
         mbr_temperature=mbr_temperature, mbr_dictionary=mbr_dictionary, mbr_copy=mbr_copy,
-        mbr_confidence=mbr_confidence, precision=precision.value,
+        mbr_confidence=mbr_confidence, precision=precision.value, fallback_clauses=fallback_clauses,
     )  # fmt: skip
     cfg = TranslateEvaluateConfig(str(model), tuple(str(p) for p in pairs), split.value, dc, limit, examples)
     r = evaluate_translator(cfg)

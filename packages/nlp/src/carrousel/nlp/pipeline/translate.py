@@ -23,7 +23,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,7 @@ from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.core.decode import Hypothesis
 from carrousel.core.train import Trainer
 from carrousel.nlp.baselines import WORD_PATTERN, WordDictionary
+from carrousel.nlp.clauses import by_clauses
 from carrousel.nlp.config import DecodeConfig, TranslateDataConfig, TranslateTrainConfig
 from carrousel.nlp.consensus import consensus
 from carrousel.nlp.copying import copy_unknown_words
@@ -47,6 +48,7 @@ from carrousel.nlp.lexical_bias import (
 from carrousel.nlp.lexicon import ibm_model1
 from carrousel.nlp.parallel import ParallelSplit, clean_pairs, read_pairs, split_pairs, vary_case
 from carrousel.nlp.pipeline.common import train_config
+from carrousel.nlp.pipeline.translate_types import Searched, Translation
 from carrousel.nlp.pipeline.translate_vocab import (
     DropoutPairs,
     Vocabularies,
@@ -198,33 +200,6 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
     )
 
 
-@dataclass
-class Translation:
-    """One translated text."""
-
-    source: str  # the input
-    text: str  # the translation
-    score: float  # the search's ranking score (log-probability, length-normalised in beam search)
-    source_tokens: list[str] = field(default_factory=list)  # subword pieces of the source
-    target_tokens: list[str] = field(default_factory=list)  # subword pieces of the translation
-    attention: list[list[float]] | None = None  # (target tokens, source tokens) weights when asked for
-    nll: float = 0.0  # mean -log p per output token ([EOS] included) of the hypothesis model_text is
-    fallback: bool = False  # the text is the word dictionary's (fallback_nll, or an MBR pick)
-    model_text: str = ""  # the network's own translation (the one target_tokens/attention belong to)
-    chosen: str = "model"  # where text comes from: model (model_text), dictionary or copy (the source)
-    rank: int = 0  # which of the beam's n-best model_text is (0: the search's best; > 0 only by MBR)
-
-
-@dataclass
-class Searched:
-    """One text as the search left it: what :meth:`Translator.choose` picks a translation from."""
-
-    source: str  # the input
-    ids: list[int]  # its source token ids
-    pieces: list[str]  # the masked placeholders' texts
-    hyps: list[Hypothesis]  # the network's hypotheses, best first (the n-best with DecodeConfig.mbr)
-
-
 class Translator:
     """A trained translator with its tokenizers (``tokenizer``: the source's or the shared one).
 
@@ -343,7 +318,9 @@ class Translator:
         the n-best, the dictionary's and (``mbr_copy``) the source (:mod:`carrousel.nlp.consensus`).
 
         ``model_text``, ``nll``, ``score``, tokens and attention are those of the network's hypothesis
-        that was chosen (its best when the dictionary's or the source is chosen).
+        that was chosen (its best when the dictionary's or the source is chosen). With
+        ``decode.fallback_clauses`` a text the fallback took is redone clause by clause
+        (:func:`carrousel.nlp.clauses.by_clauses`; ``chosen`` "clauses" where that changes its text).
         """
         dc, tok, out = decode, self.tokenizer, []
         for s in searched:
@@ -382,6 +359,17 @@ class Translator:
                     rank=rank,
                 )
             )
+        if dc.fallback_clauses:  # the unsure texts again, clause by clause (carrousel.nlp.clauses)
+            sub = replace(dc, fallback_clauses=False)
+            redo = by_clauses(
+                [t.source for t in out],
+                [t.fallback and 0 < dc.fallback_nll < t.nll for t in out],  # the fallback's, not MBR's
+                lambda xs: [t.text for t in self.choose(self.search(xs, sub), sub)],
+            )
+            out = [
+                t if x is None or x == t.text else replace(t, text=x, chosen="clauses", fallback=False)
+                for t, x in zip(out, redo, strict=True)
+            ]
         return out
 
 

@@ -36,9 +36,9 @@ class TranslateEvaluation:
 
 def choice_counts(translations: Sequence[Translation]) -> dict[str, int]:
     """How many translations are the network's best (model), another of its n-best (nbest, by MBR), the
-    dictionary's or the copied source."""
+    dictionary's, the copied source or redone clause by clause (clauses, ``DecodeConfig.fallback_clauses``)."""
     keys = [("nbest" if t.rank > 0 else "model") if t.chosen == "model" else t.chosen for t in translations]
-    return {k: keys.count(k) for k in ("model", "nbest", "dictionary", "copy")}
+    return {k: keys.count(k) for k in ("model", "nbest", "dictionary", "copy", "clauses")}
 
 
 def scored_pairs(tr: Translator, files: Sequence[str], split: str, limit: int = 0) -> list[tuple[str, str]]:

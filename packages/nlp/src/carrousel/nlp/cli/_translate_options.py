@@ -1,0 +1,96 @@
+"""The decoding options of ``nlp translate run`` and ``evaluate`` (typer annotations)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+__all__ = [
+    "BatchSize",
+    "Beam",
+    "CopyUnknown",
+    "Coverage",
+    "FallbackClauses",
+    "FallbackNll",
+    "LengthPenalty",
+    "LexicalBias",
+    "Mbr",
+    "MbrConfidence",
+    "MbrCopy",
+    "MbrDictionary",
+    "MbrTemperature",
+]
+
+Beam = Annotated[int, typer.Option("--beam", min=1, max=64, help="Beam size (1: greedy search).")]
+LengthPenalty = Annotated[
+    float, typer.Option(min=0.0, help="GNMT length normalisation alpha of the beam search.")
+]
+Coverage = Annotated[float, typer.Option(min=0.0, help="GNMT coverage penalty beta (0: off).")]
+BatchSize = Annotated[int, typer.Option(min=1, help="Sentences decoded together.")]
+CopyUnknown = Annotated[
+    bool,
+    typer.Option(
+        "--copy-unknown/--no-copy-unknown",
+        help="Replace output words attending to a source word unseen in training by that word.",
+    ),
+]
+LexicalBias = Annotated[
+    float,
+    typer.Option(
+        min=0.0,
+        help="Weight of the training pairs' subword lexicon as a bias on the output, "
+        "lambda * log(p_lex + 0.001) (0: off).",
+    ),
+]
+FallbackNll = Annotated[
+    float,
+    typer.Option(
+        min=0.0,
+        help="Where the model's mean -log p per output token is above this, use the word dictionary's "
+        "translation (0: off).",
+    ),
+]
+
+Mbr = Annotated[
+    bool,
+    typer.Option(
+        "--mbr/--no-mbr",
+        help="Consensus (minimum Bayes risk, sentence chrF): pick among the beam's n-best, the word "
+        "dictionary's translation and (--mbr-copy) the source the one the others agree with most.",
+    ),
+]
+
+
+def _positive(value: float) -> float:
+    if not value > 0:
+        raise typer.BadParameter(f"{value} is not above 0; give e.g. 1.0")
+    return value
+
+
+MbrTemperature = Annotated[
+    float, typer.Option(callback=_positive, help="With --mbr: n-best weights softmax(log p / T), T > 0.")
+]
+MbrDictionary = Annotated[
+    float,
+    typer.Option(min=0.0, help="With --mbr: the dictionary translation's weight beside the n-best's 1."),
+]
+MbrCopy = Annotated[
+    float, typer.Option(min=0.0, help="With --mbr: the copied source's weight (0: not a candidate).")
+]
+
+MbrConfidence = Annotated[
+    float,
+    typer.Option(
+        min=0.0,
+        help="With --mbr: the n-best weigh exp(-S * mean -log p of the best) together instead of 1 (0: 1).",
+    ),
+]
+FallbackClauses = Annotated[
+    bool,
+    typer.Option(
+        "--fallback-clauses/--no-fallback-clauses",
+        help="A text the dictionary fallback takes is translated again clause by clause (cut at : ; , . ! ? "
+        "and brackets): the dictionary translates only the clauses the model is unsure of.",
+    ),
+]

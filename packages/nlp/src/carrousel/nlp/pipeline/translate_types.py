@@ -1,0 +1,38 @@
+"""What a :class:`~carrousel.nlp.pipeline.translate.Translator` returns: one :class:`Translation` per text, and
+the :class:`Searched` hypotheses it chooses from (re-exported by :mod:`carrousel.nlp.pipeline.translate`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from carrousel.core.decode import Hypothesis
+
+__all__ = ["Searched", "Translation"]
+
+
+@dataclass
+class Translation:
+    """One translated text."""
+
+    source: str  # the input
+    text: str  # the translation
+    score: float  # the search's ranking score (log-probability, length-normalised in beam search)
+    source_tokens: list[str] = field(default_factory=list)  # subword pieces of the source
+    target_tokens: list[str] = field(default_factory=list)  # subword pieces of the translation
+    attention: list[list[float]] | None = None  # (target tokens, source tokens) weights when asked for
+    nll: float = 0.0  # mean -log p per output token ([EOS] included) of the hypothesis model_text is
+    fallback: bool = False  # the text is the word dictionary's (fallback_nll, or an MBR pick)
+    model_text: str = ""  # the network's own translation (the one target_tokens/attention belong to)
+    chosen: str = "model"  # where text comes from: model (model_text), dictionary, copy (the source) or
+    # clauses (DecodeConfig.fallback_clauses: the clauses translated one by one, carrousel.nlp.clauses)
+    rank: int = 0  # which of the beam's n-best model_text is (0: the search's best; > 0 only by MBR)
+
+
+@dataclass
+class Searched:
+    """One text as the search left it: what :meth:`Translator.choose` picks a translation from."""
+
+    source: str  # the input
+    ids: list[int]  # its source token ids
+    pieces: list[str]  # the masked placeholders' texts
+    hyps: list[Hypothesis]  # the network's hypotheses, best first (the n-best with DecodeConfig.mbr)
