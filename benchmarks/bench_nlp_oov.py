@@ -22,7 +22,10 @@ scored set (the Pang & Lee test split, gensim's sentences, VADER's tweets, Amazo
 The test sets are read here ONLY as a diagnosis: nothing is chosen on these figures. Needs the MiniLM
 teacher (carrousel-nlp[teacher]); about two minutes per seed at one thread (MiniLM embeds every set once).
 
-Usage: ``python benchmarks/bench_nlp_oov.py DIR [--seeds 1] [--augment 4] [--top 15]``
+``--other DIR2`` prints instead, without the teacher, the accuracy of DIR2's students (e.g. trained with
+``--tokenizer bpe``) beside DIR's on the texts with and without OOV words of DIR's student.
+
+Usage: ``python benchmarks/bench_nlp_oov.py DIR [--seeds 1] [--augment 4] [--top 15] [--other DIR2]``
 """
 
 from __future__ import annotations
@@ -87,7 +90,8 @@ def diagnose(folder: Path, seed: int, augment: int, top: int) -> None:
         with torch.no_grad():
             return head(torch.from_numpy(enc.sentences(texts))).argmax(1).numpy()
 
-    print(f"seed {seed}: student vocabulary {model.tokenizer.vocab_size:,} entries (word tokens)")
+    tokens = f"{model.tokenizer.vocab_size:,} entries ({model.tokenizer.kind})"
+    print(f"seed {seed}: student vocabulary {tokens}")
     head_row = (
         f"{'set':<16}{'texts':>6}{'tok OOV':>8}{'txt>=1':>7}"
         f"{'| clean: n':>11}{'stud':>6}{'teach':>6}{'gap':>7}{'agree':>6}"
@@ -141,6 +145,37 @@ def diagnose(folder: Path, seed: int, augment: int, top: int) -> None:
         print(f"most frequent OOV words, {name}: {common}")
 
 
+def compare(folder: Path, other: Path, seed: int, augment: int) -> None:
+    """Without the teacher: per set, the texts split by the OOV words of ``folder``'s student, and the
+    accuracy there of that student and of ``other``'s (e.g. the same recipe with ``--tokenizer bpe``)."""
+    name_of = f"model_{seed}_distilled_u{augment}"
+    model = SentimentModel.from_pretrained(folder / name_of)
+    alt = SentimentModel.from_pretrained(other / name_of)
+    print(
+        f"seed {seed}: texts split by the OOV words of {folder / name_of} ({model.tokenizer.kind}); "
+        f"OTHER = {other / name_of} ({alt.tokenizer.vocab_size:,} entries, {alt.tokenizer.kind})"
+    )
+    print(
+        f"{'set':<16}{'texts':>6}{'| clean: n':>11}{'this':>7}{'OTHER':>7}{'| OOV: n':>9}{'this':>7}"
+        f"{'OTHER':>7}{'| OTHER OOV tok':>16}"
+    )
+    for name in SETS[:-1]:
+        texts, labels = _rows(folder / f"{name}.csv")
+        assert labels is not None
+        has = np.asarray([bool(model.tokenizer.unknown_words(t)) for t in texts])
+        y = np.asarray([model.labels.index(label) for label in labels])
+        mine = decide(model.predict_proba(texts), model.threshold)
+        theirs = decide(alt.predict_proba(texts), alt.threshold)
+        n_tok = sum(len(alt.tokenizer.pretokenize(t)) for t in texts)
+        n_unk = sum(len(alt.tokenizer.unknown_words(t)) for t in texts)
+        cells = [f"{name:<16}{len(texts):>6}"]
+        for mask in (~has, has):
+            cells.append(
+                f"{'|':>3}{int(mask.sum()):>8}{_acc(mine, y, mask):>7.3f}{_acc(theirs, y, mask):>7.3f}"
+            )
+        print("".join(cells) + f"{'|':>3}{n_unk / max(n_tok, 1):>13.4f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="a bench_nlp_sentiment.py --keep folder")
@@ -150,10 +185,19 @@ def main() -> None:
     )
     parser.add_argument("--top", type=int, default=15, help="most frequent OOV words printed per set")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument(
+        "--other",
+        type=Path,
+        help="instead: a second --keep folder whose students are scored on the texts split by the OOV "
+        "words of the first folder's (no teacher; seconds)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     for seed in range(args.seeds):
-        diagnose(args.folder, seed, args.augment, args.top)
+        if args.other is not None:
+            compare(args.folder, args.other, seed, args.augment)
+        else:
+            diagnose(args.folder, seed, args.augment, args.top)
 
 
 if __name__ == "__main__":
