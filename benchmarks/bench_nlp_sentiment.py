@@ -39,7 +39,8 @@ texts; 2,000 other OANC sentences (seed-fixed, never in a transfer set) are held
 row reports its AGREEMENT with its teacher there (``general agreement``: the share of equal labels, each
 model at its own decision rule, and in the F1 table the mean absolute difference of P(positive)): what
 distillation should achieve off the movie domain, without human labels; ``--general 0`` gives the
-student of review sentences only. ``--reuse`` scores the models
+student of review sentences only. ``--tokenizer bpe --vocab N`` gives the student BPE subwords instead of word
+tokens (tried for the words outside its vocabulary, ``bench_nlp_oov.py``; not adopted, see the nlp README). ``--reuse`` scores the models
 already in ``--keep DIR`` instead of training them again (training is deterministic per seed), each only if
 it was trained with the same config (stored beside it as ``NAME.config.json``), else it is trained again.
 """
