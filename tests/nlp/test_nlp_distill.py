@@ -206,3 +206,36 @@ def test_cli_teacher_flags(
     assert missing.exit_code == 1
     assert "pip install 'carrousel-nlp[teacher]'" in missing.output
     assert not (tmp_path / "m").exists()
+
+
+def test_subword_student_reads_words_the_word_student_cannot(
+    tmp_path: Path, synthetic: Any, write_rows: Any
+) -> None:
+    """The open-vocabulary student of ``bench_nlp_sentiment.py --tokenizer bpe`` through the CLI: a
+    ``--teacher minilm`` student with BPE tokens (embeddings started from MiniLM's word pieces) spells a
+    word no training or transfer text holds in pieces, where a word-token student reads ``[UNK]``; the
+    bundle reloads and ``nlp sentiment predict --json`` gives the Python model's probabilities."""
+    from typer.testing import CliRunner
+
+    from carrousel.nlp.cli import app
+
+    _minilm()
+    data = write_rows(tmp_path / "train.csv", synthetic(60, seed=0))
+    text = "the refrigerator was great"  # "refrigerator" is in no synthetic text
+    runner = CliRunner()
+    unknown = {}
+    for kind in ("word", "bpe"):
+        out = tmp_path / kind
+        args = ["sentiment", "train", "--data", str(data), "-o", str(out), "--teacher", "minilm"]
+        args += ["--tokenizer", kind, "--vocab-size", "300", "--min-frequency", "1", "--augment", "0"]
+        args += ["--embed-dim", "16", "--hidden-size", "8", "--epochs", "1", "--threads", "1", "-q"]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        model = SentimentModel.from_pretrained(out)
+        unknown[kind] = model.tokenizer.unknown_words(text)
+        shown = runner.invoke(app, ["sentiment", "predict", "--model", str(out), "--json", text])
+        assert shown.exit_code == 0, shown.output
+        probs = json.loads(shown.stdout)[0]["probabilities"]
+        expected = model.predict_proba([text])[0]
+        assert [probs[name] for name in model.labels] == pytest.approx(expected.tolist(), abs=1e-6)
+    assert unknown == {"word": ["refrigerator"], "bpe": []}

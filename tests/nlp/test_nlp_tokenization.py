@@ -68,3 +68,16 @@ def test_bad_inputs_are_one_line_errors() -> None:
 def test_pieces_follow_the_original_text() -> None:
     tok = train_tokenizer(CORPUS, TokenizerConfig(kind="word", vocab_size=300, min_frequency=1))
     assert [p.strip() for p in tok.pieces("The FILM, great")] == ["The", "FILM", ",", "great"]
+
+
+def test_unknown_words_are_what_the_vocabulary_cannot_spell() -> None:
+    """``benchmarks/bench_nlp_oov.py`` counts these: a word tokenizer cannot spell an unseen word, a
+    subword one spells it in pieces (only an unseen character is unknown), also after a reload."""
+    text = "The refrigerator was great ☃"  # "refrigerator" and the snowman never occur in training
+    word = train_tokenizer(CORPUS, TokenizerConfig(kind="word", vocab_size=300, min_frequency=1))
+    assert word.unknown_words(text) == ["refrigerator", "☃"]
+    bpe = train_tokenizer(CORPUS, TokenizerConfig(kind="bpe", vocab_size=300, min_frequency=1))
+    assert bpe.unknown_words(text) == ["☃"]
+    again = TextTokenizer.from_bytes(bpe.to_bytes(), "bpe")
+    assert again.unknown_words(text) == ["☃"] and again.encode(text) == bpe.encode(text)
+    assert word.unknown_words("the film was great") == []

@@ -132,6 +132,12 @@ class TextTokenizer:
         """Token ids of one pre-tokenized word (:meth:`pretokenize`) by the model alone."""
         return [t.id for t in self._tok.model.tokenize(word)]
 
+    def unknown_words(self, text: str) -> list[str]:
+        """The words of ``text`` (:meth:`pretokenize`, ``▁`` removed) the vocabulary cannot spell: each holds
+        an ``[UNK]`` id. A word tokenizer has one for every word it was not trained on; a subword one only
+        for characters it never saw."""
+        return [w.removeprefix("▁") for w in self.pretokenize(text) if self.unk_id in self.word_ids(w)]
+
     def bpe_model(self) -> tuple[dict[str, int], list[tuple[str, str]]]:
         """A BPE tokenizer's vocabulary (entry -> id) and merges, best-ranked first.
 
