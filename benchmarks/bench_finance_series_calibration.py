@@ -33,15 +33,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_finance_global (the real series)
 
 
-def _score(y: np.ndarray, f: np.ndarray, quantiles: tuple[float, ...]) -> dict[str, float]:
-    diff = (y[..., None] - f) * 100
-    q = np.asarray(quantiles)
-    return {
-        "pinball": float(np.mean(np.maximum(q * diff, (q - 1) * diff))),
-        "coverage": float(np.mean((y >= f[..., 0]) & (y <= f[..., -1]))),
-    }
-
-
 def _one_series(data: Any, i: int) -> Any:
     """``data`` (a ``PanelData``) with the validation windows of its ``i``-th series only."""
     from carrousel.finance.panel import PanelData, PanelWindows
@@ -56,6 +47,7 @@ def _one_series(data: Any, i: int) -> Any:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     import torch
+    from bench_finance_aci_warmup import _score  # pinball and p10-p90 coverage, scored as that bench does
     from bench_finance_global import real_panel
 
     from carrousel.finance.aci import aci_run
