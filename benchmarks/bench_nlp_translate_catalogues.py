@@ -13,8 +13,10 @@ Usage: ``python benchmarks/bench_nlp_translate_catalogues.py --model mt/ [--mode
 rows of an earlier run's ``--json-out`` beside them (models scored in parallel processes, summed up in one
 table and plot: ``--add-json a.json --add-json b.json --plot both.png``). ``--fallback-clauses`` decodes
 with the dictionary fallback per clause (``DecodeConfig.fallback_clauses``), ``--label NAME`` names one
-model's rows (the same model decoded two ways). The summary counts the catalogues where beam decoding
-beats the dictionary, with a two-sided sign test (ties left out).
+model's rows (the same model decoded two ways). ``--model a/+b/+c/`` scores models trained on the same
+pairs and vocabulary as one ensemble (``nlp translate run --model a/ --ensemble b/ --ensemble c/``). The
+summary counts the catalogues where beam decoding beats the dictionary, with a two-sided sign test (ties
+left out).
 """
 
 from __future__ import annotations
@@ -91,7 +93,9 @@ def plot(rows: dict[str, dict[str, dict]], out: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", action="append", default=[], help="a bundle from nlp translate train")
+    parser.add_argument(
+        "--model", action="append", default=[], help="a bundle from nlp translate train (a/+b/: an ensemble)"
+    )
     parser.add_argument(
         "--add-json", action="append", default=[], type=Path, help="rows of an earlier --json-out"
     )
@@ -123,7 +127,8 @@ def main() -> None:
         print(f"{len(sets)} catalogues, {sum(map(len, sets.values()))} pairs, beam {args.beam}")
     decode = DecodeConfig(beam=args.beam, fallback_clauses=args.fallback_clauses)
     for model in args.model:
-        tr = Translator.from_pretrained(model)
+        main_model, *others = model.split("+")
+        tr = Translator.from_pretrained(main_model, members=others)
         per = {}
         for name, pairs in sets.items():
             ev = score_pairs(tr, pairs, decode, examples=2)

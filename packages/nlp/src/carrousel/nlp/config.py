@@ -513,6 +513,7 @@ class TranslateEvaluateConfig:
     decode: DecodeConfig = field(default_factory=DecodeConfig)  # beam settings (greedy runs too)
     limit: int = 0  # score at most this many pairs (0: all)
     examples: int = 5  # example translations in the result
+    ensemble: tuple[str, ...] = ()  # more bundles of the same pairs and vocabulary, decoded with model as one
 
     def __post_init__(self) -> None:
         _need(self.split in ("all", "test", "valid"), f"unknown split {self.split!r}; use all, test or valid")

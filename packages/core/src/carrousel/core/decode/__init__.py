@@ -2,7 +2,8 @@
 temperature, top-k and top-p sampling; minimum-Bayes-risk (consensus) selection among candidates.
 
 :mod:`~carrousel.core.decode.search` drives any autoregressive model through a step function
-``step(labels (N,), state) -> (log_probs (N, V), state[, extras (N, ...)])``;
+``step(labels (N,), state) -> (log_probs (N, V), state[, extras (N, ...)])``, and
+:class:`~carrousel.core.decode.EnsembleStep` makes one such step of several models';
 :mod:`~carrousel.core.decode.ctc` decodes per-frame ``(T, C)`` / ``(B, T, C)`` log-probabilities of a
 model trained with CTC.
 """
@@ -15,6 +16,7 @@ from carrousel.core.decode.ctc import (
     ctc_prefix_beam_search,
     ctc_prefix_beam_search_batch,
 )
+from carrousel.core.decode.ensemble import EnsembleStep
 from carrousel.core.decode.mbr import MBRChoice, mbr_from_matrix, mbr_select, mbr_weights
 from carrousel.core.decode.sampling import filter_logits, sample_next
 from carrousel.core.decode.search import (
@@ -30,6 +32,7 @@ from carrousel.core.decode.search import (
 
 __all__ = [
     "CTCResult",
+    "EnsembleStep",
     "Hypothesis",
     "MBRChoice",
     "Scorer",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,6 +12,7 @@ __all__ = [
     "Beam",
     "CopyUnknown",
     "Coverage",
+    "Ensemble",
     "FallbackClauses",
     "FallbackNll",
     "LengthPenalty",
@@ -28,6 +30,15 @@ LengthPenalty = Annotated[
 ]
 Coverage = Annotated[float, typer.Option(min=0.0, help="GNMT coverage penalty beta (0: off).")]
 BatchSize = Annotated[int, typer.Option(min=1, help="Sentences decoded together.")]
+Ensemble = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--ensemble",
+        help="Another model trained on the same pairs and vocabulary (e.g. another [fit] seed), decoded with "
+        "--model as one: their probabilities are averaged at each step. Repeat for more.",
+        show_default=False,
+    ),
+]
 CopyUnknown = Annotated[
     bool,
     typer.Option(

@@ -26,6 +26,7 @@ from carrousel.nlp.cli._translate_options import (
     Beam,
     CopyUnknown,
     Coverage,
+    Ensemble,
     FallbackClauses,
     FallbackNll,
     LengthPenalty,
@@ -236,6 +237,7 @@ def run(
     mbr_copy: MbrCopy = 0.25,
     mbr_confidence: MbrConfidence = 0.0,
     fallback_clauses: FallbackClauses = False,
+    ensemble: Ensemble = None,
     batch_size: BatchSize = 64,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="PNG heat map of the first translation's attention.")
@@ -259,7 +261,7 @@ def run(
         mbr_temperature=mbr_temperature, mbr_dictionary=mbr_dictionary, mbr_copy=mbr_copy,
         mbr_confidence=mbr_confidence, precision=precision.value, fallback_clauses=fallback_clauses,
     )  # fmt: skip
-    results = Translator.from_pretrained(model, dc.device).translate(
+    results = Translator.from_pretrained(model, dc.device, ensemble or ()).translate(
         items, dc, attention=as_json or plot is not None
     )
     if plot is not None:
@@ -290,6 +292,7 @@ def evaluate(
     mbr_copy: MbrCopy = 0.25,
     mbr_confidence: MbrConfidence = 0.0,
     fallback_clauses: FallbackClauses = False,
+    ensemble: Ensemble = None,
     limit: Annotated[int, typer.Option(min=0, help="Score at most this many pairs (0: all).")] = 0,
     examples: Annotated[int, typer.Option(min=0, help="Example translations to show.")] = 5,
     batch_size: BatchSize = 64,
@@ -306,7 +309,15 @@ def evaluate(
         mbr_temperature=mbr_temperature, mbr_dictionary=mbr_dictionary, mbr_copy=mbr_copy,
         mbr_confidence=mbr_confidence, precision=precision.value, fallback_clauses=fallback_clauses,
     )  # fmt: skip
-    cfg = TranslateEvaluateConfig(str(model), tuple(str(p) for p in pairs), split.value, dc, limit, examples)
+    cfg = TranslateEvaluateConfig(
+        str(model),
+        tuple(str(p) for p in pairs),
+        split.value,
+        dc,
+        limit,
+        examples,
+        tuple(map(str, ensemble or ())),
+    )
     r = evaluate_translator(cfg)
     if as_json:
         emit_json(r)

@@ -47,9 +47,10 @@ from carrousel.nlp.lexical_bias import (
 )
 from carrousel.nlp.lexicon import ibm_model1
 from carrousel.nlp.parallel import ParallelSplit, clean_pairs, read_pairs, split_pairs, vary_case
-from carrousel.nlp.pipeline.common import train_config
-from carrousel.nlp.pipeline.translate_types import Searched, Translation
+from carrousel.nlp.pipeline.common import TOKENIZER_FILE, train_config
+from carrousel.nlp.pipeline.translate_types import Searched, Translation, attention_plot
 from carrousel.nlp.pipeline.translate_vocab import (
+    TARGET_TOKENIZER_FILE,
     DropoutPairs,
     Vocabularies,
     encode_pairs,
@@ -58,6 +59,7 @@ from carrousel.nlp.pipeline.translate_vocab import (
 )
 from carrousel.nlp.placeholders import ALPHABET, mask, mask_pair, unmask
 from carrousel.nlp.seq2seq import Seq2Seq, build_seq2seq, decode_nbest
+from carrousel.nlp.seq2seq_ensemble import EnsembleNetwork, check_members
 from carrousel.nlp.seq2seq_export import exported_network
 from carrousel.nlp.seq2seq_precision import network_in_precision
 from carrousel.nlp.task import TranslationTask
@@ -81,6 +83,7 @@ logger = logging.getLogger(__name__)
 KIND = "nlp.translate"
 DICTIONARY_FILE = "dictionary.json"
 KNOWN_FILE = "known_words.json"  # case-folded source words decoded as words (the rest: unseen placeholders)
+_SAME_FILES = (TOKENIZER_FILE, TARGET_TOKENIZER_FILE, KNOWN_FILE)  # equal in every member of an ensemble
 
 
 def known_words(pairs: Sequence[tuple[str, str]], rare: int) -> set[str]:
@@ -209,7 +212,8 @@ class Translator:
         'konnte Datei nicht öffnen'
     """
 
-    def __init__(self, bundle: Bundle) -> None:
+    def __init__(self, bundle: Bundle, members: Sequence[Bundle] = (), names: Sequence[str] = ()) -> None:
+        check_members(bundle, members, names or [f"{i + 2}" for i in range(len(members))], _SAME_FILES)
         self.bundle = bundle
         self.model: Seq2Seq = bundle.model  # type: ignore[assignment]
         self.model.eval()
@@ -222,6 +226,7 @@ class Translator:
         known = bundle.files.get(KNOWN_FILE)
         self.unknown = unknown_to(set(json.loads(known.decode("utf-8")))) if known is not None else None
         self.network = exported_network(bundle, self.model)  # ONNX Runtime's step for an exported bundle
+        self.members = [exported_network(b, b.model.eval()) for b in members]  # type: ignore[arg-type]
         self._lexicon: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def lexicon(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -261,9 +266,17 @@ class Translator:
         return word.casefold() in self.dictionary.table
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, device: str = "cpu") -> Translator:
-        """Loads a bundle written by :func:`train_translator`."""
-        return cls(load_bundle(path, kind=KIND, map_location=device))
+    def from_pretrained(
+        cls, path: str | Path, device: str = "cpu", members: Sequence[str | Path] = ()
+    ) -> Translator:
+        """Loads a bundle written by :func:`train_translator`; with ``members``, more bundles trained on the
+        same pairs and vocabulary, decoded with it as one ensemble (:mod:`carrousel.nlp.seq2seq_ensemble`).
+
+        Raises:
+            NLPConfigError: a member has another vocabulary, languages or placeholder settings.
+        """
+        others = [load_bundle(p, kind=KIND, map_location=device) for p in members]
+        return cls(load_bundle(path, kind=KIND, map_location=device), others, [str(p) for p in members])
 
     def translate(
         self, texts: Sequence[str], decode: DecodeConfig | None = None, attention: bool = False
@@ -287,9 +300,15 @@ class Translator:
         ids = [s[: self.max_tokens] or [tok.unk_id] for s in tok.encode_batch([m for m, _ in masked])]
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out: list[Searched | None] = [None] * len(ids)
-        network = network_in_precision(self.network, dc.precision, self.network is not self.model)
+        nets = [
+            network_in_precision(n, dc.precision, not isinstance(n, Seq2Seq))
+            for n in [self.network, *self.members]
+        ]
         if dc.lexical_bias > 0:
-            network = BiasedNetwork(network, *self.lexicon(), strength=dc.lexical_bias, eps=dc.lexical_eps)
+            nets = [
+                BiasedNetwork(n, *self.lexicon(), strength=dc.lexical_bias, eps=dc.lexical_eps) for n in nets
+            ]
+        network = nets[0] if len(nets) == 1 else EnsembleNetwork(nets)
         for b in range(0, len(order), dc.batch_size):
             chunk = order[b : b + dc.batch_size]
             found = decode_nbest(
@@ -371,17 +390,3 @@ class Translator:
                 for t, x in zip(out, redo, strict=True)
             ]
         return out
-
-
-def attention_plot(translation: Translation, path: str | Path) -> Path:
-    """Writes the attention heat map (PNG) of a translation made with ``attention=True``.
-
-    Raises:
-        TextDataError: the translation carries no attention weights.
-    """
-    if translation.attention is None:
-        raise TextDataError("the translation has no attention weights; translate with attention=True")
-    from carrousel.nlp.plots import alignment_png
-
-    target = [*translation.target_tokens, "[EOS]"][: len(translation.attention)]
-    return alignment_png(translation.source_tokens, target, translation.attention, path)

@@ -70,7 +70,7 @@ def evaluate_translator(cfg: TranslateEvaluateConfig) -> TranslateEvaluation:
     """Scores greedy and beam decoding, copying the source and the word dictionary on ``cfg.pairs``."""
     _sacrebleu()  # missing: an error before any work
     start = time.perf_counter()
-    tr = Translator.from_pretrained(cfg.model, cfg.decode.device)
+    tr = Translator.from_pretrained(cfg.model, cfg.decode.device, cfg.ensemble)
     pairs = scored_pairs(tr, cfg.pairs, cfg.split, cfg.limit)
     return replace(score_pairs(tr, pairs, cfg.decode, cfg.examples), seconds=time.perf_counter() - start)
 

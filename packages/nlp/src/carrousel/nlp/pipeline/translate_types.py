@@ -1,13 +1,16 @@
-"""What a :class:`~carrousel.nlp.pipeline.translate.Translator` returns: one :class:`Translation` per text, and
-the :class:`Searched` hypotheses it chooses from (re-exported by :mod:`carrousel.nlp.pipeline.translate`)."""
+"""What a :class:`~carrousel.nlp.pipeline.translate.Translator` returns: one :class:`Translation` per text,
+the :class:`Searched` hypotheses it chooses from, and :func:`attention_plot` of a translation (all
+re-exported by :mod:`carrousel.nlp.pipeline.translate`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from carrousel.core.decode import Hypothesis
+from carrousel.nlp.errors import TextDataError
 
-__all__ = ["Searched", "Translation"]
+__all__ = ["Searched", "Translation", "attention_plot"]
 
 
 @dataclass
@@ -36,3 +39,17 @@ class Searched:
     ids: list[int]  # its source token ids
     pieces: list[str]  # the masked placeholders' texts
     hyps: list[Hypothesis]  # the network's hypotheses, best first (the n-best with DecodeConfig.mbr)
+
+
+def attention_plot(translation: Translation, path: str | Path) -> Path:
+    """Writes the attention heat map (PNG) of a translation made with ``attention=True``.
+
+    Raises:
+        TextDataError: the translation carries no attention weights.
+    """
+    if translation.attention is None:
+        raise TextDataError("the translation has no attention weights; translate with attention=True")
+    from carrousel.nlp.plots import alignment_png
+
+    target = [*translation.target_tokens, "[EOS]"][: len(translation.attention)]
+    return alignment_png(translation.source_tokens, target, translation.attention, path)
