@@ -125,7 +125,11 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
     split = load_split(cfg.data)
     fit = cfg.fit
     torch.manual_seed(fit.seed)
-    train_pairs = vary_case(split.train, cfg.case_variation, fit.seed) if cfg.case_variation else split.train
+    # the case variation is part of the data (the split's seed), so training seeds share one vocabulary
+    # and their models can be decoded as one ensemble (carrousel.nlp.seq2seq_ensemble)
+    train_pairs = (
+        vary_case(split.train, cfg.case_variation, cfg.data.seed) if cfg.case_variation else split.train
+    )
     valid_pairs = split.valid
     lexicon_pairs = split.train  # the lexicon of the bias (no case variation: as refitted from a bundle)
     dictionary = WordDictionary.fit(split.train)
