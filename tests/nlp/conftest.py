@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import csv
 import random
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import torch
 
 from carrousel.core.errors import DataError
+from carrousel.nlp.cli import main
 
 _POS = ["good", "great", "moving", "funny", "brilliant", "lovely", "charming", "smart"]
 _NEG = ["bad", "dull", "boring", "awful", "tedious", "clumsy", "silly", "lifeless"]
@@ -62,6 +65,30 @@ def write_csv(path: Path, rows: list[tuple[str, str]], header: tuple[str, str] =
         writer.writerow(header)
         writer.writerows(rows)
     return path
+
+
+@dataclass
+class Run:
+    """Exit code and captured streams of one run of the real entry point."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def nlp(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
+    """Runs ``main()`` in this process (run() maps usage errors to exit 2, errors to one line, exit 1)."""
+
+    def invoke(*args: str) -> Run:
+        monkeypatch.setattr(sys, "argv", ["nlp", *args])
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as done:
+            main()
+        out = capsys.readouterr()
+        return Run(int(done.value.code or 0), out.out, out.err)
+
+    return invoke
 
 
 @pytest.fixture(autouse=True)

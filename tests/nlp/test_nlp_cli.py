@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,33 +14,10 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from carrousel.nlp.cli import app, main
+from carrousel.nlp.cli import app
+from tests.nlp.conftest import Run
 
 runner = CliRunner()
-
-
-@dataclass
-class Run:
-    """Exit code and captured streams of one run of the real entry point."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-@pytest.fixture
-def nlp(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
-    """Runs ``main()`` in this process (run() maps usage errors to exit 2, errors to one line, exit 1)."""
-
-    def invoke(*args: str) -> Run:
-        monkeypatch.setattr(sys, "argv", ["nlp", *args])
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as done:
-            main()
-        out = capsys.readouterr()
-        return Run(int(done.value.code or 0), out.out, out.err)
-
-    return invoke
 
 
 def test_help_and_version(nlp: Callable[..., Run]) -> None:

@@ -5,38 +5,14 @@ from __future__ import annotations
 
 import json
 import random
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from carrousel.nlp.cli import main
+from tests.nlp.conftest import Run
 
 _WORDS = {"open": "öffne", "the": "die", "file": "Datei", "close": "schließe", "read": "lies", "a": "eine"}
-
-
-@dataclass
-class Run:
-    """Exit code and captured streams of one run of the entry point."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-@pytest.fixture
-def nlp(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
-    def invoke(*args: str) -> Run:
-        monkeypatch.setattr(sys, "argv", ["nlp", *args])
-        capsys.readouterr()
-        with pytest.raises(SystemExit) as done:
-            main()
-        out = capsys.readouterr()
-        return Run(int(done.value.code or 0), out.out, out.err)
-
-    return invoke
 
 
 @pytest.fixture(scope="module")

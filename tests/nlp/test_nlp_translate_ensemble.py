@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from carrousel.core.bundle import load_bundle
-from carrousel.nlp.cli import main
 from carrousel.nlp.config import DecodeConfig
 from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.pipeline.translate import KIND, Translator
+from tests.nlp.conftest import Run
 
 PLAIN = DecodeConfig(beam=1, fallback_nll=0.0, mbr=False)  # the networks alone
 
@@ -91,41 +91,24 @@ def test_members_must_share_the_vocabulary(members: list[Path]) -> None:
         Translator(main_bundle, [other], ["m2"])
 
 
-def run_nlp(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["nlp", *args])
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as done:
-        main()
-    out = capsys.readouterr()
-    return int(done.value.code or 0), out.out, out.err
-
-
-def test_cli_ensemble(
-    members: list[Path],
-    cli_model: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+def test_cli_ensemble(members: list[Path], cli_model: Path, nlp: Callable[..., Run]) -> None:
     texts = ["read the file now", "show all old name"]
-    code, out, _ = run_nlp(
-        monkeypatch, capsys, "translate", "run", "--model", str(members[0]), "--ensemble", str(members[1]),
+    r = nlp(
+        "translate", "run", "--model", str(members[0]), "--ensemble", str(members[1]),
         "--beam", "3", "--json", *texts,
     )  # fmt: skip
-    assert code == 0
-    got = [t["text"] for t in json.loads(out)["translations"]]
+    assert r.returncode == 0
+    got = [t["text"] for t in json.loads(r.stdout)["translations"]]
     both = Translator.from_pretrained(members[0], members=members[1:])
     assert got == [t.text for t in both.translate(texts, DecodeConfig(beam=3))]
-    code, out, _ = run_nlp(
-        monkeypatch, capsys, "translate", "evaluate", "--model", str(members[0]), "--ensemble", str(members[1]),
+    r = nlp(
+        "translate", "evaluate", "--model", str(members[0]), "--ensemble", str(members[1]),
         "--pairs", str(load_bundle(members[0], kind=KIND).data["pairs"][0]), "--split", "valid", "--json",
     )  # fmt: skip
-    assert code == 0 and json.loads(out)["pairs"] > 0
-    code, out, err = run_nlp(
-        monkeypatch, capsys, "translate", "run", "--model", str(members[0]), "--ensemble", str(cli_model), "x"
-    )  # fmt: skip
-    assert code == 1 and not out and err.count("\n") == 1 and "another vocabulary" in err, err
+    assert r.returncode == 0 and json.loads(r.stdout)["pairs"] > 0
+    r = nlp("translate", "run", "--model", str(members[0]), "--ensemble", str(cli_model), "x")
+    assert r.returncode == 1 and not r.stdout and r.stderr.count("\n") == 1, r.stderr
+    assert "another vocabulary" in r.stderr
 
 
 @pytest.fixture(scope="module")
