@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 
 from carrousel.core.bundle import load_bundle
 from carrousel.nlp.config import DecodeConfig
@@ -117,3 +118,16 @@ def cli_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from translate_toys import cli_translator
 
     return cli_translator(tmp_path_factory.mktemp("other_mt"))
+
+
+def test_train_seed_makes_a_member(cli_model: Path, tmp_path: Path, nlp: Callable[..., Run]) -> None:
+    from translate_toys import cli_translator
+
+    other = cli_translator(tmp_path, "--train-seed", "1")
+    a, b = load_bundle(cli_model, kind=KIND), load_bundle(other, kind=KIND)
+    assert a.files["tokenizer.json"] == b.files["tokenizer.json"] and a.assets["split"] == b.assets["split"]
+    assert a.data["seed"] == 0 and b.data["seed"] == 1
+    wa, wb = a.model.state_dict(), b.model.state_dict()  # type: ignore[union-attr]
+    assert any(not torch.equal(wa[k], wb[k]) for k in wa)  # another training, the same split and vocabulary
+    r = nlp("translate", "run", "--model", str(cli_model), "--ensemble", str(other), "open the file")
+    assert r.returncode == 0 and r.stdout.strip()

@@ -152,6 +152,13 @@ def train(
     lr: Annotated[float | None, typer.Option(min=0.0, help="Learning rate [default: 0.003].")] = None,
     patience: Annotated[int | None, typer.Option(min=1, help="Early-stopping patience [default: 3].")] = None,
     seed: Annotated[int | None, typer.Option(help="Seeds the split and the training [default: 0].")] = None,
+    train_seed: Annotated[
+        int | None,
+        typer.Option(
+            help="Seeds the training only (the split and the vocabulary stay those of --seed): members of an "
+            "ensemble for 'run --ensemble' [default: --seed].",
+        ),
+    ] = None,
     threads: Annotated[
         int | None, typer.Option(min=0, help="CPU threads (0: torch's default) [default: 1].")
     ] = None,
@@ -172,7 +179,7 @@ def train(
         batch_size=batch_size,
         lr=lr,
         patience=patience,
-        seed=seed,
+        seed=train_seed if train_seed is not None else seed,
         threads=threads,
         ema_decay=ema_decay,
     )
