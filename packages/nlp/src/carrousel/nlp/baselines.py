@@ -115,7 +115,8 @@ class WordDictionary:
     Each source word (case-folded) maps to the target word that co-occurs with it most specifically
     (the highest Dice coefficient ``2 c(s, t) / (c(s) + c(t))`` over sentence pairs, ties to the more
     frequent pair). Translation replaces each known word in place and keeps unknown words, punctuation
-    and spacing as in the source.
+    and spacing as in the source; a word whose translation is itself is kept as written (``-O`` stays
+    ``-O``, ``GnuPG`` stays ``GnuPG``, though the table holds them case-folded).
 
     Example:
         >>> d = WordDictionary.fit([("red car", "rotes Auto"), ("red house", "rotes Haus")])
@@ -146,5 +147,13 @@ class WordDictionary:
         return cls({a: v[2] for a, v in sorted(best.items())})
 
     def translate(self, text: str) -> str:
-        """``text`` with every known word replaced by its translation."""
-        return WORD_PATTERN.sub(lambda m: self.table.get(m.group(0).casefold(), m.group(0)), text)
+        """``text`` with every known word replaced by its translation (words translated as themselves, and
+        unknown ones, as written)."""
+
+        def word(m: re.Match[str]) -> str:
+            w = m.group(0)
+            folded = w.casefold()
+            found = self.table.get(folded, folded)
+            return w if found == folded else found
+
+        return WORD_PATTERN.sub(word, text)
