@@ -153,8 +153,12 @@ def test_word_dictionary_baseline_translates_known_words_in_place() -> None:
     assert d.translate("Open file 'x'!") == "öffne Datei 'x'!"
     # a word translated as itself keeps its casing: options and names are not lower-cased
     d = WordDictionary.fit(
-        [("use -o", "nutze -o"), ("try -o now", "versuche -o jetzt"), ("gnupg failed", "gnupg scheiterte")]
-        + [("run gnupg", "starte gnupg")]
+        [
+            ("use -o", "nutze -o"),
+            ("try -o now", "versuche -o jetzt"),
+            ("gnupg failed", "gnupg scheiterte"),
+            ("run gnupg", "starte gnupg"),
+        ]
     )
     assert d.table["o"] == "o" and d.table["gnupg"] == "gnupg"
     assert d.translate("use -O with GnuPG") == "nutze -O with GnuPG"
