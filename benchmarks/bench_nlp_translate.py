@@ -5,7 +5,9 @@ Data: the held-out test split of the catalogue the model was trained on (``--pai
 training), e.g. a model from ``nlp translate train --pairs /usr/share/locale/de/LC_MESSAGES/git.mo``.
 
 Usage: ``python benchmarks/bench_nlp_translate.py --model DIR --pairs git.mo [--sentences 200]
-[--threads 1] [--beam 5]``
+[--threads 1] [--beam 5] [--ensemble DIR2 --ensemble DIR3]``; with ``--ensemble`` the batched rates of the
+model alone and of the ensemble (``nlp translate run --ensemble``) are also measured, alternating, three
+rounds each, and their ratio printed.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=200)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--beam", type=int, default=5)
+    parser.add_argument("--ensemble", action="append", default=[], help="members decoded with --model as one")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     tr = Translator.from_pretrained(args.model)
@@ -57,6 +60,17 @@ def main() -> None:
     print(
         f"beam {args.beam} batched without consensus (--no-mbr): {plain:.1f}/s (the n-best search and MBR cost)"
     )
+    if args.ensemble:
+        ens = Translator.from_pretrained(args.model, members=args.ensemble)
+        print(f"ensemble of {1 + len(args.ensemble)} models, batched (64), median of 3 alternating rounds:")
+        for beam in (1, args.beam):
+            alone, together = [], []
+            for _ in range(3):
+                alone.append(rate(tr, texts, beam, 64)[0])
+                together.append(rate(ens, texts, beam, 64)[0])
+            a, e = sorted(alone)[1], sorted(together)[1]
+            name = "greedy" if beam == 1 else f"beam {beam}"
+            print(f"{name:<10} one model {a:8.1f}/s  ensemble {e:8.1f}/s  ensemble time {a / e:5.2f}x")
 
 
 if __name__ == "__main__":
