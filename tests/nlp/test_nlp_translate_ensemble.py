@@ -131,3 +131,17 @@ def test_train_seed_makes_a_member(cli_model: Path, tmp_path: Path, nlp: Callabl
     assert any(not torch.equal(wa[k], wb[k]) for k in wa)  # another training, the same split and vocabulary
     r = nlp("translate", "run", "--model", str(cli_model), "--ensemble", str(other), "open the file")
     assert r.returncode == 0 and r.stdout.strip()
+
+
+def test_an_exported_member_decodes_as_the_eager_one(members: list[Path], tmp_path: Path) -> None:
+    pytest.importorskip("onnxruntime")
+    from carrousel.nlp.config import TranslateExportConfig
+    from carrousel.nlp.pipeline.translate_deploy import export_translator
+
+    export_translator(TranslateExportConfig(str(members[1]), "fp32", limit=0), tmp_path / "fp32")
+    texts = ["read the file now", "show all old name", "copy the new list"]
+    dc = DecodeConfig(beam=3)
+    eager = Translator.from_pretrained(members[0], members=members[1:]).translate(texts, dc)
+    mixed = Translator.from_pretrained(members[0], members=[tmp_path / "fp32"]).translate(texts, dc)
+    assert [t.text for t in mixed] == [t.text for t in eager]
+    assert [t.score for t in mixed] == pytest.approx([t.score for t in eager], abs=1e-3)
