@@ -34,7 +34,7 @@ Ensemble = Annotated[
     list[Path] | None,
     typer.Option(
         "--ensemble",
-        help="Another model trained on the same pairs and vocabulary (e.g. another [fit] seed), decoded with "
+        help="Another model trained on the same pairs and vocabulary (train --train-seed N), decoded with "
         "--model as one: their probabilities are averaged at each step. Repeat for more.",
         show_default=False,
     ),
