@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from carrousel.core.decode.search import StepFunction
+from carrousel.core.decode.search import StepFunction, _call
 from carrousel.core.errors import ConfigError, ShapeError
 
 __all__ = ["EnsembleStep"]
@@ -63,20 +63,16 @@ class EnsembleStep:
         states: list[Any] = []
         extras: list[Tensor | None] = []
         for step, s, lw in zip(self.steps, state, self.log_weights, strict=True):
-            out = step(labels, s)
-            log_probs = out[0].float()
+            log_probs, new, extra = _call(step, labels, s, len(labels))  # each member checked as a lone step
             if mixed and log_probs.shape != mixed[0].shape:
                 raise ShapeError(
                     f"ensemble members disagree on the output shape: {tuple(mixed[0].shape)} vs "
                     f"{tuple(log_probs.shape)}; every member needs the same labels (vocabulary)"
                 )
-            mixed.append(log_probs + lw)
-            states.append(out[1])
-            extras.append(out[2] if len(out) == 3 else None)
-        log_probs = torch.logsumexp(torch.stack(mixed), dim=0)
-        first = extras[0]
-        if first is not None and all(e is not None and e.shape == first.shape for e in extras):
-            extra: Tensor | None = torch.stack([e for e in extras if e is not None]).float().mean(dim=0)
-        else:
-            extra = first
-        return log_probs, tuple(states), extra
+            mixed.append(log_probs.float() + lw)
+            states.append(new)
+            extras.append(extra)
+        extra_out = extras[0]  # the mean where all members return extras of one shape, else the first's
+        if extra_out is not None and all(e is not None and e.shape == extra_out.shape for e in extras):
+            extra_out = torch.stack([e for e in extras if e is not None]).float().mean(dim=0)
+        return torch.logsumexp(torch.stack(mixed), dim=0), tuple(states), extra_out
