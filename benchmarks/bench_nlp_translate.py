@@ -48,7 +48,8 @@ def main() -> None:
         TranslateDataConfig((args.pairs,), tr.src, tr.tgt, s["valid"], s["test"], seed=s["seed"])
     )
     texts = [src for src, _ in split.test][: args.sentences]
-    print(f"{len(texts)} test sentences, {args.threads} thread(s)")
+    nets = 1 + len(tr.members)  # an ensemble bundle (train --members N) decodes its N networks
+    print(f"{len(texts)} test sentences, {args.threads} thread(s), {nets} network(s) in the model")
     print(f"{'decoding':<10} {'batched (64)':>14} {'one at a time':>14} {'speed-up':>9} {'same output':>12}")
     for beam in (1, args.beam):
         batched, out_b = rate(tr, texts, beam, 64)

@@ -222,6 +222,7 @@ def undertrained(tmp_path_factory: pytest.TempPathFactory) -> Path:
         model=TranslateNetConfig(embed_dim=32, hidden_size=64, dropout=0.0),
         fit=FitConfig(epochs=4, batch_size=32, lr=1e-2, progress=False, threads=1),
         case_variation=0.0,
+        members=1,
     )
     out = tmp_path_factory.mktemp("toy_mt") / "model"
     train_translator(cfg, out)

@@ -24,7 +24,10 @@ def test_translate_fit_table_keeps_the_translator_defaults(
     conf = tmp_path / "mt.toml"
     conf.write_text("[fit]\nema_decay = 0.999\nweight_decay = 0.01\n")
     args = ["translate", "train", "--pairs", "p.tsv", "-o", str(tmp_path / "m"), "--config", str(conf)]
-    fit = _config_of(monkeypatch, translate, "train_translator", *args).fit
+    cfg = _config_of(monkeypatch, translate, "train_translator", *args)
+    fit = cfg.fit
+    assert cfg.members == 3  # the seed ensemble of the nlp README's "Seed ensembles"
+    assert _config_of(monkeypatch, translate, "train_translator", *args, "--members", "1").members == 1
     assert (fit.epochs, fit.lr, fit.lr_decay, fit.threads) == (
         32,
         3e-3,

@@ -30,6 +30,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_train_run_evaluate(nlp: Callable[..., Run], corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "m"
     args = ["--vocab-size", "60", "--embed-dim", "16", "--hidden-size", "32", "--epochs", "2", "--lr", "0.01"]
+    args += ["--members", "1"]
     trained = nlp("translate", "train", "--pairs", str(corpus), "-o", str(out), *args, "--json", "-q")
     assert trained.returncode == 0, trained.stderr
     doc = json.loads(trained.stdout)
@@ -94,7 +95,7 @@ def test_config_data_table_sets_the_split_and_flags_win(
     an unknown key is a one-line error (exit 1, as every bad --config value)."""
     conf = tmp_path / "mt.toml"
     conf.write_text("[data]\nvalid = 0.2\ntest = 0.25\nmax_words = 3\nseed = 4\n[fit]\nepochs = 1\n")
-    args = ["--vocab-size", "60", "--embed-dim", "8", "--hidden-size", "16", "--json", "-q"]
+    args = ["--vocab-size", "60", "--embed-dim", "8", "--hidden-size", "16", "--members", "1", "--json", "-q"]
     out = tmp_path / "m"
     run = nlp("translate", "train", "--pairs", str(corpus), "-o", str(out), "--config", str(conf), *args)
     assert run.returncode == 0, run.stderr

@@ -1,4 +1,5 @@
-"""Translation ensembles: models of the same pairs and vocabulary decoded as one (``--ensemble``)."""
+"""Translation ensembles: models of the same pairs and vocabulary decoded as one (``--ensemble``), and
+several networks trained into one bundle (``train --members N``)."""
 
 from __future__ import annotations
 
@@ -11,43 +12,49 @@ import pytest
 import torch
 
 from carrousel.core.bundle import load_bundle
-from carrousel.nlp.config import DecodeConfig
+from carrousel.nlp.config import (
+    DecodeConfig,
+    FitConfig,
+    TokenizerConfig,
+    TranslateDataConfig,
+    TranslateNetConfig,
+    TranslateTrainConfig,
+)
 from carrousel.nlp.errors import NLPConfigError
-from carrousel.nlp.pipeline.translate import KIND, Translator
+from carrousel.nlp.pipeline.translate import KIND, Translator, train_translator
+from carrousel.nlp.seq2seq_ensemble import Seq2SeqEnsemble, Seq2SeqEnsembleConfig, ensemble_of
 from tests.nlp.conftest import Run
 
 PLAIN = DecodeConfig(beam=1, fallback_nll=0.0, mbr=False)  # the networks alone
 
 
-@pytest.fixture(scope="module")
-def members(tmp_path_factory: pytest.TempPathFactory, toy_pairs: Any) -> list[Path]:
-    """Two tiny word-for-word translators on ``word_pairs(500, 0)``, 6 epochs each, training seeds 1 and 2
-    (one split and one vocabulary: neither the tokenizer nor the case variation depends on the training
-    seed)."""
-    from carrousel.nlp.config import (
-        FitConfig,
-        TokenizerConfig,
-        TranslateDataConfig,
-        TranslateNetConfig,
-        TranslateTrainConfig,
+def _toy_config(pairs: Path, seed: int, members: int) -> TranslateTrainConfig:
+    """Tiny word-for-word translators on ``pairs``, 6 epochs each, from training seed ``seed`` (the default
+    case variation: seeded by the split's seed, so every training seed shares the split and vocabulary)."""
+    return TranslateTrainConfig(
+        data=TranslateDataConfig(pairs=(str(pairs),)),
+        tokenizer=TokenizerConfig("bpe", 150, 1, False),
+        model=TranslateNetConfig(embed_dim=32, hidden_size=64, dropout=0.0),
+        fit=FitConfig(epochs=6, batch_size=32, lr=1e-2, progress=False, threads=1, seed=seed),
+        members=members,
     )
-    from carrousel.nlp.pipeline.translate import train_translator
 
+
+@pytest.fixture(scope="module")
+def pairs_file(tmp_path_factory: pytest.TempPathFactory, toy_pairs: Any) -> Path:
+    path = tmp_path_factory.mktemp("mt_pairs") / "pairs.tsv"
+    path.write_text("".join(f"{s}\t{t}\n" for s, t in sorted(toy_pairs(500, 0))), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def members(tmp_path_factory: pytest.TempPathFactory, pairs_file: Path) -> list[Path]:
+    """Two single-network bundles on ``word_pairs(500, 0)``, training seeds 1 and 2 (one split and one
+    vocabulary: neither the tokenizer nor the case variation depends on the training seed)."""
     root = tmp_path_factory.mktemp("mt_members")
-    (root / "pairs.tsv").write_text(
-        "".join(f"{s}\t{t}\n" for s, t in sorted(toy_pairs(500, 0))), encoding="utf-8"
-    )
-    out = []
     for seed in (1, 2):
-        cfg = TranslateTrainConfig(
-            data=TranslateDataConfig(pairs=(str(root / "pairs.tsv"),)),
-            tokenizer=TokenizerConfig("bpe", 150, 1, False),
-            model=TranslateNetConfig(embed_dim=32, hidden_size=64, dropout=0.0),
-            fit=FitConfig(epochs=6, batch_size=32, lr=1e-2, progress=False, threads=1, seed=seed),
-        )  # the default case variation: seeded by the split's seed, so the vocabulary is shared
-        train_translator(cfg, root / f"seed{seed}")
-        out.append(root / f"seed{seed}")
-    return out
+        train_translator(_toy_config(pairs_file, seed, 1), root / f"seed{seed}")
+    return [root / "seed1", root / "seed2"]
 
 
 def test_ensemble_beats_the_mean_member_on_unseen_pairs(members: list[Path], toy_pairs: Any) -> None:
@@ -145,3 +152,75 @@ def test_an_exported_member_decodes_as_the_eager_one(members: list[Path], tmp_pa
     mixed = Translator.from_pretrained(members[0], members=[tmp_path / "fp32"]).translate(texts, dc)
     assert [t.text for t in mixed] == [t.text for t in eager]
     assert [t.score for t in mixed] == pytest.approx([t.score for t in eager], abs=1e-3)
+
+
+@pytest.fixture(scope="module")
+def packed(tmp_path_factory: pytest.TempPathFactory, pairs_file: Path) -> Path:
+    """``members=2`` from training seed 1: one bundle holding the networks of seeds 1 and 2."""
+    out = tmp_path_factory.mktemp("mt_packed") / "m"
+    result = train_translator(_toy_config(pairs_file, 1, 2), out)
+    assert [m.seed for m in result.members] == [1, 2] and result.epochs == result.members[0].epochs
+    return out
+
+
+def test_members_train_the_lone_seeds_networks_into_one_bundle(packed: Path, members: list[Path]) -> None:
+    bundle = load_bundle(packed, kind=KIND)
+    assert isinstance(bundle.model, Seq2SeqEnsemble) and bundle.model.config.seed == 1
+    for net, alone in zip(bundle.model.members, members, strict=True):  # member i: seed 1 + i, bit for bit
+        want = load_bundle(alone, kind=KIND).model.state_dict()
+        got = net.state_dict()
+        assert sorted(got) == sorted(want) and all(torch.equal(got[k], want[k]) for k in want)
+    assert bundle.files == load_bundle(members[0], kind=KIND).files  # one vocabulary, dictionary, lexicon
+    texts = ["read the file now", "show all old name", "copy the new list", "open a file"]
+    dc = DecodeConfig(beam=3)
+    one = Translator.from_pretrained(packed).translate(texts, dc, attention=True)
+    two = Translator.from_pretrained(members[0], members=members[1:]).translate(texts, dc, attention=True)
+    assert [(t.text, t.score, t.attention) for t in one] == [(t.text, t.score, t.attention) for t in two]
+    # an ensemble bundle is also a member: with itself it decodes as itself
+    twin = Translator.from_pretrained(packed, members=[packed]).translate(texts, dc)
+    assert [t.text for t in twin] == [t.text for t in one]
+
+
+def test_an_ensemble_bundle_exports_every_member(packed: Path, tmp_path: Path) -> None:
+    pytest.importorskip("onnxruntime")
+    from carrousel.nlp.config import TranslateExportConfig
+    from carrousel.nlp.pipeline.translate_deploy import export_translator
+
+    report = export_translator(TranslateExportConfig(str(packed), "fp32", limit=0), tmp_path / "fp32")
+    exported = load_bundle(tmp_path / "fp32", kind=KIND)
+    parts = exported.assets["export"]["parts"]
+    assert {"encoder", "member1", "member1_encoder"} <= set(parts) and exported.assets["export"][
+        "members"
+    ] == 2
+    texts = ["read the file now", "show all old name", "copy the new list"]
+    dc = DecodeConfig(beam=3)
+    eager = Translator.from_pretrained(packed).translate(texts, dc)
+    deployed = Translator.from_pretrained(tmp_path / "fp32")
+    assert len(deployed.members) == 1 and type(deployed.members[0]).__name__ == "OnnxSeq2Seq"
+    got = deployed.translate(texts, dc)
+    assert [t.text for t in got] == [t.text for t in eager]
+    assert [t.score for t in got] == pytest.approx([t.score for t in eager], abs=1e-3)
+    assert report.parameters == sum(p.numel() for p in load_bundle(packed, kind=KIND).model.parameters())
+
+
+def test_cli_members(tmp_path: Path, nlp: Callable[..., Run]) -> None:
+    from translate_toys import cli_translator
+
+    out = cli_translator(tmp_path, "--members", "2")
+    bundle = load_bundle(out, kind=KIND)
+    assert isinstance(bundle.model, Seq2SeqEnsemble) and len(bundle.model.members) == 2
+    r = nlp("translate", "run", "--model", str(out), "--json", "open the file")
+    want = Translator.from_pretrained(out).translate(["open the file"], DecodeConfig())
+    assert r.returncode == 0 and json.loads(r.stdout)["translations"][0]["text"] == want[0].text
+    r = nlp("translate", "train", "--pairs", "p.tsv", "-o", str(tmp_path / "x"), "--members", "0")
+    assert r.returncode == 2 and "--members" in r.stderr and not (tmp_path / "x").exists()
+
+
+def test_ensemble_configs_are_checked(members: list[Path]) -> None:
+    nets = [load_bundle(m, kind=KIND).model for m in members]
+    with pytest.raises(NLPConfigError, match="at least 2 members"):
+        Seq2SeqEnsembleConfig(nets[0].config, members=1)  # type: ignore[arg-type]
+    with pytest.raises(NLPConfigError, match="at least two networks"):
+        ensemble_of(nets[:1], 0)  # type: ignore[arg-type]
+    with pytest.raises(NLPConfigError, match="members must be within 1-16"):
+        TranslateTrainConfig(TranslateDataConfig(pairs=("x.tsv",)), members=0)

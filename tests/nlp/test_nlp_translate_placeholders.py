@@ -98,6 +98,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
         model=TranslateNetConfig(embed_dim=32, hidden_size=64, dropout=0.0),
         fit=FitConfig(epochs=6, batch_size=32, lr=1e-2, progress=False, threads=1),
         case_variation=0.0,
+        members=1,
     )
     out = tmp_path_factory.mktemp("ph") / "model"
     train_translator(cfg, out)
@@ -177,6 +178,7 @@ def rare(tmp_path_factory: pytest.TempPathFactory) -> Path:
         fit=FitConfig(epochs=10, batch_size=32, lr=1e-2, progress=False, threads=1),
         case_variation=0.0,
         rare_words=1,
+        members=1,
     )
     out = tmp_path_factory.mktemp("rare") / "model"
     train_translator(cfg, out)

@@ -26,6 +26,7 @@ def cli_translator(folder: Path, *flags: str) -> Path:
     lines = ["en\tde"] + [f"{r}\t{' '.join(COMMANDS[w] for w in r.split())}" for r in sorted(rows)]
     pairs.write_text("\n".join(lines) + "\n", encoding="utf-8")
     args = ["--vocab-size", "60", "--embed-dim", "16", "--hidden-size", "32", "--epochs", "2", "--lr", "0.01"]
+    args += ["--members", "1"]  # one network unless flags say otherwise
     out = folder / "m"
     argv = sys.argv
     sys.argv = [

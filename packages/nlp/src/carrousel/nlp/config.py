@@ -440,8 +440,11 @@ class TranslateTrainConfig:
     shared_vocab: bool = True  # one vocabulary and embedding for both languages (False: one each, of
     # tokenizer.vocab_size entries; the pointer copies a source piece to the same target piece)
     bpe_dropout: float = 0.0  # BPE-dropout of the training pairs, both sides, drawn anew each epoch (0: off)
+    members: int = 3  # networks trained with training seeds fit.seed, fit.seed + 1... and decoded as one
+    # ensemble (1: a single network; 3 measured best, see the nlp README's "Seed ensembles")
 
     def __post_init__(self) -> None:
+        _need(1 <= self.members <= 16, f"members must be within 1-16, got {self.members}")
         _fraction("label_smoothing", self.label_smoothing)
         _fraction("bpe_dropout", self.bpe_dropout)
         _need(self.rare_words >= 0, f"rare_words must be >= 0, got {self.rare_words}")

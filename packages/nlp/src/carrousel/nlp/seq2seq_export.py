@@ -15,12 +15,14 @@ search), so the network is exported as two graphs through core's ``export_bundle
 Rows and source length are dynamic in both. :class:`OnnxSeq2Seq` has :class:`~carrousel.nlp.seq2seq.Seq2Seq`'s
 ``start``/``step`` run by ONNX Runtime; :class:`~carrousel.nlp.pipeline.translate.Translator` uses it for
 an exported bundle (:func:`exported_network`), so greedy and beam search are the same code as for the
-eager network. A bundle exported before the encoder part existed still runs its encoder in PyTorch.
+eager network. An ensemble bundle's other members are further parts, ``member{i}`` and ``member{i}_encoder``
+(:func:`member_part`). A bundle exported before the encoder part existed still runs its encoder in PyTorch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 import torch
 from torch import Tensor, nn
@@ -38,6 +40,7 @@ __all__ = [
     "EncoderStart",
     "OnnxSeq2Seq",
     "exported_network",
+    "member_part",
     "translate_export_spec",
 ]
 
@@ -154,8 +157,25 @@ def _example(model: Seq2Seq, n: int, s: int, seed: int) -> tuple[Tensor, ...]:
     return labels, st.h, st.c, feed, st.memory, st.keys, st.mask, st.src
 
 
-def translate_export_spec(model: Seq2Seq) -> ExportSpec:
-    """How the decoder step is exported: rows and source length dynamic, checked at other sizes."""
+def translate_export_spec(model: Seq2Seq, members: Sequence[Seq2Seq] = ()) -> ExportSpec:
+    """How the decoder step is exported: rows and source length dynamic, checked at other sizes.
+
+    Args:
+        model: the network (member 0 of an ensemble bundle).
+        members: an ensemble bundle's other networks, exported as the parts :func:`member_part` names.
+    """
+    spec = _step_spec(model)
+    if not members:
+        return spec
+    parts = dict(spec.parts)
+    for i, member in enumerate(members, 1):
+        own = _step_spec(member)
+        parts[str(member_part(i))] = replace(own, parts={})
+        parts[str(member_part(i, True))] = own.parts[ENCODER]
+    return replace(spec, parts=parts, meta={**spec.meta, "members": len(members) + 1})
+
+
+def _step_spec(model: Seq2Seq) -> ExportSpec:
     model.eval()
     rows, steps = {0: "rows"}, {0: "rows", 1: "source"}
     return ExportSpec(
@@ -207,11 +227,32 @@ def _encoder_spec(model: Seq2Seq) -> ExportSpec:
     )
 
 
-def exported_network(bundle: Bundle, model: Seq2Seq) -> Seq2Seq | OnnxSeq2Seq:
-    """The network :class:`Translator` decodes with: ONNX Runtime's step for an exported bundle."""
-    runtime = load_runtime(bundle)
+def member_part(index: int, encoder: bool = False) -> str | None:
+    """The export part of member ``index`` of an ensemble bundle's decoder step (``encoder``: its encoder).
+
+    Member 0 is the main graph (None) and the ``encoder`` part; member ``i`` the ``member{i}`` and
+    ``member{i}_encoder`` parts.
+    """
+    if index == 0:
+        return ENCODER if encoder else None
+    return f"member{index}_{ENCODER}" if encoder else f"member{index}"
+
+
+def exported_network(bundle: Bundle, model: Seq2Seq, member: int = 0) -> Seq2Seq | OnnxSeq2Seq:
+    """The network :class:`Translator` decodes with: ONNX Runtime's step for an exported bundle.
+
+    Args:
+        bundle: the loaded bundle.
+        model: its network (``member`` of an ensemble bundle's).
+        member: which of the bundle's networks ``model`` is (0 for a bundle of one network).
+    """
+    asset = bundle.assets.get(EXPORT_ASSET)
+    if asset is None:
+        return model
+    runtime = load_runtime(bundle, part=member_part(member))
     if runtime is None:
         return model
-    asset = bundle.assets.get(EXPORT_ASSET)
-    has_encoder = isinstance(asset, dict) and ENCODER in (asset.get("parts") or {})
-    return OnnxSeq2Seq(model, runtime, load_runtime(bundle, part=ENCODER) if has_encoder else None)
+    has_encoder = isinstance(asset, dict) and member_part(member, True) in (asset.get("parts") or {})
+    return OnnxSeq2Seq(
+        model, runtime, load_runtime(bundle, part=member_part(member, True)) if has_encoder else None
+    )

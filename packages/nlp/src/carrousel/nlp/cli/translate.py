@@ -159,6 +159,15 @@ def train(
             "ensemble for 'run --ensemble' [default: --seed].",
         ),
     ] = None,
+    members: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=16,
+            help="Networks trained one after another (training seeds --train-seed, +1, ...) and saved in one "
+            "bundle that decodes as an ensemble; 1: a single network, faster to train and decode [default: 3].",
+        ),
+    ] = None,
     threads: Annotated[
         int | None, typer.Option(min=0, help="CPU threads (0: torch's default) [default: 1].")
     ] = None,
@@ -210,6 +219,7 @@ def train(
         rare_words=rare_words if rare_words is not None else 0,
         shared_vocab=shared_vocab,
         bpe_dropout=bpe_dropout if bpe_dropout is not None else 0.0,
+        members=members if members is not None else 3,
     )
     r = train_translator(cfg, out)
     if as_json:
@@ -222,8 +232,10 @@ def train(
     else:
         echo(f"vocabulary  {r.vocab_size} source + {r.target_vocab_size} target BPE entries")
     echo(f"parameters  {r.parameters}")
-    echo(f"epochs      {r.epochs} (best {r.best_epoch})")
-    echo(f"valid loss  {r.valid_loss:.4f} per token (label-smoothed)")
+    for m in r.members:
+        who = f"member {m.seed - r.members[0].seed + 1} (seed {m.seed}): " if len(r.members) > 1 else ""
+        echo(f"epochs      {who}{m.epochs} (best {m.best_epoch})")
+        echo(f"valid loss  {who}{m.valid_loss:.4f} per token (label-smoothed)")
     echo(f"time        {r.seconds:.1f} s")
 
 

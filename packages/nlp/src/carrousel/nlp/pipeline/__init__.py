@@ -2,7 +2,8 @@
 
 The CLI calls nothing else; Python callers get the same outputs. :mod:`.sentiment` holds
 ``nlp sentiment train|predict|evaluate`` (:mod:`.deploy` its ``export``), :mod:`.generate` holds ``nlp generate train|run|evaluate``,
-:mod:`.translate` holds ``nlp translate train|run|evaluate``.
+:mod:`.translate_train` holds ``nlp translate train``, :mod:`.translate` ``run``, :mod:`.translate_eval` ``evaluate``
+(:mod:`.translate_deploy` ``export``).
 """
 
 from carrousel.nlp.pipeline.deploy import export_sentiment
@@ -21,8 +22,9 @@ from carrousel.nlp.pipeline.sentiment import (
     evaluate_sentiment,
     train_sentiment,
 )
-from carrousel.nlp.pipeline.translate import TranslateTrainResult, Translation, Translator, train_translator
+from carrousel.nlp.pipeline.translate import Translation, Translator
 from carrousel.nlp.pipeline.translate_eval import TranslateEvaluation, evaluate_translator
+from carrousel.nlp.pipeline.translate_train import TranslateTrainResult, train_translator
 
 __all__ = [
     "LMEvaluation",

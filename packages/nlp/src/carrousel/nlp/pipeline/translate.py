@@ -1,18 +1,9 @@
-"""Translation pipelines: ``train_translator`` and :class:`Translator` (``nlp translate run``);
-``evaluate_translator`` is in :mod:`carrousel.nlp.pipeline.translate_eval`.
+"""``nlp translate run``: :class:`Translator`, a trained translator with its tokenizers, dictionary and
+decoding choices. ``train_translator`` is in :mod:`carrousel.nlp.pipeline.translate_train` (re-exported
+here), ``evaluate_translator`` in :mod:`carrousel.nlp.pipeline.translate_eval`.
 
-Training reads and cleans the pairs (:mod:`carrousel.nlp.parallel`), splits them with a fixed seed,
-trains one BPE vocabulary shared by both languages (or one per language,
-:mod:`carrousel.nlp.pipeline.translate_vocab`) on the training pairs only, and fits the
-:class:`~carrousel.nlp.seq2seq.Seq2Seq` network with core's Trainer (teacher forcing, label smoothing,
-early stopping on the validation loss). The bundle (kind ``"nlp.translate"``) holds the weights, the
-tokenizer, the word dictionary baseline learned from the same training pairs, and the split settings,
-so that ``evaluate --split test`` scores exactly the pairs held out in training.
-
-With ``rare_words`` (and placeholders) on, source words seen at most that often in the training
-sources are masked as unseen-word placeholders in training and in decoding, and carried over whole:
-the bundle stores the other, known, words (:mod:`carrousel.nlp.placeholders`). With ``bpe_dropout``
-training segments both sides anew each epoch with BPE-dropout (:mod:`carrousel.nlp.bpe_dropout`).
+A bundle of several networks (``nlp translate train --members N``) and the bundles given as ``members``
+(``--ensemble DIR``) are decoded as one ensemble (:mod:`carrousel.nlp.seq2seq_ensemble`).
 """
 
 from __future__ import annotations
@@ -20,10 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import math
-import time
-from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -31,38 +20,31 @@ import torch
 
 from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.core.decode import Hypothesis
-from carrousel.core.train import Trainer
-from carrousel.nlp.baselines import WORD_PATTERN, WordDictionary
+from carrousel.nlp.baselines import WordDictionary
 from carrousel.nlp.clauses import by_clauses
-from carrousel.nlp.config import DecodeConfig, TranslateDataConfig, TranslateTrainConfig
+from carrousel.nlp.config import DecodeConfig, TranslateDataConfig
 from carrousel.nlp.consensus import consensus
 from carrousel.nlp.copying import copy_unknown_words
-from carrousel.nlp.errors import EmptyTextError, TextDataError
-from carrousel.nlp.lexical_bias import (
-    LEXICON_FILE,
-    BiasedNetwork,
-    fit_lexicon,
-    lexicon_from_bytes,
-    lexicon_to_bytes,
+from carrousel.nlp.errors import EmptyTextError
+from carrousel.nlp.lexical_bias import LEXICON_FILE, BiasedNetwork, fit_lexicon, lexicon_from_bytes
+from carrousel.nlp.pipeline.common import TOKENIZER_FILE
+from carrousel.nlp.pipeline.translate_train import (
+    DICTIONARY_FILE,
+    KIND,
+    KNOWN_FILE,
+    TranslateTrainResult,
+    known_words,
+    load_split,
+    train_translator,
+    unknown_to,
 )
-from carrousel.nlp.lexicon import ibm_model1
-from carrousel.nlp.parallel import ParallelSplit, clean_pairs, read_pairs, split_pairs, vary_case
-from carrousel.nlp.pipeline.common import TOKENIZER_FILE, train_config
 from carrousel.nlp.pipeline.translate_types import Searched, Translation, attention_plot
-from carrousel.nlp.pipeline.translate_vocab import (
-    TARGET_TOKENIZER_FILE,
-    DropoutPairs,
-    Vocabularies,
-    encode_pairs,
-    pair_loader,
-    train_vocabularies,
-)
-from carrousel.nlp.placeholders import ALPHABET, mask, mask_pair, unmask
-from carrousel.nlp.seq2seq import Seq2Seq, build_seq2seq, decode_nbest
-from carrousel.nlp.seq2seq_ensemble import EnsembleNetwork, check_members
+from carrousel.nlp.pipeline.translate_vocab import TARGET_TOKENIZER_FILE, Vocabularies, encode_pairs
+from carrousel.nlp.placeholders import mask, mask_pair, unmask
+from carrousel.nlp.seq2seq import Seq2Seq, decode_nbest
+from carrousel.nlp.seq2seq_ensemble import EnsembleNetwork, check_members, networks_of
 from carrousel.nlp.seq2seq_export import exported_network
 from carrousel.nlp.seq2seq_precision import network_in_precision
-from carrousel.nlp.task import TranslationTask
 
 __all__ = [
     "KIND",
@@ -80,131 +62,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-KIND = "nlp.translate"
-DICTIONARY_FILE = "dictionary.json"
-KNOWN_FILE = "known_words.json"  # case-folded source words decoded as words (the rest: unseen placeholders)
 _SAME_FILES = (TOKENIZER_FILE, TARGET_TOKENIZER_FILE, KNOWN_FILE)  # equal in every member of an ensemble
-
-
-def known_words(pairs: Sequence[tuple[str, str]], rare: int) -> set[str]:
-    """The case-folded source words of ``pairs`` seen more than ``rare`` times."""
-    counts = Counter(w.casefold() for s, _ in pairs for w in WORD_PATTERN.findall(s))
-    return {w for w, n in counts.items() if n > rare}
-
-
-def unknown_to(known: set[str]) -> Callable[[str], bool]:
-    """The placeholder predicate of a known-word set: a word is masked when it is not known."""
-    return lambda word: word.casefold() not in known
-
-
-def load_split(data: TranslateDataConfig) -> ParallelSplit:
-    """Reads, cleans and splits the pairs of ``data`` (the same split for the same settings)."""
-    pairs = clean_pairs(read_pairs(data.pairs, data.src, data.tgt), data.max_ratio, data.max_words)
-    return split_pairs(pairs, data.valid, data.test, data.seed)
-
-
-@dataclass
-class TranslateTrainResult:
-    """What ``nlp translate train`` reports."""
-
-    out: Path  # the bundle folder
-    pairs: dict[str, int]  # clean pairs per split (train / valid / test)
-    vocab_size: int  # the shared (or the source) subword vocabulary, specials included
-    target_vocab_size: int  # the target's (the same as vocab_size when shared)
-    parameters: int  # trainable weights
-    epochs: int  # epochs run
-    best_epoch: int | None  # epoch whose weights were kept
-    valid_loss: float  # label-smoothed cross-entropy per target token on the validation pairs
-    seconds: float  # wall time
-    valid_curve: list[float] = field(default_factory=list)  # valid_loss after each epoch
-
-
-def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTrainResult:
-    """Trains a translator on the training split of ``cfg.data`` and saves it as a bundle in ``out``."""
-    start = time.perf_counter()
-    split = load_split(cfg.data)
-    fit = cfg.fit
-    torch.manual_seed(fit.seed)
-    # the case variation is part of the data (the split's seed), so training seeds share one vocabulary
-    # and their models can be decoded as one ensemble (carrousel.nlp.seq2seq_ensemble)
-    train_pairs = (
-        vary_case(split.train, cfg.case_variation, cfg.data.seed) if cfg.case_variation else split.train
-    )
-    valid_pairs = split.valid
-    lexicon_pairs = split.train  # the lexicon of the bias (no case variation: as refitted from a bundle)
-    dictionary = WordDictionary.fit(split.train)
-    known = known_words(split.train, cfg.rare_words) if cfg.placeholders and cfg.rare_words else None
-    if cfg.placeholders:
-        unknown = unknown_to(known) if known is not None else None
-        table = dictionary.table if known is not None else None
-        train_pairs = [mask_pair(s, t, unknown, table) for s, t in train_pairs]
-        valid_pairs = [mask_pair(s, t, unknown, table) for s, t in valid_pairs]
-        lexicon_pairs = [mask_pair(s, t, unknown, table) for s, t in lexicon_pairs]
-    vocab = train_vocabularies(
-        train_pairs, cfg.tokenizer, cfg.shared_vocab, ALPHABET if cfg.placeholders else ()
-    )
-    src_size, tgt_size, targets = vocab.source.vocab_size, vocab.target.vocab_size, vocab.copy_targets()
-    dropped = DropoutPairs(vocab, train_pairs, cfg.max_tokens, cfg.bpe_dropout, fit.seed)
-    train_items = dropped.items  # as encode_pairs: the deterministic segmentation
-    valid_items = encode_pairs(vocab, valid_pairs, cfg.max_tokens)
-    if len(train_items) < 2 or not valid_items:
-        raise TextDataError("too few pairs survive tokenisation; give more pairs or a larger --max-tokens")
-    lexicon = fit_lexicon(
-        [(s.tolist(), t[:-1].tolist()) for s, t in encode_pairs(vocab, lexicon_pairs, cfg.max_tokens)],
-        src_size, targets=targets, tgt_vocab_size=tgt_size,
-    )  # fmt: skip
-    model = build_seq2seq(cfg.model, src_size, tgt_size, shared_embeddings=vocab.shared)
-    if targets is not None and model.copy_ids is not None:  # the pointer copies a piece to the same piece
-        model.set_copy_ids(torch.from_numpy(targets))
-    if model.lex_ids is not None:  # the IBM-1 lexicon of the training pairs (Arthur et al. 2016)
-        ids, probs = ibm_model1(
-            [(s.tolist(), t[:-1].tolist()) for s, t in train_items], src_size, cfg.model.lexicon,
-            targets=targets, tgt_vocab_size=tgt_size,
-        )  # fmt: skip
-        model.set_lexicon(torch.from_numpy(ids), torch.from_numpy(probs))
-    task = TranslationTask(vocab.target.bos_id, cfg.label_smoothing)
-    trainer = Trainer(model, task, train_config(fit))
-    result = trainer.fit(
-        pair_loader(dropped, fit.batch_size, True, fit.seed),
-        pair_loader(valid_items, fit.batch_size, False, 0),
-    )
-    valid_loss = float(result.best_score if result.best_score is not None else "nan")
-    data = cfg.data
-    extra = {KNOWN_FILE: json.dumps(sorted(known), ensure_ascii=False).encode("utf-8")} if known else {}
-    Bundle(
-        kind=KIND,
-        model=model.cpu(),
-        assets={
-            "src": data.src,
-            "tgt": data.tgt,
-            "tokenizer_kind": vocab.source.kind,
-            "shared_vocab": vocab.shared,
-            "split": {"valid": data.valid, "test": data.test, "seed": data.seed},
-            "cleaning": {"max_ratio": data.max_ratio, "max_words": data.max_words},
-            "max_tokens": cfg.max_tokens,
-            "placeholders": cfg.placeholders,
-            "bpe_dropout": cfg.bpe_dropout,  # training only: decoding segments deterministically
-        },
-        files={
-            **vocab.files(),
-            DICTIONARY_FILE: json.dumps(dictionary.table, ensure_ascii=False).encode("utf-8"),
-            LEXICON_FILE: lexicon_to_bytes(*lexicon),
-            **extra,
-        },
-        data={"pairs": list(data.pairs), "sizes": split.sizes(), "seed": fit.seed},
-    ).save(out)
-    return TranslateTrainResult(
-        out=Path(out),
-        pairs=split.sizes(),
-        vocab_size=src_size,
-        target_vocab_size=tgt_size,
-        parameters=sum(p.numel() for p in model.parameters() if p.requires_grad),
-        epochs=len(result.history),
-        best_epoch=result.best_epoch,
-        valid_loss=valid_loss,
-        seconds=time.perf_counter() - start,
-        valid_curve=[float(h.get("val_loss", math.nan)) for h in result.history],
-    )
 
 
 class Translator:
@@ -219,8 +77,8 @@ class Translator:
     def __init__(self, bundle: Bundle, members: Sequence[Bundle] = (), names: Sequence[str] = ()) -> None:
         check_members(bundle, members, names or [f"{i + 2}" for i in range(len(members))], _SAME_FILES)
         self.bundle = bundle
-        self.model: Seq2Seq = bundle.model  # type: ignore[assignment]
-        self.model.eval()
+        own = networks_of(bundle.model)  # the bundle's networks: one, or an ensemble's members
+        self.model: Seq2Seq = own[0].eval()  # its first (the one network of the searches' extras)
         self.vocab = Vocabularies.from_files(bundle.files, str(bundle.assets["tokenizer_kind"]))
         self.tokenizer, self.target_tokenizer = self.vocab.source, self.vocab.target
         self.dictionary = WordDictionary(json.loads(bundle.files[DICTIONARY_FILE].decode("utf-8")))
@@ -229,8 +87,11 @@ class Translator:
         self.placeholders = bool(bundle.assets.get("placeholders", False))
         known = bundle.files.get(KNOWN_FILE)
         self.unknown = unknown_to(set(json.loads(known.decode("utf-8")))) if known is not None else None
-        self.network = exported_network(bundle, self.model)  # ONNX Runtime's step for an exported bundle
-        self.members = [exported_network(b, b.model.eval()) for b in members]  # type: ignore[arg-type]
+        # ONNX Runtime's steps for an exported bundle; then the bundle's other members and those given
+        self.network = exported_network(bundle, self.model)
+        self.members = [exported_network(bundle, m.eval(), i) for i, m in enumerate(own[1:], 1)]
+        for b in members:
+            self.members += [exported_network(b, m.eval(), i) for i, m in enumerate(networks_of(b.model))]
         self._lexicon: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def lexicon(self) -> tuple[torch.Tensor, torch.Tensor]:

@@ -24,6 +24,7 @@ from carrousel.core.files import check_spares
 from carrousel.nlp.config import DecodeConfig, TranslateEvaluateConfig, TranslateExportConfig
 from carrousel.nlp.pipeline.translate import KIND, Translator
 from carrousel.nlp.pipeline.translate_eval import evaluate_translator
+from carrousel.nlp.seq2seq_ensemble import networks_of
 from carrousel.nlp.seq2seq_export import translate_export_spec
 
 __all__ = ["export_translator"]
@@ -56,8 +57,9 @@ def export_translator(cfg: TranslateExportConfig, out: str | Path) -> Deployment
     eager = Translator.from_pretrained(cfg.model)
     start = time.perf_counter()
     folder, asset = export_bundle(
-        eager.bundle, out, translate_export_spec(eager.model), cfg.precision, cfg.exporter
-    )
+        eager.bundle, out, translate_export_spec(eager.model, networks_of(eager.bundle.model)[1:]),
+        cfg.precision, cfg.exporter,
+    )  # fmt: skip
     deployed = Translator(load_bundle(folder, kind=KIND))
     before = _test_bleu(cfg.model, eager.bundle, cfg.limit)
     after = _test_bleu(folder, eager.bundle, cfg.limit) if before is not None else None
@@ -74,7 +76,7 @@ def export_translator(cfg: TranslateExportConfig, out: str | Path) -> Deployment
         folder,
         asset,
         KIND,
-        network=eager.model,
+        network=eager.bundle.model,
         source_bytes=folder_bytes(cfg.model),
         latency_ms=latency,
         items="sentence",

@@ -1,0 +1,243 @@
+"""``nlp translate train``: :func:`train_translator` and the helpers :class:`Translator` shares with it.
+
+Training reads and cleans the pairs (:mod:`carrousel.nlp.parallel`), splits them with a fixed seed,
+trains one BPE vocabulary shared by both languages (or one per language,
+:mod:`carrousel.nlp.pipeline.translate_vocab`) on the training pairs only, and fits the
+:class:`~carrousel.nlp.seq2seq.Seq2Seq` network with core's Trainer (teacher forcing, label smoothing,
+early stopping on the validation loss). The bundle (kind ``"nlp.translate"``) holds the weights, the
+tokenizer, the word dictionary baseline learned from the same training pairs, and the split settings,
+so that ``evaluate --split test`` scores exactly the pairs held out in training.
+
+With ``members`` above 1, that many networks are trained on the same data and vocabulary with training
+seeds ``fit.seed``, ``fit.seed + 1``... (member ``i`` is the network ``--train-seed fit.seed + i`` would
+train alone) and saved as one :class:`~carrousel.nlp.seq2seq_ensemble.Seq2SeqEnsemble`, decoded as one
+ensemble.
+
+With ``rare_words`` (and placeholders) on, source words seen at most that often in the training
+sources are masked as unseen-word placeholders in training and in decoding, and carried over whole:
+the bundle stores the other, known, words (:mod:`carrousel.nlp.placeholders`). With ``bpe_dropout``
+training segments both sides anew each epoch with BPE-dropout (:mod:`carrousel.nlp.bpe_dropout`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from carrousel.core.bundle import Bundle
+from carrousel.core.train import Trainer
+from carrousel.nlp.baselines import WORD_PATTERN, WordDictionary
+from carrousel.nlp.config import TranslateDataConfig, TranslateTrainConfig
+from carrousel.nlp.errors import TextDataError
+from carrousel.nlp.lexical_bias import LEXICON_FILE, fit_lexicon, lexicon_to_bytes
+from carrousel.nlp.lexicon import ibm_model1
+from carrousel.nlp.parallel import ParallelSplit, clean_pairs, read_pairs, split_pairs, vary_case
+from carrousel.nlp.pipeline.common import train_config
+from carrousel.nlp.pipeline.translate_vocab import (
+    DropoutPairs,
+    Vocabularies,
+    encode_pairs,
+    pair_loader,
+    train_vocabularies,
+)
+from carrousel.nlp.placeholders import ALPHABET, mask_pair
+from carrousel.nlp.seq2seq import Seq2Seq, build_seq2seq
+from carrousel.nlp.seq2seq_ensemble import ensemble_of
+from carrousel.nlp.task import TranslationTask
+
+__all__ = [
+    "DICTIONARY_FILE",
+    "KIND",
+    "KNOWN_FILE",
+    "MemberResult",
+    "TranslateTrainResult",
+    "known_words",
+    "load_split",
+    "train_translator",
+    "unknown_to",
+]
+
+logger = logging.getLogger(__name__)
+
+KIND = "nlp.translate"
+DICTIONARY_FILE = "dictionary.json"
+KNOWN_FILE = "known_words.json"  # case-folded source words decoded as words (the rest: unseen placeholders)
+
+
+def known_words(pairs: Sequence[tuple[str, str]], rare: int) -> set[str]:
+    """The case-folded source words of ``pairs`` seen more than ``rare`` times."""
+    counts = Counter(w.casefold() for s, _ in pairs for w in WORD_PATTERN.findall(s))
+    return {w for w, n in counts.items() if n > rare}
+
+
+def unknown_to(known: set[str]) -> Callable[[str], bool]:
+    """The placeholder predicate of a known-word set: a word is masked when it is not known."""
+    return lambda word: word.casefold() not in known
+
+
+def load_split(data: TranslateDataConfig) -> ParallelSplit:
+    """Reads, cleans and splits the pairs of ``data`` (the same split for the same settings)."""
+    pairs = clean_pairs(read_pairs(data.pairs, data.src, data.tgt), data.max_ratio, data.max_words)
+    return split_pairs(pairs, data.valid, data.test, data.seed)
+
+
+@dataclass
+class MemberResult:
+    """One trained network of ``nlp translate train`` (one member of an ensemble)."""
+
+    seed: int  # its training seed
+    epochs: int  # epochs run
+    best_epoch: int | None  # epoch whose weights were kept
+    valid_loss: float  # label-smoothed cross-entropy per target token on the validation pairs
+    valid_curve: list[float] = field(default_factory=list)  # valid_loss after each epoch
+
+
+@dataclass
+class TranslateTrainResult:
+    """What ``nlp translate train`` reports (the network's figures: member 0's in an ensemble)."""
+
+    out: Path  # the bundle folder
+    pairs: dict[str, int]  # clean pairs per split (train / valid / test)
+    vocab_size: int  # the shared (or the source) subword vocabulary, specials included
+    target_vocab_size: int  # the target's (the same as vocab_size when shared)
+    parameters: int  # trainable weights (all members)
+    epochs: int  # epochs run
+    best_epoch: int | None  # epoch whose weights were kept
+    valid_loss: float  # label-smoothed cross-entropy per target token on the validation pairs
+    seconds: float  # wall time
+    valid_curve: list[float] = field(default_factory=list)  # valid_loss after each epoch
+    members: list[MemberResult] = field(default_factory=list)  # every network trained, member 0 first
+
+
+@dataclass
+class _Prepared:
+    """The data every member trains on (one split, one vocabulary, one segmentation)."""
+
+    train_pairs: list[tuple[str, str]]  # masked, case-varied training pairs (what DropoutPairs segments)
+    valid_items: list[tuple[np.ndarray, np.ndarray]]
+    vocab: Vocabularies
+    targets: np.ndarray | None  # source piece -> target piece (separate vocabularies)
+    ibm: tuple[np.ndarray, np.ndarray] | None  # the pointer's IBM-1 lexicon (ids, probs), when on
+
+
+def _train_member(cfg: TranslateTrainConfig, d: _Prepared, seed: int) -> tuple[Seq2Seq, MemberResult]:
+    """One network trained with training seed ``seed`` (the same as a lone ``--train-seed seed`` run)."""
+    fit = replace(cfg.fit, seed=seed)
+    torch.manual_seed(seed)
+    dropped = DropoutPairs(d.vocab, d.train_pairs, cfg.max_tokens, cfg.bpe_dropout, seed)
+    src_size, tgt_size = d.vocab.source.vocab_size, d.vocab.target.vocab_size
+    model = build_seq2seq(cfg.model, src_size, tgt_size, shared_embeddings=d.vocab.shared)
+    if d.targets is not None and model.copy_ids is not None:  # the pointer copies a piece to the same piece
+        model.set_copy_ids(torch.from_numpy(d.targets))
+    if model.lex_ids is not None and d.ibm is not None:  # the IBM-1 lexicon of the training pairs
+        model.set_lexicon(torch.from_numpy(d.ibm[0]), torch.from_numpy(d.ibm[1]))
+    task = TranslationTask(d.vocab.target.bos_id, cfg.label_smoothing)
+    result = Trainer(model, task, train_config(fit)).fit(
+        pair_loader(dropped, fit.batch_size, True, seed), pair_loader(d.valid_items, fit.batch_size, False, 0)
+    )
+    return model, MemberResult(
+        seed=seed,
+        epochs=len(result.history),
+        best_epoch=result.best_epoch,
+        valid_loss=float(result.best_score if result.best_score is not None else "nan"),
+        valid_curve=[float(h.get("val_loss", math.nan)) for h in result.history],
+    )
+
+
+def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTrainResult:
+    """Trains a translator (``cfg.members`` networks) on the training split of ``cfg.data``; saves it in ``out``."""
+    start = time.perf_counter()
+    split = load_split(cfg.data)
+    # the case variation is part of the data (the split's seed), so training seeds share one vocabulary
+    # and their models can be decoded as one ensemble (carrousel.nlp.seq2seq_ensemble)
+    train_pairs = (
+        vary_case(split.train, cfg.case_variation, cfg.data.seed) if cfg.case_variation else split.train
+    )
+    valid_pairs = split.valid
+    lexicon_pairs = split.train  # the lexicon of the bias (no case variation: as refitted from a bundle)
+    dictionary = WordDictionary.fit(split.train)
+    known = known_words(split.train, cfg.rare_words) if cfg.placeholders and cfg.rare_words else None
+    if cfg.placeholders:
+        unknown = unknown_to(known) if known is not None else None
+        table = dictionary.table if known is not None else None
+        train_pairs = [mask_pair(s, t, unknown, table) for s, t in train_pairs]
+        valid_pairs = [mask_pair(s, t, unknown, table) for s, t in valid_pairs]
+        lexicon_pairs = [mask_pair(s, t, unknown, table) for s, t in lexicon_pairs]
+    vocab = train_vocabularies(
+        train_pairs, cfg.tokenizer, cfg.shared_vocab, ALPHABET if cfg.placeholders else ()
+    )
+    src_size, tgt_size, targets = vocab.source.vocab_size, vocab.target.vocab_size, vocab.copy_targets()
+    train_items = encode_pairs(vocab, train_pairs, cfg.max_tokens)  # the deterministic segmentation
+    valid_items = encode_pairs(vocab, valid_pairs, cfg.max_tokens)
+    if len(train_items) < 2 or not valid_items:
+        raise TextDataError("too few pairs survive tokenisation; give more pairs or a larger --max-tokens")
+    lexicon = fit_lexicon(
+        [(s.tolist(), t[:-1].tolist()) for s, t in encode_pairs(vocab, lexicon_pairs, cfg.max_tokens)],
+        src_size, targets=targets, tgt_vocab_size=tgt_size,
+    )  # fmt: skip
+    ibm = None
+    if (
+        cfg.model.pointer and cfg.model.lexicon
+    ):  # the IBM-1 lexicon of the training pairs (Arthur et al. 2016)
+        ibm = ibm_model1(
+            [(s.tolist(), t[:-1].tolist()) for s, t in train_items], src_size, cfg.model.lexicon,
+            targets=targets, tgt_vocab_size=tgt_size,
+        )  # fmt: skip
+    prepared = _Prepared(train_pairs, valid_items, vocab, targets, ibm)
+    models: list[Seq2Seq] = []
+    scores: list[MemberResult] = []
+    for k in range(cfg.members):
+        if cfg.members > 1:
+            logger.info("training member %d of %d (training seed %d)", k + 1, cfg.members, cfg.fit.seed + k)
+        model, score = _train_member(cfg, prepared, cfg.fit.seed + k)
+        models.append(model.cpu())
+        scores.append(score)
+    network: nn.Module = models[0] if len(models) == 1 else ensemble_of(models, cfg.fit.seed)
+    data = cfg.data
+    extra = {KNOWN_FILE: json.dumps(sorted(known), ensure_ascii=False).encode("utf-8")} if known else {}
+    Bundle(
+        kind=KIND,
+        model=network,
+        assets={
+            "src": data.src,
+            "tgt": data.tgt,
+            "tokenizer_kind": vocab.source.kind,
+            "shared_vocab": vocab.shared,
+            "split": {"valid": data.valid, "test": data.test, "seed": data.seed},
+            "cleaning": {"max_ratio": data.max_ratio, "max_words": data.max_words},
+            "max_tokens": cfg.max_tokens,
+            "placeholders": cfg.placeholders,
+            "bpe_dropout": cfg.bpe_dropout,  # training only: decoding segments deterministically
+        },
+        files={
+            **vocab.files(),
+            DICTIONARY_FILE: json.dumps(dictionary.table, ensure_ascii=False).encode("utf-8"),
+            LEXICON_FILE: lexicon_to_bytes(*lexicon),
+            **extra,
+        },
+        data={"pairs": list(data.pairs), "sizes": split.sizes(), "seed": cfg.fit.seed},
+    ).save(out)
+    first = scores[0]
+    return TranslateTrainResult(
+        out=Path(out),
+        pairs=split.sizes(),
+        vocab_size=src_size,
+        target_vocab_size=tgt_size,
+        parameters=sum(p.numel() for p in network.parameters() if p.requires_grad),
+        epochs=first.epochs,
+        best_epoch=first.best_epoch,
+        valid_loss=first.valid_loss,
+        seconds=time.perf_counter() - start,
+        valid_curve=first.valid_curve,
+        members=scores,
+    )
