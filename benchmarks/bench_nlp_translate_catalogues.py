@@ -12,7 +12,8 @@ Usage: ``python benchmarks/bench_nlp_translate_catalogues.py --model mt/ [--mode
 [--json-out FILE] [--plot FILE.png]``; one thread per process (``--threads``). ``--add-json FILE`` puts the
 rows of an earlier run's ``--json-out`` beside them (models scored in parallel processes, summed up in one
 table and plot: ``--add-json a.json --add-json b.json --plot both.png``). ``--fallback-clauses`` decodes
-with the dictionary fallback per clause (``DecodeConfig.fallback_clauses``), ``--label NAME`` names one
+with the dictionary fallback per clause (``DecodeConfig.fallback_clauses``), ``--fallback-nll X`` with
+another fallback threshold, ``--label NAME`` names one
 model's rows (the same model decoded two ways). ``--model a/+b/+c/`` scores models trained on the same
 pairs and vocabulary as one ensemble (``nlp translate run --model a/ --ensemble b/ --ensemble c/``). The
 summary counts the catalogues where beam decoding beats the dictionary, with a two-sided sign test (ties
@@ -110,6 +111,12 @@ def main() -> None:
     parser.add_argument(
         "--label", help="the rows' name in the table and JSON (one --model; default: its path)"
     )
+    parser.add_argument(
+        "--fallback-nll",
+        type=float,
+        default=DecodeConfig().fallback_nll,
+        help="the dictionary fallback's threshold (default: nlp translate's)",
+    )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--json-out", type=Path)
     parser.add_argument("--plot", type=Path)
@@ -125,7 +132,9 @@ def main() -> None:
     sets = catalogues(args.locale_dir, set(args.exclude), args.min_pairs, args.limit) if args.model else {}
     if args.model:
         print(f"{len(sets)} catalogues, {sum(map(len, sets.values()))} pairs, beam {args.beam}")
-    decode = DecodeConfig(beam=args.beam, fallback_clauses=args.fallback_clauses)
+    decode = DecodeConfig(
+        beam=args.beam, fallback_clauses=args.fallback_clauses, fallback_nll=args.fallback_nll
+    )
     for model in args.model:
         main_model, *others = model.split("+")
         tr = Translator.from_pretrained(main_model, members=others)

@@ -54,12 +54,12 @@ def write_tsv(path: Path, pairs: list[tuple[str, str]]) -> None:
 GRID_TEMPERATURES = (1.0, 3.0)
 GRID_DICTIONARY = (0.25, 0.5, 0.75, 1.0)
 GRID_CONFIDENCE = (0.0, 1.0, 2.0)
-GRID_FALLBACK = (0.0, 0.6)
+GRID_FALLBACK = (0.0, 0.6, 0.8)
 
 
 def settings() -> list[tuple[str, DecodeConfig]]:
     """The grid: (label, decoding) with the beam left to the caller."""
-    plain = DecodeConfig(mbr=False)
+    plain = DecodeConfig(mbr=False, fallback_nll=0.6)
     rows = [("network alone", replace(plain, fallback_nll=0.0)), ("fallback 0.6 (before)", plain)]
     for fb in GRID_FALLBACK:
         for s in GRID_CONFIDENCE:
@@ -71,7 +71,13 @@ def settings() -> list[tuple[str, DecodeConfig]]:
                     )  # fmt: skip
                     rows.append((f"mbr T={t:g} d={d:g} s={s:g} fb={fb:g}", dc))
         dc = DecodeConfig(fallback_nll=fb, mbr=True, mbr_temperature=1.0, mbr_dictionary=0.5, mbr_copy=0.25)
-        rows.append((f"mbr T=1 d=0.5 s=0 copy=0.25 fb={fb:g}" + (" (default)" if fb == 0.6 else ""), dc))
+        rows.append(
+            (
+                f"mbr T=1 d=0.5 s=0 copy=0.25 fb={fb:g}"
+                + (" (default)" if fb == DecodeConfig().fallback_nll else ""),
+                dc,
+            )
+        )
     return rows
 
 

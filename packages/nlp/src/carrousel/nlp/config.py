@@ -466,7 +466,8 @@ class DecodeConfig:
     copy_unknown: bool = False  # post-edit: output words attending to an unseen source word become it
     lexical_bias: float = 0.0  # lambda of the lexicon bias lambda * log(p_lex + eps) on the output (0: off)
     lexical_eps: float = 1e-3  # eps of the lexicon bias
-    fallback_nll: float = 0.6  # mean -log p per output token above which the dictionary translates (0: off)
+    fallback_nll: float = 0.8  # mean -log p per output token above which the dictionary translates (0: off;
+    # 0.8 chosen for the default three-network ensemble, 0.6 before it, for one network: nlp README)
     mbr: bool = True  # consensus (MBR, chrF) among the n-best, the dictionary's and (mbr_copy) the source
     mbr_temperature: float = 1.0  # the n-best's weights softmax(log p / T), summing to 1 (T > 1: flatter)
     mbr_dictionary: float = 0.5  # the dictionary translation's weight beside them (0: candidate only)
