@@ -4,7 +4,9 @@ several networks trained into one bundle (``train --members N``)."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +24,14 @@ from carrousel.nlp.config import (
 )
 from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.pipeline.translate import KIND, Translator, train_translator
+from carrousel.nlp.pipeline.translate_train import member_workers
 from carrousel.nlp.seq2seq_ensemble import Seq2SeqEnsemble, Seq2SeqEnsembleConfig, ensemble_of
 from tests.nlp.conftest import Run
 
 PLAIN = DecodeConfig(beam=1, fallback_nll=0.0, mbr=False)  # the networks alone
 
 
-def _toy_config(pairs: Path, seed: int, members: int) -> TranslateTrainConfig:
+def _toy_config(pairs: Path, seed: int, members: int, workers: int = 1) -> TranslateTrainConfig:
     """Tiny word-for-word translators on ``pairs``, 6 epochs each, from training seed ``seed`` (the default
     case variation: seeded by the split's seed, so every training seed shares the split and vocabulary)."""
     return TranslateTrainConfig(
@@ -37,6 +40,7 @@ def _toy_config(pairs: Path, seed: int, members: int) -> TranslateTrainConfig:
         model=TranslateNetConfig(embed_dim=32, hidden_size=64, dropout=0.0),
         fit=FitConfig(epochs=6, batch_size=32, lr=1e-2, progress=False, threads=1, seed=seed),
         members=members,
+        workers=workers,
     )
 
 
@@ -156,9 +160,10 @@ def test_an_exported_member_decodes_as_the_eager_one(members: list[Path], tmp_pa
 
 @pytest.fixture(scope="module")
 def packed(tmp_path_factory: pytest.TempPathFactory, pairs_file: Path) -> Path:
-    """``members=2`` from training seed 1: one bundle holding the networks of seeds 1 and 2."""
+    """``members=2`` from training seed 1, trained in two processes: one bundle holding the networks of
+    seeds 1 and 2."""
     out = tmp_path_factory.mktemp("mt_packed") / "m"
-    result = train_translator(_toy_config(pairs_file, 1, 2), out)
+    result = train_translator(_toy_config(pairs_file, 1, 2, workers=2), out)
     assert [m.seed for m in result.members] == [1, 2] and result.epochs == result.members[0].epochs
     return out
 
@@ -166,7 +171,8 @@ def packed(tmp_path_factory: pytest.TempPathFactory, pairs_file: Path) -> Path:
 def test_members_train_the_lone_seeds_networks_into_one_bundle(packed: Path, members: list[Path]) -> None:
     bundle = load_bundle(packed, kind=KIND)
     assert isinstance(bundle.model, Seq2SeqEnsemble) and bundle.model.config.seed == 1
-    for net, alone in zip(bundle.model.members, members, strict=True):  # member i: seed 1 + i, bit for bit
+    # member i: seed 1 + i, bit for bit, although trained in another process than the lone runs
+    for net, alone in zip(bundle.model.members, members, strict=True):
         want = load_bundle(alone, kind=KIND).model.state_dict()
         got = net.state_dict()
         assert sorted(got) == sorted(want) and all(torch.equal(got[k], want[k]) for k in want)
@@ -206,7 +212,7 @@ def test_an_ensemble_bundle_exports_every_member(packed: Path, tmp_path: Path) -
 def test_cli_members(tmp_path: Path, nlp: Callable[..., Run]) -> None:
     from translate_toys import cli_translator
 
-    out = cli_translator(tmp_path, "--members", "2")
+    out = cli_translator(tmp_path, "--members", "2", "--workers", "1")  # one process, one after another
     bundle = load_bundle(out, kind=KIND)
     assert isinstance(bundle.model, Seq2SeqEnsemble) and len(bundle.model.members) == 2
     r = nlp("translate", "run", "--model", str(out), "--json", "open the file")
@@ -224,3 +230,10 @@ def test_ensemble_configs_are_checked(members: list[Path]) -> None:
         ensemble_of(nets[:1], 0)  # type: ignore[arg-type]
     with pytest.raises(NLPConfigError, match="members must be within 1-16"):
         TranslateTrainConfig(TranslateDataConfig(pairs=("x.tsv",)), members=0)
+    base = TranslateTrainConfig(TranslateDataConfig(pairs=("x.tsv",)))
+    fit = replace(base.fit, device="cpu")
+    assert member_workers(replace(base, fit=fit, workers=5)) == 3  # at most one per member
+    assert member_workers(replace(base, fit=fit, members=1)) == 1
+    assert member_workers(replace(base, fit=replace(fit, threads=0))) == 1  # torch's threads: all cores
+    cores = os.cpu_count() or 1
+    assert member_workers(replace(base, fit=fit)) == max(1, min(3, cores))

@@ -442,9 +442,11 @@ class TranslateTrainConfig:
     bpe_dropout: float = 0.0  # BPE-dropout of the training pairs, both sides, drawn anew each epoch (0: off)
     members: int = 3  # networks trained with training seeds fit.seed, fit.seed + 1... and decoded as one
     # ensemble (1: a single network; 3 measured best, see the nlp README's "Seed ensembles")
+    workers: int = 0  # processes training members at once (0: as many as the CPU cores hold at fit.threads)
 
     def __post_init__(self) -> None:
         _need(1 <= self.members <= 16, f"members must be within 1-16, got {self.members}")
+        _need(0 <= self.workers <= 64, f"workers must be within 0-64, got {self.workers}")
         _fraction("label_smoothing", self.label_smoothing)
         _fraction("bpe_dropout", self.bpe_dropout)
         _need(self.rare_words >= 0, f"rare_words must be >= 0, got {self.rare_words}")

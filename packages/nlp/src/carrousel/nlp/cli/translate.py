@@ -168,6 +168,15 @@ def train(
             "bundle that decodes as an ensemble; 1: a single network, faster to train and decode [default: 3].",
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=64,
+            help="Processes training the members at once (0: as many as the CPU cores hold at --threads "
+            "each); the weights do not depend on it [default: 0].",
+        ),
+    ] = None,
     threads: Annotated[
         int | None, typer.Option(min=0, help="CPU threads (0: torch's default) [default: 1].")
     ] = None,
@@ -220,6 +229,7 @@ def train(
         shared_vocab=shared_vocab,
         bpe_dropout=bpe_dropout if bpe_dropout is not None else 0.0,
         members=members if members is not None else 3,
+        workers=workers if workers is not None else 0,
     )
     r = train_translator(cfg, out)
     if as_json:

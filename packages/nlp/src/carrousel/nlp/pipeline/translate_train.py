@@ -24,9 +24,12 @@ from __future__ import annotations
 import json
 import logging
 import math
+import multiprocessing
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -35,6 +38,7 @@ import torch
 from torch import nn
 
 from carrousel.core.bundle import Bundle
+from carrousel.core.device import pick_device
 from carrousel.core.train import Trainer
 from carrousel.nlp.baselines import WORD_PATTERN, WordDictionary
 from carrousel.nlp.config import TranslateDataConfig, TranslateTrainConfig
@@ -63,6 +67,7 @@ __all__ = [
     "TranslateTrainResult",
     "known_words",
     "load_split",
+    "member_workers",
     "train_translator",
     "unknown_to",
 ]
@@ -130,17 +135,23 @@ class _Prepared:
     ibm: tuple[np.ndarray, np.ndarray] | None  # the pointer's IBM-1 lexicon (ids, probs), when on
 
 
-def _train_member(cfg: TranslateTrainConfig, d: _Prepared, seed: int) -> tuple[Seq2Seq, MemberResult]:
-    """One network trained with training seed ``seed`` (the same as a lone ``--train-seed seed`` run)."""
-    fit = replace(cfg.fit, seed=seed)
-    torch.manual_seed(seed)
-    dropped = DropoutPairs(d.vocab, d.train_pairs, cfg.max_tokens, cfg.bpe_dropout, seed)
+def _network(cfg: TranslateTrainConfig, d: _Prepared) -> Seq2Seq:
+    """A fresh network for ``d``'s vocabularies, with the pointer's copy ids and lexicon set."""
     src_size, tgt_size = d.vocab.source.vocab_size, d.vocab.target.vocab_size
     model = build_seq2seq(cfg.model, src_size, tgt_size, shared_embeddings=d.vocab.shared)
     if d.targets is not None and model.copy_ids is not None:  # the pointer copies a piece to the same piece
         model.set_copy_ids(torch.from_numpy(d.targets))
     if model.lex_ids is not None and d.ibm is not None:  # the IBM-1 lexicon of the training pairs
         model.set_lexicon(torch.from_numpy(d.ibm[0]), torch.from_numpy(d.ibm[1]))
+    return model
+
+
+def _train_member(cfg: TranslateTrainConfig, d: _Prepared, seed: int) -> tuple[Seq2Seq, MemberResult]:
+    """One network trained with training seed ``seed`` (the same as a lone ``--train-seed seed`` run)."""
+    fit = replace(cfg.fit, seed=seed)
+    torch.manual_seed(seed)
+    dropped = DropoutPairs(d.vocab, d.train_pairs, cfg.max_tokens, cfg.bpe_dropout, seed)
+    model = _network(cfg, d)
     task = TranslationTask(d.vocab.target.bos_id, cfg.label_smoothing)
     result = Trainer(model, task, train_config(fit)).fit(
         pair_loader(dropped, fit.batch_size, True, seed), pair_loader(d.valid_items, fit.batch_size, False, 0)
@@ -152,6 +163,51 @@ def _train_member(cfg: TranslateTrainConfig, d: _Prepared, seed: int) -> tuple[S
         valid_loss=float(result.best_score if result.best_score is not None else "nan"),
         valid_curve=[float(h.get("val_loss", math.nan)) for h in result.history],
     )
+
+
+def _member_job(
+    cfg: TranslateTrainConfig, d: _Prepared, seed: int, progress: bool
+) -> tuple[dict[str, np.ndarray], MemberResult]:
+    """:func:`_train_member` in a worker process: its weights as arrays (no pickled module crosses back)."""
+    model, score = _train_member(replace(cfg, fit=replace(cfg.fit, progress=progress)), d, seed)
+    return {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}, score
+
+
+def member_workers(cfg: TranslateTrainConfig) -> int:
+    """Processes that train ``cfg``'s members at once: ``cfg.workers``, or with 0 (auto) as many as the CPU
+    cores hold at ``fit.threads`` threads each (at most one per member; 1 off the CPU or with fit.threads 0)."""
+    if cfg.workers:
+        return min(cfg.workers, cfg.members)
+    if cfg.members == 1 or not cfg.fit.threads or pick_device(cfg.fit.device).type != "cpu":
+        return 1
+    return max(1, min(cfg.members, (os.cpu_count() or 1) // cfg.fit.threads))
+
+
+def _train_members(cfg: TranslateTrainConfig, d: _Prepared) -> list[tuple[Seq2Seq, MemberResult]]:
+    """Every member, member ``k`` from training seed ``fit.seed + k``; in :func:`member_workers` processes
+    (spawned, each as a lone run would train it, so the weights do not depend on the number of workers)."""
+    seeds = [cfg.fit.seed + k for k in range(cfg.members)]
+    workers = member_workers(cfg)
+    if workers <= 1:
+        out = []
+        for k, seed in enumerate(seeds):
+            if cfg.members > 1:
+                logger.info("training member %d of %d (training seed %d)", k + 1, cfg.members, seed)
+            out.append(_train_member(cfg, d, seed))
+        return out
+    logger.info("training %d members in %d processes (progress of member 1 shown)", cfg.members, workers)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        jobs = [
+            pool.submit(_member_job, cfg, d, seed, cfg.fit.progress and k == 0)
+            for k, seed in enumerate(seeds)
+        ]
+        done = [job.result() for job in jobs]
+    out = []
+    for state, score in done:
+        model = _network(cfg, d)
+        model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+        out.append((model, score))
+    return out
 
 
 def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTrainResult:
@@ -194,14 +250,8 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
             targets=targets, tgt_vocab_size=tgt_size,
         )  # fmt: skip
     prepared = _Prepared(train_pairs, valid_items, vocab, targets, ibm)
-    models: list[Seq2Seq] = []
-    scores: list[MemberResult] = []
-    for k in range(cfg.members):
-        if cfg.members > 1:
-            logger.info("training member %d of %d (training seed %d)", k + 1, cfg.members, cfg.fit.seed + k)
-        model, score = _train_member(cfg, prepared, cfg.fit.seed + k)
-        models.append(model.cpu())
-        scores.append(score)
+    trained = _train_members(cfg, prepared)
+    models, scores = [m.cpu() for m, _ in trained], [r for _, r in trained]
     network: nn.Module = models[0] if len(models) == 1 else ensemble_of(models, cfg.fit.seed)
     data = cfg.data
     extra = {KNOWN_FILE: json.dumps(sorted(known), ensure_ascii=False).encode("utf-8")} if known else {}
