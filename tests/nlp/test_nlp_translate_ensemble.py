@@ -235,5 +235,5 @@ def test_ensemble_configs_are_checked(members: list[Path]) -> None:
     assert member_workers(replace(base, fit=fit, workers=5)) == 3  # at most one per member
     assert member_workers(replace(base, fit=fit, members=1)) == 1
     assert member_workers(replace(base, fit=replace(fit, threads=0))) == 1  # torch's threads: all cores
-    cores = os.cpu_count() or 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     assert member_workers(replace(base, fit=fit)) == max(1, min(3, cores))

@@ -180,7 +180,9 @@ def member_workers(cfg: TranslateTrainConfig) -> int:
         return min(cfg.workers, cfg.members)
     if cfg.members == 1 or not cfg.fit.threads or pick_device(cfg.fit.device).type != "cpu":
         return 1
-    return max(1, min(cfg.members, (os.cpu_count() or 1) // cfg.fit.threads))
+    affinity = getattr(os, "sched_getaffinity", None)  # the cores this process may run on, where known
+    cores = len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
+    return max(1, min(cfg.members, cores // cfg.fit.threads))
 
 
 def _train_members(cfg: TranslateTrainConfig, d: _Prepared) -> list[tuple[Seq2Seq, MemberResult]]:
