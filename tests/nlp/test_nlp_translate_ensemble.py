@@ -4,8 +4,10 @@ several networks trained into one bundle (``train --members N``)."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -54,11 +56,15 @@ def pairs_file(tmp_path_factory: pytest.TempPathFactory, toy_pairs: Any) -> Path
 @pytest.fixture(scope="module")
 def members(tmp_path_factory: pytest.TempPathFactory, pairs_file: Path) -> list[Path]:
     """Two single-network bundles on ``word_pairs(500, 0)``, training seeds 1 and 2 (one split and one
-    vocabulary: neither the tokenizer nor the case variation depends on the training seed)."""
+    vocabulary: neither the tokenizer nor the case variation depends on the training seed), each trained
+    by ``train_translator`` in a fresh spawned process, as ``--workers`` trains members: floats depend on
+    the process's state (kernels loaded, threads), which this long test process has changed."""
     root = tmp_path_factory.mktemp("mt_members")
-    for seed in (1, 2):
-        train_translator(_toy_config(pairs_file, seed, 1), root / f"seed{seed}")
-    return [root / "seed1", root / "seed2"]
+    outs = [root / "seed1", root / "seed2"]
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(2, mp_context=ctx, max_tasks_per_child=1) as pool:
+        list(pool.map(train_translator, [_toy_config(pairs_file, s, 1) for s in (1, 2)], outs))
+    return outs
 
 
 def test_ensemble_beats_the_mean_member_on_unseen_pairs(members: list[Path], toy_pairs: Any) -> None:
@@ -171,7 +177,7 @@ def packed(tmp_path_factory: pytest.TempPathFactory, pairs_file: Path) -> Path:
 def test_members_train_the_lone_seeds_networks_into_one_bundle(packed: Path, members: list[Path]) -> None:
     bundle = load_bundle(packed, kind=KIND)
     assert isinstance(bundle.model, Seq2SeqEnsemble) and bundle.model.config.seed == 1
-    # member i: seed 1 + i, bit for bit, although trained in another process than the lone runs
+    # member i: seed 1 + i, bit for bit the lone run of that seed (each in a fresh process)
     for net, alone in zip(bundle.model.members, members, strict=True):
         want = load_bundle(alone, kind=KIND).model.state_dict()
         got = net.state_dict()
