@@ -71,13 +71,8 @@ def settings() -> list[tuple[str, DecodeConfig]]:
                     )  # fmt: skip
                     rows.append((f"mbr T={t:g} d={d:g} s={s:g} fb={fb:g}", dc))
         dc = DecodeConfig(fallback_nll=fb, mbr=True, mbr_temperature=1.0, mbr_dictionary=0.5, mbr_copy=0.25)
-        rows.append(
-            (
-                f"mbr T=1 d=0.5 s=0 copy=0.25 fb={fb:g}"
-                + (" (default)" if fb == DecodeConfig().fallback_nll else ""),
-                dc,
-            )
-        )
+        default = " (default)" if fb == DecodeConfig().fallback_nll else ""
+        rows.append((f"mbr T=1 d=0.5 s=0 copy=0.25 fb={fb:g}{default}", dc))
     return rows
 
 

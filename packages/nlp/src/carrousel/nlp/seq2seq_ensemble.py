@@ -99,9 +99,8 @@ class Seq2SeqEnsembleConfig:
 
     member: Seq2SeqConfig  # every member's network (one configuration, other training seeds)
     members: int = 3  # number of member networks
-    seed: int = (
-        0  # training seed of member 0; member i was trained with seed + i (recorded, not used to build)
-    )
+    # training seed of member 0; member i was trained with seed + i (recorded, not used to build)
+    seed: int = 0
 
     def __post_init__(self) -> None:
         if self.members < 2:

@@ -243,10 +243,8 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
         [(s.tolist(), t[:-1].tolist()) for s, t in encode_pairs(vocab, lexicon_pairs, cfg.max_tokens)],
         src_size, targets=targets, tgt_vocab_size=tgt_size,
     )  # fmt: skip
-    ibm = None
-    if (
-        cfg.model.pointer and cfg.model.lexicon
-    ):  # the IBM-1 lexicon of the training pairs (Arthur et al. 2016)
+    ibm = None  # the IBM-1 lexicon of the training pairs (Arthur et al. 2016), for the pointer's lexicon
+    if cfg.model.pointer and cfg.model.lexicon:
         ibm = ibm_model1(
             [(s.tolist(), t[:-1].tolist()) for s, t in train_items], src_size, cfg.model.lexicon,
             targets=targets, tgt_vocab_size=tgt_size,
