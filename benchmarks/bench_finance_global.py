@@ -26,7 +26,9 @@ held-out accuracy of one global network against one network per series on real d
 * ``calibration``: the default walk-forward backtest (refits, as ``finance backtest``) of the same real
   series, each alone and each aligned group (bokeh's four, arch's four) with one global network: pinball and
   p10-p90 coverage of the network, its adaptive-conformal row (``lstm_aci``) and the volatility baselines,
-  and each run's verdict and the seed-ensemble members' spread. ``--validation`` drops the last 500 days of
+  and each run's verdict and the seed-ensemble members' spread; per series, the intervals' line (Diebold-
+  Mariano tests of the pinball loss against every baseline on that series' windows, Holm-adjusted:
+  ``intervals`` in the JSON). ``--validation`` drops the last 500 days of
   every series, so the backtest scores the 500 days BEFORE the test period (where defaults are chosen);
   ``--target-scale static|ewma`` and ``--[no-]vol-inputs`` pick the network's variant (for the runs alone and
   the global runs alike; without them each uses its own default: ``[window] target_scale``/``vol_inputs`` alone,
@@ -56,7 +58,7 @@ import resource
 import subprocess
 import sys
 import time
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import Any
 
 import numpy as np
@@ -359,6 +361,16 @@ def _restarted_aci(result: Any, rows: pd.DataFrame, holdout: int) -> dict[str, f
     }
 
 
+def _rows_of(bt: Any, rows: np.ndarray) -> Any:
+    """The backtest restricted to the windows ``rows`` (one series of a global run), without members."""
+    td = None if bt.target_dates is None else bt.target_dates[rows]
+    return replace(
+        bt, tickers=bt.tickers[rows], dates=bt.dates[rows], base_price=bt.base_price[rows],
+        actual=bt.actual[rows], forecasts={k: v[rows] for k, v in bt.forecasts.items()},
+        target_dates=td, members=None,
+    )  # fmt: skip
+
+
 CALIBRATION_MODELS = ("lstm", "lstm_aci", "zero_return", "ewma", "garch", "auto_ets", "random_walk")
 
 
@@ -370,6 +382,7 @@ def calibration(args: argparse.Namespace) -> dict[str, Any]:
 
     from carrousel.finance.backtest import run_backtest
     from carrousel.finance.config import FinanceConfig, WindowConfig
+    from carrousel.finance.evaluate import score_backtest
     from carrousel.finance.frames import frame_series
     from carrousel.finance.members import score_run
 
@@ -408,6 +421,7 @@ def calibration(args: argparse.Namespace) -> dict[str, Any]:
         f"GARCH weight {cfg.backtest.garch_weight}, "
         f"{'validation period' if args.validation else 'test period'}",
         "verdicts": {},
+        "intervals": {},
     }
     runs = [(f"global_{g}", names) for g, names in groups.items() if args.global_runs]
     runs += [("alone", [n]) for names in groups.values() for n in names if args.alone_runs]
@@ -428,9 +442,15 @@ def calibration(args: argparse.Namespace) -> dict[str, Any]:
                 q = np.asarray(bt.quantiles)
                 row[m] = {"pinball": float(np.mean(np.maximum(q * diff, (q - 1) * diff))), "coverage": cov}
             out["series"].setdefault(name, {})[label.split("_")[0]] = row
+            alone = score_backtest(_rows_of(bt, rows))  # this series' own DM tests of the intervals
+            out["intervals"].setdefault(name, {})[label.split("_")[0]] = {
+                "verdict": alone.interval_verdict,
+                "comparisons": [asdict(c) for c in alone.interval_comparisons],
+            }
             print(f"{name:7s} {label:12s} " + ", ".join(
                 f"{m} {v['pinball']:.4f}/{v['coverage']:.3f}" for m, v in row.items()
             ), file=sys.stderr, flush=True)  # fmt: skip
+            print(f"  {name}: {alone.interval_verdict}", file=sys.stderr, flush=True)
         board = score_run(bt)
         key = names[0] if label == "alone" else label
         pin = board.member_spread.get("pinball", {})

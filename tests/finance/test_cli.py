@@ -37,6 +37,7 @@ def test_forecast_json_plot_and_evaluate(sample_source: Path, tmp_path: Path) ->
     models = [s["model"] for s in doc["backtest"]["scores"]]
     assert models[0] == "lstm" and {"random_walk", "drift", "zero_return", "arima", "ensemble"} <= set(models)
     assert doc["verdict"].startswith("lstm beats random walk: ")
+    assert doc["backtest"]["interval_verdict"].startswith("lstm intervals beat best baseline ")
     assert (tmp_path / "fan.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "run" / "run.json").exists() and (
         tmp_path / "run" / "model" / "model.safetensors"
@@ -45,6 +46,7 @@ def test_forecast_json_plot_and_evaluate(sample_source: Path, tmp_path: Path) ->
     shown = runner.invoke(app, ["evaluate", str(tmp_path / "run")])
     assert shown.exit_code == 0, shown.output
     assert "random_walk" in shown.output and "beats random walk" in shown.output
+    assert "lstm intervals beat best baseline " in shown.output
 
     # the run folder itself works as --model-dir: its model/ bundle is reused, not retrained over
     reuse = runner.invoke(app, [*args, "--model-dir", str(tmp_path / "run")])

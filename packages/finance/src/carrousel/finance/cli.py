@@ -398,6 +398,8 @@ def _render_board(board: dict[str, Any] | None, reused: bool) -> None:
             )
         )
     _print(f"[bold]{board['verdict']}[/bold]")
+    if board.get("interval_verdict"):  # runs saved before it have none
+        _print(escape(board["interval_verdict"]))
 
 
 @command(app)
@@ -594,6 +596,10 @@ def evaluate(
         table.add_row(escape(r["run"]), tick, r["period"], r["model"], *figures, _fmt(r["dm_p"], ".3g"))
     _print(table)
     for verdict in dict.fromkeys(f"{r['run']}: {r['verdict']}" for r in rows):
+        _print(escape(verdict))
+    for verdict in dict.fromkeys(
+        f"{r['run']}: {r['interval_verdict']}" for r in rows if r["interval_verdict"]
+    ):
         _print(escape(verdict))
 
 

@@ -15,6 +15,9 @@ Point forecasts are the median quantile, turned into prices as ``C[t] * exp(q50)
   over the horizon, per origin date) of the network against every baseline, Holm-adjusted over those
   comparisons. The best baseline is the one with the lowest mean loss; the network beats a baseline when
   its adjusted p is below 0.05 (and, against the random walk, its relative MAE is below 1).
+* intervals: the same tests with the pinball loss (mean over the horizon steps and quantile levels, per
+  origin date) as the loss, Holm-adjusted over their own family, and a second line: whether the network's
+  quantiles beat those of the baseline with the lowest mean pinball loss (``interval_verdict``).
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ __all__ = [
     "binomial_p",
     "board_verdict",
     "diebold_mariano",
+    "interval_verdict_text",
+    "pinball_rows",
     "score_backtest",
     "verdict_answers",
     "verdict_text",
@@ -106,7 +111,8 @@ class Comparison:
     """One Diebold-Mariano test of the network against a baseline."""
 
     baseline: str  # the baseline's name
-    loss: float  # its mean loss (absolute log-return error of the median, percent)
+    loss: float  # its mean loss (the verdict's: absolute log-return error of the median; the intervals':
+    # pinball loss; percent, per origin date)
     dm_stat: float  # DM statistic, network minus baseline (negative: network better)
     p: float  # one-sided p-value that the network's loss is smaller
     p_holm: float  # the same, Holm-adjusted over every comparison of the run
@@ -133,6 +139,10 @@ class Scoreboard:
         default_factory=dict
     )  # figure -> min/max/std over members
     baseline_fits: tuple[dict[str, str], ...] = ()  # AutoETS/Theta/AutoARIMA picks per refit and ticker
+    interval_verdict: str = ""  # "<net> intervals beat best baseline <b>: yes/no (...)" ("": none scored)
+    interval_network_loss: float = 0.0  # the network's mean pinball loss per origin date (percent)
+    best_interval_baseline: str = ""  # the baseline with the lowest mean pinball loss
+    interval_comparisons: tuple[Comparison, ...] = ()  # pinball-loss DM tests against every baseline
 
     def to_dict(self) -> dict[str, object]:
         """JSON-able form."""
@@ -165,6 +175,38 @@ def _interval_scores(
     pin = pinball_loss(torch.from_numpy(fp), torch.from_numpy(yp), qs)
     wink = winkler(fp[:, 0], fp[:, -1], yp, qs[-1] - qs[0])
     return inside, pin, wink, crps_from_quantiles(fp, yp, qs)
+
+
+def pinball_rows(f: np.ndarray, y: np.ndarray, qs: tuple[float, ...]) -> np.ndarray:
+    """``(n,)`` pinball loss of each window: ``(n, H, Q)`` quantiles against ``(n, H)`` outcomes, averaged
+    over the steps and levels, in percent (their mean is :class:`ModelScore`'s ``pinball``)."""
+    q = np.asarray(qs, np.float64)
+    diff = 100.0 * (np.asarray(y, np.float64)[..., None] - np.asarray(f, np.float64))
+    rows: np.ndarray = np.maximum(q * diff, (q - 1.0) * diff).mean(axis=(1, 2))
+    return rows
+
+
+def _compare(
+    net: str, baselines: list[str], loss: dict[str, np.ndarray], horizon: int
+) -> tuple[Comparison, ...]:
+    """DM tests of ``net``'s per-date ``loss`` against every baseline's, Holm-adjusted over them."""
+    tests = [diebold_mariano(loss[net], loss[b], horizon) for b in baselines]
+    adjusted = holm([p for _, p in tests])
+    return tuple(
+        Comparison(b, float(loss[b].mean()), stat, p, pa)
+        for b, (stat, p), pa in zip(baselines, tests, adjusted, strict=True)
+    )
+
+
+def interval_verdict_text(net: str, net_loss: float, best: Comparison | None) -> str:
+    """The intervals' line: the network's quantiles beat those of the baseline with the lowest mean pinball
+    loss when the Holm-adjusted DM p is below :data:`ALPHA` ("" without a baseline)."""
+    if best is None:
+        return ""
+    return (
+        f"{net} intervals beat best baseline {best.baseline}: {'yes' if best.p_holm < ALPHA else 'no'} "
+        f"(pinball {net_loss:.4f} vs {best.loss:.4f}, p={best.p_holm:.3g} Holm-adjusted)"
+    )
 
 
 def _direction_hits(bt: BacktestResult, name: str) -> np.ndarray | None:
@@ -255,13 +297,11 @@ def score_backtest(bt: BacktestResult) -> Scoreboard:
         for k in order
     ]
     baselines = [k for k in order[1:] if k not in NOT_BASELINES and k != aci_name(net)]
-    tests = [diebold_mariano(loss[net], loss[b], bt.horizon) for b in baselines]
-    adjusted = holm([p for _, p in tests])
-    comps = tuple(
-        Comparison(b, float(loss[b].mean()), stat, p, pa)
-        for b, (stat, p), pa in zip(baselines, tests, adjusted, strict=True)
-    )
+    comps = _compare(net, baselines, loss, bt.horizon)
     best = min(comps, key=lambda c: c.loss) if comps else None
+    pin = {k: _per_date(pinball_rows(bt.forecasts[k], y, bt.quantiles), dates) for k in (net, *baselines)}
+    interval_comps = _compare(net, baselines, pin, bt.horizon)
+    best_int = min(interval_comps, key=lambda c: c.loss) if interval_comps else None
     rw = next((c for c in comps if c.baseline == REFERENCE), None)
     verdict = verdict_text(net, rw.p_holm if rw is not None else 1.0, scores[0].rel_mae, best)
     return Scoreboard(
@@ -276,6 +316,10 @@ def score_backtest(bt: BacktestResult) -> Scoreboard:
         best_baseline=best.baseline if best is not None else REFERENCE,
         comparisons=comps,
         baseline_fits=bt.baseline_fits,
+        interval_verdict=interval_verdict_text(net, float(pin[net].mean()), best_int),
+        interval_network_loss=float(pin[net].mean()),
+        best_interval_baseline=best_int.baseline if best_int is not None else "",
+        interval_comparisons=interval_comps,
     )
 
 

@@ -193,6 +193,7 @@ def _run_rows(run: Path, path: Path, doc: Any) -> list[dict[str, Any]]:
         rows = [
             {"run": str(run), "tickers": ",".join(doc.get("tickers", [])), "period": period}
             | {"sample_data": doc.get("sample_data", False), **s, "verdict": board["verdict"]}
+            | {"interval_verdict": board.get("interval_verdict", "")}  # "": a run saved before it
             for s in board["scores"]
         ]
         assert all(isinstance(r.get(k), str | int | float | None) for r in rows for k in _SCORE_KEYS)
