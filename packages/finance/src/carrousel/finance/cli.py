@@ -332,7 +332,7 @@ def _render_forecast(doc: dict[str, Any]) -> None:
         table = Table(
             title=f"{doc['model']} forecast from the close of {fc['last_date']} ({fc['last_close']:.2f})"
         )
-        table.add_column("date")
+        table.add_column("date", no_wrap=True, min_width=10)  # whole dates, even on an 80-column pipe
         table.add_column("day", justify="right")
         labels = list(fc["rows"][0]["quantiles"])
         for lab in labels:
