@@ -109,6 +109,13 @@ def test_global_model_learns_and_beats_the_random_walk_on_held_out_days(tmp_path
         res.holdout["S000"]["network"].rel_mae
     )
     assert doc["store_mb"] * 5 < doc["materialised_mb"]
+    # per series: DM tests of the pinball loss per origin, both sides, counted in the summary
+    s0 = res.holdout["S000"]
+    assert s0["network"].better_p is None and 0 <= s0["random_walk"].better_p <= 1
+    assert s0["random_walk"].better_p + s0["random_walk"].worse_p == pytest.approx(1.0)  # the two tails
+    sig = [s["random_walk"].better_p < 0.05 for s in res.holdout.values()]
+    assert summary["random_walk"]["network_better_series"] == sum(sig) >= 18  # AR(1): clearly beatable
+    assert summary["random_walk"]["network_worse_series"] == 0
 
 
 def test_a_saved_global_bundle_forecasts_its_series_and_a_new_one(tmp_path: Path) -> None:

@@ -246,14 +246,31 @@ def _render_train(doc: dict[str, Any]) -> None:
         table = Table(
             title=f"held-out last {doc['holdout_days']} days: mean over {len(doc['holdout'])} series"
         )
-        for col in ("model", "pinball %", "coverage", "rel. MAE", "lowest pinball (series)"):
+        cols = (
+            "model",
+            "pinball %",
+            "coverage",
+            "rel. MAE",
+            "lowest pinball (series)",
+            "network better / worse",
+        )
+        for col in cols:
             table.add_column(col, justify="left" if col == "model" else "right")
         for name, s in summary.items():
+            sig = (
+                "-"
+                if name == "network" or "network_better_series" not in s
+                else (f"{int(s['network_better_series'])} / {int(s['network_worse_series'])}")
+            )
             table.add_row(
                 name, f"{s['pinball']:.4f}", f"{s['coverage']:.3f}", f"{s['rel_mae']:.3f}",
-                f"{int(s['lowest_pinball_series'])}",
+                f"{int(s['lowest_pinball_series'])}", sig,
             )  # fmt: skip
         stdout.print(table)
+        stdout.print(
+            "network better / worse: series where the network's pinball loss is lower / higher than that "
+            "model's with one-sided Diebold-Mariano p < 0.05 on the series (unadjusted)"
+        )
     if doc["aci_series"]:
         where = "validation windows and held-out days" if doc["holdout_days"] else "validation windows"
         stdout.print(

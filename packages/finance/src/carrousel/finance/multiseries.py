@@ -35,10 +35,12 @@ from carrousel.finance.bundle import ForecasterBundle
 from carrousel.finance.config import FinanceConfig, for_series
 from carrousel.finance.conformal import AciState
 from carrousel.finance.errors import FrameError, PriceDataError
+from carrousel.finance.evaluate import ALPHA, pinball_rows
 from carrousel.finance.features import SeriesData, cumulative_targets, valid_origins
 from carrousel.finance.fitted import FittedForecaster
 from carrousel.finance.frames import frame_history, frame_series, known_scalers, quiet_missing
 from carrousel.finance.panel import panel_windows
+from carrousel.finance.scoring import diebold_mariano
 from carrousel.finance.training import fit_at
 
 __all__ = ["HOLDOUT_BASELINES", "GlobalResult", "SeriesScore", "holdout_scores", "train_global"]
@@ -57,12 +59,17 @@ class SeriesScore:
         coverage: share of outcomes inside the outermost quantile interval.
         mae: mean absolute error of the median price.
         rel_mae: ``mae`` over the random walk's on the same windows.
+        better_p: one-sided Diebold-Mariano p (HLN) that the network's pinball loss per origin is lower
+            than this model's on this series (None: the network itself).
+        worse_p: the same that it is higher.
     """
 
     pinball: float
     coverage: float
     mae: float
     rel_mae: float
+    better_p: float | None = None
+    worse_p: float | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,7 +100,9 @@ class GlobalResult:
     skipped: tuple[str, ...] = ()
 
     def summary(self) -> dict[str, dict[str, float]]:
-        """Per model: mean pinball, coverage and rel. MAE over the held-out series, and series won on pinball."""
+        """Per model: mean pinball, coverage and rel. MAE over the held-out series, series won on pinball, and
+        series where the network's pinball loss is significantly lower / higher than this model's (one-sided
+        DM p below :data:`~carrousel.finance.evaluate.ALPHA` on that series, unadjusted)."""
         if not self.holdout:
             return {}
         models = list(next(iter(self.holdout.values())))
@@ -104,6 +113,8 @@ class GlobalResult:
                 "coverage": float(np.mean([s[m].coverage for s in self.holdout.values()])),
                 "rel_mae": float(np.mean([s[m].rel_mae for s in self.holdout.values()])),
                 "lowest_pinball_series": float(sum(b == m for b in best)),
+                "network_better_series": float(sum(_below(s[m].better_p) for s in self.holdout.values())),
+                "network_worse_series": float(sum(_below(s[m].worse_p) for s in self.holdout.values())),
             }
             for m in models
         }
@@ -137,11 +148,8 @@ class GlobalResult:
         }
 
 
-def _pinball(f: np.ndarray, y: np.ndarray, qs: tuple[float, ...]) -> float:
-    """Mean pinball loss (percent) of ``(..., Q)`` quantiles against ``(...)`` outcomes."""
-    diff = (y[..., None] - f) * 100
-    q = np.asarray(qs)
-    return float(np.mean(np.maximum(q * diff, (q - 1) * diff)))
+def _below(p: float | None) -> bool:
+    return p is not None and p < ALPHA
 
 
 def holdout_scores(
@@ -187,9 +195,18 @@ def holdout_scores(
     truth = price0 * np.exp(y)
     maes = {m: float(np.mean(np.abs(price0 * np.exp(f[..., mid]) - truth))) for m, f in models.items()}
     inside = {m: float(np.mean((y >= f[..., 0]) & (y <= f[..., -1]))) for m, f in models.items()}
+    rows = {m: pinball_rows(f, y, quantiles) for m, f in models.items()}  # (n,) per origin, percent
+
+    def sides(m: str) -> tuple[float | None, float | None]:
+        if m == "network":
+            return None, None
+        return diebold_mariano(rows["network"], rows[m], h)[1], diebold_mariano(rows[m], rows["network"], h)[
+            1
+        ]
+
     return {
-        m: SeriesScore(_pinball(f, y, quantiles), inside[m], maes[m], maes[m] / maes["random_walk"])
-        for m, f in models.items()
+        m: SeriesScore(float(rows[m].mean()), inside[m], maes[m], maes[m] / maes["random_walk"], *sides(m))
+        for m in models
     }
 
 
