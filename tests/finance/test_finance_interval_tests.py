@@ -11,6 +11,7 @@ from scipy import stats
 
 from carrousel.finance.backtest import BacktestResult
 from carrousel.finance.evaluate import ALPHA, pinball_rows, score_backtest
+from carrousel.finance.members import with_members
 from carrousel.finance.scoring import holm
 
 QS = (0.1, 0.5, 0.9)
@@ -85,3 +86,13 @@ def test_interval_line_names_the_best_baseline_and_says_yes_only_when_significan
     assert twin.p == 1.0 and same.best_interval_baseline == "zero_return"
     assert ": no (pinball" in same.interval_verdict
     assert same.to_dict()["interval_verdict"] == same.interval_verdict
+
+
+def test_a_yes_of_the_intervals_stands_only_when_most_members_reach_it_alone() -> None:
+    bt = _backtest(3)
+    net, flat = bt.forecasts["lstm"], bt.forecasts["random_walk"]
+    alike = replace(bt, members=np.stack([net, net * 1.001]), member_seeds=(0, 1))
+    assert ": yes (pinball" in with_members(alike, score_backtest(alike)).interval_verdict
+    lucky = replace(bt, members=np.stack([flat, flat * 1.001, net]), member_seeds=(0, 1, 2))
+    board = with_members(lucky, score_backtest(lucky))
+    assert ": no (ensemble alone: 1/3 members) (pinball" in board.interval_verdict

@@ -51,8 +51,10 @@ __all__ = [
     "Scoreboard",
     "StepScore",
     "binomial_p",
+    "board_interval_verdict",
     "board_verdict",
     "diebold_mariano",
+    "interval_answer",
     "interval_verdict_text",
     "pinball_rows",
     "score_backtest",
@@ -198,15 +200,34 @@ def _compare(
     )
 
 
-def interval_verdict_text(net: str, net_loss: float, best: Comparison | None) -> str:
+def interval_verdict_text(
+    net: str, net_loss: float, best: Comparison | None, support: tuple[int, int] | None = None
+) -> str:
     """The intervals' line: the network's quantiles beat those of the baseline with the lowest mean pinball
-    loss when the Holm-adjusted DM p is below :data:`ALPHA` ("" without a baseline)."""
+    loss when the Holm-adjusted DM p is below :data:`ALPHA` ("" without a baseline); with a seed ensemble's
+    ``support`` ``(members whose own intervals beat their best baseline, members)`` a "yes" stands only when
+    most members reach it alone too, as in :func:`verdict_text`."""
     if best is None:
         return ""
+    answer = "yes" if best.p_holm < ALPHA else "no"
+    if answer == "yes" and support is not None and 2 * support[0] <= support[1]:
+        answer = f"no (ensemble alone: {support[0]}/{support[1]} members)"
     return (
-        f"{net} intervals beat best baseline {best.baseline}: {'yes' if best.p_holm < ALPHA else 'no'} "
+        f"{net} intervals beat best baseline {best.baseline}: {answer} "
         f"(pinball {net_loss:.4f} vs {best.loss:.4f}, p={best.p_holm:.3g} Holm-adjusted)"
     )
+
+
+def interval_answer(board: Scoreboard) -> bool:
+    """Whether a scoreboard's intervals beat its best baseline under :func:`interval_verdict_text`'s rule."""
+    best = {c.baseline: c for c in board.interval_comparisons}.get(board.best_interval_baseline)
+    return best is not None and best.p_holm < ALPHA
+
+
+def board_interval_verdict(board: Scoreboard, support: tuple[int, int] | None = None) -> str:
+    """:func:`interval_verdict_text` of a scoreboard (with a seed ensemble's ``support``)."""
+    best = {c.baseline: c for c in board.interval_comparisons}.get(board.best_interval_baseline)
+    return interval_verdict_text(board.scores[0].model, board.interval_network_loss, best, support)
 
 
 def _direction_hits(bt: BacktestResult, name: str) -> np.ndarray | None:

@@ -7,7 +7,8 @@ MAE, MASE, pinball loss, coverage and the two verdict answers (beats the random 
 baseline); over the members: min, max and standard deviation (``ddof=1``) of each figure. A "yes" of the
 verdict stands only when most members reach it alone too (the ``support`` of
 :func:`~carrousel.finance.evaluate.verdict_text`: else the base seed could flip it), and the line gains one clause saying how many members reach the ensemble's answers
-(``members agree: 5/5``).
+(``members agree: 5/5``). The intervals' line follows the same rule: its "yes" stands only when most
+members' own intervals beat their best baseline.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from carrousel.finance.backtest import BacktestResult, aci_name
 from carrousel.finance.evaluate import (
     NOT_BASELINES,
     Scoreboard,
+    board_interval_verdict,
     board_verdict,
+    interval_answer,
     score_backtest,
     verdict_answers,
 )
@@ -55,9 +58,11 @@ def with_members(bt: BacktestResult, board: Scoreboard) -> Scoreboard:
     baselines = {k: v for k, v in bt.forecasts.items() if k not in NOT_BASELINES and k != aci_name(net)}
     ours = verdict_answers(board)
     scores = []
+    intervals = 0  # members whose own intervals beat their best baseline
     for seed, forecast in zip(bt.member_seeds, bt.members, strict=True):
         alone = score_backtest(replace(bt, forecasts={**baselines, net: forecast}, members=None))
         answers = verdict_answers(alone)
+        intervals += interval_answer(alone)
         s = alone.scores[0]
         scores.append(
             MemberScore(seed, s.rel_mae, s.mase, s.pinball, s.coverage, *answers, agrees=answers == ours)
@@ -76,7 +81,10 @@ def with_members(bt: BacktestResult, board: Scoreboard) -> Scoreboard:
         len(scores),
     )
     verdict = f"{board_verdict(board, support)}; members agree: {agree}/{len(scores)}"
-    return replace(board, verdict=verdict, members=tuple(scores), member_spread=spread)
+    interval_verdict = board_interval_verdict(board, (intervals, len(scores)))
+    return replace(
+        board, verdict=verdict, members=tuple(scores), member_spread=spread, interval_verdict=interval_verdict
+    )
 
 
 def score_run(bt: BacktestResult) -> Scoreboard:
