@@ -127,3 +127,30 @@ def test_cli_precision_bf16_scores_as_fp32(oct4_fa: Path, mafk_fa: Path, tmp_pat
         assert res.exit_code == 1 and len(lines) == 1 and "use --precision bf16" in lines[0], res.output
     res = CliRunner().invoke(app, [*args, "int4"])
     assert res.exit_code == 2 and "'int4' is not one of 'fp32', 'bf16', 'fp16'" in res.output
+
+
+def test_classes_of_different_lengths_are_refused(
+    oct4_fa: Path, mafk_fa: Path, tmp_path: Path, write_fasta
+) -> None:
+    """Short positives (30-bp cores of real Oct4 peaks) against whole 200-bp Mafk peaks: the N padding alone
+    would separate them, so ``bio evaluate`` refuses with one line naming both lengths and the fix (it
+    printed a model AUROC of 0.97 for 26-bp CRP sites against 200-bp windows); equal lengths still run."""
+    from carrousel.bio.fasta import read_sequences
+
+    _, pos = read_sequences(oct4_fa)
+    _, neg = read_sequences(mafk_fa)
+    short = write_fasta(tmp_path / "p.fa", {f"p{i}": s[85:115] for i, s in enumerate(pos[:40])})
+    whole = write_fasta(tmp_path / "n.fa", {f"n{i}": s for i, s in enumerate(neg[:40])})
+    cut = write_fasta(tmp_path / "n30.fa", {f"n{i}": s[85:115] for i, s in enumerate(neg[:40])})
+    for extra in ([], ["--pwm-only", "-m", "MAFK"]):
+        res = CliRunner().invoke(
+            app, ["evaluate", "--positives", str(short), "--negatives", str(whole), *extra]
+        )
+        assert res.exit_code == 1, res.output
+        line = res.stderr.strip()
+        assert line.startswith("error: the positives hold 30 bases of the 200-base window (median)"), line
+        assert "negatives 200" in line and "same length" in line and "\n" not in line
+        assert "Traceback" not in res.output
+    res = CliRunner().invoke(app, ["evaluate", "--positives", str(short), "--negatives", str(cut), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["positives"] == 40

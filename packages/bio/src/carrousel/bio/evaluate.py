@@ -15,7 +15,7 @@ from carrousel.bio.errors import EvaluateConfigError
 from carrousel.bio.models import MotifModel
 from carrousel.bio.motifs import Motif
 from carrousel.bio.pwm import Background, IntegerPWM, SequenceCodes
-from carrousel.bio.validation import MIN_EVAL_PER_CLASS
+from carrousel.bio.validation import MIN_EVAL_PER_CLASS, check_matched_lengths
 from carrousel.core.metrics import pr_auc, roc_auc
 
 __all__ = ["Evaluation", "choose_task", "evaluate_windows", "pwm_max_scores"]
@@ -182,13 +182,16 @@ def evaluate_windows(
 
     Raises:
         EvaluateConfigError: fewer than :data:`~carrousel.bio.validation.MIN_EVAL_PER_CLASS` windows in
-            a class (AUROC and AUPRC on fewer say nothing), or ``task`` is not an output of the model.
+            a class (AUROC and AUPRC on fewer say nothing), classes of very different lengths (one padded
+            with far more N: see :func:`~carrousel.bio.validation.check_matched_lengths`), or ``task`` is
+            not an output of the model.
     """
     for n, what in ((pos.shape[0], "positive"), (neg.shape[0], "negative")):
         if n < MIN_EVAL_PER_CLASS:
             raise EvaluateConfigError(
                 f"{n} {what} sequence(s): AUROC and AUPRC need at least {MIN_EVAL_PER_CLASS} per class"
             )
+    check_matched_lengths(pos, neg, EvaluateConfigError)
     x = np.concatenate([pos, neg])
     y = np.concatenate([np.ones(pos.shape[0]), np.zeros(neg.shape[0])])
     counts = np.bincount(x[x < 4].reshape(-1), minlength=4)[:4].astype(np.float64)
