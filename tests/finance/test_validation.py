@@ -88,3 +88,18 @@ def test_one_day_spike_is_noted_not_hidden(raw_aapl: pd.DataFrame) -> None:
     clean, notes = clean_prices(bad, "AAPL", min_history=100)
     assert len(clean) == len(raw_aapl)  # kept as given: only the user can tell a bad tick from a real move
     assert any("spike" in n and str(day.date()) in n and "x50" in n for n in notes), notes
+
+
+@pytest.mark.parametrize(("rule", "kind"), [("W-FRI", "weekly"), ("BME", "monthly")])
+def test_weekly_or_monthly_bars_are_refused(raw_aapl: pd.DataFrame, rule: str, kind: str) -> None:
+    """Weekly or monthly bars were forecast as if each bar were one day (the next five sessions dated, a
+    "5-day" horizon of five weeks); they are one error naming the spacing and the fix."""
+    bars = raw_aapl.resample(rule).last().dropna()
+    with pytest.raises(PriceDataError, match=f"apart \\(median\\): {kind} bars.*give daily prices"):
+        clean_prices(bars, "AAPL", min_history=30)
+
+
+def test_daily_bars_with_a_long_gap_are_accepted(raw_aapl: pd.DataFrame) -> None:
+    gap = raw_aapl[(raw_aapl.index < "2005-01-01") | (raw_aapl.index >= "2006-01-01")]  # a year missing
+    clean, _ = clean_prices(gap, "AAPL", min_history=100)
+    assert len(clean) == len(gap)

@@ -23,6 +23,7 @@ SPLIT_RATIOS = (2.0, 3.0, 4.0, 5.0, 7.0, 8.0, 10.0, 15.0, 20.0)  # forward split
 _SPLIT_TOLERANCE = 0.03  # |log(jump) - log(ratio)| accepted as a split (about 3%)
 _MIN_JUMP = float(np.log(1.8))  # overnight moves smaller than this are never treated as splits
 _SPIKE = float(np.log(2.5))  # a one-day move beyond this that reverses the next day is noted as a bad tick
+_MAX_MEDIAN_STEP = 2  # weekdays between consecutive rows (median) beyond which bars are not daily
 
 
 def detect_splits(close: pd.Series, open_: pd.Series | None = None) -> list[tuple[pd.Timestamp, float]]:
@@ -69,7 +70,8 @@ def clean_prices(
 
     Raises:
         TickerNotFoundError: when the frame is empty.
-        PriceDataError: on non-positive prices, unrepairable split jumps or too short a history.
+        PriceDataError: on non-positive prices, unrepairable split jumps, bars that are not daily (rows a
+            median of more than two weekdays apart: weekly or monthly data) or too short a history.
     """
     notes: list[str] = []
     if frame is None or len(frame) == 0:
@@ -136,6 +138,7 @@ def clean_prices(
             "a constant series cannot be forecast or scored, check the data source"
         )
     _note_spikes(df["close"], notes)
+    _check_daily(df.index, ticker)
     if len(df) < min_history:
         raise PriceDataError(
             f"{ticker} has only {len(df)} usable trading days, at least {min_history} are needed; "
@@ -145,6 +148,21 @@ def clean_prices(
     for note in notes:
         logger.warning("%s: %s", ticker, note)
     return df[["open", "high", "low", "close", "volume"]].astype("float64"), notes
+
+
+def _check_daily(index: pd.DatetimeIndex, ticker: str) -> None:
+    """Refuses weekly or monthly bars: every window, baseline and forecast date counts daily sessions, so
+    a weekly series would be forecast as if each week were one day (dated the next sessions)."""
+    if len(index) < 3:
+        return
+    days = index.to_numpy().astype("datetime64[D]")
+    step = float(np.median(np.busday_count(days[:-1], days[1:])))
+    if step > _MAX_MEDIAN_STEP:
+        kind = "weekly" if step <= 7 else "monthly" if step <= 31 else "sparse"
+        raise PriceDataError(
+            f"{ticker}'s rows are {step:g} weekdays apart (median): {kind} bars, but the forecasts, backtest "
+            "and dates count daily sessions; give daily prices (one row per trading day)"
+        )
 
 
 def _note_spikes(close: pd.Series, notes: list[str]) -> None:
