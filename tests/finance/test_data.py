@@ -198,3 +198,23 @@ def test_dates_keep_the_exchange_day_with_time_zones() -> None:
     assert [str(d.date()) for d in df.index] == ["2024-01-04", "2024-01-05", "2024-01-08"]
     text = pd.DataFrame({"Date": ["2024-03-08 00:00:00-05:00", "2024-03-11 00:00:00-04:00"], "Close": [1, 2]})
     assert [str(d.date()) for d in data_mod.normalise_columns(text).index] == ["2024-03-08", "2024-03-11"]
+
+
+@pytest.mark.parametrize("layout", ["%m/%d/%Y", "%d.%m.%Y", "%d/%m/%y"])
+def test_numeric_dates_settled_by_the_column_are_read(
+    tmp_path: Path, raw_aapl: pd.DataFrame, layout: str
+) -> None:
+    """Spreadsheet dates (``1/4/1999``, as arch's S&P 500 file and US Excel write them) were refused as
+    ambiguous at the first row with both fields <= 12, though later rows (``12/28/2018``) settle the order;
+    now the column decides, and a column that never settles it is still an error."""
+    frame = raw_aapl.rename_axis("Date").reset_index()
+    path = tmp_path / "dates.csv"
+    frame.assign(Date=frame["Date"].dt.strftime(layout)).to_csv(path, index=False)
+    got = read_price_csv(path)
+    assert got.index.equals(pd.DatetimeIndex(raw_aapl.index))
+    first = frame.head(8).assign(
+        Date=frame["Date"].head(8).dt.strftime(layout)
+    )  # 2000-03-01..: never settled
+    first.to_csv(path, index=False)
+    with pytest.raises(PriceDataError, match="ambiguous date"):
+        read_price_csv(path)

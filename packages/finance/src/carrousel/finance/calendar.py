@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import exchange_calendars as xcals
 import pandas as pd
 
-from carrousel.finance.errors import CalendarNotFoundError
+from carrousel.finance.errors import CalendarNotFoundError, PriceDataError
 
-__all__ = ["CalendarGaps", "check_sessions", "future_sessions", "get_calendar"]
+__all__ = ["CalendarGaps", "check_sessions", "future_sessions", "get_calendar", "trading_dates"]
 
 logger = logging.getLogger(__name__)
 
@@ -69,3 +69,57 @@ def check_sessions(index: pd.DatetimeIndex, calendar: str = "XNYS") -> CalendarG
         longest = max(longest, run)
     off = int((~index.isin(sessions)).sum())
     return CalendarGaps(missing=missing, longest_gap=longest, off_calendar=off)
+
+
+def trading_dates(values: pd.Series) -> pd.DatetimeIndex:
+    """Calendar dates of daily bars, in the exchange's own time zone (never shifted through UTC).
+
+    yfinance stamps daily bars at local midnight (``2024-01-02 00:00:00-05:00``; Tokyo ``+09:00``):
+    the local date is the trading date, so time-zone information is dropped, not converted. Numeric dates
+    (``1/4/1999``, as spreadsheets export them) are read month-first or day-first as the column shows (a
+    row with ``12/28/2018`` settles it for every row); a column that never shows it is an error.
+
+    Raises:
+        PriceDataError: mixed formats, an unreadable date, or day-first/month-first never settled.
+    """
+    if pd.api.types.is_datetime64_any_dtype(values):
+        idx = pd.DatetimeIndex(values)
+        return idx.tz_localize(None) if idx.tz is not None else idx
+    text = values.astype(str).str.strip()
+    iso = text.str.match(r"^\d{4}-\d{2}-\d{2}")
+    if iso.any() and not iso.all():
+        row = int((~iso).to_numpy().argmax())
+        if pd.isna(pd.to_datetime(text.iloc[row], errors="coerce", format="mixed")):
+            raise PriceDataError(
+                f"unreadable date {text.iloc[row]!r} in data row {row + 1}; use YYYY-MM-DD dates"
+            )
+        raise PriceDataError(
+            f"mixed date formats: data row {row + 1} has {text.iloc[row]!r} among YYYY-MM-DD dates; "
+            "write every date as YYYY-MM-DD"
+        )
+    if iso.all():
+        parsed = pd.to_datetime(text.str[:10], errors="coerce", format="%Y-%m-%d")
+    else:
+        parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+        dayfirst = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=True)
+        differ = parsed.notna() & dayfirst.notna() & (parsed != dayfirst)
+        order = _field_order(text) if differ.any() else None
+        if order == "day":
+            parsed = dayfirst
+        elif differ.any() and order is None:
+            row = int(differ.to_numpy().argmax())
+            raise PriceDataError(
+                f"ambiguous date {text.iloc[row]!r} in data row {row + 1} (day-first or month-first?); "
+                "write every date as YYYY-MM-DD"
+            )
+    return pd.DatetimeIndex(parsed)
+
+
+def _field_order(text: pd.Series) -> str | None:
+    """``"day"`` or ``"month"`` when numeric dates (``1/4/1999``) say which field comes first: some row has
+    a first field above 12 (day first) or a second one above 12 (month first), never both; else None."""
+    fields = text.str.extract(r"^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}$")
+    if fields.isna().any().any():
+        return None
+    first, second = (fields[k].astype(int).gt(12).any() for k in (0, 1))
+    return "day" if first and not second else "month" if second and not first else None

@@ -29,7 +29,7 @@ from carrousel.core.atomic import atomic_write_text
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
 from carrousel.core.optional import require
-from carrousel.finance.calendar import check_sessions, get_calendar
+from carrousel.finance.calendar import check_sessions, get_calendar, trading_dates
 from carrousel.finance.config import DataConfig
 from carrousel.finance.errors import PriceDataError, TickerNotFoundError, YahooUnreachableError
 from carrousel.finance.validation import clean_prices
@@ -142,7 +142,7 @@ def normalise_columns(raw: pd.DataFrame) -> pd.DataFrame:
     if "volume" not in df:
         df["volume"] = 0.0
     raw_dates = df.pop("date")
-    dates = _trading_dates(raw_dates)
+    dates = trading_dates(raw_dates)
     if dates.isna().any():
         row = int(dates.isna().argmax())
         value = raw_dates.iloc[row]
@@ -176,42 +176,6 @@ def _numbers(values: pd.Series, col: str) -> pd.Series:
             "a '.' decimal point and no thousands separators"
         )
     return numbers.astype(float)
-
-
-def _trading_dates(values: pd.Series) -> pd.DatetimeIndex:
-    """Calendar dates of daily bars, in the exchange's own time zone (never shifted through UTC).
-
-    yfinance stamps daily bars at local midnight (``2024-01-02 00:00:00-05:00``; Tokyo ``+09:00``):
-    the local date is the trading date, so time-zone information is dropped, not converted.
-    """
-    if pd.api.types.is_datetime64_any_dtype(values):
-        idx = pd.DatetimeIndex(values)
-        return idx.tz_localize(None) if idx.tz is not None else idx
-    text = values.astype(str).str.strip()
-    iso = text.str.match(r"^\d{4}-\d{2}-\d{2}")
-    if iso.any() and not iso.all():
-        row = int((~iso).to_numpy().argmax())
-        if pd.isna(pd.to_datetime(text.iloc[row], errors="coerce", format="mixed")):
-            raise PriceDataError(
-                f"unreadable date {text.iloc[row]!r} in data row {row + 1}; use YYYY-MM-DD dates"
-            )
-        raise PriceDataError(
-            f"mixed date formats: data row {row + 1} has {text.iloc[row]!r} among YYYY-MM-DD dates; "
-            "write every date as YYYY-MM-DD"
-        )
-    if iso.all():
-        parsed = pd.to_datetime(text.str[:10], errors="coerce", format="%Y-%m-%d")
-    else:
-        parsed = pd.to_datetime(text, errors="coerce", format="mixed")
-        dayfirst = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=True)
-        differ = parsed.notna() & dayfirst.notna() & (parsed != dayfirst)
-        if differ.any():
-            row = int(differ.to_numpy().argmax())
-            raise PriceDataError(
-                f"ambiguous date {text.iloc[row]!r} in data row {row + 1} (day-first or month-first?); "
-                "write every date as YYYY-MM-DD"
-            )
-    return pd.DatetimeIndex(parsed)
 
 
 def read_price_csv(path: str | Path) -> pd.DataFrame:
