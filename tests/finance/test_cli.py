@@ -254,3 +254,33 @@ def test_out_refuses_a_folder_that_is_not_a_run(sample_source: Path, tmp_path: P
     result = runner.invoke(app, ["forecast", "AAPL", "--source", "sample", *TINY, "--out", str(tmp_path)])
     assert result.exit_code == 1 and "not a run folder" in result.output
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_forecast_table_keeps_the_forecast_whole_on_narrow_screens(
+    monkeypatch: pytest.MonkeyPatch, terminal: bool
+) -> None:
+    """With the nine baselines' columns, p10/p90 printed as ``2462.…`` even on a 140-column pipe; the
+    forecast's own columns (date, day, quantiles, change) now stay whole and only the baselines give way."""
+    import io
+
+    from rich.console import Console
+
+    import carrousel.finance.cli as cli_mod
+
+    screen = Console(file=io.StringIO(), width=80, force_terminal=terminal, color_system=None)
+    monkeypatch.setattr(cli_mod, "stdout", screen)
+    names = ["random_walk", "drift", "ewma", "garch", "arima", "auto_ets", "theta", "auto_arima", "ensemble"]
+    row = {"date": "2019-01-02", "step": 1, "quantiles": {"p10": 2462.68, "p50": 2504.52, "p90": 2554.4}}
+    fc = {"ticker": "SPX", "last_date": "2018-12-31", "last_close": 2506.85, "notes": [],
+          "rows": [{**row, "change_pct": -0.09}], "others": {n: [2506.85] for n in names}}  # fmt: skip
+    data = {
+        "label": "CSV file spx.csv",
+        "source": "csv",
+        "first_date": "2014-01-02",
+        "last_date": "2018-12-31",
+    }
+    cli_mod._render_forecast({"model": "lstm", "data": [data], "forecasts": [fc]})
+    text = screen.file.getvalue()
+    for cell in ("2019-01-02", "2462.68", "2504.52", "2554.40", "-0.09%"):
+        assert cell in text, text

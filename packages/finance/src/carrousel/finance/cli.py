@@ -333,11 +333,13 @@ def _render_forecast(doc: dict[str, Any]) -> None:
             title=f"{doc['model']} forecast from the close of {fc['last_date']} ({fc['last_close']:.2f})"
         )
         table.add_column("date", no_wrap=True, min_width=10)  # whole dates, even on an 80-column pipe
-        table.add_column("day", justify="right")
+        table.add_column("day", justify="right", min_width=3)
         labels = list(fc["rows"][0]["quantiles"])
-        for lab in labels:
-            table.add_column(lab, justify="right", style="bold" if lab == "p50" else None)
-        table.add_column("median change", justify="right")
+        for lab in labels:  # whole numbers: only the baselines' columns give way on a narrow screen
+            wide = max(len(f"{row['quantiles'][lab]:.2f}") for row in fc["rows"])
+            table.add_column(lab, justify="right", style="bold" if lab == "p50" else None, min_width=wide)
+        change = max(len(f"{row['change_pct']:+.2f}%") for row in fc["rows"])
+        table.add_column("median change", justify="right", min_width=change)
         others = fc.get("others", {})
         for name in others:
             table.add_column(f"{name} p50", justify="right", style="dim")
