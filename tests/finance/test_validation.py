@@ -103,3 +103,13 @@ def test_daily_bars_with_a_long_gap_are_accepted(raw_aapl: pd.DataFrame) -> None
     gap = raw_aapl[(raw_aapl.index < "2005-01-01") | (raw_aapl.index >= "2006-01-01")]  # a year missing
     clean, _ = clean_prices(gap, "AAPL", min_history=100)
     assert len(clean) == len(gap)
+
+
+def test_an_empty_adjusted_close_column_is_as_if_absent(raw_aapl: pd.DataFrame) -> None:
+    """A blank ``Adj Close`` (a ticker merged into a file of others that have one) made every price NaN and
+    the error said the close never changes "at nan"; it is now read as a file without the column."""
+    blank = raw_aapl.assign(adj_close=np.nan)
+    clean, notes = clean_prices(blank, "AAPL", min_history=100)
+    ref, _ = clean_prices(_unadjusted(raw_aapl), "AAPL", min_history=100)
+    pd.testing.assert_frame_equal(clean, ref)
+    assert any("adjusted close column is empty" in n for n in notes)

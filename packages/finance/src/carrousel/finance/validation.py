@@ -87,6 +87,11 @@ def clean_prices(
         first_dup = df.index[dup][0].date()
         notes.append(f"{int(dup.sum())} duplicated date(s) (first {first_dup}): kept the last row of each")
         df = df[~dup]
+    if "adj_close" in df and df["adj_close"].isna().all():  # a blank column (a merged file): as if absent
+        df = df.drop(columns="adj_close")
+        notes.append(
+            "the adjusted close column is empty: the closes are used as they are (split jumps repaired)"
+        )
     cols = [*PRICE_COLUMNS, *(["adj_close"] if "adj_close" in df else [])]
     values = df[[*cols, "volume"]].to_numpy(dtype=float)
     infinite = np.isinf(values).any(axis=1)
