@@ -43,6 +43,9 @@ def _frame() -> pd.DataFrame:
         (lambda df: df.assign(y=[10.0, 20.0, -1.0, 19.5]), "prices must be positive"),
         (lambda df: df.assign(ds=["x", "2010-01-04", "2010-01-05", "2010-01-05"]), "not dates"),
         (lambda df: df.to_numpy(), "expected a pandas DataFrame"),
+        (lambda df: pd.DataFrame({"unique_id": "W", "ds": pd.date_range("2010-01-01", periods=60, freq="W-FRI"),
+                                  "y": np.linspace(10, 20, 60)}),
+         "series W's rows are 5 weekdays apart (median): weekly bars"),  # was forecast as daily sessions
     ],
 )  # fmt: skip
 def test_a_malformed_frame_is_one_clear_error(change: Callable[[pd.DataFrame], object], needle: str) -> None:

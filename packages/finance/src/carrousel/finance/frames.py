@@ -41,6 +41,7 @@ from carrousel.finance.errors import FrameError
 from carrousel.finance.features import Scaler, SeriesData, build_series
 from carrousel.finance.panel import panel_windows
 from carrousel.finance.training import fit_at
+from carrousel.finance.validation import check_daily
 
 __all__ = [
     "OPTIONAL",
@@ -66,7 +67,8 @@ FRAME_LABEL = "pandas DataFrame (unique_id, ds, y)"  # the data label of series 
 def validate_frame(df: object) -> pd.DataFrame:
     """Checks a ``unique_id, ds, y`` frame and returns a clean copy (``ds`` as dates, ``unique_id`` as text).
 
-    Rows of different series may interleave; within a series dates must increase strictly.
+    Rows of different series may interleave; within a series dates must increase strictly, one row per
+    trading day (weekly or monthly bars, a median of more than two weekdays apart, are refused).
 
     Raises:
         FrameError: one line naming the first problem and the fix.
@@ -122,6 +124,7 @@ def validate_frame(df: object) -> pd.DataFrame:
                 f"series {uid}'s dates are not in increasing order (first out of order: {when}); "
                 "sort the frame by unique_id, ds"
             )
+        check_daily(pd.DatetimeIndex(rows["ds"]), f"series {uid}", FrameError)
     return out
 
 

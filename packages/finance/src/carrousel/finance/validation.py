@@ -14,7 +14,7 @@ import pandas as pd
 
 from carrousel.finance.errors import PriceDataError, TickerNotFoundError
 
-__all__ = ["PRICE_COLUMNS", "SPLIT_RATIOS", "clean_prices", "detect_splits"]
+__all__ = ["PRICE_COLUMNS", "SPLIT_RATIOS", "check_daily", "clean_prices", "detect_splits"]
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ def clean_prices(
             "a constant series cannot be forecast or scored, check the data source"
         )
     _note_spikes(df["close"], notes)
-    _check_daily(df.index, ticker)
+    check_daily(df.index, ticker)
     if len(df) < min_history:
         raise PriceDataError(
             f"{ticker} has only {len(df)} usable trading days, at least {min_history} are needed; "
@@ -155,17 +155,21 @@ def clean_prices(
     return df[["open", "high", "low", "close", "volume"]].astype("float64"), notes
 
 
-def _check_daily(index: pd.DatetimeIndex, ticker: str) -> None:
+def check_daily(index: pd.DatetimeIndex, name: str, error: type[PriceDataError] = PriceDataError) -> None:
     """Refuses weekly or monthly bars: every window, baseline and forecast date counts daily sessions, so
-    a weekly series would be forecast as if each week were one day (dated the next sessions)."""
+    a weekly series would be forecast as if each week were one day (dated the next sessions).
+
+    Raises:
+        error: when consecutive rows are a median of more than two weekdays apart.
+    """
     if len(index) < 3:
         return
     days = index.to_numpy().astype("datetime64[D]")
     step = float(np.median(np.busday_count(days[:-1], days[1:])))
     if step > _MAX_MEDIAN_STEP:
         kind = "weekly" if step <= 7 else "monthly" if step <= 31 else "sparse"
-        raise PriceDataError(
-            f"{ticker}'s rows are {step:g} weekdays apart (median): {kind} bars, but the forecasts, backtest "
+        raise error(
+            f"{name}'s rows are {step:g} weekdays apart (median): {kind} bars, but the forecasts, backtest "
             "and dates count daily sessions; give daily prices (one row per trading day)"
         )
 
