@@ -118,6 +118,19 @@ def test_peaks_on_unknown_chromosome_is_one_clear_line(tmp_path: Path, write_fas
     assert not (tmp_path / "m").exists()
 
 
+def test_peaks_on_unknown_chromosome_names_the_genome_records(tmp_path: Path, write_fasta) -> None:
+    """BED names written as the accession (NC_008253.1) against an NCBI FASTA whose record is
+    ``gi|110640213|ref|NC_008253.1|``: the error quotes the genome's record names, so the near miss shows."""
+    fa = write_fasta(tmp_path / "g.fa", {f"gi|1|ref|NC_{i}.1|": "ACGT" * 200 for i in range(5)})
+    peaks = tmp_path / "peaks.bed"
+    peaks.write_text("NC_0.1\t100\t300\n")
+    res = runner.invoke(app, ["train", "--peaks", str(peaks), "--genome", str(fa), "-o", str(tmp_path / "m")])
+    assert res.exit_code == 1
+    line = res.output.strip()
+    assert "whose records are gi|1|ref|NC_0.1|, gi|1|ref|NC_1.1|, gi|1|ref|NC_2.1| and 2 more" in line, line
+    assert "\n" not in line and not (tmp_path / "m").exists()
+
+
 def test_background_windows_avoid_excluded_regions(tmp_path: Path) -> None:
     """GC-matched background for --peaks training never overlaps a peak."""
     from carrousel.bio.bed import merge_intervals

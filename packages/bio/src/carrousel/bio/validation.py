@@ -166,7 +166,7 @@ def usable_peaks(
 
     Args:
         peaks: the BED lines (:func:`carrousel.bio.bed.read_peaks`).
-        lengths: length of every genome record named by a peak.
+        lengths: length of every record of the genome (their names are quoted when no peak matches).
         bed: the BED file, for messages.
         genome: the genome FASTA, for messages.
 
@@ -177,9 +177,12 @@ def usable_peaks(
     missing = sorted({p.chrom for p in peaks} - set(lengths))
     on_genome = [p for p in peaks if p.chrom in lengths]
     if not on_genome:
+        names = list(lengths)  # what the genome calls its records: often a near miss (chr1 / 1, gi|..|ACC|)
+        more = f" and {len(names) - 3} more" if len(names) > 3 else ""
         raise TrainingDataError(
-            f"none of the peak chromosomes ({', '.join(missing[:3])}) are in {genome}: use the genome the "
-            "peaks were called on (BED names must match its FASTA record names)"
+            f"none of the peak chromosomes ({', '.join(missing[:3])}) are in {genome}, whose records are "
+            f"{', '.join(names[:3])}{more}: use the genome the peaks were called on (BED names must match "
+            "its FASTA record names)"
         )
     kept, past = [], []
     for p in on_genome:
