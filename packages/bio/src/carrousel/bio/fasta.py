@@ -173,11 +173,20 @@ def _iter_segments(path: str | Path) -> Iterator[tuple[str | None, bytes]]:
                         break
                 if not in_record:
                     if part.strip():
-                        raise FastaFormatError(f"{path}: text before the first '>' header; is this FASTA?")
+                        raise FastaFormatError(_before_header(path, part.decode("utf-8", "replace")))
                     continue
                 yield None, part
             if eof:
                 return
+
+
+def _before_header(path: str | Path, text: str) -> str:
+    """The error for text before the first header, quoting its first line (a '#' comment, a note, binary)."""
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")[:40]
+    return (
+        f"{path}: text before the first '>' header ({line!r}); is this FASTA? Delete the lines before the "
+        "first header (FASTA has no comment lines)"
+    )
 
 
 def iter_chunks(
@@ -361,7 +370,7 @@ def read_sequences(path: str | Path) -> tuple[list[str], list[str]]:
         text = raw.decode("latin-1")
     first = next((line for line in text.splitlines() if line.strip()), ">")
     if not first.startswith(">"):
-        raise FastaFormatError(f"{path}: text before the first '>' header; is this FASTA?")
+        raise FastaFormatError(_before_header(path, first))
     names: list[str] = []
     seqs: list[str] = []
     empty: list[str] = []
