@@ -218,3 +218,22 @@ def test_numeric_dates_settled_by_the_column_are_read(
     first.to_csv(path, index=False)
     with pytest.raises(PriceDataError, match="ambiguous date"):
         read_price_csv(path)
+
+
+def test_fred_dot_is_a_missing_value(tmp_path: Path, raw_aapl: pd.DataFrame) -> None:
+    """FRED's CSVs (fredgraph.csv: DATE, DCOILWTICO) mark a missing value with '.'; it was "'.' is not a
+    number". It is a missing close now (the row dropped with a note); other text is still an error."""
+    frame = raw_aapl.rename_axis("Date").reset_index()[["Date", "close"]].astype({"close": str})
+    frame.loc[5, "close"] = "."
+    path = tmp_path / "fred.csv"
+    frame.to_csv(path, index=False)
+    got = read_price_csv(path)
+    assert (
+        len(got) == len(frame)
+        and np.isnan(got["close"].iloc[5])
+        and got["close"].notna().sum() == len(frame) - 1
+    )
+    frame.loc[5, "close"] = ".5x"
+    frame.to_csv(path, index=False)
+    with pytest.raises(PriceDataError, match=r"'\.5x' is not a number"):
+        read_price_csv(path)

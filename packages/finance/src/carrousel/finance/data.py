@@ -160,15 +160,17 @@ def normalise_columns(raw: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+_MISSING = ("nan", "null", "na", "n/a", ".")  # missing-value cells; '.' is FRED's (fredgraph.csv)
+
+
 def _numbers(values: pd.Series, col: str) -> pd.Series:
-    """A numeric column; blank cells are missing values, any other non-number is an error naming it."""
+    """A numeric column; blank cells (and NaN, NA, N/A, null, and FRED's '.') are missing values, any other
+    non-number is an error naming it."""
     if pd.api.types.is_numeric_dtype(values):
         return values.astype(float)
     numbers = pd.to_numeric(values, errors="coerce")
     text = values.astype(str).str.strip()
-    bad = (
-        numbers.isna() & values.notna() & (text != "") & ~text.str.lower().isin(("nan", "null", "na", "n/a"))
-    )
+    bad = numbers.isna() & values.notna() & (text != "") & ~text.str.lower().isin(_MISSING)
     if bad.any():
         row = int(bad.to_numpy().argmax())
         raise PriceDataError(
