@@ -154,3 +154,15 @@ def test_classes_of_different_lengths_are_refused(
     res = CliRunner().invoke(app, ["evaluate", "--positives", str(short), "--negatives", str(cut), "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["positives"] == 40
+
+
+def test_a_motif_named_by_its_id_is_labelled_once(peaks: tuple[np.ndarray, np.ndarray]) -> None:
+    """A model trained on peaks names its output after a filter (``task0_filter6``, name = ID): the best
+    PWM read ``task0_filter6_task0_filter6``; a JASPAR motif keeps ``NAME_ID``."""
+    from carrousel.bio.motifs import Motif
+
+    oct4, mafk = peaks
+    ctcf = resolve_motifs(["CTCF"])[0]
+    learned = Motif(id="task0_filter6", name="task0_filter6", counts=np.asarray(ctcf.counts))
+    assert evaluate_windows(None, oct4, mafk, [learned]).best_pwm == "task0_filter6"
+    assert evaluate_windows(None, oct4, mafk, [ctcf]).best_pwm == "CTCF_MA0139.2"

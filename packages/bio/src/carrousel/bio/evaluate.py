@@ -98,8 +98,8 @@ def _auc(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     return float(roc_auc(s, y)), float(pr_auc(s, y))
 
 
-def _label(m: Motif) -> str:
-    return f"{m.name}_{m.id}"
+def _label(m: Motif) -> str:  # NAME_ID; a learned motif named by its ID (task0_filter6) once, not twice
+    return m.id if m.name in ("", m.id) else f"{m.name}_{m.id}"
 
 
 def choose_task(
