@@ -165,3 +165,24 @@ def test_same_file_or_sequences_as_background_is_a_warning(oct4_fa: Path, tmp_pa
     with caplog.at_level("WARNING"):
         pipeline.enrich(EnrichConfig(targets=str(oct4_fa), background=str(copy), motifs=("MA0142.1",)))
     assert "3897 of 3897 target sequences are also in the background" in caplog.text
+
+
+def test_a_background_of_other_lengths_is_refused(
+    oct4_fa: Path, mafk_fa: Path, tmp_path: Path, write_fasta
+) -> None:
+    """Targets cut to 40 bp against whole 200-bp peaks: the longer background holds hits more often whatever
+    the motif (26-bp CRP sites against 200-bp windows had their best q-value go from 3e-05 to 0.24), so the
+    run is one error naming both lengths and the fix; the same targets against 40-bp cuts still run."""
+    from carrousel.bio.fasta import read_sequences
+
+    _, pos = read_sequences(oct4_fa)
+    _, neg = read_sequences(mafk_fa)
+    short = write_fasta(tmp_path / "t.fa", {f"t{i}": s[80:120] for i, s in enumerate(pos[:60])})
+    cut = write_fasta(tmp_path / "b40.fa", {f"b{i}": s[80:120] for i, s in enumerate(neg[:60])})
+    res = runner.invoke(app, ["enrich", str(short), "--background", str(mafk_fa), "-m", "CTCF"])
+    assert res.exit_code == 1, res.output
+    line = res.stderr.strip()
+    assert line.startswith("error: the targets hold 40 bases (median, N excluded) and the background 200")
+    assert "same length" in line and "\n" not in line and "Traceback" not in res.output
+    res = runner.invoke(app, ["enrich", str(short), "--background", str(cut), "-m", "CTCF", "--json"])
+    assert res.exit_code == 0, res.output

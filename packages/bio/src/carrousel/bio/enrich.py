@@ -6,6 +6,7 @@ The hits come from the PWM scanner of :mod:`carrousel.bio.pwm` (exact p-values, 
 with N never scored): the targets and the background are packed into one sequence, each record followed
 by an N so that no window spans two records, and every motif is scanned once over the whole of it; a hit's
 start tells its record. Motifs are scanned on a few worker threads (the compiled scan releases the GIL).
+A background given must be about as long as the targets (a longer sequence holds a hit more often).
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from carrousel.bio.config import BackgroundKind, EnrichConfig
+from carrousel.bio.errors import SequenceSetError
 from carrousel.bio.motifs import Motif
 from carrousel.bio.pwm import Background, IntegerPWM, SequenceCodes, scan_windows
 from carrousel.bio.synth import dinucleotide_shuffle
+from carrousel.bio.validation import MAX_LENGTH_RATIO
 from carrousel.core.metrics import benjamini_hochberg
 
 __all__ = [
@@ -299,6 +302,19 @@ def composition(records: Sequence[np.ndarray]) -> Background:
     return Background.from_counts(counts + counts[::-1])
 
 
+def _check_lengths(targets: Sequence[np.ndarray], background: Sequence[np.ndarray]) -> None:
+    """Refuses a background far longer or shorter than the targets: a sequence holds a hit more often the
+    longer it is, so the percentages and folds would measure the lengths (26-bp CRP sites against 200-bp
+    E. coli windows: the best q-value 2.9e-05 became 0.24)."""
+    t, b = (float(np.median([int(np.count_nonzero(s != 4)) for s in x])) for x in (targets, background))
+    if max(t, b) > MAX_LENGTH_RATIO * max(min(t, b), 1.0):
+        raise SequenceSetError(
+            f"the targets hold {t:g} bases (median, N excluded) and the background {b:g}: a longer sequence "
+            "holds a hit more often, so the table would compare lengths, not motifs; give a background of "
+            "about the same length (or leave out --background: shuffles of the targets)"
+        )
+
+
 def enrich_sets(
     cfg: EnrichConfig,
     motifs: Sequence[Motif],
@@ -315,7 +331,13 @@ def enrich_sets(
         targets: ``(n_i,)`` uint8 codes of each target.
         background: ``(m_j,)`` uint8 codes of each background sequence, or None.
         progress: called with 1 after each motif.
+
+    Raises:
+        SequenceSetError: a background whose median length is more than
+            :data:`~carrousel.bio.validation.MAX_LENGTH_RATIO` times the targets' (or less than 1 / that).
     """
+    if background is not None:
+        _check_lengths(targets, background)
     if background is None:
         background = shuffled_background(targets, cfg.shuffles, cfg.seed)
         source, shuffles = f"dinucleotide shuffles of the targets, {cfg.shuffles} per sequence", cfg.shuffles
