@@ -139,3 +139,23 @@ def test_window_pwm_pvalue_is_best_site_sidak(panel) -> None:
     codes[1, 20 : 20 + L] = site  # TGGCCACCAGGGGGCGCTA, a strong CTCF site
     p2 = window_pwm_pvalues(codes, pw)
     assert p2[1] < 1e-3 < np.median(p2)
+
+
+def test_a_scan_of_short_records_says_the_model_tested_nothing(
+    oct4_fa, tmp_path, write_fasta, caplog
+) -> None:
+    """30-bp cores of real Oct4 peaks in the panel's 200-bp windows are mostly N, so no window is tested:
+    the scan reported 0 hits and said nothing; it now warns and points to the PWM method."""
+    from carrousel.bio.fasta import read_sequences
+
+    _, seqs = read_sequences(oct4_fa)
+    short = write_fasta(tmp_path / "short.fa", {f"s{i}": s[85:115] for i, s in enumerate(seqs[:40])})
+    with caplog.at_level("WARNING"):
+        res = pipeline.scan(ScanConfig(method="model"), short)
+    assert res.model_stages["windows_mostly_n"] == res.model_stages["windows"] == 40
+    assert "40 of 40 model windows are mostly N" in caplog.text and "--method pwm" in caplog.text
+    caplog.clear()
+    whole = write_fasta(tmp_path / "whole.fa", {f"w{i}": s for i, s in enumerate(seqs[:40])})
+    with caplog.at_level("WARNING"):
+        pipeline.scan(ScanConfig(method="model"), whole)
+    assert "mostly N" not in caplog.text

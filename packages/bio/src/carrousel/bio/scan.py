@@ -313,6 +313,7 @@ def scan_genome(
         parts.append(model_scanner.hits())
         tests.update({f"{k}:model": v for k, v in model_scanner.tests().items()})
         logger.info("model scan stages: %s", model_scanner.stages)
+        _warn_untested(model_scanner.stages, model_scanner.window)
     hits = Hits.concat(parts).sorted()
     used = list(motifs) if method is not Method.model else list(model_scanner.motifs if model_scanner else [])
     total_bases = sum(r.length for r in seen)
@@ -334,3 +335,15 @@ def scan_genome(
             else {}
         ),
     )
+
+
+def _warn_untested(stages: dict[str, int], window: int) -> None:
+    """Warns when most model windows went untested (more than half N: short records padded, N runs); a
+    scan of 26-bp sites with a 200-bp model reported 0 hits with no word that nothing was scored."""
+    n, skipped = stages["windows"], stages["windows_mostly_n"]
+    if n and 2 * skipped >= n:
+        logger.warning(
+            "%d of %d model windows are mostly N (records shorter than half the %d-base window, or N runs) "
+            "and were not tested; use --method pwm for short sequences",
+            *(skipped, n, window),
+        )
