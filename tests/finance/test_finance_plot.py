@@ -97,3 +97,28 @@ def test_figure_draws_the_step_errors_and_a_zoom_on_the_fan() -> None:
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+def test_a_short_backtest_still_draws_its_errors() -> None:
+    """``--test-days 20``: a 20-origin mean had one value, so the error panel was empty (an axis of 2017..2021
+    around nothing); the mean now spans a quarter of the origins (5), 16 points per line."""
+    bt = _backtest(20)
+    frame = pd.DataFrame(
+        {"open": CLOSE, "high": CLOSE, "low": CLOSE, "close": CLOSE, "volume": 1e6}, index=DAYS
+    )
+    history = PriceHistory("AAA", frame, "csv", "test prices", (), "0" * 64)
+    rows = tuple(
+        ForecastRow(str(d.date()), i + 1, CLOSE[-1], 0.0, {"p10": CLOSE[-1] * 0.99, "p50": CLOSE[-1], "p90": CLOSE[-1] * 1.01})
+        for i, d in enumerate(pd.bdate_range(DAYS[-1], periods=H + 1)[1:])
+    )  # fmt: skip
+    fc = TickerForecast(
+        "AAA", "csv", "test prices", str(DAYS[0].date()), str(DAYS[-1].date()), CLOSE[-1], rows
+    )
+    fig = fan_figure(history, fc, bt)
+    lines = [ln for ln in fig.axes[2].get_lines() if ln.get_label().endswith("mean)")]
+    assert [ln.get_label() for ln in lines] == ["lstm (5-origin mean)", "random_walk (5-origin mean)"]
+    assert all(len(ln.get_ydata()) == 16 for ln in lines)
+    np.testing.assert_allclose(np.asarray(lines[0].get_ydata(), float), step_errors(bt, "AAA", H, 5)["lstm"])
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)

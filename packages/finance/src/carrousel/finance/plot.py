@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 HISTORY_DAYS = 120  # trading days of history drawn before the forecast
 ZOOM_DAYS = 30  # trading days of history in the zoom panel
-ERROR_WINDOW = 20  # origins in the rolling mean of the error panel
+ERROR_WINDOW = 20  # origins in the rolling mean of the error panel (a quarter of them when fewer than 80)
 _EXTRA = ("carrousel-finance[plot]", "the fan chart (--plot, --out)")
 
 
@@ -193,11 +193,14 @@ def _fan(
 
 
 def _error_panel(ax: Any, bt: BacktestResult, ticker: str, step: int) -> None:
-    errors = step_errors(bt, ticker, step)
+    # a short backtest (20 origins: one full 20-origin mean, an empty panel) gets a shorter mean
+    window = max(1, min(ERROR_WINDOW, int((bt.tickers == ticker).sum()) // 4))
+    errors = step_errors(bt, ticker, step, window)
     for (name, series), color in zip(errors.items(), ("tab:blue", "tab:gray"), strict=False):
         ax.plot(
-            series.index, series.to_numpy(), color=color, lw=1, label=f"{name} ({ERROR_WINDOW}-origin mean)"
-        )
+            series.index, series.to_numpy(), color=color, lw=1, marker="." if len(series) < 40 else None,
+            label=f"{name} ({window}-origin mean)",
+        )  # fmt: skip
     ax.set_ylabel(f"{step}-day-ahead abs. error, %")
     ax.set_title(f"walk-forward backtest errors {step} days ahead (by target date)", fontsize=9)
     ax.legend(loc="upper left", fontsize=8)
