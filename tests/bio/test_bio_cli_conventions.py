@@ -91,6 +91,8 @@ def test_train_evaluate_discover_results_on_stdout(tmp_path: Path, pos_neg) -> N
     )
     assert res.exit_code == 0, res.output
     assert res.stdout.strip().endswith(str(disc / "report.md")) and "motifs ->" in res.stdout
+    found = int(res.stdout.split(" motifs ->")[0].split()[-1])
+    assert (f"(top 10 of {found})" if found > 10 else f"(all {found})") in res.stdout  # never "top 10 of 8"
     assert "motifs ->" not in res.stderr
     res = runner.invoke(app, ["discover", str(pos), "--model", str(out), "-o", str(disc), "--report", "html"])
     assert res.exit_code == 0, res.output

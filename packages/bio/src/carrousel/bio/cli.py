@@ -653,7 +653,9 @@ def discover(
         cli.emit_json(found.summary())
         return
     heads = ("rank", "motif", "consensus", "sites", "contribution", "best JASPAR match")
-    table = Table(*heads, title=f"motifs by contribution to {found.task} (top 10 of {len(found.motifs)})")
+    n = len(found.motifs)
+    top = f"top 10 of {n}" if n > 10 else f"all {n}"  # never "top 10 of 8"
+    table = Table(*heads, title=f"motifs by contribution to {found.task} ({top})")
     for row in found.rows(matches=1)[:10]:
         table.add_row(*row)
     cli.stdout.print(table)
