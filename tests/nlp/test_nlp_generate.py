@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from carrousel.nlp.baselines import NGramLM
 from carrousel.nlp.config import GenerateConfig, LMDataConfig, LMEvaluateConfig
 from carrousel.nlp.pipeline import TextGenerator, evaluate_lm
+from tests.nlp.conftest import Run
 
 
 def test_lm_beats_the_unigram_baseline(lm_model: Path, small_text: Path) -> None:
@@ -112,3 +114,18 @@ def test_cli_shorthand_streams_each_token_as_sampled(lm_model: Path, monkeypatch
     assert full.getvalue() == text  # the same command
     unknown = io.StringIO()
     assert _cli(monkeypatch, unknown, "generate", "trian", *args) == 2  # a misspelt command stays one
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--model", "m", "--top-p", "0"],  # an empty nucleus: was the config's exit 1
+        ["evaluate", "--model", "m", "--text", "t.txt", "--orders", "0"],
+        ["evaluate", "--model", "m", "--text", "t.txt", "--orders", "3,11"],
+    ],
+)
+def test_out_of_range_sampling_and_orders_are_usage_errors(nlp: Callable[..., Run], args: list[str]) -> None:
+    result = nlp("generate", *args)
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "--help" in result.stderr
+    assert "--top-p" in result.stderr or "--orders" in result.stderr
