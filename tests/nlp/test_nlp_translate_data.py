@@ -118,6 +118,22 @@ def test_tsv_with_language_header_jsonl_and_aligned_files(tmp_path: Path) -> Non
         read_pairs([bad])
 
 
+def test_byte_order_mark_and_non_utf8_files(tmp_path: Path) -> None:
+    """A BOM (Notepad's UTF-8) is not text: the 'en<TAB>de' header under it is still a header, and an aligned
+    file's first line does not start with U+FEFF; a Latin-1 file is an error that says to convert it."""
+    tsv = tmp_path / "bom.tsv"
+    tsv.write_bytes("\ufeffen\tde\nhello\thallo\n".encode())
+    assert read_pairs([tsv]) == [("hello", "hallo")]
+    a, b = tmp_path / "a.en", tmp_path / "b.de"
+    a.write_bytes("\ufeffhello\n".encode())
+    b.write_text("hallo\n", encoding="utf-8")
+    assert read_pairs([a, b]) == [("hello", "hallo")]
+    latin = tmp_path / "latin.tsv"
+    latin.write_bytes("caf\u00e9\tKaffee\n".encode("latin-1"))
+    with pytest.raises(TextDataError, match=r"not UTF-8 text.*convert it to UTF-8"):
+        read_pairs([latin])
+
+
 def test_cleaning_drops_empty_disproportionate_and_repeated_sources() -> None:
     pairs = [
         ("  open   the file ", "öffne die Datei"),
