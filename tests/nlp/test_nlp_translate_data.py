@@ -216,3 +216,20 @@ def test_hf_datasets_translation_sets(tmp_path: Path, monkeypatch: pytest.Monkey
     with pytest.raises(TextDataError, match="cannot load it as an HF datasets translation set") as err:
         read_pairs(["no_such_set_xyz:de-en#train"], "en", "de")
     assert "\n" not in str(err.value)
+
+
+def test_split_of_another_file_is_refused(undertrained: Path, tmp_path: Path) -> None:
+    """``evaluate --split test`` scores the pairs held out in training; another file's 'test' cut was never
+    held out (it may hold training pairs), so it is an error, not a silent score."""
+    from carrousel.nlp.pipeline.translate import Translator
+    from carrousel.nlp.pipeline.translate_eval import scored_pairs
+    from tests.nlp.conftest import word_pairs
+
+    tr = Translator.from_pretrained(undertrained)
+    trained = tr.bundle.data["pairs"]
+    assert len(scored_pairs(tr, trained, "test")) == tr.bundle.data["sizes"]["test"]
+    other = tmp_path / "other.tsv"
+    other.write_text("".join(f"{s}\t{t}\n" for s, t in sorted(word_pairs(300, 7))), encoding="utf-8")
+    with pytest.raises(TextDataError, match=r"held out in training.*--split all"):
+        scored_pairs(tr, [str(other)], "test")
+    assert len(scored_pairs(tr, [str(other)], "all")) > 200
