@@ -249,6 +249,10 @@ def encode_texts(
         out.append(np.asarray(ids or [tokenizer.unk_id], dtype=np.int64))
     if cut and warn:
         warn_truncated(cut, len(texts), max_length)
+    if unread := tokenizer.unread(out):
+        shown = ", ".join(str(n + 1) for n in unread[:5])
+        logger.warning("%d of %d texts (text %s) hold no word the model knows, only [UNK] (another language?): "
+                       "their labels mean nothing", len(unread), len(texts), shown)  # fmt: skip
     return out
 
 

@@ -138,6 +138,15 @@ class TextTokenizer:
         for characters it never saw."""
         return [w.removeprefix("▁") for w in self.pretokenize(text) if self.unk_id in self.word_ids(w)]
 
+    def unread(self, encoded: Sequence[Sequence[int]]) -> list[int]:
+        """Indices of the id sequences holding ``[UNK]`` and no other token with a letter or digit (spaces and
+        punctuation aside): texts of which the model knows no word, such as another language or script."""
+        ids = {int(i) for seq in encoded for i in seq}
+        known = {i for i in ids if i != self.unk_id and any(map(str.isalnum, self.id_to_token(i)))}
+        return [
+            n for n, seq in enumerate(encoded) if self.unk_id in seq and not known.intersection(map(int, seq))
+        ]
+
     def bpe_model(self) -> tuple[dict[str, int], list[tuple[str, str]]]:
         """A BPE tokenizer's vocabulary (entry -> id) and merges, best-ranked first.
 
