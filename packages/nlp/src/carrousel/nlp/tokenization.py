@@ -163,8 +163,12 @@ class TextTokenizer:
         """The text of each token of ``text`` as it appears in the input (for showing attention)."""
         enc = self._tok.encode(text, add_special_tokens=False)
         norm = self._tok.normalizer
-        if norm is not None:  # offsets point into the original text
-            return [text[a:b] or tok for (a, b), tok in zip(enc.offsets, enc.tokens, strict=True)]
+        if norm is not None:  # offsets point into the original text; a lone "▁" (the space the pre-tokenizer
+            # puts before the first word) points at that word's first character: it is shown as the space it is
+            return [
+                " " if tok == "▁" else text[a:b] or tok
+                for (a, b), tok in zip(enc.offsets, enc.tokens, strict=True)
+            ]
         return list(enc.tokens)
 
     def decode(self, ids: Iterable[int]) -> str:
