@@ -129,3 +129,22 @@ def test_out_of_range_sampling_and_orders_are_usage_errors(nlp: Callable[..., Ru
     assert result.returncode == 2, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "--help" in result.stderr
     assert "--top-p" in result.stderr or "--orders" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("holdout", "says"), [(0.001, "0.1%: the held-out tail"), (0.9999, "99.99%: the training")]
+)
+def test_a_holdout_that_leaves_nothing_names_the_side_and_the_fix(
+    tmp_path: Path, holdout: float, says: str
+) -> None:
+    """Before: 'too short to hold out 0%; give more' for --holdout 0.001 on a 1,500-character text."""
+    from carrousel.nlp.errors import TextDataError
+    from carrousel.nlp.pipeline.generate import split_text
+
+    text = tmp_path / "t.txt"
+    text.write_text(
+        "Redistribution and use in source and binary forms are permitted.\n" * 23, encoding="utf-8"
+    )
+    with pytest.raises(TextDataError, match=r"--holdout$") as info:
+        split_text(LMDataConfig((str(text),), holdout))
+    assert says in str(info.value)
