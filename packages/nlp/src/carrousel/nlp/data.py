@@ -345,11 +345,13 @@ def read_vectors(path: str | Path, wanted: set[str]) -> dict[str, np.ndarray]:
                 )
             if parts[0] in wanted and parts[0] not in found:
                 try:
-                    found[parts[0]] = np.asarray(parts[1:], dtype=np.float32)
+                    vec = np.asarray(parts[1:], dtype=np.float64)
                 except ValueError:
-                    raise TextDataError(
-                        f"--embeddings {p}: line {number} holds a non-number; check the format"
-                    ) from None
+                    vec = np.full(1, np.nan)
+                if not (np.abs(vec) <= np.finfo(np.float32).max).all():  # NaN/inf would spread to every row
+                    raise TextDataError(f"--embeddings {p}: line {number} holds a non-number (or nan, inf, or a "
+                                        "number over float32's range); check the format")  # fmt: skip
+                found[parts[0]] = vec.astype(np.float32)
     if not dim:
         raise TextDataError(f"--embeddings {p} holds no vectors; give a GloVe or word2vec text file")
     return found
