@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
@@ -138,7 +138,7 @@ class TextTokenizer:
         for characters it never saw."""
         return [w.removeprefix("▁") for w in self.pretokenize(text) if self.unk_id in self.word_ids(w)]
 
-    def unread(self, encoded: Sequence[Sequence[int]]) -> list[int]:
+    def unread(self, encoded: Sequence[Collection[int]]) -> list[int]:
         """Indices of the id sequences holding ``[UNK]`` and no other token with a letter or digit (spaces and
         punctuation aside): texts of which the model knows no word, such as another language or script."""
         ids = {int(i) for seq in encoded for i in seq}
