@@ -73,6 +73,15 @@ def test_hostile_text_is_one_data_error(tmp_path: Path, case: str) -> None:
     assert "\n" not in str(info.value)
 
 
+def test_binary_file_message_names_the_kind_once(tmp_path: Path) -> None:
+    p = tmp_path / "bin.txt"
+    p.write_bytes(b"\x7fELF\x00\x00")
+    with pytest.raises(DataError, match=r"binary file, not text$"):
+        read_text(p, "--file", "text")
+    with pytest.raises(DataError, match=r"binary file, not CSV text$"):
+        read_text(p, "--csv", "CSV")
+
+
 def test_output_checks(tmp_path: Path) -> None:
     assert check_output_file(tmp_path / "new" / "deeper" / "x.png", "--plot", (".png",))
     assert check_output_file("/dev/null", "-o") == Path("/dev/null")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from carrousel.nlp.baselines import NGramLM
 from carrousel.nlp.config import GenerateConfig, LMDataConfig, LMEvaluateConfig
 from carrousel.nlp.pipeline import TextGenerator, evaluate_lm
+from tests.nlp.conftest import Run
 
 
 def test_lm_beats_the_unigram_baseline(lm_model: Path, small_text: Path) -> None:
@@ -112,3 +114,37 @@ def test_cli_shorthand_streams_each_token_as_sampled(lm_model: Path, monkeypatch
     assert full.getvalue() == text  # the same command
     unknown = io.StringIO()
     assert _cli(monkeypatch, unknown, "generate", "trian", *args) == 2  # a misspelt command stays one
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--model", "m", "--top-p", "0"],  # an empty nucleus: was the config's exit 1
+        ["evaluate", "--model", "m", "--text", "t.txt", "--orders", "0"],
+        ["evaluate", "--model", "m", "--text", "t.txt", "--orders", "3,11"],
+    ],
+)
+def test_out_of_range_sampling_and_orders_are_usage_errors(nlp: Callable[..., Run], args: list[str]) -> None:
+    result = nlp("generate", *args)
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "--help" in result.stderr
+    assert "--top-p" in result.stderr or "--orders" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("holdout", "says"), [(0.001, "0.1%: the held-out tail"), (0.9999, "99.99%: the training")]
+)
+def test_a_holdout_that_leaves_nothing_names_the_side_and_the_fix(
+    tmp_path: Path, holdout: float, says: str
+) -> None:
+    """Before: 'too short to hold out 0%; give more' for --holdout 0.001 on a 1,500-character text."""
+    from carrousel.nlp.errors import TextDataError
+    from carrousel.nlp.pipeline.generate import split_text
+
+    text = tmp_path / "t.txt"
+    text.write_text(
+        "Redistribution and use in source and binary forms are permitted.\n" * 23, encoding="utf-8"
+    )
+    with pytest.raises(TextDataError, match=r"--holdout$") as info:
+        split_text(LMDataConfig((str(text),), holdout))
+    assert says in str(info.value)

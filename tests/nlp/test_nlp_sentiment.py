@@ -98,6 +98,10 @@ def test_evaluate_writes_metrics_and_charts(
     doc = json.loads((out / "metrics.json").read_text())
     assert doc["accuracy"] == ev.accuracy and doc["labels"] == ["neg", "pos"]
     assert (out / "confusion.png").read_bytes()[:4] == b"\x89PNG"
+    past = SentimentEvaluateConfig(str(sentiment_model), TextDataConfig(str(data)), example=120)  # text 121
+    with pytest.raises(TextDataError, match=r"--example 121: .* holds 120 texts; give 1 to 120"):
+        evaluate_sentiment(past, tmp_path / "eval2")
+    assert not (tmp_path / "eval2").exists()
 
 
 def test_multiclass_and_label_mismatch(tmp_path: Path, synthetic: Any, write_rows: Any) -> None:

@@ -68,6 +68,9 @@ def test_bad_inputs_are_one_line_errors() -> None:
 def test_pieces_follow_the_original_text() -> None:
     tok = train_tokenizer(CORPUS, TokenizerConfig(kind="word", vocab_size=300, min_frequency=1))
     assert [p.strip() for p in tok.pieces("The FILM, great")] == ["The", "FILM", ",", "great"]
+    bpe = train_tokenizer(CORPUS, TokenizerConfig(kind="bpe", vocab_size=300, min_frequency=1))
+    # an unknown first word: the lone "▁" before it was shown as its first character ("☃", "☃☃")
+    assert bpe.pieces("☃☃ great") == [" ", "☃☃", " great"]
 
 
 def test_unknown_words_are_what_the_vocabulary_cannot_spell() -> None:

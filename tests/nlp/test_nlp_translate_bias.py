@@ -122,7 +122,21 @@ def test_the_dictionary_translates_where_the_model_is_unsure(undertrained: Path)
     mixed = tr.translate(sources, DecodeConfig(beam=3, fallback_nll=cut - 1e-9, mbr=False))
     for o, m, s in zip(own, mixed, sources, strict=True):
         assert m.fallback == (o.nll > cut - 1e-9)
-        assert m.text == (tr.dictionary.translate(s) if m.fallback else o.text)
+        assert m.text == (tr.dictionary_text(s) if m.fallback else o.text)
         assert m.model_text == o.text  # the network's own text (its attention's) is kept beside
     assert sum(m.fallback for m in mixed) == 2
     assert tr.dictionary.translate("read the file") == "lies die Datei"
+
+
+def test_the_fallback_keeps_placeholders_as_written(undertrained: Path) -> None:
+    """The dictionary translated words inside placeholders: with git's catalogue ``d`` -> ``interne`` made
+    ``%d`` ``%interne``, ``help`` -> ``sur`` made ``--help`` ``--sur``, also in the fallback's output."""
+    tr = Translator.from_pretrained(undertrained)
+    tr.dictionary.table.update({"d": "interne", "help": "hilfe", "usr": "benutzer", "show": "zeige"})
+    source = "show help: %d in /usr/lib, see --help"
+    baseline = "zeige hilfe: %interne in /benutzer/lib, see --hilfe"  # the evaluate baseline, unchanged
+    assert tr.dictionary.translate(source) == baseline
+    (t,) = tr.translate([source], DecodeConfig(beam=1, fallback_nll=1e-9, mbr=False))
+    assert t.fallback and t.text == "zeige hilfe: %d in /usr/lib, see --help"
+    (c,) = tr.translate([source], DecodeConfig(beam=2, fallback_nll=0.0, mbr=True, mbr_dictionary=1e3))
+    assert c.chosen == "dictionary" and c.text == t.text  # the consensus's dictionary candidate: the same

@@ -118,6 +118,22 @@ def test_tsv_with_language_header_jsonl_and_aligned_files(tmp_path: Path) -> Non
         read_pairs([bad])
 
 
+def test_byte_order_mark_and_non_utf8_files(tmp_path: Path) -> None:
+    """A BOM (Notepad's UTF-8) is not text: the 'en<TAB>de' header under it is still a header, and an aligned
+    file's first line does not start with U+FEFF; a Latin-1 file is an error that says to convert it."""
+    tsv = tmp_path / "bom.tsv"
+    tsv.write_bytes("\ufeffen\tde\nhello\thallo\n".encode())
+    assert read_pairs([tsv]) == [("hello", "hallo")]
+    a, b = tmp_path / "a.en", tmp_path / "b.de"
+    a.write_bytes("\ufeffhello\n".encode())
+    b.write_text("hallo\n", encoding="utf-8")
+    assert read_pairs([a, b]) == [("hello", "hallo")]
+    latin = tmp_path / "latin.tsv"
+    latin.write_bytes("caf\u00e9\tKaffee\n".encode("latin-1"))
+    with pytest.raises(TextDataError, match=r"not UTF-8 text.*convert it to UTF-8"):
+        read_pairs([latin])
+
+
 def test_cleaning_drops_empty_disproportionate_and_repeated_sources() -> None:
     pairs = [
         ("  open   the file ", "öffne die Datei"),
@@ -200,3 +216,20 @@ def test_hf_datasets_translation_sets(tmp_path: Path, monkeypatch: pytest.Monkey
     with pytest.raises(TextDataError, match="cannot load it as an HF datasets translation set") as err:
         read_pairs(["no_such_set_xyz:de-en#train"], "en", "de")
     assert "\n" not in str(err.value)
+
+
+def test_split_of_another_file_is_refused(undertrained: Path, tmp_path: Path) -> None:
+    """``evaluate --split test`` scores the pairs held out in training; another file's 'test' cut was never
+    held out (it may hold training pairs), so it is an error, not a silent score."""
+    from carrousel.nlp.pipeline.translate import Translator
+    from carrousel.nlp.pipeline.translate_eval import scored_pairs
+    from tests.nlp.conftest import word_pairs
+
+    tr = Translator.from_pretrained(undertrained)
+    trained = tr.bundle.data["pairs"]
+    assert len(scored_pairs(tr, trained, "test")) == tr.bundle.data["sizes"]["test"]
+    other = tmp_path / "other.tsv"
+    other.write_text("".join(f"{s}\t{t}\n" for s, t in sorted(word_pairs(300, 7))), encoding="utf-8")
+    with pytest.raises(TextDataError, match=r"held out in training.*--split all"):
+        scored_pairs(tr, [str(other)], "test")
+    assert len(scored_pairs(tr, [str(other)], "all")) > 200

@@ -61,6 +61,12 @@ def test_pretrained_rows_are_the_files_vectors_of_known_tokens(tmp_path: Path, s
     (tmp_path / "other.txt").write_text("zebra 1 2 3\nquantum 4 5 6\n")
     with pytest.raises(TextDataError, match="no vector matches the vocabulary"):
         pretrained_rows(tok, str(tmp_path / "other.txt"))
+    # one NaN or overflowing value made every row NaN once centred: the file was then ignored in silence
+    word = next(k for k in (e.removeprefix("▁") for e in vocab[4:]) if k)
+    for bad in ("nan", "inf", "1e39"):
+        (tmp_path / "bad.txt").write_text(f"{word} 0.1 {bad} 0.3\n")
+        with pytest.raises(TextDataError, match="line 1 holds a non-number"):
+            pretrained_rows(tok, str(tmp_path / "bad.txt"))
 
 
 def _train(tmp_path: Path, data: Path, vectors: Path, name: str, *extra: str) -> SentimentModel:

@@ -97,8 +97,8 @@ def test_silent_file(write_wav) -> None:
     quiet = write_wav(
         "dc.wav", np.full(16000, 0.3, np.float32) + 1e-5 * np.random.randn(16000).astype(np.float32)
     )
-    with pytest.raises(SilentAudioError):  # a DC offset with dither holds no speech either
-        read_audio(quiet)
+    with pytest.raises(SilentAudioError, match=r"constant level.*DC offset of \+0\.3"):  # no speech either,
+        read_audio(quiet)  # and the message does not claim a -10 dBFS level peaks below -60 dBFS
 
 
 def test_nan_samples(write_wav) -> None:

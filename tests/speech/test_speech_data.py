@@ -101,3 +101,30 @@ def test_trainable_drops_what_ctc_cannot_learn(two_wavs) -> None:
     kept, dropped = trainable(utts, ENGLISH, frame_seconds=0.02, max_seconds=30)
     assert [u.text for u in kept] == ["yes"]
     assert dropped == {"too_long": 0, "too_short_for_transcript": 1, "no_known_characters": 1}
+
+
+@pytest.mark.parametrize("bad", ["about 2", "nan", "-1", "inf"])
+def test_manifest_seconds_not_a_number_is_a_corpus_error(two_wavs, bad) -> None:
+    m = two_wavs / "m.tsv"
+    m.write_text(f"path\ttranscript\tseconds\naudio/a.wav\tyes\t{bad}\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="line 2: seconds"):
+        load_corpus(str(m))
+    j = two_wavs / "m.jsonl"
+    j.write_text(json.dumps({"path": "audio/a.wav", "text": "yes", "duration": bad}) + "\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="line 1: seconds"):
+        load_corpus(str(j))
+
+
+def test_manifest_empty_seconds_is_unknown(two_wavs) -> None:
+    m = two_wavs / "m.tsv"
+    m.write_text("path\ttranscript\tseconds\naudio/a.wav\tyes\t\naudio/b.wav\tno\t0.5\n", encoding="utf-8")
+    assert [u.seconds for u in load_corpus(str(m))] == [None, 0.5]
+
+
+def test_untranscribed_rows_are_left_out_with_a_warning(two_wavs, caplog) -> None:
+    m = two_wavs / "m.tsv"
+    m.write_text("path\ttranscript\naudio/a.wav\t\naudio/b.wav\tno\n", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="carrousel.speech.data"):
+        utts = load_corpus(str(m))
+    assert [u.text for u in utts] == ["no"]
+    assert "1 of 2 recordings have no transcript" in caplog.text

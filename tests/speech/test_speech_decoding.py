@@ -100,6 +100,12 @@ def test_arpa_file(tmp_path) -> None:
     bad.write_text("\\data\\\n\\1-grams:\nnot a number\n", encoding="utf-8")
     with pytest.raises(LanguageModelError, match="line 3"):
         load_lm(bad)
+    for value in ("nan no", "-1.0 no nan", "inf no"):  # read as numbers by float(): were accepted
+        bad.write_text(f"\\data\\\n\\1-grams:\n-1.0 yes\n{value}\n", encoding="utf-8")
+        with pytest.raises(LanguageModelError, match="line 4"):
+            load_lm(bad)
+    bad.write_text("\\data\\\n\\1-grams:\n-1.0 yes\n-inf no\n", encoding="utf-8")  # probability 0
+    assert load_lm(bad).order == 1
     empty = tmp_path / "empty.txt"
     empty.write_text("!!!\n", encoding="utf-8")
     with pytest.raises(LanguageModelError, match="no words"):

@@ -37,6 +37,16 @@ def test_normalize() -> None:
     assert spell_digits("2904", zero="oh") == "two nine oh four"
 
 
+def test_normalize_ordinals_and_thousands_separators() -> None:
+    """Reference transcripts keep these numbers: '42nd' was 'nd' and '1,000,000' 'one zero zero ...'."""
+    assert normalize("42nd Street, 1st floor") == "forty second street first floor"
+    assert normalize("the 3rd, 12th and 20th") == "the third twelfth and twentieth"
+    assert normalize("1,000,000 people; 10,000.5 m; 12,345th") == (
+        "one million people ten thousand point five m twelve thousand three hundred forty fifth"
+    )
+    assert normalize("1,2,3") == "one two three"  # a list, not a grouped number
+
+
 def test_alphabet_roundtrip_and_errors() -> None:
     ids = ENGLISH.encode("go left")
     assert ENGLISH.decode(ids) == "go left" and ids[2] == ENGLISH.space

@@ -128,7 +128,9 @@ def read_text(
     except OSError as exc:
         raise DataError(f"{where}: cannot be read ({exc.strerror or exc}); check the file") from None
     if b"\x00" in raw[: 1 << 20]:
-        raise DataError(f"{where} holds NUL bytes: it is a binary file, not {what} text")
+        # "text" or "tagged text (...)" already say it: no "not text text"
+        kind = what if "text" in what.split() else f"{what} text"
+        raise DataError(f"{where} holds NUL bytes: it is a binary file, not {kind}")
     text: str | None = None
     for enc in encodings:
         try:

@@ -249,6 +249,10 @@ def encode_texts(
         out.append(np.asarray(ids or [tokenizer.unk_id], dtype=np.int64))
     if cut and warn:
         warn_truncated(cut, len(texts), max_length)
+    if unread := tokenizer.unread(out):
+        shown = ", ".join(str(n + 1) for n in unread[:5])
+        logger.warning("%d of %d texts (text %s) hold no word the model knows, only [UNK] (another language?): "
+                       "their labels mean nothing", len(unread), len(texts), shown)  # fmt: skip
     return out
 
 
@@ -341,11 +345,13 @@ def read_vectors(path: str | Path, wanted: set[str]) -> dict[str, np.ndarray]:
                 )
             if parts[0] in wanted and parts[0] not in found:
                 try:
-                    found[parts[0]] = np.asarray(parts[1:], dtype=np.float32)
+                    vec = np.asarray(parts[1:], dtype=np.float64)
                 except ValueError:
-                    raise TextDataError(
-                        f"--embeddings {p}: line {number} holds a non-number; check the format"
-                    ) from None
+                    vec = np.full(1, np.nan)
+                if not (np.abs(vec) <= np.finfo(np.float32).max).all():  # NaN/inf would spread to every row
+                    raise TextDataError(f"--embeddings {p}: line {number} holds a non-number (or nan, inf, or a "
+                                        "number over float32's range); check the format")  # fmt: skip
+                found[parts[0]] = vec.astype(np.float32)
     if not dim:
         raise TextDataError(f"--embeddings {p} holds no vectors; give a GloVe or word2vec text file")
     return found

@@ -82,9 +82,14 @@ def read_mo(path: str | Path) -> list[Pair]:
 
 
 def _read_text(path: Path) -> str:
+    """UTF-8 text; a byte-order mark (Windows editors write one) is not part of the first line."""
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TextDataError(
+            f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}); convert it to UTF-8"
+        ) from None
+    except OSError as exc:
         raise _open_error(path, exc) from None
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
@@ -138,6 +138,15 @@ class TextTokenizer:
         for characters it never saw."""
         return [w.removeprefix("▁") for w in self.pretokenize(text) if self.unk_id in self.word_ids(w)]
 
+    def unread(self, encoded: Sequence[Collection[int]]) -> list[int]:
+        """Indices of the id sequences holding ``[UNK]`` and no other token with a letter or digit (spaces and
+        punctuation aside): texts of which the model knows no word, such as another language or script."""
+        ids = {int(i) for seq in encoded for i in seq}
+        known = {i for i in ids if i != self.unk_id and any(map(str.isalnum, self.id_to_token(i)))}
+        return [
+            n for n, seq in enumerate(encoded) if self.unk_id in seq and not known.intersection(map(int, seq))
+        ]
+
     def bpe_model(self) -> tuple[dict[str, int], list[tuple[str, str]]]:
         """A BPE tokenizer's vocabulary (entry -> id) and merges, best-ranked first.
 
@@ -154,8 +163,12 @@ class TextTokenizer:
         """The text of each token of ``text`` as it appears in the input (for showing attention)."""
         enc = self._tok.encode(text, add_special_tokens=False)
         norm = self._tok.normalizer
-        if norm is not None:  # offsets point into the original text
-            return [text[a:b] or tok for (a, b), tok in zip(enc.offsets, enc.tokens, strict=True)]
+        if norm is not None:  # offsets point into the original text; a lone "▁" (the space the pre-tokenizer
+            # puts before the first word) points at that word's first character: it is shown as the space it is
+            return [
+                " " if tok == "▁" else text[a:b] or tok
+                for (a, b), tok in zip(enc.offsets, enc.tokens, strict=True)
+            ]
         return list(enc.tokens)
 
     def decode(self, ids: Iterable[int]) -> str:

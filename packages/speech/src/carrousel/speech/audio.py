@@ -143,10 +143,12 @@ def resample(x: np.ndarray, rate: int, target: int) -> np.ndarray:
 
 def check_not_silent(x: np.ndarray, where: str) -> None:
     """Raises :class:`SilentAudioError` when ``x`` is digital silence or below -60 dBFS at its peak."""
-    if len(x) == 0 or float(np.max(np.abs(x - np.mean(x)))) < SILENCE_PEAK:
-        raise SilentAudioError(
-            f"{where} is silent (peak below -60 dBFS); check the recording level or the microphone"
-        )
+    offset = float(np.mean(x)) if len(x) else 0.0
+    if len(x) == 0 or float(np.max(np.abs(x - offset))) < SILENCE_PEAK:
+        level = "peak below -60 dBFS"
+        if abs(offset) >= SILENCE_PEAK:  # a constant level is not sound: say so, its raw peak is not low
+            level = f"a constant level: {level} once its DC offset of {offset:+.3g} is removed"
+        raise SilentAudioError(f"{where} is silent ({level}); check the recording level or the microphone")
 
 
 def speech_bounds(x: np.ndarray, rate: int, range_db: float = 35.0, margin: float = 0.3) -> tuple[int, int]:

@@ -75,6 +75,19 @@ def _utterance(path: Path, text: str, seconds: float | None = None, speaker: str
     return Utterance(str(path), normalize(text), seconds, speaker)
 
 
+def _seconds(value: object, where: str) -> float | None:
+    """A manifest's duration: empty is unknown; otherwise a finite number of seconds above zero."""
+    if value is None or value == "":
+        return None
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        seconds = float("nan")
+    if isinstance(value, bool) or not 0 < seconds < float("inf"):
+        raise CorpusError(f"{where}: seconds {value!r} is not a positive number; fix it or leave it empty")
+    return seconds
+
+
 def read_manifest(path: Path) -> list[Utterance]:
     """Utterances of a TSV (``path<TAB>transcript`` header) or JSONL manifest."""
     text = read_text(path, "--data", "manifest")
@@ -92,10 +105,8 @@ def read_manifest(path: Path) -> list[Utterance]:
                     raise ValueError("no path/text")
             except (ValueError, AttributeError):
                 raise CorpusError(f"{path}: line {n} is not a JSON object with path and text") from None
-            seconds = row.get("seconds", row.get("duration"))
-            out.append(
-                _utterance(base / audio, words, float(seconds) if seconds else None, row.get("speaker", ""))
-            )
+            seconds = _seconds(row.get("seconds", row.get("duration")), f"{path}: line {n}")
+            out.append(_utterance(base / audio, words, seconds, row.get("speaker", "")))
         return out
     rows = list(csv.reader(text.splitlines(), delimiter="\t"))
     header = [h.strip().lower() for h in rows[0]]
@@ -109,7 +120,7 @@ def read_manifest(path: Path) -> list[Utterance]:
             continue
         if len(row) < len(header):
             raise CorpusError(f"{path}: line {n} has {len(row)} fields, the header {len(header)}; use tabs")
-        seconds = float(row[col_s]) if col_s is not None and row[col_s] else None
+        seconds = _seconds(row[col_s].strip(), f"{path}: line {n}") if col_s is not None else None
         out.append(
             _utterance(base / row[col_p], row[col_t], seconds, row[col_v] if col_v is not None else "")
         )
@@ -191,7 +202,15 @@ def load_corpus(spec: str) -> list[Utterance]:
         utts = read_speech_commands(path, split or None)
     else:
         utts = read_folder(path)
-    utts = [u for u in utts if u.text]
+    kept = [u for u in utts if u.text]
+    if len(kept) < len(utts):
+        logger.warning(
+            "--data %s: %d of %d recordings have no transcript (none, or no letter or digit) and are left out",
+            spec,
+            len(utts) - len(kept),
+            len(utts),
+        )
+    utts = kept
     if not utts:
         raise CorpusError(
             f"--data {spec}: no transcribed recordings found; give a manifest (path<TAB>transcript), a folder "

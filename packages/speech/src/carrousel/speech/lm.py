@@ -149,9 +149,12 @@ class WordLM:
                 if len(parts) not in (section + 1, section + 2):
                     raise ValueError("wrong field count")
                 gram = tuple(w if w in (BOS, EOS, UNK) else normalize(w) or w for w in parts[1 : section + 1])
-                probs[gram] = float(parts[0]) * _LN10
-                if len(parts) == section + 2:
-                    backoffs[gram] = float(parts[-1]) * _LN10
+                values = [float(v) for v in (parts[0], *parts[section + 1 :])]
+                if any(math.isnan(v) or v == math.inf for v in values):  # -inf (probability 0) is allowed
+                    raise ValueError("not a log10 probability")
+                probs[gram] = values[0] * _LN10
+                if len(values) == 2:
+                    backoffs[gram] = values[1] * _LN10
             except ValueError:
                 raise LanguageModelError(
                     f"{where}: line {number} is not an ARPA {section}-gram line; check the file"

@@ -18,7 +18,7 @@ from functools import cached_property
 from carrousel.speech.errors import TranscriptError
 from carrousel.speech.units import learn_merges, segment
 
-__all__ = ["BLANK", "ENGLISH", "Alphabet", "normalize", "number_words", "spell_digits"]
+__all__ = ["BLANK", "ENGLISH", "Alphabet", "normalize", "number_words", "ordinal_words", "spell_digits"]
 
 BLANK = "<blank>"
 _ONES = [
@@ -92,9 +92,23 @@ def spell_digits(digits: str, zero: str = "zero") -> str:
 
 
 _NUMBER = re.compile(r"(?<![\w.])(-?)(\d+)(?:\.(\d+))?(?![\w])")
+_GROUPED = re.compile(r"(?<![\w.,])\d{1,3}(?:,\d{3})+(?![\d,])(?=(?:st|nd|rd|th)?(?!\w))")  # 1,000,000
+_ORDINAL = re.compile(r"(?<![\w.])(\d+)(st|nd|rd|th)(?!\w)")  # 1st, 42nd, 3rd, 11th
+_IRREGULAR = {"one": "first", "two": "second", "three": "third", "five": "fifth", "eight": "eighth",
+              "nine": "ninth", "twelve": "twelfth"}  # fmt: skip
+
+
+def ordinal_words(n: int) -> str:
+    """English ordinal of ``n >= 0`` (``42`` -> ``"forty second"``, ``20`` -> ``"twentieth"``)."""
+    *head, last = number_words(n).split()
+    last = _IRREGULAR.get(last) or (last[:-1] + "ieth" if last.endswith("y") else last + "th")
+    return " ".join([*head, last])
 
 
 def _numbers_to_words(text: str) -> str:
+    text = _GROUPED.sub(lambda m: m.group(0).replace(",", ""), text)
+    text = _ORDINAL.sub(lambda m: f" {ordinal_words(int(m.group(1)))} ", text)
+
     def repl(m: re.Match[str]) -> str:
         sign, whole, frac = m.group(1), m.group(2), m.group(3)
         spoken = spell_digits(whole) if len(whole) > 1 and whole[0] == "0" else number_words(int(whole))

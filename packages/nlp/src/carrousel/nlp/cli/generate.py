@@ -17,6 +17,7 @@ from carrousel.core.cli import (
     print_deployment,
 )
 from carrousel.core.cli_config import merged, read_tables
+from carrousel.core.cli_values import Above
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.nlp.cli._common import (
     Cell,
@@ -158,7 +159,7 @@ def run(
     max_tokens: Annotated[int, typer.Option(min=1, max=100_000, help="Tokens to generate.")] = 200,
     temperature: Annotated[float, typer.Option(min=0.0, help="Sampling temperature (0: greedy).")] = 0.8,
     top_k: Annotated[int, typer.Option(min=0, help="Sample among the k most likely (0: all).")] = 0,
-    top_p: Annotated[float, typer.Option(min=0.0, max=1.0, help="Nucleus sampling mass (1: all).")] = 1.0,
+    top_p: Annotated[float, typer.Option(max=1.0, help="Nucleus sampling mass (1: all)."), Above(0.0)] = 1.0,
     seed: Annotated[int | None, typer.Option(help="Seed for reproducible output.")] = None,
     device: Device = "cpu",
     precision: RunPrecision = InferencePrecision.FP32,
@@ -201,6 +202,8 @@ def evaluate(
         order_list = tuple(int(x) for x in orders.split(",") if x.strip())
     except ValueError:
         raise typer.BadParameter(f"--orders takes integers separated by commas, got {orders!r}") from None
+    if not order_list or not all(1 <= n <= 10 for n in order_list):
+        raise typer.BadParameter(f"--orders takes n-gram orders from 1 to 10, got {orders!r}")
     if holdout is None:  # the split the model was trained with
         holdout = float(read_manifest(model, kind=KIND)["assets"].get("holdout", 0.1))
     data = LMDataConfig(tuple(str(p) for p in text), holdout)

@@ -61,8 +61,10 @@ def split_text(data: LMDataConfig) -> tuple[str, str]:
     cut = nl + 1 if nl >= 0 else cut
     train, held = text[:cut], text[cut:]
     if len(held.strip()) < 2 or len(train.strip()) < 2:
+        short = "held-out tail" if len(held.strip()) < 2 else "training part"
         raise TextDataError(
-            f"the text ({len(text)} characters) is too short to hold out {data.holdout:.0%}; give more"
+            f"the text ({len(text)} characters) is too short to hold out {data.holdout * 100:g}%: the {short} "
+            f"holds under 2 characters; give more text or {'raise' if short[0] == 'h' else 'lower'} --holdout"
         )
     return train, held
 

@@ -345,6 +345,10 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
     """
     model = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision)
     data = load_texts(cfg.data)
+    if out is not None and cfg.example >= (n := len(data.texts)):  # attention.png would be of another text
+        raise TextDataError(
+            f"--example {cfg.example + 1}: --data {cfg.data.source} holds {n} texts; give 1 to {n}"
+        )
     unknown = sorted(set(data.labels) - set(model.labels))
     if unknown:
         raise LabelMismatchError(
@@ -383,7 +387,7 @@ def _write_evaluation(
     result: SentimentEvaluation, model: SentimentModel, texts: list[str], example: int, out: Path
 ) -> list[Path]:
     names = ["metrics.json", "confusion.png"]
-    pred = model([texts[min(example, len(texts) - 1)]])[0]
+    pred = model([texts[example]])[0]
     with atomic_dir(out) as tmp:
         doc = {k: v for k, v in asdict(result).items() if k != "files"}
         (tmp / "metrics.json").write_text(json.dumps(doc, indent=2, allow_nan=False), encoding="utf-8")

@@ -126,6 +126,14 @@ class Translator:
                 self._lexicon = torch.from_numpy(ids), torch.from_numpy(probs)
         return self._lexicon
 
+    def dictionary_text(self, source: str) -> str:
+        """The word dictionary's translation of ``source``, its placeholders (options, formats, paths,
+        numbers) kept as written: the dictionary alone turned ``--help`` into ``--Hilfe``, ``%s`` into ``%x``."""
+        if not self.placeholders:
+            return self.dictionary.translate(source)
+        masked, pieces = mask(source)
+        return unmask(self.dictionary.translate(masked), pieces)
+
     def is_known(self, word: str) -> bool:
         """Whether a source word occurred in the training sources (the dictionary baseline's table)."""
         return word.casefold() in self.dictionary.table
@@ -216,7 +224,7 @@ class Translator:
                 choice, rank = consensus(
                     [self._own_text(s, h, dc.copy_unknown) for h in s.hyps],
                     [float(h.log_prob) for h in s.hyps],
-                    self.dictionary.translate(s.source),
+                    self.dictionary_text(s.source),
                     s.source,
                     temperature=dc.mbr_temperature,
                     model_weight=math.exp(-dc.mbr_confidence * nll),
@@ -225,7 +233,7 @@ class Translator:
                 )
             h = s.hyps[rank]
             own = self._own_text(s, h, dc.copy_unknown)
-            text = {"model": own, "dictionary": self.dictionary.translate(s.source), "copy": s.source}[choice]
+            text = {"model": own, "dictionary": self.dictionary_text(s.source), "copy": s.source}[choice]
             out.append(
                 Translation(
                     source=s.source,

@@ -55,11 +55,22 @@ def scored_pairs(tr: Translator, files: Sequence[str], split: str, limit: int = 
         data = TranslateDataConfig(
             tuple(files), tr.src, tr.tgt, s["valid"], s["test"], c["max_ratio"], c["max_words"], s["seed"]
         )
-        pairs = getattr(load_split(data), split)
+        cut, trained = load_split(data), tr.bundle.data.get("sizes")
+        if trained and cut.sizes() != trained:  # another file: its "test" pairs were never held out
+            raise TextDataError(
+                f"--split {split} scores the pairs held out in training, but {', '.join(map(str, files))} "
+                f"splits into {_sizes(cut.sizes())}, not the {_sizes(trained)} of the training data "
+                f"({', '.join(map(str, tr.bundle.data.get('pairs', [])))}); give those pairs, or --split all"
+            )
+        pairs = getattr(cut, split)
     pairs = pairs[:limit] if limit else pairs
     if not pairs:
         raise TextDataError("no pair to score; check --pairs and --split")
     return list(pairs)
+
+
+def _sizes(sizes: dict[str, int]) -> str:
+    return "/".join(str(sizes.get(k, 0)) for k in ("train", "valid", "test")) + " train/valid/test pairs"
 
 
 def _sacrebleu() -> Any:

@@ -1,0 +1,31 @@
+"""Texts of which the model knows no word (another language or script, emoji only) get a warning.
+
+Before, the shipped English model labelled '这部电影很糟糕，我讨厌它' ("this film is awful, I hate it"),
+'Этот фильм ужасен' and '🤮' positive at 0.85 to 0.96 without a word: every piece was [UNK] (or a known
+space or comma), so the label rested on nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from carrousel.nlp.pipeline.sentiment import SentimentModel
+
+
+def test_texts_of_only_unknown_words_are_named_in_one_warning(caplog: pytest.LogCaptureFixture) -> None:
+    model = SentimentModel.from_pretrained()
+    texts = ["这部电影很糟糕，我讨厌它", "a great film", "Этот фильм ужасен", "🤮", "great 🤮", "!!!"]
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
+        got = model(texts)
+    assert len(got) == len(texts)  # still predicted: a warning, not an error
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 1, messages
+    assert messages[0].startswith("3 of 6 texts (text 1, 3, 4) hold no word the model knows, only [UNK]")
+
+
+def test_known_text_gives_no_warning(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
+        SentimentModel.from_pretrained().predict_proba(["a moving film, 10/10 😀", "tedious"])
+    assert not caplog.records
