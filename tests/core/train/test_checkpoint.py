@@ -111,6 +111,30 @@ def test_resume_mid_epoch_reaches_identical_weights(tmp_path: Path, every: int) 
     assert _same(reference.state_dict(), resumed.state_dict())
 
 
+@pytest.mark.parametrize("every", [5, 7])
+def test_resume_with_a_seeded_loader_generator_reaches_identical_weights(tmp_path: Path, every: int) -> None:
+    """``DataLoader(generator=torch.Generator().manual_seed(0))``, rebuilt fresh in the resuming process:
+    the loader's own generator is saved and put back, so every epoch sees the uninterrupted run's order
+    (before, epochs after a resume replayed the first epoch's order and the weights differed)."""
+    x, y = linear_data(200)
+
+    def loader() -> DataLoader[tuple[torch.Tensor, ...]]:
+        generator = torch.Generator().manual_seed(0)
+        return DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True, generator=generator)
+
+    cfg = TrainConfig(epochs=3, lr=1e-2, accumulate=2, progress=False, device="cpu")
+    reference = mlp(dropout=0.3)
+    Trainer(reference, RegressionTask(), cfg).fit(loader(), loader())
+    ckpt = dataclasses.replace(cfg, checkpoint_dir=str(tmp_path), checkpoint_every=every)
+    with pytest.raises(_InterruptError):
+        Trainer(mlp(dropout=0.3), RegressionTask(), ckpt, callbacks=[InterruptAt(every + 2)]).fit(
+            loader(), loader()
+        )
+    resumed = mlp(dropout=0.3)
+    Trainer(resumed, RegressionTask(), ckpt).fit(loader(), loader(), resume="auto")
+    assert _same(reference.state_dict(), resumed.state_dict())
+
+
 def test_sigkill_mid_epoch_then_resume_matches_uninterrupted(tmp_path: Path) -> None:
     reference = train_script.main([str(tmp_path / "ref")])
     ckpt = tmp_path / "ckpt"

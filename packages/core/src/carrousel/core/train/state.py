@@ -6,6 +6,8 @@ import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+import torch
+
 from carrousel.core.config import to_dict
 from carrousel.core.device import move_to
 from carrousel.core.train.seed import get_rng_state, set_rng_state
@@ -24,6 +26,34 @@ def resumable_sampler(loader: Any) -> Any:
         if part is not None and hasattr(part, "state_dict") and hasattr(part, "skip"):
             return part
     return None
+
+
+def loader_rng_state(loader: Any) -> list[torch.Tensor]:
+    """States of the ``torch.Generator`` a loader shuffles with (``DataLoader(generator=g)``), if any."""
+    return [g.get_state() for g in _loader_generators(loader)]
+
+
+def set_loader_rng_state(loader: Any, states: list[torch.Tensor] | None) -> None:
+    """Puts back states from :func:`loader_rng_state` (none recorded: nothing to do)."""
+    generators = _loader_generators(loader)
+    if states is None or len(states) != len(generators):
+        if states:
+            logger.warning(
+                "the loader's own random generators differ from the checkpoint's: the order changes"
+            )
+        return
+    for generator, state in zip(generators, states, strict=True):
+        generator.set_state(state)
+
+
+def _loader_generators(loader: Any) -> list[torch.Generator]:
+    # DataLoader(generator=g) hands g to its RandomSampler; the global RNG states do not cover it
+    found: dict[int, torch.Generator] = {}
+    for part in (loader, getattr(loader, "sampler", None)):
+        generator = getattr(part, "generator", None)
+        if isinstance(generator, torch.Generator):
+            found.setdefault(id(generator), generator)
+    return list(found.values())
 
 
 def plain_state(state: Any) -> Any:
@@ -52,7 +82,7 @@ def capture(t: Trainer) -> dict[str, Any]:
         "micro": t.micro,
         "sums": list(t.sums),
         "skipped": t.skipped,
-        "rng": get_rng_state(),
+        "rng": {**get_rng_state(), "loader": loader_rng_state(t.train_loader)},
         "epoch_rng": t.epoch_rng if t.batch_in_epoch else None,
         "history": list(t.history),
         "best_score": t.best_score,
@@ -95,6 +125,7 @@ def restore(t: Trainer, state: dict[str, Any]) -> None:
     t.stream_state = move_to(stream, t.device) if stream is not None else None
     t.epoch_rng = state["epoch_rng"]
     set_rng_state(state["rng"])
+    set_loader_rng_state(t.train_loader, state["rng"].get("loader"))
     if state.get("world_size", 1) != t.env.world_size:
         logger.warning(
             "checkpoint written with %s processes, resuming with %d: the data order changes",
@@ -106,7 +137,8 @@ def restore(t: Trainer, state: dict[str, Any]) -> None:
 def epoch_iterator(t: Trainer) -> Iterator[Any]:
     """Starts epoch ``t.epoch`` of ``t.train_loader``, continuing mid-epoch after a resume.
 
-    At an epoch start the RNG state is recorded (a shuffling loader draws its order from it). When a
+    At an epoch start the RNG states are recorded, the global ones and a ``DataLoader(generator=g)``'s
+    (a shuffling loader draws its order from them). When a
     checkpoint was written mid-epoch, that epoch-start state is put back, the loader is started again
     (same order), the batches already trained on are skipped (by a resumable sampler's ``skip`` or by
     drawing and dropping them), and the RNG state of the moment of the checkpoint is restored.
@@ -114,10 +146,11 @@ def epoch_iterator(t: Trainer) -> Iterator[Any]:
     loader = t.train_loader
     current = None
     if t.batch_in_epoch == 0 or t.epoch_rng is None:
-        t.epoch_rng = get_rng_state()
+        t.epoch_rng = {**get_rng_state(), "loader": loader_rng_state(loader)}
     else:
         current = get_rng_state()
         set_rng_state(t.epoch_rng)
+        set_loader_rng_state(loader, t.epoch_rng.get("loader"))
     for part in (getattr(loader, "batch_sampler", None), getattr(loader, "sampler", None)):
         if part is not None and hasattr(part, "set_epoch"):
             part.set_epoch(t.epoch)
