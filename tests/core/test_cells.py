@@ -164,3 +164,30 @@ def test_registry() -> None:
     with pytest.raises(RegistryError, match="choose one of"):
         CELLS.get("mlstm")
     assert CELLS.get("ln_lstm").is_lstm and not CELLS.get("gru").is_lstm
+
+
+@pytest.mark.parametrize(
+    ("cell", "extra"),
+    [("ln_lstm", {}), ("peephole_lstm", {}), ("lstm", {"zoneout": 0.1}), ("lstm", {"backend": "loop"})],
+)
+def test_loop_layers_padding_never_leaks(cell: str, extra: dict) -> None:
+    """NaN in the padding of a step-loop encoder changes no output, state or gradient (it used to come out
+    as NaN past each length and NaN weight gradients)."""
+    from carrousel.core.nn import RecurrentConfig, RecurrentEncoder
+
+    cfg = RecurrentConfig(input_size=3, hidden_size=4, cell=cell, bidirectional=True, num_layers=2, **extra)
+    enc = RecurrentEncoder(cfg).double().eval()  # eval: zoneout's expectation, no random masks
+    lengths = torch.tensor([6, 3, 1])
+    x = torch.randn(3, 6, 3, dtype=torch.float64)
+    dirty = x.masked_fill(torch.arange(6)[None, :, None] >= lengths[:, None, None], float("nan"))
+    runs = []
+    for inp in (x, dirty):
+        inp = inp.clone().requires_grad_(True)
+        out = enc(inp, lengths)
+        (out.output.sum() + out.last.sum() + out.state.c.sum()).backward()
+        grads = [p.grad.clone() for p in enc.parameters()]
+        enc.zero_grad()
+        runs.append([out.output, out.last, out.state.h, out.state.c, inp.grad.nan_to_num(0.0), *grads])
+    assert bool((runs[1][0][1, 3:] == 0).all())
+    for got, want in zip(runs[1], runs[0], strict=True):
+        torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)

@@ -295,6 +295,10 @@ class LoopLayer(nn.Module):
         steps = T if lengths is None else int(lengths.max())
         xs = x[:, :steps] if steps < T else x
         lens = None if lengths is None else lengths.to(x.device)
+        pad = None  # (B, steps, 1) padded steps, set to zero: a NaN there reaches no output or gradient
+        if lens is not None:
+            pad = torch.arange(steps, device=x.device)[None, :, None] >= lens[:, None, None]
+            xs = xs.masked_fill(pad, 0.0)
         outs: list[Tensor] = []
         hs: list[Tensor] = []
         cs: list[Tensor] = []
@@ -308,9 +312,8 @@ class LoopLayer(nn.Module):
             if c is not None:
                 cs.append(c)
         out = outs[0] if len(outs) == 1 else torch.cat(outs, dim=2)
-        if lens is not None:
-            valid = torch.arange(steps, device=x.device).unsqueeze(0) < lens.unsqueeze(1)  # (B, steps)
-            out = out * valid.unsqueeze(-1).to(out.dtype)
+        if pad is not None:
+            out = out.masked_fill(pad, 0.0)
         if steps < T:
             out = F.pad(out, (0, 0, 0, T - steps))
         return out, (torch.stack(hs), torch.stack(cs) if cs else None)
