@@ -288,3 +288,14 @@ def test_export_bundle_with_a_second_graph(tmp_path: object) -> None:
         load_runtime(load_bundle(tmp_path / "m8"), part="states")  # type: ignore[operator]
     with pytest.raises(ExportError, match="part name"):
         export_bundle(Bundle("test.regressor", model), tmp_path / "x", replace(spec, parts={"model": part}))  # type: ignore[operator]
+
+
+def test_onnx_module_takes_lengths_as_eager_does() -> None:
+    """int32 lengths and a plain list, which the eager model takes, reach the graph's int64 input (they
+    used to fail in ONNX Runtime with INVALID_ARGUMENT, or with an AttributeError for the list)."""
+    model = _regressor(cell="lstm", bidirectional=True)
+    x, lengths = _inputs(4, 7, 5, seed=3)
+    om = OnnxModule(export_onnx(model, (x, lengths), ["x", "lengths"], DYN))
+    want = model(x, lengths)
+    for given in (lengths.int(), lengths.tolist()):
+        torch.testing.assert_close(om(x, given), want, rtol=1e-4, atol=1e-5)

@@ -220,12 +220,15 @@ def onnx_session(blob: bytes | str | Path, threads: int = 0) -> Any:
 
 def run_onnx(session: Any, inputs: Sequence[Tensor | np.ndarray]) -> list[np.ndarray]:
     """Runs ``session`` on positional inputs (in the session's input order); returns every output."""
-    names = [i.name for i in session.get_inputs()]
-    feed = {
-        n: np.ascontiguousarray(v.detach().cpu().numpy() if isinstance(v, Tensor) else v)
-        for n, v in zip(names, inputs, strict=True)
-    }
+    feed = {}
+    for spec, v in zip(session.get_inputs(), inputs, strict=True):
+        arr = np.ascontiguousarray(v.detach().cpu().numpy() if isinstance(v, Tensor) else np.asarray(v))
+        want = _INTEGER_INPUTS.get(spec.type)  # int32 lengths or a list where the graph takes int64
+        feed[spec.name] = arr.astype(want) if want is not None and arr.dtype.kind in "iu" else arr
     return list(session.run(None, feed))
+
+
+_INTEGER_INPUTS = {"tensor(int64)": np.int64, "tensor(int32)": np.int32}
 
 
 def verify_onnx(
@@ -352,4 +355,5 @@ class OnnxModule(nn.Module):
 
     def forward(self, *inputs: Tensor) -> Tensor:
         """The first output, ``float32`` on the CPU."""
-        return torch.from_numpy(self.run(*(x.float() if x.is_floating_point() else x for x in inputs))[0])
+        tensors = (torch.as_tensor(x) for x in inputs)
+        return torch.from_numpy(self.run(*(x.float() if x.is_floating_point() else x for x in tensors))[0])
