@@ -53,3 +53,18 @@ def test_require_names_the_extra() -> None:
     assert "pip install 'carrousel-finance[yahoo]'" in message
     assert "live Yahoo data" in message and "no_such_module_xyz" in message
     assert isinstance(info.value, CarrouselError | ImportError)
+
+
+def test_cli_helper_without_its_extra_names_it() -> None:
+    """``import carrousel.core.cli`` without typer/rich is one MissingExtraError naming ``[cli]`` (it was a
+    bare ``ModuleNotFoundError: No module named 'typer'``)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['typer'] = None\n"
+        "from carrousel.core.errors import MissingExtraError\n"
+        "try:\n    import carrousel.core.cli\nexcept MissingExtraError as e:\n    print(e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "typer" in out and "pip install 'carrousel-core[cli]'" in out

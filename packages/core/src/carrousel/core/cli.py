@@ -38,15 +38,20 @@ from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any, TypeVar
 
-import typer
-from rich.console import Console
-from rich.logging import RichHandler
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
 from carrousel.core.cli_values import Above, Below, FloatRange, number_problem, to_jsonable
-from carrousel.core.errors import CarrouselError
+from carrousel.core.errors import CarrouselError, MissingExtraError
 from carrousel.core.export.choices import DeployPrecision, Exporter, InferencePrecision
+
+try:  # the carrousel-core[cli] extra
+    import typer
+    from rich.console import Console
+    from rich.logging import RichHandler
+    from rich.markup import escape
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+except ImportError as e:
+    raise MissingExtraError(
+        f"the CLI helper needs {e.name}; run: pip install 'carrousel-core[cli]'"
+    ) from None
 
 __all__ = [
     "EXIT_ERROR",
@@ -75,10 +80,7 @@ __all__ = [
     "to_jsonable",
 ]
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 F = TypeVar("F", bound=Callable[..., Any])
 
