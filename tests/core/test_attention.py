@@ -237,3 +237,26 @@ def test_attention_pooling_learns_to_find_the_marked_step() -> None:
         acc = (head(pool(x, lengths).context).argmax(-1) == y).float().mean().item()
     assert sum(losses[-10:]) < 0.5 * sum(losses[:10])
     assert acc > 0.9, f"accuracy {acc:.3f} (chance 0.5)"
+
+
+@pytest.mark.parametrize("kind", ["additive", "general", "pooling"])
+def test_nan_padding_reaches_no_parameter_gradient(kind: str) -> None:
+    """NaN in the padded keys changed no context but made every scoring weight's gradient NaN."""
+    torch.manual_seed(0)
+    lengths = torch.tensor([5, 2, 1])
+    keys = torch.randn(3, 5, 4)
+    dirty = keys.masked_fill(torch.arange(5)[None, :, None] >= lengths[:, None, None], float("nan"))
+    query = torch.randn(3, 4)
+    module = {
+        "additive": AdditiveAttention(4, 4),
+        "general": MultiplicativeAttention(4, 4, "general"),
+        "pooling": AttentionPooling(4),
+    }[kind]
+    grads = []
+    for k in (keys, dirty):
+        out = module(k, lengths) if kind == "pooling" else module(query, k, lengths=lengths)
+        out.context.sum().backward()
+        grads.append([p.grad.clone() for p in module.parameters()])
+        module.zero_grad()
+    for got, want in zip(grads[1], grads[0], strict=True):
+        torch.testing.assert_close(got, want)

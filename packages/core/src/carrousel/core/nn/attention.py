@@ -118,7 +118,7 @@ def _attend(scores: Tensor, values: Tensor, mask: Tensor | None, single: bool) -
 
 def _prepare(
     query: Tensor, keys: Tensor, values: Tensor | None, mask: Tensor | None, lengths: Tensor | None
-) -> tuple[Tensor, Tensor, Tensor | None, bool]:
+) -> tuple[Tensor, Tensor, Tensor, Tensor | None, bool]:
     if keys.dim() != 3:
         raise ShapeError(f"keys must be (batch, time, features), got shape {tuple(keys.shape)}")
     single = query.dim() == 2
@@ -132,7 +132,9 @@ def _prepare(
     if v.dim() != 3 or v.shape[:2] != keys.shape[:2]:
         raise ShapeError(f"values must be (batch, time, features) like keys, got shape {tuple(v.shape)}")
     m = resolve_mask(keys.shape[0], keys.shape[1], keys.device, mask, lengths)
-    return q, v, m, single
+    if m is not None:  # zeros at padded keys: a NaN there reaches neither the scores nor any gradient
+        keys = keys.masked_fill(~m.unsqueeze(-1), 0.0)
+    return q, keys, v, m, single
 
 
 class AdditiveAttention(nn.Module):
@@ -177,7 +179,7 @@ class AdditiveAttention(nn.Module):
         Returns:
             :class:`AttentionOutput` with context ``(B, Dv)`` / ``(B, Tq, Dv)`` and weights.
         """
-        q, v, m, single = _prepare(query, keys, values, mask, lengths)
+        q, keys, v, m, single = _prepare(query, keys, values, mask, lengths)
         pk = self.project_keys(keys) if projected_keys is None else projected_keys
         hidden = torch.tanh(self.query_proj(q).unsqueeze(2) + pk.unsqueeze(1))  # (B, Tq, Tk, A)
         scores = self.score(hidden).squeeze(-1)  # (B, Tq, Tk)
@@ -238,7 +240,7 @@ class MultiplicativeAttention(nn.Module):
         Returns:
             :class:`AttentionOutput` with context ``(B, Dv)`` / ``(B, Tq, Dv)`` and weights.
         """
-        q, v, m, single = _prepare(query, keys, values, mask, lengths)
+        q, keys, v, m, single = _prepare(query, keys, values, mask, lengths)
         pk = self.project_keys(keys) if projected_keys is None else projected_keys
         scores = torch.bmm(q, pk.transpose(1, 2)) * self.scale  # (B, Tq, Tk)
         return _attend(scores, v, m, single)
@@ -316,9 +318,9 @@ class AttentionPooling(nn.Module):
         if output.dim() != 3:
             raise ShapeError(f"output must be (batch, time, features), got shape {tuple(output.shape)}")
         m = resolve_mask(output.shape[0], output.shape[1], output.device, mask, lengths)
-        scores = torch.tanh(self.proj(output)) @ self.query  # (B, T)
-        weights = masked_softmax(scores, m)
         values = output if m is None else output.masked_fill(~m.unsqueeze(-1), 0.0)
+        scores = torch.tanh(self.proj(values)) @ self.query  # (B, T)
+        weights = masked_softmax(scores, m)
         context = torch.bmm(weights.unsqueeze(1), values).squeeze(1)
         return AttentionOutput(context, weights)
 
