@@ -76,6 +76,18 @@ def test_bad_checkpoints_raise_clear_errors(tmp_path: Path) -> None:
         load_checkpoint(tmp_path / "old.pt")
 
 
+def test_resume_into_another_model_is_one_checkpoint_error(tmp_path: Path) -> None:
+    """A checkpoint of another architecture was a multi-line RuntimeError from load_state_dict."""
+    x, y = linear_data(32)
+    loader = DataLoader(TensorDataset(x, y), batch_size=16)
+    cfg = TrainConfig(epochs=1, progress=False, device="cpu", checkpoint_dir=str(tmp_path))
+    Trainer(mlp(), RegressionTask(), cfg).fit(loader)
+    other = torch.nn.Sequential(torch.nn.Linear(8, 3), torch.nn.Linear(3, 1))
+    with pytest.raises(CheckpointError, match="does not fit this model") as info:
+        Trainer(other, RegressionTask(), cfg).fit(loader, resume="auto")
+    assert "\n" not in str(info.value)
+
+
 class _InterruptError(Exception):
     pass
 

@@ -10,6 +10,7 @@ import torch
 
 from carrousel.core.config import to_dict
 from carrousel.core.device import move_to
+from carrousel.core.errors import CheckpointError
 from carrousel.core.train.seed import get_rng_state, set_rng_state
 
 if TYPE_CHECKING:
@@ -98,8 +99,18 @@ def capture(t: Trainer) -> dict[str, Any]:
 
 
 def restore(t: Trainer, state: dict[str, Any]) -> None:
-    """Loads what :func:`capture` returned into trainer ``t`` (RNG states included)."""
-    t.model.load_state_dict(state["model"])
+    """Loads what :func:`capture` returned into trainer ``t`` (RNG states included).
+
+    Raises:
+        CheckpointError: the checkpoint's weights do not fit ``t.model`` (another architecture or size).
+    """
+    try:
+        t.model.load_state_dict(state["model"])
+    except RuntimeError as exc:  # missing or unexpected keys, size mismatches: one line naming the first
+        detail = next((ln.strip() for ln in str(exc).splitlines()[1:] if ln.strip()), str(exc)).rstrip(".")
+        raise CheckpointError(
+            f"the checkpoint does not fit this model ({detail}); resume with the model it was written for"
+        ) from None
     t.optimizer.load_state_dict(state["optimizer"])
     if t.scheduler is not None and state["scheduler"]:
         t.scheduler.load_state_dict(state["scheduler"])
