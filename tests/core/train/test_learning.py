@@ -92,3 +92,17 @@ def test_plain_tensor_tuples_work_with_tbptt_split() -> None:
     d = EchoTask().split({"x": x, "lengths": torch.tensor([10, 6, 3, 9])}, 4)
     assert [c["lengths"].tolist() for c in d] == [[4, 4, 3, 4], [4, 2, 0, 4], [2, 0, 0, 1]]
     _ = TensorDataset  # plain tuples of tensors are the DataLoader default
+
+
+def test_tbptt_split_clips_the_lengths_field_of_a_namedtuple_batch() -> None:
+    """A namedtuple batch's ``lengths`` went whole to every chunk (only dict entries were clipped), so the
+    encoder refused the first chunk: lengths 10 in a chunk of 4 steps."""
+    from typing import NamedTuple
+
+    class Batch(NamedTuple):
+        x: torch.Tensor
+        lengths: torch.Tensor
+
+    chunks = EchoTask().split(Batch(torch.randn(4, 10, 3), torch.tensor([10, 6, 3, 9])), 4)
+    assert all(isinstance(c, Batch) for c in chunks)
+    assert [c.lengths.tolist() for c in chunks] == [[4, 4, 3, 4], [4, 2, 0, 4], [2, 0, 0, 1]]

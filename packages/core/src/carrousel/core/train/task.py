@@ -88,8 +88,8 @@ class Task:
     def split(self, batch: Any, steps: int) -> list[Any]:
         """Cuts a batch into chunks of ``steps`` time steps along dim 1 (stateful tasks only).
 
-        Tensors with fewer than two dimensions are passed whole to every chunk, except a dict entry named
-        ``"lengths"`` ``(B,)``, which becomes each chunk's valid length (possibly 0).
+        Tensors with fewer than two dimensions are passed whole to every chunk, except a dict entry (or a
+        namedtuple field) named ``"lengths"`` ``(B,)``, which becomes each chunk's valid length (possibly 0).
         """
         return split_time(batch, steps)
 

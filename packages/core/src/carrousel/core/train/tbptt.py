@@ -2,7 +2,8 @@
 
 Batches are nested dicts / tuples / lists of tensors laid out ``(B, T, ...)``. :func:`split_time` cuts
 every tensor with at least two dimensions along dim 1; 1-D tensors (labels, ids) go whole to every
-chunk, except a dict entry named ``"lengths"`` ``(B,)``, which becomes each chunk's own valid length.
+chunk, except a dict entry or namedtuple field named ``"lengths"`` ``(B,)``, which becomes each chunk's
+own valid length.
 How the trainer uses these is described in :mod:`carrousel.core.train.task`.
 """
 
@@ -52,7 +53,7 @@ def slice_time(obj: Any, start: int, stop: int, key: str | None = None) -> Any:
     if isinstance(obj, Mapping):
         return {k: slice_time(v, start, stop, k) for k, v in obj.items()}
     if isinstance(obj, tuple) and hasattr(obj, "_fields"):
-        return type(obj)(*(slice_time(v, start, stop) for v in obj))
+        return type(obj)(*(slice_time(v, start, stop, k) for k, v in zip(obj._fields, obj, strict=True)))
     if isinstance(obj, tuple | list):
         return type(obj)(slice_time(v, start, stop) for v in obj)
     return obj
