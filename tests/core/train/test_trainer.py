@@ -265,3 +265,11 @@ def test_history_csv_json_and_progress_bar(tmp_path: Any, capsys: pytest.Capture
     assert "epoch 1/2" in capsys.readouterr().err  # the tqdm bar went to stderr
     bar = next(cb for cb in trainer.callbacks.callbacks if isinstance(cb, ProgressBar))
     assert float(bar.last_postfix["samples_s"]) > 0 and float(bar.last_postfix["loss"]) > 0
+
+
+def test_an_empty_training_loader_is_a_data_error() -> None:
+    """It used to 'train' every epoch with train_loss NaN and no error."""
+    from carrousel.core.errors import DataError
+
+    with pytest.raises(DataError, match="yielded no batches"):
+        Trainer(mlp(), RegressionTask(), TrainConfig(epochs=2, progress=False, device="cpu")).fit([])

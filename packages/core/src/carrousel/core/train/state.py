@@ -10,7 +10,7 @@ import torch
 
 from carrousel.core.config import to_dict
 from carrousel.core.device import move_to
-from carrousel.core.errors import CheckpointError
+from carrousel.core.errors import CheckpointError, DataError
 from carrousel.core.train.seed import get_rng_state, set_rng_state
 
 if TYPE_CHECKING:
@@ -177,4 +177,14 @@ def epoch_iterator(t: Trainer) -> Iterator[Any]:
         set_rng_state(current)
     if not t.config.tbptt_carry:
         t.stream_state = None
-    return iterator
+    return iterator if t.batch_in_epoch else _not_empty(iterator)
+
+
+def _not_empty(iterator: Iterator[Any]) -> Iterator[Any]:
+    """The batches of an epoch from its start; none at all is an error, not an epoch of NaN losses."""
+    empty = True
+    for batch in iterator:
+        empty = False
+        yield batch
+    if empty:
+        raise DataError("the training loader yielded no batches; check the dataset, batch_size and drop_last")
