@@ -233,3 +233,26 @@ def test_split_of_another_file_is_refused(undertrained: Path, tmp_path: Path) ->
     with pytest.raises(TextDataError, match=r"held out in training.*--split all"):
         scored_pairs(tr, [str(other)], "test")
     assert len(scored_pairs(tr, [str(other)], "all")) > 200
+
+
+def test_a_catalogue_of_another_language_than_the_target_is_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from carrousel.nlp.gettext_mo import mo_language
+
+    entries = {"could not open file": "impossible d'ouvrir le fichier"}
+    fr = write_mo(
+        tmp_path / "fr.mo", {"": "Language: fr_FR\nContent-Type: text/plain; charset=UTF-8\n", **entries}
+    )
+    assert mo_language(fr.read_bytes()) == "fr"
+    with caplog.at_level("WARNING", logger="carrousel.nlp.parallel"):
+        assert read_pairs([fr], "en", "de") == [("could not open file", "impossible d'ouvrir le fichier")]
+    assert "declares Language: fr" in caplog.text and "pass --tgt fr" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="carrousel.nlp.parallel"):
+        read_pairs([fr], "en", "fr")  # the right target
+        read_pairs([fr], "en", "fr-CA")  # a region of it
+        named = write_mo(tmp_path / "named.mo", {"": "Language: French\n", **entries})  # not a code
+        assert mo_language(named.read_bytes()) is None
+        read_pairs([named], "en", "de")
+    assert caplog.text == ""

@@ -13,10 +13,14 @@ import codecs
 import re
 import struct
 
-__all__ = ["mo_messages"]
+__all__ = ["mo_language", "mo_messages"]
 
 _MAGIC = {b"\xde\x12\x04\x95": "<", b"\x95\x04\x12\xde": ">"}  # little- and big-endian
 _CHARSET = re.compile(rb"charset=\s*([-\w.:]+)", re.IGNORECASE)
+# a language code at the start of the header's Language field (de, de_DE, pt-BR, sr@latin; not "German")
+_LANGUAGE = re.compile(
+    rb"^Language:[ \t]*([a-z]{2,3})(?:[_\-@.][^\n]*)?[ \t]*$", re.IGNORECASE | re.MULTILINE
+)
 
 
 def _charset(header: bytes) -> str:
@@ -28,12 +32,35 @@ def _charset(header: bytes) -> str:
         raise ValueError(f"unknown charset {name!r} in the header") from None
 
 
+def mo_language(raw: bytes) -> str | None:
+    """The language code the header declares (``Language: de_DE`` -> ``"de"``); None when it names none.
+
+    Raises:
+        ValueError: as :func:`mo_messages`.
+    """
+    header = next((value for key, value in _entries(raw) if key == b""), b"")
+    found = _LANGUAGE.search(header)
+    return found.group(1).decode("ascii").lower() if found else None
+
+
 def mo_messages(raw: bytes) -> list[tuple[str, str]]:
     """``(msgid, msgstr)`` of every singular message with its context removed, the header left out.
 
     Raises:
         ValueError: not a ``.mo`` file, a table pointing outside the file, or text not in the declared charset.
     """
+    entries = _entries(raw)
+    charset = _charset(next((value for key, value in entries if key == b""), b""))
+    messages = []
+    for key, value in entries:
+        if not key or b"\x00" in key:
+            continue  # the header, plural forms
+        messages.append((key.split(b"\x04")[-1].decode(charset), value.decode(charset)))
+    return messages
+
+
+def _entries(raw: bytes) -> list[tuple[bytes, bytes]]:
+    """Every ``(msgid, msgstr)`` of the file as bytes, the header's (empty msgid) included."""
     order = _MAGIC.get(raw[:4])
     if order is None:
         raise ValueError("bad magic number")
@@ -53,10 +80,4 @@ def mo_messages(raw: bytes) -> list[tuple[str, str]]:
         if id_at + id_len > len(raw) or str_at + str_len > len(raw):
             raise ValueError("a message points outside the file")
         entries.append((raw[id_at : id_at + id_len], raw[str_at : str_at + str_len]))
-    charset = _charset(next((value for key, value in entries if key == b""), b""))
-    messages = []
-    for key, value in entries:
-        if not key or b"\x00" in key:
-            continue  # the header, plural forms
-        messages.append((key.split(b"\x04")[-1].decode(charset), value.decode(charset)))
-    return messages
+    return entries

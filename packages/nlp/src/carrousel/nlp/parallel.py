@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from carrousel.nlp.errors import TextDataError
-from carrousel.nlp.gettext_mo import mo_messages
+from carrousel.nlp.gettext_mo import mo_language, mo_messages
 from carrousel.nlp.hf_data import is_hf_source, load_hf
 
 __all__ = ["ParallelSplit", "clean_pairs", "read_mo", "read_pairs", "split_pairs", "vary_case"]
@@ -56,8 +56,12 @@ def _open_error(path: Path, exc: Exception) -> TextDataError:
     return TextDataError(f"{path} cannot be read ({exc}); give a readable file")
 
 
-def read_mo(path: str | Path) -> list[Pair]:
+def read_mo(path: str | Path, tgt: str | None = None) -> list[Pair]:
     """``(msgid, msgstr)`` pairs of a gettext ``.mo`` catalogue (see the module docstring for what is kept).
+
+    With ``tgt``, a catalogue whose header declares another language (``Language: fr`` for ``tgt="de"``)
+    is logged as a warning: the pairs are read all the same (a few real headers disagree with their
+    folder: Norwegian ``nb`` catalogues that say ``no``), but it is mostly a forgotten ``--tgt``.
 
     Raises:
         TextDataError: a missing file or one that is not a ``.mo`` catalogue.
@@ -68,9 +72,19 @@ def read_mo(path: str | Path) -> list[Pair]:
     except OSError as exc:
         raise _open_error(p, exc) from None
     try:
-        messages = mo_messages(raw)
+        messages, language = mo_messages(raw), mo_language(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise TextDataError(f"{p} is not a gettext .mo catalogue ({exc}); give a compiled .mo file") from None
+    want = (tgt or "").lower().replace("-", "_").split("_")[0]
+    if language and want and language != want:
+        logger.warning(
+            "%s declares Language: %s in its header, but the target language is %s; pass --tgt %s if it "
+            "is the catalogue's language",
+            p,
+            language,
+            tgt,
+            language,
+        )
     pairs = []
     for key, value in messages:
         if not key or not value:
@@ -172,7 +186,7 @@ def read_pairs(paths: Sequence[str | Path], src: str = "en", tgt: str = "de") ->
         f = files[0]
         suffix = f.suffix.lower()
         if suffix == ".mo":
-            pairs = read_mo(f)
+            pairs = read_mo(f, tgt)
         elif suffix in (".jsonl", ".json"):
             pairs = _read_jsonl(f, src, tgt)
         elif suffix in (".tsv", ".tab", ".txt") or not f.exists():
