@@ -244,3 +244,10 @@ def test_a_fresh_process_loads_with_the_io_module_alone(saved: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == type(load_module(saved)).__name__
+
+
+def test_non_finite_extra_data_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    cfg = SequenceClassifierConfig(RecurrentConfig(3, 6), num_classes=2)
+    with pytest.raises(CheckpointError, match="holds NaN or inf"):
+        save_module(SequenceClassifier(cfg), tmp_path / "m", extra={"scale": float("nan")})
+    assert not (tmp_path / "m").exists()  # no half-saved folder

@@ -58,3 +58,22 @@ def test_tensorboard_logger_writes_scalars(tmp_path: Path, monkeypatch: pytest.M
     keys = {(k, step) for k, _, step in written}
     assert ("train_loss", 1) in keys and ("train_loss", 2) in keys and ("grad_norm", 2) in keys
     assert written[-1][0] == "closed"
+
+
+def test_history_files_hold_no_non_finite_number(tmp_path: Path) -> None:
+    import csv
+    import json
+    import math
+
+    from carrousel.core.train.callbacks import HistoryLogger
+
+    trainer = types.SimpleNamespace(history=[{"epoch": 1, "train_loss": 0.5, "grad_norm": math.nan},
+                                             {"epoch": 2, "train_loss": math.inf, "grad_norm": 1.0}])  # fmt: skip
+    HistoryLogger(tmp_path).on_epoch_end(trainer, 2, {})  # type: ignore[arg-type]
+    doc = json.loads((tmp_path / "history.json").read_text())  # strict JSON: NaN would not parse back as null
+    assert doc == [
+        {"epoch": 1, "train_loss": 0.5, "grad_norm": None},
+        {"epoch": 2, "train_loss": None, "grad_norm": 1.0},
+    ]
+    rows = list(csv.DictReader((tmp_path / "history.csv").open()))
+    assert rows[0]["grad_norm"] == "" and rows[1]["train_loss"] == "" and rows[0]["train_loss"] == "0.5"

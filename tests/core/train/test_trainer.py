@@ -273,3 +273,15 @@ def test_an_empty_training_loader_is_a_data_error() -> None:
 
     with pytest.raises(DataError, match="yielded no batches"):
         Trainer(mlp(), RegressionTask(), TrainConfig(epochs=2, progress=False, device="cpu")).fit([])
+
+
+def test_an_empty_validation_loader_is_a_warning_and_the_training_loss_is_monitored(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    train = DataLoader(TensorDataset(*linear_data(64)), batch_size=16)
+    with caplog.at_level("WARNING", logger="carrousel.core.train.trainer"):
+        result = Trainer(mlp(), RegressionTask(), TrainConfig(epochs=1, progress=False, device="cpu")).fit(
+            train, []
+        )
+    assert "validation loader yields no batches" in caplog.text
+    assert "val_loss" not in result.history[-1] and "train_loss" in result.history[-1]

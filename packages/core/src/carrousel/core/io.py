@@ -89,15 +89,22 @@ def save_module(module: torch.nn.Module, folder: str | Path, extra: dict[str, An
     cfg = getattr(module, "config", None)
     if cfg is None:
         raise CheckpointError(f"{type(module).__name__} has no .config; it cannot be rebuilt on load")
+    meta = {"format": "carrousel", "format_version": FORMAT_VERSION, "module": name}
+    doc = {**meta, "config": to_dict(cfg), "extra": extra or {}}
+    try:  # checked before anything is written: NaN/inf would make config.json non-standard JSON
+        text = json.dumps(doc, indent=2, sort_keys=True, allow_nan=False)
+    except ValueError:
+        raise CheckpointError(
+            f"{type(module).__name__}'s config or extra data holds NaN or inf, which config.json cannot "
+            "store; replace them with finite numbers (or None) before saving"
+        ) from None
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    meta = {"format": "carrousel", "format_version": FORMAT_VERSION, "module": name}
     with atomic_path(out / WEIGHTS_FILE) as tmp:
         # Own CPU copies: cuDNN packs RNN weights into one shared buffer, which safetensors refuses to save.
         tensors = {k: v.detach().to("cpu", copy=True).contiguous() for k, v in module.state_dict().items()}
         save_file(tensors, str(tmp), metadata={k: str(v) for k, v in meta.items()})
-    doc = {**meta, "config": to_dict(cfg), "extra": extra or {}}
-    atomic_write_text(out / CONFIG_FILE, json.dumps(doc, indent=2, sort_keys=True))
+    atomic_write_text(out / CONFIG_FILE, text)
     logger.debug("saved %s to %s", name, out)
     return out
 

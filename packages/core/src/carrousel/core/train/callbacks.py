@@ -215,13 +215,18 @@ class ProgressBar(Callback):
 
 
 class HistoryLogger(Callback):
-    """Writes the per-epoch history as ``history.csv`` and ``history.json`` in ``log_dir`` (atomically)."""
+    """Writes the per-epoch history as ``history.csv`` and ``history.json`` in ``log_dir`` (atomically);
+    a non-finite figure is an empty cell and a JSON null."""
 
     def __init__(self, log_dir: str | Path) -> None:
         self.log_dir = Path(log_dir)
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
-        history = trainer.history
+        # a skipped or diverged epoch can log NaN/inf: written as empty cells and nulls, never as numbers
+        history = [
+            {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
+            for row in trainer.history
+        ]
         keys: list[str] = []
         for row in history:
             keys.extend(k for k in row if k not in keys)
@@ -230,7 +235,7 @@ class HistoryLogger(Callback):
         writer.writeheader()
         writer.writerows(history)
         atomic_write_text(self.log_dir / "history.csv", buf.getvalue())
-        atomic_write_text(self.log_dir / "history.json", json.dumps(history, indent=1))
+        atomic_write_text(self.log_dir / "history.json", json.dumps(history, indent=1, allow_nan=False))
 
 
 class TensorBoardLogger(Callback):

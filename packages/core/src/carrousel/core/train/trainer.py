@@ -174,6 +174,10 @@ class Trainer:
             set_seed(cfg.seed, cfg.deterministic)
             self._setup_distributed()
             self.train_loader = dist_utils.shard_loader(train_loader, self.env, cfg.seed)
+            if val_loader is not None and not val_loader:  # an empty loader (len 0) is falsy
+                logger.warning(
+                    "the validation loader yields no batches; the training loss is monitored instead"
+                )
             val_loader = dist_utils.shard_loader(val_loader, self.env, cfg.seed) if val_loader else None
             self.batches_per_epoch = _safe_len(self.train_loader)
             per_epoch = None
