@@ -27,7 +27,7 @@ from carrousel.bio.errors import SequenceSetError
 from carrousel.bio.motifs import Motif
 from carrousel.bio.pwm import Background, IntegerPWM, SequenceCodes, scan_windows
 from carrousel.bio.synth import dinucleotide_shuffle
-from carrousel.bio.validation import MAX_LENGTH_RATIO
+from carrousel.bio.validation import lengths_apart, median_bases
 from carrousel.core.metrics import benjamini_hochberg
 
 __all__ = [
@@ -306,8 +306,8 @@ def _check_lengths(targets: Sequence[np.ndarray], background: Sequence[np.ndarra
     """Refuses a background far longer or shorter than the targets: a sequence holds a hit more often the
     longer it is, so the percentages and folds would measure the lengths (26-bp CRP sites against 200-bp
     E. coli windows: the best q-value 2.9e-05 became 0.24)."""
-    t, b = (float(np.median([int(np.count_nonzero(s != 4)) for s in x])) for x in (targets, background))
-    if max(t, b) > MAX_LENGTH_RATIO * max(min(t, b), 1.0):
+    t, b = median_bases(targets), median_bases(background)
+    if lengths_apart(t, b):
         raise SequenceSetError(
             f"the targets hold {t:g} bases (median, N excluded) and the background {b:g}: a longer sequence "
             "holds a hit more often, so the table would compare lengths, not motifs; give a background of "
@@ -336,12 +336,11 @@ def enrich_sets(
         SequenceSetError: a background whose median length is more than
             :data:`~carrousel.bio.validation.MAX_LENGTH_RATIO` times the targets' (or less than 1 / that).
     """
-    if background is not None:
-        _check_lengths(targets, background)
     if background is None:
         background = shuffled_background(targets, cfg.shuffles, cfg.seed)
         source, shuffles = f"dinucleotide shuffles of the targets, {cfg.shuffles} per sequence", cfg.shuffles
     else:
+        _check_lengths(targets, background)
         source, shuffles = str(cfg.background or "the background sequences given"), None
     logger.info("background: %s (%d sequences)", source, len(background))
     kind = cfg.pwm_background

@@ -36,13 +36,15 @@ __all__ = [
     "check_matched_lengths",
     "check_overlap",
     "drop_only_n",
+    "lengths_apart",
+    "median_bases",
     "usable_peaks",
 ]
 
 MIN_TRAIN_PER_CLASS = 20  # windows per class before any training
 MIN_EVAL_PER_CLASS = 10  # sequences per class for AUROC / AUPRC
 MAX_SHARED_FRACTION = 0.5  # positives also among the negatives, as a fraction of the smaller set
-MAX_LENGTH_RATIO = 1.5  # evaluation: the classes' median bases within the window, the larger over the smaller
+MAX_LENGTH_RATIO = 1.5  # evaluation and enrichment: two sets' median bases, the larger over the smaller
 
 
 def check_lengths(lengths: Sequence[int], window: int, where: str, fix: str | None = None) -> None:
@@ -67,6 +69,16 @@ def check_lengths(lengths: Sequence[int], window: int, where: str, fix: str | No
         )
 
 
+def median_bases(seqs: Sequence[np.ndarray] | np.ndarray) -> float:
+    """Median count of bases other than N (code 4) over sequences, or over the rows of ``(n, W)`` windows."""
+    return float(np.median([np.count_nonzero(s != 4) for s in seqs]))
+
+
+def lengths_apart(a: float, b: float) -> bool:
+    """Whether two median lengths (:func:`median_bases`) are more than :data:`MAX_LENGTH_RATIO` apart."""
+    return max(a, b) > MAX_LENGTH_RATIO * max(min(a, b), 1.0)
+
+
 def check_matched_lengths(pos: np.ndarray, neg: np.ndarray, error: type[BioError]) -> None:
     """Refuses two classes of windows holding very different numbers of bases (``bio evaluate``).
 
@@ -84,8 +96,8 @@ def check_matched_lengths(pos: np.ndarray, neg: np.ndarray, error: type[BioError
         error: when the larger median count of bases other than N exceeds the smaller by more than
             :data:`MAX_LENGTH_RATIO`.
     """
-    med = [float(np.median((x != 4).sum(axis=1))) for x in (pos, neg)]
-    if max(med) > MAX_LENGTH_RATIO * max(min(med), 1.0):
+    med = [median_bases(x) for x in (pos, neg)]
+    if lengths_apart(*med):
         raise error(
             f"the positives hold {med[0]:g} bases of the {pos.shape[1]}-base window (median) and the "
             f"negatives {med[1]:g}, the rest N: the scores would tell the padding apart, not the motif; "
