@@ -39,8 +39,9 @@ from types import FrameType
 from typing import Annotated, Any, TypeVar
 
 from carrousel.core.cli_values import Above, Below, FloatRange, number_problem, to_jsonable
-from carrousel.core.errors import CarrouselError, MissingExtraError
+from carrousel.core.errors import CarrouselError
 from carrousel.core.export.choices import DeployPrecision, Exporter, InferencePrecision
+from carrousel.core.optional import missing_extra
 
 try:  # the carrousel-core[cli] extra
     import typer
@@ -49,9 +50,7 @@ try:  # the carrousel-core[cli] extra
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 except ImportError as e:
-    raise MissingExtraError(
-        f"the CLI helper needs {e.name}; run: pip install 'carrousel-core[cli]'"
-    ) from None
+    raise missing_extra(e, "typer", "carrousel-core[cli]", "the CLI helper (carrousel.core.cli)") from None
 
 __all__ = [
     "EXIT_ERROR",

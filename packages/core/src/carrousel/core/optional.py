@@ -12,7 +12,7 @@ from types import ModuleType
 
 from carrousel.core.errors import MissingExtraError
 
-__all__ = ["require"]
+__all__ = ["missing_extra", "require"]
 
 
 def require(module: str, extra: str, purpose: str) -> ModuleType:
@@ -32,7 +32,13 @@ def require(module: str, extra: str, purpose: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        missing = exc.name or module.split(".")[0]
-        raise MissingExtraError(
-            f"{purpose} needs the {missing} package, which is not installed; run: pip install '{extra}'"
-        ) from None
+        raise missing_extra(exc, module, extra, purpose) from None
+
+
+def missing_extra(exc: ImportError, module: str, extra: str, purpose: str) -> MissingExtraError:
+    """The one-line error of :func:`require` for a failed import (for imports it cannot do itself, such as
+    a module's ``from x import y`` lines at its top)."""
+    missing = exc.name or module.split(".")[0]
+    return MissingExtraError(
+        f"{purpose} needs the {missing} package, which is not installed; run: pip install '{extra}'"
+    )
