@@ -256,11 +256,11 @@ def _render_train(doc: dict[str, Any]) -> None:
         )
         for col in cols:
             table.add_column(col, justify="left" if col == "model" else "right")
-        for name, s in summary.items():
+        for name, s in summary.items():  # a fresh run's summary: every model has both counts
             sig = (
                 "-"
-                if name == "network" or "network_better_series" not in s
-                else (f"{int(s['network_better_series'])} / {int(s['network_worse_series'])}")
+                if name == "network"
+                else f"{int(s['network_better_series'])} / {int(s['network_worse_series'])}"
             )
             table.add_row(
                 name, f"{s['pinball']:.4f}", f"{s['coverage']:.3f}", f"{s['rel_mae']:.3f}",

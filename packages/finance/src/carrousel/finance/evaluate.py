@@ -218,16 +218,21 @@ def interval_verdict_text(
     )
 
 
+def _best_interval(board: Scoreboard) -> Comparison | None:
+    return {c.baseline: c for c in board.interval_comparisons}.get(board.best_interval_baseline)
+
+
 def interval_answer(board: Scoreboard) -> bool:
     """Whether a scoreboard's intervals beat its best baseline under :func:`interval_verdict_text`'s rule."""
-    best = {c.baseline: c for c in board.interval_comparisons}.get(board.best_interval_baseline)
+    best = _best_interval(board)
     return best is not None and best.p_holm < ALPHA
 
 
 def board_interval_verdict(board: Scoreboard, support: tuple[int, int] | None = None) -> str:
     """:func:`interval_verdict_text` of a scoreboard (with a seed ensemble's ``support``)."""
-    best = {c.baseline: c for c in board.interval_comparisons}.get(board.best_interval_baseline)
-    return interval_verdict_text(board.scores[0].model, board.interval_network_loss, best, support)
+    return interval_verdict_text(
+        board.scores[0].model, board.interval_network_loss, _best_interval(board), support
+    )
 
 
 def _direction_hits(bt: BacktestResult, name: str) -> np.ndarray | None:
@@ -323,6 +328,7 @@ def score_backtest(bt: BacktestResult) -> Scoreboard:
     pin = {k: _per_date(pinball_rows(bt.forecasts[k], y, bt.quantiles), dates) for k in (net, *baselines)}
     interval_comps = _compare(net, baselines, pin, bt.horizon)
     best_int = min(interval_comps, key=lambda c: c.loss) if interval_comps else None
+    net_pin = float(pin[net].mean())
     rw = next((c for c in comps if c.baseline == REFERENCE), None)
     verdict = verdict_text(net, rw.p_holm if rw is not None else 1.0, scores[0].rel_mae, best)
     return Scoreboard(
@@ -337,8 +343,8 @@ def score_backtest(bt: BacktestResult) -> Scoreboard:
         best_baseline=best.baseline if best is not None else REFERENCE,
         comparisons=comps,
         baseline_fits=bt.baseline_fits,
-        interval_verdict=interval_verdict_text(net, float(pin[net].mean()), best_int),
-        interval_network_loss=float(pin[net].mean()),
+        interval_verdict=interval_verdict_text(net, net_pin, best_int),
+        interval_network_loss=net_pin,
         best_interval_baseline=best_int.baseline if best_int is not None else "",
         interval_comparisons=interval_comps,
     )

@@ -200,9 +200,9 @@ def holdout_scores(
     def sides(m: str) -> tuple[float | None, float | None]:
         if m == "network":
             return None, None
-        return diebold_mariano(rows["network"], rows[m], h)[1], diebold_mariano(rows[m], rows["network"], h)[
-            1
-        ]
+        _, better = diebold_mariano(rows["network"], rows[m], h)
+        _, worse = diebold_mariano(rows[m], rows["network"], h)  # not 1 - better: a tie gives 1 on both sides
+        return better, worse
 
     return {
         m: SeriesScore(float(rows[m].mean()), inside[m], maes[m], maes[m] / maes["random_walk"], *sides(m))
