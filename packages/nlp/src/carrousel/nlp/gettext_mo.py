@@ -13,7 +13,7 @@ import codecs
 import re
 import struct
 
-__all__ = ["mo_language", "mo_messages"]
+__all__ = ["mo_catalogue", "mo_language"]
 
 _MAGIC = {b"\xde\x12\x04\x95": "<", b"\x95\x04\x12\xde": ">"}  # little- and big-endian
 _CHARSET = re.compile(rb"charset=\s*([-\w.:]+)", re.IGNORECASE)
@@ -36,27 +36,36 @@ def mo_language(raw: bytes) -> str | None:
     """The language code the header declares (``Language: de_DE`` -> ``"de"``); None when it names none.
 
     Raises:
-        ValueError: as :func:`mo_messages`.
+        ValueError: as :func:`mo_catalogue`.
     """
-    header = next((value for key, value in _entries(raw) if key == b""), b"")
-    found = _LANGUAGE.search(header)
-    return found.group(1).decode("ascii").lower() if found else None
+    return _language(_header(_entries(raw)))
 
 
-def mo_messages(raw: bytes) -> list[tuple[str, str]]:
-    """``(msgid, msgstr)`` of every singular message with its context removed, the header left out.
+def mo_catalogue(raw: bytes) -> tuple[list[tuple[str, str]], str | None]:
+    """``(msgid, msgstr)`` of every singular message with its context removed, the header left out, and the
+    language the header declares (:func:`mo_language`), from one pass over the file's tables.
 
     Raises:
         ValueError: not a ``.mo`` file, a table pointing outside the file, or text not in the declared charset.
     """
     entries = _entries(raw)
-    charset = _charset(next((value for key, value in entries if key == b""), b""))
+    header = _header(entries)
+    charset = _charset(header)
     messages = []
     for key, value in entries:
         if not key or b"\x00" in key:
             continue  # the header, plural forms
         messages.append((key.split(b"\x04")[-1].decode(charset), value.decode(charset)))
-    return messages
+    return messages, _language(header)
+
+
+def _header(entries: list[tuple[bytes, bytes]]) -> bytes:
+    return next((value for key, value in entries if key == b""), b"")
+
+
+def _language(header: bytes) -> str | None:
+    found = _LANGUAGE.search(header)
+    return found.group(1).decode("ascii").lower() if found else None
 
 
 def _entries(raw: bytes) -> list[tuple[bytes, bytes]]:

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from carrousel.nlp.errors import TextDataError
-from carrousel.nlp.gettext_mo import mo_language, mo_messages
+from carrousel.nlp.gettext_mo import mo_catalogue
 from carrousel.nlp.hf_data import is_hf_source, load_hf
 
 __all__ = ["ParallelSplit", "clean_pairs", "read_mo", "read_pairs", "split_pairs", "vary_case"]
@@ -72,7 +72,7 @@ def read_mo(path: str | Path, tgt: str | None = None) -> list[Pair]:
     except OSError as exc:
         raise _open_error(p, exc) from None
     try:
-        messages, language = mo_messages(raw), mo_language(raw)
+        messages, language = mo_catalogue(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise TextDataError(f"{p} is not a gettext .mo catalogue ({exc}); give a compiled .mo file") from None
     want = (tgt or "").lower().replace("-", "_").split("_")[0]
