@@ -217,6 +217,7 @@ class Translator:
         dc, tok, out = decode, self.tokenizer, []
         for s in searched:
             choice, rank = "model", 0
+            dictionary = self.dictionary_text(s.source)  # the fallback's text and the consensus's candidate
             nll = -float(s.hyps[0].log_prob) / (len(s.hyps[0].labels) + 1)
             if 0 < dc.fallback_nll < nll:
                 choice = "dictionary"
@@ -224,7 +225,7 @@ class Translator:
                 choice, rank = consensus(
                     [self._own_text(s, h, dc.copy_unknown) for h in s.hyps],
                     [float(h.log_prob) for h in s.hyps],
-                    self.dictionary_text(s.source),
+                    dictionary,
                     s.source,
                     temperature=dc.mbr_temperature,
                     model_weight=math.exp(-dc.mbr_confidence * nll),
@@ -233,7 +234,7 @@ class Translator:
                 )
             h = s.hyps[rank]
             own = self._own_text(s, h, dc.copy_unknown)
-            text = {"model": own, "dictionary": self.dictionary_text(s.source), "copy": s.source}[choice]
+            text = {"model": own, "dictionary": dictionary, "copy": s.source}[choice]
             out.append(
                 Translation(
                     source=s.source,
