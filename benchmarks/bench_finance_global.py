@@ -289,15 +289,21 @@ def accuracy(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def _pinball(f: np.ndarray, y: np.ndarray, q: np.ndarray) -> float:
+    """Mean pinball loss (percent) of ``(n, H, Q)`` quantiles against ``(n, H)`` outcomes: the scoreboard's."""
+    from carrousel.finance.evaluate import pinball_rows
+
+    return float(pinball_rows(f, y, tuple(float(v) for v in q)).mean())
+
+
 def _scores(
     f: np.ndarray, y: np.ndarray, price0: np.ndarray, q: np.ndarray, rw_mae: float
 ) -> dict[str, float]:
     """Pinball (percent), p10-p90 coverage, MAE of the median price and rel. MAE of ``(n, H, Q)`` quantiles."""
-    diff = (y[..., None] - f) * 100
     mid = int(np.flatnonzero(q == 0.5)[0])
     mae = float(np.mean(np.abs(price0 * np.exp(f[..., mid]) - price0 * np.exp(y))))
     return {
-        "pinball": float(np.mean(np.maximum(q * diff, (q - 1) * diff))),
+        "pinball": _pinball(f, y, q),
         "coverage": float(np.mean((y >= f[..., 0]) & (y <= f[..., -1]))),
         "mae": mae,
         "rel_mae": mae / rw_mae,
@@ -353,10 +359,9 @@ def _restarted_aci(result: Any, rows: pd.DataFrame, holdout: int) -> dict[str, f
     cut = len(s.close) - 1 - holdout
     origins = valid_origins(s, cfg.window.lookback, cfg.window.horizon)
     _, y, f, _ = aci_run(fitted, s, origins[origins >= cut], cfg.backtest.aci_gamma)
-    diff = (y[..., None] - f) * 100
     q = np.asarray(cfg.model.quantiles)
     return {
-        "pinball": float(np.mean(np.maximum(q * diff, (q - 1) * diff))),
+        "pinball": _pinball(f, y, q),
         "coverage": float(np.mean((y >= f[..., 0]) & (y <= f[..., -1]))),
     }
 
@@ -438,9 +443,7 @@ def calibration(args: argparse.Namespace) -> dict[str, Any]:
                     continue
                 f = bt.forecasts[m][rows]
                 cov = float(np.mean((y >= f[..., 0]) & (y <= f[..., -1])))
-                diff = (y[..., None] - f) * 100
-                q = np.asarray(bt.quantiles)
-                row[m] = {"pinball": float(np.mean(np.maximum(q * diff, (q - 1) * diff))), "coverage": cov}
+                row[m] = {"pinball": _pinball(f, y, np.asarray(bt.quantiles)), "coverage": cov}
             out["series"].setdefault(name, {})[label.split("_")[0]] = row
             alone = score_backtest(_rows_of(bt, rows))  # this series' own DM tests of the intervals
             out["intervals"].setdefault(name, {})[label.split("_")[0]] = {

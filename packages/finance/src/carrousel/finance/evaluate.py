@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from carrousel.core.metrics import mae, mape, pinball_loss, rmse
+from carrousel.core.metrics import mae, mape, pinball_loss, pinball_terms, rmse
 from carrousel.finance.backtest import BacktestResult, aci_name
 from carrousel.finance.errors import PriceDataError
 from carrousel.finance.scoring import (
@@ -182,9 +182,10 @@ def _interval_scores(
 def pinball_rows(f: np.ndarray, y: np.ndarray, qs: tuple[float, ...]) -> np.ndarray:
     """``(n,)`` pinball loss of each window: ``(n, H, Q)`` quantiles against ``(n, H)`` outcomes, averaged
     over the steps and levels, in percent (their mean is :class:`ModelScore`'s ``pinball``)."""
-    q = np.asarray(qs, np.float64)
-    diff = 100.0 * (np.asarray(y, np.float64)[..., None] - np.asarray(f, np.float64))
-    rows: np.ndarray = np.maximum(q * diff, (q - 1.0) * diff).mean(axis=(1, 2))
+    fp = torch.as_tensor(np.asarray(f, np.float64) * 100.0)
+    yp = torch.as_tensor(np.asarray(y, np.float64) * 100.0)
+    q = torch.tensor(qs, dtype=torch.float64)
+    rows: np.ndarray = pinball_terms(fp, yp, q).mean(dim=(1, 2)).numpy()
     return rows
 
 

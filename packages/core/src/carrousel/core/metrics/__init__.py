@@ -51,6 +51,7 @@ from carrousel.core.metrics.regression import (
     mse,
     perplexity,
     pinball_loss,
+    pinball_terms,
     rmse,
     smape,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "mse",
     "perplexity",
     "pinball_loss",
+    "pinball_terms",
     "pr_auc",
     "precision",
     "recall",
