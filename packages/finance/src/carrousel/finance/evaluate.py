@@ -184,8 +184,7 @@ def pinball_rows(f: np.ndarray, y: np.ndarray, qs: tuple[float, ...]) -> np.ndar
     over the steps and levels, in percent (their mean is :class:`ModelScore`'s ``pinball``)."""
     fp = torch.as_tensor(np.asarray(f, np.float64) * 100.0)
     yp = torch.as_tensor(np.asarray(y, np.float64) * 100.0)
-    q = torch.tensor(qs, dtype=torch.float64)
-    rows: np.ndarray = pinball_terms(fp, yp, q).mean(dim=(1, 2)).numpy()
+    rows: np.ndarray = pinball_terms(fp, yp, torch.tensor(qs, dtype=torch.float64)).mean(dim=(1, 2)).numpy()
     return rows
 
 
