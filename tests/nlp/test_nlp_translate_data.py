@@ -145,6 +145,60 @@ def test_cleaning_drops_empty_disproportionate_and_repeated_sources() -> None:
     assert clean_pairs(pairs) == [("open the file", "öffne die Datei"), ("close it", "schließe es")]
 
 
+def test_cleaning_counts_unspaced_scripts_by_characters() -> None:
+    # Aligned pairs from git's zh_CN and apt's ja/th catalogues: the old count (split on spaces) made the
+    # Chinese, Japanese and Thai sides one or two "words" and dropped them as badly proportioned.
+    aligned = [
+        ("unable to create temporary object directory", "无法创建临时对象目录"),
+        ("show only the names of files without match", "只显示未匹配的文件名"),
+        (
+            "specifying branches to track makes sense only with fetch mirrors",
+            "指定要跟踪的分支只在与获取镜像同时使用才有意义",
+        ),
+        (
+            "If the patch applies cleanly, the edited hunk will be marked for applying.",
+            "如果补丁能正确地应用，编辑块将立即标记为应用。",
+        ),
+        ("could not read the index file %s", "无法读取索引文件 %s"),
+        (
+            "Unable to read the package list of the source directory",
+            "ソースディレクトリのパッケージリストを読み込めません",
+        ),
+        ("The list of sources could not be read.", "ไม่สามารถอ่านรายชื่อแหล่งแพกเกจได้"),
+    ]
+    assert clean_pairs(aligned) == aligned
+    misaligned = [
+        ("Usage", "用法：git commit [<选项>] [--] <路径规格>，或者使用交互模式添加文件内容"),
+        ("unable to create temporary object directory in the repository", "无法"),
+        ("Done", "ソースディレクトリのパッケージリストを読み込めませんでした"),
+        ("The list of sources could not be read from the given directory", "ไม่สามารถ"),
+    ]
+    assert clean_pairs(misaligned) == []
+
+
+def test_cleaning_of_space_separated_text_is_unchanged() -> None:
+    # The shipped translation model was trained on pairs kept by whitespace-split word counts: text
+    # without unspaced-script characters must keep exactly the pairs that count kept.
+    pairs = [
+        ("x", "a b c d e f"),
+        ("a b", "s t u v w x y z"),
+        ("a b", "s t u v w x y z q"),
+        ("open -- the file", "öffne die Datei"),
+        ("Усеченный", "das ist ein Satz mit zu vielen"),
+        ("cannot open %s", "%s를 열 수 없습니다"),
+        ("one", "ένα δύο τρία τέσσερα πέντε"),
+        (" ".join(["w"] * 80), " ".join(["v"] * 80)),
+        (" ".join(["w"] * 81), " ".join(["v"] * 81)),
+    ]
+
+    def old_keeps(s: str, t: str) -> bool:
+        ns, nt = len(s.split()) + 1, len(t.split()) + 1
+        return max(ns, nt) <= 81 and max(ns / nt, nt / ns) <= 3.0
+
+    assert clean_pairs(pairs) == [(s, t) for s, t in pairs if old_keeps(s, t)]
+    assert len(clean_pairs(pairs)) == 5
+
+
 def test_split_is_seeded_disjoint_and_complete() -> None:
     pairs = [(f"source {i}", f"Ziel {i}") for i in range(200)]
     one, two = split_pairs(pairs, 0.1, 0.05, seed=3), split_pairs(pairs, 0.1, 0.05, seed=3)
