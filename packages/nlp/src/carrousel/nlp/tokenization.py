@@ -138,6 +138,16 @@ class TextTokenizer:
         for characters it never saw."""
         return [w.removeprefix("▁") for w in self.pretokenize(text) if self.unk_id in self.word_ids(w)]
 
+    def unreadable(self, text: str) -> list[str]:
+        """What the vocabulary cannot read in ``text`` (each becomes ``[UNK]``), in order, repeats kept: the
+        unknown words for a word tokenizer, the unknown characters (after NFKC) for the others."""
+        if self.kind == "char":
+            return [c for c in self.pretokenize(text) if self.unk_id in self.word_ids(c)]
+        words = self.unknown_words(text)
+        if self.kind == "word":
+            return words
+        return [c for w in words for c in ([c for c in w if self.unk_id in self.word_ids(c)] or [w])]
+
     def unread(self, encoded: Sequence[Collection[int]]) -> list[int]:
         """Indices of the id sequences holding ``[UNK]`` and no other token with a letter or digit (spaces and
         punctuation aside): texts of which the model knows no word, such as another language or script."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,6 +148,25 @@ def train_lm(cfg: LMTrainConfig, out: str | Path) -> LMTrainResult:
     )
 
 
+def _warn_unknown(tokenizer: TextTokenizer, prompt: str) -> None:
+    """One warning naming the prompt's words (word tokenizer) or characters the vocabulary lacks, the first
+    five in prompt order: the model reads each as ``[UNK]`` and decoding drops it, so nothing else shows it."""
+    unknown = Counter(tokenizer.unreadable(prompt))
+    if not unknown:
+        return
+    n, unit = unknown.total(), "word" if tokenizer.kind == "word" else "character"
+    names = [repr(u) + (f" x{k}" if k > 1 else "") for u, k in list(unknown.items())[:5]]
+    more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+    logger.warning(
+        "the model's vocabulary lacks %d prompt %s%s (%s%s), read as [UNK]",
+        n,
+        unit,
+        "s" if n > 1 else "",
+        ", ".join(names),
+        more,
+    )
+
+
 class TextGenerator:
     """A trained language model with its tokenizer; samples continuations of a prompt.
 
@@ -178,6 +198,8 @@ class TextGenerator:
         return cls(load_bundle(path, kind=KIND, map_location=device), precision)
 
     def _start(self, prompt: str) -> list[int]:
+        if prompt:
+            _warn_unknown(self.tokenizer, prompt)
         ids = self.tokenizer.encode(prompt) if prompt else []
         if not ids:  # no prompt: start as at the beginning of a line
             ids = self.tokenizer.encode("\n") or [self.tokenizer.eos_id]
@@ -194,13 +216,26 @@ class TextGenerator:
     ) -> Iterator[str]:
         """Yields the text of the continuation piece by piece, as each token is sampled.
 
-        ``seed`` makes the output reproducible (same model, prompt and settings: same text).
+        ``seed`` makes the output reproducible (same model, prompt and settings: same text). Prompt words or
+        characters the vocabulary lacks are named in one warning, logged here, before the first piece.
         """
+        context = self._start(prompt)  # now, not at the first next(): the warning precedes any output
+        return self._sample(prompt, context, max_tokens, temperature, top_k, top_p, seed)
+
+    def _sample(
+        self,
+        prompt: str,
+        context: list[int],
+        max_tokens: int,
+        temperature: float,
+        top_k: int,
+        top_p: float,
+        seed: int | None,
+    ) -> Iterator[str]:
         device = next(self.model.parameters()).device
         generator = torch.Generator(device=device)
         generator.manual_seed(seed if seed is not None else int(torch.seed() % (2**63)))
         banned = (self.tokenizer.pad_id, self.tokenizer.unk_id, self.tokenizer.bos_id)
-        context = self._start(prompt)
         prefix = self.tokenizer.decode(context) if prompt else ""
         out: list[int] = []
         shown = ""
