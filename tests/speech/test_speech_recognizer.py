@@ -71,3 +71,24 @@ def test_stream_partials_and_final(tone, write_wav) -> None:
     assert times == sorted(times)
     (whole,) = r.transcribe_files([str(write_wav("s.wav", audio, subtype="FLOAT"))])
     assert updates[-1].text == whole.text and len(whole.text) > 0  # streaming = offline for a causal model
+
+
+def test_an_empty_transcription_does_not_claim_full_confidence(write_wav, tone) -> None:
+    """An empty decode's confidence is the mean blank posterior of its frames (it was 1.0 always), and
+    0.0 for a recording too short for a single frame, for short files and for long ones read in chunks."""
+    r = tiny()
+    with torch.no_grad():  # every frame: blank at logit 3, the 28 characters at 0
+        r.model.head.weight.zero_()
+        r.model.head.bias.copy_(torch.tensor([3.0] + [0.0] * (ENGLISH.size - 1)))
+    p_blank = float(np.exp(3.0) / (np.exp(3.0) + ENGLISH.size - 1))  # 0.418: the argmax, but unsure
+    short, long_, tiny_file = (
+        write_wav(n, tone(s)) for n, s in (("a.wav", 1.0), ("b.wav", 5.0), ("c.wav", 0.005))
+    )
+    got = list(
+        r.transcribe_files([str(short), str(long_), str(tiny_file)], DecodeConfig(), chunk_seconds=2.0)
+    )
+    assert [t.text for t in got] == ["", "", ""]
+    assert got[0].confidence == pytest.approx(p_blank, abs=1e-3)
+    assert got[1].confidence == pytest.approx(p_blank, abs=1e-3)  # long: frames of every chunk
+    assert got[2].confidence == 0.0  # no frame at all: no evidence
+    assert rec_mod.Transcript("x.wav", "", (), 1.0).confidence == 0.0

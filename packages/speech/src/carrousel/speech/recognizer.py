@@ -70,11 +70,20 @@ class Transcript:
     words: tuple[Word, ...]  # its words with times (s) and confidences
     seconds: float  # duration of the recording
     alternatives: tuple[Hypothesis, ...] = ()  # N-best (when asked for; short recordings)
+    blank_confidence: float = 0.0  # mean blank posterior over the frames (0.0: no frames)
 
     @property
     def confidence(self) -> float:
-        """Mean word confidence (1.0 for an empty transcription)."""
-        return float(np.mean([w.confidence for w in self.words])) if self.words else 1.0
+        """Mean word confidence, in [0, 1].
+
+        An empty transcription has no words to average: its confidence is ``blank_confidence``, the
+        model's mean posterior of the CTC blank over the recording's frames, i.e. how sure it is that
+        nothing was said (near 1 for a clear pause, low for sound it could not read), and 0.0 when the
+        recording was too short to give a single frame (no evidence either way).
+        """
+        if self.words:
+            return float(np.mean([w.confidence for w in self.words]))
+        return self.blank_confidence
 
 
 @dataclass(frozen=True)
@@ -257,7 +266,9 @@ class Recognizer:
         def flush() -> Iterator[Transcript]:
             for (p, _, secs, lead), lp in zip(batch, self.log_probs([b[1] for b in batch]), strict=True):
                 hyps = decode(lp, self.alphabet, cfg, self.frame_seconds, lm, offset=lead)
-                yield Transcript(p, hyps[0].text, hyps[0].words, secs, tuple(hyps) if cfg.nbest > 1 else ())
+                nbest = tuple(hyps) if cfg.nbest > 1 else ()
+                blank = _blank_mean(lp, self.alphabet.blank)
+                yield Transcript(p, hyps[0].text, hyps[0].words, secs, nbest, blank)
             batch.clear()
 
         for path in paths:
@@ -285,12 +296,15 @@ class Recognizer:
         words: list[Word] = []
         pending = np.zeros((0, self.alphabet.size), np.float32)
         offset, loud = 0, False
+        blank_sum, frames = 0.0, 0
         for k, (start, x) in enumerate(iter_chunks(path, sr, chunk_seconds, _OVERLAP)):
             loud = loud or float(np.max(np.abs(x - x.mean()))) >= SILENCE_PEAK
             lp = self.log_probs([self.input_features(x)])[0]
             lo = max(0, round((k * chunk_seconds - start / sr) / fs))
             hi = max(lo, round(((k + 1) * chunk_seconds - start / sr) / fs))
             pending = np.concatenate([pending, lp[lo:hi]])
+            blank_sum += float(np.exp(lp[lo:hi, self.alphabet.blank]).sum())
+            frames += len(lp[lo:hi])
             if len(pending) * fs > chunk_seconds:
                 cut = _cut_point(pending, self.alphabet.blank)
                 hyp = decode(pending[:cut], self.alphabet, cfg, fs, lm, offset * fs)[0]
@@ -300,7 +314,10 @@ class Recognizer:
             raise SilentAudioError(f"{path} is silent (peak below -60 dBFS); check the recording level")
         if len(pending):
             words.extend(decode(pending, self.alphabet, cfg, fs, lm, offset * fs)[0].words)
-        return Transcript(path, " ".join(w.word for w in words), tuple(words), seconds)
+        text = " ".join(w.word for w in words)
+        return Transcript(
+            path, text, tuple(words), seconds, blank_confidence=round(blank_sum / max(frames, 1), 4)
+        )
 
     # -------------------------------------------------------------------------------------- stream
     def stream(self, chunks: Iterator[np.ndarray]) -> Iterator[Partial]:
@@ -347,6 +364,11 @@ def _greedy_text(lp: np.ndarray, alphabet: Alphabet) -> str:
     path = lp.argmax(axis=1)
     keep = path[np.r_[True, path[1:] != path[:-1]]]
     return alphabet.decode([int(v) for v in keep if v != alphabet.blank])
+
+
+def _blank_mean(lp: np.ndarray, blank: int) -> float:
+    """Mean posterior of the blank over the ``(T, C)`` log-probabilities' frames (0.0 for no frame)."""
+    return round(float(np.exp(lp[:, blank]).mean()), 4) if len(lp) else 0.0
 
 
 def _cut_point(lp: np.ndarray, blank: int) -> int:
