@@ -134,3 +134,26 @@ def test_subword_units_decode_to_words_with_times_and_lm() -> None:
     lm = WordLM.from_sentences(["three seven", "seven three"], order=2)
     best = decode(lp, units, DecodeConfig(beam=4, nbest=2), frame_seconds=0.1, lm=lm)
     assert best[0].text == "three seven" and [w.word for w in best[0].words] == ["three", "seven"]
+
+
+def test_unknown_words_are_not_glued_together(tmp_path) -> None:
+    """Two words outside the LM's vocabulary with a clear space between them stay two words (each OOV
+    word was charged the LM's <unk> score and the OOV penalty, so the glued "zapvum" was cheaper than
+    "zap vum" and won); with no space heard they stay one, so the acoustics decide the boundary."""
+    arpa = tmp_path / "tiny.arpa"  # no <unk> entry: an unknown word gets the floor, ln p = -20
+    arpa.write_text(
+        "\\data\\\nngram 1=4\n\n\\1-grams:\n-1.0 <s>\n-0.5 go\n-0.7 box\n-0.6 </s>\n\n\\end\\\n",
+        encoding="utf-8",
+    )
+    spaced = frames("z", "_", "a", "_", "p", "_", {" ": 0.9}, "_", "v", "_", "u", "_", "m", "_")
+    glued = frames("z", "_", "a", "_", "p", "_", "_", "_", "v", "_", "u", "_", "m", "_")
+    for lm in (WordLM.from_sentences(["go box", "open the box"], order=2), load_lm(arpa)):
+        for weight in (0.5, 1.0):
+            cfg = DecodeConfig(beam=8, lm_weight=weight)
+            assert decode(spaced, ENGLISH, cfg, 0.02, lm=lm)[0].text == "zap vum"
+            assert decode(glued, ENGLISH, cfg, 0.02, lm=lm)[0].text == "zapvum"
+    lm = WordLM.from_sentences(["go box", "open the box"], order=2)  # known words around one unknown
+    around = frames(
+        "g", "_", "o", "_", " ", "_", "z", "_", "a", "_", "p", "_", " ", "b", "_", "o", "_", "x", "_"
+    )
+    assert decode(around, ENGLISH, DecodeConfig(beam=8), 0.02, lm=lm)[0].text == "go zap box"

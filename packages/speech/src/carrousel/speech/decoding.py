@@ -6,7 +6,12 @@ as the beam extends a prefix by one character:
 
 * at a word end (a space), the word LM's ``ln p(word | previous words)`` times ``lm_weight`` plus a
   word insertion bonus;
-* inside a word, a penalty the first time the partial word stops being a prefix of any LM word;
+* for a word outside the LM's vocabulary, the same plus an OOV penalty, charged as soon as the partial
+  word stops being a prefix of any LM word (its LM score is then the ``<unk>`` one whatever follows), so
+  the beam weighs it at once rather than at its end;
+* a run of consecutive OOV words is charged once, with its first word: the LM knows nothing of unknown
+  words, so it must not decide where the spaces inside such a run fall (charging each word made two
+  unknown words glued into one cheaper than the two, and the beam dropped spaces it clearly heard);
 * for hotwords, a bonus per character of the longest hotword prefix the text ends with (taken back
   when the match breaks, kept when the hotword completes).
 
@@ -27,7 +32,7 @@ import numpy as np
 
 from carrousel.core.decode import CTCResult, ctc_forced_align, ctc_greedy_decode, ctc_prefix_beam_search
 from carrousel.speech.config import DecodeConfig
-from carrousel.speech.lm import WordLM
+from carrousel.speech.lm import EOS, WordLM
 from carrousel.speech.text import Alphabet, normalize
 
 __all__ = ["BLANK_SURE", "Hypothesis", "Word", "WordScorer", "decode"]
@@ -88,11 +93,16 @@ class WordScorer:
         return self.config.hotword_weight * (done + tail)
 
     def _word_score(self, history: Sequence[str], word: str) -> float:
+        """Score of ``word`` after ``history``: LM, bonus and OOV penalty, or 0.0 when it continues a run
+        of words outside the LM's vocabulary (the run is charged once, with its first word)."""
         bonus = self.config.word_bonus
         if self.lm is None:
             return bonus
+        oov = word not in self.lm.vocab
+        if oov and history and history[-1] not in self.lm.vocab:
+            return 0.0
         score = self.config.lm_weight * self.lm.logprob(["<s>", *history], word) + bonus
-        return score - (self.config.oov_penalty if word not in self.lm.vocab else 0.0)
+        return score - (self.config.oov_penalty if oov else 0.0)
 
     def __call__(self, prefix: tuple[int, ...], label: int) -> float:
         old = self._text(prefix)
@@ -101,20 +111,23 @@ class WordScorer:
         if label == self.alphabet.space:
             words = old.split()
             if words and not old.endswith(" "):
-                score += self._word_score(words[:-1], words[-1])
-        elif self.lm is not None and self.lm.prefixes:
-            partial = new.rsplit(" ", 1)[-1]
-            if partial not in self.lm.prefixes and partial[:-1] in self.lm.prefixes | {""}:
-                score -= self.config.oov_penalty
+                if self.lm is None or words[-1] in self.lm.prefixes:  # else charged when it left the tree
+                    score += self._word_score(words[:-1], words[-1])
+        elif self.lm is not None:
+            head, _, partial = new.rpartition(" ")
+            before = old.rpartition(" ")[2]
+            if partial not in self.lm.prefixes and (before in self.lm.prefixes or not before):
+                score += self._word_score(head.split(), partial)  # now sure to be OOV: charged in full
         return score
 
     def final_score(self, text: str) -> float:
         """LM (to the sentence end), bonuses, penalties and hotwords of a complete transcription."""
         words = text.split()
-        score = self.hotword_bonus(text + " ") + self.config.word_bonus * len(words)
+        score = self.hotword_bonus(text + " ") + sum(
+            self._word_score(words[:i], w) for i, w in enumerate(words)
+        )
         if self.lm is not None:
-            score += self.config.lm_weight * self.lm.sentence_logprob(words)
-            score -= self.config.oov_penalty * sum(w not in self.lm.vocab for w in words)
+            score += self.config.lm_weight * self.lm.logprob(["<s>", *words], EOS)
         return score
 
 
