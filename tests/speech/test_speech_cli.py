@@ -87,6 +87,32 @@ def test_transcribe_json_timestamps_and_nbest(capsys, monkeypatch, write_wav, to
     assert code == 0 and [line.split("\t")[0] for line in out.splitlines()] == [str(a), str(b)]
 
 
+def test_a_bad_file_in_a_batch_is_reported_and_the_others_transcribed(
+    capsys, monkeypatch, tmp_path, write_wav, tone, model
+) -> None:
+    """Several files: each bad one (empty, not audio, missing) is one warning line and a JSON entry
+    with "error"; the good ones are transcribed; exit 1 at the end (the first bad file stopped it all)."""
+    a, b = write_wav("a.wav", tone(1.0)), write_wav("b.wav", tone(0.7))
+    empty, junk, missing = tmp_path / "empty.wav", tmp_path / "junk.wav", tmp_path / "missing.wav"
+    empty.write_bytes(b"")
+    junk.write_bytes(b"RIFF not audio at all")
+    files = [str(p) for p in (a, empty, junk, missing, b)]
+    code, out, err = speech(capsys, monkeypatch, "transcribe", "--model", model, "--json", *files)
+    assert code == 1
+    doc = json.loads(out)
+    assert [d["path"] for d in doc] == files
+    assert ["error" in d for d in doc] == [False, True, True, True, False]
+    assert "text" in doc[0] and "text" not in doc[1] and "empty" in doc[1]["error"]
+    assert "not readable audio" in doc[2]["error"] and "no such file" in doc[3]["error"]
+    lines = err.strip().splitlines()
+    assert [line.split(" ")[1] for line in lines[:3]] == [str(empty), str(junk), f"{missing}:"]
+    assert all(line.startswith("warning: ") for line in lines[:3]) and len(lines) == 4
+    assert lines[3].startswith("error: 3 of 5 files could not be transcribed")
+    code, out, err = speech(capsys, monkeypatch, "transcribe", "--model", model, "-q", *files)
+    assert code == 1 and [line.split("\t")[0] for line in out.splitlines()] == [str(a), str(b)]
+    assert len(err.strip().splitlines()) == 4  # the bad files are failures: shown under --quiet too
+
+
 def test_evaluate_json_is_strict(capsys, monkeypatch, tmp_path, write_wav, tone, model) -> None:
     write_wav("a.wav", tone(1.0))
     (tmp_path / "m.tsv").write_text("path\ttranscript\na.wav\tgo left\n", encoding="utf-8")

@@ -28,6 +28,7 @@ from carrousel.speech.config import (
     TrainConfig,
     TranscribeConfig,
 )
+from carrousel.speech.errors import AudioError
 from carrousel.speech.vocab import KINDS
 
 if TYPE_CHECKING:
@@ -298,15 +299,30 @@ def transcribe(
         threads=threads,
         precision=precision.value,
     )
-    results = pipeline.transcribe(cfg, [str(f) for f in files], cli.progress if len(files) > 1 else None)
+    many = len(files) > 1  # a batch: a bad file is a warning, the others are transcribed, exit 1 at the end
+    results = pipeline.transcribe(
+        cfg, [str(f) for f in files], cli.progress if many else None, skip_errors=many
+    )
     if as_json:
-        cli.emit_json([{**_transcript_json(t, timestamps)} for t in results])
-        return
-    for t in results:
-        _render(t, len(files) > 1, timestamps)
+        cli.emit_json([_transcript_json(t, timestamps) for t in results])
+    else:
+        for t in results:
+            if t.error is None:
+                _render(t, many, timestamps)
+    for t in results:  # one line per bad file, even under --quiet (a failure, not a log)
+        if t.error is not None:
+            cli.stderr.print(f"warning: {t.error} (skipped)", markup=False, highlight=False)
+    if failed := [t.path for t in results if t.error is not None]:
+        named = ", ".join(failed[:3]) + (f" and {len(failed) - 3} more" if len(failed) > 3 else "")
+        raise AudioError(
+            f"{len(failed)} of {len(results)} files could not be transcribed ({named}); "
+            "the warnings above say why, the others were transcribed"
+        )
 
 
 def _transcript_json(t: Transcript, timestamps: bool) -> dict[str, Any]:
+    if t.error is not None:
+        return {"path": t.path, "error": t.error}
     doc: dict[str, Any] = {"path": t.path, "text": t.text, "seconds": t.seconds, "confidence": t.confidence}
     if timestamps:
         doc["words"] = t.words

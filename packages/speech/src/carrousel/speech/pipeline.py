@@ -232,11 +232,17 @@ def _lm(cfg: TranscribeConfig, recognizer: Recognizer) -> WordLM | None:
     return recognizer.word_lm(d.lm_order) if d.uses_beam and d.model_lm else None
 
 
-def transcribe(cfg: TranscribeConfig, paths: list[str], progress: Progress | None = None) -> list[Transcript]:
+def transcribe(
+    cfg: TranscribeConfig, paths: list[str], progress: Progress | None = None, skip_errors: bool = False
+) -> list[Transcript]:
     """``speech transcribe``: the transcription of every file, in order.
 
+    ``skip_errors`` (the CLI's batches of several files): a file that cannot be read is returned in its
+    place as a transcript with ``error`` set (the caller reports it), and the run goes on.
+
     Raises:
-        AudioError: a file is empty, corrupt, silent or too long (the first one stops the run).
+        AudioError: a file is empty, corrupt, silent or too long (the first one stops the run), unless
+            ``skip_errors``.
         BundleError: the model cannot be loaded.
     """
     _threads(cfg.threads)
@@ -245,7 +251,7 @@ def transcribe(cfg: TranscribeConfig, paths: list[str], progress: Progress | Non
     out: list[Transcript] = []
     with (progress or _no_progress)("transcribing", float(len(paths))) as advance:
         for t in recognizer.transcribe_files(
-            paths, cfg.decode, lm, cfg.chunk_seconds, cfg.max_seconds, cfg.batch_size, cfg.trim
+            paths, cfg.decode, lm, cfg.chunk_seconds, cfg.max_seconds, cfg.batch_size, cfg.trim, skip_errors
         ):
             out.append(t)
             advance(1)

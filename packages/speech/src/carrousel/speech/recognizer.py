@@ -36,6 +36,7 @@ from carrousel.speech.audio import (
 from carrousel.speech.config import DecodeConfig, FeatureConfig
 from carrousel.speech.decoding import Hypothesis, Word, decode
 from carrousel.speech.errors import (
+    AudioError,
     AudioTooLongError,
     SilentAudioError,
     SpeechConfigError,
@@ -71,16 +72,13 @@ class Transcript:
     seconds: float  # duration of the recording
     alternatives: tuple[Hypothesis, ...] = ()  # N-best (when asked for; short recordings)
     blank_confidence: float = 0.0  # mean blank posterior over the frames (0.0: no frames)
+    error: str | None = None  # why the file was skipped (``skip_errors``); then text and words are empty
 
     @property
     def confidence(self) -> float:
-        """Mean word confidence, in [0, 1].
-
-        An empty transcription has no words to average: its confidence is ``blank_confidence``, the
-        model's mean posterior of the CTC blank over the recording's frames, i.e. how sure it is that
-        nothing was said (near 1 for a clear pause, low for sound it could not read), and 0.0 when the
-        recording was too short to give a single frame (no evidence either way).
-        """
+        """Mean word confidence, in [0, 1]; for an empty transcription ``blank_confidence``, the mean
+        CTC blank posterior of its frames: how sure the model is that nothing was said (near 1 for a
+        pause, low for sound it could not read; 0.0 for a file too short for one frame: no evidence)."""
         if self.words:
             return float(np.mean([w.confidence for w in self.words]))
         return self.blank_confidence
@@ -251,14 +249,17 @@ class Recognizer:
         max_seconds: float | None = None,
         batch_size: int = 16,
         trim: bool = True,
+        skip_errors: bool = False,
     ) -> Iterator[Transcript]:
         """Transcribes files in order: short ones in batches, long ones in chunks.
 
         ``trim`` leaves the leading and trailing silence of short files out of the features (so their
         normalisation statistics are those of the speech, as in training); times stay file times.
+        ``skip_errors``: a file that cannot be read (missing, empty, corrupt, silent, too long) is yielded
+        in its place as a transcript with ``error`` set (the caller reports it); the others go on.
 
         Raises:
-            AudioError: a file is empty, corrupt, silent or too long (the first such file stops it).
+            AudioError: the first file that is empty, corrupt, silent or too long (not with ``skip_errors``).
         """
         cfg = decoding or DecodeConfig()
         batch: list[tuple[str, torch.Tensor, float, float]] = []
@@ -272,21 +273,27 @@ class Recognizer:
             batch.clear()
 
         for path in paths:
-            seconds = (
-                (Path(path).stat().st_size - 4) / 5200 if path.endswith(".mfc") else audio_info(path).seconds
-            )
-            if max_seconds is not None and seconds > max_seconds:
-                raise AudioTooLongError(
-                    f"{path} lasts {seconds:.1f} s, over the {max_seconds:g} s limit; raise --max-seconds or split it"
-                )
-            if seconds <= chunk_seconds + _OVERLAP or path.endswith(".mfc"):
-                feats, lead = self._file_features(path, trim)
-                batch.append((path, feats, seconds, lead))
-                if len(batch) >= batch_size:
+            try:
+                mfc = path.endswith(".mfc")
+                seconds = (Path(path).stat().st_size - 4) / 5200 if mfc else audio_info(path).seconds
+                if max_seconds is not None and seconds > max_seconds:
+                    raise AudioTooLongError(
+                        f"{path} lasts {seconds:.1f} s, over the {max_seconds:g} s limit; raise --max-seconds or split it"
+                    )
+                if seconds > chunk_seconds + _OVERLAP and not mfc:
                     yield from flush()
-            else:
+                    yield self._transcribe_long(path, cfg, lm, chunk_seconds, seconds)
+                    continue
+                feats, lead = self._file_features(path, trim)
+            except (AudioError, OSError) as exc:
+                if not skip_errors:
+                    raise
+                yield from flush()  # keeps the order of the files
+                yield _skipped(path, exc)
+                continue
+            batch.append((path, feats, seconds, lead))
+            if len(batch) >= batch_size:
                 yield from flush()
-                yield self._transcribe_long(path, cfg, lm, chunk_seconds, seconds)
         yield from flush()
 
     def _transcribe_long(
@@ -364,6 +371,12 @@ def _greedy_text(lp: np.ndarray, alphabet: Alphabet) -> str:
     path = lp.argmax(axis=1)
     keep = path[np.r_[True, path[1:] != path[:-1]]]
     return alphabet.decode([int(v) for v in keep if v != alphabet.blank])
+
+
+def _skipped(path: str, exc: AudioError | OSError) -> Transcript:
+    """The place-holder transcript of a file that could not be transcribed (its ``error`` says why)."""
+    why = f"{path}: {exc.strerror or exc}; check the path" if isinstance(exc, OSError) else str(exc)
+    return Transcript(path, "", (), 0.0, error=" ".join(why.split()))
 
 
 def _blank_mean(lp: np.ndarray, blank: int) -> float:
