@@ -113,6 +113,22 @@ def test_a_bad_file_in_a_batch_is_reported_and_the_others_transcribed(
     assert len(err.strip().splitlines()) == 4  # the bad files are failures: shown under --quiet too
 
 
+def test_hotwords_the_model_cannot_spell_are_named_in_one_warning(
+    capsys, monkeypatch, write_wav, tone, model
+) -> None:
+    """A hotword with characters outside the alphabet, or nothing left once normalised, was dropped
+    silently; now one warning per run names each with the reason (the usable ones still apply)."""
+    a, b = write_wav("a.wav", tone(1.0)), write_wav("b.wav", tone(0.7))
+    args = ["--hotword", "café", "--hotword", "box", "--hotword", "!!!", str(a), str(b)]
+    code, out, err = speech(capsys, monkeypatch, "transcribe", "--model", model, *args)
+    assert code == 0 and len(out.splitlines()) == 2
+    flat = " ".join(err.split())
+    assert flat.count("hotwords ignored") == 1 and "'café' ('é' not in its alphabet)" in flat
+    assert "'!!!' (nothing left once normalised)" in flat and "'box'" not in flat
+    code, _, err = speech(capsys, monkeypatch, "transcribe", "--model", model, "--hotword", "box", str(a))
+    assert code == 0 and "hotwords" not in err
+
+
 def test_evaluate_json_is_strict(capsys, monkeypatch, tmp_path, write_wav, tone, model) -> None:
     write_wav("a.wav", tone(1.0))
     (tmp_path / "m.tsv").write_text("path\ttranscript\na.wav\tgo left\n", encoding="utf-8")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from carrousel.speech.config import DecodeConfig
-from carrousel.speech.decoding import decode
+from carrousel.speech.decoding import WordScorer, decode, unusable_hotwords
 from carrousel.speech.errors import LanguageModelError
 from carrousel.speech.lm import EOS, WordLM, load_lm
 from carrousel.speech.text import ENGLISH
@@ -157,3 +157,14 @@ def test_unknown_words_are_not_glued_together(tmp_path) -> None:
         "g", "_", "o", "_", " ", "_", "z", "_", "a", "_", "p", "_", " ", "b", "_", "o", "_", "x", "_"
     )
     assert decode(around, ENGLISH, DecodeConfig(beam=8), 0.02, lm=lm)[0].text == "go zap box"
+
+
+def test_hotwords_outside_the_alphabet_are_named_and_ignored() -> None:
+    bad = unusable_hotwords(["café", "box", "!!!", "42", "日本"], ENGLISH)
+    assert bad == {
+        "café": "'é' not in its alphabet",
+        "!!!": "nothing left once normalised",
+        "日本": "'日本' not in its alphabet",
+    }
+    scorer = WordScorer(ENGLISH, DecodeConfig(beam=4, hotwords=("café", "box", "!!!", "42")), None)
+    assert scorer.hotwords == ("box", "forty two")

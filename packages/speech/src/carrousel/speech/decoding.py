@@ -35,7 +35,7 @@ from carrousel.speech.config import DecodeConfig
 from carrousel.speech.lm import EOS, WordLM
 from carrousel.speech.text import Alphabet, normalize
 
-__all__ = ["BLANK_SURE", "Hypothesis", "Word", "WordScorer", "decode"]
+__all__ = ["BLANK_SURE", "Hypothesis", "Word", "WordScorer", "decode", "unusable_hotwords"]
 
 BLANK_SURE = 0.999  # beam search skips all but the first frame of runs where the blank is this sure
 
@@ -60,6 +60,22 @@ class Hypothesis:
     words: tuple[Word, ...]  # words with times and confidences
 
 
+def unusable_hotwords(hotwords: Sequence[str], alphabet: Alphabet) -> dict[str, str]:
+    """The hotwords a model with ``alphabet`` can never output, each with the reason: nothing is left
+    after :func:`normalize`, or characters outside the model's units. :class:`WordScorer` ignores them
+    (the pipeline warns once per run)."""
+    chars = set("".join(alphabet.symbols[2:]))
+    bad: dict[str, str] = {}
+    for word in hotwords:
+        text = normalize(word)
+        missing = sorted(set(text) - chars - {" "})
+        if not text or missing:
+            bad[word] = (
+                f"{''.join(missing)!r} not in its alphabet" if missing else "nothing left once normalised"
+            )
+    return bad
+
+
 class WordScorer:
     """The beam search's scorer hook: word LM, lexicon penalty, word bonus and hotwords.
 
@@ -71,7 +87,8 @@ class WordScorer:
 
     def __init__(self, alphabet: Alphabet, config: DecodeConfig, lm: WordLM | None) -> None:
         self.alphabet, self.config, self.lm = alphabet, config, lm
-        self.hotwords = tuple(h for h in (normalize(w) for w in config.hotwords) if h)
+        unusable = unusable_hotwords(config.hotwords, alphabet)
+        self.hotwords = tuple(normalize(w) for w in config.hotwords if w not in unusable)
         self._texts: dict[tuple[int, ...], str] = {(): ""}
 
     def _text(self, prefix: tuple[int, ...]) -> str:
@@ -110,9 +127,9 @@ class WordScorer:
         score = self.hotword_bonus(new) - self.hotword_bonus(old)
         if label == self.alphabet.space:
             words = old.split()
-            if words and not old.endswith(" "):
-                if self.lm is None or words[-1] in self.lm.prefixes:  # else charged when it left the tree
-                    score += self._word_score(words[:-1], words[-1])
+            ends = bool(words) and not old.endswith(" ")
+            if ends and (self.lm is None or words[-1] in self.lm.prefixes):  # else charged leaving the tree
+                score += self._word_score(words[:-1], words[-1])
         elif self.lm is not None:
             head, _, partial = new.rpartition(" ")
             before = old.rpartition(" ")[2]

@@ -35,6 +35,7 @@ from carrousel.speech.data import (
     trainable,
     with_durations,
 )
+from carrousel.speech.decoding import unusable_hotwords
 from carrousel.speech.errors import CorpusError
 from carrousel.speech.features import FeatureExtractor
 from carrousel.speech.lm import WordLM, load_lm
@@ -232,6 +233,13 @@ def _lm(cfg: TranscribeConfig, recognizer: Recognizer) -> WordLM | None:
     return recognizer.word_lm(d.lm_order) if d.uses_beam and d.model_lm else None
 
 
+def _check_hotwords(cfg: TranscribeConfig, recognizer: Recognizer) -> None:
+    """Warns once, naming them, of the hotwords the model cannot spell (the decoder ignores them)."""
+    if bad := unusable_hotwords(cfg.decode.hotwords, recognizer.alphabet):
+        named = "; ".join(f"{w!r} ({why})" for w, why in bad.items())
+        logger.warning("hotwords ignored, the model cannot spell them: %s; check their spelling", named)
+
+
 def transcribe(
     cfg: TranscribeConfig, paths: list[str], progress: Progress | None = None, skip_errors: bool = False
 ) -> list[Transcript]:
@@ -248,6 +256,7 @@ def transcribe(
     _threads(cfg.threads)
     recognizer = load_model(cfg.model, cfg.device, cfg.precision)
     lm = _lm(cfg, recognizer)
+    _check_hotwords(cfg, recognizer)
     out: list[Transcript] = []
     with (progress or _no_progress)("transcribing", float(len(paths))) as advance:
         for t in recognizer.transcribe_files(
