@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import logging
 import tarfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -177,15 +177,20 @@ def load_texts(cfg: TextDataConfig) -> LabelledTexts:
     return LabelledTexts(texts, labels, cfg.source)
 
 
-def check_texts(texts: Sequence[str], where: str) -> None:
-    """Refuses empty and whitespace-only texts, naming the first one (rows count from 1).
+def check_texts(texts: Iterable[str], where: str) -> list[str]:
+    """The texts (a list, pandas column, NumPy array...) as a list; rows count from 1 in errors.
 
     Raises:
-        EmptyTextError: naming the row.
+        TextDataError: one string; EmptyTextError: a missing, non-text or blank text, naming its row.
     """
-    for i, text in enumerate(texts, 1):
-        if not isinstance(text, str) or not text.strip():
+    if isinstance(texts, str | bytes):  # iterated, it would be one text per letter
+        raise TextDataError(f"{where}: got one string, not a list of texts; pass [text]")
+    for i, text in enumerate(out := list(texts), 1):
+        if not isinstance(text, str):
+            raise EmptyTextError(f"{where}: text {i} is {text!r}, not text; drop or fill missing rows")
+        if not text.strip():
             raise EmptyTextError(f"{where}: text {i} is empty or only whitespace; remove it or fill it in")
+    return out
 
 
 def read_lines(path: str | Path) -> list[str]:

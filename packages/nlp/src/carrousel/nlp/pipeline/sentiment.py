@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -247,8 +247,7 @@ class SentimentModel:
         where = path if path is not None else shipped_model_path()
         return cls(load_bundle(where, kind=KIND, map_location=device), precision)
 
-    def _encode(self, texts: Sequence[str], max_length: int | None) -> tuple[list[np.ndarray], list[bool]]:
-        check_texts(texts, "input")
+    def _encode(self, texts: list[str], max_length: int | None) -> tuple[list[np.ndarray], list[bool]]:
         limit = max_length or self.max_length
         full = encode_texts(self.tokenizer, texts, limit + 1, warn=False)  # one extra id tells if it was cut
         cut = [len(ids) > limit for ids in full]
@@ -282,21 +281,21 @@ class SentimentModel:
         result[order] = raw
         return result[:, :c], result[:, c:]
 
-    def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        """Class probabilities ``(N, C)`` in the order of :attr:`labels`."""
-        if not texts:
+    def predict_proba(self, texts: Iterable[str], batch_size: int = 64) -> np.ndarray:
+        """Class probabilities ``(N, C)`` in the order of :attr:`labels` (``texts``: as :meth:`__call__`)."""
+        if not (texts := check_texts(texts, "input")):
             return np.zeros((0, len(self.labels)))
         return self._run(self._encode(texts, None)[0], batch_size)[0]
 
     def __call__(
-        self, texts: Sequence[str], batch_size: int = 64, max_length: int | None = None
+        self, texts: Iterable[str], batch_size: int = 64, max_length: int | None = None
     ) -> list[SentimentPrediction]:
-        """Predicts every text, with its tokens and attention weights.
+        """Predicts every text (a list, a pandas column, a NumPy array of strings), with tokens and attention.
 
         Raises:
-            EmptyTextError: a text is empty or only whitespace.
+            TextDataError: one string instead of a list; EmptyTextError: a missing, empty or blank text.
         """
-        if not texts:
+        if not (texts := check_texts(texts, "input")):
             return []
         ids, cut = self._encode(texts, max_length)
         probs, weights = self._run(ids, batch_size)

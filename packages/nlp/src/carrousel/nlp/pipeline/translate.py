@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from carrousel.nlp.clauses import by_clauses
 from carrousel.nlp.config import DecodeConfig, TranslateDataConfig
 from carrousel.nlp.consensus import consensus
 from carrousel.nlp.copying import copy_unknown_words
-from carrousel.nlp.errors import EmptyTextError
+from carrousel.nlp.data import check_texts
 from carrousel.nlp.lexical_bias import LEXICON_FILE, BiasedNetwork, fit_lexicon, lexicon_from_bytes
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE
 from carrousel.nlp.pipeline.translate_train import (
@@ -152,22 +152,20 @@ class Translator:
         return cls(load_bundle(path, kind=KIND, map_location=device), others, [str(p) for p in members])
 
     def translate(
-        self, texts: Sequence[str], decode: DecodeConfig | None = None, attention: bool = False
+        self, texts: Iterable[str], decode: DecodeConfig | None = None, attention: bool = False
     ) -> list[Translation]:
-        """Translates ``texts``, in batches of similar length: :meth:`search`, then :meth:`choose`.
+        """Translates ``texts`` (a list, a pandas column...), in batches of similar length: :meth:`search`,
+        then :meth:`choose`.
 
         Raises:
-            EmptyTextError: a text is empty or only whitespace.
+            TextDataError: one string instead of a list; EmptyTextError: a missing, empty or blank text.
         """
         dc = decode or DecodeConfig()
         return self.choose(self.search(texts, dc), dc, attention)
 
-    def search(self, texts: Sequence[str], decode: DecodeConfig) -> list[Searched]:
+    def search(self, texts: Iterable[str], decode: DecodeConfig) -> list[Searched]:
         """The network's hypotheses per text (the best; with ``mbr`` the beam's n-best); as :meth:`translate`."""
-        dc = decode
-        for i, text in enumerate(texts):
-            if not text.strip():
-                raise EmptyTextError(f"text {i + 1} is empty; give text to translate")
+        dc, texts = decode, check_texts(texts, "input")  # a list (or a pandas column...), no blank text
         tok, out_tok = self.tokenizer, self.target_tokenizer
         masked = [mask(t, self.unknown) if self.placeholders else (t, []) for t in texts]
         ids = [s[: self.max_tokens] or [tok.unk_id] for s in tok.encode_batch([m for m, _ in masked])]

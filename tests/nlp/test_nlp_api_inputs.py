@@ -1,0 +1,53 @@
+"""Texts as a notebook passes them to the Python API: a pandas column, a NumPy array, one string by mistake,
+a missing value among them. Each is a list of texts or one clear error at the edge, never a prediction per
+character nor a traceback from inside pandas or NumPy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from carrousel.nlp.errors import EmptyTextError, TextDataError
+from carrousel.nlp.pipeline import SentimentModel, Translator
+
+
+@pytest.fixture(scope="module")
+def shipped() -> SentimentModel:
+    return SentimentModel.from_pretrained()
+
+
+def test_a_pandas_column_or_numpy_array_predicts_like_a_list(shipped: SentimentModel) -> None:
+    texts = ["a gorgeous, moving film", "dull and far too long"]
+    want = shipped.predict_proba(texts)
+    column = pd.Series(texts, index=[10, 20])  # a filtered DataFrame column keeps its index
+    np.testing.assert_allclose(shipped.predict_proba(column), want, atol=1e-6)
+    np.testing.assert_allclose(shipped.predict_proba(np.array(texts)), want, atol=1e-6)
+    labels = [p.label for p in shipped(column)]
+    assert labels == [p.label for p in shipped(texts)] and [p.text for p in shipped(column)] == texts
+    assert shipped(pd.Series([], dtype=str)) == [] and shipped.predict_proba(np.array([])).shape == (0, 2)
+
+
+def test_one_string_instead_of_a_list_is_refused_not_read_letter_by_letter(shipped: SentimentModel) -> None:
+    # before: "great" gave five predictions, one per letter; "a film" failed on "text 2 is empty"
+    for call in (shipped, shipped.predict_proba):
+        with pytest.raises(TextDataError, match=r"one string, not a list of texts; pass \[text\]"):
+            call("great")
+
+
+@pytest.mark.parametrize("bad", [None, float("nan"), 3])
+def test_a_missing_or_non_text_value_is_named(shipped: SentimentModel, bad: object) -> None:
+    with pytest.raises(EmptyTextError, match=r"text 2 is .*not text; drop or fill missing rows"):
+        shipped(["good film", bad])  # type: ignore[list-item]
+
+
+def test_translator_refuses_one_string_and_reads_a_column(undertrained: Path) -> None:
+    tr = Translator.from_pretrained(undertrained)
+    with pytest.raises(TextDataError, match="one string, not a list of texts"):
+        tr.translate("read the file")  # before: one translation per letter
+    with pytest.raises(EmptyTextError, match="text 2 is None"):
+        tr.translate(["read the file", None])  # type: ignore[list-item]
+    column = pd.Series(["read the file", "open all"], index=[3, 4])
+    assert [t.text for t in tr.translate(column)] == [t.text for t in tr.translate(list(column))]
