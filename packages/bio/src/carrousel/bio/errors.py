@@ -26,6 +26,7 @@ __all__ = [
     "SequenceSetError",
     "TrainConfigError",
     "TrainingDataError",
+    "WindowError",
 ]
 
 
@@ -93,3 +94,7 @@ class SequenceSetError(BioError, DataError):
 
 class ModelConfigError(BioError, ConfigError):
     """A DanQ network shape that cannot be built (sizes below 1, a window narrower than the kernel)."""
+
+
+class WindowError(BioError, ValueError):
+    """Windows given to a model that are not ``(N, W)`` base codes 0..4 of its window width ``W``."""

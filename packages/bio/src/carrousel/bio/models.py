@@ -14,7 +14,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from carrousel.bio.calibration import NullCalibration
-from carrousel.bio.errors import ModelConfigError
+from carrousel.bio.errors import ModelConfigError, WindowError
 from carrousel.bio.fasta import one_hot
 from carrousel.bio.motifs import Motif
 from carrousel.core.io import register_module
@@ -306,8 +306,46 @@ class MotifModel:
         return self.model.config.window
 
     def logits(self, codes: np.ndarray, batch_size: int = 512) -> np.ndarray:
-        """``(N, W)`` codes -> ``(N, K)`` strand-averaged logits (:func:`predict_logits`)."""
+        """``(N, W)`` codes -> ``(N, K)`` strand-averaged logits (:func:`predict_logits`).
+
+        Args:
+            codes: ``(N, W)`` integer base codes 0..4 (``A C G T N``, :func:`carrousel.bio.dna.encode`),
+                ``W`` the model's :attr:`window`.
+            batch_size: windows per batch.
+
+        Raises:
+            WindowError: not ``(N, W)`` integer codes 0..4 (one window, letters, another width).
+        """
+        codes = _window_codes(codes, self.window)
         return predict_logits(self.model, codes, batch_size, runtime=self.runtime, precision=self.precision)
+
+
+def _window_codes(codes: object, window: int) -> np.ndarray:
+    """``codes`` as ``(N, window)`` uint8 base codes, or the :class:`WindowError` saying what is wrong."""
+    fix = f"give an (N, {window}) array of codes 0-4, e.g. np.stack([encode(s) for s in seqs])"
+    try:
+        arr = np.asarray(codes)
+    except ValueError:  # ragged nested lists
+        raise WindowError(f"windows of different lengths; {fix} (carrousel.bio.data.fit_windows)") from None
+    if arr.size == 0 and arr.ndim <= 2:  # no windows (an empty list)
+        return np.zeros((0, window), dtype=np.uint8)
+    if arr.dtype.kind in "USO":
+        raise WindowError(f"windows given as letters, not base codes; encode them: {fix}")
+    if arr.ndim == 1:
+        raise WindowError(f"one window of shape {arr.shape}, not (N, {window}) windows; pass codes[None]")
+    if arr.ndim != 2 or arr.dtype.kind not in "iu":
+        raise WindowError(
+            f"windows of shape {arr.shape} and dtype {arr.dtype}, not integer base codes; {fix}"
+        )
+    if arr.shape[1] != window:
+        raise WindowError(
+            f"{arr.shape[1]}-base windows; this model reads {window}-base windows: centre, cut or pad them "
+            "with carrousel.bio.data.fit_windows(codes_list, model.window)"
+        )
+    if int(arr.min()) < 0 or int(arr.max()) > 4:
+        bad = int(arr.min()) if int(arr.min()) < 0 else int(arr.max())
+        raise WindowError(f"code {bad} in the windows; base codes are 0-4 (A C G T N): {fix}")
+    return arr.astype(np.uint8, copy=False)
 
 
 def attribution(model: torch.nn.Module, codes: np.ndarray, tasks: np.ndarray) -> np.ndarray:
