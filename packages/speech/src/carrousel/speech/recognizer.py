@@ -13,7 +13,7 @@ convolution buffers and the LSTM state from chunk to chunk.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -203,8 +203,19 @@ class Recognizer:
 
     # ------------------------------------------------------------------------------------- scoring
     def input_features(self, audio: np.ndarray) -> torch.Tensor:
-        """Normalised ``(T, F)`` features of mono audio at the model's rate, computed on the model's
-        device (the GPU when the model is there)."""
+        """Normalised ``(T, F)`` features of ``(samples,)`` mono float audio in [-1, 1] at the model's rate,
+        computed on the model's device (the GPU when the model is there).
+
+        Raises:
+            AudioError: integer samples (PCM) or more than one channel.
+        """
+        audio = np.asarray(audio)
+        if audio.dtype.kind in "iu":
+            raise AudioError(
+                f"{audio.dtype} samples; give float audio in [-1, 1] (16-bit PCM: audio / 32768)"
+            )
+        if audio.ndim != 1:
+            raise AudioError(f"audio of shape {audio.shape}; give one mono channel, e.g. audio.mean(axis=1)")
         return self.extractor(torch.from_numpy(np.ascontiguousarray(audio)).to(self.device))
 
     def log_probs(self, feats: list[torch.Tensor]) -> list[np.ndarray]:
@@ -224,9 +235,9 @@ class Recognizer:
             lp = lp_t.float().cpu().numpy()
         return [lp[i, : int(n)] if feats[i].shape[0] else lp[i, :0] for i, n in enumerate(out_lengths)]
 
-    def file_features(self, path: str) -> torch.Tensor:
+    def file_features(self, path: str | Path) -> torch.Tensor:
         """Normalised ``(T, F)`` features of a file as transcription computes them (silence trimmed)."""
-        return self._file_features(path, True)[0]
+        return self._file_features(str(path), True)[0]
 
     def _file_features(self, path: str, trim: bool) -> tuple[torch.Tensor, float]:
         """Normalised features of a whole file and the seconds trimmed from its start."""
@@ -242,7 +253,7 @@ class Recognizer:
     # ---------------------------------------------------------------------------------- transcribe
     def transcribe_files(
         self,
-        paths: list[str],
+        paths: Iterable[str | Path],
         decoding: DecodeConfig | None = None,
         lm: WordLM | None = None,
         chunk_seconds: float = 30.0,
@@ -259,8 +270,12 @@ class Recognizer:
         in its place as a transcript with ``error`` set (the caller reports it); the others go on.
 
         Raises:
-            AudioError: the first file that is empty, corrupt, silent or too long (not with ``skip_errors``).
+            AudioError: one path instead of a list, or the first file that is empty, corrupt, silent or
+                too long (not with ``skip_errors``).
         """
+        if isinstance(paths, str | Path):  # a str would be read letter by letter
+            raise AudioError(f"got one path, not a list of paths; pass [path] ({paths})")
+        files = [str(p) for p in paths]
         cfg = decoding or DecodeConfig()
         batch: list[tuple[str, torch.Tensor, float, float]] = []
 
@@ -272,7 +287,7 @@ class Recognizer:
                 yield Transcript(p, hyps[0].text, hyps[0].words, secs, nbest, blank)
             batch.clear()
 
-        for path in paths:
+        for path in files:
             try:
                 mfc = path.endswith(".mfc")
                 seconds = (Path(path).stat().st_size - 4) / 5200 if mfc else audio_info(path).seconds
