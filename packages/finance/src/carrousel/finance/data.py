@@ -245,6 +245,7 @@ def _finish(ticker: str, raw: pd.DataFrame, cfg: DataConfig, source: str, label:
         span = f"{cfg.start or 'start'} and {cfg.end or 'end'}"
         raise PriceDataError(f"no {ticker} prices between {span}; widen the dates")
     frame, notes = clean_prices(raw, ticker, cfg.min_history, cfg.repair_splits)
+    _warn_absent_inputs(ticker, frame)
     gaps = check_sessions(pd.DatetimeIndex(frame.index), cfg.calendar)
     if gaps.missing or gaps.off_calendar:
         parts = []
@@ -256,6 +257,23 @@ def _finish(ticker: str, raw: pd.DataFrame, cfg: DataConfig, source: str, label:
         logger.info("%s: %s", ticker, note)
         notes.append(note)
     return PriceHistory(ticker, frame, source, label, tuple(notes), _hash(frame))
+
+
+def _warn_absent_inputs(ticker: str, frame: pd.DataFrame) -> None:
+    """One warning when the prices lack open/high/low (a close-only CSV: each is set to the close) or
+    volume (set to 0): the network's inputs built from them are then constant."""
+    lost = []
+    if (frame["high"] == frame["low"]).all():
+        lost.append("no open/high/low (the gap, body and range inputs say nothing beyond the return)")
+    if (frame["volume"] == 0).all():
+        lost.append("no volume (the volume input is constant)")
+    if lost:
+        logger.warning(
+            "%s: the prices have %s; the network forecasts from the closes alone, add Open, High, Low and "
+            "Volume columns for the full inputs",
+            ticker,
+            " and ".join(lost),
+        )
 
 
 @functools.lru_cache(maxsize=4)

@@ -1,0 +1,53 @@
+"""The finance Python API as a notebook calls it: a close-only CSV, one ticker as a plain string."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from carrousel.finance.config import DataConfig
+from carrousel.finance.data import load_history
+
+
+def _csv(tmp_path: Path, raw_aapl: pd.DataFrame, columns: list[str]) -> Path:
+    path = tmp_path / "prices.csv"
+    raw_aapl.rename_axis("date").reset_index()[["date", *columns]].to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("columns", "said", "unsaid"),
+    [
+        (["close"], ["no open/high/low", "and no volume"], []),
+        (["open", "high", "low", "close"], ["no volume (the volume input is constant)"], ["open/high/low"]),
+        (["close", "volume"], ["no open/high/low (the gap, body and range"], ["no volume"]),
+    ],
+)
+def test_a_csv_without_ohlc_or_volume_says_which_inputs_are_lost(
+    tmp_path: Path,
+    raw_aapl: pd.DataFrame,
+    caplog: pytest.LogCaptureFixture,
+    columns: list[str],
+    said: list[str],
+    unsaid: list[str],
+) -> None:
+    cfg = DataConfig(tickers=("XYZ",), source="csv", csv_path=str(_csv(tmp_path, raw_aapl, columns)))
+    with caplog.at_level(logging.WARNING, logger="carrousel.finance"):
+        load_history("XYZ", cfg)
+    lines = [r.getMessage() for r in caplog.records if "forecasts from the closes alone" in r.getMessage()]
+    assert len(lines) == 1 and lines[0].startswith("XYZ: the prices have ")
+    assert all(s in lines[0] for s in said) and not any(s in lines[0] for s in unsaid)
+    assert "add Open, High, Low and Volume columns" in lines[0]
+
+
+def test_a_full_ohlcv_csv_warns_of_nothing(
+    tmp_path: Path, raw_aapl: pd.DataFrame, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = _csv(tmp_path, raw_aapl, ["open", "high", "low", "close", "volume", "adj_close"])
+    with caplog.at_level(logging.WARNING, logger="carrousel.finance"):
+        load_history("XYZ", DataConfig(tickers=("XYZ",), source="csv", csv_path=str(path)))
+    assert "closes alone" not in caplog.text
+
