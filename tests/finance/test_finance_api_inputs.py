@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from carrousel.finance.config import DataConfig
-from carrousel.finance.data import load_history
+from carrousel.finance.data import load_histories, load_history
 
 
 def _csv(tmp_path: Path, raw_aapl: pd.DataFrame, columns: list[str]) -> Path:
@@ -51,3 +51,11 @@ def test_a_full_ohlcv_csv_warns_of_nothing(
         load_history("XYZ", DataConfig(tickers=("XYZ",), source="csv", csv_path=str(path)))
     assert "closes alone" not in caplog.text
 
+
+def test_one_ticker_as_a_string_or_a_list_is_read_as_meant(sample_source: Path) -> None:
+    # before: tickers="MSFT" was read letter by letter ("M is not in the sample data")
+    for tickers in ("MSFT", ["MSFT"], ("MSFT",)):
+        cfg = DataConfig(tickers=tickers, source="sample", min_history=100)  # type: ignore[arg-type]
+        assert cfg.tickers == ("MSFT",) and [h.ticker for h in load_histories(cfg)] == ["MSFT"]
+    cfg = DataConfig(tickers=["AAPL", "MSFT"], source="sample", min_history=100)  # type: ignore[arg-type]
+    assert cfg.tickers == ("AAPL", "MSFT") and hash(cfg)  # a tuple: the frozen config stays hashable

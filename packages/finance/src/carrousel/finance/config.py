@@ -77,7 +77,7 @@ def _date(name: str, value: str | None) -> date | None:
 class DataConfig:
     """Where prices come from and how they are checked."""
 
-    tickers: tuple[str, ...] = ("AAPL",)  # one or more symbols; several train one global model
+    tickers: tuple[str, ...] = ("AAPL",)  # one or more symbols (a str: one); several train one global model
     source: str = "auto"  # a Source name: auto (fresh cache, then Yahoo) | yahoo | csv | sample
     csv_path: str | None = None  # CSV file for source "csv" (yfinance layout or a common variant)
     start: str | None = None  # first date to use (YYYY-MM-DD); None = all available history
@@ -90,6 +90,9 @@ class DataConfig:
 
     def __post_init__(self) -> None:
         _choice(self.source, Source, "source")
+        # one symbol as a plain string (read letter by letter otherwise) or a list: stored as a tuple
+        tickers = (self.tickers,) if isinstance(self.tickers, str) else tuple(self.tickers)
+        object.__setattr__(self, "tickers", tickers)
         if not self.tickers:
             raise FinanceConfigError("no ticker given; pass at least one symbol such as AAPL")
         bad = [t for t in self.tickers if not _SYMBOL.fullmatch(str(t).strip())]
