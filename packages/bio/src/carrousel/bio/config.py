@@ -71,6 +71,13 @@ def _choice(obj: Any, name: str, kind: type[E], error: type[BioError]) -> None:
     object.__setattr__(obj, name, member)
 
 
+def _motif_specs(obj: Any) -> None:
+    """Stores ``obj.motifs`` as a tuple: one spec as a plain string (``motifs="CTCF"``, else read letter by
+    letter), or a list of them."""
+    specs = obj.motifs
+    object.__setattr__(obj, "motifs", (specs,) if isinstance(specs, str) else tuple(specs))
+
+
 def _probability(name: str, value: float | None, error: type[BioError]) -> None:
     if value is not None and not (isinstance(value, int | float) and 0.0 < value <= 1.0):
         raise error(f"{name} must be in (0, 1], got {value}")
@@ -123,10 +130,11 @@ class ScanConfig:
     precision: InferencePrecision = InferencePrecision.FP32  # the model's numbers: fp32 | bf16 | fp16 (GPU)
 
     def __post_init__(self) -> None:
+        _motif_specs(self)
         kinds = {"method": Method, "background": BackgroundKind, "calibration": Calibration, "device": Device}
         for name, kind in (kinds | {"calls": ModelCalls, "precision": InferencePrecision}).items():
             _choice(self, name, kind, ScanConfigError)
-        object.__setattr__(self, "motifs", tuple(self.motifs))
+        _motif_specs(self)
         _probability("pvalue threshold", self.pvalue, ScanConfigError)
         _probability("qvalue threshold", self.qvalue, ScanConfigError)
         _probability("model p-value threshold", self.model_pvalue, ScanConfigError)
@@ -172,7 +180,7 @@ class TrainDataConfig:
     n_negatives: int = 0  # planted: negatives of each kind (0: max(per_motif * motifs / 4, 500))
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "motifs", tuple(self.motifs))
+        _motif_specs(self)
         _at_least("window", self.window, 1, TrainConfigError, MAX_WINDOW)
         _at_least("--per-motif windows", self.per_motif, 1, TrainConfigError, MAX_PER_MOTIF)
         _at_least("number of negatives", self.n_negatives, 0, TrainConfigError, MAX_NEGATIVES)
@@ -248,7 +256,7 @@ class EvaluateConfig:
     precision: InferencePrecision = InferencePrecision.FP32  # the model's numbers: fp32 | bf16 | fp16 (GPU)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "motifs", tuple(self.motifs))
+        _motif_specs(self)
         for name, kind in (("device", Device), ("precision", InferencePrecision)):
             _choice(self, name, kind, EvaluateConfigError)
 
@@ -271,7 +279,7 @@ class ExportConfig:
     train_negatives: str | None = None  # FASTA of negatives to fine-tune on (with train_positives)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "motifs", tuple(self.motifs))
+        _motif_specs(self)
         _choice(self, "precision", DeployPrecision, ExportConfigError)
         _choice(self, "exporter", Exporter, ExportConfigError)
         if (self.positives is None) != (self.negatives is None):
@@ -305,7 +313,7 @@ class EnrichConfig:
 
     def __post_init__(self) -> None:
         _choice(self, "pwm_background", BackgroundKind, EnrichConfigError)
-        object.__setattr__(self, "motifs", tuple(self.motifs))
+        _motif_specs(self)
         if not self.motifs:
             raise EnrichConfigError("no motifs to test; give --motif (default: jaspar:CORE/vertebrates)")
         _probability("pvalue threshold", self.pvalue, EnrichConfigError)
