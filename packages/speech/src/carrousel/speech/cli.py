@@ -32,7 +32,7 @@ from carrousel.speech.errors import AudioError
 from carrousel.speech.vocab import KINDS
 
 if TYPE_CHECKING:
-    from carrousel.speech.recognizer import Transcript
+    from carrousel.speech.transcripts import Transcript
 
 __all__ = ["app", "main"]
 

@@ -41,9 +41,10 @@ from carrousel.speech.features import FeatureExtractor
 from carrousel.speech.lm import WordLM, load_lm
 from carrousel.speech.metrics import ErrorCounts, UtteranceScore, error_rates, score_utterance
 from carrousel.speech.models import CTCModelConfig, build_model
-from carrousel.speech.recognizer import Partial, Recognizer, Transcript, shipped_model_path
+from carrousel.speech.recognizer import Recognizer, shipped_model_path
 from carrousel.speech.task import CTCTask
 from carrousel.speech.text import Alphabet
+from carrousel.speech.transcripts import Partial, Transcript
 
 __all__ = [
     "EvaluationResult",

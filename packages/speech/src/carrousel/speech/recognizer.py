@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from carrousel.speech.audio import (
     speech_bounds,
 )
 from carrousel.speech.config import DecodeConfig, FeatureConfig
-from carrousel.speech.decoding import Hypothesis, Word, decode
+from carrousel.speech.decoding import Word, decode
 from carrousel.speech.errors import (
     AudioError,
     AudioTooLongError,
@@ -47,8 +47,9 @@ from carrousel.speech.features import FeatureExtractor
 from carrousel.speech.lm import WordLM
 from carrousel.speech.models import CTCModel
 from carrousel.speech.text import Alphabet
+from carrousel.speech.transcripts import Partial, Transcript, blank_mean, skipped
 
-__all__ = ["KIND", "Partial", "Recognizer", "Transcript", "shipped_model_path"]
+__all__ = ["KIND", "Recognizer", "shipped_model_path"]
 
 logger = logging.getLogger(__name__)
 
@@ -60,38 +61,6 @@ _OVERLAP = 1.0  # seconds of context read on each side of a chunk of a long reco
 def shipped_model_path(name: str = "model") -> Path:
     """Folder of a recogniser shipped inside the package (``model``: English BiLSTM; ``stream``)."""
     return Path(str(resources.files("carrousel.speech") / "shipped" / name))
-
-
-@dataclass(frozen=True)
-class Transcript:
-    """The transcription of one recording."""
-
-    path: str  # the file
-    text: str  # best transcription
-    words: tuple[Word, ...]  # its words with times (s) and confidences
-    seconds: float  # duration of the recording
-    alternatives: tuple[Hypothesis, ...] = ()  # N-best (when asked for; short recordings)
-    blank_confidence: float = 0.0  # mean blank posterior over the frames (0.0: no frames)
-    error: str | None = None  # why the file was skipped (``skip_errors``); then text and words are empty
-
-    @property
-    def confidence(self) -> float:
-        """Mean word confidence, in [0, 1]; for an empty transcription ``blank_confidence``, the mean
-        CTC blank posterior of its frames: how sure the model is that nothing was said (near 1 for a
-        pause, low for sound it could not read; 0.0 for a file too short for one frame: no evidence)."""
-        if self.words:
-            return float(np.mean([w.confidence for w in self.words]))
-        return self.blank_confidence
-
-
-@dataclass(frozen=True)
-class Partial:
-    """One streaming update."""
-
-    time: float  # seconds of audio consumed so far
-    text: str  # transcription so far
-    final: bool = False  # the last update (end of the stream)
-    words: tuple[Word, ...] = field(default_factory=tuple)  # words with times (final update only)
 
 
 class Recognizer:
@@ -283,7 +252,7 @@ class Recognizer:
             for (p, _, secs, lead), lp in zip(batch, self.log_probs([b[1] for b in batch]), strict=True):
                 hyps = decode(lp, self.alphabet, cfg, self.frame_seconds, lm, offset=lead)
                 nbest = tuple(hyps) if cfg.nbest > 1 else ()
-                blank = _blank_mean(lp, self.alphabet.blank)
+                blank = blank_mean(lp, self.alphabet.blank)
                 yield Transcript(p, hyps[0].text, hyps[0].words, secs, nbest, blank)
             batch.clear()
 
@@ -304,7 +273,7 @@ class Recognizer:
                 if not skip_errors:
                     raise
                 yield from flush()  # keeps the order of the files
-                yield _skipped(path, exc)
+                yield skipped(path, exc)
                 continue
             batch.append((path, feats, seconds, lead))
             if len(batch) >= batch_size:
@@ -386,17 +355,6 @@ def _greedy_text(lp: np.ndarray, alphabet: Alphabet) -> str:
     path = lp.argmax(axis=1)
     keep = path[np.r_[True, path[1:] != path[:-1]]]
     return alphabet.decode([int(v) for v in keep if v != alphabet.blank])
-
-
-def _skipped(path: str, exc: AudioError | OSError) -> Transcript:
-    """The place-holder transcript of a file that could not be transcribed (its ``error`` says why)."""
-    why = f"{path}: {exc.strerror or exc}; check the path" if isinstance(exc, OSError) else str(exc)
-    return Transcript(path, "", (), 0.0, error=" ".join(why.split()))
-
-
-def _blank_mean(lp: np.ndarray, blank: int) -> float:
-    """Mean posterior of the blank over the ``(T, C)`` log-probabilities' frames (0.0 for no frame)."""
-    return round(float(np.exp(lp[:, blank]).mean()), 4) if len(lp) else 0.0
 
 
 def _cut_point(lp: np.ndarray, blank: int) -> int:

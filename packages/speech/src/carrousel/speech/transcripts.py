@@ -1,0 +1,55 @@
+"""What transcription returns: :class:`Transcript` per recording, :class:`Partial` per streaming update."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from carrousel.speech.decoding import Hypothesis, Word
+from carrousel.speech.errors import AudioError
+
+__all__ = ["Partial", "Transcript", "blank_mean", "skipped"]
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """The transcription of one recording."""
+
+    path: str  # the file
+    text: str  # best transcription
+    words: tuple[Word, ...]  # its words with times (s) and confidences
+    seconds: float  # duration of the recording
+    alternatives: tuple[Hypothesis, ...] = ()  # N-best (when asked for; short recordings)
+    blank_confidence: float = 0.0  # mean blank posterior over the frames (0.0: no frames)
+    error: str | None = None  # why the file was skipped (``skip_errors``); then text and words are empty
+
+    @property
+    def confidence(self) -> float:
+        """Mean word confidence, in [0, 1]; for an empty transcription ``blank_confidence``, the mean
+        CTC blank posterior of its frames: how sure the model is that nothing was said (near 1 for a
+        pause, low for sound it could not read; 0.0 for a file too short for one frame: no evidence)."""
+        if self.words:
+            return float(np.mean([w.confidence for w in self.words]))
+        return self.blank_confidence
+
+
+@dataclass(frozen=True)
+class Partial:
+    """One streaming update."""
+
+    time: float  # seconds of audio consumed so far
+    text: str  # transcription so far
+    final: bool = False  # the last update (end of the stream)
+    words: tuple[Word, ...] = field(default_factory=tuple)  # words with times (final update only)
+
+
+def skipped(path: str, exc: AudioError | OSError) -> Transcript:
+    """The place-holder transcript of a file that could not be transcribed (its ``error`` says why)."""
+    why = f"{path}: {exc.strerror or exc}; check the path" if isinstance(exc, OSError) else str(exc)
+    return Transcript(path, "", (), 0.0, error=" ".join(why.split()))
+
+
+def blank_mean(lp: np.ndarray, blank: int) -> float:
+    """Mean posterior of the blank over the ``(T, C)`` log-probabilities' frames (0.0 for no frame)."""
+    return round(float(np.exp(lp[:, blank]).mean()), 4) if len(lp) else 0.0
