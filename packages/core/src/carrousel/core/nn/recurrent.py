@@ -35,6 +35,7 @@ __all__ = [
     "RecurrentConfig",
     "RecurrentEncoder",
     "State",
+    "check_lengths",
     "lengths_from_mask",
 ]
 
@@ -192,6 +193,34 @@ def lengths_from_mask(mask: Tensor) -> Tensor:
     return lengths
 
 
+def check_lengths(lengths: Tensor | list[int], B: int, T: int, empty_ok: bool = False) -> Tensor:
+    """``lengths`` as a CPU ``long`` tensor ``(B,)``, checked to lie in ``[1, T]`` (``[0, T]`` when
+    ``empty_ok``), as :class:`RecurrentEncoder` takes them.
+
+    Raises:
+        ShapeError: not ``(B,)``, not integers, or a length outside the range.
+    """
+    lengths = torch.as_tensor(lengths)
+    if lengths.dim() != 1 or lengths.shape[0] != B:
+        raise ShapeError(f"lengths must be (batch,) = ({B},), got shape {tuple(lengths.shape)}")
+    if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
+        raise ShapeError(f"lengths must be an integer tensor, got {lengths.dtype}; use lengths.long()")
+    lengths = lengths.to(device="cpu", dtype=torch.long)
+    low = 0 if empty_ok else 1
+    if bool((lengths < low).any()) or bool((lengths > T).any()):
+        raise ShapeError(
+            f"lengths must lie in [{low}, {T}], got min {int(lengths.min())} max {int(lengths.max())}; "
+            "drop empty sequences before encoding"
+        )
+    return lengths
+
+
+def _scatter_rows(before: Tensor, rows: Tensor, after: Tensor) -> Tensor:
+    """``before`` ``(L*D, B, H)`` with batch ``rows`` replaced by ``after``, in the wider of the two dtypes."""
+    dtype = torch.promote_types(before.dtype, after.dtype)
+    return before.to(dtype).index_copy(1, rows, after.to(dtype))
+
+
 def _fused(cfg: RecurrentConfig, input_size: int, layers: int) -> nn.RNNBase:
     common = dict(
         input_size=input_size,
@@ -293,7 +322,8 @@ class RecurrentEncoder(nn.Module):
         Args:
             x: ``(B, T, I)`` padded input.
             lengths: ``(B,)`` integer valid lengths in ``[1, T]`` (any order, any device), or None when all
-                are ``T``.
+                are ``T``. With a ``state``, 0 is accepted too (a truncated-BPTT chunk past a sequence's
+                end): such a row outputs zeros and keeps its state unchanged (``last``: its top layer's ``h``).
             mask: ``(B, T)`` boolean mask of valid steps, an alternative to ``lengths``.
             state: initial :class:`State` (``h`` ``(L*D, B, H_out)``, ``c`` ``(L*D, B, H)``) or None for zeros.
 
@@ -303,7 +333,8 @@ class RecurrentEncoder(nn.Module):
             sequence's last valid step).
 
         Raises:
-            ShapeError: wrong input shape or dtype, lengths outside ``[1, T]`` or not integers, a mask that
+            ShapeError: wrong input shape or dtype, lengths outside ``[1, T]`` (``[0, T]`` with a state) or
+                not integers, a mask that
                 is not a valid prefix per row or disagrees with ``lengths``, or a state of the wrong shape.
         """
         cfg = self.config
@@ -317,19 +348,24 @@ class RecurrentEncoder(nn.Module):
         if T < 1:
             raise ShapeError("input has no time steps (T = 0); drop empty batches before encoding")
         self._check_dtype(x)
+        if state is not None:
+            state = self._check_state(State(*state), B)
+        empty_ok = state is not None  # a chunk past a sequence's end keeps the state it was given
         if mask is not None:
             if mask.shape != (B, T):
                 raise ShapeError(f"mask must be (batch, time) = ({B}, {T}), got shape {tuple(mask.shape)}")
             from_mask = lengths_from_mask(mask)
-            if lengths is not None and not torch.equal(self._check_lengths(lengths, B, T), from_mask.cpu()):
+            if lengths is not None and not torch.equal(
+                check_lengths(lengths, B, T, empty_ok), from_mask.cpu()
+            ):
                 raise ShapeError("lengths and mask disagree; pass only one of them")
             lengths = from_mask
         if lengths is not None:
-            lengths = self._check_lengths(lengths, B, T)
+            lengths = check_lengths(lengths, B, T, empty_ok)
+            if state is not None and bool((lengths == 0).any()):
+                return self._forward_nonempty(x, lengths, state)
             if bool((lengths == T).all()):
                 lengths = None
-        if state is not None:
-            state = self._check_state(State(*state), B)
         if self.rnn is not None:
             output, final = self._run_fused(self.rnn, x, lengths, state)
         else:
@@ -383,20 +419,30 @@ class RecurrentEncoder(nn.Module):
             raise ShapeError(f"state.c must be None for a {cfg.cell!r} cell (it has no cell state)")
         return state
 
-    @staticmethod
-    def _check_lengths(lengths: Tensor | list[int], B: int, T: int) -> Tensor:
-        lengths = torch.as_tensor(lengths)
-        if lengths.dim() != 1 or lengths.shape[0] != B:
-            raise ShapeError(f"lengths must be (batch,) = ({B},), got shape {tuple(lengths.shape)}")
-        if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
-            raise ShapeError(f"lengths must be an integer tensor, got {lengths.dtype}; use lengths.long()")
-        lengths = lengths.to(device="cpu", dtype=torch.long)
-        if bool((lengths < 1).any()) or bool((lengths > T).any()):
-            raise ShapeError(
-                f"lengths must lie in [1, {T}], got min {int(lengths.min())} max {int(lengths.max())}; "
-                "drop empty sequences before encoding"
-            )
-        return lengths
+    def _forward_nonempty(self, x: Tensor, lengths: Tensor, state: State) -> EncoderOutput:
+        """Runs the rows of ``lengths`` > 0 only; rows of length 0 output zeros and keep ``state``."""
+        cfg = self.config
+        B, T = x.shape[0], x.shape[1]
+        keep = lengths.nonzero().squeeze(1)
+        rows = keep.to(x.device)
+        h, c = state.h, state.c
+        D, Hout = cfg.directions, cfg.proj_size or cfg.hidden_size
+
+        def top(h: Tensor) -> Tensor:  # (L*D, B, H_out) -> the top layer's (B, D*H_out)
+            return h.view(cfg.num_layers, D, B, Hout)[-1].permute(1, 0, 2).reshape(B, D * Hout)
+
+        if keep.numel() == 0:
+            return EncoderOutput(x.new_zeros(B, T, cfg.output_size), top(h), state)
+        part = State(h.index_select(1, rows), None if c is None else c.index_select(1, rows))
+        sub = self.forward(x.index_select(0, rows), lengths[keep], state=part)
+        output = sub.output.new_zeros(B, T, sub.output.shape[-1]).index_copy(0, rows, sub.output)
+        sub_c = sub.state.c
+        final = State(
+            _scatter_rows(h, rows, sub.state.h),
+            None if c is None or sub_c is None else _scatter_rows(c, rows, sub_c),
+        )
+        last = top(final.h).to(sub.last.dtype).index_copy(0, rows, sub.last)
+        return EncoderOutput(output, last, final)
 
     def _run_fused(
         self, rnn: nn.RNNBase, x: Tensor, lengths: Tensor | None, state: State | None

@@ -13,7 +13,9 @@ with :meth:`Task.split` (default: every tensor with at least two dimensions is s
 time axis of ``(B, T, ...)`` batches; a ``"lengths"`` entry of a dict batch is clipped per chunk), runs
 the chunks in order, passes each chunk's final state to the next one after :meth:`Task.detach_state`,
 and takes one optimiser step per chunk. Sample ``b`` of a chunk continues sample ``b`` of the previous
-chunk, so the state is carried per sample. With ``TrainConfig.tbptt_carry`` the state also flows from
+chunk, so the state is carried per sample; in variable-length batches a chunk past a sample's end has
+length 0, and :class:`~carrousel.core.nn.RecurrentEncoder` given a state keeps that sample's state and
+outputs zeros there (the loss should mask steps past ``lengths``). With ``TrainConfig.tbptt_carry`` the state also flows from
 one batch to the next (for loaders that cut one long series into ``B`` parallel streams and yield
 consecutive segments, sample ``b`` of batch ``i + 1`` continuing sample ``b`` of batch ``i``); it is reset
 at each epoch start, and all batches must then have the same ``B``. Evaluation and prediction run the
