@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from carrousel.core.bundle import Bundle, load_bundle
-from carrousel.core.errors import ExportError
+from carrousel.core.errors import ExportError, ShapeError
 from carrousel.core.export import (
     EXPORT_ASSET,
     ExportSpec,
@@ -299,3 +299,21 @@ def test_onnx_module_takes_lengths_as_eager_does() -> None:
     want = model(x, lengths)
     for given in (lengths.int(), lengths.tolist()):
         torch.testing.assert_close(om(x, given), want, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "lengths", [[9, 0, 3], [10, 4, 3], [9.0, 4.0, 3.0], [9, 4]], ids=["zero", "over", "float", "short"]
+)
+def test_onnx_module_refuses_the_lengths_eager_refuses(lengths: list[float]) -> None:
+    """Lengths of 0 or over T came back as numbers from ONNX Runtime where the eager model raises."""
+    model = _regressor("last", cell="gru", bidirectional=True)
+    runtime = OnnxModule(export_onnx(model, _inputs(4, 9, 5, 0), ["x", "lengths"], DYN), threads=1)
+    x, bad = torch.randn(3, 9, 5), torch.tensor(lengths)
+    with torch.no_grad(), pytest.raises(ShapeError) as eager:
+        model(x, bad)
+    with pytest.raises(ShapeError) as onnx:
+        runtime(x, bad)
+    assert str(onnx.value) == str(eager.value)
+    with pytest.raises(ShapeError, match=r"lengths must lie in \[1, 9\], got min 0 max 9"):
+        runtime.run(x.numpy(), np.array([9, 0, 3]))  # the NumPy entry too
+    assert runtime(x, torch.tensor([9, 1, 3])).shape == (3, 3)  # valid lengths still run

@@ -38,6 +38,7 @@ from torch import Tensor, nn
 from carrousel.core.errors import ExportError
 from carrousel.core.export.choices import Exporter
 from carrousel.core.export.graph import _Positional, check_torchscript_only, exportable
+from carrousel.core.nn.recurrent import check_lengths
 from carrousel.core.optional import require
 
 __all__ = [
@@ -350,10 +351,27 @@ class OnnxModule(nn.Module):
         self.input_names = [i.name for i in self.session.get_inputs()]
 
     def run(self, *inputs: Tensor | np.ndarray) -> list[np.ndarray]:
-        """Every output as NumPy arrays."""
+        """Every output as NumPy arrays.
+
+        Raises:
+            ShapeError: an input named ``lengths`` that the eager encoder would refuse (not ``(B,)``
+                integers in ``[1, T]``, ``B`` and ``T`` the first two axes of the first input with two or
+                more), with the eager message: the graph would return numbers for them instead.
+        """
+        if "lengths" in self.input_names and len(inputs) == len(self.input_names):
+            _check_lengths(inputs, self.input_names.index("lengths"))
         return run_onnx(self.session, inputs)
 
     def forward(self, *inputs: Tensor) -> Tensor:
         """The first output, ``float32`` on the CPU."""
         tensors = (torch.as_tensor(x) for x in inputs)
         return torch.from_numpy(self.run(*(x.float() if x.is_floating_point() else x for x in tensors))[0])
+
+
+def _check_lengths(inputs: Sequence[Tensor | np.ndarray], at: int) -> None:
+    """:func:`~carrousel.core.nn.recurrent.check_lengths` of ``inputs[at]`` against the first input with
+    two or more axes, ``(B, T, ...)``."""
+    seqs = [v for i, v in enumerate(inputs) if i != at and np.ndim(v) >= 2]
+    if seqs:
+        B, T = tuple(seqs[0].shape)[:2]
+        check_lengths(torch.as_tensor(inputs[at]), int(B), int(T))
