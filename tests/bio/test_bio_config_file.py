@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from carrousel.bio.cli import app
-from tests.cli_harness import config_of
+from tests.cli_harness import assert_clean_failure, config_of
 
 
 def _scan_config(monkeypatch: pytest.MonkeyPatch, *argv: str) -> Any:
@@ -37,3 +37,13 @@ def test_scan_method_defaults_as_without_a_file(
     assert cfg.pvalue == (1e-5 if "pvalue" in text else 1e-4)
     plain = _scan_config(monkeypatch, *flags)  # the same flags without a file
     assert plain.method == ("pwm" if flags else "model")
+
+
+def test_a_wrong_value_names_the_file_and_the_key(
+    invoke: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("cfg.toml").write_text('pvalue = "small"\n')
+    outcome = invoke("bio", "scan", "g.fa", "--config", "cfg.toml")
+    assert_clean_failure(outcome, 1)  # before: "ScanConfig.pvalue: expected float, got 'small'"
+    assert outcome.error_lines() == ["error: pvalue in cfg.toml: expected a number, got 'small'"]

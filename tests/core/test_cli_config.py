@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from carrousel.core.cli_config import merged, pick, read_tables
-from carrousel.core.config import read_toml
+from carrousel.core.config import TomlDocument, from_dict, overlay, read_toml
 from carrousel.core.errors import CarrouselError, ConfigError
 
 
@@ -68,8 +68,8 @@ def test_required_fields_come_from_the_command_line(tmp_path: Path) -> None:
         ("[fitt]\nepochs = 3\n", "unknown table(s) fitt; valid: data, fit"),
         ("epochs = 3\n", "unknown table(s) epochs"),
         ("fit = 3\n", "fit must be a table"),
-        ("[fit]\nepoch = 3\n", "[fit]: Fit: unknown option(s) epoch"),
-        ('[fit]\nepochs = "3"\n', "Fit.epochs: expected int"),
+        ("[fit]\nepoch = 3\n", "run.toml: unknown option(s) epoch; valid: decay, device, epochs, lr"),
+        ('[fit]\nepochs = "3"\n', "run.toml: expected an integer, got '3'"),
         ("[fit\n", "is not valid TOML"),
         (b"[fit]\nepochs = \xff\n", "is not UTF-8 text"),
     ],
@@ -89,3 +89,57 @@ def test_special_and_missing_files_are_refused_before_reading(tmp_path: Path) ->
         with pytest.raises(CarrouselError, match="--config .*" + needle):
             read_toml(path)
     assert read_toml(_file(tmp_path, "")) == {} and read_toml(_file(tmp_path, " \n")) == {}
+
+
+@dataclasses.dataclass(frozen=True)
+class Model:
+    size: int = 8
+    rate: float | None = None
+    fit: Fit = dataclasses.field(default_factory=Fit)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[fit]\nepochs = "ten"\n', "[fit] epochs in cfg.toml: expected an integer, got 'ten'"),
+        ('[fit]\nlr = "fast"\n', "[fit] lr in cfg.toml: expected a number, got 'fast'"),
+        ("[fit]\ndevice = 0\n", "[fit] device in cfg.toml: expected a string, got 0"),
+        (
+            "[fit]\nepoch = 3\n",
+            "[fit] in cfg.toml: unknown option(s) epoch; valid: decay, device, epochs, lr",
+        ),
+        ('[model]\nrate = "x"\n', "[model] rate in cfg.toml: expected a number, got 'x'"),
+        ('[model.fit]\nepochs = "ten"\n', "[model.fit] epochs in cfg.toml: expected an integer, got 'ten'"),
+        ("[model]\nfit = 3\n", "[model] fit in cfg.toml: expected a table ([model.fit]), got 3"),
+    ],
+)
+def test_a_wrong_value_names_the_file_the_table_and_the_key(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, text: str, message: str
+) -> None:
+    """Before: "Fit.epochs: expected int, got 'ten'", the config class's name, not what the user wrote."""
+    monkeypatch.chdir(tmp_path)
+    Path("cfg.toml").write_text(text)
+    with pytest.raises(ConfigError) as err:
+        read_tables("cfg.toml", {"fit": Fit, "model": Model})  # nlp's commands
+    assert str(err.value) == message
+    with pytest.raises(ConfigError) as err:
+        overlay(Outer(), read_toml("cfg.toml"))  # finance's and bio's
+    assert str(err.value) == message
+
+
+@dataclasses.dataclass(frozen=True)
+class Outer:
+    fit: Fit = dataclasses.field(default_factory=Fit)
+    model: Model = dataclasses.field(default_factory=Model)
+
+
+def test_top_level_values_and_plain_dicts(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("cfg.toml").write_text('epochs = "ten"\n')
+    with pytest.raises(ConfigError, match=r"^epochs in cfg.toml: expected an integer, got 'ten'$"):
+        from_dict(Fit, read_toml("cfg.toml"))  # speech's: top-level values, flags merged into the document
+    doc = read_toml("cfg.toml")
+    doc |= {"lr": 1}
+    assert isinstance(doc, TomlDocument) and doc.source == "cfg.toml"
+    with pytest.raises(ConfigError, match=r"^Fit.epochs: expected int, got 'ten'$"):
+        from_dict(Fit, {"epochs": "ten"})  # no file: the field of the config class, as before

@@ -61,3 +61,13 @@ def test_a_fifo_is_refused_not_read_twice(invoke: Any, tmp_path: Path, command: 
     ]  # fmt: skip
     outcome: Outcome = invoke("finance", *argv, "--config", fifo)
     assert_clean_failure(outcome, 1, "is a FIFO")
+
+
+def test_a_wrong_value_names_the_file_the_table_and_the_key(
+    invoke: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("cfg.toml").write_text('[train]\nepochs = "ten"\n')
+    outcome = invoke("finance", "forecast", "AAPL", "--source", "sample", "--config", "cfg.toml")
+    assert_clean_failure(outcome, 1)  # before: "TrainSettings.epochs: expected int, got 'ten'"
+    assert outcome.error_lines() == ["error: [train] epochs in cfg.toml: expected an integer, got 'ten'"]

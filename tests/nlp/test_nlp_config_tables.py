@@ -118,3 +118,13 @@ def test_sentiment_data_table_beside_the_data_flag(monkeypatch: pytest.MonkeyPat
     assert (data.source, data.text_col, data.label_col) == ("d.csv", "body", "label")
     conf.write_text('[data]\nsource = "e.csv"\n')
     assert _config_of(monkeypatch, sentiment, "train_sentiment", *args[:2], *args[4:]).data.source == "e.csv"
+
+
+def test_a_wrong_value_names_the_file_the_table_and_the_key(
+    invoke: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("cfg.toml").write_text('[fit]\nepochs = "ten"\n')
+    outcome = invoke("nlp", "translate", "train", "--pairs", "p.tsv", "-o", "m", "--config", "cfg.toml")
+    assert_clean_failure(outcome, 1)  # before: "--config cfg.toml [fit]: FitConfig.epochs: expected int, ..."
+    assert outcome.error_lines() == ["error: [fit] epochs in cfg.toml: expected an integer, got 'ten'"]

@@ -47,3 +47,20 @@ def test_a_fifo_is_refused(invoke: Any, tmp_path: Path) -> None:
     os.mkfifo(fifo)  # before: opened and read, which waits forever without a writer
     outcome = invoke("speech", "train", "--data", "m.tsv", "--out", tmp_path / "m", "--config", fifo)
     assert_clean_failure(outcome, 1, "is a FIFO")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('epochs = "ten"\n', "epochs in cfg.toml: expected an integer, got 'ten'"),
+        ('[features]\nn_mels = "many"\n', "[features] n_mels in cfg.toml: expected an integer, got 'many'"),
+    ],
+)
+def test_a_wrong_value_names_the_file_the_table_and_the_key(
+    invoke: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, text: str, message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("cfg.toml").write_text(text)
+    outcome = invoke("speech", "train", "--data", "m.tsv", "--out", "m", "--config", "cfg.toml")
+    assert_clean_failure(outcome, 1)  # before: "TrainConfig.epochs: expected int, got 'ten'"
+    assert outcome.error_lines() == [f"error: {message}"]

@@ -76,18 +76,16 @@ def read_tables(
         if table is not None and not isinstance(table, dict):
             raise ConfigError(f"{flag} {path}: {name} must be a table ([{name}]), not {table!r}")
         out[name] = (
-            None
-            if table is None
-            else _table(table, cls, dict((extra or {}).get(name, {})), f"{flag} {path} [{name}]")
+            None if table is None else _table(table, cls, dict((extra or {}).get(name, {})), path, name)
         )
     return out
 
 
-def _table(table: dict[str, Any], cls: type[T], extra: dict[str, Any], where: str) -> Table[T]:
-    try:
-        value = from_dict(cls, {**table, **extra})
-    except ConfigError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
+def _table(
+    table: dict[str, Any], cls: type[T], extra: dict[str, Any], path: str | Path, name: str
+) -> Table[T]:
+    # from_dict's messages name the file, the table and the key: "[fit] epochs in run.toml: expected ..."
+    value = from_dict(cls, {**table, **extra}, source=str(path), table=(name,))
     return Table(value, {key: getattr(value, key) for key in table})
 
 

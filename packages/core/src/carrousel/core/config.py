@@ -18,7 +18,16 @@ from typing import Any, TypeVar
 from carrousel.core.errors import ConfigError, DataError
 from carrousel.core.files import check_input_file
 
-__all__ = ["MAX_CONFIG_BYTES", "from_dict", "load_toml", "overlay", "override", "read_toml", "to_dict"]
+__all__ = [
+    "MAX_CONFIG_BYTES",
+    "TomlDocument",
+    "from_dict",
+    "load_toml",
+    "overlay",
+    "override",
+    "read_toml",
+    "to_dict",
+]
 
 C = TypeVar("C")
 MAX_CONFIG_BYTES = 16 << 20  # 16 MiB: a settings file, never data
@@ -39,26 +48,77 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def from_dict(cls: type[C], data: dict[str, Any]) -> C:
+class TomlDocument(dict[str, Any]):
+    """The tables and values of a TOML file (:func:`read_toml`), a ``dict`` that remembers the file, so
+    that :func:`from_dict` and :func:`overlay` name the file, the table and the key of a wrong value."""
+
+    def __init__(self, data: Mapping[str, Any] | None = None, source: str = "") -> None:
+        super().__init__(data or {})
+        self.source = source  # the file as the user named it
+
+
+@dataclasses.dataclass(frozen=True)
+class _Where:
+    """Where a value comes from, for messages: ``Cls.key``, or ``[table] key in FILE`` for a file."""
+
+    cls: str
+    source: str | None = None  # the file, when the values come from one
+    tables: tuple[str, ...] = ()  # the TOML table path within it
+
+    def key(self, key: str) -> str:
+        if self.source is None:
+            return f"{self.cls}.{key}"
+        return (
+            f"[{'.'.join(self.tables)}] {key} in {self.source}" if self.tables else f"{key} in {self.source}"
+        )
+
+    @property
+    def here(self) -> str:
+        if self.source is None:
+            return self.cls
+        return f"[{'.'.join(self.tables)}] in {self.source}" if self.tables else self.source
+
+    def kind(self, tp: type) -> str:
+        """How a scalar type is named: its Python name, or in a file's words."""
+        return _FILE_WORDS.get(tp, tp.__name__) if self.source is not None else tp.__name__
+
+
+_FILE_WORDS = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+
+
+def from_dict(
+    cls: type[C], data: dict[str, Any], *, source: str | None = None, table: tuple[str, ...] = ()
+) -> C:
     """Builds dataclass ``cls`` from ``data``, rebuilding nested dataclasses and tuples.
+
+    Args:
+        cls: the dataclass.
+        data: its fields by name (nested tables for nested dataclasses).
+        source: the file the values come from, for messages (default: the file of a :class:`TomlDocument`
+            from :func:`read_toml`); with one, a message names the file, the table and the key
+            (``[train] epochs in run.toml: expected an integer, got 'ten'``) instead of ``cls``'s field.
+        table: the TOML table path of ``data`` within ``source`` (``("train",)``).
 
     Raises:
         ConfigError: on an unknown key or a value of the wrong kind.
     """
+    if source is None:
+        source = getattr(data, "source", None) or None
+    where = _Where(cls.__name__, source, tuple(table))
     if not isinstance(data, dict):
-        raise ConfigError(f"{cls.__name__}: expected a table/dict, got {type(data).__name__}")
+        raise ConfigError(f"{where.here}: expected a table/dict, got {type(data).__name__}")
     hints = typing.get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(data) - names)
     if unknown:
         raise ConfigError(
-            f"{cls.__name__}: unknown option(s) {', '.join(unknown)}; valid: {', '.join(sorted(names))}"
+            f"{where.here}: unknown option(s) {', '.join(unknown)}; valid: {', '.join(sorted(names))}"
         )
-    kwargs = {k: _coerce(hints[k], v, f"{cls.__name__}.{k}") for k, v in data.items()}
+    kwargs = {k: _coerce(hints[k], v, k, where) for k, v in data.items()}
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{cls.__name__}: {exc}") from None
+        raise ConfigError(f"{where.here}: {exc}") from None
 
 
 _SCALARS = (bool, int, float, str)
@@ -72,23 +132,31 @@ def _scalar_ok(tp: type, value: Any) -> bool:
     return isinstance(value, tp)
 
 
-def _coerce(tp: Any, value: Any, where: str) -> Any:
+def _nested(tp: type[C], value: dict[str, Any], key: str, at: _Where) -> C:
+    return from_dict(tp, value, source=at.source, table=(*at.tables, key))
+
+
+def _coerce(tp: Any, value: Any, key: str, at: _Where) -> Any:
     origin = typing.get_origin(tp)
+    where = at.key(key)
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
         if isinstance(value, dict):
-            return from_dict(tp, value)
+            return _nested(tp, value, key, at)
         if not isinstance(value, tp):
-            raise ConfigError(f"{where}: expected a table of {tp.__name__} options, got {value!r}")
+            what = (
+                f"([{'.'.join((*at.tables, key))}])" if at.source is not None else f"of {tp.__name__} options"
+            )
+            raise ConfigError(f"{where}: expected a table {what}, got {value!r}")
         return value
     if tp in _SCALARS and not _scalar_ok(tp, value):
-        raise ConfigError(f"{where}: expected {tp.__name__}, got {value!r}")
+        raise ConfigError(f"{where}: expected {at.kind(tp)}, got {value!r}")
     if origin is typing.Literal and value not in typing.get_args(tp):
         choices = ", ".join(repr(a) for a in typing.get_args(tp))
         raise ConfigError(f"{where}: {value!r} is not one of {choices}")
     if origin in (typing.Union, types.UnionType) and value is not None:
         members = [a for a in typing.get_args(tp) if a is not type(None)]
         if all(a in _SCALARS for a in members) and not any(_scalar_ok(a, value) for a in members):
-            raise ConfigError(f"{where}: expected {' or '.join(a.__name__ for a in members)}, got {value!r}")
+            raise ConfigError(f"{where}: expected {' or '.join(at.kind(a) for a in members)}, got {value!r}")
         if float in members and int not in members and _scalar_ok(float, value):
             return float(value)
     if origin is tuple:
@@ -96,14 +164,14 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
             raise ConfigError(f"{where}: expected a list, got {value!r}")
         args = typing.get_args(tp)
         if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_coerce(args[0], v, where) for v in value)
+            return tuple(_coerce(args[0], v, key, at) for v in value)
         if len(args) != len(value):
             raise ConfigError(f"{where}: expected {len(args)} values, got {len(value)}")
-        return tuple(_coerce(a, v, where) for a, v in zip(args, value, strict=True))
+        return tuple(_coerce(a, v, key, at) for a, v in zip(args, value, strict=True))
     if origin in (typing.Union, types.UnionType):
         for arg in typing.get_args(tp):
             if dataclasses.is_dataclass(arg) and isinstance(value, dict):
-                return from_dict(arg, value)  # type: ignore[arg-type]
+                return _nested(arg, value, key, at)  # type: ignore[arg-type]
             if typing.get_origin(arg) is tuple and isinstance(value, list):
                 return tuple(value)
     if tp is float and isinstance(value, int) and not isinstance(value, bool):
@@ -120,8 +188,8 @@ def override(cfg: C, **changes: Any) -> C:
     return dataclasses.replace(cfg, **changes)  # type: ignore[type-var]
 
 
-def read_toml(path: str | Path, flag: str = "--config", empty_ok: bool = True) -> dict[str, Any]:
-    """The document of a TOML settings file, read once.
+def read_toml(path: str | Path, flag: str = "--config", empty_ok: bool = True) -> TomlDocument:
+    """The document of a TOML settings file, read once (a dict that remembers the file, for messages).
 
     An empty or blank file is a valid document with no settings (``empty_ok`` False: an empty file is refused).
 
@@ -134,7 +202,7 @@ def read_toml(path: str | Path, flag: str = "--config", empty_ok: bool = True) -
     except DataError as exc:
         raise ConfigError(str(exc)) from None
     try:
-        return tomllib.loads(p.read_bytes().decode("utf-8"))
+        return TomlDocument(tomllib.loads(p.read_bytes().decode("utf-8")), str(path))
     except UnicodeDecodeError:
         raise ConfigError(f"{flag} {p} is not UTF-8 text; give a TOML file") from None
     except OSError as exc:
@@ -170,7 +238,8 @@ def overlay(base: C, doc: Mapping[str, Any], keep: Collection[str] = ()) -> C:
         ConfigError: ``doc`` names an unknown option or holds a value of the wrong kind (checked on the
             file alone), or the merged config is invalid.
     """
-    from_file = from_dict(type(base), dict(doc))  # the file alone: option names and values
+    source = getattr(doc, "source", None)  # a read_toml document names its file in messages
+    from_file = from_dict(type(base), dict(doc), source=source)  # the file alone: option names and values
     return _replace_fields(base, from_file, [f for f in _set_by(doc, from_file) if f not in keep])
 
 
