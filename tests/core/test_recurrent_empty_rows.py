@@ -174,3 +174,31 @@ def test_tbptt_trains_on_variable_length_batches_and_predicts_as_one_pass(kw: di
     assert chunked.shape == whole.shape == (6, 12, 2)
     valid = torch.arange(12).unsqueeze(0) < batches[0]["lengths"].unsqueeze(1)
     torch.testing.assert_close(chunked[valid], whole[valid], rtol=1e-5, atol=1e-6)
+
+
+class MeanTagTask(TagTask):
+    """As :class:`TagTask`, but the mean over valid steps without a floor: 0/0 = NaN on a chunk of none."""
+
+    def loss(self, outputs: Tensor, batch: Any) -> Tensor:
+        ce = nn.functional.cross_entropy(outputs.transpose(1, 2), batch["y"], reduction="none")
+        T = batch["x"].shape[1]
+        valid = (torch.arange(T).unsqueeze(0) < batch["lengths"].unsqueeze(1)).to(ce.dtype)
+        return (ce * valid).sum() / valid.sum()
+
+
+def test_a_chunk_past_every_sequence_end_is_skipped_in_training_and_evaluation() -> None:
+    batches = []
+    for b in _batches():  # padded to 16 steps, longest sequence 12: the fourth 4-step chunk is all padding
+        lengths = b["lengths"]
+        batches.append({"x": nn.functional.pad(b["x"], (0, 0, 0, 4)), "lengths": lengths,
+                        "y": nn.functional.pad(b["y"], (0, 4))})  # fmt: skip
+    torch.manual_seed(0)
+    model = Tagger(cell="gru")
+    cfg = TrainConfig(epochs=1, lr=1e-2, tbptt_steps=4, progress=False, device="cpu", optimizer="adam")
+    trainer = Trainer(model, MeanTagTask(), cfg)
+    result = trainer.fit(batches, val_loader=batches[:1])
+    assert trainer.step == 4 * 3  # three chunks per batch take a step; the all-padding fourth does not
+    assert all(torch.isfinite(torch.tensor(h["train_loss"])) for h in result.history)
+    assert all(torch.isfinite(torch.tensor(h["val_loss"])) for h in result.history)
+    assert all(bool(torch.isfinite(p).all()) for p in model.parameters())
+    assert trainer.predict(batches[:1])[0].shape == (6, 16, 2)  # prediction keeps every step

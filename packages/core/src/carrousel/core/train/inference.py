@@ -20,6 +20,7 @@ from carrousel.core.device import (
 )
 from carrousel.core.train import distributed as dist_utils
 from carrousel.core.train.task import Task
+from carrousel.core.train.tbptt import past_end
 
 if TYPE_CHECKING:
     from carrousel.core.metrics import Metric
@@ -71,6 +72,7 @@ def evaluate_loop(
     loss_sum, count = 0.0, 0.0
     was_training = model.training
     model.eval()
+    chunked = task.stateful and tbptt_steps > 0
     try:
         with torch.no_grad():
             state: Any = None
@@ -80,6 +82,8 @@ def evaluate_loop(
                     model, task, batch, device, precision, tbptt_steps, start
                 ):
                     state = new_state
+                    if chunked and past_end(chunk):  # no valid step: no loss, no metric update
+                        continue
                     with autocast(device, precision):
                         loss = task.loss(outputs, chunk)
                     n = task.batch_size(chunk)

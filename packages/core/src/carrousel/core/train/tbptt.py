@@ -14,7 +14,7 @@ from typing import Any
 
 from torch import Tensor
 
-__all__ = ["detach_tree", "first_tensor", "slice_time", "split_time", "time_steps"]
+__all__ = ["detach_tree", "first_tensor", "past_end", "slice_time", "split_time", "time_steps"]
 
 
 def first_tensor(obj: Any) -> Tensor | None:
@@ -42,6 +42,34 @@ def detach_tree(obj: Any) -> Any:
     if isinstance(obj, Mapping):
         return {k: detach_tree(v) for k, v in obj.items()}
     return obj
+
+
+def _lengths(obj: Any) -> Tensor | None:
+    """The ``"lengths"`` entry (dict key or namedtuple field) of a nested batch, or None."""
+    if isinstance(obj, Mapping):
+        found = obj.get("lengths")
+        if isinstance(found, Tensor):
+            return found
+        obj = list(obj.values())
+    elif isinstance(obj, tuple) and hasattr(obj, "_fields") and "lengths" in obj._fields:
+        found = getattr(obj, "lengths")  # noqa: B009 (a namedtuple field; mypy sees a plain tuple)
+        if isinstance(found, Tensor):
+            return found
+    if isinstance(obj, Sequence) and not isinstance(obj, str | bytes):
+        for item in obj:
+            found = _lengths(item)
+            if found is not None:
+                return found
+    return None
+
+
+def past_end(chunk: Any) -> bool:
+    """Whether a chunk of :func:`split_time` lies past the end of every sequence of its batch (all its
+    ``"lengths"`` are 0: the batch was padded beyond its longest sequence). Training and evaluation skip
+    such a chunk: it holds no valid step, its loss would be 0/0, and an optimiser step on it would still
+    move the weights (momentum)."""
+    lengths = _lengths(chunk)
+    return lengths is not None and lengths.numel() > 0 and not bool(lengths.any())
 
 
 def slice_time(obj: Any, start: int, stop: int, key: str | None = None) -> Any:

@@ -50,6 +50,7 @@ from carrousel.core.train.result import FitResult
 from carrousel.core.train.seed import DeterministicGuard, set_seed
 from carrousel.core.train.state import capture, epoch_iterator, restore
 from carrousel.core.train.task import Task
+from carrousel.core.train.tbptt import past_end
 
 __all__ = ["FitResult", "Trainer"]
 
@@ -269,7 +270,9 @@ class Trainer:
         batch = move_to(batch, self.device)
         idx = self.batch_in_epoch
         self.callbacks.call("on_batch_start", self, idx, batch)
-        chunks = task.split(batch, cfg.tbptt_steps) if self._chunked else [batch]
+        chunks = (
+            [c for c in task.split(batch, cfg.tbptt_steps) if not past_end(c)] if self._chunked else [batch]
+        )
         if not cfg.tbptt_carry:
             self.stream_state = None
         loss_sum, count, norm = 0.0, 0, float("nan")
