@@ -152,6 +152,9 @@ def main() -> None:
     if args.grid:
         if not args.model:
             parser.error("--grid needs --model")
+        labels = [label for label, _ in settings()]
+        if args.pick and args.pick not in labels:  # before the search: not a KeyError minutes later
+            parser.error(f"--pick {args.pick!r} is not a row of the grid; pick one of: {'; '.join(labels)}")
         grid(args)
         return
     if not args.out:
