@@ -96,3 +96,12 @@ def test_cli_train_positives_negatives(tmp_path, lambda_fa, write_fasta) -> None
     assert found and all(len(m["matches"]) >= 1 for m in found)
     assert (disc / "motifs.meme").read_text().startswith("MEME version 4")
     assert (disc / "report.md").is_file() and any((disc / "logos").glob("*.png"))
+
+
+def test_patience_help_names_the_monitored_auroc() -> None:
+    """``bio train`` stops on the held-out AUROC (``pipeline.train``: ``monitor="val_auroc"``, gains under
+    0.001 are none), as the bio README says; ``--help`` said "a lower held-out loss"."""
+    res = CliRunner().invoke(app, ["train", "--help"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    line = " ".join(res.stdout.split("--patience", 1)[1].split("--shuffled-negatives", 1)[0].split())
+    assert "AUROC" in line and "loss" not in line, line

@@ -319,7 +319,7 @@ def train(
         typer.Option(
             "--patience",
             min=0,
-            help="Stop after this many epochs without a lower held-out loss, keeping the best (0: off).",
+            help="Stop after this many epochs without a held-out AUROC gain of 0.001, keeping the best (0: off).",
         ),
     ] = 5,
     shuffled_negatives: Annotated[

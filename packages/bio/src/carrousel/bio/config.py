@@ -204,8 +204,8 @@ class FitConfig:
     """How ``bio train`` fits and calibrates the network."""
 
     epochs: int = 40  # most training epochs (early stopping usually ends sooner)
-    patience: int = 5  # stop after this many epochs without a lower held-out loss (0: run every epoch)
-    lr: float = 2e-3  # learning rate (AdamW; halved when the held-out loss stalls, else cosine)
+    patience: int = 5  # stop after this many epochs without a held-out AUROC gain (0: run every epoch)
+    lr: float = 2e-3  # learning rate (AdamW; halved when the held-out AUROC stalls, else cosine)
     batch_size: int = 128  # windows per batch
     seed: int = 0  # random seed (data, split, initialisation, null)
     device: Device = Device.cpu  # cpu | cuda | auto

@@ -192,7 +192,7 @@ def train(cfg: TrainConfig, out: str | Path, command: str = "") -> TrainResult:
         device=fit.device.value,
         progress=False,
         seed=fit.seed,
-        # early stopping on the held-out loss (the best epoch's weights kept), the rate halved when it
+        # early stopping on the held-out AUROC (the best epoch's weights kept), the rate halved when it
         # stalls; a fixed number of epochs runs a cosine schedule
         scheduler="plateau" if stop else "cosine",
         gamma=0.5,
