@@ -1,12 +1,15 @@
-"""The README's Python examples run as written (a newcomer copies them)."""
+"""The READMEs' examples work as written (a newcomer copies them): the Python ones run, the commands parse."""
 
 from __future__ import annotations
 
+import enum
 import re
+import shlex
 from pathlib import Path
 
 import torch
 from torch.utils.data import DataLoader, TensorDataset
+from typer.main import get_command
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -38,3 +41,74 @@ def test_trainer_example_learns(tmp_path: Path, monkeypatch: object) -> None:
     exec(code, scope)
     history = scope["result"].history  # type: ignore[attr-defined]
     assert history[-1]["val_loss"] < 0.45 < history[0]["val_loss"]  # chance level is ln 2 = 0.69
+
+
+READMES = [README, *sorted(README.parent.glob("packages/*/README.md"))]
+PROGRAMS = ("finance", "bio", "nlp", "speech")
+
+
+def _readme_commands() -> list[tuple[str, list[str]]]:
+    """Every ``finance|bio|nlp|speech ...`` line of the READMEs' code blocks: (where, words)."""
+    found = []
+    for path in READMES:
+        text = path.read_text(encoding="utf-8")
+        for block in re.finditer(r"```[a-z]*\n(.*?)```", text, flags=re.S):
+            first = text[: block.start()].count("\n") + 2
+            lines = block.group(1).split("\n")
+            for offset, line in enumerate(lines):
+                if offset and lines[offset - 1].endswith("\\"):
+                    continue  # read with the line it continues
+                for more in lines[offset + 1 :]:
+                    if not line.endswith("\\"):
+                        break
+                    line = line[:-1] + " " + more.strip()
+                line = re.sub(r"\s#\s.*$", "", line)  # a comment
+                line = re.sub(r"\[(--[^\]]*)\]", r"\1", line)  # optional flags: [--fallback-clauses]
+                for part in re.split(r"\s(?:&&|\||;)\s", line):
+                    words = shlex.split(re.sub(r"^(\$ |\S*/bin/|\w+=\S+ )+", "", part.strip()))
+                    if words and words[0] in PROGRAMS:
+                        found.append((f"{path.relative_to(README.parent)}:{first + offset}", words))
+    return found
+
+
+def test_readme_commands_name_real_commands_options_and_choices() -> None:
+    """A command a newcomer copies from a README parses: its sub-commands exist, every option is one of
+    that command's (``--help``), and a value of a choice option is one of its choices."""
+    from carrousel.nlp.cli._common import RunByDefault
+
+    commands = _readme_commands()
+    assert len(commands) > 100  # the extraction still finds the READMEs' commands
+    problems = []
+    for where, words in commands:
+        cmd = get_command(__import__(f"carrousel.{words[0]}.cli", fromlist=["app"]).app)
+        i = 1
+        while (
+            isinstance(getattr(cmd, "commands", None), dict) and i < len(words) and words[i] in cmd.commands
+        ):
+            cmd, i = cmd.commands[words[i]], i + 1  # type: ignore[attr-defined]
+        if isinstance(cmd, RunByDefault):  # nlp generate/translate OPTIONS...: the run command
+            cmd = cmd.commands["run"]
+        if getattr(cmd, "commands", None):
+            problems.append(f"{where}: {' '.join(words[: i + 1])}: no such command")
+            continue
+        params = {opt: p for p in cmd.params for opt in (*p.opts, *p.secondary_opts)}  # type: ignore[attr-defined]
+        rest = iter(words[i:])
+        for word in rest:
+            if word == "--":
+                break
+            if not word.startswith("-") or re.fullmatch(r"-[\d.]+", word):
+                continue
+            name = word.split("=", 1)[0]
+            if name not in params:
+                problems.append(f"{where}: {' '.join(words[:i])}: no option {name}")
+                continue
+            p = params[name]
+            if p.is_flag or "=" in word:
+                continue
+            value = next(rest, None)
+            kind = getattr(getattr(p, "type_descriptor", None), "annotation", None)
+            if not (isinstance(kind, type) and issubclass(kind, enum.Enum)):
+                continue
+            if not set(str(value).split("|")) <= {e.value for e in kind}:  # valid|test: alternatives
+                problems.append(f"{where}: {' '.join(words[:i])} {name} {value}: not a choice")
+    assert not problems, "\n".join(problems)
