@@ -16,6 +16,7 @@ import functools
 import logging
 import math
 import os
+import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -55,21 +56,21 @@ def parameter_count(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+def _sample(fn: Callable[[], Any], min_seconds: float) -> float:
+    """Seconds per call of ``fn``, repeated for at least ``min_seconds``."""
+    n, start = 0, time.perf_counter()
+    while True:
+        fn()
+        n += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds:
+            return elapsed / n
+
+
 def time_call(fn: Callable[[], Any], repeats: int = 5, min_seconds: float = 0.05) -> float:
     """Median seconds per call of ``fn`` (one warm-up call; each sample repeats it for ``min_seconds``)."""
     fn()
-    samples: list[float] = []
-    for _ in range(repeats):
-        n, start = 0, time.perf_counter()
-        while True:
-            fn()
-            n += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= min_seconds:
-                break
-        samples.append(elapsed / n)
-    samples.sort()
-    return samples[len(samples) // 2]
+    return statistics.median(_sample(fn, min_seconds) for _ in range(repeats))
 
 
 def bf16_skip_reason(device: torch.device | str) -> str | None:
@@ -88,7 +89,9 @@ def measure_latency(
     bf16_device: torch.device | str | None = "cpu",
     bf16_runner: Callable[[int], Any] | None = None,
 ) -> dict[str, dict[str, float]]:
-    """Milliseconds per batch of each runner (called with the batch size), runners alternated per batch.
+    """Milliseconds per batch of each runner (called with the batch size): the median of its samples,
+    taken in rounds of one sample per runner, so that a burst of load on a shared machine lands on every
+    runner alike rather than on one runner's samples (their ratio is what the report prints).
 
     Args:
         runners: name -> ``run(batch_size)``; ``eager`` is the PyTorch float32 path.
@@ -116,12 +119,18 @@ def measure_latency(
             )
         else:
             logger.warning("eager bf16 not measured: %s", reason)
-    samples = {name: min(repeats, BF16_REPEATS) if name == BF16_RUNNER else repeats for name in runners}
+    wanted = {name: min(repeats, BF16_REPEATS) if name == BF16_RUNNER else repeats for name in runners}
     out: dict[str, dict[str, float]] = {}
     for b in batches:
-        out[str(b)] = {
-            name: 1e3 * time_call(functools.partial(run, b), samples[name]) for name, run in runners.items()
-        }
+        calls = {name: functools.partial(run, b) for name, run in runners.items()}
+        for call in calls.values():
+            call()  # warm-up
+        samples: dict[str, list[float]] = {name: [] for name in runners}
+        for round_ in range(max(wanted.values(), default=0)):  # one sample of each runner per round
+            for name, call in calls.items():
+                if round_ < wanted[name]:
+                    samples[name].append(_sample(call, 0.05))
+        out[str(b)] = {name: 1e3 * statistics.median(samples[name]) for name in runners}
     return out
 
 
