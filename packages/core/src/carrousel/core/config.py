@@ -2,12 +2,17 @@
 
 Configs are frozen ``@dataclass`` es with one comment per field; override with :func:`dataclasses.replace`
 or :func:`override`; read a TOML file with :func:`load_toml`, or lay one over a config with :func:`overlay`; turn configs into JSON-able dicts and back
-with :func:`to_dict` / :func:`from_dict` (nested dataclasses are rebuilt by their field types).
+with :func:`to_dict` / :func:`from_dict` (nested dataclasses are rebuilt by their field types). A config built
+in Python checks its numbers with :func:`check_numbers` (an ``int`` field refuses ``5.0``, ``"5"`` and ``True``),
+and a single integer argument with :func:`as_int`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import math
+import numbers
 import tomllib
 import types
 import typing
@@ -21,6 +26,8 @@ from carrousel.core.files import check_input_file
 __all__ = [
     "MAX_CONFIG_BYTES",
     "TomlDocument",
+    "as_int",
+    "check_numbers",
     "from_dict",
     "load_toml",
     "overlay",
@@ -177,6 +184,93 @@ def _coerce(tp: Any, value: Any, key: str, at: _Where) -> Any:
     if tp is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     return value
+
+
+def as_int(value: Any, name: str, error: type[Exception] = ConfigError, example: int | None = None) -> int:
+    """``value`` as an ``int`` when it is an integer (a NumPy integer too); a bool, a float (even ``5.0``) or
+    a string (even ``"5"``) raises ``error`` naming ``name`` and the fix (``example``: a value to suggest)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    raise error(_wrong_kind(name, value, int, example))
+
+
+def _as_number(value: Any, name: str, example: float | None) -> Any:
+    """``value`` unchanged when it is an ``int`` or ``float`` (other real numbers become a float); else
+    ConfigError: a bool or a string is not a number."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return value if isinstance(value, int | float) else float(value)
+    raise ConfigError(_wrong_kind(name, value, float, example))
+
+
+def _wrong_kind(name: str, value: Any, kind: type, example: float | None) -> str:
+    """``horizon=5.0 is a float, not an integer; give horizon=5`` (the value meant, when it is clear)."""
+    words = "an integer" if kind is int else "a number"
+    meant: float | None = None
+    if isinstance(value, str | numbers.Real) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if math.isfinite(number):
+            meant = number if kind is float else int(number) if number.is_integer() else None
+    fix = f"give {name}={meant!r}" if meant is not None else f"give {words}"
+    if meant is None and example is not None:
+        fix += f", e.g. {name}={example!r}"
+    return f"{name}={value!r} is a {type(value).__name__}, not {words}; {fix}"
+
+
+@functools.cache
+def _number_fields(cls: type) -> dict[str, tuple[type, bool, bool, Any]]:
+    """The ``int`` / ``float`` fields of dataclass ``cls``: (kind, None allowed, a tuple of them, default)."""
+    out: dict[str, tuple[type, bool, bool, Any]] = {}
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        tp, optional, many = hints[f.name], False, False
+        if typing.get_origin(tp) in (typing.Union, types.UnionType):
+            members = [a for a in typing.get_args(tp) if a is not type(None)]
+            tp, optional = (members[0], True) if len(members) == 1 else (None, False)
+        if typing.get_origin(tp) is tuple and typing.get_args(tp)[1:] == (Ellipsis,):
+            tp, many = typing.get_args(tp)[0], True
+        if tp in (int, float):
+            out[f.name] = (tp, optional, many, f.default)
+    return out
+
+
+def check_numbers(cfg: Any, error: type[Exception] = ConfigError) -> None:
+    """Checks, in a frozen dataclass's ``__post_init__``, that every ``int`` field (``int | None``,
+    ``tuple[int, ...]`` too) holds an integer and every ``float`` field a number, before any comparison.
+
+    A config built in Python is not checked by :func:`from_dict`: ``horizon=5.0`` would pass a range check and
+    fail later as a slice index, ``horizon="5"`` with a TypeError from inside the check. NumPy integers become
+    ``int`` and other real numbers (``np.float32``) ``float``, so the config stays JSON-able.
+
+    Raises:
+        error: a bool, a float or a string in an ``int`` field (a bool or a string in a ``float`` field), in
+            one line naming the class, the field and the value meant (``WindowConfig: horizon=5.0 is a
+            float, not an integer; give horizon=5``).
+    """
+    cls: type = type(cfg)
+    for name, (kind, optional, many, default) in _number_fields(cls).items():
+        value = getattr(cfg, name)
+        if (value is None and optional) or (many and not isinstance(value, list | tuple)):
+            continue  # a tuple field given something else: the class's own checks say what it wants
+        example = default if isinstance(default, int | float) and not isinstance(default, bool) else None
+        try:
+            if many:
+                items = [_one(kind, v, f"{name}[{i}]", None) for i, v in enumerate(value)]
+                if any(a is not b for a, b in zip(items, value, strict=True)):
+                    object.__setattr__(cfg, name, tuple(items))
+            elif (fixed := _one(kind, value, name, example)) is not value:
+                object.__setattr__(cfg, name, fixed)
+        except ConfigError as exc:
+            raise error(f"{cls.__name__}: {exc}") from None
+
+
+def _one(kind: type, value: Any, name: str, example: Any) -> Any:
+    """``value`` itself when it is of ``kind`` already, else its plain ``int`` / ``float`` (or ConfigError)."""
+    if kind is int:
+        return value if type(value) is int else as_int(value, name, example=example)
+    return _as_number(value, name, example)
 
 
 def override(cfg: C, **changes: Any) -> C:

@@ -1,0 +1,71 @@
+"""check_numbers / as_int: the number fields of a config built in Python refuse a bool, a float for an int
+and a string, in one line naming the class, the field and the value meant (from_dict checks TOML already)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+
+from carrousel.core.config import as_int, check_numbers, to_dict
+from carrousel.core.errors import ConfigError
+
+
+class _MineError(ConfigError):
+    """A domain's config error."""
+
+
+@dataclass(frozen=True)
+class _Cfg:
+    steps: int = 5  # an int field
+    limit: int | None = None  # optional
+    rate: float = 0.1  # a float field
+    levels: tuple[float, ...] = (0.1, 0.9)  # a tuple of floats
+    on: bool = True  # a bool field: not a number field
+    name: str = "x"  # text
+
+    def __post_init__(self) -> None:
+        check_numbers(self, _MineError)
+        if self.steps < 1:  # the class's own range check runs on a checked int
+            raise _MineError(f"steps={self.steps} must be at least 1")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"steps": 5.0}, "_Cfg: steps=5.0 is a float, not an integer; give steps=5"),
+        ({"steps": "5"}, "_Cfg: steps='5' is a str, not an integer; give steps=5"),
+        ({"steps": True}, "_Cfg: steps=True is a bool, not an integer; give an integer, e.g. steps=5"),
+        ({"steps": 2.5}, "_Cfg: steps=2.5 is a float, not an integer; give an integer, e.g. steps=5"),
+        ({"limit": 3.0}, "_Cfg: limit=3.0 is a float, not an integer; give limit=3"),
+        ({"rate": "0.2"}, "_Cfg: rate='0.2' is a str, not a number; give rate=0.2"),
+        ({"rate": False}, "_Cfg: rate=False is a bool, not a number; give a number, e.g. rate=0.1"),
+        ({"levels": (0.1, "0.9")}, "_Cfg: levels[1]='0.9' is a str, not a number; give levels[1]=0.9"),
+    ],
+)
+def test_a_wrong_kind_of_number_is_one_clear_error(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(_MineError) as caught:
+        _Cfg(**kwargs)
+    assert str(caught.value) == message
+
+
+def test_numbers_of_the_right_kind_pass_and_numpy_ones_become_plain() -> None:
+    cfg = _Cfg(steps=np.int64(3), limit=None, rate=np.float32(0.5), levels=(np.float32(0.25), 1))  # type: ignore[arg-type]
+    assert type(cfg.steps) is int and type(cfg.rate) is float and type(cfg.levels[0]) is float
+    assert cfg.levels[1] == 1 and type(cfg.levels[1]) is int  # an int in a float field stays as given
+    json.dumps(to_dict(cfg))  # plain numbers: JSON-able
+    plain = _Cfg(steps=7, rate=1, on=False)
+    assert (plain.steps, plain.rate, plain.on) == (7, 1, False)
+
+
+def test_as_int_takes_integers_only() -> None:
+    assert as_int(np.int32(4), "h") == 4 and type(as_int(np.int32(4), "h")) is int
+    with pytest.raises(_MineError, match=r"^h=2\.0 is a float, not an integer; give h=2$"):
+        as_int(2.0, "h", _MineError)
+    with pytest.raises(
+        ConfigError, match=r"^h=None is a NoneType, not an integer; give an integer, e.g. h=3$"
+    ):
+        as_int(None, "h", example=3)
