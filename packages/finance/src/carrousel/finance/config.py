@@ -22,7 +22,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from carrousel.core.config import overlay, read_toml
+import numpy as np
+
+from carrousel.core.config import check_numbers, overlay, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import check_variant
 from carrousel.finance.choices import Arch, Calibration, Device, Sampling, Source, TargetScale, TrainWindow
@@ -73,6 +75,25 @@ def _date(name: str, value: str | None) -> date | None:
         ) from None
 
 
+def _iso(name: str, value: object) -> str | None:
+    """A ``start``/``end`` given in Python as a ``datetime.date``, a ``datetime`` (``pd.Timestamp`` too) or a
+    ``np.datetime64``, as the ``YYYY-MM-DD`` text the config stores (its day); a string or None unchanged.
+
+    Raises:
+        FinanceConfigError: any other value (a number, NaT), saying how to give the date.
+    """
+    if value is None or isinstance(value, str):
+        return value
+    day = value.astype("datetime64[D]").item() if isinstance(value, np.datetime64) else value
+    day = day.date() if isinstance(day, datetime) else day  # pd.NaT stays NaT, a datetime
+    if isinstance(day, date) and not isinstance(day, datetime):
+        return day.isoformat()
+    raise FinanceConfigError(
+        f"DataConfig: {name}={value!r} is not a date; give the date as 'YYYY-MM-DD', e.g. {name}='2010-01-04' "
+        "(or a datetime.date)"
+    )
+
+
 @dataclass(frozen=True)
 class DataConfig:
     """Where prices come from and how they are checked."""
@@ -80,8 +101,10 @@ class DataConfig:
     tickers: tuple[str, ...] = ("AAPL",)  # one or more symbols (a str: one); several train one global model
     source: str = "auto"  # a Source name: auto (fresh cache, then Yahoo) | yahoo | csv | sample
     csv_path: str | None = None  # CSV file for source "csv" (yfinance layout or a common variant)
-    start: str | None = None  # first date to use (YYYY-MM-DD); None = all available history
-    end: str | None = None  # last date to use (YYYY-MM-DD); None = up to the latest available
+    start: str | None = None  # first date to use (YYYY-MM-DD; a date object is stored so); None = all history
+    end: str | None = (
+        None  # last date to use (YYYY-MM-DD, or a date object); None = up to the latest available
+    )
     cache_dir: str | None = None  # Yahoo cache folder; None = ~/.cache/carrousel/finance
     calendar: str = "XNYS"  # exchange calendar (exchange_calendars code) for sessions and forecast dates
     min_history: int = 250  # fewest trading days accepted after cleaning
@@ -89,6 +112,9 @@ class DataConfig:
     timeout: float = 10.0  # seconds per Yahoo request
 
     def __post_init__(self) -> None:
+        check_numbers(self, FinanceConfigError)
+        for name in ("start", "end"):
+            object.__setattr__(self, name, _iso(name, getattr(self, name)))
         _choice(self.source, Source, "source")
         # one symbol as a plain string (read letter by letter otherwise) or a list: stored as a tuple
         tickers = (self.tickers,) if isinstance(self.tickers, str) else tuple(self.tickers)
@@ -144,6 +170,7 @@ class WindowConfig:
     global_vol_inputs: bool = GLOBAL_VOL_INPUTS
 
     def __post_init__(self) -> None:
+        check_numbers(self, FinanceConfigError)
         _choice(self.target_scale, TargetScale, "target scale")
         _choice(self.global_target_scale, TargetScale, "global target scale")
         if self.lookback < 2:
@@ -168,6 +195,7 @@ class ModelConfig:
     # quantiles averaged; 1 = a single network
 
     def __post_init__(self) -> None:
+        check_numbers(self, FinanceConfigError)
         _choice(self.arch, Arch, "model architecture")
         if not 1 <= self.members <= 100:
             raise FinanceConfigError(f"members={self.members} must lie between 1 and 100, e.g. --members 5")
@@ -213,6 +241,7 @@ class TrainSettings:
     precision: str = "fp32"
 
     def __post_init__(self) -> None:
+        check_numbers(self, FinanceConfigError)
         _choice(self.device, Device, "device")
         _choice(self.precision, InferencePrecision, "precision")
         _choice(self.sampling, Sampling, "sampling")
@@ -264,6 +293,7 @@ class BacktestConfig:
         return DEFAULT_TEST_DAYS if self.test_days is None else self.test_days
 
     def __post_init__(self) -> None:
+        check_numbers(self, FinanceConfigError)
         _choice(self.window, TrainWindow, "window")
         _choice(self.calibration, Calibration, "calibration")
         if self.test_days is not None and self.test_days < 20:
@@ -326,6 +356,7 @@ class ExportConfig:
     distill: int = 0  # hidden size of a student trained on the full ensemble's forecasts (0: none)
 
     def __post_init__(self) -> None:
+        check_numbers(self, FinanceConfigError)
         if self.source is not None:
             _choice(self.source, Source, "source")
         for name, kind in (("precision", DeployPrecision), ("exporter", Exporter)):

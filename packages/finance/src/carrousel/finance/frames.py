@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from carrousel.core.config import as_int
 from carrousel.core.device import check_inference
 from carrousel.core.optional import require
 from carrousel.finance.aci import aci_states
@@ -294,9 +295,9 @@ class Forecaster:
             whose frame does not reach that origin).
 
         Raises:
-            FrameError: a malformed frame, or ``h`` outside ``1..H``.
+            FrameError: a malformed frame, or ``h`` not an integer in ``1..H``.
         """
-        h = self.horizon if h is None else h
+        h = self.horizon if h is None else as_int(h, "h", FrameError, self.horizon)
         if not 1 <= h <= self.horizon:
             raise FrameError(
                 f"h={h} is outside 1..{self.horizon}: this model forecasts {self.horizon} sessions; "
@@ -358,12 +359,12 @@ def cross_validation(
         ``forecasts.csv``.
 
     Raises:
-        FrameError: a malformed frame.
+        FrameError: a malformed frame, or an ``h`` that is not an integer.
         PriceDataError: too little data for the backtest asked for.
     """
     cfg = cfg if cfg is not None else FinanceConfig()
     if h is not None:
-        cfg = replace(cfg, window=replace(cfg.window, horizon=h))
+        cfg = replace(cfg, window=replace(cfg.window, horizon=as_int(h, "h", FrameError, cfg.window.horizon)))
     series = _series(_histories(validate_frame(df)), cfg)
     with quiet_missing():
         table = forecast_table(run_backtest(series, cfg))
