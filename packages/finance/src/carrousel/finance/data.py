@@ -43,6 +43,7 @@ __all__ = [
     "load_history",
     "normalise_columns",
     "read_price_csv",
+    "warn_absent_inputs",
     "yahoo_reachable",
 ]
 
@@ -245,7 +246,7 @@ def _finish(ticker: str, raw: pd.DataFrame, cfg: DataConfig, source: str, label:
         span = f"{cfg.start or 'start'} and {cfg.end or 'end'}"
         raise PriceDataError(f"no {ticker} prices between {span}; widen the dates")
     frame, notes = clean_prices(raw, ticker, cfg.min_history, cfg.repair_splits)
-    _warn_absent_inputs(ticker, frame)
+    warn_absent_inputs(ticker, frame)
     gaps = check_sessions(pd.DatetimeIndex(frame.index), cfg.calendar)
     if gaps.missing or gaps.off_calendar:
         parts = []
@@ -259,13 +260,18 @@ def _finish(ticker: str, raw: pd.DataFrame, cfg: DataConfig, source: str, label:
     return PriceHistory(ticker, frame, source, label, tuple(notes), _hash(frame))
 
 
-def _warn_absent_inputs(ticker: str, frame: pd.DataFrame) -> None:
-    """One warning when the prices lack open/high/low (a close-only CSV: each is set to the close) or
-    volume (set to 0): the network's inputs built from them are then constant."""
+def warn_absent_inputs(ticker: str, frame: pd.DataFrame) -> None:
+    """One warning when the prices lack open/high/low (a close-only CSV: each is set to the close; a
+    DataFrame without them: NaN) or volume (0 or NaN): the network's inputs built from them are then constant.
+
+    Args:
+        ticker: the series, named first in the message.
+        frame: its ``open, high, low, close, volume`` by date.
+    """
     lost = []
-    if (frame["high"] == frame["low"]).all():
+    if (frame["high"] == frame["low"]).all() or frame[["open", "high", "low"]].isna().all().any():
         lost.append("no open/high/low (the gap, body and range inputs say nothing beyond the return)")
-    if (frame["volume"] == 0).all():
+    if (frame["volume"] == 0).all() or frame["volume"].isna().all():
         lost.append("no volume (the volume input is constant)")
     if lost:
         logger.warning(

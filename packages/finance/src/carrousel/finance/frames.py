@@ -3,7 +3,8 @@
 One row per series and date: ``unique_id`` names the series (a ticker), ``ds`` is the trading date and
 ``y`` the adjusted close. Optional columns ``open``, ``high``, ``low`` and ``volume`` (adjusted like ``y``)
 feed the network's gap, body, range and volume inputs; a frame without them still forecasts, with those
-inputs set to their training means (a warning says so), so pass them for the forecasts the backtest scored.
+inputs set to their training means (a warning per series says so, as for a close-only CSV), so pass them for
+the forecasts the backtest scored.
 
 * :class:`Forecaster`: ``Forecaster.from_pretrained(path).predict(df, h=5)`` -> ``unique_id, ds, p10,
   p50, p90`` (prices, one row per series and future session; ``p10_aci, p90_aci`` too when the model
@@ -19,7 +20,6 @@ inputs set to their training means (a warning says so), so pass them for the for
 from __future__ import annotations
 
 import hashlib
-import logging
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,7 +37,7 @@ from carrousel.finance.aci import aci_states
 from carrousel.finance.backtest import forecast_table, run_backtest
 from carrousel.finance.bundle import ForecasterBundle, qlabel
 from carrousel.finance.config import FinanceConfig, for_series
-from carrousel.finance.data import PriceHistory
+from carrousel.finance.data import PriceHistory, warn_absent_inputs
 from carrousel.finance.errors import FrameError
 from carrousel.finance.features import Scaler, SeriesData, build_series
 from carrousel.finance.panel import panel_windows
@@ -57,8 +57,6 @@ __all__ = [
     "to_frame",
     "validate_frame",
 ]
-
-logger = logging.getLogger(__name__)
 
 REQUIRED = ("unique_id", "ds", "y")  # the columns every frame has
 OPTIONAL = ("open", "high", "low", "volume")  # more inputs of the network, used when present
@@ -163,13 +161,6 @@ def frame_history(name: str, frame: pd.DataFrame) -> PriceHistory:
 
 def _histories(df: pd.DataFrame) -> list[PriceHistory]:
     """One history per series of a validated frame (absent optional columns are NaN: unknown inputs)."""
-    absent = [c for c in OPTIONAL if c not in df.columns]
-    if absent:
-        logger.warning(
-            "the frame has no %s column(s): the network's inputs built from them are set to their training "
-            "means; add them for the forecasts the backtest scored",
-            ", ".join(absent),
-        )
     out = []
     for uid, rows in df.groupby("unique_id", sort=False):
         frame = pd.DataFrame(
@@ -177,6 +168,7 @@ def _histories(df: pd.DataFrame) -> list[PriceHistory]:
             | {"close": rows["y"].to_numpy()},
             index=pd.DatetimeIndex(rows["ds"].to_numpy(), name="date"),
         )[["open", "high", "low", "close", "volume"]]
+        warn_absent_inputs(str(uid), frame)  # absent (NaN) or equal to y: once per series, as a CSV's
         out.append(frame_history(str(uid), frame))
     return out
 
