@@ -1,4 +1,5 @@
-"""The DataFrame API as a notebook feeds it: a close-only frame (the loaders' warning, once per series)."""
+"""The DataFrame API as a notebook feeds it: dates in the index, upper-case column names, true/false prices, a
+close-only frame (the loaders' warning, once per series)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,55 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from carrousel.finance.config import FinanceConfig
 from carrousel.finance.data import load_histories
-from carrousel.finance.frames import frame_series, to_frame
+from carrousel.finance.errors import FrameError
+from carrousel.finance.frames import frame_series, to_frame, validate_frame
 
 CLOSES_ALONE = "forecasts from the closes alone"  # the close-only CSV's warning (data.warn_absent_inputs)
+
+
+def _frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"unique_id": ["A", "B", "A", "B"], "ds": ["2010-01-04", "2010-01-04", "2010-01-05", "2010-01-05"],
+         "y": [10.0, 20.0, 10.5, 19.5]}
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        # before: only "lacks column ds"
+        (lambda df: df.set_index("ds"), "lacks column(s) ds; it needs unique_id, ds, y (one row per series and "
+         "date), it has unique_id, y; they are in its index: call df.reset_index() first"),
+        (lambda df: df.set_index(["unique_id", "ds"]), "they are in its index: call df.reset_index() first"),
+        (lambda df: df.assign(ds=pd.to_datetime(df["ds"])).set_index("ds").rename_axis(None),
+         "its dates are the index: call df.rename_axis('ds').reset_index() first"),
+        (lambda df: df.assign(Y=df["y"]), "columns 'y' and 'Y' both name y; keep one"),
+        # before: True was read as a price of 1.0
+        (lambda df: df.assign(y=[True, True, True, True]), "column y holds true/false values, not prices"),
+        (lambda df: df.assign(y=pd.Series([True, 20.0, 10.5, 19.5], dtype=object)), "column y holds true/false"),
+        (lambda df: df.assign(volume=[True, False, True, True]), "column volume holds true/false values, not volumes"),
+    ],
+)  # fmt: skip
+def test_a_frame_shaped_by_pandas_habits_is_one_clear_error(
+    change: Callable[[pd.DataFrame], pd.DataFrame], needle: str
+) -> None:
+    with pytest.raises(FrameError) as caught:
+        validate_frame(change(_frame()))
+    assert needle in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_upper_case_column_names_are_read_as_read_frame_reads_them() -> None:
+    # before: "the frame lacks column(s) unique_id, ds, y" although read_frame lower-cases a file's names
+    df = (
+        _frame().rename(columns={"unique_id": "Unique_ID", "ds": " DS", "y": "Y"}).assign(Volume=[1, 2, 3, 4])
+    )
+    out = validate_frame(df)
+    pd.testing.assert_frame_equal(out, validate_frame(_frame().assign(volume=[1, 2, 3, 4])))
 
 
 @pytest.mark.parametrize("form", ["absent", "equal to y"])

@@ -4,7 +4,7 @@ One row per series and date: ``unique_id`` names the series (a ticker), ``ds`` i
 ``y`` the adjusted close. Optional columns ``open``, ``high``, ``low`` and ``volume`` (adjusted like ``y``)
 feed the network's gap, body, range and volume inputs; a frame without them still forecasts, with those
 inputs set to their training means (a warning per series says so, as for a close-only CSV), so pass them for
-the forecasts the backtest scored.
+the forecasts the backtest scored. Column names are read in any case (``Y`` is ``y``), as in a file.
 
 * :class:`Forecaster`: ``Forecaster.from_pretrained(path).predict(df, h=5)`` -> ``unique_id, ds, p10,
   p50, p90`` (prices, one row per series and future session; ``p10_aci, p90_aci`` too when the model
@@ -67,7 +67,8 @@ def validate_frame(df: object) -> pd.DataFrame:
     """Checks a ``unique_id, ds, y`` frame and returns a clean copy (``ds`` as dates, ``unique_id`` as text).
 
     Rows of different series may interleave; within a series dates must increase strictly, one row per
-    trading day (weekly or monthly bars, a median of more than two weekdays apart, are refused).
+    trading day (weekly or monthly bars, a median of more than two weekdays apart, are refused). Column
+    names are read in any case; true/false values are not prices.
 
     Raises:
         FrameError: one line naming the first problem and the fix.
@@ -76,16 +77,17 @@ def validate_frame(df: object) -> pd.DataFrame:
         raise FrameError(
             f"expected a pandas DataFrame with columns unique_id, ds, y; got {type(df).__name__}"
         )
-    missing = [c for c in REQUIRED if c not in df.columns]
+    frame = _named(df)
+    missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
         raise FrameError(
             f"the frame lacks column(s) {', '.join(missing)}; it needs unique_id, ds, y (one row per series "
-            f"and date), it has {', '.join(map(str, df.columns)) or 'none'}"
+            f"and date), it has {', '.join(map(str, frame.columns)) or 'none'}{_index_hint(frame, missing)}"
         )
-    if df.empty:
+    if frame.empty:
         raise FrameError("the frame has no rows; give one row per series and date")
-    keep = [*REQUIRED, *(c for c in OPTIONAL if c in df.columns)]
-    out = df[keep].reset_index(drop=True)
+    keep = [*REQUIRED, *(c for c in OPTIONAL if c in frame.columns)]
+    out = frame[keep].reset_index(drop=True)
     out["unique_id"] = out["unique_id"].astype(str)
     try:
         with warnings.catch_warnings():  # "could not infer format": mixed formats are parsed one by one
@@ -97,6 +99,12 @@ def validate_frame(df: object) -> pd.DataFrame:
         raise FrameError(f"column ds has {int(ds.isna().sum())} missing date(s); drop those rows")
     out["ds"] = ds.dt.tz_localize(None) if ds.dt.tz is not None else ds
     for col in keep[2:]:
+        raw = out[col]  # True is not a price of 1.0: object columns are looked at value by value
+        if pd.api.types.is_bool_dtype(raw) or (
+            raw.dtype == object and raw.map(lambda v: isinstance(v, bool | np.bool_)).any()
+        ):
+            what = "volumes" if col == "volume" else "prices"
+            raise FrameError(f"column {col} holds true/false values, not {what}; give {what} as numbers")
         values = pd.to_numeric(out[col], errors="coerce").astype("float64")
         bad = ~np.isfinite(values) if col == "y" else np.isinf(values)
         if bad.any():
@@ -127,6 +135,28 @@ def validate_frame(df: object) -> pd.DataFrame:
     return out
 
 
+def _named(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its columns of :data:`REQUIRED` and :data:`OPTIONAL` stripped and in lower case (``Y`` is
+    ``y``); FrameError when two name the same one."""
+    ours: dict[str, object] = {}
+    for col in df.columns:
+        name = str(col).strip().lower()
+        if name in (*REQUIRED, *OPTIONAL):
+            if name in ours:
+                raise FrameError(f"columns {ours[name]!r} and {col!r} both name {name}; keep one")
+            ours[name] = col
+    return df.rename(columns={col: name for name, col in ours.items() if col != name})
+
+
+def _index_hint(df: pd.DataFrame, missing: list[str]) -> str:
+    """How to move columns a frame keeps in its index into columns (``ds`` as a DatetimeIndex), or ''."""
+    if set(missing) & {str(n).strip().lower() for n in df.index.names if n is not None}:
+        return "; they are in its index: call df.reset_index() first"
+    if "ds" in missing and isinstance(df.index, pd.DatetimeIndex):
+        return "; its dates are the index: call df.rename_axis('ds').reset_index() first"
+    return ""
+
+
 def read_frame(path: str | Path) -> pd.DataFrame:
     """Reads and validates a long table ``unique_id, ds, y`` [+ ``open, high, low, volume``] (any case).
 
@@ -149,8 +179,7 @@ def read_frame(path: str | Path) -> pd.DataFrame:
         raise FrameError(
             f"cannot read {p} as a {kind} table ({first}); give unique_id, ds, y columns"
         ) from None
-    df.columns = [str(c).strip().lower() for c in df.columns]
-    return validate_frame(df)
+    return validate_frame(df)  # any case: validate_frame names the columns
 
 
 def frame_history(name: str, frame: pd.DataFrame) -> PriceHistory:
