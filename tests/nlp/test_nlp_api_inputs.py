@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from carrousel.nlp.errors import EmptyTextError, TextDataError
+from carrousel.nlp.errors import EmptyTextError, NLPConfigError, TextDataError
 from carrousel.nlp.pipeline import SentimentModel, Translator
 
 
@@ -41,6 +41,35 @@ def test_one_string_instead_of_a_list_is_refused_not_read_letter_by_letter(shipp
 def test_a_missing_or_non_text_value_is_named(shipped: SentimentModel, bad: object) -> None:
     with pytest.raises(EmptyTextError, match=r"text 2 is .*not text; drop or fill missing rows"):
         shipped(["good film", bad])  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(
+    ("bad", "needle"),
+    [
+        (
+            0,
+            r"^max_length=0 must be at least 1 token; give e\.g\. max_length=128, or None for the model's own",
+        ),
+        (-5, r"^max_length=-5 must be at least 1 token"),
+        (2.0, r"^max_length=2\.0 is a float, not an integer; give max_length=2$"),
+        (True, r"^max_length=True is a bool, not an integer"),
+    ],
+)
+def test_max_length_is_a_positive_integer_or_none(shipped: SentimentModel, bad: object, needle: str) -> None:
+    # before: max_length=0 fell back silently to the model's 128; -5 failed deep inside (ShapeError, T = 0)
+    with pytest.raises(NLPConfigError, match=needle):
+        shipped(["a gorgeous, moving film"], max_length=bad)  # type: ignore[arg-type]
+    with pytest.raises(NLPConfigError, match=needle):
+        shipped([], max_length=bad)  # type: ignore[arg-type]
+
+
+def test_max_length_none_is_the_models_own_and_a_number_cuts(shipped: SentimentModel) -> None:
+    text = "a gorgeous, moving film that stays with you long after the credits roll"
+    own = shipped([text])[0]
+    assert shipped.max_length == 128 and not own.truncated
+    assert shipped([text], max_length=None)[0].tokens == own.tokens
+    short = shipped([text], max_length=np.int64(3))[0]  # type: ignore[arg-type]
+    assert short.truncated and len(short.tokens) == 3 == len(short.attention or [0, 0, 0])
 
 
 def test_translator_refuses_one_string_and_reads_a_column(undertrained: Path) -> None:

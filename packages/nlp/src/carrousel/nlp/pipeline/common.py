@@ -1,5 +1,5 @@
 """What the pipelines share: core's TrainConfig from a FitConfig, the tokenizer's file name in bundles,
-dropping excluded texts, the batch layout of token ids for core's batched inference."""
+dropping excluded texts, the batch layout of token ids for core's batched inference, a call's token limit."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from carrousel.core.config import as_int
 from carrousel.core.data import pad_sequences
 from carrousel.core.train import TrainConfig
+from carrousel.nlp.errors import NLPConfigError
 
-__all__ = ["TOKENIZER_FILE", "drop_excluded", "lengths_and_ids", "train_config"]
+__all__ = ["TOKENIZER_FILE", "drop_excluded", "lengths_and_ids", "token_limit", "train_config"]
 
 logger = logging.getLogger(__name__)
 
@@ -60,3 +62,21 @@ def lengths_and_ids(chunk: np.ndarray | torch.Tensor) -> torch.Tensor:
     split it again)."""
     padded, lengths = pad_sequences([torch.from_numpy(x) for x in chunk], 0)
     return torch.cat([lengths.unsqueeze(1), padded], dim=1)
+
+
+def token_limit(max_length: object, own: int) -> int:
+    """The tokens kept per text of a call: ``max_length``, or the model's ``own`` limit when it is None.
+
+    Raises:
+        NLPConfigError: ``max_length`` is not an integer (a float, a bool, a string) or is below 1 (0 used to
+            mean the model's limit, silently).
+    """
+    if max_length is None:
+        return own
+    limit = as_int(max_length, "max_length", NLPConfigError, own)
+    if limit < 1:
+        raise NLPConfigError(
+            f"max_length={limit} must be at least 1 token; give e.g. max_length={own}, or None for the "
+            "model's own limit"
+        )
+    return limit

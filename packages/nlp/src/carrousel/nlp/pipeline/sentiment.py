@@ -40,7 +40,7 @@ from carrousel.nlp.data import (
 from carrousel.nlp.decision import decide, place_threshold
 from carrousel.nlp.errors import LabelMismatchError, TextDataError
 from carrousel.nlp.models import SentimentClassifier, build_classifier
-from carrousel.nlp.pipeline import distill
+from carrousel.nlp.pipeline import common, distill
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE, drop_excluded, lengths_and_ids, train_config
 from carrousel.nlp.task import SentimentTask
 from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
@@ -247,8 +247,7 @@ class SentimentModel:
         where = path if path is not None else shipped_model_path()
         return cls(load_bundle(where, kind=KIND, map_location=device), precision)
 
-    def _encode(self, texts: list[str], max_length: int | None) -> tuple[list[np.ndarray], list[bool]]:
-        limit = max_length or self.max_length
+    def _encode(self, texts: list[str], limit: int) -> tuple[list[np.ndarray], list[bool]]:
         full = encode_texts(self.tokenizer, texts, limit + 1, warn=False)  # one extra id tells if it was cut
         cut = [len(ids) > limit for ids in full]
         if any(cut):  # counted here, against the real limit (encode_texts would say limit + 1)
@@ -285,7 +284,7 @@ class SentimentModel:
         """Class probabilities ``(N, C)`` in the order of :attr:`labels` (``texts``: as :meth:`__call__`)."""
         if not (texts := check_texts(texts, "input")):
             return np.zeros((0, len(self.labels)))
-        return self._run(self._encode(texts, None)[0], batch_size)[0]
+        return self._run(self._encode(texts, self.max_length)[0], batch_size)[0]
 
     def __call__(
         self, texts: Iterable[str], batch_size: int = 64, max_length: int | None = None
@@ -294,17 +293,19 @@ class SentimentModel:
 
         Raises:
             TextDataError: one string instead of a list; EmptyTextError: a missing, empty or blank text.
+            NLPConfigError: a ``max_length`` (tokens kept per text; None: the model's own) not an integer >= 1.
         """
+        limit = common.token_limit(max_length, self.max_length)
         if not (texts := check_texts(texts, "input")):
             return []
-        ids, cut = self._encode(texts, max_length)
+        ids, cut = self._encode(texts, limit)
         probs, weights = self._run(ids, batch_size)
         chosen = decide(probs, self.threshold)
         attention = self.model.attention is not None
         out = []
         for i, text in enumerate(texts):
             k = len(ids[i])
-            cap = ((max_length or self.max_length) + 1) * CHARS_PER_TOKEN_CAP  # as in encode_texts
+            cap = (limit + 1) * CHARS_PER_TOKEN_CAP  # as in encode_texts
             pieces = [p.strip() or p for p in self.tokenizer.pieces(text[:cap])][:k]
             out.append(
                 SentimentPrediction(
