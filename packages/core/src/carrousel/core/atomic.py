@@ -3,7 +3,9 @@
 Regular files are written to a temporary name in the same folder (mode from the umask, or the replaced
 file's), fsynced and renamed over the target; special files (devices, FIFOs, ``/dev/stdout``) are written in
 place, never replaced. Temporary names carry the writer's pid, so the next writer sweeps what a killed one
-left. Torch-free: the CLI helper and every output writer use it.
+left. Inside :func:`discarding_writes` (the CLI helper's non-zero ``torchrun`` ranks) every writer gets a
+scratch file or folder that is deleted afterwards, and the target is left to rank zero. Torch-free: the
+CLI helper and every output writer use it.
 """
 
 from __future__ import annotations
@@ -26,11 +28,39 @@ __all__ = [
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",
+    "discarding_writes",
     "is_special",
     "is_stdout",
     "umask_mode",
     "writes_in_place",
 ]
+
+
+_DISCARD = {"on": False}  # every write of this process goes to a scratch file (see discarding_writes)
+
+
+@contextlib.contextmanager
+def discarding_writes() -> Iterator[None]:
+    """Within the body, :func:`atomic_path` and :func:`atomic_dir` yield a scratch file or folder in the
+    temporary directory that is deleted afterwards: the target (file, folder, ``/dev/stdout``) is untouched.
+
+    For the processes of a ``torchrun`` launch other than rank zero, which run the same command to the
+    same output paths: one writer, no race on the files.
+    """
+    before, _DISCARD["on"] = _DISCARD["on"], True
+    try:
+        yield
+    finally:
+        _DISCARD["on"] = before
+
+
+@contextlib.contextmanager
+def _scratch(folder: bool) -> Iterator[Path]:
+    tmp = Path(tempfile.mkdtemp(prefix="carrousel-discarded."))
+    try:
+        yield tmp if folder else tmp / "file"
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def umask_mode(base: int = 0o666) -> int:
@@ -205,6 +235,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         OutputError: when ``path`` is a folder, or its folder cannot be created or written (the message
             names ``path``, not the temporary file).
     """
+    if _DISCARD["on"]:
+        with _scratch(folder=False) as tmp:
+            yield tmp
+        return
     fd = _own_fd(path)  # /dev/stdout (on a pipe, or redirected to a file: never replaced), /dev/fd/N
     if fd is not None or is_special(path):  # checked on the path as given (a link target: pipe:[N])
         with _in_place(path, fd) as tmp:
@@ -261,6 +295,10 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
         OutputError: when ``path`` is a file, or its parent cannot be created or written.
     """
     target = Path(path)
+    if _DISCARD["on"]:
+        with _scratch(folder=True) as tmp:
+            yield tmp
+        return
     if target.exists() and not target.is_dir():
         raise OutputError(f"{target} exists and is not a folder; give a folder path")
     try:

@@ -38,6 +38,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any, TypeVar
 
+from carrousel.core.cli_ranks import launch_rank, rank_zero_outputs
 from carrousel.core.cli_values import Above, Below, FloatRange, number_problem, to_jsonable
 from carrousel.core.errors import CarrouselError
 from carrousel.core.export.choices import DeployPrecision, Exporter, InferencePrecision
@@ -185,7 +186,7 @@ def command(app: typer.Typer, name: str | None = None) -> Callable[[F], F]:
                 for v in value if isinstance(value, list | tuple) else (value,):
                     if (problem := number_problem(v)) is not None:
                         raise typer.BadParameter(problem, param_hint=f"'{flags[key]}'")
-            with _boundary():
+            with _boundary(), rank_zero_outputs():  # under torchrun, rank zero alone prints and writes
                 return func(*args, **kwargs)
 
         wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
@@ -244,6 +245,7 @@ def _setup(verbose: bool, quiet: bool) -> None:
     """Logging of the ``carrousel`` loggers (and of Python warnings) on stderr, per the two flags."""
     if verbose and quiet:
         raise typer.BadParameter("--verbose and --quiet exclude each other; give one")
+    quiet = quiet or launch_rank() > 0  # torchrun's other ranks: errors only
     _STATE.update(verbose=verbose, quiet=quiet)
     level = logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING
     handler = RichHandler(console=stderr, show_path=False, show_time=False, rich_tracebacks=False)
