@@ -8,13 +8,14 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import torch
 from safetensors.torch import load_file
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import BatchSampler, DataLoader, RandomSampler, TensorDataset
 
-from carrousel.core.train import find_latest
-from carrousel.core.train.distributed import DistEnv, detect, shard_loader
+from carrousel.core.train import BucketBatchSampler, find_latest
+from carrousel.core.train.distributed import DistEnv, detect, shard_loader, shard_streams
 
 HERE = Path(__file__).parent
 
@@ -68,3 +69,53 @@ def test_shard_loader_rebuilds_with_distributed_sampler() -> None:
     seen = [sorted(int(v) for (b,) in p for v in b) for p in parts]
     assert sorted(seen[0] + seen[1]) == list(range(10)) and len(seen[0]) == 5
     assert detect().world_size == 1
+
+
+def test_shard_loader_splits_a_sampler_of_whole_batches() -> None:
+    """A loader of whole batches (``batch_size=None``, a BatchSampler as its sampler: finance's panels) was
+    left unsharded, every rank training on every batch; now rank r takes batches r, r + 2...,
+    the same count on each rank (5 batches: 3 and 3, one repeated), all batches covered."""
+    data = TensorDataset(torch.arange(10).float())
+
+    def batches() -> DataLoader[Any]:
+        sampler = BatchSampler(RandomSampler(data, generator=torch.Generator().manual_seed(0)), 2, False)
+        return DataLoader(data, sampler=sampler, batch_size=None)
+
+    full = [b[0].tolist() for b in batches()]
+    parts = [shard_loader(batches(), DistEnv(rank=r, world_size=2), seed=0) for r in range(2)]
+    seen = [[b[0].tolist() for b in p] for p in parts]
+    assert [len(s) for s in seen] == [3, 3] and [len(p) for p in parts] == [3, 3]
+    assert sorted(seen[0] + seen[1][:2]) == sorted(full)  # rank 1's third batch repeats the first
+    evaluation = [
+        shard_loader(batches(), DistEnv(rank=r, world_size=2), 0, evaluation=True) for r in range(2)
+    ]
+    assert sorted(b[0].tolist() for p in evaluation for b in p) == sorted(full)  # each batch once
+
+
+def test_shard_loader_for_evaluation_cuts_and_repeats_nothing() -> None:
+    """Validation on 40 rows in one bucketed batch of 256 held no batch on either rank (trimmed to the same
+    count), so ``nlp sentiment train`` and ``speech train`` failed under torchrun; a map-style loader was
+    padded (a sample counted twice). Now every sample is evaluated exactly once across the ranks."""
+    data = TensorDataset(torch.arange(40).float())
+
+    def bucketed(rank: int) -> DataLoader[Any]:
+        return DataLoader(
+            data, batch_sampler=BucketBatchSampler([1] * 40, 256, False, num_replicas=2, rank=rank)
+        )
+
+    assert len(bucketed(0)) == 0  # training keeps the ranks in step: no batch for one rank, none for both
+    parts = [shard_loader(bucketed(r), DistEnv(rank=r, world_size=2), 0, evaluation=True) for r in range(2)]
+    assert [len(p) for p in parts] == [1, 0]
+    assert sorted(int(v) for p in parts for (b,) in p for v in b) == list(range(40))
+    plain = DataLoader(TensorDataset(torch.arange(5).float()), batch_size=2)
+    parts = [shard_loader(plain, DistEnv(rank=r, world_size=2), 0, evaluation=True) for r in range(2)]
+    assert sorted(int(v) for p in parts for (b,) in p for v in b) == list(range(5))  # not 6: none twice
+
+
+def test_shard_streams_gives_each_rank_its_own_rows() -> None:
+    batches = [{"x": torch.arange(8).view(4, 2) + 10 * i} for i in range(3)]
+    assert shard_streams(batches) is batches  # single process: unchanged
+    parts = [shard_streams(batches, DistEnv(rank=r, world_size=2)) for r in range(2)]
+    assert [len(p) for p in parts] == [3, 3]  # the batch order (time) is kept
+    assert torch.equal(parts[1][2]["x"], batches[2]["x"][1::2])
+    assert shard_streams(batches, DistEnv(rank=0, world_size=8)) is batches  # fewer rows than ranks

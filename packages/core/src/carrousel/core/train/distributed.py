@@ -14,14 +14,17 @@ Multi-node launch (run on every node, ``--node_rank`` 0..N-1)::
 
 from __future__ import annotations
 
+import copy
 import logging
+import math
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 import torch.distributed as dist
-from torch.utils.data import DataLoader, DistributedSampler, IterableDataset, RandomSampler
+from torch.utils.data import DataLoader, DistributedSampler, IterableDataset, RandomSampler, Sampler
 
 __all__ = [
     "DistEnv",
@@ -33,6 +36,7 @@ __all__ = [
     "init_distributed",
     "is_rank_zero",
     "shard_loader",
+    "shard_streams",
 ]
 
 logger = logging.getLogger(__name__)
@@ -84,47 +88,109 @@ def init_distributed(device: torch.device) -> DistEnv:
     return env
 
 
-def shard_loader(loader: Any, env: DistEnv, seed: int) -> Any:
+def shard_loader(loader: Any, env: DistEnv, seed: int, evaluation: bool = False) -> Any:
     """Returns a loader whose samples are split across ranks.
 
     A batch sampler or sampler that shards itself (has ``num_replicas``, like
-    :class:`~carrousel.core.train.sampler.BucketBatchSampler` or ``DistributedSampler``) is kept as it is;
-    otherwise a map-style ``DataLoader`` is rebuilt around a ``DistributedSampler`` (shuffling when the
-    original shuffled). Loaders of other types and iterable datasets are returned unchanged and must
-    shard themselves. ``DistributedSampler`` pads the data to a multiple of the world size by repeating a
-    few samples, so validation figures under torchrun may count up to ``world_size - 1`` samples twice.
+    :class:`~carrousel.core.train.sampler.BucketBatchSampler` or ``DistributedSampler``) is kept as it is
+    (for ``evaluation`` one with ``even`` gets ``even=False``: no batch trimmed away). A map-style
+    ``DataLoader`` with a ``batch_size`` is rebuilt around a ``DistributedSampler`` for training (shuffling
+    when the original shuffled; it pads to a multiple of the world size by repeating a few samples, so
+    all ranks take the same number of steps). Any other ``DataLoader`` (a custom batch sampler, or a
+    sampler of whole batches with ``batch_size=None``) is sharded by batches: rank ``r`` takes batches
+    ``r, r + R, ...`` of the sampler's order, drawn with the same seed on every rank, padded for training
+    by repeating the first batches. For ``evaluation`` nothing is padded: every sample counts once.
+    Loaders of other types and iterable datasets are returned unchanged and must shard themselves.
     """
     if not env.enabled or not isinstance(loader, DataLoader):
         return loader
     if isinstance(loader.dataset, IterableDataset):
         logger.warning("iterable datasets must shard themselves (by RANK/WORLD_SIZE); loader left as is")
         return loader
-    for part in (loader.batch_sampler, loader.sampler):
+    for name in ("batch_sampler", "sampler"):
+        part: Any = getattr(loader, name)
         if part is not None and hasattr(part, "num_replicas"):
+            if evaluation and getattr(part, "even", False):
+                part = copy.copy(part)
+                part.even = False
+                return _rebuild(loader, **{name: part})
             return loader
     if loader.batch_size is None:
-        logger.warning("loader with a custom batch_sampler cannot be sharded; every rank sees all batches")
-        return loader
-    sampler: DistributedSampler[Any] = DistributedSampler(
-        loader.dataset,  # type: ignore[arg-type]
-        num_replicas=env.world_size,
-        rank=env.rank,
-        shuffle=isinstance(loader.sampler, RandomSampler),
-        seed=seed,
-        drop_last=loader.drop_last,
-    )
+        custom = loader.batch_sampler is not None
+        strided = _Strided(loader.batch_sampler if custom else loader.sampler, env, seed, not evaluation)
+        return _rebuild(loader, batch_sampler=strided) if custom else _rebuild(loader, sampler=strided)
+    sampler: Sampler[Any] = _Strided(loader.sampler, env, seed, even=False)
+    if not evaluation:
+        sampler = DistributedSampler(
+            loader.dataset,  # type: ignore[arg-type]
+            num_replicas=env.world_size,
+            rank=env.rank,
+            shuffle=isinstance(loader.sampler, RandomSampler),
+            seed=seed,
+            drop_last=loader.drop_last,
+        )
+    return _rebuild(loader, sampler=sampler)
+
+
+class _Strided(Sampler[Any]):
+    """Entries ``rank, rank + R, ...`` of what ``inner`` yields (indices or whole batches), drawn under the
+    global RNG seeded by ``seed + epoch`` (the same order on every rank; the process's RNG is left as it
+    was); ``even``: padded by wrapping around, so that every rank yields ``ceil(n / R)`` entries."""
+
+    def __init__(self, inner: Any, env: DistEnv, seed: int, even: bool) -> None:
+        self.inner, self.rank, self.world, self.seed, self.even = inner, env.rank, env.world_size, seed, even
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+        if hasattr(self.inner, "set_epoch"):
+            self.inner.set_epoch(epoch)
+
+    def __iter__(self) -> Iterator[Any]:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed + self.epoch)
+            entries = list(self.inner)
+        mine = entries[self.rank :: self.world]
+        if self.even:
+            mine += entries[: math.ceil(len(entries) / self.world) - len(mine)]
+        return iter(mine)
+
+    def __len__(self) -> int:
+        n = len(self.inner)
+        return math.ceil(n / self.world) if self.even else len(range(self.rank, n, self.world))
+
+
+def _rebuild(loader: DataLoader[Any], **part: Any) -> DataLoader[Any]:
+    """``loader`` with another ``sampler`` (keeping its batch size) or ``batch_sampler``."""
+    batching: dict[str, Any] = {}
+    if "batch_sampler" not in part:
+        batching = {"batch_size": loader.batch_size, "drop_last": loader.drop_last}
     return DataLoader(
         loader.dataset,
-        batch_size=loader.batch_size,
-        sampler=sampler,
+        **part,
+        **batching,
         num_workers=loader.num_workers,
         collate_fn=loader.collate_fn,
         pin_memory=loader.pin_memory,
-        drop_last=loader.drop_last,
         timeout=loader.timeout,
         worker_init_fn=loader.worker_init_fn,
         persistent_workers=loader.persistent_workers,
     )
+
+
+def shard_streams(batches: list[dict[str, torch.Tensor]], env: DistEnv | None = None) -> list[dict[str, Any]]:
+    """Rows ``rank, rank + R, ...`` of every batch of parallel streams (row ``b`` of batch ``i + 1``
+    continuing row ``b`` of batch ``i``, a state carried along), so each rank trains on its own streams in
+    the same batch order. Unchanged in single-process runs or with fewer rows than ranks.
+
+    Args:
+        batches: dicts of tensors ``(streams, ...)``.
+        env: the process's place (default: :func:`detect`).
+    """
+    env = env or detect()
+    if not env.enabled or not batches or min(len(v) for b in batches for v in b.values()) < env.world_size:
+        return batches
+    return [{k: v[env.rank :: env.world_size].contiguous() for k, v in b.items()} for b in batches]
 
 
 def all_reduce_sum(values: list[float], device: torch.device) -> list[float]:

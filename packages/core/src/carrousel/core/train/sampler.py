@@ -7,7 +7,8 @@ order is shuffled again. The same ``(seed, epoch)`` always gives the same batche
 
 Under ``torch.distributed`` (or with explicit ``num_replicas``/``rank``) rank ``r`` takes batches
 ``r, r + R, r + 2R, ...`` of that list, trimmed to the same count on every rank (so all ranks step
-together). The trainer calls :meth:`set_epoch` each epoch and :meth:`skip` when resuming mid-epoch.
+together); with ``even=False`` (what the trainer sets on its evaluation loaders) nothing is trimmed, so
+every batch is evaluated once, on one rank. The trainer calls :meth:`set_epoch` each epoch and :meth:`skip` when resuming mid-epoch.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ class BucketBatchSampler(Sampler[list[int]]):
         seed: base seed of the per-epoch shuffle.
         num_replicas: processes to shard over (default: the torch.distributed world size, or 1).
         rank: this process's rank (default: the torch.distributed rank, or 0).
+        even: with several ranks, trim to the same number of batches on each (training); False keeps
+            every batch (evaluation, where the counts may differ by one).
 
     Example:
         >>> sampler = BucketBatchSampler([5, 3, 9, 4], batch_size=2, shuffle=False)
@@ -52,6 +55,7 @@ class BucketBatchSampler(Sampler[list[int]]):
         seed: int = 0,
         num_replicas: int | None = None,
         rank: int | None = None,
+        even: bool = True,
     ) -> None:
         if batch_size < 1 or pool_factor < 1:
             raise ConfigError("batch_size and pool_factor must be >= 1")
@@ -62,7 +66,7 @@ class BucketBatchSampler(Sampler[list[int]]):
         if self.lengths.dim() != 1:
             raise ConfigError("lengths must be a 1-D sequence with one length per sample")
         self.batch_size, self.shuffle, self.drop_last = batch_size, shuffle, drop_last
-        self.pool_factor, self.seed = pool_factor, seed
+        self.pool_factor, self.seed, self.even = pool_factor, seed, even
         self.epoch = 0
         self._skip = 0
 
@@ -116,7 +120,7 @@ class BucketBatchSampler(Sampler[list[int]]):
 
     def _rank_batches(self) -> list[list[int]]:
         batches = self._all_batches()
-        per_rank = len(batches) // self.num_replicas if self.num_replicas > 1 else len(batches)
+        per_rank = len(batches) // self.num_replicas if self.num_replicas > 1 and self.even else len(batches)
         return batches[self.rank :: self.num_replicas][:per_rank]
 
     def __iter__(self) -> Iterator[list[int]]:

@@ -175,11 +175,13 @@ class Trainer:
             set_seed(cfg.seed, cfg.deterministic)
             self._setup_distributed()
             self.train_loader = dist_utils.shard_loader(train_loader, self.env, cfg.seed)
-            if val_loader is not None and not val_loader:  # an empty loader (len 0) is falsy
-                logger.warning(
-                    "the validation loader yields no batches; the training loss is monitored instead"
-                )
-            val_loader = dist_utils.shard_loader(val_loader, self.env, cfg.seed) if val_loader else None
+            if val_loader is not None:  # sharded for evaluation: some ranks may hold no batch, none is cut
+                val_loader = dist_utils.shard_loader(val_loader, self.env, cfg.seed, evaluation=True)
+                if not dist_utils.broadcast_flag(bool(val_loader), self.device):  # an empty loader is falsy
+                    logger.warning(
+                        "the validation loader yields no batches; the training loss is monitored instead"
+                    )
+                    val_loader = None
             self.batches_per_epoch = _safe_len(self.train_loader)
             per_epoch = None
             if self.batches_per_epoch is not None:
@@ -415,7 +417,7 @@ class Trainer:
             ``{"loss": ..., <metric name>: ...}``.
         """
         self._setup_distributed()
-        return self._evaluate(dist_utils.shard_loader(loader, self.env, self.config.seed))
+        return self._evaluate(dist_utils.shard_loader(loader, self.env, self.config.seed, evaluation=True))
 
     def _evaluate(self, loader: Any) -> dict[str, float]:
         cfg = self.config
