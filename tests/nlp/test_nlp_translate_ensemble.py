@@ -243,3 +243,16 @@ def test_ensemble_configs_are_checked(members: list[Path]) -> None:
     assert member_workers(replace(base, fit=replace(fit, threads=0))) == 1  # torch's threads: all cores
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     assert member_workers(replace(base, fit=fit)) == max(1, min(3, cores))
+
+
+def test_member_workers_under_torchrun(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under torchrun the spawned member processes joined its process group as duplicate ranks and hung;
+    now the members train one after another (each on every process), and ``--workers N`` says why not."""
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "1")
+    base = TranslateTrainConfig(TranslateDataConfig(pairs=("x.tsv",)))
+    fit = replace(base.fit, device="cpu")
+    assert member_workers(replace(base, fit=fit)) == 1  # auto: one process, not one per core
+    assert member_workers(replace(base, fit=fit, workers=1)) == 1
+    with pytest.raises(NLPConfigError, match=r"--workers 2 .* cannot run under torchrun; give --workers 1"):
+        member_workers(replace(base, fit=fit, workers=2))

@@ -27,6 +27,7 @@ from carrousel.core.decode import sample_next
 from carrousel.core.device import check_inference
 from carrousel.core.export import reduced_precision
 from carrousel.core.train import Trainer
+from carrousel.core.train.distributed import shard_streams
 from carrousel.nlp.baselines import NGramLM
 from carrousel.nlp.config import GenerateConfig, LMDataConfig, LMEvaluateConfig, LMTrainConfig
 from carrousel.nlp.data import read_corpus, stream_batches
@@ -117,8 +118,9 @@ def train_lm(cfg: LMTrainConfig, out: str | Path) -> LMTrainResult:
     train_ids = np.asarray(tokenizer.encode(train_text), dtype=np.int64)
     held_ids = np.asarray(tokenizer.encode(held_text), dtype=np.int64)
     streams = max(1, min(fit.batch_size, (len(held_ids) - 1) // (2 * cfg.bptt)))
-    train_batches = stream_batches(train_ids, fit.batch_size, cfg.segment)
-    val_batches = stream_batches(held_ids, streams, cfg.segment)
+    # under torchrun each process trains on its own share of the streams
+    train_batches = shard_streams(stream_batches(train_ids, fit.batch_size, cfg.segment))
+    val_batches = shard_streams(stream_batches(held_ids, streams, cfg.segment))
     model = build_language_model(cfg.model, tokenizer.vocab_size)
     trainer = Trainer(model, LanguageModelTask(), train_config(fit, tbptt_steps=cfg.bptt, tbptt_carry=True))
     result = trainer.fit(train_batches, val_batches)

@@ -40,9 +40,10 @@ from torch import nn
 from carrousel.core.bundle import Bundle
 from carrousel.core.device import pick_device
 from carrousel.core.train import Trainer
+from carrousel.core.train.distributed import detect
 from carrousel.nlp.baselines import WORD_PATTERN, WordDictionary
 from carrousel.nlp.config import TranslateDataConfig, TranslateTrainConfig
-from carrousel.nlp.errors import TextDataError
+from carrousel.nlp.errors import NLPConfigError, TextDataError
 from carrousel.nlp.lexical_bias import LEXICON_FILE, fit_lexicon, lexicon_to_bytes
 from carrousel.nlp.lexicon import ibm_model1
 from carrousel.nlp.parallel import ParallelSplit, clean_pairs, read_pairs, split_pairs, vary_case
@@ -175,7 +176,19 @@ def _member_job(
 
 def member_workers(cfg: TranslateTrainConfig) -> int:
     """Processes that train ``cfg``'s members at once: ``cfg.workers``, or with 0 (auto) as many as the CPU
-    cores hold at ``fit.threads`` threads each (at most one per member; 1 off the CPU or with fit.threads 0)."""
+    cores hold at ``fit.threads`` threads each (at most one per member; 1 off the CPU or with fit.threads 0).
+    Under ``torchrun`` 1: the members train one after another, each on every process.
+
+    Raises:
+        NLPConfigError: ``cfg.workers`` above 1 for several members under ``torchrun``.
+    """
+    if detect().enabled:  # spawned workers would join torchrun's process group as duplicate ranks
+        if cfg.workers > 1 and cfg.members > 1:
+            raise NLPConfigError(
+                f"--workers {cfg.workers} trains the members in processes of its own, which cannot run "
+                "under torchrun; give --workers 1 (each member then trains on every torchrun process)"
+            )
+        return 1
     if cfg.workers:
         return min(cfg.workers, cfg.members)
     if cfg.members == 1 or not cfg.fit.threads or pick_device(cfg.fit.device).type != "cpu":
