@@ -45,6 +45,21 @@ def test_shards_are_disjoint_and_equal_sized(world: int) -> None:
     assert len(seen) >= 1000 - world * 16  # at most one batch per rank trimmed
 
 
+def test_fewer_batches_than_ranks_give_every_rank_one_rather_than_none() -> None:
+    """Trimmed to the same count, 3 batches over 4 ranks had left every rank with none: nothing trained."""
+    shards = [
+        list(BucketBatchSampler(list(range(1, 13)), 4, shuffle=False, num_replicas=4, rank=r))
+        for r in range(4)
+    ]
+    assert [len(s) for s in shards] == [1, 1, 1, 1]
+    assert {i for s in shards[:3] for b in s for i in b} == set(range(12))  # each batch once, then repeated
+    assert shards[3] == shards[0]
+    evaluation = [
+        BucketBatchSampler(list(range(1, 13)), 4, num_replicas=4, rank=r, even=False) for r in range(4)
+    ]
+    assert [len(s) for s in evaluation] == [1, 1, 1, 0]  # evaluation: every batch once, nothing repeated
+
+
 def test_skip_resumes_mid_epoch_once() -> None:
     s = BucketBatchSampler(lengths(), 16)
     full = list(s)

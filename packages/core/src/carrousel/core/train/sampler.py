@@ -7,7 +7,7 @@ order is shuffled again. The same ``(seed, epoch)`` always gives the same batche
 
 Under ``torch.distributed`` (or with explicit ``num_replicas``/``rank``) rank ``r`` takes batches
 ``r, r + R, r + 2R, ...`` of that list, trimmed to the same count on every rank (so all ranks step
-together); with ``even=False`` (what the trainer sets on its evaluation loaders) nothing is trimmed, so
+together; fewer batches than ranks are repeated to one per rank, rather than trimmed to none); with ``even=False`` (what the trainer sets on its evaluation loaders) nothing is trimmed, so
 every batch is evaluated once, on one rank. The trainer calls :meth:`set_epoch` each epoch and :meth:`skip` when resuming mid-epoch.
 """
 
@@ -119,9 +119,11 @@ class BucketBatchSampler(Sampler[list[int]]):
         return batches
 
     def _rank_batches(self) -> list[list[int]]:
-        batches = self._all_batches()
-        per_rank = len(batches) // self.num_replicas if self.num_replicas > 1 and self.even else len(batches)
-        return batches[self.rank :: self.num_replicas][:per_rank]
+        batches, R = self._all_batches(), self.num_replicas
+        if R > 1 and self.even and 0 < len(batches) < R:  # too few to trim: repeated, so every rank trains
+            batches = (batches * R)[:R]
+        per_rank = len(batches) // R if R > 1 and self.even else len(batches)
+        return batches[self.rank :: R][:per_rank]
 
     def __iter__(self) -> Iterator[list[int]]:
         skip, self._skip = self._skip, 0
