@@ -103,7 +103,7 @@ def test_shard_loader_for_evaluation_cuts_and_repeats_nothing() -> None:
             data, batch_sampler=BucketBatchSampler([1] * 40, 256, False, num_replicas=2, rank=rank)
         )
 
-    assert len(bucketed(0)) == 0  # training keeps the ranks in step: no batch for one rank, none for both
+    assert len(bucketed(0)) == len(bucketed(1)) == 1  # training: the one batch repeated, the ranks in step
     parts = [shard_loader(bucketed(r), DistEnv(rank=r, world_size=2), 0, evaluation=True) for r in range(2)]
     assert [len(p) for p in parts] == [1, 0]
     assert sorted(int(v) for p in parts for (b,) in p for v in b) == list(range(40))
