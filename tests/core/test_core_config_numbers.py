@@ -24,7 +24,7 @@ class _Cfg:
     limit: int | None = None  # optional
     rate: float = 0.1  # a float field
     levels: tuple[float, ...] = (0.1, 0.9)  # a tuple of floats
-    on: bool = True  # a bool field: not a number field
+    on: bool = True  # a bool field
     name: str = "x"  # text
 
     def __post_init__(self) -> None:
@@ -69,3 +69,25 @@ def test_as_int_takes_integers_only() -> None:
         ConfigError, match=r"^h=None is a NoneType, not an integer; give an integer, e.g. h=3$"
     ):
         as_int(None, "h", example=3)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("false", "_Cfg: on='false' is a str, not a bool; give on=False"),  # truthy: was taken as True
+        (" Yes", "_Cfg: on=' Yes' is a str, not a bool; give on=True"),
+        (0, "_Cfg: on=0 is an int, not a bool; give on=False"),
+        (1.0, "_Cfg: on=1.0 is a float, not a bool; give on=True"),
+        ("maybe", "_Cfg: on='maybe' is a str, not a bool; give True or False, e.g. on=True"),
+        (None, "_Cfg: on=None is a NoneType, not a bool; give True or False, e.g. on=True"),
+    ],
+)
+def test_a_bool_field_refuses_anything_but_a_bool(value: Any, message: str) -> None:
+    with pytest.raises(_MineError) as caught:
+        _Cfg(on=value)
+    assert str(caught.value) == message
+
+
+def test_a_numpy_bool_and_a_numpy_float_become_plain() -> None:
+    cfg = _Cfg(on=np.False_, rate=np.float64(0.25))  # type: ignore[arg-type]
+    assert cfg.on is False and type(cfg.rate) is float and cfg.rate == 0.25

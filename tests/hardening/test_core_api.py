@@ -85,7 +85,7 @@ CONFIGS: dict[str, tuple[Callable[[], Any], str]] = {
     "lr inf": (lambda: TrainConfig(lr=math.inf), "finite"),
     "lr zero": (lambda: TrainConfig(lr=0.0), "> 0"),
     "lr negative": (lambda: TrainConfig(lr=-1e-3), "> 0"),
-    "lr string": (lambda: TrainConfig(lr="0.1"), "finite"),  # type: ignore[arg-type]
+    "lr string": (lambda: TrainConfig(lr="0.1"), "lr='0.1' is a str, not a number; give lr=0.1"),  # type: ignore[arg-type]
     "weight decay nan": (lambda: TrainConfig(weight_decay=NAN), "finite"),
     "weight decay negative": (lambda: TrainConfig(weight_decay=-1.0), "weight_decay"),
     "momentum 1": (lambda: TrainConfig(momentum=1.0), "momentum"),

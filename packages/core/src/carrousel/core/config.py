@@ -3,8 +3,8 @@
 Configs are frozen ``@dataclass`` es with one comment per field; override with :func:`dataclasses.replace`
 or :func:`override`; read a TOML file with :func:`load_toml`, or lay one over a config with :func:`overlay`; turn configs into JSON-able dicts and back
 with :func:`to_dict` / :func:`from_dict` (nested dataclasses are rebuilt by their field types). A config built
-in Python checks its numbers with :func:`check_numbers` (an ``int`` field refuses ``5.0``, ``"5"`` and ``True``),
-and a single integer argument with :func:`as_int`.
+in Python checks its numbers with :func:`check_numbers` (an ``int`` field refuses ``5.0``, ``"5"`` and ``True``, a
+``bool`` field ``"false"`` and ``0``), and a single integer argument with :func:`as_int`.
 """
 
 from __future__ import annotations
@@ -198,30 +198,46 @@ def _as_number(value: Any, name: str, example: float | None) -> Any:
     """``value`` unchanged when it is an ``int`` or ``float`` (other real numbers become a float); else
     ConfigError: a bool or a string is not a number."""
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return value if isinstance(value, int | float) else float(value)
+        return value if type(value) in (int, float) else float(value)  # np.float64 too: plain
     raise ConfigError(_wrong_kind(name, value, float, example))
+
+
+def _as_bool(value: Any, name: str, example: bool | None) -> bool:
+    """``value`` as a ``bool`` when it is one (a NumPy bool too); else ConfigError: ``"false"`` is truthy."""
+    numpy_kind = getattr(getattr(value, "dtype", None), "kind", "")  # "b": a NumPy bool (np.True_)
+    if isinstance(value, bool) or (numpy_kind == "b" and not value.shape):
+        return bool(value)
+    raise ConfigError(_wrong_kind(name, value, bool, example))
+
+
+_WORDS = {int: "an integer", float: "a number", bool: "a bool"}
+_BOOLS = {w: True for w in ("true", "yes", "on", "1")} | {w: False for w in ("false", "no", "off", "0")}
 
 
 def _wrong_kind(name: str, value: Any, kind: type, example: float | None) -> str:
     """``horizon=5.0 is a float, not an integer; give horizon=5`` (the value meant, when it is clear)."""
-    words = "an integer" if kind is int else "a number"
     meant: float | None = None
-    if isinstance(value, str | numbers.Real) and not isinstance(value, bool):
+    if kind is bool and isinstance(value, str | numbers.Real):
+        meant = _BOOLS.get(str(value).strip().lower().removesuffix(".0"))
+    elif isinstance(value, str | numbers.Real) and not isinstance(value, bool):
         try:
             number = float(value)
         except (TypeError, ValueError):
             number = math.nan
         if math.isfinite(number):
             meant = number if kind is float else int(number) if number.is_integer() else None
+    words = "True or False" if kind is bool else _WORDS[kind]
     fix = f"give {name}={meant!r}" if meant is not None else f"give {words}"
     if meant is None and example is not None:
         fix += f", e.g. {name}={example!r}"
-    return f"{name}={value!r} is a {type(value).__name__}, not {words}; {fix}"
+    got = type(value).__name__
+    return f"{name}={value!r} is {'an' if got[0] in 'aeiou' else 'a'} {got}, not {_WORDS[kind]}; {fix}"
 
 
 @functools.cache
-def _number_fields(cls: type) -> dict[str, tuple[type, bool, bool, Any]]:
-    """The ``int`` / ``float`` fields of dataclass ``cls``: (kind, None allowed, a tuple of them, default)."""
+def _kind_fields(cls: type) -> dict[str, tuple[type, bool, bool, Any]]:
+    """The ``int`` / ``float`` / ``bool`` fields of dataclass ``cls``: (kind, None allowed, a tuple of them,
+    default)."""
     out: dict[str, tuple[type, bool, bool, Any]] = {}
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
@@ -229,32 +245,35 @@ def _number_fields(cls: type) -> dict[str, tuple[type, bool, bool, Any]]:
         if typing.get_origin(tp) in (typing.Union, types.UnionType):
             members = [a for a in typing.get_args(tp) if a is not type(None)]
             tp, optional = (members[0], True) if len(members) == 1 else (None, False)
-        if typing.get_origin(tp) is tuple and typing.get_args(tp)[1:] == (Ellipsis,):
-            tp, many = typing.get_args(tp)[0], True
-        if tp in (int, float):
+        args = typing.get_args(tp)  # tuple[int, ...] or tuple[float, float]: each item checked
+        if typing.get_origin(tp) is tuple and args and (args[1:] == (Ellipsis,) or len(set(args)) == 1):
+            tp, many = args[0], True
+        if tp in (int, float, bool):
             out[f.name] = (tp, optional, many, f.default)
     return out
 
 
 def check_numbers(cfg: Any, error: type[Exception] = ConfigError) -> None:
     """Checks, in a frozen dataclass's ``__post_init__``, that every ``int`` field (``int | None``,
-    ``tuple[int, ...]`` too) holds an integer and every ``float`` field a number, before any comparison.
+    ``tuple[int, ...]`` too) holds an integer, every ``float`` field a number and every ``bool`` field a bool,
+    before any comparison.
 
     A config built in Python is not checked by :func:`from_dict`: ``horizon=5.0`` would pass a range check and
     fail later as a slice index, ``horizon="5"`` with a TypeError from inside the check. NumPy integers become
-    ``int`` and other real numbers (``np.float32``) ``float``, so the config stays JSON-able.
+    ``int``, other real numbers (``np.float32``) ``float`` and NumPy bools ``bool``, so the config stays
+    JSON-able. A string in a ``bool`` field would be truthy (``"false"``), a ``0`` or ``1`` pass unnoticed.
 
     Raises:
-        error: a bool, a float or a string in an ``int`` field (a bool or a string in a ``float`` field), in
-            one line naming the class, the field and the value meant (``WindowConfig: horizon=5.0 is a
-            float, not an integer; give horizon=5``).
+        error: a bool, a float or a string in an ``int`` field (a bool or a string in a ``float`` field,
+            anything but a bool in a ``bool`` field), in one line naming the class, the field and the value
+            meant (``WindowConfig: horizon=5.0 is a float, not an integer; give horizon=5``).
     """
     cls: type = type(cfg)
-    for name, (kind, optional, many, default) in _number_fields(cls).items():
+    for name, (kind, optional, many, default) in _kind_fields(cls).items():
         value = getattr(cfg, name)
         if (value is None and optional) or (many and not isinstance(value, list | tuple)):
             continue  # a tuple field given something else: the class's own checks say what it wants
-        example = default if isinstance(default, int | float) and not isinstance(default, bool) else None
+        example = default if type(default) is kind or (kind is float and type(default) is int) else None
         try:
             if many:
                 items = [_one(kind, v, f"{name}[{i}]", None) for i, v in enumerate(value)]
@@ -267,10 +286,13 @@ def check_numbers(cfg: Any, error: type[Exception] = ConfigError) -> None:
 
 
 def _one(kind: type, value: Any, name: str, example: Any) -> Any:
-    """``value`` itself when it is of ``kind`` already, else its plain ``int`` / ``float`` (or ConfigError)."""
+    """``value`` itself when it is of ``kind`` already, else its plain ``int`` / ``float`` / ``bool`` (or
+    ConfigError)."""
+    if type(value) is kind:
+        return value
     if kind is int:
-        return value if type(value) is int else as_int(value, name, example=example)
-    return _as_number(value, name, example)
+        return as_int(value, name, example=example)
+    return _as_bool(value, name, example) if kind is bool else _as_number(value, name, example)
 
 
 def override(cfg: C, **changes: Any) -> C:

@@ -22,6 +22,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from carrousel.core.config import check_numbers
 from carrousel.core.errors import ConfigError, ShapeError
 from carrousel.core.io import register_module
 from carrousel.core.metrics.regression import pinball_terms
@@ -169,6 +170,7 @@ class SequenceClassifierConfig:
     num_embeddings: int = 0  # >0: inputs are (B, T) integer ids embedded to encoder.input_size; id 0 = pad
 
     def __post_init__(self) -> None:
+        check_numbers(self)
         _check_common(self.pooling, self.dropout, self.num_embeddings)
         if self.num_classes < 1:
             raise ConfigError(f"num_classes must be >= 1, got {self.num_classes}")
@@ -187,6 +189,7 @@ class SequenceRegressorConfig:
     num_embeddings: int = 0  # >0: inputs are (B, T) integer ids embedded to encoder.input_size; id 0 = pad
 
     def __post_init__(self) -> None:
+        check_numbers(self)
         _check_common(self.pooling, self.dropout, self.num_embeddings)
         if self.out_features < 1:
             raise ConfigError(f"out_features must be >= 1, got {self.out_features}")

@@ -22,6 +22,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from carrousel.core.config import check_numbers
 from carrousel.core.errors import ConfigError, ShapeError
 from carrousel.core.io import register_module
 from carrousel.core.nn.cells import CELLS, LoopLayer
@@ -109,6 +110,7 @@ class RecurrentConfig:
     varlen: str = "auto"  # unequal lengths on fused kernels: "auto" | "padded" | "packed" (see varlen.py)
 
     def __post_init__(self) -> None:
+        check_numbers(self)  # an int, float or bool field given another kind: one line naming the fix
         cell = _ALIASES.get(self.cell, self.cell)
         if cell != self.cell:
             if self.cell == "bilstm":  # the name promises both directions
@@ -116,10 +118,6 @@ class RecurrentConfig:
             object.__setattr__(self, "cell", cell)
         if cell not in CELLS:
             raise ConfigError(f"unknown cell {self.cell!r}; choose one of: {', '.join(CELLS)}")
-        for name in ("input_size", "hidden_size", "num_layers", "proj_size"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool):
-                raise ConfigError(f"{name} must be an integer, got {v!r}")
         if self.input_size < 1 or self.hidden_size < 1 or self.num_layers < 1:
             raise ConfigError(
                 f"input_size, hidden_size and num_layers must be >= 1, got "

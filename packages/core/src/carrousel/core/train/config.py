@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+from carrousel.core.config import check_numbers
 from carrousel.core.errors import ConfigError
 
 __all__ = ["TrainConfig"]
@@ -56,6 +57,7 @@ class TrainConfig:
     # validation, the best model and the fitted model then use the averaged weights (train.ema)
 
     def __post_init__(self) -> None:
+        check_numbers(self)  # an int, float or bool field given another kind: one line naming the fix
         if self.optimizer.lower() not in _OPTIMIZERS:
             raise ConfigError(f"unknown optimizer {self.optimizer!r}; use one of {', '.join(_OPTIMIZERS)}")
         if self.scheduler.lower() not in _SCHEDULERS:
@@ -74,7 +76,7 @@ class TrainConfig:
             raise ConfigError("tbptt_steps and checkpoint_every must be >= 0 and keep_last >= 1")
         for name in ("lr", "weight_decay", "momentum", "gamma", "warmup_pct", "min_delta"):
             value = getattr(self, name)
-            if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+            if not math.isfinite(value):
                 raise ConfigError(f"{name} must be a finite number, got {value!r}")
         for name in ("grad_clip_norm", "grad_clip_value"):
             value = getattr(self, name)
@@ -89,7 +91,7 @@ class TrainConfig:
             )
         if not 0.0 < self.warmup_pct < 1.0:
             raise ConfigError(f"warmup_pct must be in (0, 1), got {self.warmup_pct}")
-        if not (isinstance(self.ema_decay, int | float) and 0.0 <= self.ema_decay < 1.0):
+        if not 0.0 <= self.ema_decay < 1.0:
             raise ConfigError(f"ema_decay must be in [0, 1), got {self.ema_decay!r}")
         if self.patience is not None and self.patience < 1:
             raise ConfigError(f"patience must be >= 1 or None, got {self.patience}")

@@ -61,6 +61,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from carrousel.core.config import check_numbers
 from carrousel.core.errors import ConfigError
 from carrousel.core.train.task import Task
 from carrousel.core.train.tbptt import first_tensor
@@ -107,6 +108,7 @@ class DistillConfig:
     quantiles: tuple[float, ...] = ()  # pinball: the levels of the last output dimension
 
     def __post_init__(self) -> None:
+        check_numbers(self)
         if not (math.isfinite(self.temperature) and self.temperature > 0):
             raise ConfigError(f"distillation temperature must be a positive number, got {self.temperature}")
         if not (math.isfinite(self.alpha) and 0.0 <= self.alpha <= 1.0):
