@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from carrousel.core.config import check_numbers
 from carrousel.nlp.errors import NLPConfigError
 
 __all__ = [
@@ -60,7 +61,7 @@ def _export_options(precision: str, exporter: str) -> None:
 def _positive(**values: int | float) -> None:
     for name, value in values.items():
         _need(
-            isinstance(value, int | float) and math.isfinite(value) and value > 0,
+            math.isfinite(value) and value > 0,
             f"{name} must be > 0, got {value}",
         )
 
@@ -80,6 +81,7 @@ class TokenizerConfig:
     lowercase: bool = True  # lowercase after NFKC normalisation (accents, emoji and CJK are kept)
 
     def __post_init__(self) -> None:
+        check_numbers(self, NLPConfigError)
         _need(
             self.kind in TOKENIZER_KINDS,
             f"unknown tokenizer {self.kind!r}; use one of {', '.join(TOKENIZER_KINDS)}",
@@ -100,6 +102,7 @@ class TextDataConfig:
     max_length: int = 256  # tokens kept per text; longer texts are truncated with a warning
 
     def __post_init__(self) -> None:
+        check_numbers(self, NLPConfigError)
         _need(bool(self.source.strip()), "give a data file or hub name (--data)")
         _need(bool(self.text_col) and bool(self.label_col), "text and label column names must not be empty")
         _need(self.text_col != self.label_col, f"text and label columns are both {self.text_col!r}")
@@ -121,6 +124,7 @@ class SentimentNetConfig:
     attention_size: int = 0  # attention pooling's scoring layer (0: the encoder's output; pruning keeps it)
 
     def __post_init__(self) -> None:
+        check_numbers(self, NLPConfigError)
         _positive(embed_dim=self.embed_dim, hidden_size=self.hidden_size, num_layers=self.num_layers)
         _need(self.attention_size >= 0, f"attention_size must be >= 0, got {self.attention_size}")
         _need(self.cell in CELLS, f"unknown cell {self.cell!r}; use one of {', '.join(CELLS)}")
@@ -147,6 +151,7 @@ class FitConfig:
     ema_decay: float = 0.0  # weight averaging (core's TrainConfig.ema_decay): EMA decay per step (0: off)
 
     def __post_init__(self) -> None:
+        check_numbers(self, NLPConfigError)
         _positive(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, patience=self.patience)
         _need(math.isfinite(self.weight_decay) and self.weight_decay >= 0, "weight_decay must be >= 0")
         _fraction("val_fraction", self.val_fraction, low_open=True)
@@ -177,6 +182,7 @@ class TeacherConfig:
     # equal the training prior (a transfer set leaning to one class biases the student on held-out text)
 
     def __post_init__(self) -> None:
+        check_numbers(self, NLPConfigError)
         _need(self.name in TEACHERS, f"unknown teacher {self.name!r}; use one of {', '.join(TEACHERS)}")
         _need(0 <= self.augment <= 100, f"augment must be in [0, 100], got {self.augment}")
         _positive(
@@ -208,6 +214,7 @@ class SentimentTrainConfig:
     # f1: maximised | none: argmax); carrousel.nlp.decision
 
     def __post_init__(self) -> None:
+        check_numbers(self, NLPConfigError)
         _need(
             self.threshold in THRESHOLDS,
             f"unknown threshold criterion {self.threshold!r}; use one of {', '.join(THRESHOLDS)}",
@@ -225,6 +232,7 @@ class SentimentPredictConfig:
     precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
 
     def __post_init__(self) -> None:
+        check_numbers(self, NLPConfigError)
         _need(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}")
         _positive(batch_size=self.batch_size)
         _need(self.max_length is None or self.max_length >= 1, "max_length must be >= 1")
@@ -242,6 +250,7 @@ class SentimentEvaluateConfig:
     precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
 
     def __post_init__(self) -> None:
+        check_numbers(self, NLPConfigError)
         _need(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}")
         _positive(batch_size=self.batch_size)
         _need(self.example >= 0, "example must be >= 0")
@@ -261,6 +270,7 @@ class SentimentExportConfig:
     finetune: FitConfig = FitConfig(epochs=12, batch_size=64, lr=1e-3, patience=3)
 
     def __post_init__(self) -> None:
+        check_numbers(self, NLPConfigError)
         _export_options(self.precision, self.exporter)
         _fraction("prune", self.prune)
         _need(
@@ -278,6 +288,7 @@ class LMDataConfig:
     holdout: float = 0.1  # share of the text at the end kept for validation / perplexity
 
     def __post_init__(self) -> None:
+        check_numbers(self, NLPConfigError)
         _need(len(self.files) > 0, "give at least one text file (--text)")
         _fraction("holdout", self.holdout, low_open=True)
 
@@ -293,6 +304,7 @@ class LMNetConfig:
     dropout: float = 0.2  # dropout on embeddings, between layers and before the output layer
 
     def __post_init__(self) -> None:
+        check_numbers(self, NLPConfigError)
         _positive(embed_dim=self.embed_dim, hidden_size=self.hidden_size, num_layers=self.num_layers)
         _need(self.cell in CELLS, f"unknown cell {self.cell!r}; use one of {', '.join(CELLS)}")
         _fraction("dropout", self.dropout)
@@ -314,6 +326,7 @@ class LMTrainConfig:
     segment: int = 400  # tokens per stream per batch (cut into bptt chunks, state carried)
 
     def __post_init__(self) -> None:
+        check_numbers(self, NLPConfigError)
         _positive(bptt=self.bptt, segment=self.segment)
         _need(self.segment >= self.bptt, f"segment ({self.segment}) must be >= bptt ({self.bptt})")
 
@@ -333,6 +346,7 @@ class GenerateConfig:
     precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
 
     def __post_init__(self) -> None:
+        check_numbers(self, NLPConfigError)
         _need(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}")
         _need(1 <= self.max_tokens <= 100_000, f"max_tokens must be in [1, 100000], got {self.max_tokens}")
         _need(math.isfinite(self.temperature) and self.temperature >= 0, "temperature must be >= 0")
@@ -354,6 +368,7 @@ class LMEvaluateConfig:
     precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
 
     def __post_init__(self) -> None:
+        check_numbers(self, NLPConfigError)
         _need(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}")
         _need(len(self.orders) > 0 and all(1 <= n <= 10 for n in self.orders), "orders must be in [1, 10]")
 
@@ -368,6 +383,7 @@ class LMExportConfig:
     exporter: str = "torchscript"  # torchscript | dynamo (PyTorch's two ONNX exporters)
 
     def __post_init__(self) -> None:
+        check_numbers(self, NLPConfigError)
         _export_options(self.precision, self.exporter)
 
 
@@ -385,6 +401,7 @@ class TranslateDataConfig:
     seed: int = 0  # seeds the split
 
     def __post_init__(self) -> None:
+        check_numbers(self, NLPConfigError)
         _need(len(self.pairs) in (1, 2), "give one pairs file or two aligned text files (--pairs)")
         _need(bool(self.src.strip()) and bool(self.tgt.strip()), "--src and --tgt must not be empty")
         _need(self.src != self.tgt, f"source and target are both {self.src!r}")
@@ -408,6 +425,7 @@ class TranslateNetConfig:
     lexicon: int = 0  # entries per source token of an IBM-1 lexicon pointer target (0 or no pointer: off)
 
     def __post_init__(self) -> None:
+        check_numbers(self, NLPConfigError)
         _positive(embed_dim=self.embed_dim, hidden_size=self.hidden_size, num_layers=self.num_layers)
         _need(self.hidden_size % 2 == 0, f"hidden_size must be even (two directions), got {self.hidden_size}")
         _need(
@@ -445,6 +463,7 @@ class TranslateTrainConfig:
     workers: int = 0  # processes training members at once (0: as many as the CPU cores hold at fit.threads)
 
     def __post_init__(self) -> None:
+        check_numbers(self, NLPConfigError)
         _need(1 <= self.members <= 16, f"members must be within 1-16, got {self.members}")
         _need(0 <= self.workers <= 64, f"workers must be within 0-64, got {self.workers}")
         _fraction("label_smoothing", self.label_smoothing)
@@ -478,6 +497,7 @@ class DecodeConfig:
     fallback_clauses: bool = False  # a text the fallback hands the dictionary is redone clause by clause
 
     def __post_init__(self) -> None:
+        check_numbers(self, NLPConfigError)
         _need(1 <= self.beam <= 64, f"beam must be in [1, 64], got {self.beam}")
         _need(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}")
         _need(math.isfinite(self.length_penalty) and self.length_penalty >= 0, "length_penalty must be >= 0")
@@ -505,6 +525,7 @@ class TranslateExportConfig:
     limit: int = 200  # BLEU before/after on this many pairs of the stored test split (0: not measured)
 
     def __post_init__(self) -> None:
+        check_numbers(self, NLPConfigError)
         _export_options(self.precision, self.exporter)
         _need(self.limit >= 0, "limit must be >= 0")
 
@@ -522,5 +543,6 @@ class TranslateEvaluateConfig:
     ensemble: tuple[str, ...] = ()  # more bundles of the same pairs and vocabulary, decoded with model as one
 
     def __post_init__(self) -> None:
+        check_numbers(self, NLPConfigError)
         _need(self.split in ("all", "test", "valid"), f"unknown split {self.split!r}; use all, test or valid")
         _need(self.limit >= 0 and self.examples >= 0, "limit and examples must be >= 0")

@@ -18,6 +18,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
+from carrousel.core.config import check_numbers
 from carrousel.core.io import register_module
 from carrousel.core.nn import (
     AttentionPooling,
@@ -71,6 +72,7 @@ class SentimentModelConfig:
     num_classes: int  # output classes
 
     def __post_init__(self) -> None:
+        check_numbers(self, NLPConfigError)
         if self.vocab_size < 5 or self.num_classes < 2:
             raise NLPConfigError(
                 f"need vocab_size >= 5 and num_classes >= 2, got {self.vocab_size}, {self.num_classes}"
@@ -157,6 +159,7 @@ class LanguageModelConfig:
     vocab_size: int  # token ids (specials included)
 
     def __post_init__(self) -> None:
+        check_numbers(self, NLPConfigError)
         if self.vocab_size < 5:
             raise NLPConfigError(f"need vocab_size >= 5, got {self.vocab_size}")
 

@@ -26,9 +26,8 @@ advanced one step at a time with its state) and :class:`~carrousel.core.nn.Multi
 * Decoding goes through :mod:`carrousel.core.decode`: :meth:`Seq2Seq.start` gives the initial state of
   a batch, :meth:`Seq2Seq.step` is the step function (it returns the attention weights as extras).
 
-Token id 0 is padding; the source and target may share one vocabulary and embedding (``shared_embeddings``)
-or have one each.
-"""
+Token id 0 is padding; the source and target may share one vocabulary and embedding
+(``shared_embeddings``) or have one each."""
 
 from __future__ import annotations
 
@@ -39,6 +38,7 @@ from typing import Any, NamedTuple
 import torch
 from torch import Tensor, nn
 
+from carrousel.core.config import check_numbers
 from carrousel.core.decode import Hypothesis, beam_search, gnmt_coverage_penalty, greedy_search
 from carrousel.core.io import register_module
 from carrousel.core.nn import MultiplicativeAttention, RecurrentConfig, RecurrentEncoder, mask_from_lengths
@@ -59,6 +59,7 @@ class Seq2SeqConfig:
     shared_embeddings: bool = True  # one embedding for source and target (needs one shared vocabulary)
 
     def __post_init__(self) -> None:
+        check_numbers(self, NLPConfigError)
         if min(self.src_vocab_size, self.tgt_vocab_size) < 5:
             raise NLPConfigError("vocabularies need at least 5 entries (4 specials and one token)")
         if self.shared_embeddings and self.src_vocab_size != self.tgt_vocab_size:

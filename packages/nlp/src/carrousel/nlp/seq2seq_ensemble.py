@@ -19,6 +19,7 @@ from typing import Any
 from torch import Tensor, nn
 
 from carrousel.core.bundle import Bundle
+from carrousel.core.config import check_numbers
 from carrousel.core.decode import EnsembleStep
 from carrousel.core.io import register_module
 from carrousel.nlp.errors import NLPConfigError
@@ -103,6 +104,7 @@ class Seq2SeqEnsembleConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
+        check_numbers(self, NLPConfigError)
         if self.members < 2:
             raise NLPConfigError(f"an ensemble bundle holds at least 2 members, got {self.members}")
 
