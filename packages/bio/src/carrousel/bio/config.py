@@ -32,6 +32,7 @@ from carrousel.bio.errors import (
     ScanConfigError,
     TrainConfigError,
 )
+from carrousel.core.config import check_numbers
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import check_variant
 
@@ -79,12 +80,12 @@ def _motif_specs(obj: Any) -> None:
 
 
 def _probability(name: str, value: float | None, error: type[BioError]) -> None:
-    if value is not None and not (isinstance(value, int | float) and 0.0 < value <= 1.0):
+    if value is not None and not 0.0 < value <= 1.0:
         raise error(f"{name} must be in (0, 1], got {value}")
 
 
 def _at_least(name: str, value: int | None, low: int, error: type[BioError], high: int | None = None) -> None:
-    if value is not None and not (isinstance(value, int) and value >= low):
+    if value is not None and value < low:
         raise error(f"{name} must be an integer >= {low}, got {value}")
     if value is not None and high is not None and value > high:
         raise error(f"{name} {value:,} is over the limit of {high:,}; give a smaller value")
@@ -130,6 +131,7 @@ class ScanConfig:
     precision: InferencePrecision = InferencePrecision.FP32  # the model's numbers: fp32 | bf16 | fp16 (GPU)
 
     def __post_init__(self) -> None:
+        check_numbers(self, ScanConfigError)
         _motif_specs(self)
         kinds = {"method": Method, "background": BackgroundKind, "calibration": Calibration, "device": Device}
         for name, kind in (kinds | {"calls": ModelCalls, "precision": InferencePrecision}).items():
@@ -141,7 +143,7 @@ class ScanConfig:
         _probability("model q-value threshold", self.model_qvalue, ScanConfigError)
         if self.background_order not in (0, 1):
             raise ScanConfigError(f"background order must be 0 or 1, got {self.background_order}")
-        if not (isinstance(self.pseudocount, int | float) and math.isfinite(self.pseudocount)):
+        if not math.isfinite(self.pseudocount):
             raise ScanConfigError(f"pseudocount must be a finite number, got {self.pseudocount}")
         if self.pseudocount <= 0:
             raise ScanConfigError(f"pseudocount must be positive, got {self.pseudocount}")
@@ -164,6 +166,9 @@ class SynthConfig:
     seed: int = 0  # random seed
     sample_fraction: float = 1.0  # sample instances from the motif's frequencies with this temperature
 
+    def __post_init__(self) -> None:
+        check_numbers(self, TrainConfigError)
+
 
 @dataclass(frozen=True)
 class TrainDataConfig:
@@ -180,6 +185,7 @@ class TrainDataConfig:
     n_negatives: int = 0  # planted: negatives of each kind (0: max(per_motif * motifs / 4, 500))
 
     def __post_init__(self) -> None:
+        check_numbers(self, TrainConfigError)
         _motif_specs(self)
         _at_least("window", self.window, 1, TrainConfigError, MAX_WINDOW)
         _at_least("--per-motif windows", self.per_motif, 1, TrainConfigError, MAX_PER_MOTIF)
@@ -195,6 +201,7 @@ class NetworkConfig:
     hidden: int = 32  # LSTM units per direction
 
     def __post_init__(self) -> None:
+        check_numbers(self, TrainConfigError)
         for name, high in (("filters", MAX_FILTERS), ("kernel", MAX_KERNEL), ("hidden", MAX_HIDDEN)):
             _at_least(name, getattr(self, name), 1, TrainConfigError, high)
 
@@ -214,15 +221,16 @@ class FitConfig:
     shuffled_negatives: bool = False  # with real negatives, also train on shuffled positives as negatives
 
     def __post_init__(self) -> None:
+        check_numbers(self, TrainConfigError)
         _choice(self, "device", Device, TrainConfigError)
         _at_least("epochs", self.epochs, 1, TrainConfigError, MAX_EPOCHS)
         _at_least("patience", self.patience, 0, TrainConfigError, MAX_EPOCHS)
         _at_least("batch size", self.batch_size, 1, TrainConfigError, MAX_BATCH)
         _at_least("seed", self.seed, 0, TrainConfigError)
         _at_least("n_null", self.n_null, 1, TrainConfigError, MAX_NULL)
-        if not (isinstance(self.lr, int | float) and math.isfinite(self.lr) and self.lr > 0):
+        if not (math.isfinite(self.lr) and self.lr > 0):
             raise TrainConfigError(f"learning rate must be a finite number > 0, got {self.lr}")
-        if not (isinstance(self.val_fraction, int | float) and 0.0 <= self.val_fraction < 1.0):
+        if not 0.0 <= self.val_fraction < 1.0:
             raise TrainConfigError(f"validation fraction must be in [0, 1), got {self.val_fraction}")
 
 
@@ -235,6 +243,7 @@ class TrainConfig:
     fit: FitConfig = field(default_factory=FitConfig)  # optimisation and calibration
 
     def __post_init__(self) -> None:
+        check_numbers(self, TrainConfigError)
         if self.network.kernel > self.data.window:
             raise TrainConfigError(
                 f"kernel {self.network.kernel} is wider than the window {self.data.window}; "
@@ -256,6 +265,7 @@ class EvaluateConfig:
     precision: InferencePrecision = InferencePrecision.FP32  # the model's numbers: fp32 | bf16 | fp16 (GPU)
 
     def __post_init__(self) -> None:
+        check_numbers(self, EvaluateConfigError)
         _motif_specs(self)
         for name, kind in (("device", Device), ("precision", InferencePrecision)):
             _choice(self, name, kind, EvaluateConfigError)
@@ -279,12 +289,13 @@ class ExportConfig:
     train_negatives: str | None = None  # FASTA of negatives to fine-tune on (with train_positives)
 
     def __post_init__(self) -> None:
+        check_numbers(self, ExportConfigError)
         _motif_specs(self)
         _choice(self, "precision", DeployPrecision, ExportConfigError)
         _choice(self, "exporter", Exporter, ExportConfigError)
         if (self.positives is None) != (self.negatives is None):
             raise ExportConfigError("give both --positives and --negatives for the AUROC, or neither")
-        if not (isinstance(self.prune, int | float) and 0.0 <= self.prune < 1.0):
+        if not 0.0 <= self.prune < 1.0:
             raise ExportConfigError(f"--prune {self.prune}: give the share of units to remove, in [0, 1)")
         _at_least("fine-tuning epochs", self.finetune_epochs, 1, ExportConfigError, MAX_EPOCHS)
         check_variant(self.prune, self.distill, ExportConfigError)
@@ -312,6 +323,7 @@ class EnrichConfig:
     jaspar_release: str = "JASPAR2024"  # pyjaspar release used for IDs, names and collections
 
     def __post_init__(self) -> None:
+        check_numbers(self, EnrichConfigError)
         _choice(self, "pwm_background", BackgroundKind, EnrichConfigError)
         _motif_specs(self)
         if not self.motifs:
@@ -320,7 +332,7 @@ class EnrichConfig:
         _at_least("shuffles per sequence", self.shuffles, 1, EnrichConfigError, MAX_SHUFFLES)
         _at_least("seed", self.seed, 0, EnrichConfigError)
         p = self.pseudocount
-        if not (isinstance(p, int | float) and math.isfinite(p) and p > 0):
+        if not (math.isfinite(p) and p > 0):
             raise EnrichConfigError(f"pseudocount must be a finite number > 0, got {p}")
 
 
@@ -336,6 +348,7 @@ class MotifExtraction:
     min_overlap: int = 5  # columns a motif and a JASPAR matrix must share to be compared
 
     def __post_init__(self) -> None:
+        check_numbers(self, DiscoverConfigError)
         _probability("activation fraction", self.activation_fraction, DiscoverConfigError)
         for name in ("max_sites", "min_sites", "top_matches", "rank_windows", "min_overlap"):
             _at_least(name.replace("_", " "), getattr(self, name), 1, DiscoverConfigError)
@@ -356,6 +369,7 @@ class DiscoverConfig:
     extraction: MotifExtraction = field(default_factory=MotifExtraction)  # filters -> motifs
 
     def __post_init__(self) -> None:
+        check_numbers(self, DiscoverConfigError)
         _choice(self, "report", ReportFormat, DiscoverConfigError)
         _at_least("epochs", self.epochs, 1, DiscoverConfigError, MAX_EPOCHS)
         _at_least("seed", self.seed, 0, DiscoverConfigError)

@@ -17,6 +17,7 @@ from carrousel.bio.calibration import NullCalibration
 from carrousel.bio.errors import ModelConfigError, WindowError
 from carrousel.bio.fasta import one_hot
 from carrousel.bio.motifs import Motif
+from carrousel.core.config import check_numbers
 from carrousel.core.io import register_module
 from carrousel.core.nn.recurrent import RecurrentConfig, RecurrentEncoder
 from carrousel.core.train import predict
@@ -37,6 +38,7 @@ class DanQConfig:
     window: int = 200  # input window in bases the model is trained on
 
     def __post_init__(self) -> None:
+        check_numbers(self, ModelConfigError)
         sizes = {
             "n_outputs": 10_000,
             "filters": 4096,
@@ -47,11 +49,11 @@ class DanQConfig:
         }
         for name, high in sizes.items():
             v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= high:
+            if not 1 <= v <= high:
                 raise ModelConfigError(f"DanQ {name} must be an integer in [1, {high:,}], got {v!r}")
         if self.window < self.kernel:
             raise ModelConfigError(f"window {self.window} must be at least the kernel width {self.kernel}")
-        if not (isinstance(self.dropout, int | float) and 0.0 <= self.dropout < 1.0):
+        if not 0.0 <= self.dropout < 1.0:
             raise ModelConfigError(f"dropout must be in [0, 1), got {self.dropout}")
 
 
