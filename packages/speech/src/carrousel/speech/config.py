@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from carrousel.core.config import check_numbers
 from carrousel.core.export.choices import check_variant
 from carrousel.speech.errors import SpeechConfigError
 from carrousel.speech.vocab import KINDS
@@ -36,10 +37,7 @@ def _check(ok: bool, message: str) -> None:
 def _finite(cfg: object, *names: str) -> None:
     for name in names:
         value = getattr(cfg, name)
-        _check(
-            isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value),
-            f"{name} must be a finite number, got {value!r}",
-        )
+        _check(math.isfinite(value), f"{name} must be a finite number, got {value!r}")
 
 
 def _pair(value: tuple[float, float], name: str, lo: float, hi: float) -> None:
@@ -71,6 +69,7 @@ class FeatureConfig:
     normalize: str = "utterance"  # utterance: mean/variance per utterance; causal: running (streaming); none
 
     def __post_init__(self) -> None:
+        check_numbers(self, SpeechConfigError)
         _finite(self, "f_min", "f_max", "win_ms", "hop_ms", "preemphasis")
         _check(self.kind in ("mfcc", "logmel"), f"feature kind must be mfcc or logmel, got {self.kind!r}")
         _check(self.normalize in ("utterance", "causal", "none"), "normalize must be utterance|causal|none")
@@ -116,6 +115,7 @@ class AugmentConfig:
     time_width: int = 5  # SpecAugment: widest time mask (frames; at most 20% of the utterance)
 
     def __post_init__(self) -> None:
+        check_numbers(self, SpeechConfigError)
         _pair(self.speed, "speed", 0.5, 2.0)
         _pair(self.snr_db, "snr_db", -10.0, 80.0)
         _pair(self.vtlp, "vtlp", 0.7, 1.3)
@@ -161,6 +161,7 @@ class TrainConfig:
     # front end replace hidden/layers/bidirectional/conv_channels/subsample/features
 
     def __post_init__(self) -> None:
+        check_numbers(self, SpeechConfigError)
         _finite(self, "val_fraction", "dropout", "lr", "batch_seconds", "max_seconds")
         _check(len(self.data) > 0, "give at least one training corpus (--data)")
         _check(0.0 <= self.val_fraction < 0.5, "val_fraction must be in [0, 0.5)")
@@ -204,6 +205,7 @@ class DecodeConfig:
     prune: float = -10.0  # beam: skip characters whose frame log-probability is below this
 
     def __post_init__(self) -> None:
+        check_numbers(self, SpeechConfigError)
         _finite(self, "lm_weight", "word_bonus", "oov_penalty", "hotword_weight", "prune")
         _check(1 <= self.beam <= 512, f"beam must be in 1..512, got {self.beam}")
         _check(1 <= self.nbest <= self.beam or (self.nbest == 1), "nbest must be in 1..beam")
@@ -232,6 +234,7 @@ class TranscribeConfig:
     precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
 
     def __post_init__(self) -> None:
+        check_numbers(self, SpeechConfigError)
         _check(self.precision in ("fp32", "bf16", "fp16"), "precision must be one of fp32, bf16, fp16")
         _finite(self, "chunk_seconds", "max_seconds")
         _check(2.0 <= self.chunk_seconds <= 600.0, "chunk_seconds must be in 2..600")
@@ -249,6 +252,7 @@ class EvaluateConfig:
     max_utterances: int | None = None  # evaluate at most this many utterances (None: all)
 
     def __post_init__(self) -> None:
+        check_numbers(self, SpeechConfigError)
         _check(len(self.data) > 0, "give at least one corpus (--data)")
         _check(self.max_utterances is None or self.max_utterances >= 1, "max_utterances must be >= 1")
 
@@ -268,6 +272,7 @@ class SpeechExportConfig:
     distill: int = 0  # LSTM units per direction of a student trained on the model's posteriors (0: none)
 
     def __post_init__(self) -> None:
+        check_numbers(self, SpeechConfigError)
         object.__setattr__(self, "data", tuple(self.data))
         object.__setattr__(self, "train_data", tuple(self.train_data))
         _check(self.precision in ("fp32", "int8"), f"precision must be fp32 or int8, not {self.precision!r}")
@@ -276,7 +281,7 @@ class SpeechExportConfig:
             f"exporter must be torchscript or dynamo, not {self.exporter!r}",
         )
         _check(
-            isinstance(self.prune, int | float) and 0.0 <= self.prune < 1.0,
+            0.0 <= self.prune < 1.0,
             f"--prune {self.prune}: give the share of units to remove, in [0, 1)",
         )
         _check(1 <= self.finetune_epochs <= 1000, "--finetune-epochs must be in 1..1000")
@@ -298,6 +303,7 @@ class StreamConfig:
     max_seconds: float = 4 * 3600.0  # refuse recordings longer than this
 
     def __post_init__(self) -> None:
+        check_numbers(self, SpeechConfigError)
         _finite(self, "chunk_ms", "max_seconds")
         _check(20.0 <= self.chunk_ms <= 10_000.0, "chunk_ms must be in 20..10000")
         _check(0.1 <= self.max_seconds <= 24 * 3600.0, "max_seconds must be in 0.1..86400")
@@ -315,6 +321,7 @@ class ChannelConfig:
     eq_prob: float = 0.5  # random spectral tilt / low-pass (microphones, codecs)
 
     def __post_init__(self) -> None:
+        check_numbers(self, SpeechConfigError)
         for name in ("telephone_prob", "reverb_prob", "noise_prob", "eq_prob"):
             _check(0.0 <= getattr(self, name) <= 1.0, f"{name} must be in [0, 1]")
         _pair(self.rt60, "rt60", 0.05, 3.0)
@@ -337,6 +344,7 @@ class SynthConfig:
     workers: int = 2  # synthesiser processes run in parallel
 
     def __post_init__(self) -> None:
+        check_numbers(self, SpeechConfigError)
         _check(1 <= self.utterances <= 1_000_000, "utterances must be in 1..1000000")
         _check(len(self.vocabulary) > 0, "give at least one vocabulary kind")
         unknown = sorted(set(self.vocabulary) - set(KINDS))

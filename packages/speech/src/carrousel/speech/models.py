@@ -19,6 +19,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
+from carrousel.core.config import check_numbers
 from carrousel.core.io import register_module
 from carrousel.core.nn import RecurrentConfig, RecurrentEncoder, State
 from carrousel.speech.errors import SpeechConfigError, StreamingError
@@ -42,6 +43,7 @@ class CTCModelConfig:
     dropout: float = 0.1  # dropout between layers
 
     def __post_init__(self) -> None:
+        check_numbers(self, SpeechConfigError)
         if self.n_features < 1 or self.n_classes < 3:
             raise SpeechConfigError("n_features must be >= 1 and n_classes >= 3 (blank, space, a character)")
         if not 1 <= self.subsample <= 4 or (self.subsample > 1 and self.conv_channels < 1):
