@@ -14,11 +14,13 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from carrousel.core.config import check_numbers
 from carrousel.core.errors import ConfigError
 from carrousel.core.io import register_module
 from carrousel.core.nn import RecurrentConfig
 from carrousel.core.nn.heads import SequenceRegressor, SequenceRegressorConfig
 from carrousel.finance.config import ModelConfig, WindowConfig
+from carrousel.finance.errors import FinanceConfigError
 from carrousel.finance.features import feature_names
 
 __all__ = [
@@ -74,6 +76,7 @@ class EnsembleConfig:
     seed: int = 0  # seed of member 0; member i was trained with seed + i (recorded, not used to build)
 
     def __post_init__(self) -> None:
+        check_numbers(self, FinanceConfigError)
         if self.members < 1:
             raise ConfigError(f"members must be >= 1, got {self.members}")
 
