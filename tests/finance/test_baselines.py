@@ -81,3 +81,39 @@ def test_ewma_baseline_is_drift_median_with_riskmetrics_volatility() -> None:
     z = NormalDist().inv_cdf(0.1)
     assert out["ewma"][0, 1, 0] == pytest.approx(2 * mu + np.sqrt(2) * vol * z)
     assert out["zero_return"][0, 1, 1] == 0.0 and out["ewma"][0, 0, 1] == pytest.approx(mu)
+
+
+def _blas_threads() -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [int(p["num_threads"]) for p in threadpool_info() if p["user_api"] == "blas"]
+
+
+def test_auto_baselines_fit_on_one_blas_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AutoETS, Theta and AutoARIMA fit with numpy's/scipy's BLAS on one thread (their many tiny BLAS calls
+    made a two-thread OpenBLAS pool 3-20x slower on a loaded 2-core machine), the same forecasts as with the
+    pool as it was, which is put back after."""
+    from threadpoolctl import threadpool_limits
+
+    seen: dict[str, list[int]] = {}
+    fits = {name: getattr(baselines, f"{name}_forecast") for name in ("auto_ets", "theta", "auto_arima")}
+    for name, fit in fits.items():
+
+        def recorded(*args: object, _name: str = name, _fit: object = fit) -> object:
+            seen[_name] = _blas_threads()
+            return _fit(*args)  # type: ignore[operator]
+
+        monkeypatch.setattr(baselines, f"{name}_forecast", recorded)
+    s = _garch_series(700)
+    origins = np.arange(600, 690)
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = _blas_threads()
+        if not before or max(before) < 2:
+            pytest.skip("numpy's BLAS runs on one thread here: nothing to limit")
+        out = baselines.auto_forecasts(s, 599, origins, 5, QS)
+        after = _blas_threads()
+        reference = {name: fit(s.close, 599, origins, 5, QS)[0] for name, fit in fits.items()}
+    assert seen == {name: [1] * len(before) for name in fits}
+    assert after == before  # restored
+    for name, ref in reference.items():  # fitted on two threads above: the same numbers bit for bit
+        assert out[name] is not None and np.array_equal(out[name], ref), name

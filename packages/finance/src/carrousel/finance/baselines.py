@@ -19,7 +19,9 @@ uses only rows ``<= train_end`` for its parameters (and rows ``<= t`` for its st
 * ``auto_ets``, ``theta``, ``auto_arima``: statsforecast-style AutoETS (six ETS models by AICc, on prices),
   the Theta method and AutoARIMA (``p, d, q`` by KPSS and AICc, on log prices), see
   :mod:`carrousel.finance.autobaselines`; a fit that fails falls back to the ``arima`` quantiles, with a
-  warning. ``auto=False`` leaves them out (faster).
+  warning. ``auto=False`` leaves them out (faster). They are fitted with numpy's and scipy's BLAS on one
+  thread (:func:`auto_forecasts`): statsmodels' state-space and ETS fits make thousands of tiny BLAS calls,
+  which a multi-threaded OpenBLAS pool slowed several-fold on a loaded 2-core machine (the same numbers).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import warnings
 from statistics import NormalDist
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from carrousel.finance.autobaselines import auto_arima_forecast, auto_ets_forecast, theta_forecast
 from carrousel.finance.features import SeriesData, ewma_volatility
@@ -183,6 +186,11 @@ def auto_forecasts(
 
     ``chosen`` (when given) receives each model's pick: the ETS model (``MAN``...), Theta's ``alpha``, the
     ARIMA order (``ARIMA(1,1,0)``), or ``fallback ARIMA(1,1,0)`` for a failed fit.
+
+    The fits run with one BLAS thread (``threadpoolctl``; the previous counts are restored after): their
+    many tiny BLAS calls made a two-thread OpenBLAS pool wake and wait, mostly in statsmodels' Kalman filter
+    initialisation (an AAPL backtest, 2 refits, on a loaded 2-core machine: 4.2 s against 1.4 s, medians of
+    alternating runs), with the same forecasts bit for bit on one thread or two.
     """
     out: dict[str, np.ndarray | None] = {}
     picked = []
@@ -192,7 +200,8 @@ def auto_forecasts(
         ("auto_arima", auto_arima_forecast),
     ):
         try:
-            res, pick = fn(series.close, train_end, origins, horizon, quantiles)
+            with threadpool_limits(limits=1, user_api="blas"):
+                res, pick = fn(series.close, train_end, origins, horizon, quantiles)
         except Exception as exc:  # a failed fit must not end the run
             logger.warning(
                 "%s: %s fit failed (%s); using the ARIMA(1,1,0) quantiles instead", series.ticker, name, exc
