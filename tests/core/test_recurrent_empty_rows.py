@@ -13,22 +13,16 @@ from torch import Tensor, nn
 from carrousel.core.errors import ShapeError
 from carrousel.core.nn import RecurrentConfig, RecurrentEncoder, State
 from carrousel.core.train import Task, TrainConfig, Trainer
+from tests.core.test_recurrent import PATHS as BASE_PATHS
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # tiny tensors: see tests/conftest.py
 
 IN, H = 3, 5
-PATHS: list[dict[str, Any]] = [
-    dict(cell="lstm", num_layers=2, bidirectional=True),
+PATHS: list[dict[str, Any]] = [  # the encoder paths of test_recurrent, and both variable-length ones
+    BASE_PATHS[0],
     dict(cell="lstm", num_layers=2, varlen="packed"),
     dict(cell="gru", num_layers=2, varlen="padded"),
-    dict(cell="gru", num_layers=2, bidirectional=True, residual=True),
-    dict(cell="rnn_tanh", bidirectional=True),
-    dict(cell="lstm", proj_size=3, num_layers=2, bidirectional=True),
-    dict(cell="lstm", num_layers=2, bidirectional=True, backend="loop"),
-    dict(cell="ln_lstm", num_layers=2, bidirectional=True),
-    dict(cell="peephole_lstm", bidirectional=True, proj_size=2),
-    dict(cell="gru", bidirectional=True, zoneout=0.2),
-    dict(cell="lstm", bidirectional=True, recurrent_dropout=0.3, residual=True, num_layers=2),
+    *BASE_PATHS[1:],
 ]
 IDS = ["-".join(f"{k}={v}" for k, v in p.items()) for p in PATHS]
 

@@ -14,15 +14,9 @@ from carrousel.finance.config import FinanceConfig
 from carrousel.finance.data import load_histories
 from carrousel.finance.errors import FrameError
 from carrousel.finance.frames import frame_series, to_frame, validate_frame
+from tests.finance.test_finance_frames import _frame
 
 CLOSES_ALONE = "forecasts from the closes alone"  # the close-only CSV's warning (data.warn_absent_inputs)
-
-
-def _frame() -> pd.DataFrame:
-    return pd.DataFrame(
-        {"unique_id": ["A", "B", "A", "B"], "ds": ["2010-01-04", "2010-01-04", "2010-01-05", "2010-01-05"],
-         "y": [10.0, 20.0, 10.5, 19.5]}
-    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
