@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ import numpy as np
 
 from carrousel.core.errors import ConfigError
 
-__all__ = ["Above", "Below", "FloatRange", "number_problem", "to_jsonable"]
+__all__ = ["Above", "Below", "FloatRange", "JsonListWriter", "number_problem", "to_jsonable"]
 
 _INT64 = 1 << 63
 
@@ -107,3 +108,26 @@ def to_jsonable(obj: Any) -> Any:
     if isinstance(obj, list | tuple | set | frozenset):
         return [to_jsonable(v) for v in obj]
     raise ConfigError(f"a result holds a {type(obj).__name__}, which has no JSON form")
+
+
+class JsonListWriter:
+    """Writes a strict JSON list one item at a time, byte for byte as ``json.dumps(items, indent=2)`` writes
+    it whole: a long result streams out as it is made instead of being held until the end.
+
+    Args:
+        write: called with each piece of text (the CLI passes an echo to stdout without newline).
+    """
+
+    def __init__(self, write: Callable[[str], None]) -> None:
+        self._write = write
+        self.count = 0  # items written
+
+    def add(self, obj: Any) -> None:
+        """Writes one item (through :func:`to_jsonable`; NaN or infinity raise ValueError)."""
+        text = json.dumps(to_jsonable(obj), indent=2, allow_nan=False).replace("\n", "\n  ")
+        self._write(("[\n  " if self.count == 0 else ",\n  ") + text)
+        self.count += 1
+
+    def close(self) -> None:
+        """Ends the list (``[]`` when no item was written), with a final newline."""
+        self._write("\n]\n" if self.count else "[]\n")

@@ -20,6 +20,7 @@ from carrousel.core.cli import (
     print_deployment,
 )
 from carrousel.core.cli_config import merged, pick, read_tables
+from carrousel.core.cli_values import JsonListWriter
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.nlp.cli._common import (
     Cell,
@@ -58,6 +59,8 @@ from carrousel.nlp.config import (
 )
 
 __all__ = ["sentiment_app"]
+
+PREDICT_BLOCK_BATCHES = 16  # predict --file: batches per block of texts classified, then written out
 
 
 class Threshold(enum.StrEnum):
@@ -258,7 +261,8 @@ def predict(
     as_json: JsonFlag = False,
 ) -> None:
     """Classify texts given as arguments or in a file (one per line)."""
-    from carrousel.nlp.data import read_lines
+    from carrousel.nlp.data import read_lines, warn_truncated
+    from carrousel.nlp.pipeline import common
     from carrousel.nlp.pipeline.sentiment import SentimentModel
 
     if not texts and file is None:
@@ -266,16 +270,23 @@ def predict(
     cfg = SentimentPredictConfig(
         str(model) if model else None, batch_size, max_length, device, precision.value
     )
-    inputs = list(texts or []) + (read_lines(file) if file is not None else [])
-    predictions = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision)(
-        inputs, cfg.batch_size, cfg.max_length
-    )
-    if as_json:
-        emit_json(predictions)
-        return
-    for p in predictions:
-        text = " ".join(p.text.split())
-        echo(f"{p.label}\t{p.probabilities[p.label]:.3f}\t{text[:100] + ('...' if len(text) > 100 else '')}")
+    inputs = list(texts or []) + (read_lines(file) if file is not None else [])  # every line checked first
+    classify = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision)
+    block = cfg.batch_size * PREDICT_BLOCK_BATCHES  # written block by block: memory stays bounded
+    listing = JsonListWriter(lambda text: echo(text, nl=False)) if as_json else None
+    cut = 0
+    for at in range(0, len(inputs), block):
+        for p in classify(inputs[at : at + block], cfg.batch_size, cfg.max_length, warn=False):
+            cut += p.truncated
+            if listing is not None:
+                listing.add(p)
+                continue
+            text = " ".join(p.text.split())
+            echo(f"{p.label}\t{p.probabilities[p.label]:.3f}\t{text[:100] + ('...' * (len(text) > 100))}")
+    if listing is not None:
+        listing.close()
+    if cut:
+        warn_truncated(cut, len(inputs), common.token_limit(cfg.max_length, classify.max_length))
 
 
 @command(sentiment_app, "evaluate")

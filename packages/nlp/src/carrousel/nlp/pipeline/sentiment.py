@@ -247,10 +247,10 @@ class SentimentModel:
         where = path if path is not None else shipped_model_path()
         return cls(load_bundle(where, kind=KIND, map_location=device), precision)
 
-    def _encode(self, texts: list[str], limit: int) -> tuple[list[np.ndarray], list[bool]]:
+    def _encode(self, texts: list[str], limit: int, warn: bool = True) -> tuple[list[np.ndarray], list[bool]]:
         full = encode_texts(self.tokenizer, texts, limit + 1, warn=False)  # one extra id tells if it was cut
         cut = [len(ids) > limit for ids in full]
-        if any(cut):  # counted here, against the real limit (encode_texts would say limit + 1)
+        if warn and any(cut):  # counted here, against the real limit (encode_texts would say limit + 1)
             warn_truncated(sum(cut), len(texts), limit)
         return [ids[:limit] for ids in full], cut
 
@@ -287,9 +287,10 @@ class SentimentModel:
         return self._run(self._encode(texts, self.max_length)[0], batch_size)[0]
 
     def __call__(
-        self, texts: Iterable[str], batch_size: int = 64, max_length: int | None = None
+        self, texts: Iterable[str], batch_size: int = 64, max_length: int | None = None, warn: bool = True
     ) -> list[SentimentPrediction]:
         """Predicts every text (a list, a pandas column, a NumPy array of strings), with tokens and attention.
+        ``warn=False``: no truncation warning (a caller predicting in blocks counts ``truncated`` itself).
 
         Raises:
             TextDataError: one string instead of a list; EmptyTextError: a missing, empty or blank text.
@@ -298,7 +299,7 @@ class SentimentModel:
         limit = common.token_limit(max_length, self.max_length)
         if not (texts := check_texts(texts, "input")):
             return []
-        ids, cut = self._encode(texts, limit)
+        ids, cut = self._encode(texts, limit, warn)
         probs, weights = self._run(ids, batch_size)
         chosen = decide(probs, self.threshold)
         attention = self.model.attention is not None
