@@ -238,6 +238,17 @@ def test_batched_beam_equals_one_item_at_a_time_and_matches_teacher_forcing() ->
             torch.testing.assert_close(hyp.extras, extras.reshape(hyp.extras.shape), atol=1e-5, rtol=1e-5)
 
 
+def test_beam_hypotheses_own_their_extras() -> None:
+    """A hypothesis's extras are its own tensor, not a view of the beams' (n, K, t, ...) history: held for
+    thousands of texts (nlp translate run --file, 3,000 lines), the views kept every batch's whole history
+    alive, 370 times the extras' size (peak RSS 3.99 GB; 1.48 GB with copies)."""
+    step = CellStep(seed=3)
+    for hyps in beam_search(step, step.initial(5), BOS, EOS, max_len=9, beam_size=4, n_best=3):
+        for h in hyps:
+            assert h.extras is not None and h.extras.numel() > 0
+            assert h.extras.untyped_storage().nbytes() == h.extras.numel() * h.extras.element_size()
+
+
 def test_eos_ends_a_hypothesis_and_min_len_holds_it_back() -> None:
     step = CellStep(seed=4)
     state = step.initial(4)

@@ -346,7 +346,8 @@ def beam_search(
                     "coverage_penalty needs extras: return (log_probs, state, attention) from step"
                 )
             score += coverage_penalty(ex)
-        return Hypothesis(seq, score, log_prob, finished, ex)
+        # a copy: a view of the beams' (n, K, t, ...) history would keep the whole batch's alive with it
+        return Hypothesis(seq, score, log_prob, finished, ex.clone() if ex is not None else None)
 
     for t in range(max_len):
         n = len(items)
