@@ -74,3 +74,21 @@ def test_a_close_only_frame_gets_the_loaders_warning_once_per_series(
     with caplog.at_level(logging.WARNING, logger="carrousel.finance"):
         frame_series(to_frame(load_histories(cfg.data)), cfg)  # full OHLCV: no warning
     assert CLOSES_ALONE not in caplog.text
+
+
+def test_a_close_only_panel_names_five_series_then_counts_the_rest(
+    sample_source: Path,
+    tiny_config: Callable[..., FinanceConfig],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # before: one four-line warning per series, 500 of them for a 500-series close-only panel
+    cfg = tiny_config(("AAPL",))
+    one = to_frame(load_histories(cfg.data))[["unique_id", "ds", "y"]]
+    panel = pd.concat([one.assign(unique_id=f"S{i}") for i in range(8)], ignore_index=True)
+    with caplog.at_level(logging.WARNING, logger="carrousel.finance"):
+        frame_series(panel, cfg)
+    lines = [r.getMessage() for r in caplog.records if "closes alone" in r.getMessage()]
+    assert [line.split(":")[0] for line in lines[:5]] == ["S0", "S1", "S2", "S3", "S4"]
+    assert lines[5:] == [
+        "3 more series have no open/high/low or no volume either; they too are forecast from the closes alone"
+    ]

@@ -246,7 +246,7 @@ def _finish(ticker: str, raw: pd.DataFrame, cfg: DataConfig, source: str, label:
         span = f"{cfg.start or 'start'} and {cfg.end or 'end'}"
         raise PriceDataError(f"no {ticker} prices between {span}; widen the dates")
     frame, notes = clean_prices(raw, ticker, cfg.min_history, cfg.repair_splits)
-    warn_absent_inputs(ticker, frame)
+    warn_absent_inputs((ticker, frame))
     gaps = check_sessions(pd.DatetimeIndex(frame.index), cfg.calendar)
     if gaps.missing or gaps.off_calendar:
         parts = []
@@ -260,25 +260,39 @@ def _finish(ticker: str, raw: pd.DataFrame, cfg: DataConfig, source: str, label:
     return PriceHistory(ticker, frame, source, label, tuple(notes), _hash(frame))
 
 
-def warn_absent_inputs(ticker: str, frame: pd.DataFrame) -> None:
-    """One warning when the prices lack open/high/low (a close-only CSV: each is set to the close; a
-    DataFrame without them: NaN) or volume (0 or NaN): the network's inputs built from them are then constant.
+_NAMED_ABSENT = 5  # series warned about by name before the rest are counted in one more line
+
+
+def warn_absent_inputs(*series: tuple[str, pd.DataFrame]) -> None:
+    """One warning per series whose prices lack open/high/low (a close-only CSV: each is set to the close;
+    a DataFrame without them: NaN) or volume (0 or NaN): the network's inputs built from them are then
+    constant. Past five such series, one more warning counts the rest (a panel of 500 close-only series
+    gave 500 four-line warnings).
 
     Args:
-        ticker: the series, named first in the message.
-        frame: its ``open, high, low, close, volume`` by date.
+        series: ``(ticker, frame)`` pairs: the name first in the message; ``open, high, low, close, volume``
+            by date.
     """
-    lost = []
-    if (frame["high"] == frame["low"]).all() or frame[["open", "high", "low"]].isna().all().any():
-        lost.append("no open/high/low (the gap, body and range inputs say nothing beyond the return)")
-    if (frame["volume"] == 0).all() or frame["volume"].isna().all():
-        lost.append("no volume (the volume input is constant)")
-    if lost:
+    warned = 0
+    for ticker, frame in series:
+        lost = []
+        if (frame["high"] == frame["low"]).all() or frame[["open", "high", "low"]].isna().all().any():
+            lost.append("no open/high/low (the gap, body and range inputs say nothing beyond the return)")
+        if (frame["volume"] == 0).all() or frame["volume"].isna().all():
+            lost.append("no volume (the volume input is constant)")
+        warned += bool(lost)
+        if lost and warned <= _NAMED_ABSENT:
+            logger.warning(
+                "%s: the prices have %s; the network forecasts from the closes alone, add Open, High, Low "
+                "and Volume columns for the full inputs",
+                ticker,
+                " and ".join(lost),
+            )
+    if warned > _NAMED_ABSENT:
         logger.warning(
-            "%s: the prices have %s; the network forecasts from the closes alone, add Open, High, Low and "
-            "Volume columns for the full inputs",
-            ticker,
-            " and ".join(lost),
+            "%d more series have no open/high/low or no volume either; they too are forecast from the "
+            "closes alone",
+            warned - _NAMED_ABSENT,
         )
 
 

@@ -197,8 +197,8 @@ def _histories(df: pd.DataFrame) -> list[PriceHistory]:
             | {"close": rows["y"].to_numpy()},
             index=pd.DatetimeIndex(rows["ds"].to_numpy(), name="date"),
         )[["open", "high", "low", "close", "volume"]]
-        warn_absent_inputs(str(uid), frame)  # absent (NaN) or equal to y: once per series, as a CSV's
         out.append(frame_history(str(uid), frame))
+    warn_absent_inputs(*((h.ticker, h.frame) for h in out))  # absent (NaN) or equal to y, as a CSV's
     return out
 
 
