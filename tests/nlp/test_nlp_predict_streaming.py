@@ -40,7 +40,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
 
     monkeypatch.setattr(cli_sentiment, "echo", recording_echo)
     monkeypatch.setattr(SentimentModel, "__call__", recording_call)
-    monkeypatch.setattr(cli_sentiment, "PREDICT_BLOCK_BATCHES", 2)
+    monkeypatch.setattr(cli_sentiment, "PREDICT_BLOCK_BATCHES", 2, raising=False)
     return seen
 
 
@@ -87,3 +87,10 @@ def test_json_list_writer_matches_json_dumps(items: list[object]) -> None:
         writer.add(item)
     writer.close()
     assert "".join(pieces) == json.dumps(items, indent=2) + "\n"
+    pieces.clear()
+    head = json.dumps({"beam": 5, "translations": []}, indent=2).removesuffix("[]\n}")
+    nested = JsonListWriter(pieces.append, level=1)  # the list of an object's last key (translate run)
+    for item in items:
+        nested.add(item)
+    nested.close("\n}\n")
+    assert head + "".join(pieces) == json.dumps({"beam": 5, "translations": items}, indent=2) + "\n"

@@ -116,18 +116,20 @@ class JsonListWriter:
 
     Args:
         write: called with each piece of text (the CLI passes an echo to stdout without newline).
+        level: nesting depth of the list (1: a list that is the value of a top-level object's key).
     """
 
-    def __init__(self, write: Callable[[str], None]) -> None:
-        self._write = write
+    def __init__(self, write: Callable[[str], None], level: int = 0) -> None:
+        self._write, self._pad = write, "  " * level
         self.count = 0  # items written
 
     def add(self, obj: Any) -> None:
         """Writes one item (through :func:`to_jsonable`; NaN or infinity raise ValueError)."""
-        text = json.dumps(to_jsonable(obj), indent=2, allow_nan=False).replace("\n", "\n  ")
-        self._write(("[\n  " if self.count == 0 else ",\n  ") + text)
+        pad = self._pad + "  "
+        text = json.dumps(to_jsonable(obj), indent=2, allow_nan=False).replace("\n", "\n" + pad)
+        self._write(("[\n" if self.count == 0 else ",\n") + pad + text)
         self.count += 1
 
-    def close(self) -> None:
-        """Ends the list (``[]`` when no item was written), with a final newline."""
-        self._write("\n]\n" if self.count else "[]\n")
+    def close(self, end: str = "\n") -> None:
+        """Ends the list (``[]`` when no item was written), then writes ``end``."""
+        self._write((f"\n{self._pad}]" if self.count else "[]") + end)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,7 @@ from carrousel.core.cli import (
     print_deployment,
 )
 from carrousel.core.cli_config import merged, pick, read_tables
+from carrousel.core.cli_values import JsonListWriter
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.nlp.cli import _common as shares
 from carrousel.nlp.cli._common import ConfigFile, Device, JsonFlag, group
@@ -50,6 +52,8 @@ from carrousel.nlp.config import (
 from carrousel.nlp.errors import TextDataError
 
 __all__ = ["translate_app"]
+
+RUN_BLOCK_BATCHES = 16  # run --file: batches per block of texts translated, then written out
 
 
 translate_app = group(
@@ -290,16 +294,24 @@ def run(
         mbr_temperature=mbr_temperature, mbr_dictionary=mbr_dictionary, mbr_copy=mbr_copy,
         mbr_confidence=mbr_confidence, precision=precision.value, fallback_clauses=fallback_clauses,
     )  # fmt: skip
-    results = Translator.from_pretrained(model, dc.device, ensemble or ()).translate(
-        items, dc, attention=as_json or plot is not None
-    )
-    if plot is not None:
-        attention_plot(results[0], plot)
+    translator = Translator.from_pretrained(model, dc.device, ensemble or ())
+    listing = None  # --json: the translations stream out block by block too, inside the one document
     if as_json:
-        emit_json({"beam": beam, "precision": dc.precision, "translations": results})
-        return
-    for r in results:
-        echo(r.text)
+        head = json.dumps({"beam": beam, "precision": dc.precision, "translations": []}, indent=2)
+        echo(head.removesuffix("[]\n}"), nl=False)
+        listing = JsonListWriter(lambda text: echo(text, nl=False), level=1)
+    block = dc.batch_size * RUN_BLOCK_BATCHES  # translated, then written, block by block: bounded memory
+    for at in range(0, len(items), block):
+        results = translator.translate(items[at : at + block], dc, attention=as_json or plot is not None)
+        if plot is not None and at == 0:
+            attention_plot(results[0], plot)
+        for r in results:
+            if listing is not None:
+                listing.add(r)
+            else:
+                echo(r.text)
+    if listing is not None:
+        listing.close("\n}\n")
 
 
 @command(translate_app, "evaluate")
