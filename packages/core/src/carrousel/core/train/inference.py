@@ -25,7 +25,18 @@ from carrousel.core.train.tbptt import past_end
 if TYPE_CHECKING:
     from carrousel.core.metrics import Metric
 
-__all__ = ["evaluate_loop", "iter_outputs", "predict", "predict_loop"]
+__all__ = ["batch_chunks", "evaluate_loop", "iter_outputs", "predict", "predict_loop"]
+
+
+def batch_chunks(task: Task, batch: Any, tbptt_steps: int, skip_past_end: bool = False) -> list[Any]:
+    """``[batch]``, or for a stateful task with ``tbptt_steps`` > 0 its TBPTT chunks (:meth:`Task.split`);
+    ``skip_past_end`` leaves out the chunks past every sequence's end (:func:`.tbptt.past_end`), as training
+    and evaluation do: no valid step, no loss, no optimiser step. Prediction keeps them (its outputs cover
+    every step)."""
+    if not (task.stateful and tbptt_steps > 0):
+        return [batch]
+    chunks = task.split(batch, tbptt_steps)
+    return [c for c in chunks if not past_end(c)] if skip_past_end else chunks
 
 
 def iter_outputs(
@@ -36,13 +47,13 @@ def iter_outputs(
     precision: Precision,
     tbptt_steps: int,
     state: Any = None,
+    skip_past_end: bool = False,
 ) -> Iterator[tuple[Any, Any, Any]]:
     """Yields ``(chunk, outputs, state)`` for one batch: the whole batch, or the TBPTT chunks of a
-    stateful task with the state carried from chunk to chunk, starting from ``state``."""
+    stateful task with the state carried from chunk to chunk, starting from ``state`` (``skip_past_end``:
+    see :func:`batch_chunks`)."""
     batch = move_to(batch, device)
-    chunked = task.stateful and tbptt_steps > 0
-    chunks = task.split(batch, tbptt_steps) if chunked else [batch]
-    for chunk in chunks:
+    for chunk in batch_chunks(task, batch, tbptt_steps, skip_past_end):
         with autocast(device, precision):
             if task.stateful:
                 outputs, state = task.forward(model, chunk, state)
@@ -72,18 +83,15 @@ def evaluate_loop(
     loss_sum, count = 0.0, 0.0
     was_training = model.training
     model.eval()
-    chunked = task.stateful and tbptt_steps > 0
     try:
         with torch.no_grad():
             state: Any = None
             for batch in loader:
                 start = state if carry else None
                 for chunk, outputs, new_state in iter_outputs(
-                    model, task, batch, device, precision, tbptt_steps, start
+                    model, task, batch, device, precision, tbptt_steps, start, skip_past_end=True
                 ):
                     state = new_state
-                    if chunked and past_end(chunk):  # no valid step: no loss, no metric update
-                        continue
                     with autocast(device, precision):
                         loss = task.loss(outputs, chunk)
                     n = task.batch_size(chunk)

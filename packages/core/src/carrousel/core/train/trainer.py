@@ -44,13 +44,12 @@ from carrousel.core.train.callbacks import (
 from carrousel.core.train.checkpoint import CheckpointManager, load_checkpoint, resolve_resume
 from carrousel.core.train.config import TrainConfig
 from carrousel.core.train.ema import WeightAverage
-from carrousel.core.train.inference import evaluate_loop, predict_loop
+from carrousel.core.train.inference import batch_chunks, evaluate_loop, predict_loop
 from carrousel.core.train.optim import SCHEDULER_PER_STEP, build_optimizer, build_scheduler
 from carrousel.core.train.result import FitResult
 from carrousel.core.train.seed import DeterministicGuard, set_seed
 from carrousel.core.train.state import capture, epoch_iterator, restore
 from carrousel.core.train.task import Task
-from carrousel.core.train.tbptt import past_end
 
 __all__ = ["FitResult", "Trainer"]
 
@@ -133,10 +132,6 @@ class Trainer:
         self._best_ckpt: Path | None = None
         if self.ema is not None:
             self.ema.reset(self.model)
-
-    @property
-    def _chunked(self) -> bool:
-        return bool(self.task.stateful and self.config.tbptt_steps > 0)
 
     def _stateful_forward(self, net: nn.Module, chunk: Any) -> Any:
         if self.task.stateful:
@@ -272,9 +267,7 @@ class Trainer:
         batch = move_to(batch, self.device)
         idx = self.batch_in_epoch
         self.callbacks.call("on_batch_start", self, idx, batch)
-        chunks = (
-            [c for c in task.split(batch, cfg.tbptt_steps) if not past_end(c)] if self._chunked else [batch]
-        )
+        chunks = batch_chunks(task, batch, cfg.tbptt_steps, skip_past_end=True)
         if not cfg.tbptt_carry:
             self.stream_state = None
         loss_sum, count, norm = 0.0, 0, float("nan")
