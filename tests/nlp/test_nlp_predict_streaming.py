@@ -88,9 +88,8 @@ def test_json_list_writer_matches_json_dumps(items: list[object]) -> None:
     writer.close()
     assert "".join(pieces) == json.dumps(items, indent=2) + "\n"
     pieces.clear()
-    head = json.dumps({"beam": 5, "translations": []}, indent=2).removesuffix("[]\n}")
-    nested = JsonListWriter(pieces.append, level=1)  # the list of an object's last key (translate run)
+    nested = JsonListWriter(pieces.append, within={"beam": 5}, key="translations")  # as translate run
     for item in items:
         nested.add(item)
-    nested.close("\n}\n")
-    assert head + "".join(pieces) == json.dumps({"beam": 5, "translations": items}, indent=2) + "\n"
+    nested.close()
+    assert "".join(pieces) == json.dumps({"beam": 5, "translations": items}, indent=2) + "\n"

@@ -111,17 +111,25 @@ def to_jsonable(obj: Any) -> Any:
 
 
 class JsonListWriter:
-    """Writes a strict JSON list one item at a time, byte for byte as ``json.dumps(items, indent=2)`` writes
-    it whole: a long result streams out as it is made instead of being held until the end.
+    """Writes a strict JSON list one item at a time, byte for byte as ``json.dumps(..., indent=2)`` writes it
+    whole: a long result streams out as it is made instead of being held until the end.
 
     Args:
         write: called with each piece of text (the CLI passes an echo to stdout without newline).
-        level: nesting depth of the list (1: a list that is the value of a top-level object's key).
+        within: an object whose last key, ``key``, holds the list (``{"beam": 5, "translations": [...]}``):
+            its other keys are written at once, the list inside it; None: the list is the whole document.
+        key: the list's key in ``within``.
     """
 
-    def __init__(self, write: Callable[[str], None], level: int = 0) -> None:
-        self._write, self._pad = write, "  " * level
+    def __init__(
+        self, write: Callable[[str], None], within: Mapping[str, Any] | None = None, key: str = ""
+    ) -> None:
+        self._write, self._pad, self._end = write, "", ""
         self.count = 0  # items written
+        if within is not None:
+            head = json.dumps(to_jsonable({**within, key: []}), indent=2, allow_nan=False)
+            write(head.removesuffix("[]\n}"))
+            self._pad, self._end = "  ", "\n}"
 
     def add(self, obj: Any) -> None:
         """Writes one item (through :func:`to_jsonable`; NaN or infinity raise ValueError)."""
@@ -130,6 +138,6 @@ class JsonListWriter:
         self._write(("[\n" if self.count == 0 else ",\n") + pad + text)
         self.count += 1
 
-    def close(self, end: str = "\n") -> None:
-        """Ends the list (``[]`` when no item was written), then writes ``end``."""
-        self._write((f"\n{self._pad}]" if self.count else "[]") + end)
+    def close(self) -> None:
+        """Ends the list (``[]`` when no item was written) and the object around it, then a newline."""
+        self._write((f"\n{self._pad}]" if self.count else "[]") + self._end + "\n")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -297,9 +296,8 @@ def run(
     translator = Translator.from_pretrained(model, dc.device, ensemble or ())
     listing = None  # --json: the translations stream out block by block too, inside the one document
     if as_json:
-        head = json.dumps({"beam": beam, "precision": dc.precision, "translations": []}, indent=2)
-        echo(head.removesuffix("[]\n}"), nl=False)
-        listing = JsonListWriter(lambda text: echo(text, nl=False), level=1)
+        doc = {"beam": beam, "precision": dc.precision}
+        listing = JsonListWriter(lambda text: echo(text, nl=False), within=doc, key="translations")
     block = dc.batch_size * RUN_BLOCK_BATCHES  # translated, then written, block by block: bounded memory
     for at in range(0, len(items), block):
         results = translator.translate(items[at : at + block], dc, attention=as_json or plot is not None)
@@ -311,7 +309,7 @@ def run(
             else:
                 echo(r.text)
     if listing is not None:
-        listing.close("\n}\n")
+        listing.close()
 
 
 @command(translate_app, "evaluate")
