@@ -309,11 +309,13 @@ def transcribe(
         for t in results:
             if t.error is None:
                 _render(t, many, timestamps)
-    for t in results:  # one line per bad file, even under --quiet (a failure, not a log)
-        if t.error is not None:
-            cli.stderr.print(f"warning: {t.error} (skipped)", markup=False, highlight=False)
-    if failed := [t.path for t in results if t.error is not None]:
-        named = ", ".join(failed[:3]) + (f" and {len(failed) - 3} more" if len(failed) > 3 else "")
+    failed = [t for t in results if t.error is not None]
+    for t in failed:  # one line per bad file, even under --quiet (a failure, not a log)
+        cli.stderr.print(f"warning: {t.error} (skipped)", markup=False, highlight=False)
+    if failed:
+        named = ", ".join(t.path for t in failed[:3]) + (
+            f" and {len(failed) - 3} more" if len(failed) > 3 else ""
+        )
         raise AudioError(
             f"{len(failed)} of {len(results)} files could not be transcribed ({named}); "
             "the warnings above say why, the others were transcribed"
