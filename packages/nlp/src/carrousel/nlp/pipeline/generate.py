@@ -243,16 +243,18 @@ class TextGenerator:
         # tokens: 20 KB in two minutes).
         ids = list(context) if prompt else []
         start, shown = 0, len(ids)
+        before = self.tokenizer.decode(ids)  # the text of ids[start:shown], made again only when they move
         self.model.eval()
         with torch.no_grad():
             logits, state = self.model(torch.tensor([context], device=device))
             for _ in range(max_tokens):
                 nxt = sample_next(logits[:, -1], temperature, top_k, top_p, generator, banned)
                 ids.append(int(nxt))
-                before, text = self.tokenizer.decode(ids[start:shown]), self.tokenizer.decode(ids[start:])
+                text = self.tokenizer.decode(ids[start:])
                 if text.startswith(before) and len(text) > len(before):
                     yield text[len(before) :]
                     start, shown = shown, len(ids)
+                    before = self.tokenizer.decode(ids[start:shown])
                 logits, state = self.model(nxt.view(1, 1), state)
 
     def __call__(self, cfg: GenerateConfig) -> str:
