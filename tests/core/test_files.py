@@ -95,3 +95,51 @@ def test_output_checks(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="is a file, not a folder"):
         check_output_dir(tmp_path / "file", "--out")
     assert check_output_dir(tmp_path / "run", "--out") == tmp_path / "run"
+
+
+def test_streams_read_stdin_and_pipes_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``streams=True``: ``-`` is standard input, a pipe is read as it comes; without it both are refused."""
+    import io
+    import sys
+    import threading
+
+    class Stdin(io.TextIOWrapper):
+        def isatty(self) -> bool:
+            return False
+
+    monkeypatch.setattr(sys, "stdin", Stdin(io.BytesIO("\ufeffa\nb\n".encode())))
+    assert read_text("-", "--file", "text", streams=True) == "a\nb\n"
+    fifo = _fifo(tmp_path)
+    writer = threading.Thread(target=lambda: fifo.write_bytes(b"x" * (3 << 20) + b"\ny\n"))
+    writer.start()
+    assert read_text(fifo, "--file", "text", streams=True).endswith("x\ny\n")  # over several 1 MiB blocks
+    writer.join()
+    with pytest.raises(DataError, match="is a FIFO"):
+        read_text(fifo, "--file", "text")  # one-pass only where the caller says so
+    with pytest.raises(DataError, match="not found"):
+        read_text("-", "--file", "text")
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("tty", "standard input is a terminal; pipe the text in"),
+        ("empty", "--file - is empty"),
+        ("zero", "holds NUL bytes: it is binary data, not text"),
+        ("big", "holds over"),
+    ],
+)
+def test_stream_errors_are_one_line(source: str, message: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    data = {"tty": b"a\n", "empty": b"", "zero": b"\x00" * 100, "big": b"a\n" * (3 << 19)}[source]
+
+    class Stdin(io.TextIOWrapper):
+        def isatty(self) -> bool:
+            return source == "tty"
+
+    monkeypatch.setattr(sys, "stdin", Stdin(io.BytesIO(data)))
+    with pytest.raises(DataError, match=message) as info:
+        read_text("-", "--file", "text", max_bytes=2 << 20, streams=True)
+    assert "\n" not in str(info.value)

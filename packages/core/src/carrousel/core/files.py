@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import os
 import stat
+import sys
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -29,6 +30,8 @@ __all__ = [
     "check_spares",
     "read_text",
 ]
+
+STDIN = "-"  # as a path of :func:`read_text` with ``streams=True``: the process's standard input
 
 DEFAULT_MAX_BYTES = 8 << 30  # 8 GiB: larger inputs are refused unless a caller raises the bound
 
@@ -92,8 +95,13 @@ def read_text(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_line: int | None = None,
     encodings: Iterable[str] = ("utf-8-sig",),
+    streams: bool = False,
 ) -> str:
     """Reads a text file (gzip-compressed when it ends in ``.gz``) after :func:`check_input_file`.
+
+    With ``streams``, ``-`` is standard input and a pipe or character device (``/dev/stdin``, a shell's
+    ``<(command)``) is read once as it comes, within ``max_bytes``: for inputs read in one pass (texts, one
+    per line), never for those read twice.
 
     Args:
         path: the file.
@@ -103,6 +111,7 @@ def read_text(
         max_line: when given, a line longer than this many characters is an error (a binary file or a
             file without newlines is refused before it is parsed).
         encodings: encodings tried in order.
+        streams: accept ``-`` (standard input), pipes and character devices.
 
     Returns:
         The decoded text.
@@ -111,6 +120,11 @@ def read_text(
         DataError: the checks of :func:`check_input_file`, a truncated or corrupt gzip archive, bytes
             that are not text in any of ``encodings``, NUL bytes, or a line over ``max_line``.
     """
+    if streams and _is_stream(Path(path)):
+        p = Path(path)
+        where = _label(p, flag)
+        raw = _read_stream(p, where, what, max_bytes)
+        return _decode(raw, where, what, max_line, encodings)
     p = check_input_file(path, flag, what, max_bytes)
     where = _label(p, flag)
     try:
@@ -127,6 +141,51 @@ def read_text(
         raise DataError(f"{where} is a damaged gzip file ({exc}); download or compress it again") from None
     except OSError as exc:
         raise DataError(f"{where}: cannot be read ({exc.strerror or exc}); check the file") from None
+    return _decode(raw, where, what, max_line, encodings)
+
+
+def _is_stream(p: Path) -> bool:
+    """``-``, or an existing pipe or character device."""
+    if str(p) == STDIN:
+        return True
+    try:
+        mode = p.stat().st_mode
+    except OSError:
+        return False  # check_input_file names the problem
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
+
+
+def _read_stream(p: Path, where: str, what: str, max_bytes: int) -> bytes:
+    """The bytes of standard input (``-``) or of a pipe, read in 1 MiB blocks within ``max_bytes``."""
+    if str(p) == STDIN and (sys.stdin is None or sys.stdin.isatty()):
+        raise DataError(f"{where}: standard input is a terminal; pipe the {what} in (command | ... {where})")
+    blocks: list[bytes] = []
+    total = 0
+    try:
+        fh = sys.stdin.buffer if str(p) == STDIN else open(p, "rb")  # noqa: SIM115 (stdin stays open)
+        try:
+            while block := fh.read(1 << 20):
+                if not blocks and b"\x00" in block:  # /dev/zero, a binary file: refused at the first block
+                    kind = what if "text" in what.split() else f"{what} text"
+                    raise DataError(f"{where} holds NUL bytes: it is binary data, not {kind}")
+                total += len(block)
+                if total > max_bytes:
+                    raise DataError(
+                        f"{where} holds over {max_bytes / 2**30:.1f} GiB of {what}; give a smaller input"
+                    )
+                blocks.append(block)
+        finally:
+            if fh is not sys.stdin.buffer:
+                fh.close()
+    except OSError as exc:
+        raise DataError(f"{where}: cannot be read ({exc.strerror or exc}); check the input") from None
+    if total == 0:
+        raise DataError(f"{where} is empty; give {what} to read")
+    return b"".join(blocks)
+
+
+def _decode(raw: bytes, where: str, what: str, max_line: int | None, encodings: Iterable[str]) -> str:
+    """``raw`` decoded with the first of ``encodings`` that fits, after the NUL and line-length checks."""
     if b"\x00" in raw[: 1 << 20]:
         # "text" or "tagged text (...)" already say it: no "not text text"
         kind = what if "text" in what.split() else f"{what} text"

@@ -194,12 +194,12 @@ def check_texts(texts: Iterable[str], where: str) -> list[str]:
 
 
 def read_lines(path: str | Path) -> list[str]:
-    """Texts of a file, one per line (UTF-8, or gzip); blank lines are refused.
+    """Texts of a file, one per line (UTF-8, or gzip; ``-`` or a pipe: read as it comes); blank lines are refused.
 
     Raises:
         TextDataError: the file is missing, empty or not text; EmptyTextError for a blank line.
     """
-    text = read_text(path, "--file", "text")
+    text = read_text(path, "--file", "text", streams=True)
     lines = text.splitlines()
     check_texts(lines, f"--file {path}")
     return lines

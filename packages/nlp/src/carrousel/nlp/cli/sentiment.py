@@ -251,7 +251,9 @@ def train(
 def predict(
     model: Model = None,
     texts: Annotated[list[str] | None, typer.Argument(help="Texts to classify.", show_default=False)] = None,
-    file: Annotated[Path | None, typer.Option("--file", help="File of texts, one per line.")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="File of texts, one per line (- reads stdin).")
+    ] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Texts per forward pass.")] = 64,
     max_length: Annotated[
         int | None, typer.Option(min=1, help="Tokens kept per text (default: the model's).")

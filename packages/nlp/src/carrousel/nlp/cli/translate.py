@@ -256,7 +256,9 @@ def train(
 def run(
     model: Model,
     texts: Annotated[list[str] | None, typer.Argument(help="Texts to translate.", show_default=False)] = None,
-    file: Annotated[Path | None, typer.Option("--file", help="Translate each line of a UTF-8 file.")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Translate each line of a UTF-8 file (- reads stdin).")
+    ] = None,
     beam: Beam = 5,
     length_penalty: LengthPenalty = 1.0,
     coverage_penalty: Coverage = 0.0,
