@@ -140,7 +140,7 @@ def test_unknown_words_are_not_glued_together(tmp_path) -> None:
     """Two words outside the LM's vocabulary with a clear space between them stay two words (each OOV
     word was charged the LM's <unk> score and the OOV penalty, so the glued "zapvum" was cheaper than
     "zap vum" and won); with no space heard they stay one, so the acoustics decide the boundary."""
-    arpa = tmp_path / "tiny.arpa"  # no <unk> entry: an unknown word gets the floor, ln p = -20
+    arpa = tmp_path / "tiny.arpa"  # no <unk> entry: an unknown word gets a tenth of the rarest word's p
     arpa.write_text(
         "\\data\\\nngram 1=4\n\n\\1-grams:\n-1.0 <s>\n-0.5 go\n-0.7 box\n-0.6 </s>\n\n\\end\\\n",
         encoding="utf-8",
@@ -157,6 +157,29 @@ def test_unknown_words_are_not_glued_together(tmp_path) -> None:
         "g", "_", "o", "_", " ", "_", "z", "_", "a", "_", "p", "_", " ", "b", "_", "o", "_", "x", "_"
     )
     assert decode(around, ENGLISH, DecodeConfig(beam=8), 0.02, lm=lm)[0].text == "go zap box"
+
+
+TINY_ARPA = "\\data\\\nngram 1=4\n\n\\1-grams:\n-1.0 <s>\n-0.5 go\n-0.7 box\n-0.6 </s>\n\n\\end\\\n"
+
+
+def test_a_clear_word_outside_an_arpa_without_unk_is_kept(tmp_path) -> None:
+    """An ARPA file without <unk> gave an unknown word a fixed ln p of -20, far below its own words
+    (here ln p >= -1.6), so a clearly spoken "vum" (each letter at 0.95) cost more than dropping it and
+    "go vum" came out "go". Now an unknown word gets a tenth of the rarest word's probability (log10
+    -1.7): the word is kept, and the LM still corrects a word the acoustics are unsure of ("bex")."""
+    arpa = tmp_path / "tiny.arpa"
+    arpa.write_text(TINY_ARPA, encoding="utf-8")
+    lm = load_lm(arpa)
+    assert lm.logprob(["<s>", "go"], "vum") == pytest.approx((-0.7 - 1.0) * math.log(10))
+    clear = frames("g", "_", "o", "_", {" ": 0.95}, "_", {"v": 0.95}, "_", {"u": 0.95}, "_", {"m": 0.95}, "_")
+    for weight in (0.5, 1.0):
+        cfg = DecodeConfig(beam=8, lm_weight=weight)
+        assert decode(clear, ENGLISH, cfg, 0.02, lm=lm)[0].text == "go vum"
+        assert decode(AMBIGUOUS, ENGLISH, cfg, 0.02, lm=lm)[0].text == "go box"
+    arpa.write_text(TINY_ARPA.replace("-1.0 <s>", "-99 <s>\n-2.0 <unk>"), encoding="utf-8")
+    assert load_lm(arpa).logprob([], "vum") == pytest.approx(-2.0 * math.log(10))  # its own <unk> as is
+    arpa.write_text("\\data\\\n\\1-grams:\n-99 <s>\n-inf go\n\\end\\\n", encoding="utf-8")
+    assert load_lm(arpa).logprob([], "vum") == -20.0  # no usable unigram: the old floor
 
 
 def test_hotwords_outside_the_alphabet_are_named_and_ignored() -> None:

@@ -4,10 +4,17 @@ An ARPA file (the format of KenLM, SRILM, CMU Sphinx) is read as is (log10 proba
 weights). Plain text (one sentence per line, normalised like transcripts) is turned into an
 interpolated Kneser-Ney model of the given order (modified discounts per order from the counts of
 counts), stored in the same back-off form, so both kinds are scored by one routine.
+
+A word outside the model's vocabulary gets the ``<unk>`` probability. An ARPA file without a ``<unk>``
+entry gets one tenth of its rarest word's unigram probability (as Kneser-Ney gives ``<unk>`` less than
+any seen word, and as NRC Portage's heuristic ``<unk>`` sits just below the lowest unigram), not a fixed
+floor: a floor far below the model's own words made an unknown word cost more than the acoustics of a
+clearly spoken one, and the beam dropped it ("go vum" became "go").
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -21,7 +28,11 @@ __all__ = ["BOS", "EOS", "UNK", "WordLM", "load_lm"]
 
 BOS, EOS, UNK = "<s>", "</s>", "<unk>"
 _LN10 = math.log(10.0)
-_UNK_FLOOR = -20.0  # natural-log probability of a word unknown to a model that has no <unk> entry
+_UNK_BELOW_RAREST = _LN10  # without <unk>: an unknown word is this far (ln) below the rarest known word
+_UNK_FLOOR = -20.0  # ln p of an unknown word when the model has neither <unk> nor any usable unigram
+_ARPA_NEVER = -99.0 * _LN10  # ARPA's conventional "never" (e.g. the unigram of <s>)
+
+logger = logging.getLogger(__name__)
 
 
 class WordLM:
@@ -41,7 +52,9 @@ class WordLM:
         self.backoffs = backoffs
         self.vocab = frozenset(k[0] for k in probs if len(k) == 1) - {BOS, EOS, UNK}
         self.prefixes = frozenset(w[:i] for w in self.vocab for i in range(1, len(w) + 1))
-        self._unk = probs.get((UNK,), _UNK_FLOOR)
+        unk = probs.get((UNK,))
+        self.has_unk = unk is not None
+        self._unk = unk if unk is not None else _unk_estimate(probs, self.vocab)
 
     def logprob(self, history: Sequence[str], word: str) -> float:
         """``ln p(word | history)`` with back-off; unknown words get the ``<unk>`` probability."""
@@ -163,7 +176,17 @@ class WordLM:
             raise LanguageModelError(
                 f"{where} has no \\data\\ n-gram sections; give an ARPA file or plain text"
             )
-        return cls(order, probs, backoffs)
+        lm = cls(order, probs, backoffs)
+        if not lm.has_unk:
+            logger.info("%s has no <unk>: an unknown word gets ln p = %.2f", where, lm.logprob([], UNK))
+        return lm
+
+
+def _unk_estimate(probs: dict[tuple[str, ...], float], vocab: frozenset[str]) -> float:
+    """``ln p(<unk>)`` for a model without one: its rarest word's unigram, less ``_UNK_BELOW_RAREST``
+    (unigrams at ARPA's -99 "never" or -inf are left out; :data:`_UNK_FLOOR` when none is left)."""
+    usable = [p for (w, *rest), p in probs.items() if not rest and w in vocab and p > _ARPA_NEVER]
+    return min(usable) - _UNK_BELOW_RAREST if usable else _UNK_FLOOR
 
 
 def load_lm(path: str | Path, order: int = 3) -> WordLM:
