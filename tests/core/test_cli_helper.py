@@ -15,7 +15,7 @@ import pytest
 
 APP = textwrap.dedent(
     '''
-    import enum, math, os, signal, time
+    import enum, logging, math, os, signal, time
     from pathlib import Path
     from typing import Annotated
     import typer
@@ -41,6 +41,8 @@ APP = textwrap.dedent(
             raise DataError(f"{path}: line 3 is not a number; fix the file")
         if path.name == "boom":
             raise ZeroDivisionError("x")
+        if path.name == "warn":
+            logging.getLogger("carrousel.toy").warning("ignored: " + ", ".join(f"'w{i}' (not spelt)" for i in range(20)))
         if path.name == "missing":
             open(path)
         if path.name == "nan":
@@ -135,6 +137,16 @@ def test_runtime_errors_exit_1_with_one_line_no_traceback(toy: Path, name: str, 
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], r.stderr
     assert "Traceback" not in r.stderr and "nan" not in r.stdout.lower()
+
+
+@pytest.mark.parametrize("columns", ["", "40", "200"])
+def test_a_long_warning_is_one_line_whatever_the_width(toy: Path, columns: str) -> None:
+    """A log record longer than the console was wrapped into padded lines (RichHandler's table): at 80
+    columns whenever stderr was not a terminal, so a warning came out split for grep and log readers."""
+    r = call(toy, "scan", "warn", COLUMNS=columns)
+    assert r.returncode == 0, r.stderr
+    names = ", ".join(f"'w{i}' (not spelt)" for i in range(20))
+    assert r.stderr == f"WARNING  ignored: {names}\n"
 
 
 def test_verbose_shows_the_traceback(toy: Path) -> None:

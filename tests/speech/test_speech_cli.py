@@ -117,11 +117,14 @@ def test_hotwords_the_model_cannot_spell_are_named_in_one_warning(
     capsys, monkeypatch, write_wav, tone, model
 ) -> None:
     """A hotword with characters outside the alphabet, or nothing left once normalised, was dropped
-    silently; now one warning per run names each with the reason (the usable ones still apply)."""
+    silently; now one warning per run names each with the reason (the usable ones still apply), on one
+    line when stderr is not a terminal (it was wrapped at 80 columns)."""
+    monkeypatch.delenv("COLUMNS", raising=False)
     a, b = write_wav("a.wav", tone(1.0)), write_wav("b.wav", tone(0.7))
     args = ["--hotword", "café", "--hotword", "box", "--hotword", "!!!", str(a), str(b)]
     code, out, err = speech(capsys, monkeypatch, "transcribe", "--model", model, *args)
     assert code == 0 and len(out.splitlines()) == 2
+    assert len(err.splitlines()) == 1 and err.startswith("WARNING  hotwords ignored"), err
     flat = " ".join(err.split())
     assert flat.count("hotwords ignored") == 1 and "'café' ('é' not in its alphabet)" in flat
     assert "'!!!' (nothing left once normalised)" in flat and "'box'" not in flat

@@ -9,13 +9,13 @@ its commands with :func:`command` and is started by :func:`run`, so all of them 
 ``-q`` / ``--quiet``    errors only: no progress bars, no logs
 choices                 :class:`enum.Enum` options: ``--help`` lists them, a wrong one is a usage error
 flags                   ``--json``, ``--exact-qvalues``...: on/off switches that take no value
-stdout / stderr         results (tables, hits, JSON) on stdout; logs, progress and errors on stderr
+stdout / stderr         results (tables, hits, JSON) on stdout; logs (a line each), progress, errors on stderr
 ``--json``              strict JSON on stdout (no NaN/Infinity: a non-finite number is an error)
 exit codes              0 ok; 1 runtime or data error (one line ``error: ...``); 2 usage error;
                         130 interrupted (Ctrl-C or SIGTERM; temporary files are removed)
 ======================  ===========================================================================
 
-Only this core module imports typer and rich (``import carrousel.core`` does not load it). Library code
+Only core's ``cli*`` modules import typer and rich (``import carrousel.core`` loads neither). Library code
 raises one-line errors (:class:`~carrousel.core.errors.CarrouselError`); the boundary makes any error one.
 """
 
@@ -38,6 +38,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any, TypeVar
 
+from carrousel.core.cli_logging import OneLineHandler
 from carrousel.core.cli_ranks import launch_rank, rank_zero_outputs
 from carrousel.core.cli_values import Above, Below, FloatRange, number_problem, to_jsonable
 from carrousel.core.errors import CarrouselError
@@ -47,7 +48,6 @@ from carrousel.core.optional import missing_extra
 try:  # the carrousel-core[cli] extra
     import typer
     from rich.console import Console
-    from rich.logging import RichHandler
     from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 except ImportError as e:
@@ -248,7 +248,7 @@ def _setup(verbose: bool, quiet: bool) -> None:
     quiet = quiet or launch_rank() > 0  # torchrun's other ranks: errors only
     _STATE.update(verbose=verbose, quiet=quiet)
     level = logging.ERROR if quiet else logging.INFO if verbose else logging.WARNING
-    handler = RichHandler(console=stderr, show_path=False, show_time=False, rich_tracebacks=False)
+    handler = OneLineHandler(console=stderr, show_path=False, show_time=False, rich_tracebacks=False)
     for logger_name in ("carrousel", "py.warnings"):
         log = logging.getLogger(logger_name)
         log.handlers[:] = [handler]

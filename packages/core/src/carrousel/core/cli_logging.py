@@ -1,0 +1,36 @@
+"""The log handler of the command lines (:mod:`carrousel.core.cli`): each record on one line of stderr.
+
+Rich's :class:`~rich.logging.RichHandler` lays a record out as a table as wide as the console, so a long
+message was wrapped into several lines padded with spaces: at 80 columns whenever stderr is not a
+terminal (a pipe, a file, a CI log), which split every long warning for ``grep`` and for the tools that
+read logs line by line. :class:`OneLineHandler` keeps Rich's level names, styles and highlighting and
+prints the record as one line (a terminal still folds it on screen).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from carrousel.core.optional import missing_extra
+
+try:  # the carrousel-core[cli] extra
+    from rich.logging import RichHandler
+    from rich.text import Text
+except ImportError as e:
+    raise missing_extra(e, "rich", "carrousel-core[cli]", "the CLI helper (carrousel.core.cli)") from None
+
+__all__ = ["OneLineHandler"]
+
+
+class OneLineHandler(RichHandler):
+    """A :class:`~rich.logging.RichHandler` that prints each record as ``LEVEL    message`` on one line."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Prints the record (its level padded to 8 characters, a space, its message), never wrapped."""
+        try:
+            message = self.render_message(record, self.format(record))
+            line = Text.assemble(self.get_level_text(record), " ")
+            line.append_text(message if isinstance(message, Text) else Text(str(message)))
+            self.console.print(line, soft_wrap=True)
+        except Exception:
+            self.handleError(record)
