@@ -113,6 +113,36 @@ def test_a_bad_file_in_a_batch_is_reported_and_the_others_transcribed(
     assert len(err.strip().splitlines()) == 4  # the bad files are failures: shown under --quiet too
 
 
+def test_a_feature_file_for_another_front_end_is_a_per_file_error_in_a_batch(
+    capsys, monkeypatch, tmp_path, write_wav, tone
+) -> None:
+    """A Sphinx .mfc file given to a model with another front end (here log-mel) stopped the whole batch
+    (a config error, not a file error); now it is a warning line and a JSON "error" entry like any bad
+    file, the others are transcribed and the command exits 1 naming it. Alone, it is the error."""
+    feats = FeatureConfig(kind="logmel", n_mels=20)
+    net = CTCModel(CTCModelConfig(20, ENGLISH.size, hidden=8, layers=1, conv_channels=8)).eval()
+    logmel = str(
+        Recognizer(net, ENGLISH, feats, np.zeros(20, np.float32), np.ones(20, np.float32)).save(
+            tmp_path / "m"
+        )
+    )
+    mfc = tmp_path / "digits.mfc"
+    mfc.write_bytes(np.array([13 * 50], "<i4").tobytes() + np.zeros((50, 13), "<f4").tobytes())
+    a, b = write_wav("a.wav", tone(1.0)), write_wav("b.wav", tone(0.7))
+    files = [str(a), str(mfc), str(b)]
+    code, out, err = speech(capsys, monkeypatch, "transcribe", "--model", logmel, "--json", *files)
+    assert code == 1, err
+    doc = json.loads(out)
+    assert [d["path"] for d in doc] == files and ["error" in d for d in doc] == [False, True, False]
+    assert "Sphinx MFCC features" in doc[1]["error"] and "front end" in doc[1]["error"]
+    lines = err.strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith(f"warning: {mfc} holds Sphinx MFCC features")
+    assert lines[1].startswith("error: 1 of 3 files could not be transcribed") and str(mfc) in lines[1]
+    code, out, err = speech(capsys, monkeypatch, "transcribe", "--model", logmel, str(mfc))
+    assert (code, out) == (1, "") and err.startswith(f"error: {mfc} holds Sphinx MFCC features"), err
+    assert len(err.strip().splitlines()) == 1
+
+
 def test_hotwords_the_model_cannot_spell_are_named_in_one_warning(
     capsys, monkeypatch, write_wav, tone, model
 ) -> None:

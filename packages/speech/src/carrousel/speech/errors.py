@@ -15,6 +15,7 @@ __all__ = [
     "CorpusError",
     "CorruptAudioError",
     "EmptyAudioError",
+    "FrontEndMismatchError",
     "LanguageModelError",
     "SilentAudioError",
     "SpeechConfigError",
@@ -51,6 +52,14 @@ class SilentAudioError(AudioError):
 
 class AudioTooLongError(AudioError):
     """The recording is longer than the configured limit (``--max-seconds``)."""
+
+
+class FrontEndMismatchError(AudioError, SpeechConfigError):
+    """A feature file (Sphinx ``.mfc``) was computed by another front end than the model's.
+
+    An :class:`AudioError` (a file the model cannot use: with several files it is skipped and reported
+    like a bad recording) and, as before, a :class:`SpeechConfigError`.
+    """
 
 
 class CorpusError(SpeechError, DataError):

@@ -38,6 +38,7 @@ from carrousel.speech.decoding import Word, decode
 from carrousel.speech.errors import (
     AudioError,
     AudioTooLongError,
+    FrontEndMismatchError,
     SilentAudioError,
     SpeechConfigError,
     StreamingError,
@@ -212,7 +213,10 @@ class Recognizer:
         """Normalised features of a whole file and the seconds trimmed from its start."""
         if path.endswith(".mfc"):
             if self.features.kind != "mfcc" or self.features.n_mfcc != 13:
-                raise SpeechConfigError(f"{path} holds Sphinx MFCC features; this model's front end differs")
+                raise FrontEndMismatchError(
+                    f"{path} holds Sphinx MFCC features (13 cepstra) but this model's front end is "
+                    f"{self.features.kind} with {self.features.size} features; give the recording's audio"
+                )
             return self.extractor.normalize(torch.from_numpy(read_sphinx_mfc(path))), 0.0
         rate = self.features.sample_rate
         audio = read_audio(path, rate)
