@@ -68,7 +68,27 @@ def _readme_commands() -> list[tuple[str, list[str]]]:
                     words = shlex.split(re.sub(r"^(\$ |\S*/bin/|\w+=\S+ )+", "", part.strip()))
                     if words and words[0] in PROGRAMS:
                         found.append((f"{path.relative_to(README.parent)}:{first + offset}", words))
+        for span in re.finditer(r"`(torchrun [^`]*)`", text):  # torchrun ... --no-python -- nlp ...
+            words = shlex.split(span.group(1))
+            if "--" in words and words[words.index("--") + 1 :][:1] in ([p] for p in PROGRAMS):
+                where = f"{path.relative_to(README.parent)}:{text[: span.start()].count(chr(10)) + 1}"
+                found.append((where, words[words.index("--") + 1 :]))
     return found
+
+
+def test_readme_torchrun_lines_run_the_command_itself() -> None:
+    """A domain command under torchrun is written ``torchrun ... --no-python -- nlp ...``: without ``--``
+    torchrun takes the command's ``--start`` for its ``--start-method``; without ``--no-python`` it runs
+    ``python nlp``, which needs ``$(which nlp)``. Before, the README wrote ``-- $(which nlp)``."""
+    lines = [
+        m.group(1) for path in READMES for m in re.finditer(r"(torchrun [^`\n]*)", path.read_text("utf-8"))
+    ]
+    ours = [line for line in lines if set(shlex.split(line)) & set(PROGRAMS)]
+    assert ours, lines
+    for line in ours:
+        words = shlex.split(line)
+        assert "--" in words and words[words.index("--") - 1] == "--no-python", line
+        assert words[words.index("--") + 1] in PROGRAMS, line
 
 
 def test_readme_commands_name_real_commands_options_and_choices() -> None:

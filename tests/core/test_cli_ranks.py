@@ -65,3 +65,66 @@ def test_other_ranks_print_and_write_nothing(tmp_path: Path, rank: int) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["toy.py"]  # no output, no temporary left
     r = _run(tmp_path, rank, "--fail")  # an error of its own still shows
     assert r.returncode == 1 and r.stderr.strip() == "error: the data ran out; give more"
+
+
+TORCHRUN_APP = textwrap.dedent(
+    """
+    import os, time
+    from carrousel.core import cli, cli_ranks
+    from carrousel.core.errors import DataError
+
+    cli_ranks.RANK_ZERO_WAIT_S = float(os.environ["WAIT_S"])
+    app = cli.create_app("toy", "A toy.", "toy 1.0")
+
+    @cli.command(app)
+    def train(fail_on: str = "0,1") -> None:
+        rank = int(os.environ["RANK"])
+        if str(rank) in fail_on.split(","):
+            raise DataError(f"--data d{rank}.csv: no such file; check the path")
+        time.sleep(60)  # a healthy rank, waiting in a collective for the one that failed
+
+    @cli.command(app)
+    def other() -> None:
+        pass
+
+    cli.run(app, "toy")
+    """
+)
+
+
+def _torchrun(tmp_path: Path, fail_on: str, wait_s: float = 30.0) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "toy.py").write_text(TORCHRUN_APP)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "WAIT_S": str(wait_s)}
+    for key in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        env.pop(key, None)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2", "--",
+           str(tmp_path / "toy.py"), "train", "--fail-on", fail_on]  # fmt: skip
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+
+
+def _errors_and_exit_codes(stderr: str) -> tuple[list[str], list[str]]:
+    """Our ``error:`` lines, and the exit codes of both ranks in torchrun's failure report."""
+    codes = [
+        line.split(":", 1)[1].split()[0]
+        for line in stderr.splitlines()
+        if line.strip().startswith("exitcode")
+    ]
+    return [line for line in stderr.splitlines() if line.startswith(("error:", "interrupted"))], codes
+
+
+def test_torchrun_error_of_every_rank_shows_once(tmp_path: Path) -> None:
+    """Before: the bad input met by both ranks showed twice (one ``error:`` line per rank) and the rank
+    stopped by torchrun while it ended exited -15. Now rank zero's line once, every rank exits 1."""
+    r = _torchrun(tmp_path, "0,1")
+    errors, codes = _errors_and_exit_codes(r.stderr)
+    assert r.returncode == 1 and errors == ["error: --data d0.csv: no such file; check the path"], r.stderr
+    assert codes == ["1", "1"], r.stderr
+
+
+def test_torchrun_error_of_another_rank_alone_still_shows(tmp_path: Path) -> None:
+    """Rank one alone fails (rank zero waits on in a collective): its own line shows, once, after it has
+    waited for rank zero's; rank zero, stopped by torchrun, adds no 'interrupted' and exits 1 too."""
+    r = _torchrun(tmp_path, "1", wait_s=1.0)
+    errors, codes = _errors_and_exit_codes(r.stderr)
+    assert r.returncode == 1 and errors == ["error: --data d1.csv: no such file; check the path"], r.stderr
+    assert codes == ["1", "1"], r.stderr

@@ -10,12 +10,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import torch
 from safetensors.torch import load_file
 from torch.utils.data import BatchSampler, DataLoader, RandomSampler, TensorDataset
 
+from carrousel.core.atomic import discarding_writes
 from carrousel.core.train import BucketBatchSampler, find_latest
-from carrousel.core.train.distributed import DistEnv, detect, shard_loader, shard_streams
+from carrousel.core.train.distributed import DistEnv, detect, leave_to_rank_zero, shard_loader, shard_streams
 
 HERE = Path(__file__).parent
 
@@ -119,3 +121,18 @@ def test_shard_streams_gives_each_rank_its_own_rows() -> None:
     assert [len(p) for p in parts] == [3, 3]  # the batch order (time) is kept
     assert torch.equal(parts[1][2]["x"], batches[2]["x"][1::2])
     assert shard_streams(batches, DistEnv(rank=0, world_size=8)) is batches  # fewer rows than ranks
+
+
+def test_leave_to_rank_zero_ends_only_a_rank_whose_outputs_are_discarded(monkeypatch: Any) -> None:
+    """Before: after training every torchrun rank of a command line scored, calibrated and reported again
+    (bio's null calibration, nlp's threshold and perplexity, finance's held-out scores), for outputs thrown
+    away. Now a non-zero rank inside the CLI's discarding_writes ends there (exit 0); nowhere else."""
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "1")
+    leave_to_rank_zero()  # a script under torchrun: every rank keeps its full result
+    with discarding_writes(), pytest.raises(SystemExit) as done:
+        leave_to_rank_zero()
+    assert done.value.code == 0
+    monkeypatch.setenv("RANK", "0")
+    with discarding_writes():
+        leave_to_rank_zero()  # rank zero goes on

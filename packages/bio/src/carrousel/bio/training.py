@@ -30,6 +30,7 @@ from carrousel.bio.task import MotifTask
 from carrousel.core.metrics import roc_auc
 from carrousel.core.train import Callback, Trainer
 from carrousel.core.train import TrainConfig as TrainerConfig
+from carrousel.core.train.distributed import leave_to_rank_zero
 
 __all__ = ["MIN_BACKGROUND", "FitResult", "calibrate", "fit_model", "gc_stratified_split", "windows_loader"]
 
@@ -202,6 +203,7 @@ def fit_model(
     val_loader = windows_loader(x[val_idx], y[val_idx], 512, False, seed) if n_val else None
     result = trainer.fit(windows_loader(x_tr, y_tr, batch_size, True, seed), val_loader)
     metrics = trainer.evaluate(val_loader) if val_loader is not None else {}
+    leave_to_rank_zero()  # the per-task AUROCs, motifs and null calibration below: rank zero's alone
     model = model.cpu()
     if n_val and y.shape[1] > 1:  # the trainer's AUROC pools all tasks; add the mean of per-task AUROCs
         lv, yv = predict_logits(model, x[val_idx]), y[val_idx]

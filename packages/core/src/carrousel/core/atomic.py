@@ -32,6 +32,7 @@ __all__ = [
     "is_special",
     "is_stdout",
     "umask_mode",
+    "writes_discarded",
     "writes_in_place",
 ]
 
@@ -52,6 +53,11 @@ def discarding_writes() -> Iterator[None]:
         yield
     finally:
         _DISCARD["on"] = before
+
+
+def writes_discarded() -> bool:
+    """True inside :func:`discarding_writes`: nothing this process writes will be kept."""
+    return _DISCARD["on"]
 
 
 @contextlib.contextmanager

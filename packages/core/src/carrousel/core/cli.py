@@ -39,7 +39,7 @@ from types import FrameType
 from typing import Annotated, Any, TypeVar
 
 from carrousel.core.cli_logging import OneLineHandler
-from carrousel.core.cli_ranks import launch_rank, rank_zero_outputs
+from carrousel.core.cli_ranks import launch_rank, peer_failed, rank_zero_outputs, show_error
 from carrousel.core.cli_values import Above, Below, FloatRange, number_problem, to_jsonable
 from carrousel.core.errors import CarrouselError
 from carrousel.core.export.choices import DeployPrecision, Exporter, InferencePrecision
@@ -287,7 +287,8 @@ def error_line(exc: BaseException) -> str:
 def _fail(exc: BaseException) -> typer.Exit:
     if _STATE["verbose"]:
         traceback.print_exception(exc, file=sys.stderr)
-    stderr.print(f"[red]error:[/red] {escape(error_line(exc))}", highlight=False)
+    if show_error(line := error_line(exc)):  # under torchrun: one rank's line, not every rank's
+        stderr.print(f"[red]error:[/red] {escape(line)}", highlight=False)
     return typer.Exit(EXIT_ERROR)
 
 
@@ -342,22 +343,20 @@ def run(app: typer.Typer, prog: str) -> None:
     except BrokenPipeError:
         code = EXIT_OK
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        for sig in (s for s, h in previous.items() if signal.getsignal(s) is _terminate):  # kept: ignored
+            signal.signal(sig, previous[sig])  # by a failing torchrun rank (show_error) until its end
+    if code == EXIT_INTERRUPTED and peer_failed():  # torchrun stops the others when one fails
+        code = EXIT_ERROR  # its error is the one line shown
     if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C inside a command into exit code 130
         stderr.print("interrupted", highlight=False)
-    _flush()
+    with suppress(BrokenPipeError, ValueError, OSError):
+        sys.stdout.flush()
     raise SystemExit(code if isinstance(code, int) else EXIT_OK)
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
     _STATE["interrupted"] = True
     raise KeyboardInterrupt  # unwinds through every atomic write, which removes its temporary file
-
-
-def _flush() -> None:
-    with suppress(BrokenPipeError, ValueError, OSError):
-        sys.stdout.flush()
 
 
 def emit_json(obj: Any) -> None:

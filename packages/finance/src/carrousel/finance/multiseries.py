@@ -29,6 +29,7 @@ import pandas as pd
 import torch
 
 from carrousel.core.device import check_inference
+from carrousel.core.train.distributed import leave_to_rank_zero
 from carrousel.finance.aci import aci_run, aci_states
 from carrousel.finance.baselines import baseline_forecasts
 from carrousel.finance.bundle import ForecasterBundle
@@ -258,6 +259,7 @@ def train_global(
     )  # fmt: skip
     with quiet_missing():
         fitted = fit_at(series, cuts, cfg, panel)
+    leave_to_rank_zero()  # the ACI states and held-out scores below: rank zero's alone under torchrun
     fitted.scalers = known_scalers(fitted.scalers)
     seconds = time.perf_counter() - t0
     gamma = cfg.backtest.aci_gamma  # each series' ACI state over its validation windows, up to its cut-off

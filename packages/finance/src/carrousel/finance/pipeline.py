@@ -27,6 +27,7 @@ import torch
 from carrousel.core.atomic import atomic_dir, atomic_write_text
 from carrousel.core.config import to_dict
 from carrousel.core.device import check_inference
+from carrousel.core.train.distributed import leave_to_rank_zero
 from carrousel.finance.backtest import BacktestResult, forecast_table, run_backtest
 from carrousel.finance.bundle import KIND, ForecasterBundle, ForecastRow, TickerForecast, find_bundle, qlabel
 from carrousel.finance.config import FinanceConfig, ModelConfig, WindowConfig, for_series
@@ -340,6 +341,7 @@ def forecast(
         logger.info("%s", board["verdict"])
     logger.info("fitting the final model on all data")
     fitted = fit_at(series, {s.ticker: len(s.close) - 1 for s in series}, cfg)
+    leave_to_rank_zero()  # the forecasts, charts and files below: rank zero's alone under torchrun
     bundle = ForecasterBundle.trained(
         fitted, cfg, histories, board, bt.aci_states if bt is not None else None
     )

@@ -19,7 +19,7 @@ from carrousel.core.train.distill import (
     soft_loss,
     soft_targets,
 )
-from carrousel.core.train.distributed import DistEnv, is_rank_zero
+from carrousel.core.train.distributed import DistEnv, is_rank_zero, leave_to_rank_zero
 from carrousel.core.train.ema import WeightAverage
 from carrousel.core.train.inference import predict
 from carrousel.core.train.lr_finder import LRFinderResult, find_lr, suggest_lr
@@ -57,6 +57,7 @@ __all__ = [
     "frame_kl",
     "get_rng_state",
     "is_rank_zero",
+    "leave_to_rank_zero",
     "load_checkpoint",
     "predict",
     "save_checkpoint",

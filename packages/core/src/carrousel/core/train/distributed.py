@@ -26,6 +26,8 @@ import torch
 import torch.distributed as dist
 from torch.utils.data import DataLoader, DistributedSampler, IterableDataset, RandomSampler, Sampler
 
+from carrousel.core.atomic import writes_discarded
+
 __all__ = [
     "DistEnv",
     "all_reduce_sum",
@@ -35,6 +37,7 @@ __all__ = [
     "detect",
     "init_distributed",
     "is_rank_zero",
+    "leave_to_rank_zero",
     "shard_loader",
     "shard_streams",
 ]
@@ -226,3 +229,15 @@ def barrier() -> None:
     """Waits for every rank (no-op in single-process runs)."""
     if dist.is_available() and dist.is_initialized():
         dist.barrier()
+
+
+def leave_to_rank_zero() -> None:
+    """Ends this process (exit 0) when its outputs are discarded and its part is done: a rank other than
+    zero of a command line under ``torchrun`` (:mod:`carrousel.core.cli_ranks`), past the last collective
+    step. Called after training, so that the scoring, calibration and reports that only make the printed
+    and written results run on rank zero alone, not again on every rank. A no-op anywhere else (one
+    process, or a script or notebook under ``torchrun``: every rank returns its full result).
+    """
+    if detect().rank != 0 and writes_discarded():
+        logger.info("rank %d: training done, the rest is rank zero's", detect().rank)
+        raise SystemExit(0)

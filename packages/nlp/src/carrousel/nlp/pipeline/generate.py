@@ -27,7 +27,7 @@ from carrousel.core.decode import sample_next
 from carrousel.core.device import check_inference
 from carrousel.core.export import reduced_precision
 from carrousel.core.train import Trainer
-from carrousel.core.train.distributed import shard_streams
+from carrousel.core.train.distributed import leave_to_rank_zero, shard_streams
 from carrousel.nlp.baselines import NGramLM
 from carrousel.nlp.config import GenerateConfig, LMDataConfig, LMEvaluateConfig, LMTrainConfig
 from carrousel.nlp.data import read_corpus, stream_batches
@@ -124,6 +124,7 @@ def train_lm(cfg: LMTrainConfig, out: str | Path) -> LMTrainResult:
     model = build_language_model(cfg.model, tokenizer.vocab_size)
     trainer = Trainer(model, LanguageModelTask(), train_config(fit, tbptt_steps=cfg.bptt, tbptt_carry=True))
     result = trainer.fit(train_batches, val_batches)
+    leave_to_rank_zero()  # the held-out perplexity below: rank zero's alone under torchrun
     nll, count = sequence_nll(model, held_ids)
     bundle = Bundle(
         kind=KIND,

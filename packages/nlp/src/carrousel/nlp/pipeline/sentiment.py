@@ -23,7 +23,7 @@ from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.core.device import check_inference
 from carrousel.core.export.deploy import load_runtime
 from carrousel.core.metrics import Average, accuracy, f1, precision, recall, roc_auc
-from carrousel.core.train import Task, Trainer, predict
+from carrousel.core.train import Task, Trainer, leave_to_rank_zero, predict
 from carrousel.nlp import plots
 from carrousel.nlp.config import SentimentEvaluateConfig, SentimentTrainConfig, TextDataConfig
 from carrousel.nlp.data import (
@@ -95,8 +95,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
         TextDataError: unreadable data, fewer than two classes, a class with one row.
         ColumnNotFoundError, EmptyTextError: see :func:`carrousel.nlp.data.load_texts`.
     """
-    start = time.perf_counter()
-    data = load_texts(cfg.data)
+    start, data = time.perf_counter(), load_texts(cfg.data)
     texts, raw_labels = data.texts, data.labels
     if cfg.exclude:
         banned = load_texts(TextDataConfig(cfg.exclude)).texts
@@ -155,6 +154,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
     trainer = Trainer(model, task, train_config(fit))
     result = trainer.fit(train_loader, val_loader)
     final = trainer.evaluate(val_loader)
+    leave_to_rank_zero()  # the threshold's predictions below: rank zero's alone under torchrun
     counts = np.bincount(y[train_idx], minlength=len(labels))
     bundle = Bundle(
         kind=KIND,
