@@ -84,7 +84,8 @@ def test_predict_many_series_from_a_frame_matches_the_bundle(
     assert len(model.predict(df)) == 2 * cfg.window.horizon
     with pytest.raises(FrameError, match=r"h=4 is outside 1\.\.3"):
         model.predict(df, h=4)
-    short = pd.concat([df, df[df["unique_id"] == "MSFT"].tail(5).assign(unique_id="NEW")])
+    short = df[df["unique_id"] == "MSFT"].tail(5).assign(unique_id="NEW")  # skipped beside longer series
+    assert model.predict(pd.concat([df, short])).attrs["skipped"][0]["unique_id"] == "NEW"
     with pytest.raises(FrameError, match="series NEW has 5 row"):
         model.predict(short)
     bare = df[["unique_id", "ds", "y"]]  # y only: the other inputs at their training means, still finite

@@ -152,7 +152,8 @@ def register(app: typer.Typer) -> None:
         precision: PrecisionOpt = None,
         as_json: AsJson = False,
     ) -> None:
-        """Forecast every series of a long table with a saved model (new series: scaled by their own history)."""
+        """Forecast every series of a long table with a saved model (new series: scaled by their own history;
+        series too short for the model are skipped, named in a warning)."""
         from carrousel.finance.frames import Forecaster, read_frame
 
         to_stdout = stdout_only(out, as_json, "--out")  # CSV only there: no table after it
@@ -162,7 +163,8 @@ def register(app: typer.Typer) -> None:
                 raise FinanceConfigError(f"--out {out}: use a .csv or .parquet file name")
             check_output_file(out, "--out", inputs=[data])
         model = Forecaster.from_pretrained(model_dir, _pick(precision, "fp32"))
-        pred = model.predict(read_frame(data), h=horizon)
+        pred = model.predict(read_frame(data), h=horizon)  # too-short series skipped, named in a warning
+        skipped = pred.attrs.get("skipped", [])
         if out is not None:
             with atomic_path(out) as tmp:
                 if parquet:
@@ -186,10 +188,12 @@ def register(app: typer.Typer) -> None:
                     "rows": rows,
                     "out": None if out is None else str(out),
                     "aci": aci,
+                    "skipped": skipped,
                 }
             )
             return
-        table = Table(title=f"forecasts of {pred['unique_id'].nunique()} series")
+        more = f" ({len(skipped)} skipped: too short)" if skipped else ""
+        table = Table(title=f"forecasts of {pred['unique_id'].nunique()} series{more}")
         for col in pred.columns:
             table.add_column(col, justify="left" if col in ("unique_id", "ds") else "right")
         for r in rows:

@@ -44,6 +44,7 @@ __all__ = [
     "normalise_columns",
     "read_price_csv",
     "warn_absent_inputs",
+    "warn_short_series",
     "yahoo_reachable",
 ]
 
@@ -294,6 +295,28 @@ def warn_absent_inputs(*series: tuple[str, pd.DataFrame]) -> None:
             "closes alone",
             warned - _NAMED_ABSENT,
         )
+
+
+def warn_short_series(short: list[tuple[str, int]], total: int, need: int) -> None:
+    """One warning line naming the series left out for holding fewer than ``need`` rows: five by name with
+    their row counts, then a count of the rest (as :func:`warn_absent_inputs`); nothing when none was.
+
+    Args:
+        short: ``(name, rows)`` of each series left out, in the table's order.
+        total: series in the table.
+        need: rows a series needs.
+    """
+    if not short:
+        return
+    named = ", ".join(
+        f"{name} ({rows} row{'' if rows == 1 else 's'})" for name, rows in short[:_NAMED_ABSENT]
+    )
+    more = f" and {len(short) - _NAMED_ABSENT} more" if len(short) > _NAMED_ABSENT else ""
+    logger.warning(
+        "skipped %d of %d series, too short for this model (it reads the last %d rows: its lookback and the "
+        "returns before it): %s%s; give them more history to forecast them",
+        len(short), total, need, named, more,
+    )  # fmt: skip
 
 
 @functools.lru_cache(maxsize=4)

@@ -9,7 +9,7 @@ so nothing after a training cut-off can reach the inputs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,7 @@ __all__ = [
     "feature_names",
     "fit_scaler",
     "input_features",
+    "known_scalers",
     "make_windows",
     "target_scales",
     "training_origins",
@@ -118,6 +119,16 @@ class Scaler:
     def target_scale(self, horizon: int) -> np.ndarray:
         """``(H,)`` divisor of the cumulative-return targets per horizon (the ``static`` target scale)."""
         return (self.ret_std * np.sqrt(np.arange(1, horizon + 1))).astype(np.float64)
+
+
+def known_scalers(scalers: dict[str, Scaler]) -> dict[str, Scaler]:
+    """Scalers without NaN statistics (an absent column: mean 0, std 1, so its inputs stay 0 when saved)."""
+    out = {}
+    for name, scaler in scalers.items():
+        mean = tuple(v if np.isfinite(v) else 0.0 for v in scaler.mean)
+        std = tuple(v if np.isfinite(v) else 1.0 for v in scaler.std)
+        out[name] = replace(scaler, mean=mean, std=std)
+    return out
 
 
 def ewma_volatility(logret: np.ndarray, lam: float = EWMA_LAMBDA) -> np.ndarray:

@@ -37,9 +37,9 @@ from carrousel.finance.aci import aci_states
 from carrousel.finance.backtest import forecast_table, run_backtest
 from carrousel.finance.bundle import ForecasterBundle, qlabel
 from carrousel.finance.config import FinanceConfig, for_series
-from carrousel.finance.data import PriceHistory, warn_absent_inputs
+from carrousel.finance.data import PriceHistory, warn_absent_inputs, warn_short_series
 from carrousel.finance.errors import FrameError
-from carrousel.finance.features import Scaler, SeriesData, build_series
+from carrousel.finance.features import SeriesData, build_series, known_scalers
 from carrousel.finance.panel import panel_windows
 from carrousel.finance.training import fit_at
 from carrousel.finance.validation import check_daily
@@ -303,8 +303,9 @@ class Forecaster:
 
         Args:
             df: ``unique_id, ds, y`` (+ optional ``open, high, low, volume``), many series at once; each needs
-                at least the model's lookback of rows. A series the model was not trained on is scaled with
-                its own history.
+                the rows the model reads (its lookback and the returns before it): a shorter series is
+                skipped, named in one warning. A series the model was not trained on is scaled with its own
+                history.
             h: sessions ahead, ``1..H`` (default ``H``, the horizon the model was trained for).
 
         Returns:
@@ -313,10 +314,11 @@ class Forecaster:
             When the model carries adaptive conformal states, also ``p10_aci, p90_aci`` (each quantile but
             the median, which ACI leaves unchanged): the interval recalibrated by the series' state continued
             through the frame's rows after the state's last origin (NaN for a series without a state, or
-            whose frame does not reach that origin).
+            whose frame does not reach that origin). ``.attrs["skipped"]`` lists the series skipped, each
+            ``{"unique_id", "reason": "too short", "rows", "need"}`` (empty when none was).
 
         Raises:
-            FrameError: a malformed frame, or ``h`` not an integer in ``1..H``.
+            FrameError: a malformed frame, ``h`` not an integer in ``1..H``, or no series long enough.
         """
         h = self.horizon if h is None else as_int(h, "h", FrameError, self.horizon)
         if not 1 <= h <= self.horizon:
@@ -324,17 +326,23 @@ class Forecaster:
                 f"h={h} is outside 1..{self.horizon}: this model forecasts {self.horizon} sessions; "
                 f"use h <= {self.horizon} or train a model with that horizon"
             )
+        window = self.bundle.fitted.window
+        need = window.lookback + (20 if window.indicators else 1)
         rows: list[dict[str, object]] = []
         with quiet_missing():
-            for history in _histories(validate_frame(df)):
-                need = self.bundle.fitted.window.lookback + (
-                    20 if self.bundle.fitted.window.indicators else 1
+            histories = _histories(validate_frame(df))
+            short = [(s.ticker, len(s.frame)) for s in histories if len(s.frame) < need]
+            if len(short) == len(histories):  # nothing left to forecast
+                (name, n), many = short[0], len(short) > 1
+                start = f"none of the {len(short)} series is long enough (series {name} has {n} row(s))"
+                raise FrameError(
+                    f"{start if many else f'series {name} has {n} row(s)'}; this model reads the last {need} "
+                    f"(its lookback and the returns before it): give {'them' if many else 'it'} more history"
                 )
+            warn_short_series(short, len(histories), need)
+            for history in histories:
                 if len(history.frame) < need:
-                    raise FrameError(
-                        f"series {history.ticker} has {len(history.frame)} row(s); this model reads the last "
-                        f"{need} (its lookback and the returns before it): give it more history"
-                    )
+                    continue
                 fc = self.bundle(history, baselines=False)
                 rows += [
                     {"unique_id": fc.ticker, "ds": r.date, **r.quantiles, **self._aci_columns(fc.aci, i)}
@@ -342,6 +350,9 @@ class Forecaster:
                 ]
         out = pd.DataFrame(rows)
         out["ds"] = pd.to_datetime(out["ds"])
+        out.attrs["skipped"] = [
+            {"unique_id": u, "reason": "too short", "rows": n, "need": need} for u, n in short
+        ]
         return out
 
     def _aci_columns(self, aci: tuple[dict[str, float], ...], step: int) -> dict[str, float]:
@@ -351,16 +362,6 @@ class Forecaster:
             return {}
         labels = [qlabel(q) for q in self.bundle.fitted.quantiles if q != 0.5]
         return {f"{lab}_aci": aci[step][lab] if aci else float("nan") for lab in labels}
-
-
-def known_scalers(scalers: dict[str, Scaler]) -> dict[str, Scaler]:
-    """Scalers without NaN statistics (an absent column: mean 0, std 1, so its inputs stay 0 when saved)."""
-    out = {}
-    for name, scaler in scalers.items():
-        mean = tuple(v if np.isfinite(v) else 0.0 for v in scaler.mean)
-        std = tuple(v if np.isfinite(v) else 1.0 for v in scaler.std)
-        out[name] = replace(scaler, mean=mean, std=std)
-    return out
 
 
 def cross_validation(
