@@ -71,4 +71,3 @@ def test_the_blas_pools_are_found_once_not_at_every_fit(
     for cut in (n - 300, n - 200, n - 100):
         baselines.garch_forecast(aapl, cut, np.arange(cut, n), 3, (0.1, 0.5, 0.9))
     assert len(scans) == 1  # a threadpool_limits(...) per fit scanned the loaded libraries three times
-

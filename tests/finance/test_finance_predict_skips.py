@@ -69,7 +69,9 @@ def test_predict_forecasts_the_long_series_and_names_the_short_ones_in_one_warni
     assert [s["rows"] for s in skipped] == [5, 8, 10, 12, 15, 18, 20]
     lines = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
     assert len(lines) == 1 and "\n" not in lines[0], lines
-    assert lines[0].startswith(f"skipped 7 of 9 series, too short for this model (it reads the last {NEED} rows")
+    assert lines[0].startswith(
+        f"skipped 7 of 9 series, too short for this model (it reads the last {NEED} rows"
+    )
     assert "S0 (5 rows), S1 (8 rows), S2 (10 rows), S3 (12 rows), S4 (15 rows) and 2 more" in lines[0]
     assert "S5" not in lines[0] and forecaster.predict(_panel(["L0"], 120)).attrs["skipped"] == []
 
@@ -85,7 +87,10 @@ def test_predict_is_an_error_only_when_no_series_is_long_enough(model: tuple[For
     with pytest.raises(FrameError) as every:
         forecaster.predict(_mixed().query("unique_id.str.startswith('S')"))
     message = str(every.value)
-    assert message.startswith("none of the 7 series is long enough (series S0 has 5 row(s));") and "\n" not in message
+    assert (
+        message.startswith("none of the 7 series is long enough (series S0 has 5 row(s));")
+        and "\n" not in message
+    )
     assert message.endswith("give them more history")
 
 
@@ -103,5 +108,7 @@ def test_cli_predict_lists_the_skipped_series_and_fails_in_one_line_when_none_is
     table = invoke("finance", "predict", "--data", tmp_path / "mixed.csv", "--model-dir", folder)
     assert table.code == 0 and "forecasts of 2 series (7 skipped: too short)" in table.stdout, table.stdout
     _mixed().query("unique_id.str.startswith('S')").to_csv(tmp_path / "short.csv", index=False)
-    failed = invoke("finance", "predict", "--data", tmp_path / "short.csv", "--model-dir", folder, "--json", "-q")
+    failed = invoke(
+        "finance", "predict", "--data", tmp_path / "short.csv", "--model-dir", folder, "--json", "-q"
+    )
     assert_clean_failure(failed, 1, "none of the 7 series is long enough")
