@@ -233,7 +233,7 @@ def scan(
 ) -> None:
     """Find transcription-factor binding sites on both strands of a genome."""
     from carrousel.bio import pipeline
-    from carrousel.bio.formats import render_hits
+    from carrousel.bio.formats import iter_hits_text
 
     if out is not None and (str(out) == "-" or os.path.realpath(out) == os.path.realpath("/dev/stdout")):
         out = None  # stdout: the hits are printed in place, as without --out
@@ -263,7 +263,8 @@ def scan(
             summary["out"] = str(out)
         cli.emit_json(summary)
     elif out is None:
-        cli.echo(render_hits(result, fmt or HitFormat.bed), nl=False)
+        for piece in iter_hits_text(result, fmt or HitFormat.bed):
+            cli.echo(piece, nl=False)
     else:
         how = [f"PWM background {result.background_kind}"] if result.method != "model" else []
         if result.model_null:

@@ -28,7 +28,8 @@ A hit whose score, p-value or q-value is not finite is an error naming its motif
 model column that does not apply, such as a PWM hit's model p-value, is ``NA`` / ``null``). The format
 follows the file's extension (``.bed``, ``.gff3``/``.gff``, ``.tsv``/``.txt``, ``.json``, each also
 gzip-compressed as ``.gz``); any other extension is an error unless the format is given. A special file
-(``/dev/stdout``, a FIFO) is written in place, as BED unless the format is given.
+(``/dev/stdout``, a FIFO) is written in place, as BED unless the format is given. A scan's hits are
+rendered and written a table at a time (:func:`~carrousel.bio.hit_store.hit_blocks`), never as one text.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ import gzip
 import json
 import math
 import re
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +47,9 @@ import numpy as np
 
 from carrousel.bio.config import HitFormat
 from carrousel.bio.errors import NonFiniteHitError, ScanConfigError
+from carrousel.bio.hit_store import hit_blocks
 from carrousel.bio.hits import COLUMN_DOCS, Hits, ScanResult
-from carrousel.core.atomic import atomic_write_bytes, is_special
+from carrousel.core.atomic import atomic_path, is_special
 from carrousel.core.errors import CarrouselError, OutputError
 
 __all__ = [
@@ -54,6 +58,7 @@ __all__ = [
     "format_for",
     "gff3_escape",
     "gff3_seqid",
+    "iter_hits_text",
     "render_hits",
     "to_bed",
     "to_gff3",
@@ -129,16 +134,29 @@ def to_gff3(hits: Hits, result: ScanResult | None = None) -> str:
     the file holds both methods' hits; a ``#`` comment line names it); the ``pwm_score``, ``pvalue``,
     ``qvalue``, ``model_score`` and ``model_pvalue`` attributes name every figure.
     """
+    return "".join(_gff3_pieces(hits, result))
+
+
+def _gff3_pieces(hits: Hits, result: ScanResult | None) -> Iterator[str]:
     lines = ["##gff-version 3"]
     if result is not None:
         lines += [f"##sequence-region {gff3_seqid(r.name)} 1 {r.length}" for r in result.records]
-    methods = set(hits["method"].tolist())
+    methods = hits.methods()
     column, what = (
-        _GFF3_SCORE[methods.pop()] if len(methods) == 1 and hits["method"][0] in _GFF3_SCORE else ("", "")
+        _GFF3_SCORE[next(iter(methods))] if len(methods) == 1 and methods <= set(_GFF3_SCORE) else ("", "")
     )
     lines.append(f"# score column: {what or 'none (.): see the pwm_score and model_score attributes'}")
+    yield "\n".join(lines) + "\n"
+    n = 0
+    for table in hit_blocks(hits):
+        yield _gff3_rows(table, column, n)
+        n += len(table)
+
+
+def _gff3_rows(hits: Hits, column: str, before: int) -> str:
     esc = gff3_escape
-    for i, r in enumerate(hits.rows(), 1):
+    lines = []
+    for i, r in enumerate(hits.rows(), before + 1):
         attrs = [
             f"ID=hit{i}",
             f"Name={esc(r['motif_name'])}",
@@ -155,9 +173,9 @@ def to_gff3(hits: Hits, result: ScanResult | None = None) -> str:
         score = _fmt(r[column]) if column else "."
         lines.append(
             f"{gff3_seqid(r['record'])}\tcarrousel-bio\tTF_binding_site\t{r['start'] + 1}\t{r['end']}"
-            f"\t{'.' if score == 'NA' else score}\t{r['strand']}\t.\t{';'.join(attrs)}"
+            f"\t{'.' if score == 'NA' else score}\t{r['strand']}\t.\t{';'.join(attrs)}\n"
         )
-    return "\n".join(lines) + "\n"
+    return "".join(lines)
 
 
 _TSV_COLS = [
@@ -180,7 +198,11 @@ _TSV_COLS = [
 def to_tsv(hits: Hits) -> str:
     """FIMO-like TSV (1-based start, inclusive stop) with p- and q-values, plus model columns; the
     score columns are named for what they hold (``pwm_score`` in bits, ``model_score`` a probability)."""
-    lines = ["\t".join(c for c, _ in _TSV_COLS)]
+    return "\t".join(c for c, _ in _TSV_COLS) + "\n" + _tsv_rows(hits)
+
+
+def _tsv_rows(hits: Hits) -> str:
+    lines = []
     for r in hits.rows():
         vals = []
         for _, k in _TSV_COLS:
@@ -188,8 +210,8 @@ def to_tsv(hits: Hits) -> str:
             if k == "start":
                 v = v + 1
             vals.append(_fmt(v) if isinstance(v, float) else _UNSAFE_FIELD.sub(" ", str(v)))
-        lines.append("\t".join(vals))
-    return "\n".join(lines) + "\n"
+        lines.append("\t".join(vals) + "\n")
+    return "".join(lines)
 
 
 def _finite(value: Any) -> Any:
@@ -199,11 +221,28 @@ def _finite(value: Any) -> Any:
 def to_json(result: ScanResult, include_hits: bool = False) -> str:
     """The summary (records, bases, hits per motif, time) as strict JSON, optionally with every hit
     (each score under its own name, ``pwm_score`` and ``model_score``, described in ``"columns"``)."""
-    out: dict[str, Any] = result.summary()
     if include_hits:
-        out["columns"] = COLUMN_DOCS
-        out["hit_rows"] = [{k: _finite(v) for k, v in r.items() if k != "score"} for r in result.hits.rows()]
-    return json.dumps(out, indent=2, allow_nan=False)
+        return "".join(_json_pieces(result))
+    return json.dumps(result.summary(), indent=2, allow_nan=False)
+
+
+def _json_pieces(result: ScanResult) -> Iterator[str]:
+    """``to_json(result, include_hits=True)`` a table of hits at a time (the same text)."""
+    out: dict[str, Any] = {**result.summary(), "columns": COLUMN_DOCS, "hit_rows": []}
+    head = json.dumps(out, indent=2, allow_nan=False)
+    if not len(result.hits):
+        yield head
+        return
+    yield head.removesuffix("[]\n}") + "[\n"
+    sep = ""
+    for table in hit_blocks(result.hits):
+        rows = [{k: _finite(v) for k, v in r.items() if k != "score"} for r in table.rows()]
+        text = ",\n".join(
+            "    " + json.dumps(r, indent=2, allow_nan=False).replace("\n", "\n    ") for r in rows
+        )
+        yield sep + text
+        sep = ",\n"
+    yield "\n  ]\n}"
 
 
 _EXTENSIONS = {"bed": "bed", "gff": "gff3", "gff3": "gff3", "tsv": "tsv", "txt": "tsv", "json": "json"}
@@ -237,17 +276,49 @@ def format_for(path: str | Path | None, fmt: HitFormat | str | None) -> HitForma
 def _check_finite(hits: Hits) -> None:
     """Refuses hits whose score, p-value or q-value is NaN or infinite (naming the motif); a score
     column that does not apply to a row (a model hit's missing PWM score) may be NaN, never infinite."""
-    pwm_rows = hits["method"] == "pwm"
-    for col in ("score", "pwm_score", "model_score", "pvalue", "qvalue"):
-        x = np.asarray(hits[col], dtype=np.float64)
-        must = pwm_rows if col == "pwm_score" else ~pwm_rows if col == "model_score" else True
-        bad = np.flatnonzero(np.isinf(x) | (np.isnan(x) & must))
-        if bad.size:
-            i = int(bad[0])
+    cols = ("score", "pwm_score", "model_score", "pvalue", "qvalue")
+    n_bad = dict.fromkeys(cols, 0)
+    first: dict[str, tuple[str, str, int]] = {}
+    for table in hit_blocks(hits, sequences=False):
+        pwm_rows = table["method"] == "pwm"
+        for col in cols:
+            x = np.asarray(table[col], dtype=np.float64)
+            must = pwm_rows if col == "pwm_score" else ~pwm_rows if col == "model_score" else True
+            bad = np.flatnonzero(np.isinf(x) | (np.isnan(x) & must))
+            if bad.size:
+                i = int(bad[0])
+                n_bad[col] += bad.size
+                first.setdefault(col, (table["motif_id"][i], table["record"][i], int(table["start"][i])))
+    for col in cols:
+        if n_bad[col]:
+            motif, record, start = first[col]
             raise NonFiniteHitError(
-                f"{bad.size} hit(s) of motif {hits['motif_id'][i]} have a {col} that is not finite (first at "
-                f"{hits['record'][i]}:{int(hits['start'][i])}); nothing is written: check the motif and model"
+                f"{n_bad[col]} hit(s) of motif {motif} have a {col} that is not finite (first at "
+                f"{record}:{start}); nothing is written: check the motif and model"
             )
+
+
+def iter_hits_text(result: ScanResult, fmt: HitFormat | str) -> Iterator[str]:
+    """:func:`render_hits`' text in pieces, a table of hits at a time (for scans too large to render
+    whole); every hit is checked before the first piece.
+
+    Raises:
+        NonFiniteHitError: a hit's score, p-value or q-value is not finite.
+    """
+    _check_finite(result.hits)
+    return _pieces(result, format_for(None, fmt))
+
+
+def _pieces(result: ScanResult, kind: HitFormat) -> Iterator[str]:
+    if kind is HitFormat.bed:
+        yield from (to_bed(t) for t in hit_blocks(result.hits))
+    elif kind is HitFormat.gff3:
+        yield from _gff3_pieces(result.hits, result)
+    elif kind is HitFormat.tsv:
+        yield "\t".join(c for c, _ in _TSV_COLS) + "\n"
+        yield from (_tsv_rows(t) for t in hit_blocks(result.hits))
+    else:
+        yield from _json_pieces(result)
 
 
 def render_hits(result: ScanResult, fmt: HitFormat | str) -> str:
@@ -256,38 +327,48 @@ def render_hits(result: ScanResult, fmt: HitFormat | str) -> str:
     Raises:
         NonFiniteHitError: a hit's score, p-value or q-value is not finite.
     """
-    _check_finite(result.hits)
-    kind = format_for(None, fmt)
-    if kind is HitFormat.bed:
-        return to_bed(result.hits)
-    if kind is HitFormat.gff3:
-        return to_gff3(result.hits, result)
-    if kind is HitFormat.tsv:
-        return to_tsv(result.hits)
-    return to_json(result, include_hits=True)
+    return "".join(iter_hits_text(result, fmt))
 
 
-def write_hits(result: ScanResult, fmt: HitFormat | str, path: str | Path) -> str:
+def write_hits(result: ScanResult, fmt: HitFormat | str, path: str | Path) -> None:
     """Renders the hits in ``fmt`` and writes them atomically to ``path`` (gzip-compressed when its name
-    ends in ``.gz``; a special file such as ``/dev/stdout`` in place).
-
-    Returns:
-        The rendered text.
+    ends in ``.gz``; a special file such as ``/dev/stdout`` in place), a table of hits at a time.
 
     Raises:
         NonFiniteHitError: a hit's score, p-value or q-value is not finite (nothing is written).
         OutputError: ``path`` cannot be written (the message names it).
     """
-    text = render_hits(result, fmt)
-    blob = text.encode("utf-8")
-    if str(path).lower().endswith(".gz") and not is_special(path):
-        blob = gzip.compress(blob, mtime=0)
+    pieces = iter_hits_text(result, fmt)
+    gz = str(path).lower().endswith(".gz") and not is_special(path)
     try:
-        atomic_write_bytes(path, blob)
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            sink = _Gzip(fh) if gz else fh
+            for piece in pieces:
+                sink.write(piece.encode("utf-8"))
+            if isinstance(sink, _Gzip):
+                sink.close()
     except OSError as exc:
         if isinstance(exc, CarrouselError):
             raise
         raise OutputError(
             f"cannot write {path} ({exc.strerror or exc}); choose a writable path with free space"
         ) from None
-    return text
+
+
+class _Gzip:
+    """Streams the bytes of ``gzip.compress(data, mtime=0)`` (the same header, level 9 deflate and
+    trailer, whatever the Python version) to ``fh``."""
+
+    def __init__(self, fh: Any) -> None:
+        self.fh, self.crc, self.size = fh, 0, 0
+        self.z = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+        fh.write(gzip.compress(b"", mtime=0)[:10])
+
+    def write(self, data: bytes) -> None:
+        self.crc = zlib.crc32(data, self.crc)
+        self.size += len(data)
+        self.fh.write(self.z.compress(data))
+
+    def close(self) -> None:
+        self.fh.write(self.z.flush())
+        self.fh.write(self.crc.to_bytes(4, "little") + (self.size & 0xFFFFFFFF).to_bytes(4, "little"))

@@ -92,8 +92,8 @@ class Hits:
             return Hits()
         return Hits({k: np.concatenate([p.cols[k] for p in parts]) for k in COLUMNS})
 
-    def take(self, idx: np.ndarray) -> Hits:
-        """Rows at ``idx`` (indices or a boolean mask)."""
+    def take(self, idx: np.ndarray | slice) -> Hits:
+        """Rows at ``idx`` (indices, a boolean mask or a slice)."""
         return Hits({k: v[idx] for k, v in self.cols.items()})
 
     def sorted(self) -> Hits:
@@ -108,6 +108,18 @@ class Hits:
         motif = np.fromiter((rank[m] for m in ids), dtype=np.int64, count=len(ids))
         minus = self.cols["strand"] == "-"
         return self.take(np.lexsort((motif, minus, self.cols["start"], r)))
+
+    def methods(self) -> set[str]:
+        """The methods (``pwm``, ``model``) of the rows."""
+        return set(self.cols["method"].tolist())
+
+    def motif_counts(self, both: bool) -> dict[str, int]:
+        """Hits per motif (``ID:method`` keys when ``both``), in order of first appearance."""
+        per: dict[str, int] = {}
+        for mid, method in zip(self.cols["motif_id"].tolist(), self.cols["method"].tolist(), strict=True):
+            key = mid if not both else f"{mid}:{method}"
+            per[key] = per.get(key, 0) + 1
+        return per
 
     def rows(self) -> list[dict[str, Any]]:
         """The table as a list of dicts of python scalars."""
@@ -138,10 +150,7 @@ class ScanResult:
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary: records, bases scanned, hits per motif, time."""
-        per: dict[str, int] = {}
-        for mid, method in zip(self.hits["motif_id"].tolist(), self.hits["method"].tolist(), strict=True):
-            key = mid if self.method != "both" else f"{mid}:{method}"
-            per[key] = per.get(key, 0) + 1
+        per = self.hits.motif_counts(self.method == "both")
         names = dict(self.motifs)
         return {
             "method": self.method,

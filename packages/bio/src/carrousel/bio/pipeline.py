@@ -52,7 +52,7 @@ from carrousel.bio.motifs import resolve_motifs, write_jaspar, write_meme
 from carrousel.bio.scan import scan_genome
 from carrousel.bio.training import fit_model
 from carrousel.bio.validation import MIN_EVAL_PER_CLASS, check_count, check_lengths, check_overlap
-from carrousel.core.atomic import atomic_dir, atomic_write_text
+from carrousel.core.atomic import atomic_dir, atomic_write_text, writes_in_place
 from carrousel.core.errors import BundleError
 from carrousel.core.files import check_input_file, check_output_dir, check_output_file
 from carrousel.core.train import TrainConfig as TrainerConfig
@@ -114,7 +114,10 @@ def scan(
     model = None
     if cfg.method is not Method.pwm or not cfg.motifs:
         model = load_model(cfg.model, device=cfg.device.value, precision=cfg.precision.value)
-    result = scan_genome(genome, cfg, model=model, progress=progress, total=total)
+    spill = None  # PWM hits past 64 MiB wait in a temporary file beside the output (same disk)
+    if out is not None and not writes_in_place(out) and Path(out).parent.is_dir():
+        spill = Path(out).parent
+    result = scan_genome(genome, cfg, model=model, progress=progress, total=total, spill_dir=spill)
     if out is not None:
         write_hits(result, kind, out)
     return result

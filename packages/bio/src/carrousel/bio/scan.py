@@ -16,21 +16,21 @@ import numpy as np
 from carrousel.bio.config import BackgroundKind, Method, ScanConfig
 from carrousel.bio.errors import ScanConfigError
 from carrousel.bio.fasta import Chunk, RecordInfo, count_bases, iter_chunks, window_sequences
+from carrousel.bio.hit_store import HitStore, Part, SpilledHits
 from carrousel.bio.hits import Hits, ScanResult
 from carrousel.bio.model_null import choose_null
 from carrousel.bio.model_scan import ModelScanner
 from carrousel.bio.models import MotifModel
 from carrousel.bio.motifs import Motif, resolve_motifs
 from carrousel.bio.pwm import Background, IntegerPWM, SequenceCodes, scan_windows
-from carrousel.core.metrics import benjamini_hochberg
 
 __all__ = ["PWMScanner", "estimate_background", "scan_genome"]
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]
-# one motif on one chunk: its score histogram, windows tested and hits (record, starts, scores, minus, seqs)
-_Scored = tuple[np.ndarray | None, int, tuple[str, np.ndarray, np.ndarray, np.ndarray, list[str]] | None]
+# one motif on one chunk: its score histogram, windows tested and hits (k, starts, scores, minus, seqs)
+_Scored = tuple[np.ndarray | None, int, Part | None]
 
 
 def estimate_background(path: str | Path, order: int = 0) -> tuple[Background, list[RecordInfo]]:
@@ -41,6 +41,9 @@ def estimate_background(path: str | Path, order: int = 0) -> tuple[Background, l
 
 class PWMScanner:
     """Scans chunks with integer PWMs on both strands, keeping hits and a histogram of all scores.
+
+    Hits are kept packed, a few bytes each, in a :class:`~carrousel.bio.hit_store.HitStore` (a temporary
+    file past 64 MiB), sorted one chunk at a time: their q-values are only known at the end.
 
     Work is pipelined: :meth:`process` queues one job per motif on a pool of worker threads (the compiled
     scan releases the GIL) and returns, so the caller reads the next chunk while the workers score this
@@ -58,6 +61,7 @@ class PWMScanner:
             below them above it (in practice equal: a window below the threshold lowers a q-value only
             where moderately scoring windows are enriched far beyond the background's expectation).
             A 1st-order background always histograms every window.
+        spill_dir: folder of the temporary hit file (default: the system's temporary folder).
     """
 
     _IN_FLIGHT = 2  # chunks queued or being scored at once
@@ -68,6 +72,7 @@ class PWMScanner:
         pvalue: float = 1e-4,
         threads: int | None = None,
         exact_qvalues: bool = False,
+        spill_dir: str | Path | None = None,
     ) -> None:
         self.every_score = exact_qvalues
         self.threads = max(1, threads if threads is not None else min(os.cpu_count() or 1, 4))
@@ -78,13 +83,11 @@ class PWMScanner:
         self.hist = [np.zeros(p.sf.size, dtype=np.int64) for p in self.pwms]
         self.n_tests = [0 for _ in self.pwms]  # windows tested per motif, both strands
         self.max_length = max(p.length for p in self.pwms)
-        self._parts: list[list[tuple[str, np.ndarray, np.ndarray, np.ndarray, list[str]]]] = [
-            [] for _ in self.pwms
-        ]
+        self.store = HitStore(self.pwms, spill_dir)
         # longest motifs (most table look-ups per window) first, so the pool ends each chunk evenly
         self._order = sorted(range(len(self.pwms)), key=lambda k: -self.pwms[k].length)
         self._pool: ThreadPoolExecutor | None = None
-        self._pending: deque[list[tuple[int, Future[_Scored]]]] = deque()
+        self._pending: deque[tuple[Chunk, list[tuple[int, Future[_Scored]]]]] = deque()
 
     def process(self, chunk: Chunk, limit: int, seq: SequenceCodes | None = None) -> None:
         """Queues every window starting before ``limit`` (chunk coordinates) that fits in the chunk.
@@ -96,27 +99,30 @@ class PWMScanner:
         """
         sc = seq or SequenceCodes(chunk.codes)
         if self.threads == 1:
-            for k in self._order:
-                self._collect(k, self._score(chunk, limit, sc, k))
+            self._collect(chunk, [(k, self._score(chunk, limit, sc, k)) for k in self._order])
             return
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="carrousel-pwm")
         pool = self._pool
-        self._pending.append([(k, pool.submit(self._score, chunk, limit, sc, k)) for k in self._order])
+        self._pending.append(
+            (chunk, [(k, pool.submit(self._score, chunk, limit, sc, k)) for k in self._order])
+        )
         while len(self._pending) >= self._IN_FLIGHT:
             self._drain_one()
 
     def _drain_one(self) -> None:
-        for k, fut in self._pending.popleft():
-            self._collect(k, fut.result())
+        chunk, futures = self._pending.popleft()
+        self._collect(chunk, [(k, fut.result()) for k, fut in futures])
 
-    def _collect(self, k: int, result: _Scored) -> None:
-        hist, n_tests, part = result
-        self.n_tests[k] += n_tests
-        if hist is not None:
-            self.hist[k] += hist
-        if part is not None:
-            self._parts[k].append(part)
+    def _collect(self, chunk: Chunk, results: list[tuple[int, _Scored]]) -> None:
+        parts = []
+        for k, (hist, n_tests, part) in sorted(results, key=lambda x: x[0]):
+            self.n_tests[k] += n_tests
+            if hist is not None:
+                self.hist[k] += hist
+            if part is not None:
+                parts.append(part)
+        self.store.add(chunk.record, chunk.start, parts)
 
     def finish(self) -> None:
         """Waits for every queued chunk and stops the worker threads (called by :meth:`hits`)."""
@@ -127,7 +133,7 @@ class PWMScanner:
             self.close()
 
     def close(self) -> None:
-        """Stops the worker threads, dropping queued work (after an error; idempotent)."""
+        """Stops the worker threads, dropping queued work (after an error; idempotent); the hits stay."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -145,43 +151,23 @@ class PWMScanner:
         if not idx.size:
             return hist, n_tests, None
         seqs = window_sequences(chunk.codes, idx, L, minus)
-        return hist, n_tests, (chunk.record, chunk.start + idx, score, minus, seqs)
+        return hist, n_tests, (k, chunk.start + idx, score, minus, seqs)
 
     def tests(self) -> dict[str, int]:
         """Windows tested per motif (both strands)."""
         self.finish()
         return {p.motif.id: n for p, n in zip(self.pwms, self.n_tests, strict=True)}
 
-    def hits(self) -> Hits:
-        """All kept hits with exact p-values and BH q-values over every tested window of each motif."""
+    def hits(self, qvalue: float | None = None, extra: Hits | None = None) -> SpilledHits:
+        """All kept hits, sorted by record, start, strand and motif, with exact p-values and BH q-values
+        over every tested window of each motif (read back from the store as they are used).
+
+        Args:
+            qvalue: keep only hits with a q-value at most this (None: all).
+            extra: other hits (the model scan's) merged into the order, after PWM hits at the same place.
+        """
         self.finish()
-        tables = []
-        for pw, hist, n_tests, parts in zip(self.pwms, self.hist, self.n_tests, self._parts, strict=True):
-            if not parts:
-                continue
-            q_by_score = benjamini_hochberg(pw.sf, n_tests, counts=hist)  # per score bin
-            rec = np.concatenate([np.full(p[1].size, p[0], dtype=object) for p in parts])
-            start = np.concatenate([p[1] for p in parts])
-            score = np.concatenate([p[2] for p in parts])
-            minus = np.concatenate([p[3] for p in parts])
-            seqs = [s for p in parts for s in p[4]]
-            idx = np.clip(score - pw.lo, 0, pw.sf.size - 1)
-            tables.append(
-                Hits.from_columns(
-                    record=rec,
-                    start=start,
-                    end=start + pw.length,
-                    strand=np.where(minus, "-", "+").astype(object),
-                    motif_id=np.full(start.size, pw.motif.id, dtype=object),
-                    motif_name=np.full(start.size, pw.motif.name, dtype=object),
-                    pwm_score=pw.to_bits(score),
-                    pvalue=pw.pvalue(score),
-                    qvalue=q_by_score[idx],
-                    method=np.full(start.size, "pwm", dtype=object),
-                    sequence=np.array(seqs, dtype=object),
-                )
-            )
-        return Hits.concat(tables)
+        return SpilledHits(self.store, self.hist, self.n_tests, qvalue, extra)
 
 
 def scan_genome(
@@ -191,6 +177,7 @@ def scan_genome(
     model: MotifModel | None = None,
     progress: Progress | None = None,
     total: Callable[[int], None] | None = None,
+    spill_dir: str | Path | None = None,
 ) -> ScanResult:
     """Scans a FASTA(.gz) genome in bounded memory.
 
@@ -205,9 +192,13 @@ def scan_genome(
             (:func:`carrousel.bio.pipeline.load_model`; ``pipeline.scan`` loads the packaged panel).
         progress: called with the number of bases just scanned, after each chunk.
         total: called once with the genome's total bases, before the scan pass.
+        spill_dir: folder of the temporary file that PWM hits past 64 MiB go to (default: the system's
+            temporary folder); it is deleted when the result is closed or collected, or on an error.
 
     Returns:
-        A :class:`ScanResult` (hits sorted by record and position).
+        A :class:`ScanResult` (hits sorted by record and position; PWM hits are read back from the
+        temporary file as they are used, a table at a time through
+        :func:`carrousel.bio.hit_store.hit_blocks`).
 
     Raises:
         ScanConfigError: no motifs, no model for a model scan, or motifs that are not model outputs.
@@ -274,7 +265,9 @@ def scan_genome(
         model_scanner.use_null(choose_null(use_model, model_scanner.logits, path, cfg, records))
     use_pwm = method is not Method.model and bool(motifs)
     pwm_scanner = (
-        PWMScanner([pwm_of(m) for m in motifs], cfg.pvalue, exact_qvalues=cfg.exact_qvalues)
+        PWMScanner(
+            [pwm_of(m) for m in motifs], cfg.pvalue, exact_qvalues=cfg.exact_qvalues, spill_dir=spill_dir
+        )
         if use_pwm
         else None
     )
@@ -284,7 +277,6 @@ def scan_genome(
     )
     seen: list[RecordInfo] = []
     covered = 0
-    parts: list[Hits] = []
     tests: dict[str, int] = {}
     try:
         first = max(cfg.chunk_size // 8, 1000)  # the workers start on a small first chunk
@@ -301,20 +293,25 @@ def scan_genome(
             if progress is not None and new > 0:
                 progress(new)
         if pwm_scanner is not None:
-            h = pwm_scanner.hits()
-            if cfg.qvalue is not None:
-                h = h.take(h["qvalue"] <= cfg.qvalue)
-            parts.append(h)
             tests.update(pwm_scanner.tests())
+        model_hits = None
+        if model_scanner is not None:
+            model_hits = model_scanner.hits()
+            tests.update({f"{k}:model": v for k, v in model_scanner.tests().items()})
+            logger.info("model scan stages: %s", model_scanner.stages)
+            _warn_untested(model_scanner.stages, model_scanner.window)
+        hits = (
+            pwm_scanner.hits(cfg.qvalue, model_hits)  # PWM hits stay packed until they are written
+            if pwm_scanner is not None
+            else Hits.concat([model_hits] if model_hits is not None else []).sorted()
+        )
+    except BaseException:
+        if pwm_scanner is not None:
+            pwm_scanner.store.close()  # the temporary hit file goes now, not when collected
+        raise
     finally:
         if pwm_scanner is not None:
             pwm_scanner.close()
-    if model_scanner is not None:
-        parts.append(model_scanner.hits())
-        tests.update({f"{k}:model": v for k, v in model_scanner.tests().items()})
-        logger.info("model scan stages: %s", model_scanner.stages)
-        _warn_untested(model_scanner.stages, model_scanner.window)
-    hits = Hits.concat(parts).sorted()
     used = list(motifs) if method is not Method.model else list(model_scanner.motifs if model_scanner else [])
     total_bases = sum(r.length for r in seen)
     return ScanResult(
