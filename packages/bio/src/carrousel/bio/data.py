@@ -33,6 +33,7 @@ from carrousel.bio.validation import (
     drop_only_n,
     usable_peaks,
 )
+from carrousel.core.args import check_args
 from carrousel.core.bundle import file_sha256
 
 __all__ = [
@@ -58,6 +59,7 @@ def default_genome() -> Path:
     return sample_path("bio.ecoli")
 
 
+@check_args
 def fit_windows(seqs: list[np.ndarray], window: int) -> np.ndarray:
     """Centres each sequence in a window of ``window`` bases: longer ones are cut around their centre,
     shorter ones padded with N (code 4).
@@ -76,6 +78,7 @@ def fit_windows(seqs: list[np.ndarray], window: int) -> np.ndarray:
     return out
 
 
+@check_args
 def sequences_to_windows(path: str | Path, window: int) -> tuple[list[str], np.ndarray]:
     """Reads a FASTA of training sequences (Biopython) into centred windows."""
     names, seqs = read_sequences(path)
@@ -83,6 +86,7 @@ def sequences_to_windows(path: str | Path, window: int) -> tuple[list[str], np.n
     return names, fit_windows(codes, window)
 
 
+@check_args
 def peak_windows(peaks: str | Path, genome: str | Path | Genome, window: int) -> np.ndarray:
     """Windows of ``window`` bases centred on each peak's summit (or middle), from the genome.
 
@@ -126,6 +130,7 @@ def _training_windows(path: str | Path, window: int, where: str) -> tuple[np.nda
     return x, notes
 
 
+@check_args
 def genome_windows(
     path: str | Path | Genome,
     window: int,
@@ -152,6 +157,7 @@ def genome_windows(
         return g.random_windows(window, n, rng, exclude)
 
 
+@check_args
 def gc_matched_windows(
     genome: str | Path | Genome,
     targets: np.ndarray,
@@ -250,6 +256,7 @@ def _source(path: str | Path) -> dict[str, str]:
     return {"path": str(path), "sha256": file_sha256(path)}
 
 
+@check_args
 def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -> TrainingSet:
     """Builds the training windows from one of three sources.
 
@@ -353,6 +360,7 @@ def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -
     return TrainingSet(x, y, tasks, named, null_source, sources, negatives, real, background)
 
 
+@check_args
 def discover_windows(
     window: int, sequences: str | Path | None, motifs: Sequence[Motif], seed: int = 0
 ) -> np.ndarray:

@@ -32,6 +32,7 @@ from carrousel.bio.fasta import one_hot
 from carrousel.bio.models import DanQ
 from carrousel.bio.motifs import Motif
 from carrousel.bio.tomtom import Match, compare_motifs, search
+from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_path
 from carrousel.core.metrics import roc_auc
 from carrousel.core.optional import require
@@ -131,6 +132,7 @@ def filter_motifs(
     return out
 
 
+@check_args
 def filter_contributions(
     model: DanQ, codes: np.ndarray, limit: int = 500, seed: int = 0, batch: int = 500
 ) -> tuple[int, np.ndarray]:
@@ -176,6 +178,7 @@ def filter_contributions(
     return task, drops
 
 
+@check_args
 def task_motif(model: DanQ, pos: np.ndarray, neg: np.ndarray, task: int = 0) -> Motif:
     """The motif of the filter whose per-window maximum best separates positives from negatives (read on
     the windows where it reaches 0.9 x its max: the sharp matrix the model scan places sites with)."""
@@ -212,6 +215,7 @@ class Discovery:
     task_motif: str | None = None  # ID of the discovered motif that best matches the task's motif
     task_match: Match | None = None  # that comparison (target: the model's motif for the task)
 
+    @check_args
     def rows(self, matches: int | None = None) -> list[tuple[str, ...]]:
         """Per motif, by rank: rank, ID (with ``(task motif)``), consensus, sites, contribution and its
         first ``matches`` JASPAR matches (all when None) as text."""

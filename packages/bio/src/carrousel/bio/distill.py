@@ -39,6 +39,7 @@ from carrousel.bio.models import DanQ, MotifModel
 from carrousel.bio.prune import BATCH, VAL_FRACTION, PrunedMotifModel, finetune_windows, with_nulls
 from carrousel.bio.task import MotifTask
 from carrousel.bio.training import gc_stratified_split, windows_loader
+from carrousel.core.args import check_args
 from carrousel.core.prune import prune_units
 from carrousel.core.train import DistillationTask, DistillConfig, TrainConfig, Trainer, distilled_summary
 
@@ -87,6 +88,7 @@ def ablation_scores(net: DanQ, x: Tensor) -> Tensor:
     return scores
 
 
+@check_args
 @torch.no_grad()
 def keep_filters(net: DanQ, filters: int, scores: Tensor) -> DanQ:
     """A copy of ``net`` with only its ``filters`` highest-``scores`` convolution filters (in their order),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from carrousel.bio.errors import FastaFormatError
+from carrousel.core.args import check_args
 
 __all__ = [
     "ALPHABET",
@@ -40,6 +41,7 @@ _TRANSLATE = bytes(_LUT.tolist())  # the same map for bytes.translate (one C pas
 _COMPLEMENT = np.array([3, 2, 1, 0, AMBIGUOUS], dtype=np.uint8)
 
 
+@check_args
 def encode(seq: str | bytes, record: str = "<sequence>", offset: int = 0) -> np.ndarray:
     """Encodes DNA letters as codes 0..4.
 
@@ -96,6 +98,7 @@ def reverse_complement(codes: np.ndarray) -> np.ndarray:
     return _COMPLEMENT[codes[..., ::-1]]
 
 
+@check_args
 def window_sequences(codes: np.ndarray, starts: np.ndarray, length: int, minus: np.ndarray) -> list[str]:
     """Letters of windows ``codes[s:s+length]``, reverse-complemented where ``minus``.
 
@@ -116,6 +119,7 @@ def window_sequences(codes: np.ndarray, starts: np.ndarray, length: int, minus: 
 _EYE = np.concatenate([np.eye(4, dtype=np.float32), np.zeros((1, 4), dtype=np.float32)])  # N: all zeros
 
 
+@check_args
 def one_hot(codes: np.ndarray, bases_last: bool = False) -> np.ndarray:
     """``(..., n)`` codes -> ``(..., 4, n)`` float32 one-hot (an N is all zeros).
 

@@ -28,6 +28,7 @@ from carrousel.bio.motifs import Motif
 from carrousel.bio.pwm import Background, IntegerPWM, SequenceCodes, scan_windows
 from carrousel.bio.synth import dinucleotide_shuffle
 from carrousel.bio.validation import lengths_apart, median_bases
+from carrousel.core.args import check_args
 from carrousel.core.metrics import benjamini_hochberg
 
 __all__ = [
@@ -93,6 +94,7 @@ class MotifEnrichment:
         }
 
 
+@check_args
 def hypergeometric_log_sf(k: int, n: int, hits: int, total: int) -> float:
     """Natural log of ``P(X >= k)`` for ``X ~ Hypergeometric``: ``n`` sequences drawn (the targets) from
     ``total`` (targets and background) of which ``hits`` hold a hit; the one-sided Fisher exact test of
@@ -134,11 +136,13 @@ def _log_factorials(n: int) -> np.ndarray:
     return np.array([math.lgamma(i + 1.0) for i in range(n + 1)], dtype=np.float64)
 
 
+@check_args
 def fold_enrichment(target_hits: int, targets: int, background_hits: int, background: int) -> float:
     """Target fraction over background fraction, the background's count floored at 0.5 (finite)."""
     return (target_hits / targets) / (max(background_hits, 0.5) / background)
 
 
+@check_args
 def shuffled_background(targets: Sequence[np.ndarray], per_sequence: int, seed: int = 0) -> list[np.ndarray]:
     """``per_sequence`` dinucleotide shuffles of every target (the same dinucleotide counts, no motif
     order): a background with the targets' composition."""
@@ -160,6 +164,7 @@ class PackedSequences:
         self.codes = SequenceCodes(np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint8))
         self.n_records = len(records)
 
+    @check_args
     def records_with_hits(self, pwm: IntegerPWM, threshold: int) -> np.ndarray:
         """``(n_records,)`` bool: records holding a window (either strand) scoring at least ``threshold``."""
         out = np.zeros(self.n_records, dtype=bool)
@@ -172,6 +177,7 @@ class PackedSequences:
         return out
 
 
+@check_args
 def enrich_motifs(
     motifs: Sequence[Motif],
     targets: Sequence[np.ndarray],
@@ -251,6 +257,7 @@ class EnrichResult:
     seconds: float = 0.0  # wall time of the scans and tests
     out: str | None = None  # the TSV written, if any
 
+    @check_args
     def summary(self, top: int | None = None) -> dict[str, object]:
         """Strict-JSON-ready summary with every motif's row (or the ``top`` first)."""
         rows = self.rows if top is None else self.rows[:top]

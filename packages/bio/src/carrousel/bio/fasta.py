@@ -42,6 +42,7 @@ from carrousel.bio.dna import (
     window_sequences,
 )
 from carrousel.bio.errors import FastaFormatError
+from carrousel.core.args import check_args
 from carrousel.core.errors import DataError
 from carrousel.core.files import DEFAULT_MAX_BYTES, check_input_file
 
@@ -189,6 +190,7 @@ def _before_header(path: str | Path, text: str) -> str:
     )
 
 
+@check_args
 def iter_chunks(
     path: str | Path,
     chunk_size: int = 1 << 22,

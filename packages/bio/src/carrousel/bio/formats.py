@@ -49,6 +49,7 @@ from carrousel.bio.config import HitFormat
 from carrousel.bio.errors import NonFiniteHitError, ScanConfigError
 from carrousel.bio.hit_store import hit_blocks
 from carrousel.bio.hits import COLUMN_DOCS, Hits, ScanResult
+from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_path, is_special
 from carrousel.core.errors import CarrouselError, OutputError
 
@@ -218,6 +219,7 @@ def _finite(value: Any) -> Any:
     return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
+@check_args
 def to_json(result: ScanResult, include_hits: bool = False) -> str:
     """The summary (records, bases, hits per motif, time) as strict JSON, optionally with every hit
     (each score under its own name, ``pwm_score`` and ``model_score``, described in ``"columns"``)."""

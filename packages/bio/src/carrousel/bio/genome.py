@@ -39,6 +39,7 @@ from carrousel.bio.bed import Intervals
 from carrousel.bio.dna import AMBIGUOUS, encode, reverse_complement
 from carrousel.bio.errors import FastaFormatError, TrainingDataError
 from carrousel.bio.fasta import check_fasta_file, iter_chunks
+from carrousel.core.args import check_args
 
 __all__ = ["MAX_WHOLE_BASES", "Genome", "open_genome"]
 
@@ -115,6 +116,7 @@ class Genome:
         self._records = records
 
     @classmethod
+    @check_args
     def open(cls, path: str | Path, max_whole_bases: int | None = None) -> Genome:
         """Opens ``path`` for reading by position, building its index when it has none.
 
@@ -154,6 +156,7 @@ class Genome:
         return genome
 
     @classmethod
+    @check_args
     def read_whole(cls, path: str | Path, max_bases: int | None = None, too_many: str = "") -> Genome:
         """Reads every record of ``path`` into memory with the streaming reader (:mod:`carrousel.bio.fasta`).
 
@@ -212,6 +215,7 @@ class Genome:
         """Whether windows are read from the file by position (not from records held in memory)."""
         return self._faidx is not None
 
+    @check_args
     def fetch(self, name: str, start: int, end: int) -> np.ndarray:
         """Codes of ``name[start:end]`` (0-based, end excluded, ``0 <= start <= end <= length``).
 
@@ -242,6 +246,7 @@ class Genome:
             )
         return codes
 
+    @check_args
     def window(self, name: str, start: int, end: int) -> np.ndarray:
         """Codes of ``name[start:end]``, N (code 4) where the range runs off either end of the record."""
         out = np.full(end - start, AMBIGUOUS, dtype=np.uint8)
@@ -250,6 +255,7 @@ class Genome:
             out[lo - start : hi - start] = self.fetch(name, lo, hi)
         return out
 
+    @check_args
     def random_windows(
         self, window: int, n: int, rng: np.random.Generator, exclude: Intervals | None = None
     ) -> np.ndarray:

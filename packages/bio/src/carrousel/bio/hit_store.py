@@ -24,6 +24,7 @@ import numpy as np
 
 from carrousel.bio.hits import Hits
 from carrousel.bio.pwm import IntegerPWM
+from carrousel.core.args import check_args
 from carrousel.core.errors import OutputError
 from carrousel.core.metrics import benjamini_hochberg
 
@@ -59,6 +60,7 @@ class HitStore:
         spill_bytes: bytes held in memory before spilling (default :data:`SPILL_BYTES`).
     """
 
+    @check_args
     def __init__(
         self, pwms: Sequence[IntegerPWM], spill_dir: str | Path | None = None, spill_bytes: int | None = None
     ) -> None:
@@ -79,6 +81,7 @@ class HitStore:
         self._file: IO[bytes] | None = None
         self.spilled = 0  # bytes written to the temporary file
 
+    @check_args
     def add(self, record: str, first: int, parts: list[Part]) -> None:
         """Stores one chunk's hits (``parts`` in motif order; starts in record coordinates)."""
         r = self._index.setdefault(record, len(self.names))
@@ -138,6 +141,7 @@ class HitStore:
             ) from None
         self._held = 0
 
+    @check_args
     def read(self, i: int) -> tuple[np.ndarray, bytes]:
         """Block ``i``'s rows and sequences."""
         b = self.blocks[i]
@@ -170,6 +174,7 @@ class SpilledHits(Hits):
         extra: other hits merged into the order (the model scan's, in their own order).
     """
 
+    @check_args
     def __init__(
         self,
         store: HitStore,
@@ -228,6 +233,7 @@ class SpilledHits(Hits):
     def __len__(self) -> int:
         return self._n
 
+    @check_args
     def blocks(self, sequences: bool = True) -> Iterator[Hits]:
         """The hits in their final order (record, start, strand, motif), at most :data:`BLOCK_ROWS` rows a
         table; ``sequences=False`` leaves the sequence column empty (faster, for counting).
@@ -287,6 +293,7 @@ class SpilledHits(Hits):
         pwm = {"pwm"} if self._n > (len(self.extra) if self.extra is not None else 0) else set()
         return pwm | (self.extra.methods() if self.extra is not None else set())
 
+    @check_args
     def motif_counts(self, both: bool) -> dict[str, int]:
         """Hits per motif (``ID:method`` keys when ``both``), in order of first appearance."""
         if self._cols is not None:
@@ -314,6 +321,7 @@ def _slices(hits: Hits) -> Iterator[Hits]:
         yield hits if len(hits) <= BLOCK_ROWS else hits.take(slice(a, a + BLOCK_ROWS))
 
 
+@check_args
 def hit_blocks(hits: Hits, sequences: bool = True) -> Iterator[Hits]:
     """The tables of ``hits`` in order: :meth:`SpilledHits.blocks`, or ``hits`` itself when it is whole."""
     if isinstance(hits, SpilledHits):

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from carrousel.bio.fasta import RecordInfo
+from carrousel.core.args import check_args
 
 __all__ = ["COLUMNS", "COLUMN_DOCS", "Hits", "ScanResult"]
 
@@ -113,6 +114,7 @@ class Hits:
         """The methods (``pwm``, ``model``) of the rows."""
         return set(self.cols["method"].tolist())
 
+    @check_args
     def motif_counts(self, both: bool) -> dict[str, int]:
         """Hits per motif (``ID:method`` keys when ``both``), in order of first appearance."""
         per: dict[str, int] = {}

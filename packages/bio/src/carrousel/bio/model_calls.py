@@ -38,6 +38,7 @@ from carrousel.bio.calibration import NullCalibration
 from carrousel.bio.config import ModelCalls
 from carrousel.bio.model_null import NullChoice
 from carrousel.bio.pwm import IntegerPWM, SequenceCodes, scan_windows
+from carrousel.core.args import check_args
 
 __all__ = [
     "MIN_NULL_CALLS",
@@ -148,6 +149,7 @@ class CallRule:
         return out
 
 
+@check_args
 def pwm_window_rate(pvalue: float, window: int, length: int) -> float:
     """The PWM method's per-window false-positive rate: a window of ``window`` bases holds a site of
     p-value at most ``pvalue`` among its ``2 (window - length + 1)`` sites (both strands) with this
@@ -156,6 +158,7 @@ def pwm_window_rate(pvalue: float, window: int, length: int) -> float:
     return float(-np.expm1(n * np.log1p(-pvalue)))
 
 
+@check_args
 def null_window_pvalues(seq: SequenceCodes, window: int, pw: IntegerPWM, window_p: float) -> np.ndarray:
     """Window-level PWM p-values of null windows laid end to end in ``seq`` (as
     :func:`~carrousel.bio.sites.window_pwm_pvalues`: best site, Sidak over both strands' offsets), from one
@@ -186,6 +189,7 @@ def null_window_pvalues(seq: SequenceCodes, window: int, pw: IntegerPWM, window_
     return out
 
 
+@check_args
 def pwm_rate_cuts(
     calibration: NullCalibration,
     windows: np.ndarray | None,
@@ -232,6 +236,7 @@ def pwm_rate_cuts(
     return out
 
 
+@check_args
 def call_rule(
     calls: ModelCalls,
     null: NullChoice,

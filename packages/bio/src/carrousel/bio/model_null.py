@@ -24,6 +24,7 @@ from carrousel.bio.errors import ScanConfigError
 from carrousel.bio.fasta import RecordInfo, iter_chunks
 from carrousel.bio.models import MotifModel
 from carrousel.bio.synth import dinucleotide_shuffle
+from carrousel.core.args import check_args
 
 __all__ = [
     "PEAK_SET_LENGTH",
@@ -70,6 +71,7 @@ class NullChoice:
         return {"source": self.source, "reason": self.reason, "windows": int(self.calibration.null.shape[1])}
 
 
+@check_args
 def padded_window(codes: np.ndarray, window: int) -> np.ndarray:
     """A record shorter than the window as the model scan tests it: its bases first, then N (code 4)."""
     pad = np.full(window, 4, dtype=np.uint8)
@@ -87,6 +89,7 @@ def _shuffle_padded(w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
+@check_args
 def shuffled_windows(
     path: str | Path,
     window: int,
@@ -138,6 +141,7 @@ def shuffled_windows(
     return np.stack([_shuffle_padded(picks[i], rng) for i in np.sort(chosen)])
 
 
+@check_args
 def background_windows(path: str | Path, window: int, n_null: int, rng: np.random.Generator) -> np.ndarray:
     """Real (unshuffled) windows of a background FASTA: every half window along each record (records
     shorter than the window padded with N), at most ``n_null`` of them chosen at random.
@@ -164,6 +168,7 @@ def background_windows(path: str | Path, window: int, n_null: int, rng: np.rando
     return np.stack(picks)
 
 
+@check_args
 def choose_null(
     model: MotifModel,
     score: Score,

@@ -37,6 +37,7 @@ from carrousel.bio.models import MotifModel, attribution, predict_logits
 from carrousel.bio.motifs import Motif
 from carrousel.bio.pwm import IntegerPWM, SequenceCodes, scan_windows
 from carrousel.bio.sites import best_sites, locate_sites, window_pwm_pvalues
+from carrousel.core.args import check_args
 from carrousel.core.metrics import benjamini_hochberg
 
 __all__ = ["ModelScanner", "attribution"]
@@ -63,6 +64,7 @@ class ModelScanner:
         site_pvalue: the PWM method's site p-value threshold, whose window rate the pwm-rate rule matches.
     """
 
+    @check_args
     def __init__(
         self,
         model: MotifModel,
@@ -171,6 +173,7 @@ class ModelScanner:
             starts = np.append(starts, n - W)
         return starts
 
+    @check_args
     def process(self, chunk: Chunk, limit: int, seq: SequenceCodes | None = None) -> None:
         """Scores the windows starting before ``limit`` and keeps candidate sites."""
         W = self.window

@@ -17,6 +17,7 @@ from carrousel.bio.calibration import NullCalibration
 from carrousel.bio.errors import ModelConfigError, WindowError
 from carrousel.bio.fasta import one_hot
 from carrousel.bio.motifs import Motif
+from carrousel.core.args import check_args
 from carrousel.core.config import check_numbers
 from carrousel.core.io import register_module
 from carrousel.core.nn.recurrent import RecurrentConfig, RecurrentEncoder
@@ -139,6 +140,7 @@ class DanQ(nn.Module):
             shift = shift + bn.bias
         return self.conv.weight * scale[:, None, None], shift
 
+    @check_args
     def predict(self, x: Tensor, rc_average: bool = True, pool_op: bool = False) -> Tensor:
         """Evaluation-mode logits, optionally averaged over both strands, computed the fast way.
 
@@ -198,6 +200,7 @@ class DanQ(nn.Module):
         return torch.logit(p.clamp(1e-7, 1 - 1e-7))
 
 
+@check_args
 def build_danq(n_outputs: int, **kwargs: int | float) -> DanQ:
     """Factory: a :class:`DanQ` with ``n_outputs`` tasks and optional shape overrides."""
     return DanQ(DanQConfig(n_outputs=n_outputs, **kwargs))  # type: ignore[arg-type]
@@ -227,6 +230,7 @@ def _one_hot_channels_last(codes: np.ndarray | Tensor) -> Tensor:
     return torch.from_numpy(one_hot(np.asarray(codes), bases_last=True)).transpose(1, 2)
 
 
+@check_args
 def predict_logits(
     model: DanQ,
     codes: np.ndarray,
@@ -307,6 +311,7 @@ class MotifModel:
         """Input window in bases."""
         return self.model.config.window
 
+    @check_args
     def logits(self, codes: np.ndarray, batch_size: int = 512) -> np.ndarray:
         """``(N, W)`` codes -> ``(N, K)`` strand-averaged logits (:func:`predict_logits`).
 

@@ -34,6 +34,7 @@ from carrousel.bio.pwm_kernels import (
     pack_tables,
     skip_layout,
 )
+from carrousel.core.args import check_args
 from carrousel.core.errors import ShapeError
 
 __all__ = [
@@ -70,6 +71,7 @@ class Background:
         return Background(np.full(4, 0.25))
 
     @staticmethod
+    @check_args
     def from_counts(mono: np.ndarray, di: np.ndarray | None = None, order: int = 0) -> Background:
         """From mono-/dinucleotide counts (a pseudocount of 1 avoids zeros)."""
         m = np.asarray(mono, dtype=np.float64) + 1.0
@@ -216,6 +218,7 @@ class IntegerPWM:
             self._packed = pack_tables(self._block_tables(1)[0], self._block_tables(-1)[0])
         return self._packed
 
+    @check_args
     def prepare_scan(self, threshold: int, every_score: bool) -> SkipLayout | None:
         """What :func:`scan_windows` needs, built once and cached: the hits-only scan's tables and bounds
         at ``threshold`` (:func:`skip_layout`) when that scan applies (``every_score`` off, 0-order
@@ -232,6 +235,7 @@ class IntegerPWM:
             )
         return lay
 
+    @check_args
     def scores(self, seq: SequenceCodes, strand: int) -> np.ndarray:
         """Integer scores of every window start ``0..n-L`` on one strand (N windows are not masked here).
 
@@ -252,6 +256,7 @@ class IntegerPWM:
         return out
 
 
+@check_args
 def scan_windows(
     pwm: IntegerPWM,
     seq: SequenceCodes,
@@ -340,6 +345,7 @@ class SequenceCodes:
         """``(n,)`` intp base codes with N read as A (for the 1st-order background term)."""
         return np.where(self.codes < 4, self.codes, 0).astype(np.intp)
 
+    @check_args
     def valid(self, length: int) -> np.ndarray:
         """``(n - length + 1,)`` bool: windows of ``length`` bases without N/IUPAC."""
         n_win = self.n - length + 1
@@ -347,6 +353,7 @@ class SequenceCodes:
             return np.zeros(0, dtype=bool)
         return (self.n_count[length : length + n_win] - self.n_count[:n_win]) == 0
 
+    @check_args
     def n_valid(self, length: int, n_win: int) -> int:
         """Number of the first ``n_win`` windows of ``length`` bases without N/IUPAC."""
         n_win = max(0, min(n_win, self.n - length + 1))
@@ -354,6 +361,7 @@ class SequenceCodes:
             return n_win
         return int(np.count_nonzero(self.valid(length)[:n_win]))
 
+    @check_args
     def background_term(self, pwm: IntegerPWM, strand: int) -> np.ndarray:
         """1st-order background part of the integer scores of every window on one strand."""
         key = (id(pwm), strand)

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from carrousel.bio.errors import MotifError
+from carrousel.core.args import check_args
 
 __all__ = [
     "PAD",
@@ -326,6 +327,7 @@ class SkipLayout(NamedTuple):
 _SURVIVOR_COST = 72.0
 
 
+@check_args
 def skip_layout(
     packed: np.ndarray, offsets: np.ndarray, thr_f: int, thr_r: int, kmer_prob: np.ndarray
 ) -> SkipLayout:

@@ -23,6 +23,7 @@ from carrousel.bio.model_scan import ModelScanner
 from carrousel.bio.models import MotifModel
 from carrousel.bio.motifs import Motif, resolve_motifs
 from carrousel.bio.pwm import Background, IntegerPWM, SequenceCodes, scan_windows
+from carrousel.core.args import check_args
 
 __all__ = ["PWMScanner", "estimate_background", "scan_genome"]
 
@@ -33,6 +34,7 @@ Progress = Callable[[int], None]
 _Scored = tuple[np.ndarray | None, int, Part | None]
 
 
+@check_args
 def estimate_background(path: str | Path, order: int = 0) -> tuple[Background, list[RecordInfo]]:
     """Background from the genome itself (strand-symmetrised), with the records found."""
     mono, di, records = count_bases(path)
@@ -66,6 +68,7 @@ class PWMScanner:
 
     _IN_FLIGHT = 2  # chunks queued or being scored at once
 
+    @check_args
     def __init__(
         self,
         pwms: Sequence[IntegerPWM],
@@ -89,6 +92,7 @@ class PWMScanner:
         self._pool: ThreadPoolExecutor | None = None
         self._pending: deque[tuple[Chunk, list[tuple[int, Future[_Scored]]]]] = deque()
 
+    @check_args
     def process(self, chunk: Chunk, limit: int, seq: SequenceCodes | None = None) -> None:
         """Queues every window starting before ``limit`` (chunk coordinates) that fits in the chunk.
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from carrousel.bio.pwm import IntegerPWM
+from carrousel.core.args import check_args
 
 __all__ = ["best_sites", "locate_sites", "site_scores", "window_pwm_pvalues"]
 
@@ -36,6 +37,7 @@ def site_scores(codes: np.ndarray, starts: np.ndarray, pwm: IntegerPWM) -> np.nd
     return np.where(ok, both, np.iinfo(np.int64).min // 4)
 
 
+@check_args
 def best_sites(codes: np.ndarray, pwm: IntegerPWM, block: int = 2048) -> tuple[np.ndarray, ...]:
     """The best PWM site of each window: every offset, both strands (sites with N/IUPAC never count).
 
@@ -84,6 +86,7 @@ def best_sites(codes: np.ndarray, pwm: IntegerPWM, block: int = 2048) -> tuple[n
     return tuple(out)
 
 
+@check_args
 def window_pwm_pvalues(codes: np.ndarray, pwm: IntegerPWM, block: int = 2048) -> np.ndarray:
     """P-value of each window's best PWM site (:func:`best_sites`), Sidak-corrected for the
     ``2 (W - L + 1)`` sites searched: ``1 - (1 - p_best)^n``, the probability that a background window
@@ -103,6 +106,7 @@ def window_pwm_pvalues(codes: np.ndarray, pwm: IntegerPWM, block: int = 2048) ->
     return np.clip(-np.expm1(2 * n * np.log1p(-np.minimum(p_site, 1 - 1e-16))), 1e-300, 1.0)
 
 
+@check_args
 def locate_sites(
     codes: np.ndarray, attr: np.ndarray, pwm: IntegerPWM, slack: int = 4
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -13,6 +13,7 @@ import numpy as np
 from carrousel.bio.config import SynthConfig
 from carrousel.bio.fasta import reverse_complement
 from carrousel.bio.motifs import Motif
+from carrousel.core.args import check_args
 
 __all__ = ["dinucleotide_shuffle", "plant", "plant_dataset", "sample_instance"]
 
@@ -86,6 +87,7 @@ def sample_instance(motif: Motif, rng: np.random.Generator, sharpen: float = 1.0
     return (u[:, None] > np.cumsum(f, axis=1)).sum(axis=1).clip(0, 3).astype(np.uint8)
 
 
+@check_args
 def plant(window: np.ndarray, site: np.ndarray, pos: int, strand: int) -> np.ndarray:
     """Writes ``site`` (or its reverse complement for strand -1) into ``window`` at ``pos`` (in place)."""
     window[pos : pos + site.size] = site if strand == 1 else reverse_complement(site)

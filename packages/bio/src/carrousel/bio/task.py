@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from carrousel.bio.models import rc_one_hot
+from carrousel.core.args import check_args
 from carrousel.core.metrics import PRAUC, ROCAUC, Metric
 from carrousel.core.train import Task
 
@@ -23,6 +24,7 @@ class MotifTask(Task):
         rc_augment: in training mode, reverse-complement a random half of each batch.
     """
 
+    @check_args
     def __init__(self, rc_augment: bool = True) -> None:
         self.rc_augment = rc_augment
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from carrousel.bio.motifs import Motif
+from carrousel.core.args import check_args
 
 __all__ = [
     "RESOLUTION",
@@ -141,6 +142,7 @@ def _alignments(lq: int, lengths: np.ndarray, min_overlap: int) -> tuple[np.ndar
     return ti, off, i0, i1
 
 
+@check_args
 def alignment_pvalues(
     query: Motif, targets: list[Motif], min_overlap: int = 5, metric: str = "pearson"
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -192,6 +194,7 @@ def _bh(p: np.ndarray) -> np.ndarray:
     return out
 
 
+@check_args
 def search(query: Motif, targets: list[Motif], min_overlap: int = 5, metric: str = "pearson") -> list[Match]:
     """``query`` against every target, sorted by p-value (then score); E-values by ``len(targets)``,
     q-values over the targets."""
@@ -215,6 +218,7 @@ def search(query: Motif, targets: list[Motif], min_overlap: int = 5, metric: str
     ]
 
 
+@check_args
 def compare_motifs(
     queries: list[Motif], targets: list[Motif], top: int = 3, min_overlap: int = 5
 ) -> dict[str, list[Match]]:

@@ -27,6 +27,7 @@ from carrousel.bio.models import DanQ, DanQConfig, MotifModel, predict_logits
 from carrousel.bio.motifs import Motif, log_odds
 from carrousel.bio.synth import dinucleotide_shuffle
 from carrousel.bio.task import MotifTask
+from carrousel.core.args import check_args
 from carrousel.core.metrics import roc_auc
 from carrousel.core.train import Callback, Trainer
 from carrousel.core.train import TrainConfig as TrainerConfig
@@ -91,6 +92,7 @@ def gc_stratified_split(
     return v, np.setdiff1d(np.arange(x.shape[0]), v)
 
 
+@check_args
 def windows_loader(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool, seed: int) -> DataLoader:
     """Batches ``(one-hot (B, 4, W), labels (B, K))`` of ``(N, W)`` codes and ``(N, K)`` labels."""
     ds = TensorDataset(torch.from_numpy(one_hot(x)), torch.from_numpy(y.astype(np.float32)))
@@ -105,6 +107,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
+@check_args
 def calibrate(
     model: DanQ,
     null_source: np.ndarray,
@@ -130,6 +133,7 @@ def calibrate(
     return cal, None
 
 
+@check_args
 def fit_model(
     x: np.ndarray,
     y: np.ndarray,

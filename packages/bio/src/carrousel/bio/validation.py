@@ -25,6 +25,7 @@ import numpy as np
 
 from carrousel.bio.bed import Peak
 from carrousel.bio.errors import BioError, TrainingDataError
+from carrousel.core.args import check_args
 
 __all__ = [
     "MAX_LENGTH_RATIO",
@@ -47,6 +48,7 @@ MAX_SHARED_FRACTION = 0.5  # positives also among the negatives, as a fraction o
 MAX_LENGTH_RATIO = 1.5  # evaluation and enrichment: two sets' median bases, the larger over the smaller
 
 
+@check_args
 def check_lengths(lengths: Sequence[int], window: int, where: str, fix: str | None = None) -> None:
     """Refuses sequences shorter than the training window (padding them with N would teach the model
     where the padding is, not the motif).
@@ -115,6 +117,7 @@ def drop_only_n(x: np.ndarray, where: str) -> tuple[np.ndarray, list[str]]:
     return x[keep], [f"{n} of {x.shape[0]} sequences in {where} hold only N (no A, C, G or T); dropped"]
 
 
+@check_args
 def check_count(
     n: int,
     minimum: int,

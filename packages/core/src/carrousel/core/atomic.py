@@ -21,6 +21,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from carrousel.core.args import check_args
 from carrousel.core.errors import CarrouselError, OutputError
 
 __all__ = [
@@ -69,6 +70,7 @@ def _scratch(folder: bool) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+@check_args
 def umask_mode(base: int = 0o666) -> int:
     """``base`` with the process umask applied: the mode a plain ``open(path, "w")`` would create."""
     with _UMASK_LOCK:

@@ -4,14 +4,14 @@ Configs are frozen ``@dataclass`` es with one comment per field; override with :
 or :func:`override`; read a TOML file with :func:`load_toml`, or lay one over a config with :func:`overlay`; turn configs into JSON-able dicts and back
 with :func:`to_dict` / :func:`from_dict` (nested dataclasses are rebuilt by their field types). A config built
 in Python checks its numbers with :func:`check_numbers` (an ``int`` field refuses ``5.0``, ``"5"`` and ``True``, a
-``bool`` field ``"false"`` and ``0``), and a single integer argument with :func:`as_int`.
+``bool`` field ``"false"`` and ``0``), a single argument with :func:`as_int` / :func:`as_bool` (both from
+:mod:`carrousel.core.args`, whose ``@check_args`` checks a function's annotated arguments all at once).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import math
 import numbers
 import tomllib
 import types
@@ -20,12 +20,14 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from carrousel.core.args import as_bool, as_int, check_args, wrong_kind
 from carrousel.core.errors import ConfigError, DataError
 from carrousel.core.files import check_input_file
 
 __all__ = [
     "MAX_CONFIG_BYTES",
     "TomlDocument",
+    "as_bool",
     "as_int",
     "check_numbers",
     "from_dict",
@@ -186,52 +188,12 @@ def _coerce(tp: Any, value: Any, key: str, at: _Where) -> Any:
     return value
 
 
-def as_int(value: Any, name: str, error: type[Exception] = ConfigError, example: int | None = None) -> int:
-    """``value`` as an ``int`` when it is an integer (a NumPy integer too); a bool, a float (even ``5.0``) or
-    a string (even ``"5"``) raises ``error`` naming ``name`` and the fix (``example``: a value to suggest)."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return int(value)
-    raise error(_wrong_kind(name, value, int, example))
-
-
 def _as_number(value: Any, name: str, example: float | None) -> Any:
     """``value`` unchanged when it is an ``int`` or ``float`` (other real numbers become a float); else
     ConfigError: a bool or a string is not a number."""
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return value if type(value) in (int, float) else float(value)  # np.float64 too: plain
-    raise ConfigError(_wrong_kind(name, value, float, example))
-
-
-def _as_bool(value: Any, name: str, example: bool | None) -> bool:
-    """``value`` as a ``bool`` when it is one (a NumPy bool too); else ConfigError: ``"false"`` is truthy."""
-    numpy_kind = getattr(getattr(value, "dtype", None), "kind", "")  # "b": a NumPy bool (np.True_)
-    if isinstance(value, bool) or (numpy_kind == "b" and not value.shape):
-        return bool(value)
-    raise ConfigError(_wrong_kind(name, value, bool, example))
-
-
-_WORDS = {int: "an integer", float: "a number", bool: "a bool"}
-_BOOLS = {w: True for w in ("true", "yes", "on", "1")} | {w: False for w in ("false", "no", "off", "0")}
-
-
-def _wrong_kind(name: str, value: Any, kind: type, example: float | None) -> str:
-    """``horizon=5.0 is a float, not an integer; give horizon=5`` (the value meant, when it is clear)."""
-    meant: float | None = None
-    if kind is bool and isinstance(value, str | numbers.Real):
-        meant = _BOOLS.get(str(value).strip().lower().removesuffix(".0"))
-    elif isinstance(value, str | numbers.Real) and not isinstance(value, bool):
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            number = math.nan
-        if math.isfinite(number):
-            meant = number if kind is float else int(number) if number.is_integer() else None
-    words = "True or False" if kind is bool else _WORDS[kind]
-    fix = f"give {name}={meant!r}" if meant is not None else f"give {words}"
-    if meant is None and example is not None:
-        fix += f", e.g. {name}={example!r}"
-    got = type(value).__name__
-    return f"{name}={value!r} is {'an' if got[0] in 'aeiou' else 'a'} {got}, not {_WORDS[kind]}; {fix}"
+    raise ConfigError(wrong_kind(name, value, float, example))
 
 
 @functools.cache
@@ -292,7 +254,7 @@ def _one(kind: type, value: Any, name: str, example: Any) -> Any:
         return value
     if kind is int:
         return as_int(value, name, example=example)
-    return _as_bool(value, name, example) if kind is bool else _as_number(value, name, example)
+    return as_bool(value, name, example=example) if kind is bool else _as_number(value, name, example)
 
 
 def override(cfg: C, **changes: Any) -> C:
@@ -304,6 +266,7 @@ def override(cfg: C, **changes: Any) -> C:
     return dataclasses.replace(cfg, **changes)  # type: ignore[type-var]
 
 
+@check_args
 def read_toml(path: str | Path, flag: str = "--config", empty_ok: bool = True) -> TomlDocument:
     """The document of a TOML settings file, read once (a dict that remembers the file, for messages).
 

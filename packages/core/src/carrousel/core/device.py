@@ -20,6 +20,7 @@ from typing import Any, Literal
 import torch
 from torch.nn.utils.rnn import PackedSequence
 
+from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError
 
 __all__ = [
@@ -70,6 +71,7 @@ def pick_device(prefer: str | torch.device | None = "auto") -> torch.device:
     return dev
 
 
+@check_args
 def move_to(obj: Any, device: torch.device, non_blocking: bool = True) -> Any:
     """Moves tensors inside nested dicts, lists, tuples and dataclasses to ``device``."""
     if isinstance(obj, torch.Tensor):
@@ -136,6 +138,7 @@ def inference_dtype(precision: str, device: torch.device) -> torch.dtype | None:
     return dtype
 
 
+@check_args
 def check_exported_precision(precision: str, exported: bool) -> None:
     """Refuses bf16 / fp16 for an exported model (an ONNX Runtime network: its file is fp32 or int8).
 
@@ -149,6 +152,7 @@ def check_exported_precision(precision: str, exported: bool) -> None:
         )
 
 
+@check_args
 def check_inference(precision: str, device: torch.device, exported: bool = False) -> torch.dtype | None:
     """:func:`check_exported_precision` then :func:`inference_dtype`: what a model loader checks once.
 

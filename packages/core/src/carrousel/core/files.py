@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
+from carrousel.core.args import check_args
 from carrousel.core.atomic import writes_in_place
 from carrousel.core.errors import ConfigError, DataError
 
@@ -40,6 +41,7 @@ def _label(path: Path, flag: str | None) -> str:
     return f"{flag} {path}" if flag else str(path)
 
 
+@check_args
 def check_input_file(
     path: str | Path,
     flag: str | None = None,
@@ -88,6 +90,7 @@ def check_input_file(
     return p
 
 
+@check_args
 def read_text(
     path: str | Path,
     flag: str | None = None,

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from carrousel.core.args import check_args
 from carrousel.finance.conformal import AciState, adaptive_conformal_state
 from carrousel.finance.features import SeriesData, cumulative_targets, valid_origins
 from carrousel.finance.fitted import FittedForecaster
@@ -112,6 +113,7 @@ def aci_run(
     return pred, actual, out, replace(after, last_origin=str(series.dates[origins[-1]].date()))
 
 
+@check_args
 def aci_span(
     fitted: FittedForecaster, series: SeriesData, first: int, end: int, gamma: float
 ) -> AciState | None:

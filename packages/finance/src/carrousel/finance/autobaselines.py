@@ -31,6 +31,8 @@ import numpy as np
 from scipy.optimize import least_squares
 from scipy.signal import lfilter
 
+from carrousel.core.args import check_args
+
 __all__ = [
     "MAX_ROWS",
     "PATHS",
@@ -77,6 +79,7 @@ def _ets_relvar(
     )  # fmt: skip
 
 
+@check_args
 def ets_forecast(
     y: np.ndarray,
     params: dict[str, float],
@@ -125,6 +128,7 @@ def ets_forecast(
     return out
 
 
+@check_args
 def auto_ets_forecast(
     close: np.ndarray, train_end: int, origins: np.ndarray, horizon: int, quantiles: tuple[float, ...]
 ) -> tuple[np.ndarray, str]:
@@ -162,6 +166,7 @@ def auto_ets_forecast(
     return np.log(np.maximum(price, 1e-12 * base) / base), name
 
 
+@check_args
 def theta_forecast(
     close: np.ndarray, train_end: int, origins: np.ndarray, horizon: int, quantiles: tuple[float, ...]
 ) -> tuple[np.ndarray, str]:
@@ -189,6 +194,7 @@ def theta_forecast(
     return mean[..., None] + sd[None, :, None] * _z(quantiles)[None, None, :], f"Theta(alpha={alpha:.3f})"
 
 
+@check_args
 def arma_forecast(
     x: np.ndarray,
     mu: float,
@@ -252,6 +258,7 @@ def _css_aicc(x: np.ndarray, p: int, q: int) -> float:
     return float(-2 * llf + 2 * k + 2 * k * (k + 1) / max(n - k - 1, 1))
 
 
+@check_args
 def auto_arima_forecast(
     close: np.ndarray, train_end: int, origins: np.ndarray, horizon: int, quantiles: tuple[float, ...]
 ) -> tuple[np.ndarray, str]:

@@ -35,6 +35,7 @@ from statistics import NormalDist
 import numpy as np
 from threadpoolctl import ThreadpoolController, threadpool_limits
 
+from carrousel.core.args import check_args
 from carrousel.finance.autobaselines import auto_arima_forecast, auto_ets_forecast, theta_forecast
 from carrousel.finance.features import SeriesData, ewma_volatility
 
@@ -78,6 +79,7 @@ def _z(quantiles: tuple[float, ...]) -> np.ndarray:
     return np.array([NormalDist().inv_cdf(q) for q in quantiles])
 
 
+@check_args
 def empirical_spread(
     logret: np.ndarray, train_end: int, horizon: int, quantiles: tuple[float, ...]
 ) -> np.ndarray:
@@ -94,6 +96,7 @@ def empirical_spread(
     return out
 
 
+@check_args
 def arima_forecast(
     series: SeriesData, train_end: int, origins: np.ndarray, horizon: int, quantiles: tuple[float, ...]
 ) -> np.ndarray:
@@ -130,6 +133,7 @@ def _blas_pools() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+@check_args
 def garch_forecast(
     series: SeriesData, train_end: int, origins: np.ndarray, horizon: int, quantiles: tuple[float, ...]
 ) -> np.ndarray | None:
@@ -178,6 +182,7 @@ def _ewma_quantiles(
     return zero, (mu * ks)[None, :, None] + zero
 
 
+@check_args
 def garch_quantiles(
     series: SeriesData, train_end: int, origins: np.ndarray, horizon: int, quantiles: tuple[float, ...]
 ) -> np.ndarray:
@@ -187,6 +192,7 @@ def garch_quantiles(
     return _ewma_quantiles(series, train_end, origins, horizon, quantiles)[1] if garch is None else garch
 
 
+@check_args
 def auto_forecasts(
     series: SeriesData,
     train_end: int,
@@ -235,6 +241,7 @@ def auto_forecasts(
     return out
 
 
+@check_args
 def baseline_forecasts(
     series: SeriesData,
     train_end: int,

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from carrousel.core.args import check_args
 from carrousel.core.bundle import Bundle, is_bundle, load_bundle, read_manifest
 from carrousel.core.config import to_dict
 from carrousel.core.errors import CarrouselError
@@ -301,6 +302,7 @@ class ForecasterBundle:
         board = board if isinstance(board, dict) else None
         return cls(fitted, cfg, dict(bundle.data), board, bundle.created, aci)
 
+    @check_args
     def __call__(self, history: PriceHistory, baselines: bool = True) -> TickerForecast:
         """Forecasts the next ``H`` sessions after the last row of ``history``.
 

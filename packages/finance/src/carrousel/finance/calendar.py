@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import exchange_calendars as xcals
 import pandas as pd
 
+from carrousel.core.args import check_args
 from carrousel.finance.errors import CalendarNotFoundError, PriceDataError
 
 __all__ = ["CalendarGaps", "check_sessions", "future_sessions", "get_calendar", "trading_dates"]
@@ -34,6 +35,7 @@ def get_calendar(name: str = "XNYS", last_year: int | None = None) -> xcals.Exch
         ) from None
 
 
+@check_args
 def future_sessions(last: pd.Timestamp, n: int, calendar: str = "XNYS") -> pd.DatetimeIndex:
     """Returns the ``n`` trading sessions after ``last`` (weekends and exchange holidays skipped)."""
     cal = get_calendar(calendar, last.year + n // 250 + 1)

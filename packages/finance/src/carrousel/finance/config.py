@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from carrousel.core.args import check_args
 from carrousel.core.config import check_numbers, overlay, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import check_variant
@@ -326,6 +327,7 @@ class FinanceConfig:
     backtest: BacktestConfig = field(default_factory=BacktestConfig)  # walk-forward evaluation
 
 
+@check_args
 def for_series(cfg: FinanceConfig, n_series: int) -> FinanceConfig:
     """``cfg`` as a network trained on ``n_series`` series uses it: with several, the window's
     ``global_target_scale`` and ``global_vol_inputs`` become its ``target_scale`` and ``vol_inputs``, and the

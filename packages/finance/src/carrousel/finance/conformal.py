@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from carrousel.core.args import check_args
+
 __all__ = [
     "SCALE_SHRINK",
     "AciState",
@@ -145,6 +147,7 @@ class AciState:
     last_origin: str = ""
 
     @classmethod
+    @check_args
     def start(cls, horizon: int, n_quantiles: int) -> AciState:
         """The state before any origin: multipliers 1, nothing pending."""
         return cls(

@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_write_text
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
@@ -297,6 +298,7 @@ def warn_absent_inputs(*series: tuple[str, pd.DataFrame]) -> None:
         )
 
 
+@check_args
 def warn_short_series(short: list[tuple[str, int]], total: int, need: int) -> None:
     """One warning line naming the series left out for holding fewer than ``need`` rows: five by name with
     their row counts, then a count of the rest (as :func:`warn_absent_inputs`); nothing when none was.

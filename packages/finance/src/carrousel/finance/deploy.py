@@ -29,6 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from carrousel.core.args import check_args
 from carrousel.core.bundle import load_bundle
 from carrousel.core.export import (
     DeploymentReport,
@@ -64,6 +65,7 @@ _VARIANT_NOTES = {
 }
 
 
+@check_args
 def export_spec(fitted: FittedForecaster, fuse: bool = True) -> ExportSpec:
     """How a forecaster ensemble is exported: one input ``x`` ``(batch, lookback, features)``.
 

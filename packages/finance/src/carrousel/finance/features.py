@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
+from carrousel.core.args import check_args
 from carrousel.finance.config import FinanceConfig
 from carrousel.finance.errors import PriceDataError
 
@@ -46,6 +47,7 @@ EWMA_LAMBDA = (
 )
 
 
+@check_args
 def feature_names(indicators: bool = False) -> tuple[str, ...]:
     """Names of the feature columns, in order."""
     return _BASE + (_INDICATORS if indicators else ())
@@ -72,6 +74,7 @@ class SeriesData:
     first_valid: int
 
 
+@check_args
 def build_series(ticker: str, frame: pd.DataFrame, indicators: bool = False) -> SeriesData:
     """Computes log returns and backward-looking features from a clean OHLCV frame."""
     o, h, lo, c = (frame[k].to_numpy(np.float64) for k in ("open", "high", "low", "close"))
@@ -116,6 +119,7 @@ class Scaler:
         out = (features - np.asarray(self.mean)) / np.asarray(self.std)
         return np.clip(np.nan_to_num(out, nan=0.0), -_CLIP, _CLIP).astype(np.float32)
 
+    @check_args
     def target_scale(self, horizon: int) -> np.ndarray:
         """``(H,)`` divisor of the cumulative-return targets per horizon (the ``static`` target scale)."""
         return (self.ret_std * np.sqrt(np.arange(1, horizon + 1))).astype(np.float64)
@@ -144,6 +148,7 @@ def ewma_volatility(logret: np.ndarray, lam: float = EWMA_LAMBDA) -> np.ndarray:
     return np.sqrt(np.maximum(var, 1e-12))
 
 
+@check_args
 def target_scales(
     series: SeriesData, scaler: Scaler, origins: np.ndarray, horizon: int, how: str = "static"
 ) -> np.ndarray:
@@ -165,6 +170,7 @@ def target_scales(
     return np.broadcast_to(scaler.target_scale(horizon)[None, :], (len(origins), horizon))
 
 
+@check_args
 def input_features(series: SeriesData, vol_inputs: bool = False) -> np.ndarray:
     """``(N, F)`` unscaled network inputs: the features, or with ``vol_inputs`` every feature but the volume
     change divided by the EWMA volatility of the day before (returns in units of the volatility they were
@@ -178,6 +184,7 @@ def input_features(series: SeriesData, vol_inputs: bool = False) -> np.ndarray:
     return out
 
 
+@check_args
 def fit_scaler(series: SeriesData, train_end: int, vol_inputs: bool = False) -> Scaler:
     """Fits a :class:`Scaler` on rows ``first_valid..train_end`` (inclusive) of the inputs only."""
     rows = input_features(series, vol_inputs)[series.first_valid : train_end + 1]
@@ -190,6 +197,7 @@ def fit_scaler(series: SeriesData, train_end: int, vol_inputs: bool = False) -> 
     return Scaler(tuple(map(float, mean)), tuple(map(float, std)), ret_std, int(train_end))
 
 
+@check_args
 def valid_origins(series: SeriesData, lookback: int, horizon: int, with_target: bool = True) -> np.ndarray:
     """Row indices usable as forecast origins (full lookback; full target when ``with_target``)."""
     lo = series.first_valid + lookback - 1
@@ -197,6 +205,7 @@ def valid_origins(series: SeriesData, lookback: int, horizon: int, with_target: 
     return np.arange(lo, hi)
 
 
+@check_args
 def make_windows(scaled: np.ndarray, origins: np.ndarray, lookback: int) -> np.ndarray:
     """Gathers input windows.
 
@@ -212,6 +221,7 @@ def make_windows(scaled: np.ndarray, origins: np.ndarray, lookback: int) -> np.n
     return np.ascontiguousarray(view[origins - lookback + 1].transpose(0, 2, 1), dtype=np.float32)
 
 
+@check_args
 def cumulative_targets(series: SeriesData, origins: np.ndarray, horizon: int) -> np.ndarray:
     """``(n, H)`` cumulative log returns ``log(C[t+h] / C[t])``; NaN where ``t+h`` is past the data."""
     logc = np.log(series.close)
@@ -222,6 +232,7 @@ def cumulative_targets(series: SeriesData, origins: np.ndarray, horizon: int) ->
     return out
 
 
+@check_args
 def training_origins(series: SeriesData, cut: int, cfg: FinanceConfig) -> np.ndarray:
     """Origins whose whole target lies at or before row ``cut`` (window/rolling limits applied)."""
     horizon = cfg.window.horizon

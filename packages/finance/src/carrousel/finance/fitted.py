@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from carrousel.core.args import check_args
 from carrousel.core.train import predict
 from carrousel.finance.baselines import garch_quantiles
 from carrousel.finance.config import WindowConfig
@@ -104,6 +105,7 @@ class FittedForecaster:
             return fit_scaler(series, len(series.close) - 1, self.window.vol_inputs)
         return self.scalers[series.ticker]
 
+    @check_args
     def predict(
         self,
         series: SeriesData,
@@ -126,6 +128,7 @@ class FittedForecaster:
             scaled = self._calibrate(self._combine(scaled, self._garch(series, origins, scales, garch)), -1)
         return scaled * scales[:, :, None]
 
+    @check_args
     def predict_members(
         self,
         series: SeriesData,
@@ -136,6 +139,7 @@ class FittedForecaster:
         """Every member's quantiles ``(N, n, H, Q)``, each calibrated with its own calibration."""
         return self.predict_both(series, origins, calibrated, garch)[1]
 
+    @check_args
     def predict_both(
         self,
         series: SeriesData,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from carrousel.core.args import check_args
 from carrousel.core.config import check_numbers
 from carrousel.core.errors import ConfigError
 from carrousel.core.io import register_module
@@ -108,11 +109,13 @@ class ForecasterEnsemble(nn.Module):
         return self.member_outputs(x).mean(dim=0)
 
 
+@check_args
 def ensemble_config(model: ModelConfig, window: WindowConfig, seed: int) -> EnsembleConfig:
     """The seed ensemble's configuration: ``model.members`` networks of :func:`forecaster_config`."""
     return EnsembleConfig(member=forecaster_config(model, window), members=model.members, seed=seed)
 
 
+@check_args
 def build_ensemble(members: list[SequenceRegressor], seed: int) -> ForecasterEnsemble:
     """Wraps trained networks (of one configuration) into a :class:`ForecasterEnsemble`."""
     ens = ForecasterEnsemble(EnsembleConfig(member=members[0].config, members=len(members), seed=seed))

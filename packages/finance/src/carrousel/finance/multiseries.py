@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from carrousel.core.args import check_args
 from carrousel.core.device import check_inference
 from carrousel.core.train.distributed import leave_to_rank_zero
 from carrousel.finance.aci import aci_run, aci_states
@@ -153,6 +154,7 @@ def _below(p: float | None) -> bool:
     return p is not None and p < ALPHA
 
 
+@check_args
 def holdout_scores(
     fitted: FittedForecaster,
     series: SeriesData,
@@ -211,6 +213,7 @@ def holdout_scores(
     }
 
 
+@check_args
 def train_global(
     df: pd.DataFrame,
     cfg: FinanceConfig | None = None,

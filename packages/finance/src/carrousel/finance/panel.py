@@ -30,6 +30,7 @@ from torch.utils.data import (
     WeightedRandomSampler,
 )
 
+from carrousel.core.args import check_args
 from carrousel.finance.config import FinanceConfig
 from carrousel.finance.errors import PriceDataError
 from carrousel.finance.features import (
@@ -68,6 +69,7 @@ class PanelWindows(Dataset[dict[str, Tensor]]):
         lookback: ``L``.
     """
 
+    @check_args
     def __init__(
         self,
         features: np.ndarray,
@@ -87,6 +89,7 @@ class PanelWindows(Dataset[dict[str, Tensor]]):
     def __len__(self) -> int:
         return int(self.origins.shape[0])
 
+    @check_args
     def materialise(self, max_bytes: int = MATERIALISE_BYTES) -> bool:
         """Gathers every window and target once when they take at most ``max_bytes``, so that each batch
         is then one index into a ``(n, L, F)`` tensor instead of a gather from the store (the same values:
@@ -239,6 +242,7 @@ def panel_windows(
     return PanelData(train_set, val_set, np.concatenate(y_val), scalers, tuple(names), tuple(val_origins))
 
 
+@check_args
 def panel_loader(
     data: Dataset[dict[str, Tensor]],
     batch_size: int,

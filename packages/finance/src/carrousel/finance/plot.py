@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_path
 from carrousel.core.optional import require
 from carrousel.finance.backtest import BacktestResult
@@ -43,6 +44,7 @@ ERROR_WINDOW = 20  # origins in the rolling mean of the error panel (a quarter o
 _EXTRA = ("carrousel-finance[plot]", "the fan chart (--plot, --out)")
 
 
+@check_args
 def step_errors(
     bt: BacktestResult, ticker: str, step: int, window: int = ERROR_WINDOW
 ) -> dict[str, pd.Series]:
@@ -74,6 +76,7 @@ def step_errors(
     return out
 
 
+@check_args
 def zoom_bands(bt: BacktestResult, ticker: str, step: int, last: int = ZOOM_DAYS) -> pd.DataFrame:
     """The network's backtest quantiles ``step`` days ahead for the last ``last`` target dates, in prices.
 
@@ -94,6 +97,7 @@ def zoom_bands(bt: BacktestResult, ticker: str, step: int, last: int = ZOOM_DAYS
     return pd.DataFrame(cols, index=pd.DatetimeIndex(bt.target_dates[keep, h]))
 
 
+@check_args
 def fan_figure(
     history: PriceHistory,
     forecast: TickerForecast,
@@ -155,6 +159,7 @@ def fan_figure(
     return fig
 
 
+@check_args
 def fan_chart(
     history: PriceHistory,
     forecast: TickerForecast,

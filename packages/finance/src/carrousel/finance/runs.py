@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_path, writes_in_place
 from carrousel.core.optional import require
 from carrousel.finance.errors import FinanceConfigError, FinanceError, OutputPathError, RunFileError
@@ -132,6 +133,7 @@ def check_run_folder(path: Path | None) -> None:
         )
 
 
+@check_args
 def check_plot(plot: Path | None, charts: int = 1) -> None:
     """Fails before any work when ``--plot`` is not a ``.png`` file name in a writable folder; a special
     file (``/dev/null``, ``/dev/stdout``, a FIFO) takes the PNG of one chart, written in place.

@@ -18,6 +18,8 @@ import math
 import numpy as np
 from scipy import stats
 
+from carrousel.core.args import check_args
+
 __all__ = [
     "DM_CAP",
     "binomial_p",
@@ -31,6 +33,7 @@ __all__ = [
 ]
 
 
+@check_args
 def binomial_p(successes: int, trials: int, rate: float = 0.5) -> float:
     """One-sided p-value of at least ``successes`` in ``trials`` draws with success probability ``rate``."""
     if trials == 0:
@@ -38,6 +41,7 @@ def binomial_p(successes: int, trials: int, rate: float = 0.5) -> float:
     return float(stats.binomtest(successes, trials, rate, alternative="greater").pvalue)
 
 
+@check_args
 def direction_p(hits: int, trials: int, up_rate: float) -> float:
     """p-value of ``hits`` correct up/down calls against always calling the majority direction.
 
@@ -73,6 +77,7 @@ def naive_scale(insample: np.ndarray) -> float:
 DM_CAP = 1e6  # the Diebold-Mariano statistic reported for a constant loss difference
 
 
+@check_args
 def diebold_mariano(loss_model: np.ndarray, loss_ref: np.ndarray, horizon: int) -> tuple[float, float]:
     """Diebold-Mariano test with the Harvey-Leybourne-Newbold correction.
 

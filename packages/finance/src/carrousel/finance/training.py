@@ -26,6 +26,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 
+from carrousel.core.args import check_args
 from carrousel.core.train import FitResult, TrainConfig, Trainer
 from carrousel.finance.baselines import garch_quantiles
 from carrousel.finance.config import FinanceConfig, TrainSettings
@@ -82,6 +83,7 @@ class WindowSet(Dataset[dict[str, Tensor]]):
         return out
 
 
+@check_args
 def window_loader(
     x: np.ndarray, y: np.ndarray | None, batch_size: int, shuffle: bool, seed: int = 0
 ) -> DataLoader[dict[str, Tensor]]:
@@ -166,6 +168,7 @@ def fit_forecaster(
     return result
 
 
+@check_args
 @contextlib.contextmanager
 def threads(n: int) -> Iterator[None]:
     """Runs the body with ``n`` intra-op CPU threads (0: unchanged) and restores the previous count.

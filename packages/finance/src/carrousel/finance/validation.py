@@ -12,6 +12,7 @@ import logging
 import numpy as np
 import pandas as pd
 
+from carrousel.core.args import check_args
 from carrousel.finance.errors import PriceDataError, TickerNotFoundError
 
 __all__ = ["PRICE_COLUMNS", "SPLIT_RATIOS", "check_daily", "clean_prices", "detect_splits"]
@@ -54,6 +55,7 @@ def detect_splits(close: pd.Series, open_: pd.Series | None = None) -> list[tupl
     return found
 
 
+@check_args
 def clean_prices(
     frame: pd.DataFrame, ticker: str, min_history: int = 250, repair_splits: bool = True
 ) -> tuple[pd.DataFrame, list[str]]:

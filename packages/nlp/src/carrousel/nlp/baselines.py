@@ -14,6 +14,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
+from carrousel.core.args import check_args
 from carrousel.nlp.errors import NLPConfigError
 
 __all__ = ["WORD_PATTERN", "NGramLM", "WordDictionary"]
@@ -33,6 +34,7 @@ class NGramLM:
         True
     """
 
+    @check_args
     def __init__(self, order: int, vocab_size: int) -> None:
         if order < 1 or vocab_size < 1:
             raise NLPConfigError(f"order and vocab_size must be >= 1, got {order}, {vocab_size}")

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from carrousel.core.args import check_args
 from carrousel.core.decode import mbr_from_matrix, mbr_weights
 
 __all__ = ["CHOICES", "NGrams", "char_ngrams", "chrf_matrix", "chrf_of", "consensus", "sentence_chrf"]
@@ -35,6 +36,7 @@ CHOICES = ("model", "dictionary", "copy")  # where a translation's text comes fr
 NGrams = list[tuple[Counter[str], int]]  # per order 1..n: the n-gram counts and their total
 
 
+@check_args
 def char_ngrams(text: str, order: int = 6) -> NGrams:
     """Character n-grams of orders ``1..order`` of ``text`` with whitespace removed, with their totals."""
     line = "".join(text.split())
@@ -64,11 +66,13 @@ def chrf_of(hyp: NGrams, ref: NGrams, beta: float = 2.0) -> float:
     return 100.0 * (1 + factor) * prec * rec / (factor * prec + rec)
 
 
+@check_args
 def sentence_chrf(hypothesis: str, reference: str, order: int = 6, beta: float = 2.0) -> float:
     """Sentence chrF (0-100) of ``hypothesis`` against one ``reference``: ``sacrebleu.sentence_chrf``."""
     return chrf_of(char_ngrams(hypothesis, order), char_ngrams(reference, order), beta)
 
 
+@check_args
 def chrf_matrix(texts: Sequence[str], order: int = 6, beta: float = 2.0) -> np.ndarray:
     """``(C, C)`` sentence chrF of every text (rows, as hypothesis) against every other (columns)."""
     grams = [char_ngrams(t, order) for t in texts]

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from carrousel.core.args import check_args
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
 from carrousel.core.files import check_input_file, read_text
 from carrousel.nlp.config import TextDataConfig
@@ -214,6 +215,7 @@ def label_order(labels: Sequence[str]) -> list[str]:
         return sorted(unique)
 
 
+@check_args
 def stratified_split(labels: Sequence[str], fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices ``(train, held_out)``: ``fraction`` of each class held out, shuffled with ``seed``.
 
@@ -234,6 +236,7 @@ def stratified_split(labels: Sequence[str], fraction: float, seed: int) -> tuple
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(held))
 
 
+@check_args
 def encode_texts(
     tokenizer: TextTokenizer, texts: Sequence[str], max_length: int, warn: bool = True
 ) -> list[np.ndarray]:
@@ -261,6 +264,7 @@ def encode_texts(
     return out
 
 
+@check_args
 def warn_truncated(cut: int, total: int, max_length: int) -> None:
     """The one warning for ``cut`` of ``total`` texts longer than ``max_length`` tokens."""
     logger.warning("%d of %d texts are longer than %d tokens and were truncated", cut, total, max_length)
@@ -281,6 +285,7 @@ class TextClassDataset(Dataset[tuple[torch.Tensor, int]]):
         return self.ids[i], self.labels[i]
 
 
+@check_args
 def make_loader(dataset: TextClassDataset, batch_size: int, shuffle: bool, seed: int = 0) -> DataLoader[Any]:
     """Length-bucketed batches ``(ids (B, T), lengths (B,), labels (B,))`` padded with id 0."""
     sampler = BucketBatchSampler(dataset.lengths, batch_size, shuffle=shuffle, seed=seed)
@@ -298,6 +303,7 @@ def read_corpus(files: Sequence[str]) -> str:
     return "\n".join(read_text(f, "--text", "text") for f in files)
 
 
+@check_args
 def stream_batches(ids: np.ndarray, streams: int, segment: int) -> list[dict[str, torch.Tensor]]:
     """Cuts one token stream into ``streams`` parallel rows and consecutive ``segment``-long batches.
 

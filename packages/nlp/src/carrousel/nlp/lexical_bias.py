@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from carrousel.core.args import check_args
 from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.lexicon import ibm_model1
 
@@ -43,6 +44,7 @@ logger = logging.getLogger(__name__)
 LEXICON_FILE = "lexicon.npz"  # bundle file: the IBM-1 lexicon of the training pairs (ids, probs)
 
 
+@check_args
 def fit_lexicon(
     items: Sequence[tuple[Sequence[int], Sequence[int]]],
     vocab_size: int,
@@ -75,6 +77,7 @@ def lexicon_from_bytes(data: bytes) -> tuple[Tensor, Tensor]:
         return torch.from_numpy(z["ids"]), torch.from_numpy(z["probs"])
 
 
+@check_args
 def lexical_bias(
     weights: Tensor,
     src: Tensor,

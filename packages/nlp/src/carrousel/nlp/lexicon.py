@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from carrousel.core.args import check_args
 from carrousel.nlp.errors import NLPConfigError
 
 __all__ = ["ibm_model1", "identity_lexicon"]
@@ -27,6 +28,7 @@ __all__ = ["ibm_model1", "identity_lexicon"]
 NULL = 0  # the padding id stands for the NULL source word (it is never a real token)
 
 
+@check_args
 def identity_lexicon(
     vocab_size: int, top: int, targets: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -41,6 +43,7 @@ def identity_lexicon(
     return ids, probs
 
 
+@check_args
 def ibm_model1(
     pairs: Sequence[tuple[Sequence[int], Sequence[int]]],
     vocab_size: int,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from carrousel.core.args import check_args
 from carrousel.core.bundle import Bundle
 from carrousel.core.errors import ExportError
 from carrousel.core.export import ExportSpec, OnnxModule, load_runtime
@@ -73,6 +74,7 @@ class OnnxLanguageModel(nn.Module):
         self.config = model.config
         self.lstm = isinstance(_rnn(model), nn.LSTM)
 
+    @check_args
     def init_state(self, batch_size: int) -> State:
         """Zero recurrent state for ``batch_size`` streams."""
         return self.eager.init_state(batch_size)

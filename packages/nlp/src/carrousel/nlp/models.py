@@ -18,6 +18,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
+from carrousel.core.args import check_args
 from carrousel.core.config import check_numbers
 from carrousel.core.io import register_module
 from carrousel.core.nn import (
@@ -146,6 +147,7 @@ class SentimentClassifier(nn.Module):
         return self.forward_with_weights(ids, lengths).logits
 
 
+@check_args
 def build_classifier(net: SentimentNetConfig, vocab_size: int, num_classes: int) -> SentimentClassifier:
     """A fresh :class:`SentimentClassifier`."""
     return SentimentClassifier(SentimentModelConfig(net, vocab_size, num_classes))
@@ -197,6 +199,7 @@ class LanguageModel(nn.Module):
             self.embedding.weight[0].zero_()
         nn.init.zeros_(self.decoder.bias)
 
+    @check_args
     def init_state(self, batch_size: int) -> State:
         """Zero recurrent state for ``batch_size`` streams."""
         return self.encoder.init_hidden(batch_size)
@@ -217,6 +220,7 @@ class LanguageModel(nn.Module):
         return float32_output(self.decoder, hidden), enc.state
 
 
+@check_args
 def build_language_model(net: LMNetConfig, vocab_size: int) -> LanguageModel:
     """A fresh :class:`LanguageModel`."""
     return LanguageModel(LanguageModelConfig(net, vocab_size))

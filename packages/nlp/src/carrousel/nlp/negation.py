@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
+from carrousel.core.args import check_args
 from carrousel.nlp.errors import TextDataError
 
 __all__ = ["negation_pairs", "read_vader_lexicon"]
@@ -89,6 +90,7 @@ def _used(corpus: Iterable[str], words: set[str], cues: str, min_count: int) -> 
     return {w for w, n in seen.items() if n >= min_count}
 
 
+@check_args
 def negation_pairs(
     lexicon: dict[str, float],
     corpus: Iterable[str],

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from carrousel.core.args import check_args
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.gettext_mo import mo_catalogue
 from carrousel.nlp.hf_data import is_hf_source, load_hf
@@ -235,6 +236,7 @@ def _words(text: str) -> float:
     return units + sum(1 for token in _UNSPACED.sub(" ", text).split() if _WORDLIKE.search(token))
 
 
+@check_args
 def clean_pairs(pairs: Sequence[Pair], max_ratio: float = 3.0, max_words: int = 80) -> list[Pair]:
     """Pairs with whitespace collapsed, minus empty, over-long, badly proportioned and repeated ones.
 
@@ -281,6 +283,7 @@ class ParallelSplit:
         return {"train": len(self.train), "valid": len(self.valid), "test": len(self.test)}
 
 
+@check_args
 def split_pairs(pairs: Sequence[Pair], valid: float, test: float, seed: int) -> ParallelSplit:
     """Shuffles with ``seed`` and cuts ``valid`` and ``test`` shares (each at least one pair when > 0).
 
@@ -299,6 +302,7 @@ def split_pairs(pairs: Sequence[Pair], valid: float, test: float, seed: int) -> 
     )
 
 
+@check_args
 def vary_case(pairs: Sequence[Pair], share: float, seed: int) -> list[Pair]:
     """Training pairs with ``share`` of those whose source starts in lower case capitalised on both sides.
 

@@ -38,6 +38,7 @@ from typing import Any, NamedTuple
 import torch
 from torch import Tensor, nn
 
+from carrousel.core.args import check_args
 from carrousel.core.config import check_numbers
 from carrousel.core.decode import Hypothesis, beam_search, gnmt_coverage_penalty, greedy_search
 from carrousel.core.io import register_module
@@ -303,6 +304,7 @@ class Seq2Seq(nn.Module):
         return torch.stack([s.gate[:, 0] for s in steps if s.gate is not None], dim=1)
 
 
+@check_args
 def build_seq2seq(
     net: TranslateNetConfig, src_vocab_size: int, tgt_vocab_size: int, shared_embeddings: bool = True
 ) -> Seq2Seq:
@@ -310,6 +312,7 @@ def build_seq2seq(
     return Seq2Seq(Seq2SeqConfig(net, src_vocab_size, tgt_vocab_size, shared_embeddings))
 
 
+@check_args
 def decode_batch(
     model: Seq2Seq | Any,
     sources: Sequence[Sequence[int]],
@@ -344,6 +347,7 @@ def decode_batch(
     return [h[0] for h in found]
 
 
+@check_args
 def decode_nbest(
     model: Seq2Seq | Any,
     sources: Sequence[Sequence[int]],

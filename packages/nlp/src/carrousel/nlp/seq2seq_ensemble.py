@@ -18,6 +18,7 @@ from typing import Any
 
 from torch import Tensor, nn
 
+from carrousel.core.args import check_args
 from carrousel.core.bundle import Bundle
 from carrousel.core.config import check_numbers
 from carrousel.core.decode import EnsembleStep
@@ -128,6 +129,7 @@ class Seq2SeqEnsemble(nn.Module):
         self.members = nn.ModuleList(Seq2Seq(config.member) for _ in range(config.members))
 
 
+@check_args
 def ensemble_of(models: Sequence[Seq2Seq], seed: int) -> Seq2SeqEnsemble:
     """Wraps trained networks of one configuration (member ``i`` trained with ``seed + i``) as one module.
 

@@ -27,6 +27,7 @@ from dataclasses import replace
 import torch
 from torch import Tensor, nn
 
+from carrousel.core.args import check_args
 from carrousel.core.bundle import Bundle
 from carrousel.core.export import EXPORT_ASSET, ExportSpec, GraphEncoder, OnnxModule, load_runtime
 from carrousel.core.nn import mask_from_lengths
@@ -227,6 +228,7 @@ def _encoder_spec(model: Seq2Seq) -> ExportSpec:
     )
 
 
+@check_args
 def member_part(index: int, encoder: bool = False) -> str | None:
     """The export part of member ``index`` of an ensemble bundle's decoder step (``encoder``: its encoder).
 
@@ -238,6 +240,7 @@ def member_part(index: int, encoder: bool = False) -> str | None:
     return f"member{index}_{ENCODER}" if encoder else f"member{index}"
 
 
+@check_args
 def exported_network(bundle: Bundle, model: Seq2Seq, member: int = 0) -> Seq2Seq | OnnxSeq2Seq:
     """The network :class:`Translator` decodes with: ONNX Runtime's step for an exported bundle.
 

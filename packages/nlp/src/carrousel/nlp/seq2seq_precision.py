@@ -20,6 +20,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from carrousel.core.args import check_args
 from carrousel.core.device import check_exported_precision
 from carrousel.core.export import ReducedPrecision
 from carrousel.nlp.seq2seq import DecoderState
@@ -53,6 +54,7 @@ class ReducedSeq2Seq(ReducedPrecision):
         return torch.log_softmax(log_probs, dim=-1), new, weights
 
 
+@check_args
 def network_in_precision(network: Any, precision: str, exported: bool) -> Any:
     """``network`` itself for fp32, else a :class:`ReducedSeq2Seq` of it.
 

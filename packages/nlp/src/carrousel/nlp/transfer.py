@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from carrousel.core.args import check_args
 from carrousel.core.files import read_text
 from carrousel.nlp.errors import TextDataError
 
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 MASK = "[UNK]"  # the student's unknown token and a special token of MiniLM's word pieces
 
 
+@check_args
 def augment_texts(
     texts: Sequence[str],
     copies: int,
@@ -67,6 +69,7 @@ def augment_texts(
     return out
 
 
+@check_args
 def read_unlabelled(files: Sequence[str | Path], limit: int) -> list[str]:
     """Texts of plain-text files, one per line (UTF-8 or gzip), blank lines skipped, at most ``limit``.
 
@@ -85,6 +88,7 @@ def read_unlabelled(files: Sequence[str | Path], limit: int) -> list[str]:
     return out
 
 
+@check_args
 def balanced_rows(predicted: np.ndarray, shares: np.ndarray, seed: int = 0) -> np.ndarray:
     """Indices of the largest subset of rows whose predicted classes occur in the proportions ``shares``.
 
@@ -141,6 +145,7 @@ def detokenise(tokens: Sequence[str]) -> str:
     return "".join(out).strip()
 
 
+@check_args
 def tagged_sentences(path: str | Path, min_words: int = 4, max_words: int = 60) -> list[str]:
     """Plain sentences of a part-of-speech tagged corpus: ``word/TAG`` tokens, one or more sentences a line.
 

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from carrousel.core.args import check_args
 from carrousel.nlp.data import read_vectors
 from carrousel.nlp.errors import TeacherError, TextDataError
 from carrousel.nlp.tokenization import TextTokenizer
@@ -49,6 +50,7 @@ def pretrained_rows(tokenizer: TextTokenizer, path: str) -> np.ndarray:
     return centred / max(float(centred[~np.isnan(rows[:, 0])].std()), 1e-8)  # unit scale, like a fresh layer
 
 
+@check_args
 def teacher_vectors(tokenizer: TextTokenizer, table: Tensor, pieces: object, dim: int) -> np.ndarray:
     """Starting vectors ``(V, dim)`` for a student's vocabulary from MiniLM's word-piece embeddings.
 
@@ -84,6 +86,7 @@ def teacher_vectors(tokenizer: TextTokenizer, table: Tensor, pieces: object, dim
     return out
 
 
+@check_args
 def init_embedding(embedding: nn.Embedding, vectors: np.ndarray, freeze: bool) -> None:
     """Copies the non-NaN rows of ``vectors`` into ``embedding`` (the rest keep their random start; row 0,
     the padding, is zero) and freezes the layer when asked."""

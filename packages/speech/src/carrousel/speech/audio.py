@@ -28,6 +28,7 @@ import soundfile as sf
 import torch
 import torchaudio.functional as AF
 
+from carrousel.core.args import check_args
 from carrousel.speech.errors import (
     AudioError,
     AudioTooLongError,
@@ -132,6 +133,7 @@ def to_mono(data: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x, dtype=np.float32)
 
 
+@check_args
 def resample(x: np.ndarray, rate: int, target: int) -> np.ndarray:
     """``x`` (mono, float32) resampled from ``rate`` to ``target`` Hz (a copy-free no-op when equal)."""
     if rate == target or len(x) == 0:
@@ -151,6 +153,7 @@ def check_not_silent(x: np.ndarray, where: str) -> None:
         raise SilentAudioError(f"{where} is silent ({level}); check the recording level or the microphone")
 
 
+@check_args
 def speech_bounds(x: np.ndarray, rate: int, range_db: float = 35.0, margin: float = 0.3) -> tuple[int, int]:
     """Sample range ``[start, end)`` holding the sound: from the first to the last 10 ms frame within
     ``range_db`` of the loudest one, widened by ``margin`` seconds (the whole recording when its noise
@@ -173,6 +176,7 @@ def _check_finite(x: np.ndarray, where: str) -> None:
         )
 
 
+@check_args
 def read_audio(
     path: str | Path,
     sample_rate: int = 16000,
@@ -217,6 +221,7 @@ def read_audio(
     return resample(x, int(rate), sample_rate)
 
 
+@check_args
 def iter_chunks(
     path: str | Path,
     sample_rate: int,
@@ -261,6 +266,7 @@ def iter_chunks(
         ) from None
 
 
+@check_args
 def read_sphinx_mfc(path: str | Path, n_ceps: int = 13) -> np.ndarray:
     """Cepstra ``(frames, n_ceps)`` float32 of a CMU Sphinx ``.mfc`` file (either byte order).
 

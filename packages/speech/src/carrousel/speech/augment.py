@@ -14,6 +14,7 @@ import numpy as np
 import torch
 import torchaudio.functional as AF
 
+from carrousel.core.args import check_args
 from carrousel.speech.audio import resample
 from carrousel.speech.config import ChannelConfig
 
@@ -33,6 +34,7 @@ def _rms(x: np.ndarray) -> float:
     return float(np.sqrt(np.mean(np.square(x, dtype=np.float64)) + 1e-12))
 
 
+@check_args
 def add_noise(
     x: np.ndarray,
     snr_db: float,
@@ -66,6 +68,7 @@ def add_noise(
     return (x + scale * noise).astype(np.float32)
 
 
+@check_args
 def reverberate(x: np.ndarray, sample_rate: int, rt60: float, rng: np.random.Generator) -> np.ndarray:
     """``x`` convolved with a synthetic room impulse response of reverberation time ``rt60`` seconds."""
     n = max(int(rt60 * sample_rate), 16)
@@ -83,6 +86,7 @@ def reverberate(x: np.ndarray, sample_rate: int, rt60: float, rng: np.random.Gen
     return (y * _rms(x) / _rms(y)).astype(np.float32)
 
 
+@check_args
 def telephone(x: np.ndarray, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
     """The telephone channel: band-pass about 300-3400 Hz, 8 kHz sampling, a codec, back to the rate.
 
@@ -106,6 +110,7 @@ def telephone(x: np.ndarray, sample_rate: int, rng: np.random.Generator) -> np.n
     return resample((coded * peak / level).numpy().astype(np.float32), 8000, sample_rate)
 
 
+@check_args
 def colour(x: np.ndarray, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
     """A random microphone or codec colouring: spectral tilt, then sometimes a low-pass."""
     t = torch.from_numpy(np.ascontiguousarray(x))
@@ -125,6 +130,7 @@ def speed(x: np.ndarray, factor: float) -> np.ndarray:
     return x if step == 100 else resample(x, step, 100)
 
 
+@check_args
 def apply_channel(
     x: np.ndarray,
     sample_rate: int,

@@ -31,6 +31,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from carrousel.core.args import check_args
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
@@ -219,6 +220,7 @@ def load_corpus(spec: str) -> list[Utterance]:
     return utts
 
 
+@check_args
 def load_corpora(
     specs: tuple[str, ...] | list[str], limit: int | None = None, seed: int = 0
 ) -> list[Utterance]:
@@ -229,6 +231,7 @@ def load_corpora(
     return utts
 
 
+@check_args
 def split_utterances(
     utts: list[Utterance], fraction: float, seed: int
 ) -> tuple[list[Utterance], list[Utterance]]:
@@ -297,6 +300,7 @@ class SpeechDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         cache: keep decoded audio in memory (16-bit) after first use.
     """
 
+    @check_args
     def __init__(
         self,
         utterances: list[Utterance],
@@ -317,16 +321,19 @@ class SpeechDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
     def __len__(self) -> int:
         return len(self.utterances)
 
+    @check_args
     def reseed(self, stream: int) -> None:
         """Gives a data-loading worker its own augmentation random stream."""
         self.rng = np.random.default_rng([self.seed, stream + 1])
         self.gen = torch.Generator().manual_seed(self.seed * 1000 + stream + 1)
 
+    @check_args
     def frames(self, i: int) -> int:
         """Feature frames of utterance ``i`` (from its duration)."""
         cfg = self.extractor.config
         return self.extractor.num_frames(round((self.utterances[i].seconds or 0.0) * cfg.sample_rate))
 
+    @check_args
     def audio(self, i: int) -> np.ndarray:
         """Mono float32 audio of utterance ``i`` at the feature rate."""
         if self.cache is not None and i in self.cache:
@@ -363,6 +370,7 @@ def _init_worker(worker_id: int) -> None:
         info.dataset.reseed(worker_id)
 
 
+@check_args
 def make_loader(
     dataset: SpeechDataset, batch_seconds: float, shuffle: bool, seed: int = 0, workers: int = 0
 ) -> DataLoader[tuple[torch.Tensor, ...]]:

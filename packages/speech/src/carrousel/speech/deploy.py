@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from carrousel.core.args import check_args
 from carrousel.core.bundle import load_bundle, read_manifest
 from carrousel.core.export import (
     DeploymentReport,
@@ -71,6 +72,7 @@ def _batch(n_features: int, b: int, t: int, seed: int) -> tuple[Tensor, Tensor]:
     return x, lengths
 
 
+@check_args
 def latency_batch(n_features: int, b: int, t: int = FRAMES) -> tuple[Tensor, Tensor]:
     """The report's latency batch: ``x`` ``(b, t, n_features)`` zero past ``lengths`` ``(b,)``, the first full."""
     return _batch(n_features, b, t, 2)

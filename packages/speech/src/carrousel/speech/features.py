@@ -20,6 +20,7 @@ import torch
 import torchaudio.functional as AF
 from torch import Tensor
 
+from carrousel.core.args import check_args
 from carrousel.speech.config import AugmentConfig, FeatureConfig
 
 __all__ = ["CausalNormState", "FeatureExtractor", "causal_normalize", "spec_augment", "utterance_normalize"]
@@ -90,6 +91,7 @@ class FeatureExtractor:
         """Seconds between feature frames."""
         return self.config.hop_samples / self.config.sample_rate
 
+    @check_args
     def num_frames(self, samples: int) -> int:
         """Frames produced from ``samples`` samples."""
         cfg = self.config

@@ -20,6 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from carrousel.core.args import check_args
 from carrousel.core.files import read_text
 from carrousel.speech.errors import LanguageModelError
 from carrousel.speech.text import normalize
@@ -44,6 +45,7 @@ class WordLM:
         backoffs: ``{history tuple: ln back-off weight}``.
     """
 
+    @check_args
     def __init__(
         self, order: int, probs: dict[tuple[str, ...], float], backoffs: dict[tuple[str, ...], float]
     ):
@@ -70,6 +72,7 @@ class WordLM:
             penalty += self.backoffs.get(ctx, 0.0)
         return penalty + self._unk  # pragma: no cover - every vocabulary word has a unigram
 
+    @check_args
     def sentence_logprob(self, words: Sequence[str], eos: bool = True) -> float:
         """``ln p`` of a whole sentence, from ``<s>`` (and to ``</s>`` when ``eos``)."""
         history = [BOS]
@@ -80,6 +83,7 @@ class WordLM:
         return total
 
     @classmethod
+    @check_args
     def from_sentences(cls, sentences: Iterable[str], order: int = 3) -> WordLM:
         """Interpolated Kneser-Ney estimate from normalised sentences.
 
@@ -189,6 +193,7 @@ def _unk_estimate(probs: dict[tuple[str, ...], float], vocab: frozenset[str]) ->
     return min(usable) - _UNK_BELOW_RAREST if usable else _UNK_FLOOR
 
 
+@check_args
 def load_lm(path: str | Path, order: int = 3) -> WordLM:
     """An ARPA file (a ``\\data\\`` header; any extension) or plain text estimated as Kneser-Ney.
 

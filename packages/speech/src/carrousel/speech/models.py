@@ -19,6 +19,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
+from carrousel.core.args import check_args
 from carrousel.core.config import check_numbers
 from carrousel.core.io import register_module
 from carrousel.core.nn import RecurrentConfig, RecurrentEncoder, State
@@ -147,6 +148,7 @@ class CTCModel(nn.Module):
         enc = self.encoder(h, None if self.training else out_lengths.clamp_min(1))
         return torch.log_softmax(self.head(self.dropout(enc.output)), dim=-1), out_lengths
 
+    @check_args
     def init_stream(self, batch_size: int = 1) -> StreamState:
         """A fresh streaming state (causal padding as zeros, zero LSTM state)."""
         if self.config.bidirectional:

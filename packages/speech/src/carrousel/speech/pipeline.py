@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from carrousel.core.args import check_args
 from carrousel.core.train import Callback, Trainer
 from carrousel.core.train import TrainConfig as CoreTrainConfig
 from carrousel.speech import synth
@@ -241,6 +242,7 @@ def _check_hotwords(cfg: TranscribeConfig, recognizer: Recognizer) -> None:
         logger.warning("hotwords ignored, the model cannot spell them: %s; check their spelling", named)
 
 
+@check_args
 def transcribe(
     cfg: TranscribeConfig, paths: list[str], progress: Progress | None = None, skip_errors: bool = False
 ) -> list[Transcript]:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from carrousel.core.args import check_args
 from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.core.device import check_inference, pick_device, run_in_precision
 from carrousel.core.export.deploy import load_runtime
@@ -147,6 +148,7 @@ class Recognizer:
             precision,
         )
 
+    @check_args
     def word_lm(self, order: int = 3) -> WordLM | None:
         """The model's own word LM (Kneser-Ney over its training transcripts), when the bundle has one."""
         if not self.lm_text:
@@ -224,6 +226,7 @@ class Recognizer:
         return self.input_features(audio[start:end]), start / rate
 
     # ---------------------------------------------------------------------------------- transcribe
+    @check_args
     def transcribe_files(
         self,
         paths: Iterable[str | Path],

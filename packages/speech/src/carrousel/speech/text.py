@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+from carrousel.core.args import check_args
 from carrousel.speech.errors import TranscriptError
 from carrousel.speech.units import learn_merges, segment
 
@@ -63,6 +64,7 @@ def _below_thousand(n: int, use_and: bool) -> list[str]:
     return words
 
 
+@check_args
 def number_words(n: int, use_and: bool = False) -> str:
     """English cardinal of ``n`` (``1205`` -> ``"one thousand two hundred five"``).
 
@@ -98,6 +100,7 @@ _IRREGULAR = {"one": "first", "two": "second", "three": "third", "five": "fifth"
               "nine": "ninth", "twelve": "twelfth"}  # fmt: skip
 
 
+@check_args
 def ordinal_words(n: int) -> str:
     """English ordinal of ``n >= 0`` (``42`` -> ``"forty second"``, ``20`` -> ``"twentieth"``)."""
     *head, last = number_words(n).split()
@@ -119,6 +122,7 @@ def _numbers_to_words(text: str) -> str:
     return _NUMBER.sub(repl, text)
 
 
+@check_args
 def normalize(text: str, numbers: bool = True) -> str:
     """Normalised transcript: lower case, numbers in words, letters and inner apostrophes only.
 
@@ -165,6 +169,7 @@ class Alphabet:
             raise TranscriptError("every subword merge must join two units into a unit of the alphabet")
 
     @classmethod
+    @check_args
     def from_texts(cls, texts: Iterable[str], subwords: int = 0) -> Alphabet:
         """The English letters plus every other character found in normalised ``texts``, sorted; with
         ``subwords`` > 0, up to that many BPE word pieces learned on ``texts`` are added after them."""

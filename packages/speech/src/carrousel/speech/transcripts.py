@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from carrousel.core.args import check_args
 from carrousel.speech.decoding import Hypothesis, Word
 from carrousel.speech.errors import AudioError
 
@@ -50,6 +51,7 @@ def skipped(path: str, exc: AudioError | OSError) -> Transcript:
     return Transcript(path, "", (), 0.0, error=" ".join(why.split()))
 
 
+@check_args
 def blank_mean(lp: np.ndarray, blank: int) -> float:
     """Mean posterior of the blank over the ``(T, C)`` log-probabilities' frames (0.0 for no frame)."""
     return round(float(np.exp(lp[:, blank]).mean()), 4) if len(lp) else 0.0

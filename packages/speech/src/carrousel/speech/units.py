@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
+from carrousel.core.args import check_args
+
 __all__ = ["learn_merges", "segment"]
 
 
@@ -35,6 +37,7 @@ def _merge(word: tuple[str, ...], pair: tuple[str, str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+@check_args
 def learn_merges(texts: Iterable[str], n_merges: int, min_count: int = 2) -> list[tuple[str, str]]:
     """BPE merges learned on the words of ``texts``, most frequent pair first.
 

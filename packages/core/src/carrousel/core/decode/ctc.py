@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError, ShapeError
 
 __all__ = [
@@ -102,6 +103,7 @@ def _segments(path: np.ndarray, frame_lp: np.ndarray, blank: int) -> CTCResult:
     )
 
 
+@check_args
 def ctc_greedy_decode(
     log_probs: Tensor | np.ndarray,
     lengths: Tensor | np.ndarray | Sequence[int] | None = None,
@@ -141,6 +143,7 @@ def ctc_greedy_decode(
     return [_segments(best[b, :n], best_lp[b, :n], blank) for b, n in enumerate(_lengths(lengths, B, T))]
 
 
+@check_args
 def ctc_forced_align(log_probs: Tensor | np.ndarray, labels: Sequence[int], blank: int = 0) -> CTCResult:
     """The most probable frame path of a given label sequence (Viterbi over the CTC topology).
 
@@ -205,6 +208,7 @@ def ctc_forced_align(log_probs: Tensor | np.ndarray, labels: Sequence[int], blan
     )
 
 
+@check_args
 def ctc_prefix_beam_search(
     log_probs: Tensor | np.ndarray,
     beam_size: int = 8,
@@ -316,6 +320,7 @@ def ctc_prefix_beam_search(
     return results
 
 
+@check_args
 def ctc_prefix_beam_search_batch(
     log_probs: Tensor | np.ndarray,
     lengths: Tensor | np.ndarray | Sequence[int] | None = None,

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
+from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError, ShapeError
 
 __all__ = ["filter_logits", "sample_next"]
@@ -27,6 +28,7 @@ def _check(temperature: float, top_k: int, top_p: float) -> None:
         raise ConfigError(f"top_p must be in (0, 1], got {top_p}")
 
 
+@check_args
 def filter_logits(logits: Tensor, top_k: int = 0, top_p: float = 1.0, banned: Sequence[int] = ()) -> Tensor:
     """Sets to ``-inf`` the logits outside the top ``k`` and outside the nucleus of mass ``top_p``.
 
@@ -60,6 +62,7 @@ def filter_logits(logits: Tensor, top_k: int = 0, top_p: float = 1.0, banned: Se
     return out
 
 
+@check_args
 def sample_next(
     logits: Tensor,
     temperature: float = 1.0,

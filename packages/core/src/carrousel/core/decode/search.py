@@ -26,6 +26,7 @@ from typing import Any, Protocol
 import torch
 from torch import Tensor
 
+from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError, ShapeError
 
 __all__ = [
@@ -195,6 +196,7 @@ def gnmt_coverage_penalty(beta: float, eps: float = 1e-10) -> Callable[[Tensor],
     return penalty
 
 
+@check_args
 def greedy_search(
     step: StepFunction,
     state: Any,
@@ -273,6 +275,7 @@ def greedy_search(
     ]
 
 
+@check_args
 def beam_search(
     step: StepFunction,
     state: Any,

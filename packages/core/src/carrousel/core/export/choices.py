@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 
+from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError
 
 __all__ = ["DeployPrecision", "Exporter", "InferencePrecision", "check_variant"]
@@ -33,6 +34,7 @@ class InferencePrecision(enum.StrEnum):
     FP16 = "fp16"  # float16 autocast: CUDA / MPS only (oneDNN's CPU float16 LSTM is not offered)
 
 
+@check_args
 def check_variant(prune: float, distill: int, error: type[Exception] = ConfigError) -> None:
     """Checks a domain export's smaller-model options: ``--prune F`` (a share in [0, 1)) and ``--distill H``
     (a student's hidden units in [0, 4096]), 0 meaning none; at most one of them.

@@ -34,6 +34,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from carrousel.core.args import check_args
 from carrousel.core.bundle import Bundle
 from carrousel.core.errors import ExportError
 from carrousel.core.export.choices import DeployPrecision, Exporter
@@ -194,6 +195,7 @@ def _export_one(
     return name, blob, entry
 
 
+@check_args
 def load_runtime(
     bundle: Bundle, threads: int | None = None, config: Any = None, part: str | None = None
 ) -> OnnxModule | None:

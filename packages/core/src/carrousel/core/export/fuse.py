@@ -41,6 +41,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from carrousel.core.args import check_args
 from carrousel.core.errors import ExportError
 from carrousel.core.export.graph import _why_not
 from carrousel.core.nn.attention import Pooling
@@ -134,6 +135,7 @@ class FusedMembers(nn.Module):
         reduce: ``mean`` or ``stack`` (see :data:`REDUCTIONS`).
     """
 
+    @check_args
     def __init__(
         self,
         encoder: RecurrentConfig,

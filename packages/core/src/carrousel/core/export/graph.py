@@ -27,6 +27,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from carrousel.core.args import check_args
 from carrousel.core.errors import ExportError
 from carrousel.core.nn.cells import LoopLayer
 from carrousel.core.nn.recurrent import EncoderOutput, RecurrentConfig, RecurrentEncoder, State
@@ -127,6 +128,7 @@ class GraphEncoder(nn.Module):
     padded fused node. Lengths are clamped to ``[1, T]`` (an exported graph cannot raise).
     """
 
+    @check_args
     def __init__(
         self, encoder: RecurrentEncoder, cell_state: bool = False, sequence_lens: bool = False
     ) -> None:
@@ -258,6 +260,7 @@ class GraphEncoder(nn.Module):
         return EncoderOutput(inp, last, State(torch.cat(hs), None))
 
 
+@check_args
 def exportable(model: nn.Module, sequence_lens: bool = False) -> nn.Module:
     """A copy of ``model`` in evaluation mode with every :class:`RecurrentEncoder` as a :class:`GraphEncoder`.
 

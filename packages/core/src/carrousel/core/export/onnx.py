@@ -35,6 +35,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from carrousel.core.args import check_args
 from carrousel.core.errors import ExportError
 from carrousel.core.export.choices import Exporter
 from carrousel.core.export.graph import _Positional, check_torchscript_only, exportable
@@ -197,6 +198,7 @@ def _dynamo(
         return path.read_bytes()
 
 
+@check_args
 def onnx_session(blob: bytes | str | Path, threads: int = 0) -> Any:
     """An ONNX Runtime CPU session over a file's bytes or path (``threads`` 0: ONNX Runtime's default).
 
@@ -344,6 +346,7 @@ class OnnxModule(nn.Module):
         config: the network's config, when callers read ``module.config``.
     """
 
+    @check_args
     def __init__(self, blob: bytes, threads: int = 0, config: Any = None) -> None:
         super().__init__()
         self.session = onnx_session(blob, threads)

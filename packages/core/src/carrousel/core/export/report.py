@@ -26,6 +26,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from carrousel.core.args import check_args
 from carrousel.core.device import inference_dtype, run_in_precision
 from carrousel.core.errors import ConfigError
 
@@ -67,6 +68,7 @@ def _sample(fn: Callable[[], Any], min_seconds: float) -> float:
             return elapsed / n
 
 
+@check_args
 def time_call(fn: Callable[[], Any], repeats: int = 5, min_seconds: float = 0.05) -> float:
     """Median seconds per call of ``fn`` (one warm-up call; each sample repeats it for ``min_seconds``)."""
     fn()
@@ -82,6 +84,7 @@ def bf16_skip_reason(device: torch.device | str) -> str | None:
     return None
 
 
+@check_args
 def measure_latency(
     runners: dict[str, Callable[[int], Any]],
     batches: Sequence[int] = (1, 64),
@@ -185,6 +188,7 @@ class DeploymentReport:
     bf16: dict[str, Any] | None = None
 
     @classmethod
+    @check_args
     def measured(
         cls,
         folder: str | Path,

@@ -25,6 +25,7 @@ import torch
 import torch.distributed as dist
 from torch import Tensor
 
+from carrousel.core.args import check_args
 from carrousel.core.errors import DataError, ShapeError
 
 __all__ = ["Metric", "distributed_active"]
@@ -83,6 +84,7 @@ class Metric(abc.ABC):
     def _compute(self, sums: dict[str, Tensor], cats: dict[str, Tensor]) -> float:
         """Returns the metric value from the (merged) state; raises DataError when it is empty."""
 
+    @check_args
     def compute(self, sync: bool = True) -> float:
         """Returns the metric over everything seen since the last :meth:`reset`.
 

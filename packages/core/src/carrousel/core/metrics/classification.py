@@ -22,6 +22,7 @@ from typing import ClassVar, Literal
 import torch
 from torch import Tensor
 
+from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError, DataError, ShapeError
 from carrousel.core.metrics._base import Metric
 
@@ -41,6 +42,7 @@ __all__ = [
 Average = Literal["binary", "macro"]
 
 
+@check_args
 def to_labels(
     preds: Tensor, target: Tensor, *, threshold: float = 0.5, ignore_index: int | None = None
 ) -> tuple[Tensor, Tensor]:
@@ -91,6 +93,7 @@ class Accuracy(Metric):
 
     higher_is_better = True
 
+    @check_args
     def __init__(self, threshold: float = 0.5, ignore_index: int | None = None) -> None:
         super().__init__()
         self.threshold = threshold
@@ -211,6 +214,7 @@ class F1(_ClassCounts):
         return _safe_div(2 * tp, predicted + actual)
 
 
+@check_args
 def accuracy(
     preds: Tensor, target: Tensor, *, threshold: float = 0.5, ignore_index: int | None = None
 ) -> float:
@@ -228,6 +232,7 @@ def _functional(
     return m.compute(sync=False)
 
 
+@check_args
 def precision(
     preds: Tensor,
     target: Tensor,
@@ -243,6 +248,7 @@ def precision(
     )
 
 
+@check_args
 def recall(
     preds: Tensor,
     target: Tensor,
@@ -258,6 +264,7 @@ def recall(
     )
 
 
+@check_args
 def f1(
     preds: Tensor,
     target: Tensor,

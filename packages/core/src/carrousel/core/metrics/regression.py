@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError, DataError, ShapeError
 from carrousel.core.metrics._base import Metric, accumulation_dtype
 
@@ -246,6 +247,7 @@ class Perplexity(_MeanOfTerms):
     name = "perplexity"
     higher_is_better = False
 
+    @check_args
     def __init__(self, ignore_index: int = -100) -> None:
         super().__init__()
         self.ignore_index = ignore_index
@@ -272,6 +274,7 @@ class Perplexity(_MeanOfTerms):
         nll = F.cross_entropy(logits[keep], flat[keep], reduction="none")
         self._add_terms(nll)
 
+    @check_args
     def update_nll(self, mean_nll: float | Tensor, count: int) -> None:
         """Adds ``count`` targets whose mean negative log-likelihood (natural log) is ``mean_nll``."""
         value = torch.as_tensor(mean_nll, dtype=torch.float64).detach()
@@ -324,6 +327,7 @@ def mase(pred: Tensor, target: Tensor, scale: float) -> float:
     return m.compute(sync=False)
 
 
+@check_args
 def mase_scale(insample: Tensor, season: int = 1) -> float:
     """Returns the in-sample MAE of the seasonal naive forecast, the usual MASE scale.
 

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from carrousel.core.args import check_args
 from carrousel.core.nn.cells import LoopLayer
 
 __all__ = ["observe_kernels"]
@@ -18,6 +19,7 @@ _NATIVE_GRU = (
 _FUSED_OPS = ("aten::lstm", "aten::gru", "aten::rnn_tanh", "aten::rnn_relu", _NATIVE_GRU)
 
 
+@check_args
 def observe_kernels(module: nn.Module, x: Tensor, lengths: Tensor | None, grad: bool) -> tuple[str, ...]:
     """Runs ``module(x[, lengths])`` once under the profiler; returns the kernel of every fused recurrent
     call in time order, then ``"python_loop"`` once per loop-layer call."""

@@ -25,6 +25,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
+from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError, ShapeError
 
 __all__ = [
@@ -146,6 +147,7 @@ class AdditiveAttention(nn.Module):
         attention_size: size ``A`` of the hidden scoring layer (defaults to ``key_size``).
     """
 
+    @check_args
     def __init__(self, query_size: int, key_size: int, attention_size: int = 0) -> None:
         super().__init__()
         size = attention_size or key_size
@@ -199,6 +201,7 @@ class MultiplicativeAttention(nn.Module):
         ConfigError: on an unknown mode, or ``"dot"`` with different query and key sizes.
     """
 
+    @check_args
     def __init__(self, query_size: int, key_size: int, mode: str = "general", scaled: bool = False) -> None:
         super().__init__()
         if mode not in ("dot", "general"):
@@ -305,6 +308,7 @@ class AttentionPooling(nn.Module):
         attention_size: size of the scoring layer (defaults to ``input_size``).
     """
 
+    @check_args
     def __init__(self, input_size: int, attention_size: int = 0) -> None:
         super().__init__()
         size = attention_size or input_size
@@ -338,6 +342,7 @@ class Pooling(nn.Module):
         ConfigError: on an unknown mode.
     """
 
+    @check_args
     def __init__(self, mode: str, input_size: int, directions: int = 1, attention_size: int = 0) -> None:
         super().__init__()
         if mode not in POOLINGS:

@@ -31,6 +31,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from carrousel.core.args import check_args
 from carrousel.core.errors import ShapeError
 from carrousel.core.nn._observe import observe_kernels
 from carrousel.core.nn.cells import LoopLayer
@@ -333,6 +334,7 @@ def _notes(
     return notes
 
 
+@check_args
 def explain_backend(
     module: nn.Module,
     x: Tensor,

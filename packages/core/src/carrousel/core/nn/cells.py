@@ -49,6 +49,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from carrousel.core.args import check_args
 from carrousel.core.nn.ln_lstm_loop import ln_lstm_loop
 from carrousel.core.nn.lstm_loop import lstm_loop
 from carrousel.core.nn.lstm_native import native_ln_lstm_loop, native_lstm_loop
@@ -87,6 +88,7 @@ class LoopCell(nn.Module):
     gates: int = 1
     is_lstm: bool = False
 
+    @check_args
     def __init__(self, input_size: int, hidden_size: int, proj_size: int = 0) -> None:
         super().__init__()
         self.input_size = input_size
@@ -149,6 +151,7 @@ class PeepholeLSTMCell(LSTMCell):
     """LSTM with diagonal peephole weights from the cell state into the i, f (old cell) and o (new cell)
     gates."""
 
+    @check_args
     def __init__(self, input_size: int, hidden_size: int, proj_size: int = 0) -> None:
         super().__init__(input_size, hidden_size, proj_size)
         self.peephole = nn.Parameter(torch.zeros(3, hidden_size))
@@ -169,6 +172,7 @@ class LNLSTMCell(LSTMCell):
     """Layer-normalised LSTM: separate LayerNorms on ``W_ih x`` and ``W_hh h`` (gate pre-activations) and
     on the cell state before the output tanh (Ba, Kiros & Hinton 2016)."""
 
+    @check_args
     def __init__(self, input_size: int, hidden_size: int, proj_size: int = 0) -> None:
         super().__init__(input_size, hidden_size, proj_size)
         self.ln_ih = nn.LayerNorm(4 * hidden_size)
@@ -250,6 +254,7 @@ class LoopLayer(nn.Module):
         recurrent_dropout: variational dropout probability on ``h_{t-1}``.
     """
 
+    @check_args
     def __init__(
         self,
         cell: str,

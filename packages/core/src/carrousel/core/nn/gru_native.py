@@ -19,6 +19,7 @@ import torch
 from torch import Tensor, nn
 from torch.autograd.function import once_differentiable
 
+from carrousel.core.args import check_args
 from carrousel.core.nn.lstm_graph import graph_backward
 from carrousel.core.nn.lstm_loop import recurrent_inputs
 from carrousel.core.nn.lstm_native import _weight_grad
@@ -137,6 +138,7 @@ def native_gru(
     return out
 
 
+@check_args
 def choose_gru_kernel(rnn: nn.RNNBase, x: Tensor, grad: bool | None = None) -> tuple[bool, str]:
     """Whether an encoder's fused ``nn.GRU`` runs on :func:`native_gru` instead of ATen's loop, and why.
 

@@ -22,6 +22,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from carrousel.core.args import check_args
 from carrousel.core.config import check_numbers
 from carrousel.core.errors import ConfigError, ShapeError
 from carrousel.core.io import register_module
@@ -55,6 +56,7 @@ class ClassificationHead(nn.Module):
         dropout: dropout probability before the linear layer.
     """
 
+    @check_args
     def __init__(self, in_features: int, num_classes: int, dropout: float = 0.0) -> None:
         super().__init__()
         if num_classes < 1:
@@ -77,6 +79,7 @@ class RegressionHead(nn.Module):
         dropout: dropout probability before the linear layer.
     """
 
+    @check_args
     def __init__(self, in_features: int, out_features: int = 1, dropout: float = 0.0) -> None:
         super().__init__()
         if out_features < 1:
@@ -110,6 +113,7 @@ class QuantileHead(nn.Module):
         dropout: dropout probability before the linear layer.
     """
 
+    @check_args
     def __init__(
         self, in_features: int, horizon: int, quantiles: tuple[float, ...], dropout: float = 0.0
     ) -> None:

@@ -18,6 +18,7 @@ from typing import Literal
 import torch
 from torch import nn
 
+from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError
 
 __all__ = ["InitScheme", "init_recurrent_"]
@@ -25,6 +26,7 @@ __all__ = ["InitScheme", "init_recurrent_"]
 InitScheme = Literal["recurrent", "pytorch"]
 
 
+@check_args
 @torch.no_grad()
 def init_recurrent_(module: nn.Module, scheme: str = "recurrent", lstm_gate_count: int = 4) -> nn.Module:
     """Initialises every recurrent weight inside ``module`` in place.

@@ -22,6 +22,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from carrousel.core.args import check_args
 from carrousel.core.config import check_numbers
 from carrousel.core.errors import ConfigError, ShapeError
 from carrousel.core.io import register_module
@@ -291,6 +292,7 @@ class RecurrentEncoder(nn.Module):
         """Per-step output features ``D*H_out``."""
         return self.config.output_size
 
+    @check_args
     def init_hidden(self, batch_size: int, device: torch.device | str | None = None) -> State:
         """Zero state for ``batch_size`` sequences, for stateful use."""
         cfg = self.config

@@ -34,6 +34,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from carrousel.core.args import check_args
 from carrousel.core.errors import ShapeError
 from carrousel.core.nn.gru_native import choose_gru_kernel, native_gru
 
@@ -70,6 +71,7 @@ def saturation_bound(rnn: nn.RNNBase) -> float:
     return bound
 
 
+@check_args
 def choose_varlen(rnn: nn.RNNBase, x: Tensor, mode: str, grad: bool | None = None) -> tuple[str, str]:
     """Which path a fused module takes for a batch of unequal lengths, and why.
 

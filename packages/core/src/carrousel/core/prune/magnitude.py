@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError
 from carrousel.core.train.callbacks import Callback
 
@@ -143,6 +144,7 @@ class PruneCallback(Callback):
         permanent_at_end: call :meth:`MagnitudePruner.make_permanent` when the fit ends.
     """
 
+    @check_args
     def __init__(self, pruner: MagnitudePruner, permanent_at_end: bool = False) -> None:
         self.pruner = pruner
         self.permanent_at_end = permanent_at_end

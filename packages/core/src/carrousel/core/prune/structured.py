@@ -26,6 +26,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError
 from carrousel.core.nn.recurrent import RecurrentConfig, RecurrentEncoder
 
@@ -107,6 +108,7 @@ def unit_scores(enc: RecurrentEncoder, head_weights: list[Tensor] | None = None)
     return scores
 
 
+@check_args
 def keep_count(hidden_size: int, amount: float | None = None, hidden: int | None = None) -> int:
     """Units to keep: ``hidden`` itself, or ``round((1 - amount) * hidden_size)`` (at least 1)."""
     if (amount is None) == (hidden is None):
@@ -121,6 +123,7 @@ def keep_count(hidden_size: int, amount: float | None = None, hidden: int | None
     return hidden
 
 
+@check_args
 def prune_encoder_units(
     enc: RecurrentEncoder,
     amount: float | None = None,
@@ -198,6 +201,7 @@ def slice_linear_inputs(linear: nn.Linear, cols: Tensor) -> nn.Linear:
     return out
 
 
+@check_args
 def prune_units(
     model: nn.Module,
     amount: float | None = None,

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_write_text
 from carrousel.core.errors import ConfigError
 
@@ -126,6 +127,7 @@ class EarlyStopping(Callback):
         min_delta: smallest change that counts as an improvement.
     """
 
+    @check_args
     def __init__(
         self, monitor: str = "val_loss", mode: str = "min", patience: int = 5, min_delta: float = 0.0
     ) -> None:
@@ -164,6 +166,7 @@ class ProgressBar(Callback):
         refresh_every: steps between updates of the shown figures (the bar itself moves every batch).
     """
 
+    @check_args
     def __init__(self, refresh_every: int = 10) -> None:
         self.refresh_every = max(1, refresh_every)
         self._bar: Any = None

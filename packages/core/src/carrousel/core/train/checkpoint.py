@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 
+from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_path
 from carrousel.core.errors import CheckpointError, FormatVersionError
 
@@ -110,6 +111,7 @@ class CheckpointManager:
         keep_last: how many recent checkpoints to keep.
     """
 
+    @check_args
     def __init__(self, folder: str | Path, keep_last: int = 2) -> None:
         self.folder = Path(folder)
         self.keep_last = keep_last
@@ -123,6 +125,7 @@ class CheckpointManager:
                 tmp.unlink()
                 logger.info("removed stale temp file %s (from an interrupted write)", tmp)
 
+    @check_args
     def save(self, state: dict[str, Any], epoch: int, step: int) -> Path:
         """Writes a checkpoint named after ``epoch`` and ``step`` and drops the oldest beyond keep_last."""
         path = save_checkpoint(self.folder / f"ckpt-{epoch:04d}-{step:09d}.pt", state)

@@ -61,6 +61,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from carrousel.core.args import check_args
 from carrousel.core.config import check_numbers
 from carrousel.core.errors import ConfigError
 from carrousel.core.train.task import Task
@@ -126,6 +127,7 @@ def soft_targets(teacher_logits: Tensor, temperature: float = 1.0) -> Tensor:
     return torch.softmax(teacher_logits.float() / temperature, dim=-1)
 
 
+@check_args
 def distillation_loss(
     student_logits: Tensor,
     teacher_logits: Tensor,

@@ -26,6 +26,7 @@ import torch
 import torch.distributed as dist
 from torch.utils.data import DataLoader, DistributedSampler, IterableDataset, RandomSampler, Sampler
 
+from carrousel.core.args import check_args
 from carrousel.core.atomic import writes_discarded
 
 __all__ = [
@@ -91,6 +92,7 @@ def init_distributed(device: torch.device) -> DistEnv:
     return env
 
 
+@check_args
 def shard_loader(loader: Any, env: DistEnv, seed: int, evaluation: bool = False) -> Any:
     """Returns a loader whose samples are split across ranks.
 
@@ -205,6 +207,7 @@ def all_reduce_sum(values: list[float], device: torch.device) -> list[float]:
     return t.tolist()
 
 
+@check_args
 def broadcast_flag(flag: bool, device: torch.device) -> bool:
     """True on every rank when ``flag`` is True on any rank."""
     if not (dist.is_available() and dist.is_initialized()):

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from carrousel.core.args import check_args
 from carrousel.core.device import (
     Precision,
     autocast,
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["batch_chunks", "evaluate_loop", "iter_outputs", "predict", "predict_loop"]
 
 
+@check_args
 def batch_chunks(task: Task, batch: Any, tbptt_steps: int, skip_past_end: bool = False) -> list[Any]:
     """``[batch]``, or for a stateful task with ``tbptt_steps`` > 0 its TBPTT chunks (:meth:`Task.split`);
     ``skip_past_end`` leaves out the chunks past every sequence's end (:func:`.tbptt.past_end`), as training
@@ -39,6 +41,7 @@ def batch_chunks(task: Task, batch: Any, tbptt_steps: int, skip_past_end: bool =
     return [c for c in chunks if not past_end(c)] if skip_past_end else chunks
 
 
+@check_args
 def iter_outputs(
     model: nn.Module,
     task: Task,
@@ -62,6 +65,7 @@ def iter_outputs(
         yield chunk, outputs, state
 
 
+@check_args
 def evaluate_loop(
     model: nn.Module,
     task: Task,
@@ -106,6 +110,7 @@ def evaluate_loop(
     return out
 
 
+@check_args
 def predict_loop(
     model: nn.Module,
     task: Task,
@@ -138,6 +143,7 @@ def predict_loop(
     return results
 
 
+@check_args
 def predict(
     model: nn.Module,
     inputs: np.ndarray | torch.Tensor,

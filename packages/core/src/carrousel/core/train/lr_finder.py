@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from carrousel.core.args import check_args
 from carrousel.core.device import autocast, move_to, pick_device
 from carrousel.core.errors import ConfigError
 from carrousel.core.train.config import TrainConfig
@@ -42,6 +43,7 @@ class LRFinderResult:
     suggestion: float = math.nan  # steepest-descent rate (nan when the sweep was too short)
 
 
+@check_args
 def suggest_lr(lrs: list[float], losses: list[float], skip_start: float = 0.1, skip_end: int = 3) -> float:
     """Rate at the steepest descent of ``losses`` against ``log10(lrs)``.
 
@@ -64,6 +66,7 @@ def suggest_lr(lrs: list[float], losses: list[float], skip_start: float = 0.1, s
     return float(lrs[lo + int(np.argmin(slope))])
 
 
+@check_args
 def find_lr(
     model: nn.Module,
     task: Task,

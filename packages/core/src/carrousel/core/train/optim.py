@@ -15,6 +15,7 @@ from torch.optim.lr_scheduler import (
     StepLR,
 )
 
+from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError
 from carrousel.core.train.config import TrainConfig
 
@@ -55,6 +56,7 @@ def build_optimizer(model: nn.Module, cfg: TrainConfig) -> Optimizer:
     raise ConfigError(f"unknown optimizer {cfg.optimizer!r}; use adam, adamw or sgd")
 
 
+@check_args
 def build_scheduler(optimizer: Optimizer, cfg: TrainConfig, steps_per_epoch: int | None) -> Any:
     """Builds ``cfg.scheduler`` or returns None for ``"none"``.
 

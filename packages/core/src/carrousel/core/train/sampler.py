@@ -19,6 +19,7 @@ import torch
 import torch.distributed as dist
 from torch.utils.data import Sampler
 
+from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError
 
 __all__ = ["BucketBatchSampler"]
@@ -45,6 +46,7 @@ class BucketBatchSampler(Sampler[list[int]]):
         [[1, 3], [0, 2]]
     """
 
+    @check_args
     def __init__(
         self,
         lengths: Sequence[int] | torch.Tensor,
@@ -84,10 +86,12 @@ class BucketBatchSampler(Sampler[list[int]]):
             return self._rank
         return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
 
+    @check_args
     def set_epoch(self, epoch: int) -> None:
         """Selects the epoch whose order the next iteration yields."""
         self.epoch = epoch
 
+    @check_args
     def skip(self, batches: int) -> None:
         """Makes the next iteration start after its first ``batches`` batches (mid-epoch resume)."""
         self._skip = batches

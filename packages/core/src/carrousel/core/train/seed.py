@@ -21,9 +21,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from carrousel.core.args import check_args
+
 __all__ = ["DeterministicGuard", "get_rng_state", "set_rng_state", "set_seed"]
 
 
+@check_args
 def set_seed(seed: int, deterministic: bool = False) -> None:
     """Seeds python, numpy and torch (CPU and every CUDA device).
 

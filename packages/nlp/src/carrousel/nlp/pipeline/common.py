@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from carrousel.core.args import check_args
 from carrousel.core.config import as_int
 from carrousel.core.data import pad_sequences
 from carrousel.core.train import TrainConfig
@@ -64,6 +65,7 @@ def lengths_and_ids(chunk: np.ndarray | torch.Tensor) -> torch.Tensor:
     return torch.cat([lengths.unsqueeze(1), padded], dim=1)
 
 
+@check_args
 def token_limit(max_length: object, own: int) -> int:
     """The tokens kept per text of a call: ``max_length``, or the model's ``own`` limit when it is None.
 

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from carrousel.core.args import check_args
 from carrousel.core.data import SequenceCollator
 from carrousel.core.train import BucketBatchSampler, DistillationTask, DistillConfig
 from carrousel.nlp.config import SentimentTrainConfig, TextDataConfig
@@ -159,6 +160,7 @@ def _collate(items: Sequence[tuple[torch.Tensor, int, torch.Tensor]]) -> tuple[t
     return x, lengths, y, torch.stack([i[2] for i in items])
 
 
+@check_args
 def make_distill_loader(
     ids: Sequence[np.ndarray],
     labels: Sequence[int],
@@ -173,6 +175,7 @@ def make_distill_loader(
     return DataLoader(dataset, batch_sampler=sampler, collate_fn=_collate)
 
 
+@check_args
 def distillation_task(cfg: SentimentTrainConfig, classes: int) -> DistillationTask:
     """Core's distillation task around :class:`SentimentTask` for the batches of :func:`make_distill_loader`."""
     teacher = cfg.teacher

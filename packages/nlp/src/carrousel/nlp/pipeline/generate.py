@@ -22,6 +22,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from carrousel.core.args import check_args
 from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.core.decode import sample_next
 from carrousel.core.device import check_inference
@@ -208,6 +209,7 @@ class TextGenerator:
             ids = self.tokenizer.encode("\n") or [self.tokenizer.eos_id]
         return ids
 
+    @check_args
     def stream(
         self,
         prompt: str = "",

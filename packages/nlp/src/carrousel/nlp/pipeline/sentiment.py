@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_dir
 from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.core.device import check_inference
@@ -280,12 +281,14 @@ class SentimentModel:
         result[order] = raw
         return result[:, :c], result[:, c:]
 
+    @check_args
     def predict_proba(self, texts: Iterable[str], batch_size: int = 64) -> np.ndarray:
         """Class probabilities ``(N, C)`` in the order of :attr:`labels` (``texts``: as :meth:`__call__`)."""
         if not (texts := check_texts(texts, "input")):
             return np.zeros((0, len(self.labels)))
         return self._run(self._encode(texts, self.max_length)[0], batch_size)[0]
 
+    @check_args(skip=("max_length",))  # token_limit checks it, in the model's words (NLPConfigError)
     def __call__(
         self, texts: Iterable[str], batch_size: int = 64, max_length: int | None = None, warn: bool = True
     ) -> list[SentimentPrediction]:

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from carrousel.core.args import check_args
 from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.core.decode import Hypothesis
 from carrousel.nlp.baselines import WordDictionary
@@ -151,6 +152,7 @@ class Translator:
         others = [load_bundle(p, kind=KIND, map_location=device) for p in members]
         return cls(load_bundle(path, kind=KIND, map_location=device), others, [str(p) for p in members])
 
+    @check_args
     def translate(
         self, texts: Iterable[str], decode: DecodeConfig | None = None, attention: bool = False
     ) -> list[Translation]:
@@ -200,6 +202,7 @@ class Translator:
             text = copied if copied is not None else text
         return unmask(text, s.pieces).strip()
 
+    @check_args
     def choose(
         self, searched: Sequence[Searched], decode: DecodeConfig, attention: bool = False
     ) -> list[Translation]:

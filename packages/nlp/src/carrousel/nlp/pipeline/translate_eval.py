@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from carrousel.core.args import check_args
 from carrousel.core.optional import require
 from carrousel.nlp.config import DecodeConfig, TranslateDataConfig, TranslateEvaluateConfig
 from carrousel.nlp.errors import TextDataError
@@ -41,6 +42,7 @@ def choice_counts(translations: Sequence[Translation]) -> dict[str, int]:
     return {k: keys.count(k) for k in ("model", "nbest", "dictionary", "copy", "clauses")}
 
 
+@check_args
 def scored_pairs(tr: Translator, files: Sequence[str], split: str, limit: int = 0) -> list[tuple[str, str]]:
     """The pairs ``evaluate`` scores: every clean pair of ``files`` (``all``), or the ``test``/``valid``
     split cut as in the training of ``tr``; at most ``limit`` (0: all).
@@ -86,6 +88,7 @@ def evaluate_translator(cfg: TranslateEvaluateConfig) -> TranslateEvaluation:
     return replace(score_pairs(tr, pairs, cfg.decode, cfg.examples), seconds=time.perf_counter() - start)
 
 
+@check_args
 def score_pairs(
     tr: Translator, pairs: Sequence[tuple[str, str]], decode: DecodeConfig, examples: int = 5
 ) -> TranslateEvaluation:

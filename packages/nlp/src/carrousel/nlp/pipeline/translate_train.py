@@ -37,6 +37,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from carrousel.core.args import check_args
 from carrousel.core.bundle import Bundle
 from carrousel.core.device import pick_device
 from carrousel.core.train import Trainer
@@ -80,6 +81,7 @@ DICTIONARY_FILE = "dictionary.json"
 KNOWN_FILE = "known_words.json"  # case-folded source words decoded as words (the rest: unseen placeholders)
 
 
+@check_args
 def known_words(pairs: Sequence[tuple[str, str]], rare: int) -> set[str]:
     """The case-folded source words of ``pairs`` seen more than ``rare`` times."""
     counts = Counter(w.casefold() for s, _ in pairs for w in WORD_PATTERN.findall(s))

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from torch.utils.data import DataLoader, Dataset
 
+from carrousel.core.args import check_args
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
 from carrousel.nlp.bpe_dropout import BpeDropout
 from carrousel.nlp.config import TokenizerConfig
@@ -70,6 +71,7 @@ class Vocabularies:
         return None if self.shared else copy_targets(self.source, self.target)
 
 
+@check_args
 def train_vocabularies(
     pairs: Sequence[tuple[str, str]], cfg: TokenizerConfig, shared: bool, alphabet: Sequence[str] = ()
 ) -> Vocabularies:
@@ -124,6 +126,7 @@ def _fits(source: Sequence[int], target: Sequence[int], max_tokens: int) -> bool
     return 0 < len(source) <= max_tokens and 0 < len(target) < max_tokens
 
 
+@check_args
 def encode_pairs(
     vocab: Vocabularies, pairs: Sequence[tuple[str, str]], max_tokens: int
 ) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -141,6 +144,7 @@ class DropoutPairs(Dataset[tuple[np.ndarray, np.ndarray]]):
     :func:`pair_loader` sets :attr:`epoch`.
     """
 
+    @check_args
     def __init__(
         self, vocab: Vocabularies, pairs: Sequence[tuple[str, str]], max_tokens: int, p: float, seed: int
     ) -> None:
@@ -179,6 +183,7 @@ class _EpochSampler(BucketBatchSampler):
         self.data.epoch = epoch
 
 
+@check_args
 def pair_loader(
     data: list[tuple[np.ndarray, np.ndarray]] | DropoutPairs, batch_size: int, shuffle: bool, seed: int
 ) -> Any:

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError, ShapeError
 from carrousel.core.nn.reference.cells import CELL_STEPS, REFERENCE_CELLS, Array, Grads, Params, StepCache
 
@@ -68,6 +69,7 @@ def as_float64(a: Any) -> Array:
     return np.asarray(a, dtype=np.float64)
 
 
+@check_args
 def layer_forward(
     cell: str,
     x: Array,

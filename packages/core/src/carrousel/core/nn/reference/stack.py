@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError
 from carrousel.core.nn.reference.cells import Array, Grads, Params
 from carrousel.core.nn.reference.layer import LayerCache, as_float64, layer_backward, layer_forward
@@ -93,6 +94,7 @@ class StackGrads(NamedTuple):
     layers: list[list[Grads]]
 
 
+@check_args
 def stack_forward(
     cell: str,
     x: Array,

@@ -1,0 +1,14 @@
+"""Bio's public functions and methods refuse a bool/int argument of the wrong kind at the call, in one line
+(before: none was refused up front); see tests/arg_kinds.py and carrousel.core.args.check_args."""
+
+from __future__ import annotations
+
+from tests.arg_kinds import wrong_kind_failures
+
+ALLOW: dict[str, str] = {}
+
+
+def test_every_bool_and_int_argument_refuses_the_wrong_kind() -> None:
+    failures, tried = wrong_kind_failures("bio", ALLOW)
+    assert failures == []
+    assert tried > 40  # the walk found the package's public API
