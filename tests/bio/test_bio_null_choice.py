@@ -148,7 +148,7 @@ def test_scan_json_names_the_null_and_stages(invoke, peak_set, tmp_path) -> None
 
 
 def test_pre_pass_window_pvalues_are_exact(rng, one_thread) -> None:
-    """The PWM term of each candidate, from the compiled pre-pass over the chunk, equals the exact
+    """The PWM term of each candidate, from the compiled pre-pass over the queued chunks, equals the exact
     window-level p-value of its best site (every offset, both strands, Sidak), for every flagged window."""
     from carrousel.bio.model_scan import ModelScanner
     from carrousel.bio.pwm import Background, IntegerPWM, SequenceCodes
@@ -163,8 +163,11 @@ def test_pre_pass_window_pvalues_are_exact(rng, one_thread) -> None:
     scanner = ModelScanner(model, pwms, pvalue=0.05, qvalue=0.05)
     from carrousel.bio.fasta import Chunk
 
-    chunk = Chunk("chrT", 0, codes, True)
-    scanner.process(chunk, codes.size, SequenceCodes(codes))
+    # three records (one shorter than the window) queued together: one PWM pass over them laid end to end
+    for name, part in (("chrA", codes[:12_000]), ("chrB", codes[12_000:12_150]), ("chrC", codes[12_150:])):
+        scanner.process(Chunk(name, 0, part, True), part.size, SequenceCodes(part))
+    scanner.flush()
+    assert {"chrA", "chrB", "chrC"} <= {r for c in scanner._cand for r in c["record"]}
     cols = {key: np.concatenate([c[key] for c in scanner._cand]) for key in scanner._cand[0]}
     flagged = cols["pwm_p"] <= 0.05
     assert flagged.sum() > 50 and scanner.stages["candidates_pwm_only"] > 0

@@ -32,10 +32,11 @@ from carrousel.bio.errors import ScanConfigError
 from carrousel.bio.fasta import Chunk, window_sequences
 from carrousel.bio.hits import Hits
 from carrousel.bio.model_calls import CallChoice, CallRule, call_rule
-from carrousel.bio.model_null import NullChoice, padded_window
+from carrousel.bio.model_null import NullChoice
+from carrousel.bio.model_windows import ChunkWindows, WindowQueue, chunk_windows, pwm_window_terms
 from carrousel.bio.models import MotifModel, attribution, predict_logits
 from carrousel.bio.motifs import Motif
-from carrousel.bio.pwm import IntegerPWM, SequenceCodes, scan_windows
+from carrousel.bio.pwm import IntegerPWM, SequenceCodes
 from carrousel.bio.sites import best_sites, locate_sites, window_pwm_pvalues
 from carrousel.core.args import check_args
 from carrousel.core.metrics import benjamini_hochberg
@@ -98,6 +99,9 @@ class ModelScanner:
         self.pvalue = pvalue
         self.qvalue = qvalue
         self.batch_size = batch_size
+        # windows queued across chunks (short records) for one model pass: 8 forward batches
+        self.fill = 8 * max(batch_size // 2, 1)
+        self._queue = WindowQueue(self.fill)
         self.n_tests = np.zeros(len(model.motifs), dtype=np.int64)
         self.pwms: list[IntegerPWM] = list(pwms)
         self._rows: list[dict[str, np.ndarray]] = []
@@ -160,71 +164,57 @@ class ModelScanner:
         m, half = self.model, max(self.batch_size // 2, 1)
         return predict_logits(m.model, codes, half, fast=True, runtime=m.runtime, precision=m.precision)
 
-    def _starts(self, chunk: Chunk, limit: int) -> np.ndarray:
-        n, W = chunk.codes.size, self.window
-        first = (-chunk.start) % self.stride
-        starts = np.arange(first, min(limit, n - W + 1), self.stride, dtype=np.int64)
-        if (
-            chunk.last
-            and n >= W
-            and (starts.size == 0 or starts[-1] != n - W)
-            and (chunk.start + n - W) % self.stride
-        ):
-            starts = np.append(starts, n - W)
-        return starts
-
     @check_args
     def process(self, chunk: Chunk, limit: int, seq: SequenceCodes | None = None) -> None:
-        """Scores the windows starting before ``limit`` and keeps candidate sites."""
-        W = self.window
-        codes = chunk.codes
-        if chunk.start == 0 and chunk.last and codes.size < W:
-            wins, starts = padded_window(codes, W)[None, :], np.zeros(1, dtype=np.int64)
-        else:
-            starts = self._starts(chunk, limit)
-            if starts.size == 0:
-                return
-            wins = codes[starts[:, None] + np.arange(W)[None, :]]
+        """Queues the windows starting before ``limit``; the model scores the windows of consecutive chunks
+        (short records) together once they fill :attr:`fill` windows (:mod:`carrousel.bio.model_windows`)."""
+        starts, wins = chunk_windows(chunk, limit, self.window, self.stride)
         informative = (wins < 4).mean(axis=1) >= 0.5  # mostly-N windows are not tested
         self.stages["windows"] += int(starts.size)
         self.stages["windows_mostly_n"] += int((~informative).sum())
-        wins, starts = wins[informative], starts[informative]
-        if starts.size == 0:
-            return
+        if informative.any():
+            item = ChunkWindows(chunk, starts[informative], wins[informative], seq)
+            for queued in self._queue.add(item):
+                self._score(queued)
+
+    def flush(self) -> None:
+        """Scores the queued windows (called by :meth:`hits` and :meth:`tests`)."""
+        queued = self._queue.drain()
+        if queued:
+            self._score(queued)
+
+    def _score(self, queued: list[ChunkWindows]) -> None:
+        """One model pass over the windows of every queued chunk, then each chunk's candidates in order."""
+        wins = np.concatenate([q.wins for q in queued]) if len(queued) > 1 else queued[0].wins
         out = self.outputs
-        logits = np.full((starts.size, len(self.motifs)), -np.inf)
+        logits = np.full((wins.shape[0], len(self.motifs)), -np.inf)
         logits[:, out] = self.logits(wins)[:, out]
         pvals = np.ones_like(logits)
         pvals[:, out] = self.calibration.pvalues(logits, out)[:, out]
+        terms = {k: (self.pwms[k], t) for k, t in self._site_thresholds.items()}
+        pwm_p = pwm_window_terms(queued, terms, len(self.motifs), self.window)
+        at = 0
+        for q in queued:
+            rows = slice(at, at + q.starts.size)
+            at += q.starts.size
+            self._keep(q.chunk, q.starts, q.wins, logits[rows], pvals[rows], pwm_p[rows])
+
+    def _keep(
+        self,
+        chunk: Chunk,
+        starts: np.ndarray,
+        wins: np.ndarray,
+        logits: np.ndarray,
+        pvals: np.ndarray,
+        pwm_p: np.ndarray,
+    ) -> None:
+        """Keeps one chunk's candidate windows: model p-value or window PWM p-value (the best site's, from
+        the pre-pass: 1 for windows without a site that strong) at most ``pvalue``."""
+        out = self.outputs
         self.n_tests[out] += starts.size
         self.stages["tests"] += int(starts.size * out.size)
         by_model = pvals <= self.pvalue
         self.stages["candidates_model"] += int(by_model.sum())
-        # the window-level p-value of the best PWM site, from one compiled pass over the chunk (sites at
-        # least as strong as a window p-value of `pvalue` need; 1 for windows without one)
-        pwm_p = np.ones_like(pvals)
-        if self._site_thresholds:
-            sc = seq if seq is not None and seq.n == codes.size else SequenceCodes(codes)
-            for k, t in self._site_thresholds.items():
-                pw = self.pwms[k]
-                if codes.size < W:  # one padded window (a short record): scored directly
-                    pwm_p[:, k] = window_pwm_pvalues(wins, pw)
-                    continue
-                n_sites = int(starts.max()) + W - pw.length + 1
-                hist = np.zeros(pw.sf.size, dtype=np.int64)
-                at, score, _ = scan_windows(pw, sc, n_sites, t, hist, False)
-                if not at.size:
-                    continue
-                order = np.argsort(at, kind="stable")
-                at, score = at[order], score[order]
-                lo = np.searchsorted(at, starts)
-                hi = np.searchsorted(at, starts + W - pw.length, "right")
-                has = np.flatnonzero(hi > lo)
-                if has.size:
-                    best = np.array([score[a:b].max() for a, b in zip(lo[has], hi[has], strict=True)])
-                    p_site = np.clip(pw.pvalue(best), 0.0, 1.0 - 1e-16)
-                    n = 2 * (W - pw.length + 1)
-                    pwm_p[has, k] = np.clip(-np.expm1(n * np.log1p(-p_site)), 1e-300, 1.0)
         flagged = pwm_p <= self.pvalue
         keep = by_model | flagged
         self.stages["candidates_pwm_only"] += int((keep & ~by_model).sum())
@@ -259,6 +249,7 @@ class ModelScanner:
 
     def _finish(self) -> None:
         """BH over every tested window per motif, then attribution and site placement of the passing ones."""
+        self.flush()
         if not self._cand:
             return
         cols = {key: np.concatenate([c[key] for c in self._cand]) for key in self._cand[0]}
@@ -348,6 +339,7 @@ class ModelScanner:
 
     def tests(self) -> dict[str, int]:
         """Windows tested per motif (the outputs tested)."""
+        self.flush()
         return {self.motifs[k].id: int(self.n_tests[k]) for k in self.outputs}
 
     def hits(self) -> Hits:

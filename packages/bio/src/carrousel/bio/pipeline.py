@@ -45,6 +45,7 @@ from carrousel.bio.enrich import MIN_SEQUENCES, EnrichResult, enrich_sets
 from carrousel.bio.errors import DiscoverConfigError, EnrichConfigError, EvaluateConfigError, SequenceSetError
 from carrousel.bio.evaluate import Evaluation, evaluate_windows
 from carrousel.bio.fasta import encode, read_sequences
+from carrousel.bio.fasta_names import check_fasta_input
 from carrousel.bio.formats import format_for, write_hits
 from carrousel.bio.hits import ScanResult
 from carrousel.bio.models import DanQConfig
@@ -108,9 +109,8 @@ def scan(
     if out is not None:
         check_output_file(out, "--out", inputs=[genome])
     kind = format_for(out, fmt)  # an unknown extension fails here, before any work
-    check_input_file(genome, what="FASTA")
-    if cfg.model_background is not None:
-        check_input_file(cfg.model_background, "--model-background", "FASTA")
+    for fasta, flag in ((genome, None), (cfg.model_background, "--model-background")):
+        check_fasta_input(fasta, flag)  # a readable file without duplicate record names: before any work
     model = None
     if cfg.method is not Method.pwm or not cfg.motifs:
         model = load_model(cfg.model, device=cfg.device.value, precision=cfg.precision.value)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from carrousel.bio.pwm import IntegerPWM
+from carrousel.bio.pwm import IntegerPWM, SequenceCodes, scan_windows
 from carrousel.core.args import check_args
 
-__all__ = ["best_sites", "locate_sites", "site_scores", "window_pwm_pvalues"]
+__all__ = ["best_sites", "chunk_window_pvalues", "locate_sites", "site_scores", "window_pwm_pvalues"]
 
 
 def site_scores(codes: np.ndarray, starts: np.ndarray, pwm: IntegerPWM) -> np.ndarray:
@@ -104,6 +104,43 @@ def window_pwm_pvalues(codes: np.ndarray, pwm: IntegerPWM, block: int = 2048) ->
     best = best_sites(codes, pwm, block)[2]
     p_site = np.clip(pwm.pvalue(best), 0.0, 1.0)
     return np.clip(-np.expm1(2 * n * np.log1p(-np.minimum(p_site, 1 - 1e-16))), 1e-300, 1.0)
+
+
+@check_args
+def chunk_window_pvalues(
+    pwm: IntegerPWM, threshold: int, seq: SequenceCodes, starts: np.ndarray, window: int
+) -> np.ndarray:
+    """Window-level p-values (as :func:`window_pwm_pvalues`) of the windows of one chunk, from one compiled
+    PWM pass over it: exact where the window's best site scores at least ``threshold``, 1 elsewhere.
+
+    Args:
+        pwm: the motif (its length at most ``window``; :meth:`IntegerPWM.prepare_scan` done for
+            ``threshold``).
+        threshold: the smallest site score needed exactly.
+        seq: the chunk's codes.
+        starts: ``(P,)`` window starts in the chunk (increasing; each window inside the chunk).
+        window: window width.
+
+    Returns:
+        ``(P,)`` p-values.
+    """
+    out = np.ones(starts.size)
+    n_sites = int(starts.max()) + window - pwm.length + 1
+    hist = np.zeros(pwm.sf.size, dtype=np.int64)
+    at, score, _ = scan_windows(pwm, seq, n_sites, threshold, hist, False)
+    if not at.size:
+        return out
+    order = np.argsort(at, kind="stable")
+    at, score = at[order], score[order]
+    lo = np.searchsorted(at, starts)
+    hi = np.searchsorted(at, starts + window - pwm.length, "right")
+    has = np.flatnonzero(hi > lo)
+    if has.size:
+        best = np.array([score[a:b].max() for a, b in zip(lo[has], hi[has], strict=True)])
+        p_site = np.clip(pwm.pvalue(best), 0.0, 1.0 - 1e-16)
+        n = 2 * (window - pwm.length + 1)
+        out[has] = np.clip(-np.expm1(n * np.log1p(-p_site)), 1e-300, 1.0)
+    return out
 
 
 @check_args
