@@ -40,8 +40,9 @@ import torch
 from torch import nn
 
 from carrousel.core.args import check_args
-from carrousel.core.bundle import Bundle
+from carrousel.core.bundle import BUNDLE_FILE, Bundle
 from carrousel.core.device import pick_device
+from carrousel.core.files import check_output_dir
 from carrousel.core.train import Trainer
 from carrousel.core.train.distributed import detect
 from carrousel.nlp.baselines import WORD_PATTERN, WordDictionary
@@ -265,6 +266,7 @@ def _train_members(cfg: TranslateTrainConfig, d: _Prepared) -> list[tuple[Seq2Se
 def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTrainResult:
     """Trains a translator (``cfg.members`` networks) on the training split of ``cfg.data``; saves it in ``out``."""
     start = time.perf_counter()
+    check_output_dir(out, marker=BUNDLE_FILE)  # before any work: a folder of other files is refused
     split = load_split(cfg.data)
     # the case variation is part of the data (the split's seed), so training seeds share one vocabulary
     # and their models can be decoded as one ensemble (carrousel.nlp.seq2seq_ensemble)
