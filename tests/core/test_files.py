@@ -143,3 +143,17 @@ def test_stream_errors_are_one_line(source: str, message: str, monkeypatch: pyte
     with pytest.raises(DataError, match=message) as info:
         read_text("-", "--file", "text", max_bytes=2 << 20, streams=True)
     assert "\n" not in str(info.value)
+
+
+def test_output_dir_with_a_marker_refuses_only_a_folder_of_other_files(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    assert check_output_dir(run, "--out", marker="bundle.json") == run  # new
+    run.mkdir()
+    assert check_output_dir(run, "--out", marker="bundle.json") == run  # empty
+    (run / "notes.txt").write_text("mine")
+    assert check_output_dir(run, "--out") == run  # no marker: not checked
+    with pytest.raises(ConfigError, match=r"--out .*run holds files but no bundle.json.*new or empty folder"):
+        check_output_dir(run, "--out", marker="bundle.json")
+    (run / "bundle.json").write_text("{}")
+    assert check_output_dir(run, "--out", marker="bundle.json") == run  # an earlier output: replaced
+    assert (run / "notes.txt").read_text() == "mine"

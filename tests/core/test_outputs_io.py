@@ -112,6 +112,28 @@ def test_atomic_dir_all_or_nothing(tmp_path: Path, umask_027: None) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
 
+def test_atomic_dir_beaten_by_a_concurrent_writer_keeps_its_output_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runs to one folder: the other one renames its folder in between this run's check and rename.
+    Its complete output stays, this run's temporary folder goes, and the error names the cause (before:
+    "Directory not empty; choose a writable path with free space")."""
+    run, real_replace = tmp_path / "run", os.replace
+
+    def replace(src: str | Path, dst: str | Path) -> None:
+        if Path(dst) == run and not run.exists():  # the other run finishes first
+            (tmp_path / "other").mkdir()
+            (tmp_path / "other" / "run.json").write_text("other")
+            real_replace(tmp_path / "other", run)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(OutputError, match="written by another run at the same time"), atomic_dir(run) as tmp:
+        (tmp / "run.json").write_text("mine")
+    assert (run / "run.json").read_text() == "other"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
 def test_atomic_dir_refuses_a_file(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("x")
     with pytest.raises(OutputError, match="not a folder"), atomic_dir(tmp_path / "f"):

@@ -11,6 +11,7 @@ CLI helper and every output writer use it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import shutil
@@ -327,6 +328,11 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
         except OSError as exc:
             if old is not None and (old / "x").exists() and not target.exists():
                 os.replace(old / "x", target)
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST) and target.is_dir():  # a concurrent writer won
+                raise OutputError(
+                    f"{target} was written by another run at the same time (its complete output is kept); "
+                    "give each run its own folder, or run again to replace it"
+                ) from None
             raise _cannot_write(target, exc) from None
         _fsync_dir(target.parent)
     except BaseException:

@@ -251,16 +251,28 @@ def check_output_file(
     return p
 
 
-def check_output_dir(path: str | Path, flag: str | None = None) -> Path:
+def check_output_dir(path: str | Path, flag: str | None = None, marker: str | None = None) -> Path:
     """Fails before any work when ``path`` can neither be used nor created as a writable folder.
 
+    Args:
+        path: the folder a run writes as a whole (replacing what is there).
+        flag: the option that named it, for the message.
+        marker: a file that every earlier output of the command holds (``bundle.json``): an existing
+            folder with files but without it is refused, as its content would be replaced.
+
     Raises:
-        ConfigError: ``path`` is a file, or its nearest existing ancestor is not a writable folder.
+        ConfigError: ``path`` is a file, a folder of other files (with ``marker``), or its nearest existing
+            ancestor is not a writable folder.
     """
     p = Path(path)
     where = _label(p, flag)
     if p.exists() and not p.is_dir():
         raise ConfigError(f"{where} is a file, not a folder; give a folder path")
+    if marker and p.is_dir() and not (p / marker).is_file() and any(p.iterdir()):
+        raise ConfigError(
+            f"{where} holds files but no {marker}, so it is not an earlier output and its content would be "
+            "replaced; give a new or empty folder"
+        )
     _writable_parent(p if p.exists() else p.parent, where)
     return p
 

@@ -22,6 +22,8 @@ import numpy as np
 import torch
 
 from carrousel.core.args import check_args
+from carrousel.core.bundle import BUNDLE_FILE
+from carrousel.core.files import check_output_dir
 from carrousel.core.train import Callback, Trainer
 from carrousel.core.train import TrainConfig as CoreTrainConfig
 from carrousel.speech import synth
@@ -142,6 +144,7 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
         BundleError: ``cfg.init_from`` is not a recogniser bundle.
     """
     start = time.perf_counter()
+    check_output_dir(out, marker=BUNDLE_FILE)  # before any work: a folder of other files is refused
     _threads(cfg.threads)
     utts = with_durations(load_corpora(cfg.data, cfg.max_utterances, cfg.seed))
     if cfg.val_data:

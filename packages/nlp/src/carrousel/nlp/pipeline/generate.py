@@ -23,10 +23,11 @@ from torch import nn
 from torch.nn import functional as F
 
 from carrousel.core.args import check_args
-from carrousel.core.bundle import Bundle, load_bundle
+from carrousel.core.bundle import BUNDLE_FILE, Bundle, load_bundle
 from carrousel.core.decode import sample_next
 from carrousel.core.device import check_inference
 from carrousel.core.export import reduced_precision
+from carrousel.core.files import check_output_dir
 from carrousel.core.train import Trainer
 from carrousel.core.train.distributed import leave_to_rank_zero, shard_streams
 from carrousel.nlp.baselines import NGramLM
@@ -111,6 +112,7 @@ class LMTrainResult:
 def train_lm(cfg: LMTrainConfig, out: str | Path) -> LMTrainResult:
     """Trains a language model on the text minus its held-out tail and saves it as a bundle in ``out``."""
     start = time.perf_counter()
+    check_output_dir(out, marker=BUNDLE_FILE)  # before any work: a folder of other files is refused
     train_text, held_text = split_text(cfg.data)
     fit = cfg.fit
     torch.manual_seed(fit.seed)

@@ -20,9 +20,10 @@ import torch
 
 from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_dir
-from carrousel.core.bundle import Bundle, load_bundle
+from carrousel.core.bundle import BUNDLE_FILE, Bundle, load_bundle
 from carrousel.core.device import check_inference
 from carrousel.core.export.deploy import load_runtime
+from carrousel.core.files import check_output_dir
 from carrousel.core.metrics import Average, accuracy, f1, precision, recall, roc_auc
 from carrousel.core.train import Task, Trainer, leave_to_rank_zero, predict
 from carrousel.nlp import plots
@@ -96,6 +97,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
         TextDataError: unreadable data, fewer than two classes, a class with one row.
         ColumnNotFoundError, EmptyTextError: see :func:`carrousel.nlp.data.load_texts`.
     """
+    check_output_dir(out, marker=BUNDLE_FILE)  # before any work: a folder of other files is refused
     start, data = time.perf_counter(), load_texts(cfg.data)
     texts, raw_labels = data.texts, data.labels
     if cfg.exclude:

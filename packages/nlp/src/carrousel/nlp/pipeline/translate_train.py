@@ -21,14 +21,16 @@ training segments both sides anew each epoch with BPE-dropout (:mod:`carrousel.n
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
 import multiprocessing
 import os
+import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,8 +40,9 @@ import torch
 from torch import nn
 
 from carrousel.core.args import check_args
-from carrousel.core.bundle import Bundle
+from carrousel.core.bundle import BUNDLE_FILE, Bundle
 from carrousel.core.device import pick_device
+from carrousel.core.files import check_output_dir
 from carrousel.core.train import Trainer
 from carrousel.core.train.distributed import detect
 from carrousel.nlp.baselines import WORD_PATTERN, WordDictionary
@@ -200,6 +203,33 @@ def member_workers(cfg: TranslateTrainConfig) -> int:
     return max(1, min(cfg.members, cores // cfg.fit.threads))
 
 
+@contextlib.contextmanager
+def _interrupts_left_to_parent() -> Iterator[None]:
+    """Processes started in the body are born with Ctrl-C blocked (the mask passes to a spawned child and
+    holds for its life): a terminal's Ctrl-C reaches every process of the command, and the parent alone
+    handles it by ending the workers (:func:`_stop`), so one ``interrupted`` line is printed, not a
+    traceback per worker. The parent's own Ctrl-C waits, blocked, until the body ends."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancels the members not started and terminates the running ones (``shutdown`` alone would wait for
+    them to finish training)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        proc.terminate()
+    for proc in processes:
+        proc.join(timeout=10)
+
+
 def _train_members(cfg: TranslateTrainConfig, d: _Prepared) -> list[tuple[Seq2Seq, MemberResult]]:
     """Every member, member ``k`` from training seed ``fit.seed + k``; in :func:`member_workers` processes
     (spawned, each as a lone run would train it, so the weights do not depend on the number of workers)."""
@@ -213,12 +243,18 @@ def _train_members(cfg: TranslateTrainConfig, d: _Prepared) -> list[tuple[Seq2Se
             out.append(_train_member(cfg, d, seed))
         return out
     logger.info("training %d members in %d processes (progress of member 1 shown)", cfg.members, workers)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        jobs = [
-            pool.submit(_member_job, cfg, d, seed, cfg.fit.progress and k == 0)
-            for k, seed in enumerate(seeds)
-        ]
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        with _interrupts_left_to_parent():  # submit starts the worker processes
+            jobs = [
+                pool.submit(_member_job, cfg, d, seed, cfg.fit.progress and k == 0)
+                for k, seed in enumerate(seeds)
+            ]
         done = [job.result() for job in jobs]
+    except BaseException:  # Ctrl-C, SIGTERM or a failed member: end now, not after every member trained
+        _stop(pool)
+        raise
+    pool.shutdown()
     out = []
     for state, score in done:
         model = _network(cfg, d)
@@ -230,6 +266,7 @@ def _train_members(cfg: TranslateTrainConfig, d: _Prepared) -> list[tuple[Seq2Se
 def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTrainResult:
     """Trains a translator (``cfg.members`` networks) on the training split of ``cfg.data``; saves it in ``out``."""
     start = time.perf_counter()
+    check_output_dir(out, marker=BUNDLE_FILE)  # before any work: a folder of other files is refused
     split = load_split(cfg.data)
     # the case variation is part of the data (the split's seed), so training seeds share one vocabulary
     # and their models can be decoded as one ensemble (carrousel.nlp.seq2seq_ensemble)
