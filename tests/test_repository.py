@@ -48,7 +48,10 @@ CORE_MUST_NOT_IMPORT = (
     "carrousel.speech",
     "carrousel_devdata",
 )
-CORE_OPTIONAL_MODULES = ("carrousel.core.cli", "carrousel.core.cli_logging")  # the cli extra (typer, rich), by design
+CORE_OPTIONAL_MODULES = (
+    "carrousel.core.cli",
+    "carrousel.core.cli_logging",
+)  # the cli extra (typer, rich), by design
 
 
 def test_core_imports_no_domain_dependency() -> None:
