@@ -7,6 +7,11 @@ This and core's CLI helper are the only modules that import typer or render with
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # python -m carrousel.bio.cli: signals caught before the imports
+    from carrousel.core.cli_start import launch
+
+    launch("carrousel.bio.cli")  # imports this module under its own name, runs main() and exits
+
 import dataclasses
 import math
 import os
@@ -666,7 +671,3 @@ def discover(
 def main() -> None:
     """Console entry point of ``bio``."""
     cli.run(app, "bio")
-
-
-if __name__ == "__main__":
-    main()

@@ -12,7 +12,8 @@ flags                   ``--json``, ``--exact-qvalues``...: on/off switches that
 stdout / stderr         results (tables, hits, JSON) on stdout; logs (a line each), progress, errors on stderr
 ``--json``              strict JSON on stdout (no NaN/Infinity: a non-finite number is an error)
 exit codes              0 ok; 1 runtime or data error (one line ``error: ...``); 2 usage error;
-                        130 interrupted (Ctrl-C or SIGTERM; temporary files are removed)
+                        130 interrupted (Ctrl-C or SIGTERM, from start-up on; temporary files are
+                        removed; one line, rank zero's under torchrun; see :mod:`.cli_start`)
 ======================  ===========================================================================
 
 Only core's ``cli*`` modules import typer and rich (``import carrousel.core`` loads neither). Library code
@@ -27,7 +28,6 @@ import json
 import logging
 import os
 import select
-import signal
 import sys
 import traceback
 import typing
@@ -35,11 +35,11 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from types import FrameType
 from typing import Annotated, Any, TypeVar
 
 from carrousel.core.cli_logging import OneLineHandler
-from carrousel.core.cli_ranks import launch_rank, peer_failed, rank_zero_outputs, show_error
+from carrousel.core.cli_ranks import peer_failed, rank_zero_outputs, show_error
+from carrousel.core.cli_start import catch_signals, interrupted, launch_rank, settle
 from carrousel.core.cli_values import Above, Below, FloatRange, number_problem, to_jsonable
 from carrousel.core.errors import CarrouselError
 from carrousel.core.export.choices import DeployPrecision, Exporter, InferencePrecision
@@ -102,7 +102,7 @@ stdout = _Results(soft_wrap=True)
 stderr = Console(stderr=True, soft_wrap=True)
 """Logs, progress and errors go here."""
 
-_STATE = {"verbose": False, "quiet": False, "interrupted": False}
+_STATE = {"verbose": False, "quiet": False}
 
 Verbose = Annotated[
     bool, typer.Option("--verbose", "-v", help="Info logs, warnings and tracebacks (for bug reports).")
@@ -305,7 +305,7 @@ def _boundary() -> Iterator[None]:
             os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
         raise typer.Exit(EXIT_OK) from None
     except Exception as exc:  # the boundary: every other failure is one line, exit 1
-        if _STATE["interrupted"]:  # C code (NumPy, matplotlib) can turn a Ctrl-C into another error
+        if interrupted():  # C code (NumPy, matplotlib) can turn a Ctrl-C into another error
             raise KeyboardInterrupt from None
         raise _fail(exc) from None
 
@@ -314,15 +314,16 @@ def run(app: typer.Typer, prog: str) -> None:
     """Console entry point: runs ``app`` and maps every outcome to the exit codes of the conventions.
 
     Usage errors print one ``error:`` line and exit 2; Ctrl-C and SIGTERM print ``interrupted`` and exit
-    130 (temporary files are removed on the way out); a closed stdout pipe ends quietly.
+    130 (temporary files are removed on the way out); a closed stdout pipe ends quietly. A signal after
+    the command has finished leaves its exit code (0 for a complete result) and prints nothing.
     """
     args = sys.argv[1:]
-    _STATE["interrupted"] = False
-    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    for sig in (s for s, h in previous.items() if h is not signal.SIG_IGN):  # ignored stays ignored
-        signal.signal(sig, _terminate)
+    previous = catch_signals()
     try:
-        code = app(args=args, prog_name=prog, standalone_mode=False)
+        try:
+            code = app(args=args, prog_name=prog, standalone_mode=False)
+        finally:  # the outcome is decided: a signal from here on leaves it (see carrousel.core.cli_start)
+            settle()
     except typer.TyperException as exc:  # click's exceptions, vendored by typer
         kinds = {c.__name__ for c in type(exc).__mro__}
         if "NoArgsIsHelpError" in kinds:
@@ -342,21 +343,14 @@ def run(app: typer.Typer, prog: str) -> None:
         code = EXIT_INTERRUPTED
     except BrokenPipeError:
         code = EXIT_OK
-    finally:
-        for sig in (s for s, h in previous.items() if signal.getsignal(s) is _terminate):  # kept: ignored
-            signal.signal(sig, previous[sig])  # by a failing torchrun rank (show_error) until its end
     if code == EXIT_INTERRUPTED and peer_failed():  # torchrun stops the others when one fails
         code = EXIT_ERROR  # its error is the one line shown
-    if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C inside a command into exit code 130
-        stderr.print("interrupted", highlight=False)
+    if code == EXIT_INTERRUPTED and launch_rank() == 0:  # typer turns Ctrl-C in a command into 130
+        stderr.print("interrupted", highlight=False)  # once under torchrun: rank zero's line
     with suppress(BrokenPipeError, ValueError, OSError):
         sys.stdout.flush()
+    settle(previous)  # the handlers of before, unless a failing torchrun rank now ignores SIGTERM
     raise SystemExit(code if isinstance(code, int) else EXIT_OK)
-
-
-def _terminate(signum: int, frame: FrameType | None) -> None:
-    _STATE["interrupted"] = True
-    raise KeyboardInterrupt  # unwinds through every atomic write, which removes its temporary file
 
 
 def emit_json(obj: Any) -> None:

@@ -24,21 +24,13 @@ from datetime import timedelta
 from typing import Any
 
 from carrousel.core.atomic import discarding_writes
+from carrousel.core.cli_start import launch_rank
 
 __all__ = ["RANK_ZERO_WAIT_S", "launch_rank", "peer_failed", "rank_zero_outputs", "show_error"]
 
 RANK_ZERO_WAIT_S = 5.0
 """How long a failing rank other than zero waits for rank zero's error before it prints its own: the ranks
 read the same input, so rank zero meets the same bad value within this time when it meets it at all."""
-
-
-def launch_rank() -> int:
-    """This process's global rank in a ``torchrun`` launch of more than one process (``RANK`` when
-    ``WORLD_SIZE`` > 1), else 0."""
-    try:
-        return int(os.environ.get("RANK", "0")) if int(os.environ.get("WORLD_SIZE", "1")) > 1 else 0
-    except ValueError:
-        return 0
 
 
 @contextmanager

@@ -11,6 +11,11 @@ pandas, statsmodels) is imported inside the commands, so ``--help`` and usage er
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # python -m carrousel.finance.cli: signals caught before the imports
+    from carrousel.core.cli_start import launch
+
+    launch("carrousel.finance.cli")  # imports this module under its own name, runs main() and exits
+
 import enum
 from dataclasses import replace
 from pathlib import Path
@@ -638,7 +643,3 @@ def _step_table(rows: list[dict[str, Any]], runs: list[Path]) -> Table:
     if labels != short or any(lab != name for lab, name in zip(labels, names, strict=True)):
         table.caption = "; ".join(f"{lab} = {escape(n)}" for lab, n in zip(labels, names, strict=True))
     return table
-
-
-if __name__ == "__main__":
-    main()

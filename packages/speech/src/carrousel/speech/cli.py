@@ -8,6 +8,11 @@ function of :mod:`carrousel.speech.pipeline`, and the result is rendered here.
 
 from __future__ import annotations
 
+if __name__ == "__main__":  # python -m carrousel.speech.cli: signals caught before the imports
+    from carrousel.core.cli_start import launch
+
+    launch("carrousel.speech.cli")  # imports this module under its own name, runs main() and exits
+
 import enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -477,7 +482,3 @@ def stream(
 def main() -> None:
     """Console entry point (``speech``)."""
     cli.run(app, "speech")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,110 @@
+"""Ctrl-C and ``SIGTERM`` at every moment of a command line's life: start-up, work and the way out.
+
+Each console script (``finance``, ``bio``, ``nlp``, ``speech``) enters through :func:`launch`, from its
+package's ``__main__`` module, which installs the signal handler before it imports the heavy CLI module
+(torch, typer, rich: up to a second). A signal while that module is still importing ends the program with
+one line ``interrupted`` and exit code 130, as a signal during a command does (:func:`carrousel.core.cli.run`);
+under ``torchrun`` rank zero alone prints that line.
+
+Once the command has finished (its result printed, its files written), a signal no longer changes the
+outcome: the command's exit code stands (0 for a complete result) and nothing more is printed. That holds
+through the interpreter's own shutdown too, where Python would put back the default action (a silent death
+by the signal): :func:`launch` ignores both signals for the last steps (a hung exit then needs ``kill -9``).
+
+This module imports only the standard library, so that the handler is in place within milliseconds; the
+remaining window is the interpreter's own start-up and the package's ``__init__`` (about 40 ms).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import sys
+from types import FrameType
+from typing import Any
+
+__all__ = ["EXIT_INTERRUPTED", "catch_signals", "interrupted", "launch", "launch_rank", "settle"]
+
+EXIT_INTERRUPTED = 130
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_STATE = {"interrupted": False, "settled": False}
+
+
+def launch_rank() -> int:
+    """This process's global rank in a ``torchrun`` launch of more than one process (``RANK`` when
+    ``WORLD_SIZE`` > 1), else 0."""
+    try:
+        return int(os.environ.get("RANK", "0")) if int(os.environ.get("WORLD_SIZE", "1")) > 1 else 0
+    except ValueError:
+        return 0
+
+
+def interrupted() -> bool:
+    """True once a Ctrl-C or ``SIGTERM`` has reached the handler of :func:`catch_signals`."""
+    return _STATE["interrupted"]
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    _STATE["interrupted"] = True
+    if not _STATE["settled"]:  # once settled, the outcome stands: the signal is ignored
+        raise KeyboardInterrupt  # unwinds through every atomic write, which removes its temporary file
+
+
+def catch_signals() -> dict[int, Any]:
+    """Turns Ctrl-C and ``SIGTERM`` into :class:`KeyboardInterrupt` (a signal ignored by the parent stays
+    ignored); returns the previous handlers, for :func:`settle`."""
+    _STATE.update(interrupted=False, settled=False)
+    previous: dict[int, Any] = {s: signal.getsignal(s) for s in _SIGNALS}
+    for sig in (s for s, h in previous.items() if h is not signal.SIG_IGN):
+        signal.signal(sig, _on_signal)
+    return previous
+
+
+def settle(previous: dict[int, Any] | None = None) -> None:
+    """The outcome is decided: from now on a signal is ignored (once) instead of raising. With ``previous``
+    (from :func:`catch_signals`), handlers that are still this module's are set back to those; a handler
+    changed meanwhile (a failing ``torchrun`` rank ignores ``SIGTERM`` until its end) is left as it is."""
+    _STATE["settled"] = True
+    for sig, handler in (previous or {}).items():
+        if signal.getsignal(sig) is _on_signal and handler is not _on_signal:
+            signal.signal(sig, handler)
+
+
+def say_interrupted() -> None:
+    """The one line ``interrupted`` on stderr (rank zero only under ``torchrun``)."""
+    if launch_rank() == 0:
+        try:
+            sys.stderr.write("interrupted\n")
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+
+
+def launch(module: str) -> None:
+    """Console entry point: catches signals, then imports ``module`` and calls its ``main()``.
+
+    Args:
+        module: the CLI module (``"carrousel.finance.cli"``), whose ``main()`` calls
+            :func:`carrousel.core.cli.run`.
+
+    Raises:
+        SystemExit: with the command's exit code; 130 after a signal during start-up.
+    """
+    catch_signals()
+    try:
+        importlib.import_module(module).main()
+    except SystemExit:
+        settle()
+        raise
+    except BaseException:  # a signal during the imports, or before run() took over
+        settle()
+        if not interrupted():
+            raise
+        say_interrupted()
+        raise SystemExit(EXIT_INTERRUPTED) from None
+    finally:  # the interpreter's shutdown resets Python handlers to the default action, not SIG_IGN
+        for sig in (s for s in _SIGNALS if signal.getsignal(s) is _on_signal):
+            signal.signal(sig, signal.SIG_IGN)
+    settle()

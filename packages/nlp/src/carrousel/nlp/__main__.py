@@ -1,0 +1,21 @@
+"""The ``nlp`` console script and ``python -m carrousel.nlp``: signals are caught before the CLI imports.
+
+The CLI module (:mod:`carrousel.nlp.cli`) imports torch, typer and rich, which takes up to a second; a
+Ctrl-C or ``SIGTERM`` in that time ends the program with ``interrupted`` and exit code 130, as one
+during a command does (:mod:`carrousel.core.cli_start`).
+"""
+
+from __future__ import annotations
+
+from carrousel.core.cli_start import launch
+
+__all__ = ["main"]
+
+
+def main() -> None:
+    """Console entry point (``nlp``)."""
+    launch("carrousel.nlp.cli")
+
+
+if __name__ == "__main__":
+    main()

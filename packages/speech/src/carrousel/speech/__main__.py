@@ -1,0 +1,21 @@
+"""The ``speech`` console script and ``python -m carrousel.speech``: signals are caught before the CLI imports.
+
+The CLI module (:mod:`carrousel.speech.cli`) imports torch, typer and rich, which takes up to a second; a
+Ctrl-C or ``SIGTERM`` in that time ends the program with ``interrupted`` and exit code 130, as one
+during a command does (:mod:`carrousel.core.cli_start`).
+"""
+
+from __future__ import annotations
+
+from carrousel.core.cli_start import launch
+
+__all__ = ["main"]
+
+
+def main() -> None:
+    """Console entry point (``speech``)."""
+    launch("carrousel.speech.cli")
+
+
+if __name__ == "__main__":
+    main()
