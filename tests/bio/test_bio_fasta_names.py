@@ -8,7 +8,7 @@ import gzip
 import pytest
 from typer.testing import CliRunner
 
-from carrousel.bio import fasta_names, pipeline
+from carrousel.bio import bundle, fasta_names, scan_run
 from carrousel.bio.cli import app
 from carrousel.bio.errors import FastaFormatError
 from carrousel.bio.fasta_names import check_unique_names
@@ -37,8 +37,8 @@ def _no_work(*args, **kwargs):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("method", ["model", "pwm", "both"])
 def test_scan_refuses_duplicates_before_any_work(tmp_path, write_fasta, monkeypatch, method) -> None:
     """No model is loaded, the scan function is never called and nothing is written."""
-    monkeypatch.setattr(pipeline, "scan_genome", _no_work)
-    monkeypatch.setattr(pipeline, "load_model", _no_work)
+    monkeypatch.setattr(scan_run, "scan_genome", _no_work)
+    monkeypatch.setattr(bundle, "load_model", _no_work)
     genome = write_fasta(tmp_path / "g.fa", {"chr1": "ACGT" * 300, "chr2": "GGCC" * 100})
     genome.write_text(genome.read_text() + ">chr1 again\nACGT\n")
     out = tmp_path / "hits.bed"
@@ -50,8 +50,8 @@ def test_scan_refuses_duplicates_before_any_work(tmp_path, write_fasta, monkeypa
 
 
 def test_scan_refuses_a_model_background_with_duplicates(tmp_path, write_fasta, monkeypatch) -> None:
-    monkeypatch.setattr(pipeline, "scan_genome", _no_work)
-    monkeypatch.setattr(pipeline, "load_model", _no_work)
+    monkeypatch.setattr(scan_run, "scan_genome", _no_work)
+    monkeypatch.setattr(bundle, "load_model", _no_work)
     genome = write_fasta(tmp_path / "g.fa", {"chr1": "ACGT" * 100})
     bg = tmp_path / "bg.fa.gz"
     bg.write_bytes(gzip.compress(b">x\nACGT\n>y\nAC\n>x\nGT\n"))

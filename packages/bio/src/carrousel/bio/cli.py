@@ -237,8 +237,8 @@ def scan(
     ] = True,
 ) -> None:
     """Find transcription-factor binding sites on both strands of a genome."""
-    from carrousel.bio import pipeline
     from carrousel.bio.formats import iter_hits_text
+    from carrousel.bio.scan_run import scan as run_scan  # pipeline.scan, without importing torch
 
     if out is not None and (str(out) == "-" or os.path.realpath(out) == os.path.realpath("/dev/stdout")):
         out = None  # stdout: the hits are printed in place, as without --out
@@ -261,7 +261,7 @@ def scan(
     )
     cfg = _with_flags(ctx, config, flags, _SCAN_FLAGS, {"method": _scan_method})
     with _bases_bar(progress) as (set_total, advance):
-        result = pipeline.scan(cfg, genome, out=out, fmt=fmt, progress=advance, total=set_total)
+        result = run_scan(cfg, genome, out=out, fmt=fmt, progress=advance, total=set_total)
     if as_json:
         summary = result.summary()
         if out is not None:

@@ -193,11 +193,12 @@ class SpilledHits(Hits):
         self._sizes, self._lo = sizes, np.array([p.lo for p in pwms], dtype=np.int64)
         self._hi = np.array([p.hi for p in pwms], dtype=np.int64)
         self._scale = np.array([p.scale for p in pwms], dtype=np.float64)
-        q = [benjamini_hochberg(p.sf, n, counts=h) for p, h, n in zip(pwms, hist, n_tests, strict=True)]
+        self._q = np.empty(int(sizes.sum()), dtype=np.float64)  # filled in place: no list of copies
+        q = [self._q[o : o + z] for o, z in zip(self._off.tolist(), sizes.tolist(), strict=True)]
+        for p, h, n, qk in zip(pwms, hist, n_tests, q, strict=True):
+            qk[:] = benjamini_hochberg(p.sf, n, counts=h)
         self._ids = np.array([p.motif.id for p in pwms], dtype=object)
         self._names = np.array([p.motif.name for p in pwms], dtype=object)
-        self._sf = np.concatenate([p.sf for p in pwms])
-        self._q = np.concatenate(q)
         self._n = 0
         order: list[int] = []
         for k, (qk, c) in enumerate(zip(q, store.counts, strict=True)):
@@ -273,7 +274,11 @@ class SpilledHits(Hits):
             seqs = [text[o : o + n] for o, n in zip(at, lengths[keep].tolist(), strict=True)]
         else:
             seqs = [""] * int(keep.sum())
-        k, score, start = k[keep], score[keep], rows["start"][keep]
+        k, score, start, bins = k[keep], score[keep], rows["start"][keep], (idx - self._off[k])[keep]
+        pvalue = np.empty(k.size, dtype=np.float64)  # read from each motif's own sf (no joined copy)
+        for kk in np.unique(k).tolist():
+            at = k == kk
+            pvalue[at] = self.store.pwms[kk].sf[bins[at]]
         return Hits.from_columns(
             record=np.full(k.size, self.store.names[self.store.blocks[i].record], dtype=object),
             start=start,
@@ -282,7 +287,7 @@ class SpilledHits(Hits):
             motif_id=self._ids[k],
             motif_name=self._names[k],
             pwm_score=np.asarray(score, dtype=np.float64) / self._scale[k],
-            pvalue=np.where(score > self._hi[k], 0.0, self._sf[idx[keep]]),
+            pvalue=np.where(score > self._hi[k], 0.0, pvalue),
             qvalue=q[keep],
             method=np.full(k.size, "pwm", dtype=object),
             sequence=np.array(seqs, dtype=object),

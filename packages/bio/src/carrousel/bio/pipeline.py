@@ -32,9 +32,6 @@ from carrousel.bio.config import (
     EnrichConfig,
     EvaluateConfig,
     FitConfig,
-    HitFormat,
-    Method,
-    ScanConfig,
     TrainConfig,
     TrainDataConfig,
 )
@@ -45,15 +42,12 @@ from carrousel.bio.enrich import MIN_SEQUENCES, EnrichResult, enrich_sets
 from carrousel.bio.errors import DiscoverConfigError, EnrichConfigError, EvaluateConfigError, SequenceSetError
 from carrousel.bio.evaluate import Evaluation, evaluate_windows
 from carrousel.bio.fasta import encode, read_sequences
-from carrousel.bio.fasta_names import check_fasta_input
-from carrousel.bio.formats import format_for, write_hits
-from carrousel.bio.hits import ScanResult
 from carrousel.bio.models import DanQConfig
 from carrousel.bio.motifs import resolve_motifs, write_jaspar, write_meme
-from carrousel.bio.scan import scan_genome
+from carrousel.bio.scan_run import scan
 from carrousel.bio.training import fit_model
 from carrousel.bio.validation import MIN_EVAL_PER_CLASS, check_count, check_lengths, check_overlap
-from carrousel.core.atomic import atomic_dir, atomic_write_text, writes_in_place
+from carrousel.core.atomic import atomic_dir, atomic_write_text
 from carrousel.core.errors import BundleError
 from carrousel.core.files import check_input_file, check_output_dir, check_output_file
 from carrousel.core.train import TrainConfig as TrainerConfig
@@ -74,53 +68,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-
-# ------------------------------------------------------------------------------------------ scan
-def scan(
-    cfg: ScanConfig,
-    genome: str | Path,
-    out: str | Path | None = None,
-    fmt: HitFormat | str | None = None,
-    progress: Callable[[int], None] | None = None,
-    total: Callable[[int], None] | None = None,
-) -> ScanResult:
-    """``bio scan``: finds sites in ``genome`` and writes the hits to ``out`` (when given).
-
-    The model (``cfg.model``, or the packaged panel) is loaded for the model and both methods, and for a
-    PWM scan without ``cfg.motifs`` (its motifs are scanned).
-
-    Args:
-        cfg: the scan options.
-        genome: FASTA or FASTA.gz.
-        out: hit file to write (atomically); None writes nothing.
-        fmt: bed | gff3 | tsv | json (default: from ``out``'s extension, else BED).
-        progress: called with the bases just scanned, after each chunk.
-        total: called once with the genome's total bases.
-
-    Returns:
-        The :class:`~carrousel.bio.hits.ScanResult` (render it with :mod:`carrousel.bio.formats`).
-
-    Raises:
-        ScanConfigError: ``out`` has an extension of no known format (and ``fmt`` is not given).
-        ConfigError: ``out`` cannot be written (a folder, below a file, a read-only folder).
-        DataError: ``genome`` is not a readable, non-empty regular file (and the errors of the scan).
-    """
-    if out is not None:
-        check_output_file(out, "--out", inputs=[genome])
-    kind = format_for(out, fmt)  # an unknown extension fails here, before any work
-    for fasta, flag in ((genome, None), (cfg.model_background, "--model-background")):
-        check_fasta_input(fasta, flag)  # a readable file without duplicate record names: before any work
-    model = None
-    if cfg.method is not Method.pwm or not cfg.motifs:
-        model = load_model(cfg.model, device=cfg.device.value, precision=cfg.precision.value)
-    spill = None  # PWM hits past 64 MiB wait in a temporary file beside the output (same disk)
-    if out is not None and not writes_in_place(out) and Path(out).parent.is_dir():
-        spill = Path(out).parent
-    result = scan_genome(genome, cfg, model=model, progress=progress, total=total, spill_dir=spill)
-    if out is not None:
-        write_hits(result, kind, out)
-    return result
 
 
 # ------------------------------------------------------------------------------------------ train

@@ -5,33 +5,37 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from carrousel.bio.config import BackgroundKind, Method, ScanConfig
 from carrousel.bio.errors import ScanConfigError
 from carrousel.bio.fasta import Chunk, RecordInfo, count_bases, iter_chunks, window_sequences
+from carrousel.bio.fasta_names import check_unique_names
 from carrousel.bio.hit_store import HitStore, Part, SpilledHits
 from carrousel.bio.hits import Hits, ScanResult
-from carrousel.bio.model_null import choose_null
-from carrousel.bio.model_scan import ModelScanner
-from carrousel.bio.models import MotifModel
 from carrousel.bio.motifs import Motif, resolve_motifs
 from carrousel.bio.pwm import Background, IntegerPWM, SequenceCodes, scan_windows
 from carrousel.core.args import check_args
+
+if TYPE_CHECKING:  # the model side imports torch: only a scan with a model loads it
+    from carrousel.bio.models import MotifModel
 
 __all__ = ["PWMScanner", "estimate_background", "scan_genome"]
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]
-# one motif on one chunk: its score histogram, windows tested and hits (k, starts, scores, minus, seqs)
-_Scored = tuple[np.ndarray | None, int, Part | None]
+# one motif on one chunk: its score histogram as (bins, counts) of the bins hit, windows tested and hits
+# (k, starts, scores, minus, seqs)
+_Scored = tuple[tuple[np.ndarray, np.ndarray] | None, int, Part | None]
 
 
 @check_args
@@ -84,6 +88,10 @@ class PWMScanner:
         for p, t in zip(self.pwms, self.thresholds, strict=True):  # tables now, not in the worker threads
             p.prepare_scan(t, exact_qvalues)
         self.hist = [np.zeros(p.sf.size, dtype=np.int64) for p in self.pwms]
+        # each worker scores into one zeroed histogram of its own and hands back only the bins hit (a
+        # whole histogram per motif and chunk in flight was ~130 MB for the 879 JASPAR vertebrate motifs)
+        self._scratch = threading.local()
+        self._scratch_size = max(p.sf.size for p in self.pwms)
         self.n_tests = [0 for _ in self.pwms]  # windows tested per motif, both strands
         self.max_length = max(p.length for p in self.pwms)
         self.store = HitStore(self.pwms, spill_dir)
@@ -123,7 +131,7 @@ class PWMScanner:
         for k, (hist, n_tests, part) in sorted(results, key=lambda x: x[0]):
             self.n_tests[k] += n_tests
             if hist is not None:
-                self.hist[k] += hist
+                self.hist[k][hist[0]] += hist[1]
             if part is not None:
                 parts.append(part)
         self.store.add(chunk.record, chunk.start, parts)
@@ -149,8 +157,14 @@ class PWMScanner:
         n = min(limit, chunk.codes.size - L + 1)
         if n <= 0:
             return None, 0, None
-        hist = np.zeros(self.hist[k].size, dtype=np.int64)
-        idx, score, minus = scan_windows(pw, sc, n, self.thresholds[k], hist, self.every_score)
+        scratch = getattr(self._scratch, "hist", None)
+        if scratch is None:
+            scratch = self._scratch.hist = np.zeros(self._scratch_size, dtype=np.int64)
+        view = scratch[: self.hist[k].size]
+        idx, score, minus = scan_windows(pw, sc, n, self.thresholds[k], view, self.every_score)
+        bins = np.flatnonzero(view)
+        hist = (bins, view[bins])  # a copy (fancy indexing): the scratch is zeroed for the next motif
+        view[bins] = 0
         n_tests = 2 * sc.n_valid(L, n)
         if not idx.size:
             return hist, n_tests, None
@@ -182,6 +196,8 @@ def scan_genome(
     progress: Progress | None = None,
     total: Callable[[int], None] | None = None,
     spill_dir: str | Path | None = None,
+    *,
+    check_names: bool = True,
 ) -> ScanResult:
     """Scans a FASTA(.gz) genome in bounded memory.
 
@@ -198,6 +214,10 @@ def scan_genome(
         total: called once with the genome's total bases, before the scan pass.
         spill_dir: folder of the temporary file that PWM hits past 64 MiB go to (default: the system's
             temporary folder); it is deleted when the result is closed or collected, or on an error.
+        check_names: refuse a file with a duplicate record name up front, in a quick pass over its
+            header lines (:func:`~carrousel.bio.fasta_names.check_unique_names`), rather than when the
+            scan reaches it; False when the caller has already checked (``pipeline.scan`` does, before it
+            loads a model).
 
     Returns:
         A :class:`ScanResult` (hits sorted by record and position; PWM hits are read back from the
@@ -206,9 +226,12 @@ def scan_genome(
 
     Raises:
         ScanConfigError: no motifs, no model for a model scan, or motifs that are not model outputs.
+        FastaFormatError: two records share a name (and the other errors of the FASTA reader).
     """
     cfg = config or ScanConfig()
     t0 = time.perf_counter()
+    if check_names:
+        check_unique_names(path)
     method = cfg.method
     if method is not Method.pwm and model is None:
         raise ScanConfigError(
@@ -254,6 +277,9 @@ def scan_genome(
 
     model_scanner = None
     if use_model is not None:
+        from carrousel.bio.model_null import choose_null
+        from carrousel.bio.model_scan import ModelScanner
+
         wanted = {m.id for m in motifs} if cfg.motifs else None  # --motif X: only X's output is tested
         model_scanner = ModelScanner(
             use_model,

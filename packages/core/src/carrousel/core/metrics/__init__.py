@@ -13,47 +13,103 @@ Example:
     >>> m.compute()
 """
 
-from carrousel.core.metrics._base import Metric, distributed_active
-from carrousel.core.metrics.classification import (
-    F1,
-    Accuracy,
-    Average,
-    Precision,
-    Recall,
-    accuracy,
-    f1,
-    precision,
-    recall,
-    to_labels,
-)
-from carrousel.core.metrics.multiple_testing import benjamini_hochberg
-from carrousel.core.metrics.ranking import (
-    PRAUC,
-    ROCAUC,
-    binary_average_precision,
-    binary_roc_auc,
-    pr_auc,
-    roc_auc,
-)
-from carrousel.core.metrics.regression import (
-    MeanAbsoluteError,
-    MeanAbsolutePercentageError,
-    MeanAbsoluteScaledError,
-    MeanSquaredError,
-    Perplexity,
-    PinballLoss,
-    RootMeanSquaredError,
-    SymmetricMeanAbsolutePercentageError,
-    mae,
-    mape,
-    mase,
-    mase_scale,
-    mse,
-    perplexity,
-    pinball_loss,
-    pinball_terms,
-    rmse,
-    smape,
+from typing import TYPE_CHECKING
+
+from carrousel.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from carrousel.core.metrics._base import Metric, distributed_active
+    from carrousel.core.metrics.classification import (
+        F1,
+        Accuracy,
+        Average,
+        Precision,
+        Recall,
+        accuracy,
+        f1,
+        precision,
+        recall,
+        to_labels,
+    )
+    from carrousel.core.metrics.multiple_testing import benjamini_hochberg
+    from carrousel.core.metrics.ranking import (
+        PRAUC,
+        ROCAUC,
+        binary_average_precision,
+        binary_roc_auc,
+        pr_auc,
+        roc_auc,
+    )
+    from carrousel.core.metrics.regression import (
+        MeanAbsoluteError,
+        MeanAbsolutePercentageError,
+        MeanAbsoluteScaledError,
+        MeanSquaredError,
+        Perplexity,
+        PinballLoss,
+        RootMeanSquaredError,
+        SymmetricMeanAbsolutePercentageError,
+        mae,
+        mape,
+        mase,
+        mase_scale,
+        mse,
+        perplexity,
+        pinball_loss,
+        pinball_terms,
+        rmse,
+        smape,
+    )
+
+# imported on first use: the functional forms need only numpy, the metric classes pull in torch
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        **dict.fromkeys(("Metric", "distributed_active"), "carrousel.core.metrics._base"),
+        **dict.fromkeys(
+            (
+                "F1",
+                "Accuracy",
+                "Average",
+                "Precision",
+                "Recall",
+                "accuracy",
+                "f1",
+                "precision",
+                "recall",
+                "to_labels",
+            ),
+            "carrousel.core.metrics.classification",
+        ),
+        **dict.fromkeys(("benjamini_hochberg",), "carrousel.core.metrics.multiple_testing"),
+        **dict.fromkeys(
+            ("PRAUC", "ROCAUC", "binary_average_precision", "binary_roc_auc", "pr_auc", "roc_auc"),
+            "carrousel.core.metrics.ranking",
+        ),
+        **dict.fromkeys(
+            (
+                "MeanAbsoluteError",
+                "MeanAbsolutePercentageError",
+                "MeanAbsoluteScaledError",
+                "MeanSquaredError",
+                "Perplexity",
+                "PinballLoss",
+                "RootMeanSquaredError",
+                "SymmetricMeanAbsolutePercentageError",
+                "mae",
+                "mape",
+                "mase",
+                "mase_scale",
+                "mse",
+                "perplexity",
+                "pinball_loss",
+                "pinball_terms",
+                "rmse",
+                "smape",
+            ),
+            "carrousel.core.metrics.regression",
+        ),
+    },
 )
 
 __all__ = [

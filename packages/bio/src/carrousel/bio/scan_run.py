@@ -1,0 +1,76 @@
+"""``bio scan`` as a function: :func:`scan` checks the inputs and outputs, loads a model when the method
+needs one, scans (:func:`carrousel.bio.scan.scan_genome`) and writes the hits. It is re-exported as
+:func:`carrousel.bio.pipeline.scan`.
+
+It lives apart from :mod:`carrousel.bio.pipeline` (whose training, evaluation and discovery import
+PyTorch) so that a PWM scan imports neither torch nor the model code: the ``bio`` CLI calls it from here,
+and a PWM scan's fixed memory cost drops by the ~0.5 GB that importing torch costs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from carrousel.bio.config import HitFormat, Method, ScanConfig
+from carrousel.bio.fasta_names import check_fasta_input
+from carrousel.bio.formats import format_for, write_hits
+from carrousel.bio.hits import ScanResult
+from carrousel.bio.scan import scan_genome
+from carrousel.core.atomic import writes_in_place
+from carrousel.core.files import check_output_file
+
+__all__ = ["scan"]
+
+logger = logging.getLogger(__name__)
+
+
+def scan(
+    cfg: ScanConfig,
+    genome: str | Path,
+    out: str | Path | None = None,
+    fmt: HitFormat | str | None = None,
+    progress: Callable[[int], None] | None = None,
+    total: Callable[[int], None] | None = None,
+) -> ScanResult:
+    """``bio scan``: finds sites in ``genome`` and writes the hits to ``out`` (when given).
+
+    The model (``cfg.model``, or the packaged panel) is loaded for the model and both methods, and for a
+    PWM scan without ``cfg.motifs`` (its motifs are scanned).
+
+    Args:
+        cfg: the scan options.
+        genome: FASTA or FASTA.gz.
+        out: hit file to write (atomically); None writes nothing.
+        fmt: bed | gff3 | tsv | json (default: from ``out``'s extension, else BED).
+        progress: called with the bases just scanned, after each chunk.
+        total: called once with the genome's total bases.
+
+    Returns:
+        The :class:`~carrousel.bio.hits.ScanResult` (render it with :mod:`carrousel.bio.formats`).
+
+    Raises:
+        ScanConfigError: ``out`` has an extension of no known format (and ``fmt`` is not given).
+        ConfigError: ``out`` cannot be written (a folder, below a file, a read-only folder).
+        DataError: ``genome`` is not a readable, non-empty regular file (and the errors of the scan).
+    """
+    if out is not None:
+        check_output_file(out, "--out", inputs=[genome])
+    kind = format_for(out, fmt)  # an unknown extension fails here, before any work
+    for fasta, flag in ((genome, None), (cfg.model_background, "--model-background")):
+        check_fasta_input(fasta, flag)  # a readable file without duplicate record names: before any work
+    model = None
+    if cfg.method is not Method.pwm or not cfg.motifs:
+        from carrousel.bio.bundle import load_model  # torch: only for a scan with a model
+
+        model = load_model(cfg.model, device=cfg.device.value, precision=cfg.precision.value)
+    spill = None  # PWM hits past 64 MiB wait in a temporary file beside the output (same disk)
+    if out is not None and not writes_in_place(out) and Path(out).parent.is_dir():
+        spill = Path(out).parent
+    result = scan_genome(
+        genome, cfg, model=model, progress=progress, total=total, spill_dir=spill, check_names=False
+    )
+    if out is not None:
+        write_hits(result, kind, out)
+    return result
