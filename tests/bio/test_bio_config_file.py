@@ -14,7 +14,7 @@ from tests.cli_harness import assert_clean_failure, config_of
 
 def _scan_config(monkeypatch: pytest.MonkeyPatch, *argv: str) -> Any:
     """The config ``bio scan g.fa *argv`` hands to the pipeline (replaced, so nothing runs)."""
-    return config_of(monkeypatch, app, "carrousel.bio.pipeline", "scan", "scan", "g.fa", *argv)
+    return config_of(monkeypatch, app, "carrousel.bio.scan_run", "scan", "scan", "g.fa", *argv)
 
 
 @pytest.mark.parametrize(

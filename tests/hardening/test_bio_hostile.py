@@ -806,11 +806,13 @@ def test_outputs_are_checked_before_any_work(
     invoke: Callable[..., Outcome], data: Data, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
 ) -> None:
     import carrousel.bio.pipeline as pipeline
+    import carrousel.bio.scan_run as scan_run
 
     def no_work(*args: object, **kwargs: object) -> None:
         raise AssertionError("work started before the output was checked")
 
-    for name in ("scan_genome", "training_set", "fit_model", "logo_libraries"):
+    monkeypatch.setattr(scan_run, "scan_genome", no_work)
+    for name in ("training_set", "fit_model", "logo_libraries"):
         monkeypatch.setattr(pipeline, name, no_work)
     command, rel, needle = EARLY_OUTPUTS[case]
     (tmp_path / "folder").mkdir()

@@ -188,6 +188,7 @@ class PWMScanner:
         return SpilledHits(self.store, self.hist, self.n_tests, qvalue, extra)
 
 
+@check_args
 def scan_genome(
     path: str | Path,
     config: ScanConfig | None = None,

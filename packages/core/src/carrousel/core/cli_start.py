@@ -2,7 +2,7 @@
 
 Each console script (``finance``, ``bio``, ``nlp``, ``speech``) enters through :func:`launch`, from its
 package's ``__main__`` module, which installs the signal handler before it imports the heavy CLI module
-(torch, typer, rich: up to a second). A signal while that module is still importing ends the program with
+(torch and the CLI libraries: up to a second). A signal while that module is still importing ends the program with
 one line ``interrupted`` and exit code 130, as a signal during a command does (:func:`carrousel.core.cli.run`);
 under ``torchrun`` rank zero alone prints that line.
 
