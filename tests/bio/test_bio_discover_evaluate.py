@@ -12,15 +12,14 @@ from carrousel.bio.config import MotifExtraction
 from carrousel.bio.data import sequences_to_windows
 from carrousel.bio.discover import (
     compare_motifs,
-    draw_logo,
     filter_contributions,
     filter_motifs,
     find_motifs,
     render_report,
-    write_logos,
 )
 from carrousel.bio.evaluate import evaluate_windows, pwm_max_scores
 from carrousel.bio.fasta import encode
+from carrousel.bio.logos import draw_logo, write_logos
 from carrousel.bio.models import DanQ, DanQConfig
 from carrousel.bio.motifs import Motif, load_motif_file, resolve_motifs, write_jaspar, write_meme
 

@@ -19,9 +19,9 @@ from carrousel.nlp.data import (
     read_lines,
     read_vectors,
     stratified_split,
-    stream_batches,
 )
 from carrousel.nlp.errors import ColumnNotFoundError, EmptyTextError, TextDataError
+from carrousel.nlp.lm_data import stream_batches
 from carrousel.nlp.tokenization import train_tokenizer
 
 

@@ -15,7 +15,8 @@ from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.core.data import SequenceCollator
 from carrousel.core.train import TrainConfig, Trainer
 from carrousel.nlp.config import TranslateNetConfig
-from carrousel.nlp.seq2seq import Seq2Seq, build_seq2seq, decode_batch
+from carrousel.nlp.seq2seq import Seq2Seq, build_seq2seq
+from carrousel.nlp.seq2seq_decode import decode_batch
 from carrousel.nlp.task import TranslationTask, teacher_inputs
 
 BOS, EOS, V = 2, 3, 14  # ids 4..13 are the toy symbols

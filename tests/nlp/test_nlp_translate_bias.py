@@ -23,7 +23,8 @@ from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.lexical_bias import LEXICON_FILE, BiasedNetwork, lexical_bias
 from carrousel.nlp.lexicon import ibm_model1
 from carrousel.nlp.pipeline.translate import Translator
-from carrousel.nlp.seq2seq import build_seq2seq, decode_batch
+from carrousel.nlp.seq2seq import build_seq2seq
+from carrousel.nlp.seq2seq_decode import decode_batch
 
 EN = {"red": 4, "car": 5, "house": 6, "blue": 7, "the": 8, "big": 9}
 DE = {"red": 10, "car": 11, "house": 12, "blue": 13, "the": 14, "big": 15}

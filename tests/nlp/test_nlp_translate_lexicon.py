@@ -15,7 +15,8 @@ from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.nlp.config import TranslateNetConfig
 from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.lexicon import ibm_model1
-from carrousel.nlp.seq2seq import Seq2Seq, build_seq2seq, decode_batch
+from carrousel.nlp.seq2seq import Seq2Seq, build_seq2seq
+from carrousel.nlp.seq2seq_decode import decode_batch
 
 # toy "English" ids 4..9 -> "German" ids 10..15, in sentences of varying length and order
 EN = {"red": 4, "car": 5, "house": 6, "blue": 7, "the": 8, "big": 9}

@@ -15,7 +15,8 @@ from carrousel.core.data import SequenceCollator
 from carrousel.core.train import TrainConfig, Trainer
 from carrousel.nlp.config import TranslateNetConfig
 from carrousel.nlp.errors import NLPConfigError
-from carrousel.nlp.seq2seq import Seq2Seq, Seq2SeqConfig, build_seq2seq, decode_batch
+from carrousel.nlp.seq2seq import Seq2Seq, Seq2SeqConfig, build_seq2seq
+from carrousel.nlp.seq2seq_decode import decode_batch
 from carrousel.nlp.task import TranslationTask, teacher_inputs
 from tests.nlp.translate_toys import symbol_pairs
 

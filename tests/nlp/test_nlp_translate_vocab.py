@@ -23,7 +23,8 @@ from carrousel.nlp.lexicon import ibm_model1
 from carrousel.nlp.pipeline.translate import Translator
 from carrousel.nlp.pipeline.translate_vocab import TARGET_TOKENIZER_FILE, copy_targets, train_vocabularies
 from carrousel.nlp.placeholders import ALPHABET
-from carrousel.nlp.seq2seq import build_seq2seq, decode_batch
+from carrousel.nlp.seq2seq import build_seq2seq
+from carrousel.nlp.seq2seq_decode import decode_batch
 from carrousel.nlp.task import TranslationTask
 from tests.nlp.translate_toys import cli_translator, symbol_pairs
 

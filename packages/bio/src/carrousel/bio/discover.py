@@ -1,7 +1,7 @@
 """Motif discovery from a trained model: convolution filters -> count matrices (from the windows that
 activate them) -> filters ranked by their contribution to the model's output -> Tomtom-style comparison
-against JASPAR with analytic p-values (:mod:`carrousel.bio.tomtom`) -> logos (logomaker, the
-``carrousel-bio[discover]`` extra) and a report. :func:`carrousel.bio.pipeline.discover` writes the files.
+against JASPAR with analytic p-values (:mod:`carrousel.bio.tomtom`) -> logos (:mod:`carrousel.bio.logos`)
+and a report. :func:`carrousel.bio.pipeline.discover` writes the files.
 
 * Sites: a filter fires in a window when the window's max activation reaches
   ``activation_fraction`` (0.5) x the filter's max over all windows read (Basset/DanQ practice); the
@@ -33,24 +33,19 @@ from carrousel.bio.models import DanQ
 from carrousel.bio.motifs import Motif
 from carrousel.bio.tomtom import Match, compare_motifs, search
 from carrousel.core.args import check_args
-from carrousel.core.atomic import atomic_path
 from carrousel.core.metrics import roc_auc
-from carrousel.core.optional import require
 from carrousel.core.train import predict
 
 __all__ = [
     "Discovery",
     "Match",
     "compare_motifs",
-    "draw_logo",
     "filter_contributions",
     "filter_motifs",
     "find_motifs",
-    "logo_libraries",
     "render_report",
     "task_motif",
     "trim",
-    "write_logos",
 ]
 
 logger = logging.getLogger(__name__)
@@ -263,66 +258,6 @@ class Discovery:
             ],
             "files": self.files,
         }
-
-
-_LOGO_EXTRA = ("carrousel-bio[discover]", "drawing motif logos (bio discover)")
-
-
-def logo_libraries() -> tuple[Any, Any, Any]:
-    """``(logomaker, matplotlib.pyplot, pandas)`` with matplotlib on its file backend.
-
-    Raises:
-        MissingExtraError: one of them is not installed (the ``carrousel-bio[discover]`` extra).
-    """
-    matplotlib = require("matplotlib", *_LOGO_EXTRA)
-    matplotlib.use("Agg")
-    return (
-        require("logomaker", *_LOGO_EXTRA),
-        require("matplotlib.pyplot", *_LOGO_EXTRA),
-        require("pandas", *_LOGO_EXTRA),
-    )
-
-
-def draw_logo(m: Motif) -> Any:
-    """An information-content logo of ``m`` as a matplotlib figure (y axis in whole bits, 0-2).
-
-    Raises:
-        MissingExtraError: logomaker, matplotlib or pandas is not installed.
-    """
-    logomaker, plt, pd = logo_libraries()
-    f = m.frequencies(pseudocount=0.01)
-    ic = 2.0 + np.sum(f * np.log2(f), axis=1)
-    df = pd.DataFrame(f * ic[:, None], columns=list("ACGT"))
-    fig, ax = plt.subplots(figsize=(max(2.0, 0.35 * m.length), 1.6))
-    logomaker.Logo(df, ax=ax)
-    ax.set_ylim(0, 2)
-    ax.set_yticks([0, 1, 2])  # whole bits
-    ax.set_ylabel("bits")
-    ax.set_title(m.id if m.name in ("", m.id) else f"{m.id} {m.name}", fontsize=8)
-    return fig
-
-
-def write_logos(motifs: list[Motif], folder: Path) -> dict[str, str]:
-    """Information-content sequence logos as PNG files ``folder/ID.png`` (logomaker and matplotlib, the
-    ``carrousel-bio[discover]`` extra).
-
-    Returns:
-        ``{motif id: path}``.
-
-    Raises:
-        MissingExtraError: logomaker, matplotlib or pandas is not installed.
-    """
-    _, plt, _ = logo_libraries()
-    folder.mkdir(parents=True, exist_ok=True)
-    out = {}
-    for m in motifs:
-        fig = draw_logo(m)
-        path = folder / f"{m.id}.png"
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
-        plt.close(fig)
-        out[m.id] = str(path)
-    return out
 
 
 def render_report(d: Discovery, fmt: ReportFormat | str = ReportFormat.md) -> str:

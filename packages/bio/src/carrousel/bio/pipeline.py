@@ -37,11 +37,12 @@ from carrousel.bio.config import (
 )
 from carrousel.bio.data import discover_windows, fit_windows, training_set
 from carrousel.bio.deploy import export_model
-from carrousel.bio.discover import Discovery, find_motifs, logo_libraries, render_report, write_logos
+from carrousel.bio.discover import Discovery, find_motifs, render_report
 from carrousel.bio.enrich import MIN_SEQUENCES, EnrichResult, enrich_sets
 from carrousel.bio.errors import DiscoverConfigError, EnrichConfigError, EvaluateConfigError, SequenceSetError
 from carrousel.bio.evaluate import Evaluation, evaluate_windows
 from carrousel.bio.fasta import encode, read_sequences
+from carrousel.bio.logos import logo_libraries, write_logos
 from carrousel.bio.models import DanQConfig
 from carrousel.bio.motifs import resolve_motifs, write_jaspar, write_meme
 from carrousel.bio.scan_run import scan

@@ -40,12 +40,10 @@ __all__ = [
     "label_order",
     "load_texts",
     "make_loader",
-    "read_corpus",
     "read_lines",
     "read_vader_ratings",
     "read_vectors",
     "stratified_split",
-    "stream_batches",
     "warn_truncated",
 ]
 
@@ -292,37 +290,6 @@ def make_loader(dataset: TextClassDataset, batch_size: int, shuffle: bool, seed:
     return DataLoader(
         dataset, batch_sampler=sampler, collate_fn=SequenceCollator(padding_value=0, sequence_targets=False)
     )
-
-
-def read_corpus(files: Sequence[str]) -> str:
-    """The text of ``files`` joined in order (UTF-8, or gzip).
-
-    Raises:
-        DataError: a file is missing, empty, binary or not UTF-8.
-    """
-    return "\n".join(read_text(f, "--text", "text") for f in files)
-
-
-@check_args
-def stream_batches(ids: np.ndarray, streams: int, segment: int) -> list[dict[str, torch.Tensor]]:
-    """Cuts one token stream into ``streams`` parallel rows and consecutive ``segment``-long batches.
-
-    Row ``b`` of batch ``i + 1`` continues row ``b`` of batch ``i`` (for a state carried across batches).
-
-    Returns:
-        Batches ``{"x": (B, S), "y": (B, S)}``, ``y`` the next token of ``x``.
-
-    Raises:
-        TextDataError: the text is too short for ``streams`` rows.
-    """
-    per_row = (len(ids) - 1) // streams
-    if per_row < 2:
-        raise TextDataError(
-            f"the text has {len(ids)} tokens, too few for {streams} streams; give more text or a smaller batch"
-        )
-    x = torch.as_tensor(ids[: per_row * streams], dtype=torch.long).view(streams, per_row)
-    y = torch.as_tensor(ids[1 : per_row * streams + 1], dtype=torch.long).view(streams, per_row)
-    return [{"x": x[:, s : s + segment], "y": y[:, s : s + segment]} for s in range(0, per_row, segment)]
 
 
 def read_vectors(path: str | Path, wanted: set[str]) -> dict[str, np.ndarray]:

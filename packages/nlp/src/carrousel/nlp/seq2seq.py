@@ -23,31 +23,30 @@ advanced one step at a time with its state) and :class:`~carrousel.core.nn.Multi
   (:mod:`carrousel.nlp.lexicon`, held as the buffers ``lex_ids``/``lex_probs``, ``(V_src, K)`` target
   ids and probabilities per source id); the gate is
   then a softmax over generate / copy / lexicon: ``P = g_0 P_vocab + g_1 copy + g_2 lex``.
-* Decoding goes through :mod:`carrousel.core.decode`: :meth:`Seq2Seq.start` gives the initial state of
-  a batch, :meth:`Seq2Seq.step` is the step function (it returns the attention weights as extras).
+* Decoding goes through :mod:`carrousel.core.decode` (:mod:`carrousel.nlp.seq2seq_decode`):
+  :meth:`Seq2Seq.start` gives the initial state of a batch, :meth:`Seq2Seq.step` is the step function (it
+  returns the attention weights as extras).
 
 Token id 0 is padding; the source and target may share one vocabulary and embedding
 (``shared_embeddings``) or have one each."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import torch
 from torch import Tensor, nn
 
 from carrousel.core.args import check_args
 from carrousel.core.config import check_numbers
-from carrousel.core.decode import Hypothesis, beam_search, gnmt_coverage_penalty, greedy_search
 from carrousel.core.io import register_module
 from carrousel.core.nn import MultiplicativeAttention, RecurrentConfig, RecurrentEncoder, mask_from_lengths
 from carrousel.nlp.config import TranslateNetConfig
 from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.models import float32_output
 
-__all__ = ["DecoderState", "Seq2Seq", "Seq2SeqConfig", "build_seq2seq", "decode_batch", "decode_nbest"]
+__all__ = ["DecoderState", "Seq2Seq", "Seq2SeqConfig", "build_seq2seq"]
 
 
 @dataclass(frozen=True)
@@ -310,95 +309,3 @@ def build_seq2seq(
 ) -> Seq2Seq:
     """A fresh :class:`Seq2Seq`."""
     return Seq2Seq(Seq2SeqConfig(net, src_vocab_size, tgt_vocab_size, shared_embeddings))
-
-
-@check_args
-def decode_batch(
-    model: Seq2Seq | Any,
-    sources: Sequence[Sequence[int]],
-    bos: int,
-    eos: int,
-    *,
-    beam: int = 1,
-    length_penalty: float = 0.0,
-    coverage_penalty: float = 0.0,
-    max_ratio: float = 2.0,
-) -> list[Hypothesis]:
-    """Translates a batch of source id lists through :mod:`carrousel.core.decode`.
-
-    Args:
-        model: the network (put in eval mode by the caller), or anything with its ``start``, ``step``
-            and ``parameters`` (an exported bundle's ONNX Runtime step).
-        sources: ``B`` non-empty lists of source ids.
-        bos: the id that starts decoding.
-        eos: the id that ends a translation.
-        beam: 1 for greedy search, else the beam size.
-        length_penalty: GNMT ``alpha`` of the beam search.
-        coverage_penalty: GNMT ``beta`` of the beam search (0: off).
-        max_ratio: at most ``max_ratio * longest source + 10`` output tokens.
-
-    Returns:
-        The best hypothesis per source, its ``extras`` the ``(T, S_b)`` attention over that source.
-    """
-    found = decode_nbest(
-        model, sources, bos, eos, beam=beam, length_penalty=length_penalty,
-        coverage_penalty=coverage_penalty, max_ratio=max_ratio,
-    )  # fmt: skip
-    return [h[0] for h in found]
-
-
-@check_args
-def decode_nbest(
-    model: Seq2Seq | Any,
-    sources: Sequence[Sequence[int]],
-    bos: int,
-    eos: int,
-    *,
-    beam: int = 1,
-    n_best: int = 1,
-    length_penalty: float = 0.0,
-    coverage_penalty: float = 0.0,
-    max_ratio: float = 2.0,
-) -> list[list[Hypothesis]]:
-    """:func:`decode_batch` keeping the ``n_best`` (at most ``beam``) hypotheses per source, best first.
-
-    Greedy search (``beam`` 1) gives one hypothesis per source.
-    """
-    device = next(iter(model.parameters())).device
-    lengths = torch.tensor([len(s) for s in sources], dtype=torch.long)
-    src = torch.zeros(len(sources), int(lengths.max()), dtype=torch.long)
-    for i, s in enumerate(sources):
-        src[i, : len(s)] = torch.as_tensor(list(s), dtype=torch.long)
-    max_len = int(max_ratio * int(lengths.max())) + 10
-    with torch.no_grad():
-        state = model.start(src.to(device), lengths)
-        if beam == 1:
-            found = [[h] for h in greedy_search(model.step, state, bos, eos, max_len)]
-        else:
-            cover = gnmt_coverage_penalty(coverage_penalty) if coverage_penalty > 0 else None
-            found = beam_search(
-                model.step,
-                state,
-                bos,
-                eos,
-                max_len,
-                beam,
-                n_best=min(max(n_best, 1), beam),
-                length_penalty=length_penalty,
-                coverage_penalty=cover,
-            )
-    out = []
-    for hs, n in zip(found, lengths.tolist(), strict=True):
-        out.append(
-            [
-                Hypothesis(
-                    h.labels,
-                    h.score,
-                    h.log_prob,
-                    h.finished,
-                    h.extras[:, :n] if h.extras is not None else None,
-                )
-                for h in hs
-            ]
-        )
-    return out

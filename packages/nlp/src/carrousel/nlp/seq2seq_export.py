@@ -122,7 +122,7 @@ class OnnxSeq2Seq:
         self.encoder = encoder
 
     def parameters(self) -> Iterator[nn.Parameter]:
-        """The eager network's parameters (where :func:`decode_batch` reads the device from)."""
+        """The eager network's parameters (where :func:`~carrousel.nlp.seq2seq_decode.decode_batch` reads the device from)."""
         return self.model.parameters()
 
     def start(self, src: Tensor, lengths: Tensor) -> DecoderState:

@@ -309,7 +309,7 @@ def evaluate(
     as_json: JsonFlag = False,
 ) -> None:
     """Score a model on labelled texts: accuracy, precision, recall, F1, ROC-AUC, confusion matrix."""
-    from carrousel.nlp.pipeline.sentiment import evaluate_sentiment
+    from carrousel.nlp.pipeline.sentiment_eval import evaluate_sentiment
 
     cfg = SentimentEvaluateConfig(
         str(model) if model else None,

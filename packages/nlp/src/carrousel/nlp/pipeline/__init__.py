@@ -1,7 +1,7 @@
 """The pipelines: one function per command, ``config -> result``, writing every file a run makes.
 
 The CLI calls nothing else; Python callers get the same outputs. :mod:`.sentiment` holds
-``nlp sentiment train|predict|evaluate`` (:mod:`.deploy` its ``export``), :mod:`.generate` holds ``nlp generate train|run|evaluate``,
+``nlp sentiment train|predict``, :mod:`.sentiment_eval` ``evaluate`` (:mod:`.deploy` its ``export``), :mod:`.generate` holds ``nlp generate train|run|evaluate``,
 :mod:`.translate_train` holds ``nlp translate train``, :mod:`.translate` ``run``, :mod:`.translate_eval` ``evaluate``
 (:mod:`.translate_deploy` ``export``).
 """
@@ -15,13 +15,12 @@ from carrousel.nlp.pipeline.generate import (
     train_lm,
 )
 from carrousel.nlp.pipeline.sentiment import (
-    SentimentEvaluation,
     SentimentModel,
     SentimentPrediction,
     SentimentTrainResult,
-    evaluate_sentiment,
     train_sentiment,
 )
+from carrousel.nlp.pipeline.sentiment_eval import SentimentEvaluation, evaluate_sentiment
 from carrousel.nlp.pipeline.translate import Translation, Translator
 from carrousel.nlp.pipeline.translate_eval import TranslateEvaluation, evaluate_translator
 from carrousel.nlp.pipeline.translate_train import TranslateTrainResult, train_translator

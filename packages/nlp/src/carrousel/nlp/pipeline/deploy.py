@@ -30,7 +30,8 @@ from carrousel.core.files import check_spares
 from carrousel.nlp.config import SentimentEvaluateConfig, SentimentExportConfig
 from carrousel.nlp.models import SentimentClassifier
 from carrousel.nlp.pipeline.prune import pruned_variant
-from carrousel.nlp.pipeline.sentiment import KIND, SentimentModel, evaluate_sentiment, shipped_model_path
+from carrousel.nlp.pipeline.sentiment import KIND, SentimentModel, shipped_model_path
+from carrousel.nlp.pipeline.sentiment_eval import evaluate_sentiment
 
 __all__ = ["ProbsAndWeights", "export_sentiment", "sentiment_export_spec"]
 

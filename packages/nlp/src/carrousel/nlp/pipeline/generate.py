@@ -32,8 +32,8 @@ from carrousel.core.train import Trainer
 from carrousel.core.train.distributed import leave_to_rank_zero, shard_streams
 from carrousel.nlp.baselines import NGramLM
 from carrousel.nlp.config import GenerateConfig, LMDataConfig, LMEvaluateConfig, LMTrainConfig
-from carrousel.nlp.data import read_corpus, stream_batches
 from carrousel.nlp.errors import NLPConfigError, TextDataError
+from carrousel.nlp.lm_data import read_corpus, stream_batches
 from carrousel.nlp.lm_export import exported_lm
 from carrousel.nlp.models import LanguageModel, build_language_model
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE, train_config

@@ -1,16 +1,16 @@
-"""Sentiment pipelines: ``train_sentiment``, :class:`SentimentModel` (predict) and ``evaluate_sentiment``.
+"""Sentiment pipelines: ``train_sentiment`` and :class:`SentimentModel` (predict); ``evaluate_sentiment``
+is in :mod:`carrousel.nlp.pipeline.sentiment_eval`.
 
-Every file a run makes is written here (the bundle, ``metrics.json``, the PNG charts), so Python callers
-get the same outputs as the CLI.
+Every file a run makes is written by the pipelines (the bundle here, ``metrics.json`` and the PNG charts by
+the evaluation), so Python callers get the same outputs as the CLI.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,15 +19,12 @@ import numpy as np
 import torch
 
 from carrousel.core.args import check_args
-from carrousel.core.atomic import atomic_dir
 from carrousel.core.bundle import BUNDLE_FILE, Bundle, load_bundle
 from carrousel.core.device import check_inference
 from carrousel.core.export.deploy import load_runtime
 from carrousel.core.files import check_output_dir
-from carrousel.core.metrics import Average, accuracy, f1, precision, recall, roc_auc
 from carrousel.core.train import Task, Trainer, leave_to_rank_zero, predict
-from carrousel.nlp import plots
-from carrousel.nlp.config import SentimentEvaluateConfig, SentimentTrainConfig, TextDataConfig
+from carrousel.nlp.config import SentimentTrainConfig, TextDataConfig
 from carrousel.nlp.data import (
     CHARS_PER_TOKEN_CAP,
     TextClassDataset,
@@ -40,7 +37,7 @@ from carrousel.nlp.data import (
     warn_truncated,
 )
 from carrousel.nlp.decision import decide, place_threshold
-from carrousel.nlp.errors import LabelMismatchError, TextDataError
+from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.models import SentimentClassifier, build_classifier
 from carrousel.nlp.pipeline import common, distill
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE, drop_excluded, lengths_and_ids, train_config
@@ -50,11 +47,9 @@ from carrousel.nlp.vectors import init_embedding, pretrained_rows, teacher_vecto
 
 __all__ = [
     "KIND",
-    "SentimentEvaluation",
     "SentimentModel",
     "SentimentPrediction",
     "SentimentTrainResult",
-    "evaluate_sentiment",
     "shipped_model_path",
     "train_sentiment",
 ]
@@ -324,82 +319,3 @@ class SentimentModel:
                 )
             )
         return out
-
-
-@dataclass
-class SentimentEvaluation:
-    """What ``nlp sentiment evaluate`` reports."""
-
-    rows: int  # texts evaluated
-    labels: list[str]  # the model's classes
-    accuracy: float  # fraction correct
-    precision: float  # binary (positive = the second label) or macro
-    recall: float  # binary or macro
-    f1: float  # binary or macro
-    roc_auc: float | None  # binary, or one-vs-rest macro; None when a class is absent from the data
-    majority_accuracy: float  # accuracy of always answering the data's most frequent class
-    confusion: list[list[int]]  # rows: true label, columns: predicted, in the order of ``labels``
-    average: str  # "binary" or "macro"
-    files: list[Path] = field(default_factory=list)  # files written (metrics.json, PNGs)
-
-
-def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = None) -> SentimentEvaluation:
-    """Scores a trained model on labelled texts; with ``out``, writes metrics.json and two PNG charts.
-
-    Raises:
-        LabelMismatchError: the data holds labels the model does not know.
-    """
-    model = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision)
-    data = load_texts(cfg.data)
-    if out is not None and cfg.example >= (n := len(data.texts)):  # attention.png would be of another text
-        raise TextDataError(
-            f"--example {cfg.example + 1}: --data {cfg.data.source} holds {n} texts; give 1 to {n}"
-        )
-    unknown = sorted(set(data.labels) - set(model.labels))
-    if unknown:
-        raise LabelMismatchError(
-            f"--data {cfg.data.source} has labels {', '.join(map(repr, unknown[:5]))} the model does not know; "
-            f"it was trained on {', '.join(map(repr, model.labels))} (check --label-col or relabel the data)"
-        )
-    index = {name: i for i, name in enumerate(model.labels)}
-    y = torch.tensor([index[label] for label in data.labels])
-    probs = torch.from_numpy(model.predict_proba(data.texts, cfg.batch_size)).float()
-    c = len(model.labels)
-    average: Average = "binary" if c == 2 else "macro"
-    pred = torch.from_numpy(decide(probs.numpy(), model.threshold))
-    confusion = torch.zeros(c, c, dtype=torch.long)
-    confusion.index_put_((y, pred), torch.ones_like(y), accumulate=True)
-    auc = None
-    if len(set(y.tolist())) == c:
-        auc = roc_auc(probs[:, 1] if c == 2 else probs, y)
-    result = SentimentEvaluation(
-        rows=len(y),
-        labels=model.labels,
-        accuracy=accuracy(pred, y),
-        precision=precision(pred, y, average),
-        recall=recall(pred, y, average),
-        f1=f1(pred, y, average),
-        roc_auc=auc,
-        majority_accuracy=float(torch.bincount(y, minlength=c).max()) / len(y),
-        confusion=confusion.tolist(),
-        average=average,
-    )
-    if out is not None:
-        result.files = _write_evaluation(result, model, data.texts, cfg.example, Path(out))
-    return result
-
-
-def _write_evaluation(
-    result: SentimentEvaluation, model: SentimentModel, texts: list[str], example: int, out: Path
-) -> list[Path]:
-    names = ["metrics.json", "confusion.png"]
-    pred = model([texts[example]])[0]
-    with atomic_dir(out) as tmp:
-        doc = {k: v for k, v in asdict(result).items() if k != "files"}
-        (tmp / "metrics.json").write_text(json.dumps(doc, indent=2, allow_nan=False), encoding="utf-8")
-        plots.confusion_png(result.confusion, result.labels, tmp / "confusion.png")
-        if pred.attention is not None:
-            title = f"{pred.label} ({pred.probabilities[pred.label]:.2f}): attention over text {example + 1}"
-            plots.attention_png(pred.tokens, pred.attention, title, tmp / "attention.png")
-            names.append("attention.png")
-    return [out / name for name in names]

@@ -42,7 +42,8 @@ from carrousel.nlp.pipeline.translate_train import (
 from carrousel.nlp.pipeline.translate_types import Searched, Translation, attention_plot
 from carrousel.nlp.pipeline.translate_vocab import TARGET_TOKENIZER_FILE, Vocabularies, encode_pairs
 from carrousel.nlp.placeholders import mask, mask_pair, unmask
-from carrousel.nlp.seq2seq import Seq2Seq, decode_nbest
+from carrousel.nlp.seq2seq import Seq2Seq
+from carrousel.nlp.seq2seq_decode import decode_nbest
 from carrousel.nlp.seq2seq_ensemble import EnsembleNetwork, check_members, networks_of
 from carrousel.nlp.seq2seq_export import exported_network
 from carrousel.nlp.seq2seq_precision import network_in_precision

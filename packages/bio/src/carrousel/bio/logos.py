@@ -1,0 +1,74 @@
+"""Motif logos of ``bio discover``: information-content logos drawn with logomaker and matplotlib (the
+``carrousel-bio[discover]`` extra), one PNG file per motif."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from carrousel.bio.motifs import Motif
+from carrousel.core.atomic import atomic_path
+from carrousel.core.optional import require
+
+__all__ = ["draw_logo", "logo_libraries", "write_logos"]
+
+_LOGO_EXTRA = ("carrousel-bio[discover]", "drawing motif logos (bio discover)")
+
+
+def logo_libraries() -> tuple[Any, Any, Any]:
+    """``(logomaker, matplotlib.pyplot, pandas)`` with matplotlib on its file backend.
+
+    Raises:
+        MissingExtraError: one of them is not installed (the ``carrousel-bio[discover]`` extra).
+    """
+    matplotlib = require("matplotlib", *_LOGO_EXTRA)
+    matplotlib.use("Agg")
+    return (
+        require("logomaker", *_LOGO_EXTRA),
+        require("matplotlib.pyplot", *_LOGO_EXTRA),
+        require("pandas", *_LOGO_EXTRA),
+    )
+
+
+def draw_logo(m: Motif) -> Any:
+    """An information-content logo of ``m`` as a matplotlib figure (y axis in whole bits, 0-2).
+
+    Raises:
+        MissingExtraError: logomaker, matplotlib or pandas is not installed.
+    """
+    logomaker, plt, pd = logo_libraries()
+    f = m.frequencies(pseudocount=0.01)
+    ic = 2.0 + np.sum(f * np.log2(f), axis=1)
+    df = pd.DataFrame(f * ic[:, None], columns=list("ACGT"))
+    fig, ax = plt.subplots(figsize=(max(2.0, 0.35 * m.length), 1.6))
+    logomaker.Logo(df, ax=ax)
+    ax.set_ylim(0, 2)
+    ax.set_yticks([0, 1, 2])  # whole bits
+    ax.set_ylabel("bits")
+    ax.set_title(m.id if m.name in ("", m.id) else f"{m.id} {m.name}", fontsize=8)
+    return fig
+
+
+def write_logos(motifs: list[Motif], folder: Path) -> dict[str, str]:
+    """Information-content sequence logos as PNG files ``folder/ID.png`` (logomaker and matplotlib, the
+    ``carrousel-bio[discover]`` extra).
+
+    Returns:
+        ``{motif id: path}``.
+
+    Raises:
+        MissingExtraError: logomaker, matplotlib or pandas is not installed.
+    """
+    _, plt, _ = logo_libraries()
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for m in motifs:
+        fig = draw_logo(m)
+        path = folder / f"{m.id}.png"
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
+        plt.close(fig)
+        out[m.id] = str(path)
+    return out

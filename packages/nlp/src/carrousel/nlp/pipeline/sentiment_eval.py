@@ -1,0 +1,100 @@
+"""``nlp sentiment evaluate``: a trained model scored on labelled texts (accuracy, precision, recall, F1,
+ROC AUC, the confusion matrix), with ``metrics.json`` and the PNG charts written here, as the CLI does."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+
+from carrousel.core.atomic import atomic_dir
+from carrousel.core.metrics import Average, accuracy, f1, precision, recall, roc_auc
+from carrousel.nlp import plots
+from carrousel.nlp.config import SentimentEvaluateConfig
+from carrousel.nlp.data import load_texts
+from carrousel.nlp.decision import decide
+from carrousel.nlp.errors import LabelMismatchError, TextDataError
+from carrousel.nlp.pipeline.sentiment import SentimentModel
+
+__all__ = ["SentimentEvaluation", "evaluate_sentiment"]
+
+
+@dataclass
+class SentimentEvaluation:
+    """What ``nlp sentiment evaluate`` reports."""
+
+    rows: int  # texts evaluated
+    labels: list[str]  # the model's classes
+    accuracy: float  # fraction correct
+    precision: float  # binary (positive = the second label) or macro
+    recall: float  # binary or macro
+    f1: float  # binary or macro
+    roc_auc: float | None  # binary, or one-vs-rest macro; None when a class is absent from the data
+    majority_accuracy: float  # accuracy of always answering the data's most frequent class
+    confusion: list[list[int]]  # rows: true label, columns: predicted, in the order of ``labels``
+    average: str  # "binary" or "macro"
+    files: list[Path] = field(default_factory=list)  # files written (metrics.json, PNGs)
+
+
+def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = None) -> SentimentEvaluation:
+    """Scores a trained model on labelled texts; with ``out``, writes metrics.json and two PNG charts.
+
+    Raises:
+        LabelMismatchError: the data holds labels the model does not know.
+    """
+    model = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision)
+    data = load_texts(cfg.data)
+    if out is not None and cfg.example >= (n := len(data.texts)):  # attention.png would be of another text
+        raise TextDataError(
+            f"--example {cfg.example + 1}: --data {cfg.data.source} holds {n} texts; give 1 to {n}"
+        )
+    unknown = sorted(set(data.labels) - set(model.labels))
+    if unknown:
+        raise LabelMismatchError(
+            f"--data {cfg.data.source} has labels {', '.join(map(repr, unknown[:5]))} the model does not know; "
+            f"it was trained on {', '.join(map(repr, model.labels))} (check --label-col or relabel the data)"
+        )
+    index = {name: i for i, name in enumerate(model.labels)}
+    y = torch.tensor([index[label] for label in data.labels])
+    probs = torch.from_numpy(model.predict_proba(data.texts, cfg.batch_size)).float()
+    c = len(model.labels)
+    average: Average = "binary" if c == 2 else "macro"
+    pred = torch.from_numpy(decide(probs.numpy(), model.threshold))
+    confusion = torch.zeros(c, c, dtype=torch.long)
+    confusion.index_put_((y, pred), torch.ones_like(y), accumulate=True)
+    auc = None
+    if len(set(y.tolist())) == c:
+        auc = roc_auc(probs[:, 1] if c == 2 else probs, y)
+    result = SentimentEvaluation(
+        rows=len(y),
+        labels=model.labels,
+        accuracy=accuracy(pred, y),
+        precision=precision(pred, y, average),
+        recall=recall(pred, y, average),
+        f1=f1(pred, y, average),
+        roc_auc=auc,
+        majority_accuracy=float(torch.bincount(y, minlength=c).max()) / len(y),
+        confusion=confusion.tolist(),
+        average=average,
+    )
+    if out is not None:
+        result.files = _write_evaluation(result, model, data.texts, cfg.example, Path(out))
+    return result
+
+
+def _write_evaluation(
+    result: SentimentEvaluation, model: SentimentModel, texts: list[str], example: int, out: Path
+) -> list[Path]:
+    names = ["metrics.json", "confusion.png"]
+    pred = model([texts[example]])[0]
+    with atomic_dir(out) as tmp:
+        doc = {k: v for k, v in asdict(result).items() if k != "files"}
+        (tmp / "metrics.json").write_text(json.dumps(doc, indent=2, allow_nan=False), encoding="utf-8")
+        plots.confusion_png(result.confusion, result.labels, tmp / "confusion.png")
+        if pred.attention is not None:
+            title = f"{pred.label} ({pred.probabilities[pred.label]:.2f}): attention over text {example + 1}"
+            plots.attention_png(pred.tokens, pred.attention, title, tmp / "attention.png")
+            names.append("attention.png")
+    return [out / name for name in names]

@@ -1,0 +1,108 @@
+"""Translating batches of source ids with a :class:`~carrousel.nlp.seq2seq.Seq2Seq` (or an exported
+bundle's step): greedy or GNMT-penalised beam search of :mod:`carrousel.core.decode`, the best or the
+``n_best`` hypotheses per source with their attention over it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+from carrousel.core.args import check_args
+from carrousel.core.decode import Hypothesis, beam_search, gnmt_coverage_penalty, greedy_search
+from carrousel.nlp.seq2seq import Seq2Seq
+
+__all__ = ["decode_batch", "decode_nbest"]
+
+
+@check_args
+def decode_batch(
+    model: Seq2Seq | Any,
+    sources: Sequence[Sequence[int]],
+    bos: int,
+    eos: int,
+    *,
+    beam: int = 1,
+    length_penalty: float = 0.0,
+    coverage_penalty: float = 0.0,
+    max_ratio: float = 2.0,
+) -> list[Hypothesis]:
+    """Translates a batch of source id lists through :mod:`carrousel.core.decode`.
+
+    Args:
+        model: the network (put in eval mode by the caller), or anything with its ``start``, ``step``
+            and ``parameters`` (an exported bundle's ONNX Runtime step).
+        sources: ``B`` non-empty lists of source ids.
+        bos: the id that starts decoding.
+        eos: the id that ends a translation.
+        beam: 1 for greedy search, else the beam size.
+        length_penalty: GNMT ``alpha`` of the beam search.
+        coverage_penalty: GNMT ``beta`` of the beam search (0: off).
+        max_ratio: at most ``max_ratio * longest source + 10`` output tokens.
+
+    Returns:
+        The best hypothesis per source, its ``extras`` the ``(T, S_b)`` attention over that source.
+    """
+    found = decode_nbest(
+        model, sources, bos, eos, beam=beam, length_penalty=length_penalty,
+        coverage_penalty=coverage_penalty, max_ratio=max_ratio,
+    )  # fmt: skip
+    return [h[0] for h in found]
+
+
+@check_args
+def decode_nbest(
+    model: Seq2Seq | Any,
+    sources: Sequence[Sequence[int]],
+    bos: int,
+    eos: int,
+    *,
+    beam: int = 1,
+    n_best: int = 1,
+    length_penalty: float = 0.0,
+    coverage_penalty: float = 0.0,
+    max_ratio: float = 2.0,
+) -> list[list[Hypothesis]]:
+    """:func:`decode_batch` keeping the ``n_best`` (at most ``beam``) hypotheses per source, best first.
+
+    Greedy search (``beam`` 1) gives one hypothesis per source.
+    """
+    device = next(iter(model.parameters())).device
+    lengths = torch.tensor([len(s) for s in sources], dtype=torch.long)
+    src = torch.zeros(len(sources), int(lengths.max()), dtype=torch.long)
+    for i, s in enumerate(sources):
+        src[i, : len(s)] = torch.as_tensor(list(s), dtype=torch.long)
+    max_len = int(max_ratio * int(lengths.max())) + 10
+    with torch.no_grad():
+        state = model.start(src.to(device), lengths)
+        if beam == 1:
+            found = [[h] for h in greedy_search(model.step, state, bos, eos, max_len)]
+        else:
+            cover = gnmt_coverage_penalty(coverage_penalty) if coverage_penalty > 0 else None
+            found = beam_search(
+                model.step,
+                state,
+                bos,
+                eos,
+                max_len,
+                beam,
+                n_best=min(max(n_best, 1), beam),
+                length_penalty=length_penalty,
+                coverage_penalty=cover,
+            )
+    out = []
+    for hs, n in zip(found, lengths.tolist(), strict=True):
+        out.append(
+            [
+                Hypothesis(
+                    h.labels,
+                    h.score,
+                    h.log_prob,
+                    h.finished,
+                    h.extras[:, :n] if h.extras is not None else None,
+                )
+                for h in hs
+            ]
+        )
+    return out
