@@ -275,7 +275,6 @@ SIZE_ALLOWLIST: dict[str, str] = {
         "commands (sentiment, generation, translation)"
     ),
     "packages/bio/src/carrousel/bio/discover.py": _CHECKED_ARGS,
-    "packages/bio/src/carrousel/bio/pwm.py": _CHECKED_ARGS,
     "packages/nlp/src/carrousel/nlp/data.py": _CHECKED_ARGS,
     "packages/nlp/src/carrousel/nlp/pipeline/sentiment.py": _CHECKED_ARGS,
     "packages/nlp/src/carrousel/nlp/seq2seq.py": _CHECKED_ARGS,
