@@ -81,6 +81,7 @@ class IntegerPWM:
         self.lo, self.hi, self.sf = score_distribution(self.matrix, bg, self.pair, self.first)
         self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._packed: tuple[np.ndarray, int, int] | None = None
+        self._sums: tuple[int, int] | None = None  # the packed tables' minimum sums, kept when they go
         self._skip: dict[int, SkipLayout] = {}  # hits-only scan layouts by threshold
 
     def pvalue(self, scores: np.ndarray) -> np.ndarray:
@@ -101,8 +102,9 @@ class IntegerPWM:
     # ----------------------------------------------------------------------------- scanning
     def _block_tables(self, strand: int) -> tuple[np.ndarray, np.ndarray]:
         """Per-block lookup tables ``(n_blocks, 4**K)`` int32 for one strand (+1 or -1)."""
-        if strand in self._tables:
-            return self._tables[strand]
+        cached = self._tables.get(strand)
+        if cached is not None:
+            return cached
         M = self.matrix if strand == 1 else self.matrix[::-1, ::-1]
         L = M.shape[0]
         nb = -(-L // K)
@@ -118,26 +120,39 @@ class IntegerPWM:
         return out
 
     def packed_tables(self) -> tuple[np.ndarray, int, int]:
-        """Both strands' block tables packed into one int64 table (:func:`pack_tables`), cached."""
-        if self._packed is None:
-            self._packed = pack_tables(self._block_tables(1)[0], self._block_tables(-1)[0])
-        return self._packed
+        """Both strands' block tables packed into one int64 table (:func:`pack_tables`), cached (rebuilt,
+        identical, if :meth:`prepare_scan` let them go)."""
+        packed = self._packed
+        if packed is None:
+            packed = self._packed = pack_tables(self._block_tables(1)[0], self._block_tables(-1)[0])
+            self._sums = packed[1], packed[2]
+        return packed
+
+    def min_sums(self) -> tuple[int, int]:
+        """``(min_f, min_r)``: each strand's sum of block minimums, left out of the packed tables."""
+        return self._sums if self._sums is not None else self.packed_tables()[1:]
 
     @check_args
     def prepare_scan(self, threshold: int, every_score: bool) -> SkipLayout | None:
         """What :func:`scan_windows` needs, built once and cached: the hits-only scan's tables and bounds
         at ``threshold`` (:func:`skip_layout`) when that scan applies (``every_score`` off, 0-order
         background), else None (the every-window scan reads :meth:`packed_tables`). Building them takes a
-        few milliseconds of mostly GIL-holding NumPy: call this before starting worker threads."""
-        packed, min_f, min_r = self.packed_tables()
+        few milliseconds of mostly GIL-holding NumPy: call this before starting worker threads.
+
+        The layout holds its own reordered copy of the packed tables and the hits-only scan reads only
+        :meth:`min_sums` besides, so the block and packed tables are let go once it is built (~140 kB a
+        motif, ~120 MB for the 879 JASPAR vertebrate motifs); any later use rebuilds them."""
         if every_score or self.pair is not None:
+            self.packed_tables()
             return None
         lay = self._skip.get(threshold)
         if lay is None:
+            packed, min_f, min_r = self.packed_tables()
             prob = kmer_probabilities(self.background.mono)
             lay = self._skip[threshold] = skip_layout(
                 packed, self._block_tables(1)[1], threshold - min_f, threshold - min_r, prob
             )
+            self._tables, self._packed = {}, None
         return lay
 
     @check_args
@@ -194,8 +209,8 @@ def scan_windows(
     n_win = min(n_win, seq.n - pwm.length + 1)
     if n_win <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
-    packed, min_f, min_r = pwm.packed_tables()
-    offsets = pwm._block_tables(1)[1]
+    lay = pwm.prepare_scan(threshold, every_score)
+    min_f, min_r = pwm.min_sums()
     n_count = seq.n_count if seq.has_n else np.zeros(0, dtype=np.int64)
     none = np.zeros(0, dtype=np.int64)
     extra_f = seq.background_term(pwm, 1) if pwm.pair is not None else none
@@ -204,10 +219,10 @@ def scan_windows(
     score = np.empty(2 * n_win, dtype=np.int64)
     # arguments both kernels end with: windows, N counter, motif length, histogram bases, thresholds, outputs
     tail = (n_win, n_count, pwm.length, min_f - pwm.lo, min_r - pwm.lo, threshold - min_f, threshold - min_r)
-    lay = pwm.prepare_scan(threshold, every_score)
     if lay is not None:
         h = kernels().scan_hits(seq.kmer, *lay, *tail, hist, idx, score)
     else:
+        packed, offsets = pwm.packed_tables()[0], pwm._block_tables(1)[1]
         h = kernels().scan_both(seq.kmer, packed, offsets, extra_f, extra_r, *tail, hist, idx, score)
     return _sorted_hits(idx[:h], score[:h], min_f, min_r)
 
