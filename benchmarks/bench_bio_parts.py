@@ -84,7 +84,7 @@ def main() -> None:
         # exact probability (0-order uniform background) that a window passes the first 2 blocks' bound
         low, high = lay.packed & 0xFFFFFFFF, lay.packed >> 32
         prob = kmer_probabilities(pw.background.mono)
-        _, min_f, min_r = pw.packed_tables()
+        min_f, min_r = pw.min_sums()
         p2 = 0.0
         for half, rest, lo in ((low, lay.rest_f, min_f), (high, lay.rest_r, min_r)):
             order = np.argsort(half[1])

@@ -151,7 +151,8 @@ def test_pre_pass_window_pvalues_are_exact(rng, one_thread) -> None:
     """The PWM term of each candidate, from the compiled pre-pass over the queued chunks, equals the exact
     window-level p-value of its best site (every offset, both strands, Sidak), for every flagged window."""
     from carrousel.bio.model_scan import ModelScanner
-    from carrousel.bio.pwm import Background, IntegerPWM, SequenceCodes
+    from carrousel.bio.pwm import IntegerPWM, SequenceCodes
+    from carrousel.bio.pwm_null import Background
     from carrousel.bio.sites import window_pwm_pvalues
 
     model = pipeline.load_model()

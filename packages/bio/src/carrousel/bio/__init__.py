@@ -31,7 +31,7 @@ _LAZY = {
     "resolve_motifs": "carrousel.bio.motifs",
     "Motif": "carrousel.bio.motifs",
     "IntegerPWM": "carrousel.bio.pwm",
-    "Background": "carrousel.bio.pwm",
+    "Background": "carrousel.bio.pwm_null",
 }
 
 __all__ = ["BioError", "__version__", *_LAZY]

@@ -25,7 +25,8 @@ import numpy as np
 from carrousel.bio.config import BackgroundKind, EnrichConfig
 from carrousel.bio.errors import SequenceSetError
 from carrousel.bio.motifs import Motif
-from carrousel.bio.pwm import Background, IntegerPWM, SequenceCodes, scan_windows
+from carrousel.bio.pwm import IntegerPWM, SequenceCodes, scan_windows
+from carrousel.bio.pwm_null import Background
 from carrousel.bio.synth import dinucleotide_shuffle
 from carrousel.bio.validation import lengths_apart, median_bases
 from carrousel.core.args import check_args

@@ -14,7 +14,8 @@ import torch
 from carrousel.bio.errors import EvaluateConfigError
 from carrousel.bio.models import MotifModel
 from carrousel.bio.motifs import Motif
-from carrousel.bio.pwm import Background, IntegerPWM, SequenceCodes
+from carrousel.bio.pwm import IntegerPWM, SequenceCodes
+from carrousel.bio.pwm_null import Background
 from carrousel.bio.validation import MIN_EVAL_PER_CLASS, check_matched_lengths
 from carrousel.core.metrics import pr_auc, roc_auc
 

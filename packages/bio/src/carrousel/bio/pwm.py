@@ -1,9 +1,8 @@
 """PWM scanning with exact p-values (FIMO-style); their null distributions feed whole-scan BH q-values.
 
-A motif's log-odds matrix is discretised to integers (``scale`` units per bit). The null distribution of
-the integer score of a window drawn from the background is computed exactly by dynamic programming over
-positions (a convolution of the columns' score distributions; with a 1st-order background the state also
-carries the previous base), so every p-value is exact for the integer score that is reported.
+A motif's log-odds matrix is discretised to integers (``scale`` units per bit); the exact null distribution
+of its integer score under a 0- or 1st-order background (:mod:`carrousel.bio.pwm_null`) makes every
+reported p-value exact.
 
 Scanning is compiled (:mod:`carrousel.bio.pwm_kernels`: numba, GIL released, one thread per motif): the
 sequence is encoded once per chunk as base-4 codes of ``k``-mers, each motif is cut into blocks of ``k``
@@ -18,11 +17,9 @@ N/IUPAC are never scored.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 import numpy as np
 
-from carrousel.bio.errors import MotifError, ScanConfigError
 from carrousel.bio.fasta import AMBIGUOUS
 from carrousel.bio.motifs import Motif
 from carrousel.bio.pwm_kernels import (
@@ -34,54 +31,13 @@ from carrousel.bio.pwm_kernels import (
     pack_tables,
     skip_layout,
 )
+from carrousel.bio.pwm_null import Background, score_distribution
 from carrousel.core.args import check_args
 from carrousel.core.errors import ShapeError
 
-__all__ = [
-    "Background",
-    "IntegerPWM",
-    "SequenceCodes",
-    "brute_force_pvalues",
-    "scan_windows",
-]
+__all__ = ["IntegerPWM", "SequenceCodes", "scan_windows"]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Background:
-    """A 0- or 1st-order Markov background over A, C, G, T.
-
-    Attributes:
-        mono: ``(4,)`` base probabilities.
-        trans: ``(4, 4)`` transition probabilities ``P(b | a)`` (rows sum to 1); None for 0-order.
-    """
-
-    mono: np.ndarray
-    trans: np.ndarray | None = None
-
-    @property
-    def order(self) -> int:
-        """0 or 1."""
-        return 0 if self.trans is None else 1
-
-    @staticmethod
-    def uniform() -> Background:
-        """Equal base probabilities."""
-        return Background(np.full(4, 0.25))
-
-    @staticmethod
-    @check_args
-    def from_counts(mono: np.ndarray, di: np.ndarray | None = None, order: int = 0) -> Background:
-        """From mono-/dinucleotide counts (a pseudocount of 1 avoids zeros)."""
-        m = np.asarray(mono, dtype=np.float64) + 1.0
-        m = m / m.sum()
-        if order == 0:
-            return Background(m)
-        if order != 1 or di is None:
-            raise ScanConfigError("background order must be 0 or 1 (1 needs dinucleotide counts)")
-        d = np.asarray(di, dtype=np.float64) + 1.0
-        return Background(m, d / d.sum(axis=1, keepdims=True))
 
 
 class IntegerPWM:
@@ -122,61 +78,11 @@ class IntegerPWM:
             self.matrix = np.round(np.log2(freqs) * scale).astype(np.int64)
             self.pair = np.round(-np.log2(bg.trans) * scale).astype(np.int64)
             self.first = np.round(-np.log2(bg.mono) * scale).astype(np.int64)
-        self.lo, self.hi, self.sf = self._distribution()
+        self.lo, self.hi, self.sf = score_distribution(self.matrix, bg, self.pair, self.first)
         self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._packed: tuple[np.ndarray, int, int] | None = None
+        self._sums: tuple[int, int] | None = None  # the packed tables' minimum sums, kept when they go
         self._skip: dict[int, SkipLayout] = {}  # hits-only scan layouts by threshold
-
-    # ----------------------------------------------------------------------------- null distribution
-    def _distribution(self) -> tuple[int, int, np.ndarray]:
-        bg = self.background
-        M = self.matrix
-        L = M.shape[0]
-        pdf: np.ndarray
-        if self.pair is None:
-            lo = int(M.min(axis=1).sum())
-            hi = int(M.max(axis=1).sum())
-            pdf = np.ones(1)
-            for j in range(L):
-                cmin = int(M[j].min())
-                new = np.zeros(pdf.size + int(M[j].max()) - cmin)
-                for b in range(4):
-                    s = int(M[j, b]) - cmin
-                    new[s : s + pdf.size] += bg.mono[b] * pdf
-                pdf = new
-        else:
-            assert self.first is not None and bg.trans is not None
-            P = self.pair
-            # dist[a, s]: P(score so far = lo + s, last base = a)
-            steps = [(self.first + M[0]).astype(np.int64)]
-            lo_j = [int(steps[0].min())]
-            hi_j = [int(steps[0].max())]
-            for j in range(1, L):
-                inc = P + M[j][None, :]  # (prev, cur)
-                lo_j.append(lo_j[-1] + int(inc.min()))
-                hi_j.append(hi_j[-1] + int(inc.max()))
-            lo, hi = lo_j[-1], hi_j[-1]
-            size = hi - lo + 1
-            off0 = lo_j[0]
-            dist = np.zeros((4, hi_j[0] - lo_j[0] + 1))
-            for a in range(4):
-                dist[a, int(steps[0][a]) - off0] += bg.mono[a]
-            cur_lo = off0
-            for j in range(1, L):
-                inc = P + M[j][None, :]
-                new_lo, new_hi = lo_j[j], hi_j[j]
-                nxt = np.zeros((4, new_hi - new_lo + 1))
-                w = dist.shape[1]
-                for a in range(4):
-                    for b in range(4):
-                        s = cur_lo + int(inc[a, b]) - new_lo
-                        nxt[b, s : s + w] += bg.trans[a, b] * dist[a]
-                dist, cur_lo = nxt, new_lo
-            pdf = np.asarray(dist.sum(axis=0), dtype=np.float64).reshape(-1)
-            assert pdf.size == size
-        sf = np.cumsum(pdf[::-1])[::-1]
-        sf = np.minimum(sf, 1.0)
-        return lo, hi, sf
 
     def pvalue(self, scores: np.ndarray) -> np.ndarray:
         """Exact p-values ``P(S >= score)`` of integer scores, same shape, float64."""
@@ -196,8 +102,9 @@ class IntegerPWM:
     # ----------------------------------------------------------------------------- scanning
     def _block_tables(self, strand: int) -> tuple[np.ndarray, np.ndarray]:
         """Per-block lookup tables ``(n_blocks, 4**K)`` int32 for one strand (+1 or -1)."""
-        if strand in self._tables:
-            return self._tables[strand]
+        cached = self._tables.get(strand)
+        if cached is not None:
+            return cached
         M = self.matrix if strand == 1 else self.matrix[::-1, ::-1]
         L = M.shape[0]
         nb = -(-L // K)
@@ -213,26 +120,39 @@ class IntegerPWM:
         return out
 
     def packed_tables(self) -> tuple[np.ndarray, int, int]:
-        """Both strands' block tables packed into one int64 table (:func:`pack_tables`), cached."""
-        if self._packed is None:
-            self._packed = pack_tables(self._block_tables(1)[0], self._block_tables(-1)[0])
-        return self._packed
+        """Both strands' block tables packed into one int64 table (:func:`pack_tables`), cached (rebuilt,
+        identical, if :meth:`prepare_scan` let them go)."""
+        packed = self._packed
+        if packed is None:
+            packed = self._packed = pack_tables(self._block_tables(1)[0], self._block_tables(-1)[0])
+            self._sums = packed[1], packed[2]
+        return packed
+
+    def min_sums(self) -> tuple[int, int]:
+        """``(min_f, min_r)``: each strand's sum of block minimums, left out of the packed tables."""
+        return self._sums if self._sums is not None else self.packed_tables()[1:]
 
     @check_args
     def prepare_scan(self, threshold: int, every_score: bool) -> SkipLayout | None:
         """What :func:`scan_windows` needs, built once and cached: the hits-only scan's tables and bounds
         at ``threshold`` (:func:`skip_layout`) when that scan applies (``every_score`` off, 0-order
         background), else None (the every-window scan reads :meth:`packed_tables`). Building them takes a
-        few milliseconds of mostly GIL-holding NumPy: call this before starting worker threads."""
-        packed, min_f, min_r = self.packed_tables()
+        few milliseconds of mostly GIL-holding NumPy: call this before starting worker threads.
+
+        The layout holds its own reordered copy of the packed tables and the hits-only scan reads only
+        :meth:`min_sums` besides, so the block and packed tables are let go once it is built (~140 kB a
+        motif, ~120 MB for the 879 JASPAR vertebrate motifs); any later use rebuilds them."""
         if every_score or self.pair is not None:
+            self.packed_tables()
             return None
         lay = self._skip.get(threshold)
         if lay is None:
+            packed, min_f, min_r = self.packed_tables()
             prob = kmer_probabilities(self.background.mono)
             lay = self._skip[threshold] = skip_layout(
                 packed, self._block_tables(1)[1], threshold - min_f, threshold - min_r, prob
             )
+            self._tables, self._packed = {}, None
         return lay
 
     @check_args
@@ -289,8 +209,8 @@ def scan_windows(
     n_win = min(n_win, seq.n - pwm.length + 1)
     if n_win <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
-    packed, min_f, min_r = pwm.packed_tables()
-    offsets = pwm._block_tables(1)[1]
+    lay = pwm.prepare_scan(threshold, every_score)
+    min_f, min_r = pwm.min_sums()
     n_count = seq.n_count if seq.has_n else np.zeros(0, dtype=np.int64)
     none = np.zeros(0, dtype=np.int64)
     extra_f = seq.background_term(pwm, 1) if pwm.pair is not None else none
@@ -299,10 +219,10 @@ def scan_windows(
     score = np.empty(2 * n_win, dtype=np.int64)
     # arguments both kernels end with: windows, N counter, motif length, histogram bases, thresholds, outputs
     tail = (n_win, n_count, pwm.length, min_f - pwm.lo, min_r - pwm.lo, threshold - min_f, threshold - min_r)
-    lay = pwm.prepare_scan(threshold, every_score)
     if lay is not None:
         h = kernels().scan_hits(seq.kmer, *lay, *tail, hist, idx, score)
     else:
+        packed, offsets = pwm.packed_tables()[0], pwm._block_tables(1)[1]
         h = kernels().scan_both(seq.kmer, packed, offsets, extra_f, extra_r, *tail, hist, idx, score)
     return _sorted_hits(idx[:h], score[:h], min_f, min_r)
 
@@ -382,20 +302,3 @@ class SequenceCodes:
         out = first + cs[L - 1 : L - 1 + n_win] - cs[:n_win]
         self._bg_cache[key] = out
         return out
-
-
-def brute_force_pvalues(pwm: IntegerPWM) -> tuple[np.ndarray, np.ndarray]:
-    """Oracle for short motifs: enumerates all ``4**L`` words. Returns ``(scores, probabilities)``."""
-    L = pwm.length
-    if L > 10:
-        raise MotifError("brute force is for motifs of at most 10 positions")
-    words = np.array(np.meshgrid(*[np.arange(4)] * L, indexing="ij")).reshape(L, -1).T
-    s = pwm.matrix[np.arange(L)[None, :], words].sum(axis=1)
-    bg = pwm.background
-    if pwm.pair is None:
-        prob = np.prod(bg.mono[words], axis=1)
-    else:
-        assert bg.trans is not None and pwm.first is not None
-        s = s + pwm.first[words[:, 0]] + pwm.pair[words[:, :-1], words[:, 1:]].sum(axis=1)
-        prob = bg.mono[words[:, 0]] * np.prod(bg.trans[words[:, :-1], words[:, 1:]], axis=1)
-    return s, prob

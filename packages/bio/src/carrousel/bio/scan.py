@@ -22,7 +22,8 @@ from carrousel.bio.fasta_names import check_unique_names
 from carrousel.bio.hit_store import HitStore, Part, SpilledHits
 from carrousel.bio.hits import Hits, ScanResult
 from carrousel.bio.motifs import Motif, resolve_motifs
-from carrousel.bio.pwm import Background, IntegerPWM, SequenceCodes, scan_windows
+from carrousel.bio.pwm import IntegerPWM, SequenceCodes, scan_windows
+from carrousel.bio.pwm_null import Background
 from carrousel.core.args import check_args
 
 if TYPE_CHECKING:  # the model side imports torch: only a scan with a model loads it
