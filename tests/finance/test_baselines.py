@@ -117,3 +117,30 @@ def test_auto_baselines_fit_on_one_blas_thread(monkeypatch: pytest.MonkeyPatch) 
     assert after == before  # restored
     for name, ref in reference.items():  # fitted on two threads above: the same numbers bit for bit
         assert out[name] is not None and np.array_equal(out[name], ref), name
+
+
+def test_every_one_blas_thread_section_finds_the_pools_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The auto baselines and GARCH share one scan of the loaded libraries per process: before, each of the
+    three auto fits of every refit called a fresh ``threadpool_limits`` (a rescan, about 9 ms with torch)."""
+    import threadpoolctl
+
+    scans = []
+    init = threadpoolctl.ThreadpoolController.__init__
+
+    def counting(self: threadpoolctl.ThreadpoolController) -> None:
+        scans.append(1)
+        init(self)
+
+    def stub(close: np.ndarray, train_end: int, origins: np.ndarray, horizon: int, qs: tuple) -> tuple:
+        return np.zeros((len(origins), horizon, len(qs))), "stub"
+
+    monkeypatch.setattr(threadpoolctl.ThreadpoolController, "__init__", counting)
+    for name in ("auto_ets", "theta", "auto_arima"):
+        monkeypatch.setattr(baselines, f"{name}_forecast", stub)
+    baselines._blas_pools.cache_clear()
+    s = _garch_series(700)
+    for cut in (499, 599):  # two refits: six auto fits and two GARCH fits
+        out = baselines.auto_forecasts(s, cut, np.arange(cut, 690), 5, QS)
+        assert all(v is not None for v in out.values())
+        baselines.garch_forecast(s, cut, np.arange(cut, 690), 5, QS)
+    assert len(scans) == 1

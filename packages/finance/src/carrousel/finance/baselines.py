@@ -30,10 +30,11 @@ from __future__ import annotations
 import functools
 import logging
 import warnings
+from contextlib import AbstractContextManager
 from statistics import NormalDist
 
 import numpy as np
-from threadpoolctl import ThreadpoolController, threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from carrousel.core.args import check_args
 from carrousel.finance.autobaselines import auto_arima_forecast, auto_ets_forecast, theta_forecast
@@ -133,6 +134,13 @@ def _blas_pools() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+def _one_blas_thread() -> AbstractContextManager[object]:
+    """Run the ``with`` block on one BLAS thread (numpy's and scipy's pools, found once per process by
+    :func:`_blas_pools`); the previous thread counts are restored after. Every one-thread BLAS section of
+    this package goes through here: a fresh ``threadpool_limits(1, "blas")`` would rescan the libraries."""
+    return _blas_pools().limit(limits=1, user_api="blas")
+
+
 @check_args
 def garch_forecast(
     series: SeriesData, train_end: int, origins: np.ndarray, horizon: int, quantiles: tuple[float, ...]
@@ -148,7 +156,7 @@ def garch_forecast(
     start = max(1, train_end + 1 - _GARCH_MAX_ROWS)
     x = 100.0 * np.nan_to_num(series.logret[start : int(origins.max()) + 1])
     try:
-        with warnings.catch_warnings(), _blas_pools().limit(limits=1, user_api="blas"):
+        with warnings.catch_warnings(), _one_blas_thread():
             warnings.simplefilter("ignore")
             model = arch_model(x, mean="Constant", vol="GARCH", p=1, q=1, dist="normal", rescale=False)
             res = model.fit(disp="off", show_warning=False, last_obs=train_end + 1 - start)
@@ -206,7 +214,7 @@ def auto_forecasts(
     ``chosen`` (when given) receives each model's pick: the ETS model (``MAN``...), Theta's ``alpha``, the
     ARIMA order (``ARIMA(1,1,0)``), or ``fallback ARIMA(1,1,0)`` for a failed fit.
 
-    The fits run with one BLAS thread (``threadpoolctl``; the previous counts are restored after): their
+    The fits run with one BLAS thread (:func:`_one_blas_thread`; the previous counts are restored after): their
     many tiny BLAS calls made a two-thread OpenBLAS pool wake and wait, mostly in statsmodels' Kalman filter
     initialisation (an AAPL backtest, 2 refits, on a loaded 2-core machine: 4.2 s against 1.4 s, medians of
     alternating runs), with the same forecasts bit for bit on one thread or two.
@@ -219,7 +227,7 @@ def auto_forecasts(
         ("auto_arima", auto_arima_forecast),
     ):
         try:
-            with threadpool_limits(limits=1, user_api="blas"):
+            with _one_blas_thread():
                 res, pick = fn(series.close, train_end, origins, horizon, quantiles)
         except Exception as exc:  # a failed fit must not end the run
             logger.warning(
