@@ -143,6 +143,32 @@ def test_a_feature_file_for_another_front_end_is_a_per_file_error_in_a_batch(
     assert len(err.strip().splitlines()) == 1
 
 
+def test_a_feature_file_for_other_mfcc_settings_is_refused_per_file(
+    capsys, monkeypatch, tmp_path, write_wav, tone, model
+) -> None:
+    """A model identical to the Sphinx front end but for its mel filters (40, Sphinx's wideband count)
+    decoded a TIDIGITS .mfc file silently into garbage (only kind and 13 cepstra were compared); now it
+    is a warning naming the setting in a batch, the others transcribed, and alone the one-line error.
+    The Sphinx-front-end model still decodes the same file."""
+    net = CTCModel(CTCModelConfig(13, ENGLISH.size, hidden=8, layers=1, conv_channels=8)).eval()
+    rec = Recognizer(
+        net, ENGLISH, FeatureConfig(n_mels=40), np.zeros(13, np.float32), np.ones(13, np.float32)
+    )
+    wide = str(rec.save(tmp_path / "wide"))
+    mfc = tmp_path / "digits.mfc"
+    mfc.write_bytes(np.array([13 * 50], "<i4").tobytes() + np.random.rand(50, 13).astype("<f4").tobytes())
+    a, b = write_wav("a.wav", tone(1.0)), write_wav("b.wav", tone(0.7))
+    code, out, err = speech(capsys, monkeypatch, "transcribe", "--model", wide, str(a), str(mfc), str(b))
+    assert code == 1 and [line.split("\t")[0] for line in out.splitlines()] == [str(a), str(b)], err
+    lines = err.strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith(f"warning: {mfc} holds Sphinx MFCC features"), err
+    assert "n_mels=40 (the Sphinx front end's: 20)" in lines[0] and "give the recording's audio" in lines[0]
+    code, out, err = speech(capsys, monkeypatch, "transcribe", "--model", wide, str(mfc))
+    assert (code, out) == (1, "") and "n_mels=40" in err and len(err.strip().splitlines()) == 1, err
+    code, out, err = speech(capsys, monkeypatch, "transcribe", "--model", model, str(mfc))
+    assert code == 0 and out.endswith("\n"), err  # the Sphinx front end decodes it (random words)
+
+
 def test_hotwords_the_model_cannot_spell_are_named_in_one_warning(
     capsys, monkeypatch, write_wav, tone, model
 ) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
 
 from carrousel.speech import recognizer as rec_mod
 from carrousel.speech.config import DecodeConfig, FeatureConfig
-from carrousel.speech.errors import AudioTooLongError, SilentAudioError
+from carrousel.speech.errors import AudioTooLongError, FrontEndMismatchError, SilentAudioError
 from carrousel.speech.models import CTCModel, CTCModelConfig
 from carrousel.speech.recognizer import Recognizer
 from carrousel.speech.text import ENGLISH
@@ -92,3 +94,37 @@ def test_an_empty_transcription_does_not_claim_full_confidence(write_wav, tone) 
     assert got[1].confidence == pytest.approx(p_blank, abs=1e-3)  # long: frames of every chunk
     assert got[2].confidence == 0.0  # no frame at all: no evidence
     assert rec_mod.Transcript("x.wav", "", (), 1.0).confidence == 0.0
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("sample_rate", 8000),
+        ("n_mels", 40),
+        ("n_mfcc", 12),
+        ("f_min", 133.3334),
+        ("f_max", 6855.4976),
+        ("win_ms", 25.625),
+        ("hop_ms", 15.0),
+        ("n_fft", 1024),
+        ("preemphasis", 0.0),
+    ],
+)
+def test_a_feature_file_needs_every_setting_of_the_sphinx_front_end(tmp_path, setting, value) -> None:
+    """A Sphinx .mfc file was decoded by any MFCC model with 13 cepstra, whatever its filters, window,
+    rate or pre-emphasis (garbage, silently); now one differing setting is a FrontEndMismatchError naming
+    it, the model's value and Sphinx's, and the fix. The Sphinx front end itself (either normalisation)
+    still decodes it."""
+    mfc = tmp_path / "digits.mfc"
+    mfc.write_bytes(np.array([13 * 50], "<i4").tobytes() + np.random.rand(50, 13).astype("<f4").tobytes())
+    for normalize in ("utterance", "causal"):
+        assert tuple(tiny(normalize=normalize).file_features(mfc).shape) == (50, 13)
+    feats = replace(FeatureConfig(), **{setting: value})
+    size = feats.size
+    net = CTCModel(CTCModelConfig(size, ENGLISH.size, hidden=8, layers=1, conv_channels=8))
+    rec = Recognizer(net, ENGLISH, feats, np.zeros(size, np.float32), np.ones(size, np.float32))
+    with pytest.raises(FrontEndMismatchError) as err:
+        rec.file_features(mfc)
+    sphinx = getattr(FeatureConfig(), setting)
+    assert f"{setting}={value!r} (the Sphinx front end's: {sphinx!r})" in str(err.value)
+    assert str(err.value).endswith("give the recording's audio") and "\n" not in str(err.value)

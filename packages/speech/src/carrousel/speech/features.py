@@ -15,6 +15,9 @@ formants like a different speaker's) and SpecAugment masks.
 
 from __future__ import annotations
 
+import math
+from dataclasses import fields
+
 import numpy as np
 import torch
 import torchaudio.functional as AF
@@ -22,11 +25,42 @@ from torch import Tensor
 
 from carrousel.core.args import check_args
 from carrousel.speech.config import AugmentConfig, FeatureConfig
+from carrousel.speech.errors import FrontEndMismatchError
 
-__all__ = ["CausalNormState", "FeatureExtractor", "causal_normalize", "spec_augment", "utterance_normalize"]
+__all__ = [
+    "SPHINX_FRONT_END",
+    "CausalNormState",
+    "FeatureExtractor",
+    "causal_normalize",
+    "check_sphinx_front_end",
+    "spec_augment",
+    "utterance_normalize",
+]
 
 _FLOOR = 1e-10  # power floor before the log (digital silence)
 PRIOR_FRAMES = 100.0  # weight, in frames, of the corpus statistics in the causal running estimates
+# The front end of the Sphinx .mfc files read directly (CMU Sphinx's TIDIGITS model: 20 mel filters from
+# 1 Hz to 4 kHz, 13 cepstra, 25 ms windows every 10 ms, pre-emphasis 0.97): the default FeatureConfig.
+SPHINX_FRONT_END = FeatureConfig()
+
+
+def check_sphinx_front_end(config: FeatureConfig, path: str) -> None:
+    """Refuses a Sphinx ``.mfc`` file for a model whose front end is not :data:`SPHINX_FRONT_END`.
+
+    Every setting that changes the features is compared (all but ``normalize``, which the model applies
+    to the file's cepstra itself); the first that differs is named.
+
+    Raises:
+        FrontEndMismatchError: ``path``'s features were not computed the way this model's are.
+    """
+    for f in fields(FeatureConfig):
+        ours, sphinx = getattr(config, f.name), getattr(SPHINX_FRONT_END, f.name)
+        same = math.isclose(ours, sphinx, rel_tol=1e-6) if isinstance(sphinx, float) else ours == sphinx
+        if f.name != "normalize" and not same:
+            raise FrontEndMismatchError(
+                f"{path} holds Sphinx MFCC features (13 cepstra) but this model's front end has "
+                f"{f.name}={ours!r} (the Sphinx front end's: {sphinx!r}); give the recording's audio"
+            )
 
 
 def utterance_normalize(feats: Tensor) -> Tensor:

@@ -39,13 +39,12 @@ from carrousel.speech.decoding import Word, decode
 from carrousel.speech.errors import (
     AudioError,
     AudioTooLongError,
-    FrontEndMismatchError,
     SilentAudioError,
     SpeechConfigError,
     StreamingError,
     TranscriptError,
 )
-from carrousel.speech.features import FeatureExtractor
+from carrousel.speech.features import FeatureExtractor, check_sphinx_front_end
 from carrousel.speech.lm import WordLM
 from carrousel.speech.models import CTCModel
 from carrousel.speech.text import Alphabet
@@ -214,11 +213,7 @@ class Recognizer:
     def _file_features(self, path: str, trim: bool) -> tuple[torch.Tensor, float]:
         """Normalised features of a whole file and the seconds trimmed from its start."""
         if path.endswith(".mfc"):
-            if self.features.kind != "mfcc" or self.features.n_mfcc != 13:
-                raise FrontEndMismatchError(
-                    f"{path} holds Sphinx MFCC features (13 cepstra) but this model's front end is "
-                    f"{self.features.kind} with {self.features.size} features; give the recording's audio"
-                )
+            check_sphinx_front_end(self.features, path)
             return self.extractor.normalize(torch.from_numpy(read_sphinx_mfc(path))), 0.0
         rate = self.features.sample_rate
         audio = read_audio(path, rate)
