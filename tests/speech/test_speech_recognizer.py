@@ -128,3 +128,18 @@ def test_a_feature_file_needs_every_setting_of_the_sphinx_front_end(tmp_path, se
     sphinx = getattr(FeatureConfig(), setting)
     assert f"{setting}={value!r} (the Sphinx front end's: {sphinx!r})" in str(err.value)
     assert str(err.value).endswith("give the recording's audio") and "\n" not in str(err.value)
+
+
+def test_a_corpus_of_feature_files_needs_the_sphinx_front_end_too(tmp_path) -> None:
+    """Training or evaluating on a corpus holding .mfc files with another MFCC front end mixed features
+    computed two ways, silently; the dataset now refuses it when it is made, before any work."""
+    from carrousel.speech.data import SpeechDataset, Utterance
+    from carrousel.speech.features import FeatureExtractor
+
+    mfc = tmp_path / "one.mfc"
+    mfc.write_bytes(np.array([13 * 50], "<i4").tobytes() + np.random.rand(50, 13).astype("<f4").tobytes())
+    corpus = [Utterance(str(tmp_path / "a.wav"), "one", 1.0), Utterance(str(mfc), "one", 0.5)]
+    sphinx = SpeechDataset(corpus, FeatureExtractor(FeatureConfig()), ENGLISH)
+    assert tuple(sphinx[1][0].shape) == (50, 13)
+    with pytest.raises(FrontEndMismatchError, match=r"one\.mfc .* n_mels=40 \(the Sphinx front end's: 20\)"):
+        SpeechDataset(corpus, FeatureExtractor(replace(FeatureConfig(), n_mels=40)), ENGLISH)

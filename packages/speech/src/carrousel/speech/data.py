@@ -39,7 +39,7 @@ from carrousel.speech import augment as aug
 from carrousel.speech.audio import audio_info, read_audio, read_sphinx_mfc
 from carrousel.speech.config import AugmentConfig
 from carrousel.speech.errors import AudioError, CorpusError
-from carrousel.speech.features import FeatureExtractor, spec_augment
+from carrousel.speech.features import FeatureExtractor, check_sphinx_front_end, spec_augment
 from carrousel.speech.hfdata import is_audiofolder, read_audiofolder
 from carrousel.speech.samples import GROUPS, sample_recordings
 from carrousel.speech.task import ctc_frames_needed
@@ -312,6 +312,8 @@ class SpeechDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
     ) -> None:
         self.utterances = utterances
         self.extractor, self.alphabet, self.augment = extractor, alphabet, augment
+        if mfc := next((u.path for u in utterances if u.path.endswith(".mfc")), None):
+            check_sphinx_front_end(extractor.config, mfc)  # before any work, not as garbage features
         self.targets = [torch.tensor(alphabet.encode(u.text, u.path)) for u in utterances]
         self.seed = seed
         self.rng = np.random.default_rng(seed)
