@@ -39,7 +39,14 @@ from typing import Annotated, Any, TypeVar
 
 from carrousel.core.cli_logging import OneLineHandler
 from carrousel.core.cli_ranks import peer_failed, rank_zero_outputs, show_error
-from carrousel.core.cli_start import catch_signals, interrupted, launch_rank, settle
+from carrousel.core.cli_start import (
+    EXIT_INTERRUPTED,
+    catch_signals,
+    interrupted,
+    launch_rank,
+    say_interrupted,
+    settle,
+)
 from carrousel.core.cli_values import Above, Below, FloatRange, number_problem, to_jsonable
 from carrousel.core.errors import CarrouselError
 from carrousel.core.export.choices import DeployPrecision, Exporter, InferencePrecision
@@ -80,7 +87,7 @@ __all__ = [
     "to_jsonable",
 ]
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2  # EXIT_INTERRUPTED (130) comes from cli_start
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -345,8 +352,8 @@ def run(app: typer.Typer, prog: str) -> None:
         code = EXIT_OK
     if code == EXIT_INTERRUPTED and peer_failed():  # torchrun stops the others when one fails
         code = EXIT_ERROR  # its error is the one line shown
-    if code == EXIT_INTERRUPTED and launch_rank() == 0:  # typer turns Ctrl-C in a command into 130
-        stderr.print("interrupted", highlight=False)  # once under torchrun: rank zero's line
+    if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C in a command into 130
+        say_interrupted()  # once under torchrun: rank zero's line
     with suppress(BrokenPipeError, ValueError, OSError):
         sys.stdout.flush()
     settle(previous)  # the handlers of before, unless a failing torchrun rank now ignores SIGTERM

@@ -24,7 +24,15 @@ import sys
 from types import FrameType
 from typing import Any
 
-__all__ = ["EXIT_INTERRUPTED", "catch_signals", "interrupted", "launch", "launch_rank", "settle"]
+__all__ = [
+    "EXIT_INTERRUPTED",
+    "catch_signals",
+    "interrupted",
+    "launch",
+    "launch_rank",
+    "say_interrupted",
+    "settle",
+]
 
 EXIT_INTERRUPTED = 130
 
