@@ -168,9 +168,8 @@ def _read_stream(p: Path, where: str, what: str, max_bytes: int) -> bytes:
         fh = sys.stdin.buffer if str(p) == STDIN else open(p, "rb")  # noqa: SIM115 (stdin stays open)
         try:
             while block := fh.read(1 << 20):
-                if not blocks and b"\x00" in block:  # /dev/zero, a binary file: refused at the first block
-                    kind = what if "text" in what.split() else f"{what} text"
-                    raise DataError(f"{where} holds NUL bytes: it is binary data, not {kind}")
+                if not blocks:  # /dev/zero, a binary file: refused at the first block
+                    _refuse_nul(block, where, what, "binary data")
                 total += len(block)
                 if total > max_bytes:
                     raise DataError(
@@ -187,12 +186,17 @@ def _read_stream(p: Path, where: str, what: str, max_bytes: int) -> bytes:
     return b"".join(blocks)
 
 
-def _decode(raw: bytes, where: str, what: str, max_line: int | None, encodings: Iterable[str]) -> str:
-    """``raw`` decoded with the first of ``encodings`` that fits, after the NUL and line-length checks."""
-    if b"\x00" in raw[: 1 << 20]:
+def _refuse_nul(head: bytes, where: str, what: str, noun: str) -> None:
+    """Fails when ``head`` (the input's first bytes) holds a NUL byte: ``noun`` is binary, not text."""
+    if b"\x00" in head:
         # "text" or "tagged text (...)" already say it: no "not text text"
         kind = what if "text" in what.split() else f"{what} text"
-        raise DataError(f"{where} holds NUL bytes: it is a binary file, not {kind}")
+        raise DataError(f"{where} holds NUL bytes: it is {noun}, not {kind}")
+
+
+def _decode(raw: bytes, where: str, what: str, max_line: int | None, encodings: Iterable[str]) -> str:
+    """``raw`` decoded with the first of ``encodings`` that fits, after the NUL and line-length checks."""
+    _refuse_nul(raw[: 1 << 20], where, what, "a binary file")
     text: str | None = None
     for enc in encodings:
         try:
