@@ -128,3 +128,56 @@ def test_torchrun_error_of_another_rank_alone_still_shows(tmp_path: Path) -> Non
     errors, codes = _errors_and_exit_codes(r.stderr)
     assert r.returncode == 1 and errors == ["error: --data d1.csv: no such file; check the path"], r.stderr
     assert codes == ["1", "1"], r.stderr
+
+
+SIGNAL_IN_IMPORT_APP = textwrap.dedent(
+    """
+    import importlib.abc, os, signal, sys
+
+    class SigtermInTorchImport(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if name == "torch.nn" and "torch" in sys.modules:  # half-way through torch's own __init__
+                sys.meta_path.remove(self)
+                os.kill(os.getpid(), signal.SIGTERM)  # torchrun stopping this rank: a peer failed
+            return None
+
+    sys.meta_path.insert(0, SigtermInTorchImport())
+    from carrousel.core import cli
+    from carrousel.core.errors import DataError
+
+    app = cli.create_app("toy", "A toy.", "toy 1.0")
+
+    @cli.command(app)
+    def train() -> None:
+        raise DataError("--data d1.csv: no such file; check the path")
+
+    @cli.command(app)
+    def other() -> None:
+        pass
+
+    cli.run(app, "toy")
+    """
+)
+
+
+def test_torchrun_sigterm_while_torch_imports_ends_quietly(tmp_path: Path) -> None:
+    """Rank zero has failed; torchrun stops rank one while torch is importing (for the ranks' store).
+    Before: the import broke half-way and the error path imported the half-made torch again: a crash
+    (exit -11) or a traceback, or exit 130. Now the import is held against the signal: exit 1, silent."""
+    from datetime import timedelta
+
+    import torch.distributed as dist
+
+    store = dist.TCPStore(
+        "127.0.0.1", 0, is_master=True, timeout=timedelta(seconds=30), wait_for_workers=False
+    )
+    store.set("carrousel/cli//0/failed/0", "error: --data d0.csv: no such file; check the path")
+    store.add("carrousel/cli//0/failed", 1)
+    (tmp_path / "toy.py").write_text(SIGNAL_IN_IMPORT_APP)
+    env = {**os.environ, "WORLD_SIZE": "2", "RANK": "1", "LOCAL_RANK": "1", "MASTER_ADDR": "127.0.0.1",
+           "MASTER_PORT": str(store.port), "TORCHELASTIC_USE_AGENT_STORE": "True"}  # fmt: skip
+    env.pop("TORCHELASTIC_RUN_ID", None)
+    env.pop("TORCHELASTIC_RESTART_COUNT", None)
+    r = subprocess.run([sys.executable, str(tmp_path / "toy.py"), "train"], capture_output=True, text=True,
+                       timeout=60, env=env)  # fmt: skip
+    assert (r.returncode, r.stderr) == (1, ""), r.stderr

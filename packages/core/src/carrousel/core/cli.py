@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 from carrousel.core.cli_logging import OneLineHandler
-from carrousel.core.cli_ranks import peer_failed, rank_zero_outputs, show_error
+from carrousel.core.cli_ranks import connect, peer_failed, rank_zero_outputs, show_error
 from carrousel.core.cli_start import (
     EXIT_INTERRUPTED,
     catch_signals,
@@ -324,10 +324,10 @@ def run(app: typer.Typer, prog: str) -> None:
     130 (temporary files are removed on the way out); a closed stdout pipe ends quietly. A signal after
     the command has finished leaves its exit code (0 for a complete result) and prints nothing.
     """
-    args = sys.argv[1:]
-    previous = catch_signals()
+    args, previous = sys.argv[1:], catch_signals()
     try:
         try:
+            connect()  # under torchrun: the ranks' store, before a peer's failure can stop this one
             code = app(args=args, prog_name=prog, standalone_mode=False)
         finally:  # the outcome is decided: a signal from here on leaves it (see carrousel.core.cli_start)
             settle()

@@ -24,9 +24,9 @@ from datetime import timedelta
 from typing import Any
 
 from carrousel.core.atomic import discarding_writes
-from carrousel.core.cli_start import launch_rank
+from carrousel.core.cli_start import held, launch_rank
 
-__all__ = ["RANK_ZERO_WAIT_S", "launch_rank", "peer_failed", "rank_zero_outputs", "show_error"]
+__all__ = ["RANK_ZERO_WAIT_S", "connect", "launch_rank", "peer_failed", "rank_zero_outputs", "show_error"]
 
 RANK_ZERO_WAIT_S = 5.0
 """How long a failing rank other than zero waits for rank zero's error before it prints its own: the ranks
@@ -43,12 +43,35 @@ def rank_zero_outputs() -> Iterator[None]:
         yield
 
 
-def _store() -> tuple[Any, str] | None:
-    """torchrun's key-value store (a client of its agent's) and this launch's key prefix; None outside a
-    multi-process torchrun launch or when the store does not answer."""
+_CONNECTION: dict[str, tuple[Any, str] | None] = {}
+
+
+def _under_torchrun() -> bool:
+    """True in a process of a ``torchrun`` launch of more than one process, served by its agent's store."""
     env = os.environ
-    if int(env.get("WORLD_SIZE", "1") or 1) < 2 or env.get("TORCHELASTIC_USE_AGENT_STORE") != "True":
-        return None
+    try:
+        world = int(env.get("WORLD_SIZE", "1") or 1)
+    except ValueError:
+        return False
+    return world > 1 and env.get("TORCHELASTIC_USE_AGENT_STORE") == "True"
+
+
+def connect() -> tuple[Any, str] | None:
+    """torchrun's key-value store (a client of its agent's) and this launch's key prefix; None outside a
+    multi-process torchrun launch or when the store does not answer. Opened once, by
+    :func:`carrousel.core.cli.run` before the command: importing torch takes a second, and a ``SIGTERM`` of
+    torchrun in the middle of it (a peer failed first) left a half-imported torch that crashed the import
+    of the error path, so the import is :func:`~carrousel.core.cli_start.held` against signals."""
+    if "store" not in _CONNECTION:
+        _CONNECTION["store"] = None
+        if _under_torchrun():
+            with held():
+                _CONNECTION["store"] = _open_store()
+    return _CONNECTION["store"]
+
+
+def _open_store() -> tuple[Any, str] | None:
+    env = os.environ
     try:
         import torch.distributed as dist
 
@@ -67,10 +90,12 @@ def show_error(line: str) -> bool:
     rank, True only when rank zero reports no error within :data:`RANK_ZERO_WAIT_S` seconds. Under torchrun
     the failure is recorded for the other ranks, and ``SIGTERM`` is ignored from here on (the process ends).
     """
-    if (found := _store()) is None:
+    if not _under_torchrun():
         return True
     with suppress(ValueError):  # not the main thread: nothing to set
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if (found := connect()) is None:
+        return True
     rank, (store, key) = launch_rank(), found
     try:
         store.set(f"{key}/{rank}", line)
@@ -87,8 +112,7 @@ def show_error(line: str) -> bool:
 
 def peer_failed() -> bool:
     """True when another process of this torchrun launch has reported an error (:func:`show_error`)."""
-    found = _store()
-    if found is None:
+    if (found := connect()) is None:
         return False
     store, key = found
     try:

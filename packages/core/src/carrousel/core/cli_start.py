@@ -21,12 +21,15 @@ import importlib
 import os
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
 __all__ = [
     "EXIT_INTERRUPTED",
     "catch_signals",
+    "held",
     "interrupted",
     "launch",
     "launch_rank",
@@ -37,7 +40,7 @@ __all__ = [
 EXIT_INTERRUPTED = 130
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
-_STATE = {"interrupted": False, "settled": False}
+_STATE = {"interrupted": False, "settled": False, "held": False}
 
 
 def launch_rank() -> int:
@@ -56,14 +59,28 @@ def interrupted() -> bool:
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
     _STATE["interrupted"] = True
-    if not _STATE["settled"]:  # once settled, the outcome stands: the signal is ignored
+    if not _STATE["settled"] and not _STATE["held"]:  # once settled, the outcome stands: signal ignored
         raise KeyboardInterrupt  # unwinds through every atomic write, which removes its temporary file
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """A step that a signal must not cut in two (importing torch: a half-imported torch breaks every later
+    import of it, up to a crash): a Ctrl-C or ``SIGTERM`` meanwhile raises :class:`KeyboardInterrupt` only
+    once the step is done."""
+    _STATE["held"] = True
+    try:
+        yield
+    finally:
+        _STATE["held"] = False
+    if _STATE["interrupted"] and not _STATE["settled"]:
+        raise KeyboardInterrupt
 
 
 def catch_signals() -> dict[int, Any]:
     """Turns Ctrl-C and ``SIGTERM`` into :class:`KeyboardInterrupt` (a signal ignored by the parent stays
     ignored); returns the previous handlers, for :func:`settle`."""
-    _STATE.update(interrupted=False, settled=False)
+    _STATE.update(interrupted=False, settled=False, held=False)
     previous: dict[int, Any] = {s: signal.getsignal(s) for s in _SIGNALS}
     for sig in (s for s, h in previous.items() if h is not signal.SIG_IGN):
         signal.signal(sig, _on_signal)
