@@ -62,11 +62,12 @@ def connect() -> tuple[Any, str] | None:
     :func:`carrousel.core.cli.run` before the command: importing torch takes a second, and a ``SIGTERM`` of
     torchrun in the middle of it (a peer failed first) left a half-imported torch that crashed the import
     of the error path, so the import is :func:`~carrousel.core.cli_start.held` against signals."""
+    if not _under_torchrun():
+        return None
     if "store" not in _CONNECTION:
         _CONNECTION["store"] = None
-        if _under_torchrun():
-            with held():
-                _CONNECTION["store"] = _open_store()
+        with held():
+            _CONNECTION["store"] = _open_store()
     return _CONNECTION["store"]
 
 
