@@ -1,0 +1,41 @@
+"""Words for messages: a list named in a line of an error or a warning (:func:`name_some`).
+
+A message that lists what went wrong names the first few and counts the rest, so that a long list keeps the
+line short and a short one does not hide that there were more (``labels 'a', 'b', 'c', 'd', 'e' and 4
+more``). Every package builds that phrase here, once, in the same words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from carrousel.core.args import check_args
+from carrousel.core.errors import ConfigError
+
+__all__ = ["name_some"]
+
+
+@check_args
+def name_some(items: Iterable[object], limit: int = 5, quote: bool = False) -> str:
+    """The first ``limit`` of ``items`` joined by commas, then how many were left out.
+
+    ``name_some(["a", "b"])`` is ``"a, b"``; ``name_some("abcdefg", 3)`` is ``"a, b, c and 4 more"``;
+    no items give ``""``. Items are shown with ``str`` (``repr`` under ``quote``), in the order given.
+
+    Args:
+        items: what to name, in the order to name it (sort it first for a stable message).
+        limit: how many to name before counting the rest; at least 1.
+        quote: show each with ``repr`` (``'a', 'b'``): for names that may hold spaces, commas or nothing.
+
+    Returns:
+        The phrase, without surrounding punctuation.
+
+    Raises:
+        ConfigError: ``limit`` is below 1.
+    """
+    if limit < 1:
+        raise ConfigError(f"name_some: limit={limit} names nothing; give limit=1 or more")
+    shown = list(items)
+    rest = len(shown) - limit
+    text = ", ".join(repr(x) if quote else str(x) for x in shown[:limit])
+    return f"{text} and {rest} more" if rest > 0 else text

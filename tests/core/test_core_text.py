@@ -1,0 +1,37 @@
+"""core.text.name_some: the one phrase that names the first few of a list and counts the rest."""
+
+from __future__ import annotations
+
+import pytest
+
+from carrousel.core.errors import ConfigError
+from carrousel.core.text import name_some
+
+
+@pytest.mark.parametrize(
+    ("items", "limit", "expected"),
+    [
+        ([], 3, ""),
+        (["a"], 3, "a"),
+        (["a", "b", "c"], 3, "a, b, c"),  # exactly the limit: nothing left to count
+        (["a", "b", "c", "d"], 3, "a, b, c and 1 more"),
+        (list("abcdefghijkl"), 5, "a, b, c, d, e and 7 more"),
+        (range(1, 8), 1, "1 and 6 more"),  # any iterable, shown with str
+    ],
+)
+def test_names_the_first_and_counts_the_rest(items: object, limit: int, expected: str) -> None:
+    assert name_some(items, limit) == expected  # type: ignore[arg-type]
+
+
+def test_quote_shows_each_with_repr_and_the_default_limit_is_five() -> None:
+    assert name_some(["x y", "", "a,b"], quote=True) == "'x y', '', 'a,b'"
+    assert name_some((f"l{i}" for i in range(9)), quote=True) == "'l0', 'l1', 'l2', 'l3', 'l4' and 4 more"
+
+
+def test_refuses_a_limit_that_names_nothing_and_arguments_of_the_wrong_kind() -> None:
+    with pytest.raises(ConfigError, match="limit=0 names nothing; give limit=1 or more"):
+        name_some(["a"], 0)
+    with pytest.raises(ConfigError, match=r"name_some: limit=3.0 is a float, not an integer"):
+        name_some(["a"], 3.0)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"name_some: quote='no' is a str, not a bool"):
+        name_some(["a"], quote="no")  # type: ignore[arg-type]
