@@ -45,6 +45,7 @@ from carrousel.core.config import to_dict
 from carrousel.core.device import pick_device
 from carrousel.core.errors import BundleError, CarrouselError, FormatVersionError
 from carrousel.core.io import MODULES, registered_config
+from carrousel.core.text import name_some
 
 __all__ = [
     "ARRAYS_FILE",
@@ -148,7 +149,9 @@ class Bundle:
         }
         bad = [k for k, v in tensors.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
         if bad:
-            raise BundleError(f"weights {bad[:3]} hold NaN or infinite values; the model is not saved")
+            raise BundleError(
+                f"weights {name_some(bad, 3, quote=True)} hold NaN or infinite values; the model is not saved"
+            )
         for key, arr in self.arrays.items():
             if np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
                 raise BundleError(f"array {key!r} holds NaN or infinite values; the bundle is not saved")
@@ -319,7 +322,7 @@ def _build(root: Path, doc: dict[str, Any]) -> torch.nn.Module:
     if expected != stored:
         diff = sorted(k for k in set(expected) | set(stored) if expected.get(k) != stored.get(k))
         raise BundleError(
-            f"{weights} does not match the network of its config (differs at {diff[:3]}); "
+            f"{weights} does not match the network of its config (differs at {name_some(diff, 3, quote=True)}); "
             "the files were mixed or changed, train the model again"
         )
     return cls(cfg)  # type: ignore[call-arg]
@@ -356,7 +359,9 @@ def load_bundle(
         raise BundleError(f"{weights} is damaged ({exc}); train or save the model again") from None
     bad = [k for k, v in tensors.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
     if bad:
-        raise BundleError(f"{weights} holds NaN or infinite weights ({bad[:3]}); train the model again")
+        raise BundleError(
+            f"{weights} holds NaN or infinite weights ({name_some(bad, 3, quote=True)}); train the model again"
+        )
     try:
         model.load_state_dict(tensors, strict=True)
     except RuntimeError as exc:

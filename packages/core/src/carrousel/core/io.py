@@ -33,6 +33,7 @@ from carrousel.core.errors import (
     RegistryError,
 )
 from carrousel.core.registry import Registry
+from carrousel.core.text import name_some
 
 __all__ = [
     "CONFIG_FILE",
@@ -201,8 +202,7 @@ def load_module(folder: str | Path, map_location: str | torch.device = "cpu") ->
                 f"{weights} does not match its config ({str(exc).splitlines()[-1].strip()}); save again"
             ) from None
     if missing or unexpected:
-        raise CheckpointError(
-            f"{weights} does not match {doc['module']}: missing {sorted(missing)[:5]}, "
-            f"unexpected {sorted(unexpected)[:5]}; save the model again"
-        )
+        found = {"missing": missing, "unexpected": unexpected}
+        parts = ", ".join(f"{what} {name_some(keys, quote=True)}" for what, keys in found.items() if keys)
+        raise CheckpointError(f"{weights} does not match {doc['module']}: {parts}; save the model again")
     return module.to(pick_device(map_location))  # load_state_dict copied into the CPU-built module
