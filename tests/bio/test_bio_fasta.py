@@ -106,7 +106,7 @@ def test_empty_file_and_duplicates_and_empty_records(tmp_path, write_fasta, capl
     holes = tmp_path / "holes.fa"
     holes.write_text(">empty1\n>x\nACGT\n>empty2\n")
     assert [(n, decode(c)) for n, c in iter_records(holes)] == [("x", "ACGT")]
-    assert "has no sequence" in caplog.text
+    assert "2 FASTA records have no sequence; skipped: 'empty1', 'empty2'" in caplog.text
     notfasta = tmp_path / "x.txt"
     notfasta.write_text("hello\n>a\nACGT\n")
     with pytest.raises(FastaFormatError, match="before the first"):

@@ -237,3 +237,11 @@ def test_fred_dot_is_a_missing_value(tmp_path: Path, raw_aapl: pd.DataFrame) -> 
     frame.to_csv(path, index=False)
     with pytest.raises(PriceDataError, match=r"'\.5x' is not a number"):
         read_price_csv(path)
+
+
+def test_unknown_ticker_names_twenty_and_counts_the_rest(tmp_path: Path) -> None:
+    # before: a CSV of 22 symbols was said to hold T00 ... T19, as if those were all
+    rows = [f"2024-01-0{d},T{i:02d},1,1,1,1,1" for i in range(22) for d in (2, 3)]
+    (tmp_path / "many.csv").write_text("\n".join(["Date,Ticker,Open,High,Low,Close,Volume", *rows]) + "\n")
+    with pytest.raises(TickerNotFoundError, match=r"; it holds T00, T01, .*, T19 and 2 more$"):
+        load_history("ZZZZ", DataConfig(source="csv", csv_path=str(tmp_path / "many.csv")))

@@ -45,6 +45,7 @@ from carrousel.bio.errors import FastaFormatError
 from carrousel.core.args import check_args
 from carrousel.core.errors import DataError
 from carrousel.core.files import DEFAULT_MAX_BYTES, check_input_file
+from carrousel.core.text import name_some
 
 __all__ = [
     "ALPHABET",
@@ -308,8 +309,11 @@ def _warn_empty(path: str | Path, empty: list[str]) -> None:
     if key in _WARNED:
         return
     _WARNED.add(key)
-    more = f" (and {len(empty) - 1} more)" if len(empty) > 1 else ""
-    logger.warning("FASTA record %r%s has no sequence; skipped", empty[0], more)
+    many = len(empty) > 1
+    logger.warning(
+        "%d FASTA record%s no sequence; skipped: %s",
+        len(empty), "s have" if many else " has", name_some(empty, 3, quote=True),
+    )  # fmt: skip
 
 
 def iter_records(path: str | Path) -> Iterator[tuple[str, np.ndarray]]:

@@ -40,6 +40,7 @@ from carrousel.bio.dna import AMBIGUOUS, encode, reverse_complement
 from carrousel.bio.errors import FastaFormatError, TrainingDataError
 from carrousel.bio.fasta import check_fasta_file, iter_chunks
 from carrousel.core.args import check_args
+from carrousel.core.text import name_some
 
 __all__ = ["MAX_WHOLE_BASES", "Genome", "open_genome"]
 
@@ -206,8 +207,11 @@ class Genome:
             faidx.close()
             raise FastaFormatError(f"{p}: no sequence in any of its {len(index)} record(s)")
         if empty:
-            more = f" (and {len(empty) - 1} more)" if len(empty) > 1 else ""
-            logger.warning("FASTA record %r%s has no sequence; skipped", empty[0], more)
+            many = len(empty) > 1
+            logger.warning(
+                "%d FASTA record%s no sequence; skipped: %s",
+                len(empty), "s have" if many else " has", name_some(empty, 3, quote=True),
+            )  # fmt: skip
         return cls(p, lengths, faidx=faidx, index=fai)
 
     @property

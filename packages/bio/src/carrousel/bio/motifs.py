@@ -37,6 +37,7 @@ from carrousel.bio.errors import MotifFormatError, MotifNotFoundError
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
 from carrousel.core.optional import require
+from carrousel.core.text import name_some
 
 __all__ = [
     "JASPAR_RELEASE",
@@ -241,7 +242,7 @@ def _by_collection(spec: str, release: str) -> list[Motif]:
             "%d matrices of %s cannot be scored and are skipped: %s",
             len(skipped),
             spec,
-            ", ".join(skipped[:5]),
+            name_some(skipped),
         )
     if not out:
         raise MotifNotFoundError(

@@ -26,6 +26,7 @@ import numpy as np
 from carrousel.bio.bed import Peak
 from carrousel.bio.errors import BioError, TrainingDataError
 from carrousel.core.args import check_args
+from carrousel.core.text import name_some
 
 __all__ = [
     "MAX_LENGTH_RATIO",
@@ -193,10 +194,9 @@ def usable_peaks(
     on_genome = [p for p in peaks if p.chrom in lengths]
     if not on_genome:
         names = list(lengths)  # what the genome calls its records: often a near miss (chr1 / 1, gi|..|ACC|)
-        more = f" and {len(names) - 3} more" if len(names) > 3 else ""
         raise TrainingDataError(
-            f"none of the peak chromosomes ({', '.join(missing[:3])}) are in {genome}, whose records are "
-            f"{', '.join(names[:3])}{more}: use the genome the peaks were called on (BED names must match "
+            f"none of the peak chromosomes ({name_some(missing, 3)}) are in {genome}, whose records are "
+            f"{name_some(names, 3)}: use the genome the peaks were called on (BED names must match "
             "its FASTA record names)"
         )
     kept, past = [], []
@@ -218,7 +218,7 @@ def usable_peaks(
     if missing:
         n = sum(1 for p in peaks if p.chrom not in lengths)
         notes.append(
-            f"{n} of {len(peaks)} peaks lie on records not in {genome} ({', '.join(missing[:3])}); skipped"
+            f"{n} of {len(peaks)} peaks lie on records not in {genome} ({name_some(missing, 3)}); skipped"
         )
     if past:
         first = past[0]

@@ -30,6 +30,7 @@ from carrousel.core.atomic import atomic_write_text
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
 from carrousel.core.optional import require
+from carrousel.core.text import name_some
 from carrousel.finance.calendar import check_sessions, get_calendar, trading_dates
 from carrousel.finance.config import DataConfig
 from carrousel.finance.errors import PriceDataError, TickerNotFoundError, YahooUnreachableError
@@ -230,7 +231,7 @@ def _select_ticker(df: pd.DataFrame, ticker: str, where: str) -> pd.DataFrame:
     symbols = df["ticker"].astype(str).str.upper()
     sub = df[symbols == ticker]
     if sub.empty:
-        known = ", ".join(sorted(symbols.unique())[:20])
+        known = name_some(sorted(symbols.unique()), 20)
         raise TickerNotFoundError(f"{ticker} is not in {where}; it holds {known}")
     return sub.drop(columns="ticker")
 
@@ -310,14 +311,13 @@ def warn_short_series(short: list[tuple[str, int]], total: int, need: int) -> No
     """
     if not short:
         return
-    named = ", ".join(
-        f"{name} ({rows} row{'' if rows == 1 else 's'})" for name, rows in short[:_NAMED_ABSENT]
+    named = name_some(
+        (f"{name} ({rows} row{'' if rows == 1 else 's'})" for name, rows in short), _NAMED_ABSENT
     )
-    more = f" and {len(short) - _NAMED_ABSENT} more" if len(short) > _NAMED_ABSENT else ""
     logger.warning(
         "skipped %d of %d series, too short for this model (it reads the last %d rows: its lookback and the "
-        "returns before it): %s%s; give them more history to forecast them",
-        len(short), total, need, named, more,
+        "returns before it): %s; give them more history to forecast them",
+        len(short), total, need, named,
     )  # fmt: skip
 
 

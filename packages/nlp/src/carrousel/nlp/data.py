@@ -25,6 +25,7 @@ from torch.utils.data import DataLoader, Dataset
 from carrousel.core.args import check_args
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
 from carrousel.core.files import check_input_file, read_text
+from carrousel.core.text import name_some
 from carrousel.nlp.config import TextDataConfig
 from carrousel.nlp.errors import ColumnNotFoundError, EmptyTextError, TextDataError
 from carrousel.nlp.hf_data import is_hf_source, label_names, load_hf, quiet_datasets
@@ -113,8 +114,7 @@ def _load_dataset(cfg: TextDataConfig) -> tuple[Any, str]:
 
 
 def _show(columns: Sequence[str], width: int = 40) -> str:
-    shown = [repr(c if len(c) <= width else c[: width - 3] + "...") for c in columns[:20]]
-    return ", ".join(shown) + (f" and {len(columns) - 20} more" if len(columns) > 20 else "")
+    return name_some((c if len(c) <= width else c[: width - 3] + "..." for c in columns), 20, quote=True)
 
 
 def _fasttext_rows(lines: Sequence[Any], where: str) -> tuple[list[str], list[str]]:
@@ -256,7 +256,7 @@ def encode_texts(
     if cut and warn:
         warn_truncated(cut, len(texts), max_length)
     if unread := tokenizer.unread(out):
-        shown = ", ".join(str(n + 1) for n in unread[:5])
+        shown = name_some(n + 1 for n in unread)
         logger.warning("%d of %d texts (text %s) hold no word the model knows, only [UNK] (another language?): "
                        "their labels mean nothing", len(unread), len(texts), shown)  # fmt: skip
     return out

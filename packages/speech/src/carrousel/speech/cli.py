@@ -23,6 +23,7 @@ from carrousel.core import cli
 from carrousel.core.config import from_dict, read_toml
 from carrousel.core.errors import ConfigError
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
+from carrousel.core.text import name_some
 from carrousel.speech import __version__
 from carrousel.speech.config import (
     DecodeConfig,
@@ -318,9 +319,7 @@ def transcribe(
     for t in failed:  # one line per bad file, even under --quiet (a failure, not a log)
         cli.stderr.print(f"warning: {t.error} (skipped)", markup=False, highlight=False)
     if failed:
-        named = ", ".join(t.path for t in failed[:3]) + (
-            f" and {len(failed) - 3} more" if len(failed) > 3 else ""
-        )
+        named = name_some([t.path for t in failed], 3)
         raise AudioError(
             f"{len(failed)} of {len(results)} files could not be transcribed ({named}); "
             "the warnings above say why, the others were transcribed"

@@ -22,6 +22,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from carrousel.core.args import check_args
 from carrousel.core.data import SequenceCollator
+from carrousel.core.text import name_some
 from carrousel.core.train import BucketBatchSampler, DistillationTask, DistillConfig
 from carrousel.nlp.config import SentimentTrainConfig, TextDataConfig
 from carrousel.nlp.data import load_texts
@@ -131,7 +132,7 @@ def _ruled(files: Sequence[str], labels: Sequence[str]) -> tuple[list[str], np.n
         unknown = sorted(set(data.labels) - set(index))
         if unknown:
             raise LabelMismatchError(
-                f"ruled rows {path} have labels {', '.join(map(repr, unknown[:5]))} that the training data "
+                f"ruled rows {path} have labels {name_some(unknown, quote=True)} that the training data "
                 f"lacks ({', '.join(map(repr, labels))}); relabel them"
             )
         texts += data.texts

@@ -28,6 +28,7 @@ from carrousel.core.decode import sample_next
 from carrousel.core.device import check_inference
 from carrousel.core.export import reduced_precision
 from carrousel.core.files import check_output_dir
+from carrousel.core.text import name_some
 from carrousel.core.train import Trainer
 from carrousel.core.train.distributed import leave_to_rank_zero, shard_streams
 from carrousel.nlp.baselines import NGramLM
@@ -161,15 +162,13 @@ def _warn_unknown(tokenizer: TextTokenizer, prompt: str) -> None:
     if not unknown:
         return
     n, unit = unknown.total(), "word" if tokenizer.kind == "word" else "character"
-    names = [repr(u) + (f" x{k}" if k > 1 else "") for u, k in list(unknown.items())[:5]]
-    more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+    names = name_some(repr(u) + (f" x{k}" if k > 1 else "") for u, k in unknown.items())
     logger.warning(
-        "the model's vocabulary lacks %d prompt %s%s (%s%s), read as [UNK]",
+        "the model's vocabulary lacks %d prompt %s%s (%s), read as [UNK]",
         n,
         unit,
         "s" if n > 1 else "",
-        ", ".join(names),
-        more,
+        names,
     )
 
 

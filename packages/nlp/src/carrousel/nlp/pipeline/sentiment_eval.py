@@ -11,6 +11,7 @@ import torch
 
 from carrousel.core.atomic import atomic_dir
 from carrousel.core.metrics import Average, accuracy, f1, precision, recall, roc_auc
+from carrousel.core.text import name_some
 from carrousel.nlp import plots
 from carrousel.nlp.config import SentimentEvaluateConfig
 from carrousel.nlp.data import load_texts
@@ -53,7 +54,7 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
     unknown = sorted(set(data.labels) - set(model.labels))
     if unknown:
         raise LabelMismatchError(
-            f"--data {cfg.data.source} has labels {', '.join(map(repr, unknown[:5]))} the model does not know; "
+            f"--data {cfg.data.source} has labels {name_some(unknown, quote=True)} the model does not know; "
             f"it was trained on {', '.join(map(repr, model.labels))} (check --label-col or relabel the data)"
         )
     index = {name: i for i, name in enumerate(model.labels)}
