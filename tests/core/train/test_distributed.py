@@ -17,7 +17,14 @@ from torch.utils.data import BatchSampler, DataLoader, RandomSampler, TensorData
 
 from carrousel.core.atomic import discarding_writes
 from carrousel.core.train import BucketBatchSampler, find_latest
-from carrousel.core.train.distributed import DistEnv, detect, leave_to_rank_zero, shard_loader, shard_streams
+from carrousel.core.train.distributed import (
+    DistEnv,
+    detect,
+    leave_to_rank_zero,
+    results_discarded,
+    shard_loader,
+    shard_streams,
+)
 
 HERE = Path(__file__).parent
 
@@ -130,9 +137,12 @@ def test_leave_to_rank_zero_ends_only_a_rank_whose_outputs_are_discarded(monkeyp
     monkeypatch.setenv("WORLD_SIZE", "2")
     monkeypatch.setenv("RANK", "1")
     leave_to_rank_zero()  # a script under torchrun: every rank keeps its full result
+    assert not results_discarded()
     with discarding_writes(), pytest.raises(SystemExit) as done:
+        assert results_discarded()
         leave_to_rank_zero()
     assert done.value.code == 0
     monkeypatch.setenv("RANK", "0")
     with discarding_writes():
+        assert not results_discarded()
         leave_to_rank_zero()  # rank zero goes on

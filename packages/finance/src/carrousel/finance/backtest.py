@@ -9,6 +9,7 @@ then the whole block is forecast in batched passes. Every model is scored on exa
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -20,9 +21,17 @@ from carrousel.finance.conformal import AciState, adaptive_conformal_state
 from carrousel.finance.errors import PriceDataError
 from carrousel.finance.features import SeriesData, cumulative_targets, valid_origins
 from carrousel.finance.scoring import naive_scale
-from carrousel.finance.training import fit_at
+from carrousel.finance.training import FittedForecaster, fit_at
 
-__all__ = ["ENSEMBLE_MEMBERS", "BacktestResult", "aci_name", "block_starts", "forecast_table", "run_backtest"]
+__all__ = [
+    "ENSEMBLE_MEMBERS",
+    "BacktestResult",
+    "aci_name",
+    "block_starts",
+    "forecast_table",
+    "join_refits",
+    "run_backtest",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -126,17 +135,12 @@ def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestR
     cfg = for_series(cfg, len(series_list))
     horizon, lookback, qs = cfg.window.horizon, cfg.window.lookback, cfg.model.quantiles
     starts, _ = block_starts(series_list, cfg)
-    ends = [*starts[1:], pd.Timestamp.max]
     out: dict[str, list[np.ndarray]] = {}
     meta: dict[str, list[np.ndarray]] = {"ticker": [], "date": [], "price": [], "actual": [], "ds": []}
     by_member: list[np.ndarray] = []  # (N, n_block, H, Q) per block and ticker, for the members' spread
     fits: list[dict[str, str]] = []  # what the automatic baselines picked, per block and ticker
     scales = {s.ticker: naive_scale(s.close[: int(np.searchsorted(s.dates, starts[0]))]) for s in series_list}
-    for b, (d0, d1) in enumerate(zip(starts, ends, strict=True)):
-        cuts = {s.ticker: int(np.searchsorted(s.dates, d0, side="right")) - 1 for s in series_list}
-        cuts = {t: c for t, c in cuts.items() if c >= 0}
-        logger.info("backtest block %d/%d from %s: refitting", b + 1, len(starts), d0.date())
-        fitted = fit_at(series_list, cuts, cfg)
+    for d0, d1, cuts, fitted in _refits(series_list, cfg, starts):
         for s in series_list:
             origins = valid_origins(s, lookback, horizon)
             in_block = (s.dates[origins] >= d0) & (s.dates[origins] < d1)
@@ -196,6 +200,30 @@ def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestR
         baseline_fits=tuple(fits),
         aci_states=states,
     )
+
+
+def join_refits(series_list: list[SeriesData], cfg: FinanceConfig) -> None:
+    """Takes part in :func:`run_backtest`'s refits alone (every collective step of a multi-process
+    training, in the same order), with no baseline, forecast or score: for a rank whose results are
+    discarded (:func:`~carrousel.core.train.distributed.results_discarded`), so that this CPU work runs
+    once, on rank zero, rather than on every rank of a ``torchrun`` launch.
+    """
+    cfg = for_series(cfg, len(series_list))
+    for _ in _refits(series_list, cfg, block_starts(series_list, cfg)[0]):
+        pass
+
+
+def _refits(
+    series_list: list[SeriesData], cfg: FinanceConfig, starts: pd.DatetimeIndex
+) -> Iterator[tuple[pd.Timestamp, pd.Timestamp, dict[str, int], FittedForecaster]]:
+    """Per block: its first date, the next block's (``Timestamp.max`` for the last), each ticker's last
+    observable row and the network refitted on the rows up to it."""
+    ends = [*starts[1:], pd.Timestamp.max]
+    for b, (d0, d1) in enumerate(zip(starts, ends, strict=True)):
+        cuts = {s.ticker: int(np.searchsorted(s.dates, d0, side="right")) - 1 for s in series_list}
+        cuts = {t: c for t, c in cuts.items() if c >= 0}
+        logger.info("backtest block %d/%d from %s: refitting", b + 1, len(starts), d0.date())
+        yield d0, d1, cuts, fit_at(series_list, cuts, cfg)
 
 
 def forecast_table(bt: BacktestResult) -> pd.DataFrame:

@@ -27,8 +27,8 @@ import torch
 from carrousel.core.atomic import atomic_dir, atomic_write_text
 from carrousel.core.config import to_dict
 from carrousel.core.device import check_inference
-from carrousel.core.train.distributed import leave_to_rank_zero
-from carrousel.finance.backtest import BacktestResult, forecast_table, run_backtest
+from carrousel.core.train.distributed import leave_to_rank_zero, results_discarded
+from carrousel.finance.backtest import BacktestResult, forecast_table, join_refits, run_backtest
 from carrousel.finance.bundle import KIND, ForecasterBundle, ForecastRow, TickerForecast, find_bundle, qlabel
 from carrousel.finance.config import FinanceConfig, ModelConfig, WindowConfig, for_series
 from carrousel.finance.data import PriceHistory, load_histories
@@ -164,6 +164,9 @@ def backtest(
     check_inference(cfg.train.precision, _CPU)
     histories = load_histories(cfg.data)
     cfg = for_series(cfg, len(histories))  # several tickers: the global model's window settings
+    if results_discarded():  # the baselines, scores and files: rank zero's alone under torchrun
+        join_refits(_series(histories, cfg), cfg)
+        leave_to_rank_zero()
     result = run_backtest(_series(histories, cfg), cfg)
     run = BacktestRun(cfg, tuple(histories), result, score_run(result))
     if out is not None:
@@ -335,7 +338,9 @@ def forecast(
     series = _series(histories, cfg)
     bt: BacktestResult | None = None
     board: dict[str, Any] | None = None
-    if cfg.backtest.enabled:
+    if cfg.backtest.enabled and results_discarded():  # the baselines and scores: rank zero's alone
+        join_refits(series, cfg)
+    elif cfg.backtest.enabled:
         bt = run_backtest(series, cfg)
         board = score_run(bt).to_dict()
         logger.info("%s", board["verdict"])

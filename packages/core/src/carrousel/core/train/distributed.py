@@ -39,6 +39,7 @@ __all__ = [
     "init_distributed",
     "is_rank_zero",
     "leave_to_rank_zero",
+    "results_discarded",
     "shard_loader",
     "shard_streams",
 ]
@@ -234,6 +235,14 @@ def barrier() -> None:
         dist.barrier()
 
 
+def results_discarded() -> bool:
+    """True on a rank other than zero of a command line under ``torchrun``
+    (:mod:`carrousel.core.cli_ranks`): what it prints or writes is thrown away, so past its part in the
+    collective steps it need not compute any result (False in one process, or in a script or notebook).
+    """
+    return detect().rank != 0 and writes_discarded()
+
+
 def leave_to_rank_zero() -> None:
     """Ends this process (exit 0) when its outputs are discarded and its part is done: a rank other than
     zero of a command line under ``torchrun`` (:mod:`carrousel.core.cli_ranks`), past the last collective
@@ -241,6 +250,6 @@ def leave_to_rank_zero() -> None:
     and written results run on rank zero alone, not again on every rank. A no-op anywhere else (one
     process, or a script or notebook under ``torchrun``: every rank returns its full result).
     """
-    if detect().rank != 0 and writes_discarded():
+    if results_discarded():
         logger.info("rank %d: training done, the rest is rank zero's", detect().rank)
         raise SystemExit(0)
