@@ -84,6 +84,9 @@ def test_choice_rules_without_scoring(panel) -> None:
     assert choose_task(panel, "3", [], pwm_auroc)[0] == 3
     assert choose_task(panel, "CTCF", [], pwm_auroc)[0] == 0
     assert choose_task(panel, "max", [], pwm_auroc)[0] is None
+    with pytest.raises(EvaluateConfigError, match="not an output") as err:  # before: all 24 IDs in one line
+        choose_task(panel, "NOPE", [], pwm_auroc)
+    assert f"{panel.motifs[9].id} and 14 more); give an ID" in str(err.value)
 
 
 def test_cli_json_lists_every_output(oct4_fa: Path, mafk_fa: Path, tmp_path: Path, write_fasta) -> None:

@@ -18,6 +18,7 @@ from carrousel.bio.pwm import IntegerPWM, SequenceCodes
 from carrousel.bio.pwm_null import Background
 from carrousel.bio.validation import MIN_EVAL_PER_CLASS, check_matched_lengths
 from carrousel.core.metrics import pr_auc, roc_auc
+from carrousel.core.text import name_some
 
 __all__ = ["Evaluation", "choose_task", "evaluate_windows", "pwm_max_scores"]
 
@@ -136,7 +137,7 @@ def choose_task(
         if task in names:
             return names.index(task) % K, f"--task {task}"
         raise EvaluateConfigError(
-            f"task {task!r} is not an output of the model ({', '.join(names[:K])}); give an ID, a name, an "
+            f"task {task!r} is not an output of the model ({name_some(names[:K], 10)}); give an ID, a name, an "
             f"index below {K}, or max"
         )
     ids = {m.id for m in requested}
