@@ -5,7 +5,9 @@ noise at a given SNR (white, pink, brown, mains hum, or babble made from other u
 room impulse response (exponentially decaying noise with early reflections) at a given RT60, the
 telephone channel (about 300-3400 Hz, 8 kHz, G.711 mu-law, linear or coarser codecs), random microphone colouring
 (spectral tilt and low-pass), speed perturbation and level changes. :func:`apply_channel` draws a
-random combination per :class:`~carrousel.speech.config.ChannelConfig`.
+random combination per :class:`~carrousel.speech.config.ChannelConfig`; :func:`perturb` the training
+augmentation of one utterance per :class:`~carrousel.speech.config.AugmentConfig`, from the random streams
+:func:`streams` gives it.
 """
 
 from __future__ import annotations
@@ -16,9 +18,19 @@ import torchaudio.functional as AF
 
 from carrousel.core.args import check_args
 from carrousel.speech.audio import resample
-from carrousel.speech.config import ChannelConfig
+from carrousel.speech.config import AugmentConfig, ChannelConfig
 
-__all__ = ["NOISES", "add_noise", "apply_channel", "colour", "reverberate", "speed", "telephone"]
+__all__ = [
+    "NOISES",
+    "add_noise",
+    "apply_channel",
+    "colour",
+    "perturb",
+    "reverberate",
+    "speed",
+    "streams",
+    "telephone",
+]
 
 NOISES = ("white", "pink", "brown", "hum", "babble")
 
@@ -157,3 +169,26 @@ def apply_channel(
         done.append("telephone")
     peak = float(np.max(np.abs(x))) + 1e-9
     return (x * (float(rng.uniform(0.05, 0.95)) / peak)).astype(np.float32), done
+
+
+@check_args
+def streams(seed: int, epoch: int, index: int) -> tuple[np.random.Generator, torch.Generator]:
+    """Independent NumPy and torch random streams of sample ``index`` in ``epoch``, seeded by
+    ``(seed, epoch, index)`` alone: the same in any process, so a sample's augmentation does not depend
+    on which data-loading worker draws it, nor on how many there are.
+
+    Raises:
+        ValueError: a negative number.
+    """
+    wave, masks = np.random.SeedSequence([seed, epoch, index]).spawn(2)
+    return np.random.default_rng(wave), torch.Generator().manual_seed(int(masks.generate_state(1)[0]))
+
+
+@check_args
+def perturb(x: np.ndarray, cfg: AugmentConfig, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+    """The training augmentation of one utterance's audio: a speed factor, then (with ``cfg.noise_prob``)
+    white, pink or brown noise; returns the audio and the vocal-tract-length warp its features take."""
+    x = speed(x, float(rng.uniform(*cfg.speed)))
+    if rng.random() < cfg.noise_prob:
+        x = add_noise(x, float(rng.uniform(*cfg.snr_db)), str(rng.choice(NOISES[:3])), rng)
+    return x, float(rng.uniform(*cfg.vtlp))

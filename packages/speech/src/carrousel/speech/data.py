@@ -24,6 +24,7 @@ import csv
 import json
 import logging
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -296,8 +297,8 @@ class SpeechDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         extractor: the feature front end.
         alphabet: the model's output classes.
         augment: training augmentation (None at evaluation).
-        seed: seeds the augmentation.
-        cache: keep decoded audio in memory (16-bit) after first use.
+        seed: seeds the augmentation (with the epoch and the utterance's index; >= 0).
+        cache: keep decoded audio in memory (16-bit; the first read gives these samples too).
     """
 
     @check_args
@@ -316,18 +317,11 @@ class SpeechDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
             check_sphinx_front_end(extractor.config, mfc)  # before any work, not as garbage features
         self.targets = [torch.tensor(alphabet.encode(u.text, u.path)) for u in utterances]
         self.seed = seed
-        self.rng = np.random.default_rng(seed)
-        self.gen = torch.Generator().manual_seed(seed)
+        aug.streams(seed, 0, 0)  # a negative seed fails here (ValueError), not in a loader worker
         self.cache: dict[int, np.ndarray] | None = {} if cache else None
 
     def __len__(self) -> int:
         return len(self.utterances)
-
-    @check_args
-    def reseed(self, stream: int) -> None:
-        """Gives a data-loading worker its own augmentation random stream."""
-        self.rng = np.random.default_rng([self.seed, stream + 1])
-        self.gen = torch.Generator().manual_seed(self.seed * 1000 + stream + 1)
 
     @check_args
     def frames(self, i: int) -> int:
@@ -338,38 +332,44 @@ class SpeechDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
     @check_args
     def audio(self, i: int) -> np.ndarray:
         """Mono float32 audio of utterance ``i`` at the feature rate."""
-        if self.cache is not None and i in self.cache:
-            return self.cache[i].astype(np.float32) / 32767.0
-        x = read_audio(self.utterances[i].path, self.extractor.config.sample_rate, allow_silent=True)
-        if self.cache is not None:
+        if self.cache is None or i not in self.cache:
+            x = read_audio(self.utterances[i].path, self.extractor.config.sample_rate, allow_silent=True)
+            if self.cache is None:
+                return x
             self.cache[i] = np.round(np.clip(x, -1, 1) * 32767).astype(np.int16)
-        return x
+        return self.cache[i].astype(np.float32) / 32767.0  # the first read too: alike in every worker
 
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def __getitem__(self, key: int | tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Features ``(frames, size)`` and target of utterance ``i`` (``key``: ``i``, or ``(epoch, i)``).
+
+        Augmented from a stream seeded by ``(seed, epoch, i)`` alone (``i``: epoch 0), in one intra-op
+        thread, as in a loader worker: the same features in any process, for any number of workers.
+        """
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # resampling's result depends on the thread count (and 1 is faster)
+        try:
+            return self._item(*(key if isinstance(key, tuple) else (0, key)))
+        finally:
+            torch.set_num_threads(threads)
+
+    def _item(self, epoch: int, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         path = self.utterances[i].path
         if path.endswith(".mfc"):
             feats = self.extractor.normalize(torch.from_numpy(read_sphinx_mfc(path)))
             return feats, self.targets[i]
-        x = self.audio(i)
-        a, warp = self.augment, 1.0
-        if a is not None:
-            x = aug.speed(x, float(self.rng.uniform(*a.speed)))
-            if self.rng.random() < a.noise_prob:
-                x = aug.add_noise(
-                    x, float(self.rng.uniform(*a.snr_db)), str(self.rng.choice(aug.NOISES[:3])), self.rng
-                )
-            warp = float(self.rng.uniform(*a.vtlp))
-        feats = self.extractor(x, warp)
-        if a is not None:
-            feats = spec_augment(feats, a, self.gen)
-        return feats, self.targets[i]
+        if self.augment is None:
+            return self.extractor(self.audio(i)), self.targets[i]
+        rng, gen = aug.streams(self.seed, epoch, i)
+        x, warp = aug.perturb(self.audio(i), self.augment, rng)
+        return spec_augment(self.extractor(x, warp), self.augment, gen), self.targets[i]
 
 
-def _init_worker(worker_id: int) -> None:
-    torch.set_num_threads(1)
-    info = torch.utils.data.get_worker_info()
-    if info is not None and isinstance(info.dataset, SpeechDataset):
-        info.dataset.reseed(worker_id)
+class _EpochBatches(BucketBatchSampler):
+    """Batches of ``(epoch, index)`` pairs: a worker started in an earlier epoch still knows the epoch."""
+
+    def __iter__(self) -> Iterator[list[tuple[int, int]]]:  # type: ignore[override]
+        epoch, batches = self.epoch, super().__iter__()  # the epoch as the loader's iteration starts
+        return ([(epoch, i) for i in batch] for batch in batches)
 
 
 @check_args
@@ -379,20 +379,22 @@ def make_loader(
     """Length-bucketed batches of about ``batch_seconds`` of audio, collated with their lengths.
 
     With ``workers > 0`` audio reading, augmentation and features run in that many worker processes
-    (kept across epochs), beside the training step.
+    (kept across epochs), beside the training step; the batches, and the augmentation of every utterance
+    in every epoch, are the same for any ``workers``.
     """
     lengths = [max(dataset.frames(i), 1) for i in range(len(dataset))]
     mean_seconds = float(np.mean([u.seconds or 1.0 for u in dataset.utterances]))
     batch_size = max(1, min(len(dataset), round(batch_seconds / max(mean_seconds, 0.1))))
-    sampler = BucketBatchSampler(lengths, batch_size, shuffle=shuffle, seed=seed)
+    sampler = _EpochBatches(lengths, batch_size, shuffle=shuffle, seed=seed)
     collate = SequenceCollator(sequence_targets=True)
+    gen = torch.Generator().manual_seed(seed)  # each epoch's start draws here, not from the global RNG
     if workers:
         return DataLoader(
             dataset,
             batch_sampler=sampler,
             collate_fn=collate,
+            generator=gen,
             num_workers=workers,
-            persistent_workers=True,
-            worker_init_fn=_init_worker,
+            persistent_workers=True,  # a worker runs one intra-op thread (DataLoader sets it)
         )
-    return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate)
+    return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate, generator=gen)

@@ -132,7 +132,8 @@ class FeatureExtractor:
         return 0 if samples < cfg.win_samples else 1 + (samples - cfg.win_samples) // cfg.hop_samples
 
     def _bank(self, warp: float, device: torch.device) -> Tensor:
-        key = (round(warp, 3), str(device))
+        warp = round(warp, 3)  # the bank of the rounded warp, not of the first warp seen: every process alike
+        key = (warp, str(device))
         if key not in self._banks:
             cfg = self.config
             nyquist = cfg.sample_rate / 2
