@@ -209,3 +209,18 @@ def test_precision_options_are_cores_two() -> None:
     }
     assert {where for where, text in helps.items() if text == run_help} == RUN_PRECISION, helps
     assert all(text == export_help for where, text in helps.items() if where not in RUN_PRECISION), helps
+
+
+def test_every_seed_option_refuses_a_negative_seed(invoke: Callable[..., Outcome]) -> None:
+    """Before: ``nlp sentiment train --seed -1`` ended in "internal error (ValueError: expected non-negative
+    integer)", ``speech train`` likewise; ``finance`` took it. Now a usage error naming the option."""
+    seeded = [
+        (prog, *path, opt)
+        for prog, *path in COMMANDS
+        for param in _params(prog, tuple(path))
+        for opt in getattr(param, "opts", [])
+        if opt in ("--seed", "--train-seed")
+    ]
+    assert len(seeded) >= 10, seeded
+    for *command, opt in seeded:
+        assert_clean_failure(invoke(*command, opt, "-1"), 2, opt)

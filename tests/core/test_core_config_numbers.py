@@ -91,3 +91,23 @@ def test_a_bool_field_refuses_anything_but_a_bool(value: Any, message: str) -> N
 def test_a_numpy_bool_and_a_numpy_float_become_plain() -> None:
     cfg = _Cfg(on=np.False_, rate=np.float64(0.25))  # type: ignore[arg-type]
     assert cfg.on is False and type(cfg.rate) is float and cfg.rate == 0.25
+
+
+@dataclass(frozen=True)
+class _Seeded:
+    seed: int = 0
+    train_seed: int | None = None
+    reseed: int = -1  # not a seed field: its name only ends in "seed"
+
+    def __post_init__(self) -> None:
+        check_numbers(self, _MineError)
+
+
+def test_a_negative_seed_is_refused_in_every_config() -> None:
+    """Before: ``seed=-1`` passed and failed later inside NumPy (``expected non-negative integer``, an
+    internal error in nlp and speech) or silently meant another seed in torch (finance)."""
+    with pytest.raises(_MineError, match=r"^_Seeded: seed=-1 is negative; give a seed of 0 or more$"):
+        _Seeded(seed=-1)
+    with pytest.raises(_MineError, match=r"^_Seeded: train_seed=-2 is negative"):
+        _Seeded(train_seed=-2)
+    assert _Seeded(seed=0, train_seed=None).reseed == -1

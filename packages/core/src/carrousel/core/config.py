@@ -218,7 +218,7 @@ def _kind_fields(cls: type) -> dict[str, tuple[type, bool, bool, Any]]:
 def check_numbers(cfg: Any, error: type[Exception] = ConfigError) -> None:
     """Checks, in a frozen dataclass's ``__post_init__``, that every ``int`` field (``int | None``,
     ``tuple[int, ...]`` too) holds an integer, every ``float`` field a number and every ``bool`` field a bool,
-    before any comparison.
+    before any comparison; a ``seed`` (or ``*_seed``) field must not be negative.
 
     A config built in Python is not checked by :func:`from_dict`: ``horizon=5.0`` would pass a range check and
     fail later as a slice index, ``horizon="5"`` with a TypeError from inside the check. NumPy integers become
@@ -228,7 +228,8 @@ def check_numbers(cfg: Any, error: type[Exception] = ConfigError) -> None:
     Raises:
         error: a bool, a float or a string in an ``int`` field (a bool or a string in a ``float`` field,
             anything but a bool in a ``bool`` field), in one line naming the class, the field and the value
-            meant (``WindowConfig: horizon=5.0 is a float, not an integer; give horizon=5``).
+            meant (``WindowConfig: horizon=5.0 is a float, not an integer; give horizon=5``); a negative
+            seed.
     """
     cls: type = type(cfg)
     for name, (kind, optional, many, default) in _kind_fields(cls).items():
@@ -245,6 +246,9 @@ def check_numbers(cfg: Any, error: type[Exception] = ConfigError) -> None:
                 object.__setattr__(cfg, name, fixed)
         except ConfigError as exc:
             raise error(f"{cls.__name__}: {exc}") from None
+        seed = getattr(cfg, name) if kind is int and not many and name.split("_")[-1] == "seed" else None
+        if seed is not None and seed < 0:  # NumPy's generators refuse it (torch's would take it)
+            raise error(f"{cls.__name__}: {name}={seed} is negative; give a seed of 0 or more")
 
 
 def _one(kind: type, value: Any, name: str, example: Any) -> Any:

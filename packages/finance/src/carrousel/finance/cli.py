@@ -178,7 +178,7 @@ RunBacktest = Annotated[
 DeviceOpt = Annotated[
     Device | None, typer.Option("--device", help=f"Fitting device (default {_D.train.device}).")
 ]
-Seed = Annotated[int | None, typer.Option("--seed", help=f"Random seed (default {_D.train.seed}).")]
+Seed = Annotated[int | None, typer.Option("--seed", min=0, help=f"Random seed (default {_D.train.seed}).")]
 Members = Annotated[
     int | None,
     typer.Option(

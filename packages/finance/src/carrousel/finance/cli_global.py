@@ -89,7 +89,7 @@ def register(app: typer.Typer) -> None:
             Device | None, typer.Option("--device", help=f"Fitting device (default {_D.train.device}).")
         ] = None,
         seed: Annotated[
-            int | None, typer.Option("--seed", help=f"Random seed (default {_D.train.seed}).")
+            int | None, typer.Option("--seed", min=0, help=f"Random seed (default {_D.train.seed}).")
         ] = None,
         config: Annotated[
             Path | None,

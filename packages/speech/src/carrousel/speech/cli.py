@@ -140,7 +140,7 @@ def synth_corpus(
     clean: Annotated[
         float, typer.Option("--clean-fraction", min=0.0, max=1.0, help="Share without effects.")
     ] = 0.2,
-    seed: Annotated[int, typer.Option("--seed", help="Same seed, same corpus.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Same seed, same corpus.")] = 0,
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Parallel synthesisers.")] = 2,
     as_json: Json = False,
 ) -> None:
@@ -200,7 +200,7 @@ def train(
     no_augment: Annotated[
         bool, typer.Option("--no-augment", help="No speed/noise/VTLP/SpecAugment.")
     ] = False,
-    seed: Annotated[int | None, typer.Option("--seed", help="Seed (0).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Seed (0).")] = None,
     workers: Annotated[
         int | None, typer.Option("--workers", min=0, max=64, help="Data-loading processes (1; 0: none).")
     ] = None,

@@ -123,7 +123,7 @@ def train(
     lr: Annotated[float | None, typer.Option(min=0.0, help="Learning rate [default: 0.002].")] = None,
     patience: Annotated[int | None, typer.Option(min=1, help="Early-stopping patience [default: 3].")] = None,
     val_fraction: HeldOut = None,
-    seed: Annotated[int | None, typer.Option(help="[default: 0]")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="[default: 0]")] = None,
     threads: Annotated[int | None, typer.Option(min=0, help="CPU threads (0: torch's default).")] = None,
     ema_decay: EmaDecay = None,
     exclude: Annotated[

@@ -154,12 +154,13 @@ def train(
     batch_size: Annotated[int | None, typer.Option(min=1, help="Pairs per batch [default: 32].")] = None,
     lr: Annotated[float | None, typer.Option(min=0.0, help="Learning rate [default: 0.003].")] = None,
     patience: Annotated[int | None, typer.Option(min=1, help="Early-stopping patience [default: 3].")] = None,
-    seed: Annotated[int | None, typer.Option(help="Seeds the split and the training [default: 0].")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Seeds split and training [default: 0].")] = None,
     train_seed: Annotated[
         int | None,
         typer.Option(
-            help="Seeds the training only (the split and the vocabulary stay those of --seed): members of an "
-            "ensemble for 'run --ensemble' [default: --seed].",
+            min=0,
+            help="Seeds the training only (the split and vocabulary stay --seed's): members of an ensemble "
+            "for 'run --ensemble' [default: --seed].",
         ),
     ] = None,
     members: Annotated[
