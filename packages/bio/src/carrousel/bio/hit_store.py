@@ -25,7 +25,7 @@ import numpy as np
 from carrousel.bio.hits import Hits
 from carrousel.bio.pwm import IntegerPWM
 from carrousel.core.args import check_args
-from carrousel.core.errors import OutputError
+from carrousel.core.errors import OutputError, ShapeError
 from carrousel.core.metrics import benjamini_hochberg
 
 __all__ = ["BLOCK_ROWS", "SPILL_BYTES", "HitStore", "SpilledHits", "hit_blocks"]
@@ -58,11 +58,18 @@ class HitStore:
         pwms: the scanned motifs (hit parts name them by index).
         spill_dir: folder of the temporary file (default: the system's temporary folder).
         spill_bytes: bytes held in memory before spilling (default :data:`SPILL_BYTES`).
+        floors: per motif, the smallest integer score a hit can have (the scan's threshold; default: the
+            motif's ``lo``). The hits per score bin are counted from there up only: at p <= 1e-4 about a
+            tenth of a motif's bins, ~54 MB less for the 879 JASPAR vertebrate motifs.
     """
 
     @check_args
     def __init__(
-        self, pwms: Sequence[IntegerPWM], spill_dir: str | Path | None = None, spill_bytes: int | None = None
+        self,
+        pwms: Sequence[IntegerPWM],
+        spill_dir: str | Path | None = None,
+        spill_bytes: int | None = None,
+        floors: Sequence[int] | None = None,
     ) -> None:
         self.pwms = list(pwms)
         self.spill_dir = spill_dir
@@ -71,7 +78,14 @@ class HitStore:
         self._index: dict[str, int] = {}
         self.blocks: list[_Block] = []
         self.by_record: dict[int, list[int]] = {}
-        self.counts = [np.zeros(p.sf.size, dtype=np.int64) for p in self.pwms]  # hits per score bin
+        lows = [p.lo for p in self.pwms] if floors is None else list(floors)
+        if len(lows) != len(self.pwms):
+            raise ShapeError(f"HitStore: {len(lows)} floors for {len(self.pwms)} motifs")
+        # counts[k][i]: hits of motif k in score bin first_bin[k] + i (no hit scores below its floor)
+        self.first_bin = [min(max(f - p.lo, 0), p.sf.size) for p, f in zip(self.pwms, lows, strict=True)]
+        self.counts = [
+            np.zeros(p.sf.size - b, dtype=np.int64) for p, b in zip(self.pwms, self.first_bin, strict=True)
+        ]
         self.seen: list[list[list[int]]] = [[] for _ in self.pwms]  # per motif: [record, max score]
         ids = [p.motif.id for p in self.pwms]
         rank = {m: i for i, m in enumerate(sorted(set(ids)))}
@@ -107,8 +121,13 @@ class HitStore:
         seqs = [s for p in parts for s in p[4]]
         blob = "".join([seqs[i] for i in order.tolist()]).encode("ascii")
         for kk, _, sc, _, _ in parts:
-            pw = self.pwms[kk]
-            self.counts[kk] += np.bincount(np.clip(sc - pw.lo, 0, pw.sf.size - 1), minlength=pw.sf.size)
+            pw, base, counts = self.pwms[kk], self.first_bin[kk], self.counts[kk]
+            bins = np.clip(sc - pw.lo, 0, pw.sf.size - 1) - base
+            if int(bins.min()) < 0:
+                raise ShapeError(
+                    f"HitStore: a hit of motif {pw.motif.id} scores below its floor {pw.lo + base}"
+                )
+            counts += np.bincount(bins, minlength=counts.size)
             top, seen = int(sc.max()), self.seen[kk]
             if seen and seen[-1][0] == r:
                 seen[-1][1] = max(seen[-1][1], top)
@@ -201,8 +220,8 @@ class SpilledHits(Hits):
         self._names = np.array([p.motif.name for p in pwms], dtype=object)
         self._n = 0
         order: list[int] = []
-        for k, (qk, c) in enumerate(zip(q, store.counts, strict=True)):
-            self._n += int(c[qk <= qvalue].sum()) if qvalue is not None else int(c.sum())
+        for k, (qk, c, b) in enumerate(zip(q, store.counts, store.first_bin, strict=True)):
+            self._n += int(c[qk[b:] <= qvalue].sum()) if qvalue is not None else int(c.sum())
             lo, top = pwms[k].lo, pwms[k].sf.size - 1
             order += [r for r, s in store.seen[k] if qvalue is None or qk[min(max(s - lo, 0), top)] <= qvalue]
         self._model: dict[int, tuple[np.ndarray, np.ndarray]] = {}

@@ -95,7 +95,7 @@ class PWMScanner:
         self._scratch_size = max(p.sf.size for p in self.pwms)
         self.n_tests = [0 for _ in self.pwms]  # windows tested per motif, both strands
         self.max_length = max(p.length for p in self.pwms)
-        self.store = HitStore(self.pwms, spill_dir)
+        self.store = HitStore(self.pwms, spill_dir, floors=self.thresholds)  # hits score >= threshold
         # longest motifs (most table look-ups per window) first, so the pool ends each chunk evenly
         self._order = sorted(range(len(self.pwms)), key=lambda k: -self.pwms[k].length)
         self._pool: ThreadPoolExecutor | None = None
