@@ -1,6 +1,6 @@
-"""A hits-only PWM scan's fixed memory per motif: the hit store counts hits per score bin only over the
-bins a hit can reach (its threshold and up, about a tenth of a motif's bins at p <= 1e-4), not over every
-bin beside the scanner's own histogram (~60 MB for the 879 JASPAR vertebrate motifs, before any chunk)."""
+"""A hits-only PWM scan's fixed memory per motif: its histogram and the hit store's counts per score bin
+cover only the bins a hit can reach (its threshold and up, about a tenth of a motif's bins at p <= 1e-4),
+not every bin twice over (~120 MB for the 879 JASPAR vertebrate motifs, before any chunk)."""
 
 from __future__ import annotations
 
@@ -12,15 +12,16 @@ import pytest
 
 from carrousel.bio import pipeline, scan
 from carrousel.bio.config import ScanConfig
+from carrousel.bio.fasta import encode
 from carrousel.bio.hit_store import HitStore, hit_blocks
 from carrousel.bio.motifs import resolve_motifs
-from carrousel.bio.pwm import IntegerPWM
+from carrousel.bio.pwm import IntegerPWM, SequenceCodes, scan_windows
 from carrousel.core.errors import ShapeError
 
 
-def test_a_scanner_holds_less_than_one_histogram_beside_its_own() -> None:
+def test_a_hits_only_scanner_holds_far_less_than_a_histogram_per_motif() -> None:
     """The scanner's arrays per motif, its tables built already (cached on the PWMs): its histogram and
-    the store's hit counts, which once were a second whole histogram."""
+    the store's hit counts, once two whole histograms (2.0 of them, then 1.1)."""
     pwms = [IntegerPWM(m) for m in resolve_motifs(["jaspar:CORE/vertebrates"])[:150]]
     scan.PWMScanner(pwms, 1e-4, threads=1)  # builds and caches the scan tables
     hist_bytes = sum(p.sf.size * 8 for p in pwms)
@@ -32,7 +33,9 @@ def test_a_scanner_holds_less_than_one_histogram_beside_its_own() -> None:
         tracemalloc.stop()
     counts = sum(c.nbytes for c in scanner.store.counts)
     assert counts < 0.25 * hist_bytes, f"{counts / hist_bytes:.2f} histograms of hit counts"
-    assert held < 1.3 * hist_bytes, f"{held / hist_bytes:.2f} histograms held by a new scanner"
+    assert held < 0.5 * hist_bytes, f"{held / hist_bytes:.2f} histograms held by a new scanner"
+    exact = scan.PWMScanner(pwms[:5], 1e-4, threads=1, exact_qvalues=True)  # every score: every bin
+    assert [h.size for h in exact.hist] == [p.sf.size for p in pwms[:5]] and not any(exact.hist_base)
 
 
 @pytest.mark.parametrize("exact", [False, True])
@@ -53,3 +56,20 @@ def test_a_hit_below_the_store_floor_is_refused() -> None:
     low = np.array([pw.threshold(1e-4) - 1])
     with pytest.raises(ShapeError, match="below its floor"):
         store.add("chr1", 0, [(0, np.array([5]), low, np.array([False]), ["A" * pw.length])])
+
+
+def test_a_hits_only_histogram_from_the_threshold_up_is_the_whole_ones_tail() -> None:
+    pw = IntegerPWM(resolve_motifs(["SP1"])[0])
+    codes = encode("".join(np.random.default_rng(2).choice(list("ACGT"), 20_000)))
+    thr = pw.threshold(1e-2)
+    whole = np.zeros(pw.sf.size, dtype=np.int64)
+    want = scan_windows(pw, SequenceCodes(codes), codes.size, thr, whole, False)
+    tail = np.zeros(pw.sf.size - (thr - pw.lo), dtype=np.int64)
+    got = scan_windows(pw, SequenceCodes(codes), codes.size, thr, tail, False, hist_base=thr - pw.lo)
+    assert all(np.array_equal(a, b) for a, b in zip(got, want, strict=True))
+    assert np.array_equal(tail, whole[thr - pw.lo :]) and tail.sum() == want[0].size > 0
+    assert not whole[: thr - pw.lo].any()
+    with pytest.raises(ShapeError, match="only for a hits-only scan"):
+        scan_windows(pw, SequenceCodes(codes), codes.size, thr, tail, True, hist_base=thr - pw.lo)
+    with pytest.raises(ShapeError, match="hist must be int64 of shape"):
+        scan_windows(pw, SequenceCodes(codes), codes.size, thr, whole, False, hist_base=thr - pw.lo)

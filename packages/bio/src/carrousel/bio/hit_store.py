@@ -191,6 +191,7 @@ class SpilledHits(Hits):
         n_tests: per motif, the windows tested.
         qvalue: keep only hits with a q-value at most this (None: all).
         extra: other hits merged into the order (the model scan's, in their own order).
+        hist_base: per motif, the score bin its histogram starts at (none counted below; default 0).
     """
 
     @check_args
@@ -201,6 +202,7 @@ class SpilledHits(Hits):
         n_tests: Sequence[int],
         qvalue: float | None = None,
         extra: Hits | None = None,
+        hist_base: Sequence[int] | None = None,
     ) -> None:
         self.store, self.qvalue = store, qvalue
         self.extra = extra if extra is not None and len(extra) else None
@@ -214,7 +216,10 @@ class SpilledHits(Hits):
         self._scale = np.array([p.scale for p in pwms], dtype=np.float64)
         self._q = np.empty(int(sizes.sum()), dtype=np.float64)  # filled in place: no list of copies
         q = [self._q[o : o + z] for o, z in zip(self._off.tolist(), sizes.tolist(), strict=True)]
-        for p, h, n, qk in zip(pwms, hist, n_tests, q, strict=True):
+        bases = [0] * len(pwms) if hist_base is None else hist_base
+        for p, h, n, qk, b in zip(pwms, hist, n_tests, q, bases, strict=True):
+            if b:  # the whole histogram, one motif at a time
+                h = np.concatenate([np.zeros(b, dtype=h.dtype), h])
             qk[:] = benjamini_hochberg(p.sf, n, counts=h)
         self._ids = np.array([p.motif.id for p in pwms], dtype=object)
         self._names = np.array([p.motif.name for p in pwms], dtype=object)

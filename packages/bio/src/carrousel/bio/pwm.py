@@ -184,6 +184,7 @@ def scan_windows(
     threshold: int,
     hist: np.ndarray,
     every_score: bool = True,
+    hist_base: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Scores window starts ``0..n_win-1`` on both strands in one compiled pass.
 
@@ -199,17 +200,23 @@ def scan_windows(
         threshold: smallest integer score kept as a hit.
         hist: ``(pwm.sf.size,)`` int64 histogram, updated in place.
         every_score: count every tested window's scores in ``hist`` (for exact q-values everywhere).
+        hist_base: the score bin ``hist`` starts at (``hist`` is then ``(pwm.sf.size - hist_base,)``): at
+            most ``threshold - pwm.lo``, and only for the hits-only scan, which counts no score below the
+            threshold; 0 otherwise.
 
     Returns:
         ``(starts, scores, minus)``: ``(h,)`` int64 window starts, int64 integer scores and bool reverse
         strand flags; forward hits first, then reverse ones, each by increasing start.
     """
-    if hist.shape != pwm.sf.shape or hist.dtype != np.int64:  # the compiled loop does no bounds checks
-        raise ShapeError(f"hist must be int64 of shape {pwm.sf.shape}, got {hist.dtype} {hist.shape}")
+    lay = pwm.prepare_scan(threshold, every_score)
+    if hist_base and (lay is None or not 0 <= hist_base <= threshold - pwm.lo):
+        raise ShapeError(f"hist_base {hist_base} is only for a hits-only scan, at most threshold - lo")
+    shape = (pwm.sf.size - hist_base,)
+    if hist.shape != shape or hist.dtype != np.int64:  # the compiled loop does no bounds checks
+        raise ShapeError(f"hist must be int64 of shape {shape}, got {hist.dtype} {hist.shape}")
     n_win = min(n_win, seq.n - pwm.length + 1)
     if n_win <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
-    lay = pwm.prepare_scan(threshold, every_score)
     min_f, min_r = pwm.min_sums()
     n_count = seq.n_count if seq.has_n else np.zeros(0, dtype=np.int64)
     none = np.zeros(0, dtype=np.int64)
@@ -218,7 +225,8 @@ def scan_windows(
     idx = np.empty(2 * n_win, dtype=np.int64)  # pages are only touched where hits are written
     score = np.empty(2 * n_win, dtype=np.int64)
     # arguments both kernels end with: windows, N counter, motif length, histogram bases, thresholds, outputs
-    tail = (n_win, n_count, pwm.length, min_f - pwm.lo, min_r - pwm.lo, threshold - min_f, threshold - min_r)
+    base_f, base_r = min_f - pwm.lo - hist_base, min_r - pwm.lo - hist_base  # bin of a packed half of 0
+    tail = (n_win, n_count, pwm.length, base_f, base_r, threshold - min_f, threshold - min_r)
     if lay is not None:
         h = kernels().scan_hits(seq.kmer, *lay, *tail, hist, idx, score)
     else:
