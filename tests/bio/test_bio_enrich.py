@@ -152,6 +152,23 @@ def test_cli_table_tsv_json_and_errors(oct4_fa: Path, mafk_fa: Path, tmp_path: P
         EnrichConfig(targets="x.fa", pvalue=0)
 
 
+def test_cli_out_dash_prints_the_tsv_alone_on_stdout(
+    oct4_fa: Path, mafk_fa: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``-o -`` means stdout, as for ``bio scan`` (before: a file named ``-`` in the working folder and
+    the table on stdout); with ``--json``, which prints there too, it is a usage error."""
+    monkeypatch.chdir(tmp_path)
+    args = ["enrich", str(oct4_fa), "--background", str(mafk_fa), "-m", ",".join(PANEL[:3])]
+    res = runner.invoke(app, [*args, "-o", "-"])
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert lines[0].startswith("rank\tmotif_id\tmotif_name") and len(lines) == 4  # no table, no summary
+    assert lines[1].split("\t")[:2] == ["1", "MA0142.1"]
+    assert not (tmp_path / "-").exists()
+    res = runner.invoke(app, [*args, "-o", "-", "--json"])
+    assert res.exit_code == 2 and "--json" in res.stderr and not res.stdout
+
+
 def test_same_file_or_sequences_as_background_is_a_warning(oct4_fa: Path, tmp_path: Path, caplog) -> None:
     with caplog.at_level("WARNING"):
         res = pipeline.enrich(

@@ -53,6 +53,7 @@ from carrousel.bio.config import (
     TrainDataConfig,
 )
 from carrousel.core import cli
+from carrousel.core.atomic import is_stdout
 from carrousel.core.config import overlay, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 
@@ -562,7 +563,7 @@ def enrich(
     seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed of the shuffles.")] = 0,
     top: Annotated[int, typer.Option("--top", min=1, help="Motifs shown in the table.")] = 25,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write every motif's line here (TSV).")
+        Path | None, typer.Option("--out", "-o", help="Write every motif's line here (TSV; - for stdout).")
     ] = None,
     config: ConfigFile = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print every motif as JSON on stdout.")] = False,
@@ -572,6 +573,14 @@ def enrich(
 ) -> None:
     """Known-motif enrichment (as HOMER): % of targets vs background with a PWM hit, fold, p-value."""
     from carrousel.bio import pipeline
+
+    to_stdout = out is not None and (str(out) == "-" or is_stdout(out))
+    if to_stdout:  # the TSV alone on stdout, as bio scan's hits (before: a file named '-', or TSV + table)
+        if as_json:
+            raise typer.BadParameter(
+                "it names stdout, where --json prints; give one of them", param_hint="'--out'"
+            )
+        out = None
 
     flags = EnrichConfig(
         targets=str(targets),
@@ -585,6 +594,9 @@ def enrich(
     cfg = _with_flags(ctx, config, flags, _ENRICH_FLAGS)
     with _motifs_bar(progress) as (set_total, advance):
         res = pipeline.enrich(cfg, out, progress=advance, total=set_total)
+    if to_stdout:
+        cli.echo(res.to_tsv(), nl=False)
+        return
     if as_json:
         cli.emit_json(res.summary())
         return
