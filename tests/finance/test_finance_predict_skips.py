@@ -112,3 +112,27 @@ def test_cli_predict_lists_the_skipped_series_and_fails_in_one_line_when_none_is
         "finance", "predict", "--data", tmp_path / "short.csv", "--model-dir", folder, "--json", "-q"
     )
     assert_clean_failure(failed, 1, "none of the 7 series is long enough")
+
+
+def test_cli_predict_out_dash_prints_the_csv_alone_on_stdout(
+    model: tuple[Forecaster, Path],
+    tmp_path: Path,
+    invoke: Callable[..., Outcome],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``-o -`` is stdout, as for ``bio scan`` (before: an error asking for a .csv or .parquet name)."""
+    monkeypatch.chdir(tmp_path)
+    _panel(["L0", "L1"], 120).to_csv(tmp_path / "long.csv", index=False)
+    out = invoke("finance", "predict", "--data", tmp_path / "long.csv", "--model-dir", model[1], "-o", "-")
+    assert out.code == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("unique_id,ds,p10,p50,p90") and len(lines) == 1 + 2 * 3  # the CSV, no table
+    assert lines[1].startswith("L0,") and not (tmp_path / "-").exists()
+    both = invoke(
+        "finance", "predict", "--data", tmp_path / "long.csv", "--model-dir", model[1], "-o", "-", "--json"
+    )
+    assert both.code == 2 and "--json" in both.stderr and not both.stdout
+    bad = invoke(
+        "finance", "predict", "--data", tmp_path / "long.csv", "--model-dir", model[1], "-o", "f.txt"
+    )
+    assert_clean_failure(bad, 1, "or - for CSV on stdout")

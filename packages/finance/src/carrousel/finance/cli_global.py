@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from carrousel.core.atomic import atomic_path, is_stdout, writes_in_place
-from carrousel.core.cli import RunPrecision, command, emit_json, is_quiet, stderr, stdout
+from carrousel.core.cli import RunPrecision, command, echo, emit_json, is_quiet, stderr, stdout
 from carrousel.core.export.choices import InferencePrecision
 from carrousel.core.files import check_output_file
 from carrousel.finance.config import Arch, BacktestConfig, Device, FinanceConfig, Sampling, load_config
@@ -144,7 +144,10 @@ def register(app: typer.Typer) -> None:
             Path, typer.Option("--model-dir", help="Model folder (train-global or forecast).")
         ],
         out: Annotated[
-            Path | None, typer.Option("--out", "-o", help="Write the forecasts as CSV (or .parquet).")
+            Path | None,
+            typer.Option(
+                "--out", "-o", help="Write the forecasts as CSV (or .parquet; - for CSV on stdout)."
+            ),
         ] = None,
         horizon: Annotated[
             int | None, typer.Option("--horizon", "-H", help="Sessions ahead (default: the model's).")
@@ -156,15 +159,22 @@ def register(app: typer.Typer) -> None:
         series too short for the model are skipped, named in a warning)."""
         from carrousel.finance.frames import Forecaster, read_frame
 
-        to_stdout = stdout_only(out, as_json, "--out")  # CSV only there: no table after it
+        dash = out is not None and str(out) == "-"  # stdout, as bio scan's -o - (before: refused)
+        to_stdout = stdout_only(Path("/dev/stdout") if dash else out, as_json, "--out")  # CSV alone there
+        out = None if dash else out
         parquet = out is not None and not writes_in_place(out) and out.suffix.lower() == ".parquet"
         if out is not None and not writes_in_place(out):  # /dev/stdout, a FIFO: CSV written in place
             if out.suffix.lower() not in (".csv", ".parquet"):
-                raise FinanceConfigError(f"--out {out}: use a .csv or .parquet file name")
+                raise FinanceConfigError(
+                    f"--out {out}: use a .csv or .parquet file name, or - for CSV on stdout"
+                )
             check_output_file(out, "--out", inputs=[data])
         model = Forecaster.from_pretrained(model_dir, _pick(precision, "fp32"))
         pred = model.predict(read_frame(data), h=horizon)  # too-short series skipped, named in a warning
         skipped = pred.attrs.get("skipped", [])
+        if dash:
+            echo(pred.assign(ds=pred["ds"].dt.strftime("%Y-%m-%d")).to_csv(index=False), nl=False)
+            return
         if out is not None:
             with atomic_path(out) as tmp:
                 if parquet:
