@@ -23,6 +23,7 @@ from carrousel.nlp.data import (
 from carrousel.nlp.errors import ColumnNotFoundError, EmptyTextError, TextDataError
 from carrousel.nlp.lm_data import stream_batches
 from carrousel.nlp.tokenization import train_tokenizer
+from tests.cli_harness import assert_clean_failure
 
 
 def test_csv_tsv_jsonl_and_fasttext_give_the_same_rows(tmp_path: Path) -> None:
@@ -78,6 +79,16 @@ def test_missing_files_and_bad_formats(tmp_path: Path) -> None:
     bad.write_text("no label prefix here\n")
     with pytest.raises(TextDataError, match="__label__"):
         load_texts(TextDataConfig(str(bad)))
+
+
+def test_a_malformed_csv_names_its_line_in_one_line(tmp_path: Path, invoke) -> None:
+    """The reader's own reason reaches the message (before: "DatasetGenerationError: An error occurred while
+    generating the dataset", after a "Failed to read file ..." log line from ``datasets``)."""
+    bad = tmp_path / "bad.csv"
+    bad.write_text('text,label\n"good",pos\nbad,neg,extra\nok,pos\n')
+    with pytest.raises(TextDataError, match="Expected 2 fields in line 3, saw 3"):
+        load_texts(TextDataConfig(str(bad)))
+    assert_clean_failure(invoke("nlp", "sentiment", "evaluate", "--data", bad), 1, "in line 3")
 
 
 def test_stratified_split_holds_out_each_class() -> None:

@@ -104,13 +104,22 @@ def _load_dataset(cfg: TextDataConfig) -> tuple[Any, str]:
     else:
         fmt = "text"
         kwargs["encoding"] = _encoding_of(path)
+    builder_log = logging.getLogger("datasets")  # its reader logs "Failed to read file ..." before raising
+    level = builder_log.level
+    builder_log.setLevel(logging.CRITICAL)
     try:
         return datasets.load_dataset(fmt, data_files=files, split="train", **kwargs), fmt
     except Exception as exc:  # datasets raises many types for a malformed file
+        root = exc  # the reader's own error (pandas: "Expected 3 fields in line 7, saw 4"), not the wrapper's
+        while root.__cause__ is not None:
+            root = root.__cause__  # type: ignore[assignment]
+        text = " ".join(str(root).split())
         raise TextDataError(
-            f"--data {path}: cannot be read as {fmt.upper()} ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else ''}); check the file's format"
+            f"--data {path}: cannot be read as {fmt.upper()} ({type(root).__name__}: {text[:300]}); "
+            "check the file's format"
         ) from None
+    finally:
+        builder_log.setLevel(level)
 
 
 def _show(columns: Sequence[str], width: int = 40) -> str:
