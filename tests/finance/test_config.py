@@ -95,3 +95,12 @@ def test_ticker_symbols_are_checked() -> None:
     for bad in ("../etc/passwd", "A B", "x/y"):  # never a symbol, and never a path into the cache folder
         with pytest.raises(ConfigError, match="is not a ticker symbol"):
             DataConfig(tickers=(bad,))
+
+
+def test_a_too_long_ticker_says_so_in_a_short_line() -> None:
+    """Only letters yet refused: the message names the length limit and keeps the line short (before: all
+    5000 characters echoed, then "use letters, digits and . - ^ = only", which they were)."""
+    with pytest.raises(ConfigError) as err:
+        DataConfig(tickers=("X" * 5000,))
+    text = str(err.value)
+    assert "5000 characters" in text and "1 to 20" in text and len(text) < 200

@@ -122,11 +122,12 @@ class DataConfig:
         object.__setattr__(self, "tickers", tickers)
         if not self.tickers:
             raise FinanceConfigError("no ticker given; pass at least one symbol such as AAPL")
-        bad = [t for t in self.tickers if not _SYMBOL.fullmatch(str(t).strip())]
+        bad = [str(t) for t in self.tickers if not _SYMBOL.fullmatch(str(t).strip())]
         if bad:
+            shown = bad[0] if len(bad[0]) <= 40 else f"{bad[0][:37]}..."  # a pasted paragraph stays one line
             raise FinanceConfigError(
-                f"{bad[0]!r} is not a ticker symbol; use letters, digits and . - ^ = only, "
-                "e.g. AAPL, BRK-B, ^GSPC"
+                f"{shown!r} ({len(bad[0])} characters) is not a ticker symbol; use 1 to 20 letters, digits "
+                "and . - ^ = _ only, e.g. AAPL, BRK-B, ^GSPC"
             )
         if self.source == "csv" and not self.csv_path:
             raise FinanceConfigError("source 'csv' needs a file; pass --csv PATH")
