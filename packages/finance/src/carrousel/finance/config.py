@@ -124,9 +124,10 @@ class DataConfig:
             raise FinanceConfigError("no ticker given; pass at least one symbol such as AAPL")
         bad = [str(t) for t in self.tickers if not _SYMBOL.fullmatch(str(t).strip())]
         if bad:
-            shown = bad[0] if len(bad[0]) <= 40 else f"{bad[0][:37]}..."  # a pasted paragraph stays one line
+            shown = repr(bad[0] if len(bad[0]) <= 40 else f"{bad[0][:37]}...")  # a pasted paragraph: short
+            shown += f" ({len(bad[0])} characters)" if len(bad[0]) > 20 else ""
             raise FinanceConfigError(
-                f"{shown!r} ({len(bad[0])} characters) is not a ticker symbol; use 1 to 20 letters, digits "
+                f"{shown} is not a ticker symbol; use 1 to 20 letters, digits "
                 "and . - ^ = _ only, e.g. AAPL, BRK-B, ^GSPC"
             )
         if self.source == "csv" and not self.csv_path:
