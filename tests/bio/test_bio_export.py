@@ -116,8 +116,8 @@ def test_int8_export_auroc_within_tolerance(tmp_path: Path, trained: tuple[Path,
     assert set(doc["latency_ms"]["64"]) == {"eager", "deployed"} and half["skipped"] is None
     assert set(half["latency_ms"]) == {"1", "64"} and all(v > 0 for v in half["latency_ms"].values())
     assert half["vs_eager"]["64"] == pytest.approx(
-        doc["latency_ms"]["64"]["eager"] / half["latency_ms"]["64"], rel=0.02
-    )
+        doc["latency_ms"]["64"]["eager"] / half["latency_ms"]["64"], rel=0.02, abs=0.006
+    )  # vs_eager is rounded to 2 places: 0.0962 shows as 0.1 when bf16 is ten times slower (a loaded box)
     assert abs(half["metric"] - report.before) <= 0.01, (half["metric"], report.before)
     assert half["metric_change_pct"] == pytest.approx(100 * (half["metric"] / report.before - 1), abs=1e-2)
     # int8 = the convolution (and its ReLU / max-pool) statically int8, calibrated on the model's own

@@ -23,7 +23,7 @@ CASES = [
     (["nlp", "translate", "evaluate", "--model", "m", "--pairs", "p.tsv", "--lexical-bias", "inf"], "'--lexical-bias': inf"),
     (["nlp", "translate", "train", "--pairs", "p.tsv", "-o", "o", "--lr", "inf"], "'--lr': inf"),
     (["finance", "predict", "--data", "d.csv", "--model-dir", "m", "-H", str(2**70)], "'--horizon'"),
-    (["finance", "train-global", "--data", "d.csv", "--model-dir", "m", "--seed", str(-(2**64))], "'--seed'"),
+    (["finance", "train-global", "--data", "d.csv", "--model-dir", "m", "--seed", str(2**64)], "'--seed'"),
     (["bio", "scan", "g.fa", "--pvalue", "-inf"], "'--pvalue'"),
     (["speech", "transcribe", "a.wav", "--lm-weight", "nan"], "'--lm-weight'"),
 ]  # fmt: skip
