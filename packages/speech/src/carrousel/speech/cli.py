@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from carrousel.core import cli
+from carrousel.core.cli_values import OutputFolder
 from carrousel.core.config import from_dict, read_toml
 from carrousel.core.errors import ConfigError
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
@@ -128,7 +129,11 @@ def _decode(beam: int, nbest: int, lm: Path | None, model_lm: bool, lm_weight: f
 
 @cli.command(app, "synth-corpus")
 def synth_corpus(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Corpus folder to write (manifest.tsv + wav/).")],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Corpus folder to write (manifest.tsv + wav/)."),
+        OutputFolder(),
+    ],
     utterances: Annotated[int, typer.Option("--utterances", "-n", min=1, help="Utterances.")] = 2000,
     kind: Annotated[
         list[Kind] | None, typer.Option("--kind", help="Utterance kinds (repeatable; all).")
@@ -170,7 +175,9 @@ def synth_corpus(
 @cli.command(app)
 def train(
     data: Data,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write (a bundle).")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Model folder to write (a bundle)."), OutputFolder()
+    ],
     val_data: Annotated[
         list[str] | None, typer.Option("--val-data", help="Validation corpus (repeatable).")
     ] = None,
@@ -390,7 +397,9 @@ def evaluate(
 
 @cli.command(app, "export")
 def export(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder of the exported model to write.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder of the exported model to write."), OutputFolder()
+    ],
     model: Model = None,
     precision: cli.ExportPrecision = DeployPrecision.INT8,
     exporter: cli.ExportWith = Exporter.TORCHSCRIPT,
