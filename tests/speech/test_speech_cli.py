@@ -205,6 +205,15 @@ def test_stream_needs_a_unidirectional_model(capsys, monkeypatch, write_wav, ton
     assert code == 1 and "unidirectional" in err and len(err.strip().splitlines()) == 1
 
 
+def test_stream_of_an_mfc_file_points_to_transcribe(capsys, monkeypatch, tmp_path) -> None:
+    # before: "x.mfc is not readable audio (Format not recognised.); give a WAV..." (transcribe reads .mfc)
+    mfc = tmp_path / "x.mfc"
+    mfc.write_bytes(np.array([26], ">i4").tobytes() + np.zeros(26, ">f4").tobytes())
+    code, out, err = speech(capsys, monkeypatch, "stream", str(mfc))
+    assert code == 1 and out == "" and len(err.strip().splitlines()) == 1
+    assert "takes audio only" in err and "speech transcribe" in err and "not readable audio" not in err
+
+
 def test_train_with_toml_config_writes_a_bundle(capsys, monkeypatch, tmp_path, write_wav, tone) -> None:
     rows = ["path\ttranscript"]
     for i in range(8):
