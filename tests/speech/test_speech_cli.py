@@ -265,3 +265,22 @@ def test_stream_with_the_shipped_streaming_model(capsys, monkeypatch, write_wav,
     assert code == 0
     doc = json.loads(out)
     assert doc["final"]["final"] and doc["final"]["time"] == pytest.approx(1.5)
+
+
+def test_json_confidence_is_rounded_like_the_words() -> None:
+    # before: the mean of the 4-place word confidences leaked float noise ("confidence": 0.6588299999999999)
+    from carrousel.core.cli_values import to_jsonable
+    from carrousel.speech.cli import _transcript_json
+    from carrousel.speech.decoding import Word
+    from carrousel.speech.transcripts import Transcript
+
+    words = tuple(Word(w, 0.0, 0.1, c) for w, c in zip("abc", (0.6588, 0.6589, 0.6588), strict=True))
+    doc = json.loads(
+        json.dumps(to_jsonable(_transcript_json(Transcript("x.wav", "a b c", words, 1.0), True)))
+    )
+    assert doc["confidence"] == 0.6588
+    assert doc["confidence"] == round(doc["confidence"], 4) and [w["confidence"] for w in doc["words"]] == [
+        0.6588,
+        0.6589,
+        0.6588,
+    ]
