@@ -200,6 +200,18 @@ def test_evaluate_json_is_strict(capsys, monkeypatch, tmp_path, write_wav, tone,
     assert doc["totals"]["cer"] >= 0.0 and doc["totals"]["words"] == 2
 
 
+def test_evaluate_summary_counts_in_the_right_number(
+    capsys, monkeypatch, tmp_path, write_wav, tone, model
+) -> None:
+    # before: "1 utterances, 1 words"
+    write_wav("a.wav", tone(1.0))
+    (tmp_path / "m.tsv").write_text("path\ttranscript\na.wav\tgo\n", encoding="utf-8")
+    code, out, _ = speech(
+        capsys, monkeypatch, "evaluate", "--model", model, "--data", str(tmp_path / "m.tsv")
+    )
+    assert code == 0 and out.startswith("1 utterance, 1 word (greedy): WER "), out
+
+
 def test_stream_needs_a_unidirectional_model(capsys, monkeypatch, write_wav, tone, model) -> None:
     code, _, err = speech(capsys, monkeypatch, "stream", "--model", model, str(write_wav("a.wav", tone(1.0))))
     assert code == 1 and "unidirectional" in err and len(err.strip().splitlines()) == 1

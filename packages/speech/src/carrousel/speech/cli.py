@@ -24,7 +24,7 @@ from carrousel.core.cli_values import OutputFolder
 from carrousel.core.config import from_dict, read_toml
 from carrousel.core.errors import ConfigError
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
-from carrousel.core.text import name_some
+from carrousel.core.text import counted, name_some
 from carrousel.speech import __version__
 from carrousel.speech.config import (
     DecodeConfig,
@@ -167,7 +167,8 @@ def synth_corpus(
         cli.emit_json(result)
     else:
         cli.echo(
-            f"{result.utterances} utterances, {result.seconds / 60:.1f} min of audio, {result.voices} voices "
+            f"{counted(result.utterances, 'utterance')}, {result.seconds / 60:.1f} min of audio, "
+            f"{counted(result.voices, 'voice')} "
             f"({', '.join(result.engines)}) -> {result.manifest}"
         )
 
@@ -384,7 +385,8 @@ def evaluate(
         return
     tot = result.totals
     cli.echo(
-        f"{result.utterances} utterances, {tot.words} words ({result.decoding}): WER {tot.wer:.3f}  "
+        f"{counted(result.utterances, 'utterance')}, {counted(tot.words, 'word')} ({result.decoding}): "
+        f"WER {tot.wer:.3f}  "
         f"CER {tot.cer:.3f}  sentence errors {tot.sentence_error_rate:.3f}  "
         f"(S {tot.substitutions} D {tot.deletions} I {tot.insertions}; RTF {result.real_time_factor:.3f})"
     )
