@@ -243,7 +243,7 @@ def test_nan_weights_are_refused(saved: Path) -> None:
 
 
 def test_wrong_kind(saved: Path) -> None:
-    with pytest.raises(BundleError, match=r"holds a test\.regressor model, not a bio\.danq one"):
+    with pytest.raises(BundleError, match=r"holds a model of kind test\.regressor, not bio\.danq;"):
         load_bundle(saved, kind="bio.danq")
     assert load_bundle(saved, kind=("bio.danq", "test.regressor")).kind == "test.regressor"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from carrousel.core.errors import ConfigError
-from carrousel.core.text import name_some
+from carrousel.core.text import counted, name_some
 
 
 @pytest.mark.parametrize(
@@ -35,3 +35,8 @@ def test_refuses_a_limit_that_names_nothing_and_arguments_of_the_wrong_kind() ->
         name_some(["a"], 3.0)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=r"name_some: quote='no' is a str, not a bool"):
         name_some(["a"], quote="no")  # type: ignore[arg-type]
+
+
+def test_counted_puts_the_noun_in_the_right_number() -> None:
+    assert [counted(n, "word") for n in (0, 1, 2)] == ["0 words", "1 word", "2 words"]
+    assert counted(3, "index", "indices") == "3 indices" and counted(1, "index", "indices") == "1 index"

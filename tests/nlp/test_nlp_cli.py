@@ -64,7 +64,10 @@ def test_data_errors_exit_1_with_one_line(
         ),
         (["sentiment", "predict", "--model", str(tmp_path / "none"), "hi"], "not found"),
         (["sentiment", "predict", "--model", str(sentiment_model), " "], "empty or only whitespace"),
-        (["generate", "run", "--model", str(sentiment_model)], "not a nlp.lm one"),
+        (
+            ["generate", "run", "--model", str(sentiment_model)],
+            "holds a model of kind nlp.sentiment, not nlp.lm;",
+        ),
     ]
     if not torch.cuda.is_available():  # fp16 is for GPUs: on the CPU a one-line error, not a silent bf16
         cases.append((["sentiment", "predict", "--precision", "fp16", "hi"], "use --precision bf16"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -173,3 +174,20 @@ def test_hf_datasets_folders_and_class_label_names(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     with pytest.raises(TextDataError, match="--data no_such_set_xyz:cfg: cannot load it"):
         load_texts(TextDataConfig("no_such_set_xyz:cfg"))
+
+
+def test_blank_lines_at_the_end_of_a_file_are_dropped(tmp_path: Path) -> None:
+    # before: "text 3 is empty" for an editor's trailing blank line (or a CRLF file's)
+    lines = tmp_path / "lines.txt"
+    lines.write_bytes(b"fine\r\nmore\r\n\r\n  \r\n")
+    assert read_lines(lines) == ["fine", "more"]
+    lines.write_text("fine\n\nmore\n\n")  # a blank line before a text still shifts the numbering: refused
+    with pytest.raises(EmptyTextError, match="text 2"):
+        read_lines(lines)
+
+
+def test_sentiment_predict_file_with_a_trailing_blank_line(invoke: Any, tmp_path: Path) -> None:
+    (tmp_path / "f.txt").write_text("a good film\na dull film\n\n")
+    outcome = invoke("nlp", "sentiment", "predict", "--file", tmp_path / "f.txt", "--json")
+    assert outcome.code == 0, outcome.stderr
+    assert [r["text"] for r in json.loads(outcome.stdout)] == ["a good film", "a dull film"]

@@ -131,5 +131,5 @@ def test_training_refuses_one_class_and_wrong_kind_of_model(
     data = write_rows(tmp_path / "one.csv", [("good", "pos"), ("great", "pos")])
     with pytest.raises(TextDataError, match="need two classes"):
         train_sentiment(SentimentTrainConfig(TextDataConfig(str(data))), tmp_path / "m")
-    with pytest.raises(BundleError, match=r"holds a nlp\.lm model, not a nlp\.sentiment one"):
+    with pytest.raises(BundleError, match=r"holds a model of kind nlp\.lm, not nlp\.sentiment;"):
         SentimentModel.from_pretrained(lm_model)

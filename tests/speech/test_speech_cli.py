@@ -200,9 +200,30 @@ def test_evaluate_json_is_strict(capsys, monkeypatch, tmp_path, write_wav, tone,
     assert doc["totals"]["cer"] >= 0.0 and doc["totals"]["words"] == 2
 
 
+def test_evaluate_summary_counts_in_the_right_number(
+    capsys, monkeypatch, tmp_path, write_wav, tone, model
+) -> None:
+    # before: "1 utterances, 1 words"
+    write_wav("a.wav", tone(1.0))
+    (tmp_path / "m.tsv").write_text("path\ttranscript\na.wav\tgo\n", encoding="utf-8")
+    code, out, _ = speech(
+        capsys, monkeypatch, "evaluate", "--model", model, "--data", str(tmp_path / "m.tsv")
+    )
+    assert code == 0 and out.startswith("1 utterance, 1 word (greedy): WER "), out
+
+
 def test_stream_needs_a_unidirectional_model(capsys, monkeypatch, write_wav, tone, model) -> None:
     code, _, err = speech(capsys, monkeypatch, "stream", "--model", model, str(write_wav("a.wav", tone(1.0))))
     assert code == 1 and "unidirectional" in err and len(err.strip().splitlines()) == 1
+
+
+def test_stream_of_an_mfc_file_points_to_transcribe(capsys, monkeypatch, tmp_path) -> None:
+    # before: "x.mfc is not readable audio (Format not recognised.); give a WAV..." (transcribe reads .mfc)
+    mfc = tmp_path / "x.mfc"
+    mfc.write_bytes(np.array([26], ">i4").tobytes() + np.zeros(26, ">f4").tobytes())
+    code, out, err = speech(capsys, monkeypatch, "stream", str(mfc))
+    assert code == 1 and out == "" and len(err.strip().splitlines()) == 1
+    assert "takes audio only" in err and "speech transcribe" in err and "not readable audio" not in err
 
 
 def test_train_with_toml_config_writes_a_bundle(capsys, monkeypatch, tmp_path, write_wav, tone) -> None:
@@ -256,3 +277,22 @@ def test_stream_with_the_shipped_streaming_model(capsys, monkeypatch, write_wav,
     assert code == 0
     doc = json.loads(out)
     assert doc["final"]["final"] and doc["final"]["time"] == pytest.approx(1.5)
+
+
+def test_json_confidence_is_rounded_like_the_words() -> None:
+    # before: the mean of the 4-place word confidences leaked float noise ("confidence": 0.6588299999999999)
+    from carrousel.core.cli_values import to_jsonable
+    from carrousel.speech.cli import _transcript_json
+    from carrousel.speech.decoding import Word
+    from carrousel.speech.transcripts import Transcript
+
+    words = tuple(Word(w, 0.0, 0.1, c) for w, c in zip("abc", (0.6588, 0.6589, 0.6588), strict=True))
+    doc = json.loads(
+        json.dumps(to_jsonable(_transcript_json(Transcript("x.wav", "a b c", words, 1.0), True)))
+    )
+    assert doc["confidence"] == 0.6588
+    assert doc["confidence"] == round(doc["confidence"], 4) and [w["confidence"] for w in doc["words"]] == [
+        0.6588,
+        0.6589,
+        0.6588,
+    ]

@@ -72,7 +72,7 @@ def test_bundle_roundtrip(tmp_path) -> None:
     for a, b in zip(rec.log_probs(feats), back.log_probs(feats), strict=True):
         assert np.allclose(a, b, atol=1e-6)
     assert back.alphabet == ENGLISH and back.features == FeatureConfig()
-    with pytest.raises(BundleError, match=r"holds a speech\.ctc model, not a bio\.danq one"):
+    with pytest.raises(BundleError, match=r"holds a model of kind speech\.ctc, not bio\.danq;"):
         load_bundle(tmp_path / "m", kind="bio.danq")
     (tmp_path / "m/model.safetensors").write_bytes(b"broken")
     with pytest.raises(BundleError, match="truncated or changed"):

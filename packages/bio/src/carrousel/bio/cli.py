@@ -54,6 +54,7 @@ from carrousel.bio.config import (
 )
 from carrousel.core import cli
 from carrousel.core.atomic import is_stdout
+from carrousel.core.cli_values import OutputFolder
 from carrousel.core.config import overlay, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 
@@ -293,7 +294,7 @@ _TRAIN_FLAGS = (
 @cli.command(app)
 def train(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write."), OutputFolder()],
     motif: MotifSpecs = None,
     positives: Annotated[
         Path | None, typer.Option("--positives", help="FASTA of positive sequences.")
@@ -454,7 +455,9 @@ _EXPORT_FLAGS = {
 @cli.command(app, name="export")
 def export_(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder of the exported model to write.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder of the exported model to write."), OutputFolder()
+    ],
     model: ModelDir = None,
     precision: cli.ExportPrecision = DeployPrecision.INT8,
     exporter: cli.ExportWith = Exporter.TORCHSCRIPT,
@@ -640,9 +643,9 @@ def discover(
     model: Annotated[
         Path | None, typer.Option("--model", help="Model folder to extract motifs from.")
     ] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (written as a whole).")] = Path(
-        "discover_out"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output folder (written as a whole)."), OutputFolder()
+    ] = Path("discover_out"),
     collection: Annotated[
         str, typer.Option("--jaspar", help="JASPAR set (or motif specs) to match against.")
     ] = "jaspar:CORE/vertebrates",

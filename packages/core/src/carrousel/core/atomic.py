@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from carrousel.core.args import check_args
-from carrousel.core.errors import CarrouselError, OutputError
+from carrousel.core.errors import CarrouselError, ConfigError, OutputError
 
 __all__ = [
     "atomic_dir",
@@ -33,6 +33,7 @@ __all__ = [
     "discarding_writes",
     "is_special",
     "is_stdout",
+    "refuse_stream_dir",
     "umask_mode",
     "writes_discarded",
     "writes_in_place",
@@ -292,6 +293,20 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         raise
 
 
+def refuse_stream_dir(path: str | Path, flag: str | None = None) -> None:
+    """Fails when ``path``, the name of an output folder, is ``-``: standard output cannot hold a folder,
+    and taking it literally would create a folder named ``-`` in the working directory.
+
+    Raises:
+        ConfigError: naming the option and what to give instead.
+    """
+    if str(path) == "-":
+        raise ConfigError(
+            f"{flag or 'the output'} writes a folder, so '-' (standard output) cannot be used; "
+            "give a folder path instead (for example ./out)"
+        )
+
+
 @contextlib.contextmanager
 def atomic_dir(path: str | Path) -> Iterator[Path]:
     """Yields an empty temporary folder next to ``path``; on success it replaces ``path`` as a whole.
@@ -301,8 +316,10 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     is complete. The folder gets the umask's mode.
 
     Raises:
+        ConfigError: when ``path`` is ``-`` (see :func:`refuse_stream_dir`).
         OutputError: when ``path`` is a file, or its parent cannot be created or written.
     """
+    refuse_stream_dir(path)
     target = Path(path)
     if _DISCARD["on"]:
         with _scratch(folder=True) as tmp:

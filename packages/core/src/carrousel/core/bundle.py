@@ -257,7 +257,7 @@ def read_manifest(folder: str | Path, kind: str | Iterable[str] | None = None) -
         wanted = (kind,) if isinstance(kind, str) else tuple(kind)
         if doc["kind"] not in wanted:
             raise BundleError(
-                f"{root} holds a {doc['kind']} model, not a {' or '.join(wanted)} one; point to the right model"
+                f"{root} holds a model of kind {doc['kind']}, not {' or '.join(wanted)}; point to the right model"
             )
     return doc
 

@@ -47,7 +47,7 @@ from carrousel.core.cli_start import (
     say_interrupted,
     settle,
 )
-from carrousel.core.cli_values import Above, Below, FloatRange, number_problem, to_jsonable
+from carrousel.core.cli_values import Above, Below, FloatRange, option_problem, to_jsonable
 from carrousel.core.errors import CarrouselError
 from carrousel.core.export.choices import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.optional import missing_extra
@@ -189,9 +189,9 @@ def command(app: typer.Typer, name: str | None = None) -> Callable[[F], F]:
         @functools.wraps(func)
         def wrapper(*args: Any, verbose: bool = False, quiet: bool = False, **kwargs: Any) -> Any:
             _setup(verbose, quiet)
-            for key, value in kwargs.items():  # NaN, inf, 2**70: a usage error before any work
+            for key, value in kwargs.items():  # NaN, inf, 2**70, '-' as a folder: usage errors
                 for v in value if isinstance(value, list | tuple) else (value,):
-                    if (problem := number_problem(v)) is not None:
+                    if (problem := option_problem(v, wrapper.__annotations__[key])) is not None:
                         raise typer.BadParameter(problem, param_hint=f"'{flags[key]}'")
             with _boundary(), rank_zero_outputs():  # under torchrun, rank zero alone prints and writes
                 return func(*args, **kwargs)

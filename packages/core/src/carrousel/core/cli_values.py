@@ -21,7 +21,16 @@ import numpy as np
 
 from carrousel.core.errors import ConfigError
 
-__all__ = ["Above", "Below", "FloatRange", "JsonListWriter", "number_problem", "to_jsonable"]
+__all__ = [
+    "Above",
+    "Below",
+    "FloatRange",
+    "JsonListWriter",
+    "OutputFolder",
+    "number_problem",
+    "option_problem",
+    "to_jsonable",
+]
 
 _INT64 = 1 << 63
 
@@ -48,6 +57,25 @@ class Below:
     takes ``[0, 1)`` (an option's ``max=`` is inclusive)."""
 
     bound: float  # the value must be smaller than this
+
+
+@dataclass(frozen=True)
+class OutputFolder:
+    """Marks a path option as naming a folder the command writes: ``Annotated[Path, Option(), OutputFolder()]``.
+    ``-`` (standard output for a file option) is then a usage error before any work, instead of a folder
+    named ``-`` in the working directory."""
+
+
+def option_problem(value: Any, annotation: Any) -> str | None:
+    """What is wrong with an option's value: a number's problem (:func:`number_problem`), or ``-`` given to
+    an option marked :class:`OutputFolder`; else None."""
+    if str(value) == "-" and any(
+        isinstance(m, OutputFolder) for m in getattr(annotation, "__metadata__", ())
+    ):
+        return (
+            "this option writes a folder, so '-' (standard output) cannot be used; give a folder path instead"
+        )
+    return number_problem(value)
 
 
 @dataclass(frozen=True)

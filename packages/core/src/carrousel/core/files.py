@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from carrousel.core.args import check_args
-from carrousel.core.atomic import writes_in_place
+from carrousel.core.atomic import refuse_stream_dir, writes_in_place
 from carrousel.core.errors import ConfigError, DataError
 
 __all__ = [
@@ -265,11 +265,12 @@ def check_output_dir(path: str | Path, flag: str | None = None, marker: str | No
             folder with files but without it is refused, as its content would be replaced.
 
     Raises:
-        ConfigError: ``path`` is a file, a folder of other files (with ``marker``), or its nearest existing
-            ancestor is not a writable folder.
+        ConfigError: ``path`` is ``-`` (standard output, which cannot hold a folder), a file, a folder of
+            other files (with ``marker``), or its nearest existing ancestor is not a writable folder.
     """
     p = Path(path)
     where = _label(p, flag)
+    refuse_stream_dir(path, flag)
     if p.exists() and not p.is_dir():
         raise ConfigError(f"{where} is a file, not a folder; give a folder path")
     if marker and p.is_dir() and not (p / marker).is_file() and any(p.iterdir()):

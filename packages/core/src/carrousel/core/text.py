@@ -1,4 +1,5 @@
-"""Words for messages: a list named in a line of an error or a warning (:func:`name_some`).
+"""Words for messages: a list named in a line of an error or a warning (:func:`name_some`), a count with
+its noun in the right number (:func:`counted`).
 
 A message that lists what went wrong names the first few and counts the rest, so that a long list keeps the
 line short and a short one does not hide that there were more (``labels 'a', 'b', 'c', 'd', 'e' and 4
@@ -12,7 +13,7 @@ from collections.abc import Iterable
 from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError
 
-__all__ = ["name_some"]
+__all__ = ["counted", "name_some"]
 
 
 @check_args
@@ -39,3 +40,9 @@ def name_some(items: Iterable[object], limit: int = 5, quote: bool = False) -> s
     rest = len(shown) - limit
     text = ", ".join(repr(x) if quote else str(x) for x in shown[:limit])
     return f"{text} and {rest} more" if rest > 0 else text
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and ``noun`` in the right number: ``counted(1, "word")`` is ``"1 word"``, ``counted(2, "word")``
+    ``"2 words"`` (``plural`` for nouns that do not just take an ``s``)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"

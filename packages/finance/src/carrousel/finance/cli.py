@@ -39,6 +39,7 @@ from carrousel.core.cli import (
     run,
     stdout,
 )
+from carrousel.core.cli_values import OutputFolder
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.finance import __version__
 from carrousel.finance.cli_global import PrecisionOpt, register, stdout_only
@@ -96,10 +97,12 @@ Out = Annotated[
     typer.Option(
         "--out", "-o", help="Run folder: run.json, forecasts.csv, fan charts, model/ (written as a whole)."
     ),
+    OutputFolder(),
 ]
 BacktestOut = Annotated[
     Path | None,
     typer.Option("--out", "-o", help="Run folder: run.json and forecasts.csv (see evaluate)."),
+    OutputFolder(),
 ]
 
 
@@ -120,6 +123,7 @@ TableFormatOpt = Annotated[
 ModelDir = Annotated[
     Path | None,
     typer.Option("--model-dir", help="Model folder: reused without retraining if it holds one, else saved."),
+    OutputFolder(),
 ]
 TestDays = Annotated[
     int | None,
@@ -474,7 +478,9 @@ def export_(
     model_dir: Annotated[
         Path, typer.Option("--model-dir", help="Forecaster folder (or run folder) to export.")
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder of the exported forecaster to write.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder of the exported forecaster to write."), OutputFolder()
+    ],
     precision: ExportPrecision = DeployPrecision.INT8,
     exporter: ExportWith = Exporter.TORCHSCRIPT,
     source: Annotated[

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from carrousel.core.atomic import atomic_path, is_stdout, writes_in_place
 from carrousel.core.cli import RunPrecision, command, echo, emit_json, is_quiet, stderr, stdout
+from carrousel.core.cli_values import OutputFolder
 from carrousel.core.export.choices import InferencePrecision
 from carrousel.core.files import check_output_file
 from carrousel.finance.config import Arch, BacktestConfig, Device, FinanceConfig, Sampling, load_config
@@ -34,7 +35,9 @@ Data = Annotated[
         "--data", help="Long table (CSV or .parquet): unique_id, ds, y [+ open, high, low, volume]."
     ),
 ]
-ModelDirReq = Annotated[Path, typer.Option("--model-dir", help="Model folder (written as a whole).")]
+ModelDirReq = Annotated[
+    Path, typer.Option("--model-dir", help="Model folder (written as a whole)."), OutputFolder()
+]
 # core's --precision option (same flag and help), None when not given so that a --config file's
 # [train] precision holds (predict: fp32)
 PrecisionOpt = Annotated[InferencePrecision | None, *RunPrecision.__metadata__]

@@ -202,13 +202,17 @@ def check_texts(texts: Iterable[str], where: str) -> list[str]:
 
 
 def read_lines(path: str | Path) -> list[str]:
-    """Texts of a file, one per line (UTF-8, or gzip; ``-`` or a pipe: read as it comes); blank lines are refused.
+    """Texts of a file, one per line (UTF-8, or gzip; ``-`` or a pipe: read as it comes); blank lines at the
+    end (an editor's, or a CRLF file's) are dropped, blank lines before a text are refused (dropping them
+    would shift the line numbering of the outputs).
 
     Raises:
         TextDataError: the file is missing, empty or not text; EmptyTextError for a blank line.
     """
     text = read_text(path, "--file", "text", streams=True)
     lines = text.splitlines()
+    while lines and not lines[-1].strip():
+        lines.pop()
     check_texts(lines, f"--file {path}")
     return lines
 

@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from carrousel.core import cli
+from carrousel.core.cli_values import OutputFolder
 from carrousel.core.config import from_dict, read_toml
 from carrousel.core.errors import ConfigError
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
-from carrousel.core.text import name_some
+from carrousel.core.text import counted, name_some
 from carrousel.speech import __version__
 from carrousel.speech.config import (
     DecodeConfig,
@@ -128,7 +129,11 @@ def _decode(beam: int, nbest: int, lm: Path | None, model_lm: bool, lm_weight: f
 
 @cli.command(app, "synth-corpus")
 def synth_corpus(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Corpus folder to write (manifest.tsv + wav/).")],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Corpus folder to write (manifest.tsv + wav/)."),
+        OutputFolder(),
+    ],
     utterances: Annotated[int, typer.Option("--utterances", "-n", min=1, help="Utterances.")] = 2000,
     kind: Annotated[
         list[Kind] | None, typer.Option("--kind", help="Utterance kinds (repeatable; all).")
@@ -162,7 +167,8 @@ def synth_corpus(
         cli.emit_json(result)
     else:
         cli.echo(
-            f"{result.utterances} utterances, {result.seconds / 60:.1f} min of audio, {result.voices} voices "
+            f"{counted(result.utterances, 'utterance')}, {result.seconds / 60:.1f} min of audio, "
+            f"{counted(result.voices, 'voice')} "
             f"({', '.join(result.engines)}) -> {result.manifest}"
         )
 
@@ -170,7 +176,9 @@ def synth_corpus(
 @cli.command(app)
 def train(
     data: Data,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write (a bundle).")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Model folder to write (a bundle)."), OutputFolder()
+    ],
     val_data: Annotated[
         list[str] | None, typer.Option("--val-data", help="Validation corpus (repeatable).")
     ] = None,
@@ -377,7 +385,8 @@ def evaluate(
         return
     tot = result.totals
     cli.echo(
-        f"{result.utterances} utterances, {tot.words} words ({result.decoding}): WER {tot.wer:.3f}  "
+        f"{counted(result.utterances, 'utterance')}, {counted(tot.words, 'word')} ({result.decoding}): "
+        f"WER {tot.wer:.3f}  "
         f"CER {tot.cer:.3f}  sentence errors {tot.sentence_error_rate:.3f}  "
         f"(S {tot.substitutions} D {tot.deletions} I {tot.insertions}; RTF {result.real_time_factor:.3f})"
     )
@@ -390,7 +399,9 @@ def evaluate(
 
 @cli.command(app, "export")
 def export(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder of the exported model to write.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder of the exported model to write."), OutputFolder()
+    ],
     model: Model = None,
     precision: cli.ExportPrecision = DeployPrecision.INT8,
     exporter: cli.ExportWith = Exporter.TORCHSCRIPT,

@@ -39,7 +39,7 @@ from carrousel.speech.data import (
     with_durations,
 )
 from carrousel.speech.decoding import unusable_hotwords
-from carrousel.speech.errors import CorpusError
+from carrousel.speech.errors import AudioError, CorpusError
 from carrousel.speech.features import FeatureExtractor
 from carrousel.speech.lm import WordLM, load_lm
 from carrousel.speech.metrics import ErrorCounts, UtteranceScore, error_rates, score_utterance
@@ -318,7 +318,16 @@ def evaluate(cfg: EvaluateConfig, progress: Progress | None = None) -> Evaluatio
 
 
 def stream(cfg: StreamConfig, path: str) -> Iterator[Partial]:
-    """``speech stream``: feeds a recording in ``cfg.chunk_ms`` chunks as if live; yields partial results."""
+    """``speech stream``: feeds a recording in ``cfg.chunk_ms`` chunks as if live; yields partial results.
+
+    Raises:
+        AudioError: ``path`` is a Sphinx ``.mfc`` feature file (``speech transcribe`` reads those), or not audio.
+    """
+    if path.lower().endswith(".mfc"):  # before loading the model; soundfile would say "Format not recognised"
+        raise AudioError(
+            f"{path} is a Sphinx .mfc feature file, but 'speech stream' takes audio only (WAV, FLAC, OGG); "
+            "decode .mfc feature files with 'speech transcribe'"
+        )
     recognizer = load_model(cfg.model or shipped_model_path("stream"), cfg.device)
     audio = read_audio(path, recognizer.features.sample_rate, cfg.max_seconds)
     step = max(1, round(cfg.chunk_ms / 1000 * recognizer.features.sample_rate))

@@ -29,9 +29,10 @@ class Transcript:
     def confidence(self) -> float:
         """Mean word confidence, in [0, 1]; for an empty transcription ``blank_confidence``, the mean
         CTC blank posterior of its frames: how sure the model is that nothing was said (near 1 for a
-        pause, low for sound it could not read; 0.0 for a file too short for one frame: no evidence)."""
+        pause, low for sound it could not read; 0.0 for a file too short for one frame: no evidence).
+        Rounded to 4 places, as the words' confidences are (their mean would show float noise)."""
         if self.words:
-            return float(np.mean([w.confidence for w in self.words]))
+            return round(float(np.mean([w.confidence for w in self.words])), 4)
         return self.blank_confidence
 
 

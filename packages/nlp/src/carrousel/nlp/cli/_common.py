@@ -11,6 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from carrousel.core.cli import Above, Below, echo, is_quiet
+from carrousel.core.cli_values import OutputFolder
 
 __all__ = [
     "CONTEXT",
@@ -19,6 +20,7 @@ __all__ = [
     "ConfigFile",
     "Device",
     "EmaDecay",
+    "ExportOut",
     "HeldOut",
     "JsonFlag",
     "Pooling",
@@ -34,6 +36,9 @@ __all__ = [
 
 # shares and chances in [0, 1) or (0, 1): a bad one is a usage error naming the flag and the range
 _BPE_HELP = "BPE-dropout of the training pairs: each merge skipped with this chance (0: off) [default: 0]."
+ExportOut = Annotated[
+    Path, typer.Option("--out", "-o", help="Folder of the exported model to write."), OutputFolder()
+]
 BpeDropout = Annotated[float | None, typer.Option(min=0.0, help=_BPE_HELP), Below(1.0)]
 ValidShare = Annotated[
     float | None, typer.Option(min=0.0, help="Validation share [default: 0.05]."), Below(1.0)

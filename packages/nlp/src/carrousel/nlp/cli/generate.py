@@ -17,12 +17,13 @@ from carrousel.core.cli import (
     print_deployment,
 )
 from carrousel.core.cli_config import merged, read_tables
-from carrousel.core.cli_values import Above
+from carrousel.core.cli_values import Above, OutputFolder
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.nlp.cli._common import (
     Cell,
     ConfigFile,
     Device,
+    ExportOut,
     JsonFlag,
     TokenizerKind,
     TrainDevice,
@@ -62,7 +63,7 @@ Model = Annotated[Path, typer.Option("--model", help="Model folder written by 'n
 @command(generate_app, "train")
 def train(
     text: Texts,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the model bundle.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the model bundle."), OutputFolder()],
     holdout: Holdout = None,
     tokenizer: Annotated[TokenizerKind | None, typer.Option(help="Token level [default: char].")] = None,
     vocab_size: Annotated[int | None, typer.Option(min=8, help="Vocabulary size cap [default: 512].")] = None,
@@ -224,7 +225,7 @@ def evaluate(
 @command(generate_app, "export")
 def export(
     model: Model,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder of the exported model to write.")],
+    out: ExportOut,
     text: Annotated[
         list[Path] | None,
         typer.Option(

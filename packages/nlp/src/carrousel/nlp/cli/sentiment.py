@@ -20,13 +20,14 @@ from carrousel.core.cli import (
     print_deployment,
 )
 from carrousel.core.cli_config import merged, pick, read_tables
-from carrousel.core.cli_values import JsonListWriter
+from carrousel.core.cli_values import JsonListWriter, OutputFolder
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.nlp.cli._common import (
     Cell,
     ConfigFile,
     Device,
     EmaDecay,
+    ExportOut,
     HeldOut,
     JsonFlag,
     Pooling,
@@ -86,7 +87,7 @@ Model = Annotated[
 
 @command(sentiment_app, "train")
 def train(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the model bundle.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the model bundle."), OutputFolder()],
     data: Data = None,
     text_col: TextCol = None,
     label_col: LabelCol = None,
@@ -300,7 +301,9 @@ def evaluate(
     split: Split = None,
     header: Header = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Folder for metrics.json and PNG charts.")
+        Path | None,
+        typer.Option("--out", "-o", help="Folder for metrics.json and PNG charts."),
+        OutputFolder(),
     ] = None,
     example: Annotated[int, typer.Option(min=1, help="Text (from 1) whose attention is drawn.")] = 1,
     batch_size: Annotated[int, typer.Option(min=1, help="Texts per forward pass.")] = 64,
@@ -328,7 +331,7 @@ def evaluate(
 
 @command(sentiment_app, "export")
 def export(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder of the exported model to write.")],
+    out: ExportOut,
     model: Model = None,
     precision: ExportPrecision = DeployPrecision.INT8,
     exporter: ExportWith = Exporter.TORCHSCRIPT,

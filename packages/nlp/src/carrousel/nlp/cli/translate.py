@@ -18,7 +18,7 @@ from carrousel.core.cli import (
     print_deployment,
 )
 from carrousel.core.cli_config import merged, pick, read_tables
-from carrousel.core.cli_values import JsonListWriter
+from carrousel.core.cli_values import JsonListWriter, OutputFolder
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.nlp.cli import _common as shares
 from carrousel.nlp.cli._common import ConfigFile, Device, JsonFlag, group
@@ -96,7 +96,7 @@ Model = Annotated[Path, typer.Option("--model", help="Model folder written by 'n
 @command(translate_app, "train")
 def train(
     pairs: Pairs,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the model bundle.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the model bundle."), OutputFolder()],
     src: Annotated[str | None, typer.Option("--src", help="Source language code [default: en].")] = None,
     tgt: Annotated[str | None, typer.Option("--tgt", help="Target language code [default: de].")] = None,
     valid: shares.ValidShare = None,
@@ -380,7 +380,7 @@ def evaluate(
 @command(translate_app, "export")
 def export(
     model: Model,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder of the exported model to write.")],
+    out: shares.ExportOut,
     precision: ExportPrecision = DeployPrecision.INT8,
     exporter: ExportWith = Exporter.TORCHSCRIPT,
     limit: Annotated[

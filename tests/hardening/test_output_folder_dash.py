@@ -1,0 +1,99 @@
+"""An option that names an output FOLDER refuses ``-`` before any work, in every CLI.
+
+``-`` means standard output for file options (``bio scan -o -``); a folder cannot go there. Before, ``nlp
+sentiment evaluate -o -`` scored the data and ``speech synth-corpus -o -`` synthesised the corpus, then
+both wrote a folder literally named ``-`` in the working directory, without a word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from carrousel.core.atomic import atomic_dir
+from carrousel.core.cli_values import OutputFolder
+from carrousel.core.errors import ConfigError
+from carrousel.core.files import check_output_dir
+from tests.cli_harness import Outcome, assert_clean_failure
+from tests.hardening.test_train_out_folder import _generate, _sentiment
+
+
+def _eval_data(d: Path) -> Path:
+    (d / "e.csv").write_text("text,label\ngood film,positive\nbad film,negative\n")
+    return d / "e.csv"
+
+
+CASES: dict[str, Callable[[Path], list[str | Path]]] = {
+    "nlp-sentiment-evaluate": lambda d: ["nlp", "sentiment", "evaluate", "--data", _eval_data(d)],
+    "nlp-sentiment-export": lambda d: ["nlp", "sentiment", "export"],
+    "nlp-sentiment-train": _sentiment,
+    "nlp-generate-train": _generate,
+    "speech-synth-corpus": lambda d: ["speech", "synth-corpus", "-n", "2"],
+    "speech-export": lambda d: ["speech", "export"],
+    "bio-export": lambda d: ["bio", "export"],
+    "finance-export": lambda d: ["finance", "export", "--model-dir", d],
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_dash_as_an_output_folder_is_refused_before_any_work(
+    invoke: Callable[..., Outcome], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    work: list[Any] = []
+    import carrousel.speech.synth as synth
+    from carrousel.core.train import Trainer
+    from carrousel.nlp.pipeline.sentiment import SentimentModel
+
+    monkeypatch.setattr(Trainer, "fit", lambda *a, **k: work.append("fit"))
+    monkeypatch.setattr(synth, "synthesize", lambda *a, **k: work.append("synthesize"))
+    monkeypatch.setattr(SentimentModel, "predict_proba", lambda *a, **k: work.append("predict"))
+    prog, *args = CASES[case](tmp_path)
+    monkeypatch.chdir(tmp_path)
+    outcome = invoke(prog, *args, "--out", "-")
+    assert_clean_failure(outcome, 2, "'--out': this option writes a folder")
+    assert "give a folder path instead" in outcome.stderr
+    assert not (tmp_path / "-").exists(), "a folder named '-' was created"
+    assert work == [], f"work was done before the refusal: {work}"
+
+
+def test_core_folder_writers_refuse_dash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match="--model-dir writes a folder"):
+        check_output_dir("-", "--model-dir")
+    with pytest.raises(ConfigError, match="writes a folder"), atomic_dir("-"):
+        pass
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_output_folder_option_is_marked() -> None:
+    """Each ``--out`` / ``--model-dir`` whose help names a folder carries the marker (so ``-`` is refused);
+    file outputs (``- for stdout``) do not."""
+    from tests.test_cli_conventions import COMMANDS, _params
+
+    marked, unmarked = [], []
+    for prog, *path in COMMANDS:
+        for p in _params(prog, tuple(path)):
+            name, help_ = getattr(p, "name", ""), getattr(p, "help", None) or ""
+            if name not in ("out", "model_dir"):
+                continue
+            callback = _callback(prog, tuple(path))
+            meta = getattr(callback.__annotations__[name], "__metadata__", ())
+            is_marked = any(isinstance(m, OutputFolder) for m in meta)
+            reads = ("to export", "(train-global or forecast)")  # finance's input --model-dir
+            writes_folder = "folder" in help_.lower() and not help_.endswith(tuple(r + "." for r in reads))
+            (marked if is_marked else unmarked).append((prog, *path, name, writes_folder))
+    assert all(w for *_, w in marked), [m for m in marked if not m[-1]]
+    assert not [u for u in unmarked if u[-1]], "output folder options without OutputFolder()"
+    assert len(marked) >= 16
+
+
+def _callback(prog: str, path: tuple[str, ...]) -> Any:
+    from typer.main import get_command
+
+    cmd: Any = get_command(__import__(f"carrousel.{prog}.cli", fromlist=["app"]).app)
+    for name in path:
+        cmd = cmd.commands[name]
+    return cmd.callback
