@@ -31,8 +31,7 @@ from carrousel.bio.errors import (
     ScanConfigError,
     TrainConfigError,
 )
-from carrousel.core.config import check_numbers
-from carrousel.core.device import check_device
+from carrousel.core.config import check_device, check_numbers
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import check_variant
 

@@ -1,5 +1,5 @@
 """``--device``, one option for every domain CLI: the same help (the choices of
-:data:`carrousel.core.device.DEVICE_CHOICES`) and the same check (:func:`carrousel.core.device.check_device`),
+:data:`carrousel.core.config.DEVICE_CHOICES`) and the same check (:func:`carrousel.core.config.check_device`),
 so a name that is no device is a usage error (exit 2) before any work, in every command. Whether the
 machine has the device is asked later, by :func:`carrousel.core.device.pick_device` (one ``error:`` line,
 exit 1, e.g. ``--device cuda:1`` without CUDA).
@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from carrousel.core.device import DEVICE_CHOICES, check_device
+from carrousel.core.config import DEVICE_CHOICES, check_device
 from carrousel.core.errors import ConfigError
 
 __all__ = ["DEVICE_HELP", "DeviceOption", "device_option"]

@@ -13,9 +13,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
-import enum
 import logging
-import re
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from typing import Any, Literal
 
@@ -23,6 +21,7 @@ import torch
 from torch.nn.utils.rnn import PackedSequence
 
 from carrousel.core.args import check_args
+from carrousel.core.config import DEVICE_CHOICES, check_device
 from carrousel.core.errors import ConfigError
 
 __all__ = [
@@ -43,23 +42,6 @@ Precision = Literal["fp32", "bf16", "fp16"]
 
 logger = logging.getLogger(__name__)
 _INFERENCE_DTYPES = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
-DEVICE_CHOICES = "cpu, cuda, cuda:N, mps or auto"
-"""The device names a config or ``--device`` takes, as messages and the help list them."""
-_DEVICE_NAME = re.compile(r"cpu|cuda(:[0-9]+)?|mps|auto")
-
-
-def check_device(value: object, error: type[ConfigError] = ConfigError) -> str:
-    """Returns ``value`` as a plain device name when it is one of :data:`DEVICE_CHOICES` (an enum member is
-    taken by its value, as older configs held ``"cpu"`` / ``"cuda"`` / ``"auto"``); whether this machine has
-    the device is :func:`pick_device`'s question.
-
-    Raises:
-        ConfigError: (or ``error``) one line naming the value and the choices.
-    """
-    name = value.value if isinstance(value, enum.Enum) else value
-    if not isinstance(name, str) or _DEVICE_NAME.fullmatch(name) is None:
-        raise error(f"unknown device {name!r}; use {DEVICE_CHOICES}")
-    return str(name)
 
 
 def pick_device(prefer: str | torch.device | None = "auto") -> torch.device:

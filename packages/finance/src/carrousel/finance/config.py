@@ -25,8 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from carrousel.core.args import check_args
-from carrousel.core.config import check_numbers, overlay, read_toml
-from carrousel.core.device import check_device
+from carrousel.core.config import check_device, check_numbers, overlay, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import check_variant
 from carrousel.finance.choices import Arch, Calibration, Sampling, Source, TargetScale, TrainWindow

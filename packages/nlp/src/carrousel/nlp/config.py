@@ -10,8 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from carrousel.core.config import check_numbers
-from carrousel.core.device import check_device
+from carrousel.core.config import check_device, check_numbers
 from carrousel.nlp.errors import NLPConfigError
 
 __all__ = [

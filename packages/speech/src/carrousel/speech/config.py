@@ -11,8 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from carrousel.core.config import check_numbers
-from carrousel.core.device import check_device
+from carrousel.core.config import check_device, check_numbers
 from carrousel.core.export.choices import check_variant
 from carrousel.speech.errors import SpeechConfigError
 from carrousel.speech.vocab import KINDS

@@ -6,8 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from carrousel.core.config import check_numbers
-from carrousel.core.device import check_device
+from carrousel.core.config import check_device, check_numbers
 from carrousel.core.errors import ConfigError
 
 __all__ = ["TrainConfig"]
