@@ -90,7 +90,7 @@ def load_model(path: str | Path | None = None, device: str = "cpu", precision: s
 
     Args:
         path: the model folder.
-        device: where the network runs: ``"cpu"``, ``"cuda"`` or ``"auto"``.
+        device: where the network runs: ``"cpu"``, ``"cuda"``, ``"cuda:N"``, ``"mps"`` or ``"auto"``.
         precision: ``"fp32"``, or ``"bf16"`` / ``"fp16"`` autocast of the network (not for an exported model).
 
     Raises:

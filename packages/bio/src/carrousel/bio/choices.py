@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["BackgroundKind", "Calibration", "Device", "HitFormat", "Method", "ModelCalls", "ReportFormat"]
+__all__ = ["BackgroundKind", "Calibration", "HitFormat", "Method", "ModelCalls", "ReportFormat"]
 
 
 class Method(enum.StrEnum):
@@ -40,14 +40,6 @@ class ModelCalls(enum.StrEnum):
     auto = "auto"  # pwm-rate on a peak set scored against null windows of this scan, else fdr
     fdr = "fdr"  # BH q-value over every tested window at most model_qvalue
     pwm_rate = "pwm-rate"  # the PWM method's per-window false-positive rate, joint cut set on the null
-
-
-class Device(enum.StrEnum):
-    """Where the network runs."""
-
-    cpu = "cpu"
-    cuda = "cuda"
-    auto = "auto"  # CUDA when available, else CPU
 
 
 class HitFormat(enum.StrEnum):

@@ -37,7 +37,6 @@ from carrousel.bio import __version__
 from carrousel.bio.config import (
     BackgroundKind,
     Calibration,
-    Device,
     DiscoverConfig,
     EnrichConfig,
     EvaluateConfig,
@@ -54,6 +53,7 @@ from carrousel.bio.config import (
 )
 from carrousel.core import cli
 from carrousel.core.atomic import is_stdout
+from carrousel.core.cli_device import DeviceOption
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.config import overlay, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
@@ -83,7 +83,7 @@ MotifSpecs = Annotated[
     ),
 ]
 ModelDir = Annotated[Path | None, typer.Option("--model", help="Model folder (default: the packaged panel).")]
-DeviceOpt = Annotated[Device, typer.Option("--device", help="Where the network runs.")]
+DeviceOpt = DeviceOption
 
 
 def _path(p: Path | None) -> str | None:
@@ -228,7 +228,7 @@ def scan(
     order: Annotated[
         int, typer.Option("--background-order", min=0, max=1, help="Markov order of the background.")
     ] = 0,
-    device: DeviceOpt = Device.cpu,
+    device: DeviceOpt = "cpu",
     precision: cli.RunPrecision = InferencePrecision.FP32,
     config: ConfigFile = None,
     as_json: Annotated[
@@ -343,7 +343,7 @@ def train(
     kernel: Annotated[int, typer.Option("--kernel", min=1, help="Detector width.")] = 19,
     hidden: Annotated[int, typer.Option("--hidden", min=1, help="LSTM units per direction.")] = 32,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed (data and training).")] = 0,
-    device: DeviceOpt = Device.cpu,
+    device: DeviceOpt = "cpu",
     config: ConfigFile = None,
     as_json: AsJson = False,
 ) -> None:
@@ -408,7 +408,7 @@ def evaluate(
         ),
     ] = None,
     pwm_only: Annotated[bool, typer.Option("--pwm-only", help="Evaluate PWMs only (no model).")] = False,
-    device: DeviceOpt = Device.cpu,
+    device: DeviceOpt = "cpu",
     precision: cli.RunPrecision = InferencePrecision.FP32,
     config: ConfigFile = None,
     as_json: AsJson = False,

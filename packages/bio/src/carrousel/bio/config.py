@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 from carrousel.bio.choices import (
     BackgroundKind,
     Calibration,
-    Device,
     HitFormat,
     Method,
     ModelCalls,
@@ -32,14 +31,13 @@ from carrousel.bio.errors import (
     ScanConfigError,
     TrainConfigError,
 )
-from carrousel.core.config import check_numbers
+from carrousel.core.config import check_device, check_numbers
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import check_variant
 
 __all__ = [
     "BackgroundKind",
     "Calibration",
-    "Device",
     "DiscoverConfig",
     "EnrichConfig",
     "EvaluateConfig",
@@ -126,14 +124,15 @@ class ScanConfig:
     model_background: str | None = None  # FASTA of background whose windows (unshuffled) are the null
     calls: ModelCalls = ModelCalls.auto  # model calls: auto | fdr (BH) | pwm-rate (the PWM's window rate)
     n_null: int = 2000  # shuffled windows for the genome null
-    device: Device = Device.cpu  # device for the model: cpu | cuda | auto
+    device: str = "cpu"  # device for the model: cpu | cuda | cuda:N | mps | auto (check_device)
     jaspar_release: str = "JASPAR2024"  # pyjaspar release used for IDs and names
     precision: InferencePrecision = InferencePrecision.FP32  # the model's numbers: fp32 | bf16 | fp16 (GPU)
 
     def __post_init__(self) -> None:
         check_numbers(self, ScanConfigError)
         _motif_specs(self)
-        kinds = {"method": Method, "background": BackgroundKind, "calibration": Calibration, "device": Device}
+        object.__setattr__(self, "device", check_device(self.device, ScanConfigError))
+        kinds = {"method": Method, "background": BackgroundKind, "calibration": Calibration}
         for name, kind in (kinds | {"calls": ModelCalls, "precision": InferencePrecision}).items():
             _choice(self, name, kind, ScanConfigError)
         _motif_specs(self)
@@ -215,14 +214,14 @@ class FitConfig:
     lr: float = 2e-3  # learning rate (AdamW; halved when the held-out AUROC stalls, else cosine)
     batch_size: int = 128  # windows per batch
     seed: int = 0  # random seed (data, split, initialisation, null)
-    device: Device = Device.cpu  # cpu | cuda | auto
+    device: str = "cpu"  # cpu | cuda | cuda:N | mps | auto (check_device)
     val_fraction: float = 0.2  # held-out fraction (GC-stratified): early stopping, figures, background null
     n_null: int = 4000  # dinucleotide-shuffled background windows for the null calibration
     shuffled_negatives: bool = False  # with real negatives, also train on shuffled positives as negatives
 
     def __post_init__(self) -> None:
         check_numbers(self, TrainConfigError)
-        _choice(self, "device", Device, TrainConfigError)
+        object.__setattr__(self, "device", check_device(self.device, TrainConfigError))
         _at_least("epochs", self.epochs, 1, TrainConfigError, MAX_EPOCHS)
         _at_least("patience", self.patience, 0, TrainConfigError, MAX_EPOCHS)
         _at_least("batch size", self.batch_size, 1, TrainConfigError, MAX_BATCH)
@@ -261,14 +260,14 @@ class EvaluateConfig:
     motifs: tuple[str, ...] = ()  # PWMs to compare (default: the model's motifs)
     task: str | None = None  # model output (ID, name, index) or "max"; None: the positives' motif's output
     pwm_only: bool = False  # evaluate PWMs only (needs motifs)
-    device: Device = Device.cpu  # cpu | cuda | auto
+    device: str = "cpu"  # cpu | cuda | cuda:N | mps | auto (check_device)
     precision: InferencePrecision = InferencePrecision.FP32  # the model's numbers: fp32 | bf16 | fp16 (GPU)
 
     def __post_init__(self) -> None:
         check_numbers(self, EvaluateConfigError)
         _motif_specs(self)
-        for name, kind in (("device", Device), ("precision", InferencePrecision)):
-            _choice(self, name, kind, EvaluateConfigError)
+        object.__setattr__(self, "device", check_device(self.device, EvaluateConfigError))
+        _choice(self, "precision", InferencePrecision, EvaluateConfigError)
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,7 @@ def train(cfg: TrainConfig, out: str | Path, command: str = "") -> TrainResult:
     trainer = TrainerConfig(
         epochs=fit.epochs,
         lr=fit.lr,
-        device=fit.device.value,
+        device=fit.device,
         progress=False,
         seed=fit.seed,
         # early stopping on the held-out AUROC (the best epoch's weights kept), the rate halved when it
@@ -218,7 +218,7 @@ def evaluate(cfg: EvaluateConfig) -> Evaluation:
         logger.warning("%s", note)
     model = None
     if not cfg.pwm_only:
-        model = load_model(cfg.model, device=cfg.device.value, precision=cfg.precision.value)
+        model = load_model(cfg.model, device=cfg.device, precision=cfg.precision.value)
     window = model.window if model is not None else 200
     pos, neg = (
         fit_windows([encode(s, n) for n, s in zip(names, seqs, strict=True)], window)

@@ -64,7 +64,7 @@ def scan(
     if cfg.method is not Method.pwm or not cfg.motifs:
         from carrousel.bio.bundle import load_model  # torch: only for a scan with a model
 
-        model = load_model(cfg.model, device=cfg.device.value, precision=cfg.precision.value)
+        model = load_model(cfg.model, device=cfg.device, precision=cfg.precision.value)
     spill = None  # PWM hits past 64 MiB wait in a temporary file beside the output (same disk)
     if out is not None and not writes_in_place(out) and Path(out).parent.is_dir():
         spill = Path(out).parent

@@ -11,8 +11,10 @@ in Python checks its numbers with :func:`check_numbers` (an ``int`` field refuse
 from __future__ import annotations
 
 import dataclasses
+import enum
 import functools
 import numbers
+import re
 import tomllib
 import types
 import typing
@@ -25,10 +27,12 @@ from carrousel.core.errors import ConfigError, DataError
 from carrousel.core.files import check_input_file
 
 __all__ = [
+    "DEVICE_CHOICES",
     "MAX_CONFIG_BYTES",
     "TomlDocument",
     "as_bool",
     "as_int",
+    "check_device",
     "check_numbers",
     "from_dict",
     "load_toml",
@@ -40,6 +44,25 @@ __all__ = [
 
 C = TypeVar("C")
 MAX_CONFIG_BYTES = 16 << 20  # 16 MiB: a settings file, never data
+
+
+DEVICE_CHOICES = "cpu, cuda, cuda:N, mps or auto"
+"""The device names a config or ``--device`` takes, as messages and the help list them."""
+_DEVICE_NAME = re.compile(r"cpu|cuda(:[0-9]+)?|mps|auto")
+
+
+def check_device(value: object, error: type[ConfigError] = ConfigError) -> str:
+    """Returns ``value`` as a plain device name when it is one of :data:`DEVICE_CHOICES` (an enum member is
+    taken by its value, as older configs held ``"cpu"`` / ``"cuda"`` / ``"auto"``); whether this machine has
+    the device is :func:`pick_device`'s question.
+
+    Raises:
+        ConfigError: (or ``error``) one line naming the value and the choices.
+    """
+    name = value.value if isinstance(value, enum.Enum) else value
+    if not isinstance(name, str) or _DEVICE_NAME.fullmatch(name) is None:
+        raise error(f"unknown device {name!r}; use {DEVICE_CHOICES}")
+    return str(name)
 
 
 def to_dict(cfg: Any) -> dict[str, Any]:

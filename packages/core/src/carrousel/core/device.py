@@ -21,11 +21,14 @@ import torch
 from torch.nn.utils.rnn import PackedSequence
 
 from carrousel.core.args import check_args
+from carrousel.core.config import DEVICE_CHOICES, check_device
 from carrousel.core.errors import ConfigError
 
 __all__ = [
+    "DEVICE_CHOICES",
     "Precision",
     "autocast",
+    "check_device",
     "check_exported_precision",
     "check_inference",
     "inference_dtype",
@@ -63,7 +66,7 @@ def pick_device(prefer: str | torch.device | None = "auto") -> torch.device:
     try:
         dev = torch.device(prefer)
     except RuntimeError:
-        raise ConfigError(f"unknown device {prefer!r}; use auto, cpu, cuda, cuda:N or mps") from None
+        raise ConfigError(f"unknown device {prefer!r}; use {DEVICE_CHOICES}") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError(f"device {prefer!r} requested but CUDA is not available; use --device cpu")
     if dev.type == "mps" and not torch.backends.mps.is_available():

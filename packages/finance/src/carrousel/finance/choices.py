@@ -12,7 +12,6 @@ from carrousel.finance.errors import FinanceConfigError
 __all__ = [
     "Arch",
     "Calibration",
-    "Device",
     "Sampling",
     "Source",
     "TargetScale",
@@ -65,14 +64,6 @@ class Calibration(enum.StrEnum):
     scale = "scale"  # every distance from the median times one factor (pooled over horizons and both sides),
     # its log shrunk halfway to 0: one parameter, so ~300 overlapping held-out windows estimate it steadily
     offsets = "offsets"  # split-conformal additive offsets, one per horizon and quantile (the old default)
-
-
-class Device(enum.StrEnum):
-    """Device the networks are fitted on."""
-
-    cpu = "cpu"
-    cuda = "cuda"
-    auto = "auto"  # CUDA when available
 
 
 def check_choice(value: str, choices: type[enum.Enum], what: str) -> None:

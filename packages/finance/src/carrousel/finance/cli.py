@@ -39,13 +39,13 @@ from carrousel.core.cli import (
     run,
     stdout,
 )
+from carrousel.core.cli_device import device_option
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.finance import __version__
 from carrousel.finance.cli_global import PrecisionOpt, register, stdout_only
 from carrousel.finance.config import (
     Arch,
-    Device,
     ExportConfig,
     FinanceConfig,
     Source,
@@ -179,9 +179,7 @@ RunBacktest = Annotated[
         help=f"Score against baselines first (default {_onoff(_D.backtest.enabled)}).",
     ),
 ]
-DeviceOpt = Annotated[
-    Device | None, typer.Option("--device", help=f"Fitting device (default {_D.train.device}).")
-]
+DeviceOpt = Annotated[str | None, device_option(_D.train.device)]
 Seed = Annotated[int | None, typer.Option("--seed", min=0, help=f"Random seed (default {_D.train.seed}).")]
 Members = Annotated[
     int | None,
@@ -234,7 +232,7 @@ def _config(
     hidden: int | None = None,
     members: int | None = None,
     epochs: int | None = None,
-    device: Device | None = None,
+    device: str | None = None,
     precision: InferencePrecision | None = None,
     seed: int | None = None,
     test_days: int | None = None,

@@ -18,10 +18,11 @@ from rich.table import Table
 
 from carrousel.core.atomic import atomic_path, is_stdout, writes_in_place
 from carrousel.core.cli import RunPrecision, command, echo, emit_json, is_quiet, stderr, stdout
+from carrousel.core.cli_device import device_option
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.export.choices import InferencePrecision
 from carrousel.core.files import check_output_file
-from carrousel.finance.config import Arch, BacktestConfig, Device, FinanceConfig, Sampling, load_config
+from carrousel.finance.config import Arch, BacktestConfig, FinanceConfig, Sampling, load_config
 from carrousel.finance.errors import FinanceConfigError
 
 __all__ = ["PrecisionOpt", "register", "stdout_only"]
@@ -88,9 +89,7 @@ def register(app: typer.Typer) -> None:
                 "--max-windows", help=f"Latest windows per series (default {_D.train.max_windows})."
             ),
         ] = None,
-        device: Annotated[
-            Device | None, typer.Option("--device", help=f"Fitting device (default {_D.train.device}).")
-        ] = None,
+        device: Annotated[str | None, device_option(_D.train.device)] = None,
         seed: Annotated[
             int | None, typer.Option("--seed", min=0, help=f"Random seed (default {_D.train.seed}).")
         ] = None,

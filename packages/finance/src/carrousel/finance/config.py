@@ -25,10 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from carrousel.core.args import check_args
-from carrousel.core.config import check_numbers, overlay, read_toml
+from carrousel.core.config import check_device, check_numbers, overlay, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import check_variant
-from carrousel.finance.choices import Arch, Calibration, Device, Sampling, Source, TargetScale, TrainWindow
+from carrousel.finance.choices import Arch, Calibration, Sampling, Source, TargetScale, TrainWindow
 from carrousel.finance.choices import check_choice as _choice
 from carrousel.finance.errors import FinanceConfigError
 
@@ -40,7 +40,6 @@ __all__ = [
     "BacktestConfig",
     "Calibration",
     "DataConfig",
-    "Device",
     "ExportConfig",
     "FinanceConfig",
     "ModelConfig",
@@ -234,7 +233,7 @@ class TrainSettings:
     patience: int = 3  # early stopping on the validation pinball loss (epochs without improvement)
     val_fraction: float = 0.15  # most recent share of the training windows held out for early stopping
     max_windows: int = 2000  # most recent training windows per ticker used per fit (bounds the run time)
-    device: str = "cpu"  # a Device name: cpu | cuda | auto; small sequence models are usually fastest on CPU
+    device: str = "cpu"  # cpu | cuda | cuda:N | mps | auto (check_device); small sequence models are usually fastest on CPU
     threads: int = 1  # CPU threads while fitting (restored after); small nets run fastest on one; 0 = torch's
     seed: int = 0  # seed for weights and batch order
     sampling: str = "windows"  # a Sampling name: windows (each once per epoch) | series (equally likely)
@@ -245,7 +244,7 @@ class TrainSettings:
 
     def __post_init__(self) -> None:
         check_numbers(self, FinanceConfigError)
-        _choice(self.device, Device, "device")
+        object.__setattr__(self, "device", check_device(self.device, FinanceConfigError))
         _choice(self.precision, InferencePrecision, "precision")
         _choice(self.sampling, Sampling, "sampling")
         if self.epochs < 1 or self.batch_size < 1:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from carrousel.core.config import check_numbers
+from carrousel.core.config import check_device, check_numbers
 from carrousel.nlp.errors import NLPConfigError
 
 __all__ = [
@@ -152,6 +152,7 @@ class FitConfig:
 
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError)
+        object.__setattr__(self, "device", check_device(self.device, NLPConfigError))
         _positive(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, patience=self.patience)
         _need(math.isfinite(self.weight_decay) and self.weight_decay >= 0, "weight_decay must be >= 0")
         _fraction("val_fraction", self.val_fraction, low_open=True)
@@ -228,11 +229,12 @@ class SentimentPredictConfig:
     model: str | None = None  # a bundle folder written by ``nlp sentiment train`` (None: the shipped model)
     batch_size: int = 64  # texts per forward pass
     max_length: int | None = None  # tokens kept per text (None: the model's training setting)
-    device: str = "cpu"  # cpu | cuda | auto
+    device: str = "cpu"  # cpu | cuda | cuda:N | mps | auto (check_device)
     precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
 
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError)
+        object.__setattr__(self, "device", check_device(self.device, NLPConfigError))
         _need(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}")
         _positive(batch_size=self.batch_size)
         _need(self.max_length is None or self.max_length >= 1, "max_length must be >= 1")
@@ -245,12 +247,13 @@ class SentimentEvaluateConfig:
     model: str | None  # a bundle folder (None: the shipped model)
     data: TextDataConfig  # labelled texts; their labels must be ones the model knows
     batch_size: int = 64  # texts per forward pass
-    device: str = "cpu"  # cpu | cuda | auto
+    device: str = "cpu"  # cpu | cuda | cuda:N | mps | auto (check_device)
     example: int = 0  # row whose attention is drawn in attention.png
     precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
 
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError)
+        object.__setattr__(self, "device", check_device(self.device, NLPConfigError))
         _need(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}")
         _positive(batch_size=self.batch_size)
         _need(self.example >= 0, "example must be >= 0")
@@ -342,11 +345,12 @@ class GenerateConfig:
     top_k: int = 0  # sample among the k most likely tokens (0: all)
     top_p: float = 1.0  # sample from the smallest set of tokens holding this probability (1: all)
     seed: int | None = None  # fixes the sampling for reproducible output
-    device: str = "cpu"  # cpu | cuda | auto
+    device: str = "cpu"  # cpu | cuda | cuda:N | mps | auto (check_device)
     precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
 
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError)
+        object.__setattr__(self, "device", check_device(self.device, NLPConfigError))
         _need(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}")
         _need(1 <= self.max_tokens <= 100_000, f"max_tokens must be in [1, 100000], got {self.max_tokens}")
         _need(math.isfinite(self.temperature) and self.temperature >= 0, "temperature must be >= 0")
@@ -364,11 +368,12 @@ class LMEvaluateConfig:
     model: str  # a bundle folder
     data: LMDataConfig  # the text (the same files and holdout as in training for the same split)
     orders: tuple[int, ...] = (1, 3, 5)  # n-gram baselines (interpolated Kneser-Ney; 1 = unigram)
-    device: str = "cpu"  # cpu | cuda | auto
+    device: str = "cpu"  # cpu | cuda | cuda:N | mps | auto (check_device)
     precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
 
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError)
+        object.__setattr__(self, "device", check_device(self.device, NLPConfigError))
         _need(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}")
         _need(len(self.orders) > 0 and all(1 <= n <= 10 for n in self.orders), "orders must be in [1, 10]")
 
@@ -482,7 +487,7 @@ class DecodeConfig:
     coverage_penalty: float = 0.0  # GNMT beta over the attention (0: off)
     max_ratio: float = 2.0  # most output tokens per source token (plus 10)
     batch_size: int = 64  # sentences decoded together
-    device: str = "cpu"  # cpu | cuda | auto
+    device: str = "cpu"  # cpu | cuda | cuda:N | mps | auto (check_device)
     precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
     copy_unknown: bool = False  # post-edit: output words attending to an unseen source word become it
     lexical_bias: float = 0.0  # lambda of the lexicon bias lambda * log(p_lex + eps) on the output (0: off)
@@ -498,6 +503,7 @@ class DecodeConfig:
 
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError)
+        object.__setattr__(self, "device", check_device(self.device, NLPConfigError))
         _need(1 <= self.beam <= 64, f"beam must be in [1, 64], got {self.beam}")
         _need(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}")
         _need(math.isfinite(self.length_penalty) and self.length_penalty >= 0, "length_penalty must be >= 0")

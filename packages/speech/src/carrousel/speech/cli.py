@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from carrousel.core import cli
+from carrousel.core.cli_device import DeviceOption, device_option
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.config import from_dict, read_toml
 from carrousel.core.errors import ConfigError
@@ -83,7 +84,7 @@ Json = Annotated[bool, typer.Option("--json", help="Print the result as strict J
 Model = Annotated[
     Path | None, typer.Option("--model", help="Model folder (default: the shipped English recogniser).")
 ]
-Device = Annotated[str, typer.Option("--device", help="cpu, cuda, cuda:N or auto.")]
+Device = DeviceOption
 Threads = Annotated[int | None, typer.Option("--threads", min=1, max=256, help="Torch CPU threads.")]
 Beam = Annotated[int, typer.Option("--beam", min=1, max=512, help="Beam width; 1 is greedy decoding.")]
 Lm = Annotated[
@@ -219,7 +220,7 @@ def train(
             "--init-from", help="Fine-tune this model folder (its architecture, alphabet, features)."
         ),
     ] = None,
-    device: Annotated[str | None, typer.Option("--device", help="cpu, cuda, cuda:N or auto (auto).")] = None,
+    device: Annotated[str | None, device_option("auto")] = None,
     threads: Threads = None,
     as_json: Json = False,
 ) -> None:

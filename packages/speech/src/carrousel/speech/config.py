@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from carrousel.core.config import check_numbers
+from carrousel.core.config import check_device, check_numbers
 from carrousel.core.export.choices import check_variant
 from carrousel.speech.errors import SpeechConfigError
 from carrousel.speech.vocab import KINDS
@@ -154,7 +154,7 @@ class TrainConfig:
     max_seconds: float = 30.0  # utterances longer than this are skipped in training
     max_utterances: int | None = None  # use at most this many training utterances (None: all)
     seed: int = 0  # seeds data split, augmentation and initialisation
-    device: str = "auto"  # auto | cpu | cuda | cuda:N
+    device: str = "auto"  # cpu | cuda | cuda:N | mps | auto (check_device)
     threads: int | None = None  # torch intra-op threads (None: torch's default)
     workers: int = 1  # data-loading processes (audio, augmentation, features beside the step; 0: none)
     init_from: str | None = None  # a model folder to fine-tune: its weights, architecture, alphabet and
@@ -162,6 +162,7 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         check_numbers(self, SpeechConfigError)
+        object.__setattr__(self, "device", check_device(self.device, SpeechConfigError))
         _finite(self, "val_fraction", "dropout", "lr", "batch_seconds", "max_seconds")
         _check(len(self.data) > 0, "give at least one training corpus (--data)")
         _check(0.0 <= self.val_fraction < 0.5, "val_fraction must be in [0, 0.5)")
@@ -229,12 +230,13 @@ class TranscribeConfig:
     max_seconds: float = 4 * 3600.0  # refuse recordings longer than this
     batch_size: int = 16  # recordings per forward pass
     trim: bool = True  # leave leading/trailing silence of short recordings out of the features
-    device: str = "cpu"  # cpu | cuda | auto
+    device: str = "cpu"  # cpu | cuda | cuda:N | mps | auto (check_device)
     threads: int | None = None  # torch intra-op threads (None: torch's default)
     precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
 
     def __post_init__(self) -> None:
         check_numbers(self, SpeechConfigError)
+        object.__setattr__(self, "device", check_device(self.device, SpeechConfigError))
         _check(self.precision in ("fp32", "bf16", "fp16"), "precision must be one of fp32, bf16, fp16")
         _finite(self, "chunk_seconds", "max_seconds")
         _check(2.0 <= self.chunk_seconds <= 600.0, "chunk_seconds must be in 2..600")
@@ -299,11 +301,12 @@ class StreamConfig:
 
     model: str | None = None  # a unidirectional model folder (None: the shipped streaming model)
     chunk_ms: float = 320.0  # audio per chunk (ms)
-    device: str = "cpu"  # cpu | cuda | auto
+    device: str = "cpu"  # cpu | cuda | cuda:N | mps | auto (check_device)
     max_seconds: float = 4 * 3600.0  # refuse recordings longer than this
 
     def __post_init__(self) -> None:
         check_numbers(self, SpeechConfigError)
+        object.__setattr__(self, "device", check_device(self.device, SpeechConfigError))
         _finite(self, "chunk_ms", "max_seconds")
         _check(20.0 <= self.chunk_ms <= 10_000.0, "chunk_ms must be in 20..10000")
         _check(0.1 <= self.max_seconds <= 24 * 3600.0, "max_seconds must be in 0.1..86400")

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from carrousel.core.config import check_numbers
+from carrousel.core.config import check_device, check_numbers
 from carrousel.core.errors import ConfigError
 
 __all__ = ["TrainConfig"]
@@ -58,6 +58,7 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         check_numbers(self)  # an int, float or bool field given another kind: one line naming the fix
+        object.__setattr__(self, "device", check_device(self.device))
         if self.optimizer.lower() not in _OPTIMIZERS:
             raise ConfigError(f"unknown optimizer {self.optimizer!r}; use one of {', '.join(_OPTIMIZERS)}")
         if self.scheduler.lower() not in _SCHEDULERS:

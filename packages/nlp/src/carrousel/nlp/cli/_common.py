@@ -11,6 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from carrousel.core.cli import Above, Below, echo, is_quiet
+from carrousel.core.cli_device import DeviceOption, device_option
 from carrousel.core.cli_values import OutputFolder
 
 __all__ = [
@@ -122,11 +123,9 @@ ConfigFile = Annotated[
     Path | None,
     typer.Option("--config", help="TOML file of defaults (its tables mirror the config); flags win."),
 ]
-Device = Annotated[str, typer.Option("--device", help="cpu, cuda, cuda:N, mps or auto.")]
+Device = DeviceOption
 # train: None when not given, so that a --config file's [fit] device is kept
-TrainDevice = Annotated[
-    str | None, typer.Option("--device", help="cpu, cuda, cuda:N, mps or auto [default: auto].")
-]
+TrainDevice = Annotated[str | None, device_option("auto")]
 
 
 def show_progress() -> bool:
