@@ -115,7 +115,7 @@ def test_trained_model_bundle_round_trip(tmp_path, rng) -> None:
     np.testing.assert_array_equal(back.logits(x), fit.model.logits(x))
     doc = json.loads((folder / "bundle.json").read_text())
     assert doc["kind"] == "bio.danq" and "assets/motifs.jaspar" in doc["files"]
-    with pytest.raises(BundleError, match=r"not a finance\.forecaster"):
+    with pytest.raises(BundleError, match=r"not finance\.forecaster"):
         load_bundle(folder, kind="finance.forecaster")
     (tmp_path / "old").mkdir()
     (tmp_path / "old" / "config.json").write_text("{}")

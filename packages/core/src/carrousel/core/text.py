@@ -42,6 +42,7 @@ def name_some(items: Iterable[object], limit: int = 5, quote: bool = False) -> s
     return f"{text} and {rest} more" if rest > 0 else text
 
 
+@check_args
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """``n`` and ``noun`` in the right number: ``counted(1, "word")`` is ``"1 word"``, ``counted(2, "word")``
     ``"2 words"`` (``plural`` for nouns that do not just take an ``s``)."""
