@@ -83,6 +83,29 @@ def test_full_or_read_only_disk_leaves_nothing(
         assert listing(disk) == []
 
 
+@contextlib.contextmanager
+def _signal_after(delay: float, sig: int) -> Iterator[None]:
+    """Sends ``sig`` to this process ``delay`` seconds into the body. The command's ``run()`` handles it
+    with its own handlers; around the run (before it installs them, after it puts these back) the signal
+    is absorbed here: landing in test code, a SIGINT ended the whole pytest session and a SIGTERM killed
+    it. Nothing is sent after the body: the timer is stopped and joined, and a signal still pending
+    meets the absorbing handler (``signal.signal`` runs pending handlers before it swaps them)."""
+    absorbed: list[int] = []
+    before = {
+        s: signal.signal(s, lambda signum, _: absorbed.append(signum))
+        for s in (signal.SIGINT, signal.SIGTERM)
+    }
+    timer = threading.Timer(delay, os.kill, (os.getpid(), sig))
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        timer.join()
+        for s, handler in before.items():
+            signal.signal(s, handler)
+
+
 @pytest.mark.parametrize(
     ("sig", "delay"),
     [(signal.SIGINT, 0.2), (signal.SIGINT, 1.5), (signal.SIGINT, 4.0), (signal.SIGTERM, 1.0)],
@@ -92,17 +115,13 @@ def test_interrupt_at_several_moments(
 ) -> None:
     """Ctrl-C or SIGTERM after ``delay`` seconds: "interrupted", exit 130 and no output at all, or the
     complete output when the run finished first."""
+    import carrousel.finance.cli  # noqa: F401  (imported before the clock starts: the moments are in the run)
+
     out = tmp_path / "run"
-    timer = threading.Timer(delay, lambda: os.kill(os.getpid(), sig))
-    timer.start()
-    try:
+    with _signal_after(delay, sig):
         outcome = invoke("finance", "forecast", "AAPL", "--csv", prices, "--out", out, *FAST)
-    finally:
-        timer.cancel()
     if outcome.code == 0:  # finished before the signal: the whole run folder is there
         assert sorted(p.name for p in out.iterdir()) == ["fan_AAPL.png", "model", "run.json"]
-        with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait(max(0.0, delay))  # let a late signal land here, not in the next test
         return
     assert outcome.code == 130, outcome.stderr
     assert outcome.stderr.strip().splitlines()[-1] == "interrupted"
