@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 from collections.abc import Iterator
 
 import numpy as np
@@ -13,6 +14,12 @@ import torch
 from tests.cli_harness import invoke  # noqa: F401  (the in-process CLI fixture, for every test module)
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+# A suite started as a background job (`make test &`, `nohup`, some CI runners) inherits SIGINT ignored and
+# hands that on to every process it starts: the tests of Ctrl-C then waited for an interrupt that never
+# came (a timeout) or saw none (exit 0, not 130). They run as in a terminal's foreground job instead.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 

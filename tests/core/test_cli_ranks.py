@@ -87,13 +87,18 @@ TORCHRUN_APP = textwrap.dedent(
     def other() -> None:
         pass
 
-    cli.run(app, "toy")
+    def main() -> None:
+        cli.run(app, "toy")
     """
 )
+# the console script's way in (carrousel.core.cli_start.launch): a rank that torchrun stops while it is
+# still starting up (a loaded machine) ends as the conventions say, not by the signal (-15)
+LAUNCHER = "from carrousel.core.cli_start import launch\nlaunch('toy_cli')\n"
 
 
 def _torchrun(tmp_path: Path, fail_on: str, wait_s: float = 30.0) -> subprocess.CompletedProcess[str]:
-    (tmp_path / "toy.py").write_text(TORCHRUN_APP)
+    (tmp_path / "toy_cli.py").write_text(TORCHRUN_APP)
+    (tmp_path / "toy.py").write_text(LAUNCHER)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "WAIT_S": str(wait_s)}
     for key in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
         env.pop(key, None)
@@ -160,10 +165,9 @@ SIGNAL_IN_IMPORT_APP = textwrap.dedent(
 )
 
 
-def test_torchrun_sigterm_while_torch_imports_ends_quietly(tmp_path: Path) -> None:
-    """Rank zero has failed; torchrun stops rank one while torch is importing (for the ranks' store).
-    Before: the import broke half-way and the error path imported the half-made torch again: a crash
-    (exit -11) or a traceback, or exit 130. Now the import is held against the signal: exit 1, silent."""
+def _peer_env(failed: int | None) -> tuple[object, dict[str, str]]:
+    """A store standing for torchrun's agent (the ranks' failures recorded under the key of
+    :mod:`carrousel.core.cli_ranks`; rank ``failed`` has failed, when given) and a rank's environment."""
     from datetime import timedelta
 
     import torch.distributed as dist
@@ -171,13 +175,87 @@ def test_torchrun_sigterm_while_torch_imports_ends_quietly(tmp_path: Path) -> No
     store = dist.TCPStore(
         "127.0.0.1", 0, is_master=True, timeout=timedelta(seconds=30), wait_for_workers=False
     )
-    store.set("carrousel/cli//0/failed/0", "error: --data d0.csv: no such file; check the path")
-    store.add("carrousel/cli//0/failed", 1)
+    if failed is not None:
+        store.set(f"carrousel/cli//0/failed/{failed}", f"error: --data d{failed}.csv: no such file")
+        store.add("carrousel/cli//0/failed", 1)
+    env = {**os.environ, "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(store.port),
+           "TORCHELASTIC_USE_AGENT_STORE": "True"}  # fmt: skip
+    for key in ("TORCHELASTIC_RUN_ID", "TORCHELASTIC_RESTART_COUNT", "RANK", "LOCAL_RANK"):
+        env.pop(key, None)
+    return store, env
+
+
+def test_torchrun_sigterm_while_torch_imports_ends_quietly(tmp_path: Path) -> None:
+    """Rank zero has failed; torchrun stops rank one while torch is importing (for the ranks' store).
+    Before: the import broke half-way and the error path imported the half-made torch again: a crash
+    (exit -11) or a traceback, or exit 130. Now the import is held against the signal: exit 1, silent."""
+    store, env = _peer_env(failed=0)
     (tmp_path / "toy.py").write_text(SIGNAL_IN_IMPORT_APP)
-    env = {**os.environ, "WORLD_SIZE": "2", "RANK": "1", "LOCAL_RANK": "1", "MASTER_ADDR": "127.0.0.1",
-           "MASTER_PORT": str(store.port), "TORCHELASTIC_USE_AGENT_STORE": "True"}  # fmt: skip
-    env.pop("TORCHELASTIC_RUN_ID", None)
-    env.pop("TORCHELASTIC_RESTART_COUNT", None)
+    env.update(RANK="1", LOCAL_RANK="1")
     r = subprocess.run([sys.executable, str(tmp_path / "toy.py"), "train"], capture_output=True, text=True,
                        timeout=60, env=env)  # fmt: skip
     assert (r.returncode, r.stderr) == (1, ""), r.stderr
+    del store
+
+
+# a CLI module stopped while it imports (the console script's start-up, carrousel.core.cli_start.launch):
+# the SIGTERM torchrun sends a rank still starting up when a peer has already failed
+STARTING_CLI = textwrap.dedent(
+    """
+    import os, signal, time
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(30)
+    """
+)
+
+
+@pytest.mark.parametrize(("rank", "failed", "code", "stderr"), [
+    (1, 0, 1, ""), (0, 1, 1, ""), (1, None, 130, ""), (0, None, 130, "interrupted\n")
+])  # fmt: skip
+def test_torchrun_sigterm_during_start_up_after_a_peer_failed_exits_1_silently(
+    tmp_path: Path, rank: int, failed: int | None, code: int, stderr: str
+) -> None:
+    """A rank slow to start (a loaded machine) is stopped by torchrun when a faster peer has failed
+    already. Before: it exited 130 and rank zero printed 'interrupted' beside the peer's error line (the
+    toy of the torchrun tests above, entered without launch(), died of the signal: -15). Now it exits 1
+    in silence, as a rank stopped during the command does; with no peer failed, still 130."""
+    store, env = _peer_env(failed)
+    (tmp_path / "starting_cli.py").write_text(STARTING_CLI)
+    env.update(RANK=str(rank), LOCAL_RANK=str(rank), PYTHONPATH=os.pathsep.join([str(tmp_path), *sys.path]))
+    start = "from carrousel.core.cli_start import launch; launch('starting_cli')"
+    r = subprocess.run([sys.executable, "-c", start, "train"], capture_output=True, text=True, timeout=60,
+                       env=env)  # fmt: skip
+    assert (r.returncode, r.stderr) == (code, stderr), r.stderr
+    del store
+
+
+# a CLI module that imports torch at its top, stopped half-way through torch's own __init__
+STARTING_TORCH_CLI = textwrap.dedent(
+    """
+    import importlib.abc, os, signal, sys
+
+    class SigtermInTorchImport(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if name == "torch.nn" and "torch" in sys.modules:
+                sys.meta_path.remove(self)
+                os.kill(os.getpid(), signal.SIGTERM)
+            return None
+
+    sys.meta_path.insert(0, SigtermInTorchImport())
+    import torch
+    """
+)
+
+
+def test_torchrun_sigterm_in_a_start_up_import_of_torch_leaves_torch_alone(tmp_path: Path) -> None:
+    """Stopped half-way through torch's import at start-up, a rank cannot ask torchrun's store whether a
+    peer failed: importing the half-made torch again crashes (exit -11) or prints a traceback. It exits
+    130 in silence (rank one) instead, as before the store was asked at start-up."""
+    store, env = _peer_env(failed=0)
+    (tmp_path / "starting_cli.py").write_text(STARTING_TORCH_CLI)
+    env.update(RANK="1", LOCAL_RANK="1", PYTHONPATH=os.pathsep.join([str(tmp_path), *sys.path]))
+    start = "from carrousel.core.cli_start import launch; launch('starting_cli')"
+    r = subprocess.run([sys.executable, "-c", start, "train"], capture_output=True, text=True, timeout=60,
+                       env=env)  # fmt: skip
+    assert (r.returncode, r.stderr) == (130, ""), r.stderr
+    del store

@@ -160,3 +160,27 @@ def test_an_interrupt_under_torchrun_is_reported_by_rank_zero_only(
 def test_an_interrupt_during_the_work_is_still_one_line_and_130(tmp_path: Path) -> None:
     done = _toy(tmp_path, "late", "--when", "work", "--sig", str(int(signal.SIGTERM)))
     assert (done.returncode, done.stdout, done.stderr) == (130, "result\n", "interrupted\n")
+
+
+_PROBE = textwrap.dedent("""
+    import signal, subprocess, sys
+
+    def test_ctrl_c_reaches_the_suite_and_its_processes():
+        assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
+        code = "import signal; print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)"
+        assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout == "False\\n"
+""")
+
+
+def test_a_suite_started_with_ctrl_c_ignored_still_tests_ctrl_c(tmp_path: Path) -> None:
+    """Started as a background job (SIGINT ignored, and inherited), the suite's Ctrl-C tests failed every
+    time: the held start-ups above waited 30 s for an interrupt that never came. tests/conftest.py puts
+    Python's own handler back, so the processes the tests start get the default action again."""
+    (tmp_path / "test_probe.py").write_text(_PROBE)
+    r = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.conftest",
+         str(tmp_path / "test_probe.py")],
+        cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )  # fmt: skip
+    assert r.returncode == 0, r.stdout[-2000:]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import runpy
-import socket
 import subprocess
 import sys
 import textwrap
@@ -372,8 +371,8 @@ _WORKER = textwrap.dedent(
         return out
 
     if __name__ == "__main__":
-        rank, port = int(sys.argv[1]), sys.argv[2]
-        dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
+        rank, store = int(sys.argv[1]), sys.argv[2]
+        dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=2)
         part = slice(0, 100) if rank == 0 else slice(100, None)  # uneven halves
         print(json.dumps(run(part)))
         dist.destroy_process_group()
@@ -381,20 +380,16 @@ _WORKER = textwrap.dedent(
 )
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_two_process_gloo_reduction(tmp_path: Path) -> None:
     script = tmp_path / "worker.py"
     script.write_text(_WORKER)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    port = str(_free_port())
+    # the ranks meet in a file, not on a port picked free beforehand: that port could be taken by another
+    # process in the seconds before rank zero binds it (torch's import)
+    store = str(tmp_path / "store")
     procs = [
         subprocess.Popen(
-            [sys.executable, str(script), str(rank), port],
+            [sys.executable, str(script), str(rank), store],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

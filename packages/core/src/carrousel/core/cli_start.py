@@ -4,7 +4,8 @@ Each console script (``finance``, ``bio``, ``nlp``, ``speech``) enters through :
 package's ``__main__`` module, which installs the signal handler before it imports the heavy CLI module
 (torch and the CLI libraries: up to a second). A signal while that module is still importing ends the program with
 one line ``interrupted`` and exit code 130, as a signal during a command does (:func:`carrousel.core.cli.run`);
-under ``torchrun`` rank zero alone prints that line.
+under ``torchrun`` rank zero alone prints that line, and a rank that torchrun stops because a peer has failed
+exits 1 in silence (the peer's error is the one line shown).
 
 Once the command has finished (its result printed, its files written), a signal no longer changes the
 outcome: the command's exit code stands (0 for a complete result) and nothing more is printed. That holds
@@ -23,18 +24,22 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from types import FrameType
 from typing import Any
 
 __all__ = [
     "EXIT_INTERRUPTED",
     "catch_signals",
+    "connect",
     "held",
     "interrupted",
     "launch",
     "launch_rank",
+    "peer_failed",
     "say_interrupted",
     "settle",
+    "under_torchrun",
 ]
 
 EXIT_INTERRUPTED = 130
@@ -107,6 +112,80 @@ def say_interrupted() -> None:
             pass
 
 
+_CONNECTION: dict[str, tuple[Any, str] | None] = {}
+
+
+def under_torchrun() -> bool:
+    """True in a process of a ``torchrun`` launch of more than one process, served by its agent's store."""
+    env = os.environ
+    try:
+        world = int(env.get("WORLD_SIZE", "1") or 1)
+    except ValueError:
+        return False
+    return world > 1 and env.get("TORCHELASTIC_USE_AGENT_STORE") == "True"
+
+
+def connect() -> tuple[Any, str] | None:
+    """torchrun's key-value store (a client of its agent's) and this launch's key prefix; None outside a
+    multi-process torchrun launch or when the store does not answer. Opened once, by
+    :func:`carrousel.core.cli.run` before the command: importing torch takes a second, and a ``SIGTERM`` of
+    torchrun in the middle of it (a peer failed first) left a half-imported torch that crashed the import
+    of the error path, so the import is :func:`held` against signals."""
+    if not under_torchrun() or _torch_half_imported():
+        return None
+    if "store" not in _CONNECTION:
+        _CONNECTION["store"] = None
+        with held():
+            _CONNECTION["store"] = _open_store()
+    return _CONNECTION["store"]
+
+
+def _torch_half_imported() -> bool:
+    """True when an import of torch was cut short (a signal during the start-up's imports): importing it
+    again would run torch's initialisation twice over its loaded C extension (a crash or a traceback)."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return any(name.startswith("torch.") for name in sys.modules)
+    return bool(getattr(getattr(torch, "__spec__", None), "_initializing", False))
+
+
+def _open_store() -> tuple[Any, str] | None:
+    env = os.environ
+    try:
+        import torch.distributed as dist
+
+        store = dist.TCPStore(
+            env["MASTER_ADDR"], int(env["MASTER_PORT"]), is_master=False,
+            timeout=timedelta(seconds=10), wait_for_workers=False,
+        )  # fmt: skip
+    except (ImportError, KeyError, ValueError, RuntimeError):
+        return None
+    run = f"{env.get('TORCHELASTIC_RUN_ID', '')}/{env.get('TORCHELASTIC_RESTART_COUNT', '0')}"
+    return store, f"carrousel/cli/{run}/failed"
+
+
+def peer_failed() -> bool:
+    """True when another process of this torchrun launch has reported an error (:func:`carrousel.core.cli_ranks.show_error`)."""
+    if (found := connect()) is None:
+        return False
+    store, key = found
+    try:
+        return bool(store.check([key]))
+    except RuntimeError:
+        return False
+
+
+def _stopped_at_start() -> int:
+    """The exit code of a start-up cut short by a signal: 130 with the line ``interrupted``; under
+    ``torchrun``, 1 in silence when a peer has failed (torchrun stops every rank then: a rank slow to start
+    meets that signal before its command), as :func:`carrousel.core.cli.run` does for a rank stopped later.
+    """
+    if peer_failed():  # imports torch, and only under a torchrun launch
+        return 1
+    say_interrupted()
+    return EXIT_INTERRUPTED
+
+
 def launch(module: str) -> None:
     """Console entry point: catches signals, then imports ``module`` and calls its ``main()``.
 
@@ -127,8 +206,7 @@ def launch(module: str) -> None:
         settle()
         if not interrupted():
             raise
-        say_interrupted()
-        raise SystemExit(EXIT_INTERRUPTED) from None
+        raise SystemExit(_stopped_at_start()) from None
     finally:  # the interpreter's shutdown resets Python handlers to the default action, not SIG_IGN
         for sig in (s for s in _SIGNALS if signal.getsignal(s) is _on_signal):
             signal.signal(sig, signal.SIG_IGN)
