@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from carrousel.core.atomic import refuse_stream_dir
 from carrousel.core.errors import ConfigError
 
 __all__ = [
@@ -69,12 +70,11 @@ class OutputFolder:
 def option_problem(value: Any, annotation: Any) -> str | None:
     """What is wrong with an option's value: a number's problem (:func:`number_problem`), or ``-`` given to
     an option marked :class:`OutputFolder`; else None."""
-    if str(value) == "-" and any(
-        isinstance(m, OutputFolder) for m in getattr(annotation, "__metadata__", ())
-    ):
-        return (
-            "this option writes a folder, so '-' (standard output) cannot be used; give a folder path instead"
-        )
+    if any(isinstance(m, OutputFolder) for m in getattr(annotation, "__metadata__", ())):
+        try:
+            refuse_stream_dir(value, "this option")
+        except ConfigError as exc:
+            return str(exc)
     return number_problem(value)
 
 
