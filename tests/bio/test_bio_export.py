@@ -16,7 +16,7 @@ from carrousel.bio.cli import app
 from carrousel.bio.config import ExportConfig
 from carrousel.bio.errors import ExportConfigError
 from carrousel.core.bundle import load_bundle
-from carrousel.core.errors import BundleError
+from carrousel.core.errors import ConfigError
 
 runner = CliRunner()
 SITE = "CCGCGTGGTGGCGC"
@@ -199,7 +199,7 @@ def test_clear_errors(tmp_path: Path, trained: tuple[Path, Path, Path]) -> None:
     assert res.exit_code == 2
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "notes.txt").write_text("x")
-    with pytest.raises(BundleError, match="not a carrousel bundle"):
+    with pytest.raises(ConfigError, match=r"holds files but no bundle\.json"):  # before any export work
         from carrousel.bio.deploy import export_model
 
         export_model(ExportConfig(model=str(trained[0]), precision="fp32"), tmp_path / "busy")

@@ -32,6 +32,7 @@ import numpy as np
 import soundfile as sf
 
 from carrousel.core.atomic import atomic_dir
+from carrousel.core.files import check_output_dir
 from carrousel.speech.audio import resample
 from carrousel.speech.augment import apply_channel
 from carrousel.speech.config import SynthConfig
@@ -49,6 +50,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+_MANIFEST = "manifest.tsv"  # every corpus folder holds it: the mark of an earlier output
 
 ESPEAK_ACCENTS = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-gbclan", "en-gb-x-rp", "en-029", "en-us-nyc")
 ESPEAK_HELDOUT_ACCENTS = ("en-gb-x-gbcwmd",)
@@ -264,8 +266,10 @@ def synth_corpus(cfg: SynthConfig, progress: Callable[[float], None] | None = No
 
     Raises:
         SynthesisError: no engine installed, or one fails.
+        ConfigError: ``cfg.out`` holds files but no manifest.tsv (not an earlier corpus), checked first.
         OutputError: the folder cannot be written.
     """
+    check_output_dir(cfg.out, "--out", marker=_MANIFEST)  # before any work: other files are kept
     start = time.perf_counter()
     engines = _available(cfg.engines)
     rng = np.random.default_rng([cfg.seed, 999_983])
@@ -287,14 +291,14 @@ def synth_corpus(cfg: SynthConfig, progress: Callable[[float], None] | None = No
                 seconds += float(row[2])
                 if progress is not None:
                     progress(1)
-        with open(tmp / "manifest.tsv", "w", newline="", encoding="utf-8") as fh:
+        with open(tmp / _MANIFEST, "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh, delimiter="\t", lineterminator="\n")
             writer.writerow(["path", "transcript", "seconds", "speaker", "kind", "effects"])
             writer.writerows(rows)
     logger.info("synthesised %d utterances (%.0f s of audio) into %s", len(rows), seconds, cfg.out)
     return SynthResult(
         out=str(cfg.out),
-        manifest=str(Path(cfg.out) / "manifest.tsv"),
+        manifest=str(Path(cfg.out) / _MANIFEST),
         utterances=len(rows),
         seconds=round(seconds, 3),
         voices=len({r[3] for r in rows}),

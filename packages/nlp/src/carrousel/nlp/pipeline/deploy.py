@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from carrousel.core.bundle import load_bundle
+from carrousel.core.bundle import BUNDLE_FILE, load_bundle
 from carrousel.core.export import (
     DeploymentReport,
     ExportSpec,
@@ -26,7 +26,7 @@ from carrousel.core.export import (
     folder_bytes,
     measure_latency,
 )
-from carrousel.core.files import check_spares
+from carrousel.core.files import check_output_dir, check_spares
 from carrousel.nlp.config import SentimentEvaluateConfig, SentimentExportConfig
 from carrousel.nlp.models import SentimentClassifier
 from carrousel.nlp.pipeline.prune import pruned_variant
@@ -89,6 +89,7 @@ def export_sentiment(cfg: SentimentExportConfig, out: str | Path) -> DeploymentR
     """
     source = Path(cfg.model) if cfg.model is not None else shipped_model_path()
     check_spares(out, source)
+    check_output_dir(out, "--out", marker=BUNDLE_FILE)  # before any work: a folder of other files is kept
     eager = SentimentModel.from_pretrained(source)
     before = None
     if cfg.data is not None:  # scored first: a bad file fails before any export work

@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 
 from carrousel.core.atomic import atomic_dir
+from carrousel.core.files import check_output_dir
 from carrousel.core.metrics import Average, accuracy, f1, precision, recall, roc_auc
 from carrousel.core.text import name_some
 from carrousel.nlp import plots
@@ -20,6 +21,8 @@ from carrousel.nlp.errors import LabelMismatchError, TextDataError
 from carrousel.nlp.pipeline.sentiment import SentimentModel
 
 __all__ = ["SentimentEvaluation", "evaluate_sentiment"]
+
+_METRICS = "metrics.json"  # every evaluation folder holds it: the mark of an earlier output
 
 
 @dataclass
@@ -44,7 +47,10 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
 
     Raises:
         LabelMismatchError: the data holds labels the model does not know.
+        ConfigError: ``out`` holds files but no metrics.json (not an earlier evaluation), checked first.
     """
+    if out is not None:  # before any work: a folder of other files is refused, never replaced
+        check_output_dir(out, "--out", marker=_METRICS)
     model = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision)
     data = load_texts(cfg.data)
     if out is not None and cfg.example >= (n := len(data.texts)):  # attention.png would be of another text
@@ -88,11 +94,11 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
 def _write_evaluation(
     result: SentimentEvaluation, model: SentimentModel, texts: list[str], example: int, out: Path
 ) -> list[Path]:
-    names = ["metrics.json", "confusion.png"]
+    names = [_METRICS, "confusion.png"]
     pred = model([texts[example]])[0]
     with atomic_dir(out) as tmp:
         doc = {k: v for k, v in asdict(result).items() if k != "files"}
-        (tmp / "metrics.json").write_text(json.dumps(doc, indent=2, allow_nan=False), encoding="utf-8")
+        (tmp / _METRICS).write_text(json.dumps(doc, indent=2, allow_nan=False), encoding="utf-8")
         plots.confusion_png(result.confusion, result.labels, tmp / "confusion.png")
         if pred.attention is not None:
             title = f"{pred.label} ({pred.probabilities[pred.label]:.2f}): attention over text {example + 1}"
