@@ -37,16 +37,17 @@ from carrousel.bio.fasta import encode, read_sequences
 from carrousel.bio.models import DanQ, MotifModel, predict_logits
 from carrousel.bio.motifs import resolve_motifs
 from carrousel.bio.prune import finetune_windows, pruned_model
-from carrousel.core.bundle import BUNDLE_FILE, load_bundle
+from carrousel.core.bundle import load_bundle
 from carrousel.core.export import (
     DeploymentReport,
     ExportSpec,
+    check_export_out,
     export_bundle,
     folder_bytes,
     load_runtime,
     measure_latency,
 )
-from carrousel.core.files import check_input_file, check_output_dir, check_spares
+from carrousel.core.files import check_input_file
 
 __all__ = ["CALIBRATION_WINDOWS", "StrandAveraged", "calibration_windows", "export_model", "export_spec"]
 
@@ -155,8 +156,7 @@ def export_model(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
         BundleError / OutputError: the model cannot be read or ``out`` cannot be written.
     """
     source = Path(cfg.model) if cfg.model is not None else default_model_path()
-    check_spares(out, source)
-    check_output_dir(out, "--out", marker=BUNDLE_FILE)  # before any work: a folder of other files is kept
+    check_export_out(out, source)  # before any work
     model = load_model(source)
     eager = replace(model, runtime=None)
     sets = _sets(cfg, model.window)  # read before the export: a bad file fails fast

@@ -30,11 +30,12 @@ import torch
 from torch import nn
 
 from carrousel.core.args import check_args
-from carrousel.core.bundle import BUNDLE_FILE, load_bundle
+from carrousel.core.bundle import load_bundle
 from carrousel.core.export import (
     DeploymentReport,
     DeployPrecision,
     ExportSpec,
+    check_export_out,
     check_fused,
     export_bundle,
     folder_bytes,
@@ -42,7 +43,7 @@ from carrousel.core.export import (
     load_runtime,
     measure_latency,
 )
-from carrousel.core.files import check_output_dir, check_spares
+from carrousel.core.files import check_spares
 from carrousel.core.train import predict
 from carrousel.finance.bundle import KIND, ForecasterBundle, find_bundle
 from carrousel.finance.config import ExportConfig
@@ -141,8 +142,7 @@ def export_forecaster(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
         PriceDataError: the evaluation prices cannot be read.
         BundleError / OutputError: ``out`` cannot be written.
     """
-    check_spares(out, cfg.model_dir)
-    check_output_dir(out, "--out", marker=BUNDLE_FILE)  # before any work: a folder of other files is kept
+    check_export_out(out, cfg.model_dir)  # before any work
     found = find_bundle(cfg.model_dir)
     if found is None:
         raise ForecasterBundleError(

@@ -20,16 +20,16 @@ import torch
 from torch import Tensor, nn
 
 from carrousel.core.args import check_args
-from carrousel.core.bundle import BUNDLE_FILE, load_bundle, read_manifest
+from carrousel.core.bundle import load_bundle, read_manifest
 from carrousel.core.export import (
     DeploymentReport,
     ExportSpec,
+    check_export_out,
     export_bundle,
     folder_bytes,
     load_runtime,
     measure_latency,
 )
-from carrousel.core.files import check_output_dir, check_spares
 from carrousel.speech.calibrate import calibration_batches
 from carrousel.speech.config import EvaluateConfig, SpeechExportConfig, TranscribeConfig
 from carrousel.speech.distill import distilled_recognizer
@@ -126,8 +126,7 @@ def export_recognizer(cfg: SpeechExportConfig, out: str | Path) -> DeploymentRep
         BundleError / OutputError: the model cannot be read or ``out`` cannot be written.
     """
     source = Path(cfg.model) if cfg.model is not None else shipped_model_path()
-    check_spares(out, source)
-    check_output_dir(out, "--out", marker=BUNDLE_FILE)  # before any work: a folder of other files is kept
+    check_export_out(out, source)  # before any work
     eager = Recognizer.from_pretrained(source)
     if eager.runtime is not None:  # re-exporting an exported bundle: start from its weights
         eager.runtime = None

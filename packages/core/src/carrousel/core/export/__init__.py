@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from carrousel.core.export.deploy import (
         EXPORT_ASSET,
         ExportSpec,
+        check_export_out,
         export_bundle,
         load_runtime,
     )
@@ -62,7 +63,8 @@ __getattr__, __dir__ = lazy_exports(
     __name__,
     {
         **dict.fromkeys(
-            ("EXPORT_ASSET", "ExportSpec", "export_bundle", "load_runtime"), "carrousel.core.export.deploy"
+            ("EXPORT_ASSET", "ExportSpec", "check_export_out", "export_bundle", "load_runtime"),
+            "carrousel.core.export.deploy",
         ),
         **dict.fromkeys(
             ("DeployPrecision", "Exporter", "InferencePrecision", "check_variant"),
@@ -112,6 +114,7 @@ __all__ = [
     "InferencePrecision",
     "OnnxModule",
     "ReducedPrecision",
+    "check_export_out",
     "check_exportable",
     "check_fused",
     "check_torchscript_only",

@@ -35,15 +35,17 @@ import torch
 from torch import Tensor, nn
 
 from carrousel.core.args import check_args
-from carrousel.core.bundle import Bundle
+from carrousel.core.bundle import BUNDLE_FILE, Bundle
 from carrousel.core.errors import ExportError
 from carrousel.core.export.choices import DeployPrecision, Exporter
 from carrousel.core.export.onnx import INT8_OPS, OnnxModule, export_onnx, quantize_int8, verify_onnx
 from carrousel.core.export.quant import STATIC_OPS, quantize_static_int8
+from carrousel.core.files import check_output_dir, check_spares
 
 __all__ = [
     "EXPORT_ASSET",
     "ExportSpec",
+    "check_export_out",
     "export_bundle",
     "load_runtime",
 ]
@@ -51,6 +53,18 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 EXPORT_ASSET = "export"  # the bundle asset describing the ONNX file
+
+
+def check_export_out(out: str | Path, source: str | Path) -> None:
+    """Fails before any work when an ``export`` command's ``--out`` cannot take its bundle: writing it would
+    replace the model folder ``source`` it reads (:func:`~carrousel.core.files.check_spares`), or a folder of
+    other files, one without ``bundle.json`` (:func:`~carrousel.core.files.check_output_dir`).
+
+    Raises:
+        ConfigError: naming the folder and the fix.
+    """
+    check_spares(out, source)
+    check_output_dir(out, "--out", marker=BUNDLE_FILE)  # a folder of other files is kept, never replaced
 
 
 @dataclass(frozen=True)

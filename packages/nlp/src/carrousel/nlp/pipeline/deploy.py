@@ -18,15 +18,15 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from carrousel.core.bundle import BUNDLE_FILE, load_bundle
+from carrousel.core.bundle import load_bundle
 from carrousel.core.export import (
     DeploymentReport,
     ExportSpec,
+    check_export_out,
     export_bundle,
     folder_bytes,
     measure_latency,
 )
-from carrousel.core.files import check_output_dir, check_spares
 from carrousel.nlp.config import SentimentEvaluateConfig, SentimentExportConfig
 from carrousel.nlp.models import SentimentClassifier
 from carrousel.nlp.pipeline.prune import pruned_variant
@@ -88,8 +88,7 @@ def export_sentiment(cfg: SentimentExportConfig, out: str | Path) -> DeploymentR
         BundleError / OutputError: the model cannot be read or ``out`` cannot be written.
     """
     source = Path(cfg.model) if cfg.model is not None else shipped_model_path()
-    check_spares(out, source)
-    check_output_dir(out, "--out", marker=BUNDLE_FILE)  # before any work: a folder of other files is kept
+    check_export_out(out, source)  # before any work
     eager = SentimentModel.from_pretrained(source)
     before = None
     if cfg.data is not None:  # scored first: a bad file fails before any export work

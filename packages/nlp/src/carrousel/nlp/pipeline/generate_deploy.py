@@ -17,9 +17,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from carrousel.core.bundle import BUNDLE_FILE, load_bundle
-from carrousel.core.export import DeploymentReport, export_bundle, folder_bytes, measure_latency
-from carrousel.core.files import check_output_dir, check_spares
+from carrousel.core.bundle import load_bundle
+from carrousel.core.export import (
+    DeploymentReport,
+    check_export_out,
+    export_bundle,
+    folder_bytes,
+    measure_latency,
+)
 from carrousel.nlp.config import LMDataConfig, LMExportConfig
 from carrousel.nlp.lm_export import LMStep, OnnxLanguageModel, lm_export_spec
 from carrousel.nlp.models import LanguageModel
@@ -51,8 +56,7 @@ def export_lm(cfg: LMExportConfig, out: str | Path) -> DeploymentReport:
         TextDataError: unreadable text.
         BundleError / OutputError: the model cannot be read or ``out`` cannot be written.
     """
-    check_spares(out, cfg.model)
-    check_output_dir(out, "--out", marker=BUNDLE_FILE)  # before any work: a folder of other files is kept
+    check_export_out(out, cfg.model)  # before any work
     eager = TextGenerator.from_pretrained(cfg.model)
     assert isinstance(eager.model, LanguageModel), "export a bundle written by 'nlp generate train'"
     files = cfg.text or tuple(str(f) for f in eager.bundle.data.get("files", ()))

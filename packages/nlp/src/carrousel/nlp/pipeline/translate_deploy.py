@@ -13,14 +13,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from carrousel.core.bundle import BUNDLE_FILE, Bundle, load_bundle
+from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.core.export import (
     DeploymentReport,
+    check_export_out,
     export_bundle,
     folder_bytes,
     measure_latency,
 )
-from carrousel.core.files import check_output_dir, check_spares
 from carrousel.nlp.config import DecodeConfig, TranslateEvaluateConfig, TranslateExportConfig
 from carrousel.nlp.pipeline.translate import KIND, Translator
 from carrousel.nlp.pipeline.translate_eval import evaluate_translator
@@ -53,8 +53,7 @@ def export_translator(cfg: TranslateExportConfig, out: str | Path) -> Deployment
         ExportError: the step cannot be exported or the file does not reproduce it.
         BundleError / OutputError: the model cannot be read or ``out`` cannot be written.
     """
-    check_spares(out, cfg.model)
-    check_output_dir(out, "--out", marker=BUNDLE_FILE)  # before any work: a folder of other files is kept
+    check_export_out(out, cfg.model)  # before any work
     eager = Translator.from_pretrained(cfg.model)
     start = time.perf_counter()
     folder, asset = export_bundle(
