@@ -221,8 +221,11 @@ def scan_windows(
     min_f, min_r = pwm.min_sums()
     n_count = seq.n_count if seq.has_n else np.zeros(0, dtype=np.int64)
     none = np.zeros(0, dtype=np.int64)
-    extra_f = seq.background_term(pwm, 1) if pwm.pair is not None else none
-    extra_r = seq.background_term(pwm, -1) if pwm.pair is not None else none
+    bg_f = bg_r = (none, none)
+    if pwm.pair is not None:  # the chunk's cached parts: no window-length term per motif and strand
+        assert pwm.first is not None
+        bg_f = seq._background_parts(pwm.pair, pwm.first, 1)
+        bg_r = seq._background_parts(pwm.pair, pwm.first, -1)
     idx = np.empty(2 * n_win, dtype=np.int64)  # pages are only touched where hits are written
     score = np.empty(2 * n_win, dtype=np.int64)
     # arguments both kernels end with: windows, N counter, motif length, histogram bases, thresholds, outputs
@@ -232,7 +235,7 @@ def scan_windows(
         h = kernels().scan_hits(seq.kmer, *lay, *tail, hist, idx, score)
     else:
         packed, offsets = pwm.packed_tables()[0], pwm._block_tables(1)[1]
-        h = kernels().scan_both(seq.kmer, packed, offsets, extra_f, extra_r, *tail, hist, idx, score)
+        h = kernels().scan_both(seq.kmer, packed, offsets, bg_f, bg_r, *tail, hist, idx, score)
     return _sorted_hits(idx[:h], score[:h], min_f, min_r)
 
 

@@ -80,8 +80,8 @@ def _scan_both(
     kmer: np.ndarray,
     packed: np.ndarray,
     offsets: np.ndarray,
-    extra_f: np.ndarray,
-    extra_r: np.ndarray,
+    bg_f: tuple[np.ndarray, np.ndarray],
+    bg_r: tuple[np.ndarray, np.ndarray],
     n_win: int,
     n_count: np.ndarray,
     length: int,
@@ -99,8 +99,11 @@ def _scan_both(
         kmer: ``(n + PAD,)`` 6-mer codes.
         packed: ``(n_blocks, 4096)`` int64 packed block tables (forward low, reverse high half).
         offsets: ``(n_blocks,)`` int64 first column of each block.
-        extra_f, extra_r: ``(>= n_win,)`` int64 added to each strand's score (1st-order background), or
-            empty.
+        bg_f, bg_r: each strand's 1st-order background parts ``(first, cs)`` (``(n,)`` int64 first-base
+            terms, ``(n + 1,)`` int64 prefix sums of the pair terms; :meth:`~carrousel.bio.pwm.
+            SequenceCodes.background_term`), or two empty arrays each (0-order): window ``i`` adds
+            ``first[i + head] + cs[i + length - 1] - cs[i]``, ``head`` 0 forward and ``length - 1``
+            reverse, read here rather than from two window-length terms built per motif.
         n_win: window starts to test.
         n_count: ``(n + 1,)`` prefix count of N codes, or empty when the chunk has none.
         length: motif length.
@@ -115,7 +118,9 @@ def _scan_both(
     """
     nb = packed.shape[0]
     use_n = n_count.size > 0
-    use_extra = extra_f.size > 0
+    first_f, cs_f = bg_f
+    first_r, cs_r = bg_r
+    use_extra = cs_f.size > 0
     fast = not use_n and not use_extra
     buf = np.empty(_TILE, dtype=np.int64)
     h = 0
@@ -165,8 +170,8 @@ def _scan_both(
             f = p & _LOW
             r = p >> 32
             if use_extra:
-                f += extra_f[i]
-                r += extra_r[i]
+                f += first_f[i] + cs_f[i + length - 1] - cs_f[i]
+                r += first_r[i + length - 1] + cs_r[i + length - 1] - cs_r[i]
             if not fast:
                 hist[f + base_f] += 1
                 hist[r + base_r] += 1
