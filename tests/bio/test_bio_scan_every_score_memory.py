@@ -51,3 +51,30 @@ def test_chunks_in_flight_hold_no_histogram_per_motif(order: int) -> None:
         assert np.array_equal(scanner.histogram(k), want) and want.sum() == 2 * n_chunks * (
             size - pwms[k].length + 1
         )
+
+
+@pytest.mark.parametrize("order", [0, 1])
+def test_an_every_score_scanner_keeps_the_packed_tables_only(order: int) -> None:
+    """The every-window scan reads each motif's packed table (both strands in one int64 entry), not the
+    two int32 block tables it is packed from: they go once packed (as much memory again, ~60 MB for the
+    879 JASPAR vertebrate motifs); scores read later rebuild them."""
+    rng = np.random.default_rng(1)
+    bg = _background(order, rng)
+    motifs = resolve_motifs(["jaspar:CORE/vertebrates"])[:150]
+    PWMScanner([IntegerPWM(motifs[0], bg)], 1e-4, threads=1, exact_qvalues=True)  # one-off caches
+    pwms = [IntegerPWM(m, bg) for m in motifs]
+    tracemalloc.start()
+    try:
+        scanner = PWMScanner(pwms, 1e-4, threads=1, exact_qvalues=True)
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    hist = sum(h.nbytes for h in scanner.hist)
+    packed = sum(p.packed_tables()[0].nbytes for p in pwms)
+    extra = (held - hist - packed) / packed
+    assert extra < 0.5, f"{extra:.2f} packed tables' worth held beside the histograms and packed tables"
+    seq = SequenceCodes(rng.integers(0, 5, 5000).astype(np.uint8))
+    for pw, m in zip(pwms[:3], motifs[:3], strict=True):
+        fresh = IntegerPWM(m, bg)
+        for strand in (1, -1):
+            assert np.array_equal(pw.scores(seq, strand), fresh.scores(seq, strand))

@@ -81,6 +81,7 @@ class IntegerPWM:
             self.first = np.round(-np.log2(bg.mono) * scale).astype(np.int64)
         self.lo, self.hi, self.sf = score_distribution(self.matrix, bg, self.pair, self.first)
         self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._offsets = np.arange(0, -(-self.length // K) * K, K, dtype=np.int64)  # each block's 1st column
         self._packed: tuple[np.ndarray, int, int] | None = None
         self._sums: tuple[int, int] | None = None  # the packed tables' minimum sums, kept when they go
         self._skip: dict[int, SkipLayout] = {}  # hits-only scan layouts by threshold
@@ -116,7 +117,7 @@ class IntegerPWM:
         for b in range(nb):
             for t in range(K):
                 tables[b] += pad[b * K + t][digits[t]]
-        out = (tables.astype(np.int32), (np.arange(nb) * K).astype(np.int64))
+        out = (tables.astype(np.int32), self._offsets)
         self._tables[strand] = out
         return out
 
@@ -142,16 +143,19 @@ class IntegerPWM:
 
         The layout holds its own reordered copy of the packed tables and the hits-only scan reads only
         :meth:`min_sums` besides, so the block and packed tables are let go once it is built (~140 kB a
-        motif, ~120 MB for the 879 JASPAR vertebrate motifs); any later use rebuilds them."""
+        motif, ~120 MB for the 879 JASPAR vertebrate motifs); the every-window scan reads the packed
+        tables only, so the two strands' block tables go once they are packed (~60 MB for those motifs).
+        Any later use rebuilds them."""
         if every_score or self.pair is not None:
             self.packed_tables()
+            self._tables = {}
             return None
         lay = self._skip.get(threshold)
         if lay is None:
             packed, min_f, min_r = self.packed_tables()
             prob = kmer_probabilities(self.background.mono)
             lay = self._skip[threshold] = skip_layout(
-                packed, self._block_tables(1)[1], threshold - min_f, threshold - min_r, prob
+                packed, self._offsets, threshold - min_f, threshold - min_r, prob
             )
             self._tables, self._packed = {}, None
         return lay
@@ -234,8 +238,9 @@ def scan_windows(
     if lay is not None:
         h = kernels().scan_hits(seq.kmer, *lay, *tail, hist, idx, score)
     else:
-        packed, offsets = pwm.packed_tables()[0], pwm._block_tables(1)[1]
-        h = kernels().scan_both(seq.kmer, packed, offsets, bg_f, bg_r, *tail, hist, idx, score)
+        h = kernels().scan_both(
+            seq.kmer, pwm.packed_tables()[0], pwm._offsets, bg_f, bg_r, *tail, hist, idx, score
+        )
     return _sorted_hits(idx[:h], score[:h], min_f, min_r)
 
 
