@@ -1,5 +1,6 @@
-"""``finance forecast`` launched by torchrun on two CPU processes (gloo): the backtest's baselines and
-scores run on rank zero alone, the other rank takes part in the refits only."""
+"""``finance forecast`` and ``finance backtest`` launched by torchrun on two CPU processes (gloo): the
+backtest's baselines and scores run on rank zero alone, after the last collective step (the network's
+refits and final fit), so the other rank never waits at a collective while rank zero fits baselines."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ import carrousel.core
 import carrousel.finance
 from tests.finance.conftest import STOCKS
 
-# Runs the finance CLI with baseline_forecasts and score_run counted per rank (one line each in $CALLS);
-# with EVERY_RANK=1, every rank computes the whole backtest as all of them did before (the reference).
+# Runs the finance CLI with fit_at (the collective steps), baseline_forecasts and score_run recorded in
+# call order, one file per rank ($CALLS.RANK); with EVERY_RANK=1, every rank computes the whole backtest
+# (the reference).
 WRAPPER = textwrap.dedent(
     """
     import os
 
+    import carrousel.core.train.distributed as distributed
     import carrousel.finance.backtest as backtest
     import carrousel.finance.pipeline as pipeline
     from carrousel.finance.__main__ import main
@@ -26,23 +29,25 @@ WRAPPER = textwrap.dedent(
 
     def counted(name, real):
         def call(*args, **kwargs):
-            with open(os.environ["CALLS"], "a") as f:
-                f.write(f"{name} {os.environ['RANK']}\\n")
+            with open(f"{os.environ['CALLS']}.{os.environ['RANK']}", "a") as f:
+                f.write(f"{name}\\n")
             return real(*args, **kwargs)
 
         return call
 
 
+    backtest.fit_at = counted("fit", backtest.fit_at)
+    pipeline.fit_at = counted("fit", pipeline.fit_at)
     backtest.baseline_forecasts = counted("baselines", backtest.baseline_forecasts)
     pipeline.score_run = counted("score", pipeline.score_run)
     if os.environ.get("EVERY_RANK") == "1":
-        pipeline.results_discarded = lambda: False
+        distributed.results_discarded = lambda: False
     main()
     """
 )
 
-ARGS = ["forecast", "AAPL", "--csv", str(STOCKS), "--horizon", "3", "--lookback", "10", "--epochs", "1",
-        "--hidden", "8", "--members", "1", "--test-days", "20", "--refit-every", "10", "--json"]  # fmt: skip
+ARGS = ["AAPL", "--csv", str(STOCKS), "--horizon", "3", "--lookback", "10", "--epochs", "1", "--hidden", "8",
+        "--members", "1", "--test-days", "20", "--refit-every", "10", "--json"]  # fmt: skip
 
 
 def _env(calls: Path, every_rank: bool) -> dict[str, str]:
@@ -57,29 +62,39 @@ def _env(calls: Path, every_rank: bool) -> dict[str, str]:
     return env
 
 
-def _forecast(tmp_path: Path, name: str, every_rank: bool) -> tuple[Path, list[str]]:
-    """Rank zero's outputs in ``tmp_path/name`` and the counted calls (sorted)."""
+def _run(tmp_path: Path, name: str, args: list[str], every_rank: bool) -> tuple[Path, list[list[str]]]:
+    """Rank zero's outputs in ``tmp_path/name`` and each rank's recorded calls, in call order."""
     folder = tmp_path / name
     folder.mkdir()
-    calls = folder / "calls.txt"
+    (tmp_path / "wrapper.py").write_text(WRAPPER)
+    calls = folder / "calls"
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
-           str(tmp_path / "wrapper.py"), *ARGS, "--out", "run", "--plot", "fan.png"]  # fmt: skip
+           str(tmp_path / "wrapper.py"), *args]  # fmt: skip
     proc = subprocess.run(
-        cmd, env=_env(calls, every_rank), capture_output=True, text=True, timeout=150, cwd=folder
+        cmd, env=_env(calls, every_rank), capture_output=True, text=True, timeout=300, cwd=folder
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     (folder / "out.json").write_text(proc.stdout)
-    return folder, sorted(calls.read_text().splitlines())
+    return folder, [Path(f"{calls}.{rank}").read_text().splitlines() for rank in (0, 1)]
 
 
-def test_forecast_under_torchrun_scores_the_backtest_once(tmp_path: Path) -> None:
-    """Before: every rank fitted and ran every baseline (GARCH, EWMA, AutoETS, ...) at each of the two
-    refits and scored the backtest, so that CPU work ran twice for rank zero's results alone. Now rank 1
-    only joins the refits, and rank zero's outputs are byte for byte those of every rank computing all."""
-    (tmp_path / "wrapper.py").write_text(WRAPPER)
-    now, calls = _forecast(tmp_path, "now", every_rank=False)
-    assert calls == ["baselines 0", "baselines 0", "score 0"]  # two refits, one ticker, one scoreboard
-    before, calls_before = _forecast(tmp_path, "before", every_rank=True)
-    assert calls_before == ["baselines 0", "baselines 0", "baselines 1", "baselines 1", "score 0", "score 1"]
+def test_forecast_under_torchrun_fits_the_baselines_after_the_last_collective(tmp_path: Path) -> None:
+    """Before: rank zero fitted each block's baselines between that block's refit and the next (and scored
+    before the final fit), while rank 1 waited at the next refit's collective: with hundreds of tickers,
+    minutes per block, up to the process group's timeout. Now every refit and the final fit come first
+    on both ranks, rank zero alone fits the baselines and scores after them, and its outputs are byte for
+    byte those of every rank computing all."""
+    args = ["forecast", *ARGS, "--out", "run", "--plot", "fan.png"]
+    now, calls = _run(tmp_path, "now", args, every_rank=False)
+    fits = ["fit", "fit", "fit"]  # two refits, then the final model
+    assert calls == [[*fits, "baselines", "baselines", "score"], fits]  # one ticker, one scoreboard
+    before, calls_before = _run(tmp_path, "before", args, every_rank=True)
+    assert calls_before == [[*fits, "baselines", "baselines", "score"]] * 2
     for name in ("out.json", "fan.png", "run/run.json", "run/forecasts.csv", "run/model/model.safetensors"):
         assert (now / name).read_bytes() == (before / name).read_bytes(), name
+
+
+def test_backtest_under_torchrun_fits_the_baselines_after_the_last_refit(tmp_path: Path) -> None:
+    """Before: rank zero fitted block 1's baselines before block 2's refit, rank 1 waiting for it there."""
+    _, calls = _run(tmp_path, "now", ["backtest", *ARGS, "--out", "run"], every_rank=False)
+    assert calls == [["fit", "fit", "baselines", "baselines", "score"], ["fit", "fit"]]

@@ -1,15 +1,19 @@
 """Walk-forward backtest: refit every N origins on data before them, forecast each block in one pass.
 
 The test origins are the last ``test_days`` trading dates (of all tickers together) whose ``H``-day outcome
-is known. They are cut into blocks of ``refit_every`` dates; before each block the network and the
+is known. They are cut into blocks of ``refit_every`` dates; for each block the network and the
 baselines are refitted on what was observable at the block's first date (expanding or rolling window),
 then the whole block is forecast in batched passes. Every model is scored on exactly the same windows.
+
+The network's refits come first, all of them (:func:`backtest_refits`: under ``torchrun`` every rank takes
+part in each refit's collective steps), and only then are the baselines fitted and every block forecast
+(:func:`run_backtest`, rank zero's alone in a command line): no rank ever waits at a collective while
+another fits baselines, which with hundreds of tickers takes minutes per block.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -26,10 +30,11 @@ from carrousel.finance.training import FittedForecaster, fit_at
 __all__ = [
     "ENSEMBLE_MEMBERS",
     "BacktestResult",
+    "Refit",
     "aci_name",
+    "backtest_refits",
     "block_starts",
     "forecast_table",
-    "join_refits",
     "run_backtest",
 ]
 
@@ -85,6 +90,23 @@ class BacktestResult:
     aci_states: dict[str, AciState] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, eq=False)
+class Refit:
+    """The network of one backtest block, refitted on what was observable at the block's first date.
+
+    Attributes:
+        start: the block's first origin date.
+        end: the next block's first date (``Timestamp.max`` for the last block).
+        cuts: each ticker's last observable row (tickers without one are absent).
+        fitted: the network refitted on every ticker's rows up to its cut.
+    """
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    cuts: dict[str, int]
+    fitted: FittedForecaster
+
+
 def aci_name(arch: str) -> str:
     """Row name of the network with adaptive conformal intervals (``lstm_aci``)."""
     return f"{arch}_aci"
@@ -122,25 +144,31 @@ def block_starts(series_list: list[SeriesData], cfg: FinanceConfig) -> tuple[pd.
     return pd.DatetimeIndex(test[:: cfg.backtest.refit_every]), pd.Timestamp(test[0])
 
 
-def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestResult:
+def run_backtest(
+    series_list: list[SeriesData], cfg: FinanceConfig, refits: tuple[Refit, ...] | None = None
+) -> BacktestResult:
     """Runs the walk-forward backtest of the network and every baseline.
 
     Args:
         series_list: the tickers' arrays (one global network is trained on all of them).
         cfg: the run configuration (with several tickers, the window's global settings apply: ``for_series``).
+        refits: the network's refits, :func:`backtest_refits` of the same arguments (made here when None,
+            all of them before any baseline); given, nothing here is a collective step.
 
     Returns:
         A :class:`BacktestResult` with ``network``-named, baseline and (optionally) ensemble forecasts.
     """
     cfg = for_series(cfg, len(series_list))
     horizon, lookback, qs = cfg.window.horizon, cfg.window.lookback, cfg.model.quantiles
-    starts, _ = block_starts(series_list, cfg)
+    refits = backtest_refits(series_list, cfg) if refits is None else refits
     out: dict[str, list[np.ndarray]] = {}
     meta: dict[str, list[np.ndarray]] = {"ticker": [], "date": [], "price": [], "actual": [], "ds": []}
     by_member: list[np.ndarray] = []  # (N, n_block, H, Q) per block and ticker, for the members' spread
     fits: list[dict[str, str]] = []  # what the automatic baselines picked, per block and ticker
-    scales = {s.ticker: naive_scale(s.close[: int(np.searchsorted(s.dates, starts[0]))]) for s in series_list}
-    for d0, d1, cuts, fitted in _refits(series_list, cfg, starts):
+    first = refits[0].start
+    scales = {s.ticker: naive_scale(s.close[: int(np.searchsorted(s.dates, first))]) for s in series_list}
+    for refit in refits:
+        d0, d1, cuts, fitted = refit.start, refit.end, refit.cuts, refit.fitted
         for s in series_list:
             origins = valid_origins(s, lookback, horizon)
             in_block = (s.dates[origins] >= d0) & (s.dates[origins] < d1)
@@ -191,7 +219,7 @@ def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestR
         base_price=np.concatenate(meta["price"]),
         actual=actual,
         forecasts=forecasts,
-        refits=len(starts),
+        refits=len(refits),
         window=cfg.backtest.window,
         scales=scales,
         target_dates=np.concatenate(meta["ds"]),
@@ -202,28 +230,25 @@ def run_backtest(series_list: list[SeriesData], cfg: FinanceConfig) -> BacktestR
     )
 
 
-def join_refits(series_list: list[SeriesData], cfg: FinanceConfig) -> None:
-    """Takes part in :func:`run_backtest`'s refits alone (every collective step of a multi-process
-    training, in the same order), with no baseline, forecast or score: for a rank whose results are
-    discarded (:func:`~carrousel.core.train.distributed.results_discarded`), so that this CPU work runs
-    once, on rank zero, rather than on every rank of a ``torchrun`` launch.
+def backtest_refits(series_list: list[SeriesData], cfg: FinanceConfig) -> tuple[Refit, ...]:
+    """Refits the network for every block of :func:`run_backtest`, one after the other, and nothing else:
+    every collective step of a multi-process training, in the same order on every rank. Under
+    ``torchrun`` every rank calls it; the baselines, forecasts and scores come after, from its result
+    (:func:`run_backtest`), on rank zero alone in a command line.
+
+    Raises:
+        PriceDataError: when the history is too short for the requested backtest.
     """
     cfg = for_series(cfg, len(series_list))
-    for _ in _refits(series_list, cfg, block_starts(series_list, cfg)[0]):
-        pass
-
-
-def _refits(
-    series_list: list[SeriesData], cfg: FinanceConfig, starts: pd.DatetimeIndex
-) -> Iterator[tuple[pd.Timestamp, pd.Timestamp, dict[str, int], FittedForecaster]]:
-    """Per block: its first date, the next block's (``Timestamp.max`` for the last), each ticker's last
-    observable row and the network refitted on the rows up to it."""
+    starts, _ = block_starts(series_list, cfg)
     ends = [*starts[1:], pd.Timestamp.max]
+    refits = []
     for b, (d0, d1) in enumerate(zip(starts, ends, strict=True)):
         cuts = {s.ticker: int(np.searchsorted(s.dates, d0, side="right")) - 1 for s in series_list}
         cuts = {t: c for t, c in cuts.items() if c >= 0}
         logger.info("backtest block %d/%d from %s: refitting", b + 1, len(starts), d0.date())
-        yield d0, d1, cuts, fit_at(series_list, cuts, cfg)
+        refits.append(Refit(d0, d1, cuts, fit_at(series_list, cuts, cfg)))
+    return tuple(refits)
 
 
 def forecast_table(bt: BacktestResult) -> pd.DataFrame:

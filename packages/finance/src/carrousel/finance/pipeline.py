@@ -27,8 +27,8 @@ import torch
 from carrousel.core.atomic import atomic_dir, atomic_write_text
 from carrousel.core.config import to_dict
 from carrousel.core.device import check_inference
-from carrousel.core.train.distributed import leave_to_rank_zero, results_discarded
-from carrousel.finance.backtest import BacktestResult, forecast_table, join_refits, run_backtest
+from carrousel.core.train.distributed import leave_to_rank_zero
+from carrousel.finance.backtest import BacktestResult, backtest_refits, forecast_table, run_backtest
 from carrousel.finance.bundle import KIND, ForecasterBundle, ForecastRow, TickerForecast, find_bundle, qlabel
 from carrousel.finance.config import FinanceConfig, ModelConfig, WindowConfig, for_series
 from carrousel.finance.data import PriceHistory, load_histories
@@ -164,10 +164,10 @@ def backtest(
     check_inference(cfg.train.precision, _CPU)
     histories = load_histories(cfg.data)
     cfg = for_series(cfg, len(histories))  # several tickers: the global model's window settings
-    if results_discarded():  # the baselines, scores and files: rank zero's alone under torchrun
-        join_refits(_series(histories, cfg), cfg)
-        leave_to_rank_zero()
-    result = run_backtest(_series(histories, cfg), cfg)
+    series = _series(histories, cfg)
+    refits = backtest_refits(series, cfg)  # every collective step, before any baseline
+    leave_to_rank_zero()  # the baselines, scores and files: rank zero's alone under torchrun
+    result = run_backtest(series, cfg, refits)
     run = BacktestRun(cfg, tuple(histories), result, score_run(result))
     if out is not None:
         with atomic_dir(out) as tmp:
@@ -336,17 +336,16 @@ def forecast(
         return result
     cfg = for_series(cfg, len(histories))  # several tickers: the global model's window settings
     series = _series(histories, cfg)
-    bt: BacktestResult | None = None
-    board: dict[str, Any] | None = None
-    if cfg.backtest.enabled and results_discarded():  # the baselines and scores: rank zero's alone
-        join_refits(series, cfg)
-    elif cfg.backtest.enabled:
-        bt = run_backtest(series, cfg)
-        board = score_run(bt).to_dict()
-        logger.info("%s", board["verdict"])
+    refits = backtest_refits(series, cfg) if cfg.backtest.enabled else None
     logger.info("fitting the final model on all data")
     fitted = fit_at(series, {s.ticker: len(s.close) - 1 for s in series}, cfg)
-    leave_to_rank_zero()  # the forecasts, charts and files below: rank zero's alone under torchrun
+    leave_to_rank_zero()  # the last collective step is done: the rest is rank zero's alone under torchrun
+    bt: BacktestResult | None = None
+    board: dict[str, Any] | None = None
+    if refits is not None:
+        bt = run_backtest(series, cfg, refits)
+        board = score_run(bt).to_dict()
+        logger.info("%s", board["verdict"])
     bundle = ForecasterBundle.trained(
         fitted, cfg, histories, board, bt.aci_states if bt is not None else None
     )
