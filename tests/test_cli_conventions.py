@@ -224,3 +224,44 @@ def test_every_seed_option_refuses_a_negative_seed(invoke: Callable[..., Outcome
     assert len(seeded) >= 10, seeded
     for *command, opt in seeded:
         assert_clean_failure(invoke(*command, opt, "-1"), 2, opt)
+
+
+def test_a_folder_of_other_files_is_refused_in_one_wording(tmp_path: Path) -> None:
+    """Core's check_output_dir, Bundle.save, finance's run folder and bio's model and discover folders refuse
+    a folder of someone's files in one sentence, each with its own error class (before: four wordings)."""
+    from carrousel.bio.config import DiscoverConfig
+    from carrousel.bio.config import TrainConfig as BioTrainConfig
+    from carrousel.bio.pipeline import discover
+    from carrousel.bio.pipeline import train as bio_train
+    from carrousel.core.bundle import Bundle
+    from carrousel.core.errors import BundleError, ConfigError
+    from carrousel.core.files import check_output_dir
+    from carrousel.core.nn import RecurrentConfig, SequenceRegressor, SequenceRegressorConfig
+    from carrousel.finance.errors import OutputPathError
+    from carrousel.finance.runs import check_run_folder
+
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    said = (
+        "holds files but no {}, so it is not an earlier output and its content would be replaced; give a new "
+    )
+    said += "or empty folder"
+    bundle = Bundle(kind="test.x", model=SequenceRegressor(SequenceRegressorConfig(RecurrentConfig(1, 2))))
+    cases = [
+        (lambda: check_output_dir(other, "--out", marker="bundle.json"), ConfigError, "--out", "bundle.json"),
+        (lambda: bundle.save(other), BundleError, "", "bundle.json"),
+        (lambda: check_run_folder(other), OutputPathError, "--out", "run.json"),
+        (lambda: bio_train(BioTrainConfig(), other), BundleError, "--out", "bundle.json"),
+        (
+            lambda: discover(DiscoverConfig(model=str(tmp_path / "m")), other),
+            BundleError,
+            "--out",
+            "motifs.meme",
+        ),
+    ]
+    for call, error, flag, marker in cases:
+        with pytest.raises(error) as caught:
+            call()
+        assert str(caught.value) == f"{flag} {other} {said.format(marker)}".strip()
+    assert [p.name for p in other.iterdir()] == ["notes.txt"]

@@ -101,7 +101,7 @@ def test_train_evaluate_discover_results_on_stdout(tmp_path: Path, pos_neg) -> N
     other.mkdir()
     (other / "notes.txt").write_text("keep me")
     res = runner.invoke(app, ["discover", str(pos), "--model", str(out), "-o", str(other), "--json"])
-    assert res.exit_code == 1 and "is not a bio discover folder" in res.stderr  # never replaces other folders
+    assert res.exit_code == 1 and "no motifs.meme" in res.stderr  # never replaces other folders
     assert (other / "notes.txt").read_text() == "keep me"
     res = runner.invoke(app, ["discover", str(pos), "--model", str(out), "-o", str(tmp_path)])
     assert res.exit_code == 1 and "lies inside --out" in res.stderr and out.is_dir()
@@ -139,7 +139,7 @@ def test_train_refuses_a_folder_that_is_not_a_model_before_training(tmp_path: Pa
     pos, neg = pos_neg
     (tmp_path / "notes.txt").write_text("keep me")
     res = runner.invoke(app, _train_args(pos, neg, tmp_path))
-    assert res.exit_code == 1 and "is not a carrousel model" in res.stderr
+    assert res.exit_code == 1 and "holds files but no bundle.json" in res.stderr
     assert (tmp_path / "notes.txt").read_text() == "keep me"
 
 

@@ -107,7 +107,7 @@ def test_save_replaces_an_old_bundle_and_leaves_no_temp(saved: Path) -> None:
 
 def test_save_refuses_a_folder_of_other_files(tmp_path: Path) -> None:
     (tmp_path / "keep.txt").write_text("mine")
-    with pytest.raises(BundleError, match="not a carrousel bundle"):
+    with pytest.raises(BundleError, match=r"holds files but no bundle\.json.*give a new or empty folder"):
         make_bundle().save(tmp_path)
     assert (tmp_path / "keep.txt").read_text() == "mine"
 

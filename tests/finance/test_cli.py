@@ -252,7 +252,7 @@ def test_a_failing_run_leaves_no_partial_out_folder(
 def test_out_refuses_a_folder_that_is_not_a_run(sample_source: Path, tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine")
     result = runner.invoke(app, ["forecast", "AAPL", "--source", "sample", *TINY, "--out", str(tmp_path)])
-    assert result.exit_code == 1 and "not a run folder" in result.output
+    assert result.exit_code == 1 and "holds files but no run.json" in result.output
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 

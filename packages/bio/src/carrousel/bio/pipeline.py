@@ -50,7 +50,7 @@ from carrousel.bio.training import fit_model
 from carrousel.bio.validation import MIN_EVAL_PER_CLASS, check_count, check_lengths, check_overlap
 from carrousel.core.atomic import atomic_dir, atomic_write_text
 from carrousel.core.errors import BundleError
-from carrousel.core.files import check_input_file, check_output_dir, check_output_file
+from carrousel.core.files import check_input_file, check_output_dir, check_output_file, refuse_other_files
 from carrousel.core.train import TrainConfig as TrainerConfig
 
 __all__ = [
@@ -107,12 +107,6 @@ def _inputs(*files: tuple[str | Path | None, str | None, str]) -> None:
             check_input_file(path, flag, kind)
 
 
-def _check_out(out: Path, what: str, marker: str) -> None:
-    """Refuses, before any work, an output folder that holds something other than an earlier output."""
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / marker).exists())):
-        raise BundleError(f"{out} exists and is not {what}; give a new or empty folder")
-
-
 def train(cfg: TrainConfig, out: str | Path, command: str = "") -> TrainResult:
     """``bio train``: builds the training windows, fits and calibrates a DanQ model, saves it to ``out``.
 
@@ -124,7 +118,7 @@ def train(cfg: TrainConfig, out: str | Path, command: str = "") -> TrainResult:
         command: the command line, kept in the model's provenance.
     """
     target = Path(out)
-    _check_out(target, "a carrousel model", "bundle.json")
+    refuse_other_files(target, "--out", "bundle.json", BundleError)
     check_output_dir(target, "--out")
     d = cfg.data
     _inputs(
@@ -305,7 +299,7 @@ def discover(cfg: DiscoverConfig, out: str | Path) -> Discovery:
         raise DiscoverConfigError(
             f"--model {cfg.model} lies inside --out {folder}, which is replaced; use another --out"
         )
-    _check_out(folder, "a bio discover folder", "motifs.meme")
+    refuse_other_files(folder, "--out", "motifs.meme", BundleError)
     check_output_dir(folder, "--out")
     _inputs((cfg.sequences, None, "FASTA"), (cfg.control, "--control", "FASTA"))
     logo_libraries()  # a missing extra stops the run before any training

@@ -44,6 +44,7 @@ from carrousel.core.atomic import atomic_dir
 from carrousel.core.config import to_dict
 from carrousel.core.device import pick_device
 from carrousel.core.errors import BundleError, CarrouselError, FormatVersionError
+from carrousel.core.files import refuse_other_files
 from carrousel.core.io import MODULES, registered_config
 from carrousel.core.text import name_some
 
@@ -138,8 +139,7 @@ class Bundle:
             OutputError: when the folder cannot be written.
         """
         target = Path(folder)
-        if target.is_dir() and any(target.iterdir()) and not is_bundle(target):
-            raise BundleError(f"{target} exists and is not a carrousel bundle; give a new or empty folder")
+        refuse_other_files(target, None, BUNDLE_FILE, BundleError)
         name = MODULES.name_of(type(self.model))
         cfg = getattr(self.model, "config", None)
         if cfg is None:

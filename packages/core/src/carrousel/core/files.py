@@ -21,7 +21,7 @@ from pathlib import Path
 
 from carrousel.core.args import check_args
 from carrousel.core.atomic import refuse_stream_dir, writes_in_place
-from carrousel.core.errors import ConfigError, DataError
+from carrousel.core.errors import CarrouselError, ConfigError, DataError
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -30,6 +30,7 @@ __all__ = [
     "check_output_file",
     "check_spares",
     "read_text",
+    "refuse_other_files",
 ]
 
 STDIN = "-"  # as a path of :func:`read_text` with ``streams=True``: the process's standard input
@@ -273,13 +274,34 @@ def check_output_dir(path: str | Path, flag: str | None = None, marker: str | No
     refuse_stream_dir(path, flag)
     if p.exists() and not p.is_dir():
         raise ConfigError(f"{where} is a file, not a folder; give a folder path")
-    if marker and p.is_dir() and not (p / marker).is_file() and any(p.iterdir()):
-        raise ConfigError(
-            f"{where} holds files but no {marker}, so it is not an earlier output and its content would be "
-            "replaced; give a new or empty folder"
-        )
+    if marker:
+        refuse_other_files(p, flag, marker)
     _writable_parent(p if p.exists() else p.parent, where)
     return p
+
+
+def refuse_other_files(
+    path: str | Path, flag: str | None, marker: str, error: type[CarrouselError] = ConfigError
+) -> None:
+    """Fails when ``path`` is a folder with files but no ``marker``: not an earlier output of the command,
+    so writing it as a whole would replace someone's files. The one check (and wording) of every command
+    that writes a folder as a whole (a bundle, a run folder, a discover folder).
+
+    Args:
+        path: the folder to be written as a whole.
+        flag: the option that named it, for the message.
+        marker: a file that every earlier output holds (``bundle.json``, ``run.json``).
+        error: the class raised (a caller's own subclass of CarrouselError).
+
+    Raises:
+        error: naming the folder, the missing marker and the fix.
+    """
+    p = Path(path)
+    if p.is_dir() and not (p / marker).is_file() and any(p.iterdir()):
+        raise error(
+            f"{_label(p, flag)} holds files but no {marker}, so it is not an earlier output and its content "
+            "would be replaced; give a new or empty folder"
+        )
 
 
 def _writable_parent(folder: Path, where: str) -> None:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_path, writes_in_place
+from carrousel.core.files import refuse_other_files
 from carrousel.core.optional import require
 from carrousel.finance.errors import FinanceConfigError, FinanceError, OutputPathError, RunFileError
 
@@ -126,11 +127,8 @@ def check_run_folder(path: Path | None) -> None:
         OutputPathError: naming the problem and the fix.
     """
     check_folder(path, "--out")
-    if path is not None and path.is_dir() and any(path.iterdir()) and not (path / RUN_FILE).is_file():
-        raise OutputPathError(
-            f"--out {path} holds files but is not a run folder (no {RUN_FILE}); its content would be "
-            "replaced: give a new or empty folder"
-        )
+    if path is not None:
+        refuse_other_files(path, "--out", RUN_FILE, OutputPathError)
 
 
 @check_args
