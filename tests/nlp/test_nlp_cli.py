@@ -90,6 +90,8 @@ def test_predict_json_is_strict_and_complete(sentiment_model: Path, tmp_path: Pa
     assert [d["label"] for d in doc] == ["neg", "pos"]
     assert set(doc[0]) == {"text", "label", "probabilities", "tokens", "attention", "truncated"}
     assert sum(doc[1]["attention"]) == pytest.approx(1.0, abs=1e-4) and len(doc[1]["tokens"]) == 3
+    probs = [p for d in doc for p in d["probabilities"].values()]  # 4 places, as every --json (before: 17)
+    assert all(p == round(p, 4) for p in probs) and any(0 < p < 1 for p in probs)
     plain = runner.invoke(app, ["sentiment", "predict", "--model", str(sentiment_model), "a lovely film"])
     assert plain.exit_code == 0 and plain.stdout.startswith("pos\t")
 

@@ -44,6 +44,8 @@ def test_train_run_evaluate(nlp: Callable[..., Run], corpus: Path, tmp_path: Pat
     assert result["beam"] == 3 and len(result["translations"]) == 2
     first = result["translations"][0]
     assert first["source"] == "open the file" and isinstance(first["text"], str)
+    scores = [x for t in result["translations"] for x in (t["score"], t["nll"])]
+    assert all(x == round(x, 4) for x in scores) and any(x != round(x) for x in scores)  # 4 places
     weights = first["attention"]
     assert len(weights) == len(first["target_tokens"])
     assert all(len(row) == len(first["source_tokens"]) and abs(sum(row) - 1) < 1e-4 for row in weights)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 import sys
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -14,8 +15,13 @@ from carrousel.core.cli import Above, Below, echo, is_quiet
 from carrousel.core.cli_device import DeviceOption, device_option
 from carrousel.core.cli_values import OutputFolder
 
+if TYPE_CHECKING:
+    from carrousel.nlp.pipeline.sentiment import SentimentPrediction
+    from carrousel.nlp.pipeline.translate_types import Translation
+
 __all__ = [
     "CONTEXT",
+    "JSON_PLACES",
     "BpeDropout",
     "Cell",
     "ConfigFile",
@@ -32,8 +38,12 @@ __all__ = [
     "ValidShare",
     "group",
     "print_evaluation",
+    "rounded_prediction",
+    "rounded_translation",
     "show_progress",
 ]
+
+JSON_PLACES = 4  # decimals of the scores and probabilities in --json (as speech's confidences)
 
 # shares and chances in [0, 1) or (0, 1): a bad one is a usage error naming the flag and the range
 _BPE_HELP = "BPE-dropout of the training pairs: each merge skipped with this chance (0: off) [default: 0]."
@@ -149,3 +159,13 @@ def print_evaluation(r: Any) -> None:
         echo(f"  {label:>{width}}  " + "  ".join(f"{n:>{max(width, 6)}}" for n in row))
     for path in r.files:
         echo(f"wrote      {path}")
+
+
+def rounded_prediction(p: SentimentPrediction) -> SentimentPrediction:
+    """``p`` as ``--json`` shows it: its probabilities to :data:`JSON_PLACES` decimals."""
+    return replace(p, probabilities={k: round(v, JSON_PLACES) for k, v in p.probabilities.items()})
+
+
+def rounded_translation(t: Translation) -> Translation:
+    """``t`` as ``--json`` shows it: its score and nll to :data:`JSON_PLACES` decimals."""
+    return replace(t, score=round(t.score, JSON_PLACES), nll=round(t.nll, JSON_PLACES))

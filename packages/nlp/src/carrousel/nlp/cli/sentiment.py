@@ -36,6 +36,7 @@ from carrousel.nlp.cli._common import (
     TrainDevice,
     group,
     print_evaluation,
+    rounded_prediction,
     show_progress,
 )
 from carrousel.nlp.cli._sentiment_data import (
@@ -282,7 +283,7 @@ def predict(
         for p in classify(inputs[at : at + block], cfg.batch_size, cfg.max_length, warn=False):
             cut += p.truncated
             if listing is not None:
-                listing.add(p)
+                listing.add(rounded_prediction(p))
                 continue
             text = " ".join(p.text.split())
             echo(f"{p.label}\t{p.probabilities[p.label]:.3f}\t{text[:100] + ('...' * (len(text) > 100))}")

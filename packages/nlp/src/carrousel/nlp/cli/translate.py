@@ -308,7 +308,7 @@ def run(
             attention_plot(results[0], plot)
         for r in results:
             if listing is not None:
-                listing.add(r)
+                listing.add(shares.rounded_translation(r))
             else:
                 echo(r.text)
     if listing is not None:
