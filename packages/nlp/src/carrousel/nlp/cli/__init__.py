@@ -9,28 +9,25 @@ stdout for results, stderr for logs and progress, strict JSON). Commands::
 
 Each command turns its flags into one config (``--config run.toml`` first, flags on top), calls one
 pipeline function and renders the result.
+
+This package is light: ``app`` and ``main`` come from :mod:`carrousel.nlp.cli._app` on first use, so that
+``python -m carrousel.nlp.cli`` (:mod:`carrousel.nlp.cli.__main__`) catches signals before the heavy
+imports, as ``python -m carrousel.finance.cli`` does.
 """
 
 from __future__ import annotations
 
-from carrousel.core.cli import create_app, run
-from carrousel.nlp import __version__
-from carrousel.nlp.cli.generate import generate_app
-from carrousel.nlp.cli.sentiment import sentiment_app
-from carrousel.nlp.cli.translate import translate_app
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from carrousel.nlp.cli._app import app, main
 
 __all__ = ["app", "main"]
 
-app = create_app(
-    "nlp",
-    "carrousel-nlp: sentiment analysis, text generation and translation with recurrent networks.",
-    f"carrousel-nlp {__version__}",
-)
-app.add_typer(sentiment_app, name="sentiment")
-app.add_typer(generate_app, name="generate")
-app.add_typer(translate_app, name="translate")
 
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from carrousel.nlp.cli import _app
 
-def main() -> None:
-    """Console entry point (``nlp``)."""
-    run(app, "nlp")
+        return getattr(_app, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
