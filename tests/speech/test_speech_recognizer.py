@@ -143,3 +143,30 @@ def test_a_corpus_of_feature_files_needs_the_sphinx_front_end_too(tmp_path) -> N
     assert tuple(sphinx[1][0].shape) == (50, 13)
     with pytest.raises(FrontEndMismatchError, match=r"one\.mfc .* n_mels=40 \(the Sphinx front end's: 20\)"):
         SpeechDataset(corpus, FeatureExtractor(replace(FeatureConfig(), n_mels=40)), ENGLISH)
+
+
+def test_a_feature_file_of_another_front_end_is_refused_by_its_spread(tmp_path) -> None:
+    """A .mfc file does not record its front end: one of Sphinx's wideband models (40 filters, 133-6855 Hz,
+    orthonormal DCT, lifter 22) was decoded by the TIDIGITS front end's model as garbage, silently (the
+    shipped model read goforward.mfc, "go forward ten meters", as "s n", exit 0). Its cepstra are about
+    ten times wider than TIDIGITS' (median std of c1-c12: 12.9 against 0.89-1.42), and are refused."""
+    from carrousel.core.errors import DataError
+    from carrousel.speech.samples import _path
+
+    rng = np.random.default_rng(0)
+    tidigits_like, wide = tmp_path / "digits.mfc", tmp_path / "wide.mfc"
+    for path, scale in ((tidigits_like, 1.4), (wide, 13.0)):
+        ceps = (rng.standard_normal((60, 13)) * scale).astype("<f4")
+        path.write_bytes(np.array([ceps.size], "<i4").tobytes() + ceps.tobytes())
+    assert tuple(tiny().file_features(tidigits_like).shape) == (60, 13)
+    with pytest.raises(FrontEndMismatchError) as err:
+        tiny().file_features(wide)
+    said = str(err.value)
+    assert said.startswith(f"{wide} holds cepstra 1") and "20 mel filters, 1-4000 Hz" in said
+    assert said.endswith("give the recording's audio") and "\n" not in said
+    try:
+        goforward = _path("speech.goforward.mfc")  # the real wideband file, when `make data` cached it
+    except DataError:
+        return
+    with pytest.raises(FrontEndMismatchError, match=r"holds cepstra 12\.9 wide"):
+        tiny().file_features(goforward)

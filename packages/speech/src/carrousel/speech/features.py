@@ -24,11 +24,13 @@ import torchaudio.functional as AF
 from torch import Tensor
 
 from carrousel.core.args import check_args
+from carrousel.speech.audio import read_sphinx_mfc
 from carrousel.speech.config import AugmentConfig, FeatureConfig
 from carrousel.speech.errors import FrontEndMismatchError
 
 __all__ = [
     "SPHINX_FRONT_END",
+    "SPHINX_MAX_SPREAD",
     "CausalNormState",
     "FeatureExtractor",
     "causal_normalize",
@@ -42,16 +44,23 @@ PRIOR_FRAMES = 100.0  # weight, in frames, of the corpus statistics in the causa
 # The front end of the Sphinx .mfc files read directly (CMU Sphinx's TIDIGITS model: 20 mel filters from
 # 1 Hz to 4 kHz, 13 cepstra, 25 ms windows every 10 ms, pre-emphasis 0.97): the default FeatureConfig.
 SPHINX_FRONT_END = FeatureConfig()
+# The spread of that front end's cepstra (legacy DCT, no liftering): the median over c1..c12 of each one's
+# standard deviation over the frames is 0.89-1.42 in the 31 TIDIGITS files; Sphinx's wideband models (40
+# filters, 133-6855 Hz, orthonormal DCT, lifter 22: goforward.mfc) give 12.9. Wider than this is refused.
+SPHINX_MAX_SPREAD = 4.0
 
 
 def check_sphinx_front_end(config: FeatureConfig, path: str) -> None:
     """Refuses a Sphinx ``.mfc`` file for a model whose front end is not :data:`SPHINX_FRONT_END`.
 
     Every setting that changes the features is compared (all but ``normalize``, which the model applies
-    to the file's cepstra itself); the first that differs is named.
+    to the file's cepstra itself); the first that differs is named. The file itself does not record its
+    front end, but cepstra much wider than that front end's (:data:`SPHINX_MAX_SPREAD`) come from another
+    one (Sphinx's wideband models) and are refused too.
 
     Raises:
         FrontEndMismatchError: ``path``'s features were not computed the way this model's are.
+        CorruptAudioError: ``path`` is not a Sphinx MFCC file of 13 cepstra.
     """
     for f in fields(FeatureConfig):
         ours, sphinx = getattr(config, f.name), getattr(SPHINX_FRONT_END, f.name)
@@ -61,6 +70,14 @@ def check_sphinx_front_end(config: FeatureConfig, path: str) -> None:
                 f"{path} holds Sphinx MFCC features (13 cepstra) but this model's front end has "
                 f"{f.name}={ours!r} (the Sphinx front end's: {sphinx!r}); give the recording's audio"
             )
+    ceps = read_sphinx_mfc(path)
+    spread = float(np.median(ceps[:, 1:].std(axis=0))) if len(ceps) > 1 else 0.0
+    if spread > SPHINX_MAX_SPREAD:  # the file does not record its front end: its cepstra's scale tells
+        raise FrontEndMismatchError(
+            f"{path} holds cepstra {spread:.1f} wide (median std of c1-c12), not the {SPHINX_MAX_SPREAD:g} "
+            "at most of the Sphinx TIDIGITS front end this model expects (20 mel filters, 1-4000 Hz): "
+            "another front end's, such as Sphinx's wideband one; give the recording's audio"
+        )
 
 
 def utterance_normalize(feats: Tensor) -> Tensor:
