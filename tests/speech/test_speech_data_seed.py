@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 from carrousel.speech.config import AugmentConfig, FeatureConfig
@@ -68,3 +69,21 @@ def test_mel_bank_does_not_depend_on_the_warps_seen_before(tone) -> None:  # typ
     used = FeatureExtractor(FeatureConfig())
     used.raw(x, 1.0496)  # the same bank key (warp rounded to 0.001): it must not be this warp's bank
     assert torch.equal(used.raw(x, 1.0504), fresh)
+
+
+def test_a_negative_seed_is_refused_up_front_augmented_or_not(tmp_path, write_wav, tone) -> None:  # type: ignore[no-untyped-def]
+    """The seed was checked only as a side effect of drawing augmentation streams (NumPy's ValueError
+    "expected non-negative integer"); now one up-front check, in the words of every config's seed."""
+    from carrousel.speech.config import TrainConfig
+    from carrousel.speech.errors import SpeechConfigError
+
+    utts = _corpus(tmp_path, write_wav, tone)[:1]
+    fx = FeatureExtractor(FeatureConfig())
+    for augment in (None, AugmentConfig()):
+        with pytest.raises(SpeechConfigError) as err:
+            SpeechDataset(utts, fx, ENGLISH, augment, -1)
+        assert str(err.value) == "SpeechDataset: seed=-1 is negative; give a seed of 0 or more"
+    with pytest.raises(
+        SpeechConfigError, match=r"^TrainConfig: seed=-1 is negative; give a seed of 0 or more$"
+    ):
+        TrainConfig(data=("corpus.tsv",), seed=-1)

@@ -21,7 +21,7 @@ from typing import Any, ParamSpec, TypeVar, cast
 
 from carrousel.core.errors import ConfigError
 
-__all__ = ["arg_kinds", "as_bool", "as_int", "check_args", "wrong_kind"]
+__all__ = ["arg_kinds", "as_bool", "as_int", "check_args", "check_seed", "wrong_kind"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -149,3 +149,21 @@ def check_args(fn: Callable[P, R] | None = None, *, skip: Collection[str] = ()) 
         return fn(*args, **kwargs)
 
     return cast(Callable[P, R], checked)
+
+
+@check_args
+def check_seed(seed: int, where: str, name: str = "seed", error: type[Exception] = ConfigError) -> None:
+    """The one check of a random seed, a config's (:func:`carrousel.core.config.check_numbers`) or an
+    object's argument: NumPy's generators refuse a negative one (torch's would take it).
+
+    Args:
+        seed: the seed (an integer: :func:`check_args` or ``check_numbers`` checks the kind).
+        where: the class or function given it, for the message.
+        name: the argument or field.
+        error: the class raised (a caller's own subclass of ConfigError).
+
+    Raises:
+        error: in one line, ``SpeechDataset: seed=-1 is negative; give a seed of 0 or more``.
+    """
+    if seed < 0:
+        raise error(f"{where}: {name}={seed} is negative; give a seed of 0 or more")

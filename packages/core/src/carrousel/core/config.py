@@ -22,7 +22,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from carrousel.core.args import as_bool, as_int, check_args, wrong_kind
+from carrousel.core.args import as_bool, as_int, check_args, check_seed, wrong_kind
 from carrousel.core.errors import ConfigError, DataError
 from carrousel.core.files import check_input_file
 
@@ -269,9 +269,8 @@ def check_numbers(cfg: Any, error: type[Exception] = ConfigError) -> None:
                 object.__setattr__(cfg, name, fixed)
         except ConfigError as exc:
             raise error(f"{cls.__name__}: {exc}") from None
-        seed = getattr(cfg, name) if kind is int and not many and name.split("_")[-1] == "seed" else None
-        if seed is not None and seed < 0:  # NumPy's generators refuse it (torch's would take it)
-            raise error(f"{cls.__name__}: {name}={seed} is negative; give a seed of 0 or more")
+        if kind is int and not many and name.split("_")[-1] == "seed" and getattr(cfg, name) is not None:
+            check_seed(getattr(cfg, name), cls.__name__, name, error)
 
 
 def _one(kind: type, value: Any, name: str, example: Any) -> Any:

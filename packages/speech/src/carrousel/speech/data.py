@@ -32,14 +32,14 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from carrousel.core.args import check_args
+from carrousel.core.args import check_args, check_seed
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
 from carrousel.speech import augment as aug
 from carrousel.speech.audio import audio_info, read_audio, read_sphinx_mfc
 from carrousel.speech.config import AugmentConfig
-from carrousel.speech.errors import AudioError, CorpusError
+from carrousel.speech.errors import AudioError, CorpusError, SpeechConfigError
 from carrousel.speech.features import FeatureExtractor, check_sphinx_front_end, spec_augment
 from carrousel.speech.hfdata import is_audiofolder, read_audiofolder
 from carrousel.speech.samples import GROUPS, sample_recordings
@@ -311,13 +311,13 @@ class SpeechDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         seed: int = 0,
         cache: bool = True,
     ) -> None:
+        check_seed(seed, "SpeechDataset", error=SpeechConfigError)  # up front, augmented or not
         self.utterances = utterances
         self.extractor, self.alphabet, self.augment = extractor, alphabet, augment
         if mfc := next((u.path for u in utterances if u.path.endswith(".mfc")), None):
             check_sphinx_front_end(extractor.config, mfc)  # before any work, not as garbage features
         self.targets = [torch.tensor(alphabet.encode(u.text, u.path)) for u in utterances]
         self.seed = seed
-        aug.streams(seed, 0, 0)  # a negative seed fails here (ValueError), not in a loader worker
         self.cache: dict[int, np.ndarray] | None = {} if cache else None
 
     def __len__(self) -> int:
