@@ -335,7 +335,8 @@ class RecurrentEncoder(nn.Module):
         Raises:
             ShapeError: wrong input shape or dtype, lengths outside ``[1, T]`` (``[0, T]`` with a state) or
                 not integers, a mask that
-                is not a valid prefix per row or disagrees with ``lengths``, or a state of the wrong shape.
+                is not a valid prefix per row or disagrees with ``lengths``, or a state that is not a
+                :class:`State` of the right shape, dtype and device.
         """
         cfg = self.config
         if not isinstance(x, Tensor):
@@ -349,7 +350,7 @@ class RecurrentEncoder(nn.Module):
             raise ShapeError("input has no time steps (T = 0); drop empty batches before encoding")
         self._check_dtype(x)
         if state is not None:
-            state = self._check_state(State(*state), B)
+            state = self._check_state(state, B, x)
         empty_ok = state is not None  # a chunk past a sequence's end keeps the state it was given
         if mask is not None:
             if mask.shape != (B, T):
@@ -366,6 +367,9 @@ class RecurrentEncoder(nn.Module):
                 return self._forward_nonempty(x, lengths, state)
             if bool((lengths == T).all()):
                 lengths = None
+        if B == 0:  # an empty batch (the last shard of a dataset): the kernels of gru and ln_lstm fail on it
+            final = state if state is not None else self.init_hidden(0, x.device)
+            return EncoderOutput(x.new_zeros(0, T, cfg.output_size), x.new_zeros(0, cfg.output_size), final)
         if self.rnn is not None:
             output, final = self._run_fused(self.rnn, x, lengths, state)
         else:
@@ -404,8 +408,18 @@ class RecurrentEncoder(nn.Module):
                 f"(x.to({p.dtype})), the encoder (encoder.to({x.dtype})), or run under autocast"
             )
 
-    def _check_state(self, state: State, B: int) -> State:
+    def _check_state(self, given: object, B: int, x: Tensor) -> State:
         cfg = self.config
+        fields = tuple(given) if isinstance(given, tuple | list) else ()
+        if len(fields) != 2 or not isinstance(fields[0], Tensor):
+            kind = type(given).__name__
+            if isinstance(given, Tensor):
+                kind = f"a tensor of shape {tuple(given.shape)}"
+            raise ShapeError(
+                f"state must be a State(h, c) (c None for a {cfg.cell!r} cell), got {kind}; pass "
+                f"State(h, None) for h alone, or start from encoder.init_hidden({B})"
+            )
+        state = State(*fields)
         n = cfg.num_layers * cfg.directions
         want_h = (n, B, cfg.proj_size or cfg.hidden_size)
         if tuple(state.h.shape) != want_h:
@@ -417,6 +431,17 @@ class RecurrentEncoder(nn.Module):
                 raise ShapeError(f"state.c must be (L*D, B, H) = {want_c} for an LSTM cell, got {got}")
         elif state.c is not None:
             raise ShapeError(f"state.c must be None for a {cfg.cell!r} cell (it has no cell state)")
+        p = next(self.parameters())
+        for t in (state.h, state.c) if state.c is not None else (state.h,):
+            if t.device != x.device:
+                raise ShapeError(
+                    f"state is on {t.device} but the encoder on {p.device}; move it (state.h.to({str(p.device)!r}))"
+                )
+            if t.dtype != p.dtype and not torch.is_autocast_enabled(x.device.type):
+                raise ShapeError(
+                    f"state dtype {t.dtype} does not match the encoder's {p.dtype}; convert it "
+                    f"(state.h.to({p.dtype})) or start from encoder.init_hidden({B})"
+                )
         return state
 
     def _forward_nonempty(self, x: Tensor, lengths: Tensor, state: State) -> EncoderOutput:

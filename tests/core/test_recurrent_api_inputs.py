@@ -1,0 +1,68 @@
+"""RecurrentEncoder from Python with odd but legal inputs (an empty batch) and wrong states: every cell
+answers the same way, a wrong state is one ShapeError naming it (was a deep torch error or a TypeError)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from carrousel.core.errors import ShapeError
+from carrousel.core.nn import RecurrentConfig, RecurrentEncoder, State
+
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny tensors: see tests/conftest.py
+
+CELLS = ["lstm", "gru", "rnn_tanh", "ln_lstm", "peephole_lstm"]
+
+
+def make(cell: str, **kw: object) -> RecurrentEncoder:
+    return RecurrentEncoder(RecurrentConfig(input_size=3, hidden_size=4, cell=cell, num_layers=2, **kw))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_an_empty_batch_gives_empty_outputs_on_every_cell(cell: str, bidirectional: bool) -> None:
+    """B = 0 (the last, empty shard of a dataset): gru and ln_lstm failed deep in torch ("max(): Expected
+    reduction dim", "cannot reshape tensor of 0 elements"), lstm returned empty outputs."""
+    enc = make(cell, bidirectional=bidirectional)
+    D = 2 if bidirectional else 1
+    for lengths in (None, torch.zeros(0, dtype=torch.long)):
+        out = enc(torch.randn(0, 5, 3), lengths)
+        assert out.output.shape == (0, 5, 4 * D) and out.last.shape == (0, 4 * D)
+        assert out.state.h.shape == (2 * D, 0, 4)
+        assert (out.state.c is not None) == enc.config.is_lstm
+    state = enc.init_hidden(0)
+    assert enc(torch.randn(0, 5, 3), state=state).state.h.shape == (2 * D, 0, 4)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_a_state_of_another_dtype_is_one_shape_error(cell: str) -> None:
+    """A float32 state for a float64 encoder (``torch.zeros`` defaults to float32): was "mat1 and mat2 must
+    have the same dtype", "get_mkldnn_dtype: unsupported data type" or "expected scalar type Double"."""
+    enc = make(cell).double()
+    x = torch.randn(2, 5, 3, dtype=torch.float64)
+    s = enc.init_hidden(2)
+    wrong = State(s.h.float(), None if s.c is None else s.c.float())
+    with pytest.raises(
+        ShapeError, match=r"state dtype torch.float32 does not match the encoder's torch.float64"
+    ):
+        enc(x, torch.tensor([5, 2]), state=wrong)
+
+
+def test_a_state_on_another_device_is_one_shape_error() -> None:
+    enc = make("gru")
+    state = State(torch.zeros(2, 2, 4, device="meta"), None)
+    with pytest.raises(ShapeError, match=r"state is on meta but the encoder on cpu"):
+        enc(torch.randn(2, 5, 3), state=state)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_a_bare_tensor_state_is_one_shape_error_naming_state(cell: str, bidirectional: bool) -> None:
+    """``state=h`` as nn.GRU takes it: was a TypeError from ``State.__new__`` (4 rows unpacked as 4
+    fields) or a shape error about ``state.h`` of a row of it."""
+    enc = make(cell, bidirectional=bidirectional)
+    h = enc.init_hidden(3).h
+    with pytest.raises(ShapeError, match=r"state must be a State\(h, c\)"):
+        enc(torch.randn(3, 5, 3), state=h)  # type: ignore[arg-type]
+    with pytest.raises(ShapeError, match=r"state must be a State\(h, c\)"):
+        enc(torch.randn(3, 5, 3), state=(h,))  # type: ignore[arg-type]
