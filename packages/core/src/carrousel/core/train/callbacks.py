@@ -22,6 +22,7 @@ import json
 import logging
 import math
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,7 @@ __all__ = [
     "HistoryLogger",
     "ProgressBar",
     "TensorBoardLogger",
+    "check_callbacks",
     "is_better",
 ]
 
@@ -87,6 +89,29 @@ class Callback:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restores what :meth:`state_dict` returned."""
+
+
+def check_callbacks(callbacks: object) -> list[Callback]:
+    """``callbacks`` (a sequence of :class:`Callback`, or None) as a list.
+
+    Raises:
+        ConfigError: one callback instead of a list, or an item that is not a :class:`Callback`.
+    """
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, Callback):
+        raise ConfigError(
+            f"callbacks must be a list of Callback, got one {type(callbacks).__name__}; pass [callback]"
+        )
+    items: list[Callback] = []
+    for i, cb in enumerate(callbacks if isinstance(callbacks, Iterable) else [callbacks]):
+        if not isinstance(cb, Callback):
+            raise ConfigError(
+                f"callbacks[{i}] is a {type(cb).__name__}, not a carrousel.core.train.Callback; subclass "
+                "Callback and override the hooks it needs (on_epoch_end, ...)"
+            )
+        items.append(cb)
+    return items
 
 
 class CallbackList:

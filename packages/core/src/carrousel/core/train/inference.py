@@ -20,7 +20,7 @@ from carrousel.core.device import (
     run_in_precision,
 )
 from carrousel.core.train import distributed as dist_utils
-from carrousel.core.train.task import Task
+from carrousel.core.train.task import Task, check_loss
 from carrousel.core.train.tbptt import past_end
 
 if TYPE_CHECKING:
@@ -98,6 +98,8 @@ def evaluate_loop(
                     state = new_state
                     with autocast(device, precision):
                         loss = task.loss(outputs, chunk)
+                    if isinstance(loss, torch.Tensor):  # a plain number is fine here: nothing back-propagates
+                        check_loss(loss)
                     n = task.batch_size(chunk)
                     loss_sum += float(loss) * n
                     count += n

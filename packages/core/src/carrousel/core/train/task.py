@@ -40,12 +40,13 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import Tensor, nn
 
+from carrousel.core.errors import ConfigError, ShapeError
 from carrousel.core.train.tbptt import detach_tree, first_tensor, split_time
 
 if TYPE_CHECKING:
     from carrousel.core.metrics import Metric
 
-__all__ = ["Task"]
+__all__ = ["Task", "check_loss", "check_parts"]
 
 
 class Task:
@@ -112,3 +113,39 @@ class Task:
         if isinstance(head, tuple) and not hasattr(head, "_fields"):
             return tuple(self.join([o[i] for o in outputs]) for i in range(len(head)))
         return outputs
+
+
+def check_loss(loss: object) -> Tensor:
+    """``loss`` when it is one number in a tensor (a 0-d or one-element tensor: what ``backward`` takes).
+
+    Raises:
+        ShapeError: not a tensor, or an unreduced loss (a tensor of more than one element).
+    """
+    if not isinstance(loss, Tensor):
+        raise ShapeError(
+            f"Task.loss returned a {type(loss).__name__}, not a tensor; return the loss as a torch.Tensor "
+            "computed from the outputs (e.g. nn.functional.cross_entropy(outputs, y))"
+        )
+    if loss.numel() != 1:
+        raise ShapeError(
+            f"Task.loss returned a tensor of shape {tuple(loss.shape)}, not one number; reduce it over the "
+            "batch (e.g. loss.mean())"
+        )
+    return loss
+
+
+def check_parts(model: object, task: object) -> None:
+    """The model and task a :class:`~carrousel.core.train.Trainer` is given, checked up front.
+
+    Raises:
+        ConfigError: a model that is not an ``nn.Module`` or a task that is not a :class:`Task`.
+    """
+    if not isinstance(model, nn.Module):
+        raise ConfigError(
+            f"model must be a torch.nn.Module, got {type(model).__name__}; wrap it in an nn.Module"
+        )
+    if not isinstance(task, Task):
+        raise ConfigError(
+            f"task must be a carrousel.core.train.Task, got {type(task).__name__}; subclass Task and "
+            "implement forward(model, batch) and loss(outputs, batch)"
+        )

@@ -39,6 +39,7 @@ from carrousel.core.train.callbacks import (
     HistoryLogger,
     ProgressBar,
     TensorBoardLogger,
+    check_callbacks,
     is_better,
 )
 from carrousel.core.train.checkpoint import CheckpointManager, load_checkpoint, resolve_resume
@@ -49,7 +50,7 @@ from carrousel.core.train.optim import SCHEDULER_PER_STEP, build_optimizer, buil
 from carrousel.core.train.result import FitResult
 from carrousel.core.train.seed import DeterministicGuard, set_seed
 from carrousel.core.train.state import capture, epoch_iterator, restore
-from carrousel.core.train.task import Task
+from carrousel.core.train.task import Task, check_loss, check_parts
 
 __all__ = ["FitResult", "Trainer"]
 
@@ -78,6 +79,8 @@ class Trainer:
         config: TrainConfig | None = None,
         callbacks: Sequence[Callback] | None = None,
     ) -> None:
+        check_parts(model, task)
+        extra = check_callbacks(callbacks)
         self.config = cfg = config or TrainConfig()
         self.task = task
         self.env = dist_utils.detect()
@@ -103,7 +106,7 @@ class Trainer:
         if self.rank_zero and cfg.log_dir:
             builtins.append(HistoryLogger(cfg.log_dir))
             builtins.append(TensorBoardLogger(cfg.log_dir))
-        self.callbacks = CallbackList([*(callbacks or []), *builtins])
+        self.callbacks = CallbackList([*extra, *builtins])
         self.ckpt = CheckpointManager(cfg.checkpoint_dir, cfg.keep_last) if cfg.checkpoint_dir else None
         self.history: list[dict[str, float]] = []
         self.should_stop = False
@@ -281,7 +284,7 @@ class Trainer:
             with sync:
                 with autocast(self.device, cfg.precision):
                     outputs = self._stateful_forward(self._net, chunk)
-                    loss = task.loss(outputs, chunk)
+                    loss = check_loss(task.loss(outputs, chunk))
                 scaled = loss / cfg.accumulate if cfg.accumulate > 1 else loss
                 (self.scaler.scale(scaled) if self.scaler is not None else scaled).backward()
             if task.stateful:

@@ -1,0 +1,78 @@
+"""The Trainer from Python with the mistakes a newcomer makes: one clear CarrouselError naming the argument
+and the fix, before or at the first batch (they were AttributeError / TypeError / RuntimeError from deep
+inside the loop: "'object' object has no attribute 'stateful'", "grad can be implicitly created only for
+scalar outputs", "'float' object has no attribute 'backward'")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import torch
+from torch import Tensor, nn
+from torch.utils.data import DataLoader, TensorDataset
+from train_helpers import RegressionTask, linear_data, mlp
+
+from carrousel.core.errors import CarrouselError, ConfigError, ShapeError
+from carrousel.core.train import Callback, TrainConfig, Trainer
+
+CFG = TrainConfig(epochs=1, progress=False, device="cpu")
+
+
+def loader() -> DataLoader[Any]:
+    return DataLoader(TensorDataset(*linear_data(64)), batch_size=16)
+
+
+class PerSampleLoss(RegressionTask):
+    """A loss left unreduced: ``(B, 1)`` squared errors."""
+
+    def loss(self, outputs: Tensor, batch: Any) -> Tensor:
+        return nn.functional.mse_loss(outputs, batch[1], reduction="none")
+
+
+class FloatLoss(RegressionTask):
+    def loss(self, outputs: Tensor, batch: Any) -> Any:
+        return float(nn.functional.mse_loss(outputs, batch[1]))
+
+
+class OneElementLoss(RegressionTask):
+    """A ``(1,)`` loss: back-propagates like a scalar, so it is accepted as before."""
+
+    def loss(self, outputs: Tensor, batch: Any) -> Tensor:
+        return nn.functional.mse_loss(outputs, batch[1]).reshape(1)
+
+
+def test_an_unreduced_loss_is_one_shape_error_naming_the_fix() -> None:
+    with pytest.raises(ShapeError, match=r"Task.loss returned a tensor of shape \(16, 1\), not one number; "):
+        Trainer(mlp(), PerSampleLoss(), CFG).fit(loader())
+    with pytest.raises(ShapeError, match=r"Task.loss returned a tensor of shape \(16, 1\)"):
+        Trainer(mlp(), PerSampleLoss(), CFG).evaluate(loader())
+
+
+def test_a_loss_that_is_not_a_tensor_is_one_error() -> None:
+    with pytest.raises(ShapeError, match=r"Task.loss returned a float, not a tensor"):
+        Trainer(mlp(), FloatLoss(), CFG).fit(loader())
+
+
+def test_a_one_element_loss_still_trains() -> None:
+    result = Trainer(mlp(), OneElementLoss(), CFG).fit(loader(), loader())
+    assert result.steps == 4 and torch.isfinite(torch.tensor(result.history[-1]["val_loss"]))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        (dict(task=object()), "task must be a carrousel.core.train.Task, got object"),
+        (dict(model=lambda x: x), "model must be a torch.nn.Module, got function"),
+        (
+            dict(callbacks=Callback()),
+            "callbacks must be a list of Callback, got one Callback; pass [callback]",
+        ),
+        (dict(callbacks=[object()]), "callbacks[0] is a object, not a carrousel.core.train.Callback"),
+    ],
+)
+def test_wrong_arguments_are_one_config_error(kwargs: dict[str, Any], needle: str) -> None:
+    args: dict[str, Any] = dict(model=mlp(), task=RegressionTask(), config=CFG) | kwargs
+    with pytest.raises(ConfigError) as caught:
+        Trainer(**args)
+    assert needle in str(caught.value) and isinstance(caught.value, CarrouselError)
