@@ -43,3 +43,14 @@ def test_integer_or_stereo_audio_is_refused(shipped: Recognizer, real) -> None: 
         shipped.input_features((audio * 32767).astype(np.int16))  # before: features 32767x too loud
     with pytest.raises(AudioError, match=r"shape \(\d+, 2\).*mono.*mean\(axis=1\)"):
         shipped.input_features(np.stack([audio, audio], axis=1))  # before: (T, 2, F) features
+
+
+def test_non_finite_audio_is_refused_like_a_file(shipped: Recognizer, real) -> None:  # type: ignore[no-untyped-def]
+    """A NaN in an array (a failed resample, a division by a zero peak): was transcribed as "" (NaN
+    features, NaN log-probabilities, an empty greedy path), while a file holding one is refused."""
+    audio = read_audio(real("klettres_en")[0][0], shipped.features.sample_rate)
+    for bad in (np.nan, np.inf):
+        broken = audio.copy()
+        broken[100] = bad
+        with pytest.raises(AudioError, match=r"audio holds 1 NaN or infinite sample\(s\) \(first at 100\)"):
+            shipped.input_features(broken)

@@ -178,7 +178,7 @@ class Recognizer:
         computed on the model's device (the GPU when the model is there).
 
         Raises:
-            AudioError: integer samples (PCM) or more than one channel.
+            AudioError: integer samples (PCM), more than one channel, or NaN / infinite samples.
         """
         audio = np.asarray(audio)
         if audio.dtype.kind in "iu":
@@ -187,6 +187,12 @@ class Recognizer:
             )
         if audio.ndim != 1:
             raise AudioError(f"audio of shape {audio.shape}; give one mono channel, e.g. audio.mean(axis=1)")
+        bad = ~np.isfinite(audio)
+        if bad.any():  # a file holding them is refused by read_audio; NaN features would decode as ""
+            raise AudioError(
+                f"audio holds {int(bad.sum())} NaN or infinite sample(s) (first at {int(np.argmax(bad))}); "
+                "fix or drop them (e.g. np.nan_to_num(audio))"
+            )
         return self.extractor(torch.from_numpy(np.ascontiguousarray(audio)).to(self.device))
 
     def log_probs(self, feats: list[torch.Tensor]) -> list[np.ndarray]:
