@@ -3,6 +3,8 @@ exporters), int8 within its tolerance, torch.export, the clear errors and the de
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -126,6 +128,17 @@ def test_torch_export_program_at_other_sizes() -> None:
     x, lengths = _inputs(11, 17, 5, 7)
     with torch.no_grad():
         torch.testing.assert_close(program.module()(x, lengths), model(x, lengths), atol=1e-5, rtol=1e-4)
+
+
+def test_torch_export_program_is_quiet_as_export_onnx() -> None:
+    """The core README's export block showed six torch warnings from ``export_program`` alone (FutureWarning
+    ``_check_is_size``, UserWarning "tensor attributes ... _flat_weights ... were assigned during export"),
+    none from ``export_onnx``, which already hid the exporters' noise."""
+    model = _regressor("last", cell="lstm", bidirectional=True, num_layers=2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        export_program(model, _inputs(4, 9, 5, 0), {0: {0: "batch", 1: "time"}, 1: {0: "batch"}})
+    assert [str(w.message)[:60] for w in caught] == []
 
 
 @pytest.mark.parametrize(

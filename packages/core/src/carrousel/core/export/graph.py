@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -310,7 +311,8 @@ def export_program(
         for i in range(len(example))
     )
     try:
-        with _while_loop_rnns():
+        with _while_loop_rnns(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's tracing noise, hidden as export_onnx hides it
             return torch.export.export(graph, tuple(example), dynamic_shapes=(shapes,))
     except Exception as exc:  # torch.export raises many types; keep the first line
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
