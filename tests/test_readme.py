@@ -11,11 +11,13 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 from typer.main import get_command
 
+from carrousel.core.nn import RecurrentConfig, SequenceRegressor, SequenceRegressorConfig
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def _python_blocks() -> list[str]:
-    return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+def _python_blocks(readme: Path = README) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", readme.read_text(encoding="utf-8"), flags=re.S)
 
 
 def test_encoder_example_runs() -> None:
@@ -41,6 +43,26 @@ def test_trainer_example_learns(tmp_path: Path, monkeypatch: object) -> None:
     exec(code, scope)
     history = scope["result"].history  # type: ignore[attr-defined]
     assert history[-1]["val_loss"] < 0.45 < history[0]["val_loss"]  # chance level is ln 2 = 0.69
+
+
+def test_core_export_example_runs() -> None:
+    """The core README's export block, on a model built on RecurrentEncoder (its ``model``, ``x``, ``lengths``
+    and check sizes ``x2``, ``lengths2``): ONNX, int8, the ONNX Runtime module and the torch.export program
+    compute the model's function at other sizes. Before, no test ran the block as written."""
+    torch.manual_seed(0)
+    encoder = RecurrentConfig(input_size=8, hidden_size=16, bidirectional=True, num_layers=2)
+    model = SequenceRegressor(SequenceRegressorConfig(encoder=encoder, out_features=2)).eval()
+    x, lengths = torch.randn(3, 12, 8), torch.tensor([12, 7, 4])
+    x2, lengths2 = torch.randn(5, 20, 8), torch.tensor([20, 3, 9, 1, 15])
+    scope: dict[str, object] = dict(model=model, x=x, lengths=lengths, x2=x2, lengths2=lengths2)
+    (code,) = _python_blocks(README.parent / "packages" / "core" / "README.md")
+    exec(code, scope)
+    with torch.no_grad():
+        want = model(x, lengths)
+        torch.testing.assert_close(scope["y"], want, atol=0.05, rtol=0.05)  # int8: within its tolerance
+        program = scope["program"].module()  # type: ignore[attr-defined]
+        torch.testing.assert_close(program(x2, lengths2), model(x2, lengths2), atol=1e-5, rtol=1e-4)
+    assert isinstance(scope["blob"], bytes) and isinstance(scope["int8"], bytes)
 
 
 READMES = [README, *sorted(README.parent.glob("packages/*/README.md"))]
