@@ -7,7 +7,8 @@ import pytest
 import torch
 from torch import nn
 
-from carrousel.core.errors import CarrouselError, ConfigError, MissingExtraError
+from carrousel.core.errors import CarrouselError, ConfigError, MissingExtraError, ShapeError
+from carrousel.core.nn import RecurrentConfig, RecurrentEncoder
 from carrousel.core.optional import require
 from carrousel.core.train import predict
 
@@ -43,6 +44,16 @@ def test_predict_prepare_forward_and_empty() -> None:
     assert empty.shape == (0, 2)
     with pytest.raises(ConfigError, match="at least 1"):
         predict(model, codes, 0)
+
+
+def test_predict_of_a_model_returning_a_tuple_names_forward() -> None:
+    """A RecurrentEncoder (its EncoderOutput) or an nn.LSTM returns a tuple: was "'EncoderOutput' object has
+    no attribute 'detach'" from inside the loop; ``forward=`` picks the tensor, as before."""
+    encoder = RecurrentEncoder(RecurrentConfig(input_size=3, hidden_size=4))
+    x = np.zeros((5, 6, 3), dtype=np.float32)
+    with pytest.raises(ShapeError, match=r"the model returned a EncoderOutput, not a tensor; pass forward="):
+        predict(encoder, x)
+    assert predict(encoder, x, forward=lambda m, b: m(b).last).shape == (5, 4)
 
 
 def test_require_names_the_extra() -> None:

@@ -182,8 +182,9 @@ def predict(
     Raises:
         ConfigError: a batch size below 1, a precision the device cannot run, or bf16/fp16 for a module
             without parameters (an ONNX Runtime network runs its own fp32/int8 file).
+        ShapeError: the model (or ``forward``) returns something other than a tensor.
     """
-    from carrousel.core.errors import ConfigError
+    from carrousel.core.errors import ConfigError, ShapeError
 
     if batch_size < 1:
         raise ConfigError(f"batch size must be at least 1, got {batch_size}")
@@ -204,6 +205,11 @@ def predict(
                 x = prepare(chunk) if prepare is not None else _as_tensor(chunk)
                 x = x.to(device, non_blocking=True)
                 y = run_in_precision(functools.partial(run, model, x), device, dtype)
+                if not isinstance(y, torch.Tensor):  # an EncoderOutput, an nn.LSTM's (output, (h, c))
+                    raise ShapeError(
+                        f"the model returned a {type(y).__name__}, not a tensor; pass forward= to pick one, "
+                        "e.g. forward=lambda m, x: m(x)[0]"
+                    )
                 outs.append(y.detach().float().cpu().numpy().astype(out_dtype, copy=False))
     finally:
         model.train(was_training)
