@@ -13,7 +13,8 @@ the forecasts the backtest scored. Column names are read in any case (``Y`` is `
 * :func:`cross_validation`: the walk-forward backtest of the network and every baseline on a frame ->
   ``unique_id, cutoff, ds, model, step, p10, p50, p90, y``.
 * :func:`validate_frame` checks a frame at the edge: missing columns, unsorted or duplicate dates within a
-  series, non-finite or non-positive prices are each one :class:`~carrousel.finance.errors.FrameError`.
+  series, non-finite or non-positive prices are each one :class:`~carrousel.finance.errors.FrameError`;
+  :func:`read_frame` reads and checks one from a file (both live in :mod:`carrousel.finance.frame_check`).
 * :func:`to_frame` turns loaded :class:`~carrousel.finance.data.PriceHistory` objects into such a frame.
 """
 
@@ -32,7 +33,6 @@ import torch
 
 from carrousel.core.config import as_int
 from carrousel.core.device import check_inference
-from carrousel.core.optional import require
 from carrousel.finance.aci import aci_states
 from carrousel.finance.backtest import forecast_table, run_backtest
 from carrousel.finance.bundle import ForecasterBundle, qlabel
@@ -40,9 +40,9 @@ from carrousel.finance.config import FinanceConfig, for_series
 from carrousel.finance.data import PriceHistory, warn_absent_inputs, warn_short_series
 from carrousel.finance.errors import FrameError
 from carrousel.finance.features import SeriesData, build_series, known_scalers
+from carrousel.finance.frame_check import OPTIONAL, REQUIRED, read_frame, validate_frame
 from carrousel.finance.panel import panel_windows
 from carrousel.finance.training import fit_at
-from carrousel.finance.validation import check_daily
 
 __all__ = [
     "OPTIONAL",
@@ -58,128 +58,7 @@ __all__ = [
     "validate_frame",
 ]
 
-REQUIRED = ("unique_id", "ds", "y")  # the columns every frame has
-OPTIONAL = ("open", "high", "low", "volume")  # more inputs of the network, used when present
 FRAME_LABEL = "pandas DataFrame (unique_id, ds, y)"  # the data label of series read from a frame
-
-
-def validate_frame(df: object) -> pd.DataFrame:
-    """Checks a ``unique_id, ds, y`` frame and returns a clean copy (``ds`` as dates, ``unique_id`` as text).
-
-    Rows of different series may interleave; within a series dates must increase strictly, one row per
-    trading day (weekly or monthly bars, a median of more than two weekdays apart, are refused). Column
-    names are read in any case; true/false values are not prices.
-
-    Raises:
-        FrameError: one line naming the first problem and the fix.
-    """
-    if not isinstance(df, pd.DataFrame):
-        raise FrameError(
-            f"expected a pandas DataFrame with columns unique_id, ds, y; got {type(df).__name__}"
-        )
-    frame = _named(df)
-    missing = [c for c in REQUIRED if c not in frame.columns]
-    if missing:
-        raise FrameError(
-            f"the frame lacks column(s) {', '.join(missing)}; it needs unique_id, ds, y (one row per series "
-            f"and date), it has {', '.join(map(str, frame.columns)) or 'none'}{_index_hint(frame, missing)}"
-        )
-    if frame.empty:
-        raise FrameError("the frame has no rows; give one row per series and date")
-    keep = [*REQUIRED, *(c for c in OPTIONAL if c in frame.columns)]
-    out = frame[keep].reset_index(drop=True)
-    out["unique_id"] = out["unique_id"].astype(str)
-    try:
-        with warnings.catch_warnings():  # "could not infer format": mixed formats are parsed one by one
-            warnings.simplefilter("ignore", UserWarning)
-            ds = pd.to_datetime(out["ds"])
-    except (ValueError, TypeError):
-        raise FrameError("column ds holds values that are not dates; use e.g. 2010-01-04") from None
-    if ds.isna().any():
-        raise FrameError(f"column ds has {int(ds.isna().sum())} missing date(s); drop those rows")
-    out["ds"] = ds.dt.tz_localize(None) if ds.dt.tz is not None else ds
-    for col in keep[2:]:
-        raw = out[col]  # True is not a price of 1.0: object columns are looked at value by value
-        if pd.api.types.is_bool_dtype(raw) or (
-            raw.dtype == object and raw.map(lambda v: isinstance(v, bool | np.bool_)).any()
-        ):
-            what = "volumes" if col == "volume" else "prices"
-            raise FrameError(f"column {col} holds true/false values, not {what}; give {what} as numbers")
-        values = pd.to_numeric(out[col], errors="coerce").astype("float64")
-        bad = ~np.isfinite(values) if col == "y" else np.isinf(values)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise FrameError(
-                f"column {col} has {int(bad.sum())} missing, non-numeric or infinite value(s) (first: series "
-                f"{out['unique_id'][i]} on {out['ds'][i].date()}); drop or fill those rows"
-            )
-        if ((values <= 0) if col != "volume" else (values < 0)).any():
-            i = int(np.flatnonzero(values <= 0 if col != "volume" else values < 0)[0])
-            what = "prices must be positive" if col != "volume" else "volumes must not be negative"
-            raise FrameError(f"column {col}: {what} (series {out['unique_id'][i]} on {out['ds'][i].date()})")
-        out[col] = values
-    for uid, rows in out.groupby("unique_id", sort=False):
-        step = rows["ds"].diff().iloc[1:]
-        if (step == pd.Timedelta(0)).any():
-            when = rows["ds"].iloc[1:][(step == pd.Timedelta(0)).to_numpy()].iloc[0].date()
-            raise FrameError(
-                f"series {uid} has duplicate dates (first {when}); keep one row per series and date"
-            )
-        if (step < pd.Timedelta(0)).any():
-            when = rows["ds"].iloc[1:][(step < pd.Timedelta(0)).to_numpy()].iloc[0].date()
-            raise FrameError(
-                f"series {uid}'s dates are not in increasing order (first out of order: {when}); "
-                "sort the frame by unique_id, ds"
-            )
-        check_daily(pd.DatetimeIndex(rows["ds"]), f"series {uid}", FrameError)
-    return out
-
-
-def _named(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with its columns of :data:`REQUIRED` and :data:`OPTIONAL` stripped and in lower case (``Y`` is
-    ``y``); FrameError when two name the same one."""
-    ours: dict[str, object] = {}
-    for col in df.columns:
-        name = str(col).strip().lower()
-        if name in (*REQUIRED, *OPTIONAL):
-            if name in ours:
-                raise FrameError(f"columns {ours[name]!r} and {col!r} both name {name}; keep one")
-            ours[name] = col
-    return df.rename(columns={col: name for name, col in ours.items() if col != name})
-
-
-def _index_hint(df: pd.DataFrame, missing: list[str]) -> str:
-    """How to move columns a frame keeps in its index into columns (``ds`` as a DatetimeIndex), or ''."""
-    if set(missing) & {str(n).strip().lower() for n in df.index.names if n is not None}:
-        return "; they are in its index: call df.reset_index() first"
-    if "ds" in missing and isinstance(df.index, pd.DatetimeIndex):
-        return "; its dates are the index: call df.rename_axis('ds').reset_index() first"
-    return ""
-
-
-def read_frame(path: str | Path) -> pd.DataFrame:
-    """Reads and validates a long table ``unique_id, ds, y`` [+ ``open, high, low, volume``] (any case).
-
-    ``.parquet`` files need the ``[parquet]`` extra (pyarrow); anything else is read as CSV.
-
-    Raises:
-        FrameError: a missing or unreadable file, or a malformed table.
-    """
-    p = Path(path)
-    if not p.is_file():
-        raise FrameError(f"{p}: no such file; give a CSV or Parquet table with columns unique_id, ds, y")
-    parquet = p.suffix.lower() == ".parquet"
-    if parquet:
-        require("pyarrow", "carrousel-finance[parquet]", "Parquet tables")
-    try:
-        df = pd.read_parquet(p) if parquet else pd.read_csv(p)
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        kind = "Parquet" if parquet else "CSV"
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise FrameError(
-            f"cannot read {p} as a {kind} table ({first}); give unique_id, ds, y columns"
-        ) from None
-    return validate_frame(df)  # any case: validate_frame names the columns
 
 
 def frame_history(name: str, frame: pd.DataFrame) -> PriceHistory:
