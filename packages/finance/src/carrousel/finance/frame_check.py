@@ -3,6 +3,8 @@
 * :func:`validate_frame` checks a frame: missing columns, unsorted or duplicate dates within a series,
   non-finite or non-positive prices are each one :class:`~carrousel.finance.errors.FrameError`.
 * :func:`read_frame` reads such a table from a CSV or Parquet file and validates it.
+* :class:`FrameDtypes` gives a frame's ids and dates back as the caller wrote them (``validate_frame`` reads
+  ids as text and dates as time-zone-naive timestamps), so that the caller's frame merges with an output.
 
 :mod:`carrousel.finance.frames` re-exports both (their public import path).
 """
@@ -10,6 +12,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +22,7 @@ from carrousel.core.optional import require
 from carrousel.finance.errors import FrameError
 from carrousel.finance.validation import check_daily
 
-__all__ = ["OPTIONAL", "REQUIRED", "read_frame", "validate_frame"]
+__all__ = ["OPTIONAL", "REQUIRED", "FrameDtypes", "read_frame", "validate_frame"]
 
 
 REQUIRED = ("unique_id", "ds", "y")  # the columns every frame has
@@ -143,3 +146,51 @@ def read_frame(path: str | Path) -> pd.DataFrame:
             f"cannot read {p} as a {kind} table ({first}); give unique_id, ds, y columns"
         ) from None
     return validate_frame(df)  # any case: validate_frame names the columns
+
+
+@dataclass(frozen=True)
+class FrameDtypes:
+    """How a caller's frame holds ``unique_id`` and ``ds``, to give an output's ids and dates back that way.
+
+    Attributes:
+        ids: each id as :func:`validate_frame` reads it (text) -> the caller's id.
+        id_dtype: the dtype of the caller's ``unique_id`` (int64, str, a categorical...).
+        ds_dtype: the dtype of the caller's ``ds`` when it holds timestamps (its unit and time zone); None
+            when it holds something else (text dates: an output keeps pandas' own timestamps).
+    """
+
+    ids: dict[str, object]
+    id_dtype: object
+    ds_dtype: np.dtype | pd.DatetimeTZDtype | None
+
+    @classmethod
+    def of(cls, df: pd.DataFrame) -> FrameDtypes:
+        """The dtypes of a frame that :func:`validate_frame` accepted (columns named in any case)."""
+        frame = _named(df)
+        uid, ds = frame["unique_id"], frame["ds"]
+        uniq = uid.drop_duplicates()
+        dated = isinstance(ds.dtype, pd.DatetimeTZDtype) or ds.dtype.kind == "M"
+        return cls(
+            dict(zip(uniq.astype(str).tolist(), uniq.tolist(), strict=True)),
+            uid.dtype,
+            ds.dtype if dated else None,
+        )
+
+    def id(self, text: str) -> object:
+        """The caller's id of a series named ``text``."""
+        return self.ids.get(text, text)
+
+    def restore(self, out: pd.DataFrame, dates: tuple[str, ...] = ("ds",)) -> pd.DataFrame:
+        """``out`` with ``unique_id`` and the ``dates`` columns in the caller's dtypes (in place, returned)."""
+        out["unique_id"] = out["unique_id"].map(self.id).astype(self.id_dtype)
+        for col in dates if self.ds_dtype is not None else ():
+            out[col] = _as_dates(pd.to_datetime(out[col]), self.ds_dtype)
+        return out
+
+
+def _as_dates(col: pd.Series, dtype: np.dtype | pd.DatetimeTZDtype | None) -> pd.Series:
+    """Time-zone-naive dates in ``dtype``: the same wall-clock date in its zone (as validate_frame read them)."""
+    if not isinstance(dtype, pd.DatetimeTZDtype):
+        return col.astype(dtype)
+    naive = col.astype(f"datetime64[{dtype.unit}]")  # a midnight that a DST change skips moves forward
+    return naive.dt.tz_localize(dtype.tz, ambiguous=np.zeros(len(col), bool), nonexistent="shift_forward")

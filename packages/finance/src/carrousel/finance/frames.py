@@ -40,7 +40,7 @@ from carrousel.finance.config import FinanceConfig, for_series
 from carrousel.finance.data import PriceHistory, warn_absent_inputs, warn_short_series
 from carrousel.finance.errors import FrameError
 from carrousel.finance.features import SeriesData, build_series, known_scalers
-from carrousel.finance.frame_check import OPTIONAL, REQUIRED, read_frame, validate_frame
+from carrousel.finance.frame_check import OPTIONAL, REQUIRED, FrameDtypes, read_frame, validate_frame
 from carrousel.finance.panel import panel_windows
 from carrousel.finance.training import fit_at
 
@@ -189,7 +189,9 @@ class Forecaster:
 
         Returns:
             ``unique_id, ds, p10, p50, p90`` (one column per quantile of the model), one row per series and
-            future session (exchange calendar: weekends and holidays skipped), in the frame's series order.
+            future session (exchange calendar: weekends and holidays skipped), in the frame's series order;
+            ``unique_id`` and ``ds`` in the dtypes of the frame's (int, text or categorical ids; timestamps
+            of its unit and time zone), so that ``df.merge(pred, on="unique_id")`` works.
             When the model carries adaptive conformal states, also ``p10_aci, p90_aci`` (each quantile but
             the median, which ACI leaves unchanged): the interval recalibrated by the series' state continued
             through the frame's rows after the state's last origin (NaN for a series without a state, or
@@ -210,6 +212,7 @@ class Forecaster:
         rows: list[dict[str, object]] = []
         with quiet_missing():
             histories = _histories(validate_frame(df))
+            back = FrameDtypes.of(df)  # the caller's ids and dates, given back in the output
             short = [(s.ticker, len(s.frame)) for s in histories if len(s.frame) < need]
             if len(short) == len(histories):  # nothing left to forecast
                 (name, n), many = short[0], len(short) > 1
@@ -230,9 +233,9 @@ class Forecaster:
         out = pd.DataFrame(rows)
         out["ds"] = pd.to_datetime(out["ds"])
         out.attrs["skipped"] = [
-            {"unique_id": u, "reason": "too short", "rows": n, "need": need} for u, n in short
+            {"unique_id": back.id(u), "reason": "too short", "rows": n, "need": need} for u, n in short
         ]
-        return out
+        return back.restore(out)
 
     def _aci_columns(self, aci: tuple[dict[str, float], ...], step: int) -> dict[str, float]:
         """``{"p10_aci": ..., "p90_aci": ...}`` of one step (NaN without a continued state; none at all for
@@ -257,7 +260,8 @@ def cross_validation(
     Returns:
         ``unique_id, cutoff, ds, model, step, p10, p50, p90, y`` (dates as timestamps, prices), one row per
         series, forecast origin (``cutoff``), model and step; the same table as a run folder's
-        ``forecasts.csv``.
+        ``forecasts.csv``, with ``unique_id`` and the dates in the dtypes of the frame's ``unique_id`` and
+        ``ds`` (it merges with the frame on ``unique_id, ds``).
 
     Raises:
         FrameError: a malformed frame, or an ``h`` that is not an integer.
@@ -271,4 +275,4 @@ def cross_validation(
         table = forecast_table(run_backtest(series, cfg))
     for col in ("cutoff", "ds"):
         table[col] = pd.to_datetime(table[col])
-    return table
+    return FrameDtypes.of(df).restore(table, ("cutoff", "ds"))
