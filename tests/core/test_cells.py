@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from carrousel.core.errors import RegistryError
+from carrousel.core.errors import CarrouselError, RegistryError
 from carrousel.core.nn.cells import CELLS, LNLSTMCell, LoopCell, LoopLayer, PeepholeLSTMCell, reverse_padded
 
 B, IN, H = 3, 4, 5
@@ -164,6 +164,15 @@ def test_registry() -> None:
     with pytest.raises(RegistryError, match="choose one of"):
         CELLS.get("mlstm")
     assert CELLS.get("ln_lstm").is_lstm and not CELLS.get("gru").is_lstm
+
+
+def test_registering_a_class_that_is_not_a_loop_cell_is_a_registry_error() -> None:
+    # before: a plain TypeError, which the CLIs (catching CarrouselError) printed as a traceback
+    with pytest.raises(RegistryError, match=r"<class 'int'> must subclass LoopCell to be a recurrent cell"):
+        CELLS.register("not_a_cell")(int)  # type: ignore[arg-type]
+    with pytest.raises(CarrouselError, match="must subclass LoopCell"):
+        CELLS.register("not_a_cell")(len)  # type: ignore[arg-type]
+    assert "not_a_cell" not in CELLS
 
 
 @pytest.mark.parametrize(

@@ -30,11 +30,15 @@ class Registry(Generic[T]):
         self._providers = dict(providers or {})
 
     def register(self, name: str) -> Callable[[type[T]], type[T]]:
-        """Decorator that registers a class under ``name``."""
+        """Decorator that registers a class under ``name``.
+
+        Raises:
+            RegistryError: ``cls`` is not a subclass of ``base``, or ``name`` holds another class.
+        """
 
         def deco(cls: type[T]) -> type[T]:
             if not (isinstance(cls, type) and issubclass(cls, self.base)):
-                raise TypeError(f"{cls!r} must subclass {self.base.__name__} to be a {self.kind}")
+                raise RegistryError(f"{cls!r} must subclass {self.base.__name__} to be a {self.kind}")
             existing = self._items.get(name)
             if existing is not None and existing is not cls:
                 raise RegistryError(f"{self.kind} name {name!r} is already taken by {existing.__qualname__}")
