@@ -30,6 +30,14 @@ def test_a_pandas_column_or_numpy_array_predicts_like_a_list(shipped: SentimentM
     assert shipped(pd.Series([], dtype=str)) == [] and shipped.predict_proba(np.array([])).shape == (0, 2)
 
 
+def test_a_numpy_array_gives_plain_str_texts(shipped: SentimentModel) -> None:
+    # before: each prediction's .text was the array's np.str_ (repr np.str_('...'), not a str to type())
+    texts = ["a gorgeous, moving film", "dull and far too long"]
+    got = shipped(np.array(texts))
+    assert [type(p.text) for p in got] == [str, str] and [p.text for p in got] == texts
+    assert [repr(p.text) for p in got] == [repr(t) for t in texts]
+
+
 def test_one_string_instead_of_a_list_is_refused_not_read_letter_by_letter(shipped: SentimentModel) -> None:
     # before: "great" gave five predictions, one per letter; "a film" failed on "text 2 is empty"
     for call in (shipped, shipped.predict_proba):

@@ -186,7 +186,8 @@ def load_texts(cfg: TextDataConfig) -> LabelledTexts:
 
 
 def check_texts(texts: Iterable[str], where: str) -> list[str]:
-    """The texts (a list, pandas column, NumPy array...) as a list; rows count from 1 in errors.
+    """The texts (a list, pandas column, NumPy array...) as a list of plain ``str`` (a NumPy array's
+    ``np.str_`` too); rows count from 1 in errors.
 
     Raises:
         TextDataError: one string; EmptyTextError: a missing, non-text or blank text, naming its row.
@@ -198,7 +199,7 @@ def check_texts(texts: Iterable[str], where: str) -> list[str]:
             raise EmptyTextError(f"{where}: text {i} is {text!r}, not text; drop or fill missing rows")
         if not text.strip():
             raise EmptyTextError(f"{where}: text {i} is empty or only whitespace; remove it or fill it in")
-    return out
+    return [t if type(t) is str else str(t) for t in out]
 
 
 def read_lines(path: str | Path) -> list[str]:
