@@ -29,6 +29,8 @@ columns are left out there; with ``--parts precision`` also the domain models in
 6. ``precision`` (not in the default parts): every domain model in fp32 and bf16 side by side, task metric
    and time ratio (``benchmarks/bench_precision.py``, which also runs alone and with ``--device cuda``).
 
+Alternatives to part 1's int8 graph (session and quantizer options, other graph forms): ``bench_export_int8.py``.
+
 One thread (``--threads``), alternating runners per batch size; the figures are ratios measured in the
 same run. ``--prune F`` adds to parts 2 and 3 an int8 export pruned by ``F`` (``bio export --prune`` /
 ``finance export --prune``: units removed, fine-tuned on the training data), with its scan in part 2;
