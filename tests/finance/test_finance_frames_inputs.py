@@ -33,6 +33,11 @@ CLOSES_ALONE = "forecasts from the closes alone"  # the close-only CSV's warning
         (lambda df: df.assign(y=[True, True, True, True]), "column y holds true/false values, not prices"),
         (lambda df: df.assign(y=pd.Series([True, 20.0, 10.5, 19.5], dtype=object)), "column y holds true/false"),
         (lambda df: df.assign(volume=[True, False, True, True]), "column volume holds true/false values, not volumes"),
+        # before: 1 and "1" became one series, a missing id a series of its own
+        (lambda df: df.assign(unique_id=pd.Series([1, "1", 1, "1"], dtype=object)),
+         "column unique_id holds 1 (int) and '1' (str), two ids that read as one; give each series one id"),
+        (lambda df: df.assign(unique_id=["A", None, "A", None]),
+         "column unique_id has 2 missing id(s) (first: row 1); give every row the id of its series"),
     ],
 )  # fmt: skip
 def test_a_frame_shaped_by_pandas_habits_is_one_clear_error(

@@ -54,7 +54,7 @@ def validate_frame(df: object) -> pd.DataFrame:
         raise FrameError("the frame has no rows; give one row per series and date")
     keep = [*REQUIRED, *(c for c in OPTIONAL if c in frame.columns)]
     out = frame[keep].reset_index(drop=True)
-    out["unique_id"] = out["unique_id"].astype(str)
+    out["unique_id"] = _text_ids(out["unique_id"])
     try:
         with warnings.catch_warnings():  # "could not infer format": mixed formats are parsed one by one
             warnings.simplefilter("ignore", UserWarning)
@@ -146,6 +146,26 @@ def read_frame(path: str | Path) -> pd.DataFrame:
             f"cannot read {p} as a {kind} table ({first}); give unique_id, ds, y columns"
         ) from None
     return validate_frame(df)  # any case: validate_frame names the columns
+
+
+def _text_ids(uid: pd.Series) -> pd.Series:
+    """The ids as text, refusing missing ones and two ids that read as one text (``1`` and ``"1"``)."""
+    if uid.isna().any():
+        i = int(np.flatnonzero(uid.isna())[0])
+        raise FrameError(
+            f"column unique_id has {int(uid.isna().sum())} missing id(s) (first: row {i}); give every row "
+            "the id of its series"
+        )
+    uniq = uid.drop_duplicates()
+    text = uniq.astype(str)
+    twins = text[text.duplicated(keep=False)]
+    if not twins.empty:
+        a, b = uniq[(text == twins.iloc[0]).to_numpy()].iloc[:2]
+        raise FrameError(
+            f"column unique_id holds {a!r} ({type(a).__name__}) and {b!r} ({type(b).__name__}), two ids "
+            "that read as one; give each series one id of one type"
+        )
+    return uid.astype(str)
 
 
 @dataclass(frozen=True)
