@@ -1,7 +1,8 @@
 """Device selection, non-blocking transfers and autocast.
 
 ``pick_device("auto")`` picks CUDA, then Apple MPS, then CPU. ``move_to`` moves nested batches with
-``non_blocking=True`` (effective when the source tensors are in pinned memory). ``autocast`` gives a
+``non_blocking=True`` (effective when the source tensors are in pinned memory), floating tensors converted
+to the model's :func:`floating_dtype` where the trainer and ``predict`` call it. ``autocast`` gives a
 bf16/fp16 autocast context that is a no-op for ``"fp32"``. For inference, :func:`inference_dtype` is the one
 check of a precision against a device (one-line errors for what the device cannot run) and
 :func:`run_in_precision` runs a call under it, never letting non-finite outputs out that float32 would not
@@ -31,6 +32,7 @@ __all__ = [
     "check_device",
     "check_exported_precision",
     "check_inference",
+    "floating_dtype",
     "inference_dtype",
     "move_to",
     "pick_device",
@@ -74,29 +76,46 @@ def pick_device(prefer: str | torch.device | None = "auto") -> torch.device:
     return dev
 
 
+def floating_dtype(model: torch.nn.Module) -> torch.dtype:
+    """The dtype of ``model``'s first floating-point parameter (float32 when it has none, e.g. an ONNX
+    Runtime network): the dtype the trainer and ``predict`` give floating inputs (``model.double()`` gets
+    float64 batches; integer token ids and lengths keep their dtype)."""
+    for p in model.parameters():
+        if p.is_floating_point():
+            return p.dtype
+    return torch.float32
+
+
 @check_args
-def move_to(obj: Any, device: torch.device, non_blocking: bool = True) -> Any:
-    """Moves tensors inside nested dicts, lists, tuples and dataclasses to ``device``."""
+def move_to(
+    obj: Any, device: torch.device, non_blocking: bool = True, dtype: torch.dtype | None = None
+) -> Any:
+    """Moves tensors inside nested dicts, lists, tuples and dataclasses to ``device``; with ``dtype``,
+    floating-point tensors are converted to it too (integer, boolean and complex ones keep theirs)."""
+    non_blocking = non_blocking and device.type == "cuda"
     if isinstance(obj, torch.Tensor):
-        return obj.to(device, non_blocking=non_blocking and device.type == "cuda")
+        return obj.to(
+            device, dtype if dtype is not None and obj.is_floating_point() else obj.dtype, non_blocking
+        )
     if isinstance(obj, PackedSequence):  # its batch_sizes must stay on the CPU
-        return obj.to(device, non_blocking=non_blocking and device.type == "cuda")  # type: ignore[arg-type]
+        to = dtype if dtype is not None and obj.data.is_floating_point() else obj.data.dtype
+        return obj.to(device=device, dtype=to, non_blocking=non_blocking)  # type: ignore[call-arg]
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        fields = dataclasses.fields(obj)
         return dataclasses.replace(
-            obj,
-            **{f.name: move_to(getattr(obj, f.name), device, non_blocking) for f in dataclasses.fields(obj)},
+            obj, **{f.name: move_to(getattr(obj, f.name), device, non_blocking, dtype) for f in fields}
         )
     if isinstance(obj, Mapping):
-        moved = {k: move_to(v, device, non_blocking) for k, v in obj.items()}
+        moved = {k: move_to(v, device, non_blocking, dtype) for k, v in obj.items()}
         if isinstance(obj, MutableMapping):  # keeps the type and state (e.g. a defaultdict's factory)
             out = copy.copy(obj)
             out.update(moved)
             return out
         return moved
     if isinstance(obj, tuple) and hasattr(obj, "_fields"):  # namedtuple
-        return type(obj)(*(move_to(v, device, non_blocking) for v in obj))
+        return type(obj)(*(move_to(v, device, non_blocking, dtype) for v in obj))
     if isinstance(obj, Sequence) and not isinstance(obj, str | bytes):
-        return type(obj)(move_to(v, device, non_blocking) for v in obj)  # type: ignore[call-arg]
+        return type(obj)(move_to(v, device, non_blocking, dtype) for v in obj)  # type: ignore[call-arg]
     return obj
 
 

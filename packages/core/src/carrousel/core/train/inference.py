@@ -15,6 +15,7 @@ from carrousel.core.device import (
     Precision,
     autocast,
     check_exported_precision,
+    floating_dtype,
     inference_dtype,
     move_to,
     run_in_precision,
@@ -54,8 +55,8 @@ def iter_outputs(
 ) -> Iterator[tuple[Any, Any, Any]]:
     """Yields ``(chunk, outputs, state)`` for one batch: the whole batch, or the TBPTT chunks of a
     stateful task with the state carried from chunk to chunk, starting from ``state`` (``skip_past_end``:
-    see :func:`batch_chunks`)."""
-    batch = move_to(batch, device)
+    see :func:`batch_chunks`). The batch's floating tensors get the model's :func:`floating_dtype`."""
+    batch = move_to(batch, device, dtype=floating_dtype(model))
     for chunk in batch_chunks(task, batch, tbptt_steps, skip_past_end):
         with autocast(device, precision):
             if task.stateful:
@@ -160,7 +161,9 @@ def predict(
     """Runs ``model`` over ``inputs`` in batches and returns the outputs as one NumPy array.
 
     The one batched-inference loop of carrousel: gradients off, evaluation mode (restored afterwards),
-    inputs moved to the model's device with ``non_blocking``, optional bf16/fp16 autocast (checked against
+    inputs moved to the model's device with ``non_blocking`` and, when floating, converted to the model's
+    floating dtype (:func:`~carrousel.core.device.floating_dtype`: float32 for a float32 model, float64
+    after ``model.double()``; integer inputs keep theirs), optional bf16/fp16 autocast (checked against
     the device by :func:`~carrousel.core.device.inference_dtype`; a batch whose reduced-precision outputs
     are not finite is rerun in float32), outputs gathered on the CPU. Domains pass a ``prepare`` (e.g. codes -> one-hot) and a ``forward`` (e.g. average of both
     strands) instead of writing their own loop.
@@ -171,13 +174,14 @@ def predict(
         batch_size: rows per forward pass (at least 1).
         forward: ``forward(model, x) -> (B, ...)``; default ``model(x)``.
         prepare: turns a ``(B, ...)`` slice into the model's input tensor; default ``torch.as_tensor``
-            (float32 for floating inputs).
+            (floating inputs then take the model's floating dtype, as ``prepare``'s tensors do).
         precision: ``"fp32"``, ``"bf16"`` or ``"fp16"`` autocast on the model's device (fp16: CUDA/MPS).
         out_dtype: dtype of the returned array.
         empty_shape: trailing output shape returned for ``N == 0`` (default ``()``).
 
     Returns:
-        ``(N, ...)`` array of ``out_dtype``.
+        ``(N, ...)`` array of ``out_dtype``, converted from float32 outputs (float64 ones for a float64
+        model, whose precision is kept).
 
     Raises:
         ConfigError: a batch size below 1, a precision the device cannot run, or bf16/fp16 for a module
@@ -194,6 +198,8 @@ def predict(
         device = torch.device("cpu")
         check_exported_precision(precision, exported=True)  # a module without parameters: ONNX Runtime
     dtype = inference_dtype(precision, device)
+    param_dtype = floating_dtype(model)
+    gather = torch.float64 if param_dtype == torch.float64 else torch.float32  # numpy has no bf16
     run = forward or (lambda m, x: m(x))
     outs: list[np.ndarray] = []
     was_training = model.training
@@ -202,22 +208,17 @@ def predict(
         with torch.no_grad():
             for i in range(0, len(inputs), batch_size):
                 chunk = inputs[i : i + batch_size]
-                x = prepare(chunk) if prepare is not None else _as_tensor(chunk)
-                x = x.to(device, non_blocking=True)
+                x = prepare(chunk) if prepare is not None else torch.as_tensor(chunk)
+                x = x.to(device, dtype=param_dtype if x.is_floating_point() else x.dtype, non_blocking=True)
                 y = run_in_precision(functools.partial(run, model, x), device, dtype)
                 if not isinstance(y, torch.Tensor):  # an EncoderOutput, an nn.LSTM's (output, (h, c))
                     raise ShapeError(
                         f"the model returned a {type(y).__name__}, not a tensor; pass forward= to pick one, "
                         "e.g. forward=lambda m, x: m(x)[0]"
                     )
-                outs.append(y.detach().float().cpu().numpy().astype(out_dtype, copy=False))
+                outs.append(y.detach().to(gather).cpu().numpy().astype(out_dtype, copy=False))
     finally:
         model.train(was_training)
     if not outs:
         return np.zeros((0, *(empty_shape or ())), dtype=out_dtype)
     return np.concatenate(outs)
-
-
-def _as_tensor(chunk: np.ndarray | torch.Tensor) -> torch.Tensor:
-    t = torch.as_tensor(chunk)
-    return t.float() if t.is_floating_point() and t.dtype == torch.float64 else t

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from carrousel.core.args import check_args
-from carrousel.core.device import autocast, move_to, pick_device
+from carrousel.core.device import autocast, floating_dtype, move_to, pick_device
 from carrousel.core.errors import ConfigError
 from carrousel.core.train.config import TrainConfig
 from carrousel.core.train.optim import build_optimizer
@@ -113,7 +113,7 @@ def find_lr(
             lr = start_lr * ratio**i
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            batch = move_to(batch, device)
+            batch = move_to(batch, device, dtype=floating_dtype(model))
             with autocast(device, cfg.precision):
                 outputs = task.forward(model, batch, None)[0] if task.stateful else task.forward(model, batch)
                 loss = task.loss(outputs, batch)

@@ -29,7 +29,7 @@ import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from carrousel.core.device import autocast, move_to, pick_device
+from carrousel.core.device import autocast, floating_dtype, move_to, pick_device
 from carrousel.core.errors import ConfigError, NonFiniteLossError
 from carrousel.core.train import distributed as dist_utils
 from carrousel.core.train.callbacks import (
@@ -62,6 +62,7 @@ class Trainer:
 
     Args:
         model: a plain ``nn.Module``; moved to the device here (wrapped in DDP during ``fit`` under torchrun).
+            Floating batch tensors take its floating dtype (``model.double()`` trains in float64).
         task: the domain's :class:`Task`.
         config: a :class:`TrainConfig`.
         callbacks: extra :class:`Callback` s, called before the built-in ones.
@@ -267,7 +268,7 @@ class Trainer:
     # ------------------------------------------------------------------------------------------- steps
     def _train_batch(self, batch: Any) -> None:
         cfg, task = self.config, self.task
-        batch = move_to(batch, self.device)
+        batch = move_to(batch, self.device, dtype=floating_dtype(self.model))
         idx = self.batch_in_epoch
         self.callbacks.call("on_batch_start", self, idx, batch)
         chunks = batch_chunks(task, batch, cfg.tbptt_steps, skip_past_end=True)
