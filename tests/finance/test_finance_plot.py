@@ -122,3 +122,34 @@ def test_a_short_backtest_still_draws_its_errors() -> None:
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+def test_legends_sit_beside_the_panels_not_over_the_prices() -> None:
+    """A falling price fills the upper-left corner where every legend sat (the first weeks of AAPL 2012-13
+    were hidden under it); each legend is now beside its panel, inside the saved figure, panels aligned."""
+    falling = CLOSE[::-1].copy()  # high on the left, like AAPL from its 2012 peak
+    frame = pd.DataFrame(
+        {"open": falling, "high": falling, "low": falling, "close": falling, "volume": 1e6}, index=DAYS
+    )
+    history = PriceHistory("AAA", frame, "csv", "test prices", (), "0" * 64)
+    rows = tuple(
+        ForecastRow(str(d.date()), i + 1, falling[-1], 0.0, {"p10": falling[-1] * 0.99, "p50": falling[-1], "p90": falling[-1] * 1.01})
+        for i, d in enumerate(pd.bdate_range(DAYS[-1], periods=H + 1)[1:])
+    )  # fmt: skip
+    fc = TickerForecast(
+        "AAA", "csv", "test prices", str(DAYS[0].date()), str(DAYS[-1].date()), falling[-1], rows
+    )
+    fig = fan_figure(history, fc, _backtest())
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    page = fig.bbox
+    for ax in fig.axes:
+        legend = ax.get_legend().get_window_extent(renderer)
+        assert not legend.overlaps(ax.get_window_extent(renderer)), ax.get_title()
+        assert page.x0 <= legend.x0 and legend.x1 <= page.x1 and page.y0 <= legend.y0 <= legend.y1 <= page.y1
+    lefts = {round(ax.get_position().x0, 6) for ax in fig.axes}
+    rights = {round(ax.get_position().x1, 6) for ax in fig.axes}
+    assert len(lefts) == len(rights) == 1  # the panels' date axes line up
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)

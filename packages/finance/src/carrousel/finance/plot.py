@@ -126,7 +126,7 @@ def fan_figure(
     horizon = len(forecast.rows)
     step = horizon if step is None else step
     rows = 3 if backtest is not None else 2
-    fig, axes = plt.subplots(rows, 1, figsize=(10, 3.2 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, 1, figsize=(12, 3.2 * rows), squeeze=False)
     close = history.frame["close"]
     dates = pd.DatetimeIndex([close.index[-1], *pd.to_datetime([r.date for r in forecast.rows])])
     labels = list(forecast.rows[0].quantiles)
@@ -153,7 +153,7 @@ def fan_figure(
             axes[1, 0].plot(bands.index, bands["y"], "o", color="tab:orange", ms=2.5, label="realised")
         _error_panel(axes[2, 0], backtest, forecast.ticker, step)
     for ax in axes[:2, 0]:
-        ax.legend(loc="upper left", fontsize=7)
+        _legend(ax)
     fig.text(0.01, 0.01, history.label, fontsize=7, color="gray")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     return fig
@@ -197,6 +197,12 @@ def _fan(
     ax.plot(dates, median, color="tab:blue", lw=1.5, label="median forecast")
 
 
+def _legend(ax: Any) -> None:
+    # beside the panel, never over it: a falling price (or a wide backtest band) fills any inside corner;
+    # tight_layout gives every panel of the column the same width, so their dates stay aligned
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, borderaxespad=0.0)
+
+
 def _error_panel(ax: Any, bt: BacktestResult, ticker: str, step: int) -> None:
     # a short backtest (20 origins: one full 20-origin mean, an empty panel) gets a shorter mean
     window = max(1, min(ERROR_WINDOW, int((bt.tickers == ticker).sum()) // 4))
@@ -208,5 +214,5 @@ def _error_panel(ax: Any, bt: BacktestResult, ticker: str, step: int) -> None:
         )  # fmt: skip
     ax.set_ylabel(f"{step}-day-ahead abs. error, %")
     ax.set_title(f"walk-forward backtest errors {step} days ahead (by target date)", fontsize=9)
-    ax.legend(loc="upper left", fontsize=8)
+    _legend(ax)
     ax.grid(alpha=0.3)
