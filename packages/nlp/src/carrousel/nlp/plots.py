@@ -2,12 +2,14 @@
 attention of a translation (``nlp translate run --plot``).
 
 matplotlib is optional (``carrousel-nlp[plot]``); it is imported only here, when a chart is drawn, and
-the Agg backend is used so no display is needed.
+the Agg backend is used so no display is needed. Each ``*_figure`` function builds the matplotlib figure
+(so a test reads its texts, not its pixels); each ``*_png`` draws it and writes it atomically.
 """
 
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,9 +19,18 @@ import numpy as np
 from carrousel.core.atomic import atomic_write_bytes
 from carrousel.core.optional import require
 
-__all__ = ["alignment_png", "attention_png", "confusion_png"]
+__all__ = [
+    "alignment_figure",
+    "alignment_png",
+    "attention_figure",
+    "attention_png",
+    "confusion_figure",
+    "confusion_png",
+]
 
 _EXTRA = "carrousel-nlp[plot]"
+_PER_ROW = 16  # token cells per row of the attention chart
+_CELL_CHARS = 11  # characters that fit in one 0.9-inch cell at 8 points; longer tokens end in "…"
 
 
 def _pyplot() -> Any:
@@ -34,89 +45,123 @@ def _pyplot() -> Any:
     return plt
 
 
-def _save(fig: Any, path: Path) -> None:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=120, bbox_inches="tight")
-    atomic_write_bytes(path, buf.getvalue())
+def _save(fig: Any, path: Path) -> Path:
+    plt = _pyplot()
+    try:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=120, bbox_inches="tight")
+        atomic_write_bytes(path, buf.getvalue())
+    finally:
+        plt.close(fig)
+    return path
 
 
-def confusion_png(matrix: Sequence[Sequence[int]], labels: Sequence[str], path: str | Path) -> Path:
-    """Draws a confusion matrix (rows: true label, columns: predicted) with counts in the cells."""
+def _shown(token: str, chars: int = _CELL_CHARS) -> str:
+    """A token as drawn: blank ones as ``␣``, long ones cut to ``chars`` characters ending in ``…``."""
+    tok = token.strip() or "␣"
+    return tok if len(tok) <= chars else tok[: chars - 1] + "…"
+
+
+def _wrapped(title: str, inches: float, size: float) -> str:
+    """``title`` wrapped to lines that fit ``inches`` at ``size`` points (about 0.55 em per character)."""
+    return textwrap.fill(title, width=max(20, int(inches * 72 / (0.55 * size))))
+
+
+def confusion_figure(matrix: Sequence[Sequence[int]], labels: Sequence[str], data: str = "") -> Any:
+    """A confusion matrix (rows: true label, columns: predicted) with counts in the cells.
+
+    Args:
+        matrix: ``(classes, classes)`` counts.
+        labels: class names, in the matrix's order.
+        data: the evaluated data's name, shown in the title.
+    """
     plt = _pyplot()
     m = np.asarray(matrix, dtype=float)
     n = len(labels)
     fig, ax = plt.subplots(figsize=(1.2 * n + 2.5, 1.2 * n + 2))
-    try:
-        ax.imshow(m, cmap="Blues")
-        ax.set_xticks(range(n), labels, rotation=45 if n > 4 else 0)
-        ax.set_yticks(range(n), labels)
-        ax.set_xlabel("predicted")
-        ax.set_ylabel("true")
-        ax.set_title(f"confusion matrix ({int(m.sum())} texts)")
-        top = m.max() if m.size else 0.0
-        for i in range(n):
-            for j in range(n):
-                ax.text(
-                    j,
-                    i,
-                    f"{int(m[i, j])}",
-                    ha="center",
-                    va="center",
-                    color="white" if m[i, j] > 0.6 * top else "black",
-                )
-        _save(fig, Path(path))
-    finally:
-        plt.close(fig)
-    return Path(path)
+    ax.imshow(m, cmap="Blues")
+    if n > 4:  # slanted names end under their column
+        ax.set_xticks(range(n), labels, rotation=45, ha="right", rotation_mode="anchor")
+    else:
+        ax.set_xticks(range(n), labels)
+    ax.set_yticks(range(n), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    where = f": {data}" if data else ""
+    ax.set_title(_wrapped(f"confusion matrix{where} ({int(m.sum())} texts)", 1.2 * n + 2.5, 10), fontsize=10)
+    top = m.max() if m.size else 0.0
+    for i in range(n):
+        for j in range(n):
+            dark = m[i, j] > 0.6 * top
+            ax.text(j, i, f"{int(m[i, j])}", ha="center", va="center", color="white" if dark else "black")
+    return fig
 
 
-def attention_png(tokens: Sequence[str], weights: Sequence[float], title: str, path: str | Path) -> Path:
-    """Draws one text's tokens as a row of cells shaded by their attention weight."""
+def confusion_png(
+    matrix: Sequence[Sequence[int]], labels: Sequence[str], path: str | Path, data: str = ""
+) -> Path:
+    """Draws :func:`confusion_figure` and writes it as PNG."""
+    return _save(confusion_figure(matrix, labels, data), Path(path))
+
+
+def attention_figure(tokens: Sequence[str], weights: Sequence[float], title: str) -> Any:
+    """One text's tokens as rows of cells shaded by their attention weight, with the colour scale."""
     plt = _pyplot()
     w = np.asarray(weights, dtype=float)
     n = max(len(tokens), 1)
-    per_row = 16
-    rows = (n + per_row - 1) // per_row
-    fig, ax = plt.subplots(figsize=(min(per_row, n) * 0.9 + 1, rows * 0.6 + 0.8))
-    try:
-        grid = np.full((rows, per_row), np.nan)
-        grid.flat[: len(w)] = w
-        ax.imshow(grid, cmap="Reds", vmin=0.0, vmax=float(w.max()) if w.size else 1.0, aspect="auto")
-        for k, tok in enumerate(tokens):
-            dark = k < len(w) and w[k] > 0.6 * w.max()
-            color = "white" if dark else "black"
-            ax.text(
-                k % per_row,
-                k // per_row,
-                tok.strip() or "␣",
-                ha="center",
-                va="center",
-                fontsize=8,
-                color=color,
-            )
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.set_title(title, fontsize=9)
-        _save(fig, Path(path))
-    finally:
-        plt.close(fig)
-    return Path(path)
+    cols = min(_PER_ROW, n)  # a short text gets cells as wide as a long one's
+    rows = (n + cols - 1) // cols
+    width = cols * 0.9 + 1.6
+    fig, ax = plt.subplots(figsize=(width, rows * 0.6 + 1.0), layout="constrained")  # cells ~0.9 in wide
+    grid = np.full((rows, cols), np.nan)
+    grid.flat[: len(w)] = w
+    top = float(w.max()) if w.size else 1.0
+    image = ax.imshow(grid, cmap="Reds", vmin=0.0, vmax=top, aspect="auto")
+    for k, tok in enumerate(tokens):
+        dark = k < len(w) and w[k] > 0.6 * top
+        ax.text(k % cols, k // cols, _shown(tok), ha="center", va="center", fontsize=8,
+                color="white" if dark else "black")  # fmt: skip
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(_wrapped(title, width, 9), fontsize=9)
+    bar = fig.colorbar(image, ax=ax, fraction=0.03, pad=0.01)
+    bar.set_label("attention weight", fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+    return fig
+
+
+def attention_png(tokens: Sequence[str], weights: Sequence[float], title: str, path: str | Path) -> Path:
+    """Draws :func:`attention_figure` and writes it as PNG."""
+    return _save(attention_figure(tokens, weights, title), Path(path))
+
+
+def alignment_figure(
+    source: Sequence[str], target: Sequence[str], weights: Sequence[Sequence[float]], title: str = ""
+) -> Any:
+    """A translation's attention: one row per target token, one column per source token, with the scale."""
+    plt = _pyplot()
+    w = np.asarray(weights, dtype=float).reshape(len(target), len(source))
+    width = max(0.45 * len(source) + 2.5, 5.0)
+    fig, ax = plt.subplots(figsize=(width, 0.4 * len(target) + 2.0))
+    image = ax.imshow(w, cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto")
+    ax.set_xticks(range(len(source)), [_shown(t) for t in source], rotation=90, fontsize=8)
+    ax.set_yticks(range(len(target)), [_shown(t) for t in target], fontsize=8)
+    ax.set_xlabel("source")
+    ax.set_ylabel("translation")
+    if title:
+        ax.set_title(_wrapped(title, width, 9), fontsize=9)
+    bar = fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02)
+    bar.set_label("attention weight", fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+    return fig
 
 
 def alignment_png(
-    source: Sequence[str], target: Sequence[str], weights: Sequence[Sequence[float]], path: str | Path
+    source: Sequence[str],
+    target: Sequence[str],
+    weights: Sequence[Sequence[float]],
+    path: str | Path,
+    title: str = "",
 ) -> Path:
-    """Draws a translation's attention: one row per target token, one column per source token."""
-    plt = _pyplot()
-    w = np.asarray(weights, dtype=float).reshape(len(target), len(source))
-    fig, ax = plt.subplots(figsize=(0.45 * len(source) + 2, 0.4 * len(target) + 1.5))
-    try:
-        ax.imshow(w, cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto")
-        ax.set_xticks(range(len(source)), [t.strip() or "␣" for t in source], rotation=90, fontsize=8)
-        ax.set_yticks(range(len(target)), [t.strip() or "␣" for t in target], fontsize=8)
-        ax.set_xlabel("source")
-        ax.set_ylabel("translation")
-        _save(fig, Path(path))
-    finally:
-        plt.close(fig)
-    return Path(path)
+    """Draws :func:`alignment_figure` and writes it as PNG."""
+    return _save(alignment_figure(source, target, weights, title), Path(path))

@@ -87,21 +87,23 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
         average=average,
     )
     if out is not None:
-        result.files = _write_evaluation(result, model, data.texts, cfg.example, Path(out))
+        name = cfg.data.source if len(cfg.data.source) <= 40 else Path(cfg.data.source).name
+        result.files = _write_evaluation(result, model, data.texts, cfg.example, Path(out), name)
     return result
 
 
 def _write_evaluation(
-    result: SentimentEvaluation, model: SentimentModel, texts: list[str], example: int, out: Path
+    result: SentimentEvaluation, model: SentimentModel, texts: list[str], example: int, out: Path, data: str
 ) -> list[Path]:
     names = [_METRICS, "confusion.png"]
     pred = model([texts[example]])[0]
     with atomic_dir(out) as tmp:
         doc = {k: v for k, v in asdict(result).items() if k != "files"}
         (tmp / _METRICS).write_text(json.dumps(doc, indent=2, allow_nan=False), encoding="utf-8")
-        plots.confusion_png(result.confusion, result.labels, tmp / "confusion.png")
+        plots.confusion_png(result.confusion, result.labels, tmp / "confusion.png", data)
         if pred.attention is not None:
-            title = f"{pred.label} ({pred.probabilities[pred.label]:.2f}): attention over text {example + 1}"
+            p = pred.probabilities[pred.label]
+            title = f"attention over text {example + 1} of {data}, predicted {pred.label} (p={p:.2f})"
             plots.attention_png(pred.tokens, pred.attention, title, tmp / "attention.png")
             names.append("attention.png")
     return [out / name for name in names]

@@ -1,0 +1,96 @@
+"""The PNG charts' figures (their texts and layout, not their pixels): attention cells, confusion matrix,
+translation attention."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from carrousel.nlp import plots
+from carrousel.nlp.pipeline.translate_types import Translation, attention_plot
+
+pytest.importorskip("matplotlib")
+
+
+def _close(fig: Any) -> None:
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+def test_attention_tokens_fit_their_cells_and_the_weights_have_a_scale() -> None:
+    """A word tokenizer's long words ran over their neighbours ('antidisestablishmentarianism' across three
+    cells), and the shades had no scale: each token now fits its cell (cut with '…') and a colour bar says
+    what the shades mean."""
+    tokens = ["the", "antidisestablishmentarianism", "movie", "was", "incomprehensibly", "great"] * 3
+    fig = plots.attention_figure(tokens, np.linspace(0.01, 0.1, len(tokens)), "attention over text 1")
+    ax, bar = fig.axes
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    cols = 16
+    cell = ax.get_window_extent(renderer).width / cols
+    texts = ax.texts
+    assert len(texts) == len(tokens)
+    assert all(t.get_window_extent(renderer).width < cell for t in texts)
+    assert texts[1].get_text() == "antidisest…" and texts[0].get_text() == "the"
+    assert bar.get_ylabel() == "attention weight"
+    _close(fig)
+
+
+def test_a_short_text_gets_full_width_cells() -> None:
+    """Five tokens were drawn in 5.5 inches split into 16 columns (0.3-inch cells, overlapping words)."""
+    tokens = ["an", "unexpectedly", "moving", "film", "."]
+    fig = plots.attention_figure(tokens, [0.1, 0.4, 0.3, 0.1, 0.1], "t")
+    ax = fig.axes[0]
+    assert ax.get_images()[0].get_array().shape == (1, 5)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    cell = ax.get_window_extent(renderer).width / 5
+    assert all(t.get_window_extent(renderer).width < cell for t in ax.texts)
+    _close(fig)
+
+
+def test_confusion_names_its_data_and_slanted_labels_end_under_their_column() -> None:
+    labels = ["anger", "disgust", "fear", "joy", "sadness", "neutral-but-slightly-positive"]
+    fig = plots.confusion_figure(np.eye(6, dtype=int).tolist(), labels, "emotions.jsonl")
+    ax = fig.axes[0]
+    assert ax.get_title() == "confusion matrix: emotions.jsonl (6 texts)"
+    ticks = ax.get_xticklabels()
+    assert [t.get_text() for t in ticks] == labels
+    assert {t.get_horizontalalignment() for t in ticks} == {"right"}  # not centred past the column
+    assert {t.get_rotation_mode() for t in ticks} == {"anchor"}
+    _close(fig)
+
+
+def test_translation_attention_says_whose_translation_it_shows(tmp_path: Path, monkeypatch) -> None:
+    """The chart had no title: beside a printed dictionary translation it showed the network's own (another
+    text) without saying so; it now names the source, the network's text and where the printed one came
+    from, and has a colour scale."""
+    drawn: dict[str, Any] = {}
+
+    def keep(source, target, weights, path, title=""):
+        drawn["fig"] = plots.alignment_figure(source, target, weights, title)
+        return Path(path)
+
+    monkeypatch.setattr(plots, "alignment_png", keep)
+    t = Translation(
+        source="read the file", text="lies die Datei", score=-1.0,
+        source_tokens=["▁read", "▁the", "▁file"], target_tokens=["▁lies", "▁das"],
+        attention=[[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8]],
+        model_text="lies das", chosen="dictionary",
+    )  # fmt: skip
+    attention_plot(t, tmp_path / "a.png")
+    fig = drawn["fig"]
+    title = " ".join(fig.axes[0].get_title().split())
+    assert "'read the file' -> 'lies das'" in title and "dictionary" in title
+    assert [x.get_text() for x in fig.axes[0].get_yticklabels()] == ["▁lies", "▁das", "[EOS]"]
+    assert fig.axes[1].get_ylabel() == "attention weight"
+    _close(fig)
+    attention_plot(Translation("read", "lies", -1.0, ["▁read"], ["▁lies"], [[1.0], [1.0]], model_text="lies"),
+                   tmp_path / "b.png")  # fmt: skip
+    title = drawn["fig"].axes[0].get_title()
+    assert title == "attention: 'read' -> 'lies'"  # the printed text is the network's: nothing to add
+    _close(drawn["fig"])
