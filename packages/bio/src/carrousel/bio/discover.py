@@ -43,6 +43,7 @@ __all__ = [
     "filter_contributions",
     "filter_motifs",
     "find_motifs",
+    "logo_captions",
     "render_report",
     "task_motif",
     "trim",
@@ -291,6 +292,21 @@ def render_report(d: Discovery, fmt: ReportFormat | str = ReportFormat.md) -> st
         for r, a, b, c, k, e, g in rows
     ]
     return "\n".join(lines) + "\n"
+
+
+def logo_captions(found: Discovery) -> dict[str, str]:
+    """Motif ID -> the caption of its logo: rank by contribution, sites and the best JASPAR match."""
+    out = {}
+    for i, m in enumerate(found.motifs, 1):
+        best = found.matches.get(m.id, [])[:1]
+        match = (
+            f"best match {best[0].target_name} ({best[0].target_id}, E={best[0].evalue:.2g})"
+            if best
+            else "no match"
+        )
+        mark = ", task motif" if m.id == found.task_motif else ""
+        out[m.id] = f"rank {i}{mark}, {found.sites.get(m.id, 0)} sites; {match}"
+    return out
 
 
 def find_motifs(

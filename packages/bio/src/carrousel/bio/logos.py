@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +34,14 @@ def logo_libraries() -> tuple[Any, Any, Any]:
     )
 
 
-def draw_logo(m: Motif) -> Any:
-    """An information-content logo of ``m`` as a matplotlib figure (y axis in whole bits, 0-2).
+def draw_logo(m: Motif, caption: str = "") -> Any:
+    """An information-content logo of ``m`` as a matplotlib figure (y axis in whole bits, 0-2; positions
+    numbered from 1, as in the motif files and the report).
+
+    Args:
+        m: the motif.
+        caption: after the name; each ``; ``-separated part on its own line (``bio discover``: rank and
+            sites; the best JASPAR match).
 
     Raises:
         MissingExtraError: logomaker, matplotlib or pandas is not installed.
@@ -42,18 +50,33 @@ def draw_logo(m: Motif) -> Any:
     f = m.frequencies(pseudocount=0.01)
     ic = 2.0 + np.sum(f * np.log2(f), axis=1)
     df = pd.DataFrame(f * ic[:, None], columns=list("ACGT"))
-    fig, ax = plt.subplots(figsize=(max(2.0, 0.35 * m.length), 1.6))
+    width = max(3.0, 0.35 * m.length)
+    fig, ax = plt.subplots(figsize=(width, 1.9))
     logomaker.Logo(df, ax=ax)
     ax.set_ylim(0, 2)
     ax.set_yticks([0, 1, 2])  # whole bits
     ax.set_ylabel("bits")
-    ax.set_title(m.id if m.name in ("", m.id) else f"{m.id} {m.name}", fontsize=8)
+    ax.set_xticks(range(m.length), [str(i + 1) for i in range(m.length)], fontsize=8)
+    ax.set_xlabel("position", fontsize=8)
+    title = m.id if m.name in ("", m.id) else f"{m.id} {m.name}"
+    chars = max(24, int(width * 72 / (0.6 * 9)))  # characters of 9-point text across the figure
+    text = f"{title}: {caption}" if caption else title
+    ax.set_title(
+        "\n".join(textwrap.fill(part, chars) for part in text.split("; ")), fontsize=9
+    )  # a line each
     return fig
 
 
-def write_logos(motifs: list[Motif], folder: Path) -> dict[str, str]:
+def write_logos(
+    motifs: list[Motif], folder: Path, captions: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """Information-content sequence logos as PNG files ``folder/ID.png`` (logomaker and matplotlib, the
     ``carrousel-bio[discover]`` extra).
+
+    Args:
+        motifs: the motifs to draw.
+        folder: where the PNG files go (made when missing).
+        captions: motif ID -> a caption under its name (see :func:`draw_logo`).
 
     Returns:
         ``{motif id: path}``.
@@ -65,7 +88,7 @@ def write_logos(motifs: list[Motif], folder: Path) -> dict[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
     for m in motifs:
-        fig = draw_logo(m)
+        fig = draw_logo(m, (captions or {}).get(m.id, ""))
         path = folder / f"{m.id}.png"
         with atomic_path(path) as tmp:
             fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")

@@ -37,7 +37,7 @@ from carrousel.bio.config import (
 )
 from carrousel.bio.data import discover_windows, fit_windows, training_set
 from carrousel.bio.deploy import export_model
-from carrousel.bio.discover import Discovery, find_motifs, render_report
+from carrousel.bio.discover import Discovery, find_motifs, logo_captions, render_report
 from carrousel.bio.enrich import MIN_SEQUENCES, EnrichResult, enrich_sets
 from carrousel.bio.errors import DiscoverConfigError, EnrichConfigError, EvaluateConfigError, SequenceSetError
 from carrousel.bio.evaluate import Evaluation, evaluate_windows
@@ -327,7 +327,7 @@ def discover(cfg: DiscoverConfig, out: str | Path) -> Discovery:
             task_motifs=list(model.motifs),
             output_names=[m.name for m in model.motifs],
         )
-        logos = write_logos(found.motifs, tmp / "logos") if found.motifs else {}
+        logos = write_logos(found.motifs, tmp / "logos", logo_captions(found)) if found.motifs else {}
         found.logos = {k: str(folder / "logos" / Path(v).name) for k, v in logos.items()}
         report = f"report.{cfg.report.value}"
         atomic_write_text(tmp / "motifs.meme", write_meme(found.motifs))
