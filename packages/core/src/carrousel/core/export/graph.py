@@ -336,20 +336,38 @@ def _while_loop_rnns() -> Iterator[None]:
     except ImportError:  # pragma: no cover - older torch
         yield
         return
+    with (
+        register_lstm_while_loop_decomposition(),
+        register_gru_while_loop_decomposition(),
+        _fresh_rnn_dispatch(),  # inside the patch: a kernel cached before it would win
+    ):
+        yield
+
+
+@contextlib.contextmanager
+def _fresh_rnn_dispatch() -> Iterator[None]:
+    """``aten.lstm`` / ``aten.gru`` dispatched afresh inside (their Python dispatch caches emptied on entry
+    and exit): each export in a process then traces as the first one does.
+
+    ``torch.export._patches`` (which ``torch.onnx``'s dynamo exporter enters for dynamic shapes) swaps the
+    ops' ``py_kernels`` entry without emptying ``OpOverload._dispatch_cache``, so a kernel cached by an
+    earlier trace wins over the patch: the dynamo exporter's own type-promotion pass, after its patch is
+    undone, caches the per-step decomposition, and the next export of an LSTM/GRU in the process unrolled
+    the time axis at the example's length (the file then failed the check at other sizes).
+    """
     ops = (torch.ops.aten.lstm.input, torch.ops.aten.gru.input)
 
-    def clear() -> None:  # the patch edits py_kernels; a dispatch cached by an earlier export would win
+    def clear() -> None:
         for op in ops:
             cache = getattr(op, "_dispatch_cache", None)
             if isinstance(cache, dict):
                 cache.clear()
 
-    with register_lstm_while_loop_decomposition(), register_gru_while_loop_decomposition():
+    clear()
+    try:
+        yield
+    finally:
         clear()
-        try:
-            yield
-        finally:
-            clear()
 
 
 class _Positional(nn.Module):

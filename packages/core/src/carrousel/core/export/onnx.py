@@ -38,7 +38,7 @@ from torch import Tensor, nn
 from carrousel.core.args import check_args
 from carrousel.core.errors import ExportError
 from carrousel.core.export.choices import Exporter
-from carrousel.core.export.graph import _Positional, check_torchscript_only, exportable
+from carrousel.core.export.graph import _fresh_rnn_dispatch, _Positional, check_torchscript_only, exportable
 from carrousel.core.nn.recurrent import check_lengths
 from carrousel.core.optional import require
 
@@ -182,15 +182,16 @@ def _dynamo(
     for name in input_names:
         axes = dynamic.get(name, {})
         shapes.append({ax: dims.setdefault(d, torch.export.Dim(d)) for ax, d in axes.items()} or None)
-    program = torch.onnx.export(
-        graph,
-        tuple(example),
-        dynamo=True,
-        input_names=list(input_names),
-        output_names=list(output_names),
-        dynamic_shapes=(tuple(shapes),),
-        verbose=False,
-    )
+    with _fresh_rnn_dispatch():  # else a second LSTM/GRU export in a process has a fixed time axis
+        program = torch.onnx.export(
+            graph,
+            tuple(example),
+            dynamo=True,
+            input_names=list(input_names),
+            output_names=list(output_names),
+            dynamic_shapes=(tuple(shapes),),
+            verbose=False,
+        )
     assert program is not None
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.onnx"
