@@ -27,6 +27,7 @@ Usage::
     python benchmarks/bench_encoder.py --quick               # 3 rounds, LSTM only
     python benchmarks/bench_encoder.py --shapes 64,100,256,256 --cells lstm --rounds 9
     python benchmarks/bench_encoder.py --device cuda         # bfloat16 autocast, cuDNN
+    python benchmarks/bench_encoder.py --modes fwd --cases packed,padded --cells lstm,gru,rnn_tanh  # inference
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import statistics
 import sys
 import time
@@ -170,11 +172,14 @@ def bench_shape(
     layers: int = 1,
     bi: bool = False,
     proj: int = 0,
+    modes: tuple[str, ...] = ("fwd", "fwd+bwd"),
+    only: tuple[str, ...] = (),
+    dtype: torch.dtype = torch.float32,
 ) -> list[dict[str, Any]]:
-    """Times the three cases at one shape, forward and forward + backward."""
+    """Times the cases at one shape (all, or ``only`` these), forward and forward + backward (or ``modes``)."""
     gen = torch.Generator().manual_seed(B * 1000 + T)
-    x = torch.randn(B, T, n_in, generator=gen).to(device)
-    encs = _cases(cell, B, T, n_in, H, device, layers, bi, proj)
+    x = torch.randn(B, T, n_in, generator=gen).to(device, dtype)
+    encs = {k: v.to(dtype) for k, v in _cases(cell, B, T, n_in, H, device, layers, bi, proj).items()}
     D = 2 if bi else 1
     P = proj if cell == "lstm" and proj else H  # h size after the optional projection
     per_step = [
@@ -183,9 +188,11 @@ def bench_shape(
     flops = 2.0 * B * T * D * sum(per_step)  # forward, at full T
     rows = []
     for mode, train in (("fwd", False), ("fwd+bwd", True)):
+        if mode not in modes:
+            continue
         for enc in encs.values():
             enc.train(train)
-        names = tuple(c for c in encs if c not in (BWD_ONLY if not train else FWD_ONLY))
+        names = tuple(c for c in encs if c not in (BWD_ONLY if not train else FWD_ONLY) and c in (only or c))
         times: dict[str, list[float]] = {c: [] for c in names}
         order = _rotations(names)
         for r in range(rounds + 1):  # round 0 warms up
@@ -212,15 +219,16 @@ def bench_shape(
                 "ms": {c: round(v * 1e3, 3) for c, v in med.items()},
                 "pct_peak": {c: round(100 * work / v / peak, 1) for c, v in med.items()},
                 "packed_over_padded": round(med["packed"] / med["padded"], 2),
-                "padded_over_raw": round(med["padded"] / med["raw"], 2),
-                "packed_over_raw": round(med["packed"] / med["raw"], 2),
             }
         )
+        if "raw" in med:
+            rows[-1]["padded_over_raw"] = round(med["padded"] / med["raw"], 2)
+            rows[-1]["packed_over_raw"] = round(med["packed"] / med["raw"], 2)
         if "padded_aten" in med:
             rows[-1]["padded_aten_over_padded"] = round(med["padded_aten"] / med["padded"], 2)
         if "padded_sumbias" in med:
             rows[-1]["padded_sumbias_over_padded"] = round(med["padded_sumbias"] / med["padded"], 3)
-        if "raw_native" in med:
+        if "raw_native" in med and "padded_aten" in med:
             rows[-1]["raw_over_raw_native"] = round(med["raw"] / med["raw_native"], 2)
             rows[-1]["packed_over_padded_native"] = round(med["packed"] / med["padded_native"], 2)
             rows[-1]["padded_aten_over_padded_native"] = round(med["padded_aten"] / med["padded_native"], 2)
@@ -239,7 +247,22 @@ def main() -> None:
     ap.add_argument("--layers", type=int, default=1, help="stacked layers (default 1)")
     ap.add_argument("--bidirectional", action="store_true", help="two directions per layer")
     ap.add_argument("--proj-size", type=int, default=0, help="LSTM projection size (default 0: none)")
+    ap.add_argument("--modes", default="fwd,fwd+bwd", help="fwd (inference), fwd+bwd (training), or both")
+    ap.add_argument(
+        "--cases",
+        default="",
+        help=f"comma-separated subset of {','.join(CASES)} (default all); packed,padded kept",
+    )
+    ap.add_argument("--float64", action="store_true", help="CPU only: float64 (no oneDNN LSTM kernel)")
+    ap.add_argument("--no-onednn", action="store_true", help="torch.backends.mkldnn.enabled = False")
     args = ap.parse_args()
+    torch.backends.mkldnn.enabled = not args.no_onednn
+    modes = tuple(args.modes.split(","))
+    only = tuple(args.cases.split(",")) if args.cases else ()
+    if not set(modes) <= {"fwd", "fwd+bwd"} or not set(only) <= set(CASES):
+        sys.exit(f"--modes takes fwd,fwd+bwd and --cases a subset of {','.join(CASES)}")
+    only = tuple(dict.fromkeys(("packed", "padded", *only))) if only else ()
+    load_start = [round(v, 2) for v in os.getloadavg()]
     device = torch.device(args.device)
     if device.type == "cuda" and not torch.cuda.is_available():
         sys.exit("--device cuda: no CUDA device here")
@@ -254,7 +277,20 @@ def main() -> None:
         for cell in cells:
             rows.extend(
                 bench_shape(
-                    cell, B, T, I, H, device, rounds, peak, args.layers, args.bidirectional, args.proj_size
+                    cell,
+                    B,
+                    T,
+                    I,
+                    H,
+                    device,
+                    rounds,
+                    peak,
+                    args.layers,
+                    args.bidirectional,
+                    args.proj_size,
+                    modes,
+                    only,
+                    torch.float64 if args.float64 else torch.float32,
                 )
             )
     print(
@@ -273,7 +309,8 @@ def main() -> None:
             f" {r['ms'][c]:11.1f} {r['pct_peak'][c]:5.1f}" if c in r["ms"] else f" {'-':>11s} {'-':>5s}"
             for c in CASES
         )
-        line += f" {r['packed_over_padded']:8.2f} {r['padded_over_raw']:7.2f}"
+        line += f" {r['packed_over_padded']:8.2f}"
+        line += f" {r['padded_over_raw']:7.2f}" if "padded_over_raw" in r else f" {'-':>7s}"
         line += f" {r['padded_aten_over_padded']:8.2f}" if "padded_aten_over_padded" in r else f" {'-':>8s}"
         for key, w in (
             ("padded_sumbias_over_padded", 7),
@@ -285,7 +322,8 @@ def main() -> None:
         print(line, file=sys.stderr)
     meta = {
         "device": str(device),
-        "dtype": "bfloat16 autocast" if device.type == "cuda" else "float32",
+        "dtype": "bfloat16 autocast" if device.type == "cuda" else "float64" if args.float64 else "float32",
+        "onednn": bool(torch.backends.mkldnn.enabled),
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "rounds": rounds,
@@ -294,6 +332,8 @@ def main() -> None:
         "layers": args.layers,
         "bidirectional": args.bidirectional,
         "proj_size": args.proj_size,
+        "modes": modes,
+        "load_average_1_5_15": {"start": load_start, "end": [round(v, 2) for v in os.getloadavg()]},
     }
     print(json.dumps({"meta": meta, "results": rows}, indent=1))
 
