@@ -164,11 +164,19 @@ def test_choice_rules_and_fallback() -> None:
     cpu = torch.zeros(1, 1, IN)
     assert choose_varlen(enc.rnn, cpu, "auto")[0] == "padded"
     assert choose_varlen(enc.rnn, cpu, "packed") == ("packed", 'varlen="packed" was asked for')
-    with torch.no_grad():  # inference: packing wins for GRU/RNN and large LSTMs (measured)
-        assert choose_varlen(enc.rnn, cpu, "auto")[0] == "padded"  # LSTM, H <= 128
+    onednn = "padded" if torch.backends.mkldnn.is_available() else "packed"
+    with torch.no_grad():  # inference: oneDNN padded wins for LSTMs, packing for ATen's loop (measured)
+        assert choose_varlen(enc.rnn, cpu, "auto")[0] == onednn
+        assert choose_varlen(nn.LSTM(IN, 512, batch_first=True), cpu, "auto")[0] == onednn  # any H
         assert choose_varlen(nn.GRU(IN, 4, batch_first=True), cpu, "auto")[0] == "packed"
-        assert choose_varlen(nn.LSTM(IN, 256, batch_first=True), cpu, "auto")[0] == "packed"
         assert choose_varlen(nn.LSTM(IN, 8, batch_first=True, proj_size=4), cpu, "auto")[0] == "packed"
+        path, why = choose_varlen(enc.rnn.double(), cpu.double(), "auto")  # off oneDNN: packing wins
+        assert path == "packed" and "off oneDNN" in why
+        with torch.backends.mkldnn.flags(enabled=False):
+            assert choose_varlen(enc.rnn.float(), cpu, "auto")[0] == "packed"
+    big = RecurrentEncoder(RecurrentConfig(input_size=IN, hidden_size=256))
+    report = explain_backend(big, torch.zeros(B, T, IN), LENGTHS, grad=False, verify=True)
+    assert report.verified and report.layers[0].varlen == onednn, str(report)
     assert choose_varlen(nn.GRU(IN, 4, batch_first=True), cpu, "auto", grad=True)[0] == "padded"
     cuda = SimpleNamespace(device=torch.device("cuda"))
     assert choose_varlen(enc.rnn, cuda, "auto")[0] == "packed"  # type: ignore[arg-type]

@@ -43,7 +43,6 @@ __all__ = ["FREEZE", "VARLEN_PATHS", "choose_varlen", "reverse_index", "run_padd
 VARLEN_PATHS = ("auto", "padded", "packed")
 FREEZE = 1e4  # pre-activation that saturates an LSTM gate to exactly 0 or 1 in every float dtype
 _BOUND = 1e3  # largest |W_hh h + b| of the input/forget gates for which the padded LSTM path is exact
-_SMALL_LSTM = 128  # largest LSTM hidden size whose padded path wins in inference on CPU (measured)
 _CUDNN_COPY = "RNN module weights are not part of single contiguous chunk"
 
 HiddenState = Tensor | tuple[Tensor, Tensor]
@@ -77,10 +76,11 @@ def choose_varlen(rnn: nn.RNNBase, x: Tensor, mode: str, grad: bool | None = Non
 
     The automatic rule comes from ``benchmarks/bench_encoder.py`` (1 CPU thread, lengths in [T/2, T]):
     with autograd the padded path is 3.0-5.9x faster than packing (the unpacked backward stays fused or
-    at least batched over time); without autograd packing skips the padded steps and ATen's loop runs
-    about as fast forwards, so it wins or ties for GRU/RNN and projected LSTMs (no oneDNN kernel either
-    way: 0.63-0.92x) and for an LSTM at H=256 (0.91-1.06x), while oneDNN still pays for the padded steps
-    of a smaller LSTM (1.3-1.9x at H <= 128).
+    at least batched over time). Without autograd packing skips the padded steps, so it wins for GRU/RNN
+    and projected LSTMs, which run ATen's loop either way (packed / padded 0.53-0.93x); an unprojected
+    LSTM keeps oneDNN padded, which beats ATen's packed loop at every H measured (1.3-1.9x at H <= 128
+    and a tie at H=256 on a Xeon; a median 1.8x at H = 64-512, B >= 8, on a Zen 5 EPYC), and where
+    oneDNN does not run (switched off, float64: 0.70-0.92x) packing is kept (core README).
 
     Args:
         rnn: the fused module.
@@ -119,15 +119,30 @@ def _auto(rnn: nn.RNNBase, x: Tensor, grad: bool | None) -> tuple[str, str]:
             "with autograd the padded batch keeps the fused forward and backward, exact to packing and "
             "3.0-5.9x faster than packing on CPU (benchmarks/bench_encoder.py)"
         )
-    if rnn.mode == "LSTM" and not rnn.proj_size and rnn.hidden_size <= _SMALL_LSTM:
+    if rnn.mode == "LSTM" and not rnn.proj_size and _onednn_lstm(x):
         return "padded", (
-            f"inference with an LSTM of H <= {_SMALL_LSTM} on oneDNN: the padded batch beats packing "
-            "(1.3-1.9x on CPU, benchmarks/bench_encoder.py)"
+            "inference with an unprojected LSTM on oneDNN: the padded batch beats packing, which leaves "
+            "oneDNN for ATen's loop (about 1.8x on a Zen 5, 1.3-1.9x or a tie on a Xeon; "
+            "benchmarks/bench_encoder.py)"
         )
     return "packed", (
-        "inference: packing skips the padded steps and, without a backward, measures as fast or faster "
-        "on CPU for GRU/RNN, projected LSTMs and LSTMs of H > 128 (benchmarks/bench_encoder.py)"
+        "inference: packing skips the padded steps and, without a backward, measures faster on CPU "
+        "where ATen's loop runs either way: GRU/RNN, projected LSTMs, an LSTM off oneDNN "
+        "(benchmarks/bench_encoder.py)"
     )
+
+
+def _onednn_lstm(x: Tensor) -> bool:
+    """Whether an unprojected ``nn.LSTM`` on ``x`` runs on oneDNN in inference (oneDNN on; float32, or
+    bfloat16 / float16 where the CPU supports them: ATen's ``use_mkldnn``)."""
+    if not (torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled):
+        return False
+    dtype = torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") else x.dtype
+    if dtype == torch.bfloat16:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    if dtype == torch.float16:
+        return bool(torch.ops.mkldnn._is_mkldnn_fp16_supported())
+    return dtype == torch.float32
 
 
 def reverse_index(lengths: Tensor, T: int) -> Tensor:
