@@ -174,6 +174,9 @@ def test_choice_rules_and_fallback() -> None:
         assert path == "packed" and "off oneDNN" in why
         with torch.backends.mkldnn.flags(enabled=False):
             assert choose_varlen(enc.rnn.float(), cpu, "auto")[0] == "packed"
+        bf16 = onednn == "padded" and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+        with torch.autocast("cpu", dtype=torch.bfloat16):  # oneDNN computes in bfloat16 where supported
+            assert choose_varlen(enc.rnn, cpu, "auto")[0] == ("padded" if bf16 else "packed")
     big = RecurrentEncoder(RecurrentConfig(input_size=IN, hidden_size=256))
     report = explain_backend(big, torch.zeros(B, T, IN), LENGTHS, grad=False, verify=True)
     assert report.verified and report.layers[0].varlen == onednn, str(report)
