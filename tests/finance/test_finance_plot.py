@@ -99,22 +99,26 @@ def test_figure_draws_the_step_errors_and_a_zoom_on_the_fan() -> None:
     plt.close(fig)
 
 
+def _history_and_forecast(close: np.ndarray) -> tuple[PriceHistory, TickerForecast]:
+    """A ticker AAA with these closes on DAYS and a flat H-day fan from its last close."""
+    frame = pd.DataFrame(
+        {"open": close, "high": close, "low": close, "close": close, "volume": 1e6}, index=DAYS
+    )
+    history = PriceHistory("AAA", frame, "csv", "test prices", (), "0" * 64)
+    last = float(close[-1])
+    rows = tuple(
+        ForecastRow(str(d.date()), i + 1, last, 0.0, {"p10": last * 0.99, "p50": last, "p90": last * 1.01})
+        for i, d in enumerate(pd.bdate_range(DAYS[-1], periods=H + 1)[1:])
+    )
+    fc = TickerForecast("AAA", "csv", "test prices", str(DAYS[0].date()), str(DAYS[-1].date()), last, rows)
+    return history, fc
+
+
 def test_a_short_backtest_still_draws_its_errors() -> None:
     """``--test-days 20``: a 20-origin mean had one value, so the error panel was empty (an axis of 2017..2021
     around nothing); the mean now spans a quarter of the origins (5), 16 points per line."""
     bt = _backtest(20)
-    frame = pd.DataFrame(
-        {"open": CLOSE, "high": CLOSE, "low": CLOSE, "close": CLOSE, "volume": 1e6}, index=DAYS
-    )
-    history = PriceHistory("AAA", frame, "csv", "test prices", (), "0" * 64)
-    rows = tuple(
-        ForecastRow(str(d.date()), i + 1, CLOSE[-1], 0.0, {"p10": CLOSE[-1] * 0.99, "p50": CLOSE[-1], "p90": CLOSE[-1] * 1.01})
-        for i, d in enumerate(pd.bdate_range(DAYS[-1], periods=H + 1)[1:])
-    )  # fmt: skip
-    fc = TickerForecast(
-        "AAA", "csv", "test prices", str(DAYS[0].date()), str(DAYS[-1].date()), CLOSE[-1], rows
-    )
-    fig = fan_figure(history, fc, bt)
+    fig = fan_figure(*_history_and_forecast(CLOSE), bt)
     lines = [ln for ln in fig.axes[2].get_lines() if ln.get_label().endswith("mean)")]
     assert [ln.get_label() for ln in lines] == ["lstm (5-origin mean)", "random_walk (5-origin mean)"]
     assert all(len(ln.get_ydata()) == 16 for ln in lines)
@@ -128,18 +132,7 @@ def test_legends_sit_beside_the_panels_not_over_the_prices() -> None:
     """A falling price fills the upper-left corner where every legend sat (the first weeks of AAPL 2012-13
     were hidden under it); each legend is now beside its panel, inside the saved figure, panels aligned."""
     falling = CLOSE[::-1].copy()  # high on the left, like AAPL from its 2012 peak
-    frame = pd.DataFrame(
-        {"open": falling, "high": falling, "low": falling, "close": falling, "volume": 1e6}, index=DAYS
-    )
-    history = PriceHistory("AAA", frame, "csv", "test prices", (), "0" * 64)
-    rows = tuple(
-        ForecastRow(str(d.date()), i + 1, falling[-1], 0.0, {"p10": falling[-1] * 0.99, "p50": falling[-1], "p90": falling[-1] * 1.01})
-        for i, d in enumerate(pd.bdate_range(DAYS[-1], periods=H + 1)[1:])
-    )  # fmt: skip
-    fc = TickerForecast(
-        "AAA", "csv", "test prices", str(DAYS[0].date()), str(DAYS[-1].date()), falling[-1], rows
-    )
-    fig = fan_figure(history, fc, _backtest())
+    fig = fan_figure(*_history_and_forecast(falling), _backtest())
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     page = fig.bbox
