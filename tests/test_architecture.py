@@ -392,7 +392,7 @@ def test_shared_dependencies_have_one_floor() -> None:
 
 
 EXTRAS = {
-    "core": {"cli", "tensorboard", "export", "native"},
+    "core": {"cli", "tensorboard", "export", "native", "plot"},
     "finance": {"yahoo", "plot", "parquet", "all"},
     "bio": {"jaspar", "discover", "plot", "bench", "all"},
     "nlp": {"plot", "teacher", "translate", "all"},

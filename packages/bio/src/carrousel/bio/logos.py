@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from carrousel.bio.motifs import Motif
-from carrousel.core.atomic import atomic_path
 from carrousel.core.optional import require
+from carrousel.core.plots import pyplot, save_png
 
 __all__ = ["draw_logo", "logo_libraries", "write_logos"]
 
@@ -25,13 +25,8 @@ def logo_libraries() -> tuple[Any, Any, Any]:
     Raises:
         MissingExtraError: one of them is not installed (the ``carrousel-bio[discover]`` extra).
     """
-    matplotlib = require("matplotlib", *_LOGO_EXTRA)
-    matplotlib.use("Agg")
-    return (
-        require("logomaker", *_LOGO_EXTRA),
-        require("matplotlib.pyplot", *_LOGO_EXTRA),
-        require("pandas", *_LOGO_EXTRA),
-    )
+    plt = pyplot(*_LOGO_EXTRA)
+    return require("logomaker", *_LOGO_EXTRA), plt, require("pandas", *_LOGO_EXTRA)
 
 
 def draw_logo(m: Motif, caption: str = "") -> Any:
@@ -84,14 +79,10 @@ def write_logos(
     Raises:
         MissingExtraError: logomaker, matplotlib or pandas is not installed.
     """
-    _, plt, _ = logo_libraries()
+    logo_libraries()  # all three, before the folder is made
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
     for m in motifs:
         fig = draw_logo(m, (captions or {}).get(m.id, ""))
-        path = folder / f"{m.id}.png"
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
-        plt.close(fig)
-        out[m.id] = str(path)
+        out[m.id] = str(save_png(fig, folder / f"{m.id}.png"))
     return out

@@ -18,8 +18,7 @@ import numpy as np
 import pandas as pd
 
 from carrousel.core.args import check_args
-from carrousel.core.atomic import atomic_path
-from carrousel.core.optional import require
+from carrousel.core.plots import pyplot, save_png
 from carrousel.finance.backtest import BacktestResult
 from carrousel.finance.data import PriceHistory
 
@@ -120,9 +119,7 @@ def fan_figure(
     Raises:
         MissingExtraError: when matplotlib is not installed (the message names the extra).
     """
-    matplotlib = require("matplotlib", *_EXTRA)
-    matplotlib.use("Agg")
-    plt = require("matplotlib.pyplot", *_EXTRA)
+    plt = pyplot(*_EXTRA)
     horizon = len(forecast.rows)
     step = horizon if step is None else step
     rows = 3 if backtest is not None else 2
@@ -168,7 +165,8 @@ def fan_chart(
     step: int | None = None,
     zoom: int = ZOOM_DAYS,
 ) -> Path:
-    """Draws the fan chart of one ticker (see :func:`fan_figure`) and writes it atomically as PNG.
+    """Draws the fan chart of one ticker (see :func:`fan_figure`) and writes it as PNG
+    (:func:`carrousel.core.plots.save_png`: atomically, or in place into a special file).
 
     Returns:
         The written path.
@@ -176,12 +174,7 @@ def fan_chart(
     Raises:
         MissingExtraError: when matplotlib is not installed (the message names the extra).
     """
-    fig = fan_figure(history, forecast, backtest, step, zoom)
-    plt = require("matplotlib.pyplot", *_EXTRA)
-    out = Path(path)
-    with atomic_path(out) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-    plt.close(fig)
+    out = save_png(fan_figure(history, forecast, backtest, step, zoom), path)
     logger.debug("fan chart written to %s", out)
     return out
 

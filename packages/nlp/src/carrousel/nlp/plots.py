@@ -8,7 +8,6 @@ the Agg backend is used so no display is needed. Each ``*_figure`` function buil
 
 from __future__ import annotations
 
-import io
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,8 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from carrousel.core.atomic import atomic_write_bytes
-from carrousel.core.optional import require
+from carrousel.core.plots import pyplot, save_png
 
 __all__ = [
     "alignment_figure",
@@ -34,26 +32,11 @@ _CELL_CHARS = 11  # characters that fit in one 0.9-inch cell at 8 points; longer
 
 
 def _pyplot() -> Any:
-    require(
-        "matplotlib", _EXTRA, "PNG charts (nlp sentiment evaluate, nlp translate run --plot)"
-    )  # one-line error when missing
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    return pyplot(_EXTRA, "PNG charts (nlp sentiment evaluate, nlp translate run --plot)")
 
 
 def _save(fig: Any, path: Path) -> Path:
-    plt = _pyplot()
-    try:
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=120, bbox_inches="tight")
-        atomic_write_bytes(path, buf.getvalue())
-    finally:
-        plt.close(fig)
-    return path
+    return save_png(fig, path)
 
 
 def _shown(token: str, chars: int = _CELL_CHARS) -> str:

@@ -1,0 +1,73 @@
+"""PNG figures, one way for every command: matplotlib on its file backend, one resolution, one writer.
+
+matplotlib is optional (``carrousel-core[plot]``, pulled in by each domain's ``plot`` extra): it is imported
+only inside :func:`pyplot`, when a figure is drawn, so ``import carrousel.core`` never loads it. The Agg
+backend is selected before ``matplotlib.pyplot`` is first imported, so no display is needed. :func:`save_png`
+writes a figure with the same resolution and tight bounding box everywhere, atomically for a regular file
+and in place for a special file (``/dev/null``, ``/dev/stdout``, a FIFO), and closes the figure afterwards
+(a long run drawing many figures keeps no memory of them).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from carrousel.core.atomic import atomic_path
+from carrousel.core.optional import require
+
+__all__ = ["DPI", "pyplot", "save_png"]
+
+logger = logging.getLogger(__name__)
+
+DPI = 110  # dots per inch of every PNG a command writes (a 10-inch figure is 1100 pixels wide)
+_EXTRA = "carrousel-core[plot]"
+_PURPOSE = "PNG charts (--plot)"
+
+
+def pyplot(extra: str = _EXTRA, purpose: str = _PURPOSE) -> Any:
+    """``matplotlib.pyplot`` with the Agg (file) backend, imported on first use.
+
+    Args:
+        extra: the requirement named in the error when matplotlib is missing
+            (``"carrousel-finance[plot]"``).
+        purpose: what needs it, for that error (``"the fan chart (--plot)"``).
+
+    Returns:
+        The ``matplotlib.pyplot`` module.
+
+    Raises:
+        MissingExtraError: matplotlib is not installed (one line naming ``extra``).
+    """
+    matplotlib = require("matplotlib", extra, purpose)
+    matplotlib.use("Agg")  # before pyplot picks an interactive backend; a no-op once it is Agg
+    return require("matplotlib.pyplot", extra, purpose)
+
+
+def save_png(fig: Any, path: str | Path, dpi: int = DPI) -> Path:
+    """Writes ``fig`` as PNG at ``dpi`` with a tight bounding box, then closes it (also on failure).
+
+    A regular file is replaced atomically (a temporary file in its folder, mode from the umask or the
+    replaced file's, renamed over it); a special file such as ``/dev/null`` or ``/dev/stdout`` is written
+    in place and never replaced (see :func:`carrousel.core.atomic.atomic_path`).
+
+    Args:
+        fig: a matplotlib figure (from :func:`pyplot`).
+        path: the PNG file.
+        dpi: dots per inch (default :data:`DPI`, the same for every command).
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Raises:
+        OutputError: the file cannot be written (the message names ``path``).
+    """
+    out = Path(path)
+    try:
+        with atomic_path(out) as tmp:
+            fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight")
+    finally:
+        pyplot().close(fig)
+    logger.debug("figure written to %s", out)
+    return out

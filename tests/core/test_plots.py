@@ -1,0 +1,65 @@
+"""carrousel.core.plots: Agg pyplot on demand, one PNG writer (dpi, tight bbox, atomic or in place)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from carrousel.core.errors import OutputError
+from carrousel.core.plots import DPI, pyplot, save_png
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _figure() -> object:
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(2, 1))
+    ax.plot([0, 1], [0, 1])
+    return fig
+
+
+def test_pyplot_is_on_the_file_backend() -> None:
+    plt = pyplot()
+    assert plt.get_backend().lower() == "agg"
+
+
+def test_save_png_is_atomic_with_the_umask_mode_and_closes_the_figure(tmp_path: Path) -> None:
+    from PIL import Image
+
+    plt = pyplot()
+    fig = _figure()
+    old = os.umask(0o027)
+    try:
+        out = save_png(fig, tmp_path / "a.png")
+    finally:
+        os.umask(old)
+    assert out == tmp_path / "a.png"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]  # no temporary file left
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
+    assert out.read_bytes()[:8] == PNG_MAGIC
+    with Image.open(out) as image:
+        assert image.info["dpi"] == pytest.approx((DPI, DPI), abs=0.1)
+        assert image.size[0] <= 2 * DPI  # tight bounding box: no wider than the 2-inch figure
+    assert not plt.fignum_exists(fig.number)  # type: ignore[attr-defined]
+
+
+def test_save_png_writes_a_special_file_in_place() -> None:
+    plt = pyplot()
+    fig = _figure()
+    before = os.stat("/dev/null")
+    assert save_png(fig, "/dev/null") == Path("/dev/null")
+    after = os.stat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)
+    assert not plt.fignum_exists(fig.number)  # type: ignore[attr-defined]
+
+
+def test_save_png_failure_names_the_path_and_still_closes_the_figure(tmp_path: Path) -> None:
+    plt = pyplot()
+    fig = _figure()
+    with pytest.raises(OutputError, match="is a folder"):
+        save_png(fig, tmp_path)
+    assert not plt.fignum_exists(fig.number)  # type: ignore[attr-defined]
+    assert list(tmp_path.iterdir()) == []
