@@ -54,6 +54,7 @@ from carrousel.bio.config import (
 from carrousel.core import cli
 from carrousel.core.atomic import is_stdout
 from carrousel.core.cli_device import DeviceOption
+from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.config import overlay, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
@@ -412,12 +413,19 @@ def evaluate(
     precision: cli.RunPrecision = InferencePrecision.FP32,
     config: ConfigFile = None,
     as_json: AsJson = False,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot", help="Write a PNG of the ROC and precision-recall curves (AUROC/AUPRC in the legend)."
+        ),
+    ] = None,
 ) -> None:
     """AUROC and AUPRC of a model and of the best single PWM, side by side."""
-    from carrousel.bio import pipeline
+    from carrousel.bio import evaluate_plot, pipeline
 
     if pwm_only and not motif and config is None:
         raise typer.BadParameter("--pwm-only needs --motif", param_hint="--pwm-only")
+    to_stdout = check_plot_option(plot, as_json, evaluate_plot.PLOT_EXTRA, evaluate_plot.PLOT_PURPOSE)
     flags = EvaluateConfig(
         positives=str(positives),
         negatives=str(negatives),
@@ -428,9 +436,15 @@ def evaluate(
         device=device,
         precision=precision,
     )
-    res = pipeline.evaluate(_with_flags(ctx, config, flags, _EVALUATE_FLAGS))
-    if as_json:
-        cli.emit_json(res.summary())
+    cfg = _with_flags(ctx, config, flags, _EVALUATE_FLAGS)
+    res = pipeline.evaluate(cfg)
+    if plot is not None:
+        evaluate_plot.evaluation_png(
+            res, plot, f"{Path(cfg.positives or '').name} vs {Path(cfg.negatives or '').name}"
+        )
+    if as_json or to_stdout:
+        if as_json:
+            cli.emit_json(res.summary())
         return
     caption = f"model output {res.task}: {res.task_reason}" if res.per_output else None
     table = Table(title=f"{res.n_pos} positives vs {res.n_neg} negatives", caption=caption)
@@ -443,6 +457,8 @@ def evaluate(
         if math.isfinite(auroc):  # a figure not computed (--pwm-only, no motif) is no row, never 'nan'
             table.add_row(label, f"{auroc:.4f}", f"{auprc:.4f}")
     cli.stdout.print(table)
+    if plot is not None:
+        cli.echo(f"ROC and precision-recall chart written to {plot}")
 
 
 _EXPORT_FLAGS = {

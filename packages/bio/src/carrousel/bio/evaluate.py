@@ -44,6 +44,10 @@ class Evaluation:
     pwms: dict[str, float] = field(default_factory=dict)  # AUROC per PWM tried
     task_reason: str = ""  # why this output was scored
     per_output: list[dict[str, Any]] = field(default_factory=list)  # every output's id, name, AUROC, AUPRC
+    # the scores behind the headline figures, for the ROC and precision-recall chart (bio evaluate --plot):
+    # method ("model (ID)", "best PWM (NAME_ID)") -> (N,) scores of the windows, positives first
+    scores: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    labels: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False, compare=False)  # (N,) 1 / 0
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary (strict JSON: a figure that was not computed is None)."""
@@ -209,6 +213,7 @@ def evaluate_windows(
     m_auroc = m_auprc = float("nan")
     task_name, reason = "-", "no model (PWMs only)"
     per_output: list[dict[str, Any]] = []
+    scores: dict[str, np.ndarray] = {}
     if model is not None:
         col, reason = choose_task(model, task, requested, lambda m: pwm_auc(m)[0])  # before any scoring
         logits = model.logits(x)
@@ -221,14 +226,18 @@ def evaluate_windows(
         else:
             m_auroc, m_auprc = per_output[col]["auroc"], per_output[col]["auprc"]
             task_name = model.motifs[col].id
+        scores[f"model ({task_name})"] = np.asarray(logits.max(axis=1) if col is None else logits[:, col])
         logger.info("scored output %s: %s", task_name, reason)
     per: dict[str, float] = {}
     best = ("-", float("nan"), float("nan"))
+    best_motif: Motif | None = None
     for m in motifs:
         a, p = pwm_auc(m)
         per[_label(m)] = a
         if np.isnan(best[1]) or a > best[1]:
-            best = (_label(m), a, p)
+            best, best_motif = (_label(m), a, p), m
+    if best_motif is not None:
+        scores[f"best PWM ({best[0]})"] = pwm_max_scores(x, best_motif, bg)
     return Evaluation(
         pos.shape[0],
         neg.shape[0],
@@ -241,4 +250,6 @@ def evaluate_windows(
         per,
         task_reason=reason,
         per_output=per_output,
+        scores=scores,
+        labels=y,
     )

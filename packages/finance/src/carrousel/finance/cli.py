@@ -40,10 +40,11 @@ from carrousel.core.cli import (
     stdout,
 )
 from carrousel.core.cli_device import device_option
+from carrousel.core.cli_outputs import stdout_only
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.finance import __version__
-from carrousel.finance.cli_global import PrecisionOpt, register, stdout_only
+from carrousel.finance.cli_global import PrecisionOpt, register
 from carrousel.finance.config import (
     Arch,
     ExportConfig,

@@ -16,16 +16,17 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from carrousel.core.atomic import atomic_path, is_stdout, writes_in_place
+from carrousel.core.atomic import atomic_path, writes_in_place
 from carrousel.core.cli import RunPrecision, command, echo, emit_json, is_quiet, stderr, stdout
 from carrousel.core.cli_device import device_option
+from carrousel.core.cli_outputs import stdout_only
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.export.choices import InferencePrecision
 from carrousel.core.files import check_output_file
 from carrousel.finance.config import Arch, BacktestConfig, FinanceConfig, Sampling, load_config
 from carrousel.finance.errors import FinanceConfigError
 
-__all__ = ["PrecisionOpt", "register", "stdout_only"]
+__all__ = ["PrecisionOpt", "register"]
 
 _D = FinanceConfig()
 _GLOBAL = replace(_D, backtest=BacktestConfig(auto_baselines=False))  # train-global's defaults
@@ -219,18 +220,6 @@ def register(app: typer.Typer) -> None:
                 f"the model, for {len(continued)} of {pred['unique_id'].nunique()} series (-: no state, or the "
                 "table does not reach its last origin)"
             )
-
-
-def stdout_only(path: Path | None, as_json: bool, flag: str) -> bool:
-    """Whether the file option ``flag`` names stdout, which then receives that file alone (no tables);
-    with ``--json`` (which prints there too) it is a usage error."""
-    if path is None or not is_stdout(path):
-        return False
-    if as_json:
-        raise typer.BadParameter(
-            "it names stdout, where --json prints; give one of them", param_hint=f"'{flag}'"
-        )
-    return True
 
 
 def _pick(value: Any, default: Any) -> Any:

@@ -1,0 +1,56 @@
+"""Output options of the domain CLIs that are more than a path: a chart (``--plot FILE.png``) and a file
+option that may name standard output, where a command's tables and ``--json`` also go (extra ``[cli]``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from carrousel.core.atomic import is_stdout
+from carrousel.core.files import check_output_file
+from carrousel.core.plots import pyplot
+
+__all__ = ["check_plot_option", "stdout_only"]
+
+
+def stdout_only(path: Path | None, as_json: bool, flag: str) -> bool:
+    """Whether the file option ``flag`` names stdout, which then receives that file alone (no tables);
+    with ``--json`` (which prints there too) it is a usage error."""
+    if path is None or not is_stdout(path):
+        return False
+    if as_json:
+        raise typer.BadParameter(
+            "it names stdout, where --json prints; give one of them", param_hint=f"'{flag}'"
+        )
+    return True
+
+
+def check_plot_option(
+    path: Path | None, as_json: bool, extra: str, purpose: str, flag: str = "--plot"
+) -> bool:
+    """Checks a chart option before any work: a ``.png`` file name in a writable folder (or a special file
+    such as ``/dev/null`` or ``/dev/stdout``, written in place) and matplotlib installed.
+
+    Args:
+        path: the option's value (None: no chart, nothing checked).
+        as_json: whether ``--json`` was given (it cannot share stdout with the PNG).
+        extra: the extra that installs matplotlib, for the error (``"carrousel-bio[plot]"``).
+        purpose: what needs it, for the error (``"the ROC chart (bio evaluate --plot)"``).
+        flag: the option's name, for the messages.
+
+    Returns:
+        True when the PNG goes to stdout: the command then prints nothing else there.
+
+    Raises:
+        ConfigError: not a ``.png`` name, a folder, or no writable folder holds it (exit 1).
+        MissingExtraError: matplotlib is not installed (exit 1).
+        typer.BadParameter: it names stdout and ``--json`` was given (exit 2).
+    """
+    if path is None:
+        return False
+    to_stdout = stdout_only(path, as_json, flag)
+    check_output_file(path, flag, suffixes=(".png",))
+    pyplot(extra, purpose)
+    return to_stdout

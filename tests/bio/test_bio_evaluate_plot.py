@@ -1,0 +1,115 @@
+"""``bio evaluate --plot``: a ROC and precision-recall PNG with AUROC/AUPRC in the legends; a bad path is
+refused before any work."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from carrousel.bio import evaluate_plot
+from carrousel.bio.cli import app
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def small_sets(oct4_fa: Path, mafk_fa: Path, tmp_path: Path, write_fasta) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
+    from carrousel.bio.fasta import read_sequences
+
+    _, pos = read_sequences(oct4_fa)
+    _, neg = read_sequences(mafk_fa)
+    p = write_fasta(tmp_path / "p.fa", {f"p{i}": s for i, s in enumerate(pos[:120])})
+    n = write_fasta(tmp_path / "n.fa", {f"n{i}": s for i, s in enumerate(neg[:120])})
+    return p, n
+
+
+def _texts(fig: Any) -> dict[str, Any]:
+    axes = fig.get_axes()
+    return {
+        "titles": [ax.get_title() for ax in axes],
+        "xlabels": [ax.get_xlabel() for ax in axes],
+        "legends": [[t.get_text() for t in ax.get_legend().get_texts()] for ax in axes],
+        "suptitle": fig._suptitle.get_text() if fig._suptitle is not None else "",
+    }
+
+
+def test_evaluate_plot_writes_roc_and_pr_png(
+    small_sets: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: list[dict[str, Any]] = []
+    save = evaluate_plot.save_png
+
+    def recording_save(fig: Any, path: Any) -> Path:
+        drawn.append(_texts(fig))
+        return save(fig, path)
+
+    monkeypatch.setattr(evaluate_plot, "save_png", recording_save)
+    p, n = small_sets
+    png = tmp_path / "charts" / "roc.png"
+    res = CliRunner().invoke(
+        app,
+        [
+            "evaluate",
+            "--positives",
+            str(p),
+            "--negatives",
+            str(n),
+            "-m",
+            "MA0142.1",
+            "--plot",
+            str(png),
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)  # --json is still strict JSON alone on stdout
+    assert png.read_bytes()[:8] == PNG_MAGIC
+    (texts,) = drawn
+    assert texts["titles"] == ["ROC", "precision-recall"]
+    assert texts["xlabels"] == ["false positive rate", "recall"]
+    roc_legend, pr_legend = texts["legends"]
+    model, pwm = doc["model"], doc["best_pwm"]
+    assert roc_legend[0] == f"model (MA0142.1): AUROC {model['auroc']:.4f}"
+    assert roc_legend[1] == f"best PWM ({pwm['motif']}): AUROC {pwm['auroc']:.4f}"
+    assert pr_legend[0] == f"model (MA0142.1): AUPRC {model['auprc']:.4f}"
+    assert "p.fa vs n.fa" in texts["suptitle"] and "120 positives vs 120 negatives" in texts["suptitle"]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"), [("roc.txt", "must end in .png"), ("file.txt/roc.png", "is a file")]
+)
+def test_evaluate_bad_plot_path_fails_before_any_work(
+    small_sets: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, message: str
+) -> None:
+    from carrousel.bio import pipeline
+
+    def no_work(*_: Any, **__: Any) -> None:
+        raise AssertionError("evaluated before --plot was checked")
+
+    monkeypatch.setattr(pipeline, "evaluate", no_work)
+    (tmp_path / "file.txt").write_text("x")
+    p, n = small_sets
+    res = CliRunner().invoke(
+        app, ["evaluate", "--positives", str(p), "--negatives", str(n), "--plot", str(tmp_path / name)]
+    )
+    assert res.exit_code == 1, res.output
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and "--plot" in lines[0] and message in lines[0]
+
+
+def test_ranking_curves_area_is_the_auroc() -> None:
+    from carrousel.bio.evaluate import _auc
+
+    rng = np.random.default_rng(0)
+    labels = np.r_[np.ones(60), np.zeros(80)]
+    scores = np.round(labels + rng.normal(0, 0.8, labels.size), 1)  # ties included
+    pts = evaluate_plot.ranking_curves(scores, labels)
+    auroc, _ = _auc(scores, labels)
+    assert np.trapezoid(pts["tpr"], pts["fpr"]) == pytest.approx(auroc, abs=1e-9)
+    assert (pts["fpr"][0], pts["tpr"][0], pts["fpr"][-1], pts["tpr"][-1]) == (0, 0, 1, 1)
+    assert pts["precision"][-1] == pytest.approx(60 / 140)
