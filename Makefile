@@ -17,7 +17,7 @@ PACKAGES := packages/core packages/finance packages/bio packages/nlp packages/sp
 # tensorboard extra stays out: the tests do not need it and the logger is a no-op without it),
 # plus tools/data, the development helper behind `carrousel-data` (not part of any published package)
 EDITABLES := packages/core[cli,export,native] packages/finance[all] packages/bio[all,bench] packages/nlp[all] \
-	packages/speech tools/data
+	packages/speech[all] tools/data
 PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(PACKAGES) tools/data)
 LINT_PATHS := packages tests benchmarks examples tools scripts
 TYPED_SRC := $(addsuffix /src,$(PACKAGES) tools/data)

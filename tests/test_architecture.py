@@ -396,7 +396,7 @@ EXTRAS = {
     "finance": {"yahoo", "plot", "parquet", "all"},
     "bio": {"jaspar", "discover", "plot", "bench", "all"},
     "nlp": {"plot", "teacher", "translate", "all"},
-    "speech": set(),
+    "speech": {"plot", "all"},
 }
 
 

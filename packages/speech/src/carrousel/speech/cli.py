@@ -21,6 +21,7 @@ import typer
 
 from carrousel.core import cli
 from carrousel.core.cli_device import DeviceOption, device_option
+from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.config import from_dict, read_toml
 from carrousel.core.errors import ConfigError
@@ -364,10 +365,15 @@ def evaluate(
     precision: cli.RunPrecision = InferencePrecision.FP32,
     threads: Threads = None,
     as_json: Json = False,
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", help="Write a PNG of the per-utterance WER/CER (histogram, against length)."),
+    ] = None,
 ) -> None:
     """Measure WER and CER of a model on transcribed recordings (jiwer), with per-utterance errors."""
-    from carrousel.speech import pipeline
+    from carrousel.speech import pipeline, plots
 
+    to_stdout = check_plot_option(plot, as_json, plots.PLOT_EXTRA, plots.PLOT_PURPOSE)
     cfg = EvaluateConfig(
         data=tuple(data),
         transcribe=TranscribeConfig(
@@ -381,8 +387,11 @@ def evaluate(
         max_utterances=max_utterances,
     )
     result = pipeline.evaluate(cfg, cli.progress)
-    if as_json:
-        cli.emit_json(result)
+    if plot is not None:
+        plots.evaluation_png(result, plot)
+    if as_json or to_stdout:
+        if as_json:
+            cli.emit_json(result)
         return
     tot = result.totals
     cli.echo(
@@ -396,6 +405,8 @@ def evaluate(
         cli.echo(
             f"  WER {s.wer:.2f}  {Path(s.path).name}\n      ref: {s.reference}\n      hyp: {s.hypothesis}"
         )
+    if plot is not None:
+        cli.echo(f"error chart written to {plot}")
 
 
 @cli.command(app, "export")

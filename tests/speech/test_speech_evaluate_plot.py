@@ -1,0 +1,129 @@
+"""``speech evaluate --plot``: a PNG of the per-utterance WER/CER titled with the data; a bad path is
+refused before any work."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from carrousel.speech import plots
+from carrousel.speech.cli import main
+from carrousel.speech.config import FeatureConfig
+from carrousel.speech.models import CTCModel, CTCModelConfig
+from carrousel.speech.recognizer import Recognizer
+from carrousel.speech.text import ENGLISH
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def speech(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
+) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["speech", *args])
+    with pytest.raises(SystemExit) as done:
+        main()
+    out, err = capsys.readouterr()
+    return int(done.value.code or 0), out, err
+
+
+@pytest.fixture
+def corpus(tmp_path: Path, write_wav, tone) -> tuple[str, Path]:  # type: ignore[no-untyped-def]
+    """An untrained tiny model (random words: the plumbing is tested) and a three-utterance corpus."""
+    net = CTCModel(CTCModelConfig(13, ENGLISH.size, hidden=8, layers=1, conv_channels=8)).eval()
+    rec = Recognizer(net, ENGLISH, FeatureConfig(), np.zeros(13, np.float32), np.ones(13, np.float32))
+    model = str(rec.save(tmp_path / "model"))
+    for name, seconds in (("a.wav", 1.0), ("b.wav", 0.6), ("c.wav", 0.8)):
+        write_wav(name, tone(seconds))
+    tsv = tmp_path / "digits.tsv"
+    tsv.write_text("path\ttranscript\na.wav\tgo left\nb.wav\tstop\nc.wav\tturn right now\n", encoding="utf-8")
+    return model, tsv
+
+
+def test_evaluate_plot_writes_the_error_chart(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    corpus: tuple[str, Path],
+) -> None:
+    drawn: list[Any] = []
+    save = plots.save_png
+
+    def recording_save(fig: Any, path: Any) -> Path:
+        axes = fig.get_axes()
+        drawn.append(
+            {
+                "titles": [ax.get_title() for ax in axes],
+                "xlabels": [ax.get_xlabel() for ax in axes],
+                "legend": [t.get_text() for t in axes[0].get_legend().get_texts()],
+                "suptitle": fig._suptitle.get_text(),
+                "points": len(axes[1].collections[0].get_offsets()),
+            }
+        )
+        return save(fig, path)
+
+    monkeypatch.setattr(plots, "save_png", recording_save)
+    model, tsv = corpus
+    png = tmp_path / "out" / "errors.png"
+    code, out, err = speech(
+        capsys, monkeypatch, "evaluate", "--model", model, "--data", str(tsv), "--plot", str(png), "--json"
+    )
+    assert code == 0, err
+    doc = json.loads(out)
+    assert png.read_bytes()[:8] == PNG_MAGIC
+    (fig,) = drawn
+    assert fig["titles"] == ["per-utterance error rates", "error rate against utterance length"]
+    assert fig["xlabels"] == ["error rate of the utterance", "utterance length (reference words)"]
+    assert f"corpus CER {doc['totals']['cer']:.3f}" in fig["legend"]
+    assert fig["suptitle"].startswith("digits.tsv: 3 utterances, WER ") and "(model " in fig["suptitle"]
+    assert fig["points"] == 3  # one CER point per utterance
+
+
+@pytest.mark.parametrize(
+    ("name", "message"), [("errors.jpg", "must end in .png"), ("f.txt/e.png", "is a file")]
+)
+def test_evaluate_bad_plot_path_fails_before_any_work(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    corpus: tuple[str, Path],
+    name: str,
+    message: str,
+) -> None:
+    from carrousel.speech import pipeline
+
+    def no_work(*_: Any, **__: Any) -> None:
+        raise AssertionError("evaluated before --plot was checked")
+
+    monkeypatch.setattr(pipeline, "evaluate", no_work)
+    (tmp_path / "f.txt").write_text("x")
+    model, tsv = corpus
+    code, out, err = speech(
+        capsys, monkeypatch, "evaluate", "--model", model, "--data", str(tsv), "--plot", str(tmp_path / name)
+    )
+    assert code == 1 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: --plot") and message in lines[0]
+
+
+def test_evaluate_plot_to_stdout_with_json_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, corpus: tuple[str, Path]
+) -> None:
+    model, tsv = corpus
+    code, _, err = speech(
+        capsys,
+        monkeypatch,
+        "evaluate",
+        "--model",
+        model,
+        "--data",
+        str(tsv),
+        "--plot",
+        "/dev/stdout",
+        "--json",
+    )
+    assert code == 2 and "--json" in err and len(err.strip().splitlines()) == 1
