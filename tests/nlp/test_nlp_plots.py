@@ -94,3 +94,19 @@ def test_translation_attention_says_whose_translation_it_shows(tmp_path: Path, m
     title = drawn["fig"].axes[0].get_title()
     assert title == "attention: 'read' -> 'lies'"  # the printed text is the network's: nothing to add
     _close(drawn["fig"])
+
+
+def test_confusion_shows_row_percentages_beside_counts_and_shades_by_them() -> None:
+    """Shaded by raw counts with counts alone, a rare class's row was near white whatever its recall; each
+    cell now reads ``count (row %)`` and is shaded by that share, with a colour bar saying so."""
+    fig = plots.confusion_figure([[90, 10, 0], [1, 3, 0], [0, 0, 0]], ["common", "rare", "absent"])
+    ax = fig.axes[0]
+    cells = {(round(t.get_position()[1]), round(t.get_position()[0])): t.get_text() for t in ax.texts}
+    assert cells[(0, 0)] == "90 (90%)" and cells[(0, 1)] == "10 (10%)"
+    assert cells[(1, 0)] == "1 (25%)" and cells[(1, 1)] == "3 (75%)"
+    assert cells[(2, 2)] == "0"  # a class with no text: no percentage of nothing
+    shade = ax.images[0].get_array()
+    assert shade[1, 1] == pytest.approx(75.0) and shade[1, 1] > shade[0, 1]  # 3 of 4 outshades 10 of 100
+    (bar,) = [a for a in fig.axes if a is not ax]
+    assert bar.get_ylabel() == "% of the true class (row)"
+    _close(fig)

@@ -51,7 +51,9 @@ def _wrapped(title: str, inches: float, size: float) -> str:
 
 
 def confusion_figure(matrix: Sequence[Sequence[int]], labels: Sequence[str], data: str = "") -> Any:
-    """A confusion matrix (rows: true label, columns: predicted) with counts in the cells.
+    """A confusion matrix (rows: true label, columns: predicted): each cell shows its count and its share
+    of the true class (the row percentage, ``count (pct%)``) and is shaded by that share, with a colour
+    bar, so a rare class's row reads as clearly as a common one's.
 
     Args:
         matrix: ``(classes, classes)`` counts.
@@ -59,10 +61,13 @@ def confusion_figure(matrix: Sequence[Sequence[int]], labels: Sequence[str], dat
         data: the evaluated data's name, shown in the title.
     """
     plt = _pyplot()
-    m = np.asarray(matrix, dtype=float)
+    m = np.asarray(matrix, dtype=float).reshape(len(labels), len(labels))
     n = len(labels)
-    fig, ax = plt.subplots(figsize=(1.2 * n + 2.5, 1.2 * n + 2))
-    ax.imshow(m, cmap="Blues")
+    rows = m.sum(axis=1, keepdims=True)
+    pct = np.divide(100.0 * m, rows, out=np.zeros_like(m), where=rows > 0)
+    width = 1.2 * n + 3.3  # the colour bar's 0.8 inch beside the cells
+    fig, ax = plt.subplots(figsize=(width, 1.2 * n + 2))
+    image = ax.imshow(pct, cmap="Blues", vmin=0.0, vmax=100.0)
     if n > 4:  # slanted names end under their column
         ax.set_xticks(range(n), labels, rotation=45, ha="right", rotation_mode="anchor")
     else:
@@ -71,12 +76,16 @@ def confusion_figure(matrix: Sequence[Sequence[int]], labels: Sequence[str], dat
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     where = f": {data}" if data else ""
-    ax.set_title(_wrapped(f"confusion matrix{where} ({int(m.sum())} texts)", 1.2 * n + 2.5, 10), fontsize=10)
-    top = m.max() if m.size else 0.0
+    ax.set_title(_wrapped(f"confusion matrix{where} ({int(m.sum())} texts)", width, 10), fontsize=10)
+    size = 9 if n <= 6 else 7
     for i in range(n):
         for j in range(n):
-            dark = m[i, j] > 0.6 * top
-            ax.text(j, i, f"{int(m[i, j])}", ha="center", va="center", color="white" if dark else "black")
+            text = f"{int(m[i, j])} ({pct[i, j]:.0f}%)" if rows[i, 0] else "0"
+            ax.text(j, i, text, ha="center", va="center", fontsize=size,
+                    color="white" if pct[i, j] > 60 else "black")  # fmt: skip
+    bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    bar.set_label("% of the true class (row)", fontsize=8)
+    bar.ax.tick_params(labelsize=7)
     return fig
 
 
