@@ -14,6 +14,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_path
 from carrousel.core.optional import require
 
@@ -45,6 +46,7 @@ def pyplot(extra: str = _EXTRA, purpose: str = _PURPOSE) -> Any:
     return require("matplotlib.pyplot", extra, purpose)
 
 
+@check_args
 def save_png(fig: Any, path: str | Path, dpi: int = DPI) -> Path:
     """Writes ``fig`` as PNG at ``dpi`` with a tight bounding box, then closes it (also on failure).
 
