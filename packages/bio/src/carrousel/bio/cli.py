@@ -589,9 +589,16 @@ def enrich(
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Progress bar over motifs (stderr).")
     ] = True,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot",
+            help="Write a PNG of the table's top motifs (at most 40) as bars of -log10 p, BH q = 0.05 marked.",
+        ),
+    ] = None,
 ) -> None:
     """Known-motif enrichment (as HOMER): % of targets vs background with a PWM hit, fold, p-value."""
-    from carrousel.bio import pipeline
+    from carrousel.bio import enrich_plot, pipeline
 
     to_stdout = out is not None and (str(out) == "-" or is_stdout(out))
     if to_stdout:  # the TSV alone on stdout, as bio scan's hits (before: a file named '-', or TSV + table)
@@ -599,7 +606,12 @@ def enrich(
             raise typer.BadParameter(
                 "it names stdout, where --json prints; give one of them", param_hint="'--out'"
             )
+        if plot is not None and is_stdout(plot):
+            raise typer.BadParameter(
+                "it names stdout, where --out prints; give one of them", param_hint="'--plot'"
+            )
         out = None
+    png_to_stdout = check_plot_option(plot, as_json, enrich_plot.PLOT_EXTRA, enrich_plot.PLOT_PURPOSE)
 
     flags = EnrichConfig(
         targets=str(targets),
@@ -613,6 +625,10 @@ def enrich(
     cfg = _with_flags(ctx, config, flags, _ENRICH_FLAGS)
     with _motifs_bar(progress) as (set_total, advance):
         res = pipeline.enrich(cfg, out, progress=advance, total=set_total)
+    if plot is not None:
+        enrich_plot.enrichment_png(res, plot, top)
+    if png_to_stdout:
+        return
     if to_stdout:
         cli.echo(res.to_tsv(), nl=False)
         return
@@ -641,6 +657,8 @@ def enrich(
     cli.stdout.print(table)
     if out is not None:
         cli.echo(f"{len(res.rows)} motifs -> {out}")
+    if plot is not None:
+        cli.echo(f"enrichment chart written to {plot}")
 
 
 _DISCOVER_FLAGS = {p: p for p in ["sequences", "control", "model", "collection", "report", "epochs", "seed"]}

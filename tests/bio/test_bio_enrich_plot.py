@@ -1,0 +1,117 @@
+"""``bio enrich --plot``: a PNG of the table's top motifs as bars of -log10 p, labelled and valued as the
+table's rows, the BH cut-off marked; a bad path is refused before any work, and a PNG on stdout never
+shares it with ``-o -`` or ``--json``."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from carrousel.bio import enrich_plot
+from carrousel.bio.cli import app
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+PANEL = ("MA0142.1", "MA1962.1", "MA0785.2", "MA0496.4", "MA0117.3", "MA0139.2", "MA0138.3", "MA0106.3")
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def small_sets(oct4_fa: Path, mafk_fa: Path, tmp_path: Path, write_fasta) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
+    from carrousel.bio.fasta import read_sequences
+
+    _, pos = read_sequences(oct4_fa)
+    _, neg = read_sequences(mafk_fa)
+    p = write_fasta(tmp_path / "peaks.fa", {f"p{i}": s for i, s in enumerate(pos[:150])})
+    n = write_fasta(tmp_path / "bg.fa", {f"n{i}": s for i, s in enumerate(neg[:150])})
+    return p, n
+
+
+def _drawn(fig: Any) -> dict[str, Any]:
+    (ax,) = fig.get_axes()
+    bars = ax.patches
+    return {
+        "labels": [t.get_text() for t in ax.get_yticklabels()],
+        "values": [b.get_width() for b in bars],
+        "ys": [b.get_y() + b.get_height() / 2 for b in bars],
+        "ticks": list(ax.get_yticks()),
+        "lines": [ln.get_xdata()[0] for ln in ax.get_lines()],
+        "legend": [t.get_text() for t in ax.get_legend().get_texts()],
+        "title": ax.get_title(),
+    }
+
+
+def test_enrich_plot_bars_are_the_tables_top_rows(
+    small_sets: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: list[dict[str, Any]] = []
+    save = enrich_plot.save_png
+
+    def recording_save(fig: Any, path: Any) -> Path:
+        drawn.append(_drawn(fig))
+        return save(fig, path)
+
+    monkeypatch.setattr(enrich_plot, "save_png", recording_save)
+    p, n = small_sets
+    png = tmp_path / "charts" / "enrich.png"
+    args = ["enrich", str(p), "--background", str(n), "-m", ",".join(PANEL), "--top", "5"]
+    res = runner.invoke(app, [*args, "--plot", str(png), "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)  # --json is still strict JSON alone on stdout
+    assert png.read_bytes()[:8] == PNG_MAGIC and png.stat().st_size > 5000
+    (fig,) = drawn
+    top = doc["results"][:5]
+    assert fig["labels"] == [f"{r['motif_name']} {r['motif_id']}" for r in top]
+    assert fig["labels"][0] == "Pou5f1::Sox2 MA0142.1"  # Oct4 peaks: the Oct4-Sox2 motif first
+    assert fig["values"] == pytest.approx([-r["log10_pvalue"] for r in top], abs=1e-3)
+    assert fig["ticks"] == fig["ys"]  # each label sits on its own bar
+    # the dashed line: BH cut-off alpha * k / m, which the significant bars reach and the others do not
+    k, m = doc["significant_q05"], doc["motifs"]
+    (cut,) = fig["lines"]
+    assert cut == pytest.approx(-math.log10(0.05 * max(k, 1) / m))
+    assert [v >= cut for v in fig["values"]] == [r["qvalue"] <= 0.05 for r in top]
+    assert fig["legend"][0].startswith("BH q = 0.05")
+    assert fig["title"] == f"peaks.fa (150) vs bg.fa (150): top 5 of {len(PANEL)} motifs"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"), [("enrich.txt", "must end in .png"), ("file.txt/enrich.png", "is a file")]
+)
+def test_enrich_bad_plot_path_fails_before_any_work(
+    small_sets: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, message: str
+) -> None:
+    from carrousel.bio import pipeline
+
+    def no_work(*_: Any, **__: Any) -> None:
+        raise AssertionError("enriched before --plot was checked")
+
+    monkeypatch.setattr(pipeline, "enrich", no_work)
+    (tmp_path / "file.txt").write_text("x")
+    p, n = small_sets
+    res = runner.invoke(app, ["enrich", str(p), "--background", str(n), "--plot", str(tmp_path / name)])
+    assert res.exit_code == 1, res.output
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and "--plot" in lines[0] and message in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("extra", "names"), [(["-o", "-"], "--out"), (["--json"], "--json"), (["-o", "/dev/stdout"], "--out")]
+)
+def test_enrich_png_on_stdout_with_another_stdout_output_is_a_usage_error(
+    small_sets: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, extra: list[str], names: str
+) -> None:
+    from carrousel.bio import pipeline
+
+    def no_work(*_: Any, **__: Any) -> None:
+        raise AssertionError("enriched before the outputs were checked")
+
+    monkeypatch.setattr(pipeline, "enrich", no_work)
+    p, n = small_sets
+    res = runner.invoke(app, ["enrich", str(p), "--background", str(n), "--plot", "/dev/stdout", *extra])
+    assert res.exit_code == 2, res.output
+    assert names in res.stderr and "stdout" in res.stderr and not res.stdout
