@@ -40,6 +40,38 @@ def test_attention_tokens_fit_their_cells_and_the_weights_have_a_scale() -> None
     _close(fig)
 
 
+def test_cut_tokens_are_written_in_full_under_the_cells() -> None:
+    """A token cut to fit its cell ('antidisest…') lost its full text in the image; a note under the cells
+    now gives each cut token in full, once, and a text with no cut token has no note."""
+    tokens = ["the", "antidisestablishmentarianism", "movie", "was", "incomprehensibly", "great"] * 2
+    fig = plots.attention_figure(tokens, np.linspace(0.01, 0.1, len(tokens)), "t")
+    note = " ".join(fig.axes[0].get_xlabel().split())
+    assert note == "cut to fit: antidisest… = antidisestablishmentarianism; incomprehe… = incomprehensibly"
+    fig.canvas.draw()  # the note lies inside the image, under the cells
+    renderer = fig.canvas.get_renderer()
+    label = fig.axes[0].xaxis.label.get_window_extent(renderer)
+    assert label.y0 >= 0 and label.y1 < fig.axes[0].get_window_extent(renderer).y0
+    _close(fig)
+    fig = plots.attention_figure(["a", "fine", "film"], [0.2, 0.3, 0.5], "t")
+    assert fig.axes[0].get_xlabel() == ""
+    _close(fig)
+
+
+def test_translation_pieces_read_as_words() -> None:
+    """The translation chart labelled pieces with SentencePiece's raw '▁' ('▁un', 'believ'): a word's start
+    is now drawn bare and a piece continuing a word after '·', specials and a lone '▁' kept readable."""
+    source = ["▁un", "believ", "able", "▁news", ".", "▁"]
+    target = ["▁un", "glaub", "lich", "[EOS]"]
+    fig = plots.alignment_figure(source, target, np.full((4, 6), 1 / 6).tolist())
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["un", "·believ", "·able", "news", "·.", "␣"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["un", "·glaub", "·lich", "[EOS]"]
+    _close(fig)
+    fig = plots.alignment_figure(["read", "it"], ["lies", "es"], [[1.0, 0.0], [0.0, 1.0]])
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["read", "it"]  # no '▁' at all: as is
+    _close(fig)
+
+
 def test_a_short_text_gets_full_width_cells() -> None:
     """Five tokens were drawn in 5.5 inches split into 16 columns (0.3-inch cells, overlapping words)."""
     tokens = ["an", "unexpectedly", "moving", "film", "."]
@@ -86,7 +118,7 @@ def test_translation_attention_says_whose_translation_it_shows(tmp_path: Path, m
     fig = drawn["fig"]
     title = " ".join(fig.axes[0].get_title().split())
     assert "'read the file' -> 'lies das'" in title and "dictionary" in title
-    assert [x.get_text() for x in fig.axes[0].get_yticklabels()] == ["▁lies", "▁das", "[EOS]"]
+    assert [x.get_text() for x in fig.axes[0].get_yticklabels()] == ["lies", "das", "[EOS]"]
     assert fig.axes[1].get_ylabel() == "attention weight"
     _close(fig)
     attention_plot(Translation("read", "lies", -1.0, ["▁read"], ["▁lies"], [[1.0], [1.0]], model_text="lies"),

@@ -8,6 +8,7 @@ the Agg backend is used so no display is needed. Each ``*_figure`` function buil
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,6 +30,9 @@ __all__ = [
 _EXTRA = "carrousel-nlp[plot]"
 _PER_ROW = 16  # token cells per row of the attention chart
 _CELL_CHARS = 11  # characters that fit in one 0.9-inch cell at 8 points; longer tokens end in "…"
+_WORD_START = "▁"  # SentencePiece's mark of a piece that starts a word (Metaspace)
+_JOINED = "·"  # drawn before a piece that continues the word before it (no space in the text)
+_SPECIAL = re.compile(r"\[[A-Z]+\]")  # [EOS], [UNK]: drawn as they are
 
 
 def _pyplot() -> Any:
@@ -43,6 +47,30 @@ def _shown(token: str, chars: int = _CELL_CHARS) -> str:
     """A token as drawn: blank ones as ``␣``, long ones cut to ``chars`` characters ending in ``…``."""
     tok = token.strip() or "␣"
     return tok if len(tok) <= chars else tok[: chars - 1] + "…"
+
+
+def _readable(pieces: Sequence[str]) -> list[str]:
+    """Subword pieces as a reader sees them: a word-start piece without its ``▁`` (``▁read`` -> ``read``), a
+    piece that continues a word after ``·`` (``▁un``, ``believ`` -> ``un``, ``·believ``), a lone ``▁`` as
+    ``␣``; pieces without any ``▁`` (another tokenizer) and specials such as ``[EOS]`` stay as they are."""
+    if not any(p.startswith(_WORD_START) for p in pieces):
+        return list(pieces)
+
+    def one(piece: str) -> str:
+        if _SPECIAL.fullmatch(piece):
+            return piece
+        if piece.startswith(_WORD_START):
+            return piece.removeprefix(_WORD_START) or "␣"
+        return _JOINED + piece
+
+    return [one(p) for p in pieces]
+
+
+def _cut_note(tokens: Sequence[str]) -> str:
+    """The full text of every token cut to fit its cell, once each in order: ``cut to fit: antidisest… =
+    antidisestablishmentarianism`` (empty when none is cut)."""
+    full = dict.fromkeys(t.strip() for t in tokens if _shown(t) != (t.strip() or "␣"))
+    return "cut to fit: " + "; ".join(f"{_shown(t)} = {t}" for t in full) if full else ""
 
 
 def _wrapped(title: str, inches: float, size: float) -> str:
@@ -97,14 +125,21 @@ def confusion_png(
 
 
 def attention_figure(tokens: Sequence[str], weights: Sequence[float], title: str) -> Any:
-    """One text's tokens as rows of cells shaded by their attention weight, with the colour scale."""
+    """One text's tokens as rows of cells shaded by their attention weight, with the colour scale.
+
+    A token longer than its cell is drawn cut (ending in ``…``) and written in full in a note under the
+    cells (``cut to fit: antidisest… = antidisestablishmentarianism``).
+    """
     plt = _pyplot()
     w = np.asarray(weights, dtype=float)
     n = max(len(tokens), 1)
     cols = min(_PER_ROW, n)  # a short text gets cells as wide as a long one's
     rows = (n + cols - 1) // cols
     width = cols * 0.9 + 1.6
-    fig, ax = plt.subplots(figsize=(width, rows * 0.6 + 1.0), layout="constrained")  # cells ~0.9 in wide
+    note = _wrapped(_cut_note(tokens), width, 7)
+    lines = note.count("\n") + 1 if note else 0
+    height = rows * 0.6 + 1.0 + 0.16 * lines
+    fig, ax = plt.subplots(figsize=(width, height), layout="constrained")  # cells ~0.9 in wide
     grid = np.full((rows, cols), np.nan)
     grid.flat[: len(w)] = w
     top = float(w.max()) if w.size else 1.0
@@ -115,6 +150,7 @@ def attention_figure(tokens: Sequence[str], weights: Sequence[float], title: str
                 color="white" if dark else "black")  # fmt: skip
     ax.set_xticks([])
     ax.set_yticks([])
+    ax.set_xlabel(note, fontsize=7, loc="left")
     ax.set_title(_wrapped(title, width, 9), fontsize=9)
     bar = fig.colorbar(image, ax=ax, fraction=0.03, pad=0.01)
     bar.set_label("attention weight", fontsize=8)
@@ -130,14 +166,18 @@ def attention_png(tokens: Sequence[str], weights: Sequence[float], title: str, p
 def alignment_figure(
     source: Sequence[str], target: Sequence[str], weights: Sequence[Sequence[float]], title: str = ""
 ) -> Any:
-    """A translation's attention: one row per target token, one column per source token, with the scale."""
+    """A translation's attention: one row per target token, one column per source token, with the scale.
+
+    Subword pieces are labelled as words read: ``▁`` (a word's start) removed, a piece that continues the
+    word before it marked with a leading ``·`` (``un``, ``·believ``, ``·able``).
+    """
     plt = _pyplot()
     w = np.asarray(weights, dtype=float).reshape(len(target), len(source))
     width = max(0.45 * len(source) + 2.5, 5.0)
     fig, ax = plt.subplots(figsize=(width, 0.4 * len(target) + 2.0))
     image = ax.imshow(w, cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto")
-    ax.set_xticks(range(len(source)), [_shown(t) for t in source], rotation=90, fontsize=8)
-    ax.set_yticks(range(len(target)), [_shown(t) for t in target], fontsize=8)
+    ax.set_xticks(range(len(source)), [_shown(t) for t in _readable(source)], rotation=90, fontsize=8)
+    ax.set_yticks(range(len(target)), [_shown(t) for t in _readable(target)], fontsize=8)
     ax.set_xlabel("source")
     ax.set_ylabel("translation")
     if title:
