@@ -65,7 +65,7 @@ def test_a_fan_chart_goes_to_special_files_as_png(tmp_path: Path) -> None:
     check_plot(Path("/dev/stdout"))
     with pytest.raises(OutputPathError, match="takes one chart, not 2"):
         check_plot(Path("/dev/null"), 2)
-    with pytest.raises(OutputPathError, match=r"ending in \.png"):
+    with pytest.raises(OutputPathError, match=r"must end in \.png"):
         check_plot(tmp_path / "fan.jpg")
 
 

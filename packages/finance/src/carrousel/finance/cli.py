@@ -40,7 +40,7 @@ from carrousel.core.cli import (
     stdout,
 )
 from carrousel.core.cli_device import device_option
-from carrousel.core.cli_outputs import stdout_only
+from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.finance import __version__
@@ -446,8 +446,9 @@ def forecast(
     """Forecast the next trading days with quantiles, after a walk-forward backtest against baselines."""
     from carrousel.finance.pipeline import forecast as run_forecast
     from carrousel.finance.pipeline import saved_config
+    from carrousel.finance.plot import PLOT_EXTRA, PLOT_PURPOSE
 
-    to_stdout = stdout_only(plot, as_json, "--plot")  # the PNG only there: no tables after it
+    to_stdout = check_plot_option(plot, as_json, PLOT_EXTRA, PLOT_PURPOSE)  # True: the PNG alone on stdout
     cfg = _config(
         tickers, source=source, csv=csv, start=start, end=end, lookback=lookback, horizon=horizon,
         indicators=indicators, arch=arch, quantiles=quantiles, hidden=hidden, epochs=epochs, device=device,

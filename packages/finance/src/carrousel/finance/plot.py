@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 __all__ = [
     "ERROR_WINDOW",
     "HISTORY_DAYS",
+    "PLOT_EXTRA",
+    "PLOT_PURPOSE",
     "ZOOM_DAYS",
     "fan_chart",
     "fan_figure",
@@ -40,7 +42,8 @@ logger = logging.getLogger(__name__)
 HISTORY_DAYS = 120  # trading days of history drawn before the forecast
 ZOOM_DAYS = 30  # trading days of history in the zoom panel
 ERROR_WINDOW = 20  # origins in the rolling mean of the error panel (a quarter of them when fewer than 80)
-_EXTRA = ("carrousel-finance[plot]", "the fan chart (--plot, --out)")
+PLOT_EXTRA = "carrousel-finance[plot]"  # the extra that installs matplotlib, named when it is missing
+PLOT_PURPOSE = "the fan chart (--plot, --out)"  # what needs it, for that error
 
 
 @check_args
@@ -119,7 +122,7 @@ def fan_figure(
     Raises:
         MissingExtraError: when matplotlib is not installed (the message names the extra).
     """
-    plt = pyplot(*_EXTRA)
+    plt = pyplot(PLOT_EXTRA, PLOT_PURPOSE)
     horizon = len(forecast.rows)
     step = horizon if step is None else step
     rows = 3 if backtest is not None else 2

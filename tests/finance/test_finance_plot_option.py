@@ -1,0 +1,58 @@
+"""``finance forecast --plot``: core's chart check (a ``.png`` in a writable folder or a special file, and
+matplotlib installed, before any work) with finance's one rule of its own (a special file takes one chart).
+Before, finance kept its own copy of the path check, worded differently, and never looked for matplotlib:
+a run without it trained the whole model and only then failed to draw."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import carrousel.finance.pipeline as pipeline_mod
+from carrousel.core.errors import MissingExtraError
+from carrousel.finance.cli import app
+from carrousel.finance.errors import OutputPathError
+from carrousel.finance.runs import check_plot
+
+runner = CliRunner()
+
+
+def _no_matplotlib(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("matplotlib", "matplotlib.pyplot"):
+        monkeypatch.setitem(sys.modules, name, None)  # an import of it now fails as if not installed
+
+
+def test_a_missing_matplotlib_fails_the_plot_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_matplotlib(monkeypatch)
+    check_plot(None)  # no chart asked for: matplotlib is not needed
+    with pytest.raises(MissingExtraError, match=r"pip install 'carrousel-finance\[plot\]'"):
+        check_plot(tmp_path / "fan.png")
+
+
+def test_forecast_without_matplotlib_stops_before_loading_prices(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("prices loaded before the --plot check")
+
+    monkeypatch.setattr(pipeline_mod, "load_histories", never)
+    _no_matplotlib(monkeypatch)
+    result = runner.invoke(app, ["forecast", "AAPL", "--source", "sample", "--plot", str(tmp_path / "f.png")])
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert result.exit_code == 1 and len(lines) == 1, result.output
+    assert "the fan chart (--plot, --out) needs the matplotlib package" in lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_plot_paths_use_cores_wording_and_finances_one_chart_rule(tmp_path: Path) -> None:
+    with pytest.raises(OutputPathError, match=r"^--plot .*fan\.jpg: the file name must end in \.png$"):
+        check_plot(tmp_path / "fan.jpg")
+    with pytest.raises(OutputPathError, match=r"is a folder; give a file name inside it$"):
+        check_plot(tmp_path)
+    with pytest.raises(OutputPathError, match=r"takes one chart, not 2; give a name such as fan\.png$"):
+        check_plot(Path("/dev/null"), 2)
+    check_plot(Path("/dev/null"))  # one chart: written in place
+    check_plot(tmp_path / "new" / "fan.png", 3)  # several tickers: NAME_TICKER.png beside it
