@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from carrousel.bio.enrich import EnrichResult
+from carrousel.core.args import check_args
 from carrousel.core.plots import pyplot, save_png
 
 __all__ = [
@@ -33,6 +34,7 @@ MAX_BARS = 40  # bars drawn at most, whatever --top (a chart of 879 bars reads a
 Q_THRESHOLD = 0.05  # the significance marked: Benjamini-Hochberg q-value
 
 
+@check_args
 def enrichment_bars(res: EnrichResult, top: int) -> list[dict[str, Any]]:
     """The bars of the chart: the first ``min(top, MAX_BARS)`` motifs of the table, in its order.
 
@@ -69,6 +71,7 @@ def _background_name(res: EnrichResult) -> str:
     return Path(res.background).name or res.background
 
 
+@check_args
 def enrichment_figure(res: EnrichResult, top: int = 25) -> Any:
     """Horizontal bars of -log10 p for the table's top motifs (rank 1 on top).
 
@@ -113,6 +116,7 @@ def enrichment_figure(res: EnrichResult, top: int = 25) -> Any:
     return fig
 
 
+@check_args
 def enrichment_png(res: EnrichResult, path: str | Path, top: int = 25) -> Path:
     """Draws :func:`enrichment_figure` and writes it as PNG (:func:`carrousel.core.plots.save_png`)."""
     return save_png(enrichment_figure(res, top), path)
