@@ -4,7 +4,6 @@ refused before any work."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,23 +11,13 @@ import numpy as np
 import pytest
 
 from carrousel.speech import plots
-from carrousel.speech.cli import main
 from carrousel.speech.config import FeatureConfig
 from carrousel.speech.models import CTCModel, CTCModelConfig
 from carrousel.speech.recognizer import Recognizer
 from carrousel.speech.text import ENGLISH
+from tests.speech.test_speech_cli import speech
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-def speech(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
-) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["speech", *args])
-    with pytest.raises(SystemExit) as done:
-        main()
-    out, err = capsys.readouterr()
-    return int(done.value.code or 0), out, err
 
 
 @pytest.fixture
