@@ -50,13 +50,16 @@ SPHINX_FRONT_END = FeatureConfig()
 SPHINX_MAX_SPREAD = 4.0
 
 
-def check_sphinx_front_end(config: FeatureConfig, path: str) -> None:
+def check_sphinx_front_end(config: FeatureConfig, path: str) -> np.ndarray:
     """Refuses a Sphinx ``.mfc`` file for a model whose front end is not :data:`SPHINX_FRONT_END`.
 
     Every setting that changes the features is compared (all but ``normalize``, which the model applies
     to the file's cepstra itself); the first that differs is named. The file itself does not record its
     front end, but cepstra much wider than that front end's (:data:`SPHINX_MAX_SPREAD`) come from another
     one (Sphinx's wideband models) and are refused too.
+
+    Returns:
+        ``(T, 13)`` the file's cepstra (:func:`~carrousel.speech.audio.read_sphinx_mfc`), read once here.
 
     Raises:
         FrontEndMismatchError: ``path``'s features were not computed the way this model's are.
@@ -78,6 +81,7 @@ def check_sphinx_front_end(config: FeatureConfig, path: str) -> None:
             "at most of the Sphinx TIDIGITS front end this model expects (20 mel filters, 1-4000 Hz): "
             "another front end's, such as Sphinx's wideband one; give the recording's audio"
         )
+    return ceps
 
 
 def utterance_normalize(feats: Tensor) -> Tensor:

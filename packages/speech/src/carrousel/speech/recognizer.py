@@ -31,7 +31,6 @@ from carrousel.speech.audio import (
     audio_info,
     iter_chunks,
     read_audio,
-    read_sphinx_mfc,
     speech_bounds,
 )
 from carrousel.speech.config import DecodeConfig, FeatureConfig
@@ -219,8 +218,8 @@ class Recognizer:
     def _file_features(self, path: str, trim: bool) -> tuple[torch.Tensor, float]:
         """Normalised features of a whole file and the seconds trimmed from its start."""
         if path.endswith(".mfc"):
-            check_sphinx_front_end(self.features, path)
-            return self.extractor.normalize(torch.from_numpy(read_sphinx_mfc(path))), 0.0
+            ceps = check_sphinx_front_end(self.features, path)  # the file's cepstra, read once
+            return self.extractor.normalize(torch.from_numpy(ceps)), 0.0
         rate = self.features.sample_rate
         audio = read_audio(path, rate)
         start, end = speech_bounds(audio, rate) if trim else (0, len(audio))
