@@ -209,7 +209,7 @@ def predict(
             for i in range(0, len(inputs), batch_size):
                 chunk = inputs[i : i + batch_size]
                 x = prepare(chunk) if prepare is not None else torch.as_tensor(chunk)
-                x = x.to(device, dtype=param_dtype if x.is_floating_point() else x.dtype, non_blocking=True)
+                x = move_to(x, device, dtype=param_dtype)  # floating inputs take the model's dtype
                 y = run_in_precision(functools.partial(run, model, x), device, dtype)
                 if not isinstance(y, torch.Tensor):  # an EncoderOutput, an nn.LSTM's (output, (h, c))
                     raise ShapeError(
