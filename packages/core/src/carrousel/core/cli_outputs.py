@@ -9,8 +9,7 @@ from pathlib import Path
 import typer
 
 from carrousel.core.atomic import is_stdout
-from carrousel.core.files import check_output_file
-from carrousel.core.plots import pyplot
+from carrousel.core.plots import check_png
 
 __all__ = ["check_plot_option", "stdout_only"]
 
@@ -51,6 +50,5 @@ def check_plot_option(
     if path is None:
         return False
     to_stdout = stdout_only(path, as_json, flag)
-    check_output_file(path, flag, suffixes=(".png",))
-    pyplot(extra, purpose)
+    check_png(path, flag, extra, purpose)
     return to_stdout

@@ -16,9 +16,10 @@ from typing import Any
 
 from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_path
+from carrousel.core.files import check_output_file
 from carrousel.core.optional import require
 
-__all__ = ["DPI", "pyplot", "save_png"]
+__all__ = ["DPI", "check_png", "pyplot", "save_png"]
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,24 @@ def pyplot(extra: str = _EXTRA, purpose: str = _PURPOSE) -> Any:
     matplotlib = require("matplotlib", extra, purpose)
     matplotlib.use("Agg")  # before pyplot picks an interactive backend; a no-op once it is Agg
     return require("matplotlib.pyplot", extra, purpose)
+
+
+def check_png(path: str | Path, flag: str, extra: str = _EXTRA, purpose: str = _PURPOSE) -> None:
+    """Checks a chart's path before any work: a ``.png`` file name in a writable folder (or a special file
+    such as ``/dev/null`` or ``/dev/stdout``, written in place), and matplotlib installed.
+
+    Args:
+        path: the PNG file.
+        flag: the option that named it, for the messages (``"--plot"``).
+        extra: the requirement named when matplotlib is missing (``"carrousel-bio[plot]"``).
+        purpose: what needs it, for that error.
+
+    Raises:
+        ConfigError: not a ``.png`` name, a folder, or no writable folder holds it.
+        MissingExtraError: matplotlib is not installed.
+    """
+    check_output_file(path, flag, suffixes=(".png",))
+    pyplot(extra, purpose)
 
 
 @check_args

@@ -22,9 +22,9 @@ import pandas as pd
 from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_path, writes_in_place
 from carrousel.core.errors import ConfigError
-from carrousel.core.files import check_output_file, refuse_other_files
+from carrousel.core.files import refuse_other_files
 from carrousel.core.optional import require
-from carrousel.core.plots import pyplot
+from carrousel.core.plots import check_png
 from carrousel.finance.errors import FinanceConfigError, FinanceError, OutputPathError, RunFileError
 from carrousel.finance.plot import PLOT_EXTRA, PLOT_PURPOSE
 
@@ -137,7 +137,7 @@ def check_run_folder(path: Path | None) -> None:
 @check_args
 def check_plot(plot: Path | None, charts: int = 1) -> None:
     """Fails before any work when ``--plot`` cannot take the fan charts: core's check of a chart option
-    (:func:`carrousel.core.files.check_output_file`: a ``.png`` file name in a writable folder, or a special
+    (:func:`carrousel.core.plots.check_png`: a ``.png`` file name in a writable folder, or a special
     file such as ``/dev/null`` or ``/dev/stdout`` written in place; matplotlib installed), plus finance's
     own rule: a special file takes the PNG of one chart only (several tickers draw one chart each).
 
@@ -150,10 +150,9 @@ def check_plot(plot: Path | None, charts: int = 1) -> None:
     if charts > 1 and writes_in_place(plot):
         raise OutputPathError(f"--plot {plot} takes one chart, not {charts}; give a name such as fan.png")
     try:
-        check_output_file(plot, "--plot", suffixes=(".png",))
+        check_png(plot, "--plot", PLOT_EXTRA, PLOT_PURPOSE)
     except ConfigError as exc:  # finance's path errors keep their type (what the pipeline documents)
         raise OutputPathError(str(exc)) from None
-    pyplot(PLOT_EXTRA, PLOT_PURPOSE)
 
 
 def read_run_rows(run: Path) -> list[dict[str, Any]]:
