@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ import numpy as np
 
 from carrousel.bio.motifs import Motif
 from carrousel.core.optional import require
-from carrousel.core.plots import pyplot, save_png
+from carrousel.core.plots import pyplot, save_png, wrap_to
 
 __all__ = ["draw_logo", "logo_libraries", "write_logos"]
 
@@ -54,10 +53,9 @@ def draw_logo(m: Motif, caption: str = "") -> Any:
     ax.set_xticks(range(m.length), [str(i + 1) for i in range(m.length)], fontsize=8)
     ax.set_xlabel("position", fontsize=8)
     title = m.id if m.name in ("", m.id) else f"{m.id} {m.name}"
-    chars = max(24, int(width * 72 / (0.6 * 9)))  # characters of 9-point text across the figure
     text = f"{title}: {caption}" if caption else title
     ax.set_title(
-        "\n".join(textwrap.fill(part, chars) for part in text.split("; ")), fontsize=9
+        "\n".join(wrap_to(part, width, 9, em=0.6, least=24) for part in text.split("; ")), fontsize=9
     )  # a line each
     return fig
 

@@ -11,6 +11,7 @@ and in place for a special file (``/dev/null``, ``/dev/stdout``, a FIFO), and cl
 from __future__ import annotations
 
 import logging
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from carrousel.core.atomic import atomic_path
 from carrousel.core.files import check_output_file
 from carrousel.core.optional import require
 
-__all__ = ["DPI", "check_png", "pyplot", "save_png"]
+__all__ = ["DPI", "check_png", "pyplot", "save_png", "wrap_to"]
 
 logger = logging.getLogger(__name__)
 
@@ -92,3 +93,17 @@ def save_png(fig: Any, path: str | Path, dpi: int = DPI) -> Path:
         pyplot().close(fig)
     logger.debug("figure written to %s", out)
     return out
+
+
+@check_args
+def wrap_to(text: str, inches: float, points: float, em: float = 0.55, least: int = 20) -> str:
+    """``text`` wrapped into lines that fit ``inches`` of a figure at ``points`` (a title, a note).
+
+    Args:
+        text: the text.
+        inches: the width available.
+        points: the font size.
+        em: the mean character width as a share of the font size.
+        least: the fewest characters per line, however narrow the figure.
+    """
+    return textwrap.fill(text, width=max(least, int(inches * 72 / (em * points))))

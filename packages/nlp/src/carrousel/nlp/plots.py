@@ -9,14 +9,13 @@ the Agg backend is used so no display is needed. Each ``*_figure`` function buil
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from carrousel.core.plots import pyplot, save_png
+from carrousel.core.plots import pyplot, save_png, wrap_to
 
 __all__ = [
     "alignment_figure",
@@ -37,10 +36,6 @@ _SPECIAL = re.compile(r"\[[A-Z]+\]")  # [EOS], [UNK]: drawn as they are
 
 def _pyplot() -> Any:
     return pyplot(_EXTRA, "PNG charts (nlp sentiment evaluate, nlp translate run --plot)")
-
-
-def _save(fig: Any, path: Path) -> Path:
-    return save_png(fig, path)
 
 
 def _shown(token: str, chars: int = _CELL_CHARS) -> str:
@@ -73,11 +68,6 @@ def _cut_note(tokens: Sequence[str]) -> str:
     return "cut to fit: " + "; ".join(f"{_shown(t)} = {t}" for t in full) if full else ""
 
 
-def _wrapped(title: str, inches: float, size: float) -> str:
-    """``title`` wrapped to lines that fit ``inches`` at ``size`` points (about 0.55 em per character)."""
-    return textwrap.fill(title, width=max(20, int(inches * 72 / (0.55 * size))))
-
-
 def confusion_figure(matrix: Sequence[Sequence[int]], labels: Sequence[str], data: str = "") -> Any:
     """A confusion matrix (rows: true label, columns: predicted): each cell shows its count and its share
     of the true class (the row percentage, ``count (pct%)``) and is shaded by that share, with a colour
@@ -104,7 +94,7 @@ def confusion_figure(matrix: Sequence[Sequence[int]], labels: Sequence[str], dat
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     where = f": {data}" if data else ""
-    ax.set_title(_wrapped(f"confusion matrix{where} ({int(m.sum())} texts)", width, 10), fontsize=10)
+    ax.set_title(wrap_to(f"confusion matrix{where} ({int(m.sum())} texts)", width, 10), fontsize=10)
     size = 9 if n <= 6 else 7
     for i in range(n):
         for j in range(n):
@@ -121,7 +111,7 @@ def confusion_png(
     matrix: Sequence[Sequence[int]], labels: Sequence[str], path: str | Path, data: str = ""
 ) -> Path:
     """Draws :func:`confusion_figure` and writes it as PNG."""
-    return _save(confusion_figure(matrix, labels, data), Path(path))
+    return save_png(confusion_figure(matrix, labels, data), path)
 
 
 def attention_figure(tokens: Sequence[str], weights: Sequence[float], title: str) -> Any:
@@ -136,7 +126,7 @@ def attention_figure(tokens: Sequence[str], weights: Sequence[float], title: str
     cols = min(_PER_ROW, n)  # a short text gets cells as wide as a long one's
     rows = (n + cols - 1) // cols
     width = cols * 0.9 + 1.6
-    note = _wrapped(_cut_note(tokens), width, 7)
+    note = wrap_to(_cut_note(tokens), width, 7)
     lines = note.count("\n") + 1 if note else 0
     height = rows * 0.6 + 1.0 + 0.16 * lines
     fig, ax = plt.subplots(figsize=(width, height), layout="constrained")  # cells ~0.9 in wide
@@ -151,7 +141,7 @@ def attention_figure(tokens: Sequence[str], weights: Sequence[float], title: str
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel(note, fontsize=7, loc="left")
-    ax.set_title(_wrapped(title, width, 9), fontsize=9)
+    ax.set_title(wrap_to(title, width, 9), fontsize=9)
     bar = fig.colorbar(image, ax=ax, fraction=0.03, pad=0.01)
     bar.set_label("attention weight", fontsize=8)
     bar.ax.tick_params(labelsize=7)
@@ -160,7 +150,7 @@ def attention_figure(tokens: Sequence[str], weights: Sequence[float], title: str
 
 def attention_png(tokens: Sequence[str], weights: Sequence[float], title: str, path: str | Path) -> Path:
     """Draws :func:`attention_figure` and writes it as PNG."""
-    return _save(attention_figure(tokens, weights, title), Path(path))
+    return save_png(attention_figure(tokens, weights, title), path)
 
 
 def alignment_figure(
@@ -181,7 +171,7 @@ def alignment_figure(
     ax.set_xlabel("source")
     ax.set_ylabel("translation")
     if title:
-        ax.set_title(_wrapped(title, width, 9), fontsize=9)
+        ax.set_title(wrap_to(title, width, 9), fontsize=9)
     bar = fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02)
     bar.set_label("attention weight", fontsize=8)
     bar.ax.tick_params(labelsize=7)
@@ -196,4 +186,4 @@ def alignment_png(
     title: str = "",
 ) -> Path:
     """Draws :func:`alignment_figure` and writes it as PNG."""
-    return _save(alignment_figure(source, target, weights, title), Path(path))
+    return save_png(alignment_figure(source, target, weights, title), path)
