@@ -80,26 +80,6 @@ def test_enrich_plot_bars_are_the_tables_top_rows(
 
 
 @pytest.mark.parametrize(
-    ("name", "message"), [("enrich.txt", "must end in .png"), ("file.txt/enrich.png", "is a file")]
-)
-def test_enrich_bad_plot_path_fails_before_any_work(
-    small_sets: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, message: str
-) -> None:
-    from carrousel.bio import pipeline
-
-    def no_work(*_: Any, **__: Any) -> None:
-        raise AssertionError("enriched before --plot was checked")
-
-    monkeypatch.setattr(pipeline, "enrich", no_work)
-    (tmp_path / "file.txt").write_text("x")
-    p, n = small_sets
-    res = runner.invoke(app, ["enrich", str(p), "--background", str(n), "--plot", str(tmp_path / name)])
-    assert res.exit_code == 1, res.output
-    lines = res.output.strip().splitlines()
-    assert len(lines) == 1 and "--plot" in lines[0] and message in lines[0]
-
-
-@pytest.mark.parametrize(
     ("extra", "names"), [(["-o", "-"], "--out"), (["--json"], "--json"), (["-o", "/dev/stdout"], "--out")]
 )
 def test_enrich_png_on_stdout_with_another_stdout_output_is_a_usage_error(

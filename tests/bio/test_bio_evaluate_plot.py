@@ -1,9 +1,10 @@
 """``bio evaluate --plot``: a ROC and precision-recall PNG with AUROC/AUPRC in the legends; a bad path is
-refused before any work."""
+refused before any work (as by ``bio enrich --plot``)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 
 from carrousel.bio import evaluate_plot
 from carrousel.bio.cli import app
+from tests.cli_harness import Outcome, assert_clean_failure
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -81,25 +83,36 @@ def test_evaluate_plot_writes_roc_and_pr_png(
 
 
 @pytest.mark.parametrize(
-    ("name", "message"), [("roc.txt", "must end in .png"), ("file.txt/roc.png", "is a file")]
+    ("command", "work"),
+    [(["evaluate", "--positives", "{p}", "--negatives", "{n}"], "evaluate"),
+     (["enrich", "{p}", "--background", "{n}"], "enrich")],
+    ids=["evaluate", "enrich"],
+)  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "message"), [("chart.txt", "must end in .png"), ("file.txt/chart.png", "is a file")]
 )
-def test_evaluate_bad_plot_path_fails_before_any_work(
-    small_sets: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, message: str
+def test_a_bad_plot_path_fails_before_any_work(
+    small_sets: tuple[Path, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    invoke: Callable[..., Outcome],
+    command: list[str],
+    work: str,
+    name: str,
+    message: str,
 ) -> None:
     from carrousel.bio import pipeline
 
     def no_work(*_: Any, **__: Any) -> None:
-        raise AssertionError("evaluated before --plot was checked")
+        raise AssertionError(f"{work} ran before --plot was checked")
 
-    monkeypatch.setattr(pipeline, "evaluate", no_work)
+    monkeypatch.setattr(pipeline, work, no_work)
     (tmp_path / "file.txt").write_text("x")
     p, n = small_sets
-    res = CliRunner().invoke(
-        app, ["evaluate", "--positives", str(p), "--negatives", str(n), "--plot", str(tmp_path / name)]
-    )
-    assert res.exit_code == 1, res.output
-    lines = res.output.strip().splitlines()
-    assert len(lines) == 1 and "--plot" in lines[0] and message in lines[0]
+    args = [a.format(p=p, n=n) for a in command]
+    out = invoke("bio", *args, "--plot", str(tmp_path / name))
+    assert_clean_failure(out, 1, message)
+    assert "--plot" in out.error_lines()[0]
 
 
 def test_ranking_curves_area_is_the_auroc() -> None:
