@@ -72,6 +72,20 @@ def invoke(capsys: pytest.CaptureFixture[str]) -> Callable[..., Outcome]:
     return run
 
 
+def record_figures(monkeypatch: pytest.MonkeyPatch, module: Any, read: Callable[[Any], Any]) -> list[Any]:
+    """What ``read(fig)`` says of each figure ``module`` writes through its ``save_png`` (read before the
+    figure is saved and closed; the PNG is still written), in order: a chart checked by its texts."""
+    drawn: list[Any] = []
+    save = module.save_png
+
+    def recording_save(fig: Any, path: Any) -> Path:
+        drawn.append(read(fig))
+        return save(fig, path)
+
+    monkeypatch.setattr(module, "save_png", recording_save)
+    return drawn
+
+
 def config_of(
     monkeypatch: pytest.MonkeyPatch,
     app: Callable[..., Any],

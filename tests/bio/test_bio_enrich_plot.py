@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from carrousel.bio import enrich_plot
 from carrousel.bio.cli import app
+from tests.cli_harness import record_figures
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 PANEL = ("MA0142.1", "MA1962.1", "MA0785.2", "MA0496.4", "MA0117.3", "MA0139.2", "MA0138.3", "MA0106.3")
@@ -49,14 +50,7 @@ def _drawn(fig: Any) -> dict[str, Any]:
 def test_enrich_plot_bars_are_the_tables_top_rows(
     small_sets: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    drawn: list[dict[str, Any]] = []
-    save = enrich_plot.save_png
-
-    def recording_save(fig: Any, path: Any) -> Path:
-        drawn.append(_drawn(fig))
-        return save(fig, path)
-
-    monkeypatch.setattr(enrich_plot, "save_png", recording_save)
+    drawn = record_figures(monkeypatch, enrich_plot, _drawn)
     p, n = small_sets
     png = tmp_path / "charts" / "enrich.png"
     args = ["enrich", str(p), "--background", str(n), "-m", ",".join(PANEL), "--top", "5"]

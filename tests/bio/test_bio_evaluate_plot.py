@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from carrousel.bio import evaluate_plot
 from carrousel.bio.cli import app
-from tests.cli_harness import Outcome, assert_clean_failure
+from tests.cli_harness import Outcome, assert_clean_failure, record_figures
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -43,14 +43,7 @@ def _texts(fig: Any) -> dict[str, Any]:
 def test_evaluate_plot_writes_roc_and_pr_png(
     small_sets: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    drawn: list[dict[str, Any]] = []
-    save = evaluate_plot.save_png
-
-    def recording_save(fig: Any, path: Any) -> Path:
-        drawn.append(_texts(fig))
-        return save(fig, path)
-
-    monkeypatch.setattr(evaluate_plot, "save_png", recording_save)
+    drawn = record_figures(monkeypatch, evaluate_plot, _texts)
     p, n = small_sets
     png = tmp_path / "charts" / "roc.png"
     res = CliRunner().invoke(

@@ -15,9 +15,21 @@ from carrousel.speech.config import FeatureConfig
 from carrousel.speech.models import CTCModel, CTCModelConfig
 from carrousel.speech.recognizer import Recognizer
 from carrousel.speech.text import ENGLISH
+from tests.cli_harness import record_figures
 from tests.speech.test_speech_cli import speech
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _shown(fig: Any) -> dict[str, Any]:
+    axes = fig.get_axes()
+    return {
+        "titles": [ax.get_title() for ax in axes],
+        "xlabels": [ax.get_xlabel() for ax in axes],
+        "legend": [t.get_text() for t in axes[0].get_legend().get_texts()],
+        "suptitle": fig._suptitle.get_text(),
+        "points": len(axes[1].collections[0].get_offsets()),
+    }
 
 
 @pytest.fixture
@@ -39,23 +51,7 @@ def test_evaluate_plot_writes_the_error_chart(
     tmp_path: Path,
     corpus: tuple[str, Path],
 ) -> None:
-    drawn: list[Any] = []
-    save = plots.save_png
-
-    def recording_save(fig: Any, path: Any) -> Path:
-        axes = fig.get_axes()
-        drawn.append(
-            {
-                "titles": [ax.get_title() for ax in axes],
-                "xlabels": [ax.get_xlabel() for ax in axes],
-                "legend": [t.get_text() for t in axes[0].get_legend().get_texts()],
-                "suptitle": fig._suptitle.get_text(),
-                "points": len(axes[1].collections[0].get_offsets()),
-            }
-        )
-        return save(fig, path)
-
-    monkeypatch.setattr(plots, "save_png", recording_save)
+    drawn = record_figures(monkeypatch, plots, _shown)
     model, tsv = corpus
     png = tmp_path / "out" / "errors.png"
     code, out, err = speech(
