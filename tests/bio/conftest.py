@@ -76,6 +76,23 @@ def write_fasta():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def peak_pair(oct4_fa: Path, mafk_fa: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """``peak_pair(n, names=("p.fa", "n.fa"))``: the first ``n`` real Oct4 peaks (``p0``...) and the first
+    ``n`` Mafk peaks (``n0``...) written as two FASTA files in ``tmp_path``; their paths."""
+    from carrousel.bio.fasta import read_sequences
+
+    def make(n: int, names: tuple[str, str] = ("p.fa", "n.fa")) -> tuple[Path, Path]:
+        _, pos = read_sequences(oct4_fa)
+        _, neg = read_sequences(mafk_fa)
+        return (
+            _write_fasta(tmp_path / names[0], {f"p{i}": s for i, s in enumerate(pos[:n])}),
+            _write_fasta(tmp_path / names[1], {f"n{i}": s for i, s in enumerate(neg[:n])}),
+        )
+
+    return make
+
+
+@pytest.fixture
 def rng() -> np.random.Generator:
     """A seeded generator."""
     return np.random.default_rng(0)

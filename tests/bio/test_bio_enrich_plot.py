@@ -23,14 +23,8 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def small_sets(oct4_fa: Path, mafk_fa: Path, tmp_path: Path, write_fasta) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
-    from carrousel.bio.fasta import read_sequences
-
-    _, pos = read_sequences(oct4_fa)
-    _, neg = read_sequences(mafk_fa)
-    p = write_fasta(tmp_path / "peaks.fa", {f"p{i}": s for i, s in enumerate(pos[:150])})
-    n = write_fasta(tmp_path / "bg.fa", {f"n{i}": s for i, s in enumerate(neg[:150])})
-    return p, n
+def small_sets(peak_pair) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
+    return peak_pair(150, ("peaks.fa", "bg.fa"))
 
 
 def _drawn(fig: Any) -> dict[str, Any]:

@@ -20,14 +20,8 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture
-def small_sets(oct4_fa: Path, mafk_fa: Path, tmp_path: Path, write_fasta) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
-    from carrousel.bio.fasta import read_sequences
-
-    _, pos = read_sequences(oct4_fa)
-    _, neg = read_sequences(mafk_fa)
-    p = write_fasta(tmp_path / "p.fa", {f"p{i}": s for i, s in enumerate(pos[:120])})
-    n = write_fasta(tmp_path / "n.fa", {f"n{i}": s for i, s in enumerate(neg[:120])})
-    return p, n
+def small_sets(peak_pair) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
+    return peak_pair(120)
 
 
 def _texts(fig: Any) -> dict[str, Any]:

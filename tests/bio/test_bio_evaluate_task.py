@@ -89,13 +89,8 @@ def test_choice_rules_without_scoring(panel) -> None:
     assert f"{panel.motifs[9].id} and 14 more); give an ID" in str(err.value)
 
 
-def test_cli_json_lists_every_output(oct4_fa: Path, mafk_fa: Path, tmp_path: Path, write_fasta) -> None:
-    from carrousel.bio.fasta import read_sequences
-
-    _, pos = read_sequences(oct4_fa)
-    _, neg = read_sequences(mafk_fa)
-    p = write_fasta(tmp_path / "p.fa", {f"p{i}": s for i, s in enumerate(pos[:150])})
-    n = write_fasta(tmp_path / "n.fa", {f"n{i}": s for i, s in enumerate(neg[:150])})
+def test_cli_json_lists_every_output(peak_pair) -> None:  # type: ignore[no-untyped-def]
+    p, n = peak_pair(150)
     res = CliRunner().invoke(app, ["evaluate", "--positives", str(p), "--negatives", str(n), "--json"])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
@@ -106,15 +101,10 @@ def test_cli_json_lists_every_output(oct4_fa: Path, mafk_fa: Path, tmp_path: Pat
     assert res.exit_code == 0 and "model output MA0142.1" in res.stdout
 
 
-def test_cli_precision_bf16_scores_as_fp32(oct4_fa: Path, mafk_fa: Path, tmp_path: Path, write_fasta) -> None:
+def test_cli_precision_bf16_scores_as_fp32(peak_pair) -> None:  # type: ignore[no-untyped-def]
     """``bio evaluate --precision bf16`` (core's autocast of the panel): the same output chosen, its AUROC
     within 0.01 of fp32's on 150 Oct4 vs 150 Mafk peaks; fp16 on the CPU and an unknown name refused."""
-    from carrousel.bio.fasta import read_sequences
-
-    _, pos = read_sequences(oct4_fa)
-    _, neg = read_sequences(mafk_fa)
-    p = write_fasta(tmp_path / "p.fa", {f"p{i}": s for i, s in enumerate(pos[:150])})
-    n = write_fasta(tmp_path / "n.fa", {f"n{i}": s for i, s in enumerate(neg[:150])})
+    p, n = peak_pair(150)
     args = ["evaluate", "--positives", str(p), "--negatives", str(n), "--json", "--precision"]
     docs = {}
     for precision in ("fp32", "bf16"):
