@@ -8,13 +8,12 @@ utterances with many errors stand out; so do empty transcriptions at CER 1). mat
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from carrousel.core.plots import pyplot, save_png
+from carrousel.core.plots import pyplot, save_png, wrap_to
 from carrousel.core.text import counted
 
 if TYPE_CHECKING:
@@ -70,7 +69,7 @@ def evaluation_figure(result: EvaluationResult) -> Any:
         f"{data}: {counted(result.utterances, 'utterance')}, WER {result.totals.wer:.3f} CER {result.totals.cer:.3f} "
         f"(model {result.model}, {result.decoding})"
     )
-    fig.suptitle(textwrap.fill(title, 110), fontsize=10)
+    fig.suptitle(wrap_to(title, 9.5, 10), fontsize=10)  # the figure's 10 inches less the margins
     fig.tight_layout()
     return fig
 
