@@ -580,16 +580,32 @@ def evaluate(
             "Winkler, CRPS and direction).",
         ),
     ] = False,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot",
+            help="Write a PNG of every run's models per horizon step (the --per-step MAE, MASE, pinball and "
+            "coverage, nominal coverage dashed), one line per run and model.",
+        ),
+    ] = None,
 ) -> None:
     """Compare saved runs (written with --out): every model's backtest figures side by side."""
+    from carrousel.finance.evaluate_plot import PLOT_EXTRA, PLOT_PURPOSE, step_png
     from carrousel.finance.runs import read_run_rows, step_rows
 
+    to_stdout = check_plot_option(plot, as_json, PLOT_EXTRA, PLOT_PURPOSE)  # True: the PNG alone on stdout
+    steps = step_rows(runs) if per_step or plot is not None else []
+    if plot is not None:
+        step_png(steps, runs, plot)
+    if to_stdout:
+        return
     if per_step:
-        steps = step_rows(runs)
         if as_json:
             emit_json(steps)
         else:
             _print(_step_table(steps, runs))
+            if plot is not None:
+                _print(f"per-step chart written to {escape(str(plot))}")
         return
     rows = [row for folder in runs for row in read_run_rows(folder)]
     if as_json:
@@ -614,6 +630,8 @@ def evaluate(
         f"{r['run']}: {r['interval_verdict']}" for r in rows if r["interval_verdict"]
     ):
         _print(escape(verdict))
+    if plot is not None:
+        _print(f"per-step chart written to {escape(str(plot))}")
 
 
 def _step_table(rows: list[dict[str, Any]], runs: list[Path]) -> Table:
@@ -621,9 +639,10 @@ def _step_table(rows: list[dict[str, Any]], runs: list[Path]) -> Table:
 
     The runs' networks share one row group (``network (lstm, gru)``), so different networks line up.
     """
-    names = [str(r) for r in dict.fromkeys(str(run) for run in runs)]
+    from carrousel.finance.evaluate_plot import run_labels
+
+    names, labels = run_labels(runs)
     short = [Path(n).name or n for n in names]
-    labels = short if len(set(short)) == len(short) else [f"run{i + 1}" for i in range(len(names))]
     table = Table(title="saved runs: backtest figures per horizon step", title_justify="left")
     table.add_column("model")
     table.add_column("step", justify="right")
