@@ -148,6 +148,13 @@ def _scan_method(cfg: ScanConfig) -> Method:
     return Method.pwm if cfg.motifs else Method.model
 
 
+def _calls(cfg: ScanConfig) -> str:
+    """How a scan calls its hits, for the chart's title."""
+    pwm = f"PWM p <= {cfg.pvalue:g}" + (f", q <= {cfg.qvalue:g}" if cfg.qvalue is not None else "")
+    model = f"model q <= {cfg.model_qvalue:g}"
+    return {Method.pwm: pwm, Method.model: model}.get(cfg.method, f"{pwm}; {model}")
+
+
 @cli.command(app)
 def scan(
     ctx: typer.Context,
@@ -238,13 +245,27 @@ def scan(
     progress: Annotated[
         bool, typer.Option("--progress/--no-progress", help="Progress bar over bases (stderr).")
     ] = True,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot",
+            help="Write a PNG of the hits per motif (top 30) and where the top 5 motifs' hits fall along "
+            "the sequences (within each sequence for a set of more than 24).",
+        ),
+    ] = None,
 ) -> None:
     """Find transcription-factor binding sites on both strands of a genome."""
+    from carrousel.bio import scan_plot
     from carrousel.bio.formats import iter_hits_text
     from carrousel.bio.scan_run import scan as run_scan  # pipeline.scan, without importing torch
 
     if out is not None and (str(out) == "-" or os.path.realpath(out) == os.path.realpath("/dev/stdout")):
         out = None  # stdout: the hits are printed in place, as without --out
+    if plot is not None and is_stdout(plot) and out is None and not as_json:
+        raise typer.BadParameter(
+            "it names stdout, where the hits print; write them with --out FILE", param_hint="'--plot'"
+        )
+    png_to_stdout = check_plot_option(plot, as_json, scan_plot.PLOT_EXTRA, scan_plot.PLOT_PURPOSE)
     flags = ScanConfig(
         method=method or (Method.pwm if motif else Method.model),
         motifs=tuple(motif or ()),
@@ -265,6 +286,10 @@ def scan(
     cfg = _with_flags(ctx, config, flags, _SCAN_FLAGS, {"method": _scan_method})
     with _bases_bar(progress) as (set_total, advance):
         result = run_scan(cfg, genome, out=out, fmt=fmt, progress=advance, total=set_total)
+    if plot is not None:
+        scan_plot.scan_png(result, plot, genome.name, _calls(cfg))
+    if png_to_stdout:
+        return
     if as_json:
         summary = result.summary()
         if out is not None:
@@ -279,6 +304,8 @@ def scan(
             how.append(f"model null: {result.model_null['source']}")
             how.append(f"model calls: {result.model_calls.get('rule', 'fdr')}")
         cli.echo(f"{len(result.hits)} hits in {result.bases:,} bases -> {out} ({'; '.join(how)})")
+        if plot is not None:  # beside the hits' line; never among hits printed on stdout
+            cli.echo(f"scan chart written to {plot}")
 
 
 _TRAIN_FLAGS = (
