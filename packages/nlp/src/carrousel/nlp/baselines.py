@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from carrousel.core.args import check_args
 from carrousel.nlp.errors import NLPConfigError
 
-__all__ = ["WORD_PATTERN", "NGramLM", "WordDictionary"]
+__all__ = ["WORD_PATTERN", "NGramLM", "WordDictionary", "perplexity_of"]
 
 Gram = tuple[int, ...]
 
@@ -91,21 +91,38 @@ class NGramLM:
             p = max(c - d, 0.0) / total + d * self.ctx_types[k - 1][ctx] / total * p
         return p
 
-    def log_likelihood(self, ids: Sequence[int]) -> tuple[float, int]:
-        """Sum of natural-log probabilities of ``ids[1:]`` (each given what precedes it in ``ids``), count."""
+    def log_probs(self, ids: Sequence[int]) -> list[float]:
+        """Natural-log probability of each of ``ids[1:]``, given what precedes it in ``ids``."""
         seq = list(ids)
         n = self.order - 1
-        total = 0.0
-        for i in range(1, len(seq)):
-            total += math.log(self.prob(seq[max(0, i - n) : i], seq[i]))
-        return total, max(len(seq) - 1, 0)
+        return [math.log(self.prob(seq[max(0, i - n) : i], seq[i])) for i in range(1, len(seq))]
+
+    def log_likelihood(self, ids: Sequence[int]) -> tuple[float, int]:
+        """Sum of natural-log probabilities of ``ids[1:]`` (each given what precedes it in ``ids``), count."""
+        logs = self.log_probs(ids)
+        return _summed(logs), len(logs)
 
     def perplexity(self, ids: Sequence[int]) -> float:
         """``exp`` of the mean negative log-likelihood of ``ids[1:]``."""
-        ll, n = self.log_likelihood(ids)
-        if n == 0:
-            raise NLPConfigError("perplexity needs at least two ids")
-        return math.exp(-ll / n)
+        return perplexity_of(self.log_probs(ids))
+
+
+def _summed(values: Sequence[float]) -> float:
+    total = 0.0
+    for v in values:  # one by one, in order (as the perplexities were always summed; not math.fsum)
+        total += v
+    return total
+
+
+def perplexity_of(log_probs: Sequence[float]) -> float:
+    """``exp`` of the mean negative of ``log_probs`` (:meth:`NGramLM.log_probs`).
+
+    Raises:
+        NLPConfigError: no probability (perplexity needs at least two ids).
+    """
+    if not log_probs:
+        raise NLPConfigError("perplexity needs at least two ids")
+    return math.exp(-_summed(log_probs) / len(log_probs))
 
 
 WORD_PATTERN = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)

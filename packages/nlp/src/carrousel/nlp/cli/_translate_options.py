@@ -1,7 +1,8 @@
-"""The decoding options of ``nlp translate run`` and ``evaluate`` (typer annotations)."""
+"""The decoding options of ``nlp translate run`` and ``evaluate``, and evaluate's own (typer annotations)."""
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,7 @@ import typer
 __all__ = [
     "BatchSize",
     "Beam",
+    "BleuPlot",
     "CopyUnknown",
     "Coverage",
     "Ensemble",
@@ -22,6 +24,7 @@ __all__ = [
     "MbrCopy",
     "MbrDictionary",
     "MbrTemperature",
+    "Split",
 ]
 
 Beam = Annotated[int, typer.Option("--beam", min=1, max=64, help="Beam size (1: greedy search).")]
@@ -103,5 +106,23 @@ FallbackClauses = Annotated[
         "--fallback-clauses/--no-fallback-clauses",
         help="A text the dictionary fallback takes is translated again clause by clause (cut at : ; , . ! ? "
         "and brackets): the dictionary translates only the clauses the model is unsure of.",
+    ),
+]
+
+
+class Split(enum.StrEnum):
+    """Which pairs of a file ``evaluate`` scores."""
+
+    all = "all"
+    test = "test"
+    valid = "valid"
+
+
+BleuPlot = Annotated[
+    Path | None,
+    typer.Option(
+        "--plot",
+        help="Write a PNG of the corpus BLEU/chrF of each system (bars) and the sentence chrF of the network, "
+        "the dictionary and the copy by source length.",
     ),
 ]

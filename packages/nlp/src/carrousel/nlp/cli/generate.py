@@ -17,6 +17,7 @@ from carrousel.core.cli import (
     print_deployment,
 )
 from carrousel.core.cli_config import merged, read_tables
+from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_values import Above, OutputFolder
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.nlp.cli._common import (
@@ -193,12 +194,22 @@ def evaluate(
     orders: Annotated[str, typer.Option(help="n-gram baselines, comma-separated (1 = unigram).")] = "1,3,5,7",
     device: Device = "cpu",
     precision: RunPrecision = InferencePrecision.FP32,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot",
+            help="Write a PNG of the perplexities (bars) and of the per-token negative log-likelihood of the "
+            "model and the best baseline along the held-out text.",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Perplexity on the held-out tail against unigram and Kneser-Ney n-gram baselines."""
     from carrousel.core.bundle import read_manifest
+    from carrousel.nlp import evaluate_plot as charts
     from carrousel.nlp.pipeline.generate import KIND, evaluate_lm
 
+    to_stdout = check_plot_option(plot, as_json, charts.PLOT_EXTRA, charts.LM_PURPOSE)
     try:
         order_list = tuple(int(x) for x in orders.split(",") if x.strip())
     except ValueError:
@@ -209,8 +220,11 @@ def evaluate(
         holdout = float(read_manifest(model, kind=KIND)["assets"].get("holdout", 0.1))
     data = LMDataConfig(tuple(str(p) for p in text), holdout)
     r = evaluate_lm(LMEvaluateConfig(str(model), data, order_list, device, precision.value))
-    if as_json:
-        emit_json(r)
+    if plot is not None:
+        charts.language_model_png(r, plot, charts.names([model]), charts.names(data.files))
+    if as_json or to_stdout:
+        if as_json:
+            emit_json(r.summary())
         return
     echo(f"held-out tokens  {r.held_out_tokens}")
     lstm = "LSTM" if r.precision == "fp32" else f"LSTM ({r.precision})"
@@ -220,6 +234,8 @@ def evaluate(
     best = r.baselines[r.best_baseline]
     verdict = "below" if r.perplexity < best else "NOT below"
     echo(f"verdict          the LSTM is {verdict} the best baseline ({r.best_baseline}, {best:.3f})")
+    if plot is not None:
+        echo(f"perplexity chart written to {plot}")
 
 
 @command(generate_app, "export")

@@ -18,6 +18,7 @@ from carrousel.core.cli import (
     print_deployment,
 )
 from carrousel.core.cli_config import merged, pick, read_tables
+from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_values import JsonListWriter, OutputFolder
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.nlp.cli import _common as shares
@@ -25,6 +26,7 @@ from carrousel.nlp.cli._common import ConfigFile, Device, JsonFlag, group
 from carrousel.nlp.cli._translate_options import (
     BatchSize,
     Beam,
+    BleuPlot,
     CopyUnknown,
     Coverage,
     Ensemble,
@@ -37,6 +39,7 @@ from carrousel.nlp.cli._translate_options import (
     MbrCopy,
     MbrDictionary,
     MbrTemperature,
+    Split,
 )
 from carrousel.nlp.config import (
     DecodeConfig,
@@ -70,14 +73,6 @@ class Attention(enum.StrEnum):
 
     general = "general"
     dot = "dot"
-
-
-class Split(enum.StrEnum):
-    """Which pairs of a file to score."""
-
-    all = "all"
-    test = "test"
-    valid = "valid"
 
 
 Pairs = Annotated[
@@ -340,29 +335,28 @@ def evaluate(
     batch_size: BatchSize = 64,
     device: Device = "cpu",
     precision: RunPrecision = InferencePrecision.FP32,
+    plot: BleuPlot = None,
     as_json: JsonFlag = False,
 ) -> None:
     """BLEU and chrF of greedy and beam decoding beside copy-the-source and word-dictionary baselines."""
+    from carrousel.nlp import evaluate_plot as charts
     from carrousel.nlp.pipeline.translate_eval import evaluate_translator
 
+    to_stdout = check_plot_option(plot, as_json, charts.PLOT_EXTRA, charts.TRANSLATE_PURPOSE)
     dc = DecodeConfig(
         beam, length_penalty, coverage_penalty, batch_size=batch_size, device=device,
         copy_unknown=copy_unknown, lexical_bias=lexical_bias, fallback_nll=fallback_nll, mbr=mbr,
         mbr_temperature=mbr_temperature, mbr_dictionary=mbr_dictionary, mbr_copy=mbr_copy,
         mbr_confidence=mbr_confidence, precision=precision.value, fallback_clauses=fallback_clauses,
     )  # fmt: skip
-    cfg = TranslateEvaluateConfig(
-        str(model),
-        tuple(str(p) for p in pairs),
-        split.value,
-        dc,
-        limit,
-        examples,
-        tuple(map(str, ensemble or ())),
-    )
+    files, members = tuple(str(p) for p in pairs), tuple(map(str, ensemble or ()))
+    cfg = TranslateEvaluateConfig(str(model), files, split.value, dc, limit, examples, members)
     r = evaluate_translator(cfg)
-    if as_json:
-        emit_json(r)
+    if plot is not None:
+        charts.translation_png(r, plot, charts.names((cfg.model, *members)), charts.names(files))
+    if as_json or to_stdout:
+        if as_json:
+            emit_json(r.summary())
         return
     echo(f"pairs       {r.pairs}")
     echo(f"{'system':<12} {'BLEU':>6} {'chrF':>6}")
@@ -375,6 +369,8 @@ def evaluate(
         echo(f"reference   {ex['reference']}")
         echo(f"greedy      {ex['greedy']}")
         echo(f"beam        {ex['beam']}")
+    if plot is not None:
+        echo(f"BLEU/chrF chart written to {plot}")
 
 
 @command(translate_app, "export")

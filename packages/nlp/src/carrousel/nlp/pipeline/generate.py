@@ -14,8 +14,9 @@ import math
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -31,7 +32,7 @@ from carrousel.core.files import check_output_dir
 from carrousel.core.text import name_some
 from carrousel.core.train import Trainer
 from carrousel.core.train.distributed import leave_to_rank_zero, shard_streams
-from carrousel.nlp.baselines import NGramLM
+from carrousel.nlp.baselines import NGramLM, perplexity_of
 from carrousel.nlp.config import GenerateConfig, LMDataConfig, LMEvaluateConfig, LMTrainConfig
 from carrousel.nlp.errors import NLPConfigError, TextDataError
 from carrousel.nlp.lm_data import read_corpus, stream_batches
@@ -77,10 +78,17 @@ def split_text(data: LMDataConfig) -> tuple[str, str]:
 def sequence_nll(model: nn.Module, ids: np.ndarray, chunk: int = 1024) -> tuple[float, int]:
     """Summed negative log-likelihood (nats) of ``ids[1:]``, read as one stream from ``ids[0]`` by ``model``
     (a :class:`LanguageModel`, its ONNX Runtime step, or either under reduced precision)."""
+    total, each = _token_nll(model, ids, chunk)
+    return total, len(each)
+
+
+def _token_nll(model: nn.Module, ids: np.ndarray, chunk: int = 1024) -> tuple[float, np.ndarray]:
+    """:func:`sequence_nll`'s sum (the same figure, summed the same way) and the negative log-likelihood
+    (nats) of each of ``ids[1:]``, ``(len(ids) - 1,)`` float64."""
     device = next(model.parameters()).device
     was = model.training
     model.eval()
-    total, count, state = 0.0, 0, None
+    total, state, each = 0.0, None, []
     seq = torch.as_tensor(ids, dtype=torch.long, device=device)
     try:
         with torch.no_grad():
@@ -89,11 +97,12 @@ def sequence_nll(model: nn.Module, ids: np.ndarray, chunk: int = 1024) -> tuple[
                 y = seq[s + 1 : s + chunk + 1]
                 x = x[: len(y)]
                 logits, state = model(x.unsqueeze(0), state)
-                total += float(F.cross_entropy(logits[0].float(), y, reduction="sum"))
-                count += len(y)
+                log_p = F.log_softmax(logits[0].float(), dim=-1)  # cross_entropy's own two steps
+                total += float(F.nll_loss(log_p, y, reduction="sum"))
+                each.append(-log_p.gather(1, y.unsqueeze(1)).squeeze(1).double().cpu().numpy())
     finally:
         model.train(was)
-    return total, count
+    return total, np.concatenate(each) if each else np.zeros(0)
 
 
 @dataclass
@@ -289,6 +298,13 @@ class LMEvaluation:
     best_baseline: str = ""  # the baseline with the lowest perplexity
     seconds: float = 0.0  # wall time
     precision: str = "fp32"  # of the LSTM's perplexity (fp32, or bf16 / fp16 autocast)
+    token_nll: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (held_out_tokens,) nats, the LSTM
+    baseline_token_nll: dict[str, np.ndarray] = field(default_factory=dict)  # baseline -> the same, its own
+
+    def summary(self) -> dict[str, Any]:
+        """The figures ``--json`` prints: every field but the per-token ``token_nll`` and
+        ``baseline_token_nll``."""
+        return {k: v for k, v in asdict(self).items() if k not in ("token_nll", "baseline_token_nll")}
 
 
 def evaluate_lm(cfg: LMEvaluateConfig) -> LMEvaluation:
@@ -303,12 +319,14 @@ def evaluate_lm(cfg: LMEvaluateConfig) -> LMEvaluation:
         raise TextDataError(
             "the held-out text has fewer than two tokens; give more text or a larger --holdout"
         )
-    nll, count = sequence_nll(gen.model, np.asarray(held_ids, dtype=np.int64))
+    nll, each = _token_nll(gen.model, np.asarray(held_ids, dtype=np.int64))
+    count = len(each)
     ppl = math.exp(nll / count)
-    baselines = {}
+    baselines, baseline_nll = {}, {}
     for n in cfg.orders:
         name = "unigram" if n == 1 else f"{n}-gram KN"
-        baselines[name] = NGramLM(n, gen.tokenizer.vocab_size).fit(train_ids).perplexity(held_ids)
+        logs = NGramLM(n, gen.tokenizer.vocab_size).fit(train_ids).log_probs(held_ids)
+        baselines[name], baseline_nll[name] = perplexity_of(logs), -np.asarray(logs, dtype=np.float64)
     best = min(baselines, key=lambda k: baselines[k])
     return LMEvaluation(
         held_out_tokens=count,
@@ -318,4 +336,6 @@ def evaluate_lm(cfg: LMEvaluateConfig) -> LMEvaluation:
         best_baseline=best,
         seconds=time.perf_counter() - start,
         precision=cfg.precision,
+        token_nll=each,
+        baseline_token_nll=baseline_nll,
     )
