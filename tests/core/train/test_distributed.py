@@ -19,7 +19,9 @@ from carrousel.core.atomic import discarding_writes
 from carrousel.core.train import BucketBatchSampler, find_latest
 from carrousel.core.train.distributed import (
     DistEnv,
+    all_gather_objects,
     detect,
+    joined,
     leave_to_rank_zero,
     results_discarded,
     shard_loader,
@@ -146,3 +148,14 @@ def test_leave_to_rank_zero_ends_only_a_rank_whose_outputs_are_discarded(monkeyp
     with discarding_writes():
         assert not results_discarded()
         leave_to_rank_zero()  # rank zero goes on
+
+
+def test_joined_and_all_gather_objects_without_a_process_group(monkeypatch: Any) -> None:
+    """Launched by torchrun but no group joined (nothing trained): rank 0 of 1 and its own object back, so a
+    caller sharing work out by them does it all itself and waits for no other rank (the multi-rank case:
+    tests/finance/test_finance_torchrun.py)."""
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "1")
+    assert detect() == DistEnv(rank=1, world_size=2)
+    assert joined() == DistEnv()
+    assert all_gather_objects({"AAPL": [1.5]}) == [{"AAPL": [1.5]}]

@@ -31,6 +31,7 @@ from carrousel.core.atomic import writes_discarded
 
 __all__ = [
     "DistEnv",
+    "all_gather_objects",
     "all_reduce_sum",
     "average_gradients",
     "barrier",
@@ -38,6 +39,7 @@ __all__ = [
     "detect",
     "init_distributed",
     "is_rank_zero",
+    "joined",
     "leave_to_rank_zero",
     "results_discarded",
     "shard_loader",
@@ -227,6 +229,25 @@ def average_gradients(params: list[torch.Tensor]) -> None:
         if p.grad is not None:
             dist.all_reduce(p.grad, op=dist.ReduceOp.SUM)
             p.grad.div_(world)
+
+
+def joined() -> DistEnv:
+    """This process's place in the default process group it has joined; rank 0 of 1 when it has joined none
+    (one process, or ``torchrun`` before any training): what to share work out by, where every rank must
+    then meet at :func:`all_gather_objects`."""
+    if dist.is_available() and dist.is_initialized():
+        return DistEnv(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", 0)))
+    return DistEnv()
+
+
+def all_gather_objects(obj: Any) -> list[Any]:
+    """Every rank's picklable ``obj``, in rank order, on every rank (``[obj]`` when no process group is
+    joined). A collective step: every rank of the group must call it, the same number of times."""
+    if not (dist.is_available() and dist.is_initialized()):
+        return [obj]
+    out: list[Any] = [None] * dist.get_world_size()
+    dist.all_gather_object(out, obj)
+    return out
 
 
 def barrier() -> None:
