@@ -6,9 +6,11 @@ baselines are refitted on what was observable at the block's first date (expandi
 then the whole block is forecast in batched passes. Every model is scored on exactly the same windows.
 
 The network's refits come first, all of them (:func:`backtest_refits`: under ``torchrun`` every rank takes
-part in each refit's collective steps), and only then are the baselines fitted and every block forecast
-(:func:`run_backtest`, rank zero's alone in a command line): no rank ever waits at a collective while
-another fits baselines, which with hundreds of tickers takes minutes per block.
+part in each refit's collective steps), then the baselines (:func:`fit_baselines`: under ``torchrun`` each
+rank fits those of its share of the (block, ticker) jobs, ``r, r + R, ...`` in block then ticker order, and
+every rank gets them all), and only then is every block forecast and scored (:func:`run_backtest`, rank
+zero's alone in a command line): with hundreds of tickers the baselines take minutes per block, now shared
+out instead of fitted by rank zero while the other ranks wait.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from carrousel.finance.baselines import baseline_forecasts
+from carrousel.finance.backtest_baselines import BaselineFit, block_origins, fit_baselines, fit_one
 from carrousel.finance.config import FinanceConfig, for_series
 from carrousel.finance.conformal import AciState, adaptive_conformal_state
 from carrousel.finance.errors import PriceDataError
@@ -145,7 +147,10 @@ def block_starts(series_list: list[SeriesData], cfg: FinanceConfig) -> tuple[pd.
 
 
 def run_backtest(
-    series_list: list[SeriesData], cfg: FinanceConfig, refits: tuple[Refit, ...] | None = None
+    series_list: list[SeriesData],
+    cfg: FinanceConfig,
+    refits: tuple[Refit, ...] | None = None,
+    baselines: dict[tuple[int, str], BaselineFit] | None = None,
 ) -> BacktestResult:
     """Runs the walk-forward backtest of the network and every baseline.
 
@@ -153,32 +158,33 @@ def run_backtest(
         series_list: the tickers' arrays (one global network is trained on all of them).
         cfg: the run configuration (with several tickers, the window's global settings apply: ``for_series``).
         refits: the network's refits, :func:`backtest_refits` of the same arguments (made here when None,
-            all of them before any baseline); given, nothing here is a collective step.
+            all of them before any baseline, and then the baselines by :func:`fit_baselines`).
+        baselines: the baselines of every block and ticker, :func:`fit_baselines` of the same arguments
+            (fitted here, in this process alone, when None and ``refits`` is given: then nothing here is a
+            collective step).
 
     Returns:
         A :class:`BacktestResult` with ``network``-named, baseline and (optionally) ensemble forecasts.
     """
     cfg = for_series(cfg, len(series_list))
     horizon, lookback, qs = cfg.window.horizon, cfg.window.lookback, cfg.model.quantiles
-    refits = backtest_refits(series_list, cfg) if refits is None else refits
+    if refits is None:
+        refits = backtest_refits(series_list, cfg)
+        baselines = fit_baselines(series_list, cfg, refits)
     out: dict[str, list[np.ndarray]] = {}
     meta: dict[str, list[np.ndarray]] = {"ticker": [], "date": [], "price": [], "actual": [], "ds": []}
     by_member: list[np.ndarray] = []  # (N, n_block, H, Q) per block and ticker, for the members' spread
     fits: list[dict[str, str]] = []  # what the automatic baselines picked, per block and ticker
     first = refits[0].start
     scales = {s.ticker: naive_scale(s.close[: int(np.searchsorted(s.dates, first))]) for s in series_list}
-    for refit in refits:
-        d0, d1, cuts, fitted = refit.start, refit.end, refit.cuts, refit.fitted
+    for b, refit in enumerate(refits):
+        cuts, fitted = refit.cuts, refit.fitted
         for s in series_list:
-            origins = valid_origins(s, lookback, horizon)
-            in_block = (s.dates[origins] >= d0) & (s.dates[origins] < d1)
-            origins = origins[in_block]
-            if len(origins) == 0 or s.ticker not in fitted.scalers:
+            origins = block_origins(s, refit, lookback, horizon)
+            if len(origins) == 0:
                 continue
-            chosen: dict[str, str] = {}
-            base = baseline_forecasts(
-                s, cuts[s.ticker], origins, horizon, qs, cfg.backtest.auto_baselines, chosen
-            )
+            done = baselines[b, s.ticker] if baselines is not None else fit_one(s, refit, origins, cfg)
+            base, chosen = done.forecasts, done.chosen
             if fitted.members > 1:  # the ensemble and its members from one pass of each member
                 net, each = fitted.predict_both(s, origins, garch=base["garch"])
                 by_member.append(each)

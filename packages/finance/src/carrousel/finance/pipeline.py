@@ -29,6 +29,7 @@ from carrousel.core.config import to_dict
 from carrousel.core.device import check_inference
 from carrousel.core.train.distributed import leave_to_rank_zero
 from carrousel.finance.backtest import BacktestResult, backtest_refits, forecast_table, run_backtest
+from carrousel.finance.backtest_baselines import fit_baselines
 from carrousel.finance.bundle import KIND, ForecasterBundle, ForecastRow, TickerForecast, find_bundle, qlabel
 from carrousel.finance.config import FinanceConfig, ModelConfig, WindowConfig, for_series
 from carrousel.finance.data import PriceHistory, load_histories
@@ -165,9 +166,10 @@ def backtest(
     histories = load_histories(cfg.data)
     cfg = for_series(cfg, len(histories))  # several tickers: the global model's window settings
     series = _series(histories, cfg)
-    refits = backtest_refits(series, cfg)  # every collective step, before any baseline
-    leave_to_rank_zero()  # the baselines, scores and files: rank zero's alone under torchrun
-    result = run_backtest(series, cfg, refits)
+    refits = backtest_refits(series, cfg)  # every collective step of the training, before any baseline
+    baselines = fit_baselines(series, cfg, refits)  # under torchrun: each rank its share, then gathered
+    leave_to_rank_zero()  # the forecasts, scores and files: rank zero's alone under torchrun
+    result = run_backtest(series, cfg, refits, baselines)
     run = BacktestRun(cfg, tuple(histories), result, score_run(result))
     if out is not None:
         with atomic_dir(out) as tmp:
@@ -339,11 +341,12 @@ def forecast(
     refits = backtest_refits(series, cfg) if cfg.backtest.enabled else None
     logger.info("fitting the final model on all data")
     fitted = fit_at(series, {s.ticker: len(s.close) - 1 for s in series}, cfg)
+    baselines = fit_baselines(series, cfg, refits) if refits is not None else None  # shared out, gathered
     leave_to_rank_zero()  # the last collective step is done: the rest is rank zero's alone under torchrun
     bt: BacktestResult | None = None
     board: dict[str, Any] | None = None
     if refits is not None:
-        bt = run_backtest(series, cfg, refits)
+        bt = run_backtest(series, cfg, refits, baselines)
         board = score_run(bt).to_dict()
         logger.info("%s", board["verdict"])
     bundle = ForecasterBundle.trained(
