@@ -127,6 +127,28 @@ def assert_no_nonfinite(text: str) -> None:
         assert word not in text, f"{word!r} reached an output: {text[:300]!r}"
 
 
+def assert_training_outputs(folder: Path, epochs: int, png: bool = True) -> list[dict[str, str]]:
+    """``folder`` (a train command's output) holds ``history.csv`` with one row per epoch trained (epochs
+    1..``epochs``, a train loss in each, no non-finite text) and, when ``png``, a ``training.png`` that
+    decodes as an image; returns the rows."""
+    import csv
+
+    from PIL import Image
+
+    text = (folder / "history.csv").read_text()
+    assert_no_nonfinite(text)
+    rows = list(csv.DictReader(text.splitlines()))
+    assert [int(r["epoch"]) for r in rows] == list(range(1, epochs + 1)), rows
+    assert all(float(r["train_loss"]) > 0 for r in rows), rows
+    chart = folder / "training.png"
+    if png:
+        with Image.open(chart) as img:
+            assert img.format == "PNG" and img.size[0] > 400 and img.size[1] > 200, img.size
+    else:
+        assert not chart.exists()
+    return rows
+
+
 def listing(folder: Path) -> list[str]:
     """Every path below ``folder`` (files and folders), relative, sorted."""
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))

@@ -10,6 +10,7 @@ everything needed to use it, with no pickle anywhere::
       model.safetensors    the weights
       arrays.safetensors   named numeric assets (calibration tables...), when there are any
       assets/NAME          named file assets (a tokenizer, a vocabulary, a motif file...), when any
+      history.csv, training.png   a train command's report (carrousel.core.curves): outside the manifest
 
 :meth:`Bundle.save` writes the folder as a whole (a temporary folder renamed into place), so a crash
 never leaves half a bundle. :func:`load_bundle` checks, before it allocates any tensor, that every file
@@ -26,7 +27,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -128,10 +129,11 @@ class Bundle:
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     carrousel_version: str = field(default_factory=_carrousel_version)
 
-    def save(self, folder: str | Path) -> Path:
+    def save(self, folder: str | Path, also: Callable[[Path], object] | None = None) -> Path:
         """Writes the bundle into ``folder`` as a whole (temporary folder, then rename).
 
         ``folder`` may be new, empty, or an earlier bundle (replaced only once the new one is complete).
+        ``also(tmp)`` writes a training report into it too (:mod:`carrousel.core.curves`; never loaded).
 
         Raises:
             BundleError: on weights or arrays that are not finite, assets that are not strict JSON, or an
@@ -183,6 +185,8 @@ class Bundle:
                 path.parent.mkdir(exist_ok=True)
                 _write(path, blob)
             _write(tmp / BUNDLE_FILE, json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
+            if also is not None:
+                also(tmp)
         logger.debug("saved bundle %s (%s) to %s", self.kind, name, target)
         return target
 

@@ -16,8 +16,6 @@ Every hook receives the :class:`~carrousel.core.train.Trainer`; a callback stops
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import math
@@ -28,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_write_text
+from carrousel.core.curves import history_csv
 from carrousel.core.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -255,14 +254,7 @@ class HistoryLogger(Callback):
             {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
             for row in trainer.history
         ]
-        keys: list[str] = []
-        for row in history:
-            keys.extend(k for k in row if k not in keys)
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=keys, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(history)
-        atomic_write_text(self.log_dir / "history.csv", buf.getvalue())
+        atomic_write_text(self.log_dir / "history.csv", history_csv(trainer.history))
         atomic_write_text(self.log_dir / "history.json", json.dumps(history, indent=1, allow_nan=False))
 
 
