@@ -14,6 +14,7 @@ from carrousel.bio.data import fit_windows, gc_matched_windows, peak_windows
 from carrousel.bio.errors import BedFormatError
 from carrousel.bio.fasta import decode, encode, iter_records
 from carrousel.bio.pipeline import load_model
+from tests.cli_harness import assert_training_outputs
 
 
 def test_peaks_read_at_summit_and_padded(tmp_path, write_fasta) -> None:
@@ -79,6 +80,7 @@ def test_cli_train_positives_negatives(tmp_path, lambda_fa, write_fasta) -> None
     assert res.exit_code == 0, res.output
     summary = json.loads(res.stdout)
     assert summary["tasks"] == 1 and summary["windows"] == 160
+    assert_training_outputs(out, summary["epochs"])  # history.csv (one row per epoch) and training.png
     bundle = load_model(out)
     assert len(bundle.motifs) == 1 and bundle.motifs[0].id.startswith("task0_filter")  # from the filters
     res = CliRunner().invoke(

@@ -20,6 +20,7 @@ lies in (0, 1). Re-exported by :mod:`carrousel.bio.pipeline`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -75,14 +76,15 @@ def to_bundle(model: MotifModel) -> Bundle:
     )
 
 
-def save_model(model: MotifModel, folder: str | Path) -> Path:
-    """Saves a trained model as a ``bio.danq`` bundle, the folder written as a whole.
+def save_model(model: MotifModel, folder: str | Path, also: Callable[[Path], object] | None = None) -> Path:
+    """Saves a trained model as a ``bio.danq`` bundle, the folder written as a whole (with the files
+    ``also`` writes into it: see :meth:`carrousel.core.bundle.Bundle.save`).
 
     Raises:
         BundleError: ``folder`` holds something other than a bundle, or a value is not finite.
         OutputError: the folder cannot be written.
     """
-    return to_bundle(model).save(folder)
+    return to_bundle(model).save(folder, also)
 
 
 def load_model(path: str | Path | None = None, device: str = "cpu", precision: str = "fp32") -> MotifModel:

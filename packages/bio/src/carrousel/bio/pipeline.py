@@ -21,6 +21,7 @@ import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ from carrousel.bio.discover import Discovery, find_motifs, logo_captions, render
 from carrousel.bio.enrich import MIN_SEQUENCES, EnrichResult, enrich_sets
 from carrousel.bio.errors import DiscoverConfigError, EnrichConfigError, EvaluateConfigError, SequenceSetError
 from carrousel.bio.evaluate import Evaluation, evaluate_windows
+from carrousel.bio.evaluate_plot import PLOT_EXTRA
 from carrousel.bio.fasta import encode, read_sequences
 from carrousel.bio.logos import logo_libraries, write_logos
 from carrousel.bio.models import DanQConfig
@@ -49,6 +51,7 @@ from carrousel.bio.scan_run import scan
 from carrousel.bio.training import fit_model
 from carrousel.bio.validation import MIN_EVAL_PER_CLASS, check_count, check_lengths, check_overlap
 from carrousel.core.atomic import atomic_dir, atomic_write_text
+from carrousel.core.curves import can_plot, write_history
 from carrousel.core.errors import BundleError
 from carrousel.core.files import check_input_file, check_output_dir, check_output_file, refuse_other_files
 from carrousel.core.train import TrainConfig as TrainerConfig
@@ -128,6 +131,7 @@ def train(cfg: TrainConfig, out: str | Path, command: str = "") -> TrainResult:
         (d.genome, "--genome", "FASTA"),
     )
     named = resolve_motifs(list(cfg.data.motifs)) if cfg.data.motifs else []
+    plot = can_plot(PLOT_EXTRA)  # the learning curve (training.png), decided before any training
     data = training_set(cfg.data, named, cfg.fit.seed)
     fit = cfg.fit
     stop = fit.patience > 0 and fit.val_fraction > 0
@@ -175,7 +179,16 @@ def train(cfg: TrainConfig, out: str | Path, command: str = "") -> TrainResult:
         held_out_background=data.real_negatives,
         background_windows=data.background,
     )
-    save_model(result.model, target)
+    title = (
+        f"bio train: DanQ ({net.filters} filters of {net.kernel} bases, {net.hidden} LSTM units) on "
+        f"{data.x.shape[0]} windows of {cfg.data.window} bases, {data.y.shape[1]} task(s), negatives: "
+        f"{data.negatives}"
+    )
+    report = partial(
+        write_history, history=result.history, title=title, plot=plot, monitor=trainer.monitor,
+        best_epoch=result.best_epoch, kept=stop,
+    )  # fmt: skip
+    save_model(result.model, target, also=report)  # history.csv and training.png beside the bundle
     return TrainResult(
         out=target,
         tasks=int(data.y.shape[1]),

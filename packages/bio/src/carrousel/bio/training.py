@@ -56,6 +56,7 @@ class FitResult:
     model: MotifModel
     history: list[dict[str, float]]
     metrics: dict[str, float]
+    best_epoch: int | None = None  # the epoch (from 1) with the best monitored figure
 
 
 def gc_stratified_split(
@@ -235,4 +236,5 @@ def fit_model(
     meta["val"] = {k: _plain(float(v)) for k, v in metrics.items()}
     if background is not None:
         meta["background_null"] = int(background.null.shape[1])
-    return FitResult(MotifModel(model, list(motifs), cal, meta, background), result.history, metrics)
+    model_out = MotifModel(model, list(motifs), cal, meta, background)
+    return FitResult(model_out, result.history, metrics, result.best_epoch)
