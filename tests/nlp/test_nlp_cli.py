@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import torch
 from typer.testing import CliRunner
 
 from carrousel.nlp.cli import app
+from tests.cli_harness import assert_training_outputs
 from tests.nlp.conftest import Run
 
 runner = CliRunner()
@@ -105,6 +107,8 @@ def test_train_evaluate_and_generate_commands(
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["labels"] == ["neg", "pos"]
+    assert_training_outputs(out, 1)  # history.csv and training.png beside the bundle (loaded below)
+    assert_training_outputs(lm_model, 6)  # nlp generate train's (the fixture; generate run loads it below)
     ev = runner.invoke(app, ["sentiment", "evaluate", "--model", str(out), "--data", str(synthetic_csv)])
     assert ev.exit_code == 0 and "accuracy" in ev.stdout and "confusion" in ev.stdout
     gen = runner.invoke(
@@ -126,7 +130,12 @@ def test_train_evaluate_and_generate_commands(
 
 
 def test_config_file_then_flags_and_exclude(
-    tmp_path: Path, synthetic_csv: Path, synthetic: Any, write_rows: Any
+    tmp_path: Path,
+    synthetic_csv: Path,
+    synthetic: Any,
+    write_rows: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     held = write_rows(tmp_path / "held.csv", synthetic(30, seed=0)[:30])  # the first 30 training rows
     toml = tmp_path / "run.toml"
@@ -136,10 +145,20 @@ def test_config_file_then_flags_and_exclude(
     )
     out = tmp_path / "m"
     args = ["sentiment", "train", "--config", str(toml), "--hidden-size", "6", "--out", str(out)]
-    result = runner.invoke(app, [*args, "--exclude", str(held), "--json"])
+    for name in ("matplotlib", "matplotlib.pyplot"):  # without the plot extra: the table, no chart
+        monkeypatch.setitem(sys.modules, name, None)
+    curves = logging.getLogger("carrousel.core.curves")  # the CLI's own handler stops propagation above it
+    curves.addHandler(caplog.handler)
+    try:
+        result = runner.invoke(app, [*args, "--exclude", str(held), "--json"])
+    finally:
+        curves.removeHandler(caplog.handler)
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["train_rows"] + doc["val_rows"] < 400  # the held-out texts were kept out
+    assert_training_outputs(out, doc["epochs"], png=False)
+    said = [r.getMessage() for r in caplog.records if "training.png" in r.getMessage()]
+    assert len(said) == 1 and "pip install 'carrousel-nlp[plot]'" in said[0], said
     manifest = json.loads((out / "bundle.json").read_text())
     net = manifest["config"]["net"]
     assert (net["embed_dim"], net["hidden_size"], net["pooling"]) == (8, 6, "mean")  # file, flag, file

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_harness import assert_training_outputs
 from tests.nlp.conftest import Run
 
 _WORDS = {"open": "öffne", "the": "die", "file": "Datei", "close": "schließe", "read": "lies", "a": "eine"}
@@ -35,6 +36,7 @@ def test_train_run_evaluate(nlp: Callable[..., Run], corpus: Path, tmp_path: Pat
     assert trained.returncode == 0, trained.stderr
     doc = json.loads(trained.stdout)
     assert sum(doc["pairs"].values()) > 100 and doc["epochs"] == 2 and (out / "bundle.json").exists()
+    assert_training_outputs(out, 2)  # history.csv and training.png beside the bundle (run loads it below)
 
     ran = nlp(
         "translate", "run", "--model", str(out), "open the file", "close a file", "--beam", "3", "--json"

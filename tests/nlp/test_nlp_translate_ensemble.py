@@ -3,6 +3,7 @@ several networks trained into one bundle (``train --members N``)."""
 
 from __future__ import annotations
 
+import csv
 import json
 import multiprocessing
 import os
@@ -171,6 +172,9 @@ def packed(tmp_path_factory: pytest.TempPathFactory, pairs_file: Path) -> Path:
     out = tmp_path_factory.mktemp("mt_packed") / "m"
     result = train_translator(_toy_config(pairs_file, 1, 2, workers=2), out)
     assert [m.seed for m in result.members] == [1, 2] and result.epochs == result.members[0].epochs
+    rows = csv.DictReader((out / "history.csv").read_text().splitlines())  # every member's epochs, in order
+    want = [(str(k), str(e)) for k, m in enumerate(result.members, 1) for e in range(1, m.epochs + 1)]
+    assert [(r["member"], r["epoch"]) for r in rows] == want and (out / "training.png").is_file()
     return out
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from carrousel.core.plots import pyplot, save_png, wrap_to
 
 __all__ = [
+    "PLOT_EXTRA",
     "alignment_figure",
     "alignment_png",
     "attention_figure",
@@ -26,7 +27,7 @@ __all__ = [
     "confusion_png",
 ]
 
-_EXTRA = "carrousel-nlp[plot]"
+PLOT_EXTRA = "carrousel-nlp[plot]"  # the extra that installs matplotlib, named when it is missing
 _PER_ROW = 16  # token cells per row of the attention chart
 _CELL_CHARS = 11  # characters that fit in one 0.9-inch cell at 8 points; longer tokens end in "…"
 _WORD_START = "▁"  # SentencePiece's mark of a piece that starts a word (Metaspace)
@@ -35,7 +36,7 @@ _SPECIAL = re.compile(r"\[[A-Z]+\]")  # [EOS], [UNK]: drawn as they are
 
 
 def _pyplot() -> Any:
-    return pyplot(_EXTRA, "PNG charts (nlp sentiment evaluate, nlp translate run --plot)")
+    return pyplot(PLOT_EXTRA, "PNG charts (nlp sentiment evaluate, nlp translate run --plot)")
 
 
 def _shown(token: str, chars: int = _CELL_CHARS) -> str:

@@ -25,6 +25,7 @@ from torch.nn import functional as F
 
 from carrousel.core.args import check_args
 from carrousel.core.bundle import BUNDLE_FILE, Bundle, load_bundle
+from carrousel.core.curves import can_plot, history_writer
 from carrousel.core.decode import sample_next
 from carrousel.core.device import check_inference
 from carrousel.core.export import reduced_precision
@@ -39,6 +40,7 @@ from carrousel.nlp.lm_data import read_corpus, stream_batches
 from carrousel.nlp.lm_export import exported_lm
 from carrousel.nlp.models import LanguageModel, build_language_model
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE, train_config
+from carrousel.nlp.plots import PLOT_EXTRA
 from carrousel.nlp.task import LanguageModelTask
 from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
 
@@ -123,6 +125,7 @@ def train_lm(cfg: LMTrainConfig, out: str | Path) -> LMTrainResult:
     """Trains a language model on the text minus its held-out tail and saves it as a bundle in ``out``."""
     start = time.perf_counter()
     check_output_dir(out, marker=BUNDLE_FILE)  # before any work: a folder of other files is refused
+    plot = can_plot(PLOT_EXTRA)  # the learning curve (training.png), decided before any training
     train_text, held_text = split_text(cfg.data)
     fit = cfg.fit
     torch.manual_seed(fit.seed)
@@ -151,7 +154,13 @@ def train_lm(cfg: LMTrainConfig, out: str | Path) -> LMTrainResult:
             "seed": fit.seed,
         },
     )
-    bundle.save(out)
+    net = cfg.model
+    title = (
+        f"nlp generate train: {net.cell.upper()} language model ({net.num_layers} x {net.hidden_size} units) on "
+        f"{', '.join(Path(f).name for f in cfg.data.files)} ({len(train_ids):,} training / {len(held_ids):,} "
+        f"held-out {tokenizer.kind} tokens)"
+    )
+    bundle.save(out, also=history_writer(result, title, plot))  # with history.csv and training.png
     return LMTrainResult(
         out=Path(out),
         vocab_size=tokenizer.vocab_size,

@@ -20,6 +20,7 @@ import torch
 
 from carrousel.core.args import check_args
 from carrousel.core.bundle import BUNDLE_FILE, Bundle, load_bundle
+from carrousel.core.curves import can_plot, history_writer
 from carrousel.core.device import check_inference
 from carrousel.core.export.deploy import load_runtime
 from carrousel.core.files import check_output_dir
@@ -41,6 +42,7 @@ from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.models import SentimentClassifier, build_classifier
 from carrousel.nlp.pipeline import common, distill
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE, drop_excluded, lengths_and_ids, train_config
+from carrousel.nlp.plots import PLOT_EXTRA
 from carrousel.nlp.task import SentimentTask
 from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
 from carrousel.nlp.vectors import init_embedding, pretrained_rows, teacher_vectors
@@ -93,6 +95,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
         ColumnNotFoundError, EmptyTextError: see :func:`carrousel.nlp.data.load_texts`.
     """
     check_output_dir(out, marker=BUNDLE_FILE)  # before any work: a folder of other files is refused
+    plot = can_plot(PLOT_EXTRA)  # the learning curve (training.png), decided before any training
     start, data = time.perf_counter(), load_texts(cfg.data)
     texts, raw_labels = data.texts, data.labels
     if cfg.exclude:
@@ -182,7 +185,13 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
         made = {"threshold": {"criterion": cfg.threshold, "rows": rows}}  # rows that placed the cut
         assets, provenance = {**bundle.assets, "threshold": threshold}, {**bundle.data, **made}
         bundle = replace(bundle, assets=assets, data=provenance)
-    bundle.save(out)
+    title = (
+        f"nlp sentiment train: {net.cell.upper()} classifier ({net.hidden_size} units, {net.pooling} pooling) "
+        f"on {data.source} ({len(train_idx)} training / {len(val_idx)} held-out rows, "
+        f"{len(labels)} classes)"
+        + (f", distilled from the {cfg.teacher.name} teacher" if cfg.teacher is not None else "")
+    )
+    bundle.save(out, also=history_writer(result, title, plot))  # with history.csv and training.png
     return SentimentTrainResult(
         out=Path(out),
         labels=labels,

@@ -33,6 +33,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -41,9 +42,10 @@ from torch import nn
 
 from carrousel.core.args import check_args
 from carrousel.core.bundle import BUNDLE_FILE, Bundle
+from carrousel.core.curves import can_plot, member_rows, write_history
 from carrousel.core.device import pick_device
 from carrousel.core.files import check_output_dir
-from carrousel.core.train import Trainer
+from carrousel.core.train import FitResult, Trainer
 from carrousel.core.train.distributed import detect
 from carrousel.nlp.baselines import WORD_PATTERN, WordDictionary
 from carrousel.nlp.config import TranslateDataConfig, TranslateTrainConfig
@@ -60,6 +62,7 @@ from carrousel.nlp.pipeline.translate_vocab import (
     train_vocabularies,
 )
 from carrousel.nlp.placeholders import ALPHABET, mask_pair
+from carrousel.nlp.plots import PLOT_EXTRA
 from carrousel.nlp.seq2seq import Seq2Seq, build_seq2seq
 from carrousel.nlp.seq2seq_ensemble import ensemble_of
 from carrousel.nlp.task import TranslationTask
@@ -141,6 +144,9 @@ class _Prepared:
     ibm: tuple[np.ndarray, np.ndarray] | None  # the pointer's IBM-1 lexicon (ids, probs), when on
 
 
+_Trained = tuple[Seq2Seq, MemberResult, FitResult]  # a member's network, its figures, the trainer's result
+
+
 def _network(cfg: TranslateTrainConfig, d: _Prepared) -> Seq2Seq:
     """A fresh network for ``d``'s vocabularies, with the pointer's copy ids and lexicon set."""
     src_size, tgt_size = d.vocab.source.vocab_size, d.vocab.target.vocab_size
@@ -152,8 +158,9 @@ def _network(cfg: TranslateTrainConfig, d: _Prepared) -> Seq2Seq:
     return model
 
 
-def _train_member(cfg: TranslateTrainConfig, d: _Prepared, seed: int) -> tuple[Seq2Seq, MemberResult]:
-    """One network trained with training seed ``seed`` (the same as a lone ``--train-seed seed`` run)."""
+def _train_member(cfg: TranslateTrainConfig, d: _Prepared, seed: int) -> _Trained:
+    """One network trained with training seed ``seed`` (the same as a lone ``--train-seed seed`` run), its
+    figures and the trainer's result (its history)."""
     fit = replace(cfg.fit, seed=seed)
     torch.manual_seed(seed)
     dropped = DropoutPairs(d.vocab, d.train_pairs, cfg.max_tokens, cfg.bpe_dropout, seed)
@@ -162,21 +169,25 @@ def _train_member(cfg: TranslateTrainConfig, d: _Prepared, seed: int) -> tuple[S
     result = Trainer(model, task, train_config(fit)).fit(
         pair_loader(dropped, fit.batch_size, True, seed), pair_loader(d.valid_items, fit.batch_size, False, 0)
     )
-    return model, MemberResult(
-        seed=seed,
-        epochs=len(result.history),
-        best_epoch=result.best_epoch,
-        valid_loss=float(result.best_score if result.best_score is not None else "nan"),
-        valid_curve=[float(h.get("val_loss", math.nan)) for h in result.history],
+    return (
+        model,
+        MemberResult(
+            seed=seed,
+            epochs=len(result.history),
+            best_epoch=result.best_epoch,
+            valid_loss=float(result.best_score if result.best_score is not None else "nan"),
+            valid_curve=[float(h.get("val_loss", math.nan)) for h in result.history],
+        ),
+        result,
     )
 
 
 def _member_job(
     cfg: TranslateTrainConfig, d: _Prepared, seed: int, progress: bool
-) -> tuple[dict[str, np.ndarray], MemberResult]:
+) -> tuple[dict[str, np.ndarray], MemberResult, FitResult]:
     """:func:`_train_member` in a worker process: its weights as arrays (no pickled module crosses back)."""
-    model, score = _train_member(replace(cfg, fit=replace(cfg.fit, progress=progress)), d, seed)
-    return {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}, score
+    model, score, fit = _train_member(replace(cfg, fit=replace(cfg.fit, progress=progress)), d, seed)
+    return {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}, score, fit
 
 
 def member_workers(cfg: TranslateTrainConfig) -> int:
@@ -230,7 +241,7 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         proc.join(timeout=10)
 
 
-def _train_members(cfg: TranslateTrainConfig, d: _Prepared) -> list[tuple[Seq2Seq, MemberResult]]:
+def _train_members(cfg: TranslateTrainConfig, d: _Prepared) -> list[_Trained]:
     """Every member, member ``k`` from training seed ``fit.seed + k``; in :func:`member_workers` processes
     (spawned, each as a lone run would train it, so the weights do not depend on the number of workers)."""
     seeds = [cfg.fit.seed + k for k in range(cfg.members)]
@@ -256,17 +267,30 @@ def _train_members(cfg: TranslateTrainConfig, d: _Prepared) -> list[tuple[Seq2Se
         raise
     pool.shutdown()
     out = []
-    for state, score in done:
+    for state, score, fit in done:
         model = _network(cfg, d)
         model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
-        out.append((model, score))
+        out.append((model, score, fit))
     return out
+
+
+def _report(folder: Path, cfg: TranslateTrainConfig, fits: list[FitResult], train: int, plot: bool) -> None:
+    """history.csv (every member's epochs) and training.png (member 1's: the figures the command reports)."""
+    net, first, n = cfg.model, fits[0], len(fits)
+    title = (
+        f"nlp translate train {cfg.data.src}->{cfg.data.tgt}: BiLSTM encoder, LSTM decoder ({net.hidden_size} "
+        f"units{', pointer' if net.pointer else ''}) on {train:,} training pairs"
+        + (f"; member 1 of {n} (seed {cfg.fit.seed}), every member in history.csv" if n > 1 else "")
+    )
+    table = member_rows([f.history for f in fits])
+    write_history(folder, first.history, title, plot, first.monitor, first.best_epoch, table=table)
 
 
 def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTrainResult:
     """Trains a translator (``cfg.members`` networks) on the training split of ``cfg.data``; saves it in ``out``."""
     start = time.perf_counter()
     check_output_dir(out, marker=BUNDLE_FILE)  # before any work: a folder of other files is refused
+    plot = can_plot(PLOT_EXTRA)  # the learning curve (training.png), decided before any training
     split = load_split(cfg.data)
     # the case variation is part of the data (the split's seed), so training seeds share one vocabulary
     # and their models can be decoded as one ensemble (carrousel.nlp.seq2seq_ensemble)
@@ -303,7 +327,7 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
         )  # fmt: skip
     prepared = _Prepared(train_pairs, valid_items, vocab, targets, ibm)
     trained = _train_members(cfg, prepared)
-    models, scores = [m.cpu() for m, _ in trained], [r for _, r in trained]
+    models, scores = [m.cpu() for m, _, _ in trained], [r for _, r, _ in trained]
     network: nn.Module = models[0] if len(models) == 1 else ensemble_of(models, cfg.fit.seed)
     data = cfg.data
     extra = {KNOWN_FILE: json.dumps(sorted(known), ensure_ascii=False).encode("utf-8")} if known else {}
@@ -328,7 +352,9 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
             **extra,
         },
         data={"pairs": list(data.pairs), "sizes": split.sizes(), "seed": cfg.fit.seed},
-    ).save(out)
+    ).save(
+        out, also=partial(_report, cfg=cfg, fits=[f for *_, f in trained], train=len(train_items), plot=plot)
+    )
     first = scores[0]
     return TranslateTrainResult(
         out=Path(out),
