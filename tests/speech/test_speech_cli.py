@@ -17,6 +17,7 @@ from carrousel.speech.config import FeatureConfig
 from carrousel.speech.models import CTCModel, CTCModelConfig
 from carrousel.speech.recognizer import Recognizer
 from carrousel.speech.text import ENGLISH
+from tests.cli_harness import assert_training_outputs
 
 
 def speech(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
@@ -252,6 +253,10 @@ def test_train_with_toml_config_writes_a_bundle(capsys, monkeypatch, tmp_path, w
     assert doc["steps"] == 2 and doc["parameters"] < 20_000 and doc["utterances"] + doc["val_utterances"] == 8
     manifest = json.loads((out / "bundle.json").read_text())
     assert manifest["config"]["hidden"] == 8 and manifest["assets"]["features"]["n_mels"] == 24
+    rows = assert_training_outputs(out, doc["epochs"])  # history.csv and training.png beside the bundle
+    assert [round(float(r["val_cer"]), 5) for r in rows] == [h["val_cer"] for h in doc["history"]]
+    code, _, err = speech(capsys, monkeypatch, "transcribe", str(tmp_path / "u0.wav"), "--model", str(out))
+    assert code == 0, err  # the folder with the two new files still loads and transcribes
     bad = tmp_path / "bad.toml"
     bad.write_text("hidden = [\n", encoding="utf-8")
     code, _, err = speech(

@@ -23,6 +23,7 @@ import torch
 
 from carrousel.core.args import check_args
 from carrousel.core.bundle import BUNDLE_FILE
+from carrousel.core.curves import can_plot, history_writer
 from carrousel.core.files import check_output_dir
 from carrousel.core.train import Callback, Trainer
 from carrousel.core.train import TrainConfig as CoreTrainConfig
@@ -44,6 +45,7 @@ from carrousel.speech.features import FeatureExtractor
 from carrousel.speech.lm import WordLM, load_lm
 from carrousel.speech.metrics import ErrorCounts, UtteranceScore, error_rates, score_utterance
 from carrousel.speech.models import CTCModelConfig, build_model
+from carrousel.speech.plots import PLOT_EXTRA
 from carrousel.speech.recognizer import Recognizer, shipped_model_path
 from carrousel.speech.task import CTCTask
 from carrousel.speech.text import Alphabet
@@ -145,6 +147,7 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
     """
     start = time.perf_counter()
     check_output_dir(out, marker=BUNDLE_FILE)  # before any work: a folder of other files is refused
+    plot = can_plot(PLOT_EXTRA)  # the learning curve (training.png), decided before any training
     _threads(cfg.threads)
     utts = with_durations(load_corpora(cfg.data, cfg.max_utterances, cfg.seed))
     if cfg.val_data:
@@ -226,7 +229,14 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
     )
     provenance = {"corpora": list(cfg.data), "train": {k: v for k, v in asdict(result).items() if k != "out"}}
     provenance["config"] = {k: v for k, v in asdict(cfg).items() if k not in ("data",)}
-    recognizer.save(out, data=provenance)
+    net = model_cfg
+    title = (
+        f"speech train: CTC {'Bi' if net.bidirectional else ''}LSTM ({net.layers} x {net.hidden} units, "
+        f"{alphabet.size} output units) on {', '.join(cfg.data)} ({len(train_utts)} "
+        f"utterances, {seconds / 3600:.2f} h)" + (f", fine-tuned from {cfg.init_from}" if init else "")
+    )
+    report = history_writer(fit, title, plot)  # history.csv and training.png, written with the bundle
+    recognizer.to_bundle(provenance).save(out, also=report)
     return result
 
 
