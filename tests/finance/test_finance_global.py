@@ -27,6 +27,7 @@ from carrousel.finance.models import build_forecaster
 from carrousel.finance.multiseries import train_global
 from carrousel.finance.panel import panel_loader, panel_windows
 from carrousel.finance.training import fit_forecaster
+from tests.cli_harness import assert_training_outputs
 
 
 def ar_panel(n: int, rows: int, seed: int = 0, phi: float = 0.5, prefix: str = "S") -> pd.DataFrame:
@@ -163,6 +164,7 @@ def test_cli_train_global_and_predict(tmp_path: Path) -> None:
     assert set(doc["holdout"]) == {f"S{i:03d}" for i in range(6)}
     assert doc["last_train_loss"] < doc["first_train_loss"]
     assert doc["aci_series"] == 6  # each series' adaptive conformal state is saved with the model
+    assert_training_outputs(tmp_path / "m", 3)  # history.csv and training.png beside the bundle
     saved = Forecaster.from_pretrained(tmp_path / "m").bundle.data["S000"]
     assert saved["last"] == str(
         pd.bdate_range("2010-01-04", periods=260)[-61].date()

@@ -27,6 +27,7 @@ forecast.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -214,9 +215,10 @@ class ForecasterBundle:
         each = np.repeat(one[None], self.fitted.members, axis=0) if each is None else each
         return {"log_scale": np.asarray(one, np.float64), "member_log_scale": np.asarray(each, np.float64)}
 
-    def save(self, folder: str | Path) -> Path:
-        """Writes the bundle folder as a whole (see :meth:`carrousel.core.bundle.Bundle.save`)."""
-        return self.to_bundle().save(folder)
+    def save(self, folder: str | Path, also: Callable[[Path], object] | None = None) -> Path:
+        """Writes the bundle folder as a whole, with the files ``also`` writes into it (see
+        :meth:`carrousel.core.bundle.Bundle.save`)."""
+        return self.to_bundle().save(folder, also)
 
     @staticmethod
     def read_config(folder: str | Path) -> FinanceConfig:

@@ -21,6 +21,7 @@ from carrousel.core.cli import RunPrecision, command, echo, emit_json, is_quiet,
 from carrousel.core.cli_device import device_option
 from carrousel.core.cli_outputs import stdout_only
 from carrousel.core.cli_values import OutputFolder
+from carrousel.core.curves import can_plot
 from carrousel.core.export.choices import InferencePrecision
 from carrousel.core.files import check_output_file
 from carrousel.finance.config import Arch, BacktestConfig, FinanceConfig, Sampling, load_config
@@ -111,7 +112,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Train ONE global network over every series of a long table (hundreds of tickers)."""
         from carrousel.finance.frames import read_frame
-        from carrousel.finance.multiseries import train_global
+        from carrousel.finance.multiseries import history_report, train_global
+        from carrousel.finance.plot import PLOT_EXTRA
 
         base = load_config(config, _GLOBAL)  # the command's defaults, then the file's settings
         w, m, t = base.window, base.model, base.train
@@ -132,8 +134,9 @@ def register(app: typer.Typer) -> None:
             backtest=bt,
         )  # fmt: skip
         _check_model_dir(model_dir)
+        plot = can_plot(PLOT_EXTRA)  # the learning curve (training.png), decided before any training
         result = train_global(read_frame(data), cfg, holdout_days)  # a bar per epoch (cfg.train.progress)
-        result.bundle.save(model_dir)
+        result.bundle.save(model_dir, also=history_report(result, plot))  # with history.csv, training.png
         doc = result.to_dict() | {"model_dir": str(model_dir), "data": str(data)}
         if as_json:
             emit_json(doc)

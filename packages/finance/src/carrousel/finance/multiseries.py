@@ -22,6 +22,8 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,6 +31,7 @@ import pandas as pd
 import torch
 
 from carrousel.core.args import check_args
+from carrousel.core.curves import member_rows, write_history
 from carrousel.core.device import check_inference
 from carrousel.core.train.distributed import leave_to_rank_zero
 from carrousel.finance.aci import aci_run, aci_states
@@ -45,7 +48,14 @@ from carrousel.finance.panel import panel_windows
 from carrousel.finance.scoring import diebold_mariano
 from carrousel.finance.training import fit_at
 
-__all__ = ["HOLDOUT_BASELINES", "GlobalResult", "SeriesScore", "holdout_scores", "train_global"]
+__all__ = [
+    "HOLDOUT_BASELINES",
+    "GlobalResult",
+    "SeriesScore",
+    "history_report",
+    "holdout_scores",
+    "train_global",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -211,6 +221,31 @@ def holdout_scores(
         m: SeriesScore(float(rows[m].mean()), inside[m], maes[m], maes[m] / maes["random_walk"], *sides(m))
         for m in models
     }
+
+
+@check_args
+def history_report(result: GlobalResult, plot: bool) -> Callable[[Path], None]:
+    """What writes ``history.csv`` (every member's epochs) and ``training.png`` (member 1's; its kept epoch,
+    the lowest validation loss) into the model folder with the bundle: the ``also`` of its ``save``."""
+    members: list[list[dict[str, float]]] = []
+    for row in result.history:  # every member's epochs, one after another: a member starts at epoch 1
+        if not members or row.get("epoch") == 1.0:
+            members.append([])
+        members[-1].append(row)
+    first = members[0] if members else []
+    key = "val_loss" if any("val_loss" in r for r in first) else "train_loss"
+    scores = [(float(r[key]), i) for i, r in enumerate(first, 1) if key in r and np.isfinite(r[key])]
+    cfg = result.bundle.config
+    title = (
+        f"finance train-global: {cfg.model.arch.upper()} ({cfg.model.hidden_size} units, {cfg.window.lookback}-day "
+        f"lookback, {cfg.window.horizon}-day horizon) over {result.series} series, {result.windows:,} training "
+        "windows" + (f"; member 1 of {len(members)}, every member in history.csv" if len(members) > 1 else "")
+    )
+    best = min(scores)[1] if scores else None  # the first lowest: the epoch whose weights were kept
+    return partial(
+        write_history, history=first, title=title, plot=plot, monitor=key, best_epoch=best,
+        table=member_rows(members or [[]]),
+    )  # fmt: skip
 
 
 @check_args
