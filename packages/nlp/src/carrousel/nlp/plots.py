@@ -18,7 +18,6 @@ import numpy as np
 from carrousel.core.plots import pyplot, save_png, wrap_to
 
 __all__ = [
-    "PLOT_EXTRA",
     "alignment_figure",
     "alignment_png",
     "attention_figure",
@@ -27,7 +26,7 @@ __all__ = [
     "confusion_png",
 ]
 
-PLOT_EXTRA = "carrousel-nlp[plot]"  # the extra that installs matplotlib, named when it is missing
+_EXTRA = "carrousel-nlp[plot]"
 _PER_ROW = 16  # token cells per row of the attention chart
 _CELL_CHARS = 11  # characters that fit in one 0.9-inch cell at 8 points; longer tokens end in "…"
 _WORD_START = "▁"  # SentencePiece's mark of a piece that starts a word (Metaspace)
@@ -36,7 +35,7 @@ _SPECIAL = re.compile(r"\[[A-Z]+\]")  # [EOS], [UNK]: drawn as they are
 
 
 def _pyplot() -> Any:
-    return pyplot(PLOT_EXTRA, "PNG charts (nlp sentiment evaluate, nlp translate run --plot)")
+    return pyplot(_EXTRA, "PNG charts (nlp sentiment evaluate, nlp translate run --plot)")
 
 
 def _shown(token: str, chars: int = _CELL_CHARS) -> str:

@@ -39,10 +39,10 @@ from carrousel.nlp.data import (
 )
 from carrousel.nlp.decision import decide, place_threshold
 from carrousel.nlp.errors import TextDataError
+from carrousel.nlp.evaluate_plot import PLOT_EXTRA
 from carrousel.nlp.models import SentimentClassifier, build_classifier
 from carrousel.nlp.pipeline import common, distill
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE, drop_excluded, lengths_and_ids, train_config
-from carrousel.nlp.plots import PLOT_EXTRA
 from carrousel.nlp.task import SentimentTask
 from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
 from carrousel.nlp.vectors import init_embedding, pretrained_rows, teacher_vectors

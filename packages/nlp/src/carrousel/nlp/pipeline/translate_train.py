@@ -50,6 +50,7 @@ from carrousel.core.train.distributed import detect
 from carrousel.nlp.baselines import WORD_PATTERN, WordDictionary
 from carrousel.nlp.config import TranslateDataConfig, TranslateTrainConfig
 from carrousel.nlp.errors import NLPConfigError, TextDataError
+from carrousel.nlp.evaluate_plot import PLOT_EXTRA
 from carrousel.nlp.lexical_bias import LEXICON_FILE, fit_lexicon, lexicon_to_bytes
 from carrousel.nlp.lexicon import ibm_model1
 from carrousel.nlp.parallel import ParallelSplit, clean_pairs, read_pairs, split_pairs, vary_case
@@ -62,7 +63,6 @@ from carrousel.nlp.pipeline.translate_vocab import (
     train_vocabularies,
 )
 from carrousel.nlp.placeholders import ALPHABET, mask_pair
-from carrousel.nlp.plots import PLOT_EXTRA
 from carrousel.nlp.seq2seq import Seq2Seq, build_seq2seq
 from carrousel.nlp.seq2seq_ensemble import ensemble_of
 from carrousel.nlp.task import TranslationTask
