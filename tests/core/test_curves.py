@@ -4,6 +4,7 @@ written with the bundle (``Bundle.save(also=...)``). Before, no train command wr
 from __future__ import annotations
 
 import csv
+import json
 import logging
 import math
 import sys
@@ -15,8 +16,15 @@ import torch
 
 from carrousel.core import curves
 from carrousel.core.bundle import load_bundle
-from carrousel.core.curves import can_plot, history_csv, learning_curve, member_rows, write_history
-from carrousel.core.errors import BundleError
+from carrousel.core.curves import (
+    can_plot,
+    finite_history,
+    history_csv,
+    learning_curve,
+    member_rows,
+    write_history,
+)
+from carrousel.core.errors import BundleError, ConfigError
 from tests.cli_harness import record_figures
 from tests.core.test_bundle import make_bundle
 
@@ -132,3 +140,21 @@ def test_a_figure_equal_to_the_validation_loss_is_not_drawn_twice() -> None:
     assert curves.curve_metric(history, "val_loss") is None
     history[1]["val_pinball"] = 0.5
     assert curves.curve_metric(history, "val_loss") == "val_pinball"
+
+
+def test_finite_history_keeps_non_finite_figures_out_of_json_outputs() -> None:
+    # before: speech train's result and bundle provenance, and finance train-global's result, carried the
+    # trainer's NaN (an epoch whose every step was skipped has no loss or grad norm) into JSON
+    history = [
+        {"epoch": 1, "train_loss": math.nan, "grad_norm": math.inf, "val_loss": 0.123456789},
+        {"epoch": 2, "train_loss": 0.5, "grad_norm": 1.25, "val_loss": 0.1},
+    ]
+    rows = finite_history(history, places=5)
+    assert rows[0] == {"epoch": 1, "train_loss": None, "grad_norm": None, "val_loss": 0.12346}
+    assert rows[1] == {"epoch": 2, "train_loss": 0.5, "grad_norm": 1.25, "val_loss": 0.1}
+    json.dumps(rows, allow_nan=False)  # strict JSON
+    assert finite_history(history)[0]["val_loss"] == 0.123456789
+    with pytest.raises(ConfigError):
+        finite_history(history, places=-1)
+    with pytest.raises(ConfigError):
+        finite_history(history, places=2.0)  # type: ignore[arg-type]

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_write_text
-from carrousel.core.errors import MissingExtraError
+from carrousel.core.errors import ConfigError, MissingExtraError
 from carrousel.core.plots import pyplot, save_png, wrap_to
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ __all__ = [
     "HISTORY_FILE",
     "can_plot",
     "curve_metric",
+    "finite_history",
     "history_csv",
     "history_writer",
     "learning_curve",
@@ -56,6 +57,26 @@ def _cell(key: str, value: Any) -> Any:
         if key in ("epoch", "member") and isinstance(value, float) and value.is_integer()
         else value
     )
+
+
+@check_args
+def finite_history(history: Sequence[Row], places: int | None = None) -> list[dict[str, float | None]]:
+    """The history as it may reach a JSON output (a result, a bundle's provenance): a non-finite figure (an
+    epoch whose every step was skipped has no loss or norm) becomes None, and with ``places`` every other
+    float is rounded to that many decimals.
+
+    Raises:
+        ConfigError: ``places`` not a whole number >= 0.
+    """
+    if places is not None and places < 0:
+        raise ConfigError(f"places must be >= 0, got {places}")
+
+    def cell(value: float) -> float | None:
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        return round(value, places) if places is not None and isinstance(value, float) else value
+
+    return [{k: cell(v) for k, v in row.items()} for row in history]
 
 
 def history_csv(history: Sequence[Row]) -> str:

@@ -31,7 +31,7 @@ import pandas as pd
 import torch
 
 from carrousel.core.args import check_args
-from carrousel.core.curves import member_rows, write_history
+from carrousel.core.curves import finite_history, member_rows, write_history
 from carrousel.core.device import check_inference
 from carrousel.core.train.distributed import leave_to_rank_zero
 from carrousel.finance.aci import aci_run, aci_states
@@ -150,7 +150,7 @@ class GlobalResult:
             "members": members,
             "first_train_loss": losses[0] if losses else None,
             "last_train_loss": losses[-1] if losses else None,
-            "history": self.history,
+            "history": finite_history(self.history),  # an epoch of skipped steps: None, never NaN
             "sampling": self.bundle.config.train.sampling,
             "precision": self.bundle.config.train.precision,  # of the held-out and ACI forecasts
             "holdout_days": self.holdout_days,

@@ -23,7 +23,7 @@ import torch
 
 from carrousel.core.args import check_args
 from carrousel.core.bundle import BUNDLE_FILE
-from carrousel.core.curves import can_plot, history_writer
+from carrousel.core.curves import can_plot, finite_history, history_writer
 from carrousel.core.files import check_output_dir
 from carrousel.core.train import Callback, Trainer
 from carrousel.core.train import TrainConfig as CoreTrainConfig
@@ -105,7 +105,7 @@ class TrainResult:
     parameters: int  # model parameters
     elapsed: float  # wall-clock seconds
     audio_seconds_per_second: float  # training throughput
-    history: list[dict[str, float]]  # per-epoch logs
+    history: list[dict[str, float | None]]  # per-epoch logs (None: a non-finite figure)
 
 
 class _Progress(Callback):
@@ -225,7 +225,7 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
         parameters=sum(p.numel() for p in model.parameters()),
         elapsed=round(elapsed, 1),
         audio_seconds_per_second=round(seconds * epochs_run / fitted, 1),
-        history=[{k: round(v, 5) for k, v in h.items()} for h in fit.history],
+        history=finite_history(fit.history, places=5),  # an epoch of skipped steps: None, never NaN
     )
     provenance = {"corpora": list(cfg.data), "train": {k: v for k, v in asdict(result).items() if k != "out"}}
     provenance["config"] = {k: v for k, v in asdict(cfg).items() if k not in ("data",)}
