@@ -30,6 +30,7 @@ WRAPPER = textwrap.dedent(
     import carrousel.finance.backtest as backtest
     import carrousel.finance.backtest_baselines as backtest_baselines
     import carrousel.finance.pipeline as pipeline
+    import carrousel.finance.ranks as ranks
     from carrousel.finance.__main__ import main
 
 
@@ -52,7 +53,7 @@ WRAPPER = textwrap.dedent(
     if os.environ.get("EVERY_RANK") == "1":
         distributed.results_discarded = lambda: False
     if os.environ.get("UNSHARDED") == "1":
-        backtest_baselines.joined = distributed.DistEnv
+        ranks.joined = distributed.DistEnv
     main()
     """
 )

@@ -7,7 +7,9 @@ own history), indexes the training windows lazily (:mod:`carrousel.finance.panel
 rows, not with rows x lookback), draws them across series (``TrainSettings.sampling``) and trains one seed
 ensemble. With ``holdout_days`` the last days of every series are kept out of training and the network is
 scored there against the random walk, drift, zero-return/EWMA, GARCH and ARIMA baselines of each series
-(fitted on the same training rows), so the global model's accuracy is measured, not assumed.
+(fitted on the same training rows), so the global model's accuracy is measured, not assumed. Under
+``torchrun`` the baselines' fits are shared out across the ranks (:func:`~carrousel.finance.ranks.share_out`:
+rank ``r`` of ``R`` fits series ``r, r + R, ...``), and rank zero scores.
 
 With ``[backtest] aci_gamma > 0`` each series' adaptive conformal state (:mod:`carrousel.finance.aci`) is run
 over its validation windows (not trained on) and, with held-out days, continued through them (the
@@ -45,6 +47,7 @@ from carrousel.finance.features import SeriesData, cumulative_targets, valid_ori
 from carrousel.finance.fitted import FittedForecaster
 from carrousel.finance.frames import frame_history, frame_series, known_scalers, quiet_missing
 from carrousel.finance.panel import panel_windows
+from carrousel.finance.ranks import share_out
 from carrousel.finance.scoring import diebold_mariano
 from carrousel.finance.training import fit_at
 
@@ -53,6 +56,8 @@ __all__ = [
     "GlobalResult",
     "SeriesScore",
     "history_report",
+    "holdout_baselines",
+    "holdout_origins",
     "holdout_scores",
     "train_global",
 ]
@@ -165,6 +170,33 @@ def _below(p: float | None) -> bool:
 
 
 @check_args
+def holdout_origins(series: SeriesData, cut: int, lookback: int, horizon: int) -> np.ndarray:
+    """The ``(n,)`` held-out origin rows of a series: every origin after ``cut`` with a full target."""
+    origins = valid_origins(series, lookback, horizon)
+    return origins[origins >= cut]  # the first target lies after the cut
+
+
+@check_args
+def holdout_baselines(
+    series: SeriesData,
+    cut: int,
+    lookback: int,
+    horizon: int,
+    quantiles: tuple[float, ...],
+    auto: bool = False,
+) -> dict[str, np.ndarray]:
+    """The baselines scored beside the network on a series' held-out days (fitted on rows ``<= cut``).
+
+    Returns:
+        Per model (:data:`HOLDOUT_BASELINES`, and with ``auto`` AutoETS, Theta and AutoARIMA): ``(n, H, Q)``
+        quantiles at :func:`holdout_origins`.
+    """
+    origins = holdout_origins(series, cut, lookback, horizon)
+    base = baseline_forecasts(series, cut, origins, horizon, quantiles, auto=auto)
+    return {k: v for k, v in base.items() if k in HOLDOUT_BASELINES or auto}
+
+
+@check_args
 def holdout_scores(
     fitted: FittedForecaster,
     series: SeriesData,
@@ -174,6 +206,7 @@ def holdout_scores(
     aci_gamma: float = 0.0,
     aci_state: AciState | None = None,
     aci_after: dict[str, AciState] | None = None,
+    baselines: dict[str, np.ndarray] | None = None,
 ) -> dict[str, SeriesScore]:
     """The network and the baselines at every origin after ``cut`` with a full target (one fit, no refit).
 
@@ -188,22 +221,24 @@ def holdout_scores(
         aci_state: the adaptive conformal state at the origin before the first scored one (the global
             model's: :func:`~carrousel.finance.aci.aci_states` over its validation windows); None: from the start.
         aci_after: when given, receives the series' state after the last scored origin (by ticker).
+        baselines: :func:`holdout_baselines` of the same series, cut, window and quantiles, when already
+            fitted (under ``torchrun``, on another rank); None: fitted here.
 
     Returns:
         Per model (``network``, ``network_aci``, :data:`HOLDOUT_BASELINES` and the automatic ones):
         :class:`SeriesScore`.
     """
     h = fitted.horizon
-    origins = valid_origins(series, fitted.window.lookback, h)
-    origins = origins[origins >= cut]  # the first target lies after the cut
+    origins = holdout_origins(series, cut, fitted.window.lookback, h)
     y = cumulative_targets(series, origins, h)
     models = {"network": fitted.predict(series, origins)}
     if aci_gamma > 0:
         _, _, models["network_aci"], after = aci_run(fitted, series, origins, aci_gamma, aci_state)
         if aci_after is not None and after is not None:
             aci_after[series.ticker] = after
-    base = baseline_forecasts(series, cut, origins, h, quantiles, auto=auto)
-    models |= {k: v for k, v in base.items() if k in HOLDOUT_BASELINES or auto}
+    if baselines is None:
+        baselines = holdout_baselines(series, cut, fitted.window.lookback, h, quantiles, auto)
+    models |= baselines
     mid, price0 = quantiles.index(0.5), series.close[origins][:, None]
     truth = price0 * np.exp(y)
     maes = {m: float(np.mean(np.abs(price0 * np.exp(f[..., mid]) - truth))) for m, f in models.items()}
@@ -297,20 +332,28 @@ def train_global(
     )  # fmt: skip
     with quiet_missing():
         fitted = fit_at(series, cuts, cfg, panel)
+    seconds = time.perf_counter() - t0
+    scored = [s for s in series if s.ticker in panel.scalers] if holdout_days else []
+    w, qs, auto = cfg.window, cfg.model.quantiles, cfg.backtest.auto_baselines
+    baselines = share_out(  # under torchrun: each rank fits its share of the series, then gathered
+        scored,
+        lambda s: holdout_baselines(s, cuts[s.ticker], w.lookback, w.horizon, qs, auto),
+        "held-out baseline fits",
+        lambda s: f"the held-out baselines of series {s.ticker}",
+    )
     leave_to_rank_zero()  # the ACI states and held-out scores below: rank zero's alone under torchrun
     fitted.scalers = known_scalers(fitted.scalers)
-    seconds = time.perf_counter() - t0
     gamma = cfg.backtest.aci_gamma  # each series' ACI state over its validation windows, up to its cut-off
     states = aci_states(fitted, series, panel.first_val_origins(), cuts, gamma)
     holdout: dict[str, dict[str, SeriesScore]] = {}
     if holdout_days:
         logger.info("scoring the last %d days of %d series against the baselines", holdout_days, len(series))
+        fits = dict(zip((s.ticker for s in scored), baselines, strict=True))
         for s in series:
-            if s.ticker in panel.scalers:  # the ACI state continued through the held-out days
+            if s.ticker in fits:  # the ACI state continued through the held-out days
                 holdout[s.ticker] = holdout_scores(
-                    fitted, s, cuts[s.ticker], cfg.model.quantiles, cfg.backtest.auto_baselines,
-                    gamma, states.get(s.ticker), states,
-                )  # fmt: skip
+                    fitted, s, cuts[s.ticker], qs, auto, gamma, states.get(s.ticker), states, fits[s.ticker]
+                )
             if on_series is not None:
                 on_series(1)
     trained = [  # the bundle records the rows each series was trained on (up to its cut)
