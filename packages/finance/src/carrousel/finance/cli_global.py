@@ -19,7 +19,7 @@ from rich.table import Table
 from carrousel.core.atomic import atomic_path, writes_in_place
 from carrousel.core.cli import RunPrecision, command, echo, emit_json, is_quiet, stderr, stdout
 from carrousel.core.cli_device import device_option
-from carrousel.core.cli_outputs import stdout_only
+from carrousel.core.cli_outputs import check_plot_option, stdout_only
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.curves import can_plot
 from carrousel.core.export.choices import InferencePrecision
@@ -159,14 +159,25 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option("--horizon", "-H", help="Sessions ahead (default: the model's).")
         ] = None,
         precision: PrecisionOpt = None,
+        plot: Annotated[
+            Path | None,
+            typer.Option(
+                "--plot",
+                help="Write a PNG grid of the first 12 series: recent history, forecast median and band.",
+            ),
+        ] = None,
         as_json: AsJson = False,
     ) -> None:
         """Forecast every series of a long table with a saved model (new series: scaled by their own history;
         series too short for the model are skipped, named in a warning)."""
         from carrousel.finance.frames import Forecaster, read_frame
+        from carrousel.finance.predict_plot import PLOT_EXTRA, PLOT_PURPOSE, predict_png
 
+        png_out = check_plot_option(plot, as_json, PLOT_EXTRA, PLOT_PURPOSE)  # True: the PNG alone on stdout
         dash = out is not None and str(out) == "-"  # stdout, as bio scan's -o - (before: refused)
         to_stdout = stdout_only(Path("/dev/stdout") if dash else out, as_json, "--out")  # CSV alone there
+        if png_out and to_stdout:
+            raise typer.BadParameter("--out names stdout too; give one of them there", param_hint="'--plot'")
         out = None if dash else out
         parquet = out is not None and not writes_in_place(out) and out.suffix.lower() == ".parquet"
         if out is not None and not writes_in_place(out):  # /dev/stdout, a FIFO: CSV written in place
@@ -176,19 +187,20 @@ def register(app: typer.Typer) -> None:
                 )
             check_output_file(out, "--out", inputs=[data])
         model = Forecaster.from_pretrained(model_dir, _pick(precision, "fp32"))
-        pred = model.predict(read_frame(data), h=horizon)  # too-short series skipped, named in a warning
+        frame = read_frame(data)
+        pred = model.predict(frame, h=horizon)  # too-short series skipped, named in a warning
         skipped = pred.attrs.get("skipped", [])
+        if plot is not None:
+            more = f"; {len(skipped)} series skipped (too short)" if skipped else ""
+            predict_png(frame, pred, plot, f"data: {data}; model: {model_dir}{more}")
         if dash:
             echo(pred.assign(ds=pred["ds"].dt.strftime("%Y-%m-%d")).to_csv(index=False), nl=False)
             return
         if out is not None:
             with atomic_path(out) as tmp:
-                if parquet:
-                    pred.to_parquet(tmp, index=False)
-                else:
-                    pred.assign(ds=pred["ds"].dt.strftime("%Y-%m-%d")).to_csv(tmp, index=False)
-            if to_stdout:
-                return
+                _write_table(pred, tmp, parquet)
+        if to_stdout or png_out:  # stdout holds that file alone
+            return
         rows = [  # NaN (no ACI state for the series) as null
             {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in r.items()}
             for r in pred.assign(ds=pred["ds"].dt.strftime("%Y-%m-%d")).to_dict(orient="records")
@@ -217,12 +229,22 @@ def register(app: typer.Typer) -> None:
                 *(escape(v) if isinstance(v, str) else "-" if v is None else f"{v:.4g}" for v in r.values())
             )
         stdout.print(table)
+        if plot is not None:
+            stdout.print(f"forecast chart written to {escape(str(plot))}")
         if aci is not None:
             stdout.print(
                 f"*_aci: adaptive conformal interval (step {aci['step']:g}) continued from the state saved with "
                 f"the model, for {len(continued)} of {pred['unique_id'].nunique()} series (-: no state, or the "
                 "table does not reach its last origin)"
             )
+
+
+def _write_table(pred: Any, path: Path, parquet: bool) -> None:
+    """The forecasts as Parquet, or as CSV with plain dates."""
+    if parquet:
+        pred.to_parquet(path, index=False)
+    else:
+        pred.assign(ds=pred["ds"].dt.strftime("%Y-%m-%d")).to_csv(path, index=False)
 
 
 def _pick(value: Any, default: Any) -> Any:

@@ -31,6 +31,7 @@ __all__ = [
     "PLOT_EXTRA",
     "PLOT_PURPOSE",
     "ZOOM_DAYS",
+    "draw_fan",
     "fan_chart",
     "fan_figure",
     "step_errors",
@@ -140,7 +141,7 @@ def fan_figure(
     for ax, days, title in zip(axes[:2, 0], (HISTORY_DAYS, zoom), titles, strict=True):
         hist = close.iloc[-days:]
         ax.plot(hist.index, hist.to_numpy(), color="black", lw=1.2, label="adjusted close")
-        _fan(ax, dates, fan, labels, median)
+        draw_fan(ax, dates, fan, labels, median)
         ax.set_title(title, fontsize=10)
         ax.set_ylabel("price")
         ax.grid(alpha=0.3)
@@ -182,9 +183,19 @@ def fan_chart(
     return out
 
 
-def _fan(
+def draw_fan(
     ax: Any, dates: pd.DatetimeIndex, fan: dict[str, np.ndarray], labels: list[str], median: np.ndarray
 ) -> None:
+    """Draws a forecast fan on ``ax``: a band per quantile pair (``labels[i]``-``labels[-1 - i]``, the inner
+    ones darker) and the median line (label ``median forecast``).
+
+    Args:
+        ax: the matplotlib axes.
+        dates: ``(n,)`` the x values (the last observed date, then the forecast dates).
+        fan: quantile label -> ``(n,)`` prices at ``dates``.
+        labels: the quantile labels, lowest first.
+        median: ``(n,)`` the median prices.
+    """
     n_pairs = len(labels) // 2
     for i in range(n_pairs):
         lo, hi = labels[i], labels[-1 - i]
