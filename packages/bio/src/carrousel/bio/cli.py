@@ -249,6 +249,7 @@ def scan(
         Path | None,
         typer.Option(
             "--plot",
+            metavar="FILE.png",
             help="Write a PNG of the hits per motif (top 30) and where the top 5 motifs' hits fall along "
             "the sequences (within each sequence for a set of more than 24).",
         ),
@@ -265,7 +266,9 @@ def scan(
         raise typer.BadParameter(
             "it names stdout, where the hits print; write them with --out FILE", param_hint="'--plot'"
         )
-    png_to_stdout = check_plot_option(plot, as_json, scan_plot.PLOT_EXTRA, scan_plot.PLOT_PURPOSE)
+    png_to_stdout = check_plot_option(
+        plot, as_json, scan_plot.PLOT_EXTRA, scan_plot.PLOT_PURPOSE, others={"--out": out}
+    )
     flags = ScanConfig(
         method=method or (Method.pwm if motif else Method.model),
         motifs=tuple(motif or ()),
@@ -443,7 +446,9 @@ def evaluate(
     plot: Annotated[
         Path | None,
         typer.Option(
-            "--plot", help="Write a PNG of the ROC and precision-recall curves (AUROC/AUPRC in the legend)."
+            "--plot",
+            metavar="FILE.png",
+            help="Write a PNG of the ROC and precision-recall curves (AUROC/AUPRC in the legend).",
         ),
     ] = None,
 ) -> None:
@@ -620,6 +625,7 @@ def enrich(
         Path | None,
         typer.Option(
             "--plot",
+            metavar="FILE.png",
             help="Write a PNG of the table's top motifs (at most 40) as bars of -log10 p, BH q = 0.05 marked.",
         ),
     ] = None,
@@ -638,7 +644,9 @@ def enrich(
                 "it names stdout, where --out prints; give one of them", param_hint="'--plot'"
             )
         out = None
-    png_to_stdout = check_plot_option(plot, as_json, enrich_plot.PLOT_EXTRA, enrich_plot.PLOT_PURPOSE)
+    png_to_stdout = check_plot_option(
+        plot, as_json, enrich_plot.PLOT_EXTRA, enrich_plot.PLOT_PURPOSE, others={"--out": out}
+    )
 
     flags = EnrichConfig(
         targets=str(targets),

@@ -4,11 +4,13 @@ option that may name standard output, where a command's tables and ``--json`` al
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import typer
 
-from carrousel.core.atomic import is_stdout
+from carrousel.core.atomic import is_stdout, writes_in_place
 from carrousel.core.plots import check_png
 
 __all__ = ["check_plot_option", "stdout_only"]
@@ -27,7 +29,12 @@ def stdout_only(path: Path | None, as_json: bool, flag: str) -> bool:
 
 
 def check_plot_option(
-    path: Path | None, as_json: bool, extra: str, purpose: str, flag: str = "--plot"
+    path: Path | None,
+    as_json: bool,
+    extra: str,
+    purpose: str,
+    flag: str = "--plot",
+    others: Mapping[str, Path | None] | None = None,
 ) -> bool:
     """Checks a chart option before any work: a ``.png`` file name in a writable folder (or a special file
     such as ``/dev/null`` or ``/dev/stdout``, written in place) and matplotlib installed.
@@ -38,6 +45,8 @@ def check_plot_option(
         extra: the extra that installs matplotlib, for the error (``"carrousel-bio[plot]"``).
         purpose: what needs it, for the error (``"the ROC chart (bio evaluate --plot)"``).
         flag: the option's name, for the messages.
+        others: the command's other outputs by option (``{"--out": out}``): the chart may not be any of
+            them (one would overwrite the other), special files such as ``/dev/null`` aside.
 
     Returns:
         True when the PNG goes to stdout: the command then prints nothing else there.
@@ -45,10 +54,23 @@ def check_plot_option(
     Raises:
         ConfigError: not a ``.png`` name, a folder, or no writable folder holds it (exit 1).
         MissingExtraError: matplotlib is not installed (exit 1).
-        typer.BadParameter: it names stdout and ``--json`` was given (exit 2).
+        typer.BadParameter: it names stdout and ``--json`` was given, or another output's path (exit 2).
     """
     if path is None:
         return False
+    for other, value in (others or {}).items():
+        if value is not None and _same_path(path, value):
+            raise typer.BadParameter(
+                f"it is also {other}'s path (one output would overwrite the other); give the chart its own file",
+                param_hint=f"'{flag}'",
+            )
     to_stdout = stdout_only(path, as_json, flag)
     check_png(path, flag, extra, purpose)
     return to_stdout
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` name one file (links followed); special files, written in place, never do."""
+    if writes_in_place(a) or writes_in_place(b):
+        return False
+    return os.path.realpath(a) == os.path.realpath(b)

@@ -17,10 +17,11 @@ from typing import Any
 
 from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_path
+from carrousel.core.errors import MissingExtraError
 from carrousel.core.files import check_output_file
 from carrousel.core.optional import require
 
-__all__ = ["DPI", "check_png", "pyplot", "save_png", "wrap_to"]
+__all__ = ["DPI", "can_draw", "check_png", "pyplot", "save_png", "wrap_to"]
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,16 @@ def check_png(path: str | Path, flag: str, extra: str = _EXTRA, purpose: str = _
     """
     check_output_file(path, flag, suffixes=(".png",))
     pyplot(extra, purpose)
+
+
+def can_draw() -> bool:
+    """Whether matplotlib imports: for the charts a command writes unasked (a run folder's), which are then
+    left out with a warning said before any work, never a failure once the work is done."""
+    try:
+        pyplot()
+    except MissingExtraError:
+        return False
+    return True
 
 
 @check_args
