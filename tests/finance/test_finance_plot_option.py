@@ -43,7 +43,7 @@ def test_forecast_without_matplotlib_stops_before_loading_prices(
     result = runner.invoke(app, ["forecast", "AAPL", "--source", "sample", "--plot", str(tmp_path / "f.png")])
     lines = [ln for ln in result.output.splitlines() if ln.strip()]
     assert result.exit_code == 1 and len(lines) == 1, result.output
-    assert "the fan chart (--plot, --out) needs the matplotlib package" in lines[0]
+    assert "the fan chart (finance forecast --plot) needs the matplotlib package" in lines[0]
     assert list(tmp_path.iterdir()) == []
 
 
@@ -56,3 +56,36 @@ def test_plot_paths_use_cores_wording_and_finances_one_chart_rule(tmp_path: Path
         check_plot(Path("/dev/null"), 2)
     check_plot(Path("/dev/null"))  # one chart: written in place
     check_plot(tmp_path / "new" / "fan.png", 3)  # several tickers: NAME_TICKER.png beside it
+
+
+def test_a_plot_named_as_the_run_folder_is_refused_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: the run trained, then failed on a temporary folder's name ('.r.png.PID.xxxx.tmp is a folder')."""
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("prices loaded before the --plot check")
+
+    monkeypatch.setattr(pipeline_mod, "load_histories", never)
+    for flag in ("--out", "--model-dir"):
+        path = str(tmp_path / "r.png")
+        result = runner.invoke(app, ["forecast", "AAPL", "--source", "sample", flag, path, "--plot", path])
+        assert result.exit_code == 2, result.output  # a usage error (typer's app, without main's one line)
+        assert f"Invalid value for '--plot': it is also {flag}'s path" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_run_folder_without_matplotlib_is_written_without_its_fan_charts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--out's fan charts are not asked for by name: without matplotlib the run says so before any work and
+    writes the rest. Before: it trained and backtested, then failed, and wrote nothing."""
+    _no_matplotlib(monkeypatch)
+    out = tmp_path / "run"
+    args = ["forecast", "AAPL", "--source", "sample", "--epochs", "1", "--members", "1", "--hidden", "4"]
+    args += ["--no-backtest", "--no-ensemble", "--start", "2012-01-01", "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["model", "run.json"]
+    warning = "gets no fan charts (fan_TICKER.png): matplotlib is not installed"
+    assert warning in result.output and "carrousel-finance[plot]" in result.output, result.output

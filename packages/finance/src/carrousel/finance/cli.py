@@ -91,12 +91,20 @@ Start = Annotated[str | None, typer.Option("--start", help="First date used (YYY
 End = Annotated[str | None, typer.Option("--end", help="Last date used (YYYY-MM-DD).")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON instead of tables.")]
 Plot = Annotated[
-    Path | None, typer.Option("--plot", help="Write a fan chart PNG (one per ticker: NAME_TICKER.png).")
+    Path | None,
+    typer.Option(
+        "--plot",
+        metavar="FILE.png",
+        help="Write a PNG of the fan chart (history, p10-p90 forecast, backtest errors); several tickers: one "
+        "per ticker, FILE_TICKER.png.",
+    ),
 ]
 Out = Annotated[
     Path | None,
     typer.Option(
-        "--out", "-o", help="Run folder: run.json, forecasts.csv, fan charts, model/ (written as a whole)."
+        "--out",
+        "-o",
+        help="Run folder: run.json, forecasts.csv, fan charts (with matplotlib), model/ (written as a whole).",
     ),
     OutputFolder(),
 ]
@@ -448,7 +456,8 @@ def forecast(
     from carrousel.finance.pipeline import saved_config
     from carrousel.finance.plot import PLOT_EXTRA, PLOT_PURPOSE
 
-    to_stdout = check_plot_option(plot, as_json, PLOT_EXTRA, PLOT_PURPOSE)  # True: the PNG alone on stdout
+    others = {"--out": out_dir, "--model-dir": model_dir}  # folders: a chart of their name is refused
+    to_stdout = check_plot_option(plot, as_json, PLOT_EXTRA, PLOT_PURPOSE, others=others)  # True: PNG alone
     cfg = _config(
         tickers, source=source, csv=csv, start=start, end=end, lookback=lookback, horizon=horizon,
         indicators=indicators, arch=arch, quantiles=quantiles, hidden=hidden, epochs=epochs, device=device,
@@ -584,6 +593,7 @@ def evaluate(
         Path | None,
         typer.Option(
             "--plot",
+            metavar="FILE.png",
             help="Write a PNG of every run's models per horizon step (the --per-step MAE, MASE, pinball and "
             "coverage, nominal coverage dashed), one line per run and model.",
         ),

@@ -27,6 +27,7 @@ import torch
 from carrousel.core.atomic import atomic_dir, atomic_write_text
 from carrousel.core.config import to_dict
 from carrousel.core.device import check_inference
+from carrousel.core.plots import can_draw
 from carrousel.core.train.distributed import leave_to_rank_zero
 from carrousel.finance.backtest import BacktestResult, backtest_refits, forecast_table, run_backtest
 from carrousel.finance.backtest_baselines import fit_baselines
@@ -38,7 +39,7 @@ from carrousel.finance.errors import BundleMismatchError, FinanceError
 from carrousel.finance.evaluate import Scoreboard
 from carrousel.finance.features import SeriesData, build_series
 from carrousel.finance.members import score_run
-from carrousel.finance.plot import fan_chart
+from carrousel.finance.plot import PLOT_EXTRA, fan_chart
 from carrousel.finance.runs import (
     RUN_FILE,
     check_folder,
@@ -315,6 +316,15 @@ def forecast(
     check_run_folder(out)
     check_folder(models, "--model-dir")
     check_plot(plot_path, len(cfg.data.tickers) or 1)
+    if out is not None and plot_path is None and not can_draw():  # said before any work, not after it
+        logger.warning(
+            "--out %s gets no fan charts (fan_TICKER.png): matplotlib is not installed; run: pip install '%s'",
+            out,
+            PLOT_EXTRA,
+        )
+        charted_out = None
+    else:
+        charted_out = out
     check_table_format(table_format)
     if models is not None and out is not None and models.absolute() == out.absolute():
         models = out / MODEL_SUBDIR  # a run folder keeps its bundle in model/
@@ -326,7 +336,7 @@ def forecast(
     if saved is not None:  # the run's precision, not the one the model was trained with
         saved = replace(saved, fitted=replace(saved.fitted, precision=cfg.train.precision))
     histories = load_histories(cfg.data)
-    charts = tuple(str(p) for p in _chart_paths([h.ticker for h in histories], plot_path, out))
+    charts = tuple(str(p) for p in _chart_paths([h.ticker for h in histories], plot_path, charted_out))
     if saved is not None:
         logger.info("reusing the forecaster in %s (trained %s); no retraining", found, saved.created)
         result = ForecastResult(

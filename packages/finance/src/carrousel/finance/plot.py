@@ -44,7 +44,7 @@ HISTORY_DAYS = 120  # trading days of history drawn before the forecast
 ZOOM_DAYS = 30  # trading days of history in the zoom panel
 ERROR_WINDOW = 20  # origins in the rolling mean of the error panel (a quarter of them when fewer than 80)
 PLOT_EXTRA = "carrousel-finance[plot]"  # the extra that installs matplotlib, named when it is missing
-PLOT_PURPOSE = "the fan chart (--plot, --out)"  # what needs it, for that error
+PLOT_PURPOSE = "the fan chart (finance forecast --plot)"  # what needs it, for that error
 
 
 @check_args
