@@ -18,6 +18,9 @@ import numpy as np
 from carrousel.core.plots import pyplot, save_png, wrap_to
 
 __all__ = [
+    "ALIGNMENT_PURPOSE",
+    "EVALUATE_PURPOSE",
+    "PLOT_EXTRA",
     "alignment_figure",
     "alignment_png",
     "attention_figure",
@@ -26,7 +29,9 @@ __all__ = [
     "confusion_png",
 ]
 
-_EXTRA = "carrousel-nlp[plot]"
+PLOT_EXTRA = "carrousel-nlp[plot]"  # the extra that installs matplotlib, named when it is missing
+ALIGNMENT_PURPOSE = "the attention chart (nlp translate run --plot)"  # what needs it, for that error
+EVALUATE_PURPOSE = "the charts of nlp sentiment evaluate --out (confusion.png, attention.png)"
 _PER_ROW = 16  # token cells per row of the attention chart
 _CELL_CHARS = 11  # characters that fit in one 0.9-inch cell at 8 points; longer tokens end in "…"
 _WORD_START = "▁"  # SentencePiece's mark of a piece that starts a word (Metaspace)
@@ -34,8 +39,8 @@ _JOINED = "·"  # drawn before a piece that continues the word before it (no spa
 _SPECIAL = re.compile(r"\[[A-Z]+\]")  # [EOS], [UNK]: drawn as they are
 
 
-def _pyplot() -> Any:
-    return pyplot(_EXTRA, "PNG charts (nlp sentiment evaluate, nlp translate run --plot)")
+def _pyplot(purpose: str = EVALUATE_PURPOSE) -> Any:
+    return pyplot(PLOT_EXTRA, purpose)
 
 
 def _shown(token: str, chars: int = _CELL_CHARS) -> str:
@@ -161,7 +166,7 @@ def alignment_figure(
     Subword pieces are labelled as words read: ``▁`` (a word's start) removed, a piece that continues the
     word before it marked with a leading ``·`` (``un``, ``·believ``, ``·able``).
     """
-    plt = _pyplot()
+    plt = _pyplot(ALIGNMENT_PURPOSE)
     w = np.asarray(weights, dtype=float).reshape(len(target), len(source))
     width = max(0.45 * len(source) + 2.5, 5.0)
     fig, ax = plt.subplots(figsize=(width, 0.4 * len(target) + 2.0))

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 __all__ = [
+    "AttentionPlot",
     "BatchSize",
     "Beam",
     "BleuPlot",
@@ -118,10 +119,19 @@ class Split(enum.StrEnum):
     valid = "valid"
 
 
+AttentionPlot = Annotated[
+    Path | None,
+    typer.Option(
+        "--plot",
+        metavar="FILE.png",
+        help="Write a PNG of the first translation's attention (a heat map of target against source pieces).",
+    ),
+]
 BleuPlot = Annotated[
     Path | None,
     typer.Option(
         "--plot",
+        metavar="FILE.png",
         help="Write a PNG of the corpus BLEU/chrF of each system (bars) and the sentence chrF of the network, "
         "the dictionary and the copy by source length.",
     ),

@@ -198,6 +198,7 @@ def evaluate(
         Path | None,
         typer.Option(
             "--plot",
+            metavar="FILE.png",
             help="Write a PNG of the perplexities (bars) and of the per-token negative log-likelihood of the "
             "model and the best baseline along the held-out text.",
         ),

@@ -303,7 +303,12 @@ def evaluate(
     header: Header = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Folder for metrics.json and PNG charts."),
+        typer.Option(
+            "--out",
+            "-o",
+            help="Folder for metrics.json and the PNG charts confusion.png and attention.png (these need "
+            "matplotlib: left out, with a warning, without it).",
+        ),
         OutputFolder(),
     ] = None,
     example: Annotated[int, typer.Option(min=1, help="Text (from 1) whose attention is drawn.")] = 1,

@@ -24,6 +24,7 @@ from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.nlp.cli import _common as shares
 from carrousel.nlp.cli._common import ConfigFile, Device, JsonFlag, group
 from carrousel.nlp.cli._translate_options import (
+    AttentionPlot,
     BatchSize,
     Beam,
     BleuPlot,
@@ -269,17 +270,17 @@ def run(
     fallback_clauses: FallbackClauses = False,
     ensemble: Ensemble = None,
     batch_size: BatchSize = 64,
-    plot: Annotated[
-        Path | None, typer.Option("--plot", help="PNG heat map of the first translation's attention.")
-    ] = None,
+    plot: AttentionPlot = None,
     device: Device = "cpu",
     precision: RunPrecision = InferencePrecision.FP32,
     as_json: JsonFlag = False,
 ) -> None:
     """Translate texts given as arguments or lines of a file (--json adds the attention weights)."""
+    from carrousel.nlp import plots
     from carrousel.nlp.data import read_lines
     from carrousel.nlp.pipeline.translate import Translator, attention_plot
 
+    to_stdout = check_plot_option(plot, as_json, plots.PLOT_EXTRA, plots.ALIGNMENT_PURPOSE)  # True: PNG alone
     items = list(texts or [])
     if file is not None:
         items += read_lines(file)  # a blank line is refused, naming it (outputs stay line-aligned)
@@ -304,7 +305,7 @@ def run(
         for r in results:
             if listing is not None:
                 listing.add(shares.rounded_translation(r))
-            else:
+            elif not to_stdout:
                 echo(r.text)
     if listing is not None:
         listing.close()

@@ -4,6 +4,7 @@ ROC AUC, the confusion matrix), with ``metrics.json`` and the PNG charts written
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import torch
 from carrousel.core.atomic import atomic_dir
 from carrousel.core.files import check_output_dir
 from carrousel.core.metrics import Average, accuracy, f1, precision, recall, roc_auc
+from carrousel.core.plots import can_draw
 from carrousel.core.text import name_some
 from carrousel.nlp import plots
 from carrousel.nlp.config import SentimentEvaluateConfig
@@ -21,6 +23,8 @@ from carrousel.nlp.errors import LabelMismatchError, TextDataError
 from carrousel.nlp.pipeline.sentiment import SentimentModel
 
 __all__ = ["SentimentEvaluation", "evaluate_sentiment"]
+
+logger = logging.getLogger(__name__)
 
 _METRICS = "metrics.json"  # every evaluation folder holds it: the mark of an earlier output
 
@@ -43,14 +47,24 @@ class SentimentEvaluation:
 
 
 def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = None) -> SentimentEvaluation:
-    """Scores a trained model on labelled texts; with ``out``, writes metrics.json and two PNG charts.
+    """Scores a trained model on labelled texts; with ``out``, writes metrics.json and two PNG charts (the
+    charts are left out, with a warning before any work, when matplotlib is not installed).
 
     Raises:
         LabelMismatchError: the data holds labels the model does not know.
         ConfigError: ``out`` holds files but no metrics.json (not an earlier evaluation), checked first.
     """
+    charts = False
     if out is not None:  # before any work: a folder of other files is refused, never replaced
         check_output_dir(out, "--out", marker=_METRICS)
+        charts = can_draw()
+        if not charts:  # said now, not after the texts are scored; metrics.json is still written
+            logger.warning(
+                "--out %s gets metrics.json without its charts (confusion.png, attention.png): matplotlib is "
+                "not installed; run: pip install '%s' for them",
+                out,
+                plots.PLOT_EXTRA,
+            )
     model = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision)
     data = load_texts(cfg.data)
     if out is not None and cfg.example >= (n := len(data.texts)):  # attention.png would be of another text
@@ -88,22 +102,42 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
     )
     if out is not None:
         name = cfg.data.source if len(cfg.data.source) <= 40 else Path(cfg.data.source).name
-        result.files = _write_evaluation(result, model, data.texts, cfg.example, Path(out), name)
+        result.files = _write_evaluation(result, model, data.texts, cfg.example, Path(out), name, charts)
     return result
 
 
 def _write_evaluation(
-    result: SentimentEvaluation, model: SentimentModel, texts: list[str], example: int, out: Path, data: str
+    result: SentimentEvaluation,
+    model: SentimentModel,
+    texts: list[str],
+    example: int,
+    out: Path,
+    data: str,
+    charts: bool = True,
 ) -> list[Path]:
-    names = [_METRICS, "confusion.png"]
-    pred = model([texts[example]])[0]
+    names = [_METRICS] + (["confusion.png"] if charts else [])
     with atomic_dir(out) as tmp:
         doc = {k: v for k, v in asdict(result).items() if k != "files"}
         (tmp / _METRICS).write_text(json.dumps(doc, indent=2, allow_nan=False), encoding="utf-8")
-        plots.confusion_png(result.confusion, result.labels, tmp / "confusion.png", data)
-        if pred.attention is not None:
-            p = pred.probabilities[pred.label]
-            title = f"attention over text {example + 1} of {data}, predicted {pred.label} (p={p:.2f})"
-            plots.attention_png(pred.tokens, pred.attention, title, tmp / "attention.png")
-            names.append("attention.png")
+        if charts:
+            _write_charts(result, model, texts[example], example, tmp, data, names)
     return [out / name for name in names]
+
+
+def _write_charts(
+    result: SentimentEvaluation,
+    model: SentimentModel,
+    text: str,
+    example: int,
+    tmp: Path,
+    data: str,
+    names: list[str],
+) -> None:
+    """confusion.png and (when the model pools by attention) attention.png of text ``example``."""
+    plots.confusion_png(result.confusion, result.labels, tmp / "confusion.png", data)
+    pred = model([text])[0]
+    if pred.attention is not None:
+        p = pred.probabilities[pred.label]
+        title = f"attention over text {example + 1} of {data}, predicted {pred.label} (p={p:.2f})"
+        plots.attention_png(pred.tokens, pred.attention, title, tmp / "attention.png")
+        names.append("attention.png")
