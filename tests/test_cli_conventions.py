@@ -265,3 +265,17 @@ def test_a_folder_of_other_files_is_refused_in_one_wording(tmp_path: Path) -> No
             call()
         assert str(caught.value) == f"{flag} {other} {said.format(marker)}".strip()
     assert [p.name for p in other.iterdir()] == ["notes.txt"]
+
+
+def test_every_plot_option_reads_the_same() -> None:
+    """``--plot FILE.png`` everywhere (as the README writes it), its help in one form: "Write a PNG of ...".
+    Before: the metavar was PATH, and the help read "PNG heat map of ..." or "Write a fan chart PNG"."""
+    seen = []
+    for prog, *path in COMMANDS:
+        for param in _params(prog, tuple(path)):
+            if "--plot" in getattr(param, "opts", []):
+                where = f"{prog} {' '.join(path)}"
+                seen.append(where)
+                assert getattr(param, "metavar", None) == "FILE.png", where
+                assert str(getattr(param, "help", "")).startswith("Write a PNG of "), where
+    assert len(seen) >= 9, seen

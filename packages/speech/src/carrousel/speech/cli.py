@@ -367,7 +367,11 @@ def evaluate(
     as_json: Json = False,
     plot: Annotated[
         Path | None,
-        typer.Option("--plot", help="Write a PNG of the per-utterance WER/CER (histogram, against length)."),
+        typer.Option(
+            "--plot",
+            metavar="FILE.png",
+            help="Write a PNG of the per-utterance WER/CER (histogram, against length).",
+        ),
     ] = None,
 ) -> None:
     """Measure WER and CER of a model on transcribed recordings (jiwer), with per-utterance errors."""
