@@ -112,3 +112,27 @@ def test_evaluate_plot_to_stdout_with_json_is_a_usage_error(
         "--json",
     )
     assert code == 2 and "--json" in err and len(err.strip().splitlines()) == 1
+
+
+def test_evaluate_plot_counts_and_lengths_are_whole_numbers(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    corpus: tuple[str, Path],
+) -> None:
+    """Before, a small corpus (3 utterances, as sample:tidigits --max-utterances 3) had histogram counts
+    0.2, 0.4, ... utterances and lengths 1.5, 2.5 ... words on the axes."""
+
+    def ticks(fig: Any) -> tuple[list[float], list[float]]:
+        hist, spread = fig.get_axes()
+        fig.canvas.draw()
+        return list(hist.get_yticks()), list(spread.get_xticks())
+
+    drawn = record_figures(monkeypatch, plots, ticks)
+    model, tsv = corpus
+    code, _, err = speech(capsys, monkeypatch, "evaluate", "--model", model, "--data", str(tsv),
+                          "--plot", str(tmp_path / "e.png"))  # fmt: skip
+    assert code == 0, err
+    ((counts, lengths),) = drawn
+    assert counts and all(float(c).is_integer() for c in counts), counts
+    assert lengths and all(float(n).is_integer() for n in lengths), lengths

@@ -61,6 +61,8 @@ def evaluation_figure(result: EvaluationResult) -> Any:
     spread.set_xlabel("utterance length (reference words)")
     spread.set_ylabel("error rate")
     spread.set_title("error rate against utterance length", fontsize=10)
+    hist.yaxis.set_major_locator(plt.MaxNLocator(integer=True))  # counts: no 0.2 of an utterance
+    spread.xaxis.set_major_locator(plt.MaxNLocator(integer=True))  # whole words
     for ax in (hist, spread):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
