@@ -33,6 +33,13 @@ def test_a_chart_on_another_outputs_path_is_a_usage_error(
         )
 
 
+def test_a_chart_inside_a_folder_written_whole_is_a_usage_error(tmp_path: Path) -> None:
+    folders = {"--model-dir": tmp_path / "m"}
+    with pytest.raises(typer.BadParameter, match=r"it lies in --model-dir .*m, a folder written as a whole"):
+        check_plot_option(tmp_path / "m" / "sub" / "fan.png", False, EXTRA, PURPOSE, folders=folders)
+    assert not check_plot_option(tmp_path / "m.png", False, EXTRA, PURPOSE, folders=folders)  # beside it
+
+
 def test_other_paths_and_special_files_pass(tmp_path: Path) -> None:
     assert not check_plot_option(
         tmp_path / "a.png", False, EXTRA, PURPOSE, others={"--out": tmp_path / "a.bed"}

@@ -72,6 +72,12 @@ def test_a_plot_named_as_the_run_folder_is_refused_before_any_work(
         result = runner.invoke(app, ["forecast", "AAPL", "--source", "sample", flag, path, "--plot", path])
         assert result.exit_code == 2, result.output  # a usage error (typer's app, without main's one line)
         assert f"Invalid value for '--plot': it is also {flag}'s path" in result.output
+    inside = runner.invoke(app, ["forecast", "AAPL", "--source", "sample", "--model-dir", str(tmp_path / "m"),
+                                 "--plot", str(tmp_path / "m" / "fan.png")])  # fmt: skip
+    assert inside.exit_code == 2, (
+        inside.output
+    )  # before: trained, wrote m/fan.png, then refused m (not a bundle)
+    assert "it lies in --model-dir" in inside.output
     assert list(tmp_path.iterdir()) == []
 
 

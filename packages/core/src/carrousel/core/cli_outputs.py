@@ -35,6 +35,7 @@ def check_plot_option(
     purpose: str,
     flag: str = "--plot",
     others: Mapping[str, Path | None] | None = None,
+    folders: Mapping[str, Path | None] | None = None,
 ) -> bool:
     """Checks a chart option before any work: a ``.png`` file name in a writable folder (or a special file
     such as ``/dev/null`` or ``/dev/stdout``, written in place) and matplotlib installed.
@@ -47,6 +48,8 @@ def check_plot_option(
         flag: the option's name, for the messages.
         others: the command's other outputs by option (``{"--out": out}``): the chart may not be any of
             them (one would overwrite the other), special files such as ``/dev/null`` aside.
+        folders: output folders written as a whole by option (``{"--model-dir": model_dir}``): the chart
+            may not lie inside one (it would block the folder's write, or be lost when it is replaced).
 
     Returns:
         True when the PNG goes to stdout: the command then prints nothing else there.
@@ -54,7 +57,8 @@ def check_plot_option(
     Raises:
         ConfigError: not a ``.png`` name, a folder, or no writable folder holds it (exit 1).
         MissingExtraError: matplotlib is not installed (exit 1).
-        typer.BadParameter: it names stdout and ``--json`` was given, or another output's path (exit 2).
+        typer.BadParameter: it names stdout and ``--json`` was given, another output's path or a path
+            inside an output folder (exit 2).
     """
     if path is None:
         return False
@@ -62,6 +66,12 @@ def check_plot_option(
         if value is not None and _same_path(path, value):
             raise typer.BadParameter(
                 f"it is also {other}'s path (one output would overwrite the other); give the chart its own file",
+                param_hint=f"'{flag}'",
+            )
+    for other, folder in (folders or {}).items():
+        if folder is not None and _inside(path, folder):
+            raise typer.BadParameter(
+                f"it lies in {other} {folder}, a folder written as a whole; give the chart a path outside it",
                 param_hint=f"'{flag}'",
             )
     to_stdout = stdout_only(path, as_json, flag)
@@ -74,3 +84,10 @@ def _same_path(a: Path, b: Path) -> bool:
     if writes_in_place(a) or writes_in_place(b):
         return False
     return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` lies in ``folder`` (links followed); a special file never does."""
+    if writes_in_place(path):
+        return False
+    return Path(os.path.realpath(folder)) in Path(os.path.realpath(path)).parents

@@ -457,7 +457,8 @@ def forecast(
     from carrousel.finance.plot import PLOT_EXTRA, PLOT_PURPOSE
 
     others = {"--out": out_dir, "--model-dir": model_dir}  # folders: a chart of their name is refused
-    to_stdout = check_plot_option(plot, as_json, PLOT_EXTRA, PLOT_PURPOSE, others=others)  # True: PNG alone
+    inside = {"--model-dir": model_dir}  # replaced as a whole (a chart in --out goes in with the run)
+    to_stdout = check_plot_option(plot, as_json, PLOT_EXTRA, PLOT_PURPOSE, others=others, folders=inside)
     cfg = _config(
         tickers, source=source, csv=csv, start=start, end=end, lookback=lookback, horizon=horizon,
         indicators=indicators, arch=arch, quantiles=quantiles, hidden=hidden, epochs=epochs, device=device,
