@@ -20,7 +20,6 @@ from carrousel.core.plots import pyplot, save_png, wrap_to
 __all__ = [
     "ALIGNMENT_PURPOSE",
     "EVALUATE_PURPOSE",
-    "PLOT_EXTRA",
     "alignment_figure",
     "alignment_png",
     "attention_figure",
@@ -29,7 +28,7 @@ __all__ = [
     "confusion_png",
 ]
 
-PLOT_EXTRA = "carrousel-nlp[plot]"  # the extra that installs matplotlib, named when it is missing
+_EXTRA = "carrousel-nlp[plot]"  # public as evaluate_plot.PLOT_EXTRA
 ALIGNMENT_PURPOSE = "the attention chart (nlp translate run --plot)"  # what needs it, for that error
 EVALUATE_PURPOSE = "the charts of nlp sentiment evaluate --out (confusion.png, attention.png)"
 _PER_ROW = 16  # token cells per row of the attention chart
@@ -40,7 +39,7 @@ _SPECIAL = re.compile(r"\[[A-Z]+\]")  # [EOS], [UNK]: drawn as they are
 
 
 def _pyplot(purpose: str = EVALUATE_PURPOSE) -> Any:
-    return pyplot(PLOT_EXTRA, purpose)
+    return pyplot(_EXTRA, purpose)
 
 
 def _shown(token: str, chars: int = _CELL_CHARS) -> str:

@@ -276,11 +276,11 @@ def run(
     as_json: JsonFlag = False,
 ) -> None:
     """Translate texts given as arguments or lines of a file (--json adds the attention weights)."""
-    from carrousel.nlp import plots
+    from carrousel.nlp import evaluate_plot, plots
     from carrousel.nlp.data import read_lines
     from carrousel.nlp.pipeline.translate import Translator, attention_plot
 
-    to_stdout = check_plot_option(plot, as_json, plots.PLOT_EXTRA, plots.ALIGNMENT_PURPOSE)  # True: PNG alone
+    to_stdout = check_plot_option(plot, as_json, evaluate_plot.PLOT_EXTRA, plots.ALIGNMENT_PURPOSE)
     items = list(texts or [])
     if file is not None:
         items += read_lines(file)  # a blank line is refused, naming it (outputs stay line-aligned)

@@ -20,6 +20,7 @@ from carrousel.nlp.config import SentimentEvaluateConfig
 from carrousel.nlp.data import load_texts
 from carrousel.nlp.decision import decide
 from carrousel.nlp.errors import LabelMismatchError, TextDataError
+from carrousel.nlp.evaluate_plot import PLOT_EXTRA
 from carrousel.nlp.pipeline.sentiment import SentimentModel
 
 __all__ = ["SentimentEvaluation", "evaluate_sentiment"]
@@ -63,7 +64,7 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
                 "--out %s gets metrics.json without its charts (confusion.png, attention.png): matplotlib is "
                 "not installed; run: pip install '%s' for them",
                 out,
-                plots.PLOT_EXTRA,
+                PLOT_EXTRA,
             )
     model = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision)
     data = load_texts(cfg.data)
