@@ -119,3 +119,13 @@ def test_a_bad_predict_plot_path_fails_before_any_work(
     out = invoke("finance", "predict", "--data", missing, "--model-dir", missing, "--plot", tmp_path / name)
     assert_clean_failure(out, 1, message)
     assert "--plot" in out.error_lines()[0]
+
+
+def test_predict_plot_on_the_out_path_is_refused_before_any_work(
+    tmp_path: Path, invoke: Callable[..., Outcome]
+) -> None:
+    # before: `--plot p.png -o p.png` was not checked against --out (the PNG and the table on one path)
+    missing = tmp_path / "no_such"  # never read: the paths fail first
+    same = tmp_path / "p.png"
+    out = invoke("finance", "predict", "--data", missing, "--model-dir", missing, "--plot", same, "-o", same)
+    assert_clean_failure(out, 2, "it is also --out's path")

@@ -163,7 +163,9 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(
                 "--plot",
-                help="Write a PNG grid of the first 12 series: recent history, forecast median and band.",
+                metavar="FILE.png",
+                help="Write a PNG of the first 12 series (a grid): recent history, forecast median and "
+                "p10-p90 band.",
             ),
         ] = None,
         as_json: AsJson = False,
@@ -173,8 +175,11 @@ def register(app: typer.Typer) -> None:
         from carrousel.finance.frames import Forecaster, read_frame
         from carrousel.finance.predict_plot import PLOT_EXTRA, PLOT_PURPOSE, predict_png
 
-        png_out = check_plot_option(plot, as_json, PLOT_EXTRA, PLOT_PURPOSE)  # True: the PNG alone on stdout
         dash = out is not None and str(out) == "-"  # stdout, as bio scan's -o - (before: refused)
+        others = {"--out": None if dash else out}
+        png_out = check_plot_option(
+            plot, as_json, PLOT_EXTRA, PLOT_PURPOSE, others=others
+        )  # True: PNG on stdout
         to_stdout = stdout_only(Path("/dev/stdout") if dash else out, as_json, "--out")  # CSV alone there
         if png_out and to_stdout:
             raise typer.BadParameter("--out names stdout too; give one of them there", param_hint="'--plot'")
