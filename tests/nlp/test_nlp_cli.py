@@ -147,12 +147,12 @@ def test_config_file_then_flags_and_exclude(
     args = ["sentiment", "train", "--config", str(toml), "--hidden-size", "6", "--out", str(out)]
     for name in ("matplotlib", "matplotlib.pyplot"):  # without the plot extra: the table, no chart
         monkeypatch.setitem(sys.modules, name, None)
-    curves = logging.getLogger("carrousel.core.curves")  # the CLI's own handler stops propagation above it
-    curves.addHandler(caplog.handler)
+    charts = logging.getLogger("carrousel.core.plots")  # the CLI's own handler stops propagation above it
+    charts.addHandler(caplog.handler)
     try:
         result = runner.invoke(app, [*args, "--exclude", str(held), "--json"])
     finally:
-        curves.removeHandler(caplog.handler)
+        charts.removeHandler(caplog.handler)
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["train_rows"] + doc["val_rows"] < 400  # the held-out texts were kept out

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_write_text
-from carrousel.core.errors import ConfigError, MissingExtraError
-from carrousel.core.plots import pyplot, save_png, wrap_to
+from carrousel.core.errors import ConfigError
+from carrousel.core.plots import can_draw, pyplot, save_png, wrap_to
 
 if TYPE_CHECKING:
     from carrousel.core.train.result import FitResult
@@ -95,12 +95,7 @@ def history_csv(history: Sequence[Row]) -> str:
 def can_plot(extra: str) -> bool:
     """Whether the learning curve can be drawn (matplotlib installed); asked before training, so a run
     without it says so at once (one warning naming ``extra``) and still writes :data:`HISTORY_FILE`."""
-    try:
-        pyplot(extra, f"the learning curve ({CURVE_FILE})")
-    except MissingExtraError as exc:
-        logger.warning("%s; %s is skipped, %s is still written", exc, CURVE_FILE, HISTORY_FILE)
-        return False
-    return True
+    return can_draw(extra, f"{CURVE_FILE} is skipped ({HISTORY_FILE} is still written)")
 
 
 def curve_metric(history: Sequence[Row], monitor: str | None = None) -> str | None:

@@ -67,12 +67,21 @@ def check_png(path: str | Path, flag: str, extra: str = _EXTRA, purpose: str = _
     pyplot(extra, purpose)
 
 
-def can_draw() -> bool:
-    """Whether matplotlib imports: for the charts a command writes unasked (a run folder's), which are then
-    left out with a warning said before any work, never a failure once the work is done."""
+def can_draw(extra: str = _EXTRA, left_out: str | None = None) -> bool:
+    """Whether matplotlib imports: for the charts a command writes unasked (a run folder's, a training's
+    learning curve), which are then left out with a warning said before any work, never a failure once the
+    work is done.
+
+    Args:
+        extra: the extra that installs matplotlib, named in the warning.
+        left_out: what is left out without it, in words (``"--out run/ gets no fan charts"``): logged as one
+            warning when matplotlib is missing (None: nothing logged).
+    """
     try:
-        pyplot()
+        pyplot(extra)
     except MissingExtraError:
+        if left_out is not None:
+            logger.warning("%s: matplotlib is not installed; run: pip install '%s'", left_out, extra)
         return False
     return True
 

@@ -316,12 +316,11 @@ def forecast(
     check_run_folder(out)
     check_folder(models, "--model-dir")
     check_plot(plot_path, len(cfg.data.tickers) or 1)
-    if out is not None and plot_path is None and not can_draw():  # said before any work, not after it
-        logger.warning(
-            "--out %s gets no fan charts (fan_TICKER.png): matplotlib is not installed; run: pip install '%s'",
-            out,
-            PLOT_EXTRA,
-        )
+    if (
+        out is not None
+        and plot_path is None
+        and not can_draw(PLOT_EXTRA, f"--out {out} gets no fan charts (fan_TICKER.png)")
+    ):
         charted_out = None
     else:
         charted_out = out

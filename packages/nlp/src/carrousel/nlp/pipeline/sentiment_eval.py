@@ -58,14 +58,8 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
     charts = False
     if out is not None:  # before any work: a folder of other files is refused, never replaced
         check_output_dir(out, "--out", marker=_METRICS)
-        charts = can_draw()
-        if not charts:  # said now, not after the texts are scored; metrics.json is still written
-            logger.warning(
-                "--out %s gets metrics.json without its charts (confusion.png, attention.png): matplotlib is "
-                "not installed; run: pip install '%s' for them",
-                out,
-                PLOT_EXTRA,
-            )
+        left_out = f"--out {out} gets metrics.json without its charts (confusion.png, attention.png)"
+        charts = can_draw(PLOT_EXTRA, left_out)  # said now, not after the texts are scored
     model = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision)
     data = load_texts(cfg.data)
     if out is not None and cfg.example >= (n := len(data.texts)):  # attention.png would be of another text
