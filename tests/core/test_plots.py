@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from carrousel.core.errors import OutputError
-from carrousel.core.plots import DPI, pyplot, save_png
+from carrousel.core.plots import DPI, pyplot, save_png, wrap_to
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -63,3 +63,11 @@ def test_save_png_failure_names_the_path_and_still_closes_the_figure(tmp_path: P
         save_png(fig, tmp_path)
     assert not plt.fignum_exists(fig.number)  # type: ignore[attr-defined]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_wrap_to_keeps_hyphenated_words_whole() -> None:
+    # before: a training curve's title broke "held-out" into "held-" / "out" across two lines
+    assert wrap_to("abcdefghijklmn held-out tokens", 1.0, 10).splitlines() == [
+        "abcdefghijklmn",
+        "held-out tokens",
+    ]

@@ -126,4 +126,5 @@ def wrap_to(text: str, inches: float, points: float, em: float = 0.55, least: in
         em: the mean character width as a share of the font size.
         least: the fewest characters per line, however narrow the figure.
     """
-    return textwrap.fill(text, width=max(least, int(inches * 72 / (em * points))))
+    width = max(least, int(inches * 72 / (em * points)))
+    return textwrap.fill(text, width=width, break_on_hyphens=False)  # "held-out" stays whole
