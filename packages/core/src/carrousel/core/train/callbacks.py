@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_write_text
-from carrousel.core.curves import history_csv
+from carrousel.core.curves import finite_history, history_csv
 from carrousel.core.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -250,10 +250,7 @@ class HistoryLogger(Callback):
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         # a skipped or diverged epoch can log NaN/inf: written as empty cells and nulls, never as numbers
-        history = [
-            {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
-            for row in trainer.history
-        ]
+        history = finite_history(trainer.history)
         atomic_write_text(self.log_dir / "history.csv", history_csv(trainer.history))
         atomic_write_text(self.log_dir / "history.json", json.dumps(history, indent=1, allow_nan=False))
 
