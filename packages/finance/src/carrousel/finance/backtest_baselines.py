@@ -9,7 +9,6 @@ while the other ranks waited.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,8 +24,6 @@ if TYPE_CHECKING:
     from carrousel.finance.backtest import Refit
 
 __all__ = ["BaselineFit", "block_origins", "fit_baselines", "fit_one"]
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, eq=False)

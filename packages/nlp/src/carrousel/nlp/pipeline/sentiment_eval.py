@@ -4,7 +4,6 @@ ROC AUC, the confusion matrix), with ``metrics.json`` and the PNG charts written
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -24,8 +23,6 @@ from carrousel.nlp.evaluate_plot import PLOT_EXTRA
 from carrousel.nlp.pipeline.sentiment import SentimentModel
 
 __all__ = ["SentimentEvaluation", "evaluate_sentiment"]
-
-logger = logging.getLogger(__name__)
 
 _METRICS = "metrics.json"  # every evaluation folder holds it: the mark of an earlier output
 
