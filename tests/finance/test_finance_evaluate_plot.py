@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from carrousel.finance import evaluate_plot
-from tests.cli_harness import Outcome, assert_clean_failure, record_figures, run_entry
+from tests.cli_harness import Outcome, record_figures, run_entry
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -102,16 +102,3 @@ def test_evaluate_plot_to_stdout_is_the_png_alone(
     code, out, err = run_entry(capfdbinary, "finance", "evaluate", *runs, "--plot", "/dev/stdout", "--json")
     assert code == 2 and out == b""
     assert b"'--plot': it names stdout, where --json prints; give one of them" in err
-
-
-@pytest.mark.parametrize(
-    ("name", "message"), [("chart.txt", "must end in .png"), ("file.txt/chart.png", "is a file")]
-)
-def test_a_bad_plot_path_fails_before_any_work(
-    tmp_path: Path, invoke: Callable[..., Outcome], name: str, message: str
-) -> None:
-    (tmp_path / "file.txt").write_text("x")
-    no_run = tmp_path / "no_such_run"  # never read: the path fails first
-    out = invoke("finance", "evaluate", no_run, "--plot", tmp_path / name)
-    assert_clean_failure(out, 1, message)
-    assert "--plot" in out.error_lines()[0]

@@ -25,6 +25,13 @@ def _no_matplotlib(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setitem(sys.modules, name, None)  # an import of it now fails as if not installed
 
 
+def _no_prices(monkeypatch: pytest.MonkeyPatch) -> None:
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("prices loaded before the --plot check")
+
+    monkeypatch.setattr(pipeline_mod, "load_histories", never)  # any work past the checks fails the test
+
+
 def test_a_missing_matplotlib_fails_the_plot_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _no_matplotlib(monkeypatch)
     check_plot(None)  # no chart asked for: matplotlib is not needed
@@ -35,10 +42,7 @@ def test_a_missing_matplotlib_fails_the_plot_check(tmp_path: Path, monkeypatch: 
 def test_forecast_without_matplotlib_stops_before_loading_prices(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def never(*args: object, **kwargs: object) -> None:
-        raise AssertionError("prices loaded before the --plot check")
-
-    monkeypatch.setattr(pipeline_mod, "load_histories", never)
+    _no_prices(monkeypatch)
     _no_matplotlib(monkeypatch)
     result = runner.invoke(app, ["forecast", "AAPL", "--source", "sample", "--plot", str(tmp_path / "f.png")])
     lines = [ln for ln in result.output.splitlines() if ln.strip()]
@@ -63,10 +67,7 @@ def test_a_plot_named_as_the_run_folder_is_refused_before_any_work(
 ) -> None:
     """Before: the run trained, then failed on a temporary folder's name ('.r.png.PID.xxxx.tmp is a folder')."""
 
-    def never(*args: object, **kwargs: object) -> None:
-        raise AssertionError("prices loaded before the --plot check")
-
-    monkeypatch.setattr(pipeline_mod, "load_histories", never)
+    _no_prices(monkeypatch)
     for flag in ("--out", "--model-dir"):
         path = str(tmp_path / "r.png")
         result = runner.invoke(app, ["forecast", "AAPL", "--source", "sample", flag, path, "--plot", path])

@@ -1,6 +1,7 @@
 """``finance predict --plot``: a PNG grid of the first 12 series of the table (recent history, the forecast
-median and its p10-p90 band), whose medians and bands are the ``--json`` forecasts; a bad path is refused
-before any work, and a PNG on stdout shares it with neither ``--json`` nor ``--out -``."""
+median and its p10-p90 band), whose medians and bands are the ``--json`` forecasts; a bad path (here and for
+``finance evaluate --plot``) is refused before any work, and a PNG on stdout shares it with neither ``--json``
+nor ``--out -``."""
 
 from __future__ import annotations
 
@@ -108,15 +109,17 @@ def test_predict_plot_to_stdout_is_the_png_alone(
     assert code == 2 and out == b"" and b"--out names stdout too" in err
 
 
+@pytest.mark.parametrize("command", ["evaluate", "predict"])
 @pytest.mark.parametrize(
     ("name", "message"), [("chart.txt", "must end in .png"), ("file.txt/chart.png", "is a file")]
 )
-def test_a_bad_predict_plot_path_fails_before_any_work(
-    tmp_path: Path, invoke: Callable[..., Outcome], name: str, message: str
+def test_a_bad_plot_path_of_evaluate_or_predict_fails_before_any_work(
+    tmp_path: Path, invoke: Callable[..., Outcome], command: str, name: str, message: str
 ) -> None:
     (tmp_path / "file.txt").write_text("x")
     missing = tmp_path / "no_such"  # never read: the path fails first
-    out = invoke("finance", "predict", "--data", missing, "--model-dir", missing, "--plot", tmp_path / name)
+    inputs = [missing] if command == "evaluate" else ["--data", missing, "--model-dir", missing]
+    out = invoke("finance", command, *inputs, "--plot", tmp_path / name)
     assert_clean_failure(out, 1, message)
     assert "--plot" in out.error_lines()[0]
 
