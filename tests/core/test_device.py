@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
-from carrousel.core.device import autocast, move_to, pick_device, resolve_dtype
+from carrousel.core.device import autocast, check_precision, move_to, pick_device, resolve_dtype
 from carrousel.core.errors import ConfigError
 
 
@@ -118,3 +118,17 @@ def test_move_to_packed_sequences_and_mapping_types() -> None:
     ordered = move_to(OrderedDict(b=torch.ones(1), a=torch.zeros(1)), meta)
     assert isinstance(ordered, OrderedDict) and list(ordered) == ["b", "a"]
     assert move_to(torch.Size([2, 3]), meta) == torch.Size([2, 3])
+
+
+def test_check_precision_refuses_what_the_device_cannot_run_before_any_work() -> None:
+    """A train command's ``--precision`` check: fp32 and bf16 pass on the CPU (``auto`` resolved there
+    without CUDA); fp16 on the CPU and unknown names are one-line errors naming the fix."""
+    check_precision("fp32", "cpu")
+    check_precision("bf16", torch.device("cpu"))
+    with pytest.raises(ConfigError, match="fp16 needs a CUDA or MPS device; on the CPU use --precision bf16"):
+        check_precision("fp16", "cpu")
+    with pytest.raises(ConfigError, match="unknown precision 'fp8'"):
+        check_precision("fp8", "cpu")
+    if not torch.cuda.is_available() and not torch.backends.mps.is_available():
+        with pytest.raises(ConfigError, match="fp16 needs a CUDA"):
+            check_precision("fp16", "auto")

@@ -73,6 +73,7 @@ __all__ = [
     "FinetuneEpochs",
     "PruneShare",
     "RunPrecision",
+    "TrainPrecision",
     "command",
     "create_app",
     "echo",
@@ -129,6 +130,10 @@ DistillHidden = Annotated[int, typer.Option("--distill", min=0, max=4096, help=_
 _EPOCHS_HELP = "--prune: most fine-tuning epochs; --distill: the student's (early stopping)."
 FinetuneEpochs = Annotated[int, typer.Option("--finetune-epochs", min=1, help=_EPOCHS_HELP)]
 RunPrecision = Annotated[InferencePrecision, typer.Option("--precision", help="fp32, or bf16/fp16 autocast.")]
+_TRAIN_PRECISION_HELP = "Training arithmetic: fp32, or bf16/fp16 mixed precision (autocast; weights stay float32; fp16 needs a GPU)."
+TrainPrecision = Annotated[InferencePrecision, typer.Option("--precision", help=_TRAIN_PRECISION_HELP)]
+"""``--precision`` of the train commands: the trainer's autocast (checked with
+:func:`carrousel.core.device.check_precision` before any work)."""
 
 
 def create_app(name: str, help: str, version: str) -> typer.Typer:

@@ -4,7 +4,8 @@
 ``non_blocking=True`` (effective when the source tensors are in pinned memory), floating tensors converted
 to the model's :func:`floating_dtype` where the trainer and ``predict`` call it. ``autocast`` gives a
 bf16/fp16 autocast context that is a no-op for ``"fp32"``. For inference, :func:`inference_dtype` is the one
-check of a precision against a device (one-line errors for what the device cannot run) and
+check of a precision against a device (one-line errors for what the device cannot run; train commands
+ask the same through :func:`check_precision`) and
 :func:`run_in_precision` runs a call under it, never letting non-finite outputs out that float32 would not
 give (the call is rerun in float32 then).
 """
@@ -32,6 +33,7 @@ __all__ = [
     "check_device",
     "check_exported_precision",
     "check_inference",
+    "check_precision",
     "floating_dtype",
     "inference_dtype",
     "move_to",
@@ -158,6 +160,22 @@ def inference_dtype(precision: str, device: torch.device) -> torch.dtype | None:
     if dtype is torch.bfloat16 and device.type == "cuda" and not torch.cuda.is_bf16_supported():
         raise ConfigError(f"--precision bf16: {device} has no bfloat16 support; use --precision fp16 there")
     return dtype
+
+
+def check_precision(precision: str, device: str | torch.device | None = "auto") -> None:
+    """Refuses, before any work, a training or inference ``precision`` that ``device`` cannot run: the
+    rules of :func:`inference_dtype` (fp16 needs CUDA or MPS, bf16 on CUDA a GPU with bfloat16), for the
+    ``--precision`` of a train command, whose :class:`~carrousel.core.train.TrainConfig` would otherwise
+    run fp16 as bf16 on the CPU (:func:`resolve_dtype`).
+
+    Args:
+        precision: ``"fp32"``, ``"bf16"`` or ``"fp16"``.
+        device: the device, or its name as the command was given it (``"auto"`` is resolved here).
+
+    Raises:
+        ConfigError: an unknown precision, a device that is not here, or a precision it cannot run.
+    """
+    inference_dtype(precision, pick_device(device))
 
 
 @check_args
