@@ -52,6 +52,7 @@ CORE_OPTIONAL_MODULES = (
     "carrousel.core.cli",
     "carrousel.core.cli_device",
     "carrousel.core.cli_logging",
+    "carrousel.core.cli_options",
     "carrousel.core.cli_outputs",
 )  # the cli extra (typer, rich), by design
 

@@ -38,6 +38,16 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 from carrousel.core.cli_logging import OneLineHandler
+from carrousel.core.cli_options import (
+    DistillHidden,
+    ExportPrecision,
+    ExportWith,
+    FinetuneEpochs,
+    PruneShare,
+    RunPrecision,
+    TrainPrecision,
+    TrainPrecisionOrConfig,
+)
 from carrousel.core.cli_ranks import connect, peer_failed, rank_zero_outputs, show_error
 from carrousel.core.cli_start import (
     EXIT_INTERRUPTED,
@@ -49,7 +59,6 @@ from carrousel.core.cli_start import (
 )
 from carrousel.core.cli_values import Above, Below, FloatRange, option_problem, to_jsonable
 from carrousel.core.errors import CarrouselError
-from carrousel.core.export.choices import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.optional import missing_extra
 
 try:  # the carrousel-core[cli] extra
@@ -74,6 +83,7 @@ __all__ = [
     "PruneShare",
     "RunPrecision",
     "TrainPrecision",
+    "TrainPrecisionOrConfig",
     "command",
     "create_app",
     "echo",
@@ -116,24 +126,6 @@ Verbose = Annotated[
     bool, typer.Option("--verbose", "-v", help="Info logs, warnings and tracebacks (for bug reports).")
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Errors only: no progress, no logs.")]
-
-# the options of the domains' ``export`` commands; ``--precision`` of the commands that run a network
-ExportPrecision = Annotated[
-    DeployPrecision,
-    typer.Option("--precision", help="ONNX numbers: fp32, or int8 (the domain picks the nodes)."),
-]
-ExportWith = Annotated[Exporter, typer.Option("--exporter", help="PyTorch's ONNX exporter.")]
-_PRUNE_HELP = "Share of the recurrent units to remove before export (e.g. 0.5), then fine-tune (0: none)."
-PruneShare = Annotated[float, typer.Option("--prune", min=0.0, max=0.95, help=_PRUNE_HELP)]
-_DISTILL_HELP = "Hidden units of a student trained on the model's own outputs, exported instead (0: none)."
-DistillHidden = Annotated[int, typer.Option("--distill", min=0, max=4096, help=_DISTILL_HELP)]
-_EPOCHS_HELP = "--prune: most fine-tuning epochs; --distill: the student's (early stopping)."
-FinetuneEpochs = Annotated[int, typer.Option("--finetune-epochs", min=1, help=_EPOCHS_HELP)]
-RunPrecision = Annotated[InferencePrecision, typer.Option("--precision", help="fp32, or bf16/fp16 autocast.")]
-_TRAIN_PRECISION_HELP = "Training arithmetic: fp32, or bf16/fp16 mixed precision (autocast; weights stay float32; fp16 needs a GPU)."
-TrainPrecision = Annotated[InferencePrecision, typer.Option("--precision", help=_TRAIN_PRECISION_HELP)]
-"""``--precision`` of the train commands: the trainer's autocast (checked with
-:func:`carrousel.core.device.check_precision` before any work)."""
 
 
 def create_app(name: str, help: str, version: str) -> typer.Typer:

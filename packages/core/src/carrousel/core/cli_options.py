@@ -1,0 +1,55 @@
+"""The options several domain commands share, declared once so that their flag, help and checks agree
+(needs the ``carrousel-core[cli]`` extra; re-exported by :mod:`carrousel.core.cli`).
+
+- the ``export`` commands: ``--precision`` (ONNX fp32/int8), ``--exporter``, ``--prune``, ``--distill``,
+  ``--finetune-epochs``;
+- the commands that run a network: ``--precision`` (fp32, or bf16/fp16 autocast);
+- the train commands: ``--precision``, the trainer's autocast (mixed-precision training), to be checked
+  with :func:`carrousel.core.device.check_precision` before any work. :data:`TrainPrecisionOrConfig` is
+  the same option for a command whose ``--config`` file may set the precision: None when the flag is
+  absent, so the file's value holds.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from carrousel.core.export.choices import DeployPrecision, Exporter, InferencePrecision
+from carrousel.core.optional import missing_extra
+
+try:  # the carrousel-core[cli] extra
+    import typer
+except ImportError as e:
+    raise missing_extra(
+        e, "typer", "carrousel-core[cli]", "the CLI options (carrousel.core.cli_options)"
+    ) from None
+
+__all__ = [
+    "DistillHidden",
+    "ExportPrecision",
+    "ExportWith",
+    "FinetuneEpochs",
+    "PruneShare",
+    "RunPrecision",
+    "TrainPrecision",
+    "TrainPrecisionOrConfig",
+]
+
+ExportPrecision = Annotated[
+    DeployPrecision,
+    typer.Option("--precision", help="ONNX numbers: fp32, or int8 (the domain picks the nodes)."),
+]
+ExportWith = Annotated[Exporter, typer.Option("--exporter", help="PyTorch's ONNX exporter.")]
+_PRUNE_HELP = "Share of the recurrent units to remove before export (e.g. 0.5), then fine-tune (0: none)."
+PruneShare = Annotated[float, typer.Option("--prune", min=0.0, max=0.95, help=_PRUNE_HELP)]
+_DISTILL_HELP = "Hidden units of a student trained on the model's own outputs, exported instead (0: none)."
+DistillHidden = Annotated[int, typer.Option("--distill", min=0, max=4096, help=_DISTILL_HELP)]
+_EPOCHS_HELP = "--prune: most fine-tuning epochs; --distill: the student's (early stopping)."
+FinetuneEpochs = Annotated[int, typer.Option("--finetune-epochs", min=1, help=_EPOCHS_HELP)]
+RunPrecision = Annotated[InferencePrecision, typer.Option("--precision", help="fp32, or bf16/fp16 autocast.")]
+_TRAIN_HELP = "Training arithmetic: fp32, or bf16/fp16 mixed precision (autocast; weights stay float32; fp16 needs a GPU)."
+TrainPrecision = Annotated[InferencePrecision, typer.Option("--precision", help=_TRAIN_HELP)]
+TrainPrecisionOrConfig = Annotated[
+    InferencePrecision | None,
+    typer.Option("--precision", help=f"{_TRAIN_HELP}  [default: fp32, or the --config file's]"),
+]
