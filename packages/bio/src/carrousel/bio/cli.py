@@ -314,10 +314,8 @@ def scan(
 _TRAIN_FLAGS = (
     {p: f"data.{p}" for p in ["positives", "negatives", "peaks", "genome", "window", "per_motif"]}
     | {p: f"network.{p}" for p in ["filters", "kernel", "hidden"]}
-    | {
-        p: f"fit.{p}"
-        for p in ["epochs", "patience", "lr", "batch_size", "seed", "device", "shuffled_negatives"]
-    }
+    | {p: f"fit.{p}" for p in ["epochs", "patience", "lr", "batch_size", "seed", "device"]}
+    | {p: f"fit.{p}" for p in ["shuffled_negatives", "precision"]}
     | {"motif": "data.motifs", "negatives_n": "data.n_negatives"}
 )
 
@@ -375,6 +373,7 @@ def train(
     hidden: Annotated[int, typer.Option("--hidden", min=1, help="LSTM units per direction.")] = 32,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed (data and training).")] = 0,
     device: DeviceOpt = "cpu",
+    precision: cli.TrainPrecision = InferencePrecision.FP32,
     config: ConfigFile = None,
     as_json: AsJson = False,
 ) -> None:
@@ -401,6 +400,7 @@ def train(
             seed=seed,
             device=device,
             shuffled_negatives=shuffled_negatives,
+            precision=precision,
         ),
     )
     cfg = _with_flags(ctx, config, flags, _TRAIN_FLAGS)

@@ -218,10 +218,13 @@ class FitConfig:
     val_fraction: float = 0.2  # held-out fraction (GC-stratified): early stopping, figures, background null
     n_null: int = 4000  # dinucleotide-shuffled background windows for the null calibration
     shuffled_negatives: bool = False  # with real negatives, also train on shuffled positives as negatives
+    precision: InferencePrecision = InferencePrecision.FP32  # training arithmetic: fp32 | bf16 | fp16 (GPU)
+    # autocast; the weights stay float32
 
     def __post_init__(self) -> None:
         check_numbers(self, TrainConfigError)
         object.__setattr__(self, "device", check_device(self.device, TrainConfigError))
+        _choice(self, "precision", InferencePrecision, TrainConfigError)
         _at_least("epochs", self.epochs, 1, TrainConfigError, MAX_EPOCHS)
         _at_least("patience", self.patience, 0, TrainConfigError, MAX_EPOCHS)
         _at_least("batch size", self.batch_size, 1, TrainConfigError, MAX_BATCH)

@@ -52,6 +52,7 @@ from carrousel.bio.training import fit_model
 from carrousel.bio.validation import MIN_EVAL_PER_CLASS, check_count, check_lengths, check_overlap
 from carrousel.core.atomic import atomic_dir, atomic_write_text
 from carrousel.core.curves import can_plot, write_history
+from carrousel.core.device import check_precision
 from carrousel.core.errors import BundleError
 from carrousel.core.files import check_input_file, check_output_dir, check_output_file, refuse_other_files
 from carrousel.core.train import TrainConfig as TrainerConfig
@@ -89,6 +90,7 @@ class TrainResult:
         "planted"  # their source: a --negatives file, GC-matched genome windows, shuffled positives
     )
     history: list[dict[str, float]] = field(default_factory=list, repr=False)  # per-epoch figures
+    precision: str = "fp32"  # the training arithmetic (fp32, or bf16/fp16 autocast; weights float32)
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary (without the history)."""
@@ -100,6 +102,7 @@ class TrainResult:
             "val": self.val,
             "epochs": self.epochs,
             "negatives": self.negatives,
+            "precision": self.precision,
         }
 
 
@@ -119,7 +122,12 @@ def train(cfg: TrainConfig, out: str | Path, command: str = "") -> TrainResult:
         cfg: data sources, network shape and fit settings.
         out: the model folder (new, empty, or an earlier model, replaced).
         command: the command line, kept in the model's provenance.
+
+    Raises:
+        ConfigError: a ``cfg.fit.precision`` that ``cfg.fit.device`` cannot run (before any work).
     """
+    fit = cfg.fit
+    check_precision(fit.precision.value, fit.device)
     target = Path(out)
     refuse_other_files(target, "--out", "bundle.json", BundleError)
     check_output_dir(target, "--out")
@@ -133,7 +141,6 @@ def train(cfg: TrainConfig, out: str | Path, command: str = "") -> TrainResult:
     named = resolve_motifs(list(cfg.data.motifs)) if cfg.data.motifs else []
     plot = can_plot(PLOT_EXTRA)  # the learning curve (training.png), decided before any training
     data = training_set(cfg.data, named, cfg.fit.seed)
-    fit = cfg.fit
     stop = fit.patience > 0 and fit.val_fraction > 0
     trainer = TrainerConfig(
         epochs=fit.epochs,
@@ -151,6 +158,7 @@ def train(cfg: TrainConfig, out: str | Path, command: str = "") -> TrainResult:
         monitor="val_auroc" if stop else "val_loss",  # steadier than the loss on small sets
         mode="max" if stop else "min",
         min_delta=1e-3,  # a gain under 0.001 AUROC is no improvement
+        precision=fit.precision.value,  # autocast of forward and loss; recorded in the model's provenance
     )
     net = cfg.network
     shape = DanQConfig(
@@ -198,6 +206,7 @@ def train(cfg: TrainConfig, out: str | Path, command: str = "") -> TrainResult:
         epochs=len(result.history),
         negatives=data.negatives,
         history=result.history,
+        precision=fit.precision.value,
     )
 
 

@@ -1,0 +1,106 @@
+"""``bio train --precision``: bf16 autocast training on the CPU learns as fp32 does, keeps float32 weights and
+says how the model was trained (``--json``, the bundle's provenance); fp16 on the CPU is refused before any
+work; the ``[fit]`` table of a ``--config`` file sets it, a flag wins."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from carrousel.bio.cli import app
+from carrousel.bio.fasta import decode, iter_records
+from carrousel.bio.models import predict_logits
+from carrousel.bio.pipeline import load_model
+from carrousel.core.export import InferencePrecision
+from tests.cli_harness import assert_clean_failure, config_of
+
+SITE = "CCGCGTGGTGGCGC"
+
+
+def _planted(tmp_path: Path, lambda_fa: Path, write_fasta: Any, n: int = 150) -> tuple[Path, Path]:
+    """``n`` lambda windows of 100 bases with ``SITE`` planted (positives) and ``n`` without (negatives)."""
+    (_, codes), *_ = list(iter_records(lambda_fa))
+    rng = np.random.default_rng(0)
+    pos, neg = {}, {}
+    for i in range(n):
+        s = int(rng.integers(0, codes.size - 100))
+        win = decode(codes[s : s + 100])
+        neg[f"n{i}"] = win
+        p = int(rng.integers(0, 100 - len(SITE)))
+        pos[f"p{i}"] = win[:p] + SITE + win[p + len(SITE) :]
+    return write_fasta(tmp_path / "pos.fa", pos), write_fasta(tmp_path / "neg.fa", neg)
+
+
+def _train(pfa: Path, nfa: Path, out: Path, *extra: str) -> Any:
+    """A small network, 6 epochs at lr 5e-3 (a few seconds), 200 null windows (the ``[fit]`` table)."""
+    conf = out.parent / "fit.toml"
+    conf.write_text("[fit]\nn_null = 200\nlr = 5e-3\n")
+    args = ["train", "--positives", str(pfa), "--negatives", str(nfa), "--window", "100", "--epochs", "6"]
+    args += ["--patience", "0", "--filters", "16", "--kernel", "13", "--hidden", "8", "--config", str(conf)]
+    return CliRunner().invoke(app, [*args, "-o", str(out), "--json", *extra])
+
+
+def test_bf16_training_learns_keeps_float32_weights_and_is_recorded(tmp_path, lambda_fa, write_fasta) -> None:
+    """A planted 14-base site: bf16 reaches a held-out AUROC above 0.9 (0.979 measured; fp32 0.981; a model
+    that reads nothing scores 0.5), its loss falls, and the saved model is float32 and scans like any other."""
+    pfa, nfa = _planted(tmp_path, lambda_fa, write_fasta)
+    outcome = _train(pfa, nfa, tmp_path / "bf16", "--precision", "bf16")
+    assert outcome.exit_code == 0, outcome.output
+    summary = json.loads(outcome.stdout)
+    assert summary["precision"] == "bf16"  # before: no --precision option, no such key
+    assert summary["val"]["auroc"] > 0.9, summary  # fp32: 0.981 measured with this seed
+    rows = (tmp_path / "bf16" / "history.csv").read_text().splitlines()
+    first, last = (float(r.split(",")[rows[0].split(",").index("train_loss")]) for r in (rows[1], rows[-1]))
+    assert last < first, rows
+    manifest = json.loads((tmp_path / "bf16" / "bundle.json").read_text())
+    assert manifest["data"]["train"]["precision"] == "bf16"
+    model = load_model(tmp_path / "bf16")
+    assert {p.dtype for p in model.model.parameters()} == {torch.float32}
+    windows = np.stack(
+        [codes for _, codes in iter_records(pfa)][:20] + [codes for _, codes in iter_records(nfa)][:20]
+    )
+    scores = predict_logits(model.model, windows)[:, 0]  # the loaded bf16-trained model scores like any other
+    assert np.isfinite(scores).all() and scores[:20].mean() > scores[20:].mean()
+
+
+def test_fp16_on_the_cpu_is_refused_before_any_work(invoke: Any, tmp_path: Path) -> None:
+    out = tmp_path / "model"
+    outcome = invoke("bio", "train", "--motif", "CTCF", "--device", "cpu", "--precision", "fp16", "-o", out)
+    assert_clean_failure(outcome, 1, "--precision bf16")
+    assert not out.exists()
+
+
+def test_help_lists_the_training_precision() -> None:
+    res = CliRunner().invoke(app, ["train", "--help"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0 and "--precision" in res.stdout and "weights stay float32" in res.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "flags", "precision"),
+    [
+        ('[fit]\nprecision = "bf16"\n', [], InferencePrecision.BF16),
+        ('[fit]\nprecision = "bf16"\n', ["--precision", "fp32"], InferencePrecision.FP32),
+        ("[fit]\nepochs = 2\n", [], InferencePrecision.FP32),
+    ],
+)
+def test_the_config_files_precision_reaches_the_run_and_the_flag_wins(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, text: str, flags: list[str], precision: str
+) -> None:
+    conf = tmp_path / "train.toml"
+    conf.write_text(text)
+    argv = ["train", "-o", str(tmp_path / "m"), "--motif", "CTCF", "--config", str(conf), *flags]
+    cfg = config_of(monkeypatch, app, "carrousel.bio.pipeline", "train", *argv)
+    assert cfg.fit.precision == precision
+
+
+def test_a_wrong_precision_in_the_config_file_is_one_line(invoke: Any, tmp_path: Path) -> None:
+    conf = tmp_path / "train.toml"
+    conf.write_text('[fit]\nprecision = "fp8"\n')
+    outcome = invoke("bio", "train", "-o", tmp_path / "m", "--motif", "CTCF", "--config", conf)
+    assert_clean_failure(outcome, 1, "precision must be one of fp32, bf16, fp16")
