@@ -177,6 +177,7 @@ def synth_corpus(
 
 @cli.command(app)
 def train(
+    ctx: typer.Context,
     data: Data,
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Model folder to write (a bundle)."), OutputFolder()
@@ -222,6 +223,7 @@ def train(
         ),
     ] = None,
     device: Annotated[str | None, device_option("auto")] = None,
+    precision: cli.TrainPrecision = InferencePrecision.FP32,
     threads: Threads = None,
     as_json: Json = False,
 ) -> None:
@@ -233,6 +235,8 @@ def train(
     flags |= {"layers": layers, "subsample": subsample, "subwords": subwords, "batch_seconds": batch_seconds}
     flags |= {"max_utterances": max_utterances, "seed": seed, "threads": threads, "device": device}
     flags |= {"val_fraction": val_fraction, "workers": workers}
+    source = getattr(ctx.get_parameter_source("precision"), "name", "DEFAULT")  # the flag, else the file's
+    flags["precision"] = precision.value if source not in ("DEFAULT", "DEFAULT_MAP") else None
     doc |= {k: v for k, v in flags.items() if v is not None} | {"data": list(data)}
     if val_data:
         doc["val_data"] = list(val_data)

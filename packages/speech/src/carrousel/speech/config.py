@@ -155,6 +155,7 @@ class TrainConfig:
     max_utterances: int | None = None  # use at most this many training utterances (None: all)
     seed: int = 0  # seeds data split, augmentation and initialisation
     device: str = "auto"  # cpu | cuda | cuda:N | mps | auto (check_device)
+    precision: str = "fp32"  # training arithmetic: fp32 | bf16 | fp16 (GPU): autocast; weights stay float32
     threads: int | None = None  # torch intra-op threads (None: torch's default)
     workers: int = 1  # data-loading processes (audio, augmentation, features beside the step; 0: none)
     init_from: str | None = None  # a model folder to fine-tune: its weights, architecture, alphabet and
@@ -183,6 +184,7 @@ class TrainConfig:
         _check(self.max_utterances is None or self.max_utterances >= 2, "max_utterances must be >= 2")
         _check(self.threads is None or 1 <= self.threads <= 256, "threads must be in 1..256")
         _check(0 <= self.workers <= 64, "workers must be in 0..64")
+        _check(self.precision in ("fp32", "bf16", "fp16"), "precision must be one of fp32, bf16, fp16")
         _check(
             self.bidirectional or self.features.normalize != "utterance",
             "a unidirectional (streaming) model needs causal feature normalisation (--normalize causal)",

@@ -24,6 +24,7 @@ import torch
 from carrousel.core.args import check_args
 from carrousel.core.bundle import BUNDLE_FILE
 from carrousel.core.curves import can_plot, finite_history, history_writer
+from carrousel.core.device import check_precision
 from carrousel.core.files import check_output_dir
 from carrousel.core.train import Callback, Trainer
 from carrousel.core.train import TrainConfig as CoreTrainConfig
@@ -106,6 +107,7 @@ class TrainResult:
     elapsed: float  # wall-clock seconds
     audio_seconds_per_second: float  # training throughput
     history: list[dict[str, float | None]]  # per-epoch logs (None: a non-finite figure)
+    precision: str = "fp32"  # training arithmetic (fp32, or bf16/fp16 autocast; the weights stay float32)
 
 
 class _Progress(Callback):
@@ -142,10 +144,12 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
     (data, epochs, learning rate, augmentation) applies as for a new model.
 
     Raises:
+        ConfigError: a ``cfg.precision`` that ``cfg.device`` cannot run (before any work).
         CorpusError: no usable training utterance.
         BundleError: ``cfg.init_from`` is not a recogniser bundle.
     """
     start = time.perf_counter()
+    check_precision(cfg.precision, cfg.device)
     check_output_dir(out, marker=BUNDLE_FILE)  # before any work: a folder of other files is refused
     plot = can_plot(PLOT_EXTRA)  # the learning curve (training.png), decided before any training
     _threads(cfg.threads)
@@ -200,6 +204,7 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
         monitor="val_cer" if val_loader is not None else "train_loss",
         seed=cfg.seed,
         progress=False,
+        precision=cfg.precision,  # type: ignore[arg-type]  # checked by TrainConfig: fp32 | bf16 | fp16
     )
     steps = min(cfg.epochs * len(loader), cfg.max_steps or math.inf)
     with (progress or _no_progress)("training", float(steps)) as advance:
@@ -226,6 +231,7 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
         elapsed=round(elapsed, 1),
         audio_seconds_per_second=round(seconds * epochs_run / fitted, 1),
         history=finite_history(fit.history, places=5),  # an epoch of skipped steps: None, never NaN
+        precision=cfg.precision,
     )
     provenance = {"corpora": list(cfg.data), "train": {k: v for k, v in asdict(result).items() if k != "out"}}
     provenance["config"] = {k: v for k, v in asdict(cfg).items() if k not in ("data",)}
