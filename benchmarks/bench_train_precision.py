@@ -1,0 +1,231 @@
+"""Mixed-precision training on the CPU: each domain's train command in fp32 and bf16 autocast (``--precision``;
+the weights stay float32), side by side in one process: the training seconds of each (median of
+``--rounds`` rounds, fp32 and bf16 alternated in each round, same seed) and their ratio fp32 / bf16, and the
+task metric each precision's model reaches (does bf16 cost accuracy?).
+
+Parts (``PARTS``: a name -> ``(precision, seed) -> {"seconds", "metric", "metric_name", "higher_is_better"}``):
+
+* ``bio``: ``bio train`` (the pipeline, default DanQ: 64 filters of 19 bases, 32 LSTM units per direction)
+  on janggu's real Oct4 vs Mafk ChIP-seq peaks (3,897 + 3,900 windows of 200 bases; ``carrousel-data fetch
+  bio``), :data:`BIO_EPOCHS` epochs, no early stopping, 20 % held out (GC-stratified, seed 0); the metric is
+  the held-out AUROC.
+* ``speech``: ``speech train`` (the pipeline; the learning test's model: a 1 x 128 BiLSTM over a 64-channel
+  convolutional front end) on 300 espeak-ng digit strings of 6 voices, :data:`SPEECH_EPOCHS` epochs (the
+  corpus is synthesised once per run, as ``tests/speech/test_speech_learning.py`` does; needs espeak-ng);
+  the metric is the greedy CER on 40 utterances of 2 voices never trained on (``speech evaluate``).
+
+Seconds: the CPU seconds of the trainer's ``fit`` (training and validation epochs; data preparation, the
+null calibration and scoring excluded), so that other work on a shared machine does not enter the ratio.
+
+Usage: ``python benchmarks/bench_train_precision.py [--parts bio,speech] [--rounds 3] [--threads 1]
+[--json]``. The machine is shared and noisy: read the ratio, taken within a round.
+
+Measured (AMD EPYC Zen 5 with avx512_bf16, 1 thread, 3 rounds, load 3-7 from other work):
+bio fp32 16.5 s, bf16 14.6 s (1.13x), AUROC 0.9960 / 0.9958; speech fp32 8.7 s, bf16 10.7 s (0.82x: bf16 is
+slower), CER 0.094 / 0.074. Why speech's bf16 does not pay: its batches are length-bucketed, so nearly every
+step has a new time length and oneDNN builds new primitives for it (225 of them in 12 steps of 8
+utterances of 150-239 frames, against 30 at one fixed length), and building them costs 2.5x as much in
+bf16 (95 ms against 37 ms over those 12 steps: about a step's time each step); at a fixed length the same
+step is 1.32x faster in bf16 (8 utterances; 1.16x with 3, about what a 5-second batch holds), at lengths
+varying from step to step 1.08x (1.01x with 3). About 40 % of the fit's CPU time is the data (features and
+augmentation in-process with ``workers=0``), the same in both precisions. Bio's windows have one length
+(no packing, no new primitives): the convolution runs about 2x faster in bf16, the max-pool, batch norm
+and elementwise work do not, hence 1.13x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import functools
+import io
+import json
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+PRECISIONS = ("fp32", "bf16")
+BIO_EPOCHS = 10  # bio: fixed epochs (about 2 s of CPU each at one thread in fp32)
+SPEECH_EPOCHS = 12  # speech: as the learning test (held-out CER about 0.1 in fp32)
+_TMP = tempfile.TemporaryDirectory(prefix="bench_train_precision_")
+
+
+@contextlib.contextmanager
+def _fit_seconds() -> Iterator[list[float]]:
+    """Yields a list that receives the CPU seconds (``time.process_time``) of every ``Trainer.fit`` run in the
+    block: the training and validation epochs alone, without data preparation, calibration or scoring.
+    CPU time, not wall time: this machine's 2 cores are shared, and a descheduled process's wall clock
+    runs on while it waits (bio's fp32 fit: 10 to 31 s of wall time over three rounds at load 7, 15.6 to
+    18.5 s of CPU time)."""
+
+    from carrousel.core.train import Trainer
+
+    seconds: list[float] = []
+    fit = Trainer.fit
+
+    def timed(self: Trainer, *args: Any, **kwargs: Any) -> Any:
+        t0 = time.process_time()
+        try:
+            return fit(self, *args, **kwargs)
+        finally:
+            seconds.append(time.process_time() - t0)
+
+    Trainer.fit = timed  # type: ignore[method-assign]
+    try:
+        yield seconds
+    finally:
+        Trainer.fit = fit  # type: ignore[method-assign]
+
+
+# ------------------------------------------------------------------------------------------------- bio
+def bio(precision: str, seed: int) -> dict[str, Any]:
+    """``bio train`` on Oct4 vs Mafk peaks in ``precision``: training seconds and held-out AUROC."""
+    from carrousel.bio.config import FitConfig, TrainConfig, TrainDataConfig
+    from carrousel.bio.pipeline import train
+    from carrousel.core.samples import sample_path
+
+    data = TrainDataConfig(positives=str(sample_path("bio.oct4")), negatives=str(sample_path("bio.mafk")))
+    fit = FitConfig(epochs=BIO_EPOCHS, patience=0, seed=seed, n_null=200, precision=precision)  # type: ignore[arg-type]
+    out = Path(_TMP.name) / f"bio_{precision}_{seed}"
+    with _fit_seconds() as seconds:
+        result = train(TrainConfig(data=data, fit=fit), out)
+    auroc = result.val["auroc"]
+    return {
+        "seconds": sum(seconds),
+        "metric": float("nan") if auroc is None else auroc,
+        "metric_name": "held-out AUROC (Oct4 vs Mafk)",
+        "higher_is_better": True,
+    }
+
+
+# ---------------------------------------------------------------------------------------------- speech
+SPEECH_TRAIN_VOICES = (
+    "en-us+m1",
+    "en-us+f2",
+    "en-gb+m3",
+    "en-gb-x-rp+f3",
+    "en-us+klatt",
+    "en-gb-scotland+m7",
+)
+SPEECH_TEST_VOICES = ("en-us+f4", "en-gb+m6")
+
+
+def _digit_corpus(folder: Path, voices: tuple[str, ...], n: int, seed: int) -> str:
+    """``n`` espeak-ng digit strings (1-3 digits, ``voices`` in turn, a little noise) and their manifest."""
+    import soundfile as sf
+
+    from carrousel.speech.synth import Voice, synthesize
+    from carrousel.speech.vocab import DIGITS
+
+    rng, noise = random.Random(seed), np.random.default_rng(seed)
+    folder.mkdir(parents=True)
+    rows = [["path", "transcript", "seconds"]]
+    for i in range(n):
+        text = " ".join(rng.choice(DIGITS[1:]) for _ in range(rng.choice((1, 1, 2, 3))))
+        voice = Voice("espeak-ng", voices[i % len(voices)], rng.uniform(140, 200), rng.uniform(30, 70))
+        x, rate = synthesize(text, voice)
+        pad = np.zeros(rate // 10, np.float32)
+        x = np.concatenate([pad, x, pad])
+        x = x / (np.abs(x).max() + 1e-9) * 0.5 + 0.003 * noise.standard_normal(len(x)).astype(np.float32)
+        sf.write(str(folder / f"{i:04d}.wav"), x, rate)
+        rows.append([f"{i:04d}.wav", text, f"{len(x) / rate:.3f}"])
+    buf = io.StringIO()
+    csv.writer(buf, delimiter="\t", lineterminator="\n").writerows(rows)
+    (folder / "manifest.tsv").write_text(buf.getvalue(), encoding="utf-8")
+    return str(folder / "manifest.tsv")
+
+
+@functools.cache
+def _speech_corpora() -> tuple[str, str]:
+    """``(train manifest, held-out manifest)``, synthesised once per run."""
+    root = Path(_TMP.name) / "digits"
+    return (
+        _digit_corpus(root / "train", SPEECH_TRAIN_VOICES, 300, seed=1),
+        _digit_corpus(root / "test", SPEECH_TEST_VOICES, 40, seed=2),
+    )
+
+
+def speech(precision: str, seed: int) -> dict[str, Any]:
+    """``speech train`` on espeak-ng digits in ``precision``: training seconds and held-out greedy CER."""
+    from carrousel.speech.config import AugmentConfig, EvaluateConfig, TrainConfig, TranscribeConfig
+    from carrousel.speech.pipeline import evaluate, train
+
+    train_set, test_set = _speech_corpora()
+    augment = AugmentConfig(speed=(1.0, 1.0), noise_prob=0.0, vtlp=(0.88, 1.12), freq_masks=1, time_masks=0)
+    cfg = TrainConfig(
+        data=(train_set,), val_fraction=0.05, augment=augment, hidden=128, layers=1, conv_channels=64,
+        subsample=3, epochs=SPEECH_EPOCHS, lr=5e-3, batch_seconds=5.0, seed=seed, device="cpu",
+        precision=precision, workers=0,
+    )  # fmt: skip
+    out = Path(_TMP.name) / f"speech_{precision}_{seed}"
+    with _fit_seconds() as seconds:
+        train(cfg, out)
+    scored = evaluate(EvaluateConfig(data=(test_set,), transcribe=TranscribeConfig(model=str(out))))
+    return {
+        "seconds": sum(seconds),
+        "metric": scored.totals.cer,
+        "metric_name": "held-out CER (2 unseen voices, greedy)",
+        "higher_is_better": False,
+    }
+
+
+PARTS: dict[str, Callable[[str, int], dict[str, Any]]] = {"bio": bio, "speech": speech}
+
+
+def run(parts: list[str], rounds: int, seed: int) -> dict[str, dict[str, Any]]:
+    """Each part in fp32 and bf16, alternated in every round (the first precision swapped each round)."""
+    report: dict[str, dict[str, Any]] = {}
+    for part in parts:
+        runs: dict[str, list[dict[str, Any]]] = {p: [] for p in PRECISIONS}
+        for r in range(rounds):
+            for precision in PRECISIONS if r % 2 == 0 else PRECISIONS[::-1]:
+                runs[precision].append(PARTS[part](precision, seed))
+                print(f"  {part} round {r + 1} {precision}: {runs[precision][-1]}", flush=True)
+        first = runs["fp32"][0]
+        seconds = {p: statistics.median(x["seconds"] for x in runs[p]) for p in PRECISIONS}
+        report[part] = {
+            "metric_name": first["metric_name"],
+            "higher_is_better": first["higher_is_better"],
+            **{f"{p}_seconds": round(seconds[p], 2) for p in PRECISIONS},
+            "ratio_fp32_over_bf16": round(seconds["fp32"] / seconds["bf16"], 3),
+            **{f"{p}_metric": round(statistics.median(x["metric"] for x in runs[p]), 4) for p in PRECISIONS},
+            "rounds": rounds,
+        }
+    return report
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of {', '.join(PARTS)}")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of fp32 + bf16 (medians reported)")
+    ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
+    ap.add_argument("--seed", type=int, default=0, help="the seed of every run (same in both precisions)")
+    ap.add_argument("--json", action="store_true", help="print the report as JSON")
+    args = ap.parse_args()
+    parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+    if unknown := [p for p in parts if p not in PARTS]:
+        ap.error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
+    torch.set_num_threads(args.threads)
+    report = run(parts, args.rounds, args.seed)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    for part, r in report.items():
+        better = "higher" if r["higher_is_better"] else "lower"
+        print(
+            f"{part}: fp32 {r['fp32_seconds']:.1f} s, bf16 {r['bf16_seconds']:.1f} s, fp32/bf16 "
+            f"{r['ratio_fp32_over_bf16']:.2f}x; {r['metric_name']} ({better} is better): fp32 "
+            f"{r['fp32_metric']:.4f}, bf16 {r['bf16_metric']:.4f} (median of {r['rounds']} rounds)"
+        )
+
+
+if __name__ == "__main__":
+    main()
