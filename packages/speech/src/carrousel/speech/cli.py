@@ -177,7 +177,6 @@ def synth_corpus(
 
 @cli.command(app)
 def train(
-    ctx: typer.Context,
     data: Data,
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Model folder to write (a bundle)."), OutputFolder()
@@ -223,7 +222,7 @@ def train(
         ),
     ] = None,
     device: Annotated[str | None, device_option("auto")] = None,
-    precision: cli.TrainPrecision = InferencePrecision.FP32,
+    precision: cli.TrainPrecisionOrConfig = None,
     threads: Threads = None,
     as_json: Json = False,
 ) -> None:
@@ -235,8 +234,7 @@ def train(
     flags |= {"layers": layers, "subsample": subsample, "subwords": subwords, "batch_seconds": batch_seconds}
     flags |= {"max_utterances": max_utterances, "seed": seed, "threads": threads, "device": device}
     flags |= {"val_fraction": val_fraction, "workers": workers}
-    source = getattr(ctx.get_parameter_source("precision"), "name", "DEFAULT")  # the flag, else the file's
-    flags["precision"] = precision.value if source not in ("DEFAULT", "DEFAULT_MAP") else None
+    flags["precision"] = precision.value if precision else None  # None: the --config file's, else fp32
     doc |= {k: v for k, v in flags.items() if v is not None} | {"data": list(data)}
     if val_data:
         doc["val_data"] = list(val_data)
