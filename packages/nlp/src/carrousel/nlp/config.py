@@ -42,7 +42,7 @@ __all__ = [
 TOKENIZER_KINDS = ("bpe", "unigram", "word", "char")
 POOLINGS = ("attention", "mean", "last", "max")
 CELLS = ("lstm", "gru")
-PRECISIONS = ("fp32", "bf16", "fp16")  # inference precisions (core's InferencePrecision)
+PRECISIONS = ("fp32", "bf16", "fp16")  # inference and training precisions (core's InferencePrecision)
 TEACHERS = ("minilm",)
 THRESHOLDS = ("prior", "accuracy", "f1", "none")  # = carrousel.nlp.decision.CRITERIA
 
@@ -149,10 +149,13 @@ class FitConfig:
     progress: bool = True  # progress bar on stderr (the CLI turns it off under --quiet)
     lr_decay: float = 0.0  # when the validation loss stops improving, multiply the lr by this (0: constant)
     ema_decay: float = 0.0  # weight averaging (core's TrainConfig.ema_decay): EMA decay per step (0: off)
+    precision: str = "fp32"  # fp32 | bf16 | fp16: the trainer's autocast (core's TrainConfig.precision);
+    # the weights stay float32; fp16 needs a GPU (core's check_precision, before any work)
 
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError)
         object.__setattr__(self, "device", check_device(self.device, NLPConfigError))
+        _need(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}")
         _positive(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, patience=self.patience)
         _need(math.isfinite(self.weight_decay) and self.weight_decay >= 0, "weight_decay must be >= 0")
         _fraction("val_fraction", self.val_fraction, low_open=True)

@@ -6,14 +6,15 @@ import enum
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, get_args
 
 import typer
 from typer.core import TyperGroup
 
-from carrousel.core.cli import Above, Below, echo, is_quiet
+from carrousel.core.cli import Above, Below, TrainPrecision, echo, is_quiet
 from carrousel.core.cli_device import DeviceOption, device_option
 from carrousel.core.cli_values import OutputFolder
+from carrousel.core.export import InferencePrecision
 
 if TYPE_CHECKING:
     from carrousel.nlp.pipeline.sentiment import SentimentPrediction
@@ -28,6 +29,7 @@ __all__ = [
     "Device",
     "EmaDecay",
     "ExportOut",
+    "FitPrecision",
     "HeldOut",
     "JsonFlag",
     "Pooling",
@@ -136,6 +138,11 @@ ConfigFile = Annotated[
 Device = DeviceOption
 # train: None when not given, so that a --config file's [fit] device is kept
 TrainDevice = Annotated[str | None, device_option("auto")]
+# train: core's TrainPrecision, None when not given, so that a --config file's [fit] precision is kept
+FitPrecision = Annotated[
+    InferencePrecision | None,
+    typer.Option("--precision", help=f"{get_args(TrainPrecision)[1].help} [default: fp32]"),
+]
 
 
 def show_progress() -> bool:

@@ -25,6 +25,7 @@ from carrousel.nlp.cli._common import (
     ConfigFile,
     Device,
     ExportOut,
+    FitPrecision,
     JsonFlag,
     TokenizerKind,
     TrainDevice,
@@ -92,6 +93,7 @@ def train(
     seed: Annotated[int | None, typer.Option(min=0, help="[default: 0]")] = None,
     threads: Annotated[int | None, typer.Option(min=0, help="CPU threads (0: torch's default).")] = None,
     device: TrainDevice = None,
+    precision: FitPrecision = None,
     config: ConfigFile = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -135,6 +137,7 @@ def train(
             seed=seed,
             threads=threads,
             device=device,
+            precision=precision,
             progress=show_progress(),
         ),
         bptt=base_bptt,
@@ -149,7 +152,7 @@ def train(
     echo(f"tokens      {r.train_tokens} trained on, {r.held_out_tokens} held out")
     echo(f"epochs      {r.epochs} (best {r.best_epoch})")
     echo(f"perplexity  {r.perplexity:.3f} on the held-out tail")
-    echo(f"time        {r.seconds:.1f} s")
+    echo(f"time        {r.seconds:.1f} s ({r.precision})")
 
 
 @command(generate_app, "run")

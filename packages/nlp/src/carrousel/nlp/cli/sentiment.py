@@ -28,6 +28,7 @@ from carrousel.nlp.cli._common import (
     Device,
     EmaDecay,
     ExportOut,
+    FitPrecision,
     HeldOut,
     JsonFlag,
     Pooling,
@@ -176,6 +177,7 @@ def train(
         ),
     ] = Threshold.prior,
     device: TrainDevice = None,
+    precision: FitPrecision = None,
     config: ConfigFile = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -210,7 +212,7 @@ def train(
         fit=merged(
             fit, FitConfig(), epochs=epochs, batch_size=batch_size, lr=lr, patience=patience,
             val_fraction=val_fraction, seed=seed, threads=threads, ema_decay=ema_decay, device=device,
-            progress=show_progress(),
+            precision=precision, progress=show_progress(),
         ),
         exclude=str(exclude) if exclude else None,
         embeddings=str(embeddings) if embeddings else None,
@@ -246,7 +248,7 @@ def train(
     )
     if result.threshold is not None:
         echo(f"threshold     {result.threshold:.3f} on P({result.labels[1]}), chosen on the held-out rows")
-    echo(f"time          {result.seconds:.1f} s")
+    echo(f"time          {result.seconds:.1f} s ({result.precision})")
 
 
 @command(sentiment_app, "predict")

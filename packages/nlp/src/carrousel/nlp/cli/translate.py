@@ -182,6 +182,7 @@ def train(
     ] = None,
     ema_decay: shares.EmaDecay = None,
     device: shares.TrainDevice = None,
+    precision: shares.FitPrecision = None,
     config: ConfigFile = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -200,6 +201,7 @@ def train(
         seed=train_seed if train_seed is not None else seed,
         threads=threads,
         ema_decay=ema_decay,
+        precision=precision,
     )
     cfg = TranslateTrainConfig(
         data=TranslateDataConfig(
@@ -246,7 +248,7 @@ def train(
         who = f"member {m.seed - r.members[0].seed + 1} (seed {m.seed}): " if len(r.members) > 1 else ""
         echo(f"epochs      {who}{m.epochs} (best {m.best_epoch})")
         echo(f"valid loss  {who}{m.valid_loss:.4f} per token (label-smoothed)")
-    echo(f"time        {r.seconds:.1f} s")
+    echo(f"time        {r.seconds:.1f} s ({r.precision})")
 
 
 @command(translate_app, "run")

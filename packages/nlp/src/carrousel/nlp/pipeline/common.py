@@ -24,7 +24,9 @@ TOKENIZER_FILE = "tokenizer.json"  # the tokenizer inside every nlp bundle (asse
 
 
 def train_config(fit: Any, monitor: str = "val_loss", **extra: Any) -> TrainConfig:
-    """Core's TrainConfig from a :class:`~carrousel.nlp.config.FitConfig`."""
+    """Core's TrainConfig from a :class:`~carrousel.nlp.config.FitConfig` (its ``precision``: the trainer's
+    autocast around forward and loss, weights float32; checked against the device by the pipelines before
+    any work, :func:`carrousel.core.device.check_precision`)."""
     if fit.threads:
         torch.set_num_threads(fit.threads)
     if fit.lr_decay > 0:  # ReduceLROnPlateau after one epoch without improvement (core: step_size // 5)
@@ -39,6 +41,7 @@ def train_config(fit: Any, monitor: str = "val_loss", **extra: Any) -> TrainConf
         device=fit.device,
         progress=fit.progress,
         ema_decay=fit.ema_decay,
+        precision=fit.precision,
         **extra,
     )
 

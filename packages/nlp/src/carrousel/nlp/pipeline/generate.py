@@ -27,7 +27,7 @@ from carrousel.core.args import check_args
 from carrousel.core.bundle import BUNDLE_FILE, Bundle, load_bundle
 from carrousel.core.curves import can_plot, history_writer
 from carrousel.core.decode import sample_next
-from carrousel.core.device import check_inference
+from carrousel.core.device import check_inference, check_precision
 from carrousel.core.export import reduced_precision
 from carrousel.core.files import check_output_dir
 from carrousel.core.text import name_some
@@ -119,12 +119,14 @@ class LMTrainResult:
     best_epoch: int | None  # epoch whose weights were kept
     perplexity: float  # on the held-out tail (one stream)
     seconds: float  # wall time
+    precision: str = "fp32"  # training arithmetic: fp32, or bf16 / fp16 autocast (weights float32)
 
 
 def train_lm(cfg: LMTrainConfig, out: str | Path) -> LMTrainResult:
     """Trains a language model on the text minus its held-out tail and saves it as a bundle in ``out``."""
     start = time.perf_counter()
     check_output_dir(out, marker=BUNDLE_FILE)  # before any work: a folder of other files is refused
+    check_precision(cfg.fit.precision, cfg.fit.device)  # before any work: e.g. fp16 on the CPU is refused
     plot = can_plot(PLOT_EXTRA)  # the learning curve (training.png), decided before any training
     train_text, held_text = split_text(cfg.data)
     fit = cfg.fit
@@ -152,6 +154,7 @@ def train_lm(cfg: LMTrainConfig, out: str | Path) -> LMTrainResult:
             "train_tokens": len(train_ids),
             "held_out_tokens": len(held_ids),
             "seed": fit.seed,
+            "precision": fit.precision,  # the training arithmetic (absent in older bundles: fp32)
         },
     )
     net = cfg.model
@@ -170,6 +173,7 @@ def train_lm(cfg: LMTrainConfig, out: str | Path) -> LMTrainResult:
         best_epoch=result.best_epoch,
         perplexity=math.exp(nll / count),
         seconds=time.perf_counter() - start,
+        precision=fit.precision,
     )
 
 

@@ -21,7 +21,7 @@ import torch
 from carrousel.core.args import check_args
 from carrousel.core.bundle import BUNDLE_FILE, Bundle, load_bundle
 from carrousel.core.curves import can_plot, history_writer
-from carrousel.core.device import check_inference
+from carrousel.core.device import check_inference, check_precision
 from carrousel.core.export.deploy import load_runtime
 from carrousel.core.files import check_output_dir
 from carrousel.core.train import Task, Trainer, leave_to_rank_zero, predict
@@ -85,6 +85,7 @@ class SentimentTrainResult:
     teacher_val_accuracy: float | None = None  # --teacher: the teacher's held-out accuracy
     transfer_rows: int = 0  # --teacher: unlabelled and augmented texts the teacher scored
     threshold: float | None = None  # two classes: the cut on P(second label) chosen on the held-out rows
+    precision: str = "fp32"  # training arithmetic: fp32, or bf16 / fp16 autocast (weights float32)
 
 
 def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrainResult:
@@ -95,6 +96,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
         ColumnNotFoundError, EmptyTextError: see :func:`carrousel.nlp.data.load_texts`.
     """
     check_output_dir(out, marker=BUNDLE_FILE)  # before any work: a folder of other files is refused
+    check_precision(cfg.fit.precision, cfg.fit.device)  # before any work: e.g. fp16 on the CPU is refused
     plot = can_plot(PLOT_EXTRA)  # the learning curve (training.png), decided before any training
     start, data = time.perf_counter(), load_texts(cfg.data)
     texts, raw_labels = data.texts, data.labels
@@ -170,6 +172,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
             "train_rows": len(train_idx),
             "val_rows": len(val_idx),
             "seed": fit.seed,
+            "precision": fit.precision,  # the training arithmetic (absent in older bundles: fp32)
             **({"ema_decay": fit.ema_decay} if fit.ema_decay else {}),  # weight averaging (absent: off)
             "class_counts": {name: int(c) for name, c in zip(labels, counts, strict=True)},
             "teacher": distill.provenance(cfg, soft),
@@ -208,6 +211,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
         teacher_val_accuracy=soft.teacher_val_accuracy if soft else None,
         transfer_rows=len(soft.extra) if soft else 0,
         threshold=threshold,
+        precision=fit.precision,
     )
 
 

@@ -43,7 +43,7 @@ from torch import nn
 from carrousel.core.args import check_args
 from carrousel.core.bundle import BUNDLE_FILE, Bundle
 from carrousel.core.curves import can_plot, member_rows, write_history
-from carrousel.core.device import pick_device
+from carrousel.core.device import check_precision, pick_device
 from carrousel.core.files import check_output_dir
 from carrousel.core.train import FitResult, Trainer
 from carrousel.core.train.distributed import detect
@@ -131,6 +131,7 @@ class TranslateTrainResult:
     seconds: float  # wall time
     valid_curve: list[float] = field(default_factory=list)  # valid_loss after each epoch
     members: list[MemberResult] = field(default_factory=list)  # every network trained, member 0 first
+    precision: str = "fp32"  # training arithmetic: fp32, or bf16 / fp16 autocast (weights float32)
 
 
 @dataclass
@@ -290,6 +291,7 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
     """Trains a translator (``cfg.members`` networks) on the training split of ``cfg.data``; saves it in ``out``."""
     start = time.perf_counter()
     check_output_dir(out, marker=BUNDLE_FILE)  # before any work: a folder of other files is refused
+    check_precision(cfg.fit.precision, cfg.fit.device)  # before any work: e.g. fp16 on the CPU is refused
     plot = can_plot(PLOT_EXTRA)  # the learning curve (training.png), decided before any training
     split = load_split(cfg.data)
     # the case variation is part of the data (the split's seed), so training seeds share one vocabulary
@@ -351,7 +353,12 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
             LEXICON_FILE: lexicon_to_bytes(*lexicon),
             **extra,
         },
-        data={"pairs": list(data.pairs), "sizes": split.sizes(), "seed": cfg.fit.seed},
+        data={
+            "pairs": list(data.pairs),
+            "sizes": split.sizes(),
+            "seed": cfg.fit.seed,
+            "precision": cfg.fit.precision,  # the training arithmetic (absent in older bundles: fp32)
+        },
     ).save(
         out, also=partial(_report, cfg=cfg, fits=[f for *_, f in trained], train=len(train_items), plot=plot)
     )
@@ -368,4 +375,5 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
         seconds=time.perf_counter() - start,
         valid_curve=first.valid_curve,
         members=scores,
+        precision=cfg.fit.precision,
     )
