@@ -65,35 +65,6 @@ import torch
 PRECISIONS = ("fp32", "bf16")
 BIO_EPOCHS = 10  # bio: fixed epochs (about 2 s of CPU each at one thread in fp32)
 SPEECH_EPOCHS = 12  # speech: as the learning test (held-out CER about 0.1 in fp32)
-SENTIMENT_EPOCHS` epochs, no early stop; the metric is the
-  accuracy on the other 400 sentences (``nlp sentiment evaluate``).
-* ``generate``: ``nlp generate train`` with its default network (characters, 128-d tied embeddings, a
-  1 x 256 LSTM, truncated BPTT of 100 with the state carried) on botchan.txt's novel, the last 10 % held
-  out, :data:`GENERATE_EPOCHS` epochs; the metric is the held-out perplexity (lower is better).
-* ``translate``: ``nlp translate train`` (one member, the default 256-unit pointer network) on the German
-  git.mo catalogue's pairs, :data:`TRANSLATE_EPOCHS` epochs (a proxy: the command trains up to 32); the
-  metric is the greedy BLEU of the model alone (no dictionary fallback, no MBR) on the held-out test split.
-
-Usage: ``python benchmarks/bench_train_precision.py [--parts sentiment,generate,translate] [--rounds 3]
-[--threads 1] [--json]``. The machine is shared and noisy: read the ratio, taken within a round.
-"""
-
-from __future__ import annotations
-
-import argparse
-import csv
-import functools
-import json
-import random
-import statistics
-import tempfile
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
-
-import torch
-
-PRECISIONS = ("fp32", "bf16")
 SENTIMENT_EPOCHS = 3  # sentiment: fixed epochs (patience above them; about 4-10 s each at one thread)
 GENERATE_EPOCHS = 1  # generate: fixed epochs (one pass over the novel)
 TRANSLATE_EPOCHS = 1  # translate: fixed epochs (a proxy: about 1.5 min per precision at one thread)

@@ -6,15 +6,14 @@ import enum
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, get_args
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from carrousel.core.cli import Above, Below, TrainPrecision, echo, is_quiet
+from carrousel.core.cli import Above, Below, TrainPrecisionOrConfig, echo, is_quiet
 from carrousel.core.cli_device import DeviceOption, device_option
 from carrousel.core.cli_values import OutputFolder
-from carrousel.core.export import InferencePrecision
 
 if TYPE_CHECKING:
     from carrousel.nlp.pipeline.sentiment import SentimentPrediction
@@ -138,11 +137,8 @@ ConfigFile = Annotated[
 Device = DeviceOption
 # train: None when not given, so that a --config file's [fit] device is kept
 TrainDevice = Annotated[str | None, device_option("auto")]
-# train: core's TrainPrecision, None when not given, so that a --config file's [fit] precision is kept
-FitPrecision = Annotated[
-    InferencePrecision | None,
-    typer.Option("--precision", help=f"{get_args(TrainPrecision)[1].help} [default: fp32]"),
-]
+# train: None when not given, so that a --config file's [fit] precision is kept
+FitPrecision = TrainPrecisionOrConfig
 
 
 def show_progress() -> bool:
