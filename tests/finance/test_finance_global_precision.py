@@ -1,6 +1,6 @@
-"""``finance train-global|predict --precision``: the global model's forecasts in bf16 autocast (fitting and
-the conformal calibration stay float32), on the real AAPL and MSFT prices of the committed sample slice,
-with the one-line error of the other precision commands for fp16 on the CPU."""
+"""``finance train-global|predict --precision``: the global model fitted, calibrated and scored in bf16
+autocast (train-global) and a saved model's forecasts in bf16 (predict), on the real AAPL and MSFT prices of
+the committed sample slice, with the one-line error of the other precision commands for fp16 on the CPU."""
 
 from __future__ import annotations
 
@@ -48,19 +48,22 @@ def _predict(data: Path, folder: Path, *extra: str) -> pd.DataFrame:
 
 
 def test_bf16_global_model_scores_and_predicts_as_fp32(panel: tuple[Path, Path], tmp_path: Path) -> None:
-    """The same fit (same seeds, float32 training) scored on the last 60 real days with fp32 and with bf16
-    forecasts: the network's pinball loss and MAE within 1 % of fp32's, the baselines identical; the saved
-    model's bf16 predictions move every quantile by under 2 % of the narrowest fp32 p10-p90 interval."""
+    """The same seeds fitted in fp32 and in bf16 (autocast: another loss path, still falling) and scored on
+    the last 60 real days: the network's pinball loss and MAE within 5 % of fp32's, the baselines identical;
+    the fp32 model's bf16 predictions move every quantile by under 2 % of the narrowest fp32 p10-p90
+    interval."""
     torch.set_num_threads(1)
     full = _train(panel, tmp_path / "m32")
     half = _train(panel, tmp_path / "m16", "--precision", "bf16")
     assert full["precision"] == "fp32" and half["precision"] == "bf16"
     losses = [[(h["train_loss"], h["val_loss"]) for h in doc["history"]] for doc in (full, half)]  # type: ignore[attr-defined]
-    assert losses[0] == losses[1]  # fitting stays float32: the same networks
+    assert losses[0] != losses[1]  # the fit ran under autocast
+    first, last = losses[1][0][0], min(loss for loss, _ in losses[1])
+    assert last < first  # and learned
     s32, s16 = full["holdout_summary"], half["holdout_summary"]
     assert isinstance(s32, dict) and isinstance(s16, dict)
     for metric in ("pinball", "rel_mae"):
-        assert s16["network"][metric] == pytest.approx(s32["network"][metric], rel=0.01)
+        assert s16["network"][metric] == pytest.approx(s32["network"][metric], rel=0.05)
         assert s16["random_walk"][metric] == s32["random_walk"][metric]  # no network: untouched
     assert s16["network"]["pinball"] != s32["network"]["pinball"]  # bf16 did run
     q32 = _predict(panel[0], tmp_path / "m32")

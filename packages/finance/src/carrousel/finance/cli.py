@@ -44,7 +44,7 @@ from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.finance import __version__
-from carrousel.finance.cli_global import PrecisionOpt, register
+from carrousel.finance.cli_global import TrainPrecisionOpt, register
 from carrousel.finance.config import (
     Arch,
     ExportConfig,
@@ -446,7 +446,7 @@ def forecast(
     enabled: RunBacktest = None,
     indicators: Indicators = None,
     device: DeviceOpt = None,
-    precision: PrecisionOpt = None,
+    precision: TrainPrecisionOpt = None,
     seed: Seed = None,
     members: Members = None,
     config: ConfigFile = None,
@@ -553,7 +553,7 @@ def backtest(
     ensemble: Ensemble = None,
     indicators: Indicators = None,
     device: DeviceOpt = None,
-    precision: PrecisionOpt = None,
+    precision: TrainPrecisionOpt = None,
     seed: Seed = None,
     members: Members = None,
     config: ConfigFile = None,

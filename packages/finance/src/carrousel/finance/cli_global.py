@@ -17,7 +17,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from carrousel.core.atomic import atomic_path, writes_in_place
-from carrousel.core.cli import RunPrecision, command, echo, emit_json, is_quiet, stderr, stdout
+from carrousel.core.cli import (
+    RunPrecision,
+    TrainPrecision,
+    command,
+    echo,
+    emit_json,
+    is_quiet,
+    stderr,
+    stdout,
+)
 from carrousel.core.cli_device import device_option
 from carrousel.core.cli_outputs import check_plot_option, stdout_only
 from carrousel.core.cli_values import OutputFolder
@@ -27,7 +36,7 @@ from carrousel.core.files import check_output_file
 from carrousel.finance.config import Arch, BacktestConfig, FinanceConfig, Sampling, load_config
 from carrousel.finance.errors import FinanceConfigError
 
-__all__ = ["PrecisionOpt", "register"]
+__all__ = ["PrecisionOpt", "TrainPrecisionOpt", "register"]
 
 _D = FinanceConfig()
 _GLOBAL = replace(_D, backtest=BacktestConfig(auto_baselines=False))  # train-global's defaults
@@ -41,9 +50,10 @@ Data = Annotated[
 ModelDirReq = Annotated[
     Path, typer.Option("--model-dir", help="Model folder (written as a whole)."), OutputFolder()
 ]
-# core's --precision option (same flag and help), None when not given so that a --config file's
-# [train] precision holds (predict: fp32)
+# core's --precision options (same flag and help), None when not given so that a --config file's
+# [train] precision holds (predict: fp32): predict's forecasts, the train commands' arithmetic end to end
 PrecisionOpt = Annotated[InferencePrecision | None, *RunPrecision.__metadata__]
+TrainPrecisionOpt = Annotated[InferencePrecision | None, *TrainPrecision.__metadata__]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON instead of tables.")]
 
 
@@ -107,7 +117,7 @@ def register(app: typer.Typer) -> None:
                 "(default: no).",
             ),
         ] = None,
-        precision: PrecisionOpt = None,
+        precision: TrainPrecisionOpt = None,
         as_json: AsJson = False,
     ) -> None:
         """Train ONE global network over every series of a long table (hundreds of tickers)."""

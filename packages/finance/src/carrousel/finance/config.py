@@ -238,8 +238,9 @@ class TrainSettings:
     seed: int = 0  # seed for weights and batch order
     sampling: str = "windows"  # a Sampling name: windows (each once per epoch) | series (equally likely)
     progress: bool = False  # a progress bar per epoch on stderr (the CLI turns it on in a terminal)
-    # the networks' numbers when they forecast (backtest and forecast; fitting and calibration stay float32):
-    # fp32 | bf16 | fp16 autocast (core's InferencePrecision; fp16 needs a GPU, the forecasts run on the CPU)
+    # the networks' arithmetic end to end: fitting (autocast around forward and loss, float32 weights, as
+    # Lightning's precision), calibration and forecasts: fp32 | bf16 | fp16 (core's InferencePrecision; fp16
+    # needs a GPU and the forecasts run on the CPU, so it is refused)
     precision: str = "fp32"
 
     def __post_init__(self) -> None:

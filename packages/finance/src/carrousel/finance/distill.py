@@ -67,7 +67,8 @@ def distilled_forecaster(
     nets, students = [], []
     teacher_val: dict[str, float] = {}
     for i in range(MEMBERS):
-        settings = replace(config.train, seed=config.train.seed + i, progress=False)
+        # trained in float32 (the export's ONNX model runs fp32/int8)
+        settings = replace(config.train, seed=config.train.seed + i, progress=False, precision="fp32")
         tcfg, task, train_loader, val_loader = trainer_parts(windows.train, windows.val, qs, settings)
         if i == 0 and val_loader is not None:  # the full ensemble on the held-out windows (task metrics)
             with threads(settings.threads):

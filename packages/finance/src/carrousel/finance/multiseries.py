@@ -34,7 +34,7 @@ import torch
 
 from carrousel.core.args import check_args
 from carrousel.core.curves import finite_history, member_rows, write_history
-from carrousel.core.device import check_inference
+from carrousel.core.device import check_inference, check_precision
 from carrousel.core.train.distributed import leave_to_rank_zero
 from carrousel.finance.aci import aci_run, aci_states
 from carrousel.finance.baselines import baseline_forecasts
@@ -157,7 +157,7 @@ class GlobalResult:
             "last_train_loss": losses[-1] if losses else None,
             "history": finite_history(self.history),  # an epoch of skipped steps: None, never NaN
             "sampling": self.bundle.config.train.sampling,
-            "precision": self.bundle.config.train.precision,  # of the held-out and ACI forecasts
+            "precision": self.bundle.config.train.precision,  # of the fitting and every forecast
             "holdout_days": self.holdout_days,
             "holdout": {t: {m: vars(s) for m, s in sc.items()} for t, sc in self.holdout.items()},
             "holdout_summary": self.summary(),
@@ -299,19 +299,22 @@ def train_global(
             earliest ``[backtest] global_calibration_share`` of each series' validation windows (the ACI
             states still run over all of them); ``cfg.train.sampling`` and
             ``cfg.train.progress`` apply; ``cfg.backtest.auto_baselines`` and ``aci_gamma`` choose the
-            held-out rows beside the network; ``cfg.train.precision`` is the numbers of the forecasts made
-            after fitting, on the held-out days and over the validation windows' ACI states: fitting and
-            the conformal calibration stay float32, as in ``finance forecast``).
+            held-out rows beside the network; ``cfg.train.precision`` is the networks' arithmetic end to
+            end: the fitting (autocast, float32 weights), the calibration and the forecasts made after it,
+            on the held-out days and over the validation windows' ACI states, as in ``finance forecast``).
         holdout_days: last days of every series kept out of training and scored (0: train on everything).
         on_series: called with 1 per series indexed, then per series scored (a progress bar).
 
     Raises:
         FrameError: a malformed frame, or ``holdout_days`` negative.
         PriceDataError: too little data for the window spec.
-        ConfigError: before any work, a ``[train] precision`` the CPU cannot run (fp16).
+        ConfigError: before any work, a ``[train] precision`` the CPU (fp16) or the training device cannot
+            run.
     """
     cfg = cfg if cfg is not None else FinanceConfig()
     check_inference(cfg.train.precision, torch.device("cpu"))  # the forecasts run on the CPU
+    if cfg.train.precision != "fp32":  # and the fitting on cfg.train.device
+        check_precision(cfg.train.precision, cfg.train.device)
     if holdout_days < 0:
         raise FrameError(f"holdout_days={holdout_days} must not be negative; use 0 to train on every day")
     t0 = time.perf_counter()

@@ -26,7 +26,7 @@ import torch
 
 from carrousel.core.atomic import atomic_dir, atomic_write_text
 from carrousel.core.config import to_dict
-from carrousel.core.device import check_inference
+from carrousel.core.device import check_inference, check_precision
 from carrousel.core.plots import can_draw
 from carrousel.core.train.distributed import leave_to_rank_zero
 from carrousel.finance.backtest import BacktestResult, backtest_refits, forecast_table, run_backtest
@@ -92,6 +92,7 @@ class BacktestRun:
         return {
             "tickers": [h.ticker for h in self.histories],
             "model": self.config.model.arch,
+            "precision": self.config.train.precision,  # the networks' arithmetic: fitting and forecasts
             "sample_data": any(h.source == "sample" for h in self.histories),
             "data": [h.summary() for h in self.histories],
             "backtest": board,
@@ -111,6 +112,7 @@ class ForecastResult:
     bundle_path: str | None  # where the bundle was saved or loaded from
     reused: bool  # True when a saved bundle forecast without retraining
     plots: tuple[str, ...] = ()  # fan charts written (one per ticker), final paths
+    trained_precision: str | None = None  # a reused model's training arithmetic (None: config.train's)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able summary: tickers, data sources and ranges, forecast rows, scoreboard, verdict."""
@@ -126,9 +128,18 @@ class ForecastResult:
             "verdict": (self.scoreboard or {}).get("verdict", "not evaluated (backtest disabled)"),
             "bundle": self.bundle_path,
             "reused_bundle": self.reused,
+            # the networks' fitting arithmetic (config.train.precision: this run's forecasts')
+            "trained_precision": self.trained_precision or self.config.train.precision,
             "config": to_dict(self.config),
             "plots": list(self.plots),
         }
+
+
+def _check_training(cfg: FinanceConfig) -> None:
+    """Refuses, before any work, a reduced ``[train] precision`` the training device cannot run (the
+    forecasts' CPU is checked by ``check_inference``; fp32 runs anywhere)."""
+    if cfg.train.precision != "fp32":
+        check_precision(cfg.train.precision, cfg.train.device)
 
 
 def _series(histories: list[PriceHistory], cfg: FinanceConfig) -> list[SeriesData]:
@@ -164,6 +175,7 @@ def backtest(
     check_run_folder(out)
     check_table_format(table_format)
     check_inference(cfg.train.precision, _CPU)
+    _check_training(cfg)
     histories = load_histories(cfg.data)
     cfg = for_series(cfg, len(histories))  # several tickers: the global model's window settings
     series = _series(histories, cfg)
@@ -333,7 +345,10 @@ def forecast(
         _check_settings(for_series(cfg, len(saved.data)), saved.config, found)
     check_inference(cfg.train.precision, _CPU, saved is not None and saved.fitted.runtime is not None)
     if saved is not None:  # the run's precision, not the one the model was trained with
+        trained_precision = saved.config.train.precision
         saved = replace(saved, fitted=replace(saved.fitted, precision=cfg.train.precision))
+    else:
+        _check_training(cfg)
     histories = load_histories(cfg.data)
     charts = tuple(str(p) for p in _chart_paths([h.ticker for h in histories], plot_path, charted_out))
     if saved is not None:
@@ -341,7 +356,7 @@ def forecast(
         result = ForecastResult(
             replace(saved.config, data=cfg.data, train=replace(saved.config.train, precision=cfg.train.precision)),
             tuple(histories), tuple(saved(h) for h in histories),
-            saved.scoreboard, None, str(found), True, charts,
+            saved.scoreboard, None, str(found), True, charts, trained_precision,
         )  # fmt: skip
         _write_forecast(result, saved, out, None, table_format)
         return result

@@ -95,8 +95,12 @@ def pruned_forecaster(saved: ForecasterBundle, cfg: ExportConfig) -> tuple[Forec
     qs = fitted.quantiles
     nets, members = [], []
     for i, member in enumerate(fitted.model.members):
-        settings = replace(
-            config.train, seed=config.train.seed + i, epochs=cfg.finetune_epochs, progress=False
+        settings = replace(  # fine-tuned in float32 (the export's ONNX model runs fp32/int8)
+            config.train,
+            seed=config.train.seed + i,
+            epochs=cfg.finetune_epochs,
+            progress=False,
+            precision="fp32",
         )
         tcfg, task, train_loader, val_loader = trainer_parts(windows.train, windows.val, qs, settings)
         with threads(settings.threads):

@@ -19,7 +19,7 @@ import contextlib
 import logging
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -27,6 +27,7 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 
 from carrousel.core.args import check_args
+from carrousel.core.device import Precision
 from carrousel.core.train import FitResult, TrainConfig, Trainer
 from carrousel.finance.baselines import garch_quantiles
 from carrousel.finance.config import FinanceConfig, TrainSettings
@@ -106,7 +107,8 @@ def trainer_parts(
     train: Windows, val: Windows | None, quantiles: tuple[float, ...], settings: TrainSettings
 ) -> tuple[TrainConfig, QuantileForecastTask, DataLoader[Any], DataLoader[Any] | None]:
     """How a forecaster is fitted: the trainer's settings (AdamW, cosine, early stopping on the validation
-    pinball loss), the quantile task and the training and validation loaders."""
+    pinball loss; ``settings.precision``: fp32, or bf16/fp16 autocast around every forward and loss, the
+    validation's too, with float32 weights), the quantile task and the training and validation loaders."""
     train_set = _dataset(train)
     val_set = _dataset(val) if val is not None else None
     has_val = val_set is not None and len(val_set) > 0  # type: ignore[arg-type]
@@ -123,6 +125,7 @@ def trainer_parts(
         restore_best=True,
         seed=settings.seed,
         progress=settings.progress,
+        precision=cast(Precision, settings.precision),  # a name TrainSettings checked
     )
     pin = settings.device != "cpu" and torch.cuda.is_available()
     train_loader = panel_loader(
@@ -219,7 +222,9 @@ def fit_at(
         nets.append(net.eval())
         history.extend(result.history)
     model = build_ensemble(nets, cfg.train.seed).eval()
-    offsets, member_offsets, log_scale, member_log_scale = calibrate(model, data, cfg, series_list)
+    offsets, member_offsets, log_scale, member_log_scale = calibrate(
+        model, data, cfg, series_list, cfg.train.precision
+    )
     return FittedForecaster(
         model,
         data.scalers,
@@ -230,26 +235,31 @@ def fit_at(
         log_scale=log_scale,
         member_log_scale=member_log_scale,
         garch_weight=cfg.backtest.garch_weight,
-        precision=cfg.train.precision,  # the forecasts' numbers (fitting and calibration above: float32)
+        precision=cfg.train.precision,  # the forecasts' numbers: those of the fitting and calibration above
     )
 
 
 def calibrate(
-    model: ForecasterEnsemble, data: PanelData, cfg: FinanceConfig, series_list: list[SeriesData]
+    model: ForecasterEnsemble,
+    data: PanelData,
+    cfg: FinanceConfig,
+    series_list: list[SeriesData],
+    precision: str = "fp32",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
     """The ensemble's and each member's calibration on the held-out windows (``[backtest] calibration``),
     fitted on the forecasts as they will be made (averaged with GARCH's when ``garch_weight > 0``):
     ``(offsets (H, Q), member_offsets (N, H, Q), log_scale (H, Q) | None, member_log_scale (N, H, Q) |
     None)``; zero offsets and no multipliers when calibration is off. ``series_list``: the tickers the
     windows ``data`` were built from; the calibration sees the earliest ``[backtest] calibration_share`` of each
-    series' validation windows (:meth:`~carrousel.finance.panel.PanelData.earliest`)."""
+    series' validation windows (:meth:`~carrousel.finance.panel.PanelData.earliest`); ``precision``: the
+    numbers of those held-out forecasts (the forecaster's own, as its forecasts will be made)."""
     data = data.earliest(cfg.backtest.calibration_share)
     qs = cfg.model.quantiles
     shape = (cfg.window.horizon, len(qs))
     offsets, member_offsets = np.zeros(shape), np.zeros((len(model.members), *shape))
     log_scale = member_log_scale = None
     if cfg.backtest.conformal:  # the held-out windows also chose the epoch: a mild, documented reuse
-        ensemble, per_member = ensemble_and_members(model, data.val)
+        ensemble, per_member = ensemble_and_members(model, data.val, precision)
         if cfg.backtest.garch_weight > 0:  # calibrate the average the forecasts will be
             g = _held_out_garch(series_list, data, cfg)
             ensemble = combine_garch(ensemble, g, cfg.backtest.garch_weight)
