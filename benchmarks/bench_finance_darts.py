@@ -32,6 +32,11 @@ Usage::
     python benchmarks/bench_finance_darts.py --test-days 500 --refit-every 250 --epochs 10
     python benchmarks/bench_finance_darts.py --members 3   # finance's default seed ensemble vs 3 Darts networks
 
+``--precision fp32|bf16`` is the arithmetic of both sides' networks: carrousel fits, calibrates and forecasts
+under it (finance's ``[train] precision``: bf16 autocast, float32 weights), Darts' Lightning trainer gets
+``pl_trainer_kwargs={"precision": "bf16-mixed"}`` (the same autocast, float32 weights; fp32: Lightning's
+default ``32-true``).
+
 ``--members N`` is the same job on both sides: N networks each. carrousel trains its seed ensemble (seeds
 0..N-1, one after another, quantiles averaged); Darts trains N models (``random_state`` 0..N-1), each with
 its own ``historical_forecasts``, their median forecasts averaged. The time of Darts' first model alone is
@@ -58,6 +63,8 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+
+LIGHTNING_PRECISION = {"fp32": "32-true", "bf16": "bf16-mixed"}  # --precision -> Lightning's precision
 
 
 @dataclass(frozen=True)
@@ -100,7 +107,9 @@ def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         data=DataConfig(tickers=(args.ticker,), source="sample"),
         window=WindowConfig(lookback=args.lookback, horizon=args.horizon),
         model=ModelConfig(hidden_size=args.hidden, num_layers=args.layers, members=args.members),
-        train=TrainSettings(epochs=args.epochs, patience=args.epochs + 1, threads=args.threads),
+        train=TrainSettings(
+            epochs=args.epochs, patience=args.epochs + 1, threads=args.threads, precision=args.precision
+        ),
         backtest=BacktestConfig(test_days=args.test_days, refit_every=args.refit_every, ensemble=False),
     )
 
@@ -154,6 +163,7 @@ def _darts_model(args: argparse.Namespace, quantiles: tuple[float, ...], seed: i
             "logger": False,
             "enable_checkpointing": False,
             "gradient_clip_val": 1.0,
+            "precision": LIGHTNING_PRECISION[args.precision],
         },
     )
 
@@ -280,6 +290,12 @@ def main() -> int:
         default=1,
         help="networks on each side: carrousel's seed ensemble and as many Darts models (3 = finance's default)",
     )
+    parser.add_argument(
+        "--precision",
+        choices=tuple(LIGHTNING_PRECISION),
+        default="fp32",
+        help="both sides' network arithmetic: fp32, or bf16 autocast (Darts: Lightning's bf16-mixed)",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="interleaved timing rounds (median)")
     parser.add_argument("--skip-full", action="store_true", help="do not time carrousel's full run_backtest")
     parser.add_argument("--skip-darts-blocks", action="store_true", help="skip Darts' fit-per-block path")
@@ -316,7 +332,8 @@ def main() -> int:
         f"{args.ticker} sample data, {args.test_days} origins {first_date.date()}..{series.dates[-1 - args.horizon].date()}, "
         f"refit every {args.refit_every}, LSTM {args.layers}x{args.hidden}, lookback {args.lookback}, "
         f"horizon {args.horizon}, {args.epochs} epochs, p10/p50/p90, <= {cfg.train.max_windows} training windows, "
-        f"{args.members} network(s) on each side"
+        f"{args.members} network(s) on each side, precision {args.precision} "
+        f"(Darts: Lightning {LIGHTNING_PRECISION[args.precision]})"
     )  # fmt: skip
 
     warm = argparse.Namespace(**{**vars(args), "test_days": 20, "refit_every": 20, "epochs": 1})

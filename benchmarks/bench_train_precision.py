@@ -23,11 +23,18 @@ Parts (``PARTS``: a name -> ``(precision, seed) -> {"seconds", "metric", "metric
 * ``translate``: ``nlp translate train`` (one member, the default 256-unit pointer network) on the German
   git.mo catalogue's pairs, :data:`TRANSLATE_EPOCHS` epochs (a proxy: the command trains up to 32); the
   metric is the greedy BLEU of the model alone (no dictionary fallback, no MBR) on the held-out test split.
+* ``finance``: ``finance backtest AAPL --source sample`` (the pipeline's steps, default network: a 3-member
+  seed ensemble of 1 x 32 LSTMs, 500 walk-forward origins 2011-02-28..2013-02-22, a refit every 250, so 3
+  fits of 3 members; ``carrousel-data fetch finance``) with the automatic baselines (AutoETS, Theta,
+  AutoARIMA) off, which do not touch the network's forecasts; ``--precision`` is the network's arithmetic
+  end to end (fitting, calibration, forecasts). Seconds: the CPU seconds of every member's fit in
+  every refit; the metric is the network's pinball loss over the 500
+  origins (percent log return, lower is better).
 
 Seconds: the CPU seconds of the trainer's ``fit`` (training and validation epochs; data preparation, the
 null calibration and scoring excluded), so that other work on a shared machine does not enter the ratio.
 
-Usage: ``python benchmarks/bench_train_precision.py [--parts bio,speech,sentiment,generate,translate]
+Usage: ``python benchmarks/bench_train_precision.py [--parts bio,speech,sentiment,generate,translate,finance]
 [--rounds 3] [--threads 1] [--json]``. The machine is shared and noisy: read the ratio, taken within a round.
 
 Measured (AMD EPYC Zen 5 with avx512_bf16, 1 thread, 3 rounds, load 3-7 from other work):
@@ -56,6 +63,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -299,12 +307,45 @@ def translate(precision: str, seed: int) -> dict[str, Any]:
     }
 
 
+# --------------------------------------------------------------------------------------------- finance
+def finance(precision: str, seed: int) -> dict[str, Any]:
+    """``finance backtest AAPL --source sample`` in ``precision``: training seconds and the network's pinball."""
+    from carrousel.finance.backtest import backtest_refits, run_backtest
+    from carrousel.finance.backtest_baselines import fit_baselines
+    from carrousel.finance.config import DataConfig, FinanceConfig, for_series
+    from carrousel.finance.data import load_histories
+    from carrousel.finance.features import build_series
+    from carrousel.finance.members import score_run
+
+    base = FinanceConfig()
+    cfg = replace(
+        base,
+        data=DataConfig(tickers=("AAPL",), source="sample"),
+        train=replace(base.train, seed=seed, precision=precision, threads=0),  # 0: --threads holds
+        backtest=replace(base.backtest, auto_baselines=False),
+    )
+    histories = load_histories(cfg.data)
+    cfg = for_series(cfg, len(histories))
+    series = [build_series(h.ticker, h.frame, cfg.window.indicators) for h in histories]
+    with _fit_seconds() as seconds:
+        refits = backtest_refits(series, cfg)
+    result = run_backtest(series, cfg, refits, fit_baselines(series, cfg, refits))
+    scores = {row["model"]: row for row in score_run(result).to_dict()["scores"]}
+    return {
+        "seconds": sum(seconds),
+        "metric": float(scores[cfg.model.arch]["pinball"]),
+        "metric_name": "AAPL backtest pinball (500 origins)",
+        "higher_is_better": False,
+    }
+
+
 PARTS: dict[str, Callable[[str, int], dict[str, Any]]] = {
     "bio": bio,
     "speech": speech,
     "sentiment": sentiment,
     "generate": generate,
     "translate": translate,
+    "finance": finance,
 }
 
 
