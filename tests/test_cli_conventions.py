@@ -177,13 +177,9 @@ def test_json_outputs_are_strict(invoke: Callable[..., Outcome], tmp_path: Path)
     assert isinstance(_strict(out.stdout), list)
 
 
-# the commands that run a PyTorch network with core's --precision (RunPrecision: fp32, bf16/fp16 autocast);
-# every other --precision is an export's ONNX numbers (ExportPrecision: fp32, int8)
+# the commands that run a PyTorch network with core's --precision (RunPrecision: fp32, bf16/fp16 autocast)
 RUN_PRECISION = {
-    ("finance", "forecast"),
-    ("finance", "backtest"),
     ("finance", "predict"),
-    ("finance", "train-global"),
     ("bio", "scan"),
     ("bio", "evaluate"),
     ("nlp", "sentiment", "predict"),
@@ -195,12 +191,27 @@ RUN_PRECISION = {
     ("speech", "transcribe"),
     ("speech", "evaluate"),
 }
+# the commands that train with core's --precision (TrainPrecision, or TrainPrecisionOrConfig where a
+# --config file may set it: mixed-precision training); every other --precision is an export's ONNX numbers
+TRAIN_PRECISION = {
+    ("finance", "forecast"),
+    ("finance", "backtest"),
+    ("finance", "train-global"),
+    ("bio", "train"),
+    ("nlp", "sentiment", "train"),
+    ("nlp", "generate", "train"),
+    ("nlp", "translate", "train"),
+    ("speech", "train"),
+}
 
 
-def test_precision_options_are_cores_two() -> None:
-    from carrousel.core.cli import ExportPrecision, RunPrecision
+def test_precision_options_are_cores_three() -> None:
+    from carrousel.core.cli import ExportPrecision, RunPrecision, TrainPrecision, TrainPrecisionOrConfig
 
-    run_help, export_help = (get_args(kind)[1].help for kind in (RunPrecision, ExportPrecision))
+    run_help, export_help, *train_helps = (
+        get_args(kind)[1].help
+        for kind in (RunPrecision, ExportPrecision, TrainPrecision, TrainPrecisionOrConfig)
+    )
     helps = {
         (prog, *path): param.help  # type: ignore[attr-defined]
         for prog, *path in COMMANDS
@@ -208,7 +219,9 @@ def test_precision_options_are_cores_two() -> None:
         if "--precision" in getattr(param, "opts", [])
     }
     assert {where for where, text in helps.items() if text == run_help} == RUN_PRECISION, helps
-    assert all(text == export_help for where, text in helps.items() if where not in RUN_PRECISION), helps
+    assert {where for where, text in helps.items() if text in train_helps} == TRAIN_PRECISION, helps
+    others = set(helps) - RUN_PRECISION - TRAIN_PRECISION
+    assert others and all(helps[where] == export_help for where in others), helps
 
 
 def test_every_seed_option_refuses_a_negative_seed(invoke: Callable[..., Outcome]) -> None:

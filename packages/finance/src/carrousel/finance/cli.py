@@ -31,6 +31,7 @@ from carrousel.core.cli import (
     ExportWith,
     FinetuneEpochs,
     PruneShare,
+    TrainPrecisionOrConfig,
     command,
     create_app,
     emit_json,
@@ -44,7 +45,7 @@ from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.finance import __version__
-from carrousel.finance.cli_global import TrainPrecisionOpt, register
+from carrousel.finance.cli_global import register
 from carrousel.finance.config import (
     Arch,
     ExportConfig,
@@ -446,7 +447,7 @@ def forecast(
     enabled: RunBacktest = None,
     indicators: Indicators = None,
     device: DeviceOpt = None,
-    precision: TrainPrecisionOpt = None,
+    precision: TrainPrecisionOrConfig = None,
     seed: Seed = None,
     members: Members = None,
     config: ConfigFile = None,
@@ -553,7 +554,7 @@ def backtest(
     ensemble: Ensemble = None,
     indicators: Indicators = None,
     device: DeviceOpt = None,
-    precision: TrainPrecisionOpt = None,
+    precision: TrainPrecisionOrConfig = None,
     seed: Seed = None,
     members: Members = None,
     config: ConfigFile = None,

@@ -19,7 +19,7 @@ from rich.table import Table
 from carrousel.core.atomic import atomic_path, writes_in_place
 from carrousel.core.cli import (
     RunPrecision,
-    TrainPrecision,
+    TrainPrecisionOrConfig,
     command,
     echo,
     emit_json,
@@ -36,7 +36,7 @@ from carrousel.core.files import check_output_file
 from carrousel.finance.config import Arch, BacktestConfig, FinanceConfig, Sampling, load_config
 from carrousel.finance.errors import FinanceConfigError
 
-__all__ = ["PrecisionOpt", "TrainPrecisionOpt", "register"]
+__all__ = ["PrecisionOpt", "register"]
 
 _D = FinanceConfig()
 _GLOBAL = replace(_D, backtest=BacktestConfig(auto_baselines=False))  # train-global's defaults
@@ -50,10 +50,9 @@ Data = Annotated[
 ModelDirReq = Annotated[
     Path, typer.Option("--model-dir", help="Model folder (written as a whole)."), OutputFolder()
 ]
-# core's --precision options (same flag and help), None when not given so that a --config file's
-# [train] precision holds (predict: fp32): predict's forecasts, the train commands' arithmetic end to end
+# core's --precision of a run (same flag and help), None when not given so that a --config file's
+# [train] precision holds (predict: fp32); the train commands take core's TrainPrecisionOrConfig
 PrecisionOpt = Annotated[InferencePrecision | None, *RunPrecision.__metadata__]
-TrainPrecisionOpt = Annotated[InferencePrecision | None, *TrainPrecision.__metadata__]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON instead of tables.")]
 
 
@@ -117,7 +116,7 @@ def register(app: typer.Typer) -> None:
                 "(default: no).",
             ),
         ] = None,
-        precision: TrainPrecisionOpt = None,
+        precision: TrainPrecisionOrConfig = None,
         as_json: AsJson = False,
     ) -> None:
         """Train ONE global network over every series of a long table (hundreds of tickers)."""
