@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from carrousel.core.errors import ConfigError, DataError
-from carrousel.core.files import check_input_file, check_output_dir, check_output_file, read_text
+from carrousel.core.files import (
+    check_input_file,
+    check_output_dir,
+    check_output_file,
+    creatable_in,
+    read_text,
+)
 
 
 def _fifo(tmp_path: Path) -> Path:
@@ -157,3 +163,26 @@ def test_output_dir_with_a_marker_refuses_only_a_folder_of_other_files(tmp_path:
     (run / "bundle.json").write_text("{}")
     assert check_output_dir(run, "--out", marker="bundle.json") == run  # an earlier output: replaced
     assert (run / "notes.txt").read_text() == "mine"
+
+
+PSEUDO = [p for p in ("/sys/a.png", "/sys/kernel/x.png", "/proc/x.csv") if Path(p).parent.is_dir()]
+
+
+@pytest.mark.skipif(not PSEUDO, reason="no /sys or /proc (not Linux)")
+@pytest.mark.parametrize("path", PSEUDO)
+def test_outputs_on_pseudo_file_systems_are_refused_even_as_root(path: str) -> None:
+    """sysfs and procfs are writable mounts where no file can be created; root passes os.access there, so
+    before, the check accepted them and the command failed only at its write, after all its work."""
+    parent = Path(path).parent
+    with pytest.raises(ConfigError, match=rf"^-o {path}: cannot create or write in {parent} \(.+\); choose"):
+        check_output_file(path, "-o")
+    with pytest.raises(ConfigError, match=rf"^--out {path}/run: cannot create or write in {parent} "):
+        check_output_dir(Path(path) / "run", "--out")
+
+
+def test_the_write_probe_leaves_nothing_and_special_files_still_pass(tmp_path: Path) -> None:
+    assert creatable_in(tmp_path) is None
+    assert check_output_file(tmp_path / "x.csv", "-o") == tmp_path / "x.csv"
+    assert list(tmp_path.iterdir()) == []  # the probe file was removed
+    for special in ("/dev/null", "/dev/stdout"):
+        assert check_output_file(special, "-o") == Path(special)  # written in place, never probed

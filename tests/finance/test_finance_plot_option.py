@@ -96,3 +96,22 @@ def test_a_run_folder_without_matplotlib_is_written_without_its_fan_charts(
     assert sorted(p.name for p in out.iterdir()) == ["model", "run.json"]
     warning = "gets no fan charts (fan_TICKER.png): matplotlib is not installed"
     assert warning in result.output and "carrousel-finance[plot]" in result.output, result.output
+
+
+PSEUDO = {"--plot": "/sys/a.png", "--out": "/proc/xrun", "--model-dir": "/sys/kernel/m"}
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir() or not Path("/proc").is_dir(), reason="no /sys, /proc")
+@pytest.mark.parametrize("flag", list(PSEUDO))
+def test_outputs_on_pseudo_file_systems_fail_before_any_work(
+    flag: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As root (os.access passes everywhere) these passed the early check: the run trained and only then
+    failed to write ('cannot write /sys/a.png (Permission denied)', after ~9 s of work)."""
+    _no_prices(monkeypatch)
+    path = PSEUDO[flag]
+    result = runner.invoke(app, ["forecast", "AAPL", "--source", "sample", flag, path])
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert result.exit_code == 1 and len(lines) == 1, result.output
+    assert lines[0].startswith(f"error: {flag} {path}: cannot create or write in "), lines[0]
+    assert "Traceback" not in result.output

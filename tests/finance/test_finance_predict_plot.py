@@ -111,17 +111,34 @@ def test_predict_plot_to_stdout_is_the_png_alone(
 
 @pytest.mark.parametrize("command", ["evaluate", "predict"])
 @pytest.mark.parametrize(
-    ("name", "message"), [("chart.txt", "must end in .png"), ("file.txt/chart.png", "is a file")]
+    ("name", "message"),
+    [
+        ("chart.txt", "must end in .png"),
+        ("file.txt/chart.png", "is a file"),
+        ("/sys/a.png", "cannot create or write in /sys ("),  # before, as root: passed, failed after the work
+    ],
 )
 def test_a_bad_plot_path_of_evaluate_or_predict_fails_before_any_work(
     tmp_path: Path, invoke: Callable[..., Outcome], command: str, name: str, message: str
 ) -> None:
+    if name.startswith("/") and not Path(name).parent.is_dir():
+        pytest.skip(f"no {Path(name).parent}")
     (tmp_path / "file.txt").write_text("x")
     missing = tmp_path / "no_such"  # never read: the path fails first
     inputs = [missing] if command == "evaluate" else ["--data", missing, "--model-dir", missing]
     out = invoke("finance", command, *inputs, "--plot", tmp_path / name)
     assert_clean_failure(out, 1, message)
     assert "--plot" in out.error_lines()[0]
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="no /proc")
+def test_predict_out_on_procfs_is_refused_before_any_work(
+    tmp_path: Path, invoke: Callable[..., Outcome]
+) -> None:
+    # before, as root: os.access passed /proc, so predict read and forecast, then failed to write
+    missing = tmp_path / "no_such"  # never read: the path fails first
+    out = invoke("finance", "predict", "--data", missing, "--model-dir", missing, "-o", "/proc/x.csv")
+    assert_clean_failure(out, 1, "--out /proc/x.csv: cannot create or write in /proc (")
 
 
 def test_predict_plot_on_the_out_path_is_refused_before_any_work(

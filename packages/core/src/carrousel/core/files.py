@@ -11,8 +11,10 @@ allowed: :mod:`carrousel.core.io` writes them in place.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
+import secrets
 import stat
 import sys
 import zlib
@@ -29,6 +31,7 @@ __all__ = [
     "check_output_dir",
     "check_output_file",
     "check_spares",
+    "creatable_in",
     "read_text",
     "refuse_other_files",
 ]
@@ -312,8 +315,37 @@ def _writable_parent(folder: Path, where: str) -> None:
         raise ConfigError(
             f"{where}: {probe} is a file, so the output cannot be created there; change the path"
         )
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise ConfigError(f"{where}: cannot create or write in {probe} (read-only); choose a writable folder")
+    problem = creatable_in(probe)
+    if problem:
+        raise ConfigError(f"{where}: cannot create or write in {probe} ({problem}); choose a writable folder")
+
+
+def creatable_in(folder: str | Path) -> str | None:
+    """Why no file can be created in the existing folder ``folder``, or None when one can.
+
+    Root passes :func:`os.access` everywhere, so past it the folder's file system is asked (read-only
+    mount) and then a uniquely named empty file is created and removed at once: sysfs and procfs (``/sys``,
+    ``/proc``) are writable mounts where no regular file can be created.
+
+    Returns:
+        None, or the reason (``"read-only"``, ``"Permission denied"``, ``"No such file or directory"``).
+    """
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return "read-only"
+    with contextlib.suppress(OSError):  # on failure the probe below answers
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return "read-only file system"
+    probe = os.path.join(folder, f".carrousel-probe-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return None  # a file of that name was created there: files can be
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
+    return None
 
 
 def check_spares(out: str | Path, source: str | Path, flag: str = "--out", what: str = "the model") -> None:

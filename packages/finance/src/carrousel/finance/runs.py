@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ import pandas as pd
 from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_path, writes_in_place
 from carrousel.core.errors import ConfigError
-from carrousel.core.files import refuse_other_files
+from carrousel.core.files import creatable_in, refuse_other_files
 from carrousel.core.optional import require
 from carrousel.core.plots import check_png
 from carrousel.finance.errors import FinanceConfigError, FinanceError, OutputPathError, RunFileError
@@ -103,7 +102,7 @@ def check_folder(path: Path | None, flag: str) -> None:
     """Fails before any work when ``path`` can neither be used nor created as a writable folder.
 
     Args:
-        path: the folder (None: nothing to check); it need not exist yet, nothing is created.
+        path: the folder (None: nothing to check); it need not exist yet, nothing is left there.
         flag: the option that named it, for the message.
 
     Raises:
@@ -116,8 +115,13 @@ def check_folder(path: Path | None, flag: str) -> None:
     probe = path
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
-    if probe.exists() and (not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK)):
-        raise OutputPathError(f"{flag} {path}: cannot create or write in {probe}; choose a writable folder")
+    if not probe.exists():
+        return
+    problem = "a file" if not probe.is_dir() else creatable_in(probe)
+    if problem:
+        raise OutputPathError(
+            f"{flag} {path}: cannot create or write in {probe} ({problem}); choose a writable folder"
+        )
 
 
 def check_run_folder(path: Path | None) -> None:
