@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from carrousel.finance import evaluate_plot
@@ -18,10 +19,17 @@ from tests.cli_harness import Outcome, record_figures, run_entry
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def _run(folder: Path, network: str, tickers: list[str], shift: float, old_mase: bool = False) -> Path:
-    """A saved run (run.json) of ``network``, its ACI variant and two baselines over three steps."""
+def _run(
+    folder: Path,
+    network: str,
+    tickers: list[str],
+    shift: float,
+    old_mase: bool = False,
+    others: tuple[str, ...] = ("random_walk", "drift"),
+) -> Path:
+    """A saved run (run.json) of ``network``, its ACI variant and ``others`` (baselines) over three steps."""
     scores = []
-    for j, model in enumerate([network, f"{network}_aci", "random_walk", "drift"]):
+    for j, model in enumerate([network, f"{network}_aci", *others]):
         per_step = [
             {"step": h, "mae": 1.0 + h * 0.5 + j * 0.1 + shift, "pinball": 0.6 + h * 0.2 + j * 0.05,
              "coverage": 0.7 + 0.05 * h - 0.01 * j, "mase": None if old_mase else 4.0 + h + j * 0.3 + shift,
@@ -102,3 +110,48 @@ def test_evaluate_plot_to_stdout_is_the_png_alone(
     code, out, err = run_entry(capfdbinary, "finance", "evaluate", *runs, "--plot", "/dev/stdout", "--json")
     assert code == 2 and out == b""
     assert b"'--plot': it names stdout, where --json prints; give one of them" in err
+
+
+def _lab(rgb: tuple[float, float, float]) -> np.ndarray:
+    """CIELAB (D65) of an sRGB colour (components 0..1)."""
+    c = np.asarray(rgb, dtype=float)
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ lin
+    f = np.cbrt(xyz / np.array([0.95047, 1.0, 1.08883]))
+    f = np.where(f > 6 / 29, f, (xyz / np.array([0.95047, 1.0, 1.08883])) / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def test_every_model_has_its_own_colour_and_the_network_shows_under_its_aci_line(
+    tmp_path: Path, invoke: Callable[..., Outcome], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: tab10 less red, then tab20's light shades: the 10th baseline (ensemble) light blue beside
+    auto_arima's cyan, purple and pink at CIELAB distance 27.7, brown and grey 28.5; and the red ACI line
+    (width 1.8) nearly covered the black network's (3.4) where their MAE and MASE are equal."""
+    from matplotlib.colors import to_rgb
+
+    def read(fig: Any) -> list[tuple[str, Any, float, float, float]]:
+        return [
+            (ln.get_label(), to_rgb(ln.get_color()), ln.get_linewidth(), ln.get_zorder(), ln.get_markersize())
+            for ln in fig.get_axes()[0].get_lines()
+        ]
+
+    drawn = record_figures(monkeypatch, evaluate_plot, read)
+    models = ("random_walk", "drift", "zero_return", "ewma", "garch", "arima", "auto_ets", "theta")
+    run = _run(tmp_path / "lstm", "lstm", ["AAPL"], 0.0, others=(*models, "auto_arima", "ensemble"))
+    res = invoke("finance", "evaluate", run, "--plot", tmp_path / "steps.png")
+    assert res.code == 0, res.stderr
+    lines = {label.removeprefix("lstm "): rest for label, *rest in drawn[0]}
+    assert len(lines) == 12
+    colours = {model: colour for model, (colour, *_) in lines.items()}
+    assert colours["lstm"] == (0.0, 0.0, 0.0) and len(set(colours.values())) == 12
+    near = min(
+        (float(np.linalg.norm(_lab(colours[a]) - _lab(colours[b]))), a, b)
+        for i, a in enumerate(colours)
+        for b in list(colours)[i + 1 :]
+    )
+    assert near[0] >= 33, near  # CIELAB distance: no two models' lines alike (after: 36.2)
+    (_, net_width, net_z, net_ms), (_, aci_width, aci_z, aci_ms) = lines["lstm"], lines["lstm_aci"]
+    assert (
+        aci_z > net_z and aci_width <= net_width / 2 and aci_ms < net_ms
+    )  # thin on top: black at both sides

@@ -4,7 +4,9 @@ Four panels share the horizon step as x axis: price MAE, MASE (the same scaled b
 naive MAE), pinball loss (% log return) and the coverage of the outermost interval, with the runs'
 nominal coverage as a dashed line. Each run's model is one line: the colour names the model (the runs'
 networks share one colour, as they share a row of the ``--per-step`` table), the line style and marker
-name the run; the networks are drawn thicker than the baselines. The figures are those of
+name the run; the network is drawn thick and on top, its ACI variant thin over it (so that where their
+figures are equal, as their MAE and MASE are, the network's black shows at both sides of the red line),
+and every baseline in a colour of its own. The figures are those of
 :func:`carrousel.finance.runs.step_rows`, what ``finance evaluate --per-step --json`` prints.
 
 matplotlib comes through :mod:`carrousel.core.plots` (the ``carrousel-finance[plot]`` extra), imported only
@@ -40,17 +42,33 @@ FIGURES = {  # per-step figure -> the y label of its panel
     "coverage": "coverage of the outermost interval",
 }
 _STYLES = [("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"), ((0, (5, 1, 1, 1)), "v")]  # (line, marker)
-_WIDTHS = {"network": (3.4, 3), "network_aci": (1.8, 4)}  # the networks: (line width, z order), on top
+# the networks on top, the ACI variant thin over the network's thick line, whose black stays seen at both
+# sides where their figures are equal (the MAE and MASE of ACI are the network's): (line width, z order)
+_WIDTHS = {"network": (3.4, 3), "network_aci": (1.1, 4)}
 _NETWORK_COLOURS = {"network": "black", "network_aci": "tab:red"}
+_MARKER_SIZES = {"network": 5.5, "network_aci": 3}  # the network's marker rims the ACI one's
+# the baselines' colours, saturated (no pale tints, which look alike as thin lines: tab20's light blue
+# beside tab10's cyan), each at CIELAB distance >= 36 from every other and from the networks' black and red
+_BASELINE_COLOURS = (
+    "#1f77b4",  # blue
+    "#ff7f0e",  # orange
+    "#2ca02c",  # green
+    "#9467bd",  # purple
+    "#8c564b",  # brown
+    "#f032e6",  # magenta
+    "#bcbd22",  # olive
+    "#17becf",  # cyan
+    "#000075",  # navy
+    "#1b5e20",  # dark green
+    "#a9a9a9",  # grey
+)
 
 
-def _colours(plt: Any, groups: list[str]) -> dict[str, Any]:
-    """A colour per model group: black and red for the networks, the baselines from ``tab10`` without its
-    red (then ``tab20``'s light shades), each distinct."""
-    palette = [plt.get_cmap("tab10")(i) for i in range(10) if i != 3]
-    palette += [plt.get_cmap("tab20")(i) for i in range(1, 20, 2) if i != 7]
+def _colours(groups: list[str]) -> dict[str, Any]:
+    """A colour per model group: black and red for the networks, the baselines from
+    ``_BASELINE_COLOURS`` in order (repeated past its 11 colours)."""
     baselines = [g for g in groups if g not in _NETWORK_COLOURS]
-    out = {g: palette[i % len(palette)] for i, g in enumerate(baselines)}
+    out = {g: _BASELINE_COLOURS[i % len(_BASELINE_COLOURS)] for i, g in enumerate(baselines)}
     return out | {g: c for g, c in _NETWORK_COLOURS.items() if g in groups}
 
 
@@ -127,7 +145,7 @@ def step_figure(rows: list[dict[str, Any]], runs: list[Path]) -> Any:
     lines = step_lines(rows, runs)
     names, labels = run_labels(runs)
     groups = list(dict.fromkeys(line["group"] for line in lines))
-    colour = _colours(plt, groups)
+    colour = _colours(groups)
     style = {name: _STYLES[i % len(_STYLES)] for i, name in enumerate(names)}
     series, nominal = _about(names)
     fig, axes = plt.subplots(2, 2, figsize=(12, 7.5), sharex=True)
@@ -137,7 +155,7 @@ def step_figure(rows: list[dict[str, Any]], runs: list[Path]) -> Any:
             lw, zorder = _WIDTHS.get(line["group"], (1.0, 2))
             ax.plot(
                 line["steps"], line[key], label=f"{line['label']} {line['model']}", color=colour[line["group"]],
-                ls=ls, marker=marker, ms=4 if zorder > 2 else 3, lw=lw, zorder=zorder,
+                ls=ls, marker=marker, ms=_MARKER_SIZES.get(line["group"], 3), lw=lw, zorder=zorder,
             )  # fmt: skip
         if key == "coverage":
             for level in nominal:
