@@ -107,3 +107,27 @@ def test_patience_help_names_the_monitored_auroc() -> None:
     assert res.exit_code == 0, res.output
     line = " ".join(res.stdout.split("--patience", 1)[1].split("--shuffled-negatives", 1)[0].split())
     assert "AUROC" in line and "loss" not in line, line
+
+
+def test_train_writes_its_curves_through_cores_history_writer(tmp_path, monkeypatch) -> None:
+    """bio train built its own ``partial(write_history, ...)``, as its FitResult lacked ``monitor``; it now
+    hands its result to core's ``history_writer`` (the one place for it), which reads the monitored figure
+    from the result: the same history.csv (the history's CSV, byte for byte) and training.png."""
+    import carrousel.bio.pipeline as pipeline_mod
+    from carrousel.core.curves import history_csv, history_writer
+
+    seen = []
+
+    def spy(result, title, plot, kept=True):
+        seen.append(result)
+        return history_writer(result, title, plot, kept)
+
+    monkeypatch.setattr(pipeline_mod, "history_writer", spy)
+    out = tmp_path / "model"
+    args = ["train", "-m", "CTCF", "--per-motif", "60", "--window", "60", "--epochs", "2", "--filters", "4"]
+    res = CliRunner().invoke(app, [*args, "--kernel", "9", "--hidden", "4", "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    (result,) = seen
+    assert result.monitor == "val_auroc"  # the figure bio train stops on, drawn beside the loss
+    assert (out / "history.csv").read_bytes() == history_csv(result.history).encode()
+    assert_training_outputs(out, len(result.history))

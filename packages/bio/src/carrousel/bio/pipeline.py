@@ -21,7 +21,6 @@ import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +50,7 @@ from carrousel.bio.scan_run import scan
 from carrousel.bio.training import fit_model
 from carrousel.bio.validation import MIN_EVAL_PER_CLASS, check_count, check_lengths, check_overlap
 from carrousel.core.atomic import atomic_dir, atomic_write_text
-from carrousel.core.curves import can_plot, write_history
+from carrousel.core.curves import can_plot, history_writer
 from carrousel.core.device import check_precision
 from carrousel.core.errors import BundleError
 from carrousel.core.files import check_input_file, check_output_dir, check_output_file, refuse_other_files
@@ -192,11 +191,8 @@ def train(cfg: TrainConfig, out: str | Path, command: str = "") -> TrainResult:
         f"{data.x.shape[0]} windows of {cfg.data.window} bases, {data.y.shape[1]} task(s), negatives: "
         f"{data.negatives}"
     )
-    report = partial(
-        write_history, history=result.history, title=title, plot=plot, monitor=trainer.monitor,
-        best_epoch=result.best_epoch, kept=stop,
-    )  # fmt: skip
-    save_model(result.model, target, also=report)  # history.csv and training.png beside the bundle
+    report = history_writer(result, title, plot, kept=stop)  # core's: history.csv and training.png
+    save_model(result.model, target, also=report)  # written beside the bundle
     return TrainResult(
         out=target,
         tasks=int(data.y.shape[1]),

@@ -57,6 +57,7 @@ class FitResult:
     history: list[dict[str, float]]
     metrics: dict[str, float]
     best_epoch: int | None = None  # the epoch (from 1) with the best monitored figure
+    monitor: str = "val_loss"  # the figure the trainer monitored (the learning curve draws it)
 
 
 def gc_stratified_split(
@@ -237,4 +238,4 @@ def fit_model(
     if background is not None:
         meta["background_null"] = int(background.null.shape[1])
     model_out = MotifModel(model, list(motifs), cal, meta, background)
-    return FitResult(model_out, result.history, metrics, result.best_epoch)
+    return FitResult(model_out, result.history, metrics, result.best_epoch, result.monitor)

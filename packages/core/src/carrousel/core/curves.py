@@ -17,19 +17,17 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_write_text
 from carrousel.core.errors import ConfigError
 from carrousel.core.plots import can_draw, pyplot, save_png, wrap_to
 
-if TYPE_CHECKING:
-    from carrousel.core.train.result import FitResult
-
 __all__ = [
     "CURVE_FILE",
     "HISTORY_FILE",
+    "Fitted",
     "can_plot",
     "curve_metric",
     "finite_history",
@@ -47,6 +45,20 @@ CURVE_FILE = "training.png"  # the learning curve beside it
 _WIDE = 30.0  # a loss whose largest value is this many times its smallest is drawn on a log axis
 _WIDTH = 8.0  # inches
 Row = Mapping[str, float]
+
+
+class Fitted(Protocol):
+    """What :func:`history_writer` reads of a training result: core's
+    :class:`~carrousel.core.train.FitResult`, or a domain's result that carries the same three figures."""
+
+    @property
+    def history(self) -> Sequence[Row]: ...  # one dict per epoch
+
+    @property
+    def monitor(self) -> str | None: ...  # the figure monitored (drawn beside the loss)
+
+    @property
+    def best_epoch(self) -> int | None: ...  # the epoch (from 1) of its best value
 
 
 def _cell(key: str, value: Any) -> Any:
@@ -248,9 +260,10 @@ def member_rows(histories: Sequence[Sequence[Row]]) -> list[dict[str, float]]:
 
 
 @check_args
-def history_writer(result: FitResult, title: str, plot: bool, kept: bool = True) -> Callable[[Path], None]:
-    """:func:`write_history` of a trainer's ``result`` (its history, monitored figure and best epoch) as the
-    ``also`` of :meth:`carrousel.core.bundle.Bundle.save`: the files are written with the bundle."""
+def history_writer(result: Fitted, title: str, plot: bool, kept: bool = True) -> Callable[[Path], None]:
+    """:func:`write_history` of a trainer's ``result`` (its history, monitored figure and best epoch: core's
+    FitResult or a domain's result with those three) as the ``also`` of
+    :meth:`carrousel.core.bundle.Bundle.save`: the files are written with the bundle."""
     return partial(
         write_history, history=result.history, title=title, plot=plot, monitor=result.monitor,
         best_epoch=result.best_epoch, kept=kept,
