@@ -25,3 +25,26 @@ def test_epochs_are_counted_per_member(tmp_path: Path) -> None:
     done = runner.invoke(app, [*base, "--model-dir", str(tmp_path / "b"), "-q"])
     assert done.exit_code == 0, done.output
     assert "182 training windows, 1 epoch(s) (each of 2 members)," in done.stdout
+
+
+def test_members_histories_are_kept_apart_not_split_again_on_epoch_1(tmp_path: Path) -> None:
+    """history_report cut the flattened history back into members wherever ``epoch == 1``: a member whose
+    logs do not start there (a resumed run, an epoch-less log) was merged into the one before. The result now
+    holds each member's history, and history.csv's ``member`` column follows it."""
+    import csv
+    from dataclasses import replace
+
+    from carrousel.finance.config import ModelConfig, TrainSettings, WindowConfig
+    from carrousel.finance.multiseries import history_report, train_global
+    from tests.finance.test_finance_global import _cfg
+
+    cfg = replace(
+        _cfg(), window=WindowConfig(lookback=10, horizon=2), model=ModelConfig(hidden_size=4, members=2)
+    )
+    res = train_global(ar_panel(2, 120), replace(cfg, train=TrainSettings(epochs=2, patience=2)))
+    assert [[int(r["epoch"]) for r in h] for h in res.histories] == [[1, 2], [1, 2]]
+    assert res.history == [*res.histories[0], *res.histories[1]]  # the flat view, as before
+    resumed = tuple([{**row, "epoch": row["epoch"] + 3} for row in h] for h in res.histories)  # epochs 4, 5
+    history_report(replace(res, histories=resumed), plot=False)(tmp_path)
+    rows = list(csv.DictReader((tmp_path / "history.csv").open()))
+    assert [(r["member"], r["epoch"]) for r in rows] == [("1", "4"), ("1", "5"), ("2", "4"), ("2", "5")]

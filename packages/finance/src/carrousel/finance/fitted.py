@@ -12,7 +12,7 @@ pass of each member.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -57,7 +57,8 @@ class FittedForecaster:
         scalers: per-ticker :class:`Scaler` fitted on rows up to the cut-off.
         offsets: ``(H, Q)`` conformal offsets of the ensemble in scaled units (zeros when calibration is off).
         window: the window spec the network was trained on (lookback, horizon, features).
-        history: per-epoch training logs (of every member, one after another).
+        histories: each member's per-epoch training logs, in member order (empty for a loaded bundle);
+            :attr:`history` is them one after another.
         member_offsets: ``(N, H, Q)`` each member's own conformal offsets (None: the ensemble's for all).
         log_scale: ``(H, Q)`` log-multipliers of the distances from the median (``calibration = "scale"``,
             applied before the offsets); None: no multiplier (the ``offsets`` calibration, older bundles).
@@ -74,13 +75,18 @@ class FittedForecaster:
     scalers: dict[str, Scaler]
     offsets: np.ndarray
     window: WindowConfig
-    history: list[dict[str, float]] = field(default_factory=list)
+    histories: tuple[list[dict[str, float]], ...] = ()
     member_offsets: np.ndarray | None = None
     runtime: nn.Module | None = None
     log_scale: np.ndarray | None = None
     member_log_scale: np.ndarray | None = None
     garch_weight: float = 0.0
     precision: str = "fp32"
+
+    @property
+    def history(self) -> list[dict[str, float]]:
+        """Every member's per-epoch logs, one after another (each member's from epoch 1)."""
+        return [row for rows in self.histories for row in rows]
 
     @property
     def quantiles(self) -> tuple[float, ...]:

@@ -97,7 +97,8 @@ class GlobalResult:
         bundle: the trained model (``save`` it; it forecasts any of its series, and new ones).
         series: series trained on; windows: training windows; val_windows: early-stopping windows.
         store_bytes: bytes of the lazy window store; materialised_bytes: what materialised windows would take.
-        history: per-epoch logs (``train_loss``, ``val_loss``...) of every member, one after another.
+        histories: each member's per-epoch logs (``train_loss``, ``val_loss``...), in member order;
+            :attr:`history` is them one after another.
         seconds: wall-clock seconds of indexing and training.
         holdout: per series, per model: :class:`SeriesScore` (empty without ``holdout_days``).
         holdout_days: held-out days per series (0: none).
@@ -110,11 +111,16 @@ class GlobalResult:
     val_windows: int
     store_bytes: int
     materialised_bytes: int
-    history: list[dict[str, float]]
+    histories: tuple[list[dict[str, float]], ...]
     seconds: float
     holdout: dict[str, dict[str, SeriesScore]] = field(default_factory=dict)
     holdout_days: int = 0
     skipped: tuple[str, ...] = ()
+
+    @property
+    def history(self) -> list[dict[str, float]]:
+        """Every member's per-epoch logs, one after another (each member's from epoch 1)."""
+        return [row for rows in self.histories for row in rows]
 
     def summary(self) -> dict[str, dict[str, float]]:
         """Per model: mean pinball, coverage and rel. MAE over the held-out series, series won on pinball, and
@@ -262,11 +268,7 @@ def holdout_scores(
 def history_report(result: GlobalResult, plot: bool) -> Callable[[Path], None]:
     """What writes ``history.csv`` (every member's epochs) and ``training.png`` (member 1's; its kept epoch,
     the lowest validation loss) into the model folder with the bundle: the ``also`` of its ``save``."""
-    members: list[list[dict[str, float]]] = []
-    for row in result.history:  # every member's epochs, one after another: a member starts at epoch 1
-        if not members or row.get("epoch") == 1.0:
-            members.append([])
-        members[-1].append(row)
+    members = result.histories
     first = members[0] if members else []
     key = "val_loss" if any("val_loss" in r for r in first) else "train_loss"
     scores = [(float(r[key]), i) for i, r in enumerate(first, 1) if key in r and np.isfinite(r[key])]
@@ -279,7 +281,7 @@ def history_report(result: GlobalResult, plot: bool) -> Callable[[Path], None]:
     best = min(scores)[1] if scores else None  # the first lowest: the epoch whose weights were kept
     return partial(
         write_history, history=first, title=title, plot=plot, monitor=key, best_epoch=best,
-        table=member_rows(members or [[]]),
+        table=member_rows(members or ([],)),
     )  # fmt: skip
 
 
@@ -371,7 +373,7 @@ def train_global(
         val_windows=len(panel.val),
         store_bytes=panel.train.nbytes,
         materialised_bytes=panel.train.materialised_nbytes() + panel.val.materialised_nbytes(),
-        history=fitted.history,
+        histories=fitted.histories,
         seconds=seconds,
         holdout=holdout,
         holdout_days=holdout_days,

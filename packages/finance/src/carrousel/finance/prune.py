@@ -71,7 +71,7 @@ def recalibrated(
         windows.scalers,
         offsets,
         fitted.window,
-        fitted.history,
+        fitted.histories,
         member_offsets,
         log_scale=log_scale,
         member_log_scale=member_log_scale,

@@ -212,7 +212,7 @@ def fit_at(
     """
     data = panel if panel is not None else panel_windows(series_list, cuts, cfg)
     qs = cfg.model.quantiles
-    nets, history = [], []
+    nets, histories = [], []
     for i in range(cfg.model.members):
         seed = cfg.train.seed + i
         torch.manual_seed(seed)
@@ -220,7 +220,7 @@ def fit_at(
         settings = replace(cfg.train, seed=seed)
         result = fit_forecaster(net, data.train, data.val, qs, settings)
         nets.append(net.eval())
-        history.extend(result.history)
+        histories.append(list(result.history))
     model = build_ensemble(nets, cfg.train.seed).eval()
     offsets, member_offsets, log_scale, member_log_scale = calibrate(
         model, data, cfg, series_list, cfg.train.precision
@@ -230,7 +230,7 @@ def fit_at(
         data.scalers,
         offsets,
         cfg.window,
-        history,
+        tuple(histories),
         member_offsets,
         log_scale=log_scale,
         member_log_scale=member_log_scale,
