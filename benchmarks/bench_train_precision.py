@@ -60,6 +60,7 @@ import io
 import json
 import random
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -357,7 +358,9 @@ def run(parts: list[str], rounds: int, seed: int) -> dict[str, dict[str, Any]]:
         for r in range(rounds):
             for precision in PRECISIONS if r % 2 == 0 else PRECISIONS[::-1]:
                 runs[precision].append(PARTS[part](precision, seed))
-                print(f"  {part} round {r + 1} {precision}: {runs[precision][-1]}", flush=True)
+                print(
+                    f"  {part} round {r + 1} {precision}: {runs[precision][-1]}", file=sys.stderr, flush=True
+                )
         first = runs["fp32"][0]
         seconds = {p: statistics.median(x["seconds"] for x in runs[p]) for p in PRECISIONS}
         report[part] = {
