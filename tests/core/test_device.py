@@ -132,3 +132,35 @@ def test_check_precision_refuses_what_the_device_cannot_run_before_any_work() ->
     if not torch.cuda.is_available() and not torch.backends.mps.is_available():
         with pytest.raises(ConfigError, match="fp16 needs a CUDA"):
             check_precision("fp16", "auto")
+
+
+def test_check_precision_warns_where_the_cpu_emulates_bf16(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """bf16 on an x86 CPU without AVX512-BF16 or AMX is allowed, with one warning naming the fix; a CPU with
+    either, fp32, and a machine that is not x86 say nothing."""
+    import platform
+
+    monkeypatch.setattr(platform, "machine", lambda: "x86_64")
+    for avx512_bf16, amx, warned in ((False, False, True), (True, False, False), (False, True, False)):
+        monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda v=avx512_bf16: v, raising=False)
+        monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda v=amx: v, raising=False)
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="carrousel.core.device"):
+            check_precision("bf16", "cpu")
+            check_precision("fp32", "cpu")
+        lines = [r.getMessage() for r in caplog.records]
+        assert lines == (
+            [
+                "--precision bf16: this CPU has no bfloat16 instructions (AVX512-BF16 or AMX), so bf16 "
+                "is emulated and usually slower than fp32 here; use --precision fp32"
+            ]
+            if warned
+            else []
+        )
+    monkeypatch.setattr(platform, "machine", lambda: "aarch64")
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False, raising=False)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="carrousel.core.device"):
+        check_precision("bf16", "cpu")
+    assert not caplog.records

@@ -16,6 +16,7 @@ import contextlib
 import copy
 import dataclasses
 import logging
+import platform
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from typing import Any, Literal
 
@@ -172,10 +173,32 @@ def check_precision(precision: str, device: str | torch.device | None = "auto") 
         precision: ``"fp32"``, ``"bf16"`` or ``"fp16"``.
         device: the device, or its name as the command was given it (``"auto"`` is resolved here).
 
+    A bf16 request on an x86 CPU without bfloat16 instructions is allowed with a warning (emulated, it is
+    usually slower than fp32).
+
     Raises:
         ConfigError: an unknown precision, a device that is not here, or a precision it cannot run.
     """
-    inference_dtype(precision, pick_device(device))
+    where = pick_device(device)
+    if inference_dtype(precision, where) is torch.bfloat16 and where.type == "cpu" and _cpu_emulates_bf16():
+        logger.warning(
+            "--precision bf16: this CPU has no bfloat16 instructions (AVX512-BF16 or AMX), so bf16 is "
+            "emulated and usually slower than fp32 here; use --precision fp32"
+        )
+
+
+def _cpu_emulates_bf16() -> bool:
+    """True on an x86 CPU that torch reports without AVX512-BF16 and AMX (oneDNN then emulates bfloat16);
+    False elsewhere or when torch cannot tell (ARM's bf16 is not asked about)."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return False
+    probes = [
+        getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    ]
+    try:
+        return all(callable(p) for p in probes) and not any(p() for p in probes)  # type: ignore[misc]
+    except Exception:  # a private torch probe that changed: no warning rather than a failure
+        return False
 
 
 @check_args
