@@ -10,7 +10,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from carrousel.core.data import BucketBatchSampler, SequenceCollator, collate, pad_sequences
-from carrousel.core.errors import DataError, ShapeError
+from carrousel.core.errors import ConfigError, DataError, ShapeError
 from carrousel.core.nn import RecurrentConfig, RecurrentEncoder
 
 
@@ -161,3 +161,59 @@ def test_collated_batch_feeds_recurrent_encoder() -> None:
             alone = encoder(data.xs[i].unsqueeze(0))  # the same sequence without padding
             torch.testing.assert_close(out.last[row], alone.last[0], atol=1e-5, rtol=1e-5)
             assert bool((out.output[row, lengths[i] :] == 0).all())
+
+
+# --------------------------------------------------------------------------- padding to a multiple
+@pytest.mark.parametrize("multiple", [1, 4, 8])
+def test_pad_sequences_to_a_multiple_keeps_values_and_lengths(multiple: int) -> None:
+    seqs = [torch.randn(n, 3) for n in (5, 9, 1)]
+    x, lengths = pad_sequences(seqs, padding_value=-2.0, multiple=multiple)
+    assert x.shape[1] == -(-9 // multiple) * multiple and lengths.tolist() == [5, 9, 1]
+    base, _ = pad_sequences(seqs, padding_value=-2.0)
+    assert torch.equal(x[:, :9], base) and bool((x[:, 9:] == -2.0).all())
+    if multiple == 1:
+        assert x.shape == base.shape  # the default pads to the longest, as before
+
+
+def test_collator_pads_inputs_and_targets_to_their_own_multiples() -> None:
+    batch = [(torch.ones(3, 2), torch.tensor([1, 2])), (torch.ones(9, 2), torch.tensor([1, 2, 3, 4, 5]))]
+    x, lengths, y, y_lengths = SequenceCollator(pad_to_multiple=8, target_pad_to_multiple=4)(batch)
+    assert x.shape == (2, 16, 2) and lengths.tolist() == [3, 9]
+    assert y.shape == (2, 8) and y_lengths.tolist() == [2, 5] and bool((y[1, 5:] == -100).all())
+    x1, _, y1, _ = SequenceCollator(pad_to_multiple=8)(batch)  # targets: to their longest by default
+    assert x1.shape == (2, 16, 2) and y1.shape == (2, 5)
+    # a batch of equal-length targets is still told from per-step targets by the true lengths
+    _, _, labels = SequenceCollator(pad_to_multiple=8)([(torch.ones(3), 1), (torch.ones(4), 0)])
+    assert labels.tolist() == [1, 0]
+
+
+def test_collator_default_is_bit_identical_to_padding_to_the_longest() -> None:
+    batch = [(torch.randn(n, 2), torch.randint(0, 5, (n + 1,))) for n in (4, 7, 2)]
+    got, want = SequenceCollator(sequence_targets=True)(batch), collate(batch)
+    assert all(torch.equal(a, b) for a, b in zip(got, want, strict=True))
+    assert got[0].shape == (3, 7, 2) and got[2].shape == (3, 8)
+
+
+@pytest.mark.parametrize("bad", [0, -3])
+def test_pad_multiple_below_one_is_a_clear_error(bad: int) -> None:
+    with pytest.raises(ConfigError, match=r"pad_to_multiple=.*pass 1"):
+        SequenceCollator(pad_to_multiple=bad)
+    with pytest.raises(ConfigError, match="target_pad_to_multiple"):
+        SequenceCollator(target_pad_to_multiple=bad)
+    with pytest.raises(ConfigError, match=r"multiple=.*pass 1"):
+        pad_sequences([torch.ones(2)], multiple=bad)
+    with pytest.raises(ConfigError, match="not an integer"):
+        SequenceCollator(pad_to_multiple=2.0)  # type: ignore[arg-type]
+
+
+def test_encoder_outputs_are_exact_under_extra_padding() -> None:
+    """Lengths, not the padded width, decide a length-aware encoder's valid outputs (padded or packed)."""
+    torch.manual_seed(0)
+    seqs = [torch.randn(n, 6) for n in (7, 3, 11)]
+    for varlen in ("padded", "packed"):
+        enc = RecurrentEncoder(RecurrentConfig(6, 5, cell="lstm", bidirectional=True, varlen=varlen)).eval()
+        x1, lengths = pad_sequences(seqs)
+        x16, _ = pad_sequences(seqs, multiple=16)
+        a, b = enc(x1, lengths), enc(x16, lengths)
+        assert torch.allclose(a.output, b.output[:, :11], atol=1e-6) and bool((b.output[:, 11:] == 0).all())
+        assert torch.allclose(a.last, b.last, atol=1e-6)

@@ -21,7 +21,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from carrousel.core.errors import DataError, ShapeError
+from carrousel.core.args import check_args
+from carrousel.core.config import check_numbers
+from carrousel.core.errors import ConfigError, DataError, ShapeError
 from carrousel.core.train.sampler import BucketBatchSampler
 
 __all__ = ["BucketBatchSampler", "SequenceCollator", "collate", "pad_sequences"]
@@ -41,8 +43,9 @@ def _as_tensor(item: object, index: int, what: str) -> Tensor:
     )
 
 
+@check_args
 def pad_sequences(
-    seqs: Sequence[ArrayLike], padding_value: float = 0, dtype: torch.dtype | None = None
+    seqs: Sequence[ArrayLike], padding_value: float = 0, dtype: torch.dtype | None = None, multiple: int = 1
 ) -> tuple[Tensor, Tensor]:
     """Pads sequences of different lengths into one batch.
 
@@ -51,13 +54,17 @@ def pad_sequences(
             match. ``T_i`` may be 0.
         padding_value: value written past each sequence's length.
         dtype: dtype of the result; None promotes the inputs' dtypes (numpy ``float64`` stays ``float64``).
+        multiple: pad the time dimension up to a multiple of this (1: to the longest length). Batches of
+            bucketed lengths then take ``multiple`` times fewer distinct shapes, so CPU kernels (oneDNN)
+            rebuild their primitives less often; the lengths are unchanged.
 
     Returns:
-        ``(padded, lengths)``: ``padded`` ``(B, T_max, ...)`` on the first tensor's device, ``lengths``
-        ``(B,)`` int64 on the CPU (where packing wants them).
+        ``(padded, lengths)``: ``padded`` ``(B, T, ...)`` on the first tensor's device, ``T`` the longest
+        length rounded up to ``multiple``; ``lengths`` ``(B,)`` int64 on the CPU (where packing wants them).
 
     Raises:
         DataError: an empty list, or an item that is not a tensor or numeric numpy array.
+        ConfigError: ``multiple`` below 1.
         ShapeError: a 0-d item, or an item whose trailing dimensions differ from the first item's.
 
     Example:
@@ -71,6 +78,8 @@ def pad_sequences(
         )
     if len(seqs) == 0:
         raise DataError("pad_sequences got an empty list; pass at least one sequence")
+    if multiple < 1:
+        raise ConfigError(f"pad_sequences got multiple={multiple}; pass 1 (no rounding) or more")
     items = [_as_tensor(s, i, "item") for i, s in enumerate(seqs)]
     trailing = tuple(items[0].shape[1:])
     for i, t in enumerate(items):
@@ -87,7 +96,8 @@ def pad_sequences(
             dtype = torch.promote_types(dtype, t.dtype)
     lengths = torch.tensor([t.shape[0] for t in items], dtype=torch.long)
     device = items[0].device
-    out = torch.full((len(items), int(lengths.max()), *trailing), padding_value, dtype=dtype, device=device)
+    steps = -(-int(lengths.max()) // multiple) * multiple
+    out = torch.full((len(items), steps, *trailing), padding_value, dtype=dtype, device=device)
     for i, t in enumerate(items):
         if t.shape[0]:
             out[i, : t.shape[0]] = t.to(device=device, dtype=dtype)
@@ -125,6 +135,18 @@ class SequenceCollator:
     # cross_entropy's default ignore_index; ctc_loss ignores the padding, so any value works there)
     sequence_targets: bool | None = None  # y are variable-length sequences (True), fixed-shape labels
     # (False), or None to detect per batch (see the class docstring)
+    pad_to_multiple: int = 1  # x's time padded up to a multiple of this (fewer distinct batch shapes,
+    # fewer oneDNN primitive builds on CPU; exact for models that mask by lengths); 1: to the longest
+    target_pad_to_multiple: int = 1  # the same for sequence targets (a decoder stepping over them pays
+    # for every padded step, so 1 unless its kernels see the whole target at once)
+
+    def __post_init__(self) -> None:
+        check_numbers(self)
+        if self.pad_to_multiple < 1 or self.target_pad_to_multiple < 1:
+            raise ConfigError(
+                f"SequenceCollator got pad_to_multiple={self.pad_to_multiple}, target_pad_to_multiple="
+                f"{self.target_pad_to_multiple}; pass 1 (pad to the longest) or more"
+            )
 
     def __call__(self, batch: Sequence[Any]) -> tuple[Tensor, ...]:
         """Collates ``B`` samples.
@@ -134,8 +156,8 @@ class SequenceCollator:
 
         Returns:
             ``(x, lengths)``, ``(x, lengths, y)`` or, for sequence targets, ``(x, lengths, y, y_lengths)``:
-            ``x`` ``(B, T_max, ...)``, ``lengths`` ``(B,)`` int64, ``y`` ``(B, ...)`` or
-            ``(B, S_max, ...)``, ``y_lengths`` ``(B,)`` int64.
+            ``x`` ``(B, T, ...)`` (``T`` the longest length rounded up to ``pad_to_multiple``), ``lengths``
+            ``(B,)`` int64, ``y`` ``(B, ...)`` or ``(B, S, ...)`` (likewise ``target_pad_to_multiple``), ``y_lengths`` ``(B,)`` int64.
 
         Raises:
             DataError: an empty batch, samples of different forms, or a sample that is not an array or a
@@ -158,12 +180,12 @@ class SequenceCollator:
                     f"sample {i} has {len(s)} items but sample 0 has {len(samples[0])}; mix no forms"
                 )
         arity = len(samples[0])
-        x, lengths = pad_sequences([s[0] for s in samples], self.padding_value)
+        x, lengths = pad_sequences([s[0] for s in samples], self.padding_value, multiple=self.pad_to_multiple)
         if arity == 1:
             return x, lengths
         ys = [s[1] for s in samples]
         if self._are_sequences(ys, lengths):
-            y, y_lengths = pad_sequences(ys, self.target_padding_value)
+            y, y_lengths = pad_sequences(ys, self.target_padding_value, multiple=self.target_pad_to_multiple)
             return x, lengths, y, y_lengths
         return x, lengths, self._stack(ys)
 
