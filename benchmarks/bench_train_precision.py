@@ -35,7 +35,14 @@ Seconds: the CPU seconds of the trainer's ``fit`` (training and validation epoch
 null calibration and scoring excluded), so that other work on a shared machine does not enter the ratio.
 
 Usage: ``python benchmarks/bench_train_precision.py [--parts bio,speech,sentiment,generate,translate,finance]
-[--rounds 3] [--threads 1] [--json]``. The machine is shared and noisy: read the ratio, taken within a round.
+[--rounds 3] [--threads 1] [--json] [--pad-multiple 8,16]``. The machine is shared and noisy: read the ratio,
+taken within a round.
+
+``--pad-multiple N[,M...]`` (parts speech, sentiment, translate) compares the loaders' batches padded in time
+to a multiple of each N (core's ``SequenceCollator(pad_to_multiple=N)``: fewer distinct batch shapes, so
+fewer oneDNN primitive builds) with their padding to the longest (multiple 1), in fp32 and bf16, all
+alternated in every round: seconds, the speedup over multiple 1 and the metric of each. Translate pads its
+sources only (its decoder steps over the targets one at a time: a padded target step costs a step).
 
 Measured (AMD EPYC Zen 5 with avx512_bf16, 1 thread, 3 rounds, load 3-7 from other work):
 bio fp32 16.5 s, bf16 14.6 s (1.13x), AUROC 0.9960 / 0.9958; speech fp32 8.7 s, bf16 10.7 s (0.82x: bf16 is
@@ -48,6 +55,12 @@ varying from step to step 1.08x (1.01x with 3). About 40 % of the fit's CPU time
 augmentation in-process with ``workers=0``), the same in both precisions. Bio's windows have one length
 (no packing, no new primitives): the convolution runs about 2x faster in bf16, the max-pool, batch norm
 and elementwise work do not, hence 1.13x.
+
+Measured with ``--pad-multiple`` (same machine, 1 thread, 3 rounds; seconds at multiple 1 -> N): speech
+N=8/16/32 fp32 9.8 -> 10.5/12.0/13.8 s, bf16 10.4 -> 12.1/12.2/12.7 s (slower in both: training runs the
+BiLSTM over every padded frame, and oneDNN's primitive cache already pays each shape's build once per fit,
+not once per step); sentiment N=8 fp32 7.7 -> 8.2 s (0.93x), bf16 5.8 -> 5.5 s (1.06x); translate N=16
+fp32 19.2 -> 21.2 s (0.91x), bf16 16.6 -> 17.1 s (0.97x). No loader pads to a multiple by default.
 """
 
 from __future__ import annotations
@@ -340,6 +353,59 @@ def finance(precision: str, seed: int) -> dict[str, Any]:
     }
 
 
+# the train and validation loaders' collators, per part: (module, keyword arguments for a pad multiple n)
+PAD_LOADERS: dict[str, tuple[str, Callable[[int], dict[str, int]]]] = {
+    "speech": ("carrousel.speech.data", lambda n: {"pad_to_multiple": n}),
+    "sentiment": ("carrousel.nlp.data", lambda n: {"pad_to_multiple": n}),
+    # the source only: the decoder steps over the targets one by one, and every padded step costs
+    "translate": ("carrousel.nlp.pipeline.translate_vocab", lambda n: {"pad_to_multiple": n}),
+}
+
+
+@contextlib.contextmanager
+def _pad_multiple(part: str, n: int) -> Iterator[None]:
+    """Within the block, ``part``'s loaders pad each batch's time to a multiple of ``n`` (``n = 1``: as the
+    domain pads it): its module's ``SequenceCollator`` is swapped for one with the option set."""
+    if n == 1 or part not in PAD_LOADERS:
+        yield
+        return
+    import importlib
+
+    from carrousel.core.data import SequenceCollator
+
+    module = importlib.import_module(PAD_LOADERS[part][0])
+    options = PAD_LOADERS[part][1](n)
+    module.SequenceCollator = lambda **kw: SequenceCollator(**{**kw, **options})  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        module.SequenceCollator = SequenceCollator  # type: ignore[attr-defined]
+
+
+def run_padded(parts: list[str], rounds: int, seed: int, multiples: list[int]) -> dict[str, dict[str, Any]]:
+    """Each part at every pad multiple (1 first: the loaders as they are) in fp32 and bf16, all alternated
+    in every round (the order reversed each round): seconds, metric, and the ratio to multiple 1."""
+    report: dict[str, dict[str, Any]] = {}
+    combos = [(n, p) for n in [1, *multiples] for p in PRECISIONS]
+    for part in parts:
+        runs: dict[tuple[int, str], list[dict[str, Any]]] = {c: [] for c in combos}
+        for r in range(rounds):
+            for n, precision in combos if r % 2 == 0 else combos[::-1]:
+                with _pad_multiple(part, n):
+                    runs[n, precision].append(PARTS[part](precision, seed))
+                print(f"  {part} round {r + 1} pad {n} {precision}: {runs[n, precision][-1]}", flush=True)
+        seconds = {c: statistics.median(x["seconds"] for x in runs[c]) for c in combos}
+        report[part] = {
+            f"pad{n}_{p}": {
+                "seconds": round(seconds[n, p], 2),
+                "speedup_over_pad1": round(seconds[1, p] / seconds[n, p], 3),
+                "metric": round(statistics.median(x["metric"] for x in runs[n, p]), 4),
+            }
+            for n, p in combos
+        } | {"metric_name": runs[combos[0]][0]["metric_name"], "rounds": rounds}
+    return report
+
+
 PARTS: dict[str, Callable[[str, int], dict[str, Any]]] = {
     "bio": bio,
     "speech": speech,
@@ -381,11 +447,35 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
     ap.add_argument("--seed", type=int, default=0, help="the seed of every run (same in both precisions)")
     ap.add_argument("--json", action="store_true", help="print the report as JSON")
+    ap.add_argument(
+        "--pad-multiple",
+        default="",
+        help="comma-separated pad multiples (e.g. 8,16): compare each with 1 (the loaders' time padded up to "
+        f"a multiple, SequenceCollator(pad_to_multiple=n)) in both precisions; parts {', '.join(PAD_LOADERS)}",
+    )
     args = ap.parse_args()
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
     if unknown := [p for p in parts if p not in PARTS]:
         ap.error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
     torch.set_num_threads(args.threads)
+    if args.pad_multiple:
+        multiples = [int(n) for n in args.pad_multiple.split(",") if n.strip()]
+        if bad := [p for p in parts if p not in PAD_LOADERS]:
+            ap.error(
+                f"--pad-multiple measures parts {', '.join(PAD_LOADERS)}; drop {', '.join(bad)} from --parts"
+            )
+        if min(multiples, default=0) < 2:
+            ap.error(f"--pad-multiple takes multiples >= 2 (1 is always measured), got {args.pad_multiple!r}")
+        padded = run_padded(parts, args.rounds, args.seed, multiples)
+        if args.json:
+            print(json.dumps(padded, indent=2))
+            return
+        for part, r in padded.items():
+            for key, v in r.items():
+                if isinstance(v, dict):
+                    print(f"{part} {key}: {v['seconds']:.1f} s ({v['speedup_over_pad1']:.2f}x over pad 1), "
+                          f"{r['metric_name']} {v['metric']:.4f} (median of {r['rounds']} rounds)")  # fmt: skip
+        return
     report = run(parts, args.rounds, args.seed)
     if args.json:
         print(json.dumps(report, indent=2))
