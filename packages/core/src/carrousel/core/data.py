@@ -54,9 +54,10 @@ def pad_sequences(
             match. ``T_i`` may be 0.
         padding_value: value written past each sequence's length.
         dtype: dtype of the result; None promotes the inputs' dtypes (numpy ``float64`` stays ``float64``).
-        multiple: pad the time dimension up to a multiple of this (1: to the longest length). Batches of
-            bucketed lengths then take ``multiple`` times fewer distinct shapes, so CPU kernels (oneDNN)
-            rebuild their primitives less often; the lengths are unchanged.
+        multiple: pad the time dimension up to a multiple of this (1: to the longest length): batches of
+            bucketed lengths then take ``multiple`` times fewer distinct shapes; the lengths are unchanged.
+            On the CPU it measured slower in every domain (oneDNN caches a primitive per shape; the padded
+            steps cost every step: core README), so no domain sets it.
 
     Returns:
         ``(padded, lengths)``: ``padded`` ``(B, T, ...)`` on the first tensor's device, ``T`` the longest
@@ -135,8 +136,8 @@ class SequenceCollator:
     # cross_entropy's default ignore_index; ctc_loss ignores the padding, so any value works there)
     sequence_targets: bool | None = None  # y are variable-length sequences (True), fixed-shape labels
     # (False), or None to detect per batch (see the class docstring)
-    pad_to_multiple: int = 1  # x's time padded up to a multiple of this (fewer distinct batch shapes,
-    # fewer oneDNN primitive builds on CPU; exact for models that mask by lengths); 1: to the longest
+    pad_to_multiple: int = 1  # x's time padded up to a multiple of this (fewer distinct batch shapes;
+    # exact for models that mask by lengths; measured slower on the CPU: core README); 1: to the longest
     target_pad_to_multiple: int = 1  # the same for sequence targets (a decoder stepping over them pays
     # for every padded step, so 1 unless its kernels see the whole target at once)
 
