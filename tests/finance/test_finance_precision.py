@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from typer.testing import CliRunner
@@ -133,3 +134,33 @@ def test_precision_errors_are_one_line(
     )
     toml.write_text('[train]\nprecision = "int4"\n')
     _one_line_error(["backtest", "AAPL", "--source", "sample", "--config", str(toml)], 1, "precision")
+
+
+def test_fp16_refusal_says_the_forecasts_run_on_the_cpu(
+    sample_source: Path, tmp_path: Path, invoke: Callable[..., Outcome]
+) -> None:
+    """Before: ``finance forecast --precision fp16 --device cuda`` said "--precision fp16 needs a CUDA or MPS
+    device", the device the user had just named (and would say so on a GPU machine too: the forecasts run
+    on the CPU whatever --device fits them). Now every finance command names the real reason, in one line."""
+    panel = tmp_path / "panel.csv"
+    df = pd.read_csv(sample_source).rename(columns={"Ticker": "unique_id", "Date": "ds", "Adj Close": "y"})
+    df[["unique_id", "ds", "y"]].to_csv(panel, index=False)
+    runs = (
+        ["forecast", "AAPL", "--source", "sample", *TINY, "--device", "cuda"],
+        ["backtest", "AAPL", "--source", "sample", *TINY, "--device", "cuda"],
+        ["train-global", "--data", str(panel), "--model-dir", str(tmp_path / "g"), "--device", "cuda"],
+    )
+    for args in runs:
+        outcome = invoke("finance", *args, "--precision", "fp16")
+        assert_clean_failure(outcome, 1, "forecasts run on the CPU")
+        assert "needs a CUDA" not in outcome.stderr and "use --precision bf16" in outcome.stderr, args
+    assert not (tmp_path / "g").exists()
+    tiny = ["--horizon", "3", "--lookback", "10", "--epochs", "1", "--hidden", "8", "--members", "1"]
+    trained = invoke(
+        "finance", "train-global", "--data", str(panel), "--model-dir", str(tmp_path / "g"), *tiny
+    )
+    assert trained.code == 0, trained.stderr
+    outcome = invoke(
+        "finance", "predict", "--data", str(panel), "--model-dir", str(tmp_path / "g"), "--precision", "fp16"
+    )
+    assert_clean_failure(outcome, 1, "forecasts run on the CPU")

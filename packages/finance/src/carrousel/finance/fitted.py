@@ -20,10 +20,12 @@ import torch
 from torch import nn
 
 from carrousel.core.args import check_args
+from carrousel.core.device import check_inference
 from carrousel.core.train import predict
 from carrousel.finance.baselines import garch_quantiles
 from carrousel.finance.config import WindowConfig
 from carrousel.finance.conformal import apply_calibration
+from carrousel.finance.errors import FinanceConfigError
 from carrousel.finance.features import (
     Scaler,
     SeriesData,
@@ -38,6 +40,7 @@ from carrousel.finance.panel import PanelWindows
 __all__ = [
     "PREDICT_BATCH",
     "FittedForecaster",
+    "check_forecast_precision",
     "combine_garch",
     "ensemble_and_members",
     "predict_windows",
@@ -46,6 +49,24 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 PREDICT_BATCH = 2048  # windows per forward pass when predicting
+
+
+@check_args
+def check_forecast_precision(precision: str, exported: bool = False) -> None:
+    """Refuses, before any work, a precision the networks' forecasts cannot run in: they run on the CPU,
+    whatever device fits them, so fp16 is refused even with a GPU (core's :func:`check_inference` would say
+    fp16 "needs a CUDA device", the one a ``--device cuda`` user named); bf16 for an exported model.
+
+    Raises:
+        FinanceConfigError: fp16, in one line naming bf16.
+        ConfigError: see :func:`carrousel.core.device.check_inference`.
+    """
+    if precision == "fp16":
+        raise FinanceConfigError(
+            "--precision fp16: finance's forecasts run on the CPU (whatever --device fits the networks), which "
+            "has no float16 autocast; use --precision bf16 (or fp32)"
+        )
+    check_inference(precision, torch.device("cpu"), exported)
 
 
 @dataclass(eq=False)

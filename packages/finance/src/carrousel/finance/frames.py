@@ -29,10 +29,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 
 from carrousel.core.config import as_int
-from carrousel.core.device import check_inference
 from carrousel.finance.aci import aci_states
 from carrousel.finance.backtest import forecast_table, run_backtest
 from carrousel.finance.bundle import ForecasterBundle, qlabel
@@ -40,6 +38,7 @@ from carrousel.finance.config import FinanceConfig, for_series
 from carrousel.finance.data import PriceHistory, warn_absent_inputs, warn_short_series
 from carrousel.finance.errors import FrameError
 from carrousel.finance.features import SeriesData, build_series, known_scalers
+from carrousel.finance.fitted import check_forecast_precision
 from carrousel.finance.frame_check import OPTIONAL, REQUIRED, FrameDtypes, read_frame, validate_frame
 from carrousel.finance.panel import panel_windows
 from carrousel.finance.training import fit_at
@@ -142,7 +141,7 @@ class Forecaster:
             ConfigError: a precision the CPU or an exported bundle cannot run, in one line.
         """
         bundle = ForecasterBundle.from_pretrained(path)
-        check_inference(precision, torch.device("cpu"), bundle.fitted.runtime is not None)
+        check_forecast_precision(precision, bundle.fitted.runtime is not None)
         return cls(replace(bundle, fitted=replace(bundle.fitted, precision=precision)))
 
     @classmethod

@@ -30,11 +30,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
 
 from carrousel.core.args import check_args
 from carrousel.core.curves import finite_history, member_rows, write_history
-from carrousel.core.device import check_inference, check_precision
+from carrousel.core.device import check_precision
 from carrousel.core.train.distributed import leave_to_rank_zero
 from carrousel.finance.aci import aci_run, aci_states
 from carrousel.finance.baselines import baseline_forecasts
@@ -44,7 +43,7 @@ from carrousel.finance.conformal import AciState
 from carrousel.finance.errors import FrameError, PriceDataError
 from carrousel.finance.evaluate import ALPHA, pinball_rows
 from carrousel.finance.features import SeriesData, cumulative_targets, valid_origins
-from carrousel.finance.fitted import FittedForecaster
+from carrousel.finance.fitted import FittedForecaster, check_forecast_precision
 from carrousel.finance.frames import frame_history, frame_series, known_scalers, quiet_missing
 from carrousel.finance.panel import panel_windows
 from carrousel.finance.ranks import share_out
@@ -314,7 +313,7 @@ def train_global(
             run.
     """
     cfg = cfg if cfg is not None else FinanceConfig()
-    check_inference(cfg.train.precision, torch.device("cpu"))  # the forecasts run on the CPU
+    check_forecast_precision(cfg.train.precision)  # the forecasts run on the CPU
     if cfg.train.precision != "fp32":  # and the fitting on cfg.train.device
         check_precision(cfg.train.precision, cfg.train.device)
     if holdout_days < 0:

@@ -26,7 +26,7 @@ import torch
 
 from carrousel.core.atomic import atomic_dir, atomic_write_text
 from carrousel.core.config import to_dict
-from carrousel.core.device import check_inference, check_precision
+from carrousel.core.device import check_precision
 from carrousel.core.plots import can_draw
 from carrousel.core.train.distributed import leave_to_rank_zero
 from carrousel.finance.backtest import BacktestResult, backtest_refits, forecast_table, run_backtest
@@ -38,6 +38,7 @@ from carrousel.finance.deploy import export_forecaster
 from carrousel.finance.errors import BundleMismatchError, FinanceError
 from carrousel.finance.evaluate import Scoreboard
 from carrousel.finance.features import SeriesData, build_series
+from carrousel.finance.fitted import check_forecast_precision
 from carrousel.finance.members import score_run
 from carrousel.finance.plot import PLOT_EXTRA, fan_chart
 from carrousel.finance.runs import (
@@ -137,7 +138,7 @@ class ForecastResult:
 
 def _check_training(cfg: FinanceConfig) -> None:
     """Refuses, before any work, a reduced ``[train] precision`` the training device cannot run (the
-    forecasts' CPU is checked by ``check_inference``; fp32 runs anywhere)."""
+    forecasts' CPU is checked by ``check_forecast_precision``; fp32 runs anywhere)."""
     if cfg.train.precision != "fp32":
         check_precision(cfg.train.precision, cfg.train.device)
 
@@ -174,7 +175,7 @@ def backtest(
     out = Path(out_dir) if out_dir is not None else None
     check_run_folder(out)
     check_table_format(table_format)
-    check_inference(cfg.train.precision, _CPU)
+    check_forecast_precision(cfg.train.precision)
     _check_training(cfg)
     histories = load_histories(cfg.data)
     cfg = for_series(cfg, len(histories))  # several tickers: the global model's window settings
@@ -343,7 +344,7 @@ def forecast(
     saved = ForecasterBundle.from_pretrained(found) if found is not None else None
     if saved is not None and found is not None:
         _check_settings(for_series(cfg, len(saved.data)), saved.config, found)
-    check_inference(cfg.train.precision, _CPU, saved is not None and saved.fitted.runtime is not None)
+    check_forecast_precision(cfg.train.precision, saved is not None and saved.fitted.runtime is not None)
     if saved is not None:  # the run's precision, not the one the model was trained with
         trained_precision = saved.config.train.precision
         saved = replace(saved, fitted=replace(saved.fitted, precision=cfg.train.precision))
