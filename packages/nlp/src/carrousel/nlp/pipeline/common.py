@@ -4,6 +4,7 @@ dropping excluded texts, the batch layout of token ids for core's batched infere
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,10 +14,18 @@ import torch
 from carrousel.core.args import check_args
 from carrousel.core.config import as_int
 from carrousel.core.data import pad_sequences
-from carrousel.core.train import TrainConfig
+from carrousel.core.errors import NonFiniteLossError
+from carrousel.core.train import FitResult, TrainConfig
 from carrousel.nlp.errors import NLPConfigError
 
-__all__ = ["TOKENIZER_FILE", "drop_excluded", "lengths_and_ids", "token_limit", "train_config"]
+__all__ = [
+    "TOKENIZER_FILE",
+    "check_converged",
+    "drop_excluded",
+    "lengths_and_ids",
+    "token_limit",
+    "train_config",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +52,29 @@ def train_config(fit: Any, monitor: str = "val_loss", **extra: Any) -> TrainConf
         ema_decay=fit.ema_decay,
         precision=fit.precision,
         **extra,
+    )
+
+
+def check_converged(held_out: float, result: FitResult, lr: float, what: str = "the held-out loss") -> None:
+    """Refuses, before the model is saved, a training whose held-out loss is not finite: it diverged (the
+    trainer skips the steps whose loss or gradient is NaN/inf, not the finite steps of a far too large
+    learning rate that make every later forward pass overflow), and its bundle would only give NaN.
+
+    Args:
+        held_out: the held-out loss (or perplexity) of the weights that would be saved.
+        result: the trainer's result (its epochs and skipped steps name the damage).
+        lr: the learning rate, named in the fix.
+        what: the figure's name in the message.
+
+    Raises:
+        NonFiniteLossError: ``held_out`` is NaN or infinite, in one line naming the fix.
+    """
+    if math.isfinite(held_out):
+        return
+    raise NonFiniteLossError(
+        f"the training diverged: {what} is {held_out} after {len(result.history)} epoch(s) "
+        f"({result.skipped_steps} of {result.steps} steps skipped for a non-finite loss or gradient); "
+        f"nothing is saved; lower --lr (now {lr:g})"
     )
 
 

@@ -54,7 +54,7 @@ from carrousel.nlp.evaluate_plot import PLOT_EXTRA
 from carrousel.nlp.lexical_bias import LEXICON_FILE, fit_lexicon, lexicon_to_bytes
 from carrousel.nlp.lexicon import ibm_model1
 from carrousel.nlp.parallel import ParallelSplit, clean_pairs, read_pairs, split_pairs, vary_case
-from carrousel.nlp.pipeline.common import train_config
+from carrousel.nlp.pipeline.common import check_converged, train_config
 from carrousel.nlp.pipeline.translate_vocab import (
     DropoutPairs,
     Vocabularies,
@@ -329,6 +329,8 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
         )  # fmt: skip
     prepared = _Prepared(train_pairs, valid_items, vocab, targets, ibm)
     trained = _train_members(cfg, prepared)
+    for i, (_, member, fitted) in enumerate(trained):  # before anything is saved
+        check_converged(member.valid_loss, fitted, cfg.fit.lr, f"network {i + 1}'s validation loss")
     models, scores = [m.cpu() for m, _, _ in trained], [r for _, r, _ in trained]
     network: nn.Module = models[0] if len(models) == 1 else ensemble_of(models, cfg.fit.seed)
     data = cfg.data
