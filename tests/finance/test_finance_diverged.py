@@ -1,0 +1,40 @@
+"""A diverged finance fit (``[train] lr`` far too large, in fp32 or bf16): the trainer skips the steps whose
+loss or gradient is not finite, but a finite step of that size already left NaN/inf weights. Before:
+``finance forecast`` blamed the prices ("the last 30 days hold values the network cannot use; check the
+prices"), ``train-global`` named the NaN weights with no fix. Now one line saying the training diverged and
+naming ``[train] lr``, exit 1, and no model folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.cli_harness import Outcome, assert_clean_failure
+
+TINY = ["--horizon", "3", "--lookback", "10", "--epochs", "2", "--hidden", "8", "--members", "1", "-q"]
+
+
+@pytest.mark.parametrize(
+    ("command", "precision"), [("forecast", "fp32"), ("forecast", "bf16"), ("train-global", "fp32")]
+)
+def test_a_diverged_fit_is_named_and_nothing_is_saved(
+    sample_source: Path, tmp_path: Path, invoke: Callable[..., Outcome], command: str, precision: str
+) -> None:
+    """The cases whose seeded fit reaches NaN weights at this rate (bf16 train-global stays finite there)."""
+    toml = tmp_path / "lr.toml"
+    toml.write_text("[train]\nlr = 1e30\n")
+    panel = tmp_path / "panel.csv"
+    df = pd.read_csv(sample_source).rename(columns={"Ticker": "unique_id", "Date": "ds", "Adj Close": "y"})
+    df[["unique_id", "ds", "y"]].to_csv(panel, index=False)
+    model = tmp_path / "m"
+    args = {
+        "forecast": ["forecast", "AAPL", "--source", "sample", "--no-backtest", "--model-dir", str(model)],
+        "train-global": ["train-global", "--data", str(panel), "--model-dir", str(model)],
+    }[command]
+    outcome = invoke("finance", *args, *TINY, "--precision", precision, "--config", str(toml))
+    assert_clean_failure(outcome, 1, "diverged")
+    assert "[train] lr" in outcome.stderr and "check the prices" not in outcome.stderr, outcome.stderr
+    assert not model.exists()
