@@ -164,3 +164,15 @@ def test_fp16_refusal_says_the_forecasts_run_on_the_cpu(
         "finance", "predict", "--data", str(panel), "--model-dir", str(tmp_path / "g"), "--precision", "fp16"
     )
     assert_clean_failure(outcome, 1, "forecasts run on the CPU")
+
+
+def test_a_reuse_in_another_precision_says_both(sample_source: Path, tmp_path: Path) -> None:
+    """Before: a bf16-trained --model-dir reused with the default fp32 printed "model bundle reused DIR"
+    alone (the JSON had trained_precision, the table nothing). Now the table names both arithmetics when
+    they differ, and only then."""
+    args = ["forecast", "AAPL", "--source", "sample", "--model-dir", str(tmp_path / "m")]
+    assert runner.invoke(app, [*args, *TINY, "--no-backtest", "--precision", "bf16"]).exit_code == 0
+    fp32, bf16 = (runner.invoke(app, [*args, "--precision", p]) for p in ("fp32", "bf16"))
+    assert fp32.exit_code == 0 and bf16.exit_code == 0, fp32.output + bf16.output
+    assert "(trained in bf16, forecasting in fp32)" in " ".join(fp32.stdout.split()), fp32.stdout
+    assert "trained in" not in bf16.stdout, bf16.stdout

@@ -479,7 +479,15 @@ def forecast(
     _render_forecast(doc)
     _render_board(doc["backtest"], doc["reused_bundle"])
     if doc["bundle"]:
-        _print(f"model bundle {'reused' if doc['reused_bundle'] else 'saved to'} {escape(doc['bundle'])}")
+        trained, run = doc["trained_precision"], doc["config"]["train"]["precision"]
+        arithmetic = (
+            f" (trained in {trained}, forecasting in {run})"
+            if doc["reused_bundle"] and trained != run
+            else ""
+        )
+        _print(
+            f"model bundle {'reused' if doc['reused_bundle'] else 'saved to'} {escape(doc['bundle'])}{arithmetic}"
+        )
     for chart in doc["plots"]:
         _print(f"fan chart written to {escape(chart)}")
 
