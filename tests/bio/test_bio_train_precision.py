@@ -104,3 +104,21 @@ def test_a_wrong_precision_in_the_config_file_is_one_line(invoke: Any, tmp_path:
     conf.write_text('[fit]\nprecision = "fp8"\n')
     outcome = invoke("bio", "train", "-o", tmp_path / "m", "--motif", "CTCF", "--config", conf)
     assert_clean_failure(outcome, 1, "precision must be one of fp32, bf16, fp16")
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_a_diverged_training_names_the_learning_rate(
+    tmp_path, lambda_fa, write_fasta, invoke: Any, precision: str
+) -> None:
+    """``--lr 1e35``: a finite step that large leaves NaN/inf weights (the trainer skips only the steps whose
+    loss or gradient is not finite). Before: "error: roc_auc: scores contain NaN or infinity", as if the input
+    were at fault; now one line saying the training diverged and naming --lr, and no model folder."""
+    pfa, nfa = _planted(tmp_path, lambda_fa, write_fasta, n=60)
+    out = tmp_path / "m"
+    args = ["--positives", pfa, "--negatives", nfa, "--window", "100", "--epochs", "2", "--filters", "8"]
+    outcome = invoke(
+        "bio", "train", *args, "--hidden", "4", "--lr", "1e35", "--precision", precision, "-o", out, "-q"
+    )
+    assert_clean_failure(outcome, 1, "diverged")
+    assert "lower --lr" in outcome.stderr and "roc_auc" not in outcome.stderr, outcome.stderr
+    assert not out.exists()

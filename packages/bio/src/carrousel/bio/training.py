@@ -28,6 +28,7 @@ from carrousel.bio.motifs import Motif, log_odds
 from carrousel.bio.synth import dinucleotide_shuffle
 from carrousel.bio.task import MotifTask
 from carrousel.core.args import check_args
+from carrousel.core.errors import DataError, NonFiniteLossError
 from carrousel.core.metrics import roc_auc
 from carrousel.core.train import Callback, Trainer
 from carrousel.core.train import TrainConfig as TrainerConfig
@@ -135,6 +136,20 @@ def calibrate(
     return cal, None
 
 
+def _check_finite(model: DanQ, lr: float, windows: np.ndarray) -> None:
+    """Refuses a diverged network: weights, or its logits of some (finite, one-hot) ``windows``, NaN/inf (the
+    trainer skips the steps whose loss or gradient is not finite, not a finite step so large that the
+    weights, or the activations they make, overflow)."""
+    finite = all(bool(torch.isfinite(p).all()) for p in model.parameters())
+    if finite and windows.shape[0]:
+        finite = bool(np.isfinite(predict_logits(model, windows[:512])).all())
+    if not finite:
+        raise NonFiniteLossError(
+            "the training diverged: the network's weights or outputs are NaN or infinite; lower --lr "
+            f"(now {lr:g})"
+        )
+
+
 @check_args
 def fit_model(
     x: np.ndarray,
@@ -183,6 +198,7 @@ def fit_model(
 
     Raises:
         TrainingDataError: windows, labels and motifs that do not match.
+        NonFiniteLossError: the trained weights are NaN or infinite (a diverged training), naming --lr.
     """
     if x.ndim != 2 or y.ndim != 2 or x.shape[0] != y.shape[0]:
         raise TrainingDataError(f"training windows {x.shape} and labels {y.shape} do not match")
@@ -207,7 +223,12 @@ def fit_model(
         model.init_from_log_odds([torch.from_numpy(log_odds(m)).float() for m in seeds])
     trainer = Trainer(model, MotifTask(), tcfg, callbacks=[_LogEpochs()])
     val_loader = windows_loader(x[val_idx], y[val_idx], 512, False, seed) if n_val else None
-    result = trainer.fit(windows_loader(x_tr, y_tr, batch_size, True, seed), val_loader)
+    try:
+        result = trainer.fit(windows_loader(x_tr, y_tr, batch_size, True, seed), val_loader)
+    except DataError:  # the validation scores are NaN/inf: the one-hot windows are finite, the network?
+        _check_finite(model, tcfg.lr, x[val_idx])
+        raise
+    _check_finite(model, tcfg.lr, x[val_idx] if n_val else x_tr)
     metrics = trainer.evaluate(val_loader) if val_loader is not None else {}
     leave_to_rank_zero()  # the per-task AUROCs, motifs and null calibration below: rank zero's alone
     model = model.cpu()
