@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -179,6 +180,38 @@ def synthetic() -> object:
 def write_rows() -> object:
     """:func:`write_csv`, for tests that write their own CSV files."""
     return write_csv
+
+
+def distill_config(folder: Path, precision: str = "fp32") -> Any:
+    """The distillation tests' run: ``--teacher minilm`` on 240 synthetic reviews plus 200 unlabelled texts
+    (alpha 1: the teacher's soft targets alone), a 32-unit BiLSTM for 12 epochs, in ``precision``."""
+    from carrousel.nlp.config import (
+        FitConfig,
+        SentimentNetConfig,
+        SentimentTrainConfig,
+        TeacherConfig,
+        TextDataConfig,
+        TokenizerConfig,
+    )
+
+    data = write_csv(folder / "train.csv", synthetic_rows(240, seed=0))
+    unlabelled = folder / "unlabelled.txt"
+    unlabelled.write_text("\n".join(t for t, _ in synthetic_rows(200, seed=1)) + "\n", encoding="utf-8")
+    return SentimentTrainConfig(
+        TextDataConfig(str(data)),
+        TokenizerConfig(kind="word", min_frequency=1),
+        SentimentNetConfig(embed_dim=32, hidden_size=32, pooling="mean", dropout=0.1, embed_dropout=0.0),
+        FitConfig(
+            epochs=12,
+            batch_size=16,
+            lr=5e-3,
+            patience=12,
+            val_fraction=0.25,
+            progress=False,
+            precision=precision,
+        ),
+        teacher=TeacherConfig(unlabelled=(str(unlabelled),), augment=1, alpha=1.0, temperature=1.0),
+    )
 
 
 WORDS = {"read": "lies", "the": "die", "file": "Datei", "open": "öffne", "now": "jetzt", "all": "alle"}

