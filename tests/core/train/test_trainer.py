@@ -179,6 +179,22 @@ def test_nonfinite_skip_keeps_weights_finite() -> None:
     assert math.isfinite(result.history[0]["train_loss"])
 
 
+def test_a_run_of_skipped_steps_logs_three_lines_and_counts_them_all(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Before: one warning per skipped step (a diverged run printed dozens of lines); now the first three,
+    the third saying the rest are counted, and the history still counts every one."""
+    x, y = linear_data(64)
+    cfg = dataclasses.replace(QUIET, epochs=2)
+    with caplog.at_level("WARNING", logger="carrousel.core.train.trainer"):
+        result = Trainer(mlp(dropout=0.0), PoisonTask(set(range(1, 8))), cfg).fit(
+            DataLoader(TensorDataset(x, y), batch_size=16)
+        )
+    lines = [r.getMessage() for r in caplog.records if "skipped step" in r.getMessage()]
+    assert result.skipped_steps == 7 and len(lines) == 3, lines
+    assert lines[-1].endswith("; later skips are counted (skipped_steps), not logged")
+
+
 def test_nonfinite_stop_raises_clear_error() -> None:
     x, y = linear_data(64)
     cfg = dataclasses.replace(QUIET, epochs=1, nonfinite="stop")

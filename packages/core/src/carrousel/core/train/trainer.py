@@ -55,6 +55,7 @@ from carrousel.core.train.task import Task, check_loss, check_parts
 __all__ = ["FitResult", "Trainer"]
 
 logger = logging.getLogger(__name__)
+_LOGGED_SKIPS = 3  # skipped steps logged one by one per fit; the history counts them all
 
 
 class Trainer:
@@ -341,7 +342,15 @@ class Trainer:
             if cfg.nonfinite == "stop":
                 self._nonfinite(f"gradient norm is {norm}")
             self.skipped += 1
-            logger.warning("skipped step %d: non-finite loss or gradient (norm %s)", self.step, norm)
+            if self.skipped <= _LOGGED_SKIPS:  # a diverged run skips most steps: a few lines, not hundreds
+                last = (
+                    "; later skips are counted (skipped_steps), not logged"
+                    if self.skipped == _LOGGED_SKIPS
+                    else ""
+                )
+                logger.warning(
+                    "skipped step %d: non-finite loss or gradient (norm %s)%s", self.step, norm, last
+                )
             if self.scaler is not None:
                 self.scaler.update()
         elif self.scaler is not None:
