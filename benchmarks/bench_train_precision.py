@@ -344,7 +344,8 @@ def finance(precision: str, seed: int) -> dict[str, Any]:
     with _fit_seconds() as seconds:
         refits = backtest_refits(series, cfg)
     result = run_backtest(series, cfg, refits, fit_baselines(series, cfg, refits))
-    scores = {row["model"]: row for row in score_run(result).to_dict()["scores"]}
+    rows: list[dict[str, Any]] = score_run(result).to_dict()["scores"]  # type: ignore[assignment]
+    scores = {row["model"]: row for row in rows}
     return {
         "seconds": sum(seconds),
         "metric": float(scores[cfg.model.arch]["pinball"]),
