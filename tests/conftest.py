@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import signal
@@ -29,6 +30,21 @@ def _seed() -> None:
     random.seed(0)
     np.random.seed(0)
     torch.manual_seed(0)
+
+
+@pytest.fixture(autouse=True)
+def _cli_logging_restored() -> Iterator[None]:
+    """Every test starts with the ``carrousel`` and ``py.warnings`` loggers as they were: a CLI run in this
+    process sets their handler, level and propagation (``--quiet``: ERROR), which silenced the warnings
+    later tests of the library expect (a chart's missing-matplotlib warning, GARCH's non-convergence) when
+    a ``-q`` run happened to come first."""
+    loggers = [logging.getLogger(name) for name in ("carrousel", "py.warnings")]
+    saved = [(log.handlers[:], log.level, log.propagate) for log in loggers]
+    yield
+    for log, (handlers, level, propagate) in zip(loggers, saved, strict=True):
+        log.handlers[:] = handlers
+        log.setLevel(level)
+        log.propagate = propagate
 
 
 @pytest.fixture(params=DEVICES)

@@ -102,7 +102,7 @@ def test_without_matplotlib_the_table_is_still_written(
 ) -> None:
     for name in ("matplotlib", "matplotlib.pyplot"):
         monkeypatch.setitem(sys.modules, name, None)
-    with caplog.at_level(logging.WARNING, "carrousel.core.curves"):
+    with caplog.at_level(logging.WARNING, "carrousel.core.plots"):  # can_draw's logger says it
         assert can_plot("carrousel-toy[plot]") is False
     (line,) = [r.getMessage() for r in caplog.records]
     assert "pip install 'carrousel-toy[plot]'" in line and "training.png is skipped" in line
