@@ -1,9 +1,10 @@
 """Padding a batch's time to a multiple (``SequenceCollator(pad_to_multiple=n)``) and the CTC model.
 
-Evaluation packs the LSTM, so extra padding changes no log-prob and no loss: evaluation may pad to a
-multiple. Training runs the BiLSTM over the padded batch without lengths (faster backward on CPU), so
-its reverse direction starts at the padded end and extra padding changes every valid frame's output:
-the training loader pads to the longest (multiple 1), as before.
+The encoder gets the lengths in evaluation and in training, so extra padding changes no valid frame's
+log-prob and no loss in either mode: each utterance is scored as if it were alone. (Training used to run
+the BiLSTM over the padded batch without lengths, so its reverse direction started on padding and extra
+padding moved every valid frame's log-probs by about 0.02.) The training loader still pads to the longest
+(multiple 1): padded frames cost compute every step (speech README).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import torch
 
 from carrousel.core.data import SequenceCollator
+from carrousel.core.nn import explain_backend
 from carrousel.speech.models import CTCModel, CTCModelConfig
 from carrousel.speech.task import CTCTask
 from carrousel.speech.text import Alphabet
@@ -52,9 +54,23 @@ def test_evaluation_is_exact_under_extra_padding() -> None:
             torch.testing.assert_close(padded_loss, loss, rtol=1e-6, atol=0)
 
 
-def test_training_forward_sees_extra_padding_so_the_train_loader_keeps_multiple_one() -> None:
+def test_training_forward_is_exact_under_extra_padding() -> None:
     model = _model().train()  # dropout 0: deterministic
-    want, _ = _scores(model, 1)
-    got, _ = _scores(model, 16)
-    gap = max(float((a - b).detach().abs().max()) for a, b in zip(want, got, strict=True))
-    assert gap > 1e-4  # not round-off: the reverse LSTM ran over more padded frames before the valid ones
+    want, loss = _scores(model, 1)
+    for multiple in (8, 16, 32):
+        got, padded_loss = _scores(model, multiple)
+        for a, b in zip(want, got, strict=True):  # was off by about 0.02 without lengths in training
+            torch.testing.assert_close(b, a, rtol=0, atol=1e-5)
+        torch.testing.assert_close(padded_loss, loss, rtol=1e-6, atol=0)
+
+
+def test_training_encoder_runs_the_fused_padded_path_not_packing() -> None:
+    model = _model().train()
+    x, lengths = _batch(16)[:2]
+    out_lengths = model.output_lengths(lengths)
+    h = torch.zeros(
+        x.shape[0], int(model.output_lengths(torch.tensor(x.shape[1]))), model.norm.normalized_shape[0]
+    )
+    report = explain_backend(model.encoder, h, out_lengths, grad=True)
+    assert report.packed  # unequal lengths reach the encoder
+    assert [layer.varlen for layer in report.layers] == ["padded"], str(report)  # fused kernel, not packing
