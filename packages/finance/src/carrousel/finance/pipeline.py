@@ -22,8 +22,6 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from carrousel.core.atomic import atomic_dir, atomic_write_text
 from carrousel.core.config import to_dict
 from carrousel.core.device import check_precision
@@ -69,7 +67,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 MODEL_SUBDIR = "model"  # where a run folder keeps its bundle
-_CPU = torch.device("cpu")  # where the fitted and saved networks forecast
 FORECASTS_FILE = table_name("csv")  # a run folder's per-origin backtest forecasts (long table), by default
 
 
