@@ -20,10 +20,10 @@ import torch
 from torch import nn
 
 from carrousel.core.args import check_args
-from carrousel.core.device import check_inference
+from carrousel.core.device import check_inference, check_precision
 from carrousel.core.train import predict
 from carrousel.finance.baselines import garch_quantiles
-from carrousel.finance.config import WindowConfig
+from carrousel.finance.config import TrainSettings, WindowConfig
 from carrousel.finance.conformal import apply_calibration
 from carrousel.finance.errors import FinanceConfigError
 from carrousel.finance.features import (
@@ -41,6 +41,7 @@ __all__ = [
     "PREDICT_BATCH",
     "FittedForecaster",
     "check_forecast_precision",
+    "check_training_precision",
     "combine_garch",
     "ensemble_and_members",
     "predict_windows",
@@ -67,6 +68,17 @@ def check_forecast_precision(precision: str, exported: bool = False) -> None:
             "has no float16 autocast; use --precision bf16 (or fp32)"
         )
     check_inference(precision, torch.device("cpu"), exported)
+
+
+def check_training_precision(train: TrainSettings) -> None:
+    """Refuses, before any work, a reduced ``[train] precision`` the training device cannot run (the
+    forecasts' CPU is :func:`check_forecast_precision`'s; fp32 runs anywhere, so it asks nothing).
+
+    Raises:
+        ConfigError: see :func:`carrousel.core.device.check_precision`.
+    """
+    if train.precision != "fp32":
+        check_precision(train.precision, train.device)
 
 
 @dataclass(eq=False)

@@ -33,7 +33,6 @@ import pandas as pd
 
 from carrousel.core.args import check_args
 from carrousel.core.curves import finite_history, member_rows, write_history
-from carrousel.core.device import check_precision
 from carrousel.core.train.distributed import leave_to_rank_zero
 from carrousel.finance.aci import aci_run, aci_states
 from carrousel.finance.baselines import baseline_forecasts
@@ -43,7 +42,7 @@ from carrousel.finance.conformal import AciState
 from carrousel.finance.errors import FrameError, PriceDataError
 from carrousel.finance.evaluate import ALPHA, pinball_rows
 from carrousel.finance.features import SeriesData, cumulative_targets, valid_origins
-from carrousel.finance.fitted import FittedForecaster, check_forecast_precision
+from carrousel.finance.fitted import FittedForecaster, check_forecast_precision, check_training_precision
 from carrousel.finance.frames import frame_history, frame_series, known_scalers, quiet_missing
 from carrousel.finance.panel import panel_windows
 from carrousel.finance.ranks import share_out
@@ -314,8 +313,7 @@ def train_global(
     """
     cfg = cfg if cfg is not None else FinanceConfig()
     check_forecast_precision(cfg.train.precision)  # the forecasts run on the CPU
-    if cfg.train.precision != "fp32":  # and the fitting on cfg.train.device
-        check_precision(cfg.train.precision, cfg.train.device)
+    check_training_precision(cfg.train)  # and the fitting on cfg.train.device
     if holdout_days < 0:
         raise FrameError(f"holdout_days={holdout_days} must not be negative; use 0 to train on every day")
     t0 = time.perf_counter()

@@ -24,7 +24,6 @@ from typing import Any
 
 from carrousel.core.atomic import atomic_dir, atomic_write_text
 from carrousel.core.config import to_dict
-from carrousel.core.device import check_precision
 from carrousel.core.plots import can_draw
 from carrousel.core.train.distributed import leave_to_rank_zero
 from carrousel.finance.backtest import BacktestResult, backtest_refits, forecast_table, run_backtest
@@ -36,7 +35,7 @@ from carrousel.finance.deploy import export_forecaster
 from carrousel.finance.errors import BundleMismatchError, FinanceError
 from carrousel.finance.evaluate import Scoreboard
 from carrousel.finance.features import SeriesData, build_series
-from carrousel.finance.fitted import check_forecast_precision
+from carrousel.finance.fitted import check_forecast_precision, check_training_precision
 from carrousel.finance.members import score_run
 from carrousel.finance.plot import PLOT_EXTRA, fan_chart
 from carrousel.finance.runs import (
@@ -133,13 +132,6 @@ class ForecastResult:
         }
 
 
-def _check_training(cfg: FinanceConfig) -> None:
-    """Refuses, before any work, a reduced ``[train] precision`` the training device cannot run (the
-    forecasts' CPU is checked by ``check_forecast_precision``; fp32 runs anywhere)."""
-    if cfg.train.precision != "fp32":
-        check_precision(cfg.train.precision, cfg.train.device)
-
-
 def _series(histories: list[PriceHistory], cfg: FinanceConfig) -> list[SeriesData]:
     return [build_series(h.ticker, h.frame, cfg.window.indicators) for h in histories]
 
@@ -173,7 +165,7 @@ def backtest(
     check_run_folder(out)
     check_table_format(table_format)
     check_forecast_precision(cfg.train.precision)
-    _check_training(cfg)
+    check_training_precision(cfg.train)
     histories = load_histories(cfg.data)
     cfg = for_series(cfg, len(histories))  # several tickers: the global model's window settings
     series = _series(histories, cfg)
@@ -346,7 +338,7 @@ def forecast(
         trained_precision = saved.config.train.precision
         saved = replace(saved, fitted=replace(saved.fitted, precision=cfg.train.precision))
     else:
-        _check_training(cfg)
+        check_training_precision(cfg.train)
     histories = load_histories(cfg.data)
     charts = tuple(str(p) for p in _chart_paths([h.ticker for h in histories], plot_path, charted_out))
     if saved is not None:
