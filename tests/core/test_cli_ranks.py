@@ -259,3 +259,19 @@ def test_torchrun_sigterm_in_a_start_up_import_of_torch_leaves_torch_alone(tmp_p
                        env=env)  # fmt: skip
     assert (r.returncode, r.stderr) == (130, ""), r.stderr
     del store
+
+
+def test_leave_group_destroys_a_joined_group_and_is_a_no_op_otherwise() -> None:
+    """A successful run leaves its process group (a gloo group left to the interpreter's exit once aborted a
+    torchrun rank); without a group, twice, or with torch.distributed never imported, nothing happens."""
+    import torch.distributed as dist
+
+    from carrousel.core.cli_ranks import leave_group
+
+    leave_group()  # no group: nothing
+    store = dist.HashStore()
+    dist.init_process_group("gloo", store=store, rank=0, world_size=1)
+    assert dist.is_initialized()
+    leave_group()
+    assert not dist.is_initialized()
+    leave_group()  # already left: nothing

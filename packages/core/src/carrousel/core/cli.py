@@ -48,7 +48,7 @@ from carrousel.core.cli_options import (
     TrainPrecision,
     TrainPrecisionOrConfig,
 )
-from carrousel.core.cli_ranks import connect, peer_failed, rank_zero_outputs, show_error
+from carrousel.core.cli_ranks import connect, leave_group, peer_failed, rank_zero_outputs, show_error
 from carrousel.core.cli_start import (
     EXIT_INTERRUPTED,
     catch_signals,
@@ -353,6 +353,8 @@ def run(app: typer.Typer, prog: str) -> None:
         say_interrupted()  # once under torchrun: rank zero's line
     with suppress(BrokenPipeError, ValueError, OSError):
         sys.stdout.flush()
+    if code == EXIT_OK:
+        leave_group()
     settle(previous)  # the handlers of before, unless a failing torchrun rank now ignores SIGTERM
     raise SystemExit(code if isinstance(code, int) else EXIT_OK)
 

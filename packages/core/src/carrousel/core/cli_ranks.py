@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout, suppress
@@ -24,7 +25,15 @@ from contextlib import contextmanager, redirect_stdout, suppress
 from carrousel.core.atomic import discarding_writes
 from carrousel.core.cli_start import connect, launch_rank, peer_failed, under_torchrun
 
-__all__ = ["RANK_ZERO_WAIT_S", "connect", "launch_rank", "peer_failed", "rank_zero_outputs", "show_error"]
+__all__ = [
+    "RANK_ZERO_WAIT_S",
+    "connect",
+    "launch_rank",
+    "leave_group",
+    "peer_failed",
+    "rank_zero_outputs",
+    "show_error",
+]
 
 RANK_ZERO_WAIT_S = 5.0
 """How long a failing rank other than zero waits for rank zero's error before it prints its own: the ranks
@@ -64,3 +73,15 @@ def show_error(line: str) -> bool:
     except RuntimeError:  # the store went away: say it here rather than not at all
         return True
     return True
+
+
+def leave_group() -> None:
+    """Leaves the torch.distributed process group a successful torchrun rank joined (called by
+    :func:`carrousel.core.cli.run` after a command that succeeded): a gloo group left to the interpreter's
+    exit could abort the process (``terminate called without an active exception``, SIGABRT; seen once
+    under load, and torchrun then stopped the other rank before its result). Never after a failure: a peer
+    may be gone, and leaving must not wait on it. Never imports torch."""
+    dist = sys.modules.get("torch.distributed")
+    with suppress(Exception):
+        if dist is not None and dist.is_available() and dist.is_initialized():
+            dist.destroy_process_group()
