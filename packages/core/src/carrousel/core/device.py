@@ -167,14 +167,12 @@ def check_precision(precision: str, device: str | torch.device | None = "auto") 
     """Refuses, before any work, a training or inference ``precision`` that ``device`` cannot run: the
     rules of :func:`inference_dtype` (fp16 needs CUDA or MPS, bf16 on CUDA a GPU with bfloat16), for the
     ``--precision`` of a train command, whose :class:`~carrousel.core.train.TrainConfig` would otherwise
-    run fp16 as bf16 on the CPU (:func:`resolve_dtype`).
+    run fp16 as bf16 on the CPU (:func:`resolve_dtype`). A bf16 request on an x86 CPU without bfloat16
+    instructions is allowed with a warning (emulated, it is usually slower than fp32).
 
     Args:
         precision: ``"fp32"``, ``"bf16"`` or ``"fp16"``.
         device: the device, or its name as the command was given it (``"auto"`` is resolved here).
-
-    A bf16 request on an x86 CPU without bfloat16 instructions is allowed with a warning (emulated, it is
-    usually slower than fp32).
 
     Raises:
         ConfigError: an unknown precision, a device that is not here, or a precision it cannot run.
