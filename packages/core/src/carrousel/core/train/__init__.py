@@ -20,6 +20,7 @@ from carrousel.core.train.distill import (
     soft_targets,
 )
 from carrousel.core.train.distributed import DistEnv, is_rank_zero, leave_to_rank_zero
+from carrousel.core.train.diverged import StepOverflowError, finite_parameters, refuse_diverged
 from carrousel.core.train.ema import WeightAverage
 from carrousel.core.train.inference import predict
 from carrousel.core.train.lr_finder import LRFinderResult, find_lr, suggest_lr
@@ -43,6 +44,7 @@ __all__ = [
     "HistoryLogger",
     "LRFinderResult",
     "ProgressBar",
+    "StepOverflowError",
     "Task",
     "TensorBoardLogger",
     "TrainConfig",
@@ -54,12 +56,14 @@ __all__ = [
     "distilled_summary",
     "find_latest",
     "find_lr",
+    "finite_parameters",
     "frame_kl",
     "get_rng_state",
     "is_rank_zero",
     "leave_to_rank_zero",
     "load_checkpoint",
     "predict",
+    "refuse_diverged",
     "save_checkpoint",
     "set_rng_state",
     "set_seed",

@@ -44,6 +44,7 @@ from carrousel.core.train.callbacks import (
 )
 from carrousel.core.train.checkpoint import CheckpointManager, load_checkpoint, resolve_resume
 from carrousel.core.train.config import TrainConfig
+from carrousel.core.train.diverged import StepOverflowError
 from carrousel.core.train.ema import WeightAverage
 from carrousel.core.train.inference import batch_chunks, evaluate_loop, predict_loop
 from carrousel.core.train.optim import SCHEDULER_PER_STEP, build_optimizer, build_scheduler
@@ -168,6 +169,8 @@ class Trainer:
 
         Raises:
             NonFiniteLossError: on a NaN/inf loss or gradient with ``nonfinite="stop"``.
+            StepOverflowError: an optimiser step too large for the weights' float type (a learning rate near
+                its largest value), with either ``nonfinite`` setting.
             CheckpointError: when ``resume`` points to a missing or damaged checkpoint.
         """
         cfg = self.config
@@ -201,20 +204,24 @@ class Trainer:
                 self.model.load_state_dict(self.best_model)
             elif self.ema is not None:  # no best epoch kept: the last average
                 self.ema.copy_to(self.model)
-            result = FitResult(
-                history=list(self.history),
-                best_epoch=self.best_epoch,
-                best_score=self.best_score,
-                monitor=self._monitor,
-                steps=self.step,
-                skipped_steps=self.skipped,
-                stopped_early=self.should_stop,
-                last_checkpoint=str(self._last_ckpt) if self._last_ckpt else None,
-                best_checkpoint=str(self._best_ckpt) if self._best_ckpt else None,
-            )
+            result = self.result()
             self.callbacks.call("on_fit_end", self, result)
             dist_utils.barrier()
         return result
+
+    def result(self) -> FitResult:
+        """The fit so far (what :meth:`fit` returns at its end)."""
+        return FitResult(
+            history=list(self.history),
+            best_epoch=self.best_epoch,
+            best_score=self.best_score,
+            monitor=self._monitor,
+            steps=self.step,
+            skipped_steps=self.skipped,
+            stopped_early=self.should_stop,
+            last_checkpoint=str(self._last_ckpt) if self._last_ckpt else None,
+            best_checkpoint=str(self._best_ckpt) if self._best_ckpt else None,
+        )
 
     def _setup_distributed(self) -> None:
         self.env = dist_utils.init_distributed(self.device)
@@ -353,11 +360,8 @@ class Trainer:
                 )
             if self.scaler is not None:
                 self.scaler.update()
-        elif self.scaler is not None:
-            self.scaler.step(opt)  # skips the update itself on overflow, then lowers the scale
-            self.scaler.update()
         else:
-            opt.step()
+            self._take_step(opt)
         opt.zero_grad(set_to_none=True)
         self._window_bad = False
         self.step += 1
@@ -370,6 +374,22 @@ class Trainer:
         if per_step and sched.last_epoch < getattr(sched, "total_steps", math.inf) - 1:
             sched.step()
         return norm
+
+    def _take_step(self, opt: torch.optim.Optimizer) -> None:
+        """The optimiser step, through the GradScaler for fp16; a step too large for the weights' float type
+        (a learning rate near its largest value: PyTorch refuses it) raises :class:`StepOverflowError`."""
+        try:
+            if self.scaler is not None:
+                self.scaler.step(opt)  # skips the update itself on a gradient overflow, then lowers the scale
+                self.scaler.update()
+            else:
+                opt.step()
+        except RuntimeError as exc:
+            if "overflow" not in str(exc):
+                raise
+            dtype = str(floating_dtype(self.model)).removeprefix("torch.")
+            what = f"optimiser step {self.step + 1} overflowed the {dtype} weights"
+            raise StepOverflowError(self.result(), what, float(opt.param_groups[0]["lr"])) from exc
 
     def _epoch_logs(self, seconds: float) -> dict[str, float]:
         loss_sum, count, norm_sum, norm_n = dist_utils.all_reduce_sum(self.sums, self.device)
