@@ -122,3 +122,16 @@ def test_a_diverged_training_names_the_learning_rate(
     assert_clean_failure(outcome, 1, "diverged")
     assert "lower --lr" in outcome.stderr and "roc_auc" not in outcome.stderr, outcome.stderr
     assert not out.exists()
+
+
+def test_an_overflowing_learning_rate_is_a_divergence(tmp_path, lambda_fa, write_fasta, invoke: Any) -> None:
+    """``--lr 1e38``: AdamW's first step (lr / (1 - beta1) = 1e39) is past float32's largest value. Before:
+    "internal error (RuntimeError: value cannot be converted to type float without overflow)"; now core's one
+    diverged line naming --lr, exit 1, and no model folder."""
+    pfa, nfa = _planted(tmp_path, lambda_fa, write_fasta, n=60)
+    out = tmp_path / "m"
+    args = ["--positives", pfa, "--negatives", nfa, "--window", "100", "--epochs", "1", "--filters", "8"]
+    outcome = invoke("bio", "train", *args, "--hidden", "4", "--lr", "1e38", "-o", out, "-q")
+    assert_clean_failure(outcome, 1, "the training diverged: optimiser step 1 overflowed the float32 weights")
+    assert "lower --lr (now 1e+38)" in outcome.stderr and "internal error" not in outcome.stderr
+    assert not out.exists()

@@ -38,3 +38,17 @@ def test_a_diverged_fit_is_named_and_nothing_is_saved(
     assert_clean_failure(outcome, 1, "diverged")
     assert "[train] lr" in outcome.stderr and "check the prices" not in outcome.stderr, outcome.stderr
     assert not model.exists()
+
+
+def test_an_overflowing_learning_rate_is_a_divergence(tmp_path: Path, invoke: Callable[..., Outcome]) -> None:
+    """``[train] lr = 1e38``: AdamW's first step (lr / (1 - beta1) = 1e39) is past float32's largest value.
+    Before: "internal error (RuntimeError: value cannot be converted to type float without overflow)"; now
+    core's one diverged line naming ``[train] lr``, exit 1, and no model folder."""
+    toml = tmp_path / "lr.toml"
+    toml.write_text("[train]\nlr = 1e38\n")
+    model = tmp_path / "m"
+    args = ["forecast", "AAPL", "--source", "sample", "--no-backtest", "--model-dir", str(model)]
+    outcome = invoke("finance", *args, *TINY, "--config", str(toml))
+    assert_clean_failure(outcome, 1, "the training diverged: optimiser step 1 overflowed the float32 weights")
+    assert "lower [train] lr (now 1e+38)" in outcome.stderr and "internal error" not in outcome.stderr
+    assert not model.exists()

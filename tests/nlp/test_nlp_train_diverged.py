@@ -66,3 +66,28 @@ def test_a_diverged_translator_is_not_saved(invoke: Any, tmp_path: Path, members
     )
     assert_clean_failure(run, 1, "diverged")
     assert "lower --lr" in run.stderr and not out.exists(), run.stderr
+
+
+OVERFLOW_LR = ["--lr", "1e38", "--epochs", "1", "--threads", "1", "--device", "cpu", "-q"]
+
+
+@pytest.mark.parametrize("command", ["sentiment", "generate", "translate"])
+def test_an_overflowing_learning_rate_is_a_divergence(
+    invoke: Any, tmp_path: Path, synthetic_csv: Path, small_text: Path, command: str
+) -> None:
+    """``--lr 1e38``: AdamW's first step (lr / (1 - beta1) = 1e39) is past float32's largest value. Before:
+    "internal error (RuntimeError: value cannot be converted to type float without overflow)" from inside
+    the optimiser; now core's one diverged line naming --lr, exit 1, and no model folder."""
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("".join(f"{w}\t{COMMANDS[w]}\n" for w in sorted(COMMANDS)) * 5)
+    out = tmp_path / "m"
+    data = {
+        "sentiment": ["--data", synthetic_csv, "--tokenizer", "word", "--vocab-size", "200"],
+        "generate": ["--text", small_text],
+        "translate": ["--pairs", pairs, "--vocab-size", "60"],
+    }[command]
+    small = ["--embed-dim", "16", "--hidden-size", "16"]
+    run = invoke("nlp", command, "train", *data, "-o", out, *small, *OVERFLOW_LR)
+    assert_clean_failure(run, 1, "the training diverged: optimiser step 1 overflowed the float32 weights")
+    assert "lower --lr (now 1e+38)" in run.stderr and "internal error" not in run.stderr, run.stderr
+    assert not out.exists()

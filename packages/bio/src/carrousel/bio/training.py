@@ -28,9 +28,10 @@ from carrousel.bio.motifs import Motif, log_odds
 from carrousel.bio.synth import dinucleotide_shuffle
 from carrousel.bio.task import MotifTask
 from carrousel.core.args import check_args
-from carrousel.core.errors import DataError, NonFiniteLossError
+from carrousel.core.errors import DataError
 from carrousel.core.metrics import roc_auc
-from carrousel.core.train import Callback, Trainer
+from carrousel.core.train import Callback, StepOverflowError, Trainer, finite_parameters, refuse_diverged
+from carrousel.core.train import FitResult as TrainerResult
 from carrousel.core.train import TrainConfig as TrainerConfig
 from carrousel.core.train.distributed import leave_to_rank_zero
 
@@ -136,18 +137,15 @@ def calibrate(
     return cal, None
 
 
-def _check_finite(model: DanQ, lr: float, windows: np.ndarray) -> None:
+def _check_finite(model: DanQ, result: TrainerResult, lr: float, windows: np.ndarray) -> None:
     """Refuses a diverged network: weights, or its logits of some (finite, one-hot) ``windows``, NaN/inf (the
     trainer skips the steps whose loss or gradient is not finite, not a finite step so large that the
     weights, or the activations they make, overflow)."""
-    finite = all(bool(torch.isfinite(p).all()) for p in model.parameters())
+    finite = finite_parameters(model)
     if finite and windows.shape[0]:
         finite = bool(np.isfinite(predict_logits(model, windows[:512])).all())
     if not finite:
-        raise NonFiniteLossError(
-            "the training diverged: the network's weights or outputs are NaN or infinite; lower --lr "
-            f"(now {lr:g})"
-        )
+        refuse_diverged(result, "the network's weights or outputs are NaN or infinite", f"--lr (now {lr:g})")
 
 
 @check_args
@@ -198,7 +196,8 @@ def fit_model(
 
     Raises:
         TrainingDataError: windows, labels and motifs that do not match.
-        NonFiniteLossError: the trained weights are NaN or infinite (a diverged training), naming --lr.
+        NonFiniteLossError: the trained weights or outputs are NaN or infinite, or an optimiser step
+            overflowed them (a diverged training), naming --lr.
     """
     if x.ndim != 2 or y.ndim != 2 or x.shape[0] != y.shape[0]:
         raise TrainingDataError(f"training windows {x.shape} and labels {y.shape} do not match")
@@ -225,10 +224,12 @@ def fit_model(
     val_loader = windows_loader(x[val_idx], y[val_idx], 512, False, seed) if n_val else None
     try:
         result = trainer.fit(windows_loader(x_tr, y_tr, batch_size, True, seed), val_loader)
+    except StepOverflowError as exc:  # a step past float32's largest value
+        refuse_diverged(exc.result, exc.what, f"--lr (now {tcfg.lr:g})")
     except DataError:  # the validation scores are NaN/inf: the one-hot windows are finite, the network?
-        _check_finite(model, tcfg.lr, x[val_idx])
+        _check_finite(model, trainer.result(), tcfg.lr, x[val_idx])
         raise
-    _check_finite(model, tcfg.lr, x[val_idx] if n_val else x_tr)
+    _check_finite(model, result, tcfg.lr, x[val_idx] if n_val else x_tr)
     metrics = trainer.evaluate(val_loader) if val_loader is not None else {}
     leave_to_rank_zero()  # the per-task AUROCs, motifs and null calibration below: rank zero's alone
     model = model.cpu()

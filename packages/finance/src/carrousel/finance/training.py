@@ -28,8 +28,14 @@ from torch.utils.data import DataLoader, Dataset
 
 from carrousel.core.args import check_args
 from carrousel.core.device import Precision
-from carrousel.core.errors import NonFiniteLossError
-from carrousel.core.train import FitResult, TrainConfig, Trainer
+from carrousel.core.train import (
+    FitResult,
+    StepOverflowError,
+    TrainConfig,
+    Trainer,
+    finite_parameters,
+    refuse_diverged,
+)
 from carrousel.finance.baselines import garch_quantiles
 from carrousel.finance.config import FinanceConfig, TrainSettings
 from carrousel.finance.conformal import conformal_offsets, scale_calibration
@@ -158,19 +164,20 @@ def fit_forecaster(
         The trainer's :class:`~carrousel.core.train.FitResult` (per-epoch history).
 
     Raises:
-        NonFiniteLossError: the fitted weights are not finite (a diverged training), naming ``[train] lr``.
+        NonFiniteLossError: the fitted weights are not finite, or an optimiser step overflowed them (a
+            diverged training), naming ``[train] lr``.
     """
     cfg, task, train_loader, val_loader = trainer_parts(train, val, quantiles, settings)
     trainer = Trainer(model, task, cfg)
-    with threads(settings.threads):
-        result = trainer.fit(train_loader, val_loader)
+    fix = f"[train] lr (now {settings.lr:g})"
+    try:
+        with threads(settings.threads):
+            result = trainer.fit(train_loader, val_loader)
+    except StepOverflowError as exc:  # a step past float32's largest value
+        refuse_diverged(exc.result, exc.what, fix)
     model.to("cpu")
-    if not all(bool(torch.isfinite(p).all()) for p in model.parameters()):
-        raise NonFiniteLossError(  # the skipped steps keep NaN out, not a finite step large enough to overflow
-            f"the network's training diverged: its weights hold NaN or infinite values after "
-            f"{len(result.history)} epoch(s) ({result.skipped_steps} of {result.steps} steps skipped for a "
-            f"non-finite loss or gradient); lower [train] lr (now {settings.lr:g})"
-        )
+    if not finite_parameters(model):  # skipped steps keep NaN out, not a finite step large enough to overflow
+        refuse_diverged(result, "the network's weights hold NaN or infinite values", fix)
     if result.history:
         last = result.history[-1]
         logger.info(

@@ -14,14 +14,14 @@ import torch
 from carrousel.core.args import check_args
 from carrousel.core.config import as_int
 from carrousel.core.data import pad_sequences
-from carrousel.core.errors import NonFiniteLossError
-from carrousel.core.train import FitResult, TrainConfig
+from carrousel.core.train import FitResult, StepOverflowError, TrainConfig, Trainer, refuse_diverged
 from carrousel.nlp.errors import NLPConfigError
 
 __all__ = [
     "TOKENIZER_FILE",
     "check_converged",
     "drop_excluded",
+    "fit_checked",
     "lengths_and_ids",
     "token_limit",
     "train_config",
@@ -67,15 +67,23 @@ def check_converged(held_out: float, result: FitResult, lr: float, what: str = "
         what: the figure's name in the message.
 
     Raises:
-        NonFiniteLossError: ``held_out`` is NaN or infinite, in one line naming the fix.
+        NonFiniteLossError: ``held_out`` is NaN or infinite, in core's one line naming the fix.
     """
-    if math.isfinite(held_out):
-        return
-    raise NonFiniteLossError(
-        f"the training diverged: {what} is {held_out} after {len(result.history)} epoch(s) "
-        f"({result.skipped_steps} of {result.steps} steps skipped for a non-finite loss or gradient); "
-        f"nothing is saved; lower --lr (now {lr:g})"
-    )
+    if not math.isfinite(held_out):
+        refuse_diverged(result, f"{what} is {held_out}", f"--lr (now {lr:g})")
+
+
+def fit_checked(trainer: Trainer, train: Any, val: Any, lr: float) -> FitResult:
+    """``trainer.fit(train, val)``, an optimiser step past float32's largest value (``--lr`` near 1e38)
+    refused as a diverged training naming ``--lr``.
+
+    Raises:
+        NonFiniteLossError: that step, in core's one line naming the fix.
+    """
+    try:
+        return trainer.fit(train, val)
+    except StepOverflowError as exc:
+        refuse_diverged(exc.result, exc.what, f"--lr (now {lr:g})")
 
 
 def _same(text: str) -> str:

@@ -40,7 +40,7 @@ from carrousel.nlp.evaluate_plot import PLOT_EXTRA
 from carrousel.nlp.lm_data import read_corpus, stream_batches
 from carrousel.nlp.lm_export import exported_lm
 from carrousel.nlp.models import LanguageModel, build_language_model
-from carrousel.nlp.pipeline.common import TOKENIZER_FILE, check_converged, train_config
+from carrousel.nlp.pipeline.common import TOKENIZER_FILE, check_converged, fit_checked, train_config
 from carrousel.nlp.task import LanguageModelTask
 from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
 
@@ -141,7 +141,7 @@ def train_lm(cfg: LMTrainConfig, out: str | Path) -> LMTrainResult:
     val_batches = shard_streams(stream_batches(held_ids, streams, cfg.segment))
     model = build_language_model(cfg.model, tokenizer.vocab_size)
     trainer = Trainer(model, LanguageModelTask(), train_config(fit, tbptt_steps=cfg.bptt, tbptt_carry=True))
-    result = trainer.fit(train_batches, val_batches)
+    result = fit_checked(trainer, train_batches, val_batches, fit.lr)
     leave_to_rank_zero()  # the held-out perplexity below: rank zero's alone under torchrun
     nll, count = sequence_nll(model, held_ids)
     check_converged(nll / count, result, fit.lr, "the held-out loss per token")  # before anything is saved

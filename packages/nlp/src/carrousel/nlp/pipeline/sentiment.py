@@ -42,7 +42,13 @@ from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.evaluate_plot import PLOT_EXTRA
 from carrousel.nlp.models import SentimentClassifier, build_classifier
 from carrousel.nlp.pipeline import common, distill
-from carrousel.nlp.pipeline.common import TOKENIZER_FILE, drop_excluded, lengths_and_ids, train_config
+from carrousel.nlp.pipeline.common import (
+    TOKENIZER_FILE,
+    drop_excluded,
+    fit_checked,
+    lengths_and_ids,
+    train_config,
+)
 from carrousel.nlp.task import SentimentTask
 from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
 from carrousel.nlp.vectors import init_embedding, pretrained_rows, teacher_vectors
@@ -155,7 +161,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
             [ids[i] for i in val_idx], y[val_idx].tolist(), soft.val_logits, 256, False, 0
         )
     trainer = Trainer(model, task, train_config(fit))
-    result = trainer.fit(train_loader, val_loader)
+    result = fit_checked(trainer, train_loader, val_loader, fit.lr)
     final = trainer.evaluate(val_loader)
     leave_to_rank_zero()  # the threshold's predictions below: rank zero's alone under torchrun
     counts = np.bincount(y[train_idx], minlength=len(labels))

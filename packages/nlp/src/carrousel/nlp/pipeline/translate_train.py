@@ -54,7 +54,7 @@ from carrousel.nlp.evaluate_plot import PLOT_EXTRA
 from carrousel.nlp.lexical_bias import LEXICON_FILE, fit_lexicon, lexicon_to_bytes
 from carrousel.nlp.lexicon import ibm_model1
 from carrousel.nlp.parallel import ParallelSplit, clean_pairs, read_pairs, split_pairs, vary_case
-from carrousel.nlp.pipeline.common import check_converged, train_config
+from carrousel.nlp.pipeline.common import check_converged, fit_checked, train_config
 from carrousel.nlp.pipeline.translate_vocab import (
     DropoutPairs,
     Vocabularies,
@@ -167,9 +167,11 @@ def _train_member(cfg: TranslateTrainConfig, d: _Prepared, seed: int) -> _Traine
     dropped = DropoutPairs(d.vocab, d.train_pairs, cfg.max_tokens, cfg.bpe_dropout, seed)
     model = _network(cfg, d)
     task = TranslationTask(d.vocab.target.bos_id, cfg.label_smoothing)
-    result = Trainer(model, task, train_config(fit)).fit(
-        pair_loader(dropped, fit.batch_size, True, seed), pair_loader(d.valid_items, fit.batch_size, False, 0)
+    train, valid = (
+        pair_loader(dropped, fit.batch_size, True, seed),
+        pair_loader(d.valid_items, fit.batch_size, False, 0),
     )
+    result = fit_checked(Trainer(model, task, train_config(fit)), train, valid, fit.lr)
     return (
         model,
         MemberResult(
