@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from carrousel.core.errors import ConfigError, DataError
+from carrousel.core.errors import CarrouselError, ConfigError, DataError
 from carrousel.core.files import (
     check_input_file,
     check_output_dir,
@@ -101,6 +101,31 @@ def test_output_checks(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="is a file, not a folder"):
         check_output_dir(tmp_path / "file", "--out")
     assert check_output_dir(tmp_path / "run", "--out") == tmp_path / "run"
+
+
+def test_output_dir_raises_the_callers_error(tmp_path: Path) -> None:
+    """``error=``: a domain's own class (finance's OutputPathError), as refuse_other_files takes, so no domain
+    keeps a near-copy of this check to raise its own error (finance's runs.check_folder did)."""
+
+    class OwnError(CarrouselError):
+        pass
+
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("x")
+    cases = [
+        (tmp_path / "file", "is a file, not a folder; give a folder path"),
+        (tmp_path / "file" / "sub", "is a file, so the output cannot be created there; change the path"),
+        (tmp_path / "other", "holds files but no run.json"),
+    ]
+    if Path("/proc").is_dir():  # a pseudo file system where no file can be created, even as root
+        cases.append((Path("/proc/run"), "cannot create or write in /proc ("))
+    for path, needle in cases:
+        with pytest.raises(OwnError) as err:
+            check_output_dir(path, "--out", "run.json", error=OwnError)
+        assert needle in str(err.value) and str(err.value).startswith(f"--out {path}"), err.value
+    with pytest.raises(ConfigError, match="writes a folder"):  # '-' stays a usage problem
+        check_output_dir("-", "--out", error=OwnError)
 
 
 def test_streams_read_stdin_and_pipes_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -259,7 +259,12 @@ def check_output_file(
     return p
 
 
-def check_output_dir(path: str | Path, flag: str | None = None, marker: str | None = None) -> Path:
+def check_output_dir(
+    path: str | Path,
+    flag: str | None = None,
+    marker: str | None = None,
+    error: type[CarrouselError] = ConfigError,
+) -> Path:
     """Fails before any work when ``path`` can neither be used nor created as a writable folder.
 
     Args:
@@ -267,19 +272,21 @@ def check_output_dir(path: str | Path, flag: str | None = None, marker: str | No
         flag: the option that named it, for the message.
         marker: a file that every earlier output of the command holds (``bundle.json``): an existing
             folder with files but without it is refused, as its content would be replaced.
+        error: the class raised for a path that cannot be used (a caller's own subclass of CarrouselError).
 
     Raises:
-        ConfigError: ``path`` is ``-`` (standard output, which cannot hold a folder), a file, a folder of
-            other files (with ``marker``), or its nearest existing ancestor is not a writable folder.
+        ConfigError: ``path`` is ``-`` (standard output, which cannot hold a folder).
+        error: ``path`` is a file, a folder of other files (with ``marker``), or its nearest existing
+            ancestor is not a writable folder.
     """
     p = Path(path)
     where = _label(p, flag)
     refuse_stream_dir(path, flag)
     if p.exists() and not p.is_dir():
-        raise ConfigError(f"{where} is a file, not a folder; give a folder path")
+        raise error(f"{where} is a file, not a folder; give a folder path")
     if marker:
-        refuse_other_files(p, flag, marker)
-    _writable_parent(p if p.exists() else p.parent, where)
+        refuse_other_files(p, flag, marker, error)
+    _writable_parent(p if p.exists() else p.parent, where, error)
     return p
 
 
@@ -307,17 +314,15 @@ def refuse_other_files(
         )
 
 
-def _writable_parent(folder: Path, where: str) -> None:
+def _writable_parent(folder: Path, where: str, error: type[CarrouselError] = ConfigError) -> None:
     probe = folder if str(folder) else Path(".")
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
     if not probe.is_dir():
-        raise ConfigError(
-            f"{where}: {probe} is a file, so the output cannot be created there; change the path"
-        )
+        raise error(f"{where}: {probe} is a file, so the output cannot be created there; change the path")
     problem = creatable_in(probe)
     if problem:
-        raise ConfigError(f"{where}: cannot create or write in {probe} ({problem}); choose a writable folder")
+        raise error(f"{where}: cannot create or write in {probe} ({problem}); choose a writable folder")
 
 
 def creatable_in(folder: str | Path) -> str | None:

@@ -24,6 +24,7 @@ from typing import Any
 
 from carrousel.core.atomic import atomic_dir, atomic_write_text
 from carrousel.core.config import to_dict
+from carrousel.core.files import check_output_dir
 from carrousel.core.plots import can_draw
 from carrousel.core.train.distributed import leave_to_rank_zero
 from carrousel.finance.backtest import BacktestResult, backtest_refits, forecast_table, run_backtest
@@ -32,7 +33,7 @@ from carrousel.finance.bundle import KIND, ForecasterBundle, ForecastRow, Ticker
 from carrousel.finance.config import FinanceConfig, ModelConfig, WindowConfig, for_series
 from carrousel.finance.data import PriceHistory, load_histories
 from carrousel.finance.deploy import export_forecaster
-from carrousel.finance.errors import BundleMismatchError, FinanceError
+from carrousel.finance.errors import BundleMismatchError, FinanceError, OutputPathError
 from carrousel.finance.evaluate import Scoreboard
 from carrousel.finance.features import SeriesData, build_series
 from carrousel.finance.fitted import check_forecast_precision, check_training_precision
@@ -40,7 +41,6 @@ from carrousel.finance.members import score_run
 from carrousel.finance.plot import PLOT_EXTRA, fan_chart
 from carrousel.finance.runs import (
     RUN_FILE,
-    check_folder,
     check_plot,
     check_run_folder,
     check_table_format,
@@ -316,7 +316,8 @@ def forecast(
     models = Path(model_dir) if model_dir is not None else None
     plot_path = Path(plot) if plot is not None else None
     check_run_folder(out)
-    check_folder(models, "--model-dir")
+    if models is not None:
+        check_output_dir(models, "--model-dir", error=OutputPathError)
     check_plot(plot_path, len(cfg.data.tickers) or 1)
     if (
         out is not None

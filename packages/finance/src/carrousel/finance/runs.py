@@ -21,7 +21,7 @@ import pandas as pd
 from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_path, writes_in_place
 from carrousel.core.errors import ConfigError
-from carrousel.core.files import creatable_in, refuse_other_files
+from carrousel.core.files import check_output_dir
 from carrousel.core.optional import require
 from carrousel.core.plots import check_png
 from carrousel.finance.errors import FinanceConfigError, FinanceError, OutputPathError, RunFileError
@@ -30,7 +30,6 @@ from carrousel.finance.plot import PLOT_EXTRA, PLOT_PURPOSE
 __all__ = [
     "RUN_FILE",
     "TABLE_FORMATS",
-    "check_folder",
     "check_plot",
     "check_run_folder",
     "check_table_format",
@@ -98,32 +97,6 @@ def write_table(table: pd.DataFrame, path: str | Path) -> Path:
     return out
 
 
-def check_folder(path: Path | None, flag: str) -> None:
-    """Fails before any work when ``path`` can neither be used nor created as a writable folder.
-
-    Args:
-        path: the folder (None: nothing to check); it need not exist yet, nothing is left there.
-        flag: the option that named it, for the message.
-
-    Raises:
-        OutputPathError: when ``path`` is a file, or its nearest existing ancestor is not a writable folder.
-    """
-    if path is None:
-        return
-    if path.exists() and not path.is_dir():
-        raise OutputPathError(f"{flag} {path} is a file, not a folder; pass a folder path")
-    probe = path
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    if not probe.exists():
-        return
-    problem = "a file" if not probe.is_dir() else creatable_in(probe)
-    if problem:
-        raise OutputPathError(
-            f"{flag} {path}: cannot create or write in {probe} ({problem}); choose a writable folder"
-        )
-
-
 def check_run_folder(path: Path | None) -> None:
     """Fails before any work when ``--out`` cannot become a run folder.
 
@@ -133,9 +106,8 @@ def check_run_folder(path: Path | None) -> None:
     Raises:
         OutputPathError: naming the problem and the fix.
     """
-    check_folder(path, "--out")
     if path is not None:
-        refuse_other_files(path, "--out", RUN_FILE, OutputPathError)
+        check_output_dir(path, "--out", RUN_FILE, OutputPathError)
 
 
 @check_args
