@@ -33,7 +33,7 @@ from carrousel.bio.errors import (
 )
 from carrousel.core.config import check_device, check_numbers
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
-from carrousel.core.export.choices import check_variant
+from carrousel.core.export.choices import check_precision_name, check_variant
 
 __all__ = [
     "BackgroundKind",
@@ -133,8 +133,9 @@ class ScanConfig:
         _motif_specs(self)
         object.__setattr__(self, "device", check_device(self.device, ScanConfigError))
         kinds = {"method": Method, "background": BackgroundKind, "calibration": Calibration}
-        for name, kind in (kinds | {"calls": ModelCalls, "precision": InferencePrecision}).items():
+        for name, kind in (kinds | {"calls": ModelCalls}).items():
             _choice(self, name, kind, ScanConfigError)
+        object.__setattr__(self, "precision", check_precision_name(self.precision, ScanConfigError))
         _motif_specs(self)
         _probability("pvalue threshold", self.pvalue, ScanConfigError)
         _probability("qvalue threshold", self.qvalue, ScanConfigError)
@@ -224,7 +225,7 @@ class FitConfig:
     def __post_init__(self) -> None:
         check_numbers(self, TrainConfigError)
         object.__setattr__(self, "device", check_device(self.device, TrainConfigError))
-        _choice(self, "precision", InferencePrecision, TrainConfigError)
+        object.__setattr__(self, "precision", check_precision_name(self.precision, TrainConfigError))
         _at_least("epochs", self.epochs, 1, TrainConfigError, MAX_EPOCHS)
         _at_least("patience", self.patience, 0, TrainConfigError, MAX_EPOCHS)
         _at_least("batch size", self.batch_size, 1, TrainConfigError, MAX_BATCH)
@@ -270,7 +271,7 @@ class EvaluateConfig:
         check_numbers(self, EvaluateConfigError)
         _motif_specs(self)
         object.__setattr__(self, "device", check_device(self.device, EvaluateConfigError))
-        _choice(self, "precision", InferencePrecision, EvaluateConfigError)
+        object.__setattr__(self, "precision", check_precision_name(self.precision, EvaluateConfigError))
 
 
 @dataclass(frozen=True)

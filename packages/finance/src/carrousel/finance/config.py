@@ -27,7 +27,7 @@ import numpy as np
 from carrousel.core.args import check_args
 from carrousel.core.config import check_device, check_numbers, overlay, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
-from carrousel.core.export.choices import check_variant
+from carrousel.core.export.choices import check_precision_name, check_variant
 from carrousel.finance.choices import Arch, Calibration, Sampling, Source, TargetScale, TrainWindow
 from carrousel.finance.choices import check_choice as _choice
 from carrousel.finance.errors import FinanceConfigError
@@ -241,12 +241,12 @@ class TrainSettings:
     # the networks' arithmetic end to end: fitting (autocast around forward and loss, float32 weights, as
     # Lightning's precision), calibration and forecasts: fp32 | bf16 | fp16 (core's InferencePrecision; fp16
     # needs a GPU and the forecasts run on the CPU, so it is refused)
-    precision: str = "fp32"
+    precision: InferencePrecision = InferencePrecision.FP32
 
     def __post_init__(self) -> None:
         check_numbers(self, FinanceConfigError)
         object.__setattr__(self, "device", check_device(self.device, FinanceConfigError))
-        _choice(self.precision, InferencePrecision, "precision")
+        object.__setattr__(self, "precision", check_precision_name(self.precision, FinanceConfigError))
         _choice(self.sampling, Sampling, "sampling")
         if self.epochs < 1 or self.batch_size < 1:
             raise FinanceConfigError(

@@ -21,6 +21,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from carrousel.core.export.choices import InferencePrecision
 from carrousel.core.train import DistillationTask, DistillConfig, Trainer
 from carrousel.finance.bundle import ForecasterBundle
 from carrousel.finance.config import ExportConfig
@@ -68,7 +69,9 @@ def distilled_forecaster(
     teacher_val: dict[str, float] = {}
     for i in range(MEMBERS):
         # trained in float32 (the export's ONNX model runs fp32/int8)
-        settings = replace(config.train, seed=config.train.seed + i, progress=False, precision="fp32")
+        settings = replace(
+            config.train, seed=config.train.seed + i, progress=False, precision=InferencePrecision.FP32
+        )
         tcfg, task, train_loader, val_loader = trainer_parts(windows.train, windows.val, qs, settings)
         if i == 0 and val_loader is not None:  # the full ensemble on the held-out windows (task metrics)
             with threads(settings.threads):

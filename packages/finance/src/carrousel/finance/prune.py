@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from carrousel.core.export.choices import InferencePrecision
 from carrousel.core.prune import prune_and_finetune
 from carrousel.finance.bundle import ForecasterBundle
 from carrousel.finance.config import ExportConfig
@@ -100,7 +101,7 @@ def pruned_forecaster(saved: ForecasterBundle, cfg: ExportConfig) -> tuple[Forec
             seed=config.train.seed + i,
             epochs=cfg.finetune_epochs,
             progress=False,
-            precision="fp32",
+            precision=InferencePrecision.FP32,
         )
         tcfg, task, train_loader, val_loader = trainer_parts(windows.train, windows.val, qs, settings)
         with threads(settings.threads):

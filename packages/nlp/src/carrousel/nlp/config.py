@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 from carrousel.core.config import check_device, check_numbers
+from carrousel.core.export.choices import InferencePrecision, check_precision_name
 from carrousel.nlp.errors import NLPConfigError
 
 __all__ = [
@@ -42,7 +43,6 @@ __all__ = [
 TOKENIZER_KINDS = ("bpe", "unigram", "word", "char")
 POOLINGS = ("attention", "mean", "last", "max")
 CELLS = ("lstm", "gru")
-PRECISIONS = ("fp32", "bf16", "fp16")  # inference and training precisions (core's InferencePrecision)
 TEACHERS = ("minilm",)
 THRESHOLDS = ("prior", "accuracy", "f1", "none")  # = carrousel.nlp.decision.CRITERIA
 
@@ -149,13 +149,14 @@ class FitConfig:
     progress: bool = True  # progress bar on stderr (the CLI turns it off under --quiet)
     lr_decay: float = 0.0  # when the validation loss stops improving, multiply the lr by this (0: constant)
     ema_decay: float = 0.0  # weight averaging (core's TrainConfig.ema_decay): EMA decay per step (0: off)
-    precision: str = "fp32"  # fp32 | bf16 | fp16: the trainer's autocast (core's TrainConfig.precision);
-    # the weights stay float32; fp16 needs a GPU (core's check_precision, before any work)
+    # fp32 | bf16 | fp16: the trainer's autocast (core's TrainConfig.precision); the weights stay float32;
+    # fp16 needs a GPU (core's check_precision, before any work)
+    precision: InferencePrecision = InferencePrecision.FP32
 
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError)
         object.__setattr__(self, "device", check_device(self.device, NLPConfigError))
-        _need(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}")
+        object.__setattr__(self, "precision", check_precision_name(self.precision, NLPConfigError))
         _positive(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, patience=self.patience)
         _need(math.isfinite(self.weight_decay) and self.weight_decay >= 0, "weight_decay must be >= 0")
         _fraction("val_fraction", self.val_fraction, low_open=True)
@@ -238,7 +239,7 @@ class SentimentPredictConfig:
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError)
         object.__setattr__(self, "device", check_device(self.device, NLPConfigError))
-        _need(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}")
+        object.__setattr__(self, "precision", check_precision_name(self.precision, NLPConfigError).value)
         _positive(batch_size=self.batch_size)
         _need(self.max_length is None or self.max_length >= 1, "max_length must be >= 1")
 
@@ -257,7 +258,7 @@ class SentimentEvaluateConfig:
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError)
         object.__setattr__(self, "device", check_device(self.device, NLPConfigError))
-        _need(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}")
+        object.__setattr__(self, "precision", check_precision_name(self.precision, NLPConfigError).value)
         _positive(batch_size=self.batch_size)
         _need(self.example >= 0, "example must be >= 0")
 
@@ -354,7 +355,7 @@ class GenerateConfig:
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError)
         object.__setattr__(self, "device", check_device(self.device, NLPConfigError))
-        _need(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}")
+        object.__setattr__(self, "precision", check_precision_name(self.precision, NLPConfigError).value)
         _need(1 <= self.max_tokens <= 100_000, f"max_tokens must be in [1, 100000], got {self.max_tokens}")
         _need(math.isfinite(self.temperature) and self.temperature >= 0, "temperature must be >= 0")
         _need(self.top_k >= 0, f"top_k must be >= 0, got {self.top_k}")
@@ -377,7 +378,7 @@ class LMEvaluateConfig:
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError)
         object.__setattr__(self, "device", check_device(self.device, NLPConfigError))
-        _need(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}")
+        object.__setattr__(self, "precision", check_precision_name(self.precision, NLPConfigError).value)
         _need(len(self.orders) > 0 and all(1 <= n <= 10 for n in self.orders), "orders must be in [1, 10]")
 
 
@@ -508,7 +509,7 @@ class DecodeConfig:
         check_numbers(self, NLPConfigError)
         object.__setattr__(self, "device", check_device(self.device, NLPConfigError))
         _need(1 <= self.beam <= 64, f"beam must be in [1, 64], got {self.beam}")
-        _need(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}")
+        object.__setattr__(self, "precision", check_precision_name(self.precision, NLPConfigError).value)
         _need(math.isfinite(self.length_penalty) and self.length_penalty >= 0, "length_penalty must be >= 0")
         _need(
             math.isfinite(self.coverage_penalty) and self.coverage_penalty >= 0,

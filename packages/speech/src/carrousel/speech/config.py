@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 
 from carrousel.core.config import check_device, check_numbers
-from carrousel.core.export.choices import check_variant
+from carrousel.core.export.choices import InferencePrecision, check_precision_name, check_variant
 from carrousel.speech.errors import SpeechConfigError
 from carrousel.speech.vocab import KINDS
 
@@ -155,7 +155,8 @@ class TrainConfig:
     max_utterances: int | None = None  # use at most this many training utterances (None: all)
     seed: int = 0  # seeds data split, augmentation and initialisation
     device: str = "auto"  # cpu | cuda | cuda:N | mps | auto (check_device)
-    precision: str = "fp32"  # training arithmetic: fp32 | bf16 | fp16 (GPU): autocast; weights stay float32
+    # training arithmetic: fp32 | bf16 | fp16 (GPU): autocast; weights stay float32
+    precision: InferencePrecision = InferencePrecision.FP32
     threads: int | None = None  # torch intra-op threads (None: torch's default)
     workers: int = 1  # data-loading processes (audio, augmentation, features beside the step; 0: none)
     init_from: str | None = None  # a model folder to fine-tune: its weights, architecture, alphabet and
@@ -184,7 +185,7 @@ class TrainConfig:
         _check(self.max_utterances is None or self.max_utterances >= 2, "max_utterances must be >= 2")
         _check(self.threads is None or 1 <= self.threads <= 256, "threads must be in 1..256")
         _check(0 <= self.workers <= 64, "workers must be in 0..64")
-        _check(self.precision in ("fp32", "bf16", "fp16"), "precision must be one of fp32, bf16, fp16")
+        object.__setattr__(self, "precision", check_precision_name(self.precision, SpeechConfigError))
         _check(
             self.bidirectional or self.features.normalize != "utterance",
             "a unidirectional (streaming) model needs causal feature normalisation (--normalize causal)",
@@ -239,7 +240,7 @@ class TranscribeConfig:
     def __post_init__(self) -> None:
         check_numbers(self, SpeechConfigError)
         object.__setattr__(self, "device", check_device(self.device, SpeechConfigError))
-        _check(self.precision in ("fp32", "bf16", "fp16"), "precision must be one of fp32, bf16, fp16")
+        object.__setattr__(self, "precision", check_precision_name(self.precision, SpeechConfigError).value)
         _finite(self, "chunk_seconds", "max_seconds")
         _check(2.0 <= self.chunk_seconds <= 600.0, "chunk_seconds must be in 2..600")
         _check(0.1 <= self.max_seconds <= 24 * 3600.0, "max_seconds must be in 0.1..86400")

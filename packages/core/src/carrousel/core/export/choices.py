@@ -7,7 +7,7 @@ import enum
 from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError
 
-__all__ = ["DeployPrecision", "Exporter", "InferencePrecision", "check_variant"]
+__all__ = ["DeployPrecision", "Exporter", "InferencePrecision", "check_precision_name", "check_variant"]
 
 
 class Exporter(enum.StrEnum):
@@ -32,6 +32,24 @@ class InferencePrecision(enum.StrEnum):
     FP32 = "fp32"  # float32, as trained
     BF16 = "bf16"  # bfloat16 autocast: CPU (slower than fp32 there, measured) and CUDA GPUs with bf16
     FP16 = "fp16"  # float16 autocast: CUDA / MPS only (oneDNN's CPU float16 LSTM is not offered)
+
+
+def check_precision_name(value: object, error: type[Exception] = ConfigError) -> InferencePrecision:
+    """``value`` as an :class:`InferencePrecision` (a member, or its name) for a config's ``precision``
+    field, in every domain the same: a ``--config`` file's wrong value reads ``[fit] in run.toml: precision
+    must be one of fp32, bf16, fp16, not 'fp8'`` (a field typed :class:`InferencePrecision` reaches this
+    check whatever its kind, so ``precision = 3`` says the same; a ``str`` field would be refused first as
+    "expected a string"). Whether the device runs it is :func:`carrousel.core.device.check_precision`'s
+    question.
+
+    Raises:
+        error: one line naming the field, the allowed values and the value given.
+    """
+    name = value.value if isinstance(value, enum.Enum) else value
+    options = [m.value for m in InferencePrecision]
+    if not isinstance(name, str) or name not in options:
+        raise error(f"precision must be one of {', '.join(options)}, not {name!r}")
+    return InferencePrecision(name)
 
 
 @check_args
