@@ -58,6 +58,7 @@ from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.config import overlay, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
+from carrousel.core.export.choices import PrecisionSource, precision_from
 
 __all__ = ["app", "main"]
 
@@ -91,6 +92,11 @@ def _path(p: Path | None) -> str | None:
     return str(p) if p is not None else None
 
 
+def _given(ctx: typer.Context, param: str) -> bool:
+    """Whether the command line gave ``param`` (not its default)."""
+    return getattr(ctx.get_parameter_source(param), "name", "DEFAULT") not in ("DEFAULT", "DEFAULT_MAP")
+
+
 def _with_flags(
     ctx: typer.Context,
     config: Path | None,
@@ -105,11 +111,7 @@ def _with_flags(
     if config is None:
         return flags
     doc = read_toml(config, empty_ok=False)  # bio refuses an empty file
-    given = {
-        field
-        for param, field in table.items()
-        if getattr(ctx.get_parameter_source(param), "name", "DEFAULT") not in ("DEFAULT", "DEFAULT_MAP")
-    }
+    given = {field for param, field in table.items() if _given(ctx, param)}
     cfg = overlay(flags, doc, keep=given)
     late = {k: rule(cfg) for k, rule in (derived or {}).items() if k not in given and k not in doc}
     return dataclasses.replace(cfg, **late)  # type: ignore[type-var]
@@ -405,7 +407,8 @@ def train(
     )
     cfg = _with_flags(ctx, config, flags, _TRAIN_FLAGS)
     argv = sys.argv[sys.argv.index("train") :] if "train" in sys.argv else ["train"]
-    result = pipeline.train(cfg, out, command="bio " + " ".join(argv))
+    with precision_from(PrecisionSource.of(_given(ctx, "precision"), config, "[fit] precision")):
+        result = pipeline.train(cfg, out, command="bio " + " ".join(argv))
     if as_json:
         cli.emit_json(result.summary())
     else:

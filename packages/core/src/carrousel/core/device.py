@@ -26,6 +26,7 @@ from torch.nn.utils.rnn import PackedSequence
 from carrousel.core.args import check_args
 from carrousel.core.config import DEVICE_CHOICES, check_device
 from carrousel.core.errors import ConfigError
+from carrousel.core.export.choices import precision_source
 
 __all__ = [
     "DEVICE_CHOICES",
@@ -156,10 +157,15 @@ def inference_dtype(precision: str, device: torch.device) -> torch.dtype | None:
     if precision not in _INFERENCE_DTYPES:
         raise ConfigError(f"unknown precision {precision!r}; use fp32, bf16 or fp16")
     dtype = _INFERENCE_DTYPES[precision]
+    source = precision_source()  # the flag, or the --config file's key, as the command set it
     if dtype is torch.float16 and device.type == "cpu":
-        raise ConfigError("--precision fp16 needs a CUDA or MPS device; on the CPU use --precision bf16")
+        raise ConfigError(
+            f"{source.said('fp16')} needs a CUDA or MPS device; on the CPU use {source.fix('bf16')}"
+        )
     if dtype is torch.bfloat16 and device.type == "cuda" and not torch.cuda.is_bf16_supported():
-        raise ConfigError(f"--precision bf16: {device} has no bfloat16 support; use --precision fp16 there")
+        raise ConfigError(
+            f"{source.said('bf16')}: {device} has no bfloat16 support; use {source.fix('fp16')}"
+        )
     return dtype
 
 
@@ -168,7 +174,9 @@ def check_precision(precision: str, device: str | torch.device | None = "auto") 
     rules of :func:`inference_dtype` (fp16 needs CUDA or MPS, bf16 on CUDA a GPU with bfloat16), for the
     ``--precision`` of a train command, whose :class:`~carrousel.core.train.TrainConfig` would otherwise
     run fp16 as bf16 on the CPU (:func:`resolve_dtype`). A bf16 request on an x86 CPU without bfloat16
-    instructions is allowed with a warning (emulated, it is usually slower than fp32).
+    instructions is allowed with a warning (emulated, it is usually slower than fp32). The messages name
+    where the precision came from: the ``--precision`` flag, or the ``--config`` file's key that a command
+    names with :func:`~carrousel.core.export.choices.precision_from`.
 
     Args:
         precision: ``"fp32"``, ``"bf16"`` or ``"fp16"``.
@@ -179,9 +187,12 @@ def check_precision(precision: str, device: str | torch.device | None = "auto") 
     """
     where = pick_device(device)
     if inference_dtype(precision, where) is torch.bfloat16 and where.type == "cpu" and _cpu_emulates_bf16():
+        source = precision_source()
         logger.warning(
-            "--precision bf16: this CPU has no bfloat16 instructions (AVX512-BF16 or AMX), so bf16 is "
-            "emulated and usually slower than fp32 here; use --precision fp32"
+            "%s: this CPU has no bfloat16 instructions (AVX512-BF16 or AMX), so bf16 is emulated and usually "
+            "slower than fp32 here; use %s",
+            source.said("bf16"),
+            source.fix("fp32"),
         )
 
 

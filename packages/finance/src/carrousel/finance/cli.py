@@ -44,6 +44,7 @@ from carrousel.core.cli_device import device_option
 from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
+from carrousel.core.export.choices import PrecisionSource, precision_from
 from carrousel.finance import __version__
 from carrousel.finance.cli_global import register
 from carrousel.finance.config import (
@@ -466,7 +467,10 @@ def forecast(
         precision=precision, seed=seed, members=members, test_days=test_days, refit_every=refit_every, window=window,
         conformal=conformal, ensemble=ensemble, enabled=enabled, config=config, saved=saved_config(model_dir),
     )  # fmt: skip
-    with progress("loading data, backtesting and training"):
+    with (
+        progress("loading data, backtesting and training"),
+        precision_from(PrecisionSource.of(precision is not None, config, "[train] precision")),
+    ):
         result = run_forecast(
             cfg, model_dir=model_dir, out_dir=out_dir, plot=plot, table_format=table_format.value
         )
@@ -576,7 +580,10 @@ def backtest(
         precision=precision, seed=seed, members=members, test_days=test_days, refit_every=refit_every, window=window,
         conformal=conformal, ensemble=ensemble, enabled=None, config=config, saved=None,
     )  # fmt: skip
-    with progress("backtesting"):
+    with (
+        progress("backtesting"),
+        precision_from(PrecisionSource.of(precision is not None, config, "[train] precision")),
+    ):
         done = run_backtest(cfg, out_dir=out_dir, table_format=table_format.value)
     doc = done.to_dict()
     if as_json:

@@ -31,7 +31,7 @@ from carrousel.core.cli_device import device_option
 from carrousel.core.cli_outputs import check_plot_option, stdout_only
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.curves import can_plot
-from carrousel.core.export.choices import InferencePrecision
+from carrousel.core.export.choices import InferencePrecision, PrecisionSource, precision_from
 from carrousel.core.files import check_output_file
 from carrousel.finance.config import Arch, BacktestConfig, FinanceConfig, Sampling, load_config
 from carrousel.finance.errors import FinanceConfigError
@@ -144,7 +144,8 @@ def register(app: typer.Typer) -> None:
         )  # fmt: skip
         _check_model_dir(model_dir)
         plot = can_plot(PLOT_EXTRA)  # the learning curve (training.png), decided before any training
-        result = train_global(read_frame(data), cfg, holdout_days)  # a bar per epoch (cfg.train.progress)
+        with precision_from(PrecisionSource.of(precision is not None, config, "[train] precision")):
+            result = train_global(read_frame(data), cfg, holdout_days)  # a bar per epoch (cfg.train.progress)
         result.bundle.save(model_dir, also=history_report(result, plot))  # with history.csv, training.png
         doc = result.to_dict() | {"model_dir": str(model_dir), "data": str(data)}
         if as_json:

@@ -21,6 +21,7 @@ from torch import nn
 
 from carrousel.core.args import check_args
 from carrousel.core.device import check_inference, check_precision
+from carrousel.core.export.choices import precision_source
 from carrousel.core.train import predict
 from carrousel.finance.baselines import garch_quantiles
 from carrousel.finance.config import TrainSettings, WindowConfig
@@ -63,9 +64,10 @@ def check_forecast_precision(precision: str, exported: bool = False) -> None:
         ConfigError: see :func:`carrousel.core.device.check_inference`.
     """
     if precision == "fp16":
+        source = precision_source()  # the flag, or the --config file's [train] precision
         raise FinanceConfigError(
-            "--precision fp16: finance's forecasts run on the CPU (whatever --device fits the networks), which "
-            "has no float16 autocast; use --precision bf16 (or fp32)"
+            f"{source.said('fp16')}: finance's forecasts run on the CPU (whatever --device fits the networks), "
+            f"which has no float16 autocast; use {source.fix('bf16')}"
         )
     check_inference(precision, torch.device("cpu"), exported)
 

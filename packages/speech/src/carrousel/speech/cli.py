@@ -26,6 +26,7 @@ from carrousel.core.cli_values import OutputFolder
 from carrousel.core.config import from_dict, read_toml
 from carrousel.core.errors import ConfigError
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
+from carrousel.core.export.choices import PrecisionSource, precision_from
 from carrousel.core.text import counted, name_some
 from carrousel.speech import __version__
 from carrousel.speech.config import (
@@ -258,7 +259,8 @@ def train(
             "time_masks": 0,
         }
     cfg = from_dict(TrainConfig, doc)
-    result = pipeline.train(cfg, out, cli.progress)
+    with precision_from(PrecisionSource.of(precision is not None, config, "precision")):
+        result = pipeline.train(cfg, out, cli.progress)
     if as_json:
         cli.emit_json(result)
         return

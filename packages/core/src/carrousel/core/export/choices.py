@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
 
 from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError
 
-__all__ = ["DeployPrecision", "Exporter", "InferencePrecision", "check_precision_name", "check_variant"]
+__all__ = [
+    "DeployPrecision",
+    "Exporter",
+    "InferencePrecision",
+    "PrecisionSource",
+    "check_precision_name",
+    "check_variant",
+    "precision_from",
+    "precision_source",
+]
 
 
 class Exporter(enum.StrEnum):
@@ -50,6 +64,55 @@ def check_precision_name(value: object, error: type[Exception] = ConfigError) ->
     if not isinstance(name, str) or name not in options:
         raise error(f"precision must be one of {', '.join(options)}, not {name!r}")
     return InferencePrecision(name)
+
+
+@dataclass(frozen=True)
+class PrecisionSource:
+    """Where a run's precision came from, for the messages that refuse (or warn about) it: the ``--precision``
+    flag (the default), or a key of a ``--config`` file, so that a file's ``fp16`` refused on the CPU names
+    the file rather than a flag the user never gave."""
+
+    key: str = "--precision"  # the flag, or the file's key as messages name it ("[fit] precision")
+    file: str | None = None  # the --config file that set it (None: the flag)
+
+    @classmethod
+    def of(cls, flag_given: bool, config: str | Path | None, key: str) -> PrecisionSource:
+        """The flag when it was given or no ``config`` file was, else ``key`` in ``config`` (a file that
+        leaves the key out leaves fp32, which no device refuses)."""
+        return cls() if flag_given or config is None else cls(key, str(config))
+
+    def said(self, precision: str) -> str:
+        """The setting as the user gave it: ``--precision fp16``, ``[fit] precision = "fp16" in run.toml``."""
+        if self.file is None:
+            return f"{self.key} {precision}"
+        return f'{self.key} = "{precision}" in {self.file}'
+
+    def fix(self, precision: str) -> str:
+        """How to give ``precision`` instead: the flag (which wins over a file), and the file's key where the
+        file set it."""
+        if self.file is None:
+            return f"{self.key} {precision}"
+        return f'--precision {precision} (or {self.key} = "{precision}" there)'
+
+
+_SOURCE: ContextVar[PrecisionSource | None] = ContextVar("carrousel_precision_source", default=None)
+
+
+def precision_source() -> PrecisionSource:
+    """The :class:`PrecisionSource` of the run in progress (:func:`precision_from`; the flag by default)."""
+    return _SOURCE.get() or PrecisionSource()
+
+
+@contextlib.contextmanager
+def precision_from(source: PrecisionSource) -> Iterator[None]:
+    """Within the block, precision checks (:func:`carrousel.core.device.check_precision`, a domain's own)
+    name ``source`` in their messages: a train command wraps its run in it once it knows whether its
+    ``--precision`` flag or its ``--config`` file set the precision."""
+    token = _SOURCE.set(source)
+    try:
+        yield
+    finally:
+        _SOURCE.reset(token)
 
 
 @check_args

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import sys
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,6 +15,7 @@ from typer.core import TyperGroup
 from carrousel.core.cli import Above, Below, TrainPrecisionOrConfig, echo, is_quiet
 from carrousel.core.cli_device import DeviceOption, device_option
 from carrousel.core.cli_values import OutputFolder
+from carrousel.core.export.choices import InferencePrecision, PrecisionSource, precision_from
 
 if TYPE_CHECKING:
     from carrousel.nlp.pipeline.sentiment import SentimentPrediction
@@ -37,6 +39,7 @@ __all__ = [
     "TokenizerKind",
     "TrainDevice",
     "ValidShare",
+    "fit_precision_from",
     "group",
     "print_evaluation",
     "rounded_prediction",
@@ -139,6 +142,14 @@ Device = DeviceOption
 TrainDevice = Annotated[str | None, device_option("auto")]
 # train: None when not given, so that a --config file's [fit] precision is kept
 FitPrecision = TrainPrecisionOrConfig
+
+
+def fit_precision_from(
+    precision: InferencePrecision | None, config: Path | None
+) -> AbstractContextManager[None]:
+    """A train run's precision checks name the ``--precision`` flag, or ``[fit] precision`` in ``--config``
+    when the file set it (core's :func:`~carrousel.core.export.choices.precision_from`)."""
+    return precision_from(PrecisionSource.of(precision is not None, config, "[fit] precision"))
 
 
 def show_progress() -> bool:

@@ -29,6 +29,7 @@ from carrousel.nlp.cli._common import (
     JsonFlag,
     TokenizerKind,
     TrainDevice,
+    fit_precision_from,
     group,
     show_progress,
 )
@@ -143,7 +144,8 @@ def train(
         bptt=base_bptt,
         segment=4 * base_bptt,
     )
-    r = train_lm(cfg, out)
+    with fit_precision_from(precision, config):
+        r = train_lm(cfg, out)
     if as_json:
         emit_json(r)
         return

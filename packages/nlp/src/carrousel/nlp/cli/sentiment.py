@@ -35,6 +35,7 @@ from carrousel.nlp.cli._common import (
     Teacher,
     TokenizerKind,
     TrainDevice,
+    fit_precision_from,
     group,
     print_evaluation,
     rounded_prediction,
@@ -228,7 +229,8 @@ def train(
         ),
         threshold=threshold.value,
     )  # fmt: skip
-    result = train_sentiment(cfg, out)
+    with fit_precision_from(precision, config):
+        result = train_sentiment(cfg, out)
     if as_json:
         emit_json(result)
         return

@@ -233,7 +233,8 @@ def train(
         members=members if members is not None else 3,
         workers=workers if workers is not None else 0,
     )
-    r = train_translator(cfg, out)
+    with shares.fit_precision_from(precision, config):
+        r = train_translator(cfg, out)
     if as_json:
         emit_json(r)
         return
