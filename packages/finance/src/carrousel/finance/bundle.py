@@ -41,6 +41,7 @@ from carrousel.core.config import to_dict
 from carrousel.core.errors import CarrouselError
 from carrousel.core.export.deploy import load_runtime
 from carrousel.core.nn.heads import SequenceRegressor
+from carrousel.core.provenance import trained_precision
 from carrousel.finance.aci import aci_arrays, aci_forecast, aci_from_bundle
 from carrousel.finance.backtest import ENSEMBLE_MEMBERS
 from carrousel.finance.baselines import baseline_forecasts
@@ -155,6 +156,10 @@ class ForecasterBundle:
     scoreboard: dict[str, Any] | None = None
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     aci: dict[str, AciState] = field(default_factory=dict)
+    # the networks' fitting arithmetic, recorded as assets.train.precision; None: not known (a bundle written
+    # before the record, whose [train] precision named the forecasts' arithmetic alone while fitting was fp32,
+    # or the fitting's once it also trained in it: the two cannot be told apart unless it is fp32)
+    trained_precision: str | None = None
 
     @classmethod
     def trained(
@@ -176,7 +181,7 @@ class ForecasterBundle:
             }
             for h in histories
         }
-        return cls(fitted, cfg, data, scoreboard, aci=dict(aci or {}))
+        return cls(fitted, cfg, data, scoreboard, aci=dict(aci or {}), trained_precision=cfg.train.precision)
 
     def to_bundle(self) -> Bundle:
         """The core bundle: network, assets (config, scalers, scoreboard, ACI origins), arrays (offsets, ACI
@@ -190,6 +195,7 @@ class ForecasterBundle:
                 "scalers": {t: asdict(s) for t, s in self.fitted.scalers.items()},
                 "scoreboard": self.scoreboard,
                 **({"aci": aci_doc} if aci_doc is not None else {}),
+                **({"train": {"precision": self.trained_precision}} if self.trained_precision else {}),
             },
             arrays={
                 "offsets": np.asarray(self.fitted.offsets, np.float64),
@@ -302,7 +308,9 @@ class ForecasterBundle:
         )
         board = bundle.assets.get("scoreboard")
         board = board if isinstance(board, dict) else None
-        return cls(fitted, cfg, dict(bundle.data), board, bundle.created, aci)
+        unknown = "fp32" if cfg.train.precision == "fp32" else None  # fp32 config: fitted in fp32 either way
+        trained = trained_precision(bundle.assets, unrecorded=unknown)
+        return cls(fitted, cfg, dict(bundle.data), board, bundle.created, aci, trained)
 
     @check_args
     def __call__(self, history: PriceHistory, baselines: bool = True) -> TickerForecast:

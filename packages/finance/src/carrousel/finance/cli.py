@@ -483,7 +483,7 @@ def forecast(
     _render_forecast(doc)
     _render_board(doc["backtest"], doc["reused_bundle"])
     if doc["bundle"]:
-        trained, run = doc["trained_precision"], doc["config"]["train"]["precision"]
+        trained, run = doc["trained_precision"] or "an unrecorded precision", doc["precision"]
         arithmetic = (
             f" (trained in {trained}, forecasting in {run})"
             if doc["reused_bundle"] and trained != run

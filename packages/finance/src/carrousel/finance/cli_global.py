@@ -33,6 +33,7 @@ from carrousel.core.cli_values import OutputFolder
 from carrousel.core.curves import can_plot
 from carrousel.core.export.choices import InferencePrecision, PrecisionSource, precision_from
 from carrousel.core.files import check_output_file
+from carrousel.core.provenance import precision_report
 from carrousel.finance.config import Arch, BacktestConfig, FinanceConfig, Sampling, load_config
 from carrousel.finance.errors import FinanceConfigError
 
@@ -227,7 +228,7 @@ def register(app: typer.Typer) -> None:
             emit_json(
                 {
                     "model_dir": str(model_dir),
-                    "precision": model.bundle.fitted.precision,
+                    **precision_report(model.bundle.trained_precision, model.bundle.fitted.precision),
                     "rows": rows,
                     "out": None if out is None else str(out),
                     "aci": aci,

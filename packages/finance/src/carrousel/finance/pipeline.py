@@ -26,6 +26,7 @@ from carrousel.core.atomic import atomic_dir, atomic_write_text
 from carrousel.core.config import to_dict
 from carrousel.core.files import check_output_dir
 from carrousel.core.plots import can_draw
+from carrousel.core.provenance import precision_report
 from carrousel.core.train.distributed import leave_to_rank_zero
 from carrousel.finance.backtest import BacktestResult, backtest_refits, forecast_table, run_backtest
 from carrousel.finance.backtest_baselines import fit_baselines
@@ -109,7 +110,7 @@ class ForecastResult:
     bundle_path: str | None  # where the bundle was saved or loaded from
     reused: bool  # True when a saved bundle forecast without retraining
     plots: tuple[str, ...] = ()  # fan charts written (one per ticker), final paths
-    trained_precision: str | None = None  # a reused model's training arithmetic (None: config.train's)
+    trained_precision: str | None = None  # a reused model's fitting arithmetic (None: not recorded)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able summary: tickers, data sources and ranges, forecast rows, scoreboard, verdict."""
@@ -125,8 +126,11 @@ class ForecastResult:
             "verdict": (self.scoreboard or {}).get("verdict", "not evaluated (backtest disabled)"),
             "bundle": self.bundle_path,
             "reused_bundle": self.reused,
-            # the networks' fitting arithmetic (config.train.precision: this run's forecasts')
-            "trained_precision": self.trained_precision or self.config.train.precision,
+            # the networks' fitting arithmetic and this run's forecasts' (config.train.precision)
+            **precision_report(
+                self.trained_precision if self.reused else self.config.train.precision,
+                self.config.train.precision,
+            ),
             "config": to_dict(self.config),
             "plots": list(self.plots),
         }
@@ -336,7 +340,7 @@ def forecast(
         _check_settings(for_series(cfg, len(saved.data)), saved.config, found)
     check_forecast_precision(cfg.train.precision, saved is not None and saved.fitted.runtime is not None)
     if saved is not None:  # the run's precision, not the one the model was trained with
-        trained_precision = saved.config.train.precision
+        trained_precision = saved.trained_precision
         saved = replace(saved, fitted=replace(saved.fitted, precision=cfg.train.precision))
     else:
         check_training_precision(cfg.train)
