@@ -174,7 +174,10 @@ CONFIG_FILES: dict[str, tuple[bytes | None, str]] = {
     "wrong type": (b'[window]\nhorizon = "three"\n', "horizon"),
     "negative lookback": (b"[window]\nlookback = -5\n", "lookback"),
     "nan learning rate": (b"[train]\nlr = nan\n", "lr"),
-    "unknown precision": (b'[train]\nprecision = "int4"\n', "unknown precision 'int4'"),
+    "unknown precision": (
+        b'[train]\nprecision = "int4"\n',
+        "precision must be one of fp32, bf16, fp16, not 'int4'",
+    ),
 }
 
 

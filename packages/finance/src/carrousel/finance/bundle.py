@@ -156,9 +156,8 @@ class ForecasterBundle:
     scoreboard: dict[str, Any] | None = None
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     aci: dict[str, AciState] = field(default_factory=dict)
-    # the networks' fitting arithmetic, recorded as assets.train.precision; None: not known (a bundle written
-    # before the record, whose [train] precision named the forecasts' arithmetic alone while fitting was fp32,
-    # or the fitting's once it also trained in it: the two cannot be told apart unless it is fp32)
+    # the fitting arithmetic (assets.train.precision); None: unknown (written before the record, when [train]
+    # precision named the forecasts' alone, fitting in fp32, or the fitting's too: not told apart unless fp32)
     trained_precision: str | None = None
 
     @classmethod

@@ -76,6 +76,7 @@ class PrecisionSource:
     file: str | None = None  # the --config file that set it (None: the flag)
 
     @classmethod
+    @check_args
     def of(cls, flag_given: bool, config: str | Path | None, key: str) -> PrecisionSource:
         """The flag when it was given or no ``config`` file was, else ``key`` in ``config`` (a file that
         leaves the key out leaves fp32, which no device refuses)."""
