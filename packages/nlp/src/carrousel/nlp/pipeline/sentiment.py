@@ -44,6 +44,7 @@ from carrousel.nlp.models import SentimentClassifier, build_classifier
 from carrousel.nlp.pipeline import common, distill
 from carrousel.nlp.pipeline.common import (
     TOKENIZER_FILE,
+    check_converged,
     drop_excluded,
     fit_checked,
     lengths_and_ids,
@@ -163,6 +164,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
     trainer = Trainer(model, task, train_config(fit))
     result = fit_checked(trainer, train_loader, val_loader, fit.lr)
     final = trainer.evaluate(val_loader)
+    check_converged(final["loss"], result, fit.lr)  # before anything is saved (teacher or not)
     leave_to_rank_zero()  # the threshold's predictions below: rank zero's alone under torchrun
     counts = np.bincount(y[train_idx], minlength=len(labels))
     bundle = Bundle(
