@@ -52,3 +52,24 @@ def test_an_overflowing_learning_rate_is_a_divergence(tmp_path: Path, invoke: Ca
     assert_clean_failure(outcome, 1, "the training diverged: optimiser step 1 overflowed the float32 weights")
     assert "lower [train] lr (now 1e+38)" in outcome.stderr and "internal error" not in outcome.stderr
     assert not model.exists()
+
+
+@pytest.mark.parametrize("variant", [["--distill", "4"], ["--prune", "0.5", "--finetune-epochs", "2"]])
+def test_a_diverged_export_variant_is_named_and_nothing_is_saved(
+    sample_source: Path, tmp_path: Path, invoke: Callable[..., Outcome], variant: list[str]
+) -> None:
+    """``finance export --distill|--prune`` trains with the forecaster's own ``[train] lr``: 1e10 saves a
+    forecaster (finite weights) whose forecasts overflow a student's loss or whose pruned members' fine-tuning
+    leaves NaN weights. Before: --distill wrote the folder, then "a result holds a non-finite number (inf)";
+    --prune blamed the export ("the exported graph differs from the model by nan"). Now core's one diverged
+    line naming the forecaster's [train] lr and the retraining, exit 1, and no export folder."""
+    toml = tmp_path / "lr.toml"
+    toml.write_text("[train]\nlr = 1e10\n")
+    model, out = tmp_path / "m", tmp_path / "x"
+    args = ["forecast", "AAPL", "--source", "sample", "--no-backtest", "--model-dir", str(model)]
+    assert invoke("finance", *args, *TINY, "--config", str(toml)).code == 0
+    export = ["export", "--model-dir", str(model), "-o", str(out), "--precision", "fp32", "--eval-days", "60"]
+    outcome = invoke("finance", *export, *variant, "--json", "-q")  # -q: no warning per skipped step
+    assert_clean_failure(outcome, 1, "the training diverged")
+    assert f"lower [train] lr (now 1e+10) and train the forecaster in {model} again" in outcome.stderr
+    assert not out.exists()

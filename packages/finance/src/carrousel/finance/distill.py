@@ -15,6 +15,7 @@ interval calibration is then fitted again on the held-out windows, as for the pr
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -22,12 +23,12 @@ import torch
 from torch import Tensor, nn
 
 from carrousel.core.export.choices import InferencePrecision
-from carrousel.core.train import DistillationTask, DistillConfig, Trainer
+from carrousel.core.train import DistillationTask, DistillConfig, Trainer, refuse_diverged
 from carrousel.finance.bundle import ForecasterBundle
 from carrousel.finance.config import ExportConfig
 from carrousel.finance.models import build_ensemble, build_forecaster
-from carrousel.finance.prune import recalibrated, training_windows
-from carrousel.finance.training import threads, trainer_parts
+from carrousel.finance.prune import recalibrated, retrain_fix, training_windows
+from carrousel.finance.training import fit_finite, threads, trainer_parts
 
 __all__ = ["ALPHA", "MEMBERS", "distilled_forecaster"]
 
@@ -83,8 +84,11 @@ def distilled_forecaster(
             torch.manual_seed(settings.seed)  # the student's initial weights, as training seeds a member
             student = build_forecaster(small_cfg, config.window)
             trainer = Trainer(student, distill, tcfg)
-            result = trainer.fit(train_loader, val_loader)
+            fix = retrain_fix(settings.lr, cfg.model_dir)
+            result = fit_finite(trainer, train_loader, val_loader, fix)
             held_out = trainer.evaluate(val_loader) if val_loader is not None else {}
+        if not math.isfinite(held_out.get("loss", 0.0)):  # e.g. a teacher whose forecasts overflow the loss
+            refuse_diverged(result, f"the student's held-out loss is {held_out['loss']}", fix)
         nets.append(student.cpu().eval())
         students.append(
             {

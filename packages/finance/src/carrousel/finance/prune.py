@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from carrousel.core.args import check_args
 from carrousel.core.export.choices import InferencePrecision
 from carrousel.core.prune import prune_and_finetune
 from carrousel.finance.bundle import ForecasterBundle
@@ -31,9 +32,16 @@ from carrousel.finance.models import ForecasterEnsemble, build_ensemble
 from carrousel.finance.panel import PanelData, panel_windows
 from carrousel.finance.training import FittedForecaster, calibrate, threads, trainer_parts
 
-__all__ = ["pruned_forecaster", "recalibrated", "training_windows"]
+__all__ = ["pruned_forecaster", "recalibrated", "retrain_fix", "training_windows"]
 
 logger = logging.getLogger(__name__)
+
+
+@check_args
+def retrain_fix(lr: float, model_dir: str) -> str:
+    """The fix of a diverged pruned or distilled variant: its training reuses the forecaster's own
+    ``[train] lr``, which only training the forecaster again changes (core's line reads "lower <fix>")."""
+    return f"[train] lr (now {lr:g}) and train the forecaster in {model_dir} again"
 
 
 def training_windows(saved: ForecasterBundle, cfg: ExportConfig) -> tuple[list[SeriesData], PanelData]:
@@ -105,7 +113,15 @@ def pruned_forecaster(saved: ForecasterBundle, cfg: ExportConfig) -> tuple[Forec
         )
         tcfg, task, train_loader, val_loader = trainer_parts(windows.train, windows.val, qs, settings)
         with threads(settings.threads):
-            pruned = prune_and_finetune(member, cfg.prune, task, train_loader, val_loader, tcfg)
+            pruned = prune_and_finetune(
+                member,
+                cfg.prune,
+                task,
+                train_loader,
+                val_loader,
+                tcfg,
+                fix=retrain_fix(settings.lr, cfg.model_dir),
+            )
         nets.append(pruned.model)
         members.append(
             {k: pruned.summary[k] for k in ("epochs", "best_epoch", "val_pruned", "val_finetuned")}

@@ -30,6 +30,7 @@ from carrousel.core.nn.recurrent import RecurrentConfig, RecurrentEncoder
 from carrousel.core.prune.structured import prune_units
 from carrousel.core.train.callbacks import Callback
 from carrousel.core.train.config import TrainConfig
+from carrousel.core.train.diverged import StepOverflowError, finite_parameters, refuse_diverged
 from carrousel.core.train.task import Task
 from carrousel.core.train.trainer import Trainer
 
@@ -69,6 +70,7 @@ def prune_and_finetune(
     encoder: str = "encoder",
     readers: Mapping[str, int] | None = None,
     callbacks: Sequence[Callback] = (),
+    fix: str | None = None,
 ) -> PrunedModel:
     """Removes the share ``amount`` of ``model``'s hidden units and fine-tunes what is left.
 
@@ -84,12 +86,17 @@ def prune_and_finetune(
         encoder: the attribute holding the encoder.
         readers: the weights reading the encoder's output, with the column where it starts.
         callbacks: trainer callbacks (e.g. an epoch logger).
+        fix: the setting that a diverged fine-tuning names, as the user gives it (``"[train] lr (now
+            1e+30)"``): the fine-tuned weights and held-out loss are then checked. None (a fixed rate the user
+            cannot change): not checked.
 
     Returns:
         The :class:`PrunedModel`.
 
     Raises:
         ConfigError: ``amount`` outside (0, 1) or a model :func:`prune_units` refuses.
+        NonFiniteLossError: with ``fix``, the fine-tuning diverged (an optimiser step overflowed the
+            weights, or they or the held-out loss are NaN or infinite), in core's one line naming it.
     """
     if not 0.0 < amount < 1.0:
         raise ConfigError(f"prune amount must be in (0, 1), got {amount}")
@@ -102,8 +109,19 @@ def prune_and_finetune(
     log.info(
         "pruned %s -> %d units; fine-tuning (held out right after pruning: %s)", before, after, val_pruned
     )
-    result = trainer.fit(train_loader, val_loader)
-    val_tuned = _figures(trainer.evaluate(val_loader)) if val_loader is not None else {}
+    try:
+        result = trainer.fit(train_loader, val_loader)
+    except StepOverflowError as exc:  # a step past float32's largest value
+        if fix is None:
+            raise
+        refuse_diverged(exc.result, exc.what, fix)
+    tuned = trainer.evaluate(val_loader) if val_loader is not None else {}
+    if fix is not None:  # the trainer skips non-finite steps, not a finite one large enough to overflow
+        if not finite_parameters(student):
+            refuse_diverged(result, "the network's weights hold NaN or infinite values", fix)
+        if not math.isfinite(tuned.get("loss", 0.0)):
+            refuse_diverged(result, f"the held-out loss is {tuned['loss']}", fix)
+    val_tuned = _figures(tuned)
     student = student.cpu().eval()
     summary: dict[str, Any] = {
         "amount": amount,
