@@ -20,6 +20,7 @@ from carrousel.core.train import (
     TrainConfig,
     Trainer,
     finite_parameters,
+    fit_refusing,
     refuse_diverged,
 )
 
@@ -67,3 +68,29 @@ def test_a_large_but_representable_step_still_trains() -> None:
     """The overflow guard catches the optimiser's refusal only: 1e-2 trains as before."""
     result = Trainer(mlp(), RegressionTask(), QUIET).fit(_loader())
     assert result.steps == 8 and result.skipped_steps == 0
+
+
+def test_fit_refusing_names_the_callers_setting() -> None:
+    """The overflowing step and weights left infinite, both in the one line naming the caller's own fix."""
+    overflow = Trainer(mlp(), RegressionTask(), dataclasses.replace(QUIET, lr=1e38))
+    with pytest.raises(
+        NonFiniteLossError, match=r"overflowed the float32 weights .* lower \[train\] lr \(now 1e\+38\)$"
+    ):
+        fit_refusing(overflow, _loader(), None, "[train] lr (now 1e+38)")
+
+    model = mlp()
+    trainer = Trainer(model, RegressionTask(), QUIET)
+    fit = trainer.fit
+
+    def fit_then_overflow(*args: object) -> FitResult:
+        result = fit(*args)  # type: ignore[arg-type]
+        with torch.no_grad():
+            next(model.parameters()).fill_(float("inf"))
+        return result
+
+    trainer.fit = fit_then_overflow  # type: ignore[method-assign]
+    with pytest.raises(
+        NonFiniteLossError, match=r"weights hold NaN or infinite values after 2 epoch\(s\).*--lr \(now 1\)$"
+    ):
+        fit_refusing(trainer, _loader(), None, "--lr (now 1)")
+    assert fit_refusing(trainer, _loader(), None, "--lr (now 1)", weights=False).steps == 8  # unchecked

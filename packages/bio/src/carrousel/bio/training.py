@@ -30,7 +30,7 @@ from carrousel.bio.task import MotifTask
 from carrousel.core.args import check_args
 from carrousel.core.errors import DataError
 from carrousel.core.metrics import roc_auc
-from carrousel.core.train import Callback, StepOverflowError, Trainer, finite_parameters, refuse_diverged
+from carrousel.core.train import Callback, Trainer, finite_parameters, fit_refusing, refuse_diverged
 from carrousel.core.train import FitResult as TrainerResult
 from carrousel.core.train import TrainConfig as TrainerConfig
 from carrousel.core.train.distributed import leave_to_rank_zero
@@ -222,10 +222,11 @@ def fit_model(
         model.init_from_log_odds([torch.from_numpy(log_odds(m)).float() for m in seeds])
     trainer = Trainer(model, MotifTask(), tcfg, callbacks=[_LogEpochs()])
     val_loader = windows_loader(x[val_idx], y[val_idx], 512, False, seed) if n_val else None
-    try:
-        result = trainer.fit(windows_loader(x_tr, y_tr, batch_size, True, seed), val_loader)
-    except StepOverflowError as exc:  # a step past float32's largest value
-        refuse_diverged(exc.result, exc.what, f"--lr (now {tcfg.lr:g})")
+    try:  # weights and outputs checked below (_check_finite)
+        fix = f"--lr (now {tcfg.lr:g})"
+        result = fit_refusing(
+            trainer, windows_loader(x_tr, y_tr, batch_size, True, seed), val_loader, fix, False
+        )
     except DataError:  # the validation scores are NaN/inf: the one-hot windows are finite, the network?
         _check_finite(model, trainer.result(), tcfg.lr, x[val_idx])
         raise

@@ -23,12 +23,12 @@ import torch
 from torch import Tensor, nn
 
 from carrousel.core.export.choices import InferencePrecision
-from carrousel.core.train import DistillationTask, DistillConfig, Trainer, refuse_diverged
+from carrousel.core.train import DistillationTask, DistillConfig, Trainer, fit_refusing, refuse_diverged
 from carrousel.finance.bundle import ForecasterBundle
 from carrousel.finance.config import ExportConfig
 from carrousel.finance.models import build_ensemble, build_forecaster
 from carrousel.finance.prune import recalibrated, retrain_fix, training_windows
-from carrousel.finance.training import fit_finite, threads, trainer_parts
+from carrousel.finance.training import threads, trainer_parts
 
 __all__ = ["ALPHA", "MEMBERS", "distilled_forecaster"]
 
@@ -85,7 +85,7 @@ def distilled_forecaster(
             student = build_forecaster(small_cfg, config.window)
             trainer = Trainer(student, distill, tcfg)
             fix = retrain_fix(settings.lr, cfg.model_dir)
-            result = fit_finite(trainer, train_loader, val_loader, fix)
+            result = fit_refusing(trainer, train_loader, val_loader, fix)
             held_out = trainer.evaluate(val_loader) if val_loader is not None else {}
         if not math.isfinite(held_out.get("loss", 0.0)):  # e.g. a teacher whose forecasts overflow the loss
             refuse_diverged(result, f"the student's held-out loss is {held_out['loss']}", fix)

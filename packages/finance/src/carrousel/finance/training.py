@@ -28,14 +28,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from carrousel.core.args import check_args
 from carrousel.core.device import Precision
-from carrousel.core.train import (
-    FitResult,
-    StepOverflowError,
-    TrainConfig,
-    Trainer,
-    finite_parameters,
-    refuse_diverged,
-)
+from carrousel.core.train import FitResult, TrainConfig, Trainer, fit_refusing
 from carrousel.finance.baselines import garch_quantiles
 from carrousel.finance.config import FinanceConfig, TrainSettings
 from carrousel.finance.conformal import conformal_offsets, scale_calibration
@@ -59,7 +52,6 @@ __all__ = [
     "combine_garch",
     "ensemble_and_members",
     "fit_at",
-    "fit_finite",
     "fit_forecaster",
     "predict_windows",
     "threads",
@@ -145,24 +137,6 @@ def trainer_parts(
     return cfg, QuantileForecastTask(quantiles), train_loader, val_loader
 
 
-def fit_finite(trainer: Trainer, train_loader: Any, val_loader: Any, fix: str) -> FitResult:
-    """``trainer.fit(train_loader, val_loader)``, a diverged training refused in core's one line naming
-    ``fix`` (``"[train] lr (now 1e+30)"``): an optimiser step past float32's largest value, or weights left
-    NaN or infinite (the trainer skips the steps whose loss or gradient is not finite, not a finite step
-    large enough to overflow them).
-
-    Raises:
-        NonFiniteLossError: a diverged training, naming ``fix``.
-    """
-    try:
-        result = trainer.fit(train_loader, val_loader)
-    except StepOverflowError as exc:  # a step past float32's largest value
-        refuse_diverged(exc.result, exc.what, fix)
-    if not finite_parameters(trainer.model):
-        refuse_diverged(result, "the network's weights hold NaN or infinite values", fix)
-    return result
-
-
 def fit_forecaster(
     model: nn.Module,
     train: Windows,
@@ -189,7 +163,7 @@ def fit_forecaster(
     cfg, task, train_loader, val_loader = trainer_parts(train, val, quantiles, settings)
     trainer = Trainer(model, task, cfg)
     with threads(settings.threads):
-        result = fit_finite(trainer, train_loader, val_loader, f"[train] lr (now {settings.lr:g})")
+        result = fit_refusing(trainer, train_loader, val_loader, f"[train] lr (now {settings.lr:g})")
     model.to("cpu")
     if result.history:
         last = result.history[-1]

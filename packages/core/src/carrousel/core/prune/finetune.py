@@ -30,7 +30,7 @@ from carrousel.core.nn.recurrent import RecurrentConfig, RecurrentEncoder
 from carrousel.core.prune.structured import prune_units
 from carrousel.core.train.callbacks import Callback
 from carrousel.core.train.config import TrainConfig
-from carrousel.core.train.diverged import StepOverflowError, finite_parameters, refuse_diverged
+from carrousel.core.train.diverged import fit_refusing, refuse_diverged
 from carrousel.core.train.task import Task
 from carrousel.core.train.trainer import Trainer
 
@@ -109,18 +109,13 @@ def prune_and_finetune(
     log.info(
         "pruned %s -> %d units; fine-tuning (held out right after pruning: %s)", before, after, val_pruned
     )
-    try:
+    if fix is None:
         result = trainer.fit(train_loader, val_loader)
-    except StepOverflowError as exc:  # a step past float32's largest value
-        if fix is None:
-            raise
-        refuse_diverged(exc.result, exc.what, fix)
+    else:
+        result = fit_refusing(trainer, train_loader, val_loader, fix)
     tuned = trainer.evaluate(val_loader) if val_loader is not None else {}
-    if fix is not None:  # the trainer skips non-finite steps, not a finite one large enough to overflow
-        if not finite_parameters(student):
-            refuse_diverged(result, "the network's weights hold NaN or infinite values", fix)
-        if not math.isfinite(tuned.get("loss", 0.0)):
-            refuse_diverged(result, f"the held-out loss is {tuned['loss']}", fix)
+    if fix is not None and not math.isfinite(tuned.get("loss", 0.0)):
+        refuse_diverged(result, f"the held-out loss is {tuned['loss']}", fix)
     val_tuned = _figures(tuned)
     student = student.cpu().eval()
     summary: dict[str, Any] = {

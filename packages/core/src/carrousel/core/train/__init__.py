@@ -20,7 +20,7 @@ from carrousel.core.train.distill import (
     soft_targets,
 )
 from carrousel.core.train.distributed import DistEnv, is_rank_zero, leave_to_rank_zero
-from carrousel.core.train.diverged import StepOverflowError, finite_parameters, refuse_diverged
+from carrousel.core.train.diverged import StepOverflowError, finite_parameters, fit_refusing, refuse_diverged
 from carrousel.core.train.ema import WeightAverage
 from carrousel.core.train.inference import predict
 from carrousel.core.train.lr_finder import LRFinderResult, find_lr, suggest_lr
@@ -57,6 +57,7 @@ __all__ = [
     "find_latest",
     "find_lr",
     "finite_parameters",
+    "fit_refusing",
     "frame_kl",
     "get_rng_state",
     "is_rank_zero",

@@ -10,15 +10,21 @@ domain checks what it can see (its weights, its held-out loss or outputs) and re
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import torch
 from torch import nn
 
+from carrousel.core.args import check_args
 from carrousel.core.errors import NonFiniteLossError
 from carrousel.core.train.result import FitResult
 
-__all__ = ["StepOverflowError", "finite_parameters", "refuse_diverged"]
+if TYPE_CHECKING:
+    from carrousel.core.train.trainer import Trainer
+
+__all__ = ["StepOverflowError", "finite_parameters", "fit_refusing", "refuse_diverged"]
+
+WEIGHTS = "the network's weights hold NaN or infinite values"  # what finite_parameters refuses, in words
 
 
 def _message(result: FitResult, what: str, fix: str) -> str:
@@ -65,3 +71,29 @@ def refuse_diverged(result: FitResult, what: str, fix: str) -> NoReturn:
             skipped ...); nothing is saved; lower <fix>``.
     """
     raise NonFiniteLossError(_message(result, what, fix))
+
+
+@check_args
+def fit_refusing(trainer: Trainer, train: Any, val: Any, fix: str, weights: bool = True) -> FitResult:
+    """``trainer.fit(train, val)``, a diverged training refused in one line naming ``fix``: an optimiser step
+    past the weights' largest value (:class:`StepOverflowError`), and with ``weights`` weights left NaN or
+    infinite (the trainer skips the steps whose loss or gradient is not finite, not a finite step large
+    enough to overflow them afterwards).
+
+    Args:
+        trainer: the trainer of the network.
+        train: the training batches.
+        val: the held-out batches (None: none).
+        fix: the setting to lower as the user gives it (``"--lr (now 1e+30)"``).
+        weights: also check the trained weights (False where the caller checks a signal of its own).
+
+    Raises:
+        NonFiniteLossError: a diverged training, naming ``fix``.
+    """
+    try:
+        result = trainer.fit(train, val)
+    except StepOverflowError as exc:
+        refuse_diverged(exc.result, exc.what, fix)
+    if weights and not finite_parameters(trainer.model):
+        refuse_diverged(result, WEIGHTS, fix)
+    return result

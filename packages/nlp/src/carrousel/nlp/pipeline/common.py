@@ -14,7 +14,7 @@ import torch
 from carrousel.core.args import check_args
 from carrousel.core.config import as_int
 from carrousel.core.data import pad_sequences
-from carrousel.core.train import FitResult, StepOverflowError, TrainConfig, Trainer, refuse_diverged
+from carrousel.core.train import FitResult, TrainConfig, Trainer, fit_refusing, refuse_diverged
 from carrousel.nlp.errors import NLPConfigError
 
 __all__ = [
@@ -75,15 +75,13 @@ def check_converged(held_out: float, result: FitResult, lr: float, what: str = "
 
 def fit_checked(trainer: Trainer, train: Any, val: Any, lr: float) -> FitResult:
     """``trainer.fit(train, val)``, an optimiser step past float32's largest value (``--lr`` near 1e38)
-    refused as a diverged training naming ``--lr``.
+    refused as a diverged training naming ``--lr`` (core's :func:`~carrousel.core.train.fit_refusing`; the
+    held-out loss, :func:`check_converged`, is nlp's signal for the rest).
 
     Raises:
         NonFiniteLossError: that step, in core's one line naming the fix.
     """
-    try:
-        return trainer.fit(train, val)
-    except StepOverflowError as exc:
-        refuse_diverged(exc.result, exc.what, f"--lr (now {lr:g})")
+    return fit_refusing(trainer, train, val, f"--lr (now {lr:g})", weights=False)
 
 
 def _same(text: str) -> str:
