@@ -143,7 +143,7 @@ def main() -> None:
             ev = score_pairs(tr, pairs, decode, examples=2)
             per[name] = {
                 "pairs": ev.pairs, "bleu": ev.bleu, "chrf": ev.chrf, "fallbacks": ev.fallbacks,
-                "choices": ev.choices,
+                "choices": ev.choices, "bleu_tokenize": ev.bleu_tokenize,
             }  # fmt: skip
             b, c = ev.bleu, ev.chrf
             print(

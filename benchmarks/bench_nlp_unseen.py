@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from carrousel.nlp.baselines import WORD_PATTERN
+from carrousel.nlp.bleu_tokenize import choose_bleu_tokenize
 from carrousel.nlp.config import DecodeConfig, TranslateDataConfig
 from carrousel.nlp.pipeline.translate import Translator, load_split
 from carrousel.nlp.pipeline.translate_eval import choice_counts, scored_pairs
@@ -83,7 +84,12 @@ def grid(args: argparse.Namespace) -> None:
     tr = Translator.from_pretrained(args.model)
     pairs = scored_pairs(tr, [args.pairs], args.split, args.limit)
     sources, refs = [p[0] for p in pairs], [p[1] for p in pairs]
-    print(f"{args.model} on {args.pairs} ({args.split}, {len(pairs)} pairs); BLEU / chrF (dictionary share)")
+    tok = choose_bleu_tokenize(tr.tgt, refs).name  # 13a for German, zh for Chinese
+    bleu_of = sacrebleu.metrics.BLEU(tokenize=tok).corpus_score
+    print(
+        f"{args.model} on {args.pairs} ({args.split}, {len(pairs)} pairs); BLEU (tokenize {tok}) / chrF "
+        "(dictionary share)"
+    )
     dictionary = [tr.dictionary.translate(s) for s in sources]
     scores, outputs = {}, {}
     for beam in (1, 5):
@@ -96,7 +102,7 @@ def grid(args: argparse.Namespace) -> None:
             outputs[label, beam] = texts
             n = choice_counts(out)
             scores[label, beam] = (
-                sacrebleu.corpus_bleu(texts, [refs]).score,
+                bleu_of(texts, [refs]).score,
                 sacrebleu.corpus_chrf(texts, [refs]).score,
                 n["dictionary"] / len(out),
                 n["nbest"] / len(out),
@@ -108,14 +114,14 @@ def grid(args: argparse.Namespace) -> None:
             f"{b:6.2f} / {c:5.2f} ({d:3.0%}|{k:3.0%})" for b, c, d, k in (scores[label, 1], scores[label, 5])
         ]
         print(f"{label:<46} {cells[0]:>22} {cells[1]:>22}")
-    bleu = sacrebleu.corpus_bleu(dictionary, [refs]).score
+    bleu = bleu_of(dictionary, [refs]).score
     print(f"{'dictionary':<46} {bleu:6.2f} / {sacrebleu.corpus_chrf(dictionary, [refs]).score:5.2f}")
     print("(shares: of sentences from the dictionary | from an n-best hypothesis other than the best)")
     if args.pick:
-        paired(outputs, refs, args.pick)
+        paired(outputs, refs, args.pick, tok)
 
 
-def paired(outputs: dict[tuple[str, int], list[str]], refs: list[str], pick: str) -> None:
+def paired(outputs: dict[tuple[str, int], list[str]], refs: list[str], pick: str, tokenize: str) -> None:
     """sacrebleu's paired bootstrap (1,000 resamples) of the ``pick`` row against the fallback alone."""
     from sacrebleu.metrics import BLEU, CHRF
     from sacrebleu.significance import PairedTest
@@ -125,7 +131,7 @@ def paired(outputs: dict[tuple[str, int], list[str]], refs: list[str], pick: str
         if systems[0][1] == systems[1][1]:
             print(f"beam {beam}: {pick} translates every sentence as the fallback alone does")
             continue
-        _, res = PairedTest(systems, {"BLEU": BLEU(), "chrF": CHRF()}, [refs], "bs", 1000)()
+        _, res = PairedTest(systems, {"BLEU": BLEU(tokenize=tokenize), "chrF": CHRF()}, [refs], "bs", 1000)()
         for metric in (k for k in res if k != "System"):
             base, new = res[metric]  # type: ignore[misc]
             print(

@@ -65,7 +65,11 @@ def test_translate_evaluate_plot_draws_the_json_scores(
         "choices",
         "seconds",
         "precision",
+        "bleu_tokenize",
+        "bleu_tokenize_note",
+        "bleu_signature",
     }
+    assert doc["bleu_tokenize"] == "13a"  # German: sacrebleu's default, as before
     assert png.read_bytes()[:8] == PNG_MAGIC
     (fig,) = drawn
     systems = list(doc["bleu"])

@@ -118,7 +118,9 @@ def translation_figure(ev: TranslateEvaluation, model: str, data: str) -> Any:
     bars_ax.set_xticks(x, [_system_label(s, ev.beam) for s in systems])
     bars_ax.set_ylim(0, max(100.0, *ev.bleu.values(), *ev.chrf.values()) * 1.12)
     bars_ax.set_ylabel("corpus score (0-100)")
-    bars_ax.set_title(f"corpus BLEU (plain) and chrF (hatched), {ev.pairs} pairs", fontsize=10)
+    bars_ax.set_title(
+        f"corpus BLEU (plain; tokenize {ev.bleu_tokenize}) and chrF (hatched), {ev.pairs} pairs", fontsize=10
+    )
     _by_length(len_ax, ev)
     title = f"nlp translate evaluate: model {model} on {data} ({ev.pairs} pairs, beam {ev.beam})"
     fig.suptitle(wrap_to(title, _WIDTH, 11), fontsize=11)

@@ -13,6 +13,7 @@ __all__ = [
     "BatchSize",
     "Beam",
     "BleuPlot",
+    "BleuTokenize",
     "CopyUnknown",
     "Coverage",
     "Ensemble",
@@ -134,5 +135,25 @@ BleuPlot = Annotated[
         metavar="FILE.png",
         help="Write a PNG of the corpus BLEU/chrF of each system (bars) and the sentence chrF of the network, "
         "the dictionary and the copy by source length.",
+    ),
+]
+
+
+def _bleu_tokenize(value: str) -> str:
+    from carrousel.nlp.bleu_tokenize import BLEU_TOKENIZE_CHOICES
+
+    if value not in BLEU_TOKENIZE_CHOICES:
+        raise typer.BadParameter(f"{value!r} is not a BLEU tokenizer; use {', '.join(BLEU_TOKENIZE_CHOICES)}")
+    return value
+
+
+BleuTokenize = Annotated[
+    str,
+    typer.Option(
+        callback=_bleu_tokenize,
+        metavar="NAME",
+        help="sacrebleu's BLEU tokenizer: auto (by the target language: zh for Chinese, ja-mecab or char for "
+        "Japanese, char for Thai, Lao, Khmer, Myanmar, 13a otherwise), 13a, intl, zh, char, ja-mecab, "
+        "ko-mecab or none.",
     ),
 ]

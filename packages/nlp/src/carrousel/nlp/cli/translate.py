@@ -28,6 +28,7 @@ from carrousel.nlp.cli._translate_options import (
     BatchSize,
     Beam,
     BleuPlot,
+    BleuTokenize,
     CopyUnknown,
     Coverage,
     Ensemble,
@@ -334,6 +335,7 @@ def evaluate(
     mbr_confidence: MbrConfidence = 0.0,
     fallback_clauses: FallbackClauses = False,
     ensemble: Ensemble = None,
+    bleu_tokenize: BleuTokenize = "auto",
     limit: Annotated[int, typer.Option(min=0, help="Score at most this many pairs (0: all).")] = 0,
     examples: Annotated[int, typer.Option(min=0, help="Example translations to show.")] = 5,
     batch_size: BatchSize = 64,
@@ -354,7 +356,7 @@ def evaluate(
         mbr_confidence=mbr_confidence, precision=precision.value, fallback_clauses=fallback_clauses,
     )  # fmt: skip
     files, members = tuple(str(p) for p in pairs), tuple(map(str, ensemble or ()))
-    cfg = TranslateEvaluateConfig(str(model), files, split.value, dc, limit, examples, members)
+    cfg = TranslateEvaluateConfig(str(model), files, split.value, dc, limit, examples, members, bleu_tokenize)
     r = evaluate_translator(cfg)
     if plot is not None:
         charts.translation_png(r, plot, charts.names((cfg.model, *members)), charts.names(files))
@@ -363,13 +365,12 @@ def evaluate(
             emit_json(r.summary())
         return
     echo(f"pairs       {r.pairs}")
-    echo(f"{'system':<12} {'BLEU':>6} {'chrF':>6}")
+    echo(f"{'system':<12} {'BLEU':>6} {'chrF':>6}  (BLEU tokenized with {r.bleu_tokenize})")
     for name in r.bleu:
         label = f"beam {r.beam}" if name == "beam" else name
         echo(f"{label:<12} {r.bleu[name]:6.2f} {r.chrf[name]:6.2f}")
     for ex in r.examples:
-        echo("")
-        echo(f"source      {ex['source']}")
+        echo(f"\nsource      {ex['source']}")
         echo(f"reference   {ex['reference']}")
         echo(f"greedy      {ex['greedy']}")
         echo(f"beam        {ex['beam']}")

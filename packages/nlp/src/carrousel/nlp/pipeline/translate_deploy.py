@@ -35,15 +35,23 @@ BATCHES = (1, 64)  # batch sizes of the report's latency figures (sentences per 
 WORDS = "could not open file for writing please check the path and try again"  # latency sentence
 
 
-def _test_bleu(folder: str | Path, bundle: Bundle, limit: int, precision: str = "fp32") -> float | None:
-    """Greedy BLEU on the bundle's stored test split (None when its pair files are gone), decoding in
-    ``precision`` (fp32, or bf16 autocast of an eager bundle)."""
+def _test_bleu(
+    folder: str | Path, bundle: Bundle, limit: int, precision: str = "fp32"
+) -> tuple[float, str] | None:
+    """Greedy BLEU on the bundle's stored test split and its sacrebleu tokenizer (chosen by the target
+    language: ``zh`` for Chinese), None when its pair files are gone; decoding in ``precision`` (fp32, or
+    bf16 autocast of an eager bundle)."""
     pairs = tuple(str(p) for p in bundle.data.get("pairs", ()))
     if limit <= 0 or not pairs or not all(Path(p).exists() for p in pairs):
         return None
     decode = DecodeConfig(beam=1, precision=precision)
     cfg = TranslateEvaluateConfig(str(folder), pairs, "test", decode, limit, 0)
-    return evaluate_translator(cfg).bleu["greedy"]
+    ev = evaluate_translator(cfg)
+    return ev.bleu["greedy"], ev.bleu_tokenize
+
+
+def _bleu_only(scored: tuple[float, str] | None) -> float | None:
+    return scored[0] if scored is not None else None
 
 
 def export_translator(cfg: TranslateExportConfig, out: str | Path) -> DeploymentReport:
@@ -61,8 +69,8 @@ def export_translator(cfg: TranslateExportConfig, out: str | Path) -> Deployment
         cfg.precision, cfg.exporter,
     )  # fmt: skip
     deployed = Translator(load_bundle(folder, kind=KIND))
-    before = _test_bleu(cfg.model, eager.bundle, cfg.limit)
-    after = _test_bleu(folder, eager.bundle, cfg.limit) if before is not None else None
+    scored = _test_bleu(cfg.model, eager.bundle, cfg.limit)
+    after = _test_bleu(folder, eager.bundle, cfg.limit) if scored is not None else None
     batches = {b: [WORDS] * b for b in BATCHES}
 
     def timed(tr: Translator, precision: str = "fp32") -> Callable[[int], object]:
@@ -81,18 +89,18 @@ def export_translator(cfg: TranslateExportConfig, out: str | Path) -> Deployment
         latency_ms=latency,
         items="sentence",
         metric="BLEU",
-        before=before,
-        after=after,
+        before=scored[0] if scored is not None else None,
+        after=after[0] if after is not None else None,
         metric_note=(
-            f"greedy BLEU on the first {cfg.limit} test pairs"
-            if before is not None
+            f"greedy BLEU (tokenize {scored[1]}) on the first {cfg.limit} test pairs"
+            if scored is not None
             else "no BLEU: the bundle's pair files are not found (or --limit 0)"
         ),
         extra={
             "graph": "decoder step + encoder",
             "export_seconds": round(time.perf_counter() - start, 2),
         },
-        bf16_metric=lambda: _test_bleu(cfg.model, eager.bundle, cfg.limit, "bf16"),
+        bf16_metric=lambda: _bleu_only(_test_bleu(cfg.model, eager.bundle, cfg.limit, "bf16")),
     )
     logger.info("exported %s to %s: %s", cfg.model, folder, report.speedups)
     return report

@@ -1,6 +1,7 @@
 """``evaluate_translator`` (``nlp translate evaluate``): corpus BLEU and chrF (sacrebleu) of greedy and beam
 decoding beside copying the source and the word-by-word dictionary of the training pairs, with the chrF of
-each sentence (for the chart of ``--plot``, not in the JSON summary)."""
+each sentence (for the chart of ``--plot``, not in the JSON summary). BLEU's tokenizer follows the target
+language (:mod:`carrousel.nlp.bleu_tokenize`: ``zh`` for Chinese, ``13a`` for German)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 from carrousel.core.args import check_args
 from carrousel.core.optional import require
+from carrousel.nlp.bleu_tokenize import AUTO, choose_bleu_tokenize
 from carrousel.nlp.config import DecodeConfig, TranslateDataConfig, TranslateEvaluateConfig
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.parallel import clean_pairs, read_pairs
@@ -46,6 +48,9 @@ class TranslateEvaluation:
     precision: str = "fp32"  # of the network's decoding (fp32, or bf16 / fp16 autocast)
     sentence_chrf: dict[str, list[float]] = field(default_factory=dict)  # SENTENCE_SYSTEMS -> per pair
     source_words: list[int] = field(default_factory=list)  # words (split at spaces) of each pair's source
+    bleu_tokenize: str = "13a"  # sacrebleu's tokenizer of BLEU (zh for Chinese; carrousel.nlp.bleu_tokenize)
+    bleu_tokenize_note: str = ""  # why that tokenizer (the target language, the script, the override)
+    bleu_signature: str = ""  # sacrebleu's signature of the BLEU scores
 
     def summary(self) -> dict[str, Any]:
         """The figures ``--json`` prints: every field but the per-pair ``sentence_chrf`` and
@@ -103,19 +108,32 @@ def evaluate_translator(cfg: TranslateEvaluateConfig) -> TranslateEvaluation:
     start = time.perf_counter()
     tr = Translator.from_pretrained(cfg.model, cfg.decode.device, cfg.ensemble)
     pairs = scored_pairs(tr, cfg.pairs, cfg.split, cfg.limit)
-    return replace(score_pairs(tr, pairs, cfg.decode, cfg.examples), seconds=time.perf_counter() - start)
+    scored = score_pairs(tr, pairs, cfg.decode, cfg.examples, cfg.bleu_tokenize)
+    return replace(scored, seconds=time.perf_counter() - start)
 
 
 @check_args
 def score_pairs(
-    tr: Translator, pairs: Sequence[tuple[str, str]], decode: DecodeConfig, examples: int = 5
+    tr: Translator,
+    pairs: Sequence[tuple[str, str]],
+    decode: DecodeConfig,
+    examples: int = 5,
+    bleu_tokenize: str = AUTO,
 ) -> TranslateEvaluation:
     """BLEU and chrF of ``tr``'s greedy and beam (``decode``) translations of ``pairs`` (source, reference)
-    beside copying the source and the word dictionary; ``examples``: how many to return. The chrF of each
-    sentence is kept for :data:`SENTENCE_SYSTEMS` (about 0.1 ms a sentence each)."""
+    beside copying the source and the word dictionary; ``examples``: how many to return; ``bleu_tokenize``:
+    sacrebleu's BLEU tokenizer, ``auto`` to choose by ``tr.tgt`` and the references' script
+    (:func:`~carrousel.nlp.bleu_tokenize.choose_bleu_tokenize`). The chrF of each sentence is kept for
+    :data:`SENTENCE_SYSTEMS` (about 0.1 ms a sentence each).
+
+    Raises:
+        NLPConfigError: an unknown ``bleu_tokenize``, or a MeCab one that cannot run.
+    """
     sacrebleu = _sacrebleu()
     start = time.perf_counter()
     sources, refs = [s for s, _ in pairs], [t for _, t in pairs]
+    tok = choose_bleu_tokenize(tr.tgt, refs, bleu_tokenize)  # before decoding: a bad override fails fast
+    bleu_metric = sacrebleu.metrics.BLEU(tokenize=tok.name)
     greedy_cfg = replace(decode, beam=1, length_penalty=1.0, coverage_penalty=0.0)
     greedy_out, beam_out = tr.translate(sources, greedy_cfg), tr.translate(sources, decode)
     greedy, beam = [t.text for t in greedy_out], [t.text for t in beam_out]
@@ -125,7 +143,7 @@ def score_pairs(
         "copy": sources,
         "dictionary": [tr.dictionary.translate(s) for s in sources],
     }
-    bleu = {k: round(float(sacrebleu.corpus_bleu(v, [refs]).score), 4) for k, v in systems.items()}
+    bleu = {k: round(float(bleu_metric.corpus_score(v, [refs]).score), 4) for k, v in systems.items()}
     chrf = {k: round(float(sacrebleu.corpus_chrf(v, [refs]).score), 4) for k, v in systems.items()}
     metric = sacrebleu.metrics.CHRF()  # sentence chrF, as sacrebleu.sentence_chrf scores it
     sentence_chrf = {
@@ -151,4 +169,7 @@ def score_pairs(
         precision=decode.precision,
         sentence_chrf=sentence_chrf,
         source_words=[len(s.split()) for s in sources],
+        bleu_tokenize=tok.name,
+        bleu_tokenize_note=tok.note,
+        bleu_signature=str(bleu_metric.get_signature()),
     )
