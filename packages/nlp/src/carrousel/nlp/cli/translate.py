@@ -369,11 +369,8 @@ def evaluate(
     for name in r.bleu:
         label = f"beam {r.beam}" if name == "beam" else name
         echo(f"{label:<12} {r.bleu[name]:6.2f} {r.chrf[name]:6.2f}")
-    for ex in r.examples:
-        echo(f"\nsource      {ex['source']}")
-        echo(f"reference   {ex['reference']}")
-        echo(f"greedy      {ex['greedy']}")
-        echo(f"beam        {ex['beam']}")
+    for ex in r.examples:  # a blank line, then source, reference, greedy, beam: one a line
+        echo("\n" + "\n".join(f"{k:<12}{ex[k]}" for k in ("source", "reference", "greedy", "beam")))
     if plot is not None:
         echo(f"BLEU/chrF chart written to {plot}")
 
