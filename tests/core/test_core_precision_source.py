@@ -13,7 +13,14 @@ from carrousel.core.export.choices import (
     check_precision_name,
     precision_from,
 )
-from carrousel.core.provenance import precision_report, trained_precision
+from carrousel.core.export.deploy import EXPORT_ASSET
+from carrousel.core.provenance import (
+    bundle_precision_report,
+    exported_precision,
+    precision_report,
+    precision_words,
+    trained_precision,
+)
 
 
 def test_fp16_on_the_cpu_names_the_flag_or_the_files_key() -> None:
@@ -46,3 +53,20 @@ def test_trained_precision_reads_every_domains_record() -> None:
     assert trained_precision({"train": {"lr": 1e-3}}) == "fp32"  # written before the record: fp32
     assert trained_precision({}, unrecorded=None) is None and trained_precision(None) == "fp32"
     assert precision_report(None, InferencePrecision.BF16) == {"trained_precision": None, "precision": "bf16"}
+
+
+def test_a_loaded_bundles_report_names_what_the_run_computed_in() -> None:
+    """An exported bundle runs its ONNX file (int8 or fp32) whatever was asked; a plain one the run's
+    precision; its training record read as :func:`trained_precision` reads it."""
+    exported = {EXPORT_ASSET: {"precision": "int8", "file": "model.int8.onnx"}}
+    assert exported_precision(exported) == "int8" and exported_precision({}) is None
+    assert exported_precision({EXPORT_ASSET: "odd"}) is None and exported_precision(None) is None
+    nlp, bio = {"precision": "bf16"}, {"train": {"precision": "bf16"}}
+    assert bundle_precision_report(nlp, exported, "fp32") == {
+        "trained_precision": "bf16",
+        "precision": "int8",
+    }
+    assert bundle_precision_report(bio, {}, "bf16") == {"trained_precision": "bf16", "precision": "bf16"}
+    assert bundle_precision_report({}, {}, "fp32") == {"trained_precision": "fp32", "precision": "fp32"}
+    assert precision_words("bf16", "int8") == "trained in bf16, run in int8"
+    assert precision_words(None, "fp32") == "trained in an unrecorded precision, run in fp32"

@@ -35,6 +35,7 @@ from carrousel.core.bundle import Bundle, is_bundle, load_bundle
 from carrousel.core.device import check_inference
 from carrousel.core.errors import BundleError
 from carrousel.core.export.deploy import load_runtime
+from carrousel.core.provenance import exported_precision
 
 __all__ = [
     "KIND",
@@ -155,7 +156,10 @@ def load_model(path: str | Path | None = None, device: str = "cpu", precision: s
         bundle, config=network.config
     )  # an exported bundle (bio export) runs its ONNX file
     check_inference(precision, next(network.parameters()).device, runtime is not None)
-    return MotifModel(network, motifs, calibration, dict(bundle.data), background, runtime, precision)
+    exported = exported_precision(bundle.assets)
+    return MotifModel(
+        network, motifs, calibration, dict(bundle.data), background, runtime, precision, exported
+    )
 
 
 from_pretrained = load_model

@@ -59,6 +59,7 @@ from carrousel.core.cli_values import OutputFolder
 from carrousel.core.config import overlay, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import PrecisionSource, precision_from
+from carrousel.core.provenance import PrecisionReport, precision_words
 
 __all__ = ["app", "main"]
 
@@ -143,6 +144,11 @@ _SCAN_FLAGS = {
     "motif": "motifs",
     "order": "background_order",
 }
+
+
+def _arithmetic(precisions: PrecisionReport) -> str:
+    """The human line's words for a loaded model's ``trained_precision`` and this run's ``precision``."""
+    return "model " + precision_words(precisions["trained_precision"], precisions["precision"])
 
 
 def _scan_method(cfg: ScanConfig) -> Method:
@@ -308,6 +314,8 @@ def scan(
         if result.model_null:
             how.append(f"model null: {result.model_null['source']}")
             how.append(f"model calls: {result.model_calls.get('rule', 'fdr')}")
+        if result.precisions:
+            how.append(_arithmetic(result.precisions))
         cli.echo(f"{len(result.hits)} hits in {result.bases:,} bases -> {out} ({'; '.join(how)})")
         if plot is not None:  # beside the hits' line; never among hits printed on stdout
             cli.echo(f"scan chart written to {plot}")
@@ -482,7 +490,9 @@ def evaluate(
             cli.emit_json(res.summary())
         return
     caption = f"model output {res.task}: {res.task_reason}" if res.per_output else None
-    table = Table(title=f"{res.n_pos} positives vs {res.n_neg} negatives", caption=caption)
+    title = f"{res.n_pos} positives vs {res.n_neg} negatives"
+    title += f"; {_arithmetic(res.precisions)}" if res.precisions else ""
+    table = Table(title=title, caption=caption)
     for c in ("method", "AUROC", "AUPRC"):
         table.add_column(c)
     for label, auroc, auprc in (

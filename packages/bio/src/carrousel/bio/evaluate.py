@@ -18,6 +18,7 @@ from carrousel.bio.pwm import IntegerPWM, SequenceCodes
 from carrousel.bio.pwm_null import Background
 from carrousel.bio.validation import MIN_EVAL_PER_CLASS, check_matched_lengths
 from carrousel.core.metrics import pr_auc, roc_auc
+from carrousel.core.provenance import PrecisionReport
 from carrousel.core.text import name_some
 
 __all__ = ["Evaluation", "choose_task", "evaluate_windows", "pwm_max_scores"]
@@ -44,6 +45,9 @@ class Evaluation:
     pwms: dict[str, float] = field(default_factory=dict)  # AUROC per PWM tried
     task_reason: str = ""  # why this output was scored
     per_output: list[dict[str, Any]] = field(default_factory=list)  # every output's id, name, AUROC, AUPRC
+    precisions: PrecisionReport | None = (
+        None  # the model's and this run's (MotifModel.precisions); None: no model
+    )
     # the scores behind the headline figures, for the ROC and precision-recall chart (bio evaluate --plot):
     # method ("model (ID)", "best PWM (NAME_ID)") -> (N,) scores of the windows, positives first
     scores: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
@@ -57,6 +61,7 @@ class Evaluation:
             "negatives": self.n_neg,
             "task": self.task,
             "task_reason": self.task_reason,
+            **(self.precisions or {}),
             "model": {"auroc": _round(self.model_auroc), "auprc": _round(self.model_auprc)},
             "per_output": [
                 {**o, "auroc": _round(o["auroc"]), "auprc": _round(o["auprc"])} for o in self.per_output
@@ -250,6 +255,7 @@ def evaluate_windows(
         per,
         task_reason=reason,
         per_output=per_output,
+        precisions=model.precisions() if model is not None else None,
         scores=scores,
         labels=y,
     )

@@ -16,6 +16,7 @@ import numpy as np
 
 from carrousel.bio.fasta import RecordInfo
 from carrousel.core.args import check_args
+from carrousel.core.provenance import PrecisionReport
 
 __all__ = ["COLUMNS", "COLUMN_DOCS", "Hits", "ScanResult"]
 
@@ -149,6 +150,7 @@ class ScanResult:
     model_null: dict[str, Any] = field(default_factory=dict)  # the model scan's null: source, reason
     model_stages: dict[str, int] = field(default_factory=dict)  # windows left after each model stage
     model_calls: dict[str, Any] = field(default_factory=dict)  # the model scan's calling rule and why
+    precisions: PrecisionReport | None = None  # MotifModel.precisions of a scan that ran the network
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary: records, bases scanned, hits per motif, time."""
@@ -166,6 +168,7 @@ class ScanResult:
             "tests_per_motif": self.tests,
             "background": [round(x, 4) for x in self.background],
             "background_kind": self.background_kind,
+            **(self.precisions or {}),
             **(
                 {
                     "model_null": self.model_null,

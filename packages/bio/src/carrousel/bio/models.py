@@ -21,6 +21,7 @@ from carrousel.core.args import check_args
 from carrousel.core.config import check_numbers
 from carrousel.core.io import register_module
 from carrousel.core.nn.recurrent import RecurrentConfig, RecurrentEncoder
+from carrousel.core.provenance import PrecisionReport, precision_report, trained_precision
 from carrousel.core.train import predict
 
 __all__ = ["DanQ", "DanQConfig", "MotifModel", "attribution", "build_danq", "predict_logits", "rc_one_hot"]
@@ -296,6 +297,7 @@ class MotifModel:
         runtime: the exported network of an exported bundle (``bio export``), which scores windows
             instead of ``model`` (still used for gradients); None for a plain bundle.
         precision: ``"fp32"``, or ``"bf16"`` / ``"fp16"``: :meth:`logits` runs ``model`` under that autocast.
+        exported: the precision of ``runtime``'s ONNX file (``"int8"``, ``"fp32"``), which it runs in.
     """
 
     model: DanQ
@@ -305,6 +307,13 @@ class MotifModel:
     background: NullCalibration | None = None
     runtime: nn.Module | None = None
     precision: str = "fp32"
+    exported: str | None = None
+
+    def precisions(self) -> PrecisionReport:
+        """``trained_precision`` (``info``'s record) and ``precision`` (what :meth:`logits` runs in), as
+        ``--json`` reports them."""
+        run = self.exported if self.runtime is not None else None
+        return precision_report(trained_precision(self.info), self.precision, run)
 
     @property
     def window(self) -> int:

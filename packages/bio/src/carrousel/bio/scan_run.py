@@ -71,6 +71,8 @@ def scan(
     result = scan_genome(
         genome, cfg, model=model, progress=progress, total=total, spill_dir=spill, check_names=False
     )
+    if model is not None and cfg.method is not Method.pwm:  # the network ran (not only its motifs)
+        result.precisions = model.precisions()
     if out is not None:
         write_hits(result, kind, out)
     return result

@@ -2,15 +2,33 @@
 
 :func:`trained_precision` is the training arithmetic a bundle records (``"fp32"``, ``"bf16"``, ``"fp16"``),
 and :func:`precision_report` the two keys every command that loads a trained bundle reports in ``--json``:
-``trained_precision`` (how the network was trained) and ``precision`` (the arithmetic this run used).
+``trained_precision`` (how the network was trained) and ``precision`` (the arithmetic this run used: an
+exported bundle's ONNX file's, :func:`exported_precision`, whatever the command asked for);
+:func:`bundle_precision_report` reads both of a loaded bundle, :func:`precision_words` says them in text output.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
-__all__ = ["precision_report", "trained_precision"]
+__all__ = [
+    "PrecisionReport",
+    "bundle_precision_report",
+    "exported_precision",
+    "precision_report",
+    "precision_words",
+    "trained_precision",
+]
+
+_EXPORT = "export"  # carrousel.core.export.deploy.EXPORT_ASSET (not imported here: that pulls in torch)
+
+
+class PrecisionReport(TypedDict):
+    """The two ``--json`` keys of a run on a loaded bundle (:func:`precision_report`)."""
+
+    trained_precision: str | None  # how the network was trained (None: not recorded)
+    precision: str  # the arithmetic this run used
 
 
 def trained_precision(record: Mapping[str, Any] | None, unrecorded: str | None = "fp32") -> str | None:
@@ -30,7 +48,29 @@ def trained_precision(record: Mapping[str, Any] | None, unrecorded: str | None =
     return str(found) if isinstance(found, str) else unrecorded
 
 
-def precision_report(trained: str | None, run: str) -> dict[str, str | None]:
+def exported_precision(assets: Mapping[str, Any] | None) -> str | None:
+    """The arithmetic of an exported bundle's ONNX file (``assets["export"]["precision"]``: ``"fp32"`` or
+    ``"int8"``), which ONNX Runtime runs whatever a command asks; None for a bundle that is not exported."""
+    export = assets.get(_EXPORT) if isinstance(assets, Mapping) else None
+    found = export.get("precision") if isinstance(export, Mapping) else None
+    return str(found) if isinstance(found, str) else None
+
+
+def precision_report(trained: str | None, run: str, exported: str | None = None) -> PrecisionReport:
     """The ``--json`` keys of a run on a loaded bundle: ``trained_precision`` (None: not recorded) and
-    ``precision`` (the run's inference arithmetic)."""
-    return {"trained_precision": trained, "precision": str(run)}
+    ``precision`` (the run's inference arithmetic: ``exported``, an exported bundle's ONNX file's, else
+    ``run``)."""
+    return PrecisionReport(trained_precision=trained, precision=str(exported or run))
+
+
+def bundle_precision_report(
+    data: Mapping[str, Any] | None, assets: Mapping[str, Any] | None, run: str
+) -> PrecisionReport:
+    """:func:`precision_report` of a loaded bundle of bio, nlp or speech (its ``data`` and ``assets``; one
+    saved before the record was trained in fp32) run in ``run``."""
+    return precision_report(trained_precision(data), run, exported_precision(assets))
+
+
+def precision_words(trained: str | None, run: str) -> str:
+    """The two precisions as a command's text output says them: ``"trained in bf16, run in fp32"``."""
+    return f"trained in {trained or 'an unrecorded precision'}, run in {run}"

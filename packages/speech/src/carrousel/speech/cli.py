@@ -27,6 +27,7 @@ from carrousel.core.config import from_dict, read_toml
 from carrousel.core.errors import ConfigError
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import PrecisionSource, precision_from
+from carrousel.core.provenance import precision_words
 from carrousel.core.text import counted, name_some
 from carrousel.speech import __version__
 from carrousel.speech.config import (
@@ -344,6 +345,7 @@ def _transcript_json(t: Transcript, timestamps: bool) -> dict[str, Any]:
     if t.error is not None:
         return {"path": t.path, "error": t.error}
     doc: dict[str, Any] = {"path": t.path, "text": t.text, "seconds": t.seconds, "confidence": t.confidence}
+    doc |= {"trained_precision": t.trained_precision, "precision": t.precision}
     if timestamps:
         doc["words"] = t.words
     if t.alternatives:
@@ -403,7 +405,8 @@ def evaluate(
         return
     tot = result.totals
     cli.echo(
-        f"{counted(result.utterances, 'utterance')}, {counted(tot.words, 'word')} ({result.decoding}): "
+        f"{counted(result.utterances, 'utterance')}, {counted(tot.words, 'word')} ({result.decoding}; "
+        f"model {precision_words(result.trained_precision, result.precision)}): "
         f"WER {tot.wer:.3f}  "
         f"CER {tot.cer:.3f}  sentence errors {tot.sentence_error_rate:.3f}  "
         f"(S {tot.substitutions} D {tot.deletions} I {tot.insertions}; RTF {result.real_time_factor:.3f})"

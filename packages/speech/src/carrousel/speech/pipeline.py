@@ -284,7 +284,7 @@ def transcribe(
         for t in recognizer.transcribe_files(
             paths, cfg.decode, lm, cfg.chunk_seconds, cfg.max_seconds, cfg.batch_size, cfg.trim, skip_errors
         ):
-            out.append(t)
+            out.append(replace(t, **recognizer.precisions()))
             advance(1)
     return out
 
@@ -302,6 +302,8 @@ class EvaluationResult:
     elapsed: float  # wall-clock seconds (loading included)
     real_time_factor: float  # transcription time / audio duration
     per_utterance: tuple[UtteranceScore, ...]  # every utterance's errors
+    trained_precision: str | None = "fp32"  # the model's training arithmetic (its bundle's record)
+    precision: str = "fp32"  # what the network ran in (the run's, or an exported bundle's ONNX file's)
 
 
 def evaluate(cfg: EvaluateConfig, progress: Progress | None = None) -> EvaluationResult:
@@ -330,6 +332,7 @@ def evaluate(cfg: EvaluateConfig, progress: Progress | None = None) -> Evaluatio
         elapsed=round(elapsed, 3),
         real_time_factor=round(elapsed / seconds, 4) if seconds else 0.0,
         per_utterance=scores,
+        **{k: getattr(transcripts[0], k) for k in ("trained_precision", "precision") if transcripts},
     )
 
 

@@ -26,6 +26,12 @@ from carrousel.core.args import check_args
 from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.core.device import check_inference, pick_device, run_in_precision
 from carrousel.core.export.deploy import load_runtime
+from carrousel.core.provenance import (
+    PrecisionReport,
+    exported_precision,
+    precision_report,
+    trained_precision,
+)
 from carrousel.speech.audio import (
     SILENCE_PEAK,
     audio_info,
@@ -84,10 +90,14 @@ class Recognizer:
         lm_text: str | None = None,
         runtime: Any = None,
         precision: str = "fp32",
+        trained: str | None = "fp32",
+        exported: str | None = None,
     ) -> None:
         self.model = model.eval()
         self.runtime = runtime  # ONNX Runtime module of an exported bundle (speech export), else None
         self.precision = precision  # fp32, or bf16 / fp16 autocast of the network (checked here, once)
+        self.trained = trained  # the training arithmetic its bundle records
+        self.exported = exported  # the precision of ``runtime``'s ONNX file (int8, fp32), which it runs in
         self._dtype = check_inference(precision, self.device, runtime is not None)
         self.lm_text = lm_text  # sentences of the model's own word LM (its training transcripts), if any
         self.alphabet, self.features = alphabet, features
@@ -144,6 +154,15 @@ class Recognizer:
             lm.decode("utf-8") if lm is not None else None,
             runtime,
             precision,
+            trained_precision(bundle.data),
+            exported_precision(bundle.assets),
+        )
+
+    def precisions(self) -> PrecisionReport:
+        """``trained_precision`` (its bundle's record) and ``precision`` (what the network runs in), as
+        ``--json`` reports them."""
+        return precision_report(
+            self.trained, self.precision, self.exported if self.runtime is not None else None
         )
 
     @check_args

@@ -24,6 +24,8 @@ class Transcript:
     alternatives: tuple[Hypothesis, ...] = ()  # N-best (when asked for; short recordings)
     blank_confidence: float = 0.0  # mean blank posterior over the frames (0.0: no frames)
     error: str | None = None  # why the file was skipped (``skip_errors``); then text and words are empty
+    trained_precision: str | None = "fp32"  # the model's training arithmetic (Recognizer.precisions)
+    precision: str = "fp32"  # what the network ran in (the run's, or an exported bundle's ONNX file's)
 
     @property
     def confidence(self) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import sys
 from contextlib import AbstractContextManager
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,8 +16,10 @@ from carrousel.core.cli import Above, Below, TrainPrecisionOrConfig, echo, is_qu
 from carrousel.core.cli_device import DeviceOption, device_option
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.export.choices import InferencePrecision, PrecisionSource, precision_from
+from carrousel.core.provenance import precision_words
 
 if TYPE_CHECKING:
+    from carrousel.core.provenance import PrecisionReport
     from carrousel.nlp.pipeline.sentiment import SentimentPrediction
     from carrousel.nlp.pipeline.translate_types import Translation
 
@@ -166,6 +168,7 @@ def print_evaluation(r: Any) -> None:
     echo(f"recall     {r.recall:.3f}")
     echo(f"F1         {r.f1:.3f}")
     echo(f"ROC-AUC    {auc}")
+    echo(f"model      {precision_words(r.trained_precision, r.inference_precision)}")
     width = max(len(label) for label in r.labels)
     echo("confusion  (rows: true, columns: predicted)")
     echo("  " + " " * width + "  " + "  ".join(f"{label:>{max(width, 6)}}" for label in r.labels))
@@ -175,9 +178,14 @@ def print_evaluation(r: Any) -> None:
         echo(f"wrote      {path}")
 
 
-def rounded_prediction(p: SentimentPrediction) -> SentimentPrediction:
-    """``p`` as ``--json`` shows it: its probabilities to :data:`JSON_PLACES` decimals."""
-    return replace(p, probabilities={k: round(v, JSON_PLACES) for k, v in p.probabilities.items()})
+def rounded_prediction(p: SentimentPrediction, precisions: PrecisionReport) -> dict[str, Any]:
+    """``p`` as ``--json`` shows it: its probabilities to :data:`JSON_PLACES` decimals, then ``precisions``
+    (the model's ``trained_precision`` and the run's ``precision``, :meth:`SentimentModel.precisions`)."""
+    return {
+        **asdict(p),
+        "probabilities": {k: round(v, JSON_PLACES) for k, v in p.probabilities.items()},
+        **precisions,
+    }
 
 
 def rounded_translation(t: Translation) -> Translation:

@@ -20,6 +20,7 @@ from carrousel.core.cli_config import merged, read_tables
 from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_values import Above, OutputFolder
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
+from carrousel.core.provenance import precision_words
 from carrousel.nlp.cli._common import (
     Cell,
     ConfigFile,
@@ -181,9 +182,7 @@ def run(
     gen = TextGenerator.from_pretrained(cfg.model, cfg.device, cfg.precision)
     pieces = gen.stream(cfg.prompt, cfg.max_tokens, cfg.temperature, cfg.top_k, cfg.top_p, cfg.seed)
     if as_json:
-        emit_json(
-            {"prompt": cfg.prompt, "text": "".join(pieces), "seed": cfg.seed, "precision": cfg.precision}
-        )
+        emit_json({"prompt": cfg.prompt, "text": "".join(pieces), "seed": cfg.seed, **gen.precisions()})
         return
     echo(cfg.prompt, nl=False)
     for piece in pieces:
@@ -232,7 +231,7 @@ def evaluate(
         if as_json:
             emit_json(r.summary())
         return
-    echo(f"held-out tokens  {r.held_out_tokens}")
+    echo(f"held-out tokens  {r.held_out_tokens} (model {precision_words(r.trained_precision, r.precision)})")
     lstm = "LSTM" if r.precision == "fp32" else f"LSTM ({r.precision})"
     echo(f"{lstm:<16} perplexity {r.perplexity:8.3f}  ({r.bits_per_token:.3f} bits per token)")
     for name, ppl in r.baselines.items():

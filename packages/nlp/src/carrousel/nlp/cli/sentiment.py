@@ -282,12 +282,12 @@ def predict(
     classify = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision)
     block = cfg.batch_size * PREDICT_BLOCK_BATCHES  # written block by block: memory stays bounded
     listing = JsonListWriter(lambda text: echo(text, nl=False)) if as_json else None
-    cut = 0
+    cut, precisions = 0, classify.precisions()
     for at in range(0, len(inputs), block):
         for p in classify(inputs[at : at + block], cfg.batch_size, cfg.max_length, warn=False):
             cut += p.truncated
             if listing is not None:
-                listing.add(rounded_prediction(p))
+                listing.add(rounded_prediction(p, precisions))
                 continue
             text = " ".join(p.text.split())
             echo(f"{p.label}\t{p.probabilities[p.label]:.3f}\t{text[:100] + ('...' * (len(text) > 100))}")

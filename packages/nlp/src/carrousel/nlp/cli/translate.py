@@ -299,7 +299,7 @@ def run(
     translator = Translator.from_pretrained(model, dc.device, ensemble or ())
     listing = None  # --json: the translations stream out block by block too, inside the one document
     if as_json:
-        doc = {"beam": beam, "precision": dc.precision}
+        doc = {"beam": beam, **translator.precisions(dc.precision)}
         listing = JsonListWriter(lambda text: echo(text, nl=False), within=doc, key="translations")
     block = dc.batch_size * RUN_BLOCK_BATCHES  # translated, then written, block by block: bounded memory
     for at in range(0, len(items), block):
@@ -364,7 +364,7 @@ def evaluate(
         if as_json:
             emit_json(r.summary())
         return
-    echo(f"pairs       {r.pairs}")
+    echo(f"pairs       {r.pairs} (model {shares.precision_words(r.trained_precision, r.precision)})")
     echo(f"{'system':<12} {'BLEU':>6} {'chrF':>6}  (BLEU tokenized with {r.bleu_tokenize})")
     for name in r.bleu:
         label = f"beam {r.beam}" if name == "beam" else name

@@ -30,6 +30,7 @@ from carrousel.core.decode import sample_next
 from carrousel.core.device import check_inference, check_precision
 from carrousel.core.export import reduced_precision
 from carrousel.core.files import check_output_dir
+from carrousel.core.provenance import PrecisionReport, bundle_precision_report
 from carrousel.core.text import name_some
 from carrousel.core.train import Trainer
 from carrousel.core.train.distributed import leave_to_rank_zero, shard_streams
@@ -225,6 +226,11 @@ class TextGenerator:
         """Loads a bundle written by :func:`train_lm`; ``precision``: fp32, or bf16 / fp16 autocast."""
         return cls(load_bundle(path, kind=KIND, map_location=device), precision)
 
+    def precisions(self) -> PrecisionReport:
+        """``trained_precision`` (the bundle's record) and ``precision`` (what this generator runs in: an
+        exported bundle's ONNX file's, else ``precision``), as ``--json`` reports them."""
+        return bundle_precision_report(self.bundle.data, self.bundle.assets, self.precision)
+
     def _start(self, prompt: str) -> list[int]:
         if prompt:
             _warn_unknown(self.tokenizer, prompt)
@@ -311,7 +317,8 @@ class LMEvaluation:
     baselines: dict[str, float] = field(default_factory=dict)  # "unigram", "3-gram KN", ... -> perplexity
     best_baseline: str = ""  # the baseline with the lowest perplexity
     seconds: float = 0.0  # wall time
-    precision: str = "fp32"  # of the LSTM's perplexity (fp32, or bf16 / fp16 autocast)
+    precision: str = "fp32"  # of the LSTM's perplexity (fp32, bf16 / fp16 autocast, or an export's)
+    trained_precision: str | None = "fp32"  # the LSTM's training arithmetic (its bundle's record)
     token_nll: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (held_out_tokens,) nats, the LSTM
     baseline_token_nll: dict[str, np.ndarray] = field(default_factory=dict)  # baseline -> the same, its own
 
@@ -349,7 +356,7 @@ def evaluate_lm(cfg: LMEvaluateConfig) -> LMEvaluation:
         baselines=baselines,
         best_baseline=best,
         seconds=time.perf_counter() - start,
-        precision=cfg.precision,
+        **gen.precisions(),
         token_nll=each,
         baseline_token_nll=baseline_nll,
     )

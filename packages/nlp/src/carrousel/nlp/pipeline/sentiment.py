@@ -24,6 +24,7 @@ from carrousel.core.curves import can_plot, history_writer
 from carrousel.core.device import check_inference, check_precision
 from carrousel.core.export.deploy import load_runtime
 from carrousel.core.files import check_output_dir
+from carrousel.core.provenance import PrecisionReport, bundle_precision_report
 from carrousel.core.train import Task, Trainer, leave_to_rank_zero, predict
 from carrousel.nlp.config import SentimentTrainConfig, TextDataConfig
 from carrousel.nlp.data import (
@@ -265,6 +266,11 @@ class SentimentModel:
         the English model shipped in the package; ``precision``: fp32, or bf16 / fp16 autocast (not exported)."""
         where = path if path is not None else shipped_model_path()
         return cls(load_bundle(where, kind=KIND, map_location=device), precision)
+
+    def precisions(self) -> PrecisionReport:
+        """``trained_precision`` (the bundle's record) and ``precision`` (what this model runs in: an exported
+        bundle's ONNX file's, else ``precision``), as ``--json`` reports them."""
+        return bundle_precision_report(self.bundle.data, self.bundle.assets, self.precision)
 
     def _encode(self, texts: list[str], limit: int, warn: bool = True) -> tuple[list[np.ndarray], list[bool]]:
         full = encode_texts(self.tokenizer, texts, limit + 1, warn=False)  # one extra id tells if it was cut

@@ -41,6 +41,8 @@ class SentimentEvaluation:
     majority_accuracy: float  # accuracy of always answering the data's most frequent class
     confusion: list[list[int]]  # rows: true label, columns: predicted, in the order of ``labels``
     average: str  # "binary" or "macro"
+    trained_precision: str | None = "fp32"  # the model's training arithmetic (its bundle's record)
+    inference_precision: str = "fp32"  # this run's ("precision" is the metric): SentimentModel.precisions
     files: list[Path] = field(default_factory=list)  # files written (metrics.json, PNGs)
 
 
@@ -72,7 +74,7 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
     index = {name: i for i, name in enumerate(model.labels)}
     y = torch.tensor([index[label] for label in data.labels])
     probs = torch.from_numpy(model.predict_proba(data.texts, cfg.batch_size)).float()
-    c = len(model.labels)
+    c, arithmetic = len(model.labels), model.precisions()
     average: Average = "binary" if c == 2 else "macro"
     pred = torch.from_numpy(decide(probs.numpy(), model.threshold))
     confusion = torch.zeros(c, c, dtype=torch.long)
@@ -91,6 +93,8 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
         majority_accuracy=float(torch.bincount(y, minlength=c).max()) / len(y),
         confusion=confusion.tolist(),
         average=average,
+        trained_precision=arithmetic["trained_precision"],
+        inference_precision=str(arithmetic["precision"]),
     )
     if out is not None:
         name = cfg.data.source if len(cfg.data.source) <= 40 else Path(cfg.data.source).name

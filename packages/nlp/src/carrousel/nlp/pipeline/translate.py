@@ -21,6 +21,7 @@ import torch
 from carrousel.core.args import check_args
 from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.core.decode import Hypothesis
+from carrousel.core.provenance import PrecisionReport, bundle_precision_report
 from carrousel.nlp.baselines import WordDictionary
 from carrousel.nlp.clauses import by_clauses
 from carrousel.nlp.config import DecodeConfig, TranslateDataConfig
@@ -152,6 +153,12 @@ class Translator:
         """
         others = [load_bundle(p, kind=KIND, map_location=device) for p in members]
         return cls(load_bundle(path, kind=KIND, map_location=device), others, [str(p) for p in members])
+
+    def precisions(self, run: str) -> PrecisionReport:
+        """``trained_precision`` (the bundle's record; an ensemble's first model's) and ``precision`` (what
+        decoding in ``run``, ``DecodeConfig.precision``, runs in: an exported bundle's ONNX file's, else
+        ``run``), as ``--json`` reports them."""
+        return bundle_precision_report(self.bundle.data, self.bundle.assets, run)
 
     @check_args
     def translate(

@@ -45,7 +45,8 @@ class TranslateEvaluation:
         default_factory=dict
     )  # greedy/beam -> model/nbest/dictionary/copy
     seconds: float = 0.0  # wall time
-    precision: str = "fp32"  # of the network's decoding (fp32, or bf16 / fp16 autocast)
+    precision: str = "fp32"  # of the network's decoding (fp32, bf16 / fp16 autocast, or an export's)
+    trained_precision: str | None = "fp32"  # the network's training arithmetic (its bundle's record)
     sentence_chrf: dict[str, list[float]] = field(default_factory=dict)  # SENTENCE_SYSTEMS -> per pair
     source_words: list[int] = field(default_factory=list)  # words (split at spaces) of each pair's source
     bleu_tokenize: str = "13a"  # sacrebleu's tokenizer of BLEU (zh for Chinese; carrousel.nlp.bleu_tokenize)
@@ -109,7 +110,7 @@ def evaluate_translator(cfg: TranslateEvaluateConfig) -> TranslateEvaluation:
     tr = Translator.from_pretrained(cfg.model, cfg.decode.device, cfg.ensemble)
     pairs = scored_pairs(tr, cfg.pairs, cfg.split, cfg.limit)
     scored = score_pairs(tr, pairs, cfg.decode, cfg.examples, cfg.bleu_tokenize)
-    return replace(scored, seconds=time.perf_counter() - start)
+    return replace(scored, seconds=time.perf_counter() - start, **tr.precisions(cfg.decode.precision))
 
 
 @check_args
