@@ -405,11 +405,11 @@ def evaluate(
         return
     tot = result.totals
     cli.echo(
-        f"{counted(result.utterances, 'utterance')}, {counted(tot.words, 'word')} ({result.decoding}; "
-        f"model {precision_words(result.trained_precision, result.precision)}): "
+        f"{counted(result.utterances, 'utterance')}, {counted(tot.words, 'word')} ({result.decoding}): "
         f"WER {tot.wer:.3f}  "
         f"CER {tot.cer:.3f}  sentence errors {tot.sentence_error_rate:.3f}  "
-        f"(S {tot.substitutions} D {tot.deletions} I {tot.insertions}; RTF {result.real_time_factor:.3f})"
+        f"(S {tot.substitutions} D {tot.deletions} I {tot.insertions}; RTF {result.real_time_factor:.3f}; "
+        f"model {precision_words(result.trained_precision, result.precision)})"
     )
     wrong = [s for s in result.per_utterance if s.wer > 0 or s.cer > 0][:show]
     for s in wrong:
