@@ -65,6 +65,7 @@ def test_translate_evaluate_plot_draws_the_json_scores(
         "choices",
         "seconds",
         "precision",
+        "trained_precision",
         "bleu_tokenize",
         "bleu_tokenize_note",
         "bleu_signature",
