@@ -83,13 +83,19 @@ def test_export_cli_report_and_transparent_forecast(
 
 
 def test_int8_export_within_a_stated_tolerance(tmp_path: Path, trained: tuple[Path, FinanceConfig]) -> None:
-    model, _ = trained
+    model, cfg = trained
     report = export_forecaster(ExportConfig(model_dir=str(model), eval_days=60), tmp_path / "int8")
     assert report.precision == "int8" and report.before is not None and report.after is not None
     assert abs(report.after / report.before - 1) < 0.02  # pinball within 2% on a tiny 8-unit network
     asset = load_bundle(tmp_path / "int8").assets["export"]
     assert asset["file"] == "model.int8.onnx" and "LSTM" in asset["int8_ops"]
     assert np.isfinite(report.check_max_abs_diff)
+    # forecasts of the exported bundle report the int8 they run in (before: "precision": "fp32"), as
+    # `finance predict` does from the same field, and the other domains' exported bundles
+    assert ForecasterBundle.from_pretrained(tmp_path / "int8").exported == "int8"
+    doc = forecast(cfg, model_dir=tmp_path / "int8").to_dict()
+    assert (doc["trained_precision"], doc["precision"]) == ("fp32", "int8")
+    assert forecast(cfg, model_dir=model).to_dict()["precision"] == "fp32"
 
 
 def test_the_exported_graph_is_the_fused_ensemble(

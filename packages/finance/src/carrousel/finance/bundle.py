@@ -41,7 +41,7 @@ from carrousel.core.config import to_dict
 from carrousel.core.errors import CarrouselError
 from carrousel.core.export.deploy import load_runtime
 from carrousel.core.nn.heads import SequenceRegressor
-from carrousel.core.provenance import trained_precision
+from carrousel.core.provenance import exported_precision, trained_precision
 from carrousel.finance.aci import aci_arrays, aci_forecast, aci_from_bundle
 from carrousel.finance.backtest import ENSEMBLE_MEMBERS
 from carrousel.finance.baselines import baseline_forecasts
@@ -156,9 +156,9 @@ class ForecasterBundle:
     scoreboard: dict[str, Any] | None = None
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     aci: dict[str, AciState] = field(default_factory=dict)
-    # the fitting arithmetic (assets.train.precision); None: unknown (written before the record, when [train]
-    # precision named the forecasts' alone, fitting in fp32, or the fitting's too: not told apart unless fp32)
+    # the fitting arithmetic (assets.train.precision); None: an older non-fp32 bundle's, unknown (from_pretrained)
     trained_precision: str | None = None
+    exported: str | None = None  # an exported bundle's ONNX precision (int8, fp32): its forecasts' arithmetic
 
     @classmethod
     def trained(
@@ -305,11 +305,11 @@ class ForecasterBundle:
             member_log_scale=member_log_scale,
             garch_weight=cfg.backtest.garch_weight,
         )
-        board = bundle.assets.get("scoreboard")
-        board = board if isinstance(board, dict) else None
+        board = board if isinstance(board := bundle.assets.get("scoreboard"), dict) else None
         unknown = "fp32" if cfg.train.precision == "fp32" else None  # fp32 config: fitted in fp32 either way
         trained = trained_precision(bundle.assets, unrecorded=unknown)
-        return cls(fitted, cfg, dict(bundle.data), board, bundle.created, aci, trained)
+        exported = exported_precision(bundle.assets)
+        return cls(fitted, cfg, dict(bundle.data), board, bundle.created, aci, trained, exported)
 
     @check_args
     def __call__(self, history: PriceHistory, baselines: bool = True) -> TickerForecast:

@@ -228,7 +228,9 @@ def register(app: typer.Typer) -> None:
             emit_json(
                 {
                     "model_dir": str(model_dir),
-                    **precision_report(model.bundle.trained_precision, model.bundle.fitted.precision),
+                    **precision_report(
+                        model.bundle.trained_precision, model.bundle.fitted.precision, model.bundle.exported
+                    ),
                     "rows": rows,
                     "out": None if out is None else str(out),
                     "aci": aci,

@@ -111,6 +111,7 @@ class ForecastResult:
     reused: bool  # True when a saved bundle forecast without retraining
     plots: tuple[str, ...] = ()  # fan charts written (one per ticker), final paths
     trained_precision: str | None = None  # a reused model's fitting arithmetic (None: not recorded)
+    exported: str | None = None  # a reused exported model's ONNX precision (int8, fp32): its forecasts'
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able summary: tickers, data sources and ranges, forecast rows, scoreboard, verdict."""
@@ -130,6 +131,7 @@ class ForecastResult:
             **precision_report(
                 self.trained_precision if self.reused else self.config.train.precision,
                 self.config.train.precision,
+                self.exported,
             ),
             "config": to_dict(self.config),
             "plots": list(self.plots),
@@ -351,7 +353,7 @@ def forecast(
         result = ForecastResult(
             replace(saved.config, data=cfg.data, train=replace(saved.config.train, precision=cfg.train.precision)),
             tuple(histories), tuple(saved(h) for h in histories),
-            saved.scoreboard, None, str(found), True, charts, trained_precision,
+            saved.scoreboard, None, str(found), True, charts, trained_precision, saved.exported,
         )  # fmt: skip
         _write_forecast(result, saved, out, None, table_format)
         return result
