@@ -282,6 +282,8 @@ def test_stream_with_the_shipped_streaming_model(capsys, monkeypatch, write_wav,
     assert code == 0
     doc = json.loads(out)
     assert doc["final"]["final"] and doc["final"]["time"] == pytest.approx(1.5)
+    # the final update says how the shipped model was trained and what it ran in (before: neither)
+    assert (doc["final"]["trained_precision"], doc["final"]["precision"]) == ("fp32", "fp32")
 
 
 def test_json_confidence_is_rounded_like_the_words() -> None:

@@ -350,4 +350,5 @@ def stream(cfg: StreamConfig, path: str) -> Iterator[Partial]:
     recognizer = load_model(cfg.model or shipped_model_path("stream"), cfg.device)
     audio = read_audio(path, recognizer.features.sample_rate, cfg.max_seconds)
     step = max(1, round(cfg.chunk_ms / 1000 * recognizer.features.sample_rate))
-    yield from recognizer.stream(audio[i : i + step] for i in range(0, len(audio), step))
+    for update in recognizer.stream(audio[i : i + step] for i in range(0, len(audio), step)):
+        yield replace(update, **recognizer.precisions()) if update.final else update

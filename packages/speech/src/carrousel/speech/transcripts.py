@@ -46,6 +46,8 @@ class Partial:
     text: str  # transcription so far
     final: bool = False  # the last update (end of the stream)
     words: tuple[Word, ...] = field(default_factory=tuple)  # words with times (final update only)
+    trained_precision: str | None = None  # final update only: the model's training arithmetic
+    precision: str | None = None  # final update only: what the network ran in (as Transcript's)
 
 
 def skipped(path: str, exc: AudioError | OSError) -> Transcript:
