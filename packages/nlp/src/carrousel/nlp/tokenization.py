@@ -1,7 +1,10 @@
 """Tokenisation with HuggingFace ``tokenizers``: BPE, unigram, word and character level.
 
 Every tokenizer normalises with NFKC (full-width forms, ligatures and composed accents unified; accents,
-emoji and CJK characters are kept), optionally lowercases, and is trained on the training split only.
+emoji and CJK characters are kept), optionally lowercases, and is trained on the training split only. A
+translator's target side keeps the full-width punctuation and symbols (``：，（）！？；``, Unicode's ``<wide>``
+forms other than letters, digits and the ideographic space) that NFKC would fold to ASCII: Chinese and
+Japanese write them, so a translator must be able to (``keep_fullwidth``); its source side folds them.
 Subword and word tokenizers split like SentencePiece (``▁`` marks a preceding space, so decoding restores
 the spacing), with punctuation, digits and CJK characters as their own pieces (as BERT does); the character tokenizer keeps every
 character, whitespace and newlines included. Anything not learned becomes ``[UNK]`` (id 1); ``[PAD]``
@@ -15,14 +18,16 @@ from __future__ import annotations
 
 import json
 import logging
+import unicodedata
 from collections.abc import Collection, Iterable, Sequence
 
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
+from carrousel.core.args import check_args
 from carrousel.nlp.config import TokenizerConfig
 from carrousel.nlp.errors import TokenizerError
 
-__all__ = ["BOS", "EOS", "PAD", "SPECIALS", "UNK", "TextTokenizer", "train_tokenizer"]
+__all__ = ["BOS", "EOS", "FULLWIDTH_KEPT", "PAD", "SPECIALS", "UNK", "TextTokenizer", "train_tokenizer"]
 
 logger = logging.getLogger(__name__)
 
@@ -31,14 +36,29 @@ SPECIALS = (PAD, UNK, BOS, EOS)  # ids 0, 1, 2, 3 in every tokenizer
 _CJK = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]"  # written without spaces: one piece per character
 
 
-def _normalizer(lowercase: bool) -> normalizers.Normalizer:
-    parts: list[normalizers.Normalizer] = [normalizers.NFKC()]
+# the full-width punctuation and symbols a target side keeps (U+FF01..U+FF60 and U+FFE0..U+FFE6 less letters and
+# digits: 41 characters); each waits in NFKC as a plane-15 private-use character, which no text holds
+FULLWIDTH_KEPT = "".join(
+    c
+    for c in map(chr, range(0x3000, 0x10000))
+    if unicodedata.decomposition(c).startswith("<wide>") and not (c.isalnum() or c.isspace())
+)
+_SHELTER = 0xF0000
+
+
+def _normalizer(lowercase: bool, keep_fullwidth: bool = False) -> normalizers.Normalizer:
+    shelter = [(c, chr(_SHELTER + i)) for i, c in enumerate(FULLWIDTH_KEPT)] if keep_fullwidth else []
+    parts: list[normalizers.Normalizer] = [normalizers.Replace(c, p) for c, p in shelter]
+    parts.append(normalizers.NFKC())
+    parts += [normalizers.Replace(p, c) for c, p in shelter]
     if lowercase:
         parts.append(normalizers.Lowercase())
     return normalizers.Sequence(parts)
 
 
-def _build(cfg: TokenizerConfig, alphabet: Sequence[str] = ()) -> tuple[Tokenizer, trainers.Trainer]:
+def _build(
+    cfg: TokenizerConfig, alphabet: Sequence[str] = (), keep_fullwidth: bool = False
+) -> tuple[Tokenizer, trainers.Trainer]:
     specials = list(SPECIALS)
     if cfg.kind == "char":
         tok = Tokenizer(models.WordLevel(unk_token=UNK))
@@ -86,7 +106,7 @@ def _build(cfg: TokenizerConfig, alphabet: Sequence[str] = ()) -> tuple[Tokenize
             ]
         )
         tok.decoder = decoders.Metaspace()
-    tok.normalizer = _normalizer(cfg.lowercase)
+    tok.normalizer = _normalizer(cfg.lowercase, keep_fullwidth)
     return tok, trainer
 
 
@@ -124,8 +144,7 @@ class TextTokenizer:
 
     def pretokenize(self, text: str) -> list[str]:
         """The words the model segments one by one: ``text`` normalised and pre-tokenized (``▁`` marks a space)."""
-        norm, pre = self._tok.normalizer, self._tok.pre_tokenizer
-        text = norm.normalize_str(text) if norm is not None else text
+        pre, text = self._tok.pre_tokenizer, self.normalize(text)
         return [w for w, _ in pre.pre_tokenize_str(text)] if pre is not None else [text]
 
     def word_ids(self, word: str) -> list[int]:
@@ -197,6 +216,23 @@ class TextTokenizer:
             out[index] = entry
         return out
 
+    @check_args
+    def folding_fullwidth(self, lowercase: bool) -> TextTokenizer:
+        """A copy with the same vocabulary whose normaliser is plain NFKC (lowercasing with ``lowercase``):
+        the source side of a vocabulary shared with a target side that keeps full-width punctuation."""
+        tok = Tokenizer.from_str(self._tok.to_str())
+        tok.normalizer = _normalizer(lowercase)
+        return TextTokenizer(tok, self.kind)
+
+    def same_model(self, other: TextTokenizer) -> bool:
+        """Whether ``other`` has the same vocabulary and segmentation (its normaliser may differ)."""
+        return bool(json.loads(self._tok.to_str())["model"] == json.loads(other._tok.to_str())["model"])
+
+    def normalize(self, text: str) -> str:
+        """``text`` as the tokenizer normalises it (NFKC, full-width punctuation kept or not, lowercasing)."""
+        norm = self._tok.normalizer
+        return str(norm.normalize_str(text)) if norm is not None else text
+
     def to_bytes(self) -> bytes:
         """The HF ``tokenizer.json`` document, UTF-8."""
         return self._tok.to_str().encode("utf-8")
@@ -215,18 +251,20 @@ class TextTokenizer:
         return cls(tok, kind)
 
 
+@check_args
 def train_tokenizer(
-    texts: Iterable[str], cfg: TokenizerConfig, alphabet: Sequence[str] = ()
+    texts: Iterable[str], cfg: TokenizerConfig, alphabet: Sequence[str] = (), keep_fullwidth: bool = False
 ) -> TextTokenizer:
     """Trains a tokenizer on ``texts`` (the training split only).
 
     ``alphabet``: characters every subword vocabulary keeps as tokens even when the texts lack them
-    (translation's placeholder symbols, :mod:`carrousel.nlp.placeholders`).
+    (translation's placeholder symbols, :mod:`carrousel.nlp.placeholders`). ``keep_fullwidth``: NFKC leaves
+    :data:`FULLWIDTH_KEPT` as written (a translator's target side; otherwise ``：`` becomes ``:``).
 
     Raises:
         TokenizerError: when the texts yield no vocabulary beyond the special tokens.
     """
-    tok, trainer = _build(cfg, alphabet)
+    tok, trainer = _build(cfg, alphabet, keep_fullwidth)
     tok.train_from_iterator(texts, trainer)
     if tok.get_vocab_size() <= len(SPECIALS):
         raise TokenizerError(

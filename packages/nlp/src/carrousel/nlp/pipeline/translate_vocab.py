@@ -7,12 +7,19 @@ each on their own side. Either way they are trained on the training split only a
 vocabularies the pointer-generator copies a source piece to the target id of the same piece
 (:func:`copy_targets`), and the lexicon's rows are source ids whose entries are target ids.
 
+The two sides normalise differently (:mod:`carrousel.nlp.tokenization`): the source with NFKC, the target
+with NFKC less the full-width punctuation (``：，（）``) its training targets may use, so a translator into
+Chinese or Japanese writes them. A shared vocabulary is then two tokenizers of one model (the target's
+file stored too); a bundle from before this (one NFKC tokenizer, or two without the exception) loads and
+translates as it did.
+
 The training pairs go to the network as id pairs (:func:`encode_pairs`), or with BPE-dropout as
 :class:`DropoutPairs`, segmented anew each epoch; :func:`pair_loader` batches either.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +32,7 @@ from carrousel.core.data import BucketBatchSampler, SequenceCollator
 from carrousel.nlp.bpe_dropout import BpeDropout
 from carrousel.nlp.config import TokenizerConfig
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE
-from carrousel.nlp.tokenization import SPECIALS, TextTokenizer, train_tokenizer
+from carrousel.nlp.tokenization import FULLWIDTH_KEPT, SPECIALS, TextTokenizer, train_tokenizer
 
 __all__ = [
     "TARGET_TOKENIZER_FILE",
@@ -37,12 +44,15 @@ __all__ = [
     "train_vocabularies",
 ]
 
-TARGET_TOKENIZER_FILE = "target_tokenizer.json"  # the target side's vocabulary, when not shared
+TARGET_TOKENIZER_FILE = "target_tokenizer.json"  # the target side's tokenizer (its own vocabulary, or the
+# shared one with the target's normaliser)
+# what NFKC makes of each character a target side keeps
+_FOLD = str.maketrans({c: unicodedata.normalize("NFKC", c) for c in FULLWIDTH_KEPT})
 
 
 @dataclass(frozen=True)
 class Vocabularies:
-    """The source and target tokenizers (the same object when shared)."""
+    """The source and target tokenizers (one model when shared: the same object, or two normalisers)."""
 
     source: TextTokenizer
     target: TextTokenizer
@@ -50,12 +60,12 @@ class Vocabularies:
     @property
     def shared(self) -> bool:
         """Whether both languages use one vocabulary."""
-        return self.source is self.target
+        return self.source is self.target or self.source.same_model(self.target)
 
     def files(self) -> dict[str, bytes]:
         """The bundle files that hold them."""
         out = {TOKENIZER_FILE: self.source.to_bytes()}
-        if not self.shared:
+        if self.target is not self.source:
             out[TARGET_TOKENIZER_FILE] = self.target.to_bytes()
         return out
 
@@ -75,16 +85,20 @@ class Vocabularies:
 def train_vocabularies(
     pairs: Sequence[tuple[str, str]], cfg: TokenizerConfig, shared: bool, alphabet: Sequence[str] = ()
 ) -> Vocabularies:
-    """Trains one vocabulary on both sides of ``pairs`` (``shared``), or one per side, each with ``cfg``.
+    """Trains one vocabulary on both sides of ``pairs`` (``shared``), or one per side, each with ``cfg``; the
+    target side keeps its full-width punctuation, the source side folds it (NFKC).
 
     Raises:
         TokenizerError: a side yields no vocabulary beyond the special tokens.
     """
     sources, targets = [s for s, _ in pairs], [t for _, t in pairs]
-    if shared:
-        both = train_tokenizer(sources + targets, cfg, alphabet)
-        return Vocabularies(both, both)
-    return Vocabularies(train_tokenizer(sources, cfg, alphabet), train_tokenizer(targets, cfg, alphabet))
+    if shared:  # the sources as the source side sees them (NFKC), the targets as the target side
+        folded = [s.translate(_FOLD) for s in sources]
+        both = train_tokenizer(folded + targets, cfg, alphabet, keep_fullwidth=True)
+        return Vocabularies(both.folding_fullwidth(cfg.lowercase), both)
+    return Vocabularies(
+        train_tokenizer(sources, cfg, alphabet), train_tokenizer(targets, cfg, alphabet, keep_fullwidth=True)
+    )
 
 
 def copy_targets(source: TextTokenizer, target: TextTokenizer) -> np.ndarray:
@@ -152,7 +166,7 @@ class DropoutPairs(Dataset[tuple[np.ndarray, np.ndarray]]):
         self.texts = [pairs[i] for i in kept]
         self.p = p
         self.source = BpeDropout(vocab.source, p) if p > 0 else None  # p = 0: any tokenizer kind
-        self.target = self.source if vocab.shared or p == 0 else BpeDropout(vocab.target, p)
+        self.target = self.source if vocab.target is vocab.source or p == 0 else BpeDropout(vocab.target, p)
         self.max_tokens, self.seed, self.epoch = max_tokens, seed % 2**32, 0
         self.eos = vocab.target.eos_id
 
