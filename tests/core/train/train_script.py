@@ -98,3 +98,8 @@ def main(argv: list[str] | None = None) -> dict[str, torch.Tensor]:
 
 if __name__ == "__main__":
     main()
+    # a torchrun rank leaves its gloo group before the interpreter exits, as PyTorch asks of a script (and as
+    # carrousel.core.cli.run does for every command): a group left to the exit's teardown aborted rank 1 once
+    # under load ("terminate called without an active exception", SIGABRT; a fresh-clone CI of session 24)
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()
