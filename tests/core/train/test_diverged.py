@@ -19,6 +19,7 @@ from carrousel.core.train import (
     StepOverflowError,
     TrainConfig,
     Trainer,
+    check_held_out,
     finite_parameters,
     fit_refusing,
     refuse_diverged,
@@ -94,3 +95,14 @@ def test_fit_refusing_names_the_callers_setting() -> None:
     ):
         fit_refusing(trainer, _loader(), None, "--lr (now 1)")
     assert fit_refusing(trainer, _loader(), None, "--lr (now 1)", weights=False).steps == 8  # unchecked
+
+
+def test_check_held_out_refuses_only_a_non_finite_figure() -> None:
+    result = FitResult(history=[{"epoch": 1.0}], steps=4, skipped_steps=1)
+    check_held_out(0.7, result, "--lr (now 1)")  # a finite figure passes
+    with pytest.raises(NonFiniteLossError) as err:
+        check_held_out(float("inf"), result, "--lr (now 1e+30)", "the student's held-out loss")
+    assert str(err.value) == (
+        "the training diverged: the student's held-out loss is inf after 1 epoch(s) (1 of 4 steps skipped "
+        "for a non-finite loss or gradient); nothing is saved; lower --lr (now 1e+30)"
+    )

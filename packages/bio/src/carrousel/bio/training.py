@@ -137,7 +137,7 @@ def calibrate(
     return cal, None
 
 
-def _check_finite(model: DanQ, result: TrainerResult, lr: float, windows: np.ndarray) -> None:
+def _check_finite(model: DanQ, result: TrainerResult, fix: str, windows: np.ndarray) -> None:
     """Refuses a diverged network: weights, or its logits of some (finite, one-hot) ``windows``, NaN/inf (the
     trainer skips the steps whose loss or gradient is not finite, not a finite step so large that the
     weights, or the activations they make, overflow)."""
@@ -145,7 +145,7 @@ def _check_finite(model: DanQ, result: TrainerResult, lr: float, windows: np.nda
     if finite and windows.shape[0]:
         finite = bool(np.isfinite(predict_logits(model, windows[:512])).all())
     if not finite:
-        refuse_diverged(result, "the network's weights or outputs are NaN or infinite", f"--lr (now {lr:g})")
+        refuse_diverged(result, "the network's weights or outputs are NaN or infinite", fix)
 
 
 @check_args
@@ -222,15 +222,15 @@ def fit_model(
         model.init_from_log_odds([torch.from_numpy(log_odds(m)).float() for m in seeds])
     trainer = Trainer(model, MotifTask(), tcfg, callbacks=[_LogEpochs()])
     val_loader = windows_loader(x[val_idx], y[val_idx], 512, False, seed) if n_val else None
+    fix = f"--lr (now {tcfg.lr:g})"
     try:  # weights and outputs checked below (_check_finite)
-        fix = f"--lr (now {tcfg.lr:g})"
         result = fit_refusing(
             trainer, windows_loader(x_tr, y_tr, batch_size, True, seed), val_loader, fix, False
         )
     except DataError:  # the validation scores are NaN/inf: the one-hot windows are finite, the network?
-        _check_finite(model, trainer.result(), tcfg.lr, x[val_idx])
+        _check_finite(model, trainer.result(), fix, x[val_idx])
         raise
-    _check_finite(model, result, tcfg.lr, x[val_idx] if n_val else x_tr)
+    _check_finite(model, result, fix, x[val_idx] if n_val else x_tr)
     metrics = trainer.evaluate(val_loader) if val_loader is not None else {}
     leave_to_rank_zero()  # the per-task AUROCs, motifs and null calibration below: rank zero's alone
     model = model.cpu()

@@ -15,7 +15,6 @@ interval calibration is then fitted again on the held-out windows, as for the pr
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import replace
 from typing import Any
 
@@ -23,7 +22,7 @@ import torch
 from torch import Tensor, nn
 
 from carrousel.core.export.choices import InferencePrecision
-from carrousel.core.train import DistillationTask, DistillConfig, Trainer, fit_refusing, refuse_diverged
+from carrousel.core.train import DistillationTask, DistillConfig, Trainer, check_held_out, fit_refusing
 from carrousel.finance.bundle import ForecasterBundle
 from carrousel.finance.config import ExportConfig
 from carrousel.finance.models import build_ensemble, build_forecaster
@@ -87,8 +86,8 @@ def distilled_forecaster(
             fix = retrain_fix(settings.lr, cfg.model_dir)
             result = fit_refusing(trainer, train_loader, val_loader, fix)
             held_out = trainer.evaluate(val_loader) if val_loader is not None else {}
-        if not math.isfinite(held_out.get("loss", 0.0)):  # e.g. a teacher whose forecasts overflow the loss
-            refuse_diverged(result, f"the student's held-out loss is {held_out['loss']}", fix)
+        # e.g. a teacher whose forecasts overflow the loss
+        check_held_out(held_out.get("loss", 0.0), result, fix, "the student's held-out loss")
         nets.append(student.cpu().eval())
         students.append(
             {

@@ -30,7 +30,7 @@ from carrousel.core.nn.recurrent import RecurrentConfig, RecurrentEncoder
 from carrousel.core.prune.structured import prune_units
 from carrousel.core.train.callbacks import Callback
 from carrousel.core.train.config import TrainConfig
-from carrousel.core.train.diverged import fit_refusing, refuse_diverged
+from carrousel.core.train.diverged import check_held_out, fit_refusing
 from carrousel.core.train.task import Task
 from carrousel.core.train.trainer import Trainer
 
@@ -114,8 +114,8 @@ def prune_and_finetune(
     else:
         result = fit_refusing(trainer, train_loader, val_loader, fix)
     tuned = trainer.evaluate(val_loader) if val_loader is not None else {}
-    if fix is not None and not math.isfinite(tuned.get("loss", 0.0)):
-        refuse_diverged(result, f"the held-out loss is {tuned['loss']}", fix)
+    if fix is not None:
+        check_held_out(tuned.get("loss", 0.0), result, fix)
     val_tuned = _figures(tuned)
     student = student.cpu().eval()
     summary: dict[str, Any] = {

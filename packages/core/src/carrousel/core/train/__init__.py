@@ -20,7 +20,13 @@ from carrousel.core.train.distill import (
     soft_targets,
 )
 from carrousel.core.train.distributed import DistEnv, is_rank_zero, leave_to_rank_zero
-from carrousel.core.train.diverged import StepOverflowError, finite_parameters, fit_refusing, refuse_diverged
+from carrousel.core.train.diverged import (
+    StepOverflowError,
+    check_held_out,
+    finite_parameters,
+    fit_refusing,
+    refuse_diverged,
+)
 from carrousel.core.train.ema import WeightAverage
 from carrousel.core.train.inference import predict
 from carrousel.core.train.lr_finder import LRFinderResult, find_lr, suggest_lr
@@ -52,6 +58,7 @@ __all__ = [
     "WeightAverage",
     "build_optimizer",
     "build_scheduler",
+    "check_held_out",
     "distillation_loss",
     "distilled_summary",
     "find_latest",

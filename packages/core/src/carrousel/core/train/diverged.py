@@ -10,6 +10,7 @@ domain checks what it can see (its weights, its held-out loss or outputs) and re
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import torch
@@ -22,7 +23,7 @@ from carrousel.core.train.result import FitResult
 if TYPE_CHECKING:
     from carrousel.core.train.trainer import Trainer
 
-__all__ = ["StepOverflowError", "finite_parameters", "fit_refusing", "refuse_diverged"]
+__all__ = ["StepOverflowError", "check_held_out", "finite_parameters", "fit_refusing", "refuse_diverged"]
 
 WEIGHTS = "the network's weights hold NaN or infinite values"  # what finite_parameters refuses, in words
 
@@ -97,3 +98,21 @@ def fit_refusing(trainer: Trainer, train: Any, val: Any, fix: str, weights: bool
     if weights and not finite_parameters(trainer.model):
         refuse_diverged(result, WEIGHTS, fix)
     return result
+
+
+def check_held_out(value: float, result: FitResult, fix: str, what: str = "the held-out loss") -> None:
+    """Refuses, with :func:`refuse_diverged`, a training whose held-out ``value`` (a loss, a perplexity) is
+    NaN or infinite: ``<what> is <value>`` (the trainer skips non-finite steps, not the finite steps of a far
+    too large learning rate that make every later forward pass overflow).
+
+    Args:
+        value: the held-out figure of the weights that would be saved.
+        result: the trainer's result.
+        fix: the setting to lower as the user gives it (``"--lr (now 1e+30)"``).
+        what: the figure's name in the message.
+
+    Raises:
+        NonFiniteLossError: ``value`` is NaN or infinite, in one line naming ``fix``.
+    """
+    if not math.isfinite(value):
+        refuse_diverged(result, f"{what} is {value}", fix)

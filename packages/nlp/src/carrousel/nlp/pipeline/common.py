@@ -4,7 +4,6 @@ dropping excluded texts, the batch layout of token ids for core's batched infere
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,7 +13,7 @@ import torch
 from carrousel.core.args import check_args
 from carrousel.core.config import as_int
 from carrousel.core.data import pad_sequences
-from carrousel.core.train import FitResult, TrainConfig, Trainer, fit_refusing, refuse_diverged
+from carrousel.core.train import FitResult, TrainConfig, Trainer, check_held_out, fit_refusing
 from carrousel.nlp.errors import NLPConfigError
 
 __all__ = [
@@ -69,8 +68,7 @@ def check_converged(held_out: float, result: FitResult, lr: float, what: str = "
     Raises:
         NonFiniteLossError: ``held_out`` is NaN or infinite, in core's one line naming the fix.
     """
-    if not math.isfinite(held_out):
-        refuse_diverged(result, f"{what} is {held_out}", f"--lr (now {lr:g})")
+    check_held_out(held_out, result, f"--lr (now {lr:g})", what)
 
 
 def fit_checked(trainer: Trainer, train: Any, val: Any, lr: float) -> FitResult:

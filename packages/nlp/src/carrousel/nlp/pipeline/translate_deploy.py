@@ -89,8 +89,8 @@ def export_translator(cfg: TranslateExportConfig, out: str | Path) -> Deployment
         latency_ms=latency,
         items="sentence",
         metric="BLEU",
-        before=scored[0] if scored is not None else None,
-        after=after[0] if after is not None else None,
+        before=_bleu_only(scored),
+        after=_bleu_only(after),
         metric_note=(
             f"greedy BLEU (tokenize {scored[1]}) on the first {cfg.limit} test pairs"
             if scored is not None
