@@ -32,7 +32,14 @@ from carrousel.core.optional import require
 from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.parallel import _HAN, _KANA, _UNSPACED_SCRIPTS
 
-__all__ = ["AUTO", "BLEU_TOKENIZE_CHOICES", "BleuTokenize", "choose_bleu_tokenize", "language_tokenize"]
+__all__ = [
+    "AUTO",
+    "BLEU_TOKENIZE_CHOICES",
+    "BleuTokenize",
+    "check_bleu_tokenize",
+    "choose_bleu_tokenize",
+    "language_tokenize",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +119,19 @@ def _script_tokenize(references: Sequence[str]) -> tuple[str, str] | None:
     return name, {"ko-mecab": "Hangul", "char": "Thai, Lao, Khmer or Myanmar"}[name]
 
 
+def check_bleu_tokenize(name: str) -> str:
+    """``name`` when it is one of :data:`BLEU_TOKENIZE_CHOICES` (the config's and the chooser's one check).
+
+    Raises:
+        NLPConfigError: another name, listing the choices.
+    """
+    if name not in BLEU_TOKENIZE_CHOICES:
+        raise NLPConfigError(
+            f"unknown BLEU tokenizer {name!r}; use one of {', '.join(BLEU_TOKENIZE_CHOICES)}"
+        )
+    return name
+
+
 def choose_bleu_tokenize(tgt: str, references: Sequence[str], override: str = AUTO) -> BleuTokenize:
     """The sacrebleu tokenizer of corpus BLEU on ``references`` in language ``tgt`` (see the module).
 
@@ -123,10 +143,7 @@ def choose_bleu_tokenize(tgt: str, references: Sequence[str], override: str = AU
     Raises:
         NLPConfigError: an unknown ``override``, or a MeCab tokenizer asked for that cannot run.
     """
-    if override not in BLEU_TOKENIZE_CHOICES:
-        raise NLPConfigError(
-            f"unknown BLEU tokenizer {override!r}; use one of {', '.join(BLEU_TOKENIZE_CHOICES)}"
-        )
+    check_bleu_tokenize(override)
     if override != AUTO:
         if override in _MECAB and not _mecab_works(override):
             language, code, fallback = _MECAB[override]

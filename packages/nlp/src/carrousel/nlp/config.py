@@ -554,12 +554,9 @@ class TranslateEvaluateConfig:
     bleu_tokenize: str = "auto"  # sacrebleu's BLEU tokenizer; auto: by target language (zh for Chinese)
 
     def __post_init__(self) -> None:
-        from carrousel.nlp.bleu_tokenize import BLEU_TOKENIZE_CHOICES
+        from carrousel.nlp.bleu_tokenize import check_bleu_tokenize
 
         check_numbers(self, NLPConfigError)
         _need(self.split in ("all", "test", "valid"), f"unknown split {self.split!r}; use all, test or valid")
-        _need(
-            self.bleu_tokenize in BLEU_TOKENIZE_CHOICES,
-            f"unknown BLEU tokenizer {self.bleu_tokenize!r}; use one of {', '.join(BLEU_TOKENIZE_CHOICES)}",
-        )
+        check_bleu_tokenize(self.bleu_tokenize)
         _need(self.limit >= 0 and self.examples >= 0, "limit and examples must be >= 0")
