@@ -273,4 +273,6 @@ def leave_to_rank_zero() -> None:
     """
     if results_discarded():
         logger.info("rank %d: training done, the rest is rank zero's", detect().rank)
+        if dist.is_available() and dist.is_initialized():  # past its last collective: leave the group here,
+            dist.destroy_process_group()  # not to the exit's teardown (a gloo group left there can SIGABRT)
         raise SystemExit(0)
