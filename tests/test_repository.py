@@ -104,3 +104,21 @@ def test_cli_answers_help(pkg: str) -> None:
     result = CliRunner().invoke(module.app, ["--help"])
     assert result.exit_code == 0, result.output
     assert "Usage" in result.output
+
+
+ROOT_ENTRIES = {
+    ".ci", ".gitignore", "Makefile", "README.md", "benchmarks", "examples", "packages", "pyproject.toml",
+    "scripts", "tests", "tools",
+}  # fmt: skip
+
+
+def test_repository_root_holds_only_the_known_entries() -> None:
+    """A stray file committed at the root (a shell's captured stderr, a job's pid file) fails here: four such
+    files sat there for several sessions."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    listed = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    tracked = {line.split("/", 1)[0] for line in listed if line}
+    assert tracked - ROOT_ENTRIES == set(), "unexpected files at the repository root"
