@@ -6,6 +6,7 @@ naming ``[train] lr``, exit 1, and no model folder."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -58,18 +59,38 @@ def test_an_overflowing_learning_rate_is_a_divergence(tmp_path: Path, invoke: Ca
 def test_a_diverged_export_variant_is_named_and_nothing_is_saved(
     sample_source: Path, tmp_path: Path, invoke: Callable[..., Outcome], variant: list[str]
 ) -> None:
-    """``finance export --distill|--prune`` trains with the forecaster's own ``[train] lr``: 1e10 saves a
-    forecaster (finite weights) whose forecasts overflow a student's loss or whose pruned members' fine-tuning
-    leaves NaN weights. Before: --distill wrote the folder, then "a result holds a non-finite number (inf)";
-    --prune blamed the export ("the exported graph differs from the model by nan"). Now core's one diverged
-    line naming the forecaster's [train] lr and the retraining, exit 1, and no export folder."""
-    toml = tmp_path / "lr.toml"
-    toml.write_text("[train]\nlr = 1e10\n")
+    """``finance export --distill|--prune`` trains with the forecaster's own ``[train] lr``: 1e10 (set in the
+    saved settings: a forecaster trained at that rate is now refused itself) makes a student's loss overflow
+    or the pruned members' fine-tuning diverge. Before: --distill wrote the folder, then "a result holds a
+    non-finite number (inf)"; --prune blamed the export ("the exported graph differs from the model by nan").
+    Now core's one diverged line naming the forecaster's [train] lr and the retraining, exit 1, and no
+    export folder."""
     model, out = tmp_path / "m", tmp_path / "x"
     args = ["forecast", "AAPL", "--source", "sample", "--no-backtest", "--model-dir", str(model)]
-    assert invoke("finance", *args, *TINY, "--config", str(toml)).code == 0
+    assert invoke("finance", *args, *TINY).code == 0
+    manifest = model / "bundle.json"
+    doc = json.loads(manifest.read_text())
+    doc["assets"]["config"]["train"]["lr"] = 1e10
+    manifest.write_text(json.dumps(doc))
     export = ["export", "--model-dir", str(model), "-o", str(out), "--precision", "fp32", "--eval-days", "60"]
     outcome = invoke("finance", *export, *variant, "--json", "-q")  # -q: no warning per skipped step
     assert_clean_failure(outcome, 1, "the training diverged")
     assert f"lower [train] lr (now 1e+10) and train the forecaster in {model} again" in outcome.stderr
     assert not out.exists()
+
+
+def test_a_finite_but_useless_forecaster_is_not_saved(
+    sample_source: Path, tmp_path: Path, invoke: Callable[..., Outcome]
+) -> None:
+    """``[train] lr = 1e10``: finite weights and a finite held-out pinball loss (about 1e21), far above the
+    untrained network's. Before: the forecaster was saved and its forecast written (exit 0); now core's one
+    diverged line comparing that loss with the untrained model's, naming ``[train] lr``, exit 1, and no
+    model folder."""
+    toml = tmp_path / "lr.toml"
+    toml.write_text("[train]\nlr = 1e10\n")
+    model = tmp_path / "m"
+    args = ["forecast", "AAPL", "--source", "sample", "--no-backtest", "--model-dir", str(model)]
+    outcome = invoke("finance", *args, *TINY, "--config", str(toml))
+    assert_clean_failure(outcome, 1, "the training diverged: the held-out loss ")
+    assert "is more than 10x the untrained model's" in outcome.stderr, outcome.stderr
+    assert "lower [train] lr (now 1e+10)" in outcome.stderr and not model.exists(), outcome.stderr

@@ -114,3 +114,19 @@ def test_a_diverged_sentiment_classifier_is_not_saved(
     )
     assert_clean_failure(run, 1, "the training diverged: the held-out loss is inf")
     assert "lower --lr (now 3e+37)" in run.stderr and not out.exists(), run.stderr
+
+
+def test_a_finite_but_useless_sentiment_classifier_is_not_saved(
+    invoke: Any, tmp_path: Path, synthetic_csv: Path
+) -> None:
+    """``nlp sentiment train --lr 1e30``: finite steps that keep finite weights and a finite held-out loss
+    (about 1e30), worse than the majority class. Before: the bundle was saved and the command exited 0; now
+    core's one diverged line comparing that loss with the untrained model's, exit 1, and no model folder."""
+    out = tmp_path / "m"
+    small = ["--tokenizer", "word", "--embed-dim", "16", "--hidden-size", "16"]
+    run = invoke(
+        "nlp", "sentiment", "train", "--data", synthetic_csv, "-o", out, *small, *HUGE_LR[2:], "--lr", "1e30"
+    )
+    assert_clean_failure(run, 1, "the training diverged: the held-out loss ")
+    assert "is more than 10x the untrained model's" in run.stderr, run.stderr
+    assert "lower --lr (now 1e+30)" in run.stderr and not out.exists(), run.stderr

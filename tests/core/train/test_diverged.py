@@ -7,6 +7,8 @@ largest value); and bio, finance and nlp each worded "the training diverged" the
 from __future__ import annotations
 
 import dataclasses
+import re
+from typing import Any
 
 import pytest
 import torch
@@ -106,3 +108,59 @@ def test_check_held_out_refuses_only_a_non_finite_figure() -> None:
         "the training diverged: the student's held-out loss is inf after 1 epoch(s) (1 of 4 steps skipped "
         "for a non-finite loss or gradient); nothing is saved; lower --lr (now 1e+30)"
     )
+
+
+def _val_loader() -> DataLoader:
+    return DataLoader(TensorDataset(*linear_data(32, seed=2)), batch_size=16)
+
+
+def test_a_finite_but_useless_fit_is_refused_against_the_untrained_model() -> None:
+    """AdamW at lr 1e6 (every step moves each weight by about 1e6; the tanh hidden layer keeps the outputs
+    finite): a held-out MSE about 1e13, against the untrained network's about 1. Before: fit_refusing
+    returned it (finite weights, finite loss) and the caller saved a useless model."""
+    trainer = Trainer(mlp(), RegressionTask(), dataclasses.replace(QUIET, lr=1e6))
+    with pytest.raises(NonFiniteLossError) as err:
+        fit_refusing(trainer, _loader(), _val_loader(), "--lr (now 1e+06)")
+    message = str(err.value)
+    assert re.fullmatch(
+        r"the training diverged: the held-out loss \S+ is more than 10x the untrained model's \S+ after 2 "
+        r"epoch\(s\) \(0 of 8 steps skipped for a non-finite loss or gradient\); nothing is saved; lower "
+        r"--lr \(now 1e\+06\)",
+        message,
+    ), message
+    figures = re.search(r"loss (\S+) is more .* model's (\S+) after", message)
+    assert figures is not None
+    kept, untrained = (float(v) for v in figures.groups())
+    assert kept > 1e10 and 0.1 < untrained < 10
+    assert fit_refusing(  # no held-out batches: nothing to compare with, the weights are finite
+        Trainer(mlp(), RegressionTask(), dataclasses.replace(QUIET, lr=1e6)), _loader(), None, "--lr (now 1e+06)"
+    ).steps == 8
+
+
+def test_a_normal_fit_is_unchanged_by_the_untrained_reference() -> None:
+    """The snapshot and the extra validation pass leave the fitted weights, the result and every RNG state
+    exactly as a plain ``trainer.fit`` leaves them."""
+    plain = Trainer(mlp(), RegressionTask(), QUIET)
+    expected = plain.fit(_loader(), _val_loader())
+    after_plain = torch.get_rng_state()
+    refusing = Trainer(mlp(), RegressionTask(), QUIET)
+    result = fit_refusing(refusing, _loader(), _val_loader(), "--lr (now 0.01)")
+    assert torch.equal(torch.get_rng_state(), after_plain)
+    for a, b in zip(result.history, expected.history, strict=True):
+        assert {k: v for k, v in a.items() if k != "epoch_time"} == {k: v for k, v in b.items() if k != "epoch_time"}
+    for a, b in zip(plain.model.state_dict().values(), refusing.model.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+
+
+class _ShiftedTask(RegressionTask):
+    """MSE minus 100: a loss that is negative for any reasonable network."""
+
+    def loss(self, outputs: torch.Tensor, batch: Any) -> torch.Tensor:
+        return super().loss(outputs, batch) - 100.0
+
+
+def test_a_reference_loss_that_is_not_positive_is_not_compared() -> None:
+    """A ratio of losses means nothing against a negative reference: the check is skipped, not tripped."""
+    trainer = Trainer(mlp(), _ShiftedTask(), dataclasses.replace(QUIET, lr=1e6))
+    result = fit_refusing(trainer, _loader(), _val_loader(), "--lr (now 1e+06)")
+    assert result.history[-1]["val_loss"] > 1e10

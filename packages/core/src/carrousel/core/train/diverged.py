@@ -6,6 +6,14 @@ The trainer skips the steps whose loss or gradient is NaN/inf, not a finite step
 domain checks what it can see (its weights, its held-out loss or outputs) and refuses with
 :func:`refuse_diverged`, naming its own fix (``--lr`` or ``[train] lr``); the trainer raises
 :class:`StepOverflowError` for the overflowing step, which the domain re-raises naming its fix the same way.
+
+A far too large but finite learning rate can also keep finite weights that are useless: with held-out
+batches, :func:`fit_refusing` refuses a kept model whose held-out loss is finite but more than
+:data:`UNTRAINED_FACTOR` (10) times the untrained model's (its initial weights, snapshotted before the fit and
+evaluated after it by the trainer's own evaluation, one extra validation pass, RNG states put back). A ratio
+of losses is only meaningful for a positive reference: when the untrained model's held-out loss is zero,
+negative or not finite, this check is skipped (cross-entropy, BCE, pinball, CTC and the distillation losses
+here are positive for any untrained network).
 """
 
 from __future__ import annotations
@@ -19,6 +27,8 @@ from torch import nn
 from carrousel.core.args import check_args
 from carrousel.core.errors import NonFiniteLossError
 from carrousel.core.train.result import FitResult
+from carrousel.core.train.seed import get_rng_state, set_rng_state
+from carrousel.core.train.state import loader_rng_state, set_loader_rng_state
 
 if TYPE_CHECKING:
     from carrousel.core.train.trainer import Trainer
@@ -26,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["StepOverflowError", "check_held_out", "finite_parameters", "fit_refusing", "refuse_diverged"]
 
 WEIGHTS = "the network's weights hold NaN or infinite values"  # what finite_parameters refuses, in words
+UNTRAINED_FACTOR = 10.0  # a kept held-out loss above this many times the untrained model's is a divergence
 
 
 def _message(result: FitResult, what: str, fix: str) -> str:
@@ -77,9 +88,11 @@ def refuse_diverged(result: FitResult, what: str, fix: str) -> NoReturn:
 @check_args
 def fit_refusing(trainer: Trainer, train: Any, val: Any, fix: str, weights: bool = True) -> FitResult:
     """``trainer.fit(train, val)``, a diverged training refused in one line naming ``fix``: an optimiser step
-    past the weights' largest value (:class:`StepOverflowError`), and with ``weights`` weights left NaN or
+    past the weights' largest value (:class:`StepOverflowError`), with ``weights`` weights left NaN or
     infinite (the trainer skips the steps whose loss or gradient is not finite, not a finite step large
-    enough to overflow them afterwards).
+    enough to overflow them afterwards), and with ``val`` a kept model whose held-out loss is finite but more
+    than :data:`UNTRAINED_FACTOR` times the untrained model's (see the module's docstring; losses are
+    compared even where the trainer monitors another figure, e.g. an AUROC).
 
     Args:
         trainer: the trainer of the network.
@@ -91,13 +104,52 @@ def fit_refusing(trainer: Trainer, train: Any, val: Any, fix: str, weights: bool
     Raises:
         NonFiniteLossError: a diverged training, naming ``fix``.
     """
+    initial = _snapshot(trainer.model) if val is not None else None  # no RNG drawn, nothing moved
     try:
         result = trainer.fit(train, val)
     except StepOverflowError as exc:
         refuse_diverged(exc.result, exc.what, fix)
     if weights and not finite_parameters(trainer.model):
         refuse_diverged(result, WEIGHTS, fix)
+    kept = _kept_loss(trainer, result)
+    if initial is not None and kept is not None:
+        untrained = _untrained_loss(trainer, initial, val)
+        if 0.0 < untrained < math.inf and kept > UNTRAINED_FACTOR * untrained:
+            what = (
+                f"the held-out loss {kept:.4g} is more than {UNTRAINED_FACTOR:g}x the untrained model's "
+                f"{untrained:.4g}"
+            )
+            refuse_diverged(result, what, fix)
     return result
+
+
+def _snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
+    """A copy of ``model``'s state (weights and buffers), detached from it."""
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def _kept_loss(trainer: Trainer, result: FitResult) -> float | None:
+    """The held-out loss the trainer logged for the weights it kept (the best epoch's with
+    ``restore_best``, else the last epoch's); None when no finite one was logged."""
+    if not result.history:
+        return None
+    best = result.best_epoch if trainer.config.restore_best else None
+    value = result.history[best - 1 if best else -1].get("val_loss")
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _untrained_loss(trainer: Trainer, initial: dict[str, torch.Tensor], val: Any) -> float:
+    """The held-out loss of ``initial`` weights through :meth:`Trainer.evaluate`; the kept weights and
+    every RNG state (global and the loader's own) are put back afterwards."""
+    model = trainer.model
+    kept, rng, loader_rng = _snapshot(model), get_rng_state(), loader_rng_state(val)
+    try:
+        model.load_state_dict(initial)
+        return float(trainer.evaluate(val)["loss"])
+    finally:
+        model.load_state_dict(kept)
+        set_rng_state(rng)
+        set_loader_rng_state(val, loader_rng)
 
 
 def check_held_out(value: float, result: FitResult, fix: str, what: str = "the held-out loss") -> None:
