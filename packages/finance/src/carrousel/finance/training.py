@@ -157,8 +157,8 @@ def fit_forecaster(
         The trainer's :class:`~carrousel.core.train.FitResult` (per-epoch history).
 
     Raises:
-        NonFiniteLossError: the fitted weights are not finite, or an optimiser step overflowed them (a
-            diverged training), naming ``[train] lr``.
+        NonFiniteLossError: the fitted weights are not finite, an optimiser step overflowed them, or the
+            held-out loss is more than 10x the untrained network's (a diverged training), naming ``[train] lr``.
     """
     cfg, task, train_loader, val_loader = trainer_parts(train, val, quantiles, settings)
     trainer = Trainer(model, task, cfg)

@@ -72,12 +72,13 @@ def check_converged(held_out: float, result: FitResult, lr: float, what: str = "
 
 
 def fit_checked(trainer: Trainer, train: Any, val: Any, lr: float) -> FitResult:
-    """``trainer.fit(train, val)``, an optimiser step past float32's largest value (``--lr`` near 1e38)
-    refused as a diverged training naming ``--lr`` (core's :func:`~carrousel.core.train.fit_refusing`; the
-    held-out loss, :func:`check_converged`, is nlp's signal for the rest).
+    """``trainer.fit(train, val)``, an optimiser step past float32's largest value (``--lr`` near 1e38) or a
+    finite held-out loss more than 10x the untrained model's (``--lr 1e30``) refused as a diverged training
+    naming ``--lr`` (core's :func:`~carrousel.core.train.fit_refusing`; a non-finite held-out loss,
+    :func:`check_converged`, is nlp's signal for the rest).
 
     Raises:
-        NonFiniteLossError: that step, in core's one line naming the fix.
+        NonFiniteLossError: either, in core's one line naming the fix.
     """
     return fit_refusing(trainer, train, val, f"--lr (now {lr:g})", weights=False)
 
