@@ -26,7 +26,7 @@ from carrousel.core.bundle import BUNDLE_FILE
 from carrousel.core.curves import can_plot, finite_history, history_writer
 from carrousel.core.device import check_precision
 from carrousel.core.files import check_output_dir
-from carrousel.core.train import Callback, Trainer
+from carrousel.core.train import Callback, Trainer, fit_refusing
 from carrousel.core.train import TrainConfig as CoreTrainConfig
 from carrousel.speech import synth
 from carrousel.speech.audio import read_audio
@@ -209,7 +209,7 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
     steps = min(cfg.epochs * len(loader), cfg.max_steps or math.inf)
     with (progress or _no_progress)("training", float(steps)) as advance:
         trainer = Trainer(model, CTCTask(alphabet), core_cfg, callbacks=[_Progress(advance)])
-        fit = trainer.fit(loader, val_loader)
+        fit = fit_refusing(trainer, loader, val_loader, f"--lr (now {cfg.lr:g})")  # a diverged fit: one line
     lm_text = "".join(f"{u.text}\n" for u in train_utts)  # the model's own word LM: its transcripts
     recognizer = Recognizer(model.to("cpu").eval(), alphabet, features, mean, std, lm_text)
     seconds = float(sum(u.seconds or 0.0 for u in train_utts))
