@@ -135,8 +135,8 @@ def test_the_fallback_keeps_placeholders_as_written(undertrained: Path) -> None:
     tr = Translator.from_pretrained(undertrained)
     tr.dictionary.table.update({"d": "interne", "help": "hilfe", "usr": "benutzer", "show": "zeige"})
     source = "show help: %d in /usr/lib, see --help"
-    baseline = "zeige hilfe: %interne in /benutzer/lib, see --hilfe"  # the evaluate baseline, unchanged
-    assert tr.dictionary.translate(source) == baseline
+    kept = "zeige hilfe: %d in /usr/lib, see --help"
+    assert tr.dictionary.translate(source) == kept  # the evaluate baseline too (before: %interne, --hilfe)
     (t,) = tr.translate([source], DecodeConfig(beam=1, fallback_nll=1e-9, mbr=False))
     assert t.fallback and t.text == "zeige hilfe: %d in /usr/lib, see --help"
     (c,) = tr.translate([source], DecodeConfig(beam=2, fallback_nll=0.0, mbr=True, mbr_dictionary=1e3))

@@ -16,8 +16,10 @@ from collections.abc import Sequence
 
 from carrousel.core.args import check_args
 from carrousel.nlp.errors import NLPConfigError
+from carrousel.nlp.parallel import _HAN_PER_WORD, _UNSPACED, _UNSPACED_SCRIPTS
+from carrousel.nlp.placeholders import WORD_OR_PLACEHOLDER, WORD_PATTERN
 
-__all__ = ["WORD_PATTERN", "NGramLM", "WordDictionary", "perplexity_of"]
+__all__ = ["UNSPACED_NGRAMS", "WORD_PATTERN", "NGramLM", "WordDictionary", "perplexity_of"]
 
 Gram = tuple[int, ...]
 
@@ -125,17 +127,60 @@ def perplexity_of(log_probs: Sequence[float]) -> float:
     return math.exp(-_summed(log_probs) / len(log_probs))
 
 
-WORD_PATTERN = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)
+UNSPACED_NGRAMS = 6  # longest target unit, in characters, in scripts written without spaces (Han, kana)
+_SCRIPT_RUN = re.compile(f"(?:{_UNSPACED.pattern})+")
+_SPACE_BETWEEN = re.compile(f"(?<={_UNSPACED.pattern})[ \t]+(?={_UNSPACED.pattern})")
+
+
+def _words(text: str) -> list[str]:
+    """The words of ``text`` outside its placeholders (``%s``, ``--force``, ``/usr/lib``, ``42``...)."""
+    return [m.group(0) for m in WORD_OR_PLACEHOLDER.finditer(text) if m.lastgroup == "word"]
+
+
+def _units(word: str, ngrams: int) -> list[str]:
+    """A target word's units: the word itself, or, where it holds runs of a script written without spaces,
+    each run's character n-grams (1 to ``ngrams`` long; ``ngrams * per word / per Han word`` in Thai,
+    Khmer and Myanmar, whose words are longer) and the rest's words."""
+    if ngrams < 1 or not _UNSPACED.search(word):
+        return [word]
+    units: list[str] = []
+    at = 0
+    for m in _SCRIPT_RUN.finditer(word):
+        units += WORD_PATTERN.findall(word[at : m.start()])
+        run, at = m.group(0), m.end()
+        per = next((p for pattern, p in _UNSPACED_SCRIPTS if pattern.match(run)), _HAN_PER_WORD)
+        longest = max(ngrams, round(ngrams * per / _HAN_PER_WORD))
+        units += [run[i : i + n] for n in range(1, longest + 1) for i in range(len(run) - n + 1)]
+    return units + WORD_PATTERN.findall(word[at:])
+
+
+def _fragments(counts: Counter[str]) -> set[str]:
+    """The unspaced units that are part of a unit one character longer wherever they occur (the same count
+    of sentences: ``作区`` of ``工作区``), so no unit of their own."""
+    out: set[str] = set()
+    for unit, n in counts.items():
+        if len(unit) > 1 and _UNSPACED.match(unit):
+            out.update(part for part in (unit[:-1], unit[1:]) if counts[part] == n)
+    return out
 
 
 class WordDictionary:
     """A word-by-word translation baseline learned from sentence pairs.
 
-    Each source word (case-folded) maps to the target word that co-occurs with it most specifically
+    Each source word (case-folded) maps to the target unit that co-occurs with it most specifically
     (the highest Dice coefficient ``2 c(s, t) / (c(s) + c(t))`` over sentence pairs, ties to the more
     frequent pair). Translation replaces each known word in place and keeps unknown words, punctuation
-    and spacing as in the source; a word whose translation is itself is kept as written (``-O`` stays
-    ``-O``, ``GnuPG`` stays ``GnuPG``, though the table holds them case-folded).
+    and spacing as in the source; a word whose translation is itself is kept as written (``GnuPG`` stays
+    ``GnuPG``, though the table holds it case-folded).
+
+    Placeholders (:mod:`carrousel.nlp.placeholders`: ``%s``, ``%1$s``, ``--force``, ``/usr/lib``,
+    numbers) are no words on either side: the ``s`` of ``%s`` was a word in every catalogue, so that in
+    git's Chinese one ``cannot`` meant ``s``. A target unit is a word, except in scripts written without
+    spaces (Chinese, Japanese, Thai...), where a run of characters (median 7 Han characters in git's
+    Chinese catalogue) is a phrase: there the units are its character n-grams, up to ``ngrams`` long,
+    but for fragments (an n-gram found only inside one same longer n-gram, as ``作区`` in ``工作区``),
+    Dice choosing among them (ties to the length nearest 2, the commonest Chinese word's), and two
+    translated units meet without the source's space.
 
     Example:
         >>> d = WordDictionary.fit([("red car", "rotes Auto"), ("red house", "rotes Haus")])
@@ -147,32 +192,43 @@ class WordDictionary:
         self.table = table
 
     @classmethod
-    def fit(cls, pairs: Sequence[tuple[str, str]]) -> WordDictionary:
-        """Learns the table from ``(source, target)`` pairs."""
+    @check_args
+    def fit(cls, pairs: Sequence[tuple[str, str]], ngrams: int = UNSPACED_NGRAMS) -> WordDictionary:
+        """Learns the table from ``(source, target)`` pairs; ``ngrams``: the longest unit of an unspaced
+        script, in characters (0: a whole run is one unit, as before)."""
+        if ngrams < 0:
+            raise NLPConfigError(f"ngrams must be >= 0, got {ngrams}")
         src_count: Counter[str] = Counter()
         tgt_count: Counter[str] = Counter()
         joint: Counter[tuple[str, str]] = Counter()
         for s, t in pairs:
-            sw = {w.casefold() for w in WORD_PATTERN.findall(s)}
-            tw = set(WORD_PATTERN.findall(t))
+            sw = {w.casefold() for w in _words(s)}
+            tw = {u for w in _words(t) for u in _units(w, ngrams)}
             src_count.update(sw)
             tgt_count.update(tw)
             joint.update((a, b) for a in sw for b in tw)
-        best: dict[str, tuple[float, int, str]] = {}
+        fragments = _fragments(tgt_count) if ngrams else set()
+        best: dict[str, tuple[float, int, int, str]] = {}
         for (a, b), n in joint.items():
-            key = (2.0 * n / (src_count[a] + tgt_count[b]), n, b)
+            if b in fragments:
+                continue
+            near = -abs(len(b) - 2) if _UNSPACED.match(b) else 0  # ties: the unit of a likely length
+            key = (2.0 * n / (src_count[a] + tgt_count[b]), n, near, b)
             if a not in best or key > best[a]:
                 best[a] = key
-        return cls({a: v[2] for a, v in sorted(best.items())})
+        return cls({a: v[3] for a, v in sorted(best.items())})
 
     def translate(self, text: str) -> str:
-        """``text`` with every known word replaced by its translation (words translated as themselves, and
-        unknown ones, as written)."""
+        """``text`` with every known word replaced by its translation (words translated as themselves,
+        unknown ones and placeholders as written)."""
 
         def word(m: re.Match[str]) -> str:
             w = m.group(0)
+            if m.lastgroup != "word":
+                return w
             folded = w.casefold()
             found = self.table.get(folded, folded)
             return w if found == folded else found
 
-        return WORD_PATTERN.sub(word, text)
+        out = WORD_OR_PLACEHOLDER.sub(word, text)
+        return _SPACE_BETWEEN.sub("", out) if _UNSPACED.search(out) else out

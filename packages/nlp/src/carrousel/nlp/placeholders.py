@@ -37,9 +37,18 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 
-from carrousel.nlp.baselines import WORD_PATTERN
+__all__ = [
+    "ALPHABET",
+    "KINDS",
+    "MAX_PLACEHOLDERS",
+    "WORD_OR_PLACEHOLDER",
+    "WORD_PATTERN",
+    "mask",
+    "mask_pair",
+    "unmask",
+]
 
-__all__ = ["ALPHABET", "KINDS", "MAX_PLACEHOLDERS", "mask", "mask_pair", "unmask"]
+WORD_PATTERN = re.compile(r"\w+(?:['’-]\w+)*", re.UNICODE)  # a word (also carrousel.nlp.baselines')
 
 KINDS = ("format", "option", "path", "number", "word")  # the kinds, in the order of their code blocks
 MAX_PLACEHOLDERS = 16  # per sentence; later pieces stay as text
@@ -65,6 +74,8 @@ _PATTERNS = (
 )
 _ANY = re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _PATTERNS))
 _ANY_WORD = re.compile(f"{_ANY.pattern}|(?P<word>{WORD_PATTERN.pattern})")
+# a placeholder (``m.lastgroup`` its kind) or else a word (``m.lastgroup == "word"``): words outside placeholders
+WORD_OR_PLACEHOLDER = _ANY_WORD
 _CODE = re.compile(f"[{ALPHABET[0]}-{ALPHABET[-1]}]")
 
 

@@ -130,12 +130,11 @@ class Translator:
         return self._lexicon
 
     def dictionary_text(self, source: str) -> str:
-        """The word dictionary's translation of ``source``, its placeholders (options, formats, paths,
-        numbers) kept as written: the dictionary alone turned ``--help`` into ``--Hilfe``, ``%s`` into ``%x``."""
-        if not self.placeholders:
-            return self.dictionary.translate(source)
-        masked, pieces = mask(source)
-        return unmask(self.dictionary.translate(masked), pieces)
+        """The word dictionary's translation of ``source`` (the fallback's and the consensus's), its
+        placeholders (options, formats, paths, numbers) kept as written, as in the baseline of ``evaluate``
+        (:class:`~carrousel.nlp.baselines.WordDictionary`; once the dictionary turned ``--help`` into
+        ``--Hilfe``, ``%s`` into ``%x``)."""
+        return self.dictionary.translate(source)
 
     def is_known(self, word: str) -> bool:
         """Whether a source word occurred in the training sources (the dictionary baseline's table)."""
