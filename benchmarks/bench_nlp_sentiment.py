@@ -43,6 +43,10 @@ student of review sentences only. ``--tokenizer bpe --vocab N`` gives the studen
 tokens (tried for the words outside its vocabulary, ``bench_nlp_oov.py``; not adopted, see the nlp README). ``--reuse`` scores the models
 already in ``--keep DIR`` instead of training them again (training is deterministic per seed), each only if
 it was trained with the same config (stored beside it as ``NAME.config.json``), else it is trained again.
+``--oov-fallback`` adds after each distilled row the same model with the OOV fallback of
+:mod:`carrousel.nlp.oov` (``NAME_oov``: words outside the vocabulary get vectors mapped from MiniLM's word
+pieces, as ``nlp sentiment train --teacher minilm --oov-fallback`` saves it); with ``--reuse`` the kept models
+are rescored with and without it, untrained (see the nlp README).
 """
 
 from __future__ import annotations
@@ -56,12 +60,13 @@ import statistics
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict
+from dataclasses import MISSING, asdict, fields, is_dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from carrousel.core.bundle import load_bundle
 from carrousel.nlp.config import (
     FitConfig,
     SentimentEvaluateConfig,
@@ -74,6 +79,8 @@ from carrousel.nlp.config import (
 from carrousel.nlp.data import load_texts, read_vader_ratings, stratified_split
 from carrousel.nlp.decision import decide
 from carrousel.nlp.pipeline import SentimentModel, evaluate_sentiment, train_sentiment
+from carrousel.nlp.pipeline.distill import with_oov_fallback
+from carrousel.nlp.pipeline.sentiment import KIND
 from carrousel.nlp.samples import sample_file
 from carrousel.nlp.teacher import MiniLM, fit_logistic
 from carrousel.nlp.transfer import tagged_sentences
@@ -301,10 +308,25 @@ def validation(train: Path, model_dir: Path, seed: int) -> tuple[float, float]:
     return float(np.mean(pred == y)), 2 * tp / max(float(np.sum(pred == 1) + np.sum(y == 1)), 1.0)
 
 
+def _comparable(cfg: object, stored: object) -> object:
+    """``cfg`` as the JSON values ``--reuse`` compares, less the fields that ``stored`` (a config written
+    earlier) lacks and that hold their default: fields added since, at the value that means "as before"."""
+    if not is_dataclass(cfg) or isinstance(cfg, type):
+        return json.loads(json.dumps(cfg))
+    out = {}
+    for f in fields(cfg):
+        value, known = getattr(cfg, f.name), isinstance(stored, dict)
+        if known and f.name not in stored and f.default is not MISSING and value == f.default:
+            continue
+        out[f.name] = _comparable(value, stored.get(f.name) if known else None)
+    return out
+
+
 def _trained_with(model: Path, cfg: SentimentTrainConfig) -> bool:
     """Whether ``model`` holds a bundle trained with ``cfg`` (``--reuse``; an older or other one: no)."""
     stored = model.with_name(f"{model.name}.config.json")
-    same = stored.is_file() and json.loads(stored.read_text()) == json.loads(json.dumps(asdict(cfg)))
+    earlier = json.loads(stored.read_text()) if stored.is_file() else None
+    same = earlier is not None and earlier == _comparable(cfg, earlier)
     if (model / "bundle.json").is_file() and not same:
         print(f"--reuse: {model} was trained with another config; training it again", flush=True)
     return same and (model / "bundle.json").is_file()
@@ -323,9 +345,12 @@ def distilled(
     reuse: bool = False,
     ema_decay: float = 0.0,
     tokens: tuple[str, int] = ("word", 20000),
-) -> list[tuple[float, float]]:
+    oov: bool = False,
+) -> list[list[tuple[float, float]]]:
     """The BiLSTM trained on the MiniLM teacher's soft targets (``nlp sentiment train --teacher minilm``),
-    scored on ``tests``, its own validation rows and (``held`` given) its agreement with the teacher."""
+    scored on ``tests``, its own validation rows and (``held`` given) its agreement with the teacher; with
+    ``oov`` a second row: the same model with the OOV fallback added (``NAME_oov``, the map fitted on its
+    trained embeddings: what ``--oov-fallback`` training saves; weights and cut unchanged)."""
     torch.set_num_threads(1)
     cfg = SentimentTrainConfig(
         TextDataConfig(str(train)),
@@ -354,12 +379,19 @@ def distilled(
     if not (reuse and _trained_with(model, cfg)):
         train_sentiment(cfg, model)
         model.with_name(f"{model.name}.config.json").write_text(json.dumps(asdict(cfg), sort_keys=True))
-    scores = []
-    for path in tests:
-        ev = evaluate_sentiment(SentimentEvaluateConfig(str(model), TextDataConfig(str(path))))
-        scores.append((ev.accuracy, ev.f1))
-    scores.append(validation(train, model, seed))
-    return scores if held is None else [*scores, agreement(train, model, seed, held)]
+    models = [model]
+    if oov:
+        with_oov_fallback(load_bundle(model, kind=KIND)).save(model.with_name(f"{model.name}_oov"))
+        models.append(model.with_name(f"{model.name}_oov"))
+    rows = []
+    for where in models:
+        scores = []
+        for path in tests:
+            ev = evaluate_sentiment(SentimentEvaluateConfig(str(where), TextDataConfig(str(path))))
+            scores.append((ev.accuracy, ev.f1))
+        scores.append(validation(train, where, seed))
+        rows.append(scores if held is None else [*scores, agreement(train, where, seed, held)])
+    return rows
 
 
 def distilled_pair(
@@ -376,13 +408,14 @@ def distilled_pair(
     reuse: bool = False,
     ema_decay: float = 0.0,
     tokens: tuple[str, int] = ("word", 20000),
+    oov: bool = False,
 ) -> tuple[list[tuple[float, float]], ...]:
     """Both distilled rows of one seed, without then with the unlabelled sentences, in one process: the
     second run finds the training texts and augmented copies already embedded by MiniLM (``both`` False:
-    only the second)."""
-    rest = (held, reuse, ema_decay, tokens)
-    first = (distilled(train, tests, folder, seed, (), augment, student, True, *rest),) if both else ()
-    return (*first, distilled(train, tests, folder, seed, unlabelled, augment, student, balance, *rest))
+    only the second; ``oov``: each followed by its row with the OOV fallback)."""
+    rest = (held, reuse, ema_decay, tokens, oov)
+    first = distilled(train, tests, folder, seed, (), augment, student, True, *rest) if both else []
+    return (*first, *distilled(train, tests, folder, seed, unlabelled, augment, student, balance, *rest))
 
 
 def speed(model_dir: Path, texts: list[str]) -> tuple[float, float]:
@@ -454,6 +487,12 @@ def main() -> None:
         action="store_true",
         help="score the distilled models already in --keep DIR, do not retrain",
     )
+    parser.add_argument(
+        "--oov-fallback",
+        action="store_true",
+        help="after each distilled row, the same model with the OOV fallback (carrousel.nlp.oov: words "
+        "outside its vocabulary get vectors mapped from MiniLM's word pieces); with --reuse, no training",
+    )
     parser.add_argument("--keep", type=Path, help="work in this folder (kept: data files and models)")
     parser.add_argument("--save", type=Path, help="JSON file of every row's scores, rewritten as rows finish")
     args = parser.parse_args()
@@ -475,6 +514,8 @@ def main() -> None:
             f"BiLSTM distilled: train + {args.augment}x augmented",
             f"BiLSTM distilled: + {args.unlabelled} review{more} sentences",
         )[1 if args.distilled_rows == "unlabelled" else 0 :]
+        if args.oov_fallback:
+            distil_labels = tuple(x for label in distil_labels for x in (label, f"{label}, OOV fallback"))
         runs: dict[tuple[str, int], list[tuple[float, float]]] = {}
         spawn = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(args.jobs, mp_context=spawn) as pool:  # the workers start at once
@@ -487,13 +528,14 @@ def main() -> None:
                     seed,
                     unlabelled,
                     args.augment,
-                    len(distil_labels) == 2,
+                    args.distilled_rows == "both",
                     (args.hidden, args.epochs, args.patience),
                     args.balance,
                     held,
                     args.reuse,
                     args.ema_decay,
                     (args.tokenizer, args.vocab),
+                    args.oov_fallback,
                 ): seed
                 for seed in range(args.distil_seeds)
             }

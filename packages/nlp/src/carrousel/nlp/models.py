@@ -118,17 +118,26 @@ class SentimentClassifier(nn.Module):
         self.dropout = nn.Dropout(net.dropout)
         self.classifier = nn.Linear(size, config.num_classes)
 
-    def forward_with_weights(self, ids: Tensor, lengths: Tensor) -> ClassifierOutput:
+    def forward_with_weights(
+        self, ids: Tensor, lengths: Tensor, extra: Tensor | None = None
+    ) -> ClassifierOutput:
         """Logits and pooling weights of a padded batch.
 
         Args:
             ids: ``(B, T)`` token ids, 0 past each length.
             lengths: ``(B,)`` valid lengths in ``[1, T]``.
+            extra: ``(K, D)`` vectors of ids ``vocab_size .. vocab_size + K - 1`` (words outside the
+                vocabulary, :class:`carrousel.nlp.oov.OovFallback`); None: every id is in the vocabulary.
 
         Returns:
             :class:`ClassifierOutput`: logits ``(B, C)``, weights ``(B, T)`` or None.
         """
-        x = self.embed_dropout(self.embedding(ids))
+        if extra is None:
+            x = self.embed_dropout(self.embedding(ids))
+        else:
+            weight = self.embedding.weight
+            table = torch.cat([weight, extra.to(device=weight.device, dtype=weight.dtype)])
+            x = self.embed_dropout(nn.functional.embedding(ids, table, padding_idx=0))
         enc = self.encoder(x, lengths=lengths)
         pooling = self.config.net.pooling
         weights = None

@@ -151,6 +151,11 @@ class TextTokenizer:
         """Token ids of one pre-tokenized word (:meth:`pretokenize`) by the model alone."""
         return [t.id for t in self._tok.model.tokenize(word)]
 
+    def token_words(self, text: str) -> list[tuple[int, str]]:
+        """Each token of ``text`` (the ids of :meth:`encode`) with the pre-tokenized word it came from, ``▁``
+        removed: a word tokenizer's ``[UNK]`` tokens with the words it could not read."""
+        return [(i, w.removeprefix("▁")) for w in self.pretokenize(text) for i in self.word_ids(w)]
+
     def unknown_words(self, text: str) -> list[str]:
         """The words of ``text`` (:meth:`pretokenize`, ``▁`` removed) the vocabulary cannot spell: each holds
         an ``[UNK]`` id. A word tokenizer has one for every word it was not trained on; a subword one only

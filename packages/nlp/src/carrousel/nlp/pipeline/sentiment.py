@@ -42,6 +42,7 @@ from carrousel.nlp.decision import decide, place_threshold
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.evaluate_plot import PLOT_EXTRA
 from carrousel.nlp.models import SentimentClassifier, build_classifier
+from carrousel.nlp.oov import OovFallback
 from carrousel.nlp.pipeline import common, distill
 from carrousel.nlp.pipeline.common import (
     TOKENIZER_FILE,
@@ -197,6 +198,8 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
         made = {"threshold": {"criterion": cfg.threshold, "rows": rows}}  # rows that placed the cut
         assets, provenance = {**bundle.assets, "threshold": threshold}, {**bundle.data, **made}
         bundle = replace(bundle, assets=assets, data=provenance)
+    if soft is not None and cfg.teacher and cfg.teacher.oov_fallback and tokenizer.kind == "word":
+        bundle = distill.with_oov_fallback(bundle, soft.encoder)  # after the cut: weights and cut unchanged
     title = (
         f"nlp sentiment train: {net.cell.upper()} classifier ({net.hidden_size} units, {net.pooling} pooling) "
         f"on {data.source} ({len(train_idx)} training / {len(val_idx)} held-out rows, "
@@ -234,6 +237,8 @@ class SentimentPrediction:
     tokens: list[str] = field(default_factory=list)  # the text of each token the model saw
     attention: list[float] | None = None  # per-token attention weights (sum to 1), attention pooling only
     truncated: bool = False  # the text was longer than the model's max_length
+    unknown_words_mapped: int | None = None  # words outside the vocabulary read through the OOV fallback
+    # (carrousel.nlp.oov; None: the model has none)
 
 
 class SentimentModel:
@@ -257,6 +262,13 @@ class SentimentModel:
         self.runtime = load_runtime(bundle)  # an exported bundle (nlp sentiment export) runs ONNX Runtime
         check_inference(precision, next(self.model.parameters()).device, self.runtime is not None)
         self.precision = precision  # fp32, or bf16 / fp16 autocast of the network (core's predict)
+        fallback = OovFallback.from_parts(
+            bundle.arrays, bundle.files
+        )  # unknown words' vectors, if it has one
+        usable = (
+            self.runtime is None and self.tokenizer.kind == "word"
+        )  # (an exported network takes ids only)
+        self.oov: OovFallback | None = fallback if usable else None  # None: unknown words stay [UNK]
 
     @classmethod
     def from_pretrained(
@@ -272,26 +284,39 @@ class SentimentModel:
         bundle's ONNX file's, else ``precision``), as ``--json`` reports them."""
         return bundle_precision_report(self.bundle.data, self.bundle.assets, self.precision)
 
-    def _encode(self, texts: list[str], limit: int, warn: bool = True) -> tuple[list[np.ndarray], list[bool]]:
+    def _encode(
+        self, texts: list[str], limit: int, warn: bool = True
+    ) -> tuple[list[np.ndarray], list[bool], np.ndarray | None, list[int]]:
+        """Ids per text (cut to ``limit``), whether each was cut, and with an OOV fallback the ``(K, D)``
+        vectors of the ids past the vocabulary its unknown words got and their count per text."""
         full = encode_texts(self.tokenizer, texts, limit + 1, warn=False)  # one extra id tells if it was cut
         cut = [len(ids) > limit for ids in full]
         if warn and any(cut):  # counted here, against the real limit (encode_texts would say limit + 1)
             warn_truncated(sum(cut), len(texts), limit)
-        return [ids[:limit] for ids in full], cut
+        ids = [x[:limit] for x in full]
+        if self.oov is None:
+            return ids, cut, None, [0] * len(ids)
+        cap = (limit + 1) * CHARS_PER_TOKEN_CAP  # as in encode_texts
+        ids, extra, counts = self.oov.expand(self.tokenizer, texts, ids, self.tokenizer.vocab_size, cap)
+        return ids, cut, extra, counts
 
-    def _run(self, ids: list[np.ndarray], batch_size: int) -> tuple[np.ndarray, np.ndarray]:
-        """Probabilities ``(N, C)`` and attention ``(N, T_max)``, in input order (batched by length)."""
+    def _run(
+        self, ids: list[np.ndarray], batch_size: int, extra: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities ``(N, C)`` and attention ``(N, T_max)``, in input order (batched by length);
+        ``extra``: the vectors of ids past the vocabulary (:meth:`_encode`)."""
         n, c = len(ids), len(self.labels)
         t_max = max(len(x) for x in ids)
         order = np.argsort([len(x) for x in ids], kind="stable")
         items = np.empty(n, dtype=object)
         items[:] = [ids[i] for i in order]
+        rows = torch.from_numpy(extra) if extra is not None and len(extra) else None
 
         def forward(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
             if self.runtime is not None:
                 probs, weights = (torch.from_numpy(a) for a in self.runtime.run(x[:, 1:], x[:, 0]))
             else:
-                out = self.model.forward_with_weights(x[:, 1:], x[:, 0])
+                out = self.model.forward_with_weights(x[:, 1:], x[:, 0], rows)
                 probs = torch.softmax(out.logits.float(), dim=-1)
                 weights = (
                     out.weights if out.weights is not None else probs.new_zeros(x.shape[0], x.shape[1] - 1)
@@ -310,7 +335,8 @@ class SentimentModel:
         """Class probabilities ``(N, C)`` in the order of :attr:`labels` (``texts``: as :meth:`__call__`)."""
         if not (texts := check_texts(texts, "input")):
             return np.zeros((0, len(self.labels)))
-        return self._run(self._encode(texts, self.max_length)[0], batch_size)[0]
+        ids, _, extra, _ = self._encode(texts, self.max_length)
+        return self._run(ids, batch_size, extra)[0]
 
     @check_args(skip=("max_length",))  # token_limit checks it, in the model's words (NLPConfigError)
     def __call__(
@@ -326,8 +352,8 @@ class SentimentModel:
         limit = common.token_limit(max_length, self.max_length)
         if not (texts := check_texts(texts, "input")):
             return []
-        ids, cut = self._encode(texts, limit, warn)
-        probs, weights = self._run(ids, batch_size)
+        ids, cut, extra, mapped = self._encode(texts, limit, warn)
+        probs, weights = self._run(ids, batch_size, extra)
         chosen = decide(probs, self.threshold)
         attention = self.model.attention is not None
         out = []
@@ -343,6 +369,7 @@ class SentimentModel:
                     tokens=pieces,
                     attention=[float(w) for w in weights[i, :k]] if attention else None,
                     truncated=cut[i],
+                    unknown_words_mapped=mapped[i] if self.oov is not None else None,
                 )
             )
         return out
