@@ -41,6 +41,7 @@ RIDGES = (
     1000.0,
     10000.0,
 )  # ridge strengths tried, chosen on held-out vocabulary words
+_MEMO = 100_000  # word vectors remembered between calls at most
 _HELD = 0.1  # share of the vocabulary's words held out to choose the ridge strength
 
 
@@ -153,6 +154,8 @@ class OovFallback:
     def vector(self, word: str) -> np.ndarray | None:
         """``(D,)`` float32: the mean of ``word``'s mapped pieces; None where MiniLM has no piece for it."""
         if word not in self._memo:
+            if len(self._memo) >= _MEMO:  # a long stream of texts: memory stays bounded
+                self._memo.clear()
             ids = _piece_ids(self.pieces, word) if word.strip() else []
             self._memo[word] = self.mapped[ids].astype(np.float32).mean(axis=0) if ids else None
         return self._memo[word]
