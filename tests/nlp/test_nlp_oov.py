@@ -14,10 +14,11 @@ import torch
 from tokenizers import Tokenizer, models, pre_tokenizers
 
 from carrousel.core.bundle import load_bundle
-from carrousel.nlp.oov import OOV_ARRAY, RIDGES, OovFallback, fit_oov_map, piece_means
+from carrousel.nlp.oov import OOV_ARRAY, RIDGES, OovFallback, fit_oov_map
 from carrousel.nlp.pipeline import SentimentModel, train_sentiment
 from carrousel.nlp.pipeline.sentiment import KIND
 from carrousel.nlp.tokenization import TextTokenizer
+from carrousel.nlp.vectors import piece_means
 from tests.nlp.conftest import Run, distill_config
 
 
@@ -162,4 +163,5 @@ def test_teacher_student_trained_with_the_fallback_carries_it(tmp_path: Path) ->
     assert np.corrcoef(guess, trained)[0, 1] > 0.5
     (pred,) = model(["the film was splendiferous"])
     assert pred.unknown_words_mapped == 1
-    assert piece_means(tok, np.zeros((30522, 4), np.float32), model.oov.pieces).shape == (tok.vocab_size, 4)
+    rows = piece_means(tok, torch.zeros(30522, 4), model.oov.pieces, skip_unknown=True)
+    assert rows.shape == (tok.vocab_size, 4)

@@ -24,9 +24,9 @@ from tokenizers import Tokenizer
 
 from carrousel.core.args import check_args
 from carrousel.nlp.errors import TeacherError
-from carrousel.nlp.tokenization import SPECIALS, TextTokenizer
+from carrousel.nlp.tokenization import TextTokenizer
 
-__all__ = ["OOV_ARRAY", "OOV_TOKENIZER", "RIDGES", "OovFallback", "OovMapFit", "fit_oov_map", "piece_means"]
+__all__ = ["OOV_ARRAY", "OOV_TOKENIZER", "RIDGES", "OovFallback", "OovMapFit", "fit_oov_map"]
 
 logger = logging.getLogger(__name__)
 
@@ -52,20 +52,6 @@ def _piece_ids(pieces: Tokenizer, word: str) -> list[int]:
     return [] if all(i == unk for i in ids) else ids
 
 
-def piece_means(tokenizer: TextTokenizer, table: np.ndarray, pieces: Tokenizer) -> np.ndarray:
-    """``(V, 384)``: each vocabulary word's mean MiniLM piece embedding, NaN for specials and words without
-    pieces (as :func:`~carrousel.nlp.vectors.teacher_vectors` reads them, ``▁`` marks removed)."""
-    vocab = tokenizer.vocabulary()
-    rows = np.full((len(vocab), table.shape[1]), np.nan, dtype=np.float32)
-    for i, entry in enumerate(vocab):
-        word = entry.removeprefix("▁").removeprefix("##")
-        if i < len(SPECIALS) or not word.strip():
-            continue
-        if ids := _piece_ids(pieces, word):
-            rows[i] = table[ids].mean(axis=0)
-    return rows
-
-
 @dataclass(frozen=True)
 class OovMapFit:
     """The fitted map, applied to every MiniLM piece."""
@@ -89,7 +75,7 @@ def fit_oov_map(rows: np.ndarray, trained: np.ndarray, table: np.ndarray, seed: 
     error), then the map is refitted on all of them.
 
     Args:
-        rows: ``(V, 384)`` piece means (:func:`piece_means`), NaN where a word has none.
+        rows: ``(V, 384)`` piece means (:func:`~carrousel.nlp.vectors.piece_means` with ``skip_unknown``), NaN where a word has none.
         trained: ``(V, D)`` the student's trained embedding rows.
         table: ``(P, 384)`` MiniLM's word-piece embeddings.
         seed: the held-out words' draw.

@@ -15,9 +15,9 @@ from torch import Tensor, nn
 from carrousel.core.args import check_args
 from carrousel.nlp.data import read_vectors
 from carrousel.nlp.errors import TeacherError, TextDataError
-from carrousel.nlp.tokenization import TextTokenizer
+from carrousel.nlp.tokenization import SPECIALS, TextTokenizer
 
-__all__ = ["init_embedding", "pretrained_rows", "teacher_vectors"]
+__all__ = ["init_embedding", "piece_means", "pretrained_rows", "teacher_vectors"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,33 @@ def pretrained_rows(tokenizer: TextTokenizer, path: str) -> np.ndarray:
 
 
 @check_args
+def piece_means(
+    tokenizer: TextTokenizer, table: Tensor, pieces: object, skip_unknown: bool = False
+) -> np.ndarray:
+    """``(V, 384)``: each vocabulary entry's mean MiniLM word-piece embedding (``▁`` and ``##`` marks removed),
+    NaN for the specials and entries without pieces.
+
+    Args:
+        tokenizer: the student's tokenizer.
+        table: MiniLM's ``(30522, 384)`` word-piece embeddings.
+        pieces: MiniLM's HF ``tokenizers.Tokenizer``.
+        skip_unknown: an entry MiniLM spells only with its own ``[UNK]`` piece is NaN too (the OOV
+            fallback's fit), rather than ``[UNK]``'s embedding (the starting vectors').
+    """
+    vocab = tokenizer.vocabulary()
+    unknown = pieces.token_to_id("[UNK]") if skip_unknown else None  # type: ignore[attr-defined]
+    rows = np.full((len(vocab), table.shape[1]), np.nan, dtype=np.float32)
+    for i, entry in enumerate(vocab):
+        word = entry.removeprefix("▁").removeprefix("##")
+        if i < len(SPECIALS) or not word.strip():
+            continue
+        ids = pieces.encode(word, add_special_tokens=False).ids  # type: ignore[attr-defined]
+        if ids and not all(piece == unknown for piece in ids):
+            rows[i] = table[ids].mean(dim=0).numpy()
+    return rows
+
+
+@check_args
 def teacher_vectors(tokenizer: TextTokenizer, table: Tensor, pieces: object, dim: int) -> np.ndarray:
     """Starting vectors ``(V, dim)`` for a student's vocabulary from MiniLM's word-piece embeddings.
 
@@ -65,14 +92,7 @@ def teacher_vectors(tokenizer: TextTokenizer, table: Tensor, pieces: object, dim
         dim: the student's embedding size.
     """
     vocab = tokenizer.vocabulary()
-    rows = np.full((len(vocab), table.shape[1]), np.nan, dtype=np.float32)
-    for i, entry in enumerate(vocab):
-        word = entry.removeprefix("▁").removeprefix("##")
-        if i < 4 or not word.strip():
-            continue
-        ids = pieces.encode(word, add_special_tokens=False).ids  # type: ignore[attr-defined]
-        if ids:
-            rows[i] = table[ids].mean(dim=0).numpy()
+    rows = piece_means(tokenizer, table, pieces)
     found = ~np.isnan(rows[:, 0])
     if not found.any():
         raise TeacherError("no vocabulary entry maps onto MiniLM word pieces")

@@ -28,12 +28,13 @@ from carrousel.core.train import BucketBatchSampler, DistillationTask, DistillCo
 from carrousel.nlp.config import SentimentTrainConfig, TextDataConfig
 from carrousel.nlp.data import load_texts
 from carrousel.nlp.errors import LabelMismatchError, TeacherError
-from carrousel.nlp.oov import OovFallback, fit_oov_map, piece_means
+from carrousel.nlp.oov import OovFallback, fit_oov_map
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE
 from carrousel.nlp.task import SentimentTask
 from carrousel.nlp.teacher import MiniLM, fit_logistic
 from carrousel.nlp.tokenization import TextTokenizer
 from carrousel.nlp.transfer import augment_texts, balanced_rows, read_unlabelled
+from carrousel.nlp.vectors import piece_means
 
 __all__ = [
     "TransferSet",
@@ -228,7 +229,8 @@ def with_oov_fallback(bundle: Bundle, encoder: MiniLM | None = None) -> Bundle:
     embedding = bundle.model.embedding
     assert isinstance(embedding, torch.nn.Embedding)  # a SentimentClassifier's
     trained = embedding.weight.detach().float().cpu().numpy()
-    fit = fit_oov_map(piece_means(tokenizer, table, encoder.tok), trained, table)
+    rows = piece_means(tokenizer, encoder.word_embeddings.float(), encoder.tok, skip_unknown=True)
+    fit = fit_oov_map(rows, trained, table)
     arrays, files = OovFallback(fit.mapped, encoder.tok).parts()
     made = {"oov_fallback": {"ridge": fit.ridge, "words": fit.words, "held_r2": round(fit.held_r2, 4)}}
     return replace(
