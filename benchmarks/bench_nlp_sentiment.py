@@ -21,9 +21,11 @@ Lee sentences again and are not used.) Rows, each trained on the same 3,040 labe
 BiLSTM figures are the mean and standard deviation over training seeds (initialisation, batch order and
 the 10% validation rows; the test split stays fixed). Every BiLSTM uses the pipeline's default decision
 rule: for two classes, the cut on P(positive) chosen on its own validation rows (``--threshold prior``,
-:mod:`carrousel.nlp.decision`; a distilled one on its validation + training rows). The BiLSTM trainings run in ``--jobs`` worker processes of one torch thread
-each (the teacher's embeddings are cached per process). Last, the prediction speed of the vector model on
-CPU: batches of 256 beside one text per call. Needs carrousel-nlp[teacher] and scikit-learn.
+:mod:`carrousel.nlp.decision`; a distilled one on its validation + training rows). The BiLSTM trainings
+run in ``--jobs`` worker processes of one torch thread each (MiniLM's weights are loaded once per process;
+each training embeds its texts afresh, so a seed's weights do not depend on the trainings before it in its
+worker). Last, the prediction speed of the vector model on CPU: batches of 256 beside one text per call.
+Needs carrousel-nlp[teacher] and scikit-learn.
 
 Usage: ``python benchmarks/bench_nlp_sentiment.py [--seeds 3] [--distil-seeds 3] [--jobs 3]``; rows can be
 restricted (``--only-distilled --distilled-rows unlabelled --no-teacher``) and the models kept (``--keep
@@ -519,7 +521,7 @@ def main() -> None:
         runs: dict[tuple[str, int], list[tuple[float, float]]] = {}
         spawn = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(args.jobs, mp_context=spawn) as pool:  # the workers start at once
-            jobs = {  # longest first; one worker per seed runs both distilled rows on one MiniLM cache
+            jobs = {  # longest first; one worker per seed runs both distilled rows on one MiniLM
                 pool.submit(
                     distilled_pair,
                     train,

