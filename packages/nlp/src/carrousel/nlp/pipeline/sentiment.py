@@ -262,12 +262,9 @@ class SentimentModel:
         self.runtime = load_runtime(bundle)  # an exported bundle (nlp sentiment export) runs ONNX Runtime
         check_inference(precision, next(self.model.parameters()).device, self.runtime is not None)
         self.precision = precision  # fp32, or bf16 / fp16 autocast of the network (core's predict)
-        fallback = OovFallback.from_parts(
-            bundle.arrays, bundle.files
-        )  # unknown words' vectors, if it has one
-        usable = (
-            self.runtime is None and self.tokenizer.kind == "word"
-        )  # (an exported network takes ids only)
+        # unknown words' vectors, if the bundle has them (an exported network takes ids only)
+        fallback = OovFallback.from_parts(bundle.arrays, bundle.files)
+        usable = self.runtime is None and self.tokenizer.kind == "word"
         self.oov: OovFallback | None = fallback if usable else None  # None: unknown words stay [UNK]
 
     @classmethod
