@@ -32,15 +32,8 @@ logger = logging.getLogger(__name__)
 
 OOV_ARRAY = "oov_pieces"  # bundle array: (pieces, D) float16, MiniLM's word pieces mapped into the student
 OOV_TOKENIZER = "oov_pieces_tokenizer.json"  # bundle file: MiniLM's WordPiece tokenizer.json
-RIDGES = (
-    0.01,
-    0.1,
-    1.0,
-    10.0,
-    100.0,
-    1000.0,
-    10000.0,
-)  # ridge strengths tried, chosen on held-out vocabulary words
+# ridge strengths tried, chosen on held-out vocabulary words
+RIDGES = (0.01, 0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0)
 _MEMO = 100_000  # word vectors remembered between calls at most
 _HELD = 0.1  # share of the vocabulary's words held out to choose the ridge strength
 
