@@ -16,8 +16,8 @@ from collections.abc import Sequence
 
 from carrousel.core.args import check_args
 from carrousel.nlp.errors import NLPConfigError
-from carrousel.nlp.parallel import _HAN_PER_WORD, _UNSPACED, _UNSPACED_SCRIPTS
 from carrousel.nlp.placeholders import WORD_OR_PLACEHOLDER, WORD_PATTERN
+from carrousel.nlp.scripts import HAN_PER_WORD, UNSPACED, UNSPACED_SCRIPTS
 
 __all__ = ["UNSPACED_NGRAMS", "WORD_PATTERN", "NGramLM", "WordDictionary", "perplexity_of"]
 
@@ -128,8 +128,8 @@ def perplexity_of(log_probs: Sequence[float]) -> float:
 
 
 UNSPACED_NGRAMS = 6  # longest target unit, in characters, in scripts written without spaces (Han, kana)
-_SCRIPT_RUN = re.compile(f"(?:{_UNSPACED.pattern})+")
-_SPACE_BETWEEN = re.compile(f"(?<={_UNSPACED.pattern})[ \t]+(?={_UNSPACED.pattern})")
+_SCRIPT_RUN = re.compile(f"(?:{UNSPACED.pattern})+")
+_SPACE_BETWEEN = re.compile(f"(?<={UNSPACED.pattern})[ \t]+(?={UNSPACED.pattern})")
 
 
 def _words(text: str) -> list[str]:
@@ -141,15 +141,15 @@ def _units(word: str, ngrams: int) -> list[str]:
     """A target word's units: the word itself, or, where it holds runs of a script written without spaces,
     each run's character n-grams (1 to ``ngrams`` long; ``ngrams * per word / per Han word`` in Thai,
     Khmer and Myanmar, whose words are longer) and the rest's words."""
-    if ngrams < 1 or not _UNSPACED.search(word):
+    if ngrams < 1 or not UNSPACED.search(word):
         return [word]
     units: list[str] = []
     at = 0
     for m in _SCRIPT_RUN.finditer(word):
         units += WORD_PATTERN.findall(word[at : m.start()])
         run, at = m.group(0), m.end()
-        per = next((p for pattern, p in _UNSPACED_SCRIPTS if pattern.match(run)), _HAN_PER_WORD)
-        longest = max(ngrams, round(ngrams * per / _HAN_PER_WORD))
+        per = next((p for pattern, p in UNSPACED_SCRIPTS if pattern.match(run)), HAN_PER_WORD)
+        longest = max(ngrams, round(ngrams * per / HAN_PER_WORD))
         units += [run[i : i + n] for n in range(1, longest + 1) for i in range(len(run) - n + 1)]
     return units + WORD_PATTERN.findall(word[at:])
 
@@ -159,7 +159,7 @@ def _fragments(counts: Counter[str]) -> set[str]:
     of sentences: ``作区`` of ``工作区``), so no unit of their own."""
     out: set[str] = set()
     for unit, n in counts.items():
-        if len(unit) > 1 and _UNSPACED.match(unit):
+        if len(unit) > 1 and UNSPACED.match(unit):
             out.update(part for part in (unit[:-1], unit[1:]) if counts[part] == n)
     return out
 
@@ -212,7 +212,7 @@ class WordDictionary:
         for (a, b), n in joint.items():
             if b in fragments:
                 continue
-            near = -abs(len(b) - 2) if _UNSPACED.match(b) else 0  # ties: the unit of a likely length
+            near = -abs(len(b) - 2) if UNSPACED.match(b) else 0  # ties: the unit of a likely length
             key = (2.0 * n / (src_count[a] + tgt_count[b]), n, near, b)
             if a not in best or key > best[a]:
                 best[a] = key
@@ -231,4 +231,4 @@ class WordDictionary:
             return w if found == folded else found
 
         out = WORD_OR_PLACEHOLDER.sub(word, text)
-        return _SPACE_BETWEEN.sub("", out) if _UNSPACED.search(out) else out
+        return _SPACE_BETWEEN.sub("", out) if UNSPACED.search(out) else out

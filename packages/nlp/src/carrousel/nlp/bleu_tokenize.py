@@ -30,7 +30,7 @@ from functools import cache
 
 from carrousel.core.optional import require
 from carrousel.nlp.errors import NLPConfigError
-from carrousel.nlp.parallel import _HAN, _KANA, _UNSPACED_SCRIPTS
+from carrousel.nlp.scripts import HAN, KANA, UNSPACED_SCRIPTS
 
 __all__ = [
     "AUTO",
@@ -108,9 +108,9 @@ def _script_tokenize(references: Sequence[str]) -> tuple[str, str] | None:
     letters = sum(c.isalpha() for c in text)
     if not letters:
         return None
-    han, kana, hangul = (len(p.findall(text)) for p in (_HAN, _KANA, _HANGUL))
+    han, kana, hangul = (len(p.findall(text)) for p in (HAN, KANA, _HANGUL))
     counts = {"zh": han + kana, "ko-mecab": hangul}
-    counts["char"] = sum(len(p.findall(text)) for p, _ in _UNSPACED_SCRIPTS)
+    counts["char"] = sum(len(p.findall(text)) for p, _ in UNSPACED_SCRIPTS)
     name = max(counts, key=lambda k: counts[k])
     if counts[name] < _SCRIPT_SHARE * letters:
         return None

@@ -41,6 +41,7 @@ from carrousel.core.args import check_args
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.gettext_mo import mo_catalogue
 from carrousel.nlp.hf_data import is_hf_source, load_hf
+from carrousel.nlp.scripts import HAN, HAN_PER_WORD, JAPANESE_PER_WORD, KANA, UNSPACED, UNSPACED_SCRIPTS
 
 __all__ = ["ParallelSplit", "clean_pairs", "read_mo", "read_pairs", "split_pairs", "vary_case"]
 
@@ -49,21 +50,6 @@ logger = logging.getLogger(__name__)
 Pair = tuple[str, str]
 _LETTER = re.compile(r"[^\W\d_]")
 _SPACE = re.compile(r"\s+")
-# Scripts written without spaces between words, and the characters per English word each takes, medians
-# measured on the system's gettext catalogues (msgid words against msgstr characters): Chinese 1.75 (git)
-# to 2.0 (apt, dpkg, bash, coreutils, tar); Japanese 3.3, kana and kanji together (same five); Thai 6.0
-# (apt, dpkg); Khmer 6.2 (apt, dpkg, Linux-PAM, shadow); Myanmar 6.9 (gtk20, Linux-PAM); Lao as Thai.
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
-_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
-_UNSPACED_SCRIPTS = (
-    (re.compile(r"[\u0e00-\u0eff]"), 6.0),  # Thai, Lao
-    (re.compile(r"[\u1780-\u17ff]"), 6.2),  # Khmer
-    (re.compile(r"[\u1000-\u109f]"), 6.9),  # Myanmar
-)
-_HAN_PER_WORD, _JAPANESE_PER_WORD = 1.8, 3.3
-_UNSPACED = re.compile(
-    "|".join([_HAN.pattern, _KANA.pattern] + [pattern.pattern for pattern, _ in _UNSPACED_SCRIPTS])
-)
 _WORDLIKE = re.compile(r"\w")
 _PRINTF = re.compile(
     r"%(?:\d+\$)?[-+ #0']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|L|q|j|z|t)?[a-zA-Z%]|%<\w+>"
@@ -228,12 +214,12 @@ def _words(text: str) -> float:
     """Word count of ``text``: whitespace-separated tokens, or for text holding characters of a script
     written without spaces, those characters as fractions of a word plus the word-like tokens (``git``,
     ``%s``, ``--amend``) around them; punctuation between such characters does not count."""
-    if not _UNSPACED.search(text):
+    if not UNSPACED.search(text):
         return len(text.split())
-    han, kana = len(_HAN.findall(text)), len(_KANA.findall(text))
-    units = (han + kana) / _JAPANESE_PER_WORD if kana else han / _HAN_PER_WORD
-    units += sum(len(pattern.findall(text)) / per_word for pattern, per_word in _UNSPACED_SCRIPTS)
-    return units + sum(1 for token in _UNSPACED.sub(" ", text).split() if _WORDLIKE.search(token))
+    han, kana = len(HAN.findall(text)), len(KANA.findall(text))
+    units = (han + kana) / JAPANESE_PER_WORD if kana else han / HAN_PER_WORD
+    units += sum(len(pattern.findall(text)) / per_word for pattern, per_word in UNSPACED_SCRIPTS)
+    return units + sum(1 for token in UNSPACED.sub(" ", text).split() if _WORDLIKE.search(token))
 
 
 @check_args
