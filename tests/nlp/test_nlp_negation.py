@@ -103,7 +103,10 @@ def test_no_hand_written_sentence_is_a_template_sentence() -> None:
 
 
 class _FakeEncoder:
-    """Stands in for MiniLM: a fixed random vector per text."""
+    """Stands in for MiniLM: a fixed random vector per text (and its memo, which a training empties)."""
+
+    def __init__(self) -> None:
+        self.memo: dict[str, np.ndarray] = {}
 
     def sentences(self, texts: list[str]) -> np.ndarray:
         return np.stack([np.random.default_rng(abs(hash(t)) % 2**32).normal(size=8) for t in texts]).astype(
