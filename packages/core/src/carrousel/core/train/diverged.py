@@ -28,7 +28,7 @@ from carrousel.core.args import check_args
 from carrousel.core.errors import NonFiniteLossError
 from carrousel.core.train.result import FitResult
 from carrousel.core.train.seed import get_rng_state, set_rng_state
-from carrousel.core.train.state import loader_rng_state, set_loader_rng_state
+from carrousel.core.train.state import loader_rng_state, set_loader_rng_state, state_copy
 
 if TYPE_CHECKING:
     from carrousel.core.train.trainer import Trainer
@@ -104,7 +104,7 @@ def fit_refusing(trainer: Trainer, train: Any, val: Any, fix: str, weights: bool
     Raises:
         NonFiniteLossError: a diverged training, naming ``fix``.
     """
-    initial = _snapshot(trainer.model) if val is not None else None  # no RNG drawn, nothing moved
+    initial = state_copy(trainer.model) if val is not None else None  # no RNG drawn, nothing moved
     try:
         result = trainer.fit(train, val)
     except StepOverflowError as exc:
@@ -123,11 +123,6 @@ def fit_refusing(trainer: Trainer, train: Any, val: Any, fix: str, weights: bool
     return result
 
 
-def _snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
-    """A copy of ``model``'s state (weights and buffers), detached from it."""
-    return {k: v.detach().clone() for k, v in model.state_dict().items()}
-
-
 def _kept_loss(trainer: Trainer, result: FitResult) -> float | None:
     """The held-out loss the trainer logged for the weights it kept (the best epoch's with
     ``restore_best``, else the last epoch's); None when no finite one was logged."""
@@ -142,7 +137,7 @@ def _untrained_loss(trainer: Trainer, initial: dict[str, torch.Tensor], val: Any
     """The held-out loss of ``initial`` weights through :meth:`Trainer.evaluate`; the kept weights and
     every RNG state (global and the loader's own) are put back afterwards."""
     model = trainer.model
-    kept, rng, loader_rng = _snapshot(model), get_rng_state(), loader_rng_state(val)
+    kept, rng, loader_rng = state_copy(model), get_rng_state(), loader_rng_state(val)
     try:
         model.load_state_dict(initial)
         return float(trainer.evaluate(val)["loss"])

@@ -18,6 +18,7 @@ import torch
 from torch import Tensor, nn
 
 from carrousel.core.errors import ConfigError
+from carrousel.core.train.state import state_copy
 
 __all__ = ["WeightAverage"]
 
@@ -103,7 +104,7 @@ class WeightAverage:
     def averaged_state(self, model: nn.Module) -> dict[str, Tensor]:
         """A copy of the model's ``state_dict`` holding the averages (buffers as the model has them)."""
         with self.swapped(model):
-            return {k: v.detach().clone() for k, v in model.state_dict().items()}
+            return state_copy(model)
 
     @torch.no_grad()
     def copy_to(self, model: nn.Module) -> None:

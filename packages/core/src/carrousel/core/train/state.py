@@ -16,9 +16,14 @@ from carrousel.core.train.seed import get_rng_state, set_rng_state
 if TYPE_CHECKING:
     from carrousel.core.train.trainer import Trainer
 
-__all__ = ["capture", "epoch_iterator", "plain_state", "restore", "resumable_sampler"]
+__all__ = ["capture", "epoch_iterator", "plain_state", "restore", "resumable_sampler", "state_copy"]
 
 logger = logging.getLogger(__name__)
+
+
+def state_copy(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """A copy of ``model``'s ``state_dict`` (weights and buffers), detached, on the model's devices."""
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
 def resumable_sampler(loader: Any) -> Any:

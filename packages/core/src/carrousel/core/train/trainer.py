@@ -50,7 +50,7 @@ from carrousel.core.train.inference import batch_chunks, evaluate_loop, predict_
 from carrousel.core.train.optim import SCHEDULER_PER_STEP, build_optimizer, build_scheduler
 from carrousel.core.train.result import FitResult
 from carrousel.core.train.seed import DeterministicGuard, set_seed
-from carrousel.core.train.state import capture, epoch_iterator, restore
+from carrousel.core.train.state import capture, epoch_iterator, restore, state_copy
 from carrousel.core.train.task import Task, check_loss, check_parts
 
 __all__ = ["FitResult", "Trainer"]
@@ -416,7 +416,7 @@ class Trainer:
             if cfg.restore_best and self.ema is not None:
                 self.best_model = self.ema.averaged_state(self.model)
             elif cfg.restore_best:
-                self.best_model = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+                self.best_model = state_copy(self.model)
         self.history.append(logs)
         self.callbacks.call("on_epoch_end", self, self.epoch, logs)
         self.epoch += 1
