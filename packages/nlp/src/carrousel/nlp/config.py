@@ -185,11 +185,10 @@ class TeacherConfig:
     ruled_margin: float = 4.0  # logit gap given to a ruled row's label (4: P 0.98 at T 1, 0.88 at T 2)
     balance: bool = True  # keep a subset of the unlabelled texts whose teacher-predicted class shares
     # equal the training prior (a transfer set leaning to one class biases the student on held-out text)
-    oov_fallback: bool = (
-        False  # word tokens: store a map from MiniLM's word pieces to the trained embeddings,
-    )
-    # so a word outside the vocabulary gets a vector instead of [UNK] (carrousel.nlp.oov; other tokenizers
-    # spell such words in pieces and ignore it)
+    # word tokens: store a map from MiniLM's word pieces to the trained embeddings, so a word outside the
+    # vocabulary gets a vector instead of [UNK] (carrousel.nlp.oov; other tokenizers spell such words in
+    # pieces and ignore it)
+    oov_fallback: bool = False
 
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError)

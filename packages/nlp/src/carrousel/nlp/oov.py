@@ -25,6 +25,7 @@ from tokenizers import Tokenizer
 from carrousel.core.args import check_args
 from carrousel.nlp.errors import TeacherError
 from carrousel.nlp.tokenization import TextTokenizer
+from carrousel.nlp.vectors import piece_ids
 
 __all__ = ["OOV_ARRAY", "OOV_TOKENIZER", "RIDGES", "OovFallback", "OovMapFit", "fit_oov_map"]
 
@@ -36,13 +37,6 @@ OOV_TOKENIZER = "oov_pieces_tokenizer.json"  # bundle file: MiniLM's WordPiece t
 RIDGES = (0.01, 0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0)
 _MEMO = 100_000  # word vectors remembered between calls at most
 _HELD = 0.1  # share of the vocabulary's words held out to choose the ridge strength
-
-
-def _piece_ids(pieces: Tokenizer, word: str) -> list[int]:
-    """MiniLM's piece ids of one word, [] where it has none or only MiniLM's own ``[UNK]``."""
-    ids = list(pieces.encode(word, add_special_tokens=False).ids)
-    unk = pieces.token_to_id("[UNK]")
-    return [] if all(i == unk for i in ids) else ids
 
 
 @dataclass(frozen=True)
@@ -135,7 +129,7 @@ class OovFallback:
         if word not in self._memo:
             if len(self._memo) >= _MEMO:  # a long stream of texts: memory stays bounded
                 self._memo.clear()
-            ids = _piece_ids(self.pieces, word) if word.strip() else []
+            ids = piece_ids(self.pieces, word, skip_unknown=True) if word.strip() else []
             self._memo[word] = self.mapped[ids].astype(np.float32).mean(axis=0) if ids else None
         return self._memo[word]
 

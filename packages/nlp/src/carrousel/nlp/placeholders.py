@@ -73,9 +73,8 @@ _PATTERNS = (
     ("number", r"(?<![\w.])\d+(?:\.\d+)*(?![\w])"),
 )
 _ANY = re.compile("|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _PATTERNS))
-_ANY_WORD = re.compile(f"{_ANY.pattern}|(?P<word>{WORD_PATTERN.pattern})")
 # a placeholder (``m.lastgroup`` its kind) or else a word (``m.lastgroup == "word"``): words outside placeholders
-WORD_OR_PLACEHOLDER = _ANY_WORD
+WORD_OR_PLACEHOLDER = re.compile(f"{_ANY.pattern}|(?P<word>{WORD_PATTERN.pattern})")
 _CODE = re.compile(f"[{ALPHABET[0]}-{ALPHABET[-1]}]")
 
 
@@ -117,7 +116,7 @@ def mask(text: str, unknown: Callable[[str], bool] | None = None) -> tuple[str, 
         pieces.append(m.group(0))
         return _symbol(str(m.lastgroup), len(pieces) - 1)
 
-    return (_ANY if unknown is None else _ANY_WORD).sub(swap, text), pieces
+    return (_ANY if unknown is None else WORD_OR_PLACEHOLDER).sub(swap, text), pieces
 
 
 def mask_pair(
@@ -161,7 +160,7 @@ def mask_pair(
         used[piece] += 1
         return symbols[options[k]]
 
-    return masked, (_ANY if unknown is None else _ANY_WORD).sub(swap, target)
+    return masked, (_ANY if unknown is None else WORD_OR_PLACEHOLDER).sub(swap, target)
 
 
 def unmask(text: str, pieces: list[str]) -> str:

@@ -17,7 +17,7 @@ from carrousel.nlp.data import read_vectors
 from carrousel.nlp.errors import TeacherError, TextDataError
 from carrousel.nlp.tokenization import SPECIALS, TextTokenizer
 
-__all__ = ["init_embedding", "piece_means", "pretrained_rows", "teacher_vectors"]
+__all__ = ["init_embedding", "piece_ids", "piece_means", "pretrained_rows", "teacher_vectors"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,15 @@ def pretrained_rows(tokenizer: TextTokenizer, path: str) -> np.ndarray:
 
 
 @check_args
+def piece_ids(pieces: object, word: str, skip_unknown: bool = False) -> list[int]:
+    """MiniLM's word-piece ids of one ``word`` (``pieces``: its HF ``tokenizers.Tokenizer``); with
+    ``skip_unknown`` none where MiniLM spells it only with its own ``[UNK]`` piece."""
+    ids = list(pieces.encode(word, add_special_tokens=False).ids)  # type: ignore[attr-defined]
+    unknown = pieces.token_to_id("[UNK]") if skip_unknown else None  # type: ignore[attr-defined]
+    return [] if all(piece == unknown for piece in ids) else ids
+
+
+@check_args
 def piece_means(
     tokenizer: TextTokenizer, table: Tensor, pieces: object, skip_unknown: bool = False
 ) -> np.ndarray:
@@ -65,14 +74,12 @@ def piece_means(
             fallback's fit), rather than ``[UNK]``'s embedding (the starting vectors').
     """
     vocab = tokenizer.vocabulary()
-    unknown = pieces.token_to_id("[UNK]") if skip_unknown else None  # type: ignore[attr-defined]
     rows = np.full((len(vocab), table.shape[1]), np.nan, dtype=np.float32)
     for i, entry in enumerate(vocab):
         word = entry.removeprefix("▁").removeprefix("##")
         if i < len(SPECIALS) or not word.strip():
             continue
-        ids = pieces.encode(word, add_special_tokens=False).ids  # type: ignore[attr-defined]
-        if ids and not all(piece == unknown for piece in ids):
+        if ids := piece_ids(pieces, word, skip_unknown):
             rows[i] = table[ids].mean(dim=0).numpy()
     return rows
 

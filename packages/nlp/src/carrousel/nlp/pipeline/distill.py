@@ -229,12 +229,12 @@ def with_oov_fallback(bundle: Bundle, encoder: MiniLM | None = None) -> Bundle:
         raise TeacherError(f"the OOV fallback needs a word tokenizer; this model's is {kind}")
     encoder = encoder or MiniLM.from_folder()
     tokenizer = TextTokenizer.from_bytes(bundle.files[TOKENIZER_FILE], kind)
-    table = encoder.word_embeddings.float().numpy()
+    table = encoder.word_embeddings.float()
     embedding = bundle.model.embedding
     assert isinstance(embedding, torch.nn.Embedding)  # a SentimentClassifier's
     trained = embedding.weight.detach().float().cpu().numpy()
-    rows = piece_means(tokenizer, encoder.word_embeddings.float(), encoder.tok, skip_unknown=True)
-    fit = fit_oov_map(rows, trained, table)
+    rows = piece_means(tokenizer, table, encoder.tok, skip_unknown=True)
+    fit = fit_oov_map(rows, trained, table.numpy())
     arrays, files = OovFallback(fit.mapped, encoder.tok).parts()
     made = {"oov_fallback": {"ridge": fit.ridge, "words": fit.words, "held_r2": round(fit.held_r2, 4)}}
     return replace(
