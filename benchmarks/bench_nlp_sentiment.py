@@ -412,9 +412,9 @@ def distilled_pair(
     tokens: tuple[str, int] = ("word", 20000),
     oov: bool = False,
 ) -> tuple[list[tuple[float, float]], ...]:
-    """Both distilled rows of one seed, without then with the unlabelled sentences, in one process: the
-    second run finds the training texts and augmented copies already embedded by MiniLM (``both`` False:
-    only the second; ``oov``: each followed by its row with the OOV fallback)."""
+    """Both distilled rows of one seed, without then with the unlabelled sentences, in one process sharing
+    MiniLM's weights (each training embeds its texts afresh: *Same seed, same weights* in the nlp README;
+    ``both`` False: only the second; ``oov``: each followed by its row with the OOV fallback)."""
     rest = (held, reuse, ema_decay, tokens, oov)
     first = distilled(train, tests, folder, seed, (), augment, student, True, *rest) if both else []
     return (*first, *distilled(train, tests, folder, seed, unlabelled, augment, student, balance, *rest))
