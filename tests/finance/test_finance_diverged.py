@@ -41,15 +41,21 @@ def test_a_diverged_fit_is_named_and_nothing_is_saved(
     assert not model.exists()
 
 
+def _forecast_at_lr(lr: str, tmp_path: Path, invoke: Callable[..., Outcome]) -> tuple[Outcome, Path]:
+    """``finance forecast`` of the sample series, its ``--model-dir`` ``tmp_path/m``, ``[train] lr`` from a
+    ``--config`` file: the outcome and the model folder."""
+    toml = tmp_path / "lr.toml"
+    toml.write_text(f"[train]\nlr = {lr}\n")
+    model = tmp_path / "m"
+    args = ["forecast", "AAPL", "--source", "sample", "--no-backtest", "--model-dir", str(model)]
+    return invoke("finance", *args, *TINY, "--config", str(toml)), model
+
+
 def test_an_overflowing_learning_rate_is_a_divergence(tmp_path: Path, invoke: Callable[..., Outcome]) -> None:
     """``[train] lr = 1e38``: AdamW's first step (lr / (1 - beta1) = 1e39) is past float32's largest value.
     Before: "internal error (RuntimeError: value cannot be converted to type float without overflow)"; now
     core's one diverged line naming ``[train] lr``, exit 1, and no model folder."""
-    toml = tmp_path / "lr.toml"
-    toml.write_text("[train]\nlr = 1e38\n")
-    model = tmp_path / "m"
-    args = ["forecast", "AAPL", "--source", "sample", "--no-backtest", "--model-dir", str(model)]
-    outcome = invoke("finance", *args, *TINY, "--config", str(toml))
+    outcome, model = _forecast_at_lr("1e38", tmp_path, invoke)
     assert_clean_failure(outcome, 1, "the training diverged: optimiser step 1 overflowed the float32 weights")
     assert "lower [train] lr (now 1e+38)" in outcome.stderr and "internal error" not in outcome.stderr
     assert not model.exists()
@@ -86,11 +92,7 @@ def test_a_finite_but_useless_forecaster_is_not_saved(
     untrained network's. Before: the forecaster was saved and its forecast written (exit 0); now core's one
     diverged line comparing that loss with the untrained model's, naming ``[train] lr``, exit 1, and no
     model folder."""
-    toml = tmp_path / "lr.toml"
-    toml.write_text("[train]\nlr = 1e10\n")
-    model = tmp_path / "m"
-    args = ["forecast", "AAPL", "--source", "sample", "--no-backtest", "--model-dir", str(model)]
-    outcome = invoke("finance", *args, *TINY, "--config", str(toml))
+    outcome, model = _forecast_at_lr("1e10", tmp_path, invoke)
     assert_clean_failure(outcome, 1, "the training diverged: the held-out loss ")
     assert "is more than 10x the untrained model's" in outcome.stderr, outcome.stderr
     assert "lower [train] lr (now 1e+10)" in outcome.stderr and not model.exists(), outcome.stderr
