@@ -5,14 +5,16 @@ within 3 points (0.96)."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from carrousel.core.errors import NonFiniteLossError
 from carrousel.core.nn import RecurrentConfig, SequenceClassifier, SequenceClassifierConfig
-from carrousel.core.prune import prune_units
+from carrousel.core.prune import prune_and_finetune, prune_units, variant_fix
 from carrousel.core.train import Task, TrainConfig, Trainer
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -68,3 +70,24 @@ def test_pruning_half_the_units_then_fine_tuning_recovers_accuracy() -> None:
     tuned = accuracy(small, test)
     assert tuned >= full - 0.03, (full, pruned, tuned)
     assert pruned < full - 0.1  # the cut mattered: the recovery is the fine-tuning's
+
+
+def test_a_diverged_fine_tuning_is_refused_naming_the_options_that_feed_it() -> None:
+    """Without a caller's ``fix`` (bio, nlp and speech fine-tune at a fixed rate) a diverged fine-tuning is
+    refused in core's one line naming ``--prune`` and ``--finetune-epochs``. Before: unchecked, the
+    useless network came back to be exported."""
+    torch.manual_seed(0)
+    data = noisy_tones(128, 1)
+    loader, val = DataLoader(data, batch_size=32, shuffle=True), DataLoader(noisy_tones(64, 2), batch_size=64)
+    model = SequenceClassifier(SequenceClassifierConfig(RecurrentConfig(1, 16), num_classes=3))
+    cfg = TrainConfig(epochs=2, lr=1e30, progress=False, device="cpu")
+    with pytest.raises(NonFiniteLossError) as err:
+        prune_and_finetune(model, 0.5, ToneTask(), loader, val, cfg)
+    assert str(err.value).startswith("the training diverged: "), err.value
+    assert str(err.value).endswith(
+        "; nothing is saved; lower --prune (now 0.5) or --finetune-epochs (now 2; the learning rate is fixed "
+        "at 1e+30)"
+    ), err.value
+    assert variant_fix(cfg) == "--finetune-epochs (now 2; the learning rate is fixed at 1e+30)"  # a student
+    tuned = prune_and_finetune(model, 0.5, ToneTask(), loader, val, replace(cfg, lr=1e-3))
+    assert tuned.summary["epochs"] == 2  # a usual rate fine-tunes as before

@@ -40,3 +40,32 @@ def test_a_fit_that_leaves_nan_weights_is_refused_and_nothing_is_saved(
     assert done.value.code == 1 and len(err.strip().splitlines()) == 1, err
     assert "the training diverged: the network's weights hold NaN" in err and "lower --lr (now 0.5)" in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("variant", "lower"),
+    [
+        (["--distill", "8"], "lower --finetune-epochs (now 1; the learning rate is fixed at 1e+30)"),
+        (["--prune", "0.5"], "lower --prune (now 0.5) or --finetune-epochs (now 1; the learning rate is"),
+    ],
+)
+def test_a_diverged_export_variant_is_refused_and_nothing_is_written(
+    tiny, tmp_path, monkeypatch, variant: list[str], lower: str
+) -> None:
+    """``speech export --distill H`` / ``--prune F`` train at a fixed rate (``carrousel.speech.prune.LR``,
+    raised here to force the divergence): the line names the options that feed the trainer. Before: the
+    student's ``trainer.fit`` and the pruned network's fine-tuning were unchecked."""
+    from typer.testing import CliRunner
+
+    from carrousel.speech import prune
+    from carrousel.speech.cli import app
+
+    monkeypatch.setattr(prune, "LR", 1e30)
+    out = tmp_path / "variant"
+    args = ["export", "--model", str(tiny), "-o", str(out), "--precision", "fp32", "--finetune-epochs", "1"]
+    res = CliRunner().invoke(app, [*args, *variant, "-q"])
+    assert res.exit_code == 1, res.output
+    assert len(res.output.strip().splitlines()) == 1 and "Traceback" not in res.output, res.output
+    assert "the training diverged: " in res.output and "; nothing is saved; " in res.output, res.output
+    assert lower in res.output, res.output
+    assert not out.exists()

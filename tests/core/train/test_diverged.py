@@ -15,7 +15,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 from train_helpers import RegressionTask, linear_data, mlp
 
-from carrousel.core.errors import NonFiniteLossError
+from carrousel.core.errors import DataError, NonFiniteLossError
 from carrousel.core.train import (
     FitResult,
     StepOverflowError,
@@ -164,3 +164,38 @@ def test_a_reference_loss_that_is_not_positive_is_not_compared() -> None:
     trainer = Trainer(mlp(), _ShiftedTask(), dataclasses.replace(QUIET, lr=1e6))
     result = fit_refusing(trainer, _loader(), _val_loader(), "--lr (now 1e+06)")
     assert result.history[-1]["val_loss"] > 1e10
+
+
+class _ScoredTask(RegressionTask):
+    """MSE, with the held-out AUROC of the outputs against ``y > 0`` (it refuses NaN/inf scores)."""
+
+    def metrics(self) -> dict[str, Any]:
+        from carrousel.core.metrics import ROCAUC
+
+        return {"auroc": ROCAUC()}
+
+    def update_metrics(self, metrics: dict[str, Any], outputs: Any, batch: Any) -> None:
+        metrics["auroc"].update(outputs.detach()[:, 0], (batch[1][:, 0] > 0).long())
+
+
+def test_held_out_scores_that_only_the_trained_weights_make_non_finite_are_a_divergence() -> None:
+    """SGD at lr 1e30 on a ReLU network: the first step leaves finite but huge weights whose outputs overflow,
+    and the held-out AUROC refuses them. Before: its DataError "roc_auc: scores contain NaN or infinity" ended the training as
+    if the held-out data were at fault; the same error where the untrained weights fail too (NaN inputs) is
+    still the data's."""
+    cfg = dataclasses.replace(QUIET, lr=1e30, optimizer="sgd")
+    torch.manual_seed(0)
+    relu = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
+    trainer = Trainer(relu, _ScoredTask(), cfg)
+    with pytest.raises(NonFiniteLossError) as err:
+        fit_refusing(trainer, _loader(), _val_loader(), "--lr (now 1e+30)")
+    assert str(err.value).startswith(
+        "the training diverged: the held-out evaluation fails for the trained weights, not for the untrained "
+        "ones after 0 epoch(s)"
+    ), err.value
+    assert str(err.value).endswith("; nothing is saved; lower --lr (now 1e+30)")
+    x, y = linear_data(32, seed=2)
+    x[0, 0] = float("nan")  # held-out data no weights can score
+    bad = DataLoader(TensorDataset(x, y), batch_size=16)
+    with pytest.raises(DataError, match="scores contain NaN or infinity"):
+        fit_refusing(Trainer(mlp(), _ScoredTask(), QUIET), _loader(), bad, "--lr (now 0.01)")

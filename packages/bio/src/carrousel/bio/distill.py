@@ -18,8 +18,10 @@ through the Trainer on core's :class:`~carrousel.core.train.DistillationTask` (`
 ``ALPHA`` times the binary KL divergence at temperature ``TEMPERATURE`` from the full network's
 strand-averaged probabilities (:meth:`~carrousel.bio.models.DanQ.predict`, what the exported graph
 computes; run on the fly) plus ``1 - ALPHA`` times the binary cross-entropy against the windows' labels,
-with reverse-complement augmentation and early stopping on the held-out fifth. Its shuffled (and, where
-the full model has one, background) null is then recomputed (:func:`~carrousel.bio.prune.with_nulls`).
+with reverse-complement augmentation and early stopping on the held-out fifth; a diverged training is
+refused before anything is saved, in core's one line (:func:`~carrousel.core.train.fit_refusing`) naming
+``--finetune-epochs`` (:data:`LR` is fixed: :func:`~carrousel.core.prune.variant_fix`). Its shuffled (and,
+where the full model has one, background) null is then recomputed (:func:`~carrousel.bio.prune.with_nulls`).
 """
 
 from __future__ import annotations
@@ -40,8 +42,16 @@ from carrousel.bio.prune import BATCH, VAL_FRACTION, PrunedMotifModel, finetune_
 from carrousel.bio.task import MotifTask
 from carrousel.bio.training import gc_stratified_split, windows_loader
 from carrousel.core.args import check_args
-from carrousel.core.prune import prune_units
-from carrousel.core.train import DistillationTask, DistillConfig, TrainConfig, Trainer, distilled_summary
+from carrousel.core.prune import prune_units, variant_fix
+from carrousel.core.train import (
+    DistillationTask,
+    DistillConfig,
+    TrainConfig,
+    Trainer,
+    check_held_out,
+    distilled_summary,
+    fit_refusing,
+)
 
 __all__ = ["ALPHA", "LR", "TEMPERATURE", "ablation_scores", "distilled_model", "keep_filters"]
 
@@ -116,6 +126,7 @@ def distilled_model(full: MotifModel, cfg: ExportConfig) -> PrunedMotifModel:
 
     Raises:
         ExportConfigError: see :func:`~carrousel.bio.prune.finetune_windows`.
+        NonFiniteLossError: the student's training diverged (core's one line, naming ``--finetune-epochs``).
     """
     data, where = finetune_windows(full, cfg)
     seed = int(full.info.get("seed", 0))
@@ -166,8 +177,11 @@ def distilled_model(full: MotifModel, cfg: ExportConfig) -> PrunedMotifModel:
         teacher_forward=_teacher_forward,
     )
     trainer = Trainer(student, task, tcfg)
-    result = trainer.fit(train_loader, val_loader)
-    student_val = _figures(trainer.evaluate(val_loader))
+    fix = variant_fix(tcfg)  # the rate is fixed: what --finetune-epochs sets
+    result = fit_refusing(trainer, train_loader, val_loader, fix)
+    held_out = trainer.evaluate(val_loader)
+    check_held_out(held_out["loss"], result, fix, "the student's held-out loss")
+    student_val = _figures(held_out)
     student = student.cpu().eval()
     teacher.cpu().requires_grad_(True)  # the full network as it was (the task froze it while teaching)
     summary = {

@@ -10,8 +10,10 @@ Trainer on core's :class:`~carrousel.core.train.DistillationTask` with ``kind="f
 the per-frame KL divergence at temperature ``TEMPERATURE`` from the full model's posteriors (run on the fly
 on the same batch, the same output lengths) averaged over the valid frames only (padding counts nowhere),
 plus ``1 - ALPHA`` times the task's own CTC loss (CTC has no per-frame targets); clean audio, early
-stopping on the held-out greedy CER, best epoch kept. Alphabet, front end, feature statistics and word LM
-stay the full model's.
+stopping on the held-out greedy CER, best epoch kept; a diverged training is refused before anything is
+saved, in core's one line (:func:`~carrousel.core.train.fit_refusing`) naming ``--finetune-epochs`` (the
+rate, :data:`~carrousel.speech.prune.LR`, is fixed: :func:`~carrousel.core.prune.variant_fix`). Alphabet,
+front end, feature statistics and word LM stay the full model's.
 """
 
 from __future__ import annotations
@@ -24,8 +26,15 @@ import torch
 from torch import Tensor, nn
 
 from carrousel.core.nn import RecurrentConfig
-from carrousel.core.prune import prune_units
-from carrousel.core.train import DistillationTask, DistillConfig, Trainer, distilled_summary
+from carrousel.core.prune import prune_units, variant_fix
+from carrousel.core.train import (
+    DistillationTask,
+    DistillConfig,
+    Trainer,
+    check_held_out,
+    distilled_summary,
+    fit_refusing,
+)
 from carrousel.speech.config import SpeechExportConfig
 from carrousel.speech.errors import SpeechConfigError
 from carrousel.speech.models import CTCModel
@@ -66,6 +75,7 @@ def distilled_recognizer(
     Raises:
         SpeechConfigError: a student not smaller than the model.
         CorpusError / AudioError: see :func:`~carrousel.speech.prune.finetune_corpus`.
+        NonFiniteLossError: the student's training diverged (core's one line, naming ``--finetune-epochs``).
     """
     teacher = full.model.eval()
     if cfg.distill >= teacher.config.hidden:
@@ -94,8 +104,11 @@ def distilled_recognizer(
         lengths=lambda out: out[1],
     )
     trainer = Trainer(student, task, tcfg)
-    result = trainer.fit(loader, val_loader)
-    student_val = _figures(trainer.evaluate(val_loader)) if val_loader else {}
+    fix = variant_fix(tcfg)  # the rate is fixed: what --finetune-epochs sets
+    result = fit_refusing(trainer, loader, val_loader, fix)
+    held_out = trainer.evaluate(val_loader) if val_loader else {}
+    check_held_out(held_out.get("loss", 0.0), result, fix, "the student's held-out loss")
+    student_val = _figures(held_out)
     student = student.cpu().eval()
     teacher.cpu().requires_grad_(True)  # the full model as it was (the task froze it while teaching)
     summary = {

@@ -70,8 +70,10 @@ class TranscriptError(CorpusError):
     """A transcript is empty or holds only characters outside the model's alphabet."""
 
 
-class CTCLossError(SpeechError, ValueError):
-    """The CTC loss cannot be computed: an input shorter than its target, or an infinite loss."""
+class CTCLossError(SpeechError, DataError):
+    """The CTC loss cannot be computed: an input shorter than its target, or an infinite loss (a
+    :class:`DataError`, so that core's ``fit_refusing`` tells held-out batches no weights can score from a
+    training that diverged: only the trained weights' loss infinite)."""
 
 
 class LanguageModelError(SpeechError, DataError):

@@ -7,11 +7,12 @@
   (fewer hidden units, a config saying so) that PyTorch's fused kernels run faster;
   :func:`slice_linear_inputs` for a head that reads the encoder.
 * :mod:`.finetune`: :func:`prune_and_finetune`, the pruned variant of every domain export's ``--prune F``
-  (units removed, then fine-tuned through the Trainer on the domain's task and data);
+  (units removed, then fine-tuned through the Trainer on the domain's task and data, a diverged
+  fine-tuning refused naming :func:`variant_fix` or the caller's fix);
   :func:`carrousel.core.export.check_variant` checks ``--prune F`` against the other variant, ``--distill H``.
 """
 
-from carrousel.core.prune.finetune import PrunedModel, prune_and_finetune
+from carrousel.core.prune.finetune import PrunedModel, prune_and_finetune, variant_fix
 from carrousel.core.prune.magnitude import MagnitudePruner, PruneCallback, default_prunable, sparsity
 from carrousel.core.prune.structured import (
     keep_count,
@@ -33,4 +34,5 @@ __all__ = [
     "slice_linear_inputs",
     "sparsity",
     "unit_scores",
+    "variant_fix",
 ]

@@ -7,7 +7,9 @@ faster), then :class:`~carrousel.core.train.Trainer` fine-tunes the smaller netw
 task and data (its training windows with their labels, or a teacher's soft targets through
 :class:`~carrousel.core.train.DistillationTask`), with early stopping on the domain's held-out loader. The
 summary says what changed: units, parameters, epochs and the held-out figures right after pruning and after
-fine-tuning, so a report can show how much the fine-tuning recovered.
+fine-tuning, so a report can show how much the fine-tuning recovered. A diverged fine-tuning is refused
+before anything is saved, in core's one line (:func:`~carrousel.core.train.fit_refusing`), naming what the
+user can lower: the caller's ``fix``, or :func:`variant_fix` where the learning rate is a fixed constant.
 
 Example:
     >>> pruned = prune_and_finetune(  # doctest: +SKIP
@@ -25,6 +27,7 @@ from typing import Any
 
 from torch import nn
 
+from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError
 from carrousel.core.nn.recurrent import RecurrentConfig, RecurrentEncoder
 from carrousel.core.prune.structured import prune_units
@@ -34,7 +37,7 @@ from carrousel.core.train.diverged import check_held_out, fit_refusing
 from carrousel.core.train.task import Task
 from carrousel.core.train.trainer import Trainer
 
-__all__ = ["PrunedModel", "prune_and_finetune"]
+__all__ = ["PrunedModel", "prune_and_finetune", "variant_fix"]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,21 @@ class PrunedModel:
 
     model: nn.Module
     summary: dict[str, Any]
+
+
+@check_args
+def variant_fix(config: TrainConfig, amount: float = 0.0) -> str:
+    """The fix a diverged smaller variant names where its learning rate is a constant no option sets (the
+    ``--prune F`` fine-tuning and the ``--distill H`` student of bio, nlp and speech): the options that do
+    feed its trainer, ``--prune`` (with ``amount``) and ``--finetune-epochs`` (core's line reads "lower
+    <fix>"): ``"--prune (now 0.5) or --finetune-epochs (now 5; the learning rate is fixed at 0.001)"``.
+
+    Args:
+        config: the variant's trainer settings (its ``epochs`` and fixed ``lr``).
+        amount: the share of units pruned (0: a distilled student, no ``--prune``).
+    """
+    pruned = f"--prune (now {amount:g}) or " if amount else ""
+    return f"{pruned}--finetune-epochs (now {config.epochs}; the learning rate is fixed at {config.lr:g})"
 
 
 def _figures(logs: Mapping[str, float]) -> dict[str, float | None]:
@@ -87,16 +105,17 @@ def prune_and_finetune(
         readers: the weights reading the encoder's output, with the column where it starts.
         callbacks: trainer callbacks (e.g. an epoch logger).
         fix: the setting that a diverged fine-tuning names, as the user gives it (``"[train] lr (now
-            1e+30)"``): the fine-tuned weights and held-out loss are then checked. None (a fixed rate the user
-            cannot change): not checked.
+            1e+30)"``); None: :func:`variant_fix` of ``config`` and ``amount`` (a fixed rate the user cannot
+            change).
 
     Returns:
         The :class:`PrunedModel`.
 
     Raises:
         ConfigError: ``amount`` outside (0, 1) or a model :func:`prune_units` refuses.
-        NonFiniteLossError: with ``fix``, the fine-tuning diverged (an optimiser step overflowed the
-            weights, or they or the held-out loss are NaN or infinite), in core's one line naming it.
+        NonFiniteLossError: the fine-tuning diverged (an optimiser step overflowed the weights, they or the
+            held-out loss are NaN or infinite, or the kept held-out loss is far above the pruned network's
+            before fine-tuning), in core's one line naming ``fix``.
     """
     if not 0.0 < amount < 1.0:
         raise ConfigError(f"prune amount must be in (0, 1), got {amount}")
@@ -109,13 +128,10 @@ def prune_and_finetune(
     log.info(
         "pruned %s -> %d units; fine-tuning (held out right after pruning: %s)", before, after, val_pruned
     )
-    if fix is None:
-        result = trainer.fit(train_loader, val_loader)
-    else:
-        result = fit_refusing(trainer, train_loader, val_loader, fix)
+    fix = variant_fix(config, amount) if fix is None else fix
+    result = fit_refusing(trainer, train_loader, val_loader, fix)
     tuned = trainer.evaluate(val_loader) if val_loader is not None else {}
-    if fix is not None:
-        check_held_out(tuned.get("loss", 0.0), result, fix)
+    check_held_out(tuned.get("loss", 0.0), result, fix)
     val_tuned = _figures(tuned)
     student = student.cpu().eval()
     summary: dict[str, Any] = {

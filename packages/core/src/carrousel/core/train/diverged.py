@@ -13,7 +13,9 @@ batches, :func:`fit_refusing` refuses a kept model whose held-out loss is finite
 evaluated after it by the trainer's own evaluation, one extra validation pass, RNG states put back). A ratio
 of losses is only meaningful for a positive reference: when the untrained model's held-out loss is zero,
 negative or not finite, this check is skipped (cross-entropy, BCE, pinball, CTC and the distillation losses
-here are positive for any untrained network).
+here are positive for any untrained network). A held-out evaluation that fails with a :class:`DataError`
+for the trained weights (a metric refusing NaN/inf scores, such as the AUROC) where the untrained model's
+evaluates is refused the same way: the network's outputs overflowed, not the data.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import torch
 from torch import nn
 
 from carrousel.core.args import check_args
-from carrousel.core.errors import NonFiniteLossError
+from carrousel.core.errors import DataError, NonFiniteLossError
 from carrousel.core.train.result import FitResult
 from carrousel.core.train.seed import get_rng_state, set_rng_state
 from carrousel.core.train.state import loader_rng_state, set_loader_rng_state, state_copy
@@ -37,6 +39,7 @@ __all__ = ["StepOverflowError", "check_held_out", "finite_parameters", "fit_refu
 
 WEIGHTS = "the network's weights hold NaN or infinite values"  # what finite_parameters refuses, in words
 UNTRAINED_FACTOR = 10.0  # a kept held-out loss above this many times the untrained model's is a divergence
+OUTPUTS = "the held-out evaluation fails for the trained weights, not for the untrained ones"
 
 
 def _message(result: FitResult, what: str, fix: str) -> str:
@@ -92,7 +95,8 @@ def fit_refusing(trainer: Trainer, train: Any, val: Any, fix: str, weights: bool
     infinite (the trainer skips the steps whose loss or gradient is not finite, not a finite step large
     enough to overflow them afterwards), and with ``val`` a kept model whose held-out loss is finite but more
     than :data:`UNTRAINED_FACTOR` times the untrained model's (see the module's docstring; losses are
-    compared even where the trainer monitors another figure, e.g. an AUROC).
+    compared even where the trainer monitors another figure, e.g. an AUROC), and with ``val`` a held-out
+    evaluation that raises a :class:`DataError` for the trained weights but not for the untrained ones.
 
     Args:
         trainer: the trainer of the network.
@@ -109,6 +113,10 @@ def fit_refusing(trainer: Trainer, train: Any, val: Any, fix: str, weights: bool
         result = trainer.fit(train, val)
     except StepOverflowError as exc:
         refuse_diverged(exc.result, exc.what, fix)
+    except DataError:  # e.g. an AUROC of NaN/inf held-out scores: the data's fault, or the weights'?
+        if initial is not None and _only_trained_fails(trainer, initial, val):
+            refuse_diverged(trainer.result(), OUTPUTS, fix)
+        raise
     if weights and not finite_parameters(trainer.model):
         refuse_diverged(result, WEIGHTS, fix)
     kept = _kept_loss(trainer, result)
@@ -145,6 +153,20 @@ def _untrained_loss(trainer: Trainer, initial: dict[str, torch.Tensor], val: Any
         model.load_state_dict(kept)
         set_rng_state(rng)
         set_loader_rng_state(val, loader_rng)
+
+
+def _only_trained_fails(trainer: Trainer, initial: dict[str, torch.Tensor], val: Any) -> bool:
+    """Whether the held-out evaluation raises a :class:`DataError` for the weights the fit stopped at and
+    not for ``initial`` ones (both evaluated as :func:`_untrained_loss` does, everything put back)."""
+    try:
+        trainer.evaluate(val)
+    except DataError:
+        try:
+            _untrained_loss(trainer, initial, val)
+        except DataError:
+            return False  # the untrained model's fails too: the data's fault
+        return True
+    return False
 
 
 def check_held_out(value: float, result: FitResult, fix: str, what: str = "the held-out loss") -> None:
