@@ -135,3 +135,22 @@ def test_every_command_that_loads_a_model_reports_both_precisions(
     run = "inference_precision" if command == "sentiment evaluate" else "precision"
     expected = "bf16" if command.startswith("translate") else "fp32"
     assert (doc["trained_precision"], doc[run]) == (expected, "fp32"), doc
+
+
+def test_an_ensemble_reports_every_members_training_precision(
+    nlp: Any, bf16_translator: Path, tmp_path: Path
+) -> None:
+    """``translate run|evaluate --ensemble DIR``: ``trained_precision`` is true of every bundle decoded, one
+    value where they agree, else "mixed (...)" in the order given. Before: the first bundle's record alone
+    ("bf16" for a bf16 model decoded with an fp32 one)."""
+    fp32 = cli_translator(tmp_path, "--train-seed", "1")  # the same pairs and vocabulary, trained in fp32
+    doc = _json(nlp, "translate", "run", "--model", bf16_translator, "--ensemble", fp32, "open the file")
+    assert (doc["trained_precision"], doc["precision"]) == ("mixed (bf16, fp32)", "fp32"), doc
+    pairs = tmp_path / "pairs.tsv"
+    args = ["translate", "evaluate", "--model", fp32, "--ensemble", bf16_translator, "--pairs", pairs]
+    doc = _json(nlp, *args, "--limit", "8")
+    assert (doc["trained_precision"], doc["precision"]) == ("mixed (fp32, bf16)", "fp32"), doc
+    text = nlp(*map(str, args), "--limit", "8")
+    assert "trained in mixed (fp32, bf16), run in fp32" in text.stdout.splitlines()[0], text.stdout
+    doc = _json(nlp, "translate", "run", "--model", fp32, "--ensemble", fp32, "open the file")
+    assert doc["trained_precision"] == "fp32"  # members that agree: the one value

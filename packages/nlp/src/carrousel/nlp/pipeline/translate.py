@@ -68,6 +68,14 @@ logger = logging.getLogger(__name__)
 _SAME_FILES = (TOKENIZER_FILE, TARGET_TOKENIZER_FILE, KNOWN_FILE)  # equal in every member of an ensemble
 
 
+def _one_or_mixed(values: Sequence[str | None]) -> str | None:
+    """The one value of ``values`` where they agree, else ``"mixed (a, b, ...)"`` in their order (None, a
+    bundle that records none: ``unrecorded``)."""
+    if len(set(values)) == 1:
+        return values[0]
+    return f"mixed ({', '.join(v or 'unrecorded' for v in values)})"
+
+
 class Translator:
     """A trained translator with its tokenizers (``tokenizer``: the source's or the shared one).
 
@@ -80,6 +88,7 @@ class Translator:
     def __init__(self, bundle: Bundle, members: Sequence[Bundle] = (), names: Sequence[str] = ()) -> None:
         check_members(bundle, members, names or [f"{i + 2}" for i in range(len(members))], _SAME_FILES)
         self.bundle = bundle
+        self.others = list(members)  # the bundles decoded with it as one ensemble (--ensemble DIR)
         own = networks_of(bundle.model)  # the bundle's networks: one, or an ensemble's members
         self.model: Seq2Seq = own[0].eval()  # its first (the one network of the searches' extras)
         self.vocab = Vocabularies.from_files(bundle.files, str(bundle.assets["tokenizer_kind"]))
@@ -154,10 +163,16 @@ class Translator:
         return cls(load_bundle(path, kind=KIND, map_location=device), others, [str(p) for p in members])
 
     def precisions(self, run: str) -> PrecisionReport:
-        """``trained_precision`` (the bundle's record; an ensemble's first model's) and ``precision`` (what
-        decoding in ``run``, ``DecodeConfig.precision``, runs in: an exported bundle's ONNX file's, else
-        ``run``), as ``--json`` reports them."""
-        return bundle_precision_report(self.bundle.data, self.bundle.assets, run)
+        """``trained_precision`` (the bundles' record) and ``precision`` (what decoding in ``run``,
+        ``DecodeConfig.precision``, runs in: an exported bundle's ONNX file's, else ``run``), as ``--json``
+        reports them, true of every network decoded: the bundle's (a ``--members N`` bundle's networks are
+        trained with its one ``--precision``) and each ``--ensemble`` bundle's. Where these bundles differ, each
+        key is ``"mixed (bf16, fp32)"``, the bundles' values in the order given (the model's first)."""
+        reports = [bundle_precision_report(b.data, b.assets, run) for b in (self.bundle, *self.others)]
+        return PrecisionReport(
+            trained_precision=_one_or_mixed([r["trained_precision"] for r in reports]),
+            precision=str(_one_or_mixed([r["precision"] for r in reports])),
+        )
 
     @check_args
     def translate(
