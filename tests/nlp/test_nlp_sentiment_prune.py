@@ -128,3 +128,31 @@ def test_prune_without_texts_is_one_line(tmp_path: Path) -> None:
         app, ["sentiment", "export", "-o", str(tmp_path / "o"), "--unlabelled", str(tmp_path / "x.txt")]
     )
     assert usage.exit_code == 2 and not (tmp_path / "o").exists()
+
+
+def test_a_diverged_fine_tuning_is_refused_and_nothing_is_written(
+    sentiment_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fine-tuning's rate is fixed (``SentimentExportConfig.finetune``, raised here to force the
+    divergence): core's one line names ``--prune`` and ``--finetune-epochs``. Before: unchecked."""
+    from dataclasses import replace
+
+    from carrousel.nlp.config import SentimentExportConfig
+
+    fixed = SentimentExportConfig.finetune
+    monkeypatch.setattr(SentimentExportConfig, "finetune", replace(fixed, lr=1e30))
+    texts = tmp_path / "texts.txt"
+    texts.write_text("\n".join(f"a fine film, number {i}" for i in range(40)) + "\n")  # 40 distinct texts
+    out = tmp_path / "p"
+    args = ["sentiment", "export", "--model", str(sentiment_model), "-o", str(out), "--precision", "fp32"]
+    res = CliRunner().invoke(
+        app, [*args, "--prune", "0.5", "--unlabelled", str(texts), "--finetune-epochs", "1"]
+    )
+    assert res.exit_code == 1, res.output
+    assert len(res.output.strip().splitlines()) == 1 and "Traceback" not in res.output, res.output
+    assert "the training diverged: " in res.output, res.output
+    assert (
+        "lower --prune (now 0.5) or --finetune-epochs (now 1; the learning rate is fixed at 1e+30)"
+        in res.output
+    )
+    assert not out.exists()
