@@ -199,3 +199,21 @@ def test_held_out_scores_that_only_the_trained_weights_make_non_finite_are_a_div
     bad = DataLoader(TensorDataset(x, y), batch_size=16)
     with pytest.raises(DataError, match="scores contain NaN or infinity"):
         fit_refusing(Trainer(mlp(), _ScoredTask(), QUIET), _loader(), bad, "--lr (now 0.01)")
+
+
+def test_a_held_out_loss_left_nan_by_finite_weights_is_a_divergence() -> None:
+    """SGD at lr 1e30 on a ReLU network, MSE alone (no metric to refuse the outputs): finite weights whose
+    held-out outputs overflow, a held-out loss of NaN. Before: fit_refusing returned it (only a finite kept
+    loss was compared with the untrained model's), leaving the refusal to each caller's own check."""
+    torch.manual_seed(0)
+    relu = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
+    trainer = Trainer(relu, RegressionTask(), dataclasses.replace(QUIET, lr=1e30, optimizer="sgd"))
+    with pytest.raises(NonFiniteLossError) as err:
+        fit_refusing(trainer, _loader(), _val_loader(), "--lr (now 1e+30)")
+    assert finite_parameters(trainer.model)
+    assert re.fullmatch(
+        r"the training diverged: the held-out loss is nan \(the untrained model's \S+\) after 2 epoch\(s\) "
+        r"\(\d+ of 8 steps skipped for a non-finite loss or gradient\); nothing is saved; lower --lr \(now "
+        r"1e\+30\)",
+        str(err.value),
+    ), err.value

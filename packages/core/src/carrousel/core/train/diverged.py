@@ -8,8 +8,8 @@ domain checks what it can see (its weights, its held-out loss or outputs) and re
 :class:`StepOverflowError` for the overflowing step, which the domain re-raises naming its fix the same way.
 
 A far too large but finite learning rate can also keep finite weights that are useless: with held-out
-batches, :func:`fit_refusing` refuses a kept model whose held-out loss is finite but more than
-:data:`UNTRAINED_FACTOR` (10) times the untrained model's (its initial weights, snapshotted before the fit and
+batches, :func:`fit_refusing` refuses a kept model whose held-out loss is more than
+:data:`UNTRAINED_FACTOR` (10) times the untrained model's, or NaN or infinite where the untrained model's is finite (its initial weights, snapshotted before the fit and
 evaluated after it by the trainer's own evaluation, one extra validation pass, RNG states put back). A ratio
 of losses is only meaningful for a positive reference: when the untrained model's held-out loss is zero,
 negative or not finite, this check is skipped (cross-entropy, BCE, pinball, CTC and the distillation losses
@@ -93,8 +93,8 @@ def fit_refusing(trainer: Trainer, train: Any, val: Any, fix: str, weights: bool
     """``trainer.fit(train, val)``, a diverged training refused in one line naming ``fix``: an optimiser step
     past the weights' largest value (:class:`StepOverflowError`), with ``weights`` weights left NaN or
     infinite (the trainer skips the steps whose loss or gradient is not finite, not a finite step large
-    enough to overflow them afterwards), and with ``val`` a kept model whose held-out loss is finite but more
-    than :data:`UNTRAINED_FACTOR` times the untrained model's (see the module's docstring; losses are
+    enough to overflow them afterwards), and with ``val`` a kept model whose held-out loss is more than
+    :data:`UNTRAINED_FACTOR` times the untrained model's, or NaN or infinite beside its finite one (see the module's docstring; losses are
     compared even where the trainer monitors another figure, e.g. an AUROC), and with ``val`` a held-out
     evaluation that raises a :class:`DataError` for the trained weights but not for the untrained ones.
 
@@ -122,10 +122,12 @@ def fit_refusing(trainer: Trainer, train: Any, val: Any, fix: str, weights: bool
     kept = _kept_loss(trainer, result)
     if initial is not None and kept is not None:
         untrained = _untrained_loss(trainer, initial, val)
-        if 0.0 < untrained < math.inf and kept > UNTRAINED_FACTOR * untrained:
+        if 0.0 < untrained < math.inf and not kept <= UNTRAINED_FACTOR * untrained:  # NaN refused too
             what = (
                 f"the held-out loss {kept:.4g} is more than {UNTRAINED_FACTOR:g}x the untrained model's "
                 f"{untrained:.4g}"
+                if math.isfinite(kept)
+                else f"the held-out loss is {kept} (the untrained model's {untrained:.4g})"
             )
             refuse_diverged(result, what, fix)
     return result
@@ -133,12 +135,12 @@ def fit_refusing(trainer: Trainer, train: Any, val: Any, fix: str, weights: bool
 
 def _kept_loss(trainer: Trainer, result: FitResult) -> float | None:
     """The held-out loss the trainer logged for the weights it kept (the best epoch's with
-    ``restore_best``, else the last epoch's); None when no finite one was logged."""
+    ``restore_best``, else the last epoch's), NaN or infinite included; None when none was logged."""
     if not result.history:
         return None
     best = result.best_epoch if trainer.config.restore_best else None
     value = result.history[best - 1 if best else -1].get("val_loss")
-    return value if value is not None and math.isfinite(value) else None
+    return None if value is None else float(value)
 
 
 def _untrained_loss(trainer: Trainer, initial: dict[str, torch.Tensor], val: Any) -> float:
