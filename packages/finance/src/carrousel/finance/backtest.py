@@ -26,6 +26,7 @@ from carrousel.finance.config import FinanceConfig, for_series
 from carrousel.finance.conformal import AciState, adaptive_conformal_state
 from carrousel.finance.errors import PriceDataError
 from carrousel.finance.features import SeriesData, cumulative_targets, valid_origins
+from carrousel.finance.panel import MIN_SERIES_ORIGINS
 from carrousel.finance.scoring import naive_scale
 from carrousel.finance.training import FittedForecaster, fit_at
 
@@ -72,6 +73,8 @@ class BacktestResult:
             ``auto_arima`` (e.g. ``ARIMA(1,1,0)``); empty without the automatic baselines.
         aci_states: ticker -> the adaptive conformal state after its last test origin (empty when
             ``aci_gamma`` is 0): a saved forecaster continues from it.
+        left_out: the tickers given that got no backtest forecast (no refit had enough of their history to
+            train on), named in one warning.
     """
 
     model_name: str
@@ -90,6 +93,7 @@ class BacktestResult:
     member_seeds: tuple[int, ...] = ()
     baseline_fits: tuple[dict[str, str], ...] = ()
     aci_states: dict[str, AciState] = field(default_factory=dict)
+    left_out: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -203,6 +207,7 @@ def run_backtest(
             meta["price"].append(s.close[origins])
             meta["actual"].append(cumulative_targets(s, origins, horizon))
             meta["ds"].append(s.dates.to_numpy()[origins[:, None] + np.arange(1, horizon + 1)[None, :]])
+    left_out = _left_out(series_list, refits, {str(t[0]) for t in meta["ticker"]})
     forecasts = {k: np.concatenate(v) for k, v in out.items()}
     tickers, dates = np.concatenate(meta["ticker"]), pd.DatetimeIndex(np.concatenate(meta["date"]))
     actual = np.concatenate(meta["actual"])
@@ -233,7 +238,44 @@ def run_backtest(
         member_seeds=tuple(cfg.train.seed + i for i in range(cfg.model.members)) if by_member else (),
         baseline_fits=tuple(fits),
         aci_states=states,
+        left_out=left_out,
     )
+
+
+def _left_out(series_list: list[SeriesData], refits: tuple[Refit, ...], scored: set[str]) -> tuple[str, ...]:
+    """The tickers without a backtest forecast, named in one warning (an error when that is every ticker).
+
+    A ticker is forecast in a block only when the block's refit trained on it (enough of its rows before
+    the block's first date): a recent listing beside older stocks may get none.
+
+    Raises:
+        PriceDataError: when no ticker has a backtest forecast.
+    """
+    left = [s for s in series_list if s.ticker not in scored]
+    if not left:
+        return ()
+    span = f"{refits[0].start.date()}" + (f" to {refits[-1].start.date()}" if len(refits) > 1 else "")
+    names = ", ".join(f"{s.ticker} ({len(s.dates)} rows from {s.dates[0].date()})" for s in left[:5])
+    names += f" and {len(left) - 5} more" if len(left) > 5 else ""
+    rule = (
+        f"the {MIN_SERIES_ORIGINS} training windows a series needs before a refit ({span}) and a test origin "
+        "after it"
+    )
+    if len(left) == len(series_list):
+        raise PriceDataError(
+            f"no series has a backtest forecast: at no refit did any have {rule}: {names}; "
+            "give a longer history, fewer --test-days or a smaller --refit-every"
+        )
+    logger.warning(
+        "%d of %d series left out of the backtest (not scored), never with %s: %s; give %s a longer history "
+        "or use a smaller --refit-every",
+        len(left),
+        len(series_list),
+        rule,
+        names,
+        "them" if len(left) > 1 else "it",
+    )
+    return tuple(s.ticker for s in left)
 
 
 def backtest_refits(series_list: list[SeriesData], cfg: FinanceConfig) -> tuple[Refit, ...]:

@@ -260,18 +260,27 @@ def cross_validation(
         ``unique_id, cutoff, ds, model, step, p10, p50, p90, y`` (dates as timestamps, prices), one row per
         series, forecast origin (``cutoff``), model and step; the same table as a run folder's
         ``forecasts.csv``, with ``unique_id`` and the dates in the dtypes of the frame's ``unique_id`` and
-        ``ds`` (it merges with the frame on ``unique_id, ds``).
+        ``ds`` (it merges with the frame on ``unique_id, ds``). ``.attrs["skipped"]`` lists the series
+        left out (no refit had enough of their history to train on: a recent listing beside older series),
+        each ``{"unique_id", "reason", "rows"}``, also named in one warning.
 
     Raises:
         FrameError: a malformed frame, or an ``h`` that is not an integer.
-        PriceDataError: too little data for the backtest asked for.
+        PriceDataError: too little data for the backtest asked for, or no series with a backtest forecast.
     """
     cfg = cfg if cfg is not None else FinanceConfig()
     if h is not None:
         cfg = replace(cfg, window=replace(cfg.window, horizon=as_int(h, "h", FrameError, cfg.window.horizon)))
     series = _series(_histories(validate_frame(df)), cfg)
     with quiet_missing():
-        table = forecast_table(run_backtest(series, cfg))
+        result = run_backtest(series, cfg)
+    table = forecast_table(result)
     for col in ("cutoff", "ds"):
         table[col] = pd.to_datetime(table[col])
-    return FrameDtypes.of(df).restore(table, ("cutoff", "ds"))
+    back = FrameDtypes.of(df)
+    rows = {s.ticker: len(s.dates) for s in series}
+    out = back.restore(table, ("cutoff", "ds"))
+    out.attrs["skipped"] = [
+        {"unique_id": back.id(t), "reason": "no backtest forecast", "rows": rows[t]} for t in result.left_out
+    ]
+    return out
