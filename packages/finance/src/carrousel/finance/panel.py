@@ -227,10 +227,7 @@ def panel_windows(
             on_series(1)
     n_train = sum(len(a) for a in index["t"])
     if n_train < MIN_TRAIN:
-        raise PriceDataError(
-            f"only {n_train} training windows before the cut-off, at least {MIN_TRAIN} are needed; "
-            "use a longer history, a shorter --lookback or fewer --test-days"
-        )
+        raise PriceDataError(_too_few_windows(n_train, series_list, cuts, cfg))
     f_all, t_all = np.concatenate(feats), np.concatenate(targets)
     del feats, targets
 
@@ -274,3 +271,25 @@ def panel_loader(
         base = RandomSampler(sized, generator=gen)
     sampler = BatchSampler(base, batch_size=batch_size, drop_last=False)
     return DataLoader(data, sampler=sampler, batch_size=None, pin_memory=pin_memory)
+
+
+def _too_few_windows(
+    n_train: int, series_list: list[SeriesData], cuts: dict[str, int], cfg: FinanceConfig
+) -> str:
+    """The error of a fit with fewer than ``MIN_TRAIN`` training windows: the rows one series would need at
+    this window spec (a forecast of a short series must not be sent to a setting that cannot help)."""
+    horizon, lookback = cfg.window.horizon, cfg.window.lookback
+    n_origins = MIN_SERIES_ORIGINS
+    while n_origins - max(int(n_origins * cfg.train.val_fraction), 1) - horizon + 1 < MIN_TRAIN:
+        n_origins += 1  # windows held out for early stopping and those whose target overlaps them excluded
+    longest = max(series_list, key=lambda s: len(s.close), default=None)
+    first_valid = longest.first_valid if longest is not None else 1
+    need = n_origins + horizon + first_valid + lookback - 1
+    have = f"; the longest series, {longest.ticker}, has {len(longest.close)}" if longest is not None else ""
+    backtest = any(cuts.get(s.ticker, len(s.close) - 1) < len(s.close) - 1 for s in series_list)
+    return (
+        f"only {n_train} training windows{' before the cut-off' if backtest else ''}, at least {MIN_TRAIN} "
+        f"are needed: one series needs {need} rows{' before it' if backtest else ''} at --lookback {lookback} "
+        f"and --horizon {horizon}{have}; use a longer history, a shorter --lookback"
+        + (" or fewer --test-days" if backtest else "")
+    )

@@ -1,0 +1,32 @@
+"""A series too short to fit a network on: the error says how many rows one series needs at this window
+spec and how many the longest has, and sends a fit without a backtest to no backtest setting."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from carrousel.finance.config import FinanceConfig, ModelConfig, WindowConfig
+from carrousel.finance.errors import PriceDataError
+from carrousel.finance.frames import Forecaster
+
+
+def _series(rows: int) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    ds = pd.bdate_range("2010-01-04", periods=rows)
+    return pd.DataFrame({"unique_id": "A", "ds": ds, "y": 50 * np.exp(np.cumsum(rng.normal(0, 0.01, rows)))})
+
+
+@pytest.mark.parametrize(("lookback", "horizon", "need"), [(30, 5, 157), (10, 1, 128)])
+def test_too_short_a_series_names_the_rows_a_fit_needs(lookback: int, horizon: int, need: int) -> None:
+    cfg = FinanceConfig(window=WindowConfig(lookback=lookback, horizon=horizon), model=ModelConfig(members=1))
+    with pytest.raises(PriceDataError) as err:
+        Forecaster.fit(_series(need - 1), cfg)
+    message = str(err.value)
+    # before: "only 99 training windows before the cut-off, at least 100 are needed; use a longer history, a
+    # shorter --lookback or fewer --test-days": no number of rows, and --test-days where there is no backtest
+    assert "\n" not in message and "--test-days" not in message and "cut-off" not in message
+    assert f"one series needs {need} rows at --lookback {lookback} and --horizon {horizon}" in message
+    assert f"the longest series, A, has {need - 1}" in message
+    assert Forecaster.fit(_series(need), cfg) is not None  # the figure is exact: one row more fits
