@@ -245,3 +245,24 @@ def test_unknown_ticker_names_twenty_and_counts_the_rest(tmp_path: Path) -> None
     (tmp_path / "many.csv").write_text("\n".join(["Date,Ticker,Open,High,Low,Close,Volume", *rows]) + "\n")
     with pytest.raises(TickerNotFoundError, match=r"; it holds T00, T01, .*, T19 and 2 more$"):
         load_history("ZZZZ", DataConfig(source="csv", csv_path=str(tmp_path / "many.csv")))
+
+
+def test_spreadsheet_rows_with_every_field_empty_are_not_prices(
+    tmp_path: Path, raw_aapl: pd.DataFrame
+) -> None:
+    """A spreadsheet saved as CSV keeps the empty rows it once had (``,,,,,,``), at the end or between the
+    data; they were "unreadable date nan in data row N; use YYYY-MM-DD dates". They are skipped as blank
+    lines are; a row with a date and no price is still dropped with its note, a price without a date still
+    an error."""
+    path = tmp_path / "excel.csv"
+    frame = raw_aapl.rename_axis("Date").reset_index()
+    text = frame.to_csv(index=False)
+    lines = text.splitlines()
+    empty = "," * (len(frame.columns) - 1)
+    path.write_text("\n".join([*lines[:50], empty, *lines[50:], empty, empty, ""]) + "\n")
+    got = read_price_csv(path)
+    assert got.index.equals(pd.DatetimeIndex(raw_aapl.index))
+    np.testing.assert_allclose(got["close"].to_numpy(), raw_aapl["close"].to_numpy())
+    path.write_text("\n".join([*lines, "," + lines[-1].split(",", 1)[1]]) + "\n")  # a price, no date
+    with pytest.raises(PriceDataError, match="unreadable date"):
+        read_price_csv(path)

@@ -217,6 +217,7 @@ def read_price_csv(path: str | Path) -> pd.DataFrame:
         ) from None
     except pd.errors.EmptyDataError:
         raise PriceDataError(f"{p} holds no columns; export the price history again") from None
+    raw = raw.dropna(how="all")  # a spreadsheet's empty rows (",,,,,,"), skipped as blank lines are
     if raw.empty:
         raise PriceDataError(f"{p} has a header but no price rows; export the history again")
     try:
