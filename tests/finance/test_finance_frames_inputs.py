@@ -13,6 +13,7 @@ import pytest
 from carrousel.finance.config import FinanceConfig
 from carrousel.finance.data import load_histories
 from carrousel.finance.errors import FrameError
+from carrousel.finance.frame_check import read_frame
 from carrousel.finance.frames import frame_series, to_frame, validate_frame
 from tests.finance.test_finance_frames import _frame
 
@@ -97,3 +98,19 @@ def test_a_close_only_panel_names_five_series_then_counts_the_rest(
     assert lines[5:] == [
         "3 more series have no open/high/low or no volume either; they too are forecast from the closes alone"
     ]
+
+
+def test_a_table_files_empty_spreadsheet_rows_are_skipped(tmp_path: Path) -> None:
+    """``finance predict --data`` / ``train-global --data``: a CSV saved from a spreadsheet keeps its empty
+    rows (``,,``); they were "column unique_id has 1 missing id(s)". A row with some field still counts."""
+    frame = _frame()
+    path = tmp_path / "panel.csv"
+    lines = frame.to_csv(index=False).splitlines()
+    path.write_text("\n".join([*lines[:2], ",,", *lines[2:], ",,", ""]) + "\n")
+    got = read_frame(path)
+    assert (
+        got["y"].tolist() == frame["y"].tolist() and got["unique_id"].tolist() == frame["unique_id"].tolist()
+    )
+    path.write_text("\n".join([*lines, ",2020-01-06,3.0"]) + "\n")
+    with pytest.raises(FrameError, match="missing id"):
+        read_frame(path)

@@ -145,6 +145,8 @@ def read_frame(path: str | Path) -> pd.DataFrame:
         raise FrameError(
             f"cannot read {p} as a {kind} table ({first}); give unique_id, ds, y columns"
         ) from None
+    if not parquet:
+        df = df.dropna(how="all")  # a spreadsheet's empty rows (",,"), skipped as blank lines are
     return validate_frame(df)  # any case: validate_frame names the columns
 
 
