@@ -17,7 +17,9 @@ N/IUPAC are never scored.
 from __future__ import annotations
 
 import logging
+import math
 import threading
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -36,7 +38,7 @@ from carrousel.bio.pwm_null import Background, score_distribution
 from carrousel.core.args import check_args
 from carrousel.core.errors import ShapeError
 
-__all__ = ["IntegerPWM", "SequenceCodes", "scan_windows"]
+__all__ = ["IntegerPWM", "SequenceCodes", "scan_windows", "warn_unreachable"]
 
 logger = logging.getLogger(__name__)
 
@@ -332,3 +334,44 @@ class SequenceCodes:
                     np.concatenate([[0], np.cumsum(pairs, dtype=np.int64)]),
                 )
         return parts
+
+
+_NAMED = 5  # motifs named in the unreachable-threshold warning before the rest are counted
+
+
+@check_args
+def warn_unreachable(pwms: Sequence[IntegerPWM], pvalue: float) -> list[IntegerPWM]:
+    """Warns, in one line, of the motifs whose best possible site (the consensus) has a p-value above
+    ``pvalue``: they can never give a hit (a 6-bp motif's consensus has p = 4^-6 = 2.4e-4 under a uniform
+    background, above the default 1e-4), so their 0 hits say nothing about the sequence.
+
+    Args:
+        pwms: the motifs scanned.
+        pvalue: the hit threshold.
+
+    Returns:
+        The motifs that can never reach it (empty: no warning).
+    """
+    never = [p for p in pwms if float(p.sf[-1]) > pvalue]
+    if never:
+        worst = max(float(p.sf[-1]) for p in never)
+        unit = 10.0 ** (math.floor(math.log10(worst)) - 1)
+        enough = math.ceil(worst / unit - 1e-9) * unit
+        named = ", ".join(
+            f"{p.motif.name} {p.motif.id} ({p.length} bp, best p {float(p.sf[-1]):.2g})"
+            if p.motif.name != p.motif.id
+            else f"{p.motif.id} ({p.length} bp, best p {float(p.sf[-1]):.2g})"
+            for p in never[:_NAMED]
+        )
+        more = f" and {len(never) - _NAMED} more" if len(never) > _NAMED else ""
+        logger.warning(
+            "%d of %d motifs can never reach p <= %g, not even a perfect match, so they give no hits: %s%s; "
+            "scan them with --pvalue %g or above",
+            len(never),
+            len(pwms),
+            pvalue,
+            named,
+            more,
+            enough,
+        )
+    return never

@@ -22,7 +22,7 @@ from carrousel.bio.fasta_names import check_unique_names
 from carrousel.bio.hit_store import HitStore, Part, SpilledHits
 from carrousel.bio.hits import Hits, ScanResult
 from carrousel.bio.motifs import Motif, resolve_motifs
-from carrousel.bio.pwm import IntegerPWM, SequenceCodes, scan_windows
+from carrousel.bio.pwm import IntegerPWM, SequenceCodes, scan_windows, warn_unreachable
 from carrousel.bio.pwm_null import Background
 from carrousel.core.args import check_args
 
@@ -86,6 +86,7 @@ class PWMScanner:
         self.threads = max(1, threads if threads is not None else min(os.cpu_count() or 1, 4))
         self.pwms = list(pwms)
         self.thresholds = [p.threshold(pvalue) for p in self.pwms]
+        warn_unreachable(self.pwms, pvalue)
         # tables now, not in the worker threads; a hits-only scan counts no score below the threshold, so
         # its histogram starts there (about a tenth of the bins at p <= 1e-4: ~54 MB less for 879 motifs)
         self.hist_base = [
