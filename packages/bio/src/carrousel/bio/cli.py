@@ -758,7 +758,10 @@ def discover(
     heads = ("rank", "motif", "consensus", "sites", "contribution", "best JASPAR match")
     n = len(found.motifs)
     top = f"top 10 of {n}" if n > 10 else f"all {n}"  # never "top 10 of 8"
-    table = Table(*heads, title=f"motifs by contribution to {found.task} ({top})")
+    from carrousel.bio.discover import trained_figures
+
+    trained = f"; model trained here: {trained_figures(found.trained)}" if found.trained else ""
+    table = Table(*heads, title=f"motifs by contribution to {found.task} ({top}){trained}")
     for row in found.rows(matches=1)[:10]:
         table.add_row(*row)
     cli.stdout.print(table)

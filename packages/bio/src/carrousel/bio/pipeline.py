@@ -332,7 +332,7 @@ def discover(cfg: DiscoverConfig, out: str | Path) -> Discovery:
                 data=TrainDataConfig(positives=cfg.sequences, negatives=cfg.control),
                 fit=FitConfig(epochs=cfg.epochs, seed=cfg.seed),
             )
-            train(train_cfg, tmp / "model", command="bio discover (training step)")
+            run = train(train_cfg, tmp / "model", command="bio discover (training step)")
             model = load_model(tmp / "model")
         else:
             model = load_model(cfg.model)
@@ -345,6 +345,8 @@ def discover(cfg: DiscoverConfig, out: str | Path) -> Discovery:
             task_motifs=list(model.motifs),
             output_names=[m.name for m in model.motifs],
         )
+        if cfg.model is None:
+            found.trained = {"windows": run.windows, "epochs": run.epochs, "val": run.val}
         logos = write_logos(found.motifs, tmp / "logos", logo_captions(found)) if found.motifs else {}
         found.logos = {k: str(folder / "logos" / Path(v).name) for k, v in logos.items()}
         report = f"report.{cfg.report.value}"
