@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -266,3 +267,27 @@ def test_spreadsheet_rows_with_every_field_empty_are_not_prices(
     path.write_text("\n".join([*lines, "," + lines[-1].split(",", 1)[1]]) + "\n")  # a price, no date
     with pytest.raises(PriceDataError, match="unreadable date"):
         read_price_csv(path)
+
+
+def test_a_series_traded_on_days_the_calendar_is_closed_is_warned_with_the_fix(
+    tmp_path: Path, raw_aapl: pd.DataFrame, stocks_csv: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A series with a row for every day (crypto, some FX) was forecast on XNYS sessions with one info line:
+    its step 4 of 5 labelled Monday for what the network learned as Saturday. Now a warning names the share
+    of rows on closed days and the calendar to set; a series on the calendar gets none."""
+    frame = raw_aapl.rename_axis("Date").reset_index().head(400)
+    frame["Date"] = pd.date_range("2015-01-01", periods=len(frame), freq="D")
+    path = tmp_path / "btc.csv"
+    frame.to_csv(path, index=False)
+    with caplog.at_level(logging.WARNING, logger="carrousel.finance"):
+        load_history("BTC", DataConfig(source="csv", csv_path=str(path)))
+    lines = [r.getMessage() for r in caplog.records if "closed" in r.getMessage()]
+    assert len(lines) == 1 and "\n" not in lines[0], lines  # before: no warning (an info line)
+    assert lines[0].startswith("BTC: 125 of 400 rows (31%) fall on days XNYS is closed")
+    assert 'calendar = "24/7"' in lines[0]
+    done = load_history("BTC", DataConfig(source="csv", csv_path=str(path), calendar="24/7"))
+    assert not [n for n in done.notes if "closed" in n]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="carrousel.finance"):
+        load_history("AAPL", DataConfig(source="csv", csv_path=str(stocks_csv)))
+    assert not [r for r in caplog.records if "closed" in r.getMessage()]

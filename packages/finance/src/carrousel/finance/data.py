@@ -261,9 +261,21 @@ def _finish(ticker: str, raw: pd.DataFrame, cfg: DataConfig, source: str, label:
         note = f"{' and '.join(parts)}; returns span the gaps"
         logger.info("%s: %s", ticker, note)
         notes.append(note)
+    if gaps.off_calendar >= _OFF_CALENDAR_SHARE * len(frame):
+        logger.warning(
+            "%s: %d of %d rows (%.0f%%) fall on days %s is closed, so the forecast dates (its sessions) are "
+            'not the series\' own days; set its calendar in a --config TOML file: [data] calendar = "24/7" '
+            'for a series traded every day, "24/5" every weekday, or its exchange\'s code (XLON, XTKS...)',
+            ticker,
+            gaps.off_calendar,
+            len(frame),
+            100 * gaps.off_calendar / len(frame),
+            cfg.calendar,
+        )
     return PriceHistory(ticker, frame, source, label, tuple(notes), _hash(frame))
 
 
+_OFF_CALENDAR_SHARE = 0.05  # rows on closed days, as a share, that say the series keeps another calendar
 _NAMED_ABSENT = 5  # series warned about by name before the rest are counted in one more line
 
 
