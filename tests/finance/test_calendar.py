@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from carrousel.finance.calendar import check_sessions, future_sessions
 
@@ -38,3 +39,25 @@ def test_gaps_and_off_calendar_rows_are_counted() -> None:
     idx = pd.DatetimeIndex(["2013-03-01", "2013-03-04", "2013-03-07", "2013-03-09"])
     gaps = check_sessions(idx)
     assert (gaps.missing, gaps.longest_gap, gaps.off_calendar) == (3, 2, 1)
+
+
+def test_calendars_that_begin_after_1980_are_built_from_their_first_year() -> None:
+    """``[data] calendar = "XTKS"`` (Tokyo: exchange_calendars knows it from 1997) was "internal error
+    (ValueError: The earliest date from which calendar XTKS can be evaluated is 1997-01-01 ...)": every
+    calendar was built from 1980. It starts at the calendar's own first year now."""
+    from carrousel.finance.calendar import get_calendar
+
+    cal = get_calendar("XTKS", 2013)
+    assert str(pd.Timestamp(cal.first_session).date()) == "1997-01-06"  # the first session after New Year
+    days = future_sessions(pd.Timestamp("2013-04-26"), 3, calendar="XTKS")  # Golden Week: 29 April closed
+    assert [str(d.date()) for d in days] == ["2013-04-30", "2013-05-01", "2013-05-02"]
+    assert check_sessions(pd.DatetimeIndex(["1990-01-04", "2013-04-26"]), "XTKS").off_calendar == 1
+    assert str(pd.Timestamp(get_calendar("XNYS", 2013).first_session).date()) == "1980-01-02"
+
+
+def test_a_calendar_the_library_cannot_build_is_one_clear_error() -> None:
+    from carrousel.finance.calendar import get_calendar
+    from carrousel.finance.errors import CalendarNotFoundError
+
+    with pytest.raises(CalendarNotFoundError, match="exchange calendar 'ASEX' cannot be built"):
+        get_calendar("ASEX", 2013)  # before: NotImplementedError, an internal error

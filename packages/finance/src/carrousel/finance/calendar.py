@@ -21,18 +21,34 @@ _FIRST_YEAR = 1980  # calendars are built from this year on (the library's defau
 
 @functools.lru_cache(maxsize=8)
 def get_calendar(name: str = "XNYS", last_year: int | None = None) -> xcals.ExchangeCalendar:
-    """Returns the exchange calendar ``name`` covering 1980 to ``last_year`` + 2 (default: this year + 2).
+    """Returns the exchange calendar ``name`` covering 1980 (or the calendar's first year, XTKS's 1997) to
+    ``last_year`` + 2 (default: this year + 2).
 
     Raises:
-        CalendarNotFoundError: when the calendar code is unknown.
+        CalendarNotFoundError: when the calendar code is unknown, or exchange_calendars cannot build it.
     """
     year = max(last_year or 0, pd.Timestamp.today().year) + 2
     try:
-        return xcals.get_calendar(name, start=f"{_FIRST_YEAR}-01-01", end=f"{year}-12-31")
+        return xcals.get_calendar(name, start=_first_day(name), end=f"{year}-12-31")
     except xcals.errors.InvalidCalendarName:
         raise CalendarNotFoundError(
             f"unknown exchange calendar {name!r}; use an exchange_calendars code such as XNYS, XLON or XETR"
         ) from None
+    except (ValueError, NotImplementedError) as exc:  # the library's own failure (e.g. with this pandas)
+        first = (str(exc).splitlines() or [type(exc).__name__])[0][:120]
+        raise CalendarNotFoundError(
+            f"exchange calendar {name!r} cannot be built by exchange_calendars here ({first}); use another "
+            "code (XNYS, XLON, XETR, 24/5, 24/7)"
+        ) from None
+
+
+def _first_day(name: str) -> pd.Timestamp:
+    """1 January 1980, or the calendar's own first day when it begins later (XTKS: 1997, XSAU: 2021)."""
+    dispatcher = xcals.calendar_utils.global_calendar_dispatcher
+    factory = dispatcher._calendar_factories.get(dispatcher.resolve_alias(name))  # no public accessor
+    bound = factory.bound_min() if factory is not None else None
+    first = pd.Timestamp(f"{_FIRST_YEAR}-01-01")
+    return max(first, pd.Timestamp(bound)) if bound is not None else first
 
 
 @check_args
