@@ -11,6 +11,7 @@ per-horizon-step scores of several runs for ``finance evaluate --per-step``. Pat
 from __future__ import annotations
 
 import json
+import logging
 import math
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,11 @@ __all__ = [
     "read_run_rows",
     "step_rows",
     "table_name",
+    "warn_different_windows",
     "write_table",
 ]
+
+logger = logging.getLogger(__name__)
 
 RUN_FILE = "run.json"  # the run document in a run folder (what `finance evaluate` reads)
 TABLE_FORMATS = {".csv": "csv", ".parquet": "parquet"}  # file extension -> format of the forecasts table
@@ -171,6 +175,7 @@ def _run_rows(run: Path, path: Path, doc: Any) -> list[dict[str, Any]]:
         period = f"{board['first_date']}..{board['last_date']}"
         rows = [
             {"run": str(run), "tickers": ",".join(doc.get("tickers", [])), "period": period}
+            | {"horizon": board.get("horizon")}  # None: a run saved before it was recorded
             | {"sample_data": doc.get("sample_data", False), **s, "verdict": board["verdict"]}
             | {"interval_verdict": board.get("interval_verdict", "")}  # "": a run saved before it
             for s in board["scores"]
@@ -182,6 +187,37 @@ def _run_rows(run: Path, path: Path, doc: Any) -> list[dict[str, Any]]:
             f"{path} is not a finance run file; pass folders written by finance forecast/backtest --out"
         ) from None
     return rows
+
+
+def warn_different_windows(runs: list[Path]) -> None:
+    """One warning naming the runs scored on other windows than the first (tickers, test period or horizon
+    differ), whose figures ``finance evaluate`` lines up side by side; unreadable runs are left to the
+    readers' own errors."""
+    seen: list[tuple[str, dict[str, Any]]] = []
+    for run in runs:
+        try:
+            rows = read_run_rows(run)
+        except RunFileError:
+            return
+        if rows:
+            seen.append((str(run), rows[0]))
+    if len(seen) < 2:
+        return
+    (name0, first), parts = seen[0], []
+    labels = {"tickers": "tickers", "period": "test period", "horizon": "horizon"}
+    for name, row in seen[1:]:
+        diff = [
+            f"{label} ({row[key]} vs {first[key]})"
+            for key, label in labels.items()
+            if None not in (row[key], first[key]) and row[key] != first[key]
+        ]
+        if diff:
+            parts.append(f"{name} differs from {name0} in " + ", ".join(diff))
+    if parts:
+        logger.warning(
+            "runs not scored on the same windows, so their figures do not compare one to one: %s",
+            "; ".join(parts),
+        )
 
 
 _STEP_KEYS = ("mae", "mase", "pinball", "coverage", "winkler", "crps", "directional_accuracy")  # per-step
