@@ -189,6 +189,35 @@ def test_saving_unregistered_or_configless_modules(tmp_path: Path) -> None:
         save_module(enc, tmp_path / "enc")
 
 
+def test_registering_a_module_without_config_class_is_refused_at_once(tmp_path: Path) -> None:
+    """A user's module registered without ``config_class`` used to save (``save_module``, ``Bundle.save``)
+    and then never load again ("Net lacks config_class"): the decorator now refuses it in one line naming
+    the fix, and a class with it registers, saves and loads as the README's example does."""
+    from dataclasses import dataclass
+
+    from carrousel.core.errors import RegistryError
+    from carrousel.core.io import register_module
+
+    @dataclass(frozen=True)
+    class NetConfig:
+        size: int = 3
+
+    class Net(torch.nn.Module):
+        def __init__(self, config: NetConfig) -> None:
+            super().__init__()
+            self.config = config
+            self.linear = torch.nn.Linear(config.size, 2)
+
+    with pytest.raises(RegistryError, match=r"config_class = NetConfig|config_class"):
+        register_module("test.io.no_config_class")(Net)
+    with pytest.raises(RegistryError, match="dataclass"):
+        register_module("test.io.bad_config_class")(type("Bad", (Net,), {"config_class": dict}))
+    good = register_module("test.io.with_config_class")(type("Good", (Net,), {"config_class": NetConfig}))
+    model = good(NetConfig(size=4))
+    loaded = load_module(save_module(model, tmp_path / "good"))
+    assert isinstance(loaded, good) and loaded.config == NetConfig(size=4)
+
+
 def test_map_location_that_is_not_available(saved: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(ConfigError, match="CUDA is not available"):

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from dataclasses import is_dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import torch
 from safetensors import SafetensorError
@@ -48,6 +50,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+M = TypeVar("M", bound=torch.nn.Module)
 
 FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
@@ -63,16 +66,50 @@ MODULES: Registry[torch.nn.Module] = Registry(
     },
 )
 """Registry of module classes that :func:`load_module` can rebuild. Each has a ``config`` attribute
-(a dataclass instance) and a constructor that takes that config as its only argument."""
+(a dataclass instance), a ``config_class`` (that dataclass) and a constructor that takes that config as its
+only argument; :func:`register_module` checks ``config_class``."""
 
 
 class _Configurable(Protocol):
     config: Any
 
 
-def register_module(name: str):  # type: ignore[no-untyped-def]
-    """Class decorator registering a module under ``name`` for :func:`load_module`."""
-    return MODULES.register(name)
+def register_module(name: str) -> Callable[[type[M]], type[M]]:
+    """Class decorator registering a module under ``name`` for :func:`load_module` and bundles.
+
+    The class must set ``config_class``, the frozen dataclass its constructor takes as its only argument,
+    and keep that config as ``self.config``: a saved module is rebuilt as ``cls(config_class(**saved))``.
+
+    Example:
+        >>> from dataclasses import dataclass
+        >>> @dataclass(frozen=True)
+        ... class NetConfig:
+        ...     size: int = 4
+        >>> @register_module("doc.net")
+        ... class Net(torch.nn.Module):
+        ...     config_class = NetConfig
+        ...     def __init__(self, config: NetConfig) -> None:
+        ...         super().__init__()
+        ...         self.config = config
+
+    Raises:
+        RegistryError: the class is not an ``nn.Module``, has no dataclass ``config_class``, or ``name``
+            holds another class.
+    """
+    register = MODULES.register(name)
+
+    def deco(cls: type[M]) -> type[M]:
+        config_cls = getattr(cls, "config_class", None) if isinstance(cls, type) else None
+        if isinstance(cls, type) and issubclass(cls, torch.nn.Module) and not is_dataclass(config_cls):
+            got = "none" if config_cls is None else repr(config_cls)
+            raise RegistryError(
+                f"module {name!r}: {cls.__qualname__}.config_class must be the dataclass its constructor "
+                f"takes (got {got}), or a saved {cls.__qualname__} cannot be rebuilt; set "
+                f"config_class = {cls.__qualname__}Config in the class body"
+            )
+        return register(cls)
+
+    return deco
 
 
 def save_module(module: torch.nn.Module, folder: str | Path, extra: dict[str, Any] | None = None) -> Path:
