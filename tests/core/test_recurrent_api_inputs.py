@@ -66,3 +66,28 @@ def test_a_bare_tensor_state_is_one_shape_error_naming_state(cell: str, bidirect
         enc(torch.randn(3, 5, 3), state=h)  # type: ignore[arg-type]
     with pytest.raises(ShapeError, match=r"state must be a State\(h, c\)"):
         enc(torch.randn(3, 5, 3), state=(h,))  # type: ignore[arg-type]
+
+
+def test_a_model_built_from_the_wrong_config_is_one_config_error() -> None:
+    """The classic slip of passing the encoder's config to a classifier (or a dict, or keyword arguments'
+    dict, to the encoder) was an AttributeError deep in the constructor ("'RecurrentConfig' object has no
+    attribute 'encoder'", "'dict' object has no attribute 'uses_fused_kernel'"); now one ConfigError naming
+    the config class each takes."""
+    from carrousel.core.errors import ConfigError
+    from carrousel.core.nn import (
+        SequenceClassifier,
+        SequenceClassifierConfig,
+        SequenceRegressor,
+        SequenceRegressorConfig,
+    )
+
+    enc = RecurrentConfig(input_size=3, hidden_size=4)
+    with pytest.raises(ConfigError, match=r"RecurrentEncoder takes a RecurrentConfig, got a dict"):
+        RecurrentEncoder({"input_size": 3, "hidden_size": 4})  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"SequenceClassifier takes a SequenceClassifierConfig, got a Rec"):
+        SequenceClassifier(enc)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"SequenceRegressor takes a SequenceRegressorConfig"):
+        SequenceRegressor(SequenceClassifierConfig(enc, num_classes=2))  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"encoder must be a RecurrentConfig, got a dict"):
+        SequenceClassifierConfig(encoder={"input_size": 3}, num_classes=2)  # type: ignore[arg-type]
+    assert SequenceRegressor(SequenceRegressorConfig(enc)).config.encoder == enc

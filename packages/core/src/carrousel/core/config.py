@@ -32,6 +32,7 @@ __all__ = [
     "TomlDocument",
     "as_bool",
     "as_int",
+    "check_config",
     "check_device",
     "check_numbers",
     "from_dict",
@@ -63,6 +64,25 @@ def check_device(value: object, error: type[ConfigError] = ConfigError) -> str:
     if not isinstance(name, str) or _DEVICE_NAME.fullmatch(name) is None:
         raise error(f"unknown device {name!r}; use {DEVICE_CHOICES}")
     return str(name)
+
+
+def check_config(config: object, expected: type, owner: str) -> None:
+    """Refuses a config of another class in one line, before a constructor reads its fields.
+
+    Args:
+        config: what the caller passed.
+        expected: the config class ``owner`` takes.
+        owner: the class being built, named in the message.
+
+    Raises:
+        ConfigError: ``config`` is not an instance of ``expected`` (e.g. an encoder's config given to a
+            classifier, or a dict).
+    """
+    if not isinstance(config, expected):
+        raise ConfigError(
+            f"{owner} takes a {expected.__name__}, got a {type(config).__name__}; "
+            f"build it as {owner}({expected.__name__}(...))"
+        )
 
 
 def to_dict(cfg: Any) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from carrousel.core.args import check_args
-from carrousel.core.config import check_numbers
+from carrousel.core.config import check_config, check_numbers
 from carrousel.core.errors import ConfigError, ShapeError
 from carrousel.core.io import register_module
 from carrousel.core.metrics.regression import pinball_terms
@@ -154,7 +154,12 @@ def pinball_loss(pred: Tensor, target: Tensor, quantiles: tuple[float, ...] | Te
     return pinball_terms(pred, target, q).mean()
 
 
-def _check_common(pooling: str, dropout: float, num_embeddings: int) -> None:
+def _check_common(encoder: object, pooling: str, dropout: float, num_embeddings: int) -> None:
+    if not isinstance(encoder, RecurrentConfig):
+        raise ConfigError(
+            f"encoder must be a RecurrentConfig, got a {type(encoder).__name__}; "
+            "pass encoder=RecurrentConfig(input_size=..., hidden_size=...)"
+        )
     if pooling not in POOLINGS:
         raise ConfigError(f"unknown pooling {pooling!r}; choose one of: {', '.join(POOLINGS)}")
     _check_dropout(dropout)
@@ -175,7 +180,7 @@ class SequenceClassifierConfig:
 
     def __post_init__(self) -> None:
         check_numbers(self)
-        _check_common(self.pooling, self.dropout, self.num_embeddings)
+        _check_common(self.encoder, self.pooling, self.dropout, self.num_embeddings)
         if self.num_classes < 1:
             raise ConfigError(f"num_classes must be >= 1, got {self.num_classes}")
 
@@ -194,7 +199,7 @@ class SequenceRegressorConfig:
 
     def __post_init__(self) -> None:
         check_numbers(self)
-        _check_common(self.pooling, self.dropout, self.num_embeddings)
+        _check_common(self.encoder, self.pooling, self.dropout, self.num_embeddings)
         if self.out_features < 1:
             raise ConfigError(f"out_features must be >= 1, got {self.out_features}")
         object.__setattr__(self, "quantiles", tuple(float(q) for q in self.quantiles))
@@ -262,6 +267,7 @@ class SequenceClassifier(_SequenceModel):
     config_class = SequenceClassifierConfig
 
     def __init__(self, config: SequenceClassifierConfig) -> None:
+        check_config(config, SequenceClassifierConfig, "SequenceClassifier")
         super().__init__(config.encoder, config.pooling, config.attention_size, config.num_embeddings)
         self.config = config
         self.head = ClassificationHead(self.feature_size, config.num_classes, config.dropout)
@@ -284,6 +290,7 @@ class SequenceRegressor(_SequenceModel):
     config_class = SequenceRegressorConfig
 
     def __init__(self, config: SequenceRegressorConfig) -> None:
+        check_config(config, SequenceRegressorConfig, "SequenceRegressor")
         super().__init__(config.encoder, config.pooling, config.attention_size, config.num_embeddings)
         self.config = config
         self.head: nn.Module = (

@@ -23,7 +23,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from carrousel.core.args import check_args
-from carrousel.core.config import check_numbers
+from carrousel.core.config import check_config, check_numbers
 from carrousel.core.errors import ConfigError, ShapeError
 from carrousel.core.io import register_module
 from carrousel.core.nn.cells import CELLS, LoopLayer
@@ -260,6 +260,7 @@ class RecurrentEncoder(nn.Module):
     config_class = RecurrentConfig
 
     def __init__(self, config: RecurrentConfig) -> None:
+        check_config(config, RecurrentConfig, "RecurrentEncoder")
         super().__init__()
         self.config = config
         cfg = config
