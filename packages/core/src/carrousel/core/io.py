@@ -107,7 +107,8 @@ def register_module(name: str) -> Callable[[type[M]], type[M]]:
                 f"takes (got {got}), or a saved {cls.__qualname__} cannot be rebuilt; set "
                 f"config_class = {cls.__qualname__}Config in the class body"
             )
-        return register(cls)
+        register(cls)
+        return cls
 
     return deco
 
