@@ -32,6 +32,9 @@ class Registry(Generic[T]):
     def register(self, name: str) -> Callable[[type[T]], type[T]]:
         """Decorator that registers a class under ``name``.
 
+        A class of the same module and qualified name as the one registered (the same definition run
+        again: a notebook cell, a reloaded module) replaces it.
+
         Raises:
             RegistryError: ``cls`` is not a subclass of ``base``, or ``name`` holds another class.
         """
@@ -40,7 +43,7 @@ class Registry(Generic[T]):
             if not (isinstance(cls, type) and issubclass(cls, self.base)):
                 raise RegistryError(f"{cls!r} must subclass {self.base.__name__} to be a {self.kind}")
             existing = self._items.get(name)
-            if existing is not None and existing is not cls:
+            if existing is not None and existing is not cls and not _redefined(existing, cls):
                 raise RegistryError(f"{self.kind} name {name!r} is already taken by {existing.__qualname__}")
             self._items[name] = cls
             return cls
@@ -62,6 +65,9 @@ class Registry(Generic[T]):
         for name, item in self._items.items():
             if item is cls:
                 return name
+        for name, item in self._items.items():  # an instance of the definition a rerun replaced
+            if _redefined(item, cls):
+                return name
         raise RegistryError(
             f"{cls.__qualname__} is not a registered {self.kind}; decorate it with @register(name)"
         )
@@ -71,3 +77,8 @@ class Registry(Generic[T]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(sorted(self._items))
+
+
+def _redefined(existing: type, cls: type) -> bool:
+    """Whether ``cls`` is ``existing`` defined again (same module and qualified name)."""
+    return (existing.__module__, existing.__qualname__) == (cls.__module__, cls.__qualname__)

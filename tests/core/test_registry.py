@@ -1,0 +1,33 @@
+"""The name -> class registry behind register_module and the cell names: a class redefined under its own
+name (a notebook cell run again, a reloaded module) replaces itself; another class keeps being refused."""
+
+from __future__ import annotations
+
+import pytest
+from torch import nn
+
+from carrousel.core.errors import RegistryError
+from carrousel.core.registry import Registry
+
+
+def _define(name: str, qualname: str = "Net", module: str = "__main__") -> type[nn.Module]:
+    """A fresh class object each call, as running ``class Net(nn.Module): ...`` again makes one."""
+    return type(name, (nn.Module,), {"__qualname__": qualname, "__module__": module})
+
+
+def test_a_class_defined_again_replaces_itself_under_its_name() -> None:
+    """Running a notebook cell that defines ``@register_module("demo.tagger") class Tagger`` a second time
+    raised "module name 'demo.tagger' is already taken by Tagger" (the same class, redefined)."""
+    reg: Registry[nn.Module] = Registry("module", nn.Module)
+    first = reg.register("demo.net")(_define("Net"))
+    again = reg.register("demo.net")(_define("Net"))
+    assert again is not first and reg.get("demo.net") is again
+    assert reg.name_of(again) == reg.name_of(first) == "demo.net"  # a model built before the rerun saves
+
+
+@pytest.mark.parametrize(("qualname", "module"), [("Other", "__main__"), ("Net", "somewhere.else")])
+def test_another_class_under_a_taken_name_is_still_refused(qualname: str, module: str) -> None:
+    reg: Registry[nn.Module] = Registry("module", nn.Module)
+    reg.register("demo.net")(_define("Net"))
+    with pytest.raises(RegistryError, match="already taken"):
+        reg.register("demo.net")(_define("Net", qualname, module))
