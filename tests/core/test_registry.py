@@ -3,6 +3,8 @@ name (a notebook cell run again, a reloaded module) replaces itself; another cla
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from torch import nn
 
@@ -31,3 +33,16 @@ def test_another_class_under_a_taken_name_is_still_refused(qualname: str, module
     reg.register("demo.net")(_define("Net"))
     with pytest.raises(RegistryError, match="already taken"):
         reg.register("demo.net")(_define("Net", qualname, module))
+
+
+def test_saving_an_unregistered_model_names_the_decorator_to_use(tmp_path: Path) -> None:
+    """``Bundle.save`` / ``save_module`` of a plain ``nn.Linear`` said "decorate it with @register(name)", a
+    name the user cannot import; it names ``carrousel.core.register_module`` now (and the cell registry
+    its own ``CELLS.register``)."""
+    from carrousel.core.bundle import Bundle
+    from carrousel.core.nn import CELLS
+
+    with pytest.raises(RegistryError, match=r"@carrousel\.core\.register_module\(name\)"):
+        Bundle(kind="demo.linear", model=nn.Linear(2, 2)).save(tmp_path / "linear")
+    with pytest.raises(RegistryError, match=r"@carrousel\.core\.nn\.CELLS\.register\(name\)"):
+        CELLS.name_of(nn.Linear)

@@ -64,6 +64,7 @@ MODULES: Registry[torch.nn.Module] = Registry(
         "sequence_classifier": "carrousel.core.nn.heads",
         "sequence_regressor": "carrousel.core.nn.heads",
     },
+    decorator="carrousel.core.register_module",
 )
 """Registry of module classes that :func:`load_module` can rebuild. Each has a ``config`` attribute
 (a dataclass instance), a ``config_class`` (that dataclass) and a constructor that takes that config as its

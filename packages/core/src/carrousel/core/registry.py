@@ -21,11 +21,16 @@ class Registry(Generic[T]):
         base: every registered class must be a subclass of it.
         providers: names known before their module is imported -> that module, imported by :meth:`get`
             on first use (so that a name resolves without the caller importing its package first).
+        decorator: the public decorator that registers into it, named in errors (e.g.
+            ``"carrousel.core.register_module"``); default ``"register"``.
     """
 
-    def __init__(self, kind: str, base: type, providers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, kind: str, base: type, providers: Mapping[str, str] | None = None, decorator: str = "register"
+    ) -> None:
         self.kind = kind
         self.base = base
+        self.decorator = decorator
         self._items: dict[str, type[T]] = {}
         self._providers = dict(providers or {})
 
@@ -69,7 +74,7 @@ class Registry(Generic[T]):
             if _redefined(item, cls):
                 return name
         raise RegistryError(
-            f"{cls.__qualname__} is not a registered {self.kind}; decorate it with @register(name)"
+            f"{cls.__qualname__} is not a registered {self.kind}; decorate it with @{self.decorator}(name)"
         )
 
     def __contains__(self, name: object) -> bool:

@@ -128,7 +128,7 @@ class LoopCell(nn.Module):
         return F.linear(h, self.weight_hr) if self.proj_size else h
 
 
-CELLS: Registry[LoopCell] = Registry("recurrent cell", LoopCell)
+CELLS: Registry[LoopCell] = Registry("recurrent cell", LoopCell, decorator="carrousel.core.nn.CELLS.register")
 
 
 @CELLS.register("lstm")
