@@ -76,3 +76,19 @@ def test_wrong_arguments_are_one_config_error(kwargs: dict[str, Any], needle: st
     with pytest.raises(ConfigError) as caught:
         Trainer(**args)
     assert needle in str(caught.value) and isinstance(caught.value, CarrouselError)
+
+
+def test_predict_given_a_loader_names_trainer_predict() -> None:
+    """``carrousel.core.train.predict(model, loader)`` (the loader a Trainer takes) failed inside the loop
+    with "'DataLoader' object is not subscriptable"; it is one DataError pointing at Trainer.predict, and an
+    array or tensor still runs."""
+    from carrousel.core.errors import DataError
+    from carrousel.core.train import predict
+
+    model = mlp()
+    with pytest.raises(
+        DataError, match=r"predict takes an \(N, \.\.\.\) array or tensor, got a DataLoader.*"
+    ):
+        predict(model, loader())
+    x = linear_data(8)[0]
+    assert predict(model, x).shape == (8, 1) and predict(model, x.numpy()).shape == (8, 1)

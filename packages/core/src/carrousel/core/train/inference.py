@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -184,12 +184,18 @@ def predict(
         model, whose precision is kept).
 
     Raises:
+        DataError: ``inputs`` is not an array, tensor or sequence (a DataLoader: see :meth:`Trainer.predict`).
         ConfigError: a batch size below 1, a precision the device cannot run, or bf16/fp16 for a module
             without parameters (an ONNX Runtime network runs its own fp32/int8 file).
         ShapeError: the model (or ``forward``) returns something other than a tensor.
     """
-    from carrousel.core.errors import ConfigError, ShapeError
+    from carrousel.core.errors import ConfigError, DataError, ShapeError
 
+    if not isinstance(inputs, np.ndarray | torch.Tensor | Sequence):  # a DataLoader, a generator...
+        raise DataError(
+            f"predict takes an (N, ...) array or tensor, got a {type(inputs).__name__}; for a loader of "
+            "batches use Trainer(model, task, config).predict(loader)"
+        )
     if batch_size < 1:
         raise ConfigError(f"batch size must be at least 1, got {batch_size}")
     try:
