@@ -1,5 +1,8 @@
 """Metrics: functional forms (tensors in, float out) and stateful classes that accumulate over batches.
 
+Inputs may be tensors, numpy arrays or (nested) lists of numbers (:data:`Values`); lists convert as
+``torch.tensor`` does and arrays keep their dtype.
+
 Functional forms compute on the tensors given, in this process only. Stateful classes follow one
 protocol (:class:`Metric`): ``update(preds, target)`` per batch, ``compute() -> float`` over everything
 seen (merged across ``torch.distributed`` ranks when initialised; every rank must call it),
@@ -18,7 +21,7 @@ from typing import TYPE_CHECKING
 from carrousel.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from carrousel.core.metrics._base import Metric, distributed_active
+    from carrousel.core.metrics._base import Metric, Values, distributed_active
     from carrousel.core.metrics.classification import (
         F1,
         Accuracy,
@@ -65,7 +68,7 @@ if TYPE_CHECKING:
 __getattr__, __dir__ = lazy_exports(
     __name__,
     {
-        **dict.fromkeys(("Metric", "distributed_active"), "carrousel.core.metrics._base"),
+        **dict.fromkeys(("Metric", "Values", "distributed_active"), "carrousel.core.metrics._base"),
         **dict.fromkeys(
             (
                 "F1",
@@ -96,6 +99,7 @@ __getattr__, __dir__ = lazy_exports(
                 "PinballLoss",
                 "RootMeanSquaredError",
                 "SymmetricMeanAbsolutePercentageError",
+    "Values",
                 "mae",
                 "mape",
                 "mase",

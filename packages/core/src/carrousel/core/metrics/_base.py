@@ -19,8 +19,10 @@ host-device synchronisation for the sum-based metrics.
 from __future__ import annotations
 
 import abc
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar, TypeAlias
 
+import numpy as np
 import torch
 import torch.distributed as dist
 from torch import Tensor
@@ -28,12 +30,50 @@ from torch import Tensor
 from carrousel.core.args import check_args
 from carrousel.core.errors import DataError, ShapeError
 
-__all__ = ["Metric", "distributed_active"]
+__all__ = ["Metric", "Values", "as_tensors", "distributed_active"]
+
+Values: TypeAlias = Tensor | np.ndarray | Sequence[Any] | float
+"""What a metric takes: a tensor, a numpy array, a (nested) list or tuple of numbers, or one number."""
 
 
 def distributed_active() -> bool:
     """Returns True when ``torch.distributed`` is initialised with more than one process."""
     return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+
+def _as_tensor(value: object, name: str, role: str) -> Tensor:
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, np.ndarray | np.generic | Sequence | int | float) and not isinstance(
+        value, str | bytes
+    ):
+        array = np.asarray(value) if isinstance(value, np.ndarray | np.generic) else None
+        if array is not None and array.dtype.kind in "biuf":
+            return torch.as_tensor(array.copy())  # numpy's dtype kept (float64 stays float64)
+        if array is None:
+            try:
+                return torch.as_tensor(value)  # as torch.tensor(list) would: float32, int64, bool
+            except (TypeError, ValueError, RuntimeError):
+                pass
+    raise ShapeError(
+        f"{name}: {role} must be a tensor, a numpy array or a list of numbers of one shape, got "
+        f"{type(value).__name__}" + (f" of {value.dtype}" if isinstance(value, np.ndarray) else "")
+    )
+
+
+def as_tensors(preds: Values, target: Values, name: str, role: str = "preds") -> tuple[Tensor, Tensor]:
+    """Both inputs of a metric as tensors: tensors unchanged, numpy arrays and lists converted.
+
+    Args:
+        preds: predictions, scores or logits.
+        target: true values or labels.
+        name: the metric, named in the error.
+        role: what ``preds`` is called in the error (``"scores"`` for the ranking metrics).
+
+    Raises:
+        ShapeError: an input that is none of those (a dict, a string, a ragged list, an object array).
+    """
+    return _as_tensor(preds, name, role), _as_tensor(target, name, "target")
 
 
 def accumulation_dtype(device: torch.device) -> torch.dtype:
@@ -77,7 +117,7 @@ class Metric(abc.ABC):
         self._cats = {}
 
     @abc.abstractmethod
-    def update(self, preds: Tensor, target: Tensor) -> None:
+    def update(self, preds: Values, target: Values) -> None:
         """Adds one batch of predictions and targets to the state."""
 
     @abc.abstractmethod

@@ -24,7 +24,7 @@ from torch import Tensor
 
 from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError, DataError, ShapeError
-from carrousel.core.metrics._base import Metric
+from carrousel.core.metrics._base import Metric, Values, as_tensors
 
 __all__ = [
     "F1",
@@ -44,7 +44,7 @@ Average = Literal["binary", "macro"]
 
 @check_args
 def to_labels(
-    preds: Tensor, target: Tensor, *, threshold: float = 0.5, ignore_index: int | None = None
+    preds: Values, target: Values, *, threshold: float = 0.5, ignore_index: int | None = None
 ) -> tuple[Tensor, Tensor]:
     """Turns predictions (logits, scores or labels) and targets into flat label tensors.
 
@@ -61,6 +61,7 @@ def to_labels(
         ShapeError: when the shapes do not fit or the target is not integral.
         DataError: when a label is negative.
     """
+    preds, target = as_tensors(preds, target, "to_labels")
     preds, target = preds.detach(), target.detach()
     if target.is_floating_point() and not bool((target == target.round()).all()):
         raise ShapeError("classification target must hold integer class indices, got fractional values")
@@ -99,8 +100,9 @@ class Accuracy(Metric):
         self.threshold = threshold
         self.ignore_index = ignore_index
 
-    def update(self, preds: Tensor, target: Tensor) -> None:
+    def update(self, preds: Values, target: Values) -> None:
         """Adds a batch: ``preds`` logits ``(..., C)``, scores or labels ``(...)``; ``target`` ``(...)``."""
+        preds, target = as_tensors(preds, target, "accuracy")
         labels, flat = to_labels(preds, target, threshold=self.threshold, ignore_index=self.ignore_index)
         self._add("correct", (labels == flat).sum())
         self._add("count", torch.tensor(float(flat.numel()), device=flat.device))
@@ -140,8 +142,9 @@ class _ClassCounts(Metric):
         self.num_classes = num_classes
         self.ignore_index = ignore_index
 
-    def update(self, preds: Tensor, target: Tensor) -> None:
+    def update(self, preds: Values, target: Values) -> None:
         """Adds a batch: ``preds`` logits ``(..., C)``, scores or labels ``(...)``; ``target`` ``(...)``."""
+        preds, target = as_tensors(preds, target, self.kind)
         labels, flat = to_labels(preds, target, threshold=self.threshold, ignore_index=self.ignore_index)
         top = int(torch.maximum(labels.max(), flat.max())) if flat.numel() else 0
         if self.average == "binary" and top > 1:
@@ -216,7 +219,7 @@ class F1(_ClassCounts):
 
 @check_args
 def accuracy(
-    preds: Tensor, target: Tensor, *, threshold: float = 0.5, ignore_index: int | None = None
+    preds: Values, target: Values, *, threshold: float = 0.5, ignore_index: int | None = None
 ) -> float:
     """Fraction of correct predictions; ``preds`` logits ``(..., C)``, scores or labels ``(...)``."""
     m = Accuracy(threshold=threshold, ignore_index=ignore_index)
@@ -225,7 +228,7 @@ def accuracy(
 
 
 def _functional(
-    cls: type[_ClassCounts], preds: Tensor, target: Tensor, average: Average, **kw: object
+    cls: type[_ClassCounts], preds: Values, target: Values, average: Average, **kw: object
 ) -> float:
     m = cls(average, **kw)  # type: ignore[arg-type]
     m.update(preds, target)
@@ -234,8 +237,8 @@ def _functional(
 
 @check_args
 def precision(
-    preds: Tensor,
-    target: Tensor,
+    preds: Values,
+    target: Values,
     average: Average = "binary",
     *,
     pos_label: int = 1,
@@ -250,8 +253,8 @@ def precision(
 
 @check_args
 def recall(
-    preds: Tensor,
-    target: Tensor,
+    preds: Values,
+    target: Values,
     average: Average = "binary",
     *,
     pos_label: int = 1,
@@ -266,8 +269,8 @@ def recall(
 
 @check_args
 def f1(
-    preds: Tensor,
-    target: Tensor,
+    preds: Values,
+    target: Values,
     average: Average = "binary",
     *,
     pos_label: int = 1,

@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 
 from carrousel.core.errors import DataError, ShapeError
-from carrousel.core.metrics._base import Metric, accumulation_dtype
+from carrousel.core.metrics._base import Metric, Values, accumulation_dtype, as_tensors
 
 __all__ = ["PRAUC", "ROCAUC", "binary_average_precision", "binary_roc_auc", "pr_auc", "roc_auc"]
 
@@ -80,13 +80,14 @@ class _ScoreMetric(Metric):
         super().reset()
         self._width = None
 
-    def update(self, preds: Tensor, target: Tensor) -> None:
+    def update(self, preds: Values, target: Values) -> None:
         """Adds a batch.
 
         Args:
             preds: scores ``(...)`` (binary) or ``(..., C)`` (per-class scores, one-vs-rest).
             target: class indices ``(...)``: 0/1 for binary scores, ``[0, C)`` otherwise.
         """
+        preds, target = as_tensors(preds, target, self.name, "scores")
         if not preds.is_floating_point():
             raise ShapeError(f"{self.name}: scores must be floating point, got {preds.dtype}")
         if target.is_floating_point() and not bool((target == target.round()).all()):
@@ -158,14 +159,14 @@ class PRAUC(_ScoreMetric):
         return binary_average_precision(scores, positive)
 
 
-def roc_auc(scores: Tensor, target: Tensor) -> float:
+def roc_auc(scores: Values, target: Values) -> float:
     """Exact ROC-AUC: ``scores`` ``(N,)`` with 0/1 ``target`` ``(N,)``, or ``(N, C)`` one-vs-rest macro."""
     m = ROCAUC()
     m.update(scores, target)
     return m.compute(sync=False)
 
 
-def pr_auc(scores: Tensor, target: Tensor) -> float:
+def pr_auc(scores: Values, target: Values) -> float:
     """Average precision: ``scores`` ``(N,)`` with 0/1 ``target`` ``(N,)``, or ``(N, C)`` macro."""
     m = PRAUC()
     m.update(scores, target)

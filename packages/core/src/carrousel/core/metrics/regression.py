@@ -21,7 +21,7 @@ from torch import Tensor
 
 from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError, DataError, ShapeError
-from carrousel.core.metrics._base import Metric, accumulation_dtype
+from carrousel.core.metrics._base import Metric, Values, accumulation_dtype, as_tensors
 
 __all__ = [
     "MeanAbsoluteError",
@@ -47,8 +47,9 @@ __all__ = [
 _EPS = float(torch.finfo(torch.float64).eps)
 
 
-def _pair(pred: Tensor, target: Tensor, name: str) -> tuple[Tensor, Tensor]:
+def _pair(pred: Values, target: Values, name: str) -> tuple[Tensor, Tensor]:
     """Checks shapes and returns both flattened, detached, in the accumulation dtype."""
+    pred, target = as_tensors(pred, target, name)
     if pred.shape != target.shape and pred.squeeze().shape != target.squeeze().shape:
         raise ShapeError(
             f"{name}: pred shape {tuple(pred.shape)} does not match target shape {tuple(target.shape)}; "
@@ -69,7 +70,7 @@ class _MeanOfTerms(Metric):
     def _finish(self, mean: Tensor) -> Tensor:
         return mean
 
-    def update(self, preds: Tensor, target: Tensor) -> None:
+    def update(self, preds: Values, target: Values) -> None:
         """Adds a batch.
 
         Args:
@@ -205,13 +206,14 @@ class PinballLoss(Metric):
         super().__init__()
         self.quantiles = _quantile_tensor(quantiles)
 
-    def update(self, preds: Tensor, target: Tensor) -> None:
+    def update(self, preds: Values, target: Values) -> None:
         """Adds a batch.
 
         Args:
             preds: quantile predictions ``(..., Q)``.
             target: true values ``(...)``, ``preds`` without its last dimension.
         """
+        preds, target = as_tensors(preds, target, "pinball loss")
         Q = self.quantiles.numel()
         if preds.dim() == target.dim() and Q == 1 and preds.shape == target.shape:
             preds = preds.unsqueeze(-1)
@@ -252,13 +254,14 @@ class Perplexity(_MeanOfTerms):
         super().__init__()
         self.ignore_index = ignore_index
 
-    def update(self, preds: Tensor, target: Tensor) -> None:
+    def update(self, preds: Values, target: Values) -> None:
         """Adds a batch.
 
         Args:
             preds: logits or log-probabilities ``(..., C)``.
             target: class indices ``(...)`` (integers).
         """
+        preds, target = as_tensors(preds, target, "perplexity")
         if preds.dim() != target.dim() + 1 or preds.shape[:-1] != target.shape:
             raise ShapeError(
                 f"perplexity: logits {tuple(preds.shape)} and target {tuple(target.shape)} do not fit; "
@@ -285,42 +288,42 @@ class Perplexity(_MeanOfTerms):
         return mean.exp()
 
 
-def mae(pred: Tensor, target: Tensor) -> float:
+def mae(pred: Values, target: Values) -> float:
     """Mean absolute error of ``pred`` and ``target`` (same shape)."""
     m = MeanAbsoluteError()
     m.update(pred, target)
     return m.compute(sync=False)
 
 
-def mse(pred: Tensor, target: Tensor) -> float:
+def mse(pred: Values, target: Values) -> float:
     """Mean squared error of ``pred`` and ``target`` (same shape)."""
     m = MeanSquaredError()
     m.update(pred, target)
     return m.compute(sync=False)
 
 
-def rmse(pred: Tensor, target: Tensor) -> float:
+def rmse(pred: Values, target: Values) -> float:
     """Root mean squared error of ``pred`` and ``target`` (same shape)."""
     m = RootMeanSquaredError()
     m.update(pred, target)
     return m.compute(sync=False)
 
 
-def mape(pred: Tensor, target: Tensor) -> float:
+def mape(pred: Values, target: Values) -> float:
     """Mean absolute percentage error as a fraction (see :class:`MeanAbsolutePercentageError`)."""
     m = MeanAbsolutePercentageError()
     m.update(pred, target)
     return m.compute(sync=False)
 
 
-def smape(pred: Tensor, target: Tensor) -> float:
+def smape(pred: Values, target: Values) -> float:
     """Symmetric MAPE as a fraction in [0, 2] (see :class:`SymmetricMeanAbsolutePercentageError`)."""
     m = SymmetricMeanAbsolutePercentageError()
     m.update(pred, target)
     return m.compute(sync=False)
 
 
-def mase(pred: Tensor, target: Tensor, scale: float) -> float:
+def mase(pred: Values, target: Values, scale: float) -> float:
     """Mean absolute scaled error: ``mae(pred, target) / scale``; ``scale`` from :func:`mase_scale`."""
     m = MeanAbsoluteScaledError(scale)
     m.update(pred, target)
@@ -345,7 +348,7 @@ def mase_scale(insample: Tensor, season: int = 1) -> float:
     return mae(insample[season:], insample[:-season])
 
 
-def pinball_loss(pred: Tensor, target: Tensor, quantiles: Sequence[float] | Tensor) -> float:
+def pinball_loss(pred: Values, target: Values, quantiles: Sequence[float] | Tensor) -> float:
     """Pinball loss averaged over samples and quantiles.
 
     Args:
