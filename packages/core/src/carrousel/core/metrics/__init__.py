@@ -10,10 +10,14 @@ seen (merged across ``torch.distributed`` ranks when initialised; every rank mus
 root of the overall mean square, ROC-AUC is computed on all scores, never averaged over batches.
 
 Example:
+    >>> from carrousel.core.metrics import MeanAbsoluteError, accuracy
     >>> m = MeanAbsoluteError()
-    >>> for pred, y in batches:
+    >>> for pred, y in [([1.0, 2.0], [1.5, 2.0]), ([0.0], [1.0])]:  # batches of a loader
     ...     m.update(pred, y)
     >>> m.compute()
+    0.5
+    >>> accuracy([0.9, 0.2, 0.7], [1, 0, 0])
+    0.6666666666666666
 """
 
 from typing import TYPE_CHECKING
