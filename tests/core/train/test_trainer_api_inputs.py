@@ -5,6 +5,7 @@ scalar outputs", "'float' object has no attribute 'backward'")."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -92,3 +93,32 @@ def test_predict_given_a_loader_names_trainer_predict() -> None:
         predict(model, loader())
     x = linear_data(8)[0]
     assert predict(model, x).shape == (8, 1) and predict(model, x.numpy()).shape == (8, 1)
+
+
+class Scored(RegressionTask):
+    """Reports one metric where higher is better and one where lower is."""
+
+    def metrics(self) -> dict[str, Any]:
+        from carrousel.core.metrics import MeanAbsoluteError, MeanSquaredError
+
+        closeness = type("Closeness", (MeanSquaredError,), {"higher_is_better": True})  # higher is better
+        return {"close": closeness(), "mae": MeanAbsoluteError()}
+
+    def update_metrics(self, metrics: dict[str, Any], outputs: Tensor, batch: Any) -> None:
+        for metric in metrics.values():
+            metric.update(outputs, batch[1])
+
+
+@pytest.mark.parametrize(("monitor", "mode"), [("val_close", "min"), ("val_mae", "max")])
+def test_a_monitored_metric_against_its_direction_is_refused_before_training(monitor: str, mode: str) -> None:
+    """``TrainConfig(monitor="val_acc")`` with the default ``mode="min"`` kept the WORST epoch's weights
+    (restore_best) without a word, although ``Metric.higher_is_better`` said which way is better (and its
+    docstring said the trainer used it). Now one ConfigError before the first step names the fix."""
+    cfg = dataclasses.replace(CFG, monitor=monitor, mode=mode, epochs=2)  # type: ignore[arg-type]
+    trainer = Trainer(mlp(), Scored(), cfg)
+    want = "max" if mode == "min" else "min"
+    with pytest.raises(ConfigError, match=rf"^monitor {monitor!r} .* mode='{mode}' .*mode='{want}'"):
+        trainer.fit(loader(), loader())
+    assert trainer.step == 0
+    agreed = Trainer(mlp(), Scored(), dataclasses.replace(cfg, mode=want)).fit(loader(), loader())  # type: ignore[arg-type]
+    assert agreed.best_epoch is not None and agreed.monitor == monitor

@@ -102,7 +102,8 @@ class Metric(abc.ABC):
 
     Attributes:
         higher_is_better: True when larger values are better (accuracy), False for errors and losses.
-            Trainers use it to pick ``mode`` for early stopping and best-model selection.
+            The Trainer checks ``TrainConfig.mode`` against it when the metric is monitored (a ``"min"``
+            on accuracy is refused: it would keep the worst epoch).
     """
 
     higher_is_better: ClassVar[bool] = False

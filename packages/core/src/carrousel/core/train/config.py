@@ -38,7 +38,8 @@ class TrainConfig:
     precision: Literal["fp32", "bf16", "fp16"] = "fp32"  # autocast dtype; fp16 uses a GradScaler on CUDA
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps (under torchrun: cuda:LOCAL_RANK)
     monitor: str = "val_loss"  # logged value for early stopping and the best model (train_loss w/o val)
-    mode: Literal["min", "max"] = "min"  # whether the monitored value should go down or up
+    mode: Literal["min", "max"] = "min"  # whether the monitored value should go down or up (checked
+    # against a monitored task metric's higher_is_better: monitor="val_accuracy" needs mode="max")
     patience: int | None = None  # epochs without improvement before stopping (None: no early stopping)
     min_delta: float = 0.0  # smallest change of the monitored value that counts as an improvement
     restore_best: bool = True  # load the best epoch's weights into the model when fit ends

@@ -46,7 +46,7 @@ from carrousel.core.train.tbptt import detach_tree, first_tensor, split_time
 if TYPE_CHECKING:
     from carrousel.core.metrics import Metric
 
-__all__ = ["Task", "check_loss", "check_parts"]
+__all__ = ["Task", "check_loss", "check_monitor", "check_parts"]
 
 
 class Task:
@@ -148,4 +148,27 @@ def check_parts(model: object, task: object) -> None:
         raise ConfigError(
             f"task must be a carrousel.core.train.Task, got {type(task).__name__}; subclass Task and "
             "implement forward(model, batch) and loss(outputs, batch)"
+        )
+
+
+def check_monitor(task: Task, monitor: str, mode: str) -> None:
+    """Refuses a monitored task metric whose direction contradicts ``mode``, before any training.
+
+    ``val_<name>`` (or ``train_<name>``) of a metric in ``task.metrics()`` is checked against its
+    ``higher_is_better``: with ``restore_best`` the wrong ``mode`` would keep the worst epoch's weights.
+    Logged values that are not task metrics (``val_loss``, ``lr``) are not checked.
+
+    Raises:
+        ConfigError: ``mode="min"`` on a metric where higher is better, or ``"max"`` where lower is.
+    """
+    prefix, _, name = monitor.partition("_")
+    metric = task.metrics().get(name) if prefix in ("val", "train") else None
+    if metric is None:
+        return
+    want = "max" if metric.higher_is_better else "min"
+    if mode != want:
+        better = "higher" if metric.higher_is_better else "lower"
+        raise ConfigError(
+            f"monitor {monitor!r} is {type(metric).__name__}, where {better} is better, but mode={mode!r} "
+            f"would keep the worst epoch; set TrainConfig(mode={want!r})"
         )

@@ -51,7 +51,7 @@ from carrousel.core.train.optim import SCHEDULER_PER_STEP, build_optimizer, buil
 from carrousel.core.train.result import FitResult
 from carrousel.core.train.seed import DeterministicGuard, set_seed
 from carrousel.core.train.state import capture, epoch_iterator, restore, state_copy
-from carrousel.core.train.task import Task, check_loss, check_parts
+from carrousel.core.train.task import Task, check_loss, check_monitor, check_parts
 
 __all__ = ["FitResult", "Trainer"]
 
@@ -234,6 +234,7 @@ class Trainer:
         if monitor.startswith("val_") and not has_val:
             monitor = "train_" + monitor[4:]
             logger.info("no validation loader: monitoring %s instead of %s", monitor, self.config.monitor)
+        check_monitor(self.task, monitor, self.config.mode)
         self._monitor = monitor
         if self._early is not None:
             self._early.monitor = monitor
