@@ -46,3 +46,13 @@ def test_saving_an_unregistered_model_names_the_decorator_to_use(tmp_path: Path)
         Bundle(kind="demo.linear", model=nn.Linear(2, 2)).save(tmp_path / "linear")
     with pytest.raises(RegistryError, match=r"@carrousel\.core\.nn\.CELLS\.register\(name\)"):
         CELLS.name_of(nn.Linear)
+
+
+def test_an_unknown_name_lists_the_names_known_before_import() -> None:
+    """Loading a bundle whose module was never imported said "choose one of: (none)" in a fresh process,
+    although core's own modules load by name (providers); the choices list them too."""
+    reg: Registry[nn.Module] = Registry("module", nn.Module, providers={"recurrent_encoder": "x.y"})
+    with pytest.raises(
+        RegistryError, match=r"unknown module 'demo\.tagger'; choose one of: recurrent_encoder$"
+    ):
+        reg.get("demo.tagger")

@@ -62,7 +62,7 @@ class Registry(Generic[T]):
         try:
             return self._items[name]
         except KeyError:
-            choices = ", ".join(sorted(self._items)) or "(none)"
+            choices = ", ".join(sorted({*self._items, *self._providers})) or "(none)"
             raise RegistryError(f"unknown {self.kind} {name!r}; choose one of: {choices}") from None
 
     def name_of(self, cls: type) -> str:
