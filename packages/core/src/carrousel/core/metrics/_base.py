@@ -118,7 +118,7 @@ class Metric(abc.ABC):
         self._cats = {}
 
     @abc.abstractmethod
-    def update(self, preds: Values, target: Values) -> None:
+    def update(self, preds: Tensor, target: Tensor) -> None:
         """Adds one batch of predictions and targets to the state."""
 
     @abc.abstractmethod
