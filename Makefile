@@ -52,7 +52,7 @@ $(STAMP): $(PYPROJECTS) | system
 data: venv
 	$(VENV)/bin/carrousel-data fetch
 
-# The fused C++ cell loops of carrousel-core (csrc/), compiled once per machine into $TORCH_EXTENSIONS_DIR
+# The fused C++ cell loops of carrousel-core (csrc/), compiled once per installation into $TORCH_EXTENSIONS_DIR
 # (about a minute the first time; a cached build loads in a second): at set-up, not inside the first test
 # or the first training run that needs them. Prints how the loops run (or why the Python loop stands in).
 native: venv

@@ -1,8 +1,10 @@
-"""The fused C++ cell loops (``csrc/*.cpp``): compiled once per machine, loaded once per process.
+"""The fused C++ cell loops (``csrc/*.cpp``): compiled once per installation, loaded once per process.
 
 The extension is built with ``torch.utils.cpp_extension.load`` (needs ``ninja``, in the core extra
 ``carrousel-core[native]``, and a C++ compiler) into ``$TORCH_EXTENSIONS_DIR`` (default
-``~/.cache/torch_extensions``). The first build takes about a minute on a small machine; every later
+``~/.cache/torch_extensions``), as ``carrousel_cells_<isa>_<hash of the installation's csrc/ path>``: two
+installations on one machine (two virtual environments) each keep their own library instead of rebuilding
+a shared one at every switch. The first build takes about a minute on a small machine; every later
 process finds the cached library (PyTorch rebuilds only when the source or the flags change), so no
 shape ever triggers a compile. When anything is missing the loop cells fall back to the Python loop of
 :mod:`.lstm_loop`, a training ``nn.GRU`` stays on ATen's loop (:mod:`.gru_native`), and
@@ -94,12 +96,15 @@ def _load() -> None:
         from torch.utils import cpp_extension
 
         where = os.environ.get("TORCH_EXTENSIONS_DIR") or "~/.cache/torch_extensions"
-        name = f"carrousel_cells_{isa}"
+        # one library per installation: two installations sharing a name rebuilt it at every switch
+        place = hashlib.sha256(str(_CSRC.resolve()).encode()).hexdigest()[:10]
+        name = f"carrousel_cells_{isa}_{place}"
         if _cached(name):
-            logger.info("loading the fused cell loops (built once per machine, cached under %s)", where)
+            logger.info("loading the fused cell loops (built once per installation, cached under %s)", where)
         else:  # a one-time pause of a minute or two: say so, or it looks like a hang
             logger.warning(
-                "building the fused C++ cell loops once on this machine (1-2 minutes; cached under %s)", where
+                "building the fused C++ cell loops once for this installation (1-2 minutes; cached under %s)",
+                where,
             )
         try:
             cpp_extension.load(
