@@ -35,11 +35,10 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from carrousel.core.args import check_args
 from carrousel.core.errors import ExportError
 from carrousel.core.export.choices import Exporter
 from carrousel.core.export.graph import _fresh_rnn_dispatch, _Positional, check_torchscript_only, exportable
-from carrousel.core.nn.recurrent import check_lengths
+from carrousel.core.export.runtime import EXTRA, OnnxModule, onnx_session, run_onnx
 from carrousel.core.optional import require
 
 __all__ = [
@@ -56,7 +55,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-EXTRA = "carrousel-core[export]"  # the pip extra providing onnx, onnxruntime and onnxscript
 OPSET = 17  # ONNX opset of the TorchScript exporter (the dynamo exporter picks its own, >= 18)
 
 
@@ -90,9 +88,19 @@ def export_onnx(
         MissingExtraError: without the ``carrousel-core[export]`` extra.
     """
     require("onnx", EXTRA, "ONNX export")
-    which = Exporter(exporter)
+    which = _exporter(exporter)
+    if isinstance(example, Tensor) or not isinstance(example, Sequence):
+        raise ExportError(
+            f"example must be a tuple of positional inputs, e.g. (x,) or (x, lengths); got a {type(example).__name__}"
+        )
     if len(input_names) != len(example):
         raise ExportError(f"{len(input_names)} input names for {len(example)} example inputs; give one each")
+    unknown = [k for k in dynamic if k not in (*input_names, *output_names)]
+    if unknown:
+        raise ExportError(
+            f"dynamic axes given for {unknown[0]!r}, which is not an input or output name "
+            f"({', '.join([*input_names, *output_names])}); the file would keep the example's sizes"
+        )
     graph = _Positional(exportable(model, sequence_lens=which is Exporter.TORCHSCRIPT))
     check_torchscript_only(graph, which.value)
     try:
@@ -199,40 +207,12 @@ def _dynamo(
         return path.read_bytes()
 
 
-@check_args
-def onnx_session(blob: bytes | str | Path, threads: int = 0) -> Any:
-    """An ONNX Runtime CPU session over a file's bytes or path (``threads`` 0: ONNX Runtime's default).
-
-    Raises:
-        ExportError: the bytes are not a model ONNX Runtime can load.
-    """
-    ort = require("onnxruntime", EXTRA, "running an ONNX model")
-    opts = ort.SessionOptions()
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    if threads:
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-    opts.log_severity_level = 3
-    source = blob if isinstance(blob, bytes) else str(blob)
+def _exporter(exporter: Exporter | str) -> Exporter:
     try:
-        return ort.InferenceSession(source, sess_options=opts, providers=["CPUExecutionProvider"])
-    except Exception as exc:
-        raise ExportError(
-            f"ONNX Runtime cannot load the model ({str(exc).splitlines()[0]}); export it again"
-        ) from None
-
-
-def run_onnx(session: Any, inputs: Sequence[Tensor | np.ndarray]) -> list[np.ndarray]:
-    """Runs ``session`` on positional inputs (in the session's input order); returns every output."""
-    feed = {}
-    for spec, v in zip(session.get_inputs(), inputs, strict=True):
-        arr = np.ascontiguousarray(v.detach().cpu().numpy() if isinstance(v, Tensor) else np.asarray(v))
-        want = _INTEGER_INPUTS.get(spec.type)  # int32 lengths or a list where the graph takes int64
-        feed[spec.name] = arr.astype(want) if want is not None and arr.dtype.kind in "iu" else arr
-    return list(session.run(None, feed))
-
-
-_INTEGER_INPUTS = {"tensor(int64)": np.int64, "tensor(int32)": np.int32}
+        return Exporter(exporter)
+    except ValueError:
+        choices = ", ".join(e.value for e in Exporter)
+        raise ExportError(f"unknown exporter {exporter!r}; choose one of: {choices}") from None
 
 
 def verify_onnx(
@@ -334,48 +314,3 @@ def quantizer_files(blob: bytes, what: str) -> Iterator[tuple[Path, Path, Path]]
             raise ExportError(f"{what} failed: {str(exc).splitlines()[0]}") from None
         finally:
             root.setLevel(level)
-
-
-class OnnxModule(nn.Module):
-    """An ONNX model run by ONNX Runtime behind ``nn.Module``'s call: ``module(*tensors)`` returns the
-    first output as a CPU tensor (or every output with ``all_outputs``). It has no parameters, so
-    :func:`carrousel.core.train.predict` runs it on the CPU.
-
-    Args:
-        blob: the ONNX file's bytes.
-        threads: intra-op threads (0: ONNX Runtime's default).
-        config: the network's config, when callers read ``module.config``.
-    """
-
-    @check_args
-    def __init__(self, blob: bytes, threads: int = 0, config: Any = None) -> None:
-        super().__init__()
-        self.session = onnx_session(blob, threads)
-        self.config = config
-        self.input_names = [i.name for i in self.session.get_inputs()]
-
-    def run(self, *inputs: Tensor | np.ndarray) -> list[np.ndarray]:
-        """Every output as NumPy arrays.
-
-        Raises:
-            ShapeError: an input named ``lengths`` that the eager encoder would refuse (not ``(B,)``
-                integers in ``[1, T]``, ``B`` and ``T`` the first two axes of the first input with two or
-                more), with the eager message: the graph would return numbers for them instead.
-        """
-        if "lengths" in self.input_names and len(inputs) == len(self.input_names):
-            _check_lengths(inputs, self.input_names.index("lengths"))
-        return run_onnx(self.session, inputs)
-
-    def forward(self, *inputs: Tensor) -> Tensor:
-        """The first output, ``float32`` on the CPU."""
-        tensors = (torch.as_tensor(x) for x in inputs)
-        return torch.from_numpy(self.run(*(x.float() if x.is_floating_point() else x for x in tensors))[0])
-
-
-def _check_lengths(inputs: Sequence[Tensor | np.ndarray], at: int) -> None:
-    """:func:`~carrousel.core.nn.recurrent.check_lengths` of ``inputs[at]`` against the first input with
-    two or more axes, ``(B, T, ...)``."""
-    seqs = [v for i, v in enumerate(inputs) if i != at and np.ndim(v) >= 2]
-    if seqs:
-        B, T = tuple(seqs[0].shape)[:2]
-        check_lengths(torch.as_tensor(inputs[at]), int(B), int(T))

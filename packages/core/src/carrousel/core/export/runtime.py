@@ -1,0 +1,118 @@
+"""ONNX Runtime behind the exported files: a CPU session, a run on positional inputs, and
+:class:`OnnxModule`, an exported network behind ``nn.Module``'s call (extra ``[export]``; imported at the
+point of use). Export itself is :mod:`carrousel.core.export.onnx`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from carrousel.core.args import check_args
+from carrousel.core.errors import ExportError, ShapeError
+from carrousel.core.nn.recurrent import check_lengths
+from carrousel.core.optional import require
+
+__all__ = ["EXTRA", "OnnxModule", "onnx_session", "run_onnx"]
+
+EXTRA = "carrousel-core[export]"  # the pip extra providing onnx, onnxruntime and onnxscript
+
+
+@check_args
+def onnx_session(blob: bytes | str | Path, threads: int = 0) -> Any:
+    """An ONNX Runtime CPU session over a file's bytes or path (``threads`` 0: ONNX Runtime's default).
+
+    Raises:
+        ExportError: the bytes are not a model ONNX Runtime can load.
+    """
+    ort = require("onnxruntime", EXTRA, "running an ONNX model")
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if threads:
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3
+    source = blob if isinstance(blob, bytes) else str(blob)
+    try:
+        return ort.InferenceSession(source, sess_options=opts, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise ExportError(
+            f"ONNX Runtime cannot load the model ({str(exc).splitlines()[0]}); export it again"
+        ) from None
+
+
+def run_onnx(session: Any, inputs: Sequence[Tensor | np.ndarray]) -> list[np.ndarray]:
+    """Runs ``session`` on positional inputs (in the session's input order); returns every output.
+
+    Raises:
+        ShapeError: another number of inputs than the model takes, or inputs ONNX Runtime refuses (a shape
+            or dtype the exported graph does not accept), in one line.
+    """
+    specs = session.get_inputs()
+    if len(inputs) != len(specs):
+        names = ", ".join(spec.name for spec in specs)
+        raise ShapeError(f"this ONNX model takes {len(specs)} inputs ({names}), got {len(inputs)}")
+    feed = {}
+    for spec, v in zip(specs, inputs, strict=True):
+        arr = np.ascontiguousarray(v.detach().cpu().numpy() if isinstance(v, Tensor) else np.asarray(v))
+        want = _INTEGER_INPUTS.get(spec.type)  # int32 lengths or a list where the graph takes int64
+        feed[spec.name] = arr.astype(want) if want is not None and arr.dtype.kind in "iu" else arr
+    try:
+        return list(session.run(None, feed))
+    except Exception as exc:
+        if type(exc).__name__ not in ("InvalidArgument", "InvalidGraph"):  # ONNX Runtime's input errors
+            raise
+        detail = " ".join(str(exc).split())
+        raise ShapeError(f"ONNX Runtime refused the inputs: {detail}") from None
+
+
+_INTEGER_INPUTS = {"tensor(int64)": np.int64, "tensor(int32)": np.int32}
+
+
+class OnnxModule(nn.Module):
+    """An ONNX model run by ONNX Runtime behind ``nn.Module``'s call: ``module(*tensors)`` returns the
+    first output as a CPU tensor (or every output with ``all_outputs``). It has no parameters, so
+    :func:`carrousel.core.train.predict` runs it on the CPU.
+
+    Args:
+        blob: the ONNX file's bytes.
+        threads: intra-op threads (0: ONNX Runtime's default).
+        config: the network's config, when callers read ``module.config``.
+    """
+
+    @check_args
+    def __init__(self, blob: bytes, threads: int = 0, config: Any = None) -> None:
+        super().__init__()
+        self.session = onnx_session(blob, threads)
+        self.config = config
+        self.input_names = [i.name for i in self.session.get_inputs()]
+
+    def run(self, *inputs: Tensor | np.ndarray) -> list[np.ndarray]:
+        """Every output as NumPy arrays.
+
+        Raises:
+            ShapeError: an input named ``lengths`` that the eager encoder would refuse (not ``(B,)``
+                integers in ``[1, T]``, ``B`` and ``T`` the first two axes of the first input with two or
+                more), with the eager message: the graph would return numbers for them instead.
+        """
+        if "lengths" in self.input_names and len(inputs) == len(self.input_names):
+            _check_lengths(inputs, self.input_names.index("lengths"))
+        return run_onnx(self.session, inputs)
+
+    def forward(self, *inputs: Tensor) -> Tensor:
+        """The first output, ``float32`` on the CPU."""
+        tensors = (torch.as_tensor(x) for x in inputs)
+        return torch.from_numpy(self.run(*(x.float() if x.is_floating_point() else x for x in tensors))[0])
+
+
+def _check_lengths(inputs: Sequence[Tensor | np.ndarray], at: int) -> None:
+    """:func:`~carrousel.core.nn.recurrent.check_lengths` of ``inputs[at]`` against the first input with
+    two or more axes, ``(B, T, ...)``."""
+    seqs = [v for i, v in enumerate(inputs) if i != at and np.ndim(v) >= 2]
+    if seqs:
+        B, T = tuple(seqs[0].shape)[:2]
+        check_lengths(torch.as_tensor(inputs[at]), int(B), int(T))

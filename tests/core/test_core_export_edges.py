@@ -1,0 +1,53 @@
+"""carrousel.core.export at its edge, with the slips of a first export: one ExportError / ShapeError naming
+the argument and the fix. Before: a bare tensor as ``example`` said "1 input names for 3 example inputs"
+(its batch rows counted as inputs); a typo in ``exporter`` was enum's ValueError; dynamic axes under a
+name that is no input were ignored, the file silently fixed to the example's sizes; ``OnnxModule`` given
+too few inputs raised "zip() argument 2 is shorter than argument 1", and inputs of the wrong feature size
+ONNX Runtime's multi-line InvalidArgument."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from carrousel.core.errors import ExportError, ShapeError
+from carrousel.core.export import OnnxModule, export_onnx
+from carrousel.core.nn import RecurrentConfig, SequenceClassifier, SequenceClassifierConfig
+
+pytest.importorskip("onnxruntime")
+
+DYN = {"x": {0: "batch", 1: "time"}, "lengths": {0: "batch"}}
+
+
+@pytest.fixture(scope="module")
+def model() -> SequenceClassifier:
+    torch.manual_seed(0)
+    return SequenceClassifier(SequenceClassifierConfig(RecurrentConfig(8, 16), num_classes=2)).eval()
+
+
+X, LENGTHS = torch.randn(3, 12, 8), torch.tensor([12, 7, 4])
+
+
+def test_a_bare_tensor_as_example_names_the_tuple(model: SequenceClassifier) -> None:
+    with pytest.raises(ExportError, match=r"^example must be a tuple of positional inputs, e.g\. \(x,\)"):
+        export_onnx(model, X, ["x"], {"x": {0: "batch"}})  # type: ignore[arg-type]
+
+
+def test_an_unknown_exporter_lists_the_choices(model: SequenceClassifier) -> None:
+    with pytest.raises(ExportError, match=r"^unknown exporter 'onnx'; choose one of: torchscript, dynamo$"):
+        export_onnx(model, (X, LENGTHS), ["x", "lengths"], DYN, exporter="onnx")
+
+
+def test_dynamic_axes_of_no_input_or_output_are_refused(model: SequenceClassifier) -> None:
+    with pytest.raises(ExportError, match=r"^dynamic axes given for 'inp', which is not an input or output"):
+        export_onnx(model, (X, LENGTHS), ["x", "lengths"], {"inp": {0: "batch"}})
+    blob = export_onnx(model, (X, LENGTHS), ["x", "lengths"], {**DYN, "output": {0: "batch"}})
+    assert OnnxModule(blob)(torch.randn(5, 20, 8), torch.tensor([20, 3, 9, 1, 15])).shape == (5, 2)
+
+
+def test_onnx_module_given_wrong_inputs_says_what_it_takes(model: SequenceClassifier) -> None:
+    runtime = OnnxModule(export_onnx(model, (X, LENGTHS), ["x", "lengths"], DYN))
+    with pytest.raises(ShapeError, match=r"^this ONNX model takes 2 inputs \(x, lengths\), got 1$"):
+        runtime(X)
+    with pytest.raises(ShapeError, match=r"^ONNX Runtime refused the inputs: .*index: 2 Got: 3 Expected: 8"):
+        runtime(torch.randn(2, 5, 3), torch.tensor([5, 2]))
