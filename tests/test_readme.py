@@ -80,7 +80,7 @@ def test_core_encoder_block_gives_the_shapes_it_states(
 
 def test_core_trainer_block_learns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     result = _run_core_block(1, tmp_path, monkeypatch)["result"]
-    assert result.history[-1]["val_acc"] > 0.85  # chance is 0.5; the README says about 0.95
+    assert result.history[-1]["val_acc"] > 0.85  # chance is 0.5; the README says about 0.97
 
 
 def test_core_bundle_block_round_trips(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
