@@ -310,3 +310,20 @@ def test_a_catalogue_of_another_language_than_the_target_is_a_warning(
         assert mo_language(named.read_bytes()) is None
         read_pairs([named], "en", "de")
     assert caplog.text == ""
+
+
+def test_evaluate_on_a_catalogue_of_another_language_names_the_model_target(
+    undertrained: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``nlp translate evaluate`` has no ``--tgt``: scoring a model on a catalogue of another language warns
+    with the model's target language and the fix (a catalogue in it), not the ``--tgt`` of training."""
+    from carrousel.nlp.pipeline.translate import Translator
+    from carrousel.nlp.pipeline.translate_eval import scored_pairs
+
+    tr = Translator.from_pretrained(undertrained)
+    entries = {"": "Language: it\nContent-Type: text/plain; charset=UTF-8\n", "open the file": "apri il file"}
+    it = write_mo(tmp_path / "it.mo", entries)
+    with caplog.at_level("WARNING", logger="carrousel.nlp.parallel"):
+        assert scored_pairs(tr, [str(it)], "all") == [("open the file", "apri il file")]
+    assert "declares Language: it" in caplog.text
+    assert "--tgt" not in caplog.text and f"the model translates into {tr.tgt}" in caplog.text

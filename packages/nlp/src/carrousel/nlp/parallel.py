@@ -62,12 +62,14 @@ def _open_error(path: Path, exc: Exception) -> TextDataError:
     return TextDataError(f"{path} cannot be read ({exc}); give a readable file")
 
 
-def read_mo(path: str | Path, tgt: str | None = None) -> list[Pair]:
+def read_mo(path: str | Path, tgt: str | None = None, *, model_tgt: str | None = None) -> list[Pair]:
     """``(msgid, msgstr)`` pairs of a gettext ``.mo`` catalogue (see the module docstring for what is kept).
 
     With ``tgt``, a catalogue whose header declares another language (``Language: fr`` for ``tgt="de"``)
     is logged as a warning: the pairs are read all the same (a few real headers disagree with their
-    folder: Norwegian ``nb`` catalogues that say ``no``), but it is mostly a forgotten ``--tgt``.
+    folder: Norwegian ``nb`` catalogues that say ``no``), but it is mostly a forgotten ``--tgt``. With
+    ``model_tgt`` (the language a trained model translates into: ``evaluate``, which has no ``--tgt``)
+    the warning names it instead, and the fix is a catalogue in that language.
 
     Raises:
         TextDataError: a missing file or one that is not a ``.mo`` catalogue.
@@ -81,8 +83,18 @@ def read_mo(path: str | Path, tgt: str | None = None) -> list[Pair]:
         messages, language = mo_catalogue(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise TextDataError(f"{p} is not a gettext .mo catalogue ({exc}); give a compiled .mo file") from None
-    want = (tgt or "").lower().replace("-", "_").split("_")[0]
-    if language and want and language != want:
+    want = (model_tgt or tgt or "").lower().replace("-", "_").split("_")[0]
+    if language and want and language != want and model_tgt:
+        logger.warning(
+            "%s declares Language: %s in its header, but the model translates into %s: its translations are "
+            "scored against references in %s; give a catalogue in %s",
+            p,
+            language,
+            model_tgt,
+            language,
+            model_tgt,
+        )
+    elif language and want and language != want:
         logger.warning(
             "%s declares Language: %s in its header, but the target language is %s; pass --tgt %s if it "
             "is the catalogue's language",
@@ -166,7 +178,10 @@ def _read_hf(spec: str, src: str, tgt: str) -> list[Pair]:
     return [_row_pair(row, src, tgt, f"{spec} row {i + 1}") for i, row in enumerate(ds)]
 
 
-def read_pairs(paths: Sequence[str | Path], src: str = "en", tgt: str = "de") -> list[Pair]:
+@check_args
+def read_pairs(
+    paths: Sequence[str | Path], src: str = "en", tgt: str = "de", *, model_tgt: bool = False
+) -> list[Pair]:
     """Raw ``(source, target)`` pairs from one ``.mo``/TSV/JSONL file, two aligned text files, or an HF
     ``datasets`` translation set (a saved folder or a hub name, see the module docstring).
 
@@ -174,6 +189,8 @@ def read_pairs(paths: Sequence[str | Path], src: str = "en", tgt: str = "de") ->
         paths: one file or data set, or two aligned plain-text files (source first).
         src: source language code (a JSONL key; a TSV header naming it is skipped).
         tgt: target language code.
+        model_tgt: ``tgt`` is a trained model's target language (scoring it), not a choice of this run:
+            a catalogue of another language is then a warning naming the model's (:func:`read_mo`).
 
     Raises:
         TextDataError: a missing or unreadable file, an unknown format, or no pair at all.
@@ -192,7 +209,7 @@ def read_pairs(paths: Sequence[str | Path], src: str = "en", tgt: str = "de") ->
         f = files[0]
         suffix = f.suffix.lower()
         if suffix == ".mo":
-            pairs = read_mo(f, tgt)
+            pairs = read_mo(f, None if model_tgt else tgt, model_tgt=tgt if model_tgt else None)
         elif suffix in (".jsonl", ".json"):
             pairs = _read_jsonl(f, src, tgt)
         elif suffix in (".tsv", ".tab", ".txt") or not f.exists():

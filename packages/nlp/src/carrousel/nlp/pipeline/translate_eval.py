@@ -75,7 +75,7 @@ def scored_pairs(tr: Translator, files: Sequence[str], split: str, limit: int = 
         TextDataError: no pair is left.
     """
     if split == "all":
-        pairs = clean_pairs(read_pairs(files, tr.src, tr.tgt))
+        pairs = clean_pairs(read_pairs(files, tr.src, tr.tgt, model_tgt=True))
     else:
         s, c = tr.bundle.assets["split"], tr.bundle.assets["cleaning"]
         data = TranslateDataConfig(
