@@ -63,7 +63,7 @@ HOSTILE_TEXT = {
     "truncated gzip": (lambda: gzip.compress(b"a,b\n" * 5000)[:-40], ".gz", "damaged gzip"),
     "not gzip at all": (lambda: b"plain text\n", ".gz", "damaged gzip"),
     "binary": (lambda: bytes(range(256)) * 4, ".csv", "binary file"),
-    "latin-1": (lambda: "caf\xe9\n".encode("latin-1"), ".csv", "not text"),
+    "latin-1": (lambda: "caf\xe9\n".encode("latin-1"), ".csv", "not UTF-8 text"),
     "no newline, long": (lambda: b"1," * 60_000, ".csv", "line 1 is over"),
     "whitespace only": (lambda: b"  \n\t\n", ".csv", "only whitespace"),
 }
@@ -77,6 +77,21 @@ def test_hostile_text_is_one_data_error(tmp_path: Path, case: str) -> None:
     with pytest.raises(DataError, match=message) as info:
         read_text(p, "--csv", "CSV", max_line=100_000)
     assert "\n" not in str(info.value)
+
+
+def test_text_not_in_utf8_names_the_line_and_byte_not_a_codec(tmp_path: Path) -> None:
+    """A Latin-1 file (a real user's first non-UTF-8 input) is refused naming the line and the byte to
+    look at, in words a user knows ("UTF-8", not Python's codec name "utf-8-sig")."""
+    p = tmp_path / "texts.txt"
+    p.write_bytes(
+        b"\xef\xbb\xbf" + "good\r\nfine\r\nalso fine\r\ncaf\xe9 ouvert\r\n".encode("latin-1")
+    )  # BOM too
+    with pytest.raises(DataError) as info:
+        read_text(p, "--file", "text")
+    message = str(info.value)
+    assert "utf-8-sig" not in message and "\n" not in message
+    assert "is not UTF-8 text" in message
+    assert "byte 0xe9 on line 4, column 4" in message and "convert it to UTF-8" in message
 
 
 def test_binary_file_message_names_the_kind_once(tmp_path: Path) -> None:

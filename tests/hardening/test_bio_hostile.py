@@ -240,7 +240,7 @@ GENERIC = {
     "blank.txt": "only whitespace",
     "binary.bin": "binary file",
     "nul.txt": "binary file",
-    "latin1.txt": "not text",
+    "latin1.txt": "not utf-8 text",
     "one_line.txt": "over 100,000 characters",
     "truncated.gz": "damaged gzip",
     "fake.gz": "damaged gzip",

@@ -198,18 +198,34 @@ def _refuse_nul(head: bytes, where: str, what: str, noun: str) -> None:
         raise DataError(f"{where} holds NUL bytes: it is {noun}, not {kind}")
 
 
+_ENCODING_NAMES = {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "utf8": "UTF-8", "cp1252": "Windows-1252"}
+
+
+def _bad_byte(raw: bytes, exc: UnicodeDecodeError) -> str:
+    """Where the first undecodable byte is, in words a user can find in an editor: ``byte 0xe9 on line 4,
+    column 4 (Latin-1 or Windows-1252?)``; the guess only for a byte those encodings use for letters."""
+    start = exc.start + len(raw) - len(exc.object)  # utf-8-sig reports offsets after the byte-order mark
+    line = raw.count(b"\n", 0, start) + 1
+    column = len(raw[raw.rfind(b"\n", 0, start) + 1 : start].decode("utf-8-sig", "replace")) + 1  # characters
+    guess = " (Latin-1 or Windows-1252?)" if raw[start] >= 0xA0 else ""
+    return f"byte 0x{raw[start]:02x} on line {line}, column {column}{guess}"
+
+
 def _decode(raw: bytes, where: str, what: str, max_line: int | None, encodings: Iterable[str]) -> str:
     """``raw`` decoded with the first of ``encodings`` that fits, after the NUL and line-length checks."""
     _refuse_nul(raw[: 1 << 20], where, what, "a binary file")
     text: str | None = None
+    first: UnicodeDecodeError | None = None
     for enc in encodings:
         try:
             text = raw.decode(enc)
             break
-        except UnicodeDecodeError:
-            continue
+        except UnicodeDecodeError as exc:
+            first = first or exc
     if text is None:
-        raise DataError(f"{where} is not text in {' or '.join(encodings)}; convert it to UTF-8")
+        names = " or ".join(dict.fromkeys(_ENCODING_NAMES.get(e.lower(), e) for e in encodings))
+        where_bad = "" if first is None else f": {_bad_byte(raw, first)}"
+        raise DataError(f"{where} is not {names} text{where_bad}; convert it to UTF-8")
     if max_line is not None:
         start = 0
         while start < len(text):
