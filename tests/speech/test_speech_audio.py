@@ -39,6 +39,27 @@ def test_stereo_is_downmixed(write_wav, tone) -> None:
     assert np.allclose(y, st.mean(axis=1), atol=1e-3)
 
 
+def test_channels_that_cancel_are_not_read_as_silence(
+    write_wav, tone, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A stereo recording with one channel phase-inverted (a miswired balanced microphone) averages to
+    near silence: the loudest channel is read instead, with a warning, whole or chunk by chunk, and the
+    file is neither refused as silent nor transcribed from its cancelled remainder."""
+    x = tone(1.0)
+    inverted = np.stack([x, -0.98 * x], axis=1)  # -34 dB left after averaging
+    path = write_wav("inverted.wav", inverted)
+    with caplog.at_level("WARNING", logger="carrousel.speech.audio"):
+        y = read_audio(path, 16000)
+    assert np.allclose(y, x, atol=1e-3)
+    assert "cancel" in caplog.text and "channel 1" in caplog.text
+    chunks = [c for _, c in iter_chunks(path, 16000, chunk_seconds=0.25)]
+    assert np.allclose(np.concatenate(chunks), x, atol=1e-3)
+    cancelled = write_wav("cancelled.wav", np.stack([x, -x], axis=1))  # exactly: the mix is digital silence
+    assert np.allclose(read_audio(cancelled, 16000), x, atol=1e-3)
+    one_side = np.stack([x, np.zeros_like(x)], axis=1)  # a silent channel is not cancellation: averaged
+    assert np.allclose(read_audio(write_wav("one.wav", one_side), 16000), x / 2, atol=1e-3)
+
+
 @pytest.mark.parametrize(("fmt", "suffix"), [("FLAC", ".flac"), ("OGG", ".ogg")])
 def test_flac_and_ogg(tmp_path, tone, fmt: str, suffix: str) -> None:
     path = tmp_path / f"x{suffix}"

@@ -15,6 +15,7 @@ Every failure is one :class:`~carrousel.speech.errors.AudioError` line naming th
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import stat
@@ -52,7 +53,10 @@ __all__ = [
 ]
 
 RAW_RATE = 16000  # sample rate assumed for headerless .raw files (16-bit little-endian mono)
+logger = logging.getLogger(__name__)
+
 SILENCE_PEAK = 10 ** (-60 / 20)  # a recording whose peak stays below -60 dBFS holds no speech
+_CANCELLED = 10 ** (-20 / 20)  # channels whose mean is 20 dB below the loudest one cancel (to_mono)
 
 
 @dataclass(frozen=True)
@@ -127,10 +131,41 @@ def audio_info(path: str | Path) -> AudioInfo:
     return result
 
 
-def to_mono(data: np.ndarray) -> np.ndarray:
-    """``(frames,)`` float32 from ``(frames,)`` or ``(frames, channels)`` by averaging the channels."""
-    x = data.mean(axis=1) if data.ndim == 2 else data
-    return np.ascontiguousarray(x, dtype=np.float32)
+def to_mono(data: np.ndarray, where: str | None = None) -> np.ndarray:
+    """``(frames,)`` float32 from ``(frames,)`` or ``(frames, channels)`` by averaging the channels.
+
+    Channels that cancel when averaged (one phase-inverted, as a miswired balanced microphone records:
+    the mean's RMS more than 20 dB below the loudest channel's) give the loudest channel instead, with a
+    warning naming ``where`` (none when ``where`` is None). Independent or one-sided channels lose at
+    most 6 dB by averaging, far from that cut.
+    """
+    x, channel = _downmix(data)
+    if channel is not None and where is not None:
+        _warn_cancelled(where, data.shape[1], channel)
+    return x
+
+
+def _downmix(data: np.ndarray) -> tuple[np.ndarray, int | None]:
+    """:func:`to_mono`'s samples, and the channel read alone when the channels cancel (else None)."""
+    if data.ndim != 2:
+        return np.ascontiguousarray(data, dtype=np.float32), None
+    x = data.mean(axis=1)
+    if data.shape[1] > 1 and len(data):
+        rms = np.sqrt(np.mean(np.square(data, dtype=np.float64), axis=0))
+        loudest = int(np.argmax(rms))
+        mixed = float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
+        if rms[loudest] >= SILENCE_PEAK and mixed < _CANCELLED * rms[loudest]:
+            return np.ascontiguousarray(data[:, loudest], dtype=np.float32), loudest
+    return np.ascontiguousarray(x, dtype=np.float32), None
+
+
+def _warn_cancelled(where: str, channels: int, channel: int) -> None:
+    logger.warning(
+        "%s: its %d channels cancel when averaged (one phase-inverted?); reading channel %d, the loudest, alone",
+        where,
+        channels,
+        channel + 1,
+    )
 
 
 @check_args
@@ -212,7 +247,7 @@ def read_audio(
         raise CorruptAudioError(
             f"{p} cannot be decoded ({exc}); the file is damaged, export it again"
         ) from None
-    x = to_mono(np.asarray(data))
+    x = to_mono(np.asarray(data), str(p))
     if len(x) == 0:
         raise EmptyAudioError(f"{p} holds no audio samples; give a recording with sound")
     _check_finite(x, str(p))
@@ -251,12 +286,16 @@ def iter_chunks(
     pad = round(overlap_seconds * rate)
     p = Path(path)
     try:
+        warned = False
         with sf.SoundFile(str(p), **_raw_kwargs(p)) as fh:
             for begin in range(0, info.frames, step):
                 lo = max(0, begin - pad)
                 fh.seek(lo)
                 block = fh.read(min(info.frames, begin + step + pad) - lo, dtype="float32", always_2d=True)
-                x = to_mono(block)
+                x, channel = _downmix(block)
+                if channel is not None and not warned:
+                    _warn_cancelled(str(p), block.shape[1], channel)
+                    warned = True
                 _check_finite(x, str(p))
                 start = round(lo * sample_rate / rate)
                 yield start, resample(x, rate, sample_rate)
