@@ -42,6 +42,38 @@ def test_csv_tsv_jsonl_and_fasttext_give_the_same_rows(tmp_path: Path) -> None:
         assert got.texts == [t for t, _ in rows] and got.labels == [lab for _, lab in rows], name
 
 
+def test_a_tsv_quote_left_open_does_not_swallow_rows(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A TSV text that starts with a quotation it never closes (a review quoting a friend) made the CSV
+    reader run that field over tabs and lines until the next quote: 5 rows read as 3, one text holding
+    two other rows, silently. Tabs cannot be inside a TSV field, so such a file is read again with its
+    quotes as plain characters (GLUE's TSVs need the same), with a warning naming the row."""
+    lines = [
+        ("positive", '"Best movie ever, said my friend'),
+        ("negative", "boring"),
+        ("negative", 'dull and "slow"'),
+        ("positive", 'the "lovely" one" she said'),
+        ("negative", "bad"),
+    ]
+    path = tmp_path / "quotes.tsv"
+    path.write_text("label\ttext\n" + "".join(f"{lab}\t{t}\n" for lab, t in lines), encoding="utf-8")
+    with caplog.at_level("WARNING", logger="carrousel.nlp.data"):
+        got = load_texts(TextDataConfig(str(path)))
+    assert got.labels == [lab for lab, _ in lines]
+    assert got.texts == [t for _, t in lines]
+    assert "row 1" in caplog.text and "quote" in caplog.text
+    caplog.clear()
+    quoted = tmp_path / "quoted.tsv"  # a writer that quotes every field (csv.QUOTE_ALL) is still unquoted
+    quoted.write_text(
+        '"label"\t"text"\n"positive"\t"a ""fine"" film"\n"negative"\t"dull"\n', encoding="utf-8"
+    )
+    with caplog.at_level("WARNING", logger="carrousel.nlp.data"):
+        got = load_texts(TextDataConfig(str(quoted)))
+    assert got.texts == ['a "fine" film', "dull"] and got.labels == ["positive", "negative"]
+    assert caplog.text == ""
+
+
 def test_integer_labels_and_headerless_files(tmp_path: Path) -> None:
     path = tmp_path / "h.csv"
     path.write_text('1,"good"\n-1,"bad"\n1,"nice"\n')

@@ -28,7 +28,7 @@ from carrousel.core.files import check_input_file, read_text
 from carrousel.core.text import name_some
 from carrousel.nlp.config import TextDataConfig
 from carrousel.nlp.errors import ColumnNotFoundError, EmptyTextError, TextDataError
-from carrousel.nlp.hf_data import is_hf_source, label_names, load_hf, quiet_datasets
+from carrousel.nlp.hf_data import first_row_with_tab, is_hf_source, label_names, load_hf, quiet_datasets
 from carrousel.nlp.tokenization import TextTokenizer
 
 __all__ = [
@@ -52,6 +52,9 @@ logger = logging.getLogger(__name__)
 
 _FASTTEXT_PREFIX = "__label__"
 CHARS_PER_TOKEN_CAP = 32  # texts are cut to max_length * this many characters before tokenising
+_QUOTE_LEFT_OPEN = (
+    "--data %s: a double quote in row %d is not closed on its line; reading the TSV's quotes as text"
+)
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,11 @@ def _load_dataset(cfg: TextDataConfig) -> tuple[Any, str]:
     level = builder_log.level
     builder_log.setLevel(logging.CRITICAL)
     try:
-        return datasets.load_dataset(fmt, data_files=files, split="train", **kwargs), fmt
+        ds = datasets.load_dataset(fmt, data_files=files, split="train", **kwargs)
+        if kwargs.get("delimiter") == "\t" and (row := first_row_with_tab(ds)) is not None:
+            logger.warning(_QUOTE_LEFT_OPEN, path, row)
+            ds = datasets.load_dataset(fmt, data_files=files, split="train", quoting=csv.QUOTE_NONE, **kwargs)
+        return ds, fmt
     except Exception as exc:  # datasets raises many types for a malformed file
         root = exc  # the reader's own error (pandas: "Expected 3 fields in line 7, saw 4"), not the wrapper's
         while root.__cause__ is not None:

@@ -3,7 +3,8 @@
 A source is a folder written by ``Dataset.save_to_disk`` (or a ``DatasetDict``'s: ``FOLDER#split``), or a
 hub name with an optional config and split, ``NAME[:CONFIG][#split]`` (``imdb``, ``glue:sst2#validation``,
 ``wmt16:de-en#test``; the hub must be reachable). :func:`is_hf_source` tells such a source from a data
-file, :func:`load_hf` loads one split, :func:`label_names` gives a ``ClassLabel`` column's names.
+file, :func:`load_hf` loads one split, :func:`label_names` gives a ``ClassLabel`` column's names, and
+:func:`first_row_with_tab` finds a TSV's quote left open.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from carrousel.nlp.errors import TextDataError
 
-__all__ = ["FILE_SUFFIXES", "is_hf_source", "label_names", "load_hf", "quiet_datasets"]
+__all__ = ["FILE_SUFFIXES", "first_row_with_tab", "is_hf_source", "label_names", "load_hf", "quiet_datasets"]
 
 FILE_SUFFIXES = (".csv", ".tsv", ".tab", ".json", ".jsonl", ".ndjson", ".txt", ".gz", ".cor", ".mo", ".po")
 
@@ -27,6 +28,17 @@ def quiet_datasets() -> Any:
     datasets.utils.logging.set_verbosity_error()
     logging.getLogger("huggingface_hub").setLevel(logging.ERROR)
     return datasets
+
+
+def first_row_with_tab(ds: Any) -> int | None:
+    """The first row (from 1) of data set ``ds`` with a tab inside a text cell, else None. In a TSV read
+    with CSV quoting that is a double quote left open (a text starting with a quotation it never closes),
+    which ran its field over tabs and lines to the next quote, swallowing the rows between."""
+    rows = [
+        next((i + 1 for i, v in enumerate(ds[c]) if isinstance(v, str) and "\t" in v), None)
+        for c in ds.column_names
+    ]
+    return min((r for r in rows if r is not None), default=None)
 
 
 def is_hf_source(spec: str) -> bool:
