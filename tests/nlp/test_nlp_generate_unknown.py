@@ -113,3 +113,31 @@ def test_cli_shows_the_warning_as_one_line_on_stderr(tmp_path: Path, nlp: Callab
         " ".join(run.stderr.split())
         == "WARNING the model's vocabulary lacks 1 prompt character ('Z'), read as [UNK]"
     )
+
+
+def test_evaluate_names_the_held_out_tokens_the_vocabulary_lacks(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``nlp generate evaluate`` on text of another script: every character was ``[UNK]``, and the
+    perplexities (the LSTM's, and the n-gram baselines' on the same ids) were printed as if meaningful
+    (a unigram perplexity near 1.7 on Japanese text for an English model), without a word."""
+    from carrousel.nlp.config import LMEvaluateConfig
+    from carrousel.nlp.pipeline.generate import evaluate_lm, split_text
+
+    model = _tiny_lm(tmp_path, "char")
+    other = tmp_path / "ja.txt"
+    other.write_text("猫が座った。犬も座った。The cat sat.\n" * 30, encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
+        ev = evaluate_lm(LMEvaluateConfig(str(model), LMDataConfig((str(other),), holdout=0.2)))
+    (message,) = _warnings(caplog)
+    tokenizer = TextGenerator.from_pretrained(model).tokenizer
+    held = tokenizer.encode(split_text(LMDataConfig((str(other),), holdout=0.2))[1])
+    unknown = held.count(tokenizer.unk_id)
+    assert unknown > len(held) / 3 and len(held) == ev.held_out_tokens + 1  # scored: all but the first
+    assert message.startswith(f"{unknown} of {len(held)} held-out tokens"), message
+    assert "[UNK]" in message and "'猫'" in message
+    caplog.clear()
+    own = tmp_path / "text.txt"  # the training text: nothing unknown, no warning
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
+        evaluate_lm(LMEvaluateConfig(str(model), LMDataConfig((str(own),), holdout=0.2)))
+    assert _warnings(caplog) == []

@@ -13,7 +13,7 @@ import logging
 import math
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -328,6 +328,22 @@ class LMEvaluation:
         return {k: v for k, v in asdict(self).items() if k not in ("token_nll", "baseline_token_nll")}
 
 
+def _warn_unknown_held_out(tokenizer: TextTokenizer, text: str, ids: Sequence[int]) -> None:
+    """One warning when the held-out tokens hold ``[UNK]`` (text of another language or script): every
+    perplexity, the baselines' too, then scores them as one token each, the model's reading of them."""
+    unk = sum(1 for i in ids if i == tokenizer.unk_id)
+    if unk:
+        names = name_some(repr(u) for u in Counter(tokenizer.unreadable(text)))
+        logger.warning(
+            "%d of %d held-out tokens (%.0f%%) are [UNK], outside the model's vocabulary (%s): the perplexities "
+            "score each as one token; evaluate on text like the training text",
+            unk,
+            len(ids),
+            100 * unk / len(ids),
+            names,
+        )
+
+
 def evaluate_lm(cfg: LMEvaluateConfig) -> LMEvaluation:
     """Perplexity of a trained model on the held-out tail of ``cfg.data``, beside n-gram baselines fitted
     on the training part with the model's own tokenizer."""
@@ -340,6 +356,7 @@ def evaluate_lm(cfg: LMEvaluateConfig) -> LMEvaluation:
         raise TextDataError(
             "the held-out text has fewer than two tokens; give more text or a larger --holdout"
         )
+    _warn_unknown_held_out(gen.tokenizer, held_text, held_ids)
     nll, each = _token_nll(gen.model, np.asarray(held_ids, dtype=np.int64))
     count = len(each)
     ppl = math.exp(nll / count)
