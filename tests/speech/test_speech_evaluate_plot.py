@@ -136,3 +136,30 @@ def test_evaluate_plot_counts_and_lengths_are_whole_numbers(
     ((counts, lengths),) = drawn
     assert counts and all(float(c).is_integer() for c in counts), counts
     assert lengths and all(float(n).is_integer() for n in lengths), lengths
+
+
+def test_evaluate_plot_lengths_are_whole_numbers_when_all_utterances_are_alike(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    corpus: tuple[str, Path],
+) -> None:
+    """Every utterance of one length (a digit-string test set of five digits each): matplotlib's view of
+    one x value is 4.74-5.26 words, and the integer locator gave up, labelling 4.74, 4.80, ... words."""
+
+    def lengths(fig: Any) -> list[float]:
+        fig.canvas.draw()
+        spread = fig.get_axes()[1]
+        lo, hi = spread.get_xlim()
+        bottom, top = spread.get_ylim()  # rates from 0, not a few hundredths blown up to full height
+        assert -0.1 * top < bottom <= 0.0, (bottom, top)
+        return [t for t in spread.get_xticks() if lo <= t <= hi]
+
+    drawn = record_figures(monkeypatch, plots, lengths)
+    model, tsv = corpus
+    tsv.write_text("path\ttranscript\na.wav\tgo left\nb.wav\tstop now\nc.wav\tturn right\n", encoding="utf-8")
+    code, _, err = speech(capsys, monkeypatch, "evaluate", "--model", model, "--data", str(tsv),
+                          "--plot", str(tmp_path / "e.png"))  # fmt: skip
+    assert code == 0, err
+    ((ticks),) = drawn
+    assert 2.0 in ticks and all(float(n).is_integer() for n in ticks), ticks
