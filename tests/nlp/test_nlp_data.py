@@ -13,6 +13,7 @@ import pytest
 from carrousel.nlp.config import TextDataConfig, TokenizerConfig
 from carrousel.nlp.data import (
     TextClassDataset,
+    check_texts,
     encode_texts,
     label_order,
     load_texts,
@@ -122,6 +123,16 @@ def test_a_malformed_csv_names_its_line_in_one_line(tmp_path: Path, invoke) -> N
     with pytest.raises(TextDataError, match="Expected 2 fields in line 3, saw 3"):
         load_texts(TextDataConfig(str(bad)))
     assert_clean_failure(invoke("nlp", "sentiment", "evaluate", "--data", bad), 1, "in line 3")
+
+
+def test_a_text_argument_in_latin_1_bytes_is_one_clear_error(invoke) -> None:
+    """A text given on the command line from a Latin-1 terminal or file (``$(cat latin1.txt)``) reaches
+    Python as a lone surrogate per bad byte; the tokenizer then stopped with "internal error (TypeError:
+    TextEncodeInput must be Union[...])". Now: one line naming the text, the byte and the fix."""
+    with pytest.raises(TextDataError, match=r"input: text 2 holds byte 0xe9, not UTF-8"):
+        check_texts(["fine", "caf\udce9 ouvert"], "input")
+    outcome = invoke("nlp", "sentiment", "predict", "a fine film", "caf\udce9 is great")
+    assert_clean_failure(outcome, 1, "text 2 holds byte 0xe9, not UTF-8")
 
 
 def test_stratified_split_holds_out_each_class() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import re
 import tarfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _FASTTEXT_PREFIX = "__label__"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 CHARS_PER_TOKEN_CAP = 32  # texts are cut to max_length * this many characters before tokenising
 _QUOTE_LEFT_OPEN = (
     "--data %s: a double quote in row %d is not closed on its line; reading the TSV's quotes as text"
@@ -206,6 +208,10 @@ def check_texts(texts: Iterable[str], where: str) -> list[str]:
             raise EmptyTextError(f"{where}: text {i} is {text!r}, not text; drop or fill missing rows")
         if not text.strip():
             raise EmptyTextError(f"{where}: text {i} is empty or only whitespace; remove it or fill it in")
+        if bad := _SURROGATE.search(text):  # a byte not UTF-8 (argv's surrogateescape), or half a pair
+            c = ord(bad.group())
+            what = f"byte 0x{c - 0xDC00:02x}, not UTF-8" if c >= 0xDC80 else f"a lone surrogate U+{c:04X}"
+            raise TextDataError(f"{where}: text {i} holds {what}; give UTF-8 text (iconv -f latin1 -t utf-8)")
     return [t if type(t) is str else str(t) for t in out]
 
 
