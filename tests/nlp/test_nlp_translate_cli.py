@@ -152,3 +152,12 @@ def test_file_input_and_the_shorthand(nlp: Callable[..., Run], undertrained: Pat
         assert bad.returncode == 1 and bad.stdout == "", (args, bad.stderr)
         assert len(bad.stderr.strip().splitlines()) == 1, bad.stderr
     assert "text 2 is empty" in nlp("translate", *model, "--file", str(listing)).stderr
+
+
+def test_run_json_writes_nothing_before_a_refused_text(nlp: Callable[..., Run], undertrained: Path) -> None:
+    """``translate run --json`` wrote the document's head (``{"beam": 5, ..., "translations": ``) before the
+    texts were checked, so a blank or non-UTF-8 text left that half document on stdout beside the error."""
+    for bad in ("", "caf\udce9"):
+        run = nlp("translate", "run", "--model", str(undertrained), "--json", "open the file", bad)
+        assert run.returncode == 1 and run.stdout == "", (run.stdout, run.stderr)
+        assert run.stderr.startswith("error: input: text 2"), run.stderr

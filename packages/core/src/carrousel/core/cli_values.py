@@ -145,27 +145,28 @@ class JsonListWriter:
     Args:
         write: called with each piece of text (the CLI passes an echo to stdout without newline).
         within: an object whose last key, ``key``, holds the list (``{"beam": 5, "translations": [...]}``):
-            its other keys are written at once, the list inside it; None: the list is the whole document.
+            its other keys are written with the first item (or at :meth:`close`), the list inside it, so
+            an error before the first item leaves nothing on stdout; None: the list is the whole document.
         key: the list's key in ``within``.
     """
 
     def __init__(
         self, write: Callable[[str], None], within: Mapping[str, Any] | None = None, key: str = ""
     ) -> None:
-        self._write, self._pad, self._end = write, "", ""
+        self._write, self._pad, self._end, self._head = write, "", "", ""
         self.count = 0  # items written
         if within is not None:
             head = json.dumps(to_jsonable({**within, key: []}), indent=2, allow_nan=False)
-            write(head.removesuffix("[]\n}"))
+            self._head = head.removesuffix("[]\n}")  # checked (strict JSON) now, written with the first item
             self._pad, self._end = "  ", "\n}"
 
     def add(self, obj: Any) -> None:
         """Writes one item (through :func:`to_jsonable`; NaN or infinity raise ValueError)."""
         pad = self._pad + "  "
         text = json.dumps(to_jsonable(obj), indent=2, allow_nan=False).replace("\n", "\n" + pad)
-        self._write(("[\n" if self.count == 0 else ",\n") + pad + text)
+        self._write((self._head + "[\n" if self.count == 0 else ",\n") + pad + text)
         self.count += 1
 
     def close(self) -> None:
         """Ends the list (``[]`` when no item was written) and the object around it, then a newline."""
-        self._write((f"\n{self._pad}]" if self.count else "[]") + self._end + "\n")
+        self._write((f"\n{self._pad}]" if self.count else self._head + "[]") + self._end + "\n")
