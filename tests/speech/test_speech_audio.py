@@ -103,6 +103,14 @@ def test_text_file_is_not_audio(tmp_path) -> None:
         audio_info(path)
 
 
+def test_a_dash_says_standard_input_is_not_read(tmp_path, monkeypatch) -> None:
+    """``sox in.flac -t wav - | speech transcribe -``: the nlp CLIs read ``-`` as standard input, speech
+    said "-: no such file; check the path"; now it names standard input and the fix."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(AudioError, match=r"^- \(standard input\): .*save the audio to a file first$"):
+        audio_info("-")
+
+
 def test_missing_file_and_folder(tmp_path) -> None:
     with pytest.raises(AudioError, match="no such file"):
         read_audio(tmp_path / "nope.wav")

@@ -91,6 +91,10 @@ def _check_file(path: Path) -> None:
     try:
         st = path.stat()
     except FileNotFoundError:
+        if str(path) == "-":  # the nlp CLIs' standard input: recordings are read by path, some twice
+            raise AudioError(
+                "- (standard input): recordings are read from files; save the audio to a file first"
+            ) from None
         raise AudioError(f"{path}: no such file; check the path") from None
     except OSError as exc:
         raise AudioError(f"{path}: cannot be read ({exc.strerror or exc}); check the path") from None
