@@ -128,6 +128,28 @@ def test_translation_attention_says_whose_translation_it_shows(tmp_path: Path, m
     _close(drawn["fig"])
 
 
+def test_translation_attention_of_an_empty_network_translation_says_so(tmp_path: Path, monkeypatch) -> None:
+    """A network that emits [EOS] at once (an undertrained model; the dictionary fallback then prints its
+    own text) drew an empty grid titled with the dictionary's text as "the network's own translation"."""
+    drawn: dict[str, Any] = {}
+
+    def keep(source, target, weights, path, title=""):
+        drawn["fig"] = plots.alignment_figure(source, target, weights, title)
+        return Path(path)
+
+    monkeypatch.setattr(plots, "alignment_png", keep)
+    t = Translation(
+        source="open file", text="open fichero", score=-6.8, source_tokens=["▁op", "en", "▁file"],
+        target_tokens=[], attention=[], model_text="", chosen="dictionary",
+    )  # fmt: skip
+    attention_plot(t, tmp_path / "a.png")
+    ax = drawn["fig"].axes[0]
+    title = " ".join(ax.get_title().split())
+    assert "'open fichero'" not in title.split("(")[0] and "empty" in title, title
+    assert any("no target token" in x.get_text() for x in ax.texts), [x.get_text() for x in ax.texts]
+    _close(drawn["fig"])
+
+
 def test_confusion_shows_row_percentages_beside_counts_and_shades_by_them() -> None:
     """Shaded by raw counts with counts alone, a rare class's row was near white whatever its recall; each
     cell now reads ``count (row %)`` and is shaded by that share, with a colour bar saying so."""

@@ -169,11 +169,17 @@ def alignment_figure(
     w = np.asarray(weights, dtype=float).reshape(len(target), len(source))
     width = max(0.45 * len(source) + 2.5, 5.0)
     fig, ax = plt.subplots(figsize=(width, 0.4 * len(target) + 2.0))
-    image = ax.imshow(w, cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto")
+    # no target token (the decoder ended at once): one blank row says so, where no row looked like a fault
+    shown = w if len(target) else np.zeros((1, len(source)))
+    image = ax.imshow(shown, cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto")
     ax.set_xticks(range(len(source)), [_shown(t) for t in _readable(source)], rotation=90, fontsize=8)
     ax.set_yticks(range(len(target)), [_shown(t) for t in _readable(target)], fontsize=8)
     ax.set_xlabel("source")
     ax.set_ylabel("translation")
+    if not len(target):
+        ax.text(
+            0.5, 0.5, "no target token: nothing attended", ha="center", va="center", transform=ax.transAxes
+        )
     if title:
         ax.set_title(wrap_to(title, width, 9), fontsize=9)
     bar = fig.colorbar(image, ax=ax, fraction=0.03, pad=0.02)

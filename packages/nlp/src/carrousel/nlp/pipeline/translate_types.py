@@ -52,8 +52,13 @@ def attention_plot(translation: Translation, path: str | Path) -> Path:
     from carrousel.nlp.plots import alignment_png
 
     target = [*translation.target_tokens, "[EOS]"][: len(translation.attention)]
-    own = translation.model_text or translation.text
+    own = (
+        translation.model_text
+        if translation.chosen != "model"
+        else translation.model_text or translation.text
+    )
     title = f"attention: {translation.source!r} -> {own!r}"
     if translation.chosen != "model":  # the printed text is not the one these weights belong to
-        title += f" (the network's own translation; the text shown comes from: {translation.chosen})"
+        empty = ", empty: it ended at once" if not translation.target_tokens else ""
+        title += f" (the network's own translation{empty}; the text shown comes from: {translation.chosen})"
     return alignment_png(translation.source_tokens, target, translation.attention, path, title)
