@@ -135,6 +135,22 @@ def test_a_text_argument_in_latin_1_bytes_is_one_clear_error(invoke) -> None:
     assert_clean_failure(outcome, 1, "text 2 holds byte 0xe9, not UTF-8")
 
 
+def test_a_malformed_jsonl_names_its_line(tmp_path: Path) -> None:
+    """Arrow counts JSON objects from 0 and skips blank lines: a bad third line was "in row 2", and after
+    two blank lines a bad fourth line "in row 1". The message now names the file's line and column."""
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"text": "good", "label": "pos"}\n\n\n{"text": "bad", "label": "neg"\n{"text": "x", "label": "pos"}\n'
+    )
+    with pytest.raises(TextDataError, match=r"line 4: Expecting ',' delimiter \(column 31\)") as err:
+        load_texts(TextDataConfig(str(bad)))
+    assert "row 1" not in str(err.value)
+    array = tmp_path / "bad.json"  # a JSON array: the decoder's own line and column
+    array.write_text('[\n  {"text": "good", "label": "pos"},\n  {"text": "bad" "label": "neg"}\n]\n')
+    with pytest.raises(TextDataError, match=r"line 3: Expecting ',' delimiter \(column 18\)"):
+        load_texts(TextDataConfig(str(array)))
+
+
 def test_stratified_split_holds_out_each_class() -> None:
     labels = ["a"] * 50 + ["b"] * 10
     train, held = stratified_split(labels, 0.2, seed=3)

@@ -27,9 +27,10 @@ from carrousel.core.args import check_args
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
 from carrousel.core.files import check_input_file, read_text
 from carrousel.core.text import name_some
+from carrousel.nlp import hf_data
 from carrousel.nlp.config import TextDataConfig
 from carrousel.nlp.errors import ColumnNotFoundError, EmptyTextError, TextDataError
-from carrousel.nlp.hf_data import first_row_with_tab, is_hf_source, label_names, load_hf, quiet_datasets
+from carrousel.nlp.hf_data import is_hf_source, label_names, load_hf, quiet_datasets
 from carrousel.nlp.tokenization import TextTokenizer
 
 __all__ = [
@@ -52,7 +53,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _FASTTEXT_PREFIX = "__label__"
-_SURROGATE = re.compile("[\ud800-\udfff]")
 CHARS_PER_TOKEN_CAP = 32  # texts are cut to max_length * this many characters before tokenising
 _QUOTE_LEFT_OPEN = (
     "--data %s: a double quote in row %d is not closed on its line; reading the TSV's quotes as text"
@@ -114,7 +114,7 @@ def _load_dataset(cfg: TextDataConfig) -> tuple[Any, str]:
     builder_log.setLevel(logging.CRITICAL)
     try:
         ds = datasets.load_dataset(fmt, data_files=files, split="train", **kwargs)
-        if kwargs.get("delimiter") == "\t" and (row := first_row_with_tab(ds)) is not None:
+        if kwargs.get("delimiter") == "\t" and (row := hf_data.first_row_with_tab(ds)) is not None:
             logger.warning(_QUOTE_LEFT_OPEN, path, row)
             ds = datasets.load_dataset(fmt, data_files=files, split="train", quoting=csv.QUOTE_NONE, **kwargs)
         return ds, fmt
@@ -122,7 +122,7 @@ def _load_dataset(cfg: TextDataConfig) -> tuple[Any, str]:
         root = exc  # the reader's own error (pandas: "Expected 3 fields in line 7, saw 4"), not the wrapper's
         while root.__cause__ is not None:
             root = root.__cause__  # type: ignore[assignment]
-        text = " ".join(str(root).split())
+        text = (fmt == "json" and hf_data.bad_json_line(path)) or " ".join(str(root).split())
         raise TextDataError(
             f"--data {path}: cannot be read as {fmt.upper()} ({type(root).__name__}: {text[:300]}); "
             "check the file's format"
@@ -208,7 +208,7 @@ def check_texts(texts: Iterable[str], where: str) -> list[str]:
             raise EmptyTextError(f"{where}: text {i} is {text!r}, not text; drop or fill missing rows")
         if not text.strip():
             raise EmptyTextError(f"{where}: text {i} is empty or only whitespace; remove it or fill it in")
-        if bad := _SURROGATE.search(text):  # a byte not UTF-8 (argv's surrogateescape), or half a pair
+        if bad := re.search("[\ud800-\udfff]", text):  # a byte not UTF-8 (surrogateescape), half a pair
             c = ord(bad.group())
             what = f"byte 0x{c - 0xDC00:02x}, not UTF-8" if c >= 0xDC80 else f"a lone surrogate U+{c:04X}"
             raise TextDataError(f"{where}: text {i} holds {what}; give UTF-8 text (iconv -f latin1 -t utf-8)")

@@ -3,19 +3,29 @@
 A source is a folder written by ``Dataset.save_to_disk`` (or a ``DatasetDict``'s: ``FOLDER#split``), or a
 hub name with an optional config and split, ``NAME[:CONFIG][#split]`` (``imdb``, ``glue:sst2#validation``,
 ``wmt16:de-en#test``; the hub must be reachable). :func:`is_hf_source` tells such a source from a data
-file, :func:`load_hf` loads one split, :func:`label_names` gives a ``ClassLabel`` column's names, and
-:func:`first_row_with_tab` finds a TSV's quote left open.
+file, :func:`load_hf` loads one split, :func:`label_names` gives a ``ClassLabel`` column's names;
+:func:`first_row_with_tab` finds a TSV's quote left open and :func:`bad_json_line` where a JSON file the
+reader refused breaks.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
 
 from carrousel.nlp.errors import TextDataError
 
-__all__ = ["FILE_SUFFIXES", "first_row_with_tab", "is_hf_source", "label_names", "load_hf", "quiet_datasets"]
+__all__ = [
+    "FILE_SUFFIXES",
+    "bad_json_line",
+    "first_row_with_tab",
+    "is_hf_source",
+    "label_names",
+    "load_hf",
+    "quiet_datasets",
+]
 
 FILE_SUFFIXES = (".csv", ".tsv", ".tab", ".json", ".jsonl", ".ndjson", ".txt", ".gz", ".cor", ".mo", ".po")
 
@@ -28,6 +38,23 @@ def quiet_datasets() -> Any:
     datasets.utils.logging.set_verbosity_error()
     logging.getLogger("huggingface_hub").setLevel(logging.ERROR)
     return datasets
+
+
+def bad_json_line(path: Path) -> str:
+    """Where a JSON-lines file (or a JSON array) first fails to parse, as a reader finds it in an editor:
+    ``line 4: Expecting ',' delimiter (column 32)``; "" when it parses (or is gzip-compressed). Arrow's own
+    message counts objects from 0 and skips blank lines ("in row 1" for a fourth line)."""
+    if path.suffix == ".gz":
+        return ""
+    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    pieces = [(1, text)] if text.lstrip().startswith("[") else enumerate(text.splitlines(), 1)
+    for first, piece in pieces:
+        try:
+            if piece.strip():
+                json.loads(piece)
+        except json.JSONDecodeError as exc:
+            return f"line {first + exc.lineno - 1}: {exc.msg} (column {exc.colno})"
+    return ""
 
 
 def first_row_with_tab(ds: Any) -> int | None:
