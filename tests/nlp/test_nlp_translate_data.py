@@ -118,6 +118,15 @@ def test_tsv_with_language_header_jsonl_and_aligned_files(tmp_path: Path) -> Non
         read_pairs([bad])
 
 
+@pytest.mark.parametrize("header", ["source\ttarget", "Source\tTarget", "src\ttgt", "en\tde"])
+def test_tsv_header_naming_its_columns_is_not_a_pair(tmp_path: Path, header: str) -> None:
+    """Only an 'en<TAB>de' header (the languages) was skipped: the usual 'source<TAB>target' became a
+    training pair (source -> target), and in evaluate a scored one."""
+    tsv = tmp_path / "p.tsv"
+    tsv.write_text(f"{header}\nhello\thallo\n", encoding="utf-8")
+    assert read_pairs([tsv], "en", "de") == [("hello", "hallo")]
+
+
 def test_byte_order_mark_and_non_utf8_files(tmp_path: Path) -> None:
     """A BOM (Notepad's UTF-8) is not text: the 'en<TAB>de' header under it is still a header, and an aligned
     file's first line does not start with U+FEFF; a Latin-1 file is an error that says to convert it."""

@@ -125,6 +125,9 @@ def _read_text(path: Path) -> str:
         raise _open_error(path, exc) from None
 
 
+_TSV_HEADERS = {("source", "target"), ("src", "tgt")}  # a first line naming the columns, not a pair
+
+
 def _read_tsv(path: Path, src: str, tgt: str) -> list[Pair]:
     pairs = []
     for i, line in enumerate(_read_text(path).splitlines()):
@@ -135,8 +138,8 @@ def _read_tsv(path: Path, src: str, tgt: str) -> list[Pair]:
             raise TextDataError(
                 f"{path} line {i + 1} has {len(cells)} tab-separated fields; write source<TAB>target per line"
             )
-        if i == 0 and [c.strip().lower() for c in cells] == [src.lower(), tgt.lower()]:
-            continue  # a header naming the languages
+        if i == 0 and tuple(c.strip().lower() for c in cells) in {(src.lower(), tgt.lower()), *_TSV_HEADERS}:
+            continue  # a header naming the languages or the columns
         pairs.append((cells[0], cells[1]))
     return pairs
 
