@@ -201,6 +201,25 @@ def test_evaluate_json_is_strict(capsys, monkeypatch, tmp_path, write_wav, tone,
     assert doc["totals"]["cer"] >= 0.0 and doc["totals"]["words"] == 2
 
 
+def test_evaluate_names_reference_letters_the_model_cannot_write(
+    capsys, monkeypatch, tmp_path, write_wav, tone, model
+) -> None:
+    """An English model scored on German or French transcripts: words with 'ü' or 'é' count as errors
+    whatever it hears, and nothing said so. One warning now counts those words and names the letters."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    write_wav("a.wav", tone(1.0))
+    write_wav("b.wav", tone(0.8))
+    manifest = tmp_path / "m.tsv"
+    manifest.write_text("path\ttranscript\na.wav\tfünf über null\nb.wav\tcafé noir\n", encoding="utf-8")
+    code, _, err = speech(capsys, monkeypatch, "evaluate", "--model", model, "--data", str(manifest))
+    assert code == 0, err
+    flat = " ".join(err.split())
+    assert "3 of 5 reference words hold letters the model cannot write ('é', 'ü')" in flat, err
+    manifest.write_text("path\ttranscript\na.wav\tgo left\n", encoding="utf-8")
+    code, _, err = speech(capsys, monkeypatch, "evaluate", "--model", model, "--data", str(manifest))
+    assert code == 0 and "cannot write" not in err, err
+
+
 def test_evaluate_summary_counts_in_the_right_number(
     capsys, monkeypatch, tmp_path, write_wav, tone, model
 ) -> None:

@@ -26,6 +26,7 @@ from carrousel.core.bundle import BUNDLE_FILE
 from carrousel.core.curves import can_plot, finite_history, history_writer
 from carrousel.core.device import check_precision
 from carrousel.core.files import check_output_dir
+from carrousel.core.text import name_some
 from carrousel.core.train import Callback, Trainer, fit_refusing
 from carrousel.core.train import TrainConfig as CoreTrainConfig
 from carrousel.speech import synth
@@ -261,14 +262,35 @@ def _check_hotwords(cfg: TranscribeConfig, recognizer: Recognizer) -> None:
         logger.warning("hotwords ignored, the model cannot spell them: %s; check their spelling", named)
 
 
+def _warn_unwritable(utts: list[Utterance], alphabet: Alphabet) -> None:
+    """Warns once, counting them, of reference words holding letters the model cannot write (another
+    language's transcripts): they count as errors whatever the model hears."""
+    letters = {c for unit in alphabet.symbols[1:] for c in unit}
+    words = [w for u in utts for w in u.text.split()]
+    if bad := sorted({c for w in words for c in w} - letters):
+        unwritable = sum(1 for w in words if not set(w) <= letters)
+        logger.warning(
+            "%d of %d reference words hold letters the model cannot write (%s): they count as errors "
+            "whatever it hears; a model trained on this language is needed",
+            unwritable,
+            len(words),
+            name_some(bad, quote=True),
+        )
+
+
 @check_args
 def transcribe(
-    cfg: TranscribeConfig, paths: list[str], progress: Progress | None = None, skip_errors: bool = False
+    cfg: TranscribeConfig,
+    paths: list[str],
+    progress: Progress | None = None,
+    skip_errors: bool = False,
+    recognizer: Recognizer | None = None,
 ) -> list[Transcript]:
     """``speech transcribe``: the transcription of every file, in order.
 
     ``skip_errors`` (the CLI's batches of several files): a file that cannot be read is returned in its
-    place as a transcript with ``error`` set (the caller reports it), and the run goes on.
+    place as a transcript with ``error`` set (the caller reports it), and the run goes on. ``recognizer``:
+    the model of ``cfg`` already loaded (``evaluate``'s), not loaded again.
 
     Raises:
         AudioError: a file is empty, corrupt, silent or too long (the first one stops the run), unless
@@ -276,7 +298,7 @@ def transcribe(
         BundleError: the model cannot be loaded.
     """
     _threads(cfg.threads)
-    recognizer = load_model(cfg.model, cfg.device, cfg.precision)
+    recognizer = recognizer or load_model(cfg.model, cfg.device, cfg.precision)
     lm = _lm(cfg, recognizer)
     _check_hotwords(cfg, recognizer)
     out: list[Transcript] = []
@@ -311,7 +333,9 @@ def evaluate(cfg: EvaluateConfig, progress: Progress | None = None) -> Evaluatio
     start = time.perf_counter()
     t = cfg.transcribe
     utts = load_corpora(cfg.data, cfg.max_utterances)
-    transcripts = transcribe(t, [u.path for u in utts], progress)
+    recognizer = load_model(t.model, t.device, t.precision)
+    _warn_unwritable(utts, recognizer.alphabet)
+    transcripts = transcribe(t, [u.path for u in utts], progress, recognizer=recognizer)
     scores = tuple(score_utterance(u.path, u.text, tr.text) for u, tr in zip(utts, transcripts, strict=True))
     d = t.decode
     decoding = (
