@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from carrousel.core.config import check_device, check_numbers
 from carrousel.core.export.choices import InferencePrecision, check_precision_name
 from carrousel.nlp.errors import NLPConfigError
+from carrousel.nlp.label_map import LabelMapError, parse_label_map
 
 __all__ = [
     "TEACHERS",
@@ -258,6 +259,9 @@ class SentimentEvaluateConfig:
     device: str = "cpu"  # cpu | cuda | cuda:N | mps | auto (check_device)
     example: int = 0  # row whose attention is drawn in attention.png
     precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
+    # "pos=positive,neg=negative": data label -> model label (None: the model's labels, or an unambiguous
+    # reading of common binary labels such as pos/neg, 0/1; see carrousel.nlp.label_map)
+    label_map: str | None = None
 
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError)
@@ -265,6 +269,11 @@ class SentimentEvaluateConfig:
         object.__setattr__(self, "precision", check_precision_name(self.precision, NLPConfigError).value)
         _positive(batch_size=self.batch_size)
         _need(self.example >= 0, "example must be >= 0")
+        if self.label_map is not None:
+            try:
+                parse_label_map(self.label_map)
+            except LabelMapError as e:
+                raise NLPConfigError(str(e)) from None
 
 
 @dataclass(frozen=True)

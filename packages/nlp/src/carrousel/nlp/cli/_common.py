@@ -163,6 +163,8 @@ def print_evaluation(r: Any) -> None:
     """The text report of ``nlp sentiment evaluate`` (``r``: its ``SentimentEvaluation``)."""
     auc = f"{r.roc_auc:.3f}" if r.roc_auc is not None else "n/a (a class is absent)"
     echo(f"texts      {r.rows}")
+    if r.label_map:
+        echo(f"labels     data read as the model's: {', '.join(f'{k}={v}' for k, v in r.label_map.items())}")
     echo(f"accuracy   {r.accuracy:.3f} (majority class: {r.majority_accuracy:.3f})")
     echo(f"precision  {r.precision:.3f} ({r.average})")
     echo(f"recall     {r.recall:.3f}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -50,6 +49,13 @@ from carrousel.nlp.cli._sentiment_data import (
     TextCol,
     data_config,
 )
+from carrousel.nlp.cli._sentiment_options import (
+    LabelMap,
+    Model,
+    Threshold,
+    checked_label_map,
+    evaluate_mapped,
+)
 from carrousel.nlp.config import (
     FitConfig,
     SentimentEvaluateConfig,
@@ -67,25 +73,9 @@ __all__ = ["sentiment_app"]
 PREDICT_BLOCK_BATCHES = 16  # predict --file: batches per block of texts classified, then written out
 
 
-class Threshold(enum.StrEnum):
-    """How the decision cut of a two-class model is chosen on the held-out rows."""
-
-    prior = "prior"
-    accuracy = "accuracy"
-    f1 = "f1"
-    none = "none"
-
-
 sentiment_app = group(
     "sentiment", "Sentiment analysis: train a BiLSTM classifier, predict, evaluate, export to ONNX."
 )
-
-Model = Annotated[
-    Path | None,
-    typer.Option(
-        "--model", help="Model folder written by 'nlp sentiment train' (default: the shipped model)."
-    ),
-]
 
 
 @command(sentiment_app, "train")
@@ -310,6 +300,7 @@ def evaluate(
     label_col: LabelCol = None,
     split: Split = None,
     header: Header = None,
+    label_map: LabelMap = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -327,8 +318,6 @@ def evaluate(
     as_json: JsonFlag = False,
 ) -> None:
     """Score a model on labelled texts: accuracy, precision, recall, F1, ROC-AUC, confusion matrix."""
-    from carrousel.nlp.pipeline.sentiment_eval import evaluate_sentiment
-
     cfg = SentimentEvaluateConfig(
         str(model) if model else None,
         data_config(None, data, text_col, label_col, split, header, None),
@@ -336,8 +325,9 @@ def evaluate(
         device,
         example - 1,
         precision.value,
+        checked_label_map(label_map),
     )
-    r = evaluate_sentiment(cfg, out)
+    r = evaluate_mapped(cfg, out)
     if as_json:
         emit_json(r)
         return

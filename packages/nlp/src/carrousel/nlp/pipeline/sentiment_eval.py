@@ -13,13 +13,13 @@ from carrousel.core.atomic import atomic_dir
 from carrousel.core.files import check_output_dir
 from carrousel.core.metrics import Average, accuracy, f1, precision, recall, roc_auc
 from carrousel.core.plots import can_draw
-from carrousel.core.text import name_some
 from carrousel.nlp import plots
 from carrousel.nlp.config import SentimentEvaluateConfig
 from carrousel.nlp.data import load_texts
 from carrousel.nlp.decision import decide
-from carrousel.nlp.errors import LabelMismatchError, TextDataError
+from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.evaluate_plot import PLOT_EXTRA
+from carrousel.nlp.label_map import parse_label_map, resolve_labels
 from carrousel.nlp.pipeline.sentiment import SentimentModel
 
 __all__ = ["SentimentEvaluation", "evaluate_sentiment"]
@@ -44,6 +44,7 @@ class SentimentEvaluation:
     trained_precision: str | None = "fp32"  # the model's training arithmetic (its bundle's record)
     inference_precision: str = "fp32"  # this run's ("precision" is the metric): SentimentModel.precisions
     files: list[Path] = field(default_factory=list)  # files written (metrics.json, PNGs)
+    label_map: dict[str, str] | None = None  # data label -> model label used (None: the model's own)
 
 
 def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = None) -> SentimentEvaluation:
@@ -51,7 +52,8 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
     charts are left out, with a warning before any work, when matplotlib is not installed).
 
     Raises:
-        LabelMismatchError: the data holds labels the model does not know.
+        LabelMismatchError: the data holds labels the model does not know (and that no map reads).
+        LabelMapError: ``cfg.label_map`` names a label the model lacks or leaves a data label unmapped.
         ConfigError: ``out`` holds files but no metrics.json (not an earlier evaluation), checked first.
     """
     charts = False
@@ -65,14 +67,10 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
         raise TextDataError(
             f"--example {cfg.example + 1}: --data {cfg.data.source} holds {n} texts; give 1 to {n}"
         )
-    unknown = sorted(set(data.labels) - set(model.labels))
-    if unknown:
-        raise LabelMismatchError(
-            f"--data {cfg.data.source} has labels {name_some(unknown, quote=True)} the model does not know; "
-            f"it was trained on {', '.join(map(repr, model.labels))} (check --label-col or relabel the data)"
-        )
+    given = parse_label_map(cfg.label_map) if cfg.label_map is not None else None
+    labels, mapping = resolve_labels(data.labels, model.labels, cfg.data.source, given)
     index = {name: i for i, name in enumerate(model.labels)}
-    y = torch.tensor([index[label] for label in data.labels])
+    y = torch.tensor([index[label] for label in labels])
     probs = torch.from_numpy(model.predict_proba(data.texts, cfg.batch_size)).float()
     c, arithmetic = len(model.labels), model.precisions()
     average: Average = "binary" if c == 2 else "macro"
@@ -95,6 +93,7 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
         average=average,
         trained_precision=arithmetic["trained_precision"],
         inference_precision=str(arithmetic["precision"]),
+        label_map=mapping,
     )
     if out is not None:
         name = cfg.data.source if len(cfg.data.source) <= 40 else Path(cfg.data.source).name

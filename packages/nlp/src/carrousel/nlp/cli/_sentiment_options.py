@@ -1,0 +1,66 @@
+"""Options of ``nlp sentiment`` beyond its data flags: the model, the decision cut, the label map."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from carrousel.nlp.label_map import LabelMapError, parse_label_map
+
+if TYPE_CHECKING:
+    from carrousel.nlp.config import SentimentEvaluateConfig
+    from carrousel.nlp.pipeline.sentiment_eval import SentimentEvaluation
+
+__all__ = ["LabelMap", "Model", "Threshold", "checked_label_map", "evaluate_mapped"]
+
+
+class Threshold(enum.StrEnum):
+    """How the decision cut of a two-class model is chosen on the held-out rows."""
+
+    prior = "prior"
+    accuracy = "accuracy"
+    f1 = "f1"
+    none = "none"
+
+
+Model = Annotated[
+    Path | None,
+    typer.Option(
+        "--model", help="Model folder written by 'nlp sentiment train' (default: the shipped model)."
+    ),
+]
+LabelMap = Annotated[
+    str | None,
+    typer.Option(
+        "--label-map",
+        metavar="DATA=MODEL,...",
+        help="The data's labels as the model's, e.g. 'pos=positive,neg=negative' (default: the model's own; "
+        "pos/neg, 0/1, Positive/Negative... are read as a negative/positive model's labels, with a warning).",
+    ),
+]
+
+
+def checked_label_map(label_map: str | None) -> str | None:
+    """``--label-map`` as given, or a usage error naming the flag when it is not ``DATA=MODEL,...``."""
+    if label_map is not None:
+        try:
+            parse_label_map(label_map)
+        except LabelMapError as e:
+            raise typer.BadParameter(
+                str(e).removeprefix("--label-map "), param_hint="'--label-map'"
+            ) from None
+    return label_map
+
+
+def evaluate_mapped(cfg: SentimentEvaluateConfig, out: Path | None) -> SentimentEvaluation:
+    """:func:`~carrousel.nlp.pipeline.sentiment_eval.evaluate_sentiment`; a ``--label-map`` that does not
+    fit the data and the model is a usage error (exit 2) naming both label sets."""
+    from carrousel.nlp.pipeline.sentiment_eval import evaluate_sentiment
+
+    try:
+        return evaluate_sentiment(cfg, out)
+    except LabelMapError as e:
+        raise typer.BadParameter(str(e).removeprefix("--label-map "), param_hint="'--label-map'") from None
