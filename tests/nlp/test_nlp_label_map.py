@@ -91,9 +91,19 @@ def test_cli_records_the_map_and_a_bad_map_is_a_usage_error(
     assert json.loads(done.stdout)["label_map"] == {"0": "negative", "1": "positive"}
     assert "0=negative, 1=positive" in done.stderr and "--label-map" in done.stderr
     text = nlp("sentiment", "evaluate", "--data", data, "--label-map", "0=negative,1=positive")
-    assert text.returncode == 0 and "labels     data read as the model's: 0=negative, 1=positive" in text.stdout
+    assert (
+        text.returncode == 0 and "labels     data read as the model's: 0=negative, 1=positive" in text.stdout
+    )
     bad = nlp("sentiment", "evaluate", "--data", data, "--label-map", "0=negative")
     assert bad.returncode == 2, bad.stderr
-    assert "leaves '1' unmapped" in bad.stderr and "'0', '1'" in bad.stderr and "'negative', 'positive'" in bad.stderr
+    assert (
+        "leaves '1' unmapped" in bad.stderr
+        and "'0', '1'" in bad.stderr
+        and "'negative', 'positive'" in bad.stderr
+    )
     malformed = nlp("sentiment", "evaluate", "--data", data, "--label-map", "0")
-    assert malformed.returncode == 2 and "--label-map" in malformed.stderr and "Traceback" not in malformed.stderr
+    assert (
+        malformed.returncode == 2
+        and "--label-map" in malformed.stderr
+        and "Traceback" not in malformed.stderr
+    )

@@ -159,6 +159,10 @@ def show_progress() -> bool:
     return not is_quiet() and sys.stderr.isatty()
 
 
+def _shown(value: float | None, why: str) -> str:
+    return f"{value:.3f}" if value is not None else f"n/a ({why})"
+
+
 def print_evaluation(r: Any) -> None:
     """The text report of ``nlp sentiment evaluate`` (``r``: its ``SentimentEvaluation``)."""
     auc = f"{r.roc_auc:.3f}" if r.roc_auc is not None else "n/a (a class is absent)"
@@ -166,9 +170,9 @@ def print_evaluation(r: Any) -> None:
     if r.label_map:
         echo(f"labels     data read as the model's: {', '.join(f'{k}={v}' for k, v in r.label_map.items())}")
     echo(f"accuracy   {r.accuracy:.3f} (majority class: {r.majority_accuracy:.3f})")
-    echo(f"precision  {r.precision:.3f} ({r.average})")
-    echo(f"recall     {r.recall:.3f}")
-    echo(f"F1         {r.f1:.3f}")
+    echo(f"precision  {_shown(r.precision, 'nothing predicted ' + r.labels[-1])} ({r.average})")
+    echo(f"recall     {_shown(r.recall, 'no ' + r.labels[-1] + ' row')}")
+    echo(f"F1         {_shown(r.f1, 'no ' + r.labels[-1] + ' row')}")
     echo(f"ROC-AUC    {auc}")
     echo(f"model      {precision_words(r.trained_precision, r.inference_precision)}")
     width = max(len(label) for label in r.labels)

@@ -34,9 +34,10 @@ class SentimentEvaluation:
     rows: int  # texts evaluated
     labels: list[str]  # the model's classes
     accuracy: float  # fraction correct
-    precision: float  # binary (positive = the second label) or macro
-    recall: float  # binary or macro
-    f1: float  # binary or macro
+    # binary (positive = the second label) or macro; None (binary): nothing predicted positive
+    precision: float | None
+    recall: float | None  # binary or macro; None (binary): the data holds no positive row
+    f1: float | None  # binary or macro; None as recall (nothing predicted positive: 0, the count formula)
     roc_auc: float | None  # binary, or one-vs-rest macro; None when a class is absent from the data
     majority_accuracy: float  # accuracy of always answering the data's most frequent class
     confusion: list[list[int]]  # rows: true label, columns: predicted, in the order of ``labels``
@@ -77,6 +78,12 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
     pred = torch.from_numpy(decide(probs.numpy(), model.threshold))
     confusion = torch.zeros(c, c, dtype=torch.long)
     confusion.index_put_((y, pred), torch.ones_like(y), accumulate=True)
+    # binary scores of the positive class are undefined (not 0) without a positive row, or prediction;
+    # core's metrics count a zero division as 0 (scikit-learn's default), so it is said here, as for ROC-AUC
+    has_true, has_pred = (
+        average == "macro" or bool((y == 1).any()),
+        average == "macro" or bool((pred == 1).any()),
+    )
     auc = None
     if len(set(y.tolist())) == c:
         auc = roc_auc(probs[:, 1] if c == 2 else probs, y)
@@ -84,9 +91,9 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
         rows=len(y),
         labels=model.labels,
         accuracy=accuracy(pred, y),
-        precision=precision(pred, y, average),
-        recall=recall(pred, y, average),
-        f1=f1(pred, y, average),
+        precision=precision(pred, y, average) if has_pred else None,
+        recall=recall(pred, y, average) if has_true else None,
+        f1=f1(pred, y, average) if has_true else None,
         roc_auc=auc,
         majority_accuracy=float(torch.bincount(y, minlength=c).max()) / len(y),
         confusion=confusion.tolist(),
