@@ -76,7 +76,7 @@ def test_an_explicit_map_reads_any_vocabulary(tmp_path: Path, write_rows: Any) -
     )
     r = evaluate_sentiment(cfg)
     assert r.label_map == {"thumbs down": "negative", "thumbs up": "positive"}
-    with pytest.raises(LabelMapError, match="maps to 'good', not a model label.*'negative', 'positive'"):
+    with pytest.raises(LabelMapError, match=r"maps to 'good', not a model label.*'negative', 'positive'"):
         resolve_labels(["pos"], list(_MODEL), "d.csv", {"pos": "good"})
     with pytest.raises(NLPConfigError, match="not DATA=MODEL"):
         SentimentEvaluateConfig(None, TextDataConfig(str(data)), label_map="pos:positive")

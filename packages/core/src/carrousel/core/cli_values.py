@@ -30,6 +30,7 @@ __all__ = [
     "OutputFolder",
     "number_problem",
     "option_problem",
+    "text_problem",
     "to_jsonable",
 ]
 
@@ -67,15 +68,31 @@ class OutputFolder:
     named ``-`` in the working directory."""
 
 
+def text_problem(value: Any) -> str | None:
+    """What is wrong with a text given on the command line: bytes that are not UTF-8 (Python keeps them as
+    lone surrogates, which fail later, far from the argument), else None. Paths are not texts."""
+    if not isinstance(value, str):
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        return (
+            f"'{shown}' holds bytes that are not UTF-8; give the text in UTF-8 (the terminal's or the "
+            "script's encoding, e.g. LANG=C.UTF-8)"
+        )
+    return None
+
+
 def option_problem(value: Any, annotation: Any) -> str | None:
-    """What is wrong with an option's value: a number's problem (:func:`number_problem`), or ``-`` given to
-    an option marked :class:`OutputFolder`; else None."""
+    """What is wrong with an option's value: a number's problem (:func:`number_problem`), a text's
+    (:func:`text_problem`), or ``-`` given to an option marked :class:`OutputFolder`; else None."""
     if any(isinstance(m, OutputFolder) for m in getattr(annotation, "__metadata__", ())):
         try:
             refuse_stream_dir(value, "this option")
         except ConfigError as exc:
             return str(exc)
-    return number_problem(value)
+    return number_problem(value) or text_problem(value)
 
 
 @dataclass(frozen=True)

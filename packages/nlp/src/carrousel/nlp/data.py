@@ -25,7 +25,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from carrousel.core.args import check_args
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
-from carrousel.core.files import check_input_file, read_text
+from carrousel.core.files import LEGACY_TEXT, check_input_file, first_encoding, read_text
 from carrousel.core.text import name_some
 from carrousel.nlp import hf_data
 from carrousel.nlp.config import TextDataConfig
@@ -74,13 +74,8 @@ class LabelledTexts:
 def _encoding_of(path: Path) -> str:
     if path.suffix == ".gz":  # compressed: read as UTF-8 by the loader
         return "utf-8"
-    raw = path.read_bytes()[: 1 << 24]
-    try:
-        raw.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        logger.warning("%s is not UTF-8; reading it as Windows-1252", path)
-        return "cp1252"
+    enc = first_encoding(path.read_bytes()[: 1 << 24], LEGACY_TEXT, str(path))  # read_lines' reading
+    return "utf-8" if enc == "utf-8-sig" else enc or "cp1252"
 
 
 def _load_dataset(cfg: TextDataConfig) -> tuple[Any, str]:
@@ -215,15 +210,23 @@ def check_texts(texts: Iterable[str], where: str) -> list[str]:
     return [t if type(t) is str else str(t) for t in out]
 
 
-def read_lines(path: str | Path) -> list[str]:
+@check_args
+def read_lines(path: str | Path, legacy: bool = False) -> list[str]:
     """Texts of a file, one per line (UTF-8, or gzip; ``-`` or a pipe: read as it comes); blank lines at the
     end (an editor's, or a CRLF file's) are dropped, blank lines before a text are refused (dropping them
     would shift the line numbering of the outputs).
 
+    Args:
+        path: the file (``-``: standard input).
+        legacy: a file that is not UTF-8 is read as Windows-1252, with a warning, as :func:`load_texts`
+            reads labelled data (``nlp sentiment predict --file``); otherwise it is refused.
+
     Raises:
         TextDataError: the file is missing, empty or not text; EmptyTextError for a blank line.
     """
-    text = read_text(path, "--file", "text", streams=True)
+    text = read_text(
+        path, "--file", "text", encodings=LEGACY_TEXT if legacy else ("utf-8-sig",), streams=True
+    )
     lines = text.splitlines()
     while lines and not lines[-1].strip():
         lines.pop()

@@ -253,7 +253,8 @@ def predict(
     model: Model = None,
     texts: Annotated[list[str] | None, typer.Argument(help="Texts to classify.", show_default=False)] = None,
     file: Annotated[
-        Path | None, typer.Option("--file", help="File of texts, one per line (- reads stdin).")
+        Path | None,
+        typer.Option("--file", help="File of texts, one per line (- reads stdin; not UTF-8: Windows-1252)."),
     ] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Texts per forward pass.")] = 64,
     max_length: Annotated[
@@ -273,7 +274,8 @@ def predict(
     cfg = SentimentPredictConfig(
         str(model) if model else None, batch_size, max_length, device, precision.value
     )
-    inputs = list(texts or []) + (read_lines(file) if file is not None else [])  # every line checked first
+    lines = read_lines(file, legacy=True) if file is not None else []  # all checked first; read as --data
+    inputs = list(texts or []) + lines
     classify = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision)
     block = cfg.batch_size * PREDICT_BLOCK_BATCHES  # written block by block: memory stays bounded
     listing = JsonListWriter(lambda text: echo(text, nl=False)) if as_json else None

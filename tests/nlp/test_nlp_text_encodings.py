@@ -1,0 +1,50 @@
+"""``nlp sentiment predict --file`` reads a Latin-1/Windows-1252 file as ``--data`` is read (before: refused
+while the same texts as training or evaluation data were read with a warning), through core's one
+encoding helper; a command-line text with bytes that are not UTF-8 is a usage error naming the option
+(before: ``generate --prompt`` said "check the file's encoding", there being no file, and ``sentiment
+predict TEXT`` an internal error)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from carrousel.core.cli_values import text_problem
+from carrousel.nlp.data import read_lines
+from tests.nlp.conftest import Run
+
+_LATIN1 = "café au lait was a naïve delight\nthe crème brûlée was awful\n".encode("latin-1")
+
+
+def test_predict_file_reads_latin1_as_the_data_reader_does(tmp_path: Path, nlp: Callable[..., Run]) -> None:
+    texts = tmp_path / "texts.txt"
+    texts.write_bytes(_LATIN1)
+    done = nlp("sentiment", "predict", "--file", str(texts), "--json")
+    assert done.returncode == 0, done.stderr
+    assert [p["text"] for p in json.loads(done.stdout)] == _LATIN1.decode("cp1252").splitlines()
+    assert f"--file {texts} is not UTF-8; reading it as Windows-1252" in " ".join(done.stderr.split())
+    data = tmp_path / "data.csv"  # the same texts as labelled data: read alike, with the same warning
+    data.write_bytes(b"text,label\n" + b"".join(t + b",positive\n" for t in _LATIN1.splitlines()))
+    scored = nlp("sentiment", "evaluate", "--data", str(data), "--json")
+    assert scored.returncode == 0 and json.loads(scored.stdout)["rows"] == 2
+    assert f"{data} is not UTF-8; reading it as Windows-1252" in " ".join(scored.stderr.split())
+    with pytest.raises(Exception, match="not text in utf-8-sig; convert it to UTF-8"):
+        read_lines(texts)  # translate run --file: UTF-8 only, as its training pairs
+
+
+def test_a_text_argument_that_is_not_utf8_is_a_usage_error(
+    nlp: Callable[..., Run], lm_model: Path, sentiment_model: Path
+) -> None:
+    latin1 = b"caf\xe9".decode("utf-8", "surrogateescape")  # as Python passes such an argv entry
+    done = nlp("generate", "--model", str(lm_model), "--prompt", latin1, "--max-tokens", "3")
+    assert done.returncode == 2, done.stderr
+    line = " ".join(done.stderr.split())
+    assert "'--prompt': 'caf\\xe9' holds bytes that are not UTF-8; give the text in UTF-8" in line
+    assert "file" not in line
+    done = nlp("sentiment", "predict", "--model", str(sentiment_model), latin1)
+    assert done.returncode == 2 and "holds bytes that are not UTF-8" in done.stderr
+    assert "internal error" not in done.stderr
+    assert text_problem("café") is None and text_problem(Path(latin1)) is None  # paths are not texts
