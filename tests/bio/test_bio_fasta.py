@@ -113,20 +113,6 @@ def test_empty_file_and_duplicates_and_empty_records(tmp_path, write_fasta, capl
         list(iter_chunks(notfasta))
 
 
-def test_comment_lines_before_the_first_header_are_quoted_with_the_fix(tmp_path) -> None:
-    """logomaker's crp_sites.fa (the bio.crp_sites sample) opens with '#' lines; the error said only "is
-    this FASTA?": it now quotes the line and says to delete the lines before the first header."""
-    path = tmp_path / "crp_sites.fa"
-    path.write_text("# \n# CRP binding sites from RegulonDB\n>0\tcaiFp\nATAAGCAGGATTTAGCTCACACTTAT\n")
-    for read in (lambda: list(iter_chunks(path)), lambda: read_sequences(path)):
-        with pytest.raises(FastaFormatError) as caught:
-            read()
-        text = str(caught.value)
-        assert (
-            "before the first '>' header ('#')" in text and "Delete the lines before the first header" in text
-        )
-
-
 def test_count_bases_is_strand_symmetric(tmp_path, write_fasta) -> None:
     path = write_fasta(tmp_path / "c.fa", {"a": "AACGTNNA"})
     mono, di, records = count_bases(path)

@@ -7,10 +7,11 @@ training sequences are read whole with Biopython's FASTA parser (:func:`read_seq
 
 Both readers take a regular, readable, non-empty file only (a folder, FIFO or device is refused before it
 is opened: :func:`carrousel.core.files.check_input_file`); gzip is recognised by its magic bytes, and a
-file named ``.gz`` must be gzip. A truncated or corrupt archive, NUL bytes (a binary file), text before
-the first ``>`` header, an empty header, a duplicate record name (streaming) and a file whose records
-hold no sequence are each one :class:`~carrousel.bio.errors.FastaFormatError` line naming the file. A
-UTF-8 byte-order mark is skipped; lower case (soft-masking), ``N`` runs, IUPAC codes, ``U``, CRLF line ends
+file named ``.gz`` must be gzip. Comment lines (``#`` or ``;``) before the first ``>`` header are skipped
+with one warning (:mod:`carrousel.bio.fasta_comments`). A truncated or corrupt archive, NUL bytes (a binary
+file), other text before the first header, a comment line inside a record (naming its line), an empty
+header, a duplicate record name (streaming) and a file whose records hold no sequence are each one
+:class:`~carrousel.bio.errors.FastaFormatError` line naming the file. A UTF-8 byte-order mark is skipped; lower case (soft-masking), ``N`` runs, IUPAC codes, ``U``, CRLF line ends
 and lines of any length are valid.
 """
 
@@ -42,10 +43,16 @@ from carrousel.bio.dna import (
     window_sequences,
 )
 from carrousel.bio.errors import FastaFormatError
+from carrousel.bio.fasta_comments import (
+    after_comments,
+    before_header,
+    comment_inside,
+    warn_comments,
+    warn_empty,
+)
 from carrousel.core.args import check_args
 from carrousel.core.errors import DataError
 from carrousel.core.files import DEFAULT_MAX_BYTES, check_input_file
-from carrousel.core.text import name_some
 
 __all__ = [
     "ALPHABET",
@@ -140,6 +147,7 @@ def _iter_segments(path: str | Path) -> Iterator[tuple[str | None, bytes]]:
         in_record = False
         eof = False
         first = True
+        comments = 0  # '#' or ';' comment lines before the first header
         while True:
             if not eof:
                 data = fh.read(_BLOCK)
@@ -159,8 +167,21 @@ def _iter_segments(path: str | Path) -> Iterator[tuple[str | None, bytes]]:
                         nl = len(buf)
                     header = buf[1:nl].decode("utf-8", "replace").strip()
                     buf = buf[nl + 1 :]
+                    if not in_record:
+                        warn_comments(path, comments)
                     in_record = True
                     yield header, b""
+                    continue
+                if not in_record:  # before the first header: blank lines and '#'/';' comments only
+                    nl = buf.find(b"\n")
+                    line = buf if nl < 0 else buf[:nl]
+                    head = line.lstrip()
+                    if head and head[:1] not in (b"#", b";"):
+                        raise FastaFormatError(before_header(path, line.decode("utf-8", "replace")))
+                    if nl < 0 and not eof:
+                        break
+                    comments += bool(head)
+                    buf = b"" if nl < 0 else buf[nl + 1 :]
                     continue
                 k = buf.find(b">")  # one byte: memchr speed; a '>' inside a line is invalid anyway
                 if k >= 0:
@@ -173,22 +194,15 @@ def _iter_segments(path: str | Path) -> Iterator[tuple[str | None, bytes]]:
                     part, buf = buf[:-1], buf[-1:]
                     if not part:
                         break
-                if not in_record:
-                    if part.strip():
-                        raise FastaFormatError(_before_header(path, part.decode("utf-8", "replace")))
-                    continue
                 yield None, part
             if eof:
                 return
 
 
-def _before_header(path: str | Path, text: str) -> str:
-    """The error for text before the first header, quoting its first line (a '#' comment, a note, binary)."""
-    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")[:40]
-    return (
-        f"{path}: text before the first '>' header ({line!r}); is this FASTA? Delete the lines before the "
-        "first header (FASTA has no comment lines)"
-    )
+def _comment_inside_file(path: str | Path) -> FastaFormatError | None:
+    """The comment line inside a record of ``path``, read again line by line (on the error path only)."""
+    with _open(path) as fh:
+        return comment_inside(path, (raw.decode("utf-8", "replace") for raw in fh))
 
 
 @check_args
@@ -277,7 +291,13 @@ def iter_chunks(
             n_records += 1
             continue
         assert name is not None
-        codes = _checked(part.translate(_TRANSLATE, _SKIP), part, name, pos)
+        try:
+            codes = _checked(part.translate(_TRANSLATE, _SKIP), part, name, pos)
+        except FastaFormatError:
+            inside = _comment_inside_file(path) if b"#" in part or b";" in part else None
+            if inside is not None:
+                raise inside from None
+            raise
         if not codes.size:
             continue
         pos += codes.size
@@ -292,28 +312,7 @@ def iter_chunks(
     if len(empty) == n_records:
         hint = "; do its lines end in CR alone? convert them to LF" if cr_only else ""
         raise FastaFormatError(f"{path}: no sequence in any of its {n_records} record(s){hint}")
-    _warn_empty(path, empty)
-
-
-_WARNED: set[tuple[str, int, int]] = set()  # files whose empty records were reported (once per process)
-
-
-def _warn_empty(path: str | Path, empty: list[str]) -> None:
-    if not empty:
-        return
-    try:
-        st = Path(path).stat()
-        key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
-    except OSError:
-        key = (str(path), 0, 0)
-    if key in _WARNED:
-        return
-    _WARNED.add(key)
-    many = len(empty) > 1
-    logger.warning(
-        "%d FASTA record%s no sequence; skipped: %s",
-        len(empty), "s have" if many else " has", name_some(empty, 3, quote=True),
-    )  # fmt: skip
+    warn_empty(path, empty)
 
 
 def iter_records(path: str | Path) -> Iterator[tuple[str, np.ndarray]]:
@@ -374,9 +373,7 @@ def read_sequences(path: str | Path) -> tuple[list[str], list[str]]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
-    first = next((line for line in text.splitlines() if line.strip()), ">")
-    if not first.startswith(">"):
-        raise FastaFormatError(_before_header(path, first))
+    text = after_comments(path, text)
     names: list[str] = []
     seqs: list[str] = []
     empty: list[str] = []
@@ -391,5 +388,5 @@ def read_sequences(path: str | Path) -> tuple[list[str], list[str]]:
         seqs.append(seq)
     if not seqs:
         raise FastaFormatError(f"{path}: no FASTA records with sequence found")
-    _warn_empty(path, empty)
+    warn_empty(path, empty)
     return names, seqs
