@@ -143,6 +143,7 @@ _SCAN_FLAGS = {
     "model_null": "calibration",
     "motif": "motifs",
     "order": "background_order",
+    "mask_lower": "mask_lower",
 }
 
 
@@ -244,6 +245,14 @@ def scan(
     order: Annotated[
         int, typer.Option("--background-order", min=0, max=1, help="Markov order of the background.")
     ] = 0,
+    mask_lower: Annotated[
+        bool,
+        typer.Option(
+            "--mask-lower",
+            help="Skip soft-masked (lower-case) bases, as HOMER's -mask: no site touching one is reported "
+            "(they read as N; --background input leaves them out).",
+        ),
+    ] = False,
     device: DeviceOpt = "cpu",
     precision: cli.RunPrecision = InferencePrecision.FP32,
     config: ConfigFile = None,
@@ -285,6 +294,7 @@ def scan(
         exact_qvalues=exact_qvalues,
         background=background,
         background_order=order,
+        mask_lower=mask_lower,
         model=_path(model),
         model_qvalue=model_qvalue,
         model_pvalue=model_pvalue,

@@ -113,6 +113,7 @@ class ScanConfig:
     exact_qvalues: bool = False  # histogram every window: exact BH q-values above the p threshold too
     background: BackgroundKind = BackgroundKind.uniform  # uniform (FIMO's default) | input (the genome's)
     background_order: int = 0  # 0 or 1: Markov order of the background
+    mask_lower: bool = False  # read soft-masked (lower-case) bases as N: no site touches them (HOMER -mask)
     pseudocount: float = 0.1  # total pseudocount per motif column, spread by the background
     chunk_size: int = 1 << 21  # bases held per chunk while streaming (bounds memory)
     model: str | None = None  # model folder for method model/both (None: the packaged panel model)

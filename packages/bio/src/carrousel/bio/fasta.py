@@ -30,9 +30,11 @@ from typing import BinaryIO
 import numpy as np
 from Bio.SeqIO.FastaIO import SimpleFastaParser
 
+from carrousel.bio import fasta_comments as _fc
 from carrousel.bio.dna import (
     _SKIP,
     _TRANSLATE,
+    _TRANSLATE_MASKED,
     ALPHABET,
     AMBIGUOUS,
     _checked,
@@ -43,13 +45,6 @@ from carrousel.bio.dna import (
     window_sequences,
 )
 from carrousel.bio.errors import FastaFormatError
-from carrousel.bio.fasta_comments import (
-    after_comments,
-    before_header,
-    comment_inside,
-    warn_comments,
-    warn_empty,
-)
 from carrousel.core.args import check_args
 from carrousel.core.errors import DataError
 from carrousel.core.files import DEFAULT_MAX_BYTES, check_input_file
@@ -168,7 +163,7 @@ def _iter_segments(path: str | Path) -> Iterator[tuple[str | None, bytes]]:
                     header = buf[1:nl].decode("utf-8", "replace").strip()
                     buf = buf[nl + 1 :]
                     if not in_record:
-                        warn_comments(path, comments)
+                        _fc.warn_comments(path, comments)
                     in_record = True
                     yield header, b""
                     continue
@@ -177,7 +172,7 @@ def _iter_segments(path: str | Path) -> Iterator[tuple[str | None, bytes]]:
                     line = buf if nl < 0 else buf[:nl]
                     head = line.lstrip()
                     if head and head[:1] not in (b"#", b";"):
-                        raise FastaFormatError(before_header(path, line.decode("utf-8", "replace")))
+                        raise FastaFormatError(_fc.before_header(path, line.decode("utf-8", "replace")))
                     if nl < 0 and not eof:
                         break
                     comments += bool(head)
@@ -202,7 +197,7 @@ def _iter_segments(path: str | Path) -> Iterator[tuple[str | None, bytes]]:
 def _comment_inside_file(path: str | Path) -> FastaFormatError | None:
     """The comment line inside a record of ``path``, read again line by line (on the error path only)."""
     with _open(path) as fh:
-        return comment_inside(path, (raw.decode("utf-8", "replace") for raw in fh))
+        return _fc.comment_inside(path, (raw.decode("utf-8", "replace") for raw in fh))
 
 
 @check_args
@@ -212,6 +207,7 @@ def iter_chunks(
     overlap: int = 0,
     records: list[RecordInfo] | None = None,
     first_size: int | None = None,
+    mask_lower: bool = False,
 ) -> Iterator[Chunk]:
     """Streams a FASTA(.gz) file as overlapping chunks of codes, in bounded memory.
 
@@ -222,6 +218,7 @@ def iter_chunks(
         records: if given, a :class:`RecordInfo` is appended for every non-empty record as it ends.
         first_size: bases in the file's first chunk (default ``chunk_size``); a small first chunk lets a
             pipelined consumer start working while the rest is read.
+        mask_lower: read soft-masked (lower-case) bases as N, so that no site touches them.
 
     Yields:
         :class:`Chunk` objects; each record yields at least one chunk unless it is empty (empty records
@@ -243,6 +240,8 @@ def iter_chunks(
 
     emitted_last = True  # whether the current record's final chunk has been yielded
     size = max(1, min(first_size, chunk_size)) if first_size else chunk_size  # the next chunk's size
+    table = _TRANSLATE_MASKED if mask_lower else _TRANSLATE
+    unmasked = 0  # A/C/G/T bases left with mask_lower
 
     def flush(final: bool) -> Iterator[Chunk]:
         nonlocal carry, pending, pending_n, emitted_last, size
@@ -292,7 +291,7 @@ def iter_chunks(
             continue
         assert name is not None
         try:
-            codes = _checked(part.translate(_TRANSLATE, _SKIP), part, name, pos)
+            codes = _checked(part.translate(table, _SKIP), part, name, pos)
         except FastaFormatError:
             inside = _comment_inside_file(path) if b"#" in part or b";" in part else None
             if inside is not None:
@@ -300,6 +299,7 @@ def iter_chunks(
             raise
         if not codes.size:
             continue
+        unmasked += int(np.count_nonzero(codes < 4)) if mask_lower and not unmasked else 0
         pos += codes.size
         emitted_last = False
         pending.append(codes)
@@ -312,7 +312,9 @@ def iter_chunks(
     if len(empty) == n_records:
         hint = "; do its lines end in CR alone? convert them to LF" if cr_only else ""
         raise FastaFormatError(f"{path}: no sequence in any of its {n_records} record(s){hint}")
-    warn_empty(path, empty)
+    _fc.warn_empty(path, empty)
+    if mask_lower and not unmasked:
+        _fc.warn_all_masked(path)
 
 
 def iter_records(path: str | Path) -> Iterator[tuple[str, np.ndarray]]:
@@ -327,8 +329,12 @@ def iter_records(path: str | Path) -> Iterator[tuple[str, np.ndarray]]:
             yield name, np.concatenate(parts) if len(parts) > 1 else parts[0]
 
 
-def count_bases(path: str | Path) -> tuple[np.ndarray, np.ndarray, list[RecordInfo]]:
-    """Counts mono- and dinucleotides over a file in one streaming pass (both strands pooled).
+@check_args
+def count_bases(
+    path: str | Path, mask_lower: bool = False
+) -> tuple[np.ndarray, np.ndarray, list[RecordInfo]]:
+    """Counts mono- and dinucleotides over a file in one streaming pass (both strands pooled; with
+    ``mask_lower``, lower-case bases are left out as N are).
 
     Returns:
         ``(mono (4,), di (4, 4), records)``: strand-symmetrised counts (each count plus its reverse
@@ -337,7 +343,7 @@ def count_bases(path: str | Path) -> tuple[np.ndarray, np.ndarray, list[RecordIn
     mono = np.zeros(4, dtype=np.float64)
     di = np.zeros(16, dtype=np.float64)
     records: list[RecordInfo] = []
-    for chunk in iter_chunks(path, overlap=1, records=records):
+    for chunk in iter_chunks(path, overlap=1, records=records, mask_lower=mask_lower):
         c = chunk.codes
         mono += np.bincount(c[c < 4] if chunk.start == 0 else c[1:][c[1:] < 4], minlength=4)[:4]
         if c.size > 1:
@@ -373,7 +379,7 @@ def read_sequences(path: str | Path) -> tuple[list[str], list[str]]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
-    text = after_comments(path, text)
+    text = _fc.after_comments(path, text)
     names: list[str] = []
     seqs: list[str] = []
     empty: list[str] = []
@@ -388,5 +394,5 @@ def read_sequences(path: str | Path) -> tuple[list[str], list[str]]:
         seqs.append(seq)
     if not seqs:
         raise FastaFormatError(f"{path}: no FASTA records with sequence found")
-    warn_empty(path, empty)
+    _fc.warn_empty(path, empty)
     return names, seqs

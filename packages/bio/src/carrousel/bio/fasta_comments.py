@@ -14,9 +14,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from carrousel.bio.errors import FastaFormatError
+from carrousel.core.args import check_args
 from carrousel.core.text import name_some
 
-__all__ = ["after_comments", "before_header", "comment_inside", "is_comment", "warn_comments", "warn_empty"]
+__all__ = [
+    "after_comments",
+    "before_header",
+    "comment_inside",
+    "is_comment",
+    "warn_all_masked",
+    "warn_comments",
+    "warn_empty",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +44,7 @@ def is_comment(line: str) -> bool:
     return line.lstrip()[:1] in ("#", ";")
 
 
+@check_args
 def comment_inside(path: str | Path, lines: Iterator[str], first_line: int = 1) -> FastaFormatError | None:
     """The error for the first '#'/';' line after the first header (None when there is none).
 
@@ -72,6 +82,7 @@ def _first_time(path: str | Path, what: str) -> bool:
     return True
 
 
+@check_args
 def warn_comments(path: str | Path, comments: int) -> None:
     """One warning (once per file and process) that ``comments`` comment lines were skipped."""
     if comments and _first_time(path, "comments"):
@@ -79,6 +90,17 @@ def warn_comments(path: str | Path, comments: int) -> None:
             "%s: skipped %d comment line%s ('#' or ';') before the first record",
             path, comments, "s" if comments > 1 else "",
         )  # fmt: skip
+
+
+def warn_all_masked(path: str | Path) -> None:
+    """One warning (once per file and process) that masking lower case left no base of ``path`` (an
+    all-lower-case file, such as UCSC's dm3 upstream2000.fa.gz, carries no soft-masking)."""
+    if _first_time(path, "all masked"):
+        logger.warning(
+            "%s: every base is lower case, so --mask-lower left nothing to scan; the file is not soft-masked "
+            "(repeats in lower case, the rest upper case): scan it without --mask-lower",
+            path,
+        )
 
 
 def warn_empty(path: str | Path, empty: list[str]) -> None:

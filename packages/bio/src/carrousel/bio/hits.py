@@ -146,6 +146,7 @@ class ScanResult:
     seconds: float = 0.0
     background: list[float] = field(default_factory=list)  # PWM background base probabilities (A, C, G, T)
     background_kind: str = "uniform"  # where they came from: uniform | input
+    mask_lower: bool = False  # soft-masked (lower-case) bases were read as N (no site touches them)
     started: float = field(default_factory=time.perf_counter)
     model_null: dict[str, Any] = field(default_factory=dict)  # the model scan's null: source, reason
     model_stages: dict[str, int] = field(default_factory=dict)  # windows left after each model stage
@@ -168,6 +169,7 @@ class ScanResult:
             "tests_per_motif": self.tests,
             "background": [round(x, 4) for x in self.background],
             "background_kind": self.background_kind,
+            "mask_lower": self.mask_lower,
             **(self.precisions or {}),
             **(
                 {

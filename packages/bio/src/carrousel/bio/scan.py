@@ -40,9 +40,11 @@ _Scored = tuple[int, Part | None]
 
 
 @check_args
-def estimate_background(path: str | Path, order: int = 0) -> tuple[Background, list[RecordInfo]]:
-    """Background from the genome itself (strand-symmetrised), with the records found."""
-    mono, di, records = count_bases(path)
+def estimate_background(
+    path: str | Path, order: int = 0, mask_lower: bool = False
+) -> tuple[Background, list[RecordInfo]]:
+    """Background from the genome itself (strand-symmetrised; lower case left out with ``mask_lower``)."""
+    mono, di, records = count_bases(path, mask_lower)
     return Background.from_counts(mono, di, order), records
 
 
@@ -272,7 +274,7 @@ def scan_genome(
                 f"motif(s) {', '.join(missing)} are not outputs of the model; use --method pwm or both"
             )
     if cfg.background is BackgroundKind.input:
-        bg, records = estimate_background(path, cfg.background_order)
+        bg, records = estimate_background(path, cfg.background_order, cfg.mask_lower)
     else:
         bg = Background.uniform()
         records = []
@@ -329,7 +331,8 @@ def scan_genome(
     tests: dict[str, int] = {}
     try:
         first = max(cfg.chunk_size // 8, 1000)  # the workers start on a small first chunk
-        for chunk in iter_chunks(path, cfg.chunk_size, overlap, records=seen, first_size=first):
+        chunks = iter_chunks(path, cfg.chunk_size, overlap, seen, first, cfg.mask_lower)
+        for chunk in chunks:
             limit = chunk.codes.size if chunk.last else chunk.codes.size - overlap
             seq = SequenceCodes(chunk.codes)
             if pwm_scanner is not None:
@@ -373,6 +376,7 @@ def scan_genome(
         seconds=time.perf_counter() - t0,
         background=bg.mono.tolist(),
         background_kind=cfg.background.value,
+        mask_lower=cfg.mask_lower,
         model_null=model_scanner.null.summary() if model_scanner is not None else {},
         model_stages=dict(model_scanner.stages) if model_scanner is not None else {},
         model_calls=(
