@@ -39,9 +39,8 @@ _LUT[ord("U")] = 3
 _LUT[ord("u")] = 3
 _TRANSLATE = bytes(_LUT.tolist())  # the same map for bytes.translate (one C pass, whitespace deleted too)
 _LUT_MASKED = _LUT.copy()  # soft-masked (lower-case) bases read as N: never part of a site
-for _b in range(ord("a"), ord("z") + 1):
-    if _LUT[_b] != _INVALID:
-        _LUT_MASKED[_b] = AMBIGUOUS
+_lower = np.arange(ord("a"), ord("z") + 1)
+_LUT_MASKED[_lower[_LUT[_lower] != _INVALID]] = AMBIGUOUS
 _TRANSLATE_MASKED = bytes(_LUT_MASKED.tolist())
 _COMPLEMENT = np.array([3, 2, 1, 0, AMBIGUOUS], dtype=np.uint8)
 
