@@ -43,3 +43,20 @@ def test_a_motif_that_can_never_reach_the_pvalue_is_named_in_one_warning(
         caplog.clear()
         scan_genome(fa, ScanConfig(motifs=(str(short),), pvalue=1e-3))
     assert not [r for r in caplog.records if "can never reach" in r.getMessage()]
+
+
+def test_enrich_names_the_motifs_that_can_never_reach_the_pvalue(tmp_path, write_fasta) -> None:
+    """bio enrich tested such a motif in silence: '0 of N targets, p = 1', read as 'not enriched'; it now
+    gives bio scan's warning (the same function, once)."""
+    from typer.testing import CliRunner
+
+    from carrousel.bio.cli import app
+
+    short = _motif_file(tmp_path / "short.jaspar", "SHORT6", "CACGTG")
+    long_ = _motif_file(tmp_path / "long.jaspar", "LONG12", "CACGTGACGTCA")
+    targets = write_fasta(tmp_path / "t.fa", {f"t{i}": "CACGTGTTTT" * 5 + "CACGTGACGTCA" for i in range(12)})
+    bg = write_fasta(tmp_path / "b.fa", {f"b{i}": "ATTGCATTGA" * 5 + "ATTGCATTGACA" for i in range(12)})
+    res = CliRunner().invoke(app, ["enrich", str(targets), "--background", str(bg), "-m", f"{short},{long_}"])
+    assert res.exit_code == 0, res.output
+    said = [ln for ln in res.stderr.splitlines() if "can never reach" in ln]
+    assert len(said) == 1 and "1 of 2 motifs can never reach p <= 0.0001" in said[0] and "SHORT6" in said[0]

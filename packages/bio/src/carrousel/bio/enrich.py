@@ -25,7 +25,7 @@ import numpy as np
 from carrousel.bio.config import BackgroundKind, EnrichConfig
 from carrousel.bio.errors import SequenceSetError
 from carrousel.bio.motifs import Motif
-from carrousel.bio.pwm import IntegerPWM, SequenceCodes, scan_windows
+from carrousel.bio.pwm import IntegerPWM, SequenceCodes, scan_windows, warn_unreachable
 from carrousel.bio.pwm_null import Background
 from carrousel.bio.synth import dinucleotide_shuffle
 from carrousel.bio.validation import lengths_apart, median_bases
@@ -210,8 +210,8 @@ def enrich_motifs(
     n_t, n_b = len(targets), len(background)
     total = n_t + n_b
 
-    def one(motif: Motif) -> MotifEnrichment:
-        pw = IntegerPWM(motif, bg, pseudocount)
+    def one(pw: IntegerPWM) -> MotifEnrichment:
+        motif = pw.motif
         hit = packed.records_with_hits(pw, pw.threshold(pvalue))
         k, b = int(hit[:n_t].sum()), int(hit[n_t:].sum())
         log_p = hypergeometric_log_sf(k, n_t, k + b, total)
@@ -230,7 +230,9 @@ def enrich_motifs(
     workers = max(1, threads if threads is not None else min(os.cpu_count() or 1, 4))
     rows: list[MotifEnrichment] = []
     with ThreadPoolExecutor(workers, thread_name_prefix="carrousel-enrich") as pool:
-        for row in pool.map(one, motifs):
+        pwms = list(pool.map(lambda m: IntegerPWM(m, bg, pseudocount), motifs))
+        warn_unreachable(pwms, pvalue)  # as bio scan: a motif that can never hit is no 'not enriched'
+        for row in pool.map(one, pwms):
             rows.append(row)
             if progress is not None:
                 progress(1)
