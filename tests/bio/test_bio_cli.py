@@ -93,3 +93,14 @@ def test_evaluate_pwm_only_json(oct4_fa, mafk_fa) -> None:
     out = json.loads(res.stdout)
     assert out["positives"] == 3897 and out["negatives"] == 3900
     assert out["best_pwm"]["auroc"] < 0.5  # MAFK marks the negatives: its score ranks them higher
+
+
+def test_background_input_of_an_n_only_file_reports_the_uniform_it_used(tmp_path, write_fasta) -> None:
+    """An all-N file has no composition to take: the scan used the uniform background but reported
+    background_kind 'input'; it now reports 'uniform' and warns why."""
+    fa = write_fasta(tmp_path / "n.fa", {"n1": "N" * 300})
+    res = runner.invoke(app, ["scan", str(fa), "-m", "CTCF", "--background", "input", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["background_kind"] == "uniform" and out["background"] == [0.25] * 4
+    assert "no A, C, G or T to count; the PWM background is uniform" in res.stderr

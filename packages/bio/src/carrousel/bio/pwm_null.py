@@ -30,10 +30,12 @@ class Background:
     Attributes:
         mono: ``(4,)`` base probabilities.
         trans: ``(4, 4)`` transition probabilities ``P(b | a)`` (rows sum to 1); None for 0-order.
+        fallback: made from counts that held no base (an all-N file): uniform stands in for them.
     """
 
     mono: np.ndarray
     trans: np.ndarray | None = None
+    fallback: bool = False
 
     @property
     def order(self) -> int:
@@ -48,15 +50,17 @@ class Background:
     @staticmethod
     @check_args
     def from_counts(mono: np.ndarray, di: np.ndarray | None = None, order: int = 0) -> Background:
-        """From mono-/dinucleotide counts (a pseudocount of 1 avoids zeros)."""
+        """From mono-/dinucleotide counts (a pseudocount of 1 avoids zeros; no count at all: uniform, with
+        ``fallback`` set)."""
+        fallback = not np.asarray(mono).any()
         m = np.asarray(mono, dtype=np.float64) + 1.0
         m = m / m.sum()
         if order == 0:
-            return Background(m)
+            return Background(m, fallback=fallback)
         if order != 1 or di is None:
             raise ScanConfigError("background order must be 0 or 1 (1 needs dinucleotide counts)")
         d = np.asarray(di, dtype=np.float64) + 1.0
-        return Background(m, d / d.sum(axis=1, keepdims=True))
+        return Background(m, d / d.sum(axis=1, keepdims=True), fallback)
 
 
 def score_distribution(

@@ -45,6 +45,10 @@ def estimate_background(
 ) -> tuple[Background, list[RecordInfo]]:
     """Background from the genome itself (strand-symmetrised; lower case left out with ``mask_lower``)."""
     mono, di, records = count_bases(path, mask_lower)
+    if not mono.any():  # nothing to count: from_counts gives uniform (Background.fallback)
+        logger.warning(
+            "%s: no A, C, G or T%s to count; the PWM background is uniform", path, mask_lower * " unmasked"
+        )
     return Background.from_counts(mono, di, order), records
 
 
@@ -273,18 +277,14 @@ def scan_genome(
             raise ScanConfigError(
                 f"motif(s) {', '.join(missing)} are not outputs of the model; use --method pwm or both"
             )
-    if cfg.background is BackgroundKind.input:
-        bg, records = estimate_background(path, cfg.background_order, cfg.mask_lower)
-    else:
-        bg = Background.uniform()
-        records = []
-    logger.info(
-        "PWM background: %s (%s)",
-        cfg.background.value,
-        "A C G T "
-        + " ".join(f"{x:.3f}" for x in bg.mono)
-        + (f", order {cfg.background_order}" if cfg.background is BackgroundKind.input else ""),
+    bg, records = (
+        estimate_background(path, cfg.background_order, cfg.mask_lower)
+        if cfg.background is BackgroundKind.input
+        else (Background.uniform(), [])
     )
+    kind = "uniform" if bg.fallback else cfg.background.value  # input without a base to count: uniform
+    order = f", order {bg.order}" if kind == "input" else ""
+    logger.info("PWM background: %s (A C G T %s%s)", kind, " ".join(f"{x:.3f}" for x in bg.mono), order)
     if total is not None:
         total(sum(r.length for r in records))
     pwms: dict[tuple[str, str, tuple[int, ...], bytes], IntegerPWM] = {}
@@ -375,7 +375,7 @@ def scan_genome(
         tests=tests,
         seconds=time.perf_counter() - t0,
         background=bg.mono.tolist(),
-        background_kind=cfg.background.value,
+        background_kind=kind,
         mask_lower=cfg.mask_lower,
         model_null=model_scanner.null.summary() if model_scanner is not None else {},
         model_stages=dict(model_scanner.stages) if model_scanner is not None else {},
