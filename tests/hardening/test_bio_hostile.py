@@ -347,9 +347,21 @@ MOTIF_CASES: dict[str, tuple[str | bytes, int, str | None]] = {
     "infinite count": (_jaspar(["5 inf 0", "0 5 5", "1 1 1", "1 1 1"]), 1, "not finite|inf"),
     "overflowing counts": (_jaspar(["1 1e308 3", "1 1e308 3", "1 2 3", "1 2 3"]), 1, "not finite|too large"),
     "no columns": (_jaspar(["", "", "", ""]), 1, "no positions|no columns"),
-    "ragged rows": (_jaspar(["1 2 3", "1 2", "1 2 3", "1 2 3"]), 1, "no motif found"),
-    "three rows": (_jaspar(["1 2 3", "1 2 3", "1 2 3"]), 1, "no motif found"),
-    "text in counts": (_jaspar(["1 x 3", "1 2 3", "1 2 3", "1 2 3"]), 1, "no motif found"),
+    "ragged rows": (
+        _jaspar(["1 2 3", "1 2", "1 2 3", "1 2 3"]),
+        1,
+        "no motif found (line 3: row c has 2 counts, row a (line 2) has 3",
+    ),
+    "three rows": (
+        _jaspar(["1 2 3", "1 2 3", "1 2 3"]),
+        1,
+        "no motif found (lines 2-4: rows a, c, g; a motif needs one row for each of a, c, g and t)",
+    ),
+    "text in counts": (
+        _jaspar(["1 x 3", "1 2 3", "1 2 3", "1 2 3"]),
+        1,
+        "no motif found (line 2: 'x' in row a is not a number)",
+    ),
     "not a motif file": ("hello world\nthis is a note\n", 1, "no motif found"),
     "binary": (bytes(range(256)) * 4, 1, "binary"),
     "a good motif then a bad one": (

@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from carrousel.bio.errors import MotifFormatError, MotifNotFoundError
+from carrousel.bio.motif_lines import diagnose
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
 from carrousel.core.optional import require
@@ -301,9 +302,11 @@ def parse_motifs(text: str, ext: str = "", source: str = "<text>") -> list[Motif
             continue
         if found:
             return [from_biopython(m, source) for m in found]
+    why = diagnose(text)
     raise MotifNotFoundError(
-        f"{source}: no motif found; expected a JASPAR, MEME (minimal), TRANSFAC or PFM file"
-    )
+        f"{source}: no motif found" + (f" ({why})" if why else "")
+        + "; expected a JASPAR, MEME (minimal), TRANSFAC or PFM file"
+    )  # fmt: skip
 
 
 def resolve_motifs(specs: str | Sequence[str], release: str = JASPAR_RELEASE) -> list[Motif]:

@@ -1,0 +1,85 @@
+"""Why a motif file gave no motif: the first broken matrix line, named with its number.
+
+Biopython's readers (:func:`carrousel.bio.motifs.parse_motifs`) refuse a broken matrix without saying
+where ("data has inconsistent lengths"), so the file's error said only "no motif found". :func:`diagnose`
+reads the text again and names the first problem: a row with a different number of counts from the
+motif's first row, a count that is not a number, a motif without one row for each of A, C, G and T
+(JASPAR and letter-labelled PFM), or a MEME matrix row without ``alength`` numbers or a matrix whose row
+count is not its ``w=``.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["diagnose"]
+
+_LABELLED = re.compile(r"^\s*([ACGTU])\s*(?:\[(.*)\]|\s(.*))\s*$", re.IGNORECASE)  # 'A [ 1 2 ]' or 'A 1 2'
+_MEME = re.compile(r"^\s*letter-probability matrix:(.*)$", re.IGNORECASE)
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]?(nan|inf)", re.IGNORECASE)
+
+
+def _bad_number(tokens: list[str]) -> str | None:
+    return next((t for t in tokens if not _NUMBER.fullmatch(t)), None)
+
+
+def _labelled(lines: list[str]) -> str | None:
+    """The first problem of a block of consecutive letter-labelled rows (JASPAR, PFM with letters)."""
+    block: list[tuple[int, str, list[str]]] = []  # (line number, letter, counts)
+    for number, line in enumerate([*lines, ""], 1):
+        m = _LABELLED.match(line)
+        tokens = (m.group(2) or m.group(3) or "").split() if m else []
+        if m and (m.group(2) is not None or any(_NUMBER.fullmatch(t) for t in tokens)):  # not 'A note'
+            block.append((number, m.group(1).upper(), tokens))
+            continue
+        if block:
+            first_at, first, width = block[0][0], block[0][1], len(block[0][2])
+            for at, letter, counts in block:
+                bad = _bad_number(counts)
+                if bad is not None:
+                    return f"line {at}: {bad!r} in row {letter} is not a number"
+                if len(counts) != width:
+                    return (
+                        f"line {at}: row {letter} has {len(counts)} counts, row {first} (line {first_at}) has "
+                        f"{width}; every row of a motif needs one count per position"
+                    )
+            letters = "".join(letter for _, letter, _ in block).replace("U", "T")
+            if sorted(letters) != list("ACGT"):
+                return (
+                    f"lines {first_at}-{block[-1][0]}: rows {', '.join(letters)}; a motif needs one row for "
+                    "each of A, C, G and T"
+                )
+        block = []
+    return None
+
+
+def _meme(lines: list[str]) -> str | None:
+    """The first problem of a MEME ``letter-probability matrix``: a row's width or the row count."""
+    for number, line in enumerate(lines, 1):
+        m = _MEME.match(line)
+        if not m:
+            continue
+        alength = re.search(r"alength\s*=\s*(\d+)", m.group(1))
+        w = re.search(r"\bw\s*=\s*(\d+)", m.group(1))
+        width = int(alength.group(1)) if alength else 4
+        rows = 0
+        for at, row in enumerate(lines[number:], number + 1):
+            tokens = row.split()
+            if not tokens or not _NUMBER.fullmatch(tokens[0]):
+                break
+            bad = _bad_number(tokens)
+            if bad is not None:
+                return f"line {at}: {bad!r} is not a number"
+            if len(tokens) != width:
+                return f"line {at}: {len(tokens)} probabilities, expected {width} (alength= {width})"
+            rows += 1
+        if w and rows != int(w.group(1)):
+            return f"line {number}: the matrix has {rows} rows, its w= says {w.group(1)}"
+    return None
+
+
+def diagnose(text: str) -> str | None:
+    """The first broken matrix line of a motif file's text, as ``"line N: what is wrong"``; None when no
+    such line is found (the file holds no matrix at all, or a problem this does not know)."""
+    lines = text.splitlines()
+    return _meme(lines) or _labelled(lines)
