@@ -93,3 +93,17 @@ def test_every_command_reads_a_commented_file(tmp_path, toy) -> None:
         ["discover", str(pos), "--model", str(toy["model"]), "-o", str(tmp_path / "d"), "--jaspar", "CTCF"],
     )
     assert res.exit_code == 0, res.output
+
+
+def test_a_genome_too_large_to_read_whole_names_its_comment_lines_as_the_fix(tmp_path) -> None:
+    """pyfaidx cannot index a file opening with '#' lines; past the read-whole limit the error said to
+    'rewrite it with one line width', which would not help; it now says to delete the comment lines."""
+    from carrousel.bio.genome import Genome
+
+    path = tmp_path / "g.fa"
+    path.write_text("# assembly notes\n>chr1\nACGTACGTAC\nACGTACGTAC\n")
+    with Genome.open(path) as g:  # small: read whole, comments skipped
+        assert g.lengths == {"chr1": 20}
+    (tmp_path / "g.fa.fai").unlink(missing_ok=True)
+    with pytest.raises(FastaFormatError, match="delete the comment lines before the first '>' header"):
+        Genome.open(path, max_whole_bases=5)

@@ -147,7 +147,10 @@ class Genome:
             return cls._indexed(p, bgzf=kind == "bgzf")
         except _UnindexableError as exc:
             why = f"cannot be indexed ({exc})"
-            return cls._whole(p, limit, why, "rewrite it with one line width (e.g. `seqkit seq -w 60`)")
+            fix = "rewrite it with one line width (e.g. `seqkit seq -w 60`)"
+            if "before the first sequence" in str(exc):  # pyfaidx takes no '#' comment lines
+                fix = "delete the comment lines before the first '>' header (the index cannot skip them)"
+            return cls._whole(p, limit, why, fix)
 
     @classmethod
     def _whole(cls, p: Path, max_bases: int, why: str, fix: str) -> Genome:
