@@ -7,11 +7,14 @@ ONNX Runtime's multi-line InvalidArgument."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
+from carrousel.core.bundle import Bundle
 from carrousel.core.errors import ExportError, ShapeError
-from carrousel.core.export import OnnxModule, export_onnx
+from carrousel.core.export import ExportSpec, OnnxModule, export_bundle, export_onnx
 from carrousel.core.nn import RecurrentConfig, SequenceClassifier, SequenceClassifierConfig
 
 pytest.importorskip("onnxruntime")
@@ -36,6 +39,18 @@ def test_a_bare_tensor_as_example_names_the_tuple(model: SequenceClassifier) -> 
 def test_an_unknown_exporter_lists_the_choices(model: SequenceClassifier) -> None:
     with pytest.raises(ExportError, match=r"^unknown exporter 'onnx'; choose one of: torchscript, dynamo$"):
         export_onnx(model, (X, LENGTHS), ["x", "lengths"], DYN, exporter="onnx")
+
+
+def test_export_bundle_refuses_an_unknown_exporter_or_precision_before_any_work(
+    model: SequenceClassifier, tmp_path: Path
+) -> None:
+    """Before: enum's bare ValueError ("'onnx' is not a valid Exporter"), where export_onnx said this."""
+    spec = ExportSpec(model, (X, LENGTHS), (X, LENGTHS), ("x", "lengths"), DYN)
+    with pytest.raises(ExportError, match=r"^unknown exporter 'onnx'; choose one of: torchscript, dynamo$"):
+        export_bundle(Bundle("test.classifier", model), tmp_path / "m", spec, exporter="onnx")
+    with pytest.raises(ExportError, match=r"^unknown export precision 'int4'; choose one of: fp32, int8$"):
+        export_bundle(Bundle("test.classifier", model), tmp_path / "m", spec, precision="int4")
+    assert not (tmp_path / "m").exists()
 
 
 def test_dynamic_axes_of_no_input_or_output_are_refused(model: SequenceClassifier) -> None:

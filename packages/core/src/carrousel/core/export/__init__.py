@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING
 from carrousel.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from carrousel.core.export.choices import DeployPrecision, Exporter, InferencePrecision, check_variant
+    from carrousel.core.export.choices import (
+        DeployPrecision,
+        Exporter,
+        InferencePrecision,
+        check_exporter,
+        check_variant,
+    )
     from carrousel.core.export.deploy import (
         EXPORT_ASSET,
         ExportSpec,
@@ -67,7 +73,7 @@ __getattr__, __dir__ = lazy_exports(
             "carrousel.core.export.deploy",
         ),
         **dict.fromkeys(
-            ("DeployPrecision", "Exporter", "InferencePrecision", "check_variant"),
+            ("DeployPrecision", "Exporter", "InferencePrecision", "check_exporter", "check_variant"),
             "carrousel.core.export.choices",
         ),
         **dict.fromkeys(("ReducedPrecision", "reduced_precision"), "carrousel.core.export.precision"),
@@ -116,6 +122,7 @@ __all__ = [
     "ReducedPrecision",
     "check_export_out",
     "check_exportable",
+    "check_exporter",
     "check_fused",
     "check_torchscript_only",
     "check_variant",

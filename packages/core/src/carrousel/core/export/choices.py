@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from carrousel.core.args import check_args
-from carrousel.core.errors import ConfigError
+from carrousel.core.errors import ConfigError, ExportError
 
 __all__ = [
     "DeployPrecision",
     "Exporter",
     "InferencePrecision",
     "PrecisionSource",
+    "check_exporter",
     "check_precision_name",
     "check_variant",
     "precision_from",
@@ -36,6 +37,20 @@ class DeployPrecision(enum.StrEnum):
 
     FP32 = "fp32"  # float32 graph, ONNX Runtime's optimisations only
     INT8 = "int8"  # dynamic int8 of ExportSpec.int8_ops; static (calibrated) int8 of its static_ops
+
+
+def check_exporter(exporter: Exporter | str) -> Exporter:
+    """``exporter`` as an :class:`Exporter` (a member, or its name), the one check of every export entry
+    point (:func:`~carrousel.core.export.onnx.export_onnx`, :func:`~carrousel.core.export.deploy.export_bundle`).
+
+    Raises:
+        ExportError: ``unknown exporter 'onnx'; choose one of: torchscript, dynamo``.
+    """
+    try:
+        return Exporter(exporter)
+    except ValueError:
+        choices = ", ".join(e.value for e in Exporter)
+        raise ExportError(f"unknown exporter {exporter!r}; choose one of: {choices}") from None
 
 
 class InferencePrecision(enum.StrEnum):

@@ -37,7 +37,7 @@ from torch import Tensor, nn
 from carrousel.core.args import check_args
 from carrousel.core.bundle import BUNDLE_FILE, Bundle
 from carrousel.core.errors import ExportError
-from carrousel.core.export.choices import DeployPrecision, Exporter
+from carrousel.core.export.choices import DeployPrecision, Exporter, check_exporter
 from carrousel.core.export.onnx import INT8_OPS, OnnxModule, export_onnx, quantize_int8, verify_onnx
 from carrousel.core.export.quant import STATIC_OPS, quantize_static_int8
 from carrousel.core.files import check_output_dir, check_spares
@@ -135,10 +135,11 @@ def export_bundle(
         The folder and the ``export`` asset written (precision, file, exporter, inputs, check figures).
 
     Raises:
-        ExportError: the network cannot be exported, or the file does not reproduce it at other sizes.
+        ExportError: an unknown ``precision`` or ``exporter``, the network cannot be exported, or the file
+            does not reproduce it at other sizes.
         BundleError / OutputError: the folder cannot be written (see :meth:`Bundle.save`).
     """
-    prec, which = DeployPrecision(precision), Exporter(exporter)
+    prec, which = _deploy_precision(precision), check_exporter(exporter)
     for part in spec.parts:  # before any work
         if not part.isidentifier() or part == "model":
             raise ExportError(f"export part name {part!r}: use a Python identifier other than 'model'")
@@ -158,6 +159,14 @@ def export_bundle(
     )
     logger.info("exported %s (%s, %s) to %s", bundle.kind, prec.value, which.value, out)
     return out, asset
+
+
+def _deploy_precision(precision: DeployPrecision | str) -> DeployPrecision:
+    try:
+        return DeployPrecision(precision)
+    except ValueError:
+        choices = ", ".join(p.value for p in DeployPrecision)
+        raise ExportError(f"unknown export precision {precision!r}; choose one of: {choices}") from None
 
 
 def _export_one(

@@ -36,7 +36,7 @@ import torch
 from torch import Tensor, nn
 
 from carrousel.core.errors import ExportError
-from carrousel.core.export.choices import Exporter
+from carrousel.core.export.choices import Exporter, check_exporter
 from carrousel.core.export.graph import _fresh_rnn_dispatch, _Positional, check_torchscript_only, exportable
 from carrousel.core.export.runtime import EXTRA, OnnxModule, onnx_session, run_onnx
 from carrousel.core.optional import require
@@ -88,7 +88,7 @@ def export_onnx(
         MissingExtraError: without the ``carrousel-core[export]`` extra.
     """
     require("onnx", EXTRA, "ONNX export")
-    which = _exporter(exporter)
+    which = check_exporter(exporter)
     if isinstance(example, Tensor) or not isinstance(example, Sequence):
         raise ExportError(
             f"example must be a tuple of positional inputs, e.g. (x,) or (x, lengths); got a {type(example).__name__}"
@@ -205,14 +205,6 @@ def _dynamo(
         path = Path(tmp) / "model.onnx"
         program.save(str(path))
         return path.read_bytes()
-
-
-def _exporter(exporter: Exporter | str) -> Exporter:
-    try:
-        return Exporter(exporter)
-    except ValueError:
-        choices = ", ".join(e.value for e in Exporter)
-        raise ExportError(f"unknown exporter {exporter!r}; choose one of: {choices}") from None
 
 
 def verify_onnx(
