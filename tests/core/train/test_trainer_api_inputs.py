@@ -122,3 +122,25 @@ def test_a_monitored_metric_against_its_direction_is_refused_before_training(mon
     assert trainer.step == 0
     agreed = Trainer(mlp(), Scored(), dataclasses.replace(cfg, mode=want)).fit(loader(), loader())  # type: ignore[arg-type]
     assert agreed.best_epoch is not None and agreed.monitor == monitor
+
+
+def test_an_early_stopping_callback_against_its_metric_is_refused_before_training() -> None:
+    """``EarlyStopping("val_close", mode="min")`` passed as a callback (not through TrainConfig) was never
+    checked: it stopped training while the metric kept getting better. Now the same ConfigError as the
+    Trainer's own check, naming the callback as the place to fix, before the first step."""
+    from carrousel.core.train import EarlyStopping
+
+    trainer = Trainer(
+        mlp(), Scored(), dataclasses.replace(CFG, epochs=2), callbacks=[EarlyStopping("val_close")]
+    )
+    with pytest.raises(
+        ConfigError, match=r"^monitor 'val_close' .* mode='min' .*set EarlyStopping\(mode='max'\)$"
+    ):
+        trainer.fit(loader(), loader())
+    assert trainer.step == 0
+    agreed: list[Callback] = [
+        EarlyStopping("val_close", mode="max"),
+        EarlyStopping("val_loss"),
+        EarlyStopping("val_mae"),
+    ]
+    assert Trainer(mlp(), Scored(), CFG, callbacks=agreed).fit(loader(), loader()).steps > 0

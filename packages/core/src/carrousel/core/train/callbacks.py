@@ -28,6 +28,7 @@ from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_write_text
 from carrousel.core.curves import finite_history, history_csv
 from carrousel.core.errors import ConfigError
+from carrousel.core.train.task import check_monitor
 
 if TYPE_CHECKING:
     from carrousel.core.train.trainer import FitResult, Trainer
@@ -160,6 +161,10 @@ class EarlyStopping(Callback):
         self.monitor, self.mode, self.patience, self.min_delta = monitor, mode, patience, min_delta
         self.best: float | None = None
         self.wait = 0
+
+    def on_fit_start(self, trainer: Trainer) -> None:
+        """Checks ``mode`` against the trainer's task metric it monitors (:func:`check_monitor`)."""
+        check_monitor(trainer.task, self.monitor, self.mode, owner=type(self).__name__)
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         if self.monitor not in logs:

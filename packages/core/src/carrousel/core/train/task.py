@@ -151,12 +151,14 @@ def check_parts(model: object, task: object) -> None:
         )
 
 
-def check_monitor(task: Task, monitor: str, mode: str) -> None:
+def check_monitor(task: Task, monitor: str, mode: str, owner: str = "TrainConfig") -> None:
     """Refuses a monitored task metric whose direction contradicts ``mode``, before any training.
 
     ``val_<name>`` (or ``train_<name>``) of a metric in ``task.metrics()`` is checked against its
-    ``higher_is_better``: with ``restore_best`` the wrong ``mode`` would keep the worst epoch's weights.
-    Logged values that are not task metrics (``val_loss``, ``lr``) are not checked.
+    ``higher_is_better``: with ``restore_best`` the wrong ``mode`` would keep the worst epoch's weights
+    (an :class:`~carrousel.core.train.EarlyStopping` callback would stop on the metric getting better).
+    Logged values that are not task metrics (``val_loss``, ``lr``) are not checked. ``owner`` is where the
+    ``mode`` was set, named in the fix (``TrainConfig``, or ``EarlyStopping`` for the callback).
 
     Raises:
         ConfigError: ``mode="min"`` on a metric where higher is better, or ``"max"`` where lower is.
@@ -170,5 +172,5 @@ def check_monitor(task: Task, monitor: str, mode: str) -> None:
         better = "higher" if metric.higher_is_better else "lower"
         raise ConfigError(
             f"monitor {monitor!r} is {type(metric).__name__}, where {better} is better, but mode={mode!r} "
-            f"would keep the worst epoch; set TrainConfig(mode={want!r})"
+            f"would keep the worst epoch; set {owner}(mode={want!r})"
         )
