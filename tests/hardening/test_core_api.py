@@ -94,7 +94,7 @@ CONFIGS: dict[str, tuple[Callable[[], Any], str]] = {
     "clip nan": (lambda: TrainConfig(grad_clip_norm=NAN), "grad_clip_norm"),
     "clip zero": (lambda: TrainConfig(grad_clip_norm=0.0), "grad_clip_norm"),
     "clip value inf": (lambda: TrainConfig(grad_clip_value=math.inf), "grad_clip_value"),
-    "epochs negative": (lambda: TrainConfig(epochs=-1), ">= 0"),
+    "epochs negative": (lambda: TrainConfig(epochs=-1), ">= 1"),
     "accumulate 0": (lambda: TrainConfig(accumulate=0), "accumulate"),
     "patience 0": (lambda: TrainConfig(patience=0), "patience"),
     "precision fp8": (lambda: TrainConfig(precision="fp8"), "precision"),  # type: ignore[arg-type]

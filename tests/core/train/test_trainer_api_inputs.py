@@ -144,3 +144,14 @@ def test_an_early_stopping_callback_against_its_metric_is_refused_before_trainin
         EarlyStopping("val_mae"),
     ]
     assert Trainer(mlp(), Scored(), CFG, callbacks=agreed).fit(loader(), loader()).steps > 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "valid"),
+    [("epochs", 0, "epochs=10"), ("epochs", -1, "epochs=10"), ("max_steps", 0, "max_steps=1000")],
+)
+def test_a_config_that_trains_nothing_is_refused(field: str, value: int, valid: str) -> None:
+    """``TrainConfig(epochs=0)`` (and ``max_steps=0``) was accepted and ``fit`` returned the untrained model
+    with no error and an empty history; every domain CLI already refuses ``--epochs 0``."""
+    with pytest.raises(ConfigError, match=rf"^{field} must be >= 1 .*got {value}; e\.g\. {valid}$"):
+        TrainConfig(**{field: value})

@@ -22,7 +22,7 @@ class TrainConfig:
     Override fields with :func:`dataclasses.replace`; every field maps to a CLI flag in the domain packages.
     """
 
-    epochs: int = 10  # passes over the training loader
+    epochs: int = 10  # passes over the training loader (>= 1)
     max_steps: int | None = None  # stop after this many optimiser steps (None: no limit)
     lr: float = 1e-3  # peak learning rate
     optimizer: str = "adamw"  # adam | adamw | sgd
@@ -70,8 +70,14 @@ class TrainConfig:
             raise ConfigError(f"mode must be 'min' or 'max', got {self.mode!r}")
         if self.nonfinite not in ("skip", "stop"):
             raise ConfigError(f"nonfinite must be 'skip' or 'stop', got {self.nonfinite!r}")
-        if self.epochs < 0 or (self.max_steps is not None and self.max_steps < 0):
-            raise ConfigError("epochs and max_steps must be >= 0")
+        if self.epochs < 1:  # 0 was accepted and fit trained nothing (an untrained model, no error)
+            raise ConfigError(
+                f"epochs must be >= 1 (passes over the training loader), got {self.epochs}; e.g. epochs=10"
+            )
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ConfigError(
+                f"max_steps must be >= 1 or None (no limit), got {self.max_steps}; e.g. max_steps=1000"
+            )
         if self.accumulate < 1:
             raise ConfigError(f"accumulate must be >= 1, got {self.accumulate}")
         if self.tbptt_steps < 0 or self.checkpoint_every < 0 or self.keep_last < 1:
