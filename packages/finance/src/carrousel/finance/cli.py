@@ -618,9 +618,10 @@ def evaluate(
 ) -> None:
     """Compare saved runs (written with --out): every model's backtest figures side by side."""
     from carrousel.finance.evaluate_plot import PLOT_EXTRA, PLOT_PURPOSE, step_png
-    from carrousel.finance.runs import read_run_rows, step_rows, warn_different_windows
+    from carrousel.finance.runs import read_run_rows, step_rows, unique_runs, warn_different_windows
 
     to_stdout = check_plot_option(plot, as_json, PLOT_EXTRA, PLOT_PURPOSE)  # True: the PNG alone on stdout
+    runs = unique_runs(runs)
     warn_different_windows(runs)
     steps = step_rows(runs) if per_step or plot is not None else []
     if plot is not None:

@@ -37,6 +37,7 @@ __all__ = [
     "read_run_rows",
     "step_rows",
     "table_name",
+    "unique_runs",
     "warn_different_windows",
     "write_table",
 ]
@@ -187,6 +188,23 @@ def _run_rows(run: Path, path: Path, doc: Any) -> list[dict[str, Any]]:
             f"{path} is not a finance run file; pass folders written by finance forecast/backtest --out"
         ) from None
     return rows
+
+
+def unique_runs(runs: list[Path]) -> list[Path]:
+    """``runs`` with each run once: a run given twice (the same folder, or the folder and its ``run.json``,
+    under any spelling) is kept where it first appears, with one warning naming it; before, ``finance
+    evaluate RUN RUN`` showed every row of RUN twice and compared it with itself."""
+    seen: dict[Path, Path] = {}
+    repeats: list[str] = []
+    for run in runs:
+        key = (run / RUN_FILE if run.is_dir() else run).resolve()
+        if key in seen:
+            repeats.append(f"{run} (the same run as {seen[key]})")
+        else:
+            seen[key] = run
+    if repeats:
+        logger.warning("run given more than once, shown once: %s", "; ".join(repeats))
+    return list(seen.values())
 
 
 def warn_different_windows(runs: list[Path]) -> None:
