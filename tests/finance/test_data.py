@@ -291,3 +291,28 @@ def test_a_series_traded_on_days_the_calendar_is_closed_is_warned_with_the_fix(
     with caplog.at_level(logging.WARNING, logger="carrousel.finance"):
         load_history("AAPL", DataConfig(source="csv", csv_path=str(stocks_csv)))
     assert not [r for r in caplog.records if "closed" in r.getMessage()]
+
+
+def test_a_series_missing_many_sessions_is_warned_with_the_count(
+    tmp_path: Path, raw_aapl: pd.DataFrame, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A series missing every tenth XNYS session (a thinly traded stock, a bad export) was reported in an
+    info line only, though its returns then span two days one time in ten. Now one warning names how many
+    sessions are missing out of how many; a series missing a handful (under 5%) keeps the info line."""
+    frame = raw_aapl.rename_axis("Date").reset_index()
+    sparse, few = tmp_path / "sparse.csv", tmp_path / "few.csv"
+    frame[frame.index % 10 != 5].to_csv(sparse, index=False)
+    frame.drop(index=[100, 200, 300]).to_csv(few, index=False)
+    with caplog.at_level(logging.INFO, logger="carrousel.finance"):
+        load_history("AAPL", DataConfig(source="csv", csv_path=str(sparse)))
+    warned = [
+        r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and "session" in r.getMessage()
+    ]
+    assert len(warned) == 1 and "\n" not in warned[0], warned  # before: none (the info line alone)
+    assert warned[0].startswith("AAPL: 101 of 1008 XNYS sessions (10%) have no row (longest gap 1)")
+    assert 'calendar = "24/7"' in warned[0]
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="carrousel.finance"):
+        done = load_history("AAPL", DataConfig(source="csv", csv_path=str(few)))
+    assert not [r for r in caplog.records if r.levelno == logging.WARNING and "session" in r.getMessage()]
+    assert [n for n in done.notes if n.startswith("3 XNYS session(s) missing (longest gap 1)")]

@@ -12,7 +12,16 @@ import pandas as pd
 from carrousel.core.args import check_args
 from carrousel.finance.errors import CalendarNotFoundError, PriceDataError
 
-__all__ = ["CalendarGaps", "check_sessions", "future_sessions", "get_calendar", "trading_dates"]
+__all__ = [
+    "CONFIG_FIX",
+    "FRAME_FIX",
+    "CalendarGaps",
+    "check_sessions",
+    "future_sessions",
+    "get_calendar",
+    "report_gaps",
+    "trading_dates",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +78,7 @@ class CalendarGaps:
     missing: int  # sessions of the exchange with no row in the data
     longest_gap: int  # most consecutive missing sessions
     off_calendar: int  # rows dated on days the exchange was closed
+    sessions: int = 0  # sessions of the exchange over the data's span (what ``missing`` is a share of)
 
 
 def check_sessions(index: pd.DatetimeIndex, calendar: str = "XNYS") -> CalendarGaps:
@@ -86,7 +96,64 @@ def check_sessions(index: pd.DatetimeIndex, calendar: str = "XNYS") -> CalendarG
         run = 0 if ok else run + 1
         longest = max(longest, run)
     off = int((~index.isin(sessions)).sum())
-    return CalendarGaps(missing=missing, longest_gap=longest, off_calendar=off)
+    return CalendarGaps(missing=missing, longest_gap=longest, off_calendar=off, sessions=len(sessions))
+
+
+OFF_CALENDAR_SHARE = (
+    0.05  # rows on closed days, as a share of the rows, that say the series keeps another calendar
+)
+MISSING_SHARE = (
+    0.05  # sessions without a row, as a share of the span's sessions, worth a warning (not an info line)
+)
+_CHOICES = (
+    '"24/7" for a series traded every day, "24/5" every weekday, or its exchange\'s code (XLON, XTKS...)'
+)
+CONFIG_FIX = f"set its calendar in a --config TOML file: [data] calendar = {_CHOICES}"  # loaders' (CLI) fix
+FRAME_FIX = f"train with its calendar, DataConfig(calendar=...): {_CHOICES}"  # the DataFrame API's fix
+
+
+def report_gaps(
+    name: str, index: pd.DatetimeIndex, calendar: str = "XNYS", fix: str = CONFIG_FIX
+) -> str | None:
+    """Checks a series' dates against its calendar, as every way in does (a file, Yahoo, a DataFrame):
+    missing sessions and rows on closed days are one info line; 5% or more of the rows on closed days (a row
+    for every day: crypto, some FX), or of the span's sessions without a row, is a warning naming how many
+    and ``fix``: the forecast dates are the calendar's sessions and returns span the gaps.
+
+    Args:
+        name: the series, first in every message.
+        index: its dates.
+        calendar: the exchange calendar its forecasts are dated on.
+        fix: how to set another calendar where the series comes from (:data:`CONFIG_FIX`, :data:`FRAME_FIX`).
+
+    Returns:
+        The info line (a note for the series' history), or None when the dates keep the calendar.
+    """
+    gaps = check_sessions(index, calendar)
+    if not (gaps.missing or gaps.off_calendar):
+        return None
+    parts = []
+    if gaps.missing:
+        parts.append(f"{gaps.missing} {calendar} session(s) missing (longest gap {gaps.longest_gap})")
+    if gaps.off_calendar:
+        parts.append(f"{gaps.off_calendar} row(s) on days {calendar} was closed")
+    note = f"{' and '.join(parts)}; returns span the gaps"
+    logger.info("%s: %s", name, note)
+    rows = len(index)
+    if gaps.off_calendar >= OFF_CALENDAR_SHARE * rows:
+        logger.warning(
+            "%s: %d of %d rows (%.0f%%) fall on days %s is closed, so the forecast dates (its sessions) are "
+            "not the series' own days; %s",
+            *(name, gaps.off_calendar, rows, 100 * gaps.off_calendar / rows, calendar, fix),
+        )
+    if gaps.sessions and gaps.missing > MISSING_SHARE * gaps.sessions:  # before: the info line alone
+        logger.warning(
+            "%s: %d of %d %s sessions (%.0f%%) have no row (longest gap %d), so its returns span the gaps; "
+            "fill the missing days, or if the series keeps another calendar, %s",
+            *(name, gaps.missing, gaps.sessions, calendar, 100 * gaps.missing / gaps.sessions),
+            *(gaps.longest_gap, fix),
+        )
+    return note
 
 
 def trading_dates(values: pd.Series) -> pd.DatetimeIndex:

@@ -31,7 +31,7 @@ from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
 from carrousel.core.optional import require
 from carrousel.core.text import name_some
-from carrousel.finance.calendar import check_sessions, get_calendar, trading_dates
+from carrousel.finance.calendar import get_calendar, report_gaps, trading_dates
 from carrousel.finance.config import DataConfig
 from carrousel.finance.errors import PriceDataError, TickerNotFoundError, YahooUnreachableError
 from carrousel.finance.validation import clean_prices
@@ -251,31 +251,12 @@ def _finish(ticker: str, raw: pd.DataFrame, cfg: DataConfig, source: str, label:
         raise PriceDataError(f"no {ticker} prices between {span}; widen the dates")
     frame, notes = clean_prices(raw, ticker, cfg.min_history, cfg.repair_splits)
     warn_absent_inputs((ticker, frame))
-    gaps = check_sessions(pd.DatetimeIndex(frame.index), cfg.calendar)
-    if gaps.missing or gaps.off_calendar:
-        parts = []
-        if gaps.missing:
-            parts.append(f"{gaps.missing} {cfg.calendar} session(s) missing (longest gap {gaps.longest_gap})")
-        if gaps.off_calendar:
-            parts.append(f"{gaps.off_calendar} row(s) on days {cfg.calendar} was closed")
-        note = f"{' and '.join(parts)}; returns span the gaps"
-        logger.info("%s: %s", ticker, note)
+    note = report_gaps(ticker, pd.DatetimeIndex(frame.index), cfg.calendar)
+    if note is not None:
         notes.append(note)
-    if gaps.off_calendar >= _OFF_CALENDAR_SHARE * len(frame):
-        logger.warning(
-            "%s: %d of %d rows (%.0f%%) fall on days %s is closed, so the forecast dates (its sessions) are "
-            'not the series\' own days; set its calendar in a --config TOML file: [data] calendar = "24/7" '
-            'for a series traded every day, "24/5" every weekday, or its exchange\'s code (XLON, XTKS...)',
-            ticker,
-            gaps.off_calendar,
-            len(frame),
-            100 * gaps.off_calendar / len(frame),
-            cfg.calendar,
-        )
     return PriceHistory(ticker, frame, source, label, tuple(notes), _hash(frame))
 
 
-_OFF_CALENDAR_SHARE = 0.05  # rows on closed days, as a share, that say the series keeps another calendar
 _NAMED_ABSENT = 5  # series warned about by name before the rest are counted in one more line
 
 
