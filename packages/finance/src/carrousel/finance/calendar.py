@@ -109,7 +109,10 @@ _CHOICES = (
     '"24/7" for a series traded every day, "24/5" every weekday, or its exchange\'s code (XLON, XTKS...)'
 )
 CONFIG_FIX = f"set its calendar in a --config TOML file: [data] calendar = {_CHOICES}"  # loaders' (CLI) fix
-FRAME_FIX = f"train with its calendar, DataConfig(calendar=...): {_CHOICES}"  # the DataFrame API's fix
+FRAME_FIX = (  # the DataFrame API's fix (Forecaster.fit / predict, finance predict)
+    f"train the model on its calendar ([data] calendar in train-global's --config, DataConfig(calendar=...) "
+    f"for Forecaster.fit): {_CHOICES}"
+)
 
 
 def report_gaps(

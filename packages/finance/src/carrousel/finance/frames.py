@@ -34,6 +34,7 @@ from carrousel.core.config import as_int
 from carrousel.finance.aci import aci_states
 from carrousel.finance.backtest import forecast_table, run_backtest
 from carrousel.finance.bundle import ForecasterBundle, qlabel
+from carrousel.finance.calendar import FRAME_FIX, report_gaps
 from carrousel.finance.config import FinanceConfig, for_series
 from carrousel.finance.data import PriceHistory, warn_absent_inputs, warn_short_series
 from carrousel.finance.errors import FrameError
@@ -66,8 +67,10 @@ def frame_history(name: str, frame: pd.DataFrame) -> PriceHistory:
     return PriceHistory(name, frame, "frame", FRAME_LABEL, (), digest)
 
 
-def _histories(df: pd.DataFrame) -> list[PriceHistory]:
-    """One history per series of a validated frame (absent optional columns are NaN: unknown inputs)."""
+def _histories(df: pd.DataFrame, calendar: str) -> list[PriceHistory]:
+    """One history per series of a validated frame (absent optional columns are NaN: unknown inputs), its
+    dates checked against ``calendar``, the one its forecasts are dated on (as the loaders do: a warning for
+    a series off that calendar or missing many of its sessions)."""
     out = []
     for uid, rows in df.groupby("unique_id", sort=False):
         frame = pd.DataFrame(
@@ -75,7 +78,8 @@ def _histories(df: pd.DataFrame) -> list[PriceHistory]:
             | {"close": rows["y"].to_numpy()},
             index=pd.DatetimeIndex(rows["ds"].to_numpy(), name="date"),
         )[["open", "high", "low", "close", "volume"]]
-        out.append(frame_history(str(uid), frame))
+        note = report_gaps(str(uid), pd.DatetimeIndex(frame.index), calendar, FRAME_FIX)
+        out.append(replace(frame_history(str(uid), frame), notes=(note,) if note else ()))
     warn_absent_inputs(*((h.ticker, h.frame) for h in out))  # absent (NaN) or equal to y, as a CSV's
     return out
 
@@ -90,7 +94,7 @@ def frame_series(df: pd.DataFrame, cfg: FinanceConfig) -> tuple[list[PriceHistor
     Raises:
         FrameError: a malformed frame.
     """
-    histories = _histories(validate_frame(df))
+    histories = _histories(validate_frame(df), cfg.data.calendar)
     with quiet_missing():
         return histories, _series(histories, cfg)
 
@@ -210,7 +214,7 @@ class Forecaster:
         need = window.lookback + (20 if window.indicators else 1)
         rows: list[dict[str, object]] = []
         with quiet_missing():
-            histories = _histories(validate_frame(df))
+            histories = _histories(validate_frame(df), self.bundle.config.data.calendar)
             back = FrameDtypes.of(df)  # the caller's ids and dates, given back in the output
             short = [(s.ticker, len(s.frame)) for s in histories if len(s.frame) < need]
             if len(short) == len(histories):  # nothing left to forecast
@@ -271,7 +275,7 @@ def cross_validation(
     cfg = cfg if cfg is not None else FinanceConfig()
     if h is not None:
         cfg = replace(cfg, window=replace(cfg.window, horizon=as_int(h, "h", FrameError, cfg.window.horizon)))
-    series = _series(_histories(validate_frame(df)), cfg)
+    series = _series(_histories(validate_frame(df), cfg.data.calendar), cfg)
     with quiet_missing():
         result = run_backtest(series, cfg)
     table = forecast_table(result)
