@@ -45,7 +45,13 @@ DEFAULT_MAX_BYTES = 8 << 30  # 8 GiB: larger inputs are refused unless a caller 
 # legacy text: a file that is not UTF-8 is read as Windows-1252 (a superset of Latin-1's printable
 # characters), with a warning; for inputs a person wrote, such as texts to classify or labelled data
 LEGACY_TEXT = ("utf-8-sig", "cp1252")
-_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf8": "UTF-8", "cp1252": "Windows-1252", "latin-1": "Latin-1"}
+_NAMES = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8",
+    "utf8": "UTF-8",
+    "cp1252": "Windows-1252",
+    "latin-1": "Latin-1",
+}
 
 logger = logging.getLogger(__name__)
 
