@@ -97,10 +97,8 @@ def test_confusion_names_its_data_and_slanted_labels_end_under_their_column() ->
     _close(fig)
 
 
-def test_translation_attention_says_whose_translation_it_shows(tmp_path: Path, monkeypatch) -> None:
-    """The chart had no title: beside a printed dictionary translation it showed the network's own (another
-    text) without saying so; it now names the source, the network's text and where the printed one came
-    from, and has a colour scale."""
+def _keep_drawn(monkeypatch) -> dict[str, Any]:
+    """The alignment figure that ``attention_plot`` draws, kept under ``"fig"`` instead of written."""
     drawn: dict[str, Any] = {}
 
     def keep(source, target, weights, path, title=""):
@@ -108,6 +106,14 @@ def test_translation_attention_says_whose_translation_it_shows(tmp_path: Path, m
         return Path(path)
 
     monkeypatch.setattr(plots, "alignment_png", keep)
+    return drawn
+
+
+def test_translation_attention_says_whose_translation_it_shows(tmp_path: Path, monkeypatch) -> None:
+    """The chart had no title: beside a printed dictionary translation it showed the network's own (another
+    text) without saying so; it now names the source, the network's text and where the printed one came
+    from, and has a colour scale."""
+    drawn = _keep_drawn(monkeypatch)
     t = Translation(
         source="read the file", text="lies die Datei", score=-1.0,
         source_tokens=["▁read", "▁the", "▁file"], target_tokens=["▁lies", "▁das"],
@@ -131,13 +137,7 @@ def test_translation_attention_says_whose_translation_it_shows(tmp_path: Path, m
 def test_translation_attention_of_an_empty_network_translation_says_so(tmp_path: Path, monkeypatch) -> None:
     """A network that emits [EOS] at once (an undertrained model; the dictionary fallback then prints its
     own text) drew an empty grid titled with the dictionary's text as "the network's own translation"."""
-    drawn: dict[str, Any] = {}
-
-    def keep(source, target, weights, path, title=""):
-        drawn["fig"] = plots.alignment_figure(source, target, weights, title)
-        return Path(path)
-
-    monkeypatch.setattr(plots, "alignment_png", keep)
+    drawn = _keep_drawn(monkeypatch)
     t = Translation(
         source="open file", text="open fichero", score=-6.8, source_tokens=["▁op", "en", "▁file"],
         target_tokens=[], attention=[], model_text="", chosen="dictionary",
