@@ -78,7 +78,7 @@ from carrousel.nlp.config import (
     TextDataConfig,
     TokenizerConfig,
 )
-from carrousel.nlp.data import load_texts, read_vader_ratings, stratified_split
+from carrousel.nlp.data import load_texts, stratified_split
 from carrousel.nlp.decision import decide
 from carrousel.nlp.pipeline import SentimentModel, evaluate_sentiment, train_sentiment
 from carrousel.nlp.pipeline.distill import with_oov_fallback
@@ -86,6 +86,7 @@ from carrousel.nlp.pipeline.sentiment import KIND
 from carrousel.nlp.samples import sample_file
 from carrousel.nlp.teacher import MiniLM, fit_logistic
 from carrousel.nlp.transfer import tagged_sentences
+from carrousel.nlp.vader import read_vader_ratings
 
 HELD_GENERAL = 2000  # OANC sentences held out for the teacher agreement, never in a transfer set
 

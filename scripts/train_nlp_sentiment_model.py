@@ -81,10 +81,11 @@ from carrousel.nlp.config import (
     TextDataConfig,
     TokenizerConfig,
 )
-from carrousel.nlp.data import load_texts, read_vader_ratings, stratified_split
+from carrousel.nlp.data import load_texts, stratified_split
 from carrousel.nlp.negation import negation_pairs, read_vader_lexicon
 from carrousel.nlp.pipeline import SentimentModel, evaluate_sentiment, train_sentiment
 from carrousel.nlp.samples import sample_file
+from carrousel.nlp.vader import read_vader_ratings
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "packages/nlp/src/carrousel/nlp/shipped/sentiment"

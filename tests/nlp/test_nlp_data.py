@@ -128,11 +128,12 @@ def test_a_malformed_csv_names_its_line_in_one_line(tmp_path: Path, invoke) -> N
 def test_a_text_argument_in_latin_1_bytes_is_one_clear_error(invoke) -> None:
     """A text given on the command line from a Latin-1 terminal or file (``$(cat latin1.txt)``) reaches
     Python as a lone surrogate per bad byte; the tokenizer then stopped with "internal error (TypeError:
-    TextEncodeInput must be Union[...])". Now: one line naming the text, the byte and the fix."""
+    TextEncodeInput must be Union[...])". Now: in the Python API one line naming the text, the byte and the
+    fix; on the command line core's option check refuses it first, a usage error (exit 2)."""
     with pytest.raises(TextDataError, match=r"input: text 2 holds byte 0xe9, not UTF-8"):
         check_texts(["fine", "caf\udce9 ouvert"], "input")
     outcome = invoke("nlp", "sentiment", "predict", "a fine film", "caf\udce9 is great")
-    assert_clean_failure(outcome, 1, "text 2 holds byte 0xe9, not UTF-8")
+    assert_clean_failure(outcome, 2, "holds bytes that are not UTF-8; give the text in UTF-8")
 
 
 def test_a_malformed_jsonl_names_its_line(tmp_path: Path) -> None:

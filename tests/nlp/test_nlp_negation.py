@@ -95,7 +95,7 @@ def test_no_hand_written_sentence_is_a_template_sentence() -> None:
         archive = sample_file("nlp.vader_ratings")
     except DataError as exc:
         pytest.skip(f"sample not cached ({exc}); run `carrousel-data fetch nlp`")
-    from carrousel.nlp.data import read_vader_ratings
+    from carrousel.nlp.vader import read_vader_ratings
 
     corpus = [t for rows in read_vader_ratings(archive).values() for t, _ in rows]
     made = {t.lower().rstrip(".") for t, _ in negation_pairs(read_vader_lexicon(archive), corpus, 3000)}

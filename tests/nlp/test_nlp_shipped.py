@@ -89,8 +89,8 @@ def test_shipped_model_beats_the_bag_of_words_on_gensims_sentences() -> None:
 
 def test_vader_ratings_reader_reads_every_rated_sentence(tmp_path: Path) -> None:
     """The human ratings behind the shipped model's training and the benchmark's out-of-domain sets."""
-    from carrousel.nlp.data import read_vader_ratings
     from carrousel.nlp.errors import TextDataError
+    from carrousel.nlp.vader import read_vader_ratings
 
     try:
         archive = sample_file("nlp.vader_ratings")

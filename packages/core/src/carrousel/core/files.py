@@ -24,17 +24,16 @@ from pathlib import Path
 
 from carrousel.core.args import check_args
 from carrousel.core.atomic import refuse_stream_dir, writes_in_place
+from carrousel.core.encodings import decode_text
 from carrousel.core.errors import CarrouselError, ConfigError, DataError
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
-    "LEGACY_TEXT",
     "check_input_file",
     "check_output_dir",
     "check_output_file",
     "check_spares",
     "creatable_in",
-    "first_encoding",
     "read_text",
     "refuse_other_files",
 ]
@@ -42,16 +41,6 @@ __all__ = [
 STDIN = "-"  # as a path of :func:`read_text` with ``streams=True``: the process's standard input
 
 DEFAULT_MAX_BYTES = 8 << 30  # 8 GiB: larger inputs are refused unless a caller raises the bound
-# legacy text: a file that is not UTF-8 is read as Windows-1252 (a superset of Latin-1's printable
-# characters), with a warning; for inputs a person wrote, such as texts to classify or labelled data
-LEGACY_TEXT = ("utf-8-sig", "cp1252")
-_NAMES = {
-    "utf-8": "UTF-8",
-    "utf-8-sig": "UTF-8",
-    "utf8": "UTF-8",
-    "cp1252": "Windows-1252",
-    "latin-1": "Latin-1",
-}
 
 logger = logging.getLogger(__name__)
 
@@ -213,48 +202,10 @@ def _refuse_nul(head: bytes, where: str, what: str, noun: str) -> None:
         raise DataError(f"{where} holds NUL bytes: it is {noun}, not {kind}")
 
 
-def _bad_byte(raw: bytes, exc: UnicodeDecodeError) -> str:
-    """Where the first undecodable byte is, in words a user can find in an editor: ``byte 0xe9 on line 4,
-    column 4 (Latin-1 or Windows-1252?)``; the guess only for a byte those encodings use for letters."""
-    start = exc.start + len(raw) - len(exc.object)  # utf-8-sig reports offsets after the byte-order mark
-    line = raw.count(b"\n", 0, start) + 1
-    column = len(raw[raw.rfind(b"\n", 0, start) + 1 : start].decode("utf-8-sig", "replace")) + 1  # characters
-    guess = " (Latin-1 or Windows-1252?)" if raw[start] >= 0xA0 else ""
-    return f"byte 0x{raw[start]:02x} on line {line}, column {column}{guess}"
-
-
-def first_encoding(raw: bytes, encodings: Iterable[str], where: str) -> str | None:
-    """The first of ``encodings`` that decodes ``raw`` (None: none does); when it is not the first, a
-    warning says ``where`` is read in it (``"data.csv is not UTF-8; reading it as Windows-1252"``)."""
-    tried = list(encodings)
-    for enc in tried:
-        try:
-            raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        if enc != tried[0]:
-            logger.warning(
-                "%s is not %s; reading it as %s", where, _NAMES.get(tried[0], tried[0]), _NAMES.get(enc, enc)
-            )
-        return enc
-    return None
-
-
 def _decode(raw: bytes, where: str, what: str, max_line: int | None, encodings: Iterable[str]) -> str:
     """``raw`` decoded with the first of ``encodings`` that fits, after the NUL and line-length checks."""
     _refuse_nul(raw[: 1 << 20], where, what, "a binary file")
-    tried = list(encodings)
-    enc = first_encoding(raw, tried, where)
-    if enc is None:
-        try:
-            raw.decode(tried[0])
-        except UnicodeDecodeError as exc:
-            where_bad = f": {_bad_byte(raw, exc)}"
-        else:  # pragma: no cover - the first encoding failed in first_encoding
-            where_bad = ""
-        names = " or ".join(dict.fromkeys(_NAMES.get(e.lower(), e) for e in tried))
-        raise DataError(f"{where} is not {names} text{where_bad}; convert it to UTF-8")
-    text = raw.decode(enc)
+    text = decode_text(raw, encodings, where)
     if max_line is not None:
         start = 0
         while start < len(text):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import logging
 import re
-import tarfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,8 @@ from torch.utils.data import DataLoader, Dataset
 
 from carrousel.core.args import check_args
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
-from carrousel.core.files import LEGACY_TEXT, check_input_file, first_encoding, read_text
+from carrousel.core.encodings import LEGACY_TEXT, first_encoding
+from carrousel.core.files import check_input_file, read_text
 from carrousel.core.text import name_some
 from carrousel.nlp import hf_data
 from carrousel.nlp.config import TextDataConfig
@@ -35,7 +35,6 @@ from carrousel.nlp.tokenization import TextTokenizer
 
 __all__ = [
     "CHARS_PER_TOKEN_CAP",
-    "VADER_SETS",
     "LabelledTexts",
     "TextClassDataset",
     "check_texts",
@@ -44,7 +43,6 @@ __all__ = [
     "load_texts",
     "make_loader",
     "read_lines",
-    "read_vader_ratings",
     "read_vectors",
     "stratified_split",
     "warn_truncated",
@@ -363,41 +361,3 @@ def read_vectors(path: str | Path, wanted: set[str]) -> dict[str, np.ndarray]:
     if not dim:
         raise TextDataError(f"--embeddings {p} holds no vectors; give a GloVe or word2vec text file")
     return found
-
-
-VADER_SETS = {  # set name -> file stem in the vaderSentiment source archive (sample nlp.vader_ratings)
-    "movies": "movieReviewSnippets",
-    "tweets": "tweets",
-    "amazon": "amazonReviewSnippets",
-    "nyt": "nytEditorialSnippets",
-}
-
-
-def read_vader_ratings(
-    archive: str | Path, sets: Sequence[str] = tuple(VADER_SETS)
-) -> dict[str, list[tuple[str, float]]]:
-    """Hutto & Gilbert's human-rated sentences (each the mean of 20 raters on -4..4) from the
-    vaderSentiment source archive: ``{set: [(text, mean rating)]}``, whitespace collapsed.
-
-    Raises:
-        TextDataError: the archive is not the vaderSentiment one or a set name is unknown.
-    """
-    unknown = [name for name in sets if name not in VADER_SETS]
-    if unknown:
-        raise TextDataError(f"unknown VADER sets {unknown}; choose from {', '.join(VADER_SETS)}")
-    out: dict[str, list[tuple[str, float]]] = {}
-    try:
-        with tarfile.open(archive) as tar:
-            for name in sets:
-                member = tar.extractfile(f"hutto_ICWSM_2014/{VADER_SETS[name]}_GroundTruth.txt")
-                if member is None:
-                    raise KeyError(name)
-                rows = []
-                for line in member.read().decode("latin-1").splitlines():
-                    parts = line.split("\t")
-                    if len(parts) >= 3 and parts[2].strip():
-                        rows.append((" ".join(parts[2].split()), float(parts[1])))
-                out[name] = rows
-    except (OSError, tarfile.TarError, KeyError, ValueError) as exc:
-        raise TextDataError(f"{archive} is not the vaderSentiment source archive ({exc})") from None
-    return out
