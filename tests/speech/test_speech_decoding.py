@@ -71,6 +71,18 @@ def test_nbest() -> None:
     assert hyps[0].score >= hyps[1].score
 
 
+def test_nbest_widens_the_beam_for_distinct_texts() -> None:
+    """A beam of 3 holds "w", "w " and "wu"; "w " trims to "w", so the beam had 2 texts for 3 asked.
+    The search is widened until it finds 3 distinct ones; the first stays the beam of 3's best."""
+    lp = frames({"w": 0.9}, {" ": 0.45, "u": 0.2}, "_")
+    hyps = decode(lp, ENGLISH, DecodeConfig(beam=3, nbest=3), 0.02)
+    assert [h.text for h in hyps] == ["w", "wu", "u"]
+    assert hyps[0].text == decode(lp, ENGLISH, DecodeConfig(beam=3), 0.02)[0].text
+    assert hyps[1].score >= hyps[2].score
+    few = frames({" ": 0.3, "w": 0.6}, {"w": 0.6, " ": 0.3}, {" ": 0.4}, "_")  # only "w" and "" can be read
+    assert [h.text for h in decode(few, ENGLISH, DecodeConfig(beam=3, nbest=3), 0.02)] == ["w", ""]
+
+
 def test_empty_and_blank_only() -> None:
     assert decode(np.zeros((0, ENGLISH.size)), ENGLISH, DecodeConfig(), 0.02)[0].text == ""
     assert decode(frames("_", "_"), ENGLISH, DecodeConfig(beam=4), 0.02)[0].text == ""

@@ -35,9 +35,10 @@ from carrousel.speech.config import DecodeConfig
 from carrousel.speech.lm import EOS, WordLM
 from carrousel.speech.text import Alphabet, normalize
 
-__all__ = ["BLANK_SURE", "Hypothesis", "Word", "WordScorer", "decode", "unusable_hotwords"]
+__all__ = ["BLANK_SURE", "NBEST_WIDEN", "Hypothesis", "Word", "WordScorer", "decode", "unusable_hotwords"]
 
 BLANK_SURE = 0.999  # beam search skips all but the first frame of runs where the blank is this sure
+NBEST_WIDEN = 8  # N-best: the beam is doubled up to this many times its width to find N distinct texts
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,13 @@ def decode(
         offset: seconds added to every timestamp (the chunk's start in a long recording).
 
     Returns:
-        ``config.nbest`` hypotheses (fewer when the beam found fewer), best first.
+        Up to ``config.nbest`` hypotheses with distinct texts: first the best of a beam of ``config.beam``
+        (asking for more alternatives at one beam width never changes the transcript), then the others by score. Beam
+        prefixes that differ only in spaces (``"w"``, ``"w "``) are one text once trimmed, so a beam as
+        wide as N often holds fewer than N distinct texts: when it does, the search is run again with the
+        beam doubled, up to :data:`NBEST_WIDEN` times ``config.beam`` (at least ``4 * nbest``, at most
+        512), and its new texts are added. Fewer come back only when even that search finds no more
+        (a recording of one or two frames has few possible texts).
     """
     if log_probs.shape[0] == 0:
         return [Hypothesis("", 0.0, 0.0, ())]
@@ -206,24 +213,17 @@ def decode(
     scorer = WordScorer(alphabet, config, lm)
     kept = _informative_frames(log_probs, alphabet.blank)
     lp = log_probs[kept]
-    results = ctc_prefix_beam_search(
-        lp,
-        beam_size=config.beam,
-        blank=alphabet.blank,
-        n_best=max(config.nbest, min(config.beam, 16)),
-        min_log_prob=config.prune,
-        scorer=scorer,
-        align=False,
-    )
-    ranked: dict[str, tuple[float, CTCResult]] = {}
-    for r in results:
-        trimmed = _trim(r, alphabet)
-        text = alphabet.decode(trimmed.labels)
-        score = r.log_prob + scorer.final_score(text)
-        if text not in ranked or score > ranked[text][0]:
-            ranked[text] = (score, trimmed)
+    ranked = _search(lp, alphabet, config, scorer, config.beam)
+    best = next(iter(ranked))  # the transcript is the user's beam's, whatever a wider search adds
+    width = config.beam
+    while len(ranked) < config.nbest and width < _widest(config):
+        width = min(2 * width, _widest(config))
+        for text, found in _search(lp, alphabet, config, scorer, width).items():
+            ranked.setdefault(text, found)
+    order = [best, *sorted((t for t in ranked if t != best), key=lambda t: -ranked[t][0])]
     out: list[Hypothesis] = []
-    for text, (score, r) in sorted(ranked.items(), key=lambda kv: -kv[1][0])[: config.nbest]:
+    for text in order[: config.nbest]:
+        score, r = ranked[text]
         aligned = _align(lp, r, alphabet)
         aligned = CTCResult(
             aligned.labels,
@@ -235,6 +235,35 @@ def decode(
         )
         out.append(Hypothesis(text, score, r.log_prob, _words(aligned, alphabet, frame_seconds, offset)))
     return out
+
+
+def _widest(config: DecodeConfig) -> int:
+    """The widest beam tried to find ``config.nbest`` distinct transcripts (see :func:`decode`)."""
+    return min(512, max(NBEST_WIDEN * config.beam, 4 * config.nbest))
+
+
+def _search(
+    lp: np.ndarray, alphabet: Alphabet, config: DecodeConfig, scorer: WordScorer, width: int
+) -> dict[str, tuple[float, CTCResult]]:
+    """Prefix beam search of ``width`` over ``(T, C)`` log-probs: each distinct transcript (spaces
+    trimmed) with its best sentence score and result, best first."""
+    results = ctc_prefix_beam_search(
+        lp,
+        beam_size=width,
+        blank=alphabet.blank,
+        n_best=max(config.nbest, min(width, 16)),
+        min_log_prob=config.prune,
+        scorer=scorer,
+        align=False,
+    )
+    ranked: dict[str, tuple[float, CTCResult]] = {}
+    for r in results:
+        trimmed = _trim(r, alphabet)
+        text = alphabet.decode(trimmed.labels)
+        score = r.log_prob + scorer.final_score(text)
+        if text not in ranked or score > ranked[text][0]:
+            ranked[text] = (score, trimmed)
+    return dict(sorted(ranked.items(), key=lambda kv: -kv[1][0]))
 
 
 def _informative_frames(log_probs: np.ndarray, blank: int) -> np.ndarray:

@@ -308,6 +308,10 @@ def transcribe(
         ):
             out.append(replace(t, **recognizer.precisions()))
             advance(1)
+            if t.alternatives and len(t.alternatives) < cfg.decode.nbest:  # the search found no more
+                logger.warning(
+                    "%s: %d distinct transcripts exist, not %d", t.path, len(t.alternatives), cfg.decode.nbest
+                )
     return out
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -310,6 +310,7 @@ class Recognizer:
         self, path: str, cfg: DecodeConfig, lm: WordLM | None, chunk_seconds: float, seconds: float
     ) -> Transcript:
         sr, fs = self.features.sample_rate, self.frame_seconds
+        cfg = replace(cfg, nbest=1)  # long recordings have no alternatives: no wider N-best search per chunk
         words: list[Word] = []
         pending = np.zeros((0, self.alphabet.size), np.float32)
         offset, loud = 0, False
