@@ -62,7 +62,7 @@ def _score(rec: Recognizer, spec: str, repeats: int) -> dict[str, float]:
         best = min(best, time.perf_counter() - start)
     seconds = sum(t.seconds for t in transcripts)
     tot = error_rates(
-        [score_utterance(u.path, u.text, t.text) for u, t in zip(utts, transcripts, strict=True)]
+        [score_utterance(u.path, u.text, t.text, u.readings) for u, t in zip(utts, transcripts, strict=True)]
     )
     return {
         "utterances": len(utts),

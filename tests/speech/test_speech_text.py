@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from carrousel.speech.data import load_corpus
 from carrousel.speech.errors import TranscriptError
-from carrousel.speech.text import ENGLISH, Alphabet, normalize, number_words, spell_digits
+from carrousel.speech.metrics import score_utterance
+from carrousel.speech.text import ENGLISH, Alphabet, normalize, number_readings, number_words, spell_digits
 
 
 @pytest.mark.parametrize(
@@ -98,3 +100,30 @@ def test_subword_alphabet_survives_the_bundle(tmp_path) -> None:
     Recognizer(model.eval(), units, features, mean, std).save(tmp_path / "m")
     loaded = Recognizer.from_pretrained(tmp_path / "m")
     assert loaded.alphabet == units and loaded.alphabet.encode("go right") == units.encode("go right")
+
+
+def test_a_digit_string_scores_equal_read_either_way(tmp_path) -> None:
+    """A reference "7392" scored a correct digit-by-digit hypothesis WER 0.67 (4 errors of its 6 words
+    "seven thousand three hundred ninety two"): it is now scored against the reading that fits, on both
+    sides by one function; words, leading zeros, commas, signs and decimals keep their one reading."""
+    assert number_readings("7392") == ("seven thousand three hundred ninety two", "seven three nine two")
+    for hyp in ("seven three nine two", "seven thousand three hundred ninety two", "7392"):
+        assert score_utterance("a", "7392", hyp).wer == 0.0, hyp
+    assert score_utterance("a", "call 7392 now", "call seven three nine tree now").wer == 0.166667  # 1 of 6
+    written = "seven thousand three hundred ninety two"
+    assert score_utterance("a", written, "seven three nine two").wer > 0  # words say how it was spoken
+    assert score_utterance("a", "seven three nine two", "7392").wer == 0.0  # the hypothesis' digits too
+    for ref in ("7,392", "0739", "-73", "7.39"):
+        assert len(number_readings(ref)) == 1, ref
+    assert normalize("7,392 and 1,000th and -1,000 and 1,000.5") == (
+        "seven thousand three hundred ninety two and one thousandth and minus one thousand and one thousand "
+        "point five"
+    )
+    manifest = tmp_path / "m.tsv"  # a corpus keeps both readings of its transcripts for evaluate
+    manifest.write_text("path\ttranscript\na.wav\tdial 7392\n")
+    (utt,) = load_corpus(str(manifest))
+    assert (utt.text, utt.readings) == (
+        "dial seven thousand three hundred ninety two",
+        ("dial seven three nine two",),
+    )
+    assert score_utterance("a", utt.text, "dial seven three nine two", utt.readings).wer == 0.0

@@ -25,7 +25,7 @@ import json
 import logging
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +44,7 @@ from carrousel.speech.features import FeatureExtractor, check_sphinx_front_end, 
 from carrousel.speech.hfdata import is_audiofolder, read_audiofolder
 from carrousel.speech.samples import GROUPS, sample_recordings
 from carrousel.speech.task import ctc_frames_needed
-from carrousel.speech.text import Alphabet, normalize
+from carrousel.speech.text import Alphabet, number_readings
 
 __all__ = [
     "AUDIO_SUFFIXES",
@@ -71,10 +71,12 @@ class Utterance:
     text: str  # normalised transcript
     seconds: float | None = None  # duration, when known
     speaker: str = ""  # speaker or voice, when known
+    readings: tuple[str, ...] = ()  # other normalised readings of text ("7392" digit by digit), for WER
 
 
 def _utterance(path: Path, text: str, seconds: float | None = None, speaker: str = "") -> Utterance:
-    return Utterance(str(path), normalize(text), seconds, speaker)
+    first, *others = number_readings(text)
+    return Utterance(str(path), first, seconds, speaker, tuple(others))
 
 
 def _seconds(value: object, where: str) -> float | None:
@@ -251,14 +253,12 @@ def with_durations(utts: list[Utterance]) -> list[Utterance]:
             out.append(u)
             continue
         try:
-            if u.path.endswith(".mfc"):
-                seconds = (Path(u.path).stat().st_size - 4) / 4 / 13 / 100
-            else:
-                seconds = audio_info(u.path).seconds
+            mfc = u.path.endswith(".mfc")
+            seconds = (Path(u.path).stat().st_size - 4) / 5200 if mfc else audio_info(u.path).seconds
         except (AudioError, OSError) as exc:
             logger.warning("skipping %s: %s", u.path, exc)
             continue
-        out.append(Utterance(u.path, u.text, seconds, u.speaker))
+        out.append(replace(u, seconds=seconds))
     return out
 
 

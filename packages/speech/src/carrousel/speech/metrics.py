@@ -2,7 +2,12 @@
 
 WER = (substitutions + deletions + insertions) / reference words, summed over the corpus (not a mean
 of per-utterance rates); CER the same over characters, spaces included. Both texts are normalised
-first (:func:`carrousel.speech.text.normalize`).
+first, by the same function (:func:`carrousel.speech.text.number_readings`): a digit string written
+in a transcript ("7392") can be spoken as a number or digit by digit, so each side has a reading per
+way, and the hypothesis is scored against the reference reading it matches best (fewest word, then
+character errors; ties keep the number reading). Number words are never turned into digits (so, unlike
+Whisper's ``EnglishTextNormalizer``, "seven three nine two" and "seven thousand three hundred ninety
+two" written in words stay different, as they are spoken differently).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from dataclasses import dataclass
 
 import jiwer
 
-from carrousel.speech.text import normalize
+from carrousel.speech.text import normalize, number_readings
 
 __all__ = ["ErrorCounts", "UtteranceScore", "error_rates", "score_utterance"]
 
@@ -45,9 +50,23 @@ class UtteranceScore:
     insertions: int  # word insertions
 
 
-def score_utterance(path: str, reference: str, hypothesis: str) -> UtteranceScore:
-    """Errors of one transcription against its reference (both normalised here)."""
-    ref, hyp = normalize(reference), normalize(hypothesis)
+def score_utterance(
+    path: str, reference: str, hypothesis: str, readings: Sequence[str] = ()
+) -> UtteranceScore:
+    """Errors of one transcription against its reference (both normalised here, see the module).
+
+    Args:
+        path: the recording.
+        reference: the reference transcript.
+        hypothesis: the transcription.
+        readings: other readings of an already normalised reference (``Utterance.readings``).
+    """
+    refs = dict.fromkeys([*number_readings(reference), *(normalize(r) for r in readings)])
+    best = min(
+        ((r, h) for r in refs for h in number_readings(hypothesis)),
+        key=lambda rh: _errors(*rh),
+    )
+    ref, hyp = best
     words = jiwer.process_words(ref or "<empty>", hyp)
     chars = jiwer.process_characters(ref or "<empty>", hyp)
     return UtteranceScore(
@@ -59,6 +78,16 @@ def score_utterance(path: str, reference: str, hypothesis: str) -> UtteranceScor
         words.substitutions,
         words.deletions,
         words.insertions,
+    )
+
+
+def _errors(ref: str, hyp: str) -> tuple[int, int]:
+    """Word and character edit counts of ``hyp`` against ``ref``."""
+    words = jiwer.process_words(ref or "<empty>", hyp)
+    chars = jiwer.process_characters(ref or "<empty>", hyp)
+    return (
+        words.substitutions + words.deletions + words.insertions,
+        chars.substitutions + chars.deletions + chars.insertions,
     )
 
 

@@ -340,7 +340,9 @@ def evaluate(cfg: EvaluateConfig, progress: Progress | None = None) -> Evaluatio
     recognizer = load_model(t.model, t.device, t.precision)
     _warn_unwritable(utts, recognizer.alphabet)
     transcripts = transcribe(t, [u.path for u in utts], progress, recognizer=recognizer)
-    scores = tuple(score_utterance(u.path, u.text, tr.text) for u, tr in zip(utts, transcripts, strict=True))
+    scores = tuple(
+        score_utterance(u.path, u.text, tr.text, u.readings) for u, tr in zip(utts, transcripts, strict=True)
+    )
     d = t.decode
     decoding = (
         "greedy"

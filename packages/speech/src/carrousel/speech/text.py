@@ -11,15 +11,28 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import count
 
 from carrousel.core.args import check_args
 from carrousel.speech.errors import TranscriptError
 from carrousel.speech.units import learn_merges, segment
 
-__all__ = ["BLANK", "ENGLISH", "Alphabet", "normalize", "number_words", "ordinal_words", "spell_digits"]
+__all__ = [
+    "BLANK",
+    "ENGLISH",
+    "MAX_READ_NUMBERS",
+    "Alphabet",
+    "normalize",
+    "number_readings",
+    "number_words",
+    "ordinal_words",
+    "spell_digits",
+]
+
+MAX_READ_NUMBERS = 6  # number_readings: digit strings of a transcript read every way (2**6 readings)
 
 BLANK = "<blank>"
 _ONES = [
@@ -108,13 +121,31 @@ def ordinal_words(n: int) -> str:
     return " ".join([*head, last])
 
 
-def _numbers_to_words(text: str) -> str:
-    text = _GROUPED.sub(lambda m: m.group(0).replace(",", ""), text)
+def _grouped(m: re.Match[str]) -> str:
+    """A number with thousands commas ("7,392") is read as a number, never digit by digit: in words here,
+    unless a sign, decimals or an ordinal suffix go with it (the later rules read it then)."""
+    digits = m.group(0).replace(",", "")
+    before, after = m.string[m.start() - 1 : m.start()], m.string[m.end() : m.end() + 1]
+    if before == "-" or after == "." or after.isalpha():
+        return digits
+    return f" {number_words(int(digits))} "
+
+
+def _numbers_to_words(text: str, by_digit: Callable[[int], bool] = lambda k: False) -> str:
+    """Numbers in words; ``by_digit(k)``: read the ``k``-th plain digit string (two digits or more, no
+    leading zero, sign, decimals or thousands commas) digit by digit instead."""
+    text = _GROUPED.sub(_grouped, text)
     text = _ORDINAL.sub(lambda m: f" {ordinal_words(int(m.group(1)))} ", text)
+    plain = count()
 
     def repl(m: re.Match[str]) -> str:
         sign, whole, frac = m.group(1), m.group(2), m.group(3)
-        spoken = spell_digits(whole) if len(whole) > 1 and whole[0] == "0" else number_words(int(whole))
+        leading_zero = len(whole) > 1 and whole[0] == "0"
+        ambiguous = not sign and not frac and len(whole) > 1 and not leading_zero
+        if leading_zero or (ambiguous and by_digit(next(plain))):
+            spoken = spell_digits(whole)
+        else:
+            spoken = number_words(int(whole))
         if frac:
             spoken += " point " + spell_digits(frac)
         return (" minus " if sign else " ") + spoken + " "
@@ -134,12 +165,37 @@ def normalize(text: str, numbers: bool = True) -> str:
         >>> normalize("Go FORWARD 10 meters, O'Brien!")
         "go forward ten meters o'brien"
     """
+    return _normalize(text, numbers)
+
+
+def _normalize(text: str, numbers: bool, by_digit: Callable[[int], bool] = lambda k: False) -> str:
     text = unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("`", "'")
     if numbers:
-        text = _numbers_to_words(text)
+        text = _numbers_to_words(text, by_digit)
     text = re.sub(r"[^\w']+|[\d_]+", " ", text)
     text = re.sub(r"(?<!\w)'+|'+(?!\w)", " ", text)  # quotes, not apostrophes inside words
     return " ".join(text.split())
+
+
+def number_readings(text: str) -> tuple[str, ...]:
+    """The normalised readings of a transcript whose digit strings can be spoken two ways.
+
+    A plain digit string of two digits or more (no leading zero, sign, decimals or thousands commas:
+    ``"7392"``) is read as a number by :func:`normalize` (``"seven thousand three hundred ninety two"``)
+    but is as often spoken digit by digit (``"seven three nine two"``): WER scores a hypothesis against
+    the reading it matches best (:func:`carrousel.speech.metrics.score_utterance`). A transcript written
+    in words has one reading, so ``"seven three nine two"`` never matches a reference ``"seven thousand
+    ..."`` written in words.
+
+    Returns:
+        Distinct readings, :func:`normalize`'s first; with up to :data:`MAX_READ_NUMBERS` such digit
+        strings every combination, with more only "all as numbers" and "all digit by digit".
+    """
+    seen: list[int] = []
+    _normalize(text, True, lambda k: seen.append(k) is None and False)
+    n = len(seen)
+    masks = range(2**n) if n <= MAX_READ_NUMBERS else (0, 2**n - 1)
+    return tuple(dict.fromkeys(_normalize(text, True, lambda k, m=m: bool(m >> k & 1)) for m in masks))
 
 
 @dataclass(frozen=True)
