@@ -214,16 +214,16 @@ def decode(
     kept = _informative_frames(log_probs, alphabet.blank)
     lp = log_probs[kept]
     ranked = _search(lp, alphabet, config, scorer, config.beam)
-    best = next(iter(ranked))  # the transcript is the user's beam's, whatever a wider search adds
+    first = next(iter(ranked))  # the transcript is the user's beam's, whatever a wider search adds
     width = config.beam
     while len(ranked) < config.nbest and width < _widest(config):
         width = min(2 * width, _widest(config))
-        for text, found in _search(lp, alphabet, config, scorer, width).items():
-            ranked.setdefault(text, found)
-    order = [best, *sorted((t for t in ranked if t != best), key=lambda t: -ranked[t][0])]
+        for other, found in _search(lp, alphabet, config, scorer, width).items():
+            ranked.setdefault(other, found)
+    order = [first, *sorted((t for t in ranked if t != first), key=lambda t: -ranked[t][0])]
     out: list[Hypothesis] = []
-    for text in order[: config.nbest]:
-        score, r = ranked[text]
+    for shown in order[: config.nbest]:
+        score, r = ranked[shown]
         aligned = _align(lp, r, alphabet)
         aligned = CTCResult(
             aligned.labels,
@@ -233,7 +233,7 @@ def decode(
             kept[aligned.end_frames].tolist(),
             aligned.confidences,
         )
-        out.append(Hypothesis(text, score, r.log_prob, _words(aligned, alphabet, frame_seconds, offset)))
+        out.append(Hypothesis(shown, score, r.log_prob, _words(aligned, alphabet, frame_seconds, offset)))
     return out
 
 

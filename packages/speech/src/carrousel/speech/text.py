@@ -192,10 +192,18 @@ def number_readings(text: str) -> tuple[str, ...]:
         strings every combination, with more only "all as numbers" and "all digit by digit".
     """
     seen: list[int] = []
-    _normalize(text, True, lambda k: seen.append(k) is None and False)
+
+    def count_plain(k: int) -> bool:
+        seen.append(k)
+        return False
+
+    def reading(mask: int) -> str:
+        return _normalize(text, True, lambda k: bool(mask >> k & 1))
+
+    _normalize(text, True, count_plain)
     n = len(seen)
     masks = range(2**n) if n <= MAX_READ_NUMBERS else (0, 2**n - 1)
-    return tuple(dict.fromkeys(_normalize(text, True, lambda k, m=m: bool(m >> k & 1)) for m in masks))
+    return tuple(dict.fromkeys(reading(m) for m in masks))
 
 
 @dataclass(frozen=True)
