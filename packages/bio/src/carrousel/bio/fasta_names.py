@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from carrousel.bio.errors import FastaFormatError
-from carrousel.bio.fasta import _BLOCK, _BOM, _open
+from carrousel.bio.fasta_bytes import _BLOCK, _BOM, _open
 from carrousel.core.files import check_input_file
 
 __all__ = ["check_fasta_input", "check_unique_names"]

@@ -1,0 +1,127 @@
+"""The byte layer of the FASTA readers (:mod:`carrousel.bio.fasta`): a checked file opened for reading
+(decompressed when gzip, read errors of a damaged archive or of the disk as one
+:class:`~carrousel.bio.errors.FastaFormatError`), and its bytes split into header lines and sequence bytes
+(comment lines before the first header skipped, :mod:`carrousel.bio.fasta_comments`). Decoding the
+sequence bytes into codes is :mod:`carrousel.bio.fasta`'s."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+from carrousel.bio import fasta_comments as _fc
+from carrousel.bio.errors import FastaFormatError
+from carrousel.core.errors import DataError
+from carrousel.core.files import check_input_file
+
+__all__ = ["check_fasta_file"]
+
+_BLOCK = 1 << 20  # bytes read from the file at a time
+_GZIP_MAGIC = b"\x1f\x8b"
+_BOM = b"\xef\xbb\xbf"
+_DAMAGED = (EOFError, gzip.BadGzipFile, zlib.error)
+
+
+def _damaged(path: str | Path, exc: BaseException | str) -> FastaFormatError:
+    return FastaFormatError(f"{path} is a damaged gzip file ({exc}); download or compress it again")
+
+
+def check_fasta_file(path: str | Path) -> Path:
+    """``path`` as a Path, once it is a readable, non-empty regular file.
+
+    Raises:
+        FastaFormatError: naming the problem (missing, a folder, a FIFO or device, unreadable, empty).
+    """
+    try:
+        return check_input_file(path, what="FASTA")
+    except DataError as exc:
+        if Path(path).is_file() and Path(path).stat().st_size == 0:
+            raise FastaFormatError(f"{path} is empty: no FASTA records found; give a FASTA file") from None
+        raise FastaFormatError(str(exc)) from None
+
+
+@contextmanager
+def _open(path: str | Path) -> Iterator[BinaryIO]:
+    """The checked file opened for reading bytes (decompressed when gzip); read errors of a damaged
+    archive or of the disk become one FastaFormatError naming the file."""
+    p = check_fasta_file(path)
+    try:
+        with open(p, "rb") as fh:
+            magic = fh.read(2)
+        if p.name.lower().endswith(".gz") and magic != _GZIP_MAGIC:
+            raise _damaged(p, "no gzip header")
+        with gzip.open(p, "rb") if magic == _GZIP_MAGIC else open(p, "rb") as fh:
+            yield fh  # type: ignore[misc]
+    except _DAMAGED as exc:
+        raise _damaged(p, exc) from None
+    except OSError as exc:
+        raise FastaFormatError(f"{p}: cannot be read ({exc.strerror or exc}); check the file") from None
+
+
+def _iter_segments(path: str | Path) -> Iterator[tuple[str | None, bytes]]:
+    """Yields ``(header, b"")`` at each record start and ``(None, sequence_bytes)`` for sequence data."""
+    with _open(path) as fh:
+        buf = b""
+        in_record = False
+        eof = False
+        first = True
+        comments = 0  # '#' or ';' comment lines before the first header
+        while True:
+            if not eof:
+                data = fh.read(_BLOCK)
+                eof = not data
+                if first:
+                    first = False
+                    data = data.removeprefix(_BOM)
+                    if b"\x00" in data:
+                        raise FastaFormatError(f"{path} holds NUL bytes: it is a binary file, not FASTA text")
+                buf += data
+            while buf:
+                if buf[:1] == b">":
+                    nl = buf.find(b"\n")
+                    if nl < 0:
+                        if not eof:
+                            break
+                        nl = len(buf)
+                    header = buf[1:nl].decode("utf-8", "replace").strip()
+                    buf = buf[nl + 1 :]
+                    if not in_record:
+                        _fc.warn_comments(path, comments)
+                    in_record = True
+                    yield header, b""
+                    continue
+                if not in_record:  # before the first header: blank lines and '#'/';' comments only
+                    nl = buf.find(b"\n")
+                    line = buf if nl < 0 else buf[:nl]
+                    head = line.lstrip()
+                    if head and head[:1] not in (b"#", b";"):
+                        raise FastaFormatError(_fc.before_header(path, line.decode("utf-8", "replace")))
+                    if nl < 0 and not eof:
+                        break
+                    comments += bool(head)
+                    buf = b"" if nl < 0 else buf[nl + 1 :]
+                    continue
+                k = buf.find(b">")  # one byte: memchr speed; a '>' inside a line is invalid anyway
+                if k >= 0:
+                    if buf[k - 1 : k] not in (b"\n", b"\r"):
+                        k += 1  # mid-line: hand the '>' on with the sequence, which reports it as invalid
+                    part, buf = buf[:k], buf[k:]
+                elif eof:
+                    part, buf = buf, b""
+                else:
+                    part, buf = buf[:-1], buf[-1:]
+                    if not part:
+                        break
+                yield None, part
+            if eof:
+                return
+
+
+def _comment_inside_file(path: str | Path) -> FastaFormatError | None:
+    """The comment line inside a record of ``path``, read again line by line (on the error path only)."""
+    with _open(path) as fh:
+        return _fc.comment_inside(path, (raw.decode("utf-8", "replace") for raw in fh))
