@@ -250,7 +250,7 @@ def scan(
         typer.Option(
             "--mask-lower",
             help="Skip soft-masked (lower-case) bases, as HOMER's -mask: no site touching one is reported "
-            "(they read as N; --background input leaves them out).",
+            "by any method (they read as N; --background input and the model's nulls leave them out).",
         ),
     ] = False,
     device: DeviceOpt = "cpu",

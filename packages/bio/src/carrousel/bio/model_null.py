@@ -96,6 +96,7 @@ def shuffled_windows(
     n_null: int,
     rng: np.random.Generator,
     records: list[RecordInfo] | None = None,
+    mask_lower: bool = False,
 ) -> np.ndarray | None:
     """Dinucleotide shuffles of ``n_null`` windows drawn uniformly over a whole FASTA in one pass (records
     shorter than the window drawn padded with N, as they are scanned).
@@ -109,6 +110,7 @@ def shuffled_windows(
         n_null: windows wanted.
         rng: random generator.
         records: filled with the records read (names and lengths), when given.
+        mask_lower: read soft-masked bases as N (as the scan does), so that no window touching one is drawn.
 
     Returns:
         ``(M, window)`` codes, or None when fewer than :data:`MIN_SHUFFLED` clean windows exist.
@@ -121,7 +123,7 @@ def shuffled_windows(
         rate /= 2
         picks = [w for w, keep in zip(picks, rng.random(len(picks)) < 0.5, strict=True) if keep]
 
-    for chunk in iter_chunks(path, 1 << 21, 0, records=records):
+    for chunk in iter_chunks(path, 1 << 21, 0, records=records, mask_lower=mask_lower):
         c = chunk.codes
         n = c.size - window + 1
         while rate * c.size > 4 * n_null or len(picks) > 4 * n_null:  # rate: draws per base
@@ -142,25 +144,31 @@ def shuffled_windows(
 
 
 @check_args
-def background_windows(path: str | Path, window: int, n_null: int, rng: np.random.Generator) -> np.ndarray:
+def background_windows(
+    path: str | Path, window: int, n_null: int, rng: np.random.Generator, mask_lower: bool = False
+) -> np.ndarray:
     """Real (unshuffled) windows of a background FASTA: every half window along each record (records
-    shorter than the window padded with N), at most ``n_null`` of them chosen at random.
+    shorter than the window padded with N), at most ``n_null`` of them chosen at random; with
+    ``mask_lower`` soft-masked bases read as N, as in the scan, and only windows without one are used.
 
     Raises:
         ScanConfigError: fewer than 20 usable windows in the file.
     """
     picks: list[np.ndarray] = []
-    for chunk in iter_chunks(path, 1 << 21, 0):
+    least = 1.0 if mask_lower else 0.5  # fraction of a window's bases that must be A/C/G/T
+    for chunk in iter_chunks(path, 1 << 21, 0, mask_lower=mask_lower):
         c = chunk.codes
         if c.size < window:
-            if chunk.start == 0 and chunk.last and (c < 4).sum() >= window // 2:
+            ok = (c < 4).all() if mask_lower else True
+            if chunk.start == 0 and chunk.last and ok and (c < 4).sum() >= window // 2:
                 picks.append(padded_window(c, window))
             continue
         starts = np.arange(0, c.size - window + 1, max(window // 2, 1))
-        picks.extend(c[s : s + window] for s in starts if (c[s : s + window] < 4).mean() >= 0.5)
+        picks.extend(c[s : s + window] for s in starts if (c[s : s + window] < 4).mean() >= least)
     if len(picks) < 20:
+        masked = " without a soft-masked (lower-case) base or N" if mask_lower else ""
         raise ScanConfigError(
-            f"--model-background {path}: only {len(picks)} usable windows of {window} bases; give a "
+            f"--model-background {path}: only {len(picks)} usable windows of {window} bases{masked}; give a "
             "larger background FASTA"
         )
     if len(picks) > n_null:
@@ -198,6 +206,7 @@ def choose_null(
     W = model.window
     stored = NullChoice(model.calibration, "stored shuffled", "the model's stored shuffled null, as asked")
     seen: list[RecordInfo] = list(records)
+    masked = cfg.mask_lower  # nulls drawn from unmasked sequence only, as the scan tests it
 
     def peak_set() -> tuple[bool, str]:  # (is it a peak set, its description); counts records if needed
         if not seen:
@@ -217,14 +226,14 @@ def choose_null(
 
     genome = "dinucleotide shuffles of windows of the scanned FASTA (a genome is its own background)"
     if cfg.model_background is not None:
-        bg = background_windows(cfg.model_background, W, max(cfg.n_null, 4000), rng)
+        bg = background_windows(cfg.model_background, W, max(cfg.n_null, 4000), rng, cfg.mask_lower)
         reason = f"the model's scores on {bg.shape[0]} windows of --model-background"
         s = score(bg)
         src = str(cfg.model_background)
         choice = NullChoice(NullCalibration.from_scores(s), src, reason, bg, s, peak_set()[0])
     elif cfg.calibration is Calibration.genome:
         choice = own_shuffles(
-            shuffled_windows(path, W, cfg.n_null, rng, None if seen else seen), genome, peak_set()[0]
+            shuffled_windows(path, W, cfg.n_null, rng, None if seen else seen, masked), genome, peak_set()[0]
         )
     elif cfg.calibration is Calibration.model:
         choice = stored
@@ -238,7 +247,7 @@ def choose_null(
     else:
         x = None
         if not seen:  # one pass: the records and, in case it is a genome, its shuffled windows
-            x = shuffled_windows(path, W, cfg.n_null, rng, seen)
+            x = shuffled_windows(path, W, cfg.n_null, rng, seen, masked)
         peaks, what = peak_set()
         if peaks and model.background is not None:
             n = model.background.null.shape[1]
@@ -249,7 +258,7 @@ def choose_null(
             choice = NullChoice(model.background, "stored background", reason, peak_set=True)
         else:
             if x is None:
-                x = shuffled_windows(path, W, cfg.n_null, rng)
+                x = shuffled_windows(path, W, cfg.n_null, rng, mask_lower=masked)
             reason = genome
             if peaks:
                 reason = (

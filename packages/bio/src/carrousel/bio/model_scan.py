@@ -37,7 +37,7 @@ from carrousel.bio.model_windows import ChunkWindows, WindowQueue, chunk_windows
 from carrousel.bio.models import MotifModel, attribution, predict_logits
 from carrousel.bio.motifs import Motif
 from carrousel.bio.pwm import IntegerPWM, SequenceCodes
-from carrousel.bio.sites import best_sites, locate_sites, window_pwm_pvalues
+from carrousel.bio.sites import best_sites, distinct_sites, locate_sites, window_pwm_pvalues
 from carrousel.core.args import check_args
 from carrousel.core.metrics import benjamini_hochberg
 
@@ -63,6 +63,8 @@ class ModelScanner:
         pwm_candidates: also keep windows whose best PWM site alone reaches ``pvalue`` (window level).
         calls: the calling rule (:mod:`carrousel.bio.model_calls`): fdr (BH at ``qvalue``), pwm-rate, auto.
         site_pvalue: the PWM method's site p-value threshold, whose window rate the pwm-rate rule matches.
+        mask_lower: the chunks read soft-masked bases as N (``ScanConfig.mask_lower``): a site placed on
+            one (or on an N) is not reported, as a PWM scan never tests it (counted in ``sites_masked``).
     """
 
     @check_args
@@ -79,6 +81,7 @@ class ModelScanner:
         pwm_candidates: bool = True,
         calls: ModelCalls = ModelCalls.auto,
         site_pvalue: float = 1e-4,
+        mask_lower: bool = False,
     ) -> None:
         if len(pwms) != len(model.motifs):
             raise ScanConfigError(
@@ -88,7 +91,7 @@ class ModelScanner:
         self.null = NullChoice(model.calibration, "stored shuffled", "the model's stored shuffled null")
         # replaced by use_null(carrousel.bio.model_null.choose_null(...)) before the first chunk
         self.window = model.window
-        self.calls, self.site_pvalue = ModelCalls(calls), site_pvalue
+        self.calls, self.site_pvalue, self.mask_lower = ModelCalls(calls), site_pvalue, mask_lower
         self.rule = CallRule("fdr", f"BH q <= {qvalue} over every tested window")  # set by use_null
         self.outputs = np.array(
             sorted(set(outputs)) if outputs is not None else range(len(model.motifs)), dtype=np.int64
@@ -121,6 +124,7 @@ class ModelScanner:
                 "motif_longer_than_window",
                 "sites",
                 "sites_overlapping_better",
+                "sites_masked",
             ),
             0,
         )
@@ -321,6 +325,10 @@ class ModelScanner:
                 score = np.concatenate([score, other[twin]])
             L = pw.length
             site = wins[idx[:, None], off[:, None] + np.arange(L)[None, :]]
+            if self.mask_lower:  # placed where every clean offset near it scored lower: on a masked base
+                clean = (site < 4).all(axis=1)
+                self.stages["sites_masked"] += int(clean.size - clean.sum())
+                idx, off, strand, score, site = (a[clean] for a in (idx, off, strand, score, site))
             seqs = window_sequences(site.reshape(-1), np.arange(idx.size) * L, L, strand == -1)
             g = sel[idx]
             self._rows.append(
@@ -356,22 +364,9 @@ class ModelScanner:
             # same signal seen from a neighbouring window (e.g. a site cut by the window edge): dropped
             order = np.lexsort((-cols["pwm_score"][keep], cols["q"][keep]))
             keep = keep[order]
-            seen: set[tuple[str, int, int]] = set()
-            taken: dict[str, set[int]] = {}
-            uniq = []
-            for j, idx in enumerate(keep):
-                rec, st = cols["record"][idx], int(cols["start"][idx])
-                key = (rec, st, int(cols["strand"][idx]))
-                if key in seen:
-                    continue
-                near = taken.setdefault(rec, set())
-                if any(st + d in near for d in range(1 - pw.length, pw.length) if d):
-                    continue
-                seen.add(key)
-                near.add(st)
-                uniq.append(j)
-            self.stages["sites_overlapping_better"] += int(keep.size - len(uniq))
-            keep = keep[np.array(uniq, dtype=np.int64)]
+            uniq = distinct_sites(cols["record"][keep], cols["start"][keep], cols["strand"][keep], pw.length)
+            self.stages["sites_overlapping_better"] += int(keep.size - uniq.size)
+            keep = keep[uniq]
             self.stages["sites"] += int(keep.size)
             qk = cols["q"][keep]
             parts.append(

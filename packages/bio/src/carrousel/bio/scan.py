@@ -146,6 +146,7 @@ def scan_genome(
             outputs=[k for k, m in enumerate(use_model.motifs) if wanted is None or m.id in wanted],
             calls=cfg.calls,
             site_pvalue=cfg.pvalue,
+            mask_lower=cfg.mask_lower,
         )
         model_scanner.use_null(choose_null(use_model, model_scanner.logits, path, cfg, records))
     use_pwm = method is not Method.model and bool(motifs)

@@ -8,7 +8,14 @@ import numpy as np
 from carrousel.bio.pwm import IntegerPWM, SequenceCodes, scan_windows
 from carrousel.core.args import check_args
 
-__all__ = ["best_sites", "chunk_window_pvalues", "locate_sites", "site_scores", "window_pwm_pvalues"]
+__all__ = [
+    "best_sites",
+    "chunk_window_pvalues",
+    "distinct_sites",
+    "locate_sites",
+    "site_scores",
+    "window_pwm_pvalues",
+]
 
 
 def site_scores(codes: np.ndarray, starts: np.ndarray, pwm: IntegerPWM) -> np.ndarray:
@@ -165,3 +172,36 @@ def locate_sites(
     ci, si = flat // 2, flat % 2
     other = both[np.arange(P), ci, 1 - si]  # the same place read on the other strand
     return cand[np.arange(P), ci], np.where(si == 0, 1, -1), both.reshape(P, -1)[np.arange(P), flat], other
+
+
+@check_args
+def distinct_sites(records: np.ndarray, starts: np.ndarray, strands: np.ndarray, length: int) -> np.ndarray:
+    """The sites kept of ``length``-base sites given best first: one is dropped where a site kept already
+    sits at its place and strand, or overlaps it at another offset in the same record (the same signal
+    seen from a neighbouring window, e.g. a site cut by the window edge); the other strand at the same
+    place is kept (a palindrome).
+
+    Args:
+        records: ``(P,)`` record names.
+        starts: ``(P,)`` site starts.
+        strands: ``(P,)`` +1/-1.
+        length: the sites' length.
+
+    Returns:
+        ``(K,)`` int64 indices of the sites kept, in the given order.
+    """
+    seen: set[tuple[str, int, int]] = set()
+    taken: dict[str, set[int]] = {}
+    kept = []
+    for j in range(starts.size):
+        rec, st = records[j], int(starts[j])
+        key = (rec, st, int(strands[j]))
+        if key in seen:
+            continue
+        near = taken.setdefault(rec, set())
+        if any(st + d in near for d in range(1 - length, length) if d):
+            continue
+        seen.add(key)
+        near.add(st)
+        kept.append(j)
+    return np.array(kept, dtype=np.int64)

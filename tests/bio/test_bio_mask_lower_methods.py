@@ -1,0 +1,94 @@
+"""``--mask-lower`` means the same in every method: no reported hit touches a soft-masked (lower-case)
+base, and the model's nulls and backgrounds are built from unmasked sequence only. Each test builds a
+sequence holding a planted site in upper case and copies of it in lower case (whole, or one base)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from carrousel.bio.cli import app
+from carrousel.bio.config import ScanConfig
+from carrousel.bio.model_null import background_windows, shuffled_windows
+from tests.bio.conftest import SITE, _lcg
+
+runner = CliRunner()
+
+UPPER, COPY = 500, 1014  # the upper-case site; its copy, middle base and 12-base flanks in lower case
+MASKED = set(range(COPY - 12, COPY)) | {COPY + 7} | set(range(COPY + len(SITE), COPY + len(SITE) + 12))
+
+
+def _genome(path: Path) -> Path:
+    """``chr1``: background from :func:`_lcg`, SITE upper case at 500 and its copy at 1014 with the middle
+    base and 12 bases either side in lower case (every 9-mer near the copy touches a masked base)."""
+    copy = _lcg(12, 3).lower() + SITE[:7] + SITE[7].lower() + SITE[8:] + _lcg(12, 4).lower()
+    path.write_text(">chr1\n" + _lcg(500, 7) + SITE + _lcg(488, 8) + copy + _lcg(300, 9) + "\n")
+    return path
+
+
+def _sites(tmp_path: Path, model: Path, method: str, mask: bool) -> tuple[list[range], dict[str, int]]:
+    """Each hit's bases and the model scan's stages, from ``bio scan --json`` and its BED."""
+    bed = tmp_path / f"{method}{mask}.bed"
+    args = ["scan", str(_genome(tmp_path / "g.fa")), "--model", str(model), "--method", method]
+    extra = ["--mask-lower"] if mask else []
+    res = runner.invoke(app, [*args, "--pvalue", "0.05", "--no-progress", "--json", "-o", str(bed), *extra])
+    assert res.exit_code == 0, res.output
+    rows = [line.split("\t") for line in bed.read_text().splitlines() if line.startswith("chr1")]
+    return [range(int(r[1]), int(r[2])) for r in rows], json.loads(res.stdout)["model_stages"]
+
+
+@pytest.mark.parametrize("method", ["model", "both"])
+def test_no_hit_of_any_method_touches_a_masked_base(tmp_path, toy, method) -> None:
+    """The network still calls the copy's window (the site less one base); before, the site placed in it
+    touched a masked base (all offsets near it do) and was reported."""
+    plain, _ = _sites(tmp_path, toy["model"], method, False)
+    assert any(MASKED & set(h) for h in plain)  # case ignored: the copy is found
+    masked, stages = _sites(tmp_path, toy["model"], method, True)
+    assert [h for h in masked if MASKED & set(h)] == []
+    assert any(UPPER in h or UPPER + len(SITE) - 1 in h for h in masked)  # the upper-case site still is
+    assert stages["sites_masked"] >= 1
+
+
+def test_model_background_is_read_masked(tmp_path) -> None:
+    """``--model-background``: a window of lower-case bases is masked as the scanned windows are."""
+    fa = tmp_path / "bg.fa"
+    fa.write_text("".join(f">b{i}\n{_lcg(60, i)}{_lcg(60, 100 + i).lower()}\n" for i in range(40)))
+    rng = np.random.default_rng(0)
+    plain = background_windows(fa, 60, 1000, rng)
+    masked = background_windows(fa, 60, 1000, np.random.default_rng(0), mask_lower=True)
+    assert (plain < 4).all()  # case ignored: every window counts
+    assert (masked < 4).all() and masked.shape[0] < plain.shape[0]  # only the upper-case halves are left
+    upper = {_lcg(60, i) for i in range(40)}
+    assert {"".join("ACGT"[c] for c in w) for w in masked} <= upper
+
+
+def test_shuffled_null_draws_unmasked_windows_only(tmp_path) -> None:
+    """The genome null (dinucleotide shuffles of the scanned FASTA's windows) draws no masked window."""
+    fa = tmp_path / "g.fa"
+    fa.write_text(">chr1\n" + _lcg(3000, 1) + ("GC" * 1500).lower() + "\n")
+    plain = shuffled_windows(fa, 20, 400, np.random.default_rng(0))
+    masked = shuffled_windows(fa, 20, 400, np.random.default_rng(0), mask_lower=True)
+    assert plain is not None and masked is not None
+    gc_only = lambda w: set(w.tolist()) <= {1, 2}  # noqa: E731  # windows of the masked GC repeat
+    assert any(gc_only(w) for w in plain)
+    assert not any(gc_only(w) for w in masked)
+
+
+def test_scan_builds_the_model_background_from_unmasked_windows(tmp_path, toy) -> None:
+    """``bio scan --mask-lower --model-background``: the null is the model's scores on the background's
+    windows without a masked base (each record: 60 upper-case bases, then 60 lower-case)."""
+    bg = tmp_path / "bg.fa"
+    bg.write_text("".join(f">b{i}\n{_lcg(60, i)}{_lcg(60, 100 + i).lower()}\n" for i in range(40)))
+    args = ["scan", str(_genome(tmp_path / "g.fa")), "--model", str(toy["model"]), "--method", "model"]
+    args += ["--model-background", str(bg), "--json", "--no-progress"]
+    nulls = []
+    for extra in ([], ["--mask-lower"]):
+        res = runner.invoke(app, [*args, *extra])
+        assert res.exit_code == 0, res.output
+        nulls.append(json.loads(res.stdout)["model_null"])
+    assert [n["windows"] for n in nulls] == [120, 40]  # windows at 0, 30, 60 of each record; masked: 0
+    assert ScanConfig(mask_lower=True).mask_lower
