@@ -610,7 +610,7 @@ def _motifs_bar(enabled: bool) -> Iterator[tuple[Callable[[int], None], Callable
 
 
 _ENRICH_FLAGS = {
-    **{p: p for p in ["targets", "background", "pvalue", "pwm_background", "shuffles", "seed"]},
+    **{p: p for p in ["targets", "background", "pvalue", "pwm_background", "shuffles", "seed", "mask_lower"]},
     "motif": "motifs",
 }
 
@@ -635,6 +635,14 @@ def enrich(
         int, typer.Option("--shuffles", min=1, max=100, help="Without --background: shuffles per target.")
     ] = 2,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed of the shuffles.")] = 0,
+    mask_lower: Annotated[
+        bool,
+        typer.Option(
+            "--mask-lower",
+            help="Skip soft-masked (lower-case) bases, as HOMER's -mask, in the targets and the background: "
+            "they read as N (no hit touches one), and shuffles keep them in place.",
+        ),
+    ] = False,
     top: Annotated[int, typer.Option("--top", min=1, help="Motifs shown in the table.")] = 25,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write every motif's line here (TSV; - for stdout).")
@@ -679,6 +687,7 @@ def enrich(
         pwm_background=pwm_background,
         shuffles=shuffles,
         seed=seed,
+        mask_lower=mask_lower,
     )
     cfg = _with_flags(ctx, config, flags, _ENRICH_FLAGS)
     with _motifs_bar(progress) as (set_total, advance):
@@ -696,7 +705,8 @@ def enrich(
     table = Table(
         title=f"Known motifs: {res.n_targets} targets vs {res.n_background} background sequences",
         caption=f"background: {res.background}; a hit: PWM p <= {res.pvalue:g} ({res.pwm_background} "
-        f"base composition), either strand; p: hypergeometric, one-sided; q: BH over {len(res.rows)} motifs",
+        f"base composition), either strand{'; lower case masked' if res.mask_lower else ''}; p: hypergeometric, "
+        f"one-sided; q: BH over {len(res.rows)} motifs",
     )
     for c in ("#", "motif", "ID", "% tgt", "% bg", "fold", "log10 p", "q-value"):
         table.add_column(c, justify="left" if c in ("motif", "ID") else "right", no_wrap=c != "motif")

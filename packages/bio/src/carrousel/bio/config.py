@@ -325,6 +325,7 @@ class EnrichConfig:
     seed: int = 0  # random seed of the shuffles
     pseudocount: float = 0.1  # total pseudocount per motif column, spread by the PWM background
     jaspar_release: str = "JASPAR2024"  # pyjaspar release used for IDs, names and collections
+    mask_lower: bool = False  # read soft-masked (lower-case) bases as N on both sides (HOMER -mask)
 
     def __post_init__(self) -> None:
         check_numbers(self, EnrichConfigError)

@@ -17,6 +17,7 @@ __all__ = [
     "AMBIGUOUS",
     "decode",
     "encode",
+    "mask_lower_case",
     "one_hot",
     "reverse_complement",
     "window_sequences",
@@ -42,7 +43,14 @@ _LUT_MASKED = _LUT.copy()  # soft-masked (lower-case) bases read as N: never par
 _lower = np.arange(ord("a"), ord("z") + 1)
 _LUT_MASKED[_lower[_LUT[_lower] != _INVALID]] = AMBIGUOUS
 _TRANSLATE_MASKED = bytes(_LUT_MASKED.tolist())
+_STR_MASKED = str.maketrans(dict.fromkeys(map(chr, _lower[_LUT[_lower] != _INVALID].tolist()), "N"))
 _COMPLEMENT = np.array([3, 2, 1, 0, AMBIGUOUS], dtype=np.uint8)
+
+
+def mask_lower_case(seq: str) -> str:
+    """``seq`` with its lower-case (soft-masked) DNA letters as ``N``, as ``--mask-lower`` reads them
+    (other characters left for :func:`encode` to check)."""
+    return seq.translate(_STR_MASKED)
 
 
 @check_args

@@ -11,7 +11,6 @@ A background given must be about as long as the targets (a longer sequence holds
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import os
@@ -23,11 +22,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from carrousel.bio.config import BackgroundKind, EnrichConfig
+from carrousel.bio.enrich_stats import fold_enrichment, hypergeometric_log_sf
 from carrousel.bio.errors import SequenceSetError
 from carrousel.bio.motifs import Motif
 from carrousel.bio.pwm import IntegerPWM, SequenceCodes, scan_windows, warn_unreachable
 from carrousel.bio.pwm_null import Background
-from carrousel.bio.synth import dinucleotide_shuffle
+from carrousel.bio.synth import dinucleotide_shuffle, dinucleotide_shuffle_runs
 from carrousel.bio.validation import lengths_apart, median_bases
 from carrousel.core.args import check_args
 from carrousel.core.metrics import benjamini_hochberg
@@ -96,59 +96,16 @@ class MotifEnrichment:
 
 
 @check_args
-def hypergeometric_log_sf(k: int, n: int, hits: int, total: int) -> float:
-    """Natural log of ``P(X >= k)`` for ``X ~ Hypergeometric``: ``n`` sequences drawn (the targets) from
-    ``total`` (targets and background) of which ``hits`` hold a hit; the one-sided Fisher exact test of
-    the 2x2 table. Summed in log space over the upper tail (``math.lgamma``), so it never underflows.
-
-    Args:
-        k: targets with a hit.
-        n: targets.
-        hits: sequences with a hit, targets and background together.
-        total: all sequences.
-
-    Returns:
-        ``log P(X >= k)``, at most 0 (0 where ``k`` is at most the smallest possible count).
-
-    Raises:
-        ValueError: counts that do not fit together (negative, ``k > n``, ``n > total``...).
-    """
-    if not (0 <= k <= n <= total and 0 <= hits <= total and k <= hits):
-        raise ValueError(f"impossible counts: {k} of {n} targets, {hits} of {total} sequences with a hit")
-    low = max(0, n + hits - total)  # the fewest targets that can hold a hit
-    high = min(n, hits)
-    if k <= low:
-        return 0.0
-
-    lf = _log_factorials(total)
-
-    def log_choose(a: int, b: np.ndarray) -> np.ndarray:
-        return lf[a] - lf[b] - lf[a - b]
-
-    i = np.arange(k, high + 1)
-    terms = log_choose(hits, i) + log_choose(total - hits, n - i) - log_choose(total, np.array([n]))[0]
-    top = float(terms.max())
-    return min(0.0, top + math.log(float(np.exp(terms - top).sum())))
-
-
-@functools.lru_cache(maxsize=8)
-def _log_factorials(n: int) -> np.ndarray:
-    """``(n + 1,)`` float64 ``log(i!)`` for ``i = 0..n`` (``math.lgamma(i + 1)``)."""
-    return np.array([math.lgamma(i + 1.0) for i in range(n + 1)], dtype=np.float64)
-
-
-@check_args
-def fold_enrichment(target_hits: int, targets: int, background_hits: int, background: int) -> float:
-    """Target fraction over background fraction, the background's count floored at 0.5 (finite)."""
-    return (target_hits / targets) / (max(background_hits, 0.5) / background)
-
-
-@check_args
-def shuffled_background(targets: Sequence[np.ndarray], per_sequence: int, seed: int = 0) -> list[np.ndarray]:
+def shuffled_background(
+    targets: Sequence[np.ndarray], per_sequence: int, seed: int = 0, mask_lower: bool = False
+) -> list[np.ndarray]:
     """``per_sequence`` dinucleotide shuffles of every target (the same dinucleotide counts, no motif
-    order): a background with the targets' composition."""
+    order): a background with the targets' composition. With ``mask_lower`` (masked bases read as N) each
+    run of A/C/G/T is shuffled on its own and every N stays in place, so that a shuffle is tested at the
+    same positions as its target (whole shuffles move the N, and with them the windows tested)."""
     rng = np.random.default_rng(seed)
-    return [dinucleotide_shuffle(t, rng) for t in targets for _ in range(per_sequence)]
+    shuffle = dinucleotide_shuffle_runs if mask_lower else dinucleotide_shuffle
+    return [shuffle(t, rng) for t in targets for _ in range(per_sequence)]
 
 
 class PackedSequences:
@@ -257,6 +214,8 @@ class EnrichResult:
     pvalue: float  # the PWM hit threshold
     pwm_background: str  # uniform | input
     composition: list[float]  # the PWM background's base probabilities (A, C, G, T)
+    bases: tuple[int, int] = (0, 0)  # A/C/G/T bases tested in the targets and the background (N excluded)
+    mask_lower: bool = False  # soft-masked (lower-case) bases read as N on both sides
     seconds: float = 0.0  # wall time of the scans and tests
     out: str | None = None  # the TSV written, if any
 
@@ -265,12 +224,14 @@ class EnrichResult:
         """Strict-JSON-ready summary with every motif's row (or the ``top`` first)."""
         rows = self.rows if top is None else self.rows[:top]
         return {
-            "targets": {"file": self.targets, "sequences": self.n_targets},
+            "targets": {"file": self.targets, "sequences": self.n_targets, "bases": self.bases[0]},
             "background": {
                 "source": self.background,
                 "sequences": self.n_background,
+                "bases": self.bases[1],
                 "shuffles_per_sequence": self.shuffles,
             },
+            "mask_lower": self.mask_lower,
             "pvalue_threshold": self.pvalue,
             "pwm_background": {"kind": self.pwm_background, "probabilities": self.composition},
             "motifs": len(self.rows),
@@ -312,6 +273,11 @@ def composition(records: Sequence[np.ndarray]) -> Background:
     return Background.from_counts(counts + counts[::-1])
 
 
+def _bases(records: Sequence[np.ndarray]) -> int:
+    """A/C/G/T bases of ``records`` (N, IUPAC and masked bases not counted)."""
+    return sum(int(np.count_nonzero(np.asarray(r) < 4)) for r in records)
+
+
 def _check_lengths(targets: Sequence[np.ndarray], background: Sequence[np.ndarray]) -> None:
     """Refuses a background far longer or shorter than the targets: a sequence holds a hit more often the
     longer it is, so the percentages and folds would measure the lengths (26-bp CRP sites against 200-bp
@@ -347,7 +313,7 @@ def enrich_sets(
             :data:`~carrousel.bio.validation.MAX_LENGTH_RATIO` times the targets' (or less than 1 / that).
     """
     if background is None:
-        background = shuffled_background(targets, cfg.shuffles, cfg.seed)
+        background = shuffled_background(targets, cfg.shuffles, cfg.seed, cfg.mask_lower)
         source, shuffles = f"dinucleotide shuffles of the targets, {cfg.shuffles} per sequence", cfg.shuffles
     else:
         _check_lengths(targets, background)
@@ -370,5 +336,7 @@ def enrich_sets(
         pvalue=cfg.pvalue,
         pwm_background=kind.value,
         composition=[round(float(x), 4) for x in bg.mono],
+        bases=(_bases(targets), _bases(background)),
+        mask_lower=cfg.mask_lower,
         seconds=seconds,
     )

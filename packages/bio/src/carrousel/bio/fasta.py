@@ -36,6 +36,7 @@ from carrousel.bio.dna import (
     _checked,
     decode,
     encode,
+    mask_lower_case,
     one_hot,
     reverse_complement,
     window_sequences,
@@ -245,11 +246,13 @@ def count_bases(
     return mono + mono[::-1], sym_di, records
 
 
-def read_sequences(path: str | Path) -> tuple[list[str], list[str]]:
+@check_args
+def read_sequences(path: str | Path, mask_lower: bool = False) -> tuple[list[str], list[str]]:
     """Reads a small FASTA file whole with Biopython.
 
     Duplicate names are allowed here (training sequences); headers that are not UTF-8 are read as
-    latin-1 (sequence letters are checked either way).
+    latin-1 (sequence letters are checked either way). With ``mask_lower``, soft-masked (lower-case)
+    bases read as N, as :func:`iter_chunks` reads them (one warning when no base is left).
 
     Returns:
         ``(names, sequences)`` with sequences upper-cased; empty records are skipped with a warning.
@@ -274,7 +277,8 @@ def read_sequences(path: str | Path) -> tuple[list[str], list[str]]:
     seqs: list[str] = []
     empty: list[str] = []
     for title, seq in SimpleFastaParser(io.StringIO(text)):
-        seq = "".join(seq.split()).upper()
+        seq = "".join(seq.split())
+        seq = (mask_lower_case(seq) if mask_lower else seq).upper()
         name = title.split()[0] if title.split() else f"seq{len(names) + 1}"
         if not seq:
             empty.append(name)
@@ -285,4 +289,6 @@ def read_sequences(path: str | Path) -> tuple[list[str], list[str]]:
     if not seqs:
         raise FastaFormatError(f"{path}: no FASTA records with sequence found")
     _fc.warn_empty(path, empty)
+    if mask_lower and not any(set(s) & set("ACGTU") for s in seqs):
+        _fc.warn_all_masked(path)
     return names, seqs

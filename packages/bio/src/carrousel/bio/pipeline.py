@@ -242,9 +242,10 @@ def evaluate(cfg: EvaluateConfig) -> Evaluation:
 
 
 # ------------------------------------------------------------------------------------------ enrich
-def _sequence_set(path: str, where: str) -> tuple[list[str], list[np.ndarray]]:
-    """A FASTA's sequences and their codes, refused when fewer than :data:`MIN_SEQUENCES`."""
-    names, seqs = read_sequences(path)
+def _sequence_set(path: str, where: str, mask_lower: bool) -> tuple[list[str], list[np.ndarray]]:
+    """A FASTA's sequences and their codes (soft-masked bases as N with ``mask_lower``), refused when
+    fewer than :data:`MIN_SEQUENCES`."""
+    names, seqs = read_sequences(path, mask_lower)
     check_count(len(seqs), MIN_SEQUENCES, where, SequenceSetError, purpose="for an enrichment test")
     return seqs, [encode(s, n) for n, s in zip(names, seqs, strict=True)]
 
@@ -274,13 +275,13 @@ def enrich(
     if out is not None:
         check_output_file(out, "--out", inputs=[p for p in (cfg.targets, cfg.background) if p is not None])
     _inputs((cfg.targets, "TARGETS", "FASTA"), (cfg.background, "--background", "FASTA"))
-    t_seqs, targets = _sequence_set(cfg.targets, f"TARGETS {cfg.targets}")
+    t_seqs, targets = _sequence_set(cfg.targets, f"TARGETS {cfg.targets}", cfg.mask_lower)
     background = None
     if cfg.background is not None:
         same = os.path.realpath(cfg.background) == os.path.realpath(cfg.targets)
         if same:
             logger.warning("the background is the targets' file (%s): every fold is 1", cfg.background)
-        b_seqs, background = _sequence_set(cfg.background, f"--background {cfg.background}")
+        b_seqs, background = _sequence_set(cfg.background, f"--background {cfg.background}", cfg.mask_lower)
         shared = 0 if same else len(set(t_seqs) & set(b_seqs))
         if shared:
             logger.warning(

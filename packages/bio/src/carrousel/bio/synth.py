@@ -15,7 +15,7 @@ from carrousel.bio.fasta import reverse_complement
 from carrousel.bio.motifs import Motif
 from carrousel.core.args import check_args
 
-__all__ = ["dinucleotide_shuffle", "plant", "plant_dataset", "sample_instance"]
+__all__ = ["dinucleotide_shuffle", "dinucleotide_shuffle_runs", "plant", "plant_dataset", "sample_instance"]
 
 
 def dinucleotide_shuffle(codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -77,6 +77,15 @@ def dinucleotide_shuffle(codes: np.ndarray, rng: np.random.Generator) -> np.ndar
         out_seq[i] = nxt
         cur = nxt
     return out_seq
+
+
+def dinucleotide_shuffle_runs(codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A dinucleotide shuffle of each run of A/C/G/T of ``codes``, N (codes >= 4) left in place."""
+    out = np.array(codes, dtype=np.uint8)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], (out < 4).view(np.int8), [0]])))
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        out[a:b] = dinucleotide_shuffle(out[a:b], rng)
+    return out
 
 
 def sample_instance(motif: Motif, rng: np.random.Generator, sharpen: float = 1.0) -> np.ndarray:
