@@ -107,3 +107,22 @@ def test_cli_records_the_map_and_a_bad_map_is_a_usage_error(
         and "--label-map" in malformed.stderr
         and "Traceback" not in malformed.stderr
     )
+
+
+def test_export_scores_data_of_another_vocabulary_through_label_map(
+    tmp_path: Path, write_rows: Any, nlp: Callable[..., Run]
+) -> None:
+    pytest.importorskip("onnxruntime")
+    data = str(_data(tmp_path, write_rows, "thumbs down", "thumbs up"))
+    mapped = "thumbs up=positive,thumbs down=negative"
+    done = nlp(
+        "sentiment", "export", "-o", str(tmp_path / "m"), "--data", data, "--label-map", mapped, "--json"
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["before"] == report["after"] == 1.0  # four plain reviews, all right
+    assert report["extra"]["label_map"] == {"thumbs down": "negative", "thumbs up": "positive"}
+    bad = nlp("sentiment", "export", "-o", str(tmp_path / "b"), "--data", data, "--label-map", "x=negative")
+    assert bad.returncode == 2 and "'thumbs down', 'thumbs up'" in bad.stderr, bad.stderr
+    alone = nlp("sentiment", "export", "-o", str(tmp_path / "c"), "--label-map", mapped)
+    assert alone.returncode != 0 and "--label-map is for --data" in alone.stderr, alone.stderr

@@ -53,6 +53,15 @@ def _need(ok: bool, message: str) -> None:
         raise NLPConfigError(message)
 
 
+def _label_map(text: str | None) -> None:
+    """A ``--label-map`` that is not ``DATA=MODEL,...`` as an :class:`NLPConfigError`."""
+    if text is not None:
+        try:
+            parse_label_map(text)
+        except LabelMapError as e:
+            raise NLPConfigError(str(e)) from None
+
+
 def _export_options(precision: str, exporter: str) -> None:
     """The ``export`` commands' shared checks of ``--precision`` and ``--exporter``."""
     _need(precision in ("fp32", "int8"), f"precision must be fp32 or int8, not {precision!r}")
@@ -269,11 +278,7 @@ class SentimentEvaluateConfig:
         object.__setattr__(self, "precision", check_precision_name(self.precision, NLPConfigError).value)
         _positive(batch_size=self.batch_size)
         _need(self.example >= 0, "example must be >= 0")
-        if self.label_map is not None:
-            try:
-                parse_label_map(self.label_map)
-            except LabelMapError as e:
-                raise NLPConfigError(str(e)) from None
+        _label_map(self.label_map)
 
 
 @dataclass(frozen=True)
@@ -288,11 +293,17 @@ class SentimentExportConfig:
     unlabelled: tuple[str, ...] = ()  # texts (one per line) the pruned model learns the full one's outputs on
     # the pruned model's fine-tuning (chosen by agreement with the full model on held-out unlabelled texts)
     finetune: FitConfig = FitConfig(epochs=12, batch_size=64, lr=1e-3, patience=3)
+    label_map: str | None = None  # data label -> model label for ``data`` (as SentimentEvaluateConfig's)
 
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError)
         _export_options(self.precision, self.exporter)
         _fraction("prune", self.prune)
+        _need(
+            self.label_map is None or self.data is not None,
+            "--label-map is for --data (the labelled texts scored before and after the export)",
+        )
+        _label_map(self.label_map)
         _need(
             self.prune == 0.0 or bool(self.unlabelled),
             "--prune needs --unlabelled FILE: texts (one per line, no labels needed) on which the pruned "

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,7 +16,7 @@ if TYPE_CHECKING:
     from carrousel.nlp.config import SentimentEvaluateConfig
     from carrousel.nlp.pipeline.sentiment_eval import SentimentEvaluation
 
-__all__ = ["LabelMap", "Model", "Threshold", "checked_label_map", "evaluate_mapped"]
+__all__ = ["LabelMap", "Model", "Threshold", "checked_label_map", "evaluate_mapped", "map_misfit_is_usage"]
 
 
 class Threshold(enum.StrEnum):
@@ -55,12 +57,19 @@ def checked_label_map(label_map: str | None) -> str | None:
     return label_map
 
 
-def evaluate_mapped(cfg: SentimentEvaluateConfig, out: Path | None) -> SentimentEvaluation:
-    """:func:`~carrousel.nlp.pipeline.sentiment_eval.evaluate_sentiment`; a ``--label-map`` that does not
-    fit the data and the model is a usage error (exit 2) naming both label sets."""
-    from carrousel.nlp.pipeline.sentiment_eval import evaluate_sentiment
-
+@contextmanager
+def map_misfit_is_usage() -> Iterator[None]:
+    """Runs its block; a ``--label-map`` that does not fit the data and the model is a usage error (exit 2)
+    naming both label sets (``sentiment evaluate`` and ``sentiment export --data`` score through it)."""
     try:
-        return evaluate_sentiment(cfg, out)
+        yield
     except LabelMapError as e:
         raise typer.BadParameter(str(e).removeprefix("--label-map "), param_hint="'--label-map'") from None
+
+
+def evaluate_mapped(cfg: SentimentEvaluateConfig, out: Path | None) -> SentimentEvaluation:
+    """:func:`~carrousel.nlp.pipeline.sentiment_eval.evaluate_sentiment` under :func:`map_misfit_is_usage`."""
+    from carrousel.nlp.pipeline.sentiment_eval import evaluate_sentiment
+
+    with map_misfit_is_usage():
+        return evaluate_sentiment(cfg, out)

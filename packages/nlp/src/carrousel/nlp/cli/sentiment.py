@@ -55,6 +55,7 @@ from carrousel.nlp.cli._sentiment_options import (
     Threshold,
     checked_label_map,
     evaluate_mapped,
+    map_misfit_is_usage,
 )
 from carrousel.nlp.config import (
     FitConfig,
@@ -347,6 +348,7 @@ def export(
     label_col: LabelCol = None,
     split: Split = None,
     header: Header = None,
+    label_map: LabelMap = None,
     prune: PruneShare = 0.0,
     unlabelled: Annotated[
         list[Path] | None,
@@ -382,8 +384,10 @@ def export(
         prune=prune,
         unlabelled=tuple(str(p) for p in unlabelled or ()),
         finetune=replace(SentimentExportConfig.finetune, epochs=finetune_epochs, progress=show_progress()),
+        label_map=checked_label_map(label_map),
     )
-    report = export_sentiment(cfg, out)
+    with map_misfit_is_usage():
+        report = export_sentiment(cfg, out)
     if as_json:
         emit_json(report.summary())
         return

@@ -91,10 +91,13 @@ def export_sentiment(cfg: SentimentExportConfig, out: str | Path) -> DeploymentR
     check_export_out(out, source)  # before any work
     eager = SentimentModel.from_pretrained(source)
     before = None
-    if cfg.data is not None:  # scored first: a bad file fails before any export work
-        before = evaluate_sentiment(SentimentEvaluateConfig(str(source), cfg.data)).accuracy
-    bundle = eager.bundle
     extra: dict[str, Any] = {"tokens_per_text": TOKENS}
+    if cfg.data is not None:  # scored first: a bad file fails before any export work
+        scored = evaluate_sentiment(SentimentEvaluateConfig(str(source), cfg.data, label_map=cfg.label_map))
+        before = scored.accuracy
+        if scored.label_map is not None:  # the data's labels read as the model's (as evaluate records it)
+            extra["label_map"] = scored.label_map
+    bundle = eager.bundle
     if cfg.prune > 0:  # the pruned variant, fine-tuned on the user's texts to match the full model
         variant = pruned_variant(eager, cfg)
         bundle, extra["pruned"] = variant.bundle, variant.summary
@@ -103,7 +106,9 @@ def export_sentiment(cfg: SentimentExportConfig, out: str | Path) -> DeploymentR
     deployed = SentimentModel(load_bundle(folder, kind=KIND))
     after = None
     if cfg.data is not None:
-        after = evaluate_sentiment(SentimentEvaluateConfig(str(folder), cfg.data)).accuracy
+        after = evaluate_sentiment(
+            SentimentEvaluateConfig(str(folder), cfg.data, label_map=cfg.label_map)
+        ).accuracy
     vocab = eager.model.config.vocab_size
     batches = {b: _batch(vocab, b, TOKENS, 2) for b in BATCHES}
     graph = ProbsAndWeights(eager.model.eval()).eval()
@@ -133,7 +138,7 @@ def export_sentiment(cfg: SentimentExportConfig, out: str | Path) -> DeploymentR
         extra=extra,
         bf16_metric=lambda: (
             evaluate_sentiment(
-                SentimentEvaluateConfig(str(source), cfg.data, precision="bf16")  # type: ignore[arg-type]
+                SentimentEvaluateConfig(str(source), cfg.data, precision="bf16", label_map=cfg.label_map)  # type: ignore[arg-type]
             ).accuracy
         ),
     )
