@@ -54,6 +54,7 @@ CORE_OPTIONAL_MODULES = (
     "carrousel.core.cli_logging",
     "carrousel.core.cli_options",
     "carrousel.core.cli_outputs",
+    "carrousel.core.cli_params",
 )  # the cli extra (typer, rich), by design
 
 

@@ -30,11 +30,9 @@ import os
 import select
 import sys
 import traceback
-import typing
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 from carrousel.core.cli_logging import OneLineHandler
@@ -48,6 +46,7 @@ from carrousel.core.cli_options import (
     TrainPrecision,
     TrainPrecisionOrConfig,
 )
+from carrousel.core.cli_params import name_metavar, param_name, parse_float_range
 from carrousel.core.cli_ranks import connect, leave_group, peer_failed, rank_zero_outputs, show_error
 from carrousel.core.cli_start import (
     EXIT_INTERRUPTED,
@@ -57,7 +56,7 @@ from carrousel.core.cli_start import (
     say_interrupted,
     settle,
 )
-from carrousel.core.cli_values import Above, Below, FloatRange, option_problem, to_jsonable
+from carrousel.core.cli_values import Above, Below, option_problem, to_jsonable
 from carrousel.core.errors import CarrouselError
 from carrousel.core.optional import missing_extra
 
@@ -179,9 +178,9 @@ def command(app: typer.Typer, name: str | None = None) -> Callable[[F], F]:
         ]
         params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in params] + extra
         for p in params:
-            _name_metavar(p.name, p.annotation)
-            _parse_float_range(p.annotation)
-        flags = {p.name: _flag(p) for p in params}
+            name_metavar(p.name, p.annotation)
+            parse_float_range(p.annotation)
+        flags = {p.name: param_name(p) for p in params}
 
         @functools.wraps(func)
         def wrapper(*args: Any, verbose: bool = False, quiet: bool = False, **kwargs: Any) -> Any:
@@ -200,49 +199,6 @@ def command(app: typer.Typer, name: str | None = None) -> Callable[[F], F]:
         return func
 
     return deco
-
-
-def _flag(p: inspect.Parameter) -> str:  # the option's long name, for messages
-    decls = [d for m in typing.get_args(p.annotation)[1:] for d in getattr(m, "param_decls", None) or ()]
-    return next((d for d in decls if d.startswith("--")), "--" + p.name.replace("_", "-"))
-
-
-_METAVARS = {str: "TEXT", int: "INT", float: "NUMBER", Path: "PATH"}
-
-
-def _name_metavar(name: str, annotation: Any) -> None:
-    """Gives a value-taking option without a metavar a plain one (``TEXT``, ``INT``, ``PATH``...),
-    instead of typer's ``<str>`` / ``<int range>``, and an argument its name (``FILES...``); flags and
-    choices keep showing none / their list."""
-    if typing.get_origin(annotation) is not Annotated:
-        return
-    base, *extras = typing.get_args(annotation)
-    info = next((e for e in extras if isinstance(e, typer.models.ParameterInfo)), None)
-    if info is None or info.metavar is not None:
-        return
-    many = typing.get_origin(base) is list or any(typing.get_origin(a) is list for a in typing.get_args(base))
-    if isinstance(info, typer.models.ArgumentInfo):
-        info.metavar = name.upper() + ("..." if many else "")
-        return
-    members = [a for a in (typing.get_args(base) or (base,)) if a is not type(None)]
-    inner = [typing.get_args(a)[0] if typing.get_origin(a) is list else a for a in members]
-    info.metavar = next((_METAVARS[t] for t in inner if t in _METAVARS), None)
-
-
-def _parse_float_range(annotation: Any) -> None:
-    """A float option with a range parses through :class:`FloatRange`: a NaN reads 'not a finite number'
-    (typer's range check, before the command's, called it 'not >= 0'); ``Above(x)``/``Below(x)`` exclude x."""
-    base, *extras = typing.get_args(annotation) if typing.get_origin(annotation) is Annotated else (None,)
-    info = next((e for e in extras if isinstance(e, typer.models.OptionInfo)), None)
-    above, below = (next((e.bound for e in extras if isinstance(e, k)), None) for k in (Above, Below))
-    floats = not {*(typing.get_args(base) or (base,))} - {float, type(None)}
-    if info is None or info.parser or not floats or {info.min, info.max, above, below} == {None}:
-        return
-    low, high = info.min if above is None else above, info.max if below is None else below
-    info.parser = bounds = FloatRange(low, high, high_open=below is not None, low_open=above is not None)
-    if (above, below) != (None, None):  # typer would show (and check) the bound as included
-        info.min = info.max = None
-        info.help = f"{info.help or ''}  [{bounds.describe()}]".strip()
 
 
 def _setup(verbose: bool, quiet: bool) -> None:

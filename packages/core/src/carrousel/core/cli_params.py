@@ -1,0 +1,66 @@
+"""How :func:`carrousel.core.cli.command` reads a command's parameters when it is declared: the name an
+error gives each one, a plain metavar, a float range that reads NaN as not finite (needs the
+``carrousel-core[cli]`` extra)."""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from pathlib import Path
+from typing import Annotated, Any
+
+from carrousel.core.cli_values import Above, Below, FloatRange
+from carrousel.core.optional import missing_extra
+
+try:  # the carrousel-core[cli] extra
+    import typer
+except ImportError as e:
+    raise missing_extra(
+        e, "typer", "carrousel-core[cli]", "the CLI helper (carrousel.core.cli_params)"
+    ) from None
+
+__all__ = ["name_metavar", "param_name", "parse_float_range"]
+
+
+def param_name(p: inspect.Parameter) -> str:
+    """The option's long name (``--count``), for messages."""
+    decls = [d for m in typing.get_args(p.annotation)[1:] for d in getattr(m, "param_decls", None) or ()]
+    return next((d for d in decls if d.startswith("--")), "--" + p.name.replace("_", "-"))
+
+
+_METAVARS = {str: "TEXT", int: "INT", float: "NUMBER", Path: "PATH"}
+
+
+def name_metavar(name: str, annotation: Any) -> None:
+    """Gives a value-taking option without a metavar a plain one (``TEXT``, ``INT``, ``PATH``...),
+    instead of typer's ``<str>`` / ``<int range>``, and an argument its name (``FILES...``); flags and
+    choices keep showing none / their list."""
+    if typing.get_origin(annotation) is not Annotated:
+        return
+    base, *extras = typing.get_args(annotation)
+    info = next((e for e in extras if isinstance(e, typer.models.ParameterInfo)), None)
+    if info is None or info.metavar is not None:
+        return
+    many = typing.get_origin(base) is list or any(typing.get_origin(a) is list for a in typing.get_args(base))
+    if isinstance(info, typer.models.ArgumentInfo):
+        info.metavar = name.upper() + ("..." if many else "")
+        return
+    members = [a for a in (typing.get_args(base) or (base,)) if a is not type(None)]
+    inner = [typing.get_args(a)[0] if typing.get_origin(a) is list else a for a in members]
+    info.metavar = next((_METAVARS[t] for t in inner if t in _METAVARS), None)
+
+
+def parse_float_range(annotation: Any) -> None:
+    """A float option with a range parses through :class:`FloatRange`: a NaN reads 'not a finite number'
+    (typer's range check, before the command's, called it 'not >= 0'); ``Above(x)``/``Below(x)`` exclude x."""
+    base, *extras = typing.get_args(annotation) if typing.get_origin(annotation) is Annotated else (None,)
+    info = next((e for e in extras if isinstance(e, typer.models.OptionInfo)), None)
+    above, below = (next((e.bound for e in extras if isinstance(e, k)), None) for k in (Above, Below))
+    floats = not {*(typing.get_args(base) or (base,))} - {float, type(None)}
+    if info is None or info.parser or not floats or {info.min, info.max, above, below} == {None}:
+        return
+    low, high = info.min if above is None else above, info.max if below is None else below
+    info.parser = bounds = FloatRange(low, high, high_open=below is not None, low_open=above is not None)
+    if (above, below) != (None, None):  # typer would show (and check) the bound as included
+        info.min = info.max = None
+        info.help = f"{info.help or ''}  [{bounds.describe()}]".strip()
