@@ -23,8 +23,12 @@ __all__ = ["name_metavar", "param_name", "parse_float_range"]
 
 
 def param_name(p: inspect.Parameter) -> str:
-    """The option's long name (``--count``), for messages."""
-    decls = [d for m in typing.get_args(p.annotation)[1:] for d in getattr(m, "param_decls", None) or ()]
+    """The name an error gives ``p``: an option's long name (``--count``), an argument's metavar as
+    ``--help`` shows it (``TEXTS``; call after :func:`name_metavar`), not a flag it does not have."""
+    extras = typing.get_args(p.annotation)[1:]
+    if argument := next((m for m in extras if isinstance(m, typer.models.ArgumentInfo)), None):
+        return (argument.metavar or p.name.upper()).removesuffix("...")
+    decls = [d for m in extras for d in getattr(m, "param_decls", None) or ()]
     return next((d for d in decls if d.startswith("--")), "--" + p.name.replace("_", "-"))
 
 
