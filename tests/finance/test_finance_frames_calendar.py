@@ -69,3 +69,32 @@ def test_predict_warns_about_a_series_missing_many_sessions(
         model.predict(sparse)
     lines = _calendar_warnings(caplog)
     assert len(lines) == 1 and lines[0].startswith("THIN: 11 of 110 XNYS sessions (10%) have no row"), lines
+
+
+def test_a_panel_off_the_calendar_names_five_series_and_counts_the_rest(
+    model: Forecaster, caplog: pytest.LogCaptureFixture
+) -> None:
+    days = pd.date_range("2011-01-01", periods=140, freq="D")
+    panel = pd.concat([_series(f"C{i}", days, seed=i) for i in range(8)], ignore_index=True)
+    with caplog.at_level(logging.WARNING, logger="carrousel.finance"):
+        pred = model.predict(panel)
+    assert pred["unique_id"].nunique() == 8
+    lines = _calendar_warnings(caplog)
+    assert len(lines) == 6, lines  # before: one per series, 8 (hundreds for a panel of hundreds)
+    assert [line.split(":")[0] for line in lines[:5]] == ["C0", "C1", "C2", "C3", "C4"]
+    assert lines[5].startswith("3 more series fall on days XNYS is closed or miss many of its sessions too")
+    assert "DataConfig(calendar=...)" in lines[5]
+    alone = [r.getMessage() for r in caplog.records if "closes alone" in r.getMessage()]
+    assert len(alone) == 6 and alone[5].startswith("3 more series"), alone  # the same pattern
+
+
+def test_a_series_predict_skips_as_too_short_gets_no_calendar_warning(
+    model: Forecaster, caplog: pytest.LogCaptureFixture
+) -> None:
+    stock = _series("A", _sessions("2011-01-03", 100), seed=2)
+    short = _series("NEW", pd.date_range("2011-06-01", periods=15, freq="D"), seed=4)  # 4 weekend rows
+    with caplog.at_level(logging.WARNING, logger="carrousel.finance"):
+        pred = model.predict(pd.concat([stock, short], ignore_index=True))
+    assert set(pred["unique_id"]) == {"A"} and pred.attrs["skipped"][0]["unique_id"] == "NEW"
+    assert _calendar_warnings(caplog) == []  # before: 'NEW: 4 of 15 rows (27%) fall on days XNYS is closed'
+    assert not [r for r in caplog.records if r.getMessage().startswith("NEW:")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import exchange_calendars as xcals
@@ -11,6 +12,7 @@ import pandas as pd
 
 from carrousel.core.args import check_args
 from carrousel.finance.errors import CalendarNotFoundError, PriceDataError
+from carrousel.finance.series_warnings import warn_per_series
 
 __all__ = [
     "CONFIG_FIX",
@@ -18,9 +20,11 @@ __all__ = [
     "CalendarGaps",
     "check_sessions",
     "future_sessions",
+    "gap_warnings",
     "get_calendar",
     "report_gaps",
     "trading_dates",
+    "warn_gaps",
 ]
 
 logger = logging.getLogger(__name__)
@@ -115,13 +119,14 @@ FRAME_FIX = (  # the DataFrame API's fix (Forecaster.fit / predict, finance pred
 )
 
 
-def report_gaps(
+def gap_warnings(
     name: str, index: pd.DatetimeIndex, calendar: str = "XNYS", fix: str = CONFIG_FIX
-) -> str | None:
+) -> tuple[str | None, list[str]]:
     """Checks a series' dates against its calendar, as every way in does (a file, Yahoo, a DataFrame):
-    missing sessions and rows on closed days are one info line; 5% or more of the rows on closed days (a row
-    for every day: crypto, some FX), or of the span's sessions without a row, is a warning naming how many
-    and ``fix``: the forecast dates are the calendar's sessions and returns span the gaps.
+    missing sessions and rows on closed days are one info line (logged here); 5% or more of the rows on
+    closed days (a row for every day: crypto, some FX), or of the span's sessions without a row, is a
+    warning naming how many and ``fix``: the forecast dates are the calendar's sessions and returns span
+    the gaps. The warnings are returned, for :func:`warn_gaps` to log with those of other series.
 
     Args:
         name: the series, first in every message.
@@ -130,11 +135,12 @@ def report_gaps(
         fix: how to set another calendar where the series comes from (:data:`CONFIG_FIX`, :data:`FRAME_FIX`).
 
     Returns:
-        The info line (a note for the series' history), or None when the dates keep the calendar.
+        The info line (a note for the series' history; None when the dates keep the calendar) and the
+        warning lines (none, one or both).
     """
     gaps = check_sessions(index, calendar)
     if not (gaps.missing or gaps.off_calendar):
-        return None
+        return None, []
     parts = []
     if gaps.missing:
         parts.append(f"{gaps.missing} {calendar} session(s) missing (longest gap {gaps.longest_gap})")
@@ -142,20 +148,34 @@ def report_gaps(
         parts.append(f"{gaps.off_calendar} row(s) on days {calendar} was closed")
     note = f"{' and '.join(parts)}; returns span the gaps"
     logger.info("%s: %s", name, note)
-    rows = len(index)
+    rows, warnings = len(index), []
     if gaps.off_calendar >= OFF_CALENDAR_SHARE * rows:
-        logger.warning(
-            "%s: %d of %d rows (%.0f%%) fall on days %s is closed, so the forecast dates (its sessions) are "
-            "not the series' own days; %s",
-            *(name, gaps.off_calendar, rows, 100 * gaps.off_calendar / rows, calendar, fix),
+        warnings.append(
+            f"{name}: {gaps.off_calendar} of {rows} rows ({100 * gaps.off_calendar / rows:.0f}%) fall on days "
+            f"{calendar} is closed, so the forecast dates (its sessions) are not the series' own days; {fix}"
         )
     if gaps.sessions and gaps.missing > MISSING_SHARE * gaps.sessions:  # before: the info line alone
-        logger.warning(
-            "%s: %d of %d %s sessions (%.0f%%) have no row (longest gap %d), so its returns span the gaps; "
-            "fill the missing days, or if the series keeps another calendar, %s",
-            *(name, gaps.missing, gaps.sessions, calendar, 100 * gaps.missing / gaps.sessions),
-            *(gaps.longest_gap, fix),
+        warnings.append(
+            f"{name}: {gaps.missing} of {gaps.sessions} {calendar} sessions "
+            f"({100 * gaps.missing / gaps.sessions:.0f}%) have no row (longest gap {gaps.longest_gap}), so its "
+            f"returns span the gaps; fill the missing days, or if the series keeps another calendar, {fix}"
         )
+    return note, warnings
+
+
+def warn_gaps(warnings: Iterable[Sequence[str]], calendar: str = "XNYS", fix: str = CONFIG_FIX) -> None:
+    """Logs the :func:`gap_warnings` of many series: the first five series' in full, then one line counting
+    the rest (:func:`~carrousel.finance.series_warnings.warn_per_series`)."""
+    more = f"fall on days {calendar} is closed or miss many of its sessions too; {fix}"
+    warn_per_series(logger, warnings, more)
+
+
+def report_gaps(
+    name: str, index: pd.DatetimeIndex, calendar: str = "XNYS", fix: str = CONFIG_FIX
+) -> str | None:
+    """:func:`gap_warnings` of one series, its warnings logged; returns the info line (or None)."""
+    note, warnings = gap_warnings(name, index, calendar, fix)
+    warn_gaps([warnings], calendar, fix)
     return note
 
 

@@ -34,6 +34,7 @@ from carrousel.core.text import name_some
 from carrousel.finance.calendar import get_calendar, report_gaps, trading_dates
 from carrousel.finance.config import DataConfig
 from carrousel.finance.errors import PriceDataError, TickerNotFoundError, YahooUnreachableError
+from carrousel.finance.series_warnings import NAMED_SERIES, warn_per_series
 from carrousel.finance.validation import clean_prices
 
 __all__ = [
@@ -257,40 +258,35 @@ def _finish(ticker: str, raw: pd.DataFrame, cfg: DataConfig, source: str, label:
     return PriceHistory(ticker, frame, source, label, tuple(notes), _hash(frame))
 
 
-_NAMED_ABSENT = 5  # series warned about by name before the rest are counted in one more line
-
-
 def warn_absent_inputs(*series: tuple[str, pd.DataFrame]) -> None:
     """One warning per series whose prices lack open/high/low (a close-only CSV: each is set to the close;
     a DataFrame without them: NaN) or volume (0 or NaN): the network's inputs built from them are then
     constant. Past five such series, one more warning counts the rest (a panel of 500 close-only series
-    gave 500 four-line warnings).
+    gave 500 four-line warnings; :func:`~carrousel.finance.series_warnings.warn_per_series`).
 
     Args:
         series: ``(ticker, frame)`` pairs: the name first in the message; ``open, high, low, close, volume``
             by date.
     """
-    warned = 0
-    for ticker, frame in series:
-        lost = []
-        if (frame["high"] == frame["low"]).all() or frame[["open", "high", "low"]].isna().all().any():
-            lost.append("no open/high/low (the gap, body and range inputs say nothing beyond the return)")
-        if (frame["volume"] == 0).all() or frame["volume"].isna().all():
-            lost.append("no volume (the volume input is constant)")
-        warned += bool(lost)
-        if lost and warned <= _NAMED_ABSENT:
-            logger.warning(
-                "%s: the prices have %s; the network forecasts from the closes alone, add Open, High, Low "
-                "and Volume columns for the full inputs",
-                ticker,
-                " and ".join(lost),
-            )
-    if warned > _NAMED_ABSENT:
-        logger.warning(
-            "%d more series have no open/high/low or no volume either; they too are forecast from the "
-            "closes alone",
-            warned - _NAMED_ABSENT,
-        )
+    warn_per_series(
+        logger,
+        (_absent_inputs(ticker, frame) for ticker, frame in series),
+        "have no open/high/low or no volume either; they too are forecast from the closes alone",
+    )
+
+
+def _absent_inputs(ticker: str, frame: pd.DataFrame) -> list[str]:
+    lost = []
+    if (frame["high"] == frame["low"]).all() or frame[["open", "high", "low"]].isna().all().any():
+        lost.append("no open/high/low (the gap, body and range inputs say nothing beyond the return)")
+    if (frame["volume"] == 0).all() or frame["volume"].isna().all():
+        lost.append("no volume (the volume input is constant)")
+    if not lost:
+        return []
+    return [
+        f"{ticker}: the prices have {' and '.join(lost)}; the network forecasts from the closes alone, add "
+        "Open, High, Low and Volume columns for the full inputs"
+    ]
 
 
 @check_args
@@ -306,7 +302,7 @@ def warn_short_series(short: list[tuple[str, int]], total: int, need: int) -> No
     if not short:
         return
     named = name_some(
-        (f"{name} ({rows} row{'' if rows == 1 else 's'})" for name, rows in short), _NAMED_ABSENT
+        (f"{name} ({rows} row{'' if rows == 1 else 's'})" for name, rows in short), NAMED_SERIES
     )
     logger.warning(
         "skipped %d of %d series, too short for this model (it reads the last %d rows: its lookback and the "

@@ -34,7 +34,7 @@ from carrousel.core.config import as_int
 from carrousel.finance.aci import aci_states
 from carrousel.finance.backtest import forecast_table, run_backtest
 from carrousel.finance.bundle import ForecasterBundle, qlabel
-from carrousel.finance.calendar import FRAME_FIX, report_gaps
+from carrousel.finance.calendar import FRAME_FIX, gap_warnings, warn_gaps
 from carrousel.finance.config import FinanceConfig, for_series
 from carrousel.finance.data import PriceHistory, warn_absent_inputs, warn_short_series
 from carrousel.finance.errors import FrameError
@@ -67,20 +67,24 @@ def frame_history(name: str, frame: pd.DataFrame) -> PriceHistory:
     return PriceHistory(name, frame, "frame", FRAME_LABEL, (), digest)
 
 
-def _histories(df: pd.DataFrame, calendar: str) -> list[PriceHistory]:
+def _histories(df: pd.DataFrame, calendar: str, need: int = 0) -> list[PriceHistory]:
     """One history per series of a validated frame (absent optional columns are NaN: unknown inputs), its
     dates checked against ``calendar``, the one its forecasts are dated on (as the loaders do: a warning for
-    a series off that calendar or missing many of its sessions)."""
-    out = []
+    a series off that calendar or missing many of its sessions; five series named, the rest counted). A
+    series of fewer than ``need`` rows (one predict skips as too short) gets no warning."""
+    out, gaps = [], []
     for uid, rows in df.groupby("unique_id", sort=False):
         frame = pd.DataFrame(
             {c: rows[c].to_numpy() if c in rows else np.nan for c in ("open", "high", "low", "volume")}
             | {"close": rows["y"].to_numpy()},
             index=pd.DatetimeIndex(rows["ds"].to_numpy(), name="date"),
         )[["open", "high", "low", "close", "volume"]]
-        note = report_gaps(str(uid), pd.DatetimeIndex(frame.index), calendar, FRAME_FIX)
+        note, warnings = gap_warnings(str(uid), pd.DatetimeIndex(frame.index), calendar, FRAME_FIX)
         out.append(replace(frame_history(str(uid), frame), notes=(note,) if note else ()))
-    warn_absent_inputs(*((h.ticker, h.frame) for h in out))  # absent (NaN) or equal to y, as a CSV's
+        gaps.append(warnings if len(frame) >= need else [])
+    warn_gaps(gaps, calendar, FRAME_FIX)
+    kept = ((h.ticker, h.frame) for h in out if len(h.frame) >= need)
+    warn_absent_inputs(*kept)  # absent (NaN) or equal to y, as a CSV's
     return out
 
 
@@ -214,7 +218,7 @@ class Forecaster:
         need = window.lookback + (20 if window.indicators else 1)
         rows: list[dict[str, object]] = []
         with quiet_missing():
-            histories = _histories(validate_frame(df), self.bundle.config.data.calendar)
+            histories = _histories(validate_frame(df), self.bundle.config.data.calendar, need)
             back = FrameDtypes.of(df)  # the caller's ids and dates, given back in the output
             short = [(s.ticker, len(s.frame)) for s in histories if len(s.frame) < need]
             if len(short) == len(histories):  # nothing left to forecast

@@ -1,0 +1,39 @@
+"""Warnings about many series at once: the first few series named in full, the rest counted in one line.
+
+A panel of hundreds of series (a long DataFrame, a CSV of many tickers) that share a problem (close-only
+prices, another exchange's calendar) would otherwise print hundreds of warnings; the first five series keep
+their own lines, so the numbers of a typical one stay visible, and one more line counts the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+
+__all__ = ["NAMED_SERIES", "warn_per_series"]
+
+NAMED_SERIES = 5  # series warned about by name before the rest are counted in one more line
+
+
+def warn_per_series(log: logging.Logger, warnings: Iterable[Sequence[str]], more: str) -> int:
+    """Logs the warning lines of the first :data:`NAMED_SERIES` series that have any, then one line
+    ``"<n> more series <more>"`` for the others.
+
+    Args:
+        log: the logger of the module whose check found the problems.
+        warnings: each series' warning lines (each naming its series), in the data's order; empty for a
+            series without a problem.
+        more: the rest of the counting line, e.g. ``"have no volume either; ..."``.
+
+    Returns:
+        How many series had a warning.
+    """
+    warned = 0
+    for lines in warnings:
+        warned += bool(lines)
+        if warned <= NAMED_SERIES:
+            for line in lines:
+                log.warning("%s", line)
+    if warned > NAMED_SERIES:
+        log.warning("%d more series %s", warned - NAMED_SERIES, more)
+    return warned
