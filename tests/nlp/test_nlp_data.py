@@ -117,12 +117,19 @@ def test_missing_files_and_bad_formats(tmp_path: Path) -> None:
 
 def test_a_malformed_csv_names_its_line_in_one_line(tmp_path: Path, invoke) -> None:
     """The reader's own reason reaches the message (before: "DatasetGenerationError: An error occurred while
-    generating the dataset", after a "Failed to read file ..." log line from ``datasets``)."""
+    generating the dataset", after a "Failed to read file ..." log line from ``datasets``); a row with more
+    fields than the header is named before the reader runs, with its fix."""
     bad = tmp_path / "bad.csv"
     bad.write_text('text,label\n"good",pos\nbad,neg,extra\nok,pos\n')
-    with pytest.raises(TextDataError, match="Expected 2 fields in line 3, saw 3"):
+    with pytest.raises(
+        TextDataError, match="line 3 has 3 fields, the header 2; quote a text holding a comma"
+    ):
         load_texts(TextDataConfig(str(bad)))
-    assert_clean_failure(invoke("nlp", "sentiment", "evaluate", "--data", bad), 1, "in line 3")
+    assert_clean_failure(invoke("nlp", "sentiment", "evaluate", "--data", bad), 1, "line 3 has 3 fields")
+    short = tmp_path / "short.csv"  # fewer fields than the header: the missing label is named
+    short.write_text('text,label,source\n"good",pos,a\nbad\n')
+    with pytest.raises(TextDataError, match=r"row 2 has no label in column 'label'; fill it or drop the row"):
+        load_texts(TextDataConfig(str(short)))
 
 
 def test_a_text_argument_in_latin_1_bytes_is_one_clear_error(invoke) -> None:
@@ -251,3 +258,21 @@ def test_sentiment_predict_file_with_a_trailing_blank_line(invoke: Any, tmp_path
     outcome = invoke("nlp", "sentiment", "predict", "--file", tmp_path / "f.txt", "--json")
     assert outcome.code == 0, outcome.stderr
     assert [r["text"] for r in json.loads(outcome.stdout)] == ["a good film", "a dull film"]
+
+
+@pytest.mark.parametrize("where", ["first", "later"])
+def test_a_csv_text_holding_an_unquoted_comma_is_named(tmp_path: Path, where: str) -> None:
+    """A review with a comma, unquoted: on the first row pandas took the extra field as naming an index
+    column, shifting every label ("row 2 has no label in column 'label'", about another row); on a later
+    row "Expected 2 fields in line 4, saw 3". Now the line, its field count and the fix."""
+    rows = ["terrible battery and it broke,0", "best purchase this year,1"]
+    rows.insert(0 if where == "first" else 2, "I loved this phone, works great,1")
+    data = tmp_path / "reviews.csv"
+    data.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    line = 2 if where == "first" else 4
+    with pytest.raises(
+        TextDataError,
+        match=rf"^--data {data}: line {line} has 3 fields, the header 2; quote a text holding a comma "
+        r'\("I loved it, truly"\)$',
+    ):
+        load_texts(TextDataConfig(source=str(data)))

@@ -11,6 +11,7 @@ with their row, labels may be strings or integers (a ``ClassLabel`` column gives
 from __future__ import annotations
 
 import csv
+import gzip
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -76,6 +77,22 @@ def _encoding_of(path: Path) -> str:
     return "utf-8" if enc == "utf-8-sig" else enc or "cp1252"
 
 
+def _check_fields(path: Path, encoding: str, delimiter: str) -> None:
+    """Refuses a row with more fields than the header (an unquoted delimiter in a text): pandas reads such a
+    first row as naming an index column, shifting every label, and a later one as a bare parser error."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding=encoding, newline="") as fh:
+        rows = csv.reader(fh, delimiter=delimiter)
+        width = len(next(rows, []))
+        for row in rows:
+            if len(row) > width:
+                name = "comma" if delimiter == "," else "tab"
+                raise TextDataError(
+                    f"--data {path}: line {rows.line_num} has {len(row)} fields, the header {width}; quote a "
+                    f'text holding a {name} ("I loved it{delimiter} truly")'
+                )
+
+
 def _load_dataset(cfg: TextDataConfig) -> tuple[Any, str]:
     """Returns ``(dataset, format)``: one split of a local file, a saved data set folder or a hub set."""
     if is_hf_source(cfg.source):  # a save_to_disk folder or a hub name: the translation readers' path
@@ -93,6 +110,8 @@ def _load_dataset(cfg: TextDataConfig) -> tuple[Any, str]:
         fmt = "csv"
         kwargs["delimiter"] = "," if suffix == ".csv" else "\t"
         kwargs["encoding"] = _encoding_of(path)
+        if cfg.header and suffix == ".csv":  # a TSV's quote left open is read again below
+            _check_fields(path, kwargs["encoding"], ",")
         if not cfg.header:
             with open(path, encoding=kwargs["encoding"], newline="") as fh:
                 first = next(csv.reader(fh, delimiter=kwargs["delimiter"]), [])
