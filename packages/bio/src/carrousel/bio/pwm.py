@@ -37,6 +37,7 @@ from carrousel.bio.pwm_kernels import (
 from carrousel.bio.pwm_null import Background, score_distribution
 from carrousel.core.args import check_args
 from carrousel.core.errors import ShapeError
+from carrousel.core.text import name_some
 
 __all__ = ["IntegerPWM", "SequenceCodes", "scan_windows", "warn_unreachable"]
 
@@ -357,21 +358,22 @@ def warn_unreachable(pwms: Sequence[IntegerPWM], pvalue: float) -> list[IntegerP
         worst = max(float(p.sf[-1]) for p in never)
         unit = 10.0 ** (math.floor(math.log10(worst)) - 1)
         enough = math.ceil(worst / unit - 1e-9) * unit
-        named = ", ".join(
-            f"{p.motif.name} {p.motif.id} ({p.length} bp, best p {float(p.sf[-1]):.2g})"
-            if p.motif.name != p.motif.id
-            else f"{p.motif.id} ({p.length} bp, best p {float(p.sf[-1]):.2g})"
-            for p in never[:_NAMED]
+        named = name_some(
+            (
+                f"{p.motif.name} {p.motif.id} ({p.length} bp, best p {float(p.sf[-1]):.2g})"
+                if p.motif.name != p.motif.id
+                else f"{p.motif.id} ({p.length} bp, best p {float(p.sf[-1]):.2g})"
+                for p in never
+            ),
+            _NAMED,
         )
-        more = f" and {len(never) - _NAMED} more" if len(never) > _NAMED else ""
         logger.warning(
-            "%d of %d motifs can never reach p <= %g, not even a perfect match, so they give no hits: %s%s; "
+            "%d of %d motifs can never reach p <= %g, not even a perfect match, so they give no hits: %s; "
             "scan them with --pvalue %g or above",
             len(never),
             len(pwms),
             pvalue,
             named,
-            more,
             enough,
         )
     return never

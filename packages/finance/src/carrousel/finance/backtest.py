@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from carrousel.core.text import name_some
 from carrousel.finance.backtest_baselines import BaselineFit, block_origins, fit_baselines, fit_one
 from carrousel.finance.config import FinanceConfig, for_series
 from carrousel.finance.conformal import AciState, adaptive_conformal_state
@@ -255,8 +256,7 @@ def _left_out(series_list: list[SeriesData], refits: tuple[Refit, ...], scored: 
     if not left:
         return ()
     span = f"{refits[0].start.date()}" + (f" to {refits[-1].start.date()}" if len(refits) > 1 else "")
-    names = ", ".join(f"{s.ticker} ({len(s.dates)} rows from {s.dates[0].date()})" for s in left[:5])
-    names += f" and {len(left) - 5} more" if len(left) > 5 else ""
+    names = name_some(f"{s.ticker} ({len(s.dates)} rows from {s.dates[0].date()})" for s in left)
     rule = (
         f"the {MIN_SERIES_ORIGINS} training windows a series needs before a refit ({span}) and a test origin "
         "after it"
