@@ -48,19 +48,16 @@ LabelMap = Annotated[
 def checked_label_map(label_map: str | None) -> str | None:
     """``--label-map`` as given, or a usage error naming the flag when it is not ``DATA=MODEL,...``."""
     if label_map is not None:
-        try:
+        with map_misfit_is_usage():
             parse_label_map(label_map)
-        except LabelMapError as e:
-            raise typer.BadParameter(
-                str(e).removeprefix("--label-map "), param_hint="'--label-map'"
-            ) from None
     return label_map
 
 
 @contextmanager
 def map_misfit_is_usage() -> Iterator[None]:
-    """Runs its block; a ``--label-map`` that does not fit the data and the model is a usage error (exit 2)
-    naming both label sets (``sentiment evaluate`` and ``sentiment export --data`` score through it)."""
+    """Runs its block; a ``--label-map`` that is malformed or does not fit the data and the model is a usage
+    error (exit 2) naming the problem (``sentiment evaluate`` and ``sentiment export --data`` score through
+    it, :func:`checked_label_map` parses through it)."""
     try:
         yield
     except LabelMapError as e:
