@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import jiwer
 
@@ -62,13 +63,10 @@ def score_utterance(
         readings: other readings of an already normalised reference (``Utterance.readings``).
     """
     refs = dict.fromkeys([*number_readings(reference), *(normalize(r) for r in readings)])
-    best = min(
-        ((r, h) for r in refs for h in number_readings(hypothesis)),
-        key=lambda rh: _errors(*rh),
+    ref, hyp, words, chars = min(
+        (_aligned(r, h) for r in refs for h in number_readings(hypothesis)),
+        key=lambda a: (_edits(a[2]), _edits(a[3])),
     )
-    ref, hyp = best
-    words = jiwer.process_words(ref or "<empty>", hyp)
-    chars = jiwer.process_characters(ref or "<empty>", hyp)
     return UtteranceScore(
         path,
         ref,
@@ -81,14 +79,19 @@ def score_utterance(
     )
 
 
-def _errors(ref: str, hyp: str) -> tuple[int, int]:
-    """Word and character edit counts of ``hyp`` against ``ref``."""
-    words = jiwer.process_words(ref or "<empty>", hyp)
-    chars = jiwer.process_characters(ref or "<empty>", hyp)
+def _aligned(ref: str, hyp: str) -> tuple[str, str, Any, Any]:
+    """``(ref, hyp, word alignment, character alignment)`` of ``hyp`` against ``ref`` (jiwer's outputs)."""
     return (
-        words.substitutions + words.deletions + words.insertions,
-        chars.substitutions + chars.deletions + chars.insertions,
+        ref,
+        hyp,
+        jiwer.process_words(ref or "<empty>", hyp),
+        jiwer.process_characters(ref or "<empty>", hyp),
     )
+
+
+def _edits(alignment: Any) -> int:
+    """Substitutions, deletions and insertions of a jiwer alignment."""
+    return int(alignment.substitutions + alignment.deletions + alignment.insertions)
 
 
 def error_rates(scores: Sequence[UtteranceScore]) -> ErrorCounts:
