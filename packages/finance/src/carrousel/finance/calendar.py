@@ -103,12 +103,10 @@ def check_sessions(index: pd.DatetimeIndex, calendar: str = "XNYS") -> CalendarG
     return CalendarGaps(missing=missing, longest_gap=longest, off_calendar=off, sessions=len(sessions))
 
 
-OFF_CALENDAR_SHARE = (
-    0.05  # rows on closed days, as a share of the rows, that say the series keeps another calendar
-)
-MISSING_SHARE = (
-    0.05  # sessions without a row, as a share of the span's sessions, worth a warning (not an info line)
-)
+# rows on closed days, as a share of the rows, that say the series keeps another calendar
+OFF_CALENDAR_SHARE = 0.05
+# sessions without a row, as a share of the span's sessions, worth a warning (not an info line)
+MISSING_SHARE = 0.05
 _CHOICES = (
     '"24/7" for a series traded every day, "24/5" every weekday, or its exchange\'s code (XLON, XTKS...)'
 )

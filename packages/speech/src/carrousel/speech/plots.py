@@ -66,9 +66,8 @@ def evaluation_figure(result: EvaluationResult) -> Any:
     if len(words) and np.ptp(words) < 2:  # one or two lengths: the locator needs a few whole words in view
         spread.set_xlim(words.min() - 1.5, words.max() + 1.5)
     highest = float(np.max(np.r_[wer, cer], initial=0.0))
-    upper = max(
-        0.05, 1.1 * highest
-    )  # rates from 0 (a point at 0 whole): not 0.16-0.20 blown up to full height
+    # rates from 0 (a point at 0 whole): not 0.16-0.20 blown up to full height
+    upper = max(0.05, 1.1 * highest)
     spread.set_ylim(-0.04 * upper, upper)
     for ax in (hist, spread):
         ax.grid(alpha=0.3)
