@@ -43,14 +43,14 @@ def _sites(tmp_path: Path, model: Path, method: str, mask: bool) -> tuple[list[r
 
 @pytest.mark.parametrize("method", ["model", "both"])
 def test_no_hit_of_any_method_touches_a_masked_base(tmp_path, toy, method) -> None:
-    """The network still calls the copy's window (the site less one base); before, the site placed in it
-    touched a masked base (all offsets near it do) and was reported."""
+    """The network would still call the copy's window (the site less one base), whose site touched a
+    masked base (all offsets near it do) and was reported once; the windows holding it are not tested."""
     plain, _ = _sites(tmp_path, toy["model"], method, False)
     assert any(MASKED & set(h) for h in plain)  # case ignored: the copy is found
     masked, stages = _sites(tmp_path, toy["model"], method, True)
     assert [h for h in masked if MASKED & set(h)] == []
     assert any(UPPER in h or UPPER + len(SITE) - 1 in h for h in masked)  # the upper-case site still is
-    assert stages["sites_masked"] >= 1
+    assert stages["windows_masked"] >= 1
 
 
 def test_model_background_is_read_masked(tmp_path) -> None:
@@ -92,3 +92,31 @@ def test_scan_builds_the_model_background_from_unmasked_windows(tmp_path, toy) -
         nulls.append(json.loads(res.stdout)["model_null"])
     assert [n["windows"] for n in nulls] == [120, 40]  # windows at 0, 30, 60 of each record; masked: 0
     assert ScanConfig(mask_lower=True).mask_lower
+
+
+def test_model_scan_does_not_test_a_window_touching_a_masked_base(tmp_path, toy) -> None:
+    """A copy of the site with its first half soft-masked (nothing else masked): HOMER -mask reads those
+    bases as N, so no score uses them and the copy is not found. Before, the two model windows holding the
+    masked bases were still scored (the masked half read as N, against nulls drawn from unmasked windows
+    only) and counted as tests; now they are not tested (``windows_masked``), as a PWM site touching a
+    masked base is not."""
+    half = len(SITE) // 2
+    fa = tmp_path / "half.fa"
+    copy = SITE[:half].lower() + SITE[half:]
+    fa.write_text(">chr1\n" + _lcg(500, 7) + SITE + _lcg(488, 8) + copy + _lcg(300, 9) + "\n")
+    args = ["scan", str(fa), "--model", str(toy["model"]), "--method", "model", "--pvalue", "0.05"]
+    found = []
+    for extra in ([], ["--mask-lower"]):
+        bed = tmp_path / f"h{len(extra)}.bed"
+        res = runner.invoke(app, [*args, "--no-progress", "--json", "-o", str(bed), *extra])
+        assert res.exit_code == 0, res.output
+        rows = [line.split("\t") for line in bed.read_text().splitlines() if line.startswith("chr1")]
+        found.append(([range(int(r[1]), int(r[2])) for r in rows], json.loads(res.stdout)))
+    at = 500 + len(SITE) + 488
+    on_copy = lambda hits: [h for h in hits if set(h) & set(range(at, at + len(SITE)))]  # noqa: E731
+    assert on_copy(found[0][0])  # case ignored: the copy is found
+    (masked, summary), plain = found[1], found[0][1]
+    assert on_copy(masked) == [] and any(500 in h for h in masked)  # the upper-case site still is
+    tested = [sum(s["tests_per_motif"].values()) for s in (plain, summary)]
+    assert tested[1] == tested[0] - 2  # before: equal
+    assert summary["model_stages"]["windows_masked"] == 2  # the windows at 950 and 1000 (60 bases, step 50)

@@ -249,8 +249,9 @@ def scan(
         bool,
         typer.Option(
             "--mask-lower",
-            help="Skip soft-masked (lower-case) bases, as HOMER's -mask: no site touching one is reported "
-            "by any method (they read as N; --background input and the model's nulls leave them out).",
+            help="Skip soft-masked (lower-case) bases, as HOMER's -mask: they read as N, so no score uses "
+            "one: a PWM site or a model window touching one (or an N) is not tested, and no method reports "
+            "a site touching one (--background input and the model's nulls leave them out).",
         ),
     ] = False,
     device: DeviceOpt = "cpu",

@@ -63,8 +63,9 @@ class ModelScanner:
         pwm_candidates: also keep windows whose best PWM site alone reaches ``pvalue`` (window level).
         calls: the calling rule (:mod:`carrousel.bio.model_calls`): fdr (BH at ``qvalue``), pwm-rate, auto.
         site_pvalue: the PWM method's site p-value threshold, whose window rate the pwm-rate rule matches.
-        mask_lower: the chunks read soft-masked bases as N (``ScanConfig.mask_lower``): a site placed on
-            one (or on an N) is not reported, as a PWM scan never tests it (counted in ``sites_masked``).
+        mask_lower: the chunks read soft-masked bases as N (``ScanConfig.mask_lower``): a window touching
+            one (or an N) is not tested (``windows_masked``), as a PWM scan never tests a site touching one
+            and as the nulls' windows are drawn, so no site placed in a tested window touches one.
     """
 
     @check_args
@@ -116,6 +117,7 @@ class ModelScanner:
             (
                 "windows",
                 "windows_mostly_n",
+                "windows_masked",
                 "tests",
                 "candidates_model",
                 "candidates_pwm_only",
@@ -124,7 +126,6 @@ class ModelScanner:
                 "motif_longer_than_window",
                 "sites",
                 "sites_overlapping_better",
-                "sites_masked",
             ),
             0,
         )
@@ -173,9 +174,15 @@ class ModelScanner:
         """Queues the windows starting before ``limit``; the model scores the windows of consecutive chunks
         (short records) together once they fill :attr:`fill` windows (:mod:`carrousel.bio.model_windows`)."""
         starts, wins = chunk_windows(chunk, limit, self.window, self.stride)
-        informative = (wins < 4).mean(axis=1) >= 0.5  # mostly-N windows are not tested
+        clean = wins < 4
+        informative = clean.mean(axis=1) >= 0.5  # mostly-N windows are not tested
         self.stages["windows"] += int(starts.size)
         self.stages["windows_mostly_n"] += int((~informative).sum())
+        if self.mask_lower:  # HOMER -mask: no score uses a masked base, so a window touching one is not
+            # tested (as a PWM site touching one is not, and as the nulls' windows are drawn)
+            whole = clean.all(axis=1)
+            self.stages["windows_masked"] += int((informative & ~whole).sum())
+            informative &= whole
         if informative.any():
             item = ChunkWindows(chunk, starts[informative], wins[informative], seq)
             for queued in self._queue.add(item):
@@ -325,10 +332,6 @@ class ModelScanner:
                 score = np.concatenate([score, other[twin]])
             L = pw.length
             site = wins[idx[:, None], off[:, None] + np.arange(L)[None, :]]
-            if self.mask_lower:  # placed where every clean offset near it scored lower: on a masked base
-                clean = (site < 4).all(axis=1)
-                self.stages["sites_masked"] += int(clean.size - clean.sum())
-                idx, off, strand, score, site = (a[clean] for a in (idx, off, strand, score, site))
             seqs = window_sequences(site.reshape(-1), np.arange(idx.size) * L, L, strand == -1)
             g = sel[idx]
             self._rows.append(

@@ -232,3 +232,10 @@ def _warn_untested(stages: dict[str, int], window: int) -> None:
             "and were not tested; use --method pwm for short sequences",
             *(skipped, n, window),
         )
+    masked = stages.get("windows_masked", 0)
+    if n and 2 * masked >= n:
+        logger.warning(
+            "%d of %d model windows touch a soft-masked base or an N and were not tested (--mask-lower: no "
+            "score uses a masked base); --method both also tests the PWM sites between masked runs",
+            *(masked, n),
+        )
