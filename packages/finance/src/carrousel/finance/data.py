@@ -31,7 +31,7 @@ from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
 from carrousel.core.optional import require
 from carrousel.core.text import name_some
-from carrousel.finance.calendar import get_calendar, report_gaps, trading_dates
+from carrousel.finance.calendar import gap_warnings, get_calendar, trading_dates, warn_gaps
 from carrousel.finance.config import DataConfig
 from carrousel.finance.errors import PriceDataError, TickerNotFoundError, YahooUnreachableError
 from carrousel.finance.series_warnings import NAMED_SERIES, warn_per_series
@@ -57,6 +57,8 @@ SAMPLE_NAME = "finance.stocks"  # carrousel sample holding the bundled daily his
 SAMPLE_LABEL = "SAMPLE DATA (bokeh-sampledata: real daily prices, 2000-2013; not current)"
 YAHOO_HOST = ("query2.finance.yahoo.com", 443)
 _REFETCH_OVERLAP = 10  # calendar days re-downloaded before the cache's last date on an incremental update
+# the counting line of the close-only warnings past the first five series
+_ABSENT_MORE = "have no open/high/low or no volume either; they too are forecast from the closes alone"
 
 _MAX_CSV_BYTES = 1 << 30  # a daily price CSV of one GiB would hold centuries of bars for thousands of tickers
 _MAX_CSV_LINE = 10_000  # characters: a price row is short; a longer line means this is not a price CSV
@@ -242,7 +244,11 @@ def _hash(frame: pd.DataFrame) -> str:
     return hashlib.sha256(frame.to_csv(float_format="%.10g").encode()).hexdigest()
 
 
-def _finish(ticker: str, raw: pd.DataFrame, cfg: DataConfig, source: str, label: str) -> PriceHistory:
+_Loaded = tuple[PriceHistory, list[str], list[str]]  # a history, its close-only and its calendar warnings
+
+
+def _finish(ticker: str, raw: pd.DataFrame, cfg: DataConfig, source: str, label: str) -> _Loaded:
+    """The validated history and its warnings, left for :func:`_warned` to log with other series'."""
     if cfg.start is not None:
         raw = raw[raw.index >= pd.Timestamp(cfg.start)]
     if cfg.end is not None:
@@ -251,11 +257,19 @@ def _finish(ticker: str, raw: pd.DataFrame, cfg: DataConfig, source: str, label:
         span = f"{cfg.start or 'start'} and {cfg.end or 'end'}"
         raise PriceDataError(f"no {ticker} prices between {span}; widen the dates")
     frame, notes = clean_prices(raw, ticker, cfg.min_history, cfg.repair_splits)
-    warn_absent_inputs((ticker, frame))
-    note = report_gaps(ticker, pd.DatetimeIndex(frame.index), cfg.calendar)
+    note, gaps = gap_warnings(ticker, pd.DatetimeIndex(frame.index), cfg.calendar)
     if note is not None:
         notes.append(note)
-    return PriceHistory(ticker, frame, source, label, tuple(notes), _hash(frame))
+    history = PriceHistory(ticker, frame, source, label, tuple(notes), _hash(frame))
+    return history, _absent_inputs(ticker, frame), gaps
+
+
+def _warned(loaded: list[_Loaded], calendar: str) -> list[PriceHistory]:
+    """Logs the loaded series' warnings as a DataFrame's are (five series named, the rest counted: one line
+    per ticker before, for ``finance forecast`` of many tickers) and returns the histories."""
+    warn_per_series(logger, (absent for _, absent, _ in loaded), _ABSENT_MORE)
+    warn_gaps((gaps for _, _, gaps in loaded), calendar)
+    return [history for history, _, _ in loaded]
 
 
 def warn_absent_inputs(*series: tuple[str, pd.DataFrame]) -> None:
@@ -268,11 +282,7 @@ def warn_absent_inputs(*series: tuple[str, pd.DataFrame]) -> None:
         series: ``(ticker, frame)`` pairs: the name first in the message; ``open, high, low, close, volume``
             by date.
     """
-    warn_per_series(
-        logger,
-        (_absent_inputs(ticker, frame) for ticker, frame in series),
-        "have no open/high/low or no volume either; they too are forecast from the closes alone",
-    )
+    warn_per_series(logger, (_absent_inputs(ticker, frame) for ticker, frame in series), _ABSENT_MORE)
 
 
 def _absent_inputs(ticker: str, frame: pd.DataFrame) -> list[str]:
@@ -330,6 +340,11 @@ def load_history(ticker: str, cfg: DataConfig) -> PriceHistory:
         YahooUnreachableError: Yahoo needed but not reachable (the message says how to proceed).
         PriceDataError: unusable data.
     """
+    return _warned([_load(ticker, cfg)], cfg.calendar)[0]
+
+
+def _load(ticker: str, cfg: DataConfig) -> _Loaded:
+    """:func:`load_history` with its warnings returned, not logged."""
     ticker = ticker.strip().upper()
     if cfg.source == "sample":
         path = _sample_file()
@@ -343,7 +358,8 @@ def load_history(ticker: str, cfg: DataConfig) -> PriceHistory:
 
 
 def load_histories(cfg: DataConfig) -> list[PriceHistory]:
-    """Loads every ticker of ``cfg`` (see :func:`load_history`).
+    """Loads every ticker of ``cfg`` (see :func:`load_history`); their close-only and calendar warnings are
+    logged together, five tickers named and the rest counted, as a DataFrame's series are.
 
     Raises:
         PriceDataError: also when several tickers are asked of a CSV file without a ticker column (its one
@@ -357,7 +373,7 @@ def load_histories(cfg: DataConfig) -> list[PriceHistory]:
                 f"{cfg.csv_path} has no Ticker column, so it holds one stock, not {', '.join(symbols)}; "
                 "pass one ticker per CSV file, or add a Ticker (or Symbol) column"
             )
-    return [load_history(t, cfg) for t in symbols]
+    return _warned([_load(t, cfg) for t in symbols], cfg.calendar)
 
 
 # ----------------------------------------------------------------------------------------------- Yahoo
@@ -428,7 +444,7 @@ def _is_fresh(last: pd.Timestamp, calendar: str) -> bool:
     return bool(last >= previous)
 
 
-def _load_yahoo(ticker: str, cfg: DataConfig) -> PriceHistory:
+def _load_yahoo(ticker: str, cfg: DataConfig) -> _Loaded:
     folder = cache_folder(cfg)
     path, meta_path = folder / f"{ticker}.csv", folder / f"{ticker}.json"
     cached = read_price_csv(path) if path.exists() else None
