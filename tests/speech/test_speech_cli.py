@@ -88,6 +88,23 @@ def test_transcribe_json_timestamps_and_nbest(capsys, monkeypatch, write_wav, to
     assert code == 0 and [line.split("\t")[0] for line in out.splitlines()] == [str(a), str(b)]
 
 
+def test_nbest_says_when_fewer_distinct_texts_exist(capsys, monkeypatch, write_wav, tone, model) -> None:
+    """A 30 ms clip gives the network one frame, so its only texts are "" and each single letter: ``--nbest
+    50`` returns those (after widening the beam to its limit) and one warning says how many exist."""
+    short = write_wav("short.wav", tone(0.03))
+    args = ["transcribe", "--model", model, "--beam", "4", "--json", str(short)]
+    code, out, err = speech(capsys, monkeypatch, *args, "--nbest", "50")
+    assert code == 0, err
+    texts = [a["text"] for a in json.loads(out)[0]["nbest"]]
+    assert 1 < len(texts) < 50 and len(set(texts)) == len(texts) and all(len(t) <= 1 for t in texts)
+    warned = [line for line in err.splitlines() if "distinct transcripts exist" in line]
+    assert len(warned) == 1 and f"{short}: {len(texts)} distinct transcripts exist, not 50" in " ".join(
+        err.split()
+    )
+    code, out, err = speech(capsys, monkeypatch, *args, "--nbest", "5")  # as many as asked: no warning
+    assert code == 0 and len(json.loads(out)[0]["nbest"]) == 5 and "distinct transcripts" not in err
+
+
 def test_a_bad_file_in_a_batch_is_reported_and_the_others_transcribed(
     capsys, monkeypatch, tmp_path, write_wav, tone, model
 ) -> None:
