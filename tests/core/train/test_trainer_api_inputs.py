@@ -155,3 +155,38 @@ def test_a_config_that_trains_nothing_is_refused(field: str, value: int, valid: 
     with no error and an empty history; every domain CLI already refuses ``--epochs 0``."""
     with pytest.raises(ConfigError, match=rf"^{field} must be >= 1 .*got {value}; e\.g\. {valid}$"):
         TrainConfig(**{field: value})
+
+
+def test_the_built_in_early_stopping_checks_its_monitor_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``TrainConfig(patience=...)``'s early stopping: the Trainer checks its monitor and mode (naming
+    TrainConfig in the fix), and the callback checked them again on fit start (the same answer, twice);
+    now once. An EarlyStopping the user passes still checks its own (naming EarlyStopping)."""
+    import carrousel.core.train.callbacks as callbacks_mod
+    import carrousel.core.train.trainer as trainer_mod
+    from carrousel.core.train import EarlyStopping
+    from carrousel.core.train.task import check_monitor
+
+    owners: list[str] = []
+
+    def spy(task: Any, monitor: str, mode: str, owner: str = "TrainConfig") -> None:
+        owners.append(owner)
+        check_monitor(task, monitor, mode, owner)
+
+    monkeypatch.setattr(callbacks_mod, "check_monitor", spy)
+    monkeypatch.setattr(trainer_mod, "check_monitor", spy)
+    cfg = dataclasses.replace(CFG, monitor="val_close", mode="max", patience=2, epochs=2)  # type: ignore[arg-type]
+    assert Trainer(mlp(), Scored(), cfg).fit(loader(), loader()).monitor == "val_close"
+    assert owners == ["TrainConfig"]  # before: ["TrainConfig", "EarlyStopping"]
+    owners.clear()
+    plain = dataclasses.replace(cfg, monitor="val_loss", mode="min")  # type: ignore[arg-type]
+    assert (
+        Trainer(mlp(), Scored(), plain).fit(loader()).monitor == "train_loss"
+    )  # no validation: checked once
+    assert owners == ["TrainConfig"]
+    owners.clear()
+    mine: list[Callback] = [EarlyStopping("val_close", mode="max")]
+    Trainer(mlp(), Scored(), cfg, callbacks=mine).fit(loader(), loader())
+    assert owners == ["TrainConfig", "EarlyStopping"]
+    wrong = dataclasses.replace(cfg, mode="min")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"set TrainConfig\(mode='max'\)$"):  # the message unchanged
+        Trainer(mlp(), Scored(), wrong).fit(loader(), loader())

@@ -161,10 +161,14 @@ class EarlyStopping(Callback):
         self.monitor, self.mode, self.patience, self.min_delta = monitor, mode, patience, min_delta
         self.best: float | None = None
         self.wait = 0
+        # (monitor, mode) the trainer checked already: its built-in one (TrainConfig(patience=...))
+        self.checked: tuple[str, str] | None = None
 
     def on_fit_start(self, trainer: Trainer) -> None:
-        """Checks ``mode`` against the trainer's task metric it monitors (:func:`check_monitor`)."""
-        check_monitor(trainer.task, self.monitor, self.mode, owner=type(self).__name__)
+        """Checks ``mode`` against the trainer's task metric it monitors (:func:`check_monitor`), unless the
+        trainer checked that monitor and mode already (its built-in early stopping, set by ``TrainConfig``)."""
+        if self.checked != (self.monitor, self.mode):
+            check_monitor(trainer.task, self.monitor, self.mode, owner=type(self).__name__)
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         if self.monitor not in logs:

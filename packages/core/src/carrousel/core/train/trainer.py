@@ -236,8 +236,8 @@ class Trainer:
             logger.info("no validation loader: monitoring %s instead of %s", monitor, self.config.monitor)
         check_monitor(self.task, monitor, self.config.mode)
         self._monitor = monitor
-        if self._early is not None:
-            self._early.monitor = monitor
+        if self._early is not None:  # checked just now, under TrainConfig's name: not again by the callback
+            self._early.monitor, self._early.checked = monitor, (monitor, self.config.mode)
 
     def _loop(self, val_loader: Any) -> None:
         cfg = self.config
