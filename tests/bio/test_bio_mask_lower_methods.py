@@ -120,3 +120,16 @@ def test_model_scan_does_not_test_a_window_touching_a_masked_base(tmp_path, toy)
     tested = [sum(s["tests_per_motif"].values()) for s in (plain, summary)]
     assert tested[1] == tested[0] - 2  # before: equal
     assert summary["model_stages"]["windows_masked"] == 2  # the windows at 950 and 1000 (60 bases, step 50)
+
+
+def test_a_scan_whose_model_windows_mostly_touch_the_mask_says_so(tmp_path, toy) -> None:
+    """Short masked runs every 50 bases: every 60-base window touches one, none is tested, and a warning
+    says why (rather than a silent 0 hits) and that ``--method both`` tests the PWM sites between them."""
+    fa = tmp_path / "repeats.fa"
+    fa.write_text(">chr1\n" + "".join(_lcg(40, i) + _lcg(10, 50 + i).lower() for i in range(20)) + "\n")
+    args = ["scan", str(fa), "--model", str(toy["model"]), "--method", "model", "--mask-lower"]
+    res = runner.invoke(app, [*args, "--no-progress", "--json"])
+    assert res.exit_code == 0, res.output
+    stages = json.loads(res.stdout)["model_stages"]
+    assert stages["windows_masked"] == stages["windows"] > 0 and stages["tests"] == 0
+    assert "touch a soft-masked base or an N and were not tested" in " ".join(res.stderr.split())
