@@ -84,6 +84,29 @@ def test_integer_labels_and_headerless_files(tmp_path: Path) -> None:
     assert label_order(["pos", "neg", "neutral"]) == ["neg", "neutral", "pos"]
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".tsv"])
+def test_headerless_gzip_files_read_as_their_plain_twins(tmp_path: Path, suffix: str) -> None:
+    """Before: the header-less branch counted the columns by opening a .csv.gz / .tsv.gz as plain text,
+    and a UnicodeDecodeError escaped (a traceback, not one line)."""
+    import gzip
+
+    sep = "," if suffix == ".csv" else "\t"
+    body = f'"great product, I love it"{sep}5\n"terrible, broke at once"{sep}1\nit is fine{sep}3\n'
+    plain = tmp_path / f"rows{suffix}"
+    plain.write_text(body, encoding="utf-8")
+    packed = tmp_path / f"rows{suffix}.gz"
+    packed.write_bytes(gzip.compress(body.encode("utf-8")))
+    read = [
+        load_texts(TextDataConfig(str(p), text_col="0", label_col="1", header=False)) for p in (plain, packed)
+    ]
+    assert (
+        read[0].texts
+        == read[1].texts
+        == ["great product, I love it", "terrible, broke at once", "it is fine"]
+    )
+    assert read[0].labels == read[1].labels == ["5", "1", "3"]
+
+
 def test_wrong_column_lists_the_columns_found(tmp_path: Path) -> None:
     path = tmp_path / "d.csv"
     path.write_text("review,stars\ngreat,5\n")

@@ -59,9 +59,10 @@ def test_the_models_own_labels_need_no_map(tmp_path: Path, write_rows: Any) -> N
     [
         (["0", "1"], ["bad", "good"]),  # numbers only onto a negative/positive model
         (["0", "1"], ["0", "2"]),
-        (["neg", "pos", "neutral"], list(_MODEL)),  # three data labels onto two
+        (["neg", "pos", "maybe"], list(_MODEL)),  # a word beside them that no table reads
         (["pos", "positive"], list(_MODEL)),  # two data labels onto one model label
-        (["neg", "pos"], ["negative", "neutral", "positive"]),  # not a two-label model
+        (["neg", "pos"], ["bad", "neutral", "good"]),  # not a polarity model
+        # (neutral beside them, and neg/pos onto a negative/neutral/positive model: test_nlp_label_grades)
     ],
 )
 def test_an_ambiguous_reading_is_refused(labels: list[str], model: list[str]) -> None:

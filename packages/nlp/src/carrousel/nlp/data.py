@@ -112,8 +112,9 @@ def _load_dataset(cfg: TextDataConfig) -> tuple[Any, str]:
         kwargs["encoding"] = _encoding_of(path)
         if cfg.header and suffix == ".csv":  # a TSV's quote left open is read again below
             _check_fields(path, kwargs["encoding"], ",")
-        if not cfg.header:
-            with open(path, encoding=kwargs["encoding"], newline="") as fh:
+        if not cfg.header:  # the columns are counted on the first row, of the file as the loader reads it
+            opener = gzip.open if path.suffix == ".gz" else open
+            with opener(path, "rt", encoding=kwargs["encoding"], newline="") as fh:
                 first = next(csv.reader(fh, delimiter=kwargs["delimiter"]), [])
             kwargs["column_names"] = [str(i) for i in range(len(first))]
     elif suffix in (".jsonl", ".json", ".ndjson"):

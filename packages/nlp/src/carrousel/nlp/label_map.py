@@ -1,52 +1,131 @@
 """Reading the labels of evaluation data as a model's labels.
 
-Human-rated sets come labelled ``pos``/``neg``, ``0``/``1``, ``Positive``/``Negative``... while a model
-knows its own names (the shipped one: ``negative``, ``positive``). :func:`resolve_labels` maps the data's
-labels onto the model's: by an explicit map (``--label-map "pos=positive,neg=negative"``), or, when no
-map is given and some data labels are unknown, by a fixed table of synonyms (case-insensitive) when that
-reading is unambiguous; ``0``/``1`` (and ``-1``/``1``) are read as negative/positive only when the
-model's labels are exactly a negative/positive pair.
+Human-rated sets come labelled ``pos``/``neg``, ``0``/``1``, ``Positive``/``Negative``, 1..5 stars,
+``neutral``... while a model knows its own names (the shipped one: ``negative``, ``positive``).
+:func:`resolve_labels` maps the data's labels onto the model's: by an explicit map (``--label-map
+"pos=positive,neg=negative"``; ``3=-`` drops the rows labelled 3; ``1..2=negative`` maps a range of whole
+numbers), or, when no map is given and some data labels are unknown, by one of two fixed readings of a
+negative/positive (or negative/neutral/positive) model's labels, each said in one warning:
+
+- words (case-insensitive): ``neg``/``negative``, ``pos``/``positive``, ``neutral``; and ``0``/``1``,
+  ``-1``/``1`` when the model's labels are exactly a negative/positive pair;
+- whole-number grades on a known scale (1..5 stars, 1..10 ratings, 0..4 SST-5, -1..1; see
+  :mod:`carrousel.nlp.label_scales`): low negative, high positive, the middle neutral.
+
+``neutral`` rows (the word, or a scale's middle) are dropped for a model without a neutral class; the
+warning counts them. Scores (``0.73``, ``-0.5``) are never guessed, nor whole numbers on no known scale.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from carrousel.core.text import name_some
 from carrousel.nlp.errors import LabelMismatchError
+from carrousel.nlp.label_scales import DROP, fitting_maps, read_scale, whole
 
-__all__ = ["LabelMapError", "parse_label_map", "resolve_labels"]
+__all__ = ["DROP", "LabelMapError", "LabelReading", "format_label_map", "parse_label_map", "resolve_labels"]
 
 logger = logging.getLogger(__name__)
 
 # the fixed table: each word (lower case) and the polarity it names
-_WORDS = {"negative": "negative", "neg": "negative", "positive": "positive", "pos": "positive"}
+_WORDS = {
+    "negative": "negative",
+    "neg": "negative",
+    "positive": "positive",
+    "pos": "positive",
+    "neutral": "neutral",
+}
 # numbers: read as a polarity only when the model's labels are exactly a negative/positive pair
 _NUMBERS = {"0": "negative", "-1": "negative", "1": "positive", "+1": "positive"}
+_RANGE = re.compile(r"([+-]?\d+)\.\.([+-]?\d+)")
 
 
 class LabelMapError(LabelMismatchError):
     """A label map given by the user is malformed or does not fit the data and the model."""
 
 
+@dataclass(frozen=True)
+class LabelReading:
+    """The data's labels as a model's: what :func:`resolve_labels` returns."""
+
+    labels: list[str | None]  # one per row: the model's label, None when the row is dropped
+    mapping: dict[str, str] | None  # data label -> model label or DROP ("-"); None: the model's own labels
+    rule: str | None  # how they were read: "--label-map", "words", a scale's name; None: as they are
+
+    @property
+    def dropped(self) -> int:
+        """Rows whose label is dropped (``neutral`` for a two-class model, a map's ``-``)."""
+        return sum(label is None for label in self.labels)
+
+    def kept(self) -> list[int]:
+        """Indices of the rows that are kept, in order."""
+        return [i for i, label in enumerate(self.labels) if label is not None]
+
+
 def parse_label_map(text: str) -> dict[str, str]:
-    """``"pos=positive,neg=negative"`` as ``{"pos": "positive", "neg": "negative"}``.
+    """``"pos=positive,neg=negative"`` as ``{"pos": "positive", "neg": "negative"}``; ``"3=-"`` drops the
+    rows labelled 3; ``"1..2=negative"`` maps the whole numbers 1 and 2.
 
     Raises:
-        LabelMapError: an entry is not ``DATA=MODEL`` or a data label is given twice.
+        LabelMapError: an entry is not ``DATA=MODEL``, a data label is given twice (a range holding a
+            number given alone or in another range too), or a range runs backwards.
     """
     mapping: dict[str, str] = {}
+    spans: list[tuple[int, int, str]] = []
     for entry in text.split(","):
         source, sep, target = (part.strip() for part in entry.partition("="))
         if not sep or not source or not target:
             raise LabelMapError(
-                f"--label-map entry {entry.strip()!r} is not DATA=MODEL; give e.g. 'pos=positive,neg=negative'"
+                f"--label-map entry {entry.strip()!r} is not DATA=MODEL; give e.g. 'pos=positive,neg=negative' "
+                "('3=-' drops the rows labelled 3)"
             )
         if source in mapping:
             raise LabelMapError(f"--label-map maps data label {source!r} twice; give it once")
+        if m := _RANGE.fullmatch(source):
+            lo, hi = int(m.group(1)), int(m.group(2))
+            if lo > hi:
+                raise LabelMapError(
+                    f"--label-map range {source!r} runs backwards; give LOW..HIGH ({hi}..{lo})"
+                )
+            spans.append((lo, hi, source))
         mapping[source] = target
+    for lo, hi, source in spans:
+        inside = [k for k in mapping if k != source and _in_span(k, lo, hi)]
+        inside += [s for a, b, s in spans if s != source and a <= hi and lo <= b]
+        if inside:
+            raise LabelMapError(
+                f"--label-map maps {source!r} and {inside[0]!r}, which overlap; give each once"
+            )
     return mapping
+
+
+def _in_span(key: str, lo: int, hi: int) -> bool:
+    n = whole(key)
+    return n is not None and lo <= n <= hi
+
+
+def _lookup(given: Mapping[str, str], label: str) -> str | None:
+    """The target of ``label`` in a parsed map: its own entry, else the range holding it."""
+    if label in given:
+        return given[label]
+    for source, target in given.items():
+        if (m := _RANGE.fullmatch(source)) and _in_span(label, int(m.group(1)), int(m.group(2))):
+            return target
+    return None
+
+
+def format_label_map(mapping: Mapping[str, str]) -> str | None:
+    """``mapping`` as a ``--label-map`` value that parses back to it, or None when a label holds ``,`` or
+    ``=`` (or spaces at an end)."""
+    if any(("," in k or "=" in k or k != k.strip()) for k in mapping):
+        return None
+    return ",".join(f"{k}={v}" for k, v in mapping.items())
 
 
 def _polarity(label: str, numbers: bool) -> str | None:
@@ -54,21 +133,11 @@ def _polarity(label: str, numbers: bool) -> str | None:
     return _WORDS.get(word) or (_NUMBERS.get(word) if numbers else None)
 
 
-def _automatic(found: Sequence[str], model: Sequence[str]) -> dict[str, str] | None:
-    """The synonym reading of ``found`` as ``model``'s labels, or None when it is not unambiguous."""
-    if len(model) != 2 or not 1 <= len(found) <= 2:
-        return None
-    pair = {_polarity(label, numbers=False) for label in model}
-    if pair != {"negative", "positive"}:
-        return None
-    by_polarity = {_polarity(label, numbers=False): label for label in model}
-    mapping = {}
-    for label in found:
-        polarity = _polarity(label, numbers=True)
-        if polarity is None:
-            return None
-        mapping[label] = by_polarity[polarity]
-    return mapping if len(set(mapping.values())) == len(mapping) else None
+def _roles(model: Sequence[str]) -> dict[str, str] | None:
+    """``{polarity: model label}`` of a negative/positive or negative/neutral/positive model, else None."""
+    roles = {_polarity(label, numbers=False): label for label in model}
+    wanted = [{"negative", "positive"}, {"negative", "neutral", "positive"}]
+    return roles if len(roles) == len(model) and set(roles) in wanted else None  # type: ignore[return-value]
 
 
 def _mismatch(found: Sequence[str], model: Sequence[str], source: str) -> str:
@@ -78,52 +147,135 @@ def _mismatch(found: Sequence[str], model: Sequence[str], source: str) -> str:
     )
 
 
+def _unknown(found: Sequence[str], model: Sequence[str], source: str, fix: str = "") -> LabelMismatchError:
+    unknown = sorted(set(found) - set(model))
+    return LabelMismatchError(
+        f"--data {source} has labels {name_some(unknown, quote=True)} the model does not know; it was "
+        f"trained on {', '.join(map(repr, model))} ({fix or 'check --label-col, or give'} --label-map "
+        "'DATA=MODEL,...')"
+    )
+
+
+def _scores(found: Sequence[str]) -> bool:
+    """Every label a number, some not whole: scores (0.73, -0.5), which are never read as classes."""
+
+    def number(label: str) -> float | None:
+        try:
+            return float(label)
+        except ValueError:
+            return None
+
+    values = [number(label) for label in found]
+    return all(v is not None for v in values) and any(v is None or not math.isfinite(v) or v != int(v)
+                                                      for v in values)  # fmt: skip
+
+
+def _automatic(found: Sequence[str], model: Sequence[str], source: str) -> tuple[dict[str, str], str, str]:
+    """``(map, rule, how it reads)``: the word or grade reading of ``found`` as ``model``'s labels.
+
+    Raises:
+        LabelMismatchError: neither reading fits, or a reading would be ambiguous (the message names the
+            ``--label-map`` of each reading that fits).
+    """
+    if _scores(found):
+        raise LabelMismatchError(
+            f"--data {source} has numeric labels such as {name_some(found[:3])}, scores rather than classes, "
+            "which are not guessed; give --label-map 'VALUE=MODEL,...' ('LOW..HIGH=MODEL' for whole numbers, "
+            "'VALUE=-' to drop rows) or bin the scores into labels first"
+        )
+    roles = _roles(model)
+    if roles is None:
+        raise _unknown(found, model, source)
+    middle = roles.get("neutral", DROP)
+    polarities = [_polarity(label, numbers=len(model) == 2) for label in found]
+    if all(p is not None for p in polarities):
+        words = {label: roles.get(p, DROP) for label, p in zip(found, polarities, strict=True)}  # type: ignore[arg-type]
+        kept = [t for t in words.values() if t != DROP]
+        if not kept:
+            raise LabelMismatchError(
+                f"every row of --data {source} is labelled {name_some(found, quote=True)}, which a model "
+                f"without a neutral class drops; give rows labelled {' or '.join(map(repr, model))}"
+            )
+        if len(set(kept)) == len(kept):
+            shown = ", ".join(f"{k}={v}" for k, v in words.items() if v != DROP)
+            return words, "words", f"the model's: {shown}"
+    grades = [whole(label) for label in found]
+    if not all(g is not None for g in grades):
+        raise _unknown(found, model, source)
+    values: list[int] = grades  # type: ignore[assignment]
+    scale = read_scale(values)
+    if scale is None:
+        fixes = fitting_maps(values, roles["negative"], middle, roles["positive"])
+        fix = " or ".join(fixes) if fixes else "'VALUE=MODEL,...' ('VALUE=-' drops rows)"
+        raise LabelMismatchError(
+            f"--data {source} has grades {name_some(sorted(set(values)))}, on no scale read without a map "
+            "(1..5, 1..10, 0..4 and -1..1 are, when the grades reach both ends with 3 or more values); "
+            f"give --label-map {fix}"
+        )
+    grade_map = {label: roles.get(scale.polarity(g), DROP) for label, g in zip(found, values, strict=True)}
+    how = f"{scale.name}: {scale.as_map(roles['negative'], middle, roles['positive'])} ({scale.rule})"
+    return grade_map, scale.name, how
+
+
+def _said(mapping: Mapping[str, str], counts: Counter[str], total: int, how: str, source: str) -> None:
+    """The one warning of an automatic reading: the map, and the rows it drops."""
+    gone = [k for k, v in mapping.items() if v == DROP]
+    drop = ""
+    if gone:
+        n = sum(counts[k] for k in gone)
+        drop = (f"; {name_some(gone, quote=True)} dropped, the model having no neutral class: {n} of {total} "
+                "rows")  # fmt: skip
+    logger.warning(
+        "--data %s labels read as %s%s (give --label-map to read them otherwise)", source, how, drop,
+    )  # fmt: skip
+
+
 def resolve_labels(
     labels: Sequence[str], model: Sequence[str], source: str, given: Mapping[str, str] | None = None
-) -> tuple[list[str], dict[str, str] | None]:
-    """The data's ``labels`` as ``model``'s labels, and the map used (None: the labels were the model's).
+) -> LabelReading:
+    """The data's ``labels`` as ``model``'s labels, with the rows to drop and the map used.
 
     Args:
         labels: one label per row of the data.
         model: the model's classes.
         source: the data's name, for the messages.
-        given: the user's map (data label -> model label); data labels it leaves out must be the model's.
+        given: the user's map (data label -> model label, or :data:`DROP` to drop its rows; keys
+            ``LOW..HIGH`` map whole numbers), as :func:`parse_label_map` returns it; data labels it leaves
+            out must be the model's.
 
     Returns:
-        ``(labels as the model's, {data label: model label} or None)``.
+        The reading: per row the model's label or None (dropped), the map, the rule.
 
     Raises:
-        LabelMapError: ``given`` names a label the model lacks or leaves a data label unknown.
-        LabelMismatchError: no map given, and the data holds labels the model does not know that the
-            table of synonyms cannot read unambiguously.
+        LabelMapError: ``given`` names a label the model lacks, leaves a data label unknown, or drops
+            every row.
+        LabelMismatchError: no map given, and the data holds labels the model does not know that neither
+            fixed reading reads unambiguously, or every row would be dropped.
     """
     found = sorted(set(labels))
     known = set(model)
+    counts = Counter(labels)
     if given is not None:
-        wrong = sorted({t for t in given.values() if t not in known})
-        left = sorted({label for label in found if label not in given and label not in known})
+        wrong = sorted({t for t in given.values() if t not in known and t != DROP})
+        targets = {label: _lookup(given, label) for label in found}
+        left = sorted(label for label, t in targets.items() if t is None and label not in known)
         if wrong or left:
             problem = (
                 f"maps to {name_some(wrong, quote=True)}, not a model label"
                 if wrong
-                else f"leaves {name_some(left, quote=True)} unmapped"
+                else f"leaves {name_some(left, quote=True)} unmapped (map it, or drop its rows: '{left[0]}=-')"
             )
             raise LabelMapError(f"--label-map {problem}: {_mismatch(found, model, source)}")
-        mapping = {label: given.get(label, label) for label in found}
+        mapping = {label: t if t is not None else label for label, t in targets.items()}
+        rule = "--label-map"
     elif not set(found) - known:
-        return list(labels), None
+        return LabelReading(list(labels), None, None)
     else:
-        auto = _automatic(found, model)
-        if auto is None:
-            unknown = sorted(set(found) - known)
-            raise LabelMismatchError(
-                f"--data {source} has labels {name_some(unknown, quote=True)} the model does not know; it was "
-                f"trained on {', '.join(map(repr, model))} (check --label-col, or give --label-map "
-                f"'DATA=MODEL,...')"
-            )
-        mapping = auto
-        shown = ", ".join(f"{k}={v}" for k, v in mapping.items())
-        logger.warning(
-            "--data %s labels read as the model's: %s (give --label-map to map them otherwise)", source, shown
+        mapping, rule, how = _automatic(found, model, source)
+        _said(mapping, counts, len(labels), how, source)
+    if all(t == DROP for t in mapping.values()):
+        error = LabelMapError if given is not None else LabelMismatchError
+        raise error(
+            f"every row of --data {source} is dropped ({format_label_map(mapping)}); keep some labels"
         )
-    return [mapping[label] for label in labels], mapping
+    return LabelReading([None if mapping[x] == DROP else mapping[x] for x in labels], mapping, rule)

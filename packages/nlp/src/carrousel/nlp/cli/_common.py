@@ -166,7 +166,8 @@ def _shown(value: float | None, why: str) -> str:
 def print_evaluation(r: Any) -> None:
     """The text report of ``nlp sentiment evaluate`` (``r``: its ``SentimentEvaluation``)."""
     auc = f"{r.roc_auc:.3f}" if r.roc_auc is not None else "n/a (a class is absent)"
-    echo(f"texts      {r.rows}")
+    dropped = f" ({r.dropped} dropped by the label reading: their labels map to '-')" if r.dropped else ""
+    echo(f"texts      {r.rows}{dropped}")
     if r.label_map:
         echo(f"labels     data read as the model's: {', '.join(f'{k}={v}' for k, v in r.label_map.items())}")
     echo(f"accuracy   {r.accuracy:.3f} (majority class: {r.majority_accuracy:.3f})")

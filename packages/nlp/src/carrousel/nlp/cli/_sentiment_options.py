@@ -39,8 +39,13 @@ LabelMap = Annotated[
     typer.Option(
         "--label-map",
         metavar="DATA=MODEL,...",
-        help="The data's labels as the model's, e.g. 'pos=positive,neg=negative' (default: the model's own; "
-        "pos/neg, 0/1, Positive/Negative... are read as a negative/positive model's labels, with a warning).",
+        help="The data's labels as the model's, e.g. 'pos=positive,neg=negative'; '3=-' drops the rows "
+        "labelled 3, '1..2=negative' maps a range of whole numbers. Default: the model's own; for a "
+        "negative/positive (or negative/neutral/positive) model, with one warning: pos/neg, 0/1, "
+        "Positive/Negative...; neutral (dropped for a two-class model); grades 1..5 stars "
+        "('1..2=negative,3=-,4..5=positive'), 1..10 ('1..4=negative,5..6=-,7..10=positive'), 0..4 SST-5 "
+        "('0..1=negative,2=-,3..4=positive') and -1..1 when the grades reach both ends with 3+ values "
+        "(the middle is neutral for a three-class model). Scores (0.7) are never guessed.",
     ),
 ]
 

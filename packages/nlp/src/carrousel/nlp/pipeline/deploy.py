@@ -12,6 +12,7 @@ Runtime (``nlp sentiment predict|evaluate --model DIR``), tokenisation staying i
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from carrousel.core.export import (
     measure_latency,
 )
 from carrousel.nlp.config import SentimentEvaluateConfig, SentimentExportConfig
+from carrousel.nlp.label_map import format_label_map
 from carrousel.nlp.models import SentimentClassifier
 from carrousel.nlp.pipeline.prune import pruned_variant
 from carrousel.nlp.pipeline.sentiment import KIND, SentimentModel, shipped_model_path
@@ -97,6 +99,10 @@ def export_sentiment(cfg: SentimentExportConfig, out: str | Path) -> DeploymentR
         before = scored.accuracy
         if scored.label_map is not None:  # the data's labels read as the model's (as evaluate records it)
             extra["label_map"] = scored.label_map
+            if scored.dropped:
+                extra["dropped"] = scored.dropped
+            # the later scorings read them through that map: the same rows, without warning again
+            cfg = replace(cfg, label_map=format_label_map(scored.label_map) or cfg.label_map)
     bundle = eager.bundle
     if cfg.prune > 0:  # the pruned variant, fine-tuned on the user's texts to match the full model
         variant = pruned_variant(eager, cfg)

@@ -45,7 +45,11 @@ class SentimentEvaluation:
     trained_precision: str | None = "fp32"  # the model's training arithmetic (its bundle's record)
     inference_precision: str = "fp32"  # this run's ("precision" is the metric): SentimentModel.precisions
     files: list[Path] = field(default_factory=list)  # files written (metrics.json, PNGs)
-    label_map: dict[str, str] | None = None  # data label -> model label used (None: the model's own)
+    # data label -> model label used, "-" for a label whose rows were dropped (None: the model's own); as
+    # given to --label-map, it reads the data the same way
+    label_map: dict[str, str] | None = None
+    label_rule: str | None = None  # how: "--label-map", "words", a scale ("1..5 stars"); None: as they were
+    dropped: int = 0  # rows left out by the label reading (neutral for a two-class model, a map's "-")
 
 
 def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = None) -> SentimentEvaluation:
@@ -69,10 +73,12 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
             f"--example {cfg.example + 1}: --data {cfg.data.source} holds {n} texts; give 1 to {n}"
         )
     given = parse_label_map(cfg.label_map) if cfg.label_map is not None else None
-    labels, mapping = resolve_labels(data.labels, model.labels, cfg.data.source, given)
+    reading = resolve_labels(data.labels, model.labels, cfg.data.source, given)
+    kept = reading.kept()  # metrics on these rows only
     index = {name: i for i, name in enumerate(model.labels)}
-    y = torch.tensor([index[label] for label in labels])
-    probs = torch.from_numpy(model.predict_proba(data.texts, cfg.batch_size)).float()
+    y = torch.tensor([index[label] for label in reading.labels if label is not None])
+    texts = data.texts if not reading.dropped else [data.texts[i] for i in kept]
+    probs = torch.from_numpy(model.predict_proba(texts, cfg.batch_size)).float()
     c, arithmetic = len(model.labels), model.precisions()
     average: Average = "binary" if c == 2 else "macro"
     pred = torch.from_numpy(decide(probs.numpy(), model.threshold))
@@ -100,7 +106,9 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
         average=average,
         trained_precision=arithmetic["trained_precision"],
         inference_precision=str(arithmetic["precision"]),
-        label_map=mapping,
+        label_map=reading.mapping,
+        label_rule=reading.rule,
+        dropped=reading.dropped,
     )
     if out is not None:
         name = cfg.data.source if len(cfg.data.source) <= 40 else Path(cfg.data.source).name
