@@ -268,8 +268,9 @@ class SentimentEvaluateConfig:
     device: str = "cpu"  # cpu | cuda | cuda:N | mps | auto (check_device)
     example: int = 0  # row whose attention is drawn in attention.png
     precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
-    # "pos=positive,neg=negative": data label -> model label (None: the model's labels, or an unambiguous
-    # reading of common binary labels such as pos/neg, 0/1; see carrousel.nlp.label_map)
+    # "pos=positive,neg=negative": data label -> model label ("3=-" drops rows, "1..2=negative" maps a range;
+    # None: the model's labels, or an unambiguous reading of pos/neg, 0/1, neutral, or grades of a known
+    # scale such as 1..5 stars; see carrousel.nlp.label_map)
     label_map: str | None = None
 
     def __post_init__(self) -> None:
