@@ -147,12 +147,11 @@ def _mismatch(found: Sequence[str], model: Sequence[str], source: str) -> str:
     )
 
 
-def _unknown(found: Sequence[str], model: Sequence[str], source: str, fix: str = "") -> LabelMismatchError:
+def _unknown(found: Sequence[str], model: Sequence[str], source: str) -> LabelMismatchError:
     unknown = sorted(set(found) - set(model))
     return LabelMismatchError(
         f"--data {source} has labels {name_some(unknown, quote=True)} the model does not know; it was "
-        f"trained on {', '.join(map(repr, model))} ({fix or 'check --label-col, or give'} --label-map "
-        "'DATA=MODEL,...')"
+        f"trained on {', '.join(map(repr, model))} (check --label-col, or give --label-map 'DATA=MODEL,...')"
     )
 
 
