@@ -116,3 +116,15 @@ def test_no_tracked_package_file_is_left_out_of_the_wheel_by_gitignore(package: 
     globs = [f"packages/{package}/{g}" for g in _artifact_globs(package)]
     dropped = [f.decode() for f in ignored if f and not any(fnmatch.fnmatch(f.decode(), g) for g in globs)]
     assert not dropped, f"{package}: git-ignored, so left out of the wheel: {dropped}"
+
+
+@pytest.mark.parametrize("package", ("core", *DOMAINS))
+def test_each_package_ships_its_licence_text(package: str) -> None:
+    """Every pyproject says ``license = "MIT"``, whose one condition is that the notice travels with every
+    copy; before, no file held it, and no wheel or source archive carried one. hatchling puts a LICENSE beside
+    pyproject.toml into both (``dist-info/licenses/LICENSE``); the five are one text."""
+    doc = tomllib.loads((ROOT / "packages" / package / "pyproject.toml").read_text(encoding="utf-8"))
+    assert doc["project"]["license"] == "MIT"
+    text = (ROOT / "packages" / package / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("MIT License\n") and "The above copyright notice" in text
+    assert text == (ROOT / "packages" / "core" / "LICENSE").read_text(encoding="utf-8")
