@@ -39,3 +39,17 @@ def test_each_installation_builds_its_own_library(tmp_path: Path, monkeypatch: p
     b = _build_name(monkeypatch, tmp_path / "venv-b" / "csrc")
     assert a != b and a.startswith("carrousel_cells_") and b.startswith("carrousel_cells_")
     assert _build_name(monkeypatch, tmp_path / "venv-a" / "csrc") == a  # the same installation: cached
+
+
+def test_checking_for_the_build_logs_nothing_about_cuda() -> None:
+    """A CUDA build of torch on a CPU-only machine logs "No CUDA runtime is found, using CUDA_HOME=..." when
+    ``torch.utils.cpp_extension`` is imported; the cell loops are CPU code, so any command that checked for
+    or loaded them printed that line to the user (seen from a pip-installed wheel on this machine)."""
+    import subprocess
+    import sys
+
+    code = "from carrousel.core.nn import native; native._missing(); native._cached('carrousel_cells_none')"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert "CUDA_HOME" not in done.stderr, done.stderr

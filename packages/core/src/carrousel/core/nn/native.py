@@ -60,11 +60,27 @@ def _header_flag() -> str:
     return f"-DCARROUSEL_CELLS_HEADERS={digest.hexdigest()[:16]}"
 
 
+def _cpp_extension() -> Any:
+    """``torch.utils.cpp_extension``, imported without its CUDA_HOME guess on a machine without CUDA.
+
+    A CUDA build of torch on a CPU-only machine logs "No CUDA runtime is found, using CUDA_HOME=..." at
+    that import: noise in every command that builds or loads the CPU-only cell loops.
+    """
+    torch_logger = logging.getLogger("torch.utils.cpp_extension")
+    level = torch_logger.level
+    torch_logger.setLevel(logging.ERROR)
+    try:
+        from torch.utils import cpp_extension
+    finally:
+        torch_logger.setLevel(level)
+    return cpp_extension
+
+
 def _missing() -> str | None:
     """Says what stops a build (switched off, no ninja, no compiler), or None."""
     if os.environ.get("CARROUSEL_NATIVE_CELLS", "1").strip().lower() in ("0", "false", "no", "off"):
         return "switched off by CARROUSEL_NATIVE_CELLS=0"
-    from torch.utils import cpp_extension
+    cpp_extension = _cpp_extension()
 
     if not cpp_extension.is_ninja_available():
         return "ninja is not installed (pip install 'carrousel-core[native]')"
@@ -79,7 +95,7 @@ def _missing() -> str | None:
 
 def _cached(name: str) -> bool:
     """Whether this machine already holds the built library ``name`` (False when that cannot be told)."""
-    from torch.utils import cpp_extension
+    cpp_extension = _cpp_extension()
 
     try:
         folder = Path(cpp_extension._get_build_directory(name, verbose=False))
@@ -93,7 +109,7 @@ def _load() -> None:
     reason = _missing()
     if reason is None:
         isa, flags = _flags()
-        from torch.utils import cpp_extension
+        cpp_extension = _cpp_extension()
 
         where = os.environ.get("TORCH_EXTENSIONS_DIR") or "~/.cache/torch_extensions"
         # one library per installation: two installations sharing a name rebuilt it at every switch
