@@ -45,6 +45,7 @@ CURVE_FILE = "training.png"  # the learning curve beside it
 _WIDE = 30.0  # a loss whose largest value is this many times its smallest is drawn on a log axis
 _WIDTH = 8.0  # inches
 Row = Mapping[str, float]
+_SPELLED = {"chrf": "chrF"}  # figures whose usual spelling is not all capitals
 
 
 class Fitted(Protocol):
@@ -150,21 +151,28 @@ def _wide(values: list[float]) -> bool:
 
 def _label(key: str) -> str:
     name = key.removeprefix("val_").replace("_", " ")
+    if name in _SPELLED:
+        return _SPELLED[name]
     return name.upper() if len(name) <= 5 and name.isalpha() and name not in ("loss", "f1") else name
 
 
 def _draw(
-    ax: Any, history: Sequence[Row], keys: Sequence[tuple[str, str]], ylabel: str, score: bool = False
+    ax: Any,
+    history: Sequence[Row],
+    keys: Sequence[tuple[str, str]],
+    ylabel: str,
+    score: bool = False,
+    linear: bool = False,
 ) -> None:
     """Draws ``keys`` on ``ax``; a log axis for a wide range, except for a ``score`` within [0, 1] (AUROC,
-    accuracy, CER), which stays linear."""
+    accuracy, CER) and where ``linear``, which stay linear."""
     drawn: list[float] = []
     for key, label in keys:
         xs, ys = _series(history, key)
         if xs:
             ax.plot(xs, ys, marker="o" if len(xs) <= 40 else None, markersize=3, label=label)
             drawn.extend(ys)
-    if _wide(drawn) and not (score and max(v for v in drawn if math.isfinite(v)) <= 1):
+    if not linear and _wide(drawn) and not (score and max(v for v in drawn if math.isfinite(v)) <= 1):
         ax.set_yscale("log")
     ax.set_ylabel(ylabel)
     ax.grid(True, alpha=0.3)
@@ -178,12 +186,14 @@ def learning_curve(
     monitor: str | None = None,
     best_epoch: int | None = None,
     kept: bool = True,
+    scores: Sequence[str] = (),
 ) -> Path:
     """Draws the learning curve of ``history`` and writes it as PNG through :func:`save_png`.
 
     Panels, top to bottom, sharing the epoch axis: train and validation loss (log axis when they span more
-    than a factor 30); the monitored validation figure (:func:`curve_metric`), when the history holds
-    one; the learning rate, when it changes. ``best_epoch`` is marked on every panel.
+    than a factor 30); the ``scores`` the history holds, together on a linear axis, or else the monitored
+    validation figure (:func:`curve_metric`), when the history holds one; the learning rate, when it
+    changes. ``best_epoch`` is marked on every panel.
 
     Args:
         history: one dict per epoch (``epoch`` from 1, ``train_loss``, ``val_loss``, ``val_*``, ``lr``...).
@@ -192,6 +202,8 @@ def learning_curve(
         monitor: the figure the run monitored (early stopping, the kept weights).
         best_epoch: the epoch (from 1) to mark, or None.
         kept: the marked epoch's weights are the ones saved (else it is only the best score).
+        scores: validation figures on one scale drawn together, linear (BLEU and chrF, 0-100), in place
+            of :func:`curve_metric`'s one; those the history lacks are left out.
 
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
@@ -200,7 +212,8 @@ def learning_curve(
         MissingExtraError: matplotlib is not installed.
     """
     plt = pyplot(purpose=f"the learning curve ({CURVE_FILE})")
-    metric = curve_metric(history, monitor)
+    drawn = [k for k in scores if _series(history, k)[0]]
+    metric = " / ".join(drawn) if drawn else curve_metric(history, monitor)
     rates = [v for v in _series(history, "lr")[1] if math.isfinite(v)]
     changes = bool(rates) and max(rates) > min(rates) * (1 + 1e-9)
     panels = ["loss", *(["metric"] if metric else []), *(["lr"] if changes else [])]
@@ -213,6 +226,9 @@ def learning_curve(
     for i, (ax, panel) in enumerate(zip(axes, panels, strict=True)):
         if panel == "loss":
             _draw(ax, history, [("train_loss", "train loss"), ("val_loss", "validation loss")], "loss")
+        elif panel == "metric" and drawn:
+            keys = [(k, f"validation {_label(k)}") for k in drawn]
+            _draw(ax, history, keys, " / ".join(map(_label, drawn)), linear=True)
         elif panel == "metric" and metric is not None:
             _draw(ax, history, [(metric, f"validation {_label(metric)}")], _label(metric), score=True)
         else:
@@ -239,6 +255,7 @@ def write_history(
     best_epoch: int | None = None,
     kept: bool = True,
     table: Sequence[Row] | None = None,
+    scores: Sequence[str] = (),
 ) -> None:
     """Writes :data:`HISTORY_FILE` and, when ``plot``, :data:`CURVE_FILE` into ``folder`` (a command's
     output folder while it is being written, e.g. from :meth:`carrousel.core.bundle.Bundle.save`'s
@@ -248,7 +265,7 @@ def write_history(
     root = Path(folder)
     atomic_write_text(root / HISTORY_FILE, history_csv(history if table is None else table))
     if plot and history:
-        learning_curve(history, root / CURVE_FILE, title, monitor, best_epoch, kept)
+        learning_curve(history, root / CURVE_FILE, title, monitor, best_epoch, kept, scores)
 
 
 def member_rows(histories: Sequence[Sequence[Row]]) -> list[dict[str, float]]:

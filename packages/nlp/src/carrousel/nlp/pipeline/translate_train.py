@@ -55,6 +55,7 @@ from carrousel.nlp.lexical_bias import LEXICON_FILE, fit_lexicon, lexicon_to_byt
 from carrousel.nlp.lexicon import ibm_model1
 from carrousel.nlp.parallel import ParallelSplit, clean_pairs, read_pairs, split_pairs, vary_case
 from carrousel.nlp.pipeline.common import check_converged, fit_checked, train_config
+from carrousel.nlp.pipeline.translate_scores import SCORES, ValidScores, can_score
 from carrousel.nlp.pipeline.translate_vocab import (
     DropoutPairs,
     Vocabularies,
@@ -114,6 +115,8 @@ class MemberResult:
     best_epoch: int | None  # epoch whose weights were kept
     valid_loss: float  # label-smoothed cross-entropy per target token on the validation pairs
     valid_curve: list[float] = field(default_factory=list)  # valid_loss after each epoch
+    valid_bleu: list[float] = field(default_factory=list)  # greedy BLEU on the validation pairs after each
+    valid_chrf: list[float] = field(default_factory=list)  # epoch, and chrF (none without sacrebleu)
 
 
 @dataclass
@@ -130,6 +133,8 @@ class TranslateTrainResult:
     valid_loss: float  # label-smoothed cross-entropy per target token on the validation pairs
     seconds: float  # wall time
     valid_curve: list[float] = field(default_factory=list)  # valid_loss after each epoch
+    valid_bleu: list[float] = field(default_factory=list)  # greedy BLEU / chrF on the validation pairs
+    valid_chrf: list[float] = field(default_factory=list)  # after each epoch (ValidScores)
     members: list[MemberResult] = field(default_factory=list)  # every network trained, member 0 first
     precision: str = "fp32"  # training arithmetic: fp32, or bf16 / fp16 autocast (weights float32)
 
@@ -143,6 +148,8 @@ class _Prepared:
     vocab: Vocabularies
     targets: np.ndarray | None  # source piece -> target piece (separate vocabularies)
     ibm: tuple[np.ndarray, np.ndarray] | None  # the pointer's IBM-1 lexicon (ids, probs), when on
+    valid_pairs: list[tuple[str, str]] | None  # unmasked, scored each epoch (ValidScores); None: not scored
+    known: set[str] | None  # the known source words of rare-word placeholders (None: no word masked)
 
 
 _Trained = tuple[Seq2Seq, MemberResult, FitResult]  # a member's network, its figures, the trainer's result
@@ -171,7 +178,9 @@ def _train_member(cfg: TranslateTrainConfig, d: _Prepared, seed: int) -> _Traine
         pair_loader(dropped, fit.batch_size, True, seed),
         pair_loader(d.valid_items, fit.batch_size, False, 0),
     )
-    result = fit_checked(Trainer(model, task, train_config(fit)), train, valid, fit.lr)
+    unknown = unknown_to(d.known) if d.known is not None else None
+    scored = [ValidScores(d.vocab, d.valid_pairs, cfg, unknown)] if d.valid_pairs else []
+    result = fit_checked(Trainer(model, task, train_config(fit), scored), train, valid, fit.lr)
     return (
         model,
         MemberResult(
@@ -180,6 +189,8 @@ def _train_member(cfg: TranslateTrainConfig, d: _Prepared, seed: int) -> _Traine
             best_epoch=result.best_epoch,
             valid_loss=float(result.best_score if result.best_score is not None else "nan"),
             valid_curve=[float(h.get("val_loss", math.nan)) for h in result.history],
+            valid_bleu=[float(h["val_bleu"]) for h in result.history if "val_bleu" in h],
+            valid_chrf=[float(h["val_chrf"]) for h in result.history if "val_chrf" in h],
         ),
         result,
     )
@@ -286,7 +297,7 @@ def _report(folder: Path, cfg: TranslateTrainConfig, fits: list[FitResult], trai
         + (f"; member 1 of {n} (seed {cfg.fit.seed}), every member in history.csv" if n > 1 else "")
     )
     table = member_rows([f.history for f in fits])
-    write_history(folder, first.history, title, plot, first.monitor, first.best_epoch, table=table)
+    write_history(folder, first.history, title, plot, first.monitor, first.best_epoch, True, table, SCORES)
 
 
 def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTrainResult:
@@ -295,6 +306,7 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
     check_output_dir(out, marker=BUNDLE_FILE)  # before any work: a folder of other files is refused
     check_precision(cfg.fit.precision, cfg.fit.device)  # before any work: e.g. fp16 on the CPU is refused
     plot = can_plot(PLOT_EXTRA)  # the learning curve (training.png), decided before any training
+    scored = can_score()  # the per-epoch validation BLEU and chrF, decided before any training
     split = load_split(cfg.data)
     # the case variation is part of the data (the split's seed), so training seeds share one vocabulary
     # and their models can be decoded as one ensemble (carrousel.nlp.seq2seq_ensemble)
@@ -329,7 +341,9 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
             [(s.tolist(), t[:-1].tolist()) for s, t in train_items], src_size, cfg.model.lexicon,
             targets=targets, tgt_vocab_size=tgt_size,
         )  # fmt: skip
-    prepared = _Prepared(train_pairs, valid_items, vocab, targets, ibm)
+    prepared = _Prepared(
+        train_pairs, valid_items, vocab, targets, ibm, split.valid if scored else None, known
+    )
     trained = _train_members(cfg, prepared)
     for i, (_, member, fitted) in enumerate(trained):  # before anything is saved
         check_converged(member.valid_loss, fitted, cfg.fit.lr, f"network {i + 1}'s validation loss")
@@ -378,6 +392,8 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
         valid_loss=first.valid_loss,
         seconds=time.perf_counter() - start,
         valid_curve=first.valid_curve,
+        valid_bleu=first.valid_bleu,
+        valid_chrf=first.valid_chrf,
         members=scores,
         precision=cfg.fit.precision,
     )

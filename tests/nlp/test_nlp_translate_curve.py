@@ -1,0 +1,80 @@
+"""``nlp translate train``'s per-epoch validation BLEU and chrF (carrousel.nlp.pipeline.translate_scores):
+in the result's JSON, in history.csv and as a panel of training.png; the figure of the kept epoch is
+``evaluate --split valid --beam 1 --fallback-nll 0 --no-mbr``'s greedy score of the saved bundle."""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from carrousel.core import curves
+from carrousel.nlp.config import DecodeConfig, TranslateEvaluateConfig
+from carrousel.nlp.pipeline.translate_eval import evaluate_translator
+from carrousel.nlp.pipeline.translate_scores import can_score
+from tests.nlp.translate_toys import cli_translator
+
+
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, list[str]]]:
+    """What each learning curve written meanwhile shows: per chart its panels' y labels and legend texts."""
+    charts: list[dict[str, list[str]]] = []
+    save = curves.save_png
+
+    def spy(fig: Any, path: Any, *args: Any, **kwargs: Any) -> Path:
+        legends = [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+        charts.append({"ylabels": [ax.get_ylabel() for ax in fig.axes], "legend": legends})
+        return save(fig, path, *args, **kwargs)
+
+    monkeypatch.setattr(curves, "save_png", spy)
+    return charts
+
+
+def test_train_records_validation_bleu_and_chrf_per_epoch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], drawn: list[dict[str, list[str]]]
+) -> None:
+    pytest.importorskip("matplotlib")
+    out = cli_translator(tmp_path, "--epochs", "3")
+    doc = json.loads(capsys.readouterr().out)
+    bleu, chrf = doc["valid_bleu"], doc["valid_chrf"]
+    assert len(bleu) == len(chrf) == doc["epochs"] == 3
+    assert all(0 <= v <= 100 for v in bleu + chrf) and chrf[-1] > chrf[0]  # it learns
+    assert doc["members"][0]["valid_bleu"] == bleu and doc["members"][0]["valid_chrf"] == chrf
+    rows = list(csv.DictReader((out / "history.csv").read_text().splitlines()))
+    assert [float(r["val_bleu"]) for r in rows] == pytest.approx(bleu)
+    assert [float(r["val_chrf"]) for r in rows] == pytest.approx(chrf)
+    assert all(float(r["score_time"]) > 0 for r in rows)
+    (chart,) = drawn
+    assert chart["ylabels"][:2] == ["loss", "BLEU / chrF"]
+    assert {"validation BLEU", "validation chrF"} <= set(chart["legend"])
+    # the kept epoch's figures are those of the saved network decoded greedily on its own (evaluate's)
+    cfg = TranslateEvaluateConfig(
+        str(out), (str(tmp_path / "pairs.tsv"),), split="valid",
+        decode=DecodeConfig(beam=1, fallback_nll=0.0, mbr=False),
+    )  # fmt: skip
+    scored = evaluate_translator(cfg)
+    kept = doc["best_epoch"] - 1
+    assert scored.bleu["greedy"] == pytest.approx(bleu[kept], abs=1e-4)
+    assert scored.chrf["greedy"] == pytest.approx(chrf[kept], abs=1e-4)
+
+
+def test_train_without_sacrebleu_says_so_and_trains_as_before(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setitem(sys.modules, "sacrebleu", None)  # importing it fails, as when it is not installed
+    with caplog.at_level(logging.WARNING):
+        assert not can_score()
+    (said,) = [r.getMessage() for r in caplog.records]
+    assert "BLEU and chrF are skipped" in said and "pip install 'carrousel-nlp[translate]'" in said
+    out = cli_translator(tmp_path)
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["valid_bleu"] == doc["valid_chrf"] == [] and doc["epochs"] == 2
+    assert "val_bleu" not in (out / "history.csv").read_text()
