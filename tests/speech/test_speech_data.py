@@ -123,7 +123,8 @@ def test_manifest_empty_seconds_is_unknown(two_wavs) -> None:
 
 def test_untranscribed_rows_are_left_out_with_a_warning(two_wavs, caplog) -> None:
     m = two_wavs / "m.tsv"
-    m.write_text("path\ttranscript\naudio/a.wav\t\naudio/b.wav\tno\n", encoding="utf-8")
+    # a transcript without letter or digit; an empty one marks a recording without speech (kept)
+    m.write_text("path\ttranscript\naudio/a.wav\t?!\naudio/b.wav\tno\n", encoding="utf-8")
     with caplog.at_level("WARNING", logger="carrousel.speech.data"):
         utts = load_corpus(str(m))
     assert [u.text for u in utts] == ["no"]

@@ -25,6 +25,7 @@ __all__ = [
     "add_noise",
     "apply_channel",
     "colour",
+    "make_noise",
     "perturb",
     "reverberate",
     "speed",
@@ -47,6 +48,34 @@ def _rms(x: np.ndarray) -> float:
 
 
 @check_args
+def make_noise(
+    n: int,
+    kind: str,
+    rng: np.random.Generator,
+    sample_rate: int = 16000,
+    babble: list[np.ndarray] | None = None,
+) -> np.ndarray:
+    """``n`` samples of noise of ``kind`` (one of :data:`NOISES`; babble without a pool is pink), any level."""
+    if kind == "white":
+        return rng.standard_normal(n).astype(np.float32)
+    if kind == "brown":
+        return _coloured(n, 2.0, rng)
+    if kind == "hum":
+        t = np.arange(n) / sample_rate
+        base = rng.choice((50.0, 60.0))
+        hum = sum(np.sin(2 * np.pi * base * k * t + rng.uniform(0, 6.3)) / k for k in range(1, 6))
+        return np.asarray(hum, dtype=np.float32) + 0.05 * rng.standard_normal(n).astype(np.float32)
+    if kind == "babble" and babble:
+        noise = np.zeros(n, dtype=np.float32)
+        for _ in range(int(rng.integers(2, 5))):
+            other = babble[int(rng.integers(len(babble)))]
+            reps = np.tile(other, n // max(len(other), 1) + 1)[:n]
+            noise += np.roll(reps, int(rng.integers(n)))
+        return noise
+    return _coloured(n, 1.0, rng)  # pink
+
+
+@check_args
 def add_noise(
     x: np.ndarray,
     snr_db: float,
@@ -56,26 +85,7 @@ def add_noise(
     babble: list[np.ndarray] | None = None,
 ) -> np.ndarray:
     """``x`` plus noise of ``kind`` (one of :data:`NOISES`) at ``snr_db`` dB below the speech level."""
-    n = len(x)
-    if kind == "white":
-        noise = rng.standard_normal(n).astype(np.float32)
-    elif kind == "pink":
-        noise = _coloured(n, 1.0, rng)
-    elif kind == "brown":
-        noise = _coloured(n, 2.0, rng)
-    elif kind == "hum":
-        t = np.arange(n) / sample_rate
-        base = rng.choice((50.0, 60.0))
-        noise = sum(np.sin(2 * np.pi * base * k * t + rng.uniform(0, 6.3)) / k for k in range(1, 6))
-        noise = np.asarray(noise, dtype=np.float32) + 0.05 * rng.standard_normal(n).astype(np.float32)
-    elif kind == "babble" and babble:
-        noise = np.zeros(n, dtype=np.float32)
-        for _ in range(int(rng.integers(2, 5))):
-            other = babble[int(rng.integers(len(babble)))]
-            reps = np.tile(other, n // max(len(other), 1) + 1)[:n]
-            noise += np.roll(reps, int(rng.integers(n)))
-    else:
-        return add_noise(x, snr_db, "pink", rng, sample_rate)
+    noise = make_noise(len(x), kind, rng, sample_rate, babble)
     scale = _rms(x) / (_rms(noise) * 10 ** (snr_db / 20))
     return (x + scale * noise).astype(np.float32)
 

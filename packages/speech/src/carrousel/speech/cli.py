@@ -149,6 +149,15 @@ def synth_corpus(
     clean: Annotated[
         float, typer.Option("--clean-fraction", min=0.0, max=1.0, help="Share without effects.")
     ] = 0.2,
+    noise_share: Annotated[
+        float,
+        typer.Option(
+            "--noise-share",
+            min=0.0,
+            max=1.0,
+            help="Share without speech (noise, near-silence; empty transcript).",
+        ),
+    ] = 0.0,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Same seed, same corpus.")] = 0,
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Parallel synthesisers.")] = 2,
     as_json: Json = False,
@@ -163,6 +172,7 @@ def synth_corpus(
         engines=tuple(e.value for e in engine) if engine else ("espeak-ng", "flite"),
         heldout=heldout,
         clean_fraction=clean,
+        noise_share=noise_share,
         seed=seed,
         workers=workers,
     )
@@ -411,6 +421,8 @@ def evaluate(
         f"(S {tot.substitutions} D {tot.deletions} I {tot.insertions}; RTF {result.real_time_factor:.3f}; "
         f"model {precision_words(result.trained_precision, result.precision)})"
     )
+    if tot.no_speech:
+        cli.echo(f"without speech: {tot.no_speech_empty} of {tot.no_speech} transcribed as nothing")
     wrong = [s for s in result.per_utterance if s.wer > 0 or s.cer > 0][:show]
     for s in wrong:
         cli.echo(

@@ -345,6 +345,7 @@ class SynthConfig:
     heldout: bool = False  # use only the held-out voices (a test corpus of unseen voices)
     channel: ChannelConfig = field(default_factory=ChannelConfig)  # channel and room effects
     clean_fraction: float = 0.2  # share of utterances left without channel effects
+    noise_share: float = 0.0  # share of utterances without speech (noise or near-silence, empty transcript)
     sample_rate: int = 16000  # sample rate of the written files (Hz)
     seed: int = 0  # seeds texts, voices and effects: the same seed writes the same corpus
     workers: int = 2  # synthesiser processes run in parallel
@@ -360,5 +361,6 @@ class SynthConfig:
             not bad and len(self.engines) > 0, f"engines are espeak-ng and flite, got {list(self.engines)}"
         )
         _check(0.0 <= self.clean_fraction <= 1.0, "clean_fraction must be in [0, 1]")
+        _check(0.0 <= self.noise_share <= 1.0, "noise_share must be in [0, 1]")
         _check(8000 <= self.sample_rate <= 48000, "sample_rate must be in 8000..48000")
         _check(1 <= self.workers <= 64, "workers must be in 1..64")

@@ -13,7 +13,8 @@ A corpus is named by a path, its layout detected (or forced with a prefix):
   and ``transcription``; ``audiofolder:ROOT#SPLIT`` for one split; see :mod:`carrousel.speech.hfdata`);
 * ``sample:GROUP``: real recordings cached by ``make data`` (see :mod:`carrousel.speech.samples`).
 
-Transcripts are normalised (:func:`carrousel.speech.text.normalize`). :class:`SpeechDataset` reads the
+Transcripts are normalised (:func:`carrousel.speech.text.normalize`); an empty one marks a recording without
+speech (noise, silence: its answer is nothing), one with no letter or digit is left out. :class:`SpeechDataset` reads the
 audio (kept in memory as 16-bit samples after the first epoch), applies the training augmentation and
 computes features; :func:`make_loader` batches utterances of similar length.
 """
@@ -27,6 +28,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -72,11 +74,12 @@ class Utterance:
     seconds: float | None = None  # duration, when known
     speaker: str = ""  # speaker or voice, when known
     readings: tuple[str, ...] = ()  # other normalised readings of text ("7392" digit by digit), for WER
+    no_speech: bool = False  # the transcript was empty: noise or silence, to be transcribed as nothing
 
 
 def _utterance(path: Path, text: str, seconds: float | None = None, speaker: str = "") -> Utterance:
     first, *others = number_readings(text)
-    return Utterance(str(path), first, seconds, speaker, tuple(others))
+    return Utterance(str(path), first, seconds, speaker, tuple(others), not text.strip())
 
 
 def _seconds(value: object, where: str) -> float | None:
@@ -206,14 +209,12 @@ def load_corpus(spec: str) -> list[Utterance]:
         utts = read_speech_commands(path, split or None)
     else:
         utts = read_folder(path)
-    kept = [u for u in utts if u.text]
-    if len(kept) < len(utts):
-        logger.warning(
-            "--data %s: %d of %d recordings have no transcript (none, or no letter or digit) and are left out",
-            spec,
-            len(utts) - len(kept),
-            len(utts),
-        )
+    kept = [u for u in utts if u.text or u.no_speech]
+    if left_out := len(utts) - len(kept):
+        note = "no transcript (no letter or digit) and are left out"
+        logger.warning("--data %s: %d of %d recordings have %s", spec, left_out, len(utts), note)
+    if silent := sum(u.no_speech for u in kept):
+        logger.info("--data %s: %d recordings without speech (empty transcript)", spec, silent)
     utts = kept
     if not utts:
         raise CorpusError(
@@ -275,7 +276,7 @@ def trainable(
     dropped = {"too_long": 0, "too_short_for_transcript": 0, "no_known_characters": 0}
     for u in utts:
         try:
-            target = alphabet.encode(u.text, u.path)
+            target = alphabet.encode(u.text, u.path) if u.text else []  # no speech: all blank
         except CorpusError:
             dropped["no_known_characters"] += 1
             continue
@@ -316,7 +317,10 @@ class SpeechDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         self.extractor, self.alphabet, self.augment = extractor, alphabet, augment
         if mfc := next((u.path for u in utterances if u.path.endswith(".mfc")), None):
             check_sphinx_front_end(extractor.config, mfc)  # before any work, not as garbage features
-        self.targets = [torch.tensor(alphabet.encode(u.text, u.path)) for u in utterances]
+        self.targets = [
+            torch.tensor(alphabet.encode(u.text, u.path) if u.text else [], dtype=torch.long)
+            for u in utterances
+        ]
         self.seed = seed
         self.cache: dict[int, np.ndarray] | None = {} if cache else None
 
@@ -388,13 +392,8 @@ def make_loader(
     sampler = _EpochBatches(lengths, batch_size, shuffle=shuffle, seed=seed)
     collate = SequenceCollator(sequence_targets=True)
     gen = torch.Generator().manual_seed(seed)  # each epoch's start draws here, not from the global RNG
+    kw: dict[str, Any] = {"batch_sampler": sampler, "collate_fn": collate, "generator": gen}
     if workers:
-        return DataLoader(
-            dataset,
-            batch_sampler=sampler,
-            collate_fn=collate,
-            generator=gen,
-            num_workers=workers,
-            persistent_workers=True,  # a worker runs one intra-op thread (DataLoader sets it)
-        )
-    return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate, generator=gen)
+        # persistent workers, each running one intra-op thread (DataLoader sets it)
+        return DataLoader(dataset, **kw, num_workers=workers, persistent_workers=True)
+    return DataLoader(dataset, **kw)

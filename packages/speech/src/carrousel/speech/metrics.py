@@ -8,6 +8,11 @@ way, and the hypothesis is scored against the reference reading it matches best 
 character errors; ties keep the number reading). Number words are never turned into digits (so, unlike
 Whisper's ``EnglishTextNormalizer``, "seven three nine two" and "seven thousand three hundred ninety
 two" written in words stay different, as they are spoken differently).
+
+An empty reference (a recording without speech) is scored as jiwer and sclite do: every word of the
+hypothesis is an insertion (its utterance WER is that count; nothing is 0), added to the corpus errors
+while the corpus's reference words stay those of the speech; :class:`ErrorCounts` counts these
+utterances and those transcribed as nothing apart (``no_speech``, ``no_speech_empty``).
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ class ErrorCounts:
     substitutions: int  # word substitutions
     deletions: int  # word deletions
     insertions: int  # word insertions
+    no_speech: int = 0  # utterances without speech (empty reference): their words are insertions
+    no_speech_empty: int = 0  # of those, transcribed as nothing (correct)
 
 
 @dataclass(frozen=True)
@@ -84,8 +91,8 @@ def _aligned(ref: str, hyp: str) -> tuple[str, str, Any, Any]:
     return (
         ref,
         hyp,
-        jiwer.process_words(ref or "<empty>", hyp),
-        jiwer.process_characters(ref or "<empty>", hyp),
+        jiwer.process_words(ref, hyp),
+        jiwer.process_characters(ref, hyp),
     )
 
 
@@ -110,4 +117,6 @@ def error_rates(scores: Sequence[UtteranceScore]) -> ErrorCounts:
         substitutions=words.substitutions,
         deletions=words.deletions,
         insertions=words.insertions,
+        no_speech=sum(not s.reference for s in scores),
+        no_speech_empty=sum(not s.reference and not s.hypothesis for s in scores),
     )

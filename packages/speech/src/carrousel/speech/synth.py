@@ -9,7 +9,9 @@ once into training voices and held-out voices (whole voice variants, one espeak-
 voice never used for training), so a ``--heldout`` corpus measures unseen voices.
 
 The corpus folder holds ``manifest.tsv`` (path, transcript, seconds, speaker, kind, effects) and
-``wav/NNNNNN.wav`` (16-bit PCM); it is written as a whole (nothing partial on failure). The same seed
+``wav/NNNNNN.wav`` (16-bit PCM). A share of utterances (``noise_share``) can hold no speech: noise of
+the corpus's kinds, or near-silence, 0.1-3 s, through the same channels, with an empty transcript (kind
+``none``), so a model learns to answer nothing to noise. The corpus is written as a whole (nothing partial on failure). The same seed
 writes the same corpus: every utterance has its own random generator seeded by (seed, index).
 """
 
@@ -34,7 +36,7 @@ import soundfile as sf
 from carrousel.core.atomic import atomic_dir
 from carrousel.core.files import check_output_dir
 from carrousel.speech.audio import resample
-from carrousel.speech.augment import apply_channel
+from carrousel.speech.augment import NOISES, apply_channel, make_noise
 from carrousel.speech.config import SynthConfig
 from carrousel.speech.errors import SynthesisError
 from carrousel.speech.vocab import random_utterance
@@ -43,6 +45,8 @@ __all__ = [
     "ESPEAK_ACCENTS",
     "ESPEAK_VARIANTS",
     "FLITE_VOICES",
+    "NO_SPEECH_PEAK_DB",
+    "NO_SPEECH_SECONDS",
     "SynthResult",
     "Voice",
     "synth_corpus",
@@ -138,6 +142,8 @@ ESPEAK_HELDOUT_VARIANTS = ("f4", "m6", "klatt4", "whisperf", "Annie", "grandpa",
 FLITE_VOICES = ("kal", "kal16", "awb", "slt")
 FLITE_HELDOUT = ("rms",)
 _TIMEOUT = 60.0
+NO_SPEECH_SECONDS = (0.1, 3.0)  # durations of the recordings without speech (--noise-share)
+NO_SPEECH_PEAK_DB = (-50.0, -6.0)  # their peak level, dBFS (files below -60 dBFS are refused as silent)
 
 
 @dataclass(frozen=True)
@@ -224,29 +230,52 @@ class SynthResult:
     elapsed: float  # wall-clock seconds
 
 
+def _no_speech(cfg: SynthConfig, rng: np.random.Generator) -> tuple[np.ndarray, list[str]]:
+    """A recording without speech: noise of a corpus kind (not babble: other speakers' words are speech),
+    0.1-3 s, through a channel as speech is (unless clean), from near-silence to loud."""
+    sr = cfg.sample_rate
+    kind = str(rng.choice(NOISES[:4]))
+    x = make_noise(int(rng.uniform(*NO_SPEECH_SECONDS) * sr), kind, rng, sr)
+    effects = [kind]
+    if rng.random() >= cfg.clean_fraction:
+        x, more = apply_channel(x, sr, cfg.channel, rng)
+        effects += more
+    peak_db = float(rng.uniform(*NO_SPEECH_PEAK_DB))  # room tone just above the silence refusal .. loud
+    return (x * (10 ** (peak_db / 20) / (np.max(np.abs(x)) + 1e-9))).astype(np.float32), effects
+
+
 def _one(
     cfg: SynthConfig, engines: tuple[str, ...], index: int, babble: list[np.ndarray]
 ) -> tuple[bytes, list[str]]:
     rng = np.random.default_rng([cfg.seed, index, int(cfg.heldout)])
-    kind, transcript, spoken = random_utterance(_py_rng(rng), cfg.vocabulary)
-    voice = random_voice(rng, engines, cfg.heldout)
-    x, rate = synthesize(spoken, voice)
-    x = resample(x, rate, cfg.sample_rate)
     sr = cfg.sample_rate
-    lead, tail = (np.zeros(int(rng.uniform(0.05, 0.35) * sr), np.float32) for _ in range(2))
-    x = np.concatenate([lead, x, tail])
-    effects: list[str] = []
-    if rng.random() >= cfg.clean_fraction:
-        x, effects = apply_channel(x, sr, cfg.channel, rng, babble)
+    # drawn from a stream of its own: with no share, every utterance is as it was before the option
+    if (
+        cfg.noise_share
+        and np.random.default_rng([cfg.seed, index, int(cfg.heldout), 1]).random() < cfg.noise_share
+    ):
+        x, effects = _no_speech(cfg, rng)
+        kind, transcript, speaker = "none", "", "none"
     else:
-        x = x * float(rng.uniform(0.1, 0.9) / (np.max(np.abs(x)) + 1e-9))
+        kind, transcript, spoken = random_utterance(_py_rng(rng), cfg.vocabulary)
+        voice = random_voice(rng, engines, cfg.heldout)
+        x, rate = synthesize(spoken, voice)
+        x = resample(x, rate, sr)
+        speaker = voice.label
+        lead, tail = (np.zeros(int(rng.uniform(0.05, 0.35) * sr), np.float32) for _ in range(2))
+        x = np.concatenate([lead, x, tail])
+        effects = []
+        if rng.random() >= cfg.clean_fraction:
+            x, effects = apply_channel(x, sr, cfg.channel, rng, babble)
+        else:
+            x = x * float(rng.uniform(0.1, 0.9) / (np.max(np.abs(x)) + 1e-9))
     buf = io.BytesIO()
     sf.write(buf, np.clip(x, -1, 1), sr, format="WAV", subtype="PCM_16")
     row = [
         f"wav/{index:06d}.wav",
         transcript,
         f"{len(x) / sr:.3f}",
-        voice.label,
+        speaker,
         kind,
         "+".join(effects) or "clean",
     ]

@@ -1,0 +1,126 @@
+"""Recordings without speech: an empty transcript is a valid answer, from the corpus to the score.
+
+``speech synth-corpus --noise-share F`` writes noise-only and near-silent utterances with an empty
+transcript; manifests keep such rows (a transcript with no letter or digit is still left out), CTC
+trains on their zero-length targets (all blank), and WER/CER score them as jiwer and sclite do (every
+hypothesis word an insertion; nothing is correct). A model fine-tuned a few steps on such rows answers
+nothing to noise more often than the shipped model, which never saw noise without speech.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import shutil
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from carrousel.speech.cli import main
+from carrousel.speech.config import EvaluateConfig, SynthConfig, TrainConfig, TranscribeConfig
+from carrousel.speech.data import SpeechDataset, load_corpus, make_loader, trainable
+from carrousel.speech.features import FeatureExtractor
+from carrousel.speech.metrics import error_rates, score_utterance
+from carrousel.speech.pipeline import evaluate, train
+from carrousel.speech.recognizer import Recognizer, shipped_model_path
+from carrousel.speech.synth import NO_SPEECH_SECONDS, synth_corpus
+from carrousel.speech.task import CTCTask
+
+
+def _rows(manifest: str) -> list[list[str]]:
+    with open(manifest, encoding="utf-8") as fh:
+        return list(csv.reader(fh, delimiter="\t"))[1:]
+
+
+@pytest.fixture
+def engines() -> None:
+    if not (shutil.which("espeak-ng") and shutil.which("flite")):
+        pytest.skip("espeak-ng and flite are not installed (make system)")
+
+
+def test_empty_transcripts_are_kept_as_no_speech(tmp_path, write_wav, tone, caplog) -> None:
+    for name in ("a", "b", "c"):
+        write_wav(f"{name}.wav", tone(0.5))
+    m = tmp_path / "m.tsv"
+    m.write_text("path\ttranscript\na.wav\t\nb.wav\t?!\nc.wav\tgo\n", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="carrousel.speech.data"):
+        utts = load_corpus(str(m))
+    assert [(u.text, u.no_speech) for u in utts] == [("", True), ("go", False)]
+    assert "1 of 3 recordings have no transcript" in caplog.text  # "?!" has no letter or digit
+
+
+def test_scores_of_recordings_without_speech() -> None:
+    right, wrong = score_utterance("n1", "", ""), score_utterance("n2", "", "a b")
+    assert (right.wer, right.cer, right.insertions) == (0.0, 0.0, 0)
+    assert (wrong.insertions, wrong.deletions, wrong.wer) == (2, 0, 2.0)  # jiwer's, sclite's count
+    speech = score_utterance("s", "one two", "one two")
+    totals = error_rates([speech, right, wrong])
+    assert (totals.words, totals.insertions, totals.wer) == (2, 2, 1.0)  # errors over the speech's words
+    assert (totals.no_speech, totals.no_speech_empty) == (2, 1)
+    assert error_rates([speech]).no_speech == 0
+
+
+def test_ctc_trains_on_empty_targets(tmp_path, write_wav, tone) -> None:
+    write_wav("n.wav", np.random.default_rng(0).standard_normal(16000).astype(np.float32) * 0.1)
+    write_wav("s.wav", tone(1.0))
+    m = tmp_path / "m.tsv"
+    m.write_text("path\ttranscript\tseconds\nn.wav\t\t1.0\ns.wav\tgo\t1.0\n", encoding="utf-8")
+    shipped = Recognizer.from_pretrained(None)
+    frame = FeatureExtractor(shipped.features).frame_seconds * shipped.model.subsample
+    utts, dropped = trainable(load_corpus(str(m)), shipped.alphabet, frame, 30.0)
+    assert [u.text for u in utts] == ["", "go"] and not any(dropped.values())
+    fx = FeatureExtractor(shipped.features, torch.from_numpy(shipped.mean), torch.from_numpy(shipped.std))
+    batch = next(iter(make_loader(SpeechDataset(utts, fx, shipped.alphabet), 8.0, False)))
+    assert sorted(batch[3].tolist()) == [0, 2]
+    task = CTCTask(shipped.alphabet)
+    loss = task.loss(task.forward(shipped.model.train(), batch), batch)
+    assert math.isfinite(float(loss.detach())) and task.infinite == 0
+    loss.backward()
+
+
+def test_synth_noise_share(tmp_path, engines) -> None:
+    base = _rows(synth_corpus(SynthConfig(out=str(tmp_path / "s"), utterances=10, seed=4)).manifest)
+    mixed = _rows(
+        synth_corpus(SynthConfig(out=str(tmp_path / "m"), utterances=10, seed=4, noise_share=0.5)).manifest
+    )
+    none = [r for r in mixed if r[4] == "none"]
+    assert 0 < len(none) < 10
+    assert all(r[1] == "" and r[3] == "none" for r in none)
+    assert all(NO_SPEECH_SECONDS[0] - 0.01 <= float(r[2]) <= NO_SPEECH_SECONDS[1] + 0.01 for r in none)
+    # the speech utterances are those of the corpus without the option, index by index
+    assert [r for r in mixed if r[4] != "none"] == [
+        b for b, r in zip(base, mixed, strict=True) if r[4] != "none"
+    ]
+    utts = load_corpus(str(tmp_path / "m" / "manifest.tsv"))  # read back: no row left out, none refused
+    assert len(utts) == 10 and sum(u.no_speech for u in utts) == len(none)
+
+
+@pytest.mark.parametrize("share", ["1.5", "-0.1", "x"])
+def test_synth_bad_noise_share_is_a_usage_error(capsys, monkeypatch, tmp_path, share) -> None:
+    args = ["speech", "synth-corpus", "--out", str(tmp_path / "c"), "-n", "2", "--noise-share", share]
+    monkeypatch.setattr(sys, "argv", args)
+    with pytest.raises(SystemExit) as done:
+        main()
+    out, err = capsys.readouterr()
+    assert done.value.code == 2 and out == "" and "--noise-share" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "c").exists()
+
+
+def test_fine_tuning_on_noise_rows_answers_nothing_to_noise(tmp_path, engines) -> None:
+    def cfg(name: str, n: int, seed: int, share: float, heldout: bool = False) -> str:
+        out = str(tmp_path / name)
+        return synth_corpus(
+            SynthConfig(out=out, utterances=n, seed=seed, noise_share=share, heldout=heldout)
+        ).manifest
+
+    data, noise = cfg("train", 24, 11, 0.5), cfg("noise", 12, 12, 1.0, heldout=True)
+    common = {"data": (data,), "val_fraction": 0.0, "epochs": 2, "lr": 1e-3, "batch_seconds": 12.0}
+    train(TrainConfig(**common, device="cpu", workers=0, init_from=str(shipped_model_path())), tmp_path / "m")
+    empty = {
+        name: evaluate(EvaluateConfig(data=(noise,), transcribe=TranscribeConfig(model=model))).totals
+        for name, model in (("shipped", None), ("tuned", str(tmp_path / "m")))
+    }
+    assert empty["shipped"].no_speech == empty["tuned"].no_speech == 12
+    assert empty["tuned"].no_speech_empty >= empty["shipped"].no_speech_empty + 2, empty  # 5 -> 10 measured
