@@ -4,7 +4,7 @@
 transcript; manifests keep such rows (a transcript with no letter or digit is still left out), CTC
 trains on their zero-length targets (all blank), and WER/CER score them as jiwer and sclite do (every
 hypothesis word an insertion; nothing is correct). A model taught to name noise learns to answer
-nothing from such rows; the shipped model (v3, fine-tuned with them) answers nothing to fresh noise.
+nothing from such rows; the shipped model (v4, fine-tuned with them) answers nothing to fresh noise.
 """
 
 from __future__ import annotations
@@ -139,5 +139,5 @@ def test_training_on_empty_transcripts_teaches_to_answer_nothing(tmp_path, engin
 
 
 def test_shipped_model_answers_nothing_to_noise(tmp_path, engines) -> None:
-    """v3 was fine-tuned with noise-only utterances (v2 said nothing to 39 of 100 such clips, v3 to 100)."""
+    """v4 was fine-tuned with noise-only utterances (v2 said nothing to 38 of 100 such clips, v4 to 100)."""
     assert _said_nothing(None, _synth(tmp_path / "noise", 12, 31, 1.0, True)) >= 10
