@@ -126,7 +126,7 @@ def _readme_commands() -> list[tuple[str, list[str]]]:
                     if not line.endswith("\\"):
                         break
                     line = line[:-1] + " " + more.strip()
-                line = re.sub(r"\s#\s.*$", "", line)  # a comment
+                line = re.sub(r"(^|\s)#(\s.*)?$", "", line)  # a comment (a whole line, or after a command)
                 line = re.sub(r"\[(--[^\]]*)\]", r"\1", line)  # optional flags: [--fallback-clauses]
                 for part in re.split(r"\s(?:&&|\||;)\s", line):
                     words = shlex.split(re.sub(r"^(\$ |\S*/bin/|\w+=\S+ )+", "", part.strip()))
