@@ -326,3 +326,38 @@ def test_command_line_shape(invoke: Callable[..., Outcome], args: list[str], cod
         assert outcome.code == 0 and "forecast" in outcome.stdout
     else:
         assert_clean_failure(outcome, code)
+
+
+@pytest.mark.parametrize("inside", [False, True], ids=["fifo", "fifo run.json"])
+def test_evaluate_refuses_fifo_runs(invoke: Callable[..., Outcome], tmp_path: Path, inside: bool) -> None:
+    """A FIFO given as a run (or as a run folder's run.json) is refused before it is opened; before, the
+    read blocked until a writer came (for ever with none; here a helper writes '{}' after a second to each
+    read, which the command then took as a run of another kind)."""
+    import os
+    import threading
+    import time
+
+    fifo = tmp_path / "run.json" if inside else tmp_path / "fifo"
+    os.mkfifo(fifo)
+    done = threading.Event()
+
+    def late_writer() -> None:  # unblocks a reader that opened the FIFO (the behaviour before the fix)
+        time.sleep(1.0)
+        while not done.is_set():
+            try:
+                fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:  # no reader: the command did not open it
+                time.sleep(0.05)
+                continue
+            os.write(fd, b"{}")  # each read of the run (it is read more than once) gets '{}'
+            os.close(fd)
+            time.sleep(0.2)
+
+    writer = threading.Thread(target=late_writer, daemon=True)
+    writer.start()
+    try:
+        outcome = invoke("finance", "evaluate", tmp_path if inside else fifo)
+    finally:
+        done.set()
+        writer.join()
+    assert_clean_failure(outcome, 1, "FIFO or device")

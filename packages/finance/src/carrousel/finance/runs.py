@@ -140,9 +140,13 @@ def read_run_rows(run: Path) -> list[dict[str, Any]]:
     """Reads a run folder (or its ``run.json``) written with ``--out``: one row per model of its backtest.
 
     Raises:
-        RunFileError: when the file is missing, unreadable, not JSON, or not a finance run.
+        RunFileError: when the file is missing, a FIFO or device, unreadable, not JSON, or not a finance run.
     """
     path = run / RUN_FILE if run.is_dir() else run
+    if path.exists() and not path.is_file():  # a FIFO would block, a device such as /dev/zero never ends
+        raise RunFileError(
+            f"{path} is a FIFO or device, not a run.json file; pass folders written with --out"
+        )
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
