@@ -249,3 +249,24 @@ def test_the_cli_helper_and_help_do_not_import_torch() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "True", "carrousel.core.train.trainer"]
+
+
+def test_an_allocation_too_large_is_out_of_memory_not_an_internal_error() -> None:
+    """torch's CPU allocator fails with a plain RuntimeError ('DefaultCPUAllocator: can't allocate memory'),
+    GPUs with torch.OutOfMemoryError (a RuntimeError too): both are the out-of-memory line, like
+    MemoryError; before, 'nlp generate train --embed-dim 1000000000000' ended in 'internal error
+    (RuntimeError: [enforce fail at alloc_cpu.cpp:127] ...); ... report it'."""
+    import torch
+
+    from carrousel.core import cli
+
+    with pytest.raises(RuntimeError) as caught:
+        torch.empty(10**15, dtype=torch.uint8)  # a petabyte: refused by the allocator, nothing allocated
+    errors = [
+        caught.value,
+        torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 8 GiB"),
+        MemoryError(),
+    ]
+    for exc in errors:
+        assert cli.error_line(exc) == "out of memory; use a smaller input, batch size or model", exc
+    assert cli.error_line(RuntimeError("shape mismatch")).startswith("internal error (RuntimeError")

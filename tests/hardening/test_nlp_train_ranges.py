@@ -66,3 +66,30 @@ def test_open_bounds() -> None:
         with pytest.raises(ValueError, match="outside 0<x<1"):
             both(bad)
     assert FloatRange(0.0, low_open=True).describe() == "x>0"
+
+
+def test_an_embedding_too_large_to_allocate_is_out_of_memory(
+    invoke: Callable[..., Outcome], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'--embed-dim 1000000000000' passes the option checks and fails allocating the embedding: one
+    out-of-memory line and no output folder; before, an 'internal error (RuntimeError: [enforce fail at
+    alloc_cpu.cpp:127] ...)' asking for a bug report."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "book.txt").write_text(
+        "It was a bright cold day in April, and the clocks were striking.\\n" * 40
+    )
+    argv = [
+        "nlp",
+        "generate",
+        "train",
+        "--text",
+        "book.txt",
+        "-o",
+        "lm",
+        "--epochs",
+        "1",
+        "--tokenizer",
+        "char",
+    ]
+    assert_clean_failure(invoke(*argv, "--embed-dim", str(10**12)), 1, "out of memory")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.txt"]

@@ -225,11 +225,23 @@ def is_quiet() -> bool:
     return _STATE["quiet"]
 
 
+def _out_of_memory(exc: BaseException) -> bool:
+    """Python's MemoryError, torch's OutOfMemoryError (a GPU's) and its CPU allocator's failure, a plain
+    RuntimeError ('DefaultCPUAllocator: can't allocate memory': a model or batch too large to allocate)."""
+    if isinstance(exc, MemoryError):
+        return True
+    if not isinstance(exc, RuntimeError):
+        return False
+    return type(exc).__name__ == "OutOfMemoryError" or "DefaultCPUAllocator: can't allocate memory" in str(
+        exc
+    )
+
+
 def error_line(exc: BaseException) -> str:
     """The one line shown for ``exc``: its message, or what failed and what to do for foreign errors."""
     if isinstance(exc, CarrouselError):
         text = str(exc)
-    elif isinstance(exc, MemoryError):
+    elif _out_of_memory(exc):
         text = "out of memory; use a smaller input, batch size or model"
     elif isinstance(exc, UnicodeError):
         text = f"input is not valid text ({exc.__class__.__name__}: {exc}); check the file's encoding"
