@@ -161,3 +161,24 @@ def test_run_json_writes_nothing_before_a_refused_text(nlp: Callable[..., Run], 
         run = nlp("translate", "run", "--model", str(undertrained), "--json", "open the file", bad)
         assert run.returncode == code and run.stdout == "", (run.stdout, run.stderr)
         assert run.stderr.startswith(error), run.stderr  # the non-UTF-8 text: core's option check, first
+
+
+def test_length_penalty_beyond_its_bound_is_a_usage_error(
+    nlp: Callable[..., Run], undertrained: Path
+) -> None:
+    """GNMT's normaliser ((5 + length) / 6) ** alpha overflows a float for a large alpha: '--length-penalty
+    1e12' ended in 'internal error (OverflowError: (34, 'Numerical result out of range')) ... report it'.
+    Now the option's range (0 to 10) refuses it before the model is read; 10 still decodes."""
+    from carrousel.nlp.config import DecodeConfig
+
+    for command in ("run", "evaluate"):
+        extra = ["--pairs", "p.tsv"] if command == "evaluate" else ["open the file"]
+        run = nlp("translate", command, "--model", str(undertrained), "--length-penalty", "1e12", *extra)
+        assert run.returncode == 2 and run.stdout == "", run.stderr
+        assert run.stderr.count("\n") == 1 and "'--length-penalty': 1e+12 is outside 0<=x<=10" in run.stderr
+    with pytest.raises(ValueError, match="length_penalty must be in"):
+        DecodeConfig(length_penalty=1e12)
+    run = nlp(
+        "translate", "run", "--model", str(undertrained), "--length-penalty", "10", "--json", "open the file"
+    )
+    assert run.returncode == 0 and json.loads(run.stdout)["translations"], run.stderr

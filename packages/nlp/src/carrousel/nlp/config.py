@@ -16,6 +16,7 @@ from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.label_map import LabelMapError, parse_label_map
 
 __all__ = [
+    "MAX_LENGTH_PENALTY",
     "TEACHERS",
     "TOKENIZER_KINDS",
     "DecodeConfig",
@@ -507,6 +508,9 @@ class TranslateTrainConfig:
         _positive(max_tokens=self.max_tokens)
 
 
+MAX_LENGTH_PENALTY = 10.0  # GNMT alpha's bound: ((5 + length) / 6) ** alpha overflows a float at alpha ~ 200
+
+
 @dataclass(frozen=True)
 class DecodeConfig:
     """How a trained translator decodes (``nlp translate run`` and ``evaluate``)."""
@@ -535,7 +539,10 @@ class DecodeConfig:
         object.__setattr__(self, "device", check_device(self.device, NLPConfigError))
         _need(1 <= self.beam <= 64, f"beam must be in [1, 64], got {self.beam}")
         object.__setattr__(self, "precision", check_precision_name(self.precision, NLPConfigError).value)
-        _need(math.isfinite(self.length_penalty) and self.length_penalty >= 0, "length_penalty must be >= 0")
+        _need(
+            0 <= self.length_penalty <= MAX_LENGTH_PENALTY,  # beyond, ((5 + length) / 6) ** alpha overflows
+            f"length_penalty must be in [0, {MAX_LENGTH_PENALTY:g}]",
+        )
         _need(
             math.isfinite(self.coverage_penalty) and self.coverage_penalty >= 0,
             "coverage_penalty must be >= 0",

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from carrousel.nlp.config import MAX_LENGTH_PENALTY
+
 __all__ = [
     "AttentionPlot",
     "BatchSize",
@@ -31,7 +33,12 @@ __all__ = [
 
 Beam = Annotated[int, typer.Option("--beam", min=1, max=64, help="Beam size (1: greedy search).")]
 LengthPenalty = Annotated[
-    float, typer.Option(min=0.0, help="GNMT length normalisation alpha of the beam search.")
+    float,
+    typer.Option(
+        min=0.0,
+        max=MAX_LENGTH_PENALTY,
+        help="GNMT length normalisation alpha of the beam search (0: off; GNMT used 0.6-1).",
+    ),
 ]
 Coverage = Annotated[float, typer.Option(min=0.0, help="GNMT coverage penalty beta (0: off).")]
 BatchSize = Annotated[int, typer.Option(min=1, help="Sentences decoded together.")]
