@@ -154,3 +154,21 @@ def test_background_windows_avoid_excluded_regions(tmp_path: Path) -> None:
     targets = windows[:20]
     matched = gc_matched_windows(fa, targets, 2, rng, exclude)
     assert matched.shape == (40, 50)
+
+
+def test_positives_and_peaks_together_are_refused(invoke, tmp_path: Path, write_fasta) -> None:  # type: ignore[no-untyped-def]
+    """--positives and --peaks both give the positives: the command trained on --positives and ignored
+    --peaks without a word (a file of random bytes given as --peaks passed); now one line before any work."""
+    rng = np.random.default_rng(0)
+    pos = write_fasta(
+        tmp_path / "pos.fa", {f"p{i}": "".join(rng.choice(list("ACGT"), 100)) for i in range(40)}
+    )
+    peaks = tmp_path / "junk.bed"
+    peaks.write_bytes(bytes(range(256)))
+    out = tmp_path / "m"
+    small = ["--window", "100", "--epochs", "1", "--filters", "4", "--kernel", "9", "--hidden", "4"]
+    outcome = invoke("bio", "train", "--positives", pos, "--peaks", peaks, "-o", out, *small)
+    assert outcome.code in (1, 2) and outcome.stdout == "", outcome.stderr
+    lines = outcome.error_lines()
+    assert len(lines) == 1 and "--positives and --peaks" in lines[0], outcome.stderr
+    assert not out.exists()

@@ -187,6 +187,11 @@ class TrainDataConfig:
 
     def __post_init__(self) -> None:
         check_numbers(self, TrainConfigError)
+        if self.positives is not None and self.peaks is not None:  # --peaks would be ignored
+            raise TrainConfigError(
+                "--positives and --peaks both give the positives; give one: --positives (with --negatives) "
+                "or --peaks with --genome"
+            )
         _motif_specs(self)
         _at_least("window", self.window, 1, TrainConfigError, MAX_WINDOW)
         _at_least("--per-motif windows", self.per_motif, 1, TrainConfigError, MAX_PER_MOTIF)
