@@ -4,6 +4,7 @@ held-out accuracy against stated baselines, a bundle that forecasts its series a
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -136,6 +137,14 @@ def test_a_saved_global_bundle_forecasts_its_series_and_a_new_one(tmp_path: Path
 def test_read_frame_errors_name_the_file_and_the_fix(tmp_path: Path) -> None:
     with pytest.raises(FrameError, match="no such file"):
         read_frame(tmp_path / "missing.csv")
+    # a folder was 'no such file' too (is_file() was the only check), a FIFO as well, an empty file pandas'
+    # 'No columns to parse from file'
+    (tmp_path / "folder").mkdir()
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "empty.csv").write_bytes(b"")
+    for name, needle in (("folder", "is a folder"), ("fifo", "is a FIFO"), ("empty.csv", "is empty")):
+        with pytest.raises(FrameError, match=needle):
+            read_frame(tmp_path / name)
     (tmp_path / "bad.csv").write_text("a,b\n1,2\n")
     with pytest.raises(FrameError, match="lacks column"):
         read_frame(tmp_path / "bad.csv")

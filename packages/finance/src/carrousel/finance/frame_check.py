@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from carrousel.core.errors import DataError
+from carrousel.core.files import check_input_file
 from carrousel.core.optional import require
 from carrousel.finance.errors import FrameError
 from carrousel.finance.validation import check_daily
@@ -129,11 +131,15 @@ def read_frame(path: str | Path) -> pd.DataFrame:
     ``.parquet`` files need the ``[parquet]`` extra (pyarrow); anything else is read as CSV.
 
     Raises:
-        FrameError: a missing or unreadable file, or a malformed table.
+        FrameError: a missing, unreadable or empty file, a folder, FIFO or device, or a malformed table.
     """
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise FrameError(f"{p}: no such file; give a CSV or Parquet table with columns unique_id, ds, y")
+    try:  # a folder, FIFO, device or empty file: named as such (a folder was 'no such file')
+        check_input_file(p, what="CSV or Parquet")
+    except DataError as exc:
+        raise FrameError(str(exc)) from None
     parquet = p.suffix.lower() == ".parquet"
     if parquet:
         require("pyarrow", "carrousel-finance[parquet]", "Parquet tables")
