@@ -17,6 +17,7 @@ from tests.hardening.conftest import Outcome, assert_clean_failure
 
 TRANSLATE = ["nlp", "translate", "train", "--pairs", "p.tsv", "-o", "o"]
 SENTIMENT = ["nlp", "sentiment", "train", "--data", "d.csv", "-o", "o"]
+GENERATE = ["nlp", "generate", "train", "--text", "t.txt", "-o", "o"]
 CASES = [
     ([*TRANSLATE, "--bpe-dropout", "1.0"], "'--bpe-dropout': 1 is outside 0<=x<1"),
     ([*TRANSLATE, "--valid", "1"], "'--valid': 1 is outside 0<=x<1"),
@@ -26,6 +27,10 @@ CASES = [
     ([*SENTIMENT, "--val-fraction", "1"], "'--val-fraction': 1 is outside 0<x<1"),
     ([*SENTIMENT, "--vocab-size", "2000000"], "'--vocab-size'"),
     ([*SENTIMENT, "--max-length", "100001"], "'--max-length'"),
+    # --threads 10**12 reached torch.set_num_threads: 'internal error (ValueError: Overflow when unpacking long)'
+    ([*SENTIMENT, "--threads", str(10**12)], "'--threads': Input should be less than or equal to 256"),
+    ([*TRANSLATE, "--threads", "257"], "'--threads': Input should be less than or equal to 256"),
+    ([*GENERATE, "--threads", str(10**12)], "'--threads': Input should be less than or equal to 256"),
 ]
 
 

@@ -17,6 +17,7 @@ from carrousel.nlp.label_map import LabelMapError, parse_label_map
 
 __all__ = [
     "MAX_LENGTH_PENALTY",
+    "MAX_THREADS",
     "TEACHERS",
     "TOKENIZER_KINDS",
     "DecodeConfig",
@@ -41,6 +42,8 @@ __all__ = [
     "TranslateNetConfig",
     "TranslateTrainConfig",
 ]
+
+MAX_THREADS = 256  # torch's set_num_threads takes a C int; speech's --threads has the same bound
 
 TOKENIZER_KINDS = ("bpe", "unigram", "word", "char")
 POOLINGS = ("attention", "mean", "last", "max")
@@ -171,7 +174,7 @@ class FitConfig:
         _positive(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, patience=self.patience)
         _need(math.isfinite(self.weight_decay) and self.weight_decay >= 0, "weight_decay must be >= 0")
         _fraction("val_fraction", self.val_fraction, low_open=True)
-        _need(self.threads >= 0, f"threads must be >= 0, got {self.threads}")
+        _need(0 <= self.threads <= MAX_THREADS, f"threads must be within 0-{MAX_THREADS}, got {self.threads}")
         _fraction("lr_decay", self.lr_decay)
         _fraction("ema_decay", self.ema_decay)
 

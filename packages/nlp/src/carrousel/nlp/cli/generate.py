@@ -35,6 +35,7 @@ from carrousel.nlp.cli._common import (
     show_progress,
 )
 from carrousel.nlp.config import (
+    MAX_THREADS,
     FitConfig,
     GenerateConfig,
     LMDataConfig,
@@ -93,7 +94,9 @@ def train(
         typer.Option(min=0.0, max=0.99, help="LR factor on a validation plateau [default: 0.25]."),
     ] = None,
     seed: Annotated[int | None, typer.Option(min=0, help="[default: 0]")] = None,
-    threads: Annotated[int | None, typer.Option(min=0, help="CPU threads (0: torch's default).")] = None,
+    threads: Annotated[
+        int | None, typer.Option(min=0, max=MAX_THREADS, help="CPU threads (0: torch's default).")
+    ] = None,
     device: TrainDevice = None,
     precision: FitPrecision = None,
     config: ConfigFile = None,

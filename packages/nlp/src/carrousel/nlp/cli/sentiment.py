@@ -58,6 +58,7 @@ from carrousel.nlp.cli._sentiment_options import (
     map_misfit_is_usage,
 )
 from carrousel.nlp.config import (
+    MAX_THREADS,
     FitConfig,
     SentimentEvaluateConfig,
     SentimentExportConfig,
@@ -119,7 +120,9 @@ def train(
     patience: Annotated[int | None, typer.Option(min=1, help="Early-stopping patience [default: 3].")] = None,
     val_fraction: HeldOut = None,
     seed: Annotated[int | None, typer.Option(min=0, help="[default: 0]")] = None,
-    threads: Annotated[int | None, typer.Option(min=0, help="CPU threads (0: torch's default).")] = None,
+    threads: Annotated[
+        int | None, typer.Option(min=0, max=MAX_THREADS, help="CPU threads (0: torch's default).")
+    ] = None,
     ema_decay: EmaDecay = None,
     exclude: Annotated[
         Path | None, typer.Option(help="Texts to keep out of training (e.g. a test set).")

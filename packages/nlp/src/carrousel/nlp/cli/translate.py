@@ -44,6 +44,7 @@ from carrousel.nlp.cli._translate_options import (
     Split,
 )
 from carrousel.nlp.config import (
+    MAX_THREADS,
     DecodeConfig,
     FitConfig,
     TokenizerConfig,
@@ -179,7 +180,8 @@ def train(
         ),
     ] = None,
     threads: Annotated[
-        int | None, typer.Option(min=0, help="CPU threads (0: torch's default) [default: 1].")
+        int | None,
+        typer.Option(min=0, max=MAX_THREADS, help="CPU threads (0: torch's default) [default: 1]."),
     ] = None,
     ema_decay: shares.EmaDecay = None,
     device: shares.TrainDevice = None,
