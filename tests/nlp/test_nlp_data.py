@@ -138,6 +138,16 @@ def test_missing_files_and_bad_formats(tmp_path: Path) -> None:
         load_texts(TextDataConfig(str(bad)))
 
 
+def test_a_header_alone_holds_no_rows(tmp_path: Path) -> None:
+    """A CSV/TSV of a header row only is 'holds no rows', as a blank file is;
+    before, datasets' own words came through: 'cannot be read as CSV (ValueError: Instruction "train"
+    corresponds to no data!); check the file's format'."""
+    for name, body in (("h.csv", "text,label\n"), ("h.tsv", "text\tlabel\n")):
+        (tmp_path / name).write_text(body)
+        with pytest.raises(TextDataError, match=r"holds no rows; give labelled texts$"):
+            load_texts(TextDataConfig(str(tmp_path / name)))
+
+
 def test_a_malformed_csv_names_its_line_in_one_line(tmp_path: Path, invoke) -> None:
     """The reader's own reason reaches the message (before: "DatasetGenerationError: An error occurred while
     generating the dataset", after a "Failed to read file ..." log line from ``datasets``); a row with more

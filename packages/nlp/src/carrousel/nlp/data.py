@@ -135,6 +135,8 @@ def _load_dataset(cfg: TextDataConfig) -> tuple[Any, str]:
         root = exc  # the reader's own error (pandas: "Expected 3 fields in line 7, saw 4"), not the wrapper's
         while root.__cause__ is not None:
             root = root.__cause__  # type: ignore[assignment]
+        if "corresponds to no data" in str(root):  # datasets' words for a split of no rows (a header alone)
+            raise TextDataError(f"--data {path} holds no rows; give labelled texts") from None
         text = (fmt == "json" and hf_data.bad_json_line(path)) or " ".join(str(root).split())
         raise TextDataError(
             f"--data {path}: cannot be read as {fmt.upper()} ({type(root).__name__}: {text[:300]}); "
