@@ -7,6 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from carrousel.bio.choices import Method
 from carrousel.bio.cli import app
 from carrousel.bio.config import ScanConfig
 from carrousel.bio.errors import ScanConfigError
@@ -104,3 +105,18 @@ def test_background_input_of_an_n_only_file_reports_the_uniform_it_used(tmp_path
     out = json.loads(res.stdout)
     assert out["background_kind"] == "uniform" and out["background"] == [0.25] * 4
     assert "no A, C, G or T to count; the PWM background is uniform" in res.stderr
+
+
+def test_a_model_beside_motifs_in_a_pwm_scan_is_refused(invoke, tmp_path, write_fasta) -> None:  # type: ignore[no-untyped-def]
+    """'bio scan G --method pwm -m CTCF --model X' scanned CTCF and ignored X without a word (a file of
+    random bytes as --model gave exit 0); now one line naming the three ways out, before any work."""
+    fa = write_fasta(tmp_path / "g.fa", {"chr1": "ACGT" * 100})
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(bytes(range(256)))
+    outcome = invoke("bio", "scan", fa, "--method", "pwm", "-m", "CTCF", "--model", junk)
+    assert outcome.code in (1, 2) and outcome.stdout == "", outcome.stderr
+    lines = outcome.error_lines()
+    assert len(lines) == 1 and "is not used by a PWM scan of --motif motifs" in lines[0], outcome.stderr
+    with pytest.raises(ScanConfigError, match="drop --model"):
+        ScanConfig(motifs=("CTCF",), model=str(junk))
+    ScanConfig(motifs=("CTCF",), model=str(junk), method=Method.both)  # the network runs: no error

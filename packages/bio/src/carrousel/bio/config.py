@@ -131,6 +131,11 @@ class ScanConfig:
 
     def __post_init__(self) -> None:
         check_numbers(self, ScanConfigError)
+        if self.method is Method.pwm and self.motifs and self.model is not None:  # it was ignored
+            raise ScanConfigError(
+                f"--model {self.model} is not used by a PWM scan of --motif motifs; drop --model, drop "
+                "--motif to scan the model's motifs, or use --method model or both"
+            )
         _motif_specs(self)
         object.__setattr__(self, "device", check_device(self.device, ScanConfigError))
         kinds = {"method": Method, "background": BackgroundKind, "calibration": Calibration}
