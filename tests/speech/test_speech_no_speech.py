@@ -20,11 +20,17 @@ import pytest
 import torch
 
 from carrousel.speech.cli import main
-from carrousel.speech.config import EvaluateConfig, SynthConfig, TrainConfig, TranscribeConfig
+from carrousel.speech.config import (
+    EvaluateConfig,
+    StreamConfig,
+    SynthConfig,
+    TrainConfig,
+    TranscribeConfig,
+)
 from carrousel.speech.data import SpeechDataset, load_corpus, make_loader, trainable
 from carrousel.speech.features import FeatureExtractor
 from carrousel.speech.metrics import error_rates, score_utterance
-from carrousel.speech.pipeline import evaluate, train
+from carrousel.speech.pipeline import evaluate, stream, train
 from carrousel.speech.recognizer import Recognizer, shipped_model_path
 from carrousel.speech.synth import NO_SPEECH_SECONDS, synth_corpus
 from carrousel.speech.task import CTCTask
@@ -141,3 +147,12 @@ def test_training_on_empty_transcripts_teaches_to_answer_nothing(tmp_path, engin
 def test_shipped_model_answers_nothing_to_noise(tmp_path, engines) -> None:
     """v4 was fine-tuned with noise-only utterances (v2 said nothing to 38 of 100 such clips, v4 to 100)."""
     assert _said_nothing(None, _synth(tmp_path / "noise", 12, 31, 1.0, True)) >= 10
+
+
+def test_shipped_stream_model_answers_nothing_to_noise(tmp_path, engines) -> None:
+    """The streaming model, fed in 320 ms chunks as ``speech stream`` does, says nothing to fresh noise
+    (100 of 100 clips in the README's measurement)."""
+    manifest = _synth(tmp_path / "noise", 12, 31, 1.0, True)
+    finals = [list(stream(StreamConfig(), str(tmp_path / "noise" / r[0])))[-1] for r in _rows(manifest)]
+    assert len(finals) == 12 and all(f.final for f in finals)
+    assert sum(not f.text for f in finals) >= 10, [f.text for f in finals]
