@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from carrousel.bio.choices import Method
 from carrousel.bio.cli import app
-from carrousel.bio.config import ScanConfig
-from carrousel.bio.errors import ScanConfigError
+from carrousel.bio.config import DiscoverConfig, EvaluateConfig, ScanConfig
+from carrousel.bio.errors import DiscoverConfigError, EvaluateConfigError, ScanConfigError
 from carrousel.bio.motifs import resolve_motifs
 
 runner = CliRunner()
@@ -120,3 +120,36 @@ def test_a_model_beside_motifs_in_a_pwm_scan_is_refused(invoke, tmp_path, write_
     with pytest.raises(ScanConfigError, match="drop --model"):
         ScanConfig(motifs=("CTCF",), model=str(junk))
     ScanConfig(motifs=("CTCF",), model=str(junk), method=Method.both)  # the network runs: no error
+
+
+def test_a_model_beside_pwm_only_is_refused(invoke, tmp_path, write_fasta) -> None:  # type: ignore[no-untyped-def]
+    """'bio evaluate ... --pwm-only -m CTCF --model X' evaluated the PWM and ignored X without a word (a file
+    of random bytes as --model gave exit 0); now one line naming both flags, before any work."""
+    pos = write_fasta(tmp_path / "p.fa", {f"p{i}": "ACGT" * 50 for i in range(12)})
+    neg = write_fasta(tmp_path / "n.fa", {f"n{i}": "TTGA" * 50 for i in range(12)})
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(bytes(range(256)))
+    sets = ("--positives", pos, "--negatives", neg, "--pwm-only", "-m", "CTCF")
+    outcome = invoke("bio", "evaluate", *sets, "--model", junk)
+    assert outcome.code in (1, 2) and outcome.stdout == "", outcome.stderr
+    lines = outcome.error_lines()
+    assert len(lines) == 1 and "is not used with --pwm-only" in lines[0], outcome.stderr
+    with pytest.raises(EvaluateConfigError, match="drop one of them"):
+        EvaluateConfig(motifs=("CTCF",), model=str(junk), pwm_only=True)
+    assert invoke("bio", "evaluate", *sets, "--json").code == 0  # --pwm-only alone still runs
+
+
+def test_a_control_beside_a_model_in_discover_is_refused(invoke, tmp_path, write_fasta) -> None:  # type: ignore[no-untyped-def]
+    """'bio discover P.fa --control C --model M' read motifs from M and ignored C without a word (C is
+    only a training set's negatives); now one line naming both flags, before the model is read."""
+    fa = write_fasta(tmp_path / "p.fa", {f"p{i}": "ACGT" * 50 for i in range(12)})
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(bytes(range(256)))
+    out = tmp_path / "out"
+    outcome = invoke("bio", "discover", fa, "--control", junk, "--model", tmp_path / "m", "-o", out)
+    assert outcome.code in (1, 2) and outcome.stdout == "" and not out.exists(), outcome.stderr
+    lines = outcome.error_lines()
+    assert len(lines) == 1 and "is not used with --model" in lines[0], outcome.stderr
+    with pytest.raises(DiscoverConfigError, match="nothing is trained"):
+        DiscoverConfig(model="m", sequences=str(fa), control=str(junk))
+    DiscoverConfig(sequences=str(fa), control=str(junk))  # training on SEQUENCES against C: no error

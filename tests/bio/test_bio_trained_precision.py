@@ -87,6 +87,7 @@ def test_an_exported_model_reports_its_onnx_files_precision(planted: dict[str, P
 
 
 def test_a_pwm_only_run_reports_no_model_precision(planted: dict[str, Path]) -> None:
-    res = _evaluate(planted, planted["bf16"], "--pwm-only", "--motif", "MA0139.1", "--json")
+    sets = ["--positives", str(planted["pos"]), "--negatives", str(planted["neg"])]  # no --model: refused
+    res = runner.invoke(app, ["evaluate", *sets, "--pwm-only", "--motif", "MA0139.1", "--json"])
     assert res.exit_code == 0, res.output
     assert not {"trained_precision", "precision"} & set(json.loads(res.stdout)), res.stdout

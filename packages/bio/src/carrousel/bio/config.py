@@ -280,6 +280,8 @@ class EvaluateConfig:
 
     def __post_init__(self) -> None:
         check_numbers(self, EvaluateConfigError)
+        if self.pwm_only and self.model is not None:  # it was ignored
+            raise EvaluateConfigError(f"--model {self.model} is not used with --pwm-only; drop one of them")
         _motif_specs(self)
         object.__setattr__(self, "device", check_device(self.device, EvaluateConfigError))
         object.__setattr__(self, "precision", check_precision_name(self.precision, EvaluateConfigError))
@@ -388,5 +390,10 @@ class DiscoverConfig:
         _choice(self, "report", ReportFormat, DiscoverConfigError)
         _at_least("epochs", self.epochs, 1, DiscoverConfigError, MAX_EPOCHS)
         _at_least("seed", self.seed, 0, DiscoverConfigError)
+        if self.model is not None and self.control is not None:  # it was ignored: nothing is trained
+            raise DiscoverConfigError(
+                f"--control {self.control} is not used with --model (nothing is trained); drop --control, "
+                "or drop --model to train on SEQUENCES against it"
+            )
         if not self.collection.strip():
             raise DiscoverConfigError("the JASPAR collection to match against is empty; give --jaspar")
