@@ -122,13 +122,15 @@ def test_cli_shorthand_streams_each_token_as_sampled(lm_model: Path, monkeypatch
         ["run", "--model", "m", "--top-p", "0"],  # an empty nucleus: was the config's exit 1
         ["evaluate", "--model", "m", "--text", "t.txt", "--orders", "0"],
         ["evaluate", "--model", "m", "--text", "t.txt", "--orders", "3,11"],
+        ["evaluate", "--model", "m", "--text", "t.txt", "--holdout", "0"],  # was 'holdout must be in (0, 1)'
+        ["train", "--text", "t.txt", "--holdout", "1", "-o", "out"],
     ],
 )
 def test_out_of_range_sampling_and_orders_are_usage_errors(nlp: Callable[..., Run], args: list[str]) -> None:
     result = nlp("generate", *args)
     assert result.returncode == 2, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "--help" in result.stderr
-    assert "--top-p" in result.stderr or "--orders" in result.stderr
+    assert any(flag in result.stderr for flag in ("--top-p", "--orders", "--holdout")), result.stderr
 
 
 @pytest.mark.parametrize(

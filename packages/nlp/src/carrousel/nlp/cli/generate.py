@@ -18,7 +18,7 @@ from carrousel.core.cli import (
 )
 from carrousel.core.cli_config import merged, read_tables
 from carrousel.core.cli_outputs import check_plot_option
-from carrousel.core.cli_values import Above, OutputFolder
+from carrousel.core.cli_values import Above, Below, OutputFolder
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.provenance import precision_words
 from carrousel.nlp.cli._common import (
@@ -60,7 +60,10 @@ Texts = Annotated[
     typer.Option("--text", "-t", metavar="FILE", help="UTF-8 text file(s), joined in order (repeat)."),
 ]
 Holdout = Annotated[
-    float | None, typer.Option(help="Share at the end held out [default: 0.1; evaluate: the model's].")
+    float | None,
+    typer.Option(help="Share at the end held out [default: 0.1; evaluate: the model's]."),
+    Above(0.0),
+    Below(1.0),
 ]
 Model = Annotated[Path, typer.Option("--model", help="Model folder written by 'nlp generate train'.")]
 
