@@ -307,8 +307,17 @@ def test_train_with_toml_config_writes_a_bundle(capsys, monkeypatch, tmp_path, w
         str(bad),
     )
     assert code == 1 and "not valid TOML" in err
+    bad.write_text("lr = -1\n", encoding="utf-8")  # a flag's range is a usage error; the file's, the config's
     code, _, err = speech(
-        capsys, monkeypatch, "train", "--data", str(tmp_path / "m.tsv"), "--out", str(out), "--lr", "-1"
+        capsys,
+        monkeypatch,
+        "train",
+        "--data",
+        str(tmp_path / "m.tsv"),
+        "--out",
+        str(out),
+        "--config",
+        str(bad),
     )
     assert code == 1 and "lr must be in (0, 1]" in err and len(err.strip().splitlines()) == 1
 
@@ -339,3 +348,34 @@ def test_json_confidence_is_rounded_like_the_words() -> None:
         0.6589,
         0.6588,
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["synth-corpus", "-n", "1000000000000"], "--utterances"),  # was 'utterances must be in 1..1000000'
+        (["stream", "x.wav", "--max-seconds", "1e12"], "--max-seconds"),  # was 'max_seconds must be in ...'
+        (["transcribe", "x.wav", "--max-seconds", "1e12"], "--max-seconds"),
+        (["train", "--data", "d", "--lr", "0"], "--lr"),  # was 'TrainConfig: lr must be in (0, 1]'
+        (["train", "--data", "d", "--lr", "2"], "--lr"),
+        (["train", "--data", "d", "--max-utterances", "1"], "--max-utterances"),
+        (["train", "--data", "d", "--batch-seconds", "0"], "--batch-seconds"),
+        (["train", "--data", "d", "--hidden", "4"], "--hidden"),
+        (["train", "--data", "d", "--layers", "9"], "--layers"),
+        (["train", "--data", "d", "--subsample", "5"], "--subsample"),
+        (["train", "--data", "d", "--subwords", "-1"], "--subwords"),
+        (["train", "--data", "d", "--val-fraction", "0.5"], "--val-fraction"),
+    ],
+)
+def test_out_of_range_numbers_are_usage_errors_naming_the_flag(
+    capsys, monkeypatch, tmp_path, args: list[str], flag: str
+) -> None:
+    """The configs' own checks named a field ('TrainConfig: lr must be in (0, 1]', exit 1), after the data
+    was looked for; the option ranges name the flag and the range (exit 2) before any work."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = speech(
+        capsys, monkeypatch, *args, *(["-o", "o"] if args[0] in ("train", "synth-corpus") else [])
+    )
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert f"Invalid value for '{flag}'" in err and "--help" in err, err
+    assert not (tmp_path / "o").exists()

@@ -22,7 +22,7 @@ import typer
 from carrousel.core import cli
 from carrousel.core.cli_device import DeviceOption, device_option
 from carrousel.core.cli_outputs import check_plot_option
-from carrousel.core.cli_values import OutputFolder
+from carrousel.core.cli_values import Above, Below, OutputFolder
 from carrousel.core.config import from_dict, read_toml
 from carrousel.core.errors import ConfigError
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
@@ -106,7 +106,9 @@ HotWeight = Annotated[float, typer.Option("--hotword-weight", min=0.0, help="Hot
 Trim = Annotated[
     bool, typer.Option("--trim/--no-trim", help="Leave leading/trailing silence of short files out.")
 ]
-MaxSeconds = Annotated[float, typer.Option("--max-seconds", min=0.1, help="Refuse longer recordings.")]
+MaxSeconds = Annotated[
+    float, typer.Option("--max-seconds", min=0.1, max=24 * 3600.0, help="Refuse longer recordings.")
+]
 Data = Annotated[
     list[str],
     typer.Option(
@@ -138,7 +140,9 @@ def synth_corpus(
         typer.Option("--out", "-o", help="Corpus folder to write (manifest.tsv + wav/)."),
         OutputFolder(),
     ],
-    utterances: Annotated[int, typer.Option("--utterances", "-n", min=1, help="Utterances.")] = 2000,
+    utterances: Annotated[
+        int, typer.Option("--utterances", "-n", min=1, max=1_000_000, help="Utterances.")
+    ] = 2000,
     kind: Annotated[
         list[Kind] | None, typer.Option("--kind", help="Utterance kinds (repeatable; all).")
     ] = None,
@@ -200,24 +204,39 @@ def train(
     max_steps: Annotated[
         int | None, typer.Option("--max-steps", min=1, help="Stop after this many steps.")
     ] = None,
-    lr: Annotated[float | None, typer.Option("--lr", help="Peak learning rate (default 3e-3).")] = None,
-    hidden: Annotated[int | None, typer.Option("--hidden", help="LSTM units per direction (160).")] = None,
-    layers: Annotated[int | None, typer.Option("--layers", help="LSTM layers (2).")] = None,
+    lr: Annotated[
+        float | None, typer.Option("--lr", max=1.0, help="Peak learning rate (default 3e-3)."), Above(0.0)
+    ] = None,
+    hidden: Annotated[
+        int | None, typer.Option("--hidden", min=8, max=2048, help="LSTM units per direction (160).")
+    ] = None,
+    layers: Annotated[int | None, typer.Option("--layers", min=1, max=8, help="LSTM layers (2).")] = None,
     unidirectional: Annotated[bool, typer.Option("--unidirectional", help="Streaming model.")] = False,
-    subsample: Annotated[int | None, typer.Option("--subsample", help="Time subsampling 1..4 (3).")] = None,
+    subsample: Annotated[
+        int | None, typer.Option("--subsample", min=1, max=4, help="Time subsampling (3).")
+    ] = None,
     subwords: Annotated[
         int | None,
-        typer.Option("--subwords", help="CTC units: 0 characters (default); N adds up to N BPE word pieces."),
+        typer.Option(
+            "--subwords",
+            min=0,
+            max=8000,
+            help="CTC units: 0 characters (default); N adds up to N BPE word pieces.",
+        ),
     ] = None,
     features: Annotated[Features | None, typer.Option("--features", help="Feature kind (mfcc).")] = None,
     normalize: Annotated[Normalize | None, typer.Option("--normalize", help="Normalisation.")] = None,
     batch_seconds: Annotated[
-        float | None, typer.Option("--batch-seconds", help="Audio seconds per batch (32).")
+        float | None,
+        typer.Option("--batch-seconds", min=1.0, max=10_000.0, help="Audio seconds per batch (32)."),
     ] = None,
-    max_utterances: Annotated[int | None, typer.Option("--max-utterances", help="Subset size.")] = None,
+    max_utterances: Annotated[
+        int | None, typer.Option("--max-utterances", min=2, help="Subset size.")
+    ] = None,
     val_fraction: Annotated[
         float | None,
-        typer.Option("--val-fraction", help="Held out for validation without --val-data (0.05)."),
+        typer.Option("--val-fraction", min=0.0, help="Held out for validation without --val-data (0.05)."),
+        Below(0.5),
     ] = None,
     no_augment: Annotated[
         bool, typer.Option("--no-augment", help="No speed/noise/VTLP/SpecAugment.")
