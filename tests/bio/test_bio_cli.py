@@ -153,3 +153,24 @@ def test_a_control_beside_a_model_in_discover_is_refused(invoke, tmp_path, write
     with pytest.raises(DiscoverConfigError, match="nothing is trained"):
         DiscoverConfig(model="m", sequences=str(fa), control=str(junk))
     DiscoverConfig(sequences=str(fa), control=str(junk))  # training on SEQUENCES against C: no error
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["scan", "G", "-m", "CTCF", "--qvalue", "0"],  # was 'qvalue threshold must be in (0, 1], got 0.0'
+        ["scan", "G", "-m", "CTCF", "--pvalue", "2"],
+        ["scan", "G", "--model-qvalue", "0"],
+        ["scan", "G", "--model-pvalue", "1.5"],
+        ["enrich", "G", "-m", "CTCF", "--pvalue", "0"],
+    ],
+)
+def test_thresholds_outside_0_1_are_usage_errors_naming_the_flag(invoke, tmp_path, write_fasta, args) -> None:  # type: ignore[no-untyped-def]
+    """The configs' checks named a field ('qvalue threshold must be in (0, 1]', exit 1) after the motifs
+    were looked up; the option range names the flag (exit 2) before any work."""
+    fa = write_fasta(tmp_path / "g.fa", {"chr1": "ACGT" * 100})
+    outcome = invoke("bio", *[str(fa) if a == "G" else a for a in args])
+    flag = next(a for a in args if a.endswith("value"))
+    assert outcome.code == 2 and outcome.stdout == "", outcome.stderr
+    lines = outcome.error_lines()
+    assert len(lines) == 1 and f"Invalid value for '{flag}'" in lines[0] and "0<x<=1" in lines[0], lines

@@ -657,19 +657,19 @@ def test_evaluate_pwm_only_table_shows_no_nan(invoke: Callable[..., Outcome], da
 OptionCase = tuple[str, list[str], int, str]
 OPTION_CASES: dict[str, OptionCase] = {
     # scan
-    "scan pvalue 0": ("scan", ["--pvalue", "0"], 1, "pvalue"),
-    "scan pvalue negative": ("scan", ["--pvalue", "-1"], 1, "pvalue"),
-    "scan pvalue 2": ("scan", ["--pvalue", "2"], 1, "pvalue"),
+    "scan pvalue 0": ("scan", ["--pvalue", "0"], 2, "'--pvalue'"),  # option ranges (0, 1]: usage
+    "scan pvalue negative": ("scan", ["--pvalue", "-1"], 2, "'--pvalue'"),
+    "scan pvalue 2": ("scan", ["--pvalue", "2"], 2, "'--pvalue'"),
     "scan pvalue nan": ("scan", ["--pvalue", "nan"], 2, "pvalue"),  # a non-finite number: usage
     "scan pvalue inf": ("scan", ["--pvalue", "inf"], 2, "pvalue"),
     "scan pvalue text": ("scan", ["--pvalue", "small"], 2, "pvalue"),
-    "scan qvalue 0": ("scan", ["--qvalue", "0"], 1, "qvalue"),
-    "scan qvalue 5": ("scan", ["--qvalue", "5"], 1, "qvalue"),
+    "scan qvalue 0": ("scan", ["--qvalue", "0"], 2, "'--qvalue'"),
+    "scan qvalue 5": ("scan", ["--qvalue", "5"], 2, "'--qvalue'"),
     "scan qvalue nan": ("scan", ["--qvalue", "nan"], 2, "qvalue"),
-    "scan model-qvalue 5": ("scan", ["--model-qvalue", "5"], 1, "q-value"),
+    "scan model-qvalue 5": ("scan", ["--model-qvalue", "5"], 2, "'--model-qvalue'"),
     "scan model-qvalue nan": ("scan", ["--model-qvalue", "nan"], 2, "model-qvalue"),
-    "scan model-pvalue -1": ("scan", ["--model-pvalue", "-1"], 1, "p-value"),
-    "scan model-pvalue 0": ("scan", ["--model-pvalue", "0"], 1, "p-value"),
+    "scan model-pvalue -1": ("scan", ["--model-pvalue", "-1"], 2, "'--model-pvalue'"),
+    "scan model-pvalue 0": ("scan", ["--model-pvalue", "0"], 2, "'--model-pvalue'"),
     "scan background order 2": ("scan", ["--background-order", "2"], 2, "background-order"),
     "scan background order -1": ("scan", ["--background-order", "-1"], 2, "background-order"),
     "scan background unknown": ("scan", ["--background", "genome.fa"], 2, "background"),

@@ -55,7 +55,7 @@ from carrousel.core import cli
 from carrousel.core.atomic import is_stdout
 from carrousel.core.cli_device import DeviceOption
 from carrousel.core.cli_outputs import check_plot_option
-from carrousel.core.cli_values import OutputFolder
+from carrousel.core.cli_values import Above, OutputFolder
 from carrousel.core.config import overlay, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import PrecisionSource, precision_from
@@ -189,10 +189,14 @@ def scan(
         HitFormat | None, typer.Option("--format", "-f", help="Hit format (default from --out, else bed).")
     ] = None,
     pvalue: Annotated[
-        float, typer.Option("--pvalue", help="PWM: report sites with exact p-value at most this.")
+        float,
+        typer.Option("--pvalue", max=1.0, help="PWM: report sites with exact p-value at most this."),
+        Above(0.0),
     ] = 1e-4,
     qvalue: Annotated[
-        float | None, typer.Option("--qvalue", help="PWM: also require BH q-value at most this.")
+        float | None,
+        typer.Option("--qvalue", max=1.0, help="PWM: also require BH q-value at most this."),
+        Above(0.0),
     ] = None,
     exact_qvalues: Annotated[
         bool,
@@ -203,14 +207,18 @@ def scan(
         ),
     ] = False,
     model_qvalue: Annotated[
-        float, typer.Option("--model-qvalue", help="Model: BH q-value threshold on windows.")
+        float,
+        typer.Option("--model-qvalue", max=1.0, help="Model: BH q-value threshold on windows."),
+        Above(0.0),
     ] = 0.05,
     model_pvalue: Annotated[
         float,
         typer.Option(
             "--model-pvalue",
+            max=1.0,
             help="Model: candidate windows (model or best-PWM-site p-value at most this) kept for BH.",
         ),
+        Above(0.0),
     ] = 0.05,
     model_null: Annotated[
         Calibration,
@@ -626,7 +634,9 @@ def enrich(
     ] = None,
     motif: MotifSpecs = None,
     pvalue: Annotated[
-        float, typer.Option("--pvalue", help="A sequence holds a hit where a PWM p-value is at most this.")
+        float,
+        typer.Option("--pvalue", max=1.0, help="A sequence holds a hit where a PWM p-value is at most this."),
+        Above(0.0),
     ] = 1e-4,
     pwm_background: Annotated[
         BackgroundKind,
