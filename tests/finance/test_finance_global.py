@@ -145,6 +145,11 @@ def test_read_frame_errors_name_the_file_and_the_fix(tmp_path: Path) -> None:
     for name, needle in (("folder", "is a folder"), ("fifo", "is a FIFO"), ("empty.csv", "is empty")):
         with pytest.raises(FrameError, match=needle):
             read_frame(tmp_path / name)
+    (tmp_path / "blank.txt").write_text(
+        "  \n\n \t\n"
+    )  # was 'cannot read ... (No columns to parse from file)'
+    with pytest.raises(FrameError, match=r"blank\.txt holds no rows or columns \(blank lines only\); give"):
+        read_frame(tmp_path / "blank.txt")
     (tmp_path / "bad.csv").write_text("a,b\n1,2\n")
     with pytest.raises(FrameError, match="lacks column"):
         read_frame(tmp_path / "bad.csv")

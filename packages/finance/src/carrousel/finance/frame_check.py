@@ -145,6 +145,10 @@ def read_frame(path: str | Path) -> pd.DataFrame:
         require("pyarrow", "carrousel-finance[parquet]", "Parquet tables")
     try:
         df = pd.read_parquet(p) if parquet else pd.read_csv(p)
+    except pd.errors.EmptyDataError:  # only blank lines: pandas' 'No columns to parse from file'
+        raise FrameError(
+            f"{p} holds no rows or columns (blank lines only); give unique_id, ds, y columns"
+        ) from None
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         kind = "Parquet" if parquet else "CSV"
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
