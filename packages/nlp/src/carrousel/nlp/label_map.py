@@ -68,35 +68,88 @@ class LabelReading:
         return [i for i, label in enumerate(self.labels) if label is not None]
 
 
+class _Range(str):
+    """A ``--label-map`` key read as a range of whole numbers (``1..2``), told apart from a data label
+    ``"1..2"`` quoted as such: equal to the plain string, so a parsed map compares as the dict it names."""
+
+    __slots__ = ()
+
+
+_TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"|([,=])|([^",=]+)|(")')
+_QUOTE = (  # the fix named by each quoting error
+    "write a label holding ',', '=' or '\"', spaces at an end, or '1..2' meant as itself in double quotes "
+    '(\'"1..2"=negative\'), with \\" and \\\\ inside'
+)
+
+
+def _side(pieces: list[tuple[str, bool]], text: str) -> tuple[str, bool]:
+    """One side of an entry: ``(label, quoted)``; a quoted label is taken as it is, unstripped."""
+    while pieces and not pieces[0][1] and not pieces[0][0].strip():
+        pieces = pieces[1:]
+    while pieces and not pieces[-1][1] and not pieces[-1][0].strip():
+        pieces = pieces[:-1]
+    if len(pieces) == 1 and pieces[0][1]:
+        return pieces[0][0], True
+    if any(quoted for _, quoted in pieces):
+        raise LabelMapError(f"--label-map {text!r} quotes part of a label; {_QUOTE}")
+    return "".join(p for p, _ in pieces).strip(), False
+
+
+def _entries(text: str) -> list[tuple[tuple[str, bool], tuple[str, bool] | None, str]]:
+    """``(source, target or None when no '=', the entry as written)`` of each comma-separated entry."""
+    entries: list[tuple[tuple[str, bool], tuple[str, bool] | None, str]] = []
+    sides: list[list[tuple[str, bool]]] = [[]]
+    begun = 0
+    for m in _TOKEN.finditer(text + ","):
+        quoted, sep, plain, stray = m.groups()
+        if stray is not None:
+            raise LabelMapError(f"--label-map {text!r} has an unclosed quote; {_QUOTE}")
+        if sep == ",":
+            source = _side(sides[0], text)
+            target = _side(sides[1], text) if len(sides) > 1 else None
+            entries.append((source, target, text[begun : m.start()].strip()))
+            sides, begun = [[]], m.end()
+        elif sep == "=" and len(sides) == 1:
+            sides.append([])
+        elif quoted is not None:
+            sides[-1].append((re.sub(r"\\(.)", r"\1", quoted), True))
+        else:
+            sides[-1].append((sep or plain, False))
+    return entries
+
+
 def parse_label_map(text: str) -> dict[str, str]:
     """``"pos=positive,neg=negative"`` as ``{"pos": "positive", "neg": "negative"}``; ``"3=-"`` drops the
-    rows labelled 3; ``"1..2=negative"`` maps the whole numbers 1 and 2.
+    rows labelled 3; ``"1..2=negative"`` maps the whole numbers 1 and 2. A label in double quotes is taken
+    as it is (``'"1..2"=negative'``, ``'"a, b"=positive'``; ``\\"`` and ``\\\\`` inside), as
+    :func:`format_label_map` writes one that would read otherwise.
 
     Raises:
         LabelMapError: an entry is not ``DATA=MODEL``, a data label is given twice (a range holding a
-            number given alone or in another range too), or a range runs backwards.
+            number given alone or in another range too), a range runs backwards, or a quote is unclosed.
     """
     mapping: dict[str, str] = {}
     spans: list[tuple[int, int, str]] = []
-    for entry in text.split(","):
-        source, sep, target = (part.strip() for part in entry.partition("="))
-        if not sep or not source or not target:
+    for (source, literal), target_side, entry in _entries(text):
+        target, quoted_target = target_side or ("", False)
+        if target_side is None or (not source and not literal) or (not target and not quoted_target):
             raise LabelMapError(
-                f"--label-map entry {entry.strip()!r} is not DATA=MODEL; give e.g. 'pos=positive,neg=negative' "
+                f"--label-map entry {entry!r} is not DATA=MODEL; give e.g. 'pos=positive,neg=negative' "
                 "('3=-' drops the rows labelled 3)"
             )
         if source in mapping:
             raise LabelMapError(f"--label-map maps data label {source!r} twice; give it once")
-        if m := _RANGE.fullmatch(source):
+        if not literal and (m := _RANGE.fullmatch(source)):
             lo, hi = int(m.group(1)), int(m.group(2))
             if lo > hi:
                 raise LabelMapError(
                     f"--label-map range {source!r} runs backwards; give LOW..HIGH ({hi}..{lo})"
                 )
             spans.append((lo, hi, source))
+            source = _Range(source)
         mapping[source] = target
     for lo, hi, source in spans:
-        inside = [k for k in mapping if k != source and _in_span(k, lo, hi)]
+        inside = [k for k in mapping if k != source and not isinstance(k, _Range) and _in_span(k, lo, hi)]
         inside += [s for a, b, s in spans if s != source and a <= hi and lo <= b]
         if inside:
             raise LabelMapError(
@@ -115,17 +168,29 @@ def _lookup(given: Mapping[str, str], label: str) -> str | None:
     if label in given:
         return given[label]
     for source, target in given.items():
-        if (m := _RANGE.fullmatch(source)) and _in_span(label, int(m.group(1)), int(m.group(2))):
+        m = _RANGE.fullmatch(source) if isinstance(source, _Range) else None
+        if m and _in_span(label, int(m.group(1)), int(m.group(2))):
             return target
     return None
 
 
-def format_label_map(mapping: Mapping[str, str]) -> str | None:
-    """``mapping`` as a ``--label-map`` value that parses back to it, or None when a label holds ``,`` or
-    ``=`` (or spaces at an end)."""
-    if any(("," in k or "=" in k or k != k.strip()) for k in mapping):
-        return None
-    return ",".join(f"{k}={v}" for k, v in mapping.items())
+def _written(label: str) -> str:
+    """``label`` as a ``--label-map`` side: as it is, or in double quotes when it would read otherwise."""
+    if (
+        label
+        and label == label.strip()
+        and not any(c in label for c in ',="')
+        and not _RANGE.fullmatch(label)
+    ):
+        return label
+    return '"' + label.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def format_label_map(mapping: Mapping[str, str]) -> str:
+    """``mapping`` (data label -> model label or :data:`DROP`, each label as it is) as a ``--label-map``
+    value that :func:`parse_label_map` reads back to it: a label holding ``,``, ``=`` or ``"``, spaces at
+    an end, or nothing, or reading as a range (``1..2``), is written in double quotes."""
+    return ",".join(f"{_written(k)}={v if v == DROP else _written(v)}" for k, v in mapping.items())
 
 
 def _polarity(label: str, numbers: bool) -> str | None:
@@ -239,7 +304,8 @@ def resolve_labels(
         model: the model's classes.
         source: the data's name, for the messages.
         given: the user's map (data label -> model label, or :data:`DROP` to drop its rows; keys
-            ``LOW..HIGH`` map whole numbers), as :func:`parse_label_map` returns it; data labels it leaves
+            ``LOW..HIGH`` that it read as ranges map whole numbers), as :func:`parse_label_map` returns
+            it; data labels it leaves
             out must be the model's.
 
     Returns:

@@ -9,7 +9,7 @@ the Agg backend is used so no display is needed. Each ``*_figure`` function buil
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +72,24 @@ def _cut_note(tokens: Sequence[str]) -> str:
     return "cut to fit: " + "; ".join(f"{_shown(t)} = {t}" for t in full) if full else ""
 
 
-def confusion_figure(matrix: Sequence[Sequence[int]], labels: Sequence[str], data: str = "") -> Any:
+def _dropped_note(dropped: Mapping[str, int] | None) -> str:
+    """``; 2 dropped: labelled 3`` (``; 5 dropped: labelled 5 (2), 6 (3)``), or ``""`` when none was."""
+    counts = {k: n for k, n in (dropped or {}).items() if n > 0}
+    if not counts:
+        return ""
+    shown = [k if k and k == k.strip() and "," not in k else repr(k) for k in counts]
+    if len(counts) == 1:
+        return f"; {sum(counts.values())} dropped: labelled {shown[0]}"
+    each = ", ".join(f"{k} ({n})" for k, n in zip(shown, counts.values(), strict=True))
+    return f"; {sum(counts.values())} dropped: labelled {each}"
+
+
+def confusion_figure(
+    matrix: Sequence[Sequence[int]],
+    labels: Sequence[str],
+    data: str = "",
+    dropped: Mapping[str, int] | None = None,
+) -> Any:
     """A confusion matrix (rows: true label, columns: predicted): each cell shows its count and its share
     of the true class (the row percentage, ``count (pct%)``) and is shaded by that share, with a colour
     bar, so a rare class's row reads as clearly as a common one's.
@@ -81,6 +98,8 @@ def confusion_figure(matrix: Sequence[Sequence[int]], labels: Sequence[str], dat
         matrix: ``(classes, classes)`` counts.
         labels: class names, in the matrix's order.
         data: the evaluated data's name, shown in the title.
+        dropped: rows of the data left out of the matrix, per data label (a two-class model's neutral
+            rows, a ``--label-map``'s ``-``), named in the title beside the kept count.
     """
     plt = _pyplot()
     m = np.asarray(matrix, dtype=float).reshape(len(labels), len(labels))
@@ -98,7 +117,10 @@ def confusion_figure(matrix: Sequence[Sequence[int]], labels: Sequence[str], dat
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     where = f": {data}" if data else ""
-    ax.set_title(wrap_to(f"confusion matrix{where} ({int(m.sum())} texts)", width, 10), fontsize=10)
+    ax.set_title(
+        wrap_to(f"confusion matrix{where} ({int(m.sum())} texts{_dropped_note(dropped)})", width, 10),
+        fontsize=10,
+    )
     size = 9 if n <= 6 else 7
     for i in range(n):
         for j in range(n):
@@ -112,10 +134,14 @@ def confusion_figure(matrix: Sequence[Sequence[int]], labels: Sequence[str], dat
 
 
 def confusion_png(
-    matrix: Sequence[Sequence[int]], labels: Sequence[str], path: str | Path, data: str = ""
+    matrix: Sequence[Sequence[int]],
+    labels: Sequence[str],
+    path: str | Path,
+    data: str = "",
+    dropped: Mapping[str, int] | None = None,
 ) -> Path:
     """Draws :func:`confusion_figure` and writes it as PNG."""
-    return save_png(confusion_figure(matrix, labels, data), path)
+    return save_png(confusion_figure(matrix, labels, data, dropped), path)
 
 
 def attention_figure(tokens: Sequence[str], weights: Sequence[float], title: str) -> Any:

@@ -102,7 +102,7 @@ def export_sentiment(cfg: SentimentExportConfig, out: str | Path) -> DeploymentR
             if scored.dropped:
                 extra["dropped"] = scored.dropped
             # the later scorings read them through that map: the same rows, without warning again
-            cfg = replace(cfg, label_map=format_label_map(scored.label_map) or cfg.label_map)
+            cfg = replace(cfg, label_map=format_label_map(scored.label_map))
     bundle = eager.bundle
     if cfg.prune > 0:  # the pruned variant, fine-tuned on the user's texts to match the full model
         variant = pruned_variant(eager, cfg)

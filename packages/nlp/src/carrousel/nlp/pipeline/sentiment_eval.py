@@ -4,6 +4,7 @@ ROC AUC, the confusion matrix), with ``metrics.json`` and the PNG charts written
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -112,7 +113,10 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
     )
     if out is not None:
         name = cfg.data.source if len(cfg.data.source) <= 40 else Path(cfg.data.source).name
-        result.files = _write_evaluation(result, model, data.texts, cfg.example, Path(out), name, charts)
+        gone = Counter(x for x, kept_as in zip(data.labels, reading.labels, strict=True) if kept_as is None)
+        result.files = _write_evaluation(
+            result, model, data.texts, cfg.example, Path(out), name, charts, dict(sorted(gone.items()))
+        )
     return result
 
 
@@ -124,13 +128,14 @@ def _write_evaluation(
     out: Path,
     data: str,
     charts: bool = True,
+    dropped: dict[str, int] | None = None,
 ) -> list[Path]:
     names = [_METRICS] + (["confusion.png"] if charts else [])
     with atomic_dir(out) as tmp:
         doc = {k: v for k, v in asdict(result).items() if k != "files"}
         (tmp / _METRICS).write_text(json.dumps(doc, indent=2, allow_nan=False), encoding="utf-8")
         if charts:
-            _write_charts(result, model, texts[example], example, tmp, data, names)
+            _write_charts(result, model, texts[example], example, tmp, data, names, dropped)
     return [out / name for name in names]
 
 
@@ -142,9 +147,11 @@ def _write_charts(
     tmp: Path,
     data: str,
     names: list[str],
+    dropped: dict[str, int] | None = None,
 ) -> None:
-    """confusion.png and (when the model pools by attention) attention.png of text ``example``."""
-    plots.confusion_png(result.confusion, result.labels, tmp / "confusion.png", data)
+    """confusion.png (its title naming the rows dropped, per data label) and (when the model pools by
+    attention) attention.png of text ``example``."""
+    plots.confusion_png(result.confusion, result.labels, tmp / "confusion.png", data, dropped=dropped)
     pred = model([text])[0]
     if pred.attention is not None:
         p = pred.probabilities[pred.label]
