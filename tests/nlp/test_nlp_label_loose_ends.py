@@ -129,3 +129,15 @@ def test_cli_three_class_model_keeps_three_stars_as_neutral(tmp_path: Path, nlp:
     assert [sum(row) for row in confusion] == [3, 2, 4]  # 1-2 stars, 3 stars, 4-5 stars
     assert ev.stderr.count("WARNING") == 1 and "dropped" not in ev.stderr, ev.stderr
     assert (tmp_path / "ev" / "confusion.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_range_stays_a_range_through_the_written_map() -> None:
+    """A range read as one (``1..2``) is written back bare and reads back as a range, not as the literal
+    label ``"1..2"`` (the two compare equal as strings, so the map's equality alone cannot tell)."""
+    from carrousel.nlp.label_map import format_label_map, parse_label_map
+
+    written = format_label_map(parse_label_map('1..2=negative,"4..5"=positive'))
+    assert written == '1..2=negative,"4..5"=positive'
+    again = parse_label_map(written)
+    assert type(next(iter(again))).__name__ == "_Range"
+    assert type(list(again)[1]) is str

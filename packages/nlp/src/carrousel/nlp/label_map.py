@@ -180,7 +180,7 @@ def _written(label: str) -> str:
         label
         and label == label.strip()
         and not any(c in label for c in ',="')
-        and not _RANGE.fullmatch(label)
+        and (isinstance(label, _Range) or not _RANGE.fullmatch(label))  # a range read as one stays one
     ):
         return label
     return '"' + label.replace("\\", "\\\\").replace('"', '\\"') + '"'
