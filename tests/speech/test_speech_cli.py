@@ -294,32 +294,12 @@ def test_train_with_toml_config_writes_a_bundle(capsys, monkeypatch, tmp_path, w
     code, _, err = speech(capsys, monkeypatch, "transcribe", str(tmp_path / "u0.wav"), "--model", str(out))
     assert code == 0, err  # the folder with the two new files still loads and transcribes
     bad = tmp_path / "bad.toml"
-    bad.write_text("hidden = [\n", encoding="utf-8")
-    code, _, err = speech(
-        capsys,
-        monkeypatch,
-        "train",
-        "--data",
-        str(tmp_path / "m.tsv"),
-        "--out",
-        str(out),
-        "--config",
-        str(bad),
-    )
-    assert code == 1 and "not valid TOML" in err
-    bad.write_text("lr = -1\n", encoding="utf-8")  # a flag's range is a usage error; the file's, the config's
-    code, _, err = speech(
-        capsys,
-        monkeypatch,
-        "train",
-        "--data",
-        str(tmp_path / "m.tsv"),
-        "--out",
-        str(out),
-        "--config",
-        str(bad),
-    )
-    assert code == 1 and "lr must be in (0, 1]" in err and len(err.strip().splitlines()) == 1
+    args = ["train", "--data", str(tmp_path / "m.tsv"), "--out", str(out), "--config", str(bad)]
+    # a malformed file; then a value out of range in the file: the config's own check (a flag's is a usage error)
+    for text, said in (("hidden = [\n", "not valid TOML"), ("lr = -1\n", "lr must be in (0, 1]")):
+        bad.write_text(text, encoding="utf-8")
+        code, _, err = speech(capsys, monkeypatch, *args)
+        assert code == 1 and said in err and len(err.strip().splitlines()) == 1, err
 
 
 def test_stream_with_the_shipped_streaming_model(capsys, monkeypatch, write_wav, tone) -> None:
