@@ -41,8 +41,13 @@ from carrousel.nlp.pipeline.translate_train import (
     unknown_to,
 )
 from carrousel.nlp.pipeline.translate_types import Searched, Translation, attention_plot
-from carrousel.nlp.pipeline.translate_vocab import TARGET_TOKENIZER_FILE, Vocabularies, encode_pairs
-from carrousel.nlp.placeholders import mask, mask_pair, unmask
+from carrousel.nlp.pipeline.translate_vocab import (
+    TARGET_TOKENIZER_FILE,
+    Vocabularies,
+    encode_pairs,
+    encode_sources,
+)
+from carrousel.nlp.placeholders import mask_pair, unmask
 from carrousel.nlp.seq2seq import Seq2Seq
 from carrousel.nlp.seq2seq_decode import decode_nbest
 from carrousel.nlp.seq2seq_ensemble import EnsembleNetwork, check_members, networks_of
@@ -191,8 +196,7 @@ class Translator:
         """The network's hypotheses per text (the best; with ``mbr`` the beam's n-best); as :meth:`translate`."""
         dc, texts = decode, check_texts(texts, "input")  # a list (or a pandas column...), no blank text
         tok, out_tok = self.tokenizer, self.target_tokenizer
-        masked = [mask(t, self.unknown) if self.placeholders else (t, []) for t in texts]
-        ids = [s[: self.max_tokens] or [tok.unk_id] for s in tok.encode_batch([m for m, _ in masked])]
+        masked, ids = encode_sources(tok, texts, self.unknown, self.placeholders, self.max_tokens)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out: list[Searched | None] = [None] * len(ids)
         nets = [

@@ -27,13 +27,13 @@ import torch
 from carrousel.core.optional import require
 from carrousel.core.train import Callback
 from carrousel.nlp.bleu_tokenize import AUTO, choose_bleu_tokenize
-from carrousel.nlp.placeholders import mask, unmask
+from carrousel.nlp.pipeline.translate_vocab import Vocabularies, encode_sources
+from carrousel.nlp.placeholders import unmask
 from carrousel.nlp.seq2seq_decode import decode_batch
 
 if TYPE_CHECKING:
     from carrousel.core.train import Trainer
     from carrousel.nlp.config import TranslateTrainConfig
-    from carrousel.nlp.pipeline.translate_vocab import Vocabularies
 
 __all__ = ["SCORES", "ValidScores", "can_score"]
 
@@ -76,10 +76,10 @@ class ValidScores(Callback):
         sacrebleu = require("sacrebleu", "carrousel-nlp[translate]", "the per-epoch validation BLEU and chrF")
         self.vocab = vocab
         self.refs = [t for _, t in pairs]
-        self.masked = [mask(s, unknown) if cfg.placeholders else (s, []) for s, _ in pairs]
-        tok = vocab.source
-        encoded = tok.encode_batch([m for m, _ in self.masked]) if self.masked else []
-        self.ids = [x[: cfg.max_tokens] or [tok.unk_id] for x in encoded]
+        sources = [s for s, _ in pairs]
+        self.masked, self.ids = encode_sources(
+            vocab.source, sources, unknown, cfg.placeholders, cfg.max_tokens
+        )
         self.order = sorted(range(len(self.ids)), key=lambda i: len(self.ids[i]))
         self.bleu = sacrebleu.metrics.BLEU(tokenize=choose_bleu_tokenize(cfg.data.tgt, self.refs, AUTO).name)
         self.chrf = sacrebleu.metrics.CHRF()

@@ -20,7 +20,7 @@ The training pairs go to the network as id pairs (:func:`encode_pairs`), or with
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,7 @@ from carrousel.core.data import BucketBatchSampler, SequenceCollator
 from carrousel.nlp.bpe_dropout import BpeDropout
 from carrousel.nlp.config import TokenizerConfig
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE
+from carrousel.nlp.placeholders import mask
 from carrousel.nlp.tokenization import FULLWIDTH_KEPT, SPECIALS, TextTokenizer, train_tokenizer
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "Vocabularies",
     "copy_targets",
     "encode_pairs",
+    "encode_sources",
     "pair_loader",
     "train_vocabularies",
 ]
@@ -146,6 +148,27 @@ def encode_pairs(
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """``(source ids, target ids + [EOS])`` of the pairs whose sides fit ``max_tokens`` (others skipped)."""
     return _encode_kept(vocab, pairs, max_tokens)[1]
+
+
+@check_args
+def encode_sources(
+    tokenizer: TextTokenizer,
+    texts: Sequence[str],
+    unknown: Callable[[str], bool] | None,
+    placeholders: bool,
+    max_tokens: int,
+) -> tuple[list[tuple[str, list[str]]], list[list[int]]]:
+    """The source texts as the network reads them when it translates (``nlp translate`` and the validation
+    scores of training alike): placeholders masked when ``placeholders`` (rare words too where ``unknown``
+    flags them), encoded, cut to ``max_tokens``, an empty one read as ``[UNK]``.
+
+    Returns:
+        Per text, the masked text and the pieces to put back (:func:`carrousel.nlp.placeholders.unmask`),
+        and its source ids.
+    """
+    masked = [mask(t, unknown) if placeholders else (t, []) for t in texts]
+    encoded = tokenizer.encode_batch([m for m, _ in masked]) if masked else []
+    return masked, [s[:max_tokens] or [tokenizer.unk_id] for s in encoded]
 
 
 class DropoutPairs(Dataset[tuple[np.ndarray, np.ndarray]]):
