@@ -82,11 +82,10 @@ def piece_means(
     """
     vocab = tokenizer.vocabulary()
     rows = np.full((len(vocab), table.shape[1]), np.nan, dtype=np.float32)
-    for i, entry in enumerate(vocab):
-        word = entry.removeprefix("▁").removeprefix("##")
-        if i < len(SPECIALS) or not word.strip():
-            continue
-        if ids := piece_ids(pieces, word, skip_unknown):
+    words = [entry.removeprefix("▁").removeprefix("##") for entry in vocab]
+    spelled = [i for i, word in enumerate(words) if i >= len(SPECIALS) and word.strip()]
+    for i, ids in zip(spelled, pieces_of(pieces, [words[i] for i in spelled], skip_unknown), strict=True):
+        if ids:
             rows[i] = table[ids].mean(dim=0).numpy()
     return rows
 
