@@ -144,6 +144,7 @@ FLITE_HELDOUT = ("rms",)
 _TIMEOUT = 60.0
 NO_SPEECH_SECONDS = (0.1, 3.0)  # durations of the recordings without speech (--noise-share)
 NO_SPEECH_PEAK_DB = (-50.0, -6.0)  # their peak level, dBFS (files below -60 dBFS are refused as silent)
+_NO_SPEECH_NOISES = tuple(k for k in NOISES if k != "babble")  # babble holds other speakers' words
 
 
 @dataclass(frozen=True)
@@ -234,7 +235,7 @@ def _no_speech(cfg: SynthConfig, rng: np.random.Generator) -> tuple[np.ndarray, 
     """A recording without speech: noise of a corpus kind (not babble: other speakers' words are speech),
     0.1-3 s, through a channel as speech is (unless clean), from near-silence to loud."""
     sr = cfg.sample_rate
-    kind = str(rng.choice(NOISES[:4]))
+    kind = str(rng.choice(_NO_SPEECH_NOISES))
     x = make_noise(int(rng.uniform(*NO_SPEECH_SECONDS) * sr), kind, rng, sr)
     effects = [kind]
     if rng.random() >= cfg.clean_fraction:
