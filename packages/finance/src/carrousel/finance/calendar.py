@@ -22,7 +22,6 @@ __all__ = [
     "future_sessions",
     "gap_warnings",
     "get_calendar",
-    "report_gaps",
     "trading_dates",
     "warn_gaps",
 ]
@@ -166,15 +165,6 @@ def warn_gaps(warnings: Iterable[Sequence[str]], calendar: str = "XNYS", fix: st
     the rest (:func:`~carrousel.finance.series_warnings.warn_per_series`)."""
     more = f"fall on days {calendar} is closed or miss many of its sessions too; {fix}"
     warn_per_series(logger, warnings, more)
-
-
-def report_gaps(
-    name: str, index: pd.DatetimeIndex, calendar: str = "XNYS", fix: str = CONFIG_FIX
-) -> str | None:
-    """:func:`gap_warnings` of one series, its warnings logged; returns the info line (or None)."""
-    note, warnings = gap_warnings(name, index, calendar, fix)
-    warn_gaps([warnings], calendar, fix)
-    return note
 
 
 def trading_dates(values: pd.Series) -> pd.DatetimeIndex:
