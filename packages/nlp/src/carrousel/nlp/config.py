@@ -10,14 +10,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from carrousel.core.config import check_device, check_numbers
+from carrousel.core.config import MAX_THREADS, check_device, check_numbers
 from carrousel.core.export.choices import InferencePrecision, check_precision_name
 from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.label_map import LabelMapError, parse_label_map
 
 __all__ = [
     "MAX_LENGTH_PENALTY",
-    "MAX_THREADS",
     "TEACHERS",
     "TOKENIZER_KINDS",
     "DecodeConfig",
@@ -43,7 +42,6 @@ __all__ = [
     "TranslateTrainConfig",
 ]
 
-MAX_THREADS = 256  # torch's set_num_threads takes a C int; speech's --threads has the same bound
 
 TOKENIZER_KINDS = ("bpe", "unigram", "word", "char")
 POOLINGS = ("attention", "mean", "last", "max")

@@ -23,7 +23,7 @@ from carrousel.core import cli
 from carrousel.core.cli_device import DeviceOption, device_option
 from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_values import Above, Below, OutputFolder
-from carrousel.core.config import from_dict, read_toml
+from carrousel.core.config import MAX_THREADS, from_dict, read_toml
 from carrousel.core.errors import ConfigError
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import PrecisionSource, precision_from
@@ -88,7 +88,7 @@ Model = Annotated[
     Path | None, typer.Option("--model", help="Model folder (default: the shipped English recogniser).")
 ]
 Device = DeviceOption
-Threads = Annotated[int | None, typer.Option("--threads", min=1, max=256, help="Torch CPU threads.")]
+Threads = Annotated[int | None, typer.Option("--threads", min=1, max=MAX_THREADS, help="Torch CPU threads.")]
 Beam = Annotated[int, typer.Option("--beam", min=1, max=512, help="Beam width; 1 is greedy decoding.")]
 Lm = Annotated[
     Path | None, typer.Option("--lm", help="Word LM: an ARPA file, or plain text (one sentence a line).")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from carrousel.core.config import check_device, check_numbers
+from carrousel.core.config import MAX_THREADS, check_device, check_numbers
 from carrousel.core.export.choices import InferencePrecision, check_precision_name, check_variant
 from carrousel.speech.errors import SpeechConfigError
 from carrousel.speech.vocab import KINDS
@@ -183,7 +183,9 @@ class TrainConfig:
         _check(1.0 <= self.batch_seconds <= 10_000.0, "batch_seconds must be in 1..10000")
         _check(0.5 <= self.max_seconds <= 600.0, "max_seconds must be in 0.5..600")
         _check(self.max_utterances is None or self.max_utterances >= 2, "max_utterances must be >= 2")
-        _check(self.threads is None or 1 <= self.threads <= 256, "threads must be in 1..256")
+        _check(
+            self.threads is None or 1 <= self.threads <= MAX_THREADS, f"threads must be in 1..{MAX_THREADS}"
+        )
         _check(0 <= self.workers <= 64, "workers must be in 0..64")
         object.__setattr__(self, "precision", check_precision_name(self.precision, SpeechConfigError))
         _check(
@@ -245,7 +247,9 @@ class TranscribeConfig:
         _check(2.0 <= self.chunk_seconds <= 600.0, "chunk_seconds must be in 2..600")
         _check(0.1 <= self.max_seconds <= 24 * 3600.0, "max_seconds must be in 0.1..86400")
         _check(1 <= self.batch_size <= 1024, "batch_size must be in 1..1024")
-        _check(self.threads is None or 1 <= self.threads <= 256, "threads must be in 1..256")
+        _check(
+            self.threads is None or 1 <= self.threads <= MAX_THREADS, f"threads must be in 1..{MAX_THREADS}"
+        )
 
 
 @dataclass(frozen=True)

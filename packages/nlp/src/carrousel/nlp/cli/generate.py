@@ -19,6 +19,7 @@ from carrousel.core.cli import (
 from carrousel.core.cli_config import merged, read_tables
 from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_values import Above, Below, OutputFolder
+from carrousel.core.config import MAX_THREADS
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.provenance import precision_words
 from carrousel.nlp.cli._common import (
@@ -35,7 +36,6 @@ from carrousel.nlp.cli._common import (
     show_progress,
 )
 from carrousel.nlp.config import (
-    MAX_THREADS,
     FitConfig,
     GenerateConfig,
     LMDataConfig,

@@ -20,6 +20,7 @@ from carrousel.core.cli import (
 )
 from carrousel.core.cli_config import merged, pick, read_tables
 from carrousel.core.cli_values import JsonListWriter, OutputFolder
+from carrousel.core.config import MAX_THREADS
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.nlp.cli._common import (
     Cell,
@@ -58,7 +59,6 @@ from carrousel.nlp.cli._sentiment_options import (
     map_misfit_is_usage,
 )
 from carrousel.nlp.config import (
-    MAX_THREADS,
     FitConfig,
     SentimentEvaluateConfig,
     SentimentExportConfig,

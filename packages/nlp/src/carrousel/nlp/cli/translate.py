@@ -20,6 +20,7 @@ from carrousel.core.cli import (
 from carrousel.core.cli_config import merged, pick, read_tables
 from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_values import JsonListWriter, OutputFolder
+from carrousel.core.config import MAX_THREADS
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.nlp.cli import _common as shares
 from carrousel.nlp.cli._common import ConfigFile, Device, JsonFlag, group
@@ -44,7 +45,6 @@ from carrousel.nlp.cli._translate_options import (
     Split,
 )
 from carrousel.nlp.config import (
-    MAX_THREADS,
     DecodeConfig,
     FitConfig,
     TokenizerConfig,
