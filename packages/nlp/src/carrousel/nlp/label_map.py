@@ -305,8 +305,7 @@ def resolve_labels(
         source: the data's name, for the messages.
         given: the user's map (data label -> model label, or :data:`DROP` to drop its rows; keys
             ``LOW..HIGH`` that it read as ranges map whole numbers), as :func:`parse_label_map` returns
-            it; data labels it leaves
-            out must be the model's.
+            it; data labels it leaves out must be the model's.
 
     Returns:
         The reading: per row the model's label or None (dropped), the map, the rule.

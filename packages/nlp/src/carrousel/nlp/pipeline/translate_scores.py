@@ -27,6 +27,7 @@ import torch
 from carrousel.core.optional import require
 from carrousel.core.train import Callback
 from carrousel.nlp.bleu_tokenize import AUTO, choose_bleu_tokenize
+from carrousel.nlp.config import DecodeConfig
 from carrousel.nlp.pipeline.translate_vocab import Vocabularies, encode_sources
 from carrousel.nlp.placeholders import unmask
 from carrousel.nlp.seq2seq_decode import decode_batch
@@ -40,7 +41,7 @@ __all__ = ["SCORES", "ValidScores", "can_score"]
 logger = logging.getLogger(__name__)
 
 SCORES = ("val_bleu", "val_chrf")  # the figures added to each epoch's logs
-_BATCH = 64  # sentences decoded together (DecodeConfig's default)
+_GREEDY = DecodeConfig(beam=1)  # as `nlp translate evaluate --beam 1` decodes: its batches, its length bound
 
 
 def can_score() -> bool:
@@ -91,10 +92,15 @@ class ValidScores(Callback):
         model.eval()
         try:
             with torch.no_grad():
-                for b in range(0, len(self.order), _BATCH):
-                    chunk = self.order[b : b + _BATCH]
+                for b in range(0, len(self.order), _GREEDY.batch_size):
+                    chunk = self.order[b : b + _GREEDY.batch_size]
                     hyps = decode_batch(
-                        model, [self.ids[i] for i in chunk], out_tok.bos_id, out_tok.eos_id, beam=1
+                        model,
+                        [self.ids[i] for i in chunk],
+                        out_tok.bos_id,
+                        out_tok.eos_id,
+                        beam=1,
+                        max_ratio=_GREEDY.max_ratio,
                     )
                     for i, h in zip(chunk, hyps, strict=True):
                         found[i] = unmask(out_tok.decode(h.labels), self.masked[i][1]).strip()
