@@ -18,7 +18,7 @@ import pytest
 from carrousel.nlp import plots
 from carrousel.nlp.config import SentimentEvaluateConfig, TextDataConfig
 from carrousel.nlp.errors import LabelMismatchError
-from carrousel.nlp.label_map import LabelMapError, format_label_map, parse_label_map, resolve_labels
+from carrousel.nlp.label_map import DROP, LabelMapError, format_label_map, parse_label_map, resolve_labels
 from carrousel.nlp.pipeline import evaluate_sentiment
 from tests.nlp.conftest import Run
 
@@ -123,7 +123,7 @@ def test_label_map_drops_and_maps_ranges() -> None:
     with pytest.raises(LabelMapError, match=r"leaves '3' unmapped \(map it, or drop its rows: '3=-'\)"):
         resolve_labels(["1", "3", "5"], _MODEL, "d.csv", parse_label_map("1..2=negative,4..5=positive"))
     with pytest.raises(LabelMapError, match="every row"):
-        resolve_labels(["3"], _MODEL, "d.csv", {"3": "-"})
+        resolve_labels(["3"], _MODEL, "d.csv", {"3": DROP})
     for bad, why in [("1..3=negative,3..5=positive", "overlap"), ("5..1=negative", "backwards"),
                      ("1..5=negative,2=positive", "overlap"), ("3=", "not DATA=MODEL")]:  # fmt: skip
         with pytest.raises(LabelMapError, match=why):

@@ -93,7 +93,7 @@ def test_cli_records_the_map_and_a_bad_map_is_a_usage_error(
     assert "0=negative, 1=positive" in done.stderr and "--label-map" in done.stderr
     text = nlp("sentiment", "evaluate", "--data", data, "--label-map", "0=negative,1=positive")
     assert (
-        text.returncode == 0 and "labels     data read as the model's: 0=negative, 1=positive" in text.stdout
+        text.returncode == 0 and "labels     data read as the model's: 0=negative,1=positive" in text.stdout
     )
     bad = nlp("sentiment", "evaluate", "--data", data, "--label-map", "0=negative")
     assert bad.returncode == 2, bad.stderr

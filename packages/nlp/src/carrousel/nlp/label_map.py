@@ -3,8 +3,8 @@
 Human-rated sets come labelled ``pos``/``neg``, ``0``/``1``, ``Positive``/``Negative``, 1..5 stars,
 ``neutral``... while a model knows its own names (the shipped one: ``negative``, ``positive``).
 :func:`resolve_labels` maps the data's labels onto the model's: by an explicit map (``--label-map
-"pos=positive,neg=negative"``; ``3=-`` drops the rows labelled 3; ``1..2=negative`` maps a range of whole
-numbers), or, when no map is given and some data labels are unknown, by one of two fixed readings of a
+"pos=positive,neg=negative"``; ``3=-`` drops the rows labelled 3, while ``'neg="-"'`` maps to a model
+label that is literally ``-``; ``1..2=negative`` maps a range of whole numbers), or, when no map is given and some data labels are unknown, by one of two fixed readings of a
 negative/positive (or negative/neutral/positive) model's labels, each said in one warning:
 
 - words (case-insensitive): ``neg``/``negative``, ``pos``/``positive``, ``neutral``; and ``0``/``1``,
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from carrousel.core.text import name_some
 from carrousel.nlp.errors import LabelMismatchError
-from carrousel.nlp.label_scales import DROP, fitting_maps, read_scale, whole
+from carrousel.nlp.label_scales import DROP, Scale, drops, fitting_maps, read_scale, whole
 
 __all__ = ["DROP", "LabelMapError", "LabelReading", "format_label_map", "parse_label_map", "resolve_labels"]
 
@@ -57,6 +57,9 @@ class LabelReading:
     labels: list[str | None]  # one per row: the model's label, None when the row is dropped
     mapping: dict[str, str] | None  # data label -> model label or DROP ("-"); None: the model's own labels
     rule: str | None  # how they were read: "--label-map", "words", a scale's name; None: as they are
+    # the reading as a --label-map value (format_label_map; ranges where it read a range): given back, it
+    # reads the same data the same way; None: the model's own labels
+    written: str | None = None
 
     @property
     def dropped(self) -> int:
@@ -120,7 +123,7 @@ def _entries(text: str) -> list[tuple[tuple[str, bool], tuple[str, bool] | None,
 
 def parse_label_map(text: str) -> dict[str, str]:
     """``"pos=positive,neg=negative"`` as ``{"pos": "positive", "neg": "negative"}``; ``"3=-"`` drops the
-    rows labelled 3; ``"1..2=negative"`` maps the whole numbers 1 and 2. A label in double quotes is taken
+    rows labelled 3 (:data:`DROP`), while ``'3="-"'`` maps them to a model label ``-``; ``"1..2=negative"`` maps the whole numbers 1 and 2. A label in double quotes is taken
     as it is (``'"1..2"=negative'``, ``'"a, b"=positive'``; ``\\"`` and ``\\\\`` inside), as
     :func:`format_label_map` writes one that would read otherwise.
 
@@ -147,7 +150,7 @@ def parse_label_map(text: str) -> dict[str, str]:
                 )
             spans.append((lo, hi, source))
             source = _Range(source)
-        mapping[source] = target
+        mapping[source] = DROP if target == DROP and not quoted_target else target
     for lo, hi, source in spans:
         inside = [k for k in mapping if k != source and not isinstance(k, _Range) and _in_span(k, lo, hi)]
         inside += [s for a, b, s in spans if s != source and a <= hi and lo <= b]
@@ -156,6 +159,12 @@ def parse_label_map(text: str) -> dict[str, str]:
                 f"--label-map maps {source!r} and {inside[0]!r}, which overlap; give each once"
             )
     return mapping
+
+
+def _bounds(key: str) -> tuple[int, int]:
+    """The first and last whole number of a range key (``1..2``)."""
+    lo, hi = key.split("..")
+    return int(lo), int(hi)
 
 
 def _in_span(key: str, lo: int, hi: int) -> bool:
@@ -180,6 +189,7 @@ def _written(label: str) -> str:
         label
         and label == label.strip()
         and not any(c in label for c in ',="')
+        and label != DROP  # a bare "-" drops rows: the label "-" is quoted (on both sides, alike)
         and (isinstance(label, _Range) or not _RANGE.fullmatch(label))  # a range read as one stays one
     ):
         return label
@@ -189,8 +199,9 @@ def _written(label: str) -> str:
 def format_label_map(mapping: Mapping[str, str]) -> str:
     """``mapping`` (data label -> model label or :data:`DROP`, each label as it is) as a ``--label-map``
     value that :func:`parse_label_map` reads back to it: a label holding ``,``, ``=`` or ``"``, spaces at
-    an end, or nothing, or reading as a range (``1..2``), is written in double quotes."""
-    return ",".join(f"{_written(k)}={v if v == DROP else _written(v)}" for k, v in mapping.items())
+    an end, or nothing, or reading as a range (``1..2``), or a label that is literally ``-`` (a bare ``-``
+    being :data:`DROP`), is written in double quotes."""
+    return ",".join(f"{_written(k)}={v if drops(v) else _written(v)}" for k, v in mapping.items())
 
 
 def _polarity(label: str, numbers: bool) -> str | None:
@@ -234,8 +245,10 @@ def _scores(found: Sequence[str]) -> bool:
                                                       for v in values)  # fmt: skip
 
 
-def _automatic(found: Sequence[str], model: Sequence[str], source: str) -> tuple[dict[str, str], str, str]:
-    """``(map, rule, how it reads)``: the word or grade reading of ``found`` as ``model``'s labels.
+def _automatic(
+    found: Sequence[str], model: Sequence[str], source: str
+) -> tuple[dict[str, str], str, str, Scale | None]:
+    """``(map, rule, how it reads, the scale read)``: the word or grade reading of ``found`` as ``model``'s.
 
     Raises:
         LabelMismatchError: neither reading fits, or a reading would be ambiguous (the message names the
@@ -254,15 +267,15 @@ def _automatic(found: Sequence[str], model: Sequence[str], source: str) -> tuple
     polarities = [_polarity(label, numbers=len(model) == 2) for label in found]
     if all(p is not None for p in polarities):
         words = {label: roles.get(p, DROP) for label, p in zip(found, polarities, strict=True)}  # type: ignore[arg-type]
-        kept = [t for t in words.values() if t != DROP]
+        kept = [t for t in words.values() if not drops(t)]
         if not kept:
             raise LabelMismatchError(
                 f"every row of --data {source} is labelled {name_some(found, quote=True)}, which a model "
                 f"without a neutral class drops; give rows labelled {' or '.join(map(repr, model))}"
             )
         if len(set(kept)) == len(kept):
-            shown = ", ".join(f"{k}={v}" for k, v in words.items() if v != DROP)
-            return words, "words", f"the model's: {shown}"
+            shown = ", ".join(f"{k}={v}" for k, v in words.items() if not drops(v))
+            return words, "words", f"the model's: {shown}", None
     grades = [whole(label) for label in found]
     if not all(g is not None for g in grades):
         raise _unknown(found, model, source)
@@ -278,12 +291,29 @@ def _automatic(found: Sequence[str], model: Sequence[str], source: str) -> tuple
         )
     grade_map = {label: roles.get(scale.polarity(g), DROP) for label, g in zip(found, values, strict=True)}
     how = f"{scale.name}: {scale.as_map(roles['negative'], middle, roles['positive'])} ({scale.rule})"
-    return grade_map, scale.name, how
+    return grade_map, scale.name, how, scale
+
+
+def _compact(mapping: Mapping[str, str], spans: Sequence[tuple[int, int, str]]) -> str:
+    """``mapping`` as a ``--label-map`` value, the whole-number labels that a span ``(first, last, range)``
+    of the reading holds written once as that range, in the order of their numbers, the others after."""
+    out: dict[str, str] = {}
+    for label, target in mapping.items():
+        n = whole(label)
+        span = next((key for a, b, key in spans if n is not None and a <= n <= b), None)
+        out.setdefault(label if span is None else _Range(span), target)
+
+    def order(item: tuple[int, str]) -> tuple[int, int]:
+        n = whole(item[1].split("..")[0]) if isinstance(item[1], _Range) else whole(item[1])
+        return (0, n) if n is not None else (1, item[0])
+
+    keys = [k for _, k in sorted(enumerate(out), key=order)]
+    return format_label_map({k: out[k] for k in keys})
 
 
 def _said(mapping: Mapping[str, str], counts: Counter[str], total: int, how: str, source: str) -> None:
     """The one warning of an automatic reading: the map, and the rows it drops."""
-    gone = [k for k, v in mapping.items() if v == DROP]
+    gone = [k for k, v in mapping.items() if drops(v)]
     drop = ""
     if gone:
         n = sum(counts[k] for k in gone)
@@ -320,7 +350,7 @@ def resolve_labels(
     known = set(model)
     counts = Counter(labels)
     if given is not None:
-        wrong = sorted({t for t in given.values() if t not in known and t != DROP})
+        wrong = sorted({t for t in given.values() if t not in known and not drops(t)})
         targets = {label: _lookup(given, label) for label in found}
         left = sorted(label for label, t in targets.items() if t is None and label not in known)
         if wrong or left:
@@ -332,14 +362,17 @@ def resolve_labels(
             raise LabelMapError(f"--label-map {problem}: {_mismatch(found, model, source)}")
         mapping = {label: t if t is not None else label for label, t in targets.items()}
         rule = "--label-map"
+        spans: list[tuple[int, int, str]] = [(*_bounds(k), k) for k in given if isinstance(k, _Range)]
     elif not set(found) - known:
         return LabelReading(list(labels), None, None)
     else:
-        mapping, rule, how = _automatic(found, model, source)
+        mapping, rule, how, scale = _automatic(found, model, source)
         _said(mapping, counts, len(labels), how, source)
-    if all(t == DROP for t in mapping.values()):
+        spans = [(a, b, f"{a}..{b}") for a, b, _ in (scale.parts() if scale else []) if a < b]
+    if all(drops(t) for t in mapping.values()):
         error = LabelMapError if given is not None else LabelMismatchError
         raise error(
             f"every row of --data {source} is dropped ({format_label_map(mapping)}); keep some labels"
         )
-    return LabelReading([None if mapping[x] == DROP else mapping[x] for x in labels], mapping, rule)
+    kept = [None if drops(mapping[x]) else mapping[x] for x in labels]
+    return LabelReading(kept, mapping, rule, _compact(mapping, spans))

@@ -21,9 +21,17 @@ from dataclasses import dataclass
 
 from carrousel.core.args import check_args
 
-__all__ = ["DROP", "SCALES", "Scale", "fitting_maps", "read_scale", "whole"]
+__all__ = ["DROP", "SCALES", "Scale", "drops", "fitting_maps", "read_scale", "whole"]
 
-DROP = "-"  # the --label-map target that drops a data label's rows ("3=-")
+
+class _Drop(str):
+    """The type of :data:`DROP`: equal to ``"-"`` (as JSON writes it), yet told apart from a model label that
+    is literally ``-`` (a plain string, which ``--label-map`` writes quoted: ``'neg="-"'``)."""
+
+    __slots__ = ()
+
+
+DROP: str = _Drop("-")  # the --label-map target that drops a data label's rows (a bare "-": "3=-")
 _WHOLE = re.compile(r"[+-]?\d+")
 
 
@@ -45,13 +53,18 @@ class Scale:
             return "negative"
         return "positive" if grade >= self.positive_from else "neutral"
 
+    def parts(self) -> list[tuple[int, int, str]]:
+        """``(first, last, polarity)`` of each run of grades read alike: negative, the middle (``neutral``,
+        where the scale has one), positive."""
+        parts = [(self.low, self.negative_to, "negative")]
+        if self.positive_from - self.negative_to > 1:
+            parts.append((self.negative_to + 1, self.positive_from - 1, "neutral"))
+        return [*parts, (self.positive_from, self.high, "positive")]
+
     def as_map(self, negative: str, middle: str, positive: str) -> str:
         """The reading as a ``--label-map`` value, e.g. ``1..2=negative,3=-,4..5=positive``."""
-        parts = [(self.low, self.negative_to, negative)]
-        if self.positive_from - self.negative_to > 1:
-            parts.append((self.negative_to + 1, self.positive_from - 1, middle))
-        parts.append((self.positive_from, self.high, positive))
-        return ",".join(f"{a}={t}" if a == b else f"{a}..{b}={t}" for a, b, t in parts)
+        names = {"negative": negative, "neutral": middle, "positive": positive}
+        return ",".join(f"{a}={names[p]}" if a == b else f"{a}..{b}={names[p]}" for a, b, p in self.parts())
 
 
 SCALES = (
@@ -60,6 +73,11 @@ SCALES = (
     Scale("0..4 grades (SST-5)", 0, 4, 1, 3, "as SST-2 is SST-5 without its neutral 2"),
     Scale("-1..1 polarity", -1, 1, -1, 1, "0 is neutral"),
 )
+
+
+def drops(target: str) -> bool:
+    """Whether a map's ``target`` is :data:`DROP` (the bare ``-`` of ``--label-map``), not a model label."""
+    return isinstance(target, _Drop)
 
 
 def whole(label: str) -> int | None:

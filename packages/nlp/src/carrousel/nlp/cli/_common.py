@@ -168,8 +168,8 @@ def print_evaluation(r: Any) -> None:
     auc = f"{r.roc_auc:.3f}" if r.roc_auc is not None else "n/a (a class is absent)"
     dropped = f" ({r.dropped} dropped by the label reading: their labels map to '-')" if r.dropped else ""
     echo(f"texts      {r.rows}{dropped}")
-    if r.label_map:
-        echo(f"labels     data read as the model's: {', '.join(f'{k}={v}' for k, v in r.label_map.items())}")
+    if r.label_map_text:  # as --label-map reads it: pasted back, the same rows and metrics
+        echo(f"labels     data read as the model's: {r.label_map_text}")
     echo(f"accuracy   {r.accuracy:.3f} (majority class: {r.majority_accuracy:.3f})")
     echo(f"precision  {_shown(r.precision, 'nothing predicted ' + r.labels[-1])} ({r.average})")
     echo(f"recall     {_shown(r.recall, 'no ' + r.labels[-1] + ' row')}")

@@ -50,6 +50,9 @@ class SentimentEvaluation:
     # given to --label-map, it reads the data the same way
     label_map: dict[str, str] | None = None
     label_rule: str | None = None  # how: "--label-map", "words", a scale ("1..5 stars"); None: as they were
+    # the same reading as a --label-map value, ranges where it read a range ("1..2=negative,3=-,4..5=positive";
+    # a model label that is literally "-" quoted); None: the model's own labels
+    label_map_text: str | None = None
     dropped: int = 0  # rows left out by the label reading (neutral for a two-class model, a map's "-")
 
 
@@ -109,6 +112,7 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
         inference_precision=str(arithmetic["precision"]),
         label_map=reading.mapping,
         label_rule=reading.rule,
+        label_map_text=reading.written,
         dropped=reading.dropped,
     )
     if out is not None:
