@@ -286,16 +286,21 @@ def stratified_split(labels: Sequence[str], fraction: float, seed: int) -> tuple
 
 @check_args
 def encode_texts(
-    tokenizer: TextTokenizer, texts: Sequence[str], max_length: int, warn: bool = True
+    tokenizer: TextTokenizer,
+    texts: Sequence[str],
+    max_length: int,
+    warn: bool = True,
+    encoded: Sequence[Sequence[int]] | None = None,
 ) -> list[np.ndarray]:
     """Token ids per text, cut to ``max_length`` (a warning counts the truncated texts, unless ``warn`` is
     False: the caller then counts them itself); at least one id.
 
     Very long texts are cut to ``max_length * 32`` characters before tokenising, so no input can exhaust
-    memory.
+    memory. ``encoded``: the ids of those cut texts, tokenized already (not tokenized again).
     """
     cap = max_length * CHARS_PER_TOKEN_CAP
-    encoded = tokenizer.encode_batch([t[:cap] for t in texts])
+    if encoded is None:
+        encoded = tokenizer.encode_batch([t[:cap] for t in texts])
     cut = 0
     out = []
     for ids in encoded:

@@ -110,6 +110,7 @@ class OovFallback:
         self.pieces.no_truncation()
         self.pieces.no_padding()
         self._memo: dict[str, np.ndarray | None] = {}
+        self._spelt: dict[str, str | None] = {}  # characters behind an [UNK] -> its word (_spelled)
 
     @classmethod
     def from_parts(cls, arrays: Mapping[str, np.ndarray], files: Mapping[str, bytes]) -> OovFallback | None:
@@ -153,6 +154,37 @@ class OovFallback:
         pairs = tokenizer.token_words(text)[: len(seq)]
         return [w for _, w in pairs] if [i for i, _ in pairs] == seq.tolist() else None
 
+    def _spelled(self, tokenizer: TextTokenizer, chars: str) -> str | None:
+        """The word behind an ``[UNK]`` whose characters in the text are ``chars``: ``chars`` pre-tokenized
+        alone, ``▁`` removed, where that is one word (beside the lone ``▁`` that pre-tokenizing puts before
+        text with no space at its start, where it is split off: ``,`` is read as ``▁ ,``); None where it is
+        not (``½``, one character read as three words ``1 ⁄ 2``): the text's own words tell then."""
+        if chars not in self._spelt:
+            if len(self._spelt) >= _MEMO:
+                self._spelt.clear()
+            words = tokenizer.pretokenize(chars)
+            if len(words) == 2 and words[0] == "▁" and not tokenizer.normalize(chars).startswith("▁"):
+                words = words[1:]  # the "▁" put before text without a space, split off its punctuation or digit
+            self._spelt[chars] = words[0].removeprefix("▁") if len(words) == 1 else None
+        return self._spelt[chars]
+
+    def _unknown(
+        self,
+        tokenizer: TextTokenizer,
+        text: str,
+        seq: np.ndarray,
+        at: np.ndarray,
+        spans: Sequence[tuple[int, int]],
+    ) -> list[str] | None:
+        """The words of the ``[UNK]`` ids at ``at`` in ``seq``: read off their ``spans`` (the first
+        tokenization's characters of each id), else off the text pre-tokenized again (:meth:`_words`)."""
+        if len(spans) >= len(seq):
+            read = [self._spelled(tokenizer, text[spans[i][0] : spans[i][1]]) for i in at]
+            if all(w is not None for w in read):
+                return read  # type: ignore[return-value]
+        words = self._words(tokenizer, text, seq)
+        return None if words is None else [words[i] for i in at]
+
     @check_args
     def expand(
         self,
@@ -161,6 +193,7 @@ class OovFallback:
         ids: Sequence[np.ndarray],
         vocab_size: int,
         cap: int,
+        spans: Sequence[Sequence[tuple[int, int]]] | None = None,
     ) -> tuple[list[np.ndarray], np.ndarray, list[int]]:
         """Gives each ``[UNK]`` token of ``ids`` whose word has pieces an id past the vocabulary.
 
@@ -173,6 +206,9 @@ class OovFallback:
             ids: per text its token ids (possibly cut short).
             vocab_size: the student's vocabulary size: the first new id.
             cap: characters of each text that were tokenized.
+            spans: per text the ``(start, end)`` characters of each id (:meth:`TextTokenizer.encode_batch_spans`,
+                the tokenization that made ``ids``): each ``[UNK]``'s word is read off them, the text not
+                pre-tokenized again; None: it is, for every text holding an ``[UNK]``.
 
         Returns:
             The ids with new ids ``vocab_size + k``; ``(K, D)`` float32 the vectors of the new ids (one per
@@ -183,9 +219,9 @@ class OovFallback:
             at = np.flatnonzero(seq == tokenizer.unk_id)
             if len(at) == 0:
                 continue
-            words = self._words(tokenizer, text[:cap], seq)
-            if words is not None:
-                found.append((n, at, [words[i] for i in at]))
+            unknown = self._unknown(tokenizer, text[:cap], seq, at, spans[n] if spans is not None else ())
+            if unknown is not None:
+                found.append((n, at, unknown))
         distinct = list(dict.fromkeys(w for *_, unknown in found for w in unknown))
         known = dict(zip(distinct, self.vectors(distinct), strict=True))
         index: dict[str, int] = {}

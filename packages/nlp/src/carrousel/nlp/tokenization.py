@@ -142,6 +142,11 @@ class TextTokenizer:
         """Token ids of many texts (parallel in Rust)."""
         return [list(e.ids) for e in self._tok.encode_batch(list(texts), add_special_tokens=False)]
 
+    def encode_batch_spans(self, texts: Sequence[str]) -> tuple[list[list[int]], list[list[tuple[int, int]]]]:
+        """:meth:`encode_batch`, with each token's ``(start, end)`` characters in its text (one tokenization)."""
+        encoded = self._tok.encode_batch(list(texts), add_special_tokens=False)
+        return [list(e.ids) for e in encoded], [list(e.offsets) for e in encoded]
+
     def pretokenize(self, text: str) -> list[str]:
         """The words the model segments one by one: ``text`` normalised and pre-tokenized (``▁`` marks a space)."""
         pre, text = self._tok.pre_tokenizer, self.normalize(text)

@@ -286,15 +286,19 @@ class SentimentModel:
     ) -> tuple[list[np.ndarray], list[bool], np.ndarray | None, list[int]]:
         """Ids per text (cut to ``limit``), whether each was cut, and with an OOV fallback the ``(K, D)``
         vectors of the ids past the vocabulary its unknown words got and their count per text."""
-        full = encode_texts(self.tokenizer, texts, limit + 1, warn=False)  # one extra id tells if it was cut
+        cap = (limit + 1) * CHARS_PER_TOKEN_CAP  # as in encode_texts
+        encoded, spans = None, None
+        if self.oov is not None:  # the characters behind each id too: the fallback reads its words off them
+            encoded, spans = self.tokenizer.encode_batch_spans([t[:cap] for t in texts])
+        # one extra id tells if it was cut
+        full = encode_texts(self.tokenizer, texts, limit + 1, warn=False, encoded=encoded)
         cut = [len(ids) > limit for ids in full]
         if warn and any(cut):  # counted here, against the real limit (encode_texts would say limit + 1)
             warn_truncated(sum(cut), len(texts), limit)
         ids = [x[:limit] for x in full]
         if self.oov is None:
             return ids, cut, None, [0] * len(ids)
-        cap = (limit + 1) * CHARS_PER_TOKEN_CAP  # as in encode_texts
-        ids, extra, counts = self.oov.expand(self.tokenizer, texts, ids, self.tokenizer.vocab_size, cap)
+        ids, extra, counts = self.oov.expand(self.tokenizer, texts, ids, self.tokenizer.vocab_size, cap, spans)
         return ids, cut, extra, counts
 
     def _run(
