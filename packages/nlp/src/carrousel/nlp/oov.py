@@ -164,7 +164,9 @@ class OovFallback:
                 self._spelt.clear()
             words = tokenizer.pretokenize(chars)
             if len(words) == 2 and words[0] == "▁" and not tokenizer.normalize(chars).startswith("▁"):
-                words = words[1:]  # the "▁" put before text without a space, split off its punctuation or digit
+                words = words[
+                    1:
+                ]  # the "▁" put before text without a space, split off its punctuation or digit
             self._spelt[chars] = words[0].removeprefix("▁") if len(words) == 1 else None
         return self._spelt[chars]
 

@@ -298,7 +298,9 @@ class SentimentModel:
         ids = [x[:limit] for x in full]
         if self.oov is None:
             return ids, cut, None, [0] * len(ids)
-        ids, extra, counts = self.oov.expand(self.tokenizer, texts, ids, self.tokenizer.vocab_size, cap, spans)
+        ids, extra, counts = self.oov.expand(
+            self.tokenizer, texts, ids, self.tokenizer.vocab_size, cap, spans
+        )
         return ids, cut, extra, counts
 
     def _run(
