@@ -163,10 +163,9 @@ class OovFallback:
             if len(self._spelt) >= _MEMO:
                 self._spelt.clear()
             words = tokenizer.pretokenize(chars)
+            # the "▁" put before text with no space at its start, split off its punctuation or digit
             if len(words) == 2 and words[0] == "▁" and not tokenizer.normalize(chars).startswith("▁"):
-                words = words[
-                    1:
-                ]  # the "▁" put before text without a space, split off its punctuation or digit
+                words = words[1:]
             self._spelt[chars] = words[0].removeprefix("▁") if len(words) == 1 else None
         return self._spelt[chars]
 
