@@ -292,3 +292,23 @@ def test_every_plot_option_reads_the_same() -> None:
                 assert getattr(param, "metavar", None) == "FILE.png", where
                 assert str(getattr(param, "help", "")).startswith("Write a PNG of "), where
     assert len(seen) >= 9, seen
+
+
+def test_every_epochs_option_is_bounded_by_cores_max_epochs(invoke: Callable[..., Outcome]) -> None:
+    """Before: only bio's configs bounded epochs (10,000, exit 1 after parsing); ``speech train``, ``finance``
+    and ``nlp`` took ``--epochs 10**9`` (finance even 0 up to its config check). Now every ``--epochs`` and
+    ``--finetune-epochs`` is 1..core's MAX_EPOCHS, a usage error naming the flag past it."""
+    from carrousel.core.config import MAX_EPOCHS
+
+    ranged = [
+        ((prog, *path), opt, (param.min, param.max))  # type: ignore[attr-defined]
+        for prog, *path in COMMANDS
+        for param in _params(prog, tuple(path))
+        for opt in getattr(param, "opts", [])
+        if opt in ("--epochs", "--finetune-epochs")
+    ]
+    assert {where[0] for where, _, _ in ranged} == set(PROGRAMS), ranged
+    assert len(ranged) >= 12, ranged
+    assert [(where, opt) for where, opt, bounds in ranged if bounds != (1, MAX_EPOCHS)] == []
+    for where, opt, _ in ranged:
+        assert_clean_failure(invoke(*where, opt, str(MAX_EPOCHS + 1)), 2, opt)

@@ -45,6 +45,7 @@ from carrousel.core.cli_options import (
     RunPrecision,
     TrainPrecision,
     TrainPrecisionOrConfig,
+    epochs_option,
 )
 from carrousel.core.cli_params import name_metavar, param_name, parse_float_range
 from carrousel.core.cli_ranks import connect, leave_group, peer_failed, rank_zero_outputs, show_error
@@ -87,6 +88,7 @@ __all__ = [
     "create_app",
     "echo",
     "emit_json",
+    "epochs_option",
     "error_line",
     "is_quiet",
     "print_deployment",

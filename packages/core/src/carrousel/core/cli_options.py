@@ -3,6 +3,7 @@
 
 - the ``export`` commands: ``--precision`` (ONNX fp32/int8), ``--exporter``, ``--prune``, ``--distill``,
   ``--finetune-epochs``;
+- every train command's ``--epochs`` (:func:`epochs_option`, with the command's own help);
 - the commands that run a network: ``--precision`` (fp32, or bf16/fp16 autocast);
 - the train commands: ``--precision``, the trainer's autocast (mixed-precision training), to be checked
   with :func:`carrousel.core.device.check_precision` before any work. :data:`TrainPrecisionOrConfig` is
@@ -12,8 +13,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
+from carrousel.core.config import MAX_EPOCHS
 from carrousel.core.export.choices import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.optional import missing_extra
 
@@ -33,6 +35,7 @@ __all__ = [
     "RunPrecision",
     "TrainPrecision",
     "TrainPrecisionOrConfig",
+    "epochs_option",
 ]
 
 ExportPrecision = Annotated[
@@ -45,7 +48,7 @@ PruneShare = Annotated[float, typer.Option("--prune", min=0.0, max=0.95, help=_P
 _DISTILL_HELP = "Hidden units of a student trained on the model's own outputs, exported instead (0: none)."
 DistillHidden = Annotated[int, typer.Option("--distill", min=0, max=4096, help=_DISTILL_HELP)]
 _EPOCHS_HELP = "--prune: most fine-tuning epochs; --distill: the student's (early stopping)."
-FinetuneEpochs = Annotated[int, typer.Option("--finetune-epochs", min=1, help=_EPOCHS_HELP)]
+FinetuneEpochs = Annotated[int, typer.Option("--finetune-epochs", min=1, max=MAX_EPOCHS, help=_EPOCHS_HELP)]
 RunPrecision = Annotated[InferencePrecision, typer.Option("--precision", help="fp32, or bf16/fp16 autocast.")]
 _TRAIN_HELP = "Training arithmetic: fp32, or bf16/fp16 mixed precision (autocast; weights stay float32; fp16 needs a GPU)."
 TrainPrecision = Annotated[InferencePrecision, typer.Option("--precision", help=_TRAIN_HELP)]
@@ -53,3 +56,13 @@ TrainPrecisionOrConfig = Annotated[
     InferencePrecision | None,
     typer.Option("--precision", help=f"{_TRAIN_HELP}  [default: fp32, or the --config file's]"),
 ]
+
+
+def epochs_option(help: str) -> Any:
+    """The ``--epochs`` option's typer ``Option``: 1 to :data:`~carrousel.core.config.MAX_EPOCHS`, a usage
+    error (exit 2) naming the flag outside that, as every ``epochs`` field checks the same bound.
+
+    Args:
+        help: the command's help line (what an epoch is there, its default).
+    """
+    return typer.Option("--epochs", min=1, max=MAX_EPOCHS, help=help)

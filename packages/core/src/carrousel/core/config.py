@@ -29,6 +29,7 @@ from carrousel.core.files import check_input_file
 __all__ = [
     "DEVICE_CHOICES",
     "MAX_CONFIG_BYTES",
+    "MAX_EPOCHS",
     "MAX_THREADS",
     "TomlDocument",
     "as_bool",
@@ -46,6 +47,7 @@ __all__ = [
 
 C = TypeVar("C")
 MAX_CONFIG_BYTES = 16 << 20  # 16 MiB: a settings file, never data
+MAX_EPOCHS = 10_000  # the bound of every --epochs option and epochs field (far above any run)
 MAX_THREADS = 256  # the bound of every --threads option and config (torch.set_num_threads takes a C int)
 
 

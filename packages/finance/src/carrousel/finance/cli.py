@@ -35,6 +35,7 @@ from carrousel.core.cli import (
     command,
     create_app,
     emit_json,
+    epochs_option,
     print_deployment,
     progress,
     run,
@@ -153,9 +154,7 @@ WindowOpt = Annotated[
     TrainWindow | None,
     typer.Option("--window", help=f"Training window of each refit (default {_D.backtest.window})."),
 ]
-Epochs = Annotated[
-    int | None, typer.Option("--epochs", help=f"Training epochs per fit (default {_D.train.epochs}).")
-]
+Epochs = Annotated[int | None, epochs_option(f"Training epochs per fit (default {_D.train.epochs}).")]
 Lookback = Annotated[
     int | None,
     typer.Option("--lookback", help=f"Days of history per input window (default {_D.window.lookback})."),

@@ -23,6 +23,7 @@ from carrousel.core.cli import (
     command,
     echo,
     emit_json,
+    epochs_option,
     is_quiet,
     stderr,
     stdout,
@@ -92,9 +93,7 @@ def register(app: typer.Typer) -> None:
                 "--members", min=1, max=100, help=f"Seed ensemble size (default {_D.model.members})."
             ),
         ] = None,
-        epochs: Annotated[
-            int | None, typer.Option("--epochs", help=f"Epochs (default {_D.train.epochs}).")
-        ] = None,
+        epochs: Annotated[int | None, epochs_option(f"Epochs (default {_D.train.epochs}).")] = None,
         max_windows: Annotated[
             int | None,
             typer.Option(

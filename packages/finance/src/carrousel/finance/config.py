@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from carrousel.core.args import check_args
-from carrousel.core.config import check_device, check_numbers, overlay, read_toml
+from carrousel.core.config import MAX_EPOCHS, check_device, check_numbers, overlay, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import check_precision_name, check_variant
 from carrousel.finance.choices import Arch, Calibration, Sampling, Source, TargetScale, TrainWindow
@@ -248,10 +248,10 @@ class TrainSettings:
         object.__setattr__(self, "device", check_device(self.device, FinanceConfigError))
         object.__setattr__(self, "precision", check_precision_name(self.precision, FinanceConfigError))
         _choice(self.sampling, Sampling, "sampling")
-        if self.epochs < 1 or self.batch_size < 1:
+        if not 1 <= self.epochs <= MAX_EPOCHS or self.batch_size < 1:
             raise FinanceConfigError(
-                f"epochs={self.epochs} and batch_size={self.batch_size} must be at least 1; "
-                "use e.g. --epochs 10"
+                f"epochs={self.epochs} must be in [1, {MAX_EPOCHS}] and batch_size={self.batch_size} at least "
+                "1; use e.g. --epochs 10"
             )
         if not 0.0 < self.val_fraction < 0.5:
             raise FinanceConfigError(f"val_fraction={self.val_fraction} must lie in (0, 0.5)")
@@ -368,8 +368,10 @@ class ExportConfig:
             object.__setattr__(self, name, kind(getattr(self, name)))
         if not 20 <= self.eval_days <= 100_000:
             raise FinanceConfigError(f"eval_days={self.eval_days} must be in [20, 100000]")
-        if not 0.0 <= self.prune < 1.0 or not 1 <= self.finetune_epochs <= 10_000:
-            raise FinanceConfigError(f"prune={self.prune} must be in [0, 1), finetune_epochs in [1, 10000]")
+        if not 0.0 <= self.prune < 1.0 or not 1 <= self.finetune_epochs <= MAX_EPOCHS:
+            raise FinanceConfigError(
+                f"prune={self.prune} must be in [0, 1), finetune_epochs in [1, {MAX_EPOCHS}]"
+            )
         check_variant(self.prune, self.distill, FinanceConfigError)
 
 

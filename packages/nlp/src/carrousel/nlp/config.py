@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from carrousel.core.config import MAX_THREADS, check_device, check_numbers
+from carrousel.core.config import MAX_EPOCHS, MAX_THREADS, check_device, check_numbers
 from carrousel.core.export.choices import InferencePrecision, check_precision_name
 from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.label_map import LabelMapError, parse_label_map
@@ -173,6 +173,7 @@ class FitConfig:
         _need(math.isfinite(self.weight_decay) and self.weight_decay >= 0, "weight_decay must be >= 0")
         _fraction("val_fraction", self.val_fraction, low_open=True)
         _need(0 <= self.threads <= MAX_THREADS, f"threads must be within 0-{MAX_THREADS}, got {self.threads}")
+        _need(self.epochs <= MAX_EPOCHS, f"epochs must be at most {MAX_EPOCHS}, got {self.epochs}")
         _fraction("lr_decay", self.lr_decay)
         _fraction("ema_decay", self.ema_decay)
 

@@ -31,6 +31,9 @@ from carrousel.core.provenance import precision_words
 from carrousel.core.text import counted, name_some
 from carrousel.speech import __version__
 from carrousel.speech.config import (
+    MAX_RECORDING_SECONDS,
+    MAX_WORKERS,
+    MIN_RECORDING_SECONDS,
     DecodeConfig,
     EvaluateConfig,
     SpeechExportConfig,
@@ -89,7 +92,9 @@ Model = Annotated[
 ]
 Device = DeviceOption
 Threads = Annotated[int | None, typer.Option("--threads", min=1, max=MAX_THREADS, help="Torch CPU threads.")]
-Beam = Annotated[int, typer.Option("--beam", min=1, max=512, help="Beam width; 1 is greedy decoding.")]
+Beam = Annotated[
+    int, typer.Option("--beam", min=1, max=DecodeConfig.MAX_BEAM, help="Beam width; 1 is greedy decoding.")
+]
 Lm = Annotated[
     Path | None, typer.Option("--lm", help="Word LM: an ARPA file, or plain text (one sentence a line).")
 ]
@@ -107,7 +112,13 @@ Trim = Annotated[
     bool, typer.Option("--trim/--no-trim", help="Leave leading/trailing silence of short files out.")
 ]
 MaxSeconds = Annotated[
-    float, typer.Option("--max-seconds", min=0.1, max=24 * 3600.0, help="Refuse longer recordings.")
+    float,
+    typer.Option(
+        "--max-seconds",
+        min=MIN_RECORDING_SECONDS,
+        max=MAX_RECORDING_SECONDS,
+        help="Refuse longer recordings.",
+    ),
 ]
 Data = Annotated[
     list[str],
@@ -141,7 +152,7 @@ def synth_corpus(
         OutputFolder(),
     ],
     utterances: Annotated[
-        int, typer.Option("--utterances", "-n", min=1, max=1_000_000, help="Utterances.")
+        int, typer.Option("--utterances", "-n", min=1, max=SynthConfig.MAX_UTTERANCES, help="Utterances.")
     ] = 2000,
     kind: Annotated[
         list[Kind] | None, typer.Option("--kind", help="Utterance kinds (repeatable; all).")
@@ -163,7 +174,9 @@ def synth_corpus(
         ),
     ] = 0.0,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Same seed, same corpus.")] = 0,
-    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Parallel synthesisers.")] = 2,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=MAX_WORKERS, help="Parallel synthesisers.")
+    ] = 2,
     as_json: Json = False,
 ) -> None:
     """Synthesise a transcribed corpus (espeak-ng, flite; voices, rates, rooms, noise, telephone band)."""
@@ -200,27 +213,38 @@ def train(
     val_data: Annotated[
         list[str] | None, typer.Option("--val-data", help="Validation corpus (repeatable).")
     ] = None,
-    epochs: Annotated[int | None, typer.Option("--epochs", min=1, help="Epochs (default 12).")] = None,
+    epochs: Annotated[int | None, cli.epochs_option("Epochs (default 12).")] = None,
     max_steps: Annotated[
         int | None, typer.Option("--max-steps", min=1, help="Stop after this many steps.")
     ] = None,
     lr: Annotated[
-        float | None, typer.Option("--lr", max=1.0, help="Peak learning rate (default 3e-3)."), Above(0.0)
+        float | None,
+        typer.Option("--lr", max=TrainConfig.MAX_LR, help="Peak learning rate (default 3e-3)."),
+        Above(0.0),
     ] = None,
     hidden: Annotated[
-        int | None, typer.Option("--hidden", min=8, max=2048, help="LSTM units per direction (160).")
+        int | None,
+        typer.Option(
+            "--hidden",
+            min=TrainConfig.MIN_HIDDEN,
+            max=TrainConfig.MAX_HIDDEN,
+            help="LSTM units per direction (160).",
+        ),
     ] = None,
-    layers: Annotated[int | None, typer.Option("--layers", min=1, max=8, help="LSTM layers (2).")] = None,
+    layers: Annotated[
+        int | None, typer.Option("--layers", min=1, max=TrainConfig.MAX_LAYERS, help="LSTM layers (2).")
+    ] = None,
     unidirectional: Annotated[bool, typer.Option("--unidirectional", help="Streaming model.")] = False,
     subsample: Annotated[
-        int | None, typer.Option("--subsample", min=1, max=4, help="Time subsampling (3).")
+        int | None,
+        typer.Option("--subsample", min=1, max=TrainConfig.MAX_SUBSAMPLE, help="Time subsampling (3)."),
     ] = None,
     subwords: Annotated[
         int | None,
         typer.Option(
             "--subwords",
             min=0,
-            max=8000,
+            max=TrainConfig.MAX_SUBWORDS,
             help="CTC units: 0 characters (default); N adds up to N BPE word pieces.",
         ),
     ] = None,
@@ -228,22 +252,28 @@ def train(
     normalize: Annotated[Normalize | None, typer.Option("--normalize", help="Normalisation.")] = None,
     batch_seconds: Annotated[
         float | None,
-        typer.Option("--batch-seconds", min=1.0, max=10_000.0, help="Audio seconds per batch (32)."),
+        typer.Option(
+            "--batch-seconds",
+            min=TrainConfig.MIN_BATCH_SECONDS,
+            max=TrainConfig.MAX_BATCH_SECONDS,
+            help="Audio seconds per batch (32).",
+        ),
     ] = None,
     max_utterances: Annotated[
-        int | None, typer.Option("--max-utterances", min=2, help="Subset size.")
+        int | None, typer.Option("--max-utterances", min=TrainConfig.MIN_UTTERANCES, help="Subset size.")
     ] = None,
     val_fraction: Annotated[
         float | None,
         typer.Option("--val-fraction", min=0.0, help="Held out for validation without --val-data (0.05)."),
-        Below(0.5),
+        Below(TrainConfig.MAX_VAL_FRACTION),
     ] = None,
     no_augment: Annotated[
         bool, typer.Option("--no-augment", help="No speed/noise/VTLP/SpecAugment.")
     ] = False,
     seed: Annotated[int | None, typer.Option("--seed", min=0, help="Seed (0).")] = None,
     workers: Annotated[
-        int | None, typer.Option("--workers", min=0, max=64, help="Data-loading processes (1; 0: none).")
+        int | None,
+        typer.Option("--workers", min=0, max=MAX_WORKERS, help="Data-loading processes (1; 0: none)."),
     ] = None,
     config: Annotated[Path | None, typer.Option("--config", help="TOML of TrainConfig fields.")] = None,
     init_from: Annotated[
@@ -318,7 +348,9 @@ def transcribe(
     ],
     model: Model = None,
     beam: Beam = 1,
-    nbest: Annotated[int, typer.Option("--nbest", min=1, max=512, help="Alternatives (needs --beam).")] = 1,
+    nbest: Annotated[
+        int, typer.Option("--nbest", min=1, max=DecodeConfig.MAX_BEAM, help="Alternatives (needs --beam).")
+    ] = 1,
     lm: Lm = None,
     model_lm: ModelLm = True,
     lm_weight: LmWeight = 0.5,
@@ -327,7 +359,13 @@ def transcribe(
     hotword_weight: HotWeight = 3.0,
     timestamps: Annotated[bool, typer.Option("--timestamps", help="Word start, end and confidence.")] = False,
     chunk_seconds: Annotated[
-        float, typer.Option("--chunk-seconds", min=2.0, max=600.0, help="Chunk.")
+        float,
+        typer.Option(
+            "--chunk-seconds",
+            min=TranscribeConfig.MIN_CHUNK_SECONDS,
+            max=TranscribeConfig.MAX_CHUNK_SECONDS,
+            help="Chunk.",
+        ),
     ] = 30.0,
     max_seconds: MaxSeconds = 4 * 3600.0,
     trim: Trim = True,
@@ -518,7 +556,12 @@ def stream(
     model: Annotated[
         Path | None, typer.Option("--model", help="Unidirectional model folder (default: the shipped one).")
     ] = None,
-    chunk_ms: Annotated[float, typer.Option("--chunk-ms", min=20.0, max=10000.0, help="Chunk (ms).")] = 320.0,
+    chunk_ms: Annotated[
+        float,
+        typer.Option(
+            "--chunk-ms", min=StreamConfig.MIN_CHUNK_MS, max=StreamConfig.MAX_CHUNK_MS, help="Chunk (ms)."
+        ),
+    ] = 320.0,
     max_seconds: MaxSeconds = 4 * 3600.0,
     device: Device = "cpu",
     as_json: Json = False,

@@ -11,12 +11,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from carrousel.core.config import MAX_THREADS, check_device, check_numbers
+from carrousel.core.config import MAX_EPOCHS, MAX_THREADS, check_device, check_numbers
 from carrousel.core.export.choices import InferencePrecision, check_precision_name, check_variant
 from carrousel.speech.errors import SpeechConfigError
 from carrousel.speech.vocab import KINDS
 
 __all__ = [
+    "MAX_RECORDING_SECONDS",
+    "MAX_WORKERS",
+    "MIN_RECORDING_SECONDS",
     "AugmentConfig",
     "ChannelConfig",
     "DecodeConfig",
@@ -29,6 +32,13 @@ __all__ = [
 ]
 
 
+# Bounds a flag's range and a config's check share, named once (a flag outside its range is a usage error
+# naming it, exit 2; the check covers --config files and Python callers). A bound of one config's field is
+# a class attribute of that config (TrainConfig.MAX_HIDDEN), not a field; those of several are here.
+MAX_WORKERS = 64  # synthesiser and data-loading processes
+MIN_RECORDING_SECONDS, MAX_RECORDING_SECONDS = 0.1, 24 * 3600.0  # max_seconds of transcribe and stream
+
+
 def _check(ok: bool, message: str) -> None:
     if not ok:
         raise SpeechConfigError(message)
@@ -38,6 +48,11 @@ def _finite(cfg: object, *names: str) -> None:
     for name in names:
         value = getattr(cfg, name)
         _check(math.isfinite(value), f"{name} must be a finite number, got {value!r}")
+
+
+def _within(cfg: object, name: str, low: float, high: float) -> None:
+    value, (lo, hi) = getattr(cfg, name), (f"{b:g}" if isinstance(b, float) else b for b in (low, high))
+    _check(low <= value <= high, f"{name} must be in {lo}..{hi}, got {value}")
 
 
 def _pair(value: tuple[float, float], name: str, lo: float, hi: float) -> None:
@@ -161,32 +176,43 @@ class TrainConfig:
     workers: int = 1  # data-loading processes (audio, augmentation, features beside the step; 0: none)
     init_from: str | None = None  # a model folder to fine-tune: its weights, architecture, alphabet and
     # front end replace hidden/layers/bidirectional/conv_channels/subsample/features
+    MIN_HIDDEN, MAX_HIDDEN, MAX_LAYERS, MAX_SUBSAMPLE, MAX_SUBWORDS = 8, 2048, 8, 4, 8000  # bounds
+    MAX_LR, MIN_BATCH_SECONDS, MAX_BATCH_SECONDS, MAX_VAL_FRACTION = 1.0, 1.0, 10_000.0, 0.5  # bounds
+    MIN_UTTERANCES = 2  # the bound of max_utterances: a training and a validation utterance
 
     def __post_init__(self) -> None:
         check_numbers(self, SpeechConfigError)
         object.__setattr__(self, "device", check_device(self.device, SpeechConfigError))
         _finite(self, "val_fraction", "dropout", "lr", "batch_seconds", "max_seconds")
         _check(len(self.data) > 0, "give at least one training corpus (--data)")
-        _check(0.0 <= self.val_fraction < 0.5, "val_fraction must be in [0, 0.5)")
-        _check(8 <= self.hidden <= 2048 and 1 <= self.layers <= 8, "hidden in 8..2048, layers in 1..8")
+        _check(
+            0.0 <= self.val_fraction < self.MAX_VAL_FRACTION,
+            f"val_fraction must be in [0, {self.MAX_VAL_FRACTION:g})",
+        )
+        _within(self, "hidden", self.MIN_HIDDEN, self.MAX_HIDDEN)
+        _within(self, "layers", 1, self.MAX_LAYERS)
         _check(0 <= self.conv_channels <= 1024, "conv_channels must be in 0..1024")
-        _check(1 <= self.subsample <= 4, "subsample must be in 1..4")
+        _within(self, "subsample", 1, self.MAX_SUBSAMPLE)
         _check(self.subsample == 1 or self.conv_channels > 0, "subsample > 1 needs conv_channels > 0")
         _check(0.0 <= self.dropout < 1.0, "dropout must be in [0, 1)")
-        _check(0 <= self.subwords <= 8000, "subwords must be in 0..8000")
+        _within(self, "subwords", 0, self.MAX_SUBWORDS)
         _check(
             not (self.subwords and self.init_from),
             "--subwords needs a new model: --init-from keeps its units",
         )
-        _check(self.epochs >= 1 and (self.max_steps is None or self.max_steps >= 1), "epochs/max_steps >= 1")
-        _check(0.0 < self.lr <= 1.0, "lr must be in (0, 1]")
-        _check(1.0 <= self.batch_seconds <= 10_000.0, "batch_seconds must be in 1..10000")
+        _within(self, "epochs", 1, MAX_EPOCHS)
+        _check(self.max_steps is None or self.max_steps >= 1, "max_steps must be >= 1")
+        _check(0.0 < self.lr <= self.MAX_LR, f"lr must be in (0, {self.MAX_LR:g}]")
+        _within(self, "batch_seconds", self.MIN_BATCH_SECONDS, self.MAX_BATCH_SECONDS)
         _check(0.5 <= self.max_seconds <= 600.0, "max_seconds must be in 0.5..600")
-        _check(self.max_utterances is None or self.max_utterances >= 2, "max_utterances must be >= 2")
+        least = self.MIN_UTTERANCES
+        _check(
+            self.max_utterances is None or self.max_utterances >= least, f"max_utterances must be >= {least}"
+        )
         _check(
             self.threads is None or 1 <= self.threads <= MAX_THREADS, f"threads must be in 1..{MAX_THREADS}"
         )
-        _check(0 <= self.workers <= 64, "workers must be in 0..64")
+        _within(self, "workers", 0, MAX_WORKERS)
         object.__setattr__(self, "precision", check_precision_name(self.precision, SpeechConfigError))
         _check(
             self.bidirectional or self.features.normalize != "utterance",
@@ -209,11 +235,12 @@ class DecodeConfig:
     hotwords: tuple[str, ...] = ()  # words or phrases to favour
     hotword_weight: float = 3.0  # bonus per character of a matching hotword prefix (natural log)
     prune: float = -10.0  # beam: skip characters whose frame log-probability is below this
+    MAX_BEAM = 512  # the bound of beam (and so of nbest)
 
     def __post_init__(self) -> None:
         check_numbers(self, SpeechConfigError)
         _finite(self, "lm_weight", "word_bonus", "oov_penalty", "hotword_weight", "prune")
-        _check(1 <= self.beam <= 512, f"beam must be in 1..512, got {self.beam}")
+        _within(self, "beam", 1, self.MAX_BEAM)
         _check(1 <= self.nbest <= self.beam or (self.nbest == 1), "nbest must be in 1..beam")
         _check(1 <= self.lm_order <= 6, "lm_order must be in 1..6")
         _check(self.lm_weight >= 0 and self.oov_penalty >= 0 and self.hotword_weight >= 0, "weights >= 0")
@@ -238,14 +265,15 @@ class TranscribeConfig:
     device: str = "cpu"  # cpu | cuda | cuda:N | mps | auto (check_device)
     threads: int | None = None  # torch intra-op threads (None: torch's default)
     precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
+    MIN_CHUNK_SECONDS, MAX_CHUNK_SECONDS = 2.0, 600.0  # the bounds of chunk_seconds
 
     def __post_init__(self) -> None:
         check_numbers(self, SpeechConfigError)
         object.__setattr__(self, "device", check_device(self.device, SpeechConfigError))
         object.__setattr__(self, "precision", check_precision_name(self.precision, SpeechConfigError).value)
         _finite(self, "chunk_seconds", "max_seconds")
-        _check(2.0 <= self.chunk_seconds <= 600.0, "chunk_seconds must be in 2..600")
-        _check(0.1 <= self.max_seconds <= 24 * 3600.0, "max_seconds must be in 0.1..86400")
+        _within(self, "chunk_seconds", self.MIN_CHUNK_SECONDS, self.MAX_CHUNK_SECONDS)
+        _within(self, "max_seconds", MIN_RECORDING_SECONDS, MAX_RECORDING_SECONDS)
         _check(1 <= self.batch_size <= 1024, "batch_size must be in 1..1024")
         _check(
             self.threads is None or 1 <= self.threads <= MAX_THREADS, f"threads must be in 1..{MAX_THREADS}"
@@ -293,7 +321,7 @@ class SpeechExportConfig:
             0.0 <= self.prune < 1.0,
             f"--prune {self.prune}: give the share of units to remove, in [0, 1)",
         )
-        _check(1 <= self.finetune_epochs <= 1000, "--finetune-epochs must be in 1..1000")
+        _check(1 <= self.finetune_epochs <= MAX_EPOCHS, f"--finetune-epochs must be in 1..{MAX_EPOCHS}")
         check_variant(self.prune, self.distill, SpeechConfigError)
         _check(
             self.prune > 0 or self.distill > 0 or not self.train_data,
@@ -310,13 +338,14 @@ class StreamConfig:
     chunk_ms: float = 320.0  # audio per chunk (ms)
     device: str = "cpu"  # cpu | cuda | cuda:N | mps | auto (check_device)
     max_seconds: float = 4 * 3600.0  # refuse recordings longer than this
+    MIN_CHUNK_MS, MAX_CHUNK_MS = 20.0, 10_000.0  # the bounds of chunk_ms
 
     def __post_init__(self) -> None:
         check_numbers(self, SpeechConfigError)
         object.__setattr__(self, "device", check_device(self.device, SpeechConfigError))
         _finite(self, "chunk_ms", "max_seconds")
-        _check(20.0 <= self.chunk_ms <= 10_000.0, "chunk_ms must be in 20..10000")
-        _check(0.1 <= self.max_seconds <= 24 * 3600.0, "max_seconds must be in 0.1..86400")
+        _within(self, "chunk_ms", self.MIN_CHUNK_MS, self.MAX_CHUNK_MS)
+        _within(self, "max_seconds", MIN_RECORDING_SECONDS, MAX_RECORDING_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -353,10 +382,11 @@ class SynthConfig:
     sample_rate: int = 16000  # sample rate of the written files (Hz)
     seed: int = 0  # seeds texts, voices and effects: the same seed writes the same corpus
     workers: int = 2  # synthesiser processes run in parallel
+    MAX_UTTERANCES = 1_000_000  # the bound of utterances
 
     def __post_init__(self) -> None:
         check_numbers(self, SpeechConfigError)
-        _check(1 <= self.utterances <= 1_000_000, "utterances must be in 1..1000000")
+        _within(self, "utterances", 1, self.MAX_UTTERANCES)
         _check(len(self.vocabulary) > 0, "give at least one vocabulary kind")
         unknown = sorted(set(self.vocabulary) - set(KINDS))
         _check(not unknown, f"unknown vocabulary {unknown}; choose from {', '.join(KINDS)}")
@@ -367,4 +397,4 @@ class SynthConfig:
         _check(0.0 <= self.clean_fraction <= 1.0, "clean_fraction must be in [0, 1]")
         _check(0.0 <= self.noise_share <= 1.0, "noise_share must be in [0, 1]")
         _check(8000 <= self.sample_rate <= 48000, "sample_rate must be in 8000..48000")
-        _check(1 <= self.workers <= 64, "workers must be in 1..64")
+        _within(self, "workers", 1, MAX_WORKERS)

@@ -14,6 +14,7 @@ from carrousel.core.cli import (
     command,
     echo,
     emit_json,
+    epochs_option,
     print_deployment,
 )
 from carrousel.core.cli_config import merged, read_tables
@@ -88,7 +89,7 @@ def train(
     bptt: Annotated[
         int | None, typer.Option(min=1, help="Truncated-BPTT length in tokens [default: 100].")
     ] = None,
-    epochs: Annotated[int | None, typer.Option(min=1, help="Most epochs [default: 40].")] = None,
+    epochs: Annotated[int | None, epochs_option("Most epochs [default: 40].")] = None,
     batch_size: Annotated[int | None, typer.Option(min=1, help="Parallel streams [default: 32].")] = None,
     lr: Annotated[float | None, typer.Option(min=0.0, help="Learning rate [default: 0.003].")] = None,
     patience: Annotated[int | None, typer.Option(min=1, help="Early-stopping patience [default: 4].")] = None,

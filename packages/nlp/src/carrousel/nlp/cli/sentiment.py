@@ -16,11 +16,12 @@ from carrousel.core.cli import (
     command,
     echo,
     emit_json,
+    epochs_option,
     print_deployment,
 )
 from carrousel.core.cli_config import merged, pick, read_tables
 from carrousel.core.cli_values import JsonListWriter, OutputFolder
-from carrousel.core.config import MAX_THREADS
+from carrousel.core.config import MAX_EPOCHS, MAX_THREADS
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.nlp.cli._common import (
     Cell,
@@ -114,7 +115,7 @@ def train(
     cell: Annotated[Cell | None, typer.Option(help="Recurrent cell [default: lstm].")] = None,
     pooling: Annotated[Pooling | None, typer.Option(help="Pooling over tokens [default: attention].")] = None,
     dropout: Annotated[float | None, typer.Option(min=0.0, max=0.95, help="[default: 0.4]")] = None,
-    epochs: Annotated[int | None, typer.Option(min=1, help="Most epochs [default: 15].")] = None,
+    epochs: Annotated[int | None, epochs_option("Most epochs [default: 15].")] = None,
     batch_size: Annotated[int | None, typer.Option(min=1, help="[default: 32]")] = None,
     lr: Annotated[float | None, typer.Option(min=0.0, help="Learning rate [default: 0.002].")] = None,
     patience: Annotated[int | None, typer.Option(min=1, help="Early-stopping patience [default: 3].")] = None,
@@ -366,6 +367,7 @@ def export(
         typer.Option(
             "--finetune-epochs",
             min=1,
+            max=MAX_EPOCHS,
             help="--prune: most fine-tuning epochs (early stopping). A smaller student trained on the full "
             "model's outputs is what --prune already does here: its units start as the strongest ones.",
         ),

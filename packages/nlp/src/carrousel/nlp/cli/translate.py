@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -15,6 +15,7 @@ from carrousel.core.cli import (
     command,
     echo,
     emit_json,
+    epochs_option,
     print_deployment,
 )
 from carrousel.core.cli_config import merged, pick, read_tables
@@ -148,7 +149,7 @@ def train(
     ] = None,
     bpe_dropout: shares.BpeDropout = None,
     label_smoothing: Annotated[float | None, typer.Option(min=0.0, max=0.95, help="[default: 0.1]")] = None,
-    epochs: Annotated[int | None, typer.Option(min=1, help="Most epochs [default: 32].")] = None,
+    epochs: Annotated[int | None, epochs_option("Most epochs [default: 32].")] = None,
     batch_size: Annotated[int | None, typer.Option(min=1, help="Pairs per batch [default: 32].")] = None,
     lr: Annotated[float | None, typer.Option(min=0.0, help="Learning rate [default: 0.003].")] = None,
     patience: Annotated[int | None, typer.Option(min=1, help="Early-stopping patience [default: 3].")] = None,
@@ -196,16 +197,9 @@ def train(
     kinds = {"data": TranslateDataConfig, "tokenizer": TokenizerConfig, "model": TranslateNetConfig}
     tables = read_tables(config, kinds | {"fit": FitConfig}, {"data": {"pairs": files}})
     data, tok, net, fit = (tables[name] for name in ("data", "tokenizer", "model", "fit"))
-    fit_flags = dict(
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        patience=patience,
-        seed=train_seed if train_seed is not None else seed,
-        threads=threads,
-        ema_decay=ema_decay,
-        precision=precision,
-    )
+    fit_flags: dict[str, Any] = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "patience": patience}
+    fit_flags |= {"seed": train_seed if train_seed is not None else seed, "threads": threads}
+    fit_flags |= {"ema_decay": ema_decay, "precision": precision}
     cfg = TranslateTrainConfig(
         data=TranslateDataConfig(
             pairs=files,
