@@ -155,6 +155,40 @@ def test_a_control_beside_a_model_in_discover_is_refused(invoke, tmp_path, write
     DiscoverConfig(sequences=str(fa), control=str(junk))  # training on SEQUENCES against C: no error
 
 
+def test_epochs_beside_a_model_in_discover_is_refused(invoke, tmp_path, write_fasta, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """'bio discover P.fa --model M --epochs 50' read motifs from M and ignored --epochs without a word
+    (nothing is trained; the option's default 8 and a given 8 were one value). Now --epochs (or a --config
+    file's epochs) beside --model is one line naming both flags, before the model is read; without it the
+    field is None, --model runs as before, and a training run takes DiscoverConfig.DEFAULT_EPOCHS."""
+    from carrousel.bio import pipeline
+
+    fa = write_fasta(tmp_path / "p.fa", {f"p{i}": "ACGT" * 50 for i in range(12)})
+    conf = tmp_path / "run.toml"
+    conf.write_text("epochs = 50\n")
+    out = tmp_path / "out"
+    for extra in (["--epochs", "50"], ["--config", conf]):
+        outcome = invoke("bio", "discover", fa, "--model", tmp_path / "m", *extra, "-o", out)
+        assert outcome.code in (1, 2) and outcome.stdout == "" and not out.exists(), outcome.stderr
+        lines = outcome.error_lines()
+        assert len(lines) == 1 and "--epochs 50 is not used with --model" in lines[0], outcome.stderr
+    with pytest.raises(DiscoverConfigError, match="drop --epochs"):
+        DiscoverConfig(model="m", epochs=DiscoverConfig.DEFAULT_EPOCHS)  # given, even at the default's value
+    assert DiscoverConfig(model="m").epochs is None
+    seen: list[int] = []
+
+    def stop(cfg, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(cfg.fit.epochs)
+        raise DiscoverConfigError("stopped before training")
+
+    monkeypatch.setattr(pipeline, "train", stop)
+    for epochs in (None, 3):
+        with pytest.raises(DiscoverConfigError, match="stopped before training"):
+            pipeline.discover(
+                DiscoverConfig(sequences=str(fa), collection="CTCF", epochs=epochs), tmp_path / "d"
+            )
+    assert seen == [DiscoverConfig.DEFAULT_EPOCHS, 3] == [8, 3]
+
+
 @pytest.mark.parametrize(
     "args",
     [

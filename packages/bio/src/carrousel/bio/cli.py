@@ -377,9 +377,7 @@ def train(
     negatives_n: Annotated[
         int, typer.Option("--n-negatives", min=0, help="Planted: negatives of each kind (0: auto).")
     ] = 0,
-    epochs: Annotated[
-        int, typer.Option("--epochs", min=1, help="Most training epochs (early stopping ends sooner).")
-    ] = 40,
+    epochs: Annotated[int, cli.epochs_option("Most training epochs (early stopping ends sooner).")] = 40,
     patience: Annotated[
         int,
         typer.Option(
@@ -763,7 +761,12 @@ def discover(
         str, typer.Option("--jaspar", help="JASPAR set (or motif specs) to match against.")
     ] = "jaspar:CORE/vertebrates",
     report: Annotated[ReportFormat, typer.Option("--report", help="Report format.")] = ReportFormat.md,
-    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Training epochs (with SEQUENCES).")] = 8,
+    epochs: Annotated[
+        int | None,
+        cli.epochs_option(
+            f"Training epochs (with SEQUENCES, not --model) [default: {DiscoverConfig.DEFAULT_EPOCHS}]."
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed.")] = 0,
     config: ConfigFile = None,
     as_json: AsJson = False,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from carrousel.bio.choices import (
     BackgroundKind,
@@ -31,7 +31,7 @@ from carrousel.bio.errors import (
     ScanConfigError,
     TrainConfigError,
 )
-from carrousel.core.config import check_device, check_numbers
+from carrousel.core.config import MAX_EPOCHS, check_device, check_numbers
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import check_precision_name, check_variant
 
@@ -91,7 +91,6 @@ def _at_least(name: str, value: int | None, low: int, error: type[BioError], hig
 
 # upper bounds: far above any sensible run, low enough that a typo fails at once (no memory exhausted)
 MAX_WINDOW = 100_000  # bases per training window
-MAX_EPOCHS = 10_000
 MAX_BATCH = 1 << 20  # windows per batch
 MAX_FILTERS = 4096  # convolutional detectors
 MAX_KERNEL = 1001  # detector width
@@ -381,7 +380,8 @@ class DiscoverConfig:
     control: str | None = None  # negative FASTA for training (default: shuffled positives)
     collection: str = "jaspar:CORE/vertebrates"  # JASPAR set (or motif specs) to match against
     report: ReportFormat = ReportFormat.md  # md | html
-    epochs: int = 8  # training epochs (with `sequences` and no `model`)
+    epochs: int | None = None  # training epochs (with `sequences`; not with `model`); None: DEFAULT_EPOCHS
+    DEFAULT_EPOCHS: ClassVar[int] = 8  # the training epochs when `epochs` is None (not a field)
     seed: int = 0  # random seed
     extraction: MotifExtraction = field(default_factory=MotifExtraction)  # filters -> motifs
 
@@ -390,10 +390,11 @@ class DiscoverConfig:
         _choice(self, "report", ReportFormat, DiscoverConfigError)
         _at_least("epochs", self.epochs, 1, DiscoverConfigError, MAX_EPOCHS)
         _at_least("seed", self.seed, 0, DiscoverConfigError)
-        if self.model is not None and self.control is not None:  # it was ignored: nothing is trained
-            raise DiscoverConfigError(
-                f"--control {self.control} is not used with --model (nothing is trained); drop --control, "
-                "or drop --model to train on SEQUENCES against it"
-            )
+        for flag, value in (("--control", self.control), ("--epochs", self.epochs)):
+            if self.model is not None and value is not None:  # it was ignored: nothing is trained
+                raise DiscoverConfigError(
+                    f"{flag} {value} is not used with --model (nothing is trained); drop {flag}, or drop "
+                    "--model to train on SEQUENCES with it"
+                )
         if not self.collection.strip():
             raise DiscoverConfigError("the JASPAR collection to match against is empty; give --jaspar")

@@ -331,7 +331,7 @@ def discover(cfg: DiscoverConfig, out: str | Path) -> Discovery:
         if cfg.model is None:
             train_cfg = TrainConfig(
                 data=TrainDataConfig(positives=cfg.sequences, negatives=cfg.control),
-                fit=FitConfig(epochs=cfg.epochs, seed=cfg.seed),
+                fit=FitConfig(epochs=cfg.epochs or cfg.DEFAULT_EPOCHS, seed=cfg.seed),
             )
             run = train(train_cfg, tmp / "model", command="bio discover (training step)")
             model = load_model(tmp / "model")
