@@ -201,3 +201,17 @@ def test_cli_train_global_and_predict(tmp_path: Path) -> None:
         app, ["predict", "--data", str(tmp_path / "panel.csv"), "--model-dir", str(tmp_path / "m")]
     )
     assert out.exit_code == 0 and "p90_aci" in out.stdout and "adaptive conformal" in out.stdout, out.output
+    # a header-only table: 'the frame has no rows; ...' named no file (before); now both commands that read
+    # --data name it, in one line
+    header = tmp_path / "header_only.csv"
+    header.write_text("unique_id,ds,y\n")
+    for cmd in (
+        ["predict", "--model-dir", str(tmp_path / "m")],
+        ["train-global", "--model-dir", str(tmp_path / "n")],
+    ):
+        out = runner.invoke(app, [*cmd, "--data", str(header)])
+        lines = out.stderr.strip().splitlines()
+        assert out.exit_code == 1 and len(lines) == 1, out.output
+        assert f"{header}: the frame has no rows; give one row per series and date" in lines[0], lines
+    with pytest.raises(FrameError, match=r"header_only\.csv: the frame has no rows"):
+        read_frame(header)

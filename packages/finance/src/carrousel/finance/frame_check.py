@@ -131,7 +131,8 @@ def read_frame(path: str | Path) -> pd.DataFrame:
     ``.parquet`` files need the ``[parquet]`` extra (pyarrow); anything else is read as CSV.
 
     Raises:
-        FrameError: a missing, unreadable or empty file, a folder, FIFO or device, or a malformed table.
+        FrameError: a missing, unreadable or empty file, a folder, FIFO or device, or a malformed table
+            (each line names the file: ``prices.csv: the frame has no rows; ...``).
     """
     p = Path(path)
     if not p.exists():
@@ -157,7 +158,10 @@ def read_frame(path: str | Path) -> pd.DataFrame:
         ) from None
     if not parquet:
         df = df.dropna(how="all")  # a spreadsheet's empty rows (",,"), skipped as blank lines are
-    return validate_frame(df)  # any case: validate_frame names the columns
+    try:
+        return validate_frame(df)  # any case: validate_frame names the columns
+    except FrameError as exc:  # the table's own problem (a header without rows...), named with its file
+        raise FrameError(f"{p}: {exc}") from None
 
 
 def _text_ids(uid: pd.Series) -> pd.Series:
