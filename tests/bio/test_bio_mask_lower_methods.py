@@ -133,3 +133,32 @@ def test_a_scan_whose_model_windows_mostly_touch_the_mask_says_so(tmp_path, toy)
     stages = json.loads(res.stdout)["model_stages"]
     assert stages["windows_masked"] == stages["windows"] > 0 and stages["tests"] == 0
     assert "touch a soft-masked base or an N and were not tested" in " ".join(res.stderr.split())
+
+
+def test_model_scan_finds_sites_in_clean_stretches_of_a_window_or_more(tmp_path, toy) -> None:
+    """``bio scan --mask-lower --method model`` on a soft-masked genome (lower case but for clean stretches):
+    the site in a 300-base upper-case stretch is found; a site wholly in lower case is not; nor is one in a
+    clean stretch shorter than the model's window (40 < 60 bases: every window holding it touches the mask,
+    so none is tested), which the PWM of ``--method both`` still tests and reports."""
+    lower = lambda n, seed: _lcg(n, seed).lower()  # noqa: E731
+    stretch = _lcg(143, 21) + SITE + _lcg(143, 22)  # 300 clean bases, the site in the middle
+    short = _lcg(13, 23) + SITE + _lcg(13, 24)  # 40 clean bases
+    parts = [lower(400, 1), stretch, lower(400, 2), SITE.lower(), lower(400, 3), short, lower(400, 4)]
+    starts = np.cumsum([0, *map(len, parts)])
+    upper_at, lower_at, short_at = starts[1] + 143, starts[3], starts[5] + 13
+    fa = tmp_path / "soft.fa"
+    fa.write_text(">chr1\n" + "".join(parts) + "\n")
+    args = ["scan", str(fa), "--model", str(toy["model"]), "--pvalue", "0.05", "--no-progress", "--json"]
+    on = lambda hits, at: any(set(h) & set(range(at, at + len(SITE))) for h in hits)  # noqa: E731
+    seen = {}
+    for method, mask in (("model", False), ("model", True), ("both", True)):
+        bed = tmp_path / f"{method}{mask}.bed"
+        extra = ["--mask-lower"] if mask else []
+        res = runner.invoke(app, [*args, "--method", method, "-o", str(bed), *extra])
+        assert res.exit_code == 0, res.output
+        rows = [line.split("\t") for line in bed.read_text().splitlines() if line.startswith("chr1")]
+        hits = [range(int(r[1]), int(r[2])) for r in rows]
+        seen[method, mask] = [on(hits, at) for at in (upper_at, lower_at, short_at)]
+    assert seen["model", False] == [True, True, True]  # case ignored: the model finds all three
+    assert seen["model", True] == [True, False, False]
+    assert seen["both", True] == [True, False, True]  # the PWM tests the short stretch's site
