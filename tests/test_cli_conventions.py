@@ -124,14 +124,21 @@ def _data_error_cases(tmp: Path) -> dict[tuple[str, ...], list[str]]:
         ("speech", "evaluate"): ["--data", missing],
         ("speech", "stream"): [missing],
         ("speech", "export"): ["--model", missing, "-o", str(tmp / "spx")],
+        **{(prog, "samples", "place"): [_GROUPS[prog], "--from", missing] for prog in PROGRAMS},
+        **{(prog, "samples", "list"): [] for prog in PROGRAMS},  # with $CARROUSEL_CACHE a file (below)
     }
+
+
+_GROUPS = {"finance": "stocks", "bio": "lambda", "nlp": "botchan", "speech": "tidigits"}
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
 def test_data_error_is_one_line_exit_1(
-    invoke: Callable[..., Outcome], tmp_path: Path, command: tuple[str, ...]
+    invoke: Callable[..., Outcome], tmp_path: Path, command: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cases = _data_error_cases(tmp_path)
+    if command[1:] == ("samples", "list"):  # its data error: a sample cache that is a file
+        monkeypatch.setenv("CARROUSEL_CACHE", str(tmp_path / "bin.dat"))
     assert command in cases, f"add a data-error case for {' '.join(command)} to this test"
     outcome = invoke(*command, *cases[command])
     assert_clean_failure(outcome, 1)

@@ -55,6 +55,7 @@ CORE_OPTIONAL_MODULES = (
     "carrousel.core.cli_options",
     "carrousel.core.cli_outputs",
     "carrousel.core.cli_params",
+    "carrousel.core.cli_samples",
 )  # the cli extra (typer, rich), by design
 
 

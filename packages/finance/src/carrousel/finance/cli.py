@@ -43,6 +43,7 @@ from carrousel.core.cli import (
 )
 from carrousel.core.cli_device import device_option
 from carrousel.core.cli_outputs import check_plot_option
+from carrousel.core.cli_samples import add_sample_commands
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import PrecisionSource, precision_from
@@ -57,6 +58,7 @@ from carrousel.finance.config import (
     load_config,
 )
 from carrousel.finance.errors import FinanceConfigError
+from carrousel.finance.samples import SAMPLES
 
 __all__ = ["app", "main"]
 
@@ -65,6 +67,7 @@ app = create_app(
     "carrousel-finance: Stock forecasting with LSTMs, honest baselines and walk-forward backtests.",
     f"carrousel-finance {__version__}",
 )
+add_sample_commands(app, "finance", SAMPLES)  # samples list / samples place (core.cli_samples)
 
 register(app)  # train-global, predict (cli_global.py)
 _D = FinanceConfig()  # defaults shown in --help

@@ -22,6 +22,7 @@ import typer
 from carrousel.core import cli
 from carrousel.core.cli_device import DeviceOption, device_option
 from carrousel.core.cli_outputs import check_plot_option
+from carrousel.core.cli_samples import add_sample_commands
 from carrousel.core.cli_values import Above, Below, OutputFolder
 from carrousel.core.config import MAX_THREADS, from_dict, read_toml
 from carrousel.core.errors import ConfigError
@@ -43,6 +44,7 @@ from carrousel.speech.config import (
     TranscribeConfig,
 )
 from carrousel.speech.errors import AudioError
+from carrousel.speech.samples import SAMPLES
 from carrousel.speech.vocab import KINDS
 
 if TYPE_CHECKING:
@@ -53,6 +55,7 @@ __all__ = ["app", "main"]
 app = cli.create_app(
     "speech", "carrousel-speech: speech recognition with BiLSTM + CTC.", f"carrousel-speech {__version__}"
 )
+add_sample_commands(app, "speech", SAMPLES)  # samples list / samples place (core.cli_samples)
 
 
 class Kind(enum.StrEnum):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from carrousel.core.cli import create_app, run
+from carrousel.core.cli_samples import add_sample_commands
 from carrousel.nlp import __version__
 from carrousel.nlp.cli.generate import generate_app
 from carrousel.nlp.cli.sentiment import sentiment_app
 from carrousel.nlp.cli.translate import translate_app
+from carrousel.nlp.samples import SAMPLES
 
 __all__ = ["app", "main"]
 
@@ -15,6 +17,7 @@ app = create_app(
     "carrousel-nlp: sentiment analysis, text generation and translation with recurrent networks.",
     f"carrousel-nlp {__version__}",
 )
+add_sample_commands(app, "nlp", SAMPLES)  # samples list / samples place (core.cli_samples)
 app.add_typer(sentiment_app, name="sentiment")
 app.add_typer(generate_app, name="generate")
 app.add_typer(translate_app, name="translate")
