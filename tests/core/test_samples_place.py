@@ -285,3 +285,11 @@ def test_placing_runs_no_command_and_opens_no_connection() -> None:
             n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module
         }
         assert not imported & {"subprocess", "urllib", "http", "socket", "requests", "shutil"}, module
+
+
+def test_a_stray_unreadable_archive_beside_the_download_is_skipped(cache: Path, tmp_path: Path) -> None:
+    download = tmp_path / "dl"
+    download.mkdir()
+    (download / "aaa-broken.whl").write_bytes(b"not a zip")
+    make_wheel(download / "fake-1.0-py3-none-any.whl", _files())
+    assert place_samples(GROUP, download).placed == tuple(REGISTRY)

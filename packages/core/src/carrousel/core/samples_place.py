@@ -223,15 +223,19 @@ def _open_source(source: Path) -> Iterator[Reader]:
         return
     archives = sorted(p for p in source.iterdir() if p.is_file() and p.name.endswith(_ARCHIVES))
     with contextlib.ExitStack() as stack:
-        readers = [_folder_reader(source)]
-        for archive in archives:
-            try:
-                readers.append(stack.enter_context(_archive_reader(archive)))
-            except DataError as exc:  # a stray unreadable file beside the package: say so, read the rest
-                logger.warning("skipped %s", exc)
+        files = _folder_reader(source)
+        opened: list[Reader] = []
 
         def read(member: str) -> bytes | None:
-            return next((data for r in readers if (data := r(member)) is not None), None)
+            if (data := files(member)) is not None:
+                return data
+            while archives:  # the packages in the folder are opened on the first member its files lack
+                archive = archives.pop(0)
+                try:
+                    opened.append(stack.enter_context(_archive_reader(archive)))
+                except DataError as exc:  # a stray unreadable file beside the package: say so, read the rest
+                    logger.warning("skipped %s", exc)
+            return next((data for r in opened if (data := r(member)) is not None), None)
 
         yield read
 
