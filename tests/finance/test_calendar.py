@@ -61,3 +61,41 @@ def test_a_calendar_the_library_cannot_build_is_one_clear_error() -> None:
 
     with pytest.raises(CalendarNotFoundError, match="exchange calendar 'ASEX' cannot be built"):
         get_calendar("ASEX", 2013)  # before: NotImplementedError, an internal error
+
+
+@pytest.mark.parametrize(
+    ("name", "first"),
+    [
+        ("XNYS", "1980-01-02"),
+        ("XLON", "1980-01-02"),
+        ("XETR", "1980-01-02"),
+        ("XTKS", "1997-01-06"),  # exchange_calendars knows Tokyo from 1997
+        ("XSAU", "2021-01-03"),  # and Riyadh from 2021 (a Sunday session)
+        ("24/5", "1980-01-01"),
+        ("24/7", "1980-01-01"),
+        ("NYSE", "1980-01-02"),  # an alias
+    ],
+)
+def test_each_calendar_starts_on_its_first_session_from_1980(name: str, first: str) -> None:
+    """The first sessions pinned before ``_first_day`` (which read exchange_calendars' private factory
+    table) gave way to the public ``bound_min``: the same for every calendar the README names."""
+    from carrousel.finance.calendar import get_calendar
+
+    assert str(pd.Timestamp(get_calendar(name, 2013).first_session).date()) == first
+
+
+def test_the_calendar_module_reads_no_private_attribute() -> None:
+    """``_first_day`` read ``dispatcher._calendar_factories`` (no public accessor, it said): an upgrade of
+    exchange_calendars could drop it silently. The module now uses the library's public names only."""
+    import ast
+    import inspect
+
+    from carrousel.finance import calendar
+
+    tree = ast.parse(inspect.getsource(calendar))
+    private = [
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.endswith("__")
+    ]
+    assert private == []

@@ -41,7 +41,7 @@ def get_calendar(name: str = "XNYS", last_year: int | None = None) -> xcals.Exch
     """
     year = max(last_year or 0, pd.Timestamp.today().year) + 2
     try:
-        return xcals.get_calendar(name, start=_first_day(name), end=f"{year}-12-31")
+        return _build(name, f"{year}-12-31")
     except xcals.errors.InvalidCalendarName:
         raise CalendarNotFoundError(
             f"unknown exchange calendar {name!r}; use an exchange_calendars code such as XNYS, XLON or XETR"
@@ -54,13 +54,18 @@ def get_calendar(name: str = "XNYS", last_year: int | None = None) -> xcals.Exch
         ) from None
 
 
-def _first_day(name: str) -> pd.Timestamp:
-    """1 January 1980, or the calendar's own first day when it begins later (XTKS: 1997, XSAU: 2021)."""
-    dispatcher = xcals.calendar_utils.global_calendar_dispatcher
-    factory = dispatcher._calendar_factories.get(dispatcher.resolve_alias(name))  # no public accessor
-    bound = factory.bound_min() if factory is not None else None
+def _build(name: str, end: str) -> xcals.ExchangeCalendar:
+    """Builds ``name`` from 1 January 1980, or from its own first day when it begins later (XTKS: 1997,
+    XSAU: 2021): the library refuses an earlier start (ValueError), and the calendar's class says its first
+    day (the public ``bound_min``), read from the calendar built with the library's default span."""
     first = pd.Timestamp(f"{_FIRST_YEAR}-01-01")
-    return max(first, pd.Timestamp(bound)) if bound is not None else first
+    try:
+        return xcals.get_calendar(name, start=first, end=end)
+    except ValueError:
+        bound = type(xcals.get_calendar(name)).bound_min()
+        if bound is None or pd.Timestamp(bound) <= first:
+            raise  # not the start: the library's own failure
+        return xcals.get_calendar(name, start=pd.Timestamp(bound), end=end)
 
 
 @check_args
