@@ -162,7 +162,7 @@ def test_star_file_scores_only_its_kept_rows(
     assert metrics["label_map"] == {
         "1": "negative",
         "2": "negative",
-        "3": "-",
+        "3": None,  # dropped (JSON null; before "-", as a model label "-" is written)
         "4": "positive",
         "5": "positive",
     }
@@ -176,7 +176,7 @@ def test_cli_reads_stars_with_one_warning(tmp_path: Path, nlp: Callable[..., Run
     )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
-    assert report["dropped"] == 2 and report["label_map"]["3"] == "-" and report["label_rule"] == "1..5 stars"
+    assert report["dropped"] == 2 and report["label_map"]["3"] is None and report["label_rule"] == "1..5 stars"
     assert done.stderr.count("WARNING") == 1 and "2 of 9 rows" in done.stderr, done.stderr
     assert (tmp_path / "o" / "confusion.png").read_bytes().startswith(b"\x89PNG")
     text = nlp("sentiment", "evaluate", "--data", stars, "--label-col", "stars", "--label-map",
@@ -197,5 +197,5 @@ def test_export_warns_once_and_records_the_dropped_rows(tmp_path: Path, nlp: Cal
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("labels read as 1..5 stars") == 1, done.stderr
     report = json.loads(done.stdout)
-    assert report["extra"]["dropped"] == 2 and report["extra"]["label_map"]["3"] == "-"
+    assert report["extra"]["dropped"] == 2 and report["extra"]["label_map"]["3"] is None
     assert report["before"] == report["after"]

@@ -114,5 +114,7 @@ def test_cli_model_trained_on_dash_labels(tmp_path: Path, nlp: Callable[..., Run
     written, first, again = _pasted_back(nlp, args)
     assert written == 'meh=-,neg="-",pos=+'
     assert first["rows"] == 7 and first["dropped"] == 2 and first["label_map"]["neg"] == "-"
+    # the dropped label is null, apart from the label "-" (before: "meh": "-", as "neg": "-")
+    assert first["label_map"] == {"meh": None, "neg": "-", "pos": "+"}
     assert sum(first["confusion"][1]) == 3  # the three neg rows counted as "-", not dropped
     assert {k: first[k] for k in _METRICS} == {k: again[k] for k in _METRICS}

@@ -25,8 +25,9 @@ __all__ = ["DROP", "SCALES", "Scale", "drops", "fitting_maps", "read_scale", "wh
 
 
 class _Drop(str):
-    """The type of :data:`DROP`: equal to ``"-"`` (as JSON writes it), yet told apart from a model label that
-    is literally ``-`` (a plain string, which ``--label-map`` writes quoted: ``'neg="-"'``)."""
+    """The type of :data:`DROP`: equal to ``"-"`` (the bare ``-`` of ``--label-map``), yet told apart from a
+    model label that is literally ``-`` (a plain string, which ``--label-map`` writes quoted: ``'neg="-"'``;
+    an evaluation's recorded ``label_map`` writes a drop as None, JSON null)."""
 
     __slots__ = ()
 

@@ -29,7 +29,6 @@ from carrousel.core.export import (
     measure_latency,
 )
 from carrousel.nlp.config import SentimentEvaluateConfig, SentimentExportConfig
-from carrousel.nlp.label_map import format_label_map
 from carrousel.nlp.models import SentimentClassifier
 from carrousel.nlp.pipeline.prune import pruned_variant
 from carrousel.nlp.pipeline.sentiment import KIND, SentimentModel, shipped_model_path
@@ -101,8 +100,9 @@ def export_sentiment(cfg: SentimentExportConfig, out: str | Path) -> DeploymentR
             extra["label_map"] = scored.label_map
             if scored.dropped:
                 extra["dropped"] = scored.dropped
-            # the later scorings read them through that map: the same rows, without warning again
-            cfg = replace(cfg, label_map=format_label_map(scored.label_map))
+            # the later scorings read them through that map (as --label-map writes it): the same rows, without
+            # warning again
+            cfg = replace(cfg, label_map=scored.label_map_text)
     bundle = eager.bundle
     if cfg.prune > 0:  # the pruned variant, fine-tuned on the user's texts to match the full model
         variant = pruned_variant(eager, cfg)

@@ -21,6 +21,7 @@ from carrousel.nlp.decision import decide
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.evaluate_plot import PLOT_EXTRA
 from carrousel.nlp.label_map import parse_label_map, resolve_labels
+from carrousel.nlp.label_scales import drops
 from carrousel.nlp.pipeline.sentiment import SentimentModel
 
 __all__ = ["SentimentEvaluation", "evaluate_sentiment"]
@@ -46,9 +47,9 @@ class SentimentEvaluation:
     trained_precision: str | None = "fp32"  # the model's training arithmetic (its bundle's record)
     inference_precision: str = "fp32"  # this run's ("precision" is the metric): SentimentModel.precisions
     files: list[Path] = field(default_factory=list)  # files written (metrics.json, PNGs)
-    # data label -> model label used, "-" for a label whose rows were dropped (None: the model's own); as
-    # given to --label-map, it reads the data the same way
-    label_map: dict[str, str] | None = None
+    # data label -> model label used, None (JSON null) for a label whose rows were dropped, so a model label
+    # that is literally "-" is told apart; None as a whole: the model's own labels
+    label_map: dict[str, str | None] | None = None
     label_rule: str | None = None  # how: "--label-map", "words", a scale ("1..5 stars"); None: as they were
     # the same reading as a --label-map value, ranges where it read a range ("1..2=negative,3=-,4..5=positive";
     # a model label that is literally "-" quoted); None: the model's own labels
@@ -110,7 +111,7 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
         average=average,
         trained_precision=arithmetic["trained_precision"],
         inference_precision=str(arithmetic["precision"]),
-        label_map=reading.mapping,
+        label_map=_as_recorded(reading.mapping),
         label_rule=reading.rule,
         label_map_text=reading.written,
         dropped=reading.dropped,
@@ -122,6 +123,14 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
             result, model, data.texts, cfg.example, Path(out), name, charts, dict(sorted(gone.items()))
         )
     return result
+
+
+def _as_recorded(mapping: dict[str, str] | None) -> dict[str, str | None] | None:
+    """The reading's map as the result records it: a dropped label's target (the map's bare ``-``) as None,
+    which JSON writes as null, apart from a model label that is literally ``-`` (before: both ``"-"``)."""
+    if mapping is None:
+        return None
+    return {str(k): None if drops(v) else str(v) for k, v in mapping.items()}
 
 
 def _write_evaluation(
