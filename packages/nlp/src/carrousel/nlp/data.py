@@ -79,7 +79,9 @@ def _encoding_of(path: Path) -> str:
 
 def _check_fields(path: Path, encoding: str, delimiter: str) -> None:
     """Refuses a row with more fields than the header (an unquoted delimiter in a text): pandas reads such a
-    first row as naming an index column, shifting every label, and a later one as a bare parser error."""
+    first row as naming an index column, shifting every label, and a later one as a bare parser error. A pass
+    of its own, kept whole: 0.86 s of 21.1 s CPU (4%) in load_texts of a 200 MB CSV
+    (``benchmarks/bench_nlp_data_check.py``)."""
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding=encoding, newline="") as fh:
         rows = csv.reader(fh, delimiter=delimiter)
