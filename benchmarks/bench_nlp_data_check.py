@@ -21,7 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-_WORDS = "the movie was great awful plot acting truly loved it boring long short film scene, music".split()
+_VOCAB = "the movie was great awful plot acting truly loved it boring long short film scene, music"
+_WORDS = _VOCAB.split()
 
 
 def write_csv(path: Path, mb: int, seed: int = 0) -> int:

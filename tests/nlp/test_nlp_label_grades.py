@@ -176,7 +176,9 @@ def test_cli_reads_stars_with_one_warning(tmp_path: Path, nlp: Callable[..., Run
     )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
-    assert report["dropped"] == 2 and report["label_map"]["3"] is None and report["label_rule"] == "1..5 stars"
+    assert (
+        report["dropped"] == 2 and report["label_map"]["3"] is None and report["label_rule"] == "1..5 stars"
+    )
     assert done.stderr.count("WARNING") == 1 and "2 of 9 rows" in done.stderr, done.stderr
     assert (tmp_path / "o" / "confusion.png").read_bytes().startswith(b"\x89PNG")
     text = nlp("sentiment", "evaluate", "--data", stars, "--label-col", "stars", "--label-map",
