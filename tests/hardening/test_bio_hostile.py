@@ -697,7 +697,7 @@ OPTION_CASES: dict[str, OptionCase] = {
     "train window 0": ("train", ["--window", "0"], 2, "window"),
     "train window huge": ("train", ["--window", "1000000000"], 1, "window"),
     "train epochs 0": ("train", ["--epochs", "0"], 2, "epochs"),
-    "train epochs huge": ("train", ["--epochs", "1000000000"], 1, "epochs"),
+    "train epochs huge": ("train", ["--epochs", "1000000000"], 2, "epochs"),
     "train lr nan": ("train", ["--lr", "nan"], 2, "--lr"),
     "train lr inf": ("train", ["--lr", "inf"], 2, "--lr"),
     "train lr 0": ("train", ["--lr", "0"], 1, "learning rate"),
@@ -726,7 +726,7 @@ OPTION_CASES: dict[str, OptionCase] = {
     ),
     # discover
     "discover epochs 0": ("discover", ["--epochs", "0"], 2, "epochs"),
-    "discover epochs huge": ("discover", ["--epochs", "1000000000"], 1, "epochs"),
+    "discover epochs huge": ("discover", ["--epochs", "1000000000"], 2, "epochs"),
     "discover report pdf": ("discover", ["--report", "pdf"], 2, "report"),
     "discover empty jaspar": ("discover", ["--jaspar", " "], 1, "jaspar"),
     "discover seed text": ("discover", ["--seed", "x"], 2, "seed"),

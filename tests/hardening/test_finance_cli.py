@@ -125,7 +125,7 @@ OPTIONS: dict[str, tuple[list[str], int, str]] = {
     "horizon huge": (["--horizon", "100000"], 1, "horizon"),
     "lookback 1": (["--lookback", "1"], 1, "lookback"),
     "lookback huge": (["--lookback", "1000000"], 1, "lookback"),
-    "epochs 0": (["--epochs", "0"], 1, "epochs"),
+    "epochs 0": (["--epochs", "0"], 2, "epochs"),
     "epochs text": (["--epochs", "ten"], 2, "epochs"),
     "hidden 0": (["--hidden", "0"], 1, "hidden"),
     "hidden huge": (["--hidden", "10000000"], 1, "limit"),
