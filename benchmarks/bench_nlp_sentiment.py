@@ -349,6 +349,7 @@ def distilled(
     ema_decay: float = 0.0,
     tokens: tuple[str, int] = ("word", 20000),
     oov: bool = False,
+    hint: float = 0.0,
 ) -> list[list[tuple[float, float]]]:
     """The BiLSTM trained on the MiniLM teacher's soft targets (``nlp sentiment train --teacher minilm``),
     scored on ``tests``, its own validation rows and (``held`` given) its agreement with the teacher; with
@@ -376,6 +377,7 @@ def distilled(
             temperature=2.0,
             alpha=0.9,
             balance=balance,
+            hint=hint,
         ),
     )
     model = folder / f"model_{seed}_distilled_{'u' if unlabelled else ''}{augment}"
@@ -412,11 +414,12 @@ def distilled_pair(
     ema_decay: float = 0.0,
     tokens: tuple[str, int] = ("word", 20000),
     oov: bool = False,
+    hint: float = 0.0,
 ) -> tuple[list[tuple[float, float]], ...]:
     """Both distilled rows of one seed, without then with the unlabelled sentences, in one process sharing
     MiniLM's weights (each training embeds its texts afresh: *Same seed, same weights* in the nlp README;
     ``both`` False: only the second; ``oov``: each followed by its row with the OOV fallback)."""
-    rest = (held, reuse, ema_decay, tokens, oov)
+    rest = (held, reuse, ema_decay, tokens, oov, hint)
     first = distilled(train, tests, folder, seed, (), augment, student, True, *rest) if both else []
     return (*first, *distilled(train, tests, folder, seed, unlabelled, augment, student, balance, *rest))
 
@@ -496,6 +499,13 @@ def main() -> None:
         help="after each distilled row, the same model with the OOV fallback (carrousel.nlp.oov: words "
         "outside its vocabulary get vectors mapped from MiniLM's word pieces); with --reuse, no training",
     )
+    parser.add_argument(
+        "--hint",
+        type=float,
+        default=0.0,
+        help="distilled student: weight beta of the hint term, its pooled vector regressing the teacher's "
+        "MiniLM embedding through a training-only projection, beta * (1 - cos) (0: off)",
+    )
     parser.add_argument("--keep", type=Path, help="work in this folder (kept: data files and models)")
     parser.add_argument("--save", type=Path, help="JSON file of every row's scores, rewritten as rows finish")
     args = parser.parse_args()
@@ -539,6 +549,7 @@ def main() -> None:
                     args.ema_decay,
                     (args.tokenizer, args.vocab),
                     args.oov_fallback,
+                    args.hint,
                 ): seed
                 for seed in range(args.distil_seeds)
             }

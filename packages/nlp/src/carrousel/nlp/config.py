@@ -202,6 +202,8 @@ class TeacherConfig:
     # vocabulary gets a vector instead of [UNK] (carrousel.nlp.oov; other tokenizers spell such words in
     # pieces and ignore it)
     oov_fallback: bool = False
+    hint: float = 0.0  # weight beta of the hint term: the student's pooled vector, through a training-only
+    # projection, regresses the teacher's MiniLM embedding, beta * (1 - cosine) (core's train.hint; 0: off)
 
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError)
@@ -217,6 +219,7 @@ class TeacherConfig:
             math.isfinite(self.alpha) and 0.0 <= self.alpha <= 1.0,
             f"alpha must be in [0, 1], got {self.alpha}",
         )
+        _need(math.isfinite(self.hint) and self.hint >= 0, f"hint must be a number >= 0, got {self.hint}")
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from carrousel.core.train.diverged import (
     refuse_diverged,
 )
 from carrousel.core.train.ema import WeightAverage
+from carrousel.core.train.hint import HintDistillationTask, HintOutputs, HintStudent, hint_loss
 from carrousel.core.train.inference import predict
 from carrousel.core.train.lr_finder import LRFinderResult, find_lr, suggest_lr
 from carrousel.core.train.optim import build_optimizer, build_scheduler
@@ -47,6 +48,9 @@ __all__ = [
     "DistillationTask",
     "EarlyStopping",
     "FitResult",
+    "HintDistillationTask",
+    "HintOutputs",
+    "HintStudent",
     "HistoryLogger",
     "LRFinderResult",
     "ProgressBar",
@@ -67,6 +71,7 @@ __all__ = [
     "fit_refusing",
     "frame_kl",
     "get_rng_state",
+    "hint_loss",
     "is_rank_zero",
     "leave_to_rank_zero",
     "load_checkpoint",

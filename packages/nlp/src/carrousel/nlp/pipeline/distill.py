@@ -7,6 +7,11 @@ from the training texts, the user's unlabelled texts and augmented copies of the
 :class:`~carrousel.core.train.DistillationTask` on ``alpha * T^2 * KL(teacher || student) + (1 - alpha) *
 CE(labels)``, where unlabelled rows feed the soft term only. The held-out labelled rows carry teacher
 logits too, so early stopping watches the same loss. The teacher stays out of the bundle.
+
+With ``TeacherConfig.hint`` (beta) > 0 the rows also carry their MiniLM embeddings (384-d), and the student's
+pooled vector, through a training-only linear projection, regresses them: ``+ beta * (1 - cos)`` (core's
+:mod:`carrousel.core.train.hint`; ruled rows carry zeros and count nowhere in that term: the teacher
+misreads them). The projection is not saved: the bundle is the same BiLSTM.
 """
 
 from __future__ import annotations
@@ -24,10 +29,17 @@ from carrousel.core.args import check_args
 from carrousel.core.bundle import Bundle
 from carrousel.core.data import SequenceCollator
 from carrousel.core.text import name_some
-from carrousel.core.train import BucketBatchSampler, DistillationTask, DistillConfig
+from carrousel.core.train import (
+    BucketBatchSampler,
+    DistillationTask,
+    DistillConfig,
+    HintDistillationTask,
+    HintStudent,
+)
 from carrousel.nlp.config import SentimentTrainConfig, TextDataConfig
 from carrousel.nlp.data import load_texts
 from carrousel.nlp.errors import LabelMismatchError, TeacherError
+from carrousel.nlp.models import SentimentClassifier
 from carrousel.nlp.oov import OovFallback, fit_oov_map
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE
 from carrousel.nlp.task import SentimentTask
@@ -39,6 +51,7 @@ from carrousel.nlp.vectors import piece_means
 __all__ = [
     "TransferSet",
     "distillation_task",
+    "hint_student",
     "make_distill_loader",
     "provenance",
     "teacher_transfer_set",
@@ -59,6 +72,8 @@ class TransferSet:
     counts: dict[str, int] = field(default_factory=dict)  # unlabelled / augmented rows
     encoder: MiniLM | None = None  # the frozen encoder (for the student's starting vectors)
     extra_labels: list[int] = field(default_factory=list)  # per extra text: its class (ruled) or -100
+    train_features: np.ndarray | None = None  # hint > 0: (rows of train_logits, 384) MiniLM embeddings
+    val_features: np.ndarray | None = None  # hint > 0: (n_val, 384); ruled rows are zeros (no hint)
 
 
 def teacher_transfer_set(
@@ -115,16 +130,20 @@ def teacher_transfer_set(
         gap = np.full((len(ruled_y), classes), -teacher.ruled_margin / 2, dtype=np.float32)
         gap[np.arange(len(ruled_y)), ruled_y] = teacher.ruled_margin / 2
         scored = head(torch.from_numpy(x_train)).numpy()
-        val_logits = head(torch.from_numpy(encoder.sentences(list(val_texts)))).numpy()
+        x_val = encoder.sentences(list(val_texts))
+        val_logits = head(torch.from_numpy(x_val)).numpy()
     if teacher.balance and unlabelled:  # the teacher's classes on the unlabelled rows at the training prior
         n_train, n_unl = len(train_texts), len(unlabelled)
         prior = np.bincount(np.asarray(train_y), minlength=classes) / max(len(train_y), 1)
         keep = balanced_rows(scored[n_train : n_train + n_unl].argmax(1), prior, cfg.fit.seed)
         logger.info("teacher: kept %d of %d unlabelled texts at the training prior", len(keep), n_unl)
         scored = np.concatenate([scored[:n_train], scored[n_train + keep], scored[n_train + n_unl :]])
+        x_train = np.concatenate([x_train[:n_train], x_train[n_train + keep], x_train[n_train + n_unl :]])
         unlabelled = [unlabelled[i] for i in keep]
         extra = unlabelled + augmented + ruled_texts
     train_logits = np.concatenate([scored, gap])
+    hint = teacher.hint > 0  # the embeddings travel with the rows; ruled rows get zeros (no hint term)
+    ruled_x = np.zeros((len(ruled_y), x_train.shape[1]), dtype=np.float32)
     accuracy = float(np.mean(val_logits.argmax(1) == val_y)) if len(val_y) else float("nan")
     logger.info("teacher (MiniLM + logistic regression): held-out accuracy %.3f", accuracy)
     return TransferSet(
@@ -135,6 +154,8 @@ def teacher_transfer_set(
         counts={"unlabelled": len(unlabelled), "augmented": len(augmented), "ruled": len(ruled_texts)},
         encoder=encoder,
         extra_labels=[-100] * (len(unlabelled) + len(augmented)) + ruled_y.tolist(),
+        train_features=np.concatenate([x_train, ruled_x]).astype(np.float32) if hint else None,
+        val_features=x_val.astype(np.float32) if hint else None,
     )
 
 
@@ -156,25 +177,34 @@ def _ruled(files: Sequence[str], labels: Sequence[str]) -> tuple[list[str], np.n
     return texts, np.asarray(y, dtype=np.int64)
 
 
-class _SoftDataset(Dataset[tuple[torch.Tensor, int, torch.Tensor]]):
-    """Items ``(ids (T_i,), label or -100, teacher logits (C,))``."""
+class _SoftDataset(Dataset[tuple[torch.Tensor, ...]]):
+    """Items ``(ids (T_i,), label or -100, teacher logits (C,)[, teacher features (D,)])``."""
 
-    def __init__(self, ids: Sequence[np.ndarray], labels: Sequence[int], logits: np.ndarray) -> None:
+    def __init__(
+        self,
+        ids: Sequence[np.ndarray],
+        labels: Sequence[int],
+        logits: np.ndarray,
+        features: np.ndarray | None = None,
+    ) -> None:
         self.ids = [torch.from_numpy(x) for x in ids]
         self.labels = list(labels)
         self.logits = torch.from_numpy(np.ascontiguousarray(logits, dtype=np.float32))
+        self.features = None if features is None else torch.from_numpy(np.ascontiguousarray(features))
         self.lengths = [len(x) for x in self.ids]
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, int, torch.Tensor]:
-        return self.ids[i], self.labels[i], self.logits[i]
+    def __getitem__(self, i: int) -> tuple[Any, ...]:
+        item = (self.ids[i], self.labels[i], self.logits[i])
+        return item if self.features is None else (*item, self.features[i])
 
 
-def _collate(items: Sequence[tuple[torch.Tensor, int, torch.Tensor]]) -> tuple[torch.Tensor, ...]:
+def _collate(items: Sequence[tuple[Any, ...]]) -> tuple[torch.Tensor, ...]:
     x, lengths, y = SequenceCollator(padding_value=0, sequence_targets=False)([(i[0], i[1]) for i in items])
-    return x, lengths, y, torch.stack([i[2] for i in items])
+    rest = [torch.stack([i[k] for i in items]) for k in range(2, len(items[0]))]
+    return (x, lengths, y, *rest)
 
 
 @check_args
@@ -185,24 +215,46 @@ def make_distill_loader(
     batch_size: int,
     shuffle: bool,
     seed: int,
+    features: np.ndarray | None = None,
 ) -> DataLoader[Any]:
-    """Length-bucketed batches ``(ids (B, T), lengths (B,), labels (B,), teacher logits (B, C))``."""
-    dataset = _SoftDataset(ids, labels, logits)
+    """Length-bucketed batches ``(ids (B, T), lengths (B,), labels (B,), teacher logits (B, C))``, with the
+    teacher's features ``(B, D)`` fifth when ``features`` (one row per text) is given."""
+    dataset = _SoftDataset(ids, labels, logits, features)
     sampler = BucketBatchSampler(dataset.lengths, batch_size, shuffle=shuffle, seed=seed)
     return DataLoader(dataset, batch_sampler=sampler, collate_fn=_collate)
 
 
 @check_args
 def distillation_task(cfg: SentimentTrainConfig, classes: int) -> DistillationTask:
-    """Core's distillation task around :class:`SentimentTask` for the batches of :func:`make_distill_loader`."""
+    """Core's distillation task around :class:`SentimentTask` for the batches of :func:`make_distill_loader`
+    (with ``hint`` > 0 its hint task, the teacher's features fifth in the batch; the model a
+    :func:`hint_student`)."""
     teacher = cfg.teacher
     assert teacher is not None
+    soft = DistillConfig(temperature=teacher.temperature, alpha=teacher.alpha)
+    if teacher.hint > 0:
+        return HintDistillationTask(
+            SentimentTask(classes),
+            soft,
+            beta=teacher.hint,
+            teacher_features=lambda batch: batch[4],
+            targets=lambda batch: batch[2],
+            teacher_logits=lambda batch: batch[3],
+        )
     return DistillationTask(
         SentimentTask(classes),
-        DistillConfig(temperature=teacher.temperature, alpha=teacher.alpha),
+        soft,
         targets=lambda batch: batch[2],
         teacher_logits=lambda batch: batch[3],
     )
+
+
+def hint_student(model: SentimentClassifier, soft: TransferSet) -> HintStudent:
+    """``model`` with the training-only projection of its pooled vector (the input of its dropout before
+    the classifier) to the teacher's embedding size; the trainer trains both, the bundle keeps ``model``."""
+    assert soft.train_features is not None
+    size = model.encoder.output_size
+    return HintStudent(model, model.dropout, size, int(soft.train_features.shape[1]))
 
 
 def provenance(cfg: SentimentTrainConfig, soft: TransferSet | None) -> dict[str, Any] | None:

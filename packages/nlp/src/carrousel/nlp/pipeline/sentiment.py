@@ -158,12 +158,13 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
         hard = y[train_idx].tolist() + soft.extra_labels
         train_ids = [ids[i] for i in train_idx] + extra
         train_loader = distill.make_distill_loader(
-            train_ids, hard, soft.train_logits, fit.batch_size, True, fit.seed
+            train_ids, hard, soft.train_logits, fit.batch_size, True, fit.seed, soft.train_features
         )
         val_loader = distill.make_distill_loader(
-            [ids[i] for i in val_idx], y[val_idx].tolist(), soft.val_logits, 256, False, 0
+            [ids[i] for i in val_idx], y[val_idx].tolist(), soft.val_logits, 256, False, 0, soft.val_features
         )
-    trainer = Trainer(model, task, train_config(fit))
+    hinted = soft is not None and soft.train_features is not None  # the projection trains, is not saved
+    trainer = Trainer(distill.hint_student(model, soft) if hinted else model, task, train_config(fit))
     result = fit_checked(trainer, train_loader, val_loader, fit.lr)
     final = trainer.evaluate(val_loader)
     check_converged(final["loss"], result, fit.lr)  # before anything is saved (teacher or not)
