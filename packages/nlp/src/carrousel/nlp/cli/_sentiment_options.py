@@ -16,7 +16,15 @@ if TYPE_CHECKING:
     from carrousel.nlp.config import SentimentEvaluateConfig
     from carrousel.nlp.pipeline.sentiment_eval import SentimentEvaluation
 
-__all__ = ["LabelMap", "Model", "Threshold", "checked_label_map", "evaluate_mapped", "map_misfit_is_usage"]
+__all__ = [
+    "Hint",
+    "LabelMap",
+    "Model",
+    "Threshold",
+    "checked_label_map",
+    "evaluate_mapped",
+    "map_misfit_is_usage",
+]
 
 
 class Threshold(enum.StrEnum):
@@ -28,6 +36,16 @@ class Threshold(enum.StrEnum):
     none = "none"
 
 
+Hint = Annotated[
+    float | None,
+    typer.Option(
+        "--hint",
+        metavar="BETA",
+        min=0.0,
+        help="--teacher: weight of the hint term, the student's pooled vector regressing the teacher's MiniLM "
+        "embedding through a training-only projection, BETA * (1 - cosine); not saved [default: 0, off].",
+    ),
+]
 Model = Annotated[
     Path | None,
     typer.Option(

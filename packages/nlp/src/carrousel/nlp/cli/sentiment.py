@@ -52,6 +52,7 @@ from carrousel.nlp.cli._sentiment_data import (
     data_config,
 )
 from carrousel.nlp.cli._sentiment_options import (
+    Hint,
     LabelMap,
     Model,
     Threshold,
@@ -172,6 +173,7 @@ def train(
             "pieces instead of [UNK] (the bundle carries the map) [default: --no-oov-fallback].",
         ),
     ] = None,
+    hint: Hint = None,
     threshold: Annotated[
         Threshold,
         typer.Option(
@@ -188,10 +190,10 @@ def train(
     """Train a sentiment classifier (embedding -> BiLSTM -> attention pooling -> classifier)."""
     from carrousel.nlp.pipeline.sentiment import train_sentiment
 
-    given = (augment, temperature, alpha, balance, oov_fallback)
+    given = (augment, temperature, alpha, balance, oov_fallback, hint)
     if teacher is None and (unlabelled or ruled or any(v is not None for v in given)):
         raise typer.BadParameter(
-            "--unlabelled, --ruled, --augment, --temperature, --alpha, --balance and --oov-fallback need --teacher"
+            "--unlabelled, --ruled, --augment, --temperature, --alpha, --balance, --oov-fallback and --hint need --teacher"
         )
     kinds = {"data": TextDataConfig, "tokenizer": TokenizerConfig, "model": SentimentNetConfig}
     tables = read_tables(config, kinds | {"fit": FitConfig}, {"data": {"source": data}} if data else None)
@@ -224,6 +226,7 @@ def train(
             augment=4 if augment is None else augment, temperature=2.0 if temperature is None else temperature,
             alpha=0.9 if alpha is None else alpha, balance=True if balance is None else balance,
             oov_fallback=TeacherConfig.oov_fallback if oov_fallback is None else oov_fallback,
+            hint=TeacherConfig.hint if hint is None else hint,
         ),
         threshold=threshold.value,
     )  # fmt: skip
