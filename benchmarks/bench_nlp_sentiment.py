@@ -48,7 +48,10 @@ it was trained with the same config (stored beside it as ``NAME.config.json``), 
 ``--oov-fallback`` adds after each distilled row the same model with the OOV fallback of
 :mod:`carrousel.nlp.oov` (``NAME_oov``: words outside the vocabulary get vectors mapped from MiniLM's word
 pieces, as ``nlp sentiment train --teacher minilm --oov-fallback`` saves it); with ``--reuse`` the kept models
-are rescored with and without it, untrained (see the nlp README).
+are rescored with and without it, untrained (see the nlp README). ``--hint BETA`` trains the distilled
+student with the hint term too (``nlp sentiment train --teacher minilm --hint BETA``: its pooled vector,
+through a training-only projection, regresses the teacher's MiniLM embedding, ``BETA * (1 - cos)``; the saved
+model is the same BiLSTM; see the nlp README).
 """
 
 from __future__ import annotations

@@ -163,8 +163,8 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
         val_loader = distill.make_distill_loader(
             [ids[i] for i in val_idx], y[val_idx].tolist(), soft.val_logits, 256, False, 0, soft.val_features
         )
-    hinted = soft is not None and soft.train_features is not None  # the projection trains, is not saved
-    trainer = Trainer(distill.hint_student(model, soft) if hinted else model, task, train_config(fit))
+    trained = model if soft is None or soft.train_features is None else distill.hint_student(model, soft)
+    trainer = Trainer(trained, task, train_config(fit))  # --hint: a projection trains too, never saved
     result = fit_checked(trainer, train_loader, val_loader, fit.lr)
     final = trainer.evaluate(val_loader)
     check_converged(final["loss"], result, fit.lr)  # before anything is saved (teacher or not)
