@@ -151,6 +151,9 @@ class HintDistillationTask(DistillationTask):
             none).
         **kwargs: :class:`DistillationTask`'s (``targets``, ``teacher_logits``, ``teacher``...).
 
+    Its ``forward`` returns :class:`HintOutputs` (the loss and the base task's metrics read them); predict
+    with the base task, on the unwrapped student.
+
     Raises:
         ConfigError: ``beta`` negative or not finite.
     """
