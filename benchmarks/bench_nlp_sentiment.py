@@ -51,7 +51,7 @@ pieces, as ``nlp sentiment train --teacher minilm --oov-fallback`` saves it); wi
 are rescored with and without it, untrained (see the nlp README). ``--hint BETA`` trains the distilled
 student with the hint term too (``nlp sentiment train --teacher minilm --hint BETA``: its pooled vector,
 through a training-only projection, regresses the teacher's MiniLM embedding, ``BETA * (1 - cos)``; the saved
-model is the same BiLSTM; see the nlp README).
+model is the same BiLSTM; tried at 0.25 and not adopted, see the nlp README).
 """
 
 from __future__ import annotations
