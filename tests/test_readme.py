@@ -129,8 +129,11 @@ def _readme_commands() -> list[tuple[str, list[str]]]:
                 line = re.sub(r"(^|\s)#(\s.*)?$", "", line)  # a comment (a whole line, or after a command)
                 line = re.sub(r"\[(--[^\]]*)\]", r"\1", line)  # optional flags: [--fallback-clauses]
                 for part in re.split(r"\s(?:&&|\||;)\s", line):
-                    words = shlex.split(re.sub(r"^(\$ |\S*/bin/|\w+=\S+ )+", "", part.strip()))
-                    if words and words[0] in PROGRAMS:
+                    command = re.sub(r"^(\$ |\S*/bin/|\w+=\S+ )+", "", part.strip())
+                    if command.split(" ", 1)[0] not in PROGRAMS:
+                        continue  # prose of a layout block, another tool: not shell-parsed
+                    words = shlex.split(command)
+                    if words:
                         found.append((f"{path.relative_to(README.parent)}:{first + offset}", words))
         for span in re.finditer(r"`(torchrun [^`]*)`", text):  # torchrun ... --no-python -- nlp ...
             words = shlex.split(span.group(1))

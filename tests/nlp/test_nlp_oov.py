@@ -136,7 +136,7 @@ def test_cli_refuses_the_fallback_without_teacher_or_word_tokens(
 ) -> None:
     base = ["sentiment", "train", "--data", str(synthetic_csv), "-o", "unused", "--oov-fallback"]
     no_teacher = nlp(*base)
-    assert no_teacher.returncode == 2 and "--oov-fallback need --teacher" in no_teacher.stderr
+    assert no_teacher.returncode == 2 and "--oov-fallback and --hint need --teacher" in no_teacher.stderr
     bpe = nlp(*base, "--teacher", "minilm", "--tokenizer", "bpe")
     assert bpe.returncode == 2 and "--tokenizer word" in bpe.stderr
 

@@ -20,6 +20,7 @@ __all__ = [
     "Hint",
     "LabelMap",
     "Model",
+    "OovFallback",
     "Threshold",
     "checked_label_map",
     "evaluate_mapped",
@@ -36,6 +37,14 @@ class Threshold(enum.StrEnum):
     none = "none"
 
 
+OovFallback = Annotated[
+    bool | None,
+    typer.Option(
+        "--oov-fallback/--no-oov-fallback",
+        help="--teacher, word tokens: a word outside the vocabulary gets a vector mapped from MiniLM's word "
+        "pieces instead of [UNK] (the bundle carries the map) [default: --no-oov-fallback].",
+    ),
+]
 Hint = Annotated[
     float | None,
     typer.Option(

@@ -55,6 +55,7 @@ from carrousel.nlp.cli._sentiment_options import (
     Hint,
     LabelMap,
     Model,
+    OovFallback,
     Threshold,
     checked_label_map,
     evaluate_mapped,
@@ -165,14 +166,7 @@ def train(
             "them, have the training rows' shares [default: --balance].",
         ),
     ] = None,
-    oov_fallback: Annotated[
-        bool | None,
-        typer.Option(
-            "--oov-fallback/--no-oov-fallback",
-            help="--teacher, word tokens: a word outside the vocabulary gets a vector mapped from MiniLM's word "
-            "pieces instead of [UNK] (the bundle carries the map) [default: --no-oov-fallback].",
-        ),
-    ] = None,
+    oov_fallback: OovFallback = None,
     hint: Hint = None,
     threshold: Annotated[
         Threshold,
