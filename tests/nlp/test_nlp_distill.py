@@ -227,3 +227,28 @@ def test_subword_student_reads_words_the_word_student_cannot(
         expected = model.predict_proba([text])[0]
         assert [probs[name] for name in model.labels] == pytest.approx(expected.tolist(), abs=5e-5)
     assert unknown == {"word": ["refrigerator"], "bpe": []}
+
+
+def test_tiny_vocabulary_with_the_default_embedding_size_trains_and_predicts(
+    tmp_path: Path, synthetic: Any, write_rows: Any
+) -> None:
+    """``--teacher minilm --tokenizer word`` on 20 rows: about 30 words, fewer than the default 128-d
+    embedding, so PCA of MiniLM's word pieces has fewer components than the layer has columns. The run
+    trains (the rest of the columns keep their random start) and its model predicts; before, an internal
+    error ``shape mismatch [31, 31] ... [31, 128]``."""
+    from typer.testing import CliRunner
+
+    from carrousel.nlp.cli import app
+
+    _minilm()
+    data = write_rows(tmp_path / "train.csv", synthetic(20, seed=0))
+    out = tmp_path / "m"
+    runner = CliRunner()
+    args = ["sentiment", "train", "--data", str(data), "-o", str(out), "--teacher", "minilm"]
+    result = runner.invoke(app, [*args, "--tokenizer", "word", "--epochs", "1", "--threads", "1", "-q"])
+    assert result.exit_code == 0, result.output
+    model = SentimentModel.from_pretrained(out)
+    assert model.tokenizer.vocab_size < 128 == model.model.embedding.weight.shape[1]
+    shown = runner.invoke(app, ["sentiment", "predict", "--model", str(out), "--json", "the film was great"])
+    assert shown.exit_code == 0, shown.output
+    assert sum(json.loads(shown.stdout)[0]["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)

@@ -1,11 +1,12 @@
 """Pretrained word vectors (``--embeddings FILE``): the file's vectors land in the embedding rows of the
 words they belong to, the file sets the embedding size, and ``--freeze-embeddings`` keeps them through
-training."""
+training. MiniLM's starting vectors (``--teacher minilm``) fill the layer's size whatever the vocabulary's."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,7 @@ from carrousel.nlp.config import TokenizerConfig
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.pipeline import SentimentModel
 from carrousel.nlp.tokenization import train_tokenizer
-from carrousel.nlp.vectors import init_embedding, pretrained_rows
+from carrousel.nlp.vectors import init_embedding, pretrained_rows, teacher_vectors
 
 _DIM = 6
 _WORDS = ["good", "great", "bad", "dull", "film", "movie", "the", "not"]
@@ -96,3 +97,37 @@ def test_embeddings_file_sets_the_size_and_freeze_keeps_the_vectors(
     trained = _train(tmp_path, synthetic_csv, tmp_path / "glove.txt", "tuned")
     moved = np.abs(trained.model.embedding.weight.detach().numpy()[known] - rows[known]).max()
     assert moved > 1e-3  # without --freeze-embeddings the same epoch does move them
+
+
+class _Pieces:
+    """A stand-in for MiniLM's WordPiece tokenizer: each word is one piece, numbered in order of arrival."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {"[UNK]": 0}
+
+    def token_to_id(self, piece: str) -> int:
+        return self.ids[piece]
+
+    def encode_batch(self, words: list[str], add_special_tokens: bool = False) -> list[SimpleNamespace]:
+        return [SimpleNamespace(ids=[self.ids.setdefault(w, len(self.ids))]) for w in words]
+
+
+@pytest.mark.parametrize("dim", [128, 400])
+def test_teacher_vectors_fill_the_layer_when_pca_has_fewer_components(synthetic: Any, dim: int) -> None:
+    """A vocabulary smaller than ``dim`` (PCA gives at most one component per word), or ``dim`` over MiniLM's
+    384: the vectors are ``(V, dim)``, MiniLM's components first and NaN beyond, and the layer keeps its
+    random start there (before: a ``(V, V)`` or ``(V, 384)`` array, an internal shape error in the copy)."""
+    tok = train_tokenizer([t for t, _ in synthetic(40)], TokenizerConfig(kind="word", min_frequency=1))
+    table = torch.from_numpy(np.random.default_rng(0).normal(size=(64, 384)).astype(np.float32))
+    vectors = teacher_vectors(tok, table, _Pieces(), dim)
+    found = ~np.isnan(vectors[:, 0])
+    width = 384 if dim >= 384 else min(int(found.sum()), dim)  # MiniLM's size is kept whole, not rotated
+    assert vectors.shape == (tok.vocab_size, dim) and width < dim
+    assert np.isfinite(vectors[found, :width]).all() and np.isnan(vectors[:, width:]).all()
+    assert vectors[found, :width].std() == pytest.approx(1.0, abs=1e-4)  # unit scale, like a fresh layer
+    layer = nn.Embedding(tok.vocab_size, dim, padding_idx=0)
+    before = layer.weight.detach().clone()
+    init_embedding(layer, vectors, freeze=False)
+    np.testing.assert_array_equal(layer.weight[found, :width].detach().numpy(), vectors[found, :width])
+    assert torch.equal(layer.weight[1:, width:], before[1:, width:])  # the rest: the random start
+    assert torch.equal(layer.weight[~torch.from_numpy(found)][1:], before[~torch.from_numpy(found)][1:])

@@ -190,7 +190,7 @@ class TeacherConfig:
     alpha: float = 0.9  # weight of the soft term (1 - alpha weighs the hard labels of labelled rows)
     c: float = 1.0  # inverse L2 strength of the teacher's logistic regression (scikit-learn's C)
     init_embeddings: bool = (
-        True  # start the student's embeddings from MiniLM's word pieces (PCA to embed_dim)
+        True  # start the student's embeddings from MiniLM's word pieces (PCA to embed_dim, at most)
     )
     max_unlabelled: int = 200_000  # most unlabelled texts read (the rest are skipped with a warning)
     ruled: tuple[str, ...] = ()  # labelled files (as --data) whose labels stand in for the teacher's soft

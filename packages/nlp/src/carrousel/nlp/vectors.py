@@ -96,7 +96,9 @@ def teacher_vectors(tokenizer: TextTokenizer, table: Tensor, pieces: object, dim
 
     Each entry's vector is the mean of its word pieces' input embeddings (``▁`` marks removed), the set
     is reduced to ``dim`` by PCA (or kept when ``dim >= 384``) and scaled to unit variance like a fresh
-    layer; entries without pieces (the specials) are NaN.
+    layer; entries without pieces (the specials) are NaN. PCA gives at most as many components as entries
+    with pieces, and MiniLM has 384 dimensions: the columns beyond those (a tiny vocabulary, or ``dim`` over
+    384) are NaN too, so :func:`init_embedding` leaves them at the layer's random start.
 
     Args:
         tokenizer: the student's tokenizer.
@@ -113,19 +115,26 @@ def teacher_vectors(tokenizer: TextTokenizer, table: Tensor, pieces: object, dim
     if dim < centred.shape[1]:
         _, _, vt = np.linalg.svd(centred, full_matrices=False)
         centred = centred @ vt[:dim].T
-    out = np.full((len(vocab), centred.shape[1]), np.nan, dtype=np.float32)
-    out[found] = centred / max(float(centred.std()), 1e-8)
-    logger.info("MiniLM vectors for %d of %d vocabulary entries (%d-d)", int(found.sum()), len(vocab), dim)
+    width = centred.shape[1]  # min(dim, 384, entries with pieces)
+    out = np.full((len(vocab), dim), np.nan, dtype=np.float32)
+    out[np.ix_(found, np.arange(width))] = centred / max(float(centred.std()), 1e-8)
+    logger.info(
+        "MiniLM vectors for %d of %d vocabulary entries (%d of %d dimensions; the rest start random)",
+        int(found.sum()),
+        len(vocab),
+        width,
+        dim,
+    )
     return out
 
 
 @check_args
 def init_embedding(embedding: nn.Embedding, vectors: np.ndarray, freeze: bool) -> None:
-    """Copies the non-NaN rows of ``vectors`` into ``embedding`` (the rest keep their random start; row 0,
-    the padding, is zero) and freezes the layer when asked."""
+    """Copies the non-NaN entries of ``vectors`` (``(V, D)``, the layer's shape) into ``embedding`` (the rest
+    keep their random start; row 0, the padding, is zero) and freezes the layer when asked."""
     with torch.no_grad():
         found = torch.from_numpy(vectors)
-        rows = ~torch.isnan(found[:, 0])
-        embedding.weight[rows] = found[rows]
+        cells = ~torch.isnan(found)
+        embedding.weight[cells] = found[cells]
         embedding.weight[0].zero_()
     embedding.weight.requires_grad_(not freeze)
