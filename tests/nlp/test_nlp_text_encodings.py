@@ -48,3 +48,29 @@ def test_a_text_argument_that_is_not_utf8_is_a_usage_error(
     assert done.returncode == 2 and "holds bytes that are not UTF-8" in done.stderr
     assert "internal error" not in done.stderr
     assert text_problem("café") is None and text_problem(Path(latin1)) is None  # paths are not texts
+
+
+def test_data_encoding_is_judged_on_the_first_16_mb_without_reading_the_rest(tmp_path: Path) -> None:
+    """A 48 MB data file (sparse: NUL bytes, UTF-8) with a Latin-1 byte at 20 MB is UTF-8 as its first 16 MB
+    say, and only those 16 MB are read (before: the whole file was read into memory, then cut)."""
+    import tracemalloc
+
+    from carrousel.nlp.data import _encoding_of
+
+    big = tmp_path / "big.csv"
+    with open(big, "wb") as fh:
+        fh.write(b"text,label\n")
+        fh.seek(20 << 20)
+        fh.write("é".encode("latin-1"))
+        fh.seek(48 << 20)
+        fh.write(b"\n")
+    tracemalloc.start()
+    try:
+        assert _encoding_of(big) == "utf-8"
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < (40 << 20), peak  # the 16 MB head and its decoding (32 MB); before 64: 48 read, 16 cut
+    small = tmp_path / "small.csv"
+    small.write_bytes(b"text,label\n" + _LATIN1.splitlines()[0] + b",pos\n")
+    assert _encoding_of(small) == "cp1252"  # a Latin-1 byte within the first 16 MB decides

@@ -53,6 +53,7 @@ logger = logging.getLogger(__name__)
 
 _FASTTEXT_PREFIX = "__label__"
 CHARS_PER_TOKEN_CAP = 32  # texts are cut to max_length * this many characters before tokenising
+_SNIFF_BYTES = 1 << 24  # a data file's encoding is judged on its first 16 MB
 _QUOTE_LEFT_OPEN = (
     "--data %s: a double quote in row %d is not closed on its line; reading the TSV's quotes as text"
 )
@@ -71,9 +72,12 @@ class LabelledTexts:
 
 
 def _encoding_of(path: Path) -> str:
+    """The encoding of a local data file, judged on its first :data:`_SNIFF_BYTES` (read_lines' reading)."""
     if path.suffix == ".gz":  # compressed: read as UTF-8 by the loader
         return "utf-8"
-    enc = first_encoding(path.read_bytes()[: 1 << 24], LEGACY_TEXT, str(path))  # read_lines' reading
+    with open(path, "rb") as fh:  # the head only: a large file is not held in memory to look at 16 MB of it
+        head = fh.read(_SNIFF_BYTES)
+    enc = first_encoding(head, LEGACY_TEXT, str(path))
     return "utf-8" if enc == "utf-8-sig" else enc or "cp1252"
 
 
