@@ -2,7 +2,8 @@
 while the same texts as training or evaluation data were read with a warning), through core's one
 encoding helper; a command-line text with bytes that are not UTF-8 is a usage error naming the option
 (before: ``generate --prompt`` said "check the file's encoding", there being no file, and ``sentiment
-predict TEXT`` an internal error)."""
+predict TEXT`` an internal error). A ``--data`` file's encoding is judged on its first 16 MB, read alone
+and not cutting a UTF-8 character in two."""
 
 from __future__ import annotations
 
@@ -74,3 +75,18 @@ def test_data_encoding_is_judged_on_the_first_16_mb_without_reading_the_rest(tmp
     small = tmp_path / "small.csv"
     small.write_bytes(b"text,label\n" + _LATIN1.splitlines()[0] + b",pos\n")
     assert _encoding_of(small) == "cp1252"  # a Latin-1 byte within the first 16 MB decides
+
+
+def test_a_utf8_character_cut_by_the_16_mb_head_is_still_utf8(tmp_path: Path) -> None:
+    """A UTF-8 data file whose ``é`` straddles the 16 MB mark is UTF-8 (before: its head ended in half a
+    character and the file was read as Windows-1252, with a warning); a Latin-1 ``é`` there, followed by
+    ASCII, still makes it Windows-1252."""
+    from carrousel.nlp.data import _encoding_of
+
+    for name, char, expected in (("utf8.csv", "é".encode(), "utf-8"), ("latin1.csv", b"\xe9", "cp1252")):
+        path = tmp_path / name
+        with open(path, "wb") as fh:
+            fh.write(b"text,label\n")
+            fh.seek((16 << 20) - 1)
+            fh.write(char + b" the rest,pos\n")
+        assert _encoding_of(path) == expected, name

@@ -54,6 +54,7 @@ logger = logging.getLogger(__name__)
 _FASTTEXT_PREFIX = "__label__"
 CHARS_PER_TOKEN_CAP = 32  # texts are cut to max_length * this many characters before tokenising
 _SNIFF_BYTES = 1 << 24  # a data file's encoding is judged on its first 16 MB
+_UTF8_CONTINUATION = bytes(range(0x80, 0xC0))  # the bytes after the first of a UTF-8 character
 _QUOTE_LEFT_OPEN = (
     "--data %s: a double quote in row %d is not closed on its line; reading the TSV's quotes as text"
 )
@@ -77,6 +78,9 @@ def _encoding_of(path: Path) -> str:
         return "utf-8"
     with open(path, "rb") as fh:  # the head only: a large file is not held in memory to look at 16 MB of it
         head = fh.read(_SNIFF_BYTES)
+        if len(head) == _SNIFF_BYTES:  # cut inside the file: a UTF-8 character cut in two is finished
+            more = fh.read(3)
+            head += more[: len(more) - len(more.lstrip(_UTF8_CONTINUATION))]
     enc = first_encoding(head, LEGACY_TEXT, str(path))
     return "utf-8" if enc == "utf-8-sig" else enc or "cp1252"
 
