@@ -75,6 +75,20 @@ def test_raw_is_16k_pcm(tmp_path, tone) -> None:
     assert len(read_audio(path, 8000)) == 4000
 
 
+def test_gsm_is_8k_gsm610(tmp_path, tone) -> None:
+    """Headerless ``.gsm`` (Asterisk's prompts): GSM 6.10 at 8 kHz; soundfile alone cannot tell the format."""
+    path = tmp_path / "x.gsm"
+    sf.write(str(path), tone(0.5, 8000), 8000, format="RAW", subtype="GSM610")
+    info = audio_info(path)
+    assert (info.sample_rate, info.channels, info.format) == (8000, 1, "RAW")
+    assert abs(info.frames - 4000) <= 160  # whole 20 ms GSM frames
+    y = read_audio(path, 16000)
+    assert abs(len(y) - 8000) <= 320
+    spectrum = np.abs(np.fft.rfft(y))
+    assert abs(np.argmax(spectrum) * 16000 / len(y) - 220.0) < 5  # the tone survives the codec
+    assert sum(len(c) for _, c in iter_chunks(path, 16000, 0.2)) == len(y)
+
+
 def test_empty_file(tmp_path) -> None:
     path = tmp_path / "empty.wav"
     path.write_bytes(b"")

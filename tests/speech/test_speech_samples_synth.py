@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,9 +27,11 @@ from carrousel.speech.synth import (
 
 
 def test_samples_are_pinned_debian_files() -> None:
-    assert len(REGISTRY) == len(SAMPLES) == 99
+    assert len(REGISTRY) == len(SAMPLES) == 99 + 59
     assert all(s.source == "debian" and len(s.sha256) == 64 and s.name.startswith("speech.") for s in SAMPLES)
-    assert {s.package for s in SAMPLES} == {"pocketsphinx-testdata", "klettres-data"}
+    assert {s.package for s in SAMPLES} == {"pocketsphinx-testdata", "klettres-data", "asterisk-core-sounds-en-gsm"}
+    asterisk = [s for s in SAMPLES if s.package == "asterisk-core-sounds-en-gsm"]
+    assert all(s.member.endswith(".gsm") and s.licence.startswith("CC-BY-SA-3.0") for s in asterisk)
 
 
 def test_groups_have_transcripts(real) -> None:
@@ -40,10 +43,15 @@ def test_groups_have_transcripts(real) -> None:
         "librivox": 5,
         "klettres_en": 26,
         "klettres_en_gb": 26,
+        "asterisk_numbers": 33,
+        "asterisk_letters": 26,
     }
     path, text = real("tidigits")[2]
     assert path.name == "man.ah.2934za.mfc" and text == "two nine three four zero"
     assert real("klettres_en")[1][1] == "b"
+    numbers = dict((p.name, t) for p, t in real("asterisk_numbers"))
+    assert numbers["17.gsm"] == "seventeen" and numbers["90.gsm"] == "ninety" and numbers["oh.gsm"] == "oh"
+    assert real("asterisk_letters")[25][0].name == "z.gsm" and real("asterisk_letters")[25][1] == "z"
 
 
 def test_front_end_matches_sphinx_mfcc(real) -> None:
@@ -89,3 +97,16 @@ def test_synth_corpus_is_reproducible(tmp_path) -> None:
     ]
     assert all(float(r[2]) > 0.3 for r in rows[0][1:])
     assert read_audio(tmp_path / "a" / rows[0][1][0], 16000).size > 0
+
+
+def test_asterisk_transcripts_without_cache(monkeypatch) -> None:
+    """The Asterisk groups' transcripts come from the sample names alone: checked with no cache."""
+    from carrousel.speech import samples
+    from carrousel.speech.vocab import VOCABULARY
+
+    monkeypatch.setattr(samples, "_path", lambda name: Path(REGISTRY[name].filename))
+    numbers = {p.name: t for p, t in samples.sample_recordings("asterisk_numbers")}
+    assert numbers["0.gsm"] == "zero" and numbers["13.gsm"] == "thirteen" and numbers["hundred.gsm"] == "hundred"
+    letters = [t for _, t in samples.sample_recordings("asterisk_letters")]
+    assert letters == list("abcdefghijklmnopqrstuvwxyz")
+    assert all(w in VOCABULARY for t in [*numbers.values(), *letters] for w in t.split())  # inside the domain

@@ -292,10 +292,17 @@ def iter_chunks(
     try:
         warned = False
         with sf.SoundFile(str(p), **_raw_kwargs(p)) as fh:
+            # Read forward only, keeping the next chunk's leading overlap: headerless GSM 6.10 (.gsm)
+            # and other formats libsndfile cannot seek in are read like the rest.
+            buf, buf_start = np.zeros((0, info.channels), np.float32), 0
             for begin in range(0, info.frames, step):
-                lo = max(0, begin - pad)
-                fh.seek(lo)
-                block = fh.read(min(info.frames, begin + step + pad) - lo, dtype="float32", always_2d=True)
+                lo, hi = max(0, begin - pad), min(info.frames, begin + step + pad)
+                if hi > buf_start + len(buf):
+                    more = fh.read(hi - buf_start - len(buf), dtype="float32", always_2d=True)
+                    buf = np.concatenate([buf, more])
+                block = buf[lo - buf_start : hi - buf_start]
+                keep = max(0, begin + step - pad) - buf_start
+                buf, buf_start = buf[keep:], buf_start + keep
                 x, channel = _downmix(block)
                 if channel is not None and not warned:
                     _warn_cancelled(str(p), block.shape[1], channel)

@@ -1,6 +1,6 @@
 """Real recordings for evaluation, declared to ``carrousel-data`` (entry point ``carrousel.samples``).
 
-Two Debian packages carry real English speech with known words (shared/DATA.md); ``make data`` (or
+Three Debian packages carry real English speech with known words (shared/DATA.md); ``make data`` (or
 ``carrousel-data fetch speech``, the repository's tools/data helper) caches the files, and
 :func:`sample_recordings` reads them from the cache (it never downloads). Third-party audio is never
 committed to the repository.
@@ -13,6 +13,11 @@ committed to the repository.
   Sensibility).
 * ``klettres-data`` (GPL-2+, KDE's KLettres): the English alphabet read by two speakers (``klettres_en``
   American, ``klettres_en_gb`` British), one OGG per letter, label = file name.
+* ``asterisk-core-sounds-en-gsm`` (CC-BY-SA-3.0, the Asterisk PBX's English prompts, recorded by Allison
+  Smith, a professional American voice): a third speaker on a real telephone channel (headerless GSM
+  6.10, 8 kHz; 2.4 MB package). ``asterisk_numbers``: the 33 number prompts ``digits/0..20``, the tens,
+  ``hundred``, ``thousand``, ``million``, ``oh``, ``minus`` (transcripts as in the package's
+  ``core-sounds-en.txt``, e.g. ``digits/17: seventeen``); ``asterisk_letters``: ``letters/a..z``.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import re
 from pathlib import Path
 
 from carrousel.core.samples import Sample, sample_path
+from carrousel.speech.text import number_words
 
 __all__ = ["GROUPS", "REGISTRY", "SAMPLES", "sample_recordings"]
 
@@ -30,6 +36,11 @@ _PS = (
     "BSD-2-Clause (Debian pocketsphinx-testdata, CMU Sphinx)",
 )
 _KL = ("klettres-data", "4:22.12.3-1", "GPL-2+ (Debian klettres-data, KDE KLettres)")
+_AST = (
+    "asterisk-core-sounds-en-gsm",
+    "1.6.1-1",
+    "CC-BY-SA-3.0 (Debian asterisk-core-sounds-en-gsm, Asterisk core sounds recorded by Allison Smith)",
+)
 
 # fmt: off
 _FILES = (
@@ -132,13 +143,72 @@ _FILES = (
     ("speech.klettres_en_gb.x", "usr/share/klettres/en_GB/alpha/x.ogg", "14362cf157a424837877a45244442641af49afd017556ecf961f015d76e2bad9"),
     ("speech.klettres_en_gb.y", "usr/share/klettres/en_GB/alpha/y.ogg", "1982a25c1c2c4df0ac242145fd60d86533e4d2170659964bafa461c2b81f36d9"),
     ("speech.klettres_en_gb.z", "usr/share/klettres/en_GB/alpha/z.ogg", "55a8037b479baf527f349c1c6842d32f8cd78250d6363c368ef8decb04c90ad0"),
+    ("speech.asterisk_numbers.n0", "usr/share/asterisk/sounds/en_US_f_Allison/digits/0.gsm", "be56951f539162b497c9208b5a850a346cffd54141729d4e27528f5dcd8ce669"),
+    ("speech.asterisk_numbers.n1", "usr/share/asterisk/sounds/en_US_f_Allison/digits/1.gsm", "bc8d3c44d3ddf3942572e94e24b304f1dbcc4c5259706ee5e9030077ccef6be3"),
+    ("speech.asterisk_numbers.n2", "usr/share/asterisk/sounds/en_US_f_Allison/digits/2.gsm", "1fdb4c6cce540195fa8acf646dcbd618e529817f9cd14d8a57dafdeb538488d0"),
+    ("speech.asterisk_numbers.n3", "usr/share/asterisk/sounds/en_US_f_Allison/digits/3.gsm", "f52978af2a00e1a62cbe1e2138aac99e2e8d4396dbfb13f37deb39c530295bf8"),
+    ("speech.asterisk_numbers.n4", "usr/share/asterisk/sounds/en_US_f_Allison/digits/4.gsm", "2585b6995015572cf6caffeb402f1623cef68c69c0dd0eadaaf93eca947d7c74"),
+    ("speech.asterisk_numbers.n5", "usr/share/asterisk/sounds/en_US_f_Allison/digits/5.gsm", "2d5e4a07a7687e1a845d9d8edf2e55ef83a028c4622082c2b9c2813002d72e7c"),
+    ("speech.asterisk_numbers.n6", "usr/share/asterisk/sounds/en_US_f_Allison/digits/6.gsm", "6d2109fedb0fe87c5e13671e8db1631a814c5594729c5173db5abfa36df30598"),
+    ("speech.asterisk_numbers.n7", "usr/share/asterisk/sounds/en_US_f_Allison/digits/7.gsm", "a3848e9a09ca523d66c396c6fc2b68e63e8d797e1bc3002bbc9a187bde7d26e1"),
+    ("speech.asterisk_numbers.n8", "usr/share/asterisk/sounds/en_US_f_Allison/digits/8.gsm", "544e22553de58e856839511178d6219feaa2d32594a9e1abd0176ac04e62546e"),
+    ("speech.asterisk_numbers.n9", "usr/share/asterisk/sounds/en_US_f_Allison/digits/9.gsm", "7490b85da30a6925bce5e4fe97b2eb46b624ac93c389256c915c495adac44ef3"),
+    ("speech.asterisk_numbers.n10", "usr/share/asterisk/sounds/en_US_f_Allison/digits/10.gsm", "8fccca861bbb2786d831df360ad30799e731e78632ac4624c893afa2f2c09eb3"),
+    ("speech.asterisk_numbers.n11", "usr/share/asterisk/sounds/en_US_f_Allison/digits/11.gsm", "a0a7727aa87d77d0acaceed6525445d50ea306ea31826e1533ecb9e8586b8577"),
+    ("speech.asterisk_numbers.n12", "usr/share/asterisk/sounds/en_US_f_Allison/digits/12.gsm", "f8025928ce02610c2021ad3467330b59dfacd4ae1dd51555312ddefb06baace7"),
+    ("speech.asterisk_numbers.n13", "usr/share/asterisk/sounds/en_US_f_Allison/digits/13.gsm", "eb44044de5676917a464bfa1cd94e7af37b116201a59acb5bcc12625c09eac3f"),
+    ("speech.asterisk_numbers.n14", "usr/share/asterisk/sounds/en_US_f_Allison/digits/14.gsm", "51f3f42cc9a2619be679d48cc8425ddeb46cdd441c09d2825b2f4641908a6c06"),
+    ("speech.asterisk_numbers.n15", "usr/share/asterisk/sounds/en_US_f_Allison/digits/15.gsm", "0fc25b8fdc219b6d68117ffed4651f6e6df96c923ee2036d3e74d9a88ab7b1ce"),
+    ("speech.asterisk_numbers.n16", "usr/share/asterisk/sounds/en_US_f_Allison/digits/16.gsm", "394a299eae7c4ea096006c0687644e140791e07a7ec4871b334bd7c194d5839f"),
+    ("speech.asterisk_numbers.n17", "usr/share/asterisk/sounds/en_US_f_Allison/digits/17.gsm", "39879b1b31da167a7d14f7339be572a72d1e005f310861367b2054bbf79931e0"),
+    ("speech.asterisk_numbers.n18", "usr/share/asterisk/sounds/en_US_f_Allison/digits/18.gsm", "e7c7cb83d0daf7e3ba1f9676a048678df49184e222fd58ebbf5e556cfa549764"),
+    ("speech.asterisk_numbers.n19", "usr/share/asterisk/sounds/en_US_f_Allison/digits/19.gsm", "75ea12d30c3669f05aa35f10f06ba2be27c6f753d48389e6cf0e9bd52eb511f2"),
+    ("speech.asterisk_numbers.n20", "usr/share/asterisk/sounds/en_US_f_Allison/digits/20.gsm", "486895038115508aa94f82c32a4976e76da79d665aa0fda7a7b0ad8e41ab7c53"),
+    ("speech.asterisk_numbers.n30", "usr/share/asterisk/sounds/en_US_f_Allison/digits/30.gsm", "da7a24e6db2c386b73f6ff7a2954c1b257bf4f3f3773321e172b170c60595376"),
+    ("speech.asterisk_numbers.n40", "usr/share/asterisk/sounds/en_US_f_Allison/digits/40.gsm", "780cae0d768022a26bdd345beaf3bbcdcc49c4ec85cb68bac1db41c5605fc309"),
+    ("speech.asterisk_numbers.n50", "usr/share/asterisk/sounds/en_US_f_Allison/digits/50.gsm", "564b38b8ec0794c2d88309dc9f5d29f046ae3b5a674da460f5d6e6ce11026e53"),
+    ("speech.asterisk_numbers.n60", "usr/share/asterisk/sounds/en_US_f_Allison/digits/60.gsm", "c7629dd59f09739fffc04242afb8791d14fdb2072179fa687520e27014abca33"),
+    ("speech.asterisk_numbers.n70", "usr/share/asterisk/sounds/en_US_f_Allison/digits/70.gsm", "8f75c88473a4a86cb36e91c312ceee3163c6cf05e49d8bc27a4cee1a91acbc9f"),
+    ("speech.asterisk_numbers.n80", "usr/share/asterisk/sounds/en_US_f_Allison/digits/80.gsm", "e91bf6247d47714b2ae8de9ae7d7f2d707627d1e234b96cc15a375ba5ae1cd0e"),
+    ("speech.asterisk_numbers.n90", "usr/share/asterisk/sounds/en_US_f_Allison/digits/90.gsm", "3f6b4344d2956a7e19fcc4dc62136e74e4bccf21d53f097973f2200461db01ab"),
+    ("speech.asterisk_numbers.nhundred", "usr/share/asterisk/sounds/en_US_f_Allison/digits/hundred.gsm", "780ed74b614402bf6828f604ef836f98ade1d939c744123386221ba16686e631"),
+    ("speech.asterisk_numbers.nthousand", "usr/share/asterisk/sounds/en_US_f_Allison/digits/thousand.gsm", "d20cda5192ddd0ab4ae2565282cf8ff9d9b1dd19ea710807a9265b19cfb375b1"),
+    ("speech.asterisk_numbers.nmillion", "usr/share/asterisk/sounds/en_US_f_Allison/digits/million.gsm", "ca0909fbe433ff876a2ba61a24b1333b7089ae5b93d6845921d408af2f0c1c37"),
+    ("speech.asterisk_numbers.noh", "usr/share/asterisk/sounds/en_US_f_Allison/digits/oh.gsm", "00ccbf02a9a7727554326bc06c52e6614b6b000b4fb4552af5e142d945e7ad8c"),
+    ("speech.asterisk_numbers.nminus", "usr/share/asterisk/sounds/en_US_f_Allison/digits/minus.gsm", "564303ef41eb1c5e6c9ee5ee9914419683680b5443a31193ceb23e63040a38ef"),
+    ("speech.asterisk_letters.a", "usr/share/asterisk/sounds/en_US_f_Allison/letters/a.gsm", "d623cce6ff2b992eddfee0fcc7c2cc2ba0c09d2cc86c8a0f03bfa5e6acc55fe6"),
+    ("speech.asterisk_letters.b", "usr/share/asterisk/sounds/en_US_f_Allison/letters/b.gsm", "511be6b2699fee0593279aa9b9fc9ac0c1d40996652ad99be300ce9d64d995e4"),
+    ("speech.asterisk_letters.c", "usr/share/asterisk/sounds/en_US_f_Allison/letters/c.gsm", "1b636c63a29459f859647bc384d51004cd38338f5e63a20f7607b84b01414b7c"),
+    ("speech.asterisk_letters.d", "usr/share/asterisk/sounds/en_US_f_Allison/letters/d.gsm", "7dcf72c3daca9a2699d2c9d33b4046e06d184410a2d1d00af6f8cbc8ade063ca"),
+    ("speech.asterisk_letters.e", "usr/share/asterisk/sounds/en_US_f_Allison/letters/e.gsm", "c78bc800e1b8d59f724a18b93af32562fd3cb4041a9053ab4d375bc910b73d17"),
+    ("speech.asterisk_letters.f", "usr/share/asterisk/sounds/en_US_f_Allison/letters/f.gsm", "d87b9552df9f64424fa4d451641d031c30f7dd412a30659c75339299e39be55d"),
+    ("speech.asterisk_letters.g", "usr/share/asterisk/sounds/en_US_f_Allison/letters/g.gsm", "ba2b19fc7f388bee25cdd64b975a1ce8b7dbc08db353b3ba959f77284619feca"),
+    ("speech.asterisk_letters.h", "usr/share/asterisk/sounds/en_US_f_Allison/letters/h.gsm", "dde3e4e772ebbdc95b5f83211d2669aa5891e4c13ea13685a35dbbf06a8e6c5e"),
+    ("speech.asterisk_letters.i", "usr/share/asterisk/sounds/en_US_f_Allison/letters/i.gsm", "951650c6c5dde13382dec2fbe4c18a00347d9f4f2f645b95133ccb59fee59d73"),
+    ("speech.asterisk_letters.j", "usr/share/asterisk/sounds/en_US_f_Allison/letters/j.gsm", "9036afdab3a934dee6155e49455f9c089c3b33e4cb42a1f73a275f8850428362"),
+    ("speech.asterisk_letters.k", "usr/share/asterisk/sounds/en_US_f_Allison/letters/k.gsm", "249215a8a2e4b9fbfb1be06491e31a4414b1927d16b7cfec6da033d3c6963c41"),
+    ("speech.asterisk_letters.l", "usr/share/asterisk/sounds/en_US_f_Allison/letters/l.gsm", "7aa00a88e910f85a98772bc56e13019ad147d33ab65bb8f2ab2edd68e79439b9"),
+    ("speech.asterisk_letters.m", "usr/share/asterisk/sounds/en_US_f_Allison/letters/m.gsm", "736ff4864ca3e458d44f57106dc4ef7ee2f5ebe118114ff9a165bbda613f6335"),
+    ("speech.asterisk_letters.n", "usr/share/asterisk/sounds/en_US_f_Allison/letters/n.gsm", "29d99531eae221c2caa7c90da7b8a027a7f357eb663f23861df79906cef2d60b"),
+    ("speech.asterisk_letters.o", "usr/share/asterisk/sounds/en_US_f_Allison/letters/o.gsm", "56cafe17ea4425ba595838c28b6a7af7daa83f1efbf9cc6254772a673848a629"),
+    ("speech.asterisk_letters.p", "usr/share/asterisk/sounds/en_US_f_Allison/letters/p.gsm", "ea77bf1da842a6f7fe55d8f079bbfc56507048f829507fde69e74bf73c35a58e"),
+    ("speech.asterisk_letters.q", "usr/share/asterisk/sounds/en_US_f_Allison/letters/q.gsm", "7931eb2f3533ab2bcc04c26cb73d40d4a914cd3a12a2f0b3a6f4e6e63ecbce32"),
+    ("speech.asterisk_letters.r", "usr/share/asterisk/sounds/en_US_f_Allison/letters/r.gsm", "b97928cf7feb9b5e3544dd22ab0b81bd12e3fa2eaae4772a324420bb44e3c6e5"),
+    ("speech.asterisk_letters.s", "usr/share/asterisk/sounds/en_US_f_Allison/letters/s.gsm", "92eda8a0266551b3612bc9b1bab873fca77654fde3d451f1e025bc73f613090e"),
+    ("speech.asterisk_letters.t", "usr/share/asterisk/sounds/en_US_f_Allison/letters/t.gsm", "4dc005503e135134def37d75d7ededb222cd8f9ed843edad30e8b9aa3cc5154c"),
+    ("speech.asterisk_letters.u", "usr/share/asterisk/sounds/en_US_f_Allison/letters/u.gsm", "87ef6be468fc7419929cf30f56b0aef4b7bea061c095f3c10117b5c0b0514075"),
+    ("speech.asterisk_letters.v", "usr/share/asterisk/sounds/en_US_f_Allison/letters/v.gsm", "81e5aa06e22dfeffeff5f4a4f2a423967275e698daaefd2266e01fa1109545d0"),
+    ("speech.asterisk_letters.w", "usr/share/asterisk/sounds/en_US_f_Allison/letters/w.gsm", "12a92d6b1439f81fbf029972c63ca72d0a36729109a4e8b33a4983395051e41c"),
+    ("speech.asterisk_letters.x", "usr/share/asterisk/sounds/en_US_f_Allison/letters/x.gsm", "19b2b2ed6179c54586ef22e9d8e1f68d67b99aafedd089559cccb6c77e0cfa21"),
+    ("speech.asterisk_letters.y", "usr/share/asterisk/sounds/en_US_f_Allison/letters/y.gsm", "278679762ca43c7a28724d57e153b1e7011b3a29137394cddd5216c073a50fc9"),
+    ("speech.asterisk_letters.z", "usr/share/asterisk/sounds/en_US_f_Allison/letters/z.gsm", "15910b37d784a57415decb09bf57f3857633f846fce3d36584cc52a18fd16fe9"),
 )
 # fmt: on
 
 
 def _sample(name: str, member: str, sha256: str) -> Sample:
-    package, version, licence = _KL if "klettres" in member else _PS
-    what = "transcript file" if not member.endswith((".raw", ".wav", ".ogg", ".mfc")) else "recording"
+    package, version, licence = _KL if "klettres" in member else _AST if "asterisk" in member else _PS
+    what = "transcript file" if not member.endswith((".raw", ".wav", ".ogg", ".mfc", ".gsm")) else "recording"
     return Sample(
         name=name,
         source="debian",
@@ -158,7 +228,16 @@ SAMPLES: tuple[Sample, ...] = tuple(_sample(*row) for row in _FILES)
 REGISTRY: dict[str, Sample] = {s.name: s for s in SAMPLES}
 """The samples by name (passed to :func:`carrousel.core.samples.sample_path`, so no reinstall is needed)."""
 
-GROUPS = ("goforward", "tidigits", "cards", "librivox", "klettres_en", "klettres_en_gb")
+GROUPS = (
+    "goforward",
+    "tidigits",
+    "cards",
+    "librivox",
+    "klettres_en",
+    "klettres_en_gb",
+    "asterisk_numbers",
+    "asterisk_letters",
+)
 """Sets of real recordings that :func:`sample_recordings` returns with their transcripts."""
 
 
@@ -174,6 +253,11 @@ def _transcripts(name: str) -> dict[str, str]:
         if m:
             out[m.group(2)] = " ".join(w for w in m.group(1).split() if w not in ("<s>", "</s>"))
     return out
+
+
+def _number_word(key: str) -> str:
+    """The transcript of Asterisk's ``digits/<key>.gsm``: a number (``17`` -> ``seventeen``) or a word."""
+    return number_words(int(key)) if key.isdigit() else key
 
 
 def sample_recordings(group: str) -> list[tuple[Path, str]]:
@@ -194,7 +278,10 @@ def sample_recordings(group: str) -> list[tuple[Path, str]]:
         raise KeyError(f"unknown sample group {group!r}; choose one of {', '.join(GROUPS)}")
     if group == "goforward":
         return [(_path("speech.goforward.raw"), "go forward ten meters")]
-    if group in ("klettres_en", "klettres_en_gb"):
+    if group == "asterisk_numbers":
+        prefix = "speech.asterisk_numbers.n"
+        return [(_path(s.name), _number_word(s.name[len(prefix) :])) for s in SAMPLES if s.name.startswith(prefix)]
+    if group in ("klettres_en", "klettres_en_gb", "asterisk_letters"):
         prefix = f"speech.{group}."
         return [(_path(s.name), s.name[len(prefix) :]) for s in SAMPLES if s.name.startswith(prefix)]
     if group == "tidigits":
