@@ -10,7 +10,9 @@ Test sets, none of them seen in training:
   plus one raw recording of a third speaker), ``klettres_en`` / ``klettres_en_gb`` (the alphabet read by
   an American and a British speaker), ``goforward`` ("go forward ten meters"), ``cards`` (playing cards:
   "of", "clubs", "hearts", "spades", "queen" are outside the vocabulary) and ``librivox`` (read sentences
-  of a novel: almost every word is outside the vocabulary; a lower bound, not a target).
+  of a novel: almost every word is outside the vocabulary; a lower bound, not a target),
+  ``asterisk_numbers`` / ``asterisk_letters`` (the Asterisk PBX's prompts of the number words and the
+  alphabet: a third speaker through the GSM 6.10 telephone codec).
 
 ``--telephone`` adds each real set with audio (not TIDIGITS' Sphinx feature files) passed through the
 synthesis corpus's telephone channel (band limits, G.711 or coarser mu-law, level; seeded per file) and

@@ -29,7 +29,11 @@ from carrousel.speech.synth import (
 def test_samples_are_pinned_debian_files() -> None:
     assert len(REGISTRY) == len(SAMPLES) == 99 + 59
     assert all(s.source == "debian" and len(s.sha256) == 64 and s.name.startswith("speech.") for s in SAMPLES)
-    assert {s.package for s in SAMPLES} == {"pocketsphinx-testdata", "klettres-data", "asterisk-core-sounds-en-gsm"}
+    assert {s.package for s in SAMPLES} == {
+        "pocketsphinx-testdata",
+        "klettres-data",
+        "asterisk-core-sounds-en-gsm",
+    }
     asterisk = [s for s in SAMPLES if s.package == "asterisk-core-sounds-en-gsm"]
     assert all(s.member.endswith(".gsm") and s.licence.startswith("CC-BY-SA-3.0") for s in asterisk)
 
@@ -106,7 +110,9 @@ def test_asterisk_transcripts_without_cache(monkeypatch) -> None:
 
     monkeypatch.setattr(samples, "_path", lambda name: Path(REGISTRY[name].filename))
     numbers = {p.name: t for p, t in samples.sample_recordings("asterisk_numbers")}
-    assert numbers["0.gsm"] == "zero" and numbers["13.gsm"] == "thirteen" and numbers["hundred.gsm"] == "hundred"
+    assert (
+        numbers["0.gsm"] == "zero" and numbers["13.gsm"] == "thirteen" and numbers["hundred.gsm"] == "hundred"
+    )
     letters = [t for _, t in samples.sample_recordings("asterisk_letters")]
     assert letters == list("abcdefghijklmnopqrstuvwxyz")
     assert all(w in VOCABULARY for t in [*numbers.values(), *letters] for w in t.split())  # inside the domain

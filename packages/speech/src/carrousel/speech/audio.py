@@ -1,7 +1,8 @@
 """Reading recordings: any format soundfile reads, any rate and channel count, with clear errors.
 
 Audio is read with soundfile (WAV, FLAC, OGG/Vorbis, and more; ``.raw`` files are headerless 16-bit
-little-endian mono PCM at 16 kHz, the CMU Sphinx convention), downmixed to mono by averaging channels
+little-endian mono PCM at 16 kHz, the CMU Sphinx convention; libsndfile itself reads ``.gsm`` files as
+headerless GSM 6.10 at 8 kHz, the Asterisk PBX's prompts), downmixed to mono by averaging channels
 and resampled to the model's rate with torchaudio's windowed-sinc resampler. :func:`read_audio` loads
 a whole recording; :func:`iter_chunks` reads a long one block by block, so memory stays bounded by the
 chunk length whatever the file's duration.

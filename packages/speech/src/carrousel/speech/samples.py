@@ -280,7 +280,9 @@ def sample_recordings(group: str) -> list[tuple[Path, str]]:
         return [(_path("speech.goforward.raw"), "go forward ten meters")]
     if group == "asterisk_numbers":
         prefix = "speech.asterisk_numbers.n"
-        return [(_path(s.name), _number_word(s.name[len(prefix) :])) for s in SAMPLES if s.name.startswith(prefix)]
+        return [
+            (_path(s.name), _number_word(s.name[len(prefix) :])) for s in SAMPLES if s.name.startswith(prefix)
+        ]
     if group in ("klettres_en", "klettres_en_gb", "asterisk_letters"):
         prefix = f"speech.{group}."
         return [(_path(s.name), s.name[len(prefix) :]) for s in SAMPLES if s.name.startswith(prefix)]
