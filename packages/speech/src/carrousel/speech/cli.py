@@ -176,6 +176,15 @@ def synth_corpus(
             help="Share without speech (noise, near-silence; empty transcript).",
         ),
     ] = 0.0,
+    lone_share: Annotated[
+        float,
+        typer.Option(
+            "--lone-share",
+            min=0.0,
+            max=1.0,
+            help="Share of digit strings and numbers said as 1-2 number words ('two', 'twenty one').",
+        ),
+    ] = 0.0,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Same seed, same corpus.")] = 0,
     workers: Annotated[
         int, typer.Option("--workers", min=1, max=MAX_WORKERS, help="Parallel synthesisers.")
@@ -193,6 +202,7 @@ def synth_corpus(
         heldout=heldout,
         clean_fraction=clean,
         noise_share=noise_share,
+        lone_share=lone_share,
         seed=seed,
         workers=workers,
     )

@@ -379,6 +379,7 @@ class SynthConfig:
     channel: ChannelConfig = field(default_factory=ChannelConfig)  # channel and room effects
     clean_fraction: float = 0.2  # share of utterances left without channel effects
     noise_share: float = 0.0  # share of utterances without speech (noise or near-silence, empty transcript)
+    lone_share: float = 0.0  # share of digit strings and numbers said as 1-2 number words ("twenty one")
     sample_rate: int = 16000  # sample rate of the written files (Hz)
     seed: int = 0  # seeds texts, voices and effects: the same seed writes the same corpus
     workers: int = 2  # synthesiser processes run in parallel
@@ -390,11 +391,9 @@ class SynthConfig:
         _check(len(self.vocabulary) > 0, "give at least one vocabulary kind")
         unknown = sorted(set(self.vocabulary) - set(KINDS))
         _check(not unknown, f"unknown vocabulary {unknown}; choose from {', '.join(KINDS)}")
-        bad = sorted(set(self.engines) - {"espeak-ng", "flite"})
-        _check(
-            not bad and len(self.engines) > 0, f"engines are espeak-ng and flite, got {list(self.engines)}"
-        )
-        _check(0.0 <= self.clean_fraction <= 1.0, "clean_fraction must be in [0, 1]")
-        _check(0.0 <= self.noise_share <= 1.0, "noise_share must be in [0, 1]")
+        bad, got = sorted(set(self.engines) - {"espeak-ng", "flite"}), list(self.engines)
+        _check(not bad and len(got) > 0, f"engines are espeak-ng and flite, got {got}")
+        for name in ("clean_fraction", "noise_share", "lone_share"):
+            _check(0.0 <= getattr(self, name) <= 1.0, f"{name} must be in [0, 1]")
         _check(8000 <= self.sample_rate <= 48000, "sample_rate must be in 8000..48000")
         _within(self, "workers", 1, MAX_WORKERS)

@@ -11,7 +11,8 @@ voice never used for training), so a ``--heldout`` corpus measures unseen voices
 The corpus folder holds ``manifest.tsv`` (path, transcript, seconds, speaker, kind, effects) and
 ``wav/NNNNNN.wav`` (16-bit PCM). A share of utterances (``noise_share``) can hold no speech: noise of
 the corpus's kinds, or near-silence, 0.1-3 s, through the same channels, with an empty transcript (kind
-``none``), so a model learns to answer nothing to noise. The corpus is written as a whole (nothing partial on failure). The same seed
+``none``), so a model learns to answer nothing to noise. A share of the digit strings and numbers
+(``lone_share``) can be said as one or two number words (:func:`carrousel.speech.vocab.short_number`). The corpus is written as a whole (nothing partial on failure). The same seed
 writes the same corpus: every utterance has its own random generator seeded by (seed, index).
 """
 
@@ -39,7 +40,7 @@ from carrousel.speech.audio import resample
 from carrousel.speech.augment import NOISES, apply_channel, make_noise
 from carrousel.speech.config import SynthConfig
 from carrousel.speech.errors import SynthesisError
-from carrousel.speech.vocab import random_utterance
+from carrousel.speech.vocab import random_utterance, short_number
 
 __all__ = [
     "ESPEAK_ACCENTS",
@@ -259,6 +260,10 @@ def _one(
         kind, transcript, speaker = "none", "", "none"
     else:
         kind, transcript, spoken = random_utterance(_py_rng(rng), cfg.vocabulary)
+        # lone numbers from a stream of their own too: without the option the text is as before
+        lone = np.random.default_rng([cfg.seed, index, int(cfg.heldout), 2])
+        if cfg.lone_share and kind in ("digits", "numbers") and lone.random() < cfg.lone_share:
+            transcript = spoken = short_number(_py_rng(lone))
         voice = random_voice(rng, engines, cfg.heldout)
         x, rate = synthesize(spoken, voice)
         x = resample(x, rate, sr)

@@ -13,7 +13,16 @@ import random
 
 from carrousel.speech.text import number_words
 
-__all__ = ["COMMANDS", "DIGITS", "KINDS", "LETTER_NAMES", "VOCABULARY", "random_utterance"]
+__all__ = [
+    "COMMANDS",
+    "DIGITS",
+    "KINDS",
+    "LETTER_NAMES",
+    "LONE_NUMBERS",
+    "VOCABULARY",
+    "random_utterance",
+    "short_number",
+]
 
 DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 """Spoken digits; ``"oh"`` also stands for zero in digit strings."""
@@ -152,6 +161,9 @@ _NUMBER_WORDS = tuple(
         "oh",
     ]
 )
+_TEENS, _TENS, _SCALES = _NUMBER_WORDS[:10], _NUMBER_WORDS[10:18], _NUMBER_WORDS[18:21]
+LONE_NUMBERS = (*DIGITS, "oh", *_TEENS, *_TENS, *_SCALES, "minus")
+"""Number words said alone by :func:`short_number` (the words of a prompt set such as Asterisk's)."""
 VOCABULARY = tuple(sorted(set(DIGITS) | set(COMMANDS) | set(_NUMBER_WORDS) | set(LETTER_NAMES)))
 """Every word a transcript of the synthetic corpus can hold (letters as single characters)."""
 
@@ -203,6 +215,24 @@ def _commands(rng: random.Random) -> tuple[str, str]:
     else:
         text = " ".join(rng.choice(COMMANDS) for _ in range(rng.randint(2, 3)))
     return text, text
+
+
+def short_number(rng: random.Random) -> str:
+    """A number said alone in one or two words, for ``speech synth-corpus --lone-share``.
+
+    A lone number word of :data:`LONE_NUMBERS` (``"two"``, ``"seventeen"``, ``"hundred"``, ``"oh"``) 60%
+    of the time, else two words: ``"twenty one"`` (half of those), ``"five hundred"`` (30%) or
+    ``"minus three"`` (20%). The corpus's digit strings and numbers are otherwise longer phrases, so a
+    model trained without these reads a short lone word as a spelled letter.
+    """
+    if rng.random() < 0.6:
+        return rng.choice(LONE_NUMBERS)
+    r = rng.random()
+    if r < 0.5:
+        return f"{rng.choice(_TENS)} {rng.choice(DIGITS[1:])}"
+    if r < 0.8:
+        return f"{rng.choice(DIGITS[1:])} {rng.choice(_SCALES)}"
+    return f"minus {rng.choice((*DIGITS[1:], *_TEENS, *_TENS))}"
 
 
 _MAKERS = {"digits": _digits, "numbers": _numbers, "letters": _letters, "commands": _commands}

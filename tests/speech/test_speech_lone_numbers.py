@@ -1,0 +1,90 @@
+"""Numbers said alone: ``speech synth-corpus --lone-share F`` says a share of the digit strings and
+numbers as one or two number words (``"two"``, ``"hundred"``, ``"twenty one"``).
+
+Without them the corpus's lone words are mostly spelled letters and commands, and a model trained on it
+read a lone "two" as ``g`` and "hundred" as ``r`` (the Asterisk prompts, README).
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import shutil
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from carrousel.speech.cli import main
+from carrousel.speech.config import SynthConfig
+from carrousel.speech.synth import synth_corpus
+from carrousel.speech.vocab import DIGITS, LONE_NUMBERS, VOCABULARY, short_number
+
+
+def _rows(manifest: str) -> list[list[str]]:
+    with open(manifest, encoding="utf-8") as fh:
+        return list(csv.reader(fh, delimiter="\t"))[1:]
+
+
+@pytest.fixture
+def engines() -> None:
+    if not (shutil.which("espeak-ng") and shutil.which("flite")):
+        pytest.skip("espeak-ng and flite are not installed (make system)")
+
+
+def test_short_numbers_are_one_or_two_number_words() -> None:
+    rng = random.Random(0)
+    texts = [short_number(rng) for _ in range(3000)]
+    assert all(1 <= len(t.split()) <= 2 and all(w in VOCABULARY for w in t.split()) for t in texts)
+    lone = Counter(t for t in texts if " " not in t)
+    assert set(lone) == set(LONE_NUMBERS)  # every number word is said alone, "hundred" and "oh" too
+    assert 0.55 < sum(lone.values()) / len(texts) < 0.65
+    assert {"hundred", "thousand", "million", "minus", "oh", "ten", "ninety"} <= set(LONE_NUMBERS)
+    assert len(LONE_NUMBERS) == 33 and set(DIGITS) < set(LONE_NUMBERS)  # Asterisk's 33 number prompts
+    assert short_number(random.Random(5)) == short_number(random.Random(5))
+
+
+def test_synth_lone_share(tmp_path, engines) -> None:
+    base = _rows(synth_corpus(SynthConfig(out=str(tmp_path / "s"), utterances=24, seed=4)).manifest)
+    cfg = SynthConfig(out=str(tmp_path / "m"), utterances=24, seed=4, lone_share=0.5, noise_share=0.2)
+    mixed = _rows(synth_corpus(cfg).manifest)
+    noise = _rows(
+        synth_corpus(SynthConfig(out=str(tmp_path / "n"), utterances=24, seed=4, noise_share=0.2)).manifest
+    )
+    changed = [i for i, (a, b) in enumerate(zip(noise, mixed, strict=True)) if a != b]
+    assert changed, "a share of 0.5 changed no utterance"
+    for i in changed:  # only digit strings and numbers turn into 1-2 number words; their kind stays
+        assert mixed[i][4] == noise[i][4] and mixed[i][4] in ("digits", "numbers")
+        assert 1 <= len(mixed[i][1].split()) <= 2 and all(w in LONE_NUMBERS for w in mixed[i][1].split())
+    # the rest are the corpus without the option, index by index (with and without no-speech rows)
+    assert [r for i, r in enumerate(mixed) if i not in changed] == [
+        r for i, r in enumerate(noise) if i not in changed
+    ]
+    assert [r for r in noise if r[4] != "none"] == [
+        b for b, r in zip(base, noise, strict=True) if r[4] != "none"
+    ]
+
+
+def test_synth_lone_share_one_says_only_short_numbers(tmp_path, engines) -> None:
+    cfg = SynthConfig(out=str(tmp_path / "c"), utterances=12, seed=9, vocabulary=("numbers",), lone_share=1.0)
+    rows = _rows(synth_corpus(cfg).manifest)
+    assert len(rows) == 12 and all(r[4] == "numbers" and 1 <= len(r[1].split()) <= 2 for r in rows)
+
+
+@pytest.mark.parametrize("share", ["1.5", "-0.1", "x"])
+def test_synth_bad_lone_share_is_a_usage_error(capsys, monkeypatch, tmp_path, share) -> None:
+    args = ["speech", "synth-corpus", "--out", str(tmp_path / "c"), "-n", "2", "--lone-share", share]
+    monkeypatch.setattr(sys, "argv", args)
+    with pytest.raises(SystemExit) as done:
+        main()
+    out, err = capsys.readouterr()
+    assert done.value.code == 2 and out == "" and "--lone-share" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "c").exists()
+
+
+def test_config_refuses_a_lone_share_outside_0_1(tmp_path: Path) -> None:
+    from carrousel.speech.errors import SpeechConfigError
+
+    with pytest.raises(SpeechConfigError, match="lone_share"):
+        SynthConfig(out=str(tmp_path / "c"), lone_share=1.5)
