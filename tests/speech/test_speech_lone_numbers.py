@@ -61,6 +61,8 @@ def test_synth_lone_share(tmp_path, engines) -> None:
     assert [r for i, r in enumerate(mixed) if i not in changed] == [
         r for i, r in enumerate(noise) if i not in changed
     ]
+    for i in set(range(24)) - set(changed):  # byte for byte
+        assert (tmp_path / "m" / mixed[i][0]).read_bytes() == (tmp_path / "n" / noise[i][0]).read_bytes()
     assert [r for r in noise if r[4] != "none"] == [
         b for b, r in zip(base, noise, strict=True) if r[4] != "none"
     ]
