@@ -60,6 +60,17 @@ def test_folder_of_audio_and_txt(two_wavs) -> None:
     assert [u.text for u in utts] == ["stop"]
 
 
+def test_folder_reads_headerless_gsm(tmp_path, tone) -> None:
+    """A folder of Asterisk-style ``.gsm`` prompts (headerless GSM 6.10, 8 kHz) is a corpus."""
+    import soundfile as sf
+
+    sf.write(str(tmp_path / "7.gsm"), tone(0.5, 8000), 8000, format="RAW", subtype="GSM610")
+    (tmp_path / "7.txt").write_text("seven\n", encoding="utf-8")
+    utts = with_durations(load_corpus(f"folder:{tmp_path}"))
+    assert [(u.path, u.text) for u in utts] == [(str(tmp_path / "7.gsm"), "seven")]
+    assert utts[0].seconds == pytest.approx(0.5, abs=0.02)  # read as 8 kHz GSM 6.10, whole 20 ms frames
+
+
 def test_librispeech_layout(tmp_path, write_wav, tone) -> None:
     chapter = tmp_path / "test-clean/61/70968"
     chapter.mkdir(parents=True)

@@ -40,6 +40,7 @@ from carrousel.speech.errors import (
 )
 
 __all__ = [
+    "AUDIO_SUFFIXES",
     "RAW_RATE",
     "SILENCE_PEAK",
     "AudioInfo",
@@ -54,6 +55,22 @@ __all__ = [
 ]
 
 RAW_RATE = 16000  # sample rate assumed for headerless .raw files (16-bit little-endian mono)
+# The file names a folder of recordings is searched for: what read_audio reads (headerless .raw and
+# .gsm included), and CMU Sphinx .mfc feature files (read_sphinx_mfc).
+AUDIO_SUFFIXES = (
+    ".wav",
+    ".flac",
+    ".ogg",
+    ".oga",
+    ".opus",
+    ".mp3",
+    ".aiff",
+    ".aif",
+    ".au",
+    ".raw",
+    ".gsm",
+    ".mfc",
+)
 logger = logging.getLogger(__name__)
 
 SILENCE_PEAK = 10 ** (-60 / 20)  # a recording whose peak stays below -60 dBFS holds no speech

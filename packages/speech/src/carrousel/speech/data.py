@@ -39,7 +39,7 @@ from carrousel.core.data import BucketBatchSampler, SequenceCollator
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
 from carrousel.speech import augment as aug
-from carrousel.speech.audio import audio_info, read_audio, read_sphinx_mfc
+from carrousel.speech.audio import AUDIO_SUFFIXES, audio_info, read_audio, read_sphinx_mfc
 from carrousel.speech.config import AugmentConfig
 from carrousel.speech.errors import AudioError, CorpusError, SpeechConfigError
 from carrousel.speech.features import FeatureExtractor, check_sphinx_front_end, spec_augment
@@ -49,7 +49,6 @@ from carrousel.speech.task import ctc_frames_needed
 from carrousel.speech.text import Alphabet, number_readings
 
 __all__ = [
-    "AUDIO_SUFFIXES",
     "SpeechDataset",
     "Utterance",
     "load_corpora",
@@ -61,8 +60,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif", ".au", ".raw", ".mfc")
 
 
 @dataclass(frozen=True)
