@@ -61,6 +61,19 @@ def espeak() -> None:
 
 
 @pytest.fixture
+def engines() -> None:
+    """Skips the test when espeak-ng or flite is missing (the synthesiser of `speech synth-corpus`)."""
+    if not (shutil.which("espeak-ng") and shutil.which("flite")):
+        pytest.skip("espeak-ng and flite are not installed (make system)")
+
+
+def manifest_rows(manifest: str) -> list[list[str]]:
+    """The rows of a corpus's ``manifest.tsv``, header left out."""
+    with open(manifest, encoding="utf-8") as fh:
+        return list(csv.reader(fh, delimiter="\t"))[1:]
+
+
+@pytest.fixture
 def real():  # type: ignore[no-untyped-def]
     """``real(group) -> [(path, transcript)]`` of cached real recordings, or a skip (`make data`)."""
     from carrousel.core.errors import CarrouselError

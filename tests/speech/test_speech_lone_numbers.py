@@ -7,9 +7,7 @@ read a lone "two" as ``g`` and "hundred" as ``r`` (the Asterisk prompts, README)
 
 from __future__ import annotations
 
-import csv
 import random
-import shutil
 import sys
 from collections import Counter
 from pathlib import Path
@@ -20,17 +18,7 @@ from carrousel.speech.cli import main
 from carrousel.speech.config import SynthConfig
 from carrousel.speech.synth import synth_corpus
 from carrousel.speech.vocab import DIGITS, LONE_NUMBERS, VOCABULARY, short_number
-
-
-def _rows(manifest: str) -> list[list[str]]:
-    with open(manifest, encoding="utf-8") as fh:
-        return list(csv.reader(fh, delimiter="\t"))[1:]
-
-
-@pytest.fixture
-def engines() -> None:
-    if not (shutil.which("espeak-ng") and shutil.which("flite")):
-        pytest.skip("espeak-ng and flite are not installed (make system)")
+from tests.speech.conftest import manifest_rows
 
 
 def test_short_numbers_are_one_or_two_number_words() -> None:
@@ -46,10 +34,10 @@ def test_short_numbers_are_one_or_two_number_words() -> None:
 
 
 def test_synth_lone_share(tmp_path, engines) -> None:
-    base = _rows(synth_corpus(SynthConfig(out=str(tmp_path / "s"), utterances=24, seed=4)).manifest)
+    base = manifest_rows(synth_corpus(SynthConfig(out=str(tmp_path / "s"), utterances=24, seed=4)).manifest)
     cfg = SynthConfig(out=str(tmp_path / "m"), utterances=24, seed=4, lone_share=0.5, noise_share=0.2)
-    mixed = _rows(synth_corpus(cfg).manifest)
-    noise = _rows(
+    mixed = manifest_rows(synth_corpus(cfg).manifest)
+    noise = manifest_rows(
         synth_corpus(SynthConfig(out=str(tmp_path / "n"), utterances=24, seed=4, noise_share=0.2)).manifest
     )
     changed = [i for i, (a, b) in enumerate(zip(noise, mixed, strict=True)) if a != b]
@@ -70,7 +58,7 @@ def test_synth_lone_share(tmp_path, engines) -> None:
 
 def test_synth_lone_share_one_says_only_short_numbers(tmp_path, engines) -> None:
     cfg = SynthConfig(out=str(tmp_path / "c"), utterances=12, seed=9, vocabulary=("numbers",), lone_share=1.0)
-    rows = _rows(synth_corpus(cfg).manifest)
+    rows = manifest_rows(synth_corpus(cfg).manifest)
     assert len(rows) == 12 and all(r[4] == "numbers" and 1 <= len(r[1].split()) <= 2 for r in rows)
 
 

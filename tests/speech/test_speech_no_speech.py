@@ -9,9 +9,7 @@ nothing from such rows; the shipped model (v4, fine-tuned with them) answers not
 
 from __future__ import annotations
 
-import csv
 import math
-import shutil
 import sys
 from pathlib import Path
 
@@ -34,17 +32,7 @@ from carrousel.speech.pipeline import evaluate, stream, train
 from carrousel.speech.recognizer import Recognizer, shipped_model_path
 from carrousel.speech.synth import NO_SPEECH_SECONDS, synth_corpus
 from carrousel.speech.task import CTCTask
-
-
-def _rows(manifest: str) -> list[list[str]]:
-    with open(manifest, encoding="utf-8") as fh:
-        return list(csv.reader(fh, delimiter="\t"))[1:]
-
-
-@pytest.fixture
-def engines() -> None:
-    if not (shutil.which("espeak-ng") and shutil.which("flite")):
-        pytest.skip("espeak-ng and flite are not installed (make system)")
+from tests.speech.conftest import manifest_rows
 
 
 def test_empty_transcripts_are_kept_as_no_speech(tmp_path, write_wav, tone, caplog) -> None:
@@ -88,8 +76,8 @@ def test_ctc_trains_on_empty_targets(tmp_path, write_wav, tone) -> None:
 
 
 def test_synth_noise_share(tmp_path, engines) -> None:
-    base = _rows(synth_corpus(SynthConfig(out=str(tmp_path / "s"), utterances=10, seed=4)).manifest)
-    mixed = _rows(
+    base = manifest_rows(synth_corpus(SynthConfig(out=str(tmp_path / "s"), utterances=10, seed=4)).manifest)
+    mixed = manifest_rows(
         synth_corpus(SynthConfig(out=str(tmp_path / "m"), utterances=10, seed=4, noise_share=0.5)).manifest
     )
     none = [r for r in mixed if r[4] == "none"]
@@ -153,6 +141,8 @@ def test_shipped_stream_model_answers_nothing_to_noise(tmp_path, engines) -> Non
     """The streaming model, fed in 320 ms chunks as ``speech stream`` does, says nothing to fresh noise
     (100 of 100 clips in the README's measurement)."""
     manifest = _synth(tmp_path / "noise", 12, 31, 1.0, True)
-    finals = [list(stream(StreamConfig(), str(tmp_path / "noise" / r[0])))[-1] for r in _rows(manifest)]
+    finals = [
+        list(stream(StreamConfig(), str(tmp_path / "noise" / r[0])))[-1] for r in manifest_rows(manifest)
+    ]
     assert len(finals) == 12 and all(f.final for f in finals)
     assert sum(not f.text for f in finals) >= 10, [f.text for f in finals]
