@@ -4,7 +4,8 @@ Test sets, none of them seen in training:
 
 * ``synthetic held-out``: ``speech synth-corpus --heldout -n 400 --seed 2`` (voices never used for
   training: one espeak-ng accent, 8 voice variants, flite's rms; with the corpus's channels and noise),
-  synthesised into a temporary folder, also scored by utterance kind and telephone / wideband channel;
+  synthesised into a temporary folder, also scored by utterance kind and telephone / wideband channel
+  (those rows from the one evaluation's per-utterance scores);
 * the real recordings cached by ``make data`` (``carrousel-data fetch speech``; groups missing from the
   cache are skipped): ``tidigits`` (31 TIDIGITS digit strings of a man and a woman, Sphinx MFCC files,
   plus one raw recording of a third speaker), ``klettres_en`` / ``klettres_en_gb`` (the alphabet read by
@@ -18,10 +19,14 @@ Test sets, none of them seen in training:
 synthesis corpus's telephone channel (band limits, G.711 or coarser mu-law, level; seeded per file) and
 written as 8 kHz WAV: real speakers on a telephone line, the channel the recogniser is judged on.
 
+Each row's WER comes with a bootstrap standard error (``wer_se``: utterances drawn with replacement,
+``--bootstrap`` times, seed 0): how far the row's WER would move on another draw of as many utterances
+of the same kind, the noise a comparison of two models on that row has to beat.
+
 Usage: ``python benchmarks/bench_speech_accuracy.py [--model DIR] [--beam 8] [--threads 1] [--json]
-[--heldout-data MANIFEST] [--sets tidigits,klettres_en,...] [--telephone]`` (``--heldout-data``: an
-existing held-out corpus instead of synthesising one; ``--sets``: only these sets, ``synthetic`` naming
-the held-out one).
+[--heldout-data MANIFEST] [--sets tidigits,klettres_en,...] [--telephone] [--bootstrap 1000]``
+(``--heldout-data``: an existing held-out corpus instead of synthesising one; ``--sets``: only these
+sets, ``synthetic`` naming the held-out one; ``--beam 0``: greedy only).
 """
 
 from __future__ import annotations
@@ -30,34 +35,64 @@ import argparse
 import csv
 import json
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from carrousel.speech.config import DecodeConfig, EvaluateConfig, SynthConfig, TranscribeConfig
+from carrousel.speech.metrics import UtteranceScore, error_rates
 from carrousel.speech.pipeline import evaluate, synth_corpus
 from carrousel.speech.samples import GROUPS
 
 
-def _subsets(manifest: Path, tmp: Path) -> dict[str, str]:
-    """Manifests of the held-out corpus's utterance kinds and of its telephone / wideband parts."""
+def _subsets(manifest: Path) -> dict[str, set[str]]:
+    """Resolved audio paths of the held-out corpus's utterance kinds and of its telephone / wideband parts."""
     with open(manifest, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
     if not rows or "kind" not in rows[0] or "effects" not in rows[0]:
         return {}
-    groups: dict[str, list[dict[str, str]]] = {}
+    groups: dict[str, set[str]] = {}
     for row in rows:
-        row = row | {"path": str((manifest.parent / row["path"]).resolve())}
-        groups.setdefault(f"- {row['kind']}", []).append(row)
+        path = str((manifest.parent / row["path"]).resolve())
+        groups.setdefault(f"- {row['kind']}", set()).add(path)
         phone = "telephone" in row["effects"].split("+")
-        groups.setdefault("- telephone 8 kHz" if phone else "- wideband", []).append(row)
-    out = {}
-    for name, members in sorted(groups.items()):
-        path = tmp / f"{name[2:].replace(' ', '_')}.tsv"
-        lines = ["path\ttranscript"] + [f"{r['path']}\t{r['transcript']}" for r in members]
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        out[name] = str(path)
-    return out
+        groups.setdefault("- telephone 8 kHz" if phone else "- wideband", set()).add(path)
+    return dict(sorted(groups.items()))
+
+
+def wer_standard_error(scores: Sequence[UtteranceScore], resamples: int, seed: int = 0) -> float:
+    """Bootstrap standard error of a corpus WER: utterances drawn with replacement, errors summed, divided.
+
+    Args:
+        scores: the set's per-utterance scores (``EvaluationResult.per_utterance``).
+        resamples: bootstrap draws (0: no estimate, NaN).
+        seed: the draws' seed (same seed, same estimate).
+
+    Returns:
+        The standard deviation of the resampled corpus WERs; NaN for no draws or no utterances.
+    """
+    if resamples < 1 or not scores:
+        return float("nan")
+    errors = np.array([s.substitutions + s.deletions + s.insertions for s in scores], dtype=float)
+    words = np.array([len(s.reference.split()) for s in scores], dtype=float)
+    draws = np.random.default_rng(seed).integers(0, len(scores), size=(resamples, len(scores)))
+    wers = errors[draws].sum(axis=1) / np.maximum(words[draws].sum(axis=1), 1.0)
+    return float(wers.std(ddof=1)) if resamples > 1 else 0.0
+
+
+def _row(scores: Sequence[UtteranceScore], rtf: float, resamples: int) -> dict[str, float]:
+    """One table row: counts, WER with its bootstrap standard error, CER, real-time factor."""
+    totals = error_rates(scores)
+    return {
+        "utterances": len(scores),
+        "words": totals.words,
+        "wer": totals.wer,
+        "wer_se": round(wer_standard_error(scores, resamples), 6),
+        "cer": totals.cer,
+        "rtf": rtf,
+    }
 
 
 def _telephone_sets(groups: list[str], tmp: Path) -> dict[str, str]:
@@ -92,7 +127,9 @@ def _telephone_sets(groups: list[str], tmp: Path) -> dict[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None, help="model folder (default: the shipped one)")
-    parser.add_argument("--beam", type=int, default=8)
+    parser.add_argument(
+        "--beam", type=int, default=8, help="beam width of the second decoding (0: greedy only)"
+    )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--utterances", type=int, default=400, help="synthetic held-out utterances")
     parser.add_argument("--heldout-data", default=None, help="held-out corpus manifest (default: synthesise)")
@@ -100,27 +137,32 @@ def main() -> None:
     parser.add_argument(
         "--telephone", action="store_true", help="also the real sets through a telephone line"
     )
+    parser.add_argument(
+        "--bootstrap", type=int, default=1000, help="resamples for each WER's standard error (0: none)"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     results: dict[str, dict[str, dict[str, float]]] = {}
+    decoders = [("greedy", DecodeConfig())]
+    if args.beam > 0:
+        decoders.append((f"beam {args.beam} + model LM", DecodeConfig(beam=args.beam)))
     with tempfile.TemporaryDirectory() as tmp:
         wanted = set(args.sets.split(",")) if args.sets else {"synthetic", *GROUPS}
         sets = {g: f"sample:{g}" for g in GROUPS if g in wanted}
+        parts: dict[str, set[str]] = {}  # rows scored from the held-out set's per-utterance scores
         if "synthetic" in wanted:
             held = args.heldout_data
             if held is None:
                 corpus = Path(tmp) / "heldout"
                 synth_corpus(SynthConfig(out=str(corpus), utterances=args.utterances, heldout=True, seed=2))
                 held = str(corpus / "manifest.tsv")
-            sets = {"synthetic held-out": held} | _subsets(Path(held), Path(tmp)) | sets
+            sets = {"synthetic held-out": held} | sets
+            parts = _subsets(Path(held))
         if args.telephone:
             sets |= _telephone_sets([g for g in GROUPS if g in wanted], Path(tmp))
         for name, spec in sets.items():
-            for label, decode in (
-                ("greedy", DecodeConfig()),
-                (f"beam {args.beam} + model LM", DecodeConfig(beam=args.beam)),
-            ):
+            for label, decode in decoders:
                 try:
                     r = evaluate(
                         EvaluateConfig(
@@ -130,24 +172,26 @@ def main() -> None:
                 except Exception as exc:  # a group not cached: say so and go on
                     print(f"skipped {name}: {exc}")
                     break
-                results.setdefault(name, {})[label] = {
-                    "utterances": r.utterances,
-                    "words": r.totals.words,
-                    "wer": r.totals.wer,
-                    "cer": r.totals.cer,
-                    "rtf": r.real_time_factor,
-                }
+                rtf = r.real_time_factor
+                results.setdefault(name, {})[label] = _row(r.per_utterance, rtf, args.bootstrap)
+                if name != "synthetic held-out":
+                    continue
+                for part, paths in parts.items():
+                    members = [s for s in r.per_utterance if str(Path(s.path).resolve()) in paths]
+                    results.setdefault(part, {})[label] = _row(members, rtf, args.bootstrap)
     if args.json:
         print(json.dumps(results, indent=2))
         return
     print(
-        f"{'test set':<34} {'utts':>5} {'words':>6}  {'greedy WER':>10} {'CER':>6}  {'beam WER':>9} {'CER':>6}"
+        f"{'test set':<34} {'utts':>5} {'words':>6}  {'greedy WER':>10} {'(se)':>7} {'CER':>6}  "
+        f"{'beam WER':>9} {'(se)':>7} {'CER':>6}"
     )
+    nan = float("nan")
     for name, by in results.items():
         g, b = by.get("greedy", {}), by.get(f"beam {args.beam} + model LM", {})
         print(
-            f"{name:<34} {g['utterances']:>5} {g['words']:>6}  {g['wer']:>10.3f} {g['cer']:>6.3f}  "
-            f"{b.get('wer', float('nan')):>9.3f} {b.get('cer', float('nan')):>6.3f}"
+            f"{name:<34} {g['utterances']:>5} {g['words']:>6}  {g['wer']:>10.3f} ({g['wer_se']:.3f}) "
+            f"{g['cer']:>6.3f}  {b.get('wer', nan):>9.3f} ({b.get('wer_se', nan):.3f}) {b.get('cer', nan):>6.3f}"
         )
 
 
