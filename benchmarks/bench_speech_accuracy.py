@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -82,14 +83,15 @@ def wer_standard_error(scores: Sequence[UtteranceScore], resamples: int, seed: i
     return float(wers.std(ddof=1)) if resamples > 1 else 0.0
 
 
-def _row(scores: Sequence[UtteranceScore], rtf: float, resamples: int) -> dict[str, float]:
+def _row(scores: Sequence[UtteranceScore], rtf: float, resamples: int) -> dict[str, float | None]:
     """One table row: counts, WER with its bootstrap standard error, CER, real-time factor."""
     totals = error_rates(scores)
+    se = wer_standard_error(scores, resamples)
     return {
         "utterances": len(scores),
         "words": totals.words,
         "wer": totals.wer,
-        "wer_se": round(wer_standard_error(scores, resamples), 6),
+        "wer_se": None if math.isnan(se) else round(se, 6),  # strict JSON: no NaN
         "cer": totals.cer,
         "rtf": rtf,
     }
@@ -143,7 +145,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    results: dict[str, dict[str, dict[str, float]]] = {}
+    results: dict[str, dict[str, dict[str, float | None]]] = {}
     decoders = [("greedy", DecodeConfig())]
     if args.beam > 0:
         decoders.append((f"beam {args.beam} + model LM", DecodeConfig(beam=args.beam)))
@@ -186,12 +188,16 @@ def main() -> None:
         f"{'test set':<34} {'utts':>5} {'words':>6}  {'greedy WER':>10} {'(se)':>7} {'CER':>6}  "
         f"{'beam WER':>9} {'(se)':>7} {'CER':>6}"
     )
-    nan = float("nan")
+
+    def cell(row: dict[str, float | None], key: str, width: int) -> str:
+        value = row.get(key)
+        return f"{value:>{width}.3f}" if value is not None else f"{'-':>{width}}"
+
     for name, by in results.items():
         g, b = by.get("greedy", {}), by.get(f"beam {args.beam} + model LM", {})
         print(
-            f"{name:<34} {g['utterances']:>5} {g['words']:>6}  {g['wer']:>10.3f} ({g['wer_se']:.3f}) "
-            f"{g['cer']:>6.3f}  {b.get('wer', nan):>9.3f} ({b.get('wer_se', nan):.3f}) {b.get('cer', nan):>6.3f}"
+            f"{name:<34} {g['utterances']:>5} {g['words']:>6}  {cell(g, 'wer', 10)} ({cell(g, 'wer_se', 5)}) "
+            f"{cell(g, 'cer', 6)}  {cell(b, 'wer', 9)} ({cell(b, 'wer_se', 5)}) {cell(b, 'cer', 6)}"
         )
 
 

@@ -112,3 +112,12 @@ def test_kind_and_channel_rows_come_from_one_evaluation(
     assert out["- wideband"]["greedy"]["words"] == 4
     assert out["- commands"]["greedy"]["wer_se"] == 0.0  # one utterance said right
     assert 0 < out["synthetic held-out"]["greedy"]["wer_se"] < 0.5
+    # no draws: no standard error, written as null (strict JSON has no NaN)
+    monkeypatch.setattr(sys, "argv", [*argv, "--beam", "0", "--json", "--bootstrap", "0"])
+    bench.main()
+    strict = json.loads(capsys.readouterr().out, parse_constant=_refuse)
+    assert {by["greedy"]["wer_se"] for by in strict.values()} == {None}
+
+
+def _refuse(name: str) -> None:
+    raise AssertionError(f"not strict JSON: {name}")
