@@ -1,8 +1,9 @@
-"""Texts of which the model knows no word (another language or script, emoji only) get a warning.
+"""Texts of which the model knows no word (another language or script) get a warning.
 
 Before, the shipped English model labelled '这部电影很糟糕，我讨厌它' ("this film is awful, I hate it"),
 'Этот фильм ужасен' and '🤮' positive at 0.85 to 0.96 without a word: every piece was [UNK] (or a known
-space or comma), so the label rested on nothing.
+space or comma), so the label rested on nothing. (Emoji are now read as their names, ``🤮`` as "face with
+open mouth vomiting": carrousel.nlp.emoji_names; runes stand in for a text the model cannot read.)
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from carrousel.nlp.pipeline.sentiment import SentimentModel
 
 def test_texts_of_only_unknown_words_are_named_in_one_warning(caplog: pytest.LogCaptureFixture) -> None:
     model = SentimentModel.from_pretrained()
-    texts = ["这部电影很糟糕，我讨厌它", "a great film", "Этот фильм ужасен", "🤮", "great 🤮", "!!!"]
+    texts = [
+        "这部电影很糟糕，我讨厌它",
+        "a great film",
+        "Этот фильм ужасен",
+        "ᚠᚢᚦ",
+        "great ᚠᚢᚦ",
+        "!!!",
+    ]  # runes, not emoji: [UNK]
     with caplog.at_level(logging.WARNING, logger="carrousel"):
         got = model(texts)
     assert len(got) == len(texts)  # still predicted: a warning, not an error

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from carrousel.core.config import MAX_EPOCHS, MAX_THREADS, check_device, check_numbers
 from carrousel.core.export.choices import InferencePrecision, check_precision_name
+from carrousel.nlp.emoji_names import EMOJI_MODES
 from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.label_map import LabelMapError, parse_label_map
 
@@ -237,9 +238,12 @@ class SentimentTrainConfig:
     threshold: str = "prior"  # two classes: how the decision cut is chosen on the held-out rows (prior:
     # predicted-positive share = training share, on the held-out rows + any unlabelled texts | accuracy |
     # f1: maximised | none: argmax); carrousel.nlp.decision
+    emoji: str = "names"  # names: emoji read as their Unicode names, in training and prediction alike
+    # (carrousel.nlp.emoji_names; recorded in the bundle) | keep: as written (each unseen one is [UNK])
 
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError)
+        _need(self.emoji in EMOJI_MODES, f"emoji must be one of {', '.join(EMOJI_MODES)}, not {self.emoji!r}")
         _need(
             self.threshold in THRESHOLDS,
             f"unknown threshold criterion {self.threshold!r}; use one of {', '.join(THRESHOLDS)}",

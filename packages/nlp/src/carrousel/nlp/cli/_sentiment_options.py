@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from carrousel.nlp.pipeline.sentiment_eval import SentimentEvaluation
 
 __all__ = [
+    "Emoji",
+    "EmojiReading",
     "Hint",
     "LabelMap",
     "Model",
@@ -37,6 +39,21 @@ class Threshold(enum.StrEnum):
     none = "none"
 
 
+class Emoji(enum.StrEnum):
+    """How a new model reads emoji (carrousel.nlp.emoji_names)."""
+
+    names = "names"
+    keep = "keep"
+
+
+EmojiReading = Annotated[
+    Emoji,
+    typer.Option(
+        "--emoji",
+        help="names: read each emoji as its Unicode name, lower case (😡 -> 'pouting face'), in training and "
+        "prediction alike (recorded in the bundle); keep: as written, an emoji the vocabulary lacks is [UNK].",
+    ),
+]
 OovFallback = Annotated[
     bool | None,
     typer.Option(

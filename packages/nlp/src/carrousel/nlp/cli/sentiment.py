@@ -52,6 +52,8 @@ from carrousel.nlp.cli._sentiment_data import (
     data_config,
 )
 from carrousel.nlp.cli._sentiment_options import (
+    Emoji,
+    EmojiReading,
     Hint,
     LabelMap,
     Model,
@@ -176,6 +178,7 @@ def train(
             "none: argmax)."
         ),
     ] = Threshold.prior,
+    emoji: EmojiReading = Emoji.names,
     device: TrainDevice = None,
     precision: FitPrecision = None,
     config: ConfigFile = None,
@@ -223,6 +226,7 @@ def train(
             hint=TeacherConfig.hint if hint is None else hint,
         ),
         threshold=threshold.value,
+        emoji=emoji.value,
     )  # fmt: skip
     if oov_fallback and cfg.tokenizer.kind != "word":
         raise typer.BadParameter(f"--oov-fallback needs --tokenizer word, not {cfg.tokenizer.kind}")

@@ -39,6 +39,7 @@ from carrousel.nlp.data import (
     warn_truncated,
 )
 from carrousel.nlp.decision import decide, place_threshold
+from carrousel.nlp.emoji_names import emoji_reading
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.evaluate_plot import PLOT_EXTRA
 from carrousel.nlp.models import SentimentClassifier, build_classifier
@@ -132,7 +133,8 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
             y[val_idx],
             labels,
         )
-    tokenizer = train_tokenizer([texts[i] for i in train_idx] + (soft.extra if soft else []), cfg.tokenizer)
+    train_texts = [texts[i] for i in train_idx] + (soft.extra if soft else [])
+    tokenizer = train_tokenizer(train_texts, cfg.tokenizer, emoji=cfg.emoji)
     ids = encode_texts(tokenizer, texts, cfg.data.max_length)
     net, vectors = cfg.model, None
     if cfg.embeddings:
@@ -173,7 +175,12 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
     bundle = Bundle(
         kind=KIND,
         model=model,
-        assets={"labels": labels, "tokenizer_kind": tokenizer.kind, "max_length": cfg.data.max_length},
+        assets={
+            "labels": labels,
+            "tokenizer_kind": tokenizer.kind,
+            "emoji": tokenizer.emoji,  # the emoji reading (absent in older bundles: keep)
+            "max_length": cfg.data.max_length,
+        },
         files={TOKENIZER_FILE: tokenizer.to_bytes()},
         data={
             "source": data.source,
@@ -257,8 +264,8 @@ class SentimentModel:
         self.max_length = int(bundle.assets["max_length"])
         cut = bundle.assets.get("threshold")  # two classes: P(second label) >= cut is that label
         self.threshold = float(cut) if cut is not None else None
-        self.tokenizer = TextTokenizer.from_bytes(
-            bundle.files[TOKENIZER_FILE], str(bundle.assets["tokenizer_kind"])
+        self.tokenizer = TextTokenizer.from_bytes(  # a bundle without "emoji" keeps emoji as written
+            bundle.files[TOKENIZER_FILE], str(bundle.assets["tokenizer_kind"]), emoji_reading(bundle.assets)
         )
         self.runtime = load_runtime(bundle)  # an exported bundle (nlp sentiment export) runs ONNX Runtime
         check_inference(precision, next(self.model.parameters()).device, self.runtime is not None)
@@ -290,6 +297,7 @@ class SentimentModel:
         cap = (limit + 1) * CHARS_PER_TOKEN_CAP  # as in encode_texts
         encoded, spans = None, None
         if self.oov is not None:  # the characters behind each id too: the fallback reads its words off them
+            texts = [self.tokenizer.prepare(t) for t in texts]  # spans point into the text with emoji named
             encoded, spans = self.tokenizer.encode_batch_spans([t[:cap] for t in texts])
         # one extra id tells if it was cut
         full = encode_texts(self.tokenizer, texts, limit + 1, warn=False, encoded=encoded)
