@@ -353,6 +353,7 @@ def distilled(
     tokens: tuple[str, int] = ("word", 20000),
     oov: bool = False,
     hint: float = 0.0,
+    embeddings: tuple[bool, float] = (False, 1.0),
 ) -> list[list[tuple[float, float]]]:
     """The BiLSTM trained on the MiniLM teacher's soft targets (``nlp sentiment train --teacher minilm``),
     scored on ``tests``, its own validation rows and (``held`` given) its agreement with the teacher; with
@@ -382,6 +383,8 @@ def distilled(
             balance=balance,
             hint=hint,
         ),
+        freeze_embeddings=embeddings[0],
+        embedding_lr_scale=embeddings[1],
     )
     model = folder / f"model_{seed}_distilled_{'u' if unlabelled else ''}{augment}"
     if not (reuse and _trained_with(model, cfg)):
@@ -418,11 +421,12 @@ def distilled_pair(
     tokens: tuple[str, int] = ("word", 20000),
     oov: bool = False,
     hint: float = 0.0,
+    embeddings: tuple[bool, float] = (False, 1.0),
 ) -> tuple[list[tuple[float, float]], ...]:
     """Both distilled rows of one seed, without then with the unlabelled sentences, in one process sharing
     MiniLM's weights (each training embeds its texts afresh: *Same seed, same weights* in the nlp README;
     ``both`` False: only the second; ``oov``: each followed by its row with the OOV fallback)."""
-    rest = (held, reuse, ema_decay, tokens, oov, hint)
+    rest = (held, reuse, ema_decay, tokens, oov, hint, embeddings)
     first = distilled(train, tests, folder, seed, (), augment, student, True, *rest) if both else []
     return (*first, *distilled(train, tests, folder, seed, unlabelled, augment, student, balance, *rest))
 
@@ -509,9 +513,24 @@ def main() -> None:
         help="distilled student: weight beta of the hint term, its pooled vector regressing the teacher's "
         "MiniLM embedding through a training-only projection, beta * (1 - cos) (0: off)",
     )
+    parser.add_argument(
+        "--freeze-embeddings",
+        action="store_true",
+        help="distilled student: keep its MiniLM-initialised embeddings fixed in training (nlp sentiment "
+        "train --teacher minilm --freeze-embeddings; default: fine-tuned)",
+    )
+    parser.add_argument(
+        "--embedding-lr-scale",
+        type=float,
+        default=1.0,
+        help="distilled student: its embeddings learn at lr times this (nlp sentiment train --teacher "
+        "minilm --embedding-lr-scale F; 1: as the rest)",
+    )
     parser.add_argument("--keep", type=Path, help="work in this folder (kept: data files and models)")
     parser.add_argument("--save", type=Path, help="JSON file of every row's scores, rewritten as rows finish")
     args = parser.parse_args()
+    if args.freeze_embeddings and args.embedding_lr_scale != 1.0:
+        parser.error("--freeze-embeddings and --embedding-lr-scale: frozen embeddings do not learn; give one")
     torch.set_num_threads(args.threads)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -553,6 +572,7 @@ def main() -> None:
                     (args.tokenizer, args.vocab),
                     args.oov_fallback,
                     args.hint,
+                    (args.freeze_embeddings, args.embedding_lr_scale),
                 ): seed
                 for seed in range(args.distil_seeds)
             }

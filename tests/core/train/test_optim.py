@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -43,3 +45,47 @@ def test_frozen_model_is_a_clear_error() -> None:
     model = torch.nn.Linear(2, 2).requires_grad_(False)
     with pytest.raises(ConfigError, match="no trainable parameters"):
         build_optimizer(model, TrainConfig())
+
+
+def test_lr_scales_put_named_parameters_in_groups_of_their_own() -> None:
+    """``TrainConfig.lr_scales``: the parameters under a name prefix learn at lr * factor (their own
+    decayed / non-decayed groups, after the unscaled ones); a plateau decay keeps the ratio; onecycle peaks
+    each group at its own lr; factor 1 leaves the groups as without it."""
+    model = torch.nn.Sequential(torch.nn.Embedding(5, 3), torch.nn.Linear(3, 2))
+    cfg = TrainConfig(lr=0.1, lr_scales=(("0.", 0.1),), scheduler="plateau", gamma=0.5, step_size=5)
+    opt = build_optimizer(model, cfg)
+    assert [(len(g["params"]), g["lr"]) for g in opt.param_groups] == [
+        (1, 0.1),
+        (1, 0.1),
+        (1, pytest.approx(0.01)),
+    ]
+    assert opt.param_groups[2]["params"][0] is model[0].weight
+    sched = build_scheduler(opt, cfg, steps_per_epoch=None)
+    for loss in (1.0, 1.0, 1.0, 1.0):  # no improvement: the plateau halves every group
+        sched.step(loss)
+    assert opt.param_groups[2]["lr"] / opt.param_groups[0]["lr"] == pytest.approx(0.1)
+    cycle = replace(cfg, scheduler="onecycle", epochs=2, warmup_pct=0.5)
+    opt = build_optimizer(model, cycle)
+    sched = build_scheduler(opt, cycle, steps_per_epoch=10)
+    peaks = [0.0, 0.0]
+    for _ in range(19):
+        opt.step()
+        sched.step()
+        peaks = [max(peaks[0], opt.param_groups[0]["lr"]), max(peaks[1], opt.param_groups[2]["lr"])]
+    assert peaks == [pytest.approx(0.1, rel=0.02), pytest.approx(0.01, rel=0.02)]
+    plain = [len(g["params"]) for g in param_groups(model, 0.0)]
+    assert [len(g["params"]) for g in param_groups(model, 0.0, (("0.", 1.0),))] == plain == [2, 1]
+
+
+@pytest.mark.parametrize(
+    ("scales", "match"),
+    [((("0.", 0.0),), "must be a number > 0"), ((("", 0.5),), "pairs"), ((("0.", True),), "pairs")],
+)
+def test_lr_scales_refuse_bad_pairs(scales: tuple[tuple[str, float], ...], match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
+        TrainConfig(lr_scales=scales)
+
+
+def test_lr_scale_prefix_naming_no_trainable_parameter_is_a_clear_error() -> None:
+    with pytest.raises(ConfigError, match=r"no trainable parameter's name starts with 'embedding\.'"):
+        build_optimizer(torch.nn.Linear(2, 2), TrainConfig(lr_scales=(("embedding.", 0.1),)))

@@ -233,7 +233,9 @@ class SentimentTrainConfig:
     fit: FitConfig = field(default_factory=FitConfig)  # the optimisation
     exclude: str | None = None  # file of texts (any format of --data) kept out of training, e.g. a test set
     embeddings: str | None = None  # GloVe/word2vec text file initialising the embeddings (sets embed_dim)
-    freeze_embeddings: bool = False  # keep pretrained embeddings fixed during training
+    freeze_embeddings: bool = False  # keep pretrained embeddings fixed during training (those of
+    # --embeddings, or the MiniLM word-piece start of --teacher minilm)
+    embedding_lr_scale: float = 1.0  # the embeddings learn at lr times this (1: as the rest of the network)
     teacher: TeacherConfig | None = None  # distil from a frozen sentence encoder (None: labels only)
     threshold: str = "prior"  # two classes: how the decision cut is chosen on the held-out rows (prior:
     # predicted-positive share = training share, on the held-out rows + any unlabelled texts | accuracy |
@@ -247,6 +249,14 @@ class SentimentTrainConfig:
         _need(
             self.threshold in THRESHOLDS,
             f"unknown threshold criterion {self.threshold!r}; use one of {', '.join(THRESHOLDS)}",
+        )
+        _need(
+            math.isfinite(self.embedding_lr_scale) and self.embedding_lr_scale > 0,
+            f"embedding_lr_scale must be a number > 0, got {self.embedding_lr_scale}",
+        )
+        _need(
+            not (self.freeze_embeddings and self.embedding_lr_scale != 1.0),
+            "frozen embeddings do not learn: give freeze_embeddings or embedding_lr_scale, not both",
         )
 
 

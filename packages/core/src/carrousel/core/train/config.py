@@ -27,6 +27,9 @@ class TrainConfig:
     lr: float = 1e-3  # peak learning rate
     optimizer: str = "adamw"  # adam | adamw | sgd
     weight_decay: float = 0.0  # decoupled (adamw) or L2 (adam, sgd) weight decay
+    lr_scales: tuple[tuple[str, float], ...] = ()  # (name prefix, factor): the parameters whose names start
+    # with the prefix (model.named_parameters(); the first match counts) learn at lr * factor, in optimiser
+    # groups of their own that every scheduler scales alike; () or factor 1: one lr, the groups as before
     momentum: float = 0.9  # sgd only: momentum
     scheduler: str = "none"  # none | step | cosine | onecycle | plateau (onecycle steps per step)
     step_size: int = 10  # step scheduler: epochs between decays
@@ -101,5 +104,10 @@ class TrainConfig:
             raise ConfigError(f"warmup_pct must be in (0, 1), got {self.warmup_pct}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ConfigError(f"ema_decay must be in [0, 1), got {self.ema_decay!r}")
+        for prefix, factor in self.lr_scales:
+            if not (isinstance(prefix, str) and prefix) or isinstance(factor, bool):
+                raise ConfigError(f"lr_scales holds (name prefix, factor) pairs, got {(prefix, factor)!r}")
+            if not (isinstance(factor, int | float) and math.isfinite(factor) and factor > 0):
+                raise ConfigError(f"lr_scales: the factor of {prefix!r} must be a number > 0, got {factor!r}")
         if self.patience is not None and self.patience < 1:
             raise ConfigError(f"patience must be >= 1 or None, got {self.patience}")

@@ -27,26 +27,53 @@ SCHEDULER_PER_STEP = frozenset({"onecycle"})
 """Schedulers stepped after every optimiser step; the others step once per epoch."""
 
 
-def param_groups(model: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
-    """Splits parameters into a decayed group (matrices) and a non-decayed one (biases, norms)."""
-    decay: list[nn.Parameter] = []
-    no_decay: list[nn.Parameter] = []
-    for p in model.parameters():
+def param_groups(
+    model: nn.Module, weight_decay: float, lr_scales: tuple[tuple[str, float], ...] = ()
+) -> list[dict[str, Any]]:
+    """Splits parameters into a decayed group (matrices) and a non-decayed one (biases, norms).
+
+    Args:
+        model: the model whose trainable parameters (``requires_grad``) are grouped.
+        weight_decay: the decayed group's weight decay.
+        lr_scales: ``(name prefix, factor)`` pairs (:attr:`TrainConfig.lr_scales`): a parameter whose name
+            starts with a prefix (the first match) goes to a pair of groups of its own, which carry
+            ``lr_scale`` (the factor) after the unscaled groups; factor 1 or no match: unscaled.
+
+    Raises:
+        ConfigError: a prefix names no trainable parameter.
+    """
+    buckets: dict[float, tuple[list[nn.Parameter], list[nn.Parameter]]] = {1.0: ([], [])}
+    used: set[str] = set()
+    for name, p in model.named_parameters():
         if not p.requires_grad:
             continue
+        prefix, factor = next(((x, float(f)) for x, f in lr_scales if name.startswith(x)), ("", 1.0))
+        used.add(prefix)
+        decay, no_decay = buckets.setdefault(factor, ([], []))
         (decay if p.dim() >= 2 else no_decay).append(p)
-    groups = [{"params": decay, "weight_decay": weight_decay}]
-    if no_decay:
-        groups.append({"params": no_decay, "weight_decay": 0.0})
+    unused = [x for x, _ in lr_scales if x not in used]
+    if unused:
+        raise ConfigError(f"lr_scales: no trainable parameter's name starts with {unused[0]!r}")
+    groups: list[dict[str, Any]] = []
+    for factor, (decay, no_decay) in buckets.items():
+        scale = {} if factor == 1.0 else {"lr_scale": factor}
+        if decay or factor == 1.0:  # the first group exists even when empty, as before
+            groups.append({"params": decay, "weight_decay": weight_decay, **scale})
+        if no_decay:
+            groups.append({"params": no_decay, "weight_decay": 0.0, **scale})
     return groups
 
 
 def build_optimizer(model: nn.Module, cfg: TrainConfig) -> Optimizer:
-    """Builds ``cfg.optimizer`` (adam | adamw | sgd) over the model's trainable parameters."""
+    """Builds ``cfg.optimizer`` (adam | adamw | sgd) over the model's trainable parameters (the groups of
+    :func:`param_groups`, each at ``cfg.lr`` times its ``lr_scale``)."""
     name = cfg.optimizer.lower()
-    groups = param_groups(model, cfg.weight_decay)
+    groups = param_groups(model, cfg.weight_decay, cfg.lr_scales)
     if not any(g["params"] for g in groups):
         raise ConfigError("the model has no trainable parameters; unfreeze some before training")
+    for group in groups:
+        if "lr_scale" in group:
+            group["lr"] = cfg.lr * group["lr_scale"]
     if name == "adam":
         return torch.optim.Adam(groups, lr=cfg.lr)
     if name == "adamw":
@@ -78,7 +105,8 @@ def build_scheduler(optimizer: Optimizer, cfg: TrainConfig, steps_per_epoch: int
         return ReduceLROnPlateau(optimizer, mode=cfg.mode, factor=cfg.gamma, patience=patience)
     if name == "onecycle":
         total = _total_steps(cfg, steps_per_epoch)
-        return OneCycleLR(optimizer, max_lr=cfg.lr, total_steps=total, pct_start=cfg.warmup_pct)
+        peaks = [cfg.lr * g.get("lr_scale", 1.0) for g in optimizer.param_groups]
+        return OneCycleLR(optimizer, max_lr=peaks, total_steps=total, pct_start=cfg.warmup_pct)
     raise ConfigError(f"unknown scheduler {cfg.scheduler!r}; use none, step, cosine, onecycle or plateau")
 
 

@@ -109,7 +109,11 @@ def train(
         typer.Option(help="GloVe/word2vec text file to initialise embeddings (its size sets --embed-dim)."),
     ] = None,
     freeze_embeddings: Annotated[
-        bool, typer.Option("--freeze-embeddings", help="Keep the embeddings fixed in training.")
+        bool,
+        typer.Option(
+            "--freeze-embeddings",
+            help="Keep the pretrained embeddings (--embeddings, or --teacher minilm's start) fixed in training.",
+        ),
     ] = False,
     embed_dim: Annotated[int | None, typer.Option(min=1, help="Embedding size [default: 128].")] = None,
     hidden_size: Annotated[

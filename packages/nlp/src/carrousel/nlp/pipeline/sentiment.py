@@ -98,6 +98,17 @@ class SentimentTrainResult:
     precision: str = "fp32"  # training arithmetic: fp32, or bf16 / fp16 autocast (weights float32)
 
 
+def _embedding_scale(
+    trained: torch.nn.Module, model: SentimentClassifier, cfg: SentimentTrainConfig
+) -> tuple[tuple[str, float], ...]:
+    """Core's ``lr_scales`` for ``cfg.embedding_lr_scale``: the embedding's name in ``trained`` (the model,
+    or with ``--hint`` the wrapper holding it beside a training-only projection); () at 1."""
+    if cfg.embedding_lr_scale == 1.0:
+        return ()
+    name = next(n for n, p in trained.named_parameters() if p is model.embedding.weight)
+    return ((name, cfg.embedding_lr_scale),)
+
+
 def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrainResult:
     """Trains a sentiment classifier and saves it as a bundle in ``out``.
 
@@ -166,7 +177,8 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
             [ids[i] for i in val_idx], y[val_idx].tolist(), soft.val_logits, 256, False, 0, soft.val_features
         )
     trained = model if soft is None or soft.train_features is None else distill.hint_student(model, soft)
-    trainer = Trainer(trained, task, train_config(fit))  # --hint: a projection trains too, never saved
+    scales = _embedding_scale(trained, model, cfg)
+    trainer = Trainer(trained, task, train_config(fit, lr_scales=scales))  # --hint: a projection trains too
     result = fit_checked(trainer, train_loader, val_loader, fit.lr)
     final = trainer.evaluate(val_loader)
     check_converged(final["loss"], result, fit.lr)  # before anything is saved (teacher or not)
@@ -195,8 +207,9 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
             "class_counts": {name: int(c) for name, c in zip(labels, counts, strict=True)},
             "teacher": distill.provenance(cfg, soft),
             "embeddings": {"file": cfg.embeddings, "frozen": cfg.freeze_embeddings}
-            if cfg.embeddings
+            if cfg.embeddings or (cfg.freeze_embeddings and vectors is not None)  # file None: the teacher's
             else None,
+            **({"embedding_lr_scale": cfg.embedding_lr_scale} if cfg.embedding_lr_scale != 1.0 else {}),
         },
     )
     threshold = None
