@@ -51,7 +51,10 @@ pieces, as ``nlp sentiment train --teacher minilm --oov-fallback`` saves it); wi
 are rescored with and without it, untrained (see the nlp README). ``--hint BETA`` trains the distilled
 student with the hint term too (``nlp sentiment train --teacher minilm --hint BETA``: its pooled vector,
 through a training-only projection, regresses the teacher's MiniLM embedding, ``BETA * (1 - cos)``; the saved
-model is the same BiLSTM; tried at 0.25 and not adopted, see the nlp README).
+model is the same BiLSTM; tried at 0.25 and not adopted, see the nlp README). ``--freeze-embeddings`` keeps
+the distilled student's MiniLM-initialised embeddings fixed and ``--embedding-lr-scale F`` has them learn at
+F times the learning rate (both tried, not adopted: the nlp README, *Frozen embeddings for the distilled
+student*).
 """
 
 from __future__ import annotations
@@ -358,7 +361,8 @@ def distilled(
     """The BiLSTM trained on the MiniLM teacher's soft targets (``nlp sentiment train --teacher minilm``),
     scored on ``tests``, its own validation rows and (``held`` given) its agreement with the teacher; with
     ``oov`` a second row: the same model with the OOV fallback added (``NAME_oov``, the map fitted on its
-    trained embeddings: what ``--oov-fallback`` training saves; weights and cut unchanged)."""
+    trained embeddings: what ``--oov-fallback`` training saves; weights and cut unchanged); ``embeddings``:
+    whether its MiniLM-initialised embeddings are frozen, and their learning-rate factor."""
     torch.set_num_threads(1)
     cfg = SentimentTrainConfig(
         TextDataConfig(str(train)),
@@ -523,8 +527,8 @@ def main() -> None:
         "--embedding-lr-scale",
         type=float,
         default=1.0,
-        help="distilled student: its embeddings learn at lr times this (nlp sentiment train --teacher "
-        "minilm --embedding-lr-scale F; 1: as the rest)",
+        help="distilled student: its embeddings learn at lr times this (SentimentTrainConfig."
+        "embedding_lr_scale; 1: as the rest of the network)",
     )
     parser.add_argument("--keep", type=Path, help="work in this folder (kept: data files and models)")
     parser.add_argument("--save", type=Path, help="JSON file of every row's scores, rewritten as rows finish")
