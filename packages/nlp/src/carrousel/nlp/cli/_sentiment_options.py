@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Emoji",
     "EmojiReading",
+    "FreezeEmbeddings",
     "Hint",
     "LabelMap",
     "Model",
@@ -46,6 +47,13 @@ class Emoji(enum.StrEnum):
     keep = "keep"
 
 
+FreezeEmbeddings = Annotated[
+    bool,
+    typer.Option(
+        "--freeze-embeddings",
+        help="Keep the pretrained embeddings (--embeddings, or --teacher minilm's start) fixed in training.",
+    ),
+]
 EmojiReading = Annotated[
     Emoji,
     typer.Option(

@@ -54,6 +54,7 @@ from carrousel.nlp.cli._sentiment_data import (
 from carrousel.nlp.cli._sentiment_options import (
     Emoji,
     EmojiReading,
+    FreezeEmbeddings,
     Hint,
     LabelMap,
     Model,
@@ -108,13 +109,7 @@ def train(
         Path | None,
         typer.Option(help="GloVe/word2vec text file to initialise embeddings (its size sets --embed-dim)."),
     ] = None,
-    freeze_embeddings: Annotated[
-        bool,
-        typer.Option(
-            "--freeze-embeddings",
-            help="Keep the pretrained embeddings (--embeddings, or --teacher minilm's start) fixed in training.",
-        ),
-    ] = False,
+    freeze_embeddings: FreezeEmbeddings = False,
     embed_dim: Annotated[int | None, typer.Option(min=1, help="Embedding size [default: 128].")] = None,
     hidden_size: Annotated[
         int | None, typer.Option(min=1, help="LSTM units per direction [default: 128].")
