@@ -11,9 +11,9 @@ Token id 0 is padding in both (``padding_idx``), never attended to or pooled.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor, nn
@@ -41,7 +41,9 @@ __all__ = [
     "SentimentModelConfig",
     "build_classifier",
     "build_language_model",
+    "drop_positions",
     "float32_output",
+    "run_without",
 ]
 
 
@@ -62,6 +64,64 @@ def float32_output(layer: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
         return layer(x)
     with torch.autocast(x.device.type, enabled=False):
         return layer(x.float())
+
+
+def drop_positions(ids: Tensor, lengths: Tensor, drop: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """Removes the ``drop`` positions from a padded batch, the kept ones moved left in order.
+
+    A row whose every valid position is in ``drop`` keeps them all (so that no row is empty). The network
+    then reads each row as if the dropped tokens had never been written (the ``[UNK]`` ids of
+    :class:`carrousel.nlp.pipeline.SentimentModel`'s ``unk="drop"``).
+
+    Args:
+        ids: ``(B, T)`` token ids, 0 past each length.
+        lengths: ``(B,)`` valid lengths in ``[1, T]``.
+        drop: ``(B, T)`` bool, True where a token is to be removed (ignored past each length).
+
+    Returns:
+        ``(ids (B, T'), lengths (B,), positions (B, T'))``: the kept ids (0 past each new length), the new
+        lengths and, per kept slot, its position in ``ids`` (for weights read back onto the input tokens:
+        ``zeros (B, T).scatter(1, positions, weights)``).
+    """
+    t = ids.shape[1]
+    valid = torch.arange(t, device=ids.device).unsqueeze(0) < lengths.to(ids.device).unsqueeze(1)
+    keep = valid & ~drop
+    keep = torch.where(keep.any(dim=1, keepdim=True), keep, valid)  # nothing left: the row as it was
+    new_lengths = keep.sum(dim=1)
+    positions = torch.argsort((~keep).to(torch.int8), dim=1, stable=True)[:, : int(new_lengths.max())]
+    inside = torch.arange(positions.shape[1], device=ids.device).unsqueeze(0) < new_lengths.unsqueeze(1)
+    kept = torch.where(inside, ids.gather(1, positions), torch.zeros_like(positions))
+    return kept, new_lengths.to(lengths.dtype).to(lengths.device), positions
+
+
+def run_without(
+    run: Callable[[Tensor, Tensor], Sequence[Any]], ids: Tensor, lengths: Tensor, drop: Tensor | None
+) -> tuple[Tensor, Tensor | None]:
+    """``run(ids, lengths)`` on the batch without its ``drop`` positions (:func:`drop_positions`).
+
+    Args:
+        run: a network of padded ids and lengths, ``-> (outputs (B, ...), per-token weights (B, T') or None)``,
+            tensors or NumPy arrays (an ONNX Runtime module's ``run``).
+        ids: ``(B, T)`` token ids, 0 past each length.
+        lengths: ``(B,)`` valid lengths.
+        drop: ``(B, T)`` bool, True where a token is removed; None or all False: ``run(ids, lengths)`` itself.
+
+    Returns:
+        ``run``'s outputs as tensors, its weights put back onto the input's positions ``(B, T)`` (0 at the
+        dropped ones).
+    """
+
+    def call(i: Tensor, n: Tensor) -> tuple[Tensor, Tensor | None]:
+        out, weights = run(i, n)
+        return torch.as_tensor(out), None if weights is None else torch.as_tensor(weights)
+
+    if drop is None or not bool(drop.any()):
+        return call(ids, lengths)
+    kept, kept_lengths, positions = drop_positions(ids, lengths, drop)
+    out, weights = call(kept, kept_lengths)
+    if weights is None:
+        return out, None
+    return out, weights.new_zeros(ids.shape).scatter(1, positions, weights)
 
 
 @dataclass(frozen=True)
@@ -119,7 +179,7 @@ class SentimentClassifier(nn.Module):
         self.classifier = nn.Linear(size, config.num_classes)
 
     def forward_with_weights(
-        self, ids: Tensor, lengths: Tensor, extra: Tensor | None = None
+        self, ids: Tensor, lengths: Tensor, extra: Tensor | None = None, drop: Tensor | None = None
     ) -> ClassifierOutput:
         """Logits and pooling weights of a padded batch.
 
@@ -128,10 +188,16 @@ class SentimentClassifier(nn.Module):
             lengths: ``(B,)`` valid lengths in ``[1, T]``.
             extra: ``(K, D)`` vectors of ids ``vocab_size .. vocab_size + K - 1`` (words outside the
                 vocabulary, :class:`carrousel.nlp.oov.OovFallback`); None: every id is in the vocabulary.
+            drop: ``(B, T)`` bool, tokens removed before the embedding (:func:`drop_positions`: the
+                recurrence and the pooling never see them, their weights are 0); None or all False: none.
 
         Returns:
             :class:`ClassifierOutput`: logits ``(B, C)``, weights ``(B, T)`` or None.
         """
+        if drop is not None:  # the batch without them, weights put back onto the input's positions
+            return ClassifierOutput(
+                *run_without(lambda i, n: self.forward_with_weights(i, n, extra), ids, lengths, drop)
+            )
         if extra is None:
             x = self.embed_dropout(self.embedding(ids))
         else:  # two lookups, not the table concatenated: a copy of the whole vocabulary per batch

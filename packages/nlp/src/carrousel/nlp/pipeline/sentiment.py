@@ -40,9 +40,9 @@ from carrousel.nlp.data import (
 )
 from carrousel.nlp.decision import decide, place_threshold
 from carrousel.nlp.emoji_names import emoji_reading
-from carrousel.nlp.errors import TextDataError
+from carrousel.nlp.errors import NLPConfigError, TextDataError
 from carrousel.nlp.evaluate_plot import PLOT_EXTRA
-from carrousel.nlp.models import SentimentClassifier, build_classifier
+from carrousel.nlp.models import SentimentClassifier, build_classifier, run_without
 from carrousel.nlp.oov import OovFallback
 from carrousel.nlp.pipeline import common, distill
 from carrousel.nlp.pipeline.common import (
@@ -59,6 +59,7 @@ from carrousel.nlp.vectors import init_embedding, pretrained_rows, teacher_vecto
 
 __all__ = [
     "KIND",
+    "UNK_MODES",
     "SentimentModel",
     "SentimentPrediction",
     "SentimentTrainResult",
@@ -69,6 +70,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 KIND = "nlp.sentiment"
+UNK_MODES = ("keep", "drop")  # what prediction does with [UNK] ids (asset ``unk``; absent: keep)
 
 
 def shipped_model_path() -> Path:
@@ -270,7 +272,10 @@ class SentimentModel:
         >>> model(["a gorgeous, moving film"])[0].label  # doctest: +SKIP
     """
 
-    def __init__(self, bundle: Bundle, precision: str = "fp32") -> None:
+    def __init__(self, bundle: Bundle, precision: str = "fp32", unk: str | None = None) -> None:
+        self.unk = str(bundle.assets.get("unk", "keep")) if unk is None else unk  # see from_pretrained
+        if self.unk not in UNK_MODES:
+            raise NLPConfigError(f"unknown [UNK] reading {self.unk!r}; use one of {', '.join(UNK_MODES)}")
         self.bundle = bundle
         self.model: SentimentClassifier = bundle.model  # type: ignore[assignment]
         self.labels: list[str] = list(bundle.assets["labels"])
@@ -290,12 +295,17 @@ class SentimentModel:
 
     @classmethod
     def from_pretrained(
-        cls, path: str | Path | None = None, device: str = "cpu", precision: str = "fp32"
+        cls,
+        path: str | Path | None = None,
+        device: str = "cpu",
+        precision: str = "fp32",
+        unk: str | None = None,
     ) -> SentimentModel:
         """Loads a bundle written by :func:`train_sentiment` (checksums, kind and shapes checked); ``path=None``:
-        the English model shipped in the package; ``precision``: fp32, or bf16 / fp16 autocast (not exported)."""
+        the English model shipped in the package; ``precision``: fp32, or bf16 / fp16 autocast (not exported);
+        ``unk``: keep, drop ([UNK] ids left out, as never written) or None (asset ``unk``; absent: keep)."""
         where = path if path is not None else shipped_model_path()
-        return cls(load_bundle(where, kind=KIND, map_location=device), precision)
+        return cls(load_bundle(where, kind=KIND, map_location=device), precision, unk)
 
     def precisions(self) -> PrecisionReport:
         """``trained_precision`` (the bundle's record) and ``precision`` (what this model runs in: an exported
@@ -338,14 +348,13 @@ class SentimentModel:
         rows = torch.from_numpy(extra) if extra is not None and len(extra) else None
 
         def forward(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
-            if self.runtime is not None:
-                probs, weights = (torch.from_numpy(a) for a in self.runtime.run(x[:, 1:], x[:, 0]))
+            drop = x[:, 1:] == self.tokenizer.unk_id if self.unk == "drop" else None
+            if self.runtime is not None:  # the exported network: the same ids dropped before it
+                probs, weights = run_without(self.runtime.run, x[:, 1:], x[:, 0], drop)
             else:
-                out = self.model.forward_with_weights(x[:, 1:], x[:, 0], rows)
-                probs = torch.softmax(out.logits.float(), dim=-1)
-                weights = (
-                    out.weights if out.weights is not None else probs.new_zeros(x.shape[0], x.shape[1] - 1)
-                )
+                logits, weights = self.model.forward_with_weights(x[:, 1:], x[:, 0], rows, drop)
+                probs = torch.softmax(logits.float(), dim=-1)
+            weights = weights if weights is not None else probs.new_zeros(x.shape[0], x.shape[1] - 1)
             weights = torch.nn.functional.pad(weights.float(), (0, t_max - weights.shape[1]))
             return torch.cat([probs, weights], dim=1)
 
