@@ -36,6 +36,7 @@ import torch
 from bench_nlp_sentiment import prepare
 
 from carrousel.core.metrics import accuracy, f1
+from carrousel.nlp.config import FitConfig
 from carrousel.nlp.data import stratified_split
 from carrousel.nlp.decision import decide
 from carrousel.nlp.pipeline import SentimentModel
@@ -44,8 +45,6 @@ from carrousel.nlp.vader import read_vader_ratings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from train_nlp_sentiment_model import build_sets, validation_rows
-
-from carrousel.nlp.config import FitConfig
 
 MAX_DROP = 0.002  # the rule: validation accuracy and F1 may fall by at most this much
 LEAN_SHARE = 0.5  # the rule: drop's [UNK] lean at most this share of keep's
@@ -101,7 +100,10 @@ def main() -> None:
     keep = SentimentModel.from_pretrained(args.model, unk="keep")
     drop = SentimentModel.from_pretrained(args.model, unk="drop")
     cut = keep.threshold
-    print(f"model {args.model or 'shipped'}, tokenizer {keep.tokenizer.kind}, cut {cut}")
+    bundle_unk = SentimentModel.from_pretrained(args.model).unk
+    print(
+        f"model {args.model or 'shipped'} (its unk: {bundle_unk}), tokenizer {keep.tokenizer.kind}, cut {cut:.3f}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         data = sets(Path(tmp))
     head = f"{'set':<11}{'texts':>6}{'[UNK]':>7}{'share':>7}{'acc w/':>8}{'acc w/o':>8}"
@@ -138,7 +140,7 @@ def main() -> None:
     (ak, fk), (ad, fd) = scores(decide(pk, cut), y), scores(decide(pd, cut), y)
     met = ad - ak >= -MAX_DROP and fd - fk >= -MAX_DROP and abs(leans["drop"]) <= LEAN_SHARE * leans["keep"]
     print(f"rule (validation accuracy and F1 each >= keep - {MAX_DROP}, |drop lean| <= {LEAN_SHARE} x keep lean): "
-          f"accuracy {ad - ak:+.4f}, F1 {fd - fk:+.4f}, lean {leans['drop']:+.3f} vs {leans['keep']:+.3f}: "
+          f"accuracy {ad - ak:+.4f}, F1 {fd - fk:+.4f}, lean {leans['drop']:+.4f} vs {leans['keep']:+.4f}: "
           f"{'met' if met else 'not met'}")  # fmt: skip
 
 

@@ -50,6 +50,9 @@ Pang & Lee (NOT held out)  4,000  0.814 / 0.813                  0.807 / 0.812
 (Pang & Lee: 3,980 of the 4,000 are VADER movie snippets, trained on.) One run each: whether the 1.1-point
 validation gap (16 of 1,441 rows) or the held-out differences exceed seed noise was not measured.
 
+Prediction leaves ``[UNK]`` ids out (bundle asset ``unk: drop``, written after training; weights and cut
+unchanged): adopted for the shipped weights on 2026-12-06 by the rule of ``benchmarks/bench_nlp_unk.py``.
+
 Usage: ``python scripts/train_nlp_sentiment_model.py [--out DIR] [--threads 1] [--seed 0] [--balance]
 [--scores FILE.json]``; ``--evaluate BUNDLE`` trains nothing and scores BUNDLE on the same validation rows
 and held-out sets (default out: packages/nlp/src/carrousel/nlp/shipped/sentiment)
@@ -289,6 +292,7 @@ def main() -> None:
             manifest_path = args.out / "bundle.json"  # name the data, not the temporary file it was read from
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
             manifest["data"]["source"] = SOURCE
+            manifest["assets"]["unk"] = "drop"  # [UNK] left out at prediction (benchmarks/bench_nlp_unk.py)
             command = ["python", "scripts/train_nlp_sentiment_model.py", *sys.argv[1:]]
             manifest["data"]["command"] = shlex.join(command)
             manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
