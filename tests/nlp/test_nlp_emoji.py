@@ -130,11 +130,12 @@ def test_a_model_trained_on_words_reads_unseen_emoji_through_their_names(tmp_pat
 
 
 def _shipped_without_emoji_asset(tmp_path: Path) -> Path:
-    """The shipped bundle as it was before this asset existed."""
+    """The shipped bundle as it was before this asset (and the later ``unk``, test_nlp_unk.py) existed."""
     old = tmp_path / "old"
     shutil.copytree(shipped_model_path(), old)
     manifest = json.loads((old / "bundle.json").read_text(encoding="utf-8"))
     del manifest["assets"]["emoji"]
+    manifest["assets"].pop("unk", None)
     (old / "bundle.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return old
 
@@ -153,7 +154,8 @@ def test_shipped_model_reads_emoji_as_names_and_nothing_else_changes(tmp_path: P
     assert new.tokenizer.emoji == "names"
     assert new(["the movie 😡"])[0].label == "negative"
     plain = ["Café crème was naïve :)", "日本語のテキスト", "a dull film :-(", "ÅNGSTRÖM 100% ½"]
-    assert np.array_equal(new.predict_proba(plain), old.predict_proba(plain))
+    kept = SentimentModel.from_pretrained(unk="keep")  # [UNK] read as trained, as in the bundle before
+    assert np.array_equal(kept.predict_proba(plain), old.predict_proba(plain))
 
 
 def test_cli_predict_reads_an_angry_emoji_as_negative(nlp: Any) -> None:
