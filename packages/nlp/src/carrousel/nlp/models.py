@@ -6,7 +6,8 @@
 * :class:`LanguageModel` (``"nlp.language_model"``): embedding -> LSTM -> linear projection to the embedding size
   -> output layer tied to the embedding (Press & Wolf 2017), stateful for truncated BPTT and generation.
 
-Token id 0 is padding in both (``padding_idx``), never attended to or pooled.
+Token id 0 is padding in both (``padding_idx``), never attended to or pooled. The classifier can drop
+positions (``[UNK]`` ids) before its embedding (:func:`drop_positions`, :func:`run_without`).
 """
 
 from __future__ import annotations
