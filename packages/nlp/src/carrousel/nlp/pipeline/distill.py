@@ -38,14 +38,12 @@ from carrousel.core.train import (
 )
 from carrousel.nlp.config import SentimentTrainConfig, TextDataConfig
 from carrousel.nlp.data import load_texts
-from carrousel.nlp.emoji_names import emoji_reading
 from carrousel.nlp.errors import LabelMismatchError, TeacherError
 from carrousel.nlp.models import SentimentClassifier
 from carrousel.nlp.oov import OovFallback, fit_oov_map
-from carrousel.nlp.pipeline.common import TOKENIZER_FILE
+from carrousel.nlp.pipeline.sentiment_reading import bundle_tokenizer
 from carrousel.nlp.task import SentimentTask
 from carrousel.nlp.teacher import MiniLM, fit_logistic
-from carrousel.nlp.tokenization import TextTokenizer
 from carrousel.nlp.transfer import augment_texts, balanced_rows, read_unlabelled
 from carrousel.nlp.vectors import piece_means
 
@@ -281,7 +279,7 @@ def with_oov_fallback(bundle: Bundle, encoder: MiniLM | None = None) -> Bundle:
     if kind != "word":
         raise TeacherError(f"the OOV fallback needs a word tokenizer; this model's is {kind}")
     encoder = encoder or MiniLM.from_folder()
-    tokenizer = TextTokenizer.from_bytes(bundle.files[TOKENIZER_FILE], kind, emoji_reading(bundle.assets))
+    tokenizer = bundle_tokenizer(bundle)
     table = encoder.word_embeddings.float()
     embedding = bundle.model.embedding
     assert isinstance(embedding, torch.nn.Embedding)  # a SentimentClassifier's

@@ -39,8 +39,7 @@ from carrousel.nlp.data import (
     warn_truncated,
 )
 from carrousel.nlp.decision import decide, place_threshold
-from carrousel.nlp.emoji_names import emoji_reading
-from carrousel.nlp.errors import NLPConfigError, TextDataError
+from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.evaluate_plot import PLOT_EXTRA
 from carrousel.nlp.models import SentimentClassifier, build_classifier, run_without
 from carrousel.nlp.oov import OovFallback
@@ -53,13 +52,13 @@ from carrousel.nlp.pipeline.common import (
     lengths_and_ids,
     train_config,
 )
+from carrousel.nlp.pipeline.sentiment_reading import bundle_tokenizer, reading_assets, unk_reading
 from carrousel.nlp.task import SentimentTask
-from carrousel.nlp.tokenization import TextTokenizer, train_tokenizer
+from carrousel.nlp.tokenization import train_tokenizer
 from carrousel.nlp.vectors import init_embedding, pretrained_rows, teacher_vectors
 
 __all__ = [
     "KIND",
-    "UNK_MODES",
     "SentimentModel",
     "SentimentPrediction",
     "SentimentTrainResult",
@@ -70,7 +69,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 KIND = "nlp.sentiment"
-UNK_MODES = ("keep", "drop")  # what prediction does with [UNK] ids (asset ``unk``; absent: keep)
 
 
 def shipped_model_path() -> Path:
@@ -189,12 +187,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
     bundle = Bundle(
         kind=KIND,
         model=model,
-        assets={
-            "labels": labels,
-            "tokenizer_kind": tokenizer.kind,
-            "emoji": tokenizer.emoji,  # the emoji reading (absent in older bundles: keep)
-            "max_length": cfg.data.max_length,
-        },
+        assets={"labels": labels, **reading_assets(tokenizer, cfg.data.max_length)},
         files={TOKENIZER_FILE: tokenizer.to_bytes()},
         data={
             "source": data.source,
@@ -273,18 +266,14 @@ class SentimentModel:
     """
 
     def __init__(self, bundle: Bundle, precision: str = "fp32", unk: str | None = None) -> None:
-        self.unk = str(bundle.assets.get("unk", "keep")) if unk is None else unk  # see from_pretrained
-        if self.unk not in UNK_MODES:
-            raise NLPConfigError(f"unknown [UNK] reading {self.unk!r}; use one of {', '.join(UNK_MODES)}")
+        self.unk = unk_reading(bundle.assets, unk)  # see from_pretrained
         self.bundle = bundle
         self.model: SentimentClassifier = bundle.model  # type: ignore[assignment]
         self.labels: list[str] = list(bundle.assets["labels"])
         self.max_length = int(bundle.assets["max_length"])
         cut = bundle.assets.get("threshold")  # two classes: P(second label) >= cut is that label
         self.threshold = float(cut) if cut is not None else None
-        self.tokenizer = TextTokenizer.from_bytes(  # a bundle without "emoji" keeps emoji as written
-            bundle.files[TOKENIZER_FILE], str(bundle.assets["tokenizer_kind"]), emoji_reading(bundle.assets)
-        )
+        self.tokenizer = bundle_tokenizer(bundle)  # the recorded emoji reading (absent: as written)
         self.runtime = load_runtime(bundle)  # an exported bundle (nlp sentiment export) runs ONNX Runtime
         check_inference(precision, next(self.model.parameters()).device, self.runtime is not None)
         self.precision = precision  # fp32, or bf16 / fp16 autocast of the network (core's predict)

@@ -1,0 +1,51 @@
+"""How a sentiment bundle's text is read: its tokenizer with the recorded emoji reading, and ``[UNK]``.
+
+A bundle's assets say how prediction reads a text beside the weights: ``tokenizer_kind`` and the file
+``tokenizer.json``, ``emoji`` (:mod:`carrousel.nlp.emoji_names`; absent: keep) and ``unk`` (what the network
+gets of ``[UNK]`` ids: ``keep``, or ``drop``, left out before it; absent: keep). Older bundles lack the later
+assets and read as they did when they were written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from carrousel.core.args import check_args
+from carrousel.core.bundle import Bundle
+from carrousel.nlp.emoji_names import emoji_reading
+from carrousel.nlp.errors import NLPConfigError
+from carrousel.nlp.pipeline.common import TOKENIZER_FILE
+from carrousel.nlp.tokenization import TextTokenizer
+
+__all__ = ["UNK_MODES", "bundle_tokenizer", "reading_assets", "unk_reading"]
+
+UNK_MODES = ("keep", "drop")  # what prediction does with [UNK] ids (asset ``unk``; absent: keep)
+
+
+@check_args
+def reading_assets(tokenizer: TextTokenizer, max_length: int) -> dict[str, object]:
+    """The assets a new bundle records of its reading: the tokenizer's kind and emoji reading, the token cap."""
+    return {"tokenizer_kind": tokenizer.kind, "emoji": tokenizer.emoji, "max_length": max_length}
+
+
+def bundle_tokenizer(bundle: Bundle) -> TextTokenizer:
+    """The tokenizer of a sentiment bundle, reading emoji as its assets record (absent: as written).
+
+    Raises:
+        TokenizerError: an unreadable ``tokenizer.json`` or an unknown recorded reading.
+    """
+    return TextTokenizer.from_bytes(
+        bundle.files[TOKENIZER_FILE], str(bundle.assets["tokenizer_kind"]), emoji_reading(bundle.assets)
+    )
+
+
+def unk_reading(assets: Mapping[str, object], unk: str | None = None) -> str:
+    """``unk``, or with None the bundle's asset ``unk`` (absent: ``keep``).
+
+    Raises:
+        NLPConfigError: the reading is not one of :data:`UNK_MODES`.
+    """
+    reading = str(assets.get("unk", "keep")) if unk is None else unk
+    if reading not in UNK_MODES:
+        raise NLPConfigError(f"unknown [UNK] reading {reading!r}; use one of {', '.join(UNK_MODES)}")
+    return reading
