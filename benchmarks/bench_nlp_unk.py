@@ -18,7 +18,17 @@ see them; a text of only ``[UNK]`` keeps them). Rule, written before the candida
 becomes the shipped bundle's default (``assets.unk``) only if on the 1,441 validation rows, at the stored
 cut, accuracy and F1 each fall by no more than 0.002 (drop - keep >= -0.002) AND the ``[UNK]`` lean on the
 838 VADER tweets rated neutral (mean P(positive) with `` [UNK]`` appended minus without) shrinks to half of
-keep's or less. Every other set and the argmax figures are disclosure, never chosen on.
+keep's or less. Every other set and the argmax figures are disclosure, never chosen on. Parts 1 and 2 read
+the texts without character folding (``fold="none"``, as they were measured).
+
+Part 3, character folding (``carrousel.nlp.char_fold``: a character the vocabulary never contains replaced
+by its fold, ``’`` -> ``'``, ``é`` -> ``e``, when the fold's characters are known), the bundle's ``unk``
+reading kept: per set, the texts holding ``[UNK]`` and the ``[UNK]`` ids (within the 128 tokens) with fold
+off / on, the texts folding changed that held no ``[UNK]`` anywhere (0 by construction), and the accuracy at the cut
+of the texts that held ``[UNK]`` without folding, off / on. Rule, written before part 3 was measured: the
+shipped bundle folds (``assets.fold = "unknown"``) if texts without unknown characters stay byte-identical
+(0 above, and tested) AND the ``[UNK]`` ids over all sets together fall to half or fewer. The accuracy on
+the affected texts (few) is disclosure.
 
 Usage: ``python benchmarks/bench_nlp_unk.py [--model DIR] [--threads 1]`` (needs ``carrousel-data fetch nlp``).
 """
@@ -29,17 +39,20 @@ import argparse
 import csv
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
 from bench_nlp_sentiment import prepare
 
+from carrousel.core.bundle import load_bundle
 from carrousel.core.metrics import accuracy, f1
 from carrousel.nlp.config import FitConfig
 from carrousel.nlp.data import stratified_split
 from carrousel.nlp.decision import decide
 from carrousel.nlp.pipeline import SentimentModel
+from carrousel.nlp.pipeline.sentiment import KIND, shipped_model_path
 from carrousel.nlp.samples import sample_file
 from carrousel.nlp.vader import read_vader_ratings
 
@@ -48,6 +61,13 @@ from train_nlp_sentiment_model import build_sets, validation_rows
 
 MAX_DROP = 0.002  # the rule: validation accuracy and F1 may fall by at most this much
 LEAN_SHARE = 0.5  # the rule: drop's [UNK] lean at most this share of keep's
+FOLD_SHARE = 0.5  # part 3's rule: [UNK] ids with folding at most this share of those without
+
+
+def loaded(path: Path | None, fold: str, unk: str | None = None) -> SentimentModel:
+    """The bundle at ``path`` (None: the shipped one) read with character folding ``fold``."""
+    bundle = load_bundle(path or shipped_model_path(), kind=KIND)
+    return SentimentModel(replace(bundle, assets={**bundle.assets, "fold": fold}), unk=unk)
 
 
 def read_rows(path: Path) -> tuple[list[str], np.ndarray]:
@@ -76,17 +96,44 @@ def sets(folder: Path) -> dict[str, tuple[list[str], np.ndarray]]:
 
 
 def scores(pred: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Accuracy and binary F1 (NaN for an empty set)."""
+    """Accuracy and binary F1 (NaN for an empty set, whose predictions may be any shape)."""
     if not len(y):
         return float("nan"), float("nan")
     p, t = torch.from_numpy(pred), torch.from_numpy(y)
     return accuracy(p, t), f1(p, t, "binary")
 
 
+def unk_counts(model: SentimentModel, texts: list[str]) -> np.ndarray:
+    """The ``[UNK]`` ids of each text within the model's tokens."""
+    ids = model.tokenizer.encode_batch(texts)
+    return np.asarray([seq[: model.max_length].count(model.tokenizer.unk_id) for seq in ids])
+
+
 def has_unk(model: SentimentModel, texts: list[str]) -> np.ndarray:
     """Whether each text holds ``[UNK]`` within the model's tokens."""
-    ids = model.tokenizer.encode_batch(texts)
-    return np.asarray([model.tokenizer.unk_id in seq[: model.max_length] for seq in ids])
+    return unk_counts(model, texts) > 0
+
+
+def folding(path: Path | None, data: dict[str, tuple[list[str], np.ndarray]], cut: float) -> None:
+    """Part 3: ``[UNK]`` with character folding off and on, and the affected texts' accuracy (see above)."""
+    off, on = loaded(path, "none"), loaded(path, "unknown")
+    print(f"Part 3: character folding off -> on (unk {on.unk}, at the cut); acc: texts holding [UNK] off")
+    print(f"{'set':<11}{'texts':>6}{'w/ [UNK]':>14}{'[UNK] ids':>14}{'changed w/o':>12}{'acc':>15}")
+    total, untouched = np.zeros(2, dtype=np.int64), 0
+    for name, (texts, y) in data.items():
+        n_off, n_on = unk_counts(off, texts), unk_counts(on, texts)
+        changed = np.asarray([on.tokenizer.prepare(t) != off.tokenizer.prepare(t) for t in texts])
+        hit = n_off > 0
+        anywhere = np.asarray([off.tokenizer.unk_id in seq for seq in off.tokenizer.encode_batch(texts)])
+        untouched += int((changed & ~anywhere).sum())  # changed, yet no [UNK] in the whole text
+        total += n_off.sum(), n_on.sum()
+        picked = [t for t, h in zip(texts, hit, strict=True) if h]
+        a_off, a_on = (scores(decide(m.predict_proba(picked), cut), y[hit])[0] for m in (off, on))
+        print(f"{name:<11}{len(texts):>6}{int(hit.sum()):>7} -> {int((n_on > 0).sum()):<4}{int(n_off.sum()):>7} -> "
+              f"{int(n_on.sum()):<4}{int((changed & ~anywhere).sum()):>12}{a_off:>8.3f} -> {a_on:.3f}")  # fmt: skip
+    met = total[1] <= FOLD_SHARE * total[0] and untouched == 0
+    print(f"rule ([UNK] ids, all sets, on <= {FOLD_SHARE} x off; texts without [UNK] unchanged): {total[0]} -> "
+          f"{total[1]} ({total[1] / max(total[0], 1):.3f}), {untouched} changed without: {'met' if met else 'not met'}")  # fmt: skip
 
 
 def main() -> None:
@@ -97,12 +144,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    keep = SentimentModel.from_pretrained(args.model, unk="keep")
-    drop = SentimentModel.from_pretrained(args.model, unk="drop")
+    keep, drop = loaded(args.model, "none", unk="keep"), loaded(args.model, "none", unk="drop")
     cut = keep.threshold
-    bundle_unk = SentimentModel.from_pretrained(args.model).unk
+    own = SentimentModel.from_pretrained(args.model)
     print(
-        f"model {args.model or 'shipped'} (its unk: {bundle_unk}), tokenizer {keep.tokenizer.kind}, cut {cut:.3f}"
+        f"model {args.model or 'shipped'} (its unk: {own.unk}, fold: {own.tokenizer.fold}), tokenizer "
+        f"{keep.tokenizer.kind}, cut {cut:.3f}"
     )
     with tempfile.TemporaryDirectory() as tmp:
         data = sets(Path(tmp))
@@ -142,6 +189,7 @@ def main() -> None:
     print(f"rule (validation accuracy and F1 each >= keep - {MAX_DROP}, |drop lean| <= {LEAN_SHARE} x keep lean): "
           f"accuracy {ad - ak:+.4f}, F1 {fd - fk:+.4f}, lean {leans['drop']:+.4f} vs {leans['keep']:+.4f}: "
           f"{'met' if met else 'not met'}")  # fmt: skip
+    folding(args.model, data, cut)
 
 
 if __name__ == "__main__":

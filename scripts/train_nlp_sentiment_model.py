@@ -52,6 +52,8 @@ validation gap (16 of 1,441 rows) or the held-out differences exceed seed noise 
 
 Prediction leaves ``[UNK]`` ids out (bundle asset ``unk: drop``, written after training; weights and cut
 unchanged): adopted for the shipped weights on 2026-12-06 by the rule of ``benchmarks/bench_nlp_unk.py``.
+Characters the vocabulary lacks are folded to known ones (asset ``fold: unknown``, carrousel.nlp.char_fold;
+the default of new models, so a retrain writes it itself): adopted the same day by part 3 of that benchmark.
 
 Usage: ``python scripts/train_nlp_sentiment_model.py [--out DIR] [--threads 1] [--seed 0] [--balance]
 [--scores FILE.json]``; ``--evaluate BUNDLE`` trains nothing and scores BUNDLE on the same validation rows

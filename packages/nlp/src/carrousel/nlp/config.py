@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from carrousel.core.config import MAX_EPOCHS, MAX_THREADS, check_device, check_numbers
 from carrousel.core.export.choices import InferencePrecision, check_precision_name
+from carrousel.nlp.char_fold import FOLD_MODES
 from carrousel.nlp.emoji_names import EMOJI_MODES
 from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.label_map import LabelMapError, parse_label_map
@@ -242,10 +243,13 @@ class SentimentTrainConfig:
     # f1: maximised | none: argmax); carrousel.nlp.decision
     emoji: str = "names"  # names: emoji read as their Unicode names, in training and prediction alike
     # (carrousel.nlp.emoji_names; recorded in the bundle) | keep: as written (each unseen one is [UNK])
+    fold: str = "unknown"  # unknown: at prediction, characters the trained vocabulary lacks are folded to
+    # known ones (’ -> ', é -> e; carrousel.nlp.char_fold; recorded in the bundle) | none: each is [UNK]
 
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError)
         _need(self.emoji in EMOJI_MODES, f"emoji must be one of {', '.join(EMOJI_MODES)}, not {self.emoji!r}")
+        _need(self.fold in FOLD_MODES, f"fold must be one of {', '.join(FOLD_MODES)}, not {self.fold!r}")
         _need(
             self.threshold in THRESHOLDS,
             f"unknown threshold criterion {self.threshold!r}; use one of {', '.join(THRESHOLDS)}",

@@ -12,10 +12,13 @@ is id 0 (the embedding's padding index), then ``[BOS]`` and ``[EOS]``.
 
 A tokenizer can read emoji as words (``emoji="names"``, :mod:`carrousel.nlp.emoji_names`: ``😡`` ->
 ``pouting face``) before all of this, in training and in every encoding alike; ``"keep"`` (the default)
-leaves them as written.
+leaves them as written. It can then fold the characters its vocabulary never contains to ones it knows
+(``fold="unknown"``, :mod:`carrousel.nlp.char_fold`: ``’`` -> ``'``, ``é`` -> ``e``); ``"none"`` (the
+default) leaves them, each an ``[UNK]``.
 
 A tokenizer is stored in a model bundle as the file asset ``tokenizer.json`` (HF's own format), so it
-reloads with the model; the emoji reading is a bundle asset beside it (``emoji``; absent: ``keep``).
+reloads with the model; the emoji reading and the folding are bundle assets beside it (``emoji``, absent: ``keep``; ``fold``, absent:
+``none``).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from collections.abc import Collection, Iterable, Sequence
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
 from carrousel.core.args import check_args
+from carrousel.nlp.char_fold import FOLD_MODES, CharFolder
 from carrousel.nlp.config import TokenizerConfig
 from carrousel.nlp.emoji_names import EMOJI_MODES, name_emoji
 from carrousel.nlp.errors import TokenizerError
@@ -123,11 +127,15 @@ class TextTokenizer:
         kind: ``"bpe"``, ``"unigram"``, ``"word"`` or ``"char"``.
         emoji: ``"names"``: every text is read with its emoji as their names (:meth:`prepare`) before the HF
             tokenizer sees it, so offsets and pieces refer to that text; ``"keep"``: as written.
+        fold: ``"unknown"``: then every character the vocabulary never contains is folded to known ones
+            where it can be (:mod:`carrousel.nlp.char_fold`), in :meth:`prepare` too; ``"none"``: as written.
     """
 
-    def __init__(self, tokenizer: Tokenizer, kind: str, emoji: str = "keep") -> None:
+    def __init__(self, tokenizer: Tokenizer, kind: str, emoji: str = "keep", fold: str = "none") -> None:
         if emoji not in EMOJI_MODES:
             raise TokenizerError(f"unknown emoji reading {emoji!r}; use one of {', '.join(EMOJI_MODES)}")
+        if fold not in FOLD_MODES:
+            raise TokenizerError(f"unknown character folding {fold!r}; use one of {', '.join(FOLD_MODES)}")
         for i, special in enumerate(SPECIALS):
             if tokenizer.token_to_id(special) != i:
                 raise TokenizerError(
@@ -136,6 +144,8 @@ class TextTokenizer:
         self._tok = tokenizer
         self.kind = kind
         self.emoji = emoji
+        self.fold = fold
+        self._folder: CharFolder | None = None  # built on first use (the vocabulary's alphabet)
 
     pad_id, unk_id, bos_id, eos_id = 0, 1, 2, 3
 
@@ -144,12 +154,27 @@ class TextTokenizer:
         """Number of ids, specials included."""
         return int(self._tok.get_vocab_size(with_added_tokens=True))
 
+    def alphabet(self) -> frozenset[str]:
+        """Every character of every vocabulary entry, specials left out; a space too where ``▁`` marks one
+        (every kind but ``char``)."""
+        chars = {c for entry in self.vocabulary()[len(SPECIALS) :] for c in entry}
+        return frozenset(chars | ({" "} if self.kind != "char" else set()))
+
     def prepare(self, text: str) -> str:
-        """``text`` as the HF tokenizer receives it: emoji named (``emoji="names"``), else unchanged."""
-        return name_emoji(text) if self.emoji == "names" else text
+        """``text`` as the HF tokenizer receives it: emoji named (``emoji="names"``), then characters outside
+        the vocabulary folded (``fold="unknown"``); else unchanged."""
+        text = name_emoji(text) if self.emoji == "names" else text
+        if self.fold == "unknown":
+            if self._folder is None:
+                norm = self._tok.normalizer
+                self._folder = CharFolder(self.alphabet(), norm.normalize_str if norm else str)
+            text = self._folder(text)
+        return text
 
     def _prepared(self, texts: Sequence[str]) -> list[str]:
-        return [name_emoji(t) for t in texts] if self.emoji == "names" else list(texts)
+        return (
+            [self.prepare(t) for t in texts] if self.emoji == "names" or self.fold != "none" else list(texts)
+        )
 
     def encode(self, text: str) -> list[int]:
         """Token ids of one text (no specials added)."""
@@ -252,7 +277,7 @@ class TextTokenizer:
         the source side of a vocabulary shared with a target side that keeps full-width punctuation."""
         tok = Tokenizer.from_str(self._tok.to_str())
         tok.normalizer = _normalizer(lowercase)
-        return TextTokenizer(tok, self.kind, self.emoji)
+        return TextTokenizer(tok, self.kind, self.emoji, self.fold)
 
     def same_model(self, other: TextTokenizer) -> bool:
         """Whether ``other`` has the same vocabulary and segmentation (its normaliser may differ)."""
@@ -269,17 +294,19 @@ class TextTokenizer:
         return self._tok.to_str().encode("utf-8")
 
     @classmethod
-    def from_bytes(cls, data: bytes, kind: str, emoji: str = "keep") -> TextTokenizer:
-        """Reads what :meth:`to_bytes` wrote; ``emoji``: the bundle's record of the emoji reading.
+    def from_bytes(cls, data: bytes, kind: str, emoji: str = "keep", fold: str = "none") -> TextTokenizer:
+        """Reads what :meth:`to_bytes` wrote; ``emoji`` and ``fold``: the bundle's records of the emoji reading
+        and the character folding.
 
         Raises:
-            TokenizerError: the document is not a tokenizer this package wrote, or ``emoji`` is not a reading.
+            TokenizerError: the document is not a tokenizer this package wrote, or ``emoji`` or ``fold`` is not
+                a reading.
         """
         try:
             tok = Tokenizer.from_str(data.decode("utf-8"))
         except Exception as exc:  # the Rust side raises plain Exception on a bad document
             raise TokenizerError(f"tokenizer.json cannot be read ({exc}); train the model again") from None
-        return cls(tok, kind, emoji)
+        return cls(tok, kind, emoji, fold)
 
 
 @check_args
@@ -289,6 +316,7 @@ def train_tokenizer(
     alphabet: Sequence[str] = (),
     keep_fullwidth: bool = False,
     emoji: str = "keep",
+    fold: str = "none",
 ) -> TextTokenizer:
     """Trains a tokenizer on ``texts`` (the training split only).
 
@@ -296,14 +324,15 @@ def train_tokenizer(
     (translation's placeholder symbols, :mod:`carrousel.nlp.placeholders`). ``keep_fullwidth``: NFKC leaves
     :data:`FULLWIDTH_KEPT` as written (a translator's target side; otherwise ``：`` becomes ``:``).
     ``emoji``: ``"names"`` reads emoji as their names, here and in every later encoding
-    (:mod:`carrousel.nlp.emoji_names`); ``"keep"`` as written.
+    (:mod:`carrousel.nlp.emoji_names`); ``"keep"`` as written. ``fold``: ``"unknown"`` folds, in every later
+    encoding, the characters the trained vocabulary lacks (:mod:`carrousel.nlp.char_fold`); ``"none"`` not.
 
     Raises:
-        TokenizerError: when the texts yield no vocabulary beyond the special tokens, or ``emoji`` is not a
-            reading.
+        TokenizerError: when the texts yield no vocabulary beyond the special tokens, or ``emoji`` or ``fold``
+            is not a reading.
     """
-    if emoji not in EMOJI_MODES:
-        raise TokenizerError(f"unknown emoji reading {emoji!r}; use one of {', '.join(EMOJI_MODES)}")
+    if emoji not in EMOJI_MODES or fold not in FOLD_MODES:
+        raise TokenizerError(f"unknown emoji reading {emoji!r} or character folding {fold!r}")
     tok, trainer = _build(cfg, alphabet, keep_fullwidth)
     tok.train_from_iterator(map(name_emoji, texts) if emoji == "names" else texts, trainer)
     if tok.get_vocab_size() <= len(SPECIALS):
@@ -311,4 +340,4 @@ def train_tokenizer(
             "the training texts gave an empty vocabulary; give more text or lower --min-frequency"
         )
     logger.info("trained a %s tokenizer with %d entries", cfg.kind, tok.get_vocab_size())
-    return TextTokenizer(tok, cfg.kind, emoji)
+    return TextTokenizer(tok, cfg.kind, emoji, fold)

@@ -145,7 +145,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
             labels,
         )
     train_texts = [texts[i] for i in train_idx] + (soft.extra if soft else [])
-    tokenizer = train_tokenizer(train_texts, cfg.tokenizer, emoji=cfg.emoji)
+    tokenizer = train_tokenizer(train_texts, cfg.tokenizer, emoji=cfg.emoji, fold=cfg.fold)
     ids = encode_texts(tokenizer, texts, cfg.data.max_length)
     net, vectors = cfg.model, None
     if cfg.embeddings:
@@ -273,7 +273,7 @@ class SentimentModel:
         self.max_length = int(bundle.assets["max_length"])
         cut = bundle.assets.get("threshold")  # two classes: P(second label) >= cut is that label
         self.threshold = float(cut) if cut is not None else None
-        self.tokenizer = bundle_tokenizer(bundle)  # the recorded emoji reading (absent: as written)
+        self.tokenizer = bundle_tokenizer(bundle)  # the recorded emoji reading and folding (absent: none)
         self.runtime = load_runtime(bundle)  # an exported bundle (nlp sentiment export) runs ONNX Runtime
         check_inference(precision, next(self.model.parameters()).device, self.runtime is not None)
         self.precision = precision  # fp32, or bf16 / fp16 autocast of the network (core's predict)

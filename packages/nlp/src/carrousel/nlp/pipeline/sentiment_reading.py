@@ -1,7 +1,8 @@
 """How a sentiment bundle's text is read: its tokenizer with the recorded emoji reading, and ``[UNK]``.
 
 A bundle's assets say how prediction reads a text beside the weights: ``tokenizer_kind`` and the file
-``tokenizer.json``, ``emoji`` (:mod:`carrousel.nlp.emoji_names`; absent: keep) and ``unk`` (what the network
+``tokenizer.json``, ``emoji`` (:mod:`carrousel.nlp.emoji_names`; absent: keep), ``fold``
+(:mod:`carrousel.nlp.char_fold`: characters the vocabulary lacks folded to known ones; absent: none) and ``unk`` (what the network
 gets of ``[UNK]`` ids: ``keep``, or ``drop``, left out before it; absent: keep). Older bundles lack the later
 assets and read as they did when they were written.
 """
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 
 from carrousel.core.args import check_args
 from carrousel.core.bundle import Bundle
+from carrousel.nlp.char_fold import fold_reading
 from carrousel.nlp.emoji_names import emoji_reading
 from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE
@@ -24,18 +26,28 @@ UNK_MODES = ("keep", "drop")  # what prediction does with [UNK] ids (asset ``unk
 
 @check_args
 def reading_assets(tokenizer: TextTokenizer, max_length: int) -> dict[str, object]:
-    """The assets a new bundle records of its reading: the tokenizer's kind and emoji reading, the token cap."""
-    return {"tokenizer_kind": tokenizer.kind, "emoji": tokenizer.emoji, "max_length": max_length}
+    """The assets a new bundle records of its reading: the tokenizer's kind, emoji reading and folding, the
+    token cap."""
+    return {
+        "tokenizer_kind": tokenizer.kind,
+        "emoji": tokenizer.emoji,
+        "fold": tokenizer.fold,
+        "max_length": max_length,
+    }
 
 
 def bundle_tokenizer(bundle: Bundle) -> TextTokenizer:
-    """The tokenizer of a sentiment bundle, reading emoji as its assets record (absent: as written).
+    """The tokenizer of a sentiment bundle, reading emoji and folding characters as its assets record (absent:
+    as written).
 
     Raises:
         TokenizerError: an unreadable ``tokenizer.json`` or an unknown recorded reading.
     """
     return TextTokenizer.from_bytes(
-        bundle.files[TOKENIZER_FILE], str(bundle.assets["tokenizer_kind"]), emoji_reading(bundle.assets)
+        bundle.files[TOKENIZER_FILE],
+        str(bundle.assets["tokenizer_kind"]),
+        emoji_reading(bundle.assets),
+        fold_reading(bundle.assets),
     )
 
 
