@@ -71,7 +71,8 @@ def probe_set() -> list[tuple[str, str]]:
 
 def reading(model: SentimentModel, emoji: str) -> SentimentModel:
     """``model`` with its tokenizer reading emoji as ``emoji`` (the weights shared) and ``[UNK]`` read as
-    trained (``unk="keep"``: the probe was run before the shipped bundle dropped ``[UNK]``, bench_nlp_unk.py)."""
+    trained (``unk="keep"``: the probe was run before the shipped bundle dropped ``[UNK]``, bench_nlp_unk.py),
+    without character folding (``fold="none"``, from_bytes' default: the probe was run before it too)."""
     tok = model.tokenizer
     other = SentimentModel(model.bundle, unk="keep")
     other.tokenizer = TextTokenizer.from_bytes(tok.to_bytes(), tok.kind, emoji)
