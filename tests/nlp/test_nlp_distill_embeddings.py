@@ -73,3 +73,11 @@ def test_embedding_lr_scale_is_checked(tmp_path: Path) -> None:
         replace(cfg, embedding_lr_scale=0.0)
     with pytest.raises(NLPConfigError, match="not both"):
         replace(cfg, freeze_embeddings=True, embedding_lr_scale=0.1)
+
+
+def test_freezing_with_no_pretrained_embeddings_is_refused(tmp_path: Path) -> None:
+    # before: --freeze-embeddings without --embeddings or --teacher trained random embeddings, silently
+    cfg = distill_config(tmp_path)
+    with pytest.raises(NLPConfigError, match="there are none: give --embeddings FILE or --teacher minilm"):
+        replace(cfg, teacher=None, freeze_embeddings=True)
+    assert replace(cfg, freeze_embeddings=True).freeze_embeddings  # with the teacher: allowed

@@ -259,6 +259,11 @@ class SentimentTrainConfig:
             f"embedding_lr_scale must be a number > 0, got {self.embedding_lr_scale}",
         )
         _need(
+            not (self.freeze_embeddings and self.embeddings is None and self.teacher is None),
+            "freeze_embeddings keeps pretrained embeddings fixed, and there are none: give --embeddings FILE "
+            "or --teacher minilm, or leave --freeze-embeddings out",
+        )
+        _need(
             not (self.freeze_embeddings and self.embedding_lr_scale != 1.0),
             "frozen embeddings do not learn: give freeze_embeddings or embedding_lr_scale, not both",
         )
