@@ -26,9 +26,9 @@ bundles before it read as they were).
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 
-__all__ = ["FOLD_MODES", "CharFolder", "fold_candidate", "fold_reading"]
+__all__ = ["FOLD_MODES", "CharFolder", "fold_candidate"]
 
 FOLD_MODES = ("unknown", "none")  # a sentiment bundle's asset ``fold``; absent: none (bundles before it)
 
@@ -99,8 +99,3 @@ class CharFolder:
         if all(c in self._plain for c in text):
             return text
         return "".join(self._fold(unit) for unit in _units(text))
-
-
-def fold_reading(assets: Mapping[str, object]) -> str:
-    """The folding a bundle's ``assets`` record (``fold``); a bundle from before it: ``"none"``."""
-    return str(assets.get("fold", "none"))

@@ -34,9 +34,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
 
-__all__ = ["EMOJI_MODES", "emoji_name", "emoji_reading", "name_emoji"]
+__all__ = ["EMOJI_MODES", "emoji_name", "name_emoji"]
 
 EMOJI_MODES = ("names", "keep")  # a sentiment bundle's asset ``emoji``; absent: keep (bundles before it)
 
@@ -130,8 +129,3 @@ def name_emoji(text: str) -> str:
         return text
     out.append(text[last:])
     return "".join(out)
-
-
-def emoji_reading(assets: Mapping[str, object]) -> str:
-    """The emoji reading a bundle's ``assets`` record (``emoji``); a bundle from before it: ``"keep"``."""
-    return str(assets.get("emoji", "keep"))

@@ -13,8 +13,6 @@ from collections.abc import Mapping
 
 from carrousel.core.args import check_args
 from carrousel.core.bundle import Bundle
-from carrousel.nlp.char_fold import fold_reading
-from carrousel.nlp.emoji_names import emoji_reading
 from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE
 from carrousel.nlp.tokenization import TextTokenizer
@@ -46,8 +44,8 @@ def bundle_tokenizer(bundle: Bundle) -> TextTokenizer:
     return TextTokenizer.from_bytes(
         bundle.files[TOKENIZER_FILE],
         str(bundle.assets["tokenizer_kind"]),
-        emoji_reading(bundle.assets),
-        fold_reading(bundle.assets),
+        str(bundle.assets.get("emoji", "keep")),  # absent: a bundle from before emoji were named
+        str(bundle.assets.get("fold", "none")),  # absent: a bundle from before the folding
     )
 
 
