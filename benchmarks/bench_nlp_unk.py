@@ -95,6 +95,11 @@ def sets(folder: Path) -> dict[str, tuple[list[str], np.ndarray]]:
     return out
 
 
+def cell(value: float, width: int = 0) -> str:
+    """A table cell: the value to 3 decimals, or ``-`` where there was nothing to score (never ``nan``)."""
+    return f"{'-' if np.isnan(value) else f'{value:.3f}':>{width}}"
+
+
 def scores(pred: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Accuracy and binary F1 (NaN for an empty set, whose predictions may be any shape)."""
     if not len(y):
@@ -130,7 +135,7 @@ def folding(path: Path | None, data: dict[str, tuple[list[str], np.ndarray]], cu
         picked = [t for t, h in zip(texts, hit, strict=True) if h]
         a_off, a_on = (scores(decide(m.predict_proba(picked), cut), y[hit])[0] for m in (off, on))
         print(f"{name:<11}{len(texts):>6}{int(hit.sum()):>7} -> {int((n_on > 0).sum()):<4}{int(n_off.sum()):>7} -> "
-              f"{int(n_on.sum()):<4}{int((changed & ~anywhere).sum()):>12}{a_off:>8.3f} -> {a_on:.3f}")  # fmt: skip
+              f"{int(n_on.sum()):<4}{int((changed & ~anywhere).sum()):>12}{cell(a_off, 8)} -> {cell(a_on)}")  # fmt: skip
     met = total[1] <= FOLD_SHARE * total[0] and untouched == 0
     print(f"rule ([UNK] ids, all sets, on <= {FOLD_SHARE} x off; texts without [UNK] unchanged): {total[0]} -> "
           f"{total[1]} ({total[1] / max(total[0], 1):.3f}), {untouched} changed without: {'met' if met else 'not met'}")  # fmt: skip
@@ -164,8 +169,8 @@ def main() -> None:
         at_k, at_d = decide(pk, cut), decide(pd, cut)
         acc_with = scores(at_k[unk], y[unk])[0]
         acc_without = scores(at_k[~unk], y[~unk])[0]
-        print(f"{name:<11}{len(texts):>6}{int(unk.sum()):>7}{unk.mean():>7.3f}{acc_with:>8.3f}{acc_without:>8.3f}"
-              f"{scores(at_d[unk], y[unk])[0]:>12.3f}")  # fmt: skip
+        print(f"{name:<11}{len(texts):>6}{int(unk.sum()):>7}{unk.mean():>7.3f}{cell(acc_with, 8)}{cell(acc_without, 8)}"
+              f"{cell(scores(at_d[unk], y[unk])[0], 12)}")  # fmt: skip
     print("Part 2: keep -> drop, every text (accuracy / F1 at the cut; argmax beside)")
     for name, (y, pk, pd) in results.items():
         (ak, fk), (ad, fd) = scores(decide(pk, cut), y), scores(decide(pd, cut), y)
