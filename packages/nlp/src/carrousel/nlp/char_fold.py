@@ -25,6 +25,7 @@ bundles before it read as they were).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
 
@@ -80,10 +81,15 @@ class CharFolder:
         self.alphabet = frozenset(alphabet)
         self._normalize = normalize
         self._done: dict[str, str] = {}  # unit -> what it becomes
-        # characters read alone whatever follows: known, no combining mark, unchanged by the normaliser
-        self._plain = frozenset(
-            c for c in self.alphabet if not unicodedata.combining(c) and normalize(c) == c
+        # characters that stay as written alone (known once normalised: ``A`` where ``a`` is known); a text of
+        # only these is returned as it is, after one C-speed scan for any other character
+        same = sorted(
+            c
+            for c in {*self.alphabet, *map(chr, range(128))}
+            if not unicodedata.combining(c) and self._known(c)
         )
+        kept = "".join(re.escape(c) for c in same)
+        self._other = re.compile(f"[^{kept}]" if kept else "(?s).")
 
     def _known(self, text: str) -> bool:
         return all(c in self.alphabet for c in self._normalize(text))
@@ -96,6 +102,6 @@ class CharFolder:
 
     def __call__(self, text: str) -> str:
         """``text`` with each unknown character replaced by its known fold; all else byte for byte."""
-        if all(c in self._plain for c in text):
+        if self._other.search(text) is None:  # every character plain (a C-speed scan): most texts end here
             return text
         return "".join(self._fold(unit) for unit in _units(text))

@@ -113,6 +113,8 @@ def name_emoji(text: str) -> str:
         >>> name_emoji("the movie😡 :)")
         'the movie pouting face :)'
     """
+    if text.isascii():  # no emoji is ASCII (the first pictograph is U+00A9): most texts end here, fast
+        return text
     out: list[str] = []
     last = 0
     for match in _EMOJI.finditer(text):
