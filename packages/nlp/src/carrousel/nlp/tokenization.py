@@ -119,6 +119,14 @@ def _build(
     return tok, trainer
 
 
+def _check_readings(emoji: str, fold: str) -> None:
+    """Refuses an emoji reading or a character folding that is not one (:data:`EMOJI_MODES`, :data:`FOLD_MODES`)."""
+    if emoji not in EMOJI_MODES:
+        raise TokenizerError(f"unknown emoji reading {emoji!r}; use one of {', '.join(EMOJI_MODES)}")
+    if fold not in FOLD_MODES:
+        raise TokenizerError(f"unknown character folding {fold!r}; use one of {', '.join(FOLD_MODES)}")
+
+
 class TextTokenizer:
     """A trained tokenizer: text <-> token ids, serialisable into a bundle.
 
@@ -132,10 +140,7 @@ class TextTokenizer:
     """
 
     def __init__(self, tokenizer: Tokenizer, kind: str, emoji: str = "keep", fold: str = "none") -> None:
-        if emoji not in EMOJI_MODES:
-            raise TokenizerError(f"unknown emoji reading {emoji!r}; use one of {', '.join(EMOJI_MODES)}")
-        if fold not in FOLD_MODES:
-            raise TokenizerError(f"unknown character folding {fold!r}; use one of {', '.join(FOLD_MODES)}")
+        _check_readings(emoji, fold)
         for i, special in enumerate(SPECIALS):
             if tokenizer.token_to_id(special) != i:
                 raise TokenizerError(
@@ -331,8 +336,7 @@ def train_tokenizer(
         TokenizerError: when the texts yield no vocabulary beyond the special tokens, or ``emoji`` or ``fold``
             is not a reading.
     """
-    if emoji not in EMOJI_MODES or fold not in FOLD_MODES:
-        raise TokenizerError(f"unknown emoji reading {emoji!r} or character folding {fold!r}")
+    _check_readings(emoji, fold)  # before the training, not after it
     tok, trainer = _build(cfg, alphabet, keep_fullwidth)
     tok.train_from_iterator(map(name_emoji, texts) if emoji == "names" else texts, trainer)
     if tok.get_vocab_size() <= len(SPECIALS):
