@@ -243,8 +243,9 @@ class SentimentTrainConfig:
     # f1: maximised | none: argmax); carrousel.nlp.decision
     emoji: str = "names"  # names: emoji read as their Unicode names, in training and prediction alike
     # (carrousel.nlp.emoji_names; recorded in the bundle) | keep: as written (each unseen one is [UNK])
-    fold: str = "unknown"  # unknown: at prediction, characters the trained vocabulary lacks are folded to
-    # known ones (’ -> ', é -> e; carrousel.nlp.char_fold; recorded in the bundle) | none: each is [UNK]
+    fold: str = "unknown"  # unknown: in every encoding once the tokenizer is trained (training rows too),
+    # characters its vocabulary lacks are folded to known ones (’ -> ', é -> e; carrousel.nlp.char_fold;
+    # recorded in the bundle) | none: each is [UNK]
 
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError)
