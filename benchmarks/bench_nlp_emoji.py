@@ -61,23 +61,20 @@ CARRIERS = (
 )
 
 
-def ranking() -> list[tuple[str, int, int]]:
-    """(emoji, positive tweets, negative tweets) of every emoji in at least MIN_OCCURRENCES annotated tweets."""
+def ranking() -> list[tuple[str, int, int, int]]:
+    """(emoji, annotated tweets, positive ones, negative ones) of every emoji in at least MIN_OCCURRENCES."""
     with open(sample_file("nlp.emoji_sentiment"), encoding="utf-8", newline="") as fh:
         rows = [r for r in csv.DictReader(fh) if int(r["Occurrences"]) >= MIN_OCCURRENCES]
-    return [(r["Emoji"], int(r["Positive"]), int(r["Negative"])) for r in rows]
+    return [(r["Emoji"], int(r["Occurrences"]), int(r["Positive"]), int(r["Negative"])) for r in rows]
 
 
 def probe_set() -> list[tuple[str, str]]:
     """(emoji, "positive" | "negative") of every emoji the thresholds keep, in the file's order."""
-    out = []
-    with open(sample_file("nlp.emoji_sentiment"), encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            n = int(row["Occurrences"])
-            pos, neg = int(row["Positive"]) / n, int(row["Negative"]) / n
-            if n >= MIN_OCCURRENCES and abs(pos - neg) >= MIN_MARGIN:
-                out.append((row["Emoji"], "positive" if pos > neg else "negative"))
-    return out
+    return [
+        (e, "positive" if pos > neg else "negative")
+        for e, n, pos, neg in ranking()
+        if abs(pos - neg) / n >= MIN_MARGIN
+    ]
 
 
 def tweet_weighted(
@@ -85,12 +82,12 @@ def tweet_weighted(
 ) -> dict[str, tuple[float, float]]:
     """Per carrier: accuracy and balanced accuracy of each emoji's reading scored against the labels of the
     annotated tweets holding it (neutral tweets left out): how the reading fares where people tweet emoji."""
-    pos = np.array([p for _, p, _ in emoji], dtype=float)
-    neg = np.array([n for _, _, n in emoji], dtype=float)
+    pos = np.array([p for _, _, p, _ in emoji], dtype=float)
+    neg = np.array([n for _, _, _, n in emoji], dtype=float)
     out = {}
     for carrier in CARRIERS:
         said = np.array(
-            [p.label == "positive" for p in model([carrier.format(e) for e, _, _ in emoji], warn=False)]
+            [p.label == "positive" for p in model([carrier.format(e) for e, _, _, _ in emoji], warn=False)]
         )
         right = pos[said].sum() + neg[~said].sum()
         out[carrier] = (
@@ -177,7 +174,7 @@ def main() -> None:
         f"balanced accuracy, names - keep: {gain:+.3f}; rule (>= +0.10 and > 0.5): {'met' if adopt else 'not met'}"
     )
     weighted = ranking()
-    share = sum(p for _, p, _ in weighted) / sum(p + n for _, p, n in weighted)
+    share = sum(p for _, _, p, _ in weighted) / sum(p + n for _, _, p, n in weighted)
     print(f"weighted as people tweet them (after the decision, not the rule): {len(weighted)} emoji in >= "
           f"{MIN_OCCURRENCES} tweets, {share:.3f} of their non-neutral tweets positive; accuracy / balanced")  # fmt: skip
     cells = {name: tweet_weighted(model, weighted) for name, model in rows.items()}
