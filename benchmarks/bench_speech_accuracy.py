@@ -18,13 +18,17 @@ Test sets, none of them seen in training:
 ``--telephone`` adds each real set with audio (not TIDIGITS' Sphinx feature files) passed through the
 synthesis corpus's telephone channel (band limits, G.711 or coarser mu-law, level; seeded per file) and
 written as 8 kHz WAV: real speakers on a telephone line, the channel the recogniser is judged on.
+``--clipped`` adds each real set with audio cut to its sound (from the first to the last 10 ms frame
+within 35 dB of the loudest, no silence either side; a recording with no quieter frame is kept whole),
+as 16 kHz WAV: clips that start on their first word and stop on their last, as a push-to-talk button or
+a voice-activity detector cuts them.
 
 Each row's WER comes with a bootstrap standard error (``wer_se``: utterances drawn with replacement,
 ``--bootstrap`` times, seed 0): how far the row's WER would move on another draw of as many utterances
 of the same kind, the noise a comparison of two models on that row has to beat.
 
 Usage: ``python benchmarks/bench_speech_accuracy.py [--model DIR] [--beam 8] [--threads 1] [--json]
-[--heldout-data MANIFEST] [--sets tidigits,klettres_en,...] [--telephone] [--bootstrap 1000]``
+[--heldout-data MANIFEST] [--sets tidigits,klettres_en,...] [--telephone] [--clipped] [--bootstrap 1000]``
 (``--heldout-data``: an existing held-out corpus instead of synthesising one; ``--sets``: only these
 sets, ``synthetic`` naming the held-out one; ``--beam 0``: greedy only).
 """
@@ -36,7 +40,7 @@ import csv
 import json
 import math
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -97,13 +101,14 @@ def _row(scores: Sequence[UtteranceScore], rtf: float, resamples: int) -> dict[s
     }
 
 
-def _telephone_sets(groups: list[str], tmp: Path) -> dict[str, str]:
-    """Manifests of the real sets' audio files through the telephone channel, as 8 kHz WAV."""
-    import numpy as np
+def _real_sets_through(
+    groups: list[str], tmp: Path, label: str, change: Callable[[np.ndarray, int], tuple[np.ndarray, int]]
+) -> dict[str, str]:
+    """Manifests of the real sets' audio files (not Sphinx feature files) changed by ``change`` (16 kHz
+    audio and the file's index -> audio and its rate), written as 16-bit WAV; rows named ``group (label)``."""
     import soundfile as sf
 
-    from carrousel.speech.audio import read_audio, resample
-    from carrousel.speech.augment import telephone
+    from carrousel.speech.audio import read_audio
     from carrousel.speech.samples import sample_recordings
 
     out: dict[str, str] = {}
@@ -111,19 +116,35 @@ def _telephone_sets(groups: list[str], tmp: Path) -> dict[str, str]:
         try:
             items = [(p, t) for p, t in sample_recordings(group) if p.suffix.lower() != ".mfc"]
         except Exception as exc:  # not cached
-            print(f"skipped {group} (telephone): {exc}")
+            print(f"skipped {group} ({label}): {exc}")
             continue
-        folder = tmp / f"phone_{group}"
+        folder = tmp / f"{label.split()[0]}_{group}"
         folder.mkdir()
         rows = ["path\ttranscript"]
         for i, (path, text) in enumerate(items):
-            audio = read_audio(path, 16000)
-            line = telephone(audio, 16000, np.random.default_rng(i))
-            sf.write(str(folder / f"{i:03d}.wav"), resample(line, 16000, 8000), 8000, subtype="PCM_16")
+            audio, rate = change(read_audio(path, 16000), i)
+            sf.write(str(folder / f"{i:03d}.wav"), audio, rate, subtype="PCM_16")
             rows.append(f"{i:03d}.wav\t{text}")
         (folder / "manifest.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-        out[f"{group} (telephone 8 kHz)"] = str(folder / "manifest.tsv")
+        out[f"{group} ({label})"] = str(folder / "manifest.tsv")
     return out
+
+
+def _on_a_telephone_line(audio: np.ndarray, index: int) -> tuple[np.ndarray, int]:
+    """The corpus's telephone channel (seeded by the file's index), at 8 kHz."""
+    from carrousel.speech.audio import resample
+    from carrousel.speech.augment import telephone
+
+    return resample(telephone(audio, 16000, np.random.default_rng(index)), 16000, 8000), 8000
+
+
+def _clipped(audio: np.ndarray, index: int) -> tuple[np.ndarray, int]:
+    """Cut to its sound with no silence either side (first to last 10 ms frame within 35 dB of the
+    loudest): a clip that starts on its first word and stops on its last."""
+    from carrousel.speech.audio import speech_bounds
+
+    start, end = speech_bounds(audio, 16000, margin=0.0)
+    return audio[start:end], 16000
 
 
 def main() -> None:
@@ -138,6 +159,9 @@ def main() -> None:
     parser.add_argument("--sets", default=None, help="comma-separated sets to run (synthetic, sample groups)")
     parser.add_argument(
         "--telephone", action="store_true", help="also the real sets through a telephone line"
+    )
+    parser.add_argument(
+        "--clipped", action="store_true", help="also the real sets cut to their sound, no silence either side"
     )
     parser.add_argument(
         "--bootstrap", type=int, default=1000, help="resamples for each WER's standard error (0: none)"
@@ -161,8 +185,11 @@ def main() -> None:
                 held = str(corpus / "manifest.tsv")
             sets = {"synthetic held-out": held} | sets
             parts = _subsets(Path(held))
+        real = [g for g in GROUPS if g in wanted]
         if args.telephone:
-            sets |= _telephone_sets([g for g in GROUPS if g in wanted], Path(tmp))
+            sets |= _real_sets_through(real, Path(tmp), "telephone 8 kHz", _on_a_telephone_line)
+        if args.clipped:
+            sets |= _real_sets_through(real, Path(tmp), "clipped", _clipped)
         for name, spec in sets.items():
             for label, decode in decoders:
                 try:
