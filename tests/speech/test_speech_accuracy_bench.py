@@ -121,3 +121,17 @@ def test_kind_and_channel_rows_come_from_one_evaluation(
 
 def _refuse(name: str) -> None:
     raise AssertionError(f"not strict JSON: {name}")
+
+
+def test_clipped_sets_cut_a_recording_to_its_sound_and_never_cut_noise() -> None:
+    """``--clipped``: a recording cut from its first to its last sound (a clip that starts on its word);
+    one whose every frame is loud (noise throughout) stays whole, as the recogniser's trim keeps it."""
+    bench = _bench()
+    t = np.arange(8000, dtype=np.float32) / 16000
+    word = (0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    quiet = np.zeros(4800, np.float32)
+    clip, rate = bench._clipped(np.concatenate([quiet, word, quiet]), 0)
+    assert rate == 16000 and len(clip) == len(word) and np.array_equal(clip, word)
+    hiss = 0.05 * np.random.default_rng(0).standard_normal(17600).astype(np.float32)
+    noisy = np.concatenate([quiet, word, quiet]) + hiss
+    assert np.array_equal(bench._clipped(noisy, 0)[0], noisy)
