@@ -50,8 +50,12 @@ Pang & Lee (NOT held out)  4,000  0.814 / 0.813                  0.807 / 0.812
 (Pang & Lee: 3,980 of the 4,000 are VADER movie snippets, trained on.) One run each: whether the 1.1-point
 validation gap (16 of 1,441 rows) or the held-out differences exceed seed noise was not measured.
 
-Prediction leaves ``[UNK]`` ids out (bundle asset ``unk: drop``, written after training; weights and cut
-unchanged): adopted for the shipped weights on 2026-12-06 by the rule of ``benchmarks/bench_nlp_unk.py``.
+Prediction leaves ``[UNK]`` ids out (bundle asset ``unk: drop``): adopted for the shipped weights on
+2026-12-06 by the rule of ``benchmarks/bench_nlp_unk.py``, then written into their bundle.json after training
+(weights and cut unchanged). ``SentimentTrainConfig.unk`` now records it, ``drop`` by default, so a retrain
+writes it itself and places its cut reading ``[UNK]`` so (the shipped cut was placed with ``[UNK]`` read; the
+rows that placed it are the BPE tokenizer's training texts, whose characters it all knows, and the 1,441
+validation rows, which hold no ``[UNK]`` by ``bench_nlp_unk.py``'s count).
 Characters the vocabulary lacks are folded to known ones (asset ``fold: unknown``, carrousel.nlp.char_fold;
 the default of new models, so a retrain writes it itself): adopted the same day by part 3 of that benchmark.
 
@@ -294,7 +298,6 @@ def main() -> None:
             manifest_path = args.out / "bundle.json"  # name the data, not the temporary file it was read from
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
             manifest["data"]["source"] = SOURCE
-            manifest["assets"]["unk"] = "drop"  # [UNK] left out at prediction (benchmarks/bench_nlp_unk.py)
             command = ["python", "scripts/train_nlp_sentiment_model.py", *sys.argv[1:]]
             manifest["data"]["command"] = shlex.join(command)
             manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

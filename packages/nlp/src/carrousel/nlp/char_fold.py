@@ -20,7 +20,9 @@ The fold of a character (a base character with the combining marks that follow i
   a letter NFKD leaves whole stays (``ß``, ``æ``, ``ø``, Greek, Cyrillic and CJK letters without marks).
 
 A sentiment bundle records the reading as the asset ``fold`` (``unknown``; absent or ``none``: no folding,
-bundles before it read as they were).
+bundles before it read as they were). What folding leaves ``[UNK]`` the network reads or not by the asset ``unk``
+(:data:`UNK_MODES`: ``keep``, or ``drop``, left out before it; absent: keep), kept here beside ``fold`` so
+that the config can check it without the pipeline.
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 
-__all__ = ["FOLD_MODES", "CharFolder", "fold_candidate"]
+__all__ = ["FOLD_MODES", "UNK_MODES", "CharFolder", "fold_candidate"]
 
 FOLD_MODES = ("unknown", "none")  # a sentiment bundle's asset ``fold``; absent: none (bundles before it)
+UNK_MODES = ("keep", "drop")  # a sentiment bundle's asset ``unk``, what prediction does with [UNK] ids; absent: keep
 
 _TABLE = {
     **dict.fromkeys("\u2019\u2018\u201a\u201b\u2032", "'"),

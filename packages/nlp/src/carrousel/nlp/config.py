@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from carrousel.core.config import MAX_EPOCHS, MAX_THREADS, check_device, check_numbers
 from carrousel.core.export.choices import InferencePrecision, check_precision_name
-from carrousel.nlp.char_fold import FOLD_MODES
+from carrousel.nlp.char_fold import FOLD_MODES, UNK_MODES
 from carrousel.nlp.emoji_names import EMOJI_MODES
 from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.label_map import LabelMapError, parse_label_map
@@ -246,11 +246,15 @@ class SentimentTrainConfig:
     fold: str = "unknown"  # unknown: in every encoding once the tokenizer is trained (training rows too),
     # characters its vocabulary lacks are folded to known ones (’ -> ', é -> e; carrousel.nlp.char_fold;
     # recorded in the bundle) | none: each is [UNK]
+    unk: str = "drop"  # drop: prediction leaves the [UNK] ids out before the network (the decision cut is
+    # placed reading them so; recorded in the bundle as the asset unk) | keep: the network reads them.
+    # Training reads them either way. A bundle without the asset (from before) keeps them
 
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError)
         _need(self.emoji in EMOJI_MODES, f"emoji must be one of {', '.join(EMOJI_MODES)}, not {self.emoji!r}")
         _need(self.fold in FOLD_MODES, f"fold must be one of {', '.join(FOLD_MODES)}, not {self.fold!r}")
+        _need(self.unk in UNK_MODES, f"unk must be one of {', '.join(UNK_MODES)}, not {self.unk!r}")
         _need(
             self.threshold in THRESHOLDS,
             f"unknown threshold criterion {self.threshold!r}; use one of {', '.join(THRESHOLDS)}",

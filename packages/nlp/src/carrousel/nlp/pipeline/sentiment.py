@@ -187,7 +187,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
     bundle = Bundle(
         kind=KIND,
         model=model,
-        assets={"labels": labels, **reading_assets(tokenizer, cfg.data.max_length)},
+        assets={"labels": labels, **reading_assets(tokenizer, cfg.data.max_length, cfg.unk)},
         files={TOKENIZER_FILE: tokenizer.to_bytes()},
         data={
             "source": data.source,

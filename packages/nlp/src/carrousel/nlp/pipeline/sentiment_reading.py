@@ -13,23 +13,27 @@ from collections.abc import Mapping
 
 from carrousel.core.args import check_args
 from carrousel.core.bundle import Bundle
+from carrousel.nlp.char_fold import UNK_MODES
 from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE
 from carrousel.nlp.tokenization import TextTokenizer
 
 __all__ = ["UNK_MODES", "bundle_tokenizer", "reading_assets", "unk_reading"]
 
-UNK_MODES = ("keep", "drop")  # what prediction does with [UNK] ids (asset ``unk``; absent: keep)
-
 
 @check_args
-def reading_assets(tokenizer: TextTokenizer, max_length: int) -> dict[str, object]:
+def reading_assets(tokenizer: TextTokenizer, max_length: int, unk: str) -> dict[str, object]:
     """The assets a new bundle records of its reading: the tokenizer's kind, emoji reading and folding, the
-    token cap."""
+    token cap and what prediction does with ``[UNK]`` ids (``unk``, one of :data:`UNK_MODES`).
+
+    Raises:
+        NLPConfigError: ``unk`` is not one of :data:`UNK_MODES`.
+    """
     return {
         "tokenizer_kind": tokenizer.kind,
         "emoji": tokenizer.emoji,
         "fold": tokenizer.fold,
+        "unk": unk_reading({}, unk),
         "max_length": max_length,
     }
 
