@@ -1,4 +1,4 @@
-"""``nlp sentiment train|predict|evaluate|export``."""
+"""``nlp sentiment train|predict|evaluate|export`` (train's flags and config: :mod:`._sentiment_train`)."""
 
 from __future__ import annotations
 
@@ -16,27 +16,15 @@ from carrousel.core.cli import (
     command,
     echo,
     emit_json,
-    epochs_option,
     print_deployment,
 )
-from carrousel.core.cli_config import merged, pick, read_tables
 from carrousel.core.cli_values import JsonListWriter, OutputFolder
-from carrousel.core.config import MAX_EPOCHS, MAX_THREADS
+from carrousel.core.config import MAX_EPOCHS
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.nlp.cli._common import (
-    Cell,
-    ConfigFile,
     Device,
-    EmaDecay,
     ExportOut,
-    FitPrecision,
-    HeldOut,
     JsonFlag,
-    Pooling,
-    Teacher,
-    TokenizerKind,
-    TrainDevice,
-    fit_precision_from,
     group,
     print_evaluation,
     rounded_prediction,
@@ -46,34 +34,22 @@ from carrousel.nlp.cli._sentiment_data import (
     Data,
     Header,
     LabelCol,
-    MaxLen,
     Split,
     TextCol,
     data_config,
 )
 from carrousel.nlp.cli._sentiment_options import (
-    Emoji,
-    EmojiReading,
-    FreezeEmbeddings,
-    Hint,
     LabelMap,
     Model,
-    OovFallback,
-    Threshold,
     checked_label_map,
     evaluate_mapped,
     map_misfit_is_usage,
 )
+from carrousel.nlp.cli._sentiment_train import train
 from carrousel.nlp.config import (
-    FitConfig,
     SentimentEvaluateConfig,
     SentimentExportConfig,
-    SentimentNetConfig,
     SentimentPredictConfig,
-    SentimentTrainConfig,
-    TeacherConfig,
-    TextDataConfig,
-    TokenizerConfig,
 )
 
 __all__ = ["sentiment_app"]
@@ -86,171 +62,7 @@ sentiment_app = group(
 )
 
 
-@command(sentiment_app, "train")
-def train(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the model bundle."), OutputFolder()],
-    data: Data = None,
-    text_col: TextCol = None,
-    label_col: LabelCol = None,
-    split: Split = None,
-    header: Header = None,
-    max_length: MaxLen = None,
-    tokenizer: Annotated[TokenizerKind | None, typer.Option(help="Tokenizer level [default: bpe].")] = None,
-    vocab_size: Annotated[
-        int | None, typer.Option(min=8, max=1_000_000, help="Vocabulary size [default: 8000].")
-    ] = None,
-    min_frequency: Annotated[
-        int | None, typer.Option(min=1, help="Rarer pieces become [UNK] [default: 2].")
-    ] = None,
-    lowercase: Annotated[
-        bool | None, typer.Option("--lowercase/--keep-case", help="[default: lowercase]")
-    ] = None,
-    embeddings: Annotated[
-        Path | None,
-        typer.Option(help="GloVe/word2vec text file to initialise embeddings (its size sets --embed-dim)."),
-    ] = None,
-    freeze_embeddings: FreezeEmbeddings = False,
-    embed_dim: Annotated[int | None, typer.Option(min=1, help="Embedding size [default: 128].")] = None,
-    hidden_size: Annotated[
-        int | None, typer.Option(min=1, help="LSTM units per direction [default: 128].")
-    ] = None,
-    layers: Annotated[int | None, typer.Option(min=1, help="Stacked layers [default: 1].")] = None,
-    cell: Annotated[Cell | None, typer.Option(help="Recurrent cell [default: lstm].")] = None,
-    pooling: Annotated[Pooling | None, typer.Option(help="Pooling over tokens [default: attention].")] = None,
-    dropout: Annotated[float | None, typer.Option(min=0.0, max=0.95, help="[default: 0.4]")] = None,
-    epochs: Annotated[int | None, epochs_option("Most epochs [default: 15].")] = None,
-    batch_size: Annotated[int | None, typer.Option(min=1, help="[default: 32]")] = None,
-    lr: Annotated[float | None, typer.Option(min=0.0, help="Learning rate [default: 0.002].")] = None,
-    patience: Annotated[int | None, typer.Option(min=1, help="Early-stopping patience [default: 3].")] = None,
-    val_fraction: HeldOut = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="[default: 0]")] = None,
-    threads: Annotated[
-        int | None, typer.Option(min=0, max=MAX_THREADS, help="CPU threads (0: torch's default).")
-    ] = None,
-    ema_decay: EmaDecay = None,
-    exclude: Annotated[
-        Path | None, typer.Option(help="Texts to keep out of training (e.g. a test set).")
-    ] = None,
-    teacher: Annotated[
-        Teacher | None,
-        typer.Option(help="Distil from this frozen sentence encoder (needs carrousel-nlp[teacher])."),
-    ] = None,
-    unlabelled: Annotated[
-        list[Path] | None,
-        typer.Option(
-            metavar="FILE", help="--teacher: unlabelled texts, one per line, for the teacher to score."
-        ),
-    ] = None,
-    ruled: Annotated[
-        list[Path] | None,
-        typer.Option(
-            metavar="FILE",
-            help="--teacher: labelled rows (as --data, columns text and label) whose own labels stand in for "
-            "the teacher's soft targets, e.g. negation pairs the teacher misreads.",
-        ),
-    ] = None,
-    augment: Annotated[
-        int | None, typer.Option(min=0, max=100, help="--teacher: augmented copies per text [default: 4].")
-    ] = None,
-    temperature: Annotated[
-        float | None, typer.Option(min=0.01, help="--teacher: softmax temperature [default: 2].")
-    ] = None,
-    alpha: Annotated[
-        float | None,
-        typer.Option(min=0.0, max=1.0, help="--teacher: weight of the soft targets [default: 0.9]."),
-    ] = None,
-    balance: Annotated[
-        bool | None,
-        typer.Option(
-            "--balance/--no-balance",
-            help="--teacher: keep a subset of the --unlabelled texts whose classes, as the teacher reads "
-            "them, have the training rows' shares [default: --balance].",
-        ),
-    ] = None,
-    oov_fallback: OovFallback = None,
-    hint: Hint = None,
-    threshold: Annotated[
-        Threshold,
-        typer.Option(
-            help="Two classes: the decision cut on the held-out rows (prior: predicted share = training "
-            "share, on the held-out rows, with --teacher plus the training rows; accuracy/f1: maximised; "
-            "none: argmax)."
-        ),
-    ] = Threshold.prior,
-    emoji: EmojiReading = Emoji.names,
-    device: TrainDevice = None,
-    precision: FitPrecision = None,
-    config: ConfigFile = None,
-    as_json: JsonFlag = False,
-) -> None:
-    """Train a sentiment classifier (embedding -> BiLSTM -> attention pooling -> classifier)."""
-    from carrousel.nlp.pipeline.sentiment import train_sentiment
-
-    given = (augment, temperature, alpha, balance, oov_fallback, hint)
-    if teacher is None and (unlabelled or ruled or any(v is not None for v in given)):
-        raise typer.BadParameter(
-            "--unlabelled, --ruled, --augment, --temperature, --alpha, --balance, --oov-fallback and --hint need --teacher"
-        )
-    kinds = {"data": TextDataConfig, "tokenizer": TokenizerConfig, "model": SentimentNetConfig}
-    tables = read_tables(config, kinds | {"fit": FitConfig}, {"data": {"source": data}} if data else None)
-    base, tok, net, fit = (tables[name] for name in ("data", "tokenizer", "model", "fit"))
-    cfg = SentimentTrainConfig(
-        data=data_config(base, data, text_col, label_col, split, header, max_length),
-        tokenizer=TokenizerConfig(
-            kind=pick(tokenizer, tok, "kind", "bpe"), vocab_size=pick(vocab_size, tok, "vocab_size", 8000),
-            min_frequency=pick(min_frequency, tok, "min_frequency", 2),
-            lowercase=pick(lowercase, tok, "lowercase", True),
-        ),
-        model=merged(
-            net, SentimentNetConfig(), embed_dim=embed_dim, hidden_size=hidden_size, num_layers=layers,
-            cell=cell, pooling=pooling, dropout=dropout,
-        ),
-        fit=merged(
-            fit, FitConfig(), epochs=epochs, batch_size=batch_size, lr=lr, patience=patience,
-            val_fraction=val_fraction, seed=seed, threads=threads, ema_decay=ema_decay, device=device,
-            precision=precision, progress=show_progress(),
-        ),
-        exclude=str(exclude) if exclude else None,
-        embeddings=str(embeddings) if embeddings else None,
-        freeze_embeddings=freeze_embeddings,
-        teacher=None
-        if teacher is None
-        else TeacherConfig(
-            name=teacher.value,
-            unlabelled=tuple(str(p) for p in unlabelled or ()),
-            ruled=tuple(str(p) for p in ruled or ()),
-            augment=4 if augment is None else augment, temperature=2.0 if temperature is None else temperature,
-            alpha=0.9 if alpha is None else alpha, balance=True if balance is None else balance,
-            oov_fallback=TeacherConfig.oov_fallback if oov_fallback is None else oov_fallback,
-            hint=TeacherConfig.hint if hint is None else hint,
-        ),
-        threshold=threshold.value,
-        emoji=emoji.value,
-    )  # fmt: skip
-    if oov_fallback and cfg.tokenizer.kind != "word":
-        raise typer.BadParameter(f"--oov-fallback needs --tokenizer word, not {cfg.tokenizer.kind}")
-    with fit_precision_from(precision, config):
-        result = train_sentiment(cfg, out)
-    if as_json:
-        emit_json(result)
-        return
-    echo(f"model         {result.out}")
-    echo(f"labels        {', '.join(result.labels)}")
-    echo(f"texts         {result.train_rows} trained on, {result.val_rows} held out for early stopping")
-    echo(f"vocabulary    {result.vocab_size} ({cfg.tokenizer.kind})")
-    if result.teacher_val_accuracy is not None:
-        echo(
-            f"teacher       {cfg.teacher.name if cfg.teacher else ''}: held-out accuracy "
-            f"{result.teacher_val_accuracy:.3f}; {result.transfer_rows} unlabelled/augmented texts scored"
-        )
-    echo(f"epochs        {result.epochs} (best {result.best_epoch})")
-    echo(
-        f"held out      accuracy {result.val_accuracy:.3f}, F1 {result.val_f1:.3f}, loss {result.val_loss:.3f} "
-        f"(majority class: {result.majority_accuracy:.3f})"
-    )
-    if result.threshold is not None:
-        echo(f"threshold     {result.threshold:.3f} on P({result.labels[1]}), chosen on the held-out rows")
-    echo(f"time          {result.seconds:.1f} s ({result.precision})")
+command(sentiment_app, "train")(train)  # first in the group's help, as before
 
 
 @command(sentiment_app, "predict")
