@@ -34,7 +34,8 @@ from collections.abc import Callable, Iterable
 __all__ = ["FOLD_MODES", "UNK_MODES", "CharFolder", "fold_candidate"]
 
 FOLD_MODES = ("unknown", "none")  # a sentiment bundle's asset ``fold``; absent: none (bundles before it)
-UNK_MODES = ("keep", "drop")  # a sentiment bundle's asset ``unk``, what prediction does with [UNK] ids; absent: keep
+# a sentiment bundle's asset ``unk``: what prediction does with the [UNK] ids left; absent: keep
+UNK_MODES = ("keep", "drop")
 
 _TABLE = {
     **dict.fromkeys("\u2019\u2018\u201a\u201b\u2032", "'"),

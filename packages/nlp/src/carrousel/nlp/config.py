@@ -72,6 +72,11 @@ def _export_options(precision: str, exporter: str) -> None:
     _need(exporter in ("torchscript", "dynamo"), f"exporter must be torchscript or dynamo, not {exporter!r}")
 
 
+def _unk(unk: str | None) -> None:
+    """An ``[UNK]`` reading (None: the bundle's) that is not one of :data:`UNK_MODES` as an NLPConfigError."""
+    _need(unk is None or unk in UNK_MODES, f"unk must be one of {', '.join(UNK_MODES)}, not {unk!r}")
+
+
 def _positive(**values: int | float) -> None:
     for name, value in values.items():
         _need(
@@ -254,7 +259,7 @@ class SentimentTrainConfig:
         check_numbers(self, NLPConfigError)
         _need(self.emoji in EMOJI_MODES, f"emoji must be one of {', '.join(EMOJI_MODES)}, not {self.emoji!r}")
         _need(self.fold in FOLD_MODES, f"fold must be one of {', '.join(FOLD_MODES)}, not {self.fold!r}")
-        _need(self.unk in UNK_MODES, f"unk must be one of {', '.join(UNK_MODES)}, not {self.unk!r}")
+        _unk(self.unk)
         _need(
             self.threshold in THRESHOLDS,
             f"unknown threshold criterion {self.threshold!r}; use one of {', '.join(THRESHOLDS)}",
@@ -283,6 +288,7 @@ class SentimentPredictConfig:
     max_length: int | None = None  # tokens kept per text (None: the model's training setting)
     device: str = "cpu"  # cpu | cuda | cuda:N | mps | auto (check_device)
     precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
+    unk: str | None = None  # keep | drop: [UNK] ids read or left out before the network (None: the bundle's)
 
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError)
@@ -290,6 +296,7 @@ class SentimentPredictConfig:
         object.__setattr__(self, "precision", check_precision_name(self.precision, NLPConfigError).value)
         _positive(batch_size=self.batch_size)
         _need(self.max_length is None or self.max_length >= 1, "max_length must be >= 1")
+        _unk(self.unk)
 
 
 @dataclass(frozen=True)
@@ -306,6 +313,7 @@ class SentimentEvaluateConfig:
     # None: the model's labels, or an unambiguous reading of pos/neg, 0/1, neutral, or grades of a known
     # scale such as 1..5 stars; see carrousel.nlp.label_map)
     label_map: str | None = None
+    unk: str | None = None  # keep | drop: [UNK] ids read or left out before the network (None: the bundle's)
 
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError)
@@ -314,6 +322,7 @@ class SentimentEvaluateConfig:
         _positive(batch_size=self.batch_size)
         _need(self.example >= 0, "example must be >= 0")
         _label_map(self.label_map)
+        _unk(self.unk)
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,17 @@ if TYPE_CHECKING:
 __all__ = [
     "Emoji",
     "EmojiReading",
+    "Fold",
+    "FoldReading",
     "FreezeEmbeddings",
     "Hint",
     "LabelMap",
     "Model",
     "OovFallback",
     "Threshold",
+    "Unk",
+    "UnkOverride",
+    "UnkReading",
     "checked_label_map",
     "evaluate_mapped",
     "map_misfit_is_usage",
@@ -47,6 +52,20 @@ class Emoji(enum.StrEnum):
     keep = "keep"
 
 
+class Fold(enum.StrEnum):
+    """Whether a new model folds the characters its vocabulary lacks (carrousel.nlp.char_fold.FOLD_MODES)."""
+
+    unknown = "unknown"
+    none = "none"
+
+
+class Unk(enum.StrEnum):
+    """What prediction does with ``[UNK]`` ids (carrousel.nlp.char_fold.UNK_MODES)."""
+
+    keep = "keep"
+    drop = "drop"
+
+
 FreezeEmbeddings = Annotated[
     bool,
     typer.Option(
@@ -60,6 +79,32 @@ EmojiReading = Annotated[
         "--emoji",
         help="names: read each emoji as its Unicode name, lower case (😡 -> 'pouting face'), in training and "
         "prediction alike (recorded in the bundle); keep: as written, an emoji the vocabulary lacks is [UNK].",
+    ),
+]
+FoldReading = Annotated[
+    Fold,
+    typer.Option(
+        "--fold",
+        help="unknown: each character the trained vocabulary lacks is folded to a known one before tokenizing "
+        "(’ -> ', é -> e), training rows and prediction alike (recorded in the bundle); none: each is [UNK].",
+    ),
+]
+UnkReading = Annotated[
+    Unk,
+    typer.Option(
+        "--unk",
+        help="drop: prediction leaves [UNK] ids out before the network, as if never written (recorded in the "
+        "bundle; the decision cut is placed reading them so); keep: the network reads them. Training reads "
+        "them either way.",
+    ),
+]
+UnkOverride = Annotated[
+    Unk | None,
+    typer.Option(
+        "--unk",
+        help="keep: the network reads [UNK] ids; drop: they are left out before it. Default: the model's "
+        "own reading (its bundle's asset unk; absent: keep).",
+        show_default=False,
     ),
 ]
 OovFallback = Annotated[

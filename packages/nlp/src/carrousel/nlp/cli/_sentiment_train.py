@@ -41,10 +41,14 @@ from carrousel.nlp.cli._sentiment_data import (
 from carrousel.nlp.cli._sentiment_options import (
     Emoji,
     EmojiReading,
+    Fold,
+    FoldReading,
     FreezeEmbeddings,
     Hint,
     OovFallback,
     Threshold,
+    Unk,
+    UnkReading,
 )
 from carrousel.nlp.config import (
     FitConfig,
@@ -56,6 +60,8 @@ from carrousel.nlp.config import (
 )
 
 __all__ = ["train"]
+
+_FOLD, _UNK = Fold(SentimentTrainConfig.fold), Unk(SentimentTrainConfig.unk)  # the config's defaults
 
 
 def train(
@@ -149,6 +155,8 @@ def train(
         ),
     ] = Threshold.prior,
     emoji: EmojiReading = Emoji.names,
+    fold: FoldReading = _FOLD,
+    unk: UnkReading = _UNK,
     device: TrainDevice = None,
     precision: FitPrecision = None,
     config: ConfigFile = None,
@@ -197,6 +205,8 @@ def train(
         ),
         threshold=threshold.value,
         emoji=emoji.value,
+        fold=fold.value,
+        unk=unk.value,
     )  # fmt: skip
     if oov_fallback and cfg.tokenizer.kind != "word":
         raise typer.BadParameter(f"--oov-fallback needs --tokenizer word, not {cfg.tokenizer.kind}")

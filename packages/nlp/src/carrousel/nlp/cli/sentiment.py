@@ -41,6 +41,7 @@ from carrousel.nlp.cli._sentiment_data import (
 from carrousel.nlp.cli._sentiment_options import (
     LabelMap,
     Model,
+    UnkOverride,
     checked_label_map,
     evaluate_mapped,
     map_misfit_is_usage,
@@ -79,6 +80,7 @@ def predict(
     ] = None,
     device: Device = "cpu",
     precision: RunPrecision = InferencePrecision.FP32,
+    unk: UnkOverride = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Classify texts given as arguments or in a file (one per line)."""
@@ -89,11 +91,11 @@ def predict(
     if not texts and file is None:
         raise typer.BadParameter("give texts as arguments or --file FILE")
     cfg = SentimentPredictConfig(
-        str(model) if model else None, batch_size, max_length, device, precision.value
+        str(model) if model else None, batch_size, max_length, device, precision.value, unk and unk.value
     )
     lines = read_lines(file, legacy=True) if file is not None else []  # all checked first; read as --data
     inputs = list(texts or []) + lines
-    classify = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision)
+    classify = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision, cfg.unk)
     block = cfg.batch_size * PREDICT_BLOCK_BATCHES  # written block by block: memory stays bounded
     listing = JsonListWriter(lambda text: echo(text, nl=False)) if as_json else None
     cut, precisions = 0, classify.precisions()
@@ -134,6 +136,7 @@ def evaluate(
     batch_size: Annotated[int, typer.Option(min=1, help="Texts per forward pass.")] = 64,
     device: Device = "cpu",
     precision: RunPrecision = InferencePrecision.FP32,
+    unk: UnkOverride = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Score a model on labelled texts: accuracy, precision, recall, F1, ROC-AUC, confusion matrix."""
@@ -145,6 +148,7 @@ def evaluate(
         example - 1,
         precision.value,
         checked_label_map(label_map),
+        unk and unk.value,
     )
     r = evaluate_mapped(cfg, out)
     if as_json:

@@ -71,7 +71,7 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
         check_output_dir(out, "--out", marker=_METRICS)
         left_out = f"--out {out} gets metrics.json without its charts (confusion.png, attention.png)"
         charts = can_draw(PLOT_EXTRA, left_out)  # said now, not after the texts are scored
-    model = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision)
+    model = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision, cfg.unk)
     data = load_texts(cfg.data)
     if out is not None and cfg.example >= (n := len(data.texts)):  # attention.png would be of another text
         raise TextDataError(
