@@ -36,7 +36,17 @@ from carrousel.nlp.config import TokenizerConfig
 from carrousel.nlp.emoji_names import EMOJI_MODES, name_emoji
 from carrousel.nlp.errors import TokenizerError
 
-__all__ = ["BOS", "EOS", "FULLWIDTH_KEPT", "PAD", "SPECIALS", "UNK", "TextTokenizer", "train_tokenizer"]
+__all__ = [
+    "BOS",
+    "EOS",
+    "FULLWIDTH_KEPT",
+    "PAD",
+    "SPECIALS",
+    "UNK",
+    "TextTokenizer",
+    "read_emoji",
+    "train_tokenizer",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +129,14 @@ def _build(
     return tok, trainer
 
 
+def read_emoji(text: str, emoji: str) -> str:
+    """``text`` with its emoji read as ``emoji`` says (``"names"``: as their Unicode names,
+    :func:`~carrousel.nlp.emoji_names.name_emoji`; ``"keep"``: as written): the first step of
+    :meth:`TextTokenizer.prepare`, the one that needs no vocabulary, so that a tokenizer's training texts and
+    a distillation teacher's texts (read before the student's tokenizer exists) are read as it reads them."""
+    return name_emoji(text) if emoji == "names" else text
+
+
 def _check_readings(emoji: str, fold: str) -> None:
     """Refuses an emoji reading or a character folding that is not one (:data:`EMOJI_MODES`, :data:`FOLD_MODES`)."""
     if emoji not in EMOJI_MODES:
@@ -168,7 +186,7 @@ class TextTokenizer:
     def prepare(self, text: str) -> str:
         """``text`` as the HF tokenizer receives it: emoji named (``emoji="names"``), then characters outside
         the vocabulary folded (``fold="unknown"``); else unchanged."""
-        text = name_emoji(text) if self.emoji == "names" else text
+        text = read_emoji(text, self.emoji)
         if self.fold == "unknown":
             if self._folder is None:
                 norm = self._tok.normalizer
@@ -338,7 +356,7 @@ def train_tokenizer(
     """
     _check_readings(emoji, fold)  # before the training, not after it
     tok, trainer = _build(cfg, alphabet, keep_fullwidth)
-    tok.train_from_iterator(map(name_emoji, texts) if emoji == "names" else texts, trainer)
+    tok.train_from_iterator((read_emoji(t, emoji) for t in texts), trainer)
     if tok.get_vocab_size() <= len(SPECIALS):
         raise TokenizerError(
             "the training texts gave an empty vocabulary; give more text or lower --min-frequency"

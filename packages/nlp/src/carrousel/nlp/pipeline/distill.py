@@ -44,6 +44,7 @@ from carrousel.nlp.oov import OovFallback, fit_oov_map
 from carrousel.nlp.pipeline.sentiment_reading import bundle_tokenizer
 from carrousel.nlp.task import SentimentTask
 from carrousel.nlp.teacher import MiniLM, fit_logistic
+from carrousel.nlp.tokenization import TextTokenizer, read_emoji
 from carrousel.nlp.transfer import augment_texts, balanced_rows, read_unlabelled
 from carrousel.nlp.vectors import piece_means
 
@@ -53,6 +54,7 @@ __all__ = [
     "hint_student",
     "make_distill_loader",
     "provenance",
+    "read_as_student",
     "teacher_transfer_set",
     "with_oov_fallback",
 ]
@@ -73,6 +75,7 @@ class TransferSet:
     extra_labels: list[int] = field(default_factory=list)  # per extra text: its class (ruled) or -100
     train_features: np.ndarray | None = None  # hint > 0: (rows of train_logits, 384) MiniLM embeddings
     val_features: np.ndarray | None = None  # hint > 0: (n_val, 384); ruled rows are zeros (no hint)
+    head: torch.nn.Module | None = None  # the teacher's head on the encoder's embeddings (read_as_student)
 
 
 def teacher_transfer_set(
@@ -123,13 +126,13 @@ def teacher_transfer_set(
         len(val_texts),
         len(ruled_texts),
     )
-    x_train = encoder.sentences(list(train_texts) + unlabelled + augmented)
+    x_train = encoder.sentences(_as_student(cfg, list(train_texts) + unlabelled + augmented))
     head = fit_logistic(x_train[: len(train_texts)], train_y, classes, teacher.c)
     with torch.no_grad():
         gap = np.full((len(ruled_y), classes), -teacher.ruled_margin / 2, dtype=np.float32)
         gap[np.arange(len(ruled_y)), ruled_y] = teacher.ruled_margin / 2
         scored = head(torch.from_numpy(x_train)).numpy()
-        x_val = encoder.sentences(list(val_texts))
+        x_val = encoder.sentences(_as_student(cfg, val_texts))
         val_logits = head(torch.from_numpy(x_val)).numpy()
     if teacher.balance and unlabelled:  # the teacher's classes on the unlabelled rows at the training prior
         n_train, n_unl = len(train_texts), len(unlabelled)
@@ -155,7 +158,79 @@ def teacher_transfer_set(
         extra_labels=[-100] * (len(unlabelled) + len(augmented)) + ruled_y.tolist(),
         train_features=np.concatenate([x_train, ruled_x]).astype(np.float32) if hint else None,
         val_features=x_val.astype(np.float32) if hint else None,
+        head=head,
     )
+
+
+def read_as_student(
+    soft: TransferSet,
+    tokenizer: TextTokenizer,
+    train_texts: Sequence[str],
+    val_texts: Sequence[str],
+    val_y: np.ndarray,
+) -> TransferSet:
+    """``soft`` with the teacher's rows scored again where the student's trained tokenizer folds their text
+    (``fold="unknown"``): the teacher then scores, on every row, the text the student reads
+    (:meth:`TextTokenizer.prepare`). Its head and the ``balance`` subset stay those of the text before the
+    folding, which needs the vocabulary those texts train. Ruled rows keep their targets.
+
+    Args:
+        soft: what :func:`teacher_transfer_set` made.
+        tokenizer: the student's tokenizer, trained on ``train_texts``.
+        train_texts: the rows of ``soft.train_logits``: the labelled training texts, then ``soft.extra``.
+        val_texts, val_y: the held-out rows and their classes.
+    """
+    if tokenizer.fold == "none" or soft.head is None or soft.encoder is None:
+        return soft
+    rows = list(train_texts)[
+        : len(train_texts) - soft.counts.get("ruled", 0)
+    ]  # ruled rows: their own targets
+    train_logits, train_features = _rescored(soft, tokenizer, rows, soft.train_logits, soft.train_features)
+    val_logits, val_features = _rescored(soft, tokenizer, val_texts, soft.val_logits, soft.val_features)
+    accuracy = float(np.mean(val_logits.argmax(1) == val_y)) if len(val_y) else float("nan")
+    return replace(
+        soft,
+        train_logits=train_logits,
+        val_logits=val_logits,
+        train_features=train_features,
+        val_features=val_features,
+        teacher_val_accuracy=accuracy,
+    )
+
+
+def _rescored(
+    soft: TransferSet,
+    tokenizer: TextTokenizer,
+    texts: Sequence[str],
+    logits: np.ndarray,
+    features: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """``logits`` (and ``features``), whose first rows are ``texts``', with the rows whose text the tokenizer
+    folds embedded and scored again on the folded text."""
+    assert soft.encoder is not None and soft.head is not None
+    read = [tokenizer.prepare(t) for t in texts]
+    changed = [
+        i for i, (t, r) in enumerate(zip(texts, read, strict=True)) if r != read_emoji(t, tokenizer.emoji)
+    ]
+    if not changed:
+        return logits, features
+    logger.info("teacher: %d texts scored again as the student's tokenizer folds them", len(changed))
+    x = soft.encoder.sentences([read[i] for i in changed])
+    logits = logits.copy()
+    with torch.no_grad():
+        logits[changed] = soft.head(torch.from_numpy(x)).numpy()
+    if features is not None:
+        features = features.copy()
+        features[changed] = x
+    return logits, features
+
+
+def _as_student(cfg: SentimentTrainConfig, texts: Sequence[str]) -> list[str]:
+    """``texts`` as the student's tokenizer will read them, so far as that is known before it is trained: emoji
+    named or not (``cfg.emoji``, :func:`~carrousel.nlp.tokenization.read_emoji`, the first step of its
+    ``prepare``). Its folding (``cfg.fold``) is applied later, by :func:`read_as_student`: which characters it
+    folds depends on the vocabulary, trained on the texts this teacher chooses (``balance``)."""
+    return [read_emoji(t, cfg.emoji) for t in texts]
 
 
 def _ruled(files: Sequence[str], labels: Sequence[str]) -> tuple[list[str], np.ndarray]:
