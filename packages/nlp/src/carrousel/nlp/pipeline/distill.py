@@ -182,9 +182,8 @@ def read_as_student(
     """
     if tokenizer.fold == "none" or soft.head is None or soft.encoder is None:
         return soft
-    rows = list(train_texts)[
-        : len(train_texts) - soft.counts.get("ruled", 0)
-    ]  # ruled rows: their own targets
+    scored = len(train_texts) - soft.counts.get("ruled", 0)  # the ruled rows, last, keep their own targets
+    rows = list(train_texts)[:scored]
     train_logits, train_features = _rescored(soft, tokenizer, rows, soft.train_logits, soft.train_features)
     val_logits, val_features = _rescored(soft, tokenizer, val_texts, soft.val_logits, soft.val_features)
     accuracy = float(np.mean(val_logits.argmax(1) == val_y)) if len(val_y) else float("nan")
