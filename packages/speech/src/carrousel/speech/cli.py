@@ -185,6 +185,16 @@ def synth_corpus(
             help="Share of digit strings and numbers said as 1-2 number words ('two', 'twenty one').",
         ),
     ] = 0.0,
+    clip_share: Annotated[
+        float,
+        typer.Option(
+            "--clip-share",
+            min=0.0,
+            max=1.0,
+            help="Share of speech starting on its first sound, no silence before (and, drawn apart, "
+            "ending on its last).",
+        ),
+    ] = 0.0,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Same seed, same corpus.")] = 0,
     workers: Annotated[
         int, typer.Option("--workers", min=1, max=MAX_WORKERS, help="Parallel synthesisers.")
@@ -203,6 +213,7 @@ def synth_corpus(
         clean_fraction=clean,
         noise_share=noise_share,
         lone_share=lone_share,
+        clip_share=clip_share,
         seed=seed,
         workers=workers,
     )

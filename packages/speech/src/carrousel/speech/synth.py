@@ -12,7 +12,11 @@ The corpus folder holds ``manifest.tsv`` (path, transcript, seconds, speaker, ki
 ``wav/NNNNNN.wav`` (16-bit PCM). A share of utterances (``noise_share``) can hold no speech: noise of
 the corpus's kinds, or near-silence, 0.1-3 s, through the same channels, with an empty transcript (kind
 ``none``), so a model learns to answer nothing to noise. A share of the digit strings and numbers
-(``lone_share``) can be said as one or two number words (:func:`carrousel.speech.vocab.short_number`). The corpus is written as a whole (nothing partial on failure). The same seed
+(``lone_share``) can be said as one or two number words (:func:`carrousel.speech.vocab.short_number`). A
+share of the speech utterances (``clip_share``) starts on its first sound (no silence before it, the
+synthesiser's own cut), and the same share, drawn apart, ends on its last, before the channel: the clips
+a push-to-talk button or a voice-activity detector cuts (effects ``cut-lead``, ``cut-tail``). The corpus
+is written as a whole (nothing partial on failure). The same seed
 writes the same corpus: every utterance has its own random generator seeded by (seed, index).
 """
 
@@ -36,7 +40,7 @@ import soundfile as sf
 
 from carrousel.core.atomic import atomic_dir
 from carrousel.core.files import check_output_dir
-from carrousel.speech.audio import resample
+from carrousel.speech.audio import resample, speech_bounds
 from carrousel.speech.augment import NOISES, apply_channel, make_noise
 from carrousel.speech.config import SynthConfig
 from carrousel.speech.errors import SynthesisError
@@ -269,10 +273,14 @@ def _one(
         x = resample(x, rate, sr)
         speaker = voice.label
         lead, tail = (np.zeros(int(rng.uniform(0.05, 0.35) * sr), np.float32) for _ in range(2))
+        # edges cut to the sound from a stream of their own: without the option the utterance is as before
+        cut = np.random.default_rng([cfg.seed, index, int(cfg.heldout), 3]).random(2) < cfg.clip_share
+        x, lead, tail = _cut_edges(x, sr, lead, tail, bool(cut[0]), bool(cut[1]))
         x = np.concatenate([lead, x, tail])
-        effects = []
+        effects = [name for name, on in (("cut-lead", cut[0]), ("cut-tail", cut[1])) if on]
         if rng.random() >= cfg.clean_fraction:
-            x, effects = apply_channel(x, sr, cfg.channel, rng, babble)
+            x, more = apply_channel(x, sr, cfg.channel, rng, babble)
+            effects += more
         else:
             x = x * float(rng.uniform(0.1, 0.9) / (np.max(np.abs(x)) + 1e-9))
     buf = io.BytesIO()
@@ -286,6 +294,22 @@ def _one(
         "+".join(effects) or "clean",
     ]
     return buf.getvalue(), row
+
+
+def _cut_edges(
+    x: np.ndarray, sr: int, lead: np.ndarray, tail: np.ndarray, cut_lead: bool, cut_tail: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The synthesised speech and its silences with the cut edges at the sound: no silence added there,
+    and the synthesiser's own cut to the first (last) 10 ms frame within 35 dB of the loudest, as
+    ``bench_speech_accuracy.py --clipped`` cuts real recordings (a push-to-talk button, a VAD)."""
+    if not (cut_lead or cut_tail):
+        return x, lead, tail
+    start, end = speech_bounds(x, sr, margin=0.0)
+    return (
+        x[start if cut_lead else 0 : end if cut_tail else len(x)],
+        lead[:0] if cut_lead else lead,
+        tail[:0] if cut_tail else tail,
+    )
 
 
 def _py_rng(rng: np.random.Generator) -> random.Random:
