@@ -380,7 +380,7 @@ class SynthConfig:
     clean_fraction: float = 0.2  # share of utterances left without channel effects
     noise_share: float = 0.0  # share of utterances without speech (noise or near-silence, empty transcript)
     lone_share: float = 0.0  # share of digit strings and numbers said as 1-2 number words ("twenty one")
-    clip_share: float = 0.0  # share of speech starting on its first sound, and (drawn apart) ending on its last
+    clip_share: float = 0.0  # share of speech starting on its sound; the same share, drawn apart, ends on it
     sample_rate: int = 16000  # sample rate of the written files (Hz)
     seed: int = 0  # seeds texts, voices and effects: the same seed writes the same corpus
     workers: int = 2  # synthesiser processes run in parallel
