@@ -18,7 +18,7 @@ from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE
 from carrousel.nlp.tokenization import TextTokenizer
 
-__all__ = ["UNK_MODES", "bundle_tokenizer", "reading_assets", "unk_reading"]
+__all__ = ["bundle_tokenizer", "reading_assets", "unk_reading"]
 
 
 @check_args
