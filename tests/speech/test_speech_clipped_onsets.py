@@ -4,7 +4,8 @@ the same share on their last, before the channel.
 
 Without it every training utterance had 0.05-0.35 s of digital silence each side, and the shipped model
 read real recordings cut to their sound (push-to-talk, a voice-activity detector) without their first
-sound: KLettres' "yes"-like letters lost their onset (README, ``bench_speech_accuracy.py --clipped``).
+sound: clipped KLettres and Asterisk letters came out wrong or as nothing (README, ``bench_speech_accuracy.py
+--clipped``).
 """
 
 from __future__ import annotations
