@@ -58,11 +58,11 @@ def test_usage_errors_exit_2_with_one_line(nlp: Callable[..., Run], sentiment_mo
 def test_data_errors_exit_1_with_one_line(
     nlp: Callable[..., Run], tmp_path: Path, sentiment_model: Path, write_rows: Any
 ) -> None:
-    data = write_rows(tmp_path / "d.csv", [("good", "pos")], header=("review", "label"))
+    data = write_rows(tmp_path / "d.csv", [("good", "pos")], header=("words", "label"))
     cases = [
         (
             ["sentiment", "train", "--data", str(data), "--out", str(tmp_path / "m")],
-            "columns found: 'review', 'label'",
+            "columns found: 'words', 'label'",
         ),
         (["sentiment", "predict", "--model", str(tmp_path / "none"), "hi"], "not found"),
         (["sentiment", "predict", "--model", str(sentiment_model), " "], "empty or only whitespace"),

@@ -109,13 +109,42 @@ def test_headerless_gzip_files_read_as_their_plain_twins(tmp_path: Path, suffix:
 
 def test_wrong_column_lists_the_columns_found(tmp_path: Path) -> None:
     path = tmp_path / "d.csv"
-    path.write_text("review,stars\ngreat,5\n")
+    path.write_text("words,grade\ngreat,5\n")
     with pytest.raises(ColumnNotFoundError) as info:
         load_texts(TextDataConfig(str(path)))
     message = str(info.value)
-    assert "'text'" in message and "'review', 'stars'" in message and "\n" not in message
+    assert "'text'" in message and "'words', 'grade'" in message and "\n" not in message
     with pytest.raises(ColumnNotFoundError, match="--label-col"):
-        load_texts(TextDataConfig(str(path), text_col="review"))
+        load_texts(TextDataConfig(str(path), text_col="words"))
+
+
+def test_usual_column_names_stand_in_for_absent_defaults(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text('Review,stars\n"great, I love it",5\nbroke at once,1\n')
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
+        got = load_texts(TextDataConfig(str(path)))
+    assert got.texts == ["great, I love it", "broke at once"] and got.labels == ["5", "1"]
+    assert got.columns == ("Review", "stars")
+    said = [r.getMessage() for r in caplog.records]
+    assert any("no column 'text'; reading 'Review' as the texts (give --text-col" in m for m in said), said
+    assert any("no column 'label'; reading 'stars' as the labels (give --label-col" in m for m in said), said
+    # a name the user gave is never replaced; two candidates are named, not guessed between
+    with pytest.raises(
+        ColumnNotFoundError, match="no column 'body' \\(--text-col\\); columns found: 'Review'"
+    ):
+        load_texts(TextDataConfig(str(path), text_col="body"))
+    both = tmp_path / "both.csv"
+    both.write_text("sentence,content,label\na,b,1\n")
+    with pytest.raises(
+        ColumnNotFoundError, match="several that could stand in for it: 'sentence', 'content'"
+    ):
+        load_texts(TextDataConfig(str(both)))
+    same = tmp_path / "same.csv"
+    same.write_text("review,label2\ngood,1\n")
+    with pytest.raises(ColumnNotFoundError, match="columns found: 'review', 'label2'"):
+        load_texts(TextDataConfig(str(same)))
 
 
 def test_empty_and_whitespace_texts_are_refused_with_their_row(tmp_path: Path) -> None:
@@ -264,8 +293,7 @@ def test_hf_datasets_folders_and_class_label_names(tmp_path: Path, monkeypatch: 
         assert load_texts(cfg).labels == ["negative"]
     with pytest.raises(TextDataError, match="has splits train, test, not 'valid'; add #SPLIT or --split"):
         load_texts(TextDataConfig(str(tmp_path / "splits"), text_col="sentence", split="valid"))
-    with pytest.raises(ColumnNotFoundError, match="columns found: 'sentence', 'label'"):
-        load_texts(TextDataConfig(str(tmp_path / "one")))
+    assert load_texts(TextDataConfig(str(tmp_path / "one"))).texts == rows["sentence"]  # SST-2's column name
     (tmp_path / "empty").mkdir()
     with pytest.raises(TextDataError, match="cannot load it as an HF datasets data set") as err:
         load_texts(TextDataConfig(str(tmp_path / "empty")))

@@ -107,7 +107,7 @@ def test_evaluate_writes_metrics_and_charts(
 def test_multiclass_and_label_mismatch(tmp_path: Path, synthetic: Any, write_rows: Any) -> None:
     rows = [(t, {"pos": "happy", "neg": "sad"}[lab]) for t, lab in synthetic(150)]
     rows += [(f"the film {w} was fine", "meh") for w in ("plot", "cast", "story") * 20]
-    data = write_rows(tmp_path / "three.csv", rows)
+    data = write_rows(tmp_path / "three.csv", rows, header=("sentence", "sentiment"))  # read without flags
     cfg = SentimentTrainConfig(
         TextDataConfig(str(data)),
         TokenizerConfig(kind="bpe", vocab_size=120, min_frequency=1),
@@ -116,6 +116,8 @@ def test_multiclass_and_label_mismatch(tmp_path: Path, synthetic: Any, write_row
     )
     result = train_sentiment(cfg, tmp_path / "m3")
     assert result.labels == ["happy", "meh", "sad"]
+    recorded = read_manifest(tmp_path / "m3", kind="nlp.sentiment")["data"]
+    assert (recorded["text_col"], recorded["label_col"]) == ("sentence", "sentiment")  # the columns read
     ev = evaluate_sentiment(SentimentEvaluateConfig(str(tmp_path / "m3"), TextDataConfig(str(data))))
     assert ev.average == "macro" and len(ev.confusion) == 3 and ev.roc_auc is not None
     other = write_rows(tmp_path / "other.csv", [("good", "positive"), ("bad", "negative")])

@@ -30,7 +30,8 @@ from carrousel.core.files import check_input_file, read_text
 from carrousel.core.text import name_some
 from carrousel.nlp import hf_data
 from carrousel.nlp.config import TextDataConfig
-from carrousel.nlp.errors import ColumnNotFoundError, EmptyTextError, TextDataError
+from carrousel.nlp.data_columns import pick_columns
+from carrousel.nlp.errors import EmptyTextError, TextDataError
 from carrousel.nlp.hf_data import is_hf_source, label_names, load_hf, quiet_datasets
 from carrousel.nlp.tokenization import TextTokenizer
 
@@ -67,6 +68,7 @@ class LabelledTexts:
     texts: list[str]  # one per row
     labels: list[str]  # one per row (integers are kept as their decimal string)
     source: str  # where they came from, for messages and provenance
+    columns: tuple[str, str] = ("text", "label")  # the (text, label) columns read (a fastText file's: these)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -156,10 +158,6 @@ def _load_dataset(cfg: TextDataConfig) -> tuple[Any, str]:
         builder_log.setLevel(level)
 
 
-def _show(columns: Sequence[str], width: int = 40) -> str:
-    return name_some((c if len(c) <= width else c[: width - 3] + "..." for c in columns), 20, quote=True)
-
-
 def _fasttext_rows(lines: Sequence[Any], where: str) -> tuple[list[str], list[str]]:
     texts, labels = [], []
     for i, line in enumerate(lines, 1):
@@ -189,24 +187,19 @@ def load_texts(cfg: TextDataConfig) -> LabelledTexts:
     where = f"--data {cfg.source}"
     if fmt == "text":
         texts, labels = _fasttext_rows(ds["text"], where)
+        read = ("text", "label")
     else:
         columns = list(ds.column_names)
-        for flag, col in (("--text-col", cfg.text_col), ("--label-col", cfg.label_col)):
-            if col not in columns:
-                hint = (
-                    " (the file has no header row? use --no-header and column numbers)" if cfg.header else ""
-                )
-                raise ColumnNotFoundError(
-                    f"{where}: no column {col!r} ({flag}); columns found: {_show(columns)}{hint}"
-                )
-        texts = ["" if t is None else str(t) for t in ds[cfg.text_col]]
-        raw = ds[cfg.label_col]
-        names = label_names(ds, cfg.label_col)
+        text_col, label_col = pick_columns(columns, cfg.text_col, cfg.label_col, where, header=cfg.header)
+        read = (text_col, label_col)
+        texts = ["" if t is None else str(t) for t in ds[text_col]]
+        raw = ds[label_col]
+        names = label_names(ds, label_col)
         labels = []
         for i, value in enumerate(raw):
             if value is None or (isinstance(value, str) and not value.strip()):
                 raise TextDataError(
-                    f"{where}: row {i + 1} has no label in column {cfg.label_col!r}; fill it or drop the row"
+                    f"{where}: row {i + 1} has no label in column {label_col!r}; fill it or drop the row"
                 )
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
@@ -216,7 +209,7 @@ def load_texts(cfg: TextDataConfig) -> LabelledTexts:
     if not texts:
         raise TextDataError(f"{where} holds no rows; give labelled texts")
     check_texts(texts, where)
-    return LabelledTexts(texts, labels, cfg.source)
+    return LabelledTexts(texts, labels, cfg.source, read)
 
 
 def check_texts(texts: Iterable[str], where: str) -> list[str]:

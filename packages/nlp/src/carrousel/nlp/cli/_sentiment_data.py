@@ -19,9 +19,17 @@ Data = Annotated[
         "(FOLDER#split for a DatasetDict) or a hub name (NAME[:CONFIG][#split]).",
     ),
 ]
-TextCol = Annotated[str | None, typer.Option("--text-col", help="Column holding the text [default: text].")]
+TextCol = Annotated[
+    str | None,
+    typer.Option(
+        "--text-col", help="Column holding the text [default: text, else sentence, review, content...]."
+    ),
+]
 LabelCol = Annotated[
-    str | None, typer.Option("--label-col", help="Column holding the label [default: label].")
+    str | None,
+    typer.Option(
+        "--label-col", help="Column holding the label [default: label, else sentiment, rating, stars...]."
+    ),
 ]
 Split = Annotated[str | None, typer.Option("--split", help="HF data sets: the split [default: train].")]
 Header = Annotated[

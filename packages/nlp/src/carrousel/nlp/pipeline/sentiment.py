@@ -193,8 +193,8 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
         files={TOKENIZER_FILE: tokenizer.to_bytes()},
         data={
             "source": data.source,
-            "text_col": cfg.data.text_col,
-            "label_col": cfg.data.label_col,
+            "text_col": data.columns[0],
+            "label_col": data.columns[1],
             "rows": len(texts),
             "train_rows": len(train_idx),
             "val_rows": len(val_idx),

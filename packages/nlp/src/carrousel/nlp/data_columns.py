@@ -1,0 +1,100 @@
+"""Which columns of a labelled data set hold the texts and the labels.
+
+The defaults are ``text`` and ``label`` (IMDb, Yelp, tweet_eval, rotten_tomatoes on the hub). Other common
+sets name them otherwise: GLUE's SST-2 and the Financial PhraseBank ``sentence``, amazon_polarity
+``content``, review exports ``review`` and ``rating``/``stars``, Sentiment140 ``target``. When the default
+name is absent and exactly one of these well-known names is present, that column is read, with a warning
+naming it; several candidates, or a column the user named that is absent, are errors listing the columns.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from carrousel.core.text import name_some
+from carrousel.nlp.errors import ColumnNotFoundError
+
+__all__ = ["LABEL_COLUMNS", "TEXT_COLUMNS", "pick_columns"]
+
+logger = logging.getLogger(__name__)
+
+# well-known names, the default first; matched ignoring case, spaces and underscores
+TEXT_COLUMNS = (
+    "text", "sentence", "review", "content", "tweet", "document", "body", "comment", "reviewtext",
+    "reviewbody",
+)  # fmt: skip
+LABEL_COLUMNS = (
+    "label", "labels", "sentiment", "polarity", "rating", "stars", "score", "target", "class",
+)  # fmt: skip
+
+
+def _key(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+def _show(columns: Sequence[str], width: int = 40) -> str:
+    return name_some((c if len(c) <= width else c[: width - 3] + "..." for c in columns), 20, quote=True)
+
+
+def _pick(
+    columns: Sequence[str], wanted: str, known: Sequence[str], flag: str, where: str, *, header: bool
+) -> str:
+    """The column to read for ``wanted`` (see :func:`pick_columns`).
+
+    Args:
+        columns: the data set's column names.
+        wanted: the configured name (``--text-col`` / ``--label-col``).
+        known: the well-known names of this role, the default first (:data:`TEXT_COLUMNS`,
+            :data:`LABEL_COLUMNS`); only when ``wanted`` is that default and absent are the others tried.
+        flag: the option naming it, for messages.
+        where: the data's description, for messages (``--data reviews.csv``).
+        header: whether the file's first row named the columns (a hint in the error otherwise).
+
+    Raises:
+        ColumnNotFoundError: ``wanted`` is absent and no single well-known column stands in for it.
+    """
+    if wanted in columns:
+        return wanted
+    found = [c for c in columns if _key(c) in {_key(k) for k in known}] if wanted == known[0] else []
+    if len(found) == 1:
+        logger.warning(
+            "%s: no column %r; reading %r as %s (give %s to choose another)",
+            where, wanted, found[0], "the texts" if known is TEXT_COLUMNS else "the labels", flag,
+        )  # fmt: skip
+        return found[0]
+    if found:
+        raise ColumnNotFoundError(
+            f"{where}: no column {wanted!r} ({flag}) and several that could stand in for it: {_show(found)}; "
+            f"name one with {flag}"
+        )
+    hint = " (the file has no header row? use --no-header and column numbers)" if header else ""
+    raise ColumnNotFoundError(
+        f"{where}: no column {wanted!r} ({flag}); columns found: {_show(columns)}{hint}"
+    )
+
+
+def pick_columns(
+    columns: Sequence[str], text_col: str, label_col: str, where: str, *, header: bool
+) -> tuple[str, str]:
+    """The ``(text, label)`` columns to read: the configured ones, or for a default name that is absent the
+    one well-known column present (see the module docstring).
+
+    Args:
+        columns: the data set's column names.
+        text_col: the configured text column (``--text-col``).
+        label_col: the configured label column (``--label-col``).
+        where: the data's description, for messages (``--data reviews.csv``).
+        header: whether the file's first row named the columns (a hint in the error otherwise).
+
+    Raises:
+        ColumnNotFoundError: a column is absent and no single well-known one stands in for it, or both
+            would be read from one column.
+    """
+    text = _pick(columns, text_col, TEXT_COLUMNS, "--text-col", where, header=header)
+    label = _pick(columns, label_col, LABEL_COLUMNS, "--label-col", where, header=header)
+    if text == label:
+        raise ColumnNotFoundError(
+            f"{where}: texts and labels would both be read from {text!r}; name them with --text-col and --label-col"
+        )
+    return text, label
