@@ -147,6 +147,21 @@ def test_usual_column_names_stand_in_for_absent_defaults(
         load_texts(TextDataConfig(str(same)))
 
 
+def test_parquet_reads_as_the_csv_and_a_spreadsheet_is_named(tmp_path: Path) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame({"sentence": ["great, I love it", "broke at once", "fine"], "label": [1, 0, 1]})
+    frame.to_parquet(tmp_path / "test-00000-of-00001.parquet")  # the hub's file name for a split
+    frame.to_csv(tmp_path / "same.csv", index=False)
+    parquet = load_texts(TextDataConfig(str(tmp_path / "test-00000-of-00001.parquet")))
+    plain = load_texts(TextDataConfig(str(tmp_path / "same.csv")))
+    assert parquet.texts == plain.texts == frame["sentence"].tolist()
+    assert parquet.labels == plain.labels == ["1", "0", "1"]
+    (tmp_path / "d.xlsx").write_bytes(b"PK\x03\x04 not read")
+    with pytest.raises(TextDataError, match="a spreadsheet is not read; save it as CSV"):
+        load_texts(TextDataConfig(str(tmp_path / "d.xlsx")))
+
+
 def test_empty_and_whitespace_texts_are_refused_with_their_row(tmp_path: Path) -> None:
     path = tmp_path / "d.csv"
     path.write_text('text,label\ngood,1\n"   ",0\n')

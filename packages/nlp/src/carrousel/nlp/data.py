@@ -1,9 +1,10 @@
 """Reading texts: labelled data sets through HF ``datasets``, text files, and the loaders built on them.
 
 Local files go through the same :func:`datasets.load_dataset` path as hub names (``"csv"`` for CSV/TSV,
-``"json"`` for JSON lines, ``"text"`` for fastText-style ``__label__pos text`` lines); folders written by
-``Dataset.save_to_disk`` and hub names (``imdb``, ``glue:sst2``, ``FOLDER#test``) through
-:func:`carrousel.nlp.hf_data.load_hf`, as the translation pairs. So ``--data imdb``, ``--data saved/`` and
+``"json"`` for JSON lines, ``"parquet"`` for Parquet, ``"text"`` for fastText-style ``__label__pos text``
+lines; a spreadsheet is refused, naming CSV); folders written by ``Dataset.save_to_disk`` and hub names
+(``imdb``, ``glue:sst2``, ``FOLDER#test``) through :func:`carrousel.nlp.hf_data.load_hf`, as the
+translation pairs. So ``--data imdb``, ``--data saved/`` and
 ``--data reviews.csv`` behave alike: wrong column names list the columns found, empty texts are refused
 with their row, labels may be strings or integers (a ``ClassLabel`` column gives its names).
 """
@@ -54,6 +55,7 @@ logger = logging.getLogger(__name__)
 
 _FASTTEXT_PREFIX = "__label__"
 CHARS_PER_TOKEN_CAP = 32  # texts are cut to max_length * this many characters before tokenising
+_SPREADSHEETS = (".xlsx", ".xls", ".ods", ".numbers")
 _SNIFF_BYTES = 1 << 24  # a data file's encoding is judged on its first 16 MB
 _UTF8_CONTINUATION = bytes(range(0x80, 0xC0))  # the bytes after the first of a UTF-8 character
 _QUOTE_LEFT_OPEN = (
@@ -131,6 +133,10 @@ def _load_dataset(cfg: TextDataConfig) -> tuple[Any, str]:
             kwargs["column_names"] = [str(i) for i in range(len(first))]
     elif suffix in (".jsonl", ".json", ".ndjson"):
         fmt = "json"
+    elif suffix == ".parquet":  # the hub's own file format (its data sets' parquet conversion)
+        fmt = "parquet"
+    elif suffix in _SPREADSHEETS:
+        raise TextDataError(f"--data {path}: a spreadsheet is not read; save it as CSV (UTF-8) and give that")
     else:
         fmt = "text"
         kwargs["encoding"] = _encoding_of(path)

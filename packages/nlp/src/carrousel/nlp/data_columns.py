@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from carrousel.core.args import check_args
 from carrousel.core.text import name_some
 from carrousel.nlp.errors import ColumnNotFoundError
 
@@ -74,6 +75,7 @@ def _pick(
     )
 
 
+@check_args
 def pick_columns(
     columns: Sequence[str], text_col: str, label_col: str, where: str, *, header: bool
 ) -> tuple[str, str]:

@@ -27,7 +27,9 @@ __all__ = [
     "quiet_datasets",
 ]
 
-FILE_SUFFIXES = (".csv", ".tsv", ".tab", ".json", ".jsonl", ".ndjson", ".txt", ".gz", ".cor", ".mo", ".po")
+FILE_SUFFIXES = (
+    ".csv", ".tsv", ".tab", ".json", ".jsonl", ".ndjson", ".parquet", ".txt", ".gz", ".cor", ".mo", ".po",
+)  # fmt: skip
 
 
 def quiet_datasets() -> Any:
