@@ -254,10 +254,6 @@ SIZE_ALLOWLIST: dict[str, str] = {
     "packages/bio/src/carrousel/bio/pwm_kernels.py": (
         "the numba kernels are compiled and disk-cached together by one kernels() factory"
     ),
-    "packages/finance/src/carrousel/finance/data.py": (
-        "the package shape's one module that reads prices (Yahoo, its cache, CSV, the sample) with the "
-        "checks of each source at the edge"
-    ),
     "packages/bio/src/carrousel/bio/cli.py": (
         "five commands' typed options (shared Annotated aliases), their progress bars and table rendering; "
         "the conventions themselves live in carrousel.core.cli"

@@ -178,7 +178,8 @@ def trading_dates(values: pd.Series) -> pd.DatetimeIndex:
     yfinance stamps daily bars at local midnight (``2024-01-02 00:00:00-05:00``; Tokyo ``+09:00``):
     the local date is the trading date, so time-zone information is dropped, not converted. Numeric dates
     (``1/4/1999``, as spreadsheets export them) are read month-first or day-first as the column shows (a
-    row with ``12/28/2018`` settles it for every row); a column that never shows it is an error.
+    row with ``12/28/2018`` settles it for every row); a column that never shows it is an error. A time of
+    day (Google Sheets' ``12/31/2012 16:00:00``) is dropped: the date is the trading date.
 
     Raises:
         PriceDataError: mixed formats, an unreadable date, or day-first/month-first never settled.
@@ -213,13 +214,14 @@ def trading_dates(values: pd.Series) -> pd.DatetimeIndex:
                 f"ambiguous date {text.iloc[row]!r} in data row {row + 1} (day-first or month-first?); "
                 "write every date as YYYY-MM-DD"
             )
-    return pd.DatetimeIndex(parsed)
+    idx = pd.DatetimeIndex(parsed)
+    return (idx.tz_localize(None) if idx.tz is not None else idx).normalize()
 
 
 def _field_order(text: pd.Series) -> str | None:
     """``"day"`` or ``"month"`` when numeric dates (``1/4/1999``) say which field comes first: some row has
     a first field above 12 (day first) or a second one above 12 (month first), never both; else None."""
-    fields = text.str.extract(r"^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}$")
+    fields = text.str.extract(r"^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
     if fields.isna().any().any():
         return None
     first, second = (fields[k].astype(int).gt(12).any() for k in (0, 1))

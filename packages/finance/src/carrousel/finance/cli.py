@@ -92,7 +92,10 @@ SourceOpt = Annotated[
     Source | None,
     typer.Option("--source", help=f"Price source; sample = bundled 2000-2013 (default {_D.data.source})."),
 ]
-Csv = Annotated[Path | None, typer.Option("--csv", help="CSV in yfinance layout (implies --source csv).")]
+_CSV_HELP = (
+    "CSV in yfinance layout, or as Stooq, Nasdaq, Investing.com, MarketWatch or Google Sheets export it"
+)
+Csv = Annotated[Path | None, typer.Option("--csv", help=f"{_CSV_HELP} (implies --source csv).")]
 Start = Annotated[str | None, typer.Option("--start", help="First date used (YYYY-MM-DD).")]
 End = Annotated[str | None, typer.Option("--end", help="Last date used (YYYY-MM-DD).")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON instead of tables.")]

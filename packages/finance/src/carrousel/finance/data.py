@@ -25,16 +25,16 @@ from typing import Any
 
 import pandas as pd
 
-from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_write_text
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
 from carrousel.core.optional import require
 from carrousel.core.text import name_some
-from carrousel.finance.calendar import gap_warnings, get_calendar, trading_dates, warn_gaps
+from carrousel.finance.calendar import gap_warnings, get_calendar, warn_gaps
 from carrousel.finance.config import DataConfig
 from carrousel.finance.errors import PriceDataError, TickerNotFoundError, YahooUnreachableError
-from carrousel.finance.series_warnings import NAMED_SERIES, warn_per_series
+from carrousel.finance.price_columns import column_key, normalise_columns
+from carrousel.finance.series_warnings import warn_per_series, warn_short_series
 from carrousel.finance.validation import clean_prices
 
 __all__ = [
@@ -62,13 +62,6 @@ _ABSENT_MORE = "have no open/high/low or no volume either; they too are forecast
 
 _MAX_CSV_BYTES = 1 << 30  # a daily price CSV of one GiB would hold centuries of bars for thousands of tickers
 _MAX_CSV_LINE = 10_000  # characters: a price row is short; a longer line means this is not a price CSV
-
-_ALIASES = {
-    "date": "date", "datetime": "date", "timestamp": "date", "time": "date", "day": "date",
-    "open": "open", "high": "high", "low": "low", "close": "close", "volume": "volume", "vol": "volume",
-    "adjclose": "adj_close", "adjustedclose": "adj_close", "closeadj": "adj_close", "adjcl": "adj_close",
-    "ticker": "ticker", "symbol": "ticker",
-}  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,81 +107,11 @@ class PriceHistory:
         }
 
 
-def _key(name: object) -> str:
-    return "".join(ch for ch in str(name).lower() if ch.isalnum())
-
-
-def normalise_columns(raw: pd.DataFrame) -> pd.DataFrame:
-    """Maps yfinance's layout and variants onto ``date open high low close volume [adj_close] [ticker]``.
-
-    Column names match in any case, with or without spaces/underscores (``Adj Close``, ``adj_close``);
-    unknown columns are ignored. The date may be a column or the index.
-
-    Raises:
-        PriceDataError: when a date, close or another required column is missing.
-    """
-    df = raw.copy()
-    if isinstance(df.columns, pd.MultiIndex):  # yf.download(..., multi_level_index=True)
-        df.columns = [c[0] for c in df.columns]
-    if _key(df.index.name) in _ALIASES and _ALIASES[_key(df.index.name)] == "date":
-        df = df.reset_index()
-    rename: dict[Any, str] = {}
-    for col in df.columns:
-        std = _ALIASES.get(_key(col))
-        if std is not None and std not in rename.values():
-            rename[col] = std
-    df = df.rename(columns=rename)[list(rename.values())]
-    missing = [c for c in ("date", "close") if c not in df]
-    if missing:
-        raise PriceDataError(
-            f"price table lacks column(s) {', '.join(missing)}; expected Date, Open, High, Low, Close, Volume"
-        )
-    for col in ("open", "high", "low"):
-        if col not in df:
-            df[col] = df["close"]
-    if "volume" not in df:
-        df["volume"] = 0.0
-    raw_dates = df.pop("date")
-    dates = trading_dates(raw_dates)
-    if dates.isna().any():
-        row = int(dates.isna().argmax())
-        value = raw_dates.iloc[row]
-        raise PriceDataError(f"unreadable date {str(value)!r} in data row {row + 1}; use YYYY-MM-DD dates")
-    tomorrow = pd.Timestamp.now().normalize() + pd.Timedelta(days=1)
-    if (dates > tomorrow).any():
-        row = int((dates > tomorrow).argmax())
-        raise PriceDataError(
-            f"data row {row + 1} is dated {dates[row].date()}, in the future; fix the dates (YYYY-MM-DD)"
-        )
-    df.index = dates
-    for col in df.columns:
-        if col != "ticker":
-            df[col] = _numbers(df[col], col)
-    return df
-
-
-_MISSING = ("nan", "null", "na", "n/a", ".")  # missing-value cells; '.' is FRED's (fredgraph.csv)
-
-
-def _numbers(values: pd.Series, col: str) -> pd.Series:
-    """A numeric column; blank cells (and NaN, NA, N/A, null, and FRED's '.') are missing values, any other
-    non-number is an error naming it."""
-    if pd.api.types.is_numeric_dtype(values):
-        return values.astype(float)
-    numbers = pd.to_numeric(values, errors="coerce")
-    text = values.astype(str).str.strip()
-    bad = numbers.isna() & values.notna() & (text != "") & ~text.str.lower().isin(_MISSING)
-    if bad.any():
-        row = int(bad.to_numpy().argmax())
-        raise PriceDataError(
-            f"column {col}, data row {row + 1}: {text.iloc[row]!r} is not a number; use plain numbers with "
-            "a '.' decimal point and no thousands separators"
-        )
-    return numbers.astype(float)
-
-
 def read_price_csv(path: str | Path) -> pd.DataFrame:
-    """Reads a CSV of daily prices in yfinance's layout (also its 3-line multi-index header) or a variant."""
+    """Reads a CSV of daily prices in yfinance's layout (also its 3-line multi-index header) or another common
+    download's: Stooq, Nasdaq.com, Investing.com, MarketWatch/WSJ, Google Sheets (see
+    :mod:`~carrousel.finance.price_columns` for the columns and how cells are numbers). Separators ``,``
+    ``;`` tab or ``|``, spaces after them ignored; a ``;`` file with decimal commas (``1234,56``) is read so."""
     p = Path(path).expanduser()
     try:
         text = read_text(p, "--csv", "CSV", max_bytes=_MAX_CSV_BYTES, max_line=_MAX_CSV_LINE)
@@ -196,7 +119,7 @@ def read_price_csv(path: str | Path) -> pd.DataFrame:
         raise PriceDataError(str(exc)) from None
     lines = text.splitlines()
     skip: list[int] = []
-    heads = [_key(line.split(",")[0]) for line in lines[:3]]
+    heads = [column_key(line.split(",")[0]) for line in lines[:3]]
     if len(heads) == 3 and heads[0] == "price" and heads[1] == "ticker":
         skip = [1, 2] if heads[2] == "date" else [1]
         lines[0] = "Date" + lines[0][len(lines[0].split(",")[0]) :]
@@ -206,7 +129,7 @@ def read_price_csv(path: str | Path) -> pd.DataFrame:
     # spreadsheet exports with ';' separators often write decimal commas (1234,56)
     decimal = "," if sep == ";" and re.search(r"\d,\d", "\n".join(lines[1:50])) else "."
     try:
-        raw = pd.read_csv(io.StringIO(text), skiprows=skip, sep=sep, decimal=decimal)
+        raw = pd.read_csv(io.StringIO(text), skiprows=skip, sep=sep, decimal=decimal, skipinitialspace=True)
     except pd.errors.ParserError as exc:
         found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
         if found:
@@ -224,7 +147,7 @@ def read_price_csv(path: str | Path) -> pd.DataFrame:
     if raw.empty:
         raise PriceDataError(f"{p} has a header but no price rows; export the history again")
     try:
-        return normalise_columns(raw)
+        return normalise_columns(raw, decimal, str(p))
     except PriceDataError as exc:
         raise PriceDataError(f"{p}: {exc}") from None
 
@@ -297,28 +220,6 @@ def _absent_inputs(ticker: str, frame: pd.DataFrame) -> list[str]:
         f"{ticker}: the prices have {' and '.join(lost)}; the network forecasts from the closes alone, add "
         "Open, High, Low and Volume columns for the full inputs"
     ]
-
-
-@check_args
-def warn_short_series(short: list[tuple[str, int]], total: int, need: int) -> None:
-    """One warning line naming the series left out for holding fewer than ``need`` rows: five by name with
-    their row counts, then a count of the rest (as :func:`warn_absent_inputs`); nothing when none was.
-
-    Args:
-        short: ``(name, rows)`` of each series left out, in the table's order.
-        total: series in the table.
-        need: rows a series needs.
-    """
-    if not short:
-        return
-    named = name_some(
-        (f"{name} ({rows} row{'' if rows == 1 else 's'})" for name, rows in short), NAMED_SERIES
-    )
-    logger.warning(
-        "skipped %d of %d series, too short for this model (it reads the last %d rows: its lookback and the "
-        "returns before it): %s; give them more history to forecast them",
-        len(short), total, need, named,
-    )  # fmt: skip
 
 
 @functools.lru_cache(maxsize=4)

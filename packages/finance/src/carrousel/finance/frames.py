@@ -36,12 +36,13 @@ from carrousel.finance.backtest import forecast_table, run_backtest
 from carrousel.finance.bundle import ForecasterBundle, qlabel
 from carrousel.finance.calendar import FRAME_FIX, gap_warnings, warn_gaps
 from carrousel.finance.config import FinanceConfig, for_series
-from carrousel.finance.data import PriceHistory, warn_absent_inputs, warn_short_series
+from carrousel.finance.data import PriceHistory, warn_absent_inputs
 from carrousel.finance.errors import FrameError
 from carrousel.finance.features import SeriesData, build_series, known_scalers
 from carrousel.finance.fitted import check_forecast_precision
 from carrousel.finance.frame_check import OPTIONAL, REQUIRED, FrameDtypes, read_frame, validate_frame
 from carrousel.finance.panel import panel_windows
+from carrousel.finance.series_warnings import warn_short_series
 from carrousel.finance.training import fit_at
 
 __all__ = [

@@ -10,7 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 
-__all__ = ["NAMED_SERIES", "warn_per_series"]
+from carrousel.core.args import check_args
+from carrousel.core.text import name_some
+
+__all__ = ["NAMED_SERIES", "warn_per_series", "warn_short_series"]
+
+logger = logging.getLogger(__name__)
 
 NAMED_SERIES = 5  # series warned about by name before the rest are counted in one more line
 
@@ -37,3 +42,25 @@ def warn_per_series(log: logging.Logger, warnings: Iterable[Sequence[str]], more
     if warned > NAMED_SERIES:
         log.warning("%d more series %s", warned - NAMED_SERIES, more)
     return warned
+
+
+@check_args
+def warn_short_series(short: list[tuple[str, int]], total: int, need: int) -> None:
+    """One warning line naming the series left out for holding fewer than ``need`` rows: five by name with
+    their row counts, then a count of the rest (as :func:`~carrousel.finance.data.warn_absent_inputs`); nothing when none was.
+
+    Args:
+        short: ``(name, rows)`` of each series left out, in the table's order.
+        total: series in the table.
+        need: rows a series needs.
+    """
+    if not short:
+        return
+    named = name_some(
+        (f"{name} ({rows} row{'' if rows == 1 else 's'})" for name, rows in short), NAMED_SERIES
+    )
+    logger.warning(
+        "skipped %d of %d series, too short for this model (it reads the last %d rows: its lookback and the "
+        "returns before it): %s; give them more history to forecast them",
+        len(short), total, need, named,
+    )  # fmt: skip

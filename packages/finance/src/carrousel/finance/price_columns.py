@@ -1,0 +1,187 @@
+"""Price tables' columns: which names are the date and OHLCV (the layouts read) and how their cells are numbers.
+
+The layouts of the common free downloads map onto ``date open high low close volume [adj_close] [ticker]``:
+
+* yfinance (``Date, Open, High, Low, Close, Adj Close, Volume``, its multi-index frame or 3-line CSV header)
+  and its variants: any case, with or without spaces/underscores; Stooq (``Date,Open,...``) is one.
+* Nasdaq.com: ``Close/Last`` is the close; prices written ``$56.14``.
+* Investing.com: ``Price`` is the close (only where no ``Close`` column exists), ``Vol.`` the volume
+  (``151.30M``, ``K``, ``B``; ``-`` for none), ``Change %`` ignored, ``"1,234.56"`` quoted with separators.
+* MarketWatch / WSJ: spaces after the commas of the header, quoted volumes ``"12,345,678"``.
+* a close-only file whose one price column is ``Adj Close``: read as the close (a warning says so).
+* Google Sheets' GOOGLEFINANCE: ``Date,Close`` with ``12/31/2012 16:00:00`` stamps (time of day dropped).
+* German sites (onvista, finanzen.net): ``Datum;Eröffnung;Hoch;Tief;Schluss;Volumen``, decimal commas.
+
+Newest-first files (Nasdaq, Investing.com, MarketWatch) are put in date order.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from carrousel.finance.calendar import trading_dates
+from carrousel.finance.errors import PriceDataError
+
+__all__ = ["column_key", "normalise_columns"]
+
+logger = logging.getLogger(__name__)
+
+_ALIASES = {
+    "date": "date", "datetime": "date", "timestamp": "date", "time": "date", "day": "date",
+    "open": "open", "high": "high", "low": "low", "close": "close", "closelast": "close",
+    "volume": "volume", "vol": "volume",
+    "adjclose": "adj_close", "adjustedclose": "adj_close", "closeadj": "adj_close", "adjcl": "adj_close",
+    "ticker": "ticker", "symbol": "ticker",
+    # German sites' downloads (onvista, finanzen.net, comdirect): Datum;Eröffnung;Hoch;Tief;Schluss;Volumen
+    "datum": "date", "eröffnung": "open", "hoch": "high", "tief": "low", "schluss": "close",
+    "schlusskurs": "close", "volumen": "volume",
+}  # fmt: skip
+_CLOSE_ONLY_WITHOUT_CLOSE = ("price",)  # Investing.com's close; never where a Close column exists
+
+_MISSING = ("nan", "null", "na", "n/a", ".")  # missing-value cells; '.' is FRED's (fredgraph.csv)
+_CURRENCY = "$€£¥"
+_SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}  # Investing.com's volumes: 151.30M
+
+
+def column_key(name: object) -> str:
+    """A column name as matched: lower case, letters and digits only (``Adj Close`` -> ``adjclose``)."""
+    return "".join(ch for ch in str(name).lower() if ch.isalnum())
+
+
+def _rename(df: pd.DataFrame) -> dict[Any, str]:
+    """Column -> standard name; the first column of each name wins, unknown columns are left out."""
+    rename: dict[Any, str] = {}
+    for col in df.columns:
+        std = _ALIASES.get(column_key(col))
+        if std is not None and std not in rename.values():
+            rename[col] = std
+    if "close" not in rename.values():
+        price = next(
+            (c for c in df.columns if column_key(c) in _CLOSE_ONLY_WITHOUT_CLOSE and c not in rename), None
+        )
+        if price is not None:
+            rename[price] = "close"
+    return rename
+
+
+def normalise_columns(raw: pd.DataFrame, decimal: str = ".", where: str = "the price table") -> pd.DataFrame:
+    """Maps yfinance's layout and the common downloads' (see the module) onto ``date open high low close
+    volume [adj_close] [ticker]``, rows in date order.
+
+    Column names match in any case, with or without spaces/underscores (``Adj Close``, ``adj_close``);
+    unknown columns (``Change %``) are ignored. The date may be a column or the index. A table whose only
+    close is ``Adj Close`` is read with it as the close, and a warning says so. Cells are numbers as
+    :func:`_numbers` reads them.
+
+    Args:
+        raw: the table as read.
+        decimal: the file's decimal mark, ``"."`` or ``","`` (a ``;`` file with decimal commas).
+        where: the table's name for the warning (a file's path).
+
+    Raises:
+        PriceDataError: when a date, close or another required column is missing.
+    """
+    df = raw.copy()
+    if isinstance(df.columns, pd.MultiIndex):  # yf.download(..., multi_level_index=True)
+        df.columns = [c[0] for c in df.columns]
+    if column_key(df.index.name) in _ALIASES and _ALIASES[column_key(df.index.name)] == "date":
+        df = df.reset_index()
+    rename = _rename(df)
+    df = df.rename(columns=rename)[list(rename.values())]
+    if "close" not in df and "adj_close" in df:
+        logger.warning("%s has no Close column: its Adj Close is read as the close (already adjusted)", where)
+        df = df.rename(columns={"adj_close": "close"})
+    missing = [c for c in ("date", "close") if c not in df]
+    if missing:
+        raise PriceDataError(
+            f"price table lacks column(s) {', '.join(missing)}; expected Date, Open, High, Low, Close, Volume"
+        )
+    for col in ("open", "high", "low"):
+        if col not in df:
+            df[col] = df["close"]
+    if "volume" not in df:
+        df["volume"] = 0.0
+    raw_dates = df.pop("date")
+    dates = trading_dates(raw_dates)
+    if dates.isna().any():
+        row = int(dates.isna().argmax())
+        value = raw_dates.iloc[row]
+        raise PriceDataError(f"unreadable date {str(value)!r} in data row {row + 1}; use YYYY-MM-DD dates")
+    tomorrow = pd.Timestamp.now().normalize() + pd.Timedelta(days=1)
+    if (dates > tomorrow).any():
+        row = int((dates > tomorrow).argmax())
+        raise PriceDataError(
+            f"data row {row + 1} is dated {dates[row].date()}, in the future; fix the dates (YYYY-MM-DD)"
+        )
+    df.index = dates
+    for col in df.columns:
+        if col != "ticker":
+            df[col] = _numbers(df[col], col, decimal)
+    if len(df) > 1 and dates.is_monotonic_decreasing and dates.is_unique:
+        df = df.iloc[::-1]  # a newest-first download, not a defect to note
+    return df
+
+
+def _numbers(values: pd.Series, col: str, decimal: str = ".") -> pd.Series:
+    """A numeric column as the common downloads write it.
+
+    Blank cells (and NaN, NA, N/A, null, and FRED's '.'; in the volume also ``-``) are missing values. A
+    currency sign (``$ € £ ¥``, before or after the number) is dropped. The volume may end in ``K``, ``M``
+    or ``B`` (any case: thousands, millions, billions). Separators, by the file's decimal mark:
+
+    * ``.`` decimals (every ``,``/tab/``|`` file, and a ``;`` file without decimal commas): a ``,``
+      between groups of three digits (``1,234.56``, ``12,345,678``) is a thousands separator. In a
+      ``,``-separated file it can only stand in a quoted cell; unquoted, it splits the cell (the
+      stray-separator error of the reader).
+    * ``,`` decimals (a ``;`` file whose rows show ``1234,56``): ``1,234`` is 1.234, and ``.`` is a
+      thousands separator only before the decimal comma (``1.234,56``); ``1.234`` alone is 1.234 as before.
+
+    Any other non-number is an error naming the column, the data row and the value.
+    """
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype(float)
+    index, values = values.index, values.reset_index(drop=True)  # dates may repeat: positions here
+    numbers = pd.to_numeric(values, errors="coerce")
+    text = values.astype(str).str.strip()
+    lower = text.str.lower()
+    none = lower.isin(_MISSING) | (text == "") | values.isna() | ((col == "volume") & (text == "-"))
+    rest = numbers.isna() & ~none
+    if rest.any():
+        numbers = numbers.copy()
+        numbers[rest] = _written_numbers(text[rest], col == "volume", decimal)
+    bad = numbers.isna() & ~none
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
+        raise PriceDataError(
+            f"column {col}, data row {row + 1}: {text.iloc[row]!r} is not a number; use plain numbers with "
+            f"a '{decimal}' decimal point"
+        )
+    return pd.Series(numbers.to_numpy(dtype=float), index=index, name=values.name)
+
+
+def _written_numbers(text: pd.Series, volume: bool, decimal: str) -> pd.Series:
+    """The numbers of cells ``pd.to_numeric`` refused (``$56.14``, ``"1,234.56"``, ``151.30M``); NaN where
+    still none."""
+    signs = f"[{_CURRENCY}]"
+    s = text.str.replace(rf"^([-+]?)\s*{signs}\s*", r"\1", regex=True).str.replace(
+        rf"\s*{signs}$", "", regex=True
+    )
+    scale = pd.Series(1.0, index=s.index)
+    if volume:
+        suffix = s.str.extract(r"^(.*\d)\s*([kKmMbB])$")
+        has = suffix[0].notna()
+        scale[has] = suffix.loc[has, 1].str.lower().map(_SUFFIX)
+        s = s.where(~has, suffix[0])
+    if decimal == ".":
+        grouped = s.str.fullmatch(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+        s = s.where(~grouped, s.str.replace(",", "", regex=False))
+    else:
+        grouped = s.str.fullmatch(r"[-+]?\d{1,3}(?:\.\d{3})+,\d*")
+        s = s.where(~grouped, s.str.replace(".", "", regex=False))
+        s = s.where(~s.str.fullmatch(r"[-+]?\d*,\d+"), s.str.replace(",", ".", regex=False))
+    value = pd.to_numeric(s, errors="coerce") * scale
+    return value.where(scale == 1.0, np.round(value))  # 151.30M shares: a whole number
