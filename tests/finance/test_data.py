@@ -14,6 +14,7 @@ import carrousel.finance.data as data_mod
 from carrousel.finance.config import DataConfig
 from carrousel.finance.data import load_histories, load_history, read_price_csv
 from carrousel.finance.errors import PriceDataError, TickerNotFoundError, YahooUnreachableError
+from carrousel.finance.price_columns import normalise_columns
 
 
 def _yf_frame(raw: pd.DataFrame, ticker: str) -> pd.DataFrame:
@@ -195,10 +196,10 @@ def test_unreachable_yahoo_says_how_to_proceed(tmp_path: Path, monkeypatch: pyte
 
 def test_dates_keep_the_exchange_day_with_time_zones() -> None:
     idx = pd.date_range("2024-01-04", periods=3, freq="B", tz="Asia/Tokyo", name="Date")
-    df = data_mod.normalise_columns(pd.DataFrame({"Close": [1.0, 2.0, 3.0]}, index=idx))
+    df = normalise_columns(pd.DataFrame({"Close": [1.0, 2.0, 3.0]}, index=idx))
     assert [str(d.date()) for d in df.index] == ["2024-01-04", "2024-01-05", "2024-01-08"]
     text = pd.DataFrame({"Date": ["2024-03-08 00:00:00-05:00", "2024-03-11 00:00:00-04:00"], "Close": [1, 2]})
-    assert [str(d.date()) for d in data_mod.normalise_columns(text).index] == ["2024-03-08", "2024-03-11"]
+    assert [str(d.date()) for d in normalise_columns(text).index] == ["2024-03-08", "2024-03-11"]
 
 
 @pytest.mark.parametrize("layout", ["%m/%d/%Y", "%d.%m.%Y", "%d/%m/%y"])

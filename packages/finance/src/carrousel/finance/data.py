@@ -34,7 +34,7 @@ from carrousel.finance.calendar import gap_warnings, get_calendar, warn_gaps
 from carrousel.finance.config import DataConfig
 from carrousel.finance.errors import PriceDataError, TickerNotFoundError, YahooUnreachableError
 from carrousel.finance.price_columns import column_key, normalise_columns
-from carrousel.finance.series_warnings import warn_per_series, warn_short_series
+from carrousel.finance.series_warnings import warn_per_series
 from carrousel.finance.validation import clean_prices
 
 __all__ = [
@@ -44,10 +44,8 @@ __all__ = [
     "cache_folder",
     "load_histories",
     "load_history",
-    "normalise_columns",
     "read_price_csv",
     "warn_absent_inputs",
-    "warn_short_series",
     "yahoo_reachable",
 ]
 
