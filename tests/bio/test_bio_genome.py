@@ -124,6 +124,30 @@ def test_peak_windows_from_the_index_and_peaks_off_the_genome(tmp_path, write_fa
         peak_windows(only_off, fa, 100)
 
 
+def test_peaks_in_the_other_naming_are_read_in_the_genomes(tmp_path, write_fasta, caplog) -> None:
+    seqs = _records()  # UCSC names: chr1, chr2, chrM
+    fa = write_fasta(tmp_path / "g.fa", seqs)
+    ensembl = tmp_path / "ensembl.bed"
+    ensembl.write_text("1\t100\t300\tp\t0\t.\t0\t0\t0\t50\n2\t1700\t1777\nMT\t0\t100\nGL000220.1\t0\t9\n")
+    ucsc = tmp_path / "ucsc.bed"
+    ucsc.write_text("chr1\t100\t300\tp\t0\t.\t0\t0\t0\t50\nchr2\t1700\t1777\n")
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
+        got = peak_windows(ensembl, fa, 100)
+    assert np.array_equal(got, peak_windows(ucsc, fa, 100))  # the very windows of the genome's own naming
+    said = "names them the other way (UCSC chr1 / Ensembl 1): read 1 as chr1, 2 as chr2, MT as chrM"
+    assert said in caplog.text and "line 3, chrM is 20 bases); skipped" in caplog.text  # chrM: too short
+    assert "1 of 4 peaks lie on records not in" in caplog.text  # a contig of neither naming: skipped
+    renamed = {"1": seqs["chr1"], "2": seqs["chr2"]}  # and the other way round
+    fa2 = write_fasta(tmp_path / "ensembl.fa", renamed)
+    assert np.array_equal(peak_windows(ucsc, fa2, 100), got[:2])
+    mixed = tmp_path / "mixed.bed"  # one peak on a record of the genome: nothing renamed
+    mixed.write_text("chr1\t100\t300\n2\t1700\t1777\n")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
+        assert peak_windows(mixed, fa, 100).shape == (1, 100)
+    assert "other way" not in caplog.text and "1 of 2 peaks lie on records not in" in caplog.text
+
+
 def test_read_only_folder_puts_the_index_in_the_cache(tmp_path, write_fasta, monkeypatch) -> None:
     folder = tmp_path / "ro"
     folder.mkdir()

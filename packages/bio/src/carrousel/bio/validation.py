@@ -172,13 +172,27 @@ def check_overlap(
     return [f"{text}; they are kept in both classes"]
 
 
+def _other_naming(peaks: Sequence[Peak], lengths: dict[str, int]) -> dict[str, str]:
+    """Peak record name -> the genome's, for the names found in the genome under the other naming."""
+    out = {}
+    for chrom in {p.chrom for p in peaks}:
+        other = {"chrM": "MT", "MT": "chrM"}.get(chrom) or (
+            chrom[3:] if chrom.startswith("chr") else f"chr{chrom}"
+        )
+        if other in lengths:
+            out[chrom] = other
+    return dict(sorted(out.items()))
+
+
 def usable_peaks(
     peaks: Sequence[Peak], lengths: dict[str, int], bed: str | Path, genome: str | Path
 ) -> tuple[list[Peak], list[str]]:
     """The peaks that lie on a record of the genome (clipped to its end), with warnings for the others.
 
     A peak is skipped when the genome has no record of its name, or when it starts (or its summit or
-    middle lies) at or past its record's end.
+    middle lies) at or past its record's end. When no peak's record name is in the genome but some are
+    once the UCSC and Ensembl namings are swapped (``chr1`` / ``1``, ``chrX`` / ``X``, ``chrM`` / ``MT``),
+    the peaks are read in the genome's naming, and the first warning says so.
 
     Args:
         peaks: the BED lines (:func:`carrousel.bio.bed.read_peaks`).
@@ -190,6 +204,14 @@ def usable_peaks(
         TrainingDataError: no peak lies on a record of the genome, or every one lies past its end
             (naming the first BED line and the record's length).
     """
+    notes = []
+    if not any(p.chrom in lengths for p in peaks) and (alias := _other_naming(peaks, lengths)):
+        shown = name_some((f"{a} as {b}" for a, b in alias.items()), 3)
+        notes.append(
+            f"no peak chromosome of {bed} is a record of {genome}, which names them the other way (UCSC chr1 / "
+            f"Ensembl 1): read {shown}"
+        )
+        peaks = [p._replace(chrom=alias.get(p.chrom, p.chrom)) for p in peaks]
     missing = sorted({p.chrom for p in peaks} - set(lengths))
     on_genome = [p for p in peaks if p.chrom in lengths]
     if not on_genome:
@@ -214,7 +236,6 @@ def usable_peaks(
             f"{first.chrom} ({lengths[first.chrom]:,} bases in {genome}), as do all {len(past)} peaks on the "
             "genome; use the genome the peaks were called on"
         )
-    notes = []
     if missing:
         n = sum(1 for p in peaks if p.chrom not in lengths)
         notes.append(
