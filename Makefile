@@ -27,8 +27,9 @@ PYTEST_ARGS ?=
 
 setup: venv data native
 
-# System packages the tests and the data step need (Debian). Installed only when missing.
-SYSTEM_PACKAGES := espeak-ng flite
+# System packages the tests and the data step need (Debian). Installed only when missing. gettext
+# (msgfmt, msgunfmt): the .po reader's tests compare it with GNU gettext on real catalogues.
+SYSTEM_PACKAGES := espeak-ng flite gettext
 system:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -34,7 +34,8 @@ import torch
 from carrousel.core.atomic import atomic_path, atomic_write_text
 from carrousel.nlp.config import DecodeConfig
 from carrousel.nlp.errors import TextDataError
-from carrousel.nlp.parallel import clean_pairs, read_mo
+from carrousel.nlp.gettext_pairs import read_mo
+from carrousel.nlp.parallel import clean_pairs
 from carrousel.nlp.pipeline.translate import Translator
 from carrousel.nlp.pipeline.translate_eval import score_pairs
 

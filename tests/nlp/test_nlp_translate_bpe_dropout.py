@@ -15,7 +15,7 @@ import pytest
 from carrousel.nlp.bpe_dropout import BpeDropout
 from carrousel.nlp.config import TokenizerConfig, TranslateDataConfig, TranslateTrainConfig
 from carrousel.nlp.errors import NLPConfigError, TokenizerError
-from carrousel.nlp.parallel import read_mo
+from carrousel.nlp.gettext_pairs import read_mo
 from carrousel.nlp.pipeline.translate import Translator
 from carrousel.nlp.pipeline.translate_vocab import (
     DropoutPairs,

@@ -11,7 +11,8 @@ import pytest
 
 from carrousel.nlp.baselines import WordDictionary
 from carrousel.nlp.errors import TextDataError
-from carrousel.nlp.parallel import clean_pairs, read_mo, read_pairs, split_pairs, vary_case
+from carrousel.nlp.gettext_pairs import read_mo
+from carrousel.nlp.parallel import clean_pairs, read_pairs, split_pairs, vary_case
 
 GIT_MO = Path("/usr/share/locale/de/LC_MESSAGES/git.mo")
 

@@ -468,7 +468,7 @@ class LMExportConfig:
 class TranslateDataConfig:
     """Parallel text for translation, its cleaning and its fixed-seed split."""
 
-    pairs: tuple[str, ...]  # one .mo/.tsv/.jsonl file, or two aligned plain-text files (source first)
+    pairs: tuple[str, ...]  # one .mo/.po/.tsv/.jsonl file, or two aligned plain-text files (source first)
     src: str = "en"  # source language code (JSONL key, TSV header)
     tgt: str = "de"  # target language code
     valid: float = 0.05  # share held out for early stopping

@@ -5,6 +5,12 @@ a Latin-1 catalogue whose header holds a non-ASCII name (net-tools' German one) 
 and it keeps a message's context in its key (``"architecture\\x04<none>"``). This reader follows the
 format (GNU gettext manual, "The Format of GNU MO Files"): each message is decoded with the charset its
 header declares (UTF-8 when none), contexts are dropped from the message, and plural forms are skipped.
+:func:`catalogue_messages` applies those rules to a catalogue's raw ``(msgid, msgstr)`` entries, read here
+or from a ``.po`` source (:mod:`carrousel.nlp.gettext_po`), so that both give the same messages.
+
+Only the static table of strings is read: a message whose C format uses an ``<inttypes.h>`` macro
+(``%<PRIuMAX>``: 41 of git's German messages) is stored by msgfmt in a separate table of system-dependent strings
+and is not read.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import codecs
 import re
 import struct
 
-__all__ = ["mo_catalogue", "mo_language"]
+__all__ = ["catalogue_messages", "header_charset", "mo_catalogue", "mo_language"]
 
 _MAGIC = {b"\xde\x12\x04\x95": "<", b"\x95\x04\x12\xde": ">"}  # little- and big-endian
 _CHARSET = re.compile(rb"charset=\s*([-\w.:]+)", re.IGNORECASE)
@@ -23,9 +29,17 @@ _LANGUAGE = re.compile(
 )
 
 
-def _charset(header: bytes) -> str:
+def header_charset(header: bytes) -> str:
+    """The Python codec of the charset a catalogue's header declares (``charset=ISO-8859-1`` ->
+    ``"iso8859-1"``); UTF-8 when it names none.
+
+    Raises:
+        ValueError: an unknown charset, or the template's placeholder ``CHARSET``.
+    """
     found = _CHARSET.search(header)
     name = found.group(1).decode("ascii") if found else "utf-8"
+    if name == "CHARSET":
+        raise ValueError("the header declares the template's placeholder charset=CHARSET; set charset=UTF-8")
     try:
         return codecs.lookup(name).name
     except LookupError:
@@ -48,9 +62,19 @@ def mo_catalogue(raw: bytes) -> tuple[list[tuple[str, str]], str | None]:
     Raises:
         ValueError: not a ``.mo`` file, a table pointing outside the file, or text not in the declared charset.
     """
-    entries = _entries(raw)
+    return catalogue_messages(_entries(raw))
+
+
+def catalogue_messages(entries: list[tuple[bytes, bytes]]) -> tuple[list[tuple[str, str]], str | None]:
+    """The messages of a catalogue's raw entries, as a ``.mo`` file stores them (``msgctxt\\x04msgid`` keys,
+    plural forms joined by NUL bytes, the header under the empty key): ``(msgid, msgstr)`` of every
+    singular message with its context removed, in the header's charset, and the header's language.
+
+    Raises:
+        ValueError: an unknown charset, or text not in it.
+    """
     header = _header(entries)
-    charset = _charset(header)
+    charset = header_charset(header)
     messages = []
     for key, value in entries:
         if not key or b"\x00" in key:

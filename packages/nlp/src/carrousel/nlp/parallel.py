@@ -2,11 +2,15 @@
 
 Sources (:func:`read_pairs`):
 
-* gettext ``.mo`` catalogues (:mod:`carrousel.nlp.gettext_mo`, in the charset the header declares): English
-  ``msgid`` (its ``msgctxt`` context removed) -> translated ``msgstr``. Kept: single-line, non-empty messages
-  with a translation. Dropped: the header, plural forms, messages with line breaks, and messages without a letter (``%s``, ``%s: %s``...). Printf
-  placeholders (``%s``, ``%d``, ``%<PRIuMAX>``) are kept as written: they are ordinary tokens that the
-  model learns to copy to the right place.
+* gettext catalogues (:mod:`carrousel.nlp.gettext_pairs`): compiled ``.mo`` files and their ``.po``
+  sources, one set of rules, so that a ``.po`` and the ``.mo`` msgfmt compiles from it give the same pairs
+  in the same order (a ``.po``'s fuzzy drafts and obsolete entries left out, as msgfmt leaves them out;
+  a ``.pot`` template, which has no translations, refused). English ``msgid`` (its ``msgctxt`` context
+  removed) -> translated ``msgstr``, in the charset the header declares. Kept: single-line, non-empty
+  messages with a translation. Dropped: the header, plural forms, messages with line breaks, messages
+  without a letter (``%s``, ``%s: %s``...), and the C-format messages with ``<inttypes.h>`` macros
+  (``%<PRIuMAX>``) that msgfmt stores in a separate table. Printf placeholders (``%s``, ``%d``) are kept as
+  written: they are ordinary tokens that the model learns to copy to the right place.
 * TSV (``.tsv``/``.tab``/``.txt`` with a tab): source, tab, target; a first row naming the two languages
   (``en<TAB>de``) is a header and skipped.
 * JSONL (``.jsonl``/``.json``): one object per line, ``{"en": ..., "de": ...}`` or HF datasets'
@@ -39,78 +43,29 @@ import numpy as np
 
 from carrousel.core.args import check_args
 from carrousel.nlp.errors import TextDataError
-from carrousel.nlp.gettext_mo import mo_catalogue
+from carrousel.nlp.gettext_pairs import read_mo, read_po
 from carrousel.nlp.hf_data import is_hf_source, load_hf
 from carrousel.nlp.scripts import HAN, HAN_PER_WORD, JAPANESE_PER_WORD, KANA, UNSPACED, UNSPACED_SCRIPTS
 
-__all__ = ["ParallelSplit", "clean_pairs", "read_mo", "read_pairs", "split_pairs", "vary_case"]
+__all__ = [
+    "ParallelSplit",
+    "clean_pairs",
+    "read_pairs",
+    "split_pairs",
+    "vary_case",
+]
 
 logger = logging.getLogger(__name__)
 
 Pair = tuple[str, str]
-_LETTER = re.compile(r"[^\W\d_]")
 _SPACE = re.compile(r"\s+")
 _WORDLIKE = re.compile(r"\w")
-_PRINTF = re.compile(
-    r"%(?:\d+\$)?[-+ #0']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|L|q|j|z|t)?[a-zA-Z%]|%<\w+>"
-)
 
 
 def _open_error(path: Path, exc: Exception) -> TextDataError:
     if isinstance(exc, FileNotFoundError):
         return TextDataError(f"{path}: no such file; check the path")
     return TextDataError(f"{path} cannot be read ({exc}); give a readable file")
-
-
-def read_mo(path: str | Path, tgt: str | None = None, *, model_tgt: str | None = None) -> list[Pair]:
-    """``(msgid, msgstr)`` pairs of a gettext ``.mo`` catalogue (see the module docstring for what is kept).
-
-    With ``tgt``, a catalogue whose header declares another language (``Language: fr`` for ``tgt="de"``)
-    is logged as a warning: the pairs are read all the same (a few real headers disagree with their
-    folder: Norwegian ``nb`` catalogues that say ``no``), but it is mostly a forgotten ``--tgt``. With
-    ``model_tgt`` (the language a trained model translates into: ``evaluate``, which has no ``--tgt``)
-    the warning names it instead, and the fix is a catalogue in that language.
-
-    Raises:
-        TextDataError: a missing file or one that is not a ``.mo`` catalogue.
-    """
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise _open_error(p, exc) from None
-    try:
-        messages, language = mo_catalogue(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise TextDataError(f"{p} is not a gettext .mo catalogue ({exc}); give a compiled .mo file") from None
-    want = (model_tgt or tgt or "").lower().replace("-", "_").split("_")[0]
-    if language and want and language != want and model_tgt:
-        logger.warning(
-            "%s declares Language: %s in its header, but the model translates into %s: its translations are "
-            "scored against references in %s; give a catalogue in %s",
-            p,
-            language,
-            model_tgt,
-            language,
-            model_tgt,
-        )
-    elif language and want and language != want:
-        logger.warning(
-            "%s declares Language: %s in its header, but the target language is %s; pass --tgt %s if it "
-            "is the catalogue's language",
-            p,
-            language,
-            tgt,
-            language,
-        )
-    pairs = []
-    for key, value in messages:
-        if not key or not value:
-            continue  # untranslated entries
-        if "\n" in key.strip() or "\n" in value.strip() or not _LETTER.search(_PRINTF.sub("", key)):
-            continue
-        pairs.append((key, value))
-    return pairs
 
 
 def _read_text(path: Path) -> str:
@@ -185,7 +140,7 @@ def _read_hf(spec: str, src: str, tgt: str) -> list[Pair]:
 def read_pairs(
     paths: Sequence[str | Path], src: str = "en", tgt: str = "de", *, model_tgt: bool = False
 ) -> list[Pair]:
-    """Raw ``(source, target)`` pairs from one ``.mo``/TSV/JSONL file, two aligned text files, or an HF
+    """Raw ``(source, target)`` pairs from one ``.mo``/``.po``/TSV/JSONL file, two aligned text files, or an HF
     ``datasets`` translation set (a saved folder or a hub name, see the module docstring).
 
     Args:
@@ -211,14 +166,15 @@ def read_pairs(
     elif len(files) == 1:
         f = files[0]
         suffix = f.suffix.lower()
-        if suffix == ".mo":
-            pairs = read_mo(f, None if model_tgt else tgt, model_tgt=tgt if model_tgt else None)
+        if suffix in (".mo", ".po", ".pot"):
+            reader = read_mo if suffix == ".mo" else read_po
+            pairs = reader(f, None if model_tgt else tgt, model_tgt=tgt if model_tgt else None)
         elif suffix in (".jsonl", ".json"):
             pairs = _read_jsonl(f, src, tgt)
         elif suffix in (".tsv", ".tab", ".txt") or not f.exists():
             pairs = _read_tsv(f, src, tgt)
         else:
-            raise TextDataError(f"{f}: unknown pairs format {suffix!r}; give a .mo, .tsv or .jsonl file")
+            raise TextDataError(f"{f}: unknown pairs format {suffix!r}; give a .mo, .po, .tsv or .jsonl file")
     else:
         raise TextDataError(f"give one pairs file or two aligned text files, got {len(files)}")
     if not pairs:

@@ -84,7 +84,8 @@ Pairs = Annotated[
     typer.Option(
         "--pairs",
         metavar="SOURCE",
-        help="A .mo catalogue, TSV (source<TAB>target) or JSONL file; or twice: two aligned text files; "
+        help="A gettext catalogue (.mo, or its .po source: fuzzy drafts left out as msgfmt does), TSV "
+        "(source<TAB>target) or JSONL file; or twice: two aligned text files; "
         "or an HF datasets translation set: a folder written by save_to_disk (FOLDER#split for a "
         "DatasetDict) or a hub name (NAME[:CONFIG][#split], e.g. wmt16:de-en#test).",
     ),

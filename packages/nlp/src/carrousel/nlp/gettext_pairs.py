@@ -1,0 +1,139 @@
+"""Translation pairs from gettext catalogues: compiled ``.mo`` files and their ``.po`` sources, one set of rules.
+
+A ``.mo`` is read by :mod:`carrousel.nlp.gettext_mo`; a ``.po`` by :mod:`carrousel.nlp.gettext_po`, which
+gives the entries msgfmt would compile from it (fuzzy drafts, obsolete and untranslated entries left out),
+so that a ``.po`` and the ``.mo`` compiled from it give the same pairs in the same order (tested on real
+catalogues). Both keep English ``msgid`` (its ``msgctxt`` context removed) -> translated ``msgstr``:
+single-line, non-empty messages with a translation; they drop the header, plural forms, messages with
+line breaks, and messages without a letter outside printf placeholders (``%s``, ``%s: %s``...). A file is
+read whole, so it must be a regular file within :data:`CATALOGUE_MAX_BYTES`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from carrousel.core.errors import DataError
+from carrousel.core.files import check_input_file
+from carrousel.nlp.errors import TextDataError
+from carrousel.nlp.gettext_mo import mo_catalogue
+from carrousel.nlp.gettext_po import po_catalogue
+
+__all__ = ["CATALOGUE_MAX_BYTES", "read_mo", "read_po"]
+
+logger = logging.getLogger(__name__)
+
+CATALOGUE_MAX_BYTES = (
+    256 << 20
+)  # a .mo or .po over 256 MiB is no software catalogue (git's German .po: 0.7 MB)
+Pair = tuple[str, str]
+_LETTER = re.compile(r"[^\W\d_]")
+_PRINTF = re.compile(
+    r"%(?:\d+\$)?[-+ #0']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|L|q|j|z|t)?[a-zA-Z%]|%<\w+>"
+)
+
+
+def read_mo(path: str | Path, tgt: str | None = None, *, model_tgt: str | None = None) -> list[Pair]:
+    """``(msgid, msgstr)`` pairs of a gettext ``.mo`` catalogue (see the module docstring for what is kept).
+
+    With ``tgt``, a catalogue whose header declares another language (``Language: fr`` for ``tgt="de"``)
+    is logged as a warning: the pairs are read all the same (a few real headers disagree with their
+    folder: Norwegian ``nb`` catalogues that say ``no``), but it is mostly a forgotten ``--tgt``. With
+    ``model_tgt`` (the language a trained model translates into: ``evaluate``, which has no ``--tgt``)
+    the warning names it instead, and the fix is a catalogue in that language.
+
+    Raises:
+        TextDataError: a missing file or one that is not a ``.mo`` catalogue.
+    """
+    p = Path(path)
+    raw = _catalogue_bytes(p, "gettext .mo catalogue")
+    try:
+        messages, language = mo_catalogue(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise TextDataError(f"{p} is not a gettext .mo catalogue ({exc}); give a compiled .mo file") from None
+    return _catalogue_pairs(p, messages, language, {}, tgt, model_tgt)
+
+
+def read_po(path: str | Path, tgt: str | None = None, *, model_tgt: str | None = None) -> list[Pair]:
+    """``(msgid, msgstr)`` pairs of a gettext ``.po`` source: the pairs :func:`read_mo` reads from the
+    ``.mo`` msgfmt compiles from it, in the same order (:mod:`carrousel.nlp.gettext_po`: fuzzy, obsolete
+    and untranslated entries left out, counted in the log). ``tgt`` and ``model_tgt`` as :func:`read_mo`.
+
+    Raises:
+        TextDataError: a missing or oversized file, a template (``.pot``), or a line msgfmt would refuse.
+    """
+    p = Path(path)
+    if p.suffix.lower() == ".pot":
+        raise TextDataError(
+            f"{p} is a gettext template: its messages have no translations; give a translated .po (or .mo)"
+        )
+    raw = _catalogue_bytes(p, "gettext .po catalogue")
+    try:
+        messages, language, left_out = po_catalogue(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise TextDataError(f"{p}: {exc} (msgfmt --check {p.name} shows the same)") from None
+    return _catalogue_pairs(p, messages, language, left_out, tgt, model_tgt)
+
+
+def _catalogue_bytes(p: Path, what: str) -> bytes:
+    """The bytes of a catalogue: a regular file within :data:`CATALOGUE_MAX_BYTES`."""
+    if not p.exists() and not p.is_symlink():
+        raise TextDataError(f"{p}: no such file; check the path")
+    try:
+        check_input_file(p, None, what, CATALOGUE_MAX_BYTES)
+    except DataError as exc:
+        raise TextDataError(str(exc)) from None
+    try:
+        return p.read_bytes()
+    except OSError as exc:
+        raise TextDataError(f"{p} cannot be read ({exc}); give a readable file") from None
+
+
+def _catalogue_pairs(
+    p: Path,
+    messages: list[Pair],
+    language: str | None,
+    left_out: dict[str, int],
+    tgt: str | None,
+    model_tgt: str | None,
+) -> list[Pair]:
+    """The pairs kept of a catalogue's messages (one set of rules for ``.mo`` and ``.po``), after the check of
+    the header's language against the target."""
+    want = (model_tgt or tgt or "").lower().replace("-", "_").split("_")[0]
+    if language and want and language != want and model_tgt:
+        logger.warning(
+            "%s declares Language: %s in its header, but the model translates into %s: its translations are "
+            "scored against references in %s; give a catalogue in %s",
+            p,
+            language,
+            model_tgt,
+            language,
+            model_tgt,
+        )
+    elif language and want and language != want:
+        logger.warning(
+            "%s declares Language: %s in its header, but the target language is %s; pass --tgt %s if it "
+            "is the catalogue's language",
+            p,
+            language,
+            tgt,
+            language,
+        )
+    pairs = []
+    for key, value in messages:
+        if not key or not value:
+            continue  # untranslated entries
+        if "\n" in key.strip() or "\n" in value.strip() or not _LETTER.search(_PRINTF.sub("", key)):
+            continue
+        pairs.append((key, value))
+    drafts = ", ".join(f"{n} {why}" for why, n in left_out.items() if n)
+    logger.info(
+        "%s: %d pairs of %d singular messages%s",
+        p,
+        len(pairs),
+        len(messages),
+        f" (left out before them, as msgfmt does: {drafts})" if drafts else "",
+    )
+    return pairs

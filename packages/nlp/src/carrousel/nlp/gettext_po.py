@@ -1,0 +1,270 @@
+"""The messages of a gettext catalogue's source (``.po``), as msgfmt would compile them.
+
+:func:`po_entries` gives the raw entries of the ``.mo`` file that ``msgfmt`` (GNU gettext 0.21) writes from a
+``.po`` source, and :func:`po_catalogue` reads them with the ``.mo`` reader's rules
+(:func:`carrousel.nlp.gettext_mo.catalogue_messages`), so a ``.po`` and its ``.mo`` give the same messages
+in the same order. As msgfmt does, without ``--use-fuzzy``:
+
+* fuzzy entries (``#, fuzzy``: drafts) are left out, except the header, which is read even when fuzzy;
+  obsolete entries (``#~``), untranslated ones and those msgfmt stores apart as system-dependent (a
+  ``c-format`` message with an ``<inttypes.h>`` macro, ``%<PRIuMAX>``, or a translation using the ``I``
+  flag) are left out too; every other comment (``#|`` previous msgids included) is ignored;
+* a context is stored as ``msgctxt\\x04msgid``, plural forms as ``msgid\\x00msgid_plural`` ->
+  ``msgstr[0]\\x00msgstr[1]...``, and the entries are sorted by their key's bytes (msgfmt's order);
+* strings are C strings: ``\\n \\t \\r \\a \\b \\f \\v \\\\ \\"``, up to three octal digits and ``\\x`` with any
+  number of hex digits (the value's low byte), in the charset the header declares.
+
+A file msgfmt would refuse (a string left open, a ``msgid`` without ``msgstr``, an unknown escape, two
+definitions of one message) raises a :class:`ValueError` naming its line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+
+from carrousel.nlp.gettext_mo import catalogue_messages, header_charset
+
+__all__ = ["PoEntries", "po_catalogue", "po_entries"]
+
+_KEYWORD = re.compile(r"(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)(?=[\s\"]|$)")
+_STRING = re.compile(r'[ \t]*"((?:[^"\\]|\\.)*)"')
+_ESCAPE = re.compile(r"\\(?:([ntrabfv\\\"])|([0-7]{1,3})|x([0-9a-fA-F]+)|(.?))")
+_SIMPLE = {"n": 10, "t": 9, "r": 13, "a": 7, "b": 8, "f": 12, "v": 11, "\\": 92, '"': 34}
+# a C format directive up to its conversion: "<" starts an <inttypes.h> macro (%<PRIuMAX>)
+_C_DIRECTIVE = re.compile(
+    r"%(?:%|(?:\d+\$)?([-+ #0'I]*)(?:\d+|\*(?:\d+\$)?)?(?:\.(?:\d+|\*(?:\d+\$)?)?)?(?:hh|ll|[hlLqjzZt])?(<)?)"
+)
+_C_FORMATS = {"c-format", "possible-c-format", "objc-format", "possible-objc-format"}
+# charsets whose multibyte characters may hold a byte of ASCII's range (a backslash, a quote)
+_ASCII_UNSAFE = {  # Python's codec names
+    *("big5", "big5hkscs", "cp932", "cp949", "cp950", "gb18030", "gbk", "johab"),
+    *("shift_jis", "shift_jis_2004", "shift_jisx0213"),
+}
+
+
+@dataclass
+class _Message:
+    line: int  # where its first keyword stands
+    flags: set[str]
+    parts: dict[str, bytes] = field(default_factory=dict)  # msgctxt, msgid, msgid_plural, msgstr, msgstr[N]
+    last: str = ""  # the keyword continuation strings extend
+
+
+@dataclass(frozen=True)
+class PoEntries:
+    """The entries msgfmt compiles from a ``.po`` file, and what it leaves out."""
+
+    entries: list[tuple[bytes, bytes]]  # (key, value) as a .mo file stores them, sorted by key
+    left_out: dict[str, int]  # fuzzy, obsolete, untranslated, system-dependent: messages per reason
+
+
+def po_catalogue(raw: bytes) -> tuple[list[tuple[str, str]], str | None, dict[str, int]]:
+    """``(msgid, msgstr)`` of the singular messages msgfmt would compile, as
+    :func:`~carrousel.nlp.gettext_mo.mo_catalogue` reads them from the ``.mo``; the header's language;
+    and the messages left out before compiling (:attr:`PoEntries.left_out`).
+
+    Raises:
+        ValueError: a syntax error (its line named), an unknown charset, or text not in it.
+    """
+    found = po_entries(raw)
+    messages, language = catalogue_messages(found.entries)
+    return messages, language, found.left_out
+
+
+def po_entries(raw: bytes) -> PoEntries:
+    """The ``.mo`` entries msgfmt writes from the ``.po`` file ``raw`` (see the module docstring).
+
+    Raises:
+        ValueError: a syntax error or text not in the declared charset, its line named.
+    """
+    raw = raw.removeprefix(codecs.BOM_UTF8)
+    as_bytes = raw.decode("latin-1")  # one character per byte: strings encode back to the file's bytes
+    first, _ = _parse(as_bytes, "latin-1", first_only=True)  # the header, written first
+    if not first or _key(first[0]) != b"":
+        first, _ = _parse(as_bytes, "latin-1")
+    header = next((m.parts.get("msgstr", b"") for m in first if _key(m) == b""), b"")
+    charset = header_charset(header)
+    try:
+        text = raw.decode(charset)
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ValueError(
+            f"line {line} is not {charset} text (the header's charset, UTF-8 when it names none); fix the "
+            "header's charset or convert the file (msgconv --to-code=UTF-8)"
+        ) from None
+    if charset in _ASCII_UNSAFE:
+        messages, obsolete = _parse(text, charset)  # a trail byte may be a backslash: read characters
+    else:
+        messages, obsolete = _parse(as_bytes, "latin-1")
+    left_out = {"fuzzy": 0, "obsolete": obsolete, "untranslated": 0, "system-dependent": 0}
+    entries: dict[bytes, tuple[bytes, int]] = {}
+    for m in messages:
+        key = _key(m)
+        if key in entries:
+            raise ValueError(
+                f"line {m.line}: a second definition of a message (the first at line {entries[key][1]}); "
+                "remove one (msguniq merges them)"
+            )
+        strings = [
+            v for k, v in sorted(m.parts.items(), key=lambda kv: _plural_index(kv[0])) if k[:6] == "msgstr"
+        ]
+        entries[key] = (b"\x00".join(strings), m.line)
+        if not key:
+            continue  # the header is compiled even when fuzzy
+        if not strings[0]:
+            left_out["untranslated"] += 1
+        elif "fuzzy" in m.flags:
+            left_out["fuzzy"] += 1
+        elif m.flags & _C_FORMATS and _system_dependent(m, charset):
+            left_out["system-dependent"] += 1
+        else:
+            continue
+        entries[key] = (b"", -1)  # left out, but still a definition
+    kept = sorted((k, v) for k, (v, at) in entries.items() if at >= 0)
+    return PoEntries(entries=kept, left_out=left_out)
+
+
+def _plural_index(keyword: str) -> int:
+    return int(keyword[7:-1]) if keyword.startswith("msgstr[") else -1
+
+
+def _key(m: _Message) -> bytes:
+    key = m.parts.get("msgid", b"")
+    if "msgctxt" in m.parts:
+        key = m.parts["msgctxt"] + b"\x04" + key
+    if "msgid_plural" in m.parts:
+        key += b"\x00" + m.parts["msgid_plural"]
+    return key
+
+
+def _system_dependent(m: _Message, charset: str) -> bool:
+    """Whether msgfmt stores the C-format message ``m`` apart: an ``<inttypes.h>`` macro in any of its
+    strings, or the ``I`` (locale digits) flag in a translation."""
+    for keyword, value in m.parts.items():
+        if keyword == "msgctxt":
+            continue
+        for directive in _C_DIRECTIVE.finditer(value.decode(charset, errors="replace")):
+            if directive.group(2) or (keyword[:6] == "msgstr" and "I" in (directive.group(1) or "")):
+                return True
+    return False
+
+
+def _parse(text: str, charset: str, first_only: bool = False) -> tuple[list[_Message], int]:
+    """The messages of a ``.po`` text (obsolete ones left out) and how many obsolete ones it holds; with
+    ``first_only``, its first message alone (read up to where the second starts)."""
+    messages: list[_Message] = []
+    current: _Message | None = None
+    flags: set[str] = set()
+    obsolete = 0
+    for number, line in enumerate(text.split("\n"), 1):
+        line = line.rstrip("\r")
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.startswith("#"):
+            if stripped.startswith("#~"):
+                obsolete += bool(re.match(r"#~\s*msgid\s", stripped))
+                flags = set()
+            elif stripped.startswith("#,"):
+                flags |= {f.strip() for f in stripped[2:].split(",")}
+            continue
+        keyword = _KEYWORD.match(stripped)
+        if keyword is None and not stripped.startswith('"'):
+            word = stripped.split()[0]
+            raise ValueError(
+                f"line {number}: unknown keyword {word!r}; a .po entry holds msgctxt, msgid, msgstr"
+            )
+        value = _strings(stripped[keyword.end() :] if keyword else stripped, number, charset)
+        if keyword is None:
+            if current is None or not current.last:
+                raise ValueError(f"line {number}: a string outside any entry; start it with msgid or msgstr")
+            current.parts[current.last] += value
+            continue
+        name = keyword.group(1)
+        if name == "msgctxt" or (name == "msgid" and (current is None or set(current.parts) != {"msgctxt"})):
+            if current is not None:
+                _check_complete(current)
+                messages.append(current)
+                if first_only:
+                    return messages, obsolete
+            current, flags = _Message(line=number, flags=flags), set()
+        else:
+            current = _continued(current, name, number)
+        current.parts[name] = value
+        current.last = name
+    if current is not None:
+        _check_complete(current)
+        messages.append(current)
+    return messages, obsolete
+
+
+def _continued(current: _Message | None, name: str, number: int) -> _Message:
+    """The entry that keyword ``name`` (not one starting an entry) at line ``number`` goes on."""
+    if current is None or ("msgid" not in current.parts and name != "msgid"):
+        raise ValueError(f"line {number}: {name} without a msgid before it; write msgid first")
+    if name in current.parts:
+        raise ValueError(
+            f"line {number}: a second {name} in one entry; an entry holds one msgid and its msgstr"
+        )
+    if name == "msgid_plural" and _has_msgstr(current):
+        raise ValueError(f"line {number}: msgid_plural after a msgstr; write it right after the msgid")
+    return current
+
+
+def _has_msgstr(m: _Message) -> bool:
+    return any(k[:6] == "msgstr" for k in m.parts)
+
+
+def _check_complete(m: _Message) -> None:
+    if "msgid" not in m.parts:
+        raise ValueError(f"line {m.line}: msgctxt without a msgid; give the message its msgid and msgstr")
+    plural = "msgid_plural" in m.parts
+    if not _has_msgstr(m):
+        raise ValueError(f'line {m.line}: msgid without a msgstr; give it one (msgstr "" when untranslated)')
+    if plural != ("msgstr" not in m.parts):
+        what = "msgid_plural with a plain msgstr" if plural else "msgstr[N] without a msgid_plural"
+        raise ValueError(
+            f"line {m.line}: {what}; a plural message has msgid_plural and msgstr[0], msgstr[1]..."
+        )
+
+
+def _strings(rest: str, number: int, charset: str) -> bytes:
+    """The bytes of the C strings on one line (``"a" "b"``: concatenated), escapes decoded."""
+    out = bytearray()
+    at = 0
+    while at < len(rest.rstrip()):
+        found = _STRING.match(rest, at)
+        if found is None:
+            raise ValueError(
+                f"line {number}: expected a string between double quotes (a quote left open, or text after "
+                'it); write "text", with \\" for a quote inside'
+            )
+        out += _unescape(found.group(1), number, charset)
+        at = found.end()
+    if not out and not rest.strip().startswith('"'):
+        raise ValueError(f'line {number}: a keyword without its string; write it as msgid "text"')
+    return bytes(out)
+
+
+def _unescape(body: str, number: int, charset: str) -> bytes:
+    out = bytearray()
+    at = 0
+    for esc in _ESCAPE.finditer(body):
+        out += body[at : esc.start()].encode(charset)
+        simple, octal, hexa, bad = esc.groups()
+        if simple:
+            out.append(_SIMPLE[simple])
+        elif octal:
+            out.append(int(octal, 8) & 0xFF)
+        elif hexa:
+            out.append(int(hexa, 16) & 0xFF)
+        else:
+            raise ValueError(
+                f"line {number}: invalid escape \\{bad} in a string; write \\\\ for a backslash "
+                '(C escapes: \\n \\t \\" \\\\ \\ooo \\xhh)'
+            )
+        at = esc.end()
+    out += body[at:].encode(charset)
+    return bytes(out)
