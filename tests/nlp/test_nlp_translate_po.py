@@ -154,6 +154,16 @@ def test_multibyte_charset_with_a_backslash_byte(tmp_path: Path) -> None:
         assert read_mo(msgfmt(po)) == [("show table", "表示")]
 
 
+def test_po_of_fuzzy_drafts_alone_says_so(tmp_path: Path) -> None:
+    po = write_po(
+        tmp_path / "drafts.po", '#, fuzzy\nmsgid "open the file"\nmsgstr "öffne die Datei"\n', "utf-8"
+    )
+    with pytest.raises(
+        TextDataError, match=r"no translation pair but 1 fuzzy drafts.*remove their fuzzy flag"
+    ):
+        read_pairs([po])
+
+
 def test_po_language_is_checked_against_the_target(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     po = write_po(tmp_path / "demo.po", HAND)
     with caplog.at_level(logging.WARNING):

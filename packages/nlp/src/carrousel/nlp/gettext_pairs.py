@@ -128,6 +128,11 @@ def _catalogue_pairs(
         if "\n" in key.strip() or "\n" in value.strip() or not _LETTER.search(_PRINTF.sub("", key)):
             continue
         pairs.append((key, value))
+    if not pairs and left_out.get("fuzzy"):
+        raise TextDataError(
+            f"{p} holds no translation pair but {left_out['fuzzy']} fuzzy drafts, which msgfmt leaves out too; "
+            "review them (remove their fuzzy flag) or give a reviewed catalogue"
+        )
     drafts = ", ".join(f"{n} {why}" for why, n in left_out.items() if n)
     logger.info(
         "%s: %d pairs of %d singular messages%s",
