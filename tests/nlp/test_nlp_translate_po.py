@@ -179,7 +179,12 @@ def test_po_language_is_checked_against_the_target(tmp_path: Path, caplog: pytes
         ('msgid "a"\nmsgstr "b"\nmsgstr "c"\n', 3, "a second msgstr"),
         ('msgstr "b"\n', 1, "msgstr without a msgid"),
         ('msgid "a\\q"\nmsgstr "b"\n', 1, "invalid escape \\q"),
-        ('msgid "a"\nmsgstr "b"\n\nmsgid "a"\nmsgstr "c"\n', 4, "second definition"),
+        (
+            'msgid "a"\nmsgstr "b"\n\nmsgid "a"\nmsgstr "c"\n',
+            4,
+            "second definition of a message (the first at line 1)",
+        ),
+        ('#, fuzzy\nmsgid "a"\nmsgstr "b"\n\nmsgid "a"\nmsgstr "c"\n', 5, "(the first at line 2)"),
         ('msgid "a"\nmsgstr[0] "b"\n', 1, "msgstr[N] without a msgid_plural"),
         ('msgid "a"\nmsgtxt "b"\n', 2, "unknown keyword 'msgtxt'"),
         ('msgid "a"\nmsgstr "\xff"\n', 2, "not utf-8 text"),

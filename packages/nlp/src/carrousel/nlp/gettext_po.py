@@ -99,31 +99,40 @@ def po_entries(raw: bytes) -> PoEntries:
     else:
         messages, obsolete = _parse(as_bytes, "latin-1")
     left_out = {"fuzzy": 0, "obsolete": obsolete, "untranslated": 0, "system-dependent": 0}
-    entries: dict[bytes, tuple[bytes, int]] = {}
+    kept: list[tuple[bytes, bytes]] = []
+    defined: dict[bytes, int] = {}  # msgctxt\x04msgid -> line: one definition each, as msgfmt requires
     for m in messages:
         key = _key(m)
-        if key in entries:
+        identity = key.split(b"\x00")[0]
+        if identity in defined:
             raise ValueError(
-                f"line {m.line}: a second definition of a message (the first at line {entries[key][1]}); "
+                f"line {m.line}: a second definition of a message (the first at line {defined[identity]}); "
                 "remove one (msguniq merges them)"
             )
+        defined[identity] = m.line
         strings = [
             v for k, v in sorted(m.parts.items(), key=lambda kv: _plural_index(kv[0])) if k[:6] == "msgstr"
         ]
-        entries[key] = (b"\x00".join(strings), m.line)
-        if not key:
-            continue  # the header is compiled even when fuzzy
-        if not strings[0]:
-            left_out["untranslated"] += 1
-        elif "fuzzy" in m.flags:
-            left_out["fuzzy"] += 1
-        elif m.flags & _C_FORMATS and _system_dependent(m, charset):
-            left_out["system-dependent"] += 1
+        reason = _left_out(m, key, strings, charset)
+        if reason:
+            left_out[reason] += 1
         else:
-            continue
-        entries[key] = (b"", -1)  # left out, but still a definition
-    kept = sorted((k, v) for k, (v, at) in entries.items() if at >= 0)
+            kept.append((key, b"\x00".join(strings)))
+    kept.sort()
     return PoEntries(entries=kept, left_out=left_out)
+
+
+def _left_out(m: _Message, key: bytes, strings: list[bytes], charset: str) -> str:
+    """Why msgfmt leaves message ``m`` out of the ``.mo`` ("" when it compiles it): the header always goes in."""
+    if not key:
+        return ""
+    if not strings[0]:
+        return "untranslated"
+    if "fuzzy" in m.flags:
+        return "fuzzy"
+    if m.flags & _C_FORMATS and _system_dependent(m, charset):
+        return "system-dependent"
+    return ""
 
 
 def _plural_index(keyword: str) -> int:
