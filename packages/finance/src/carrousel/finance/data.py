@@ -33,7 +33,7 @@ from carrousel.core.text import name_some
 from carrousel.finance.calendar import gap_warnings, get_calendar, warn_gaps
 from carrousel.finance.config import DataConfig
 from carrousel.finance.errors import PriceDataError, TickerNotFoundError, YahooUnreachableError
-from carrousel.finance.price_columns import column_key, normalise_columns
+from carrousel.finance.price_columns import normalise_columns, yfinance_levels
 from carrousel.finance.series_warnings import warn_per_series
 from carrousel.finance.validation import clean_prices
 
@@ -106,28 +106,28 @@ class PriceHistory:
 
 
 def read_price_csv(path: str | Path) -> pd.DataFrame:
-    """Reads a CSV of daily prices in yfinance's layout (also its 3-line multi-index header) or another common
-    download's: Stooq, Nasdaq.com, Investing.com, MarketWatch/WSJ, Google Sheets (see
-    :mod:`~carrousel.finance.price_columns` for the columns and how cells are numbers). Separators ``,``
-    ``;`` tab or ``|``, spaces after them ignored; a ``;`` file with decimal commas (``1234,56``) is read so."""
+    """Reads a CSV of daily prices in yfinance's layout or another common download's: Stooq, Nasdaq.com,
+    Investing.com, MarketWatch/WSJ, Google Sheets (see :mod:`~carrousel.finance.price_columns` for the
+    columns and how cells are numbers). Separators ``,`` ``;`` tab or ``|``, spaces after them ignored; a
+    ``;`` file with decimal commas (``1234,56``) is read so. Several tickers (a ``Ticker`` column, yfinance's
+    3-line header of ``yf.download([...]).to_csv()``, a wide table of one close column per ticker) are read
+    as a long table with a ``ticker`` column; the 3-line header of one ticker gives its prices alone."""
     p = Path(path).expanduser()
     try:
         text = read_text(p, "--csv", "CSV", max_bytes=_MAX_CSV_BYTES, max_line=_MAX_CSV_LINE)
     except DataError as exc:
         raise PriceDataError(str(exc)) from None
     lines = text.splitlines()
-    skip: list[int] = []
-    heads = [column_key(line.split(",")[0]) for line in lines[:3]]
-    if len(heads) == 3 and heads[0] == "price" and heads[1] == "ticker":
-        skip = [1, 2] if heads[2] == "date" else [1]
-        lines[0] = "Date" + lines[0][len(lines[0].split(",")[0]) :]
-        text = "\n".join(lines)
+    levels = yfinance_levels(lines)  # yfinance's 2 column levels: yf.download(...).to_csv()
     header = next((line for line in lines if line.strip()), "")
     sep = next((s for s in (",", ";", "\t", "|") if s in header), ",")
     # spreadsheet exports with ';' separators often write decimal commas (1234,56)
     decimal = "," if sep == ";" and re.search(r"\d,\d", "\n".join(lines[1:50])) else "."
     try:
-        raw = pd.read_csv(io.StringIO(text), skiprows=skip, sep=sep, decimal=decimal, skipinitialspace=True)
+        rows, index = ([0, 1], 0) if levels else (0, None)  # split per ticker by normalise_columns
+        raw = pd.read_csv(
+            io.StringIO(text), header=rows, index_col=index, sep=sep, decimal=decimal, skipinitialspace=True
+        ).rename_axis("Date" if levels else None)
     except pd.errors.ParserError as exc:
         found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
         if found:
@@ -157,7 +157,9 @@ def _select_ticker(df: pd.DataFrame, ticker: str, where: str) -> pd.DataFrame:
     sub = df[symbols == ticker]
     if sub.empty:
         known = name_some(sorted(symbols.unique()), 20)
-        raise TickerNotFoundError(f"{ticker} is not in {where}; it holds {known}")
+        wide = df.attrs.get("wide", False)  # a one-ticker file whose close is named otherwise is one too
+        hint = " (a wide table: one close column per ticker; name one ticker's close Close)" if wide else ""
+        raise TickerNotFoundError(f"{ticker} is not in {where}; it holds {known}{hint}")
     return sub.drop(columns="ticker")
 
 

@@ -3,6 +3,9 @@
 * :func:`validate_frame` checks a frame: missing columns, unsorted or duplicate dates within a series,
   non-finite or non-positive prices are each one :class:`~carrousel.finance.errors.FrameError`.
 * :func:`read_frame` reads such a table from a CSV or Parquet file and validates it.
+* Both also read, when none of ``unique_id, ds, y`` is a column, the tables people save of several tickers
+  (:func:`long_layout`): yfinance's ``(Price, Ticker)`` columns, a wide table (one close column per
+  ticker), a long table named as yfinance or Stooq name it (``Date, Ticker, Close...``).
 * :class:`FrameDtypes` gives a frame's ids and dates back as the caller wrote them (``validate_frame`` reads
   ids as text and dates as time-zone-naive timestamps), so that the caller's frame merges with an output.
 
@@ -22,13 +25,68 @@ from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file
 from carrousel.core.optional import require
 from carrousel.finance.errors import FrameError
+from carrousel.finance.price_columns import (
+    split_tickers,
+    standard_columns,
+    standard_name,
+    wide_to_long,
+    yfinance_levels,
+)
 from carrousel.finance.validation import check_daily
 
-__all__ = ["OPTIONAL", "REQUIRED", "FrameDtypes", "read_frame", "validate_frame"]
+__all__ = ["OPTIONAL", "REQUIRED", "FrameDtypes", "long_layout", "read_frame", "validate_frame"]
 
 
 REQUIRED = ("unique_id", "ds", "y")  # the columns every frame has
 OPTIONAL = ("open", "high", "low", "volume")  # more inputs of the network, used when present
+# price_columns' standard names -> a frame's (adj_close: see long_layout)
+_NIXTLA = {"ticker": "unique_id", "date": "ds", "close": "y"} | {c: c for c in OPTIONAL}
+
+
+def long_layout(df: pd.DataFrame) -> pd.DataFrame:
+    """A multi-ticker table in yfinance's or a spreadsheet's layout as a ``unique_id, ds, y`` frame.
+
+    A frame with any of ``unique_id, ds, y`` (any case) is the documented layout and is returned as it is.
+    Else, in order:
+
+    * yfinance's two column levels (``yf.download(["AAPL", "MSFT"])``, or its 3-line CSV header): one
+      series per ticker (:func:`~carrousel.finance.price_columns.split_tickers`);
+    * a wide table, a date and one numeric column per ticker whose names are not price names: each column a
+      series of closes, its NaN rows before its first and after its last price dropped
+      (:func:`~carrousel.finance.price_columns.wide_to_long` states the rule);
+    * the columns named by the price tables' alias table (``Date``, ``Ticker``/``Symbol``, ``Close``,
+      ``Open``, ``High``, ``Low``, ``Volume``, any case; ``Price`` as the close without a ``Close``) become
+      ``ds, unique_id, y, open, high, low, volume``, when that gives all three of ``unique_id, ds, y``
+      (dates or tickers in the index are read from it). With an ``Adj Close`` column ``y`` is the adjusted
+      close, and the open, high and low are scaled by ``Adj Close / Close`` (the volume inversely), as the
+      price loaders adjust.
+
+    A table none of these fits is returned as it is (its missing columns are then named by the check).
+    """
+    names = {str(c).strip().lower() for c in df.columns.get_level_values(0)}
+    if names & set(REQUIRED):
+        return df
+    if isinstance(df.columns, pd.MultiIndex) and df.columns.nlevels == 2:
+        df = split_tickers(df)
+    wide = wide_to_long(df, REQUIRED)
+    if wide is not None:
+        df = wide
+    if {standard_name(n) for n in df.index.names if n is not None} & {"date", "ticker"}:
+        df = df.reset_index()
+    std = standard_columns(df)
+    if not {"ticker", "date"} <= set(std.values()) or not {"close", "adj_close"} & set(std.values()):
+        return df
+    out = df[list(std)].rename(columns=std)
+    if "adj_close" in out:
+        close = out.pop("close") if "close" in out else None
+        out = out.rename(columns={"adj_close": "close"})
+        if close is not None:
+            factor = pd.to_numeric(out["close"], errors="coerce") / pd.to_numeric(close, errors="coerce")
+            for col in ("open", "high", "low", "volume"):
+                if col in out:
+                    scaled = pd.to_numeric(out[col], errors="coerce")
+                    out[col] = scaled / factor if col == "volume" else scaled * factor
+    return out.rename(columns=_NIXTLA)
 
 
 def validate_frame(df: object) -> pd.DataFrame:
@@ -45,7 +103,7 @@ def validate_frame(df: object) -> pd.DataFrame:
         raise FrameError(
             f"expected a pandas DataFrame with columns unique_id, ds, y; got {type(df).__name__}"
         )
-    frame = _named(df)
+    frame = _named(long_layout(df))
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
         raise FrameError(
@@ -145,7 +203,12 @@ def read_frame(path: str | Path) -> pd.DataFrame:
     if parquet:
         require("pyarrow", "carrousel-finance[parquet]", "Parquet tables")
     try:
-        df = pd.read_parquet(p) if parquet else pd.read_csv(p)
+        if parquet:
+            df = pd.read_parquet(p)
+        elif yfinance_levels(_first_lines(p)):  # yf.download([...]).to_csv(): a series per ticker
+            df = pd.read_csv(p, header=[0, 1], index_col=0).rename_axis("Date")
+        else:
+            df = pd.read_csv(p)
     except pd.errors.EmptyDataError:  # only blank lines: pandas' 'No columns to parse from file'
         raise FrameError(
             f"{p} holds no rows or columns (blank lines only); give unique_id, ds, y columns"
@@ -162,6 +225,11 @@ def read_frame(path: str | Path) -> pd.DataFrame:
         return validate_frame(df)  # any case: validate_frame names the columns
     except FrameError as exc:  # the table's own problem (a header without rows...), named with its file
         raise FrameError(f"{p}: {exc}") from None
+
+
+def _first_lines(path: Path) -> list[str]:
+    with path.open(encoding="utf-8", errors="replace") as f:
+        return [f.readline() for _ in range(3)]
 
 
 def _text_ids(uid: pd.Series) -> pd.Series:
@@ -202,7 +270,7 @@ class FrameDtypes:
     @classmethod
     def of(cls, df: pd.DataFrame) -> FrameDtypes:
         """The dtypes of a frame that :func:`validate_frame` accepted (columns named in any case)."""
-        frame = _named(df)
+        frame = _named(long_layout(df))
         uid, ds = frame["unique_id"], frame["ds"]
         uniq = uid.drop_duplicates()
         dated = isinstance(ds.dtype, pd.DatetimeTZDtype) or ds.dtype.kind == "M"

@@ -12,6 +12,13 @@ The layouts of the common free downloads map onto ``date open high low close vol
 * Google Sheets' GOOGLEFINANCE: ``Date,Close`` with ``12/31/2012 16:00:00`` stamps (time of day dropped).
 * German sites (onvista, finanzen.net): ``Datum;Eröffnung;Hoch;Tief;Schluss;Volumen``, decimal commas.
 
+Several tickers in one table (each read as a long table with a ``ticker`` column):
+
+* yfinance's two column levels ``(Price, Ticker)`` (``yf.download(["AAPL", "MSFT"])``, in memory or saved
+  with its 3-line header; also ``group_by="ticker"``'s ``(Ticker, Price)``): :func:`split_tickers`.
+* a wide table, one price column per ticker (``yf.download([...])["Close"]``, spreadsheets): read as each
+  ticker's closes, see :func:`wide_to_long` for how it is told apart from a one-ticker table.
+
 Newest-first files (Nasdaq, Investing.com, MarketWatch) are put in date order.
 """
 
@@ -26,7 +33,15 @@ import pandas as pd
 from carrousel.finance.calendar import trading_dates
 from carrousel.finance.errors import PriceDataError
 
-__all__ = ["column_key", "normalise_columns"]
+__all__ = [
+    "column_key",
+    "normalise_columns",
+    "split_tickers",
+    "standard_columns",
+    "standard_name",
+    "wide_to_long",
+    "yfinance_levels",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +67,23 @@ def column_key(name: object) -> str:
     return "".join(ch for ch in str(name).lower() if ch.isalnum())
 
 
-def _rename(df: pd.DataFrame) -> dict[Any, str]:
-    """Column -> standard name; the first column of each name wins, unknown columns are left out."""
+def standard_name(name: object) -> str | None:
+    """The standard name a column name is read as (``Adj Close`` -> ``adj_close``, ``Symbol`` -> ``ticker``),
+    or None."""
+    return _ALIASES.get(column_key(name))
+
+
+def yfinance_levels(lines: list[str]) -> bool:
+    """Whether a CSV's first lines are the header of yfinance's two column levels saved with ``to_csv``:
+    ``Price,Close,...`` then ``Ticker,AAPL,...`` (either order; a third line ``Date,,,`` or none)."""
+    heads = [column_key(line.split(",")[0]) for line in lines[:3]]
+    return len(heads) == 3 and {heads[0], heads[1]} == {"price", "ticker"}
+
+
+def standard_columns(df: pd.DataFrame) -> dict[Any, str]:
+    """Column -> the standard name it is read as (``date open high low close volume adj_close ticker``);
+    the first column of each name wins, unknown columns are left out, ``Price`` is the close only where
+    no ``Close`` column exists."""
     rename: dict[Any, str] = {}
     for col in df.columns:
         std = _ALIASES.get(column_key(col))
@@ -75,7 +105,8 @@ def normalise_columns(raw: pd.DataFrame, decimal: str = ".", where: str = "the p
     Column names match in any case, with or without spaces/underscores (``Adj Close``, ``adj_close``);
     unknown columns (``Change %``) are ignored. The date may be a column or the index. A table whose only
     close is ``Adj Close`` is read with it as the close, and a warning says so. Cells are numbers as
-    :func:`_numbers` reads them.
+    :func:`_numbers` reads them. Several tickers (yfinance's column levels, a wide table: see the module)
+    give a long table with a ``ticker`` column (``attrs["wide"]`` is True for a wide table).
 
     Args:
         raw: the table as read.
@@ -87,10 +118,15 @@ def normalise_columns(raw: pd.DataFrame, decimal: str = ".", where: str = "the p
     """
     df = raw.copy()
     if isinstance(df.columns, pd.MultiIndex):  # yf.download(..., multi_level_index=True)
-        df.columns = [c[0] for c in df.columns]
-    if column_key(df.index.name) in _ALIASES and _ALIASES[column_key(df.index.name)] == "date":
+        df = split_tickers(df)
+        if df["Ticker"].nunique() == 1:  # one ticker: its prices, whatever symbol is asked (as before)
+            df = df.drop(columns="Ticker")
+    if _is_date_name(df.index.name):
         df = df.reset_index()
-    rename = _rename(df)
+    wide = wide_to_long(df)
+    if wide is not None:
+        df = wide
+    rename = standard_columns(df)
     df = df.rename(columns=rename)[list(rename.values())]
     if "close" not in df and "adj_close" in df:
         logger.warning("%s has no Close column: its Adj Close is read as the close (already adjusted)", where)
@@ -123,7 +159,92 @@ def normalise_columns(raw: pd.DataFrame, decimal: str = ".", where: str = "the p
             df[col] = _numbers(df[col], col, decimal)
     if len(df) > 1 and dates.is_monotonic_decreasing and dates.is_unique:
         df = df.iloc[::-1]  # a newest-first download, not a defect to note
+    df.attrs["wide"] = wide is not None  # named by a ticker's not-found error
     return df
+
+
+def _is_date_name(name: object) -> bool:
+    return standard_name(name) == "date"
+
+
+def _is_price_name(name: object) -> bool:
+    return column_key(name) in _ALIASES or column_key(name) in _CLOSE_ONLY_WITHOUT_CLOSE
+
+
+def split_tickers(df: pd.DataFrame) -> pd.DataFrame:
+    """A frame with yfinance's two column levels as a long table: one row per date and ticker.
+
+    The price level is the one named ``Price`` (else the other of one named ``Ticker``, else the one whose
+    every value is a price column name, else the first): ``(Price, Ticker)`` as ``yf.download`` gives it,
+    ``(Ticker, Price)`` with ``group_by="ticker"``.
+
+    Args:
+        df: columns a two-level ``MultiIndex``, rows by date (the index).
+
+    Returns:
+        The same index (dates repeat, one block per ticker in the columns' order), the price columns as
+        named (``Close``, ``Open``...) and ``Ticker``; a ticker's rows without any price (dates before its
+        listing, which ``yf.download`` fills with NaN) are dropped.
+    """
+    names = [column_key(n) for n in df.columns.names]
+    if "price" in names:
+        price = names.index("price")
+    elif "ticker" in names:
+        price = 1 - names.index("ticker")
+    else:
+        price = next((i for i in (0, 1) if all(map(_is_price_name, df.columns.levels[i]))), 0)
+    tickers = list(dict.fromkeys(df.columns.get_level_values(1 - price)))
+    parts = []
+    for ticker in tickers:
+        part = df.xs(ticker, axis=1, level=1 - price).dropna(how="all")
+        part.columns = list(part.columns)
+        parts.append(part.assign(Ticker=str(ticker)))
+    out = pd.concat(parts)
+    out.index.name = df.index.name or "Date"
+    return out
+
+
+def wide_to_long(df: pd.DataFrame, reserved: tuple[str, ...] = ()) -> pd.DataFrame | None:
+    """A wide table, a date and one price column per ticker, as a long table ``Date, Ticker, Close``; None
+    for any other table.
+
+    A table is wide when it has a date (a column named as a date, else the index when it is named so or
+    holds timestamps), at least one other column, no other column named as a price, volume, ticker or
+    date (``Close``, ``Adj Close``, ``Price``, ``Volume``, ``Symbol``... in any case) nor in ``reserved``,
+    and every other column holds numbers (blank cells allowed). Each such column is a ticker named by its
+    header, its values the closes. A ticker's rows before its first and after its last price (a later
+    listing beside older series) are dropped; blanks in between are kept, for the checks to name.
+
+    Args:
+        df: the table as read (date as a column or the index).
+        reserved: more names (lower case) that make a table not wide (a frame's ``unique_id, ds, y``).
+    """
+    dated = next((c for c in df.columns if _is_date_name(c)), None)
+    if dated is not None:
+        table = df.set_index(dated)
+    elif _is_date_name(df.index.name) or isinstance(df.index, pd.DatetimeIndex):
+        table = df
+    else:
+        return None
+    cols = list(table.columns)
+    if not cols or any(_is_price_name(c) or str(c).strip().lower() in reserved for c in cols):
+        return None
+    if not all(
+        pd.api.types.is_numeric_dtype(table[c]) and not pd.api.types.is_bool_dtype(table[c]) for c in cols
+    ):
+        return None
+    parts = []
+    for col in cols:
+        values = table[col]
+        seen = values.notna().to_numpy()
+        if not seen.any():
+            continue
+        first, last = int(seen.argmax()), len(seen) - int(seen[::-1].argmax())
+        part = values.iloc[first:last]
+        parts.append(pd.DataFrame({"Date": part.index, "Ticker": str(col).strip(), "Close": part.to_numpy()}))
+    if not parts:
+        return None
+    return pd.concat(parts, ignore_index=True)
 
 
 def _numbers(values: pd.Series, col: str, decimal: str = ".") -> pd.Series:
