@@ -46,7 +46,10 @@ _GLOBAL = replace(_D, backtest=BacktestConfig(auto_baselines=False))  # train-gl
 Data = Annotated[
     Path,
     typer.Option(
-        "--data", help="Long table (CSV or .parquet): unique_id, ds, y [+ open, high, low, volume]."
+        "--data",
+        help="Long table (CSV or .parquet): unique_id, ds, y [+ open, high, low, volume]; also Date, Ticker, "
+        "Close [, Open...] (yfinance/Stooq names), yf.download([...]).to_csv(), or a wide table (Date + "
+        "one close column per series).",
     ),
 ]
 ModelDirReq = Annotated[

@@ -14,7 +14,9 @@ the forecasts the backtest scored. Column names are read in any case (``Y`` is `
   ``unique_id, cutoff, ds, model, step, p10, p50, p90, y``.
 * :func:`validate_frame` checks a frame at the edge: missing columns, unsorted or duplicate dates within a
   series, non-finite or non-positive prices are each one :class:`~carrousel.finance.errors.FrameError`;
-  :func:`read_frame` reads and checks one from a file (both live in :mod:`carrousel.finance.frame_check`).
+  :func:`read_frame` reads and checks one from a file (both live in :mod:`carrousel.finance.frame_check`);
+  both also read yfinance's multi-ticker frame, a wide table and yfinance-named long tables
+  (:func:`~carrousel.finance.frame_check.long_layout`).
 * :func:`to_frame` turns loaded :class:`~carrousel.finance.data.PriceHistory` objects into such a frame.
 """
 
