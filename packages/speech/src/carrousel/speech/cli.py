@@ -127,8 +127,9 @@ Data = Annotated[
     list[str],
     typer.Option(
         "--data",
-        help="Corpus: manifest (.tsv path<TAB>transcript, .jsonl), folder of audio + .txt, LibriSpeech or "
-        "Speech Commands root (ROOT#test), or sample:GROUP (repeatable).",
+        help="Corpus: manifest (.tsv path<TAB>transcript, .csv, .jsonl; Common Voice's test.tsv), Common Voice "
+        "language folder (ROOT#test), folder of audio + .txt, audiofolder, LibriSpeech or Speech Commands root "
+        "(ROOT#test), or sample:GROUP (repeatable).",
     ),
 ]
 

@@ -148,8 +148,8 @@ class AugmentConfig:
 class TrainConfig:
     """``speech train``: a CTC model from transcribed audio."""
 
-    data: tuple[str, ...]  # corpora: manifests (.tsv/.jsonl), folders of audio + .txt, LibriSpeech or
-    # Speech Commands roots
+    data: tuple[str, ...]  # corpora: manifests (.tsv/.csv/.jsonl), folders of audio + .txt, Common Voice,
+    # LibriSpeech or Speech Commands roots
     val_data: tuple[str, ...] = ()  # validation corpora (empty: hold out val_fraction of data)
     val_fraction: float = 0.05  # share of utterances held out for validation when val_data is empty
     features: FeatureConfig = field(default_factory=FeatureConfig)  # front end (saved with the model)

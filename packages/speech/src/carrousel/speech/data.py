@@ -2,9 +2,11 @@
 
 A corpus is named by a path, its layout detected (or forced with a prefix):
 
-* ``manifest.tsv``: a ``path<TAB>transcript`` header (optional ``seconds`` column), one utterance per
-  line; ``.jsonl``: objects with ``path`` (or ``audio_filepath``) and ``text`` (or ``transcript``);
-  relative paths are relative to the manifest's folder;
+* a manifest, one utterance per line: ``.tsv`` with a header (``path<TAB>transcript``, optional
+  ``speaker`` and ``seconds``; Common Voice's ``test.tsv``), ``.csv`` (an audiofolder's ``metadata.csv``)
+  or ``.jsonl`` (NeMo's), its columns found by their usual names (see :mod:`carrousel.speech.manifests`);
+* a Mozilla Common Voice language folder (``clips/`` and one TSV per split; ``commonvoice:``), one split
+  at a time: ``ROOT#test`` reads ``ROOT/test.tsv`` (``#dev``, ``#train``, ``#validated``, ...);
 * a folder of recordings each with a ``.txt`` (or ``.lab``) transcript of the same name (``folder:``);
 * a LibriSpeech root (``*.trans.txt`` files; ``librispeech:``);
 * a Speech Commands root (one folder per word; ``speechcommands:ROOT#test`` takes the split of
@@ -21,8 +23,6 @@ computes features; :func:`make_loader` batches utterances of similar length.
 
 from __future__ import annotations
 
-import csv
-import json
 import logging
 import random
 from collections.abc import Iterator
@@ -37,13 +37,13 @@ from torch.utils.data import DataLoader, Dataset
 from carrousel.core.args import check_args, check_seed
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
 from carrousel.core.errors import DataError
-from carrousel.core.files import read_text
 from carrousel.speech import augment as aug
 from carrousel.speech.audio import AUDIO_SUFFIXES, audio_info, read_audio, read_sphinx_mfc
 from carrousel.speech.config import AugmentConfig
 from carrousel.speech.errors import AudioError, CorpusError, SpeechConfigError
 from carrousel.speech.features import FeatureExtractor, check_sphinx_front_end, spec_augment
 from carrousel.speech.hfdata import is_audiofolder, read_audiofolder
+from carrousel.speech.manifests import common_voice_manifest, is_common_voice, read_manifest
 from carrousel.speech.samples import GROUPS, sample_recordings
 from carrousel.speech.task import ctc_frames_needed
 from carrousel.speech.text import Alphabet, number_readings
@@ -61,6 +61,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+# The prefixes that force a layout: ``librispeech:ROOT``
+_PREFIXES = ("sample", "manifest", "commonvoice", "folder", "librispeech", "speechcommands", "audiofolder")
+
 
 @dataclass(frozen=True)
 class Utterance:
@@ -77,58 +80,6 @@ class Utterance:
 def _utterance(path: Path, text: str, seconds: float | None = None, speaker: str = "") -> Utterance:
     first, *others = number_readings(text)
     return Utterance(str(path), first, seconds, speaker, tuple(others), not text.strip())
-
-
-def _seconds(value: object, where: str) -> float | None:
-    """A manifest's duration: empty is unknown; otherwise a finite number of seconds above zero."""
-    if value is None or value == "":
-        return None
-    try:
-        seconds = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        seconds = float("nan")
-    if isinstance(value, bool) or not 0 < seconds < float("inf"):
-        raise CorpusError(f"{where}: seconds {value!r} is not a positive number; fix it or leave it empty")
-    return seconds
-
-
-def read_manifest(path: Path) -> list[Utterance]:
-    """Utterances of a TSV (``path<TAB>transcript`` header) or JSONL manifest."""
-    text = read_text(path, "--data", "manifest")
-    base = path.parent
-    out: list[Utterance] = []
-    if path.suffix.lower() in (".jsonl", ".json"):
-        for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                audio = row.get("path") or row.get("audio_filepath") or row.get("audio")
-                words = row.get("text", row.get("transcript"))
-                if not isinstance(audio, str) or not isinstance(words, str):
-                    raise ValueError("no path/text")
-            except (ValueError, AttributeError):
-                raise CorpusError(f"{path}: line {n} is not a JSON object with path and text") from None
-            seconds = _seconds(row.get("seconds", row.get("duration")), f"{path}: line {n}")
-            out.append(_utterance(base / audio, words, seconds, row.get("speaker", "")))
-        return out
-    rows = list(csv.reader(text.splitlines(), delimiter="\t"))
-    header = [h.strip().lower() for h in rows[0]]
-    if "path" not in header or not {"transcript", "text"} & set(header):
-        raise CorpusError(f"{path}: the first line must be a header 'path<TAB>transcript'; got {rows[0]}")
-    col_p, col_t = header.index("path"), header.index("transcript" if "transcript" in header else "text")
-    col_s = header.index("seconds") if "seconds" in header else None
-    col_v = header.index("speaker") if "speaker" in header else None
-    for n, row in enumerate(rows[1:], 2):
-        if not row or not "".join(row).strip():
-            continue
-        if len(row) < len(header):
-            raise CorpusError(f"{path}: line {n} has {len(row)} fields, the header {len(header)}; use tabs")
-        seconds = _seconds(row[col_s].strip(), f"{path}: line {n}") if col_s is not None else None
-        out.append(
-            _utterance(base / row[col_p], row[col_t], seconds, row[col_v] if col_v is not None else "")
-        )
-    return out
 
 
 def read_folder(root: Path) -> list[Utterance]:
@@ -181,7 +132,7 @@ def load_corpus(spec: str) -> list[Utterance]:
         CorpusError: nothing found, an unknown layout, or a malformed manifest.
     """
     kind, _, rest = spec.partition(":")
-    if kind in ("sample", "manifest", "folder", "librispeech", "speechcommands", "audiofolder") and rest:
+    if kind in _PREFIXES and rest:
         target = rest
     else:
         kind, target = "", spec
@@ -197,7 +148,9 @@ def load_corpus(spec: str) -> list[Utterance]:
     if not path.exists():
         raise CorpusError(f"--data {path}: no such file or folder; check the path")
     if kind == "manifest" or (not kind and path.is_file()):
-        utts = read_manifest(path)
+        utts = [_utterance(*row) for row in read_manifest(path)]
+    elif kind == "commonvoice" or (not kind and is_common_voice(path)):
+        utts = [_utterance(*row) for row in read_manifest(common_voice_manifest(path, split or None))]
     elif kind == "librispeech" or (not kind and next(path.rglob("*.trans.txt"), None)):
         utts = read_librispeech(path)
     elif kind == "audiofolder" or (not kind and is_audiofolder(path)):
@@ -216,7 +169,7 @@ def load_corpus(spec: str) -> list[Utterance]:
     if not utts:
         raise CorpusError(
             f"--data {spec}: no transcribed recordings found; give a manifest (path<TAB>transcript), a folder "
-            "of audio with .txt transcripts, an audiofolder, a LibriSpeech or Speech Commands root"
+            "of audio with .txt transcripts, an audiofolder, a Common Voice, LibriSpeech or Speech Commands root"
         )
     return utts
 

@@ -63,7 +63,7 @@ class FrontEndMismatchError(AudioError, SpeechConfigError):
 
 
 class CorpusError(SpeechError, DataError):
-    """A training or evaluation corpus (manifest, folder, LibriSpeech or Speech Commands root) is unusable."""
+    """A training or evaluation corpus (manifest, folder, Common Voice, LibriSpeech or Speech Commands root) is unusable."""
 
 
 class TranscriptError(CorpusError):

@@ -3,8 +3,9 @@
 The layout is the one of ``load_dataset("audiofolder", data_dir=ROOT)``: recordings anywhere under
 ``ROOT`` and a ``metadata.csv`` (or ``metadata.jsonl``) next to them whose ``file_name`` column names
 each recording relative to the metadata file and another column holds its transcript
-(``transcription``, ``text``, ``transcript``, ``sentence`` or ``normalized_text``), optionally a
-speaker column (``speaker``, ``speaker_id``, ``client_id``); split folders
+(``transcription``, ``text``, ``transcript``, ``sentence`` or ``normalized_text``: the names of
+:data:`carrousel.speech.manifests.COLUMNS`), optionally a speaker column (``speaker``, ``speaker_id``,
+``client_id``); split folders
 (``ROOT/train``, ``ROOT/test``, ...) become splits, chosen with ``audiofolder:ROOT#test``.
 
 The folder is read through ``datasets``'s own audiofolder builder, so its file discovery, metadata
@@ -23,13 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from carrousel.speech.errors import CorpusError
+from carrousel.speech.manifests import COLUMNS
 
-__all__ = ["SPEAKER_COLUMNS", "TEXT_COLUMNS", "is_audiofolder", "read_audiofolder"]
+__all__ = ["is_audiofolder", "read_audiofolder"]
 
 logger = logging.getLogger(__name__)
 
-TEXT_COLUMNS = ("transcription", "text", "transcript", "sentence", "normalized_text")
-SPEAKER_COLUMNS = ("speaker", "speaker_id", "client_id")
+TEXT_COLUMNS = COLUMNS["transcript"]  # the names of a manifest's columns, in one table
+SPEAKER_COLUMNS = COLUMNS["speaker"]
 _METADATA = ("metadata.csv", "metadata.jsonl")
 
 

@@ -1,0 +1,168 @@
+"""Manifest files (one utterance per row) and Mozilla Common Voice language folders.
+
+A manifest is a table with a header: ``.tsv`` (tab-separated, unquoted, as Common Voice's ``train.tsv``
+and Kaldi-style lists are), ``.csv`` (comma-separated with the usual quoting, as a Hugging Face
+audiofolder's ``metadata.csv``), or ``.jsonl`` (one object per line, as NeMo's manifests). Its columns are
+found by the usual names of each role (:data:`COLUMNS`, the one table of them): the recording, its
+transcript, optionally its speaker and its duration. A recording is named relative to the manifest's
+folder, or to the ``clips/`` folder beside it (Common Voice's ``path`` column names a file in ``clips/``).
+
+A Common Voice language folder (``cv-corpus-NN/en``: ``clips/`` and one TSV per split) is read one split at
+a time: ``ROOT#test`` is ``ROOT/test.tsv`` (``#dev``, ``#train``, ``#validated``, ...). The splits overlap
+(``validated`` holds ``train``, ``dev`` and ``test``), so the folder without a split is an error naming them.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from carrousel.core.files import read_text
+from carrousel.speech.errors import CorpusError
+
+__all__ = ["COLUMNS", "ManifestRow", "common_voice_manifest", "is_common_voice", "read_manifest"]
+
+logger = logging.getLogger(__name__)
+
+# The names each column of a manifest is known by, in the order they are looked for.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "path": ("path", "audio", "audio_filepath", "file_name", "file", "wav"),
+    "transcript": ("transcription", "text", "transcript", "sentence", "normalized_text"),
+    "speaker": ("speaker", "speaker_id", "client_id"),
+    "seconds": ("seconds", "duration"),
+}
+_NEEDED = ("path", "transcript")
+_CLIPS = "clips"  # where Common Voice keeps the recordings its TSVs name
+
+
+class ManifestRow(NamedTuple):
+    """One row of a manifest, its transcript as written."""
+
+    path: Path  # the recording
+    text: str  # the transcript, not yet normalised
+    seconds: float | None  # duration, when given
+    speaker: str  # speaker, when given
+
+
+def _seconds(value: object, where: str) -> float | None:
+    """A manifest's duration: empty is unknown; otherwise a finite number of seconds above zero."""
+    if value is None or value == "":
+        return None
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        seconds = float("nan")
+    if isinstance(value, bool) or not 0 < seconds < float("inf"):
+        raise CorpusError(f"{where}: seconds {value!r} is not a positive number; fix it or leave it empty")
+    return seconds
+
+
+def _columns(found: list[str], where: str, holder: str = "the header", hint: str = "") -> dict[str, str]:
+    """The column of each role present among ``found`` (names compared stripped and lower-cased)."""
+    names = {f.strip().lower(): f for f in found}
+    picked = {}
+    for role, known in COLUMNS.items():
+        if name := next((n for n in known if n in names), None):
+            picked[role] = names[name]
+    if missing := [role for role in _NEEDED if role not in picked]:
+        accepted = "; ".join(f"{role}: {' | '.join(COLUMNS[role])}" for role in missing)
+        raise CorpusError(
+            f"{where}: {holder} names no {' or '.join(missing)} column (it has {', '.join(found) or 'nothing'});"
+            f" the names accepted are {accepted}{hint}"
+        )
+    return picked
+
+
+def _base(path: Path, first: str) -> Path:
+    """The folder the manifest's recordings are named in: its own, or ``clips/`` beside it (Common Voice)."""
+    base = path.parent
+    if first and not (base / first).exists() and (base / _CLIPS / first).exists():
+        logger.info("%s: the recordings are read from %s", path, base / _CLIPS)
+        return base / _CLIPS
+    return base
+
+
+def _jsonl(path: Path, text: str) -> list[ManifestRow]:
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if not isinstance(row, dict):
+                raise ValueError("not an object")
+            cols = _columns(list(row), f"{path}: line {n}", "the object")
+            if not isinstance(row[cols["path"]], str) or not isinstance(row[cols["transcript"]], str):
+                raise ValueError("path or text is not a string")
+        except CorpusError:
+            raise
+        except ValueError:
+            names = f"{' | '.join(COLUMNS['path'])} and {' | '.join(COLUMNS['transcript'])}"
+            raise CorpusError(f"{path}: line {n} is not a JSON object with strings {names}") from None
+        rows.append((n, {role: row.get(col) for role, col in cols.items()}))
+    base = _base(path, rows[0][1]["path"] if rows else "")
+    return [
+        ManifestRow(
+            base / r["path"],
+            r["transcript"],
+            _seconds(r.get("seconds"), f"{path}: line {n}"),
+            "" if r.get("speaker") is None else str(r["speaker"]),
+        )
+        for n, r in rows
+    ]
+
+
+def read_manifest(path: Path) -> list[ManifestRow]:
+    """The rows of a ``.tsv``, ``.csv`` or ``.jsonl`` manifest (any other name is read as TSV).
+
+    Raises:
+        CorpusError: an unreadable file, a header without a recording or transcript column, a short row,
+            or a duration that is not a positive number.
+    """
+    text = read_text(path, "--data", "manifest")
+    if path.suffix.lower() in (".jsonl", ".json"):
+        return _jsonl(path, text)
+    comma = path.suffix.lower() == ".csv"
+    lines = text.splitlines()  # a TSV is unquoted: Common Voice's sentences hold bare quotes ("Stop," ...)
+    table = list(csv.reader(lines) if comma else csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
+    header = table[0] if table else []
+    hint = f"; a {path.suffix or '.tsv'} separates its columns by {'commas' if comma else 'tabs'}"
+    cols = _columns(header, f"{path}", hint=hint if len(header) == 1 else "")
+    index = {role: header.index(col) for role, col in cols.items()}
+    body = [(n, row) for n, row in enumerate(table[1:], 2) if row and "".join(row).strip()]
+    base = _base(path, body[0][1][index["path"]] if body and len(body[0][1]) > index["path"] else "")
+    out = []
+    for n, row in body:
+        if len(row) <= max(index.values()):
+            sep = "commas" if comma else "tabs"
+            raise CorpusError(f"{path}: line {n} has {len(row)} fields, the header {len(header)}; use {sep}")
+        seconds = _seconds(row[index["seconds"]].strip(), f"{path}: line {n}") if "seconds" in index else None
+        speaker = row[index["speaker"]].strip() if "speaker" in index else ""
+        out.append(ManifestRow(base / row[index["path"]].strip(), row[index["transcript"]], seconds, speaker))
+    return out
+
+
+def is_common_voice(root: Path) -> bool:
+    """True when ``root`` is a Common Voice language folder: a ``clips/`` folder and TSVs beside it."""
+    return root.is_dir() and (root / _CLIPS).is_dir() and next(root.glob("*.tsv"), None) is not None
+
+
+def common_voice_manifest(root: Path, split: str | None) -> Path:
+    """The TSV of one split of a Common Voice language folder (``test`` -> ``ROOT/test.tsv``).
+
+    Raises:
+        CorpusError: no split named (the splits overlap), or one the folder has no TSV for.
+    """
+    splits = sorted(p.stem for p in root.glob("*.tsv"))
+    if split and split in splits:
+        return root / f"{split}.tsv"
+    if split:
+        raise CorpusError(f"--data {root}#{split}: no {split}.tsv there; choose one of {', '.join(splits)}")
+    overlap = "; validated holds train, dev and test" if "validated" in splits else ""
+    raise CorpusError(
+        f"--data {root} is a Common Voice folder: name one split, as {root}#test (its TSVs: {', '.join(splits)}"
+        f"{overlap})"
+    )
