@@ -30,8 +30,6 @@ __all__ = ["is_audiofolder", "read_audiofolder"]
 
 logger = logging.getLogger(__name__)
 
-TEXT_COLUMNS = COLUMNS["transcript"]  # the names of a manifest's columns, in one table
-SPEAKER_COLUMNS = COLUMNS["speaker"]
 _METADATA = ("metadata.csv", "metadata.jsonl")
 
 
@@ -96,13 +94,13 @@ def read_audiofolder(root: Path, split: str | None = None) -> list[tuple[str, st
         out: list[tuple[str, str, str]] = []
         for name in [split] if split is not None else list(splits):
             table = splits[name]
-            column = next((c for c in TEXT_COLUMNS if c in table.column_names), None)
+            column = next((c for c in COLUMNS["transcript"] if c in table.column_names), None)
             if column is None:
                 raise CorpusError(
-                    f"audiofolder {root} ({name}): no transcript column; name one of {', '.join(TEXT_COLUMNS)} "
+                    f"audiofolder {root} ({name}): no transcript column; name one of {', '.join(COLUMNS['transcript'])} "
                     f"in the metadata (it has {', '.join(table.column_names)})"
                 )
-            who = next((c for c in SPEAKER_COLUMNS if c in table.column_names), None)
+            who = next((c for c in COLUMNS["speaker"] if c in table.column_names), None)
             for row in table.select_columns(["audio", column, *([who] if who else [])]):
                 path = (row["audio"] or {}).get("path")
                 if not path or not Path(path).is_file():
