@@ -25,9 +25,8 @@ __all__ = ["CATALOGUE_MAX_BYTES", "read_mo", "read_po"]
 
 logger = logging.getLogger(__name__)
 
-CATALOGUE_MAX_BYTES = (
-    256 << 20
-)  # a .mo or .po over 256 MiB is no software catalogue (git's German .po: 0.7 MB)
+# a .mo or .po over 256 MiB is no software catalogue (git's German .po: 0.7 MB)
+CATALOGUE_MAX_BYTES = 256 << 20
 Pair = tuple[str, str]
 _LETTER = re.compile(r"[^\W\d_]")
 _PRINTF = re.compile(
