@@ -309,11 +309,11 @@ def test_a_catalogue_of_another_language_than_the_target_is_a_warning(
         tmp_path / "fr.mo", {"": "Language: fr_FR\nContent-Type: text/plain; charset=UTF-8\n", **entries}
     )
     assert mo_language(fr.read_bytes()) == "fr"
-    with caplog.at_level("WARNING", logger="carrousel.nlp.parallel"):
+    with caplog.at_level("WARNING", logger="carrousel"):
         assert read_pairs([fr], "en", "de") == [("could not open file", "impossible d'ouvrir le fichier")]
     assert "declares Language: fr" in caplog.text and "pass --tgt fr" in caplog.text
     caplog.clear()
-    with caplog.at_level("WARNING", logger="carrousel.nlp.parallel"):
+    with caplog.at_level("WARNING", logger="carrousel"):
         read_pairs([fr], "en", "fr")  # the right target
         read_pairs([fr], "en", "fr-CA")  # a region of it
         named = write_mo(tmp_path / "named.mo", {"": "Language: French\n", **entries})  # not a code
@@ -333,7 +333,7 @@ def test_evaluate_on_a_catalogue_of_another_language_names_the_model_target(
     tr = Translator.from_pretrained(undertrained)
     entries = {"": "Language: it\nContent-Type: text/plain; charset=UTF-8\n", "open the file": "apri il file"}
     it = write_mo(tmp_path / "it.mo", entries)
-    with caplog.at_level("WARNING", logger="carrousel.nlp.parallel"):
+    with caplog.at_level("WARNING", logger="carrousel"):
         assert scored_pairs(tr, [str(it)], "all") == [("open the file", "apri il file")]
     assert "declares Language: it" in caplog.text
     assert "--tgt" not in caplog.text and f"the model translates into {tr.tgt}" in caplog.text

@@ -166,7 +166,7 @@ def test_po_of_fuzzy_drafts_alone_says_so(tmp_path: Path) -> None:
 
 def test_po_language_is_checked_against_the_target(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     po = write_po(tmp_path / "demo.po", HAND)
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
         read_pairs([po], "en", "fr")
     assert "declares Language: de" in caplog.text and "pass --tgt de" in caplog.text
 
