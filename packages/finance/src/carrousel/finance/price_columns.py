@@ -32,6 +32,7 @@ import pandas as pd
 
 from carrousel.finance.calendar import trading_dates
 from carrousel.finance.errors import PriceDataError
+from carrousel.finance.intraday import daily_bars
 
 __all__ = [
     "column_key",
@@ -104,7 +105,8 @@ def normalise_columns(raw: pd.DataFrame, decimal: str = ".", where: str = "the p
 
     Column names match in any case, with or without spaces/underscores (``Adj Close``, ``adj_close``);
     unknown columns (``Change %``) are ignored. The date may be a column or the index. A table whose only
-    close is ``Adj Close`` is read with it as the close, and a warning says so. Cells are numbers as
+    close is ``Adj Close`` is read with it as the close, and a warning says so. Intraday bars become daily
+    bars (:mod:`carrousel.finance.intraday`). Cells are numbers as
     :func:`_numbers` reads them. Several tickers (yfinance's column levels, a wide table: see the module)
     give a long table with a ``ticker`` column (``attrs["wide"]`` is True for a wide table).
 
@@ -157,6 +159,8 @@ def normalise_columns(raw: pd.DataFrame, decimal: str = ".", where: str = "the p
     for col in df.columns:
         if col != "ticker":
             df[col] = _numbers(df[col], col, decimal)
+    df = daily_bars(df, raw_dates, where)
+    dates = pd.DatetimeIndex(df.index)
     if len(df) > 1 and dates.is_monotonic_decreasing and dates.is_unique:
         df = df.iloc[::-1]  # a newest-first download, not a defect to note
     df.attrs["wide"] = wide is not None  # named by a ticker's not-found error
