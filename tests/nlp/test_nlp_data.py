@@ -19,12 +19,12 @@ from carrousel.nlp.data import (
     load_texts,
     make_loader,
     read_lines,
-    read_vectors,
     stratified_split,
 )
 from carrousel.nlp.errors import ColumnNotFoundError, EmptyTextError, TextDataError
 from carrousel.nlp.lm_data import stream_batches
 from carrousel.nlp.tokenization import train_tokenizer
+from carrousel.nlp.vectors import read_vectors
 from tests.cli_harness import assert_clean_failure
 
 

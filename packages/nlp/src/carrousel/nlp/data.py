@@ -31,7 +31,7 @@ from carrousel.core.files import check_input_file, read_text
 from carrousel.core.text import name_some
 from carrousel.nlp import hf_data
 from carrousel.nlp.config import TextDataConfig
-from carrousel.nlp.data_columns import pick_columns
+from carrousel.nlp.data_columns import pick_columns, pick_text_column
 from carrousel.nlp.errors import EmptyTextError, TextDataError
 from carrousel.nlp.hf_data import is_hf_source, label_names, load_hf, quiet_datasets
 from carrousel.nlp.tokenization import TextTokenizer
@@ -42,11 +42,12 @@ __all__ = [
     "TextClassDataset",
     "check_texts",
     "encode_texts",
+    "is_table",
     "label_order",
     "load_texts",
     "make_loader",
+    "read_column",
     "read_lines",
-    "read_vectors",
     "stratified_split",
     "warn_truncated",
 ]
@@ -107,15 +108,16 @@ def _check_fields(path: Path, encoding: str, delimiter: str) -> None:
                 )
 
 
-def _load_dataset(cfg: TextDataConfig) -> tuple[Any, str]:
-    """Returns ``(dataset, format)``: one split of a local file, a saved data set folder or a hub set."""
-    if is_hf_source(cfg.source):  # a save_to_disk folder or a hub name: the translation readers' path
-        return load_hf(cfg.source, "--data", cfg.split, "data set", "--split"), "hub"
+def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -> tuple[Any, str]:
+    """Returns ``(dataset, format)``: one split of a local file, a saved data set folder or a hub set
+    (``flag``: the option that named it, for messages)."""
+    if is_hf_source(source):  # a save_to_disk folder or a hub name: the translation readers' path
+        return load_hf(source, flag, split, "data set", "--split"), "hub"
     datasets = quiet_datasets()
-    path = Path(cfg.source)
+    path = Path(source)
     if not path.exists():
-        raise TextDataError(f"--data {cfg.source}: no such file; check the path")
-    check_input_file(path, "--data", "text data")
+        raise TextDataError(f"{flag} {source}: no such file; check the path")
+    check_input_file(path, flag, "text data")
     suffix = "".join(path.suffixes[-2:]) if path.suffix == ".gz" else path.suffix
     suffix = suffix.removesuffix(".gz").lower()
     files = {"train": str(path)}
@@ -124,9 +126,9 @@ def _load_dataset(cfg: TextDataConfig) -> tuple[Any, str]:
         fmt = "csv"
         kwargs["delimiter"] = "," if suffix == ".csv" else "\t"
         kwargs["encoding"] = _encoding_of(path)
-        if cfg.header and suffix == ".csv":  # a TSV's quote left open is read again below
+        if header and suffix == ".csv":  # a TSV's quote left open is read again below
             _check_fields(path, kwargs["encoding"], ",")
-        if not cfg.header:  # the columns are counted on the first row, of the file as the loader reads it
+        if not header:  # the columns are counted on the first row, of the file as the loader reads it
             opener = gzip.open if path.suffix == ".gz" else open
             with opener(path, "rt", encoding=kwargs["encoding"], newline="") as fh:
                 first = next(csv.reader(fh, delimiter=kwargs["delimiter"]), [])
@@ -136,7 +138,7 @@ def _load_dataset(cfg: TextDataConfig) -> tuple[Any, str]:
     elif suffix == ".parquet":  # the hub's own file format (its data sets' parquet conversion)
         fmt = "parquet"
     elif suffix in _SPREADSHEETS:
-        raise TextDataError(f"--data {path}: a spreadsheet is not read; save it as CSV (UTF-8) and give that")
+        raise TextDataError(f"{flag} {path}: a spreadsheet is not read; save it as CSV (UTF-8) and give that")
     else:
         fmt = "text"
         kwargs["encoding"] = _encoding_of(path)
@@ -154,10 +156,10 @@ def _load_dataset(cfg: TextDataConfig) -> tuple[Any, str]:
         while root.__cause__ is not None:
             root = root.__cause__  # type: ignore[assignment]
         if "corresponds to no data" in str(root):  # datasets' words for a split of no rows (a header alone)
-            raise TextDataError(f"--data {path} holds no rows; give labelled texts") from None
+            raise TextDataError(f"{flag} {path} holds no rows; give labelled texts") from None
         text = (fmt == "json" and hf_data.bad_json_line(path)) or " ".join(str(root).split())
         raise TextDataError(
-            f"--data {path}: cannot be read as {fmt.upper()} ({type(root).__name__}: {text[:300]}); "
+            f"{flag} {path}: cannot be read as {fmt.upper()} ({type(root).__name__}: {text[:300]}); "
             "check the file's format"
         ) from None
     finally:
@@ -189,7 +191,7 @@ def load_texts(cfg: TextDataConfig) -> LabelledTexts:
         ColumnNotFoundError: ``text_col`` or ``label_col`` is not a column (the message lists them).
         EmptyTextError: a text is empty or only whitespace (the message names the row).
     """
-    ds, fmt = _load_dataset(cfg)
+    ds, fmt = _load_dataset(cfg.source, cfg.split, cfg.header)
     where = f"--data {cfg.source}"
     if fmt == "text":
         texts, labels = _fasttext_rows(ds["text"], where)
@@ -216,6 +218,27 @@ def load_texts(cfg: TextDataConfig) -> LabelledTexts:
         raise TextDataError(f"{where} holds no rows; give labelled texts")
     check_texts(texts, where)
     return LabelledTexts(texts, labels, cfg.source, read)
+
+
+def is_table(path: str | Path) -> bool:
+    """Whether a file is a table (CSV, TSV, JSON lines or Parquet, gzip allowed) rather than lines of text."""
+    p = Path(path)
+    suffix = (Path(p.stem).suffix if p.suffix.lower() == ".gz" else p.suffix).lower()
+    return suffix in (".csv", ".tsv", ".tab", ".json", ".jsonl", ".ndjson", ".parquet")
+
+
+def read_column(path: str | Path, text_col: str, flag: str = "--file") -> list[str]:
+    """The texts of one column of a table file (:func:`is_table`), read as :func:`load_texts` reads ``--data``
+    (the column named, or for ``text`` absent the one usual text column present: :mod:`~carrousel.nlp.data_columns`).
+
+    Raises:
+        TextDataError: the file cannot be read; ColumnNotFoundError: no such column; EmptyTextError: an
+            empty text (naming its row).
+    """
+    ds, _ = _load_dataset(str(path), "train", True, flag)
+    where = f"{flag} {path}"
+    column = pick_text_column(list(ds.column_names), text_col, where)
+    return check_texts(["" if t is None else str(t) for t in ds[column]], where)
 
 
 def check_texts(texts: Iterable[str], where: str) -> list[str]:
@@ -354,46 +377,3 @@ def make_loader(dataset: TextClassDataset, batch_size: int, shuffle: bool, seed:
     return DataLoader(
         dataset, batch_sampler=sampler, collate_fn=SequenceCollator(padding_value=0, sequence_targets=False)
     )
-
-
-def read_vectors(path: str | Path, wanted: set[str]) -> dict[str, np.ndarray]:
-    """Word vectors for the words in ``wanted`` from a GloVe or word2vec text file (gzip allowed).
-
-    Each line is a word and its numbers, separated by spaces; a first line of two integers (word2vec's
-    header) is skipped. The file is streamed, so only the wanted vectors are kept in memory.
-
-    Raises:
-        TextDataError: the file is missing or holds lines of different dimensions or non-numbers.
-    """
-    import gzip
-
-    p = check_input_file(path, "--embeddings", "word-vector")
-    opener = gzip.open if p.suffix == ".gz" else open
-    found: dict[str, np.ndarray] = {}
-    dim = 0
-    with opener(p, "rt", encoding="utf-8", errors="replace") as fh:  # type: ignore[operator]
-        for number, line in enumerate(fh, 1):
-            parts = line.rstrip().split(" ")
-            if number == 1 and len(parts) == 2 and all(x.isdigit() for x in parts):
-                continue
-            if len(parts) < 2:
-                continue
-            if not dim:
-                dim = len(parts) - 1
-            if len(parts) - 1 != dim:
-                raise TextDataError(
-                    f"--embeddings {p}: line {number} has {len(parts) - 1} numbers, earlier lines {dim}; "
-                    "give a GloVe or word2vec text file"
-                )
-            if parts[0] in wanted and parts[0] not in found:
-                try:
-                    vec = np.asarray(parts[1:], dtype=np.float64)
-                except ValueError:
-                    vec = np.full(1, np.nan)
-                if not (np.abs(vec) <= np.finfo(np.float32).max).all():  # NaN/inf would spread to every row
-                    raise TextDataError(f"--embeddings {p}: line {number} holds a non-number (or nan, inf, or a "
-                                        "number over float32's range); check the format")  # fmt: skip
-                found[parts[0]] = vec.astype(np.float32)
-    if not dim:
-        raise TextDataError(f"--embeddings {p} holds no vectors; give a GloVe or word2vec text file")
-    return found

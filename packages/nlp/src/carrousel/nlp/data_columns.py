@@ -16,7 +16,7 @@ from carrousel.core.args import check_args
 from carrousel.core.text import name_some
 from carrousel.nlp.errors import ColumnNotFoundError
 
-__all__ = ["LABEL_COLUMNS", "TEXT_COLUMNS", "pick_columns"]
+__all__ = ["LABEL_COLUMNS", "TEXT_COLUMNS", "pick_columns", "pick_text_column"]
 
 logger = logging.getLogger(__name__)
 
@@ -100,3 +100,12 @@ def pick_columns(
             f"{where}: texts and labels would both be read from {text!r}; name them with --text-col and --label-col"
         )
     return text, label
+
+
+def pick_text_column(columns: Sequence[str], text_col: str, where: str) -> str:
+    """The column of the texts alone (a table to classify, no labels): as :func:`pick_columns` picks it.
+
+    Raises:
+        ColumnNotFoundError: ``text_col`` is absent and no single well-known column stands in for it.
+    """
+    return _pick(columns, text_col, TEXT_COLUMNS, "--text-col", where, header=False)  # no --no-header there

@@ -6,19 +6,29 @@ unit variance like a freshly initialised layer; :func:`init_embedding` copies th
 
 from __future__ import annotations
 
+import gzip
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
 from carrousel.core.args import check_args
-from carrousel.nlp.data import read_vectors
+from carrousel.core.files import check_input_file
 from carrousel.nlp.errors import TeacherError, TextDataError
 from carrousel.nlp.tokenization import SPECIALS, TextTokenizer
 
-__all__ = ["init_embedding", "piece_ids", "piece_means", "pieces_of", "pretrained_rows", "teacher_vectors"]
+__all__ = [
+    "init_embedding",
+    "piece_ids",
+    "piece_means",
+    "pieces_of",
+    "pretrained_rows",
+    "read_vectors",
+    "teacher_vectors",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -138,3 +148,44 @@ def init_embedding(embedding: nn.Embedding, vectors: np.ndarray, freeze: bool) -
         embedding.weight[cells] = found[cells]
         embedding.weight[0].zero_()
     embedding.weight.requires_grad_(not freeze)
+
+
+def read_vectors(path: str | Path, wanted: set[str]) -> dict[str, np.ndarray]:
+    """Word vectors for the words in ``wanted`` from a GloVe or word2vec text file (gzip allowed).
+
+    Each line is a word and its numbers, separated by spaces; a first line of two integers (word2vec's
+    header) is skipped. The file is streamed, so only the wanted vectors are kept in memory.
+
+    Raises:
+        TextDataError: the file is missing or holds lines of different dimensions or non-numbers.
+    """
+    p = check_input_file(path, "--embeddings", "word-vector")
+    opener = gzip.open if p.suffix == ".gz" else open
+    found: dict[str, np.ndarray] = {}
+    dim = 0
+    with opener(p, "rt", encoding="utf-8", errors="replace") as fh:  # type: ignore[operator]
+        for number, line in enumerate(fh, 1):
+            parts = line.rstrip().split(" ")
+            if number == 1 and len(parts) == 2 and all(x.isdigit() for x in parts):
+                continue
+            if len(parts) < 2:
+                continue
+            if not dim:
+                dim = len(parts) - 1
+            if len(parts) - 1 != dim:
+                raise TextDataError(
+                    f"--embeddings {p}: line {number} has {len(parts) - 1} numbers, earlier lines {dim}; "
+                    "give a GloVe or word2vec text file"
+                )
+            if parts[0] in wanted and parts[0] not in found:
+                try:
+                    vec = np.asarray(parts[1:], dtype=np.float64)
+                except ValueError:
+                    vec = np.full(1, np.nan)
+                if not (np.abs(vec) <= np.finfo(np.float32).max).all():  # NaN/inf would spread to every row
+                    raise TextDataError(f"--embeddings {p}: line {number} holds a non-number (or nan, inf, or a "
+                                        "number over float32's range); check the format")  # fmt: skip
+                found[parts[0]] = vec.astype(np.float32)
+    if not dim:
+        raise TextDataError(f"--embeddings {p} holds no vectors; give a GloVe or word2vec text file")
+    return found

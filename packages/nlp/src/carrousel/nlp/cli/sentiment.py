@@ -72,8 +72,13 @@ def predict(
     texts: Annotated[list[str] | None, typer.Argument(help="Texts to classify.", show_default=False)] = None,
     file: Annotated[
         Path | None,
-        typer.Option("--file", help="File of texts, one per line (- reads stdin; not UTF-8: Windows-1252)."),
+        typer.Option(
+            "--file",
+            help="File of texts, one per line (- reads stdin; not UTF-8: Windows-1252), or a table (CSV, TSV, "
+            "JSONL, Parquet): its text column.",
+        ),
     ] = None,
+    text_col: TextCol = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Texts per forward pass.")] = 64,
     max_length: Annotated[
         int | None, typer.Option(min=1, help="Tokens kept per text (default: the model's).")
@@ -84,7 +89,7 @@ def predict(
     as_json: JsonFlag = False,
 ) -> None:
     """Classify texts given as arguments or in a file (one per line)."""
-    from carrousel.nlp.data import read_lines, warn_truncated
+    from carrousel.nlp.data import is_table, read_column, read_lines, warn_truncated
     from carrousel.nlp.pipeline import common
     from carrousel.nlp.pipeline.sentiment import SentimentModel
 
@@ -93,7 +98,13 @@ def predict(
     cfg = SentimentPredictConfig(
         str(model) if model else None, batch_size, max_length, device, precision.value, unk and unk.value
     )
-    lines = read_lines(file, legacy=True) if file is not None else []  # all checked first; read as --data
+    table = file if file is not None and str(file) != "-" and is_table(file) else None
+    if text_col and table is None:
+        raise typer.BadParameter("--text-col reads a table: give --file as CSV, TSV, JSONL or Parquet")
+    if table is not None:  # a table's rows: its text column, as --data reads it (a header line is no text)
+        lines = read_column(table, text_col or "text")
+    else:  # all checked first; read as --data
+        lines = read_lines(file, legacy=True) if file is not None else []
     inputs = list(texts or []) + lines
     classify = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision, cfg.unk)
     block = cfg.batch_size * PREDICT_BLOCK_BATCHES  # written block by block: memory stays bounded
