@@ -21,7 +21,7 @@ from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.gettext_mo import mo_catalogue
 from carrousel.nlp.gettext_po import po_catalogue
 
-__all__ = ["CATALOGUE_MAX_BYTES", "read_mo", "read_po"]
+__all__ = ["CATALOGUE_MAX_BYTES", "catalogue_bytes", "message_problem", "read_mo", "read_po"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def read_mo(path: str | Path, tgt: str | None = None, *, model_tgt: str | None =
         TextDataError: a missing file or one that is not a ``.mo`` catalogue.
     """
     p = Path(path)
-    raw = _catalogue_bytes(p, "gettext .mo catalogue")
+    raw = catalogue_bytes(p, "gettext .mo catalogue")
     try:
         messages, language = mo_catalogue(raw)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -68,7 +68,7 @@ def read_po(path: str | Path, tgt: str | None = None, *, model_tgt: str | None =
         raise TextDataError(
             f"{p} is a gettext template: its messages have no translations; give a translated .po (or .mo)"
         )
-    raw = _catalogue_bytes(p, "gettext .po catalogue")
+    raw = catalogue_bytes(p, "gettext .po catalogue")
     try:
         messages, language, left_out = po_catalogue(raw)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -76,8 +76,12 @@ def read_po(path: str | Path, tgt: str | None = None, *, model_tgt: str | None =
     return _catalogue_pairs(p, messages, language, left_out, tgt, model_tgt)
 
 
-def _catalogue_bytes(p: Path, what: str) -> bytes:
-    """The bytes of a catalogue: a regular file within :data:`CATALOGUE_MAX_BYTES`."""
+def catalogue_bytes(p: Path, what: str) -> bytes:
+    """The bytes of a catalogue: a regular file within :data:`CATALOGUE_MAX_BYTES`.
+
+    Raises:
+        TextDataError: a missing, special, oversized or unreadable file.
+    """
     if not p.exists() and not p.is_symlink():
         raise TextDataError(f"{p}: no such file; check the path")
     try:
@@ -88,6 +92,16 @@ def _catalogue_bytes(p: Path, what: str) -> bytes:
         return p.read_bytes()
     except OSError as exc:
         raise TextDataError(f"{p} cannot be read ({exc}); give a readable file") from None
+
+
+def message_problem(msgid: str) -> str:
+    """Why a singular message is no translation pair ("" when it is one): "multi-line" (a line break inside
+    it; one at either end is kept), "no letter" (only printf placeholders, digits, punctuation)."""
+    if "\n" in msgid.strip():
+        return "multi-line"
+    if not _LETTER.search(_PRINTF.sub("", msgid)):
+        return "no letter"
+    return ""
 
 
 def _catalogue_pairs(
@@ -124,7 +138,7 @@ def _catalogue_pairs(
     for key, value in messages:
         if not key or not value:
             continue  # untranslated entries
-        if "\n" in key.strip() or "\n" in value.strip() or not _LETTER.search(_PRINTF.sub("", key)):
+        if message_problem(key) or "\n" in value.strip():
             continue
         pairs.append((key, value))
     if not pairs and left_out.get("fuzzy"):

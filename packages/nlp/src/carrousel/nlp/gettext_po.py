@@ -14,6 +14,9 @@ in the same order. As msgfmt does, without ``--use-fuzzy``:
 * strings are C strings: ``\\n \\t \\r \\a \\b \\f \\v \\\\ \\"``, up to three octal digits and ``\\x`` with any
   number of hex digits (the value's low byte), in the charset the header declares.
 
+:func:`po_layout` gives the same parser's entries with the lines each spans (for writing a file back with a
+few entries changed, :mod:`carrousel.nlp.pipeline.translate_po`).
+
 A file msgfmt would refuse (a string left open, a ``msgid`` without ``msgstr``, an unknown escape, two
 definitions of one message) raises a :class:`ValueError` naming its line.
 """
@@ -24,9 +27,10 @@ import codecs
 import re
 from dataclasses import dataclass, field
 
+from carrousel.core.args import check_args
 from carrousel.nlp.gettext_mo import catalogue_messages, header_charset
 
-__all__ = ["PoEntries", "po_catalogue", "po_entries"]
+__all__ = ["PoEntries", "PoLayout", "PoMessage", "po_catalogue", "po_entries", "po_layout"]
 
 _KEYWORD = re.compile(r"(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)(?=[\s\"]|$)")
 _STRING = re.compile(r'[ \t]*"((?:[^"\\]|\\.)*)"')
@@ -50,6 +54,9 @@ class _Message:
     flags: set[str]
     parts: dict[str, bytes] = field(default_factory=dict)  # msgctxt, msgid, msgid_plural, msgstr, msgstr[N]
     last: str = ""  # the keyword continuation strings extend
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)  # keyword -> its first and last line
+    flags_line: int | None = None  # the entry's last "#," comment line
+    previous_line: int | None = None  # its first "#|" comment line (previous msgid)
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,63 @@ class PoEntries:
 
     entries: list[tuple[bytes, bytes]]  # (key, value) as a .mo file stores them, sorted by key
     left_out: dict[str, int]  # fuzzy, obsolete, untranslated, system-dependent: messages per reason
+
+
+@dataclass(frozen=True)
+class PoMessage:
+    """Where one (non-obsolete) entry of a ``.po`` file lies, and its strings; lines count from 1."""
+
+    msgid: str  # decoded in the file's charset, its context apart
+    context: str | None  # msgctxt, None without one
+    plural: bool  # has msgid_plural (msgstr[N] forms)
+    msgstr: str  # the translation ("" untranslated); a plural's msgstr[0]
+    flags: frozenset[str]  # of its "#," comments (fuzzy, c-format...)
+    line: int  # its first keyword's line (msgctxt or msgid)
+    msgstr_lines: tuple[int, int]  # first and last line of its msgstr (msgstr[0] for a plural)
+    flags_line: int | None  # its last "#," line; None without one
+    previous_line: int | None  # its first "#|" line; None without one
+
+
+@dataclass(frozen=True)
+class PoLayout:
+    """The entries of a ``.po`` file with their lines (:func:`po_layout`)."""
+
+    charset: str  # the Python codec of the header's charset (UTF-8 for a template's placeholder)
+    template: bool  # the header declares the template's placeholder charset=CHARSET
+    messages: list[PoMessage]  # in file order, the header (empty msgid) included
+
+
+@check_args
+def po_layout(raw: bytes, template_ok: bool = False) -> PoLayout:
+    """Every non-obsolete entry of the ``.po`` file ``raw`` with the lines it spans, read by the parser
+    :func:`po_entries` uses (its checks included). With ``template_ok``, a header declaring the template's
+    placeholder ``charset=CHARSET`` (a ``.pot``) reads as UTF-8 instead of failing.
+
+    Raises:
+        ValueError: as :func:`po_entries`.
+    """
+    charset, messages, _, template = _read(raw, template_ok)
+    found = []
+    for m in messages:
+        try:
+            strings = {k: v.decode(charset) for k, v in m.parts.items()}
+        except UnicodeDecodeError:
+            raise ValueError(f"line {m.line}: an escape gives bytes that are not {charset} text") from None
+        first = "msgstr" if "msgstr" in m.parts else "msgstr[0]"
+        found.append(
+            PoMessage(
+                msgid=strings["msgid"],
+                context=strings.get("msgctxt"),
+                plural="msgid_plural" in m.parts,
+                msgstr=strings.get(first, ""),
+                flags=frozenset(m.flags),
+                line=m.line,
+                msgstr_lines=m.spans[first],
+                flags_line=m.flags_line,
+                previous_line=m.previous_line,
+            )
+        )
+    return PoLayout(charset=charset, template=template, messages=found)
 
 
 def po_catalogue(raw: bytes) -> tuple[list[tuple[str, str]], str | None, dict[str, int]]:
@@ -79,13 +143,34 @@ def po_entries(raw: bytes) -> PoEntries:
     Raises:
         ValueError: a syntax error or text not in the declared charset, its line named.
     """
+    charset, messages, obsolete, _ = _read(raw)
+    left_out = {"fuzzy": 0, "obsolete": obsolete, "untranslated": 0, "system-dependent": 0}
+    kept: list[tuple[bytes, bytes]] = []
+    for m in messages:
+        key = _key(m)
+        strings = [
+            v for k, v in sorted(m.parts.items(), key=lambda kv: _plural_index(kv[0])) if k[:6] == "msgstr"
+        ]
+        reason = _left_out(m, key, strings, charset)
+        if reason:
+            left_out[reason] += 1
+        else:
+            kept.append((key, b"\x00".join(strings)))
+    kept.sort()
+    return PoEntries(entries=kept, left_out=left_out)
+
+
+def _read(raw: bytes, template_ok: bool = False) -> tuple[str, list[_Message], int, bool]:
+    """The charset, messages and number of obsolete entries of a ``.po`` file, each message defined once;
+    and whether its header holds the template's ``charset=CHARSET`` (read as UTF-8 with ``template_ok``)."""
     raw = raw.removeprefix(codecs.BOM_UTF8)
     as_bytes = raw.decode("latin-1")  # one character per byte: strings encode back to the file's bytes
     first, _ = _parse(as_bytes, "latin-1", first_only=True)  # the header, written first
     if not first or _key(first[0]) != b"":
         first, _ = _parse(as_bytes, "latin-1")
     header = next((m.parts.get("msgstr", b"") for m in first if _key(m) == b""), b"")
-    charset = header_charset(header)
+    template = template_ok and re.search(rb"charset=\s*CHARSET\b", header) is not None
+    charset = "utf-8" if template else header_charset(header)
     try:
         text = raw.decode(charset)
     except UnicodeDecodeError as exc:
@@ -98,28 +183,16 @@ def po_entries(raw: bytes) -> PoEntries:
         messages, obsolete = _parse(text, charset)  # a trail byte may be a backslash: read characters
     else:
         messages, obsolete = _parse(as_bytes, "latin-1")
-    left_out = {"fuzzy": 0, "obsolete": obsolete, "untranslated": 0, "system-dependent": 0}
-    kept: list[tuple[bytes, bytes]] = []
     defined: dict[bytes, int] = {}  # msgctxt\x04msgid -> line: one definition each, as msgfmt requires
     for m in messages:
-        key = _key(m)
-        identity = key.split(b"\x00")[0]
+        identity = _key(m).split(b"\x00")[0]
         if identity in defined:
             raise ValueError(
                 f"line {m.line}: a second definition of a message (the first at line {defined[identity]}); "
                 "remove one (msguniq merges them)"
             )
         defined[identity] = m.line
-        strings = [
-            v for k, v in sorted(m.parts.items(), key=lambda kv: _plural_index(kv[0])) if k[:6] == "msgstr"
-        ]
-        reason = _left_out(m, key, strings, charset)
-        if reason:
-            left_out[reason] += 1
-        else:
-            kept.append((key, b"\x00".join(strings)))
-    kept.sort()
-    return PoEntries(entries=kept, left_out=left_out)
+    return charset, messages, obsolete, template
 
 
 def _left_out(m: _Message, key: bytes, strings: list[bytes], charset: str) -> str:
@@ -166,6 +239,8 @@ def _parse(text: str, charset: str, first_only: bool = False) -> tuple[list[_Mes
     messages: list[_Message] = []
     current: _Message | None = None
     flags: set[str] = set()
+    flags_line: int | None = None
+    previous_line: int | None = None
     obsolete = 0
     for number, line in enumerate(text.split("\n"), 1):
         line = line.rstrip("\r")
@@ -175,9 +250,12 @@ def _parse(text: str, charset: str, first_only: bool = False) -> tuple[list[_Mes
         if stripped.startswith("#"):
             if stripped.startswith("#~"):
                 obsolete += bool(re.match(r"#~\s*msgid\s", stripped))
-                flags = set()
+                flags, flags_line, previous_line = set(), None, None
             elif stripped.startswith("#,"):
                 flags |= {f.strip() for f in stripped[2:].split(",")}
+                flags_line = number
+            elif stripped.startswith("#|") and previous_line is None:
+                previous_line = number
             continue
         keyword = _KEYWORD.match(stripped)
         if keyword is None and not stripped.startswith('"'):
@@ -190,6 +268,7 @@ def _parse(text: str, charset: str, first_only: bool = False) -> tuple[list[_Mes
             if current is None or not current.last:
                 raise ValueError(f"line {number}: a string outside any entry; start it with msgid or msgstr")
             current.parts[current.last] += value
+            current.spans[current.last] = (current.spans[current.last][0], number)
             continue
         name = keyword.group(1)
         if name == "msgctxt" or (name == "msgid" and (current is None or set(current.parts) != {"msgctxt"})):
@@ -198,10 +277,12 @@ def _parse(text: str, charset: str, first_only: bool = False) -> tuple[list[_Mes
                 messages.append(current)
                 if first_only:
                     return messages, obsolete
-            current, flags = _Message(line=number, flags=flags), set()
+            current = _Message(line=number, flags=flags, flags_line=flags_line, previous_line=previous_line)
+            flags, flags_line, previous_line = set(), None, None
         else:
             current = _continued(current, name, number)
         current.parts[name] = value
+        current.spans[name] = (number, number)
         current.last = name
     if current is not None:
         _check_complete(current)

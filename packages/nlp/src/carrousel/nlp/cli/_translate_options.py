@@ -28,9 +28,40 @@ __all__ = [
     "MbrCopy",
     "MbrDictionary",
     "MbrTemperature",
+    "Model",
+    "Pairs",
+    "PoIn",
+    "PoOut",
     "Split",
 ]
 
+Pairs = Annotated[
+    list[Path],
+    typer.Option(
+        "--pairs",
+        metavar="SOURCE",
+        help="A gettext catalogue (.mo, or its .po source: fuzzy drafts left out as msgfmt does), TSV "
+        "(source<TAB>target) or JSONL file; or twice: two aligned text files; "
+        "or an HF datasets translation set: a folder written by save_to_disk (FOLDER#split for a "
+        "DatasetDict) or a hub name (NAME[:CONFIG][#split], e.g. wmt16:de-en#test).",
+    ),
+]
+Model = Annotated[Path, typer.Option("--model", help="Model folder written by 'nlp translate train'.")]
+PoIn = Annotated[
+    Path | None,
+    typer.Option(
+        "--po",
+        metavar="CATALOGUE",
+        help="Fill the untranslated messages of a gettext .po (or .pot) with fuzzy machine translations, "
+        "every other line kept byte for byte; written to --out.",
+    ),
+]
+PoOut = Annotated[
+    Path | None,
+    typer.Option(
+        "--out", "-o", help="With --po: the filled catalogue (- or omitted: stdout; it may not be --po)."
+    ),
+]
 Beam = Annotated[int, typer.Option("--beam", min=1, max=64, help="Beam size (1: greedy search).")]
 LengthPenalty = Annotated[
     float,

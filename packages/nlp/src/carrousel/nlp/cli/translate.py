@@ -43,8 +43,13 @@ from carrousel.nlp.cli._translate_options import (
     MbrCopy,
     MbrDictionary,
     MbrTemperature,
+    Model,
+    Pairs,
+    PoIn,
+    PoOut,
     Split,
 )
+from carrousel.nlp.cli._translate_po import fill_catalogue, po_output
 from carrousel.nlp.config import (
     DecodeConfig,
     FitConfig,
@@ -77,20 +82,6 @@ class Attention(enum.StrEnum):
 
     general = "general"
     dot = "dot"
-
-
-Pairs = Annotated[
-    list[Path],
-    typer.Option(
-        "--pairs",
-        metavar="SOURCE",
-        help="A gettext catalogue (.mo, or its .po source: fuzzy drafts left out as msgfmt does), TSV "
-        "(source<TAB>target) or JSONL file; or twice: two aligned text files; "
-        "or an HF datasets translation set: a folder written by save_to_disk (FOLDER#split for a "
-        "DatasetDict) or a hub name (NAME[:CONFIG][#split], e.g. wmt16:de-en#test).",
-    ),
-]
-Model = Annotated[Path, typer.Option("--model", help="Model folder written by 'nlp translate train'.")]
 
 
 @command(translate_app, "train")
@@ -257,6 +248,8 @@ def run(
     file: Annotated[
         Path | None, typer.Option("--file", help="Translate each line of a UTF-8 file (- reads stdin).")
     ] = None,
+    po: PoIn = None,
+    out: PoOut = None,
     beam: Beam = 5,
     length_penalty: LengthPenalty = 1.0,
     coverage_penalty: Coverage = 0.0,
@@ -276,17 +269,19 @@ def run(
     precision: RunPrecision = InferencePrecision.FP32,
     as_json: JsonFlag = False,
 ) -> None:
-    """Translate texts given as arguments or lines of a file (--json adds the attention weights)."""
+    """Translate texts given as arguments or lines of a file (--json adds the attention weights), or fill a
+    gettext catalogue's untranslated messages (--po)."""
     from carrousel.nlp import evaluate_plot, plots
     from carrousel.nlp.data import read_lines
     from carrousel.nlp.pipeline.translate import Translator, attention_plot
 
+    po_out = po_output(po, out, texts, file, plot, as_json)
     to_stdout = check_plot_option(plot, as_json, evaluate_plot.PLOT_EXTRA, plots.ALIGNMENT_PURPOSE)
     items = list(texts or [])
     if file is not None:
         items += read_lines(file)  # a blank line is refused, naming it (outputs stay line-aligned)
-    if not items:
-        raise TextDataError("nothing to translate; give texts as arguments or --file FILE")
+    if not items and po is None:
+        raise TextDataError("nothing to translate; give texts as arguments, --file FILE or --po CATALOGUE")
     dc = DecodeConfig(
         beam, length_penalty, coverage_penalty, batch_size=batch_size, device=device,
         copy_unknown=copy_unknown, lexical_bias=lexical_bias, fallback_nll=fallback_nll, mbr=mbr,
@@ -294,6 +289,8 @@ def run(
         mbr_confidence=mbr_confidence, precision=precision.value, fallback_clauses=fallback_clauses,
     )  # fmt: skip
     translator = Translator.from_pretrained(model, dc.device, ensemble or ())
+    if po is not None:
+        return fill_catalogue(po, po_out, translator, dc, as_json)
     listing = None  # --json: the translations stream out block by block too, inside the one document
     if as_json:
         doc = {"beam": beam, **translator.precisions(dc.precision)}

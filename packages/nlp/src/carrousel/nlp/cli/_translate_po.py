@@ -1,0 +1,71 @@
+"""``nlp translate --po``: the checks of its options, and the filled catalogue written out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from carrousel.core.atomic import atomic_write_bytes, is_stdout
+from carrousel.core.cli import echo, emit_json
+from carrousel.core.files import check_output_file
+
+if TYPE_CHECKING:
+    from carrousel.nlp.config import DecodeConfig
+    from carrousel.nlp.pipeline.translate import Translator
+
+__all__ = ["fill_catalogue", "po_output"]
+
+
+def po_output(
+    po: Path | None,
+    out: Path | None,
+    texts: list[str] | None,
+    file: Path | None,
+    plot: Path | None,
+    as_json: bool,
+) -> Path | None:
+    """The file ``--po``'s filled catalogue goes to (None: stdout), checked before any work.
+
+    Raises:
+        typer.BadParameter: ``--out`` without ``--po``, ``--po`` with texts, ``--file`` or ``--plot``, or
+            ``--json`` with the catalogue on stdout.
+        ConfigError: ``--out`` cannot be written, or is the ``--po`` file.
+    """
+    if po is None:
+        if out is not None:
+            raise typer.BadParameter(
+                "it writes the catalogue of --po; give --po CATALOGUE", param_hint="'--out'"
+            )
+        return None
+    if texts or file is not None:
+        raise typer.BadParameter("it translates a catalogue; give texts, --file or --po", param_hint="'--po'")
+    if plot is not None:
+        raise typer.BadParameter("a catalogue has no attention plot; leave --plot out", param_hint="'--po'")
+    if out is None or str(out) == "-" or is_stdout(out):
+        if as_json:
+            raise typer.BadParameter(
+                "the catalogue goes to stdout, where --json prints; give --out FILE", param_hint="'--json'"
+            )
+        return None
+    return check_output_file(out, "--out", inputs=(po,))
+
+
+def fill_catalogue(
+    po: Path, out: Path | None, translator: Translator, dc: DecodeConfig, as_json: bool
+) -> None:
+    """Fill ``po``'s untranslated messages, write the catalogue to ``out`` (None: stdout) and print the counts
+    (on stderr when the catalogue takes stdout)."""
+    from carrousel.nlp.pipeline.translate_po import fill_po_file
+
+    result = fill_po_file(po, translator, dc)
+    if out is None:
+        typer.echo(result.data, nl=False)
+        typer.echo(result.line(), err=True)
+        return
+    atomic_write_bytes(out, result.data)
+    if as_json:
+        emit_json(result.summary())
+    else:
+        echo(f"{result.line()}; written to {out}")
