@@ -40,7 +40,9 @@ def po_output(
             )
         return None
     if texts or file is not None:
-        raise typer.BadParameter("it translates a catalogue; give texts, --file or --po", param_hint="'--po'")
+        raise typer.BadParameter(
+            "it translates a catalogue; give texts (or --file) or --po, not both", param_hint="'--po'"
+        )
     if plot is not None:
         raise typer.BadParameter("a catalogue has no attention plot; leave --plot out", param_hint="'--po'")
     if out is None or str(out) == "-" or is_stdout(out):
