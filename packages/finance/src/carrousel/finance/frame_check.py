@@ -32,7 +32,7 @@ from carrousel.finance.price_columns import (
     wide_to_long,
     yfinance_levels,
 )
-from carrousel.finance.validation import check_daily
+from carrousel.finance.validation import PRICE_COLUMNS, adjust_by_close, check_daily
 
 __all__ = ["OPTIONAL", "REQUIRED", "FrameDtypes", "long_layout", "read_frame", "validate_frame"]
 
@@ -77,15 +77,12 @@ def long_layout(df: pd.DataFrame) -> pd.DataFrame:
     if not {"ticker", "date"} <= set(std.values()) or not {"close", "adj_close"} & set(std.values()):
         return df
     out = df[list(std)].rename(columns=std)
-    if "adj_close" in out:
-        close = out.pop("close") if "close" in out else None
-        out = out.rename(columns={"adj_close": "close"})
-        if close is not None:
-            factor = pd.to_numeric(out["close"], errors="coerce") / pd.to_numeric(close, errors="coerce")
-            for col in ("open", "high", "low", "volume"):
-                if col in out:
-                    scaled = pd.to_numeric(out[col], errors="coerce")
-                    out[col] = scaled / factor if col == "volume" else scaled * factor
+    if "adj_close" in out and "close" in out:
+        for col in out.columns.intersection([*PRICE_COLUMNS, "adj_close", "volume"]):
+            out[col] = pd.to_numeric(out[col], errors="coerce")  # the check names what was no number
+        adjust_by_close(out)  # as the price loaders adjust: the close becomes the adjusted close
+        out = out.drop(columns="adj_close")
+    out = out.rename(columns={"adj_close": "close"})
     return out.rename(columns=_NIXTLA)
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 from carrousel.core.args import check_args
 from carrousel.finance.errors import PriceDataError, TickerNotFoundError
 
-__all__ = ["PRICE_COLUMNS", "SPLIT_RATIOS", "check_daily", "clean_prices", "detect_splits"]
+__all__ = ["PRICE_COLUMNS", "SPLIT_RATIOS", "adjust_by_close", "check_daily", "clean_prices", "detect_splits"]
 
 logger = logging.getLogger(__name__)
 
@@ -190,13 +190,21 @@ def _note_spikes(close: pd.Series, notes: list[str]) -> None:
         )
 
 
+def adjust_by_close(df: pd.DataFrame) -> None:
+    """Split- and dividend-adjusts a table in place: the price columns present (``open high low close``) times
+    ``adj_close / close``, the volume divided by it (so the traded value stays); ``adj_close`` is kept."""
+    factor = df["adj_close"] / df["close"]
+    for col in PRICE_COLUMNS:
+        if col in df:
+            df[col] = df[col] * factor
+    if "volume" in df:
+        df["volume"] = df["volume"] / factor
+
+
 def _adjust(df: pd.DataFrame, ticker: str, notes: list[str], repair_splits: bool) -> pd.DataFrame:
     """Rescales OHLC (and volume inversely) to adjusted prices; detects splits when no adjustment exists."""
     if "adj_close" in df:
-        factor = df["adj_close"] / df["close"]
-        for col in PRICE_COLUMNS:
-            df[col] = df[col] * factor
-        df["volume"] = df["volume"] / factor
+        adjust_by_close(df)
         residual = detect_splits(df["close"], df["open"])
         if residual:
             date, ratio = residual[0]
