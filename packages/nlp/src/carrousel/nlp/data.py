@@ -57,6 +57,10 @@ logger = logging.getLogger(__name__)
 _FASTTEXT_PREFIX = "__label__"
 CHARS_PER_TOKEN_CAP = 32  # texts are cut to max_length * this many characters before tokenising
 _SPREADSHEETS = (".xlsx", ".xls", ".ods", ".numbers")
+# a table file's suffix -> the datasets builder reading it (any other file: fastText text lines); parquet is
+# the hub's own file format (its data sets' parquet conversion)
+_TABLES = {".csv": "csv", ".tsv": "csv", ".tab": "csv", ".json": "json", ".jsonl": "json", ".ndjson": "json"}
+_TABLES |= {".parquet": "parquet"}
 _SNIFF_BYTES = 1 << 24  # a data file's encoding is judged on its first 16 MB
 _UTF8_CONTINUATION = bytes(range(0x80, 0xC0))  # the bytes after the first of a UTF-8 character
 _QUOTE_LEFT_OPEN = (
@@ -118,12 +122,11 @@ def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -
     if not path.exists():
         raise TextDataError(f"{flag} {source}: no such file; check the path")
     check_input_file(path, flag, "text data")
-    suffix = "".join(path.suffixes[-2:]) if path.suffix == ".gz" else path.suffix
-    suffix = suffix.removesuffix(".gz").lower()
+    suffix = _suffix(path)
     files = {"train": str(path)}
     kwargs: dict[str, Any] = {}
-    if suffix in (".csv", ".tsv", ".tab"):
-        fmt = "csv"
+    fmt = _TABLES.get(suffix, "text")
+    if fmt == "csv":
         kwargs["delimiter"] = "," if suffix == ".csv" else "\t"
         kwargs["encoding"] = _encoding_of(path)
         if header and suffix == ".csv":  # a TSV's quote left open is read again below
@@ -133,14 +136,9 @@ def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -
             with opener(path, "rt", encoding=kwargs["encoding"], newline="") as fh:
                 first = next(csv.reader(fh, delimiter=kwargs["delimiter"]), [])
             kwargs["column_names"] = [str(i) for i in range(len(first))]
-    elif suffix in (".jsonl", ".json", ".ndjson"):
-        fmt = "json"
-    elif suffix == ".parquet":  # the hub's own file format (its data sets' parquet conversion)
-        fmt = "parquet"
     elif suffix in _SPREADSHEETS:
         raise TextDataError(f"{flag} {path}: a spreadsheet is not read; save it as CSV (UTF-8) and give that")
-    else:
-        fmt = "text"
+    elif fmt == "text":
         kwargs["encoding"] = _encoding_of(path)
     builder_log = logging.getLogger("datasets")  # its reader logs "Failed to read file ..." before raising
     level = builder_log.level
@@ -220,11 +218,14 @@ def load_texts(cfg: TextDataConfig) -> LabelledTexts:
     return LabelledTexts(texts, labels, cfg.source, read)
 
 
+def _suffix(path: Path) -> str:
+    """The suffix that names a file's format, lower case, under a ``.gz`` (``reviews.csv.gz`` -> ``.csv``)."""
+    return (Path(path.stem).suffix if path.suffix == ".gz" else path.suffix).lower()
+
+
 def is_table(path: str | Path) -> bool:
     """Whether a file is a table (CSV, TSV, JSON lines or Parquet, gzip allowed) rather than lines of text."""
-    p = Path(path)
-    suffix = (Path(p.stem).suffix if p.suffix.lower() == ".gz" else p.suffix).lower()
-    return suffix in (".csv", ".tsv", ".tab", ".json", ".jsonl", ".ndjson", ".parquet")
+    return _suffix(Path(path)) in _TABLES
 
 
 def read_column(path: str | Path, text_col: str, flag: str = "--file") -> list[str]:
