@@ -136,6 +136,20 @@ def test_read_frame_reads_every_column_of_a_wide_table(tmp_path: Path, rows: dic
     assert (got["unique_id"] == "MSFT").sum() == len(rows["MSFT"])  # the blank prefix dropped, no error
 
 
+def test_a_wide_table_with_spreadsheet_gaps_reads_as_with_blanks(
+    tmp_path: Path, rows: dict[str, pd.DataFrame]
+) -> None:
+    """Excel and Google Sheets write a missing price as #N/A (before: the table was not read as wide)."""
+    wide = tmp_path / "na.csv"
+    _wide(rows).to_csv(wide, na_rep="#N/A")
+    assert "#N/A" in wide.read_text().splitlines()[1]
+    pd.testing.assert_frame_equal(read_frame(wide), read_frame(_csv(_wide(rows), tmp_path / "blank.csv")))
+    got = load_history("MSFT", DataConfig(source="csv", csv_path=str(wide), min_history=100))
+    np.testing.assert_allclose(
+        got.frame["close"].to_numpy(), rows["MSFT"]["adj_close"].to_numpy(), rtol=1e-12
+    )
+
+
 @pytest.mark.parametrize(
     "names",
     [

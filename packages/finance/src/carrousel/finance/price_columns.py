@@ -58,7 +58,8 @@ _ALIASES = {
 }  # fmt: skip
 _CLOSE_ONLY_WITHOUT_CLOSE = ("price",)  # Investing.com's close; never where a Close column exists
 
-_MISSING = ("nan", "null", "na", "n/a", ".")  # missing-value cells; '.' is FRED's (fredgraph.csv)
+# missing-value cells: '.' is FRED's (fredgraph.csv), '#n/a' a spreadsheet's (Excel, Google Sheets' GOOGLEFINANCE)
+_MISSING = ("nan", "null", "na", "n/a", ".", "#n/a", "#n/a n/a")
 _CURRENCY = "$€£¥"
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}  # Investing.com's volumes: 151.30M
 
@@ -233,6 +234,7 @@ def wide_to_long(df: pd.DataFrame, reserved: tuple[str, ...] = ()) -> pd.DataFra
     cols = list(table.columns)
     if not cols or any(_is_price_name(c) or str(c).strip().lower() in reserved for c in cols):
         return None
+    table = table.apply(_spreadsheet_gaps)
     if not all(
         pd.api.types.is_numeric_dtype(table[c]) and not pd.api.types.is_bool_dtype(table[c]) for c in cols
     ):
@@ -249,6 +251,17 @@ def wide_to_long(df: pd.DataFrame, reserved: tuple[str, ...] = ()) -> pd.DataFra
     if not parts:
         return None
     return pd.concat(parts, ignore_index=True)
+
+
+def _spreadsheet_gaps(values: pd.Series) -> pd.Series:
+    """A text column of numbers and missing-value cells (``#N/A``, blank: :data:`_MISSING`) as numbers with
+    NaN; any other column as it is."""
+    if values.dtype != object:
+        return values
+    text = values.astype(str).str.strip()
+    gap = values.isna() | (text == "") | text.str.lower().isin(_MISSING)
+    numbers = pd.to_numeric(values.where(~gap), errors="coerce")
+    return numbers if not (numbers.isna() & ~gap).any() else values
 
 
 def _numbers(values: pd.Series, col: str, decimal: str = ".") -> pd.Series:
