@@ -28,6 +28,11 @@ def _times(raw: pd.Series) -> pd.Series:
     return found.fillna("")
 
 
+def _day_keys(df: pd.DataFrame) -> list[object]:
+    """What a day's bars share: the date (the index), and the ticker in a table of several."""
+    return [df.index.rename("date"), *(["ticker"] if "ticker" in df else [])]
+
+
 def daily_bars(df: pd.DataFrame, raw_dates: pd.Series, where: str) -> pd.DataFrame:
     """The table as daily bars when it holds intraday ones (see the module), else itself.
 
@@ -40,21 +45,19 @@ def daily_bars(df: pd.DataFrame, raw_dates: pd.Series, where: str) -> pd.DataFra
     Returns:
         One row per date (and ticker), in the table's date order.
     """
-    keys = [df.index, df["ticker"]] if "ticker" in df else [df.index]
-    per_day = pd.Series(1, index=pd.MultiIndex.from_arrays(keys)).groupby(level=list(range(len(keys)))).size()
-    if per_day.max() < 2 or _times(raw_dates.reset_index(drop=True)).nunique() < 2:
+    most = int(df.groupby(_day_keys(df), sort=False).size().max())  # rows of the fullest day (and ticker)
+    if most < 2 or _times(raw_dates.reset_index(drop=True)).nunique() < 2:
         return df
     if df.index.is_monotonic_decreasing and not df.index.is_monotonic_increasing:
         df = df.iloc[::-1]  # newest first: the day's first bar is its last row
     how = {col: _HOW[col] for col in df.columns if col in _HOW}
-    by = [df.index.rename("date"), *(["ticker"] if "ticker" in df else [])]
-    daily = df.groupby(by, sort=False).agg(how)
+    daily = df.groupby(_day_keys(df), sort=False).agg(how)
     if "ticker" in df:
         daily = daily.reset_index(level="ticker")
     daily.index.name = df.index.name
     logger.warning(
         "%s holds intraday bars (up to %d a day): read as daily bars (the day's first open, highest high, "
         "lowest low, last close, summed volume)",
-        where, int(per_day.max()),
+        where, most,
     )  # fmt: skip
     return daily
