@@ -59,8 +59,10 @@ CHARS_PER_TOKEN_CAP = 32  # texts are cut to max_length * this many characters b
 _SPREADSHEETS = (".xlsx", ".xls", ".ods", ".numbers")
 # a table file's suffix -> the datasets builder reading it (any other file: fastText text lines); parquet is
 # the hub's own file format (its data sets' parquet conversion)
-_TABLES = {".csv": "csv", ".tsv": "csv", ".tab": "csv", ".json": "json", ".jsonl": "json", ".ndjson": "json"}
-_TABLES |= {".parquet": "parquet"}
+_TABLES = {
+    ".csv": "csv", ".tsv": "csv", ".tab": "csv", ".json": "json", ".jsonl": "json", ".ndjson": "json",
+    ".parquet": "parquet",
+}  # fmt: skip
 _SNIFF_BYTES = 1 << 24  # a data file's encoding is judged on its first 16 MB
 _UTF8_CONTINUATION = bytes(range(0x80, 0xC0))  # the bytes after the first of a UTF-8 character
 _QUOTE_LEFT_OPEN = (
