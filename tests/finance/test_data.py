@@ -280,12 +280,17 @@ def test_a_series_traded_on_days_the_calendar_is_closed_is_warned_with_the_fix(
     frame["Date"] = pd.date_range("2015-01-01", periods=len(frame), freq="D")
     path = tmp_path / "btc.csv"
     frame.to_csv(path, index=False)
-    with caplog.at_level(logging.WARNING, logger="carrousel.finance"):
-        load_history("BTC", DataConfig(source="csv", csv_path=str(path)))
+    with caplog.at_level(logging.WARNING, logger="carrousel.finance"):  # XNYS set (auto: 24/7, no warning)
+        load_history("BTC", DataConfig(source="csv", csv_path=str(path), calendar="XNYS"))
     lines = [r.getMessage() for r in caplog.records if "closed" in r.getMessage()]
     assert len(lines) == 1 and "\n" not in lines[0], lines  # before: no warning (an info line)
     assert lines[0].startswith("BTC: 125 of 400 rows (31%) fall on days XNYS is closed")
-    assert 'calendar = "24/7"' in lines[0]
+    assert 'set its calendar with --calendar (or [data] calendar in a --config TOML file): "24/7"' in lines[0]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="carrousel.finance"):
+        auto = load_history("BTC", DataConfig(source="csv", csv_path=str(path)))
+    assert not [r for r in caplog.records if "closed" in r.getMessage()]
+    assert not [n for n in auto.notes if "closed" in n]
     done = load_history("BTC", DataConfig(source="csv", csv_path=str(path), calendar="24/7"))
     assert not [n for n in done.notes if "closed" in n]
     caplog.clear()
@@ -311,7 +316,7 @@ def test_a_series_missing_many_sessions_is_warned_with_the_count(
     ]
     assert len(warned) == 1 and "\n" not in warned[0], warned  # before: none (the info line alone)
     assert warned[0].startswith("AAPL: 101 of 1008 XNYS sessions (10%) have no row (longest gap 1)")
-    assert 'calendar = "24/7"' in warned[0]
+    assert '--calendar (or [data] calendar in a --config TOML file): "24/7"' in warned[0]
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="carrousel.finance"):
         done = load_history("AAPL", DataConfig(source="csv", csv_path=str(few)))

@@ -11,7 +11,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from carrousel.finance.config import BacktestConfig, FinanceConfig, ModelConfig, TrainSettings, WindowConfig
+from carrousel.finance.config import (
+    BacktestConfig,
+    DataConfig,
+    FinanceConfig,
+    ModelConfig,
+    TrainSettings,
+    WindowConfig,
+)
 from carrousel.finance.frames import Forecaster
 
 
@@ -31,6 +38,7 @@ def _sessions(start: str, n: int) -> pd.DatetimeIndex:
 @pytest.fixture(scope="module")
 def model() -> Forecaster:
     cfg = FinanceConfig(
+        data=DataConfig(calendar="XNYS"),  # set: the default "auto" dates each series on its own calendar
         window=WindowConfig(lookback=20, horizon=3),
         model=ModelConfig(hidden_size=8, members=1),
         train=TrainSettings(epochs=1, patience=1, max_windows=100),
@@ -58,6 +66,7 @@ def test_predict_warns_about_a_series_off_the_models_calendar(
     assert len(lines) == 1, lines  # before: none
     assert lines[0].startswith("BTC: 43 of 140 rows (31%) fall on days XNYS is closed")
     assert 'DataConfig(calendar=...) for Forecaster.fit): "24/7"' in lines[0]
+    assert "train-global's --calendar" in lines[0]
 
 
 def test_predict_warns_about_a_series_missing_many_sessions(

@@ -46,6 +46,7 @@ from carrousel.finance.aci import aci_arrays, aci_forecast, aci_from_bundle
 from carrousel.finance.backtest import ENSEMBLE_MEMBERS
 from carrousel.finance.baselines import baseline_forecasts
 from carrousel.finance.calendar import future_sessions
+from carrousel.finance.calendar_pick import resolve_calendar
 from carrousel.finance.config import FinanceConfig
 from carrousel.finance.conformal import AciState
 from carrousel.finance.data import PriceHistory
@@ -91,6 +92,7 @@ class TickerForecast:
     others: dict[str, tuple[float, ...]] = field(default_factory=dict)  # median price path of each baseline
     aci: tuple[dict[str, float], ...] = ()  # per step: price quantiles of the network with adaptive conformal
     # intervals, continued from the saved state (empty: no state for this ticker and history)
+    calendar: str = "XNYS"  # the exchange calendar the rows' dates are sessions of
 
 
 def find_bundle(folder: str | Path | None) -> Path | None:
@@ -330,7 +332,8 @@ class ForecasterBundle:
                 f"{history.ticker}: the forecast is not a finite number (the last {window.lookback} days hold "
                 "values the network cannot use); check the prices before the forecast origin"
             )
-        dates = future_sessions(series.dates[-1], window.horizon, self.config.data.calendar)
+        calendar = resolve_calendar(history.ticker, series.dates, self.config.data.calendar)
+        dates = future_sessions(series.dates[-1], window.horizon, calendar)
         close = float(series.close[-1])
         labels = [qlabel(x) for x in self.fitted.quantiles]
         mid = self.fitted.quantiles.index(0.5)
@@ -355,6 +358,7 @@ class ForecasterBundle:
             notes=tuple(self._notes(history)),
             others=self._others(series, q, close) if baselines else {},
             aci=self._aci(series, close, labels),
+            calendar=calendar,
         )
 
     def _aci(self, series: SeriesData, close: float, labels: list[str]) -> tuple[dict[str, float], ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 _FIRST_YEAR = 1980  # calendars are built from this year on (the library's default starts 20 years ago)
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=32)  # the auto rule may try 17 calendars
 def get_calendar(name: str = "XNYS", last_year: int | None = None) -> xcals.ExchangeCalendar:
     """Returns the exchange calendar ``name`` covering 1980 (or the calendar's first year, XTKS's 1997) to
     ``last_year`` + 2 (default: this year + 2).
@@ -41,7 +42,9 @@ def get_calendar(name: str = "XNYS", last_year: int | None = None) -> xcals.Exch
     """
     year = max(last_year or 0, pd.Timestamp.today().year) + 2
     try:
-        return _build(name, f"{year}-12-31")
+        with warnings.catch_warnings():  # the library's own pandas deprecations (XHKG's), nothing to act on
+            warnings.simplefilter("ignore")
+            return _build(name, f"{year}-12-31")
     except xcals.errors.InvalidCalendarName:
         raise CalendarNotFoundError(
             f"unknown exchange calendar {name!r}; use an exchange_calendars code such as XNYS, XLON or XETR"
@@ -114,10 +117,12 @@ MISSING_SHARE = 0.05
 _CHOICES = (
     '"24/7" for a series traded every day, "24/5" every weekday, or its exchange\'s code (XLON, XTKS...)'
 )
-CONFIG_FIX = f"set its calendar in a --config TOML file: [data] calendar = {_CHOICES}"  # loaders' (CLI) fix
+CONFIG_FIX = (  # the loaders' (CLI) fix
+    f"set its calendar with --calendar (or [data] calendar in a --config TOML file): {_CHOICES}"
+)
 FRAME_FIX = (  # the DataFrame API's fix (Forecaster.fit / predict, finance predict)
-    f"train the model on its calendar ([data] calendar in train-global's --config, DataConfig(calendar=...) "
-    f"for Forecaster.fit): {_CHOICES}"
+    f"train the model on its calendar (train-global's --calendar, DataConfig(calendar=...) for "
+    f"Forecaster.fit): {_CHOICES}"
 )
 
 
@@ -168,7 +173,8 @@ def gap_warnings(
 def warn_gaps(warnings: Iterable[Sequence[str]], calendar: str = "XNYS", fix: str = CONFIG_FIX) -> None:
     """Logs the :func:`gap_warnings` of many series: the first five series' in full, then one line counting
     the rest (:func:`~carrousel.finance.series_warnings.warn_per_series`)."""
-    more = f"fall on days {calendar} is closed or miss many of its sessions too; {fix}"
+    named = "their calendar" if calendar == "auto" else calendar  # "auto": each series' own
+    more = f"fall on days {named} is closed or miss many of its sessions too; {fix}"
     warn_per_series(logger, warnings, more)
 
 

@@ -48,7 +48,7 @@ from carrousel.core.cli_values import OutputFolder
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import PrecisionSource, precision_from
 from carrousel.finance import __version__
-from carrousel.finance.cli_global import register
+from carrousel.finance.cli_global import CalendarOpt, register
 from carrousel.finance.config import (
     Arch,
     ExportConfig,
@@ -261,6 +261,7 @@ def _config(
     enabled: bool | None = None,
     config: Path | None = None,
     saved: FinanceConfig | None = None,
+    calendar: str | None = None,
 ) -> FinanceConfig:
     """The run's configuration, built once: base (defaults or the saved model's settings) <- TOML <- flags."""
     if csv is not None and source not in (None, Source.auto, Source.csv):
@@ -281,6 +282,7 @@ def _config(
             csv_path=str(csv) if csv is not None else d.csv_path,
             start=_pick(start, d.start),
             end=_pick(end, d.end),
+            calendar=_pick(calendar, d.calendar),
         ),
         window=replace(
             w,
@@ -356,6 +358,7 @@ def _render_forecast(doc: dict[str, Any]) -> None:
         _data_line(fc["ticker"], data)
         table = Table(
             title=f"{doc['model']} forecast from the close of {fc['last_date']} ({fc['last_close']:.2f})"
+            + ("" if fc.get("calendar", "XNYS") == "XNYS" else f", {fc['calendar']} sessions")
         )
         table.add_column("date", no_wrap=True, min_width=10)  # whole dates, even on an 80-column pipe
         table.add_column("day", justify="right", min_width=3)
@@ -459,6 +462,7 @@ def forecast(
     seed: Seed = None,
     members: Members = None,
     config: ConfigFile = None,
+    calendar: CalendarOpt = None,
 ) -> None:
     """Forecast the next trading days with quantiles, after a walk-forward backtest against baselines."""
     from carrousel.finance.pipeline import forecast as run_forecast
@@ -473,6 +477,7 @@ def forecast(
         indicators=indicators, arch=arch, quantiles=quantiles, hidden=hidden, epochs=epochs, device=device,
         precision=precision, seed=seed, members=members, test_days=test_days, refit_every=refit_every, window=window,
         conformal=conformal, ensemble=ensemble, enabled=enabled, config=config, saved=saved_config(model_dir),
+        calendar=calendar,
     )  # fmt: skip
     with (
         progress("loading data, backtesting and training"),
@@ -577,6 +582,7 @@ def backtest(
     seed: Seed = None,
     members: Members = None,
     config: ConfigFile = None,
+    calendar: CalendarOpt = None,
 ) -> None:
     """Walk-forward backtest of the network and every baseline on the same windows."""
     from carrousel.finance.pipeline import backtest as run_backtest
@@ -585,7 +591,7 @@ def backtest(
         tickers, source=source, csv=csv, start=start, end=end, lookback=lookback, horizon=horizon,
         indicators=indicators, arch=arch, quantiles=quantiles, hidden=hidden, epochs=epochs, device=device,
         precision=precision, seed=seed, members=members, test_days=test_days, refit_every=refit_every, window=window,
-        conformal=conformal, ensemble=ensemble, enabled=None, config=config, saved=None,
+        conformal=conformal, ensemble=ensemble, enabled=None, config=config, saved=None, calendar=calendar,
     )  # fmt: skip
     with (
         progress("backtesting"),

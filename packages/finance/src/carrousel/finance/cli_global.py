@@ -35,10 +35,11 @@ from carrousel.core.curves import can_plot
 from carrousel.core.export.choices import InferencePrecision, PrecisionSource, precision_from
 from carrousel.core.files import check_output_file
 from carrousel.core.provenance import precision_report
+from carrousel.finance.calendar_pick import AUTO
 from carrousel.finance.config import Arch, BacktestConfig, FinanceConfig, Sampling, load_config
 from carrousel.finance.errors import FinanceConfigError
 
-__all__ = ["PrecisionOpt", "register"]
+__all__ = ["CalendarOpt", "PrecisionOpt", "register"]
 
 _D = FinanceConfig()
 _GLOBAL = replace(_D, backtest=BacktestConfig(auto_baselines=False))  # train-global's defaults
@@ -54,6 +55,34 @@ Data = Annotated[
 ]
 ModelDirReq = Annotated[
     Path, typer.Option("--model-dir", help="Model folder (written as a whole)."), OutputFolder()
+]
+
+
+def _calendar(value: str | None) -> str | None:
+    """``--calendar``: ``auto`` or a code exchange_calendars builds (upper case), checked before any work."""
+    if value is None or value.strip().lower() == AUTO:
+        return value and AUTO
+    from carrousel.finance.calendar import get_calendar
+    from carrousel.finance.errors import CalendarNotFoundError
+
+    code = value.strip().upper()
+    try:
+        get_calendar(code)
+    except CalendarNotFoundError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return code
+
+
+CalendarOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--calendar",
+        metavar="CODE",
+        callback=_calendar,
+        help="Exchange calendar of the forecast dates and gap checks: auto (default: per series, from its "
+        "symbol, 7203.T XTKS, SAP.DE XETR, BTC-USD 24/7, EURUSD=X 24/5, else the one its dates keep, XNYS "
+        "for US data), or an exchange_calendars code: XNYS, XLON, XETR, XTKS..., 24/5, 24/7.",
+    ),
 ]
 # core's --precision of a run (same flag and help), None when not given so that a --config file's
 # [train] precision holds (predict: fp32); the train commands take core's TrainPrecisionOrConfig
@@ -120,6 +149,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         precision: TrainPrecisionOrConfig = None,
+        calendar: CalendarOpt = None,
         as_json: AsJson = False,
     ) -> None:
         """Train ONE global network over every series of a long table (hundreds of tickers)."""
@@ -134,6 +164,7 @@ def register(app: typer.Typer) -> None:
         show = not is_quiet() and stderr.is_terminal
         cfg = replace(
             base,
+            data=replace(base.data, calendar=pick(calendar, base.data.calendar)),
             window=replace(w, horizon=pick(horizon, w.horizon), lookback=pick(lookback, w.lookback)),
             model=replace(
                 m, arch=pick(arch, m.arch), hidden_size=pick(hidden, m.hidden_size), members=pick(members, m.members)

@@ -106,7 +106,9 @@ class DataConfig:
         None  # last date to use (YYYY-MM-DD, or a date object); None = up to the latest available
     )
     cache_dir: str | None = None  # Yahoo cache folder; None = ~/.cache/carrousel/finance
-    calendar: str = "XNYS"  # exchange calendar (exchange_calendars code) for sessions and forecast dates
+    # exchange calendar (exchange_calendars code) for sessions and forecast dates; "auto": per series, from
+    # its symbol (7203.T, BTC-USD, EURUSD=X...) or the days its dates keep (carrousel.finance.calendar_pick)
+    calendar: str = "auto"
     min_history: int = 250  # fewest trading days accepted after cleaning
     repair_splits: bool = True  # rescale unadjusted prices across detected split jumps (logged); else error
     timeout: float = 10.0  # seconds per Yahoo request

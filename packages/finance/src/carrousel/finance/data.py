@@ -31,6 +31,7 @@ from carrousel.core.files import read_text
 from carrousel.core.optional import require
 from carrousel.core.text import name_some
 from carrousel.finance.calendar import gap_warnings, get_calendar, warn_gaps
+from carrousel.finance.calendar_pick import resolve_calendar
 from carrousel.finance.config import DataConfig
 from carrousel.finance.errors import PriceDataError, TickerNotFoundError, YahooUnreachableError
 from carrousel.finance.price_columns import normalise_columns, yfinance_levels
@@ -180,7 +181,8 @@ def _finish(ticker: str, raw: pd.DataFrame, cfg: DataConfig, source: str, label:
         span = f"{cfg.start or 'start'} and {cfg.end or 'end'}"
         raise PriceDataError(f"no {ticker} prices between {span}; widen the dates")
     frame, notes = clean_prices(raw, ticker, cfg.min_history, cfg.repair_splits)
-    note, gaps = gap_warnings(ticker, pd.DatetimeIndex(frame.index), cfg.calendar)
+    dates = pd.DatetimeIndex(frame.index)
+    note, gaps = gap_warnings(ticker, dates, resolve_calendar(ticker, dates, cfg.calendar, log=True))
     if note is not None:
         notes.append(note)
     history = PriceHistory(ticker, frame, source, label, tuple(notes), _hash(frame))
@@ -350,7 +352,8 @@ def _load_yahoo(ticker: str, cfg: DataConfig) -> _Loaded:
     path, meta_path = folder / f"{ticker}.csv", folder / f"{ticker}.json"
     cached = read_price_csv(path) if path.exists() else None
     covers = cached is not None and (cfg.start is None or cached.index[0] <= pd.Timestamp(cfg.start))
-    if cached is not None and covers and cfg.source == "auto" and _is_fresh(cached.index[-1], cfg.calendar):
+    calendar = cfg.calendar if cached is None else resolve_calendar(ticker, cached.index, cfg.calendar)
+    if cached is not None and covers and cfg.source == "auto" and _is_fresh(cached.index[-1], calendar):
         fetched = json.loads(meta_path.read_text()).get("fetched_at", "?") if meta_path.exists() else "?"
         logger.info("%s: using the fresh cache %s", ticker, path)
         return _finish(ticker, cached, cfg, "cache", f"Yahoo Finance (cached {fetched})")

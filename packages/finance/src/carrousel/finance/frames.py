@@ -37,6 +37,7 @@ from carrousel.finance.aci import aci_states
 from carrousel.finance.backtest import forecast_table, run_backtest
 from carrousel.finance.bundle import ForecasterBundle, qlabel
 from carrousel.finance.calendar import FRAME_FIX, gap_warnings, warn_gaps
+from carrousel.finance.calendar_pick import resolve_calendar
 from carrousel.finance.config import FinanceConfig, for_series
 from carrousel.finance.data import PriceHistory, warn_absent_inputs
 from carrousel.finance.errors import FrameError
@@ -72,8 +73,10 @@ def frame_history(name: str, frame: pd.DataFrame) -> PriceHistory:
 
 def _histories(df: pd.DataFrame, calendar: str, need: int = 0) -> list[PriceHistory]:
     """One history per series of a validated frame (absent optional columns are NaN: unknown inputs), its
-    dates checked against ``calendar``, the one its forecasts are dated on (as the loaders do: a warning for
-    a series off that calendar or missing many of its sessions; five series named, the rest counted). A
+    dates checked against ``calendar`` (``"auto"``: each series' own, as
+    :func:`~carrousel.finance.calendar_pick.resolve_calendar` picks it), the one its forecasts are dated on
+    (as the loaders do: a warning for a series off that calendar or missing many of its sessions; five
+    series named, the rest counted). A
     series of fewer than ``need`` rows (one predict skips as too short) gets no warning."""
     out, gaps = [], []
     for uid, rows in df.groupby("unique_id", sort=False):
@@ -82,7 +85,9 @@ def _histories(df: pd.DataFrame, calendar: str, need: int = 0) -> list[PriceHist
             | {"close": rows["y"].to_numpy()},
             index=pd.DatetimeIndex(rows["ds"].to_numpy(), name="date"),
         )[["open", "high", "low", "close", "volume"]]
-        note, warnings = gap_warnings(str(uid), pd.DatetimeIndex(frame.index), calendar, FRAME_FIX)
+        dates = pd.DatetimeIndex(frame.index)
+        own = resolve_calendar(str(uid), dates, calendar, log=True)  # "auto": this series' own calendar
+        note, warnings = gap_warnings(str(uid), dates, own, FRAME_FIX)
         out.append(replace(frame_history(str(uid), frame), notes=(note,) if note else ()))
         gaps.append(warnings if len(frame) >= need else [])
     warn_gaps(gaps, calendar, FRAME_FIX)

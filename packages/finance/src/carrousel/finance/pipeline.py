@@ -31,6 +31,7 @@ from carrousel.core.train.distributed import leave_to_rank_zero
 from carrousel.finance.backtest import BacktestResult, backtest_refits, forecast_table, run_backtest
 from carrousel.finance.backtest_baselines import fit_baselines
 from carrousel.finance.bundle import KIND, ForecasterBundle, ForecastRow, TickerForecast, find_bundle, qlabel
+from carrousel.finance.calendar_pick import AUTO
 from carrousel.finance.config import FinanceConfig, ModelConfig, WindowConfig, for_series
 from carrousel.finance.data import PriceHistory, load_histories
 from carrousel.finance.deploy import export_forecaster
@@ -341,8 +342,13 @@ def forecast(
     if saved is not None and found is not None:
         _check_settings(for_series(cfg, len(saved.data)), saved.config, found)
     check_forecast_precision(cfg.train.precision, saved is not None and saved.fitted.runtime is not None)
-    if saved is not None:  # the run's precision, not the one the model was trained with
+    if saved is not None and cfg.data.calendar == AUTO:  # no calendar given: the saved model's
+        cfg = replace(cfg, data=replace(cfg.data, calendar=saved.config.data.calendar))
+    if saved is not None:  # the run's precision and calendar, not those the model was trained with
         trained_precision = saved.trained_precision
+        saved = replace(
+            saved, config=replace(saved.config, data=replace(saved.config.data, calendar=cfg.data.calendar))
+        )
         saved = replace(saved, fitted=replace(saved.fitted, precision=cfg.train.precision))
     else:
         check_training_precision(cfg.train)
