@@ -30,6 +30,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from carrousel.core.args import check_args
 from carrousel.finance.calendar import MISSING_SHARE, OFF_CALENDAR_SHARE, get_calendar
 from carrousel.finance.errors import CalendarNotFoundError
 
@@ -116,6 +117,7 @@ def _misfit(days: np.ndarray, code: str, last_year: int) -> int | None:
     return missing + off
 
 
+@check_args
 def resolve_calendar(ticker: str, index: pd.DatetimeIndex, setting: str = AUTO, log: bool = False) -> str:
     """The calendar ``ticker``'s forecasts are dated on (the module's rule when ``setting`` is ``"auto"``).
 
