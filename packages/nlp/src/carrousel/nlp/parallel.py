@@ -15,6 +15,9 @@ Sources (:func:`read_pairs`):
   (``en<TAB>de``) is a header and skipped.
 * JSONL (``.jsonl``/``.json``): one object per line, ``{"en": ..., "de": ...}`` or HF datasets'
   ``{"translation": {"en": ..., "de": ...}}``.
+* TMX translation memories (``.tmx``) and XLIFF files (``.xlf``/``.xliff``, 1.2 and 2.x), also
+  gzip-compressed (``.tmx.gz``, as OPUS offers its corpora): :mod:`carrousel.nlp.tmx_xliff` (languages
+  matched by primary subtag, untranslated units left out, inline native codes dropped, DTDs refused).
 * Two aligned plain-text files: line ``i`` of the first translates into line ``i`` of the second.
 * HF ``datasets`` translation sets: a folder written by ``Dataset.save_to_disk`` (or a ``DatasetDict``'s,
   ``FOLDER#split``, default ``train``), or a hub name with its config and split, ``wmt16:de-en#train``,
@@ -46,6 +49,7 @@ from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.gettext_pairs import read_mo, read_po
 from carrousel.nlp.hf_data import is_hf_source, load_hf
 from carrousel.nlp.scripts import HAN, HAN_PER_WORD, JAPANESE_PER_WORD, KANA, UNSPACED, UNSPACED_SCRIPTS
+from carrousel.nlp.tmx_xliff import XML_SUFFIXES, read_tmx_xliff
 
 __all__ = [
     "ParallelSplit",
@@ -140,12 +144,12 @@ def _read_hf(spec: str, src: str, tgt: str) -> list[Pair]:
 def read_pairs(
     paths: Sequence[str | Path], src: str = "en", tgt: str = "de", *, model_tgt: bool = False
 ) -> list[Pair]:
-    """Raw ``(source, target)`` pairs from one ``.mo``/``.po``/TSV/JSONL file, two aligned text files, or an HF
-    ``datasets`` translation set (a saved folder or a hub name, see the module docstring).
+    """Raw ``(source, target)`` pairs from one ``.mo``/``.po``/TSV/JSONL/TMX/XLIFF file, two aligned text files,
+    or an HF ``datasets`` translation set (a saved folder or a hub name, see the module docstring).
 
     Args:
         paths: one file or data set, or two aligned plain-text files (source first).
-        src: source language code (a JSONL key; a TSV header naming it is skipped).
+        src: source language code (a JSONL key; a TSV header naming it is skipped; a TMX/XLIFF language).
         tgt: target language code.
         model_tgt: ``tgt`` is a trained model's target language (scoring it), not a choice of this run:
             a catalogue of another language is then a warning naming the model's (:func:`read_mo`).
@@ -166,7 +170,9 @@ def read_pairs(
     elif len(files) == 1:
         f = files[0]
         suffix = f.suffix.lower()
-        if suffix in (".mo", ".po", ".pot"):
+        if (Path(f.stem).suffix.lower() if suffix == ".gz" else suffix) in XML_SUFFIXES:
+            pairs = read_tmx_xliff(f, src, tgt, model=model_tgt)
+        elif suffix in (".mo", ".po", ".pot"):
             reader = read_mo if suffix == ".mo" else read_po
             pairs = reader(f, None if model_tgt else tgt, model_tgt=tgt if model_tgt else None)
         elif suffix in (".jsonl", ".json"):
@@ -174,7 +180,9 @@ def read_pairs(
         elif suffix in (".tsv", ".tab", ".txt") or not f.exists():
             pairs = _read_tsv(f, src, tgt)
         else:
-            raise TextDataError(f"{f}: unknown pairs format {suffix!r}; give a .mo, .po, .tsv or .jsonl file")
+            raise TextDataError(
+                f"{f}: unknown pairs format {suffix!r}; give a .mo, .po, .tsv, .jsonl, .tmx or .xlf file"
+            )
     else:
         raise TextDataError(f"give one pairs file or two aligned text files, got {len(files)}")
     if not pairs:
