@@ -170,7 +170,9 @@ def _calls(cfg: ScanConfig) -> str:
 @cli.command(app)
 def scan(
     ctx: typer.Context,
-    genome: Annotated[Path, typer.Argument(help="FASTA or FASTA.gz to scan (any number of records).")],
+    genome: Annotated[
+        Path, typer.Argument(help="FASTA, FASTA.gz or UCSC .2bit to scan (any number of records).")
+    ],
     motif: MotifSpecs = None,
     method: Annotated[
         Method | None,
@@ -371,7 +373,8 @@ def train(
         Path | None, typer.Option("--peaks", help="BED/narrowPeak of positive regions (on --genome).")
     ] = None,
     genome: Annotated[
-        Path | None, typer.Option("--genome", help="Genome FASTA: background (default: E. coli sample).")
+        Path | None,
+        typer.Option("--genome", help="Genome FASTA or .2bit: background (default: E. coli sample)."),
     ] = None,
     window: Annotated[int, typer.Option("--window", min=1, help="Window in bases.")] = 200,
     per_motif: Annotated[

@@ -11,8 +11,10 @@ file named ``.gz`` must be gzip. Comment lines (``#`` or ``;``) before the first
 with one warning (:mod:`carrousel.bio.fasta_comments`). A truncated or corrupt archive, NUL bytes (a binary
 file), other text before the first header, a comment line inside a record (naming its line), an empty
 header, a duplicate record name (streaming) and a file whose records hold no sequence are each one
-:class:`~carrousel.bio.errors.FastaFormatError` line naming the file. A UTF-8 byte-order mark is skipped; lower case (soft-masking), ``N`` runs, IUPAC codes, ``U``, CRLF line ends
-and lines of any length are valid.
+:class:`~carrousel.bio.errors.FastaFormatError` line naming the file. A UTF-8 byte-order mark is skipped;
+lower case (soft-masking), ``N`` runs, IUPAC codes, ``U``, CRLF line ends and lines of any length are
+valid. Both readers also take a UCSC ``.2bit`` genome (recognised by its signature whatever its name:
+:mod:`carrousel.bio.twobit`), read as the FASTA ``twoBitToFa`` writes of it.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from carrousel.bio.dna import (
 )
 from carrousel.bio.errors import FastaFormatError
 from carrousel.bio.fasta_bytes import _BOM, _comment_inside_file, _iter_segments, _open, check_fasta_file
+from carrousel.bio.twobit import TwoBit, is_twobit
 from carrousel.core.args import check_args
 from carrousel.core.files import DEFAULT_MAX_BYTES
 
@@ -261,22 +264,10 @@ def read_sequences(path: str | Path, mask_lower: bool = False) -> tuple[list[str
         FastaFormatError: the file cannot be read (see the module doc), text before the first header,
             invalid characters, or no record with sequence.
     """
-    with _open(path) as fh:
-        raw = fh.read(DEFAULT_MAX_BYTES + 1)
-    if len(raw) > DEFAULT_MAX_BYTES:
-        raise FastaFormatError(f"{path} is over {DEFAULT_MAX_BYTES >> 30} GiB; give a smaller file")
-    raw = raw.removeprefix(_BOM)
-    if b"\x00" in raw:
-        raise FastaFormatError(f"{path} holds NUL bytes: it is a binary file, not FASTA text")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-    text = _fc.after_comments(path, text)
     names: list[str] = []
     seqs: list[str] = []
     empty: list[str] = []
-    for title, seq in SimpleFastaParser(io.StringIO(text)):
+    for title, seq in _titled_sequences(path):
         seq = "".join(seq.split())
         seq = (mask_lower_case(seq) if mask_lower else seq).upper()
         name = title.split()[0] if title.split() else f"seq{len(names) + 1}"
@@ -292,3 +283,25 @@ def read_sequences(path: str | Path, mask_lower: bool = False) -> tuple[list[str
     if mask_lower and not any(set(s) & set("ACGTU") for s in seqs):
         _fc.warn_all_masked(path)
     return names, seqs
+
+
+def _titled_sequences(path: str | Path) -> Iterator[tuple[str, str]]:
+    """``(header, sequence)`` of every record of a small FASTA(.gz) file, or of a UCSC ``.2bit`` file."""
+    if is_twobit(check_fasta_file(path)):
+        with TwoBit.open(path) as genome:
+            if sum(genome.lengths.values()) > DEFAULT_MAX_BYTES:
+                raise FastaFormatError(f"{path} holds over {DEFAULT_MAX_BYTES:,} bases; give a smaller file")
+            yield from ((name, genome.read(name, 0, n).decode("ascii")) for name, n in genome.lengths.items())
+        return
+    with _open(path) as fh:
+        raw = fh.read(DEFAULT_MAX_BYTES + 1)
+    if len(raw) > DEFAULT_MAX_BYTES:
+        raise FastaFormatError(f"{path} is over {DEFAULT_MAX_BYTES >> 30} GiB; give a smaller file")
+    raw = raw.removeprefix(_BOM)
+    if b"\x00" in raw:
+        raise FastaFormatError(f"{path} holds NUL bytes: it is a binary file, not FASTA text")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    yield from SimpleFastaParser(io.StringIO(_fc.after_comments(path, text)))

@@ -2,7 +2,8 @@
 (decompressed when gzip, read errors of a damaged archive or of the disk as one
 :class:`~carrousel.bio.errors.FastaFormatError`), and its bytes split into header lines and sequence bytes
 (comment lines before the first header skipped, :mod:`carrousel.bio.fasta_comments`). Decoding the
-sequence bytes into codes is :mod:`carrousel.bio.fasta`'s."""
+sequence bytes into codes is :mod:`carrousel.bio.fasta`'s. A UCSC ``.2bit`` genome (recognised by its
+signature) is split the same way, its letters decoded by :mod:`carrousel.bio.twobit`."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import BinaryIO
 
 from carrousel.bio import fasta_comments as _fc
 from carrousel.bio.errors import FastaFormatError
+from carrousel.bio.twobit import TwoBit, is_twobit
 from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file
 
@@ -63,7 +65,12 @@ def _open(path: str | Path) -> Iterator[BinaryIO]:
 
 
 def _iter_segments(path: str | Path) -> Iterator[tuple[str | None, bytes]]:
-    """Yields ``(header, b"")`` at each record start and ``(None, sequence_bytes)`` for sequence data."""
+    """Yields ``(header, b"")`` at each record start and ``(None, sequence_bytes)`` for sequence data (of a
+    UCSC ``.2bit`` file too: :mod:`carrousel.bio.twobit`)."""
+    if is_twobit(check_fasta_file(path)):
+        with TwoBit.open(path) as genome:
+            yield from genome.segments(_BLOCK << 2)
+        return
     with _open(path) as fh:
         buf = b""
         in_record = False

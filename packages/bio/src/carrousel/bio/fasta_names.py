@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from carrousel.bio.errors import FastaFormatError
-from carrousel.bio.fasta_bytes import _BLOCK, _BOM, _open
+from carrousel.bio.fasta_bytes import _BLOCK, _BOM, _open, check_fasta_file
+from carrousel.bio.twobit import TwoBit, is_twobit
 from carrousel.core.files import check_input_file
 
 __all__ = ["check_fasta_input", "check_unique_names"]
@@ -27,12 +28,16 @@ def check_unique_names(path: str | Path) -> None:
     """Refuses a FASTA(.gz) file in which two records share a name (the first word of the header).
 
     Only header lines are read (decompressed when gzip); everything else about the file is left to the
-    streaming reader.
+    streaming reader. Of a UCSC ``.2bit`` file, the index is read (:class:`~carrousel.bio.twobit.TwoBit`),
+    which refuses a duplicate name, a truncated file or one of an unknown version.
 
     Raises:
         FastaFormatError: a duplicate name (naming it and the lines of both headers), or the file cannot be
             read (see :mod:`carrousel.bio.fasta`).
     """
+    if is_twobit(check_fasta_file(path)):  # a .2bit index: read whole (it refuses duplicate names)
+        TwoBit.open(path).close()
+        return
     seen: dict[str, int] = {}
     line = 1  # the line number of buf[1] (buf[0] is the byte before the block: a header follows "\n")
     prev = b"\n"

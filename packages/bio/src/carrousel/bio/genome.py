@@ -16,7 +16,8 @@ Compressed genomes: a BGZF file (``bgzip``, named ``.gz`` or ``.bgz``) is read b
 :data:`MAX_WHOLE_BASES` bases (such as the E. coli sample) is read whole into memory, with a log note, and
 a larger one is a one-line error naming the fix (``bgzip`` it, or decompress it). The same holds for a
 plain FASTA that cannot be indexed (lines of uneven length within a record): small ones are read whole,
-large ones refused naming the fix.
+large ones refused naming the fix. A UCSC ``.2bit`` genome is read by position through its own index
+(:class:`~carrousel.bio.twobit.TwoBit`), with no ``.fai``.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from carrousel.bio.bed import Intervals
 from carrousel.bio.dna import AMBIGUOUS, encode, reverse_complement
 from carrousel.bio.errors import FastaFormatError, TrainingDataError
 from carrousel.bio.fasta import check_fasta_file, iter_chunks
+from carrousel.bio.twobit import TwoBit, is_twobit
 from carrousel.core.args import check_args
 from carrousel.core.text import name_some
 
@@ -99,7 +101,8 @@ class Genome:
     Attributes:
         path: the FASTA file.
         lengths: length of every non-empty record, in file order.
-        index: the ``.fai`` in use (``None`` when the records are held in memory).
+        index: the ``.fai`` in use (``None`` for a ``.2bit`` file, its own index, and for records held in
+            memory).
     """
 
     def __init__(
@@ -122,7 +125,7 @@ class Genome:
         """Opens ``path`` for reading by position, building its index when it has none.
 
         Args:
-            path: FASTA, BGZF-compressed FASTA, or (small) gzipped FASTA.
+            path: FASTA, BGZF-compressed FASTA, UCSC ``.2bit``, or (small) gzipped FASTA.
             max_whole_bases: most bases of a FASTA that cannot be indexed read whole instead (default
                 :data:`MAX_WHOLE_BASES`).
 
@@ -131,6 +134,9 @@ class Genome:
                 or cannot be indexed and holds more than ``max_whole_bases`` bases.
         """
         p = check_fasta_file(path)
+        if is_twobit(p):  # a UCSC .2bit genome is its own index
+            tb = TwoBit.open(p)
+            return cls(p, {name: size for name, size in tb.lengths.items() if size}, faidx=tb)
         limit = MAX_WHOLE_BASES if max_whole_bases is None else max_whole_bases
         kind = _compression(p)
         gz_name = p.name.lower().endswith((".gz", ".bgz"))
