@@ -45,8 +45,7 @@ from carrousel.core.provenance import exported_precision, trained_precision
 from carrousel.finance.aci import aci_arrays, aci_forecast, aci_from_bundle
 from carrousel.finance.backtest import ENSEMBLE_MEMBERS
 from carrousel.finance.baselines import baseline_forecasts
-from carrousel.finance.calendar import future_sessions
-from carrousel.finance.calendar_pick import resolve_calendar
+from carrousel.finance.calendar_pick import forecast_sessions
 from carrousel.finance.config import FinanceConfig
 from carrousel.finance.conformal import AciState
 from carrousel.finance.data import PriceHistory
@@ -332,8 +331,8 @@ class ForecasterBundle:
                 f"{history.ticker}: the forecast is not a finite number (the last {window.lookback} days hold "
                 "values the network cannot use); check the prices before the forecast origin"
             )
-        calendar = resolve_calendar(history.ticker, series.dates, self.config.data.calendar)
-        dates = future_sessions(series.dates[-1], window.horizon, calendar)
+        setting = self.config.data.calendar  # "auto": the series' own calendar
+        calendar, dates = forecast_sessions(history.ticker, series.dates, window.horizon, setting)
         close = float(series.close[-1])
         labels = [qlabel(x) for x in self.fitted.quantiles]
         mid = self.fitted.quantiles.index(0.5)
@@ -390,12 +389,9 @@ class ForecasterBundle:
         """Median price paths of the baselines (and the ensemble) from the same last close."""
         last = len(series.close) - 1
         qs, mid = self.fitted.quantiles, self.fitted.quantiles.index(0.5)
-        base = {
-            k: v[0]
-            for k, v in baseline_forecasts(
-                series, last, np.array([last]), self.fitted.horizon, qs, self.config.backtest.auto_baselines
-            ).items()
-        }
+        auto = self.config.backtest.auto_baselines
+        paths = baseline_forecasts(series, last, np.array([last]), self.fitted.horizon, qs, auto)
+        base = {k: v[0] for k, v in paths.items()}
         base.pop("zero_return")  # same median path as the random walk
         if self.config.backtest.ensemble:
             base["ensemble"] = np.sort(

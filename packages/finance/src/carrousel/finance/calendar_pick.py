@@ -31,10 +31,18 @@ import numpy as np
 import pandas as pd
 
 from carrousel.core.args import check_args
-from carrousel.finance.calendar import MISSING_SHARE, OFF_CALENDAR_SHARE, get_calendar
+from carrousel.finance.calendar import MISSING_SHARE, OFF_CALENDAR_SHARE, future_sessions, get_calendar
 from carrousel.finance.errors import CalendarNotFoundError
 
-__all__ = ["AUTO", "CANDIDATES", "INDICES", "SUFFIXES", "resolve_calendar", "ticker_calendar"]
+__all__ = [
+    "AUTO",
+    "CANDIDATES",
+    "INDICES",
+    "SUFFIXES",
+    "forecast_sessions",
+    "resolve_calendar",
+    "ticker_calendar",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -144,3 +152,12 @@ def resolve_calendar(ticker: str, index: pd.DatetimeIndex, setting: str = AUTO, 
     if log and named != DEFAULT:
         logger.info("%s: forecasts dated on the %s calendar (%s)", ticker, named, how)
     return named
+
+
+@check_args
+def forecast_sessions(
+    ticker: str, index: pd.DatetimeIndex, n: int, setting: str = AUTO
+) -> tuple[str, pd.DatetimeIndex]:
+    """The calendar of ``ticker`` (:func:`resolve_calendar`) and its ``n`` sessions after the last of ``index``."""
+    calendar = resolve_calendar(ticker, index, setting)
+    return calendar, future_sessions(index[-1], n, calendar)
