@@ -89,12 +89,53 @@ def _german(df: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _stooq_bulk(df: pd.DataFrame) -> str:
+    """Stooq's bulk download (``aapl.us.txt``): angle-bracketed names, ``20070427`` dates (before: an
+    "ambiguous date" error)."""
+    lines = ["<TICKER>,<PER>,<DATE>,<TIME>,<OPEN>,<HIGH>,<LOW>,<CLOSE>,<VOL>,<OPENINT>"]
+    lines += [
+        f"AAPL.US,D,{d:%Y%m%d},000000,{r.open},{r.high},{r.low},{r.close},{r.volume:.0f},0"
+        for d, r in df.iterrows()
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _kaggle(df: pd.DataFrame) -> str:
+    """Kaggle's "Huge Stock Market Dataset" (``aapl.us.txt``, Stooq's daily files with ``OpenInt``)."""
+    lines = ["Date,Open,High,Low,Close,Volume,OpenInt"]
+    lines += [f"{d:%Y-%m-%d},{r.open},{r.high},{r.low},{r.close},{r.volume:.0f},0" for d, r in df.iterrows()]
+    return "\n".join(lines) + "\n"
+
+
+def _alpha_vantage(df: pd.DataFrame) -> str:
+    """Alpha Vantage's ``TIME_SERIES_DAILY`` CSV: ``timestamp``, newest first."""
+    lines = ["timestamp,open,high,low,close,volume"]
+    lines += [
+        f"{d:%Y-%m-%d},{r.open},{r.high},{r.low},{r.close},{r.volume:.0f}"
+        for d, r in df.iloc[::-1].iterrows()
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _tiingo(df: pd.DataFrame) -> str:
+    """Tiingo's daily prices CSV: UTC stamps, close first, adjusted columns beside the raw ones."""
+    lines = ["date,close,high,low,open,volume,adjClose,adjHigh,adjLow,adjOpen,adjVolume,divCash,splitFactor"]
+    for d, r in df.iterrows():
+        raw = f"{r.close},{r.high},{r.low},{r.open},{r.volume:.0f}"
+        lines.append(f"{d:%Y-%m-%d}T00:00:00.000Z,{raw},{raw},0.0,1.0")
+    return "\n".join(lines) + "\n"
+
+
 LAYOUTS: dict[str, Callable[[pd.DataFrame], str]] = {
     "nasdaq": _nasdaq,
     "investing": _investing,
     "marketwatch": _marketwatch,
     "stooq": _stooq,
     "german": _german,
+    "stooq_bulk": _stooq_bulk,
+    "kaggle": _kaggle,
+    "alpha_vantage": _alpha_vantage,
+    "tiingo": _tiingo,
 }
 
 

@@ -183,7 +183,7 @@ def trading_dates(values: pd.Series) -> pd.DatetimeIndex:
 
     yfinance stamps daily bars at local midnight (``2024-01-02 00:00:00-05:00``; Tokyo ``+09:00``):
     the local date is the trading date, so time-zone information is dropped, not converted. Numeric dates
-    (``1/4/1999``, as spreadsheets export them) are read month-first or day-first as the column shows (a
+    (``1/4/1999``, as spreadsheets export them; Stooq's ``20240102`` is year-month-day) are read month-first or day-first as the column shows (a
     row with ``12/28/2018`` settles it for every row); a column that never shows it is an error. A time of
     day (Google Sheets' ``12/31/2012 16:00:00``) is dropped: the date is the trading date.
 
@@ -194,6 +194,8 @@ def trading_dates(values: pd.Series) -> pd.DatetimeIndex:
         idx = pd.DatetimeIndex(values)
         return idx.tz_localize(None) if idx.tz is not None else idx
     text = values.astype(str).str.strip()
+    if text.str.fullmatch(r"(19|20)\d{6}").all():  # Stooq's bulk files: 20240102
+        text = text.str[:4] + "-" + text.str[4:6] + "-" + text.str[6:]
     iso = text.str.match(r"^\d{4}-\d{2}-\d{2}")
     if iso.any() and not iso.all():
         row = int((~iso).to_numpy().argmax())
