@@ -238,3 +238,19 @@ def test_forecast_reads_a_nasdaq_download(
     doc = json.loads(result.stdout)
     assert doc["data"][0]["first_date"] == "2007-01-03" and doc["data"][0]["last_date"] == "2010-12-31"
     assert doc["data"][0]["rows"] == len(raw_aapl)
+
+
+def test_a_ticker_is_found_by_its_stem_when_one_ticker_has_it(tmp_path: Path, rows: pd.DataFrame) -> None:
+    """Stooq names AAPL ``AAPL.US``: ``finance forecast AAPL --csv aapl.us.txt`` was 'AAPL is not in ...'."""
+    from carrousel.finance.config import DataConfig
+    from carrousel.finance.data import load_history
+    from carrousel.finance.errors import TickerNotFoundError
+
+    path = tmp_path / "aapl.us.txt"
+    path.write_text(_stooq_bulk(rows))
+    got = load_history("AAPL", DataConfig(source="csv", csv_path=str(path), min_history=50))
+    assert got.ticker == "AAPL" and len(got.frame) == len(rows)
+    two = tmp_path / "two.txt"  # AAPL.US and AAPL.DE: which one is not guessed
+    two.write_text(_stooq_bulk(rows) + _stooq_bulk(rows).split("\n", 1)[1].replace("AAPL.US", "AAPL.DE"))
+    with pytest.raises(TickerNotFoundError, match=r"AAPL is not in .*AAPL\.DE.*AAPL\.US"):
+        load_history("AAPL", DataConfig(source="csv", csv_path=str(two), min_history=50))

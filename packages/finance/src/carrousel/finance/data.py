@@ -156,6 +156,10 @@ def _select_ticker(df: pd.DataFrame, ticker: str, where: str) -> pd.DataFrame:
         return df
     symbols = df["ticker"].astype(str).str.upper()
     sub = df[symbols == ticker]
+    stems = [s for s in symbols.unique() if s.rpartition(".")[0] == ticker]  # Stooq's AAPL.US for AAPL
+    if sub.empty and len(stems) == 1:
+        logger.info("%s: read as %s, the one ticker of %s with that stem", ticker, stems[0], where)
+        sub = df[symbols == stems[0]]
     if sub.empty:
         known = name_some(sorted(symbols.unique()), 20)
         wide = df.attrs.get("wide", False)  # a one-ticker file whose close is named otherwise is one too
