@@ -7,6 +7,10 @@ coordinates, ``0 <= start < end``, and a narrowPeak summit offset (column 10, ``
 peak; the first line that does not is a :class:`~carrousel.bio.errors.BedFormatError` naming the file
 and the line. Whether a peak lies on its chromosome is checked against the genome
 (:mod:`carrousel.bio.validation`).
+
+A bigBed (ENCODE's ``bigBed narrowPeak``, a track hub's peaks) is recognised by its magic whatever its
+name and read by :mod:`carrousel.bio.bigbed`: each record becomes the BED line it was made from and is
+checked as above, its position in the file standing for the line number (``record N`` in messages).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from carrousel.bio.bigbed import bigbed_lines, is_bigbed
 from carrousel.bio.errors import BedFormatError
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
@@ -27,7 +32,8 @@ _MAX_LINE = 100_000
 
 
 class Peak(NamedTuple):
-    """One BED line: the record, half-open ``[start, end)``, the summit offset and the 1-based line."""
+    """One BED line: the record, half-open ``[start, end)``, the summit offset and the 1-based line
+    (a bigBed's: the record's position in the file)."""
 
     chrom: str
     start: int
@@ -37,21 +43,25 @@ class Peak(NamedTuple):
 
 
 def read_peaks(path: str | Path) -> list[Peak]:
-    """Reads BED / narrowPeak intervals with their line numbers.
+    """Reads BED / narrowPeak intervals (text, gzip or bigBed) with their line (bigBed: record) numbers.
 
     Raises:
-        BedFormatError: the file cannot be read as text, a line is not an interval (naming the line),
-            or no interval is found.
+        BedFormatError: the file cannot be read as text or as a bigBed, a line is not an interval
+            (naming the line), or no interval is found.
     """
     p = Path(path)
     if not (p.exists() or p.is_symlink()):
         raise BedFormatError(f"BED file not found: {p}; check the path")
-    try:
-        text = read_text(p, "BED file", "BED", max_line=_MAX_LINE)
-    except DataError as exc:
-        raise BedFormatError(str(exc)) from None
+    where = "record" if is_bigbed(p) else "line"
+    if where == "record":
+        lines = bigbed_lines(p)
+    else:
+        try:
+            lines = read_text(p, "BED file", "BED", max_line=_MAX_LINE).splitlines()
+        except DataError as exc:
+            raise BedFormatError(str(exc)) from None
     out: list[Peak] = []
-    for n, line in enumerate(text.splitlines(), 1):
+    for n, line in enumerate(lines, 1):
         if not line.strip() or line.startswith(("#", "track", "browser")):
             continue
         f = line.split("\t") if "\t" in line else line.split()
@@ -59,17 +69,17 @@ def read_peaks(path: str | Path) -> list[Peak]:
             chrom, start, end = f[0].strip(), int(f[1]), int(f[2])
             summit = int(f[9]) if len(f) >= 10 else -1
         except (IndexError, ValueError):
-            hint = "; remove header lines or start them with '#'" if n == 1 or not out else ""
+            hint = "; remove header lines or start them with '#'" if where == "line" and not out else ""
             raise BedFormatError(
-                f"{p}, line {n}: not a BED line (chrom, start, end as integers): {line[:60]!r}{hint}"
+                f"{p}, {where} {n}: not a BED line (chrom, start, end as integers): {line[:60]!r}{hint}"
             ) from None
         if start < 0:
-            raise BedFormatError(f"{p}, line {n}: start {start} is negative; BED starts are 0-based, >= 0")
+            raise BedFormatError(f"{p}, {where} {n}: start {start} is negative; BED starts are 0-based, >= 0")
         if end <= start:
-            raise BedFormatError(f"{p}, line {n}: end {end} is not after start {start}")
+            raise BedFormatError(f"{p}, {where} {n}: end {end} is not after start {start}")
         if summit >= end - start:
             raise BedFormatError(
-                f"{p}, line {n}: summit offset {summit} lies outside the peak ({end - start} bases long)"
+                f"{p}, {where} {n}: summit offset {summit} lies outside the peak ({end - start} bases long)"
             )
         out.append(Peak(chrom, start, end, summit if summit >= 0 else None, n))
     if not out:
