@@ -24,10 +24,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from carrousel.bio.errors import BedFormatError
+from carrousel.bio.magic import BinaryFormat
 from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file
 
-__all__ = ["MAGIC", "bigbed_lines", "is_bigbed"]
+__all__ = ["FORMAT", "MAGIC", "bigbed_lines", "is_bigbed"]
 
 MAGIC = 0x8789F2EB  # the first four bytes of a bigBed, in the byte order of the file's writer
 _TREE_MAGIC = 0x78CA8C91  # chromosome B+ tree
@@ -35,15 +36,7 @@ _RTREE_MAGIC = 0x2468ACE0  # R-tree index of the data blocks
 _SUFFIXES = (".bb", ".bigbed")
 _DEPTH = 64  # deeper trees than this are damaged (a million-record file has depth 3)
 _FIX = "download or convert it again (bedToBigBed)"
-
-
-def _byte_order(head: bytes) -> str | None:
-    """``"<"`` or ``">"`` (the struct byte order) when ``head`` starts with the bigBed magic, else None."""
-    if len(head) >= 4:
-        for order in ("<", ">"):
-            if struct.unpack(f"{order}I", head[:4])[0] == MAGIC:
-                return order
-    return None
+FORMAT = BinaryFormat("bigBed file", MAGIC, "the bigBed magic 0x8789F2EB", _SUFFIXES, BedFormatError, _FIX)
 
 
 def is_bigbed(path: str | Path) -> bool:
@@ -52,23 +45,7 @@ def is_bigbed(path: str | Path) -> bool:
     Raises:
         BedFormatError: the file is named ``.bb`` / ``.bigBed`` but does not start with the magic.
     """
-    p = Path(path)
-    try:
-        if not p.is_file():
-            return False
-        with open(p, "rb") as fh:
-            head = fh.read(4)
-    except OSError:
-        return False  # the caller's file checks name the problem
-    if _byte_order(head) is not None:
-        return True
-    if p.name.lower().endswith(_SUFFIXES):
-        found = f"0x{head.hex().upper()}" if len(head) == 4 else f"only {len(head)} byte(s)"
-        raise BedFormatError(
-            f"{p} is not a bigBed file: it starts with {found}, not the bigBed magic 0x8789F2EB; "
-            f"it is damaged or misnamed: {_FIX}"
-        )
-    return False
+    return FORMAT.recognises(path)
 
 
 class _File:
@@ -216,7 +193,7 @@ def bigbed_lines(path: str | Path) -> list[str]:
         raise BedFormatError(str(exc)) from None
     try:
         with open(p, "rb") as fh:
-            order = _byte_order(fh.read(4))
+            order = FORMAT.byte_order(fh.read(4))
             if order is None:
                 raise BedFormatError(f"{p} is not a bigBed file: it does not start with the magic 0x8789F2EB")
             f = _File(p, fh, order)

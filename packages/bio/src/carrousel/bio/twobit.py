@@ -29,9 +29,10 @@ from typing import BinaryIO
 import numpy as np
 
 from carrousel.bio.errors import FastaFormatError
+from carrousel.bio.magic import BinaryFormat
 from carrousel.core.args import check_args
 
-__all__ = ["SIGNATURE", "TwoBit", "is_twobit"]
+__all__ = ["FORMAT", "SIGNATURE", "TwoBit", "is_twobit"]
 
 SIGNATURE = 0x1A412743  # the first four bytes, in the byte order of the file's writer
 _SHIFTS = np.array([6, 4, 2, 0], dtype=np.uint8)
@@ -41,15 +42,9 @@ _N = ord("N")
 _LOWER = 0x20  # ASCII upper -> lower case
 _CACHED = 64  # records whose N and mask runs are kept in memory at once
 _FIX = "download or convert it again"
-
-
-def _byte_order(head: bytes) -> str | None:
-    """``"<"`` or ``">"`` (the struct byte order) when ``head`` starts with the signature, else None."""
-    if len(head) >= 4:
-        for order in ("<", ">"):
-            if struct.unpack(f"{order}I", head[:4])[0] == SIGNATURE:
-                return order
-    return None
+FORMAT = BinaryFormat(
+    "2bit file", SIGNATURE, "the 2bit signature 0x1A412743", (".2bit",), FastaFormatError, _FIX
+)
 
 
 def is_twobit(path: str | Path) -> bool:
@@ -58,23 +53,7 @@ def is_twobit(path: str | Path) -> bool:
     Raises:
         FastaFormatError: the file is named ``.2bit`` but does not start with the signature.
     """
-    p = Path(path)
-    try:
-        if not p.is_file():
-            return False
-        with open(p, "rb") as fh:
-            head = fh.read(4)
-    except OSError:
-        return False  # the caller's file checks name the problem
-    if _byte_order(head) is not None:
-        return True
-    if p.name.lower().endswith(".2bit"):
-        found = f"0x{head.hex().upper()}" if len(head) == 4 else f"only {len(head)} byte(s)"
-        raise FastaFormatError(
-            f"{p} is not a 2bit file: it starts with {found}, not the 2bit signature 0x1A412743; "
-            f"it is damaged or misnamed: {_FIX}"
-        )
-    return False
+    return FORMAT.recognises(path)
 
 
 @dataclass(frozen=True)
@@ -268,7 +247,7 @@ def _read_index(p: Path, fh: BinaryIO) -> tuple[str, dict[str, int]]:
     """The byte order and ``{name: offset}`` of the records, from the header and index of ``fh``."""
     r = _Reader(p, fh)
     head = r.take(16, "header")
-    order = _byte_order(head)
+    order = FORMAT.byte_order(head)
     if order is None:
         raise FastaFormatError(f"{p} is not a 2bit file: it does not start with the 2bit signature; {_FIX}")
     version, count, _ = struct.unpack(f"{order}3I", head[4:])
