@@ -141,7 +141,7 @@ def test_an_unknown_calendar_flag_is_a_usage_error() -> None:
 
 
 def test_a_dataframe_of_a_coin_is_forecast_on_every_day_without_a_warning(
-    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Forecaster.fit with the default DataConfig: a series with a row every day (BTC) is dated on 24/7, a
     stock in the same frame on XNYS; before, both on XNYS and a warning for the coin."""
@@ -172,3 +172,7 @@ def test_a_dataframe_of_a_coin_is_forecast_on_every_day_without_a_warning(
     assert ds["BTC"] == ["2012-02-05", "2012-02-06", "2012-02-07"]  # 4 February 2012 was a Saturday
     last = stock[-1]
     assert ds["IBM"] == [str(d.date()) for d in _sessions("XNYS", str(last.date()), 4)[1:]]
+    model.bundle.save(tmp_path / "m")  # finance predict --calendar XNYS: the saved setting overridden
+    again = Forecaster.from_pretrained(tmp_path / "m", calendar="XNYS").predict(frame)
+    coin_days = list(again[again["unique_id"] == "BTC"]["ds"].dt.strftime("%Y-%m-%d"))
+    assert coin_days == ["2012-02-06", "2012-02-07", "2012-02-08"]

@@ -212,6 +212,7 @@ def register(app: typer.Typer) -> None:
                 "p10-p90 band.",
             ),
         ] = None,
+        calendar: CalendarOpt = None,
         as_json: AsJson = False,
     ) -> None:
         """Forecast every series of a long table with a saved model (new series: scaled by their own history;
@@ -235,7 +236,7 @@ def register(app: typer.Typer) -> None:
                     f"--out {out}: use a .csv or .parquet file name, or - for CSV on stdout"
                 )
             check_output_file(out, "--out", inputs=[data])
-        model = Forecaster.from_pretrained(model_dir, _pick(precision, "fp32"))
+        model = Forecaster.from_pretrained(model_dir, _pick(precision, "fp32"), calendar)
         frame = read_frame(data)
         pred = model.predict(frame, h=horizon)  # too-short series skipped, named in a warning
         skipped = pred.attrs.get("skipped", [])

@@ -144,13 +144,17 @@ class Forecaster:
     bundle: ForecasterBundle
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, precision: str = "fp32") -> Forecaster:
+    def from_pretrained(
+        cls, path: str | Path, precision: str = "fp32", calendar: str | None = None
+    ) -> Forecaster:
         """Loads a model folder written by ``finance forecast --model-dir`` (or its run folder's ``model/``).
 
         Args:
             path: the model folder.
             precision: the numbers its network forecasts in: ``"fp32"``, or ``"bf16"`` autocast (the CPU
                 has no float16; an exported bundle runs its own fp32/int8 ONNX file).
+            calendar: the exchange calendar its forecasts are dated on (``"auto"``, a code); None: the saved
+                model's setting.
 
         Raises:
             ForecasterBundleError: the folder holds no finance forecaster, or a damaged one.
@@ -158,6 +162,9 @@ class Forecaster:
         """
         bundle = ForecasterBundle.from_pretrained(path)
         check_forecast_precision(precision, bundle.fitted.runtime is not None)
+        if calendar is not None:
+            data = replace(bundle.config.data, calendar=calendar)
+            bundle = replace(bundle, config=replace(bundle.config, data=data))
         return cls(replace(bundle, fitted=replace(bundle.fitted, precision=precision)))
 
     @classmethod
