@@ -10,6 +10,10 @@ chunk length whatever the file's duration.
 CMU Sphinx ``.mfc`` feature files (a 4-byte count, then 13 float32 cepstra per 10 ms frame) are read
 by :func:`read_sphinx_mfc`; models with a matching MFCC front end decode them without audio.
 
+A part of a recording is named ``rec.wav#START-END`` (seconds, ``[START, END)``; ``rec.wav#START-`` runs to
+the end; :func:`segment_path`), read wherever a file is, when no file has that very name: a Kaldi
+``segments`` file's utterances are such parts.
+
 Every failure is one :class:`~carrousel.speech.errors.AudioError` line naming the file: empty, corrupt
 (not decodable), silent (peak below -60 dBFS), too long, or holding NaN/infinite samples.
 """
@@ -19,6 +23,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -50,7 +55,9 @@ __all__ = [
     "read_audio",
     "read_sphinx_mfc",
     "resample",
+    "segment_path",
     "speech_bounds",
+    "split_segment",
     "to_mono",
 ]
 
@@ -73,6 +80,7 @@ AUDIO_SUFFIXES = (
 )
 logger = logging.getLogger(__name__)
 
+_SEGMENT = re.compile(r"(.+)#(\d+(?:\.\d*)?)-(\d+(?:\.\d*)?)?")  # rec.wav#1.5-3.25, rec.wav#1.5-
 SILENCE_PEAK = 10 ** (-60 / 20)  # a recording whose peak stays below -60 dBFS holds no speech
 _CANCELLED = 10 ** (-20 / 20)  # channels whose mean is 20 dB below the loudest one cancel (to_mono)
 
@@ -91,6 +99,19 @@ class AudioInfo:
     def seconds(self) -> float:
         """Duration in seconds."""
         return self.frames / self.sample_rate if self.sample_rate else 0.0
+
+
+def segment_path(path: str | Path, start: float, end: float | None) -> str:
+    """The name of seconds ``[start, end)`` of the recording ``path`` (``end`` None: to its end)."""
+    return f"{path}#{float(start)!r}-{'' if end is None else repr(float(end))}"
+
+
+def split_segment(path: str | Path) -> tuple[Path, float, float | None]:
+    """``(file, start, end)`` of a :func:`segment_path` name; any other path is ``(path, 0.0, None)``."""
+    match = _SEGMENT.fullmatch(str(path))
+    if match is None or Path(path).exists():
+        return Path(path), 0.0, None
+    return Path(match[1]), float(match[2]), float(match[3]) if match[3] else None
 
 
 def _raw_kwargs(path: Path) -> dict[str, Any]:
@@ -134,11 +155,16 @@ def audio_info(path: str | Path) -> AudioInfo:
         EmptyAudioError: 0 bytes or no samples.
         CorruptAudioError: not a format soundfile can decode.
     """
-    p = Path(path)
+    p, start, end = split_segment(path)
     _check_file(p)
     try:
         info = sf.info(str(p), **_raw_kwargs(p)) if p.suffix.lower() != ".raw" else None
     except (sf.LibsndfileError, RuntimeError) as exc:
+        if _shortened(p):
+            raise CorruptAudioError(
+                f"{p} is a shorten-compressed NIST SPHERE file, which soundfile cannot decode; "
+                f"decompress it with sph2pipe (sph2pipe -f wav {p.name} {p.stem}.wav)"
+            ) from None
         raise CorruptAudioError(
             f"{p} is not readable audio ({str(exc).rpartition(':')[2].strip() or exc}); "
             "give a WAV, FLAC or OGG file (convert others with ffmpeg or sox)"
@@ -150,7 +176,26 @@ def audio_info(path: str | Path) -> AudioInfo:
         result = AudioInfo(str(p), int(info.samplerate), int(info.channels), int(info.frames), info.format)
     if result.frames <= 0 or result.sample_rate <= 0:
         raise EmptyAudioError(f"{p} holds no audio samples; give a recording with sound")
-    return result
+    if (start, end) == (0.0, None):
+        return result
+    lo, rate = round(start * result.sample_rate), result.sample_rate
+    if (hi := result.frames if end is None else min(result.frames, round(end * rate))) <= lo:
+        span = f"from {start:g} s to {'the end' if end is None else f'{end:g} s'}"
+        raise EmptyAudioError(f"{path}: no samples {span} ({p}: {result.seconds:.2f} s); check the times")
+    return AudioInfo(str(path), result.sample_rate, result.channels, hi - lo, result.format)
+
+
+def _shortened(path: Path) -> bool:
+    """True for a NIST SPHERE file whose samples are shorten-compressed (LDC's ``.sph``)."""
+    with path.open("rb") as fh:
+        return (head := fh.read(1024)).startswith(b"NIST_1A") and b"shorten" in head.split(b"end_head")[0]
+
+
+def _part(path: str | Path, info: AudioInfo) -> tuple[Path, dict[str, int]]:
+    """The file a path reads, and for a segment :func:`sf.read`'s ``start`` and ``frames``."""
+    p, start, end = split_segment(path)
+    whole = (start, end) == (0.0, None)
+    return p, {} if whole else {"start": round(start * info.sample_rate), "frames": info.frames}
 
 
 def to_mono(data: np.ndarray, where: str | None = None) -> np.ndarray:
@@ -262,9 +307,9 @@ def read_audio(
             f"{path} lasts {info.seconds:.1f} s, over the {max_seconds:g} s limit; "
             "split it or raise the limit (--max-seconds)"
         )
-    p = Path(path)
+    p, part = _part(path, info)
     try:
-        data, rate = sf.read(str(p), dtype="float32", always_2d=False, **_raw_kwargs(p))
+        data, rate = sf.read(str(p), dtype="float32", always_2d=False, **part, **_raw_kwargs(p))
     except (sf.LibsndfileError, RuntimeError, ValueError) as exc:
         raise CorruptAudioError(
             f"{p} cannot be decoded ({exc}); the file is damaged, export it again"
@@ -306,10 +351,12 @@ def iter_chunks(
     rate = info.sample_rate
     step = max(1, round(chunk_seconds * rate))
     pad = round(overlap_seconds * rate)
-    p = Path(path)
+    p, part = _part(path, info)
     try:
         warned = False
         with sf.SoundFile(str(p), **_raw_kwargs(p)) as fh:
+            if part:
+                fh.seek(part["start"])
             # Read forward only, keeping the next chunk's leading overlap: headerless GSM 6.10 (.gsm)
             # and other formats libsndfile cannot seek in are read like the rest.
             buf, buf_start = np.zeros((0, info.channels), np.float32), 0

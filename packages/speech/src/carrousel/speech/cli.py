@@ -128,8 +128,9 @@ Data = Annotated[
     typer.Option(
         "--data",
         help="Corpus: manifest (.tsv path<TAB>transcript, .csv, .jsonl; Common Voice's test.tsv), Common Voice "
-        "language folder (ROOT#test), folder of audio + .txt, audiofolder, LibriSpeech or Speech Commands root "
-        "(ROOT#test), or sample:GROUP (repeatable).",
+        "language folder (ROOT#test), folder of audio + .txt, audiofolder, Kaldi/ESPnet data directory, "
+        "LibriSpeech, Speech Commands (ROOT#test), LJSpeech, VCTK (ROOT#mic2) or TIMIT (ROOT#test) root, "
+        "or sample:GROUP (repeatable).",
     ),
 ]
 

@@ -149,7 +149,7 @@ class TrainConfig:
     """``speech train``: a CTC model from transcribed audio."""
 
     data: tuple[str, ...]  # corpora: manifests (.tsv/.csv/.jsonl), folders of audio + .txt, Common Voice,
-    # LibriSpeech or Speech Commands roots
+    # Kaldi data directories, LibriSpeech, Speech Commands, LJSpeech, VCTK or TIMIT roots
     val_data: tuple[str, ...] = ()  # validation corpora (empty: hold out val_fraction of data)
     val_fraction: float = 0.05  # share of utterances held out for validation when val_data is empty
     features: FeatureConfig = field(default_factory=FeatureConfig)  # front end (saved with the model)

@@ -13,6 +13,9 @@ A corpus is named by a path, its layout detected (or forced with a prefix):
   ``testing_list.txt``, ``#validation`` of ``validation_list.txt``, ``#train`` the rest);
 * a Hugging Face ``datasets`` audiofolder (recordings + ``metadata.csv``/``.jsonl`` with ``file_name``
   and ``transcription``; ``audiofolder:ROOT#SPLIT`` for one split; see :mod:`carrousel.speech.hfdata`);
+* a Kaldi or ESPnet data directory (``wav.scp``, ``text``, optional ``utt2spk`` and ``segments``;
+  ``kaldi:``), an LJSpeech root (``ljspeech:``), a VCTK root (``vctk:``, ``ROOT#mic2``) or a TIMIT root
+  (``timit:``, ``ROOT#train``/``#test``): see :mod:`carrousel.speech.corpora`;
 * ``sample:GROUP``: real recordings cached by ``make data`` (see :mod:`carrousel.speech.samples`).
 
 Transcripts are normalised (:func:`carrousel.speech.text.normalize`); an empty one marks a recording without
@@ -40,6 +43,7 @@ from carrousel.core.errors import DataError
 from carrousel.speech import augment as aug
 from carrousel.speech.audio import AUDIO_SUFFIXES, audio_info, read_audio, read_sphinx_mfc
 from carrousel.speech.config import AugmentConfig
+from carrousel.speech.corpora import CORPORA, corpus_kind, read_corpus
 from carrousel.speech.errors import AudioError, CorpusError, SpeechConfigError
 from carrousel.speech.features import FeatureExtractor, check_sphinx_front_end, spec_augment
 from carrousel.speech.hfdata import is_audiofolder, read_audiofolder
@@ -62,7 +66,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 # The prefixes that force a layout: ``librispeech:ROOT``
-_PREFIXES = ("sample", "manifest", "commonvoice", "folder", "librispeech", "speechcommands", "audiofolder")
+_PREFIXES: tuple[str, ...] = ("sample", "manifest", "commonvoice", "folder", "librispeech", "speechcommands")
+_PREFIXES += ("audiofolder", *CORPORA)  # corpora.py's layouts: kaldi:, ljspeech:, vctk:, timit:
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,8 @@ def load_corpus(spec: str) -> list[Utterance]:
         utts = [_utterance(*row) for row in read_manifest(path)]
     elif kind == "commonvoice" or (not kind and is_common_voice(path)):
         utts = [_utterance(*row) for row in read_manifest(common_voice_manifest(path, split or None))]
+    elif kind in CORPORA or (not kind and (kind := corpus_kind(path) or "")):
+        utts = [_utterance(*row) for row in read_corpus(kind, path, split or None)]
     elif kind == "librispeech" or (not kind and next(path.rglob("*.trans.txt"), None)):
         utts = read_librispeech(path)
     elif kind == "audiofolder" or (not kind and is_audiofolder(path)):
@@ -169,7 +176,8 @@ def load_corpus(spec: str) -> list[Utterance]:
     if not utts:
         raise CorpusError(
             f"--data {spec}: no transcribed recordings found; give a manifest (path<TAB>transcript), a folder "
-            "of audio with .txt transcripts, an audiofolder, a Common Voice, LibriSpeech or Speech Commands root"
+            "of audio with .txt transcripts, an audiofolder, a Kaldi data directory, a Common Voice, LibriSpeech,"
+            " Speech Commands, LJSpeech, VCTK or TIMIT root"
         )
     return utts
 
