@@ -29,7 +29,7 @@ __all__ = [
 
 FILE_SUFFIXES = (
     ".csv", ".tsv", ".tab", ".json", ".jsonl", ".ndjson", ".parquet", ".txt", ".gz", ".cor", ".mo", ".po",
-    ".pot", ".tmx", ".xlf", ".xliff",
+    ".pot", ".tmx", ".xlf", ".xliff", ".ts", ".qm",
 )  # fmt: skip
 
 

@@ -18,7 +18,11 @@ Sources (:func:`read_pairs`):
 * TMX translation memories (``.tmx``) and XLIFF files (``.xlf``/``.xliff``, 1.2 and 2.x), also
   gzip-compressed (``.tmx.gz``, as OPUS offers its corpora): :mod:`carrousel.nlp.tmx_xliff` (languages
   matched by primary subtag, untranslated units left out, inline native codes dropped, DTDs refused).
+* Qt Linguist catalogues (Qt's and KDE's): ``.ts`` sources and compiled ``.qm`` files, ``.gz`` too:
+  :mod:`carrousel.nlp.qt_linguist` (unfinished, vanished and obsolete messages left out, the first plural
+  form kept, the gettext rules for multi-line and letterless messages, the file's language checked).
 * Two aligned plain-text files: line ``i`` of the first translates into line ``i`` of the second.
+  TSV, JSONL and aligned text files may be gzip-compressed (``.tsv.gz``, ``.jsonl.gz``, ``.txt.gz``).
 * HF ``datasets`` translation sets: a folder written by ``Dataset.save_to_disk`` (or a ``DatasetDict``'s,
   ``FOLDER#split``, default ``train``), or a hub name with its config and split, ``wmt16:de-en#train``,
   ``iwslt2017:iwslt2017-en-de#test`` (the hub must be reachable). Rows hold a ``translation`` column of
@@ -35,9 +39,11 @@ a seed and cuts valid and test shares.
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import re
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +54,7 @@ from carrousel.core.args import check_args
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.gettext_pairs import read_mo, read_po
 from carrousel.nlp.hf_data import is_hf_source, load_hf
+from carrousel.nlp.qt_linguist import read_qm, read_ts
 from carrousel.nlp.scripts import HAN, HAN_PER_WORD, JAPANESE_PER_WORD, KANA, UNSPACED, UNSPACED_SCRIPTS
 from carrousel.nlp.tmx_xliff import XML_SUFFIXES, read_tmx_xliff
 
@@ -73,13 +80,19 @@ def _open_error(path: Path, exc: Exception) -> TextDataError:
 
 
 def _read_text(path: Path) -> str:
-    """UTF-8 text; a byte-order mark (Windows editors write one) is not part of the first line."""
+    """UTF-8 text, gzip-compressed when the name ends in ``.gz``; a byte-order mark (Windows editors write one)
+    is not part of the first line."""
     try:
+        if path.suffix.lower() == ".gz":
+            with gzip.open(path, "rb") as fh:
+                return fh.read().decode("utf-8-sig")
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise TextDataError(
             f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}); convert it to UTF-8"
         ) from None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise TextDataError(f"{path} is not a whole gzip file ({exc}); compress it again") from None
     except OSError as exc:
         raise _open_error(path, exc) from None
 
@@ -144,12 +157,13 @@ def _read_hf(spec: str, src: str, tgt: str) -> list[Pair]:
 def read_pairs(
     paths: Sequence[str | Path], src: str = "en", tgt: str = "de", *, model_tgt: bool = False
 ) -> list[Pair]:
-    """Raw ``(source, target)`` pairs from one ``.mo``/``.po``/TSV/JSONL/TMX/XLIFF file, two aligned text files,
+    """Raw ``(source, target)`` pairs from one ``.mo``/``.po``/TSV/JSONL/TMX/XLIFF/``.ts``/``.qm`` file, two
+    aligned text files,
     or an HF ``datasets`` translation set (a saved folder or a hub name, see the module docstring).
 
     Args:
         paths: one file or data set, or two aligned plain-text files (source first).
-        src: source language code (a JSONL key; a TSV header naming it is skipped; a TMX/XLIFF language).
+        src: source language code (a JSONL key; a TSV header naming it is skipped; a TMX/XLIFF/``.ts`` language).
         tgt: target language code.
         model_tgt: ``tgt`` is a trained model's target language (scoring it), not a choice of this run:
             a catalogue of another language is then a warning naming the model's (:func:`read_mo`).
@@ -170,18 +184,23 @@ def read_pairs(
     elif len(files) == 1:
         f = files[0]
         suffix = f.suffix.lower()
-        if (Path(f.stem).suffix.lower() if suffix == ".gz" else suffix) in XML_SUFFIXES:
+        inner = Path(f.stem).suffix.lower() if suffix == ".gz" else suffix  # .tsv of .tsv.gz
+        if inner in XML_SUFFIXES:
             pairs = read_tmx_xliff(f, src, tgt, model=model_tgt)
+        elif inner in (".ts", ".qm"):
+            pairs = (read_ts if inner == ".ts" else read_qm)(f, src, tgt, model=model_tgt)
+        elif suffix == ".gz" and inner in (".mo", ".po", ".pot"):
+            raise TextDataError(f"{f}: a compressed gettext catalogue; gunzip it first")
         elif suffix in (".mo", ".po", ".pot"):
             reader = read_mo if suffix == ".mo" else read_po
             pairs = reader(f, None if model_tgt else tgt, model_tgt=tgt if model_tgt else None)
-        elif suffix in (".jsonl", ".json"):
+        elif inner in (".jsonl", ".json"):
             pairs = _read_jsonl(f, src, tgt)
-        elif suffix in (".tsv", ".tab", ".txt") or not f.exists():
+        elif inner in (".tsv", ".tab", ".txt") or not f.exists():
             pairs = _read_tsv(f, src, tgt)
         else:
             raise TextDataError(
-                f"{f}: unknown pairs format {suffix!r}; give a .mo, .po, .tsv, .jsonl, .tmx or .xlf file"
+                f"{f}: unknown pairs format {suffix!r}; give a .mo, .po, .tsv, .jsonl, .tmx, .xlf, .ts or .qm file"
             )
     else:
         raise TextDataError(f"give one pairs file or two aligned text files, got {len(files)}")

@@ -44,7 +44,7 @@ from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file
 from carrousel.nlp.errors import TextDataError
 
-__all__ = ["XML_SUFFIXES", "read_tmx_xliff"]
+__all__ = ["XML_SUFFIXES", "Event", "local_name", "read_tmx_xliff", "swapped_languages", "xml_events"]
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class _RootStartError(Exception):
     """The root element started: the prolog (where a DTD can be) is over."""
 
 
-def _local(tag: str) -> str:
+def local_name(tag: str) -> str:
     """An element's name without its namespace (``{urn:...:1.2}source`` -> ``source``)."""
     return tag.rpartition("}")[2]
 
@@ -85,7 +85,7 @@ def _text(elem: ET.Element) -> str:
     """The text of a segment with its inline markup: enclosed text kept, native codes dropped."""
     parts = [elem.text or ""]
     for child in elem:
-        name = _local(child.tag)
+        name = local_name(child.tag)
         if name == "cp":
             with contextlib.suppress(ValueError, OverflowError):  # not a code point: nothing to keep
                 parts.append(chr(int(child.get("hex", ""), 16)))
@@ -101,7 +101,7 @@ def _malformed(path: Path, line: int, column: int, reason: str) -> TextDataError
     )
 
 
-def _events(path: Path) -> Iterator[Event]:
+def xml_events(path: Path) -> Iterator[Event]:
     """``(event, element, parent)`` of the file as it is parsed; the caller removes what it has read.
 
     Raises:
@@ -165,13 +165,13 @@ def _tmx(path: Path, events: Iterator[Event], src: str, tgt: str, model: bool) -
     languages: Counter[str] = Counter()
     lacking = 0
     for event, elem, parent in events:
-        if event != "end" or _local(elem.tag) != "tu":
+        if event != "end" or local_name(elem.tag) != "tu":
             continue
         texts = []
         for tuv in elem:
             lang = tuv.get(_XML_LANG) or tuv.get("lang")
-            seg = next((s for s in tuv if _local(s.tag) == "seg"), None)
-            if _local(tuv.tag) == "tuv" and lang and seg is not None:
+            seg = next((s for s in tuv if local_name(s.tag) == "seg"), None)
+            if local_name(tuv.tag) == "tuv" and lang and seg is not None:
                 texts.append((lang, _text(seg)))
                 languages[lang] += 1
         scored = [
@@ -209,9 +209,13 @@ def _tmx(path: Path, events: Iterator[Event], src: str, tgt: str, model: bool) -
     return pairs
 
 
-def _swapped(path: Path, src_lang: str | None, tgt_lang: str | None, src: str, tgt: str, model: bool) -> bool:
-    """Whether an XLIFF file (or ``<file>``) translating ``src_lang -> tgt_lang`` is read reversed: False when it
-    matches ``src -> tgt`` (a language it leaves out matches), True for ``tgt -> src``, else an error."""
+@check_args
+def swapped_languages(
+    path: Path, src_lang: str | None, tgt_lang: str | None, src: str, tgt: str, model: bool
+) -> bool:
+    """Whether a file (an XLIFF ``<file>``, a Qt catalogue) translating ``src_lang -> tgt_lang`` is read reversed:
+    False when it matches ``src -> tgt`` (a language it leaves out matches), True for ``tgt -> src``, else an
+    error (:class:`~carrousel.nlp.errors.TextDataError`) naming the file's languages and the fix."""
 
     def fits(want: str, lang: str | None) -> bool:
         return lang is None or _match(want, lang) > 0
@@ -225,6 +229,8 @@ def _swapped(path: Path, src_lang: str | None, tgt_lang: str | None, src: str, t
         f"the model translates {src} -> {tgt}; give a file in these languages"
         if model
         else f"pass --src {src_lang} --tgt {tgt_lang} if you meant them"
+        if src_lang
+        else f"pass --tgt {tgt_lang} if you meant it"
     )
     raise TextDataError(
         f"{path} translates {src_lang or '?'} -> {tgt_lang or '?'}, not {src} -> {tgt}; {fix}"
@@ -232,23 +238,25 @@ def _swapped(path: Path, src_lang: str | None, tgt_lang: str | None, src: str, t
 
 
 def _child(elem: ET.Element, name: str) -> ET.Element | None:
-    return next((c for c in elem if _local(c.tag) == name), None)
+    return next((c for c in elem if local_name(c.tag) == name), None)
 
 
 def _xliff(
     path: Path, events: Iterator[Event], root: ET.Element, src: str, tgt: str, model: bool
 ) -> list[Pair]:
     two = root.get("version", "").startswith("2") or ":document:2" in root.tag
-    swap = _swapped(path, root.get("srcLang"), root.get("trgLang"), src, tgt, model) if two else False
+    swap = (
+        swapped_languages(path, root.get("srcLang"), root.get("trgLang"), src, tgt, model) if two else False
+    )
     pair_tag, unit_tag = ("segment", "unit") if two else ("trans-unit", "trans-unit")
     pairs: list[Pair] = []
     untranslated: Counter[str] = Counter()
     for event, elem, parent in events:
-        name = _local(elem.tag)
+        name = local_name(elem.tag)
         if event == "start":
             if name == "file" and not two:
                 languages = elem.get("source-language"), elem.get("target-language")
-                swap = _swapped(path, *languages, src, tgt, model)
+                swap = swapped_languages(path, *languages, src, tgt, model)
             continue
         if name == pair_tag:
             source, target = _child(elem, "source"), _child(elem, "target")
@@ -294,11 +302,11 @@ def read_tmx_xliff(path: str | Path, src: str = "en", tgt: str = "de", *, model:
         check_input_file(p, None, "TMX or XLIFF", _MAX_BYTES)
     except DataError as exc:
         raise TextDataError(str(exc)) from None
-    events = _events(p)
+    events = xml_events(p)
     first = next((e for e in events if e[0] == "start"), None)
-    assert first is not None  # an empty document is malformed XML, raised by _events
+    assert first is not None  # an empty document is malformed XML, raised by xml_events
     root = first[1]
-    kind = _local(root.tag)
+    kind = local_name(root.tag)
     if kind == "tmx":
         return _tmx(p, events, src, tgt, model)
     if kind == "xliff":
