@@ -218,7 +218,8 @@ def _qm_messages(data: bytes) -> list[tuple[str | None, list[str | None]]]:
         ValueError: a field running past the section, an unknown tag, or text not in its encoding.
     """
     messages: list[tuple[str | None, list[str | None]]] = []
-    at, source, translations = 0, None, []
+    at, source = 0, None
+    translations: list[str | None] = []
     while at < len(data):
         tag, at = data[at], at + 1
         if tag == _END:
