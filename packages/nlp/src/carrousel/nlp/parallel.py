@@ -158,8 +158,8 @@ def read_pairs(
     paths: Sequence[str | Path], src: str = "en", tgt: str = "de", *, model_tgt: bool = False
 ) -> list[Pair]:
     """Raw ``(source, target)`` pairs from one ``.mo``/``.po``/TSV/JSONL/TMX/XLIFF/``.ts``/``.qm`` file, two
-    aligned text files,
-    or an HF ``datasets`` translation set (a saved folder or a hub name, see the module docstring).
+    aligned text files, or an HF ``datasets`` translation set (a saved folder or a hub name, see the module
+    docstring).
 
     Args:
         paths: one file or data set, or two aligned plain-text files (source first).
