@@ -4,7 +4,8 @@ A corpus is named by a path, its layout detected (or forced with a prefix):
 
 * a manifest, one utterance per line: ``.tsv`` with a header (``path<TAB>transcript``, optional
   ``speaker`` and ``seconds``; Common Voice's ``test.tsv``), ``.csv`` (an audiofolder's ``metadata.csv``)
-  or ``.jsonl`` (NeMo's), its columns found by their usual names (see :mod:`carrousel.speech.manifests`);
+  or ``.jsonl`` (NeMo's), its columns found by their usual names, a row's ``offset`` + ``duration`` or
+  ``start`` / ``end`` naming a part of a long recording (see :mod:`carrousel.speech.manifests`);
 * a Mozilla Common Voice language folder (``clips/`` and one TSV per split; ``commonvoice:``), one split
   at a time: ``ROOT#test`` reads ``ROOT/test.tsv`` (``#dev``, ``#train``, ``#validated``, ...);
 * a folder of recordings each with a ``.txt`` (or ``.lab``) transcript of the same name (``folder:``);

@@ -7,6 +7,13 @@ found by the usual names of each role (:data:`COLUMNS`, the one table of them): 
 transcript, optionally its speaker and its duration. A recording is named relative to the manifest's
 folder, or to the ``clips/`` folder beside it (Common Voice's ``path`` column names a file in ``clips/``).
 
+A row may name a part of a long recording, as long-form corpora are released: NeMo's ``offset`` (seconds)
+with its ``duration`` is ``[offset, offset + duration)``; ``start`` and ``end`` columns (``start_time`` /
+``end_time``, ``begin`` / ``end``; ``start_ms`` / ``end_ms`` in milliseconds) are ``[start, end)``. A start
+without an end or a duration runs to the recording's end. The row's recording is then that part
+(:func:`carrousel.speech.audio.segment_path`, ``rec.wav#START-END``). Without these columns ``duration``
+stays what it always was: the recording's length, a hint read instead of its header.
+
 A Common Voice language folder (``cv-corpus-NN/en``: ``clips/`` and one TSV per split) is read one split at
 a time: ``ROOT#test`` is ``ROOT/test.tsv`` (``#dev``, ``#train``, ``#validated``, ...). The splits overlap
 (``validated`` holds ``train``, ``dev`` and ``test``), so the folder without a split is an error naming them.
@@ -21,6 +28,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from carrousel.core.files import read_text
+from carrousel.speech.audio import segment_path
 from carrousel.speech.errors import CorpusError
 
 __all__ = ["COLUMNS", "ManifestRow", "common_voice_manifest", "is_common_voice", "read_manifest"]
@@ -33,6 +41,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "transcript": ("transcription", "text", "transcript", "sentence", "normalized_text"),
     "speaker": ("speaker", "speaker_id", "client_id"),
     "seconds": ("seconds", "duration"),
+    "start": ("offset", "start", "start_time", "begin", "begin_time"),  # seconds into the recording
+    "end": ("end", "end_time"),
+    "start_ms": ("start_ms", "offset_ms", "begin_ms"),  # the same in milliseconds
+    "end_ms": ("end_ms",),
 }
 _NEEDED = ("path", "transcript")
 _CLIPS = "clips"  # where Common Voice keeps the recordings its TSVs name
@@ -58,6 +70,46 @@ def _seconds(value: object, where: str) -> float | None:
     if isinstance(value, bool) or not 0 < seconds < float("inf"):
         raise CorpusError(f"{where}: seconds {value!r} is not a positive number; fix it or leave it empty")
     return seconds
+
+
+def _time(row: dict[str, Any], names: dict[str, str], role: str, where: str) -> float | None:
+    """A row's start or end (``role``) in seconds, from its seconds or milliseconds column; empty is none."""
+    for name, scale in ((role, 1.0), (f"{role}_ms", 1000.0)):
+        value = row.get(name)
+        if value is None or value == "":
+            continue
+        try:
+            time = float(value) / scale
+        except (TypeError, ValueError):
+            time = float("nan")
+        if isinstance(value, bool) or not 0 <= time < float("inf"):
+            raise CorpusError(
+                f"{where}: {names[name]} {value!r} is not a time of 0 or more {'ms' if scale > 1 else 'seconds'}"
+            )
+        return time
+    return None
+
+
+def _row(
+    base: Path, file: str, text: str, row: dict[str, Any], names: dict[str, str], where: str
+) -> ManifestRow:
+    """One row: its recording (or the part of it its times name), transcript, duration and speaker."""
+    seconds = _seconds(row.get("seconds"), where)
+    speaker = "" if row.get("speaker") is None else str(row["speaker"]).strip()
+    start, end = _time(row, names, "start", where), _time(row, names, "end", where)
+    if start is None and end is None:  # the whole recording; a duration is its length
+        return ManifestRow(base / file, text, seconds, speaker)
+    if end is None and seconds is not None:  # NeMo: the part is [offset, offset + duration)
+        end = (start or 0.0) + seconds
+    if end is not None and end <= (start or 0.0):
+        role = next((r for r in ("end", "end_ms") if row.get(r) not in (None, "")), "seconds")
+        raise CorpusError(
+            f"{where}: {names[role]} {row[role]!r} ends the part at {end:g} s, not after its start {start or 0.0:g} s"
+        )
+    if end is None and not start:
+        return ManifestRow(base / file, text, None, speaker)
+    part = Path(segment_path(base / file, start or 0.0, end))
+    return ManifestRow(part, text, None if end is None else end - (start or 0.0), speaker)
 
 
 def _columns(found: list[str], where: str, holder: str = "the header", hint: str = "") -> dict[str, str]:
@@ -86,7 +138,7 @@ def _base(path: Path, first: str) -> Path:
 
 
 def _jsonl(path: Path, text: str) -> list[ManifestRow]:
-    rows: list[tuple[int, dict[str, Any]]] = []
+    rows: list[tuple[int, dict[str, str], dict[str, Any]]] = []
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -102,17 +154,9 @@ def _jsonl(path: Path, text: str) -> list[ManifestRow]:
         except ValueError:
             names = f"{' | '.join(COLUMNS['path'])} and {' | '.join(COLUMNS['transcript'])}"
             raise CorpusError(f"{path}: line {n} is not a JSON object with strings {names}") from None
-        rows.append((n, {role: row.get(col) for role, col in cols.items()}))
-    base = _base(path, rows[0][1]["path"] if rows else "")
-    return [
-        ManifestRow(
-            base / r["path"],
-            r["transcript"],
-            _seconds(r.get("seconds"), f"{path}: line {n}"),
-            "" if r.get("speaker") is None else str(r["speaker"]),
-        )
-        for n, r in rows
-    ]
+        rows.append((n, cols, {role: row.get(col) for role, col in cols.items()}))
+    base = _base(path, rows[0][2]["path"] if rows else "")
+    return [_row(base, r["path"], r["transcript"], r, cols, f"{path}: line {n}") for n, cols, r in rows]
 
 
 def read_manifest(path: Path) -> list[ManifestRow]:
@@ -120,7 +164,8 @@ def read_manifest(path: Path) -> list[ManifestRow]:
 
     Raises:
         CorpusError: an unreadable file, a header without a recording or transcript column, a short row,
-            or a duration that is not a positive number.
+            a duration that is not a positive number, or a start or end that is not a time (0 or more) or
+            an end not after its start.
     """
     text = read_text(path, "--data", "manifest")
     if path.suffix.lower() in (".jsonl", ".json"):
@@ -139,9 +184,8 @@ def read_manifest(path: Path) -> list[ManifestRow]:
         if len(row) <= max(index.values()):
             sep = "commas" if comma else "tabs"
             raise CorpusError(f"{path}: line {n} has {len(row)} fields, the header {len(header)}; use {sep}")
-        seconds = _seconds(row[index["seconds"]].strip(), f"{path}: line {n}") if "seconds" in index else None
-        speaker = row[index["speaker"]].strip() if "speaker" in index else ""
-        out.append(ManifestRow(base / row[index["path"]].strip(), row[index["transcript"]], seconds, speaker))
+        values = {role: row[i].strip() for role, i in index.items() if role != "transcript"}
+        out.append(_row(base, values["path"], row[index["transcript"]], values, cols, f"{path}: line {n}"))
     return out
 
 
