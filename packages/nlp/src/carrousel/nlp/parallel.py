@@ -21,6 +21,9 @@ Sources (:func:`read_pairs`):
 * Qt Linguist catalogues (Qt's and KDE's): ``.ts`` sources and compiled ``.qm`` files, ``.gz`` too:
   :mod:`carrousel.nlp.qt_linguist` (unfinished, vanished and obsolete messages left out, the first plural
   form kept, the gettext rules for multi-line and letterless messages, the file's language checked).
+* Two keyed catalogues of one program, the source language's and the target's (Java ``.properties``,
+  Android ``strings.xml``, JSON i18n, Apple ``.strings``, .NET ``.resx``): joined by key,
+  :mod:`carrousel.nlp.keyed_catalogues` (keys in one file only and untranslated entries counted).
 * Two aligned plain-text files: line ``i`` of the first translates into line ``i`` of the second.
   TSV, JSONL and aligned text files may be gzip-compressed (``.tsv.gz``, ``.jsonl.gz``, ``.txt.gz``).
 * HF ``datasets`` translation sets: a folder written by ``Dataset.save_to_disk`` (or a ``DatasetDict``'s,
@@ -54,6 +57,7 @@ from carrousel.core.args import check_args
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.gettext_pairs import read_mo, read_po
 from carrousel.nlp.hf_data import is_hf_source, load_hf
+from carrousel.nlp.keyed_catalogues import keyed_format, read_keyed
 from carrousel.nlp.qt_linguist import read_qm, read_ts
 from carrousel.nlp.scripts import HAN, HAN_PER_WORD, JAPANESE_PER_WORD, KANA, UNSPACED, UNSPACED_SCRIPTS
 from carrousel.nlp.tmx_xliff import XML_SUFFIXES, read_tmx_xliff
@@ -158,11 +162,12 @@ def read_pairs(
     paths: Sequence[str | Path], src: str = "en", tgt: str = "de", *, model_tgt: bool = False
 ) -> list[Pair]:
     """Raw ``(source, target)`` pairs from one ``.mo``/``.po``/TSV/JSONL/TMX/XLIFF/``.ts``/``.qm`` file, two
+    keyed catalogues (``.properties``, ``strings.xml``, ``.json``, ``.strings``, ``.resx``: joined by key), two
     aligned text files, or an HF ``datasets`` translation set (a saved folder or a hub name, see the module
     docstring).
 
     Args:
-        paths: one file or data set, or two aligned plain-text files (source first).
+        paths: one file or data set, or two keyed catalogues or aligned plain-text files (source first).
         src: source language code (a JSONL key; a TSV header naming it is skipped; a TMX/XLIFF/``.ts`` language).
         tgt: target language code.
         model_tgt: ``tgt`` is a trained model's target language (scoring it), not a choice of this run:
@@ -172,7 +177,9 @@ def read_pairs(
         TextDataError: a missing or unreadable file, an unknown format, or no pair at all.
     """
     files = [Path(p) for p in paths]
-    if len(files) == 2:
+    if len(files) == 2 and any(keyed_format(f) for f in files):
+        pairs = read_keyed(files[0], files[1], tgt, model=model_tgt)
+    elif len(files) == 2:
         a, b = (_read_text(f).splitlines() for f in files)
         if len(a) != len(b):
             raise TextDataError(

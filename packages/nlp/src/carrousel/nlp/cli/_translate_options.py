@@ -44,7 +44,9 @@ Pairs = Annotated[
         "(source<TAB>target) or JSONL file, a TMX translation memory (.tmx, .tmx.gz) or an XLIFF 1.2/2.x "
         "file (.xlf, .xliff: untranslated units left out), a Qt Linguist catalogue (.ts: unfinished messages left "
         "out, or the .qm lrelease compiles); TSV, JSONL, TMX, XLIFF, .ts, .qm and text files may be "
-        "gzip-compressed (.tsv.gz); or twice: two aligned text files; "
+        "gzip-compressed (.tsv.gz); or twice: two keyed catalogues of one program, source language first, "
+        "joined by key (Java .properties, Android strings.xml, JSON i18n .json, Apple .strings, .NET .resx), or "
+        "two aligned text files; "
         "or an HF datasets translation set: a folder written by save_to_disk (FOLDER#split for a "
         "DatasetDict) or a hub name (NAME[:CONFIG][#split], e.g. wmt16:de-en#test).",
     ),

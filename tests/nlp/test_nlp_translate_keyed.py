@@ -1,0 +1,315 @@
+"""Keyed software catalogues for ``read_pairs`` and ``nlp translate --pairs SOURCE --pairs TARGET`` (before:
+two ``.properties``/``strings.xml``/``.json``/``.strings``/``.resx`` files were read as aligned text, line i
+with line i): each format written from the first 40 German pairs of git's catalogue under keys ``k1..k40``
+(comments, escapes, a key in one file only, the target in another order) reads back to those pairs in order."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+import pytest
+
+from carrousel.nlp.errors import TextDataError
+from carrousel.nlp.keyed_catalogues import name_language
+from carrousel.nlp.keyed_xml import android_text
+from carrousel.nlp.parallel import read_pairs
+from tests.nlp.conftest import Run, word_pairs
+
+GIT_MO = Path("/usr/share/locale/de/LC_MESSAGES/git.mo")
+Pair = tuple[str, str]
+Entries = list[tuple[str, str]]
+needs_git = pytest.mark.skipif(not GIT_MO.exists(), reason="no German git catalogue in /usr/share/locale")
+
+
+def _properties_escape(text: str, latin1: bool) -> str:
+    out = []
+    for i, c in enumerate(text):
+        if c in "\\=:#!":
+            out.append("\\" + c)
+        elif c in "\n\t":
+            out.append({"\n": "\\n", "\t": "\\t"}[c])
+        elif c == " " and i == 0:
+            out.append("\\ ")  # leading whitespace of a value is no part of it unless escaped
+        elif ord(c) > (0xFF if latin1 else 0x7F):
+            out.append(f"\\u{ord(c):04x}")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def write_properties(path: Path, entries: Entries, target: bool) -> None:
+    """The source in ASCII with ``\\uXXXX`` escapes, the target in ISO-8859-1; a continued line, comments."""
+    lines = ["# git messages", "! another comment", ""]
+    for n, (key, text) in enumerate(entries):
+        value = _properties_escape(text, target)
+        sep = (" = ", ":", " ")[n % 3]
+        cut = value.find(" ", len(value) // 2)
+        if n % 5 == 0 and cut > 0 and value[cut - 1] != "\\":
+            value = value[: cut + 1] + "\\\n        " + value[cut + 1 :]  # a continuation line
+        lines.append(f"{key}{sep}{value}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes("\n".join(lines).encode("latin-1" if target else "ascii"))
+
+
+def _android_escape(text: str) -> str:
+    body = text.replace("\\", "\\\\").replace('"', '\\"').replace("'", "\\'").replace("\n", "\\n")
+    if body[:1] in "@?":
+        body = "\\" + body
+    if body != body.strip() or "  " in body:
+        return f'"{body}"'
+    return f"\n        {body}\n    "  # unquoted: the layout whitespace collapses away
+
+
+def write_android(path: Path, entries: Entries, target: bool) -> None:
+    rows = ["<?xml version='1.0' encoding='utf-8'?>", "<!-- git messages -->", '<resources xmlns:tools="t">']
+    for n, (key, text) in enumerate(entries):
+        body = _android_escape(text)
+        inner = f"<![CDATA[{body}]]>" if n % 4 == 1 and "]]>" not in body else escape(body)
+        rows.append(f"    <string name={quoteattr(key)}>{inner}</string>")
+    rows += [
+        '    <string name="app_name" translatable="false">Git</string>',
+        '    <string name="alias">@string/k1</string>',
+        '    <color name="red">#f00</color>',
+        '    <plurals name="files"><item quantity="one">%d Datei</item><item quantity="other">%d Dateien</item>'
+        "</plurals>"
+        if target
+        else '    <plurals name="files"><item quantity="one">%d file</item><item quantity="other">%d files</item>'
+        "</plurals>",
+        f'    <string-array name="days"><item>{"Montag" if target else "Monday"}</item>'
+        f"<item>{'Dienstag' if target else 'Tuesday'}</item></string-array>",
+        "</resources>",
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(rows), encoding="utf-8")
+
+
+def write_json(path: Path, entries: Entries, target: bool, style: str = "nested") -> None:
+    data: dict[str, object] = {}
+    for key, text in entries:
+        if style == "chrome":
+            data[key] = {"message": text, "description": "a git message"}
+        elif style == "nested" and key.startswith("k"):
+            group = data.setdefault("git", {})
+            assert isinstance(group, dict)
+            group.setdefault("messages", {})[key] = text
+        else:
+            data[key] = text
+    data["count"] = 3  # not text: left out
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def write_strings(path: Path, entries: Entries, target: bool) -> None:
+    """The target in UTF-16 with a byte-order mark (Xcode's old default), the source in UTF-8."""
+    rows = ["/* git messages\n   over two lines */"]
+    for key, text in entries:
+        value = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        rows.append(f'// {key}\n"{key}" = "{value}";')
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes("\n".join(rows).encode("utf-16" if target else "utf-8"))
+
+
+def write_resx(path: Path, entries: Entries, target: bool) -> None:
+    rows = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        "<root>",
+        '  <resheader name="resmimetype"><value>text/microsoft-resx</value></resheader>',
+    ]
+    for key, text in entries:
+        rows.append(
+            f'  <data name={quoteattr(key)} xml:space="preserve"><value>{escape(text)}</value>'
+            "<comment>git</comment></data>"
+        )
+    rows.append(
+        '  <data name="Icon" type="System.Drawing.Bitmap, System.Drawing" mimetype="application/x-microsoft.net.object.bytearray.base64"><value>AAAA</value></data>'
+    )
+    rows.append("</root>")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(rows), encoding="utf-8")
+
+
+Writer = Callable[[Path, Entries, bool], None]
+# format: (writer, source file, target file, extra pairs after the 40 in source order)
+FORMATS: dict[str, tuple[Writer, str, str, list[Pair]]] = {
+    "properties": (write_properties, "messages.properties", "messages_de.properties", []),
+    "android": (
+        write_android,
+        "res/values/strings.xml",
+        "res/values-de-rDE/strings.xml",
+        [("%d files", "%d Dateien"), ("Monday", "Montag"), ("Tuesday", "Dienstag")],
+    ),
+    "json-nested": (write_json, "locales/en.json", "locales/de.json", []),
+    "json-flat": (
+        lambda p, e, t: write_json(p, e, t, "flat"),
+        "en/translation.json",
+        "de/translation.json",
+        [],
+    ),
+    "json-chrome": (
+        lambda p, e, t: write_json(p, e, t, "chrome"),
+        "_locales/en/messages.json",
+        "_locales/de/messages.json",
+        [],
+    ),
+    "strings": (write_strings, "en.lproj/Localizable.strings", "de.lproj/Localizable.strings", []),
+    "resx": (write_resx, "Resources.resx", "Resources.de.resx", []),
+}
+
+
+@pytest.fixture(scope="module")
+def git40() -> list[Pair]:
+    if not GIT_MO.exists():
+        pytest.skip("no German git catalogue in /usr/share/locale")
+    return read_pairs([GIT_MO], "en", "de")[:40]
+
+
+def catalogues(folder: Path, kind: str, pairs: list[Pair]) -> tuple[Path, Path]:
+    """The source and target catalogues of ``pairs`` under keys k1.., with a key only in each file, an
+    untranslated entry, and the target's entries in reverse order."""
+    write, src_name, tgt_name, _ = FORMATS[kind]
+    source = [(f"k{i + 1}", s) for i, (s, _) in enumerate(pairs)] + [
+        ("only_src", "Only here"),
+        ("todo", "To do"),
+    ]
+    target = [
+        *[(f"k{i + 1}", t) for i, (_, t) in enumerate(pairs)][::-1],
+        ("only_tgt", "Nur hier"),
+        ("todo", ""),
+    ]
+    write(folder / src_name, source, False)
+    write(folder / tgt_name, target, True)
+    return folder / src_name, folder / tgt_name
+
+
+@pytest.mark.parametrize("kind", sorted(FORMATS))
+def test_keyed_catalogues_read_back(
+    kind: str, git40: list[Pair], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    source, target = catalogues(tmp_path, kind, git40)
+    with caplog.at_level(logging.INFO, logger="carrousel.nlp.keyed_catalogues"):
+        pairs = read_pairs([source, target], "en", "de")
+    assert pairs == git40 + FORMATS[kind][3]
+    (line,) = [r.getMessage() for r in caplog.records]
+    assert "1 only in source" in line and "1 only in target" in line and "1 untranslated" in line
+    assert "target equals source, kept: 0" in line
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]  # the file names say de
+
+
+def test_keyed_left_out_and_kept(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    a, b = tmp_path / "values/strings.xml", tmp_path / "values-ja/strings.xml"
+    write_android(a, [("ok", "OK"), ("many", "Line one\nline two"), ("sep", "%1$s: %2$s")], False)
+    write_android(b, [("ok", "OK"), ("many", "Eins\nzwei"), ("sep", "%1$s: %2$s")], True)
+    with caplog.at_level(logging.INFO, logger="carrousel.nlp.keyed_catalogues"):
+        pairs = read_pairs([a, b], "en", "ja")
+    assert pairs == [("OK", "OK"), ("%d files", "%d Dateien"), ("Monday", "Montag"), ("Tuesday", "Dienstag")]
+    line = caplog.records[-1].getMessage()
+    for count in ("1 multi-line", "1 no letter", "2 not translatable", "2 reference", "kept: 1"):
+        assert count in line, line
+
+
+def test_android_text() -> None:
+    assert (
+        android_text('  a  "b  c"  \\"d\\" \\\'e\\\' \\@f \\?g \\\\ \\u00e4\\n ')
+        == "a b  c \"d\" 'e' @f ?g \\ ä\n"
+    )
+    with pytest.raises(ValueError, match="uXXXX"):
+        android_text("\\u12")
+
+
+def test_target_name_of_another_language_warns(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    write_properties(tmp_path / "m.properties", [("a", "Open the file")], False)
+    write_properties(tmp_path / "m_fr.properties", [("a", "Ouvrir le fichier")], True)
+    with caplog.at_level(logging.WARNING):
+        assert read_pairs([tmp_path / "m.properties", tmp_path / "m_fr.properties"], "en", "de") == [
+            ("Open the file", "Ouvrir le fichier")
+        ]
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "named for language fr" in warning and "--tgt fr" in warning
+    names = {
+        "res/values-de-rDE/strings.xml": "de",
+        "res/values-b+sr+Latn/strings.xml": "sr",
+        "res/values/strings.xml": None,
+        "res/values-night/strings.xml": None,
+        "messages_pt_BR.properties": "pt",
+        "messages.properties": None,
+        "Resources.zh-Hans.resx": "zh",
+        "Resources.resx": None,
+        "fr.lproj/Localizable.strings": "fr",
+        "Base.lproj/Localizable.strings": None,
+        "locales/pt-BR/translation.json": "pt",
+        "i18n/es.json": "es",
+        "src/app.json": None,
+    }
+    assert {name: name_language(Path(name)) for name in names} == names
+
+
+def test_plain_text_files_still_aligned(tmp_path: Path) -> None:
+    a, b = tmp_path / "en.txt", tmp_path / "de.txt"
+    a.write_text("key = one\n# two\n", encoding="utf-8")
+    b.write_text("Schlüssel = eins\n# zwei\n", encoding="utf-8")
+    assert read_pairs([a, b], "en", "de") == [("key = one", "Schlüssel = eins"), ("# two", "# zwei")]
+
+
+def test_keyed_errors(tmp_path: Path) -> None:
+    good = tmp_path / "values/strings.xml"
+    write_android(good, [("a", "Open")], False)
+    broken = tmp_path / "values-de/strings.xml"
+    broken.parent.mkdir()
+    broken.write_text('<resources><string name="a">Öffnen</resources>', encoding="utf-8")
+    with pytest.raises(TextDataError, match=r"strings.xml is not well-formed XML at line 1"):
+        read_pairs([good, broken], "en", "de")
+    broken.write_text('<!DOCTYPE r [<!ENTITY a "b">]><resources/>', encoding="utf-8")
+    with pytest.raises(TextDataError, match=r"declares a DTD"):
+        read_pairs([good, broken], "en", "de")
+    broken.write_text("<root><data name='a'><value>x</value></data></root>", encoding="utf-8")
+    with pytest.raises(TextDataError, match=r"<root> root, not Android strings.xml"):
+        read_pairs([good, broken], "en", "de")
+    en, de = tmp_path / "en.json", tmp_path / "de.json"
+    en.write_text('{"a": "Open"}', encoding="utf-8")
+    de.write_text('{"a": "Öffnen",}', encoding="utf-8")
+    with pytest.raises(TextDataError, match=r"de.json is not JSON at line 1, column 16"):
+        read_pairs([en, de], "en", "de")
+    de.write_text('["Öffnen"]', encoding="utf-8")
+    with pytest.raises(TextDataError, match=r"a JSON list, not an object"):
+        read_pairs([en, de], "en", "de")
+    text = tmp_path / "de.txt"
+    text.write_text("Öffnen\n", encoding="utf-8")
+    with pytest.raises(TextDataError, match=r"en.json is JSON i18n but .*de.txt is no keyed catalogue"):
+        read_pairs([en, text], "en", "de")
+    with pytest.raises(TextDataError, match=r"is JSON i18n but .*strings.xml is Android strings.xml"):
+        read_pairs([en, good], "en", "de")
+    props = tmp_path / "m.properties"
+    props.write_text("a = \\u12G4\n", encoding="utf-8")
+    with pytest.raises(TextDataError, match=r"m.properties line 1: \\u12G4 is no \\uXXXX escape"):
+        read_pairs([props, props], "en", "de")
+    strings = tmp_path / "de.strings"
+    strings.write_text('"a" = "b"\n"c" = "d";', encoding="utf-8")
+    with pytest.raises(TextDataError, match=r"de.strings line 1 is no"):
+        read_pairs([strings, strings], "en", "de")
+    de.write_text('{"b": "Schließen"}', encoding="utf-8")
+    with pytest.raises(
+        TextDataError, match=r"share no translated key \(left out: 1 only in source, 1 only in target\)"
+    ):
+        read_pairs([en, de], "en", "de")
+    with pytest.raises(TextDataError, match=r"no such file"):
+        read_pairs([en, tmp_path / "fr.json"], "en", "fr")
+
+
+def test_evaluate_reads_two_properties_files(
+    undertrained: Path, tmp_path: Path, nlp: Callable[..., Run]
+) -> None:
+    pairs = sorted(word_pairs(300, 7))[:20]
+    write_properties(tmp_path / "app.properties", [(f"k{i}", s) for i, (s, _) in enumerate(pairs)], False)
+    write_properties(tmp_path / "app_de.properties", [(f"k{i}", t) for i, (_, t) in enumerate(pairs)], True)
+    args = ["translate", "evaluate", "--model", str(undertrained), "--split", "all", "--json"]
+    run = nlp(
+        *args, "--pairs", str(tmp_path / "app.properties"), "--pairs", str(tmp_path / "app_de.properties")
+    )
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["pairs"] == len(pairs)
+    run = nlp(*args, "--pairs", str(tmp_path / "app.properties"), "--pairs", str(tmp_path / "de.txt"))
+    assert run.returncode == 1 and "is no keyed catalogue" in run.stderr and "Traceback" not in run.stderr
