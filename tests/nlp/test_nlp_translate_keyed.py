@@ -235,6 +235,7 @@ def test_target_name_of_another_language_warns(tmp_path: Path, caplog: pytest.Lo
         "res/values/strings.xml": None,
         "res/values-night/strings.xml": None,
         "messages_pt_BR.properties": "pt",
+        "app_messages_de.properties": "de",
         "messages.properties": None,
         "Resources.zh-Hans.resx": "zh",
         "Resources.resx": None,

@@ -68,7 +68,7 @@ _STRINGS_ESCAPE = re.compile(r"\\(?:[uU]([0-9a-fA-F]{4})|(.))", re.S)
 # a language tag in a file or folder name; the primary subtag is group 1
 _TAG = r"([a-z]{2,3})(?:[-_](?:r?[A-Z]{2}|[A-Z][a-z]{3}|\d{3}))*"
 _NAME_PATTERNS = (
-    re.compile(rf"^[^_]+_{_TAG}$"),  # messages_de, messages_pt_BR (a .properties stem)
+    re.compile(rf"^.+?_{_TAG}$"),  # messages_de, app_messages_pt_BR (a .properties stem)
     re.compile(rf"^.+\.{_TAG}$"),  # Resources.de (a .resx stem)
     re.compile(r"^values-(?:b\+)?([a-z]{2,3})(?:[-+].*)?$"),  # values-de, values-de-rDE, values-b+sr+Latn
     re.compile(rf"^{_TAG}\.lproj$"),  # de.lproj
