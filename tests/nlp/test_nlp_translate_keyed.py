@@ -190,7 +190,7 @@ def test_keyed_catalogues_read_back(
     kind: str, git40: list[Pair], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     source, target = catalogues(tmp_path, kind, git40)
-    with caplog.at_level(logging.INFO, logger="carrousel.nlp.keyed_catalogues"):
+    with caplog.at_level(logging.INFO, logger="carrousel"):
         pairs = read_pairs([source, target], "en", "de")
     assert pairs == git40 + FORMATS[kind][3]
     (line,) = [r.getMessage() for r in caplog.records]
@@ -203,7 +203,7 @@ def test_keyed_left_out_and_kept(tmp_path: Path, caplog: pytest.LogCaptureFixtur
     a, b = tmp_path / "values/strings.xml", tmp_path / "values-ja/strings.xml"
     write_android(a, [("ok", "OK"), ("many", "Line one\nline two"), ("sep", "%1$s: %2$s")], False)
     write_android(b, [("ok", "OK"), ("many", "Eins\nzwei"), ("sep", "%1$s: %2$s")], True)
-    with caplog.at_level(logging.INFO, logger="carrousel.nlp.keyed_catalogues"):
+    with caplog.at_level(logging.INFO, logger="carrousel"):
         pairs = read_pairs([a, b], "en", "ja")
     assert pairs == [("OK", "OK"), ("%d files", "%d Dateien"), ("Monday", "Montag"), ("Tuesday", "Dienstag")]
     line = caplog.records[-1].getMessage()
@@ -223,7 +223,7 @@ def test_android_text() -> None:
 def test_target_name_of_another_language_warns(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     write_properties(tmp_path / "m.properties", [("a", "Open the file")], False)
     write_properties(tmp_path / "m_fr.properties", [("a", "Ouvrir le fichier")], True)
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
         assert read_pairs([tmp_path / "m.properties", tmp_path / "m_fr.properties"], "en", "de") == [
             ("Open the file", "Ouvrir le fichier")
         ]
