@@ -23,6 +23,8 @@ __all__ = [
     "future_sessions",
     "gap_warnings",
     "get_calendar",
+    "many_missing",
+    "many_off",
     "trading_dates",
     "warn_gaps",
 ]
@@ -114,6 +116,20 @@ def check_sessions(index: pd.DatetimeIndex, calendar: str = "XNYS") -> CalendarG
 OFF_CALENDAR_SHARE = 0.05
 # sessions without a row, as a share of the span's sessions, worth a warning (not an info line)
 MISSING_SHARE = 0.05
+
+
+@check_args
+def many_off(off: int, rows: int) -> bool:
+    """Whether ``off`` of ``rows`` rows on closed days say the series keeps another calendar (a warning)."""
+    return off >= OFF_CALENDAR_SHARE * rows
+
+
+@check_args
+def many_missing(missing: int, sessions: int) -> bool:
+    """Whether ``missing`` of a span's ``sessions`` without a row are worth a warning."""
+    return bool(sessions) and missing > MISSING_SHARE * sessions
+
+
 _CHOICES = (
     '"24/7" for a series traded every day, "24/5" every weekday, or its exchange\'s code (XLON, XTKS...)'
 )
@@ -156,12 +172,12 @@ def gap_warnings(
     note = f"{' and '.join(parts)}; returns span the gaps"
     logger.info("%s: %s", name, note)
     rows, warnings = len(index), []
-    if gaps.off_calendar >= OFF_CALENDAR_SHARE * rows:
+    if many_off(gaps.off_calendar, rows):
         warnings.append(
             f"{name}: {gaps.off_calendar} of {rows} rows ({100 * gaps.off_calendar / rows:.0f}%) fall on days "
             f"{calendar} is closed, so the forecast dates (its sessions) are not the series' own days; {fix}"
         )
-    if gaps.sessions and gaps.missing > MISSING_SHARE * gaps.sessions:  # before: the info line alone
+    if many_missing(gaps.missing, gaps.sessions):  # before: the info line alone
         warnings.append(
             f"{name}: {gaps.missing} of {gaps.sessions} {calendar} sessions "
             f"({100 * gaps.missing / gaps.sessions:.0f}%) have no row (longest gap {gaps.longest_gap}), so its "

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from carrousel.core.args import check_args
-from carrousel.finance.calendar import MISSING_SHARE, OFF_CALENDAR_SHARE, future_sessions, get_calendar
+from carrousel.finance.calendar import future_sessions, get_calendar, many_missing, many_off
 from carrousel.finance.errors import CalendarNotFoundError
 
 __all__ = [
@@ -120,7 +120,7 @@ def _misfit(days: np.ndarray, code: str, last_year: int) -> int | None:
     ]
     missing = int(len(span) - np.isin(span, days, assume_unique=True).sum())
     off = int(len(days) - np.isin(days, sessions, assume_unique=True).sum())
-    if off >= OFF_CALENDAR_SHARE * len(days) or (len(span) and missing > MISSING_SHARE * len(span)):
+    if many_off(off, len(days)) or many_missing(missing, len(span)):
         return None
     return missing + off
 
