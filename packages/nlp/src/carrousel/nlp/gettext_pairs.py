@@ -21,7 +21,7 @@ from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.gettext_mo import mo_catalogue
 from carrousel.nlp.gettext_po import po_catalogue
 
-__all__ = ["CATALOGUE_MAX_BYTES", "catalogue_bytes", "message_problem", "read_mo", "read_po"]
+__all__ = ["CATALOGUE_MAX_BYTES", "catalogue_bytes", "message_problem", "pair_problem", "read_mo", "read_po"]
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +104,13 @@ def message_problem(msgid: str) -> str:
     return ""
 
 
+def pair_problem(source: str, target: str) -> str:
+    """Why a translated message is no translation pair ("" when it is one), as every catalogue reader
+    rules (gettext, Qt, keyed): :func:`message_problem`'s reasons of the source, or "multi-line" (a line
+    break inside the target)."""
+    return message_problem(source) or ("multi-line" if "\n" in target.strip() else "")
+
+
 def _catalogue_pairs(
     p: Path,
     messages: list[Pair],
@@ -138,7 +145,7 @@ def _catalogue_pairs(
     for key, value in messages:
         if not key or not value:
             continue  # untranslated entries
-        if message_problem(key) or "\n" in value.strip():
+        if pair_problem(key, value):
             continue
         pairs.append((key, value))
     if not pairs and left_out.get("fuzzy"):

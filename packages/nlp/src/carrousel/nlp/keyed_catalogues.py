@@ -22,7 +22,7 @@ are counted in one log line. Formats, told by the suffix (both files must share 
   ``/* */`` and ``//`` comments; UTF-16 with a byte-order mark (what Xcode long wrote), UTF-16 without one
   (told by its NUL bytes), or UTF-8; ``\\n \\t \\r \\" \\\\ \\UXXXX`` are their characters.
 
-What is kept follows the catalogue rules of gettext and Qt (:func:`~carrousel.nlp.gettext_pairs.message_problem`):
+What is kept follows the catalogue rules of gettext and Qt (:func:`~carrousel.nlp.gettext_pairs.pair_problem`):
 an empty target (untranslated), a multi-line message and one without a letter are left out. A target equal
 to its source is KEPT and counted ("target equals source"): gettext's readers keep ``msgstr == msgid`` too,
 and most such entries are right ("OK", "Git", "Status"); an untranslated copy made by an export tool shows in
@@ -42,7 +42,7 @@ from pathlib import Path
 
 from carrousel.core.args import check_args
 from carrousel.nlp.errors import TextDataError
-from carrousel.nlp.gettext_pairs import catalogue_bytes, message_problem
+from carrousel.nlp.gettext_pairs import catalogue_bytes, pair_problem
 from carrousel.nlp.keyed_xml import read_android, read_resx
 
 __all__ = ["KEYED_FORMATS", "keyed_format", "name_language", "read_keyed"]
@@ -325,8 +325,8 @@ def read_keyed(source: Path, target: Path, tgt: str = "de", *, model: bool = Fal
             left_out["only in source"] += 1
         elif not t.strip():
             left_out["untranslated"] += 1
-        elif message_problem(s) or "\n" in t.strip():
-            left_out[message_problem(s) or "multi-line"] += 1
+        elif problem := pair_problem(s, t):
+            left_out[problem] += 1
         else:
             same += s == t
             pairs.append((s, t))

@@ -2,7 +2,7 @@
 
 Qt and KDE software ship their messages this way (Debian's ``qttranslations5-l10n``: Qt's own, about 30
 languages). Both readers keep ``(source text, translation)`` of each finished message, with the rules of
-gettext catalogues (:func:`~carrousel.nlp.gettext_pairs.message_problem`): a message with a line break inside
+gettext catalogues (:func:`~carrousel.nlp.gettext_pairs.pair_problem`): a message with a line break inside
 either side, or without a letter outside placeholders (``%1``), is left out; the rest is kept as written
 (``&Cancel`` with its accelerator mark): :func:`~carrousel.nlp.parallel.clean_pairs` normalises it. A plural
 (``numerus``) message gives its first form, the translation of the singular-like ``%n`` message. What is left
@@ -26,15 +26,15 @@ out is counted in one log line.
   comment (8), each UTF-8, and tag 5 (four obsolete bytes). The ``.qm`` format has no "unfinished" mark:
   lrelease includes unfinished translations unless run with ``-nounfinished``. A message without its source
   text (``lrelease -compress`` stores only a hash for some) gives no pair; these are counted. The language
-  is the file's language section, else its name's suffix (``app_de.qm``, ``qtbase_zh_CN.qm``); it is
-  checked against ``tgt`` (``.qm`` files do not name their source language).
+  is the file's language section, else a tag in its name (``app_de.qm``, ``qtbase_zh_CN.qm``: ``de``,
+  ``zh``; :func:`~carrousel.nlp.keyed_catalogues.name_language`, as for keyed catalogues); it is checked
+  against ``tgt`` (``.qm`` files do not name their source language).
 """
 
 from __future__ import annotations
 
 import gzip
 import logging
-import re
 import struct
 import zlib
 from collections import Counter
@@ -45,7 +45,8 @@ from carrousel.core.args import check_args
 from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file
 from carrousel.nlp.errors import TextDataError
-from carrousel.nlp.gettext_pairs import CATALOGUE_MAX_BYTES, catalogue_bytes, message_problem
+from carrousel.nlp.gettext_pairs import CATALOGUE_MAX_BYTES, catalogue_bytes, pair_problem
+from carrousel.nlp.keyed_catalogues import name_language
 from carrousel.nlp.tmx_xliff import local_name, swapped_languages, xml_events
 
 __all__ = ["QM_MAGIC", "QT_SUFFIXES", "read_qm", "read_ts"]
@@ -63,15 +64,14 @@ _END, _SOURCE16, _TRANSLATION, _CONTEXT16, _OBSOLETE1, _SOURCE, _CONTEXT, _COMME
 _NULL = 0xFFFFFFFF
 _VARIANTS = "\x9c"  # between the length variants of a .qm translation
 # a language code at the end of a file name: app_de, qtbase_zh_CN, kde_pt_BR, sr_Latn
-_NAME_LANGUAGE = re.compile(r"_([a-z]{2,3}(?:_(?:[A-Z]{2}|[A-Z][a-z]{3}))?)$")
 
 
 def _kept(pairs: list[Pair], left_out: Counter[str], source: str, translation: str) -> None:
     """Adds the message to ``pairs``, or counts why it is left out (the catalogue rules of the module)."""
     if not translation:
         left_out["untranslated"] += 1
-    elif message_problem(source) or "\n" in translation.strip():
-        left_out[message_problem(source) or "multi-line"] += 1
+    elif problem := pair_problem(source, translation):
+        left_out[problem] += 1
     else:
         pairs.append((source, translation))
 
@@ -284,9 +284,7 @@ def read_qm(path: str | Path, src: str = "en", tgt: str = "de", *, model: bool =
         raise TextDataError(
             f"{p} is not a readable Qt .qm catalogue ({exc}); give a file lrelease wrote"
         ) from None
-    stem = p.name.split(".")[0]
-    named = _NAME_LANGUAGE.search(stem)
-    language = language or (named.group(1) if named else None)
+    language = language or name_language(Path(p.name.removesuffix(".gz")))  # qtbase_de.qm
     if language:
         swapped_languages(p, None, language, src, tgt, model)
     if not messages and _DEPENDENCIES in sections:
