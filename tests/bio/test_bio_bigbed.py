@@ -243,3 +243,19 @@ def test_train_from_bigbed_equals_train_from_text(tmp_path: Path, ecoli_fa: Path
         results.append((summary["windows"], summary["val"], (out / "model.safetensors").read_bytes()))
     assert results[0][0] == 2 * len(records)
     assert results[1] == results[0] and results[2] == results[0]
+
+
+def test_a_bigbed_peak_past_its_chromosome_is_named_by_record(tmp_path: Path) -> None:
+    """Validation named a bigBed's peaks by "line", which a binary file has none of."""
+    from carrousel.bio.bed import read_peaks
+    from carrousel.bio.errors import TrainingDataError
+    from carrousel.bio.validation import usable_peaks
+
+    records: list[Record] = [("chrA", 10, 50, ""), ("chrA", 900, 950, ""), ("chrA", 960, 990, "")]
+    bb = write_bigbed(tmp_path / "p.bb", records, {"chrA": 1000})
+    kept, notes = usable_peaks(read_peaks(bb), {"chrA": 500}, bb, "g.fa")
+    assert len(kept) == 1 and notes == [
+        f"2 of 3 peaks lie past their chromosome's end (first: {bb}, record 2, chrA is 500 bases); skipped"
+    ]
+    with pytest.raises(TrainingDataError, match=r"p\.bb, record 1: peak chrA:10-50 lies past the end"):
+        usable_peaks(read_peaks(bb), {"chrA": 5}, bb, "g.fa")

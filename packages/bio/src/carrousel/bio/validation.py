@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from carrousel.bio.bed import Peak
+from carrousel.bio.bigbed import is_bigbed
 from carrousel.bio.errors import BioError, TrainingDataError
 from carrousel.core.args import check_args
 from carrousel.core.text import name_some
@@ -222,6 +223,7 @@ def usable_peaks(
             "its FASTA record names)"
         )
     kept, past = [], []
+    unit = "record" if is_bigbed(bed) else "line"  # a bigBed's peaks are numbered by record
     for p in on_genome:
         centre = p.start + (p.summit if p.summit is not None else (p.end - p.start) // 2)
         size = lengths[p.chrom]
@@ -232,7 +234,7 @@ def usable_peaks(
     if not kept:
         first = past[0]
         raise TrainingDataError(
-            f"{bed}, line {first.line}: peak {first.chrom}:{first.start}-{first.end} lies past the end of "
+            f"{bed}, {unit} {first.line}: peak {first.chrom}:{first.start}-{first.end} lies past the end of "
             f"{first.chrom} ({lengths[first.chrom]:,} bases in {genome}), as do all {len(past)} peaks on the "
             "genome; use the genome the peaks were called on"
         )
@@ -244,7 +246,7 @@ def usable_peaks(
     if past:
         first = past[0]
         notes.append(
-            f"{len(past)} of {len(peaks)} peaks lie past their chromosome's end (first: {bed}, line "
+            f"{len(past)} of {len(peaks)} peaks lie past their chromosome's end (first: {bed}, {unit} "
             f"{first.line}, {first.chrom} is {lengths[first.chrom]:,} bases); skipped"
         )
     return kept, notes
