@@ -43,7 +43,7 @@ def _sessions(code: str, start: str, n: int) -> pd.DatetimeIndex:
     [
         ("7203.T", "XTKS"), ("SAP.DE", "XETR"), ("VOD.L", "XLON"), ("RY.TO", "XTSE"), ("0700.HK", "XHKG"),
         ("BHP.AX", "XASX"), ("BTC-USD", "24/7"), ("eth-eur", "24/7"), ("EURUSD=X", "24/5"),
-        ("^N225", "XTKS"), ("^FTSE", "XLON"), ("^GDAXI", "XETR"),
+        ("^N225", "XTKS"), ("^FTSE", "XLON"), ("^GDAXI", "XETR"), ("AAPL.US", "XNYS"), ("VOD.UK", "XLON"),
         ("AAPL", None), ("^GSPC", None), ("BRK-B", None), ("BF.B", None), ("ES=F", None),
     ],
 )  # fmt: skip

@@ -49,7 +49,8 @@ logger = logging.getLogger(__name__)
 AUTO = "auto"
 DEFAULT = "XNYS"
 
-# Yahoo Finance exchange suffixes -> exchange_calendars codes (a regional German exchange: Frankfurt's)
+# Yahoo Finance exchange suffixes -> exchange_calendars codes (a regional German exchange: Frankfurt's);
+# Stooq's country suffixes (AAPL.US, VOD.UK) too
 SUFFIXES: dict[str, str] = {
     "AS": "XAMS", "AT": "ASEX", "AX": "XASX", "BA": "XBUE", "BC": "XMAD", "BD": "XBUD", "BE": "XFRA",
     "BK": "XBKK", "BO": "XBOM", "BR": "XBRU", "CN": "XTSE", "CO": "XCSE", "DE": "XETR", "DU": "XFRA",
@@ -60,6 +61,7 @@ SUFFIXES: dict[str, str] = {
     "SG": "XFRA", "SI": "XSES", "SN": "XSGO", "SR": "XSAU", "SS": "XSHG", "ST": "XSTO", "SW": "XSWX",
     "SZ": "XSHG", "T": "XTKS", "TA": "XTAE", "TO": "XTSE", "TW": "XTAI", "TWO": "XTAI", "V": "XTSE",
     "VI": "XWBO", "WA": "XWAR",
+    "US": "XNYS", "UK": "XLON", "JP": "XTKS", "PL": "XWAR", "HU": "XBUD",  # Stooq's country suffixes
 }  # fmt: skip
 # non-US indices (US ones keep XNYS, the default)
 INDICES: dict[str, str] = {
