@@ -176,3 +176,17 @@ def test_a_dataframe_of_a_coin_is_forecast_on_every_day_without_a_warning(
     again = Forecaster.from_pretrained(tmp_path / "m", calendar="XNYS").predict(frame)
     coin_days = list(again[again["unique_id"] == "BTC"]["ds"].dt.strftime("%Y-%m-%d"))
     assert coin_days == ["2012-02-06", "2012-02-07", "2012-02-08"]
+
+
+def test_history_before_the_calendars_first_session_is_not_checked() -> None:
+    """IBM's full history starts in 1962, the S&P 500's in 1927; calendars are built from 1980. Before, every
+    earlier row counted as a row on a closed day: '4904 of 11092 rows (44%) fall on days XNYS is closed'."""
+    from carrousel.finance.calendar import gap_warnings
+
+    early = pd.bdate_range("1962-01-02", "1979-12-31")
+    dates = early.append(_sessions("XNYS", "1980-01-02", 6000))
+    assert resolve_calendar("IBM", dates) == "XNYS"
+    note, warnings = gap_warnings("IBM", dates, "XNYS")
+    assert note is None and warnings == []
+    old = pd.bdate_range("1962-01-02", "1975-12-31")  # all before: nothing to check, nothing said
+    assert resolve_calendar("IBM", old) == "XNYS" and gap_warnings("IBM", old, "XNYS") == (None, [])

@@ -113,13 +113,15 @@ def _day_numbers(index: pd.DatetimeIndex) -> np.ndarray:
 def _misfit(days: np.ndarray, code: str, last_year: int) -> int | None:
     """How badly dates (sorted day numbers) keep ``code``'s sessions: missing sessions plus rows on closed
     days, or None when the calendar cannot be built or the dates do not keep it (more gaps than
-    :func:`~carrousel.finance.calendar.gap_warnings` lets pass without a warning)."""
+    :func:`~carrousel.finance.calendar.gap_warnings` lets pass without a warning). Rows before the calendar's
+    first session are not checked, as :func:`~carrousel.finance.calendar.check_sessions` leaves them."""
     sessions = _session_days(code, last_year)
     if sessions is None:
         return None
-    span = sessions[
-        np.searchsorted(sessions, max(days[0], sessions[0])) : np.searchsorted(sessions, days[-1], "right")
-    ]
+    days = days[days >= sessions[0]]  # rows before the calendar's first session are not checked
+    if not len(days):
+        return 0
+    span = sessions[np.searchsorted(sessions, days[0]) : np.searchsorted(sessions, days[-1], "right")]
     missing = int(len(span) - np.isin(span, days, assume_unique=True).sum())
     off = int(len(days) - np.isin(days, sessions, assume_unique=True).sum())
     if many_off(off, len(days)) or many_missing(missing, len(span)):
