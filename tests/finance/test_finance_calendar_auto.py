@@ -180,7 +180,8 @@ def test_a_dataframe_of_a_coin_is_forecast_on_every_day_without_a_warning(
 
 def test_history_before_the_calendars_first_session_is_not_checked() -> None:
     """IBM's full history starts in 1962, the S&P 500's in 1927; calendars are built from 1980. Before, every
-    earlier row counted as a row on a closed day: '4904 of 11092 rows (44%) fall on days XNYS is closed'."""
+    earlier row counted as a row on a closed day (11,092 weekday rows from 1962: '4904 of 11092 rows (44%) fall
+    on days XNYS is closed')."""
     from carrousel.finance.calendar import gap_warnings
 
     early = pd.bdate_range("1962-01-02", "1979-12-31")

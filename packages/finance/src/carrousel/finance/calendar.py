@@ -100,8 +100,8 @@ class CalendarGaps:
 def check_sessions(index: pd.DatetimeIndex, calendar: str = "XNYS") -> CalendarGaps:
     """Compares dates with the exchange calendar; gaps are reported, never fatal. Rows before the calendar's
     first session (1980, or the calendar's own first year) are not checked: IBM's or the S&P 500's full
-    history, from the 1960s or 1920s, has 44% or more of its rows there (before: all counted as rows on
-    closed days, and warned so)."""
+    history starts in the 1960s or 1920s (before: every earlier row counted as a row on a closed day, and
+    warned so)."""
     if len(index) == 0:
         return CalendarGaps(0, 0, 0)
     cal = get_calendar(calendar, index[-1].year)
