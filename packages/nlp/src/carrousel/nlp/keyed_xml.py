@@ -24,11 +24,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from carrousel.core.errors import DataError
-from carrousel.core.files import check_input_file
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.gettext_pairs import CATALOGUE_MAX_BYTES
-from carrousel.nlp.tmx_xliff import Event, local_name, xml_events
+from carrousel.nlp.tmx_xliff import Event, local_name, open_xml
 
 __all__ = ["android_text", "read_android", "read_resx"]
 
@@ -79,19 +77,13 @@ def _inner(elem: ET.Element) -> str:
     return "".join(elem.itertext())
 
 
-def _check(p: Path, what: str) -> None:
-    try:
-        check_input_file(p, None, what, CATALOGUE_MAX_BYTES)
-    except DataError as exc:
-        raise TextDataError(str(exc)) from None
-
-
-def _root(p: Path, events: Iterator[Event], want: str, what: str) -> None:
-    first = next((e for e in events if e[0] == "start"), None)
-    assert first is not None  # an empty document is malformed XML, raised by xml_events
-    name = local_name(first[1].tag)
+def _opened(p: Path, want: str, what: str) -> Iterator[Event]:
+    """The checked file's XML events after its root element, which must be ``<want>``."""
+    events, root = open_xml(p, what, CATALOGUE_MAX_BYTES)
+    name = local_name(root.tag)
     if name != want:
         raise TextDataError(f"{p} is XML with a <{name}> root, not {what} (<{want}>); give a {what} file")
+    return events
 
 
 def read_android(path: Path, left_out: Counter[str]) -> dict[str, str]:
@@ -100,9 +92,7 @@ def read_android(path: Path, left_out: Counter[str]) -> dict[str, str]:
     Raises:
         TextDataError: a missing or unreadable file, malformed XML, a DTD, another root, a bad escape.
     """
-    _check(path, "Android strings.xml")
-    events = xml_events(path)
-    _root(path, events, "resources", "Android strings.xml")
+    events = _opened(path, "resources", "Android strings.xml")
     texts: dict[str, str] = {}
     for event, elem, parent in events:
         if event != "end" or parent is None or local_name(parent.tag) != "resources":
@@ -142,9 +132,7 @@ def read_resx(path: Path, left_out: Counter[str]) -> dict[str, str]:
     Raises:
         TextDataError: a missing or unreadable file, malformed XML, a DTD, another root.
     """
-    _check(path, ".NET .resx")
-    events = xml_events(path)
-    _root(path, events, "root", ".NET .resx")
+    events = _opened(path, "root", ".NET .resx")
     texts: dict[str, str] = {}
     for event, elem, parent in events:
         if event != "end" or local_name(elem.tag) != "data" or parent is None:

@@ -42,12 +42,10 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from carrousel.core.args import check_args
-from carrousel.core.errors import DataError
-from carrousel.core.files import check_input_file
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.gettext_pairs import CATALOGUE_MAX_BYTES, catalogue_bytes, pair_problem
 from carrousel.nlp.keyed_catalogues import name_language
-from carrousel.nlp.tmx_xliff import local_name, swapped_languages, xml_events
+from carrousel.nlp.tmx_xliff import local_name, open_xml, swapped_languages
 
 __all__ = ["QM_MAGIC", "QT_SUFFIXES", "read_qm", "read_ts"]
 
@@ -134,12 +132,7 @@ def read_ts(path: str | Path, src: str = "en", tgt: str = "de", *, model: bool =
             languages, or no finished translation at all (one line each).
     """
     p = Path(path)
-    try:
-        check_input_file(p, None, "Qt Linguist .ts", 1 << 40)
-    except DataError as exc:
-        raise TextDataError(str(exc)) from None
-    events = xml_events(p)
-    root = next(e for e in events if e[0] == "start")[1]  # an empty document is malformed XML, raised there
+    events, root = open_xml(p, "Qt Linguist .ts", 1 << 40)
     if local_name(root.tag) != "TS":
         raise TextDataError(
             f"{p} is XML with a <{local_name(root.tag)}> root, not a Qt Linguist catalogue (<TS>); give a .ts file"

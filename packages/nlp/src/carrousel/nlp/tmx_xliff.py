@@ -44,7 +44,15 @@ from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file
 from carrousel.nlp.errors import TextDataError
 
-__all__ = ["XML_SUFFIXES", "Event", "local_name", "read_tmx_xliff", "swapped_languages", "xml_events"]
+__all__ = [
+    "XML_SUFFIXES",
+    "Event",
+    "local_name",
+    "open_xml",
+    "read_tmx_xliff",
+    "swapped_languages",
+    "xml_events",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +107,28 @@ def _malformed(path: Path, line: int, column: int, reason: str) -> TextDataError
     return TextDataError(
         f"{path} is not well-formed XML at line {line}, column {column + 1} ({reason}); fix it or export it again"
     )
+
+
+@check_args
+def open_xml(path: Path, what: str, max_bytes: int = _MAX_BYTES) -> tuple[Iterator[Event], ET.Element]:
+    """The file's :func:`xml_events` after the input checks, and its root element (read from them).
+
+    Args:
+        path: the file.
+        what: the format, for the checks' messages ("TMX or XLIFF").
+        max_bytes: bound on the file's size.
+
+    Raises:
+        TextDataError: a missing, empty, unreadable or oversized file, or :func:`xml_events`' errors.
+    """
+    try:
+        check_input_file(path, None, what, max_bytes)
+    except DataError as exc:
+        raise TextDataError(str(exc)) from None
+    events = xml_events(path)
+    first = next((e for e in events if e[0] == "start"), None)
+    assert first is not None  # an empty document is malformed XML, raised by xml_events
+    return events, first[1]
 
 
 def xml_events(path: Path) -> Iterator[Event]:
@@ -298,14 +328,7 @@ def read_tmx_xliff(path: str | Path, src: str = "en", tgt: str = "de", *, model:
             of other languages, or no pair at all (one line each).
     """
     p = Path(path)
-    try:
-        check_input_file(p, None, "TMX or XLIFF", _MAX_BYTES)
-    except DataError as exc:
-        raise TextDataError(str(exc)) from None
-    events = xml_events(p)
-    first = next((e for e in events if e[0] == "start"), None)
-    assert first is not None  # an empty document is malformed XML, raised by xml_events
-    root = first[1]
+    events, root = open_xml(p, "TMX or XLIFF")
     kind = local_name(root.tag)
     if kind == "tmx":
         return _tmx(p, events, src, tgt, model)
