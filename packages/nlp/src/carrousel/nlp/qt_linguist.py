@@ -34,6 +34,7 @@ out is counted in one log line.
 from __future__ import annotations
 
 import gzip
+import io
 import logging
 import struct
 import zlib
@@ -171,8 +172,8 @@ def _qm_bytes(p: Path) -> bytes:
     raw = catalogue_bytes(p, "Qt .qm catalogue")
     if p.suffix.lower() != ".gz":
         return raw
-    try:
-        with gzip.open(p, "rb") as fh:
+    try:  # the bytes already read, decompressed (not the file read a second time)
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as fh:
             raw = fh.read(CATALOGUE_MAX_BYTES + 1)
     except (OSError, EOFError, zlib.error) as exc:
         raise TextDataError(f"{p} cannot be read ({exc}); give a readable (gzip-compressed) file") from None
