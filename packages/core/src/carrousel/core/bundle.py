@@ -48,6 +48,7 @@ from carrousel.core.errors import BundleError, CarrouselError, FormatVersionErro
 from carrousel.core.files import refuse_other_files
 from carrousel.core.io import MODULES, registered_config
 from carrousel.core.text import name_some
+from carrousel.core.nn.shapes import state_shapes
 
 __all__ = [
     "ARRAYS_FILE",
@@ -314,15 +315,13 @@ def _build(root: Path, doc: dict[str, Any]) -> torch.nn.Module:
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
         raise BundleError(f"{weights} is damaged ({exc}); train or save the model again") from None
     try:
-        with torch.device("meta"):
-            probe = cls(cfg)  # type: ignore[call-arg]
+        expected = state_shapes(lambda: cls(cfg))  # type: ignore[call-arg]
     except CarrouselError as exc:
         raise BundleError(f"{root / BUNDLE_FILE} holds an invalid config ({exc}); train it again") from None
     except (TypeError, ValueError, RuntimeError, NotImplementedError) as exc:
         raise BundleError(
             f"{root / BUNDLE_FILE}: the network cannot be built ({exc}); train it again"
         ) from None
-    expected = {k: tuple(v.shape) for k, v in probe.state_dict().items()}
     if expected != stored:
         diff = sorted(k for k in set(expected) | set(stored) if expected.get(k) != stored.get(k))
         raise BundleError(
