@@ -13,11 +13,14 @@ The format (UCSC "bigBed format", Kent et al. 2010): a 64-byte header in the wri
 chromosome tree, of the data and of the R-tree index; uncompressed block size. A file is recognised by its
 magic whatever its name (:func:`is_bigbed`); a ``.bb`` / ``.bigBed`` name without it, a version below 1, a
 tree or a block past the end of the file (a truncated download), a block that is not zlib data, or a
-record that runs off its block is one :class:`~carrousel.bio.errors.BedFormatError` naming the file.
+record that runs off its block is one :class:`~carrousel.bio.errors.BedFormatError` naming the file. A
+gzip-compressed one (``peaks.bb.gz``) is read from its decompressed copy
+(:meth:`~carrousel.bio.magic.BinaryFormat.unpacked`), messages naming the file given.
 """
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -40,22 +43,25 @@ FORMAT = BinaryFormat("bigBed file", MAGIC, "the bigBed magic 0x8789F2EB", _SUFF
 
 
 def is_bigbed(path: str | Path) -> bool:
-    """Whether ``path`` is a regular file starting with the bigBed magic (either byte order).
+    """Whether ``path`` is a regular file starting with the bigBed magic (either byte order), or a gzip
+    file whose content does.
 
     Raises:
-        BedFormatError: the file is named ``.bb`` / ``.bigBed`` but does not start with the magic.
+        BedFormatError: the file is named ``.bb`` / ``.bigBed`` but does not start with the magic, or named
+            ``.bb.gz`` / ``.bigBed.gz`` and its gzip stream is damaged or does not start with it.
     """
     return FORMAT.recognises(path)
 
 
 class _File:
-    """Exact reads of a bigBed by offset: a short read is a truncated file, named in one line."""
+    """Exact reads of a bigBed by offset: a short read is a truncated file, named in one line (``path``:
+    the file given, which ``fh`` is or is the decompressed copy of)."""
 
     def __init__(self, path: Path, fh: BinaryIO, order: str) -> None:
         self.path = path
         self.fh = fh
         self.order = order
-        self.size = path.stat().st_size
+        self.size = os.fstat(fh.fileno()).st_size
 
     def at(self, offset: int, n: int, what: str) -> bytes:
         """``n`` bytes at ``offset``, the part of the file called ``what`` in messages."""
@@ -184,7 +190,8 @@ def bigbed_lines(path: str | Path) -> list[str]:
     Raises:
         BedFormatError: not a readable bigBed (no magic, a version below 1), a tree or block past the end
             of the file, a block that is not zlib data or overflows its buffer, a record on a chromosome
-            the file does not list or running off its block; each one line naming the file.
+            the file does not list or running off its block, a damaged gzip stream (``.bb.gz``); each one
+            line naming the file.
     """
     p = Path(path)
     try:
@@ -192,7 +199,7 @@ def bigbed_lines(path: str | Path) -> list[str]:
     except DataError as exc:
         raise BedFormatError(str(exc)) from None
     try:
-        with open(p, "rb") as fh:
+        with open(FORMAT.unpacked(p), "rb") as fh:
             order = FORMAT.byte_order(fh.read(4))
             if order is None:
                 raise BedFormatError(f"{p} is not a bigBed file: it does not start with the magic 0x8789F2EB")

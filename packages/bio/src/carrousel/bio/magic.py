@@ -4,17 +4,57 @@ Both formats start with a 32-bit magic number written in the byte order of the m
 file; read in the other order it is the magic byte-swapped, which says the file's order. A file is taken
 for such a file by its magic whatever its name, and a file named as one (``.2bit``, ``.bb``) without the
 magic is an error, not text to parse.
+
+A gzip-compressed one (``hg38.2bit.gz``, ``peaks.bb.gz``: plain gzip or BGZF) is recognised by the magic
+of its decompressed start. Both formats are read by offset, which a gzip stream cannot give, so
+:meth:`BinaryFormat.unpacked` decompresses it once per process, streamed in blocks, into a file of the
+system temp folder (``TMPDIR``), logs it at INFO, and removes it when the process exits (a decompression
+that fails is removed at once). A damaged or truncated gzip, or a ``.2bit.gz`` / ``.bb.gz`` name whose
+content lacks the magic, is one error line naming the file.
 """
 
 from __future__ import annotations
 
+import atexit
+import gzip
+import logging
+import os
+import shutil
 import struct
+import tempfile
+import threading
+import zlib
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from carrousel.core.errors import CarrouselError
 
-__all__ = ["BinaryFormat"]
+__all__ = ["BinaryFormat", "remove_unpacked"]
+
+logger = logging.getLogger(__name__)
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_BLOCK = 1 << 20  # bytes decompressed at a time
+_DAMAGED = (EOFError, gzip.BadGzipFile, zlib.error)
+_LOCK = threading.Lock()
+_UNPACKED: dict[str, tuple[tuple[int, int, int, int], Path]] = {}  # resolved path -> (its stat, the copy)
+_OWNER = os.getpid()  # a forked child leaves the parent's copies alone
+
+
+def remove_unpacked() -> None:
+    """Removes the decompressed copies this process made (run at exit; a long-lived process may call it
+    once no opened file is in use)."""
+    with _LOCK:
+        copies = [copy for _, copy in _UNPACKED.values()]
+        _UNPACKED.clear()
+    if os.getpid() == _OWNER:
+        for copy in copies:
+            with suppress(OSError):
+                copy.unlink()
+
+
+atexit.register(remove_unpacked)
 
 
 @dataclass(frozen=True)
@@ -53,6 +93,8 @@ class BinaryFormat:
             return False  # the caller's file checks name the problem
         if self.byte_order(head) is not None:
             return True
+        if head[:2] == _GZIP_MAGIC:
+            return self._gzipped(p)
         if p.name.lower().endswith(self.suffixes):
             found = f"0x{head.hex().upper()}" if len(head) == 4 else f"only {len(head)} byte(s)"
             raise self.error(
@@ -60,3 +102,78 @@ class BinaryFormat:
                 f"misnamed: {self.fix}"
             )
         return False
+
+    def _gzipped(self, p: Path) -> bool:
+        """Whether the gzip file ``p`` decompresses to the magic; a ``.2bit.gz``-style name that does not
+        (or a damaged stream under that name) is ``error``; a damaged one of another name is left to the
+        text readers, which name it."""
+        named = p.name.lower().endswith(tuple(f"{s}.gz" for s in self.suffixes))
+        try:
+            with gzip.open(p, "rb") as fh:
+                head = fh.read(4)
+        except _DAMAGED as exc:
+            if named:
+                raise self._damaged(p, exc) from None
+            return False
+        except OSError:
+            return False
+        if self.byte_order(head) is not None:
+            return True
+        if named:
+            found = f"0x{head.hex().upper()}" if len(head) == 4 else f"only {len(head)} byte(s)"
+            raise self.error(
+                f"{p} is not a gzip-compressed {self.kind}: decompressed, it starts with {found}, not "
+                f"{self.sign}; it is damaged or misnamed: {self.fix}"
+            )
+        return False
+
+    def _damaged(self, p: Path, exc: BaseException) -> CarrouselError:
+        return self.error(
+            f"{p} is a damaged gzip file ({exc}); download or compress it again, or decompress it (`gunzip`)"
+        )
+
+    def unpacked(self, path: str | Path) -> Path:
+        """``path`` itself, or for a gzip-compressed file its decompressed copy in the temp folder (made
+        on first use, reused while ``path`` is unchanged, removed at exit: :func:`remove_unpacked`).
+
+        Raises:
+            CarrouselError: (``error``) the gzip stream is damaged or truncated, or the temp folder has
+                no room for the copy.
+        """
+        p = Path(path)
+        with open(p, "rb") as fh:
+            if fh.read(2) != _GZIP_MAGIC:
+                return p
+        st = p.stat()
+        stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        key = str(p.resolve())
+        with _LOCK:
+            known = _UNPACKED.get(key)
+            if known is not None and known[0] == stamp and known[1].is_file():
+                return known[1]
+            fd, name = tempfile.mkstemp(prefix="carrousel-", suffix=f"-{p.name.removesuffix('.gz')}")
+            copy = Path(name)
+            try:
+                with gzip.open(p, "rb") as src, os.fdopen(fd, "wb") as dst:
+                    shutil.copyfileobj(src, dst, _BLOCK)
+            except _DAMAGED as exc:
+                copy.unlink(missing_ok=True)
+                raise self._damaged(p, exc) from None
+            except BaseException as exc:  # no room, unreadable, interrupted: the partial copy goes
+                copy.unlink(missing_ok=True)
+                if isinstance(exc, OSError):
+                    raise self.error(
+                        f"{p}: cannot decompress it into {copy.parent} ({exc.strerror or exc}); decompress it "
+                        "yourself (`gunzip`) or set TMPDIR to a folder with room"
+                    ) from None
+                raise
+            if known is not None:
+                known[1].unlink(missing_ok=True)  # the copy of the file as it was before it changed
+            _UNPACKED[key] = (stamp, copy)
+        logger.info(
+            "%s is gzip-compressed: decompressed once to %s (%s bytes; removed at exit)",
+            p,
+            copy,
+            f"{copy.stat().st_size:,}",
+        )
+        return copy

@@ -13,11 +13,14 @@ it means the other order), version 0 (32-bit offsets) or 1 (64-bit offsets, for 
 record count, reserved; per record in the index: name length (one byte), name, offset. A file is
 recognised by its signature whatever its name (:func:`is_twobit`); one named ``.2bit`` without it, a
 version other than 0 or 1, an index or a record running past the end of the file, or two records of one
-name are each one :class:`~carrousel.bio.errors.FastaFormatError` naming the file and the problem.
+name are each one :class:`~carrousel.bio.errors.FastaFormatError` naming the file and the problem. A
+gzip-compressed one (``hg38.2bit.gz``) is read from its decompressed copy
+(:meth:`~carrousel.bio.magic.BinaryFormat.unpacked`), messages naming the file given.
 """
 
 from __future__ import annotations
 
+import os
 import struct
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -48,10 +51,12 @@ FORMAT = BinaryFormat(
 
 
 def is_twobit(path: str | Path) -> bool:
-    """Whether ``path`` is a regular file starting with the 2bit signature (either byte order).
+    """Whether ``path`` is a regular file starting with the 2bit signature (either byte order), or a gzip
+    file whose content does.
 
     Raises:
-        FastaFormatError: the file is named ``.2bit`` but does not start with the signature.
+        FastaFormatError: the file is named ``.2bit`` but does not start with the signature, or named
+            ``.2bit.gz`` and its gzip stream is damaged or does not start with it.
     """
     return FORMAT.recognises(path)
 
@@ -90,17 +95,19 @@ class TwoBit:
     Open one with :meth:`open`; use it as a context manager, or :meth:`close` it.
 
     Attributes:
-        path: the file.
+        path: the file (as given: a ``.2bit.gz`` is read from its decompressed copy).
         lengths: length of every record (empty ones included), in index order.
     """
 
-    def __init__(self, path: Path, order: str, offsets: dict[str, int], lengths: dict[str, int]) -> None:
+    def __init__(
+        self, path: Path, order: str, offsets: dict[str, int], lengths: dict[str, int], data: Path
+    ) -> None:
         self.path = path
         self.lengths = lengths
         self._order = order
         self._offsets = offsets
-        self._size = path.stat().st_size
-        self._fh = open(path, "rb")  # noqa: SIM115 (held until close)
+        self._fh = open(data, "rb")  # noqa: SIM115 (held until close)
+        self._size = os.fstat(self._fh.fileno()).st_size
         self._runs: OrderedDict[str, _Runs] = OrderedDict()
 
     @classmethod
@@ -109,13 +116,15 @@ class TwoBit:
 
         Raises:
             FastaFormatError: not a 2bit file, a version other than 0 or 1, no records, an index or a
-                record past the end of the file (truncated), two records of one name, or unreadable.
+                record past the end of the file (truncated), two records of one name, or unreadable (a
+                ``.2bit.gz``: a damaged gzip stream too).
         """
         p = Path(path)
         try:
-            with open(p, "rb") as fh:
-                order, offsets = _read_index(p, fh)
-                size = p.stat().st_size
+            data = FORMAT.unpacked(p)
+            with open(data, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                order, offsets = _read_index(p, fh, size)
                 lengths: dict[str, int] = {}
                 for name, offset in offsets.items():
                     fh.seek(offset)
@@ -123,7 +132,7 @@ class TwoBit:
                     if offset + 4 > size or len(raw) < 4:
                         raise _truncated(p, f"record {name!r} starts at byte {offset:,}", size)
                     lengths[name] = struct.unpack(f"{order}I", raw)[0]
-            genome = cls(p, order, offsets, lengths)
+            genome = cls(p, order, offsets, lengths, data)
         except OSError as exc:
             raise FastaFormatError(f"{p}: cannot be read ({exc.strerror or exc}); check the file") from None
         try:  # the record that lies last in the file: a truncated download cuts it
@@ -243,8 +252,9 @@ class _Reader:
         return out
 
 
-def _read_index(p: Path, fh: BinaryIO) -> tuple[str, dict[str, int]]:
-    """The byte order and ``{name: offset}`` of the records, from the header and index of ``fh``."""
+def _read_index(p: Path, fh: BinaryIO, size: int) -> tuple[str, dict[str, int]]:
+    """The byte order and ``{name: offset}`` of the records, from the header and index of ``fh`` (of
+    ``size`` bytes; ``p`` names it in messages)."""
     r = _Reader(p, fh)
     head = r.take(16, "header")
     order = FORMAT.byte_order(head)
@@ -259,7 +269,6 @@ def _read_index(p: Path, fh: BinaryIO) -> tuple[str, dict[str, int]]:
         raise FastaFormatError(f"{p}: a 2bit file with no records; give a genome with sequence")
     offset = f"{order}{'Q' if version == 1 else 'I'}"
     width = struct.calcsize(offset)
-    size = p.stat().st_size
     offsets: dict[str, int] = {}
     for i in range(count):
         name = r.take(r.take(1, "index")[0], "index").decode("utf-8", "replace")
