@@ -90,7 +90,10 @@ def test_kaldi_commands_archives_and_missing_files_are_one_line(kaldi) -> None:
     assert str(Path.cwd() / "wav/gone.wav") in message and str(kaldi / "wav/gone.wav") in message
     (kaldi / "wav.scp").write_text("A wav/A.wav\nB wav/B.flac\n")
     (kaldi / "segments").write_text("A-1 A 1.0 0.5\n")
-    with pytest.raises(CorpusError, match=r"segments: line 1 ends at 0.5 s, not after its start 1.0 s"):
+    with pytest.raises(
+        CorpusError,
+        match=r"segments: line 1: segment end 0.5 s is not after its start 1 s: fix the segment times$",
+    ):
         load_corpus(str(kaldi))
 
 

@@ -95,12 +95,12 @@ def test_a_start_alone_runs_to_the_end_and_a_duration_alone_is_still_a_length(lo
         (
             "start\tend",
             "1.5\t1.2",
-            r"m.tsv: line 3: end '1.2' ends the part at 1.2 s, not after its start 1.5 s$",
+            r"m.tsv: line 3: segment end 1.2 s is not after its start 1.5 s: fix the segment times$",
         ),
         (
             "start\tend",
             "1.5\t1.5",
-            r"m.tsv: line 3: end '1.5' ends the part at 1.5 s, not after its start 1.5 s$",
+            r"m.tsv: line 3: segment end 1.5 s is not after its start 1.5 s: fix the segment times$",
         ),
         ("start_ms\tend_ms", "x\t100", r"m.tsv: line 3: start_ms 'x' is not a time of 0 or more ms$"),
         ("offset\tduration", "1.0\t-2", r"m.tsv: line 3: seconds '-2' is not a positive number"),

@@ -155,6 +155,12 @@ def audio_info(path: str | Path) -> AudioInfo:
         EmptyAudioError: 0 bytes or no samples.
         CorruptAudioError: not a format soundfile can decode.
     """
+    return _part(path)[0]
+
+
+def _part(path: str | Path) -> tuple[AudioInfo, Path, dict[str, int]]:
+    """:func:`audio_info`, the file ``path`` reads, and for a segment :func:`sf.read`'s ``start`` and
+    ``frames`` (``{}`` for a whole file): the name parsed once per read."""
     p, start, end = split_segment(path)
     _check_file(p)
     try:
@@ -177,25 +183,19 @@ def audio_info(path: str | Path) -> AudioInfo:
     if result.frames <= 0 or result.sample_rate <= 0:
         raise EmptyAudioError(f"{p} holds no audio samples; give a recording with sound")
     if (start, end) == (0.0, None):
-        return result
+        return result, p, {}
     lo, rate = round(start * result.sample_rate), result.sample_rate
     if (hi := result.frames if end is None else min(result.frames, round(end * rate))) <= lo:
         span = f"from {start:g} s to {'the end' if end is None else f'{end:g} s'}"
         raise EmptyAudioError(f"{path}: no samples {span} ({p}: {result.seconds:.2f} s); check the times")
-    return AudioInfo(str(path), result.sample_rate, result.channels, hi - lo, result.format)
+    part = AudioInfo(str(path), result.sample_rate, result.channels, hi - lo, result.format)
+    return part, p, {"start": lo, "frames": hi - lo}
 
 
 def _shortened(path: Path) -> bool:
     """True for a NIST SPHERE file whose samples are shorten-compressed (LDC's ``.sph``)."""
     with path.open("rb") as fh:
         return (head := fh.read(1024)).startswith(b"NIST_1A") and b"shorten" in head.split(b"end_head")[0]
-
-
-def _part(path: str | Path, info: AudioInfo) -> tuple[Path, dict[str, int]]:
-    """The file a path reads, and for a segment :func:`sf.read`'s ``start`` and ``frames``."""
-    p, start, end = split_segment(path)
-    whole = (start, end) == (0.0, None)
-    return p, {} if whole else {"start": round(start * info.sample_rate), "frames": info.frames}
 
 
 def to_mono(data: np.ndarray, where: str | None = None) -> np.ndarray:
@@ -301,13 +301,12 @@ def read_audio(
             :class:`SilentAudioError` for silence (unless ``allow_silent``); :class:`CorruptAudioError`
             for undecodable data or NaN samples.
     """
-    info = audio_info(path)
+    info, p, part = _part(path)
     if max_seconds is not None and info.seconds > max_seconds:
         raise AudioTooLongError(
             f"{path} lasts {info.seconds:.1f} s, over the {max_seconds:g} s limit; "
             "split it or raise the limit (--max-seconds)"
         )
-    p, part = _part(path, info)
     try:
         data, rate = sf.read(str(p), dtype="float32", always_2d=False, **part, **_raw_kwargs(p))
     except (sf.LibsndfileError, RuntimeError, ValueError) as exc:
@@ -342,7 +341,7 @@ def iter_chunks(
     Raises:
         AudioError: as :func:`read_audio`, except silence, which the caller judges over all chunks.
     """
-    info = audio_info(path)
+    info, p, part = _part(path)
     if max_seconds is not None and info.seconds > max_seconds:
         raise AudioTooLongError(
             f"{path} lasts {info.seconds:.1f} s, over the {max_seconds:g} s limit; "
@@ -351,7 +350,6 @@ def iter_chunks(
     rate = info.sample_rate
     step = max(1, round(chunk_seconds * rate))
     pad = round(overlap_seconds * rate)
-    p, part = _part(path, info)
     try:
         warned = False
         with sf.SoundFile(str(p), **_raw_kwargs(p)) as fh:

@@ -7,7 +7,8 @@ recording, transcript as written, seconds when known, speaker); :func:`corpus_ki
 * ``kaldi``: a data directory holding ``wav.scp`` (``RECORDING PATH``) and ``text`` (``UTTERANCE
   TRANSCRIPT``), optionally ``utt2spk`` (``UTTERANCE SPEAKER``) and ``segments`` (``UTTERANCE RECORDING
   START END`` in seconds, ``END`` -1 for the recording's end): each utterance is then that part of its
-  recording (:func:`carrousel.speech.audio.segment_path`). A relative path is read from the current
+  recording (:func:`carrousel.speech.audio.segment_path`), its times checked against the recording's length
+  (:mod:`carrousel.speech.segments`). A relative path is read from the current
   directory, where a Kaldi recipe's scripts run and write it from, else from the data directory.
   Entries that are commands (``sph2pipe -f wav x.sph |``) or archive offsets (``raw.ark:1234``) are
   refused: the recordings must be files. Noise and unknown-word markers written as whole words
@@ -25,14 +26,14 @@ recording, transcript as written, seconds when known, speaker); :func:`corpus_ki
 from __future__ import annotations
 
 import logging
-import math
 import re
 from pathlib import Path
 
 from carrousel.core.files import read_text
-from carrousel.speech.audio import AUDIO_SUFFIXES, audio_info, segment_path
+from carrousel.speech.audio import AUDIO_SUFFIXES, audio_info
 from carrousel.speech.errors import AudioError, CorpusError
 from carrousel.speech.manifests import ManifestRow
+from carrousel.speech.segments import SegmentTimes
 
 __all__ = ["CORPORA", "corpus_kind", "read_corpus", "read_kaldi", "read_ljspeech", "read_timit", "read_vctk"]
 
@@ -120,17 +121,15 @@ def _segments(root: Path, files: dict[str, Path]) -> dict[str, tuple[str, float 
     """Each utterance of ``root/segments``: its part of a recording and its seconds (None: to the end)."""
     where = root / "segments"
     parts: dict[str, tuple[str, float | None]] = {}
+    times = SegmentTimes()  # each recording's length read once, however many segments it holds
     for n, fields in _table(where, "a Kaldi segments file", 4):
         try:
             seg, rec, start, end = fields[0], fields[1], float(fields[2]), float(fields[3])
         except (IndexError, ValueError):
             raise CorpusError(f"{where}: line {n} is not 'UTTERANCE RECORDING START END' (seconds)") from None
-        if not (math.isfinite(start) and math.isfinite(end) and start >= 0 and (end > start or end == -1)):
-            raise CorpusError(f"{where}: line {n} ends at {fields[3]} s, not after its start {fields[2]} s")
         if rec not in files:
             raise CorpusError(f"{where}: line {n} names recording {rec!r}, which wav.scp does not list")
-        stop = None if end == -1 else end
-        parts[seg] = (segment_path(files[rec], start, stop), None if stop is None else stop - start)
+        parts[seg] = times.part(files[rec], start, None if end == -1 else end, f"{where}: line {n}")
     return parts
 
 
@@ -139,7 +138,8 @@ def read_kaldi(root: Path) -> list[ManifestRow]:
 
     Raises:
         CorpusError: wav.scp entries that are commands or archive offsets, recordings found neither from
-            the current directory nor from ``root``, or a malformed ``segments`` file.
+            the current directory nor from ``root``, or a malformed ``segments`` file (a part past its
+            recording's end included).
     """
     scp = root / "wav.scp"
     wavs = {f[0]: f[1].strip() if len(f) > 1 else "" for _, f in _table(scp, "a Kaldi wav.scp")}

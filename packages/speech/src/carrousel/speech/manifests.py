@@ -11,7 +11,8 @@ A row may name a part of a long recording, as long-form corpora are released: Ne
 with its ``duration`` is ``[offset, offset + duration)``; ``start`` and ``end`` columns (``start_time`` /
 ``end_time``, ``begin`` / ``end``; ``start_ms`` / ``end_ms`` in milliseconds) are ``[start, end)``. A start
 without an end or a duration runs to the recording's end. The row's recording is then that part
-(:func:`carrousel.speech.audio.segment_path`, ``rec.wav#START-END``). Without these columns ``duration``
+(:func:`carrousel.speech.audio.segment_path`, ``rec.wav#START-END``), its times checked against the
+recording's length as the manifest is read (:mod:`carrousel.speech.segments`). Without these columns ``duration``
 stays what it always was: the recording's length, a hint read instead of its header.
 
 A Common Voice language folder (``cv-corpus-NN/en``: ``clips/`` and one TSV per split) is read one split at
@@ -28,8 +29,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from carrousel.core.files import read_text
-from carrousel.speech.audio import segment_path
 from carrousel.speech.errors import CorpusError
+from carrousel.speech.segments import SegmentTimes
 
 __all__ = ["COLUMNS", "ManifestRow", "common_voice_manifest", "is_common_voice", "read_manifest"]
 
@@ -91,7 +92,13 @@ def _time(row: dict[str, Any], names: dict[str, str], role: str, where: str) -> 
 
 
 def _row(
-    base: Path, file: str, text: str, row: dict[str, Any], names: dict[str, str], where: str
+    base: Path,
+    file: str,
+    text: str,
+    row: dict[str, Any],
+    names: dict[str, str],
+    where: str,
+    times: SegmentTimes,
 ) -> ManifestRow:
     """One row: its recording (or the part of it its times name), transcript, duration and speaker."""
     seconds = _seconds(row.get("seconds"), where)
@@ -101,15 +108,10 @@ def _row(
         return ManifestRow(base / file, text, seconds, speaker)
     if end is None and seconds is not None:  # NeMo: the part is [offset, offset + duration)
         end = (start or 0.0) + seconds
-    if end is not None and end <= (start or 0.0):
-        role = next((r for r in ("end", "end_ms") if row.get(r) not in (None, "")), "seconds")
-        raise CorpusError(
-            f"{where}: {names[role]} {row[role]!r} ends the part at {end:g} s, not after its start {start or 0.0:g} s"
-        )
     if end is None and not start:
         return ManifestRow(base / file, text, None, speaker)
-    part = Path(segment_path(base / file, start or 0.0, end))
-    return ManifestRow(part, text, None if end is None else end - (start or 0.0), speaker)
+    part, length = times.part(base / file, start or 0.0, end, where)
+    return ManifestRow(Path(part), text, length, speaker)
 
 
 def _columns(found: list[str], where: str, holder: str = "the header", hint: str = "") -> dict[str, str]:
@@ -155,8 +157,10 @@ def _jsonl(path: Path, text: str) -> list[ManifestRow]:
             names = f"{' | '.join(COLUMNS['path'])} and {' | '.join(COLUMNS['transcript'])}"
             raise CorpusError(f"{path}: line {n} is not a JSON object with strings {names}") from None
         rows.append((n, cols, {role: row.get(col) for role, col in cols.items()}))
-    base = _base(path, rows[0][2]["path"] if rows else "")
-    return [_row(base, r["path"], r["transcript"], r, cols, f"{path}: line {n}") for n, cols, r in rows]
+    base, times = _base(path, rows[0][2]["path"] if rows else ""), SegmentTimes()
+    return [
+        _row(base, r["path"], r["transcript"], r, cols, f"{path}: line {n}", times) for n, cols, r in rows
+    ]
 
 
 def read_manifest(path: Path) -> list[ManifestRow]:
@@ -165,7 +169,7 @@ def read_manifest(path: Path) -> list[ManifestRow]:
     Raises:
         CorpusError: an unreadable file, a header without a recording or transcript column, a short row,
             a duration that is not a positive number, or a start or end that is not a time (0 or more) or
-            an end not after its start.
+            an end not after its start, or a part past its recording's end (:mod:`carrousel.speech.segments`).
     """
     text = read_text(path, "--data", "manifest")
     if path.suffix.lower() in (".jsonl", ".json"):
@@ -179,13 +183,14 @@ def read_manifest(path: Path) -> list[ManifestRow]:
     index = {role: header.index(col) for role, col in cols.items()}
     body = [(n, row) for n, row in enumerate(table[1:], 2) if row and "".join(row).strip()]
     base = _base(path, body[0][1][index["path"]] if body and len(body[0][1]) > index["path"] else "")
-    out = []
+    out, times = [], SegmentTimes()  # each recording's length read once, however many rows name parts of it
     for n, row in body:
         if len(row) <= max(index.values()):
             sep = "commas" if comma else "tabs"
             raise CorpusError(f"{path}: line {n} has {len(row)} fields, the header {len(header)}; use {sep}")
         values = {role: row[i].strip() for role, i in index.items() if role != "transcript"}
-        out.append(_row(base, values["path"], row[index["transcript"]], values, cols, f"{path}: line {n}"))
+        where = f"{path}: line {n}"
+        out.append(_row(base, values["path"], row[index["transcript"]], values, cols, where, times))
     return out
 
 
