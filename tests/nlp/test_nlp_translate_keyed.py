@@ -16,6 +16,7 @@ import pytest
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.keyed_catalogues import name_language
 from carrousel.nlp.keyed_xml import android_text
+from carrousel.nlp.language_codes import ISO_639_1, LOCALE_THREE_LETTER, known_language
 from carrousel.nlp.parallel import read_pairs
 from tests.nlp.conftest import Run, word_pairs
 
@@ -246,6 +247,75 @@ def test_target_name_of_another_language_warns(tmp_path: Path, caplog: pytest.Lo
         "src/app.json": None,
     }
     assert {name: name_language(Path(name)) for name in names} == names
+
+
+def test_language_codes() -> None:
+    """ISO 639-1's 183 codes and the withdrawn ``bh``, each once; no three-letter code has a two-letter one
+    (BCP 47 writes ``de``, never ``deu``) or is a common word of a file name."""
+    assert len(ISO_639_1) == len(set(ISO_639_1)) == 184
+    assert all(len(c) == 2 and c.isascii() and c.islower() for c in ISO_639_1)
+    assert len(LOCALE_THREE_LETTER) == len(set(LOCALE_THREE_LETTER))
+    assert all(len(c) == 3 and c.isascii() and c.islower() for c in LOCALE_THREE_LETTER)
+    assert not {"deu", "fra", "eng", "zho", "spa"} & set(LOCALE_THREE_LETTER)
+    words = "app api bin cli css dev doc gui img ini key lib log map min msg nav new old out raw res src tmp ui web"
+    assert [w for w in words.split() if known_language(w)] == []
+    assert [known_language(c) for c in ("de", "iw", "in", "fil", "yue", "DE")] == [
+        "de",
+        "he",
+        "id",
+        "fil",
+        "yue",
+        None,
+    ]
+
+
+def test_bare_names_are_no_language(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Only a real language code is read from a name: ``ui.json``, ``app.json``, ``config_ui.properties``,
+    ``web/ui.json`` name none (before: "ui" and "web" were languages, and a German target warned), while
+    ``de.json``, ``values-de/``, ``pt_BR``, ``de.lproj/`` still do and Android's ``values-iw`` is Hebrew."""
+    names = {
+        "ui.json": None,
+        "app.json": None,
+        "web/ui.json": None,
+        "api.json": None,
+        "app.min.json": None,
+        "messages.properties": None,
+        "config_ui.properties": None,
+        "Strings.ui.resx": None,
+        "ui.lproj/Localizable.strings": None,
+        "res/values-ui/strings.xml": None,
+        "de.json": "de",
+        "values-de/strings.xml": "de",
+        "pt_BR.properties": "pt",
+        "messages_zh_Hant_TW.properties": "zh",
+        "de.lproj/Localizable.strings": "de",
+        "zh-Hans.lproj/Localizable.strings": "zh",
+        "res/values-iw/strings.xml": "he",
+        "res/values-in/strings.xml": "id",
+        "fil.json": "fil",
+        "_locales/yue/messages.json": "yue",
+        "config_ui/de.json": "de",
+    }
+    assert {name: name_language(Path(name)) for name in names} == names
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en/ui.json").write_text('{"a": "Open the file"}', encoding="utf-8")
+    (tmp_path / "app.json").write_text('{"a": "Datei öffnen"}', encoding="utf-8")
+    (tmp_path / "ui.json").write_text('{"a": "Datei öffnen"}', encoding="utf-8")
+    write_android(tmp_path / "values/strings.xml", [("a", "Open the file")], False)
+    write_android(tmp_path / "values-iw/strings.xml", [("a", "פתח את הקובץ")], True)
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
+        for target in ("app.json", "ui.json"):
+            assert read_pairs([tmp_path / "en/ui.json", tmp_path / target], "en", "de") == [
+                ("Open the file", "Datei öffnen")
+            ]
+        read_pairs([tmp_path / "values/strings.xml", tmp_path / "values-iw/strings.xml"], "en", "he")
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == []
+    (tmp_path / "de.json").write_text('{"a": "Datei öffnen"}', encoding="utf-8")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
+        read_pairs([tmp_path / "en/ui.json", tmp_path / "de.json"], "en", "fr")
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "de.json is named for language de" in warning and "--tgt de" in warning
 
 
 def test_plain_text_files_still_aligned(tmp_path: Path) -> None:

@@ -28,7 +28,8 @@ to its source is KEPT and counted ("target equals source"): gettext's readers ke
 and most such entries are right ("OK", "Git", "Status"); an untranslated copy made by an export tool shows in
 the count. The files name no language; a language tag in the target file's name (``messages_de.properties``,
 ``values-de/``, ``de.json``, ``_locales/de/``, ``de.lproj/``, ``Resources.de.resx``) that disagrees with the
-target language is one warning.
+target language is one warning; only a real language code is a tag (:mod:`carrousel.nlp.language_codes`:
+``ui.json`` and ``app.json`` name no language).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from carrousel.core.args import check_args
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.gettext_pairs import catalogue_bytes, pair_problem
 from carrousel.nlp.keyed_xml import read_android, read_resx
+from carrousel.nlp.language_codes import known_language
 
 __all__ = ["KEYED_FORMATS", "keyed_format", "name_language", "read_keyed"]
 
@@ -85,15 +87,17 @@ def keyed_format(path: Path) -> str | None:
 def name_language(path: Path) -> str | None:
     """The primary language subtag a catalogue's name or folder holds (``values-de-rDE/strings.xml`` ->
     ``de``), else None; a ``.properties`` stem's needs an underscore (``messages_de``), a bare name is a tag
-    only in two or three lower-case letters (``de.json``, ``_locales/de/``)."""
+    only in two or three lower-case letters (``de.json``, ``_locales/de/``). The subtag must be a language
+    code (:func:`~carrousel.nlp.language_codes.known_language`: ``ui.json``, ``app.json`` name none;
+    Android's ``values-iw`` is ``he``)."""
     candidates = [path.stem, path.parent.name]
     if path.parent.name == "LC_MESSAGES":
         candidates.append(path.parent.parent.name)
     for name in candidates:
         for pattern in _NAME_PATTERNS:
             found = pattern.match(name)
-            if found and found.group(1) not in ("res", "src", "app", "lib", "xml", "txt"):
-                return found.group(1)
+            if found and (language := known_language(found.group(1))):
+                return language
     return None
 
 
@@ -270,6 +274,7 @@ _READERS: dict[str, Callable[[Path, Counter[str]], dict[str, str]]] = {
 def _check_language(target: Path, tgt: str, model: bool) -> None:
     named = name_language(target)
     want = tgt.lower().replace("_", "-").split("-")[0]
+    want = known_language(want) or want  # --tgt iw is he
     if not named or named == want:
         return
     if model:

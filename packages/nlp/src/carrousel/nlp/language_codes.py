@@ -1,0 +1,53 @@
+"""The language codes a catalogue's file or folder name may hold, so that a bare name (``ui.json``) is no language.
+
+A locale in a file name (Android ``values-de``, Apple ``de.lproj``, Java ``messages_pt_BR``, i18next
+``pt-BR.json``) is a BCP 47 tag, whose primary subtag is the ISO 639-1 two-letter code where the language
+has one, else a three-letter ISO 639-2/3 code: ``deu`` or ``fra`` never appear in such a tag, so the
+three-letter codes kept are only those of languages without a two-letter code that locale data (CLDR) and
+translation platforms carry (``fil``, ``yue``, ``ckb``, ``ast``). The full ISO 639-3 list (about 7,900
+codes) is not kept: it holds common words of file names (``new`` Newari, ``bin`` Bini, ``nav``, ``map``),
+and a language it adds is only a warning missed. Java's and Android's older codes (``iw``, ``in``, ``ji``:
+``values-iw`` is Android's Hebrew folder) are read as the current ones.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ISO_639_1", "LOCALE_THREE_LETTER", "OLD_CODES", "known_language"]
+
+# ISO 639-1: every two-letter code (``bh``, Bihari, withdrawn in 2021, kept: older files use it)
+ISO_639_1 = (
+    "aa", "ab", "ae", "af", "ak", "am", "an", "ar", "as", "av", "ay", "az", "ba", "be", "bg", "bh", "bi", "bm",
+    "bn", "bo", "br", "bs", "ca", "ce", "ch", "co", "cr", "cs", "cu", "cv", "cy", "da", "de", "dv", "dz", "ee",
+    "el", "en", "eo", "es", "et", "eu", "fa", "ff", "fi", "fj", "fo", "fr", "fy", "ga", "gd", "gl", "gn", "gu",
+    "gv", "ha", "he", "hi", "ho", "hr", "ht", "hu", "hy", "hz", "ia", "id", "ie", "ig", "ii", "ik", "io", "is",
+    "it", "iu", "ja", "jv", "ka", "kg", "ki", "kj", "kk", "kl", "km", "kn", "ko", "kr", "ks", "ku", "kv", "kw",
+    "ky", "la", "lb", "lg", "li", "ln", "lo", "lt", "lu", "lv", "mg", "mh", "mi", "mk", "ml", "mn", "mr", "ms",
+    "mt", "my", "na", "nb", "nd", "ne", "ng", "nl", "nn", "no", "nr", "nv", "ny", "oc", "oj", "om", "or", "os",
+    "pa", "pi", "pl", "ps", "pt", "qu", "rm", "rn", "ro", "ru", "rw", "sa", "sc", "sd", "se", "sg", "si", "sk",
+    "sl", "sm", "sn", "so", "sq", "sr", "ss", "st", "su", "sv", "sw", "ta", "te", "tg", "th", "ti", "tk", "tl",
+    "tn", "to", "tr", "ts", "tt", "tw", "ty", "ug", "uk", "ur", "uz", "ve", "vi", "vo", "wa", "wo", "xh", "yi",
+    "yo", "za", "zh", "zu",
+)  # fmt: skip
+# three-letter primary subtags of languages without a two-letter code that locale data and translation
+# platforms carry; none is a common word of a file name (``app``, ``lib``, ``src``, ``min``, ``new``)
+LOCALE_THREE_LETTER = (
+    "ace", "agq", "ang", "arn", "asa", "ast", "bas", "bem", "bez", "bgc", "bho", "brx", "ccp", "ceb", "cgg",
+    "chr", "ckb", "cmn", "crh", "csb", "dav", "dje", "doi", "dsb", "dua", "dyo", "ebu", "ewo", "fil", "frp",
+    "fur", "gsw", "guz", "hak", "haw", "hil", "hsb", "ilo", "jbo", "jgo", "jmc", "kab", "kam", "kde", "kea",
+    "kgp", "khq", "kkj", "kln", "kmr", "kok", "ksb", "ksf", "ksh", "lag", "lij", "lkt", "lmo", "lrc", "ltg",
+    "luo", "luy", "lzh", "mai", "mas", "mdf", "mer", "mfe", "mgh", "mgo", "mhr", "mni", "mua", "myv", "mzn",
+    "nan", "nap", "naq", "nds", "nmg", "nnh", "nqo", "nus", "nyn", "osa", "pam", "pap", "pcm", "pms", "prg",
+    "raj", "rof", "rue", "rwk", "sah", "saq", "sat", "sbp", "scn", "sco", "seh", "ses", "shi", "sma", "smj",
+    "smn", "sms", "syr", "szl", "teo", "tet", "tlh", "tok", "tpi", "twq", "tzm", "udm", "vai", "vec", "vmw",
+    "vun", "wae", "wuu", "xog", "yav", "yrl", "yue", "zgh",
+)  # fmt: skip
+# withdrawn codes that Java's Locale and Android's resource folders still write -> the current code
+OLD_CODES = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "ro"}
+_KNOWN = frozenset(ISO_639_1 + LOCALE_THREE_LETTER)
+
+
+def known_language(subtag: str) -> str | None:
+    """``subtag`` as a current language code when it is one (``de``; ``iw`` -> ``he``; ``fil``), else None
+    (``ui``, ``app``, ``DE``)."""
+    subtag = OLD_CODES.get(subtag, subtag)
+    return subtag if subtag in _KNOWN else None
