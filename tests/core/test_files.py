@@ -57,6 +57,8 @@ def test_read_text_plain_gzip_and_bom(tmp_path: Path) -> None:
     with gzip.open(tmp_path / "a.txt.gz", "wt") as fh:
         fh.write("x\ny\n")
     assert read_text(tmp_path / "a.txt.gz") == "x\ny\n"
+    (tmp_path / "A.TXT.GZ").write_bytes((tmp_path / "a.txt.gz").read_bytes())
+    assert read_text(tmp_path / "A.TXT.GZ") == "x\ny\n"  # the suffix in any case, as the domains tell formats
 
 
 HOSTILE_TEXT = {

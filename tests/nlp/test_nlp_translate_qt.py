@@ -248,7 +248,7 @@ def test_gzip_tsv_and_jsonl_equal_plain(name: str, tmp_path: Path) -> None:
     assert read_pairs([packed], "en", "de") == read_pairs([plain], "en", "de") == PAIRS
     cut = tmp_path / f"cut{name}.gz"
     cut.write_bytes(packed.read_bytes()[:-9])
-    with pytest.raises(TextDataError, match="is not a whole gzip file"):
+    with pytest.raises(TextDataError, match="is a damaged gzip file"):
         read_pairs([cut], "en", "de")
 
 
@@ -259,6 +259,44 @@ def test_gzip_aligned_text_files(tmp_path: Path) -> None:
     (tmp_path / "a.po.gz").write_bytes(b"")
     with pytest.raises(TextDataError, match="a compressed gettext catalogue; gunzip it first"):
         read_pairs([tmp_path / "a.po.gz"], "en", "de")
+
+
+def test_gzip_pairs_keep_every_check_of_plain_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compressed pairs go through carrousel.core.files.read_text: a byte-order mark under the gzip is no
+    part of the header, a name ending ``.GZ`` is decompressed too (the nlp reader lowered the suffix; core
+    did not), non-UTF-8 bytes are one error naming the file and the byte, the decompressed size is bounded
+    (the nlp reader had no bound), and every refusal is a TextDataError: a missing file "no such file"
+    as nlp's other readers say, an empty one, a binary one (NUL bytes)."""
+    bom = tmp_path / "bom.tsv.gz"
+    bom.write_bytes(gzip.compress("\ufeffen\tde\nhello\thallo\n".encode()))
+    assert read_pairs([bom], "en", "de") == [("hello", "hallo")]
+    upper = tmp_path / "UPPER.TSV.GZ"
+    upper.write_bytes(bom.read_bytes())
+    assert read_pairs([upper], "en", "de") == [("hello", "hallo")]
+    latin = tmp_path / "latin.tsv.gz"
+    latin.write_bytes(gzip.compress("en\tde\ncaf\u00e9\tKaffee\n".encode("latin-1")))
+    with pytest.raises(
+        TextDataError, match=r"latin.tsv.gz is not UTF-8 text: byte 0xe9 on line 2.*convert it"
+    ):
+        read_pairs([latin], "en", "de")
+    bomb = tmp_path / "bomb.txt.gz"
+    bomb.write_bytes(gzip.compress(b"hello\thallo\n" * 1000))
+    monkeypatch.setattr("carrousel.nlp.parallel.PAIRS_MAX_BYTES", 4096)
+    with pytest.raises(TextDataError, match=r"bomb.txt.gz decompresses to over"):
+        read_pairs([bomb], "en", "de")
+    monkeypatch.undo()
+    with pytest.raises(TextDataError, match=r"missing.tsv.gz: no such file; check the path"):
+        read_pairs([tmp_path / "missing.tsv.gz"], "en", "de")
+    (tmp_path / "empty.tsv").write_bytes(b"")
+    with pytest.raises(TextDataError, match=r"empty.tsv is empty"):
+        read_pairs([tmp_path / "empty.tsv"], "en", "de")
+    (tmp_path / "nul.tsv.gz").write_bytes(gzip.compress(b"a\x00\tb\n"))
+    with pytest.raises(TextDataError, match=r"nul.tsv.gz holds NUL bytes"):
+        read_pairs([tmp_path / "nul.tsv.gz"], "en", "de")
+    with pytest.raises(TextDataError, match=r"a.en.gz is a damaged gzip file"):
+        (tmp_path / "a.en.gz").write_bytes(b"plain")
+        (tmp_path / "a.de").write_bytes(b"plain")
+        read_pairs([tmp_path / "a.en.gz", tmp_path / "a.de"], "en", "de")
 
 
 def test_evaluate_reads_a_qm(undertrained: Path, tmp_path: Path, nlp: Callable[..., Run]) -> None:

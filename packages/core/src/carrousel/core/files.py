@@ -108,7 +108,7 @@ def read_text(
     encodings: Iterable[str] = ("utf-8-sig",),
     streams: bool = False,
 ) -> str:
-    """Reads a text file (gzip-compressed when it ends in ``.gz``) after :func:`check_input_file`.
+    """Reads a text file (gzip-compressed when it ends in ``.gz``, in any case) after :func:`check_input_file`.
 
     With ``streams``, ``-`` is standard input and a pipe or character device (``/dev/stdin``, a shell's
     ``<(command)``) is read once as it comes, within ``max_bytes``: for inputs read in one pass (texts, one
@@ -139,7 +139,7 @@ def read_text(
     p = check_input_file(path, flag, what, max_bytes)
     where = _label(p, flag)
     try:
-        if p.suffix == ".gz":
+        if p.suffix.lower() == ".gz":
             with gzip.open(p, "rb") as fh:
                 raw = fh.read(max_bytes + 1)
             if len(raw) > max_bytes:

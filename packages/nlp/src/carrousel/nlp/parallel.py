@@ -42,11 +42,9 @@ a seed and cuts valid and test shares.
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 import re
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +52,8 @@ from pathlib import Path
 import numpy as np
 
 from carrousel.core.args import check_args
+from carrousel.core.errors import DataError
+from carrousel.core.files import DEFAULT_MAX_BYTES, read_text
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.gettext_pairs import read_mo, read_po
 from carrousel.nlp.hf_data import is_hf_source, load_hf
@@ -63,6 +63,7 @@ from carrousel.nlp.scripts import HAN, HAN_PER_WORD, JAPANESE_PER_WORD, KANA, UN
 from carrousel.nlp.tmx_xliff import XML_SUFFIXES, read_tmx_xliff
 
 __all__ = [
+    "PAIRS_MAX_BYTES",
     "ParallelSplit",
     "clean_pairs",
     "read_pairs",
@@ -72,33 +73,25 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+PAIRS_MAX_BYTES = (
+    DEFAULT_MAX_BYTES  # a TSV, JSONL or aligned text file (and its decompressed text) is read whole
+)
 Pair = tuple[str, str]
 _SPACE = re.compile(r"\s+")
 _WORDLIKE = re.compile(r"\w")
 
 
-def _open_error(path: Path, exc: Exception) -> TextDataError:
-    if isinstance(exc, FileNotFoundError):
-        return TextDataError(f"{path}: no such file; check the path")
-    return TextDataError(f"{path} cannot be read ({exc}); give a readable file")
-
-
 def _read_text(path: Path) -> str:
-    """UTF-8 text, gzip-compressed when the name ends in ``.gz``; a byte-order mark (Windows editors write one)
-    is not part of the first line."""
+    """UTF-8 text, gzip-compressed when the name ends in ``.gz``, through :func:`carrousel.core.files.read_text`
+    (a regular, non-empty file within :data:`PAIRS_MAX_BYTES`, decompressed too; a byte-order mark, which
+    Windows editors write, is no part of the first line; NUL bytes refused), its refusals as
+    :class:`~carrousel.nlp.errors.TextDataError`."""
+    if not path.exists() and not path.is_symlink():
+        raise TextDataError(f"{path}: no such file; check the path")  # as nlp's other readers say it
     try:
-        if path.suffix.lower() == ".gz":
-            with gzip.open(path, "rb") as fh:
-                return fh.read().decode("utf-8-sig")
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise TextDataError(
-            f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start}); convert it to UTF-8"
-        ) from None
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise TextDataError(f"{path} is not a whole gzip file ({exc}); compress it again") from None
-    except OSError as exc:
-        raise _open_error(path, exc) from None
+        return read_text(path, None, "parallel text", PAIRS_MAX_BYTES)
+    except DataError as exc:
+        raise TextDataError(str(exc)) from None
 
 
 _TSV_HEADERS = {("source", "target"), ("src", "tgt")}  # a first line naming the columns, not a pair
