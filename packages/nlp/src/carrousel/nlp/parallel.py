@@ -73,9 +73,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-PAIRS_MAX_BYTES = (
-    DEFAULT_MAX_BYTES  # a TSV, JSONL or aligned text file (and its decompressed text) is read whole
-)
+# bound on a TSV, JSONL or aligned text file and on its decompressed text (each is read whole)
+PAIRS_MAX_BYTES = DEFAULT_MAX_BYTES
 Pair = tuple[str, str]
 _SPACE = re.compile(r"\s+")
 _WORDLIKE = re.compile(r"\w")
