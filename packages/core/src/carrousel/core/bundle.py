@@ -47,8 +47,8 @@ from carrousel.core.device import pick_device
 from carrousel.core.errors import BundleError, CarrouselError, FormatVersionError
 from carrousel.core.files import refuse_other_files
 from carrousel.core.io import MODULES, registered_config
-from carrousel.core.text import name_some
 from carrousel.core.nn.shapes import state_shapes
+from carrousel.core.text import name_some
 
 __all__ = [
     "ARRAYS_FILE",
