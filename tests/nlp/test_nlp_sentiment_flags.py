@@ -4,6 +4,7 @@ prediction: checked by the ids the network's embedding receives."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from carrousel.core.bundle import load_bundle
-from carrousel.nlp.char_fold import FOLD_MODES, UNK_MODES
+from carrousel.nlp.char_fold import FOLD_MODES, UNK_MODES, fold_candidate
 from carrousel.nlp.cli import app
 from carrousel.nlp.cli._sentiment_options import Fold, Unk
 from carrousel.nlp.config import SentimentPredictConfig
@@ -97,3 +98,51 @@ def test_a_bad_override_is_refused() -> None:
         SentimentPredictConfig(unk="skip")
     bad = runner.invoke(app, ["sentiment", "predict", "--unk", "skip", "a text"])
     assert bad.exit_code == 2 and "--unk" in bad.output
+
+
+@pytest.mark.parametrize(("flag", "folded"), [((), True), (("--fold", "none"), False)])
+def test_train_fold_decides_how_a_curly_quote_is_read(
+    tmp_path: Path, write_rows: Any, flag: tuple[str, ...], folded: bool
+) -> None:
+    rows = [(f"it's a {w} film", lab) for w, lab in [("good", "pos"), ("bad", "neg")] * 20]  # no ’ in them
+    data = write_rows(tmp_path / "straight.csv", rows)
+    out = tmp_path / "m"
+    args = ["sentiment", "train", "--data", str(data), "--out", str(out), "--tokenizer", "char"]
+    tiny = ["--epochs", "1", "--embed-dim", "8", "--hidden-size", "8", "--min-frequency", "1", "--json"]
+    done = runner.invoke(app, [*args, *tiny, *flag])
+    assert done.exit_code == 0, done.output
+    assert load_bundle(out).assets["fold"] == ("unknown" if folded else "none")
+    tokenizer = SentimentModel.from_pretrained(out).tokenizer
+    assert (UNK in tokenizer.encode("it’s a good film")) != folded  # ’ -> ' when folded, else [UNK]
+    assert (tokenizer.prepare("it’s a good film") == "it's a good film") == folded
+
+
+def test_predict_unk_keep_changes_the_shipped_models_probability(nlp: Any) -> None:
+    text = "a great film α"  # α: no fold (fold_candidate is None), the shipped vocabulary lacks it
+    assert fold_candidate("α") is None and UNK in SentimentModel.from_pretrained().tokenizer.encode(text)
+    positive = {}
+    for flag in ((), ("--unk", "drop"), ("--unk", "keep")):
+        run = nlp("sentiment", "predict", "--json", *flag, text)
+        assert run.returncode == 0, run.stderr
+        positive[flag] = json.loads(run.stdout)[0]["probabilities"]["positive"]
+    assert positive[()] == positive[("--unk", "drop")]  # the shipped bundle says drop
+    assert abs(positive[("--unk", "keep")] - positive[()]) > 1e-3  # well past the JSON's 4 decimals
+    default = SentimentModel.from_pretrained()([text])[0].probabilities["positive"]
+    assert default == pytest.approx(positive[()], abs=1e-4)
+    kept = SentimentModel.from_pretrained(unk="keep")([text])[0].probabilities["positive"]  # the Python API
+    assert kept == pytest.approx(positive[("--unk", "keep")], abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (("sentiment", "predict", "--unk", "skip", "a text"), "--unk"),
+        (("sentiment", "evaluate", "--data", "x.csv", "--unk", "skip"), "--unk"),
+        (("sentiment", "train", "--out", "m", "--fold", "all"), "--fold"),
+    ],
+)
+def test_a_bad_value_is_a_one_line_usage_error(nlp: Any, args: tuple[str, ...], flag: str) -> None:
+    run = nlp(*args)
+    assert run.returncode == 2 and run.stdout == ""
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert f"Invalid value for '{flag}'" in run.stderr  # the flag exists; its value is refused
