@@ -41,10 +41,10 @@ def test_gaps_and_off_calendar_rows_are_counted() -> None:
     assert (gaps.missing, gaps.longest_gap, gaps.off_calendar) == (3, 2, 1)
 
 
-def test_calendars_that_begin_after_1980_are_built_from_their_first_year() -> None:
+def test_calendars_that_begin_after_1970_are_built_from_their_first_year() -> None:
     """``[data] calendar = "XTKS"`` (Tokyo: exchange_calendars knows it from 1997) was "internal error
     (ValueError: The earliest date from which calendar XTKS can be evaluated is 1997-01-01 ...)": every
-    calendar was built from 1980. It starts at the calendar's own first year now."""
+    calendar was built from 1980 (1970 now). It starts at the calendar's own first year now."""
     from carrousel.finance.calendar import get_calendar
 
     cal = get_calendar("XTKS", 2013)
@@ -53,7 +53,7 @@ def test_calendars_that_begin_after_1980_are_built_from_their_first_year() -> No
     assert [str(d.date()) for d in days] == ["2013-04-30", "2013-05-01", "2013-05-02"]
     gaps = check_sessions(pd.DatetimeIndex(["1990-01-04", "2013-04-26"]), "XTKS")
     assert gaps.off_calendar == 0 and gaps.rows == 1  # the 1990 row, before XTKS's first session: unchecked
-    assert str(pd.Timestamp(get_calendar("XNYS", 2013).first_session).date()) == "1980-01-02"
+    assert str(pd.Timestamp(get_calendar("XNYS", 2013).first_session).date()) == "1970-01-02"
 
 
 def test_a_calendar_the_library_cannot_build_is_one_clear_error() -> None:
@@ -67,19 +67,20 @@ def test_a_calendar_the_library_cannot_build_is_one_clear_error() -> None:
 @pytest.mark.parametrize(
     ("name", "first"),
     [
-        ("XNYS", "1980-01-02"),
-        ("XLON", "1980-01-02"),
-        ("XETR", "1980-01-02"),
+        ("XNYS", "1970-01-02"),  # 1 January 1970: New Year's Day
+        ("XLON", "1970-01-02"),
+        ("XETR", "1970-01-02"),
         ("XTKS", "1997-01-06"),  # exchange_calendars knows Tokyo from 1997
         ("XSAU", "2021-01-03"),  # and Riyadh from 2021 (a Sunday session)
-        ("24/5", "1980-01-01"),
-        ("24/7", "1980-01-01"),
-        ("NYSE", "1980-01-02"),  # an alias
+        ("24/5", "1900-01-01"),  # no holidays: right for any year, built from further back
+        ("24/7", "1900-01-01"),
+        ("NYSE", "1970-01-02"),  # an alias
     ],
 )
-def test_each_calendar_starts_on_its_first_session_from_1980(name: str, first: str) -> None:
+def test_each_calendar_starts_on_its_first_session_from_1970(name: str, first: str) -> None:
     """The first sessions pinned before ``_first_day`` (which read exchange_calendars' private factory
-    table) gave way to the public ``bound_min``: the same for every calendar the README names."""
+    table) gave way to the public ``bound_min``: the same for every calendar the README names. Exchange
+    calendars begin in 1970 (were: 1980), as exchange_calendars' holidays do; 24/5 and 24/7 in 1900."""
     from carrousel.finance.calendar import get_calendar
 
     assert str(pd.Timestamp(get_calendar(name, 2013).first_session).date()) == first

@@ -87,13 +87,13 @@ def test_a_calendar_that_cannot_be_built_is_passed_over(monkeypatch: pytest.Monk
             raise CalendarNotFoundError("exchange calendar 'XTKS' cannot be built")
         return real(name, last_year)
 
-    pick._session_days.cache_clear()
+    pick._calendar_days.cache_clear()
     monkeypatch.setattr(pick, "get_calendar", refuse)
     try:
         assert resolve_calendar("7203.T", _sessions("XNYS", "2015-01-05", 400)) == "XNYS"
         assert resolve_calendar("7203.T", _sessions("24/7", "2015-01-05", 400)) == "24/7"
     finally:
-        pick._session_days.cache_clear()
+        pick._calendar_days.cache_clear()
 
 
 def _tokyo_csv(path: Path, raw: pd.DataFrame) -> Path:
@@ -178,16 +178,20 @@ def test_a_dataframe_of_a_coin_is_forecast_on_every_day_without_a_warning(
     assert coin_days == ["2012-02-06", "2012-02-07", "2012-02-08"]
 
 
-def test_history_before_the_calendars_first_session_is_not_checked() -> None:
-    """IBM's full history starts in 1962, the S&P 500's in 1927; calendars are built from 1980. Before, every
+def test_history_from_1962_is_checked_from_1970() -> None:
+    """IBM's full history starts in 1962, the S&P 500's in 1927. Calendars were built from 1980: first every
     earlier row counted as a row on a closed day (11,092 weekday rows from 1962: '4904 of 11092 rows (44%) fall
-    on days XNYS is closed')."""
+    on days XNYS is closed'), then the rows before 1980 were left unchecked. Exchange calendars now begin in
+    1970 (exchange_calendars' holidays do): the rows from 1970 are checked, those before are not."""
     from carrousel.finance.calendar import gap_warnings
 
-    early = pd.bdate_range("1962-01-02", "1979-12-31")
+    early = pd.bdate_range("1962-01-02", "1979-12-31")  # every weekday: XNYS's holidays of the 1970s too
     dates = early.append(_sessions("XNYS", "1980-01-02", 6000))
+    checked = early[early >= "1970-01-02"]  # XNYS's first session: 1 January 1970 is not checked
+    closed = int((~checked.isin(_sessions("XNYS", "1970-01-02", 2600))).sum())
+    assert closed == 81  # the 1970s' weekday holidays and closures (Truman's funeral, the 1977 blackout...)
     assert resolve_calendar("IBM", dates) == "XNYS"
     note, warnings = gap_warnings("IBM", dates, "XNYS")
-    assert note is None and warnings == []
-    old = pd.bdate_range("1962-01-02", "1975-12-31")  # all before: nothing to check, nothing said
-    assert resolve_calendar("IBM", old) == "XNYS" and gap_warnings("IBM", old, "XNYS") == (None, [])
+    assert note == f"{closed} row(s) on days XNYS was closed; returns span the gaps" and warnings == []
+    real = early[early.year < 1970].append(_sessions("XNYS", "1970-01-02", 9000))
+    assert resolve_calendar("IBM", real) == "XNYS" and gap_warnings("IBM", real, "XNYS") == (None, [])

@@ -31,18 +31,28 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_FIRST_YEAR = 1980  # calendars are built from this year on (the library's default starts 20 years ago)
+# exchange calendars are built from 1970: exchange_calendars' regular holidays begin there (its rules go
+# through pandas' holiday calendars, which start on 1 January 1970; an XNYS built from 1960 has New Year's
+# Day, Good Friday and Christmas of the 1960s as sessions), so an earlier start would date forecasts wrongly
+_FIRST_YEAR = 1970
+_WEEKDAYS_FIRST_YEAR = 1900  # 24/5 and 24/7 have no holidays: right for any year, so built from further back
+_HOLIDAY_FREE = frozenset({"24/5", "24/7"})
 
 
-@functools.lru_cache(maxsize=32)  # the auto rule may try 17 calendars
+@check_args
 def get_calendar(name: str = "XNYS", last_year: int | None = None) -> xcals.ExchangeCalendar:
-    """Returns the exchange calendar ``name`` covering 1980 (or the calendar's first year, XTKS's 1997) to
-    ``last_year`` + 2 (default: this year + 2).
+    """Returns the exchange calendar ``name`` covering 1970 (or the calendar's first year, XTKS's 1997;
+    24/5 and 24/7: 1900) to ``last_year`` + 2 or this year + 2, whichever is later. Built once per calendar
+    and end year and cached: every history ending before this year shares one.
 
     Raises:
         CalendarNotFoundError: when the calendar code is unknown, or exchange_calendars cannot build it.
     """
-    year = max(last_year or 0, pd.Timestamp.today().year) + 2
+    return _cached_calendar(name, max(last_year or 0, pd.Timestamp.today().year) + 2)
+
+
+@functools.lru_cache(maxsize=32)  # the auto rule may try 17 calendars
+def _cached_calendar(name: str, year: int) -> xcals.ExchangeCalendar:
     try:
         with warnings.catch_warnings():  # the library's own pandas deprecations (XHKG's), nothing to act on
             warnings.simplefilter("ignore")
@@ -60,10 +70,12 @@ def get_calendar(name: str = "XNYS", last_year: int | None = None) -> xcals.Exch
 
 
 def _build(name: str, end: str) -> xcals.ExchangeCalendar:
-    """Builds ``name`` from 1 January 1980, or from its own first day when it begins later (XTKS: 1997,
-    XSAU: 2021): the library refuses an earlier start (ValueError), and the calendar's class says its first
-    day (the public ``bound_min``), read from the calendar built with the library's default span."""
-    first = pd.Timestamp(f"{_FIRST_YEAR}-01-01")
+    """Builds ``name`` from 1 January 1970 (24/5, 24/7: 1900), or from its own first day when it begins
+    later (XTKS: 1997, XSAU: 2021): the library refuses an earlier start (ValueError), and the calendar's
+    class says its first day (the public ``bound_min``), read from the calendar built with the library's
+    default span."""
+    year = _WEEKDAYS_FIRST_YEAR if xcals.resolve_alias(name.upper()) in _HOLIDAY_FREE else _FIRST_YEAR
+    first = pd.Timestamp(f"{year}-01-01")
     try:
         return xcals.get_calendar(name, start=first, end=end)
     except ValueError:
@@ -73,11 +85,32 @@ def _build(name: str, end: str) -> xcals.ExchangeCalendar:
         return xcals.get_calendar(name, start=pd.Timestamp(bound), end=end)
 
 
+def _reaches(cal: xcals.ExchangeCalendar, name: str, last: pd.Timestamp, series: str = "the series") -> None:
+    """Raises a one-line error naming calendars that reach back when ``cal`` (named ``name``) begins after
+    ``last``, the last row of ``series``: exchange calendars begin in 1970, XTKS in 1997, so a history
+    ending in 1969 or 1990 has no sessions of them to be dated on."""
+    first, last = pd.Timestamp(cal.first_session), pd.Timestamp(last)
+    if (last.tz_localize(None) if last.tz is not None else last) < first:
+        earlier = ", ".join(c for c in ("XNYS", "XLON") if c != name and first.year > _FIRST_YEAR)
+        raise CalendarNotFoundError(
+            f"exchange calendar {name!r} begins on {first.date()} in exchange_calendars (exchange calendars: "
+            f"1970 at the earliest), after {series}'s last row ({last.date()}); use "
+            + (f"one that begins earlier ({earlier}: 1970) or " if earlier else "")
+            + "24/5 (every weekday)"
+        )
+
+
 @check_args
 def future_sessions(last: pd.Timestamp, n: int, calendar: str = "XNYS") -> pd.DatetimeIndex:
-    """Returns the ``n`` trading sessions after ``last`` (weekends and exchange holidays skipped)."""
-    cal = get_calendar(calendar, last.year + n // 250 + 1)
+    """Returns the ``n`` trading sessions after ``last`` (weekends and exchange holidays skipped), on a
+    calendar reaching back to ``last`` (a history ending in 1975 is dated on 1976's sessions).
+
+    Raises:
+        CalendarNotFoundError: the calendar is unknown, or begins after ``last`` (exchange calendars: 1970).
+    """
     day = pd.Timestamp(last).normalize()
+    cal = get_calendar(calendar, day.year + n // 250 + 1)
+    _reaches(cal, calendar, day)
     start = cal.date_to_session(day, direction="next")
     # when `last` is not a session (e.g. a Saturday row), the next session is the first forecast date
     sessions = cal.sessions_window(start, n + 1)[1:] if start == day else cal.sessions_window(start, n)
@@ -99,9 +132,9 @@ class CalendarGaps:
 
 def check_sessions(index: pd.DatetimeIndex, calendar: str = "XNYS") -> CalendarGaps:
     """Compares dates with the exchange calendar; gaps are reported, never fatal. Rows before the calendar's
-    first session (1980, or the calendar's own first year) are not checked: IBM's or the S&P 500's full
-    history starts in the 1960s or 1920s (before: every earlier row counted as a row on a closed day, and
-    warned so)."""
+    first session (1970, or the calendar's own first year: XTKS 1997) are not checked: IBM's or the S&P
+    500's full history starts in the 1960s or 1920s (before: every row before 1980 was left unchecked;
+    earlier still, each counted as a row on a closed day, and warned so)."""
     if len(index) == 0:
         return CalendarGaps(0, 0, 0)
     cal = get_calendar(calendar, index[-1].year)

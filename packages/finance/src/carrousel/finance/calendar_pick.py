@@ -16,9 +16,14 @@ count as gaps. With ``calendar = "auto"`` it is chosen per series, in this order
 4. else XNYS, and the gap warnings say what does not fit.
 
 A calendar exchange_calendars cannot build through the data's year + 2 (XSHG records its holidays only a
-few years ahead) is passed over, the symbol's too.
+few years ahead), or that begins after the data's last row, is passed over, the symbol's too: exchange
+calendars begin in 1970 (exchange_calendars' holidays do), XTKS in 1997. A history ending before 1970
+(IBM's 1962-1969) keeps no exchange's calendar: its forecasts are dated on every weekday (24/5), and a
+warning says so. Rows before a calendar's first session are not checked.
 
-An explicit code (``--calendar XTKS``, ``[data] calendar``, ``DataConfig(calendar=...)``) is used as given.
+An explicit code (``--calendar XTKS``, ``[data] calendar``, ``DataConfig(calendar=...)``) is used as given,
+unless it begins after the data's last row (XNYS for a history ending in 1969, XTKS for one ending in
+1990): then 24/5, and a warning says so (a backtest needs no forecast dates; an error would refuse it).
 """
 
 from __future__ import annotations
@@ -27,11 +32,17 @@ import functools
 import logging
 import re
 
+import exchange_calendars as xcals
 import numpy as np
 import pandas as pd
 
 from carrousel.core.args import check_args
-from carrousel.finance.calendar import future_sessions, get_calendar, many_missing, many_off
+from carrousel.finance.calendar import (
+    future_sessions,
+    get_calendar,
+    many_missing,
+    many_off,
+)
 from carrousel.finance.errors import CalendarNotFoundError
 
 __all__ = [
@@ -48,6 +59,8 @@ logger = logging.getLogger(__name__)
 
 AUTO = "auto"
 DEFAULT = "XNYS"
+WEEKDAYS = "24/5"  # the dates of a history that ends before every exchange calendar begins
+EVERY_DAY = "24/7"
 
 # Yahoo Finance exchange suffixes -> exchange_calendars codes (a regional German exchange: Frankfurt's);
 # Stooq's country suffixes (AAPL.US, VOD.UK) too
@@ -93,15 +106,20 @@ def ticker_calendar(ticker: str) -> str | None:
     return SUFFIXES.get(suffix) if dot and stem else None
 
 
-@functools.lru_cache(maxsize=64)
 def _session_days(code: str, last_year: int) -> np.ndarray | None:
     """``code``'s sessions as sorted day numbers (int64), or None when exchange_calendars cannot build it
-    through ``last_year`` + 2 (XSHG's holidays are recorded only a few years ahead)."""
+    through ``last_year`` + 2 (XSHG's holidays are recorded only a few years ahead). Cached per calendar
+    (every year before this one shares it), as :func:`~carrousel.finance.calendar.get_calendar` is."""
     try:
-        sessions = get_calendar(code, last_year).sessions
+        cal = get_calendar(code, last_year)
     except CalendarNotFoundError:
         return None
-    return _day_numbers(pd.DatetimeIndex(sessions))
+    return _calendar_days(cal)
+
+
+@functools.lru_cache(maxsize=32)  # one per calendar get_calendar keeps
+def _calendar_days(cal: xcals.ExchangeCalendar) -> np.ndarray:
+    return _day_numbers(pd.DatetimeIndex(cal.sessions))
 
 
 def _day_numbers(index: pd.DatetimeIndex) -> np.ndarray:
@@ -112,15 +130,16 @@ def _day_numbers(index: pd.DatetimeIndex) -> np.ndarray:
 
 def _misfit(days: np.ndarray, code: str, last_year: int) -> int | None:
     """How badly dates (sorted day numbers) keep ``code``'s sessions: missing sessions plus rows on closed
-    days, or None when the calendar cannot be built or the dates do not keep it (more gaps than
-    :func:`~carrousel.finance.calendar.gap_warnings` lets pass without a warning). Rows before the calendar's
-    first session are not checked, as :func:`~carrousel.finance.calendar.check_sessions` leaves them."""
+    days, or None when the calendar cannot be built, begins after the last row (before: 0, a perfect fit)
+    or the dates do not keep it (more gaps than :func:`~carrousel.finance.calendar.gap_warnings` lets pass
+    without a warning). Rows before the calendar's first session are not checked, as
+    :func:`~carrousel.finance.calendar.check_sessions` leaves them."""
     sessions = _session_days(code, last_year)
     if sessions is None:
         return None
     days = days[days >= sessions[0]]  # rows before the calendar's first session are not checked
     if not len(days):
-        return 0
+        return None  # the calendar begins after the last row: nothing to date the forecasts on
     span = sessions[np.searchsorted(sessions, days[0]) : np.searchsorted(sessions, days[-1], "right")]
     missing = int(len(span) - np.isin(span, days, assume_unique=True).sum())
     off = int(len(days) - np.isin(days, sessions, assume_unique=True).sum())
@@ -136,26 +155,57 @@ def resolve_calendar(ticker: str, index: pd.DatetimeIndex, setting: str = AUTO, 
     Args:
         ticker: the series' symbol.
         index: its dates (rows), sorted.
-        setting: ``"auto"`` or an exchange_calendars code (returned as given).
-        log: log an info line when ``auto`` picks a calendar other than XNYS (once, where the data loads).
+        setting: ``"auto"`` or an exchange_calendars code (returned as given, unless it begins after the
+            last of ``index``: then 24/5).
+        log: log an info line when ``auto`` picks a calendar other than XNYS, a warning when the history ends
+            before its calendar begins (every exchange's: 1970), once, where the data loads.
+
+    Raises:
+        CalendarNotFoundError: ``setting`` is an unknown code.
     """
-    if setting != AUTO:
-        return setting
     if len(index) == 0:
-        return DEFAULT
-    year = int(index[-1].year)
+        return DEFAULT if setting == AUTO else setting
+    year, last = int(index[-1].year), _day_numbers(pd.DatetimeIndex(index[-1:]))[0]
+    if setting != AUTO:
+        first = pd.Timestamp(get_calendar(setting, year).first_session)  # an unknown code: the error
+        if _day_numbers(pd.DatetimeIndex([first]))[0] <= last:
+            return setting
+        return _weekdays(ticker, last, f"the {setting} calendar begins ({first.date()})", log)
     named = ticker_calendar(ticker)
     how = "from the symbol"
-    if named is None or _session_days(named, year) is None:
+    sessions = None if named is None else _session_days(named, year)
+    if named is None or sessions is None or sessions[0] > last:  # 7203.T in 1990: XTKS begins in 1997
         days = _day_numbers(pd.DatetimeIndex(index))
         if _misfit(days, DEFAULT, year) == 0:  # a US series: no other calendar is tried
             return DEFAULT
         fits = {code: n for code in CANDIDATES if (n := _misfit(days, code, year)) is not None}
         named = min(fits, key=fits.__getitem__) if fits else DEFAULT  # ties: the earlier candidate
         how = "the one its dates keep"
+        if named != EVERY_DAY and _before_exchanges(last, year):  # IBM's 1962-1969: 24/5 and 24/7 reach it
+            return _weekdays(ticker, last, "exchange calendars begin (1970)", log)
     if log and named != DEFAULT:
         logger.info("%s: forecasts dated on the %s calendar (%s)", ticker, named, how)
     return named
+
+
+def _weekdays(ticker: str, last: int, begins: str, log: bool) -> str:
+    """24/5 (every weekday), with a warning when ``log``, for a history whose last row (day number ``last``)
+    comes before its calendar ``begins``."""
+    if log:
+        logger.warning(
+            "%s: its rows end on %s, before %s in exchange_calendars: its forecasts are dated on every "
+            "weekday (24/5)",
+            ticker,
+            np.datetime64(int(last), "D"),
+            begins,
+        )
+    return WEEKDAYS
+
+
+def _before_exchanges(last: int, year: int) -> bool:
+    """Whether the day number ``last`` comes before XNYS's first session (1970, as every exchange's)."""
+    sessions = _session_days(DEFAULT, year)
+    return sessions is not None and bool(sessions[0] > last)
 
 
 @check_args
