@@ -92,6 +92,20 @@ def nlp(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
     return invoke
 
 
+@pytest.fixture
+def hub_offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The HF hub in offline mode, so a hub name fails at once. ``HF_HUB_OFFLINE`` is read when
+    ``huggingface_hub`` is imported: setting the variable later left the hub online, and a name that could
+    not be reached waited 23 s in the hub's retry backoff before failing."""
+    import datasets
+    import huggingface_hub
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+
+
 @pytest.fixture(autouse=True)
 def _one_thread() -> Iterator[None]:
     """Small recurrent models run fastest on one thread, and the machine is shared."""

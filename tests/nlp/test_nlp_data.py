@@ -284,7 +284,7 @@ def test_read_vectors_skips_the_word2vec_header_and_keeps_wanted_words(tmp_path:
         read_vectors(path, {"good"})
 
 
-def test_hf_datasets_folders_and_class_label_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hf_datasets_folders_and_class_label_names(tmp_path: Path, hub_offline: None) -> None:
     """A folder written by ``save_to_disk`` (a Dataset, or a DatasetDict with ``#split`` or ``--split``)
     is read as the translation pairs are; a ``ClassLabel`` column gives its names; no hub involved."""
     import datasets
@@ -313,8 +313,6 @@ def test_hf_datasets_folders_and_class_label_names(tmp_path: Path, monkeypatch: 
     with pytest.raises(TextDataError, match="cannot load it as an HF datasets data set") as err:
         load_texts(TextDataConfig(str(tmp_path / "empty")))
     assert "\n" not in str(err.value)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     with pytest.raises(TextDataError, match="--data no_such_set_xyz:cfg: cannot load it"):
         load_texts(TextDataConfig("no_such_set_xyz:cfg"))
 

@@ -254,7 +254,7 @@ def test_case_variation_capitalises_both_sides_of_a_seeded_share() -> None:
     assert varied[-1] == ("Done.", "Fertig.")
 
 
-def test_hf_datasets_translation_sets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hf_datasets_translation_sets(tmp_path: Path, hub_offline: None) -> None:
     """A data set saved with ``save_to_disk`` in the hub's translation layout (``translation`` dicts, a
     DatasetDict with splits) or with language columns; a hub name that cannot be reached is one line."""
     import datasets
@@ -275,8 +275,6 @@ def test_hf_datasets_translation_sets(tmp_path: Path, monkeypatch: pytest.Monkey
         read_pairs([tmp_path / "wmt_like"], "en", "fr")
     datasets.Dataset.from_dict({"en": ["open"], "de": ["öffne"]}).save_to_disk(str(tmp_path / "columns"))
     assert read_pairs([tmp_path / "columns"], "en", "de") == [("open", "öffne")]
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     with pytest.raises(TextDataError, match="cannot load it as an HF datasets translation set") as err:
         read_pairs(["no_such_set_xyz:de-en#train"], "en", "de")
     assert "\n" not in str(err.value)
