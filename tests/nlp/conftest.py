@@ -4,6 +4,7 @@ and tiny trained models shared by several tests."""
 from __future__ import annotations
 
 import csv
+import functools
 import random
 import sys
 from collections.abc import Callable, Iterator
@@ -104,6 +105,16 @@ def hub_offline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+
+
+@pytest.fixture
+def quick_latency(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``nlp translate export`` times its latency figures with one sample per runner and batch, not five:
+    the figures are not what the export tests check, and five samples took about 4 s of each export."""
+    from carrousel.core.export.report import measure_latency
+    from carrousel.nlp.pipeline import translate_deploy
+
+    monkeypatch.setattr(translate_deploy, "measure_latency", functools.partial(measure_latency, repeats=1))
 
 
 @pytest.fixture(autouse=True)

@@ -151,6 +151,7 @@ def test_train_seed_makes_a_member(cli_model: Path, tmp_path: Path, nlp: Callabl
     assert r.returncode == 0 and r.stdout.strip()
 
 
+@pytest.mark.usefixtures("quick_latency")
 def test_an_exported_member_decodes_as_the_eager_one(members: list[Path], tmp_path: Path) -> None:
     pytest.importorskip("onnxruntime")
     from carrousel.nlp.config import TranslateExportConfig
@@ -197,6 +198,7 @@ def test_members_train_the_lone_seeds_networks_into_one_bundle(packed: Path, mem
     assert [t.text for t in twin] == [t.text for t in one]
 
 
+@pytest.mark.usefixtures("quick_latency")
 def test_an_ensemble_bundle_exports_every_member(packed: Path, tmp_path: Path) -> None:
     pytest.importorskip("onnxruntime")
     from carrousel.nlp.config import TranslateExportConfig

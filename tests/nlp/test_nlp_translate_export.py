@@ -17,6 +17,7 @@ from carrousel.nlp.seq2seq_export import OnnxSeq2Seq
 from tests.nlp.translate_toys import cli_translator
 
 pytest.importorskip("onnxruntime")
+pytestmark = pytest.mark.usefixtures("quick_latency")  # the latency figures are not checked here
 
 SENTENCES = [
     "open the file",
