@@ -260,6 +260,15 @@ def toy_pairs() -> object:
 
 
 @pytest.fixture(scope="session")
+def toy_translator(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """:func:`~tests.nlp.translate_toys.cli_translator` with its defaults, trained once for the tests that
+    only read it (export, ensembles)."""
+    from tests.nlp.translate_toys import cli_translator
+
+    return cli_translator(tmp_path_factory.mktemp("toy_mt"))
+
+
+@pytest.fixture(scope="session")
 def undertrained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny word-for-word translator on ``word_pairs(500, 0)`` stopped after four epochs (it still drops
     and garbles words), shared by the lexical-bias, fallback and consensus tests."""

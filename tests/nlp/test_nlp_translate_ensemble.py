@@ -131,11 +131,9 @@ def test_cli_ensemble(members: list[Path], cli_model: Path, nlp: Callable[..., R
 
 
 @pytest.fixture(scope="module")
-def cli_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def cli_model(toy_translator: Path) -> Path:
     """A toy translator of other pairs (so another vocabulary)."""
-    from translate_toys import cli_translator
-
-    return cli_translator(tmp_path_factory.mktemp("other_mt"))
+    return toy_translator
 
 
 def test_train_seed_makes_a_member(cli_model: Path, tmp_path: Path, nlp: Callable[..., Run]) -> None:

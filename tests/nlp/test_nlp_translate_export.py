@@ -14,7 +14,6 @@ from carrousel.nlp.config import DecodeConfig, TranslateExportConfig
 from carrousel.nlp.pipeline.translate import Translator
 from carrousel.nlp.pipeline.translate_deploy import export_translator
 from carrousel.nlp.seq2seq_export import OnnxSeq2Seq
-from tests.nlp.translate_toys import cli_translator
 
 pytest.importorskip("onnxruntime")
 pytestmark = pytest.mark.usefixtures("quick_latency")  # the latency figures are not checked here
@@ -31,8 +30,8 @@ SENTENCES = [
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return cli_translator(tmp_path_factory.mktemp("trx"))
+def trained(toy_translator: Path) -> Path:
+    return toy_translator
 
 
 def _texts(tr: Translator, beam: int, batch: int) -> list[tuple[str, float]]:
