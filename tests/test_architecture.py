@@ -7,6 +7,7 @@ runs in well under a second and names the file and line to fix.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import sys
 import tomllib
@@ -57,6 +58,9 @@ def _is_type_checking(test: ast.expr) -> bool:
     )
 
 
+_STATEMENT_FIELDS = {"body", "orelse", "finalbody", "handlers", "cases"}  # the fields that hold statements
+
+
 class _ImportCollector(ast.NodeVisitor):
     """Collects (dotted name, line, lazy) of every runtime import; skips ``if TYPE_CHECKING:`` bodies."""
 
@@ -67,9 +71,14 @@ class _ImportCollector(ast.NodeVisitor):
         self.found: list[tuple[str, int, bool]] = []
 
     def generic_visit(self, node: ast.AST) -> None:
-        inside = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+        """Visits the statements under ``node`` only: an import is a statement, and no expression holds one
+        (skipping expressions makes a pass over the tree several times faster)."""
+        inside = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
         self.depth += inside
-        super().generic_visit(node)
+        for field in node._fields:  # in the tree's order, as ast.NodeVisitor does
+            if field in _STATEMENT_FIELDS:
+                for child in getattr(node, field):
+                    self.visit(child)
         self.depth -= inside
 
     def visit_If(self, node: ast.If) -> None:
@@ -104,20 +113,37 @@ def _resolve(name: str, known: set[str]) -> str | None:
     return None
 
 
+@functools.cache
+def _source_facts() -> dict[Path, tuple[tuple[tuple[str, int, bool], ...], tuple[tuple[str, int], ...]]]:
+    """Each module's path -> (its imports as :class:`_ImportCollector` finds them, its ``require`` calls).
+
+    Every source file is parsed once per session: the import graph and the dependency checks read it."""
+    modules = _modules()
+    known = set(modules)
+    facts = {}
+    for name, path in modules.items():
+        text = path.read_text(encoding="utf-8")
+        tree = ast.parse(text, filename=str(path))
+        collector = _ImportCollector(name, path.name == "__init__.py", known)
+        collector.visit(tree)
+        required = _required(tree) if "require(" in text else []  # the full walk only where it can find one
+        facts[path] = (tuple(collector.found), tuple(required))
+    return facts
+
+
 def import_edges() -> list[Edge]:
     """Every import of one carrousel module by another, module-level and lazy, without TYPE_CHECKING ones."""
     modules = _modules()
     known = set(modules)
-    edges: list[Edge] = []
+    facts = _source_facts()
+    edges: dict[Edge, None] = {}  # ordered and unique
     for name, path in modules.items():
-        collector = _ImportCollector(name, path.name == "__init__.py", known)
-        collector.visit(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
-        for imported, line, lazy in collector.found:
+        for imported, line, lazy in facts[path][0]:
             target = _resolve(imported, known) if imported.startswith("carrousel.") else None
             edge = Edge(name, target or "", f"{path.relative_to(ROOT)}:{line}", lazy)
-            if target is not None and target != name and edge not in edges:
-                edges.append(edge)
-    return edges
+            if target is not None and target != name:
+                edges.setdefault(edge)
+    return list(edges)
 
 
 def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -308,10 +334,10 @@ def _requirements(pkg: str) -> tuple[list[Requirement], dict[str, list[Requireme
 def _third_party_imports(pkg: str) -> dict[str, str]:
     """Top-level third-party module -> first place it is imported (module level or inside a function)."""
     found: dict[str, str] = {}
+    facts = _source_facts()
     for path in sorted((ROOT / f"packages/{pkg}/src").rglob("*.py")):
-        collector = _ImportCollector("carrousel.x", False, set())
-        collector.visit(ast.parse(path.read_text(encoding="utf-8")))
-        names = [(name, line) for name, line, _ in collector.found] + _required(path)
+        imports, required = facts[path]
+        names = [(name, line) for name, line, _ in imports] + list(required)
         for name, line in names:
             top = name.split(".")[0]
             if top and top != "carrousel" and top not in sys.stdlib_module_names:
@@ -319,10 +345,10 @@ def _third_party_imports(pkg: str) -> dict[str, str]:
     return found
 
 
-def _required(path: Path) -> list[tuple[str, int]]:
+def _required(tree: ast.AST) -> list[tuple[str, int]]:
     """Optional dependencies imported through ``carrousel.core.optional.require("module", ...)``."""
     out = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(tree):
         if (
             isinstance(node, ast.Call)
             and getattr(node.func, "id", getattr(node.func, "attr", None)) == "require"
@@ -344,13 +370,20 @@ DECLARED_NOT_IMPORTED: dict[tuple[str, str], str] = {
 VIA_CORE_CLI = {"typer", "rich"}  # domains get them through carrousel-core[cli]
 
 
+@functools.cache
+def _distributions() -> dict[str, list[str]]:
+    """Top-level module -> the installed distributions that provide it (one scan of site-packages, which
+    takes about a second, for every package's check)."""
+    return dict(packages_distributions())
+
+
 @pytest.mark.parametrize("pkg", PACKAGES)
 def test_dependencies_are_the_imports(pkg: str) -> None:
     """Every third-party import is declared (hard or extra) and every declared dependency is imported."""
     hard, extras = _requirements(pkg)
     declared = {canonicalize_name(r.name) for r in hard + [r for rs in extras.values() for r in rs]}
     declared -= {f"carrousel-{p}" for p in PACKAGES}
-    dists = packages_distributions()
+    dists = _distributions()
     imported: dict[str, str] = {}
     for top, where in _third_party_imports(pkg).items():
         names = dists.get(top)
