@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from carrousel.bio import magic
 from carrousel.bio.bed import read_peaks
 from carrousel.bio.cli import app
 from carrousel.bio.errors import BedFormatError, FastaFormatError
@@ -73,6 +74,20 @@ def test_a_2bit_gz_reads_as_the_2bit_from_one_copy(tmp_path, temp, caplog) -> No
     remove_unpacked()  # what the process does at exit
     assert list(temp.iterdir()) == []
     assert not (tmp_path / "g.2bit.gz.fai").exists()
+
+
+def test_a_forked_child_removes_its_own_copies_and_leaves_its_parents(tmp_path, temp, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    a = _gz(write_2bit(tmp_path / "a.2bit", _genome()))
+    with TwoBit.open(a):
+        pass
+    [parents_copy] = list(temp.iterdir())
+    monkeypatch.setattr(magic.os, "getpid", lambda: -1)  # now the child of a fork: another process id
+    with TwoBit.open(_gz(write_2bit(tmp_path / "b.2bit", _genome(seed=1)))):
+        pass
+    assert len(list(temp.iterdir())) == 2
+    remove_unpacked()  # the child's exit: its own copy goes, its parent's (still in use there) stays
+    assert list(temp.iterdir()) == [parents_copy]
+    parents_copy.unlink()  # the parent's own exit would
 
 
 def test_a_multi_member_2bit_and_a_renamed_one_read_too(tmp_path, temp) -> None:  # type: ignore[no-untyped-def]

@@ -38,20 +38,19 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _BLOCK = 1 << 20  # bytes decompressed at a time
 _DAMAGED = (EOFError, gzip.BadGzipFile, zlib.error)
 _LOCK = threading.Lock()
-_UNPACKED: dict[str, tuple[tuple[int, int, int, int], Path]] = {}  # resolved path -> (its stat, the copy)
-_OWNER = os.getpid()  # a forked child leaves the parent's copies alone
+# resolved path -> (its stat, the copy, the process that made it: a forked child removes its own copies only)
+_UNPACKED: dict[str, tuple[tuple[int, int, int, int], Path, int]] = {}
 
 
 def remove_unpacked() -> None:
     """Removes the decompressed copies this process made (run at exit; a long-lived process may call it
     once no opened file is in use)."""
     with _LOCK:
-        copies = [copy for _, copy in _UNPACKED.values()]
+        mine = [copy for _, copy, pid in _UNPACKED.values() if pid == os.getpid()]
         _UNPACKED.clear()
-    if os.getpid() == _OWNER:
-        for copy in copies:
-            with suppress(OSError):
-                copy.unlink()
+    for copy in mine:
+        with suppress(OSError):
+            copy.unlink()
 
 
 atexit.register(remove_unpacked)
@@ -167,9 +166,9 @@ class BinaryFormat:
                         "yourself (`gunzip`) or set TMPDIR to a folder with room"
                     ) from None
                 raise
-            if known is not None:
+            if known is not None and known[2] == os.getpid():
                 known[1].unlink(missing_ok=True)  # the copy of the file as it was before it changed
-            _UNPACKED[key] = (stamp, copy)
+            _UNPACKED[key] = (stamp, copy, os.getpid())
         logger.info(
             "%s is gzip-compressed: decompressed once to %s (%s bytes; removed at exit)",
             p,
