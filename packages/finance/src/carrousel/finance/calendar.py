@@ -85,16 +85,16 @@ def _build(name: str, end: str) -> xcals.ExchangeCalendar:
         return xcals.get_calendar(name, start=pd.Timestamp(bound), end=end)
 
 
-def _reaches(cal: xcals.ExchangeCalendar, name: str, last: pd.Timestamp, series: str = "the series") -> None:
+def _reaches(cal: xcals.ExchangeCalendar, name: str, last: pd.Timestamp) -> None:
     """Raises a one-line error naming calendars that reach back when ``cal`` (named ``name``) begins after
-    ``last``, the last row of ``series``: exchange calendars begin in 1970, XTKS in 1997, so a history
-    ending in 1969 or 1990 has no sessions of them to be dated on."""
+    ``last``, the series' last row: exchange calendars begin in 1970, XTKS in 1997, so a history ending in
+    1969 or 1990 has no sessions of them to be dated on."""
     first, last = pd.Timestamp(cal.first_session), pd.Timestamp(last)
     if (last.tz_localize(None) if last.tz is not None else last) < first:
         earlier = ", ".join(c for c in ("XNYS", "XLON") if c != name and first.year > _FIRST_YEAR)
         raise CalendarNotFoundError(
             f"exchange calendar {name!r} begins on {first.date()} in exchange_calendars (exchange calendars: "
-            f"1970 at the earliest), after {series}'s last row ({last.date()}); use "
+            f"1970 at the earliest), after the series' last row ({last.date()}); use "
             + (f"one that begins earlier ({earlier}: 1970) or " if earlier else "")
             + "24/5 (every weekday)"
         )
