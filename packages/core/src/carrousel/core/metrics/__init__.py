@@ -26,6 +26,14 @@ from carrousel.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from carrousel.core.metrics._base import Metric, Values, distributed_active
+    from carrousel.core.metrics.calibration import (
+        brier_score,
+        expected_calibration_error,
+        fit_temperature,
+        log_loss,
+        scale_cut,
+        temperature_scale,
+    )
     from carrousel.core.metrics.classification import (
         F1,
         Accuracy,
@@ -73,6 +81,17 @@ __getattr__, __dir__ = lazy_exports(
     __name__,
     {
         **dict.fromkeys(("Metric", "Values", "distributed_active"), "carrousel.core.metrics._base"),
+        **dict.fromkeys(
+            (
+                "brier_score",
+                "expected_calibration_error",
+                "fit_temperature",
+                "log_loss",
+                "scale_cut",
+                "temperature_scale",
+            ),
+            "carrousel.core.metrics.calibration",
+        ),
         **dict.fromkeys(
             (
                 "F1",
@@ -141,8 +160,12 @@ __all__ = [
     "benjamini_hochberg",
     "binary_average_precision",
     "binary_roc_auc",
+    "brier_score",
     "distributed_active",
+    "expected_calibration_error",
     "f1",
+    "fit_temperature",
+    "log_loss",
     "mae",
     "mape",
     "mase",
@@ -156,6 +179,8 @@ __all__ = [
     "recall",
     "rmse",
     "roc_auc",
+    "scale_cut",
     "smape",
+    "temperature_scale",
     "to_labels",
 ]
