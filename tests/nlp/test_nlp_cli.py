@@ -112,6 +112,7 @@ def test_train_evaluate_and_generate_commands(
     assert_training_outputs(lm_model, 6)  # nlp generate train's (the fixture; generate run loads it below)
     ev = runner.invoke(app, ["sentiment", "evaluate", "--model", str(out), "--data", str(synthetic_csv)])
     assert ev.exit_code == 0 and "accuracy" in ev.stdout and "confusion" in ev.stdout
+    assert "calibration log loss " in ev.stdout and ", Brier " in ev.stdout and ", ECE " in ev.stdout
     gen = runner.invoke(
         app, ["generate", "run", "--model", str(lm_model), "-p", "The ", "--max-tokens", "20", "--seed", "3"]
     )

@@ -104,6 +104,31 @@ def test_evaluate_writes_metrics_and_charts(
     assert not (tmp_path / "eval2").exists()
 
 
+def test_evaluate_reports_calibration(
+    sentiment_model: Path, tmp_path: Path, synthetic: Any, write_rows: Any
+) -> None:
+    """Log loss, Brier and ECE of the model's probabilities, as scikit-learn computes the first two from the
+    same probabilities; written to metrics.json. A model that learnt the task scores a log loss below a coin's."""
+    from sklearn.metrics import log_loss
+
+    rows = synthetic(120, seed=4)
+    data = write_rows(tmp_path / "eval.csv", rows)
+    ev = evaluate_sentiment(
+        SentimentEvaluateConfig(str(sentiment_model), TextDataConfig(str(data))), tmp_path / "e"
+    )
+    probs = (
+        SentimentModel.from_pretrained(sentiment_model).predict_proba([t for t, _ in rows], 64).astype(float)
+    )
+    probs /= probs.sum(axis=1, keepdims=True)  # float32 sums off by ~1e-7, which scikit-learn warns of
+    y = np.array([["neg", "pos"].index(lab) for _, lab in rows])
+    assert ev.log_loss == pytest.approx(log_loss(y, probs, labels=[0, 1]), rel=1e-4)
+    assert ev.brier == pytest.approx(np.mean(np.sum((probs - np.eye(2)[y]) ** 2, axis=1)), rel=1e-4)
+    assert ev.ece is not None and 0.0 <= ev.ece < 0.5
+    assert ev.log_loss < np.log(2)  # below always answering 50/50
+    doc = json.loads((tmp_path / "e" / "metrics.json").read_text())
+    assert (doc["log_loss"], doc["brier"], doc["ece"]) == (ev.log_loss, ev.brier, ev.ece)
+
+
 def test_multiclass_and_label_mismatch(tmp_path: Path, synthetic: Any, write_rows: Any) -> None:
     rows = [(t, {"pos": "happy", "neg": "sad"}[lab]) for t, lab in synthetic(150)]
     rows += [(f"the film {w} was fine", "meh") for w in ("plot", "cast", "story") * 20]

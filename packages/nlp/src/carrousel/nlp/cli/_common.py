@@ -175,6 +175,8 @@ def print_evaluation(r: Any) -> None:
     echo(f"recall     {_shown(r.recall, 'no ' + r.labels[-1] + ' row')}")
     echo(f"F1         {_shown(r.f1, 'no ' + r.labels[-1] + ' row')}")
     echo(f"ROC-AUC    {auc}")
+    if r.log_loss is not None:  # how far the probabilities can be taken at their word (lower is better)
+        echo(f"calibration log loss {r.log_loss:.3f}, Brier {r.brier:.3f}, ECE {r.ece:.3f}")
     echo(f"model      {precision_words(r.trained_precision, r.inference_precision)}")
     width = max(len(label) for label in r.labels)
     echo("confusion  (rows: true, columns: predicted)")

@@ -150,7 +150,7 @@ def evaluate(
     unk: UnkOverride = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Score a model on labelled texts: accuracy, precision, recall, F1, ROC-AUC, confusion matrix."""
+    """Score a model on labelled texts: accuracy, precision, recall, F1, ROC-AUC, confusion matrix, calibration."""
     cfg = SentimentEvaluateConfig(
         str(model) if model else None,
         data_config(None, data, text_col, label_col, split, header, None),

@@ -1,5 +1,6 @@
 """``nlp sentiment evaluate``: a trained model scored on labelled texts (accuracy, precision, recall, F1,
-ROC AUC, the confusion matrix), with ``metrics.json`` and the PNG charts written here, as the CLI does."""
+ROC AUC, the confusion matrix, and how well its probabilities are calibrated: log loss, Brier score, ECE),
+with ``metrics.json`` and the PNG charts written here, as the CLI does."""
 
 from __future__ import annotations
 
@@ -12,7 +13,17 @@ import torch
 
 from carrousel.core.atomic import atomic_dir
 from carrousel.core.files import check_output_dir
-from carrousel.core.metrics import Average, accuracy, f1, precision, recall, roc_auc
+from carrousel.core.metrics import (
+    Average,
+    accuracy,
+    brier_score,
+    expected_calibration_error,
+    f1,
+    log_loss,
+    precision,
+    recall,
+    roc_auc,
+)
 from carrousel.core.plots import can_draw
 from carrousel.nlp import plots
 from carrousel.nlp.config import SentimentEvaluateConfig
@@ -55,6 +66,12 @@ class SentimentEvaluation:
     # a model label that is literally "-" quoted); None: the model's own labels
     label_map_text: str | None = None
     dropped: int = 0  # rows left out by the label reading (neutral for a two-class model, a map's "-")
+    # calibration of the probabilities (lower is better): mean negative log-likelihood of the true class,
+    # Brier score (sum over classes of the squared error, mean over rows), expected calibration error of the
+    # most probable class (15 equal bins); None only for an evaluation made before they were reported
+    log_loss: float | None = None
+    brier: float | None = None
+    ece: float | None = None
 
 
 def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = None) -> SentimentEvaluation:
@@ -115,6 +132,9 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
         label_rule=reading.rule,
         label_map_text=reading.written,
         dropped=reading.dropped,
+        log_loss=log_loss(probs, y),
+        brier=brier_score(probs, y),
+        ece=expected_calibration_error(probs, y),
     )
     if out is not None:
         name = cfg.data.source if len(cfg.data.source) <= 40 else Path(cfg.data.source).name
