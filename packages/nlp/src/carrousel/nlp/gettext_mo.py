@@ -8,18 +8,24 @@ header declares (UTF-8 when none), contexts are dropped from the message, and pl
 :func:`catalogue_messages` applies those rules to a catalogue's raw ``(msgid, msgstr)`` entries, read here
 or from a ``.po`` source (:mod:`carrousel.nlp.gettext_po`), so that both give the same messages.
 
-Only the static table of strings is read: a message whose C format uses an ``<inttypes.h>`` macro
-(``%<PRIuMAX>``: 41 of git's German messages) is stored by msgfmt in a separate table of system-dependent strings
-and is not read.
+A message whose C format uses an ``<inttypes.h>`` macro (``%<PRIuMAX>``: 41 of git's German messages) or
+the ``I`` flag is stored by msgfmt in a second table, of system-dependent strings (file format revision 1);
+it is read too, each macro expanded as glibc expands it on LP64 Linux (x86_64, aarch64: ``PRIuMAX`` ->
+``lu``, ``PRId32`` -> ``d``; :func:`sysdep_segment`), after the static table's messages, as GNU gettext's
+``loadmsgcat.c`` appends them. A message using a macro that is not known is left out, as gettext leaves it
+out, and counted in one warning per catalogue.
 """
 
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 import struct
 
-__all__ = ["catalogue_messages", "header_charset", "mo_catalogue", "mo_language"]
+__all__ = ["catalogue_messages", "header_charset", "mo_catalogue", "mo_language", "sysdep_segment"]
+
+logger = logging.getLogger(__name__)
 
 _MAGIC = {b"\xde\x12\x04\x95": "<", b"\x95\x04\x12\xde": ">"}  # little- and big-endian
 _CHARSET = re.compile(rb"charset=\s*([-\w.:]+)", re.IGNORECASE)
@@ -27,6 +33,11 @@ _CHARSET = re.compile(rb"charset=\s*([-\w.:]+)", re.IGNORECASE)
 _LANGUAGE = re.compile(
     rb"^Language:[ \t]*([a-z]{2,3})(?:[_\-@.][^\n]*)?[ \t]*$", re.IGNORECASE | re.MULTILINE
 )
+_END = 0xFFFFFFFF  # the segment reference that ends a system-dependent string
+# <inttypes.h> PRI macros by their size part: glibc on LP64 Linux prefixes these conversions with "l"
+_PRI_LONG = {"64", "LEAST64", "FAST16", "FAST32", "FAST64", "MAX", "PTR"}
+_PRI_PLAIN = {"8", "16", "32", "LEAST8", "LEAST16", "LEAST32", "FAST8"}
+_PRI = re.compile(r"PRI([diouxX])(\w+)")
 
 
 def header_charset(header: bytes) -> str:
@@ -57,12 +68,33 @@ def mo_language(raw: bytes) -> str | None:
 
 def mo_catalogue(raw: bytes) -> tuple[list[tuple[str, str]], str | None]:
     """``(msgid, msgstr)`` of every singular message with its context removed, the header left out, and the
-    language the header declares (:func:`mo_language`), from one pass over the file's tables.
+    language the header declares (:func:`mo_language`), from one pass over the file's tables: the static
+    messages, then the system-dependent ones with their macros expanded (see the module docstring).
 
     Raises:
         ValueError: not a ``.mo`` file, a table pointing outside the file, or text not in the declared charset.
     """
-    return catalogue_messages(_entries(raw))
+    unknown: list[set[str]] = []
+    messages = catalogue_messages(_entries(raw, unknown))
+    if unknown:
+        logger.warning(
+            "%d system-dependent messages left out: they use macros not known here (%s), as gettext leaves them out",
+            len(unknown),
+            ", ".join(sorted(set().union(*unknown))),
+        )
+    return messages
+
+
+def sysdep_segment(name: str) -> str | None:
+    """What a system-dependent segment of a ``.mo`` (a macro name) expands to, as glibc expands it on LP64
+    Linux: ``PRIuMAX`` -> ``"lu"``, ``PRId64`` -> ``"ld"``, ``PRIxPTR`` -> ``"lx"``, ``PRId32`` -> ``"d"``,
+    the ``I`` flag -> ``"I"``; None for a name gettext does not know."""
+    if name == "I":
+        return "I"
+    found = _PRI.fullmatch(name)
+    if found is None or found.group(2) not in _PRI_LONG | _PRI_PLAIN:
+        return None
+    return ("l" if found.group(2) in _PRI_LONG else "") + found.group(1)
 
 
 def catalogue_messages(entries: list[tuple[bytes, bytes]]) -> tuple[list[tuple[str, str]], str | None]:
@@ -92,13 +124,14 @@ def _language(header: bytes) -> str | None:
     return found.group(1).decode("ascii").lower() if found else None
 
 
-def _entries(raw: bytes) -> list[tuple[bytes, bytes]]:
-    """Every ``(msgid, msgstr)`` of the file as bytes, the header's (empty msgid) included."""
+def _entries(raw: bytes, unknown: list[set[str]] | None = None) -> list[tuple[bytes, bytes]]:
+    """Every ``(msgid, msgstr)`` of the file as bytes, the header's (empty msgid) included, the static ones
+    first; a system-dependent message left out for unknown macros adds their names to ``unknown``."""
     order = _MAGIC.get(raw[:4])
     if order is None:
         raise ValueError("bad magic number")
     try:
-        _, count, ids_at, strs_at = struct.unpack(f"{order}4I", raw[4:20])
+        revision, count, ids_at, strs_at = struct.unpack(f"{order}4I", raw[4:20])
         spans = [
             (
                 struct.unpack_from(f"{order}2I", raw, ids_at + 8 * i),
@@ -113,4 +146,57 @@ def _entries(raw: bytes) -> list[tuple[bytes, bytes]]:
         if id_at + id_len > len(raw) or str_at + str_len > len(raw):
             raise ValueError("a message points outside the file")
         entries.append((raw[id_at : id_at + id_len], raw[str_at : str_at + str_len]))
+    if revision & 0xFFFF:  # minor revision 1: the header goes on with the system-dependent tables
+        entries += _sysdep_entries(raw, order, [] if unknown is None else unknown)
     return entries
+
+
+def _sysdep_entries(raw: bytes, order: str, unknown: list[set[str]]) -> list[tuple[bytes, bytes]]:
+    """The system-dependent ``(msgid, msgstr)`` of a revision-1 file, their segments expanded."""
+    try:
+        n_segments, segments_at, count, ids_at, strs_at = struct.unpack_from(f"{order}5I", raw, 28)
+        names = []
+        for i in range(n_segments):
+            length, at = struct.unpack_from(f"{order}2I", raw, segments_at + 8 * i)
+            if at + length > len(raw):
+                raise ValueError("a system-dependent segment points outside the file")
+            names.append(raw[at : at + length].split(b"\x00")[0].decode("ascii", errors="replace"))
+        values = [sysdep_segment(name) for name in names]
+        entries = []
+        for i in range(count):
+            pair = [
+                _sysdep_string(raw, order, struct.unpack_from(f"{order}I", raw, table + 4 * i)[0], values)
+                for table in (ids_at, strs_at)
+            ]
+            missing = {names[ref] for ref in pair[0][1] + pair[1][1]}
+            if missing:
+                unknown.append(missing)
+            else:
+                entries.append((pair[0][0], pair[1][0]))
+    except struct.error:
+        raise ValueError("truncated file (its system-dependent tables)") from None
+    return entries
+
+
+def _sysdep_string(raw: bytes, order: str, at: int, values: list[str | None]) -> tuple[bytes, list[int]]:
+    """One system-dependent string at ``at``: its literal pieces joined by the expanded segments (the final
+    NUL removed), and the references of the segments with no known expansion."""
+    (text_at,) = struct.unpack_from(f"{order}I", raw, at)
+    pieces, missing = [], []
+    while True:  # (size of a literal piece, the segment after it) pairs, up to _END
+        at += 8
+        size, ref = struct.unpack_from(f"{order}2I", raw, at - 4)
+        if text_at + size > len(raw):
+            raise ValueError("a system-dependent message points outside the file")
+        pieces.append(raw[text_at : text_at + size])
+        text_at += size
+        if ref == _END:
+            break
+        if ref >= len(values):
+            raise ValueError(f"a system-dependent message names segment {ref} of {len(values)}")
+        value = values[ref]
+        if value is None:
+            missing.append(ref)
+        else:
+            pieces.append(value.encode("ascii"))
+    return b"".join(pieces).removesuffix(b"\x00"), missing

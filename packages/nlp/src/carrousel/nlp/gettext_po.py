@@ -6,9 +6,13 @@
 in the same order. As msgfmt does, without ``--use-fuzzy``:
 
 * fuzzy entries (``#, fuzzy``: drafts) are left out, except the header, which is read even when fuzzy;
-  obsolete entries (``#~``), untranslated ones and those msgfmt stores apart as system-dependent (a
-  ``c-format`` message with an ``<inttypes.h>`` macro, ``%<PRIuMAX>``, or a translation using the ``I``
-  flag) are left out too; every other comment (``#|`` previous msgids included) is ignored;
+  obsolete entries (``#~``) and untranslated ones are left out too; every other comment (``#|`` previous
+  msgids included) is ignored;
+* those msgfmt stores apart as system-dependent (a ``c-format`` message with an ``<inttypes.h>`` macro,
+  ``%<PRIuMAX>``, or a translation using the ``I`` flag) come after the others, in the file's order, their
+  macros expanded in the msgid and translations as the ``.mo`` reader expands them (``%<PRIuMAX>`` ->
+  ``%lu``: :func:`carrousel.nlp.gettext_mo.sysdep_segment`; ``msgid_plural`` is kept as msgfmt keeps it);
+  one with a macro that is not known is left out, as the ``.mo`` reader leaves it out;
 * a context is stored as ``msgctxt\\x04msgid``, plural forms as ``msgid\\x00msgid_plural`` ->
   ``msgstr[0]\\x00msgstr[1]...``, and the entries are sorted by their key's bytes (msgfmt's order);
 * strings are C strings: ``\\n \\t \\r \\a \\b \\f \\v \\\\ \\"``, up to three octal digits and ``\\x`` with any
@@ -28,7 +32,7 @@ import re
 from dataclasses import dataclass, field
 
 from carrousel.core.args import check_args
-from carrousel.nlp.gettext_mo import catalogue_messages, header_charset
+from carrousel.nlp.gettext_mo import catalogue_messages, header_charset, sysdep_segment
 
 __all__ = ["PoEntries", "PoLayout", "PoMessage", "po_catalogue", "po_entries", "po_layout"]
 
@@ -64,7 +68,7 @@ class PoEntries:
     """The entries msgfmt compiles from a ``.po`` file, and what it leaves out."""
 
     entries: list[tuple[bytes, bytes]]  # (key, value) as a .mo file stores them, sorted by key
-    left_out: dict[str, int]  # fuzzy, obsolete, untranslated, system-dependent: messages per reason
+    left_out: dict[str, int]  # fuzzy, obsolete, untranslated, unknown macro: messages per reason
 
 
 @dataclass(frozen=True)
@@ -144,19 +148,30 @@ def po_entries(raw: bytes) -> PoEntries:
         ValueError: a syntax error or text not in the declared charset, its line named.
     """
     charset, messages, obsolete, _ = _read(raw)
-    left_out = {"fuzzy": 0, "obsolete": obsolete, "untranslated": 0, "system-dependent": 0}
+    left_out = {"fuzzy": 0, "obsolete": obsolete, "untranslated": 0, "unknown macro": 0}
     kept: list[tuple[bytes, bytes]] = []
+    apart: list[tuple[bytes, bytes]] = []  # system-dependent ones, expanded
     for m in messages:
         key = _key(m)
         strings = [
             v for k, v in sorted(m.parts.items(), key=lambda kv: _plural_index(kv[0])) if k[:6] == "msgstr"
         ]
-        reason = _left_out(m, key, strings, charset)
+        reason = _left_out(m, key, strings)
         if reason:
             left_out[reason] += 1
+        elif key and m.flags & _C_FORMATS and _system_dependent(m, charset):
+            expanded = [_expand(v, charset) for v in [m.parts.get("msgid", b""), *strings]]
+            if None in expanded:
+                left_out["unknown macro"] += 1
+                continue
+            full = [v for v in expanded if v is not None]
+            written = key.split(b"\x00")
+            written[0] = (m.parts["msgctxt"] + b"\x04" if "msgctxt" in m.parts else b"") + full[0]
+            apart.append((b"\x00".join(written), b"\x00".join(full[1:])))
         else:
             kept.append((key, b"\x00".join(strings)))
     kept.sort()
+    kept += apart  # in the file's order, as msgfmt writes them
     return PoEntries(entries=kept, left_out=left_out)
 
 
@@ -195,7 +210,7 @@ def _read(raw: bytes, template_ok: bool = False) -> tuple[str, list[_Message], i
     return charset, messages, obsolete, template
 
 
-def _left_out(m: _Message, key: bytes, strings: list[bytes], charset: str) -> str:
+def _left_out(m: _Message, key: bytes, strings: list[bytes]) -> str:
     """Why msgfmt leaves message ``m`` out of the ``.mo`` ("" when it compiles it): the header always goes in."""
     if not key:
         return ""
@@ -203,8 +218,6 @@ def _left_out(m: _Message, key: bytes, strings: list[bytes], charset: str) -> st
         return "untranslated"
     if "fuzzy" in m.flags:
         return "fuzzy"
-    if m.flags & _C_FORMATS and _system_dependent(m, charset):
-        return "system-dependent"
     return ""
 
 
@@ -231,6 +244,23 @@ def _system_dependent(m: _Message, charset: str) -> bool:
             if directive.group(2) or (keyword[:6] == "msgstr" and "I" in (directive.group(1) or "")):
                 return True
     return False
+
+
+def _expand(value: bytes, charset: str) -> bytes | None:
+    """A C-format string of a system-dependent message with its ``<inttypes.h>`` macros expanded
+    (``%<PRIuMAX>`` -> ``%lu``), as the ``.mo`` reader expands msgfmt's segments; None for an unknown one."""
+    text = value.decode(charset, errors="surrogateescape")
+    pieces, at = [], 0
+    for directive in _C_DIRECTIVE.finditer(text):
+        close = text.find(">", directive.end())
+        if not directive.group(2) or close < 0:
+            continue
+        expansion = sysdep_segment(text[directive.end() : close])
+        if expansion is None:
+            return None
+        pieces += [text[at : directive.end() - 1], expansion]
+        at = close + 1
+    return "".join([*pieces, text[at:]]).encode(charset, errors="surrogateescape")
 
 
 def _parse(text: str, charset: str, first_only: bool = False) -> tuple[list[_Message], int]:

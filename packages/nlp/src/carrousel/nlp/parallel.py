@@ -8,8 +8,9 @@ Sources (:func:`read_pairs`):
   a ``.pot`` template, which has no translations, refused). English ``msgid`` (its ``msgctxt`` context
   removed) -> translated ``msgstr``, in the charset the header declares. Kept: single-line, non-empty
   messages with a translation. Dropped: the header, plural forms, messages with line breaks, messages
-  without a letter (``%s``, ``%s: %s``...), and the C-format messages with ``<inttypes.h>`` macros
-  (``%<PRIuMAX>``) that msgfmt stores in a separate table. Printf placeholders (``%s``, ``%d``) are kept as
+  without a letter (``%s``, ``%s: %s``...). C-format messages with ``<inttypes.h>`` macros (``%<PRIuMAX>``),
+  which msgfmt stores in a separate table, are read with the macros expanded (``%lu``, as on LP64 glibc).
+  Printf placeholders (``%s``, ``%d``) are kept as
   written: they are ordinary tokens that the model learns to copy to the right place.
 * TSV (``.tsv``/``.tab``/``.txt`` with a tab): source, tab, target; a first row naming the two languages
   (``en<TAB>de``) is a header and skipped.
