@@ -30,7 +30,7 @@ CATALOGUE_MAX_BYTES = 256 << 20
 Pair = tuple[str, str]
 _LETTER = re.compile(r"[^\W\d_]")
 _PRINTF = re.compile(
-    r"%(?:\d+\$)?[-+ #0']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|L|q|j|z|t)?[a-zA-Z%]|%<\w+>"
+    r"%(?:\d+\$)?[-+ #0'I]*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|L|q|j|z|t)?[a-zA-Z%]|%<\w+>"
 )
 
 
@@ -159,6 +159,6 @@ def _catalogue_pairs(
         p,
         len(pairs),
         len(messages),
-        f" (left out before them, as msgfmt does: {drafts})" if drafts else "",
+        f" (left out before them, as msgfmt and gettext's loader do: {drafts})" if drafts else "",
     )
     return pairs
