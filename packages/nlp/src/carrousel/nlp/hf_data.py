@@ -2,7 +2,10 @@
 
 A source is a folder written by ``Dataset.save_to_disk`` (or a ``DatasetDict``'s: ``FOLDER#split``), or a
 hub name with an optional config and split, ``NAME[:CONFIG][#split]`` (``imdb``, ``glue:sst2#validation``,
-``wmt16:de-en#test``; the hub must be reachable). :func:`is_hf_source` tells such a source from a data
+``wmt16:de-en#test``). Before a hub name is loaded, one quick probe asks whether the hub endpoint answers
+(``huggingface_hub.constants.ENDPOINT``, so ``HF_ENDPOINT`` counts; through the hub's own HTTP client, so its
+proxies count): where it does not, the set is loaded in offline mode, from the local HF cache or failing at
+once, instead of after the hub's 23 s of retries. :func:`is_hf_source` tells such a source from a data
 file, :func:`load_hf` loads one split, :func:`label_names` gives a ``ClassLabel`` column's names;
 :func:`first_row_with_tab` finds a TSV's quote left open and :func:`bad_json_line` where a JSON file the
 reader refused breaks.
@@ -10,8 +13,11 @@ reader refused breaks.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +32,15 @@ __all__ = [
     "load_hf",
     "quiet_datasets",
 ]
+
+logger = logging.getLogger(__name__)
+
+# seconds the hub reachability probe waits (to connect, then for an answer) before loading offline
+HUB_PROBE_TIMEOUT = 3.0
+# a proxy's or gateway's answer for a host it could not reach (or the hub down): not reachable
+_PROXY_FAILURES = (502, 503, 504)
+# per process: hub endpoint -> why its probe failed ("" when it answered)
+_UNREACHABLE: dict[str, str] = {}
 
 FILE_SUFFIXES = (
     ".csv", ".tsv", ".tab", ".json", ".jsonl", ".ndjson", ".parquet", ".txt", ".gz", ".cor", ".mo", ".po",
@@ -82,8 +97,61 @@ def is_hf_source(spec: str) -> bool:
     return path.suffix.lower() not in FILE_SUFFIXES
 
 
+def _probe(endpoint: str) -> str:
+    """Why ``endpoint`` does not answer one HEAD request within :data:`HUB_PROBE_TIMEOUT` seconds ("" when it
+    does), asked through ``huggingface_hub``'s shared HTTP client: its proxies (``HTTPS_PROXY``,
+    ``HTTP_PROXY``, ``NO_PROXY``) and any client factory set for it count, as for the hub's own requests."""
+    from huggingface_hub.utils import get_session
+
+    try:
+        answer = get_session().head(endpoint, timeout=HUB_PROBE_TIMEOUT)
+    except Exception as exc:  # the client's connect, timeout and proxy errors
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        return f"{type(exc).__name__}: {first[:80]}" if first else type(exc).__name__
+    return f"HTTP {answer.status_code}" if answer.status_code in _PROXY_FAILURES else ""
+
+
+def _hub_unreachable(endpoint: str) -> str:
+    """:func:`_probe` of ``endpoint``, asked once per process."""
+    if endpoint not in _UNREACHABLE:
+        _UNREACHABLE[endpoint] = _probe(endpoint)
+    return _UNREACHABLE[endpoint]
+
+
+def _offline_set() -> bool:
+    """Whether offline mode was asked for: ``HF_HUB_OFFLINE``/``HF_DATASETS_OFFLINE`` in the environment, or
+    the constants the two libraries read from it when imported."""
+    import datasets
+    from huggingface_hub import constants
+
+    asked = any(
+        os.environ.get(v, "").upper() in ("1", "ON", "YES", "TRUE")
+        for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
+    )
+    return asked or bool(constants.HF_HUB_OFFLINE) or bool(datasets.config.HF_HUB_OFFLINE)
+
+
+@contextlib.contextmanager
+def _hub_offline() -> Iterator[None]:
+    """Both libraries in offline mode for one call: their constants, read when each was imported, are what
+    they consult (setting the environment variable afterwards would leave them online)."""
+    import datasets
+    from huggingface_hub import constants
+
+    before = constants.HF_HUB_OFFLINE, datasets.config.HF_HUB_OFFLINE
+    constants.HF_HUB_OFFLINE = datasets.config.HF_HUB_OFFLINE = True
+    try:
+        yield
+    finally:
+        constants.HF_HUB_OFFLINE, datasets.config.HF_HUB_OFFLINE = before
+
+
 def load_hf(spec: str, flag: str, split: str = "train", what: str = "data set", split_flag: str = "") -> Any:
     """One split of a saved folder (``FOLDER[#split]``) or a hub data set (``NAME[:CONFIG][#split]``).
+
+    A hub name is loaded as ``datasets.load_dataset`` loads it where the hub endpoint answers a quick probe
+    (:data:`HUB_PROBE_TIMEOUT`, once per process) and in offline mode where it does not (or offline mode is
+    asked for), so a set in the local HF cache still loads and any other fails at once, naming the endpoint.
 
     Args:
         spec: the source as given on the command line.
@@ -99,10 +167,13 @@ def load_hf(spec: str, flag: str, split: str = "train", what: str = "data set", 
         TextDataError: the folder or hub set cannot be loaded, or has no such split (one line each).
     """
     datasets = quiet_datasets()
+    from huggingface_hub import constants
+
     name, _, named = spec.partition("#")
     split = named or split
     folder = Path(name)
     how = f"add #SPLIT or {split_flag}" if split_flag else "add #SPLIT"
+    endpoint, why = constants.ENDPOINT, ""
     try:
         if folder.is_dir():
             ds = datasets.load_from_disk(str(folder))
@@ -112,11 +183,28 @@ def load_hf(spec: str, flag: str, split: str = "train", what: str = "data set", 
                 ds = ds[split]
         else:
             hub, _, config = name.partition(":")
-            ds = datasets.load_dataset(hub, config or None, split=split)
+            offline = _offline_set()
+            why = "" if offline else _hub_unreachable(endpoint)
+            with _hub_offline() if offline or why else contextlib.nullcontext():
+                ds = datasets.load_dataset(hub, config or None, split=split)
+            if why:
+                logger.warning(
+                    "the HF hub %s could not be reached (%s): %s read from the local HF cache",
+                    endpoint,
+                    why,
+                    hub,
+                )
     except TextDataError:
         raise
     except Exception as exc:  # datasets raises many types (missing folder files, no network, bad name)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        if why:  # not in the cache (the offline hub's ConnectionError), else what the cached copy lacks
+            lacks = "" if isinstance(exc, ConnectionError) else f" ({type(exc).__name__}: {first[:120]})"
+            raise TextDataError(
+                f"{flag} {spec}: the HF hub {endpoint} could not be reached ({why}), and the local HF cache "
+                f"does not give it{lacks}; check the network or proxy (HTTPS_PROXY), set HF_ENDPOINT to a "
+                "reachable mirror, or give a local file or a saved folder"
+            ) from None
         raise TextDataError(
             f"{flag} {spec}: cannot load it as an HF datasets {what} ({type(exc).__name__}: {first[:160]}); "
             f"check the folder, or the hub name, config, split{f' ({split_flag})' if split_flag else ''} "
