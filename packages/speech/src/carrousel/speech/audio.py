@@ -26,7 +26,7 @@ import os
 import re
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -64,23 +64,13 @@ __all__ = [
 RAW_RATE = 16000  # sample rate assumed for headerless .raw files (16-bit little-endian mono)
 # The file names a folder of recordings is searched for: what read_audio reads (headerless .raw and
 # .gsm included), and CMU Sphinx .mfc feature files (read_sphinx_mfc).
-AUDIO_SUFFIXES = (
-    ".wav",
-    ".flac",
-    ".ogg",
-    ".oga",
-    ".opus",
-    ".mp3",
-    ".aiff",
-    ".aif",
-    ".au",
-    ".raw",
-    ".gsm",
-    ".mfc",
-)
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif", ".au", ".raw", ".gsm")
+AUDIO_SUFFIXES += (".mfc",)
 logger = logging.getLogger(__name__)
 
 _SEGMENT = re.compile(r"(.+)#(\d+(?:\.\d*)?)-(\d+(?:\.\d*)?)?")  # rec.wav#1.5-3.25, rec.wav#1.5-
+# libsndfile's note on a WAV whose data chunk is longer than the file; streamed writers' placeholder sizes
+_CUT, _UNSIZED = re.compile(r"^data : (\d+) \(should be (\d+)\)", re.MULTILINE), 0x7FFF0000
 SILENCE_PEAK = 10 ** (-60 / 20)  # a recording whose peak stays below -60 dBFS holds no speech
 _CANCELLED = 10 ** (-20 / 20)  # channels whose mean is 20 dB below the loudest one cancel (to_mono)
 
@@ -94,6 +84,7 @@ class AudioInfo:
     channels: int  # channel count
     frames: int  # samples per channel
     format: str  # container (WAV, FLAC, OGG, RAW...)
+    declared_frames: int | None = None  # frames a WAV header declares when the file holds fewer (cut short)
 
     @property
     def seconds(self) -> float:
@@ -180,6 +171,8 @@ def _part(path: str | Path) -> tuple[AudioInfo, Path, dict[str, int]]:
         result = AudioInfo(str(p), RAW_RATE, 1, frames, "RAW")
     else:
         result = AudioInfo(str(p), int(info.samplerate), int(info.channels), int(info.frames), info.format)
+        if (cut := _CUT.search(info.extra_info)) and result.frames and int(cut[2]) < int(cut[1]) < _UNSIZED:
+            result = replace(result, declared_frames=int(cut[1]) * result.frames // int(cut[2]))
     if result.frames <= 0 or result.sample_rate <= 0:
         raise EmptyAudioError(f"{p} holds no audio samples; give a recording with sound")
     if (start, end) == (0.0, None):

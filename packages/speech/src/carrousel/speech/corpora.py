@@ -10,7 +10,8 @@ recording, transcript as written, seconds when known, speaker); :func:`corpus_ki
   recording (:func:`carrousel.speech.audio.segment_path`), its times checked against the recording's length
   (:mod:`carrousel.speech.segments`). A relative path is read from the current
   directory, where a Kaldi recipe's scripts run and write it from, else from the data directory.
-  Entries that are commands (``sph2pipe -f wav x.sph |``) or archive offsets (``raw.ark:1234``) are
+  Every recording's header is read as the directory is listed: one that is not audio, empty or cut short is
+  refused naming its ``wav.scp`` (or ``segments``) line. Entries that are commands (``sph2pipe -f wav x.sph |``) or archive offsets (``raw.ark:1234``) are
   refused: the recordings must be files. Noise and unknown-word markers written as whole words
   (``[noise]``, ``[laughter]``, ``<unk>``) are dropped from transcripts.
 * ``ljspeech``: ``metadata.csv`` without a header, ``ID|text|normalized text`` per line (the third
@@ -138,11 +139,12 @@ def read_kaldi(root: Path) -> list[ManifestRow]:
 
     Raises:
         CorpusError: wav.scp entries that are commands or archive offsets, recordings found neither from
-            the current directory nor from ``root``, or a malformed ``segments`` file (a part past its
-            recording's end included).
+            the current directory nor from ``root``, a malformed ``segments`` file (a part past its
+            recording's end included), or a recording that is not audio, empty or cut short.
     """
     scp = root / "wav.scp"
-    wavs = {f[0]: f[1].strip() if len(f) > 1 else "" for _, f in _table(scp, "a Kaldi wav.scp")}
+    table = _table(scp, "a Kaldi wav.scp")
+    wavs = {f[0]: f[1].strip() if len(f) > 1 else "" for _, f in table}
     if bad := [
         w for w in wavs.values() if w.endswith("|") or (_ARCHIVE.fullmatch(w) and not Path(w).exists())
     ]:
@@ -168,7 +170,8 @@ def read_kaldi(root: Path) -> list[ManifestRow]:
     if (root / "segments").is_file():
         parts = _segments(root, found)
     else:
-        parts = {rec: (str(f), None) for rec, f in found.items()}
+        times, line = SegmentTimes(), {f[0]: n for n, f in table}  # each recording's header read once
+        parts = {rec: (str(f), times.recording(f, f"{scp}: line {line[rec]}")) for rec, f in found.items()}
     spk = root / "utt2spk"
     speakers = {f[0]: f[-1].strip() for _, f in _table(spk, "a Kaldi utt2spk")} if spk.is_file() else {}
     texts = {f[0]: f[1] if len(f) > 1 else "" for _, f in _table(root / "text", "a Kaldi text file")}
@@ -189,7 +192,8 @@ def read_ljspeech(root: Path) -> list[ManifestRow]:
     """An LJSpeech root: ``metadata.csv`` (``ID|text|normalized text``, no header) and ``wavs/ID.wav``.
 
     Raises:
-        CorpusError: a line without ``|``, or recordings missing from ``wavs/``.
+        CorpusError: a line without ``|``, recordings missing from ``wavs/``, or one that is not audio,
+            empty or cut short (:mod:`carrousel.speech.segments`).
     """
     meta = root / "metadata.csv"
     speaker = root.resolve().name
@@ -201,12 +205,13 @@ def read_ljspeech(root: Path) -> list[ManifestRow]:
         if len(fields) < 2 or not fields[0].strip():
             raise CorpusError(f"{meta}: line {n} is not 'ID|text|normalized text'")
         text = fields[2] if len(fields) > 2 and fields[2].strip() else fields[1]
-        rows.append(ManifestRow(root / "wavs" / f"{fields[0].strip()}.wav", text, None, speaker))
-    if missing := [r.path for r in rows if not r.path.is_file()]:
+        rows.append((n, ManifestRow(root / "wavs" / f"{fields[0].strip()}.wav", text, None, speaker)))
+    if missing := [r.path for _, r in rows if not r.path.is_file()]:
         raise CorpusError(
             f"{meta}: {len(missing)} of {len(rows)} recordings are not in wavs/ (the first: {missing[0]})"
         )
-    return rows
+    times = SegmentTimes()  # each recording's header read: one that is not audio is refused here
+    return [r._replace(seconds=times.recording(r.path, f"{meta}: line {n}")) for n, r in rows]
 
 
 def read_vctk(root: Path, mic: str | None = None) -> list[ManifestRow]:

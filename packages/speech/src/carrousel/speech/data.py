@@ -50,6 +50,7 @@ from carrousel.speech.features import FeatureExtractor, check_sphinx_front_end, 
 from carrousel.speech.hfdata import is_audiofolder, read_audiofolder
 from carrousel.speech.manifests import common_voice_manifest, is_common_voice, read_manifest
 from carrousel.speech.samples import GROUPS, sample_recordings
+from carrousel.speech.segments import SegmentTimes
 from carrousel.speech.task import ctc_frames_needed
 from carrousel.speech.text import Alphabet, number_readings
 
@@ -134,8 +135,14 @@ def read_speech_commands(root: Path, split: str | None = None) -> list[Utterance
 def load_corpus(spec: str) -> list[Utterance]:
     """Utterances of one corpus (see the module docstring for the layouts and prefixes).
 
+    Every recording's header is read here, as the corpus is listed (the samples are read later): one
+    that is missing, not audio, empty, without samples or cut short is refused before any work, naming
+    its row where the layout has rows (:mod:`carrousel.speech.segments`). Durations come from the headers
+    where the corpus gives none.
+
     Raises:
-        CorpusError: nothing found, an unknown layout, or a malformed manifest.
+        CorpusError: nothing found, an unknown layout, a malformed manifest, or a recording that cannot
+            be read.
     """
     kind, _, rest = spec.partition(":")
     if kind in _PREFIXES and rest:
@@ -167,6 +174,11 @@ def load_corpus(spec: str) -> list[Utterance]:
         utts = read_speech_commands(path, split or None)
     else:
         utts = read_folder(path)
+    times = SegmentTimes()  # the layouts that name no row: each recording's header read here, once
+    utts = [
+        u if u.seconds is not None else replace(u, seconds=times.recording(Path(u.path), f"--data {spec}"))
+        for u in utts
+    ]
     kept = [u for u in utts if u.text or u.no_speech]
     if left_out := len(utts) - len(kept):
         note = "no transcript (no letter or digit) and are left out"

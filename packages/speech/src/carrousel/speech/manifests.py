@@ -13,7 +13,9 @@ with its ``duration`` is ``[offset, offset + duration)``; ``start`` and ``end`` 
 without an end or a duration runs to the recording's end. The row's recording is then that part
 (:func:`carrousel.speech.audio.segment_path`, ``rec.wav#START-END``), its times checked against the
 recording's length as the manifest is read (:mod:`carrousel.speech.segments`). Without these columns ``duration``
-stays what it always was: the recording's length, a hint read instead of its header.
+stays what it always was: the recording's length, a hint read instead of its header's. Every row's recording
+has its header read as the manifest is read, and one that cannot be read (not audio, empty, cut short) is
+refused naming its line (:meth:`carrousel.speech.segments.SegmentTimes.recording`).
 
 A Common Voice language folder (``cv-corpus-NN/en``: ``clips/`` and one TSV per split) is read one split at
 a time: ``ROOT#test`` is ``ROOT/test.tsv`` (``#dev``, ``#train``, ``#validated``, ...). The splits overlap
@@ -104,12 +106,13 @@ def _row(
     seconds = _seconds(row.get("seconds"), where)
     speaker = "" if row.get("speaker") is None else str(row["speaker"]).strip()
     start, end = _time(row, names, "start", where), _time(row, names, "end", where)
-    if start is None and end is None:  # the whole recording; a duration is its length
-        return ManifestRow(base / file, text, seconds, speaker)
+    if start is None and end is None:  # the whole recording; a duration is its length (else its header's)
+        length = times.recording(base / file, where)
+        return ManifestRow(base / file, text, length if seconds is None else seconds, speaker)
     if end is None and seconds is not None:  # NeMo: the part is [offset, offset + duration)
         end = (start or 0.0) + seconds
     if end is None and not start:
-        return ManifestRow(base / file, text, None, speaker)
+        return ManifestRow(base / file, text, times.recording(base / file, where), speaker)
     part, length = times.part(base / file, start or 0.0, end, where)
     return ManifestRow(Path(part), text, length, speaker)
 
@@ -169,7 +172,8 @@ def read_manifest(path: Path) -> list[ManifestRow]:
     Raises:
         CorpusError: an unreadable file, a header without a recording or transcript column, a short row,
             a duration that is not a positive number, or a start or end that is not a time (0 or more) or
-            an end not after its start, or a part past its recording's end (:mod:`carrousel.speech.segments`).
+            an end not after its start, a part past its recording's end, or a recording that is missing,
+            not audio, empty or cut short (:mod:`carrousel.speech.segments`).
     """
     text = read_text(path, "--data", "manifest")
     if path.suffix.lower() in (".jsonl", ".json"):
