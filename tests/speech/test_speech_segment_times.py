@@ -102,10 +102,12 @@ def test_a_part_name_is_parsed_once_per_read(rec, monkeypatch) -> None:
     assert parsed == [part, part]  # before: twice per read (audio_info, then the read)
 
 
-def test_an_unreadable_recording_is_left_to_the_read_as_before(rec) -> None:
-    m = rec.parent / "m.tsv"
+def test_a_missing_recording_of_a_timed_row_is_refused_when_listed(rec) -> None:
+    m = rec.parent / "m.tsv"  # before: listed, and refused only when read (training, evaluation)
     m.write_text("path\ttext\tstart\tend\ngone.wav\tgo\t0.5\t3\n", encoding="utf-8")
-    assert [u.path for u in load_corpus(str(m))] == [segment_path(rec.parent / "gone.wav", 0.5, 3.0)]
+    message = _error(m)
+    assert message.startswith(f"{m}: line 2: {rec.parent / 'gone.wav'}: no such file"), message
+    assert message.endswith("or leave it out of the corpus"), message
 
 
 def test_speech_evaluate_reports_the_segment_in_one_line_and_exits_1(rec) -> None:

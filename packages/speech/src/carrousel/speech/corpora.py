@@ -10,9 +10,10 @@ recording, transcript as written, seconds when known, speaker); :func:`corpus_ki
   recording (:func:`carrousel.speech.audio.segment_path`), its times checked against the recording's length
   (:mod:`carrousel.speech.segments`). A relative path is read from the current
   directory, where a Kaldi recipe's scripts run and write it from, else from the data directory.
-  Every recording's header is read as the directory is listed: one that is not audio, empty or cut short is
-  refused naming its ``wav.scp`` (or ``segments``) line. Entries that are commands (``sph2pipe -f wav x.sph |``) or archive offsets (``raw.ark:1234``) are
-  refused: the recordings must be files. Noise and unknown-word markers written as whole words
+  Every recording's header is read as the directory is listed: one that is not audio, empty or cut
+  short is refused naming its ``wav.scp`` (or ``segments``) line. Entries that are commands
+  (``sph2pipe -f wav x.sph |``) or archive offsets (``raw.ark:1234``) are refused: the recordings must
+  be files. Noise and unknown-word markers written as whole words
   (``[noise]``, ``[laughter]``, ``<unk>``) are dropped from transcripts.
 * ``ljspeech``: ``metadata.csv`` without a header, ``ID|text|normalized text`` per line (the third
   column when present), recordings ``wavs/ID.wav``; the speaker is the root's folder name.
@@ -171,7 +172,9 @@ def read_kaldi(root: Path) -> list[ManifestRow]:
         parts = _segments(root, found)
     else:
         times, line = SegmentTimes(), {f[0]: n for n, f in table}  # each recording's header read once
-        parts = {rec: (str(f), times.recording(f, f"{scp}: line {line[rec]}")) for rec, f in found.items()}
+        for rec, f in found.items():
+            times.recording(f, f"{scp}: line {line[rec]}")
+        parts = {rec: (str(f), None) for rec, f in found.items()}
     spk = root / "utt2spk"
     speakers = {f[0]: f[-1].strip() for _, f in _table(spk, "a Kaldi utt2spk")} if spk.is_file() else {}
     texts = {f[0]: f[1] if len(f) > 1 else "" for _, f in _table(root / "text", "a Kaldi text file")}
@@ -211,7 +214,9 @@ def read_ljspeech(root: Path) -> list[ManifestRow]:
             f"{meta}: {len(missing)} of {len(rows)} recordings are not in wavs/ (the first: {missing[0]})"
         )
     times = SegmentTimes()  # each recording's header read: one that is not audio is refused here
-    return [r._replace(seconds=times.recording(r.path, f"{meta}: line {n}")) for n, r in rows]
+    for n, r in rows:
+        times.recording(r.path, f"{meta}: line {n}")
+    return [r for _, r in rows]
 
 
 def read_vctk(root: Path, mic: str | None = None) -> list[ManifestRow]:

@@ -137,8 +137,7 @@ def load_corpus(spec: str) -> list[Utterance]:
 
     Every recording's header is read here, as the corpus is listed (the samples are read later): one
     that is missing, not audio, empty, without samples or cut short is refused before any work, naming
-    its row where the layout has rows (:mod:`carrousel.speech.segments`). Durations come from the headers
-    where the corpus gives none.
+    its row where the layout has rows (:mod:`carrousel.speech.segments`).
 
     Raises:
         CorpusError: nothing found, an unknown layout, a malformed manifest, or a recording that cannot
@@ -160,25 +159,29 @@ def load_corpus(spec: str) -> list[Utterance]:
     path = Path(path_text)
     if not path.exists():
         raise CorpusError(f"--data {path}: no such file or folder; check the path")
+    rows = True  # a layout whose reader names each recording's row as it reads its header
     if kind == "manifest" or (not kind and path.is_file()):
         utts = [_utterance(*row) for row in read_manifest(path)]
     elif kind == "commonvoice" or (not kind and is_common_voice(path)):
         utts = [_utterance(*row) for row in read_manifest(common_voice_manifest(path, split or None))]
     elif kind in CORPORA or (not kind and (kind := corpus_kind(path) or "")):
         utts = [_utterance(*row) for row in read_corpus(kind, path, split or None)]
+        rows = kind in ("kaldi", "ljspeech")
     elif kind == "librispeech" or (not kind and next(path.rglob("*.trans.txt"), None)):
-        utts = read_librispeech(path)
+        utts, rows = read_librispeech(path), False
     elif kind == "audiofolder" or (not kind and is_audiofolder(path)):
-        utts = [_utterance(Path(p), t, speaker=v) for p, t, v in read_audiofolder(path, split or None)]
+        utts, rows = (
+            [_utterance(Path(p), t, speaker=v) for p, t, v in read_audiofolder(path, split or None)],
+            False,
+        )
     elif kind == "speechcommands" or (not kind and ((path / "testing_list.txt").is_file() or split)):
-        utts = read_speech_commands(path, split or None)
+        utts, rows = read_speech_commands(path, split or None), False
     else:
-        utts = read_folder(path)
-    times = SegmentTimes()  # the layouts that name no row: each recording's header read here, once
-    utts = [
-        u if u.seconds is not None else replace(u, seconds=times.recording(Path(u.path), f"--data {spec}"))
-        for u in utts
-    ]
+        utts, rows = read_folder(path), False
+    if not rows:  # the other layouts: each recording's header read here (listed as before: durations kept)
+        times = SegmentTimes()
+        for u in utts:
+            times.recording(Path(u.path), f"--data {spec}")
     kept = [u for u in utts if u.text or u.no_speech]
     if left_out := len(utts) - len(kept):
         note = "no transcript (no letter or digit) and are left out"
@@ -218,7 +221,8 @@ def split_utterances(
 
 
 def with_durations(utts: list[Utterance]) -> list[Utterance]:
-    """Fills missing durations from the files' headers (``.mfc``: 10 ms per frame); drops unreadable files."""
+    """Fills missing durations from the files' headers (``.mfc``: 10 ms per frame); drops unreadable files
+    (a corpus :func:`load_corpus` lists has none: it refuses them)."""
     out = []
     for u in utts:
         if u.seconds is not None:
