@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import soundfile as sf
 
 from carrousel.speech.data import load_corpus
 from carrousel.speech.errors import TranscriptError
@@ -102,7 +103,7 @@ def test_subword_alphabet_survives_the_bundle(tmp_path) -> None:
     assert loaded.alphabet == units and loaded.alphabet.encode("go right") == units.encode("go right")
 
 
-def test_a_digit_string_scores_equal_read_either_way(tmp_path) -> None:
+def test_a_digit_string_scores_equal_read_either_way(tmp_path, tone) -> None:
     """A reference "7392" scored a correct digit-by-digit hypothesis WER 0.67 (4 errors of its 6 words
     "seven thousand three hundred ninety two"): it is now scored against the reading that fits, on both
     sides by one function; words, leading zeros, commas, signs and decimals keep their one reading."""
@@ -121,6 +122,7 @@ def test_a_digit_string_scores_equal_read_either_way(tmp_path) -> None:
     )
     manifest = tmp_path / "m.tsv"  # a corpus keeps both readings of its transcripts for evaluate
     manifest.write_text("path\ttranscript\na.wav\tdial 7392\n")
+    sf.write(str(tmp_path / "a.wav"), tone(0.5), 16000)  # a listed recording has its header read
     (utt,) = load_corpus(str(manifest))
     assert (utt.text, utt.readings) == (
         "dial seven thousand three hundred ninety two",
