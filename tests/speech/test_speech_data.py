@@ -35,7 +35,7 @@ def test_jsonl_manifest(two_wavs) -> None:
     ]
     m.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     utts = load_corpus(f"manifest:{m}")
-    assert [(u.text, u.seconds) for u in utts] == [("yes", 1.0), ("no", None)]
+    assert [(u.text, u.seconds) for u in utts] == [("yes", 1.0), ("no", 0.5)]  # the header's length
 
 
 def test_manifest_errors(tmp_path) -> None:
@@ -126,10 +126,10 @@ def test_manifest_seconds_not_a_number_is_a_corpus_error(two_wavs, bad) -> None:
         load_corpus(str(j))
 
 
-def test_manifest_empty_seconds_is_unknown(two_wavs) -> None:
+def test_manifest_empty_seconds_is_the_headers(two_wavs) -> None:
     m = two_wavs / "m.tsv"
-    m.write_text("path\ttranscript\tseconds\naudio/a.wav\tyes\t\naudio/b.wav\tno\t0.5\n", encoding="utf-8")
-    assert [u.seconds for u in load_corpus(str(m))] == [None, 0.5]
+    m.write_text("path\ttranscript\tseconds\naudio/a.wav\tyes\t\naudio/b.wav\tno\t0.25\n", encoding="utf-8")
+    assert [u.seconds for u in load_corpus(str(m))] == [1.0, 0.25]  # a written duration is kept
 
 
 def test_untranscribed_rows_are_left_out_with_a_warning(two_wavs, caplog) -> None:

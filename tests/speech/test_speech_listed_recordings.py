@@ -113,14 +113,31 @@ def test_speech_evaluate_refuses_a_bad_recording_before_decoding(tmp_path: Path)
     assert len(res.output.strip().splitlines()) == 1 and where in res.output, res.output
 
 
-def test_a_good_corpus_lists_as_before(tmp_path: Path) -> None:
+def test_a_good_corpus_lists_its_rows_with_the_lengths_read(tmp_path: Path) -> None:
     for layout, (spec, _) in _corpus(tmp_path, None).items():
         utts = load_corpus(spec)
         listed = sorted((Path(u.path).name, u.text, u.seconds) for u in utts)  # a folder's: in name order
         assert listed == sorted(
-            zip(["g0.wav", "g1.wav", "g2.wav", "bad.wav"], WORDS, [None] * 4, strict=True)
+            zip(["g0.wav", "g1.wav", "g2.wav", "bad.wav"], WORDS, [1.0] * 4, strict=True)
         ), layout
-        assert sorted(u.seconds for u in with_durations(utts)) == [1.0] * 4, layout
+        assert with_durations(utts) == utts, layout
+
+
+def test_with_durations_reads_no_header_the_listing_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: ``speech train`` read every header twice, at listing and again in ``with_durations``."""
+    from carrousel.speech import data
+
+    for layout, (spec, _) in _corpus(tmp_path, None).items():
+        utts = load_corpus(spec)
+
+        def no_header(*args: object, **kwargs: object) -> None:
+            raise AssertionError("a header read again")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(data, "audio_info", no_header)
+            assert [u.seconds for u in with_durations(utts)] == [1.0] * 4, layout
 
 
 def test_listing_reads_headers_not_samples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

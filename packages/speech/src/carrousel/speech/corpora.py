@@ -172,9 +172,7 @@ def read_kaldi(root: Path) -> list[ManifestRow]:
         parts = _segments(root, found)
     else:
         times, line = SegmentTimes(), {f[0]: n for n, f in table}  # each recording's header read once
-        for rec, f in found.items():
-            times.recording(f, f"{scp}: line {line[rec]}")
-        parts = {rec: (str(f), None) for rec, f in found.items()}
+        parts = {rec: (str(f), times.recording(f, f"{scp}: line {line[rec]}")) for rec, f in found.items()}
     spk = root / "utt2spk"
     speakers = {f[0]: f[-1].strip() for _, f in _table(spk, "a Kaldi utt2spk")} if spk.is_file() else {}
     texts = {f[0]: f[1] if len(f) > 1 else "" for _, f in _table(root / "text", "a Kaldi text file")}
@@ -214,9 +212,7 @@ def read_ljspeech(root: Path) -> list[ManifestRow]:
             f"{meta}: {len(missing)} of {len(rows)} recordings are not in wavs/ (the first: {missing[0]})"
         )
     times = SegmentTimes()  # each recording's header read: one that is not audio is refused here
-    for n, r in rows:
-        times.recording(r.path, f"{meta}: line {n}")
-    return [r for _, r in rows]
+    return [r._replace(seconds=times.recording(r.path, f"{meta}: line {n}")) for n, r in rows]
 
 
 def read_vctk(root: Path, mic: str | None = None) -> list[ManifestRow]:

@@ -137,7 +137,8 @@ def load_corpus(spec: str) -> list[Utterance]:
 
     Every recording's header is read here, as the corpus is listed (the samples are read later): one
     that is missing, not audio, empty, without samples or cut short is refused before any work, naming
-    its row where the layout has rows (:mod:`carrousel.speech.segments`).
+    its row where the layout has rows (:mod:`carrousel.speech.segments`). Durations come from those
+    headers where the corpus gives none, so :func:`with_durations` reads no header again.
 
     Raises:
         CorpusError: nothing found, an unknown layout, a malformed manifest, or a recording that cannot
@@ -178,10 +179,12 @@ def load_corpus(spec: str) -> list[Utterance]:
         utts, rows = read_speech_commands(path, split or None), False
     else:
         utts, rows = read_folder(path), False
-    if not rows:  # the other layouts: each recording's header read here (listed as before: durations kept)
+    if not rows:  # the other layouts: each recording's header read here, its length kept for with_durations
         times = SegmentTimes()
-        for u in utts:
-            times.recording(Path(u.path), f"--data {spec}")
+        lengths = [times.recording(Path(u.path), f"--data {spec}") for u in utts]
+        utts = [
+            u if u.seconds is not None else replace(u, seconds=s) for u, s in zip(utts, lengths, strict=True)
+        ]
     kept = [u for u in utts if u.text or u.no_speech]
     if left_out := len(utts) - len(kept):
         note = "no transcript (no letter or digit) and are left out"
@@ -222,7 +225,7 @@ def split_utterances(
 
 def with_durations(utts: list[Utterance]) -> list[Utterance]:
     """Fills missing durations from the files' headers (``.mfc``: 10 ms per frame); drops unreadable files
-    (a corpus :func:`load_corpus` lists has none: it refuses them)."""
+    (a corpus :func:`load_corpus` lists has none: it refuses them, and gives the durations it read)."""
     out = []
     for u in utts:
         if u.seconds is not None:

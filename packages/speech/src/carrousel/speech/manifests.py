@@ -107,13 +107,12 @@ def _row(
     speaker = "" if row.get("speaker") is None else str(row["speaker"]).strip()
     start, end = _time(row, names, "start", where), _time(row, names, "end", where)
     if start is None and end is None:  # the whole recording (its header checked); a duration is its length
-        times.recording(base / file, where)
-        return ManifestRow(base / file, text, seconds, speaker)
+        length = times.recording(base / file, where)
+        return ManifestRow(base / file, text, length if seconds is None else seconds, speaker)
     if end is None and seconds is not None:  # NeMo: the part is [offset, offset + duration)
         end = (start or 0.0) + seconds
     if end is None and not start:
-        times.recording(base / file, where)
-        return ManifestRow(base / file, text, None, speaker)
+        return ManifestRow(base / file, text, times.recording(base / file, where), speaker)
     part, length = times.part(base / file, start or 0.0, end, where)
     return ManifestRow(Path(part), text, length, speaker)
 
