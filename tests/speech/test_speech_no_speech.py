@@ -26,6 +26,7 @@ from carrousel.speech.config import (
     TranscribeConfig,
 )
 from carrousel.speech.data import SpeechDataset, load_corpus, make_loader, trainable
+from carrousel.speech.errors import AudioError
 from carrousel.speech.features import FeatureExtractor
 from carrousel.speech.metrics import error_rates, score_utterance
 from carrousel.speech.pipeline import evaluate, stream, train
@@ -147,3 +148,24 @@ def test_shipped_stream_model_answers_nothing_to_noise(tmp_path, engines) -> Non
     ]
     assert len(finals) == 12 and all(f.final for f in finals)
     assert sum(not f.text for f in finals) >= 10, [f.text for f in finals]
+
+
+def test_evaluate_scores_a_silent_recording_without_speech_as_nothing(tmp_path, write_wav, tone) -> None:
+    """Before: ``speech evaluate`` stopped at a digitally silent (or constant) recording whose transcript is
+    empty ("is silent", exit 1), though nothing is its right answer and ``speech train`` reads it."""
+    write_wav("go.wav", tone(0.5))
+    write_wav("zero.wav", np.zeros(8000, np.float32))
+    write_wav("dc.wav", np.full(8000, 0.3, np.float32))
+    write_wav("said.wav", np.zeros(8000, np.float32))
+    rows = "go.wav\tgo\nzero.wav\t\ndc.wav\t\n"
+    (tmp_path / "m.tsv").write_text(f"path\ttranscript\n{rows}", encoding="utf-8")
+    result = evaluate(EvaluateConfig(data=(str(tmp_path / "m.tsv"),), transcribe=TranscribeConfig(threads=1)))
+    assert [(s.path.rpartition("/")[2], s.hypothesis) for s in result.per_utterance[1:]] == [
+        ("zero.wav", ""),
+        ("dc.wav", ""),
+    ]
+    assert (result.totals.no_speech, result.totals.no_speech_empty) == (2, 2)
+    assert result.audio_seconds == 1.5
+    (tmp_path / "m.tsv").write_text(f"path\ttranscript\n{rows}said.wav\tgo\n", encoding="utf-8")
+    with pytest.raises(AudioError, match=r"said\.wav is silent"):  # a transcript says speech: still refused
+        evaluate(EvaluateConfig(data=(str(tmp_path / "m.tsv"),), transcribe=TranscribeConfig(threads=1)))

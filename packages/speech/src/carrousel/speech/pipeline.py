@@ -30,7 +30,7 @@ from carrousel.core.text import name_some
 from carrousel.core.train import Callback, Trainer, fit_refusing
 from carrousel.core.train import TrainConfig as CoreTrainConfig
 from carrousel.speech import synth
-from carrousel.speech.audio import read_audio
+from carrousel.speech.audio import audio_info, read_audio
 from carrousel.speech.config import EvaluateConfig, StreamConfig, SynthConfig, TrainConfig, TranscribeConfig
 from carrousel.speech.data import (
     SpeechDataset,
@@ -42,7 +42,7 @@ from carrousel.speech.data import (
     with_durations,
 )
 from carrousel.speech.decoding import unusable_hotwords
-from carrousel.speech.errors import AudioError, CorpusError
+from carrousel.speech.errors import AudioError, CorpusError, SilentAudioError
 from carrousel.speech.features import FeatureExtractor
 from carrousel.speech.lm import WordLM, load_lm
 from carrousel.speech.metrics import ErrorCounts, UtteranceScore, error_rates, score_utterance
@@ -262,6 +262,14 @@ def _check_hotwords(cfg: TranscribeConfig, recognizer: Recognizer) -> None:
         logger.warning("hotwords ignored, the model cannot spell them: %s; check their spelling", named)
 
 
+def _silent(path: str) -> bool:
+    """True when the recording ``path`` holds no sound (digital silence or a constant level)."""
+    with contextlib.suppress(SilentAudioError):
+        read_audio(path, audio_info(path).sample_rate)  # another error is the file's, raised as such
+        return False
+    return True
+
+
 def _warn_unwritable(utts: list[Utterance], alphabet: Alphabet) -> None:
     """Warns once, counting them, of reference words holding letters the model cannot write (another
     language's transcripts): they count as errors whatever the model hears."""
@@ -285,12 +293,14 @@ def transcribe(
     progress: Progress | None = None,
     skip_errors: bool = False,
     recognizer: Recognizer | None = None,
+    no_speech: frozenset[str] = frozenset(),
 ) -> list[Transcript]:
     """``speech transcribe``: the transcription of every file, in order.
 
     ``skip_errors`` (the CLI's batches of several files): a file that cannot be read is returned in its
     place as a transcript with ``error`` set (the caller reports it), and the run goes on. ``recognizer``:
-    the model of ``cfg`` already loaded (``evaluate``'s), not loaded again.
+    the model of ``cfg`` already loaded (``evaluate``'s), not loaded again. ``no_speech``: paths whose right
+    answer is nothing (``evaluate``'s empty transcripts); one that is silent is transcribed as nothing.
 
     Raises:
         AudioError: a file is empty, corrupt, silent or too long (the first one stops the run), unless
@@ -302,10 +312,15 @@ def transcribe(
     lm = _lm(cfg, recognizer)
     _check_hotwords(cfg, recognizer)
     out: list[Transcript] = []
+    skip = skip_errors or bool(no_speech)  # no_speech: each bad file judged below, the first other one raised
     with (progress or _no_progress)("transcribing", float(len(paths))) as advance:
         for t in recognizer.transcribe_files(
-            paths, cfg.decode, lm, cfg.chunk_seconds, cfg.max_seconds, cfg.batch_size, cfg.trim, skip_errors
+            paths, cfg.decode, lm, cfg.chunk_seconds, cfg.max_seconds, cfg.batch_size, cfg.trim, skip
         ):
+            if t.error is not None and t.path in no_speech and _silent(t.path):
+                t = Transcript(t.path, "", (), audio_info(t.path).seconds)  # nothing, as its transcript says
+            elif t.error is not None and not skip_errors:
+                raise AudioError(t.error)  # the first file that cannot be read stops the run
             out.append(replace(t, **recognizer.precisions()))
             advance(1)
             if t.alternatives and len(t.alternatives) < cfg.decode.nbest:  # the search found no more
@@ -339,7 +354,8 @@ def evaluate(cfg: EvaluateConfig, progress: Progress | None = None) -> Evaluatio
     utts = load_corpora(cfg.data, cfg.max_utterances)
     recognizer = load_model(t.model, t.device, t.precision)
     _warn_unwritable(utts, recognizer.alphabet)
-    transcripts = transcribe(t, [u.path for u in utts], progress, recognizer=recognizer)
+    silence = frozenset(u.path for u in utts if u.no_speech)  # a silent one is right: nothing was said
+    transcripts = transcribe(t, [u.path for u in utts], progress, recognizer=recognizer, no_speech=silence)
     scores = tuple(
         score_utterance(u.path, u.text, tr.text, u.readings) for u, tr in zip(utts, transcripts, strict=True)
     )
