@@ -160,6 +160,11 @@ def load_corpus(spec: str) -> list[Utterance]:
     path = Path(path_text)
     if not path.exists():
         raise CorpusError(f"--data {path}: no such file or folder; check the path")
+    if not kind and path.is_file() and path.suffix.lower() in AUDIO_SUFFIXES:  # not a manifest's binary bytes
+        raise CorpusError(
+            f"--data {path} is a recording, not a corpus: give a manifest (path<TAB>transcript) or a folder of"
+            f" recordings with .txt transcripts (to transcribe it: speech transcribe {path})"
+        )
     rows = True  # a layout whose reader names each recording's row as it reads its header
     if kind == "manifest" or (not kind and path.is_file()):
         utts = [_utterance(*row) for row in read_manifest(path)]
