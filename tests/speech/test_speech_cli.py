@@ -105,6 +105,21 @@ def test_nbest_says_when_fewer_distinct_texts_exist(capsys, monkeypatch, write_w
     assert code == 0 and len(json.loads(out)[0]["nbest"]) == 5 and "distinct transcripts" not in err
 
 
+def test_nbest_says_a_file_read_in_chunks_has_no_alternatives(
+    capsys, monkeypatch, write_wav, tone, model
+) -> None:
+    """Before: a recording over ``--chunk-seconds`` (read in chunks, decoded without N-best) came back without
+    ``nbest`` and without a word; now one warning names it and the fix."""
+    long, short = write_wav("long.wav", tone(3.5)), write_wav("short.wav", tone(1.0))
+    args = ["transcribe", "--model", model, "--beam", "4", "--nbest", "2", "--chunk-seconds", "2", "--json"]
+    code, out, err = speech(capsys, monkeypatch, *args, str(long), str(short))
+    assert code == 0, err
+    assert ["nbest" in d for d in json.loads(out)] == [False, True]
+    said = " ".join(err.split())
+    assert f"{long}: longer than --chunk-seconds: read in chunks, without --nbest alternatives" in said, err
+    assert str(short) not in said, err
+
+
 def test_a_bad_file_in_a_batch_is_reported_and_the_others_transcribed(
     capsys, monkeypatch, tmp_path, write_wav, tone, model
 ) -> None:

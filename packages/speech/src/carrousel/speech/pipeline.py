@@ -65,6 +65,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+_CHUNKED = "longer than --chunk-seconds: read in chunks, without --nbest alternatives (raise --chunk-seconds)"
 
 Progress = Callable[[str, float | None], AbstractContextManager[Callable[[float], None]]]
 
@@ -323,10 +324,9 @@ def transcribe(
                 raise AudioError(t.error)  # the first file that cannot be read stops the run
             out.append(replace(t, **recognizer.precisions()))
             advance(1)
-            if t.alternatives and len(t.alternatives) < cfg.decode.nbest:  # the search found no more
-                logger.warning(
-                    "%s: %d distinct transcripts exist, not %d", t.path, len(t.alternatives), cfg.decode.nbest
-                )
+            if t.error is None and (n := len(t.alternatives)) < cfg.decode.nbest > 1:  # no more, or chunked
+                why = f"{n} distinct transcripts exist, not {cfg.decode.nbest}" if n else _CHUNKED
+                logger.warning("%s: %s", t.path, why)
     return out
 
 
