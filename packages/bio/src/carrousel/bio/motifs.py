@@ -166,11 +166,22 @@ def log_odds(motif: Motif, background: np.ndarray | None = None, pseudocount: fl
     return np.log2(motif.frequencies(bg, pseudocount) / bg[None, :])
 
 
-def from_biopython(m: object, source: str = "") -> Motif:
-    """Converts a ``Bio.motifs.Motif`` (including pyjaspar's) to :class:`Motif`."""
+def from_biopython(m: object, source: str = "", default_id: str = "motif") -> Motif:
+    """Converts a ``Bio.motifs.Motif`` (including pyjaspar's) to :class:`Motif`.
+
+    Args:
+        m: the Biopython motif (a TRANSFAC one gives its ``ID``/``AC`` and ``NA`` lines).
+        source: where it came from (kept as the motif's ``source``).
+        default_id: the ID of a motif whose file names none (a PFM file, a TRANSFAC record without ID).
+    """
     counts = np.array([[float(c) for c in m.counts[b]] for b in "ACGT"], dtype=np.float64).T  # type: ignore[attr-defined]
-    mid = getattr(m, "matrix_id", None) or getattr(m, "id", None) or getattr(m, "name", None) or "motif"
-    name = getattr(m, "name", None) or mid
+    # A TRANSFAC record keeps its ID / AC / NA lines as dict keys, not attributes.
+    tags = m if isinstance(m, dict) else {}
+    mid = (
+        getattr(m, "matrix_id", None) or getattr(m, "id", None) or tags.get("ID") or tags.get("AC")
+        or getattr(m, "name", None) or tags.get("NA") or default_id
+    )  # fmt: skip
+    name = getattr(m, "name", None) or tags.get("NA") or mid
     return Motif(str(mid), str(name), counts, source)
 
 
@@ -301,7 +312,10 @@ def parse_motifs(text: str, ext: str = "", source: str = "<text>") -> list[Motif
         except Exception:
             continue
         if found:
-            return [from_biopython(m, source) for m in found]
+            named = source and not source.startswith("<")  # a file's stem names its motifs that have no ID
+            stem = (Path(Path(source).name.removesuffix(".gz")).stem if named else "") or "motif"
+            ids = [stem] if len(found) == 1 else [f"{stem}_{i}" for i in range(1, len(found) + 1)]
+            return [from_biopython(m, source, default_id) for m, default_id in zip(found, ids, strict=True)]
     why = diagnose(text)
     raise MotifNotFoundError(
         f"{source}: no motif found" + (f" ({why})" if why else "")

@@ -1,0 +1,41 @@
+"""Motif files whose motifs carry no JASPAR-style ID: before, every such motif was called ``motif``, so
+``bio scan -m ctcf.pfm,sox2.pfm`` scanned CTCF alone (the second ``motif`` dropped as a duplicate, without
+a word), every motif of a multi-record TRANSFAC file but the first was lost the same way, and a TRANSFAC
+record's own ``ID`` / ``NA`` lines were ignored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from carrousel.bio.motifs import resolve_motifs
+
+ROWS_1 = [[8, 1, 1, 0], [0, 9, 1, 0], [1, 0, 9, 0], [0, 0, 1, 9], [9, 0, 1, 0]]
+ROWS_2 = [[0, 0, 1, 9], [9, 0, 1, 0], [1, 8, 1, 0], [0, 9, 1, 0], [0, 1, 0, 9], [1, 1, 8, 0]]
+
+
+def _pfm(rows: list[list[int]]) -> str:
+    return "".join(" ".join(str(r[b]) for r in rows) + "\n" for b in range(4))
+
+
+def _transfac(rows: list[list[int]], head: str = "") -> str:
+    body = "".join(f"{i:02d}  " + "  ".join(map(str, r)) + "\n" for i, r in enumerate(rows, 1))
+    return f"{head}P0  A  C  G  T\n{body}XX\n//\n"
+
+
+def test_nameless_motif_files_keep_every_motif_named_by_file(tmp_path: Path) -> None:
+    (tmp_path / "ctcf.pfm").write_text(_pfm(ROWS_1))
+    (tmp_path / "SOX2.PFM").write_text(_pfm(ROWS_2))
+    motifs = resolve_motifs([f"{tmp_path / 'ctcf.pfm'},{tmp_path / 'SOX2.PFM'}"])
+    assert [m.id for m in motifs] == ["ctcf", "SOX2"]
+    assert np.array_equal(motifs[1].counts, np.array(ROWS_2, dtype=float))
+
+
+def test_transfac_file_of_several_records_keeps_each_with_its_id(tmp_path: Path) -> None:
+    named = "AC  M00001\nXX\nID  V$MYOD_01\nXX\nNA  MyoD\nXX\n"
+    path = tmp_path / "two.transfac"
+    path.write_text(_transfac(ROWS_1) + _transfac(ROWS_2, named) + _transfac(ROWS_1[::-1]))
+    motifs = resolve_motifs([str(path)])
+    assert [(m.id, m.name) for m in motifs] == [("two_1", "two_1"), ("V$MYOD_01", "MyoD"), ("two_3", "two_3")]
+    assert [len(m.counts) for m in motifs] == [5, 6, 5]
