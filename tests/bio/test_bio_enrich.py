@@ -196,7 +196,7 @@ def test_a_background_of_other_lengths_is_refused(
     _, neg = read_sequences(mafk_fa)
     short = write_fasta(tmp_path / "t.fa", {f"t{i}": s[80:120] for i, s in enumerate(pos[:60])})
     cut = write_fasta(tmp_path / "b40.fa", {f"b{i}": s[80:120] for i, s in enumerate(neg[:60])})
-    res = runner.invoke(app, ["enrich", str(short), "--background", str(mafk_fa), "-m", "CTCF"])
+    res = runner.invoke(app, ["enrich", str(short), "--background", str(mafk_fa), "-m", "MA0139.2"])
     assert res.exit_code == 1, res.output
     line = res.stderr.strip()
     assert line.startswith("error: the targets hold 40 bases (median, N excluded) and the background 200")

@@ -1,13 +1,16 @@
 """Motif files whose motifs carry no JASPAR-style ID: before, every such motif was called ``motif``, so
 ``bio scan -m ctcf.pfm,sox2.pfm`` scanned CTCF alone (the second ``motif`` dropped as a duplicate, without
 a word), every motif of a multi-record TRANSFAC file but the first was lost the same way, and a TRANSFAC
-record's own ``ID`` / ``NA`` lines were ignored."""
+record's own ``ID`` / ``NA`` lines were ignored. A TF name that several JASPAR profiles share took one
+of them without saying so."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from carrousel.bio.motifs import resolve_motifs
 
@@ -39,3 +42,18 @@ def test_transfac_file_of_several_records_keeps_each_with_its_id(tmp_path: Path)
     motifs = resolve_motifs([str(path)])
     assert [(m.id, m.name) for m in motifs] == [("two_1", "two_1"), ("V$MYOD_01", "MyoD"), ("two_3", "two_3")]
     assert [len(m.counts) for m in motifs] == [5, 6, 5]
+
+
+def test_a_name_of_several_jaspar_profiles_says_which_it_took(caplog: pytest.LogCaptureFixture) -> None:
+    """``-m VSX2`` took the fly matrix MA0180.1 over the vertebrate MA0726.2 without a word."""
+    pytest.importorskip("pyjaspar")
+    with caplog.at_level(logging.WARNING, logger="carrousel.bio.motifs"):
+        motifs = resolve_motifs(["vsx2"])
+    assert [m.id for m in motifs] == ["MA0180.1"]  # the choice itself is unchanged
+    (line,) = [r.getMessage() for r in caplog.records]
+    assert "'vsx2' matches 2 JASPAR2024 profiles; using MA0180.1 (insects), not MA0726.2 (vertebrates)" in line
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="carrousel.bio.motifs"):
+        assert [m.id for m in resolve_motifs(["REST"])] == ["MA0138.3"]
+    assert not caplog.records  # one profile: nothing to say
+

@@ -225,7 +225,19 @@ def _by_name(name: str, release: str) -> list[Motif]:
         mid = str(getattr(m, "matrix_id", ""))
         return (0 if getattr(m, "collection", "CORE") == "CORE" else 1, mid.split(".")[0])
 
-    best = sorted(found, key=key)[0]
+    ranked = sorted(found, key=key)
+    best = ranked[0]
+    others = [m for m in ranked[1:] if key(m)[1] != key(best)[1]]
+    if others:  # e.g. VSX2: MA0180.1 (insects) and MA0726.2 (vertebrates); say which was taken
+
+        def label(m: object) -> str:
+            return f"{getattr(m, 'matrix_id', '?')} ({getattr(m, 'tax_group', None) or '?'})"
+
+        logger.warning(
+            "motif name %r matches %d %s profiles; using %s, not %s: give a matrix ID (-m %s) to scan another",
+            name, len(others) + 1, release, label(best), name_some(map(label, others), 4),
+            getattr(others[0], "matrix_id", "?"),
+        )  # fmt: skip
     return [from_biopython(best, release)]
 
 
