@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from carrousel.bio.errors import MotifFormatError
 from carrousel.bio.motifs import resolve_motifs
 
 ROWS_1 = [[8, 1, 1, 0], [0, 9, 1, 0], [1, 0, 9, 0], [0, 0, 1, 9], [9, 0, 1, 0]]
@@ -57,3 +58,15 @@ def test_a_name_of_several_jaspar_profiles_says_which_it_took(caplog: pytest.Log
         assert [m.id for m in resolve_motifs(["REST"])] == ["MA0138.3"]
     assert not caplog.records  # one profile: nothing to say
 
+
+def test_two_different_motifs_of_one_id_are_refused_the_same_one_kept_once(tmp_path: Path) -> None:
+    """Two MEME runs both name their first motif ``1``: the second was dropped without a word."""
+    head = "MEME version 4\n\nALPHABET= ACGT\n\nstrands: + -\n\nBackground letter frequencies\nA 0.25 C 0.25 G 0.25 T 0.25\n"
+    meme = head + "\nMOTIF 1\nletter-probability matrix: alength= 4 w= 2 nsites= 20 E= 0\n{}\n"
+    for run, rows in (("r1", "0.7 0.1 0.1 0.1\n0 0 1 0"), ("r2", "0 0 0 1\n0.9 0.05 0 0.05")):
+        (tmp_path / run).mkdir()
+        (tmp_path / run / "meme.txt").write_text(meme.format(rows))
+    with pytest.raises(MotifFormatError, match=r"two different motifs are named '1' \(.*r1.*r2.*\); rename one"):
+        resolve_motifs([str(tmp_path / "r1" / "meme.txt"), str(tmp_path / "r2" / "meme.txt")])
+    again = resolve_motifs([str(tmp_path / "r1" / "meme.txt"), str(tmp_path / "r1" / "meme.txt")])
+    assert [m.id for m in again] == ["1"]

@@ -343,7 +343,10 @@ def resolve_motifs(specs: str | Sequence[str], release: str = JASPAR_RELEASE) ->
         release: pyjaspar release for ID/name lookups.
 
     Returns:
-        The motifs, in the order given, without duplicates.
+        The motifs, in the order given, without duplicates (the same ID with the same counts).
+
+    Raises:
+        MotifFormatError: two different matrices share an ID (their hits could not be told apart).
     """
     items: list[str] = []
     for s in [specs] if isinstance(specs, str) else specs:
@@ -360,13 +363,15 @@ def resolve_motifs(specs: str | Sequence[str], release: str = JASPAR_RELEASE) ->
             out.append(_by_id(item.upper(), release))
         else:
             out.extend(_by_name(item, release))
-    seen: set[str] = set()
-    unique = []
+    seen: dict[str, Motif] = {}
     for m in out:
-        if m.id not in seen:
-            seen.add(m.id)
-            unique.append(m)
-    return unique
+        first = seen.setdefault(m.id, m)
+        if first is not m and not np.array_equal(first.counts, m.counts):  # hits would not say which
+            raise MotifFormatError(
+                f"two different motifs are named {m.id!r} ({first.source or 'JASPAR'} and "
+                f"{m.source or 'JASPAR'}); rename one in its file"
+            )
+    return list(seen.values())
 
 
 def _is_file_spec(item: str) -> bool:
