@@ -81,6 +81,14 @@ def encode(seq: str | bytes, record: str = "<sequence>", offset: int = 0) -> np.
     return _checked(raw.translate(_TRANSLATE), raw, record, offset)
 
 
+# What a user most likely holds when one of these turns up, and the fix (the message stays one line).
+_HINTS = {
+    "-": " (an alignment gap: remove the gaps, e.g. sed '/^>/!s/[-.]//g', or write them as N to keep columns)",
+    ".": " (an alignment gap: remove the gaps, e.g. sed '/^>/!s/[-.]//g', or write them as N to keep columns)",
+    "*": " (a stop or end-of-sequence mark: remove it, e.g. sed '/^>/!s/[*]//g')",
+}
+
+
 def _checked(coded: bytes, raw: bytes, record: str, offset: int) -> np.ndarray:
     """Translated bytes -> writable codes, or the error for the first invalid character.
 
@@ -95,7 +103,7 @@ def _checked(coded: bytes, raw: bytes, record: str, offset: int) -> np.ndarray:
         char = chr(raw.translate(None, _SKIP)[i])
         raise FastaFormatError(
             f"record {record!r}, position {offset + i + 1}: invalid character {char!r}; "
-            "expected A, C, G, T, N or an IUPAC code"
+            "expected A, C, G, T, N or an IUPAC code" + _HINTS.get(char, "")
         )
     return np.frombuffer(coded, dtype=np.uint8).copy()
 

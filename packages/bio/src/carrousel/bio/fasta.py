@@ -186,11 +186,11 @@ def iter_chunks(
         assert name is not None
         try:
             codes = _checked(part.translate(table, _SKIP), part, name, pos)
-        except FastaFormatError:
+        except FastaFormatError as exc:
             inside = _comment_inside_file(path) if b"#" in part or b";" in part else None
             if inside is not None:
                 raise inside from None
-            raise
+            raise FastaFormatError(f"{path}: {exc}") from None  # which file, with --positives and --negatives
         if not codes.size:
             continue
         unmasked += int(np.count_nonzero(codes < 4)) if mask_lower and not unmasked else 0
@@ -274,7 +274,10 @@ def read_sequences(path: str | Path, mask_lower: bool = False) -> tuple[list[str
         if not seq:
             empty.append(name)
             continue
-        encode(seq, name)
+        try:
+            encode(seq, name)
+        except FastaFormatError as exc:
+            raise FastaFormatError(f"{path}: {exc}") from None
         names.append(name)
         seqs.append(seq)
     if not seqs:
