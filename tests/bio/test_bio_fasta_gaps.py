@@ -15,7 +15,11 @@ SEQ = "ACGTTGCA" * 10
 
 @pytest.mark.parametrize(
     ("bad", "hint"),
-    [("-", "an alignment gap: remove the gaps"), (".", "an alignment gap"), ("*", "a stop or end-of-sequence mark")],
+    [
+        ("-", "an alignment gap: remove the gaps"),
+        (".", "an alignment gap"),
+        ("*", "a stop or end-of-sequence mark"),
+    ],
 )
 def test_a_gap_or_stop_names_the_file_and_the_fix(tmp_path: Path, bad: str, hint: str) -> None:
     path = tmp_path / "aligned.fa"

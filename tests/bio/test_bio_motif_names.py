@@ -52,7 +52,9 @@ def test_a_name_of_several_jaspar_profiles_says_which_it_took(caplog: pytest.Log
         motifs = resolve_motifs(["vsx2"])
     assert [m.id for m in motifs] == ["MA0180.1"]  # the choice itself is unchanged
     (line,) = [r.getMessage() for r in caplog.records]
-    assert "'vsx2' matches 2 JASPAR2024 profiles; using MA0180.1 (insects), not MA0726.2 (vertebrates)" in line
+    assert (
+        "'vsx2' matches 2 JASPAR2024 profiles; using MA0180.1 (insects), not MA0726.2 (vertebrates)" in line
+    )
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="carrousel.bio.motifs"):
         assert [m.id for m in resolve_motifs(["REST"])] == ["MA0138.3"]
@@ -66,7 +68,9 @@ def test_two_different_motifs_of_one_id_are_refused_the_same_one_kept_once(tmp_p
     for run, rows in (("r1", "0.7 0.1 0.1 0.1\n0 0 1 0"), ("r2", "0 0 0 1\n0.9 0.05 0 0.05")):
         (tmp_path / run).mkdir()
         (tmp_path / run / "meme.txt").write_text(meme.format(rows))
-    with pytest.raises(MotifFormatError, match=r"two different motifs are named '1' \(.*r1.*r2.*\); rename one"):
+    with pytest.raises(
+        MotifFormatError, match=r"two different motifs are named '1' \(.*r1.*r2.*\); rename one"
+    ):
         resolve_motifs([str(tmp_path / "r1" / "meme.txt"), str(tmp_path / "r2" / "meme.txt")])
     again = resolve_motifs([str(tmp_path / "r1" / "meme.txt"), str(tmp_path / "r1" / "meme.txt")])
     assert [m.id for m in again] == ["1"]
