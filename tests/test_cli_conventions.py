@@ -100,7 +100,7 @@ def _data_error_cases(tmp: Path) -> dict[tuple[str, ...], list[str]]:
         ("finance", "export"): ["--model-dir", missing, "-o", str(tmp / "fe")],
         ("finance", "train-global"): ["--data", binary, "--model-dir", str(tmp / "fm")],
         ("finance", "predict"): ["--data", missing, "--model-dir", missing],
-        ("bio", "scan"): [binary, "-m", "CTCF"],
+        ("bio", "scan"): [binary, "-m", "MA0139.2"],
         ("bio", "train"): ["--positives", missing, "--negatives", missing, "-o", str(tmp / "m")],
         ("bio", "evaluate"): ["--positives", missing, "--negatives", missing],
         ("bio", "enrich"): [missing, "-m", "CTCF"],

@@ -35,6 +35,7 @@ import numpy as np
 
 from carrousel.bio.errors import MotifFormatError, MotifNotFoundError
 from carrousel.bio.motif_lines import diagnose
+from carrousel.bio.motif_names import pick_by_name
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
 from carrousel.core.optional import require
@@ -220,25 +221,7 @@ def _by_name(name: str, release: str) -> list[Motif]:
             "CTCF, jaspar:CORE/vertebrates or a motif file"
         )
 
-    # Prefer CORE profiles and the lowest base ID (the canonical one), latest version.
-    def key(m: object) -> tuple[int, str]:
-        mid = str(getattr(m, "matrix_id", ""))
-        return (0 if getattr(m, "collection", "CORE") == "CORE" else 1, mid.split(".")[0])
-
-    ranked = sorted(found, key=key)
-    best = ranked[0]
-    others = [m for m in ranked[1:] if key(m)[1] != key(best)[1]]
-    if others:  # e.g. VSX2: MA0180.1 (insects) and MA0726.2 (vertebrates); say which was taken
-
-        def label(m: object) -> str:
-            return f"{getattr(m, 'matrix_id', '?')} ({getattr(m, 'tax_group', None) or '?'})"
-
-        logger.warning(
-            "motif name %r matches %d %s profiles; using %s, not %s: give a matrix ID (-m %s) to scan another",
-            name, len(others) + 1, release, label(best), name_some(map(label, others), 4),
-            getattr(others[0], "matrix_id", "?"),
-        )  # fmt: skip
-    return [from_biopython(best, release)]
+    return [from_biopython(pick_by_name(found, name, release), release)]  # CORE, lowest ID; warns if several
 
 
 def _by_collection(spec: str, release: str) -> list[Motif]:

@@ -1,0 +1,51 @@
+"""Which JASPAR profile a transcription-factor name means (``-m VSX2``), and saying so when several match.
+
+135 names of JASPAR2024 (CORE and UNVALIDATED, latest versions) are shared by profiles of different base
+IDs: ``VSX2`` is MA0180.1 (insects) and MA0726.2 (vertebrates), ``CTCF`` MA0139.2, MA0531.2 (insects),
+MA1929.2 and MA1930.2. The pick is the CORE profile of lowest base ID (the canonical one); one warning names
+the others, with their taxa, and the ID that selects one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from carrousel.core.text import name_some
+
+__all__ = ["pick_by_name"]
+
+logger = logging.getLogger("carrousel.bio.motifs")  # where a motif lookup's messages have always come from
+
+
+def _key(m: object) -> tuple[int, str]:
+    """CORE first, then the lowest base ID (``MA0139`` of ``MA0139.2``)."""
+    mid = str(getattr(m, "matrix_id", ""))
+    return (0 if getattr(m, "collection", "CORE") == "CORE" else 1, mid.split(".")[0])
+
+
+def _label(m: object) -> str:
+    return f"{getattr(m, 'matrix_id', '?')} ({getattr(m, 'tax_group', None) or '?'})"
+
+
+def pick_by_name(found: Sequence[object], name: str, release: str) -> object:
+    """The profile a name lookup takes, with one warning when profiles of other base IDs share the name.
+
+    Args:
+        found: pyjaspar's profiles for the name (at least one).
+        name: the name as the user gave it (quoted in the warning).
+        release: the JASPAR release, for the warning.
+
+    Returns:
+        The CORE profile of lowest base ID (else the lowest of the others).
+    """
+    ranked = sorted(found, key=_key)
+    best = ranked[0]
+    others = [m for m in ranked[1:] if _key(m)[1] != _key(best)[1]]
+    if others:
+        logger.warning(
+            "motif name %r matches %d %s profiles; using %s, not %s: give a matrix ID (-m %s) to scan another",
+            name, len(others) + 1, release, _label(best), name_some(map(_label, others), 4),
+            getattr(others[0], "matrix_id", "?"),
+        )  # fmt: skip
+    return best
