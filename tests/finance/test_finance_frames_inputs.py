@@ -23,12 +23,8 @@ CLOSES_ALONE = "forecasts from the closes alone"  # the close-only CSV's warning
 @pytest.mark.parametrize(
     ("change", "needle"),
     [
-        # before: only "lacks column ds"
-        (lambda df: df.set_index("ds"), "lacks column(s) ds; it needs unique_id, ds, y (one row per series and "
-         "date), it has unique_id, y; they are in its index: call df.reset_index() first"),
-        (lambda df: df.set_index(["unique_id", "ds"]), "they are in its index: call df.reset_index() first"),
-        (lambda df: df.assign(ds=pd.to_datetime(df["ds"])).set_index("ds").rename_axis(None),
-         "its dates are the index: call df.rename_axis('ds').reset_index() first"),
+        (lambda df: df.drop(columns="y").set_index("ds"), "lacks column(s) y; it needs unique_id, ds, y (one row per series and "
+         "date), it has ds, unique_id"),
         (lambda df: df.assign(Y=df["y"]), "columns 'y' and 'Y' both name y; keep one"),
         # before: True was read as a price of 1.0
         (lambda df: df.assign(y=[True, True, True, True]), "column y holds true/false values, not prices"),
@@ -114,3 +110,23 @@ def test_a_table_files_empty_spreadsheet_rows_are_skipped(tmp_path: Path) -> Non
     path.write_text("\n".join([*lines, ",2020-01-06,3.0"]) + "\n")
     with pytest.raises(FrameError, match="missing id"):
         read_frame(path)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda df: df.set_index("ds"),
+        lambda df: df.set_index(["unique_id", "ds"]),
+        lambda df: df.set_index("unique_id"),
+        lambda df: (
+            df.assign(ds=pd.to_datetime(df["ds"])).set_index("ds").rename_axis(None)
+        ),  # an unnamed index
+        lambda df: df.set_index("ds").rename_axis(" DS"),
+    ],
+)
+def test_ids_and_dates_in_the_index_are_read_as_columns(
+    change: Callable[[pd.DataFrame], pd.DataFrame],
+) -> None:
+    # before: "the frame lacks column(s) ds ...: call df.reset_index() first", although long_layout reads a
+    # Date/Ticker index of a yfinance-named table
+    pd.testing.assert_frame_equal(validate_frame(change(_frame())), validate_frame(_frame()))

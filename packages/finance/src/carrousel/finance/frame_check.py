@@ -100,12 +100,12 @@ def validate_frame(df: object) -> pd.DataFrame:
         raise FrameError(
             f"expected a pandas DataFrame with columns unique_id, ds, y; got {type(df).__name__}"
         )
-    frame = _named(long_layout(df))
+    frame = _columns(df)
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
         raise FrameError(
             f"the frame lacks column(s) {', '.join(missing)}; it needs unique_id, ds, y (one row per series "
-            f"and date), it has {', '.join(map(str, frame.columns)) or 'none'}{_index_hint(frame, missing)}"
+            f"and date), it has {', '.join(map(str, frame.columns)) or 'none'}"
         )
     if frame.empty:
         raise FrameError("the frame has no rows; give one row per series and date")
@@ -171,13 +171,23 @@ def _named(df: pd.DataFrame) -> pd.DataFrame:
     return df.rename(columns={col: name for name, col in ours.items() if col != name})
 
 
-def _index_hint(df: pd.DataFrame, missing: list[str]) -> str:
-    """How to move columns a frame keeps in its index into columns (``ds`` as a DatetimeIndex), or ''."""
-    if set(missing) & {str(n).strip().lower() for n in df.index.names if n is not None}:
-        return "; they are in its index: call df.reset_index() first"
-    if "ds" in missing and isinstance(df.index, pd.DatetimeIndex):
-        return "; its dates are the index: call df.rename_axis('ds').reset_index() first"
-    return ""
+def _columns(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` as :func:`long_layout` reads it, with the ``unique_id`` or ``ds`` it keeps in its index moved
+    into columns (``df.set_index("ds")``, a ``(unique_id, ds)`` MultiIndex, or an unnamed DatetimeIndex
+    beside no ``ds`` column: the dates), and its names of :data:`REQUIRED` and :data:`OPTIONAL` as
+    :func:`_named` gives them."""
+    frame = long_layout(df)
+    columns = {str(c).strip().lower() for c in frame.columns}
+    levels = [
+        n
+        for n in frame.index.names
+        if n is not None and str(n).strip().lower() in REQUIRED and str(n).strip().lower() not in columns
+    ]
+    if levels:
+        frame = frame.reset_index(level=levels)
+    elif "ds" not in columns and isinstance(frame.index, pd.DatetimeIndex) and frame.index.name is None:
+        frame = frame.rename_axis("ds").reset_index()
+    return _named(frame)
 
 
 def read_frame(path: str | Path) -> pd.DataFrame:
@@ -267,7 +277,7 @@ class FrameDtypes:
     @classmethod
     def of(cls, df: pd.DataFrame) -> FrameDtypes:
         """The dtypes of a frame that :func:`validate_frame` accepted (columns named in any case)."""
-        frame = _named(long_layout(df))
+        frame = _columns(df)
         uid, ds = frame["unique_id"], frame["ds"]
         uniq = uid.drop_duplicates()
         dated = isinstance(ds.dtype, pd.DatetimeTZDtype) or ds.dtype.kind == "M"
