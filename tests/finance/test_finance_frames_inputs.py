@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -130,3 +131,24 @@ def test_ids_and_dates_in_the_index_are_read_as_columns(
     # before: "the frame lacks column(s) ds ...: call df.reset_index() first", although long_layout reads a
     # Date/Ticker index of a yfinance-named table
     pd.testing.assert_frame_equal(validate_frame(change(_frame())), validate_frame(_frame()))
+
+
+def test_prices_written_as_text_are_read_as_the_csv_files_are() -> None:
+    # before: "column y has 4 missing, non-numeric or infinite value(s)" (the object column of
+    # pd.read_csv(..., dtype=str) or of a scraped table)
+    text = _frame().assign(
+        y=["1,234.5", "$20.00", "10.5", " 19.5 "],
+        volume=pd.Series(["12,345,678", "1.5M", 3, None], dtype=object),
+    )
+    out = validate_frame(text)
+    assert out["y"].tolist() == [1234.5, 20.0, 10.5, 19.5]
+    assert out["volume"].tolist()[:3] == [12345678.0, 1500000.0, 3.0] and np.isnan(out["volume"].iloc[3])
+
+
+def test_a_price_that_is_no_number_is_named_with_its_text() -> None:
+    with pytest.raises(
+        FrameError,
+        match=r"column y has 1 missing, non-numeric or infinite value\(s\) \(first: "
+        r"series B on 2010-01-04: 'n\.a\. price'\)",
+    ):
+        validate_frame(_frame().assign(y=pd.Series([10.0, "n.a. price", 10.5, 19.5], dtype=object)))

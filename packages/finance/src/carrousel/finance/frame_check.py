@@ -29,6 +29,7 @@ from carrousel.finance.price_columns import (
     split_tickers,
     standard_columns,
     standard_name,
+    text_numbers,
     wide_to_long,
     yfinance_levels,
 )
@@ -128,13 +129,14 @@ def validate_frame(df: object) -> pd.DataFrame:
         ):
             what = "volumes" if col == "volume" else "prices"
             raise FrameError(f"column {col} holds true/false values, not {what}; give {what} as numbers")
-        values = pd.to_numeric(out[col], errors="coerce").astype("float64")
+        values = text_numbers(raw, volume=col == "volume")  # "1,234.5", "$56.14": as the price files
         bad = ~np.isfinite(values) if col == "y" else np.isinf(values)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
+            cell = f": {raw[i]!r}" if isinstance(raw[i], str) else ""
             raise FrameError(
                 f"column {col} has {int(bad.sum())} missing, non-numeric or infinite value(s) (first: series "
-                f"{out['unique_id'][i]} on {out['ds'][i].date()}); drop or fill those rows"
+                f"{out['unique_id'][i]} on {out['ds'][i].date()}{cell}); drop or fill those rows"
             )
         if ((values <= 0) if col != "volume" else (values < 0)).any():
             i = int(np.flatnonzero(values <= 0 if col != "volume" else values < 0)[0])

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from carrousel.core.args import check_args
 from carrousel.finance.calendar import trading_dates
 from carrousel.finance.errors import PriceDataError
 from carrousel.finance.intraday import daily_bars
@@ -40,6 +41,7 @@ __all__ = [
     "split_tickers",
     "standard_columns",
     "standard_name",
+    "text_numbers",
     "wide_to_long",
     "yfinance_levels",
 ]
@@ -299,6 +301,24 @@ def _numbers(values: pd.Series, col: str, decimal: str = ".") -> pd.Series:
             f"a '{decimal}' decimal point"
         )
     return pd.Series(numbers.to_numpy(dtype=float), index=index, name=values.name)
+
+
+@check_args
+def text_numbers(values: pd.Series, volume: bool = False) -> pd.Series:
+    """A column as numbers, its text cells read as the price files' are (``"1,234.5"``, ``"$56.14"``, a
+    volume's ``"151.30M"``; ``.`` decimals); NaN for a missing cell or one that holds no number.
+
+    Args:
+        values: the column (numbers, text or both, as an object column holds them).
+        volume: read ``K``/``M``/``B`` suffixes (thousands, millions, billions), as in a volume column.
+    """
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    if values.dtype != object and not pd.api.types.is_string_dtype(values):
+        return numbers
+    rest = numbers.isna() & values.map(lambda v: isinstance(v, str)).astype(bool)
+    if rest.any():
+        numbers[rest] = _written_numbers(values[rest].str.strip(), volume, ".")
+    return numbers
 
 
 def _written_numbers(text: pd.Series, volume: bool, decimal: str) -> pd.Series:
