@@ -152,3 +152,16 @@ def test_a_price_that_is_no_number_is_named_with_its_text() -> None:
         r"series B on 2010-01-04: 'n\.a\. price'\)",
     ):
         validate_frame(_frame().assign(y=pd.Series([10.0, "n.a. price", 10.5, 19.5], dtype=object)))
+
+
+def test_stamps_with_utc_offsets_across_a_dst_change_are_read_as_their_local_dates(tmp_path: Path) -> None:
+    # before: "column ds holds values that are not dates" (pandas refuses mixed offsets): yfinance's daily
+    # stamps are local midnights, -05:00 in winter and -04:00 in summer; Tokyo's +09:00 keeps its own date
+    stamps = ["2010-03-12 00:00:00-05:00", "2010-03-15 00:00:00-04:00", "2010-03-16 00:00:00-04:00"]
+    df = pd.DataFrame({"unique_id": "A", "ds": stamps, "y": [10.0, 10.5, 11.0]})
+    df.to_csv(tmp_path / "panel.csv", index=False)
+    want = pd.to_datetime(["2010-03-12", "2010-03-15", "2010-03-16"])
+    for frame in (validate_frame(df), read_frame(tmp_path / "panel.csv")):
+        assert frame["ds"].tolist() == want.tolist()
+    tokyo = df.assign(ds=[s[:19] + "+09:00" for s in stamps[:2]] + ["2010-03-16T00:00:00Z"])
+    assert validate_frame(tokyo)["ds"].tolist() == want.tolist()

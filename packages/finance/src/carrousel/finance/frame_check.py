@@ -41,6 +41,7 @@ __all__ = ["OPTIONAL", "REQUIRED", "FrameDtypes", "long_layout", "read_frame", "
 REQUIRED = ("unique_id", "ds", "y")  # the columns every frame has
 OPTIONAL = ("open", "high", "low", "volume")  # more inputs of the network, used when present
 # price_columns' standard names -> a frame's (adj_close: see long_layout)
+_OFFSET = r"(\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:[+-]\d{2}:?\d{2}|Z)$"  # a time's UTC offset (or Z)
 _NIXTLA = {"ticker": "unique_id", "date": "ds", "close": "y"} | {c: c for c in OPTIONAL}
 
 
@@ -114,9 +115,7 @@ def validate_frame(df: object) -> pd.DataFrame:
     out = frame[keep].reset_index(drop=True)
     out["unique_id"] = _text_ids(out["unique_id"])
     try:
-        with warnings.catch_warnings():  # "could not infer format": mixed formats are parsed one by one
-            warnings.simplefilter("ignore", UserWarning)
-            ds = pd.to_datetime(out["ds"])
+        ds = _dates(out["ds"])
     except (ValueError, TypeError):
         raise FrameError("column ds holds values that are not dates; use e.g. 2010-01-04") from None
     if ds.isna().any():
@@ -171,6 +170,27 @@ def _named(df: pd.DataFrame) -> pd.DataFrame:
                 raise FrameError(f"columns {ours[name]!r} and {col!r} both name {name}; keep one")
             ours[name] = col
     return df.rename(columns={col: name for name, col in ours.items() if col != name})
+
+
+def _dates(col: pd.Series) -> pd.Series:
+    """``col`` as timestamps; stamps whose UTC offsets differ (``-05:00`` and ``-04:00`` across a DST change,
+    which pandas refuses) as their wall-clock times, each offset dropped as a time zone is dropped below.
+
+    Raises:
+        ValueError, TypeError: a value that is no date.
+    """
+    with warnings.catch_warnings():  # "could not infer format": mixed formats are parsed one by one
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            return pd.to_datetime(col)
+        except (ValueError, TypeError):
+            if col.dtype != object and not pd.api.types.is_string_dtype(col):
+                raise
+            text = col.astype(str).str.strip()
+            local = text.str.replace(_OFFSET, r"\1", regex=True)
+            if local.equals(text):
+                raise
+            return pd.to_datetime(local, format="mixed")
 
 
 def _columns(df: pd.DataFrame) -> pd.DataFrame:
