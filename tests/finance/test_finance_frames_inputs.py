@@ -165,3 +165,14 @@ def test_stamps_with_utc_offsets_across_a_dst_change_are_read_as_their_local_dat
         assert frame["ds"].tolist() == want.tolist()
     tokyo = df.assign(ds=[s[:19] + "+09:00" for s in stamps[:2]] + ["2010-03-16T00:00:00Z"])
     assert validate_frame(tokyo)["ds"].tolist() == want.tolist()
+
+
+def test_rows_out_of_date_order_are_sorted_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    # before: "series A's dates are not in increasing order ...; sort the frame", although --csv sorts a
+    # file's rows with a warning; the series keep the order they first appear in
+    shuffled = _frame().iloc[[3, 2, 1, 0]]
+    with caplog.at_level(logging.WARNING):
+        out = validate_frame(shuffled)
+    want = validate_frame(_frame().iloc[[1, 3, 0, 2]])  # B first, as in the shuffled frame
+    pd.testing.assert_frame_equal(out, want)
+    assert "2 series' rows were not in date order (first: B): sorted by date" in caplog.text

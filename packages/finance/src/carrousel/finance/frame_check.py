@@ -1,6 +1,7 @@
 """The edge of the DataFrame API: reading and checking a caller's ``unique_id, ds, y`` frame.
 
-* :func:`validate_frame` checks a frame: missing columns, unsorted or duplicate dates within a series,
+* :func:`validate_frame` checks a frame: missing columns, duplicate dates within a series (rows out of date
+  order are sorted, with a warning),
   non-finite or non-positive prices are each one :class:`~carrousel.finance.errors.FrameError`.
 * :func:`read_frame` reads such a table from a CSV or Parquet file and validates it.
 * Both also read, when none of ``unique_id, ds, y`` is a column, the tables people save of several tickers
@@ -14,6 +15,7 @@
 
 from __future__ import annotations
 
+import logging
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,8 @@ from carrousel.finance.price_columns import (
 from carrousel.finance.validation import PRICE_COLUMNS, adjust_by_close, check_daily
 
 __all__ = ["OPTIONAL", "REQUIRED", "FrameDtypes", "long_layout", "read_frame", "validate_frame"]
+
+logger = logging.getLogger(__name__)
 
 
 REQUIRED = ("unique_id", "ds", "y")  # the columns every frame has
@@ -91,8 +95,9 @@ def long_layout(df: pd.DataFrame) -> pd.DataFrame:
 def validate_frame(df: object) -> pd.DataFrame:
     """Checks a ``unique_id, ds, y`` frame and returns a clean copy (``ds`` as dates, ``unique_id`` as text).
 
-    Rows of different series may interleave; within a series dates must increase strictly, one row per
-    trading day (weekly or monthly bars, a median of more than two weekdays apart, are refused). Column
+    Rows of different series may interleave; a series' rows out of date order are sorted (a warning says
+    so), its dates must be unique, one row per trading day (weekly or monthly bars, a median of more than
+    two weekdays apart, are refused). Column
     names are read in any case; true/false values are not prices.
 
     Raises:
@@ -142,18 +147,13 @@ def validate_frame(df: object) -> pd.DataFrame:
             what = "prices must be positive" if col != "volume" else "volumes must not be negative"
             raise FrameError(f"column {col}: {what} (series {out['unique_id'][i]} on {out['ds'][i].date()})")
         out[col] = values
+    out = _in_date_order(out)
     for uid, rows in out.groupby("unique_id", sort=False):
         step = rows["ds"].diff().iloc[1:]
         if (step == pd.Timedelta(0)).any():
             when = rows["ds"].iloc[1:][(step == pd.Timedelta(0)).to_numpy()].iloc[0].date()
             raise FrameError(
                 f"series {uid} has duplicate dates (first {when}); keep one row per series and date"
-            )
-        if (step < pd.Timedelta(0)).any():
-            when = rows["ds"].iloc[1:][(step < pd.Timedelta(0)).to_numpy()].iloc[0].date()
-            raise FrameError(
-                f"series {uid}'s dates are not in increasing order (first out of order: {when}); "
-                "sort the frame by unique_id, ds"
             )
         check_daily(pd.DatetimeIndex(rows["ds"]), f"series {uid}", FrameError)
     return out
@@ -170,6 +170,23 @@ def _named(df: pd.DataFrame) -> pd.DataFrame:
                 raise FrameError(f"columns {ours[name]!r} and {col!r} both name {name}; keep one")
             ours[name] = col
     return df.rename(columns={col: name for name, col in ours.items() if col != name})
+
+
+def _in_date_order(out: pd.DataFrame) -> pd.DataFrame:
+    """``out`` with each series' rows in date order (a warning names how many series were not), the series
+    in the order they first appear; as it is when already so."""
+    late = [uid for uid, ds in out.groupby("unique_id", sort=False)["ds"] if not ds.is_monotonic_increasing]
+    if not late:
+        return out
+    logger.warning("%d series' rows were not in date order (first: %s): sorted by date", len(late), late[0])
+    first = {uid: i for i, uid in enumerate(pd.unique(out["unique_id"]))}
+    key = out["unique_id"].map(first)
+    return (
+        out.assign(_key=key)
+        .sort_values(["_key", "ds"], kind="stable")
+        .drop(columns="_key")
+        .reset_index(drop=True)
+    )
 
 
 def _dates(col: pd.Series) -> pd.Series:

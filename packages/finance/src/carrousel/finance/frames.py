@@ -12,7 +12,7 @@ the forecasts the backtest scored. Column names are read in any case (``Y`` is `
   series of a frame, ``.save(path)`` writes the bundle ``finance forecast --model-dir`` reads.
 * :func:`cross_validation`: the walk-forward backtest of the network and every baseline on a frame ->
   ``unique_id, cutoff, ds, model, step, p10, p50, p90, y``.
-* :func:`validate_frame` checks a frame at the edge: missing columns, unsorted or duplicate dates within a
+* :func:`validate_frame` checks a frame at the edge: missing columns, duplicate dates (unsorted rows: sorted) within a
   series, non-finite or non-positive prices are each one :class:`~carrousel.finance.errors.FrameError`;
   :func:`read_frame` reads and checks one from a file (both live in :mod:`carrousel.finance.frame_check`);
   both also read yfinance's multi-ticker frame, a wide table and yfinance-named long tables
