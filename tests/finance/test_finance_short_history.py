@@ -30,3 +30,15 @@ def test_too_short_a_series_names_the_rows_a_fit_needs(lookback: int, horizon: i
     assert f"one series needs {need} rows at --lookback {lookback} and --horizon {horizon}" in message
     assert f"the longest series, A, has {need - 1}" in message
     assert Forecaster.fit(_series(need), cfg) is not None  # the figure is exact: one row more fits
+
+
+def test_a_short_series_held_out_names_holdout_days_not_test_days() -> None:
+    # before: train-global's error ended "... or fewer --test-days", a flag train-global does not have
+    from carrousel.finance.multiseries import train_global
+
+    cfg = FinanceConfig(window=WindowConfig(lookback=10, horizon=3), model=ModelConfig(members=1))
+    with pytest.raises(PriceDataError) as err:
+        train_global(_series(60), cfg, holdout_days=5)
+    message = str(err.value)
+    assert "one series needs 132 rows before it at --lookback 10 and --horizon 3" in message
+    assert message.endswith("or fewer --holdout-days") and "--test-days" not in message

@@ -327,7 +327,7 @@ def train_global(
             "--holdout-days"
         )
     with quiet_missing():
-        panel = panel_windows(series, cuts, cfg, on_series)
+        panel = panel_windows(series, cuts, cfg, on_series, cut_flag="--holdout-days")
     logger.info(
         "global model: %d series, %d training windows, window store %.1f MB (materialised: %.1f MB)",
         len(panel.names), len(panel.train), panel.train.nbytes / 2**20, panel.train.materialised_nbytes() / 2**20,
