@@ -61,6 +61,37 @@ def test_read_text_plain_gzip_and_bom(tmp_path: Path) -> None:
     assert read_text(tmp_path / "A.TXT.GZ") == "x\ny\n"  # the suffix in any case, as the domains tell formats
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_with_a_byte_order_mark_is_read_as_text(
+    tmp_path: Path, encoding: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows' "Unicode" text (Notepad, PowerShell's ``>``) starts with a UTF-16 byte-order mark: it is
+    read as the text it is, from a file and from a pipe, not refused as binary for its NUL bytes."""
+    import io
+    import sys
+
+    raw = "\ufeffcafé 👍\r\nzweite Zeile\r\n".encode(encoding)
+    (tmp_path / "u16.txt").write_bytes(raw)
+    assert read_text(tmp_path / "u16.txt", "--file", "text") == "café 👍\r\nzweite Zeile\r\n"
+
+    class Stdin(io.TextIOWrapper):
+        def isatty(self) -> bool:
+            return False
+
+    monkeypatch.setattr(sys, "stdin", Stdin(io.BytesIO(raw)))
+    assert read_text("-", "--file", "text", streams=True) == "café 👍\r\nzweite Zeile\r\n"
+
+
+def test_utf16_mark_on_binary_or_broken_data_is_still_refused(tmp_path: Path) -> None:
+    p = tmp_path / "u16.txt"
+    p.write_bytes(b"\xff\xfe" + "ab\x00cd".encode("utf-16-le"))  # a NUL character
+    with pytest.raises(DataError, match="binary file, not text$"):
+        read_text(p, "--file", "text")
+    p.write_bytes(b"\xff\xfeab\x00")  # an odd byte count
+    with pytest.raises(DataError, match="starts as UTF-16 but is not UTF-16 text; convert it to UTF-8"):
+        read_text(p, "--file", "text")
+
+
 HOSTILE_TEXT = {
     "truncated gzip": (lambda: gzip.compress(b"a,b\n" * 5000)[:-40], ".gz", "damaged gzip"),
     "not gzip at all": (lambda: b"plain text\n", ".gz", "damaged gzip"),

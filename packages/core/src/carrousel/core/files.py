@@ -11,6 +11,7 @@ allowed: :mod:`carrousel.core.io` writes them in place.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import gzip
 import logging
@@ -121,7 +122,7 @@ def read_text(
         max_bytes: bound on the file size and on the decompressed size.
         max_line: when given, a line longer than this many characters is an error (a binary file or a
             file without newlines is refused before it is parsed).
-        encodings: encodings tried in order.
+        encodings: encodings tried in order (text with a UTF-16 byte-order mark is read as UTF-16).
         streams: accept ``-`` (standard input), pipes and character devices.
 
     Returns:
@@ -176,7 +177,7 @@ def _read_stream(p: Path, where: str, what: str, max_bytes: int) -> bytes:
         fh = sys.stdin.buffer if str(p) == STDIN else open(p, "rb")  # noqa: SIM115 (stdin stays open)
         try:
             while block := fh.read(1 << 20):
-                if not blocks:  # /dev/zero, a binary file: refused at the first block
+                if not blocks and not block.startswith(_UTF16_BOMS):  # /dev/zero: refused at once
                     _refuse_nul(block, where, what, "binary data")
                 total += len(block)
                 if total > max_bytes:
@@ -194,6 +195,9 @@ def _read_stream(p: Path, where: str, what: str, max_bytes: int) -> bytes:
     return b"".join(blocks)
 
 
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
 def _refuse_nul(head: bytes, where: str, what: str, noun: str) -> None:
     """Fails when ``head`` (the input's first bytes) holds a NUL byte: ``noun`` is binary, not text."""
     if b"\x00" in head:
@@ -203,9 +207,17 @@ def _refuse_nul(head: bytes, where: str, what: str, noun: str) -> None:
 
 
 def _decode(raw: bytes, where: str, what: str, max_line: int | None, encodings: Iterable[str]) -> str:
-    """``raw`` decoded with the first of ``encodings`` that fits, after the NUL and line-length checks."""
-    _refuse_nul(raw[: 1 << 20], where, what, "a binary file")
-    text = decode_text(raw, encodings, where)
+    """``raw`` decoded with the first of ``encodings`` that fits, after the NUL and line-length checks; text
+    that starts with a UTF-16 byte-order mark (Windows' "Unicode", PowerShell's ``>``) is read as UTF-16."""
+    if raw.startswith(_UTF16_BOMS):  # its NUL bytes are the high halves of ASCII letters
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise DataError(f"{where} starts as UTF-16 but is not UTF-16 text; convert it to UTF-8") from None
+        _refuse_nul(text[: 1 << 20].encode("utf-8", "surrogatepass"), where, what, "a binary file")
+    else:
+        _refuse_nul(raw[: 1 << 20], where, what, "a binary file")
+        text = decode_text(raw, encodings, where)
     if max_line is not None:
         start = 0
         while start < len(text):
