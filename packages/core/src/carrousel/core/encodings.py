@@ -17,11 +17,12 @@ Example:
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 
 from carrousel.core.errors import DataError
 
-__all__ = ["LEGACY_TEXT", "decode_text", "first_encoding"]
+__all__ = ["LEGACY_TEXT", "decode_text", "file_lines", "first_encoding"]
 
 LEGACY_TEXT = ("utf-8-sig", "cp1252")  # a file that is not UTF-8 is read as Windows-1252, with a warning
 _NAMES = {
@@ -80,3 +81,23 @@ def decode_text(raw: bytes, encodings: Iterable[str], where: str) -> str:
         where_bad = f": {_bad_byte(raw, exc)}"
     names = " or ".join(dict.fromkeys(_NAMES.get(e.lower(), e) for e in tried))
     raise DataError(f"{where} is not {names} text{where_bad}; convert it to UTF-8")
+
+
+_LINE_ENDS = re.compile(r"\r\n|\r|\n")
+
+
+def file_lines(text: str) -> list[str]:
+    r"""The lines of a decoded file as an editor and ``wc -l`` count them: split at ``\n``, ``\r\n`` and
+    ``\r`` only, with no empty last line after a final line end. ``str.splitlines`` also splits at form
+    feed, vertical tab, ``\x1c``-``\x1e``, NEL (``\x85``) and U+2028/U+2029, which a text (a JSON
+    string, a pasted paragraph) holds inside its line: one line would become two, and outputs or a parallel
+    file would no longer line up.
+
+    Example:
+        >>> file_lines("a\u2028b\x0cc\r\nd\n")
+        ['a\u2028b\x0cc', 'd']
+    """
+    lines = _LINE_ENDS.split(text)
+    if lines and not lines[-1]:
+        lines.pop()
+    return lines

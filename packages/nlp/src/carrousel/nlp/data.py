@@ -26,7 +26,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from carrousel.core.args import check_args
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
-from carrousel.core.encodings import LEGACY_TEXT, first_encoding
+from carrousel.core.encodings import LEGACY_TEXT, file_lines, first_encoding
 from carrousel.core.files import check_input_file, read_text
 from carrousel.core.text import name_some
 from carrousel.nlp import hf_data
@@ -282,7 +282,7 @@ def read_lines(path: str | Path, legacy: bool = False) -> list[str]:
     text = read_text(
         path, "--file", "text", encodings=LEGACY_TEXT if legacy else ("utf-8-sig",), streams=True
     )
-    lines = text.splitlines()
+    lines = file_lines(text)  # not str.splitlines: a form feed or U+2028 inside a text is no line end
     while lines and not lines[-1].strip():
         lines.pop()
     check_texts(lines, f"--file {path}")

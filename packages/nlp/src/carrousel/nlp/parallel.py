@@ -53,6 +53,7 @@ from pathlib import Path
 import numpy as np
 
 from carrousel.core.args import check_args
+from carrousel.core.encodings import file_lines
 from carrousel.core.errors import DataError
 from carrousel.core.files import DEFAULT_MAX_BYTES, read_text
 from carrousel.nlp.errors import TextDataError
@@ -99,7 +100,7 @@ _TSV_HEADERS = {("source", "target"), ("src", "tgt")}  # a first line naming the
 
 def _read_tsv(path: Path, src: str, tgt: str) -> list[Pair]:
     pairs = []
-    for i, line in enumerate(_read_text(path).splitlines()):
+    for i, line in enumerate(file_lines(_read_text(path))):
         if not line.strip():
             continue
         cells = line.split("\t")
@@ -115,7 +116,7 @@ def _read_tsv(path: Path, src: str, tgt: str) -> list[Pair]:
 
 def _read_jsonl(path: Path, src: str, tgt: str) -> list[Pair]:
     pairs = []
-    for i, line in enumerate(_read_text(path).splitlines()):
+    for i, line in enumerate(file_lines(_read_text(path))):
         if not line.strip():
             continue
         try:
@@ -173,7 +174,7 @@ def read_pairs(
     if len(files) == 2 and any(keyed_format(f) for f in files):
         pairs = read_keyed(files[0], files[1], tgt, model=model_tgt)
     elif len(files) == 2:
-        a, b = (_read_text(f).splitlines() for f in files)
+        a, b = (file_lines(_read_text(f)) for f in files)
         if len(a) != len(b):
             raise TextDataError(
                 f"{files[0]} has {len(a)} lines but {files[1]} has {len(b)}; aligned files need equal lines"

@@ -1,0 +1,47 @@
+"""A text file's lines are cut at ``\\n``, ``\\r\\n`` and ``\\r`` only (core's ``encodings.file_lines``).
+
+Before, ``str.splitlines`` also cut at a form feed, NEL and U+2028 inside a text: ``nlp sentiment predict
+--file`` on a 4-line file gave 7 predictions (its ``--json`` rows no longer lined up with the lines), a
+JSONL of pairs whose JSON string held a raw U+2028 (``json.dumps(ensure_ascii=False)`` writes it) was "not
+JSON", a TSV pair was cut in two and two aligned files were counted unequal.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from carrousel.core.encodings import file_lines
+from carrousel.nlp.data import read_lines
+from carrousel.nlp.parallel import read_pairs
+
+INSIDE = ["\x0c", "\x0b", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]  # no line end in a file
+
+
+def test_file_lines_cut_only_at_line_ends() -> None:
+    text = "".join(f"a{c}b\n" for c in INSIDE) + "c\r\nd\re"
+    assert file_lines(text) == [f"a{c}b" for c in INSIDE] + ["c", "d", "e"]
+    assert file_lines("x\n") == ["x"] and file_lines("") == [] and file_lines("x\n\n") == ["x", ""]
+
+
+def test_predict_file_gives_one_text_per_line(tmp_path: Path) -> None:
+    p = tmp_path / "texts.txt"
+    p.write_text("".join(f"good{c}film\n" for c in INSIDE) + "last", encoding="utf-8")
+    assert read_lines(p, legacy=True) == [f"good{c}film" for c in INSIDE] + ["last"]
+
+
+def test_pairs_keep_a_line_separator_inside_a_sentence(tmp_path: Path) -> None:
+    rows = [
+        ("open the file\u2028now", "öffne die Datei\u2028jetzt"),
+        ("read\x0ca file", "lies\x0ceine Datei"),
+    ]
+    jsonl = tmp_path / "p.jsonl"
+    jsonl.write_text("".join(json.dumps({"en": s, "de": t}, ensure_ascii=False) + "\n" for s, t in rows))
+    assert read_pairs([jsonl], "en", "de") == rows
+    tsv = tmp_path / "p.tsv"
+    tsv.write_text("".join(f"{s}\t{t}\n" for s, t in rows), encoding="utf-8")
+    assert read_pairs([tsv], "en", "de") == rows
+    src, tgt = tmp_path / "a.en", tmp_path / "a.de"
+    src.write_text("".join(f"{s}\n" for s, _ in rows), encoding="utf-8")
+    tgt.write_text("".join(f"{t}\n" for _, t in rows), encoding="utf-8")
+    assert read_pairs([src, tgt], "en", "de") == rows
