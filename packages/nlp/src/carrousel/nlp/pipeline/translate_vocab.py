@@ -19,6 +19,7 @@ The training pairs go to the network as id pairs (:func:`encode_pairs`), or with
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -45,6 +46,8 @@ __all__ = [
     "pair_loader",
     "train_vocabularies",
 ]
+
+logger = logging.getLogger(__name__)
 
 TARGET_TOKENIZER_FILE = "target_tokenizer.json"  # the target side's tokenizer (its own vocabulary, or the
 # shared one with the target's normaliser)
@@ -168,6 +171,12 @@ def encode_sources(
     """
     masked = [mask(t, unknown) if placeholders else (t, []) for t in texts]
     encoded = tokenizer.encode_batch([m for m, _ in masked]) if masked else []
+    if cut := sum(len(s) > max_tokens for s in encoded):  # said, as sentiment predict says it
+        logger.warning(
+            "%d of %d texts are longer than %d tokens and were truncated: the network translates their first "
+            "%d tokens only (give one sentence a line)",
+            cut, len(encoded), max_tokens, max_tokens,
+        )  # fmt: skip
     return masked, [s[:max_tokens] or [tokenizer.unk_id] for s in encoded]
 
 
