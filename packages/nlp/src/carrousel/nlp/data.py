@@ -11,6 +11,7 @@ with their row, labels may be strings or integers (a ``ClassLabel`` column gives
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import logging
@@ -92,6 +93,8 @@ def _encoding_of(path: Path) -> str:
         if len(head) == _SNIFF_BYTES:  # cut inside the file: a UTF-8 character cut in two is finished
             more = fh.read(3)
             head += more[: len(more) - len(more.lstrip(_UTF8_CONTINUATION))]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text", PowerShell's >
+        return "utf-16"
     enc = first_encoding(head, LEGACY_TEXT, str(path))
     return "utf-8" if enc == "utf-8-sig" else enc or "cp1252"
 
