@@ -85,7 +85,7 @@ def test_utf16_with_a_byte_order_mark_is_read_as_text(
 def test_utf16_mark_on_binary_or_broken_data_is_still_refused(tmp_path: Path) -> None:
     p = tmp_path / "u16.txt"
     p.write_bytes(b"\xff\xfe" + "ab\x00cd".encode("utf-16-le"))  # a NUL character
-    with pytest.raises(DataError, match="binary file, not text$"):
+    with pytest.raises(DataError, match=r"binary file, not text$"):
         read_text(p, "--file", "text")
     p.write_bytes(b"\xff\xfeab\x00")  # an odd byte count
     with pytest.raises(DataError, match="starts as UTF-16 but is not UTF-16 text; convert it to UTF-8"):
