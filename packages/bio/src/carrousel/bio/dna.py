@@ -54,13 +54,15 @@ def mask_lower_case(seq: str) -> str:
 
 
 @check_args
-def encode(seq: str | bytes, record: str = "<sequence>", offset: int = 0) -> np.ndarray:
+def encode(seq: str | bytes, record: str = "<sequence>", offset: int = 0, *, hint: bool = True) -> np.ndarray:
     """Encodes DNA letters as codes 0..4.
 
     Args:
         seq: the letters (whitespace is not allowed here).
         record: record name for error messages.
         offset: 0-based position of ``seq[0]`` in the record, for error messages.
+        hint: end the error for an alignment gap or a ``*`` with how to remove them (``False`` where the
+            caller names its own fix: a genome must keep its positions, so nothing may be removed).
 
     Returns:
         ``(len(seq),)`` uint8 codes.
@@ -78,7 +80,7 @@ def encode(seq: str | bytes, record: str = "<sequence>", offset: int = 0) -> np.
             ) from None
     else:
         raw = seq
-    return _checked(raw.translate(_TRANSLATE), raw, record, offset)
+    return _checked(raw.translate(_TRANSLATE), raw, record, offset, hint)
 
 
 # What a user most likely holds when one of these turns up, and the fix (the message stays one line).
@@ -89,7 +91,7 @@ _HINTS = {
 }
 
 
-def _checked(coded: bytes, raw: bytes, record: str, offset: int) -> np.ndarray:
+def _checked(coded: bytes, raw: bytes, record: str, offset: int, hint: bool = True) -> np.ndarray:
     """Translated bytes -> writable codes, or the error for the first invalid character.
 
     Args:
@@ -97,13 +99,14 @@ def _checked(coded: bytes, raw: bytes, record: str, offset: int) -> np.ndarray:
         raw: the letters as read (whitespace is skipped when locating a bad one).
         record: record name for error messages.
         offset: 0-based position of ``coded[0]`` in the record.
+        hint: add the fix of :data:`_HINTS` for the character.
     """
     i = coded.find(b"\xff")
     if i >= 0:
         char = chr(raw.translate(None, _SKIP)[i])
         raise FastaFormatError(
             f"record {record!r}, position {offset + i + 1}: invalid character {char!r}; "
-            "expected A, C, G, T, N or an IUPAC code" + _HINTS.get(char, "")
+            "expected A, C, G, T, N or an IUPAC code" + (_HINTS.get(char, "") if hint else "")
         )
     return np.frombuffer(coded, dtype=np.uint8).copy()
 

@@ -24,10 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import tempfile
-import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -40,6 +37,7 @@ from carrousel.bio.bed import Intervals
 from carrousel.bio.dna import AMBIGUOUS, encode, reverse_complement
 from carrousel.bio.errors import FastaFormatError, TrainingDataError
 from carrousel.bio.fasta import check_fasta_file, iter_chunks
+from carrousel.bio.genome_index import StaleIndexError, UnindexableError, build_faidx, open_faidx
 from carrousel.bio.twobit import TwoBit, is_twobit
 from carrousel.core.args import check_args
 from carrousel.core.text import name_some
@@ -62,6 +60,15 @@ def _compression(path: Path) -> str:
         return "none"
     has_extra = len(head) >= 14 and head[3] & 0x04
     return "bgzf" if has_extra and head[12:14] == b"BC" else "gzip"
+
+
+def _letters_fix(p: Path) -> str:
+    """How to write the letters of ``p`` that are no base as N: same length, so every position holds."""
+    to_n = "'/^>/!s/[^ACGTNacgtn]/N/g'"  # IUPAC codes become N too: they are never scored either
+    edit = (
+        f"sed -i {to_n} {p}" if _compression(p) == "none" else f"zcat {p} | sed {to_n} | bgzip > fixed.fa.gz"
+    )
+    return f"write each as N, which keeps every position (the peaks' coordinates): {edit}"
 
 
 def _fresh(index: Path, fasta: Path) -> bool:
@@ -151,7 +158,7 @@ class Genome:
             return cls.read_whole(p)  # the streaming reader names the problem (not gzip)
         try:
             return cls._indexed(p, bgzf=kind == "bgzf")
-        except _UnindexableError as exc:
+        except UnindexableError as exc:
             why = f"cannot be indexed ({exc})"
             fix = "rewrite it with one line width (e.g. `seqkit seq -w 60`)"
             if "before the first sequence" in str(exc):  # pyfaidx takes no '#' comment lines
@@ -195,10 +202,10 @@ class Genome:
         for fai in _index_places(p):
             gzi = fai.with_suffix(".gzi")
             if _fresh(fai, p) and (not bgzf or _fresh(gzi, p)):
-                with suppress(_StaleIndexError):
-                    return cls._from_faidx(p, _faidx(p, fai, gzi, build=False), fai, bgzf)
+                with suppress(StaleIndexError):
+                    return cls._from_faidx(p, open_faidx(p, fai, gzi, build=False), fai, bgzf)
             if _writable(fai.parent):
-                return cls._from_faidx(p, _build(p, fai, gzi, bgzf), fai, bgzf)
+                return cls._from_faidx(p, build_faidx(p, fai, gzi, bgzf), fai, bgzf)
             logger.debug("%s is not writable; the index of %s goes elsewhere", fai.parent, p)
         raise FastaFormatError(f"{p}: no writable folder for its index; set CARROUSEL_CACHE to one")
 
@@ -209,7 +216,7 @@ class Genome:
             last = next(reversed(index.values()))
             if last.offset + last.rlen > p.stat().st_size:
                 faidx.close()
-                raise _StaleIndexError(fai)
+                raise StaleIndexError(fai)
         lengths = {name: int(rec.rlen) for name, rec in index.items() if rec.rlen > 0}
         empty = [name for name, rec in index.items() if rec.rlen == 0]
         if not lengths:
@@ -251,7 +258,10 @@ class Genome:
             text = self._faidx.fetch(name, start + 1, end)
         except (OSError, ValueError) as exc:  # a damaged BGZF block, bytes that are not text
             raise FastaFormatError(f"{self.path}: cannot read {name}:{start}-{end} ({exc})") from None
-        codes = encode(text, name, start)
+        try:  # the FASTA fix of a gap (remove it) would shift every later position: N keeps them
+            codes = encode(text, name, start, hint=False)
+        except FastaFormatError as exc:
+            raise FastaFormatError(f"{self.path}: {exc}; {_letters_fix(self.path)}") from None
         if codes.size != end - start:
             raise FastaFormatError(
                 f"{self.path}: {name}:{start}-{end} reads {codes.size} bases; the file changed after it "
@@ -336,63 +346,3 @@ def _overlaps(excluded: tuple[np.ndarray, np.ndarray] | None, start: int, end: i
     starts, ends = excluded
     i = int(np.searchsorted(starts, end)) - 1  # last interval starting before the window ends
     return i >= 0 and int(ends[i]) > start
-
-
-class _UnindexableError(Exception):
-    """pyfaidx cannot index the file (uneven line lengths, text that is not FASTA)."""
-
-
-class _StaleIndexError(Exception):
-    """An existing index does not fit the file."""
-
-
-def _faidx(p: Path, fai: Path, gzi: Path, build: bool) -> Any:
-    """A pyfaidx reader of ``p`` with its index at ``fai`` (and ``gzi``), built there when ``build``."""
-    import pyfaidx
-
-    try:
-        return pyfaidx.Faidx(
-            str(p),
-            indexname=str(fai),
-            gzi_indexname=str(gzi),
-            as_raw=True,
-            strict_bounds=True,
-            rebuild=build,
-            build_index=build,
-        )
-    except pyfaidx.FastaIndexingError as exc:
-        raise _UnindexableError(str(exc).strip().rstrip(".")) from None
-    except UnicodeDecodeError:
-        raise _UnindexableError("bytes that are not text") from None
-    except ValueError as exc:  # read_fai: two records of one name, or a malformed index line
-        if str(exc).startswith("Duplicate key"):
-            name = str(exc).removeprefix("Duplicate key").strip()
-            raise FastaFormatError(
-                f"{p}: duplicate record name {name}; names must be unique (rename one)"
-            ) from None
-        if not build:
-            raise _StaleIndexError(fai) from None
-        raise FastaFormatError(f"{p}: cannot be indexed ({exc}); check the file") from None
-    except pyfaidx.UnsupportedCompressionFormat:
-        raise FastaFormatError(f"{p} is not BGZF; decompress it or compress it with `bgzip`") from None
-    except OSError as exc:
-        if not build:
-            raise _StaleIndexError(fai) from None
-        raise FastaFormatError(f"{p}: cannot be indexed ({exc}); check the file") from None
-
-
-def _build(p: Path, fai: Path, gzi: Path, bgzf: bool) -> Any:
-    """Builds the index of ``p`` under temporary names in ``fai``'s folder, then renames it into place."""
-    tag = f".{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
-    tmp_fai, tmp_gzi = fai.with_name(fai.name + tag), gzi.with_name(gzi.name + tag)
-    t0 = time.perf_counter()
-    try:
-        faidx = _faidx(p, tmp_fai, tmp_gzi, build=True)
-        os.replace(tmp_fai, fai)
-        if bgzf:
-            os.replace(tmp_gzi, gzi)
-    finally:
-        for tmp in (tmp_fai, tmp_gzi):
-            tmp.unlink(missing_ok=True)
-    logger.info("indexed %s (%d records) in %.1f s: %s", p, len(faidx.index), time.perf_counter() - t0, fai)
-    return faidx
