@@ -436,7 +436,10 @@ BED_CASES: dict[str, BedCase] = {
     "every peak past the end": (_bed(["chr1\t50000\t50200", "chr1\t60000\t60200"]), "20,000"),
     "a negative start": (lambda d: "\n".join(["chr1\t-5\t200", *d.peak_lines]) + "\n", "line 1"),
     "start after end": (lambda d: "\n".join([*d.peak_lines, "chr1\t500\t400"]) + "\n", "line 31"),
-    "start equals end": (lambda d: "\n".join([*d.peak_lines, "chr1\t500\t500"]) + "\n", "not after start"),
+    "summit off a point": (  # a point (start == end) is valid BED; its summit offset can only be 0
+        lambda d: "\n".join([*d.peak_lines, "chr1\t500\t500\tp\t0\t.\t1\t-1\t-1\t2"]) + "\n",
+        "summit offset 2",
+    ),
     "unknown chromosome only": (_bed(["chrX\t100\t300", "chrY\t5\t50"]), "record names"),
     "text in coordinates": (lambda d: "\n".join([*d.peak_lines[:3], "chr1\tabc\t300"]) + "\n", "line 4"),
     "float coordinates": (_bed(["chr1\t100.5\t300"]), "line 1"),

@@ -3,9 +3,12 @@
 The file is read through :func:`carrousel.core.files.read_text` (a regular, readable, non-empty UTF-8
 text file, gzip when it ends in ``.gz``, no NUL bytes, lines under 100,000 characters); ``track``,
 ``browser`` and ``#`` lines are skipped. Every other line must hold ``chrom start end`` with integer
-coordinates, ``0 <= start < end``, and a narrowPeak summit offset (column 10, ``-1`` for none) inside the
+coordinates, ``0 <= start <= end``, and a narrowPeak summit offset (column 10, ``-1`` for none) inside the
 peak; the first line that does not is a :class:`~carrousel.bio.errors.BedFormatError` naming the file
-and the line. Whether a peak lies on its chromosome is checked against the genome
+and the line. A zero-length interval (``start == end``) is valid BED: a point between bases ``start - 1``
+and ``start`` (UCSC's point insertions). A peak is used as the window centred on its summit or middle, so a
+point is the window centred on it (its only summit offset is 0); as a region to keep background windows
+off, a point covers the base on either side, as bedtools reads one. Whether a peak lies on its chromosome is checked against the genome
 (:mod:`carrousel.bio.validation`).
 
 A bigBed (ENCODE's ``bigBed narrowPeak``, a track hub's peaks) is recognised by its magic whatever its
@@ -75,9 +78,9 @@ def read_peaks(path: str | Path) -> list[Peak]:
             ) from None
         if start < 0:
             raise BedFormatError(f"{p}, {where} {n}: start {start} is negative; BED starts are 0-based, >= 0")
-        if end <= start:
-            raise BedFormatError(f"{p}, {where} {n}: end {end} is not after start {start}")
-        if summit >= end - start:
+        if end < start:
+            raise BedFormatError(f"{p}, {where} {n}: end {end} is before start {start}; swap them")
+        if summit > 0 and summit >= end - start:  # a point (start == end) has the summit offset 0 or none
             raise BedFormatError(
                 f"{p}, {where} {n}: summit offset {summit} lies outside the peak ({end - start} bases long)"
             )
@@ -101,10 +104,15 @@ Intervals = dict[str, tuple[np.ndarray, np.ndarray]]
 
 
 def merge_intervals(intervals: Sequence[tuple[str, int, int]]) -> Intervals:
-    """Sorts and merges ``(record, start, end)`` intervals into per-record ``(starts, ends)`` arrays."""
+    """Sorts and merges ``(record, start, end)`` intervals into per-record ``(starts, ends)`` arrays.
+
+    A zero-length interval (a point between bases ``start - 1`` and ``start``) covers those two bases, as
+    bedtools reads one, so a window that only touches the point overlaps it too.
+    """
     by_rec: dict[str, list[tuple[int, int]]] = {}
     for rec, a, b in intervals:
-        by_rec.setdefault(rec, []).append((int(a), int(b)))
+        point = int(a) == int(b)
+        by_rec.setdefault(rec, []).append((max(int(a) - point, 0), int(b) + point))
     out: Intervals = {}
     for rec, items in by_rec.items():
         items.sort()
