@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from carrousel.bio.config import BackgroundKind, Method, ScanConfig
-from carrousel.bio.errors import ScanConfigError
+from carrousel.bio.errors import MotifNotFoundError, ScanConfigError
 from carrousel.bio.fasta import RecordInfo, count_bases, iter_chunks
 from carrousel.bio.fasta_names import check_unique_names
 from carrousel.bio.hits import Hits, ScanResult
@@ -22,6 +22,7 @@ from carrousel.bio.pwm import IntegerPWM, SequenceCodes
 from carrousel.bio.pwm_null import Background
 from carrousel.bio.pwm_scanner import PWMScanner
 from carrousel.core.args import check_args
+from carrousel.core.text import name_some
 
 if TYPE_CHECKING:  # the model side imports torch: only a scan with a model loads it
     from carrousel.bio.models import MotifModel
@@ -98,13 +99,15 @@ def scan_genome(
         )
     use_model = model if method is not Method.pwm else None
     if motifs is None:
-        if cfg.motifs:
+        if cfg.motifs and use_model is not None:  # the model's own outputs first (-m CTCF: its CTCF)
+            motifs = _model_motifs(cfg.motifs, use_model.motifs, method, cfg.jaspar_release)
+        elif cfg.motifs:
             motifs = resolve_motifs(list(cfg.motifs), cfg.jaspar_release)
         elif model is not None:
             motifs = model.motifs
         else:
             raise ScanConfigError("no motifs to scan; give --motif or a model")
-    if use_model is not None and method is Method.model and cfg.motifs:
+    if use_model is not None and method is Method.model and cfg.motifs:  # motifs given by the caller
         outputs = {m.id for m in use_model.motifs}
         missing = [m.id for m in motifs if m.id not in outputs]
         if missing:
@@ -199,7 +202,9 @@ def scan_genome(
     finally:
         if pwm_scanner is not None:
             pwm_scanner.close()
-    used = list(motifs) if method is not Method.model else list(model_scanner.motifs if model_scanner else [])
+    used = list(motifs)
+    if method is Method.model and model_scanner is not None:  # the outputs tested, not the whole panel
+        used = [model_scanner.motifs[k] for k in model_scanner.outputs]
     total_bases = sum(r.length for r in seen)
     return ScanResult(
         hits=hits,
@@ -220,6 +225,45 @@ def scan_genome(
             else {}
         ),
     )
+
+
+def _model_motifs(
+    specs: Sequence[str], outputs: Sequence[Motif], method: Method, release: str
+) -> list[Motif]:
+    """The ``--motif`` specs of a scan with a model: each one an output of the model when it names one (by
+    ID, by ID without its version, then by name; case ignored), else resolved as without a model (JASPAR,
+    files) for the PWM scan of ``both`` alone, with a warning.
+
+    Raises:
+        ScanConfigError: (``model``) a spec names no output of the model; the message names the outputs.
+    """
+    shown = name_some((m.id if m.name in ("", m.id) else f"{m.id} ({m.name})" for m in outputs), 10)
+    ids = {m.id for m in outputs}
+    out: dict[str, Motif] = {}
+    for spec in (t.strip() for s in specs for t in s.split(",") if t.strip()):
+        key = spec.upper()
+        found = (
+            [m for m in outputs if m.id.upper() == key]
+            or [m for m in outputs if m.id.upper().split(".")[0] == key]
+            or [m for m in outputs if m.name.upper() == key]
+        )
+        lacking = f"motif {spec!r} is not an output of the model, whose outputs are {shown}"
+        if not found:
+            try:
+                found = resolve_motifs(spec, release)  # a file or collection may hold outputs of the model
+            except MotifNotFoundError:
+                if method is Method.model:
+                    raise ScanConfigError(
+                        f"{lacking}; give one of them, or use --method pwm or both"
+                    ) from None
+                raise
+            if not {m.id for m in found} <= ids:
+                if method is Method.model:
+                    raise ScanConfigError(f"{lacking}; give one of them, or use --method pwm or both")
+                logger.warning("%s; scanned by its PWM only", lacking)
+        for m in found:
+            out.setdefault(m.id, m)
+    return list(out.values())
 
 
 def _warn_untested(stages: dict[str, int], window: int) -> None:
