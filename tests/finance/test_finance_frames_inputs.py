@@ -176,3 +176,32 @@ def test_rows_out_of_date_order_are_sorted_with_a_warning(caplog: pytest.LogCapt
     want = validate_frame(_frame().iloc[[1, 3, 0, 2]])  # B first, as in the shuffled frame
     pd.testing.assert_frame_equal(out, want)
     assert "2 series' rows were not in date order (first: B): sorted by date" in caplog.text
+
+
+@pytest.mark.parametrize("col", ["open", "high", "low", "volume"])
+def test_text_that_is_no_number_in_an_optional_column_is_named(col: str, tmp_path: Path) -> None:
+    # before: the cell became NaN without a word (an unknown input), while the same cell in y is an error
+    cells = pd.Series([10.0, "n.a. price", 10.5, 19.5], dtype=object)
+    with pytest.raises(FrameError) as err:
+        validate_frame(_frame().assign(**{col: cells}))
+    assert str(err.value) == (
+        f"column {col} has 1 non-numeric or infinite value(s) (first: series B on 2010-01-04: 'n.a. price'); "
+        "give numbers, or leave a cell empty where it is unknown"
+    )
+    path = tmp_path / "panel.csv"  # the same cell in a CSV table (read_frame: pd.read_csv, then the checks)
+    _frame().assign(**{col: cells}).to_csv(path, index=False)
+    with pytest.raises(FrameError, match=rf"column {col} has 1 non-numeric .*'n\.a\. price'"):
+        read_frame(path)
+
+
+def test_missing_cells_of_an_optional_column_stay_unknown() -> None:
+    # blank, N/A, #N/A, null and (in a volume) '-' are missing-value marks, as the price files' reader takes
+    # them: NaN (an unknown input), no error; text numbers are still read
+    marks = pd.Series(["", " N/A ", "#N/A", "1,234.5"], dtype=object)
+    out = validate_frame(
+        _frame().assign(open=marks, volume=pd.Series(["-", "null", None, "2K"], dtype=object))
+    )
+    assert out["open"].isna().tolist() == [True, True, True, False] and out["open"].iloc[3] == 1234.5
+    assert out["volume"].isna().tolist() == [True, True, True, False] and out["volume"].iloc[3] == 2000.0
+    with pytest.raises(FrameError, match=r"column open has 1 non-numeric .*: '-'"):
+        validate_frame(_frame().assign(open=pd.Series(["-", 20.0, 10.5, 19.5], dtype=object)))

@@ -32,6 +32,7 @@ from carrousel.finance.price_columns import (
     standard_columns,
     standard_name,
     text_numbers,
+    unreadable_cells,
     wide_to_long,
     yfinance_levels,
 )
@@ -134,13 +135,23 @@ def validate_frame(df: object) -> pd.DataFrame:
             what = "volumes" if col == "volume" else "prices"
             raise FrameError(f"column {col} holds true/false values, not {what}; give {what} as numbers")
         values = text_numbers(raw, volume=col == "volume")  # "1,234.5", "$56.14": as the price files
-        bad = ~np.isfinite(values) if col == "y" else np.isinf(values)
+        # an optional column may miss a cell (an unknown input), not hold text that is no number
+        bad = (
+            ~np.isfinite(values)
+            if col == "y"
+            else np.isinf(values) | unreadable_cells(raw, values, col == "volume")
+        )
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             cell = f": {raw[i]!r}" if isinstance(raw[i], str) else ""
+            what, fix = (
+                ("missing, non-numeric or infinite", "drop or fill those rows")
+                if col == "y"
+                else ("non-numeric or infinite", "give numbers, or leave a cell empty where it is unknown")
+            )
             raise FrameError(
-                f"column {col} has {int(bad.sum())} missing, non-numeric or infinite value(s) (first: series "
-                f"{out['unique_id'][i]} on {out['ds'][i].date()}{cell}); drop or fill those rows"
+                f"column {col} has {int(bad.sum())} {what} value(s) (first: series {out['unique_id'][i]} on "
+                f"{out['ds'][i].date()}{cell}); {fix}"
             )
         if ((values <= 0) if col != "volume" else (values < 0)).any():
             i = int(np.flatnonzero(values <= 0 if col != "volume" else values < 0)[0])

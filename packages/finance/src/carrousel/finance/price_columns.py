@@ -42,6 +42,7 @@ __all__ = [
     "standard_columns",
     "standard_name",
     "text_numbers",
+    "unreadable_cells",
     "wide_to_long",
     "yfinance_levels",
 ]
@@ -319,6 +320,25 @@ def text_numbers(values: pd.Series, volume: bool = False) -> pd.Series:
     if rest.any():
         numbers[rest] = _written_numbers(values[rest].str.strip(), volume, ".")
     return numbers
+
+
+@check_args
+def unreadable_cells(values: pd.Series, numbers: pd.Series, volume: bool = False) -> pd.Series:
+    """Where ``values`` holds text that :func:`text_numbers` read as no number and that is no missing-value
+    mark either (blank, ``NaN``, ``N/A``, ``#N/A``, ``null``, FRED's ``.``; in a volume also ``-``), as the
+    price files' reader refuses such a cell.
+
+    Args:
+        values: the column as given.
+        numbers: ``text_numbers(values, volume)``.
+        volume: the column is a volume (``-`` is a missing volume).
+
+    Returns:
+        A boolean mask, aligned with ``values``.
+    """
+    marks = (*_MISSING, "", "-") if volume else (*_MISSING, "")
+    text = values.map(lambda v: isinstance(v, str) and v.strip().lower() not in marks).astype(bool)
+    return text & numbers.isna()
 
 
 def _written_numbers(text: pd.Series, volume: bool, decimal: str) -> pd.Series:
