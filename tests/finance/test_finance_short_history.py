@@ -42,3 +42,30 @@ def test_a_short_series_held_out_names_holdout_days_not_test_days() -> None:
     message = str(err.value)
     assert "one series needs 132 rows before it at --lookback 10 and --horizon 3" in message
     assert message.endswith("or fewer --holdout-days") and "--test-days" not in message
+
+
+@pytest.mark.parametrize(("rows", "ending"), [(30, "use a longer history or a shorter --lookback"),
+                                              (150, "use --holdout-days 18 or fewer")])  # fmt: skip
+def test_holding_out_every_series_names_the_rows_a_series_needs(rows: int, ending: str) -> None:
+    # before: "holding out 40 days leaves no series long enough to train on; use a smaller --holdout-days"
+    # (how many rows a series needs was not said, nor that no smaller --holdout-days helps 30 rows)
+    from carrousel.finance.multiseries import train_global
+
+    cfg = FinanceConfig(window=WindowConfig(lookback=10, horizon=3), model=ModelConfig(members=1))
+    days = rows - 13
+    with pytest.raises(PriceDataError) as err:
+        train_global(_series(rows), cfg, holdout_days=days)
+    assert str(err.value) == (
+        f"holding out {days} days leaves no series long enough to train on: one series needs {132 + days} rows "
+        f"(132 before the held-out days at --lookback 10 and --horizon 3); the longest series, A, has {rows}; "
+        + ending
+    )
+    if rows >= 132:  # the bound is exact for one series: 18 days held out leave 100 training windows, 19 not
+        from carrousel.finance.frames import frame_series, quiet_missing
+        from carrousel.finance.panel import panel_windows
+
+        _, series = frame_series(_series(rows), cfg)
+        with quiet_missing():  # as train_global calls it
+            assert len(panel_windows(series, {"A": rows - 1 - 18}, cfg).train) >= 100
+            with pytest.raises(PriceDataError, match="only 99 training windows before the cut-off"):
+                panel_windows(series, {"A": rows - 1 - 19}, cfg)

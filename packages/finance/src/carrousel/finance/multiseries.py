@@ -44,7 +44,7 @@ from carrousel.finance.evaluate import ALPHA, pinball_rows
 from carrousel.finance.features import SeriesData, cumulative_targets, valid_origins
 from carrousel.finance.fitted import FittedForecaster, check_forecast_precision, check_training_precision
 from carrousel.finance.frames import frame_history, frame_series, known_scalers, quiet_missing
-from carrousel.finance.panel import panel_windows
+from carrousel.finance.panel import panel_windows, rows_needed
 from carrousel.finance.ranks import share_out
 from carrousel.finance.scoring import diebold_mariano
 from carrousel.finance.training import fit_at
@@ -322,9 +322,18 @@ def train_global(
     cuts = {s.ticker: len(s.close) - 1 - holdout_days for s in series}
     short = [t for t, c in cuts.items() if c <= cfg.window.lookback + cfg.window.horizon]
     if holdout_days and len(short) == len(series):
+        longest = max(series, key=lambda s: len(s.close))
+        need = rows_needed(longest, cfg)
         raise PriceDataError(
-            f"holding out {holdout_days} days leaves no series long enough to train on; use a smaller "
-            "--holdout-days"
+            f"holding out {holdout_days} days leaves no series long enough to train on: one series needs "
+            f"{need + holdout_days} rows ({need} before the held-out days at --lookback {cfg.window.lookback} "
+            f"and --horizon {cfg.window.horizon}); the longest series, {longest.ticker}, has "
+            f"{len(longest.close)}; "
+            + (
+                f"use --holdout-days {len(longest.close) - need} or fewer"
+                if len(longest.close) >= need
+                else "use a longer history or a shorter --lookback"
+            )
         )
     with quiet_missing():
         panel = panel_windows(series, cuts, cfg, on_series, cut_flag="--holdout-days")

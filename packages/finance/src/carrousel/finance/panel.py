@@ -51,6 +51,7 @@ __all__ = [
     "PanelWindows",
     "panel_loader",
     "panel_windows",
+    "rows_needed",
 ]
 
 MIN_TRAIN = 100  # fewest training windows a fit accepts
@@ -281,12 +282,8 @@ def _too_few_windows(
     """The error of a fit with fewer than ``MIN_TRAIN`` training windows: the rows one series would need at
     this window spec (a forecast of a short series must not be sent to a setting that cannot help)."""
     horizon, lookback = cfg.window.horizon, cfg.window.lookback
-    n_origins = MIN_SERIES_ORIGINS
-    while n_origins - max(int(n_origins * cfg.train.val_fraction), 1) - horizon + 1 < MIN_TRAIN:
-        n_origins += 1  # windows held out for early stopping and those whose target overlaps them excluded
     longest = max(series_list, key=lambda s: len(s.close), default=None)
-    first_valid = longest.first_valid if longest is not None else 1
-    need = n_origins + horizon + first_valid + lookback - 1
+    need = rows_needed(longest, cfg)
     have = f"; the longest series, {longest.ticker}, has {len(longest.close)}" if longest is not None else ""
     backtest = any(cuts.get(s.ticker, len(s.close) - 1) < len(s.close) - 1 for s in series_list)
     return (
@@ -295,3 +292,15 @@ def _too_few_windows(
         f"and --horizon {horizon}{have}; use a longer history, a shorter --lookback"
         + (f" or fewer {cut_flag}" if backtest else "")
     )
+
+
+def rows_needed(series: SeriesData | None, cfg: FinanceConfig) -> int:
+    """The rows ``series`` alone needs up to its cut-off for a fit (:data:`MIN_TRAIN` training windows
+    besides those held out for early stopping) at ``cfg``'s window spec; ``None``: a series whose first row
+    is valid."""
+    horizon, lookback = cfg.window.horizon, cfg.window.lookback
+    n_origins = MIN_SERIES_ORIGINS
+    while n_origins - max(int(n_origins * cfg.train.val_fraction), 1) - horizon + 1 < MIN_TRAIN:
+        n_origins += 1  # windows held out for early stopping and those whose target overlaps them excluded
+    first_valid = series.first_valid if series is not None else 1
+    return n_origins + horizon + first_valid + lookback - 1
