@@ -69,6 +69,7 @@ __all__ = [
     "ParallelSplit",
     "clean_pairs",
     "read_pairs",
+    "sift_pairs",
     "split_pairs",
     "vary_case",
 ]
@@ -239,25 +240,48 @@ def clean_pairs(pairs: Sequence[Pair], max_ratio: float = 3.0, max_words: int = 
     Returns:
         The kept pairs, in input order; a source kept once (its first translation).
     """
+    kept, dropped = sift_pairs(pairs, max_ratio, max_words)
+    logger.info("kept %d of %d pairs (dropped: %s)", len(kept), len(pairs), dropped)
+    return kept
+
+
+@check_args
+def sift_pairs(
+    pairs: Sequence[Pair], max_ratio: float | None = 3.0, max_words: int | None = 80
+) -> tuple[list[Pair], dict[str, int]]:
+    """:func:`clean_pairs` with the count of the pairs dropped for each reason.
+
+    Args:
+        pairs: raw ``(source, target)`` pairs.
+        max_ratio: most ratio between the word counts of the two sides (None: no limit).
+        max_words: most words per side (None: no limit).
+
+    Returns:
+        The kept pairs, and the pairs dropped: ``empty`` (a side empty), ``length`` (over ``max_words`` or
+        ``max_ratio``; a key only when either is set) and ``duplicate`` (a source seen before).
+    """
     kept: list[Pair] = []
     seen: set[str] = set()
-    dropped = {"empty": 0, "length": 0, "duplicate": 0}
+    lengths = max_ratio is not None or max_words is not None
+    dropped = {"empty": 0, "length": 0, "duplicate": 0} if lengths else {"empty": 0, "duplicate": 0}
     for s, t in pairs:
         s, t = _norm(s), _norm(t)
         if not s or not t:
             dropped["empty"] += 1
             continue
-        ns, nt = _words(s) + 1, _words(t) + 1
-        if max(ns, nt) > max_words + 1 or max(ns / nt, nt / ns) > max_ratio:
-            dropped["length"] += 1
-            continue
+        if lengths:
+            ns, nt = _words(s) + 1, _words(t) + 1
+            if (max_words is not None and max(ns, nt) > max_words + 1) or (
+                max_ratio is not None and max(ns / nt, nt / ns) > max_ratio
+            ):
+                dropped["length"] += 1
+                continue
         if s in seen:
             dropped["duplicate"] += 1
             continue
         seen.add(s)
         kept.append((s, t))
-    logger.info("kept %d of %d pairs (dropped: %s)", len(kept), len(pairs), dropped)
-    return kept
+    return kept, dropped
 
 
 @dataclass(frozen=True)

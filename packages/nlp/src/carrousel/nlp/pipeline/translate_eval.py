@@ -5,6 +5,7 @@ language (:mod:`carrousel.nlp.bleu_tokenize`: ``zh`` for Chinese, ``13a`` for Ge
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -15,7 +16,7 @@ from carrousel.core.optional import require
 from carrousel.nlp.bleu_tokenize import AUTO, choose_bleu_tokenize
 from carrousel.nlp.config import DecodeConfig, TranslateDataConfig, TranslateEvaluateConfig
 from carrousel.nlp.errors import TextDataError
-from carrousel.nlp.parallel import clean_pairs, read_pairs
+from carrousel.nlp.parallel import read_pairs, sift_pairs
 from carrousel.nlp.pipeline.translate import Translation, Translator, load_split
 
 __all__ = [
@@ -23,9 +24,12 @@ __all__ = [
     "TranslateEvaluation",
     "choice_counts",
     "evaluate_translator",
+    "pairs_to_score",
     "score_pairs",
     "scored_pairs",
 ]
+
+logger = logging.getLogger(__name__)
 
 SENTENCE_SYSTEMS = ("beam", "dictionary", "copy")  # the systems scored sentence by sentence too
 _PER_PAIR = ("sentence_chrf", "source_words")  # per-pair fields, left out of the summary
@@ -52,6 +56,9 @@ class TranslateEvaluation:
     bleu_tokenize: str = "13a"  # sacrebleu's tokenizer of BLEU (zh for Chinese; carrousel.nlp.bleu_tokenize)
     bleu_tokenize_note: str = ""  # why that tokenizer (the target language, the script, the override)
     bleu_signature: str = ""  # sacrebleu's signature of the BLEU scores
+    # --split all: pairs of --pairs not scored, by reason (empty: a side empty; duplicate: a source scored
+    # already); {} for test/valid, cut from the cleaning of training
+    dropped: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """The figures ``--json`` prints: every field but the per-pair ``sentence_chrf`` and
@@ -68,14 +75,40 @@ def choice_counts(translations: Sequence[Translation]) -> dict[str, int]:
 
 @check_args
 def scored_pairs(tr: Translator, files: Sequence[str], split: str, limit: int = 0) -> list[tuple[str, str]]:
-    """The pairs ``evaluate`` scores: every clean pair of ``files`` (``all``), or the ``test``/``valid``
-    split cut as in the training of ``tr``; at most ``limit`` (0: all).
+    """The pairs ``evaluate`` scores (:func:`pairs_to_score` without the dropped counts).
 
     Raises:
         TextDataError: no pair is left.
     """
+    return pairs_to_score(tr, files, split, limit)[0]
+
+
+@check_args
+def pairs_to_score(
+    tr: Translator, files: Sequence[str], split: str, limit: int = 0
+) -> tuple[list[tuple[str, str]], dict[str, int]]:
+    """The pairs ``evaluate`` scores and those of ``files`` it leaves out, by reason; at most ``limit``
+    scored (0: all).
+
+    ``all``: every pair of ``files`` but those with an empty side (nothing to translate or to compare
+    with) and a source scored already (its first translation is the reference), said in one warning. Long
+    and unevenly long pairs are scored: a test set is scored whole (the length cleaning of training is for
+    learning, and a source over the model's ``max_tokens`` has its own warning). ``test``/``valid``: the
+    split cut as in the training of ``tr``, its cleaning included (no counts: those pairs never were in it).
+
+    Raises:
+        TextDataError: no pair is left, or ``test``/``valid`` of files that split otherwise than in training.
+    """
+    dropped: dict[str, int] = {}
     if split == "all":
-        pairs = clean_pairs(read_pairs(files, tr.src, tr.tgt, model_tgt=True))
+        raw = read_pairs(files, tr.src, tr.tgt, model_tgt=True)
+        pairs, dropped = sift_pairs(raw, max_ratio=None, max_words=None)
+        if sum(dropped.values()):
+            logger.warning(
+                "%d of the %d pairs of %s are not scored: %d with an empty side, %d repeating a source "
+                "scored already (its first translation is the reference); BLEU and chrF are over the rest",
+                sum(dropped.values()), len(raw), ", ".join(map(str, files)), dropped["empty"], dropped["duplicate"],
+            )  # fmt: skip
     else:
         s, c = tr.bundle.assets["split"], tr.bundle.assets["cleaning"]
         data = TranslateDataConfig(
@@ -92,7 +125,7 @@ def scored_pairs(tr: Translator, files: Sequence[str], split: str, limit: int = 
     pairs = pairs[:limit] if limit else pairs
     if not pairs:
         raise TextDataError("no pair to score; check --pairs and --split")
-    return list(pairs)
+    return list(pairs), dropped
 
 
 def _sizes(sizes: dict[str, int]) -> str:
@@ -108,9 +141,10 @@ def evaluate_translator(cfg: TranslateEvaluateConfig) -> TranslateEvaluation:
     _sacrebleu()  # missing: an error before any work
     start = time.perf_counter()
     tr = Translator.from_pretrained(cfg.model, cfg.decode.device, cfg.ensemble)
-    pairs = scored_pairs(tr, cfg.pairs, cfg.split, cfg.limit)
+    pairs, dropped = pairs_to_score(tr, cfg.pairs, cfg.split, cfg.limit)
     scored = score_pairs(tr, pairs, cfg.decode, cfg.examples, cfg.bleu_tokenize)
-    return replace(scored, seconds=time.perf_counter() - start, **tr.precisions(cfg.decode.precision))
+    seconds = time.perf_counter() - start
+    return replace(scored, seconds=seconds, dropped=dropped, **tr.precisions(cfg.decode.precision))
 
 
 @check_args
