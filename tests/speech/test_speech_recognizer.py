@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from carrousel.speech import longform
 from carrousel.speech import recognizer as rec_mod
 from carrousel.speech.config import DecodeConfig, FeatureConfig
 from carrousel.speech.errors import AudioTooLongError, FrontEndMismatchError, SilentAudioError
@@ -35,7 +36,7 @@ def test_long_recording_is_stitched_from_chunks(monkeypatch, write_wav, tone) ->
         pieces.append((len(lp), offset))
         return real_decode(lp, alphabet, cfg, fs, lm, offset)
 
-    monkeypatch.setattr(rec_mod, "decode", spy)
+    monkeypatch.setattr(longform, "decode", spy)
     r = tiny()
     (t,) = r.transcribe_files([str(path)], DecodeConfig(), chunk_seconds=10.0)
     assert t.seconds == pytest.approx(seconds) and len(pieces) >= 4

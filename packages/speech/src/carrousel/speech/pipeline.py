@@ -45,6 +45,7 @@ from carrousel.speech.decoding import unusable_hotwords
 from carrousel.speech.errors import AudioError, CorpusError, SilentAudioError
 from carrousel.speech.features import FeatureExtractor
 from carrousel.speech.lm import WordLM, load_lm
+from carrousel.speech.longform import transcription_progress
 from carrousel.speech.metrics import ErrorCounts, UtteranceScore, error_rates, score_utterance
 from carrousel.speech.models import CTCModelConfig, build_model
 from carrousel.speech.plots import PLOT_EXTRA
@@ -296,7 +297,7 @@ def transcribe(
     recognizer: Recognizer | None = None,
     no_speech: frozenset[str] = frozenset(),
 ) -> list[Transcript]:
-    """``speech transcribe``: the transcription of every file, in order.
+    """``speech transcribe``: every file's transcript, in order (``progress``: see ``transcription_progress``).
 
     ``skip_errors`` (the CLI's batches of several files): a file that cannot be read is returned in its
     place as a transcript with ``error`` set (the caller reports it), and the run goes on. ``recognizer``:
@@ -314,10 +315,9 @@ def transcribe(
     _check_hotwords(cfg, recognizer)
     out: list[Transcript] = []
     skip = skip_errors or bool(no_speech)  # no_speech: each bad file judged below, the first other one raised
-    with (progress or _no_progress)("transcribing", float(len(paths))) as advance:
-        for t in recognizer.transcribe_files(
-            paths, cfg.decode, lm, cfg.chunk_seconds, cfg.max_seconds, cfg.batch_size, cfg.trim, skip
-        ):
+    with transcription_progress(progress, paths, cfg.chunk_seconds) as (advance, on_chunk):
+        args = (cfg.decode, lm, cfg.chunk_seconds, cfg.max_seconds, cfg.batch_size, cfg.trim, skip, on_chunk)
+        for t in recognizer.transcribe_files(paths, *args):
             if t.error is not None and t.path in no_speech and _silent(t.path):
                 t = Transcript(t.path, "", (), audio_info(t.path).seconds)  # nothing, as its transcript says
             elif t.error is not None and not skip_errors:

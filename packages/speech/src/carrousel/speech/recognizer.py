@@ -3,8 +3,8 @@
 :class:`Recognizer` loads a bundle of kind ``"speech.ctc"`` (weights, the model config, and as assets
 the alphabet, the feature settings and the corpus feature statistics) and transcribes recordings:
 short files in batches through :func:`carrousel.core.train.predict`-style batched forward passes, long
-files in overlapping chunks read block by block (memory bounded by the chunk length), the frames of
-each chunk's centre joined and cut for decoding at pauses (long runs of blank frames). A
+files in overlapping chunks read block by block (memory bounded by the chunk length; see
+:mod:`carrousel.speech.longform`, which also reports each chunk to an optional callback). A
 unidirectional model with causal normalisation also transcribes a live stream
 (:meth:`Recognizer.stream`), carrying the front end's samples, the normalisation statistics, the
 convolution buffers and the LSTM state from chunk to chunk.
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -32,25 +32,19 @@ from carrousel.core.provenance import (
     precision_report,
     trained_precision,
 )
-from carrousel.speech.audio import (
-    SILENCE_PEAK,
-    audio_info,
-    iter_chunks,
-    read_audio,
-    speech_bounds,
-)
+from carrousel.speech.audio import audio_info, read_audio, speech_bounds
 from carrousel.speech.config import DecodeConfig, FeatureConfig
-from carrousel.speech.decoding import Word, decode
+from carrousel.speech.decoding import decode
 from carrousel.speech.errors import (
     AudioError,
     AudioTooLongError,
-    SilentAudioError,
     SpeechConfigError,
     StreamingError,
     TranscriptError,
 )
 from carrousel.speech.features import FeatureExtractor, check_sphinx_front_end
 from carrousel.speech.lm import WordLM
+from carrousel.speech.longform import ChunkProgress, reads_in_chunks, transcribe_long
 from carrousel.speech.models import CTCModel
 from carrousel.speech.text import Alphabet
 from carrousel.speech.transcripts import Partial, Transcript, blank_mean, skipped
@@ -61,7 +55,6 @@ logger = logging.getLogger(__name__)
 
 KIND = "speech.ctc"
 LM_FILE = "lm.txt"  # bundle asset: sentences of the model's own word LM
-_OVERLAP = 1.0  # seconds of context read on each side of a chunk of a long recording
 
 
 def shipped_model_path(name: str = "model") -> Path:
@@ -256,6 +249,7 @@ class Recognizer:
         batch_size: int = 16,
         trim: bool = True,
         skip_errors: bool = False,
+        on_chunk: ChunkProgress | None = None,
     ) -> Iterator[Transcript]:
         """Transcribes files in order: short ones in batches, long ones in chunks.
 
@@ -263,6 +257,8 @@ class Recognizer:
         normalisation statistics are those of the speech, as in training); times stay file times.
         ``skip_errors``: a file that cannot be read (missing, empty, corrupt, silent, too long) is yielded
         in its place as a transcript with ``error`` set (the caller reports it); the others go on.
+        ``on_chunk(position, seconds)``: called after each chunk of a recording read in chunks, with the
+        seconds of it done (increasing, ending at its length) (:mod:`carrousel.speech.longform`).
 
         Raises:
             AudioError: one path instead of a list, or the first file that is empty, corrupt, silent or
@@ -290,9 +286,9 @@ class Recognizer:
                     raise AudioTooLongError(
                         f"{path} lasts {seconds:.1f} s, over the {max_seconds:g} s limit; raise --max-seconds or split it"
                     )
-                if seconds > chunk_seconds + _OVERLAP and not mfc:
+                if reads_in_chunks(path, seconds, chunk_seconds):
                     yield from flush()
-                    yield self._transcribe_long(path, cfg, lm, chunk_seconds, seconds)
+                    yield transcribe_long(self, path, cfg, lm, chunk_seconds, seconds, on_chunk)
                     continue
                 feats, lead = self._file_features(path, trim)
             except (AudioError, OSError) as exc:
@@ -305,37 +301,6 @@ class Recognizer:
             if len(batch) >= batch_size:
                 yield from flush()
         yield from flush()
-
-    def _transcribe_long(
-        self, path: str, cfg: DecodeConfig, lm: WordLM | None, chunk_seconds: float, seconds: float
-    ) -> Transcript:
-        sr, fs = self.features.sample_rate, self.frame_seconds
-        cfg = replace(cfg, nbest=1)  # long recordings have no alternatives: no wider N-best search per chunk
-        words: list[Word] = []
-        pending = np.zeros((0, self.alphabet.size), np.float32)
-        offset, loud = 0, False
-        blank_sum, frames = 0.0, 0
-        for k, (start, x) in enumerate(iter_chunks(path, sr, chunk_seconds, _OVERLAP)):
-            loud = loud or float(np.max(np.abs(x - x.mean()))) >= SILENCE_PEAK
-            lp = self.log_probs([self.input_features(x)])[0]
-            lo = max(0, round((k * chunk_seconds - start / sr) / fs))
-            hi = max(lo, round(((k + 1) * chunk_seconds - start / sr) / fs))
-            pending = np.concatenate([pending, lp[lo:hi]])
-            blank_sum += float(np.exp(lp[lo:hi, self.alphabet.blank]).sum())
-            frames += len(lp[lo:hi])
-            if len(pending) * fs > chunk_seconds:
-                cut = _cut_point(pending, self.alphabet.blank)
-                hyp = decode(pending[:cut], self.alphabet, cfg, fs, lm, offset * fs)[0]
-                words.extend(hyp.words)
-                pending, offset = pending[cut:], offset + cut
-        if not loud:
-            raise SilentAudioError(f"{path} is silent (peak below -60 dBFS); check the recording level")
-        if len(pending):
-            words.extend(decode(pending, self.alphabet, cfg, fs, lm, offset * fs)[0].words)
-        text = " ".join(w.word for w in words)
-        return Transcript(
-            path, text, tuple(words), seconds, blank_confidence=round(blank_sum / max(frames, 1), 4)
-        )
 
     # -------------------------------------------------------------------------------------- stream
     def stream(self, chunks: Iterator[np.ndarray]) -> Iterator[Partial]:
@@ -382,18 +347,3 @@ def _greedy_text(lp: np.ndarray, alphabet: Alphabet) -> str:
     path = lp.argmax(axis=1)
     keep = path[np.r_[True, path[1:] != path[:-1]]]
     return alphabet.decode([int(v) for v in keep if v != alphabet.blank])
-
-
-def _cut_point(lp: np.ndarray, blank: int) -> int:
-    """Where to cut frames for decoding: the middle of the longest confident-blank run in the second half."""
-    half = len(lp) // 2
-    is_blank = lp[half:, blank] > np.log(0.95)
-    best, best_len, start = len(lp), 0, None
-    for i, b in enumerate(np.r_[is_blank, False]):
-        if b and start is None:
-            start = i
-        elif not b and start is not None:
-            if i - start > best_len:
-                best, best_len = half + (start + i) // 2, i - start
-            start = None
-    return best

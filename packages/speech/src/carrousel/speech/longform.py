@@ -1,0 +1,179 @@
+"""Long recordings, transcribed in overlapping chunks read block by block (memory bounded by the chunk).
+
+A recording longer than one chunk (``chunk_seconds`` plus the :data:`OVERLAP` of context read on each side)
+is read by :func:`carrousel.speech.audio.iter_chunks`; the frames of each chunk's centre are joined and cut
+for decoding at pauses (long runs of blank frames), so no frame is decoded twice. After each chunk an
+optional :data:`ChunkProgress` callback hears how many seconds of the recording are done (the CLI draws
+its bar from it; this module only logs).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from carrousel.core.args import check_args
+from carrousel.speech.audio import SILENCE_PEAK, audio_info, iter_chunks
+from carrousel.speech.config import DecodeConfig
+from carrousel.speech.decoding import Word, decode
+from carrousel.speech.errors import AudioError, SilentAudioError
+from carrousel.speech.lm import WordLM
+from carrousel.speech.transcripts import Transcript
+
+if TYPE_CHECKING:
+    from carrousel.speech.recognizer import Recognizer
+
+__all__ = [
+    "OVERLAP",
+    "ChunkProgress",
+    "chunked_seconds",
+    "reads_in_chunks",
+    "transcribe_long",
+    "transcription_progress",
+]
+
+logger = logging.getLogger(__name__)
+
+OVERLAP = 1.0  # seconds of context read on each side of a chunk of a long recording
+ChunkProgress = Callable[[float, float], None]  # (seconds of the recording done, its seconds), per chunk
+Bar = Callable[[str, float | None], AbstractContextManager[Callable[[float], None]]]  # pipeline's Progress
+
+
+def reads_in_chunks(path: str, seconds: float, chunk_seconds: float) -> bool:
+    """Whether a recording of ``seconds`` is transcribed in chunks (not a Sphinx ``.mfc`` feature file)."""
+    return seconds > chunk_seconds + OVERLAP and not path.endswith(".mfc")
+
+
+def chunked_seconds(path: str, chunk_seconds: float) -> float | None:
+    """The length of ``path`` when transcription reads it in chunks, else None (short, a ``.mfc`` file, or
+    unreadable: its error comes when it is transcribed)."""
+    if path.endswith(".mfc"):
+        return None
+    try:
+        seconds = audio_info(path).seconds
+    except (AudioError, OSError):
+        return None
+    return seconds if reads_in_chunks(path, seconds, chunk_seconds) else None
+
+
+@contextlib.contextmanager
+def transcription_progress(
+    progress: Bar | None, paths: Sequence[str], chunk_seconds: float
+) -> Iterator[tuple[Callable[[float], None], ChunkProgress | None]]:
+    """The progress of transcribing ``paths``: a bar over the files when there are several; over the seconds
+    of audio of one file read in chunks (moved chunk by chunk); none for one short file.
+
+    Args:
+        progress: ``progress(description, total)`` -> context manager yielding ``advance(n)`` (the CLI's
+            :func:`carrousel.core.cli.progress`), or None for no bar.
+        paths: the recordings, in order.
+        chunk_seconds: the chunk length of long recordings.
+
+    Yields:
+        ``(advance, on_chunk)``: ``advance(1)`` after each file, and the ``on_chunk`` to give
+        :meth:`Recognizer.transcribe_files` (None when the bar counts files).
+    """
+    long = chunked_seconds(paths[0], chunk_seconds) if len(paths) == 1 else None
+    if progress is None or (long is None and len(paths) < 2):
+        yield _ignore, None
+    elif long is None:
+        with progress("transcribing", float(len(paths))) as advance:
+            yield advance, None
+    else:
+        with progress("transcribing (s of audio)", long) as advance:
+            yield _ignore, _seconds(advance)
+
+
+def _ignore(n: float) -> None:
+    """An ``advance(n)`` moving nothing."""
+
+
+def _seconds(advance: Callable[[float], None]) -> ChunkProgress:
+    """A :data:`ChunkProgress` moving a bar's ``advance(n)`` by the seconds done since its last call."""
+    done = [0.0]
+
+    def on_chunk(position: float, seconds: float) -> None:
+        advance(position - done[0])
+        done[0] = position
+
+    return on_chunk
+
+
+@check_args
+def transcribe_long(
+    recognizer: Recognizer,
+    path: str,
+    cfg: DecodeConfig,
+    lm: WordLM | None,
+    chunk_seconds: float,
+    seconds: float,
+    on_chunk: ChunkProgress | None = None,
+) -> Transcript:
+    """Transcribes the recording ``path`` (``seconds`` long) in chunks of ``chunk_seconds``.
+
+    ``on_chunk(position, seconds)`` is called after each chunk, ``position`` (seconds of the recording
+    done) increasing and ending at ``seconds``. Long recordings have no N-best alternatives.
+
+    Raises:
+        AudioError: the file cannot be read, or is silent (:class:`SilentAudioError`).
+    """
+    sr, fs, blank = recognizer.features.sample_rate, recognizer.frame_seconds, recognizer.alphabet.blank
+    cfg = replace(cfg, nbest=1)  # long recordings have no alternatives: no wider N-best search per chunk
+    words: list[Word] = []
+    pending = np.zeros((0, recognizer.alphabet.size), np.float32)
+    offset, loud, done = 0, False, 0.0
+    blank_sum, frames = 0.0, 0
+    for k, (start, x) in enumerate(iter_chunks(path, sr, chunk_seconds, OVERLAP)):
+        loud = loud or float(np.max(np.abs(x - x.mean()))) >= SILENCE_PEAK
+        lp = recognizer.log_probs([recognizer.input_features(x)])[0]
+        lo = max(0, round((k * chunk_seconds - start / sr) / fs))
+        hi = max(lo, round(((k + 1) * chunk_seconds - start / sr) / fs))
+        pending = np.concatenate([pending, lp[lo:hi]])
+        blank_sum += float(np.exp(lp[lo:hi, blank]).sum())
+        frames += len(lp[lo:hi])
+        if len(pending) * fs > chunk_seconds:
+            cut = _cut_point(pending, blank)
+            hyp = decode(pending[:cut], recognizer.alphabet, cfg, fs, lm, offset * fs)[0]
+            words.extend(hyp.words)
+            pending, offset = pending[cut:], offset + cut
+        done = _report(on_chunk, done, min((k + 1) * chunk_seconds, seconds), seconds)
+        logger.debug("%s: %.0f of %.0f s transcribed", path, done, seconds)
+    if not loud:
+        raise SilentAudioError(f"{path} is silent (peak below -60 dBFS); check the recording level")
+    if len(pending):
+        words.extend(decode(pending, recognizer.alphabet, cfg, fs, lm, offset * fs)[0].words)
+    _report(on_chunk, done, seconds, seconds)  # the end, whatever the last chunk's rounding
+    text = " ".join(w.word for w in words)
+    return Transcript(
+        path, text, tuple(words), seconds, blank_confidence=round(blank_sum / max(frames, 1), 4)
+    )
+
+
+def _report(on_chunk: ChunkProgress | None, done: float, position: float, seconds: float) -> float:
+    """Calls ``on_chunk`` when ``position`` is past ``done``; the seconds done now."""
+    if position <= done:
+        return done
+    if on_chunk is not None:
+        on_chunk(position, seconds)
+    return position
+
+
+def _cut_point(lp: np.ndarray, blank: int) -> int:
+    """Where to cut frames for decoding: the middle of the longest confident-blank run in the second half."""
+    half = len(lp) // 2
+    is_blank = lp[half:, blank] > np.log(0.95)
+    best, best_len, start = len(lp), 0, None
+    for i, b in enumerate(np.r_[is_blank, False]):
+        if b and start is None:
+            start = i
+        elif not b and start is not None:
+            if i - start > best_len:
+                best, best_len = half + (start + i) // 2, i - start
+            start = None
+    return best
