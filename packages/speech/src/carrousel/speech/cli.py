@@ -414,9 +414,7 @@ def transcribe(
         precision=precision.value,
     )
     many = len(files) > 1  # a batch: a bad file is a warning, the others are transcribed, exit 1 at the end
-    results = pipeline.transcribe(
-        cfg, [str(f) for f in files], cli.progress, skip_errors=many
-    )
+    results = pipeline.transcribe(cfg, [str(f) for f in files], cli.progress, skip_errors=many)
     if as_json:
         cli.emit_json([_transcript_json(t, timestamps) for t in results])
     else:
