@@ -69,6 +69,7 @@ def test_translate_evaluate_plot_draws_the_json_scores(
         "bleu_tokenize",
         "bleu_tokenize_note",
         "bleu_signature",
+        "dropped",
     }
     assert doc["bleu_tokenize"] == "13a"  # German: sacrebleu's default, as before
     assert png.read_bytes()[:8] == PNG_MAGIC
