@@ -597,13 +597,15 @@ def stream(
         model=str(model) if model else None, chunk_ms=chunk_ms, device=device, max_seconds=max_seconds
     )
     updates = []
-    for p in pipeline.stream(cfg, str(file)):
+    # --json: a bar over the seconds of audio (stderr, a terminal only); else the partial lines are the progress
+    for p in pipeline.stream(cfg, str(file), cli.progress if as_json else None):
         if as_json:
             updates.append(p)
         elif p.final:
             cli.echo(p.text)
-        elif not cli.is_quiet():  # partial results go to stderr, so stdout holds the final text only
-            cli.stderr.print(f"[dim]{p.time:7.2f}s[/dim] {p.text}", highlight=False)
+        elif not cli.is_quiet():  # stderr: the current segment (bounded), a closed one once, unmarked
+            mark = "" if p.segment_end else "[dim]…[/dim] "
+            cli.stderr.print(f"[dim]{p.time:7.2f}s[/dim] {mark}{p.text}", highlight=False)
     if as_json:
         cli.emit_json(
             {"partials": [u for u in updates if not u.final], "final": updates[-1] if updates else None}

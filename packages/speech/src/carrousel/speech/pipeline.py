@@ -50,6 +50,7 @@ from carrousel.speech.metrics import ErrorCounts, UtteranceScore, error_rates, s
 from carrousel.speech.models import CTCModelConfig, build_model
 from carrousel.speech.plots import PLOT_EXTRA
 from carrousel.speech.recognizer import Recognizer, shipped_model_path
+from carrousel.speech.streaming import refuse_features, stream_file
 from carrousel.speech.task import CTCTask
 from carrousel.speech.text import Alphabet
 from carrousel.speech.transcripts import Partial, Transcript
@@ -382,19 +383,14 @@ def evaluate(cfg: EvaluateConfig, progress: Progress | None = None) -> Evaluatio
     )
 
 
-def stream(cfg: StreamConfig, path: str) -> Iterator[Partial]:
-    """``speech stream``: feeds a recording in ``cfg.chunk_ms`` chunks as if live; yields partial results.
+def stream(cfg: StreamConfig, path: str, progress: Progress | None = None) -> Iterator[Partial]:
+    """``speech stream``: feeds a recording in ``cfg.chunk_ms`` chunks as if live; yields partial results
+    (``progress``: a bar over its seconds of audio, see :func:`carrousel.speech.streaming.stream_file`).
 
     Raises:
         AudioError: ``path`` is a Sphinx ``.mfc`` feature file (``speech transcribe`` reads those), or not audio.
     """
-    if path.lower().endswith(".mfc"):  # before loading the model; soundfile would say "Format not recognised"
-        raise AudioError(
-            f"{path} is a Sphinx .mfc feature file, but 'speech stream' takes audio only (WAV, FLAC, OGG); "
-            "decode .mfc feature files with 'speech transcribe'"
-        )
+    refuse_features(path)
     recognizer = load_model(cfg.model or shipped_model_path("stream"), cfg.device)
-    audio = read_audio(path, recognizer.features.sample_rate, cfg.max_seconds)
-    step = max(1, round(cfg.chunk_ms / 1000 * recognizer.features.sample_rate))
-    for update in recognizer.stream(audio[i : i + step] for i in range(0, len(audio), step)):
+    for update in stream_file(recognizer, path, cfg.chunk_ms, cfg.max_seconds, progress):
         yield replace(update, **recognizer.precisions()) if update.final else update

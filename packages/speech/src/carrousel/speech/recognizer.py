@@ -46,6 +46,7 @@ from carrousel.speech.features import FeatureExtractor, check_sphinx_front_end
 from carrousel.speech.lm import WordLM
 from carrousel.speech.longform import ChunkProgress, reads_in_chunks, transcribe_long
 from carrousel.speech.models import CTCModel
+from carrousel.speech.streaming import GreedyStream
 from carrousel.speech.text import Alphabet
 from carrousel.speech.transcripts import Partial, Transcript, blank_mean, skipped
 
@@ -307,7 +308,9 @@ class Recognizer:
         """Transcribes a live stream of mono audio chunks (at the model's rate) with partial results.
 
         Yields:
-            A :class:`Partial` whenever the text changes, then a final one with word timings.
+            A :class:`Partial` of the current segment whenever its text changes, one with ``segment_end``
+            per segment closed (:class:`~carrousel.speech.streaming.GreedyStream`), then a final one with
+            the whole transcript (decoded once, from every frame) and its word timings.
 
         Raises:
             StreamingError: the model is bidirectional or normalises per utterance.
@@ -317,11 +320,11 @@ class Recognizer:
                 "streaming needs a unidirectional model with causal normalisation; train one with "
                 "`speech train --unidirectional --normalize causal` (or use the shipped stream model)"
             )
-        fx, hop = self.extractor, self.features.hop_samples
+        fx, hop, sr = self.extractor, self.features.hop_samples, self.features.sample_rate
         norm, state = fx.norm_state(), self.model.init_stream()
         buffer, previous = np.zeros(0, np.float32), None
         frames: list[np.ndarray] = []
-        consumed, text = 0, ""
+        greedy, consumed = GreedyStream(self.alphabet, self.frame_seconds), 0
         for chunk in chunks:
             buffer = np.concatenate([buffer, chunk.astype(np.float32)])
             consumed += len(chunk)
@@ -334,16 +337,11 @@ class Recognizer:
             with torch.no_grad():
                 lp, state = self.model.stream(feats[None].to(self.device), state)
             frames.append(lp[0].float().cpu().numpy())
-            new = _greedy_text(np.concatenate(frames), self.alphabet)
-            if new != text:
-                text = new
-                yield Partial(round(consumed / self.features.sample_rate, 3), text)
+            closed, changed = greedy.push(frames[-1])  # the new frames only: bounded work per chunk
+            for text in closed:
+                yield Partial(round(consumed / sr, 3), text, segment_end=True)
+            if changed and greedy.text:
+                yield Partial(round(consumed / sr, 3), greedy.text)
         lp_all = np.concatenate(frames) if frames else np.zeros((0, self.alphabet.size), np.float32)
         final = decode(lp_all, self.alphabet, DecodeConfig(), self.frame_seconds)[0]
-        yield Partial(round(consumed / self.features.sample_rate, 3), final.text, True, final.words)
-
-
-def _greedy_text(lp: np.ndarray, alphabet: Alphabet) -> str:
-    path = lp.argmax(axis=1)
-    keep = path[np.r_[True, path[1:] != path[:-1]]]
-    return alphabet.decode([int(v) for v in keep if v != alphabet.blank])
+        yield Partial(round(consumed / sr, 3), final.text, True, final.words)

@@ -43,11 +43,12 @@ class Partial:
     """One streaming update."""
 
     time: float  # seconds of audio consumed so far
-    text: str  # transcription so far
+    text: str  # the current segment so far (the whole transcript in the final update)
     final: bool = False  # the last update (end of the stream)
     words: tuple[Word, ...] = field(default_factory=tuple)  # words with times (final update only)
     trained_precision: str | None = None  # final update only: the model's training arithmetic
     precision: str | None = None  # final update only: what the network ran in (as Transcript's)
+    segment_end: bool = False  # the segment is closed (a pause, or SEGMENT_WORDS words): its text is final
 
 
 def skipped(path: str, exc: AudioError | OSError) -> Transcript:
