@@ -43,3 +43,14 @@ def test_header_of_other_languages_is_refused(tmp_path: Path) -> None:
     ragged = _tsv(tmp_path / "r.tsv", "en\tde", ["a\tb\tc"])
     with pytest.raises(TextDataError, match="line 2 has 3 tab-separated fields, not 2"):
         read_pairs([ragged], "en", "de")
+
+
+def test_too_few_pairs_names_what_cleaning_dropped(tmp_path: Path) -> None:
+    from carrousel.nlp.config import TranslateDataConfig
+    from carrousel.nlp.pipeline.translate_train import load_split
+
+    path = _tsv(tmp_path / "p.tsv", "en\tde", [f"{s}\t" for s, _ in _ROWS] + ["a\t" + "die " * 30])
+    with pytest.raises(
+        TextDataError, match=r"^0 clean pairs .* \(cleaning dropped 2 with an empty side, 1 too long"
+    ):
+        load_split(TranslateDataConfig(pairs=(str(path),)))  # before: '0 clean pairs are too few', no reason

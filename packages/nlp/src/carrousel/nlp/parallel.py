@@ -47,7 +47,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -321,6 +321,13 @@ def sift_pairs(
     return kept, dropped
 
 
+_DROPPED = {
+    "empty": "with an empty side",
+    "length": "too long or unequal in length: data.max_words, data.max_ratio of --config",
+    "duplicate": "repeating an earlier source",
+}
+
+
 @dataclass(frozen=True)
 class ParallelSplit:
     """Train, validation and test pairs."""
@@ -335,17 +342,34 @@ class ParallelSplit:
 
 
 @check_args
-def split_pairs(pairs: Sequence[Pair], valid: float, test: float, seed: int) -> ParallelSplit:
+def split_pairs(
+    pairs: Sequence[Pair], valid: float, test: float, seed: int, dropped: Mapping[str, int] | None = None
+) -> ParallelSplit:
     """Shuffles with ``seed`` and cuts ``valid`` and ``test`` shares (each at least one pair when > 0).
+
+    Args:
+        pairs: the clean pairs.
+        valid: validation share.
+        test: test share.
+        seed: shuffle seed.
+        dropped: the pairs cleaning dropped per reason (:func:`sift_pairs`), logged and named in the error.
 
     Raises:
         TextDataError: fewer pairs than the split needs (at least 2 for training).
     """
     n = len(pairs)
+    lost = {reason: count for reason, count in (dropped or {}).items() if count}
+    if dropped is not None:
+        logger.info("kept %d of %d pairs (dropped: %s)", n, n + sum(lost.values()), dropped)
     n_valid = max(1, round(n * valid)) if valid > 0 else 0
     n_test = max(1, round(n * test)) if test > 0 else 0
     if n - n_valid - n_test < 2:
-        raise TextDataError(f"{n} clean pairs are too few to split off valid and test sets; give more")
+        why = ", ".join(f"{count} {_DROPPED[reason]}" for reason, count in lost.items())
+        raise TextDataError(
+            f"{n} clean pairs are too few to split off valid and test sets"
+            + (f" (cleaning dropped {why})" if why else "")
+            + "; give more"
+        )
     order = np.random.default_rng(seed).permutation(n)
     pick = [pairs[i] for i in order]
     return ParallelSplit(

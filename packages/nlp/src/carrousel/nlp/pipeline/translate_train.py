@@ -53,7 +53,7 @@ from carrousel.nlp.errors import NLPConfigError, TextDataError
 from carrousel.nlp.evaluate_plot import PLOT_EXTRA
 from carrousel.nlp.lexical_bias import LEXICON_FILE, fit_lexicon, lexicon_to_bytes
 from carrousel.nlp.lexicon import ibm_model1
-from carrousel.nlp.parallel import ParallelSplit, clean_pairs, read_pairs, split_pairs, vary_case
+from carrousel.nlp.parallel import ParallelSplit, read_pairs, sift_pairs, split_pairs, vary_case
 from carrousel.nlp.pipeline.common import check_converged, fit_checked, train_config
 from carrousel.nlp.pipeline.translate_scores import SCORES, ValidScores, can_score
 from carrousel.nlp.pipeline.translate_vocab import (
@@ -102,8 +102,8 @@ def unknown_to(known: set[str]) -> Callable[[str], bool]:
 
 def load_split(data: TranslateDataConfig) -> ParallelSplit:
     """Reads, cleans and splits the pairs of ``data`` (the same split for the same settings)."""
-    pairs = clean_pairs(read_pairs(data.pairs, data.src, data.tgt), data.max_ratio, data.max_words)
-    return split_pairs(pairs, data.valid, data.test, data.seed)
+    pairs, dropped = sift_pairs(read_pairs(data.pairs, data.src, data.tgt), data.max_ratio, data.max_words)
+    return split_pairs(pairs, data.valid, data.test, data.seed, dropped)
 
 
 @dataclass
