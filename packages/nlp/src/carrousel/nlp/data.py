@@ -31,6 +31,7 @@ from carrousel.core.encodings import LEGACY_TEXT, file_lines, first_encoding
 from carrousel.core.files import check_input_file, read_text
 from carrousel.core.text import name_some
 from carrousel.nlp import hf_data
+from carrousel.nlp.class_shares import warn_class_shares
 from carrousel.nlp.config import TextDataConfig
 from carrousel.nlp.data_columns import pick_columns, pick_text_column
 from carrousel.nlp.errors import EmptyTextError, TextDataError
@@ -305,6 +306,8 @@ def label_order(labels: Sequence[str]) -> list[str]:
 def stratified_split(labels: Sequence[str], fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices ``(train, held_out)``: ``fraction`` of each class held out, shuffled with ``seed``.
 
+    Warns when a class has under 5% of the rows, and when a row of every class is well over ``fraction``.
+
     Raises:
         TextDataError: fewer than two rows of some class (no row could be held out).
     """
@@ -319,6 +322,7 @@ def stratified_split(labels: Sequence[str], fraction: float, seed: int) -> tuple
         k = max(1, round(len(idx) * fraction))
         held.append(idx[:k])
         train.append(idx[k:])
+    warn_class_shares(labels, fraction)
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(held))
 
 
