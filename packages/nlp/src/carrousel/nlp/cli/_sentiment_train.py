@@ -13,7 +13,7 @@ import typer
 
 from carrousel.core.cli import echo, emit_json, epochs_option
 from carrousel.core.cli_config import merged, pick, read_tables
-from carrousel.core.cli_values import OutputFolder
+from carrousel.core.cli_values import Above, OutputFolder
 from carrousel.core.config import MAX_THREADS
 from carrousel.nlp.cli._common import (
     Cell,
@@ -97,7 +97,7 @@ def train(
     dropout: Annotated[float | None, typer.Option(min=0.0, max=0.95, help="[default: 0.4]")] = None,
     epochs: Annotated[int | None, epochs_option("Most epochs [default: 15].")] = None,
     batch_size: Annotated[int | None, typer.Option(min=1, help="[default: 32]")] = None,
-    lr: Annotated[float | None, typer.Option(min=0.0, help="Learning rate [default: 0.002].")] = None,
+    lr: Annotated[float | None, typer.Option(help="Learning rate [default: 0.002]."), Above(0.0)] = None,
     patience: Annotated[int | None, typer.Option(min=1, help="Early-stopping patience [default: 3].")] = None,
     val_fraction: HeldOut = None,
     seed: Annotated[int | None, typer.Option(min=0, help="[default: 0]")] = None,

@@ -91,7 +91,7 @@ def train(
     ] = None,
     epochs: Annotated[int | None, epochs_option("Most epochs [default: 40].")] = None,
     batch_size: Annotated[int | None, typer.Option(min=1, help="Parallel streams [default: 32].")] = None,
-    lr: Annotated[float | None, typer.Option(min=0.0, help="Learning rate [default: 0.003].")] = None,
+    lr: Annotated[float | None, typer.Option(help="Learning rate [default: 0.003]."), Above(0.0)] = None,
     patience: Annotated[int | None, typer.Option(min=1, help="Early-stopping patience [default: 4].")] = None,
     lr_decay: Annotated[
         float | None,

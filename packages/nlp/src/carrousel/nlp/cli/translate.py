@@ -20,7 +20,7 @@ from carrousel.core.cli import (
 )
 from carrousel.core.cli_config import merged, pick, read_tables
 from carrousel.core.cli_outputs import check_plot_option
-from carrousel.core.cli_values import JsonListWriter, OutputFolder
+from carrousel.core.cli_values import Above, JsonListWriter, OutputFolder
 from carrousel.core.config import MAX_THREADS
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.nlp.cli import _common as shares
@@ -143,7 +143,7 @@ def train(
     label_smoothing: Annotated[float | None, typer.Option(min=0.0, max=0.95, help="[default: 0.1]")] = None,
     epochs: Annotated[int | None, epochs_option("Most epochs [default: 32].")] = None,
     batch_size: Annotated[int | None, typer.Option(min=1, help="Pairs per batch [default: 32].")] = None,
-    lr: Annotated[float | None, typer.Option(min=0.0, help="Learning rate [default: 0.003].")] = None,
+    lr: Annotated[float | None, typer.Option(help="Learning rate [default: 0.003]."), Above(0.0)] = None,
     patience: Annotated[int | None, typer.Option(min=1, help="Early-stopping patience [default: 3].")] = None,
     seed: Annotated[int | None, typer.Option(min=0, help="Seeds split and training [default: 0].")] = None,
     train_seed: Annotated[
