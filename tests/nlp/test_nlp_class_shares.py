@@ -16,7 +16,7 @@ def test_imbalanced_and_tiny_classes_warn(caplog: pytest.LogCaptureFixture) -> N
     assert "class 'neg' has 4 of 400 rows (1.0%)" in caplog.text and "recall" in caplog.text
     caplog.clear()
     with caplog.at_level(logging.WARNING):
-        train, held = stratified_split([f"c{i % 5}" for i in range(10)], 0.1, 0)
+        _train, held = stratified_split([f"c{i % 5}" for i in range(10)], 0.1, 0)
     assert len(held) == 5 and "5 of 10 rows held out for early stopping (not 10%)" in caplog.text
     caplog.clear()
     with caplog.at_level(logging.WARNING):
