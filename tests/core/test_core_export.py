@@ -315,7 +315,7 @@ def test_onnx_module_takes_lengths_as_eager_does() -> None:
 
 
 @pytest.mark.parametrize(
-    "lengths", [[9, 0, 3], [10, 4, 3], [9.0, 4.0, 3.0], [9, 4]], ids=["zero", "over", "float", "short"]
+    "lengths", [[9, 0, 3], [10, 4, 3], [9.0, 4.5, 3.0], [9, 4]], ids=["zero", "over", "float", "short"]
 )
 def test_onnx_module_refuses_the_lengths_eager_refuses(lengths: list[float]) -> None:
     """Lengths of 0 or over T came back as numbers from ONNX Runtime where the eager model raises."""
@@ -330,3 +330,5 @@ def test_onnx_module_refuses_the_lengths_eager_refuses(lengths: list[float]) -> 
     with pytest.raises(ShapeError, match=r"lengths must lie in \[1, 9\], got min 0 max 9"):
         runtime.run(x.numpy(), np.array([9, 0, 3]))  # the NumPy entry too
     assert runtime(x, torch.tensor([9, 1, 3])).shape == (3, 3)  # valid lengths still run
+    whole = torch.tensor([9.0, 1.0, 3.0])  # whole floats are read as the integers they hold, as eager does
+    torch.testing.assert_close(runtime(x, whole), model(x, whole), rtol=1e-4, atol=1e-5)

@@ -294,7 +294,7 @@ def test_bad_inputs_raise_shape_error() -> None:
         dict(x=x, lengths=torch.tensor([6, 4, 0, 5])),
         dict(x=x, lengths=torch.tensor([7, 4, 1, 5])),
         dict(x=x, lengths=torch.tensor([6, 4, 1])),
-        dict(x=x, lengths=torch.tensor([6.0, 4.0, 1.0, 5.0])),
+        dict(x=x, lengths=torch.tensor([6.0, 4.5, 1.0, 5.0])),
         dict(x=x, mask=torch.ones(B, T + 1, dtype=torch.bool)),
         dict(x=x, mask=torch.tensor([[1, 0, 1, 0, 0, 0]] * B, dtype=torch.bool)),
         dict(x=x, lengths=lengths, mask=torch.ones(B, T, dtype=torch.bool)),

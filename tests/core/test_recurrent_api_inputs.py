@@ -91,3 +91,38 @@ def test_a_model_built_from_the_wrong_config_is_one_config_error() -> None:
     with pytest.raises(ConfigError, match=r"encoder must be a RecurrentConfig, got a dict"):
         SequenceClassifierConfig(encoder={"input_size": 3}, num_classes=2)  # type: ignore[arg-type]
     assert SequenceRegressor(SequenceRegressorConfig(enc)).config.encoder == enc
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_whole_float_lengths_are_read_as_the_integers_they_hold(cell: str) -> None:
+    """``lengths`` as a float tensor (a ``TensorDataset`` column cast with the features, a list of floats):
+    whole values are step counts and give the integer lengths' outputs; was "lengths must be an integer
+    tensor, got torch.float32" although lists and NumPy arrays of integers were read."""
+    torch.manual_seed(0)
+    enc = make(cell).eval()
+    x = torch.randn(3, 5, 3)
+    want = enc(x, torch.tensor([5, 2, 3]))
+    for lengths in (
+        torch.tensor([5.0, 2.0, 3.0]),
+        [5.0, 2.0, 3.0],
+        torch.tensor([5, 2, 3], dtype=torch.float64),
+    ):
+        got = enc(x, lengths)
+        assert torch.equal(got.output, want.output) and torch.equal(got.last, want.last)
+
+
+@pytest.mark.parametrize("lengths", [[5.0, 2.5, 3.0], [5.0, float("nan"), 3.0], [5.0, float("inf"), 3.0]])
+def test_fractional_or_non_finite_lengths_are_one_shape_error(lengths: list[float]) -> None:
+    with pytest.raises(
+        ShapeError, match=r"^lengths must be whole step counts, got \[.*\] \(torch.float32\); give integers$"
+    ):
+        make("lstm")(torch.randn(3, 5, 3), torch.tensor(lengths))
+
+
+def test_a_length_past_the_input_names_padding_not_dropping() -> None:
+    """A length above T said "drop empty sequences before encoding", the fix for a length of 0."""
+    with pytest.raises(ShapeError, match=r"got min 2 max 6; a length is past the input's 5 time steps: pad the "
+                       r"input to max\(lengths\) = 6 steps or clip the lengths to 5$"):  # fmt: skip
+        make("gru")(torch.randn(3, 5, 3), torch.tensor([6, 2, 3]))
+    with pytest.raises(ShapeError, match=r"got min 0 max 5; drop empty sequences before encoding$"):
+        make("gru")(torch.randn(3, 5, 3), torch.tensor([5, 0, 3]))

@@ -100,7 +100,8 @@ class OnnxModule(nn.Module):
                 more), with the eager message: the graph would return numbers for them instead.
         """
         if "lengths" in self.input_names and len(inputs) == len(self.input_names):
-            _check_lengths(inputs, self.input_names.index("lengths"))
+            at = self.input_names.index("lengths")  # checked as eager checks them; whole floats read as int64
+            inputs = (*inputs[:at], _check_lengths(inputs, at), *inputs[at + 1 :])
         return run_onnx(self.session, inputs)
 
     def forward(self, *inputs: Tensor) -> Tensor:
@@ -109,10 +110,11 @@ class OnnxModule(nn.Module):
         return torch.from_numpy(self.run(*(x.float() if x.is_floating_point() else x for x in tensors))[0])
 
 
-def _check_lengths(inputs: Sequence[Tensor | np.ndarray], at: int) -> None:
+def _check_lengths(inputs: Sequence[Tensor | np.ndarray], at: int) -> Tensor | np.ndarray:
     """:func:`~carrousel.core.nn.recurrent.check_lengths` of ``inputs[at]`` against the first input with
-    two or more axes, ``(B, T, ...)``."""
+    two or more axes, ``(B, T, ...)``: the lengths as ``int64`` (``inputs[at]`` itself when there is none)."""
     seqs = [v for i, v in enumerate(inputs) if i != at and np.ndim(v) >= 2]
-    if seqs:
-        B, T = tuple(seqs[0].shape)[:2]
-        check_lengths(torch.as_tensor(inputs[at]), int(B), int(T))
+    if not seqs:
+        return inputs[at]
+    B, T = tuple(seqs[0].shape)[:2]
+    return check_lengths(torch.as_tensor(inputs[at]), int(B), int(T))

@@ -202,14 +202,22 @@ def check_lengths(lengths: Tensor | list[int], B: int, T: int, empty_ok: bool = 
     lengths = torch.as_tensor(lengths)
     if lengths.dim() != 1 or lengths.shape[0] != B:
         raise ShapeError(f"lengths must be (batch,) = ({B},), got shape {tuple(lengths.shape)}")
-    if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
-        raise ShapeError(f"lengths must be an integer tensor, got {lengths.dtype}; use lengths.long()")
+    whole = lengths.is_floating_point() and bool((lengths.isfinite() & (lengths == lengths.round())).all())
+    if (lengths.is_floating_point() and not whole) or lengths.is_complex() or lengths.dtype == torch.bool:
+        raise ShapeError(
+            f"lengths must be whole step counts, got {lengths.tolist()[:8]} ({lengths.dtype}); give integers"
+        )
     lengths = lengths.to(device="cpu", dtype=torch.long)
     low = 0 if empty_ok else 1
     if bool((lengths < low).any()) or bool((lengths > T).any()):
+        fix = (
+            f"a length is past the input's {T} time steps: pad the input to max(lengths) = "
+            f"{int(lengths.max())} steps or clip the lengths to {T}"
+            if bool((lengths > T).any())
+            else "drop empty sequences before encoding"
+        )
         raise ShapeError(
-            f"lengths must lie in [{low}, {T}], got min {int(lengths.min())} max {int(lengths.max())}; "
-            "drop empty sequences before encoding"
+            f"lengths must lie in [{low}, {T}], got min {int(lengths.min())} max {int(lengths.max())}; {fix}"
         )
     return lengths
 
