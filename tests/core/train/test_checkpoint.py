@@ -76,6 +76,22 @@ def test_bad_checkpoints_raise_clear_errors(tmp_path: Path) -> None:
         load_checkpoint(tmp_path / "old.pt")
 
 
+@pytest.mark.parametrize("content", [b"not a checkpoint\n", b"", "half"], ids=["text", "empty", "truncated"])
+def test_an_unreadable_checkpoint_is_one_line_without_torchs_advice(tmp_path: Path, content: object) -> None:
+    """A text file given as ``resume``: the error quoted PyTorch's six-line message, which advises
+    ``weights_only=False`` (running pickled code); now one line with the unpickler's reason."""
+    good = save_checkpoint(tmp_path / "good.pt", {"weights": torch.zeros(500)}).read_bytes()
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(good[: len(good) // 2] if content == "half" else content)  # type: ignore[arg-type]
+    trainer = Trainer(mlp(), RegressionTask(), TrainConfig(epochs=1, progress=False, device="cpu"))
+    with pytest.raises(CheckpointError) as info:
+        trainer.fit(DataLoader(TensorDataset(*linear_data(8)), batch_size=4), resume=bad)
+    text = str(info.value)
+    assert "\n" not in text and "weights_only" not in text, text
+    assert text.startswith(f"checkpoint {bad} is damaged or not a trainer checkpoint (")
+    assert text.endswith("); point to a ckpt-*.pt file written by the Trainer")
+
+
 def test_resume_into_another_model_is_one_checkpoint_error(tmp_path: Path) -> None:
     """A checkpoint of another architecture was a multi-line RuntimeError from load_state_dict."""
     x, y = linear_data(32)

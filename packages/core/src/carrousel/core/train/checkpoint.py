@@ -59,7 +59,10 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     try:
         state = torch.load(file, map_location=map_location, weights_only=True)
     except Exception as exc:
-        raise CheckpointError(f"checkpoint {file} is damaged or not a trainer checkpoint ({exc})") from None
+        raise CheckpointError(
+            f"checkpoint {file} is damaged or not a trainer checkpoint ({_load_reason(exc)}); point to a "
+            "ckpt-*.pt file written by the Trainer"
+        ) from None
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{file} is not a carrousel trainer checkpoint; point to a ckpt-*.pt file")
     if state.get("format_version") != CHECKPOINT_VERSION:
@@ -145,3 +148,15 @@ class CheckpointManager:
     def latest(self) -> Path | None:
         """The most recent checkpoint in the folder, or None."""
         return find_latest(self.folder)
+
+
+def _load_reason(exc: BaseException) -> str:
+    """The gist of a failed ``torch.load``, in one line: the unpickler's own reason for a file it refused
+    (PyTorch's message around it runs over several lines and suggests ``weights_only=False``, which would
+    run pickled code), else the first sentence of the message, else the exception's name."""
+    text = " ".join(str(exc).split())
+    if "WeightsUnpickler error:" in text:
+        text = text.split("WeightsUnpickler error:", 1)[1].split(" Check the documentation", 1)[0].strip()
+    else:
+        text = text.split(". ", 1)[0]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
