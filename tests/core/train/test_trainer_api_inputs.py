@@ -6,6 +6,7 @@ scalar outputs", "'float' object has no attribute 'backward'")."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader, TensorDataset
 from train_helpers import RegressionTask, linear_data, mlp
 
-from carrousel.core.errors import CarrouselError, ConfigError, ShapeError
+from carrousel.core.errors import CarrouselError, ConfigError, DataError, ShapeError
 from carrousel.core.train import Callback, TrainConfig, Trainer
 
 CFG = TrainConfig(epochs=1, progress=False, device="cpu")
@@ -190,3 +191,15 @@ def test_the_built_in_early_stopping_checks_its_monitor_once(monkeypatch: pytest
     wrong = dataclasses.replace(cfg, mode="min")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match=r"set TrainConfig\(mode='max'\)$"):  # the message unchanged
         Trainer(mlp(), Scored(), wrong).fit(loader(), loader())
+
+
+def test_an_empty_evaluation_loader_is_one_data_error() -> None:
+    """``evaluate`` over no batches returned ``{"loss": nan}`` as if it were a figure."""
+    x, y = linear_data(64)
+    trainer = Trainer(mlp(), RegressionTask(), CFG)
+    empty = DataLoader(TensorDataset(x[:0], y[:0]), batch_size=16)
+    with pytest.raises(DataError, match=r"^the evaluation loader yielded no batches .*; check the dataset, "):
+        trainer.evaluate(empty)
+    with pytest.raises(DataError, match="the evaluation loader yielded no batches"):
+        trainer.evaluate([])
+    assert math.isfinite(trainer.evaluate(loader())["loss"])  # a loader with batches is evaluated as before

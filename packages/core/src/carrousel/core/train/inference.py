@@ -20,6 +20,7 @@ from carrousel.core.device import (
     move_to,
     run_in_precision,
 )
+from carrousel.core.errors import DataError
 from carrousel.core.train import distributed as dist_utils
 from carrousel.core.train.task import Task, check_loss
 from carrousel.core.train.tbptt import past_end
@@ -83,6 +84,9 @@ def evaluate_loop(
 
     Returns:
         ``{"loss": ..., <metric name>: ...}``.
+
+    Raises:
+        DataError: ``loader`` yielded no batch or only empty ones (on every rank).
     """
     metrics: dict[str, Metric] = task.metrics()
     loss_sum, count = 0.0, 0.0
@@ -108,7 +112,12 @@ def evaluate_loop(
     finally:
         model.train(was_training)
     loss_sum, count = dist_utils.all_reduce_sum([loss_sum, count], device)
-    out = {"loss": loss_sum / count if count else float("nan")}
+    if not count:  # a loss of NaN and metrics of nothing were returned as figures
+        raise DataError(
+            "the evaluation loader yielded no batches (or only empty ones); check the dataset, batch_size "
+            "and drop_last"
+        )
+    out = {"loss": loss_sum / count}
     out.update({name: float(m.compute()) for name, m in metrics.items()})
     return out
 
