@@ -15,7 +15,7 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader, TensorDataset
 from train_helpers import RegressionTask, linear_data, mlp
 
-from carrousel.core.errors import CarrouselError, ConfigError, DataError, ShapeError
+from carrousel.core.errors import CarrouselError, ConfigError, DataError, NonFiniteLossError, ShapeError
 from carrousel.core.train import Callback, TrainConfig, Trainer
 
 CFG = TrainConfig(epochs=1, progress=False, device="cpu")
@@ -203,3 +203,28 @@ def test_an_empty_evaluation_loader_is_one_data_error() -> None:
     with pytest.raises(DataError, match="the evaluation loader yielded no batches"):
         trainer.evaluate([])
     assert math.isfinite(trainer.evaluate(loader())["loss"])  # a loader with batches is evaluated as before
+
+
+@pytest.mark.parametrize("nonfinite", ["skip", "stop"])
+def test_training_on_nan_inputs_stops_with_one_error(nonfinite: str) -> None:
+    """NaN in every batch with the default ``nonfinite="skip"``: every step was skipped and fit returned
+    an untrained model with ``train_loss`` NaN, no error (a warning per the first three steps only)."""
+    x, y = linear_data(64)
+    x[::16, 0] = math.nan  # one row of each batch of 16
+    trainer = Trainer(mlp(), RegressionTask(), dataclasses.replace(CFG, epochs=3, nonfinite=nonfinite))
+    with pytest.raises(NonFiniteLossError, match="check the inputs") as info:
+        trainer.fit(DataLoader(TensorDataset(x, y), batch_size=16))
+    assert "\n" not in str(info.value)
+    if nonfinite == "skip":
+        assert str(info.value).startswith("all 4 optimiser steps up to epoch 1 were skipped for a non-finite")
+        assert trainer.history == []  # refused at the first epoch's end, before any epoch is logged
+
+
+def test_a_stray_nan_batch_is_still_skipped() -> None:
+    """One bad batch among good ones: skipped, counted, and the fit goes on (what ``skip`` is for)."""
+    x, y = linear_data(64)
+    x[0, 0] = math.nan
+    cfg = dataclasses.replace(CFG, epochs=2)
+    result = Trainer(mlp(), RegressionTask(), cfg).fit(DataLoader(TensorDataset(x, y), batch_size=16))
+    assert result.skipped_steps == 2 and result.steps == 8
+    assert all(math.isfinite(h["train_loss"]) for h in result.history)

@@ -57,6 +57,7 @@ class TrainConfig:
     log_dir: str | None = None  # folder for history.csv / history.json (and TensorBoard when installed)
     log_every: int = 10  # refresh the progress bar's figures every N steps
     nonfinite: Literal["skip", "stop"] = "skip"  # on NaN/inf loss or gradient: skip the step, or raise
+    # (skip: a fit whose every step so far was skipped, e.g. on NaN inputs, raises at the epoch's end)
     ema_decay: float = 0.0  # weight averaging: bias-corrected EMA decay per optimiser step (0: off);
     # validation, the best model and the fitted model then use the averaged weights (train.ema)
 

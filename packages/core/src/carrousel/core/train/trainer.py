@@ -405,6 +405,12 @@ class Trainer:
 
     def _end_epoch(self, logs: dict[str, float]) -> None:
         cfg = self.config
+        if self.step and self.skipped == self.step:  # "skip" is for a stray bad batch: this trained nothing
+            raise NonFiniteLossError(
+                f"all {self.step} optimiser steps up to epoch {self.epoch + 1} were skipped for a non-finite "
+                "loss or gradient, so nothing was trained; check the inputs and targets for NaN/inf "
+                "(torch.isfinite(x).all()) or lower the learning rate"
+            )
         if self._monitor not in logs:
             raise ConfigError(f"monitor {self._monitor!r} is not logged; pick one of {sorted(logs)}")
         value = logs[self._monitor]
