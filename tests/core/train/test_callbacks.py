@@ -33,6 +33,27 @@ def test_early_stopping_counts_and_saves_state() -> None:
         es.on_epoch_end(stub, 5, {"val_loss": 1.0})
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        (
+            dict(patience=0),
+            r"^patience must be >= 1 \(epochs without improvement before stopping\), got 0; e\.g\.",
+        ),
+        (dict(patience=-1), r"^patience must be >= 1 .*, got -1; e\.g\. patience=5$"),
+        (
+            dict(min_delta=float("nan")),
+            r"^min_delta must be a finite number, got nan; e\.g\. min_delta=0\.0$",
+        ),
+    ],
+)
+def test_early_stopping_refuses_a_patience_below_one(kwargs: dict[str, Any], needle: str) -> None:
+    """``EarlyStopping(patience=-1)`` was kept and stopped at the first epoch that did not improve (as
+    ``patience=1``), where ``TrainConfig(patience=-1)`` is refused; a NaN ``min_delta`` never improved."""
+    with pytest.raises(ConfigError, match=needle):
+        EarlyStopping("val_loss", **kwargs)
+
+
 def test_tensorboard_logger_writes_scalars(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     written: list[tuple[str, float, int]] = []
 

@@ -158,6 +158,13 @@ class EarlyStopping(Callback):
     ) -> None:
         if mode not in ("min", "max"):
             raise ConfigError(f"mode must be 'min' or 'max', got {mode!r}")
+        if patience < 1:  # 0 or less stopped at the first epoch that did not improve, as 1 does
+            raise ConfigError(
+                f"patience must be >= 1 (epochs without improvement before stopping), got {patience}; "
+                "e.g. patience=5"
+            )
+        if not math.isfinite(min_delta):
+            raise ConfigError(f"min_delta must be a finite number, got {min_delta!r}; e.g. min_delta=0.0")
         self.monitor, self.mode, self.patience, self.min_delta = monitor, mode, patience, min_delta
         self.best: float | None = None
         self.wait = 0
