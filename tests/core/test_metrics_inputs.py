@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from carrousel.core.errors import ShapeError
+from carrousel.core.errors import DataError, ShapeError
 from carrousel.core.metrics import (
     ROCAUC,
     Accuracy,
@@ -76,3 +76,27 @@ def test_other_inputs_are_one_shape_error_naming_the_metric(bad: object) -> None
         roc_auc(bad, LABELS)  # type: ignore[arg-type]
     with pytest.raises(ShapeError, match=r"^mse: target must be a tensor, a numpy array or a list"):
         mse(VALUES, bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("preds", "target"),
+    [
+        (torch.tensor([[float("nan"), 0.0], [0.2, 0.9]]), torch.tensor([0, 1])),  # logits: arg-max took NaN
+        (torch.tensor([float("nan"), 0.9]), torch.tensor([0, 1])),  # binary scores: NaN < threshold
+    ],
+    ids=["logits", "scores"],
+)
+def test_nan_predictions_are_one_data_error_not_a_count(preds: torch.Tensor, target: torch.Tensor) -> None:
+    """A NaN prediction (a diverged model's output) was counted as a class: accuracy 1.0 here."""
+    for metric in (accuracy, f1):
+        with pytest.raises(DataError, match=r"^predictions hold NaN at 1 of 2 positions; check the model's"):
+            metric(preds, target)
+    acc = Accuracy()
+    with pytest.raises(DataError, match="predictions hold NaN"):
+        acc.update(preds, target)
+
+
+def test_nan_at_ignored_positions_and_minus_inf_logits_are_read() -> None:
+    """Padding rows (target = ignore_index) may hold anything; -inf is a masked logit, not a fault."""
+    preds = torch.tensor([[float("nan"), 0.0], [float("-inf"), 0.9], [0.8, 0.1]])
+    assert accuracy(preds, torch.tensor([-100, 1, 0]), ignore_index=-100) == 1.0

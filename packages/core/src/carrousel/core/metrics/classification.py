@@ -59,14 +59,16 @@ def to_labels(
 
     Raises:
         ShapeError: when the shapes do not fit or the target is not integral.
-        DataError: when a label is negative.
+        DataError: when a label is negative or a prediction NaN (where the target is not ignored).
     """
     preds, target = as_tensors(preds, target, "to_labels")
     preds, target = preds.detach(), target.detach()
     if target.is_floating_point() and not bool((target == target.round()).all()):
         raise ShapeError("classification target must hold integer class indices, got fractional values")
+    nan = preds.isnan() if preds.is_floating_point() else torch.zeros_like(preds, dtype=torch.bool)
     if preds.is_floating_point() and preds.dim() == target.dim() + 1 and preds.shape[:-1] == target.shape:
         labels = preds.squeeze(-1) >= threshold if preds.shape[-1] == 1 else preds.argmax(-1)
+        nan = nan.any(-1)
     elif preds.shape == target.shape:
         labels = preds >= threshold if preds.is_floating_point() else preds
     else:
@@ -76,9 +78,15 @@ def to_labels(
         )
     labels = labels.reshape(-1).long()
     flat = target.reshape(-1).to(labels.device).long()
+    nan = nan.reshape(-1).to(labels.device)
     if ignore_index is not None:
         keep = flat != ignore_index
-        labels, flat = labels[keep], flat[keep]
+        labels, flat, nan = labels[keep], flat[keep], nan[keep]
+    if bool(nan.any()):  # arg-max took NaN as the largest and a NaN score as below any threshold: counted
+        raise DataError(
+            f"predictions hold NaN at {int(nan.sum())} of {nan.numel()} positions; check the model's outputs "
+            "(a diverged training?) and its inputs for NaN"
+        )
     if flat.numel() and int(torch.minimum(labels.min(), flat.min())) < 0:
         raise DataError("class labels must be non-negative; set ignore_index for padding values")
     return labels, flat
