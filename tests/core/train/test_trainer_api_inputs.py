@@ -228,3 +228,19 @@ def test_a_stray_nan_batch_is_still_skipped() -> None:
     result = Trainer(mlp(), RegressionTask(), cfg).fit(DataLoader(TensorDataset(x, y), batch_size=16))
     assert result.skipped_steps == 2 and result.steps == 8
     assert all(math.isfinite(h["train_loss"]) for h in result.history)
+
+
+def test_a_nan_held_out_loss_is_warned_once(caplog: pytest.LogCaptureFixture) -> None:
+    """NaN in one held-out row: every val_loss was NaN, no best epoch kept, and nothing said so."""
+    x, y = linear_data(64)
+    xv = x.clone()
+    xv[3, 0] = math.nan
+    val = DataLoader(TensorDataset(xv, y), batch_size=16)
+    with caplog.at_level("WARNING", logger="carrousel.core.train.trainer"):
+        result = Trainer(mlp(), RegressionTask(), dataclasses.replace(CFG, epochs=3)).fit(loader(), val)
+    lines = [r.getMessage() for r in caplog.records if "monitored" in r.getMessage()]
+    assert lines == [
+        "the monitored val_loss is nan at epoch 1; check the held-out batches for NaN/inf (inputs, targets) or "
+        "lower the learning rate"
+    ]
+    assert result.best_epoch is None

@@ -414,6 +414,12 @@ class Trainer:
         if self._monitor not in logs:
             raise ConfigError(f"monitor {self._monitor!r} is not logged; pick one of {sorted(logs)}")
         value = logs[self._monitor]
+        if not math.isfinite(value) and all(math.isfinite(h.get(self._monitor, 0.0)) for h in self.history):
+            logger.warning(  # once per fit: no such epoch can be kept as the best, nor stop early
+                "the monitored %s is %s at epoch %d; check the %s batches for NaN/inf (inputs, targets) or "
+                "lower the learning rate",
+                self._monitor, value, self.epoch + 1, "held-out" if self._monitor.startswith("val_") else "training",
+            )  # fmt: skip
         sched = self.scheduler
         if sched is not None and cfg.scheduler.lower() not in SCHEDULER_PER_STEP:
             sched.step(value) if cfg.scheduler.lower() == "plateau" else sched.step()
