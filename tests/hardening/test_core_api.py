@@ -46,7 +46,7 @@ ENCODER_INPUTS: dict[str, tuple[Callable[[], Any], str]] = {
     "no time steps": (lambda: ENC(torch.zeros(2, 0, 3)), "no time steps"),
     "integer input": (lambda: ENC(torch.zeros(2, 5, 3, dtype=torch.long)), "floating-point"),
     "float64 input": (lambda: ENC(torch.zeros(2, 5, 3, dtype=torch.float64)), "dtype"),
-    "float lengths": (lambda: ENC(X, torch.tensor([5.0, 3.0])), "integer"),
+    "fractional lengths": (lambda: ENC(X, torch.tensor([4.5, 3.0])), "whole"),
     "lengths over T": (lambda: ENC(X, torch.tensor([6, 3])), "[1, 5]"),
     "zero length": (lambda: ENC(X, torch.tensor([0, 3])), "[1, 5]"),
     "negative length": (lambda: ENC(X, torch.tensor([-1, 3])), "[1, 5]"),

@@ -57,7 +57,7 @@ RANGED = [
     (["nlp", "translate", "train", "--pairs", "p.tsv", "-o", "o", "--lr", "nan"], "'--lr': nan is not a finite number"),
     (["nlp", "sentiment", "train", "--data", "d.csv", "-o", "o", "--dropout", "nan"], "'--dropout': nan is not a finite"),
     (["speech", "transcribe", "a.wav", "--lm-weight", "-inf"], "'--lm-weight': -inf is not a finite number"),
-    (["nlp", "translate", "train", "--pairs", "p.tsv", "-o", "o", "--lr", "-1"], "'--lr': -1 is outside x>=0"),
+    (["nlp", "translate", "train", "--pairs", "p.tsv", "-o", "o", "--lr", "-1"], "'--lr': -1 is outside x>0"),
     (["nlp", "translate", "train", "--pairs", "p.tsv", "-o", "o", "--dropout", "0.99"], "0.99 is outside 0<=x<=0.95"),
 ]  # fmt: skip
 

@@ -11,14 +11,14 @@ from carrousel.nlp.data import stratified_split
 
 
 def test_imbalanced_and_tiny_classes_warn(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
         stratified_split(["pos"] * 396 + ["neg"] * 4, 0.1, 0)
     assert "class 'neg' has 4 of 400 rows (1.0%)" in caplog.text and "recall" in caplog.text
     caplog.clear()
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
         _train, held = stratified_split([f"c{i % 5}" for i in range(10)], 0.1, 0)
     assert len(held) == 5 and "5 of 10 rows held out for early stopping (not 10%)" in caplog.text
     caplog.clear()
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
         stratified_split(["pos", "neg"] * 50, 0.1, 0)  # balanced, enough rows: silent
     assert caplog.text == ""
