@@ -38,9 +38,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from carrousel.nlp.data import stratified_split
 from carrousel.nlp.decision import decide
 from carrousel.nlp.pipeline import SentimentModel
+from carrousel.nlp.repeats import text_split
 from carrousel.nlp.teacher import MiniLM, fit_logistic
 
 SETS = ("test", "gensim", "tweets", "amazon", "nyt", "general_heldout")
@@ -71,7 +71,7 @@ def teacher_probs(train: Path, model: SentimentModel, seed: int) -> tuple[MiniLM
     """MiniLM and the logistic head fitted on the seed's training rows (its validation rows left out)."""
     texts, labels = _rows(train)
     assert labels is not None
-    train_idx, _ = stratified_split(labels, 0.1, seed)
+    train_idx, _, _ = text_split(texts, labels, 0.1, seed)  # as train_sentiment splits
     y = np.asarray([model.labels.index(labels[i]) for i in train_idx])
     enc = MiniLM.from_folder()
     return enc, fit_logistic(enc.sentences([texts[i] for i in train_idx]), y, len(model.labels))

@@ -89,6 +89,7 @@ from carrousel.nlp.decision import decide
 from carrousel.nlp.pipeline import SentimentModel, evaluate_sentiment, train_sentiment
 from carrousel.nlp.pipeline.distill import with_oov_fallback
 from carrousel.nlp.pipeline.sentiment import KIND
+from carrousel.nlp.repeats import text_split
 from carrousel.nlp.samples import sample_file
 from carrousel.nlp.teacher import MiniLM, fit_logistic
 from carrousel.nlp.transfer import tagged_sentences
@@ -193,7 +194,7 @@ def agreement(train: Path, model_dir: Path, seed: int, held: Path) -> tuple[floa
     P(positive). The teacher is refitted as ``train_sentiment`` fits it (MiniLM + logistic head on the
     seed's training rows, its validation rows left out), so it is the very teacher of that student."""
     texts, labels = _rows(train)
-    train_idx, _ = stratified_split(labels, 0.1, seed)
+    train_idx, _, _ = text_split(texts, labels, 0.1, seed)  # as train_sentiment splits
     model = SentimentModel.from_pretrained(model_dir)
     y = np.asarray([model.labels.index(labels[i]) for i in train_idx])
     enc = MiniLM.from_folder()
@@ -309,7 +310,7 @@ def validation(train: Path, model_dir: Path, seed: int) -> tuple[float, float]:
     """Accuracy and F1 of a trained BiLSTM, at its stored cut, on its own validation rows (the 10% of the
     training file that ``train_sentiment`` held out with the same seed): the figures that choose a recipe."""
     texts, labels = _rows(train)
-    _, val_idx = stratified_split(labels, 0.1, seed)
+    _, val_idx, _ = text_split(texts, labels, 0.1, seed)  # as train_sentiment splits
     model = SentimentModel.from_pretrained(model_dir)
     pred = decide(model.predict_proba([texts[i] for i in val_idx]), model.threshold)
     y = np.asarray([model.labels.index(labels[i]) for i in val_idx])

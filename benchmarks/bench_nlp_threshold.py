@@ -32,9 +32,10 @@ import numpy as np
 import torch
 
 from carrousel.nlp.config import TextDataConfig
-from carrousel.nlp.data import load_texts, stratified_split
+from carrousel.nlp.data import load_texts
 from carrousel.nlp.decision import CRITERIA, choose_threshold
 from carrousel.nlp.pipeline import SentimentModel
+from carrousel.nlp.repeats import text_split
 from carrousel.nlp.transfer import read_unlabelled
 
 TESTS = ("test", "gensim", "tweets", "amazon", "nyt")
@@ -107,7 +108,7 @@ def main() -> None:
         model = SentimentModel.from_pretrained(args.folder / f"model_{seed}_distilled_u{args.augment}")
         pos = model.labels[1]
         y = np.asarray([label == pos for label in train.labels], dtype=np.int64)
-        train_idx, val_idx = stratified_split(train.labels, 0.1, seed)
+        train_idx, val_idx, _ = text_split(train.texts, train.labels, 0.1, seed)  # as train_sentiment
         seen = {train.texts[i].strip() for i in [*train_idx, *val_idx]}
         pool = [t for t in dict.fromkeys(reviews) if t not in seen]
         p_all = model.predict_proba(train.texts)[:, 1]

@@ -49,10 +49,10 @@ from bench_nlp_sentiment import prepare
 from carrousel.core.bundle import load_bundle
 from carrousel.core.metrics import accuracy, f1
 from carrousel.nlp.config import FitConfig
-from carrousel.nlp.data import stratified_split
 from carrousel.nlp.decision import decide
 from carrousel.nlp.pipeline import SentimentModel
 from carrousel.nlp.pipeline.sentiment import KIND, shipped_model_path
+from carrousel.nlp.repeats import text_split
 from carrousel.nlp.samples import sample_file
 from carrousel.nlp.vader import read_vader_ratings
 
@@ -88,8 +88,9 @@ def sets(folder: Path) -> dict[str, tuple[list[str], np.ndarray]]:
     out.update({name: read_rows(path) for name, path in held.items()})
     pl_train, pl_test, _ = prepare(folder)
     texts, y = read_rows(pl_train)
-    with open(pl_train, encoding="utf-8", newline="") as fh:  # the split of the raw labels, as training's
-        _, val_idx = stratified_split([r["label"] for r in csv.DictReader(fh)], 0.1, seed=0)
+    with open(pl_train, encoding="utf-8", newline="") as fh:  # the split of the raw rows, as training's
+        raw = list(csv.DictReader(fh))
+    _, val_idx, _ = text_split([r["text"] for r in raw], [r["label"] for r in raw], 0.1, seed=0)
     out["P&L val"] = ([texts[i] for i in val_idx], y[val_idx])
     out["P&L test"] = read_rows(pl_test)
     return out

@@ -95,9 +95,10 @@ from carrousel.nlp.config import (
     TextDataConfig,
     TokenizerConfig,
 )
-from carrousel.nlp.data import load_texts, stratified_split
+from carrousel.nlp.data import load_texts
 from carrousel.nlp.negation import negation_pairs, read_vader_lexicon
 from carrousel.nlp.pipeline import SentimentModel, evaluate_sentiment, train_sentiment
+from carrousel.nlp.repeats import text_split
 from carrousel.nlp.samples import sample_file
 from carrousel.nlp.vader import read_vader_ratings
 
@@ -215,9 +216,9 @@ def build_sets(folder: Path) -> tuple[Path, Path, Path, dict[str, Path]]:
 
 
 def validation_rows(train: Path, fit: FitConfig, folder: Path) -> Path:
-    """The labelled rows training holds out for early stopping and the cut (its stratified split)."""
+    """The labelled rows training holds out for early stopping and the cut (its split by distinct text)."""
     data = load_texts(TextDataConfig(str(train), max_length=128))
-    _, val_idx = stratified_split(data.labels, fit.val_fraction, fit.seed)
+    _, val_idx, _ = text_split(data.texts, data.labels, fit.val_fraction, fit.seed)
     return write_csv(folder / "validation.csv", [(data.texts[i], data.labels[i]) for i in val_idx])
 
 

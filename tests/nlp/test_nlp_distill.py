@@ -19,9 +19,10 @@ from carrousel.nlp.config import (
     TeacherConfig,
     TextDataConfig,
 )
-from carrousel.nlp.data import load_texts, stratified_split
+from carrousel.nlp.data import load_texts
 from carrousel.nlp.pipeline import SentimentModel, train_sentiment
 from carrousel.nlp.pipeline.distill import teacher_transfer_set
+from carrousel.nlp.repeats import text_split
 from carrousel.nlp.teacher import fit_logistic
 from carrousel.nlp.transfer import MASK, augment_texts, balanced_rows, read_unlabelled
 from tests.nlp.conftest import distill_config
@@ -102,7 +103,7 @@ def test_teacher_path_end_to_end_the_student_follows_the_teacher(tmp_path: Path)
     rows = load_texts(TextDataConfig(str(data)))
     scorer = SentimentModel.from_pretrained(tmp_path / "m")
     p = scorer.predict_proba(rows.texts)[:, 1]  # every labelled row: training + validation
-    train_idx, _ = stratified_split(rows.labels, 0.25, 0)
+    train_idx, _, _ = text_split(rows.texts, rows.labels, 0.25, 0)  # as train_sentiment splits
     prior = np.mean([rows.labels[i] == scorer.labels[1] for i in train_idx])
     assert np.mean(p >= scorer.threshold) == pytest.approx(prior, abs=1.5 / len(p))
     size = sum(p.stat().st_size for p in (tmp_path / "m").rglob("*") if p.is_file())

@@ -219,6 +219,11 @@ def train(
     echo(f"labels        {', '.join(result.labels)}")
     echo(f"texts         {result.train_rows} trained on, {result.val_rows} held out for early stopping")
     echo(f"vocabulary    {result.vocab_size} ({cfg.tokenizer.kind})")
+    if (rep := result.repeats).repeated_texts:
+        echo(
+            f"repeats       {rep.repeated_texts} texts repeat ({rep.repeated_rows} extra rows, "
+            f"{rep.conflicting_texts} with different labels), each text's copies on one side of the split"
+        )
     if result.teacher_val_accuracy is not None:
         echo(
             f"teacher       {cfg.teacher.name if cfg.teacher else ''}: held-out accuracy "

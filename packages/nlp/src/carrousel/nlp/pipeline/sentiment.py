@@ -1,8 +1,6 @@
 """Sentiment pipelines: ``train_sentiment`` and :class:`SentimentModel` (predict); ``evaluate_sentiment``
-is in :mod:`carrousel.nlp.pipeline.sentiment_eval`.
-
-Every file a run makes is written by the pipelines (the bundle here, ``metrics.json`` and the PNG charts by
-the evaluation), so Python callers get the same outputs as the CLI.
+is in :mod:`carrousel.nlp.pipeline.sentiment_eval`. Every file a run makes is written by the pipelines (the
+bundle here, ``metrics.json`` and the PNG charts by the evaluation), so Python callers get the CLI's outputs.
 """
 
 from __future__ import annotations
@@ -10,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -35,7 +33,6 @@ from carrousel.nlp.data import (
     label_order,
     load_texts,
     make_loader,
-    stratified_split,
     warn_truncated,
 )
 from carrousel.nlp.decision import decide, place_threshold
@@ -53,6 +50,7 @@ from carrousel.nlp.pipeline.common import (
     train_config,
 )
 from carrousel.nlp.pipeline.sentiment_reading import bundle_tokenizer, reading_assets, unk_reading
+from carrousel.nlp.repeats import TextRepeats, text_split
 from carrousel.nlp.task import SentimentTask
 from carrousel.nlp.tokenization import train_tokenizer
 from carrousel.nlp.vectors import init_embedding, pretrained_rows, teacher_vectors
@@ -96,6 +94,7 @@ class SentimentTrainResult:
     transfer_rows: int = 0  # --teacher: unlabelled and augmented texts the teacher scored
     threshold: float | None = None  # two classes: the cut on P(second label) chosen on the held-out rows
     precision: str = "fp32"  # training arithmetic: fp32, or bf16 / fp16 autocast (weights float32)
+    repeats: TextRepeats = field(default_factory=TextRepeats)  # repeated texts (copies: one side)
 
 
 def _embedding_scale(
@@ -132,7 +131,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
     index = {name: i for i, name in enumerate(labels)}
     y = np.asarray([index[label] for label in raw_labels])
     fit = cfg.fit
-    train_idx, val_idx = stratified_split(raw_labels, fit.val_fraction, fit.seed)
+    train_idx, val_idx, repeats = text_split(texts, raw_labels, fit.val_fraction, fit.seed)  # copies: 1 side
     torch.manual_seed(fit.seed)
     soft = None
     if cfg.teacher is not None:  # the teacher scores the transfer set; its words join the vocabulary
@@ -198,6 +197,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
             "rows": len(texts),
             "train_rows": len(train_idx),
             "val_rows": len(val_idx),
+            "repeats": asdict(repeats),  # repeated texts (absent in older bundles)
             "seed": fit.seed,
             "precision": fit.precision,  # the training arithmetic (absent in older bundles: fp32)
             **({"ema_decay": fit.ema_decay} if fit.ema_decay else {}),  # weight averaging (absent: off)
@@ -242,6 +242,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
         transfer_rows=len(soft.extra) if soft else 0,
         threshold=threshold,
         precision=fit.precision,
+        repeats=repeats,
     )
 
 
@@ -279,9 +280,8 @@ class SentimentModel:
         self.runtime = load_runtime(bundle)  # an exported bundle (nlp sentiment export) runs ONNX Runtime
         check_inference(precision, next(self.model.parameters()).device, self.runtime is not None)
         self.precision = precision  # fp32, or bf16 / fp16 autocast of the network (core's predict)
-        # unknown words' vectors, if the bundle has them (an exported network takes ids only)
-        fallback = OovFallback.from_parts(bundle.arrays, bundle.files)
-        usable = self.runtime is None and self.tokenizer.kind == "word"
+        fallback = OovFallback.from_parts(bundle.arrays, bundle.files)  # unknown words' vectors, if any
+        usable = self.runtime is None and self.tokenizer.kind == "word"  # an exported network takes ids only
         self.oov: OovFallback | None = fallback if usable else None  # None: unknown words stay [UNK]
 
     @classmethod
