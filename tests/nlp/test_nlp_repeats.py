@@ -108,3 +108,15 @@ def test_same_label_copies_do_not_warn(caplog: pytest.LogCaptureFixture) -> None
         text_split([t for t, _ in rows], [lab for _, lab in rows], 0.1, 0)
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert "texts repeat" in caplog.text
+
+
+def test_a_class_of_one_text_falls_back_to_the_row_split(caplog: pytest.LogCaptureFixture) -> None:
+    texts, labels = (
+        ["good film", "fine film", "nice film", "a bad film", "a bad film"],
+        ["pos"] * 3 + ["neg"] * 2,
+    )
+    with caplog.at_level(logging.WARNING):
+        train, held, repeats = text_split(texts, labels, 0.2, 0)
+    expected = stratified_split(labels, 0.2, 0)
+    assert (train == expected[0]).all() and (held == expected[1]).all() and repeats.repeated_rows == 1
+    assert "class 'neg' has under 2 distinct texts" in caplog.text

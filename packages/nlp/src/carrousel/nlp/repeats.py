@@ -17,7 +17,6 @@ import numpy as np
 
 from carrousel.core.args import check_args
 from carrousel.nlp.data import label_order, stratified_split
-from carrousel.nlp.errors import TextDataError
 
 __all__ = ["TextRepeats", "text_split"]
 
@@ -54,8 +53,11 @@ def text_split(
         fraction: the share of each class's distinct texts held out (at least one each).
         seed: the shuffle's seed.
 
+    A class with fewer than two distinct texts (each under its most frequent label) cannot keep one out
+    whole: then, with a warning, the split is by row as before.
+
     Raises:
-        TextDataError: a class with fewer than two distinct texts (or rows), so none could be held out.
+        TextDataError: a class with fewer than two rows (see ``stratified_split``).
     """
     groups: dict[str, list[int]] = {}
     for i, text in enumerate(texts):
@@ -71,12 +73,13 @@ def text_split(
     repeats = TextRepeats(sum(len(rows) > 1 for rows in members), len(texts) - len(members), len(conflicts))
     if repeats.repeated_rows:
         per_class = Counter(majority)
-        for label in rank:
-            if per_class[label] < 2:
-                raise TextDataError(
-                    f"class {label!r} has {per_class[label]} distinct text (a text with copies of different "
-                    "labels counts under its most frequent one); every class needs at least 2 to hold one out"
-                )
+        if few := [label for label in rank if per_class[label] < 2]:  # no text of its own to hold out
+            logger.warning(
+                "class %r has under 2 distinct texts (copies of one text), so no text of it can be held out "
+                "whole: split by row, copies on both sides; the held-out accuracy is overstated",
+                few[0],
+            )
+            return (*stratified_split(labels, fraction, seed), repeats)
         logger.info(
             "%d texts repeat (%d rows beyond their first copy, of %d rows): every copy of a text is kept on "
             "one side of the held-out split",
