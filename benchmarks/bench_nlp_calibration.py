@@ -47,6 +47,7 @@ from carrousel.core.metrics.calibration import (
 from carrousel.nlp.config import FitConfig
 from carrousel.nlp.decision import decide
 from carrousel.nlp.pipeline import SentimentModel
+from carrousel.nlp.pipeline.sentiment import shipped_model_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from train_nlp_sentiment_model import build_sets, held_out_neutral, validation_rows
@@ -67,7 +68,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         train, _, _, tests = build_sets(folder)
-        sets = {"validation": validation_rows(train, FitConfig(seed=0), folder), **tests}
+        sets = {
+            "validation": validation_rows(
+                train, FitConfig(seed=0), folder, args.model or shipped_model_path()
+            ),
+            **tests,
+        }
         rows = {name: read_rows(path) for name, path in sets.items()}
     probs = {name: model.predict_proba(texts) for name, (texts, _) in rows.items()}
     p_val, y_val = probs["validation"], rows["validation"][1]

@@ -84,7 +84,7 @@ def sets(folder: Path) -> dict[str, tuple[list[str], np.ndarray]]:
     (folder / "shipped").mkdir()
     train, _, _, held = build_sets(folder / "shipped")
     fit = FitConfig(epochs=8, batch_size=64, lr=3e-3, patience=2, seed=0, progress=False)  # as the script
-    out = {"validation": read_rows(validation_rows(train, fit, folder / "shipped"))}
+    out = {"validation": read_rows(validation_rows(train, fit, folder / "shipped", shipped_model_path()))}
     out.update({name: read_rows(path) for name, path in held.items()})
     pl_train, pl_test, _ = prepare(folder)
     texts, y = read_rows(pl_train)

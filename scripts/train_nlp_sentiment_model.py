@@ -85,6 +85,7 @@ from pathlib import Path
 
 import torch
 
+from carrousel.core.bundle import read_manifest
 from carrousel.core.metrics import accuracy, f1
 from carrousel.nlp.config import (
     FitConfig,
@@ -95,7 +96,7 @@ from carrousel.nlp.config import (
     TextDataConfig,
     TokenizerConfig,
 )
-from carrousel.nlp.data import load_texts
+from carrousel.nlp.data import load_texts, stratified_split
 from carrousel.nlp.negation import negation_pairs, read_vader_lexicon
 from carrousel.nlp.pipeline import SentimentModel, evaluate_sentiment, train_sentiment
 from carrousel.nlp.repeats import text_split
@@ -215,10 +216,16 @@ def build_sets(folder: Path) -> tuple[Path, Path, Path, dict[str, Path]]:
     return train, unl, ruled, tests
 
 
-def validation_rows(train: Path, fit: FitConfig, folder: Path) -> Path:
-    """The labelled rows training holds out for early stopping and the cut (its split by distinct text)."""
+def validation_rows(train: Path, fit: FitConfig, folder: Path, bundle: Path | None = None) -> Path:
+    """The labelled rows training held out for early stopping and the cut: split by distinct text, as
+    ``train_sentiment`` splits since its bundles record ``repeats``; a ``bundle`` trained before (the shipped one,
+    no ``repeats`` in its data) is given the row split it was trained with, so that its validation rows are
+    never rows it trained on."""
     data = load_texts(TextDataConfig(str(train), max_length=128))
-    _, val_idx, _ = text_split(data.texts, data.labels, fit.val_fraction, fit.seed)
+    if bundle is not None and "repeats" not in read_manifest(bundle)["data"]:
+        _, val_idx = stratified_split(data.labels, fit.val_fraction, fit.seed)
+    else:
+        _, val_idx, _ = text_split(data.texts, data.labels, fit.val_fraction, fit.seed)
     return write_csv(folder / "validation.csv", [(data.texts[i], data.labels[i]) for i in val_idx])
 
 
@@ -284,7 +291,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         train, unl, ruled, tests = build_sets(folder)
-        sets = {"validation": validation_rows(train, fit, folder), **tests, "pang_lee": pang_lee_rows(folder)}
+        sets = {
+            "validation": validation_rows(train, fit, folder, args.evaluate),
+            **tests,
+            "pang_lee": pang_lee_rows(folder),
+        }
         if args.evaluate:
             scores = score(args.evaluate, sets)
         else:
