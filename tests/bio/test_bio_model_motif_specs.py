@@ -71,7 +71,7 @@ def test_a_motif_the_panel_lacks_is_one_line_naming_its_outputs(panel: tuple[Pat
 
 def test_both_scans_a_motif_the_panel_lacks_by_its_pwm_and_says_so(panel: tuple[Path, Path], caplog) -> None:  # type: ignore[no-untyped-def]
     folder, genome = panel
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
         res = pipeline.scan(ScanConfig(method="both", motifs=("MA0139.2", "site"), model=str(folder)), genome)
     assert res.motifs == [("MA0139.2", "CTCF"), ("site", "my site")]
     assert "MA0139.2" in res.tests and "MA0139.2:model" not in res.tests and "site:model" in res.tests

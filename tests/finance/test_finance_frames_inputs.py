@@ -171,7 +171,7 @@ def test_rows_out_of_date_order_are_sorted_with_a_warning(caplog: pytest.LogCapt
     # before: "series A's dates are not in increasing order ...; sort the frame", although --csv sorts a
     # file's rows with a warning; the series keep the order they first appear in
     shuffled = _frame().iloc[[3, 2, 1, 0]]
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
         out = validate_frame(shuffled)
     want = validate_frame(_frame().iloc[[1, 3, 0, 2]])  # B first, as in the shuffled frame
     pd.testing.assert_frame_equal(out, want)

@@ -115,7 +115,7 @@ def test_a_class_of_one_text_falls_back_to_the_row_split(caplog: pytest.LogCaptu
         ["good film", "fine film", "nice film", "a bad film", "a bad film"],
         ["pos"] * 3 + ["neg"] * 2,
     )
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
         train, held, repeats = text_split(texts, labels, 0.2, 0)
     expected = stratified_split(labels, 0.2, 0)
     assert (train == expected[0]).all() and (held == expected[1]).all() and repeats.repeated_rows == 1
