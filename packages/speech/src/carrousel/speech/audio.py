@@ -64,8 +64,9 @@ __all__ = [
 RAW_RATE = 16000  # sample rate assumed for headerless .raw files (16-bit little-endian mono)
 # The file names a folder of recordings is searched for: what read_audio reads (headerless .raw and
 # .gsm included), and CMU Sphinx .mfc feature files (read_sphinx_mfc).
-AUDIO_SUFFIXES: tuple[str, ...] = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif", ".au")
-AUDIO_SUFFIXES += (".raw", ".gsm", ".mfc")
+AUDIO_SUFFIXES = (
+    ".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aiff", ".aif", ".au", ".raw", ".gsm", ".mfc"
+)  # fmt: skip
 logger = logging.getLogger(__name__)
 
 _SEGMENT = re.compile(r"(.+)#(\d+(?:\.\d*)?)-(\d+(?:\.\d*)?)?")  # rec.wav#1.5-3.25, rec.wav#1.5-

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "OVERLAP",
     "ChunkProgress",
+    "Progress",
     "chunked_seconds",
     "reads_in_chunks",
     "transcribe_long",
@@ -42,7 +43,8 @@ logger = logging.getLogger(__name__)
 
 OVERLAP = 1.0  # seconds of context read on each side of a chunk of a long recording
 ChunkProgress = Callable[[float, float], None]  # (seconds of the recording done, its seconds), per chunk
-Bar = Callable[[str, float | None], AbstractContextManager[Callable[[float], None]]]  # pipeline's Progress
+# progress(description, total) -> a context manager yielding advance(n): the CLI's core.cli.progress
+Progress = Callable[[str, float | None], AbstractContextManager[Callable[[float], None]]]
 
 
 def reads_in_chunks(path: str, seconds: float, chunk_seconds: float) -> bool:
@@ -64,7 +66,7 @@ def chunked_seconds(path: str, chunk_seconds: float) -> float | None:
 
 @contextlib.contextmanager
 def transcription_progress(
-    progress: Bar | None, paths: Sequence[str], chunk_seconds: float
+    progress: Progress | None, paths: Sequence[str], chunk_seconds: float
 ) -> Iterator[tuple[Callable[[float], None], ChunkProgress | None]]:
     """The progress of transcribing ``paths``: a bar over the files when there are several; over the seconds
     of audio of one file read in chunks (moved chunk by chunk); none for one short file.

@@ -14,7 +14,6 @@ import math
 import random
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -45,7 +44,7 @@ from carrousel.speech.decoding import unusable_hotwords
 from carrousel.speech.errors import AudioError, CorpusError, SilentAudioError
 from carrousel.speech.features import FeatureExtractor
 from carrousel.speech.lm import WordLM, load_lm
-from carrousel.speech.longform import transcription_progress
+from carrousel.speech.longform import Progress, transcription_progress
 from carrousel.speech.metrics import ErrorCounts, UtteranceScore, error_rates, score_utterance
 from carrousel.speech.models import CTCModelConfig, build_model
 from carrousel.speech.plots import PLOT_EXTRA
@@ -68,8 +67,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 _CHUNKED = "longer than --chunk-seconds: read in chunks, without --nbest alternatives (raise --chunk-seconds)"
-
-Progress = Callable[[str, float | None], AbstractContextManager[Callable[[float], None]]]
 
 
 @contextlib.contextmanager

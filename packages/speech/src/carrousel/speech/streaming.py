@@ -20,7 +20,7 @@ import numpy as np
 from carrousel.core.args import check_args
 from carrousel.speech.audio import read_audio
 from carrousel.speech.errors import AudioError
-from carrousel.speech.longform import Bar
+from carrousel.speech.longform import Progress
 from carrousel.speech.text import Alphabet
 from carrousel.speech.transcripts import Partial
 
@@ -105,7 +105,7 @@ def refuse_features(path: str) -> None:
 
 @check_args
 def stream_file(
-    recognizer: Recognizer, path: str, chunk_ms: float, max_seconds: float, progress: Bar | None = None
+    recognizer: Recognizer, path: str, chunk_ms: float, max_seconds: float, progress: Progress | None = None
 ) -> Iterator[Partial]:
     """Feeds the recording ``path`` to :meth:`Recognizer.stream` in ``chunk_ms`` chunks as if live.
 
