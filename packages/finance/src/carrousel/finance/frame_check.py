@@ -32,7 +32,6 @@ from carrousel.finance.price_columns import (
     standard_columns,
     standard_name,
     text_numbers,
-    unreadable_cells,
     wide_to_long,
     yfinance_levels,
 )
@@ -134,13 +133,9 @@ def validate_frame(df: object) -> pd.DataFrame:
         ):
             what = "volumes" if col == "volume" else "prices"
             raise FrameError(f"column {col} holds true/false values, not {what}; give {what} as numbers")
-        values = text_numbers(raw, volume=col == "volume")  # "1,234.5", "$56.14": as the price files
+        values, unreadable = text_numbers(raw, volume=col == "volume")  # "1,234.5", "$56.14": as the files
         # an optional column may miss a cell (an unknown input), not hold text that is no number
-        bad = (
-            ~np.isfinite(values)
-            if col == "y"
-            else np.isinf(values) | unreadable_cells(raw, values, col == "volume")
-        )
+        bad = ~np.isfinite(values) if col == "y" else np.isinf(values) | unreadable
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             cell = f": {raw[i]!r}" if isinstance(raw[i], str) else ""

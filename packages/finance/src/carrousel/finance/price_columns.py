@@ -42,7 +42,6 @@ __all__ = [
     "standard_columns",
     "standard_name",
     "text_numbers",
-    "unreadable_cells",
     "wide_to_long",
     "yfinance_levels",
 ]
@@ -286,59 +285,47 @@ def _numbers(values: pd.Series, col: str, decimal: str = ".") -> pd.Series:
     if pd.api.types.is_numeric_dtype(values):
         return values.astype(float)
     index, values = values.index, values.reset_index(drop=True)  # dates may repeat: positions here
-    numbers = pd.to_numeric(values, errors="coerce")
-    text = values.astype(str).str.strip()
-    lower = text.str.lower()
-    none = lower.isin(_MISSING) | (text == "") | values.isna() | ((col == "volume") & (text == "-"))
-    rest = numbers.isna() & ~none
-    if rest.any():
-        numbers = numbers.copy()
-        numbers[rest] = _written_numbers(text[rest], col == "volume", decimal)
-    bad = numbers.isna() & ~none
+    numbers, bad = _cells(values, col == "volume", decimal)
     if bad.any():
         row = int(bad.to_numpy().argmax())
         raise PriceDataError(
-            f"column {col}, data row {row + 1}: {text.iloc[row]!r} is not a number; use plain numbers with "
-            f"a '{decimal}' decimal point"
+            f"column {col}, data row {row + 1}: {str(values.iloc[row]).strip()!r} is not a number; use plain "
+            f"numbers with a '{decimal}' decimal point"
         )
     return pd.Series(numbers.to_numpy(dtype=float), index=index, name=values.name)
 
 
 @check_args
-def text_numbers(values: pd.Series, volume: bool = False) -> pd.Series:
-    """A column as numbers, its text cells read as the price files' are (``"1,234.5"``, ``"$56.14"``, a
-    volume's ``"151.30M"``; ``.`` decimals); NaN for a missing cell or one that holds no number.
+def text_numbers(values: pd.Series, volume: bool = False) -> tuple[pd.Series, pd.Series]:
+    """A column as numbers, its cells read as the price files' are (``"1,234.5"``, ``"$56.14"``, a
+    volume's ``"151.30M"``; ``.`` decimals), and where it holds no number.
 
     Args:
         values: the column (numbers, text or both, as an object column holds them).
-        volume: read ``K``/``M``/``B`` suffixes (thousands, millions, billions), as in a volume column.
-    """
-    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
-    if values.dtype != object and not pd.api.types.is_string_dtype(values):
-        return numbers
-    rest = numbers.isna() & values.map(lambda v: isinstance(v, str)).astype(bool)
-    if rest.any():
-        numbers[rest] = _written_numbers(values[rest].str.strip(), volume, ".")
-    return numbers
-
-
-@check_args
-def unreadable_cells(values: pd.Series, numbers: pd.Series, volume: bool = False) -> pd.Series:
-    """Where ``values`` holds text that :func:`text_numbers` read as no number and that is no missing-value
-    mark either (blank, ``NaN``, ``N/A``, ``#N/A``, ``null``, FRED's ``.``; in a volume also ``-``), as the
-    price files' reader refuses such a cell.
-
-    Args:
-        values: the column as given.
-        numbers: ``text_numbers(values, volume)``.
-        volume: the column is a volume (``-`` is a missing volume).
+        volume: read ``K``/``M``/``B`` suffixes (thousands, millions, billions) and ``-`` as a missing cell,
+            as in a volume column.
 
     Returns:
-        A boolean mask, aligned with ``values``.
+        The numbers (float64, NaN where a cell is missing or holds no number), and a boolean mask of the
+        cells that hold no number and no missing-value mark either (blank, ``NaN``, ``N/A``, ``#N/A``,
+        ``null``, FRED's ``.``): those the price files' reader refuses. Both aligned with ``values``.
     """
-    marks = (*_MISSING, "", "-") if volume else (*_MISSING, "")
-    text = values.map(lambda v: isinstance(v, str) and v.strip().lower() not in marks).astype(bool)
-    return text & numbers.isna()
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype("float64"), pd.Series(False, index=values.index)
+    return _cells(values, volume, ".")
+
+
+def _cells(values: pd.Series, volume: bool, decimal: str) -> tuple[pd.Series, pd.Series]:
+    """The numbers of a text column (NaN where none) and the mask of its cells that hold no number and no
+    missing-value mark (:data:`_MISSING`, blank; in a volume also ``-``): the one reading of
+    :func:`_numbers` and :func:`text_numbers`."""
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    text = values.astype(str).str.strip()
+    none = text.str.lower().isin(_MISSING) | (text == "") | values.isna() | (volume & (text == "-"))
+    rest = numbers.isna() & ~none
+    if rest.any():
+        numbers[rest] = _written_numbers(text[rest], volume, decimal)
+    return numbers, numbers.isna() & ~none
 
 
 def _written_numbers(text: pd.Series, volume: bool, decimal: str) -> pd.Series:
