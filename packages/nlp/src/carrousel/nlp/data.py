@@ -360,9 +360,12 @@ def encode_texts(
 
 
 @check_args
-def warn_truncated(cut: int, total: int, max_length: int) -> None:
-    """The one warning for ``cut`` of ``total`` texts longer than ``max_length`` tokens."""
-    logger.warning("%d of %d texts are longer than %d tokens and were truncated", cut, total, max_length)
+def warn_truncated(cut: int, total: int, max_length: int, consequence: str = "") -> None:
+    """The one warning for ``cut`` of ``total`` texts longer than ``max_length`` tokens, ``consequence``
+    (``": ..."``) said after it."""
+    logger.warning(
+        "%d of %d texts are longer than %d tokens and were truncated%s", cut, total, max_length, consequence
+    )
 
 
 class TextClassDataset(Dataset[tuple[torch.Tensor, int]]):

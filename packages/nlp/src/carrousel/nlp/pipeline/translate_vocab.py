@@ -19,7 +19,6 @@ The training pairs go to the network as id pairs (:func:`encode_pairs`), or with
 
 from __future__ import annotations
 
-import logging
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from carrousel.core.args import check_args
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
 from carrousel.nlp.bpe_dropout import BpeDropout
 from carrousel.nlp.config import TokenizerConfig
+from carrousel.nlp.data import warn_truncated
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE
 from carrousel.nlp.placeholders import mask
 from carrousel.nlp.tokenization import FULLWIDTH_KEPT, SPECIALS, TextTokenizer, train_tokenizer
@@ -46,8 +46,6 @@ __all__ = [
     "pair_loader",
     "train_vocabularies",
 ]
-
-logger = logging.getLogger(__name__)
 
 TARGET_TOKENIZER_FILE = "target_tokenizer.json"  # the target side's tokenizer (its own vocabulary, or the
 # shared one with the target's normaliser)
@@ -172,11 +170,8 @@ def encode_sources(
     masked = [mask(t, unknown) if placeholders else (t, []) for t in texts]
     encoded = tokenizer.encode_batch([m for m, _ in masked]) if masked else []
     if cut := sum(len(s) > max_tokens for s in encoded):  # said, as sentiment predict says it
-        logger.warning(
-            "%d of %d texts are longer than %d tokens and were truncated: the network translates their first "
-            "%d tokens only (give one sentence a line)",
-            cut, len(encoded), max_tokens, max_tokens,
-        )  # fmt: skip
+        only = f": the network translates their first {max_tokens} tokens only (give one sentence a line)"
+        warn_truncated(cut, len(encoded), max_tokens, only)
     return masked, [s[:max_tokens] or [tokenizer.unk_id] for s in encoded]
 
 
