@@ -1,4 +1,5 @@
-"""Which JASPAR profile a transcription-factor name means (``-m VSX2``), and saying so when several match.
+"""The specs a ``--motif`` value holds (:func:`motif_specs`), and which JASPAR profile a transcription-factor
+name means (``-m VSX2``), saying so when several match.
 
 135 names of JASPAR2024 (CORE and UNVALIDATED, latest versions) are shared by profiles of different base
 IDs: ``VSX2`` is MA0180.1 (insects) and MA0726.2 (vertebrates), ``CTCF`` MA0139.2, MA0531.2 (insects),
@@ -13,9 +14,15 @@ from collections.abc import Sequence
 
 from carrousel.core.text import name_some
 
-__all__ = ["pick_by_name"]
+__all__ = ["motif_specs", "pick_by_name"]
 
 logger = logging.getLogger("carrousel.bio.motifs")  # where a motif lookup's messages have always come from
+
+
+def motif_specs(specs: str | Sequence[str]) -> list[str]:
+    """The single specs of ``--motif`` values: each comma-separated item, stripped, empty ones left out."""
+    items = [specs] if isinstance(specs, str) else specs
+    return [t.strip() for s in items for t in s.split(",") if t.strip()]
 
 
 def _key(m: object) -> tuple[int, str]:

@@ -35,7 +35,7 @@ import numpy as np
 
 from carrousel.bio.errors import MotifFormatError, MotifNotFoundError
 from carrousel.bio.motif_lines import diagnose
-from carrousel.bio.motif_names import pick_by_name
+from carrousel.bio.motif_names import motif_specs, pick_by_name
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
 from carrousel.core.optional import require
@@ -331,9 +331,7 @@ def resolve_motifs(specs: str | Sequence[str], release: str = JASPAR_RELEASE) ->
     Raises:
         MotifFormatError: two different matrices share an ID (their hits could not be told apart).
     """
-    items: list[str] = []
-    for s in [specs] if isinstance(specs, str) else specs:
-        items.extend(t.strip() for t in s.split(",") if t.strip())
+    items = motif_specs(specs)
     if not items:
         raise MotifNotFoundError("no motif given; pass --motif with an ID, name or file")
     out: list[Motif] = []

@@ -17,6 +17,7 @@ from carrousel.bio.errors import MotifNotFoundError, ScanConfigError
 from carrousel.bio.fasta import RecordInfo, count_bases, iter_chunks
 from carrousel.bio.fasta_names import check_unique_names
 from carrousel.bio.hits import Hits, ScanResult
+from carrousel.bio.motif_names import motif_specs
 from carrousel.bio.motifs import Motif, resolve_motifs
 from carrousel.bio.pwm import IntegerPWM, SequenceCodes
 from carrousel.bio.pwm_null import Background
@@ -240,7 +241,7 @@ def _model_motifs(
     shown = name_some((m.id if m.name in ("", m.id) else f"{m.id} ({m.name})" for m in outputs), 10)
     ids = {m.id for m in outputs}
     out: dict[str, Motif] = {}
-    for spec in (t.strip() for s in specs for t in s.split(",") if t.strip()):
+    for spec in motif_specs(specs):
         key = spec.upper()
         found = (
             [m for m in outputs if m.id.upper() == key]
