@@ -26,6 +26,7 @@ import numpy as np
 
 from carrousel.bio.bigbed import bigbed_lines, is_bigbed
 from carrousel.bio.errors import BedFormatError
+from carrousel.core.encodings import file_lines
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
 
@@ -60,7 +61,7 @@ def read_peaks(path: str | Path) -> list[Peak]:
         lines = bigbed_lines(p)
     else:
         try:
-            lines = read_text(p, "BED file", "BED", max_line=_MAX_LINE).splitlines()
+            lines = file_lines(read_text(p, "BED file", "BED", max_line=_MAX_LINE))
         except DataError as exc:
             raise BedFormatError(str(exc)) from None
     out: list[Peak] = []

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from carrousel.core.atomic import atomic_write_text
+from carrousel.core.encodings import file_lines
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
 from carrousel.core.optional import require
@@ -118,7 +119,7 @@ def read_price_csv(path: str | Path) -> pd.DataFrame:
         text = read_text(p, "--csv", "CSV", max_bytes=_MAX_CSV_BYTES, max_line=_MAX_CSV_LINE)
     except DataError as exc:
         raise PriceDataError(str(exc)) from None
-    lines = text.splitlines()
+    lines = file_lines(text)  # \n, \r\n, \r only: a form feed or U+2028 in a cell is no row end
     levels = yfinance_levels(lines)  # yfinance's 2 column levels: yf.download(...).to_csv()
     header = next((line for line in lines if line.strip()), "")
     sep = next((s for s in (",", ";", "\t", "|") if s in header), ",")

@@ -30,6 +30,7 @@ import logging
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from carrousel.core.encodings import file_lines
 from carrousel.core.files import read_text
 from carrousel.speech.errors import CorpusError
 from carrousel.speech.segments import SegmentTimes
@@ -144,7 +145,7 @@ def _base(path: Path, first: str) -> Path:
 
 def _jsonl(path: Path, text: str) -> list[ManifestRow]:
     rows: list[tuple[int, dict[str, str], dict[str, Any]]] = []
-    for n, line in enumerate(text.splitlines(), 1):
+    for n, line in enumerate(file_lines(text), 1):
         if not line.strip():
             continue
         try:
@@ -179,7 +180,7 @@ def read_manifest(path: Path) -> list[ManifestRow]:
     if path.suffix.lower() in (".jsonl", ".json"):
         return _jsonl(path, text)
     comma = path.suffix.lower() == ".csv"
-    lines = text.splitlines()  # a TSV is unquoted: Common Voice's sentences hold bare quotes ("Stop," ...)
+    lines = file_lines(text)  # a TSV is unquoted: Common Voice's sentences hold bare quotes ("Stop," ...)
     table = list(csv.reader(lines) if comma else csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE))
     header = table[0] if table else []
     hint = f"; a {path.suffix or '.tsv'} separates its columns by {'commas' if comma else 'tabs'}"
