@@ -16,15 +16,18 @@ Example:
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 from collections.abc import Iterable
 
 from carrousel.core.errors import DataError
 
-__all__ = ["LEGACY_TEXT", "decode_text", "file_lines", "first_encoding"]
+__all__ = ["LEGACY_TEXT", "UTF16_BOMS", "decode_text", "file_lines", "first_encoding"]
 
 LEGACY_TEXT = ("utf-8-sig", "cp1252")  # a file that is not UTF-8 is read as Windows-1252, with a warning
+# the byte-order marks a UTF-16 text starts with (Windows' "Unicode text", PowerShell's >): read as UTF-16
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _NAMES = {
     "utf-8": "UTF-8",
     "utf-8-sig": "UTF-8",

@@ -11,7 +11,6 @@ allowed: :mod:`carrousel.core.io` writes them in place.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import gzip
 import logging
@@ -25,7 +24,7 @@ from pathlib import Path
 
 from carrousel.core.args import check_args
 from carrousel.core.atomic import refuse_stream_dir, writes_in_place
-from carrousel.core.encodings import decode_text
+from carrousel.core.encodings import UTF16_BOMS, decode_text
 from carrousel.core.errors import CarrouselError, ConfigError, DataError
 
 __all__ = [
@@ -177,7 +176,7 @@ def _read_stream(p: Path, where: str, what: str, max_bytes: int) -> bytes:
         fh = sys.stdin.buffer if str(p) == STDIN else open(p, "rb")  # noqa: SIM115 (stdin stays open)
         try:
             while block := fh.read(1 << 20):
-                if not blocks and not block.startswith(_UTF16_BOMS):  # /dev/zero: refused at once
+                if not blocks and not block.startswith(UTF16_BOMS):  # /dev/zero: refused at once
                     _refuse_nul(block, where, what, "binary data")
                 total += len(block)
                 if total > max_bytes:
@@ -195,9 +194,6 @@ def _read_stream(p: Path, where: str, what: str, max_bytes: int) -> bytes:
     return b"".join(blocks)
 
 
-_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-
-
 def _refuse_nul(head: bytes, where: str, what: str, noun: str) -> None:
     """Fails when ``head`` (the input's first bytes) holds a NUL byte: ``noun`` is binary, not text."""
     if b"\x00" in head:
@@ -209,7 +205,7 @@ def _refuse_nul(head: bytes, where: str, what: str, noun: str) -> None:
 def _decode(raw: bytes, where: str, what: str, max_line: int | None, encodings: Iterable[str]) -> str:
     """``raw`` decoded with the first of ``encodings`` that fits, after the NUL and line-length checks; text
     that starts with a UTF-16 byte-order mark (Windows' "Unicode", PowerShell's ``>``) is read as UTF-16."""
-    if raw.startswith(_UTF16_BOMS):  # its NUL bytes are the high halves of ASCII letters
+    if raw.startswith(UTF16_BOMS):  # its NUL bytes are the high halves of ASCII letters
         try:
             text = raw.decode("utf-16")
         except UnicodeDecodeError:

@@ -11,7 +11,6 @@ with their row, labels may be strings or integers (a ``ClassLabel`` column gives
 
 from __future__ import annotations
 
-import codecs
 import csv
 import gzip
 import logging
@@ -27,7 +26,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from carrousel.core.args import check_args
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
-from carrousel.core.encodings import LEGACY_TEXT, file_lines, first_encoding
+from carrousel.core.encodings import LEGACY_TEXT, UTF16_BOMS, file_lines, first_encoding
 from carrousel.core.files import check_input_file, read_text
 from carrousel.core.text import name_some
 from carrousel.nlp import hf_data
@@ -94,7 +93,7 @@ def _encoding_of(path: Path) -> str:
         if len(head) == _SNIFF_BYTES:  # cut inside the file: a UTF-8 character cut in two is finished
             more = fh.read(3)
             head += more[: len(more) - len(more.lstrip(_UTF8_CONTINUATION))]
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text", PowerShell's >
+    if head.startswith(UTF16_BOMS):  # Excel's "Unicode text", PowerShell's >
         return "utf-16"
     enc = first_encoding(head, LEGACY_TEXT, str(path))
     return "utf-8" if enc == "utf-8-sig" else enc or "cp1252"
