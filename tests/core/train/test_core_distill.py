@@ -164,3 +164,21 @@ def test_student_learns_the_teachers_function_from_a_transfer_set(on_the_fly: bo
     assert got >= teacher_acc - 0.07, (got, base)
     assert got >= base + 0.05, (got, base)  # measured: 0.94 against 0.88
     assert float((distilled(x_test).argmax(1) == y_test).float().mean()) == pytest.approx(got)
+
+
+def test_an_on_the_fly_teacher_is_not_frozen() -> None:
+    """The task runs the teacher under no_grad and leaves its parameters' requires_grad alone: it set them
+    all False, so a layer the student shares with the teacher silently stopped training, and training the
+    teacher again afterwards failed ("no trainable parameters"; the domains put requires_grad back)."""
+    teacher = _teacher()
+    shared = teacher[0]
+    student = nn.Sequential(shared, nn.Tanh(), nn.Linear(32, 3))  # the student reuses the first layer
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 6, generator=g)
+    loader = DataLoader(TensorDataset(x, torch.randint(0, 3, (64,), generator=g)), batch_size=16)
+    task = DistillationTask(_Task(), targets=lambda b: b[1], teacher=teacher)
+    before = shared.weight.detach().clone()
+    Trainer(student, task, TrainConfig(epochs=1, lr=1e-2, progress=False)).fit(loader)
+    assert all(p.requires_grad for p in teacher.parameters())
+    assert not torch.equal(shared.weight, before)  # the shared layer trained with the student
+    Trainer(teacher, _Task(), TrainConfig(epochs=1, progress=False)).fit(loader)  # raised ConfigError

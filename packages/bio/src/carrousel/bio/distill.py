@@ -183,7 +183,7 @@ def distilled_model(full: MotifModel, cfg: ExportConfig) -> PrunedMotifModel:
     check_held_out(held_out["loss"], result, fix, "the student's held-out loss")
     student_val = _figures(held_out)
     student = student.cpu().eval()
-    teacher.cpu().requires_grad_(True)  # the full network as it was (the task froze it while teaching)
+    teacher.cpu()  # the task moved it to the batch's device
     summary = {
         "hidden_size": {"before": teacher.config.hidden, "after": cfg.distill},
         "filters": {"before": filters, "after": student.config.filters},

@@ -97,7 +97,7 @@ def distilled_forecaster(
             }
         )
         logger.info("student %d: %s", i, students[-1])
-    teacher.cpu().requires_grad_(True)  # the full ensemble as it was (the task froze it while teaching)
+    teacher.cpu()  # the task moved it to the batch's device
     model = build_ensemble(nets, config.train.seed).eval()
     small = recalibrated(saved, model, windows, series)
     summary = {

@@ -110,7 +110,7 @@ def distilled_recognizer(
     check_held_out(held_out.get("loss", 0.0), result, fix, "the student's held-out loss")
     student_val = _figures(held_out)
     student = student.cpu().eval()
-    teacher.cpu().requires_grad_(True)  # the full model as it was (the task froze it while teaching)
+    teacher.cpu()  # the task moved it to the batch's device
     summary = {
         "hidden_size": {"before": teacher.config.hidden, "after": cfg.distill},
         **distilled_summary(teacher, student, distill, result),

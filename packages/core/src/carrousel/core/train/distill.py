@@ -281,8 +281,10 @@ class DistillationTask(Task):
         config: temperature and mixing weight.
         targets: ``batch -> (B,)`` hard labels (``ignore_index`` where none); None: the soft term only.
         teacher_logits: ``batch -> (B, C)`` precomputed teacher logits (or outputs) carried by the data.
-        teacher: a teacher module run on the fly instead (eval mode, no gradients, moved to the batch's
-            device on first use); not trained and not part of the student.
+        teacher: a teacher module run on the fly instead (eval mode, under ``torch.no_grad``, moved to
+            the batch's device on first use); not trained and not part of the student. Its parameters keep
+            their ``requires_grad``: a layer the student shares with it still trains, and the teacher can
+            be trained again afterwards.
         teacher_forward: ``(teacher, batch) -> (B, C)`` logits; default ``teacher(batch[0])``.
         logits: ``outputs -> (B, C)`` student logits from the base task's outputs (default: the outputs).
         lengths: ``"frames"``: ``outputs -> (B,)`` valid frames of the student's (and teacher's) outputs,
@@ -318,7 +320,7 @@ class DistillationTask(Task):
         self.config = config or DistillConfig()
         self.targets = targets
         self.teacher_logits = teacher_logits
-        self.teacher = teacher.eval().requires_grad_(False) if teacher is not None else None
+        self.teacher = teacher.eval() if teacher is not None else None  # no_grad in _teacher: nothing frozen
         self.teacher_forward = teacher_forward or (lambda module, batch: module(batch[0]))
         self.logits = logits
         self.lengths = lengths
