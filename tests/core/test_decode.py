@@ -27,7 +27,7 @@ from carrousel.core.decode import (
     map_state,
     select_state,
 )
-from carrousel.core.errors import ConfigError, ShapeError
+from carrousel.core.errors import ConfigError, DataError, ShapeError
 from carrousel.core.nn import State
 
 EOS, BOS, V = 0, 1, 7
@@ -437,3 +437,27 @@ def test_ctc_scorer_hook_flips_the_result() -> None:
     )
     assert len(calls) == len(set(calls))  # each (prefix, label) pair scored once
     assert ctc_prefix_beam_search(lp, beam_size=4, scorer=hotword, scorer_weight=0.0)[0].labels == [1, 2]
+
+
+def test_ctc_refuses_probabilities_and_logits() -> None:
+    """Scores above 0 are not log-probabilities: softmax outputs passed to the prefix beam search gave
+    another transcript ([3, 1, 2] where the log-probs give [3, 1, 1, 2], a repeat lost), and greedy
+    decoding reported log-probs above 0 and confidences above 1. Each function now refuses them in one
+    line naming the fix; log-softmax outputs pass, in bfloat16 too, and padded frames are not read."""
+    g = torch.Generator().manual_seed(0)
+    logits = torch.randn(2, 7, 4, generator=g) * 3
+    lp = logits.log_softmax(-1)
+    for bad in (lp.exp(), logits):
+        for call in (
+            lambda: ctc_greedy_decode(bad),
+            lambda: ctc_prefix_beam_search(bad[0]),
+            lambda: ctc_prefix_beam_search_batch(bad),
+            lambda: ctc_forced_align(bad[0], [1]),
+        ):
+            with pytest.raises(DataError, match=r"not log-probabilities .*log_softmax\(-1\), or probs.log\(\)"):
+                call()
+    assert ctc_greedy_decode(lp.bfloat16())[0].labels == ctc_greedy_decode(lp)[0].labels
+    padded = torch.cat([lp, torch.full((2, 3, 4), 5.0)], dim=1)  # junk past each length is not read
+    got = ctc_prefix_beam_search_batch(padded, lengths=[7, 7], beam_size=4)
+    assert got == ctc_prefix_beam_search_batch(lp, beam_size=4)
+    assert ctc_greedy_decode(padded, lengths=[7, 7]) == ctc_greedy_decode(lp)

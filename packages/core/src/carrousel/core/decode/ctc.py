@@ -20,7 +20,7 @@ import torch
 from torch import Tensor
 
 from carrousel.core.args import check_args
-from carrousel.core.errors import ConfigError, ShapeError
+from carrousel.core.errors import ConfigError, DataError, ShapeError
 
 __all__ = [
     "CTCResult",
@@ -35,6 +35,7 @@ Scorer = Callable[[tuple[int, ...], int], float]
 """``scorer(prefix, label) -> float``: a log-domain bonus for extending ``prefix`` by ``label``."""
 
 _NEG = -np.inf
+_ABOVE_ZERO = 1e-3  # log-softmax outputs are <= 0; this much above it is left to reduced-precision rounding
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,16 @@ def _lengths(lengths: Tensor | np.ndarray | Sequence[int] | None, B: int, T: int
     return out
 
 
+def _check_log_probs(top: float) -> None:
+    """Refuses scores above 0 (``top``: the largest valid one): probabilities or raw logits decode wrongly
+    (the beam adds them as log-probs), and the results' log-probs and confidences would be meaningless."""
+    if top > _ABOVE_ZERO:
+        raise DataError(
+            f"log_probs hold values up to {top:.3g} > 0, so they are not log-probabilities (probabilities or "
+            "raw logits?); pass logits.log_softmax(-1), or probs.log()"
+        )
+
+
 def _check_blank(blank: int, C: int) -> None:
     if not 0 <= blank < C:
         raise ConfigError(f"blank={blank} is not a class index of log_probs with {C} classes")
@@ -112,7 +123,8 @@ def ctc_greedy_decode(
     """Best-path decoding: the most probable class per frame, repeats collapsed, blanks removed.
 
     Args:
-        log_probs: ``(B, T, C)`` or ``(T, C)`` per-frame log-probabilities (or log-softmax scores).
+        log_probs: ``(B, T, C)`` or ``(T, C)`` per-frame log-probabilities (log-softmax outputs; values
+            above 0, probabilities or raw logits, are a ``DataError``).
         lengths: ``(B,)`` valid frames per sequence, or None when all are ``T``.
         blank: the blank class.
 
@@ -140,7 +152,9 @@ def ctc_greedy_decode(
     if best.ndim == 1:
         best, best_lp = best[None], best_lp[None]
     B, T = best.shape
-    return [_segments(best[b, :n], best_lp[b, :n], blank) for b, n in enumerate(_lengths(lengths, B, T))]
+    valid = _lengths(lengths, B, T)
+    _check_log_probs(max((float(best_lp[b, :n].max()) for b, n in enumerate(valid) if n), default=_NEG))
+    return [_segments(best[b, :n], best_lp[b, :n], blank) for b, n in enumerate(valid)]
 
 
 @check_args
@@ -158,12 +172,14 @@ def ctc_forced_align(log_probs: Tensor | np.ndarray, labels: Sequence[int], blan
     Raises:
         ShapeError: ``log_probs`` is not 2-D, or the labels need more frames than ``T`` (one per label plus
             one blank between equal neighbours) or have no path of finite probability.
+        DataError: ``log_probs`` hold values above 0 (probabilities or raw logits).
     """
     lp = _numpy(log_probs)
     if lp.ndim != 2:
         raise ShapeError(f"log_probs must be (T, C), got shape {lp.shape}")
     T, C = lp.shape
     _check_blank(blank, C)
+    _check_log_probs(float(lp.max()) if lp.size else _NEG)
     z = np.full(2 * len(labels) + 1, blank, dtype=np.int64)  # blank, l1, blank, l2, ..., blank
     z[1::2] = np.asarray(labels, dtype=np.int64)
     S = len(z)
@@ -228,7 +244,8 @@ def ctc_prefix_beam_search(
     The per-frame work is vectorised over (prefix, label) pairs in NumPy.
 
     Args:
-        log_probs: ``(T, C)`` per-frame log-probabilities.
+        log_probs: ``(T, C)`` per-frame log-probabilities (values above 0, probabilities or raw logits, are a
+            ``DataError``: the search would add them as log-probs and return another transcript).
         beam_size: prefixes kept after each frame; the search is exact (no prefix dropped) when it is at
             least the number of distinct prefixes, e.g. ``sum((C - 1) ** l for l in range(T + 1))``.
         blank: the blank class.
@@ -252,6 +269,7 @@ def ctc_prefix_beam_search(
         raise ShapeError(f"log_probs must be (T, C), got shape {lp.shape}; use ctc_prefix_beam_search_batch")
     T, C = lp.shape
     _check_blank(blank, C)
+    _check_log_probs(float(lp.max()) if lp.size else _NEG)
     if beam_size < 1 or n_best < 1 or (top_k is not None and top_k < 1):
         raise ConfigError(f"beam_size, n_best and top_k must be >= 1, got {beam_size}, {n_best}, {top_k}")
     classes = np.array([c for c in range(C) if c != blank], dtype=np.int64)
