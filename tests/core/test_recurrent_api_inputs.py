@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from carrousel.core.errors import ShapeError
+from carrousel.core.errors import ConfigError, ShapeError
 from carrousel.core.nn import RecurrentConfig, RecurrentEncoder, State
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # tiny tensors: see tests/conftest.py
@@ -126,3 +126,22 @@ def test_a_length_past_the_input_names_padding_not_dropping() -> None:
         make("gru")(torch.randn(3, 5, 3), torch.tensor([6, 2, 3]))
     with pytest.raises(ShapeError, match=r"got min 0 max 5; drop empty sequences before encoding$"):
         make("gru")(torch.randn(3, 5, 3), torch.tensor([5, 0, 3]))
+
+
+def test_a_time_first_input_with_lengths_names_batch_first() -> None:
+    """x given as (time, batch, features), nn.LSTM's default layout, with (batch,) lengths: the error said
+    only "lengths must be (batch,) = (5,), got shape (3,)"; it now names the layout and the fix."""
+    enc = make("lstm")
+    x, lengths = torch.randn(3, 5, 3), torch.tensor([5, 2, 1])
+    with pytest.raises(ShapeError, match=r"looks time-first: pass it batch-first, x\.transpose\(0, 1\)"):
+        enc(x.transpose(0, 1), lengths)
+    with pytest.raises(ShapeError, match=r"got shape \(2,\)$"):  # a plain miscount gets no layout hint
+        enc(x, lengths[:2])
+    assert enc(x, lengths).output.shape == (3, 5, 4)
+
+
+def test_init_hidden_of_a_negative_batch_size_is_one_config_error() -> None:
+    """init_hidden(-1) raised torch's "zeros: Dimension size must be non-negative"."""
+    with pytest.raises(ConfigError, match=r"batch_size must be >= 0, got -1"):
+        make("gru").init_hidden(-1)
+    assert make("gru").init_hidden(0).h.shape == (2, 0, 4)

@@ -201,7 +201,11 @@ def check_lengths(lengths: Tensor | list[int], B: int, T: int, empty_ok: bool = 
     """
     lengths = torch.as_tensor(lengths)
     if lengths.dim() != 1 or lengths.shape[0] != B:
-        raise ShapeError(f"lengths must be (batch,) = ({B},), got shape {tuple(lengths.shape)}")
+        time_first = lengths.dim() == 1 and lengths.shape[0] == T  # x given as (time, batch, features)
+        hint = f"; the input ({B}, {T}, ...) looks time-first: pass it batch-first, x.transpose(0, 1)"
+        raise ShapeError(
+            f"lengths must be (batch,) = ({B},), got shape {tuple(lengths.shape)}{hint if time_first else ''}"
+        )
     whole = lengths.is_floating_point() and bool((lengths.isfinite() & (lengths == lengths.round())).all())
     if (lengths.is_floating_point() and not whole) or lengths.is_complex() or lengths.dtype == torch.bool:
         raise ShapeError(
@@ -304,6 +308,8 @@ class RecurrentEncoder(nn.Module):
     @check_args
     def init_hidden(self, batch_size: int, device: torch.device | str | None = None) -> State:
         """Zero state for ``batch_size`` sequences, for stateful use."""
+        if batch_size < 0:
+            raise ConfigError(f"init_hidden: batch_size must be >= 0, got {batch_size}")
         cfg = self.config
         p = next(self.parameters())
         dev = device if device is not None else p.device
