@@ -448,14 +448,16 @@ def test_ctc_refuses_probabilities_and_logits() -> None:
     logits = torch.randn(2, 7, 4, generator=g) * 3
     lp = logits.log_softmax(-1)
     for bad in (lp.exp(), logits):
-        for call in (
-            lambda: ctc_greedy_decode(bad),
-            lambda: ctc_prefix_beam_search(bad[0]),
-            lambda: ctc_prefix_beam_search_batch(bad),
-            lambda: ctc_forced_align(bad[0], [1]),
+        for call, arg in (
+            (ctc_greedy_decode, bad),
+            (ctc_prefix_beam_search, bad[0]),
+            (ctc_prefix_beam_search_batch, bad),
+            (lambda scores: ctc_forced_align(scores, [1]), bad[0]),
         ):
-            with pytest.raises(DataError, match=r"not log-probabilities .*log_softmax\(-1\), or probs.log\(\)"):
-                call()
+            with pytest.raises(
+                DataError, match=r"not log-probabilities .*log_softmax\(-1\), or probs.log\(\)"
+            ):
+                call(arg)
     assert ctc_greedy_decode(lp.bfloat16())[0].labels == ctc_greedy_decode(lp)[0].labels
     padded = torch.cat([lp, torch.full((2, 3, 4), 5.0)], dim=1)  # junk past each length is not read
     got = ctc_prefix_beam_search_batch(padded, lengths=[7, 7], beam_size=4)
