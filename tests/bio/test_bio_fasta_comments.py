@@ -107,3 +107,14 @@ def test_a_genome_too_large_to_read_whole_names_its_comment_lines_as_the_fix(tmp
     (tmp_path / "g.fa.fai").unlink(missing_ok=True)
     with pytest.raises(FastaFormatError, match="delete the comment lines before the first '>' header"):
         Genome.open(path, max_whole_bases=5)
+
+
+def test_both_readers_name_the_same_line_past_a_header_holding_a_form_feed(tmp_path) -> None:
+    # read_sequences cut lines with str.splitlines (also at a form feed or U+2028), iter_records at \n only
+    path = tmp_path / "inside.fa"
+    path.write_text(">a note\x0cpage\u2028two\nACGT\n# a note\nACGT\n", encoding="utf-8")
+    said = f"{path}, line 3: comment line '# a note' inside record 'a'"
+    for read in (lambda: list(iter_records(path)), lambda: read_sequences(path)):
+        with pytest.raises(FastaFormatError) as caught:
+            read()
+        assert str(caught.value).startswith(said)

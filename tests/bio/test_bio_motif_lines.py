@@ -46,3 +46,13 @@ def test_text_that_holds_no_matrix_gets_no_guess() -> None:
     assert diagnose("hello world\nA note about motifs\n") is None
     with pytest.raises(MotifNotFoundError, match=r"^<text>: no motif found; expected"):
         parse_motifs("hello world\nA note about motifs\n")
+
+
+def test_a_line_holding_a_form_feed_or_line_separator_counts_as_one_line(tmp_path) -> None:
+    # str.splitlines cut these lines in two, so every later line was named one too far on
+    path = tmp_path / "m.jaspar"
+    path.write_text(
+        ">MA0001.1 TEST\x0cnote\u2028x\nA [ 1 2 3 4 ]\nC [ 1 2 3 ]\nG [ 1 2 3 4 ]\nT [ 1 2 3 4 ]\n"
+    )
+    with pytest.raises(MotifNotFoundError, match=r"\(line 3: row C has 3 counts, row A \(line 2\) has 4"):
+        load_motif_file(path)

@@ -3,7 +3,8 @@
 Before, ``str.splitlines`` also cut at a form feed, NEL and U+2028 inside a text: ``nlp sentiment predict
 --file`` on a 4-line file gave 7 predictions (its ``--json`` rows no longer lined up with the lines), a
 JSONL of pairs whose JSON string held a raw U+2028 (``json.dumps(ensure_ascii=False)`` writes it) was "not
-JSON", a TSV pair was cut in two and two aligned files were counted unequal.
+JSON", a TSV pair was cut in two and two aligned files were counted unequal. ``--unlabelled`` texts and
+tagged corpora were cut the same way, and a broken JSON-lines file was said to break on the wrong line.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from pathlib import Path
 
 from carrousel.core.encodings import file_lines
 from carrousel.nlp.data import read_lines
+from carrousel.nlp.hf_data import bad_json_line
 from carrousel.nlp.parallel import read_pairs
+from carrousel.nlp.transfer import read_unlabelled, tagged_sentences
 
 INSIDE = ["\x0c", "\x0b", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]  # no line end in a file
 
@@ -45,3 +48,19 @@ def test_pairs_keep_a_line_separator_inside_a_sentence(tmp_path: Path) -> None:
     src.write_text("".join(f"{s}\n" for s, _ in rows), encoding="utf-8")
     tgt.write_text("".join(f"{t}\n" for _, t in rows), encoding="utf-8")
     assert read_pairs([src, tgt], "en", "de") == rows
+
+
+def test_unlabelled_and_tagged_texts_keep_a_line_separator_inside_a_line(tmp_path: Path) -> None:
+    unlabelled = tmp_path / "u.txt"
+    unlabelled.write_text("".join(f"good{c}film\n" for c in INSIDE), encoding="utf-8")
+    assert read_unlabelled([unlabelled], 100) == [f"good{c}film" for c in INSIDE]
+    tagged = tmp_path / "t.pos"
+    tagged.write_text("The/DT film/NN was/VBD very/RB good/JJ\x0cindeed/RB ./.\n", encoding="utf-8")
+    assert tagged_sentences(tagged, min_words=1) == ["The film was very good indeed."]
+
+
+def test_a_broken_json_line_is_named_past_a_raw_line_separator(tmp_path: Path) -> None:
+    p = tmp_path / "d.jsonl"
+    rows = [json.dumps({"text": "good\u2028film", "label": 1}, ensure_ascii=False), '{"text": "x"', "{}"]
+    p.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert bad_json_line(p).startswith("line 2: ")

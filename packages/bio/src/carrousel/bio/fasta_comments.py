@@ -15,6 +15,7 @@ from pathlib import Path
 
 from carrousel.bio.errors import FastaFormatError
 from carrousel.core.args import check_args
+from carrousel.core.encodings import file_lines
 from carrousel.core.text import name_some
 
 __all__ = [
@@ -135,7 +136,7 @@ def after_comments(path: str | Path, text: str) -> str:
     warn_comments(path, comments)
     text = text[start:]
     if re.search(r"^[ \t]*[#;]", text, re.MULTILINE):
-        inside = comment_inside(path, iter(text.splitlines()), lines + 1)
+        inside = comment_inside(path, iter(file_lines(text)), lines + 1)
         if inside is not None:
             raise inside
     return text

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from carrousel.core.encodings import file_lines
+
 __all__ = ["diagnose"]
 
 _LABELLED = re.compile(r"^\s*([ACGTU])\s*(?:\[(.*)\]|\s(.*))\s*$", re.IGNORECASE)  # 'A [ 1 2 ]' or 'A 1 2'
@@ -81,5 +83,5 @@ def _meme(lines: list[str]) -> str | None:
 def diagnose(text: str) -> str | None:
     """The first broken matrix line of a motif file's text, as ``"line N: what is wrong"``; None when no
     such line is found (the file holds no matrix at all, or a problem this does not know)."""
-    lines = text.splitlines()
+    lines = file_lines(text)
     return _meme(lines) or _labelled(lines)

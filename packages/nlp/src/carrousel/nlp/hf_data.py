@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from carrousel.core.encodings import file_lines
 from carrousel.nlp.errors import TextDataError
 
 __all__ = [
@@ -65,7 +66,7 @@ def bad_json_line(path: Path) -> str:
     if path.suffix == ".gz":
         return ""
     text = path.read_text(encoding="utf-8-sig", errors="replace")
-    pieces = [(1, text)] if text.lstrip().startswith("[") else enumerate(text.splitlines(), 1)
+    pieces = [(1, text)] if text.lstrip().startswith("[") else enumerate(file_lines(text), 1)
     for first, piece in pieces:
         try:
             if piece.strip():

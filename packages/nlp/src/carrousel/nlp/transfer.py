@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from carrousel.core.args import check_args
+from carrousel.core.encodings import file_lines
 from carrousel.core.files import read_text
 from carrousel.nlp.errors import TextDataError
 
@@ -78,7 +79,7 @@ def read_unlabelled(files: Sequence[str | Path], limit: int) -> list[str]:
     """
     out: list[str] = []
     for path in files:
-        lines = [line.strip() for line in read_text(path, "--unlabelled", "text").splitlines()]
+        lines = [line.strip() for line in file_lines(read_text(path, "--unlabelled", "text"))]
         out.extend(line for line in lines if line)
         if len(out) > limit:
             logger.warning("kept the first %d unlabelled texts of %d read", limit, len(out))
@@ -166,7 +167,7 @@ def tagged_sentences(path: str | Path, min_words: int = 4, max_words: int = 60) 
             out.setdefault(text, None)
 
     tagged = 0
-    for line in read_text(path, None, "tagged text (word/TAG tokens)").splitlines():
+    for line in file_lines(read_text(path, None, "tagged text (word/TAG tokens)")):
         sentence: list[str] = []
         split = [t.rpartition("/") for t in line.split()]
         pairs = [(word, tag) for word, slash, tag in split if slash and word]  # untagged tokens skipped

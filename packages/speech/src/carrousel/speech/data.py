@@ -40,6 +40,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from carrousel.core.args import check_args, check_seed
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
+from carrousel.core.encodings import file_lines
 from carrousel.core.errors import DataError
 from carrousel.speech import augment as aug
 from carrousel.speech.audio import AUDIO_SUFFIXES, audio_info, read_audio, read_sphinx_mfc
@@ -105,7 +106,7 @@ def read_librispeech(root: Path) -> list[Utterance]:
     """A LibriSpeech tree: ``SPEAKER/CHAPTER/SPEAKER-CHAPTER.trans.txt`` with ``ID TEXT`` lines."""
     out = []
     for trans in sorted(root.rglob("*.trans.txt")):
-        for line in trans.read_text(encoding="utf-8").splitlines():
+        for line in file_lines(trans.read_text(encoding="utf-8")):
             uid, _, words = line.strip().partition(" ")
             if uid:
                 out.append(_utterance(trans.parent / f"{uid}.flac", words, speaker=uid.split("-")[0]))

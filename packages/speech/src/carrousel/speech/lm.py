@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from carrousel.core.args import check_args
+from carrousel.core.encodings import file_lines
 from carrousel.core.files import read_text
 from carrousel.speech.errors import LanguageModelError
 from carrousel.speech.text import normalize
@@ -151,7 +152,7 @@ class WordLM:
         probs: dict[tuple[str, ...], float] = {}
         backoffs: dict[tuple[str, ...], float] = {}
         order, section = 0, 0
-        for number, raw in enumerate(text.splitlines(), 1):
+        for number, raw in enumerate(file_lines(text), 1):
             line = raw.strip()
             if not line or line == "\\data\\" or line.startswith("ngram ") or line == "\\end\\":
                 continue
@@ -208,4 +209,4 @@ def load_lm(path: str | Path, order: int = 3) -> WordLM:
         raise LanguageModelError(str(exc)) from None
     if text.lstrip().startswith("\\data\\"):
         return WordLM.from_arpa(text, str(path))
-    return WordLM.from_sentences((normalize(line) for line in text.splitlines()), order)
+    return WordLM.from_sentences((normalize(line) for line in file_lines(text)), order)
