@@ -11,7 +11,7 @@ Example:
     >>> decode_text(b"caf\\xe9", ("utf-8-sig",), "data.csv")
     Traceback (most recent call last):
     ...
-    carrousel.core.errors.DataError: data.csv is not UTF-8 text: byte 0xe9 on line 1, column 4 (Latin-1 or Windows-1252?); convert it to UTF-8
+    carrousel.core.errors.DataError: data.csv is not UTF-8 text: byte 0xe9 on line 1, column 4 (Latin-1 or Windows-1252?); convert it to UTF-8 (iconv -f cp1252 -t utf-8)
 """
 
 from __future__ import annotations
@@ -23,11 +23,22 @@ from collections.abc import Iterable
 
 from carrousel.core.errors import DataError
 
-__all__ = ["LEGACY_TEXT", "UTF16_BOMS", "decode_text", "file_lines", "first_encoding"]
+__all__ = [
+    "ICONV_CP1252",
+    "LEGACY_TEXT",
+    "UTF16_BOMS",
+    "decode_text",
+    "file_lines",
+    "first_encoding",
+    "undecodable",
+]
 
 LEGACY_TEXT = ("utf-8-sig", "cp1252")  # a file that is not UTF-8 is read as Windows-1252, with a warning
 # the byte-order marks a UTF-16 text starts with (Windows' "Unicode text", PowerShell's >): read as UTF-16
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# the five bytes Windows-1252 leaves undefined (Latin-1's C1 controls there): no guess of that encoding
+_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+ICONV_CP1252 = "iconv -f cp1252 -t utf-8"  # the command that converts a Windows-1252 (or Latin-1) text
 _NAMES = {
     "utf-8": "UTF-8",
     "utf-8-sig": "UTF-8",
@@ -39,14 +50,17 @@ _NAMES = {
 logger = logging.getLogger(__name__)
 
 
-def _bad_byte(raw: bytes, exc: UnicodeDecodeError) -> str:
-    """Where the first undecodable byte is, in words a user can find in an editor: ``byte 0xe9 on line 4,
-    column 4 (Latin-1 or Windows-1252?)``; the guess only for a byte those encodings use for letters."""
+def _bad_byte(raw: bytes, exc: UnicodeDecodeError, guess: bool) -> tuple[int, str]:
+    """Where the first undecodable byte is (its offset), in words a user can find in an editor: ``byte 0xe9
+    on line 4, column 4 (Latin-1 or Windows-1252?)``; with ``guess``, the guess for a byte those encodings
+    use for letters, or ``(Windows-1252?)`` for one of Windows-1252's quotes, dashes or euro (0x80-0x9f)."""
     start = exc.start + len(raw) - len(exc.object)  # utf-8-sig reports offsets after the byte-order mark
     line = raw.count(b"\n", 0, start) + 1
     column = len(raw[raw.rfind(b"\n", 0, start) + 1 : start].decode("utf-8-sig", "replace")) + 1  # characters
-    guess = " (Latin-1 or Windows-1252?)" if raw[start] >= 0xA0 else ""
-    return f"byte 0x{raw[start]:02x} on line {line}, column {column}{guess}"
+    said = f"byte 0x{raw[start]:02x} on line {line}, column {column}"
+    if guess and raw[start] >= 0x80 and raw[start] not in _CP1252_UNDEFINED:
+        said += " (Latin-1 or Windows-1252?)" if raw[start] >= 0xA0 else " (Windows-1252?)"
+    return start, said
 
 
 def first_encoding(raw: bytes, encodings: Iterable[str], where: str) -> str | None:
@@ -70,20 +84,44 @@ def decode_text(raw: bytes, encodings: Iterable[str], where: str) -> str:
     """``raw`` decoded with the first of ``encodings`` that fits (:func:`first_encoding`).
 
     Raises:
-        DataError: none fits, naming ``where``, the encodings in words and the first bad byte's line and
-            column for the first encoding.
+        DataError: none fits, naming ``where``, the encodings in words and each one's first bad byte by line
+            and column (one place when they share it: ``byte 0x81 ... is not Windows-1252`` where UTF-8's
+            is an earlier curly quote), and ``iconv -f cp1252 -t utf-8`` when Windows-1252 was not tried
+            but reads all of it.
     """
     tried = list(encodings)
     enc = first_encoding(raw, tried, where)
     if enc is not None:
         return raw.decode(enc)
-    try:
-        raw.decode(tried[0])
-        where_bad = ""  # pragma: no cover - first_encoding found it undecodable
-    except UnicodeDecodeError as exc:
-        where_bad = f": {_bad_byte(raw, exc)}"
+    raise DataError(undecodable(raw, tried, where))
+
+
+def undecodable(raw: bytes, encodings: Iterable[str], where: str) -> str:
+    """The refusal of ``raw`` that none of ``encodings`` decodes (:func:`decode_text`'s message), for a
+    reader that decodes a file itself (a sniffed head, then a loader's own decoding)."""
+    tried = list(encodings)
+    legacy = any(codecs.lookup(e).name in ("cp1252", "iso8859-1") for e in tried)  # no guess at one tried
+    bad: dict[int, tuple[str, str]] = {}  # each encoding's first bad byte, once a place: (words, encoding)
+    for name in tried:
+        try:
+            raw.decode(name)
+        except UnicodeDecodeError as exc:
+            start, said = _bad_byte(raw, exc, guess=not legacy)
+            bad.setdefault(start, (said, _NAMES.get(name.lower(), name)))
+    said = ", ".join(f"{at} is not {name}" if len(bad) > 1 else at for at, name in bad.values())
     names = " or ".join(dict.fromkeys(_NAMES.get(e.lower(), e) for e in tried))
-    raise DataError(f"{where} is not {names} text{where_bad}; convert it to UTF-8")
+    fix = "convert it to UTF-8"
+    if not legacy and _is_cp1252(raw):  # all of it reads as Windows-1252: the command that converts it
+        fix += f" ({ICONV_CP1252})"
+    return f"{where} is not {names} text: {said}; {fix}"
+
+
+def _is_cp1252(raw: bytes) -> bool:
+    try:
+        raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 _LINE_ENDS = re.compile(r"\r\n|\r|\n")

@@ -26,7 +26,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from carrousel.core.args import check_args
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
-from carrousel.core.encodings import LEGACY_TEXT, UTF16_BOMS, file_lines, first_encoding
+from carrousel.core.encodings import LEGACY_TEXT, UTF16_BOMS, file_lines, first_encoding, undecodable
 from carrousel.core.files import check_input_file, read_text
 from carrousel.core.text import name_some
 from carrousel.nlp import hf_data
@@ -84,19 +84,21 @@ class LabelledTexts:
         return len(self.texts)
 
 
-def _encoding_of(path: Path) -> str:
-    """The encoding of a local data file, judged on its first :data:`_SNIFF_BYTES` (read_lines' reading)."""
-    if path.suffix == ".gz":  # compressed: read as UTF-8 by the loader
-        return "utf-8"
-    with open(path, "rb") as fh:  # the head only: a large file is not held in memory to look at 16 MB of it
+def _encoding_of(path: Path, flag: str = "--data", legacy: bool = True) -> str:
+    """The encoding of a local data file (gzip: of its text), judged on its first :data:`_SNIFF_BYTES` as
+    read_lines judges a file: UTF-8, else (``legacy``) Windows-1252 with a warning; else refused."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as fh:  # the head only: a large file is not held in memory to look at 16 MB of it
         head = fh.read(_SNIFF_BYTES)
         if len(head) == _SNIFF_BYTES:  # cut inside the file: a UTF-8 character cut in two is finished
             more = fh.read(3)
             head += more[: len(more) - len(more.lstrip(_UTF8_CONTINUATION))]
     if head.startswith(UTF16_BOMS):  # Excel's "Unicode text", PowerShell's >
         return "utf-16"
-    enc = first_encoding(head, LEGACY_TEXT, str(path))
-    return "utf-8" if enc == "utf-8-sig" else enc or "cp1252"
+    encodings = LEGACY_TEXT if legacy else LEGACY_TEXT[:1]
+    if (enc := first_encoding(head, encodings, str(path))) is None:  # before: the loader's error, no byte
+        raise TextDataError(undecodable(head, encodings, f"{flag} {path}"))
+    return "utf-8" if enc == "utf-8-sig" else enc
 
 
 def _check_fields(path: Path, encoding: str, delimiter: str) -> None:
@@ -133,7 +135,7 @@ def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -
     fmt = _TABLES.get(suffix, "text")
     if fmt == "csv":
         kwargs["delimiter"] = "," if suffix == ".csv" else "\t"
-        kwargs["encoding"] = _encoding_of(path)
+        kwargs["encoding"] = _encoding_of(path, flag)
         if header and suffix == ".csv":  # a TSV's quote left open is read again below
             _check_fields(path, kwargs["encoding"], ",")
         if not header:  # the columns are counted on the first row, of the file as the loader reads it
@@ -143,8 +145,8 @@ def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -
             kwargs["column_names"] = [str(i) for i in range(len(first))]
     elif suffix in _SPREADSHEETS:
         raise TextDataError(f"{flag} {path}: a spreadsheet is not read; save it as CSV (UTF-8) and give that")
-    elif fmt == "text":
-        kwargs["encoding"] = _encoding_of(path)
+    elif fmt == "text":  # datasets reads a gzip-compressed text file as UTF-8 whatever encoding it is given
+        kwargs["encoding"] = _encoding_of(path, flag, legacy=path.suffix != ".gz")
     builder_log = logging.getLogger("datasets")  # its reader logs "Failed to read file ..." before raising
     level = builder_log.level
     builder_log.setLevel(logging.CRITICAL)
@@ -264,7 +266,7 @@ def check_texts(texts: Iterable[str], where: str) -> list[str]:
         if bad := re.search("[\ud800-\udfff]", text):  # a byte not UTF-8 (surrogateescape), half a pair
             c = ord(bad.group())
             what = f"byte 0x{c - 0xDC00:02x}, not UTF-8" if c >= 0xDC80 else f"a lone surrogate U+{c:04X}"
-            raise TextDataError(f"{where}: text {i} holds {what}; give UTF-8 text (iconv -f latin1 -t utf-8)")
+            raise TextDataError(f"{where}: text {i} holds {what}; give UTF-8 text (iconv -f cp1252 -t utf-8)")
     return [t if type(t) is str else str(t) for t in out]
 
 
