@@ -1,5 +1,5 @@
 """``nlp sentiment evaluate``: a trained model scored on labelled texts (accuracy, precision, recall, F1,
-ROC AUC, the confusion matrix, and how well its probabilities are calibrated: log loss, Brier score, ECE),
+macro F1, ROC AUC, the confusion matrix, and how well its probabilities are calibrated: log loss, Brier score, ECE),
 with ``metrics.json`` and the PNG charts written here, as the CLI does."""
 
 from __future__ import annotations
@@ -72,6 +72,10 @@ class SentimentEvaluation:
     log_loss: float | None = None
     brier: float | None = None
     ece: float | None = None
+    # F1 averaged over the classes with equal weight (scikit-learn's average="macro"): beside a binary F1,
+    # which is the second label's alone and stays high on a set that label fills 99:1 whatever the model does
+    # on the other class; for more classes the same as ``f1``. None only for an evaluation made before it
+    macro_f1: float | None = None
 
 
 def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = None) -> SentimentEvaluation:
@@ -135,6 +139,7 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
         log_loss=log_loss(probs, y),
         brier=brier_score(probs, y),
         ece=expected_calibration_error(probs, y),
+        macro_f1=f1(pred, y, "macro"),
     )
     if out is not None:
         name = cfg.data.source if len(cfg.data.source) <= 40 else Path(cfg.data.source).name
