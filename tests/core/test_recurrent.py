@@ -371,3 +371,23 @@ def test_gradients_in_eval_mode(cell: str, device: torch.device) -> None:
     # No dropout, so the modes agree; on CUDA training mode runs cuDNN, which uses TF32 matmuls by default.
     tol = dict(rtol=2e-2, atol=1e-3) if device.type == "cuda" else dict(rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(x.grad, train_grad, **tol)
+
+
+def test_dropout_with_one_layer_is_one_warning_naming_the_fix(caplog: pytest.LogCaptureFixture) -> None:
+    """``RecurrentConfig(dropout=0.3)`` with one layer did nothing, silently (nn.LSTM warns in that case; the
+    encoder passed it 0 and said nothing). Now one warning names the fixes; where dropout acts, none."""
+    with caplog.at_level("WARNING", logger="carrousel"):
+        RecurrentEncoder(RecurrentConfig(IN, H, dropout=0.3))
+    lines = [r.getMessage() for r in caplog.records if "dropout" in r.getMessage()]
+    assert len(lines) == 1, lines
+    assert "dropout=0.3 does nothing with num_layers=1" in lines[0]
+    assert all(
+        fix in lines[0] for fix in ("num_layers >= 2", "nn.Dropout", "recurrent_dropout", "dropout=0.0")
+    )
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="carrousel"):
+        RecurrentEncoder(RecurrentConfig(IN, H, dropout=0.3, num_layers=2))
+        RecurrentEncoder(RecurrentConfig(IN, H, dropout=0.3, num_layers=2, residual=True))
+        RecurrentEncoder(RecurrentConfig(IN, H, recurrent_dropout=0.3))
+        RecurrentEncoder(RecurrentConfig(IN, H))
+    assert [r.getMessage() for r in caplog.records if "dropout" in r.getMessage()] == []

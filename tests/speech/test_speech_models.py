@@ -93,3 +93,13 @@ def test_ctc_guards() -> None:
     ok[1] = lp[0].log_softmax(-1)  # one bad utterance in two: left out, counted
     loss = task.loss((ok, torch.tensor([6, 6])), (None, None, targets.repeat(2, 1), lengths.repeat(2)))
     assert torch.isfinite(loss) and task.infinite == 2
+
+
+def test_a_one_layer_model_logs_no_dropout_warning(caplog: pytest.LogCaptureFixture) -> None:
+    """CTCModelConfig's dropout (0.1 by default) also acts on the front end's output and before the head;
+    with ``layers=1`` it was passed to the encoder too, where it does nothing: core's one-layer warning must
+    not fire on every such run."""
+    with caplog.at_level("WARNING", logger="carrousel"):
+        model = CTCModel(CTCModelConfig(13, ENGLISH.size, hidden=8, layers=1, conv_channels=4, subsample=2))
+    assert model.config.dropout > 0 and model.encoder.config.dropout == 0.0
+    assert [r.getMessage() for r in caplog.records if "dropout" in r.getMessage()] == []

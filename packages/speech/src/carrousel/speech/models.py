@@ -88,7 +88,7 @@ class CTCModel(nn.Module):
                 cell="lstm",
                 num_layers=cfg.layers,
                 bidirectional=cfg.bidirectional,
-                dropout=cfg.dropout,
+                dropout=cfg.dropout if cfg.layers > 1 else 0.0,  # between layers only
             )
         )
         self.head = nn.Linear(self.encoder.output_size, cfg.n_classes)

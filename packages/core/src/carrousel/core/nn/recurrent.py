@@ -101,7 +101,7 @@ class RecurrentConfig:
     cell: str = "lstm"  # rnn_tanh | rnn_relu | lstm | gru | ln_lstm | peephole_lstm (aliases: rnn, bilstm)
     num_layers: int = 1  # stacked layers (L)
     bidirectional: bool = False  # add a reverse direction per layer (BiLSTM when cell is lstm)
-    dropout: float = 0.0  # dropout on the outputs between layers (not after the top layer)
+    dropout: float = 0.0  # dropout on the outputs between layers (not after the top layer; none with 1)
     proj_size: int = 0  # LSTM-family only: project h to this size (0 = no projection)
     residual: bool = False  # add each layer's input to its output where sizes match (layers 2..L)
     zoneout: float = 0.0  # zoneout probability on h/c (forces the step loop)
@@ -298,6 +298,13 @@ class RecurrentEncoder(nn.Module):
                         )
                     )
         self.inter_dropout = nn.Dropout(cfg.dropout)
+        if cfg.dropout and cfg.num_layers == 1:  # nn.LSTM warns likewise; here it would pass silently
+            logger.warning(
+                "RecurrentConfig dropout=%s does nothing with num_layers=1 (it acts between stacked layers "
+                "only): set num_layers >= 2, apply nn.Dropout to the encoder's output, use "
+                "recurrent_dropout (variational, on h_{t-1}; runs the step loop), or set dropout=0.0",
+                cfg.dropout,
+            )
         init_recurrent_(self, cfg.init)
 
     @property
