@@ -24,6 +24,7 @@ from carrousel.core.bundle import (
 )
 from carrousel.core.errors import BundleError, CarrouselError, FormatVersionError
 from carrousel.core.nn import RecurrentConfig, SequenceRegressor, SequenceRegressorConfig
+from carrousel.core.provenance import carrousel_version, upgrade_hint
 
 CFG = SequenceRegressorConfig(
     RecurrentConfig(3, 8, bidirectional=True), out_features=2, quantiles=(0.1, 0.5, 0.9)
@@ -251,3 +252,33 @@ def test_wrong_kind(saved: Path) -> None:
 def test_is_bundle(saved: Path, tmp_path: Path) -> None:
     assert is_bundle(saved)
     assert not is_bundle(tmp_path)
+
+
+@pytest.mark.parametrize(("written", "newer"), [("99.0.0", True), ("0.0.1", False), ("?", False)])
+def test_a_config_from_a_newer_carrousel_says_to_upgrade(saved: Path, written: str, newer: bool) -> None:
+    """A bundle written by a newer carrousel whose config holds a field this version lacks said "invalid
+    config ... train it again": retraining cannot help, the installed carrousel is too old. The manifest
+    records the version that wrote it, so the error now names it and the upgrade (only when it is newer)."""
+    doc = _manifest(saved)
+    doc["config"]["a_field_of_the_future"] = 1
+    _write_manifest(saved, {**doc, "carrousel_version": written})
+    with pytest.raises(BundleError, match="a_field_of_the_future") as info:
+        load_bundle(saved)
+    message = str(info.value)
+    if newer:
+        assert "the bundle was written by carrousel 99.0.0, newer than this " in message
+        assert message.endswith("upgrade carrousel (pip install -U carrousel-core)")  # kind "test.*"
+    else:
+        assert message.endswith("; train it again") and "upgrade" not in message
+
+
+def test_the_upgrade_names_the_installed_domain_package() -> None:
+    """The pip command names core and the domain package of the bundle's kind, when that one is installed."""
+    speech = str(upgrade_hint({"carrousel_version": "99.0", "kind": "speech.ctc"}))
+    assert speech.endswith("(pip install -U carrousel-core carrousel-speech)")
+    other = str(upgrade_hint({"carrousel_version": "99.0", "kind": "nowhere.model"}))
+    assert other.endswith("(pip install -U carrousel-core)")
+    here = carrousel_version()
+    assert upgrade_hint({"carrousel_version": here, "kind": "speech.ctc"}) is None
+    assert upgrade_hint({"carrousel_version": here + "rc1"}) is None  # same release
+    assert upgrade_hint({"kind": "speech.ctc"}) is None  # unrecorded

@@ -30,7 +30,6 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +47,7 @@ from carrousel.core.errors import BundleError, CarrouselError, FormatVersionErro
 from carrousel.core.files import refuse_other_files
 from carrousel.core.io import MODULES, registered_config
 from carrousel.core.nn.shapes import state_shapes
+from carrousel.core.provenance import carrousel_version, upgrade_hint
 from carrousel.core.text import name_some
 
 __all__ = [
@@ -71,13 +71,6 @@ WEIGHTS_FILE = "model.safetensors"
 ARRAYS_FILE = "arrays.safetensors"
 ASSETS_DIR = "assets"
 _MAX_MANIFEST_BYTES = 64 << 20  # a manifest is small JSON; anything bigger is not one
-
-
-def _carrousel_version() -> str:
-    try:
-        return version("carrousel-core")
-    except PackageNotFoundError:  # pragma: no cover - a source tree without installation
-        return "0.0.0"
 
 
 def file_sha256(path: str | Path) -> str:
@@ -128,7 +121,7 @@ class Bundle:
     files: Mapping[str, bytes] = field(default_factory=dict)
     data: Mapping[str, Any] = field(default_factory=dict)
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
-    carrousel_version: str = field(default_factory=_carrousel_version)
+    carrousel_version: str = field(default_factory=carrousel_version)
 
     def save(self, folder: str | Path, also: Callable[[Path], object] | None = None) -> Path:
         """Writes the bundle into ``folder`` as a whole (temporary folder, then rename).
@@ -307,7 +300,8 @@ def _check_files(root: Path, doc: dict[str, Any]) -> None:
 
 def _build(root: Path, doc: dict[str, Any]) -> torch.nn.Module:
     """Builds the network from its config, checking the stored shapes before allocating anything."""
-    cls, cfg = registered_config(doc, BundleError, root, root / BUNDLE_FILE, "train it again")
+    fix = upgrade_hint(doc) or "train it again"  # a newer carrousel's config field or value
+    cls, cfg = registered_config(doc, BundleError, root, root / BUNDLE_FILE, fix)
     weights = root / WEIGHTS_FILE
     try:
         with safe_open(str(weights), framework="pt") as fh:  # reads the header only
@@ -317,11 +311,9 @@ def _build(root: Path, doc: dict[str, Any]) -> torch.nn.Module:
     try:
         expected = state_shapes(lambda: cls(cfg))  # type: ignore[call-arg]
     except CarrouselError as exc:
-        raise BundleError(f"{root / BUNDLE_FILE} holds an invalid config ({exc}); train it again") from None
+        raise BundleError(f"{root / BUNDLE_FILE} holds an invalid config ({exc}); {fix}") from None
     except (TypeError, ValueError, RuntimeError, NotImplementedError) as exc:
-        raise BundleError(
-            f"{root / BUNDLE_FILE}: the network cannot be built ({exc}); train it again"
-        ) from None
+        raise BundleError(f"{root / BUNDLE_FILE}: the network cannot be built ({exc}); {fix}") from None
     if expected != stored:
         diff = sorted(k for k in set(expected) | set(stored) if expected.get(k) != stored.get(k))
         raise BundleError(

@@ -5,20 +5,25 @@ and :func:`precision_report` the two keys every command that loads a trained bun
 ``trained_precision`` (how the network was trained) and ``precision`` (the arithmetic this run used: an
 exported bundle's ONNX file's, :func:`exported_precision`, whatever the command asked for);
 :func:`bundle_precision_report` reads both of a loaded bundle, :func:`precision_words` says them in text output.
+:func:`upgrade_hint` says what to do with a bundle written by a newer carrousel than the one installed.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypedDict
 
 __all__ = [
     "PrecisionReport",
     "bundle_precision_report",
+    "carrousel_version",
     "exported_precision",
     "precision_report",
     "precision_words",
     "trained_precision",
+    "upgrade_hint",
 ]
 
 _EXPORT = "export"  # carrousel.core.export.deploy.EXPORT_ASSET (not imported here: that pulls in torch)
@@ -74,3 +79,53 @@ def bundle_precision_report(
 def precision_words(trained: str | None, run: str) -> str:
     """The two precisions as a command's text output says them: ``"trained in bf16, run in fp32"``."""
     return f"trained in {trained or 'an unrecorded precision'}, run in {run}"
+
+
+def carrousel_version() -> str:
+    """The installed carrousel version (``carrousel-core``'s; all packages share it), "0.0.0" uninstalled."""
+    try:
+        return version("carrousel-core")
+    except PackageNotFoundError:  # pragma: no cover - a source tree without installation
+        return "0.0.0"
+
+
+def _release(text: str) -> tuple[int, ...] | None:
+    """The release numbers of a version (``"1.2.0rc1"`` -> ``(1, 2)``), trailing zeros dropped; None when
+    it does not start with one."""
+    found = re.match(r"\d+(\.\d+)*", text)
+    if found is None:
+        return None
+    numbers = [int(n) for n in found.group().split(".")]
+    while numbers and numbers[-1] == 0:
+        numbers.pop()
+    return tuple(numbers)
+
+
+def upgrade_hint(manifest: Mapping[str, Any]) -> str | None:
+    """What to do with a bundle whose manifest records a newer ``carrousel_version`` than the installed
+    one (a config field or value this version lacks is why it fails to load), else None.
+
+    Args:
+        manifest: the bundle's manifest (``carrousel_version``; ``kind`` ``"<domain>.<model>"`` names the
+            domain package to upgrade with core, when that package is installed).
+
+    Returns:
+        ``"the bundle was written by carrousel 0.3.0, newer than this 0.1.0: upgrade carrousel (pip install
+        -U carrousel-core carrousel-speech)"``, or None (an older, equal or unrecorded version).
+    """
+    written, here = str(manifest.get("carrousel_version", "")), carrousel_version()
+    new, old = _release(written), _release(here)
+    if new is None or old is None or new <= old:
+        return None
+    packages = ["carrousel-core"]
+    domain = str(manifest.get("kind", "")).partition(".")[0]
+    if domain and domain != "core":
+        try:
+            version(f"carrousel-{domain}")
+            packages.append(f"carrousel-{domain}")
+        except (PackageNotFoundError, ValueError):  # not a carrousel package (or not a distribution name)
+            pass
+    return (
+        f"the bundle was written by carrousel {written}, newer than this {here}: upgrade carrousel "
+        f"(pip install -U {' '.join(packages)})"
+    )
