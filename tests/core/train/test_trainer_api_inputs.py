@@ -15,7 +15,14 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader, TensorDataset
 from train_helpers import RegressionTask, linear_data, mlp
 
-from carrousel.core.errors import CarrouselError, ConfigError, DataError, NonFiniteLossError, ShapeError
+from carrousel.core.errors import (
+    CarrouselError,
+    ConfigError,
+    DataError,
+    NonFiniteLossError,
+    OutputError,
+    ShapeError,
+)
 from carrousel.core.train import Callback, TrainConfig, Trainer
 
 CFG = TrainConfig(epochs=1, progress=False, device="cpu")
@@ -244,3 +251,17 @@ def test_a_nan_held_out_loss_is_warned_once(caplog: pytest.LogCaptureFixture) ->
         "lower the learning rate"
     ]
     assert result.best_epoch is None
+
+
+@pytest.mark.parametrize("field", ["checkpoint_dir", "log_dir"])
+def test_an_output_folder_under_a_file_is_refused_before_training(tmp_path: Any, field: str) -> None:
+    """``checkpoint_dir`` or ``log_dir`` under an existing file failed only when the first epoch's
+    checkpoint or history was written, after that epoch's training. Now the Trainer refuses it when built,
+    in one OutputError line naming the option and the path."""
+    (tmp_path / "afile").write_text("x")
+    folder = tmp_path / "afile" / "run"
+    cfg = dataclasses.replace(CFG, **{field: str(folder)})
+    with pytest.raises(OutputError, match=rf"^TrainConfig\.{field} {folder}: .*afile is a file") as info:
+        Trainer(mlp(), RegressionTask(), cfg)
+    assert "\n" not in str(info.value)
+    assert not folder.exists()

@@ -30,7 +30,8 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from carrousel.core.device import autocast, floating_dtype, move_to, pick_device
-from carrousel.core.errors import ConfigError, NonFiniteLossError
+from carrousel.core.errors import ConfigError, NonFiniteLossError, OutputError
+from carrousel.core.files import check_output_dir
 from carrousel.core.train import distributed as dist_utils
 from carrousel.core.train.callbacks import (
     Callback,
@@ -69,6 +70,10 @@ class Trainer:
         config: a :class:`TrainConfig`.
         callbacks: extra :class:`Callback` s, called before the built-in ones.
 
+    Raises:
+        OutputError: ``config.checkpoint_dir`` or ``log_dir`` is a file or cannot be created (checked here,
+            before any training).
+
     Example:
         >>> trainer = Trainer(model, MyTask(), TrainConfig(epochs=5, lr=3e-3))  # doctest: +SKIP
         >>> result = trainer.fit(train_loader, val_loader)  # doctest: +SKIP
@@ -85,6 +90,9 @@ class Trainer:
         check_parts(model, task)
         extra = check_callbacks(callbacks)
         self.config = cfg = config or TrainConfig()
+        for name in ("checkpoint_dir", "log_dir"):  # fails here, not after the first epoch's training
+            if getattr(cfg, name):
+                check_output_dir(getattr(cfg, name), f"TrainConfig.{name}", error=OutputError)
         self.task = task
         self.env = dist_utils.detect()
         device = pick_device(cfg.device)
