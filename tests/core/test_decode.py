@@ -463,3 +463,19 @@ def test_ctc_refuses_probabilities_and_logits() -> None:
     got = ctc_prefix_beam_search_batch(padded, lengths=[7, 7], beam_size=4)
     assert got == ctc_prefix_beam_search_batch(lp, beam_size=4)
     assert ctc_greedy_decode(padded, lengths=[7, 7]) == ctc_greedy_decode(lp)
+
+
+@pytest.mark.parametrize("decode", [ctc_greedy_decode, ctc_prefix_beam_search_batch])
+def test_ctc_lengths_take_the_encoders_check(decode: Any) -> None:
+    """CTC ``lengths`` of 6.7 were read as 6 without a word, where the encoder refuses fractional lengths.
+    Both batch decoders now run the encoder's check (``check_lengths``, 0 allowed: an empty sequence):
+    whole floats such as 6.0 pass, fractions and negative counts are one ShapeError naming the fix."""
+    lp = torch.randn(2, 8, 4, generator=torch.Generator().manual_seed(0)).log_softmax(-1)
+    for lengths in ([6.7, 3], torch.tensor([6.7, 3.0]), np.array([6.7, 3.0])):
+        with pytest.raises(ShapeError, match=r"^lengths must be whole step counts, .*give integers$"):
+            decode(lp, lengths)
+    assert decode(lp, [6.0, 0]) == decode(lp, torch.tensor([6, 0])) == decode(lp, np.array([6, 0]))
+    with pytest.raises(ShapeError, match=r"lengths must lie in \[0, 8\], got min -1 .*a length is negative"):
+        decode(lp, [-1, 3])
+    with pytest.raises(ShapeError, match=r"pad the input to max\(lengths\) = 9"):
+        decode(lp, [9, 3])

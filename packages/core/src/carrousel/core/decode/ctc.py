@@ -21,6 +21,7 @@ from torch import Tensor
 
 from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError, DataError, ShapeError
+from carrousel.core.nn.recurrent import check_lengths
 
 __all__ = [
     "CTCResult",
@@ -70,12 +71,10 @@ def _numpy(log_probs: Tensor | np.ndarray) -> np.ndarray:
 
 
 def _lengths(lengths: Tensor | np.ndarray | Sequence[int] | None, B: int, T: int) -> list[int]:
+    """The encoder's check (whole step counts, ``(B,)``), 0 allowed: an empty sequence decodes to nothing."""
     if lengths is None:
         return [T] * B
-    out = [int(v) for v in np.asarray(lengths.cpu() if isinstance(lengths, Tensor) else lengths).reshape(-1)]
-    if len(out) != B or any(not 0 <= v <= T for v in out):
-        raise ShapeError(f"lengths must be ({B},) values in [0, {T}], got {out}")
-    return out
+    return check_lengths(torch.as_tensor(lengths), B, T, empty_ok=True).tolist()
 
 
 def _check_log_probs(top: float) -> None:

@@ -219,6 +219,8 @@ def check_lengths(lengths: Tensor | list[int], B: int, T: int, empty_ok: bool = 
             f"{int(lengths.max())} steps or clip the lengths to {T}"
             if bool((lengths > T).any())
             else "drop empty sequences before encoding"
+            if low
+            else "a length is negative: give step counts >= 0"
         )
         raise ShapeError(
             f"lengths must lie in [{low}, {T}], got min {int(lengths.min())} max {int(lengths.max())}; {fix}"
