@@ -11,7 +11,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from carrousel.core.errors import ConfigError
+from carrousel.core.errors import ConfigError, ShapeError
 from carrousel.core.train import (
     DistillationTask,
     DistillConfig,
@@ -19,6 +19,7 @@ from carrousel.core.train import (
     TrainConfig,
     Trainer,
     distillation_loss,
+    soft_loss,
     soft_targets,
 )
 
@@ -83,10 +84,16 @@ def test_config_and_arguments_are_validated() -> None:
         DistillConfig(temperature=0.0)
     with pytest.raises(ConfigError, match="alpha"):
         DistillConfig(alpha=1.5)
-    with pytest.raises(ValueError, match="differ in shape"):
+    with pytest.raises(ShapeError, match="differ in shape"):
         distillation_loss(torch.zeros(2, 3), torch.zeros(2, 2))
-    with pytest.raises(ValueError, match="exactly one"):
+    with pytest.raises(
+        ConfigError, match="exactly one"
+    ):  # a CarrouselError (the CLIs' one line), was ValueError
         DistillationTask(_Task())
+    with pytest.raises(ConfigError, match="stateful"):
+        DistillationTask(type("Stateful", (_Task,), {"stateful": True})(), teacher_logits=lambda b: b[1])
+    with pytest.raises(ConfigError, match="unknown"):
+        soft_loss(torch.zeros(2, 3), torch.zeros(2, 3), "kl")  # type: ignore[arg-type]
 
 
 class _Task(Task):

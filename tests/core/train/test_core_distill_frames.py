@@ -12,6 +12,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from carrousel.core.errors import ShapeError
 from carrousel.core.train import DistillationTask, DistillConfig, Task, frame_kl, soft_loss
 
 
@@ -57,9 +58,9 @@ def test_frame_kl_is_the_mean_over_valid_frames_only() -> None:
     x = torch.tensor(s)
     assert frame_kl(x, x, lengths).item() == pytest.approx(0.0, abs=1e-6)
     assert frame_kl(x, torch.tensor(t), torch.tensor([0, 0])).item() == 0.0
-    with pytest.raises(ValueError, match="lengths"):
+    with pytest.raises(ShapeError, match="lengths"):
         frame_kl(x, x, torch.tensor([1, 2, 3]))
-    with pytest.raises(ValueError, match=r"\(B, T, C\)"):
+    with pytest.raises(ShapeError, match=r"\(B, T, C\)"):
         frame_kl(x[0], x[0], lengths)
 
 

@@ -11,7 +11,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from carrousel.core.errors import ConfigError
+from carrousel.core.errors import ConfigError, ShapeError
 from carrousel.core.train import (
     DistillationTask,
     DistillConfig,
@@ -79,7 +79,7 @@ def test_hint_loss_is_one_minus_cosine_over_rows_with_teacher_features() -> None
     assert hint_loss(3 * t[:2], t[:2]).item() == pytest.approx(0.0, abs=1e-6)  # the scale is free
     none = hint_loss(s, torch.zeros(3, 2))
     assert none.item() == 0.0 and none.requires_grad  # a batch without features: 0, never NaN
-    with pytest.raises(ValueError, match="one shape"):
+    with pytest.raises(ShapeError, match="one shape"):
         hint_loss(s, torch.zeros(3, 3))
 
 
@@ -136,7 +136,7 @@ def test_misuse_is_refused_up_front() -> None:
     student = _Student()
     with pytest.raises(ConfigError, match="beta"):
         _task(-1.0)
-    with pytest.raises(ValueError, match="submodule"):
+    with pytest.raises(ConfigError, match="submodule"):
         HintStudent(student, nn.Linear(8, 2), 8, 5)
     batch = tuple(_teacher_data(4).tensors)
     with pytest.raises(TypeError, match="HintStudent"):

@@ -63,7 +63,7 @@ from torch.nn import functional as F
 
 from carrousel.core.args import check_args
 from carrousel.core.config import check_numbers
-from carrousel.core.errors import ConfigError
+from carrousel.core.errors import ConfigError, ShapeError
 from carrousel.core.train.task import Task
 from carrousel.core.train.tbptt import first_tensor
 
@@ -152,10 +152,10 @@ def distillation_loss(
         mean cross-entropy over labelled rows (0 when there are none).
 
     Raises:
-        ValueError: shapes that differ.
+        ShapeError: shapes that differ.
     """
     if student_logits.shape != teacher_logits.shape:
-        raise ValueError(
+        raise ShapeError(
             f"student logits {tuple(student_logits.shape)} and teacher logits "
             f"{tuple(teacher_logits.shape)} differ in shape; the teacher must score the same classes"
         )
@@ -186,15 +186,15 @@ def frame_kl(student: Tensor, teacher: Tensor, lengths: Tensor, temperature: flo
         The scalar soft term (0 when no frame is valid).
 
     Raises:
-        ValueError: shapes that differ, outputs that are not ``(B, T, C)`` or lengths that are not ``(B,)``.
+        ShapeError: shapes that differ, outputs that are not ``(B, T, C)`` or lengths that are not ``(B,)``.
     """
     if student.shape != teacher.shape or student.dim() != 3:
-        raise ValueError(
+        raise ShapeError(
             f"frame distillation needs student and teacher outputs of one shape (B, T, C), got "
             f"{tuple(student.shape)} and {tuple(teacher.shape)}"
         )
     if lengths.shape != student.shape[:1]:
-        raise ValueError(f"lengths {tuple(lengths.shape)} do not match the batch of {student.shape[0]}")
+        raise ShapeError(f"lengths {tuple(lengths.shape)} do not match the batch of {student.shape[0]}")
     s, t = student.float(), teacher.detach().float()
     log_s, log_t = F.log_softmax(s / temperature, dim=-1), F.log_softmax(t / temperature, dim=-1)
     per_frame = F.kl_div(log_s, log_t, reduction="none", log_target=True).sum(-1)  # (B, T)
@@ -232,10 +232,11 @@ def soft_loss(
         The scalar soft term (0 when the student's outputs equal the teacher's).
 
     Raises:
-        ValueError: shapes that differ, an unknown kind or quantiles that do not match the last dimension.
+        ShapeError: shapes that differ, or quantiles that do not match the last dimension.
+        ConfigError: an unknown kind.
     """
     if student.shape != teacher.shape:
-        raise ValueError(
+        raise ShapeError(
             f"student outputs {tuple(student.shape)} and teacher outputs {tuple(teacher.shape)} differ in "
             "shape; the teacher must predict the same outputs"
         )
@@ -255,13 +256,13 @@ def soft_loss(
         return F.mse_loss(s, t)
     if kind == "pinball":
         if len(quantiles) != s.shape[-1]:
-            raise ValueError(
+            raise ShapeError(
                 f"{len(quantiles)} quantile levels for outputs of {s.shape[-1]} in the last dimension"
             )
         q = torch.as_tensor(quantiles, dtype=s.dtype, device=s.device)
         err = t - s
         return torch.maximum(q * err, (q - 1) * err).mean()
-    raise ValueError(f"distillation kind {kind!r} is unknown; choose one of: {', '.join(DISTILL_KINDS)}")
+    raise ConfigError(f"distillation kind {kind!r} is unknown; choose one of: {', '.join(DISTILL_KINDS)}")
 
 
 def _logits(outputs: Any) -> Tensor:
@@ -291,7 +292,7 @@ class DistillationTask(Task):
             e.g. ``lambda out: out[1]`` for a CTC model's ``(log_probs, out_lengths)``.
 
     Raises:
-        ValueError: neither or both of ``teacher_logits`` and ``teacher``; a stateful base task;
+        ConfigError: neither or both of ``teacher_logits`` and ``teacher``; a stateful base task;
             ``targets`` with a kind other than ``"softmax"`` (their hard term is the base task's loss).
     """
 
@@ -308,11 +309,11 @@ class DistillationTask(Task):
         lengths: Callable[[Any], Tensor] | None = None,
     ) -> None:
         if (teacher_logits is None) == (teacher is None):
-            raise ValueError("DistillationTask needs exactly one of teacher_logits=... and teacher=...")
+            raise ConfigError("DistillationTask needs exactly one of teacher_logits=... and teacher=...")
         if base.stateful:
-            raise ValueError("DistillationTask does not wrap stateful (truncated-BPTT) tasks")
+            raise ConfigError("DistillationTask does not wrap stateful (truncated-BPTT) tasks")
         if targets is not None and config is not None and config.kind != "softmax":
-            raise ValueError(
+            raise ConfigError(
                 f"targets=... (class indices) is for kind 'softmax'; kind {config.kind!r} takes its hard "
                 "term from the wrapped task's loss"
             )

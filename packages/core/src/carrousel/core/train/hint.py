@@ -39,7 +39,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from carrousel.core.args import check_args
-from carrousel.core.errors import ConfigError
+from carrousel.core.errors import ConfigError, ShapeError
 from carrousel.core.train.distill import DistillationTask, DistillConfig
 
 if TYPE_CHECKING:
@@ -67,10 +67,10 @@ def hint_loss(student: Tensor, teacher: Tensor) -> Tensor:
         The scalar term, in [0, 2] (0 when no row has teacher features).
 
     Raises:
-        ValueError: shapes that differ or are not ``(B, D)``.
+        ShapeError: shapes that differ or are not ``(B, D)``.
     """
     if student.shape != teacher.shape or student.dim() != 2:
-        raise ValueError(
+        raise ShapeError(
             f"hint features need one shape (B, D) for student and teacher, got {tuple(student.shape)} and "
             f"{tuple(teacher.shape)}"
         )
@@ -91,18 +91,18 @@ class HintStudent(nn.Module):
         teacher_dim: ``D_t``, the size of the teacher's features.
 
     Raises:
-        ValueError: ``tap`` is not a submodule of ``student``.
+        ConfigError: ``tap`` is not a submodule of ``student``, or a feature size is below 1.
     """
 
     @check_args
     def __init__(self, student: nn.Module, tap: nn.Module, student_dim: int, teacher_dim: int) -> None:
         super().__init__()
         if not any(module is tap for module in student.modules()):
-            raise ValueError(
+            raise ConfigError(
                 "HintStudent: tap must be a submodule of the student (its input is the features)"
             )
         if student_dim < 1 or teacher_dim < 1:
-            raise ValueError(f"feature sizes must be positive, got {student_dim} and {teacher_dim}")
+            raise ConfigError(f"feature sizes must be positive, got {student_dim} and {teacher_dim}")
         self.student = student
         self.projection = nn.Linear(student_dim, teacher_dim)
         self._tap = (tap,)  # a tuple: not registered twice (it is the student's already)
