@@ -16,9 +16,9 @@ everything needed to use it, with no pickle anywhere::
 never leaves half a bundle. :func:`load_bundle` checks, before it allocates any tensor, that every file
 is present with its recorded size and checksum, that the kind and format version are the expected ones,
 that the config rebuilds, and that the weights' shapes match the network the config describes (the
-network is first built on PyTorch's ``meta`` device, which allocates nothing); then it loads the weights
-and refuses non-finite values. Every failure is a :class:`~carrousel.core.errors.BundleError` whose one
-line names the file and the fix.
+network is first built on PyTorch's ``meta`` device, which allocates nothing); then it loads the weights,
+each in its saved dtype, and refuses non-finite values. Every failure is a
+:class:`~carrousel.core.errors.BundleError` whose one line names the file and the fix.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from carrousel.core.config import to_dict
 from carrousel.core.device import pick_device
 from carrousel.core.errors import BundleError, CarrouselError, FormatVersionError
 from carrousel.core.files import refuse_other_files
-from carrousel.core.io import MODULES, registered_config
+from carrousel.core.io import MODULES, keep_saved_dtypes, registered_config
 from carrousel.core.nn.shapes import state_shapes
 from carrousel.core.provenance import carrousel_version, upgrade_hint
 from carrousel.core.text import name_some
@@ -358,6 +358,7 @@ def load_bundle(
             f"{weights} holds NaN or infinite weights ({name_some(bad, 3, quote=True)}); train the model again"
         )
     try:
+        keep_saved_dtypes(model, tensors)  # a float64 (bf16, fp16) model loads as it was saved
         model.load_state_dict(tensors, strict=True)
     except RuntimeError as exc:
         raise BundleError(

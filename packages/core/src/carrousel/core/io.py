@@ -7,6 +7,8 @@ A saved module is a folder with two files:
 * ``model.safetensors``: the weights (and buffers), with the registered name and format version repeated
   in its metadata.
 
+Loading keeps every saved tensor's dtype (:func:`keep_saved_dtypes`): a float64 model comes back float64.
+
 Both files are written atomically (:mod:`carrousel.core.atomic`), so a crash never leaves a half-written
 file in place. A module is rebuilt by name from :data:`MODULES`, never by unpickling.
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import is_dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -42,6 +44,7 @@ __all__ = [
     "FORMAT_VERSION",
     "MODULES",
     "WEIGHTS_FILE",
+    "keep_saved_dtypes",
     "load_module",
     "read_config",
     "register_module",
@@ -207,6 +210,25 @@ def registered_config(
     return cls, cfg
 
 
+def keep_saved_dtypes(module: torch.nn.Module, tensors: Mapping[str, torch.Tensor]) -> None:
+    """Gives a freshly built ``module`` the floating dtypes of its saved ``tensors``, before
+    ``load_state_dict`` (which copies into the module's float32 and so would read a float64, bf16 or fp16
+    save back as float32 without a word): a loaded model has the dtypes it was saved with, as safetensors
+    and ``torch.load`` keep them.
+
+    One saved floating dtype (``model.double()``, ``model.half()``) casts the whole module with
+    ``module.to(dtype)``, buffers left out of the state dict included; saved tensors of several floating
+    dtypes each give theirs to the parameter or buffer of their name. Integer tensors are left alone.
+    """
+    saved = {k: v.dtype for k, v in tensors.items() if v.is_floating_point()}
+    if len(set(saved.values())) == 1:
+        module.to(next(iter(saved.values())))
+        return
+    for name, t in [*module.named_parameters(), *module.named_buffers()]:
+        if name in saved and t.is_floating_point() and t.dtype != saved[name]:
+            t.data = t.data.to(saved[name])
+
+
 def load_module(folder: str | Path, map_location: str | torch.device = "cpu") -> torch.nn.Module:
     """Rebuilds a module saved by :func:`save_module` (no pickle involved).
 
@@ -235,6 +257,7 @@ def load_module(folder: str | Path, map_location: str | torch.device = "cpu") ->
     unexpected = sorted(set(tensors) - set(expected))
     if not missing and not unexpected:
         try:
+            keep_saved_dtypes(module, tensors)
             module.load_state_dict(tensors, strict=True)
         except RuntimeError as exc:  # shape mismatch
             raise CheckpointError(
