@@ -145,3 +145,20 @@ def test_init_hidden_of_a_negative_batch_size_is_one_config_error() -> None:
     with pytest.raises(ConfigError, match=r"batch_size must be >= 0, got -1"):
         make("gru").init_hidden(-1)
     assert make("gru").init_hidden(0).h.shape == (2, 0, 4)
+
+
+@pytest.mark.parametrize("with_state", [False, True])
+def test_a_negative_length_is_not_called_an_empty_sequence(with_state: bool) -> None:
+    """A negative length said "drop empty sequences before encoding" (with a state too, where an empty
+    sequence is allowed): a negative count is no empty sequence, but lengths computed wrongly."""
+    enc = make("gru")
+    state = enc.init_hidden(3) if with_state else None
+    with pytest.raises(ShapeError, match=r"got min -1 max 5; a length is negative: fix how the lengths are "
+                       r"computed \(each counts a sequence's steps\)$"):  # fmt: skip
+        enc(torch.randn(3, 5, 3), torch.tensor([5, -1, 3]), state=state)
+
+
+def test_every_problem_of_the_lengths_names_its_fix() -> None:
+    with pytest.raises(ShapeError, match=r"got min -1 max 7; a length is negative: .*; drop empty sequences "
+                       r"before encoding; a length is past the input's 5 time steps: pad"):  # fmt: skip
+        make("gru")(torch.randn(4, 5, 3), torch.tensor([7, -1, 0, 3]))

@@ -214,16 +214,21 @@ def check_lengths(lengths: Tensor | list[int], B: int, T: int, empty_ok: bool = 
     lengths = lengths.to(device="cpu", dtype=torch.long)
     low = 0 if empty_ok else 1
     if bool((lengths < low).any()) or bool((lengths > T).any()):
-        fix = (
-            f"a length is past the input's {T} time steps: pad the input to max(lengths) = "
-            f"{int(lengths.max())} steps or clip the lengths to {T}"
-            if bool((lengths > T).any())
-            else "drop empty sequences before encoding"
-            if low
-            else "a length is negative: give step counts >= 0"
-        )
+        fixes = []  # each problem found names its own fix: a negative length is no empty sequence
+        if bool((lengths < 0).any()):
+            fixes.append(
+                "a length is negative: fix how the lengths are computed (each counts a sequence's steps)"
+            )
+        if not empty_ok and bool((lengths == 0).any()):
+            fixes.append("drop empty sequences before encoding")
+        if bool((lengths > T).any()):
+            fixes.append(
+                f"a length is past the input's {T} time steps: pad the input to max(lengths) = "
+                f"{int(lengths.max())} steps or clip the lengths to {T}"
+            )
         raise ShapeError(
-            f"lengths must lie in [{low}, {T}], got min {int(lengths.min())} max {int(lengths.max())}; {fix}"
+            f"lengths must lie in [{low}, {T}], got min {int(lengths.min())} max {int(lengths.max())}; "
+            + "; ".join(fixes)
         )
     return lengths
 
