@@ -57,3 +57,24 @@ def test_a_reversed_interval_or_a_summit_off_a_point_is_refused(
 def test_a_point_excludes_the_base_on_either_side_as_bedtools_reads_it() -> None:
     starts, ends = merge_intervals([("chr1", 100, 100), ("chr1", 0, 0), ("chr1", 300, 400)])["chr1"]
     assert starts.tolist() == [0, 99, 300] and ends.tolist() == [1, 101, 400]
+
+
+def test_a_point_at_the_chromosome_end_is_read_as_a_point_at_its_start_is(
+    tmp_path: Path, write_fasta, lcg_dna, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
+    """A point at position == the chromosome's length (after its last base; valid BED, as UCSC keeps a
+    point at chromEnd) was skipped as 'past their chromosome's end', while a point at 0 (before the
+    first base) was read; both are now the window centred on them, padded with N off the record."""
+    seq = lcg_dna(2_000, 7)
+    fa = write_fasta(tmp_path / "g.fa", {"chr1": seq})
+    bed = tmp_path / "p.bed"
+    bed.write_text("chr1\t2000\t2000\nchr1\t0\t0\nchr1\t2001\t2001\nchr1\t2000\t2001\n")
+    with caplog.at_level("WARNING", logger="carrousel"):
+        w = peak_windows(bed, fa, 100)
+    codes = encode(seq)
+    assert len(w) == 2
+    assert np.array_equal(w[0], np.r_[codes[1950:], np.full(50, 4)])  # after the last base: N padded
+    assert np.array_equal(w[1], np.r_[np.full(50, 4), codes[:50]])
+    notes = [r.getMessage() for r in caplog.records]
+    assert len(notes) == 1 and "2 of 4 peaks lie past their chromosome's end (first: " in notes[0]
+    assert f"{bed}, line 3," in notes[0]  # the point after the end, then the interval starting at it

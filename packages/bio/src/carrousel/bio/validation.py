@@ -191,9 +191,11 @@ def usable_peaks(
     """The peaks that lie on a record of the genome (clipped to its end), with warnings for the others.
 
     A peak is skipped when the genome has no record of its name, or when it starts (or its summit or
-    middle lies) at or past its record's end. When no peak's record name is in the genome but some are
-    once the UCSC and Ensembl namings are swapped (``chr1`` / ``1``, ``chrX`` / ``X``, ``chrM`` / ``MT``),
-    the peaks are read in the genome's naming, and the first warning says so.
+    middle lies) at or past its record's end; a point (``start == end``) only past it, as one at the
+    record's length (after its last base) is valid BED, read like one at 0 (before the first base). When
+    no peak's record name is in the genome but some are once the UCSC and Ensembl namings are swapped
+    (``chr1`` / ``1``, ``chrX`` / ``X``, ``chrM`` / ``MT``), the peaks are read in the genome's naming,
+    and the first warning says so.
 
     Args:
         peaks: the BED lines (:func:`carrousel.bio.bed.read_peaks`).
@@ -227,7 +229,10 @@ def usable_peaks(
     for p in on_genome:
         centre = p.start + (p.summit if p.summit is not None else (p.end - p.start) // 2)
         size = lengths[p.chrom]
-        if p.start >= size or centre >= size:
+        # the last position a peak may start or centre at; a point may sit after the last base (as at 0
+        # it sits before the first)
+        last = size if p.start == p.end else size - 1
+        if p.start > last or centre > last:
             past.append(p)
         else:
             kept.append(p._replace(end=min(p.end, size)))
