@@ -44,7 +44,14 @@ from carrousel.bio.dna import (
     window_sequences,
 )
 from carrousel.bio.errors import FastaFormatError
-from carrousel.bio.fasta_bytes import _BOM, _comment_inside_file, _iter_segments, _open, check_fasta_file
+from carrousel.bio.fasta_bytes import (
+    _BOM,
+    _comment_inside_file,
+    _iter_segments,
+    _open,
+    check_fasta_file,
+    letters_fix,
+)
 from carrousel.bio.twobit import TwoBit, is_twobit
 from carrousel.core.args import check_args
 from carrousel.core.files import DEFAULT_MAX_BYTES
@@ -102,6 +109,8 @@ def iter_chunks(
     records: list[RecordInfo] | None = None,
     first_size: int | None = None,
     mask_lower: bool = False,
+    *,
+    coordinates: str = "the hits' coordinates",
 ) -> Iterator[Chunk]:
     """Streams a FASTA(.gz) file as overlapping chunks of codes, in bounded memory.
 
@@ -113,6 +122,9 @@ def iter_chunks(
         first_size: bases in the file's first chunk (default ``chunk_size``); a small first chunk lets a
             pipelined consumer start working while the rest is read.
         mask_lower: read soft-masked (lower-case) bases as N, so that no site touches them.
+        coordinates: what the file's positions locate, named in the fix for a letter that is no base
+            (write it as N: a streamed file is a genome or a scanned FASTA, where removing a gap would shift
+            every later position; a training FASTA read whole is told to remove them).
 
     Yields:
         :class:`Chunk` objects; each record yields at least one chunk unless it is empty (empty records
@@ -185,12 +197,12 @@ def iter_chunks(
             continue
         assert name is not None
         try:
-            codes = _checked(part.translate(table, _SKIP), part, name, pos)
+            codes = _checked(part.translate(table, _SKIP), part, name, pos, hint=False)
         except FastaFormatError as exc:
             inside = _comment_inside_file(path) if b"#" in part or b";" in part else None
             if inside is not None:
                 raise inside from None
-            raise FastaFormatError(f"{path}: {exc}") from None  # which file, with --positives and --negatives
+            raise FastaFormatError(f"{path}: {exc}; {letters_fix(Path(path), coordinates)}") from None
         if not codes.size:
             continue
         unmasked += int(np.count_nonzero(codes < 4)) if mask_lower and not unmasked else 0

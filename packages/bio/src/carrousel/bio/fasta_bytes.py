@@ -20,7 +20,7 @@ from carrousel.bio.twobit import TwoBit, is_twobit
 from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file
 
-__all__ = ["check_fasta_file"]
+__all__ = ["check_fasta_file", "compression", "letters_fix"]
 
 _BLOCK = 1 << 20  # bytes read from the file at a time
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -30,6 +30,34 @@ _DAMAGED = (EOFError, gzip.BadGzipFile, zlib.error)
 
 def _damaged(path: str | Path, exc: BaseException | str) -> FastaFormatError:
     return FastaFormatError(f"{path} is a damaged gzip file ({exc}); download or compress it again")
+
+
+def compression(path: Path) -> str:
+    """``"bgzf"``, ``"gzip"`` or ``"none"``, from the file's first bytes (a BGZF header carries a ``BC``
+    extra field)."""
+    with open(path, "rb") as fh:
+        head = fh.read(18)
+    if head[:2] != _GZIP_MAGIC:
+        return "none"
+    has_extra = len(head) >= 14 and head[3] & 0x04
+    return "bgzf" if has_extra and head[12:14] == b"BC" else "gzip"
+
+
+def letters_fix(path: Path, coordinates: str) -> str:
+    """How to write the letters of ``path`` that are no base as N: same length, so every position holds
+    (the fix for a genome, or a FASTA scanned for hits; removing a gap would shift every later position).
+
+    Args:
+        path: the FASTA file (plain, gzip or BGZF: the command fits it).
+        coordinates: what the positions locate, e.g. ``"the peaks' coordinates"``.
+    """
+    to_n = "'/^>/!s/[^ACGTNacgtn]/N/g'"  # IUPAC codes become N too: they are never scored either
+    edit = (
+        f"sed -i {to_n} {path}"
+        if compression(path) == "none"
+        else f"zcat {path} | sed {to_n} | bgzip > fixed.fa.gz"
+    )
+    return f"write each as N, which keeps every position ({coordinates}): {edit}"
 
 
 def check_fasta_file(path: str | Path) -> Path:

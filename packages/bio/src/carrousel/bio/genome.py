@@ -37,6 +37,7 @@ from carrousel.bio.bed import Intervals
 from carrousel.bio.dna import AMBIGUOUS, encode, reverse_complement
 from carrousel.bio.errors import FastaFormatError, TrainingDataError
 from carrousel.bio.fasta import check_fasta_file, iter_chunks
+from carrousel.bio.fasta_bytes import compression, letters_fix
 from carrousel.bio.genome_index import StaleIndexError, UnindexableError, build_faidx, open_faidx
 from carrousel.bio.twobit import TwoBit, is_twobit
 from carrousel.core.args import check_args
@@ -47,28 +48,7 @@ __all__ = ["MAX_WHOLE_BASES", "Genome", "open_genome"]
 logger = logging.getLogger(__name__)
 
 MAX_WHOLE_BASES = 50_000_000  # a FASTA that cannot be indexed is read whole only up to this many bases
-
-_GZIP_MAGIC = b"\x1f\x8b"
-
-
-def _compression(path: Path) -> str:
-    """``"bgzf"``, ``"gzip"`` or ``"none"``, from the file's first bytes (a BGZF header carries a ``BC``
-    extra field)."""
-    with open(path, "rb") as fh:
-        head = fh.read(18)
-    if head[:2] != _GZIP_MAGIC:
-        return "none"
-    has_extra = len(head) >= 14 and head[3] & 0x04
-    return "bgzf" if has_extra and head[12:14] == b"BC" else "gzip"
-
-
-def _letters_fix(p: Path) -> str:
-    """How to write the letters of ``p`` that are no base as N: same length, so every position holds."""
-    to_n = "'/^>/!s/[^ACGTNacgtn]/N/g'"  # IUPAC codes become N too: they are never scored either
-    edit = (
-        f"sed -i {to_n} {p}" if _compression(p) == "none" else f"zcat {p} | sed {to_n} | bgzip > fixed.fa.gz"
-    )
-    return f"write each as N, which keeps every position (the peaks' coordinates): {edit}"
+_PEAKS = "the peaks' coordinates"  # what a genome's positions locate, in the fix for a letter that is no base
 
 
 def _fresh(index: Path, fasta: Path) -> bool:
@@ -145,7 +125,7 @@ class Genome:
             tb = TwoBit.open(p)
             return cls(p, {name: size for name, size in tb.lengths.items() if size}, faidx=tb)
         limit = MAX_WHOLE_BASES if max_whole_bases is None else max_whole_bases
-        kind = _compression(p)
+        kind = compression(p)
         gz_name = p.name.lower().endswith((".gz", ".bgz"))
         if kind == "gzip" or (kind == "bgzf" and not gz_name):
             if kind == "bgzf":
@@ -186,7 +166,7 @@ class Genome:
         records: dict[str, np.ndarray] = {}
         parts: list[np.ndarray] = []  # the current record's chunks, joined when it ends
         total = 0
-        for chunk in iter_chunks(p, chunk_size=1 << 22):
+        for chunk in iter_chunks(p, chunk_size=1 << 22, coordinates=_PEAKS):
             total += chunk.codes.size
             if max_bases is not None and total > max_bases:
                 raise FastaFormatError(too_many or f"{p} holds over {max_bases:,} bases")
@@ -261,7 +241,7 @@ class Genome:
         try:  # the FASTA fix of a gap (remove it) would shift every later position: N keeps them
             codes = encode(text, name, start, hint=False)
         except FastaFormatError as exc:
-            raise FastaFormatError(f"{self.path}: {exc}; {_letters_fix(self.path)}") from None
+            raise FastaFormatError(f"{self.path}: {exc}; {letters_fix(self.path, _PEAKS)}") from None
         if codes.size != end - start:
             raise FastaFormatError(
                 f"{self.path}: {name}:{start}-{end} reads {codes.size} bases; the file changed after it "
