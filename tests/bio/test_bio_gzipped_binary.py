@@ -2,6 +2,10 @@
 read as the files they hold, from one decompressed copy in the temp folder that is removed afterwards,
 where they were opened as gzip text and refused as "NUL bytes: a binary file, not FASTA text". A damaged
 or truncated gzip, or a ``.2bit.gz`` holding something else, is one error line naming the file.
+
+The copy stayed in the temp folder until the process exited (a notebook that scanned hg38.2bit.gz kept
+its gigabytes); now it goes once no reader holds it, and a pipeline (``kept_unpacked``) that reads the
+file several times decompresses it once and removes it when it returns.
 """
 
 from __future__ import annotations
@@ -19,11 +23,13 @@ from typer.testing import CliRunner
 from carrousel.bio import magic
 from carrousel.bio.bed import read_peaks
 from carrousel.bio.cli import app
+from carrousel.bio.config import BackgroundKind, ScanConfig
 from carrousel.bio.errors import BedFormatError, FastaFormatError
 from carrousel.bio.fasta import count_bases, iter_chunks, iter_records, read_sequences
 from carrousel.bio.fasta_names import check_unique_names
 from carrousel.bio.genome import Genome
-from carrousel.bio.magic import remove_unpacked
+from carrousel.bio.magic import kept_unpacked, remove_unpacked
+from carrousel.bio.scan_run import scan
 from carrousel.bio.twobit import TwoBit, is_twobit
 from tests.bio.test_bio_bigbed import SIZES, _narrowpeaks, write_bigbed
 from tests.bio.test_bio_twobit import _genome, write_2bit
@@ -52,41 +58,42 @@ def test_a_2bit_gz_reads_as_the_2bit_from_one_copy(tmp_path, temp, caplog) -> No
     gz = _gz(tb)
     caplog.set_level(logging.INFO, logger="carrousel.bio.magic")
     assert is_twobit(gz)
-    with TwoBit.open(gz) as genome:
+    with kept_unpacked(), TwoBit.open(gz) as genome:
         assert (
             genome.path == gz
             and {k: genome.read(k, 0, n).decode() for k, n in genome.lengths.items()} == seqs
         )
-    check_unique_names(gz)
-    assert read_sequences(gz, True) == read_sequences(tb, True)
-    for a, b in zip(iter_records(tb), iter_records(gz), strict=True):
-        assert a[0] == b[0] and np.array_equal(a[1], b[1])
-    chunks = [[(c.record, c.start, c.codes.tolist()) for c in iter_chunks(p, 333, 7)] for p in (tb, gz)]
-    assert chunks[0] == chunks[1]
-    (m1, d1, r1), (m2, d2, r2) = count_bases(tb), count_bases(gz)
-    assert np.array_equal(m1, m2) and np.array_equal(d1, d2) and r1 == r2
-    with Genome.open(tb) as want, Genome.open(gz) as got:
-        assert got.path == gz and got.lengths == want.lengths
-        assert np.array_equal(got.fetch("chr1", 650, 1_500), want.fetch("chr1", 650, 1_500))
-    notes = [r.getMessage() for r in caplog.records if "gzip-compressed" in r.getMessage()]
-    assert len(notes) == 1 and str(gz) in notes[0]  # decompressed once for all those opens
-    assert [p.name for p in temp.iterdir()] == [notes[0].split(" to ")[1].split()[0].rsplit("/", 1)[1]]
-    remove_unpacked()  # what the process does at exit
-    assert list(temp.iterdir()) == []
+        check_unique_names(gz)
+        assert read_sequences(gz, True) == read_sequences(tb, True)
+        for a, b in zip(iter_records(tb), iter_records(gz), strict=True):
+            assert a[0] == b[0] and np.array_equal(a[1], b[1])
+        chunks = [[(c.record, c.start, c.codes.tolist()) for c in iter_chunks(p, 333, 7)] for p in (tb, gz)]
+        assert chunks[0] == chunks[1]
+        (m1, d1, r1), (m2, d2, r2) = count_bases(tb), count_bases(gz)
+        assert np.array_equal(m1, m2) and np.array_equal(d1, d2) and r1 == r2
+        with Genome.open(tb) as want, Genome.open(gz) as got:
+            assert got.path == gz and got.lengths == want.lengths
+            assert np.array_equal(got.fetch("chr1", 650, 1_500), want.fetch("chr1", 650, 1_500))
+        notes = [r.getMessage() for r in caplog.records if "gzip-compressed" in r.getMessage()]
+        assert len(notes) == 1 and str(gz) in notes[0]  # decompressed once for all those opens
+        copy = notes[0].split(" to ")[1].split()[0].rsplit("/", 1)[1]
+        assert [p.name for p in temp.iterdir()] == [copy]
+    assert list(temp.iterdir()) == []  # removed as the block ends (was: at exit)
     assert not (tmp_path / "g.2bit.gz.fai").exists()
 
 
 def test_a_forked_child_removes_its_own_copies_and_leaves_its_parents(tmp_path, temp, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     a = _gz(write_2bit(tmp_path / "a.2bit", _genome()))
-    with TwoBit.open(a):
-        pass
+    parents = TwoBit.open(a)  # open in the parent when it forks
     [parents_copy] = list(temp.iterdir())
     monkeypatch.setattr(magic.os, "getpid", lambda: -1)  # now the child of a fork: another process id
-    with TwoBit.open(_gz(write_2bit(tmp_path / "b.2bit", _genome(seed=1)))):
-        pass
+    childs = TwoBit.open(_gz(write_2bit(tmp_path / "b.2bit", _genome(seed=1))))
+    assert len(list(temp.iterdir())) == 2
+    parents.close()  # the child closing its inherited reader leaves the parent's copy
     assert len(list(temp.iterdir())) == 2
     remove_unpacked()  # the child's exit: its own copy goes, its parent's (still in use there) stays
     assert list(temp.iterdir()) == [parents_copy]
+    childs.close()
     parents_copy.unlink()  # the parent's own exit would
 
 
@@ -154,3 +161,28 @@ def test_scan_of_a_2bit_gz_prints_the_2bit_scan_and_a_damaged_one_fails_in_one_l
     lines = [ln for ln in res.output.splitlines() if ln.strip()]
     assert res.exit_code == 1 and "Traceback" not in res.output, res.output
     assert len(lines) == 1 and "damaged gzip file" in lines[0] and str(bad) in lines[0], res.output
+
+
+def test_a_copy_goes_when_its_last_reader_closes(tmp_path, temp) -> None:  # type: ignore[no-untyped-def]
+    seqs = _genome()
+    gz = _gz(write_2bit(tmp_path / "g.2bit", seqs))
+    first = TwoBit.open(gz)
+    with Genome.open(gz) as genome:  # a second reader shares the copy
+        assert len(list(temp.iterdir())) == 1
+        first.close()
+        assert len(list(temp.iterdir())) == 1  # still read by the genome
+        assert genome.fetch("chr1", 0, 50).size == 50
+    assert list(temp.iterdir()) == []  # was: left until the process exited
+    assert read_sequences(gz)[0] == list(seqs) and list(temp.iterdir()) == []
+    peaks = _gz(write_bigbed(tmp_path / "p.bb", _narrowpeaks(3, SIZES), SIZES))
+    assert len(read_peaks(peaks)) == 9 and list(temp.iterdir()) == []
+
+
+def test_no_copy_is_left_once_a_scan_returns(tmp_path, temp, caplog) -> None:  # type: ignore[no-untyped-def]
+    gz = _gz(write_2bit(tmp_path / "g.2bit", _genome()))
+    caplog.set_level(logging.INFO, logger="carrousel.bio.magic")
+    result = scan(ScanConfig(motifs=("MA0139.2",), background=BackgroundKind.input), gz)
+    assert len(result.records) == 6 and result.background_kind == "input"
+    assert list(temp.iterdir()) == []  # was: one copy of the genome, until the process exited
+    notes = [r.getMessage() for r in caplog.records if "gzip-compressed" in r.getMessage()]
+    assert len(notes) == 1, notes  # names, base counts and the scan: one decompression

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from carrousel.bio.errors import BedFormatError
-from carrousel.bio.magic import BinaryFormat
+from carrousel.bio.magic import BinaryFormat, release
 from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file
 
@@ -198,8 +198,10 @@ def bigbed_lines(path: str | Path) -> list[str]:
         check_input_file(p, None, "bigBed")
     except DataError as exc:
         raise BedFormatError(str(exc)) from None
+    data = p
     try:
-        with open(FORMAT.unpacked(p), "rb") as fh:
+        data = FORMAT.unpacked(p)  # a .bb.gz's copy: released below, removed once no reader holds it
+        with open(data, "rb") as fh:
             order = FORMAT.byte_order(fh.read(4))
             if order is None:
                 raise BedFormatError(f"{p} is not a bigBed file: it does not start with the magic 0x8789F2EB")
@@ -215,4 +217,6 @@ def bigbed_lines(path: str | Path) -> list[str]:
                 _records(f, _inflate(f, raw, buffer, at) if buffer else raw, names, at, out)
     except OSError as exc:
         raise BedFormatError(f"{p}: cannot be read ({exc.strerror or exc}); check the file") from None
+    finally:
+        release(data)
     return out

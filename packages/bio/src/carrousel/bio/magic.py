@@ -7,9 +7,13 @@ magic is an error, not text to parse.
 
 A gzip-compressed one (``hg38.2bit.gz``, ``peaks.bb.gz``: plain gzip or BGZF) is recognised by the magic
 of its decompressed start. Both formats are read by offset, which a gzip stream cannot give, so
-:meth:`BinaryFormat.unpacked` decompresses it once per process, streamed in blocks, into a file of the
-system temp folder (``TMPDIR``), logs it at INFO, and removes it when the process exits (a decompression
-that fails is removed at once). A damaged or truncated gzip, or a ``.2bit.gz`` / ``.bb.gz`` name whose
+:meth:`BinaryFormat.unpacked` decompresses it, streamed in blocks, into a file of the system temp folder
+(``TMPDIR``) and logs it at INFO. The copy is counted by its readers (each :meth:`~BinaryFormat.unpacked`
+pairs with one :func:`release`: a reader releases it when it closes) and removed as soon as none is left,
+so it never outlives the command that needed it; inside :func:`kept_unpacked` (the bio pipelines, which
+open one file several times: names, base counts, the scan) it is decompressed once and kept until the
+outermost one ends. A decompression that fails is removed at once; copies still open are removed when the
+process exits. A damaged or truncated gzip, or a ``.2bit.gz`` / ``.bb.gz`` name whose
 content lacks the magic, is one error line naming the file.
 """
 
@@ -24,13 +28,14 @@ import struct
 import tempfile
 import threading
 import zlib
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from carrousel.core.errors import CarrouselError
 
-__all__ = ["BinaryFormat", "remove_unpacked"]
+__all__ = ["BinaryFormat", "kept_unpacked", "release", "remove_unpacked"]
 
 logger = logging.getLogger(__name__)
 
@@ -38,19 +43,85 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _BLOCK = 1 << 20  # bytes decompressed at a time
 _DAMAGED = (EOFError, gzip.BadGzipFile, zlib.error)
 _LOCK = threading.Lock()
-# resolved path -> (its stat, the copy, the process that made it: a forked child removes its own copies only)
-_UNPACKED: dict[str, tuple[tuple[int, int, int, int], Path, int]] = {}
+
+
+@dataclass
+class _Copy:
+    """A decompressed copy: of which file (its stat when copied), made by which process (a forked child
+    removes its own copies only), and how many readers hold it."""
+
+    source: str  # the gzip file, resolved
+    stamp: tuple[int, int, int, int]
+    pid: int
+    readers: int
+
+
+_COPIES: dict[Path, _Copy] = {}  # every copy this process knows, by its path
+_LATEST: dict[str, Path] = {}  # resolved gzip file -> its current copy (an older one: the file changed)
+_KEPT = 0  # open kept_unpacked() blocks: copies no reader holds wait for the outermost to end
+
+
+def _unused(copy: Path) -> bool:
+    """Whether ``copy`` may go now (called under the lock): no reader, not kept, made by this process."""
+    entry = _COPIES[copy]
+    latest = _LATEST.get(entry.source) == copy
+    return entry.readers <= 0 and entry.pid == os.getpid() and (not _KEPT or not latest)
+
+
+def _drop(copies: list[Path]) -> None:
+    """Forgets ``copies`` (under the lock); the caller unlinks them outside it."""
+    for copy in copies:
+        entry = _COPIES.pop(copy)
+        if _LATEST.get(entry.source) == copy:
+            del _LATEST[entry.source]
+
+
+def _unlink(copies: list[Path]) -> None:
+    for copy in copies:
+        with suppress(OSError):
+            copy.unlink()
+
+
+def release(path: str | Path) -> None:
+    """Hands back a reader's hold on what :meth:`BinaryFormat.unpacked` returned (a file that was not
+    decompressed: nothing to do); the copy is removed once no reader holds it, outside
+    :func:`kept_unpacked`."""
+    copy = Path(path)
+    with _LOCK:
+        entry = _COPIES.get(copy)
+        if entry is None:
+            return
+        entry.readers -= 1
+        gone = [copy] if _unused(copy) else []
+        _drop(gone)
+    _unlink(gone)
+
+
+@contextmanager
+def kept_unpacked() -> Iterator[None]:
+    """Keeps the decompressed copies made or used inside the block until the outermost such block ends
+    (a pipeline that opens one ``.2bit.gz`` several times decompresses it once); then every copy no
+    reader holds is removed. Usable as a decorator."""
+    global _KEPT
+    with _LOCK:
+        _KEPT += 1
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _KEPT -= 1
+            gone = [copy for copy in _COPIES if _unused(copy)]
+            _drop(gone)
+        _unlink(gone)
 
 
 def remove_unpacked() -> None:
-    """Removes the decompressed copies this process made (run at exit; a long-lived process may call it
-    once no opened file is in use)."""
+    """Removes the decompressed copies this process made, held or not (run at exit)."""
     with _LOCK:
-        mine = [copy for _, copy, pid in _UNPACKED.values() if pid == os.getpid()]
-        _UNPACKED.clear()
-    for copy in mine:
-        with suppress(OSError):
-            copy.unlink()
+        mine = [copy for copy, entry in _COPIES.items() if entry.pid == os.getpid()]
+        _COPIES.clear()
+        _LATEST.clear()
+    _unlink(mine)
 
 
 atexit.register(remove_unpacked)
@@ -132,8 +203,10 @@ class BinaryFormat:
         )
 
     def unpacked(self, path: str | Path) -> Path:
-        """``path`` itself, or for a gzip-compressed file its decompressed copy in the temp folder (made
-        on first use, reused while ``path`` is unchanged, removed at exit: :func:`remove_unpacked`).
+        """``path`` itself, or for a gzip-compressed file its decompressed copy in the temp folder, held
+        for the caller until it calls :func:`release` with what this returned (made on first use, shared
+        by the readers of ``path`` while it is unchanged, removed once none holds it and no
+        :func:`kept_unpacked` block is open).
 
         Raises:
             CarrouselError: (``error``) the gzip stream is damaged or truncated, or the temp folder has
@@ -147,9 +220,10 @@ class BinaryFormat:
         stamp = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
         key = str(p.resolve())
         with _LOCK:
-            known = _UNPACKED.get(key)
-            if known is not None and known[0] == stamp and known[1].is_file():
-                return known[1]
+            latest = _LATEST.get(key)
+            if latest is not None and _COPIES[latest].stamp == stamp and latest.is_file():
+                _COPIES[latest].readers += 1
+                return latest
             fd, name = tempfile.mkstemp(prefix="carrousel-", suffix=f"-{p.name.removesuffix('.gz')}")
             copy = Path(name)
             try:
@@ -166,11 +240,13 @@ class BinaryFormat:
                         "yourself (`gunzip`) or set TMPDIR to a folder with room"
                     ) from None
                 raise
-            if known is not None and known[2] == os.getpid():
-                known[1].unlink(missing_ok=True)  # the copy of the file as it was before it changed
-            _UNPACKED[key] = (stamp, copy, os.getpid())
+            _COPIES[copy] = _Copy(key, stamp, os.getpid(), 1)
+            _LATEST[key] = copy
+            stale = [latest] if latest is not None and _unused(latest) else []  # the file changed since
+            _drop(stale)
+        _unlink(stale)
         logger.info(
-            "%s is gzip-compressed: decompressed once to %s (%s bytes; removed at exit)",
+            "%s is gzip-compressed: decompressed to %s (%s bytes; removed once no reader uses it)",
             p,
             copy,
             f"{copy.stat().st_size:,}",

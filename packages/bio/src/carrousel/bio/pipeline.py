@@ -44,6 +44,7 @@ from carrousel.bio.evaluate import Evaluation, evaluate_windows
 from carrousel.bio.evaluate_plot import PLOT_EXTRA
 from carrousel.bio.fasta import encode, read_sequences
 from carrousel.bio.logos import logo_libraries, write_logos
+from carrousel.bio.magic import kept_unpacked
 from carrousel.bio.models import DanQConfig
 from carrousel.bio.motifs import resolve_motifs, write_jaspar, write_meme
 from carrousel.bio.scan_run import scan
@@ -112,6 +113,7 @@ def _inputs(*files: tuple[str | Path | None, str | None, str]) -> None:
             check_input_file(path, flag, kind)
 
 
+@kept_unpacked()  # a .2bit.gz (.bb.gz) read several times is decompressed once, removed at the end
 def train(cfg: TrainConfig, out: str | Path, command: str = "") -> TrainResult:
     """``bio train``: builds the training windows, fits and calibrates a DanQ model, saves it to ``out``.
 
@@ -207,6 +209,7 @@ def train(cfg: TrainConfig, out: str | Path, command: str = "") -> TrainResult:
 
 
 # ------------------------------------------------------------------------------------------ evaluate
+@kept_unpacked()
 def evaluate(cfg: EvaluateConfig) -> Evaluation:
     """``bio evaluate``: AUROC and AUPRC of a model and of the best single PWM on the same sequences.
 
@@ -250,6 +253,7 @@ def _sequence_set(path: str, where: str, mask_lower: bool) -> tuple[list[str], l
     return seqs, [encode(s, n) for n, s in zip(names, seqs, strict=True)]
 
 
+@kept_unpacked()
 def enrich(
     cfg: EnrichConfig,
     out: str | Path | None = None,
@@ -299,6 +303,7 @@ def enrich(
 
 
 # ------------------------------------------------------------------------------------------ discover
+@kept_unpacked()
 def discover(cfg: DiscoverConfig, out: str | Path) -> Discovery:
     """``bio discover``: motifs from a model's filters, matched to JASPAR, written to ``out``.
 

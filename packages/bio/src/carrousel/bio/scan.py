@@ -17,6 +17,7 @@ from carrousel.bio.errors import MotifNotFoundError, ScanConfigError
 from carrousel.bio.fasta import RecordInfo, count_bases, iter_chunks
 from carrousel.bio.fasta_names import check_unique_names
 from carrousel.bio.hits import Hits, ScanResult
+from carrousel.bio.magic import kept_unpacked
 from carrousel.bio.motif_names import motif_specs
 from carrousel.bio.motifs import Motif, resolve_motifs
 from carrousel.bio.pwm import IntegerPWM, SequenceCodes
@@ -48,6 +49,7 @@ def estimate_background(
     return Background.from_counts(mono, di, order), records
 
 
+@kept_unpacked()  # one copy of a .2bit.gz for every pass, removed on return
 @check_args
 def scan_genome(
     path: str | Path,

@@ -17,6 +17,7 @@ from carrousel.bio.config import HitFormat, Method, ScanConfig
 from carrousel.bio.fasta_names import check_fasta_input
 from carrousel.bio.formats import format_for, write_hits
 from carrousel.bio.hits import ScanResult
+from carrousel.bio.magic import kept_unpacked
 from carrousel.bio.scan import scan_genome
 from carrousel.core.atomic import writes_in_place
 from carrousel.core.files import check_output_file
@@ -26,6 +27,7 @@ __all__ = ["scan"]
 logger = logging.getLogger(__name__)
 
 
+@kept_unpacked()  # a .2bit.gz read for its names, base counts and scan: decompressed once, removed on return
 def scan(
     cfg: ScanConfig,
     genome: str | Path,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import struct
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from typing import BinaryIO
 import numpy as np
 
 from carrousel.bio.errors import FastaFormatError
-from carrousel.bio.magic import BinaryFormat
+from carrousel.bio.magic import BinaryFormat, release
 from carrousel.core.args import check_args
 
 __all__ = ["FORMAT", "SIGNATURE", "TwoBit", "is_twobit"]
@@ -109,6 +110,8 @@ class TwoBit:
         self._fh = open(data, "rb")  # noqa: SIM115 (held until close)
         self._size = os.fstat(self._fh.fileno()).st_size
         self._runs: OrderedDict[str, _Runs] = OrderedDict()
+        # closing (or collecting) it hands back its hold on a .2bit.gz's copy, once
+        self._release = weakref.finalize(self, release, data)
 
     @classmethod
     def open(cls, path: str | Path) -> TwoBit:
@@ -120,8 +123,9 @@ class TwoBit:
                 ``.2bit.gz``: a damaged gzip stream too).
         """
         p = Path(path)
+        data = p
         try:
-            data = FORMAT.unpacked(p)
+            data = FORMAT.unpacked(p)  # held by the TwoBit from here (released when it closes)
             with open(data, "rb") as fh:
                 size = os.fstat(fh.fileno()).st_size
                 order, offsets = _read_index(p, fh, size)
@@ -133,8 +137,13 @@ class TwoBit:
                         raise _truncated(p, f"record {name!r} starts at byte {offset:,}", size)
                     lengths[name] = struct.unpack(f"{order}I", raw)[0]
             genome = cls(p, order, offsets, lengths, data)
-        except OSError as exc:
-            raise FastaFormatError(f"{p}: cannot be read ({exc.strerror or exc}); check the file") from None
+        except BaseException as exc:
+            release(data)  # no TwoBit holds the copy (nothing to do when data is the file itself)
+            if isinstance(exc, OSError):
+                raise FastaFormatError(
+                    f"{p}: cannot be read ({exc.strerror or exc}); check the file"
+                ) from None
+            raise
         try:  # the record that lies last in the file: a truncated download cuts it
             genome._record_runs(max(offsets, key=offsets.__getitem__))
         except FastaFormatError:
@@ -213,8 +222,9 @@ class TwoBit:
         return runs
 
     def close(self) -> None:
-        """Closes the file."""
+        """Closes the file (a ``.2bit.gz``'s copy goes once no reader holds it: :mod:`carrousel.bio.magic`)."""
         self._fh.close()
+        self._release()
 
     def __enter__(self) -> TwoBit:
         return self
