@@ -61,6 +61,30 @@ def test_a_name_of_several_jaspar_profiles_says_which_it_took(caplog: pytest.Log
     assert not caplog.records  # one profile: nothing to say
 
 
+@pytest.mark.parametrize(
+    ("name", "picked", "level", "others"),
+    [
+        ("SP1", "MA0079.5", logging.INFO, "not MA2279.1 (insects)"),  # another taxon
+        ("NANOG", "MA2339.1", logging.INFO, "not UN0805.1 (vertebrates)"),  # UNVALIDATED
+        ("CTCF", "MA0139.2", logging.WARNING, "MA1929.2 (vertebrates), MA1930.2 (vertebrates)"),
+        ("VSX2", "MA0180.1", logging.WARNING, "not MA0726.2 (vertebrates)"),  # a fly pick
+    ],
+)
+def test_the_expected_pick_of_a_shared_name_is_said_at_info(
+    caplog: pytest.LogCaptureFixture, name: str, picked: str, level: int, others: str
+) -> None:
+    """Every shared name warned, so ``-m SP1`` (a vertebrate CORE pick over an insect profile) warned on
+    every run. The pick that is the name's one CORE vertebrate profile, the others of other taxa or
+    UNVALIDATED, is now INFO (``-v``); a pick among several CORE profiles of its taxon (``CTCF``: three
+    vertebrate ones) or not a vertebrate one (``VSX2``) still warns."""
+    pytest.importorskip("pyjaspar")
+    with caplog.at_level(logging.DEBUG, logger="carrousel"):
+        assert [m.id for m in resolve_motifs([name])] == [picked]  # the choice itself is unchanged
+    (record,) = [r for r in caplog.records if "JASPAR2024 profiles" in r.getMessage()]
+    assert record.levelno == level and f"using {picked} " in record.getMessage()
+    assert others in record.getMessage()
+
+
 def test_two_different_motifs_of_one_id_are_refused_the_same_one_kept_once(tmp_path: Path) -> None:
     """Two MEME runs both name their first motif ``1``: the second was dropped without a word."""
     head = "MEME version 4\n\nALPHABET= ACGT\n\nstrands: + -\n\nBackground letter frequencies\nA 0.25 C 0.25 G 0.25 T 0.25\n"

@@ -3,8 +3,13 @@ name means (``-m VSX2``), saying so when several match.
 
 135 names of JASPAR2024 (CORE and UNVALIDATED, latest versions) are shared by profiles of different base
 IDs: ``VSX2`` is MA0180.1 (insects) and MA0726.2 (vertebrates), ``CTCF`` MA0139.2, MA0531.2 (insects),
-MA1929.2 and MA1930.2. The pick is the CORE profile of lowest base ID (the canonical one); one warning names
-the others, with their taxa, and the ID that selects one.
+MA1929.2 and MA1930.2. The pick is the CORE profile of lowest base ID (the canonical one); one line names
+the others, with their taxa, and the ID that selects one. It is a warning when the pick may not be the
+profile meant: the pick is not a CORE vertebrate one (``VSX2`` takes the fly MA0180.1), or other CORE
+profiles of its taxon share the name (``CTCF``: MA1929.2 and MA1930.2 are CORE vertebrates too). When the
+pick is the one CORE vertebrate profile of the name, and the others are of other taxa or UNVALIDATED
+(``SP1``: an insect one; ``NANOG``: an unvalidated one), it is the expected pick and the line is logged at
+INFO (seen with ``-v``).
 """
 
 from __future__ import annotations
@@ -31,12 +36,18 @@ def _key(m: object) -> tuple[int, str]:
     return (0 if getattr(m, "collection", "CORE") == "CORE" else 1, mid.split(".")[0])
 
 
+def _group(m: object) -> tuple[str, str]:
+    """The collection and taxon group of a profile: ``("CORE", "vertebrates")``."""
+    return str(getattr(m, "collection", "CORE")), str(getattr(m, "tax_group", None) or "?")
+
+
 def _label(m: object) -> str:
     return f"{getattr(m, 'matrix_id', '?')} ({getattr(m, 'tax_group', None) or '?'})"
 
 
 def pick_by_name(found: Sequence[object], name: str, release: str) -> object:
-    """The profile a name lookup takes, with one warning when profiles of other base IDs share the name.
+    """The profile a name lookup takes, with one line when profiles of other base IDs share the name: a
+    warning, or INFO when the pick is the name's one CORE vertebrate profile (the module doc says why).
 
     Args:
         found: pyjaspar's profiles for the name (at least one).
@@ -50,7 +61,9 @@ def pick_by_name(found: Sequence[object], name: str, release: str) -> object:
     best = ranked[0]
     others = [m for m in ranked[1:] if _key(m)[1] != _key(best)[1]]
     if others:
-        logger.warning(
+        expected = _group(best) == ("CORE", "vertebrates") and all(_group(m) != _group(best) for m in others)
+        logger.log(
+            logging.INFO if expected else logging.WARNING,
             "motif name %r matches %d %s profiles; using %s, not %s: give a matrix ID (-m %s) to scan another",
             name, len(others) + 1, release, _label(best), name_some(map(_label, others), 4),
             getattr(others[0], "matrix_id", "?"),
