@@ -22,6 +22,7 @@ from carrousel.core.export import (
     exportable,
     load_runtime,
     quantize_int8,
+    strip_export,
     verify_onnx,
 )
 from carrousel.core.nn import (
@@ -212,6 +213,12 @@ def test_export_bundle_round_trip(tmp_path: object) -> None:
     assert set(again.files) == {"model.int8.onnx"} and again.assets[EXPORT_ASSET]["precision"] == "int8"
     assert asset8["check_max_abs_diff"] < 0.5
     assert load_runtime(Bundle("test.regressor", model)) is None
+    # strip_export: the eager bundle an exported one came from (what a domain's re-export starts from)
+    eager = strip_export(again)
+    assert load_runtime(eager) is None and not eager.files and EXPORT_ASSET not in eager.assets
+    assert eager.model is again.model and eager.kind == again.kind and eager.data == again.data
+    plain = strip_export(eager)  # a bundle that is not exported comes back as it is
+    assert plain.files == {} and plain.assets == eager.assets and plain.model is eager.model
 
 
 def test_torch_export_of_an_rnn_cell_names_the_fixed_axis() -> None:

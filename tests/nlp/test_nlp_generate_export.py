@@ -137,3 +137,23 @@ def test_step_graph_matches_the_model(lm_model: Path) -> None:
         want, st = model(ids, state)  # type: ignore[operator]
         got, h, c = step(ids, state.h, state.c)
     assert torch.allclose(got, want) and torch.allclose(h, st.h) and torch.allclose(c, st.c)
+
+
+def test_an_exported_bundle_exports_again_from_its_weights(
+    lm_model: Path, small_text: Path, tmp_path: Path
+) -> None:
+    """``nlp generate export --model EXPORTED``: the exported bundle keeps the float32 weights, so it exports
+    again from them (its int8 file replaced by fp32, the report's 'before' the eager perplexity). Before,
+    'internal error (AssertionError: export a bundle written by 'nlp generate train'); ... report it'."""
+    data = (str(small_text),)
+    first = export_lm(LMExportConfig(str(lm_model), data, "int8"), tmp_path / "int8")
+    again = export_lm(LMExportConfig(str(tmp_path / "int8"), data, "fp32"), tmp_path / "again")
+    assert again.precision == "fp32" and again.before == pytest.approx(first.before, rel=1e-9)
+    assert again.after == pytest.approx(first.before, rel=1e-5)  # fp32: the eager network's perplexity
+    assert sorted(p.name for p in (tmp_path / "again" / "assets").glob("*.onnx")) == ["model.fp32.onnx"]
+    greedy = GenerateConfig(str(lm_model), "The ", 40, temperature=0.0)
+    eager, deployed = (
+        TextGenerator.from_pretrained(lm_model),
+        TextGenerator.from_pretrained(tmp_path / "again"),
+    )
+    assert deployed(greedy) == eager(greedy)

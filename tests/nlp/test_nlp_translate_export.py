@@ -96,3 +96,21 @@ def test_quiet_export_shows_nothing_on_stderr(
         main()
     assert not done.value.code
     assert capfd.readouterr().err == ""
+
+
+def test_an_exported_bundle_exports_again_from_its_weights(trained: Path, tmp_path: Path) -> None:
+    """``nlp translate export --model EXPORTED``: it exports again from the weights it keeps, its BLEU 'before'
+    the eager network's. Before, the report's bf16 figures decoded the exported folder and the command
+    failed with '--precision bf16 runs a PyTorch network; an exported (ONNX) model runs its own fp32/int8
+    file' (no --precision bf16 was given), leaving the new folder written behind it."""
+    first = export_translator(TranslateExportConfig(str(trained), "int8"), tmp_path / "int8")
+    again = export_translator(TranslateExportConfig(str(tmp_path / "int8"), "fp32"), tmp_path / "again")
+    assert first.before is not None and again.before == first.before and again.after == first.before
+    assert sorted(p.name for p in (tmp_path / "again" / "assets").glob("*.onnx")) == [
+        "encoder.fp32.onnx",
+        "model.fp32.onnx",
+    ]
+    eager, deployed = Translator.from_pretrained(trained), Translator.from_pretrained(tmp_path / "again")
+    want, got = _texts(eager, 3, 8), _texts(deployed, 3, 8)  # fp32: as the eager network
+    assert [t for t, _ in got] == [t for t, _ in want]
+    assert all(abs(a - b) < 1e-4 for (_, a), (_, b) in zip(got, want, strict=True))

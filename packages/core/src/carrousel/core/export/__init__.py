@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         check_export_out,
         export_bundle,
         load_runtime,
+        strip_export,
     )
     from carrousel.core.export.fuse import REDUCTIONS, FusedMembers, check_fused, fuse_members
     from carrousel.core.export.graph import (
@@ -69,7 +70,14 @@ __getattr__, __dir__ = lazy_exports(
     __name__,
     {
         **dict.fromkeys(
-            ("EXPORT_ASSET", "ExportSpec", "check_export_out", "export_bundle", "load_runtime"),
+            (
+                "EXPORT_ASSET",
+                "ExportSpec",
+                "check_export_out",
+                "export_bundle",
+                "load_runtime",
+                "strip_export",
+            ),
             "carrousel.core.export.deploy",
         ),
         **dict.fromkeys(
@@ -140,6 +148,7 @@ __all__ = [
     "quantize_static_int8",
     "reduced_precision",
     "run_onnx",
+    "strip_export",
     "time_call",
     "verify_onnx",
 ]

@@ -48,6 +48,7 @@ __all__ = [
     "check_export_out",
     "export_bundle",
     "load_runtime",
+    "strip_export",
 ]
 
 logger = logging.getLogger(__name__)
@@ -109,8 +110,17 @@ class ExportSpec:
     calibration_percentile: float | None = None
 
 
-def _strip(bundle: Bundle) -> Bundle:
-    """The bundle without an earlier export (re-exporting an exported bundle replaces its ONNX file)."""
+def strip_export(bundle: Bundle) -> Bundle:
+    """The bundle without an earlier export: its ONNX files and ``export`` asset dropped, the weights kept, so
+    it loads as the eager network it was exported from (re-exporting an exported bundle starts from it and
+    replaces its ONNX file).
+
+    Args:
+        bundle: a bundle, exported or not (one that is not comes back equal).
+
+    Returns:
+        The bundle without the ``export`` asset and the files it names.
+    """
     old = bundle.assets.get(EXPORT_ASSET)
     files = dict(bundle.files)
     if isinstance(old, dict):
@@ -143,7 +153,7 @@ def export_bundle(
     for part in spec.parts:  # before any work
         if not part.isidentifier() or part == "model":
             raise ExportError(f"export part name {part!r}: use a Python identifier other than 'model'")
-    base = _strip(bundle)
+    base = strip_export(bundle)
     blobs: dict[str, bytes] = {}
     name, blob, asset = _export_one(spec, "model", prec, which)
     blobs[name] = blob

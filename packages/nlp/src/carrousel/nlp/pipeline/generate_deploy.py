@@ -24,6 +24,7 @@ from carrousel.core.export import (
     export_bundle,
     folder_bytes,
     measure_latency,
+    strip_export,
 )
 from carrousel.nlp.config import LMDataConfig, LMExportConfig
 from carrousel.nlp.lm_export import LMStep, OnnxLanguageModel, lm_export_spec
@@ -57,8 +58,9 @@ def export_lm(cfg: LMExportConfig, out: str | Path) -> DeploymentReport:
         BundleError / OutputError: the model cannot be read or ``out`` cannot be written.
     """
     check_export_out(out, cfg.model)  # before any work
-    eager = TextGenerator.from_pretrained(cfg.model)
-    assert isinstance(eager.model, LanguageModel), "export a bundle written by 'nlp generate train'"
+    # an exported bundle keeps its weights: re-exporting it starts from them (its ONNX file replaced)
+    eager = TextGenerator(strip_export(load_bundle(cfg.model, kind=KIND)))
+    assert isinstance(eager.model, LanguageModel)
     files = cfg.text or tuple(str(f) for f in eager.bundle.data.get("files", ()))
     data = None
     if files and all(Path(f).exists() for f in files):

@@ -13,17 +13,18 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from carrousel.core.bundle import Bundle, load_bundle
+from carrousel.core.bundle import load_bundle
 from carrousel.core.export import (
     DeploymentReport,
     check_export_out,
     export_bundle,
     folder_bytes,
     measure_latency,
+    strip_export,
 )
-from carrousel.nlp.config import DecodeConfig, TranslateEvaluateConfig, TranslateExportConfig
+from carrousel.nlp.config import DecodeConfig, TranslateExportConfig
 from carrousel.nlp.pipeline.translate import KIND, Translator
-from carrousel.nlp.pipeline.translate_eval import evaluate_translator
+from carrousel.nlp.pipeline.translate_eval import pairs_to_score, score_pairs
 from carrousel.nlp.seq2seq_ensemble import networks_of
 from carrousel.nlp.seq2seq_export import translate_export_spec
 
@@ -36,17 +37,15 @@ WORDS = "could not open file for writing please check the path and try again"  #
 
 
 def _test_bleu(
-    folder: str | Path, bundle: Bundle, limit: int, precision: str = "fp32"
+    tr: Translator, pairs: tuple[str, ...], limit: int, precision: str = "fp32"
 ) -> tuple[float, str] | None:
-    """Greedy BLEU on the bundle's stored test split and its sacrebleu tokenizer (chosen by the target
-    language: ``zh`` for Chinese), None when its pair files are gone; decoding in ``precision`` (fp32, or
-    bf16 autocast of an eager bundle)."""
-    pairs = tuple(str(p) for p in bundle.data.get("pairs", ()))
+    """Greedy BLEU of ``tr`` on the stored test split of ``pairs`` (the eager bundle's pair files) and its
+    sacrebleu tokenizer (chosen by the target language: ``zh`` for Chinese), None when those files are gone;
+    decoding in ``precision`` (fp32, or bf16 autocast of an eager translator)."""
     if limit <= 0 or not pairs or not all(Path(p).exists() for p in pairs):
         return None
-    decode = DecodeConfig(beam=1, precision=precision)
-    cfg = TranslateEvaluateConfig(str(folder), pairs, "test", decode, limit, 0)
-    ev = evaluate_translator(cfg)
+    scored, _ = pairs_to_score(tr, pairs, "test", limit)
+    ev = score_pairs(tr, scored, DecodeConfig(beam=1, precision=precision))
     return ev.bleu["greedy"], ev.bleu_tokenize
 
 
@@ -62,15 +61,17 @@ def export_translator(cfg: TranslateExportConfig, out: str | Path) -> Deployment
         BundleError / OutputError: the model cannot be read or ``out`` cannot be written.
     """
     check_export_out(out, cfg.model)  # before any work
-    eager = Translator.from_pretrained(cfg.model)
+    # an exported bundle keeps its weights: re-exporting it starts from them (its ONNX files replaced)
+    eager = Translator(strip_export(load_bundle(cfg.model, kind=KIND)))
     start = time.perf_counter()
     folder, asset = export_bundle(
         eager.bundle, out, translate_export_spec(eager.model, networks_of(eager.bundle.model)[1:]),
         cfg.precision, cfg.exporter,
     )  # fmt: skip
     deployed = Translator(load_bundle(folder, kind=KIND))
-    scored = _test_bleu(cfg.model, eager.bundle, cfg.limit)
-    after = _test_bleu(folder, eager.bundle, cfg.limit) if scored is not None else None
+    pairs = tuple(str(p) for p in eager.bundle.data.get("pairs", ()))
+    scored = _test_bleu(eager, pairs, cfg.limit)
+    after = _test_bleu(deployed, pairs, cfg.limit) if scored is not None else None
     batches = {b: [WORDS] * b for b in BATCHES}
 
     def timed(tr: Translator, precision: str = "fp32") -> Callable[[int], object]:
@@ -100,7 +101,7 @@ def export_translator(cfg: TranslateExportConfig, out: str | Path) -> Deployment
             "graph": "decoder step + encoder",
             "export_seconds": round(time.perf_counter() - start, 2),
         },
-        bf16_metric=lambda: _bleu_only(_test_bleu(cfg.model, eager.bundle, cfg.limit, "bf16")),
+        bf16_metric=lambda: _bleu_only(_test_bleu(eager, pairs, cfg.limit, "bf16")),
     )
     logger.info("exported %s to %s: %s", cfg.model, folder, report.speedups)
     return report
