@@ -236,3 +236,25 @@ def test_cli_fills_reports_and_refuses(tmp_path: Path, undertrained: Path, nlp: 
     assert "Traceback" not in done.stderr and not never.exists()
     assert nlp("translate", "--model", str(undertrained), "-o", str(never), "hello").returncode == 2
     assert nlp("translate", "--model", str(undertrained), "--po", str(po), "-o", str(po)).returncode == 1
+
+
+def test_a_compiled_mo_is_named_with_the_command_that_decompiles_it(
+    tmp_path: Path, undertrained: Path, nlp: Callable[..., Run]
+) -> None:
+    """``--po grep.mo`` (the compiled catalogue under /usr/share/locale, the one a user finds first) and a
+    ``.mo`` named ``.po`` given to ``--pairs``: one line saying it is a ``.mo`` and what to do. Before, the
+    .po parser's "line 1: unknown keyword 'Þ\\x12\\x04\\x95\\x00...'; a .po entry holds msgctxt, msgid,
+    msgstr"."""
+    mo, out = tmp_path / "grep.mo", tmp_path / "filled.po"
+    mo.write_bytes(b"\xde\x12\x04\x95" + bytes(24))  # a .mo's magic number (little-endian) and an empty table
+    done = nlp("translate", "--model", str(undertrained), "--po", str(mo), "-o", str(out))
+    assert done.returncode == 1 and "Traceback" not in done.stderr and not out.exists()
+    assert done.stderr.strip() == (
+        f"error: {mo} is a compiled gettext .mo catalogue, not a .po source; fill its .po source "
+        "(msgunfmt grep.mo -o grep.po writes one)"
+    )
+    named_po = tmp_path / "de.po"
+    named_po.write_bytes(b"\x95\x04\x12\xde" + bytes(24))  # big-endian
+    done = nlp("translate", "evaluate", "--model", str(undertrained), "--pairs", str(named_po))
+    assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1
+    assert "is a compiled gettext .mo catalogue, not a .po source; name it .mo" in done.stderr

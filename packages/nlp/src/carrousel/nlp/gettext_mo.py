@@ -23,7 +23,7 @@ import logging
 import re
 import struct
 
-__all__ = ["catalogue_messages", "header_charset", "mo_catalogue", "mo_language", "sysdep_segment"]
+__all__ = ["catalogue_messages", "header_charset", "is_mo", "mo_catalogue", "mo_language", "sysdep_segment"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,11 @@ def header_charset(header: bytes) -> str:
         return codecs.lookup(name).name
     except LookupError:
         raise ValueError(f"unknown charset {name!r} in the header") from None
+
+
+def is_mo(raw: bytes) -> bool:
+    """True when ``raw`` starts with a compiled ``.mo`` catalogue's magic number (either byte order)."""
+    return raw[:4] in _MAGIC
 
 
 def mo_language(raw: bytes) -> str | None:

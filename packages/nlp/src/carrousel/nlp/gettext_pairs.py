@@ -18,10 +18,18 @@ from pathlib import Path
 from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file
 from carrousel.nlp.errors import TextDataError
-from carrousel.nlp.gettext_mo import mo_catalogue
+from carrousel.nlp.gettext_mo import is_mo, mo_catalogue
 from carrousel.nlp.gettext_po import po_catalogue
 
-__all__ = ["CATALOGUE_MAX_BYTES", "catalogue_bytes", "message_problem", "pair_problem", "read_mo", "read_po"]
+__all__ = [
+    "CATALOGUE_MAX_BYTES",
+    "catalogue_bytes",
+    "message_problem",
+    "pair_problem",
+    "po_bytes",
+    "read_mo",
+    "read_po",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +76,7 @@ def read_po(path: str | Path, tgt: str | None = None, *, model_tgt: str | None =
         raise TextDataError(
             f"{p} is a gettext template: its messages have no translations; give a translated .po (or .mo)"
         )
-    raw = catalogue_bytes(p, "gettext .po catalogue")
+    raw = po_bytes(p, "name it .mo: the suffix says how --pairs reads a file")
     try:
         messages, language, left_out = po_catalogue(raw)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -92,6 +100,23 @@ def catalogue_bytes(p: Path, what: str) -> bytes:
         return p.read_bytes()
     except OSError as exc:
         raise TextDataError(f"{p} cannot be read ({exc}); give a readable file") from None
+
+
+def po_bytes(p: Path, fix: str) -> bytes:
+    """The bytes of a ``.po`` catalogue (:func:`catalogue_bytes`), refusing a compiled ``.mo`` given in its
+    place, whose bytes the ``.po`` parser would only call an unknown keyword on line 1.
+
+    Args:
+        p: the file.
+        fix: what to do with a ``.mo``, for the message.
+
+    Raises:
+        TextDataError: as :func:`catalogue_bytes`, or a ``.mo`` catalogue (``fix`` named).
+    """
+    raw = catalogue_bytes(p, "gettext .po catalogue")
+    if is_mo(raw):
+        raise TextDataError(f"{p} is a compiled gettext .mo catalogue, not a .po source; {fix}")
+    return raw
 
 
 def message_problem(msgid: str) -> str:

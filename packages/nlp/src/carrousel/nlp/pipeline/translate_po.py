@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from carrousel.nlp.config import DecodeConfig
 from carrousel.nlp.errors import TextDataError
-from carrousel.nlp.gettext_pairs import catalogue_bytes, message_problem
+from carrousel.nlp.gettext_pairs import message_problem, po_bytes
 from carrousel.nlp.gettext_po import PoLayout, PoMessage, po_layout
 
 if TYPE_CHECKING:
@@ -140,7 +140,8 @@ def fill_po_file(
         TextDataError: a missing or oversized file, or one msgfmt would refuse (its line named).
     """
     p = Path(path)
-    raw = catalogue_bytes(p, "gettext .po catalogue")
+    stem = p.name[:-3] if p.name.lower().endswith(".mo") else f"{p.stem}-source"
+    raw = po_bytes(p, f"fill its .po source (msgunfmt {p.name} -o {stem}.po writes one)")
 
     def translate(texts: list[str]) -> list[str]:
         return [r.text for r in translator.translate(texts, decode)]
