@@ -64,3 +64,22 @@ def test_a_broken_json_line_is_named_past_a_raw_line_separator(tmp_path: Path) -
     rows = [json.dumps({"text": "good\u2028film", "label": 1}, ensure_ascii=False), '{"text": "x"', "{}"]
     p.write_text("\n".join(rows) + "\n", encoding="utf-8")
     assert bad_json_line(p).startswith("line 2: ")
+
+
+def test_a_windows_text_gives_the_language_model_the_text_of_its_unix_copy(tmp_path: Path) -> None:
+    """``nlp generate train|evaluate|export --text``: ``\\r\\n`` and ``\\r`` are line ends, read as ``\\n``. Before,
+    botchan.txt (CRLF, the cached sample) gave a character model a ``\\r`` symbol: every line end two tokens,
+    and an under-trained model wrote ``\\r`` alone mid-line (``--json`` text ``"- n\\rdzv"``)."""
+    from carrousel.nlp.config import LMDataConfig
+    from carrousel.nlp.lm_data import read_corpus
+    from carrousel.nlp.pipeline.generate import split_text
+
+    lines = [f"line {i}: a\u2028b, \x0cc" for i in range(40)]  # separators inside a line stay
+    unix, windows, mac = tmp_path / "u.txt", tmp_path / "w.txt", tmp_path / "m.txt"
+    unix.write_bytes(("\n".join(lines) + "\n").encode())
+    windows.write_bytes(b"\xef\xbb\xbf" + ("\r\n".join(lines) + "\r\n").encode())  # with a BOM too
+    mac.write_bytes(("\r".join(lines) + "\r").encode())
+    want = read_corpus([str(unix)])
+    assert "\r" not in want and read_corpus([str(windows)]) == want == read_corpus([str(mac)])
+    assert read_corpus([str(windows), str(mac)]) == read_corpus([str(unix), str(unix)])
+    assert split_text(LMDataConfig((str(windows),), 0.1)) == split_text(LMDataConfig((str(unix),), 0.1))

@@ -3,6 +3,7 @@ consecutive batches (a state carried from one batch to the next continues each r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -15,13 +16,19 @@ from carrousel.nlp.errors import TextDataError
 __all__ = ["read_corpus", "stream_batches"]
 
 
+_CR = re.compile(r"\r\n?")
+
+
 def read_corpus(files: Sequence[str]) -> str:
-    """The text of ``files`` joined in order (UTF-8, or gzip).
+    r"""The text of ``files`` joined in order (UTF-8, or gzip), its line ends ``\r\n`` and ``\r`` read as
+    ``\n`` (the line ends :func:`carrousel.core.encodings.file_lines` cuts at), so a Windows file and its
+    Unix copy give one model: a character model would otherwise learn ``\r`` as a symbol of its own and
+    write it, alone where it samples badly (a terminal then overwrites the line).
 
     Raises:
         DataError: a file is missing, empty, binary or not UTF-8.
     """
-    return "\n".join(read_text(f, "--text", "text") for f in files)
+    return "\n".join(_CR.sub("\n", read_text(f, "--text", "text")) for f in files)
 
 
 @check_args
