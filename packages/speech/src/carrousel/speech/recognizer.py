@@ -32,7 +32,7 @@ from carrousel.core.provenance import (
     precision_report,
     trained_precision,
 )
-from carrousel.speech.audio import audio_info, read_audio, speech_bounds
+from carrousel.speech.audio import audio_info, read_audio, resample, speech_bounds
 from carrousel.speech.config import DecodeConfig, FeatureConfig
 from carrousel.speech.decoding import decode
 from carrousel.speech.errors import (
@@ -50,7 +50,7 @@ from carrousel.speech.streaming import GreedyStream
 from carrousel.speech.text import Alphabet
 from carrousel.speech.transcripts import Partial, Transcript, blank_mean, skipped
 
-__all__ = ["KIND", "Recognizer", "shipped_model_path"]
+__all__ = ["KIND", "Recognizer", "mono_samples", "shipped_model_path"]
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,33 @@ LM_FILE = "lm.txt"  # bundle asset: sentences of the model's own word LM
 def shipped_model_path(name: str = "model") -> Path:
     """Folder of a recogniser shipped inside the package (``model``: English BiLSTM; ``stream``)."""
     return Path(str(resources.files("carrousel.speech") / "shipped" / name))
+
+
+def mono_samples(audio: Any, where: str = "") -> np.ndarray:
+    """``audio`` (a NumPy array, a tensor, a list) as a ``(samples,)`` array of finite float samples.
+
+    Raises:
+        AudioError: integer samples (PCM), more than one channel, or NaN / infinite samples; the message
+            starts with ``where``.
+    """
+    if isinstance(audio, torch.Tensor):  # np.asarray refuses one that requires grad or lives on a GPU
+        audio = audio.detach().cpu().numpy()
+    audio = np.asarray(audio)
+    if audio.dtype.kind in "iu":
+        raise AudioError(
+            f"{where}{audio.dtype} samples; give float audio in [-1, 1] (16-bit PCM: audio / 32768)"
+        )
+    if audio.ndim != 1:
+        raise AudioError(
+            f"{where}audio of shape {audio.shape}; give one mono channel, e.g. audio.mean(axis=1)"
+        )
+    bad = ~np.isfinite(audio)
+    if bad.any():  # a file holding them is refused by read_audio; NaN features would decode as ""
+        raise AudioError(
+            f"{where}audio holds {int(bad.sum())} NaN or infinite sample(s) (first at {int(np.argmax(bad))}); "
+            "fix or drop them (e.g. np.nan_to_num(audio))"
+        )
+    return audio
 
 
 class Recognizer:
@@ -185,26 +212,26 @@ class Recognizer:
         )
 
     # ------------------------------------------------------------------------------------- scoring
-    def input_features(self, audio: np.ndarray) -> torch.Tensor:
-        """Normalised ``(T, F)`` features of ``(samples,)`` mono float audio in [-1, 1] at the model's rate,
-        computed on the model's device (the GPU when the model is there).
+    @check_args
+    def input_features(self, audio: Any, sample_rate: int | None = None) -> torch.Tensor:
+        """Normalised ``(T, F)`` features of ``(samples,)`` mono float audio in [-1, 1] (a NumPy array or a
+        tensor), computed on the model's device (the GPU when the model is there).
+
+        Args:
+            audio: the samples.
+            sample_rate: their rate in Hz, resampled to the model's as a file is (None: the model's,
+                ``self.features.sample_rate``).
 
         Raises:
-            AudioError: integer samples (PCM), more than one channel, or NaN / infinite samples.
+            AudioError: integer samples (PCM), more than one channel, NaN / infinite samples, or a
+                ``sample_rate`` below 1.
         """
-        audio = np.asarray(audio)
-        if audio.dtype.kind in "iu":
-            raise AudioError(
-                f"{audio.dtype} samples; give float audio in [-1, 1] (16-bit PCM: audio / 32768)"
-            )
-        if audio.ndim != 1:
-            raise AudioError(f"audio of shape {audio.shape}; give one mono channel, e.g. audio.mean(axis=1)")
-        bad = ~np.isfinite(audio)
-        if bad.any():  # a file holding them is refused by read_audio; NaN features would decode as ""
-            raise AudioError(
-                f"audio holds {int(bad.sum())} NaN or infinite sample(s) (first at {int(np.argmax(bad))}); "
-                "fix or drop them (e.g. np.nan_to_num(audio))"
-            )
+        audio = mono_samples(audio)
+        rate = self.features.sample_rate
+        if sample_rate is not None and sample_rate != rate:
+            if sample_rate < 1:
+                raise AudioError(f"sample_rate={sample_rate}; give the audio's rate in Hz, e.g. 44100")
+            audio = resample(audio.astype(np.float32, copy=False), sample_rate, rate)  # as read_audio does
         return self.extractor(torch.from_numpy(np.ascontiguousarray(audio)).to(self.device))
 
     def log_probs(self, feats: list[torch.Tensor]) -> list[np.ndarray]:
@@ -307,6 +334,9 @@ class Recognizer:
     def stream(self, chunks: Iterator[np.ndarray]) -> Iterator[Partial]:
         """Transcribes a live stream of mono audio chunks (at the model's rate) with partial results.
 
+        Each chunk is checked as :meth:`input_features` checks its audio (a NumPy array or a tensor of float
+        samples, one channel, finite).
+
         Yields:
             A :class:`Partial` of the current segment whenever its text changes, one with ``segment_end``
             per segment closed (:class:`~carrousel.speech.streaming.GreedyStream`), then a final one with
@@ -314,6 +344,7 @@ class Recognizer:
 
         Raises:
             StreamingError: the model is bidirectional or normalises per utterance.
+            AudioError: a chunk of integer samples, of more than one channel, or holding NaN / infinite ones.
         """
         if not self.streaming:
             raise StreamingError(
@@ -325,8 +356,9 @@ class Recognizer:
         buffer, previous = np.zeros(0, np.float32), None
         frames: list[np.ndarray] = []
         greedy, consumed = GreedyStream(self.alphabet, self.frame_seconds), 0
-        for chunk in chunks:
-            buffer = np.concatenate([buffer, chunk.astype(np.float32)])
+        for i, chunk in enumerate(chunks):
+            samples = mono_samples(chunk, f"stream chunk {i}: ")  # as input_features checks a whole array
+            buffer = np.concatenate([buffer, samples.astype(np.float32, copy=False)])
             consumed += len(chunk)
             n = fx.num_frames(len(buffer))
             if n == 0:
