@@ -203,3 +203,19 @@ def test_a_background_of_other_lengths_is_refused(
     assert "same length" in line and "\n" not in line and "Traceback" not in res.output
     res = runner.invoke(app, ["enrich", str(short), "--background", str(cut), "-m", "CTCF", "--json"])
     assert res.exit_code == 0, res.output
+
+
+def test_motifs_longer_than_every_target_are_a_warning(tmp_path: Path, write_fasta, lcg_dna, caplog) -> None:
+    """Targets of 8 bp cannot hold a 15-bp CTCF site: its '0 hits, p = 1' row is no 'not enriched', so one
+    warning names it (before: the table alone, without a word); a 6-bp motif they can hold is not named."""
+    short = write_fasta(tmp_path / "short.fa", {f"s{i}": lcg_dna(8, i) for i in range(12)})
+    six = tmp_path / "six.jaspar"
+    six.write_text(">six six\nA [ 9 0 0 9 0 0 ]\nC [ 0 9 0 0 9 0 ]\nG [ 0 0 9 0 0 9 ]\nT [ 0 0 0 0 0 0 ]\n")
+    with caplog.at_level("WARNING", logger="carrousel"):
+        res = pipeline.enrich(EnrichConfig(targets=str(short), motifs=("MA0139.2", str(six)), pvalue=1e-3))
+    assert {r.motif_id: r.target_hits for r in res.rows}["MA0139.2"] == 0
+    longer = [r.getMessage() for r in caplog.records if "longer than every target" in r.getMessage()]
+    assert len(longer) == 1, caplog.text
+    assert (
+        "1 of 2 motifs" in longer[0] and "CTCF MA0139.2 (15 bp)" in longer[0] and "longest 8 bp" in longer[0]
+    )

@@ -31,6 +31,7 @@ from carrousel.bio.synth import dinucleotide_shuffle, dinucleotide_shuffle_runs
 from carrousel.bio.validation import lengths_apart, median_bases
 from carrousel.core.args import check_args
 from carrousel.core.metrics import benjamini_hochberg
+from carrousel.core.text import name_some
 
 __all__ = [
     "MIN_SEQUENCES",
@@ -189,6 +190,7 @@ def enrich_motifs(
     with ThreadPoolExecutor(workers, thread_name_prefix="carrousel-enrich") as pool:
         pwms = list(pool.map(lambda m: IntegerPWM(m, bg, pseudocount), motifs))
         warn_unreachable(pwms, pvalue)  # as bio scan: a motif that can never hit is no 'not enriched'
+        _warn_longer(pwms, max((t.size for t in targets), default=0))  # nor one no target can hold
         for row in pool.map(one, pwms):
             rows.append(row)
             if progress is not None:
@@ -264,6 +266,20 @@ TSV_COLUMNS = (
     "pvalue",
     "qvalue",
 )
+
+
+def _warn_longer(pwms: Sequence[IntegerPWM], longest: int) -> None:
+    """Warns, in one line, of the motifs longer than every target sequence (``longest`` bases): no target
+    can hold a site, so their "0 hits, p = 1" rows say nothing about enrichment."""
+    over = [p for p in pwms if p.length > longest]
+    if over:
+        labels = (p.motif.id if p.motif.name == p.motif.id else f"{p.motif.name} {p.motif.id}" for p in over)
+        named = name_some((f"{label} ({p.length} bp)" for label, p in zip(labels, over, strict=True)), 5)
+        logger.warning(
+            "%d of %d motifs are longer than every target sequence (longest %d bp), so they give no hits: "
+            "%s; their rows say nothing about enrichment: give longer sequences (or shorter motifs)",
+            *(len(over), len(pwms), longest, named),
+        )
 
 
 def composition(records: Sequence[np.ndarray]) -> Background:
