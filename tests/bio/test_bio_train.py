@@ -131,3 +131,38 @@ def test_train_writes_its_curves_through_cores_history_writer(tmp_path, monkeypa
     assert result.monitor == "val_auroc"  # the figure bio train stops on, drawn beside the loss
     assert (out / "history.csv").read_bytes() == history_csv(result.history).encode()
     assert_training_outputs(out, len(result.history))
+
+
+def test_train_shows_the_trainers_bar_on_a_terminal(tmp_path, monkeypatch, peak_pair, capfd) -> None:
+    """``bio train`` showed nothing while it trained (the panel's 8 epochs: 5 minutes of silence): the
+    trainer's bar was off. The CLI now asks for it on a terminal and not under ``--quiet``; the pipeline
+    draws it on stderr, one bar per epoch, and logs each epoch once under ``-v``."""
+    import io
+
+    from rich.console import Console
+
+    import carrousel.bio.pipeline as pipeline
+    import carrousel.core.cli as core_cli
+
+    asked: list[bool] = []
+
+    def spy(*args: object, progress: bool = False, **kwargs: object) -> None:
+        asked.append(progress)  # and no training: the CLI then reports the missing result as an error
+
+    monkeypatch.setattr(pipeline, "train", spy)
+    pos, neg = peak_pair(30)
+    args = ["train", "--positives", str(pos), "--negatives", str(neg), "--epochs", "1"]
+    for terminal, quiet in ((True, False), (True, True), (False, False)):
+        screen = Console(file=io.StringIO(), force_terminal=terminal)
+        monkeypatch.setattr(core_cli, "stderr", screen)
+        CliRunner().invoke(app, [*args, "-o", str(tmp_path / "m"), *(["-q"] if quiet else [])])
+    assert asked == [True, False, False]
+    monkeypatch.undo()
+    from carrousel.bio.config import FitConfig, NetworkConfig, TrainConfig, TrainDataConfig
+
+    data = TrainDataConfig(positives=str(pos), negatives=str(neg))
+    cfg = TrainConfig(
+        data=data, network=NetworkConfig(filters=8, hidden=4), fit=FitConfig(epochs=1, n_null=50)
+    )
+    pipeline.train(cfg, tmp_path / "m", progress=True)
+    assert "epoch 1/1" in capfd.readouterr().err

@@ -439,7 +439,8 @@ def train(
     cfg = _with_flags(ctx, config, flags, _TRAIN_FLAGS)
     argv = sys.argv[sys.argv.index("train") :] if "train" in sys.argv else ["train"]
     with precision_from(PrecisionSource.of(_given(ctx, "precision"), config, "[fit] precision")):
-        result = pipeline.train(cfg, out, command="bio " + " ".join(argv))
+        bar = not cli.is_quiet() and cli.stderr.is_terminal  # the trainer's bar: a terminal only
+        result = pipeline.train(cfg, out, command="bio " + " ".join(argv), progress=bar)
     if as_json:
         cli.emit_json(result.summary())
     else:

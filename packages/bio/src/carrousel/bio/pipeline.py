@@ -50,6 +50,7 @@ from carrousel.bio.motifs import resolve_motifs, write_jaspar, write_meme
 from carrousel.bio.scan_run import scan
 from carrousel.bio.training import fit_model
 from carrousel.bio.validation import MIN_EVAL_PER_CLASS, check_count, check_lengths, check_overlap
+from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_dir, atomic_write_text
 from carrousel.core.curves import can_plot, history_writer
 from carrousel.core.device import check_precision
@@ -114,7 +115,8 @@ def _inputs(*files: tuple[str | Path | None, str | None, str]) -> None:
 
 
 @kept_unpacked()  # a .2bit.gz (.bb.gz) read several times is decompressed once, removed at the end
-def train(cfg: TrainConfig, out: str | Path, command: str = "") -> TrainResult:
+@check_args
+def train(cfg: TrainConfig, out: str | Path, command: str = "", progress: bool = False) -> TrainResult:
     """``bio train``: builds the training windows, fits and calibrates a DanQ model, saves it to ``out``.
 
     Nothing is written unless the whole run succeeds (the model folder is written as a whole).
@@ -123,6 +125,8 @@ def train(cfg: TrainConfig, out: str | Path, command: str = "") -> TrainResult:
         cfg: data sources, network shape and fit settings.
         out: the model folder (new, empty, or an earlier model, replaced).
         command: the command line, kept in the model's provenance.
+        progress: show the trainer's bar on stderr (one per epoch: batches, loss, windows/s, ETA); the CLI
+            turns it on on a terminal, not under ``--quiet``.
 
     Raises:
         ConfigError: a ``cfg.fit.precision`` that ``cfg.fit.device`` cannot run (before any work).
@@ -147,7 +151,7 @@ def train(cfg: TrainConfig, out: str | Path, command: str = "") -> TrainResult:
         epochs=fit.epochs,
         lr=fit.lr,
         device=fit.device,
-        progress=False,
+        progress=progress,
         seed=fit.seed,
         # early stopping on the held-out AUROC (the best epoch's weights kept), the rate halved when it
         # stalls; a fixed number of epochs runs a cosine schedule

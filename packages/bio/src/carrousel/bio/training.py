@@ -220,7 +220,8 @@ def fit_model(
     seeds = init_motifs if init_motifs is not None else motifs
     if seeds and init_filters:
         model.init_from_log_odds([torch.from_numpy(log_odds(m)).float() for m in seeds])
-    trainer = Trainer(model, MotifTask(), tcfg, callbacks=[_LogEpochs()])
+    logs = [] if tcfg.progress else [_LogEpochs()]  # the progress bar logs each epoch itself
+    trainer = Trainer(model, MotifTask(), tcfg, callbacks=logs)
     val_loader = windows_loader(x[val_idx], y[val_idx], 512, False, seed) if n_val else None
     fix = f"--lr (now {tcfg.lr:g})"
     try:  # weights and outputs checked below (_check_finite)
