@@ -37,6 +37,7 @@ from carrousel.bio.fasta import encode, read_sequences
 from carrousel.bio.models import DanQ, MotifModel, predict_logits
 from carrousel.bio.motifs import resolve_motifs
 from carrousel.bio.prune import finetune_windows, pruned_model
+from carrousel.core.args import check_args
 from carrousel.core.bundle import load_bundle
 from carrousel.core.errors import SampleMissingError
 from carrousel.core.export import (
@@ -150,8 +151,15 @@ def calibration_windows(model: MotifModel, cfg: ExportConfig) -> tuple[np.ndarra
     return windows.x[np.sort(pick)], f"{len(pick)} windows of {where}"
 
 
-def export_model(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
+@check_args
+def export_model(cfg: ExportConfig, out: str | Path, progress: bool = False) -> DeploymentReport:
     """``bio export``: writes ``cfg.model`` (default: the packaged panel) with its ONNX network to ``out``.
+
+    Args:
+        cfg: the model, precision, exporter, held-out sets and the pruned or distilled variant.
+        out: the folder written.
+        progress: the trainer's bar on stderr while ``--prune`` fine-tunes or ``--distill`` trains (as
+            :func:`carrousel.bio.pipeline.train`); the CLI turns it on on a terminal, not under ``--quiet``.
 
     Raises:
         ExportError: the network cannot be exported or the file does not reproduce it.
@@ -166,10 +174,10 @@ def export_model(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
     source_bytes = folder_bytes(source)
     shipped, extra = eager, {}
     if cfg.prune > 0:  # the pruned variant, fine-tuned on the training windows, nulls recomputed
-        variant = pruned_model(eager, cfg)
+        variant = pruned_model(eager, cfg, progress)
         shipped, extra = variant.model, {"pruned": variant.summary}
     elif cfg.distill > 0:  # a smaller student trained on the full network's outputs, nulls recomputed
-        variant = distilled_model(eager, cfg)
+        variant = distilled_model(eager, cfg, progress)
         shipped, extra = variant.model, {"distilled": variant.summary}
     calibration, where = None, "none (fp32)"
     if cfg.precision == "int8":

@@ -121,8 +121,10 @@ def keep_filters(net: DanQ, filters: int, scores: Tensor) -> DanQ:
     return small
 
 
-def distilled_model(full: MotifModel, cfg: ExportConfig) -> PrunedMotifModel:
-    """A DanQ student of ``cfg.distill`` LSTM units trained on ``full``'s outputs, with recomputed nulls.
+@check_args
+def distilled_model(full: MotifModel, cfg: ExportConfig, progress: bool = False) -> PrunedMotifModel:
+    """A DanQ student of ``cfg.distill`` LSTM units trained on ``full``'s outputs, with recomputed nulls;
+    ``progress``: the trainer's bar on stderr while the student trains (as :func:`~carrousel.bio.pipeline.train`).
 
     Raises:
         ExportConfigError: see :func:`~carrousel.bio.prune.finetune_windows`.
@@ -161,7 +163,7 @@ def distilled_model(full: MotifModel, cfg: ExportConfig) -> PrunedMotifModel:
         lr=LR,
         scheduler="cosine",
         device="auto",  # on a GPU where there is one; the student comes back on CPU
-        progress=False,
+        progress=progress,
         seed=seed,
         patience=PATIENCE,
         restore_best=True,

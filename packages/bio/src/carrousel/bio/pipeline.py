@@ -308,13 +308,20 @@ def enrich(
 
 # ------------------------------------------------------------------------------------------ discover
 @kept_unpacked()
-def discover(cfg: DiscoverConfig, out: str | Path) -> Discovery:
+@check_args
+def discover(cfg: DiscoverConfig, out: str | Path, progress: bool = False) -> Discovery:
     """``bio discover``: motifs from a model's filters, matched to JASPAR, written to ``out``.
 
     With ``cfg.sequences`` and no ``cfg.model`` a model is trained on them first (negatives:
     ``cfg.control`` or shuffled sequences) and saved in ``out/model``. The folder (``motifs.meme``,
     ``motifs.jaspar``, ``logos/ID.png``, ``report.md`` or ``report.html``, ``model/``) is written as a
     whole: a failed run leaves nothing, an earlier discover folder is replaced.
+
+    Args:
+        cfg: the model or the sequences to train on, the JASPAR set and the report's format.
+        out: the folder written (new, empty, or an earlier discover folder, replaced).
+        progress: show the trainer's bar on stderr while a model is trained here (as :func:`train`); the
+            CLI turns it on on a terminal, not under ``--quiet``.
 
     Raises:
         DiscoverConfigError: neither a model nor sequences, or the model lies inside ``out``.
@@ -342,7 +349,7 @@ def discover(cfg: DiscoverConfig, out: str | Path) -> Discovery:
                 data=TrainDataConfig(positives=cfg.sequences, negatives=cfg.control),
                 fit=FitConfig(epochs=cfg.epochs or cfg.DEFAULT_EPOCHS, seed=cfg.seed),
             )
-            run = train(train_cfg, tmp / "model", command="bio discover (training step)")
+            run = train(train_cfg, tmp / "model", command="bio discover (training step)", progress=progress)
             model = load_model(tmp / "model")
         else:
             model = load_model(cfg.model)

@@ -31,6 +31,7 @@ from carrousel.bio.errors import ExportConfigError
 from carrousel.bio.models import DanQ, MotifModel
 from carrousel.bio.task import MotifTask
 from carrousel.bio.training import calibrate, gc_stratified_split, windows_loader
+from carrousel.core.args import check_args
 from carrousel.core.bundle import file_sha256
 from carrousel.core.nn import RecurrentConfig
 from carrousel.core.prune import prune_and_finetune
@@ -118,9 +119,11 @@ def finetune_windows(model: MotifModel, cfg: ExportConfig) -> tuple[TrainingSet,
     return windows, where
 
 
-def pruned_model(full: MotifModel, cfg: ExportConfig) -> PrunedMotifModel:
+@check_args
+def pruned_model(full: MotifModel, cfg: ExportConfig, progress: bool = False) -> PrunedMotifModel:
     """``full``'s network with ``cfg.prune`` of its LSTM units removed, fine-tuned on its training windows
-    (:func:`finetune_windows`), with its nulls recomputed.
+    (:func:`finetune_windows`), with its nulls recomputed; ``progress``: the trainer's bar on stderr while it
+    fine-tunes (as :func:`carrousel.bio.pipeline.train`).
 
     Raises:
         ExportConfigError: see :func:`finetune_windows`.
@@ -136,7 +139,7 @@ def pruned_model(full: MotifModel, cfg: ExportConfig) -> PrunedMotifModel:
         lr=LR,
         scheduler="cosine",
         device="auto",  # fine-tuning on a GPU where there is one; the pruned model comes back on CPU
-        progress=False,
+        progress=progress,
         seed=seed,
         patience=PATIENCE,
         restore_best=True,
