@@ -149,3 +149,21 @@ def test_hits_only_set_up_lets_the_tables_go_and_any_later_use_rebuilds_them(rng
         assert all(np.array_equal(a, b) for a, b in zip(got, want, strict=True))
     np.testing.assert_array_equal(pw.packed_tables()[0], ref.packed_tables()[0])
     np.testing.assert_array_equal(pw.scores(sc, -1), ref.scores(sc, -1))
+
+
+@pytest.mark.parametrize("bad", [float("nan"), -1.0, 0.0, 1.5, float("inf"), "1e-4", True])
+def test_a_pvalue_outside_0_1_is_refused_in_one_line(rng, bad) -> None:
+    """``IntegerPWM.threshold(nan / -1 / 0)`` returned ``hi + 1``, a score no site reaches (and 1.5 the
+    lowest score: every window a hit), with no error for a direct API user; ``warn_unreachable`` and
+    ``pwm_window_rate`` took such a value as quietly. Each now refuses it in one line naming the fix."""
+    from carrousel.bio.errors import ScanConfigError
+    from carrousel.bio.model_calls import pwm_window_rate
+    from carrousel.bio.pwm import warn_unreachable
+    from carrousel.core.errors import ConfigError
+
+    pw = IntegerPWM(_motif(rng, 6))
+    for call in (pw.threshold, lambda p: warn_unreachable([pw], p), lambda p: pwm_window_rate(p, 200, 6)):
+        with pytest.raises(ScanConfigError, match=r"give a number in \(0, 1\]") as err:
+            call(bad)
+        assert isinstance(err.value, ConfigError) and "\n" not in str(err.value)
+    assert pw.threshold(1.0) == pw.lo and pw.pvalue(np.array([pw.threshold(1e-3)]))[0] <= 1e-3

@@ -38,6 +38,7 @@ from carrousel.bio.calibration import NullCalibration
 from carrousel.bio.config import ModelCalls
 from carrousel.bio.model_null import NullChoice
 from carrousel.bio.pwm import IntegerPWM, SequenceCodes, scan_windows
+from carrousel.bio.pwm_null import check_pvalue
 from carrousel.core.args import check_args
 
 __all__ = [
@@ -153,7 +154,12 @@ class CallRule:
 def pwm_window_rate(pvalue: float, window: int, length: int) -> float:
     """The PWM method's per-window false-positive rate: a window of ``window`` bases holds a site of
     p-value at most ``pvalue`` among its ``2 (window - length + 1)`` sites (both strands) with this
-    probability under the PWM's background."""
+    probability under the PWM's background.
+
+    Raises:
+        ScanConfigError: ``pvalue`` is no number in (0, 1].
+    """
+    check_pvalue(pvalue, "pwm_window_rate")
     n = 2 * max(window - length + 1, 1)
     return float(-np.expm1(n * np.log1p(-pvalue)))
 

@@ -34,7 +34,7 @@ from carrousel.bio.pwm_kernels import (
     pack_tables,
     skip_layout,
 )
-from carrousel.bio.pwm_null import Background, score_distribution
+from carrousel.bio.pwm_null import Background, check_pvalue, score_distribution
 from carrousel.core.args import check_args
 from carrousel.core.errors import ShapeError
 from carrousel.core.text import name_some
@@ -96,7 +96,12 @@ class IntegerPWM:
         return np.where(np.asarray(scores) > self.hi, 0.0, p)
 
     def threshold(self, pvalue: float) -> int:
-        """Smallest integer score whose p-value is <= ``pvalue`` (``hi + 1`` if none)."""
+        """Smallest integer score whose p-value is <= ``pvalue`` (``hi + 1`` if none).
+
+        Raises:
+            ScanConfigError: ``pvalue`` is no number in (0, 1] (NaN, 0, negative, above 1).
+        """
+        check_pvalue(pvalue, "IntegerPWM.threshold")
         ok = np.flatnonzero(self.sf <= pvalue)
         return int(self.lo + ok[0]) if ok.size else self.hi + 1
 
@@ -352,7 +357,11 @@ def warn_unreachable(pwms: Sequence[IntegerPWM], pvalue: float) -> list[IntegerP
 
     Returns:
         The motifs that can never reach it (empty: no warning).
+
+    Raises:
+        ScanConfigError: ``pvalue`` is no number in (0, 1].
     """
+    check_pvalue(pvalue, "warn_unreachable")
     never = [p for p in pwms if float(p.sf[-1]) > pvalue]
     if never:
         worst = max(float(p.sf[-1]) for p in never)

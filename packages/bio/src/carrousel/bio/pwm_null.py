@@ -9,6 +9,7 @@ score that is reported. :func:`brute_force_pvalues` enumerates every word of a s
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,7 @@ from carrousel.core.args import check_args
 if TYPE_CHECKING:
     from carrousel.bio.pwm import IntegerPWM
 
-__all__ = ["Background", "brute_force_pvalues", "score_distribution"]
+__all__ = ["Background", "brute_force_pvalues", "check_pvalue", "score_distribution"]
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,19 @@ def score_distribution(
     sf = np.cumsum(pdf[::-1])[::-1]
     sf = np.minimum(sf, 1.0)
     return lo, hi, sf
+
+
+def check_pvalue(pvalue: float, where: str, name: str = "pvalue") -> None:
+    """Refuses a p-value threshold that is no number in (0, 1] (NaN, 0, -1: an unreachable score, no hit).
+
+    Raises:
+        ScanConfigError: in one line naming ``where``, the value and the fix (a ConfigError).
+    """
+    ok = isinstance(pvalue, numbers.Real) and not isinstance(pvalue, bool) and 0.0 < pvalue <= 1.0
+    if not ok:
+        raise ScanConfigError(
+            f"{where}: {name}={pvalue} is no p-value; give a number in (0, 1], e.g. {name}=1e-4"
+        )
 
 
 def brute_force_pvalues(pwm: IntegerPWM) -> tuple[np.ndarray, np.ndarray]:
