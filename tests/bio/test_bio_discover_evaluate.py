@@ -124,3 +124,20 @@ def test_best_pwm_separates_real_oct4_from_mafk(oct4_fa, mafk_fa) -> None:
     assert res.best_pwm.endswith("MA1115.2") or "MAFK" in res.best_pwm
     assert res.pwm_auroc > 0.7  # one PWM alone; chance is 0.5
     assert res.pwms["CTCF_MA0139.2"] < res.pwm_auroc
+
+
+def test_meme_nsites_counts_the_sites_not_the_bases_under_them(rng) -> None:
+    """``motifs.meme`` gave ``nsites`` as the mean column count, so a site lying over an N (no base in that
+    column) made it fall below the report's ``sites`` (a user's 1149 against 1155). MEME's ``nsites`` is the
+    number of sites the matrix was built from: now the fullest column, here the 140 windows that fire."""
+    import re
+
+    model, codes, site = _detector_model(rng)
+    with torch.no_grad():
+        model.conv.bias[0] = -5.0  # fires on 6 of the 7 bases too (activation 1 of the full site's 2)
+    codes[100:140, 20:27] = site
+    codes[100:140, 20] = 4  # 40 more sites with an N under their first base
+    motif, sites = next((m, n) for f, m, n in filter_motifs(model, codes) if f == 0)
+    assert sites >= 140 and motif.counts[0].sum() == sites - 40  # the column over the Ns counts fewer
+    nsites = re.search(r"nsites= (\d+)", write_meme([motif]))
+    assert nsites is not None and int(nsites.group(1)) == sites  # before: 134, the columns' mean

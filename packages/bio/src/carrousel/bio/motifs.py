@@ -362,14 +362,16 @@ def _is_file_spec(item: str) -> bool:
 
 
 def write_meme(motifs: Iterable[Motif], background: np.ndarray | None = None) -> str:
-    """MEME minimal-format text of the motifs (frequencies)."""
+    """MEME minimal-format text of the motifs (frequencies); ``nsites`` (MEME: the number of sites the matrix
+    was built from) is the fullest column's count, as a site over an N or past a window's end is missing from
+    that column only (the mean column count, written before, fell below the sites read)."""
     bg = np.full(4, 0.25) if background is None else background
     lines = ["MEME version 4", "", "ALPHABET= ACGT", "", "strands: + -", "", "Background letter frequencies"]
     lines.append(" ".join(f"{b} {p:.4f}" for b, p in zip("ACGT", bg, strict=True)))
     lines.append("")
     for m in motifs:
         f = m.frequencies(pseudocount=0.0)
-        nsites = max(round(float(np.asarray(m.counts).sum(axis=1).mean())), 1)
+        nsites = max(round(float(np.asarray(m.counts).sum(axis=1).max())), 1)
         lines.append(f"MOTIF {m.id}{_alt_name(m)}")
         lines.append(f"letter-probability matrix: alength= 4 w= {m.length} nsites= {nsites} E= 0")
         lines.extend(" ".join(f"{x:.6f}" for x in row) for row in f)
