@@ -6,9 +6,9 @@ network pruned to each of ``--units`` (the time does not depend on the weights' 
 pruned but not fine-tuned), timed in one process in rounds of one sample per runner (A B C ... A B C),
 texts of 24 tokens as ``nlp sentiment export`` times them; printed per round as ratios eager / deployed.
 
-Accuracy (``--finetune UNITS``): each width pruned and fine-tuned exactly as ``nlp sentiment export --prune
-F --unlabelled FILE`` does (``carrousel.nlp.pipeline.prune.pruned_variant`` with the export's default
-settings), exported int8 and scored:
+Accuracy (``--finetune UNITS``): each width pruned, fine-tuned and exported int8 by the command's own pipeline
+(``carrousel.nlp.pipeline.deploy.export_sentiment`` with the config ``nlp sentiment export --prune F
+--unlabelled FILE`` builds: the same weights as the command on the same file, bit for bit on CPU), and scored:
 
 * the agreement with the full model (each at the stored decision cut) on 2,000 held-out sentences of the
   Pang & Lee full reviews that are in no fine-tuning set, nor in the shipped model's own transfer set;
@@ -20,13 +20,19 @@ settings), exported int8 and scored:
 
 Fine-tuning texts: the 10,000 review sentences of ``bench_nlp_sentiment.review_sentences`` (what the nlp
 README's tables used), or with ``--more`` also every other review sentence (4 to 60 words) in none of the
-sets above (about 37,000 in all).
+sets above (about 37,000 in all); ``--texts FILE`` fine-tunes on FILE instead (e.g. a part of the
+``--texts-out`` file; refused if it holds a held-out agreement text). The texts drawn do not depend on the
+process (``PYTHONHASHSEED``): the file ``--texts-out`` writes is the one ``--finetune`` uses in any later run.
+``--seeds 0,1,2`` fine-tunes each width once per seed of the fine-tuning (its held-out tenth, batch order and
+dropout; the command's is 0): the spread of one recipe.
 
 Usage::
 
     OMP_NUM_THREADS=1 python benchmarks/bench_nlp_sentiment_prune.py --units 96,72,64,48 --rounds 2
     OMP_NUM_THREADS=1 python benchmarks/bench_nlp_sentiment_prune.py --units 96,64 --finetune 64,48 --more
     python benchmarks/bench_nlp_sentiment_prune.py --units "" --more --texts-out reviews37k.txt   # texts only
+    OMP_NUM_THREADS=1 python benchmarks/bench_nlp_sentiment_prune.py --units "" --finetune 72 \
+        --texts reviews37k.txt --seeds 0,1,2
 """
 
 from __future__ import annotations
@@ -58,8 +64,14 @@ from carrousel.nlp.config import (
     TextDataConfig,
 )
 from carrousel.nlp.decision import decide
-from carrousel.nlp.pipeline.deploy import TOKENS, ProbsAndWeights, _batch, sentiment_export_spec
-from carrousel.nlp.pipeline.prune import prune_classifier, pruned_variant
+from carrousel.nlp.pipeline.deploy import (
+    TOKENS,
+    ProbsAndWeights,
+    _batch,
+    export_sentiment,
+    sentiment_export_spec,
+)
+from carrousel.nlp.pipeline.prune import prune_classifier
 from carrousel.nlp.pipeline.sentiment import KIND, SentimentModel, shipped_model_path
 from carrousel.nlp.pipeline.sentiment_eval import evaluate_sentiment
 from carrousel.nlp.samples import sample_file
@@ -95,7 +107,9 @@ def texts_and_sets(folder: Path, more: bool) -> tuple[Path, Path, dict[str, Path
     banned |= {_key(t) for t in sunl.read_text(encoding="utf-8").splitlines()}
     with open(sample_file("nlp.pang_lee_reviews"), encoding="utf-8-sig", newline="") as fh:
         pool = {" ".join(s.split()) for row in csv.reader(fh) for s in row[1].splitlines()}
-    rest = sorted({_key(t): t for t in pool if 4 <= len(t.split()) <= 60 and _key(t) not in banned}.values())
+    # one spelling per key, the same in every process: ``pool`` is a set, whose order follows the hash seed
+    kept = {_key(t): t for t in sorted(pool) if 4 <= len(t.split()) <= 60 and _key(t) not in banned}
+    rest = sorted(kept.values())
     random.Random(1).shuffle(rest)
     held = folder / "held.txt"
     held.write_text("\n".join(rest[:HELD]) + "\n", encoding="utf-8")
@@ -147,24 +161,40 @@ def speed(full: SentimentModel, units: list[int], rounds: int, folder: Path) -> 
     return ratios
 
 
+def given_texts(path: Path, held: Path) -> Path:
+    """``--texts``: the user's fine-tuning file, refused when it holds a held-out agreement text."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    mixed = {_key(t) for t in lines} & {_key(t) for t in held.read_text(encoding="utf-8").splitlines()}
+    if mixed:
+        raise SystemExit(
+            f"--texts {path}: {len(mixed)} of its texts are held-out agreement texts; give texts "
+            "written by --texts-out (or a part of them)"
+        )
+    return path
+
+
 def accuracy(
-    full: SentimentModel, units: int, texts: Path, held: Path, sets: dict[str, Path], out: Path
+    full: SentimentModel,
+    units: int,
+    texts: Path,
+    held: Path,
+    sets: dict[str, Path],
+    out: Path,
+    epochs: int = SentimentExportConfig.finetune.epochs,
+    seed: int = 0,
 ) -> dict[str, Any]:
-    """``units`` pruned and fine-tuned as ``nlp sentiment export --prune`` does, exported int8, scored."""
+    """``units`` pruned, fine-tuned and exported int8 by ``nlp sentiment export --prune``'s own pipeline
+    (``seed``: the fine-tuning's, the command's 0), scored."""
     width = full.model.config.net.hidden_size
     start = time.perf_counter()
-    variant = pruned_variant(
-        full,
-        SentimentExportConfig(
-            prune=1 - units / width,
-            unlabelled=(str(texts),),
-            finetune=replace(SentimentExportConfig.finetune, progress=False),
-        ),
+    cfg = SentimentExportConfig(
+        prune=1 - units / width,
+        unlabelled=(str(texts),),
+        finetune=replace(SentimentExportConfig.finetune, epochs=epochs, seed=seed, progress=False),
     )
+    report = export_sentiment(cfg, out)  # what the command runs: the weights are the command's
     seconds = time.perf_counter() - start
-    folder, _ = export_bundle(
-        variant.bundle, out, sentiment_export_spec(variant.bundle.model), "int8", "torchscript"
-    )
+    folder, pruned = Path(report.folder), report.extra["pruned"]
     deployed = SentimentModel(load_bundle(folder, kind=KIND))
     lines = held.read_text(encoding="utf-8").splitlines()
     cut = full.bundle.assets.get("threshold")
@@ -173,9 +203,11 @@ def accuracy(
     )
     row: dict[str, Any] = {
         "units": units,
-        "finetune_s": round(seconds),
-        "epochs": variant.summary["epochs"],
-        "best_epoch": variant.summary["best_epoch"],
+        "seed": seed,
+        "export_s": round(seconds),
+        "epochs": pruned["epochs"],
+        "best_epoch": pruned["best_epoch"],
+        "tenth_agreement": pruned["held_out_agreement"],  # the command's report: its held-out tenth, argmax
         "agreement": round(agree, 4),
     }
     for name, path in sets.items():
@@ -197,6 +229,9 @@ def main() -> None:
         type=Path,
         help="also copy the fine-tuning texts here (for nlp sentiment export --unlabelled)",
     )
+    parser.add_argument("--texts", type=Path, help="fine-tune on this file instead (no held-out text in it)")
+    parser.add_argument("--finetune-epochs", type=int, default=SentimentExportConfig.finetune.epochs)
+    parser.add_argument("--seeds", default="0", help="fine-tuning seeds, one run each (comma-separated)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     full = SentimentModel.from_pretrained(shipped_model_path())
@@ -209,7 +244,9 @@ def main() -> None:
                 print(f"{u:>3} units, eager / int8: batch 1 {r['1']}, batch 64 {r['64']}")
         if args.finetune or args.texts_out:
             texts, held, sets = texts_and_sets(folder, args.more)
-            if args.texts_out:
+            if args.texts:
+                texts = given_texts(args.texts, held)
+            elif args.texts_out:
                 args.texts_out.write_text(texts.read_text(encoding="utf-8"), encoding="utf-8")
         if args.finetune:
             base = {"units": full.model.config.net.hidden_size, "agreement": 1.0}
@@ -221,16 +258,18 @@ def main() -> None:
                     4,
                 )
             rows = [base] + [
-                accuracy(full, int(u), texts, held, sets, folder / f"p{u}") for u in args.finetune.split(",")
+                accuracy(full, int(u), texts, held, sets, folder / f"p{u}s{s}", args.finetune_epochs, int(s))
+                for u in args.finetune.split(",")
+                for s in args.seeds.split(",")
             ]
             result["accuracy"] = {"texts": len(texts.read_text(encoding="utf-8").splitlines()), "rows": rows}
             print(
-                f"{'units':>5} {'agreement':>9} {'validation':>10} {'P&L':>7} {'gensim':>6}  (fp32 full, then int8)"
+                f"{'units':>5} {'seed':>4} {'agreement':>9} {'validation':>10} {'P&L':>7} {'gensim':>6}  (fp32 full, then int8)"
             )
             for row in rows:
                 rel = f" ({100 * (row['pang_lee'] / base['pang_lee'] - 1):+.2f}%)" if row is not base else ""
                 print(
-                    f"{row['units']:>5} {row['agreement']:>9.4f} {row['validation']:>10.4f} {row['pang_lee']:>7.4f}{rel} {row['gensim']:>6.3f}"
+                    f"{row['units']:>5} {row.get('seed', ''):>4} {row['agreement']:>9.4f} {row['validation']:>10.4f} {row['pang_lee']:>7.4f}{rel} {row['gensim']:>6.3f}"
                 )
     print(json.dumps(result))
 
