@@ -1,5 +1,6 @@
 """Words for messages: a list named in a line of an error or a warning (:func:`name_some`), a count with
-its noun in the right number (:func:`counted`).
+its noun in the right number (:func:`counted`), a share as a percentage that never reads as none or all when
+it is neither (:func:`percent`).
 
 A message that lists what went wrong names the first few and counts the rest, so that a long list keeps the
 line short and a short one does not hide that there were more (``labels 'a', 'b', 'c', 'd', 'e' and 4
@@ -8,12 +9,13 @@ more``). Every package builds that phrase here, once, in the same words.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError
 
-__all__ = ["counted", "name_some"]
+__all__ = ["counted", "name_some", "percent"]
 
 
 @check_args
@@ -47,3 +49,30 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     """``n`` and ``noun`` in the right number: ``counted(1, "word")`` is ``"1 word"``, ``counted(2, "word")``
     ``"2 words"`` (``plural`` for nouns that do not just take an ``s``)."""
     return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+@check_args
+def percent(share: float) -> str:
+    """``share`` (a fraction: ``0.48`` for 48%) as a percentage for a message: whole percents where they are
+    exact enough, never rounded to ``0%`` or ``100%`` when it is neither.
+
+    ``percent(0.48)`` is ``"48%"``; ``percent(0.0028)`` is ``"0.28%"`` (two significant digits below 1%,
+    where ``"%.0f%%"`` wrote ``"0%"``); ``percent(1e-5)`` is ``"<0.01%"``; ``percent(0.997)`` is
+    ``"99.7%"``; ``percent(0.99999)`` is ``">99.9%"``; ``0`` and ``1`` are ``"0%"`` and ``"100%"``.
+
+    Args:
+        share: the part over the whole, from 0 to 1 (NaN or a value outside is shown as ``.0f`` of it).
+
+    Returns:
+        The percentage with its ``%`` sign, without surrounding words.
+    """
+    p = 100 * share
+    if math.isnan(p) or not 0 < p < 100:
+        return f"{p:.0f}%"
+    if p < 0.01:
+        return "<0.01%"
+    if p < 1:
+        return f"{p:.2g}%"
+    if p >= 99.95:
+        return ">99.9%"
+    return f"{p:.1f}%" if p >= 99.5 else f"{p:.0f}%"
