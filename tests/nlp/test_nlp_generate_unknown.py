@@ -47,7 +47,7 @@ def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
         (
             "char",
             "¿Qué tal, señor? Qué",
-            "the model's vocabulary lacks 9 prompt characters ('¿', 'Q' x2, 'u' x2, 'é' x2, 'ñ' and 1 more), "
+            "the model's vocabulary lacks 6 prompt characters ('¿', 'Q' x2, 'u' x2, 'é' x2, 'ñ' and 1 more), "
             "read as [UNK]",
         ),
         (
@@ -96,7 +96,7 @@ def test_many_unknown_characters_are_counted_and_a_few_named(
     with caplog.at_level(logging.WARNING, logger="carrousel"):
         "".join(gen.stream("猫が座った。犬も座った。", max_tokens=3, seed=0))
     assert _warnings(caplog) == [
-        "the model's vocabulary lacks 12 prompt characters ('猫', 'が', '座' x2, 'っ' x2, 'た' x2 and 3 more), "
+        "the model's vocabulary lacks 8 prompt characters ('猫', 'が', '座' x2, 'っ' x2, 'た' x2 and 3 more), "
         "read as [UNK]"
     ]
 
@@ -132,12 +132,34 @@ def test_evaluate_names_the_held_out_tokens_the_vocabulary_lacks(
     (message,) = _warnings(caplog)
     tokenizer = TextGenerator.from_pretrained(model).tokenizer
     held = tokenizer.encode(split_text(LMDataConfig((str(other),), holdout=0.2))[1])
-    unknown = held.count(tokenizer.unk_id)
-    assert unknown > len(held) / 3 and len(held) == ev.held_out_tokens + 1  # scored: all but the first
-    assert message.startswith(f"{unknown} of {len(held)} held-out tokens"), message
+    unknown = held[1:].count(tokenizer.unk_id)  # scored: all but the first (read, never predicted)
+    assert unknown > len(held) / 3 and len(held) == ev.held_out_tokens + 1
+    assert message.startswith(f"{unknown} of {ev.held_out_tokens} scored held-out tokens"), message
     assert "[UNK]" in message and "'猫'" in message
     caplog.clear()
     own = tmp_path / "text.txt"  # the training text: nothing unknown, no warning
     with caplog.at_level(logging.WARNING, logger="carrousel"):
         evaluate_lm(LMEvaluateConfig(str(model), LMDataConfig((str(own),), holdout=0.2)))
     assert _warnings(caplog) == []
+
+
+def test_evaluate_counts_the_tokens_it_reports_and_a_small_share_is_not_zero(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The warning counted every held-out token ("of 75"), the report the scored ones ("held-out tokens
+    74") in the same run; and one [UNK] in a few hundred tokens read "(0%)". Both now count the scored
+    tokens, and the share keeps its first digits."""
+    from carrousel.nlp.config import LMEvaluateConfig
+    from carrousel.nlp.pipeline.generate import evaluate_lm
+
+    model = _tiny_lm(tmp_path, "char")
+    text = tmp_path / "one_unknown.txt"
+    text.write_text(TEXT + "The Zoo.\n", encoding="utf-8")  # one 'Z' in the held-out tail
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
+        ev = evaluate_lm(LMEvaluateConfig(str(model), LMDataConfig((str(text),), holdout=0.2)))
+    (message,) = _warnings(caplog)
+    share = 100 / ev.held_out_tokens
+    assert 0.1 < share < 1, share  # what "%.0f%%" wrote as 0%
+    assert message.startswith(f"1 of {ev.held_out_tokens} scored held-out tokens ({share:.2g}%) are [UNK]"), (
+        message
+    )

@@ -238,7 +238,9 @@ def evaluate(
         if as_json:
             emit_json(r.summary())
         return
-    echo(f"held-out tokens  {r.held_out_tokens} (model {precision_words(r.trained_precision, r.precision)})")
+    echo(
+        f"held-out tokens  {r.held_out_tokens} scored (model {precision_words(r.trained_precision, r.precision)})"
+    )
     lstm = "LSTM" if r.precision == "fp32" else f"LSTM ({r.precision})"
     echo(f"{lstm:<16} perplexity {r.perplexity:8.3f}  ({r.bits_per_token:.3f} bits per token)")
     for name, ppl in r.baselines.items():

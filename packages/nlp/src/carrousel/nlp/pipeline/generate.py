@@ -31,7 +31,7 @@ from carrousel.core.device import check_inference, check_precision
 from carrousel.core.export import reduced_precision
 from carrousel.core.files import check_output_dir
 from carrousel.core.provenance import PrecisionReport, bundle_precision_report
-from carrousel.core.text import name_some
+from carrousel.core.text import name_some, percent
 from carrousel.core.train import Trainer
 from carrousel.core.train.distributed import leave_to_rank_zero, shard_streams
 from carrousel.nlp.baselines import NGramLM, perplexity_of
@@ -181,11 +181,12 @@ def train_lm(cfg: LMTrainConfig, out: str | Path) -> LMTrainResult:
 
 def _warn_unknown(tokenizer: TextTokenizer, prompt: str) -> None:
     """One warning naming the prompt's words (word tokenizer) or characters the vocabulary lacks, the first
-    five in prompt order: the model reads each as ``[UNK]`` and decoding drops it, so nothing else shows it."""
+    five in prompt order: the model reads each as ``[UNK]`` and decoding drops it, so nothing else shows it.
+    The count is of distinct ones, as named (``'Q' x2`` is one of them, twice in the prompt)."""
     unknown = Counter(tokenizer.unreadable(prompt))
     if not unknown:
         return
-    n, unit = unknown.total(), "word" if tokenizer.kind == "word" else "character"
+    n, unit = len(unknown), "word" if tokenizer.kind == "word" else "character"
     names = name_some(repr(u) + (f" x{k}" if k > 1 else "") for u, k in unknown.items())
     logger.warning(
         "the model's vocabulary lacks %d prompt %s%s (%s), read as [UNK]",
@@ -329,17 +330,19 @@ class LMEvaluation:
 
 
 def _warn_unknown_held_out(tokenizer: TextTokenizer, text: str, ids: Sequence[int]) -> None:
-    """One warning when the held-out tokens hold ``[UNK]`` (text of another language or script): every
+    """One warning when the scored held-out tokens (``ids[1:]``: the first is read, never predicted; the
+    count :class:`LMEvaluation` reports) hold ``[UNK]`` (text of another language or script): every
     perplexity, the baselines' too, then scores them as one token each, the model's reading of them."""
-    unk = sum(1 for i in ids if i == tokenizer.unk_id)
+    scored = ids[1:]
+    unk = sum(1 for i in scored if i == tokenizer.unk_id)
     if unk:
         names = name_some(repr(u) for u in Counter(tokenizer.unreadable(text)))
         logger.warning(
-            "%d of %d held-out tokens (%.0f%%) are [UNK], outside the model's vocabulary (%s): the perplexities "
-            "score each as one token; evaluate on text like the training text",
+            "%d of %d scored held-out tokens (%s) are [UNK], outside the model's vocabulary (%s): the "
+            "perplexities score each as one token; evaluate on text like the training text",
             unk,
-            len(ids),
-            100 * unk / len(ids),
+            len(scored),
+            percent(unk / len(scored)),
             names,
         )
 
