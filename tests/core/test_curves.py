@@ -166,15 +166,22 @@ def test_finite_history_keeps_non_finite_figures_out_of_json_outputs() -> None:
     # before: speech train's result and bundle provenance, and finance train-global's result, carried the
     # trainer's NaN (an epoch whose every step was skipped has no loss or grad norm) into JSON
     history = [
-        {"epoch": 1, "train_loss": math.nan, "grad_norm": math.inf, "val_loss": 0.123456789},
-        {"epoch": 2, "train_loss": 0.5, "grad_norm": 1.25, "val_loss": 0.1},
+        {"epoch": 1, "train_loss": math.nan, "grad_norm": math.inf, "val_loss": 0.123456789, "lr": 1.2e-08},
+        {"epoch": 2, "train_loss": 0.5, "grad_norm": 1.25, "val_loss": 0.1, "lr": 1.23456789e-05},
     ]
-    rows = finite_history(history, places=5)
-    assert rows[0] == {"epoch": 1, "train_loss": None, "grad_norm": None, "val_loss": 0.12346}
-    assert rows[1] == {"epoch": 2, "train_loss": 0.5, "grad_norm": 1.25, "val_loss": 0.1}
+    rows = finite_history(history, digits=6)
+    assert rows[0] == {"epoch": 1, "train_loss": None, "grad_norm": None, "val_loss": 0.123457, "lr": 1.2e-08}
+    assert rows[1] == {"epoch": 2, "train_loss": 0.5, "grad_norm": 1.25, "val_loss": 0.1, "lr": 1.23457e-05}
     json.dumps(rows, allow_nan=False)  # strict JSON
     assert finite_history(history)[0]["val_loss"] == 0.123456789
     with pytest.raises(ConfigError):
-        finite_history(history, places=-1)
+        finite_history(history, digits=0)
     with pytest.raises(ConfigError):
-        finite_history(history, places=2.0)  # type: ignore[arg-type]
+        finite_history(history, digits=2.0)  # type: ignore[arg-type]
+
+
+def test_finite_history_rounds_to_significant_digits_so_a_small_learning_rate_stays() -> None:
+    """Rounded to 5 decimal places, speech train --json showed a learning rate of 1.2e-08 as 0.0 (history.csv
+    kept it); significant digits keep every figure's first digits, large or small."""
+    rows = finite_history([{"epoch": 3, "lr": 1.2e-08, "loss": 1234.56789, "grad_norm": 3e-12}], digits=6)
+    assert rows == [{"epoch": 3, "lr": 1.2e-08, "loss": 1234.57, "grad_norm": 3e-12}]

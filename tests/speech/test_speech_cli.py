@@ -305,7 +305,16 @@ def test_train_with_toml_config_writes_a_bundle(capsys, monkeypatch, tmp_path, w
     manifest = json.loads((out / "bundle.json").read_text())
     assert manifest["config"]["hidden"] == 8 and manifest["assets"]["features"]["n_mels"] == 24
     rows = assert_training_outputs(out, doc["epochs"])  # history.csv and training.png beside the bundle
-    assert [round(float(r["val_cer"]), 5) for r in rows] == [h["val_cer"] for h in doc["history"]]
+
+    def six(row: dict[str, str], key: str) -> float:
+        return float(f"{float(row[key]):.6g}")
+
+    # --json keeps 6 significant digits of history.csv; to 5 decimal places, the one-cycle schedule's last
+    # learning rate (lr / 25 / 1e4 = 1.2e-08) read 0.0
+    assert [(six(r, "val_cer"), six(r, "lr")) for r in rows] == [
+        (h["val_cer"], h["lr"]) for h in doc["history"]
+    ]
+    assert 0 < doc["history"][-1]["lr"] < 1e-5
     code, _, err = speech(capsys, monkeypatch, "transcribe", str(tmp_path / "u0.wav"), "--model", str(out))
     assert code == 0, err  # the folder with the two new files still loads and transcribes
     bad = tmp_path / "bad.toml"

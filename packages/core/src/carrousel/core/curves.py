@@ -73,21 +73,22 @@ def _cell(key: str, value: Any) -> Any:
 
 
 @check_args
-def finite_history(history: Sequence[Row], places: int | None = None) -> list[dict[str, float | None]]:
+def finite_history(history: Sequence[Row], digits: int | None = None) -> list[dict[str, float | None]]:
     """The history as it may reach a JSON output (a result, a bundle's provenance): a non-finite figure (an
-    epoch whose every step was skipped has no loss or norm) becomes None, and with ``places`` every other
-    float is rounded to that many decimals.
+    epoch whose every step was skipped has no loss or norm) becomes None, and with ``digits`` every other
+    float is rounded to that many significant digits (``digits=6``: 0.123456789 -> 0.123457, a learning
+    rate of 1.23456789e-08 -> 1.23457e-08, which rounding to decimal places made 0.0).
 
     Raises:
-        ConfigError: ``places`` not a whole number >= 0.
+        ConfigError: ``digits`` not a whole number >= 1.
     """
-    if places is not None and places < 0:
-        raise ConfigError(f"places must be >= 0, got {places}")
+    if digits is not None and digits < 1:
+        raise ConfigError(f"digits must be >= 1 (significant digits), got {digits}")
 
     def cell(value: float) -> float | None:
         if isinstance(value, float) and not math.isfinite(value):
             return None
-        return round(value, places) if places is not None and isinstance(value, float) else value
+        return float(f"{value:.{digits}g}") if digits is not None and isinstance(value, float) else value
 
     return [{k: cell(v) for k, v in row.items()} for row in history]
 

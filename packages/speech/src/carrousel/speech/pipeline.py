@@ -231,7 +231,7 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
         parameters=sum(p.numel() for p in model.parameters()),
         elapsed=round(elapsed, 1),
         audio_seconds_per_second=round(seconds * epochs_run / fitted, 1),
-        history=finite_history(fit.history, places=5),  # an epoch of skipped steps: None, never NaN
+        history=finite_history(fit.history, digits=6),  # an epoch of skipped steps: None, never NaN
         precision=cfg.precision,
     )
     provenance = {"corpora": list(cfg.data), "train": {k: v for k, v in asdict(result).items() if k != "out"}}
