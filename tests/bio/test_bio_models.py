@@ -3,6 +3,10 @@ training run that must learn (held-out AUROC well above chance)."""
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -12,9 +16,10 @@ from carrousel.bio.config import SynthConfig
 from carrousel.bio.data import planted_dataset
 from carrousel.bio.models import DanQ, DanQConfig, rc_one_hot
 from carrousel.bio.motifs import resolve_motifs
-from carrousel.bio.pipeline import load_model, save_model
+from carrousel.bio.pipeline import default_model_path, load_model, save_model
 from carrousel.bio.synth import dinucleotide_shuffle
 from carrousel.bio.training import fit_model
+from carrousel.core.errors import BundleError
 from carrousel.core.metrics import benjamini_hochberg
 from carrousel.core.train import TrainConfig
 
@@ -124,3 +129,23 @@ def test_trained_model_bundle_round_trip(tmp_path, rng) -> None:
     (folder / "assets" / "motifs.jaspar").write_text(">x\tx\nA [ 1 ]\nC [ 1 ]\nG [ 1 ]\nT [ 1 ]\n")
     with pytest.raises(BundleError, match=r"motifs\.jaspar"):
         load_model(folder)
+
+
+@pytest.mark.parametrize(
+    ("written", "fix"),
+    [("99.0", "upgrade carrousel (pip install -U carrousel-core carrousel-bio)"), (None, "; train it again")],
+)
+def test_assets_a_newer_carrousel_wrote_say_to_upgrade_not_to_train_again(
+    tmp_path: Path, written: str | None, fix: str
+) -> None:
+    """A calibration setting this version cannot read, in a bundle a newer carrousel wrote, said "train
+    again" (retraining with this version cannot help); core's fix_or_upgrade now names the upgrade."""
+    folder = tmp_path / "model"
+    shutil.copytree(default_model_path(), folder)
+    doc = json.loads((folder / "bundle.json").read_text(encoding="utf-8"))
+    doc["assets"]["calibration"] = {"tail_fraction": "adaptive"}
+    doc["carrousel_version"] = written or doc["carrousel_version"]
+    (folder / "bundle.json").write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(BundleError, match="calibration tail fraction 'adaptive'") as info:
+        load_model(folder)
+    assert str(info.value).endswith(fix), info.value

@@ -24,7 +24,7 @@ from carrousel.core.bundle import (
 )
 from carrousel.core.errors import BundleError, CarrouselError, FormatVersionError
 from carrousel.core.nn import RecurrentConfig, SequenceRegressor, SequenceRegressorConfig
-from carrousel.core.provenance import carrousel_version, upgrade_hint
+from carrousel.core.provenance import carrousel_version, fix_or_upgrade, upgrade_hint
 
 CFG = SequenceRegressorConfig(
     RecurrentConfig(3, 8, bidirectional=True), out_features=2, quantiles=(0.1, 0.5, 0.9)
@@ -282,3 +282,32 @@ def test_the_upgrade_names_the_installed_domain_package() -> None:
     assert upgrade_hint({"carrousel_version": here, "kind": "speech.ctc"}) is None
     assert upgrade_hint({"carrousel_version": here + "rc1"}) is None  # same release
     assert upgrade_hint({"kind": "speech.ctc"}) is None  # unrecorded
+
+
+def test_a_newer_bundle_format_gives_the_pip_command(saved: Path) -> None:
+    """A bundle format newer than this carrousel's said only "upgrade carrousel"; it now gives the pip
+    command upgrade_hint gives (core, and the domain package of the bundle's kind when installed)."""
+    _write_manifest(saved, {**_manifest(saved), "format_version": 99, "carrousel_version": "99.0"})
+    with pytest.raises(FormatVersionError) as info:
+        load_bundle(saved)
+    assert str(info.value).endswith(
+        "bundle format 99); this one reads format "
+        f"{BUNDLE_FORMAT_VERSION}: upgrade carrousel (pip install -U carrousel-core)"
+    )
+    _write_manifest(saved, {**_manifest(saved), "kind": "speech.ctc"})
+    with pytest.raises(FormatVersionError, match=r"\(pip install -U carrousel-core carrousel-speech\)$"):
+        load_bundle(saved)
+
+
+def test_fix_or_upgrade_reads_a_manifest_or_a_loaded_bundle(saved: Path) -> None:
+    """The one phrase every domain loader ends an asset error with: its own fix, or the upgrade when a newer
+    carrousel wrote the bundle."""
+    bundle = load_bundle(saved)
+    assert fix_or_upgrade(bundle) == "train it again"
+    assert fix_or_upgrade(bundle, "train the model again") == "train the model again"
+    newer = fix_or_upgrade({"carrousel_version": "99.0", "kind": "speech.ctc"}, "train the model again")
+    assert newer == str(upgrade_hint({"carrousel_version": "99.0", "kind": "speech.ctc"}))
+    assert newer.endswith(
+        "newer than this " + carrousel_version() + ": upgrade carrousel "
+        "(pip install -U carrousel-core carrousel-speech)"
+    )

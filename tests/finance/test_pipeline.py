@@ -96,7 +96,13 @@ def test_tampered_scaler_is_a_bundle_error(
     doc["assets"]["config"]["window"]["horizon"] = 4  # settings that do not describe the saved network
     doc["assets"]["scalers"]["AAPL"]["std"][2] = 1.0
     manifest.write_text(json.dumps(doc))
-    with pytest.raises(BundleError, match="does not match its saved settings"):
+    with pytest.raises(BundleError, match=r"does not match its saved settings; train the model again$"):
+        ForecasterBundle.from_pretrained(tmp_path / "m")
+    # written by a newer carrousel: retraining with this one cannot help (before: "train the model again")
+    manifest.write_text(json.dumps({**doc, "carrousel_version": "99.0"}))
+    with pytest.raises(
+        BundleError, match=r"upgrade carrousel \(pip install -U carrousel-core carrousel-finance\)$"
+    ):
         ForecasterBundle.from_pretrained(tmp_path / "m")
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,7 +14,12 @@ import torch
 from carrousel.speech import longform
 from carrousel.speech import recognizer as rec_mod
 from carrousel.speech.config import DecodeConfig, FeatureConfig
-from carrousel.speech.errors import AudioTooLongError, FrontEndMismatchError, SilentAudioError
+from carrousel.speech.errors import (
+    AudioTooLongError,
+    FrontEndMismatchError,
+    SilentAudioError,
+    SpeechConfigError,
+)
 from carrousel.speech.models import CTCModel, CTCModelConfig
 from carrousel.speech.recognizer import Recognizer
 from carrousel.speech.text import ENGLISH
@@ -171,3 +179,26 @@ def test_a_feature_file_of_another_front_end_is_refused_by_its_spread(tmp_path) 
         return
     with pytest.raises(FrontEndMismatchError, match=r"holds cepstra 12\.9 wide"):
         tiny().file_features(goforward)
+
+
+@pytest.mark.parametrize(
+    ("written", "fix"),
+    [
+        ("99.0", "upgrade carrousel (pip install -U carrousel-core carrousel-speech)"),
+        (None, "; train it again"),
+    ],
+)
+def test_assets_a_newer_carrousel_wrote_say_to_upgrade_not_to_train_again(
+    tmp_path: Path, written: str | None, fix: str
+) -> None:
+    """A feature setting this version lacks, in a bundle a newer carrousel wrote, said "train it again"
+    (retraining with this version cannot help); core's fix_or_upgrade now names the upgrade."""
+    folder = tmp_path / "model"
+    shutil.copytree(rec_mod.shipped_model_path(), folder)
+    doc = json.loads((folder / "bundle.json").read_text(encoding="utf-8"))
+    doc["assets"]["features"]["a_setting_of_the_future"] = 1
+    doc["carrousel_version"] = written or doc["carrousel_version"]
+    (folder / "bundle.json").write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(SpeechConfigError, match="lacks valid speech assets") as info:
+        Recognizer.from_pretrained(folder)
+    assert str(info.value).endswith(fix), info.value

@@ -35,7 +35,7 @@ from carrousel.core.bundle import Bundle, is_bundle, load_bundle
 from carrousel.core.device import check_inference
 from carrousel.core.errors import BundleError
 from carrousel.core.export.deploy import load_runtime
-from carrousel.core.provenance import exported_precision
+from carrousel.core.provenance import exported_precision, fix_or_upgrade
 
 __all__ = [
     "KIND",
@@ -115,16 +115,18 @@ def load_model(path: str | Path | None = None, device: str = "cpu", precision: s
     network = bundle.model
     if not isinstance(network, DanQ) or MOTIFS_FILE not in bundle.files or NULL_ARRAY not in bundle.arrays:
         raise BundleError(
-            f"{folder} lacks the network, motifs or calibration of a bio.danq model; train again"
+            f"{folder} lacks the network, motifs or calibration of a bio.danq model; {fix_or_upgrade(bundle)}"
         )
     source = str(folder / "assets" / MOTIFS_FILE)
     try:
         motifs = parse_motifs(bundle.files[MOTIFS_FILE].decode("utf-8", "replace"), ".jaspar", source)
     except (MotifFormatError, MotifNotFoundError) as exc:
-        raise BundleError(f"{exc}; the model's motifs are damaged, train it again") from None
+        raise BundleError(f"{exc}; the model's motifs are damaged: {fix_or_upgrade(bundle)}") from None
     outputs = bundle.assets.get("outputs")
     if outputs is not None and not (isinstance(outputs, list) and all(isinstance(o, dict) for o in outputs)):
-        raise BundleError(f"{folder}: the outputs asset is not a list of motif IDs and names; train again")
+        raise BundleError(
+            f"{folder}: the outputs asset is not a list of motif IDs and names; {fix_or_upgrade(bundle)}"
+        )
     if isinstance(outputs, list) and len(outputs) == len(motifs):
         # IDs and names as saved: a JASPAR header ends the name at its first space
         motifs = [
@@ -136,12 +138,14 @@ def load_model(path: str | Path | None = None, device: str = "cpu", precision: s
     if len(motifs) != k or null.ndim != 2 or null.shape[0] != k or null.shape[1] < MIN_NULL:
         raise BundleError(
             f"{folder}: {len(motifs)} motifs and a null of shape {null.shape} for {k} outputs (at least "
-            f"{MIN_NULL} null scores each); train again"
+            f"{MIN_NULL} null scores each); {fix_or_upgrade(bundle)}"
         )
     cal = bundle.assets.get("calibration", {})
     tail = cal.get("tail_fraction", 0.05) if isinstance(cal, dict) else None
     if not (isinstance(tail, int | float) and 0.0 < tail < 1.0):
-        raise BundleError(f"{folder}: calibration tail fraction {tail!r} is not in (0, 1); train again")
+        raise BundleError(
+            f"{folder}: calibration tail fraction {tail!r} is not in (0, 1); {fix_or_upgrade(bundle)}"
+        )
     calibration = NullCalibration(null, float(tail))
     background = None
     if BACKGROUND_ARRAY in bundle.arrays:
@@ -149,7 +153,7 @@ def load_model(path: str | Path | None = None, device: str = "cpu", precision: s
         if bg.ndim != 2 or bg.shape[0] != k or bg.shape[1] < MIN_NULL:
             raise BundleError(
                 f"{folder}: a background null of shape {bg.shape} for {k} outputs (at least {MIN_NULL} "
-                "scores each); train again"
+                f"scores each); {fix_or_upgrade(bundle)}"
             )
         background = NullCalibration(bg, float(tail))
     runtime = load_runtime(

@@ -47,7 +47,7 @@ from carrousel.core.errors import BundleError, CarrouselError, FormatVersionErro
 from carrousel.core.files import refuse_other_files
 from carrousel.core.io import MODULES, keep_saved_dtypes, registered_config
 from carrousel.core.nn.shapes import state_shapes
-from carrousel.core.provenance import carrousel_version, upgrade_hint
+from carrousel.core.provenance import carrousel_version, fix_or_upgrade, upgrade_command
 from carrousel.core.text import name_some
 
 __all__ = [
@@ -244,7 +244,7 @@ def read_manifest(folder: str | Path, kind: str | Iterable[str] | None = None) -
     if found > BUNDLE_FORMAT_VERSION:
         raise FormatVersionError(
             f"{root} was written by a newer carrousel ({doc.get('carrousel_version', '?')}, bundle format "
-            f"{found}); this one reads format {BUNDLE_FORMAT_VERSION}: upgrade carrousel"
+            f"{found}); this one reads format {BUNDLE_FORMAT_VERSION}: upgrade carrousel ({upgrade_command(doc)})"
         )
     if found < BUNDLE_FORMAT_VERSION:
         raise FormatVersionError(f"{root} uses bundle format {found}, no longer read; train it again")
@@ -300,7 +300,7 @@ def _check_files(root: Path, doc: dict[str, Any]) -> None:
 
 def _build(root: Path, doc: dict[str, Any]) -> torch.nn.Module:
     """Builds the network from its config, checking the stored shapes before allocating anything."""
-    fix = upgrade_hint(doc) or "train it again"  # a newer carrousel's config field or value
+    fix = fix_or_upgrade(doc)  # a newer carrousel's config field or value: upgrade, else train it again
     cls, cfg = registered_config(doc, BundleError, root, root / BUNDLE_FILE, fix)
     weights = root / WEIGHTS_FILE
     try:

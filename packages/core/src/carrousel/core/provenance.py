@@ -5,7 +5,9 @@ and :func:`precision_report` the two keys every command that loads a trained bun
 ``trained_precision`` (how the network was trained) and ``precision`` (the arithmetic this run used: an
 exported bundle's ONNX file's, :func:`exported_precision`, whatever the command asked for);
 :func:`bundle_precision_report` reads both of a loaded bundle, :func:`precision_words` says them in text output.
-:func:`upgrade_hint` says what to do with a bundle written by a newer carrousel than the one installed.
+:func:`upgrade_hint` says what to do with a bundle written by a newer carrousel than the one installed
+(:func:`upgrade_command`: the pip command), and :func:`fix_or_upgrade` picks between it and a loader's own fix
+("train it again") where a bundle's contents cannot be used: every domain says it in the same words.
 """
 
 from __future__ import annotations
@@ -13,16 +15,18 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, TypedDict
+from typing import Any, Protocol, TypedDict
 
 __all__ = [
     "PrecisionReport",
     "bundle_precision_report",
     "carrousel_version",
     "exported_precision",
+    "fix_or_upgrade",
     "precision_report",
     "precision_words",
     "trained_precision",
+    "upgrade_command",
     "upgrade_hint",
 ]
 
@@ -101,31 +105,71 @@ def _release(text: str) -> tuple[int, ...] | None:
     return tuple(numbers)
 
 
-def upgrade_hint(manifest: Mapping[str, Any]) -> str | None:
-    """What to do with a bundle whose manifest records a newer ``carrousel_version`` than the installed
-    one (a config field or value this version lacks is why it fails to load), else None.
+class _Written(Protocol):
+    """What a loaded bundle records of where it comes from (:class:`carrousel.core.bundle.Bundle`)."""
+
+    @property
+    def kind(self) -> str: ...  # "<domain>.<model>"
+
+    @property
+    def carrousel_version(self) -> str: ...  # the carrousel version that wrote it
+
+
+def _record(written: Mapping[str, Any] | _Written) -> Mapping[str, Any]:
+    if isinstance(written, Mapping):
+        return written
+    return {"kind": written.kind, "carrousel_version": written.carrousel_version}
+
+
+def upgrade_command(written: Mapping[str, Any] | _Written) -> str:
+    """The pip command that upgrades carrousel for a bundle: core, and the domain package of its ``kind``
+    (``"<domain>.<model>"``) when that package is installed: ``"pip install -U carrousel-core
+    carrousel-speech"``.
 
     Args:
-        manifest: the bundle's manifest (``carrousel_version``; ``kind`` ``"<domain>.<model>"`` names the
-            domain package to upgrade with core, when that package is installed).
-
-    Returns:
-        ``"the bundle was written by carrousel 0.3.0, newer than this 0.1.0: upgrade carrousel (pip install
-        -U carrousel-core carrousel-speech)"``, or None (an older, equal or unrecorded version).
+        written: the bundle's manifest, or the loaded bundle.
     """
-    written, here = str(manifest.get("carrousel_version", "")), carrousel_version()
-    new, old = _release(written), _release(here)
-    if new is None or old is None or new <= old:
-        return None
     packages = ["carrousel-core"]
-    domain = str(manifest.get("kind", "")).partition(".")[0]
+    domain = str(_record(written).get("kind", "")).partition(".")[0]
     if domain and domain != "core":
         try:
             version(f"carrousel-{domain}")
             packages.append(f"carrousel-{domain}")
         except (PackageNotFoundError, ValueError):  # not a carrousel package (or not a distribution name)
             pass
+    return f"pip install -U {' '.join(packages)}"
+
+
+def upgrade_hint(written: Mapping[str, Any] | _Written) -> str | None:
+    """What to do with a bundle whose manifest records a newer ``carrousel_version`` than the installed
+    one (a config field or value this version lacks is why it fails to load), else None.
+
+    Args:
+        written: the bundle's manifest, or the loaded bundle (``carrousel_version``; ``kind``
+            ``"<domain>.<model>"`` names the domain package to upgrade with core, when that package is
+            installed).
+
+    Returns:
+        ``"the bundle was written by carrousel 0.3.0, newer than this 0.1.0: upgrade carrousel (pip install
+        -U carrousel-core carrousel-speech)"``, or None (an older, equal or unrecorded version).
+    """
+    written_by, here = str(_record(written).get("carrousel_version", "")), carrousel_version()
+    new, old = _release(written_by), _release(here)
+    if new is None or old is None or new <= old:
+        return None
     return (
-        f"the bundle was written by carrousel {written}, newer than this {here}: upgrade carrousel "
-        f"(pip install -U {' '.join(packages)})"
+        f"the bundle was written by carrousel {written_by}, newer than this {here}: upgrade carrousel "
+        f"({upgrade_command(written)})"
     )
+
+
+def fix_or_upgrade(written: Mapping[str, Any] | _Written, fix: str = "train it again") -> str:
+    """The end of a loader's error for a bundle whose contents it cannot use (an asset missing or of
+    another shape): ``fix``, unless a newer carrousel wrote the bundle, where retraining would not help and
+    :func:`upgrade_hint` says to upgrade.
+
+    Args:
+        written: the bundle's manifest, or the loaded bundle.
+        fix: what to do when the bundle is not newer than the installed carrousel.
+    """
+    return upgrade_hint(written) or fix

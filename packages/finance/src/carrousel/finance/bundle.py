@@ -41,7 +41,7 @@ from carrousel.core.config import to_dict
 from carrousel.core.errors import CarrouselError
 from carrousel.core.export.deploy import load_runtime
 from carrousel.core.nn.heads import SequenceRegressor
-from carrousel.core.provenance import exported_precision, trained_precision
+from carrousel.core.provenance import exported_precision, fix_or_upgrade, trained_precision
 from carrousel.finance.aci import aci_arrays, aci_forecast, aci_from_bundle
 from carrousel.finance.backtest import ENSEMBLE_MEMBERS
 from carrousel.finance.baselines import baseline_forecasts
@@ -256,6 +256,7 @@ class ForecasterBundle:
     @classmethod
     def from_bundle(cls, bundle: Bundle, where: str | Path = "the bundle") -> ForecasterBundle:
         """Checks and unpacks a loaded core bundle of kind ``finance.forecaster``."""
+        fix = fix_or_upgrade(bundle, "train the model again")  # upgrade: a newer carrousel wrote it
         try:
             cfg = _saved_config(bundle.assets["config"])
             scalers_doc = dict(bundle.assets["scalers"])
@@ -268,17 +269,15 @@ class ForecasterBundle:
             shape = (cfg.window.horizon, len(cfg.model.quantiles))
             aci = aci_from_bundle(bundle.arrays, bundle.assets.get("aci"), shape)
         except (CarrouselError, KeyError, TypeError, ValueError) as exc:
-            raise ForecasterBundleError(f"{where} is incomplete ({exc}); train the model again") from None
+            raise ForecasterBundleError(f"{where} is incomplete ({exc}); {fix}") from None
         if isinstance(bundle.model, SequenceRegressor) and cfg.model.members == 1:  # saved before ensembles
             if bundle.model.config != forecaster_config(cfg.model, cfg.window):
                 raise ForecasterBundleError(
-                    f"the network in {where} does not match its saved settings; train the model again"
+                    f"the network in {where} does not match its saved settings; {fix}"
                 )
             bundle = replace(bundle, model=build_ensemble([bundle.model], cfg.train.seed))
         if getattr(bundle.model, "config", None) != ensemble_config(cfg.model, cfg.window, cfg.train.seed):
-            raise ForecasterBundleError(
-                f"the network in {where} does not match its saved settings; train the model again"
-            )
+            raise ForecasterBundleError(f"the network in {where} does not match its saved settings; {fix}")
         n_features = len(feature_names(cfg.window.indicators))
         scalers = {t: _scaler(t, s, n_features) for t, s in scalers_doc.items()}
         members = (cfg.model.members, *shape)
@@ -291,7 +290,7 @@ class ForecasterBundle:
             if array is not None and array.shape != want:
                 raise ForecasterBundleError(
                     f"the calibration array {name} in {where} has shape {array.shape}, not {want} "
-                    "((members,) horizon, quantiles); train the model again"
+                    f"((members,) horizon, quantiles); {fix}"
                 )
         model = bundle.model.to("cpu").eval()
         runtime = load_runtime(bundle)  # an exported bundle (finance export) forecasts through its ONNX file

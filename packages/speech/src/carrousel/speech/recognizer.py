@@ -29,6 +29,7 @@ from carrousel.core.export.deploy import load_runtime
 from carrousel.core.provenance import (
     PrecisionReport,
     exported_precision,
+    fix_or_upgrade,
     precision_report,
     trained_precision,
 )
@@ -159,7 +160,7 @@ class Recognizer:
             features = FeatureConfig(**bundle.assets["features"])
         except (KeyError, TypeError, ValueError, TranscriptError) as exc:
             raise SpeechConfigError(
-                f"{folder}: the bundle lacks valid speech assets ({exc}); train it again"
+                f"{folder}: the bundle lacks valid speech assets ({exc}); {fix_or_upgrade(bundle)}"
             ) from None
         model = bundle.model
         if not isinstance(model, CTCModel):
