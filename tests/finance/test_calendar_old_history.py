@@ -21,7 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from carrousel.finance.calendar import future_sessions, get_calendar
-from carrousel.finance.calendar_pick import resolve_calendar
+from carrousel.finance.calendar_pick import calendar_and_reason, resolve_calendar
 from carrousel.finance.cli import app
 from carrousel.finance.errors import CalendarNotFoundError
 
@@ -122,3 +122,34 @@ def test_forecast_of_a_1970s_csv_is_dated_on_1976_sessions(tmp_path: Path, raw_a
         fc = json.loads(result.stdout)["forecasts"][0]
         assert fc["calendar"] == "XNYS"
         assert [r["date"] for r in fc["rows"]] == ["1976-01-02", "1976-01-05", "1976-01-06"]
+
+
+def test_forecast_json_notes_say_why_a_history_before_1970_is_dated_on_weekdays(
+    tmp_path: Path, raw_aapl: pd.DataFrame
+) -> None:
+    """The reason was on stderr only; --json said "calendar": "24/5" and gave no note of why. It is now one
+    of the series' notes (the JSON's and the table's), the DataFrame API's too."""
+    from carrousel.finance.frames import _histories
+
+    frame = raw_aapl.tail(800).drop(columns=["adj_close"], errors="ignore")
+    frame.index = pd.bdate_range(end="1969-12-31", periods=len(frame), name="Date")
+    frame.columns = [c.title() for c in frame.columns]
+    path = tmp_path / "ibm.csv"
+    frame.to_csv(path)
+    why = (
+        "rows end on 1969-12-31, before exchange calendars begin (1970) in exchange_calendars: forecasts dated "
+        "on every weekday (24/5)"
+    )
+    result = CliRunner().invoke(app, ["forecast", "IBM", "--csv", str(path), *_TINY])
+    assert result.exit_code == 0, result.output
+    fc = json.loads(result.stdout)["forecasts"][0]
+    assert fc["calendar"] == "24/5" and fc["notes"] == [why]
+    assert calendar_and_reason("IBM", frame.index, "XNYS") == (
+        "24/5",
+        "rows end on 1969-12-31, before the XNYS calendar begins (1970-01-02) in exchange_calendars: forecasts "
+        "dated on every weekday (24/5)",
+    )
+    assert calendar_and_reason("IBM", _sessions("XNYS", "1970-01-02", "1975-12-31")) == ("XNYS", None)
+    df = pd.DataFrame({"unique_id": "IBM", "ds": frame.index, "y": frame["Close"].to_numpy()})
+    (history,) = _histories(df, "auto")
+    assert history.notes == (why,)

@@ -50,6 +50,7 @@ __all__ = [
     "CANDIDATES",
     "INDICES",
     "SUFFIXES",
+    "calendar_and_reason",
     "forecast_sessions",
     "resolve_calendar",
     "ticker_calendar",
@@ -150,7 +151,19 @@ def _misfit(days: np.ndarray, code: str, last_year: int) -> int | None:
 
 @check_args
 def resolve_calendar(ticker: str, index: pd.DatetimeIndex, setting: str = AUTO, log: bool = False) -> str:
-    """The calendar ``ticker``'s forecasts are dated on (the module's rule when ``setting`` is ``"auto"``).
+    """The calendar ``ticker``'s forecasts are dated on (the module's rule when ``setting`` is ``"auto"``):
+    :func:`calendar_and_reason`'s calendar."""
+    return calendar_and_reason(ticker, index, setting, log)[0]
+
+
+@check_args
+def calendar_and_reason(
+    ticker: str, index: pd.DatetimeIndex, setting: str = AUTO, log: bool = False
+) -> tuple[str, str | None]:
+    """The calendar ``ticker``'s forecasts are dated on (the module's rule when ``setting`` is ``"auto"``),
+    and why it is 24/5 when that is because the history ends before its calendar begins (None otherwise):
+    ``"rows end on 1969-12-31, before exchange calendars begin (1970) in exchange_calendars: forecasts
+    dated on every weekday (24/5)"``, a note for the series (its warning says it on stderr).
 
     Args:
         ticker: the series' symbol.
@@ -164,12 +177,12 @@ def resolve_calendar(ticker: str, index: pd.DatetimeIndex, setting: str = AUTO, 
         CalendarNotFoundError: ``setting`` is an unknown code.
     """
     if len(index) == 0:
-        return DEFAULT if setting == AUTO else setting
+        return DEFAULT if setting == AUTO else setting, None
     year, last = int(index[-1].year), _day_numbers(pd.DatetimeIndex(index[-1:]))[0]
     if setting != AUTO:
         first = pd.Timestamp(get_calendar(setting, year).first_session)  # an unknown code: the error
         if _day_numbers(pd.DatetimeIndex([first]))[0] <= last:
-            return setting
+            return setting, None
         return _weekdays(ticker, last, f"the {setting} calendar begins ({first.date()})", log)
     named = ticker_calendar(ticker)
     how = "from the symbol"
@@ -177,7 +190,7 @@ def resolve_calendar(ticker: str, index: pd.DatetimeIndex, setting: str = AUTO, 
     if named is None or sessions is None or sessions[0] > last:  # 7203.T in 1990: XTKS begins in 1997
         days = _day_numbers(pd.DatetimeIndex(index))
         if _misfit(days, DEFAULT, year) == 0:  # a US series: no other calendar is tried
-            return DEFAULT
+            return DEFAULT, None
         fits = {code: n for code in CANDIDATES if (n := _misfit(days, code, year)) is not None}
         named = min(fits, key=fits.__getitem__) if fits else DEFAULT  # ties: the earlier candidate
         how = "the one its dates keep"
@@ -185,21 +198,16 @@ def resolve_calendar(ticker: str, index: pd.DatetimeIndex, setting: str = AUTO, 
             return _weekdays(ticker, last, "exchange calendars begin (1970)", log)
     if log and named != DEFAULT:
         logger.info("%s: forecasts dated on the %s calendar (%s)", ticker, named, how)
-    return named
+    return named, None
 
 
-def _weekdays(ticker: str, last: int, begins: str, log: bool) -> str:
-    """24/5 (every weekday), with a warning when ``log``, for a history whose last row (day number ``last``)
-    comes before its calendar ``begins``."""
+def _weekdays(ticker: str, last: int, begins: str, log: bool) -> tuple[str, str]:
+    """24/5 (every weekday) and why, with a warning when ``log``, for a history whose last row (day number
+    ``last``) comes before its calendar ``begins``."""
+    why = f"rows end on {np.datetime64(int(last), 'D')}, before {begins} in exchange_calendars"
     if log:
-        logger.warning(
-            "%s: its rows end on %s, before %s in exchange_calendars: its forecasts are dated on every "
-            "weekday (24/5)",
-            ticker,
-            np.datetime64(int(last), "D"),
-            begins,
-        )
-    return WEEKDAYS
+        logger.warning("%s: its %s: its forecasts are dated on every weekday (24/5)", ticker, why)
+    return WEEKDAYS, f"{why}: forecasts dated on every weekday (24/5)"
 
 
 def _before_exchanges(last: int, year: int) -> bool:

@@ -32,7 +32,7 @@ from carrousel.core.files import read_text
 from carrousel.core.optional import require
 from carrousel.core.text import name_some
 from carrousel.finance.calendar import gap_warnings, get_calendar, warn_gaps
-from carrousel.finance.calendar_pick import resolve_calendar
+from carrousel.finance.calendar_pick import calendar_and_reason, resolve_calendar
 from carrousel.finance.config import DataConfig
 from carrousel.finance.errors import PriceDataError, TickerNotFoundError, YahooUnreachableError
 from carrousel.finance.price_columns import normalise_columns, yfinance_levels
@@ -187,9 +187,9 @@ def _finish(ticker: str, raw: pd.DataFrame, cfg: DataConfig, source: str, label:
         raise PriceDataError(f"no {ticker} prices between {span}; widen the dates")
     frame, notes = clean_prices(raw, ticker, cfg.min_history, cfg.repair_splits)
     dates = pd.DatetimeIndex(frame.index)
-    note, gaps = gap_warnings(ticker, dates, resolve_calendar(ticker, dates, cfg.calendar, log=True))
-    if note is not None:
-        notes.append(note)
+    calendar, why = calendar_and_reason(ticker, dates, cfg.calendar, log=True)  # why: 24/5 before 1970
+    note, gaps = gap_warnings(ticker, dates, calendar)
+    notes.extend(n for n in (why, note) if n is not None)
     history = PriceHistory(ticker, frame, source, label, tuple(notes), _hash(frame))
     return history, _absent_inputs(ticker, frame), gaps
 

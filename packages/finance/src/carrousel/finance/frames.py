@@ -37,7 +37,7 @@ from carrousel.finance.aci import aci_states
 from carrousel.finance.backtest import forecast_table, run_backtest
 from carrousel.finance.bundle import ForecasterBundle, qlabel
 from carrousel.finance.calendar import FRAME_FIX, gap_warnings, warn_gaps
-from carrousel.finance.calendar_pick import resolve_calendar
+from carrousel.finance.calendar_pick import calendar_and_reason
 from carrousel.finance.config import FinanceConfig, for_series
 from carrousel.finance.data import PriceHistory, warn_absent_inputs
 from carrousel.finance.errors import FrameError
@@ -86,9 +86,9 @@ def _histories(df: pd.DataFrame, calendar: str, need: int = 0) -> list[PriceHist
             index=pd.DatetimeIndex(rows["ds"].to_numpy(), name="date"),
         )[["open", "high", "low", "close", "volume"]]
         dates = pd.DatetimeIndex(frame.index)
-        own = resolve_calendar(str(uid), dates, calendar, log=True)  # "auto": this series' own calendar
+        own, why = calendar_and_reason(str(uid), dates, calendar, log=True)  # "auto": this series' own
         note, warnings = gap_warnings(str(uid), dates, own, FRAME_FIX)
-        out.append(replace(frame_history(str(uid), frame), notes=(note,) if note else ()))
+        out.append(replace(frame_history(str(uid), frame), notes=tuple(n for n in (why, note) if n)))
         gaps.append(warnings if len(frame) >= need else [])
     warn_gaps(gaps, calendar, FRAME_FIX)
     kept = ((h.ticker, h.frame) for h in out if len(h.frame) >= need)
