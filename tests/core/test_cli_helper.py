@@ -270,3 +270,30 @@ def test_an_allocation_too_large_is_out_of_memory_not_an_internal_error() -> Non
     for exc in errors:
         assert cli.error_line(exc) == "out of memory; use a smaller input, batch size or model", exc
     assert cli.error_line(RuntimeError("shape mismatch")).startswith("internal error (RuntimeError")
+
+
+def test_bars_on_is_the_one_progress_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bars are drawn when not under --quiet and stderr is a terminal (rich's view of it: a tty, or what
+    TTY_COMPATIBLE / FORCE_COLOR say); core's progress() and every domain CLI ask this one function."""
+    import io
+
+    from rich.console import Console
+
+    from carrousel.core import cli
+
+    for quiet, terminal, on in ((True, True, False), (False, False, False), (False, True, True)):
+        monkeypatch.setitem(cli._STATE, "quiet", quiet)
+        monkeypatch.setattr(cli, "stderr", Console(file=io.StringIO(), force_terminal=terminal))
+        assert cli.bars_on() is on, (quiet, terminal)
+        with cli.progress("work", total=2) as advance:
+            advance(2)
+        assert bool(cli.stderr.file.getvalue()) is on, (quiet, terminal)  # type: ignore[attr-defined]
+    monkeypatch.setitem(cli._STATE, "quiet", False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    for tty_compatible, on in (("1", True), ("0", False), (None, False)):  # a StringIO is no tty
+        if tty_compatible is None:
+            monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+        else:
+            monkeypatch.setenv("TTY_COMPATIBLE", tty_compatible)
+        monkeypatch.setattr(cli, "stderr", Console(file=io.StringIO()))
+        assert cli.bars_on() is on, tty_compatible

@@ -171,3 +171,29 @@ def test_config_file_then_flags_and_exclude(
         app, ["sentiment", "train", "--config", str(bad), "--data", str(synthetic_csv), "--out", str(out)]
     )
     assert failed.exit_code == 1 and "unknown option(s) hidden" in failed.output
+
+
+def test_training_bars_follow_cores_one_rule(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """nlp asks core's bars_on() (rich's view of stderr, as bio, finance and speech do), where it asked
+    sys.stderr.isatty(): a stderr rich calls a terminal gets the trainer's bar, -q none (main: False)."""
+    import io
+
+    from rich.console import Console
+
+    from carrousel.core import cli as core_cli
+    from carrousel.core.errors import CarrouselError
+    from carrousel.nlp.pipeline import generate
+
+    asked: list[bool] = []
+
+    def spy(cfg: Any, out: object) -> None:
+        asked.append(cfg.fit.progress)
+        raise CarrouselError("stop here")
+
+    monkeypatch.setattr(generate, "train_lm", spy)
+    (text := tmp_path / "t.txt").write_text("some text to learn from\n" * 20)
+    for terminal, quiet in ((True, False), (True, True), (False, False)):
+        monkeypatch.setattr(core_cli, "stderr", Console(file=io.StringIO(), force_terminal=terminal))
+        args = ["generate", "train", "-t", str(text), "-o", str(tmp_path / "m"), *(["-q"] if quiet else [])]
+        assert runner.invoke(app, args).exit_code == 1
+    assert asked == [True, False, False]

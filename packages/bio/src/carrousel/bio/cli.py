@@ -121,15 +121,10 @@ def _with_flags(
     return dataclasses.replace(cfg, **late)  # type: ignore[type-var]
 
 
-def _bars_on() -> bool:
-    """Progress bars (the trainer's, the scan's, enrich's) are drawn on a terminal, not under ``--quiet``."""
-    return not cli.is_quiet() and cli.stderr.is_terminal
-
-
 @contextmanager
 def _bases_bar(enabled: bool) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
     """A progress bar over bases on stderr; yields ``(set_total, advance)``."""
-    if not enabled or not _bars_on():
+    if not enabled or not cli.bars_on():
         yield (lambda n: None), (lambda n: None)
         return
     cols = [
@@ -444,7 +439,7 @@ def train(
     cfg = _with_flags(ctx, config, flags, _TRAIN_FLAGS)
     argv = sys.argv[sys.argv.index("train") :] if "train" in sys.argv else ["train"]
     with precision_from(PrecisionSource.of(_given(ctx, "precision"), config, "[fit] precision")):
-        result = pipeline.train(cfg, out, command="bio " + " ".join(argv), progress=_bars_on())
+        result = pipeline.train(cfg, out, command="bio " + " ".join(argv), progress=cli.bars_on())
     if as_json:
         cli.emit_json(result.summary())
     else:
@@ -608,7 +603,9 @@ def export_(
         train_positives=_path(train_positives),
         train_negatives=_path(train_negatives),
     )
-    report = pipeline.export_model(_with_flags(ctx, config, flags, _EXPORT_FLAGS), out, progress=_bars_on())
+    report = pipeline.export_model(
+        _with_flags(ctx, config, flags, _EXPORT_FLAGS), out, progress=cli.bars_on()
+    )
     if as_json:
         cli.emit_json(report.summary())
         return
@@ -618,7 +615,7 @@ def export_(
 @contextmanager
 def _motifs_bar(enabled: bool) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
     """A progress bar over motifs on stderr; yields ``(set_total, advance)``."""
-    if not enabled or not _bars_on():
+    if not enabled or not cli.bars_on():
         yield (lambda n: None), (lambda n: None)
         return
     cols = [TextColumn("[bold]motifs"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
@@ -796,7 +793,7 @@ def discover(
         epochs=epochs,
         seed=seed,
     )
-    found = pipeline.discover(_with_flags(ctx, config, flags, _DISCOVER_FLAGS), out, progress=_bars_on())
+    found = pipeline.discover(_with_flags(ctx, config, flags, _DISCOVER_FLAGS), out, progress=cli.bars_on())
     if as_json:
         cli.emit_json(found.summary())
         return

@@ -84,6 +84,7 @@ __all__ = [
     "RunPrecision",
     "TrainPrecision",
     "TrainPrecisionOrConfig",
+    "bars_on",
     "command",
     "create_app",
     "echo",
@@ -227,6 +228,16 @@ def is_quiet() -> bool:
     return _STATE["quiet"]
 
 
+def bars_on() -> bool:
+    """Whether to draw progress bars: not under ``--quiet`` and :data:`stderr` a terminal.
+
+    The one rule of every domain CLI, for its own bars and for the flag it hands a pipeline (the trainer's
+    ``progress``). "A terminal" is rich's :attr:`~rich.console.Console.is_terminal` of :data:`stderr`: a
+    tty, or what ``TTY_COMPATIBLE``/``FORCE_COLOR`` say; never Jupyter or IDLE.
+    """
+    return not _STATE["quiet"] and stderr.is_terminal
+
+
 def _out_of_memory(exc: BaseException) -> bool:
     """Python's MemoryError, torch's OutOfMemoryError (a GPU's) and its CPU allocator's failure, a plain
     RuntimeError ('DefaultCPUAllocator: can't allocate memory': a model or batch too large to allocate)."""
@@ -342,7 +353,7 @@ def echo(text: str, nl: bool = True) -> None:
 @contextmanager
 def progress(description: str, total: float | None = None) -> Iterator[Callable[[float], None]]:
     """A progress bar on stderr; yields ``advance(n)``. Silent under ``--quiet`` or when not a terminal."""
-    if _STATE["quiet"] or not stderr.is_terminal:
+    if not bars_on():
         yield lambda n: None
         return
     columns = [TextColumn(f"[bold]{escape(description)}"), BarColumn(), MofNCompleteColumn()]

@@ -20,12 +20,11 @@ from carrousel.core.atomic import atomic_path, writes_in_place
 from carrousel.core.cli import (
     RunPrecision,
     TrainPrecisionOrConfig,
+    bars_on,
     command,
     echo,
     emit_json,
     epochs_option,
-    is_quiet,
-    stderr,
     stdout,
 )
 from carrousel.core.cli_device import device_option
@@ -161,7 +160,7 @@ def register(app: typer.Typer) -> None:
         w, m, t = base.window, base.model, base.train
         bt = replace(base.backtest, auto_baselines=_pick(auto_baselines, base.backtest.auto_baselines))
         pick = _pick
-        show = not is_quiet() and stderr.is_terminal
+        show = bars_on()
         cfg = replace(
             base,
             data=replace(base.data, calendar=pick(calendar, base.data.calendar)),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import sys
 from contextlib import AbstractContextManager
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from carrousel.core.cli import Above, Below, TrainPrecisionOrConfig, echo, is_quiet
+from carrousel.core.cli import Above, Below, TrainPrecisionOrConfig, echo
 from carrousel.core.cli_device import DeviceOption, device_option
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.export.choices import InferencePrecision, PrecisionSource, precision_from
@@ -46,7 +45,6 @@ __all__ = [
     "print_evaluation",
     "rounded_prediction",
     "rounded_translation",
-    "show_progress",
 ]
 
 JSON_PLACES = 4  # decimals of the scores and probabilities in --json (as speech's confidences)
@@ -152,11 +150,6 @@ def fit_precision_from(
     """A train run's precision checks name the ``--precision`` flag, or ``[fit] precision`` in ``--config``
     when the file set it (core's :func:`~carrousel.core.export.choices.precision_from`)."""
     return precision_from(PrecisionSource.of(precision is not None, config, "[fit] precision"))
-
-
-def show_progress() -> bool:
-    """Progress bars only on a terminal and not under ``--quiet``."""
-    return not is_quiet() and sys.stderr.isatty()
 
 
 def _shown(value: float | None, why: str) -> str:

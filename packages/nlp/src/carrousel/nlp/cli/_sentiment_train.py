@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from carrousel.core.cli import echo, emit_json, epochs_option
+from carrousel.core.cli import bars_on, echo, emit_json, epochs_option
 from carrousel.core.cli_config import merged, pick, read_tables
 from carrousel.core.cli_values import Above, OutputFolder
 from carrousel.core.config import MAX_THREADS
@@ -27,7 +27,6 @@ from carrousel.nlp.cli._common import (
     TokenizerKind,
     TrainDevice,
     fit_precision_from,
-    show_progress,
 )
 from carrousel.nlp.cli._sentiment_data import (
     Data,
@@ -187,7 +186,7 @@ def train(
         fit=merged(
             fit, FitConfig(), epochs=epochs, batch_size=batch_size, lr=lr, patience=patience,
             val_fraction=val_fraction, seed=seed, threads=threads, ema_decay=ema_decay, device=device,
-            precision=precision, progress=show_progress(),
+            precision=precision, progress=bars_on(),
         ),
         exclude=str(exclude) if exclude else None,
         embeddings=str(embeddings) if embeddings else None,

@@ -11,6 +11,7 @@ from carrousel.core.cli import (
     ExportPrecision,
     ExportWith,
     RunPrecision,
+    bars_on,
     command,
     echo,
     emit_json,
@@ -34,7 +35,6 @@ from carrousel.nlp.cli._common import (
     TrainDevice,
     fit_precision_from,
     group,
-    show_progress,
 )
 from carrousel.nlp.config import (
     FitConfig,
@@ -147,7 +147,7 @@ def train(
             threads=threads,
             device=device,
             precision=precision,
-            progress=show_progress(),
+            progress=bars_on(),
         ),
         bptt=base_bptt,
         segment=4 * base_bptt,

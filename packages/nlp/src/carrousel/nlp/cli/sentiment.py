@@ -13,6 +13,7 @@ from carrousel.core.cli import (
     ExportWith,
     PruneShare,
     RunPrecision,
+    bars_on,
     command,
     echo,
     emit_json,
@@ -28,7 +29,6 @@ from carrousel.nlp.cli._common import (
     group,
     print_evaluation,
     rounded_prediction,
-    show_progress,
 )
 from carrousel.nlp.cli._sentiment_data import (
     Data,
@@ -215,7 +215,7 @@ def export(
         exporter.value,
         prune=prune,
         unlabelled=tuple(str(p) for p in unlabelled or ()),
-        finetune=replace(SentimentExportConfig.finetune, epochs=finetune_epochs, progress=show_progress()),
+        finetune=replace(SentimentExportConfig.finetune, epochs=finetune_epochs, progress=bars_on()),
         label_map=checked_label_map(label_map),
     )
     with map_misfit_is_usage():
