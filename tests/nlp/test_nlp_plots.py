@@ -164,3 +164,14 @@ def test_confusion_shows_row_percentages_beside_counts_and_shades_by_them() -> N
     (bar,) = [a for a in fig.axes if a is not ax]
     assert bar.get_ylabel() == "% of the true class (row)"
     _close(fig)
+
+
+def test_confusion_cells_never_round_a_share_to_0_or_100_percent() -> None:
+    """A cell's share goes through core's percent(): 1 of 400 texts read '1 (0%)' and 399 of 400 '(100%)'
+    on main; exact 0 and 100 stay whole."""
+    fig = plots.confusion_figure([[399, 1], [0, 4]], ["common", "rare"])
+    cells = {
+        (round(t.get_position()[1]), round(t.get_position()[0])): t.get_text() for t in fig.axes[0].texts
+    }
+    assert cells == {(0, 0): "399 (99.8%)", (0, 1): "1 (0.25%)", (1, 0): "0 (0%)", (1, 1): "4 (100%)"}
+    _close(fig)

@@ -156,3 +156,24 @@ def test_a_diverged_fine_tuning_is_refused_and_nothing_is_written(
         in res.output
     )
     assert not out.exists()
+
+
+def test_a_small_prune_share_is_not_logged_as_zero(
+    sentiment_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The info line's share goes through core's percent(): --prune 0.004 read 'pruning 0% of the units'."""
+    import logging
+
+    from carrousel.nlp.config import SentimentExportConfig
+    from carrousel.nlp.pipeline import prune as prune_module
+
+    def stop(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("stop before pruning")
+
+    monkeypatch.setattr(prune_module, "prune_and_finetune", stop)
+    texts = tmp_path / "texts.txt"
+    texts.write_text("\n".join(f"a fine film, number {i}" for i in range(40)) + "\n")
+    cfg = SentimentExportConfig(str(sentiment_model), prune=0.004, unlabelled=(str(texts),))
+    with caplog.at_level(logging.INFO, logger="carrousel"), pytest.raises(RuntimeError, match="stop"):
+        prune_module.pruned_variant(SentimentModel.from_pretrained(sentiment_model), cfg)
+    assert "pruning 0.4% of the units; fine-tuning on " in caplog.text

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from carrousel.core.args import check_args
+from carrousel.core.text import percent
 
 __all__ = ["warn_class_shares"]
 
@@ -27,14 +28,14 @@ def warn_class_shares(labels: Sequence[str], fraction: float) -> None:
     small, few = min(counts.items(), key=lambda kv: kv[1])
     if few < 0.05 * n:
         logger.warning(
-            "class %r has %d of %d rows (%.1f%%): the held-out accuracy is near the majority class's whatever"
+            "class %r has %d of %d rows (%s): the held-out accuracy is near the majority class's whatever"
             " the model learns; judge it by that class's recall (nlp sentiment evaluate's confusion matrix)",
-            *(small, few, n, 100 * few / n),
+            *(small, few, n, percent(few / n)),
         )
     held = sum(max(1, round(k * fraction)) for k in counts.values())
     if held > max(2 * fraction * n, 2):
         logger.warning(
-            "%d of %d rows held out for early stopping (not %.0f%%): every class keeps one; %d left to train on,"
+            "%d of %d rows held out for early stopping (not %s): every class keeps one; %d left to train on,"
             " give more rows per class",
-            *(held, n, 100 * fraction, n - held),
+            *(held, n, percent(fraction), n - held),
         )

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from carrousel.core.plots import pyplot, save_png, wrap_to
+from carrousel.core.text import percent
 
 __all__ = [
     "ALIGNMENT_PURPOSE",
@@ -124,7 +125,7 @@ def confusion_figure(
     size = 9 if n <= 6 else 7
     for i in range(n):
         for j in range(n):
-            text = f"{int(m[i, j])} ({pct[i, j]:.0f}%)" if rows[i, 0] else "0"
+            text = f"{int(m[i, j])} ({percent(float(m[i, j] / rows[i, 0]))})" if rows[i, 0] else "0"
             ax.text(j, i, text, ha="center", va="center", fontsize=size,
                     color="white" if pct[i, j] > 60 else "black")  # fmt: skip
     bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)

@@ -26,6 +26,7 @@ from carrousel.core.export import (
     measure_latency,
     strip_export,
 )
+from carrousel.core.text import percent
 from carrousel.nlp.config import LMDataConfig, LMExportConfig
 from carrousel.nlp.lm_export import LMStep, OnnxLanguageModel, lm_export_spec
 from carrousel.nlp.models import LanguageModel
@@ -98,7 +99,7 @@ def export_lm(cfg: LMExportConfig, out: str | Path) -> DeploymentReport:
         before=before,
         after=after,
         metric_note=(
-            f"perplexity per token on the held-out {data.holdout:.0%} of {', '.join(data.files)}"
+            f"perplexity per token on the held-out {percent(data.holdout)} of {', '.join(data.files)}"
             if data is not None
             else "no perplexity: the training text is not found (give --text)"
         ),

@@ -22,6 +22,7 @@ import torch
 from carrousel.core.bundle import Bundle
 from carrousel.core.nn import RecurrentConfig
 from carrousel.core.prune import prune_and_finetune, prune_units
+from carrousel.core.text import percent
 from carrousel.core.train import DistillationTask, DistillConfig, predict
 from carrousel.nlp.config import SentimentExportConfig
 from carrousel.nlp.data import encode_texts
@@ -124,8 +125,8 @@ def pruned_variant(full: SentimentModel, cfg: SentimentExportConfig) -> PrunedVa
         teacher_logits=lambda batch: batch[3],
     )
     logger.info(
-        "pruning %.0f%% of the units; fine-tuning on %d texts (%d held out)",
-        100 * cfg.prune,
+        "pruning %s of the units; fine-tuning on %d texts (%d held out)",
+        percent(cfg.prune),
         len(train),
         len(val),
     )
