@@ -93,6 +93,7 @@ def test_tampered_scaler_is_a_bundle_error(
         manifest.write_text(json.dumps(doc))
         with pytest.raises(BundleError, match="scaler of AAPL holds a zero, negative or non-finite"):
             ForecasterBundle.from_pretrained(tmp_path / "m")
+    horizon = doc["assets"]["config"]["window"]["horizon"]
     doc["assets"]["config"]["window"]["horizon"] = 4  # settings that do not describe the saved network
     doc["assets"]["scalers"]["AAPL"]["std"][2] = 1.0
     manifest.write_text(json.dumps(doc))
@@ -104,6 +105,19 @@ def test_tampered_scaler_is_a_bundle_error(
         BundleError, match=r"upgrade carrousel \(pip install -U carrousel-core carrousel-finance\)$"
     ):
         ForecasterBundle.from_pretrained(tmp_path / "m")
+    # a scaler of another shape (incomplete, or another feature count): the same choice (before: "train the
+    # model again" whichever carrousel wrote it)
+    doc["assets"]["config"]["window"]["horizon"] = horizon  # back to the saved network's settings
+    scaler = doc["assets"]["scalers"]["AAPL"]
+    for bad, say in (({"ret_std": None}, "is incomplete"), ({"std": [1.0], "mean": [0.0]}, "has 1 features")):
+        doc["assets"]["scalers"]["AAPL"] = {**scaler, **bad}
+        for written, fix in (
+            ("99.0", r"upgrade carrousel \(pip install .*\)$"),
+            (None, "; train the model again$"),
+        ):
+            manifest.write_text(json.dumps({**doc, "carrousel_version": written or doc["carrousel_version"]}))
+            with pytest.raises(BundleError, match=f"the scaler of AAPL {say}.*{fix}"):
+                ForecasterBundle.from_pretrained(tmp_path / "m")
 
 
 def test_python_api_writes_the_same_files_as_the_cli(

@@ -117,16 +117,17 @@ def find_bundle(folder: str | Path | None) -> Path | None:
     return None  # pragma: no cover - read_manifest raises for a folder without bundle.json
 
 
-def _scaler(ticker: str, doc: Any, n_features: int) -> Scaler:
-    """A scaler read back from a bundle; anything unusable is an error, never a division by zero."""
+def _scaler(ticker: str, doc: Any, n_features: int, fix: str = "train the model again") -> Scaler:
+    """A scaler read back from a bundle; anything unusable is an error, never a division by zero. ``fix``:
+    what the error says to do (the loader's :func:`~carrousel.core.provenance.fix_or_upgrade`)."""
     try:
         mean, std = [float(v) for v in doc["mean"]], [float(v) for v in doc["std"]]
         ret_std, train_end = float(doc["ret_std"]), int(doc["train_end"])
     except (KeyError, TypeError, ValueError):
-        raise ForecasterBundleError(f"the scaler of {ticker} is incomplete; train the model again") from None
+        raise ForecasterBundleError(f"the scaler of {ticker} is incomplete; {fix}") from None
     if len(mean) != n_features or len(std) != n_features:
         raise ForecasterBundleError(
-            f"the scaler of {ticker} has {len(std)} features, the model {n_features}; train the model again"
+            f"the scaler of {ticker} has {len(std)} features, the model {n_features}; {fix}"
         )
     if not all(math.isfinite(v) for v in mean) or not all(
         math.isfinite(v) and v > 0 for v in (*std, ret_std)
@@ -279,7 +280,7 @@ class ForecasterBundle:
         if getattr(bundle.model, "config", None) != ensemble_config(cfg.model, cfg.window, cfg.train.seed):
             raise ForecasterBundleError(f"the network in {where} does not match its saved settings; {fix}")
         n_features = len(feature_names(cfg.window.indicators))
-        scalers = {t: _scaler(t, s, n_features) for t, s in scalers_doc.items()}
+        scalers = {t: _scaler(t, s, n_features, fix) for t, s in scalers_doc.items()}
         members = (cfg.model.members, *shape)
         for name, array, want in (
             ("offsets", offsets, shape),

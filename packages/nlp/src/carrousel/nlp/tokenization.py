@@ -317,9 +317,18 @@ class TextTokenizer:
         return self._tok.to_str().encode("utf-8")
 
     @classmethod
-    def from_bytes(cls, data: bytes, kind: str, emoji: str = "keep", fold: str = "none") -> TextTokenizer:
+    def from_bytes(
+        cls,
+        data: bytes,
+        kind: str,
+        emoji: str = "keep",
+        fold: str = "none",
+        fix: str = "train the model again",
+    ) -> TextTokenizer:
         """Reads what :meth:`to_bytes` wrote; ``emoji`` and ``fold``: the bundle's records of the emoji reading
-        and the character folding.
+        and the character folding; ``fix``: what an unreadable document's error says to do (a loader passes
+        core's :func:`~carrousel.core.provenance.fix_or_upgrade` of its bundle: upgrade, when a newer carrousel
+        wrote it).
 
         Raises:
             TokenizerError: the document is not a tokenizer this package wrote, or ``emoji`` or ``fold`` is not
@@ -328,7 +337,7 @@ class TextTokenizer:
         try:
             tok = Tokenizer.from_str(data.decode("utf-8"))
         except Exception as exc:  # the Rust side raises plain Exception on a bad document
-            raise TokenizerError(f"tokenizer.json cannot be read ({exc}); train the model again") from None
+            raise TokenizerError(f"tokenizer.json cannot be read ({exc}); {fix}") from None
         return cls(tok, kind, emoji, fold)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from carrousel.core.args import check_args
 from carrousel.core.bundle import Bundle
+from carrousel.core.provenance import fix_or_upgrade
 from carrousel.nlp.char_fold import UNK_MODES
 from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE
@@ -50,6 +51,7 @@ def bundle_tokenizer(bundle: Bundle) -> TextTokenizer:
         str(bundle.assets["tokenizer_kind"]),
         str(bundle.assets.get("emoji", "keep")),  # absent: a bundle from before emoji were named
         str(bundle.assets.get("fold", "none")),  # absent: a bundle from before the folding
+        fix_or_upgrade(bundle, "train the model again"),  # upgrade: a newer carrousel wrote it
     )
 
 

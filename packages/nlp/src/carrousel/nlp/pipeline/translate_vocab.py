@@ -73,11 +73,14 @@ class Vocabularies:
         return out
 
     @classmethod
-    def from_files(cls, files: Mapping[str, bytes], kind: str) -> Vocabularies:
-        """Reads what :meth:`files` wrote (a bundle without a target file shares one vocabulary)."""
-        source = TextTokenizer.from_bytes(files[TOKENIZER_FILE], kind)
+    def from_files(
+        cls, files: Mapping[str, bytes], kind: str, fix: str = "train the model again"
+    ) -> Vocabularies:
+        """Reads what :meth:`files` wrote (a bundle without a target file shares one vocabulary); ``fix``:
+        what an unreadable tokenizer's error says to do (see :meth:`TextTokenizer.from_bytes`)."""
+        source = TextTokenizer.from_bytes(files[TOKENIZER_FILE], kind, fix=fix)
         target = files.get(TARGET_TOKENIZER_FILE)
-        return cls(source, source if target is None else TextTokenizer.from_bytes(target, kind))
+        return cls(source, source if target is None else TextTokenizer.from_bytes(target, kind, fix=fix))
 
     def copy_targets(self) -> np.ndarray | None:
         """``(V_src,)`` target id of each source id (None when shared: the same ids); see :func:`copy_targets`."""
