@@ -180,6 +180,21 @@ def test_evaluate_rejects_files_of_another_kind(tmp_path: Path) -> None:
         assert result.exit_code == 1 and len(lines) == 1 and name in lines[0], result.output
 
 
+def test_evaluate_refuses_a_run_json_with_a_non_finite_number(tmp_path: Path) -> None:
+    # Python's json reads NaN; before, a real run with one showed (exit 0) and `--json` failed with "a result
+    # holds a non-finite number (nan); it is not written", naming neither the file nor the fix (this minimal
+    # file: "is not a finance run file")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "run.json").write_text('{"backtest": {"scores": [{"model": "lstm", "mae": NaN}]}}')
+    for extra in ([], ["--json"]):
+        result = runner.invoke(app, ["evaluate", str(run), *extra])
+        lines = [ln for ln in result.output.splitlines() if ln.strip()]
+        assert result.exit_code == 1 and len(lines) == 1, result.output
+        assert "run.json holds a non-finite number (NaN)" in lines[0], lines[0]
+        assert "finance backtest --out" in lines[0], lines[0]
+
+
 def test_model_dir_round_trip_and_saved_settings_as_defaults(sample_source: Path, tmp_path: Path) -> None:
     model = str(tmp_path / "m")
     first = runner.invoke(
