@@ -146,3 +146,15 @@ def test_legends_sit_beside_the_panels_not_over_the_prices() -> None:
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+def test_step_one_reads_one_day_ahead() -> None:
+    """``--horizon 1`` (or ``step=1``): the zoom's legend and the error panel's title said "1 days ahead"."""
+    fig = fan_figure(*_history_and_forecast(CLOSE), _backtest(), step=1)
+    texts = [fig.axes[2].get_title()] + [ln.get_label() for ln in fig.axes[1].collections]
+    assert "backtest p10-p90, 1 day ahead" in texts, texts
+    assert "errors 1 day ahead (by target date)" in fig.axes[2].get_title()
+    assert not any("1 days" in text for text in texts), texts
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)

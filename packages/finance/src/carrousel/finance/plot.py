@@ -150,7 +150,7 @@ def fan_figure(
         if not bands.empty:
             lo, hi = labels[0], labels[-1]
             axes[1, 0].fill_between(bands.index, bands[lo], bands[hi], color="tab:orange", alpha=0.25,
-                                    label=f"backtest {lo}-{hi}, {step} days ahead")  # fmt: skip
+                                    label=f"backtest {lo}-{hi}, {_ahead(step)}")  # fmt: skip
             axes[1, 0].plot(bands.index, bands["y"], "o", color="tab:orange", ms=2.5, label="realised")
         _error_panel(axes[2, 0], backtest, forecast.ticker, step)
     for ax in axes[:2, 0]:
@@ -220,6 +220,11 @@ def _error_panel(ax: Any, bt: BacktestResult, ticker: str, step: int) -> None:
             label=f"{name} ({window}-origin mean)",
         )  # fmt: skip
     ax.set_ylabel(f"{step}-day-ahead abs. error, %")
-    ax.set_title(f"walk-forward backtest errors {step} days ahead (by target date)", fontsize=9)
+    ax.set_title(f"walk-forward backtest errors {_ahead(step)} (by target date)", fontsize=9)
     _legend(ax)
     ax.grid(alpha=0.3)
+
+
+def _ahead(step: int) -> str:
+    """``1 day ahead``, ``5 days ahead``: the step in the zoom's legend and the error panel's title."""
+    return f"{step} day{'' if step == 1 else 's'} ahead"
