@@ -46,6 +46,7 @@ from carrousel.core.device import pick_device
 from carrousel.core.errors import BundleError, CarrouselError, FormatVersionError
 from carrousel.core.files import refuse_other_files
 from carrousel.core.io import MODULES, keep_saved_dtypes, registered_config
+from carrousel.core.json_finite import loads_finite
 from carrousel.core.nn.shapes import state_shapes
 from carrousel.core.provenance import carrousel_version, fix_or_upgrade, upgrade_command
 from carrousel.core.text import name_some
@@ -231,7 +232,7 @@ def read_manifest(folder: str | Path, kind: str | Iterable[str] | None = None) -
     try:
         if path.stat().st_size > _MAX_MANIFEST_BYTES:
             raise ValueError("too large")
-        doc = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant, parse_float=_finite)
+        doc = loads_finite(path.read_text(encoding="utf-8"))  # NaN, Infinity, 1e999: damaged
     except (ValueError, UnicodeDecodeError, OSError) as exc:
         raise BundleError(
             f"{path} is damaged ({exc.__class__.__name__}); train or save the model again"
@@ -258,17 +259,6 @@ def read_manifest(folder: str | Path, kind: str | Iterable[str] | None = None) -
                 f"{root} holds a model of kind {doc['kind']}, not {' or '.join(wanted)}; point to the right model"
             )
     return doc
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise ValueError(f"{text} overflows")
-    return value
 
 
 def _check_files(root: Path, doc: dict[str, Any]) -> None:

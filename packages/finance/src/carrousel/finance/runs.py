@@ -23,6 +23,7 @@ from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_path, writes_in_place
 from carrousel.core.errors import ConfigError
 from carrousel.core.files import check_output_dir
+from carrousel.core.json_finite import loads_finite
 from carrousel.core.optional import require
 from carrousel.core.plots import check_png
 from carrousel.finance.errors import FinanceConfigError, FinanceError, OutputPathError, RunFileError
@@ -148,27 +149,19 @@ def read_run_rows(run: Path) -> list[dict[str, Any]]:
             f"{path} is a FIFO or device, not a run.json file; pass folders written with --out"
         )
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"), parse_constant=_non_finite)
+        doc = loads_finite(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise RunFileError(f"{path} not found; pass folders written with --out") from None
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise RunFileError(f"{path} is not a run.json file; pass folders written with --out") from None
     except OSError as exc:
         raise RunFileError(f"cannot read {path} ({exc.strerror or exc}); check the path") from None
-    except _NonFiniteError as exc:  # finance never writes one: the file was edited or written by another tool
+    except ValueError as exc:  # NaN, Infinity, 1e999 (loads_finite): finance never writes one
         raise RunFileError(
             f"{path} holds a non-finite number ({exc}), which finance never writes; "
             "write the run again with 'finance backtest --out'"
         ) from None
     return _run_rows(run, path, doc)
-
-
-class _NonFiniteError(ValueError):
-    """A ``NaN``/``Infinity`` token in a run.json (Python's json reads them by default)."""
-
-
-def _non_finite(token: str) -> Any:
-    raise _NonFiniteError(token)
 
 
 _SCORE_KEYS = (
