@@ -34,6 +34,7 @@ __all__ = [
     "ChunkProgress",
     "Progress",
     "chunked_seconds",
+    "no_progress",
     "reads_in_chunks",
     "transcribe_long",
     "transcription_progress",
@@ -94,6 +95,12 @@ def transcription_progress(
 
 def _ignore(n: float) -> None:
     """An ``advance(n)`` moving nothing."""
+
+
+@contextlib.contextmanager
+def no_progress(description: str, total: float | None = None) -> Iterator[Callable[[float], None]]:
+    """The :data:`Progress` of no bar: ``(progress or no_progress)(description, total)``."""
+    yield _ignore
 
 
 def _seconds(advance: Callable[[float], None]) -> ChunkProgress:

@@ -44,7 +44,7 @@ from carrousel.speech.decoding import unusable_hotwords
 from carrousel.speech.errors import AudioError, CorpusError, SilentAudioError
 from carrousel.speech.features import FeatureExtractor
 from carrousel.speech.lm import WordLM, load_lm
-from carrousel.speech.longform import Progress, transcription_progress
+from carrousel.speech.longform import Progress, no_progress, transcription_progress
 from carrousel.speech.metrics import ErrorCounts, UtteranceScore, error_rates, score_utterance
 from carrousel.speech.models import CTCModelConfig, build_model
 from carrousel.speech.plots import PLOT_EXTRA
@@ -69,11 +69,6 @@ logger = logging.getLogger(__name__)
 _CHUNKED = "longer than --chunk-seconds: read in chunks, without --nbest alternatives (raise --chunk-seconds)"
 
 
-@contextlib.contextmanager
-def _no_progress(description: str, total: float | None = None) -> Iterator[Callable[[float], None]]:
-    yield lambda n: None
-
-
 def _threads(n: int | None) -> None:
     if n is not None:
         torch.set_num_threads(n)
@@ -86,7 +81,7 @@ def load_model(path: str | Path | None = None, device: str = "cpu", precision: s
 
 def synth_corpus(cfg: SynthConfig, progress: Progress | None = None) -> synth.SynthResult:
     """``speech synth-corpus``: writes ``cfg.out`` (manifest.tsv + wav/) and returns what it holds."""
-    with (progress or _no_progress)("synthesising", float(cfg.utterances)) as advance:
+    with (progress or no_progress)("synthesising", float(cfg.utterances)) as advance:
         return synth.synth_corpus(cfg, advance)
 
 
@@ -208,7 +203,7 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
         precision=cfg.precision,  # type: ignore[arg-type]  # checked by TrainConfig: fp32 | bf16 | fp16
     )
     steps = min(cfg.epochs * len(loader), cfg.max_steps or math.inf)
-    with (progress or _no_progress)("training", float(steps)) as advance:
+    with (progress or no_progress)("training", float(steps)) as advance:
         trainer = Trainer(model, CTCTask(alphabet), core_cfg, callbacks=[_Progress(advance)])
         fit = fit_refusing(trainer, loader, val_loader, f"--lr (now {cfg.lr:g})")  # a diverged fit: one line
     lm_text = "".join(f"{u.text}\n" for u in train_utts if u.text)  # the model's own word LM: its transcripts

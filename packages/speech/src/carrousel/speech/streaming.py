@@ -11,7 +11,6 @@ segment's text is final. The recording's transcript is decoded once, from every 
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -20,7 +19,7 @@ import numpy as np
 from carrousel.core.args import check_args
 from carrousel.speech.audio import read_audio
 from carrousel.speech.errors import AudioError
-from carrousel.speech.longform import Progress
+from carrousel.speech.longform import Progress, no_progress
 from carrousel.speech.text import Alphabet
 from carrousel.speech.transcripts import Partial
 
@@ -123,8 +122,7 @@ def stream_file(
     sr = recognizer.features.sample_rate
     audio = read_audio(path, sr, max_seconds)
     step = max(1, round(chunk_ms / 1000 * sr))
-    bar = progress("streaming (s of audio)", round(len(audio) / sr, 3)) if progress else None
-    with bar if bar is not None else contextlib.nullcontext(lambda n: None) as advance:
+    with (progress or no_progress)("streaming (s of audio)", round(len(audio) / sr, 3)) as advance:
 
         def chunks() -> Iterator[np.ndarray]:
             for i in range(0, len(audio), step):
