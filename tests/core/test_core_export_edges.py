@@ -66,3 +66,26 @@ def test_onnx_module_given_wrong_inputs_says_what_it_takes(model: SequenceClassi
         runtime(X)
     with pytest.raises(ShapeError, match=r"^ONNX Runtime refused the inputs: .*index: 2 Got: 3 Expected: 8"):
         runtime(torch.randn(2, 5, 3), torch.tensor([5, 2]))
+
+
+@pytest.mark.parametrize("dynamic", [None, True, "batch"])
+def test_dynamic_that_is_no_mapping_says_what_it_takes(model: SequenceClassifier, dynamic: object) -> None:
+    """Before: None or True was a bare TypeError ("'NoneType' object is not iterable"); a string named its
+    first letter as an unknown input."""
+    with pytest.raises(
+        ExportError,
+        match=rf"^dynamic={dynamic!r} is not a mapping of input names to their dynamic axes; give e\.g\. "
+        r"\{'x': \{0: 'batch', 1: 'time'\}\}, or \{\} for none \(the file keeps the example's sizes\)$",
+    ):
+        export_onnx(model, (X, LENGTHS), ["x", "lengths"], dynamic)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("axes", ["batch", [0, 1], {0: 1}, {True: "batch"}])
+def test_dynamic_axes_of_the_wrong_kind_say_what_they_take(model: SequenceClassifier, axes: object) -> None:
+    """Before: the exporter's own words ("dictionary update sequence element #0 has length 1; 2 is required")."""
+    with pytest.raises(
+        ExportError,
+        match=r"^dynamic\['x'\]=.* is not a mapping of axis numbers to axis names; "
+        r"give e\.g\. dynamic\['x'\]=\{0: 'batch', 1: 'time'\}$",
+    ):
+        export_onnx(model, (X, LENGTHS), ["x", "lengths"], {"x": axes})  # type: ignore[dict-item]

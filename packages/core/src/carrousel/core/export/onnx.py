@@ -77,14 +77,16 @@ def export_onnx(
         input_names: one name per input.
         dynamic: per input name, its dynamic axes and their names, e.g.
             ``{"x": {0: "batch", 1: "time"}, "lengths": {0: "batch"}}``; the same name is the same size.
+            Required (no default); ``{}`` for none (the file keeps the example's sizes).
         output_names: one name per output.
         exporter: ``torchscript`` or ``dynamo`` (see the module docstring).
         check_inputs: inputs of other sizes to verify the file on (:func:`verify_onnx`); None skips it.
         atol: largest absolute difference to eager accepted by the check.
 
     Raises:
-        ExportError: the model holds a part that cannot be exported, the exporter fails, or the file
-            does not reproduce the eager model at ``check_inputs``' sizes.
+        ExportError: ``example``, ``exporter`` or ``dynamic`` is not of the kind described above (one
+            line naming the argument and the fix), the model holds a part that cannot be exported, the
+            exporter fails, or the file does not reproduce the eager model at ``check_inputs``' sizes.
         MissingExtraError: without the ``carrousel-core[export]`` extra.
     """
     require("onnx", EXTRA, "ONNX export")
@@ -95,12 +97,7 @@ def export_onnx(
         )
     if len(input_names) != len(example):
         raise ExportError(f"{len(input_names)} input names for {len(example)} example inputs; give one each")
-    unknown = [k for k in dynamic if k not in (*input_names, *output_names)]
-    if unknown:
-        raise ExportError(
-            f"dynamic axes given for {unknown[0]!r}, which is not an input or output name "
-            f"({', '.join([*input_names, *output_names])}); the file would keep the example's sizes"
-        )
+    _check_dynamic(dynamic, input_names, output_names)
     graph = _Positional(exportable(model, sequence_lens=which is Exporter.TORCHSCRIPT))
     check_torchscript_only(graph, which.value)
     try:
@@ -117,6 +114,34 @@ def export_onnx(
     if check_inputs is not None:
         verify_onnx(blob, model, check_inputs, input_names, atol=atol)
     return blob
+
+
+def _check_dynamic(
+    dynamic: Mapping[str, Mapping[int, str]], input_names: Sequence[str], output_names: Sequence[str]
+) -> None:
+    """Refuses ``dynamic`` unless it maps input or output names to ``{axis: name}``: before, None was a bare
+    TypeError ("'NoneType' object is not iterable") and ``{"x": "batch"}`` the exporter's own words."""
+    if not isinstance(dynamic, Mapping):
+        first = input_names[0] if input_names else "x"
+        raise ExportError(
+            f"dynamic={dynamic!r} is not a mapping of input names to their dynamic axes; give e.g. "
+            f"{{{first!r}: {{0: 'batch', 1: 'time'}}}}, or {{}} for none (the file keeps the example's sizes)"
+        )
+    unknown = [k for k in dynamic if k not in (*input_names, *output_names)]
+    if unknown:
+        raise ExportError(
+            f"dynamic axes given for {unknown[0]!r}, which is not an input or output name "
+            f"({', '.join([*input_names, *output_names])}); the file would keep the example's sizes"
+        )
+    for name, axes in dynamic.items():
+        if not isinstance(axes, Mapping) or not all(
+            isinstance(a, int) and not isinstance(a, bool) and isinstance(d, str) and d
+            for a, d in axes.items()
+        ):
+            raise ExportError(
+                f"dynamic[{name!r}]={axes!r} is not a mapping of axis numbers to axis names; "
+                f"give e.g. dynamic[{name!r}]={{0: 'batch', 1: 'time'}}"
+            )
 
 
 def _torchscript(
