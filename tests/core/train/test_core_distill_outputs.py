@@ -166,3 +166,57 @@ def test_multilabel_student_learns_the_teachers_probabilities_from_sigmoid_soft_
         with torch.no_grad():
             errors[name] = float((torch.sigmoid(student.eval()(x_test)) - p_test).abs().mean())
     assert errors["distilled"] <= 0.03 and errors["distilled"] <= 0.5 * errors["plain"], errors
+
+
+class _Pair(nn.Module):
+    """``(B, 6)`` -> ``((B, 4) logits, batch size)``: a model whose output is a tuple."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(6, 4)
+
+    def forward(self, x: Tensor) -> tuple[Tensor, int]:
+        return self.linear(x), x.shape[0]
+
+
+@pytest.mark.parametrize("kind", ["softmax", "sigmoid"])
+def test_outputs_that_are_no_tensor_name_the_type_and_the_argument_that_picks_the_logits(kind: str) -> None:
+    """Before: the student's tuple was a bare TypeError, and a teacher's tuple, a teacher_logits dict or a
+    logits= list ``'tuple' object has no attribute 'shape'`` from inside the loss."""
+    x = torch.randn(3, 6)
+    batch, cfg = (x, torch.zeros(3, 4)), DistillConfig(kind=kind)  # type: ignore[arg-type]
+    pair, first = _Pair()(x), (lambda out: out[0])
+    cases: list[tuple[dict[str, Any], Any, str]] = [
+        (
+            {"teacher": _Pair()},
+            pair,
+            r"the wrapped task's forward returned a tuple, not a tensor; pass "
+            r"logits=\.\.\. to pick the student's logits out of it, e\.g\. logits=lambda out: out\[0\]",
+        ),
+        (
+            {"teacher": nn.Linear(6, 4), "logits": lambda out: list(out)},
+            pair,
+            r"logits=\.\.\. returned a list, not a tensor; return the student's logits as a torch\.Tensor",
+        ),
+        (
+            {"teacher": _Pair(), "logits": first},
+            pair,
+            r"the teacher returned a tuple, not a tensor; pass "
+            r"teacher_forward=\.\.\. to pick its logits out, e\.g\. teacher_forward=lambda t, b: t\(b\[0\]\)\[0\]",
+        ),
+        (
+            {"teacher": _Pair(), "teacher_forward": lambda t, b: t(b[0]), "logits": first},
+            pair,
+            r"teacher_forward=\.\.\. returned a tuple, not a tensor; return the teacher's logits as a torch\.Tensor",
+        ),
+        (
+            {"teacher_logits": lambda b: {"logits": b[0]}},
+            pair[0],
+            r"teacher_logits=\.\.\. returned a dict, not a "
+            r"tensor; return the teacher's logits carried by the batch, e\.g\. teacher_logits=lambda b: b\[3\]",
+        ),
+    ]
+    for kwargs, outputs, message in cases:
+        task = DistillationTask(_MultiLabel(), cfg, **kwargs)
+        with pytest.raises(ShapeError, match=rf"^DistillationTask: {message}$"):
+            task.loss(outputs, batch)

@@ -61,7 +61,7 @@ import torch
 from torch import Tensor, nn
 
 from carrousel.core.config import check_numbers
-from carrousel.core.errors import ConfigError
+from carrousel.core.errors import ConfigError, ShapeError
 from carrousel.core.train.distill_loss import (
     DISTILL_KINDS,
     IGNORE_INDEX,
@@ -125,13 +125,12 @@ class DistillConfig:
             raise ConfigError("pinball distillation needs quantiles=(levels in (0, 1)), e.g. (0.1, 0.5, 0.9)")
 
 
-def _logits(outputs: Any) -> Tensor:
-    if not isinstance(outputs, Tensor):
-        raise TypeError(
-            f"the wrapped task's forward returned {type(outputs).__name__}; pass logits=... to "
-            "DistillationTask to pick the logits out of it"
-        )
-    return outputs
+def _tensor(value: Any, source: str, fix: str) -> Tensor:
+    """``value`` when it is a tensor, else one ShapeError naming ``source``, the type it gave and ``fix``
+    (as the trainer's check of ``Task.loss`` reads: :func:`~carrousel.core.train.task.check_loss`)."""
+    if not isinstance(value, Tensor):
+        raise ShapeError(f"DistillationTask: {source} returned a {type(value).__name__}, not a tensor; {fix}")
+    return value
 
 
 class DistillationTask(Task):
@@ -147,13 +146,15 @@ class DistillationTask(Task):
             their ``requires_grad``: a layer the student shares with it still trains, and the teacher can
             be trained again afterwards.
         teacher_forward: ``(teacher, batch) -> (B, C)`` logits; default ``teacher(batch[0])``.
-        logits: ``outputs -> (B, C)`` student logits from the base task's outputs (default: the outputs).
+        logits: ``outputs -> (B, C)`` student logits from the base task's outputs; None: the outputs.
         lengths: ``"frames"``: ``outputs -> (B,)`` valid frames of the student's (and teacher's) outputs,
             e.g. ``lambda out: out[1]`` for a CTC model's ``(log_probs, out_lengths)``.
 
     Raises:
         ConfigError: neither or both of ``teacher_logits`` and ``teacher``; a stateful base task;
             ``targets`` with a kind other than ``"softmax"`` (their hard term is the base task's loss).
+        ShapeError: in :meth:`loss`, student or teacher outputs that are not a tensor (a tuple, a dict):
+            one line naming what was received and the argument that picks the tensor out.
     """
 
     def __init__(
@@ -165,7 +166,7 @@ class DistillationTask(Task):
         teacher_logits: Callable[[Any], Tensor] | None = None,
         teacher: nn.Module | None = None,
         teacher_forward: Callable[[nn.Module, Any], Tensor] | None = None,
-        logits: Callable[[Any], Tensor] = _logits,
+        logits: Callable[[Any], Tensor] | None = None,
         lengths: Callable[[Any], Tensor] | None = None,
     ) -> None:
         if (teacher_logits is None) == (teacher is None):
@@ -183,12 +184,20 @@ class DistillationTask(Task):
         self.teacher_logits = teacher_logits
         self.teacher = teacher.eval() if teacher is not None else None  # no_grad in _teacher: nothing frozen
         self.teacher_forward = teacher_forward or (lambda module, batch: module(batch[0]))
+        self.custom_forward = teacher_forward  # None: the default, named "the teacher" in errors
         self.logits = logits
         self.lengths = lengths
 
+    def _student(self, outputs: Any) -> Tensor:
+        if self.logits is None:
+            fix = "pass logits=... to pick the student's logits out of it, e.g. logits=lambda out: out[0]"
+            return _tensor(outputs, "the wrapped task's forward", fix)
+        return _tensor(self.logits(outputs), "logits=...", "return the student's logits as a torch.Tensor")
+
     def _teacher(self, batch: Any) -> Tensor:
         if self.teacher_logits is not None:
-            return self.teacher_logits(batch)
+            fix = "return the teacher's logits carried by the batch, e.g. teacher_logits=lambda b: b[3]"
+            return _tensor(self.teacher_logits(batch), "teacher_logits=...", fix)
         assert self.teacher is not None
         ref = first_tensor(batch)
         if ref is not None:
@@ -197,7 +206,11 @@ class DistillationTask(Task):
                 self.teacher.to(ref.device)
         self.teacher.eval()
         with torch.no_grad():
-            return self.teacher_forward(self.teacher, batch)
+            out = self.teacher_forward(self.teacher, batch)
+        if self.custom_forward is not None:
+            return _tensor(out, "teacher_forward=...", "return the teacher's logits as a torch.Tensor")
+        fix = "pass teacher_forward=... to pick its logits out, e.g. teacher_forward=lambda t, b: t(b[0])[0]"
+        return _tensor(out, "the teacher", fix)
 
     def forward(self, model: nn.Module, batch: Any, *state: Any) -> Any:
         return self.base.forward(model, batch)
@@ -209,7 +222,7 @@ class DistillationTask(Task):
             if cfg.alpha > 0:
                 lengths = self.lengths(outputs) if self.lengths is not None else None
                 soft = soft_loss(
-                    self.logits(outputs),
+                    self._student(outputs),
                     self._teacher(batch),
                     cfg.kind,
                     cfg.temperature,
@@ -223,7 +236,7 @@ class DistillationTask(Task):
                 return hard
             return soft if hard is None else cfg.alpha * soft + (1.0 - cfg.alpha) * hard
         return distillation_loss(
-            self.logits(outputs),
+            self._student(outputs),
             self._teacher(batch),
             self.targets(batch) if self.targets is not None else None,
             cfg.temperature,
