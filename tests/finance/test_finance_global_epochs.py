@@ -4,8 +4,10 @@ every member's epochs one after another, and its length was reported)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from carrousel.finance.cli import app
@@ -48,3 +50,27 @@ def test_members_histories_are_kept_apart_not_split_again_on_epoch_1(tmp_path: P
     history_report(replace(res, histories=resumed), plot=False)(tmp_path)
     rows = list(csv.DictReader((tmp_path / "history.csv").open()))
     assert [(r["member"], r["epoch"]) for r in rows] == [("1", "4"), ("1", "5"), ("2", "4"), ("2", "5")]
+
+
+def test_each_members_bar_names_the_member(capfd: pytest.CaptureFixture[str]) -> None:
+    """``train-global --members 3`` (``cfg.train.progress``, on in a terminal) drew ``epoch 1/2`` three
+    times, no member named; each bar now reads ``member i/3, epoch e/2``, and one network's plain ``epoch``."""
+    from dataclasses import replace
+
+    from carrousel.finance.config import ModelConfig, TrainSettings, WindowConfig
+    from carrousel.finance.multiseries import train_global
+    from tests.finance.test_finance_global import _cfg
+
+    for members in (3, 1):
+        cfg = replace(
+            _cfg(),
+            window=WindowConfig(lookback=10, horizon=2),
+            model=ModelConfig(hidden_size=4, members=members),
+            train=TrainSettings(epochs=2, patience=5, progress=True),
+        )
+        train_global(ar_panel(2, 120), cfg)
+        bars = set(re.findall(r"(?:member \d/\d, )?epoch \d/\d", capfd.readouterr().err))
+        if members == 1:
+            assert bars == {"epoch 1/2", "epoch 2/2"}
+        else:
+            assert bars == {f"member {i}/3, epoch {e}/2" for i in (1, 2, 3) for e in (1, 2)}

@@ -98,3 +98,22 @@ def test_history_files_hold_no_non_finite_number(tmp_path: Path) -> None:
     ]
     rows = list(csv.DictReader((tmp_path / "history.csv").open()))
     assert rows[0]["grad_norm"] == "" and rows[1]["train_loss"] == "" and rows[0]["train_loss"] == "0.5"
+
+
+def test_a_progress_bar_given_a_label_names_it_before_the_epoch(
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """``ProgressBar(label="member 2/3")``, given as a callback (one network of several): its bar reads
+    ``member 2/3, epoch 1/2`` and its epoch log line ``member 2/3, epoch 1: ...``. Before: no label."""
+    from carrousel.core.train import ProgressBar
+
+    train = DataLoader(TensorDataset(*linear_data(64)), batch_size=16)
+    cfg = TrainConfig(epochs=2, progress=False, device="cpu")
+    with caplog.at_level("INFO", logger="carrousel"):
+        Trainer(mlp(), RegressionTask(), cfg, callbacks=[ProgressBar(label="member 2/3")]).fit(train)
+    err = capsys.readouterr().err
+    assert "member 2/3, epoch 1/2" in err and "member 2/3, epoch 2/2" in err
+    assert [r.getMessage().split(":")[0] for r in caplog.records if "epoch" in r.getMessage()][:2] == [
+        "member 2/3, epoch 1",
+        "member 2/3, epoch 2",
+    ]

@@ -28,7 +28,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from carrousel.core.args import check_args
 from carrousel.core.device import Precision
-from carrousel.core.train import FitResult, TrainConfig, Trainer, fit_refusing
+from carrousel.core.train import FitResult, ProgressBar, TrainConfig, Trainer, fit_refusing
 from carrousel.finance.baselines import garch_quantiles
 from carrousel.finance.config import FinanceConfig, TrainSettings
 from carrousel.finance.conformal import conformal_offsets, scale_calibration
@@ -143,6 +143,8 @@ def fit_forecaster(
     val: Windows | None,
     quantiles: tuple[float, ...],
     settings: TrainSettings,
+    *,
+    label: str = "",
 ) -> FitResult:
     """Trains ``model`` in place with early stopping on the validation pinball loss.
 
@@ -152,6 +154,7 @@ def fit_forecaster(
         val: the same for validation (early stopping and best-epoch restore), or None.
         quantiles: the ``Q`` levels.
         settings: epochs, batch size, learning rate, sampling across series, progress bar...
+        label: which network this is, before the epoch in its progress bar (``member 2/3, epoch 1/5``).
 
     Returns:
         The trainer's :class:`~carrousel.core.train.FitResult` (per-epoch history).
@@ -161,7 +164,8 @@ def fit_forecaster(
             held-out loss is more than 10x the untrained network's (a diverged training), naming ``[train] lr``.
     """
     cfg, task, train_loader, val_loader = trainer_parts(train, val, quantiles, settings)
-    trainer = Trainer(model, task, cfg)
+    bars = [ProgressBar(cfg.log_every, label)] if cfg.progress and label else []  # rank zero's only
+    trainer = Trainer(model, task, replace(cfg, progress=False) if bars else cfg, callbacks=bars)
     with threads(settings.threads):
         result = fit_refusing(trainer, train_loader, val_loader, f"[train] lr (now {settings.lr:g})")
     model.to("cpu")
@@ -222,7 +226,8 @@ def fit_at(
         torch.manual_seed(seed)
         net = build_forecaster(cfg.model, cfg.window)
         settings = replace(cfg.train, seed=seed)
-        result = fit_forecaster(net, data.train, data.val, qs, settings)
+        label = f"member {i + 1}/{cfg.model.members}" if cfg.model.members > 1 else ""
+        result = fit_forecaster(net, data.train, data.val, qs, settings, label=label)
         nets.append(net.eval())
         histories.append(list(result.history))
     model = build_ensemble(nets, cfg.train.seed).eval()

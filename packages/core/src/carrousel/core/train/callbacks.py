@@ -204,22 +204,27 @@ class ProgressBar(Callback):
 
     Args:
         refresh_every: steps between updates of the shown figures (the bar itself moves every batch).
+        label: what is being trained, before the epoch in the bar and the epoch's log line, e.g.
+            ``"member 2/3"`` gives ``member 2/3, epoch 1/5``; "" the plain ``epoch 1/5``.
     """
 
     @check_args
-    def __init__(self, refresh_every: int = 10) -> None:
+    def __init__(self, refresh_every: int = 10, label: str = "") -> None:
         self.refresh_every = max(1, refresh_every)
+        self.label = f"{label}, " if label else ""
         self._bar: Any = None
         self.last_postfix: dict[str, str] = {}  # the figures shown last (for inspection)
 
     def on_epoch_start(self, trainer: Trainer, epoch: int) -> None:
+        if not trainer.rank_zero:  # given as a callback (the trainer adds its own on rank zero only)
+            return
         from tqdm.auto import tqdm
 
         total = trainer.batches_per_epoch
         self._bar = tqdm(
             total=total,
             initial=trainer.batch_in_epoch,  # > 0 when resuming mid-epoch
-            desc=f"epoch {epoch + 1}/{trainer.config.epochs}",
+            desc=f"{self.label}epoch {epoch + 1}/{trainer.config.epochs}",
             leave=False,
             dynamic_ncols=True,
             unit="batch",
@@ -248,8 +253,9 @@ class ProgressBar(Callback):
         if self._bar is not None:
             self._bar.close()
             self._bar = None
-        shown = ", ".join(f"{k}={v:.4g}" for k, v in logs.items() if k != "epoch")
-        logger.info("epoch %d: %s", epoch + 1, shown)
+        if trainer.rank_zero:
+            shown = ", ".join(f"{k}={v:.4g}" for k, v in logs.items() if k != "epoch")
+            logger.info("%sepoch %d: %s", self.label, epoch + 1, shown)
 
     def on_fit_end(self, trainer: Trainer, result: FitResult) -> None:
         if self._bar is not None:
