@@ -137,12 +137,23 @@ def read_emoji(text: str, emoji: str) -> str:
     return name_emoji(text) if emoji == "names" else text
 
 
-def _check_readings(emoji: str, fold: str) -> None:
-    """Refuses an emoji reading or a character folding that is not one (:data:`EMOJI_MODES`, :data:`FOLD_MODES`)."""
+def _check_readings(emoji: str, fold: str, upgrade: str | None = None) -> None:
+    """Refuses an emoji reading or a character folding that is not one (:data:`EMOJI_MODES`, :data:`FOLD_MODES`);
+    ``upgrade``: what to say instead of the choices (a newer carrousel's bundle recorded the reading)."""
     if emoji not in EMOJI_MODES:
-        raise TokenizerError(f"unknown emoji reading {emoji!r}; use one of {', '.join(EMOJI_MODES)}")
+        fix = upgrade or f"use one of {', '.join(EMOJI_MODES)}"
+        raise TokenizerError(f"unknown emoji reading {emoji!r}; {fix}")
     if fold not in FOLD_MODES:
-        raise TokenizerError(f"unknown character folding {fold!r}; use one of {', '.join(FOLD_MODES)}")
+        fix = upgrade or f"use one of {', '.join(FOLD_MODES)}"
+        raise TokenizerError(f"unknown character folding {fold!r}; {fix}")
+
+
+def _check_specials(tokenizer: Tokenizer, upgrade: str | None = None) -> None:
+    """Refuses a tokenizer whose first ids are not :data:`SPECIALS`; ``upgrade``: as :func:`_check_readings`."""
+    for i, special in enumerate(SPECIALS):
+        if tokenizer.token_to_id(special) != i:
+            fix = upgrade or "train it again with carrousel.nlp"
+            raise TokenizerError(f"tokenizer lacks {special} at id {i}; {fix}")
 
 
 class TextTokenizer:
@@ -159,11 +170,7 @@ class TextTokenizer:
 
     def __init__(self, tokenizer: Tokenizer, kind: str, emoji: str = "keep", fold: str = "none") -> None:
         _check_readings(emoji, fold)
-        for i, special in enumerate(SPECIALS):
-            if tokenizer.token_to_id(special) != i:
-                raise TokenizerError(
-                    f"tokenizer lacks {special} at id {i}; train it again with carrousel.nlp"
-                )
+        _check_specials(tokenizer)
         self._tok = tokenizer
         self.kind = kind
         self.emoji = emoji
@@ -324,20 +331,23 @@ class TextTokenizer:
         emoji: str = "keep",
         fold: str = "none",
         fix: str = "train the model again",
+        upgrade: str | None = None,
     ) -> TextTokenizer:
         """Reads what :meth:`to_bytes` wrote; ``emoji`` and ``fold``: the bundle's records of the emoji reading
-        and the character folding; ``fix``: what an unreadable document's error says to do (a loader passes
-        core's :func:`~carrousel.core.provenance.fix_or_upgrade` of its bundle: upgrade, when a newer carrousel
-        wrote it).
+        and the character folding; ``fix``: what an unreadable document's error says to do; ``upgrade``: a
+        loader passes core's :func:`~carrousel.core.provenance.upgrade_hint` of its bundle, which every error
+        here says instead of its own fix when a newer carrousel wrote the bundle (None: it did not).
 
         Raises:
-            TokenizerError: the document is not a tokenizer this package wrote, or ``emoji`` or ``fold`` is not
-                a reading.
+            TokenizerError: the document is not a tokenizer this package wrote (unreadable, or a special token
+                off its id), or ``emoji`` or ``fold`` is not a reading.
         """
         try:
             tok = Tokenizer.from_str(data.decode("utf-8"))
         except Exception as exc:  # the Rust side raises plain Exception on a bad document
-            raise TokenizerError(f"tokenizer.json cannot be read ({exc}); {fix}") from None
+            raise TokenizerError(f"tokenizer.json cannot be read ({exc}); {upgrade or fix}") from None
+        _check_readings(emoji, fold, upgrade)  # here, with the bundle's upgrade hint (and again in __init__)
+        _check_specials(tok, upgrade)
         return cls(tok, kind, emoji, fold)
 
 

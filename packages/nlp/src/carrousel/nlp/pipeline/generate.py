@@ -30,7 +30,7 @@ from carrousel.core.decode import sample_next
 from carrousel.core.device import check_inference, check_precision
 from carrousel.core.export import reduced_precision
 from carrousel.core.files import check_output_dir
-from carrousel.core.provenance import PrecisionReport, bundle_precision_report, fix_or_upgrade
+from carrousel.core.provenance import PrecisionReport, bundle_precision_report, upgrade_hint
 from carrousel.core.text import name_some, percent
 from carrousel.core.train import Trainer
 from carrousel.core.train.distributed import leave_to_rank_zero, shard_streams
@@ -221,7 +221,7 @@ class TextGenerator:
         self.tokenizer = TextTokenizer.from_bytes(
             bundle.files[TOKENIZER_FILE],
             str(bundle.assets["tokenizer_kind"]),
-            fix=fix_or_upgrade(bundle, "train the model again"),  # upgrade: a newer carrousel wrote it
+            upgrade=upgrade_hint(bundle),  # what the errors say when a newer carrousel wrote it
         )
 
     @classmethod

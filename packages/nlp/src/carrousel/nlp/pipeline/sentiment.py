@@ -22,7 +22,7 @@ from carrousel.core.curves import can_plot, history_writer
 from carrousel.core.device import check_inference, check_precision
 from carrousel.core.export.deploy import load_runtime
 from carrousel.core.files import check_output_dir
-from carrousel.core.provenance import PrecisionReport, bundle_precision_report
+from carrousel.core.provenance import PrecisionReport, bundle_precision_report, upgrade_hint
 from carrousel.core.train import Task, Trainer, leave_to_rank_zero, predict
 from carrousel.nlp.config import SentimentTrainConfig, TextDataConfig
 from carrousel.nlp.data import (
@@ -269,7 +269,7 @@ class SentimentModel:
     """
 
     def __init__(self, bundle: Bundle, precision: str = "fp32", unk: str | None = None) -> None:
-        self.unk = unk_reading(bundle.assets, unk)  # see from_pretrained
+        self.unk = unk_reading(bundle.assets, unk, upgrade_hint(bundle))  # see from_pretrained
         self.bundle = bundle
         self.model: SentimentClassifier = bundle.model  # type: ignore[assignment]
         self.labels: list[str] = list(bundle.assets["labels"])

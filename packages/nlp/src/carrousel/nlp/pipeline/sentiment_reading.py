@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from carrousel.core.args import check_args
 from carrousel.core.bundle import Bundle
-from carrousel.core.provenance import fix_or_upgrade
+from carrousel.core.provenance import upgrade_hint
 from carrousel.nlp.char_fold import UNK_MODES
 from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE
@@ -51,17 +51,19 @@ def bundle_tokenizer(bundle: Bundle) -> TextTokenizer:
         str(bundle.assets["tokenizer_kind"]),
         str(bundle.assets.get("emoji", "keep")),  # absent: a bundle from before emoji were named
         str(bundle.assets.get("fold", "none")),  # absent: a bundle from before the folding
-        fix_or_upgrade(bundle, "train the model again"),  # upgrade: a newer carrousel wrote it
+        upgrade=upgrade_hint(bundle),  # what the errors say when a newer carrousel wrote it
     )
 
 
-def unk_reading(assets: Mapping[str, object], unk: str | None = None) -> str:
-    """``unk``, or with None the bundle's asset ``unk`` (absent: ``keep``).
+def unk_reading(assets: Mapping[str, object], unk: str | None = None, upgrade: str | None = None) -> str:
+    """``unk``, or with None the bundle's asset ``unk`` (absent: ``keep``); ``upgrade``: the bundle's
+    :func:`~carrousel.core.provenance.upgrade_hint`, said instead of the choices for a recorded reading.
 
     Raises:
         NLPConfigError: the reading is not one of :data:`UNK_MODES`.
     """
     reading = str(assets.get("unk", "keep")) if unk is None else unk
     if reading not in UNK_MODES:
-        raise NLPConfigError(f"unknown [UNK] reading {reading!r}; use one of {', '.join(UNK_MODES)}")
+        fix = (upgrade if unk is None else None) or f"use one of {', '.join(UNK_MODES)}"
+        raise NLPConfigError(f"unknown [UNK] reading {reading!r}; {fix}")
     return reading

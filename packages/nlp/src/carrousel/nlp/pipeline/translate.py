@@ -21,7 +21,7 @@ import torch
 from carrousel.core.args import check_args
 from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.core.decode import Hypothesis
-from carrousel.core.provenance import PrecisionReport, bundle_precision_report, fix_or_upgrade
+from carrousel.core.provenance import PrecisionReport, bundle_precision_report, upgrade_hint
 from carrousel.nlp.baselines import WordDictionary
 from carrousel.nlp.clauses import by_clauses
 from carrousel.nlp.config import DecodeConfig, TranslateDataConfig
@@ -96,8 +96,10 @@ class Translator:
         self.others = list(members)  # the bundles decoded with it as one ensemble (--ensemble DIR)
         own = networks_of(bundle.model)  # the bundle's networks: one, or an ensemble's members
         self.model: Seq2Seq = own[0].eval()  # its first (the one network of the searches' extras)
-        fix = fix_or_upgrade(bundle, "train the model again")  # upgrade: a newer carrousel wrote it
-        self.vocab = Vocabularies.from_files(bundle.files, str(bundle.assets["tokenizer_kind"]), fix)
+        upgrade = upgrade_hint(bundle)  # what the tokenizers' errors say when a newer carrousel wrote it
+        self.vocab = Vocabularies.from_files(
+            bundle.files, str(bundle.assets["tokenizer_kind"]), upgrade=upgrade
+        )
         self.tokenizer, self.target_tokenizer = self.vocab.source, self.vocab.target
         self.dictionary = WordDictionary(json.loads(bundle.files[DICTIONARY_FILE].decode("utf-8")))
         self.src, self.tgt = str(bundle.assets["src"]), str(bundle.assets["tgt"])
