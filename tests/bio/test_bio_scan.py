@@ -201,3 +201,25 @@ def test_compiled_scan_equals_direct_summation(tmp_path, lambda_fa, write_fasta,
         assert len(want) > 20 and got == want
         assert set(hits["record"][sel]) == {name}
         assert np.array_equal(hits["pvalue"][sel], pw.pvalue(np.round(hits["pwm_score"][sel] * pw.scale)))
+
+
+def test_pipeline_scan_given_no_path_says_it_takes_one(tmp_path, write_fasta) -> None:
+    """``pipeline.scan`` given an open file, a list of ``(name, sequence)`` pairs or bytes: one ConfigError
+    line naming what it takes, and the open file's path. Before: pathlib's TypeError ("expected str, bytes or
+    os.PathLike object, not list") from inside the input checks."""
+    import io
+
+    from carrousel.bio import pipeline
+    from carrousel.core.errors import ConfigError
+
+    fa = write_fasta(tmp_path / "g.fa", {"a": "ACGT" * 20})
+    took = r"^scan takes the genome as the path of a FASTA, FASTA\.gz or \.2bit file \(a str or pathlib\.Path\), "
+    write = "; write the sequences to a FASTA file and pass its path$"
+    cfg = ScanConfig(motifs=("MA0139.2",))
+    with open(fa) as handle, pytest.raises(ConfigError, match=rf"{took}not a TextIOWrapper; pass its path, "):
+        pipeline.scan(cfg, handle)  # type: ignore[arg-type]
+    for given in ([("a", "ACGT" * 20)], io.StringIO(">a\nACGT\n"), str(fa).encode()):
+        with pytest.raises(ConfigError, match=rf"{took}not a {type(given).__name__}{write}"):
+            pipeline.scan(cfg, given, out=tmp_path / "hits.bed")  # type: ignore[arg-type]
+    assert not (tmp_path / "hits.bed").exists()
+    assert pipeline.scan(cfg, fa).hits is not None  # a path still scans

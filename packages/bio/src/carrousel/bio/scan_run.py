@@ -10,10 +10,13 @@ and a PWM scan's fixed memory cost drops by the ~0.5 GB that importing torch cos
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from carrousel.bio.config import HitFormat, Method, ScanConfig
+from carrousel.bio.errors import ScanConfigError
 from carrousel.bio.fasta_names import check_fasta_input
 from carrousel.bio.formats import format_for, write_hits
 from carrousel.bio.hits import ScanResult
@@ -53,10 +56,12 @@ def scan(
         The :class:`~carrousel.bio.hits.ScanResult` (render it with :mod:`carrousel.bio.formats`).
 
     Raises:
-        ScanConfigError: ``out`` has an extension of no known format (and ``fmt`` is not given).
+        ScanConfigError: ``genome`` is not a path (an open file, a list of sequences), or ``out`` has an
+            extension of no known format (and ``fmt`` is not given).
         ConfigError: ``out`` cannot be written (a folder, below a file, a read-only folder).
         DataError: ``genome`` is not a readable, non-empty regular file (and the errors of the scan).
     """
+    _check_path(genome)
     if out is not None:
         check_output_file(out, "--out", inputs=[genome])
     kind = format_for(out, fmt)  # an unknown extension fails here, before any work
@@ -78,3 +83,16 @@ def scan(
     if out is not None:
         write_hits(result, kind, out)
     return result
+
+
+def _check_path(genome: Any) -> None:
+    """Refuses a ``genome`` that is not a path (before: pathlib's bare TypeError, deep in the file checks)."""
+    if isinstance(genome, str | os.PathLike):
+        return
+    name = getattr(genome, "name", None)  # an open file knows its path
+    known = isinstance(name, str) and os.path.isfile(name)
+    fix = f"pass its path, {name!r}" if known else "write the sequences to a FASTA file and pass its path"
+    raise ScanConfigError(
+        f"scan takes the genome as the path of a FASTA, FASTA.gz or .2bit file (a str or pathlib.Path), "
+        f"not a {type(genome).__name__}; {fix}"
+    )
