@@ -42,6 +42,7 @@ __all__ = [
     "pick_device",
     "resolve_dtype",
     "run_in_precision",
+    "wide_float",
 ]
 
 Precision = Literal["fp32", "bf16", "fp16"]
@@ -78,6 +79,13 @@ def pick_device(prefer: str | torch.device | None = "auto") -> torch.device:
     if dev.type == "mps" and not torch.backends.mps.is_available():
         raise ConfigError(f"device {prefer!r} requested but MPS is not available; use --device cpu")
     return dev
+
+
+def wide_float(device: torch.device) -> torch.dtype:
+    """The widest floating dtype ``device`` computes in: float64, except on Apple MPS (no float64 there:
+    any float64 tensor on it raises), where it is float32. For sums and scores kept on the device
+    (beam scores, running statistics, metric states)."""
+    return torch.float32 if device.type == "mps" else torch.float64
 
 
 def floating_dtype(model: torch.nn.Module) -> torch.dtype:

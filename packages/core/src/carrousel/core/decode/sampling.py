@@ -14,6 +14,7 @@ import torch
 from torch import Tensor
 
 from carrousel.core.args import check_args
+from carrousel.core.device import wide_float
 from carrousel.core.errors import ConfigError, ShapeError
 
 __all__ = ["filter_logits", "sample_next"]
@@ -95,6 +96,7 @@ def sample_next(
     probs = torch.softmax(filtered / temperature, dim=-1)
     if not bool(torch.isfinite(probs).all()):  # an extreme temperature: 1e-40 overflows the scaled logits,
         # 1e308 (inf in float32) makes NaN of a banned label's -inf; shifted to max 0, in float64, any works
-        shifted = (filtered - filtered.max(dim=-1, keepdim=True).values).double()
+        # (MPS has no float64: float32 there, enough for all but such extremes)
+        shifted = (filtered - filtered.max(dim=-1, keepdim=True).values).to(wide_float(filtered.device))
         probs = torch.softmax(shifted / temperature, dim=-1)
     return torch.multinomial(probs, 1, generator=generator).squeeze(-1)

@@ -27,6 +27,7 @@ import torch
 from torch import Tensor
 
 from carrousel.core.args import check_args
+from carrousel.core.device import wide_float
 from carrousel.core.errors import ConfigError, ShapeError
 
 __all__ = [
@@ -190,7 +191,7 @@ def gnmt_coverage_penalty(beta: float, eps: float = 1e-10) -> Callable[[Tensor],
     """
 
     def penalty(attention: Tensor) -> float:
-        total = attention.double().sum(dim=0).clamp(min=eps, max=1.0)
+        total = attention.to(wide_float(attention.device)).sum(dim=0).clamp(min=eps, max=1.0)
         return beta * float(total.log().sum())
 
     return penalty
@@ -332,7 +333,8 @@ def beam_search(
     device = _device(state)
     state = select_state(state, torch.arange(B, device=device).repeat_interleave(K), state_batch_dim)
     labels = torch.full((B * K,), bos, dtype=torch.long, device=device)
-    beam_lp = torch.full((B, K), -math.inf, dtype=torch.float64, device=device)
+    wide = wide_float(device)  # beam scores in float64 (float32 on MPS, which has no float64)
+    beam_lp = torch.full((B, K), -math.inf, dtype=wide, device=device)
     beam_lp[:, 0] = 0.0  # all beams start equal: only the first one is extended at the first step
     history = torch.zeros((B, K, 0), dtype=torch.long, device=device)
     ex_history: Tensor | None = None  # (n, K, t, ...) extras along each live beam
@@ -356,7 +358,7 @@ def beam_search(
         n = len(items)
         log_probs, state, ex = _call(step, labels, state, n * K)
         V = _check_vocab(log_probs, eos)
-        log_probs = log_probs.to(torch.float64).view(n, K, V)
+        log_probs = log_probs.to(wide).view(n, K, V)
         if t < min_len:
             log_probs = log_probs.clone()
             log_probs[..., eos] = -math.inf

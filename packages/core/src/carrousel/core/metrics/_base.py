@@ -28,6 +28,7 @@ import torch.distributed as dist
 from torch import Tensor
 
 from carrousel.core.args import check_args
+from carrousel.core.device import wide_float
 from carrousel.core.errors import DataError, ShapeError
 
 __all__ = ["Metric", "Values", "as_tensors", "distributed_active"]
@@ -78,7 +79,7 @@ def as_tensors(preds: Values, target: Values, name: str, role: str = "preds") ->
 
 def accumulation_dtype(device: torch.device) -> torch.dtype:
     """Returns the dtype used to accumulate state: float64, except where the device lacks it (MPS)."""
-    return torch.float32 if device.type == "mps" else torch.float64
+    return wide_float(device)
 
 
 def _add_padded(a: Tensor, b: Tensor) -> Tensor:
