@@ -24,6 +24,7 @@ import torchaudio.functional as AF
 from torch import Tensor
 
 from carrousel.core.args import check_args
+from carrousel.core.device import wide_float
 from carrousel.speech.audio import read_sphinx_mfc
 from carrousel.speech.config import AugmentConfig, FeatureConfig
 from carrousel.speech.errors import FrontEndMismatchError
@@ -107,10 +108,11 @@ def causal_normalize(feats: Tensor, state: CausalNormState) -> Tensor:
     """
     if feats.shape[0] == 0:
         return feats
-    x = feats.double()
-    n = state.n + torch.arange(1, x.shape[0] + 1, dtype=torch.float64, device=x.device)[:, None]
-    s1 = state.s1.to(x.device) + torch.cumsum(x, dim=0)
-    s2 = state.s2.to(x.device) + torch.cumsum(x * x, dim=0)
+    wide = wide_float(feats.device)  # float64 sums; float32 on MPS, which has none (converted on the CPU)
+    x = feats.to(wide)
+    n = state.n.to(wide).to(x.device) + torch.arange(1, x.shape[0] + 1, dtype=wide, device=x.device)[:, None]
+    s1 = state.s1.to(wide).to(x.device) + torch.cumsum(x, dim=0)
+    s2 = state.s2.to(wide).to(x.device) + torch.cumsum(x * x, dim=0)
     mean = s1 / n
     var = (s2 / n - mean * mean).clamp_min(1e-8)
     state.n, state.s1, state.s2 = n[-1, 0], s1[-1], s2[-1]
