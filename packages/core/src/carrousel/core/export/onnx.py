@@ -72,8 +72,9 @@ def export_onnx(
     """Exports ``model`` (its :func:`exportable` copy) to ONNX and returns the file's bytes.
 
     Args:
-        model: the network; it is not changed.
-        example: positional inputs to trace with, e.g. ``(x, lengths)``.
+        model: the network, on any device (a CPU copy is exported: ONNX Runtime runs on the CPU); it is
+            not changed.
+        example: positional inputs to trace with, e.g. ``(x, lengths)`` (any device).
         input_names: one name per input.
         dynamic: per input name, its dynamic axes and their names, e.g.
             ``{"x": {0: "batch", 1: "time"}, "lengths": {0: "batch"}}``; the same name is the same size.
@@ -98,7 +99,9 @@ def export_onnx(
     if len(input_names) != len(example):
         raise ExportError(f"{len(input_names)} input names for {len(example)} example inputs; give one each")
     _check_dynamic(dynamic, input_names, output_names)
-    graph = _Positional(exportable(model, sequence_lens=which is Exporter.TORCHSCRIPT))
+    # ONNX Runtime runs the file on the CPU: a model on a GPU is traced as a CPU copy, with CPU inputs
+    graph = _Positional(exportable(model, sequence_lens=which is Exporter.TORCHSCRIPT).cpu())
+    example = tuple(t.cpu() if isinstance(t, Tensor) else t for t in example)
     check_torchscript_only(graph, which.value)
     try:
         with torch.no_grad(), warnings.catch_warnings():
@@ -246,7 +249,8 @@ def verify_onnx(
     Args:
         blob: the ONNX file.
         model: the eager module it was exported from.
-        inputs: positional inputs (sizes other than the export example's).
+        inputs: positional inputs (sizes other than the export example's); the eager model gets them on
+            its own device.
         input_names: their names (for the error message).
         atol: largest accepted ``|onnx - eager|`` of every output.
         output_names: the outputs' names, in order (for ``output_atol`` and the error message).
@@ -268,8 +272,9 @@ def verify_onnx(
         ) from None
     was = model.training
     model.eval()
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))  # the eager model's own
     with torch.no_grad():
-        ref = model(*inputs)
+        ref = model(*(t.to(device) if isinstance(t, Tensor) else t for t in inputs))
     model.train(was)
     refs = ref if isinstance(ref, tuple | list) else (ref,)
     names = list(output_names or [])
