@@ -161,7 +161,7 @@ def filter_contributions(
             ]
 
             def logits() -> np.ndarray:
-                return torch.cat([model(x) for x in xs]).double().cpu().numpy()
+                return torch.cat([model(x) for x in xs]).cpu().double().numpy()
 
             base = logits()
             task = int(np.argmax(base.mean(axis=0)))

@@ -89,13 +89,13 @@ def unit_scores(enc: RecurrentEncoder, head_weights: list[Tensor] | None = None)
         for d in range(D):
             k = keys[layer][d]
             for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-                w = sd[k[kind]].detach().double().cpu()
+                w = sd[k[kind]].detach().cpu().double()
                 rows = w.view(gates, H, -1) if w.dim() == 2 else w.view(gates, H, 1)
                 sq[d] += (rows**2).sum((0, 2))
             rec = sd[k["weight_hr"]] if "weight_hr" in k else sd[k["weight_hh"]]
-            sq[d] += (rec.detach().double().cpu() ** 2).sum(0)
+            sq[d] += (rec.detach().cpu().double() ** 2).sum(0)
             if "peephole" in k:
-                sq[d] += (sd[k["peephole"]].detach().double().cpu() ** 2).sum(0)
+                sq[d] += (sd[k["peephole"]].detach().cpu().double() ** 2).sum(0)
         if not cfg.proj_size:  # outgoing columns in the next layer or the head
             readers = (
                 [sd[keys[layer + 1][d]["weight_ih"]] for d in range(D)]
@@ -103,7 +103,7 @@ def unit_scores(enc: RecurrentEncoder, head_weights: list[Tensor] | None = None)
                 else list(head_weights or [])
             )
             for w in readers:
-                sq += (w.detach().double().cpu() ** 2).sum(0).view(D, H)
+                sq += (w.detach().cpu().double() ** 2).sum(0).view(D, H)
         scores.append(sq.sqrt())
     return scores
 
@@ -154,7 +154,10 @@ def prune_encoder_units(
     scores = unit_scores(enc) if scores is None else scores
     if len(scores) != cfg.num_layers or any(tuple(s.shape) != (D, H) for s in scores):
         raise ConfigError(f"scores must be {cfg.num_layers} tensors of shape ({D}, {H})")
-    keep = [[torch.sort(torch.topk(s[d].double(), new_h).indices).values for d in range(D)] for s in scores]
+    keep = [
+        [torch.sort(torch.topk(s[d].detach().cpu().double(), new_h).indices).values for d in range(D)]
+        for s in scores
+    ]
     new_cfg = dataclasses.replace(cfg, hidden_size=new_h)
     ref = next(enc.parameters())
     with torch.device("meta"):

@@ -102,7 +102,7 @@ def _token_nll(model: nn.Module, ids: np.ndarray, chunk: int = 1024) -> tuple[fl
                 logits, state = model(x.unsqueeze(0), state)
                 log_p = F.log_softmax(logits[0].float(), dim=-1)  # cross_entropy's own two steps
                 total += float(F.nll_loss(log_p, y, reduction="sum"))
-                each.append(-log_p.gather(1, y.unsqueeze(1)).squeeze(1).double().cpu().numpy())
+                each.append(-log_p.gather(1, y.unsqueeze(1)).squeeze(1).cpu().double().numpy())
     finally:
         model.train(was)
     return total, np.concatenate(each) if each else np.zeros(0)
