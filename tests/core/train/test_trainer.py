@@ -207,7 +207,7 @@ def test_mixed_precision_trains(precision: str, device: torch.device) -> None:
     train, val = loaders()
     cfg = dataclasses.replace(QUIET, epochs=3, precision=precision, device=str(device))  # type: ignore[arg-type]
     trainer = Trainer(mlp(dropout=0.0), RegressionTask(), cfg)
-    assert (trainer.scaler is not None) == (precision == "fp16" and device.type == "cuda")
+    assert (trainer.scaler is not None) == (precision == "fp16" and device.type in ("cuda", "mps"))
     result = trainer.fit(train, val)
     assert result.history[-1]["val_loss"] < 0.5 * result.history[0]["val_loss"]
 

@@ -37,6 +37,7 @@ __all__ = [
     "check_inference",
     "check_precision",
     "floating_dtype",
+    "grad_scaler",
     "inference_dtype",
     "move_to",
     "pick_device",
@@ -129,6 +130,15 @@ def move_to(
     if isinstance(obj, Sequence) and not isinstance(obj, str | bytes):
         return type(obj)(move_to(v, device, non_blocking, dtype) for v in obj)  # type: ignore[call-arg]
     return obj
+
+
+def grad_scaler(precision: str, device: torch.device) -> torch.amp.GradScaler | None:
+    """The loss scaler of fp16 training on ``device``: fp16 autocast on a GPU (CUDA or Apple MPS) needs one,
+    or small gradients flush to zero in its backward pass; None for fp32, bf16 (float32's exponent range)
+    and the CPU (where fp16 training runs as bf16, :func:`resolve_dtype`)."""
+    if precision == "fp16" and device.type in ("cuda", "mps"):
+        return torch.amp.GradScaler(device.type)
+    return None
 
 
 def resolve_dtype(precision: Precision, device: torch.device) -> torch.dtype | None:

@@ -4,7 +4,7 @@ The trainer knows nothing of any domain: a domain hands it a plain ``nn.Module``
 loss, metrics) and data loaders yielding tensors, dicts or tuples of tensors. One training step is::
 
     outputs = task.forward(model, batch); loss = task.loss(outputs, batch); backward (scaled by the
-    GradScaler for fp16 on CUDA, divided by ``accumulate``); every ``accumulate`` micro-batches:
+    GradScaler for fp16 on CUDA and MPS, divided by ``accumulate``); every ``accumulate`` micro-batches:
     unscale, clip by value and/or norm (norm logged), skip or stop when loss or norm is not finite,
     optimiser step, per-step scheduler.
 
@@ -29,7 +29,7 @@ import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from carrousel.core.device import autocast, floating_dtype, move_to, pick_device
+from carrousel.core.device import autocast, floating_dtype, grad_scaler, move_to, pick_device
 from carrousel.core.errors import ConfigError, NonFiniteLossError, OutputError
 from carrousel.core.files import check_output_dir
 from carrousel.core.train import distributed as dist_utils
@@ -101,9 +101,7 @@ class Trainer:
         self.device = device
         self.model = model.to(device)
         self.rank_zero = self.env.rank == 0
-        self.scaler: torch.amp.GradScaler | None = None
-        if cfg.precision == "fp16" and device.type == "cuda":
-            self.scaler = torch.amp.GradScaler("cuda")
+        self.scaler: torch.amp.GradScaler | None = grad_scaler(cfg.precision, device)  # fp16 on CUDA / MPS
         self.optimizer = build_optimizer(self.model, cfg)
         self.scheduler: Any = None
         self._early = None
