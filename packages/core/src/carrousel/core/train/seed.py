@@ -62,7 +62,8 @@ class DeterministicGuard:
 
 
 def get_rng_state() -> dict[str, Any]:
-    """Returns the state of every RNG as plain types and tensors (loadable with ``weights_only=True``)."""
+    """Returns the state of every RNG (python, numpy, torch's CPU one, CUDA's and Apple MPS's where present)
+    as plain types and tensors (loadable with ``weights_only=True``)."""
     version, internal, gauss = random.getstate()
     np_state = np.random.get_state(legacy=True)
     assert isinstance(np_state, tuple)
@@ -78,6 +79,8 @@ def get_rng_state() -> dict[str, Any]:
     }
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
+    if torch.backends.mps.is_available():  # dropout and zoneout masks drawn on an Apple GPU
+        state["mps"] = torch.mps.get_rng_state()
     return state
 
 
@@ -93,3 +96,5 @@ def set_rng_state(state: dict[str, Any]) -> None:
         cuda_states = state["cuda"]
         if len(cuda_states) == torch.cuda.device_count():
             torch.cuda.set_rng_state_all([s.cpu() for s in cuda_states])
+    if "mps" in state and torch.backends.mps.is_available():
+        torch.mps.set_rng_state(state["mps"].cpu())
