@@ -71,3 +71,14 @@ def test_wrap_to_keeps_hyphenated_words_whole() -> None:
         "abcdefghijklmn",
         "held-out tokens",
     ]
+
+
+def test_save_png_draws_a_title_holding_an_undecodable_file_name(tmp_path: Path) -> None:
+    """A file name read in an ASCII locale (LC_ALL=C, no UTF-8 mode) holds surrogate escapes, which
+    matplotlib refused with a TypeError: 'nlp generate train -t tëxt.txt' failed after its training, on
+    drawing training.png. Those bytes are now read as UTF-8 for the chart."""
+    fig = _figure()
+    fig.axes[0].set_title("trained on t\udcc3\udcabxt.txt")  # 'tëxt.txt' decoded as ASCII
+    out = save_png(fig, tmp_path / "chart.png")
+    assert out.read_bytes().startswith(PNG_MAGIC)
+    assert fig.axes[0].get_title() == "trained on tëxt.txt"

@@ -184,3 +184,18 @@ def test_speech_bounds_trim_silence_but_never_noise(tone) -> None:
     assert abs(start - 14400) <= 160 and abs(end - 25600) <= 160
     noisy = x + 0.05 * np.random.default_rng(0).standard_normal(len(x)).astype(np.float32)
     assert speech_bounds(noisy, 16000) == (0, len(x))
+
+
+def test_a_file_name_not_valid_in_the_locale_is_read(write_wav, tone, tmp_path) -> None:
+    """A name whose bytes the locale cannot decode (a Latin-1 'é' under UTF-8, or 'é' itself under an ASCII
+    locale) reaches Python as surrogate escapes; soundfile encoded such a str strictly, so on main
+    'speech transcribe é.wav' under LC_ALL=C ended in 'input is not valid text (UnicodeEncodeError...)'.
+    The path is now given to soundfile as its own bytes (os.fsencode)."""
+    import os
+
+    x = tone(0.5)
+    path = tmp_path / os.fsdecode(b"caf\xe9.wav")  # '\udce9' in a UTF-8 locale
+    os.replace(write_wav("plain.wav", x), path)
+    assert audio_info(path).seconds == pytest.approx(0.5, abs=0.01)
+    assert read_audio(path, 16000).shape == x.shape
+    assert sum(len(c) for _, c in iter_chunks(path, 16000, chunk_seconds=0.2)) >= len(x)

@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from typing import Annotated, Any, TypeVar
 
-from carrousel.core.cli_logging import OneLineHandler
+from carrousel.core.cli_logging import OneLineHandler, route_third_party
 from carrousel.core.cli_options import (
     DistillHidden,
     ExportPrecision,
@@ -57,6 +57,7 @@ from carrousel.core.cli_start import (
     say_interrupted,
     settle,
 )
+from carrousel.core.cli_streams import prepare_streams, writing_stdout
 from carrousel.core.cli_values import Above, Below, option_problem, to_jsonable
 from carrousel.core.errors import CarrouselError
 from carrousel.core.optional import missing_extra
@@ -108,6 +109,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 class _Results(Console):
     def on_broken_pipe(self) -> None:  # rich would exit 1; a reader gone (``| head``) ends quietly instead
         raise BrokenPipeError(32, "stdout closed")
+
+    def _check_buffer(self) -> None:  # ENOSPC and the like: one line naming stdout (rich's one writer)
+        with writing_stdout():
+            super()._check_buffer()
 
 
 def _stdout_gone() -> bool:  # stdout a pipe whose reader left (a FIFO given to -o is another matter)
@@ -217,6 +222,7 @@ def _setup(verbose: bool, quiet: bool) -> None:
         log.handlers[:] = [handler]
         log.setLevel(level)
         log.propagate = False
+    route_third_party(stderr, logging.WARNING if verbose else logging.ERROR)
     logging.captureWarnings(True)
     if not verbose:  # third-party warnings are for bug reports, not for every run
         logging.getLogger("py.warnings").setLevel(logging.ERROR)
@@ -303,6 +309,7 @@ def run(app: typer.Typer, prog: str) -> None:
     the command has finished leaves its exit code (0 for a complete result) and prints nothing.
     """
     args, previous = sys.argv[1:], catch_signals()
+    prepare_streams()  # a closed stdout, stderr or stdin; an ASCII locale (see carrousel.core.cli_streams)
     try:
         try:
             connect()  # under torchrun: the ranks' store, before a peer's failure can stop this one
@@ -342,12 +349,15 @@ def run(app: typer.Typer, prog: str) -> None:
 
 def emit_json(obj: Any) -> None:
     """Prints ``obj`` as strict, indented JSON on stdout (see :func:`to_jsonable`)."""
-    typer.echo(json.dumps(to_jsonable(obj), indent=2, allow_nan=False))
+    text = json.dumps(to_jsonable(obj), indent=2, allow_nan=False)
+    with writing_stdout():
+        typer.echo(text)
 
 
 def echo(text: str, nl: bool = True) -> None:
     """Plain text on stdout (no markup, no wrapping)."""
-    typer.echo(text, nl=nl)
+    with writing_stdout():
+        typer.echo(text, nl=nl)
 
 
 @contextmanager

@@ -10,6 +10,7 @@ prints the record as one line (a terminal still folds it on screen).
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from carrousel.core.optional import missing_extra
 
@@ -19,7 +20,7 @@ try:  # the carrousel-core[cli] extra
 except ImportError as e:
     raise missing_extra(e, "rich", "carrousel-core[cli]", "the CLI helper (carrousel.core.cli)") from None
 
-__all__ = ["OneLineHandler"]
+__all__ = ["OneLineHandler", "route_third_party"]
 
 
 class OneLineHandler(RichHandler):
@@ -34,3 +35,23 @@ class OneLineHandler(RichHandler):
             self.console.print(line, soft_wrap=True)
         except Exception:
             self.handleError(record)
+
+
+def route_third_party(console: Any, level: int) -> None:
+    """Prints the records of other libraries' loggers (those reaching the root logger) on ``console``,
+    one line each, from ``level`` up; replaces the handler an earlier call added.
+
+    Without it, Python's last-resort handler printed every third-party warning: matplotlib's two long
+    lines about a ``MPLCONFIGDIR`` or ``HOME`` it cannot write, in every command that draws a chart. The
+    CLI passes ``ERROR``, or ``WARNING`` under ``--verbose`` (third-party warnings are for bug reports).
+
+    Args:
+        console: a :class:`rich.console.Console` (the CLI's stderr).
+        level: the least level shown.
+    """
+    root = logging.getLogger()
+    root.handlers[:] = [h for h in root.handlers if not getattr(h, "carrousel_cli", False)]
+    handler = OneLineHandler(console=console, show_path=False, show_time=False, rich_tracebacks=False)
+    handler.carrousel_cli = True  # type: ignore[attr-defined]
+    handler.setLevel(level)
+    root.addHandler(handler)

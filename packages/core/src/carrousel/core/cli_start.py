@@ -12,7 +12,7 @@ outcome: the command's exit code stands (0 for a complete result) and nothing mo
 through the interpreter's own shutdown too, where Python would put back the default action (a silent death
 by the signal): :func:`launch` ignores both signals for the last steps (a hung exit then needs ``kill -9``).
 
-This module imports only the standard library, so that the handler is in place within milliseconds; the
+This module imports only the standard library (and core's light :mod:`.cli_streams`), so that the handler is in place within milliseconds; the
 remaining window is the interpreter's own start-up and the package's ``__init__`` (about 40 ms).
 """
 
@@ -27,6 +27,8 @@ from contextlib import contextmanager
 from datetime import timedelta
 from types import FrameType
 from typing import Any
+
+from carrousel.core.cli_streams import prepare_streams
 
 __all__ = [
     "EXIT_INTERRUPTED",
@@ -197,6 +199,7 @@ def launch(module: str) -> None:
         SystemExit: with the command's exit code; 130 after a signal during start-up.
     """
     catch_signals()
+    prepare_streams()  # a closed stdout or an ASCII locale, before any import opens a file
     try:
         importlib.import_module(module).main()
     except SystemExit:

@@ -86,6 +86,17 @@ def can_draw(extra: str = _EXTRA, left_out: str | None = None) -> bool:
     return True
 
 
+def _decode_escapes(fig: Any) -> None:
+    """Text holding Python's surrogate escapes (a file name's bytes that the locale could not decode, as
+    in ``LC_ALL=C``: matplotlib refuses them) gets those bytes read as UTF-8, an invalid one as U+FFFD."""
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        value = text.get_text()
+        if isinstance(value, str) and any("\udc80" <= ch <= "\udcff" for ch in value):
+            text.set_text(value.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+
+
 @check_args
 def save_png(fig: Any, path: str | Path, dpi: int = DPI) -> Path:
     """Writes ``fig`` as PNG at ``dpi`` with a tight bounding box, then closes it (also on failure).
@@ -107,6 +118,7 @@ def save_png(fig: Any, path: str | Path, dpi: int = DPI) -> Path:
     """
     out = Path(path)
     try:
+        _decode_escapes(fig)
         with atomic_path(out) as tmp:
             fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight")
     finally:

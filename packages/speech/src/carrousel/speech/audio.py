@@ -156,7 +156,7 @@ def _part(path: str | Path) -> tuple[AudioInfo, Path, dict[str, int]]:
     p, start, end = split_segment(path)
     _check_file(p)
     try:
-        info = sf.info(str(p), **_raw_kwargs(p)) if p.suffix.lower() != ".raw" else None
+        info = sf.info(os.fsencode(p), **_raw_kwargs(p)) if p.suffix.lower() != ".raw" else None
     except (sf.LibsndfileError, RuntimeError) as exc:
         if _shortened(p):
             raise CorruptAudioError(
@@ -302,7 +302,7 @@ def read_audio(
             "split it or raise the limit (--max-seconds)"
         )
     try:
-        data, rate = sf.read(str(p), dtype="float32", always_2d=False, **part, **_raw_kwargs(p))
+        data, rate = sf.read(os.fsencode(p), dtype="float32", always_2d=False, **part, **_raw_kwargs(p))
     except (sf.LibsndfileError, RuntimeError, ValueError) as exc:
         raise CorruptAudioError(
             f"{p} cannot be decoded ({exc}); the file is damaged, export it again"
@@ -346,7 +346,7 @@ def iter_chunks(
     pad = round(overlap_seconds * rate)
     try:
         warned = False
-        with sf.SoundFile(str(p), **_raw_kwargs(p)) as fh:
+        with sf.SoundFile(os.fsencode(p), **_raw_kwargs(p)) as fh:
             if part:
                 fh.seek(part["start"])
             # Read forward only, keeping the next chunk's leading overlap: headerless GSM 6.10 (.gsm)
