@@ -34,6 +34,13 @@ APP = textwrap.dedent(
             logging.getLogger("otherlib").warning("cannot write the cache folder /proc/x")
         if what == "table":
             cli.stdout.print("caf\\u00e9 \\u2026 \\u6771\\u4eac")
+        if what == "wide":
+            from rich.table import Table
+            table = Table(title="forecast")
+            for name in ("date", "p10", "p50", "p90", "random_walk p50", "ensemble p50"):
+                table.add_column(name, justify="right")
+            table.add_row("2013-03-04", "54.94", "56.09", "57.57", "56.14", "56.16")
+            cli.stdout.print(table)
         if as_json:
             cli.emit_json({"what": what})
         else:
@@ -124,3 +131,25 @@ def test_third_party_warnings_wait_for_verbose(toy: Path) -> None:
     r = _run(toy, "show", "third-party", "-v", capture_output=True)
     assert r.returncode == 0
     assert r.stderr == "WARNING  cannot write the cache folder /proc/x\n"
+
+
+@pytest.mark.parametrize("columns", ["20", "40"])
+def test_a_table_wider_than_the_terminal_keeps_its_numbers(toy: Path, columns: str) -> None:
+    """On a terminal narrower than a table (COLUMNS=20, or finance's forecast table at 80 columns) rich
+    squeezed the columns: '5…' for numbers, at 20 columns only the borders. The table keeps its width now
+    (the terminal folds the lines); TTY_COMPATIBLE=1 makes rich treat the pipe as a terminal."""
+    env = {"COLUMNS": columns, "TTY_COMPATIBLE": "1", "NO_COLOR": "1", "TERM": "xterm"}
+    r = _run(toy, "show", "wide", env=env, capture_output=True)
+    assert r.returncode == 0, r.stderr
+    for cell in (
+        "2013-03-04",
+        "54.94",
+        "56.09",
+        "57.57",
+        "random_walk p50",
+        "56.14",
+        "ensemble p50",
+        "56.16",
+    ):
+        assert cell in r.stdout, r.stdout
+    assert "…" not in r.stdout

@@ -27,7 +27,6 @@ import inspect
 import json
 import logging
 import os
-import select
 import sys
 import traceback
 import warnings
@@ -35,6 +34,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from typing import Annotated, Any, TypeVar
 
+from carrousel.core.cli_console import ResultsConsole, stdout_gone
 from carrousel.core.cli_logging import OneLineHandler, route_third_party
 from carrousel.core.cli_options import (
     DistillHidden,
@@ -106,23 +106,7 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2  # EXIT_INTERRUPTED (130) comes from c
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _Results(Console):
-    def on_broken_pipe(self) -> None:  # rich would exit 1; a reader gone (``| head``) ends quietly instead
-        raise BrokenPipeError(32, "stdout closed")
-
-    def _check_buffer(self) -> None:  # ENOSPC and the like: one line naming stdout (rich's one writer)
-        with writing_stdout():
-            super()._check_buffer()
-
-
-def _stdout_gone() -> bool:  # stdout a pipe whose reader left (a FIFO given to -o is another matter)
-    with suppress(OSError, ValueError, AttributeError):
-        (poll := select.poll()).register(1, select.POLLOUT)
-        return any(ev & select.POLLERR for _, ev in poll.poll(0))
-    return False
-
-
-stdout = _Results(soft_wrap=True)
+stdout = ResultsConsole(soft_wrap=True)
 """Results (tables, text) go here."""
 stderr = Console(stderr=True, soft_wrap=True)
 """Logs, progress and errors go here."""
@@ -290,7 +274,7 @@ def _boundary() -> Iterator[None]:
     except (typer.Exit, typer.TyperException, typer.Abort, KeyboardInterrupt):
         raise
     except BrokenPipeError as exc:  # stdout's reader left (click would exit 1): quiet, exit 0
-        if not _stdout_gone():
+        if not stdout_gone():
             raise _fail(exc) from None
         with suppress(OSError):  # no second error when Python flushes stdout at exit
             os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
