@@ -259,3 +259,13 @@ def test_the_write_probe_leaves_nothing_and_special_files_still_pass(tmp_path: P
     assert list(tmp_path.iterdir()) == []  # the probe file was removed
     for special in ("/dev/null", "/dev/stdout"):
         assert check_output_file(special, "-o") == Path(special)  # written in place, never probed
+
+
+def test_a_closed_stdin_is_named_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``nlp sentiment predict --file - <&-``: Python leaves sys.stdin None, and main's error said
+    'standard input is a terminal'."""
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", None)
+    with pytest.raises(DataError, match="--file -: standard input is closed; pipe the text in"):
+        read_text("-", "--file", "text", streams=True)

@@ -169,7 +169,8 @@ def _is_stream(p: Path) -> bool:
 def _read_stream(p: Path, where: str, what: str, max_bytes: int) -> bytes:
     """The bytes of standard input (``-``) or of a pipe, read in 1 MiB blocks within ``max_bytes``."""
     if str(p) == STDIN and (sys.stdin is None or sys.stdin.isatty()):
-        raise DataError(f"{where}: standard input is a terminal; pipe the {what} in (command | ... {where})")
+        state = "closed" if sys.stdin is None else "a terminal"  # None: started with <&-
+        raise DataError(f"{where}: standard input is {state}; pipe the {what} in (command | ... {where})")
     blocks: list[bytes] = []
     total = 0
     try:
