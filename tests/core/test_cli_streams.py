@@ -153,3 +153,17 @@ def test_a_table_wider_than_the_terminal_keeps_its_numbers(toy: Path, columns: s
     ):
         assert cell in r.stdout, r.stdout
     assert "…" not in r.stdout
+
+
+def test_utf8_text_read_in_an_ascii_locale_is_named_so() -> None:
+    """'nlp sentiment predict café' under LC_ALL=C (no UTF-8 mode): Python passes the UTF-8 bytes as lone
+    surrogates, and main's usage error said they were 'bytes that are not UTF-8', which they are; it now
+    says that the locale is the problem. Bytes that really are not UTF-8 keep the old line."""
+    from carrousel.core.cli_values import text_problem
+
+    typed = "café 東京".encode().decode("ascii", "surrogateescape")
+    problem = text_problem(typed)
+    assert problem is not None and problem.startswith("'café 東京' is UTF-8 but the locale's encoding is ")
+    assert problem.endswith("run in a UTF-8 locale (LANG=C.UTF-8) or with PYTHONUTF8=1")
+    latin1 = text_problem(b"caf\xe9".decode("utf-8", "surrogateescape"))
+    assert latin1 is not None and "'caf\\xe9' holds bytes that are not UTF-8" in latin1

@@ -12,6 +12,7 @@ import dataclasses
 import enum
 import json
 import math
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,7 +77,17 @@ def text_problem(value: Any) -> str | None:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raw = value.encode("utf-8", "surrogateescape")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None:  # UTF-8 read in an ASCII locale (LC_ALL=C without Python's UTF-8 mode)
+            return (
+                f"'{text}' is UTF-8 but the locale's encoding is {sys.getfilesystemencoding()}, so it was "
+                "not read as typed; run in a UTF-8 locale (LANG=C.UTF-8) or with PYTHONUTF8=1"
+            )
+        shown = raw.decode("utf-8", "backslashreplace")
         return (
             f"'{shown}' holds bytes that are not UTF-8; give the text in UTF-8 (the terminal's or the "
             "script's encoding, e.g. LANG=C.UTF-8)"
