@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from carrousel.core.args import check_args
 from carrousel.core.optional import missing_extra
 
 try:  # the carrousel-core[cli] extra
@@ -37,6 +38,7 @@ class OneLineHandler(RichHandler):
             self.handleError(record)
 
 
+@check_args
 def route_third_party(console: Any, level: int) -> None:
     """Prints the records of other libraries' loggers (those reaching the root logger) on ``console``,
     one line each, from ``level`` up; replaces the handler an earlier call added.
