@@ -1,8 +1,8 @@
 """Words either side of a pause: WER/CER of sentences said in one breath and the same words with pauses.
 
 Each sentence is 2-4 groups of the corpus's utterances (digits, numbers, spelled letters, commands; one to
-three words each, `carrousel.speech.vocab`), spoken by a held-out voice (espeak-ng or flite, voices never
-used in training). It is written twice: ``joined``, the whole sentence in one synthesiser call (no pause
+three words each: `carrousel.speech.pauses`, which `speech synth-corpus --pause-share` uses too), spoken
+by a held-out voice (espeak-ng or flite, voices never used in training). It is written twice: ``joined``, the whole sentence in one synthesiser call (no pause
 beyond the voice's own), and ``paused``, each group synthesised apart and joined by
 ``--pause-min``..``--pause-max`` seconds of digital silence (the reported case: espeak-ng "one two three",
 0.8 s, "stop": greedy ``one two threetop``). Both are decoded greedy and with beam 8 + the model LM: the
@@ -28,21 +28,12 @@ import torch
 
 from carrousel.speech.config import DecodeConfig, EvaluateConfig, TranscribeConfig
 from carrousel.speech.metrics import UtteranceScore, error_rates
+from carrousel.speech.pauses import join_with_pauses, pause_groups
 from carrousel.speech.pipeline import evaluate
 from carrousel.speech.synth import random_voice, synthesize
-from carrousel.speech.vocab import VOCABULARY, random_utterance
+from carrousel.speech.vocab import VOCABULARY
 
 RATE = 16000
-
-
-def _group(rng: random.Random) -> tuple[str, str]:
-    """One group: an utterance of the corpus's kinds cut to 1-3 words (transcript, spoken text)."""
-    _, transcript, spoken = random_utterance(rng)
-    words, said = transcript.split(), spoken.split()
-    if len(words) == len(said):  # letters are spelled by name word for word; numbers as written
-        n = rng.randint(1, min(3, len(words)))
-        return " ".join(words[:n]), " ".join(said[:n])
-    return transcript, spoken
 
 
 def _mono16k(audio: np.ndarray, rate: int) -> np.ndarray:
@@ -58,17 +49,13 @@ def make_sets(folder: Path, sentences: int, seed: int, pause: tuple[float, float
     for name in rows:
         (folder / name).mkdir(parents=True, exist_ok=True)
     for i in range(sentences):
-        groups = [_group(rng) for _ in range(rng.randint(2, 4))]
+        groups = [(t, s) for _, t, s in pause_groups(rng)]
         voice = random_voice(nrng, ("espeak-ng", "flite"), heldout=True)
         transcript = " ".join(t for t, _ in groups)
         whole, rate = synthesize(" ".join(s for _, s in groups), voice)
-        parts: list[np.ndarray] = []
-        for k, (_, spoken) in enumerate(groups):
-            if k:
-                parts.append(np.zeros(round(float(nrng.uniform(*pause)) * RATE), dtype=np.float32))
-            audio, r = synthesize(spoken, voice)
-            parts.append(_mono16k(audio, r))
-        for name, audio in (("joined", _mono16k(whole, rate)), ("paused", np.concatenate(parts))):
+        parts = [_mono16k(*synthesize(spoken, voice)) for _, spoken in groups]
+        paused = join_with_pauses(parts, RATE, nrng, pause)
+        for name, audio in (("joined", _mono16k(whole, rate)), ("paused", paused)):
             sf.write(str(folder / name / f"{i:04d}.wav"), audio, RATE, subtype="PCM_16")
             rows[name].append(f"{i:04d}.wav\t{transcript}")
     out = {}

@@ -93,7 +93,7 @@ def test_synth_noise_share(tmp_path, engines) -> None:
     assert len(utts) == 10 and sum(u.no_speech for u in utts) == len(none)
 
 
-@pytest.mark.parametrize("flag", ["--noise-share", "--lone-share", "--clip-share"])
+@pytest.mark.parametrize("flag", ["--noise-share", "--lone-share", "--clip-share", "--pause-share"])
 @pytest.mark.parametrize("share", ["1.5", "-0.1", "x"])
 def test_synth_bad_share_is_a_usage_error(capsys, monkeypatch, tmp_path, flag, share) -> None:
     args = ["speech", "synth-corpus", "--out", str(tmp_path / "c"), "-n", "2", flag, share]

@@ -197,6 +197,15 @@ def synth_corpus(
             "ending on its last).",
         ),
     ] = 0.0,
+    pause_share: Annotated[
+        float,
+        typer.Option(
+            "--pause-share",
+            min=0.0,
+            max=1.0,
+            help="Share of speech said as 2-4 groups of words joined by 0.3-1.0 s pauses of silence.",
+        ),
+    ] = 0.0,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Same seed, same corpus.")] = 0,
     workers: Annotated[
         int, typer.Option("--workers", min=1, max=MAX_WORKERS, help="Parallel synthesisers.")
@@ -216,6 +225,7 @@ def synth_corpus(
         noise_share=noise_share,
         lone_share=lone_share,
         clip_share=clip_share,
+        pause_share=pause_share,
         seed=seed,
         workers=workers,
     )

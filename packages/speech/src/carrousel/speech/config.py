@@ -1,9 +1,8 @@
 """Configurations of carrousel.speech: frozen dataclasses, one per command, composed of parts.
 
 Every field is commented and checked in ``__post_init__`` (:class:`SpeechConfigError`, exit 1 in the CLI).
-The CLI builds each config once from its flags; ``--config run.toml`` (read with
-:func:`carrousel.core.config.load_toml`) supplies defaults that flags override. The model's own shape
-(:class:`carrousel.speech.models.CTCModelConfig`) is saved in the bundle with the weights.
+The CLI builds each config once from its flags; ``--config run.toml`` (``carrousel.core.config.load_toml``)
+supplies defaults that flags override. The model's shape (``CTCModelConfig``) is saved with the weights.
 """
 
 from __future__ import annotations
@@ -381,6 +380,7 @@ class SynthConfig:
     noise_share: float = 0.0  # share of utterances without speech (noise or near-silence, empty transcript)
     lone_share: float = 0.0  # share of digit strings and numbers said as 1-2 number words ("twenty one")
     clip_share: float = 0.0  # share of speech starting on its sound; the same share, drawn apart, ends on it
+    pause_share: float = 0.0  # share of speech said as 2-4 groups joined by 0.3-1.0 s pauses of silence
     sample_rate: int = 16000  # sample rate of the written files (Hz)
     seed: int = 0  # seeds texts, voices and effects: the same seed writes the same corpus
     workers: int = 2  # synthesiser processes run in parallel
@@ -394,7 +394,7 @@ class SynthConfig:
         _check(not unknown, f"unknown vocabulary {unknown}; choose from {', '.join(KINDS)}")
         bad, got = sorted(set(self.engines) - {"espeak-ng", "flite"}), list(self.engines)
         _check(not bad and len(got) > 0, f"engines are espeak-ng and flite, got {got}")
-        for name in ("clean_fraction", "noise_share", "lone_share", "clip_share"):
+        for name in ("clean_fraction", "noise_share", "lone_share", "clip_share", "pause_share"):
             _check(0.0 <= getattr(self, name) <= 1.0, f"{name} must be in [0, 1]")
         _check(8000 <= self.sample_rate <= 48000, "sample_rate must be in 8000..48000")
         _within(self, "workers", 1, MAX_WORKERS)

@@ -15,7 +15,10 @@ the corpus's kinds, or near-silence, 0.1-3 s, through the same channels, with an
 (``lone_share``) can be said as one or two number words (:func:`carrousel.speech.vocab.short_number`). A
 share of the speech utterances (``clip_share``) starts on its first sound (no silence before it, the
 synthesiser's own cut), and the same share, drawn apart, ends on its last, before the channel: the clips
-a push-to-talk button or a voice-activity detector cuts (effects ``cut-lead``, ``cut-tail``). The corpus
+a push-to-talk button or a voice-activity detector cuts (effects ``cut-lead``, ``cut-tail``). A share of
+the speech utterances (``pause_share``) is 2-4 groups of 1-3 words said apart by the same voice and joined
+by 0.3-1.0 s of digital silence (:mod:`carrousel.speech.pauses`; effect ``pause``, kind ``mixed`` when the
+groups' kinds differ), before the cuts and the channel, whose noise and room fill the pauses. The corpus
 is written as a whole (nothing partial on failure). The same seed
 writes the same corpus: every utterance has its own random generator seeded by (seed, index).
 """
@@ -44,6 +47,7 @@ from carrousel.speech.audio import resample, speech_bounds
 from carrousel.speech.augment import NOISES, apply_channel, make_noise
 from carrousel.speech.config import SynthConfig
 from carrousel.speech.errors import SynthesisError
+from carrousel.speech.pauses import join_with_pauses, pause_groups
 from carrousel.speech.vocab import random_utterance, short_number
 
 __all__ = [
@@ -269,8 +273,14 @@ def _one(
         if cfg.lone_share and kind in ("digits", "numbers") and lone.random() < cfg.lone_share:
             transcript = spoken = short_number(_py_rng(lone))
         voice = random_voice(rng, engines, cfg.heldout)
-        x, rate = synthesize(spoken, voice)
-        x = resample(x, rate, sr)
+        # pauses inside from a stream of their own too: without the option the utterance is as before
+        pause = np.random.default_rng([cfg.seed, index, int(cfg.heldout), 4])
+        paused = bool(cfg.pause_share) and pause.random() < cfg.pause_share
+        if paused:
+            kind, transcript, x = _paused(cfg, voice, pause)
+        else:
+            x, rate = synthesize(spoken, voice)
+            x = resample(x, rate, sr)
         speaker = voice.label
         lead, tail = (np.zeros(int(rng.uniform(0.05, 0.35) * sr), np.float32) for _ in range(2))
         # edges cut to the sound from a stream of their own: without the option the utterance is as before
@@ -278,6 +288,7 @@ def _one(
         x, lead, tail = _cut_edges(x, sr, lead, tail, bool(cut[0]), bool(cut[1]))
         x = np.concatenate([lead, x, tail])
         effects = [name for name, on in (("cut-lead", cut[0]), ("cut-tail", cut[1])) if on]
+        effects += ["pause"] if paused else []
         if rng.random() >= cfg.clean_fraction:
             x, more = apply_channel(x, sr, cfg.channel, rng, babble)
             effects += more
@@ -294,6 +305,19 @@ def _one(
         "+".join(effects) or "clean",
     ]
     return buf.getvalue(), row
+
+
+def _paused(cfg: SynthConfig, voice: Voice, rng: np.random.Generator) -> tuple[str, str, np.ndarray]:
+    """A sentence of 2-4 groups said apart by ``voice`` and joined by pauses of digital silence
+    (:mod:`carrousel.speech.pauses`): its kind (the groups' one, or ``mixed``), transcript and audio."""
+    groups = pause_groups(_py_rng(rng), cfg.vocabulary)
+    parts = []
+    for _, _, spoken in groups:
+        x, rate = synthesize(spoken, voice)
+        parts.append(resample(x, rate, cfg.sample_rate))
+    kinds = {k for k, _, _ in groups}
+    kind = kinds.pop() if len(kinds) == 1 else "mixed"
+    return kind, " ".join(t for _, t, _ in groups), join_with_pauses(parts, cfg.sample_rate, rng)
 
 
 def _cut_edges(
