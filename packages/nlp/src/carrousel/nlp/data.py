@@ -35,6 +35,7 @@ from carrousel.nlp.config import TextDataConfig
 from carrousel.nlp.data_columns import pick_columns, pick_text_column
 from carrousel.nlp.errors import EmptyTextError, TextDataError
 from carrousel.nlp.hf_data import is_hf_source, label_names, load_hf, quiet_datasets
+from carrousel.nlp.table_cells import csv_delimiter, flat_columns, plain_cells
 from carrousel.nlp.tokenization import TextTokenizer
 
 __all__ = [
@@ -112,7 +113,7 @@ def _check_fields(path: Path, encoding: str, delimiter: str) -> None:
         width = len(next(rows, []))
         for row in rows:
             if len(row) > width:
-                name = "comma" if delimiter == "," else "tab"
+                name = {",": "comma", ";": "semicolon"}.get(delimiter, "tab")
                 raise TextDataError(
                     f"--data {path}: line {rows.line_num} has {len(row)} fields, the header {width}; quote a "
                     f'text holding a {name} ("I loved it{delimiter} truly")'
@@ -123,7 +124,7 @@ def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -
     """Returns ``(dataset, format)``: one split of a local file, a saved data set folder or a hub set
     (``flag``: the option that named it, for messages)."""
     if is_hf_source(source):  # a save_to_disk folder or a hub name: the translation readers' path
-        return load_hf(source, flag, split, "data set", "--split"), "hub"
+        return flat_columns(load_hf(source, flag, split, "data set", "--split")), "hub"
     datasets = quiet_datasets()
     path = Path(source)
     if not path.exists():
@@ -134,10 +135,10 @@ def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -
     kwargs: dict[str, Any] = {}
     fmt = _TABLES.get(suffix, "text")
     if fmt == "csv":
-        kwargs["delimiter"] = "," if suffix == ".csv" else "\t"
         kwargs["encoding"] = _encoding_of(path, flag)
+        kwargs["delimiter"] = csv_delimiter(path, kwargs["encoding"], flag) if suffix == ".csv" else "\t"
         if header and suffix == ".csv":  # a TSV's quote left open is read again below
-            _check_fields(path, kwargs["encoding"], ",")
+            _check_fields(path, kwargs["encoding"], kwargs["delimiter"])
         if not header:  # the columns are counted on the first row, of the file as the loader reads it
             opener = gzip.open if path.suffix == ".gz" else open
             with opener(path, "rt", encoding=kwargs["encoding"], newline="") as fh:
@@ -155,7 +156,7 @@ def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -
         if kwargs.get("delimiter") == "\t" and (row := hf_data.first_row_with_tab(ds)) is not None:
             logger.warning(_QUOTE_LEFT_OPEN, path, row)
             ds = datasets.load_dataset(fmt, data_files=files, split="train", quoting=csv.QUOTE_NONE, **kwargs)
-        return ds, fmt
+        return flat_columns(ds), fmt
     except Exception as exc:  # datasets raises many types for a malformed file
         root = exc  # the reader's own error (pandas: "Expected 3 fields in line 7, saw 4"), not the wrapper's
         while root.__cause__ is not None:
@@ -203,10 +204,13 @@ def load_texts(cfg: TextDataConfig) -> LabelledTexts:
         read = ("text", "label")
     else:
         columns = list(ds.column_names)
-        text_col, label_col = pick_columns(columns, cfg.text_col, cfg.label_col, where, header=cfg.header)
+        csv_like = fmt == "csv"  # only a CSV/TSV can lack a header row
+        text_col, label_col = pick_columns(
+            columns, cfg.text_col, cfg.label_col, where, header=cfg.header and csv_like
+        )
         read = (text_col, label_col)
-        texts = ["" if t is None else str(t) for t in ds[text_col]]
-        raw = ds[label_col]
+        texts = ["" if t is None else str(t) for t in plain_cells(ds[text_col], text_col, where)]
+        raw = plain_cells(ds[label_col], label_col, where)
         names = label_names(ds, label_col)
         labels = []
         for i, value in enumerate(raw):
@@ -246,7 +250,7 @@ def read_column(path: str | Path, text_col: str, flag: str = "--file") -> list[s
     ds, _ = _load_dataset(str(path), "train", True, flag)
     where = f"{flag} {path}"
     column = pick_text_column(list(ds.column_names), text_col, where)
-    return check_texts(["" if t is None else str(t) for t in ds[column]], where)
+    return check_texts(["" if t is None else str(t) for t in plain_cells(ds[column], column, where)], where)
 
 
 def check_texts(texts: Iterable[str], where: str) -> list[str]:

@@ -15,7 +15,7 @@ Data = Annotated[
     str | None,
     typer.Option(
         "--data",
-        help="CSV/TSV/JSONL/fastText .txt file, or an HF datasets set: a folder written by save_to_disk "
+        help="CSV/TSV/JSONL/Parquet/fastText .txt file, or an HF datasets set: a folder written by save_to_disk "
         "(FOLDER#split for a DatasetDict) or a hub name (NAME[:CONFIG][#split]).",
     ),
 ]

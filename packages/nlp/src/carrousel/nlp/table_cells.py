@@ -1,0 +1,81 @@
+"""What a table file holds in its cells, as the labelled-text readers (:mod:`carrousel.nlp.data`) take it.
+
+* A CSV whose first row is one field when split at commas but two or more at semicolons is read as
+  semicolon-separated, with a warning: Excel writes its "CSV" so where the decimal separator is a comma
+  (German, French, Dutch... settings), and the comma reading named a text's comma ("line 2 has 3 fields,
+  the header 1"), not the separator.
+* JSON objects nested in a column (``{"review": {"text": ..., "stars": 5}}``, and Parquet or hub structs)
+  become columns named by their path (``review.text``, ``review.stars``), so ``--text-col review.text``
+  reads them; before, the column ``review`` was read as texts, each one the object's Python spelling.
+* A cell holding a list or an object where one text or label belongs is refused naming its row (before: its
+  Python spelling, ``['a', 'b']``, was read as a text or label).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from carrousel.nlp.errors import TextDataError
+
+__all__ = ["csv_delimiter", "flat_columns", "plain_cells"]
+
+logger = logging.getLogger(__name__)
+
+
+def csv_delimiter(path: Path, encoding: str, flag: str) -> str:
+    """The separator of a ``.csv`` file: a comma, or a semicolon when the first row is one field at commas
+    and two or more at semicolons (said in a warning).
+
+    Args:
+        path: the file (gzip allowed).
+        encoding: its text encoding.
+        flag: the option that named it, for the warning (``--data``).
+    """
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding=encoding, newline="") as fh:
+        line = fh.readline()
+    # one physical line is enough: a header (or a first row) with a quoted line break is not semicolons'
+    commas = next(csv.reader([line]), [])
+    semicolons = next(csv.reader([line], delimiter=";"), [])
+    if len(commas) == 1 and len(semicolons) > 1:
+        logger.warning(
+            "%s %s: its first row is separated by semicolons, not commas; reading the file so", flag, path
+        )
+        return ";"
+    return ","
+
+
+def flat_columns(ds: Any) -> Any:
+    """``ds`` (a ``datasets.Dataset``) with each struct column spread into columns named by path
+    (``review`` holding ``{"text": ...}`` -> ``review.text``); ``ds`` itself when it has none."""
+    features = getattr(ds, "features", None) or {}
+    return ds.flatten() if any(isinstance(f, dict) for f in features.values()) else ds
+
+
+def plain_cells(values: Iterable[Any], column: str, where: str) -> list[Any]:
+    """The cells of one column, each refused when it is a list or an object (a JSON column of mixed types, or
+    a list column: one text or label belongs in each cell).
+
+    Args:
+        values: the column's cells, in row order.
+        column: its name, for the message.
+        where: the data's description, for the message (``--data reviews.jsonl``).
+
+    Raises:
+        TextDataError: a list or an object, naming the column, the row, the cell's start and the fix.
+    """
+    cells = list(values)
+    for row, value in enumerate(cells, 1):
+        if isinstance(value, list | dict):
+            kind = "a list" if isinstance(value, list) else "an object"
+            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+            raise TextDataError(
+                f"{where}: column {column!r} holds {kind} in row {row} ({shown}), not one value; give one "
+                "text or label per cell"
+            )
+    return cells
