@@ -45,6 +45,16 @@ def test_one_string_instead_of_a_list_is_refused_not_read_letter_by_letter(shipp
             call("great")
 
 
+@pytest.mark.parametrize("texts", [None, 3])
+def test_no_list_at_all_is_refused_in_one_line(shipped: SentimentModel, texts: object) -> None:
+    # before: TypeError "'NoneType' object is not iterable" from inside the model (a variable not yet set)
+    for call in (shipped, shipped.predict_proba):
+        with pytest.raises(
+            TextDataError, match=rf"^input: got {texts}, not a list of texts; pass \[text, \.\.\.\]$"
+        ):
+            call(texts)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("bad", [None, float("nan"), 3])
 def test_a_missing_or_non_text_value_is_named(shipped: SentimentModel, bad: object) -> None:
     with pytest.raises(EmptyTextError, match=r"text 2 is .*not text; drop or fill missing rows"):

@@ -258,10 +258,12 @@ def check_texts(texts: Iterable[str], where: str) -> list[str]:
     ``np.str_`` too); rows count from 1 in errors.
 
     Raises:
-        TextDataError: one string; EmptyTextError: a missing, non-text or blank text, naming its row.
+        TextDataError: one string, or None; EmptyTextError: a missing, non-text or blank text, naming its row.
     """
     if isinstance(texts, str | bytes):  # iterated, it would be one text per letter
         raise TextDataError(f"{where}: got one string, not a list of texts; pass [text]")
+    if not isinstance(texts, Iterable):  # before: TypeError "'NoneType' object is not iterable"
+        raise TextDataError(f"{where}: got {texts!r:.40}, not a list of texts; pass [text, ...]")
     for i, text in enumerate(out := list(texts), 1):
         if not isinstance(text, str):
             raise EmptyTextError(f"{where}: text {i} is {text!r}, not text; drop or fill missing rows")
