@@ -125,3 +125,16 @@ def test_a_cell_holding_a_list_is_refused_with_its_row(
     outcome = invoke("nlp", "sentiment", "train", "--data", data, "-o", out, "--epochs", "1")
     assert_clean_failure(outcome, 1, "give one text or label per cell")
     assert not out.exists()
+
+
+def test_predict_file_of_a_table_without_a_header_row_says_what_to_do(tmp_path: Path, invoke: Any) -> None:
+    """``predict`` has no ``--no-header``: a headerless TSV was "no column 'text'; columns found: 'negative',
+    '...'" (its first row as names) with no way forward. Now the error says to add a header or give the texts
+    alone; a column named with ``--text-col`` that is absent keeps the plain message."""
+    data = tmp_path / "rows.tsv"
+    data.write_text("".join(f"{lab}\t{t}\n" for t, lab in ROWS))
+    outcome = invoke("nlp", "sentiment", "predict", "--file", data)
+    assert_clean_failure(outcome, 1, "a file without a header row? add one naming the text column")
+    named = invoke("nlp", "sentiment", "predict", "--file", data, "--text-col", "review")
+    assert_clean_failure(named, 1, "no column 'review'")
+    assert "header row" not in named.stderr

@@ -247,9 +247,9 @@ def read_column(path: str | Path, text_col: str, flag: str = "--file") -> list[s
         TextDataError: the file cannot be read; ColumnNotFoundError: no such column; EmptyTextError: an
             empty text (naming its row).
     """
-    ds, _ = _load_dataset(str(path), "train", True, flag)
+    ds, fmt = _load_dataset(str(path), "train", True, flag)
     where = f"{flag} {path}"
-    column = pick_text_column(list(ds.column_names), text_col, where)
+    column = pick_text_column(list(ds.column_names), text_col, where, header_read=fmt == "csv")
     return check_texts(["" if t is None else str(t) for t in plain_cells(ds[column], column, where)], where)
 
 

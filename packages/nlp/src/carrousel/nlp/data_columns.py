@@ -102,10 +102,26 @@ def pick_columns(
     return text, label
 
 
-def pick_text_column(columns: Sequence[str], text_col: str, where: str) -> str:
+@check_args
+def pick_text_column(columns: Sequence[str], text_col: str, where: str, *, header_read: bool = False) -> str:
     """The column of the texts alone (a table to classify, no labels): as :func:`pick_columns` picks it.
+
+    Args:
+        columns: the table's column names.
+        text_col: the configured text column (``--text-col``).
+        where: the table's description, for messages (``--file reviews.tsv``).
+        header_read: the names came from the file's first row (a CSV/TSV): the error for the default
+            ``text`` then says what to do with a file that has no header row (predict has no ``--no-header``).
 
     Raises:
         ColumnNotFoundError: ``text_col`` is absent and no single well-known column stands in for it.
     """
-    return _pick(columns, text_col, TEXT_COLUMNS, "--text-col", where, header=False)  # no --no-header there
+    try:
+        return _pick(columns, text_col, TEXT_COLUMNS, "--text-col", where, header=False)
+    except ColumnNotFoundError as err:
+        if not header_read or text_col != TEXT_COLUMNS[0] or "columns found" not in str(err):
+            raise
+        raise ColumnNotFoundError(
+            f"{err} (a file without a header row? add one naming the text column, or give --file the texts "
+            "alone, one per line)"
+        ) from None
