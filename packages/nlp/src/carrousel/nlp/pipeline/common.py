@@ -14,7 +14,7 @@ from carrousel.core.args import check_args
 from carrousel.core.config import as_int
 from carrousel.core.data import pad_sequences
 from carrousel.core.train import FitResult, TrainConfig, Trainer, check_held_out, fit_refusing
-from carrousel.nlp.errors import NLPConfigError
+from carrousel.nlp.errors import NLPConfigError, TextDataError
 
 __all__ = [
     "TOKENIZER_FILE",
@@ -90,10 +90,25 @@ def _same(text: str) -> str:
 def drop_excluded(
     texts: Sequence[str], labels: Sequence[str], banned: Sequence[str], source: str
 ) -> tuple[list[str], list[str]]:
-    """The rows whose text (whitespace and case ignored) is not one of ``banned`` (read from ``source``)."""
+    """The rows whose text (whitespace and case ignored) is not one of ``banned`` (read from ``source``).
+
+    Raises:
+        TextDataError: no row is left (before: an IndexError further on, "internal error"), or one label
+            only (before: "--data X: every row has label 'a'", of a file holding both).
+    """
     ban = {_same(t) for t in banned}
     keep = [i for i, t in enumerate(texts) if _same(t) not in ban]
     logger.info("excluded %d texts found in %s", len(texts) - len(keep), source)
+    if texts and not keep:
+        raise TextDataError(
+            f"--exclude {source} holds every text of the training data ({len(texts)} rows): none is left to "
+            "train on; give --exclude the texts to keep out (a test set), not the training data"
+        )
+    if len(left := {labels[i] for i in keep}) == 1 < len(set(labels)):  # else: the caller's one-class error
+        raise TextDataError(
+            f"--exclude {source} leaves rows of one label only ({next(iter(left))!r}, {len(keep)} of "
+            f"{len(texts)} rows); need two classes or more: give --exclude the texts to keep out (a test set)"
+        )
     return [texts[i] for i in keep], [labels[i] for i in keep]
 
 
