@@ -1,6 +1,6 @@
 """What the unquoted-delimiter check of carrousel-nlp's CSV reading costs beside the reading itself, in one run.
 
-``carrousel.nlp.data._check_fields`` reads a CSV once more, with Python's ``csv`` module, before
+``carrousel.nlp.table_cells.check_fields`` reads a CSV once more, with Python's ``csv`` module, before
 ``datasets`` (pandas) reads it: a row with more fields than the header (an unquoted comma in a text) is one
 clear error instead of shifted labels. The benchmark writes a synthetic two-column CSV of ``--mb`` MB
 (random review-like texts, quoted, and a ``pos``/``neg`` label) in a temporary folder, then times the check
@@ -46,7 +46,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["HF_DATASETS_CACHE"] = str(Path(tmp) / "cache")  # before datasets is imported
-        from carrousel.nlp import data
+        from carrousel.nlp import data, table_cells
         from carrousel.nlp.config import TextDataConfig
 
         path = Path(tmp) / "big.csv"
@@ -54,14 +54,14 @@ def main() -> None:
         check, load = float("inf"), float("inf")
         for _ in range(args.rounds):
             t = time.process_time()
-            data._check_fields(path, "utf-8", ",")
+            table_cells.check_fields(path, "utf-8", ",")
             check = min(check, time.process_time() - t)
             t = time.process_time()
             texts = data.load_texts(TextDataConfig(source=str(path)))
             load = min(load, time.process_time() - t)
         assert len(texts) == rows
         print(
-            f"{path.stat().st_size / 2**20:.0f} MB CSV, {rows} rows: _check_fields {check:.2f} s, "
+            f"{path.stat().st_size / 2**20:.0f} MB CSV, {rows} rows: check_fields {check:.2f} s, "
             f"load_texts {load:.2f} s (the check included): the check is {check / load:.1%} of it"
         )
 

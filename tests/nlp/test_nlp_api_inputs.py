@@ -5,6 +5,7 @@ character nor a traceback from inside pandas or NumPy."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ import pytest
 
 from carrousel.nlp.errors import EmptyTextError, NLPConfigError, TextDataError
 from carrousel.nlp.pipeline import SentimentModel, Translator
+from tests.cli_harness import assert_clean_failure
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +100,19 @@ def test_translator_refuses_one_string_and_reads_a_column(undertrained: Path) ->
         tr.translate(["read the file", None])  # type: ignore[list-item]
     column = pd.Series(["read the file", "open all"], index=[3, 4])
     assert [t.text for t in tr.translate(column)] == [t.text for t in tr.translate(list(column))]
+
+
+@pytest.mark.parametrize("text", ["\u200b", " \ufeff\u2060 ", "\u00ad", "\x01\x02"])
+def test_a_text_of_invisible_characters_only_is_refused_as_empty(
+    shipped: SentimentModel, invoke: Any, text: str
+) -> None:
+    """A zero-width space alone (a scraped cell, a copied blank) passed the blank check (``str.strip`` keeps
+    format characters) and was folded to no token at all: the shipped model answered ``positive`` 0.945 with
+    ``"tokens": []``, a trained one gave one attention weight for no token, and the warning spoke of
+    ``[UNK]``. Now the empty-text refusal, naming the characters."""
+    with pytest.raises(EmptyTextError, match=r"^input: text 2 holds only invisible characters \(U\+"):
+        shipped(["a fine film", text])
+    if "\x01" not in text:  # a control character cannot be a command-line argument on every system
+        outcome = invoke("nlp", "sentiment", "predict", "a fine film", text)
+        assert_clean_failure(outcome, 1, "text 2 holds only invisible characters")
+    assert [p.label for p in shipped(["a fine\u200b film"])] == ["positive"]  # among visible ones: read

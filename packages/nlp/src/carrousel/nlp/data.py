@@ -15,6 +15,7 @@ import csv
 import gzip
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,7 @@ from carrousel.nlp.config import TextDataConfig
 from carrousel.nlp.data_columns import pick_columns, pick_text_column
 from carrousel.nlp.errors import EmptyTextError, TextDataError
 from carrousel.nlp.hf_data import is_hf_source, label_names, load_hf, quiet_datasets
-from carrousel.nlp.table_cells import csv_delimiter, flat_columns, plain_cells
+from carrousel.nlp.table_cells import check_fields, csv_delimiter, flat_columns, plain_cells
 from carrousel.nlp.tokenization import TextTokenizer
 
 __all__ = [
@@ -102,24 +103,6 @@ def _encoding_of(path: Path, flag: str = "--data", legacy: bool = True) -> str:
     return "utf-8" if enc == "utf-8-sig" else enc
 
 
-def _check_fields(path: Path, encoding: str, delimiter: str) -> None:
-    """Refuses a row with more fields than the header (an unquoted delimiter in a text): pandas reads such a
-    first row as naming an index column, shifting every label, and a later one as a bare parser error. A pass
-    of its own, kept whole: 0.86 s of 21.1 s CPU (4%) in load_texts of a 200 MB CSV
-    (``benchmarks/bench_nlp_data_check.py``)."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding=encoding, newline="") as fh:
-        rows = csv.reader(fh, delimiter=delimiter)
-        width = len(next(rows, []))
-        for row in rows:
-            if len(row) > width:
-                name = {",": "comma", ";": "semicolon"}.get(delimiter, "tab")
-                raise TextDataError(
-                    f"--data {path}: line {rows.line_num} has {len(row)} fields, the header {width}; quote a "
-                    f'text holding a {name} ("I loved it{delimiter} truly")'
-                )
-
-
 def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -> tuple[Any, str]:
     """Returns ``(dataset, format)``: one split of a local file, a saved data set folder or a hub set
     (``flag``: the option that named it, for messages)."""
@@ -138,7 +121,7 @@ def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -
         kwargs["encoding"] = _encoding_of(path, flag)
         kwargs["delimiter"] = csv_delimiter(path, kwargs["encoding"], flag) if suffix == ".csv" else "\t"
         if header and suffix == ".csv":  # a TSV's quote left open is read again below
-            _check_fields(path, kwargs["encoding"], kwargs["delimiter"])
+            check_fields(path, kwargs["encoding"], kwargs["delimiter"])
         if not header:  # the columns are counted on the first row, of the file as the loader reads it
             opener = gzip.open if path.suffix == ".gz" else open
             with opener(path, "rt", encoding=kwargs["encoding"], newline="") as fh:
@@ -269,6 +252,11 @@ def check_texts(texts: Iterable[str], where: str) -> list[str]:
             raise EmptyTextError(f"{where}: text {i} is {text!r}, not text; drop or fill missing rows")
         if not text.strip():
             raise EmptyTextError(f"{where}: text {i} is empty or only whitespace; remove it or fill it in")
+        if all(c.isspace() or unicodedata.category(c) in ("Cc", "Cf") for c in text):  # U+200B, U+FEFF...
+            shown = ", ".join(f"U+{ord(c):04X}" for c in list(dict.fromkeys(text.strip()))[:3])
+            raise EmptyTextError(
+                f"{where}: text {i} holds only invisible characters ({shown}); remove it or fill it in"
+            )
         if bad := re.search("[\ud800-\udfff]", text):  # a byte not UTF-8 (surrogateescape), half a pair
             c = ord(bad.group())
             what = f"byte 0x{c - 0xDC00:02x}, not UTF-8" if c >= 0xDC80 else f"a lone surrogate U+{c:04X}"
