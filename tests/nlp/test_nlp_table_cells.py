@@ -39,6 +39,22 @@ def test_a_semicolon_separated_csv_is_read_with_a_warning(
     assert read_column(data, "text") == [t for t, _ in ROWS]  # predict --file reads the table so too
 
 
+@pytest.mark.parametrize(
+    ("name", "sep", "said"), [("tabs.csv", "\t", "tabs, not commas"), ("commas.tsv", ",", "commas, not tabs")]
+)
+def test_a_table_separated_otherwise_than_its_suffix_says_is_read_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, name: str, sep: str, said: str
+) -> None:
+    """A "tab-delimited" export saved as .csv was "line 2 has 5 fields, the header 1; quote a text holding a
+    comma"; a comma file named .tsv "no column 'text'; columns found: 'text,label'"."""
+    data = tmp_path / name
+    data.write_text(f"text{sep}label\n" + "".join(f'"{t}"{sep}{lab}\n' for t, lab in ROWS))
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
+        got = load_texts(TextDataConfig(str(data)))
+    assert got.texts == [t for t, _ in ROWS] and got.labels == [lab for _, lab in ROWS]
+    assert f"separated by {said}" in caplog.text
+
+
 def test_a_semicolon_csv_without_a_header_reads_its_columns(tmp_path: Path) -> None:
     data = tmp_path / "rows.csv"
     data.write_text("".join(f'{lab};"{t}"\n' for t, lab in ROWS[1:]))

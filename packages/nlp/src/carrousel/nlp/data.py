@@ -119,8 +119,8 @@ def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -
     fmt = _TABLES.get(suffix, "text")
     if fmt == "csv":
         kwargs["encoding"] = _encoding_of(path, flag)
-        kwargs["delimiter"] = csv_delimiter(path, kwargs["encoding"], flag) if suffix == ".csv" else "\t"
-        if header and suffix == ".csv":  # a TSV's quote left open is read again below
+        kwargs["delimiter"] = csv_delimiter(path, kwargs["encoding"], flag, "," if suffix == ".csv" else "\t")
+        if header and kwargs["delimiter"] != "\t":  # a TSV's quote left open is read again below
             check_fields(path, kwargs["encoding"], kwargs["delimiter"])
         if not header:  # the columns are counted on the first row, of the file as the loader reads it
             opener = gzip.open if path.suffix == ".gz" else open

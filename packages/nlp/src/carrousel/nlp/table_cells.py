@@ -3,7 +3,8 @@
 * A CSV whose first row is one field when split at commas but two or more at semicolons is read as
   semicolon-separated, with a warning: Excel writes its "CSV" so where the decimal separator is a comma
   (German, French, Dutch... settings), and the comma reading named a text's comma ("line 2 has 3 fields,
-  the header 1"), not the separator.
+  the header 1"), not the separator. So for tabs in a ``.csv`` (a "tab-delimited" export) and commas or
+  semicolons in a ``.tsv``: the one other separator that splits the first row, where the suffix's does not.
 * JSON objects nested in a column (``{"review": {"text": ..., "stars": 5}}``, and Parquet or hub structs)
   become columns named by their path (``review.text``, ``review.stars``), so ``--text-col review.text``
   reads them; before, the column ``review`` was read as texts, each one the object's Python spelling.
@@ -27,27 +28,36 @@ __all__ = ["check_fields", "csv_delimiter", "flat_columns", "plain_cells"]
 logger = logging.getLogger(__name__)
 
 
-def csv_delimiter(path: Path, encoding: str, flag: str) -> str:
-    """The separator of a ``.csv`` file: a comma, or a semicolon when the first row is one field at commas
-    and two or more at semicolons (said in a warning).
+_SEPARATORS = {",": "commas", ";": "semicolons", "\t": "tabs"}  # a separator -> its name in messages
+
+
+def csv_delimiter(path: Path, encoding: str, flag: str, expected: str) -> str:
+    """The separator of a CSV/TSV file: ``expected`` (its suffix's: a comma for ``.csv``, a tab for ``.tsv``),
+    or the one other of comma, semicolon and tab that splits the first row into two or more fields where
+    ``expected`` leaves it whole (said in a warning).
 
     Args:
         path: the file (gzip allowed).
         encoding: its text encoding.
         flag: the option that named it, for the warning (``--data``).
+        expected: the separator its suffix says.
     """
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding=encoding, newline="") as fh:
         line = fh.readline()
-    # one physical line is enough: a header (or a first row) with a quoted line break is not semicolons'
-    commas = next(csv.reader([line]), [])
-    semicolons = next(csv.reader([line], delimiter=";"), [])
-    if len(commas) == 1 and len(semicolons) > 1:
-        logger.warning(
-            "%s %s: its first row is separated by semicolons, not commas; reading the file so", flag, path
-        )
-        return ";"
-    return ","
+    # one physical line is enough: a header (or a first row) with a quoted line break is not another's
+
+    def fields(sep: str) -> int:
+        return len(next(csv.reader([line], delimiter=sep), []))
+
+    others = [sep for sep in _SEPARATORS if sep != expected and fields(sep) > 1]
+    if fields(expected) > 1 or len(others) != 1:  # as named, or no one other separator to read it by
+        return expected
+    logger.warning(
+        "%s %s: its first row is separated by %s, not %s; reading the file so",
+        flag, path, _SEPARATORS[others[0]], _SEPARATORS[expected],
+    )  # fmt: skip
+    return others[0]
 
 
 def check_fields(path: Path, encoding: str, delimiter: str) -> None:
@@ -61,7 +71,7 @@ def check_fields(path: Path, encoding: str, delimiter: str) -> None:
         width = len(next(rows, []))
         for row in rows:
             if len(row) > width:
-                name = {",": "comma", ";": "semicolon"}.get(delimiter, "tab")
+                name = _SEPARATORS[delimiter][:-1]  # "comma"
                 raise TextDataError(
                     f"--data {path}: line {rows.line_num} has {len(row)} fields, the header {width}; quote a "
                     f'text holding a {name} ("I loved it{delimiter} truly")'
