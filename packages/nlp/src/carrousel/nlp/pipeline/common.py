@@ -1,5 +1,5 @@
 """What the pipelines share: core's TrainConfig from a FitConfig, the tokenizer's file name in bundles,
-dropping excluded texts, the batch layout of token ids for core's batched inference, a call's token limit."""
+the classes of training rows, dropping excluded texts, the batch layout of token ids for core's batched inference, a call's token limit."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ from carrousel.core.args import check_args
 from carrousel.core.config import as_int
 from carrousel.core.data import pad_sequences
 from carrousel.core.train import FitResult, TrainConfig, Trainer, check_held_out, fit_refusing
+from carrousel.nlp.data import label_order
 from carrousel.nlp.errors import NLPConfigError, TextDataError
 
 __all__ = [
     "TOKENIZER_FILE",
     "check_converged",
+    "class_labels",
     "drop_excluded",
     "fit_checked",
     "lengths_and_ids",
@@ -85,6 +87,24 @@ def fit_checked(trainer: Trainer, train: Any, val: Any, lr: float) -> FitResult:
 
 def _same(text: str) -> str:
     return " ".join(text.split()).lower()
+
+
+def class_labels(labels: Sequence[str]) -> list[str]:
+    """The classes of training rows (:func:`~carrousel.nlp.data.label_order`), with one warning for labels
+    that differ only in case (``Positive`` and ``positive``, two spreadsheets merged): each is trained as a
+    class of its own, which is what the data says but seldom what its writer meant."""
+    classes = label_order(labels)
+    spellings: dict[str, list[str]] = {}
+    for label in classes:
+        spellings.setdefault(label.casefold(), []).append(label)
+    if twins := [" and ".join(map(repr, group)) for group in spellings.values() if len(group) > 1]:
+        logger.warning(
+            "labels %s differ only in case: each is trained as a class of its own (%d classes); write them "
+            "alike if they are one class",
+            "; ".join(twins),
+            len(classes),
+        )
+    return classes
 
 
 def drop_excluded(

@@ -30,7 +30,6 @@ from carrousel.nlp.data import (
     TextClassDataset,
     check_texts,
     encode_texts,
-    label_order,
     load_texts,
     make_loader,
     warn_truncated,
@@ -123,7 +122,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
     if cfg.exclude:
         banned = load_texts(TextDataConfig(cfg.exclude)).texts
         texts, raw_labels = drop_excluded(texts, raw_labels, banned, cfg.exclude)
-    labels = label_order(raw_labels)
+    labels = common.class_labels(raw_labels)  # warns of labels that differ only in case
     if len(labels) < 2:
         raise TextDataError(
             f"--data {cfg.data.source}: every row has label {labels[0]!r}; need two classes or more"
