@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -33,3 +34,23 @@ def test_exclude_that_leaves_too_little_is_one_line(
     )
     assert_clean_failure(outcome, 1, needle)
     assert not out.exists()
+
+
+def test_exclude_reads_a_table_of_texts_alone_and_names_its_flag(tmp_path: Path, invoke: Any) -> None:
+    """``--exclude`` keeps texts out: a test set's text column is all it needs. Before, it was read as
+    ``--data`` is, so a table of texts alone failed on "--data held.csv: no column 'label'", naming the wrong
+    option, and a file of plain lines on "--data held.txt: line 1 does not start with __label__"."""
+    rows = [(f"a good film {i}", "pos") for i in range(20)] + [(f"a dull film {i}", "neg") for i in range(20)]
+    data = write_csv(tmp_path / "train.csv", rows)
+    held = tmp_path / "held.csv"
+    held.write_text("text\n" + "".join(f"{t}\n" for t, _ in rows[:5] + rows[20:25]))
+    out = tmp_path / "model"
+    args = ["--hidden-size", "4", "--embed-dim", "4", "--epochs", "1", "--json"]
+    outcome = invoke("nlp", "sentiment", "train", "--data", data, "--exclude", held, "-o", out, *args)
+    assert outcome.code == 0, outcome.stderr
+    doc = json.loads(outcome.stdout)
+    assert doc["train_rows"] + doc["val_rows"] == 30
+    lines = tmp_path / "held.txt"
+    lines.write_text("a good film 1\n")
+    failed = invoke("nlp", "sentiment", "train", "--data", data, "--exclude", lines, "-o", tmp_path / "m2")
+    assert_clean_failure(failed, 1, f"--exclude {lines}: line 1 does not start with __label__")

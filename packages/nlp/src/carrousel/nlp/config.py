@@ -237,7 +237,10 @@ class SentimentTrainConfig:
     tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)  # trained on the training split
     model: SentimentNetConfig = field(default_factory=SentimentNetConfig)  # the network
     fit: FitConfig = field(default_factory=FitConfig)  # the optimisation
-    exclude: str | None = None  # file of texts (any format of --data) kept out of training, e.g. a test set
+    exclude: str | None = (
+        None  # texts kept out of training, e.g. a test set: a table (its text column; no labels
+    )
+    # needed), a fastText file or a data set, as --data reads them
     embeddings: str | None = None  # GloVe/word2vec text file initialising the embeddings (sets embed_dim)
     freeze_embeddings: bool = False  # keep pretrained embeddings fixed during training (those of
     # --embeddings, or the MiniLM word-piece start of --teacher minilm)

@@ -172,16 +172,17 @@ def _fasttext_rows(lines: Sequence[Any], where: str) -> tuple[list[str], list[st
     return texts, labels
 
 
-def load_texts(cfg: TextDataConfig) -> LabelledTexts:
-    """Reads labelled texts from a local file or a hub data set.
+def load_texts(cfg: TextDataConfig, flag: str = "--data") -> LabelledTexts:
+    """Reads labelled texts from a local file or a hub data set (``flag``: the option that named it, for
+    messages: ``--data``, ``--ruled``).
 
     Raises:
         TextDataError: the file or data set cannot be read.
         ColumnNotFoundError: ``text_col`` or ``label_col`` is not a column (the message lists them).
         EmptyTextError: a text is empty or only whitespace (the message names the row).
     """
-    ds, fmt = _load_dataset(cfg.source, cfg.split, cfg.header)
-    where = f"--data {cfg.source}"
+    ds, fmt = _load_dataset(cfg.source, cfg.split, cfg.header, flag)
+    where = f"{flag} {cfg.source}"
     if fmt == "text":
         texts, labels = _fasttext_rows(ds["text"], where)
         read = ("text", "label")

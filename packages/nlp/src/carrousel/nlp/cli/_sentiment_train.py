@@ -105,7 +105,10 @@ def train(
     ] = None,
     ema_decay: EmaDecay = None,
     exclude: Annotated[
-        Path | None, typer.Option(help="Texts to keep out of training (e.g. a test set).")
+        Path | None,
+        typer.Option(
+            help="Texts to keep out of training, e.g. a test set: a table (its text column) or data as --data."
+        ),
     ] = None,
     teacher: Annotated[
         Teacher | None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,8 @@ from carrousel.core.args import check_args
 from carrousel.core.config import as_int
 from carrousel.core.data import pad_sequences
 from carrousel.core.train import FitResult, TrainConfig, Trainer, check_held_out, fit_refusing
-from carrousel.nlp.data import label_order
+from carrousel.nlp.config import TextDataConfig
+from carrousel.nlp.data import is_table, label_order, load_texts, read_column
 from carrousel.nlp.errors import NLPConfigError, TextDataError
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "check_converged",
     "class_labels",
     "drop_excluded",
+    "excluded_texts",
     "fit_checked",
     "lengths_and_ids",
     "token_limit",
@@ -105,6 +108,19 @@ def class_labels(labels: Sequence[str]) -> list[str]:
             len(classes),
         )
     return classes
+
+
+def excluded_texts(source: str) -> list[str]:
+    """The texts of ``--exclude``: a table's text column (``text``, or the one usual text column: labels
+    are not needed to keep texts out), a fastText file's texts, a data set's (its ``text`` and ``label``).
+
+    Raises:
+        TextDataError, ColumnNotFoundError, EmptyTextError: as :func:`~carrousel.nlp.data.read_column`
+            and :func:`~carrousel.nlp.data.load_texts` raise them, naming ``--exclude``.
+    """
+    if is_table(source) and not Path(source).is_dir():
+        return read_column(source, "text", "--exclude")
+    return load_texts(TextDataConfig(source), "--exclude").texts
 
 
 def drop_excluded(

@@ -238,7 +238,7 @@ def _ruled(files: Sequence[str], labels: Sequence[str]) -> tuple[list[str], np.n
     y: list[int] = []
     index = {name: i for i, name in enumerate(labels)}
     for path in files:
-        data = load_texts(TextDataConfig(path))
+        data = load_texts(TextDataConfig(path), "--ruled")
         unknown = sorted(set(data.labels) - set(index))
         if unknown:
             raise LabelMismatchError(

@@ -24,7 +24,7 @@ from carrousel.core.export.deploy import load_runtime
 from carrousel.core.files import check_output_dir
 from carrousel.core.provenance import PrecisionReport, bundle_precision_report, upgrade_hint
 from carrousel.core.train import Task, Trainer, leave_to_rank_zero, predict
-from carrousel.nlp.config import SentimentTrainConfig, TextDataConfig
+from carrousel.nlp.config import SentimentTrainConfig
 from carrousel.nlp.data import (
     CHARS_PER_TOKEN_CAP,
     TextClassDataset,
@@ -120,7 +120,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
     start, data = time.perf_counter(), load_texts(cfg.data)
     texts, raw_labels = data.texts, data.labels
     if cfg.exclude:
-        banned = load_texts(TextDataConfig(cfg.exclude)).texts
+        banned = common.excluded_texts(cfg.exclude)  # a table's text column; labels are not needed
         texts, raw_labels = drop_excluded(texts, raw_labels, banned, cfg.exclude)
     labels = common.class_labels(raw_labels)  # warns of labels that differ only in case
     if len(labels) < 2:
