@@ -50,6 +50,7 @@ CORE_MUST_NOT_IMPORT = (
 )
 CORE_OPTIONAL_MODULES = (
     "carrousel.core.cli",
+    "carrousel.core.cli_console",
     "carrousel.core.cli_device",
     "carrousel.core.cli_logging",
     "carrousel.core.cli_options",
