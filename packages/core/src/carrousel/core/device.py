@@ -1,7 +1,8 @@
 """Device selection, non-blocking transfers and autocast.
 
 ``pick_device("auto")`` picks CUDA, then Apple MPS, then CPU. ``move_to`` moves nested batches with
-``non_blocking=True`` (effective when the source tensors are in pinned memory), floating tensors converted
+``non_blocking=True`` (effective when the source tensors are in pinned memory, which a DataLoader gives
+where :func:`pin_memory_for` says so: for CUDA), floating tensors converted
 to the model's :func:`floating_dtype` where the trainer and ``predict`` call it. ``autocast`` gives a
 bf16/fp16 autocast context that is a no-op for ``"fp32"``. For inference, :func:`inference_dtype` is the one
 check of a precision against a device (one-line errors for what the device cannot run; train commands
@@ -41,6 +42,7 @@ __all__ = [
     "inference_dtype",
     "move_to",
     "pick_device",
+    "pin_memory_for",
     "resolve_dtype",
     "run_in_precision",
     "wide_float",
@@ -87,6 +89,28 @@ def wide_float(device: torch.device) -> torch.dtype:
     any float64 tensor on it raises), where it is float32. For sums and scores kept on the device
     (beam scores, running statistics, metric states)."""
     return torch.float32 if device.type == "mps" else torch.float64
+
+
+def pin_memory_for(device: str | torch.device | None) -> bool:
+    """Whether a DataLoader feeding ``device`` should page-lock its batches (``pin_memory=True``): only for
+    CUDA, where :func:`move_to`'s ``non_blocking`` copy needs pinned memory to be asynchronous (from
+    pageable memory it is synchronous). CPU, Apple MPS and the rest gain nothing from it.
+
+    Args:
+        device: a ``torch.device`` or a device string (``"cuda:1"``, ``"mps"``); ``"auto"`` (or None) is
+            CUDA when it is available here, as :func:`pick_device` picks.
+
+    Raises:
+        ConfigError: a device string torch does not know.
+    """
+    if device is None or device == "auto":
+        return torch.cuda.is_available()
+    if isinstance(device, str):
+        try:
+            device = torch.device(device)
+        except RuntimeError:
+            raise ConfigError(f"unknown device {device!r}; use {DEVICE_CHOICES}") from None
+    return device.type == "cuda"
 
 
 def floating_dtype(model: torch.nn.Module) -> torch.dtype:

@@ -27,7 +27,7 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset
 
 from carrousel.core.args import check_args
-from carrousel.core.device import Precision
+from carrousel.core.device import Precision, pin_memory_for
 from carrousel.core.train import FitResult, ProgressBar, TrainConfig, Trainer, fit_refusing
 from carrousel.finance.baselines import garch_quantiles
 from carrousel.finance.config import FinanceConfig, TrainSettings
@@ -127,7 +127,7 @@ def trainer_parts(
         progress=settings.progress,
         precision=cast(Precision, settings.precision),  # a name TrainSettings checked
     )
-    pin = settings.device != "cpu" and torch.cuda.is_available()
+    pin = pin_memory_for(settings.device)  # page-locked batches for the trainer's non-blocking copy to CUDA
     train_loader = panel_loader(
         train_set, settings.batch_size, True, settings.seed, settings.sampling, pin_memory=pin
     )
