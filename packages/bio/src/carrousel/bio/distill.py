@@ -42,6 +42,7 @@ from carrousel.bio.prune import BATCH, VAL_FRACTION, PrunedMotifModel, finetune_
 from carrousel.bio.task import MotifTask
 from carrousel.bio.training import gc_stratified_split, windows_loader
 from carrousel.core.args import check_args
+from carrousel.core.device import pin_memory_for
 from carrousel.core.prune import prune_units, variant_fix
 from carrousel.core.train import (
     DistillationTask,
@@ -168,8 +169,9 @@ def distilled_model(full: MotifModel, cfg: ExportConfig, progress: bool = False)
         patience=PATIENCE,
         restore_best=True,
     )
-    train_loader = windows_loader(data.x[train], data.y[train], BATCH, True, seed)
-    val_loader = windows_loader(data.x[val], data.y[val], 512, False, seed)
+    pin = pin_memory_for(tcfg.device)  # page-locked batches for the trainer's non-blocking copy to CUDA
+    train_loader = windows_loader(data.x[train], data.y[train], BATCH, True, seed, pin)
+    val_loader = windows_loader(data.x[val], data.y[val], 512, False, seed, pin)
     teacher_val = _figures(Trainer(teacher, MotifTask(), tcfg).evaluate(val_loader))  # before it is frozen
     distill = DistillConfig(TEMPERATURE, ALPHA, kind="sigmoid")
     task = DistillationTask(

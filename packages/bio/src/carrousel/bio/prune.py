@@ -33,6 +33,7 @@ from carrousel.bio.task import MotifTask
 from carrousel.bio.training import calibrate, gc_stratified_split, windows_loader
 from carrousel.core.args import check_args
 from carrousel.core.bundle import file_sha256
+from carrousel.core.device import pin_memory_for
 from carrousel.core.nn import RecurrentConfig
 from carrousel.core.prune import prune_and_finetune
 from carrousel.core.train import TrainConfig
@@ -152,8 +153,8 @@ def pruned_model(full: MotifModel, cfg: ExportConfig, progress: bool = False) ->
         net,
         cfg.prune,
         MotifTask(),
-        windows_loader(data.x[train], data.y[train], BATCH, True, seed),
-        windows_loader(data.x[val], data.y[val], 512, False, seed),
+        windows_loader(data.x[train], data.y[train], BATCH, True, seed, pin_memory_for(trainer.device)),
+        windows_loader(data.x[val], data.y[val], 512, False, seed, pin_memory_for(trainer.device)),
         trainer,
         rebuild=rebuild,
         encoder="rnn",

@@ -28,6 +28,7 @@ from carrousel.bio.motifs import Motif, log_odds
 from carrousel.bio.synth import dinucleotide_shuffle
 from carrousel.bio.task import MotifTask
 from carrousel.core.args import check_args
+from carrousel.core.device import pin_memory_for
 from carrousel.core.errors import DataError
 from carrousel.core.metrics import roc_auc
 from carrousel.core.train import Callback, Trainer, finite_parameters, fit_refusing, refuse_diverged
@@ -97,11 +98,16 @@ def gc_stratified_split(
 
 
 @check_args
-def windows_loader(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool, seed: int) -> DataLoader:
-    """Batches ``(one-hot (B, 4, W), labels (B, K))`` of ``(N, W)`` codes and ``(N, K)`` labels."""
+def windows_loader(
+    x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool, seed: int, pin_memory: bool = False
+) -> DataLoader:
+    """Batches ``(one-hot (B, 4, W), labels (B, K))`` of ``(N, W)`` codes and ``(N, K)`` labels, page-locked
+    with ``pin_memory`` (for a trainer on CUDA: :func:`carrousel.core.device.pin_memory_for`)."""
     ds = TensorDataset(torch.from_numpy(one_hot(x)), torch.from_numpy(y.astype(np.float32)))
     g = torch.Generator().manual_seed(seed)
-    return DataLoader(ds, batch_size=batch_size, shuffle=shuffle, generator=g if shuffle else None)
+    return DataLoader(
+        ds, batch_size=batch_size, shuffle=shuffle, generator=g if shuffle else None, pin_memory=pin_memory
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -222,11 +228,12 @@ def fit_model(
         model.init_from_log_odds([torch.from_numpy(log_odds(m)).float() for m in seeds])
     logs = [] if tcfg.progress else [_LogEpochs()]  # the progress bar logs each epoch itself
     trainer = Trainer(model, MotifTask(), tcfg, callbacks=logs)
-    val_loader = windows_loader(x[val_idx], y[val_idx], 512, False, seed) if n_val else None
+    pin = pin_memory_for(trainer.device)
+    val_loader = windows_loader(x[val_idx], y[val_idx], 512, False, seed, pin) if n_val else None
     fix = f"--lr (now {tcfg.lr:g})"
     try:  # weights and outputs checked below (_check_finite)
         result = fit_refusing(
-            trainer, windows_loader(x_tr, y_tr, batch_size, True, seed), val_loader, fix, False
+            trainer, windows_loader(x_tr, y_tr, batch_size, True, seed, pin), val_loader, fix, False
         )
     except DataError:  # the validation scores are NaN/inf: the one-hot windows are finite, the network?
         _check_finite(model, trainer.result(), fix, x[val_idx])
