@@ -380,9 +380,11 @@ class TextClassDataset(Dataset[tuple[torch.Tensor, int]]):
 
 
 @check_args
-def make_loader(dataset: TextClassDataset, batch_size: int, shuffle: bool, seed: int = 0) -> DataLoader[Any]:
-    """Length-bucketed batches ``(ids (B, T), lengths (B,), labels (B,))`` padded with id 0."""
+def make_loader(
+    dataset: TextClassDataset, batch_size: int, shuffle: bool, seed: int = 0, pin_memory: bool = False
+) -> DataLoader[Any]:
+    """Length-bucketed batches ``(ids (B, T), lengths (B,), labels (B,))`` padded with id 0, page-locked
+    with ``pin_memory`` (for a trainer on CUDA: :func:`carrousel.core.device.pin_memory_for`)."""
     sampler = BucketBatchSampler(dataset.lengths, batch_size, shuffle=shuffle, seed=seed)
-    return DataLoader(
-        dataset, batch_sampler=sampler, collate_fn=SequenceCollator(padding_value=0, sequence_targets=False)
-    )
+    collate = SequenceCollator(padding_value=0, sequence_targets=False)
+    return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate, pin_memory=pin_memory)

@@ -289,12 +289,14 @@ def make_distill_loader(
     shuffle: bool,
     seed: int,
     features: np.ndarray | None = None,
+    pin_memory: bool = False,
 ) -> DataLoader[Any]:
     """Length-bucketed batches ``(ids (B, T), lengths (B,), labels (B,), teacher logits (B, C))``, with the
-    teacher's features ``(B, D)`` fifth when ``features`` (one row per text) is given."""
+    teacher's features ``(B, D)`` fifth when ``features`` (one row per text) is given; page-locked with
+    ``pin_memory`` (for a trainer on CUDA: :func:`carrousel.core.device.pin_memory_for`)."""
     dataset = _SoftDataset(ids, labels, logits, features)
     sampler = BucketBatchSampler(dataset.lengths, batch_size, shuffle=shuffle, seed=seed)
-    return DataLoader(dataset, batch_sampler=sampler, collate_fn=_collate)
+    return DataLoader(dataset, batch_sampler=sampler, collate_fn=_collate, pin_memory=pin_memory)
 
 
 @check_args

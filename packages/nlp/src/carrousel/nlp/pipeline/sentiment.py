@@ -19,7 +19,7 @@ import torch
 from carrousel.core.args import check_args
 from carrousel.core.bundle import BUNDLE_FILE, Bundle, load_bundle
 from carrousel.core.curves import can_plot, history_writer
-from carrousel.core.device import check_inference, check_precision
+from carrousel.core.device import check_inference, check_precision, pin_memory_for
 from carrousel.core.export.deploy import load_runtime
 from carrousel.core.files import check_output_dir
 from carrousel.core.provenance import PrecisionReport, bundle_precision_report, upgrade_hint
@@ -156,25 +156,23 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
     model = build_classifier(net, tokenizer.vocab_size, len(labels))
     if vectors is not None:
         init_embedding(model.embedding, vectors, cfg.freeze_embeddings)
+    pin = pin_memory_for(fit.device)  # page-locked batches for the trainer's non-blocking copy to CUDA
+    val_ids, val_y = [ids[i] for i in val_idx], y[val_idx].tolist()
     if soft is None:
         task: Task = SentimentTask(len(labels))
-        train_loader = make_loader(
-            TextClassDataset([ids[i] for i in train_idx], y[train_idx].tolist()),
-            fit.batch_size,
-            True,
-            fit.seed,
-        )
-        val_loader = make_loader(TextClassDataset([ids[i] for i in val_idx], y[val_idx].tolist()), 256, False)
+        train_set = TextClassDataset([ids[i] for i in train_idx], y[train_idx].tolist())
+        train_loader = make_loader(train_set, fit.batch_size, True, fit.seed, pin)
+        val_loader = make_loader(TextClassDataset(val_ids, val_y), 256, False, 0, pin)
     else:
         task = distill.distillation_task(cfg, len(labels))
         extra = encode_texts(tokenizer, soft.extra, cfg.data.max_length)
         hard = y[train_idx].tolist() + soft.extra_labels
         train_ids = [ids[i] for i in train_idx] + extra
         train_loader = distill.make_distill_loader(
-            train_ids, hard, soft.train_logits, fit.batch_size, True, fit.seed, soft.train_features
+            train_ids, hard, soft.train_logits, fit.batch_size, True, fit.seed, soft.train_features, pin
         )
         val_loader = distill.make_distill_loader(
-            [ids[i] for i in val_idx], y[val_idx].tolist(), soft.val_logits, 256, False, 0, soft.val_features
+            val_ids, val_y, soft.val_logits, 256, False, 0, soft.val_features, pin
         )
     trained = model if soft is None or soft.train_features is None else distill.hint_student(model, soft)
     scales = _embedding_scale(trained, model, cfg)

@@ -43,7 +43,7 @@ from torch import nn
 from carrousel.core.args import check_args
 from carrousel.core.bundle import BUNDLE_FILE, Bundle
 from carrousel.core.curves import can_plot, member_rows, write_history
-from carrousel.core.device import check_precision, pick_device
+from carrousel.core.device import check_precision, pick_device, pin_memory_for
 from carrousel.core.files import check_output_dir
 from carrousel.core.train import FitResult, Trainer
 from carrousel.core.train.distributed import detect
@@ -174,9 +174,10 @@ def _train_member(cfg: TranslateTrainConfig, d: _Prepared, seed: int) -> _Traine
     dropped = DropoutPairs(d.vocab, d.train_pairs, cfg.max_tokens, cfg.bpe_dropout, seed)
     model = _network(cfg, d)
     task = TranslationTask(d.vocab.target.bos_id, cfg.label_smoothing)
+    pin = pin_memory_for(fit.device)  # page-locked batches for the trainer's non-blocking copy to CUDA
     train, valid = (
-        pair_loader(dropped, fit.batch_size, True, seed),
-        pair_loader(d.valid_items, fit.batch_size, False, 0),
+        pair_loader(dropped, fit.batch_size, True, seed, pin),
+        pair_loader(d.valid_items, fit.batch_size, False, 0, pin),
     )
     unknown = unknown_to(d.known) if d.known is not None else None
     scored = [ValidScores(d.vocab, d.valid_pairs, cfg, unknown)] if d.valid_pairs else []

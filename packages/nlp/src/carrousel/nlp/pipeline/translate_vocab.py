@@ -235,10 +235,15 @@ class _EpochSampler(BucketBatchSampler):
 
 @check_args
 def pair_loader(
-    data: list[tuple[np.ndarray, np.ndarray]] | DropoutPairs, batch_size: int, shuffle: bool, seed: int
+    data: list[tuple[np.ndarray, np.ndarray]] | DropoutPairs,
+    batch_size: int,
+    shuffle: bool,
+    seed: int,
+    pin_memory: bool = False,
 ) -> Any:
     """Batches of similar length (by the deterministic segmentation) of id pairs or :class:`DropoutPairs`
-    (shuffled: those are for training; with ``p = 0`` their deterministic :attr:`~DropoutPairs.items`)."""
+    (shuffled: those are for training; with ``p = 0`` their deterministic :attr:`~DropoutPairs.items`),
+    page-locked with ``pin_memory`` (for a trainer on CUDA: :func:`carrousel.core.device.pin_memory_for`)."""
     items = data.items if isinstance(data, DropoutPairs) else data
     lengths = [len(s) + len(t) for s, t in items]
     sampler: BucketBatchSampler
@@ -246,4 +251,5 @@ def pair_loader(
         sampler = _EpochSampler(data, lengths, batch_size, seed)
     else:  # with p = 0 the deterministic pairs, as encode_pairs gives them
         data, sampler = items, BucketBatchSampler(lengths, batch_size, shuffle=shuffle, seed=seed)
-    return DataLoader(data, batch_sampler=sampler, collate_fn=SequenceCollator(sequence_targets=True))  # type: ignore[arg-type]
+    collate = SequenceCollator(sequence_targets=True)
+    return DataLoader(data, batch_sampler=sampler, collate_fn=collate, pin_memory=pin_memory)  # type: ignore[arg-type]
