@@ -362,13 +362,19 @@ class _EpochBatches(BucketBatchSampler):
 
 @check_args
 def make_loader(
-    dataset: SpeechDataset, batch_seconds: float, shuffle: bool, seed: int = 0, workers: int = 0
+    dataset: SpeechDataset,
+    batch_seconds: float,
+    shuffle: bool,
+    seed: int = 0,
+    workers: int = 0,
+    pin_memory: bool = False,
 ) -> DataLoader[tuple[torch.Tensor, ...]]:
     """Length-bucketed batches of about ``batch_seconds`` of audio, collated with their lengths.
 
     With ``workers > 0`` audio reading, augmentation and features run in that many worker processes
     (kept across epochs), beside the training step; the batches, and the augmentation of every utterance
-    in every epoch, are the same for any ``workers``.
+    in every epoch, are the same for any ``workers``. With ``pin_memory`` the batches are page-locked (for
+    a trainer on CUDA: :func:`carrousel.core.device.pin_memory_for`).
     """
     lengths = [max(dataset.frames(i), 1) for i in range(len(dataset))]
     mean_seconds = float(np.mean([u.seconds or 1.0 for u in dataset.utterances]))
@@ -377,6 +383,7 @@ def make_loader(
     collate = SequenceCollator(sequence_targets=True)
     gen = torch.Generator().manual_seed(seed)  # each epoch's start draws here, not from the global RNG
     kw: dict[str, Any] = {"batch_sampler": sampler, "collate_fn": collate, "generator": gen}
+    kw["pin_memory"] = pin_memory  # pinned in the main process, from the workers' batches too
     if workers:
         # persistent workers, each running one intra-op thread (DataLoader sets it)
         return DataLoader(dataset, **kw, num_workers=workers, persistent_workers=True)

@@ -23,7 +23,7 @@ import torch
 from carrousel.core.args import check_args
 from carrousel.core.bundle import BUNDLE_FILE
 from carrousel.core.curves import can_plot, finite_history, history_writer
-from carrousel.core.device import check_precision
+from carrousel.core.device import check_precision, pin_memory_for
 from carrousel.core.files import check_output_dir
 from carrousel.core.text import name_some
 from carrousel.core.train import Callback, Trainer, fit_refusing
@@ -168,9 +168,11 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
     features = fx0.config
     fx = FeatureExtractor(features, torch.from_numpy(mean), torch.from_numpy(std))
     train_set = SpeechDataset(train_utts, fx, alphabet, cfg.augment, cfg.seed)
-    loader = make_loader(train_set, cfg.batch_seconds, shuffle=True, seed=cfg.seed, workers=cfg.workers)
+    pin = pin_memory_for(cfg.device)  # page-locked batches for the trainer's non-blocking copy to CUDA
+    loader = make_loader(train_set, cfg.batch_seconds, True, cfg.seed, cfg.workers, pin)
+    val_set = SpeechDataset(val_utts, fx, alphabet) if val_utts else None
     val_loader = (
-        make_loader(SpeechDataset(val_utts, fx, alphabet), cfg.batch_seconds, False) if val_utts else None
+        make_loader(val_set, cfg.batch_seconds, False, pin_memory=pin) if val_set is not None else None
     )
     torch.manual_seed(cfg.seed)
     model_cfg = CTCModelConfig(

@@ -22,6 +22,7 @@ from typing import Any
 
 import torch
 
+from carrousel.core.device import pin_memory_for
 from carrousel.core.errors import DataError
 from carrousel.core.nn import RecurrentConfig
 from carrousel.core.prune import prune_and_finetune
@@ -49,6 +50,7 @@ LR = 1e-3  # fine-tuning learning rate (a third of speech train's peak), cosine 
 PATIENCE = 2  # epochs without a lower held-out CER before fine-tuning stops (best epoch kept)
 VAL_FRACTION = 0.1  # held-out share of --train-data (or of a recorded corpus without a recorded share)
 BATCH_SECONDS = 32.0  # audio seconds per batch, as speech train
+DEVICE = "auto"  # on a GPU where there is one; the smaller model comes back on CPU
 
 
 def recorded_config(provenance: dict[str, Any]) -> dict[str, Any]:
@@ -127,17 +129,18 @@ def variant_training(
     seed = int(recorded.get("seed", 0) or 0)
     batch_seconds = float(recorded.get("batch_seconds", BATCH_SECONDS) or BATCH_SECONDS)
     logger.info("%s on %d utterances of %s (%d held out)", doing, len(train_utts), where, len(val_utts))
-    fx = full.extractor
-    loader = make_loader(SpeechDataset(train_utts, fx, full.alphabet), batch_seconds, True, seed=seed)
-    val_loader = (
-        make_loader(SpeechDataset(val_utts, fx, full.alphabet), batch_seconds, False) if val_utts else None
+    fx, pin = full.extractor, pin_memory_for(DEVICE)  # pinned for the trainer's non-blocking copy to CUDA
+    loader = make_loader(
+        SpeechDataset(train_utts, fx, full.alphabet), batch_seconds, True, seed, pin_memory=pin
     )
+    val_set = SpeechDataset(val_utts, fx, full.alphabet) if val_utts else None
+    val_loader = make_loader(val_set, batch_seconds, False, pin_memory=pin) if val_set is not None else None
     config = TrainConfig(
         epochs=cfg.finetune_epochs,
         lr=LR,
         scheduler="cosine",
         grad_clip_norm=5.0,
-        device="auto",  # on a GPU where there is one; the smaller model comes back on CPU
+        device=DEVICE,
         monitor="val_cer" if val_loader is not None else "train_loss",
         patience=PATIENCE,
         restore_best=True,
