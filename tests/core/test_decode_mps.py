@@ -16,11 +16,10 @@ from typing import Any
 import pytest
 import torch
 from torch import Tensor, nn
-from torch.overrides import TorchFunctionMode
-from torch.utils._pytree import tree_leaves
 
 from carrousel.core import device as core_device
 from carrousel.core.decode import beam_search, gnmt_coverage_penalty, sample_next, sampling, search
+from tests.no_float64 import NoFloat64
 
 EOS, BOS, V = 0, 1, 7
 
@@ -50,17 +49,6 @@ class CellStep:
         return logits.log_softmax(-1), (h, c, state[2] + 1), (h @ self.keys.T).softmax(-1)
 
 
-class _NoFloat64(TorchFunctionMode):
-    """Fails on any float64 tensor an operation returns."""
-
-    def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
-        out = func(*args, **(kwargs or {}))
-        for leaf in tree_leaves(out):
-            if isinstance(leaf, torch.Tensor) and leaf.dtype == torch.float64:
-                raise AssertionError(f"{getattr(func, '__name__', func)} made a float64 tensor")
-        return out
-
-
 @pytest.fixture
 def as_on_mps(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The decoders' ``wide_float`` answers as for an MPS device."""
@@ -77,7 +65,7 @@ def test_wide_float_is_float32_on_mps_only() -> None:
 
 def test_beam_search_and_coverage_make_no_float64_on_mps(as_on_mps: None) -> None:
     step = CellStep(seed=5)
-    with _NoFloat64():
+    with NoFloat64():
         found = beam_search(
             step, step.initial(2), BOS, EOS, 8, beam_size=3, n_best=2,
             coverage_penalty=gnmt_coverage_penalty(0.2), length_penalty=1.0,
@@ -99,7 +87,7 @@ def test_beam_search_scores_agree_in_float32(as_on_mps: None, monkeypatch: pytes
 
 def test_extreme_temperature_sampling_makes_no_float64_on_mps(as_on_mps: None) -> None:
     logits = torch.tensor([[0.0, 1.0, 3.0, 2.0]])
-    with _NoFloat64():
+    with NoFloat64():
         drawn = sample_next(logits, temperature=1e-40, generator=torch.Generator().manual_seed(0))
     assert drawn.tolist() == [2]
 

@@ -9,26 +9,12 @@ stays within 1e-4 of the float64 one. The last test runs the real thing where MP
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 import torch
-from torch.overrides import TorchFunctionMode
-from torch.utils._pytree import tree_leaves
 
 from carrousel.speech import features
 from carrousel.speech.features import CausalNormState, causal_normalize
-
-
-class _NoFloat64(TorchFunctionMode):
-    """Fails on any float64 tensor an operation returns."""
-
-    def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
-        out = func(*args, **(kwargs or {}))
-        for leaf in tree_leaves(out):
-            if isinstance(leaf, torch.Tensor) and leaf.dtype == torch.float64:
-                raise AssertionError(f"{getattr(func, '__name__', func)} made a float64 tensor")
-        return out
+from tests.no_float64 import NoFloat64
 
 
 def _frames(seed: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -43,7 +29,7 @@ def test_causal_normalize_makes_no_float64_on_mps(monkeypatch: pytest.MonkeyPatc
     expected = [causal_normalize(part, wide_state) for part in feats.split(120)]  # float64 sums (CPU)
     monkeypatch.setattr(features, "wide_float", lambda device: torch.float32)
     state = CausalNormState(mean, std)  # built from the CPU statistics, as the recogniser's extractor does
-    with _NoFloat64():
+    with NoFloat64():
         got = [causal_normalize(part, state) for part in feats.split(120)]  # chunk to chunk, as streaming
     for a, b in zip(got, expected, strict=True):
         assert a.dtype == torch.float32
