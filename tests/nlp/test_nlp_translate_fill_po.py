@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -258,3 +260,26 @@ def test_a_compiled_mo_is_named_with_the_command_that_decompiles_it(
     done = nlp("translate", "evaluate", "--model", str(undertrained), "--pairs", str(named_po))
     assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1
     assert "is a compiled gettext .mo catalogue, not a .po source; name it .mo" in done.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_the_catalogue_on_a_full_stdout_names_standard_output(tmp_path: Path, undertrained: Path) -> None:
+    """``nlp translate --po de.po > /dev/full``: main wrote the catalogue with typer.echo outside core's
+    writing_stdout() and said 'error: No space left on device; ...' (no path named); now the one line of the
+    other commands' results (core's writing_stdout()), exit 1."""
+    po = tmp_path / "de.po"
+    po.write_text(HAND, encoding="utf-8")
+    cmd = "from carrousel.nlp.cli import main; main()"
+    with open("/dev/full", "w") as full:
+        r = subprocess.run(
+            [sys.executable, "-c", cmd, "translate", "--model", str(undertrained), "--po", str(po)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.strip().splitlines() == [
+        "error: cannot write standard output (No space left on device); "
+        "send it to a writable file with free space, or to a pipe"
+    ], r.stderr

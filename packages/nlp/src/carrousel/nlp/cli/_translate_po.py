@@ -9,6 +9,7 @@ import typer
 
 from carrousel.core.atomic import atomic_write_bytes, is_stdout
 from carrousel.core.cli import echo, emit_json
+from carrousel.core.cli_streams import writing_stdout
 from carrousel.core.files import check_output_file
 
 if TYPE_CHECKING:
@@ -63,7 +64,8 @@ def fill_catalogue(
 
     result = fill_po_file(po, translator, dc)
     if out is None:
-        typer.echo(result.data, nl=False)
+        with writing_stdout():  # a full stdout (> /dev/full): one line naming it, as the other results
+            typer.echo(result.data, nl=False)
         typer.echo(result.line(), err=True)
         return
     atomic_write_bytes(out, result.data)
