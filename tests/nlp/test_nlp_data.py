@@ -252,7 +252,7 @@ def test_long_texts_are_truncated_with_a_warning(caplog: pytest.LogCaptureFixtur
     with caplog.at_level(logging.WARNING, logger="carrousel.nlp"):
         ids = encode_texts(tok, ["a b", "a " * 10_000_000], max_length=8)
     assert [len(x) for x in ids] == [2, 8]
-    assert "1 of 2 texts are longer than 8 tokens" in caplog.text
+    assert "1 of 2 texts is longer than 8 tokens" in caplog.text
 
 
 def test_batches_are_bucketed_and_padded_with_zero() -> None:

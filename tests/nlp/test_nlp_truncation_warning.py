@@ -22,7 +22,7 @@ def test_cli_logs_one_warning_with_the_models_limit(invoke: Callable[..., Outcom
     assert outcome.code == 0, outcome.stderr
     warnings = [line for line in outcome.stderr.splitlines() if "truncated" in line]
     assert len(warnings) == 1, outcome.stderr
-    assert "1 of 2 texts are longer than 128 tokens and were truncated" in warnings[0]
+    assert "1 of 2 texts is longer than 128 tokens and was truncated" in warnings[0]
 
 
 @pytest.mark.parametrize("max_length", [None, 7])
@@ -42,5 +42,22 @@ def test_one_warning_from_the_library_for_call_and_probabilities(
     with caplog.at_level(logging.WARNING, logger="carrousel"):
         model.predict_proba([LONG])
     assert [r.getMessage() for r in caplog.records] == [
-        f"1 of 1 texts are longer than {model.max_length} tokens and were truncated"
+        f"the text is longer than {model.max_length} tokens and was truncated"
     ]
+
+
+@pytest.mark.parametrize(
+    ("cut", "total", "said"),
+    [
+        (1, 1, "the text is longer than 1 token and was truncated"),
+        (1, 3, "1 of 3 texts is longer than 1 token and was truncated"),
+        (2, 3, "2 of 3 texts are longer than 1 token and were truncated"),
+    ],
+)
+def test_the_warning_reads_right_for_one(
+    caplog: pytest.LogCaptureFixture, cut: int, total: int, said: str
+) -> None:
+    """A limit of 1 token, or one text: main said '1 of 1 texts are longer than 1 tokens and were truncated'."""
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
+        SentimentModel.from_pretrained()(["a good movie"] * cut + ["a"] * (total - cut), max_length=1)
+    assert [r.getMessage() for r in caplog.records if "truncated" in r.getMessage()] == [said]

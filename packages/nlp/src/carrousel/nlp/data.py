@@ -29,7 +29,7 @@ from carrousel.core.args import check_args
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
 from carrousel.core.encodings import LEGACY_TEXT, UTF16_BOMS, file_lines, first_encoding, undecodable
 from carrousel.core.files import check_input_file, read_text
-from carrousel.core.text import name_some
+from carrousel.core.text import counted, name_some
 from carrousel.nlp import hf_data
 from carrousel.nlp.class_shares import warn_class_shares
 from carrousel.nlp.config import TextDataConfig
@@ -358,9 +358,14 @@ def encode_texts(
 @check_args
 def warn_truncated(cut: int, total: int, max_length: int, consequence: str = "") -> None:
     """The one warning for ``cut`` of ``total`` texts longer than ``max_length`` tokens, ``consequence``
-    (``": ..."``) said after it."""
+    (``": ..."``) said after it, in the right number (``1 of 3 texts is longer than 1 token and was ...``,
+    ``the text is ...`` for one of one; before, ``1 of 1 texts are longer than 1 tokens``)."""
+    who, (be, was) = (
+        ("the text" if total == 1 else f"{cut} of {total} texts"),
+        ("is", "was") if cut == 1 else ("are", "were"),
+    )
     logger.warning(
-        "%d of %d texts are longer than %d tokens and were truncated%s", cut, total, max_length, consequence
+        "%s %s longer than %s and %s truncated%s", who, be, counted(max_length, "token"), was, consequence
     )
 
 

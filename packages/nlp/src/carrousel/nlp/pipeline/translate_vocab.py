@@ -29,6 +29,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from carrousel.core.args import check_args
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
+from carrousel.core.text import counted
 from carrousel.nlp.bpe_dropout import BpeDropout
 from carrousel.nlp.config import TokenizerConfig
 from carrousel.nlp.data import warn_truncated
@@ -179,7 +180,8 @@ def encode_sources(
     masked = [mask(t, unknown) if placeholders else (t, []) for t in texts]
     encoded = tokenizer.encode_batch([m for m, _ in masked]) if masked else []
     if cut := sum(len(s) > max_tokens for s in encoded):  # said, as sentiment predict says it
-        only = f": the network translates their first {max_tokens} tokens only (give one sentence a line)"
+        first = f"{'its' if cut == 1 else 'their'} first {counted(max_tokens, 'token')}"
+        only = f": the network translates {first} only (give one sentence a line)"
         warn_truncated(cut, len(encoded), max_tokens, only)
     return masked, [s[:max_tokens] or [tokenizer.unk_id] for s in encoded]
 
