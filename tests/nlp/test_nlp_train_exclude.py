@@ -54,3 +54,33 @@ def test_exclude_reads_a_table_of_texts_alone_and_names_its_flag(tmp_path: Path,
     lines.write_text("a good film 1\n")
     failed = invoke("nlp", "sentiment", "train", "--data", data, "--exclude", lines, "-o", tmp_path / "m2")
     assert_clean_failure(failed, 1, f"--exclude {lines}: line 1 does not start with __label__")
+
+
+def test_exclude_names_no_column_option_it_does_not_have(tmp_path: Path, invoke: Any) -> None:
+    """``--exclude held.csv`` whose texts are in ``review``: main warned "reading 'review' as the texts (give
+    --text-col to choose another)", and with no usual column said "no column 'text' (--text-col)", though
+    --text-col is --data's; --exclude has no column option, so the messages say to name the column in the file."""
+    rows = [(f"a good film {i}", "pos") for i in range(20)] + [(f"a dull film {i}", "neg") for i in range(20)]
+    data = write_csv(tmp_path / "train.csv", rows)
+    held = tmp_path / "held.csv"
+    held.write_text("review\n" + "".join(f"{t}\n" for t, _ in rows[:5] + rows[20:25]))
+    args = ["--hidden-size", "4", "--embed-dim", "4", "--epochs", "1", "--json"]
+    outcome = invoke(
+        "nlp", "sentiment", "train", "--data", data, "--exclude", held, "-o", tmp_path / "m", *args
+    )
+    assert outcome.code == 0, outcome.stderr
+    assert json.loads(outcome.stdout)["train_rows"] + json.loads(outcome.stdout)["val_rows"] == 30
+    assert (
+        f"--exclude {held}: no column 'text'; reading 'review' as the texts (name the column of the texts "
+        "'text' in the file to choose another)"
+    ) in outcome.stderr
+    assert "--text-col" not in outcome.stderr
+    held.write_text("a,b\nx,y\n")
+    failed = invoke("nlp", "sentiment", "train", "--data", data, "--exclude", held, "-o", tmp_path / "m2")
+    assert_clean_failure(
+        failed,
+        1,
+        f"--exclude {held}: no column 'text'; columns found: 'a', 'b'; name the column of the texts 'text' in "
+        "the file (a file without a header row? add one naming the text column)",
+    )
+    assert "--text-col" not in failed.stderr and "--file" not in failed.stderr

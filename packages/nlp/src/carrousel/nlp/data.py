@@ -223,9 +223,12 @@ def is_table(path: str | Path) -> bool:
     return _suffix(Path(path)) in _TABLES
 
 
-def read_column(path: str | Path, text_col: str, flag: str = "--file") -> list[str]:
+def read_column(
+    path: str | Path, text_col: str, flag: str = "--file", col_flag: str | None = "--text-col"
+) -> list[str]:
     """The texts of one column of a table file (:func:`is_table`), read as :func:`load_texts` reads ``--data``
-    (the column named, or for ``text`` absent the one usual text column present: :mod:`~carrousel.nlp.data_columns`).
+    (the column named, or for ``text`` absent the one usual text column present: :mod:`~carrousel.nlp.data_columns`);
+    ``col_flag`` is the option naming the column (None where none does: ``--exclude``).
 
     Raises:
         TextDataError: the file cannot be read; ColumnNotFoundError: no such column; EmptyTextError: an
@@ -233,7 +236,7 @@ def read_column(path: str | Path, text_col: str, flag: str = "--file") -> list[s
     """
     ds, fmt = _load_dataset(str(path), "train", True, flag)
     where = f"{flag} {path}"
-    column = pick_text_column(list(ds.column_names), text_col, where, header_read=fmt == "csv")
+    column = pick_text_column(list(ds.column_names), text_col, where, header_read=fmt == "csv", flag=col_flag)
     return check_texts(["" if t is None else str(t) for t in plain_cells(ds[column], column, where)], where)
 
 

@@ -39,7 +39,7 @@ def _show(columns: Sequence[str], width: int = 40) -> str:
 
 
 def _pick(
-    columns: Sequence[str], wanted: str, known: Sequence[str], flag: str, where: str, *, header: bool
+    columns: Sequence[str], wanted: str, known: Sequence[str], flag: str | None, where: str, *, header: bool
 ) -> str:
     """The column to read for ``wanted`` (see :func:`pick_columns`).
 
@@ -48,7 +48,8 @@ def _pick(
         wanted: the configured name (``--text-col`` / ``--label-col``).
         known: the well-known names of this role, the default first (:data:`TEXT_COLUMNS`,
             :data:`LABEL_COLUMNS`); only when ``wanted`` is that default and absent are the others tried.
-        flag: the option naming it, for messages.
+        flag: the option naming it, for messages; None where no option names it (``--exclude``): the
+            messages then say to name the column ``wanted`` in the file.
         where: the data's description, for messages (``--data reviews.csv``).
         header: whether the file's first row named the columns (a hint in the error otherwise).
 
@@ -58,20 +59,24 @@ def _pick(
     if wanted in columns:
         return wanted
     found = [c for c in columns if _key(c) in {_key(k) for k in known}] if wanted == known[0] else []
+    role = "the texts" if known is TEXT_COLUMNS else "the labels"
+    rename = f"name the column of {role} {wanted!r} in the file"
     if len(found) == 1:
         logger.warning(
-            "%s: no column %r; reading %r as %s (give %s to choose another)",
-            where, wanted, found[0], "the texts" if known is TEXT_COLUMNS else "the labels", flag,
+            "%s: no column %r; reading %r as %s (%s to choose another)",
+            where, wanted, found[0], role, f"give {flag}" if flag else rename,
         )  # fmt: skip
         return found[0]
+    named = f" ({flag})" if flag else ""
     if found:
         raise ColumnNotFoundError(
-            f"{where}: no column {wanted!r} ({flag}) and several that could stand in for it: {_show(found)}; "
-            f"name one with {flag}"
+            f"{where}: no column {wanted!r}{named} and several that could stand in for it: {_show(found)}; "
+            + (f"name one with {flag}" if flag else rename)
         )
     hint = " (the file has no header row? use --no-header and column numbers)" if header else ""
+    fix = "" if flag else f"; {rename}"
     raise ColumnNotFoundError(
-        f"{where}: no column {wanted!r} ({flag}); columns found: {_show(columns)}{hint}"
+        f"{where}: no column {wanted!r}{named}; columns found: {_show(columns)}{fix}{hint}"
     )
 
 
@@ -103,7 +108,14 @@ def pick_columns(
 
 
 @check_args
-def pick_text_column(columns: Sequence[str], text_col: str, where: str, *, header_read: bool = False) -> str:
+def pick_text_column(
+    columns: Sequence[str],
+    text_col: str,
+    where: str,
+    *,
+    header_read: bool = False,
+    flag: str | None = "--text-col",
+) -> str:
     """The column of the texts alone (a table to classify, no labels): as :func:`pick_columns` picks it.
 
     Args:
@@ -112,16 +124,18 @@ def pick_text_column(columns: Sequence[str], text_col: str, where: str, *, heade
         where: the table's description, for messages (``--file reviews.tsv``).
         header_read: the names came from the file's first row (a CSV/TSV): the error for the default
             ``text`` then says what to do with a file that has no header row (predict has no ``--no-header``).
+        flag: the option that names the column; None where none does (``--exclude``: the messages say to
+            name the column in the file instead).
 
     Raises:
         ColumnNotFoundError: ``text_col`` is absent and no single well-known column stands in for it.
     """
     try:
-        return _pick(columns, text_col, TEXT_COLUMNS, "--text-col", where, header=False)
+        return _pick(columns, text_col, TEXT_COLUMNS, flag, where, header=False)
     except ColumnNotFoundError as err:
         if not header_read or text_col != TEXT_COLUMNS[0] or "columns found" not in str(err):
             raise
+        alone = ", or give --file the texts alone, one per line" if flag else ""
         raise ColumnNotFoundError(
-            f"{err} (a file without a header row? add one naming the text column, or give --file the texts "
-            "alone, one per line)"
+            f"{err} (a file without a header row? add one naming the text column{alone})"
         ) from None

@@ -119,7 +119,7 @@ def excluded_texts(source: str) -> list[str]:
             and :func:`~carrousel.nlp.data.load_texts` raise them, naming ``--exclude``.
     """
     if is_table(source) and not Path(source).is_dir():
-        return read_column(source, "text", "--exclude")
+        return read_column(source, "text", "--exclude", col_flag=None)  # no option names its column
     return load_texts(TextDataConfig(source), "--exclude").texts
 
 
