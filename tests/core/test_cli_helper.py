@@ -297,3 +297,13 @@ def test_bars_on_is_the_one_progress_rule(monkeypatch: pytest.MonkeyPatch) -> No
             monkeypatch.setenv("TTY_COMPATIBLE", tty_compatible)
         monkeypatch.setattr(cli, "stderr", Console(file=io.StringIO()))
         assert cli.bars_on() is on, tty_compatible
+
+
+def test_to_jsonable_leaves_no_lone_surrogate() -> None:
+    """Surrogate escapes of a name's bytes (an ASCII locale) are read back as UTF-8, U+FFFD where they are
+    not, other lone surrogates too, in keys, texts and paths: main passed them on, and ``json.dumps`` wrote
+    "\\udcc3\\udca9", which jq and serde refuse."""
+    from carrousel.core.cli import to_jsonable
+
+    doc = {"\udcc3\udca9": Path("/d/\udcc3\udca9.wav"), "t": ["caf\u00e9 \udce9", "\ud800x", "plain"]}
+    assert to_jsonable(doc) == {"\u00e9": "/d/\u00e9.wav", "t": ["caf\u00e9 \ufffd", "\ufffdx", "plain"]}

@@ -3,6 +3,7 @@ device, an ASCII locale, third-party warnings (carrousel.core.cli_streams, cli_l
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -15,6 +16,7 @@ import pytest
 APP = textwrap.dedent(
     '''
     import logging, time
+    from pathlib import Path
     from typing import Annotated
     import typer
     from carrousel.core import cli
@@ -25,6 +27,7 @@ APP = textwrap.dedent(
     def show(
         what: Annotated[str, typer.Argument(help="what")],
         as_json: Annotated[bool, typer.Option("--json", help="JSON")] = False,
+        where: Annotated[Path | None, typer.Option("--where", help="a path")] = None,
     ) -> None:
         """Show a thing."""
         if what == "slow":
@@ -42,7 +45,7 @@ APP = textwrap.dedent(
             table.add_row("2013-03-04", "54.94", "56.09", "57.57", "56.14", "56.16")
             cli.stdout.print(table)
         if as_json:
-            cli.emit_json({"what": what})
+            cli.emit_json({"what": what, **({"where": where} if where else {})})
         else:
             cli.echo(what)
 
@@ -167,3 +170,21 @@ def test_utf8_text_read_in_an_ascii_locale_is_named_so() -> None:
     assert problem.endswith("run in a UTF-8 locale (LANG=C.UTF-8) or with PYTHONUTF8=1")
     latin1 = text_problem(b"caf\xe9".decode("utf-8", "surrogateescape"))
     assert latin1 is not None and "'caf\\xe9' holds bytes that are not UTF-8" in latin1
+
+
+def test_json_of_an_undecodable_path_is_strict_json(toy: Path) -> None:
+    """A path of bytes not valid in an ASCII locale (b"\\xc3\\xa9", UTF-8 for 'é', under LC_ALL=C): main's
+    --json wrote its surrogate escapes, "\\udcc3\\udca9/x", which Python's json accepts but strict readers (jq,
+    serde) refuse as lone surrogates; the bytes are now read back as UTF-8 ('é'), U+FFFD where they are not."""
+    env = {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0", "PYTHONIOENCODING": ""}
+    for raw, want in ((b"\xc3\xa9/x", "\u00e9/x"), (b"\xe9t\xe9", "\ufffdt\ufffd")):
+        r = subprocess.run(
+            [sys.executable, str(toy), "show", "x", "--where", raw, "--json"],
+            capture_output=True,
+            timeout=60,
+            env={**os.environ, **env},
+        )
+        assert r.returncode == 0, r.stderr
+        got = json.loads(r.stdout)["where"]
+        assert got == want, r.stdout
+        json.dumps(got, ensure_ascii=False).encode("utf-8")  # no lone surrogate: strict UTF-8 takes it

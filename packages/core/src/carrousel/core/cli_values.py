@@ -12,6 +12,7 @@ import dataclasses
 import enum
 import json
 import math
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -36,6 +37,18 @@ __all__ = [
 ]
 
 _INT64 = 1 << 63
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NOT_A_BYTE = re.compile("[\ud800-\udc7f\udd00-\udfff]")  # a surrogate that is no surrogateescape of a byte
+
+
+def _strict_text(text: str) -> str:
+    """``text`` with no lone surrogate, which strict JSON readers (jq, serde) refuse: the bytes of a name not
+    valid in the locale (surrogate escapes, ``\\udcc3\\udca9`` for UTF-8 'é' under ``LC_ALL=C``) read back as
+    UTF-8, U+FFFD for those that are not UTF-8 and for any other surrogate."""
+    if text.isascii() or not _SURROGATE.search(text):
+        return text
+    raw = _NOT_A_BYTE.sub("\ufffd", text).encode("utf-8", "surrogateescape")
+    return raw.decode("utf-8", "replace")
 
 
 def number_problem(value: Any) -> str | None:
@@ -138,12 +151,16 @@ class FloatRange:
 
 
 def to_jsonable(obj: Any) -> Any:
-    """Plain JSON values from dataclasses, enums, paths, NumPy scalars and arrays (recursively).
+    """Plain JSON values from dataclasses, enums, paths, NumPy scalars and arrays (recursively); a text or
+    path holding bytes not valid in the locale (an ASCII one) has them read back as UTF-8 (U+FFFD where
+    they are not), since strict JSON readers refuse the lone surrogates Python keeps them as.
 
     Raises:
         ConfigError: a NaN or infinite number (it must never reach an output), or a value without JSON form.
     """
-    if obj is None or isinstance(obj, bool | str | int):
+    if isinstance(obj, str):
+        return _strict_text(obj)
+    if obj is None or isinstance(obj, bool | int):
         return obj
     if isinstance(obj, float):
         if not math.isfinite(obj):
@@ -152,7 +169,7 @@ def to_jsonable(obj: Any) -> Any:
     if isinstance(obj, enum.Enum):
         return to_jsonable(obj.value)
     if isinstance(obj, Path):
-        return str(obj)
+        return _strict_text(str(obj))
     if isinstance(obj, np.generic):
         return to_jsonable(obj.item())
     if isinstance(obj, np.ndarray):
@@ -160,7 +177,7 @@ def to_jsonable(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return to_jsonable(dataclasses.asdict(obj))
     if isinstance(obj, Mapping):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
+        return {_strict_text(str(k)): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple | set | frozenset):
         return [to_jsonable(v) for v in obj]
     raise ConfigError(f"a result holds a {type(obj).__name__}, which has no JSON form")
