@@ -54,6 +54,7 @@ from carrousel.core.cli_start import (
     catch_signals,
     interrupted,
     launch_rank,
+    refuse_closed_stdout,
     say_interrupted,
     settle,
 )
@@ -294,6 +295,7 @@ def run(app: typer.Typer, prog: str) -> None:
     """
     args, previous = sys.argv[1:], catch_signals()
     prepare_streams()  # a closed stdout, stderr or stdin; an ASCII locale (see carrousel.core.cli_streams)
+    refuse_closed_stdout(previous)  # stdout closed at start: refused before the command's work
     try:
         try:
             connect()  # under torchrun: the ranks' store, before a peer's failure can stop this one

@@ -28,7 +28,7 @@ from datetime import timedelta
 from types import FrameType
 from typing import Any
 
-from carrousel.core.cli_streams import prepare_streams
+from carrousel.core.cli_streams import CLOSED_STDOUT, ClosedOutput, prepare_streams
 
 __all__ = [
     "EXIT_INTERRUPTED",
@@ -39,6 +39,7 @@ __all__ = [
     "launch",
     "launch_rank",
     "peer_failed",
+    "refuse_closed_stdout",
     "say_interrupted",
     "settle",
     "under_torchrun",
@@ -112,6 +113,30 @@ def say_interrupted() -> None:
             sys.stderr.flush()
         except (OSError, ValueError):
             pass
+
+
+def refuse_closed_stdout(previous: dict[int, Any] | None = None) -> None:
+    """Ends the command before it runs when it started with stdout closed (``cmd >&-``): every command of
+    the CLIs prints its results or a summary there, so it would fail only after its work (a training of
+    minutes, files written). ``--help`` and ``--version`` too: they print nothing anywhere else. One line
+    ``error:`` on stderr (rank zero's under ``torchrun``), exit 1. A no-op when stdout is open.
+
+    Args:
+        previous: the signal handlers of before (from :func:`catch_signals`), for :func:`settle`.
+
+    Raises:
+        SystemExit: with code 1, when stdout was closed at start (see :func:`prepare_streams`).
+    """
+    if not isinstance(sys.stdout, ClosedOutput):
+        return
+    if launch_rank() == 0:
+        try:
+            sys.stderr.write(f"error: {CLOSED_STDOUT}\n")
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+    settle(previous)
+    raise SystemExit(1)
 
 
 _CONNECTION: dict[str, tuple[Any, str] | None] = {}
@@ -200,6 +225,7 @@ def launch(module: str) -> None:
     """
     catch_signals()
     prepare_streams()  # a closed stdout or an ASCII locale, before any import opens a file
+    refuse_closed_stdout()  # before the heavy imports: the command's results would have nowhere to go
     try:
         importlib.import_module(module).main()
     except SystemExit:

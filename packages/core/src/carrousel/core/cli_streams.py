@@ -9,7 +9,9 @@ whose encoding is ASCII (``LC_ALL=C`` with ``PYTHONUTF8=0 PYTHONCOERCECLOCALE=0`
   its number (a child process, or C code writing to ``stdout``, would write into that file). Descriptor 1
   is opened read-only: a write to it (``-o /dev/stdout``) fails as it would on the closed stream. A closed
   stdout becomes a stream whose first write is one ``error:`` line (exit 1: the results have nowhere to go);
-  a closed stderr discards the logs and errors (the exit code still tells the outcome).
+  a closed stderr discards the logs and errors (the exit code still tells the outcome). Every command
+  prints its results or a summary on stdout, so the CLI entry points refuse a closed stdout before the
+  command runs (:func:`carrousel.core.cli_start.refuse_closed_stdout`): no work, no file written.
 - text that the locale cannot encode never ends a command with ``UnicodeEncodeError``: on stdout a
   character outside the encoding is written as ``?``, and a byte of a file name that was not valid in the
   locale (Python's surrogate escapes) is written back as that byte.
@@ -29,7 +31,12 @@ from collections.abc import Iterator
 
 from carrousel.core.errors import OutputError
 
-__all__ = ["ClosedOutput", "prepare_streams", "writing_stdout"]
+__all__ = ["CLOSED_STDOUT", "ClosedOutput", "prepare_streams", "writing_stdout"]
+
+CLOSED_STDOUT = (
+    "standard output is closed, so the results cannot be printed; "
+    "give the command an open stdout (> FILE, a pipe, or > /dev/null to discard them)"
+)
 
 _ERRORS = "carrousel.replace"
 
@@ -66,10 +73,7 @@ class ClosedOutput(io.TextIOBase):
             OutputError: when ``s`` is not empty.
         """
         if s:
-            raise OutputError(
-                "standard output is closed, so the results cannot be printed; "
-                "give the command an open stdout (> FILE, a pipe, or > /dev/null to discard them)"
-            )
+            raise OutputError(CLOSED_STDOUT)
         return 0
 
 
