@@ -176,6 +176,16 @@ def test_output_dir_raises_the_callers_error(tmp_path: Path) -> None:
         check_output_dir("-", "--out", error=OwnError)
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")
+def test_output_dir_names_a_fifo_for_what_it_is(tmp_path: Path) -> None:
+    """``nlp sentiment train --out FIFO``, ``speech train --out FIFO``: on main 'is a file, not a folder'."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigError) as err:
+        check_output_dir(fifo, "--out")
+    assert str(err.value) == f"--out {fifo} is a FIFO (named pipe), not a folder; give a folder path"
+
+
 def test_streams_read_stdin_and_pipes_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``streams=True``: ``-`` is standard input, a pipe is read as it comes; without it both are refused."""
     import io

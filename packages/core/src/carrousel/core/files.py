@@ -49,6 +49,22 @@ def _label(path: Path, flag: str | None) -> str:
     return f"{flag} {path}" if flag else str(path)
 
 
+def _not_folder_kind(path: Path) -> str:
+    """What an existing path that is not a folder is, for a message: "a FIFO (named pipe)", "a socket",
+    "a device" or "a file"."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return "a file"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a file"
+
+
 @check_args
 def check_input_file(
     path: str | Path,
@@ -288,7 +304,7 @@ def check_output_dir(
     where = _label(p, flag)
     refuse_stream_dir(path, flag)
     if p.exists() and not p.is_dir():
-        raise error(f"{where} is a file, not a folder; give a folder path")
+        raise error(f"{where} is {_not_folder_kind(p)}, not a folder; give a folder path")
     if marker:
         refuse_other_files(p, flag, marker, error)
     _writable_parent(p if p.exists() else p.parent, where, error)
