@@ -17,6 +17,7 @@ __all__ = [
     "EvaluateConfigError",
     "ExportConfigError",
     "FastaFormatError",
+    "HitsIndexError",
     "ModelConfigError",
     "MotifError",
     "MotifFormatError",
@@ -98,3 +99,7 @@ class ModelConfigError(BioError, ConfigError):
 
 class WindowError(BioError, ValueError):
     """Windows given to a model that are not ``(N, W)`` base codes 0..4 of its window width ``W``."""
+
+
+class HitsIndexError(BioError, TypeError):
+    """A hit table indexed by something other than a column name (``hits[0]``: iterate for the rows)."""

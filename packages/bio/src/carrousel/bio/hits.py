@@ -9,11 +9,13 @@ bits on a ``pwm`` row, the model probability on a ``model`` row) and is never wr
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from carrousel.bio.errors import HitsIndexError
 from carrousel.bio.fasta import RecordInfo
 from carrousel.core.args import check_args
 from carrousel.core.provenance import PrecisionReport
@@ -60,7 +62,17 @@ class Hits:
         return int(self.cols["start"].size)
 
     def __getitem__(self, name: str) -> np.ndarray:
+        if not isinstance(name, str):  # before: KeyError: 0 from the column dict (also from list(hits))
+            raise HitsIndexError(
+                f"hits are indexed by column name (hits['start']), not by {type(name).__name__}; "
+                f"for rows iterate them (for hit in hits: ...) or use hits.rows()[{name!r}]"
+            )
         return self.cols[name]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        """The rows in order, each a dict of Python scalars (as :meth:`rows`): ``for hit in hits``,
+        ``pd.DataFrame(hits)``."""
+        return iter(self.rows())
 
     @staticmethod
     def from_columns(**cols: Any) -> Hits:

@@ -29,6 +29,8 @@ __all__ = ["scan"]
 
 logger = logging.getLogger(__name__)
 
+_BASES = set("ACGTUNRYKMSWBDHVacgtunrykmswbdhv\r\n")  # the letters of a sequence passed as a str
+
 
 @kept_unpacked()  # a .2bit.gz read for its names, base counts and scan: decompressed once, removed on return
 def scan(
@@ -87,6 +89,12 @@ def scan(
 
 def _check_path(genome: Any) -> None:
     """Refuses a ``genome`` that is not a path (before: pathlib's bare TypeError, deep in the file checks)."""
+    if isinstance(genome, str) and _is_sequence(genome):  # before: '<the whole sequence> not found'
+        raise ScanConfigError(
+            f"scan takes the genome as the path of a FASTA, FASTA.gz or .2bit file, not a DNA sequence "
+            f"(a str of {len(genome)} bases); write it to a FASTA file ('>name' line, then the sequence) "
+            "and pass its path"
+        )
     if isinstance(genome, str | os.PathLike):
         return
     name = getattr(genome, "name", None)  # an open file knows its path
@@ -96,3 +104,8 @@ def _check_path(genome: Any) -> None:
         f"scan takes the genome as the path of a FASTA, FASTA.gz or .2bit file (a str or pathlib.Path), "
         f"not a {type(genome).__name__}; {fix}"
     )
+
+
+def _is_sequence(text: str) -> bool:
+    """Whether ``text`` is bases (IUPAC letters, 12 or more) rather than the path of a file that exists."""
+    return len(text) >= 12 and not set(text) - _BASES and not os.path.exists(text)

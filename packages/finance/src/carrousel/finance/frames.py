@@ -195,6 +195,17 @@ class Forecaster:
         """Trading days the network forecasts (its ``H``)."""
         return self.bundle.fitted.horizon
 
+    def __repr__(self) -> str:
+        """One line a notebook shows (before: the dataclass repr of the whole bundle, network, per-series
+        scalers and arrays, thousands of characters)."""
+        fitted, names = self.bundle.fitted, list(self.bundle.fitted.scalers)
+        shown = ", ".join(map(repr, names[:3])) + (f", ... ({len(names)} in all)" if len(names) > 3 else "")
+        model = self.bundle.config.model
+        return (
+            f"Forecaster(series=[{shown}], horizon={fitted.horizon}, lookback={fitted.window.lookback}, "
+            f"arch={model.arch!r}, members={model.members}, quantiles={tuple(fitted.quantiles)})"
+        )
+
     def save(self, path: str | Path) -> Path:
         """Writes the model folder as a whole (what :meth:`from_pretrained` and ``--model-dir`` read)."""
         return self.bundle.save(path)
