@@ -61,6 +61,15 @@ def test_numbers_of_the_right_kind_pass_and_numpy_ones_become_plain() -> None:
     assert (plain.steps, plain.rate, plain.on) == (7, 1, False)
 
 
+def test_a_float32_is_the_number_written() -> None:
+    """``np.float32(0.1)`` is 0.1, the number the notebook wrote, not the float32's 0.10000000149011612 (on
+    main: the latter, in the config, its repr and the saved model's config); float64 stays exact."""
+    cfg = _Cfg(rate=np.float32(0.1), levels=(np.float16(0.1), np.float32(1e-4), np.float64(0.1)))  # type: ignore[arg-type]
+    assert cfg.rate == 0.1 and type(cfg.rate) is float and "rate=0.1," in repr(cfg)
+    assert cfg.levels == (0.1, 1e-4, 0.1)
+    assert np.isnan(_Cfg(rate=np.float32("nan")).rate) and _Cfg(rate=np.float32("inf")).rate == float("inf")
+
+
 def test_as_int_takes_integers_only() -> None:
     assert as_int(np.int32(4), "h") == 4 and type(as_int(np.int32(4), "h")) is int
     with pytest.raises(_MineError, match=r"^h=2\.0 is a float, not an integer; give h=2$"):

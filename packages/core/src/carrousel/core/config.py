@@ -236,10 +236,11 @@ def _coerce(tp: Any, value: Any, key: str, at: _Where) -> Any:
 
 
 def _as_number(value: Any, name: str, example: float | None) -> Any:
-    """``value`` unchanged when it is an ``int`` or ``float`` (other real numbers become a float); else
-    ConfigError: a bool or a string is not a number."""
+    """``value`` unchanged when it is an ``int`` or ``float``; other real numbers become a float (a NumPy float32
+    or float16 the number it prints: ``np.float32(0.1)`` is 0.1, not 0.10000000149011612); else ConfigError."""
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return value if type(value) in (int, float) else float(value)  # np.float64 too: plain
+        short = type(value).__module__ == "numpy" and getattr(value, "itemsize", 8) < 8
+        return float(str(value)) if short else value if type(value) in (int, float) else float(value)
     raise ConfigError(wrong_kind(name, value, float, example))
 
 
