@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pandas as pd
 
 from carrousel.finance.config import BacktestConfig, FinanceConfig, ModelConfig, TrainSettings, WindowConfig
 from carrousel.finance.frames import Forecaster
+from carrousel.finance.pipeline import forecast
 
 
 def _frame(n: int = 200) -> pd.DataFrame:
@@ -36,3 +40,25 @@ def test_forecaster_repr_is_one_short_line() -> None:
         "quantiles=(0.1, 0.5, 0.9))"
     )
     assert str(fc) == text
+
+
+def test_forecast_result_and_bundle_reprs_leave_out_the_heavy_fields(
+    sample_source: Path, tiny_config: Callable[..., FinanceConfig]
+) -> None:
+    """On main: ForecastResult's repr held the price histories, the backtest arrays and the scoreboard (72,588
+    characters in a notebook); ForecasterBundle's the network and per-series scalers (20,313)."""
+    result = forecast(tiny_config(("AAPL", "MSFT")))
+    text = repr(result)
+    assert text.startswith("ForecastResult(config=FinanceConfig(") and "bundle_path=None" in text
+    assert "histories=" not in text and "BacktestResult(" not in text and "scoreboard=" not in text
+    assert len(text) < 4000, len(text)
+    cfg = FinanceConfig(
+        window=WindowConfig(lookback=10, horizon=3),
+        model=ModelConfig(members=1, hidden_size=4),
+        train=TrainSettings(epochs=1, max_windows=50),
+        backtest=BacktestConfig(aci_gamma=0.0),
+    )
+    fc = Forecaster.fit(_frame(), cfg)
+    bundle = repr(fc.bundle)
+    assert bundle.startswith("ForecasterBundle(config=FinanceConfig(") and "fitted=" not in bundle
+    assert len(bundle) < 4000, len(bundle)

@@ -152,12 +152,12 @@ class ForecasterBundle:
         aci: ticker -> the backtest's adaptive conformal state after its last test origin (empty: none).
     """
 
-    fitted: FittedForecaster
+    fitted: FittedForecaster = field(repr=False)  # (the heavy fields out of the repr: a notebook line)
     config: FinanceConfig
-    data: dict[str, dict[str, str]]
-    scoreboard: dict[str, Any] | None = None
+    data: dict[str, dict[str, str]] = field(repr=False)
+    scoreboard: dict[str, Any] | None = field(default=None, repr=False)
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
-    aci: dict[str, AciState] = field(default_factory=dict)
+    aci: dict[str, AciState] = field(default_factory=dict, repr=False)
     # the fitting arithmetic (assets.train.precision); None: an older non-fp32 bundle's, unknown (from_pretrained)
     trained_precision: str | None = None
     exported: str | None = None  # an exported bundle's ONNX precision (int8, fp32): its forecasts' arithmetic

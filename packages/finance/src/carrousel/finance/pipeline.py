@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -104,10 +104,12 @@ class ForecastResult:
     """What :func:`forecast` returns; :meth:`to_dict` is the ``--json`` document and ``run.json``."""
 
     config: FinanceConfig  # the configuration used (the bundle's when one was reused)
-    histories: tuple[PriceHistory, ...]  # the data
-    forecasts: tuple[TickerForecast, ...]  # one per ticker
-    scoreboard: dict[str, Any] | None  # backtest scoreboard (JSON form), None when not run
-    backtest: BacktestResult | None  # the backtest forecasts (None when reused or disabled)
+    histories: tuple[PriceHistory, ...] = field(repr=False)  # the data (out of the repr: a notebook line)
+    forecasts: tuple[TickerForecast, ...] = field(repr=False)  # one per ticker
+    scoreboard: dict[str, Any] | None = field(
+        repr=False
+    )  # backtest scoreboard (JSON form), None when not run
+    backtest: BacktestResult | None = field(repr=False)  # the backtest forecasts (None: reused or disabled)
     bundle_path: str | None  # where the bundle was saved or loaded from
     reused: bool  # True when a saved bundle forecast without retraining
     plots: tuple[str, ...] = ()  # fan charts written (one per ticker), final paths
