@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from carrousel.finance.config import BacktestConfig, FinanceConfig, ModelConfig, TrainSettings, WindowConfig
 from carrousel.finance.frames import Forecaster
@@ -25,15 +26,20 @@ def _frame(n: int = 200) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def test_forecaster_repr_is_one_short_line() -> None:
-    """On main: the dataclass repr of the network, per-series scalers and arrays (thousands of characters)."""
+@pytest.fixture(scope="module")
+def fc() -> Forecaster:
+    """A small forecaster over four series, fitted once for the module's tests."""
     cfg = FinanceConfig(
         window=WindowConfig(lookback=10, horizon=3),
         model=ModelConfig(members=1, hidden_size=4),
         train=TrainSettings(epochs=1, max_windows=50),
         backtest=BacktestConfig(aci_gamma=0.0),
     )
-    fc = Forecaster.fit(_frame(), cfg)
+    return Forecaster.fit(_frame(), cfg)
+
+
+def test_forecaster_repr_is_one_short_line(fc: Forecaster) -> None:
+    """On main: the dataclass repr of the network, per-series scalers and arrays (thousands of characters)."""
     text = repr(fc)
     assert text == (
         "Forecaster(series=['A', 'B', 'C', ... (4 in all)], horizon=3, lookback=10, arch='lstm', members=1, "
@@ -43,7 +49,7 @@ def test_forecaster_repr_is_one_short_line() -> None:
 
 
 def test_forecast_result_and_bundle_reprs_leave_out_the_heavy_fields(
-    sample_source: Path, tiny_config: Callable[..., FinanceConfig]
+    sample_source: Path, tiny_config: Callable[..., FinanceConfig], fc: Forecaster
 ) -> None:
     """On main: ForecastResult's repr held the price histories, the backtest arrays and the scoreboard (72,588
     characters in a notebook); ForecasterBundle's the network and per-series scalers (20,313)."""
@@ -52,13 +58,6 @@ def test_forecast_result_and_bundle_reprs_leave_out_the_heavy_fields(
     assert text.startswith("ForecastResult(config=FinanceConfig(") and "bundle_path=None" in text
     assert "histories=" not in text and "BacktestResult(" not in text and "scoreboard=" not in text
     assert len(text) < 4000, len(text)
-    cfg = FinanceConfig(
-        window=WindowConfig(lookback=10, horizon=3),
-        model=ModelConfig(members=1, hidden_size=4),
-        train=TrainSettings(epochs=1, max_windows=50),
-        backtest=BacktestConfig(aci_gamma=0.0),
-    )
-    fc = Forecaster.fit(_frame(), cfg)
     bundle = repr(fc.bundle)
     assert bundle.startswith("ForecasterBundle(config=FinanceConfig(") and "fitted=" not in bundle
     assert len(bundle) < 4000, len(bundle)
