@@ -26,6 +26,7 @@ import numpy as np
 import soundfile as sf
 import torch
 
+from carrousel.speech.audio import resample
 from carrousel.speech.config import DecodeConfig, EvaluateConfig, TranscribeConfig
 from carrousel.speech.metrics import UtteranceScore, error_rates
 from carrousel.speech.pauses import join_with_pauses, pause_groups
@@ -34,12 +35,6 @@ from carrousel.speech.synth import random_voice, synthesize
 from carrousel.speech.vocab import VOCABULARY
 
 RATE = 16000
-
-
-def _mono16k(audio: np.ndarray, rate: int) -> np.ndarray:
-    from carrousel.speech.audio import resample
-
-    return resample(audio, rate, RATE) if rate != RATE else audio
 
 
 def make_sets(folder: Path, sentences: int, seed: int, pause: tuple[float, float]) -> dict[str, str]:
@@ -53,9 +48,9 @@ def make_sets(folder: Path, sentences: int, seed: int, pause: tuple[float, float
         voice = random_voice(nrng, ("espeak-ng", "flite"), heldout=True)
         transcript = " ".join(t for t, _ in groups)
         whole, rate = synthesize(" ".join(s for _, s in groups), voice)
-        parts = [_mono16k(*synthesize(spoken, voice)) for _, spoken in groups]
+        parts = [resample(*synthesize(spoken, voice), RATE) for _, spoken in groups]
         paused = join_with_pauses(parts, RATE, nrng, pause)
-        for name, audio in (("joined", _mono16k(whole, rate)), ("paused", paused)):
+        for name, audio in (("joined", resample(whole, rate, RATE)), ("paused", paused)):
             sf.write(str(folder / name / f"{i:04d}.wav"), audio, RATE, subtype="PCM_16")
             rows[name].append(f"{i:04d}.wav\t{transcript}")
     out = {}
