@@ -74,9 +74,6 @@ def main() -> None:
     parser.add_argument("--pause-min", type=float, default=0.3, help="shortest pause between groups, s")
     parser.add_argument("--pause-max", type=float, default=1.0, help="longest pause between groups, s")
     parser.add_argument(
-        "--pause-break", type=float, nargs="+", default=[0.3], help="values to compare with 0"
-    )
-    parser.add_argument(
         "--beam", type=int, default=8, help="beam width of the second decoding (0: greedy only)"
     )
     parser.add_argument("--threads", type=int, default=1)
