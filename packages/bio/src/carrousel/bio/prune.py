@@ -149,12 +149,13 @@ def pruned_model(full: MotifModel, cfg: ExportConfig, progress: bool = False) ->
     def rebuild(encoder: RecurrentConfig) -> DanQ:
         return DanQ(replace(net.config, hidden=encoder.hidden_size))
 
+    pin = pin_memory_for(trainer.device)  # page-locked batches for the trainer's non-blocking copy to CUDA
     pruned = prune_and_finetune(
         net,
         cfg.prune,
         MotifTask(),
-        windows_loader(data.x[train], data.y[train], BATCH, True, seed, pin_memory_for(trainer.device)),
-        windows_loader(data.x[val], data.y[val], 512, False, seed, pin_memory_for(trainer.device)),
+        windows_loader(data.x[train], data.y[train], BATCH, True, seed, pin),
+        windows_loader(data.x[val], data.y[val], 512, False, seed, pin),
         trainer,
         rebuild=rebuild,
         encoder="rnn",
