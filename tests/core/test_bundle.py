@@ -12,6 +12,7 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
+import carrousel.core
 from carrousel.core.bundle import (
     ARRAYS_FILE,
     BUNDLE_FILE,
@@ -279,6 +280,7 @@ def test_the_upgrade_names_the_installed_domain_package() -> None:
     other = str(upgrade_hint({"carrousel_version": "99.0", "kind": "nowhere.model"}))
     assert other.endswith("(pip install -U carrousel-core)")
     here = carrousel_version()
+    assert here == carrousel.core.__version__  # one reading of the installed version, not one per call
     assert upgrade_hint({"carrousel_version": here, "kind": "speech.ctc"}) is None
     assert upgrade_hint({"carrousel_version": here + "rc1"}) is None  # same release
     assert upgrade_hint({"kind": "speech.ctc"}) is None  # unrecorded

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Protocol, TypedDict
 
+from carrousel.core import __version__
+
 __all__ = [
     "PrecisionReport",
     "bundle_precision_report",
@@ -86,11 +88,9 @@ def precision_words(trained: str | None, run: str) -> str:
 
 
 def carrousel_version() -> str:
-    """The installed carrousel version (``carrousel-core``'s; all packages share it), "0.0.0" uninstalled."""
-    try:
-        return version("carrousel-core")
-    except PackageNotFoundError:  # pragma: no cover - a source tree without installation
-        return "0.0.0"
+    """The installed carrousel version (``carrousel-core``'s; all packages share it), "0.0.0" uninstalled:
+    :data:`carrousel.core.__version__`, read once when the package was imported."""
+    return __version__
 
 
 def _release(text: str) -> tuple[int, ...] | None:
