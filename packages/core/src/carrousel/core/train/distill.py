@@ -183,8 +183,7 @@ class DistillationTask(Task):
         self.targets = targets
         self.teacher_logits = teacher_logits
         self.teacher = teacher.eval() if teacher is not None else None  # no_grad in _teacher: nothing frozen
-        self.teacher_forward = teacher_forward or (lambda module, batch: module(batch[0]))
-        self.custom_forward = teacher_forward  # None: the default, named "the teacher" in errors
+        self.teacher_forward = teacher_forward  # None: teacher(batch[0]), named "the teacher" in errors
         self.logits = logits
         self.lengths = lengths
 
@@ -206,9 +205,10 @@ class DistillationTask(Task):
                 self.teacher.to(ref.device)
         self.teacher.eval()
         with torch.no_grad():
-            out = self.teacher_forward(self.teacher, batch)
-        if self.custom_forward is not None:
-            return _tensor(out, "teacher_forward=...", "return the teacher's logits as a torch.Tensor")
+            if self.teacher_forward is not None:
+                out = self.teacher_forward(self.teacher, batch)
+                return _tensor(out, "teacher_forward=...", "return the teacher's logits as a torch.Tensor")
+            out = self.teacher(batch[0])
         fix = "pass teacher_forward=... to pick its logits out, e.g. teacher_forward=lambda t, b: t(b[0])[0]"
         return _tensor(out, "the teacher", fix)
 
