@@ -77,11 +77,6 @@ def as_tensors(preds: Values, target: Values, name: str, role: str = "preds") ->
     return _as_tensor(preds, name, role), _as_tensor(target, name, "target")
 
 
-def accumulation_dtype(device: torch.device) -> torch.dtype:
-    """Returns the dtype used to accumulate state: float64, except where the device lacks it (MPS)."""
-    return wide_float(device)
-
-
 def _add_padded(a: Tensor, b: Tensor) -> Tensor:
     """Adds two sum states, zero-padding a shorter 1-D state to the longer one's length."""
     if a.shape == b.shape:
@@ -152,7 +147,7 @@ class Metric(abc.ABC):
     def _add(self, name: str, value: Tensor) -> None:
         """Adds ``value`` to the sum state ``name`` (created on first use, in float64)."""
         value = value.detach()
-        value = value.to(accumulation_dtype(value.device))
+        value = value.to(wide_float(value.device))  # float64 (MPS: float32)
         old = self._sums.get(name)
         self._sums[name] = value.clone() if old is None else _add_padded(old, value)
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from carrousel.core.device import wide_float
 from carrousel.core.errors import DataError, ShapeError
-from carrousel.core.metrics._base import Metric, Values, accumulation_dtype, as_tensors
+from carrousel.core.metrics._base import Metric, Values, as_tensors
 
 __all__ = ["PRAUC", "ROCAUC", "binary_average_precision", "binary_roc_auc", "pr_auc", "roc_auc"]
 
@@ -111,7 +112,7 @@ class _ScoreMetric(Metric):
         if self.ignore_index is not None:
             keep = flat != self.ignore_index
             scores, flat = scores[keep], flat[keep]
-        self._append("scores", scores.to(accumulation_dtype(preds.device)))
+        self._append("scores", scores.to(wide_float(preds.device)))
         self._append("target", flat)
 
     def _binary(self, scores: Tensor, positive: Tensor) -> Tensor:

@@ -20,8 +20,9 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from carrousel.core.args import check_args
+from carrousel.core.device import wide_float
 from carrousel.core.errors import ConfigError, DataError, ShapeError
-from carrousel.core.metrics._base import Metric, Values, accumulation_dtype, as_tensors
+from carrousel.core.metrics._base import Metric, Values, as_tensors
 
 __all__ = [
     "MeanAbsoluteError",
@@ -55,7 +56,7 @@ def _pair(pred: Values, target: Values, name: str) -> tuple[Tensor, Tensor]:
             f"{name}: pred shape {tuple(pred.shape)} does not match target shape {tuple(target.shape)}; "
             "pass tensors of the same shape"
         )
-    dtype = accumulation_dtype(pred.device)
+    dtype = wide_float(pred.device)
     return pred.detach().reshape(-1).to(dtype), target.detach().reshape(-1).to(pred.device, dtype)
 
 
@@ -222,7 +223,7 @@ class PinballLoss(Metric):
                 f"pinball loss: preds {tuple(preds.shape)} and target {tuple(target.shape)} do not fit "
                 f"{Q} quantiles; expected preds (..., {Q}) and target (...)"
             )
-        dtype = accumulation_dtype(preds.device)
+        dtype = wide_float(preds.device)
         q = self.quantiles.to(preds.device, dtype)
         terms = pinball_terms(preds.detach().to(dtype), target.detach().to(preds.device, dtype), q)
         self._add("sum", terms.sum())
