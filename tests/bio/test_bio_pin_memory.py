@@ -18,8 +18,8 @@ from carrousel.bio.config import ExportConfig
 from carrousel.bio.models import DanQConfig
 from carrousel.bio.motifs import Motif
 from carrousel.bio.training import windows_loader
-from carrousel.core.device import pin_memory_for
 from carrousel.core.train import TrainConfig
+from tests.cuda_pins import rule_as_cuda, spy_loaders
 
 pytestmark = pytest.mark.filterwarnings("ignore:'pin_memory' argument is set as true")
 
@@ -31,21 +31,8 @@ class _StopError(Exception):
 def _as_cuda(monkeypatch: pytest.MonkeyPatch, module: Any, cuda: bool) -> tuple[list[Any], list[bool]]:
     """The rule in ``module`` answering as for CUDA (``cuda``) or as it does, and a spy on the loaders it
     builds: (the devices the rule was asked about, each loader's ``pin_memory``)."""
-    asked: list[Any] = []
-    pins: list[bool] = []
-
-    def rule(device: Any) -> bool:
-        asked.append(device)
-        return pin_memory_for("cuda" if cuda else device)
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        loader = windows_loader(*args, **kwargs)
-        pins.append(loader.pin_memory)
-        return loader
-
-    monkeypatch.setattr(module, "pin_memory_for", rule)
-    monkeypatch.setattr(module, "windows_loader", spy)
-    return asked, pins
+    asked = rule_as_cuda(monkeypatch, module, cuda)
+    return asked, spy_loaders(monkeypatch, module, "windows_loader", windows_loader)
 
 
 def test_windows_loader_pins_when_asked() -> None:

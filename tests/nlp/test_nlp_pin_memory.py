@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 import torch
 
-from carrousel.core.device import pin_memory_for
 from carrousel.nlp.config import (
     FitConfig,
     SentimentNetConfig,
@@ -26,6 +25,7 @@ from carrousel.nlp.data import TextClassDataset, make_loader
 from carrousel.nlp.pipeline import distill, sentiment, translate_train
 from carrousel.nlp.pipeline.distill import make_distill_loader
 from carrousel.nlp.pipeline.translate_vocab import pair_loader
+from tests.cuda_pins import rule_as_cuda, spy_loaders
 from tests.nlp.conftest import distill_config, synthetic_rows, write_csv
 from tests.nlp.translate_toys import cli_translator
 
@@ -38,31 +38,6 @@ class _StopError(Exception):
 
 def _stop(*args: Any, **kwargs: Any) -> Any:
     raise _StopError
-
-
-def _rule(monkeypatch: pytest.MonkeyPatch, module: Any, cuda: bool) -> list[Any]:
-    """The rule in ``module`` answering as for CUDA (``cuda``) or as it does; the devices it was asked about."""
-    asked: list[Any] = []
-
-    def rule(device: Any) -> bool:
-        asked.append(device)
-        return pin_memory_for("cuda" if cuda else device)
-
-    monkeypatch.setattr(module, "pin_memory_for", rule)
-    return asked
-
-
-def _spy(monkeypatch: pytest.MonkeyPatch, module: Any, name: str, real: Any) -> list[bool]:
-    """Each loader ``module.name`` builds: its ``pin_memory``."""
-    pins: list[bool] = []
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        loader = real(*args, **kwargs)
-        pins.append(loader.pin_memory)
-        return loader
-
-    monkeypatch.setattr(module, name, spy)
-    return pins
 
 
 def _same(a: list[Any], b: list[Any]) -> bool:
@@ -93,8 +68,8 @@ def test_loaders_pin_when_asked_and_iterate_alike_on_cpu() -> None:
 def test_sentiment_training_pins_for_a_cuda_trainer(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cuda: bool
 ) -> None:
-    asked = _rule(monkeypatch, sentiment, cuda)
-    pins = _spy(monkeypatch, sentiment, "make_loader", make_loader)
+    asked = rule_as_cuda(monkeypatch, sentiment, cuda)
+    pins = spy_loaders(monkeypatch, sentiment, "make_loader", make_loader)
     monkeypatch.setattr(sentiment, "Trainer", _stop)
     cfg = SentimentTrainConfig(
         TextDataConfig(str(write_csv(tmp_path / "t.csv", synthetic_rows(80)))),
@@ -129,8 +104,8 @@ def test_distillation_pins_for_a_cuda_trainer(
 
     monkeypatch.setattr(distill, "teacher_transfer_set", transfer_set)
     monkeypatch.setattr(distill, "read_as_student", lambda soft, *args: soft)
-    asked = _rule(monkeypatch, sentiment, cuda)
-    pins = _spy(monkeypatch, distill, "make_distill_loader", make_distill_loader)
+    asked = rule_as_cuda(monkeypatch, sentiment, cuda)
+    pins = spy_loaders(monkeypatch, distill, "make_distill_loader", make_distill_loader)
     monkeypatch.setattr(sentiment, "Trainer", _stop)
     with pytest.raises(_StopError):
         cfg = distill_config(tmp_path)
@@ -143,8 +118,8 @@ def test_distillation_pins_for_a_cuda_trainer(
 def test_translate_training_pins_for_a_cuda_trainer(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cuda: bool
 ) -> None:
-    asked = _rule(monkeypatch, translate_train, cuda)
-    pins = _spy(monkeypatch, translate_train, "pair_loader", pair_loader)
+    asked = rule_as_cuda(monkeypatch, translate_train, cuda)
+    pins = spy_loaders(monkeypatch, translate_train, "pair_loader", pair_loader)
     cli_translator(tmp_path, "--epochs", "1", "--device", "cpu")
     assert asked == ["cpu"]
     assert pins == [cuda, cuda]  # training and validation

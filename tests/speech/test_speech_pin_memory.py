@@ -13,13 +13,13 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from carrousel.core.device import pin_memory_for
 from carrousel.speech import pipeline, prune
 from carrousel.speech.cli import app
 from carrousel.speech.config import AugmentConfig, FeatureConfig, TrainConfig
 from carrousel.speech.data import SpeechDataset, Utterance, make_loader
 from carrousel.speech.features import FeatureExtractor
 from carrousel.speech.text import ENGLISH
+from tests.cuda_pins import rule_as_cuda, spy_loaders
 
 pytestmark = pytest.mark.filterwarnings("ignore:'pin_memory' argument is set as true")
 
@@ -31,21 +31,8 @@ class _StopError(Exception):
 def _as_cuda(monkeypatch: pytest.MonkeyPatch, module: Any, cuda: bool) -> tuple[list[Any], list[bool]]:
     """The rule in ``module`` answering as for CUDA (``cuda``) or as it does, and a spy on the loaders it
     builds: (the devices the rule was asked about, each loader's ``pin_memory``)."""
-    asked: list[Any] = []
-    pins: list[bool] = []
-
-    def rule(device: Any) -> bool:
-        asked.append(device)
-        return pin_memory_for("cuda" if cuda else device)
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        loader = make_loader(*args, **kwargs)
-        pins.append(loader.pin_memory)
-        return loader
-
-    monkeypatch.setattr(module, "pin_memory_for", rule)
-    monkeypatch.setattr(module, "make_loader", spy)
-    return asked, pins
+    asked = rule_as_cuda(monkeypatch, module, cuda)
+    return asked, spy_loaders(monkeypatch, module, "make_loader", make_loader)
 
 
 def test_pinned_loaders_with_workers_give_the_same_batches(tmp_path, write_wav, tone) -> None:  # type: ignore[no-untyped-def]
