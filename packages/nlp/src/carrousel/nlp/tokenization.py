@@ -166,11 +166,19 @@ class TextTokenizer:
             tokenizer sees it, so offsets and pieces refer to that text; ``"keep"``: as written.
         fold: ``"unknown"``: then every character the vocabulary never contains is folded to known ones
             where it can be (:mod:`carrousel.nlp.char_fold`), in :meth:`prepare` too; ``"none"``: as written.
+        upgrade: what the errors say instead of their own fix (:meth:`from_bytes`; None: their own fix).
     """
 
-    def __init__(self, tokenizer: Tokenizer, kind: str, emoji: str = "keep", fold: str = "none") -> None:
-        _check_readings(emoji, fold)
-        _check_specials(tokenizer)
+    def __init__(
+        self,
+        tokenizer: Tokenizer,
+        kind: str,
+        emoji: str = "keep",
+        fold: str = "none",
+        upgrade: str | None = None,
+    ) -> None:
+        _check_readings(emoji, fold, upgrade)
+        _check_specials(tokenizer, upgrade)
         self._tok = tokenizer
         self.kind = kind
         self.emoji = emoji
@@ -346,9 +354,7 @@ class TextTokenizer:
             tok = Tokenizer.from_str(data.decode("utf-8"))
         except Exception as exc:  # the Rust side raises plain Exception on a bad document
             raise TokenizerError(f"tokenizer.json cannot be read ({exc}); {upgrade or fix}") from None
-        _check_readings(emoji, fold, upgrade)  # here, with the bundle's upgrade hint (and again in __init__)
-        _check_specials(tok, upgrade)
-        return cls(tok, kind, emoji, fold)
+        return cls(tok, kind, emoji, fold, upgrade)  # its checks say the bundle's upgrade hint
 
 
 @check_args
