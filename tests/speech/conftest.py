@@ -8,11 +8,15 @@ import random
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
 import soundfile as sf
 import torch
+
+if TYPE_CHECKING:
+    from carrousel.speech.config import TrainConfig
 
 
 @pytest.fixture(autouse=True)
@@ -130,21 +134,27 @@ def corpora(tmp_path_factory: pytest.TempPathFactory, digit_corpus) -> dict[str,
 @pytest.fixture(scope="module")
 def tiny(corpora: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 2-layer, 32-unit model trained two steps on ``corpora["train"]``, which it records."""
-    from carrousel.speech.config import TrainConfig
     from carrousel.speech.pipeline import train
 
     out = tmp_path_factory.mktemp("tiny") / "model"
-    cfg = TrainConfig(
-        data=(corpora["train"],),
+    train(two_steps(corpora["train"], width=32, layers=2, workers=0), out)
+    return out
+
+
+def two_steps(corpus: str, width: int, layers: int, workers: int) -> TrainConfig:
+    """Two training steps on the CPU of a ``layers``-layer network of ``width`` hidden units and convolution
+    channels on ``corpus`` (a fifth held out, batches of 8 seconds), read by ``workers`` processes."""
+    from carrousel.speech.config import TrainConfig
+
+    return TrainConfig(
+        data=(corpus,),
         val_fraction=0.2,
-        hidden=32,
-        layers=2,
-        conv_channels=32,
+        hidden=width,
+        layers=layers,
+        conv_channels=width,
         epochs=1,
         max_steps=2,
         batch_seconds=8.0,
         device="cpu",
-        workers=0,
+        workers=workers,
     )
-    train(cfg, out)
-    return out

@@ -15,11 +15,12 @@ from typer.testing import CliRunner
 
 from carrousel.speech import pipeline, prune
 from carrousel.speech.cli import app
-from carrousel.speech.config import AugmentConfig, FeatureConfig, TrainConfig
+from carrousel.speech.config import AugmentConfig, FeatureConfig
 from carrousel.speech.data import SpeechDataset, Utterance, make_loader
 from carrousel.speech.features import FeatureExtractor
 from carrousel.speech.text import ENGLISH
 from tests.cuda_pins import rule_as_cuda, spy_loaders
+from tests.speech.conftest import two_steps
 
 pytestmark = pytest.mark.filterwarnings("ignore:'pin_memory' argument is set as true")
 
@@ -62,19 +63,7 @@ def test_speech_train_pins_for_a_cuda_trainer(  # type: ignore[no-untyped-def]
 ) -> None:
     """Two steps of training with two worker processes: the pinned batches train on the CPU as well."""
     asked, pins = _as_cuda(monkeypatch, pipeline, cuda)
-    cfg = TrainConfig(
-        data=(corpora["train"],),
-        val_fraction=0.2,
-        hidden=16,
-        layers=1,
-        conv_channels=16,
-        epochs=1,
-        max_steps=2,
-        batch_seconds=8.0,
-        device="cpu",
-        workers=2,
-    )
-    result = pipeline.train(cfg, tmp_path / "m")
+    result = pipeline.train(two_steps(corpora["train"], width=16, layers=1, workers=2), tmp_path / "m")
     assert asked == ["cpu"]  # the training's device
     assert pins == [cuda, cuda]  # training and validation
     assert result is not None
