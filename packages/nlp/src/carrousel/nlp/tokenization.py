@@ -338,13 +338,12 @@ class TextTokenizer:
         kind: str,
         emoji: str = "keep",
         fold: str = "none",
-        fix: str = "train the model again",
         upgrade: str | None = None,
     ) -> TextTokenizer:
         """Reads what :meth:`to_bytes` wrote; ``emoji`` and ``fold``: the bundle's records of the emoji reading
-        and the character folding; ``fix``: what an unreadable document's error says to do; ``upgrade``: a
-        loader passes core's :func:`~carrousel.core.provenance.upgrade_hint` of its bundle, which every error
-        here says instead of its own fix when a newer carrousel wrote the bundle (None: it did not).
+        and the character folding; ``upgrade``: a loader passes core's
+        :func:`~carrousel.core.provenance.upgrade_hint` of its bundle, which every error here says instead of
+        its own fix when a newer carrousel wrote the bundle (None: it did not).
 
         Raises:
             TokenizerError: the document is not a tokenizer this package wrote (unreadable, or a special token
@@ -353,7 +352,9 @@ class TextTokenizer:
         try:
             tok = Tokenizer.from_str(data.decode("utf-8"))
         except Exception as exc:  # the Rust side raises plain Exception on a bad document
-            raise TokenizerError(f"tokenizer.json cannot be read ({exc}); {upgrade or fix}") from None
+            raise TokenizerError(
+                f"tokenizer.json cannot be read ({exc}); {upgrade or 'train the model again'}"
+            ) from None
         return cls(tok, kind, emoji, fold, upgrade)  # its checks say the bundle's upgrade hint
 
 

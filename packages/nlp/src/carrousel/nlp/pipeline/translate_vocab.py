@@ -78,16 +78,15 @@ class Vocabularies:
         cls,
         files: Mapping[str, bytes],
         kind: str,
-        fix: str = "train the model again",
         upgrade: str | None = None,
     ) -> Vocabularies:
-        """Reads what :meth:`files` wrote (a bundle without a target file shares one vocabulary); ``fix``
-        and ``upgrade``: what a tokenizer's errors say to do (see :meth:`TextTokenizer.from_bytes`)."""
-        source = TextTokenizer.from_bytes(files[TOKENIZER_FILE], kind, fix=fix, upgrade=upgrade)
+        """Reads what :meth:`files` wrote (a bundle without a target file shares one vocabulary); ``upgrade``:
+        what a tokenizer's errors say to do (see :meth:`TextTokenizer.from_bytes`)."""
+        source = TextTokenizer.from_bytes(files[TOKENIZER_FILE], kind, upgrade=upgrade)
         target = files.get(TARGET_TOKENIZER_FILE)
         if target is None:
             return cls(source, source)
-        return cls(source, TextTokenizer.from_bytes(target, kind, fix=fix, upgrade=upgrade))
+        return cls(source, TextTokenizer.from_bytes(target, kind, upgrade=upgrade))
 
     def copy_targets(self) -> np.ndarray | None:
         """``(V_src,)`` target id of each source id (None when shared: the same ids); see :func:`copy_targets`."""
