@@ -82,3 +82,13 @@ def test_save_png_draws_a_title_holding_an_undecodable_file_name(tmp_path: Path)
     out = save_png(fig, tmp_path / "chart.png")
     assert out.read_bytes().startswith(PNG_MAGIC)
     assert fig.axes[0].get_title() == "trained on tëxt.txt"
+
+
+def test_save_png_draws_a_title_holding_a_lone_surrogate_beside_escaped_bytes(tmp_path: Path) -> None:
+    """A lone surrogate that is no escaped byte (U+D800) beside escaped bytes made the chart's own decoding
+    raise UnicodeEncodeError; it reads as U+FFFD, as ``--json`` writes it (one rule: encodings.strict_text)."""
+    fig = _figure()
+    fig.axes[0].set_title("t\udcc3\udcabxt \ud800")
+    out = save_png(fig, tmp_path / "chart.png")
+    assert out.read_bytes().startswith(PNG_MAGIC)
+    assert fig.axes[0].get_title() == "tëxt \ufffd"

@@ -12,7 +12,6 @@ import dataclasses
 import enum
 import json
 import math
-import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from carrousel.core.atomic import refuse_stream_dir
+from carrousel.core.encodings import strict_text
 from carrousel.core.errors import ConfigError
 
 __all__ = [
@@ -37,18 +37,6 @@ __all__ = [
 ]
 
 _INT64 = 1 << 63
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_NOT_A_BYTE = re.compile("[\ud800-\udc7f\udd00-\udfff]")  # a surrogate that is no surrogateescape of a byte
-
-
-def _strict_text(text: str) -> str:
-    """``text`` with no lone surrogate, which strict JSON readers (jq, serde) refuse: the bytes of a name not
-    valid in the locale (surrogate escapes, ``\\udcc3\\udca9`` for UTF-8 'é' under ``LC_ALL=C``) read back as
-    UTF-8, U+FFFD for those that are not UTF-8 and for any other surrogate."""
-    if text.isascii() or not _SURROGATE.search(text):
-        return text
-    raw = _NOT_A_BYTE.sub("\ufffd", text).encode("utf-8", "surrogateescape")
-    return raw.decode("utf-8", "replace")
 
 
 def number_problem(value: Any) -> str | None:
@@ -159,7 +147,7 @@ def to_jsonable(obj: Any) -> Any:
         ConfigError: a NaN or infinite number (it must never reach an output), or a value without JSON form.
     """
     if isinstance(obj, str):
-        return _strict_text(obj)
+        return strict_text(obj)
     if obj is None or isinstance(obj, bool | int):
         return obj
     if isinstance(obj, float):
@@ -169,7 +157,7 @@ def to_jsonable(obj: Any) -> Any:
     if isinstance(obj, enum.Enum):
         return to_jsonable(obj.value)
     if isinstance(obj, Path):
-        return _strict_text(str(obj))
+        return strict_text(str(obj))
     if isinstance(obj, np.generic):
         return to_jsonable(obj.item())
     if isinstance(obj, np.ndarray):
@@ -177,7 +165,7 @@ def to_jsonable(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return to_jsonable(dataclasses.asdict(obj))
     if isinstance(obj, Mapping):
-        return {_strict_text(str(k)): to_jsonable(v) for k, v in obj.items()}
+        return {strict_text(str(k)): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple | set | frozenset):
         return [to_jsonable(v) for v in obj]
     raise ConfigError(f"a result holds a {type(obj).__name__}, which has no JSON form")

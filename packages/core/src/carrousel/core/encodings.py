@@ -30,6 +30,7 @@ __all__ = [
     "decode_text",
     "file_lines",
     "first_encoding",
+    "strict_text",
     "undecodable",
 ]
 
@@ -142,3 +143,22 @@ def file_lines(text: str) -> list[str]:
     if lines and not lines[-1]:
         lines.pop()
     return lines
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NOT_A_BYTE = re.compile("[\ud800-\udc7f\udd00-\udfff]")  # a surrogate that is no surrogateescape of a byte
+
+
+def strict_text(text: str) -> str:
+    """``text`` with no lone surrogate, which strict JSON readers (jq, serde) and matplotlib refuse: the bytes
+    of a name not valid in the locale (Python's surrogate escapes, ``\\udcc3\\udca9`` for UTF-8 'é' under
+    ``LC_ALL=C``) read back as UTF-8, U+FFFD for those that are not UTF-8 and for any other surrogate.
+
+    Example:
+        >>> strict_text("caf\\udcc3\\udca9 \\udce9 \\ud800")
+        'café \ufffd \ufffd'
+    """
+    if text.isascii() or not _SURROGATE.search(text):
+        return text
+    raw = _NOT_A_BYTE.sub("\ufffd", text).encode("utf-8", "surrogateescape")
+    return raw.decode("utf-8", "replace")

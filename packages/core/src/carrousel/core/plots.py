@@ -17,6 +17,7 @@ from typing import Any
 
 from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_path
+from carrousel.core.encodings import strict_text
 from carrousel.core.errors import MissingExtraError
 from carrousel.core.files import check_output_file
 from carrousel.core.optional import require
@@ -88,13 +89,14 @@ def can_draw(extra: str = _EXTRA, left_out: str | None = None) -> bool:
 
 def _decode_escapes(fig: Any) -> None:
     """Text holding Python's surrogate escapes (a file name's bytes that the locale could not decode, as
-    in ``LC_ALL=C``: matplotlib refuses them) gets those bytes read as UTF-8, an invalid one as U+FFFD."""
+    in ``LC_ALL=C``: matplotlib refuses them) gets those bytes read as UTF-8, an invalid one and any other lone
+    surrogate as U+FFFD (:func:`carrousel.core.encodings.strict_text`, as ``--json`` does)."""
     from matplotlib.text import Text
 
     for text in fig.findobj(Text):
         value = text.get_text()
-        if isinstance(value, str) and any("\udc80" <= ch <= "\udcff" for ch in value):
-            text.set_text(value.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+        if isinstance(value, str) and (fixed := strict_text(value)) != value:
+            text.set_text(fixed)
 
 
 @check_args
