@@ -154,3 +154,14 @@ def test_predict_file_of_a_table_without_a_header_row_says_what_to_do(tmp_path: 
     named = invoke("nlp", "sentiment", "predict", "--file", data, "--text-col", "review")
     assert_clean_failure(named, 1, "no column 'review'")
     assert "header row" not in named.stderr
+
+
+def test_a_row_of_too_many_fields_names_the_option_that_gave_the_file(tmp_path: Path) -> None:
+    """The check moved here from data.py said '--data' for every file it read, also those given to --file or
+    --exclude (read_column passes its own option since this change)."""
+    table = tmp_path / "held.csv"
+    table.write_text("text,label\ngood,pos\nI loved it, truly,pos\n", encoding="utf-8")
+    with pytest.raises(
+        TextDataError, match=rf"^--exclude {table}: line 3 has 3 fields, the header 2; quote a"
+    ):
+        read_column(table, "text", "--exclude", None)

@@ -121,7 +121,7 @@ def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -
         kwargs["encoding"] = _encoding_of(path, flag)
         kwargs["delimiter"] = csv_delimiter(path, kwargs["encoding"], flag, "," if suffix == ".csv" else "\t")
         if header and kwargs["delimiter"] != "\t":  # a TSV's quote left open is read again below
-            check_fields(path, kwargs["encoding"], kwargs["delimiter"])
+            check_fields(path, kwargs["encoding"], kwargs["delimiter"], flag)
         if not header:  # the columns are counted on the first row, of the file as the loader reads it
             opener = gzip.open if path.suffix == ".gz" else open
             with opener(path, "rt", encoding=kwargs["encoding"], newline="") as fh:

@@ -60,11 +60,11 @@ def csv_delimiter(path: Path, encoding: str, flag: str, expected: str) -> str:
     return others[0]
 
 
-def check_fields(path: Path, encoding: str, delimiter: str) -> None:
+def check_fields(path: Path, encoding: str, delimiter: str, flag: str = "--data") -> None:
     """Refuses a row with more fields than the header (an unquoted delimiter in a text): pandas reads such a
     first row as naming an index column, shifting every label, and a later one as a bare parser error. A pass
     of its own, kept whole: 0.86 s of 21.1 s CPU (4%) in load_texts of a 200 MB CSV
-    (``benchmarks/bench_nlp_data_check.py``)."""
+    (``benchmarks/bench_nlp_data_check.py``). ``flag``: the option that named the file, for the message."""
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding=encoding, newline="") as fh:
         rows = csv.reader(fh, delimiter=delimiter)
@@ -73,7 +73,7 @@ def check_fields(path: Path, encoding: str, delimiter: str) -> None:
             if len(row) > width:
                 name = _SEPARATORS[delimiter][:-1]  # "comma"
                 raise TextDataError(
-                    f"--data {path}: line {rows.line_num} has {len(row)} fields, the header {width}; quote a "
+                    f"{flag} {path}: line {rows.line_num} has {len(row)} fields, the header {width}; quote a "
                     f'text holding a {name} ("I loved it{delimiter} truly")'
                 )
 
