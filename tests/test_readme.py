@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import re
 import shlex
 from pathlib import Path
@@ -11,7 +10,6 @@ from typing import Any
 import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
-from typer.main import get_command
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -111,38 +109,6 @@ READMES = [README, *sorted(README.parent.glob("packages/*/README.md"))]
 PROGRAMS = ("finance", "bio", "nlp", "speech")
 
 
-def _readme_commands() -> list[tuple[str, list[str]]]:
-    """Every ``finance|bio|nlp|speech ...`` line of the READMEs' code blocks: (where, words)."""
-    found = []
-    for path in READMES:
-        text = path.read_text(encoding="utf-8")
-        for block in re.finditer(r"```[a-z]*\n(.*?)```", text, flags=re.S):
-            first = text[: block.start()].count("\n") + 2
-            lines = block.group(1).split("\n")
-            for offset, line in enumerate(lines):
-                if offset and lines[offset - 1].endswith("\\"):
-                    continue  # read with the line it continues
-                for more in lines[offset + 1 :]:
-                    if not line.endswith("\\"):
-                        break
-                    line = line[:-1] + " " + more.strip()
-                line = re.sub(r"(^|\s)#(\s.*)?$", "", line)  # a comment (a whole line, or after a command)
-                line = re.sub(r"\[(--[^\]]*)\]", r"\1", line)  # optional flags: [--fallback-clauses]
-                for part in re.split(r"\s(?:&&|\||;)\s", line):
-                    command = re.sub(r"^(\$ |\S*/bin/|\w+=\S+ )+", "", part.strip())
-                    if command.split(" ", 1)[0] not in PROGRAMS:
-                        continue  # prose of a layout block, another tool: not shell-parsed
-                    words = shlex.split(command)
-                    if words:
-                        found.append((f"{path.relative_to(README.parent)}:{first + offset}", words))
-        for span in re.finditer(r"`(torchrun [^`]*)`", text):  # torchrun ... --no-python -- nlp ...
-            words = shlex.split(span.group(1))
-            if "--" in words and words[words.index("--") + 1 :][:1] in ([p] for p in PROGRAMS):
-                where = f"{path.relative_to(README.parent)}:{text[: span.start()].count(chr(10)) + 1}"
-                found.append((where, words[words.index("--") + 1 :]))
-    return found
-
-
 def test_readme_torchrun_lines_run_the_command_itself() -> None:
     """A domain command under torchrun is written ``torchrun ... --no-python -- nlp ...``: without ``--``
     torchrun takes the command's ``--start`` for its ``--start-method``; without ``--no-python`` it runs
@@ -158,44 +124,4 @@ def test_readme_torchrun_lines_run_the_command_itself() -> None:
         assert words[words.index("--") + 1] in PROGRAMS, line
 
 
-def test_readme_commands_name_real_commands_options_and_choices() -> None:
-    """A command a newcomer copies from a README parses: its sub-commands exist, every option is one of
-    that command's (``--help``), and a value of a choice option is one of its choices."""
-    from carrousel.nlp.cli._common import RunByDefault
-
-    commands = _readme_commands()
-    assert len(commands) > 100  # the extraction still finds the READMEs' commands
-    problems = []
-    for where, words in commands:
-        cmd = get_command(__import__(f"carrousel.{words[0]}.cli", fromlist=["app"]).app)
-        i = 1
-        while (
-            isinstance(getattr(cmd, "commands", None), dict) and i < len(words) and words[i] in cmd.commands
-        ):
-            cmd, i = cmd.commands[words[i]], i + 1  # type: ignore[attr-defined]
-        if isinstance(cmd, RunByDefault):  # nlp generate/translate OPTIONS...: the run command
-            cmd = cmd.commands["run"]
-        if getattr(cmd, "commands", None):
-            problems.append(f"{where}: {' '.join(words[: i + 1])}: no such command")
-            continue
-        params = {opt: p for p in cmd.params for opt in (*p.opts, *p.secondary_opts)}  # type: ignore[attr-defined]
-        rest = iter(words[i:])
-        for word in rest:
-            if word == "--":
-                break
-            if not word.startswith("-") or re.fullmatch(r"-[\d.]+", word):
-                continue
-            name = word.split("=", 1)[0]
-            if name not in params:
-                problems.append(f"{where}: {' '.join(words[:i])}: no option {name}")
-                continue
-            p = params[name]
-            if p.is_flag or "=" in word:
-                continue
-            value = next(rest, None)
-            kind = getattr(getattr(p, "type_descriptor", None), "annotation", None)
-            if not (isinstance(kind, type) and issubclass(kind, enum.Enum)):
-                continue
-            if not set(str(value).split("|")) <= {e.value for e in kind}:  # valid|test: alternatives
-                problems.append(f"{where}: {' '.join(words[:i])} {name} {value}: not a choice")
-    assert not problems, "\n".join(problems)
+# The commands of the READMEs, inline and in code blocks: tests/test_readme_commands.py.
