@@ -109,14 +109,29 @@ def _alternatives(words: list[str]) -> list[str]:
     return out
 
 
+def _own(path: Path) -> str | None:
+    """The CLI of a package's README (``packages/nlp/README.md``: ``nlp``), else ``None``."""
+    return path.parent.name if path.parent.parent.name == "packages" and path.parent.name in CLIS else None
+
+
 def readme_commands(path: Path) -> list[tuple[str, str, list[str]]]:
     """(where, program, words) of every command of one README."""
-    text = path.read_text(encoding="utf-8")
-    own = path.parent.name if path.parent.parent.name == "packages" and path.parent.name in CLIS else None
     return [
         (f"{path.relative_to(ROOT)}:{line}", program, words)
-        for line, code in _code(text)
-        for program, words in _commands(code, own)
+        for line, code in _code(path.read_text(encoding="utf-8"))
+        for program, words in _commands(code, _own(path))
+    ]
+
+
+def broken_values(code: str, own: str | None = None) -> list[str]:
+    """The values a command span breaks over a line after a comma: the page shows the break as a space
+    (``--sets a, b``), so the copied command gets ``a,`` and a stray argument ``b``."""
+    if "\n" not in code or not any(_commands(code, own)):
+        return []
+    return [
+        f"{m.group(1)} {m.group(2)}: a value broken over a line (shown with a space: two words)"
+        for m in re.finditer(r"(\S+,)\n\s*(\S+)", code)
+        if not m.group(1).startswith("[")  # [window, network and fitting options]: prose
     ]
 
 
@@ -282,10 +297,14 @@ ALLOWED = {
 
 
 def _problems(readme: Path) -> list[str]:
-    return [
-        f"{where}: {p}"
-        for where, program, words in readme_commands(readme)
-        for p in check_command(program, words)
+    where = readme.relative_to(ROOT)
+    broken = [
+        f"{where}:{line}: {p}"
+        for line, code in _code(readme.read_text(encoding="utf-8"))
+        for p in broken_values(code, _own(readme))
+    ]
+    return broken + [
+        f"{at}: {p}" for at, program, words in readme_commands(readme) for p in check_command(program, words)
     ]
 
 
@@ -346,3 +365,13 @@ def test_the_check_reads_prose_shorthands_and_finds_each_wrong_word() -> None:
         "nlp generate train: no option --lrate",
         "examples/core_quickstart.py: no option --x",
     ]
+
+
+def test_a_value_broken_over_a_line_after_a_comma_is_a_problem() -> None:
+    """The speech README had four: ``--sets tidigits,`` at a line's end, the other sets on the next line."""
+    code = "bench_speech_accuracy.py --model M --sets tidigits,\nklettres_en,cards --threads 1"
+    assert broken_values(code) == [
+        "tidigits, klettres_en,cards: a value broken over a line (shown with a space: two words)"
+    ]
+    assert broken_values("bench_speech_accuracy.py --model M\n--sets tidigits,klettres_en,cards") == []
+    assert broken_values("finance train-global [--max-windows N] [window,\nnetwork options]") == []
