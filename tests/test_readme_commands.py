@@ -11,7 +11,8 @@ running their ``main`` up to ``parse_args`` (which raises here), ``carrousel-dat
 The prose shorthands read: ``[--flag X]`` (optional), ``--a|--b`` and ``--a/--b`` (either option),
 ``--[no-]flag`` (both), ``fp32|bf16`` (either value), ``forecast|backtest`` (either sub-command),
 ``\\|`` (a pipe in a table), ``...``, ``RUN...`` and upper-case placeholders (``--precision P``), and a
-span or a ``\\``-continued line that breaks over lines.
+span or a ``\\``-continued line that breaks over lines. A span that breaks a value after a comma
+(``--sets a,`` / ``b``) is a problem too: the page shows the break as a space.
 """
 
 from __future__ import annotations
@@ -146,7 +147,8 @@ class _ParserReadError(Exception):
 
 def _script_parser(script: str) -> argparse.ArgumentParser | None:
     """The parser a script's ``main`` builds (``None``: it takes no options), read without running the
-    script: ``parse_args`` raises with the parser; the module's own imports are all that run."""
+    script's work: ``parse_args`` raises with the parser, so only its imports and the lines of ``main``
+    before ``parse_args`` run (today: building the parser, nothing else)."""
     path = ROOT / script
     if "ArgumentParser(" not in path.read_text(encoding="utf-8"):
         return None
