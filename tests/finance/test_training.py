@@ -73,3 +73,26 @@ def test_bf16_fits_under_autocast_learns_and_keeps_float32_weights() -> None:
     assert best is not None and best < 0.3 * float(base), (best, float(base))
     assert best == pytest.approx(results["fp32"].best_score, rel=0.1)
     assert all(p.dtype == torch.float32 for p in models["bf16"].parameters())
+
+
+def test_a_member_label_reads_before_the_epoch_in_one_bar_and_its_log_lines(
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """``fit_forecaster(label="member 2/3")`` with the bar on (train-global's members): the bar reads
+    ``member 2/3, epoch 1/2`` and the epoch log lines ``member 2/3, epoch 1: ...``, as when finance turned
+    the Trainer's own bar off and added a labelled one; now the Trainer's bar carries the label, once."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 8, 3)).astype(np.float32)
+    y = rng.normal(size=(64, 2)).astype(np.float32)
+    net = forecaster_config(ModelConfig(hidden_size=4, dropout=0.0), WindowConfig(horizon=2))
+    model = SequenceRegressor(replace(net, encoder=replace(net.encoder, input_size=3)))
+    settings = TrainSettings(epochs=2, batch_size=32, progress=True)
+    with caplog.at_level("INFO", logger="carrousel"):
+        fit_forecaster(
+            model, (x[:48], y[:48]), (x[48:], y[48:]), (0.1, 0.5, 0.9), settings, label="member 2/3"
+        )
+    err = capsys.readouterr().err
+    assert "member 2/3, epoch 1/2" in err and "member 2/3, epoch 2/2" in err
+    assert err.count("epoch 1/2") == err.count("member 2/3, epoch 1/2")  # no second, unlabelled bar
+    epochs = [r.getMessage().split(":")[0] for r in caplog.records if ", epoch " in r.getMessage()]
+    assert epochs == ["member 2/3, epoch 1", "member 2/3, epoch 2"]

@@ -117,3 +117,30 @@ def test_a_progress_bar_given_a_label_names_it_before_the_epoch(
         "member 2/3, epoch 1",
         "member 2/3, epoch 2",
     ]
+
+
+def test_the_trainer_given_a_progress_label_names_it_before_the_epoch_in_its_own_bar(
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """``Trainer(..., progress_label="member 2/3")`` with ``progress=True``: the Trainer's own bar reads
+    ``member 2/3, epoch 1/2`` and its epoch log line ``member 2/3, epoch 1: ...`` (the text of the labelled
+    ``ProgressBar`` callback above), and it is the only bar. Before: no such argument (finance turned the
+    bar off and gave a labelled one as a callback)."""
+    from carrousel.core.train import ProgressBar
+
+    train = DataLoader(TensorDataset(*linear_data(64)), batch_size=16)
+    cfg = TrainConfig(epochs=2, progress=True, device="cpu")
+    with caplog.at_level("INFO", logger="carrousel"):
+        trainer = Trainer(mlp(), RegressionTask(), cfg, progress_label="member 2/3")
+        trainer.fit(train)
+    err = capsys.readouterr().err
+    assert "member 2/3, epoch 1/2" in err and "member 2/3, epoch 2/2" in err
+    assert err.count("epoch 1/2") == err.count("member 2/3, epoch 1/2")
+    assert [r.getMessage().split(":")[0] for r in caplog.records if "epoch" in r.getMessage()][:2] == [
+        "member 2/3, epoch 1",
+        "member 2/3, epoch 2",
+    ]
+    assert len([cb for cb in trainer.callbacks.callbacks if isinstance(cb, ProgressBar)]) == 1
+    Trainer(mlp(), RegressionTask(), cfg).fit(train)  # no label: the plain bar, as before
+    err = capsys.readouterr().err
+    assert "epoch 1/2" in err and "member" not in err

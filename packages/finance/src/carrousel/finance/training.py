@@ -28,7 +28,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from carrousel.core.args import check_args
 from carrousel.core.device import Precision, pin_memory_for
-from carrousel.core.train import FitResult, ProgressBar, TrainConfig, Trainer, fit_refusing
+from carrousel.core.train import FitResult, TrainConfig, Trainer, fit_refusing
 from carrousel.finance.baselines import garch_quantiles
 from carrousel.finance.config import FinanceConfig, TrainSettings
 from carrousel.finance.conformal import conformal_offsets, scale_calibration
@@ -164,8 +164,7 @@ def fit_forecaster(
             held-out loss is more than 10x the untrained network's (a diverged training), naming ``[train] lr``.
     """
     cfg, task, train_loader, val_loader = trainer_parts(train, val, quantiles, settings)
-    bars = [ProgressBar(cfg.log_every, label)] if cfg.progress and label else []  # rank zero's only
-    trainer = Trainer(model, task, replace(cfg, progress=False) if bars else cfg, callbacks=bars)
+    trainer = Trainer(model, task, cfg, progress_label=label)
     with threads(settings.threads):
         result = fit_refusing(trainer, train_loader, val_loader, f"[train] lr (now {settings.lr:g})")
     model.to("cpu")

@@ -69,6 +69,9 @@ class Trainer:
         task: the domain's :class:`Task`.
         config: a :class:`TrainConfig`.
         callbacks: extra :class:`Callback` s, called before the built-in ones.
+        progress_label: what is being trained, before the epoch in the progress bar (``config.progress``)
+            and its epoch log lines: ``"member 2/3"`` gives ``member 2/3, epoch 1/5``; "" the plain
+            ``epoch 1/5``. Not a config field: it names this run (one network of several), not a setting.
 
     Raises:
         OutputError: ``config.checkpoint_dir`` or ``log_dir`` is a file or cannot be created (checked here,
@@ -86,6 +89,8 @@ class Trainer:
         task: Task,
         config: TrainConfig | None = None,
         callbacks: Sequence[Callback] | None = None,
+        *,
+        progress_label: str = "",
     ) -> None:
         check_parts(model, task)
         extra = check_callbacks(callbacks)
@@ -111,7 +116,7 @@ class Trainer:
         self._ema_due = False  # an optimiser step was taken and the average not yet updated
         builtins: list[Callback] = [self._early] if self._early else []
         if self.rank_zero and cfg.progress:
-            builtins.append(ProgressBar(cfg.log_every))
+            builtins.append(ProgressBar(cfg.log_every, progress_label))
         if self.rank_zero and cfg.log_dir:
             builtins.append(HistoryLogger(cfg.log_dir))
             builtins.append(TensorBoardLogger(cfg.log_dir))
