@@ -24,6 +24,7 @@ import numpy as np
 from carrousel.bio.config import BackgroundKind, EnrichConfig
 from carrousel.bio.enrich_stats import fold_enrichment, hypergeometric_log_sf
 from carrousel.bio.errors import SequenceSetError
+from carrousel.bio.motif_names import motif_label
 from carrousel.bio.motifs import Motif
 from carrousel.bio.pwm import IntegerPWM, SequenceCodes, scan_windows, warn_unreachable
 from carrousel.bio.pwm_null import Background
@@ -273,8 +274,7 @@ def _warn_longer(pwms: Sequence[IntegerPWM], longest: int) -> None:
     can hold a site, so their "0 hits, p = 1" rows say nothing about enrichment."""
     over = [p for p in pwms if p.length > longest]
     if over:
-        labels = (p.motif.id if p.motif.name == p.motif.id else f"{p.motif.name} {p.motif.id}" for p in over)
-        named = name_some((f"{label} ({p.length} bp)" for label, p in zip(labels, over, strict=True)), 5)
+        named = name_some((f"{motif_label(p.motif)} ({p.length} bp)" for p in over), 5)
         logger.warning(
             "%d of %d motifs are longer than every target sequence (longest %d bp), so they give no hits: "
             "%s; their rows say nothing about enrichment: give longer sequences (or shorter motifs)",

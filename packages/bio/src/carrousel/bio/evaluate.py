@@ -13,6 +13,7 @@ import torch
 
 from carrousel.bio.errors import EvaluateConfigError
 from carrousel.bio.models import MotifModel
+from carrousel.bio.motif_names import motif_label
 from carrousel.bio.motifs import Motif
 from carrousel.bio.pwm import IntegerPWM, SequenceCodes
 from carrousel.bio.pwm_null import Background
@@ -109,10 +110,6 @@ def _auc(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     return float(roc_auc(s, y)), float(pr_auc(s, y))
 
 
-def _label(m: Motif) -> str:  # NAME_ID; a learned motif named by its ID (task0_filter6) once, not twice
-    return m.id if m.name in ("", m.id) else f"{m.name}_{m.id}"
-
-
 def choose_task(
     model: MotifModel,
     task: str | None,
@@ -155,7 +152,7 @@ def choose_task(
         k for k, m in enumerate(outs) if m.name in named
     ]
     if len(cols) == 1:
-        return cols[0], f"--motif {outs[cols[0]].id} is the model output {_label(outs[cols[0]])}"
+        return cols[0], f"--motif {outs[cols[0]].id} is the model output {motif_label(outs[cols[0]], '_')}"
     if K == 1 and not cols:
         return 0, "the model's only output"
     pool = cols or list(range(K))
@@ -163,9 +160,11 @@ def choose_task(
     ranked = sorted(pool, key=lambda k: -scores[k])
     best = ranked[0]
     why = "of the --motif outputs, " if cols else ""
-    runner_up = f"; next {_label(outs[ranked[1]])} {scores[ranked[1]]:.4f}" if len(ranked) > 1 else ""
+    runner_up = (
+        f"; next {motif_label(outs[ranked[1]], '_')} {scores[ranked[1]]:.4f}" if len(ranked) > 1 else ""
+    )
     return best, (
-        f"{why}its PWM ({_label(outs[best])}) best separates the positives from the negatives "
+        f"{why}its PWM ({motif_label(outs[best], '_')}) best separates the positives from the negatives "
         f"(PWM AUROC {scores[best]:.4f}{runner_up})"
     )
 
@@ -210,7 +209,7 @@ def evaluate_windows(
     pwm_figures: dict[str, tuple[float, float]] = {}
 
     def pwm_auc(m: Motif) -> tuple[float, float]:
-        key = f"{_label(m)}:{np.asarray(m.counts, dtype=np.float64).tobytes().hex()}"
+        key = f"{motif_label(m, '_')}:{np.asarray(m.counts, dtype=np.float64).tobytes().hex()}"
         if key not in pwm_figures:
             pwm_figures[key] = _auc(pwm_max_scores(x, m, bg), y)
         return pwm_figures[key]
@@ -238,9 +237,9 @@ def evaluate_windows(
     best_motif: Motif | None = None
     for m in motifs:
         a, p = pwm_auc(m)
-        per[_label(m)] = a
+        per[motif_label(m, "_")] = a
         if np.isnan(best[1]) or a > best[1]:
-            best, best_motif = (_label(m), a, p), m
+            best, best_motif = (motif_label(m, "_"), a, p), m
     if best_motif is not None:
         scores[f"best PWM ({best[0]})"] = pwm_max_scores(x, best_motif, bg)
     return Evaluation(

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from carrousel.bio.motif_names import motif_label
 from carrousel.bio.motifs import Motif
 from carrousel.core.optional import require
 from carrousel.core.plots import pyplot, save_png, wrap_to
@@ -52,7 +53,7 @@ def draw_logo(m: Motif, caption: str = "") -> Any:
     ax.set_ylabel("bits")
     ax.set_xticks(range(m.length), [str(i + 1) for i in range(m.length)], fontsize=8)
     ax.set_xlabel("position", fontsize=8)
-    title = m.id if m.name in ("", m.id) else f"{m.id} {m.name}"
+    title = motif_label(m, id_first=True)
     text = f"{title}: {caption}" if caption else title
     ax.set_title(
         "\n".join(wrap_to(part, width, 9, em=0.6, least=24) for part in text.split("; ")), fontsize=9

@@ -1,5 +1,6 @@
-"""The specs a ``--motif`` value holds (:func:`motif_specs`), and which JASPAR profile a transcription-factor
-name means (``-m VSX2``), saying so when several match.
+"""The specs a ``--motif`` value holds (:func:`motif_specs`), which JASPAR profile a transcription-factor
+name means (``-m VSX2``), saying so when several match, and how a motif is named in messages, plots and
+files (:func:`motif_label`: ``CTCF MA0139.2``).
 
 135 names of JASPAR2024 (CORE and UNVALIDATED, latest versions) are shared by profiles of different base
 IDs: ``VSX2`` is MA0180.1 (insects) and MA0726.2 (vertebrates), ``CTCF`` MA0139.2, MA0531.2 (insects),
@@ -16,10 +17,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from carrousel.core.args import check_args
 from carrousel.core.text import name_some
 
-__all__ = ["motif_specs", "pick_by_name"]
+if TYPE_CHECKING:
+    from carrousel.bio.motifs import Motif
+
+__all__ = ["motif_label", "motif_specs", "pick_by_name"]
 
 logger = logging.getLogger("carrousel.bio.motifs")  # where a motif lookup's messages have always come from
 
@@ -28,6 +34,21 @@ def motif_specs(specs: str | Sequence[str]) -> list[str]:
     """The single specs of ``--motif`` values: each comma-separated item, stripped, empty ones left out."""
     items = [specs] if isinstance(specs, str) else specs
     return [t.strip() for s in items for t in s.split(",") if t.strip()]
+
+
+@check_args
+def motif_label(m: Motif, sep: str = " ", *, id_first: bool = False) -> str:
+    """The motif's name and ID, ``NAME ID`` (``sep`` between them; ``ID NAME`` with ``id_first``, as motif
+    files write them), or the ID alone when the name is empty or only repeats it (a learned ``task0_filter6``
+    is named once, not twice).
+
+    Example:
+        >>> motif_label(ctcf), motif_label(ctcf, "_"), motif_label(ctcf, id_first=True)  # doctest: +SKIP
+        ('CTCF MA0139.2', 'CTCF_MA0139.2', 'MA0139.2 CTCF')
+    """
+    if m.name in ("", m.id):
+        return m.id
+    return f"{m.id}{sep}{m.name}" if id_first else f"{m.name}{sep}{m.id}"
 
 
 def _key(m: object) -> tuple[int, str]:

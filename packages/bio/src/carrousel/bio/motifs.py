@@ -35,7 +35,7 @@ import numpy as np
 
 from carrousel.bio.errors import MotifFormatError, MotifNotFoundError
 from carrousel.bio.motif_lines import diagnose
-from carrousel.bio.motif_names import motif_specs, pick_by_name
+from carrousel.bio.motif_names import motif_label, motif_specs, pick_by_name
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
 from carrousel.core.optional import require
@@ -372,24 +372,18 @@ def write_meme(motifs: Iterable[Motif], background: np.ndarray | None = None) ->
     for m in motifs:
         f = m.frequencies(pseudocount=0.0)
         nsites = max(round(float(np.asarray(m.counts).sum(axis=1).max())), 1)
-        lines.append(f"MOTIF {m.id}{_alt_name(m)}")
+        lines.append(f"MOTIF {motif_label(m, id_first=True)}")
         lines.append(f"letter-probability matrix: alength= 4 w= {m.length} nsites= {nsites} E= 0")
         lines.extend(" ".join(f"{x:.6f}" for x in row) for row in f)
         lines.append("")
     return "\n".join(lines)
 
 
-def _alt_name(m: Motif, sep: str = " ") -> str:
-    """The name written after the ID: none when it only repeats the ID (``MOTIF filter3``, not
-    ``MOTIF filter3 filter3``)."""
-    return f"{sep}{m.name}" if m.name and m.name != m.id else ""
-
-
 def write_jaspar(motifs: Iterable[Motif]) -> str:
     """JASPAR-format text of the motifs (counts)."""
     lines = []
     for m in motifs:
-        lines.append(f">{m.id}{_alt_name(m, sep=chr(9))}")
+        lines.append(f">{motif_label(m, chr(9), id_first=True)}")
         for j, b in enumerate("ACGT"):
             row = " ".join(f"{x:6.0f}" if float(x).is_integer() else f"{x:8.3f}" for x in m.counts[:, j])
             lines.append(f"{b}  [ {row} ]")

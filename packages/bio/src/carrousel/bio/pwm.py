@@ -24,6 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from carrousel.bio.fasta import AMBIGUOUS
+from carrousel.bio.motif_names import motif_label
 from carrousel.bio.motifs import Motif
 from carrousel.bio.pwm_kernels import (
     K,
@@ -368,13 +369,7 @@ def warn_unreachable(pwms: Sequence[IntegerPWM], pvalue: float) -> list[IntegerP
         unit = 10.0 ** (math.floor(math.log10(worst)) - 1)
         enough = math.ceil(worst / unit - 1e-9) * unit
         named = name_some(
-            (
-                f"{p.motif.name} {p.motif.id} ({p.length} bp, best p {float(p.sf[-1]):.2g})"
-                if p.motif.name != p.motif.id
-                else f"{p.motif.id} ({p.length} bp, best p {float(p.sf[-1]):.2g})"
-                for p in never
-            ),
-            _NAMED,
+            (f"{motif_label(p.motif)} ({p.length} bp, best p {float(p.sf[-1]):.2g})" for p in never), _NAMED
         )
         logger.warning(
             "%d of %d motifs can never reach p <= %g, not even a perfect match, so they give no hits: %s; "
