@@ -32,17 +32,13 @@ except PackageNotFoundError:  # running from a source tree without installation
 
 _ERRORS = ("CarrouselError", "CheckpointError", "ConfigError", "DataError", "FormatVersionError",
            "NonFiniteLossError", "RegistryError", "ShapeError")  # fmt: skip
-__getattr__, __dir__ = lazy_exports(
-    __name__,
-    {
-        **dict.fromkeys(_ERRORS, "carrousel.core.errors"),
-        **dict.fromkeys(("load_module", "register_module", "save_module"), "carrousel.core.io"),
-        **dict.fromkeys(
-            ("EncoderOutput", "RecurrentConfig", "RecurrentEncoder", "State"), "carrousel.core.nn"
-        ),
-        **dict.fromkeys(("FitResult", "Task", "TrainConfig", "Trainer", "set_seed"), "carrousel.core.train"),
-    },
-)
+_LAZY = {  # name -> the module that defines it, imported on first use
+    **dict.fromkeys(_ERRORS, "carrousel.core.errors"),
+    **dict.fromkeys(("load_module", "register_module", "save_module"), "carrousel.core.io"),
+    **dict.fromkeys(("EncoderOutput", "RecurrentConfig", "RecurrentEncoder", "State"), "carrousel.core.nn"),
+    **dict.fromkeys(("FitResult", "Task", "TrainConfig", "Trainer", "set_seed"), "carrousel.core.train"),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 __all__ = [
     "CarrouselError",

@@ -66,52 +66,50 @@ if TYPE_CHECKING:
         time_call,
     )
 
-__getattr__, __dir__ = lazy_exports(
-    __name__,
-    {
-        **dict.fromkeys(
-            (
-                "EXPORT_ASSET",
-                "ExportSpec",
-                "check_export_out",
-                "export_bundle",
-                "load_runtime",
-                "strip_export",
-            ),
-            "carrousel.core.export.deploy",
+_LAZY = {  # name -> the module that defines it, imported on first use
+    **dict.fromkeys(
+        (
+            "EXPORT_ASSET",
+            "ExportSpec",
+            "check_export_out",
+            "export_bundle",
+            "load_runtime",
+            "strip_export",
         ),
-        **dict.fromkeys(
-            ("DeployPrecision", "Exporter", "InferencePrecision", "check_exporter", "check_variant"),
-            "carrousel.core.export.choices",
+        "carrousel.core.export.deploy",
+    ),
+    **dict.fromkeys(
+        ("DeployPrecision", "Exporter", "InferencePrecision", "check_exporter", "check_variant"),
+        "carrousel.core.export.choices",
+    ),
+    **dict.fromkeys(("ReducedPrecision", "reduced_precision"), "carrousel.core.export.precision"),
+    **dict.fromkeys(
+        ("FusedMembers", "REDUCTIONS", "check_fused", "fuse_members"), "carrousel.core.export.fuse"
+    ),
+    **dict.fromkeys(
+        ("GraphEncoder", "check_exportable", "check_torchscript_only", "export_program", "exportable"),
+        "carrousel.core.export.graph",
+    ),
+    **dict.fromkeys(
+        (
+            "EXTRA",
+            "INT8_OPS",
+            "OnnxModule",
+            "export_onnx",
+            "onnx_session",
+            "quantize_int8",
+            "run_onnx",
+            "verify_onnx",
         ),
-        **dict.fromkeys(("ReducedPrecision", "reduced_precision"), "carrousel.core.export.precision"),
-        **dict.fromkeys(
-            ("FusedMembers", "REDUCTIONS", "check_fused", "fuse_members"), "carrousel.core.export.fuse"
-        ),
-        **dict.fromkeys(
-            ("GraphEncoder", "check_exportable", "check_torchscript_only", "export_program", "exportable"),
-            "carrousel.core.export.graph",
-        ),
-        **dict.fromkeys(
-            (
-                "EXTRA",
-                "INT8_OPS",
-                "OnnxModule",
-                "export_onnx",
-                "onnx_session",
-                "quantize_int8",
-                "run_onnx",
-                "verify_onnx",
-            ),
-            "carrousel.core.export.onnx",
-        ),
-        **dict.fromkeys(("STATIC_OPS", "quantize_static_int8"), "carrousel.core.export.quant"),
-        **dict.fromkeys(
-            ("DeploymentReport", "folder_bytes", "measure_latency", "parameter_count", "time_call"),
-            "carrousel.core.export.report",
-        ),
-    },
-)
+        "carrousel.core.export.onnx",
+    ),
+    **dict.fromkeys(("STATIC_OPS", "quantize_static_int8"), "carrousel.core.export.quant"),
+    **dict.fromkeys(
+        ("DeploymentReport", "folder_bytes", "measure_latency", "parameter_count", "time_call"),
+        "carrousel.core.export.report",
+    ),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 __all__ = [
     "EXPORT_ASSET",

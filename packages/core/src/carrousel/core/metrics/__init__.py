@@ -77,66 +77,64 @@ if TYPE_CHECKING:
     )
 
 # imported on first use: the functional forms need only numpy, the metric classes pull in torch
-__getattr__, __dir__ = lazy_exports(
-    __name__,
-    {
-        **dict.fromkeys(("Metric", "Values", "distributed_active"), "carrousel.core.metrics._base"),
-        **dict.fromkeys(
-            (
-                "brier_score",
-                "expected_calibration_error",
-                "fit_temperature",
-                "log_loss",
-                "scale_cut",
-                "temperature_scale",
-            ),
-            "carrousel.core.metrics.calibration",
+_LAZY = {  # name -> the module that defines it, imported on first use
+    **dict.fromkeys(("Metric", "Values", "distributed_active"), "carrousel.core.metrics._base"),
+    **dict.fromkeys(
+        (
+            "brier_score",
+            "expected_calibration_error",
+            "fit_temperature",
+            "log_loss",
+            "scale_cut",
+            "temperature_scale",
         ),
-        **dict.fromkeys(
-            (
-                "F1",
-                "Accuracy",
-                "Average",
-                "Precision",
-                "Recall",
-                "accuracy",
-                "f1",
-                "precision",
-                "recall",
-                "to_labels",
-            ),
-            "carrousel.core.metrics.classification",
+        "carrousel.core.metrics.calibration",
+    ),
+    **dict.fromkeys(
+        (
+            "F1",
+            "Accuracy",
+            "Average",
+            "Precision",
+            "Recall",
+            "accuracy",
+            "f1",
+            "precision",
+            "recall",
+            "to_labels",
         ),
-        **dict.fromkeys(("benjamini_hochberg",), "carrousel.core.metrics.multiple_testing"),
-        **dict.fromkeys(
-            ("PRAUC", "ROCAUC", "binary_average_precision", "binary_roc_auc", "pr_auc", "roc_auc"),
-            "carrousel.core.metrics.ranking",
+        "carrousel.core.metrics.classification",
+    ),
+    **dict.fromkeys(("benjamini_hochberg",), "carrousel.core.metrics.multiple_testing"),
+    **dict.fromkeys(
+        ("PRAUC", "ROCAUC", "binary_average_precision", "binary_roc_auc", "pr_auc", "roc_auc"),
+        "carrousel.core.metrics.ranking",
+    ),
+    **dict.fromkeys(
+        (
+            "MeanAbsoluteError",
+            "MeanAbsolutePercentageError",
+            "MeanAbsoluteScaledError",
+            "MeanSquaredError",
+            "Perplexity",
+            "PinballLoss",
+            "RootMeanSquaredError",
+            "SymmetricMeanAbsolutePercentageError",
+            "mae",
+            "mape",
+            "mase",
+            "mase_scale",
+            "mse",
+            "perplexity",
+            "pinball_loss",
+            "pinball_terms",
+            "rmse",
+            "smape",
         ),
-        **dict.fromkeys(
-            (
-                "MeanAbsoluteError",
-                "MeanAbsolutePercentageError",
-                "MeanAbsoluteScaledError",
-                "MeanSquaredError",
-                "Perplexity",
-                "PinballLoss",
-                "RootMeanSquaredError",
-                "SymmetricMeanAbsolutePercentageError",
-                "mae",
-                "mape",
-                "mase",
-                "mase_scale",
-                "mse",
-                "perplexity",
-                "pinball_loss",
-                "pinball_terms",
-                "rmse",
-                "smape",
-            ),
-            "carrousel.core.metrics.regression",
-        ),
-    },
-)
+        "carrousel.core.metrics.regression",
+    ),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 __all__ = [
     "F1",
