@@ -38,8 +38,11 @@ def _show(columns: Sequence[str], width: int = 40) -> str:
     return name_some((c if len(c) <= width else c[: width - 3] + "..." for c in columns), 20, quote=True)
 
 
+_NO_HEADER = " (the file has no header row? use --no-header and column numbers)"
+
+
 def _pick(
-    columns: Sequence[str], wanted: str, known: Sequence[str], flag: str | None, where: str, *, header: bool
+    columns: Sequence[str], wanted: str, known: Sequence[str], flag: str | None, where: str, *, hint: str = ""
 ) -> str:
     """The column to read for ``wanted`` (see :func:`pick_columns`).
 
@@ -51,7 +54,8 @@ def _pick(
         flag: the option naming it, for messages; None where no option names it (``--exclude``): the
             messages then say to name the column ``wanted`` in the file.
         where: the data's description, for messages (``--data reviews.csv``).
-        header: whether the file's first row named the columns (a hint in the error otherwise).
+        hint: the end of the error when no column stands in for ``wanted`` (none found, not several), e.g.
+            what to do with a file whose first row was read as the column names.
 
     Raises:
         ColumnNotFoundError: ``wanted`` is absent and no single well-known column stands in for it.
@@ -73,7 +77,6 @@ def _pick(
             f"{where}: no column {wanted!r}{named} and several that could stand in for it: {_show(found)}; "
             + (f"name one with {flag}" if flag else rename)
         )
-    hint = " (the file has no header row? use --no-header and column numbers)" if header else ""
     fix = "" if flag else f"; {rename}"
     raise ColumnNotFoundError(
         f"{where}: no column {wanted!r}{named}; columns found: {_show(columns)}{fix}{hint}"
@@ -98,8 +101,9 @@ def pick_columns(
         ColumnNotFoundError: a column is absent and no single well-known one stands in for it, or both
             would be read from one column.
     """
-    text = _pick(columns, text_col, TEXT_COLUMNS, "--text-col", where, header=header)
-    label = _pick(columns, label_col, LABEL_COLUMNS, "--label-col", where, header=header)
+    hint = _NO_HEADER if header else ""
+    text = _pick(columns, text_col, TEXT_COLUMNS, "--text-col", where, hint=hint)
+    label = _pick(columns, label_col, LABEL_COLUMNS, "--label-col", where, hint=hint)
     if text == label:
         raise ColumnNotFoundError(
             f"{where}: texts and labels would both be read from {text!r}; name them with --text-col and --label-col"
@@ -130,12 +134,8 @@ def pick_text_column(
     Raises:
         ColumnNotFoundError: ``text_col`` is absent and no single well-known column stands in for it.
     """
-    try:
-        return _pick(columns, text_col, TEXT_COLUMNS, flag, where, header=False)
-    except ColumnNotFoundError as err:
-        if not header_read or text_col != TEXT_COLUMNS[0] or "columns found" not in str(err):
-            raise
+    hint = ""
+    if header_read and text_col == TEXT_COLUMNS[0]:  # the default looked for in a first row of texts?
         alone = ", or give --file the texts alone, one per line" if flag else ""
-        raise ColumnNotFoundError(
-            f"{err} (a file without a header row? add one naming the text column{alone})"
-        ) from None
+        hint = f" (a file without a header row? add one naming the text column{alone})"
+    return _pick(columns, text_col, TEXT_COLUMNS, flag, where, hint=hint)
