@@ -84,3 +84,41 @@ def test_exclude_names_no_column_option_it_does_not_have(tmp_path: Path, invoke:
         "the file (a file without a header row? add one naming the text column)",
     )
     assert "--text-col" not in failed.stderr and "--file" not in failed.stderr
+
+
+def test_exclude_given_a_data_set_reads_its_text_column_and_names_no_column_option(
+    tmp_path: Path, invoke: Any, hub_offline: None
+) -> None:
+    """``--exclude`` given a saved data set (a ``save_to_disk`` folder; a hub name takes the same path) was
+    read as ``--data`` is: its errors named --text-col and --label-col, options of --data ("no column 'text'
+    (--text-col)"; "reading 'review' as the texts (give --text-col to choose another)"), and it needed a label
+    column, though only texts are kept out. It is now read as an --exclude table is: its text column alone,
+    the messages saying to name the column in the data set."""
+    import datasets
+
+    rows = [(f"a good film {i}", "pos") for i in range(20)] + [(f"a dull film {i}", "neg") for i in range(20)]
+    data = write_csv(tmp_path / "train.csv", rows)
+    held = tmp_path / "held"
+    kept_out = [t for t, _ in rows[:5] + rows[20:25]]
+    datasets.Dataset.from_dict({"review": kept_out, "stars": [5] * 10}).save_to_disk(str(held))
+    args = ["--hidden-size", "4", "--embed-dim", "4", "--epochs", "1", "--json"]
+    outcome = invoke(
+        "nlp", "sentiment", "train", "--data", data, "--exclude", held, "-o", tmp_path / "m", *args
+    )
+    assert outcome.code == 0, outcome.stderr
+    assert json.loads(outcome.stdout)["train_rows"] + json.loads(outcome.stdout)["val_rows"] == 30
+    assert (
+        f"--exclude {held}: no column 'text'; reading 'review' as the texts (name the column of the texts "
+        "'text' in the data set to choose another)"
+    ) in outcome.stderr
+    assert "--text-col" not in outcome.stderr and "--label-col" not in outcome.stderr
+    other = tmp_path / "other"
+    datasets.Dataset.from_dict({"a": kept_out, "b": kept_out}).save_to_disk(str(other))
+    failed = invoke("nlp", "sentiment", "train", "--data", data, "--exclude", other, "-o", tmp_path / "m2")
+    assert_clean_failure(
+        failed,
+        1,
+        f"--exclude {other}: no column 'text'; columns found: 'a', 'b'; name the column of the texts 'text' "
+        "in the data set",
+    )
+    assert "--text-col" not in failed.stderr and "header row" not in failed.stderr

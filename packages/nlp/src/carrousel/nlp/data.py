@@ -226,8 +226,8 @@ def is_table(path: str | Path) -> bool:
 def read_column(
     path: str | Path, text_col: str, flag: str = "--file", col_flag: str | None = "--text-col"
 ) -> list[str]:
-    """The texts of one column of a table file (:func:`is_table`), read as :func:`load_texts` reads ``--data``
-    (the column named, or for ``text`` absent the one usual text column present: :mod:`~carrousel.nlp.data_columns`);
+    """The texts of one column of a table file (:func:`is_table`) or data set, read as :func:`load_texts` reads
+    ``--data`` (the column named, or for ``text`` absent the one usual text column: :mod:`~carrousel.nlp.data_columns`);
     ``col_flag`` is the option naming the column (None where none does: ``--exclude``).
 
     Raises:
@@ -235,8 +235,8 @@ def read_column(
             empty text (naming its row).
     """
     ds, fmt = _load_dataset(str(path), "train", True, flag)
-    where = f"{flag} {path}"
-    column = pick_text_column(list(ds.column_names), text_col, where, header_read=fmt == "csv", flag=col_flag)
+    where, cols, held = f"{flag} {path}", list(ds.column_names), "data set" if fmt == "hub" else "file"
+    column = pick_text_column(cols, text_col, where, header_read=fmt == "csv", flag=col_flag, container=held)
     return check_texts(["" if t is None else str(t) for t in plain_cells(ds[column], column, where)], where)
 
 

@@ -42,7 +42,14 @@ _NO_HEADER = " (the file has no header row? use --no-header and column numbers)"
 
 
 def _pick(
-    columns: Sequence[str], wanted: str, known: Sequence[str], flag: str | None, where: str, *, hint: str = ""
+    columns: Sequence[str],
+    wanted: str,
+    known: Sequence[str],
+    flag: str | None,
+    where: str,
+    *,
+    hint: str = "",
+    container: str = "file",
 ) -> str:
     """The column to read for ``wanted`` (see :func:`pick_columns`).
 
@@ -52,10 +59,11 @@ def _pick(
         known: the well-known names of this role, the default first (:data:`TEXT_COLUMNS`,
             :data:`LABEL_COLUMNS`); only when ``wanted`` is that default and absent are the others tried.
         flag: the option naming it, for messages; None where no option names it (``--exclude``): the
-            messages then say to name the column ``wanted`` in the file.
+            messages then say to name the column ``wanted`` in the ``container``.
         where: the data's description, for messages (``--data reviews.csv``).
         hint: the end of the error when no column stands in for ``wanted`` (none found, not several), e.g.
             what to do with a file whose first row was read as the column names.
+        container: what holds the columns, for those messages: ``"file"`` or ``"data set"``.
 
     Raises:
         ColumnNotFoundError: ``wanted`` is absent and no single well-known column stands in for it.
@@ -64,7 +72,7 @@ def _pick(
         return wanted
     found = [c for c in columns if _key(c) in {_key(k) for k in known}] if wanted == known[0] else []
     role = "the texts" if known is TEXT_COLUMNS else "the labels"
-    rename = f"name the column of {role} {wanted!r} in the file"
+    rename = f"name the column of {role} {wanted!r} in the {container}"
     if len(found) == 1:
         logger.warning(
             "%s: no column %r; reading %r as %s (%s to choose another)",
@@ -119,6 +127,7 @@ def pick_text_column(
     *,
     header_read: bool = False,
     flag: str | None = "--text-col",
+    container: str = "file",
 ) -> str:
     """The column of the texts alone (a table to classify, no labels): as :func:`pick_columns` picks it.
 
@@ -129,7 +138,9 @@ def pick_text_column(
         header_read: the names came from the file's first row (a CSV/TSV): the error for the default
             ``text`` then says what to do with a file that has no header row (predict has no ``--no-header``).
         flag: the option that names the column; None where none does (``--exclude``: the messages say to
-            name the column in the file instead).
+            name the column in the ``container`` instead).
+        container: what holds the columns, for those messages: ``"file"``, or ``"data set"`` (a saved or
+            hub data set).
 
     Raises:
         ColumnNotFoundError: ``text_col`` is absent and no single well-known column stands in for it.
@@ -138,4 +149,4 @@ def pick_text_column(
     if header_read and text_col == TEXT_COLUMNS[0]:  # the default looked for in a first row of texts?
         alone = ", or give --file the texts alone, one per line" if flag else ""
         hint = f" (a file without a header row? add one naming the text column{alone})"
-    return _pick(columns, text_col, TEXT_COLUMNS, flag, where, hint=hint)
+    return _pick(columns, text_col, TEXT_COLUMNS, flag, where, hint=hint, container=container)

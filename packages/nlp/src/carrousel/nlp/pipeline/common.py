@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,6 +17,7 @@ from carrousel.core.train import FitResult, TrainConfig, Trainer, check_held_out
 from carrousel.nlp.config import TextDataConfig
 from carrousel.nlp.data import is_table, label_order, load_texts, read_column
 from carrousel.nlp.errors import NLPConfigError, TextDataError
+from carrousel.nlp.hf_data import is_hf_source
 
 __all__ = [
     "TOKENIZER_FILE",
@@ -111,14 +111,15 @@ def class_labels(labels: Sequence[str]) -> list[str]:
 
 
 def excluded_texts(source: str) -> list[str]:
-    """The texts of ``--exclude``: a table's text column (``text``, or the one usual text column: labels
-    are not needed to keep texts out), a fastText file's texts, a data set's (its ``text`` and ``label``).
+    """The texts of ``--exclude``: a table's or a saved or hub data set's text column (``text``, or the one
+    usual text column: labels are not needed to keep texts out), a fastText file's texts.
 
     Raises:
         TextDataError, ColumnNotFoundError, EmptyTextError: as :func:`~carrousel.nlp.data.read_column`
-            and :func:`~carrousel.nlp.data.load_texts` raise them, naming ``--exclude``.
+            and :func:`~carrousel.nlp.data.load_texts` raise them, naming ``--exclude`` (and no column
+            option: --text-col and --label-col are --data's).
     """
-    if is_table(source) and not Path(source).is_dir():
+    if is_hf_source(source) or is_table(source):  # a folder is a data set (is_hf_source), never a table
         return read_column(source, "text", "--exclude", col_flag=None)  # no option names its column
     return load_texts(TextDataConfig(source), "--exclude").texts
 
