@@ -35,16 +35,30 @@ def ctc_frames_needed(target: Sequence[int]) -> int:
 
 
 def check_ctc_lengths(out_lengths: Tensor, targets: Tensor, target_lengths: Tensor) -> None:
-    """Raises :class:`CTCLossError` when an input is too short for its target (names the first one)."""
-    for b in range(int(targets.shape[0])):
-        target = targets[b, : int(target_lengths[b])].tolist()
-        need, have = ctc_frames_needed(target), int(out_lengths[b])
-        if have < need:
-            raise CTCLossError(
-                f"utterance {b} of the batch has {have} output frames for {len(target)} target characters "
-                f"(CTC needs {need}); the audio is too short for its transcript or the model subsamples too "
-                "much (lower --subsample), or the transcript belongs to another recording"
-            )
+    """Raises :class:`CTCLossError` when an input is too short for its target (names the first one).
+
+    The frames needed are counted over the whole batch at once, where ``targets`` lie (one host-device
+    synchronisation per batch on a GPU, not two per utterance); the error path alone reads values back.
+
+    Args:
+        out_lengths: ``(B,)`` output frames per utterance.
+        targets: ``(B, S)`` label indices (padding past ``target_lengths`` is not read).
+        target_lengths: ``(B,)`` labels per utterance.
+    """
+    lengths = target_lengths.clamp_max(targets.shape[1])  # the labels there are
+    repeats = targets[:, 1:] == targets[:, :-1]  # (B, S - 1): label j + 1 repeats label j
+    inside = torch.arange(targets.shape[1], device=targets.device)[1:] < lengths[:, None]  # S = 0 too
+    need = lengths + (repeats & inside).sum(dim=1)  # ctc_frames_needed of every utterance
+    short = out_lengths.to(need.device) < need
+    if not bool(short.any()):
+        return
+    b = int(short.nonzero()[0, 0])
+    have, chars, frames = int(out_lengths[b]), int(lengths[b]), int(need[b])
+    raise CTCLossError(
+        f"utterance {b} of the batch has {have} output frames for {chars} target characters "
+        f"(CTC needs {frames}); the audio is too short for its transcript or the model subsamples too "
+        "much (lower --subsample), or the transcript belongs to another recording"
+    )
 
 
 class CharErrorRate(Metric):
@@ -86,11 +100,12 @@ class CTCTask(Task):
         """
         log_probs, out_lengths = outputs
         targets, target_lengths = batch[2].clamp_min(0), batch[3]
+        out_lengths = out_lengths.to(log_probs.device)
         check_ctc_lengths(out_lengths, targets, target_lengths)
         losses = nn.functional.ctc_loss(
             log_probs.transpose(0, 1).float(),
             targets,
-            out_lengths.to(log_probs.device),
+            out_lengths,
             target_lengths,
             blank=self.alphabet.blank,
             reduction="none",
@@ -106,7 +121,8 @@ class CTCTask(Task):
                     "probability); check that the transcripts match the audio and lower the learning rate"
                 )
             logger.warning("left %d utterance(s) with an infinite CTC loss out of the batch", bad)
-        per_char = losses[finite] / target_lengths[finite].clamp_min(1).to(losses.dtype)
+            losses, target_lengths = losses[finite], target_lengths[finite]  # a boolean index: a sync
+        per_char = losses / target_lengths.clamp_min(1).to(losses.dtype)
         return per_char.mean()
 
     def metrics(self) -> dict[str, Metric]:
@@ -114,15 +130,21 @@ class CTCTask(Task):
         return {"cer": CharErrorRate()}
 
     def update_metrics(self, metrics: dict[str, Metric], outputs: Any, batch: Any) -> None:
-        """Greedy-decodes each utterance and adds its character edits."""
+        """Greedy-decodes each utterance and adds its character edits.
+
+        The batch's best paths, output lengths, targets and target lengths are read to the CPU once each
+        (a constant number of host-device synchronisations per batch on a GPU), then decoded there.
+        """
         log_probs, out_lengths = outputs
-        best = log_probs.argmax(dim=-1).cpu()
+        best, frames, targets, chars = (
+            t.cpu().tolist() for t in (log_probs.argmax(dim=-1), out_lengths, batch[2], batch[3])
+        )
         refs, hyps = [], []
-        for b in range(best.shape[0]):
-            path = best[b, : int(out_lengths[b])].tolist()
+        for row, n, target, m in zip(best, frames, targets, chars, strict=True):
+            path = row[:n]
             labels = [p for i, p in enumerate(path) if p != 0 and (i == 0 or p != path[i - 1])]
             hyps.append(self.alphabet.decode(labels))
-            refs.append(self.alphabet.decode(batch[2][b, : int(batch[3][b])].tolist()))
+            refs.append(self.alphabet.decode(target[:m]))
         out = jiwer.process_characters(refs, hyps)
         edits = out.substitutions + out.deletions + out.insertions
         metrics["cer"].update(torch.tensor(float(edits)), torch.tensor(float(sum(len(r) for r in refs))))
