@@ -3,11 +3,14 @@ domain's training loaders follow so that the trainer's ``non_blocking`` copy is 
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from carrousel.core.device import pin_memory_for
+from carrousel.core import device as device_module
+from carrousel.core.device import move_to, pin_memory_for
 from carrousel.core.errors import ConfigError
 
 
@@ -58,3 +61,53 @@ def test_cuda_loader_batches_are_page_locked() -> None:
     data = TensorDataset(torch.arange(10.0))
     (batch,) = next(iter(DataLoader(data, batch_size=4, pin_memory=pin_memory_for("cuda"))))
     assert batch.is_pinned()
+
+
+class _LoaderPinned(torch.Tensor):
+    """A tensor a pinning DataLoader gave (page-locked: it needs a GPU, so only said here)."""
+
+    def is_pinned(self, device: object = None) -> bool:
+        return True
+
+
+@dataclasses.dataclass
+class _Pair:
+    x: torch.Tensor
+    y: torch.Tensor
+
+
+def test_move_to_page_locks_cpu_batches_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``pin`` (the trainer's and evaluation loop's, for CUDA) copies each CPU tensor not yet page-locked
+    into a contiguous page-locked one before the copy, in every container move_to walks; a loader's pinned
+    tensors and non-tensors are left alone. Page-locking is faked (it needs a GPU). Fails on main (no pin)."""
+    locked: list[torch.Tensor] = []
+
+    def page_locked(tensor: torch.Tensor) -> torch.Tensor:
+        locked.append(tensor)
+        return torch.empty(tensor.shape, dtype=tensor.dtype).copy_(tensor)
+
+    monkeypatch.setattr(device_module, "_page_locked", page_locked)
+    stream = torch.arange(24).view(3, 8)
+    window, floats = stream[:, 2:6], torch.randn(3, 4)
+    pinned = torch.ones(3, dtype=torch.long).as_subclass(_LoaderPinned)
+    batch = {"x": window, "pair": _Pair(floats, pinned), "rows": (window[0], 7), "name": "a"}
+    plain = move_to(batch, torch.device("cpu"), dtype=torch.float64)
+    assert locked == []
+    moved = move_to(batch, torch.device("cpu"), dtype=torch.float64, pin=True)
+    assert (
+        len(locked) == 3 and locked[0] is window and locked[1] is floats and torch.equal(locked[2], window[0])
+    )
+    assert moved["pair"].y is pinned and moved["name"] == "a" and moved["rows"][1] == 7
+    assert moved["x"].is_contiguous() and not window.is_contiguous()
+    assert torch.equal(moved["x"], plain["x"]) and torch.equal(moved["pair"].x, plain["pair"].x)
+    assert moved["pair"].x.dtype == torch.float64 and moved["x"].dtype == torch.int64
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_move_to_pins_a_window_of_a_stream_on_cuda() -> None:
+    stream = torch.arange(24).view(3, 8)
+    window = stream[:, 2:6]
+    locked = device_module._page_locked(window)
+    assert locked.is_pinned() and locked.is_contiguous() and torch.equal(locked, window)
+    moved = move_to({"x": window}, torch.device("cuda"), pin=True)
+    assert torch.equal(moved["x"].cpu(), window)

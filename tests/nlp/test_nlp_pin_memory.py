@@ -123,3 +123,63 @@ def test_translate_training_pins_for_a_cuda_trainer(
     cli_translator(tmp_path, "--epochs", "1", "--device", "cpu")
     assert asked == ["cpu"]
     assert pins == [cuda, cuda]  # training and validation
+
+
+def _train_lm(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, cuda: bool
+) -> tuple[list[Any], list[Any], float]:
+    """A tiny ``nlp generate train`` with core's rule answering as for CUDA (``cuda``) and page-locking faked
+    (it needs a GPU): the tensors of its batches, those page-locked, and the held-out perplexity."""
+    from carrousel.core import device as core_device
+    from carrousel.core.train import inference, trainer
+    from carrousel.nlp.config import LMDataConfig, LMNetConfig, LMTrainConfig
+    from carrousel.nlp.lm_data import stream_batches
+    from carrousel.nlp.pipeline import generate
+
+    for module in (trainer, inference):
+        rule_as_cuda(monkeypatch, module, cuda)
+    locked: list[torch.Tensor] = []
+
+    def page_locked(tensor: torch.Tensor) -> torch.Tensor:
+        locked.append(tensor)
+        return torch.empty(tensor.shape, dtype=tensor.dtype).copy_(tensor)  # contiguous, as the real one
+
+    made: list[torch.Tensor] = []
+
+    def batches(*args: Any) -> list[dict[str, torch.Tensor]]:
+        out = stream_batches(*args)
+        made.extend(t for batch in out for t in batch.values())
+        return out
+
+    monkeypatch.setattr(core_device, "_page_locked", page_locked)
+    monkeypatch.setattr(generate, "stream_batches", batches)
+    folder.mkdir()
+    text = folder / "text.txt"
+    text.write_text("The cat sat on the mat, and the dog sat on the log.\n" * 30, encoding="utf-8")
+    cfg = LMTrainConfig(
+        LMDataConfig((str(text),), holdout=0.2),
+        tokenizer=TokenizerConfig(kind="char", min_frequency=1),
+        model=LMNetConfig(embed_dim=8, hidden_size=8, dropout=0.0),
+        fit=FitConfig(epochs=2, batch_size=2, progress=False, device="cpu"),
+        bptt=10,
+        segment=40,
+    )
+    return made, locked, generate.train_lm(cfg, folder / "lm").perplexity
+
+
+def test_language_model_batches_are_page_locked_for_a_cuda_trainer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``nlp generate train`` hands the trainer lists of batches cut from one stream, not a loader: core's
+    trainer (training) and evaluation loop (validation) page-lock each batch's tensors where the trainer
+    runs on CUDA, and nothing on the CPU; the same model either way. Fails on main, where nothing pinned
+    the language model's batches."""
+    made, locked, perplexity = _train_lm(tmp_path / "cuda", monkeypatch, cuda=True)
+    assert len(made) > 4 and not made[0].is_contiguous()  # slices of the streams' rows
+    # each tensor of the training and validation batches, once per epoch (validation's also once more:
+    # the untrained model's held-out loss, fit_refusing's yardstick); nothing else
+    assert all(sum(t is u for u in locked) >= 2 for t in made)
+    assert all(any(t is u for u in made) for t in locked)
+    made, locked, plain = _train_lm(tmp_path / "cpu", monkeypatch, cuda=False)
+    assert len(made) > 4 and locked == []
+    assert plain == perplexity

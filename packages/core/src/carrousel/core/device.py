@@ -2,7 +2,8 @@
 
 ``pick_device("auto")`` picks CUDA, then Apple MPS, then CPU. ``move_to`` moves nested batches with
 ``non_blocking=True`` (effective when the source tensors are in pinned memory, which a DataLoader gives
-where :func:`pin_memory_for` says so: for CUDA), floating tensors converted
+where :func:`pin_memory_for` says so: for CUDA, and ``move_to(..., pin=True)`` for batches that come
+from elsewhere), floating tensors converted
 to the model's :func:`floating_dtype` where the trainer and ``predict`` call it. ``autocast`` gives a
 bf16/fp16 autocast context that is a no-op for ``"fp32"``. For inference, :func:`inference_dtype` is the one
 check of a precision against a device (one-line errors for what the device cannot run; train commands
@@ -125,12 +126,25 @@ def floating_dtype(model: torch.nn.Module) -> torch.dtype:
 
 @check_args
 def move_to(
-    obj: Any, device: torch.device, non_blocking: bool = True, dtype: torch.dtype | None = None
+    obj: Any,
+    device: torch.device,
+    non_blocking: bool = True,
+    dtype: torch.dtype | None = None,
+    pin: bool = False,
 ) -> Any:
     """Moves tensors inside nested dicts, lists, tuples and dataclasses to ``device``; with ``dtype``,
-    floating-point tensors are converted to it too (integer, boolean and complex ones keep theirs)."""
+    floating-point tensors are converted to it too (integer, boolean and complex ones keep theirs).
+
+    With ``pin`` (what the training and evaluation loops pass where :func:`pin_memory_for` says so: CUDA),
+    a CPU tensor not yet in page-locked memory is first copied into a contiguous page-locked one, as a
+    pinning ``DataLoader`` would have given it: batches built in advance (a list of tensors, not a loader)
+    are then copied asynchronously too (from pageable memory the driver may first wait for the device's
+    queued work, and stages the copy itself). A loader's pinned batches are not copied again.
+    """
     non_blocking = non_blocking and device.type == "cuda"
     if isinstance(obj, torch.Tensor):
+        if pin and obj.device.type == "cpu" and obj.layout == torch.strided and not obj.is_pinned():
+            obj = _page_locked(obj)
         return obj.to(
             device, dtype if dtype is not None and obj.is_floating_point() else obj.dtype, non_blocking
         )
@@ -140,20 +154,27 @@ def move_to(
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         fields = dataclasses.fields(obj)
         return dataclasses.replace(
-            obj, **{f.name: move_to(getattr(obj, f.name), device, non_blocking, dtype) for f in fields}
+            obj, **{f.name: move_to(getattr(obj, f.name), device, non_blocking, dtype, pin) for f in fields}
         )
     if isinstance(obj, Mapping):
-        moved = {k: move_to(v, device, non_blocking, dtype) for k, v in obj.items()}
+        moved = {k: move_to(v, device, non_blocking, dtype, pin) for k, v in obj.items()}
         if isinstance(obj, MutableMapping):  # keeps the type and state (e.g. a defaultdict's factory)
             out = copy.copy(obj)
             out.update(moved)
             return out
         return moved
     if isinstance(obj, tuple) and hasattr(obj, "_fields"):  # namedtuple
-        return type(obj)(*(move_to(v, device, non_blocking, dtype) for v in obj))
+        return type(obj)(*(move_to(v, device, non_blocking, dtype, pin) for v in obj))
     if isinstance(obj, Sequence) and not isinstance(obj, str | bytes):
-        return type(obj)(move_to(v, device, non_blocking, dtype) for v in obj)  # type: ignore[call-arg]
+        return type(obj)(move_to(v, device, non_blocking, dtype, pin) for v in obj)  # type: ignore[call-arg]
     return obj
+
+
+def _page_locked(tensor: torch.Tensor) -> torch.Tensor:
+    """A contiguous copy of a CPU ``tensor`` in page-locked memory (a non-contiguous view, such as a slice
+    of a longer stream, would otherwise be copied again, into pageable memory, by ``Tensor.to``)."""
+    out = torch.empty(tensor.shape, dtype=tensor.dtype, pin_memory=True)
+    return out.copy_(tensor)
 
 
 def grad_scaler(precision: str, device: torch.device) -> torch.amp.GradScaler | None:

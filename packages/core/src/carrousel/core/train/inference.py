@@ -18,6 +18,7 @@ from carrousel.core.device import (
     floating_dtype,
     inference_dtype,
     move_to,
+    pin_memory_for,
     run_in_precision,
 )
 from carrousel.core.errors import DataError
@@ -56,8 +57,9 @@ def iter_outputs(
 ) -> Iterator[tuple[Any, Any, Any]]:
     """Yields ``(chunk, outputs, state)`` for one batch: the whole batch, or the TBPTT chunks of a
     stateful task with the state carried from chunk to chunk, starting from ``state`` (``skip_past_end``:
-    see :func:`batch_chunks`). The batch's floating tensors get the model's :func:`floating_dtype`."""
-    batch = move_to(batch, device, dtype=floating_dtype(model))
+    see :func:`batch_chunks`). The batch's floating tensors get the model's :func:`floating_dtype`; for
+    CUDA its CPU tensors are page-locked first, unless a loader pinned them (:func:`pin_memory_for`)."""
+    batch = move_to(batch, device, dtype=floating_dtype(model), pin=pin_memory_for(device))
     for chunk in batch_chunks(task, batch, tbptt_steps, skip_past_end):
         with autocast(device, precision):
             if task.stateful:

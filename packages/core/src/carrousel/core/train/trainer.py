@@ -29,7 +29,14 @@ import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from carrousel.core.device import autocast, floating_dtype, grad_scaler, move_to, pick_device
+from carrousel.core.device import (
+    autocast,
+    floating_dtype,
+    grad_scaler,
+    move_to,
+    pick_device,
+    pin_memory_for,
+)
 from carrousel.core.errors import ConfigError, NonFiniteLossError, OutputError
 from carrousel.core.files import check_output_dir
 from carrousel.core.train import distributed as dist_utils
@@ -104,6 +111,7 @@ class Trainer:
         if self.env.enabled and device.type == "cuda":
             device = torch.device("cuda", self.env.local_rank)
         self.device = device
+        self._pin = pin_memory_for(device)  # batches page-locked before the non-blocking copy (CUDA)
         self.model = model.to(device)
         self.rank_zero = self.env.rank == 0
         self.scaler: torch.amp.GradScaler | None = grad_scaler(cfg.precision, device)  # fp16 on CUDA / MPS
@@ -288,7 +296,7 @@ class Trainer:
     # ------------------------------------------------------------------------------------------- steps
     def _train_batch(self, batch: Any) -> None:
         cfg, task = self.config, self.task
-        batch = move_to(batch, self.device, dtype=floating_dtype(self.model))
+        batch = move_to(batch, self.device, dtype=floating_dtype(self.model), pin=self._pin)
         idx = self.batch_in_epoch
         self.callbacks.call("on_batch_start", self, idx, batch)
         chunks = batch_chunks(task, batch, cfg.tbptt_steps, skip_past_end=True)
