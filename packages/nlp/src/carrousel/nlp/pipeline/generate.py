@@ -87,11 +87,13 @@ def sequence_nll(model: nn.Module, ids: np.ndarray, chunk: int = 1024) -> tuple[
 
 def _token_nll(model: nn.Module, ids: np.ndarray, chunk: int = 1024) -> tuple[float, np.ndarray]:
     """:func:`sequence_nll`'s sum (the same figure, summed the same way) and the negative log-likelihood
-    (nats) of each of ``ids[1:]``, ``(len(ids) - 1,)`` float64."""
+    (nats) of each of ``ids[1:]``, ``(len(ids) - 1,)`` float64. The chunks' figures stay on the model's
+    device until the stream is read, then come back in one transfer each (not two per chunk: on a GPU each
+    read waits for the device)."""
     device = next(model.parameters()).device
     was = model.training
     model.eval()
-    total, state, each = 0.0, None, []
+    state, sums, each = None, [], []
     seq = torch.as_tensor(ids, dtype=torch.long, device=device)
     try:
         with torch.no_grad():
@@ -101,11 +103,16 @@ def _token_nll(model: nn.Module, ids: np.ndarray, chunk: int = 1024) -> tuple[fl
                 x = x[: len(y)]
                 logits, state = model(x.unsqueeze(0), state)
                 log_p = F.log_softmax(logits[0].float(), dim=-1)  # cross_entropy's own two steps
-                total += float(F.nll_loss(log_p, y, reduction="sum"))
-                each.append(-log_p.gather(1, y.unsqueeze(1)).squeeze(1).cpu().double().numpy())
+                sums.append(F.nll_loss(log_p, y, reduction="sum"))
+                each.append(-log_p.gather(1, y.unsqueeze(1)).squeeze(1))
     finally:
         model.train(was)
-    return total, np.concatenate(each) if each else np.zeros(0)
+    if not each:
+        return 0.0, np.zeros(0)
+    total = 0.0
+    for value in torch.stack(sums).cpu().tolist():  # each chunk's float32 sum, added in float64 in order
+        total += value
+    return total, torch.cat(each).cpu().double().numpy()
 
 
 @dataclass
