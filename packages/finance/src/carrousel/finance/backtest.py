@@ -280,7 +280,9 @@ def _left_out(series_list: list[SeriesData], refits: tuple[Refit, ...], scored: 
 
 def backtest_refits(series_list: list[SeriesData], cfg: FinanceConfig) -> tuple[Refit, ...]:
     """Refits the network for every block of :func:`run_backtest`, one after the other, and nothing else:
-    every collective step of a multi-process training, in the same order on every rank. Under
+    every collective step of a multi-process training, in the same order on every rank. With ``[backtest]
+    warm_refit_epochs`` > 0 every refit after the first starts from the one before's weights and trains that
+    many epochs (the first is trained as without it). Under
     ``torchrun`` every rank calls it; the baselines, forecasts and scores come after, from its result
     (:func:`run_backtest`), on rank zero alone in a command line.
 
@@ -290,12 +292,25 @@ def backtest_refits(series_list: list[SeriesData], cfg: FinanceConfig) -> tuple[
     cfg = for_series(cfg, len(series_list))
     starts, _ = block_starts(series_list, cfg)
     ends = [*starts[1:], pd.Timestamp.max]
-    refits = []
+    warm = cfg.backtest.warm_refit_epochs
+    warm_cfg = replace(cfg, train=replace(cfg.train, epochs=warm)) if warm > 0 else cfg
+    refits: list[Refit] = []
     for b, (d0, d1) in enumerate(zip(starts, ends, strict=True)):
         cuts = {s.ticker: int(np.searchsorted(s.dates, d0, side="right")) - 1 for s in series_list}
         cuts = {t: c for t, c in cuts.items() if c >= 0}
-        logger.info("backtest block %d/%d from %s: refitting", b + 1, len(starts), d0.date())
-        refits.append(Refit(d0, d1, cuts, fit_at(series_list, cuts, cfg)))
+        if warm > 0 and refits:  # from the previous refit's weights, fewer epochs
+            logger.info(
+                "backtest block %d/%d from %s: refitting warm (%d epochs)",
+                b + 1,
+                len(starts),
+                d0.date(),
+                warm,
+            )
+            fitted = fit_at(series_list, cuts, warm_cfg, init=refits[-1].fitted.model)
+        else:
+            logger.info("backtest block %d/%d from %s: refitting", b + 1, len(starts), d0.date())
+            fitted = fit_at(series_list, cuts, cfg)
+        refits.append(Refit(d0, d1, cuts, fitted))
     return tuple(refits)
 
 

@@ -280,6 +280,8 @@ class BacktestConfig:
     window: str = "expanding"  # a TrainWindow name: expanding | rolling training window of each refit
     train_days: int = 2000  # rolling window length in trading days (ignored when expanding)
     refit_every: int = 250  # refit the models every N origins (each refit sees only data before it)
+    # > 0: each network refit after the first starts from the previous refit's weights and trains this many
+    warm_refit_epochs: int = 0  # epochs (fresh AdamW, cosine; README "Warm-started refits"); 0: from scratch
     conformal: bool = True  # widen/narrow intervals by calibration on held-out windows (see calibration)
     calibration: str = "scale"  # a Calibration name: scale (one shrunk factor) | offsets (split-conformal)
     calibration_share: float = (
@@ -313,6 +315,10 @@ class BacktestConfig:
         if self.refit_every < 1:
             raise FinanceConfigError(
                 f"--refit-every {self.refit_every} must be at least 1 (origins between refits)"
+            )
+        if not 0 <= self.warm_refit_epochs <= MAX_EPOCHS:
+            raise FinanceConfigError(
+                f"warm_refit_epochs={self.warm_refit_epochs} must be in [0, {MAX_EPOCHS}], e.g. 3 (0 = off)"
             )
         if self.train_days < 30:
             raise FinanceConfigError(

@@ -201,8 +201,9 @@ def fit_at(
     cuts: dict[str, int],
     cfg: FinanceConfig,
     panel: PanelData | None = None,
+    init: ForecasterEnsemble | None = None,
 ) -> FittedForecaster:
-    """Trains a fresh seed ensemble on every ticker's data up to its cut-off row.
+    """Trains a seed ensemble on every ticker's data up to its cut-off row.
 
     Member ``i`` is seeded with ``cfg.train.seed + i`` (weights and batch order) and trained on the same
     windows, exactly as a single network with that seed would be.
@@ -213,9 +214,13 @@ def fit_at(
         cfg: the run configuration.
         panel: the windows, when already indexed (:func:`~carrousel.finance.panel.panel_windows` of the
             same arguments); built here otherwise.
+        init: an ensemble of the same configuration whose member ``i``'s weights member ``i`` starts from
+            (a warm start: ``[backtest] warm_refit_epochs``; fresh optimiser, ``cfg.train.epochs`` epochs);
+            None: freshly initialised weights.
 
     Raises:
         PriceDataError: when fewer than 100 training windows exist.
+        ValueError: ``init`` has another number of members or another network configuration.
     """
     data = panel if panel is not None else panel_windows(series_list, cuts, cfg)
     qs = cfg.model.quantiles
@@ -224,6 +229,8 @@ def fit_at(
         seed = cfg.train.seed + i
         torch.manual_seed(seed)
         net = build_forecaster(cfg.model, cfg.window)
+        if init is not None:
+            _warm_start(net, init, i, cfg.model.members)
         settings = replace(cfg.train, seed=seed)
         label = f"member {i + 1}/{cfg.model.members}" if cfg.model.members > 1 else ""
         result = fit_forecaster(net, data.train, data.val, qs, settings, label=label)
@@ -245,6 +252,20 @@ def fit_at(
         garch_weight=cfg.backtest.garch_weight,
         precision=cfg.train.precision,  # the forecasts' numbers: those of the fitting and calibration above
     )
+
+
+def _warm_start(net: nn.Module, init: ForecasterEnsemble, i: int, members: int) -> None:
+    """Copies member ``i`` of ``init`` into ``net`` (of the same configuration).
+
+    Raises:
+        ValueError: ``init`` has another number of members or another network configuration.
+    """
+    if len(init.members) != members or init.members[i].config != getattr(net, "config", None):
+        raise ValueError(
+            f"a warm start needs an ensemble of {members} member(s) of the same network; the previous fit "
+            f"has {len(init.members)} of another configuration (do not change the model between refits)"
+        )
+    net.load_state_dict(init.members[i].state_dict())
 
 
 def calibrate(
