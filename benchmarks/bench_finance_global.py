@@ -36,7 +36,12 @@ held-out accuracy of one global network against one network per series on real d
   (faster; the other rows are unchanged), ``--no-alone`` runs only the global networks, ``--calibration
   scale|offsets|none`` picks the network's calibration on held-out windows (default: the config's, ``scale``),
   ``--garch-weight W`` the weight of the GARCH(1,1) quantiles averaged with the network's before that
-  calibration (default: the config's, 0.4; 0: the network alone, the default before).
+  calibration (default: the config's, 0.4; 0: the network alone, the default before),
+  ``--warm-refit-epochs N`` warm-started refits (``[backtest] warm_refit_epochs``: every refit after the first
+  starts from the previous one's weights and trains N epochs; default: the config's, 0 = from scratch). The
+  network's relative MAE (``rel_mae`` of the ``lstm`` row) and each run's CPU seconds of this process
+  (``cpu_seconds``: ``refits``, the network's walk-forward fits alone, and ``backtest``, refits + baselines +
+  forecasts) are reported too.
 
 Usage::
 
@@ -385,8 +390,8 @@ def calibration(args: argparse.Namespace) -> dict[str, Any]:
     global network (bokeh's four to 2013, arch's four to 2018/19); pinball and coverage per series."""
     import torch
 
-    from carrousel.finance.backtest import run_backtest
-    from carrousel.finance.config import FinanceConfig, WindowConfig
+    from carrousel.finance.backtest import backtest_refits, run_backtest
+    from carrousel.finance.config import FinanceConfig, WindowConfig, for_series
     from carrousel.finance.evaluate import score_backtest
     from carrousel.finance.frames import frame_series
     from carrousel.finance.members import score_run
@@ -412,6 +417,8 @@ def calibration(args: argparse.Namespace) -> dict[str, Any]:
         cfg = replace(cfg, backtest=replace(cfg.backtest, conformal=on, calibration=cal))
     if args.garch_weight is not None:  # the weight of GARCH's quantiles in the network's forecast
         cfg = replace(cfg, backtest=replace(cfg.backtest, garch_weight=args.garch_weight))
+    if args.warm_refit_epochs is not None:  # refits after the first from the previous weights, N epochs
+        cfg = replace(cfg, backtest=replace(cfg.backtest, warm_refit_epochs=args.warm_refit_epochs))
     df = real_panel()
     if args.validation:  # the validation period: the 500 days before the test period (the last 500 dropped)
         df = df[df.groupby("unique_id", sort=False).cumcount(ascending=False) >= 500]
@@ -423,17 +430,23 @@ def calibration(args: argparse.Namespace) -> dict[str, Any]:
         f"{cfg.window.global_vol_inputs}), auto baselines "
         f"{cfg.backtest.auto_baselines}, calibration "
         f"{cfg.backtest.calibration if cfg.backtest.conformal else 'none'}, ACI step {cfg.backtest.aci_gamma}, "
-        f"GARCH weight {cfg.backtest.garch_weight}, "
+        f"GARCH weight {cfg.backtest.garch_weight}, warm refit epochs {cfg.backtest.warm_refit_epochs}, "
         f"{'validation period' if args.validation else 'test period'}",
         "verdicts": {},
         "intervals": {},
+        "cpu_seconds": {},  # per run: the network's refits (the walk-forward's fits) and the whole backtest
     }
     runs = [(f"global_{g}", names) for g, names in groups.items() if args.global_runs]
     runs += [("alone", [n]) for names in groups.values() for n in names if args.alone_runs]
     for label, names in runs:
         _, series = frame_series(df[df["unique_id"].isin(names)], cfg)
-        t0 = time.perf_counter()
-        bt = run_backtest(series, cfg)
+        t0, c0 = time.perf_counter(), time.process_time()
+        refits = backtest_refits(series, cfg)  # the network's refits, timed alone (CPU of this process)
+        c1 = time.process_time()
+        bt = run_backtest(series, cfg, refits=refits)  # the baselines fitted here, as without refits=
+        key = names[0] if label == "alone" else label
+        out["cpu_seconds"][key] = {"refits": c1 - c0, "backtest": time.process_time() - c0}
+        mid = for_series(cfg, len(series)).model.quantiles.index(0.5)
         for name in names:
             rows = bt.tickers == name
             y = bt.actual[rows]
@@ -444,6 +457,10 @@ def calibration(args: argparse.Namespace) -> dict[str, Any]:
                 f = bt.forecasts[m][rows]
                 cov = float(np.mean((y >= f[..., 0]) & (y <= f[..., -1])))
                 row[m] = {"pinball": _pinball(f, y, np.asarray(bt.quantiles)), "coverage": cov}
+                if m == "lstm":  # the median's price MAE over the random walk's, same windows
+                    p0 = bt.base_price[rows][:, None]
+                    rw = np.mean(np.abs(p0 - p0 * np.exp(y)))
+                    row[m]["rel_mae"] = float(np.mean(np.abs(p0 * np.exp(f[..., mid]) - p0 * np.exp(y))) / rw)
             out["series"].setdefault(name, {})[label.split("_")[0]] = row
             alone = score_backtest(_rows_of(bt, rows))  # this series' own DM tests of the intervals
             out["intervals"].setdefault(name, {})[label.split("_")[0]] = {
@@ -455,12 +472,13 @@ def calibration(args: argparse.Namespace) -> dict[str, Any]:
             ), file=sys.stderr, flush=True)  # fmt: skip
             print(f"  {name}: {alone.interval_verdict}", file=sys.stderr, flush=True)
         board = score_run(bt)
-        key = names[0] if label == "alone" else label
         pin = board.member_spread.get("pinball", {})
         cov = board.member_spread.get("coverage", {})
         out["verdicts"][key] = {"verdict": board.verdict, "best_baseline": board.best_baseline,
                                 "members_pinball": pin, "members_coverage": cov}  # fmt: skip
-        print(f"  ({label} {key}: {time.perf_counter() - t0:.0f} s) {board.verdict}; members' pinball "
+        cpu = out["cpu_seconds"][key]
+        print(f"  ({label} {key}: {time.perf_counter() - t0:.0f} s, CPU {cpu['refits']:.1f} s refits of "
+              f"{cpu['backtest']:.1f} s) {board.verdict}; members' pinball "
               f"{pin.get('min', float('nan')):.4f}-{pin.get('max', float('nan')):.4f}, coverage "
               f"{cov.get('min', float('nan')):.3f}-{cov.get('max', float('nan')):.3f}", file=sys.stderr, flush=True)  # fmt: skip
     return out
@@ -521,6 +539,12 @@ def main() -> None:
         type=float,
         default=None,
         help="weight of the GARCH(1,1) quantiles averaged with the network's (default: the config's, 0.4; 0: none)",
+    )
+    ca.add_argument(
+        "--warm-refit-epochs",
+        type=int,
+        default=None,
+        help="refits after the first start from the previous weights and train N epochs (default: the config's, 0)",
     )
     ca.add_argument("--json", default=None)
     args = parser.parse_args()
