@@ -300,7 +300,7 @@ def backtest_refits(series_list: list[SeriesData], cfg: FinanceConfig) -> tuple[
         cuts = {t: c for t, c in cuts.items() if c >= 0}
         if warm > 0 and refits:  # from the previous refit's weights, fewer epochs
             logger.info(
-                "backtest block %d/%d from %s: refitting warm (%d epochs)",
+                "backtest block %d/%d from %s: refitting warm (%d epoch(s))",
                 b + 1,
                 len(starts),
                 d0.date(),
