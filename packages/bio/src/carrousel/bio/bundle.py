@@ -35,6 +35,7 @@ from carrousel.core.bundle import Bundle, is_bundle, load_bundle
 from carrousel.core.device import check_inference
 from carrousel.core.errors import BundleError
 from carrousel.core.export.deploy import load_runtime
+from carrousel.core.paths import user_path
 from carrousel.core.provenance import exported_precision, fix_or_upgrade
 
 __all__ = [
@@ -100,7 +101,7 @@ def load_model(path: str | Path | None = None, device: str = "cpu", precision: s
         BundleError: the folder is missing, damaged, changed or not a carrousel-bio model.
         ConfigError: a precision the device (or an exported model) cannot run.
     """
-    folder = Path(path) if path is not None else default_model_path()
+    folder = user_path(path) if path is not None else default_model_path()
     if folder.is_dir() and not is_bundle(folder):
         old = (
             " (a model saved by an older carrousel: train it again)"

@@ -129,7 +129,7 @@ class ScanConfig:
     precision: InferencePrecision = InferencePrecision.FP32  # the model's numbers: fp32 | bf16 | fp16 (GPU)
 
     def __post_init__(self) -> None:
-        check_numbers(self, ScanConfigError)
+        check_numbers(self, ScanConfigError, paths="model model_background")
         if self.method is Method.pwm and self.motifs and self.model is not None:  # it was ignored
             raise ScanConfigError(
                 f"--model {self.model} is not used by a PWM scan of --motif motifs; drop --model, drop "
@@ -190,7 +190,7 @@ class TrainDataConfig:
     n_negatives: int = 0  # planted: negatives of each kind (0: max(per_motif * motifs / 4, 500))
 
     def __post_init__(self) -> None:
-        check_numbers(self, TrainConfigError)
+        check_numbers(self, TrainConfigError, paths="positives negatives peaks genome")
         if self.positives is not None and self.peaks is not None:  # --peaks would be ignored
             raise TrainConfigError(
                 "--positives and --peaks both give the positives; give one: --positives (with --negatives) "
@@ -278,7 +278,7 @@ class EvaluateConfig:
     precision: InferencePrecision = InferencePrecision.FP32  # the model's numbers: fp32 | bf16 | fp16 (GPU)
 
     def __post_init__(self) -> None:
-        check_numbers(self, EvaluateConfigError)
+        check_numbers(self, EvaluateConfigError, paths="positives negatives model")
         if self.pwm_only and self.model is not None:  # it was ignored
             raise EvaluateConfigError(f"--model {self.model} is not used with --pwm-only; drop one of them")
         _motif_specs(self)
@@ -304,7 +304,7 @@ class ExportConfig:
     train_negatives: str | None = None  # FASTA of negatives to fine-tune on (with train_positives)
 
     def __post_init__(self) -> None:
-        check_numbers(self, ExportConfigError)
+        check_numbers(self, ExportConfigError, paths="positives negatives train_positives train_negatives")
         _motif_specs(self)
         _choice(self, "precision", DeployPrecision, ExportConfigError)
         _choice(self, "exporter", Exporter, ExportConfigError)
@@ -339,7 +339,7 @@ class EnrichConfig:
     mask_lower: bool = False  # read soft-masked (lower-case) bases as N on both sides (HOMER -mask)
 
     def __post_init__(self) -> None:
-        check_numbers(self, EnrichConfigError)
+        check_numbers(self, EnrichConfigError, paths="targets background")
         _choice(self, "pwm_background", BackgroundKind, EnrichConfigError)
         _motif_specs(self)
         if not self.motifs:
@@ -386,7 +386,7 @@ class DiscoverConfig:
     extraction: MotifExtraction = field(default_factory=MotifExtraction)  # filters -> motifs
 
     def __post_init__(self) -> None:
-        check_numbers(self, DiscoverConfigError)
+        check_numbers(self, DiscoverConfigError, paths="model sequences control")
         _choice(self, "report", ReportFormat, DiscoverConfigError)
         _at_least("epochs", self.epochs, 1, DiscoverConfigError, MAX_EPOCHS)
         _at_least("seed", self.seed, 0, DiscoverConfigError)

@@ -50,6 +50,7 @@ from carrousel.core.export import (
     measure_latency,
 )
 from carrousel.core.files import check_input_file
+from carrousel.core.paths import user_path
 
 __all__ = ["CALIBRATION_WINDOWS", "StrandAveraged", "calibration_windows", "export_model", "export_spec"]
 
@@ -166,7 +167,8 @@ def export_model(cfg: ExportConfig, out: str | Path, progress: bool = False) -> 
         ExportConfigError / FastaFormatError: unusable options or evaluation files.
         BundleError / OutputError: the model cannot be read or ``out`` cannot be written.
     """
-    source = Path(cfg.model) if cfg.model is not None else default_model_path()
+    source = user_path(cfg.model) if cfg.model is not None else default_model_path()
+    out = user_path(out)  # a Python caller's "~/exported"
     check_export_out(out, source)  # before any work
     model = load_model(source)
     eager = replace(model, runtime=None)

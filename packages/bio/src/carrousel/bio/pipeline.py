@@ -56,6 +56,7 @@ from carrousel.core.curves import can_plot, history_writer
 from carrousel.core.device import check_precision
 from carrousel.core.errors import BundleError
 from carrousel.core.files import check_input_file, check_output_dir, check_output_file, refuse_other_files
+from carrousel.core.paths import user_path
 from carrousel.core.train import TrainConfig as TrainerConfig
 
 __all__ = [
@@ -133,7 +134,7 @@ def train(cfg: TrainConfig, out: str | Path, command: str = "", progress: bool =
     """
     fit = cfg.fit
     check_precision(fit.precision.value, fit.device)
-    target = Path(out)
+    target = user_path(out)  # a Python caller's "~/models/ctcf"
     refuse_other_files(target, "--out", "bundle.json", BundleError)
     check_output_dir(target, "--out")
     d = cfg.data
@@ -280,6 +281,7 @@ def enrich(
     """
     if cfg.targets is None:
         raise EnrichConfigError("give the target sequences (TARGETS FASTA)")
+    out = user_path(out) if out is not None else None
     if out is not None:
         check_output_file(out, "--out", inputs=[p for p in (cfg.targets, cfg.background) if p is not None])
     _inputs((cfg.targets, "TARGETS", "FASTA"), (cfg.background, "--background", "FASTA"))
@@ -327,7 +329,7 @@ def discover(cfg: DiscoverConfig, out: str | Path, progress: bool = False) -> Di
         DiscoverConfigError: neither a model nor sequences, or the model lies inside ``out``.
         MissingExtraError: logomaker / matplotlib (``carrousel-bio[discover]``) or pyjaspar is missing.
     """
-    folder = Path(out)
+    folder = user_path(out)
     if cfg.model is None and cfg.sequences is None:
         raise DiscoverConfigError("give a model (--model) or sequences to train on (SEQUENCES --control)")
     if cfg.model is not None and Path(cfg.model).resolve().is_relative_to(folder.resolve()):

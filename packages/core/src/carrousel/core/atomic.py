@@ -24,6 +24,7 @@ from pathlib import Path
 
 from carrousel.core.args import check_args
 from carrousel.core.errors import CarrouselError, ConfigError, OutputError
+from carrousel.core.paths import user_path
 
 __all__ = [
     "atomic_dir",
@@ -249,6 +250,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         with _scratch(folder=False) as tmp:
             yield tmp
         return
+    path = user_path(path)
     fd = _own_fd(path)  # /dev/stdout (on a pipe, or redirected to a file: never replaced), /dev/fd/N
     if fd is not None or is_special(path):  # checked on the path as given (a link target: pipe:[N])
         with _in_place(path, fd) as tmp:
@@ -320,7 +322,7 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
         OutputError: when ``path`` is a file, or its parent cannot be created or written.
     """
     refuse_stream_dir(path)
-    target = Path(path)
+    target = user_path(path)
     if _DISCARD["on"]:
         with _scratch(folder=True) as tmp:
             yield tmp

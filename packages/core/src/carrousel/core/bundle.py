@@ -48,6 +48,7 @@ from carrousel.core.files import refuse_other_files
 from carrousel.core.io import MODULES, keep_saved_dtypes, registered_config
 from carrousel.core.json_finite import loads_finite
 from carrousel.core.nn.shapes import state_shapes
+from carrousel.core.paths import user_path
 from carrousel.core.provenance import carrousel_version, fix_or_upgrade, upgrade_command
 from carrousel.core.text import name_some
 
@@ -135,7 +136,7 @@ class Bundle:
                 existing ``folder`` that holds something other than a bundle.
             OutputError: when the folder cannot be written.
         """
-        target = Path(folder)
+        target = user_path(folder)
         refuse_other_files(target, None, BUNDLE_FILE, BundleError)
         name = MODULES.name_of(type(self.model))
         cfg = getattr(self.model, "config", None)
@@ -205,7 +206,7 @@ def _write(path: Path, blob: bytes) -> None:
 
 def is_bundle(folder: str | Path) -> bool:
     """True when ``folder`` holds a bundle manifest (nothing else is checked)."""
-    return (Path(folder) / BUNDLE_FILE).is_file()
+    return (user_path(folder) / BUNDLE_FILE).is_file()
 
 
 def read_manifest(folder: str | Path, kind: str | Iterable[str] | None = None) -> dict[str, Any]:
@@ -219,7 +220,7 @@ def read_manifest(folder: str | Path, kind: str | Iterable[str] | None = None) -
         BundleError: the folder or manifest is missing, damaged, of another kind or an older layout.
         FormatVersionError: the bundle was written by a newer carrousel.
     """
-    root = Path(folder)
+    root = user_path(folder)
     if not root.exists():
         raise BundleError(f"model folder {root} not found; check the path or train a model into it")
     if not root.is_dir():
@@ -333,7 +334,7 @@ def load_bundle(
             invalid or does not fit the weights, or the weights or arrays hold NaN/inf.
         FormatVersionError: the bundle was written by a newer carrousel.
     """
-    root = Path(folder)
+    root = user_path(folder)
     doc = read_manifest(root, kind)
     _check_files(root, doc)
     model = _build(root, doc)

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from carrousel.core.args import as_bool, as_int, check_args, check_seed, wrong_kind
 from carrousel.core.errors import ConfigError, DataError
 from carrousel.core.files import check_input_file
+from carrousel.core.paths import expand_user_fields, user_path
 
 __all__ = [
     "DEVICE_CHOICES",
@@ -246,8 +247,7 @@ def _as_number(value: Any, name: str, example: float | None) -> Any:
 
 @functools.cache
 def _kind_fields(cls: type) -> dict[str, tuple[type, bool, bool, Any]]:
-    """The ``int`` / ``float`` / ``bool`` fields of dataclass ``cls``: (kind, None allowed, a tuple of them,
-    default)."""
+    """``cls``'s ``int`` / ``float`` / ``bool`` fields: (kind, None allowed, a tuple of them, default)."""
     out: dict[str, tuple[type, bool, bool, Any]] = {}
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
@@ -263,10 +263,11 @@ def _kind_fields(cls: type) -> dict[str, tuple[type, bool, bool, Any]]:
     return out
 
 
-def check_numbers(cfg: Any, error: type[Exception] = ConfigError) -> None:
+def check_numbers(cfg: Any, error: type[Exception] = ConfigError, paths: str = "") -> None:
     """Checks, in a frozen dataclass's ``__post_init__``, that every ``int`` field (``int | None``,
     ``tuple[int, ...]`` too) holds an integer, every ``float`` field a number and every ``bool`` field a bool,
-    before any comparison; a ``seed`` (or ``*_seed``) field must not be negative.
+    before any comparison; a ``seed`` (or ``*_seed``) field must not be negative. The fields named in
+    ``paths`` (``"model data"``) hold a file or folder, or a tuple of them: a leading ``~`` is expanded.
 
     A config built in Python is not checked by :func:`from_dict`: ``horizon=5.0`` would pass a range check and
     fail later as a slice index, ``horizon="5"`` with a TypeError from inside the check. NumPy integers become
@@ -276,10 +277,10 @@ def check_numbers(cfg: Any, error: type[Exception] = ConfigError) -> None:
     Raises:
         error: a bool, a float or a string in an ``int`` field (a bool or a string in a ``float`` field,
             anything but a bool in a ``bool`` field), in one line naming the class, the field and the value
-            meant (``WindowConfig: horizon=5.0 is a float, not an integer; give horizon=5``); a negative
-            seed.
+            meant (``WindowConfig: horizon=5.0 is a float, not an integer; give horizon=5``); a negative seed.
     """
     cls: type = type(cfg)
+    expand_user_fields(cfg, *paths.split())  # a Python caller's "~/data.csv" (carrousel.core.paths)
     for name, (kind, optional, many, default) in _kind_fields(cls).items():
         value = getattr(cfg, name)
         if (value is None and optional) or (many and not isinstance(value, list | tuple)):
@@ -299,8 +300,7 @@ def check_numbers(cfg: Any, error: type[Exception] = ConfigError) -> None:
 
 
 def _one(kind: type, value: Any, name: str, example: Any) -> Any:
-    """``value`` itself when it is of ``kind`` already, else its plain ``int`` / ``float`` / ``bool`` (or
-    ConfigError)."""
+    """``value`` when it is of ``kind`` already, else its plain ``int`` / ``float`` / ``bool`` (or ConfigError)."""
     if type(value) is kind:
         return value
     if kind is int:
@@ -328,7 +328,7 @@ def read_toml(path: str | Path, flag: str = "--config", empty_ok: bool = True) -
             unreadable or too large, or its bytes are not UTF-8 text or not valid TOML.
     """
     try:
-        p = check_input_file(path, flag, "TOML config", MAX_CONFIG_BYTES, empty_ok=empty_ok)
+        p = check_input_file(user_path(path), flag, "TOML config", MAX_CONFIG_BYTES, empty_ok=empty_ok)
     except DataError as exc:
         raise ConfigError(str(exc)) from None
     try:

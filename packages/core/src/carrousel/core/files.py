@@ -26,6 +26,7 @@ from carrousel.core.args import check_args
 from carrousel.core.atomic import refuse_stream_dir, writes_in_place
 from carrousel.core.encodings import UTF16_BOMS, decode_text
 from carrousel.core.errors import CarrouselError, ConfigError, DataError
+from carrousel.core.paths import user_path
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -147,8 +148,9 @@ def read_text(
         DataError: the checks of :func:`check_input_file`, a truncated or corrupt gzip archive, bytes
             that are not text in any of ``encodings``, NUL bytes, or a line over ``max_line``.
     """
-    if streams and _is_stream(Path(path)):
-        p = Path(path)
+    path = user_path(path)  # a Python caller's "~/texts.txt" (the checks below take paths as given)
+    if streams and _is_stream(path):
+        p = path
         where = _label(p, flag)
         raw = _read_stream(p, where, what, max_bytes)
         return _decode(raw, where, what, max_line, encodings)
@@ -250,7 +252,8 @@ def _decode(raw: bytes, where: str, what: str, max_line: int | None, encodings: 
 def check_output_file(
     path: str | Path, flag: str | None = None, suffixes: Iterable[str] = (), inputs: Iterable[str | Path] = ()
 ) -> Path:
-    """Fails before any work when ``path`` cannot be written as a file, or would replace an input.
+    """Fails before any work when ``path`` cannot be written as a file, or would replace an input; returns
+    it as a Path, ``~`` expanded as :mod:`carrousel.core.atomic`'s writers expand it.
 
     A special file (``/dev/null``, ``/dev/stdout``, a FIFO) is accepted: it is written in place.
 
@@ -264,7 +267,7 @@ def check_output_file(
         ConfigError: a folder is in the way, the suffix is not allowed, no writable folder holds it, or it
             is one of ``inputs`` (writing it would destroy the data being read).
     """
-    p = Path(path)
+    p = user_path(path)
     where = _label(p, flag)
     for source in inputs:
         if p.is_file() and Path(source).is_file() and os.path.samefile(p, source):
@@ -286,7 +289,8 @@ def check_output_dir(
     marker: str | None = None,
     error: type[CarrouselError] = ConfigError,
 ) -> Path:
-    """Fails before any work when ``path`` can neither be used nor created as a writable folder.
+    """Fails before any work when ``path`` can neither be used nor created as a writable folder; returns it
+    as a Path, ``~`` expanded as :func:`~carrousel.core.atomic.atomic_dir` expands it.
 
     Args:
         path: the folder a run writes as a whole (replacing what is there).
@@ -300,7 +304,7 @@ def check_output_dir(
         error: ``path`` is a file, a folder of other files (with ``marker``), or its nearest existing
             ancestor is not a writable folder.
     """
-    p = Path(path)
+    p = user_path(path)
     where = _label(p, flag)
     refuse_stream_dir(path, flag)
     if p.exists() and not p.is_dir():
@@ -327,7 +331,7 @@ def refuse_other_files(
     Raises:
         error: naming the folder, the missing marker and the fix.
     """
-    p = Path(path)
+    p = user_path(path)
     if p.is_dir() and not (p / marker).is_file() and any(p.iterdir()):
         raise error(
             f"{_label(p, flag)} holds files but no {marker}, so it is not an earlier output and its content "

@@ -36,6 +36,7 @@ from carrousel.core.errors import (
     FormatVersionError,
     RegistryError,
 )
+from carrousel.core.paths import user_path
 from carrousel.core.registry import Registry
 from carrousel.core.text import name_some
 
@@ -141,7 +142,7 @@ def save_module(module: torch.nn.Module, folder: str | Path, extra: dict[str, An
             f"{type(module).__name__}'s config or extra data holds NaN or inf, which config.json cannot "
             "store; replace them with finite numbers (or None) before saving"
         ) from None
-    out = Path(folder)
+    out = user_path(folder)
     out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out / WEIGHTS_FILE) as tmp:
         # Own CPU copies: cuDNN packs RNN weights into one shared buffer, which safetensors refuses to save.
@@ -159,7 +160,7 @@ def read_config(folder: str | Path) -> dict[str, Any]:
         CheckpointError: when the file is missing or damaged.
         FormatVersionError: when it was written by another format version.
     """
-    path = Path(folder) / CONFIG_FILE
+    path = user_path(folder) / CONFIG_FILE
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -242,10 +243,11 @@ def load_module(folder: str | Path, map_location: str | torch.device = "cpu") ->
         ConfigError: when ``map_location`` is not available here.
         FormatVersionError: on a format version mismatch.
     """
+    folder = user_path(folder)
     doc = read_config(folder)
-    cls, cfg = registered_config(doc, CheckpointError, Path(folder), Path(folder) / CONFIG_FILE, "save again")
+    cls, cfg = registered_config(doc, CheckpointError, folder, folder / CONFIG_FILE, "save again")
     module = cls(cfg)  # type: ignore[call-arg]
-    weights = Path(folder) / WEIGHTS_FILE
+    weights = folder / WEIGHTS_FILE
     if not weights.exists():
         raise CheckpointError(f"{weights} not found; the saved model is incomplete, save it again")
     try:

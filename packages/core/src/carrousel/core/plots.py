@@ -21,6 +21,7 @@ from carrousel.core.encodings import strict_text
 from carrousel.core.errors import MissingExtraError
 from carrousel.core.files import check_output_file
 from carrousel.core.optional import require
+from carrousel.core.paths import user_path
 
 __all__ = ["DPI", "can_draw", "check_png", "pyplot", "save_png", "wrap_to"]
 
@@ -118,7 +119,7 @@ def save_png(fig: Any, path: str | Path, dpi: int = DPI) -> Path:
     Raises:
         OutputError: the file cannot be written (the message names ``path``).
     """
-    out = Path(path)
+    out = user_path(path)
     try:
         _decode_escapes(fig)
         with atomic_path(out) as tmp:

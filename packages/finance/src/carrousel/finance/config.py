@@ -114,7 +114,7 @@ class DataConfig:
     timeout: float = 10.0  # seconds per Yahoo request
 
     def __post_init__(self) -> None:
-        check_numbers(self, FinanceConfigError)
+        check_numbers(self, FinanceConfigError, paths="csv_path cache_dir")
         for name in ("start", "end"):
             object.__setattr__(self, name, _iso(name, getattr(self, name)))
         _choice(self.source, Source, "source")
@@ -368,7 +368,7 @@ class ExportConfig:
     distill: int = 0  # hidden size of a student trained on the full ensemble's forecasts (0: none)
 
     def __post_init__(self) -> None:
-        check_numbers(self, FinanceConfigError)
+        check_numbers(self, FinanceConfigError, paths="model_dir")
         if self.source is not None:
             _choice(self.source, Source, "source")
         for name, kind in (("precision", DeployPrecision), ("exporter", Exporter)):

@@ -30,6 +30,7 @@ from carrousel.core.encodings import file_lines
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
 from carrousel.core.optional import require
+from carrousel.core.paths import user_path
 from carrousel.core.text import name_some
 from carrousel.finance.calendar import gap_warnings, get_calendar, warn_gaps
 from carrousel.finance.calendar_pick import calendar_and_reason, resolve_calendar
@@ -114,7 +115,7 @@ def read_price_csv(path: str | Path) -> pd.DataFrame:
     ``;`` file with decimal commas (``1234,56``) is read so. Several tickers (a ``Ticker`` column, yfinance's
     3-line header of ``yf.download([...]).to_csv()``, a wide table of one close column per ticker) are read
     as a long table with a ``ticker`` column; the 3-line header of one ticker gives its prices alone."""
-    p = Path(path).expanduser()
+    p = user_path(path)
     try:
         text = read_text(p, "--csv", "CSV", max_bytes=_MAX_CSV_BYTES, max_line=_MAX_CSV_LINE)
     except DataError as exc:
@@ -290,9 +291,9 @@ def load_histories(cfg: DataConfig) -> list[PriceHistory]:
 def cache_folder(cfg: DataConfig) -> Path:
     """Returns the Yahoo cache folder: ``cfg.cache_dir``, else ``$CARROUSEL_CACHE/finance/yahoo``."""
     if cfg.cache_dir:
-        return Path(cfg.cache_dir).expanduser()
+        return user_path(cfg.cache_dir)
     root = os.environ.get("CARROUSEL_CACHE")
-    return (Path(root).expanduser() if root else Path.home() / ".cache" / "carrousel") / "finance" / "yahoo"
+    return (user_path(root) if root else Path.home() / ".cache" / "carrousel") / "finance" / "yahoo"
 
 
 def yahoo_reachable(timeout: float = 3.0) -> bool:

@@ -44,6 +44,7 @@ from carrousel.core.export import (
     measure_latency,
 )
 from carrousel.core.files import check_spares
+from carrousel.core.paths import user_path
 from carrousel.core.train import predict
 from carrousel.finance.bundle import KIND, ForecasterBundle, find_bundle
 from carrousel.finance.config import ExportConfig
@@ -142,6 +143,7 @@ def export_forecaster(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
         PriceDataError: the evaluation prices cannot be read.
         BundleError / OutputError: ``out`` cannot be written.
     """
+    out = user_path(out)  # a Python caller's "~/exported" (cfg.model_dir: expanded by ExportConfig)
     check_export_out(out, cfg.model_dir)  # before any work
     found = find_bundle(cfg.model_dir)
     if found is None:

@@ -26,6 +26,7 @@ import pandas as pd
 from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file
 from carrousel.core.optional import require
+from carrousel.core.paths import user_path
 from carrousel.finance.errors import FrameError
 from carrousel.finance.price_columns import (
     split_tickers,
@@ -244,7 +245,7 @@ def read_frame(path: str | Path) -> pd.DataFrame:
         FrameError: a missing, unreadable or empty file, a folder, FIFO or device, or a malformed table
             (each line names the file: ``prices.csv: the frame has no rows; ...``).
     """
-    p = Path(path)
+    p = user_path(path)
     if not p.exists():
         raise FrameError(f"{p}: no such file; give a CSV or Parquet table with columns unique_id, ds, y")
     try:  # a folder, FIFO, device or empty file: named as such (a folder was 'no such file')

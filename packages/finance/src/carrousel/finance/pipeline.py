@@ -25,6 +25,7 @@ from typing import Any
 from carrousel.core.atomic import atomic_dir, atomic_write_text
 from carrousel.core.config import to_dict
 from carrousel.core.files import check_output_dir
+from carrousel.core.paths import user_path
 from carrousel.core.plots import can_draw
 from carrousel.core.provenance import precision_report
 from carrousel.core.train.distributed import leave_to_rank_zero
@@ -170,7 +171,7 @@ def backtest(
         FinanceConfigError: before any work, an unknown ``table_format``.
         ConfigError: before any work, a ``[train] precision`` the CPU cannot run (fp16).
     """
-    out = Path(out_dir) if out_dir is not None else None
+    out = user_path(out_dir) if out_dir is not None else None
     check_run_folder(out)
     check_table_format(table_format)
     check_forecast_precision(cfg.train.precision)
@@ -200,7 +201,7 @@ def saved_config(model_dir: str | Path | None) -> FinanceConfig | None:
     Raises:
         ForecasterBundleError: when the folder holds files but no finance model, or a damaged one.
     """
-    path = find_bundle(model_dir)
+    path = find_bundle(user_path(model_dir) if model_dir is not None else None)
     return None if path is None else ForecasterBundle.read_config(path)
 
 
@@ -321,9 +322,9 @@ def forecast(
         BundleMismatchError: when the saved model in ``model_dir`` has other window/network settings.
         ConfigError: a ``[train] precision`` the CPU (fp16) or an exported model (bf16, fp16) cannot run.
     """
-    out = Path(out_dir) if out_dir is not None else None
-    models = Path(model_dir) if model_dir is not None else None
-    plot_path = Path(plot) if plot is not None else None
+    out = user_path(out_dir) if out_dir is not None else None
+    models = user_path(model_dir) if model_dir is not None else None
+    plot_path = user_path(plot) if plot is not None else None
     check_run_folder(out)
     if models is not None:
         check_output_dir(models, "--model-dir", error=OutputPathError)

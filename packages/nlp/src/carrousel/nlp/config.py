@@ -121,7 +121,7 @@ class TextDataConfig:
     max_length: int = 256  # tokens kept per text; longer texts are truncated with a warning
 
     def __post_init__(self) -> None:
-        check_numbers(self, NLPConfigError)
+        check_numbers(self, NLPConfigError, paths="source")
         _need(bool(self.source.strip()), "give a data file or hub name (--data)")
         _need(bool(self.text_col) and bool(self.label_col), "text and label column names must not be empty")
         _need(self.text_col != self.label_col, f"text and label columns are both {self.text_col!r}")
@@ -213,7 +213,7 @@ class TeacherConfig:
     # projection, regresses the teacher's MiniLM embedding, beta * (1 - cosine) (core's train.hint; 0: off)
 
     def __post_init__(self) -> None:
-        check_numbers(self, NLPConfigError)
+        check_numbers(self, NLPConfigError, paths="unlabelled ruled")
         _need(self.name in TEACHERS, f"unknown teacher {self.name!r}; use one of {', '.join(TEACHERS)}")
         _need(0 <= self.augment <= 100, f"augment must be in [0, 100], got {self.augment}")
         _positive(
@@ -259,7 +259,7 @@ class SentimentTrainConfig:
     # Training reads them either way. A bundle without the asset (from before) keeps them
 
     def __post_init__(self) -> None:
-        check_numbers(self, NLPConfigError)
+        check_numbers(self, NLPConfigError, paths="embeddings")
         _need(self.emoji in EMOJI_MODES, f"emoji must be one of {', '.join(EMOJI_MODES)}, not {self.emoji!r}")
         _need(self.fold in FOLD_MODES, f"fold must be one of {', '.join(FOLD_MODES)}, not {self.fold!r}")
         _unk(self.unk)
@@ -294,7 +294,7 @@ class SentimentPredictConfig:
     unk: str | None = None  # keep | drop: [UNK] ids read or left out before the network (None: the bundle's)
 
     def __post_init__(self) -> None:
-        check_numbers(self, NLPConfigError)
+        check_numbers(self, NLPConfigError, paths="model")
         object.__setattr__(self, "device", check_device(self.device, NLPConfigError))
         object.__setattr__(self, "precision", check_precision_name(self.precision, NLPConfigError).value)
         _positive(batch_size=self.batch_size)
@@ -319,7 +319,7 @@ class SentimentEvaluateConfig:
     unk: str | None = None  # keep | drop: [UNK] ids read or left out before the network (None: the bundle's)
 
     def __post_init__(self) -> None:
-        check_numbers(self, NLPConfigError)
+        check_numbers(self, NLPConfigError, paths="model")
         object.__setattr__(self, "device", check_device(self.device, NLPConfigError))
         object.__setattr__(self, "precision", check_precision_name(self.precision, NLPConfigError).value)
         _positive(batch_size=self.batch_size)
@@ -343,7 +343,7 @@ class SentimentExportConfig:
     label_map: str | None = None  # data label -> model label for ``data`` (as SentimentEvaluateConfig's)
 
     def __post_init__(self) -> None:
-        check_numbers(self, NLPConfigError)
+        check_numbers(self, NLPConfigError, paths="model unlabelled")
         _export_options(self.precision, self.exporter)
         _fraction("prune", self.prune)
         _need(
@@ -366,7 +366,7 @@ class LMDataConfig:
     holdout: float = 0.1  # share of the text at the end kept for validation / perplexity
 
     def __post_init__(self) -> None:
-        check_numbers(self, NLPConfigError)
+        check_numbers(self, NLPConfigError, paths="files")
         _need(len(self.files) > 0, "give at least one text file (--text)")
         _fraction("holdout", self.holdout, low_open=True)
 
@@ -424,7 +424,7 @@ class GenerateConfig:
     precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
 
     def __post_init__(self) -> None:
-        check_numbers(self, NLPConfigError)
+        check_numbers(self, NLPConfigError, paths="model")
         object.__setattr__(self, "device", check_device(self.device, NLPConfigError))
         object.__setattr__(self, "precision", check_precision_name(self.precision, NLPConfigError).value)
         _need(1 <= self.max_tokens <= 100_000, f"max_tokens must be in [1, 100000], got {self.max_tokens}")
@@ -447,7 +447,7 @@ class LMEvaluateConfig:
     precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
 
     def __post_init__(self) -> None:
-        check_numbers(self, NLPConfigError)
+        check_numbers(self, NLPConfigError, paths="model")
         object.__setattr__(self, "device", check_device(self.device, NLPConfigError))
         object.__setattr__(self, "precision", check_precision_name(self.precision, NLPConfigError).value)
         _need(len(self.orders) > 0 and all(1 <= n <= 10 for n in self.orders), "orders must be in [1, 10]")
@@ -463,7 +463,7 @@ class LMExportConfig:
     exporter: str = "torchscript"  # torchscript | dynamo (PyTorch's two ONNX exporters)
 
     def __post_init__(self) -> None:
-        check_numbers(self, NLPConfigError)
+        check_numbers(self, NLPConfigError, paths="model text")
         _export_options(self.precision, self.exporter)
 
 
@@ -481,7 +481,7 @@ class TranslateDataConfig:
     seed: int = 0  # seeds the split
 
     def __post_init__(self) -> None:
-        check_numbers(self, NLPConfigError)
+        check_numbers(self, NLPConfigError, paths="pairs")
         _need(len(self.pairs) in (1, 2), "give one pairs file or two aligned text files (--pairs)")
         _need(bool(self.src.strip()) and bool(self.tgt.strip()), "--src and --tgt must not be empty")
         _need(self.src != self.tgt, f"source and target are both {self.src!r}")
@@ -612,7 +612,7 @@ class TranslateExportConfig:
     limit: int = 200  # BLEU before/after on this many pairs of the stored test split (0: not measured)
 
     def __post_init__(self) -> None:
-        check_numbers(self, NLPConfigError)
+        check_numbers(self, NLPConfigError, paths="model")
         _export_options(self.precision, self.exporter)
         _need(self.limit >= 0, "limit must be >= 0")
 
@@ -633,7 +633,7 @@ class TranslateEvaluateConfig:
     def __post_init__(self) -> None:
         from carrousel.nlp.bleu_tokenize import check_bleu_tokenize
 
-        check_numbers(self, NLPConfigError)
+        check_numbers(self, NLPConfigError, paths="model pairs ensemble")
         _need(self.split in ("all", "test", "valid"), f"unknown split {self.split!r}; use all, test or valid")
         check_bleu_tokenize(self.bleu_tokenize)
         _need(self.limit >= 0 and self.examples >= 0, "limit and examples must be >= 0")

@@ -36,6 +36,7 @@ import torch
 import torchaudio.functional as AF
 
 from carrousel.core.args import check_args
+from carrousel.core.paths import user_path
 from carrousel.speech.errors import (
     AudioError,
     AudioTooLongError,
@@ -101,9 +102,9 @@ def segment_path(path: str | Path, start: float, end: float | None) -> str:
 def split_segment(path: str | Path) -> tuple[Path, float, float | None]:
     """``(file, start, end)`` of a :func:`segment_path` name; any other path is ``(path, 0.0, None)``."""
     match = _SEGMENT.fullmatch(str(path))
-    if match is None or Path(path).exists():
-        return Path(path), 0.0, None
-    return Path(match[1]), float(match[2]), float(match[3]) if match[3] else None
+    if match is None or user_path(path).exists():  # a Python caller's "~/a.wav"
+        return user_path(path), 0.0, None
+    return user_path(match[1]), float(match[2]), float(match[3]) if match[3] else None
 
 
 def _raw_kwargs(path: Path) -> dict[str, Any]:
@@ -380,7 +381,7 @@ def read_sphinx_mfc(path: str | Path, n_ceps: int = 13) -> np.ndarray:
     Raises:
         CorruptAudioError: the header count does not match the file size, or values are not finite.
     """
-    p = Path(path)
+    p = user_path(path)
     _check_file(p)
     raw = p.read_bytes()
     for order in ("<", ">"):

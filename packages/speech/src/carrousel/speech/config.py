@@ -180,7 +180,7 @@ class TrainConfig:
     MIN_UTTERANCES = 2  # the bound of max_utterances: a training and a validation utterance
 
     def __post_init__(self) -> None:
-        check_numbers(self, SpeechConfigError)
+        check_numbers(self, SpeechConfigError, paths="data val_data init_from")
         object.__setattr__(self, "device", check_device(self.device, SpeechConfigError))
         _finite(self, "val_fraction", "dropout", "lr", "batch_seconds", "max_seconds")
         _check(len(self.data) > 0, "give at least one training corpus (--data)")
@@ -237,7 +237,7 @@ class DecodeConfig:
     MAX_BEAM = 512  # the bound of beam (and so of nbest)
 
     def __post_init__(self) -> None:
-        check_numbers(self, SpeechConfigError)
+        check_numbers(self, SpeechConfigError, paths="lm")
         _finite(self, "lm_weight", "word_bonus", "oov_penalty", "hotword_weight", "prune")
         _within(self, "beam", 1, self.MAX_BEAM)
         _check(1 <= self.nbest <= self.beam or (self.nbest == 1), "nbest must be in 1..beam")
@@ -267,7 +267,7 @@ class TranscribeConfig:
     MIN_CHUNK_SECONDS, MAX_CHUNK_SECONDS = 2.0, 600.0  # the bounds of chunk_seconds
 
     def __post_init__(self) -> None:
-        check_numbers(self, SpeechConfigError)
+        check_numbers(self, SpeechConfigError, paths="model")
         object.__setattr__(self, "device", check_device(self.device, SpeechConfigError))
         object.__setattr__(self, "precision", check_precision_name(self.precision, SpeechConfigError).value)
         _finite(self, "chunk_seconds", "max_seconds")
@@ -288,7 +288,7 @@ class EvaluateConfig:
     max_utterances: int | None = None  # evaluate at most this many utterances (None: all)
 
     def __post_init__(self) -> None:
-        check_numbers(self, SpeechConfigError)
+        check_numbers(self, SpeechConfigError, paths="data")
         _check(len(self.data) > 0, "give at least one corpus (--data)")
         _check(self.max_utterances is None or self.max_utterances >= 1, "max_utterances must be >= 1")
 
@@ -308,7 +308,7 @@ class SpeechExportConfig:
     distill: int = 0  # LSTM units per direction of a student trained on the model's posteriors (0: none)
 
     def __post_init__(self) -> None:
-        check_numbers(self, SpeechConfigError)
+        check_numbers(self, SpeechConfigError, paths="model data train_data")
         object.__setattr__(self, "data", tuple(self.data))
         object.__setattr__(self, "train_data", tuple(self.train_data))
         _check(self.precision in ("fp32", "int8"), f"precision must be fp32 or int8, not {self.precision!r}")
@@ -340,7 +340,7 @@ class StreamConfig:
     MIN_CHUNK_MS, MAX_CHUNK_MS = 20.0, 10_000.0  # the bounds of chunk_ms
 
     def __post_init__(self) -> None:
-        check_numbers(self, SpeechConfigError)
+        check_numbers(self, SpeechConfigError, paths="model")
         object.__setattr__(self, "device", check_device(self.device, SpeechConfigError))
         _finite(self, "chunk_ms", "max_seconds")
         _within(self, "chunk_ms", self.MIN_CHUNK_MS, self.MAX_CHUNK_MS)
@@ -387,7 +387,7 @@ class SynthConfig:
     MAX_UTTERANCES = 1_000_000  # the bound of utterances
 
     def __post_init__(self) -> None:
-        check_numbers(self, SpeechConfigError)
+        check_numbers(self, SpeechConfigError, paths="out")
         _within(self, "utterances", 1, self.MAX_UTTERANCES)
         _check(len(self.vocabulary) > 0, "give at least one vocabulary kind")
         unknown = sorted(set(self.vocabulary) - set(KINDS))

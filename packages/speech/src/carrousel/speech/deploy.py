@@ -30,6 +30,7 @@ from carrousel.core.export import (
     load_runtime,
     measure_latency,
 )
+from carrousel.core.paths import user_path
 from carrousel.speech.calibrate import calibration_batches
 from carrousel.speech.config import EvaluateConfig, SpeechExportConfig, TranscribeConfig
 from carrousel.speech.distill import distilled_recognizer
@@ -125,7 +126,8 @@ def export_recognizer(cfg: SpeechExportConfig, out: str | Path) -> DeploymentRep
         AudioError / CorpusError: unusable evaluation data, or (``--prune``) no usable fine-tuning corpus.
         BundleError / OutputError: the model cannot be read or ``out`` cannot be written.
     """
-    source = Path(cfg.model) if cfg.model is not None else shipped_model_path()
+    source = Path(cfg.model) if cfg.model is not None else shipped_model_path()  # the config expands ~
+    out = user_path(out)  # a Python caller's "~/exported"
     check_export_out(out, source)  # before any work
     eager = Recognizer.from_pretrained(source)
     if eager.runtime is not None:  # re-exporting an exported bundle: start from its weights

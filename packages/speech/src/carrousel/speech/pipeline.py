@@ -25,6 +25,7 @@ from carrousel.core.bundle import BUNDLE_FILE
 from carrousel.core.curves import can_plot, finite_history, history_writer
 from carrousel.core.device import check_precision, pin_memory_for
 from carrousel.core.files import check_output_dir
+from carrousel.core.paths import user_path
 from carrousel.core.text import name_some
 from carrousel.core.train import Callback, Trainer, fit_refusing
 from carrousel.core.train import TrainConfig as CoreTrainConfig
@@ -144,6 +145,7 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
         CorpusError: no usable training utterance.
         BundleError: ``cfg.init_from`` is not a recogniser bundle.
     """
+    out = user_path(out)  # a Python caller's "~/models/asr" (as a shell expands it)
     start = time.perf_counter()
     check_precision(cfg.precision, cfg.device)
     check_output_dir(out, marker=BUNDLE_FILE)  # before any work: a folder of other files is refused

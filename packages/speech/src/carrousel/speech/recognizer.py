@@ -26,6 +26,7 @@ from carrousel.core.args import check_args
 from carrousel.core.bundle import Bundle, load_bundle
 from carrousel.core.device import check_inference, pick_device, run_in_precision
 from carrousel.core.export.deploy import load_runtime
+from carrousel.core.paths import user_path
 from carrousel.core.provenance import (
     PrecisionReport,
     exported_precision,
@@ -152,7 +153,7 @@ class Recognizer:
         Raises:
             BundleError: missing, damaged, or not a speech model.
         """
-        folder = Path(path) if path is not None else shipped_model_path()
+        folder = user_path(path) if path is not None else shipped_model_path()
         bundle = load_bundle(folder, kind=KIND, map_location=pick_device(device))
         try:
             merges = tuple((str(a), str(b)) for a, b in bundle.assets.get("merges", []))

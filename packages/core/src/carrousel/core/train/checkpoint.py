@@ -20,6 +20,7 @@ import torch
 from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_path
 from carrousel.core.errors import CheckpointError, FormatVersionError
+from carrousel.core.paths import user_path
 
 __all__ = [
     "CHECKPOINT_FORMAT",
@@ -41,9 +42,10 @@ _NAME = re.compile(r"^ckpt-(\d+)-(\d+)\.pt$")
 def save_checkpoint(path: str | Path, state: dict[str, Any]) -> Path:
     """Writes ``state`` (plain types and tensors) to ``path`` atomically and returns the path."""
     payload = {"format": CHECKPOINT_FORMAT, "format_version": CHECKPOINT_VERSION, **state}
+    path = user_path(path)
     with atomic_path(path) as tmp:
         torch.save(payload, tmp)
-    return Path(path)
+    return path
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
@@ -53,7 +55,7 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         CheckpointError: when the file is missing, damaged or not a trainer checkpoint.
         FormatVersionError: when it was written by another checkpoint format version.
     """
-    file = Path(path)
+    file = user_path(path)
     if not file.is_file():
         raise CheckpointError(f"checkpoint {file} not found; pass a file or folder written by the Trainer")
     try:
@@ -75,7 +77,7 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
 
 def find_latest(folder: str | Path) -> Path | None:
     """Returns the most recent ``ckpt-<epoch>-<step>.pt`` in ``folder`` (highest step), or None."""
-    root = Path(folder)
+    root = user_path(folder)
     if not root.is_dir():
         return None
     found = [(int(m.group(2)), int(m.group(1)), p) for p in root.iterdir() if (m := _NAME.match(p.name))]
@@ -97,7 +99,7 @@ def resolve_resume(resume: str | Path | None, checkpoint_dir: str | Path | None)
         return None
     if str(resume) == "auto":
         return find_latest(checkpoint_dir) if checkpoint_dir else None
-    path = Path(resume)
+    path = user_path(resume)
     if path.is_dir():
         latest = find_latest(path)
         if latest is None:
@@ -116,7 +118,7 @@ class CheckpointManager:
 
     @check_args
     def __init__(self, folder: str | Path, keep_last: int = 2) -> None:
-        self.folder = Path(folder)
+        self.folder = user_path(folder)
         self.keep_last = keep_last
         self._clean_temp()
 

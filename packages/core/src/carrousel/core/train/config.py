@@ -62,7 +62,7 @@ class TrainConfig:
     # validation, the best model and the fitted model then use the averaged weights (train.ema)
 
     def __post_init__(self) -> None:
-        check_numbers(self)  # an int, float or bool field given another kind: one line naming the fix
+        check_numbers(self, paths="checkpoint_dir log_dir")  # also: a Python caller's "~/runs" expanded
         object.__setattr__(self, "device", check_device(self.device))
         if self.optimizer.lower() not in _OPTIMIZERS:
             raise ConfigError(f"unknown optimizer {self.optimizer!r}; use one of {', '.join(_OPTIMIZERS)}")

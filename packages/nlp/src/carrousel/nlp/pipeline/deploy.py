@@ -28,6 +28,7 @@ from carrousel.core.export import (
     folder_bytes,
     measure_latency,
 )
+from carrousel.core.paths import user_path
 from carrousel.nlp.config import SentimentEvaluateConfig, SentimentExportConfig
 from carrousel.nlp.models import SentimentClassifier
 from carrousel.nlp.pipeline.prune import pruned_variant
@@ -88,6 +89,7 @@ def export_sentiment(cfg: SentimentExportConfig, out: str | Path) -> DeploymentR
         TextDataError / LabelMismatchError: unusable evaluation data.
         BundleError / OutputError: the model cannot be read or ``out`` cannot be written.
     """
+    out = user_path(out)  # a Python caller's "~/models/m" (as a shell expands it)
     source = Path(cfg.model) if cfg.model is not None else shipped_model_path()
     check_export_out(out, source)  # before any work
     eager = SentimentModel.from_pretrained(source)

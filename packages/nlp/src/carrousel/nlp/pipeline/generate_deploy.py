@@ -26,6 +26,7 @@ from carrousel.core.export import (
     measure_latency,
     strip_export,
 )
+from carrousel.core.paths import user_path
 from carrousel.core.text import percent
 from carrousel.nlp.config import LMDataConfig, LMExportConfig
 from carrousel.nlp.lm_export import LMStep, OnnxLanguageModel, lm_export_spec
@@ -58,6 +59,7 @@ def export_lm(cfg: LMExportConfig, out: str | Path) -> DeploymentReport:
         TextDataError: unreadable text.
         BundleError / OutputError: the model cannot be read or ``out`` cannot be written.
     """
+    out = user_path(out)  # a Python caller's "~/models/m" (as a shell expands it)
     check_export_out(out, cfg.model)  # before any work
     # an exported bundle keeps its weights: re-exporting it starts from them (its ONNX file replaced)
     eager = TextGenerator(strip_export(load_bundle(cfg.model, kind=KIND)))

@@ -24,6 +24,7 @@ from carrousel.core.metrics import (
     recall,
     roc_auc,
 )
+from carrousel.core.paths import user_path
 from carrousel.core.plots import can_draw
 from carrousel.nlp import plots
 from carrousel.nlp.config import SentimentEvaluateConfig
@@ -87,6 +88,7 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
         LabelMapError: ``cfg.label_map`` names a label the model lacks or leaves a data label unmapped.
         ConfigError: ``out`` holds files but no metrics.json (not an earlier evaluation), checked first.
     """
+    out = user_path(out) if out is not None else None  # a Python caller's "~/eval"
     charts = False
     if out is not None:  # before any work: a folder of other files is refused, never replaced
         check_output_dir(out, "--out", marker=_METRICS)

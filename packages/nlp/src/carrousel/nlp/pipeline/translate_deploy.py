@@ -22,6 +22,7 @@ from carrousel.core.export import (
     measure_latency,
     strip_export,
 )
+from carrousel.core.paths import user_path
 from carrousel.nlp.config import DecodeConfig, TranslateExportConfig
 from carrousel.nlp.pipeline.translate import KIND, Translator
 from carrousel.nlp.pipeline.translate_eval import pairs_to_score, score_pairs
@@ -60,6 +61,7 @@ def export_translator(cfg: TranslateExportConfig, out: str | Path) -> Deployment
         ExportError: the step cannot be exported or the file does not reproduce it.
         BundleError / OutputError: the model cannot be read or ``out`` cannot be written.
     """
+    out = user_path(out)  # a Python caller's "~/models/m" (as a shell expands it)
     check_export_out(out, cfg.model)  # before any work
     # an exported bundle keeps its weights: re-exporting it starts from them (its ONNX files replaced)
     eager = Translator(strip_export(load_bundle(cfg.model, kind=KIND)))

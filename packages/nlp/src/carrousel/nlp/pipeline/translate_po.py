@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from carrousel.core.paths import user_path
 from carrousel.nlp.config import DecodeConfig
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.gettext_pairs import message_problem, po_bytes
@@ -139,7 +140,7 @@ def fill_po_file(
     Raises:
         TextDataError: a missing or oversized file, or one msgfmt would refuse (its line named).
     """
-    p = Path(path)
+    p = user_path(path)
     stem = p.name[:-3] if p.name.lower().endswith(".mo") else f"{p.stem}-source"
     raw = po_bytes(p, f"fill its .po source (msgunfmt {p.name} -o {stem}.po writes one)")
 

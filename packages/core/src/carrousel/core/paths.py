@@ -1,0 +1,64 @@
+"""The one place a path given to a carrousel function gets its ``~`` expanded.
+
+A shell expands ``~/models/m`` before a CLI sees it; Python does not, so ``Forecaster.save("~/m")`` used to
+make a folder named ``~`` in the current directory. Where the expansion happens:
+
+- every core function that writes or loads by itself: :func:`~carrousel.core.atomic.atomic_path` and
+  :func:`~carrousel.core.atomic.atomic_dir` (so every atomic writer, PNG and bundle), bundle save and
+  load, ``save_module`` / ``load_module``, checkpoints and the trainer's folders, ``read_text``,
+  ``read_toml``; the output checks (``check_output_file``, ``check_output_dir``, ``refuse_other_files``)
+  too, and they return the expanded path;
+- a config's file and folder fields, named in its ``check_numbers(self, error, paths="model data")``;
+- a domain entry point's own path arguments (``train(cfg, out)``, ``from_pretrained(path)``,
+  ``export_*(cfg, out)``), with :func:`user_path` before anything else reads them.
+
+``check_input_file`` takes its path as given: the caller opens that same path afterwards. Expanding twice
+changes nothing (an expanded path no longer starts with ``~``), so a CLI value the shell already expanded,
+or a path handed on from one entry point to another, stays as it is. Torch-free.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+__all__ = ["expand_user_fields", "user_path"]
+
+
+def user_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a :class:`~pathlib.Path` with a leading ``~`` or ``~user`` expanded (as a shell does).
+
+    Args:
+        path: a file or folder, as a caller gave it.
+
+    Returns:
+        The path, its home prefix expanded; any other path unchanged (``"-"``, ``/dev/stdout``, relative,
+        ``"./~"``: the string is expanded as given, before :class:`~pathlib.Path` drops its ``./``).
+    """
+    return Path(os.path.expanduser(os.fspath(path)))
+
+
+def expand_user_fields(cfg: Any, *names: str) -> None:
+    """Expands ``~`` in the named path fields of a frozen dataclass config, in place (from ``__post_init__``).
+
+    A field holding None (or anything but a ``str``, a :class:`~pathlib.Path` or a tuple of them) is left
+    alone; a ``str`` stays a ``str`` and a tuple a tuple, so the config's types and its saved form keep
+    their shape. A name that is no file (a hub data set, a sample name) does not start with ``~`` and is
+    kept as it is.
+
+    Args:
+        cfg: the config being built.
+        names: its fields that hold a file or folder, or a tuple of them.
+    """
+    for name in names:
+        value = getattr(cfg, name)
+        new = tuple(_expanded(v) for v in value) if isinstance(value, tuple) else _expanded(value)
+        if new != value:
+            object.__setattr__(cfg, name, new)
+
+
+def _expanded(value: Any) -> Any:
+    if isinstance(value, str):
+        return os.path.expanduser(value)
+    return user_path(value) if isinstance(value, Path) else value
