@@ -191,7 +191,7 @@ def test_int8_without_training_data_keeps_the_conv_float(
 
 
 def test_clear_errors(tmp_path: Path, trained: tuple[Path, Path, Path]) -> None:
-    with pytest.raises(ExportConfigError, match="both --positives and --negatives"):
+    with pytest.raises(ExportConfigError, match="both positives and negatives"):
         ExportConfig(positives="p.fa")
     res = runner.invoke(app, ["export", "--model", str(tmp_path / "none"), "-o", str(tmp_path / "o")])
     assert res.exit_code == 1 and len(res.stderr.strip().splitlines()) == 1

@@ -85,7 +85,7 @@ def test_bad_dates_and_sizes_are_config_errors() -> None:
         ModelConfig(quantiles=(0.5,))
     with pytest.raises(ConfigError, match="hidden_size=0"):
         ModelConfig(hidden_size=0)
-    with pytest.raises(ConfigError, match="--test-days 5"):
+    with pytest.raises(ConfigError, match="test_days=5 is too few"):
         BacktestConfig(test_days=5)
 
 

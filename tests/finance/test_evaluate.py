@@ -91,7 +91,7 @@ def test_short_history_shrinks_the_backtest(
     bt = run_backtest(series, cfg)
     assert len(bt.actual) == origins - 150 < cfg.backtest.origins
     explicit = replace(cfg, backtest=replace(cfg.backtest, test_days=200))  # a number given must fit
-    with pytest.raises(PriceDataError, match=f"give --test-days {origins - 150} or fewer"):
+    with pytest.raises(PriceDataError, match=f"give test_days={origins - 150} or fewer"):
         run_backtest(series, explicit)
     assert score_backtest(bt).get("random_walk").rel_mae == 1.0
 

@@ -26,8 +26,9 @@ def test_too_short_a_series_names_the_rows_a_fit_needs(lookback: int, horizon: i
     message = str(err.value)
     # before: "only 99 training windows before the cut-off, at least 100 are needed; use a longer history, a
     # shorter --lookback or fewer --test-days": no number of rows, and --test-days where there is no backtest
-    assert "\n" not in message and "--test-days" not in message and "cut-off" not in message
-    assert f"one series needs {need} rows at --lookback {lookback} and --horizon {horizon}" in message
+    # (a Python caller reads the names it passes, lookback=30; the CLI's flags: test_cli_error_flags)
+    assert "\n" not in message and "test_days" not in message and "cut-off" not in message
+    assert f"one series needs {need} rows at lookback={lookback} and horizon={horizon}" in message
     assert f"the longest series, A, has {need - 1}" in message
     assert Forecaster.fit(_series(need), cfg) is not None  # the figure is exact: one row more fits
 
@@ -40,12 +41,12 @@ def test_a_short_series_held_out_names_holdout_days_not_test_days() -> None:
     with pytest.raises(PriceDataError) as err:
         train_global(_series(60), cfg, holdout_days=5)
     message = str(err.value)
-    assert "one series needs 132 rows before it at --lookback 10 and --horizon 3" in message
-    assert message.endswith("or fewer --holdout-days") and "--test-days" not in message
+    assert "one series needs 132 rows before it at lookback=10 and horizon=3" in message
+    assert message.endswith("or fewer holdout_days") and "test_days" not in message
 
 
-@pytest.mark.parametrize(("rows", "ending"), [(30, "use a longer history or a shorter --lookback"),
-                                              (150, "use --holdout-days 18 or fewer")])  # fmt: skip
+@pytest.mark.parametrize(("rows", "ending"), [(30, "use a longer history or a shorter lookback"),
+                                              (150, "use holdout_days=18 or fewer")])  # fmt: skip
 def test_holding_out_every_series_names_the_rows_a_series_needs(rows: int, ending: str) -> None:
     # before: "holding out 40 days leaves no series long enough to train on; use a smaller --holdout-days"
     # (how many rows a series needs was not said, nor that no smaller --holdout-days helps 30 rows)
@@ -57,7 +58,7 @@ def test_holding_out_every_series_names_the_rows_a_series_needs(rows: int, endin
         train_global(_series(rows), cfg, holdout_days=days)
     assert str(err.value) == (
         f"holding out {days} days leaves no series long enough to train on: one series needs {132 + days} rows "
-        f"(132 before the held-out days at --lookback 10 and --horizon 3); the longest series, A, has {rows}; "
+        f"(132 before the held-out days at lookback=10 and horizon=3); the longest series, A, has {rows}; "
         + ending
     )
     if rows >= 132:  # the bound is exact for one series: 18 days held out leave 100 training windows, 19 not

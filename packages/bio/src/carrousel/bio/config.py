@@ -14,14 +14,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
-from carrousel.bio.choices import (
-    BackgroundKind,
-    Calibration,
-    HitFormat,
-    Method,
-    ModelCalls,
-    ReportFormat,
-)
+from carrousel.bio.choices import BackgroundKind, Calibration, HitFormat, Method, ModelCalls, ReportFormat
 from carrousel.bio.errors import (
     BioError,
     DiscoverConfigError,
@@ -34,6 +27,7 @@ from carrousel.bio.errors import (
 from carrousel.core.config import MAX_EPOCHS, check_device, check_numbers
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import check_precision_name, check_variant
+from carrousel.core.option_names import option
 
 __all__ = [
     "BackgroundKind",
@@ -192,9 +186,9 @@ class TrainDataConfig:
     def __post_init__(self) -> None:
         check_numbers(self, TrainConfigError, paths="positives negatives peaks genome")
         if self.positives is not None and self.peaks is not None:  # --peaks would be ignored
+            pos, neg, peaks, genome = map(option, ("positives", "negatives", "peaks", "genome"))
             raise TrainConfigError(
-                "--positives and --peaks both give the positives; give one: --positives (with --negatives) "
-                "or --peaks with --genome"
+                f"{pos} and {peaks} both give the positives; give one: {pos} (with {neg}) or {peaks} with {genome}"
             )
         _motif_specs(self)
         _at_least("window", self.window, 1, TrainConfigError, MAX_WINDOW)
@@ -309,7 +303,9 @@ class ExportConfig:
         _choice(self, "precision", DeployPrecision, ExportConfigError)
         _choice(self, "exporter", Exporter, ExportConfigError)
         if (self.positives is None) != (self.negatives is None):
-            raise ExportConfigError("give both --positives and --negatives for the AUROC, or neither")
+            raise ExportConfigError(
+                f"give both {option('positives')} and {option('negatives')} for the AUROC, or neither"
+            )
         if not 0.0 <= self.prune < 1.0:
             raise ExportConfigError(f"--prune {self.prune}: give the share of units to remove, in [0, 1)")
         _at_least("fine-tuning epochs", self.finetune_epochs, 1, ExportConfigError, MAX_EPOCHS)

@@ -35,6 +35,7 @@ from carrousel.bio.validation import (
 )
 from carrousel.core.args import check_args
 from carrousel.core.bundle import file_sha256
+from carrousel.core.option_names import option
 
 __all__ = [
     "TrainingSet",
@@ -292,7 +293,7 @@ def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -
     if cfg.positives is not None or cfg.peaks is not None:
         kept: list[Peak] = []
         if cfg.positives is not None:
-            pos, notes = _training_windows(cfg.positives, window, f"--positives {cfg.positives}")
+            pos, notes = _training_windows(cfg.positives, window, f"{option('positives')} {cfg.positives}")
             sources["positives"] = _source(cfg.positives)
         else:
             assert cfg.peaks is not None
@@ -305,9 +306,13 @@ def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -
             check_count(pos.shape[0], MIN_TRAIN_PER_CLASS, where, notes=notes)
             sources["peaks"] = _source(cfg.peaks)
         if cfg.negatives is not None:
-            neg, more = _training_windows(cfg.negatives, window, f"--negatives {cfg.negatives}")
-            first = f"--positives {cfg.positives}" if cfg.positives is not None else f"--peaks {cfg.peaks}"
-            pair = f"{first} and --negatives {cfg.negatives}"
+            neg, more = _training_windows(cfg.negatives, window, f"{option('negatives')} {cfg.negatives}")
+            first = (
+                f"{option('positives')} {cfg.positives}"
+                if cfg.positives is not None
+                else f"{option('peaks')} {cfg.peaks}"
+            )
+            pair = f"{first} and {option('negatives')} {cfg.negatives}"
             notes += more + check_overlap([w.tobytes() for w in pos], [w.tobytes() for w in neg], pair)
             sources["negatives"] = _source(cfg.negatives)
             negatives = f"--negatives {cfg.negatives}"
@@ -328,7 +333,8 @@ def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -
     else:
         if not named:
             raise TrainConfigError(
-                "give --motif IDs (planted training), --positives/--negatives or --peaks/--genome"
+                f"give --motif IDs (planted training), {option('positives')}/{option('negatives')} or "
+                f"{option('peaks')}/{option('genome')}"
             )
         assert genome is not None
         n_neg = cfg.n_negatives or max(cfg.per_motif * len(named) // 4, 500)

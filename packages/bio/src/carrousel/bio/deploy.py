@@ -50,6 +50,7 @@ from carrousel.core.export import (
     measure_latency,
 )
 from carrousel.core.files import check_input_file
+from carrousel.core.option_names import option
 from carrousel.core.paths import user_path
 
 __all__ = ["CALIBRATION_WINDOWS", "StrandAveraged", "calibration_windows", "export_model", "export_spec"]
@@ -117,7 +118,7 @@ def _sets(cfg: ExportConfig, window: int) -> tuple[np.ndarray, np.ndarray] | Non
     if cfg.positives is None or cfg.negatives is None:
         return None
     out = []
-    for path, flag in ((cfg.positives, "--positives"), (cfg.negatives, "--negatives")):
+    for path, flag in ((cfg.positives, option("positives")), (cfg.negatives, option("negatives"))):
         check_input_file(path, flag, "FASTA")
         names, seqs = read_sequences(path)
         out.append(fit_windows([encode(s, n) for n, s in zip(names, seqs, strict=True)], window))
@@ -128,7 +129,7 @@ def _auroc(
     model: MotifModel, sets: tuple[np.ndarray, np.ndarray] | None, motifs: tuple[str, ...]
 ) -> tuple[float | None, str]:
     if sets is None:
-        return None, "no held-out data (give --positives and --negatives)"
+        return None, f"no held-out data (give {option('positives')} and {option('negatives')})"
     requested = resolve_motifs(list(motifs)) if motifs else []
     ev = evaluate_windows(model, sets[0], sets[1], requested or model.motifs, None, requested)
     return (

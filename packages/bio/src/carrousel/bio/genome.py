@@ -41,6 +41,7 @@ from carrousel.bio.fasta_bytes import compression, letters_fix
 from carrousel.bio.genome_index import StaleIndexError, UnindexableError, build_faidx, open_faidx
 from carrousel.bio.twobit import TwoBit, is_twobit
 from carrousel.core.args import check_args
+from carrousel.core.option_names import option
 from carrousel.core.text import name_some
 
 __all__ = ["MAX_WHOLE_BASES", "Genome", "open_genome"]
@@ -283,7 +284,7 @@ class Genome:
             if tries > 200 * n + 10_000:
                 raise TrainingDataError(
                     f"{self.path}: found only {filled} of {n} background windows of {window} bp without N "
-                    "outside the peaks; use a larger genome or give --negatives"
+                    f"outside the peaks; use a larger genome or give {option('negatives')}"
                 )
             name, size = named[int(cdf.searchsorted(rng.random(), side="right"))]
             s = int(rng.integers(size - window + 1))

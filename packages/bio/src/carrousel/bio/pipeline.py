@@ -56,6 +56,7 @@ from carrousel.core.curves import can_plot, history_writer
 from carrousel.core.device import check_precision
 from carrousel.core.errors import BundleError
 from carrousel.core.files import check_input_file, check_output_dir, check_output_file, refuse_other_files
+from carrousel.core.option_names import option
 from carrousel.core.paths import user_path
 from carrousel.core.train import TrainConfig as TrainerConfig
 
@@ -139,10 +140,10 @@ def train(cfg: TrainConfig, out: str | Path, command: str = "", progress: bool =
     check_output_dir(target, "--out")
     d = cfg.data
     _inputs(
-        (d.positives, "--positives", "FASTA"),
-        (d.negatives, "--negatives", "FASTA"),
-        (d.peaks, "--peaks", "BED"),
-        (d.genome, "--genome", "FASTA"),
+        (d.positives, option("positives"), "FASTA"),
+        (d.negatives, option("negatives"), "FASTA"),
+        (d.peaks, option("peaks"), "BED"),
+        (d.genome, option("genome"), "FASTA"),
     )
     named = resolve_motifs(list(cfg.data.motifs)) if cfg.data.motifs else []
     plot = can_plot(PLOT_EXTRA)  # the learning curve (training.png), decided before any training
@@ -223,14 +224,12 @@ def evaluate(cfg: EvaluateConfig) -> Evaluation:
             sequences on both sides, or PWMs only without motifs.
     """
     if cfg.positives is None or cfg.negatives is None:
-        raise EvaluateConfigError("give both --positives and --negatives FASTA files")
+        raise EvaluateConfigError(f"give both {option('positives')} and {option('negatives')} FASTA files")
     if cfg.pwm_only and not cfg.motifs:
         raise EvaluateConfigError("--pwm-only needs --motif")
-    _inputs((cfg.positives, "--positives", "FASTA"), (cfg.negatives, "--negatives", "FASTA"))
-    sets = {
-        f"{flag} {path}": read_sequences(path)
-        for flag, path in (("--positives", cfg.positives), ("--negatives", cfg.negatives))
-    }
+    given = ((option("positives"), cfg.positives), (option("negatives"), cfg.negatives))
+    _inputs(*((path, flag, "FASTA") for flag, path in given))
+    sets = {f"{flag} {path}": read_sequences(path) for flag, path in given}
     for where, (_, seqs) in sets.items():  # checked before the model is loaded
         check_count(len(seqs), MIN_EVAL_PER_CLASS, where, EvaluateConfigError, purpose="for AUROC and AUPRC")
     (pos_where, (_, pos_seqs)), (neg_where, (_, neg_seqs)) = sets.items()

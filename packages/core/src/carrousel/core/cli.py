@@ -18,6 +18,12 @@ exit codes              0 ok; 1 runtime or data error (one line ``error: ...``);
 
 Only core's ``cli*`` modules import typer and rich (``import carrousel.core`` loads neither). Library code
 raises one-line errors (:class:`~carrousel.core.errors.CarrouselError`); the boundary makes any error one.
+
+An error names a setting through :func:`carrousel.core.option_names.option` (``option("lookback", 10)``),
+never as a literal flag: a command's body runs inside :func:`~carrousel.core.option_names.flags_named`, so
+the CLI user reads ``--lookback 10`` while a Python caller of the same pipeline reads ``lookback=10``.
+(Done for finance's window and backtest settings and bio's training and evaluation sets; other messages
+still spell their flags.)
 """
 
 from __future__ import annotations
@@ -61,6 +67,7 @@ from carrousel.core.cli_start import (
 from carrousel.core.cli_streams import prepare_streams, writing_stdout
 from carrousel.core.cli_values import Above, Below, option_problem, to_jsonable
 from carrousel.core.errors import CarrouselError
+from carrousel.core.option_names import flags_named
 from carrousel.core.optional import missing_extra
 
 try:  # the carrousel-core[cli] extra
@@ -182,8 +189,8 @@ def command(app: typer.Typer, name: str | None = None) -> Callable[[F], F]:
                 for v in value if isinstance(value, list | tuple) else (value,):
                     if (problem := option_problem(v, wrapper.__annotations__[key])) is not None:
                         raise typer.BadParameter(problem, param_hint=f"'{flags[key]}'")
-            with _boundary(), rank_zero_outputs():  # under torchrun, rank zero alone prints and writes
-                return func(*args, **kwargs)
+            with _boundary(), rank_zero_outputs(), flags_named():  # under torchrun rank zero alone writes
+                return func(*args, **kwargs)  # its errors name flags (--lookback), not Python names
 
         wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
         wrapper.__annotations__ = {p.name: p.annotation for p in params}

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from carrousel.core.option_names import option
 from carrousel.core.text import name_some
 from carrousel.finance.backtest_baselines import BaselineFit, block_origins, fit_baselines, fit_one
 from carrousel.finance.config import FinanceConfig, for_series
@@ -133,15 +134,16 @@ def block_starts(series_list: list[SeriesData], cfg: FinanceConfig) -> tuple[pd.
     test_days = min(asked, len(dates) - _MIN_TRAIN_ORIGINS)
     if cfg.backtest.test_days is not None and test_days < asked:
         raise PriceDataError(
-            f"--test-days {asked} asks for more origins than the data holds ({max(test_days, 0)} usable after "
-            f"the first {_MIN_TRAIN_ORIGINS} for training); give --test-days {max(test_days, 20)} or fewer, "
+            f"{option('test_days', asked)} asks for more origins than the data holds ({max(test_days, 0)} usable "
+            f"after the first {_MIN_TRAIN_ORIGINS} for training); give {option('test_days', max(test_days, 20))} "
+            "or fewer, "
             "or a longer history"
         )
     if test_days < _MIN_TEST:
         raise PriceDataError(
             f"{len(dates)} usable forecast origins, a backtest needs at least "
-            f"{_MIN_TRAIN_ORIGINS + _MIN_TEST}; use a longer history (earlier --start), a shorter "
-            "--lookback or --no-backtest"
+            f"{_MIN_TRAIN_ORIGINS + _MIN_TEST}; use a longer history (earlier {option('start')}), a shorter "
+            f"{option('lookback')} or {option('backtest.enabled', False, '--no-backtest')}"
         )
     if test_days < asked:
         logger.warning(
@@ -264,7 +266,7 @@ def _left_out(series_list: list[SeriesData], refits: tuple[Refit, ...], scored: 
     if len(left) == len(series_list):
         raise PriceDataError(
             f"no series has a backtest forecast: at no refit did any have {rule}: {names}; "
-            "give a longer history, fewer --test-days or a smaller --refit-every"
+            f"give a longer history, fewer {option('test_days')} or a smaller {option('refit_every')}"
         )
     logger.warning(
         "%d of %d series left out of the backtest (not scored), never with %s: %s; give %s a longer history "

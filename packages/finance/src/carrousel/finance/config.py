@@ -28,6 +28,7 @@ from carrousel.core.args import check_args
 from carrousel.core.config import MAX_EPOCHS, check_device, check_numbers, overlay, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import check_precision_name, check_variant
+from carrousel.core.option_names import option
 from carrousel.finance.choices import Arch, Calibration, Sampling, Source, TargetScale, TrainWindow
 from carrousel.finance.choices import check_choice as _choice
 from carrousel.finance.errors import FinanceConfigError
@@ -304,7 +305,9 @@ class BacktestConfig:
         _choice(self.window, TrainWindow, "window")
         _choice(self.calibration, Calibration, "calibration")
         if self.test_days is not None and self.test_days < 20:
-            raise FinanceConfigError(f"--test-days {self.test_days} is too few to score; use at least 20")
+            raise FinanceConfigError(
+                f"{option('test_days', self.test_days)} is too few to score; use at least 20"
+            )
         unit = (("garch_weight", self.garch_weight, 0.4), ("aci_gamma", self.aci_gamma, 0.05))  # in [0, 1]
         for name, value, e_g in unit:
             if not (math.isfinite(value) and 0.0 <= value <= 1.0):

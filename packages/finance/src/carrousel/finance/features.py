@@ -16,6 +16,7 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 from carrousel.core.args import check_args
+from carrousel.core.option_names import option
 from carrousel.finance.config import FinanceConfig
 from carrousel.finance.errors import PriceDataError
 
@@ -297,7 +298,7 @@ def training_windows(
     if n_train < _MIN_TRAIN:
         raise PriceDataError(
             f"only {n_train} training windows before the cut-off, at least {_MIN_TRAIN} are needed; "
-            "use a longer history, a shorter --lookback or fewer --test-days"
+            f"use a longer history, a shorter {option('lookback')} or fewer {option('test_days')}"
         )
     xt, yt = np.concatenate(parts["xt"]), np.concatenate(parts["yt"])
     xv, yv = np.concatenate(parts["xv"]), np.concatenate(parts["yv"])

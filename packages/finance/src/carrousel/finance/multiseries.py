@@ -33,6 +33,7 @@ import pandas as pd
 
 from carrousel.core.args import check_args
 from carrousel.core.curves import finite_history, member_rows, write_history
+from carrousel.core.option_names import option
 from carrousel.core.train.distributed import leave_to_rank_zero
 from carrousel.finance.aci import aci_run, aci_states
 from carrousel.finance.baselines import baseline_forecasts
@@ -326,17 +327,18 @@ def train_global(
         need = rows_needed(longest, cfg)
         raise PriceDataError(
             f"holding out {holdout_days} days leaves no series long enough to train on: one series needs "
-            f"{need + holdout_days} rows ({need} before the held-out days at --lookback {cfg.window.lookback} "
-            f"and --horizon {cfg.window.horizon}); the longest series, {longest.ticker}, has "
+            f"{need + holdout_days} rows ({need} before the held-out days at "
+            f"{option('lookback', cfg.window.lookback)} and {option('horizon', cfg.window.horizon)}); the longest "
+            f"series, {longest.ticker}, has "
             f"{len(longest.close)}; "
             + (
-                f"use --holdout-days {len(longest.close) - need} or fewer"
+                f"use {option('holdout_days', len(longest.close) - need)} or fewer"
                 if len(longest.close) >= need
-                else "use a longer history or a shorter --lookback"
+                else f"use a longer history or a shorter {option('lookback')}"
             )
         )
     with quiet_missing():
-        panel = panel_windows(series, cuts, cfg, on_series, cut_flag="--holdout-days")
+        panel = panel_windows(series, cuts, cfg, on_series, cut_by="holdout_days")
     logger.info(
         "global model: %d series, %d training windows, window store %.1f MB (materialised: %.1f MB)",
         len(panel.names), len(panel.train), panel.train.nbytes / 2**20, panel.train.materialised_nbytes() / 2**20,

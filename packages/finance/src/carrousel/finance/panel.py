@@ -31,6 +31,7 @@ from torch.utils.data import (
 )
 
 from carrousel.core.args import check_args
+from carrousel.core.option_names import option
 from carrousel.finance.config import FinanceConfig
 from carrousel.finance.errors import PriceDataError
 from carrousel.finance.features import (
@@ -173,7 +174,7 @@ def panel_windows(
     cuts: dict[str, int],
     cfg: FinanceConfig,
     on_series: Callable[[int], None] | None = None,
-    cut_flag: str = "--test-days",
+    cut_by: str = "test_days",
 ) -> PanelData:
     """Scales each series up to its cut-off and indexes its training and validation origins.
 
@@ -185,7 +186,7 @@ def panel_windows(
         cuts: last observable row per series (series absent or with too little data are skipped).
         cfg: the run configuration (window spec, rolling window, window caps, validation share).
         on_series: called with 1 after each series is indexed (a progress bar).
-        cut_flag: the option that sets the cut-offs, named in the error (``--holdout-days`` for train-global).
+        cut_by: the setting of the cut-offs, named in the error (``holdout_days`` for train-global).
 
     Raises:
         PriceDataError: when fewer than 100 training windows exist.
@@ -230,7 +231,7 @@ def panel_windows(
             on_series(1)
     n_train = sum(len(a) for a in index["t"])
     if n_train < MIN_TRAIN:
-        raise PriceDataError(_too_few_windows(n_train, series_list, cuts, cfg, cut_flag))
+        raise PriceDataError(_too_few_windows(n_train, series_list, cuts, cfg, cut_by))
     f_all, t_all = np.concatenate(feats), np.concatenate(targets)
     del feats, targets
 
@@ -277,7 +278,7 @@ def panel_loader(
 
 
 def _too_few_windows(
-    n_train: int, series_list: list[SeriesData], cuts: dict[str, int], cfg: FinanceConfig, cut_flag: str
+    n_train: int, series_list: list[SeriesData], cuts: dict[str, int], cfg: FinanceConfig, cut_by: str
 ) -> str:
     """The error of a fit with fewer than ``MIN_TRAIN`` training windows: the rows one series would need at
     this window spec (a forecast of a short series must not be sent to a setting that cannot help)."""
@@ -288,9 +289,9 @@ def _too_few_windows(
     backtest = any(cuts.get(s.ticker, len(s.close) - 1) < len(s.close) - 1 for s in series_list)
     return (
         f"only {n_train} training windows{' before the cut-off' if backtest else ''}, at least {MIN_TRAIN} "
-        f"are needed: one series needs {need} rows{' before it' if backtest else ''} at --lookback {lookback} "
-        f"and --horizon {horizon}{have}; use a longer history, a shorter --lookback"
-        + (f" or fewer {cut_flag}" if backtest else "")
+        f"are needed: one series needs {need} rows{' before it' if backtest else ''} at "
+        f"{option('lookback', lookback)} and {option('horizon', horizon)}{have}; use a longer history, a shorter "
+        f"{option('lookback')}" + (f" or fewer {option(cut_by)}" if backtest else "")
     )
 
 

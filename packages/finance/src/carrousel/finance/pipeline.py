@@ -25,6 +25,7 @@ from typing import Any
 from carrousel.core.atomic import atomic_dir, atomic_write_text
 from carrousel.core.config import to_dict
 from carrousel.core.files import check_output_dir
+from carrousel.core.option_names import option
 from carrousel.core.paths import user_path
 from carrousel.core.plots import can_draw
 from carrousel.core.provenance import precision_report
@@ -205,7 +206,7 @@ def saved_config(model_dir: str | Path | None) -> FinanceConfig | None:
     return None if path is None else ForecasterBundle.read_config(path)
 
 
-_FLAGS = {  # setting -> how a user gives it, for mismatch messages
+_FLAGS = {  # setting -> how a CLI user gives it, for mismatch messages (option(): a Python caller's name)
     "lookback": "--lookback", "horizon": "--horizon", "indicators": "--indicators/--no-indicators",
     "arch": "--arch", "quantiles": "--quantiles", "hidden_size": "--hidden",
     "num_layers": "[model] num_layers", "dropout": "[model] dropout", "members": "--members",
@@ -233,11 +234,11 @@ def _check_settings(cfg: FinanceConfig, saved: FinanceConfig, path: Path) -> Non
                 continue
             asked, trained = getattr(ours, f.name), getattr(theirs, f.name)
             if asked != trained:
-                flag = _FLAGS.get(f.name, f.name)
+                flag = option(f.name, flag=_FLAGS.get(f.name, f.name))
                 raise BundleMismatchError(
                     f"the model in {path} was trained with {f.name} {_show(trained)}, not the "
                     f"{f.name} {_show(asked)} asked for ({flag}); drop {flag} to reuse it, or pick "
-                    "another --model-dir to train a new model"
+                    f"another {option('model_dir')} to train a new model"
                 )
 
 

@@ -1,0 +1,62 @@
+"""How an error message names a setting: as a Python caller passes it, or as a CLI user types it.
+
+The same check runs under both: ``Forecaster.fit(df, cfg)`` and ``finance train-global`` raise the same
+"one series needs 130 rows at ..." error. A Python caller should read the name it passed
+(``lookback=10``), a CLI user the flag it typed (``--lookback 10``). Library code names a setting with
+:func:`option` where it builds a message; the CLI helper (:func:`carrousel.core.cli.command`) runs every
+command body inside :func:`flags_named`, so the same call gives the flag there. Outside a command (a
+script, a notebook, a test calling the pipeline) the Python name is given.
+
+Under a CLI a setting is named ``--`` + its name with dashes (``test_days`` -> ``--test-days``), or by the
+``flag`` the call gives when the command's option is spelled otherwise (``option("hidden_size",
+flag="--hidden")``).
+Torch-free.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+__all__ = ["flags_named", "naming_flags", "option"]
+
+_FLAGS = {"on": False}  # inside a CLI command: settings are named by their flags
+_NO_VALUE = object()
+
+
+@contextlib.contextmanager
+def flags_named() -> Iterator[None]:
+    """Within the body, :func:`option` names settings by their command-line flags (a CLI command's body)."""
+    before, _FLAGS["on"] = _FLAGS["on"], True
+    try:
+        yield
+    finally:
+        _FLAGS["on"] = before
+
+
+def naming_flags() -> bool:
+    """True inside :func:`flags_named`: messages name command-line flags, not Python names."""
+    return _FLAGS["on"]
+
+
+def option(name: str, value: object = _NO_VALUE, flag: str | None = None) -> str:
+    """The setting ``name`` (a config field or argument), with ``value`` when given, as a message names it.
+
+    Args:
+        name: the Python name (``"lookback"``, ``"test_days"``; a part's field dotted where the name alone
+            would not say which: ``"backtest.enabled"``).
+        value: the value to show with it (none: the name alone).
+        flag: the CLI's flag when it is not ``--`` + ``name`` with dashes (``"--hidden"``); a bool ``value``
+            with a ``flag`` (``option("backtest.enabled", False, "--no-backtest")``) shows the flag alone.
+
+    Returns:
+        For a Python caller ``lookback`` / ``lookback=10`` (a str value quoted: ``source='csv'``); inside a
+        CLI command (:func:`flags_named`) ``--lookback`` / ``--lookback 10``.
+    """
+    if naming_flags():
+        named = flag or "--" + name.rpartition(".")[2].replace("_", "-")
+        on_off = flag is not None and isinstance(value, bool)  # --no-backtest says its value itself
+        return named if value is _NO_VALUE or on_off else f"{named} {value}"
+    if value is _NO_VALUE:
+        return name
+    return f"{name}={value!r}" if isinstance(value, str) else f"{name}={value}"
