@@ -198,3 +198,29 @@ def test_an_expanded_path_is_left_as_it_is(tmp_path: Path, monkeypatch: pytest.M
     cfg = Cfg()
     expand_user_fields(cfg, "files", "model")
     assert cfg.files == (str(tmp_path / "a"), "b") and cfg.model is None
+
+
+def test_the_cli_reads_a_path_the_shell_left_with_a_tilde_literally(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CLI never expands ``~`` itself: the shell did. A ``Path`` option given ``./~/m`` (``Path`` shortens it to
+    ``~/m``) or a quoted ``'~/m'`` keeps meaning a folder ``~`` in the working directory, as before."""
+    from typer.testing import CliRunner
+
+    from carrousel.core.cli import command, create_app
+    from carrousel.core.paths import user_path
+
+    home, cwd = tmp_path / "home", tmp_path / "cwd"
+    home.mkdir()
+    cwd.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(cwd)
+    app, seen = create_app("demo", "A demo.", "demo 0"), []
+
+    @command(app, "go")
+    def go(out: Path, more: list[Path]) -> None:
+        seen.extend(user_path(p) for p in (out, *more))
+
+    result = CliRunner().invoke(app, ["go", "./~/m", "~/x", str(home / "y")])
+    assert result.exit_code == 0, result.output
+    assert seen == [cwd / "~" / "m", cwd / "~" / "x", home / "y"]

@@ -65,7 +65,7 @@ from carrousel.core.cli_start import (
     settle,
 )
 from carrousel.core.cli_streams import prepare_streams, writing_stdout
-from carrousel.core.cli_values import Above, Below, option_problem, to_jsonable
+from carrousel.core.cli_values import Above, Below, option_problem, shell_path, to_jsonable
 from carrousel.core.errors import CarrouselError
 from carrousel.core.option_names import flags_named
 from carrousel.core.optional import missing_extra
@@ -189,6 +189,7 @@ def command(app: typer.Typer, name: str | None = None) -> Callable[[F], F]:
                 for v in value if isinstance(value, list | tuple) else (value,):
                     if (problem := option_problem(v, wrapper.__annotations__[key])) is not None:
                         raise typer.BadParameter(problem, param_hint=f"'{flags[key]}'")
+            kwargs = {key: shell_path(value) for key, value in kwargs.items()}  # './~' stays a literal '~'
             with _boundary(), rank_zero_outputs(), flags_named():  # under torchrun rank zero alone writes
                 return func(*args, **kwargs)  # its errors name flags (--lookback), not Python names
 

@@ -32,6 +32,7 @@ __all__ = [
     "OutputFolder",
     "number_problem",
     "option_problem",
+    "shell_path",
     "text_problem",
     "to_jsonable",
 ]
@@ -94,6 +95,19 @@ def text_problem(value: Any) -> str | None:
             "script's encoding, e.g. LANG=C.UTF-8)"
         )
     return None
+
+
+def shell_path(value: Any) -> Any:
+    """A path option as the shell left it, never expanded again: a :class:`~pathlib.Path` that still starts
+    with ``~`` (the user quoted it, or typed ``./~``, which ``Path`` shortens to ``~``) is made absolute, so
+    the library's ``~`` expansion for Python callers (:mod:`carrousel.core.paths`) reads it literally as
+    before; a list or tuple item by item; any other value as it is.
+    """
+    if isinstance(value, list | tuple):
+        return type(value)(shell_path(v) for v in value)
+    if isinstance(value, Path) and value.parts[:1] and value.parts[0].startswith("~"):
+        return Path.cwd() / value
+    return value
 
 
 def option_problem(value: Any, annotation: Any) -> str | None:
