@@ -101,10 +101,16 @@ def _finance_inputs(home: Path) -> None:
 
 def _bio_model(home: Path) -> None:
     from carrousel.bio.bundle import load_model, save_model
-    from carrousel.bio.config import EvaluateConfig, TrainConfig, TrainDataConfig
+    from carrousel.bio.config import EvaluateConfig, ScanConfig, TrainConfig, TrainDataConfig
+    from carrousel.bio.motifs import resolve_motifs, write_jaspar
+    from carrousel.bio.scan import scan_genome
 
     assert save_model(load_model(), "~/panel") == home / "panel"
-    assert load_model("~/panel").motifs
+    motif = load_model("~/panel").motifs[0]
+    (home / "m.jaspar").write_text(write_jaspar([motif]))
+    (home / "g.fa").write_text(">chr1\n" + "ACGTTGCA" * 50 + "\n")
+    assert [m.id for m in resolve_motifs(["~/m.jaspar"])] == [motif.id]
+    assert scan_genome("~/g.fa", ScanConfig(motifs=("~/m.jaspar",))).bases == 400
     data = TrainDataConfig(positives="~/p.fa", negatives="~/n.fa")
     assert (data.positives, data.negatives) == (str(home / "p.fa"), str(home / "n.fa"))
     assert TrainConfig(data=data).data.positives == str(home / "p.fa")

@@ -39,6 +39,7 @@ from carrousel.bio.motif_names import motif_label, motif_specs, pick_by_name
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
 from carrousel.core.optional import require
+from carrousel.core.paths import user_path
 from carrousel.core.text import name_some
 
 __all__ = [
@@ -268,7 +269,7 @@ def load_motif_file(path: str | Path) -> list[Motif]:
         MotifNotFoundError: the file is missing, of an unknown format or holds no motif.
         MotifFormatError: it is not a readable motif text file, or a motif's counts cannot be scored.
     """
-    p = Path(path)
+    p = user_path(path)  # a spec "~/motifs.meme" from Python (resolve_motifs, a config's motifs)
     if not (p.exists() or p.is_symlink()):
         raise MotifNotFoundError(f"motif file not found: {p}; check the path")
     try:

@@ -24,6 +24,7 @@ from carrousel.bio.pwm import IntegerPWM, SequenceCodes
 from carrousel.bio.pwm_null import Background
 from carrousel.bio.pwm_scanner import PWMScanner
 from carrousel.core.args import check_args
+from carrousel.core.paths import user_path
 from carrousel.core.text import name_some
 
 if TYPE_CHECKING:  # the model side imports torch: only a scan with a model loads it
@@ -91,6 +92,7 @@ def scan_genome(
         ScanConfigError: no motifs, no model for a model scan, or motifs that are not model outputs.
         FastaFormatError: two records share a name (and the other errors of the FASTA reader).
     """
+    path = user_path(path)  # a Python caller's "~/genome.fa"
     cfg = config or ScanConfig()
     t0 = time.perf_counter()
     if check_names:
