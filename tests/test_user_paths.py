@@ -65,11 +65,14 @@ def _core_trainer_folders(home: Path) -> None:
 def _core_files(home: Path) -> None:
     from carrousel.core.atomic import atomic_write_text
     from carrousel.core.config import read_toml
+    from carrousel.core.errors import ConfigError
     from carrousel.core.files import check_output_dir, check_output_file, read_text
 
     atomic_write_text("~/run.toml", "[train]\nepochs = 3\n")
     assert read_toml("~/run.toml")["train"] == {"epochs": 3} and "epochs" in read_text("~/run.toml")
     assert check_output_file("~/out.csv") == home / "out.csv" and check_output_dir("~/o") == home / "o"
+    with pytest.raises(ConfigError, match="is the input file"):  # writing it would destroy the input
+        check_output_file("~/run.toml", inputs=["~/run.toml"])
 
 
 def _finance_forecaster(home: Path) -> None:

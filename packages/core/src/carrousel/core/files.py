@@ -270,7 +270,7 @@ def check_output_file(
     p = user_path(path)
     where = _label(p, flag)
     for source in inputs:
-        if p.is_file() and Path(source).is_file() and os.path.samefile(p, source):
+        if p.is_file() and user_path(source).is_file() and os.path.samefile(p, user_path(source)):
             raise ConfigError(f"{where} is the input file {source}; write the output to another file")
     allowed = tuple(s.lower() for s in suffixes)
     if p.is_dir():

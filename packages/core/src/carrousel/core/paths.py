@@ -13,8 +13,10 @@ make a folder named ``~`` in the current directory. Where the expansion happens:
   ``export_*(cfg, out)``), with :func:`user_path` before anything else reads them.
 
 ``check_input_file`` takes its path as given: the caller opens that same path afterwards. Expanding twice
-changes nothing (an expanded path no longer starts with ``~``), so a CLI value the shell already expanded,
-or a path handed on from one entry point to another, stays as it is. Torch-free.
+changes nothing (an expanded path no longer starts with ``~``), so a path handed on from one entry point to
+another stays as it is. A CLI expands nothing itself (the shell did): core's CLI helper makes a path option
+that still starts with ``~`` (quoted, or ``./~``) absolute first (:func:`carrousel.core.cli_values.shell_path`).
+Torch-free.
 """
 
 from __future__ import annotations
