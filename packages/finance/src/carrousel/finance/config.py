@@ -6,8 +6,8 @@ output paths are arguments of :func:`carrousel.finance.pipeline.forecast` / ``ba
 * ``data``: where prices come from (:class:`DataConfig`);
 * ``window``: THE window spec (:class:`WindowConfig`: lookback, horizon, indicator features), the one
   description of inputs and targets that training, the backtest, forecasting and saved models share;
-* ``model``: the network (:class:`ModelConfig`), ``train``: fitting (:class:`TrainSettings`);
-* ``backtest``: the walk-forward evaluation (:class:`BacktestConfig`).
+* ``model``: the network (:class:`ModelConfig`), ``train``: fitting (:class:`TrainSettings`), ``backtest``:
+  the walk-forward evaluation (:class:`BacktestConfig`).
 
 Build one with a plain constructor call, change it with :func:`dataclasses.replace`, read a TOML file
 (sections named like the fields above) with :func:`load_config`. Choices have an :class:`enum.Enum` listing
@@ -304,10 +304,8 @@ class BacktestConfig:
         check_numbers(self, FinanceConfigError)
         _choice(self.window, TrainWindow, "window")
         _choice(self.calibration, Calibration, "calibration")
-        if self.test_days is not None and self.test_days < 20:
-            raise FinanceConfigError(
-                f"{option('test_days', self.test_days)} is too few to score; use at least 20"
-            )
+        if (days := self.test_days) is not None and days < 20:
+            raise FinanceConfigError(f"{option('test_days', days)} is too few to score; use at least 20")
         unit = (("garch_weight", self.garch_weight, 0.4), ("aci_gamma", self.aci_gamma, 0.05))  # in [0, 1]
         for name, value, e_g in unit:
             if not (math.isfinite(value) and 0.0 <= value <= 1.0):
@@ -319,9 +317,9 @@ class BacktestConfig:
             raise FinanceConfigError(
                 f"--refit-every {self.refit_every} must be at least 1 (origins between refits)"
             )
-        if not 0 <= self.warm_refit_epochs <= MAX_EPOCHS:
+        if not 0 <= (warm := self.warm_refit_epochs) <= MAX_EPOCHS:
             raise FinanceConfigError(
-                f"warm_refit_epochs={self.warm_refit_epochs} must be in [0, {MAX_EPOCHS}], e.g. 3 (0 = off)"
+                f"warm_refit_epochs={warm} must be in [0, {MAX_EPOCHS}], e.g. 3 (0 = off)"
             )
         if self.train_days < 30:
             raise FinanceConfigError(
