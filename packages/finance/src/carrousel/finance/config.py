@@ -3,11 +3,10 @@
 One :class:`FinanceConfig` describes a ``forecast`` or a ``backtest`` run (both use every section; the
 output paths are arguments of :func:`carrousel.finance.pipeline.forecast` / ``backtest``, not settings):
 
-* ``data``: where prices come from (:class:`DataConfig`);
-* ``window``: THE window spec (:class:`WindowConfig`: lookback, horizon, indicator features), the one
-  description of inputs and targets that training, the backtest, forecasting and saved models share;
-* ``model``: the network (:class:`ModelConfig`), ``train``: fitting (:class:`TrainSettings`), ``backtest``:
-  the walk-forward evaluation (:class:`BacktestConfig`).
+* ``data``: where prices come from (:class:`DataConfig`); ``window``: THE window spec (:class:`WindowConfig`:
+  lookback, horizon, indicator features), the one description of inputs and targets that training, the
+  backtest, forecasting and saved models share; ``model``: the network (:class:`ModelConfig`), ``train``:
+  fitting (:class:`TrainSettings`), ``backtest``: the walk-forward evaluation (:class:`BacktestConfig`).
 
 Build one with a plain constructor call, change it with :func:`dataclasses.replace`, read a TOML file
 (sections named like the fields above) with :func:`load_config`. Choices have an :class:`enum.Enum` listing
