@@ -1,11 +1,11 @@
 """Configuration helpers for frozen dataclass configs.
 
-Configs are frozen ``@dataclass`` es with one comment per field; override with :func:`dataclasses.replace`
-or :func:`override`; read a TOML file with :func:`load_toml`, or lay one over a config with :func:`overlay`; turn configs into JSON-able dicts and back
-with :func:`to_dict` / :func:`from_dict` (nested dataclasses are rebuilt by their field types). A config built
-in Python checks its numbers with :func:`check_numbers` (an ``int`` field refuses ``5.0``, ``"5"`` and ``True``, a
-``bool`` field ``"false"`` and ``0``), a single argument with :func:`as_int` / :func:`as_bool` (both from
-:mod:`carrousel.core.args`, whose ``@check_args`` checks a function's annotated arguments all at once).
+Configs are frozen ``@dataclass`` es with one comment per field; override with :func:`dataclasses.replace` or
+:func:`override`; read TOML with :func:`load_toml` or lay it over a config with :func:`overlay`; to JSON-able
+dicts and back with :func:`to_dict` / :func:`from_dict`. A config built in Python checks its numbers with
+:func:`check_numbers` (an ``int`` field refuses ``5.0``, ``"5"`` and ``True``, a ``bool`` field ``"false"`` and
+``0``; a Path in a text field is its text: :mod:`.config_text`), one argument with :func:`as_int` /
+:func:`as_bool` (:mod:`carrousel.core.args`, whose ``@check_args`` checks a function's arguments at once).
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from carrousel.core.args import as_bool, as_int, check_args, check_seed, wrong_kind
+from carrousel.core.config_text import check_text_fields
 from carrousel.core.errors import ConfigError, DataError
 from carrousel.core.files import check_input_file
-from carrousel.core.paths import expand_user_fields, user_path
+from carrousel.core.paths import user_path
 
 __all__ = [
     "DEVICE_CHOICES",
@@ -237,8 +238,7 @@ def _coerce(tp: Any, value: Any, key: str, at: _Where) -> Any:
 
 
 def _as_number(value: Any, name: str, example: float | None) -> Any:
-    """``value`` unchanged when it is an ``int`` or ``float``; other real numbers become a float (a NumPy float32
-    or float16 the number it prints: ``np.float32(0.1)`` is 0.1, not 0.10000000149011612); else ConfigError."""
+    """``value`` if ``int`` or ``float``, other reals a float (``np.float32(0.1)`` as printed: 0.1); else ConfigError."""
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         short = type(value).__module__ == "numpy" and getattr(value, "itemsize", 8) < 8
         return float(str(value)) if short else value if type(value) in (int, float) else float(value)
@@ -266,8 +266,8 @@ def _kind_fields(cls: type) -> dict[str, tuple[type, bool, bool, Any]]:
 def check_numbers(cfg: Any, error: type[Exception] = ConfigError, paths: str = "") -> None:
     """Checks, in a frozen dataclass's ``__post_init__``, that every ``int`` field (``int | None``,
     ``tuple[int, ...]`` too) holds an integer, every ``float`` field a number and every ``bool`` field a bool,
-    before any comparison; a ``seed`` (or ``*_seed``) field must not be negative. The fields named in
-    ``paths`` (``"model data"``) hold a file or folder, or a tuple of them: a leading ``~`` is expanded.
+    before any comparison; a ``seed`` (or ``*_seed``) field must not be negative. The fields named in ``paths``
+    (``"model data"``) hold a file or folder, or a tuple of them: ``~`` is expanded (:mod:`.config_text`).
 
     A config built in Python is not checked by :func:`from_dict`: ``horizon=5.0`` would pass a range check and
     fail later as a slice index, ``horizon="5"`` with a TypeError from inside the check. NumPy integers become
@@ -280,7 +280,7 @@ def check_numbers(cfg: Any, error: type[Exception] = ConfigError, paths: str = "
             meant (``WindowConfig: horizon=5.0 is a float, not an integer; give horizon=5``); a negative seed.
     """
     cls: type = type(cfg)
-    expand_user_fields(cfg, *paths.split())  # a Python caller's "~/data.csv" (carrousel.core.paths)
+    check_text_fields(cfg, *paths.split())  # a notebook's Path or "~/data.csv" (carrousel.core.config_text)
     for name, (kind, optional, many, default) in _kind_fields(cls).items():
         value = getattr(cfg, name)
         if (value is None and optional) or (many and not isinstance(value, list | tuple)):
