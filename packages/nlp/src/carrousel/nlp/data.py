@@ -14,9 +14,7 @@ from __future__ import annotations
 import csv
 import gzip
 import logging
-import re
-import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,9 +32,10 @@ from carrousel.nlp import hf_data
 from carrousel.nlp.class_shares import warn_class_shares
 from carrousel.nlp.config import TextDataConfig
 from carrousel.nlp.data_columns import pick_columns, pick_text_column
-from carrousel.nlp.errors import EmptyTextError, TextDataError
+from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.hf_data import is_hf_source, label_names, load_hf, quiet_datasets
 from carrousel.nlp.table_cells import check_fields, csv_delimiter, flat_columns, plain_cells
+from carrousel.nlp.text_checks import check_texts
 from carrousel.nlp.tokenization import TextTokenizer
 
 __all__ = [
@@ -238,34 +237,6 @@ def read_column(
     where, cols, held = f"{flag} {path}", list(ds.column_names), "data set" if fmt == "hub" else "file"
     column = pick_text_column(cols, text_col, where, header_read=fmt == "csv", flag=col_flag, container=held)
     return check_texts(["" if t is None else str(t) for t in plain_cells(ds[column], column, where)], where)
-
-
-def check_texts(texts: Iterable[str], where: str) -> list[str]:
-    """The texts (a list, pandas column, NumPy array...) as a list of plain ``str`` (a NumPy array's
-    ``np.str_`` too); rows count from 1 in errors.
-
-    Raises:
-        TextDataError: one string, or None; EmptyTextError: a missing, non-text or blank text, naming its row.
-    """
-    if isinstance(texts, str | bytes):  # iterated, it would be one text per letter
-        raise TextDataError(f"{where}: got one string, not a list of texts; pass [text]")
-    if not isinstance(texts, Iterable):  # before: TypeError "'NoneType' object is not iterable"
-        raise TextDataError(f"{where}: got {texts!r:.40}, not a list of texts; pass [text, ...]")
-    for i, text in enumerate(out := list(texts), 1):
-        if not isinstance(text, str):
-            raise EmptyTextError(f"{where}: text {i} is {text!r}, not text; drop or fill missing rows")
-        if not text.strip():
-            raise EmptyTextError(f"{where}: text {i} is empty or only whitespace; remove it or fill it in")
-        if all(c.isspace() or unicodedata.category(c) in ("Cc", "Cf") for c in text):  # U+200B, U+FEFF...
-            shown = ", ".join(f"U+{ord(c):04X}" for c in list(dict.fromkeys(text.strip()))[:3])
-            raise EmptyTextError(
-                f"{where}: text {i} holds only invisible characters ({shown}); remove it or fill it in"
-            )
-        if bad := re.search("[\ud800-\udfff]", text):  # a byte not UTF-8 (surrogateescape), half a pair
-            c = ord(bad.group())
-            what = f"byte 0x{c - 0xDC00:02x}, not UTF-8" if c >= 0xDC80 else f"a lone surrogate U+{c:04X}"
-            raise TextDataError(f"{where}: text {i} holds {what}; give UTF-8 text (iconv -f cp1252 -t utf-8)")
-    return [t if type(t) is str else str(t) for t in out]
 
 
 @check_args

@@ -24,7 +24,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from carrousel.core.args import check_args
-from carrousel.core.bundle import BUNDLE_FILE, Bundle, load_bundle
+from carrousel.core.bundle import BUNDLE_FILE, Bundle, load_bundle, model_repr
 from carrousel.core.curves import can_plot, history_writer
 from carrousel.core.decode import sample_next
 from carrousel.core.device import check_inference, check_precision
@@ -231,6 +231,9 @@ class TextGenerator:
             upgrade=upgrade_hint(bundle),  # what the errors say when a newer carrousel wrote it
         )
 
+    def __repr__(self) -> str:
+        return model_repr(self, tokenizer=self.tokenizer.kind, precision=self.precision)
+
     @classmethod
     def from_pretrained(cls, path: str | Path, device: str = "cpu", precision: str = "fp32") -> TextGenerator:
         """Loads a bundle written by :func:`train_lm`; ``precision``: fp32, or bf16 / fp16 autocast."""
@@ -242,6 +245,8 @@ class TextGenerator:
         return bundle_precision_report(self.bundle.data, self.bundle.assets, self.precision)
 
     def _start(self, prompt: str) -> list[int]:
+        if prompt is not None and not isinstance(prompt, str):  # before: a TypeError from the tokenizer
+            raise TextDataError(f"prompt={prompt!r:.40} is not text; give a string ('' starts afresh)")
         if prompt:
             _warn_unknown(self.tokenizer, prompt)
         ids = self.tokenizer.encode(prompt) if prompt else []

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from carrousel.core.args import check_args
-from carrousel.core.bundle import BUNDLE_FILE, Bundle, load_bundle
+from carrousel.core.bundle import BUNDLE_FILE, Bundle, load_bundle, model_repr
 from carrousel.core.curves import can_plot, history_writer
 from carrousel.core.device import check_inference, check_precision, pin_memory_for
 from carrousel.core.export.deploy import load_runtime
@@ -280,6 +280,9 @@ class SentimentModel:
         fallback = OovFallback.from_parts(bundle.arrays, bundle.files)  # unknown words' vectors, if any
         usable = self.runtime is None and self.tokenizer.kind == "word"  # an exported network takes ids only
         self.oov: OovFallback | None = fallback if usable else None  # None: unknown words stay [UNK]
+
+    def __repr__(self) -> str:
+        return model_repr(self, labels=self.labels, unk=self.unk, precision=self.precision)
 
     @classmethod
     def from_pretrained(

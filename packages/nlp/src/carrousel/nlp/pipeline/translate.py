@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -19,7 +20,7 @@ import numpy as np
 import torch
 
 from carrousel.core.args import check_args
-from carrousel.core.bundle import Bundle, load_bundle
+from carrousel.core.bundle import Bundle, load_bundle, model_repr
 from carrousel.core.decode import Hypothesis
 from carrousel.core.provenance import PrecisionReport, bundle_precision_report, upgrade_hint
 from carrousel.nlp.baselines import WordDictionary
@@ -157,16 +158,24 @@ class Translator:
         """Whether a source word occurred in the training sources (the dictionary baseline's table)."""
         return word.casefold() in self.dictionary.table
 
+    def __repr__(self) -> str:
+        return model_repr(
+            self, src=self.src, tgt=self.tgt, networks=1 + len(self.members), bundles=1 + len(self.others)
+        )
+
     @classmethod
     def from_pretrained(
         cls, path: str | Path, device: str = "cpu", members: Sequence[str | Path] = ()
     ) -> Translator:
-        """Loads a bundle written by :func:`train_translator`; with ``members``, more bundles trained on the
-        same pairs and vocabulary, decoded with it as one ensemble (:mod:`carrousel.nlp.seq2seq_ensemble`).
+        """Loads a bundle written by :func:`train_translator`; with ``members`` (a list, or one folder), more
+        bundles trained on the same pairs and vocabulary, decoded with it as one ensemble
+        (:mod:`carrousel.nlp.seq2seq_ensemble`).
 
         Raises:
             NLPConfigError: a member has another vocabulary, languages or placeholder settings.
         """
+        if isinstance(members, str | os.PathLike):  # one folder: before, read letter by letter ('folder t')
+            members = (members,)
         others = [load_bundle(p, kind=KIND, map_location=device) for p in members]
         return cls(load_bundle(path, kind=KIND, map_location=device), others, [str(p) for p in members])
 

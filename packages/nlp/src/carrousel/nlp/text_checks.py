@@ -1,0 +1,51 @@
+"""The texts a Python caller hands a model (``SentimentModel(texts)``, ``Translator.translate(texts)``), checked
+before any work: a list, a tuple, a generator, a pandas column or a 1-D NumPy array of strings."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+from carrousel.nlp.errors import EmptyTextError, TextDataError
+
+__all__ = ["check_texts"]
+
+
+def check_texts(texts: Iterable[str], where: str) -> list[str]:
+    """The texts (a list, pandas column, NumPy array...) as a list of plain ``str`` (a NumPy array's
+    ``np.str_`` too); rows count from 1 in errors.
+
+    Raises:
+        TextDataError: one string, None, a mapping, a table or an array of other than one dimension;
+            EmptyTextError: a missing, non-text or blank text, naming its row.
+    """
+    if isinstance(texts, str | bytes):  # iterated, it would be one text per letter
+        raise TextDataError(f"{where}: got one string, not a list of texts; pass [text]")
+    if not isinstance(texts, Iterable):  # before: TypeError "'NoneType' object is not iterable"
+        raise TextDataError(f"{where}: got {texts!r:.40}, not a list of texts; pass [text, ...]")
+    if isinstance(texts, Mapping):  # iterated, its keys (a DataFrame's: its column names) would be the texts
+        raise TextDataError(
+            f"{where}: got a {type(texts).__name__}, not a list of texts; pass list(d.values())"
+        )
+    if (ndim := getattr(texts, "ndim", 1)) != 1:  # a DataFrame, a 2-D or 0-D array: rows or no texts
+        shape = tuple(getattr(texts, "shape", ()))
+        raise TextDataError(
+            f"{where}: got a {ndim}-D {type(texts).__name__} of shape {shape}, not a list of texts; "
+            "pass one column, e.g. df['text'] or array[:, 0]"
+        )
+    for i, text in enumerate(out := list(texts), 1):
+        if not isinstance(text, str):
+            raise EmptyTextError(f"{where}: text {i} is {text!r}, not text; drop or fill missing rows")
+        if not text.strip():
+            raise EmptyTextError(f"{where}: text {i} is empty or only whitespace; remove it or fill it in")
+        if all(c.isspace() or unicodedata.category(c) in ("Cc", "Cf") for c in text):  # U+200B, U+FEFF...
+            shown = ", ".join(f"U+{ord(c):04X}" for c in list(dict.fromkeys(text.strip()))[:3])
+            raise EmptyTextError(
+                f"{where}: text {i} holds only invisible characters ({shown}); remove it or fill it in"
+            )
+        if bad := re.search("[\ud800-\udfff]", text):  # a byte not UTF-8 (surrogateescape), half a pair
+            c = ord(bad.group())
+            what = f"byte 0x{c - 0xDC00:02x}, not UTF-8" if c >= 0xDC80 else f"a lone surrogate U+{c:04X}"
+            raise TextDataError(f"{where}: text {i} holds {what}; give UTF-8 text (iconv -f cp1252 -t utf-8)")
+    return [t if type(t) is str else str(t) for t in out]
