@@ -17,12 +17,13 @@ utterances and those transcribed as nothing apart (``no_speech``, ``no_speech_em
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import jiwer
 
+from carrousel.speech.errors import TranscriptError
 from carrousel.speech.text import normalize, number_readings
 
 __all__ = ["ErrorCounts", "UtteranceScore", "error_rates", "score_utterance"]
@@ -68,7 +69,15 @@ def score_utterance(
         reference: the reference transcript.
         hypothesis: the transcription.
         readings: other readings of an already normalised reference (``Utterance.readings``).
+
+    Raises:
+        TranscriptError: the reference or the hypothesis is not a string (None, NaN: a missing cell).
     """
+    for name, text in (("reference", reference), ("hypothesis", hypothesis)):
+        if not isinstance(text, str):  # before: normalize()'s TypeError
+            raise TranscriptError(
+                f"{path}: {name} is {text!r:.40}, not text; give a string ('' for a recording without speech)"
+            )
     refs = dict.fromkeys([*number_readings(reference), *(normalize(r) for r in readings)])
     ref, hyp, words, chars = min(
         (_aligned(r, h) for r in refs for h in number_readings(hypothesis)),
@@ -101,8 +110,10 @@ def _edits(alignment: Any) -> int:
     return int(alignment.substitutions + alignment.deletions + alignment.insertions)
 
 
-def error_rates(scores: Sequence[UtteranceScore]) -> ErrorCounts:
-    """Corpus WER and CER from per-utterance scores (errors summed, then divided)."""
+def error_rates(scores: Iterable[UtteranceScore]) -> ErrorCounts:
+    """Corpus WER and CER from per-utterance scores (errors summed, then divided); any iterable of them (a
+    generator is read once: before, its second pass met it empty, a jiwer length mismatch)."""
+    scores = list(scores)
     if not scores:
         return ErrorCounts(0.0, 0.0, 0.0, 0, 0, 0, 0, 0)
     words = jiwer.process_words([s.reference for s in scores], [s.hypothesis for s in scores])

@@ -11,9 +11,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import os
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -288,7 +289,7 @@ def _warn_unwritable(utts: list[Utterance], alphabet: Alphabet) -> None:
 @check_args
 def transcribe(
     cfg: TranscribeConfig,
-    paths: list[str],
+    paths: Sequence[str | os.PathLike[str]],
     progress: Progress | None = None,
     skip_errors: bool = False,
     recognizer: Recognizer | None = None,
@@ -306,15 +307,18 @@ def transcribe(
             ``skip_errors``.
         BundleError: the model cannot be loaded.
     """
+    if isinstance(paths, str | os.PathLike):  # read letter by letter otherwise
+        raise AudioError(f"got one path, not a list of paths; pass [path] ({paths})")
+    files = [os.fspath(p) for p in paths]  # a Path was an AttributeError ('endswith') in the progress set-up
     _threads(cfg.threads)
     recognizer = recognizer or load_model(cfg.model, cfg.device, cfg.precision)
     lm = _lm(cfg, recognizer)
     _check_hotwords(cfg, recognizer)
     out: list[Transcript] = []
     skip = skip_errors or bool(no_speech)  # no_speech: each bad file judged below, the first other one raised
-    with transcription_progress(progress, paths, cfg.chunk_seconds) as (advance, on_chunk):
+    with transcription_progress(progress, files, cfg.chunk_seconds) as (advance, on_chunk):
         args = (cfg.decode, lm, cfg.chunk_seconds, cfg.max_seconds, cfg.batch_size, cfg.trim, skip, on_chunk)
-        for t in recognizer.transcribe_files(paths, *args):
+        for t in recognizer.transcribe_files(files, *args):
             if t.error is not None and t.path in no_speech and _silent(t.path):
                 t = Transcript(t.path, "", (), audio_info(t.path).seconds)  # nothing, as its transcript says
             elif t.error is not None and not skip_errors:

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from carrousel.core.args import check_args
-from carrousel.core.bundle import Bundle, load_bundle
+from carrousel.core.bundle import Bundle, load_bundle, model_repr
 from carrousel.core.device import check_inference, pick_device, run_in_precision
 from carrousel.core.export.deploy import load_runtime
 from carrousel.core.paths import user_path
@@ -126,6 +126,10 @@ class Recognizer:
         self.alphabet, self.features = alphabet, features
         self.mean, self.std = np.asarray(mean, np.float32), np.asarray(std, np.float32)
         self.extractor = FeatureExtractor(features, torch.from_numpy(self.mean), torch.from_numpy(self.std))
+
+    def __repr__(self) -> str:
+        fx, on = self.features, str(self.device)
+        return model_repr(self, features=fx.kind, rate=fx.sample_rate, streaming=self.streaming, device=on)
 
     @property
     def device(self) -> torch.device:
@@ -237,7 +241,9 @@ class Recognizer:
         return self.extractor(torch.from_numpy(np.ascontiguousarray(audio)).to(self.device))
 
     def log_probs(self, feats: list[torch.Tensor]) -> list[np.ndarray]:
-        """Per-utterance ``(T', C)`` log-probabilities of a batch of ``(T_i, F)`` feature tensors."""
+        """Per-utterance ``(T', C)`` log-probabilities of a batch (a list) of ``(T_i, F)`` feature tensors."""
+        if isinstance(feats, torch.Tensor):  # before: "Boolean value of Tensor ... is ambiguous"
+            raise AudioError(f"got one tensor of shape {tuple(feats.shape)}, not a list; pass [feats]")
         if not feats:
             return []
         lengths = torch.tensor([max(f.shape[0], 1) for f in feats])
@@ -291,11 +297,13 @@ class Recognizer:
         seconds of it done (increasing, ending at its length) (:mod:`carrousel.speech.longform`).
 
         Raises:
-            AudioError: one path instead of a list, or the first file that is empty, corrupt, silent or
-                too long (not with ``skip_errors``).
+            AudioError: one path (or None) instead of a list, or the first file that is empty, corrupt,
+                silent or too long (not with ``skip_errors``).
         """
         if isinstance(paths, str | Path):  # a str would be read letter by letter
             raise AudioError(f"got one path, not a list of paths; pass [path] ({paths})")
+        if not isinstance(paths, Iterable):  # before: TypeError "'NoneType' object is not iterable"
+            raise AudioError(f"got {paths!r:.40}, not a list of paths; pass [path, ...]")
         files = [str(p) for p in paths]
         cfg = decoding or DecodeConfig()
         batch: list[tuple[str, torch.Tensor, float, float]] = []
@@ -346,12 +354,17 @@ class Recognizer:
 
         Raises:
             StreamingError: the model is bidirectional or normalises per utterance.
-            AudioError: a chunk of integer samples, of more than one channel, or holding NaN / infinite ones.
+            AudioError: one array instead of chunks, a chunk of integer samples, of more than one channel, or
+                holding NaN / infinite ones.
         """
         if not self.streaming:
             raise StreamingError(
                 "streaming needs a unidirectional model with causal normalisation; train one with "
                 "`speech train --unidirectional --normalize causal` (or use the shipped stream model)"
+            )
+        if getattr(chunks, "ndim", 2) < 2:  # one recording: iterated, each sample was a chunk of shape ()
+            raise AudioError(
+                "got one array, not chunks of audio; pass iter([audio]) or np.array_split(audio, n)"
             )
         fx, hop, sr = self.extractor, self.features.hop_samples, self.features.sample_rate
         norm, state = fx.norm_state(), self.model.init_stream()
