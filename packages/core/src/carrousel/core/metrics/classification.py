@@ -44,14 +44,14 @@ Average = Literal["binary", "macro"]
 
 def _labels(
     preds: Tensor, target: Tensor, threshold: float, ignore_index: int | None
-) -> tuple[Tensor, Tensor, Tensor, list[int]]:
+) -> tuple[Tensor, Tensor, Tensor | None, list[int]]:
     """Predicted and true labels of every position, with one host read for all the input checks.
 
     Returns:
-        ``(labels (N,), target (N,), keep (N,), checks)``: int64 labels, the positions not ignored
-        (int64 0/1, ignored positions weigh 0 and are not dropped: a boolean index would read the
-        device) and ``checks`` = ``[kept, lowest label, highest label]`` over the kept positions (0 and
-        0 when none is kept), read from the device once.
+        ``(labels (N,), target (N,), keep (N,) | None, checks)``: int64 labels, the positions not
+        ignored (int64 0/1, None when every position is kept: ignored positions weigh 0 and are not
+        dropped, as a boolean index would read the device) and ``checks`` = ``[kept, lowest label,
+        highest label]`` over the kept positions (0 and 0 when none is kept), read from the device once.
 
     Raises:
         ShapeError: when the shapes do not fit or the target is not integral.
@@ -76,11 +76,15 @@ def _labels(
     flat = flat if flat.device == labels.device else flat.to(labels.device)
     fractional = (flat != flat.round()).any().long() if flat.is_floating_point() else labels.new_zeros(())
     flat = flat.long()
-    keep = (flat != ignore_index) if ignore_index is not None else torch.ones_like(flat, dtype=torch.bool)
-    nan = nan.reshape(-1) & keep  # on the predictions' device, as the labels
-    low = torch.where(keep, torch.minimum(labels, flat), 0).amin() if flat.numel() else labels.new_zeros(())
-    top = torch.where(keep, torch.maximum(labels, flat), 0).amax() if flat.numel() else labels.new_zeros(())
-    checks = torch.stack([fractional, nan.sum(), keep.sum(), low, top]).tolist()  # the one host read
+    keep = (flat != ignore_index).long() if ignore_index is not None else None
+    nan = nan.reshape(-1) if keep is None else nan.reshape(-1) & keep.bool()  # on the labels' device
+    if keep is not None:  # ignored positions: both labels 0 (in range, and a match that keep weighs 0)
+        labels, flat = labels * keep, flat * keep
+    zero = labels.new_zeros(())
+    low = torch.minimum(labels.min(), flat.min()) if flat.numel() else zero
+    top = torch.maximum(labels.max(), flat.max()) if flat.numel() else zero
+    kept = labels.new_full((), flat.numel()) if keep is None else keep.sum()
+    checks = torch.stack([fractional, nan.sum(), kept, low, top]).tolist()  # the one host read
     if checks[0]:
         raise ShapeError("classification target must hold integer class indices, got fractional values")
     if checks[1]:  # arg-max took NaN as the largest and a NaN score as below any threshold: counted
@@ -90,7 +94,7 @@ def _labels(
         )
     if checks[2] and checks[3] < 0:
         raise DataError("class labels must be non-negative; set ignore_index for padding values")
-    return labels, flat, keep.long(), checks[2:]
+    return labels, flat, keep, checks[2:]
 
 
 @check_args
@@ -114,7 +118,7 @@ def to_labels(
     """
     preds, target = as_tensors(preds, target, "to_labels")
     labels, flat, keep, _ = _labels(preds, target, threshold, ignore_index)
-    if ignore_index is None:
+    if keep is None:
         return labels, flat
     kept = keep.bool()
     return labels[kept], flat[kept]
@@ -140,8 +144,10 @@ class Accuracy(Metric):
         """Adds a batch: ``preds`` logits ``(..., C)``, scores or labels ``(...)``; ``target`` ``(...)``."""
         preds, target = as_tensors(preds, target, "accuracy")
         labels, flat, keep, _ = _labels(preds, target, self.threshold, self.ignore_index)
-        self._add("correct", ((labels == flat).long() * keep).sum())
-        self._add("count", keep.sum())  # on the device: a tensor made from a host number is a copy and a wait
+        correct = labels == flat
+        self._add("correct", correct.sum() if keep is None else (correct.long() * keep).sum())
+        # on the device: a tensor made from a host number is a copy to it, which waits for it
+        self._add("count", labels.new_full((), flat.numel()) if keep is None else keep.sum())
 
     def _compute(self, sums: dict[str, Tensor], cats: dict[str, Tensor]) -> float:
         count = self._need(sums, "count", "accuracy")
@@ -193,10 +199,11 @@ class _ClassCounts(Metric):
         n = max(top + 1, self.num_classes or 0, 2 if self.average == "binary" else 1)
         # counted by scatter-add into n bins: bincount reads the largest label from a GPU, a boolean index
         # the count of true positives; ignored positions (whose labels may be out of range) weigh 0 in bin 0
-        labels, flat = labels * keep, flat * keep
-        self._add("tp", _counts(flat, (labels == flat).long() * keep, n))
-        self._add("predicted", _counts(labels, keep, n))
-        self._add("actual", _counts(flat, keep, n))
+        weight = flat.new_ones(()).expand_as(flat) if keep is None else keep  # 1 per kept position
+        match = (labels == flat).long()
+        self._add("tp", _counts(flat, match if keep is None else match * keep, n))
+        self._add("predicted", _counts(labels, weight, n))
+        self._add("actual", _counts(flat, weight, n))
 
     def _per_class(self, tp: Tensor, predicted: Tensor, actual: Tensor) -> Tensor:
         raise NotImplementedError
