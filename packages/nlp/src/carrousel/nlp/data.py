@@ -27,6 +27,7 @@ from carrousel.core.args import check_args
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
 from carrousel.core.encodings import LEGACY_TEXT, UTF16_BOMS, file_lines, first_encoding, undecodable
 from carrousel.core.files import check_input_file, read_text
+from carrousel.core.paths import user_spec
 from carrousel.core.text import counted, name_some
 from carrousel.nlp import hf_data
 from carrousel.nlp.class_shares import warn_class_shares
@@ -233,6 +234,7 @@ def read_column(
         TextDataError: the file cannot be read; ColumnNotFoundError: no such column; EmptyTextError: an
             empty text (naming its row).
     """
+    path = user_spec(path)  # "~/t.csv" is in the home folder; a hub name stays as it is
     ds, fmt = _load_dataset(str(path), "train", True, flag)
     where, cols, held = f"{flag} {path}", list(ds.column_names), "data set" if fmt == "hub" else "file"
     column = pick_text_column(cols, text_col, where, header_read=fmt == "csv", flag=col_flag, container=held)

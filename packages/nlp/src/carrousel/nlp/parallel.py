@@ -57,6 +57,7 @@ from carrousel.core.args import check_args
 from carrousel.core.encodings import file_lines
 from carrousel.core.errors import DataError
 from carrousel.core.files import DEFAULT_MAX_BYTES, read_text
+from carrousel.core.paths import user_path, user_spec
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.gettext_pairs import read_mo, read_po
 from carrousel.nlp.hf_data import is_hf_source, load_hf
@@ -208,7 +209,8 @@ def read_pairs(
     Raises:
         TextDataError: a missing or unreadable file, an unknown format, or no pair at all.
     """
-    files = [Path(p) for p in paths]
+    paths = [user_spec(p) for p in paths]  # "~/a.po" is in the home folder; a hub name stays as it is
+    files = [user_path(p) for p in paths]
     if len(files) == 2 and any(keyed_format(f) for f in files):
         pairs = read_keyed(files[0], files[1], tgt, model=model_tgt)
     elif len(files) == 2:

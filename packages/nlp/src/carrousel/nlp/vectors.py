@@ -17,6 +17,7 @@ from torch import Tensor, nn
 
 from carrousel.core.args import check_args
 from carrousel.core.files import check_input_file
+from carrousel.core.paths import user_path
 from carrousel.nlp.errors import TeacherError, TextDataError
 from carrousel.nlp.tokenization import SPECIALS, TextTokenizer
 
@@ -159,7 +160,7 @@ def read_vectors(path: str | Path, wanted: set[str]) -> dict[str, np.ndarray]:
     Raises:
         TextDataError: the file is missing or holds lines of different dimensions or non-numbers.
     """
-    p = check_input_file(path, "--embeddings", "word-vector")
+    p = check_input_file(user_path(path), "--embeddings", "word-vector")
     opener = gzip.open if p.suffix == ".gz" else open
     found: dict[str, np.ndarray] = {}
     dim = 0

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from carrousel.core.encodings import file_lines
 from carrousel.core.files import read_text
+from carrousel.core.paths import user_path
 from carrousel.speech.audio import AUDIO_SUFFIXES, audio_info
 from carrousel.speech.errors import AudioError, CorpusError
 from carrousel.speech.manifests import ManifestRow
@@ -90,6 +91,7 @@ def read_corpus(kind: str, root: Path, split: str | None = None) -> list[Manifes
     Raises:
         CorpusError: a malformed corpus, missing recordings, or a split the layout does not have.
     """
+    root = user_path(root)
     if kind in ("kaldi", "ljspeech") and split:
         raise CorpusError(f"--data {root}#{split}: a {kind} corpus has no splits; give its folder alone")
     if kind == "kaldi":

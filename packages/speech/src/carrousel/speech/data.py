@@ -42,6 +42,7 @@ from carrousel.core.args import check_args, check_seed
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
 from carrousel.core.encodings import file_lines
 from carrousel.core.errors import DataError
+from carrousel.core.paths import user_path
 from carrousel.speech import augment as aug
 from carrousel.speech.audio import AUDIO_SUFFIXES, audio_info, read_audio, read_sphinx_mfc
 from carrousel.speech.config import AugmentConfig
@@ -158,7 +159,7 @@ def load_corpus(spec: str) -> list[Utterance]:
         except DataError as exc:
             raise CorpusError(str(exc)) from None
     path_text, _, split = target.partition("#")
-    path = Path(path_text)
+    path = user_path(path_text)  # "manifest:~/m.tsv" too: the prefix is no part of the path
     if not path.exists():
         raise CorpusError(f"--data {path}: no such file or folder; check the path")
     if not kind and path.is_file() and path.suffix.lower() in AUDIO_SUFFIXES:  # not a manifest's binary bytes

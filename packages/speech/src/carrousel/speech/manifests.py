@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 
 from carrousel.core.encodings import file_lines
 from carrousel.core.files import read_text
+from carrousel.core.paths import user_path
 from carrousel.speech.errors import CorpusError
 from carrousel.speech.segments import SegmentTimes
 
@@ -176,6 +177,7 @@ def read_manifest(path: Path) -> list[ManifestRow]:
             an end not after its start, a part past its recording's end, or a recording that is missing,
             not audio, empty or cut short (:mod:`carrousel.speech.segments`).
     """
+    path = user_path(path)  # recordings named relative to it are found beside it
     text = read_text(path, "--data", "manifest")
     if path.suffix.lower() in (".jsonl", ".json"):
         return _jsonl(path, text)
