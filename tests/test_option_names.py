@@ -148,6 +148,15 @@ def test_nlp_names_python_settings_to_python_and_flags_to_the_cli(tmp_path: Path
         r"^--exclude test\.csv holds every text .* give --exclude the texts",
     )
 
+    from carrousel.nlp.label_map import LabelMapError, parse_label_map
+
+    _both(
+        lambda: parse_label_map("pos"),
+        LabelMapError,
+        r"^label_map entry 'pos' is not",
+        r"^--label-map entry 'pos'",
+    )
+
 
 def test_speech_names_python_settings_to_python_and_flags_to_the_cli(tmp_path: Path) -> None:
     import soundfile as sf
