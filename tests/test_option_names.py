@@ -242,3 +242,11 @@ def test_bio_configs_name_python_settings_to_python_and_flags_to_the_cli() -> No
         r"^--train-negatives needs --train-positives$",
     )
     _both(lambda: DiscoverConfig(collection=" "), DiscoverConfigError, r"give collection$", r"give --jaspar$")
+    from carrousel.bio import pipeline
+
+    _both(
+        lambda: pipeline.evaluate(EvaluateConfig(positives="p.fa", negatives="n.fa", pwm_only=True)),
+        EvaluateConfigError,
+        r"^pwm_only=True needs motifs$",
+        r"^--pwm-only needs --motif$",
+    )
