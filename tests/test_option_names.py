@@ -250,3 +250,20 @@ def test_bio_configs_name_python_settings_to_python_and_flags_to_the_cli() -> No
         r"^pwm_only=True needs motifs$",
         r"^--pwm-only needs --motif$",
     )
+
+
+def test_another_thread_keeps_the_python_names_while_a_command_names_flags() -> None:
+    """A context variable, not a module flag: a thread started inside a command's body (a notebook's call beside
+    a running command) still reads the Python name."""
+    import threading
+
+    from carrousel.core.option_names import flags_named, option
+
+    seen: list[str] = []
+    with flags_named():
+        worker = threading.Thread(target=lambda: seen.append(option("lookback", 30)))
+        worker.start()
+        worker.join()
+        assert option("lookback", 30) == "--lookback 30"
+    assert seen == ["lookback=30"]
+    assert option("lookback", 30) == "lookback=30"

@@ -16,27 +16,30 @@ Torch-free.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 from collections.abc import Iterator
 
 __all__ = ["flags_named", "naming_flags", "option"]
 
-_FLAGS = {"on": False}  # inside a CLI command: settings are named by their flags
+# True inside a CLI command: settings are named by their flags (a context variable: another thread, a
+# notebook's Python call beside a running command, keeps the Python names).
+_FLAGS: contextvars.ContextVar[bool] = contextvars.ContextVar("carrousel_flags_named", default=False)
 _NO_VALUE = object()
 
 
 @contextlib.contextmanager
 def flags_named() -> Iterator[None]:
     """Within the body, :func:`option` names settings by their command-line flags (a CLI command's body)."""
-    before, _FLAGS["on"] = _FLAGS["on"], True
+    token = _FLAGS.set(True)
     try:
         yield
     finally:
-        _FLAGS["on"] = before
+        _FLAGS.reset(token)
 
 
 def naming_flags() -> bool:
     """True inside :func:`flags_named`: messages name command-line flags, not Python names."""
-    return _FLAGS["on"]
+    return _FLAGS.get()
 
 
 def option(name: str, value: object = _NO_VALUE, flag: str | None = None) -> str:

@@ -172,6 +172,23 @@ def _check_vocab(log_probs: Tensor, eos: int) -> int:
     return V
 
 
+def _read_best(best: Tensor, best_lp: Tensor, vocab: int) -> tuple[list[int], list[float]]:
+    """The labels ``(N,)`` and their log-probabilities ``(N,)`` on the host, in one read of the device.
+
+    Both go back as one wide-float tensor (float64; float32 on MPS), which holds every label below
+    ``vocab`` and every log-probability of a float type no wider exactly; otherwise they are read apart.
+    """
+    wide = wide_float(best.device)
+    if (
+        not best_lp.is_floating_point()
+        or best_lp.dtype.itemsize > wide.itemsize
+        or vocab > 2 / torch.finfo(wide).eps  # 2**53 (float64), 2**24 (float32): every integer below is exact
+    ):
+        return best.tolist(), best_lp.tolist()
+    labels, lps = torch.stack([best.to(wide), best_lp.to(wide)]).tolist()
+    return [int(label) for label in labels], lps
+
+
 def gnmt_length_penalty(length: int, alpha: float) -> float:
     """GNMT's length normaliser ``((5 + length) / 6) ** alpha`` (Wu et al., 2016); 1 when ``alpha`` is 0."""
     return ((5.0 + length) / 6.0) ** alpha
@@ -240,7 +257,7 @@ def greedy_search(
     no_extras: Tensor | None = None  # (0, ...): the extras of a sequence that emitted no label
     for t in range(max_len):
         log_probs, state, ex = _call(step, labels, state, len(rows))
-        _check_vocab(log_probs, eos)
+        V = _check_vocab(log_probs, eos)
         if ex is not None and no_extras is None:
             no_extras = ex.new_empty((0, *ex.shape[1:]))
         if t < min_len:
@@ -248,7 +265,7 @@ def greedy_search(
             log_probs[:, eos] = -math.inf
         best_lp, best = log_probs.max(dim=1)
         keep = []
-        for r, (b, label, lp) in enumerate(zip(rows, best.tolist(), best_lp.tolist(), strict=True)):
+        for r, (b, label, lp) in enumerate(zip(rows, *_read_best(best, best_lp, V), strict=True)):
             log_prob[b] += lp
             if label == eos:
                 finished[b] = True

@@ -79,14 +79,15 @@ def as_tensors(preds: Values, target: Values, name: str, role: str = "preds") ->
 
 def _add_padded(a: Tensor, b: Tensor) -> Tensor:
     """Adds two sum states, zero-padding a shorter 1-D state to the longer one's length."""
+    b = b if b.device == a.device else b.to(a.device)
     if a.shape == b.shape:
-        return a + b.to(a.device)
+        return a + b
     if a.dim() != 1 or b.dim() != 1:
         raise ShapeError(f"metric state shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be combined")
     n = max(a.numel(), b.numel())
     out = torch.zeros(n, dtype=a.dtype, device=a.device)
     out[: a.numel()] += a
-    out[: b.numel()] += b.to(a.device)
+    out[: b.numel()] += b
     return out
 
 

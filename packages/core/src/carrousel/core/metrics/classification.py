@@ -42,6 +42,61 @@ __all__ = [
 Average = Literal["binary", "macro"]
 
 
+def _labels(
+    preds: Tensor, target: Tensor, threshold: float, ignore_index: int | None
+) -> tuple[Tensor, Tensor, Tensor | None, list[int]]:
+    """Predicted and true labels of every position, with one host read for all the input checks.
+
+    Returns:
+        ``(labels (N,), target (N,), keep (N,) | None, checks)``: int64 labels, the positions not
+        ignored (int64 0/1, None when every position is kept: ignored positions weigh 0 and are not
+        dropped, as a boolean index would read the device) and ``checks`` = ``[kept, lowest label,
+        highest label]`` over the kept positions (0 and 0 when none is kept), read from the device once.
+
+    Raises:
+        ShapeError: when the shapes do not fit or the target is not integral.
+        DataError: when a label is negative or a prediction NaN (where the target is not ignored).
+    """
+    preds, target = preds.detach(), target.detach()
+    nan = preds.isnan() if preds.is_floating_point() else torch.zeros_like(preds, dtype=torch.bool)
+    if preds.is_floating_point() and preds.dim() == target.dim() + 1 and preds.shape[:-1] == target.shape:
+        labels = preds.squeeze(-1) >= threshold if preds.shape[-1] == 1 else preds.argmax(-1)
+        nan = nan.any(-1)
+    elif preds.shape == target.shape:
+        labels = preds >= threshold if preds.is_floating_point() else preds
+    else:
+        if target.is_floating_point() and bool((target != target.round()).any()):  # error path: reads more
+            raise ShapeError("classification target must hold integer class indices, got fractional values")
+        raise ShapeError(
+            f"predictions {tuple(preds.shape)} do not fit target {tuple(target.shape)}; pass logits "
+            "(..., C), or scores/labels of the target's shape"
+        )
+    labels = labels.reshape(-1).long()
+    flat = target.reshape(-1)
+    flat = flat if flat.device == labels.device else flat.to(labels.device)
+    fractional = (flat != flat.round()).any().long() if flat.is_floating_point() else labels.new_zeros(())
+    flat = flat.long()
+    keep = (flat != ignore_index).long() if ignore_index is not None else None
+    nan = nan.reshape(-1) if keep is None else nan.reshape(-1) & keep.bool()  # on the labels' device
+    if keep is not None:  # ignored positions: both labels 0 (in range, and a match that keep weighs 0)
+        labels, flat = labels * keep, flat * keep
+    zero = labels.new_zeros(())
+    low = torch.minimum(labels.min(), flat.min()) if flat.numel() else zero
+    top = torch.maximum(labels.max(), flat.max()) if flat.numel() else zero
+    kept = labels.new_full((), flat.numel()) if keep is None else keep.sum()
+    checks = torch.stack([fractional, nan.sum(), kept, low, top]).tolist()  # the one host read
+    if checks[0]:
+        raise ShapeError("classification target must hold integer class indices, got fractional values")
+    if checks[1]:  # arg-max took NaN as the largest and a NaN score as below any threshold: counted
+        raise DataError(
+            f"predictions hold NaN at {checks[1]} of {checks[2]} positions; check the model's outputs "
+            "(a diverged training?) and its inputs for NaN"
+        )
+    if checks[2] and checks[3] < 0:
+        raise DataError("class labels must be non-negative; set ignore_index for padding values")
+    return labels, flat, keep, checks[2:]
+
+
 @check_args
 def to_labels(
     preds: Values, target: Values, *, threshold: float = 0.5, ignore_index: int | None = None
@@ -62,34 +117,11 @@ def to_labels(
         DataError: when a label is negative or a prediction NaN (where the target is not ignored).
     """
     preds, target = as_tensors(preds, target, "to_labels")
-    preds, target = preds.detach(), target.detach()
-    if target.is_floating_point() and not bool((target == target.round()).all()):
-        raise ShapeError("classification target must hold integer class indices, got fractional values")
-    nan = preds.isnan() if preds.is_floating_point() else torch.zeros_like(preds, dtype=torch.bool)
-    if preds.is_floating_point() and preds.dim() == target.dim() + 1 and preds.shape[:-1] == target.shape:
-        labels = preds.squeeze(-1) >= threshold if preds.shape[-1] == 1 else preds.argmax(-1)
-        nan = nan.any(-1)
-    elif preds.shape == target.shape:
-        labels = preds >= threshold if preds.is_floating_point() else preds
-    else:
-        raise ShapeError(
-            f"predictions {tuple(preds.shape)} do not fit target {tuple(target.shape)}; pass logits "
-            "(..., C), or scores/labels of the target's shape"
-        )
-    labels = labels.reshape(-1).long()
-    flat = target.reshape(-1).to(labels.device).long()
-    nan = nan.reshape(-1).to(labels.device)
-    if ignore_index is not None:
-        keep = flat != ignore_index
-        labels, flat, nan = labels[keep], flat[keep], nan[keep]
-    if bool(nan.any()):  # arg-max took NaN as the largest and a NaN score as below any threshold: counted
-        raise DataError(
-            f"predictions hold NaN at {int(nan.sum())} of {nan.numel()} positions; check the model's outputs "
-            "(a diverged training?) and its inputs for NaN"
-        )
-    if flat.numel() and int(torch.minimum(labels.min(), flat.min())) < 0:
-        raise DataError("class labels must be non-negative; set ignore_index for padding values")
-    return labels, flat
+    labels, flat, keep, _ = _labels(preds, target, threshold, ignore_index)
+    if keep is None:
+        return labels, flat
+    kept = keep.bool()
+    return labels[kept], flat[kept]
 
 
 class Accuracy(Metric):
@@ -111,9 +143,11 @@ class Accuracy(Metric):
     def update(self, preds: Values, target: Values) -> None:
         """Adds a batch: ``preds`` logits ``(..., C)``, scores or labels ``(...)``; ``target`` ``(...)``."""
         preds, target = as_tensors(preds, target, "accuracy")
-        labels, flat = to_labels(preds, target, threshold=self.threshold, ignore_index=self.ignore_index)
-        self._add("correct", (labels == flat).sum())
-        self._add("count", torch.tensor(float(flat.numel()), device=flat.device))
+        labels, flat, keep, _ = _labels(preds, target, self.threshold, self.ignore_index)
+        correct = labels == flat
+        self._add("correct", correct.sum() if keep is None else (correct.long() * keep).sum())
+        # on the device: a tensor made from a host number is a copy to it, which waits for it
+        self._add("count", labels.new_full((), flat.numel()) if keep is None else keep.sum())
 
     def _compute(self, sums: dict[str, Tensor], cats: dict[str, Tensor]) -> float:
         count = self._need(sums, "count", "accuracy")
@@ -153,8 +187,8 @@ class _ClassCounts(Metric):
     def update(self, preds: Values, target: Values) -> None:
         """Adds a batch: ``preds`` logits ``(..., C)``, scores or labels ``(...)``; ``target`` ``(...)``."""
         preds, target = as_tensors(preds, target, self.kind)
-        labels, flat = to_labels(preds, target, threshold=self.threshold, ignore_index=self.ignore_index)
-        top = int(torch.maximum(labels.max(), flat.max())) if flat.numel() else 0
+        labels, flat, keep, (kept, _, top) = _labels(preds, target, self.threshold, self.ignore_index)
+        top = top if kept else 0
         if self.average == "binary" and top > 1:
             raise ConfigError(
                 f"{self.kind}: average='binary' needs labels in {{0, 1}}, found label {top}; "
@@ -163,9 +197,13 @@ class _ClassCounts(Metric):
         if self.num_classes is not None and top >= self.num_classes:
             raise DataError(f"{self.kind}: label {top} is out of range for num_classes={self.num_classes}")
         n = max(top + 1, self.num_classes or 0, 2 if self.average == "binary" else 1)
-        self._add("tp", torch.bincount(flat[labels == flat], minlength=n))
-        self._add("predicted", torch.bincount(labels, minlength=n))
-        self._add("actual", torch.bincount(flat, minlength=n))
+        # counted by scatter-add into n bins: bincount reads the largest label from a GPU, a boolean index
+        # the count of true positives; ignored positions (whose labels may be out of range) weigh 0 in bin 0
+        weight = flat.new_ones(()).expand_as(flat) if keep is None else keep  # 1 per kept position
+        match = (labels == flat).long()
+        self._add("tp", _counts(flat, match if keep is None else match * keep, n))
+        self._add("predicted", _counts(labels, weight, n))
+        self._add("actual", _counts(flat, weight, n))
 
     def _per_class(self, tp: Tensor, predicted: Tensor, actual: Tensor) -> Tensor:
         raise NotImplementedError
@@ -184,6 +222,11 @@ class _ClassCounts(Metric):
             return float(values[self.pos_label])
         present = (predicted + actual) > 0
         return float(values[present].mean())
+
+
+def _counts(index: Tensor, weight: Tensor, n: int) -> Tensor:
+    """``bincount(index[weight > 0], minlength=n)`` for 0/1 weights, without reading the device."""
+    return torch.zeros(n, dtype=torch.long, device=index.device).scatter_add_(0, index, weight)
 
 
 def _safe_div(num: Tensor, den: Tensor) -> Tensor:

@@ -172,7 +172,8 @@ def predict(
     """Runs ``model`` over ``inputs`` in batches and returns the outputs as one NumPy array.
 
     The one batched-inference loop of carrousel: gradients off, evaluation mode (restored afterwards),
-    inputs moved to the model's device with ``non_blocking`` and, when floating, converted to the model's
+    inputs moved to the model's device with ``non_blocking`` (page-locked first for CUDA, as the Trainer's
+    batches are: a slice of an array is pageable memory, whose copy is synchronous) and, when floating, converted to the model's
     floating dtype (:func:`~carrousel.core.device.floating_dtype`: float32 for a float32 model, float64
     after ``model.double()``; integer inputs keep theirs), optional bf16/fp16 autocast (checked against
     the device by :func:`~carrousel.core.device.inference_dtype`; a batch whose reduced-precision outputs
@@ -218,6 +219,9 @@ def predict(
     param_dtype = floating_dtype(model)
     gather = torch.float64 if param_dtype == torch.float64 else torch.float32  # numpy has no bf16
     run = forward or (lambda m, x: m(x))
+    pin = pin_memory_for(
+        device
+    )  # each slice page-locked before the non-blocking copy (CUDA), as the Trainer's
     outs: list[np.ndarray] = []
     was_training = model.training
     model.eval()
@@ -226,7 +230,7 @@ def predict(
             for i in range(0, len(inputs), batch_size):
                 chunk = inputs[i : i + batch_size]
                 x = prepare(chunk) if prepare is not None else torch.as_tensor(chunk)
-                x = move_to(x, device, dtype=param_dtype)  # floating inputs take the model's dtype
+                x = move_to(x, device, dtype=param_dtype, pin=pin)  # floating inputs take the model's dtype
                 y = run_in_precision(functools.partial(run, model, x), device, dtype)
                 if not isinstance(y, torch.Tensor):  # an EncoderOutput, an nn.LSTM's (output, (h, c))
                     raise ShapeError(

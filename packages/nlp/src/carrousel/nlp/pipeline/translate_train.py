@@ -166,22 +166,21 @@ def _network(cfg: TranslateTrainConfig, d: _Prepared) -> Seq2Seq:
     return model
 
 
-def _train_member(cfg: TranslateTrainConfig, d: _Prepared, seed: int) -> _Trained:
+def _train_member(cfg: TranslateTrainConfig, d: _Prepared, seed: int, label: str = "") -> _Trained:
     """One network trained with training seed ``seed`` (the same as a lone ``--train-seed seed`` run), its
-    figures and the trainer's result (its history)."""
+    figures and the trainer's result (its history); ``label`` (``member 2/3``) goes before its bar's epoch."""
     fit = replace(cfg.fit, seed=seed)
     torch.manual_seed(seed)
     dropped = DropoutPairs(d.vocab, d.train_pairs, cfg.max_tokens, cfg.bpe_dropout, seed)
     model = _network(cfg, d)
     task = TranslationTask(d.vocab.target.bos_id, cfg.label_smoothing)
     pin = pin_memory_for(fit.device)  # page-locked batches for the trainer's non-blocking copy to CUDA
-    train, valid = (
-        pair_loader(dropped, fit.batch_size, True, seed, pin),
-        pair_loader(d.valid_items, fit.batch_size, False, 0, pin),
-    )
+    train = pair_loader(dropped, fit.batch_size, True, seed, pin)
+    valid = pair_loader(d.valid_items, fit.batch_size, False, 0, pin)
     unknown = unknown_to(d.known) if d.known is not None else None
     scored = [ValidScores(d.vocab, d.valid_pairs, cfg, unknown)] if d.valid_pairs else []
-    result = fit_checked(Trainer(model, task, train_config(fit), scored), train, valid, fit.lr)
+    trainer = Trainer(model, task, train_config(fit), scored, progress_label=label)
+    result = fit_checked(trainer, train, valid, fit.lr)
     return (
         model,
         MemberResult(
@@ -198,10 +197,10 @@ def _train_member(cfg: TranslateTrainConfig, d: _Prepared, seed: int) -> _Traine
 
 
 def _member_job(
-    cfg: TranslateTrainConfig, d: _Prepared, seed: int, progress: bool
+    cfg: TranslateTrainConfig, d: _Prepared, seed: int, progress: bool, label: str
 ) -> tuple[dict[str, np.ndarray], MemberResult, FitResult]:
     """:func:`_train_member` in a worker process: its weights as arrays (no pickled module crosses back)."""
-    model, score, fit = _train_member(replace(cfg, fit=replace(cfg.fit, progress=progress)), d, seed)
+    model, score, fit = _train_member(replace(cfg, fit=replace(cfg.fit, progress=progress)), d, seed, label)
     return {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}, score, fit
 
 
@@ -259,20 +258,21 @@ def _train_members(cfg: TranslateTrainConfig, d: _Prepared) -> list[_Trained]:
     """Every member, member ``k`` from training seed ``fit.seed + k``; in :func:`member_workers` processes
     (spawned, each as a lone run would train it, so the weights do not depend on the number of workers)."""
     seeds = [cfg.fit.seed + k for k in range(cfg.members)]
+    labels = [f"member {k + 1}/{cfg.members}" if cfg.members > 1 else "" for k in range(cfg.members)]
     workers = member_workers(cfg)
     if workers <= 1:
         out = []
         for k, seed in enumerate(seeds):
             if cfg.members > 1:
                 logger.info("training member %d of %d (training seed %d)", k + 1, cfg.members, seed)
-            out.append(_train_member(cfg, d, seed))
+            out.append(_train_member(cfg, d, seed, labels[k]))
         return out
     logger.info("training %d members in %d processes (progress of member 1 shown)", cfg.members, workers)
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
     try:
         with _interrupts_left_to_parent():  # submit starts the worker processes
             jobs = [
-                pool.submit(_member_job, cfg, d, seed, cfg.fit.progress and k == 0)
+                pool.submit(_member_job, cfg, d, seed, cfg.fit.progress and k == 0, labels[k])
                 for k, seed in enumerate(seeds)
             ]
         done = [job.result() for job in jobs]
