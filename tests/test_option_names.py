@@ -9,6 +9,7 @@ and --horizon 5 ... a shorter --lookback", bio's ``evaluate(cfg)`` "give both --
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -99,6 +100,156 @@ def test_bio_names_python_settings_to_python_and_flags_to_the_cli(tmp_path: Path
         app, ["train", "--positives", str(tmp_path / "p.fa"), "-o", str(tmp_path / "m")]
     )
     assert result.exit_code == 1 and f"--positives {tmp_path / 'p.fa'} not found" in result.output
+
+
+def _both(call: Any, error: type[Exception], python: str, cli: str) -> None:
+    """``call`` raises ``error`` naming Python settings (``python``, a regex) outside a CLI command and flags
+    (``cli``) inside one (core's CLI helper runs every command body under :func:`flags_named`)."""
+    with pytest.raises(error, match=python) as raised:
+        call()
+    assert "--" not in str(raised.value)  # no flag left for a Python caller
+    with flags_named(), pytest.raises(error, match=cli):
+        call()
+
+
+def test_nlp_names_python_settings_to_python_and_flags_to_the_cli(tmp_path: Path) -> None:
+    from carrousel.nlp.config import LMDataConfig, TextDataConfig
+    from carrousel.nlp.data import load_texts
+    from carrousel.nlp.errors import ColumnNotFoundError, TextDataError
+    from carrousel.nlp.parallel import read_pairs
+    from carrousel.nlp.pipeline.common import drop_excluded
+    from carrousel.nlp.pipeline.generate import split_text
+
+    (tmp_path / "p.tsv").write_text("fr\tes\nbonjour\thola\n", encoding="utf-8")
+    _both(
+        lambda: read_pairs([tmp_path / "p.tsv"]),
+        TextDataError,
+        r"not src='en' and tgt='de'; give the file's codes \(src='fr' tgt='es'\)",
+        r"not --src en and --tgt de; give the file's codes \(--src fr --tgt es\)",
+    )
+    (tmp_path / "d.csv").write_text("words,grade\ngreat,5\n", encoding="utf-8")
+    _both(
+        lambda: load_texts(TextDataConfig(str(tmp_path / "d.csv"), text_col="words")),
+        ColumnNotFoundError,
+        r"^data\.source='.*d\.csv': no column 'label' \(label_col\).*use data\.header=False and",
+        r"^--data .*d\.csv: no column 'label' \(--label-col\).*use --no-header and",
+    )
+    (tmp_path / "t.txt").write_text("A line of text to hold out.\n" * 50, encoding="utf-8")
+    _both(
+        lambda: split_text(LMDataConfig((str(tmp_path / "t.txt"),), 0.001)),
+        TextDataError,
+        r"raise data\.holdout$",
+        r"raise --holdout$",
+    )
+    _both(
+        lambda: drop_excluded(["a", "b"], ["x", "y"], ["a", "b"], "test.csv"),
+        TextDataError,
+        r"^exclude='test\.csv' holds every text .* give exclude the texts",
+        r"^--exclude test\.csv holds every text .* give --exclude the texts",
+    )
+
+    from carrousel.nlp.label_map import LabelMapError, parse_label_map
+
+    _both(
+        lambda: parse_label_map("pos"),
+        LabelMapError,
+        r"^label_map entry 'pos' is not",
+        r"^--label-map entry 'pos'",
+    )
+
+
+def test_speech_names_python_settings_to_python_and_flags_to_the_cli(tmp_path: Path) -> None:
+    import soundfile as sf
+
+    from carrousel.speech.audio import read_audio
+    from carrousel.speech.data import load_corpus
+    from carrousel.speech.errors import AudioTooLongError, CorpusError, StreamingError
+    from carrousel.speech.models import CTCModelConfig, build_model
+
+    _both(
+        lambda: load_corpus(str(tmp_path / "none")),
+        CorpusError,
+        r"^data='.*none': no such file or folder",
+        r"^--data .*none: no such file or folder",
+    )
+    sf.write(tmp_path / "a.wav", np.zeros(1600, dtype=np.float32), 16000)
+    _both(
+        lambda: read_audio(tmp_path / "a.wav", max_seconds=0.01),
+        AudioTooLongError,
+        r"raise the limit \(max_seconds\)$",
+        r"raise the limit \(--max-seconds\)$",
+    )
+    model = build_model(CTCModelConfig(n_features=4, n_classes=3, hidden=4))
+    _both(
+        model.init_stream,
+        StreamingError,
+        r"train one with bidirectional=False, normalize='causal'$",
+        r"train one with --unidirectional --normalize causal$",
+    )
+
+
+def test_finance_configs_name_python_settings_to_python_and_flags_to_the_cli() -> None:
+    from carrousel.finance.config import BacktestConfig, DataConfig, TrainSettings
+    from carrousel.finance.errors import FinanceConfigError
+
+    _both(
+        lambda: DataConfig(start="2021-01-01", end="2020-01-01"),
+        FinanceConfigError,
+        r"^start='2021-01-01' is after end='2020-01-01'",
+        r"^--start 2021-01-01 is after --end 2020-01-01",
+    )
+    _both(lambda: BacktestConfig(refit_every=0), FinanceConfigError, r"^refit_every=0 ", r"^--refit-every 0 ")
+    _both(
+        lambda: TrainSettings(epochs=0),
+        FinanceConfigError,
+        r"use e\.g\. epochs=10$",
+        r"use e\.g\. --epochs 10$",
+    )
+
+
+def test_bio_configs_name_python_settings_to_python_and_flags_to_the_cli() -> None:
+    from carrousel.bio.config import (
+        DiscoverConfig,
+        EvaluateConfig,
+        ExportConfig,
+        NetworkConfig,
+        TrainConfig,
+        TrainDataConfig,
+    )
+    from carrousel.bio.errors import (
+        DiscoverConfigError,
+        EvaluateConfigError,
+        ExportConfigError,
+        TrainConfigError,
+    )
+
+    _both(
+        lambda: TrainConfig(data=TrainDataConfig(window=20), network=NetworkConfig(kernel=25)),
+        TrainConfigError,
+        r"give a smaller network\.kernel or a larger data\.window$",
+        r"give a smaller --kernel or a larger --window$",
+    )
+    _both(
+        lambda: EvaluateConfig(model="m", pwm_only=True),
+        EvaluateConfigError,
+        r"^model='m' is not used with pwm_only=True; drop one of them$",
+        r"^--model m is not used with --pwm-only; drop one of them$",
+    )
+    _both(
+        lambda: ExportConfig(prune=0.5, train_negatives="n.fa"),
+        ExportConfigError,
+        r"^train_negatives needs train_positives$",
+        r"^--train-negatives needs --train-positives$",
+    )
+    _both(lambda: DiscoverConfig(collection=" "), DiscoverConfigError, r"give collection$", r"give --jaspar$")
+    from carrousel.bio import pipeline
+
+    _both(
+        lambda: pipeline.evaluate(EvaluateConfig(positives="p.fa", negatives="n.fa", pwm_only=True)),
+        EvaluateConfigError,
+        r"^pwm_only=True needs motifs$",
+        r"^--pwm-only needs --motif$",
+    )
 
 
 def test_another_thread_keeps_the_python_names_while_a_command_names_flags() -> None:

@@ -163,6 +163,72 @@ def _speech(home: Path) -> None:
     assert TranscribeConfig(model="~/asr").model == str(home / "asr")
 
 
+def _bio_readers(home: Path) -> None:
+    from carrousel.bio.bed import read_bed, read_peaks
+    from carrousel.bio.fasta import count_bases, iter_records, read_sequences
+    from carrousel.bio.genome import Genome, open_genome
+
+    (home / "g.fa").write_text(">chr1\n" + "ACGTTGCA" * 50 + "\n")
+    (home / "p.bed").write_text("chr1\t10\t60\n")
+    assert read_sequences("~/g.fa")[0] == ["chr1"]
+    assert [name for name, _ in iter_records("~/g.fa")] == ["chr1"]
+    assert count_bases("~/g.fa")[2][0].length == 400
+    assert (
+        [(p.chrom, p.start) for p in read_peaks("~/p.bed")] == [("chr1", 10)] == [read_bed("~/p.bed")[0][:2]]
+    )
+    with Genome.open("~/g.fa") as genome:
+        assert genome.lengths == {"chr1": 400}
+    with open_genome("~/g.fa") as genome:
+        assert genome.lengths == {"chr1": 400}
+
+
+def _nlp_readers(home: Path) -> None:
+    from carrousel.nlp.data import read_column, read_lines
+    from carrousel.nlp.gettext_pairs import read_po
+    from carrousel.nlp.parallel import read_pairs
+    from carrousel.nlp.vectors import read_vectors
+
+    (home / "t.csv").write_text("text,label\ngood film,1\nbad film,0\n")
+    (home / "a.txt").write_text("hello\nworld\n")
+    (home / "b.txt").write_text("hallo\nwelt\n")
+    (home / "p.tsv").write_text("hello\thallo\n")
+    assert read_column("~/t.csv", "text") == ["good film", "bad film"]
+    assert read_lines("~/a.txt") == ["hello", "world"]
+    assert read_pairs(["~/a.txt", "~/b.txt"]) == [("hello", "hallo"), ("world", "welt")]
+    assert read_pairs(["~/p.tsv"]) == [("hello", "hallo")]
+    (home / "a.po").write_text('msgid ""\nmsgstr "Language: de\\n"\n\nmsgid "hello"\nmsgstr "hallo"\n')
+    assert read_po("~/a.po") == [("hello", "hallo")]
+    (home / "v.txt").write_text("film 0.1 0.2\ngood 0.3 0.4\n")
+    assert set(read_vectors("~/v.txt", {"film"})) == {"film"}
+
+
+def _finance_table(home: Path) -> None:
+    from carrousel.finance.runs import write_table
+
+    table = pd.DataFrame({"unique_id": ["X"], "ds": ["2020-01-01"], "y": [1.0]})
+    assert write_table(table, "~/f.csv") == home / "f.csv" and (home / "f.csv").is_file()
+
+
+def _speech_corpus(home: Path) -> None:
+    import soundfile as sf
+
+    from carrousel.speech.data import load_corpus
+    from carrousel.speech.lm import load_lm
+    from carrousel.speech.manifests import read_manifest
+
+    tone = 0.3 * np.sin(2 * math.pi * 440 * np.arange(1600) / 16000)
+    (home / "c").mkdir()
+    sf.write(home / "c" / "a.wav", tone.astype(np.float32), 16000)
+    (home / "c" / "a.txt").write_text("one\n")
+    (home / "m.tsv").write_text(f"path\ttranscript\n{home / 'c' / 'a.wav'}\tone\n")
+    (home / "lm.txt").write_text("one two\n")
+    assert [u.text for u in load_corpus("~/c")] == ["one"]
+    assert [u.text for u in load_corpus("manifest:~/m.tsv")] == ["one"]
+    (home / "r.tsv").write_text("path\ttranscript\nc/a.wav\tone\n")  # a recording named beside the manifest
+    assert [row[0] for row in read_manifest(Path("~/r.tsv"))] == [home / "c" / "a.wav"]
+    assert load_lm("~/lm.txt") is not None
+
+
 CASES: dict[str, Case] = {
     "core bundle save/load": _core_bundle,
     "core save_module/load_module": _core_module,
@@ -175,6 +241,10 @@ CASES: dict[str, Case] = {
     "bio train(out=...)": _bio_train,
     "nlp bundle and config paths": _nlp,
     "speech Recognizer.save/from_pretrained, read_audio": _speech,
+    "bio readers: FASTA, BED, Genome.open": _bio_readers,
+    "nlp readers: read_column, read_lines, read_pairs": _nlp_readers,
+    "finance write_table": _finance_table,
+    "speech corpus specs and load_lm": _speech_corpus,
 }
 
 
@@ -193,9 +263,11 @@ def test_a_tilde_path_means_the_home_folder(
 
 def test_an_expanded_path_is_left_as_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Expanding twice changes nothing: a CLI value the shell already expanded, a relative path, ``-``."""
-    from carrousel.core.paths import expand_user_fields, user_path
+    from carrousel.core.paths import expand_user_fields, user_path, user_spec
 
     monkeypatch.setenv("HOME", str(tmp_path))
+    assert user_spec("~/a.csv") == str(tmp_path / "a.csv") and user_spec(Path("~/a")) == tmp_path / "a"
+    assert user_spec("./user//set") == "./user//set"  # a name that is no path keeps its exact text
     assert user_path("~/m") == user_path(user_path("~/m")) == tmp_path / "m"
     for given in ("m", "./~", "/dev/stdout", "-", "a/~/b"):
         assert user_path(given) == Path(given)

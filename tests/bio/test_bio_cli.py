@@ -117,7 +117,7 @@ def test_a_model_beside_motifs_in_a_pwm_scan_is_refused(invoke, tmp_path, write_
     assert outcome.code in (1, 2) and outcome.stdout == "", outcome.stderr
     lines = outcome.error_lines()
     assert len(lines) == 1 and "is not used by a PWM scan of --motif motifs" in lines[0], outcome.stderr
-    with pytest.raises(ScanConfigError, match="drop --model"):
+    with pytest.raises(ScanConfigError, match=r"of motifs; drop model, .* or use method='model' or both$"):
         ScanConfig(motifs=("CTCF",), model=str(junk))
     ScanConfig(motifs=("CTCF",), model=str(junk), method=Method.both)  # the network runs: no error
 

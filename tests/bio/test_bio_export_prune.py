@@ -62,7 +62,7 @@ def test_prune_options_are_checked_before_any_work(tmp_path: Path, toy: dict[str
     assert res.exit_code == 2 and "--prune" in res.output
     res = runner.invoke(app, ["export", "-o", str(tmp_path / "o"), "--prune", "1.5"])
     assert res.exit_code == 2
-    with pytest.raises(ExportConfigError, match="needs --train-positives"):
+    with pytest.raises(ExportConfigError, match="needs train_positives"):
         ExportConfig(prune=0.5, train_negatives="n.fa")
     # the packaged panel has 24 outputs: one-task FASTA windows cannot fine-tune it (one line, exit 1)
     res = runner.invoke(

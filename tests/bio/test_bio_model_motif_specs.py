@@ -66,7 +66,7 @@ def test_a_motif_the_panel_lacks_is_one_line_naming_its_outputs(panel: tuple[Pat
         pipeline.scan(ScanConfig(method="model", motifs=(spec,), model=str(folder)), genome)
     text = str(exc.value)
     assert f"motif {spec!r} is not an output of the model" in text and "\n" not in text, text
-    assert "site (my site), MA0139.1 (CTCF)" in text and "--method pwm or both" in text, text
+    assert "site (my site), MA0139.1 (CTCF)" in text and "method='pwm' or both" in text, text
 
 
 def test_both_scans_a_motif_the_panel_lacks_by_its_pwm_and_says_so(panel: tuple[Path, Path], caplog) -> None:  # type: ignore[no-untyped-def]

@@ -30,7 +30,7 @@ def test_quantiles_are_sorted_and_contain_the_median() -> None:
 def test_invalid_choices_raise() -> None:
     with pytest.raises(ConfigError, match="unknown source"):
         DataConfig(source="bloomberg")
-    with pytest.raises(ConfigError, match="--csv"):
+    with pytest.raises(ConfigError, match="csv_path="):
         DataConfig(source="csv")
     with pytest.raises(ConfigError, match="unknown model"):
         ModelConfig(arch="transformer")
@@ -78,7 +78,7 @@ def test_bad_dates_and_sizes_are_config_errors() -> None:
         DataConfig(start="yesterday")
     with pytest.raises(ConfigError, match="--end '2010-13-45' is not a date"):
         DataConfig(end="2010-13-45")
-    with pytest.raises(ConfigError, match="is after --end"):
+    with pytest.raises(ConfigError, match="is after end="):
         DataConfig(start="2011-01-01", end="2010-01-01")
     assert DataConfig(start="2010-01-04", end="2010-01-04").start == "2010-01-04"
     with pytest.raises(ConfigError, match="besides the median"):

@@ -114,7 +114,7 @@ def test_wrong_column_lists_the_columns_found(tmp_path: Path) -> None:
         load_texts(TextDataConfig(str(path)))
     message = str(info.value)
     assert "'text'" in message and "'words', 'grade'" in message and "\n" not in message
-    with pytest.raises(ColumnNotFoundError, match="--label-col"):
+    with pytest.raises(ColumnNotFoundError, match=r"\(label_col\)"):  # a Python caller's name for it
         load_texts(TextDataConfig(str(path), text_col="words"))
 
 
@@ -128,12 +128,10 @@ def test_usual_column_names_stand_in_for_absent_defaults(
     assert got.texts == ["great, I love it", "broke at once"] and got.labels == ["5", "1"]
     assert got.columns == ("Review", "stars")
     said = [r.getMessage() for r in caplog.records]
-    assert any("no column 'text'; reading 'Review' as the texts (give --text-col" in m for m in said), said
-    assert any("no column 'label'; reading 'stars' as the labels (give --label-col" in m for m in said), said
+    assert any("no column 'text'; reading 'Review' as the texts (give text_col" in m for m in said), said
+    assert any("no column 'label'; reading 'stars' as the labels (give label_col" in m for m in said), said
     # a name the user gave is never replaced; two candidates are named, not guessed between
-    with pytest.raises(
-        ColumnNotFoundError, match="no column 'body' \\(--text-col\\); columns found: 'Review'"
-    ):
+    with pytest.raises(ColumnNotFoundError, match="no column 'body' \\(text_col\\); columns found: 'Review'"):
         load_texts(TextDataConfig(str(path), text_col="body"))
     both = tmp_path / "both.csv"
     both.write_text("sentence,content,label\na,b,1\n")
@@ -306,14 +304,16 @@ def test_hf_datasets_folders_and_class_label_names(tmp_path: Path, hub_offline: 
         TextDataConfig(str(tmp_path / "splits"), text_col="sentence", split="test"),
     ):
         assert load_texts(cfg).labels == ["negative"]
-    with pytest.raises(TextDataError, match="has splits train, test, not 'valid'; add #SPLIT or --split"):
+    with pytest.raises(
+        TextDataError, match=r"has splits train, test, not 'valid'; add #SPLIT or data\.split"
+    ):
         load_texts(TextDataConfig(str(tmp_path / "splits"), text_col="sentence", split="valid"))
     assert load_texts(TextDataConfig(str(tmp_path / "one"))).texts == rows["sentence"]  # SST-2's column name
     (tmp_path / "empty").mkdir()
     with pytest.raises(TextDataError, match="cannot load it as an HF datasets data set") as err:
         load_texts(TextDataConfig(str(tmp_path / "empty")))
     assert "\n" not in str(err.value)
-    with pytest.raises(TextDataError, match="--data no_such_set_xyz:cfg: cannot load it"):
+    with pytest.raises(TextDataError, match=r"data\.source no_such_set_xyz:cfg: cannot load it"):
         load_texts(TextDataConfig("no_such_set_xyz:cfg"))
 
 
@@ -346,7 +346,7 @@ def test_a_csv_text_holding_an_unquoted_comma_is_named(tmp_path: Path, where: st
     line = 2 if where == "first" else 4
     with pytest.raises(
         TextDataError,
-        match=rf"^--data {data}: line {line} has 3 fields, the header 2; quote a text holding a comma "
+        match=rf"^data.source {data}: line {line} has 3 fields, the header 2; quote a text holding a comma "
         r'\("I loved it, truly"\)$',
     ):
         load_texts(TextDataConfig(source=str(data)))

@@ -53,9 +53,12 @@ def test_several_stand_ins_in_a_file_whose_path_says_columns_found_get_no_header
 
 def test_pick_columns_keeps_its_no_header_hint() -> None:
     msg = _error(lambda: pick_columns(["a", "b"], "text", "label", "--data x.csv", header=True))
-    assert msg == (
-        "--data x.csv: no column 'text' (--text-col); columns found: 'a', 'b' (the file has no header row? use "
-        "--no-header and column numbers)"
+    assert (
+        msg
+        == (
+            "--data x.csv: no column 'text' (text_col); columns found: 'a', 'b' (the file has no header row? use "
+            "data.header=False and column numbers)"  # a Python caller's names (the CLI's: tests/test_option_names.py)
+        )
     )
     assert "header row" not in _error(
         lambda: pick_columns(["a", "b"], "text", "label", "--data x", header=False)

@@ -147,6 +147,6 @@ def test_a_holdout_that_leaves_nothing_names_the_side_and_the_fix(
     text.write_text(
         "Redistribution and use in source and binary forms are permitted.\n" * 23, encoding="utf-8"
     )
-    with pytest.raises(TextDataError, match=r"--holdout$") as info:
+    with pytest.raises(TextDataError, match=r"data\.holdout$") as info:
         split_text(LMDataConfig((str(text),), holdout))
     assert says in str(info.value)

@@ -106,12 +106,12 @@ def test_neutral_is_dropped_for_a_two_class_model(caplog: pytest.LogCaptureFixtu
 def test_ambiguous_grades_are_refused_with_each_fitting_map(grades: list[str], fixes: list[str]) -> None:
     with pytest.raises(LabelMismatchError, match="on no scale read without a map") as err:
         resolve_labels(grades, _MODEL, "d.csv")
-    assert "--label-map" in str(err.value) and all(fix in str(err.value) for fix in fixes), str(err.value)
+    assert "give label_map" in str(err.value) and all(fix in str(err.value) for fix in fixes), str(err.value)
 
 
 @pytest.mark.parametrize("scores", [["0.1", "0.5", "0.9"], ["-0.5", "0", "0.25", "1"], ["1", "2.5", "4"]])
 def test_scores_are_never_guessed(scores: list[str]) -> None:
-    with pytest.raises(LabelMismatchError, match=r"scores rather than classes.*--label-map"):
+    with pytest.raises(LabelMismatchError, match=r"scores rather than classes.*give label_map"):
         resolve_labels(scores, _MODEL, "d.csv")
 
 

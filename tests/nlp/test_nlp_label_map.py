@@ -46,7 +46,9 @@ def test_common_binary_labels_are_read_as_the_shipped_models(
     assert r.rows == 4 and sum(map(sum, r.confusion)) == 4
     assert [row[0] + row[1] for row in r.confusion] == [2, 2]  # two true negatives, two true positives
     (line,) = [rec.getMessage() for rec in caplog.records]
-    assert f"{neg}=negative" in line and f"{pos}=positive" in line and "--label-map" in line
+    assert (
+        f"{neg}=negative" in line and f"{pos}=positive" in line and "label_map" in line
+    )  # a Python caller's name for it
 
 
 def test_the_models_own_labels_need_no_map(tmp_path: Path, write_rows: Any) -> None:
@@ -66,7 +68,7 @@ def test_the_models_own_labels_need_no_map(tmp_path: Path, write_rows: Any) -> N
     ],
 )
 def test_an_ambiguous_reading_is_refused(labels: list[str], model: list[str]) -> None:
-    with pytest.raises(LabelMismatchError, match="--label-map"):
+    with pytest.raises(LabelMismatchError, match="label_map"):
         resolve_labels(labels, model, "d.csv")
 
 

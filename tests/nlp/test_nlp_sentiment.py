@@ -13,6 +13,7 @@ import pytest
 
 from carrousel.core.bundle import read_manifest
 from carrousel.core.errors import BundleError
+from carrousel.core.option_names import flags_named
 from carrousel.nlp.config import (
     FitConfig,
     SentimentEvaluateConfig,
@@ -99,8 +100,17 @@ def test_evaluate_writes_metrics_and_charts(
     assert doc["accuracy"] == ev.accuracy and doc["labels"] == ["neg", "pos"]
     assert (out / "confusion.png").read_bytes()[:4] == b"\x89PNG"
     past = SentimentEvaluateConfig(str(sentiment_model), TextDataConfig(str(data)), example=120)  # text 121
-    with pytest.raises(TextDataError, match=r"--example 121: .* holds 120 texts; give 1 to 120"):
-        evaluate_sentiment(past, tmp_path / "eval2")
+    with pytest.raises(
+        TextDataError, match=r"^example=120: data\.source='.*' holds 120 texts; give 0 to 119$"
+    ):
+        evaluate_sentiment(past, tmp_path / "eval2")  # a Python caller counts rows from 0
+    with (
+        flags_named(),
+        pytest.raises(TextDataError, match=r"^--example 121: --data .* holds 120 texts; give 1 to 120"),
+    ):
+        evaluate_sentiment(
+            past, tmp_path / "eval2"
+        )  # the CLI (its command bodies run under flags_named) from 1
     assert not (tmp_path / "eval2").exists()
 
 

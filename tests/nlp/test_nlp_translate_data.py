@@ -292,7 +292,7 @@ def test_split_of_another_file_is_refused(undertrained: Path, tmp_path: Path) ->
     assert len(scored_pairs(tr, trained, "test")) == tr.bundle.data["sizes"]["test"]
     other = tmp_path / "other.tsv"
     other.write_text("".join(f"{s}\t{t}\n" for s, t in sorted(word_pairs(300, 7))), encoding="utf-8")
-    with pytest.raises(TextDataError, match=r"held out in training.*--split all"):
+    with pytest.raises(TextDataError, match=r"held out in training.*split='all'"):
         scored_pairs(tr, [str(other)], "test")
     assert len(scored_pairs(tr, [str(other)], "all")) > 200
 

@@ -258,5 +258,5 @@ def test_member_workers_under_torchrun(monkeypatch: pytest.MonkeyPatch) -> None:
     fit = replace(base.fit, device="cpu")
     assert member_workers(replace(base, fit=fit)) == 1  # auto: one process, not one per core
     assert member_workers(replace(base, fit=fit, workers=1)) == 1
-    with pytest.raises(NLPConfigError, match=r"--workers 2 .* cannot run under torchrun; give --workers 1"):
+    with pytest.raises(NLPConfigError, match=r"workers=2 .* cannot run under torchrun; give workers=1"):
         member_workers(replace(base, fit=fit, workers=2))

@@ -37,7 +37,7 @@ def test_header_order_and_extra_columns_are_read(tmp_path: Path) -> None:
 def test_header_of_other_languages_is_refused(tmp_path: Path) -> None:
     path = _tsv(tmp_path / "p.tsv", "en\tde", [f"{s}\t{t}" for s, t in _ROWS])
     with pytest.raises(
-        TextDataError, match=r"names the languages en, de, not --src fr and --tgt es; .*--src en --tgt de"
+        TextDataError, match=r"names the languages en, de, not src='fr' and tgt='es'; .*src='en' tgt='de'"
     ):
         read_pairs([path], "fr", "es")  # before: the header read as a pair, the model labelled fr -> es
     ragged = _tsv(tmp_path / "r.tsv", "en\tde", ["a\tb\tc"])

@@ -144,6 +144,6 @@ def test_untranscribed_rows_are_left_out_with_a_warning(two_wavs, caplog) -> Non
 
 def test_a_recording_given_as_the_corpus_is_named_as_such(two_wavs) -> None:
     """Before: ``--data a.wav`` said "holds NUL bytes: it is a binary file, not manifest text"."""
-    with pytest.raises(CorpusError, match=r"a\.wav is a recording, not a corpus: give a manifest") as info:
+    with pytest.raises(CorpusError, match=r"a\.wav' is a recording, not a corpus: give a manifest") as info:
         load_corpus(str(two_wavs / "audio" / "a.wav"))
     assert "speech transcribe" in str(info.value)

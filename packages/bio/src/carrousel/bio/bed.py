@@ -29,6 +29,7 @@ from carrousel.bio.errors import BedFormatError
 from carrousel.core.encodings import file_lines
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
+from carrousel.core.paths import user_path
 
 __all__ = ["Intervals", "Peak", "merge_intervals", "read_bed", "read_peaks"]
 
@@ -53,7 +54,7 @@ def read_peaks(path: str | Path) -> list[Peak]:
         BedFormatError: the file cannot be read as text or as a bigBed, a line is not an interval
             (naming the line), or no interval is found.
     """
-    p = Path(path)
+    p = user_path(path)
     if not (p.exists() or p.is_symlink()):
         raise BedFormatError(f"BED file not found: {p}; check the path")
     where = "record" if is_bigbed(p) else "line"

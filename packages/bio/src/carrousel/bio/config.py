@@ -27,7 +27,7 @@ from carrousel.bio.errors import (
 from carrousel.core.config import MAX_EPOCHS, check_device, check_numbers
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import check_precision_name, check_variant
-from carrousel.core.option_names import option
+from carrousel.core.option_names import naming_flags, option
 
 __all__ = [
     "BackgroundKind",
@@ -126,8 +126,8 @@ class ScanConfig:
         check_numbers(self, ScanConfigError, paths="model model_background")
         if self.method is Method.pwm and self.motifs and self.model is not None:  # it was ignored
             raise ScanConfigError(
-                f"--model {self.model} is not used by a PWM scan of --motif motifs; drop --model, drop "
-                "--motif to scan the model's motifs, or use --method model or both"
+                f"{option('model', self.model)} is not used by a PWM scan of {option('motifs', flag='--motif')}{' motifs' * naming_flags()};"
+                f" drop {option('model')}, drop {option('motifs', flag='--motif')} to scan the model's motifs, or use {option('method', 'model')} or both"
             )
         _motif_specs(self)
         object.__setattr__(self, "device", check_device(self.device, ScanConfigError))
@@ -254,7 +254,7 @@ class TrainConfig:
         if self.network.kernel > self.data.window:
             raise TrainConfigError(
                 f"kernel {self.network.kernel} is wider than the window {self.data.window}; "
-                "give a smaller --kernel or a larger --window"
+                f"give a smaller {option('network.kernel')} or a larger {option('data.window')}"
             )
 
 
@@ -274,7 +274,8 @@ class EvaluateConfig:
     def __post_init__(self) -> None:
         check_numbers(self, EvaluateConfigError, paths="positives negatives model")
         if self.pwm_only and self.model is not None:  # it was ignored
-            raise EvaluateConfigError(f"--model {self.model} is not used with --pwm-only; drop one of them")
+            raise EvaluateConfigError(f"{option('model', self.model)} is not used with "
+                                      f"{option('pwm_only', True, '--pwm-only')}; drop one of them")  # fmt: skip
         _motif_specs(self)
         object.__setattr__(self, "device", check_device(self.device, EvaluateConfigError))
         object.__setattr__(self, "precision", check_precision_name(self.precision, EvaluateConfigError))
@@ -307,7 +308,8 @@ class ExportConfig:
                 f"give both {option('positives')} and {option('negatives')} for the AUROC, or neither"
             )
         if not 0.0 <= self.prune < 1.0:
-            raise ExportConfigError(f"--prune {self.prune}: give the share of units to remove, in [0, 1)")
+            raise ExportConfigError(f"{option('prune', self.prune)}: give the share of units to remove, "
+                                    "in [0, 1)")  # fmt: skip
         _at_least("fine-tuning epochs", self.finetune_epochs, 1, ExportConfigError, MAX_EPOCHS)
         check_variant(self.prune, self.distill, ExportConfigError)
         _at_least("--distill-filters", self.distill_filters, 0, ExportConfigError, MAX_FILTERS)
@@ -316,7 +318,7 @@ class ExportConfig:
         if self.prune == 0.0 and not self.distill and (self.train_positives or self.train_negatives):
             raise ExportConfigError("--train-positives/--train-negatives are for --prune F or --distill H")
         if self.train_negatives is not None and self.train_positives is None:
-            raise ExportConfigError("--train-negatives needs --train-positives")
+            raise ExportConfigError(f"{option('train_negatives')} needs {option('train_positives')}")
 
 
 @dataclass(frozen=True)
@@ -339,7 +341,8 @@ class EnrichConfig:
         _choice(self, "pwm_background", BackgroundKind, EnrichConfigError)
         _motif_specs(self)
         if not self.motifs:
-            raise EnrichConfigError("no motifs to test; give --motif (default: jaspar:CORE/vertebrates)")
+            raise EnrichConfigError(f"no motifs to test; give {option('motifs', flag='--motif')} "
+                                    "(default: jaspar:CORE/vertebrates)")  # fmt: skip
         _probability("pvalue threshold", self.pvalue, EnrichConfigError)
         _at_least("shuffles per sequence", self.shuffles, 1, EnrichConfigError, MAX_SHUFFLES)
         _at_least("seed", self.seed, 0, EnrichConfigError)
@@ -393,4 +396,5 @@ class DiscoverConfig:
                     "--model to train on SEQUENCES with it"
                 )
         if not self.collection.strip():
-            raise DiscoverConfigError("the JASPAR collection to match against is empty; give --jaspar")
+            raise DiscoverConfigError("the JASPAR collection to match against is empty; give "
+                                      f"{option('collection', flag='--jaspar')}")  # fmt: skip

@@ -19,6 +19,7 @@ from carrousel.bio.errors import FastaFormatError
 from carrousel.bio.twobit import TwoBit, is_twobit
 from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file
+from carrousel.core.paths import user_path
 
 __all__ = ["check_fasta_file", "compression", "letters_fix"]
 
@@ -61,11 +62,12 @@ def letters_fix(path: Path, coordinates: str) -> str:
 
 
 def check_fasta_file(path: str | Path) -> Path:
-    """``path`` as a Path, once it is a readable, non-empty regular file.
+    """``path`` as a Path (``~`` expanded), once it is a readable, non-empty regular file.
 
     Raises:
         FastaFormatError: naming the problem (missing, a folder, a FIFO or device, unreadable, empty).
     """
+    path = user_path(path)  # every FASTA reader checks its file here first: "~/g.fa" is in the home folder
     try:
         return check_input_file(path, what="FASTA")
     except DataError as exc:

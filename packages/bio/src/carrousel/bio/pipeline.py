@@ -56,7 +56,7 @@ from carrousel.core.curves import can_plot, history_writer
 from carrousel.core.device import check_precision
 from carrousel.core.errors import BundleError
 from carrousel.core.files import check_input_file, check_output_dir, check_output_file, refuse_other_files
-from carrousel.core.option_names import option
+from carrousel.core.option_names import naming_flags, option
 from carrousel.core.paths import user_path
 from carrousel.core.train import TrainConfig as TrainerConfig
 
@@ -226,7 +226,9 @@ def evaluate(cfg: EvaluateConfig) -> Evaluation:
     if cfg.positives is None or cfg.negatives is None:
         raise EvaluateConfigError(f"give both {option('positives')} and {option('negatives')} FASTA files")
     if cfg.pwm_only and not cfg.motifs:
-        raise EvaluateConfigError("--pwm-only needs --motif")
+        raise EvaluateConfigError(
+            f"{option('pwm_only', True, '--pwm-only')} needs {option('motifs', flag='--motif')}"
+        )
     given = ((option("positives"), cfg.positives), (option("negatives"), cfg.negatives))
     _inputs(*((path, flag, "FASTA") for flag, path in given))
     sets = {f"{flag} {path}": read_sequences(path) for flag, path in given}
@@ -330,7 +332,8 @@ def discover(cfg: DiscoverConfig, out: str | Path, progress: bool = False) -> Di
     """
     folder = user_path(out)
     if cfg.model is None and cfg.sequences is None:
-        raise DiscoverConfigError("give a model (--model) or sequences to train on (SEQUENCES --control)")
+        sequences = "SEQUENCES --control" if naming_flags() else "sequences, control"
+        raise DiscoverConfigError(f"give a model ({option('model')}) or sequences to train on ({sequences})")
     if cfg.model is not None and Path(cfg.model).resolve().is_relative_to(folder.resolve()):
         raise DiscoverConfigError(
             f"--model {cfg.model} lies inside --out {folder}, which is replaced; use another --out"

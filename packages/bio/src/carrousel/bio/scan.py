@@ -24,6 +24,7 @@ from carrousel.bio.pwm import IntegerPWM, SequenceCodes
 from carrousel.bio.pwm_null import Background
 from carrousel.bio.pwm_scanner import PWMScanner
 from carrousel.core.args import check_args
+from carrousel.core.option_names import option
 from carrousel.core.paths import user_path
 from carrousel.core.text import name_some
 
@@ -111,13 +112,13 @@ def scan_genome(
         elif model is not None:
             motifs = model.motifs
         else:
-            raise ScanConfigError("no motifs to scan; give --motif or a model")
+            raise ScanConfigError(f"no motifs to scan; give {option('motifs', flag='--motif')} or a model")
     if use_model is not None and method is Method.model and cfg.motifs:  # motifs given by the caller
         outputs = {m.id for m in use_model.motifs}
         missing = [m.id for m in motifs if m.id not in outputs]
         if missing:
             raise ScanConfigError(
-                f"motif(s) {', '.join(missing)} are not outputs of the model; use --method pwm or both"
+                f"motif(s) {', '.join(missing)} are not outputs of the model; use {option('method', 'pwm')} or both"
             )
     bg, records = (
         estimate_background(path, cfg.background_order, cfg.mask_lower)
@@ -259,12 +260,14 @@ def _model_motifs(
             except MotifNotFoundError:
                 if method is Method.model:
                     raise ScanConfigError(
-                        f"{lacking}; give one of them, or use --method pwm or both"
+                        f"{lacking}; give one of them, or use {option('method', 'pwm')} or both"
                     ) from None
                 raise
             if not {m.id for m in found} <= ids:
                 if method is Method.model:
-                    raise ScanConfigError(f"{lacking}; give one of them, or use --method pwm or both")
+                    raise ScanConfigError(
+                        f"{lacking}; give one of them, or use {option('method', 'pwm')} or both"
+                    )
                 logger.warning("%s; scanned by its PWM only", lacking)
         for m in found:
             out.setdefault(m.id, m)
@@ -278,8 +281,8 @@ def _warn_untested(stages: dict[str, int], window: int) -> None:
     if n and 2 * skipped >= n:
         logger.warning(
             "%d of %d model windows are mostly N (records shorter than half the %d-base window, or N runs) "
-            "and were not tested; use --method pwm for short sequences",
-            *(skipped, n, window),
+            "and were not tested; use %s for short sequences",
+            *(skipped, n, window, option("method", "pwm")),
         )
     masked = stages.get("windows_masked", 0)
     if n and 2 * masked >= n:

@@ -35,6 +35,7 @@ import numpy as np
 from carrousel.bio.errors import FastaFormatError
 from carrousel.bio.magic import BinaryFormat, release
 from carrousel.core.args import check_args
+from carrousel.core.paths import user_path
 
 __all__ = ["FORMAT", "SIGNATURE", "TwoBit", "is_twobit"]
 
@@ -122,7 +123,7 @@ class TwoBit:
                 record past the end of the file (truncated), two records of one name, or unreadable (a
                 ``.2bit.gz``: a damaged gzip stream too).
         """
-        p = Path(path)
+        p = user_path(path)
         data = p
         try:
             data = FORMAT.unpacked(p)  # held by the TwoBit from here (released when it closes)

@@ -11,6 +11,10 @@ make a folder named ``~`` in the current directory. Where the expansion happens:
 - a config's file and folder fields, named in its ``check_numbers(self, error, paths="model data")``;
 - a domain entry point's own path arguments (``train(cfg, out)``, ``from_pretrained(path)``,
   ``export_*(cfg, out)``), with :func:`user_path` before anything else reads them.
+- a domain's public readers and writers of a file a caller names (bio's FASTA, BED and 2bit readers and
+  ``Genome.open``; nlp's ``read_column``, ``read_pairs`` and catalogue readers; speech's corpus specs
+  ``kind:~/path`` and manifests; finance's ``write_table``); :func:`user_spec` where the value may be a name
+  that is no file (a hub data set), which must keep its exact text.
 
 ``check_input_file`` takes its path as given: the caller opens that same path afterwards. Expanding twice
 changes nothing (an expanded path no longer starts with ``~``), so a path handed on from one entry point to
@@ -23,9 +27,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
-__all__ = ["expand_user_fields", "user_path"]
+__all__ = ["expand_user_fields", "user_path", "user_spec"]
 
 
 def user_path(path: str | os.PathLike[str]) -> Path:
@@ -39,6 +43,26 @@ def user_path(path: str | os.PathLike[str]) -> Path:
         ``"./~"``: the string is expanded as given, before :class:`~pathlib.Path` drops its ``./``).
     """
     return Path(os.path.expanduser(os.fspath(path)))
+
+
+@overload
+def user_spec(spec: str) -> str: ...
+@overload
+def user_spec(spec: Path) -> Path: ...
+@overload
+def user_spec(spec: str | Path) -> str | Path: ...
+def user_spec(spec: str | Path) -> str | Path:
+    """``spec`` with a leading ``~`` expanded, of the type it came as: a value that names a file OR something else
+    (a hub data set ``"imdb"``, ``"user/set"``) keeps its exact text unless it starts with ``~``.
+
+    Args:
+        spec: a file or folder, or a name that is none.
+
+    Returns:
+        A ``str`` for a ``str`` (expanded as :func:`user_path` expands it, never normalised), a
+        :class:`~pathlib.Path` for a ``Path``.
+    """
+    return os.path.expanduser(spec) if isinstance(spec, str) else user_path(spec)
 
 
 def expand_user_fields(cfg: Any, *names: str) -> None:
@@ -61,6 +85,4 @@ def expand_user_fields(cfg: Any, *names: str) -> None:
 
 
 def _expanded(value: Any) -> Any:
-    if isinstance(value, str):
-        return os.path.expanduser(value)
-    return user_path(value) if isinstance(value, Path) else value
+    return user_spec(value) if isinstance(value, str | Path) else value

@@ -270,12 +270,13 @@ def _left_out(series_list: list[SeriesData], refits: tuple[Refit, ...], scored: 
         )
     logger.warning(
         "%d of %d series left out of the backtest (not scored), never with %s: %s; give %s a longer history "
-        "or use a smaller --refit-every",
+        "or use a smaller %s",
         len(left),
         len(series_list),
         rule,
         names,
         "them" if len(left) > 1 else "it",
+        option("refit_every"),
     )
     return tuple(s.ticker for s in left)
 

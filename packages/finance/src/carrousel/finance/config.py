@@ -132,16 +132,15 @@ class DataConfig:
                 "and . - ^ = _ only, e.g. AAPL, BRK-B, ^GSPC"
             )
         if self.source == "csv" and not self.csv_path:
-            raise FinanceConfigError("source 'csv' needs a file; pass --csv PATH")
+            raise FinanceConfigError(f"source 'csv' needs a file; pass {option('csv_path', 'PATH', '--csv')}")
         if self.min_history < 30:
             raise FinanceConfigError(f"min_history={self.min_history} is too small; use at least 30 days")
         if not (math.isfinite(self.timeout) and self.timeout > 0):
             raise FinanceConfigError(f"timeout={self.timeout} must be a positive number of seconds")
         start, end = _date("start", self.start), _date("end", self.end)
         if start is not None and end is not None and start > end:
-            raise FinanceConfigError(
-                f"--start {self.start} is after --end {self.end}; swap or correct the dates"
-            )
+            raise FinanceConfigError(f"{option('start', self.start)} is after {option('end', self.end)};"
+                                     " swap or correct the dates")  # fmt: skip
 
 
 # The target scale and input scaling of a network trained on several series at once (a global model). They were
@@ -202,7 +201,8 @@ class ModelConfig:
         check_numbers(self, FinanceConfigError)
         _choice(self.arch, Arch, "model architecture")
         if not 1 <= self.members <= 100:
-            raise FinanceConfigError(f"members={self.members} must lie between 1 and 100, e.g. --members 5")
+            raise FinanceConfigError(f"members={self.members} must lie between 1 and 100, "
+                                     f"e.g. {option('members', 5)}")  # fmt: skip
         bad = [q for q in self.quantiles if not 0.0 < q < 1.0]
         if bad:
             raise FinanceConfigError(
@@ -253,7 +253,7 @@ class TrainSettings:
         if not 1 <= self.epochs <= MAX_EPOCHS or self.batch_size < 1:
             raise FinanceConfigError(
                 f"epochs={self.epochs} must be in [1, {MAX_EPOCHS}] and batch_size={self.batch_size} at least "
-                "1; use e.g. --epochs 10"
+                f"1; use e.g. {option('epochs', 10)}"
             )
         if not 0.0 < self.val_fraction < 0.5:
             raise FinanceConfigError(f"val_fraction={self.val_fraction} must lie in (0, 0.5)")
@@ -314,7 +314,7 @@ class BacktestConfig:
                 raise FinanceConfigError(f"{name}={share} must lie in (0, 1], e.g. 0.5 (1 = all windows)")
         if self.refit_every < 1:
             raise FinanceConfigError(
-                f"--refit-every {self.refit_every} must be at least 1 (origins between refits)"
+                f"{option('refit_every', self.refit_every)} must be at least 1 (origins between refits)"
             )
         if not 0 <= (warm := self.warm_refit_epochs) <= MAX_EPOCHS:
             raise FinanceConfigError(

@@ -25,6 +25,7 @@ from carrousel.core.errors import ConfigError
 from carrousel.core.files import check_output_dir
 from carrousel.core.json_finite import loads_finite
 from carrousel.core.optional import require
+from carrousel.core.paths import user_path
 from carrousel.core.plots import check_png
 from carrousel.finance.errors import FinanceConfigError, FinanceError, OutputPathError, RunFileError
 from carrousel.finance.plot import PLOT_EXTRA, PLOT_PURPOSE
@@ -80,7 +81,7 @@ def write_table(table: pd.DataFrame, path: str | Path) -> Path:
         FinanceError: a non-finite number in the table (it is not written).
         MissingExtraError: Parquet without pyarrow.
     """
-    out = Path(path)
+    out = user_path(path)
     fmt = TABLE_FORMATS.get(out.suffix.lower())
     if fmt is None:
         raise FinanceConfigError(f"{out}: a forecasts table ends in .csv or .parquet; rename it")

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from carrousel.core.args import check_args
+from carrousel.core.option_names import naming_flags, option
 from carrousel.finance.errors import PriceDataError, TickerNotFoundError
 
 __all__ = ["PRICE_COLUMNS", "SPLIT_RATIOS", "adjust_by_close", "check_daily", "clean_prices", "detect_splits"]
@@ -128,7 +129,7 @@ def clean_prices(
         first = df.index[bad][0].date()
         raise PriceDataError(
             f"{ticker} has {int(bad.sum())} row(s) with zero or negative prices (first {first}); "
-            "fix or remove those rows, or use --start after them"
+            f"fix or remove those rows, or use {option('start')} after them"
         )
     if (df["volume"] < 0).any():
         raise PriceDataError(f"{ticker} has negative volumes; fix the data source")
@@ -149,8 +150,10 @@ def clean_prices(
     if len(df) < min_history:
         raise PriceDataError(
             f"{ticker} has only {len(df)} usable trading days, at least {min_history} are needed; "
-            "use an earlier --start, a longer history, or a lower data.min_history (at least 30) "
-            "in a --config TOML file"
+            f"use an earlier {option('start')}, a longer history, or a lower data.min_history (at least 30)"
+            + (
+                " in a --config TOML file" if naming_flags() else ""
+            )  # from Python: DataConfig(min_history=...)
         )
     for note in notes:
         logger.warning("%s: %s", ticker, note)

@@ -27,6 +27,8 @@ from carrousel.core.args import check_args
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
 from carrousel.core.encodings import LEGACY_TEXT, UTF16_BOMS, file_lines, first_encoding, undecodable
 from carrousel.core.files import check_input_file, read_text
+from carrousel.core.option_names import option
+from carrousel.core.paths import user_spec
 from carrousel.core.text import counted, name_some
 from carrousel.nlp import hf_data
 from carrousel.nlp.class_shares import warn_class_shares
@@ -106,7 +108,9 @@ def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -
     """Returns ``(dataset, format)``: one split of a local file, a saved data set folder or a hub set
     (``flag``: the option that named it, for messages)."""
     if is_hf_source(source):  # a save_to_disk folder or a hub name: the translation readers' path
-        return flat_columns(load_hf(source, flag, split, "data set", "--split")), "hub"
+        return flat_columns(
+            load_hf(source, flag, split, "data set", option("data.split", flag="--split"))
+        ), "hub"
     datasets = quiet_datasets()
     path = Path(source)
     if not path.exists():
@@ -164,24 +168,25 @@ def _fasttext_rows(lines: Sequence[Any], where: str) -> tuple[list[str], list[st
         if not head.startswith(_FASTTEXT_PREFIX):
             raise TextDataError(
                 f"{where}: line {i} does not start with __label__<name>; a .txt data file holds lines "
-                "`__label__pos text`, or use CSV/TSV/JSONL with --text-col/--label-col"
+                f"`__label__pos text`, or use CSV/TSV/JSONL with {option('text_col')}/{option('label_col')}"
             )
         labels.append(head[len(_FASTTEXT_PREFIX) :])
         texts.append(rest)
     return texts, labels
 
 
-def load_texts(cfg: TextDataConfig, flag: str = "--data") -> LabelledTexts:
+def load_texts(cfg: TextDataConfig, flag: str | None = None) -> LabelledTexts:
     """Reads labelled texts from a local file or a hub data set (``flag``: the option that named it, for
-    messages: ``--data``, ``--ruled``).
+    messages: ``--ruled``; None: the data, ``data.source`` to a Python caller, ``--data`` in a CLI command).
 
     Raises:
         TextDataError: the file or data set cannot be read.
         ColumnNotFoundError: ``text_col`` or ``label_col`` is not a column (the message lists them).
         EmptyTextError: a text is empty or only whitespace (the message names the row).
     """
-    ds, fmt = _load_dataset(cfg.source, cfg.split, cfg.header, flag)
-    where = f"{flag} {cfg.source}"
+    named = flag or option("data.source", flag="--data")
+    ds, fmt = _load_dataset(cfg.source, cfg.split, cfg.header, named)
+    where = f"{flag} {cfg.source}" if flag else option("data.source", cfg.source, "--data")
     if fmt == "text":
         texts, labels = _fasttext_rows(ds["text"], where)
         read = ("text", "label")
@@ -233,6 +238,7 @@ def read_column(
         TextDataError: the file cannot be read; ColumnNotFoundError: no such column; EmptyTextError: an
             empty text (naming its row).
     """
+    path = user_spec(path)  # "~/t.csv" is in the home folder; a hub name stays as it is
     ds, fmt = _load_dataset(str(path), "train", True, flag)
     where, cols, held = f"{flag} {path}", list(ds.column_names), "data set" if fmt == "hub" else "file"
     column = pick_text_column(cols, text_col, where, header_read=fmt == "csv", flag=col_flag, container=held)

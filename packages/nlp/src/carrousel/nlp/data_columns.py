@@ -13,6 +13,7 @@ import logging
 from collections.abc import Sequence
 
 from carrousel.core.args import check_args
+from carrousel.core.option_names import option
 from carrousel.core.text import name_some
 from carrousel.nlp.errors import ColumnNotFoundError
 
@@ -36,9 +37,6 @@ def _key(name: str) -> str:
 
 def _show(columns: Sequence[str], width: int = 40) -> str:
     return name_some((c if len(c) <= width else c[: width - 3] + "..." for c in columns), 20, quote=True)
-
-
-_NO_HEADER = " (the file has no header row? use --no-header and column numbers)"
 
 
 def _pick(
@@ -109,12 +107,14 @@ def pick_columns(
         ColumnNotFoundError: a column is absent and no single well-known one stands in for it, or both
             would be read from one column.
     """
-    hint = _NO_HEADER if header else ""
-    text = _pick(columns, text_col, TEXT_COLUMNS, "--text-col", where, hint=hint)
-    label = _pick(columns, label_col, LABEL_COLUMNS, "--label-col", where, hint=hint)
+    no_header = option("data.header", False, "--no-header")
+    hint = f" (the file has no header row? use {no_header} and column numbers)" if header else ""
+    text = _pick(columns, text_col, TEXT_COLUMNS, option("text_col"), where, hint=hint)
+    label = _pick(columns, label_col, LABEL_COLUMNS, option("label_col"), where, hint=hint)
     if text == label:
         raise ColumnNotFoundError(
-            f"{where}: texts and labels would both be read from {text!r}; name them with --text-col and --label-col"
+            f"{where}: texts and labels would both be read from {text!r}; name them with {option('text_col')}"
+            f" and {option('label_col')}"
         )
     return text, label
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file
+from carrousel.core.paths import user_path
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.gettext_mo import is_mo, mo_catalogue
 from carrousel.nlp.gettext_po import po_catalogue
@@ -54,7 +55,7 @@ def read_mo(path: str | Path, tgt: str | None = None, *, model_tgt: str | None =
     Raises:
         TextDataError: a missing file or one that is not a ``.mo`` catalogue.
     """
-    p = Path(path)
+    p = user_path(path)
     raw = catalogue_bytes(p, "gettext .mo catalogue")
     try:
         messages, language = mo_catalogue(raw)
@@ -71,7 +72,7 @@ def read_po(path: str | Path, tgt: str | None = None, *, model_tgt: str | None =
     Raises:
         TextDataError: a missing or oversized file, a template (``.pot``), or a line msgfmt would refuse.
     """
-    p = Path(path)
+    p = user_path(path)
     if p.suffix.lower() == ".pot":
         raise TextDataError(
             f"{p} is a gettext template: its messages have no translations; give a translated .po (or .mo)"

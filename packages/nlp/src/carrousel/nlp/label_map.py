@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from carrousel.core.option_names import option
 from carrousel.core.text import name_some
 from carrousel.nlp.errors import LabelMismatchError
 from carrousel.nlp.label_scales import DROP, Scale, drops, fitting_maps, read_scale, whole
@@ -94,7 +95,7 @@ def _side(pieces: list[tuple[str, bool]], text: str) -> tuple[str, bool]:
     if len(pieces) == 1 and pieces[0][1]:
         return pieces[0][0], True
     if any(quoted for _, quoted in pieces):
-        raise LabelMapError(f"--label-map {text!r} quotes part of a label; {_QUOTE}")
+        raise LabelMapError(f"{option('label_map')} {text!r} quotes part of a label; {_QUOTE}")
     return "".join(p for p, _ in pieces).strip(), False
 
 
@@ -106,7 +107,7 @@ def _entries(text: str) -> list[tuple[tuple[str, bool], tuple[str, bool] | None,
     for m in _TOKEN.finditer(text + ","):
         quoted, sep, plain, stray = m.groups()
         if stray is not None:
-            raise LabelMapError(f"--label-map {text!r} has an unclosed quote; {_QUOTE}")
+            raise LabelMapError(f"{option('label_map')} {text!r} has an unclosed quote; {_QUOTE}")
         if sep == ",":
             source = _side(sides[0], text)
             target = _side(sides[1], text) if len(sides) > 1 else None
@@ -137,16 +138,16 @@ def parse_label_map(text: str) -> dict[str, str]:
         target, quoted_target = target_side or ("", False)
         if target_side is None or (not source and not literal) or (not target and not quoted_target):
             raise LabelMapError(
-                f"--label-map entry {entry!r} is not DATA=MODEL; give e.g. 'pos=positive,neg=negative' "
+                f"{option('label_map')} entry {entry!r} is not DATA=MODEL; give e.g. 'pos=positive,neg=negative' "
                 "('3=-' drops the rows labelled 3)"
             )
         if source in mapping:
-            raise LabelMapError(f"--label-map maps data label {source!r} twice; give it once")
+            raise LabelMapError(f"{option('label_map')} maps data label {source!r} twice; give it once")
         if not literal and (m := _RANGE.fullmatch(source)):
             lo, hi = int(m.group(1)), int(m.group(2))
             if lo > hi:
                 raise LabelMapError(
-                    f"--label-map range {source!r} runs backwards; give LOW..HIGH ({hi}..{lo})"
+                    f"{option('label_map')} range {source!r} runs backwards; give LOW..HIGH ({hi}..{lo})"
                 )
             spans.append((lo, hi, source))
             source = _Range(source)
@@ -156,7 +157,7 @@ def parse_label_map(text: str) -> dict[str, str]:
         inside += [s for a, b, s in spans if s != source and a <= hi and lo <= b]
         if inside:
             raise LabelMapError(
-                f"--label-map maps {source!r} and {inside[0]!r}, which overlap; give each once"
+                f"{option('label_map')} maps {source!r} and {inside[0]!r}, which overlap; give each once"
             )
     return mapping
 
@@ -218,7 +219,7 @@ def _roles(model: Sequence[str]) -> dict[str, str] | None:
 
 def _mismatch(found: Sequence[str], model: Sequence[str], source: str) -> str:
     return (
-        f"--data {source} has labels {name_some(list(found), quote=True)}; the model was trained on "
+        f"{option('data.source', source, '--data')} has labels {name_some(list(found), quote=True)}; the model was trained on "
         f"{', '.join(map(repr, model))}"
     )
 
@@ -226,8 +227,8 @@ def _mismatch(found: Sequence[str], model: Sequence[str], source: str) -> str:
 def _unknown(found: Sequence[str], model: Sequence[str], source: str) -> LabelMismatchError:
     unknown = sorted(set(found) - set(model))
     return LabelMismatchError(
-        f"--data {source} has labels {name_some(unknown, quote=True)} the model does not know; it was "
-        f"trained on {', '.join(map(repr, model))} (check --label-col, or give --label-map 'DATA=MODEL,...')"
+        f"{option('data.source', source, '--data')} has labels {name_some(unknown, quote=True)} the model does not know; it was "
+        f"trained on {', '.join(map(repr, model))} (check {option('label_col')}, or give {option('label_map')} 'DATA=MODEL,...')"
     )
 
 
@@ -256,8 +257,8 @@ def _automatic(
     """
     if _scores(found):
         raise LabelMismatchError(
-            f"--data {source} has numeric labels such as {name_some(found[:3])}, scores rather than classes, "
-            "which are not guessed; give --label-map 'VALUE=MODEL,...' ('LOW..HIGH=MODEL' for whole numbers, "
+            f"{option('data.source', source, '--data')} has numeric labels such as {name_some(found[:3])}, scores rather than classes, "
+            f"which are not guessed; give {option('label_map')} 'VALUE=MODEL,...' ('LOW..HIGH=MODEL' for whole numbers, "
             "'VALUE=-' to drop rows) or bin the scores into labels first"
         )
     roles = _roles(model)
@@ -270,7 +271,7 @@ def _automatic(
         kept = [t for t in words.values() if not drops(t)]
         if not kept:
             raise LabelMismatchError(
-                f"every row of --data {source} is labelled {name_some(found, quote=True)}, which a model "
+                f"every row of {option('data.source', source, '--data')} is labelled {name_some(found, quote=True)}, which a model "
                 f"without a neutral class drops; give rows labelled {' or '.join(map(repr, model))}"
             )
         if len(set(kept)) == len(kept):
@@ -285,9 +286,9 @@ def _automatic(
         fixes = fitting_maps(values, roles["negative"], middle, roles["positive"])
         fix = " or ".join(fixes) if fixes else "'VALUE=MODEL,...' ('VALUE=-' drops rows)"
         raise LabelMismatchError(
-            f"--data {source} has grades {name_some(sorted(set(values)))}, on no scale read without a map "
+            f"{option('data.source', source, '--data')} has grades {name_some(sorted(set(values)))}, on no scale read without a map "
             "(1..5, 1..10, 0..4 and -1..1 are, when the grades reach both ends with 3 or more values); "
-            f"give --label-map {fix}"
+            f"give {option('label_map')} {fix}"
         )
     grade_map = {label: roles.get(scale.polarity(g), DROP) for label, g in zip(found, values, strict=True)}
     how = f"{scale.name}: {scale.as_map(roles['negative'], middle, roles['positive'])} ({scale.rule})"
@@ -320,7 +321,8 @@ def _said(mapping: Mapping[str, str], counts: Counter[str], total: int, how: str
         drop = (f"; {name_some(gone, quote=True)} dropped, the model having no neutral class: {n} of {total} "
                 "rows")  # fmt: skip
     logger.warning(
-        "--data %s labels read as %s%s (give --label-map to read them otherwise)", source, how, drop,
+        "%s labels read as %s%s (give %s to read them otherwise)",
+        option("data.source", source, "--data"), how, drop, option("label_map"),
     )  # fmt: skip
 
 
@@ -359,7 +361,7 @@ def resolve_labels(
                 if wrong
                 else f"leaves {name_some(left, quote=True)} unmapped (map it, or drop its rows: '{left[0]}=-')"
             )
-            raise LabelMapError(f"--label-map {problem}: {_mismatch(found, model, source)}")
+            raise LabelMapError(f"{option('label_map')} {problem}: {_mismatch(found, model, source)}")
         mapping = {label: t if t is not None else label for label, t in targets.items()}
         rule = "--label-map"
         spans: list[tuple[int, int, str]] = [(*_bounds(k), k) for k in given if isinstance(k, _Range)]
@@ -372,7 +374,7 @@ def resolve_labels(
     if all(drops(t) for t in mapping.values()):
         error = LabelMapError if given is not None else LabelMismatchError
         raise error(
-            f"every row of --data {source} is dropped ({format_label_map(mapping)}); keep some labels"
+            f"every row of {option('data.source', source, '--data')} is dropped ({format_label_map(mapping)}); keep some labels"
         )
     kept = [None if drops(mapping[x]) else mapping[x] for x in labels]
     return LabelReading(kept, mapping, rule, _compact(mapping, spans))

@@ -57,6 +57,8 @@ from carrousel.core.args import check_args
 from carrousel.core.encodings import file_lines
 from carrousel.core.errors import DataError
 from carrousel.core.files import DEFAULT_MAX_BYTES, read_text
+from carrousel.core.option_names import option
+from carrousel.core.paths import user_path, user_spec
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.gettext_pairs import read_mo, read_po
 from carrousel.nlp.hf_data import is_hf_source, load_hf
@@ -123,8 +125,9 @@ def _tsv_columns(path: Path, cells: list[str], src: str, tgt: str) -> tuple[int,
             return keys.index(want[0]), keys.index(want[1])
     if len(cells) >= 2 and all(known_language(_language(c)) for c in cells):
         raise TextDataError(
-            f"{path} line 1 names the languages {', '.join(c.strip() for c in cells)}, not --src {src} and"
-            f" --tgt {tgt}; give the file's codes (--src {cells[0].strip()} --tgt {cells[1].strip()}), or,"
+            f"{path} line 1 names the languages {', '.join(c.strip() for c in cells)}, not {option('src', src)} and"
+            f" {option('tgt', tgt)}; give the file's codes ({option('src', cells[0].strip())}"
+            f" {option('tgt', cells[1].strip())}), or,"
             " if line 1 is a pair, put a header line above it"
         )
     return None
@@ -177,7 +180,7 @@ def _row_pair(row: dict[str, object], src: str, tgt: str, where: str) -> Pair:
     if not isinstance(a, str) or not isinstance(b, str):
         raise TextDataError(
             f"{where} lacks {src!r} and {tgt!r} texts (found: {', '.join(sorted(map(str, found)))}); "
-            "check --src/--tgt"
+            f"check {option('src')}/{option('tgt')}"
         )
     return a, b
 
@@ -208,7 +211,8 @@ def read_pairs(
     Raises:
         TextDataError: a missing or unreadable file, an unknown format, or no pair at all.
     """
-    files = [Path(p) for p in paths]
+    paths = [user_spec(p) for p in paths]  # "~/a.po" is in the home folder; a hub name stays as it is
+    files = [user_path(p) for p in paths]
     if len(files) == 2 and any(keyed_format(f) for f in files):
         pairs = read_keyed(files[0], files[1], tgt, model=model_tgt)
     elif len(files) == 2:

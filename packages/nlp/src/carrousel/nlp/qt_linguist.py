@@ -43,6 +43,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from carrousel.core.args import check_args
+from carrousel.core.paths import user_path
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.gettext_pairs import CATALOGUE_MAX_BYTES, catalogue_bytes, pair_problem
 from carrousel.nlp.keyed_catalogues import name_language
@@ -132,7 +133,7 @@ def read_ts(path: str | Path, src: str = "en", tgt: str = "de", *, model: bool =
         TextDataError: a missing or unreadable file, malformed XML, a DTD, another XML format, a file of other
             languages, or no finished translation at all (one line each).
     """
-    p = Path(path)
+    p = user_path(path)
     events, root = open_xml(p, "Qt Linguist .ts", 1 << 40)
     if local_name(root.tag) != "TS":
         raise TextDataError(
@@ -268,7 +269,7 @@ def read_qm(path: str | Path, src: str = "en", tgt: str = "de", *, model: bool =
         TextDataError: a missing or unreadable file, not a ``.qm`` file, a truncated or damaged one, a file
             of another language, or no pair at all (one line each).
     """
-    p = Path(path)
+    p = user_path(path)
     raw = _qm_bytes(p)
     try:
         sections = _sections(raw)

@@ -42,6 +42,7 @@ from xml.parsers import expat
 from carrousel.core.args import check_args
 from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file
+from carrousel.core.paths import user_path
 from carrousel.nlp.errors import TextDataError
 
 __all__ = [
@@ -327,7 +328,7 @@ def read_tmx_xliff(path: str | Path, src: str = "en", tgt: str = "de", *, model:
         TextDataError: a missing or unreadable file, malformed XML, a DTD, another XML format, an XLIFF file
             of other languages, or no pair at all (one line each).
     """
-    p = Path(path)
+    p = user_path(path)
     events, root = open_xml(p, "TMX or XLIFF")
     kind = local_name(root.tag)
     if kind == "tmx":

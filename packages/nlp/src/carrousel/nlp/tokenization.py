@@ -31,6 +31,7 @@ from collections.abc import Collection, Iterable, Sequence
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
 from carrousel.core.args import check_args
+from carrousel.core.option_names import option
 from carrousel.nlp.char_fold import FOLD_MODES, CharFolder
 from carrousel.nlp.config import TokenizerConfig
 from carrousel.nlp.emoji_names import EMOJI_MODES, name_emoji
@@ -385,7 +386,7 @@ def train_tokenizer(
     tok.train_from_iterator((read_emoji(t, emoji) for t in texts), trainer)
     if tok.get_vocab_size() <= len(SPECIALS):
         raise TokenizerError(
-            "the training texts gave an empty vocabulary; give more text or lower --min-frequency"
+            f"the training texts gave an empty vocabulary; give more text or lower {option('tokenizer.min_frequency')}"
         )
     logger.info("trained a %s tokenizer with %d entries", cfg.kind, tok.get_vocab_size())
     return TextTokenizer(tok, cfg.kind, emoji, fold)

@@ -22,6 +22,7 @@ import numpy as np
 from carrousel.core.args import check_args
 from carrousel.core.encodings import file_lines
 from carrousel.core.files import read_text
+from carrousel.core.option_names import option
 from carrousel.nlp.errors import TextDataError
 
 __all__ = ["MASK", "augment_texts", "balanced_rows", "detokenise", "read_unlabelled", "tagged_sentences"]
@@ -85,7 +86,9 @@ def read_unlabelled(files: Sequence[str | Path], limit: int) -> list[str]:
             logger.warning("kept the first %d unlabelled texts of %d read", limit, len(out))
             return out[:limit]
     if files and not out:
-        raise TextDataError(f"--unlabelled {', '.join(map(str, files))}: no text found (one text per line)")
+        raise TextDataError(
+            f"{option('unlabelled', ', '.join(map(str, files)))}: no text found (one text per line)"
+        )
     return out
 
 

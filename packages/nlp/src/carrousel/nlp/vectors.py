@@ -17,6 +17,8 @@ from torch import Tensor, nn
 
 from carrousel.core.args import check_args
 from carrousel.core.files import check_input_file
+from carrousel.core.option_names import option
+from carrousel.core.paths import user_path
 from carrousel.nlp.errors import TeacherError, TextDataError
 from carrousel.nlp.tokenization import SPECIALS, TextTokenizer
 
@@ -44,7 +46,7 @@ def pretrained_rows(tokenizer: TextTokenizer, path: str) -> np.ndarray:
     vectors = read_vectors(path, wanted)
     if not vectors:
         raise TextDataError(
-            f"--embeddings {path}: no vector matches the vocabulary; check the file's language or case"
+            f"{option('embeddings', str(path))}: no vector matches the vocabulary; check the file's language or case"
         )
     dim = len(next(iter(vectors.values())))
     rows = np.full((len(vocab), dim), np.nan, dtype=np.float32)
@@ -159,7 +161,7 @@ def read_vectors(path: str | Path, wanted: set[str]) -> dict[str, np.ndarray]:
     Raises:
         TextDataError: the file is missing or holds lines of different dimensions or non-numbers.
     """
-    p = check_input_file(path, "--embeddings", "word-vector")
+    p = check_input_file(user_path(path), "--embeddings", "word-vector")
     opener = gzip.open if p.suffix == ".gz" else open
     found: dict[str, np.ndarray] = {}
     dim = 0
@@ -174,7 +176,7 @@ def read_vectors(path: str | Path, wanted: set[str]) -> dict[str, np.ndarray]:
                 dim = len(parts) - 1
             if len(parts) - 1 != dim:
                 raise TextDataError(
-                    f"--embeddings {p}: line {number} has {len(parts) - 1} numbers, earlier lines {dim}; "
+                    f"{option('embeddings', str(p))}: line {number} has {len(parts) - 1} numbers, earlier lines {dim}; "
                     "give a GloVe or word2vec text file"
                 )
             if parts[0] in wanted and parts[0] not in found:
@@ -183,9 +185,11 @@ def read_vectors(path: str | Path, wanted: set[str]) -> dict[str, np.ndarray]:
                 except ValueError:
                     vec = np.full(1, np.nan)
                 if not (np.abs(vec) <= np.finfo(np.float32).max).all():  # NaN/inf would spread to every row
-                    raise TextDataError(f"--embeddings {p}: line {number} holds a non-number (or nan, inf, or a "
+                    raise TextDataError(f"{option('embeddings', str(p))}: line {number} holds a non-number (or nan, inf, or a "
                                         "number over float32's range); check the format")  # fmt: skip
                 found[parts[0]] = vec.astype(np.float32)
     if not dim:
-        raise TextDataError(f"--embeddings {p} holds no vectors; give a GloVe or word2vec text file")
+        raise TextDataError(
+            f"{option('embeddings', str(p))} holds no vectors; give a GloVe or word2vec text file"
+        )
     return found

@@ -36,6 +36,7 @@ import torch
 import torchaudio.functional as AF
 
 from carrousel.core.args import check_args
+from carrousel.core.option_names import option
 from carrousel.core.paths import user_path
 from carrousel.speech.errors import (
     AudioError,
@@ -300,7 +301,7 @@ def read_audio(
     if max_seconds is not None and info.seconds > max_seconds:
         raise AudioTooLongError(
             f"{path} lasts {info.seconds:.1f} s, over the {max_seconds:g} s limit; "
-            "split it or raise the limit (--max-seconds)"
+            f"split it or raise the limit ({option('max_seconds')})"
         )
     try:
         data, rate = sf.read(os.fsencode(p), dtype="float32", always_2d=False, **part, **_raw_kwargs(p))
@@ -340,7 +341,7 @@ def iter_chunks(
     if max_seconds is not None and info.seconds > max_seconds:
         raise AudioTooLongError(
             f"{path} lasts {info.seconds:.1f} s, over the {max_seconds:g} s limit; "
-            "split it or raise the limit (--max-seconds)"
+            f"split it or raise the limit ({option('max_seconds')})"
         )
     rate = info.sample_rate
     step = max(1, round(chunk_seconds * rate))

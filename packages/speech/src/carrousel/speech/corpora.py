@@ -33,6 +33,8 @@ from pathlib import Path
 
 from carrousel.core.encodings import file_lines
 from carrousel.core.files import read_text
+from carrousel.core.option_names import option
+from carrousel.core.paths import user_path
 from carrousel.speech.audio import AUDIO_SUFFIXES, audio_info
 from carrousel.speech.errors import AudioError, CorpusError
 from carrousel.speech.manifests import ManifestRow
@@ -90,8 +92,11 @@ def read_corpus(kind: str, root: Path, split: str | None = None) -> list[Manifes
     Raises:
         CorpusError: a malformed corpus, missing recordings, or a split the layout does not have.
     """
+    root = user_path(root)
     if kind in ("kaldi", "ljspeech") and split:
-        raise CorpusError(f"--data {root}#{split}: a {kind} corpus has no splits; give its folder alone")
+        raise CorpusError(
+            f"{option('data', f'{root}#{split}')}: a {kind} corpus has no splits; give its folder alone"
+        )
     if kind == "kaldi":
         return read_kaldi(root)
     if kind == "ljspeech":
@@ -225,11 +230,13 @@ def read_vctk(root: Path, mic: str | None = None) -> list[ManifestRow]:
     if (root / _VCTK_AUDIO[0]).is_dir():
         mic = mic or "mic1"
         if mic not in ("mic1", "mic2"):
-            raise CorpusError(f"--data {root}#{mic}: VCTK 0.92 has microphones #mic1 and #mic2")
+            raise CorpusError(f"{option('data', f'{root}#{mic}')}: VCTK 0.92 has microphones #mic1 and #mic2")
         tail = f"_{mic}"
         audio = root / _VCTK_AUDIO[0]
     elif mic:
-        raise CorpusError(f"--data {root}#{mic}: VCTK 0.80 (wav48/) has one microphone; give {root} alone")
+        raise CorpusError(
+            f"{option('data', f'{root}#{mic}')}: VCTK 0.80 (wav48/) has one microphone; give {root} alone"
+        )
     else:
         tail, audio = "", root / _VCTK_AUDIO[1]
     rows, untranscribed = [], 0
@@ -269,7 +276,9 @@ def read_timit(root: Path, split: str | None = None) -> list[ManifestRow]:
     splits = {d.name.lower(): d for d in _dirs(base) if d.name.lower() in ("train", "test")}
     if split and split.lower() not in splits:
         held = ", ".join(d.name for d in splits.values()) or "no TRAIN or TEST folder"
-        raise CorpusError(f"--data {root}#{split}: TIMIT's splits are #train and #test ({base} holds {held})")
+        raise CorpusError(
+            f"{option('data', f'{root}#{split}')}: TIMIT's splits are #train and #test ({base} holds {held})"
+        )
     folders = [splits[split.lower()]] if split else [splits[k] for k in sorted(splits)] or [base]
     rows = []
     for folder in folders:

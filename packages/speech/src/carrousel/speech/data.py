@@ -42,6 +42,8 @@ from carrousel.core.args import check_args, check_seed
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
 from carrousel.core.encodings import file_lines
 from carrousel.core.errors import DataError
+from carrousel.core.option_names import option
+from carrousel.core.paths import user_path
 from carrousel.speech import augment as aug
 from carrousel.speech.audio import AUDIO_SUFFIXES, audio_info, read_audio, read_sphinx_mfc
 from carrousel.speech.config import AugmentConfig
@@ -158,12 +160,12 @@ def load_corpus(spec: str) -> list[Utterance]:
         except DataError as exc:
             raise CorpusError(str(exc)) from None
     path_text, _, split = target.partition("#")
-    path = Path(path_text)
+    path = user_path(path_text)  # "manifest:~/m.tsv" too: the prefix is no part of the path
     if not path.exists():
-        raise CorpusError(f"--data {path}: no such file or folder; check the path")
+        raise CorpusError(f"{option('data', str(path))}: no such file or folder; check the path")
     if not kind and path.is_file() and path.suffix.lower() in AUDIO_SUFFIXES:  # not a manifest's binary bytes
         raise CorpusError(
-            f"--data {path} is a recording, not a corpus: give a manifest (path<TAB>transcript) or a folder of"
+            f"{option('data', str(path))} is a recording, not a corpus: give a manifest (path<TAB>transcript) or a folder of"
             f" recordings with .txt transcripts (to transcribe it: speech transcribe {path})"
         )
     rows = True  # a layout whose reader names each recording's row as it reads its header
@@ -194,13 +196,13 @@ def load_corpus(spec: str) -> list[Utterance]:
     kept = [u for u in utts if u.text or u.no_speech]
     if left_out := len(utts) - len(kept):
         note = "no transcript (no letter or digit) and are left out"
-        logger.warning("--data %s: %d of %d recordings have %s", spec, left_out, len(utts), note)
+        logger.warning("%s: %d of %d recordings have %s", option("data", spec), left_out, len(utts), note)
     if silent := sum(u.no_speech for u in kept):
-        logger.info("--data %s: %d recordings without speech (empty transcript)", spec, silent)
+        logger.info("%s: %d recordings without speech (empty transcript)", option("data", spec), silent)
     utts = kept
     if not utts:
         raise CorpusError(
-            f"--data {spec}: no transcribed recordings found; give a manifest (path<TAB>transcript), a folder "
+            f"{option('data', spec)}: no transcribed recordings found; give a manifest (path<TAB>transcript), a folder "
             "of audio with .txt transcripts, an audiofolder, a Kaldi data directory, a Common Voice, LibriSpeech,"
             " Speech Commands, LJSpeech, VCTK or TIMIT root"
         )

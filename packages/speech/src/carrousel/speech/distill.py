@@ -26,6 +26,7 @@ import torch
 from torch import Tensor, nn
 
 from carrousel.core.nn import RecurrentConfig
+from carrousel.core.option_names import option
 from carrousel.core.prune import prune_units, variant_fix
 from carrousel.core.train import (
     DistillationTask,
@@ -80,8 +81,8 @@ def distilled_recognizer(
     teacher = full.model.eval()
     if cfg.distill >= teacher.config.hidden:
         raise SpeechConfigError(
-            f"--distill {cfg.distill}: the student needs fewer LSTM units than the model's "
-            f"{teacher.config.hidden}; give e.g. --distill {max(1, teacher.config.hidden // 2)}"
+            f"{option('distill', cfg.distill)}: the student needs fewer LSTM units than the model's "
+            f"{teacher.config.hidden}; give e.g. {option('distill', max(1, teacher.config.hidden // 2))}"
         )
     run = variant_training(full, provenance, cfg, "distilling")
     loader, val_loader, tcfg, seed = run.loader, run.val_loader, run.config, run.config.seed

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from carrousel.core.option_names import option
 from carrousel.speech.errors import CorpusError
 from carrousel.speech.manifests import COLUMNS
 
@@ -72,7 +73,7 @@ def read_audiofolder(root: Path, split: str | None = None) -> list[tuple[str, st
 
     if not is_audiofolder(root):
         raise CorpusError(
-            f"--data audiofolder:{root}: no metadata.csv or metadata.jsonl there; an audiofolder needs one "
+            f"{option('data', f'audiofolder:{root}')}: no metadata.csv or metadata.jsonl there; an audiofolder needs one "
             "(columns file_name and transcription)"
         )
     bars = datasets.is_progress_bar_enabled()
@@ -85,7 +86,7 @@ def read_audiofolder(root: Path, split: str | None = None) -> list[tuple[str, st
             splits = builder.as_dataset()
         except (datasets.exceptions.DatasetGenerationError, ValueError, FileNotFoundError) as exc:
             cause = exc.__cause__ or exc
-            raise CorpusError(f"--data audiofolder:{root}: cannot be read ({cause})") from None
+            raise CorpusError(f"{option('data', f'audiofolder:{root}')}: cannot be read ({cause})") from None
         finally:
             if bars:
                 datasets.enable_progress_bars()

@@ -32,6 +32,8 @@ from typing import Any, NamedTuple
 
 from carrousel.core.encodings import file_lines
 from carrousel.core.files import read_text
+from carrousel.core.option_names import option
+from carrousel.core.paths import user_path
 from carrousel.speech.errors import CorpusError
 from carrousel.speech.segments import SegmentTimes
 
@@ -176,6 +178,7 @@ def read_manifest(path: Path) -> list[ManifestRow]:
             an end not after its start, a part past its recording's end, or a recording that is missing,
             not audio, empty or cut short (:mod:`carrousel.speech.segments`).
     """
+    path = user_path(path)  # recordings named relative to it are found beside it
     text = read_text(path, "--data", "manifest")
     if path.suffix.lower() in (".jsonl", ".json"):
         return _jsonl(path, text)
@@ -214,9 +217,11 @@ def common_voice_manifest(root: Path, split: str | None) -> Path:
     if split and split in splits:
         return root / f"{split}.tsv"
     if split:
-        raise CorpusError(f"--data {root}#{split}: no {split}.tsv there; choose one of {', '.join(splits)}")
+        raise CorpusError(
+            f"{option('data', f'{root}#{split}')}: no {split}.tsv there; choose one of {', '.join(splits)}"
+        )
     overlap = "; validated holds train, dev and test" if "validated" in splits else ""
     raise CorpusError(
-        f"--data {root} is a Common Voice folder: name one split, as {root}#test (its TSVs: {', '.join(splits)}"
+        f"{option('data', str(root))} is a Common Voice folder: name one split, as {root}#test (its TSVs: {', '.join(splits)}"
         f"{overlap})"
     )

@@ -23,6 +23,7 @@ from carrousel.core.args import check_args
 from carrousel.core.config import check_numbers
 from carrousel.core.io import register_module
 from carrousel.core.nn import RecurrentConfig, RecurrentEncoder, State
+from carrousel.core.option_names import naming_flags, option
 from carrousel.speech.errors import SpeechConfigError, StreamingError
 
 __all__ = ["CTCModel", "CTCModelConfig", "StreamState", "build_model"]
@@ -51,6 +52,17 @@ class CTCModelConfig:
             raise SpeechConfigError("subsample must be in 1..4, and > 1 only with a front end")
         if self.conv_channels < 0 or self.hidden < 1 or self.layers < 1 or not 0 <= self.dropout < 1:
             raise SpeechConfigError("conv_channels >= 0, hidden >= 1, layers >= 1, dropout in [0, 1)")
+
+
+@check_args
+def streaming_settings(command: bool = False) -> str:
+    """The settings that train a streaming model, as the reader names them: ``bidirectional=False,
+    normalize='causal'`` from Python, ``--unidirectional --normalize causal`` in a CLI command (with
+    ``command``: as the ``speech train`` command line, quoted)."""
+    if not naming_flags():
+        return f"{option('bidirectional', False)}, {option('normalize', 'causal')}"
+    flags = f"{option('bidirectional', False, '--unidirectional')} {option('normalize', 'causal')}"
+    return f"`speech train {flags}`" if command else flags
 
 
 class StreamState(NamedTuple):
@@ -154,7 +166,7 @@ class CTCModel(nn.Module):
         """A fresh streaming state (causal padding as zeros, zero LSTM state)."""
         if self.config.bidirectional:
             raise StreamingError(
-                "streaming needs a unidirectional model; train one with --unidirectional --normalize causal"
+                f"streaming needs a unidirectional model; train one with {streaming_settings()}"
             )
         p = next(self.parameters())
         buffers = tuple(

@@ -26,6 +26,7 @@ from carrousel.core.args import check_args
 from carrousel.core.bundle import Bundle, load_bundle, model_repr
 from carrousel.core.device import check_inference, pick_device, run_in_precision
 from carrousel.core.export.deploy import load_runtime
+from carrousel.core.option_names import option
 from carrousel.core.paths import user_path
 from carrousel.core.provenance import (
     PrecisionReport,
@@ -47,7 +48,7 @@ from carrousel.speech.errors import (
 from carrousel.speech.features import FeatureExtractor, check_sphinx_front_end
 from carrousel.speech.lm import WordLM
 from carrousel.speech.longform import ChunkProgress, reads_in_chunks, transcribe_long
-from carrousel.speech.models import CTCModel
+from carrousel.speech.models import CTCModel, streaming_settings
 from carrousel.speech.streaming import GreedyStream
 from carrousel.speech.text import Alphabet
 from carrousel.speech.transcripts import Partial, Transcript, blank_mean, skipped
@@ -322,7 +323,8 @@ class Recognizer:
                 seconds = (Path(path).stat().st_size - 4) / 5200 if mfc else audio_info(path).seconds
                 if max_seconds is not None and seconds > max_seconds:
                     raise AudioTooLongError(
-                        f"{path} lasts {seconds:.1f} s, over the {max_seconds:g} s limit; raise --max-seconds or split it"
+                        f"{path} lasts {seconds:.1f} s, over the {max_seconds:g} s limit; raise {option('max_seconds')} or"
+                        " split it"
                     )
                 if reads_in_chunks(path, seconds, chunk_seconds):
                     yield from flush()
@@ -360,7 +362,7 @@ class Recognizer:
         if not self.streaming:
             raise StreamingError(
                 "streaming needs a unidirectional model with causal normalisation; train one with "
-                "`speech train --unidirectional --normalize causal` (or use the shipped stream model)"
+                f"{streaming_settings(command=True)} (or use the shipped stream model)"
             )
         if getattr(chunks, "ndim", 2) < 2:  # one recording: iterated, each sample was a chunk of shape ()
             raise AudioError(

@@ -20,6 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from carrousel.core.metrics import Metric
+from carrousel.core.option_names import option
 from carrousel.core.train import Task
 from carrousel.speech.errors import CTCLossError
 from carrousel.speech.text import Alphabet
@@ -57,7 +58,7 @@ def check_ctc_lengths(out_lengths: Tensor, targets: Tensor, target_lengths: Tens
     raise CTCLossError(
         f"utterance {b} of the batch has {have} output frames for {chars} target characters "
         f"(CTC needs {frames}); the audio is too short for its transcript or the model subsamples too "
-        "much (lower --subsample), or the transcript belongs to another recording"
+        f"much (lower {option('subsample')}), or the transcript belongs to another recording"
     )
 
 

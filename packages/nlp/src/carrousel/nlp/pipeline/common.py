@@ -13,6 +13,7 @@ import torch
 from carrousel.core.args import check_args
 from carrousel.core.config import as_int
 from carrousel.core.data import pad_sequences
+from carrousel.core.option_names import option
 from carrousel.core.train import FitResult, TrainConfig, Trainer, check_held_out, fit_refusing
 from carrousel.nlp.config import TextDataConfig
 from carrousel.nlp.data import is_table, label_order, load_texts, read_column
@@ -138,13 +139,13 @@ def drop_excluded(
     logger.info("excluded %d texts found in %s", len(texts) - len(keep), source)
     if texts and not keep:
         raise TextDataError(
-            f"--exclude {source} holds every text of the training data ({len(texts)} rows): none is left to "
-            "train on; give --exclude the texts to keep out (a test set), not the training data"
+            f"{option('exclude', str(source))} holds every text of the training data ({len(texts)} rows): none is"
+            f" left to train on; give {option('exclude')} the texts to keep out (a test set), not the training data"
         )
     if len(left := {labels[i] for i in keep}) == 1 < len(set(labels)):  # else: the caller's one-class error
         raise TextDataError(
-            f"--exclude {source} leaves rows of one label only ({next(iter(left))!r}, {len(keep)} of "
-            f"{len(texts)} rows); need two classes or more: give --exclude the texts to keep out (a test set)"
+            f"{option('exclude', str(source))} leaves rows of one label only ({next(iter(left))!r}, {len(keep)} of "
+            f"{len(texts)} rows); need two classes or more: give {option('exclude')} the texts to keep out (a test set)"
         )
     return [texts[i] for i in keep], [labels[i] for i in keep]
 

@@ -30,6 +30,7 @@ from carrousel.core.decode import sample_next
 from carrousel.core.device import check_inference, check_precision
 from carrousel.core.export import reduced_precision
 from carrousel.core.files import check_output_dir
+from carrousel.core.option_names import option
 from carrousel.core.provenance import PrecisionReport, bundle_precision_report, upgrade_hint
 from carrousel.core.text import name_some, percent
 from carrousel.core.train import Trainer
@@ -73,7 +74,7 @@ def split_text(data: LMDataConfig) -> tuple[str, str]:
         short = "held-out tail" if len(held.strip()) < 2 else "training part"
         raise TextDataError(
             f"the text ({len(text)} characters) is too short to hold out {data.holdout * 100:g}%: the {short} "
-            f"holds under 2 characters; give more text or {'raise' if short[0] == 'h' else 'lower'} --holdout"
+            f"holds under 2 characters; give more text or {'raise' if short[0] == 'h' else 'lower'} {option('data.holdout')}"
         )
     return train, held
 
@@ -371,7 +372,7 @@ def evaluate_lm(cfg: LMEvaluateConfig) -> LMEvaluation:
     held_ids = gen.tokenizer.encode(held_text)
     if len(held_ids) < 2:
         raise TextDataError(
-            "the held-out text has fewer than two tokens; give more text or a larger --holdout"
+            f"the held-out text has fewer than two tokens; give more text or a larger {option('data.holdout')}"
         )
     _warn_unknown_held_out(gen.tokenizer, held_text, held_ids)
     nll, each = _token_nll(gen.model, np.asarray(held_ids, dtype=np.int64))

@@ -21,6 +21,7 @@ import torch
 
 from carrousel.core.bundle import Bundle
 from carrousel.core.nn import RecurrentConfig
+from carrousel.core.option_names import option
 from carrousel.core.prune import prune_and_finetune, prune_units
 from carrousel.core.text import percent
 from carrousel.core.train import DistillationTask, DistillConfig, predict
@@ -102,7 +103,7 @@ def pruned_variant(full: SentimentModel, cfg: SentimentExportConfig) -> PrunedVa
     texts = list(dict.fromkeys(read_unlabelled(cfg.unlabelled, MAX_TEXTS)))
     if len(texts) < 20:
         raise TextDataError(
-            f"--unlabelled {', '.join(cfg.unlabelled)}: {len(texts)} distinct texts; give at least 20 (more "
+            f"{option('unlabelled', ', '.join(cfg.unlabelled))}: {len(texts)} distinct texts; give at least 20 (more "
             "is better: a few thousand sentences of the kind the model will see)"
         )
     teacher = full.model

@@ -22,6 +22,7 @@ from carrousel.core.curves import can_plot, history_writer
 from carrousel.core.device import check_inference, check_precision, pin_memory_for
 from carrousel.core.export.deploy import load_runtime
 from carrousel.core.files import check_output_dir
+from carrousel.core.option_names import option
 from carrousel.core.provenance import PrecisionReport, bundle_precision_report, upgrade_hint
 from carrousel.core.train import Task, Trainer, leave_to_rank_zero, predict
 from carrousel.nlp.config import SentimentTrainConfig
@@ -124,9 +125,8 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
         texts, raw_labels = drop_excluded(texts, raw_labels, banned, cfg.exclude)
     labels = common.class_labels(raw_labels)  # warns of labels that differ only in case
     if len(labels) < 2:
-        raise TextDataError(
-            f"--data {cfg.data.source}: every row has label {labels[0]!r}; need two classes or more"
-        )
+        raise TextDataError(f"{option('data.source', cfg.data.source, '--data')}: every row has label "
+                            f"{labels[0]!r}; need two classes or more")  # fmt: skip
     index = {name: i for i, name in enumerate(labels)}
     y = np.asarray([index[label] for label in raw_labels])
     fit = cfg.fit

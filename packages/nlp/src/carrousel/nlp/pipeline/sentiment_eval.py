@@ -24,6 +24,7 @@ from carrousel.core.metrics import (
     recall,
     roc_auc,
 )
+from carrousel.core.option_names import naming_flags, option
 from carrousel.core.paths import user_path
 from carrousel.core.plots import can_draw
 from carrousel.nlp import plots
@@ -96,9 +97,11 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
         charts = can_draw(PLOT_EXTRA, left_out)  # said now, not after the texts are scored
     model = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision, cfg.unk)
     data = load_texts(cfg.data)
+    first = 1 if naming_flags() else 0  # the CLI counts rows from 1, the config from 0
     if out is not None and cfg.example >= (n := len(data.texts)):  # attention.png would be of another text
         raise TextDataError(
-            f"--example {cfg.example + 1}: --data {cfg.data.source} holds {n} texts; give 1 to {n}"
+            f"{option('example', cfg.example + first)}: {option('data.source', cfg.data.source, '--data')} holds"
+            f" {n} texts; give {first} to {n - 1 + first}"
         )
     given = parse_label_map(cfg.label_map) if cfg.label_map is not None else None
     reading = resolve_labels(data.labels, model.labels, cfg.data.source, given)

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from carrousel.core.args import check_args
+from carrousel.core.option_names import option
 from carrousel.core.optional import require
 from carrousel.nlp.bleu_tokenize import AUTO, choose_bleu_tokenize
 from carrousel.nlp.config import DecodeConfig, TranslateDataConfig, TranslateEvaluateConfig
@@ -117,14 +118,14 @@ def pairs_to_score(
         cut, trained = load_split(data), tr.bundle.data.get("sizes")
         if trained and cut.sizes() != trained:  # another file: its "test" pairs were never held out
             raise TextDataError(
-                f"--split {split} scores the pairs held out in training, but {', '.join(map(str, files))} "
+                f"{option('split', split)} scores the pairs held out in training, but {', '.join(map(str, files))} "
                 f"splits into {_sizes(cut.sizes())}, not the {_sizes(trained)} of the training data "
-                f"({', '.join(map(str, tr.bundle.data.get('pairs', [])))}); give those pairs, or --split all"
+                f"({', '.join(map(str, tr.bundle.data.get('pairs', [])))}); give those pairs, or {option('split', 'all')}"
             )
         pairs = getattr(cut, split)
     pairs = pairs[:limit] if limit else pairs
     if not pairs:
-        raise TextDataError("no pair to score; check --pairs and --split")
+        raise TextDataError(f"no pair to score; check {option('pairs')} and {option('split')}")
     return list(pairs), dropped
 
 

@@ -10,8 +10,7 @@ so that ``evaluate --split test`` scores exactly the pairs held out in training.
 
 With ``members`` above 1, that many networks are trained on the same data and vocabulary with training
 seeds ``fit.seed``, ``fit.seed + 1``... (member ``i`` is the network ``--train-seed fit.seed + i`` would
-train alone) and saved as one :class:`~carrousel.nlp.seq2seq_ensemble.Seq2SeqEnsemble`, decoded as one
-ensemble.
+train alone), saved and decoded as one :class:`~carrousel.nlp.seq2seq_ensemble.Seq2SeqEnsemble`.
 
 With ``rare_words`` (and placeholders) on, source words seen at most that often in the training
 sources are masked as unseen-word placeholders in training and in decoding, and carried over whole:
@@ -45,6 +44,7 @@ from carrousel.core.bundle import BUNDLE_FILE, Bundle
 from carrousel.core.curves import can_plot, member_rows, write_history
 from carrousel.core.device import check_precision, pick_device, pin_memory_for
 from carrousel.core.files import check_output_dir
+from carrousel.core.option_names import option
 from carrousel.core.train import FitResult, Trainer
 from carrousel.core.train.distributed import detect
 from carrousel.nlp.baselines import WORD_PATTERN, WordDictionary
@@ -214,10 +214,9 @@ def member_workers(cfg: TranslateTrainConfig) -> int:
     """
     if detect().enabled:  # spawned workers would join torchrun's process group as duplicate ranks
         if cfg.workers > 1 and cfg.members > 1:
-            raise NLPConfigError(
-                f"--workers {cfg.workers} trains the members in processes of its own, which cannot run "
-                "under torchrun; give --workers 1 (each member then trains on every torchrun process)"
-            )
+            raise NLPConfigError(f"{option('workers', cfg.workers)} trains the members in processes of its own,"
+                                 f" which cannot run under torchrun; give {option('workers', 1)} (each member then"
+                                 " trains on every torchrun process)")  # fmt: skip
         return 1
     if cfg.workers:
         return min(cfg.workers, cfg.members)
@@ -331,7 +330,8 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
     train_items = encode_pairs(vocab, train_pairs, cfg.max_tokens)  # the deterministic segmentation
     valid_items = encode_pairs(vocab, valid_pairs, cfg.max_tokens)
     if len(train_items) < 2 or not valid_items:
-        raise TextDataError("too few pairs survive tokenisation; give more pairs or a larger --max-tokens")
+        raise TextDataError("too few pairs survive tokenisation; give more pairs or a larger "
+                            f"{option('max_tokens')}")  # fmt: skip
     lexicon = fit_lexicon(
         [(s.tolist(), t[:-1].tolist()) for s, t in encode_pairs(vocab, lexicon_pairs, cfg.max_tokens)],
         src_size, targets=targets, tgt_vocab_size=tgt_size,
