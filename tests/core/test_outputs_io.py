@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from carrousel.core import folder_swap
 from carrousel.core.atomic import atomic_dir, atomic_path, atomic_write_bytes, atomic_write_text, is_special
 from carrousel.core.errors import OutputError
 
@@ -112,25 +113,28 @@ def test_atomic_dir_all_or_nothing(tmp_path: Path, umask_027: None) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
 
-def test_atomic_dir_beaten_by_a_concurrent_writer_keeps_its_output_and_says_so(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two-renames"])
+def test_atomic_dir_finishing_after_a_concurrent_writer_wins_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exchange: bool
 ) -> None:
     """Two runs to one folder: the other one renames its folder in between this run's check and rename.
-    Its complete output stays, this run's temporary folder goes, and the error names the cause (before:
-    "Directory not empty; choose a writable path with free space")."""
-    run, real_replace = tmp_path / "run", os.replace
+    The last writer wins whole (its folder swapped in, the other's removed); with the atomic exchange or
+    without it (before: "written by another run at the same time", this run's output lost)."""
+    run, real_rename = tmp_path / "run", os.rename
+    if not exchange:
+        monkeypatch.setitem(folder_swap._SYSCALL, "fn", None)
 
-    def replace(src: str | Path, dst: str | Path) -> None:
+    def rename(src: str | Path, dst: str | Path) -> None:
         if Path(dst) == run and not run.exists():  # the other run finishes first
             (tmp_path / "other").mkdir()
             (tmp_path / "other" / "run.json").write_text("other")
-            real_replace(tmp_path / "other", run)
-        real_replace(src, dst)
+            real_rename(tmp_path / "other", run)
+        real_rename(src, dst)
 
-    monkeypatch.setattr(os, "replace", replace)
-    with pytest.raises(OutputError, match="written by another run at the same time"), atomic_dir(run) as tmp:
+    monkeypatch.setattr(os, "rename", rename)
+    with atomic_dir(run) as tmp:
         (tmp / "run.json").write_text("mine")
-    assert (run / "run.json").read_text() == "other"
+    assert (run / "run.json").read_text() == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
 

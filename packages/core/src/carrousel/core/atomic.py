@@ -24,6 +24,7 @@ from pathlib import Path
 
 from carrousel.core.args import check_args
 from carrousel.core.errors import CarrouselError, ConfigError, OutputError
+from carrousel.core.folder_swap import replace_folder
 from carrousel.core.paths import user_path
 
 __all__ = [
@@ -315,7 +316,8 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
 
     On any failure (Ctrl-C included) the temporary folder is removed and ``path`` is left as it was, so
     a run never leaves a partial folder. An existing ``path`` folder is replaced only once the new one
-    is complete. The folder gets the umask's mode.
+    is complete, in one step where the system can (:mod:`carrousel.core.folder_swap`): a reader finds
+    the old folder or the new one, never none. The folder gets the umask's mode.
 
     Raises:
         ConfigError: when ``path`` is ``-`` (see :func:`refuse_stream_dir`).
@@ -336,17 +338,11 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
         os.chmod(tmp, umask_mode(0o777))
     except OSError as exc:
         raise _cannot_write(target, exc) from None
-    old: Path | None = None
     try:
         yield tmp
         try:
-            if target.exists():
-                old = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), suffix=".old", dir=target.parent))
-                os.replace(target, old / "x")
-            os.replace(tmp, target)
+            replace_folder(tmp, target, _temp_prefix(target))
         except OSError as exc:
-            if old is not None and (old / "x").exists() and not target.exists():
-                os.replace(old / "x", target)
             if exc.errno in (errno.ENOTEMPTY, errno.EEXIST) and target.is_dir():  # a concurrent writer won
                 raise OutputError(
                     f"{target} was written by another run at the same time (its complete output is kept); "
@@ -354,12 +350,26 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
                 ) from None
             raise _cannot_write(target, exc) from None
         _fsync_dir(target.parent)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    finally:
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        named = _named(exc, tmp, target)
+        if named is exc:
+            raise
+        raise named from exc
+
+
+def _named(exc: BaseException, tmp: Path, target: Path) -> BaseException:
+    """What to raise for ``exc``, raised while the folder ``tmp`` was written: a write error (a full
+    disk) names ``target`` or its file, never the temporary name (which is gone)."""
+    if isinstance(exc, OutputError) and str(tmp) in str(exc):  # a file written in it by atomic_path
+        return OutputError(str(exc).replace(str(tmp), str(target)))
+    if isinstance(exc, OSError) and not isinstance(exc, CarrouselError) and exc.errno is not None:
+        name = None if exc.filename is None else os.fspath(exc.filename)
+        if name is None:
+            return _cannot_write(target, exc)
+        if name == str(tmp) or name.startswith(str(tmp) + os.sep):
+            return _cannot_write(Path(str(target) + name[len(str(tmp)) :]), exc)
+    return exc
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,12 +34,26 @@ from typing import Any
 
 import numpy as np
 import torch
-from safetensors import SafetensorError, safe_open
+from safetensors import SafetensorError
 from safetensors.numpy import load as np_load
 from safetensors.numpy import save as np_save
-from safetensors.torch import load_file, save
+from safetensors.torch import load, save
 
 from carrousel.core.atomic import atomic_dir
+from carrousel.core.bundle_files import (
+    ARRAYS_FILE,
+    ASSETS_DIR,
+    BUNDLE_FILE,
+    WEIGHTS_FILE,
+    check_asset_name,
+    check_listing,
+    close_folder,
+    header_shapes,
+    open_folder,
+    read_at,
+    read_listed,
+)
+from carrousel.core.bundle_files import write_synced as _write
 from carrousel.core.config import to_dict
 from carrousel.core.device import pick_device
 from carrousel.core.errors import BundleError, CarrouselError, FormatVersionError
@@ -69,11 +82,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 BUNDLE_FORMAT = "carrousel.bundle"
 BUNDLE_FORMAT_VERSION = 1
-BUNDLE_FILE = "bundle.json"
-WEIGHTS_FILE = "model.safetensors"
-ARRAYS_FILE = "arrays.safetensors"
-ASSETS_DIR = "assets"
 _MAX_MANIFEST_BYTES = 64 << 20  # a manifest is small JSON; anything bigger is not one
+_SNAPSHOT_TRIES = 5  # reads of a folder that other runs keep replacing, before the last try by path
 
 
 def model_repr(obj: object, **fields: Any) -> str:
@@ -89,12 +99,6 @@ def file_sha256(path: str | Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def _check_asset_name(name: str) -> None:
-    parts = Path(name).parts
-    if not name or Path(name).is_absolute() or ".." in parts or len(parts) != 1:
-        raise BundleError(f"asset file name {name!r} must be a plain file name (no folders, no '..')")
 
 
 def _json_ok(value: Any, where: str) -> None:
@@ -171,7 +175,7 @@ class Bundle:
             if np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
                 raise BundleError(f"array {key!r} holds NaN or infinite values; the bundle is not saved")
         for key in self.files:
-            _check_asset_name(key)
+            check_asset_name(key)
         manifest: dict[str, Any] = {
             "format": BUNDLE_FORMAT,
             "format_version": BUNDLE_FORMAT_VERSION,
@@ -214,13 +218,6 @@ class Bundle:
         return load_bundle(folder, kind=kind, map_location=map_location)
 
 
-def _write(path: Path, blob: bytes) -> None:
-    with open(path, "wb") as fh:
-        fh.write(blob)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
 def is_bundle(folder: str | Path) -> bool:
     """True when ``folder`` holds a bundle manifest (nothing else is checked)."""
     return (user_path(folder) / BUNDLE_FILE).is_file()
@@ -248,10 +245,20 @@ def read_manifest(folder: str | Path, kind: str | Iterable[str] | None = None) -
         hint = old if (root / "config.json").is_file() else ""
         raise BundleError(f"{root} holds no {BUNDLE_FILE}, so it is not a carrousel model{hint}")
     try:
-        if path.stat().st_size > _MAX_MANIFEST_BYTES:
-            raise ValueError("too large")
-        doc = loads_finite(path.read_text(encoding="utf-8"))  # NaN, Infinity, 1e999: damaged
-    except (ValueError, UnicodeDecodeError, OSError) as exc:
+        raw = read_at(root, None, BUNDLE_FILE, _MAX_MANIFEST_BYTES)
+    except (ValueError, OSError) as exc:
+        raise BundleError(
+            f"{path} is damaged ({exc.__class__.__name__}); train or save the model again"
+        ) from None
+    return _manifest_doc(root, raw, kind)
+
+
+def _manifest_doc(root: Path, raw: bytes, kind: str | Iterable[str] | None) -> dict[str, Any]:
+    """The checked manifest of ``root`` from the bytes of its ``bundle.json``."""
+    path = root / BUNDLE_FILE
+    try:
+        doc = loads_finite(raw.decode("utf-8"))  # NaN, Infinity, 1e999: damaged
+    except (ValueError, UnicodeDecodeError) as exc:
         raise BundleError(
             f"{path} is damaged ({exc.__class__.__name__}); train or save the model again"
         ) from None
@@ -279,43 +286,33 @@ def read_manifest(folder: str | Path, kind: str | Iterable[str] | None = None) -
     return doc
 
 
-def _check_files(root: Path, doc: dict[str, Any]) -> None:
-    files = doc["files"]
-    if WEIGHTS_FILE not in files:
-        raise BundleError(f"{root / BUNDLE_FILE} lists no {WEIGHTS_FILE}; train or save the model again")
-    for rel, info in files.items():
-        if not isinstance(rel, str) or not isinstance(info, dict):
-            raise BundleError(f"{root / BUNDLE_FILE} is damaged (files); train or save the model again")
-        if rel not in (WEIGHTS_FILE, ARRAYS_FILE):
-            head, _, name = rel.partition("/")
-            if head != ASSETS_DIR:
-                raise BundleError(f"{root / BUNDLE_FILE} names an unexpected file {rel!r}; save again")
-            _check_asset_name(name)
-        path = root / rel
-        if not path.is_file():
-            raise BundleError(f"{path} is missing; the model folder is incomplete, copy or train it again")
-        size = path.stat().st_size
-        if size != info.get("bytes"):
-            raise BundleError(
-                f"{path} is truncated or changed ({size} bytes, expected {info.get('bytes')}); "
-                "copy or train the model again"
-            )
-        if file_sha256(path) != info.get("sha256"):
-            raise BundleError(
-                f"{path} does not match its checksum (the file was changed); copy or train the model again"
-            )
+def _snapshot(root: Path, kind: str | Iterable[str] | None) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The checked manifest and the bytes of every file it lists, all read from one folder even while
+    another run replaces it (:mod:`carrousel.core.bundle_files`); a folder removed under the reader is
+    read again, and the last try reads by path, whose errors name what is wrong."""
+    for _ in range(_SNAPSHOT_TRIES):
+        fd = open_folder(root)
+        if fd is None:
+            break
+        try:
+            doc = _manifest_doc(root, read_at(root, fd, BUNDLE_FILE, _MAX_MANIFEST_BYTES), kind)
+            check_listing(root, doc)
+            return doc, read_listed(root, fd, doc["files"])
+        except (FileNotFoundError, ValueError):  # ValueError: too large (read_manifest says so)
+            continue
+        finally:
+            close_folder(fd)
+    doc = read_manifest(root, kind)
+    check_listing(root, doc)
+    return doc, read_listed(root, None, doc["files"])
 
 
-def _build(root: Path, doc: dict[str, Any]) -> torch.nn.Module:
+def _build(root: Path, doc: dict[str, Any], blob: bytes) -> torch.nn.Module:
     """Builds the network from its config, checking the stored shapes before allocating anything."""
     fix = fix_or_upgrade(doc)  # a newer carrousel's config field or value: upgrade, else train it again
     cls, cfg = registered_config(doc, BundleError, root, root / BUNDLE_FILE, fix)
     weights = root / WEIGHTS_FILE
-    try:
-        with safe_open(str(weights), framework="pt") as fh:  # reads the header only
-            stored = {k: tuple(fh.get_slice(k).get_shape()) for k in fh.keys()}  # noqa: SIM118
-    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
-        raise BundleError(f"{weights} is damaged ({exc}); train or save the model again") from None
+    stored = header_shapes(blob, weights)  # the header only
     try:
         expected = state_shapes(lambda: cls(cfg))  # type: ignore[call-arg]
     except CarrouselError as exc:
@@ -352,12 +349,11 @@ def load_bundle(
         FormatVersionError: the bundle was written by a newer carrousel.
     """
     root = user_path(folder)
-    doc = read_manifest(root, kind)
-    _check_files(root, doc)
-    model = _build(root, doc)
+    doc, blobs = _snapshot(root, kind)
+    model = _build(root, doc, blobs[WEIGHTS_FILE])
     weights = root / WEIGHTS_FILE
     try:
-        tensors = load_file(str(weights), device="cpu")
+        tensors = load(blobs[WEIGHTS_FILE])
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
         raise BundleError(f"{weights} is damaged ({exc}); train or save the model again") from None
     bad = [k for k, v in tensors.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
@@ -375,18 +371,14 @@ def load_bundle(
     arrays: dict[str, np.ndarray] = {}
     if ARRAYS_FILE in doc["files"]:
         try:
-            arrays = dict(np_load((root / ARRAYS_FILE).read_bytes()))
+            arrays = dict(np_load(blobs[ARRAYS_FILE]))
         except (SafetensorError, OSError, ValueError) as exc:
             raise BundleError(f"{root / ARRAYS_FILE} is damaged ({exc}); train the model again") from None
         for key, arr in arrays.items():
             if np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
                 raise BundleError(f"{root / ARRAYS_FILE}: {key!r} holds NaN or infinite values; train again")
     assets_dir = f"{ASSETS_DIR}/"
-    files = {
-        rel[len(assets_dir) :]: (root / rel).read_bytes()
-        for rel in doc["files"]
-        if rel.startswith(assets_dir)
-    }
+    files = {rel[len(assets_dir) :]: blob for rel, blob in blobs.items() if rel.startswith(assets_dir)}
     model = model.to(pick_device(map_location)).eval()
     return Bundle(
         kind=doc["kind"],

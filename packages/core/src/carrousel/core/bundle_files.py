@@ -1,0 +1,154 @@
+"""Reading a bundle folder's files as one snapshot, even while another run replaces the folder.
+
+:meth:`carrousel.core.bundle.Bundle.save` replaces a folder as a whole, but a reader that opened
+``bundle.json`` by path and then ``model.safetensors`` by path could meet the old manifest and the new
+weights (same shapes: a half-old, half-new model loaded without a word). Here the folder is opened once
+and every file is read through that open folder into memory, checked against the manifest read through
+it: the files all come from one folder. If that folder is removed while read (its writer replaced it),
+a file is gone and the caller reads the new folder again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from carrousel.core.args import check_args
+from carrousel.core.errors import BundleError
+
+__all__ = [
+    "ARRAYS_FILE",
+    "ASSETS_DIR",
+    "BUNDLE_FILE",
+    "WEIGHTS_FILE",
+    "check_asset_name",
+    "check_listing",
+    "close_folder",
+    "header_shapes",
+    "open_folder",
+    "read_at",
+    "read_listed",
+    "write_synced",
+]
+
+BUNDLE_FILE = "bundle.json"
+WEIGHTS_FILE = "model.safetensors"
+ARRAYS_FILE = "arrays.safetensors"
+ASSETS_DIR = "assets"
+
+
+def check_asset_name(name: str) -> None:
+    """Refuses an asset name that is not a plain file name (a path could leave the folder)."""
+    parts = Path(name).parts
+    if not name or Path(name).is_absolute() or ".." in parts or len(parts) != 1:
+        raise BundleError(f"asset file name {name!r} must be a plain file name (no folders, no '..')")
+
+
+def check_listing(root: Path, doc: Mapping[str, Any]) -> None:
+    """Checks the manifest's ``files`` table: the weights listed, every name a known file or asset."""
+    files = doc["files"]
+    if WEIGHTS_FILE not in files:
+        raise BundleError(f"{root / BUNDLE_FILE} lists no {WEIGHTS_FILE}; train or save the model again")
+    for rel, info in files.items():
+        if not isinstance(rel, str) or not isinstance(info, dict):
+            raise BundleError(f"{root / BUNDLE_FILE} is damaged (files); train or save the model again")
+        if rel not in (WEIGHTS_FILE, ARRAYS_FILE):
+            head, _, name = rel.partition("/")
+            if head != ASSETS_DIR:
+                raise BundleError(f"{root / BUNDLE_FILE} names an unexpected file {rel!r}; save again")
+            check_asset_name(name)
+
+
+def open_folder(root: Path) -> int | None:
+    """An open descriptor of the folder ``root``, or None where it cannot be opened (or the system reads
+    no files relative to one): the caller then reads by path and reports what is wrong."""
+    if os.open not in os.supports_dir_fd or not hasattr(os, "O_DIRECTORY"):
+        return None
+    try:
+        return os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return None
+
+
+@check_args
+def close_folder(fd: int | None) -> None:
+    """Closes what :func:`open_folder` returned."""
+    if fd is not None:
+        os.close(fd)
+
+
+@check_args
+def read_at(root: Path, fd: int | None, rel: str, limit: int | None = None) -> bytes:
+    """The bytes of ``root / rel``, read through the open folder ``fd`` (by path when None).
+
+    Raises:
+        FileNotFoundError: the file is not there (through ``fd``: the folder may have been replaced).
+        ValueError: the file is larger than ``limit``.
+    """
+    handle = os.open(root / rel, os.O_RDONLY) if fd is None else os.open(rel, os.O_RDONLY, dir_fd=fd)
+    with os.fdopen(handle, "rb") as fh:
+        if limit is not None and os.fstat(fh.fileno()).st_size > limit:
+            raise ValueError("too large")
+        return fh.read()
+
+
+@check_args
+def read_listed(root: Path, fd: int | None, files: Mapping[str, Any]) -> dict[str, bytes]:
+    """Reads every file the manifest lists, checking its recorded size and sha256.
+
+    Raises:
+        FileNotFoundError: through ``fd``, a listed file is not there (the caller reads again).
+        BundleError: by path, a file is missing; either way, one is truncated or changed.
+    """
+    blobs: dict[str, bytes] = {}
+    for rel, info in files.items():
+        path = root / rel
+        try:
+            blob = read_at(root, fd, rel)
+        except FileNotFoundError:
+            if fd is not None:
+                raise
+            raise BundleError(
+                f"{path} is missing; the model folder is incomplete, copy or train it again"
+            ) from None
+        except IsADirectoryError:
+            raise BundleError(f"{path} is a folder, not a file; copy or train the model again") from None
+        if len(blob) != info.get("bytes"):
+            raise BundleError(
+                f"{path} is truncated or changed ({len(blob)} bytes, expected {info.get('bytes')}); "
+                "copy or train the model again"
+            )
+        if hashlib.sha256(blob).hexdigest() != info.get("sha256"):
+            raise BundleError(
+                f"{path} does not match its checksum (the file was changed); copy or train the model again"
+            )
+        blobs[rel] = blob
+    return blobs
+
+
+def header_shapes(blob: bytes, path: Path) -> dict[str, tuple[int, ...]]:
+    """The tensor shapes a safetensors file's header records (nothing else is read or allocated).
+
+    Raises:
+        BundleError: the header is damaged.
+    """
+    try:
+        size = int.from_bytes(blob[:8], "little")
+        if len(blob) < 8 or size > len(blob) - 8:
+            raise ValueError("header longer than the file")
+        header = json.loads(blob[8 : 8 + size])
+        return {k: tuple(int(n) for n in v["shape"]) for k, v in header.items() if k != "__metadata__"}
+    except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
+        raise BundleError(f"{path} is damaged ({exc}); train or save the model again") from None
+
+
+def write_synced(path: Path, blob: bytes) -> None:
+    """Writes ``blob`` to the new file ``path`` (inside a temporary folder) and fsyncs it."""
+    with open(path, "wb") as fh:
+        fh.write(blob)
+        fh.flush()
+        os.fsync(fh.fileno())
