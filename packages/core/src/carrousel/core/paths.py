@@ -11,10 +11,9 @@ make a folder named ``~`` in the current directory. Where the expansion happens:
 - a config's file and folder fields, named in its ``check_numbers(self, error, paths="model data")``;
 - a domain entry point's own path arguments (``train(cfg, out)``, ``from_pretrained(path)``,
   ``export_*(cfg, out)``), with :func:`user_path` before anything else reads them.
-- a domain's public readers and writers of a file a caller names (bio's FASTA, BED and 2bit readers and
-  ``Genome.open``; nlp's ``read_column``, ``read_pairs`` and catalogue readers; speech's corpus specs
-  ``kind:~/path`` and manifests; finance's ``write_table``); :func:`user_spec` where the value may be a name
-  that is no file (a hub data set), which must keep its exact text.
+- each domain's public readers and writers of a file a caller names (sequence, interval and table readers,
+  corpus specs ``kind:~/path`` and manifests, result tables); :func:`user_spec` where the value may be a
+  name that is no file (a hub data set), which must keep its exact text.
 
 ``check_input_file`` takes its path as given: the caller opens that same path afterwards. Expanding twice
 changes nothing (an expanded path no longer starts with ``~``), so a path handed on from one entry point to
