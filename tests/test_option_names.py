@@ -93,7 +93,7 @@ def test_bio_names_python_settings_to_python_and_flags_to_the_cli(tmp_path: Path
         ExportConfig(positives="p.fa")
     with pytest.raises(TrainConfigError, match=r"^positives and peaks both give .* give one: positives \("):
         TrainDataConfig(positives="p.fa", peaks="p.bed")
-    with pytest.raises(DataError, match=r"^positives .*p\.fa not found"):
+    with pytest.raises(DataError, match=r"^positives='.*p\.fa' not found"):
         pipeline.train(TrainConfig(data=TrainDataConfig(positives=str(tmp_path / "p.fa"))), tmp_path / "m")
 
     result = CliRunner().invoke(

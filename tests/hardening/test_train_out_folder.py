@@ -8,6 +8,7 @@ then failed when saving it (measured on tiny runs: 17 to 38 s of work thrown awa
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -71,3 +72,48 @@ def test_out_holding_other_files_is_refused_before_training(
     assert fits == [], "the model was trained before the folder was refused"
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
     assert (out / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("make", [_sentiment, _generate, _translate, _speech], ids=lambda f: f.__name__[1:])
+def test_a_read_only_out_is_named_by_its_option(
+    invoke: Callable[..., Outcome],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    make: Callable[[Path], list[str | Path]],
+) -> None:
+    """A read-only folder for ``--out``: bio and finance said "--out /x/m: cannot create or write in /x
+    (read-only)", nlp's and speech's train commands "/x/m: cannot create ..." without the option (their
+    pipelines passed no name to core's output check). Now every one names it, by its flag to a CLI user.
+    The folder is read-only by a patched check (root writes anywhere; tests never need root)."""
+    from carrousel.core import files
+
+    monkeypatch.setattr(files, "creatable_in", lambda folder: "read-only")
+    prog, *args = make(tmp_path)
+    out = tmp_path / "ro" / "m"
+    out.parent.mkdir()
+    outcome = invoke(prog, *args, "--out", out, "--device", "cpu")
+    assert_clean_failure(outcome, 1, "read-only")
+    assert f"--out {out}: cannot create or write in {out.parent} (read-only)" in outcome.stderr
+
+
+def test_a_read_only_out_is_named_by_its_python_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same check from Python names the argument as a Python caller passes it: ``out='/x/m'``."""
+    from carrousel.core import files
+    from carrousel.core.errors import ConfigError
+    from carrousel.nlp.config import SentimentTrainConfig, TextDataConfig
+    from carrousel.nlp.pipeline.sentiment import train_sentiment
+    from carrousel.speech.config import TrainConfig
+    from carrousel.speech.pipeline import train
+
+    monkeypatch.setattr(files, "creatable_in", lambda folder: "read-only")
+    _sentiment(tmp_path)
+    _speech(tmp_path)
+    out = tmp_path / "ro" / "m"
+    out.parent.mkdir()
+    expected = re.escape(
+        f"out='{out}': cannot create or write in {out.parent} (read-only); choose a writable folder"
+    )
+    with pytest.raises(ConfigError, match=f"^{expected}$"):
+        train_sentiment(SentimentTrainConfig(data=TextDataConfig(str(tmp_path / "d.csv"))), out)
+    with pytest.raises(ConfigError, match=f"^{expected}$"):
+        train(TrainConfig(data=(str(tmp_path / "m.tsv"),)), out)

@@ -47,7 +47,12 @@ logger = logging.getLogger(__name__)
 
 
 def _label(path: Path, flag: str | None) -> str:
-    return f"{flag} {path}" if flag else str(path)
+    """``path`` with the option that named it, as :func:`~carrousel.core.option_names.option` names a
+    setting: a flag as ``--out /tmp/x``, a Python name (``option("out")`` outside a CLI command) as
+    ``out='/tmp/x'``; a description with a space (``"BED file"``) as ``BED file /tmp/x``."""
+    if not flag:
+        return str(path)
+    return f"{flag} {path}" if flag.startswith("-") or " " in flag else f"{flag}={str(path)!r}"
 
 
 def _not_folder_kind(path: Path) -> str:
@@ -259,7 +264,7 @@ def check_output_file(
 
     Args:
         path: the output file.
-        flag: the option that named it, for the message.
+        flag: the option that named it, for the message (``option("out")``: see :func:`_label`).
         suffixes: allowed file name endings (``(".png",)``); empty allows any.
         inputs: the files the command reads; the output must be none of them.
 
@@ -294,7 +299,7 @@ def check_output_dir(
 
     Args:
         path: the folder a run writes as a whole (replacing what is there).
-        flag: the option that named it, for the message.
+        flag: the option that named it, for the message (``option("out")``: see :func:`_label`).
         marker: a file that every earlier output of the command holds (``bundle.json``): an existing
             folder with files but without it is refused, as its content would be replaced.
         error: the class raised for a path that cannot be used (a caller's own subclass of CarrouselError).
@@ -324,7 +329,7 @@ def refuse_other_files(
 
     Args:
         path: the folder to be written as a whole.
-        flag: the option that named it, for the message.
+        flag: the option that named it, for the message (``option("out")``: see :func:`_label`).
         marker: a file that every earlier output holds (``bundle.json``, ``run.json``).
         error: the class raised (a caller's own subclass of CarrouselError).
 

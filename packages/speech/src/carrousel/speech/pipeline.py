@@ -26,6 +26,7 @@ from carrousel.core.bundle import BUNDLE_FILE
 from carrousel.core.curves import can_plot, finite_history, history_writer
 from carrousel.core.device import check_precision, pin_memory_for
 from carrousel.core.files import check_output_dir
+from carrousel.core.option_names import option
 from carrousel.core.paths import user_path
 from carrousel.core.text import name_some
 from carrousel.core.train import Callback, Trainer, fit_refusing
@@ -149,7 +150,7 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
     out = user_path(out)  # a Python caller's "~/models/asr" (as a shell expands it)
     start = time.perf_counter()
     check_precision(cfg.precision, cfg.device)
-    check_output_dir(out, marker=BUNDLE_FILE)  # before any work: a folder of other files is refused
+    check_output_dir(out, option("out"), marker=BUNDLE_FILE)  # before any work: other files are refused
     plot = can_plot(PLOT_EXTRA)  # the learning curve (training.png), decided before any training
     _threads(cfg.threads)
     utts = with_durations(load_corpora(cfg.data, cfg.max_utterances, cfg.seed))

@@ -43,6 +43,7 @@ import soundfile as sf
 
 from carrousel.core.atomic import atomic_dir
 from carrousel.core.files import check_output_dir
+from carrousel.core.option_names import option
 from carrousel.speech.audio import resample, speech_bounds
 from carrousel.speech.augment import NOISES, apply_channel, make_noise
 from carrousel.speech.config import SynthConfig
@@ -352,7 +353,7 @@ def synth_corpus(cfg: SynthConfig, progress: Callable[[float], None] | None = No
         ConfigError: ``cfg.out`` holds files but no manifest.tsv (not an earlier corpus), checked first.
         OutputError: the folder cannot be written.
     """
-    check_output_dir(cfg.out, "--out", marker=_MANIFEST)  # before any work: other files are kept
+    check_output_dir(cfg.out, option("out"), marker=_MANIFEST)  # before any work: other files are kept
     start = time.perf_counter()
     engines = _available(cfg.engines)
     rng = np.random.default_rng([cfg.seed, 999_983])

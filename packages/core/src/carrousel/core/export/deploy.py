@@ -41,6 +41,7 @@ from carrousel.core.export.choices import DeployPrecision, Exporter, check_expor
 from carrousel.core.export.onnx import INT8_OPS, OnnxModule, export_onnx, quantize_int8, verify_onnx
 from carrousel.core.export.quant import STATIC_OPS, quantize_static_int8
 from carrousel.core.files import check_output_dir, check_spares
+from carrousel.core.option_names import option
 
 __all__ = [
     "EXPORT_ASSET",
@@ -65,7 +66,7 @@ def check_export_out(out: str | Path, source: str | Path) -> None:
         ConfigError: naming the folder and the fix.
     """
     check_spares(out, source)
-    check_output_dir(out, "--out", marker=BUNDLE_FILE)  # a folder of other files is kept, never replaced
+    check_output_dir(out, option("out"), marker=BUNDLE_FILE)  # a folder of other files is kept, not replaced
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,7 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
     out = user_path(out) if out is not None else None  # a Python caller's "~/eval"
     charts = False
     if out is not None:  # before any work: a folder of other files is refused, never replaced
-        check_output_dir(out, "--out", marker=_METRICS)
+        check_output_dir(out, option("out"), marker=_METRICS)
         left_out = f"--out {out} gets metrics.json without its charts (confusion.png, attention.png)"
         charts = can_draw(PLOT_EXTRA, left_out)  # said now, not after the texts are scored
     model = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision, cfg.unk)
