@@ -268,22 +268,28 @@ def test_a_folder_of_other_files_is_refused_in_one_wording(tmp_path: Path) -> No
     )
     said += "or empty folder"
     bundle = Bundle(kind="test.x", model=SequenceRegressor(SequenceRegressorConfig(RecurrentConfig(1, 2))))
+    # the folder as its reader names it: a flag given as such, a Python caller's argument (option names)
     cases = [
-        (lambda: check_output_dir(other, "--out", marker="bundle.json"), ConfigError, "--out", "bundle.json"),
-        (lambda: bundle.save(other), BundleError, "", "bundle.json"),
-        (lambda: check_run_folder(other), OutputPathError, "--out", "run.json"),
-        (lambda: bio_train(BioTrainConfig(), other), BundleError, "--out", "bundle.json"),
+        (
+            lambda: check_output_dir(other, "--out", marker="bundle.json"),
+            ConfigError,
+            f"--out {other}",
+            "bundle.json",
+        ),
+        (lambda: bundle.save(other), BundleError, str(other), "bundle.json"),
+        (lambda: check_run_folder(other), OutputPathError, f"out_dir='{other}'", "run.json"),
+        (lambda: bio_train(BioTrainConfig(), other), BundleError, f"out='{other}'", "bundle.json"),
         (
             lambda: discover(DiscoverConfig(model=str(tmp_path / "m")), other),
             BundleError,
-            "--out",
+            f"out='{other}'",
             "motifs.meme",
         ),
     ]
-    for call, error, flag, marker in cases:
+    for call, error, where, marker in cases:
         with pytest.raises(error) as caught:
             call()
-        assert str(caught.value) == f"{flag} {other} {said.format(marker)}".strip()
+        assert str(caught.value) == f"{where} {said.format(marker)}"
     assert [p.name for p in other.iterdir()] == ["notes.txt"]
 
 

@@ -267,3 +267,63 @@ def test_another_thread_keeps_the_python_names_while_a_command_names_flags() -> 
         assert option("lookback", 30) == "--lookback 30"
     assert seen == ["lookback=30"]
     assert option("lookback", 30) == "lookback=30"
+
+
+def test_the_remaining_library_messages_name_python_settings_to_python_and_flags_to_the_cli(
+    tmp_path: Path,
+) -> None:
+    """Messages left with a literal flag after the first two passes: bio's export options, finance's
+    quantiles and run files, core's smaller-model and precision checks said ``--distill-filters N needs
+    --distill H``, ``use e.g. --quantiles 0.1,0.9`` or ``use --precision fp32`` to a Python caller too."""
+    from carrousel.bio.config import DiscoverConfig, ExportConfig
+    from carrousel.bio.errors import DiscoverConfigError, ExportConfigError
+    from carrousel.core.device import check_exported_precision
+    from carrousel.core.export.choices import check_variant
+    from carrousel.finance.config import ModelConfig
+    from carrousel.finance.errors import FinanceConfigError, RunFileError
+    from carrousel.finance.runs import read_run_rows
+
+    _both(
+        lambda: ExportConfig(distill_filters=8),
+        ExportConfigError,
+        r"^distill_filters needs distill \(the student's units\)$",
+        r"^--distill-filters N needs --distill H \(the student's units\)$",
+    )
+    _both(
+        lambda: ExportConfig(train_positives="p.fa"),
+        ExportConfigError,
+        r"^train_positives/train_negatives are for prune or distill$",
+        r"^--train-positives/--train-negatives are for --prune F or --distill H$",
+    )
+    _both(
+        lambda: DiscoverConfig(model="m", epochs=5),
+        DiscoverConfigError,
+        r"^epochs=5 is not used with model \(nothing is trained\); drop epochs, or drop model to train on "
+        r"sequences with it$",
+        r"^--epochs 5 is not used with --model \(nothing is trained\); drop --epochs, or drop --model to train "
+        r"on SEQUENCES with it$",
+    )
+    _both(
+        lambda: ModelConfig(quantiles=(0.5,)),
+        FinanceConfigError,
+        r"^quantiles needs a level .* use e\.g\. quantiles=\(0\.1, 0\.9\)$",
+        r"^--quantiles needs a level .* use e\.g\. --quantiles 0\.1,0\.9$",
+    )
+    _both(
+        lambda: read_run_rows(tmp_path / "none"),
+        RunFileError,
+        r"not found; pass folders written with out_dir$",
+        r"not found; pass folders written with --out$",
+    )
+    _both(
+        lambda: check_variant(0.5, 4),
+        ConfigError,
+        r"^distill and prune are two variants",
+        r"^--distill and --prune are two variants",
+    )
+    _both(
+        lambda: check_exported_precision("bf16", True),
+        ConfigError,
+        r"^precision='bf16' runs a PyTorch network; .* use precision='fp32' with it$",
+        r"^--precision bf16 runs a PyTorch network; .* use --precision fp32 with it$",
+    )

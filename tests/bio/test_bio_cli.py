@@ -171,7 +171,7 @@ def test_epochs_beside_a_model_in_discover_is_refused(invoke, tmp_path, write_fa
         assert outcome.code in (1, 2) and outcome.stdout == "" and not out.exists(), outcome.stderr
         lines = outcome.error_lines()
         assert len(lines) == 1 and "--epochs 50 is not used with --model" in lines[0], outcome.stderr
-    with pytest.raises(DiscoverConfigError, match="drop --epochs"):
+    with pytest.raises(DiscoverConfigError, match="drop epochs, or drop model"):
         DiscoverConfig(model="m", epochs=DiscoverConfig.DEFAULT_EPOCHS)  # given, even at the default's value
     assert DiscoverConfig(model="m").epochs is None
     seen: list[int] = []

@@ -119,6 +119,6 @@ def test_keep_filters_keeps_the_chosen_filters_outputs() -> None:
 
 
 def test_distill_filters_needs_distill() -> None:
-    with pytest.raises(ExportConfigError, match="needs --distill"):
+    with pytest.raises(ExportConfigError, match=r"^distill_filters needs distill \(the student's units\)$"):
         ExportConfig(distill_filters=8)
     assert runner.invoke(app, ["export", "-o", "x", "--distill-filters", "8"]).exit_code == 2

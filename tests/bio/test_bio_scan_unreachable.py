@@ -37,7 +37,7 @@ def test_a_motif_that_can_never_reach_the_pvalue_is_named_in_one_warning(
     # before: no word; "0 hits" for a motif that was never able to give one
     assert len(lines) == 1 and "\n" not in lines[0], lines
     assert "1 of 2 motifs can never reach p <= 0.0001" in lines[0]
-    assert "SHORT6 (6 bp, best p 0.00024" in lines[0] and "--pvalue 0.00025" in lines[0]
+    assert "SHORT6 (6 bp, best p 0.00024" in lines[0] and "scan them with pvalue=0.00025 or above" in lines[0]
     assert "LONG12" not in lines[0]
     with caplog.at_level(logging.WARNING, logger="carrousel.bio"):
         caplog.clear()

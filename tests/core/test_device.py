@@ -44,7 +44,7 @@ def test_unavailable_or_unknown_devices_are_config_errors(monkeypatch: pytest.Mo
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
     for name in ("cuda", "cuda:1"):
-        with pytest.raises(ConfigError, match=r"CUDA is not available; use --device cpu"):
+        with pytest.raises(ConfigError, match=r"CUDA is not available; use device='cpu'"):
             pick_device(name)
     with pytest.raises(ConfigError, match="MPS is not available"):
         pick_device("mps")

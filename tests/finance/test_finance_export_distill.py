@@ -69,6 +69,6 @@ def test_distilled_export_is_small_keeps_pinball_matches_the_student_and_forecas
 def test_distill_options_are_checked() -> None:
     with pytest.raises(FinanceConfigError, match="one of them"):
         ExportConfig(model_dir="m", prune=0.5, distill=8)
-    with pytest.raises(FinanceConfigError, match="--distill -1"):
+    with pytest.raises(FinanceConfigError, match=r"^distill=-1: give the student's hidden units"):
         ExportConfig(model_dir="m", distill=-1)
     assert runner.invoke(app, ["export", "--model-dir", "m", "-o", "x", "--distill", "-1"]).exit_code == 2

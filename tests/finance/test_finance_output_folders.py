@@ -17,7 +17,7 @@ def test_the_run_folder_check_is_cores(tmp_path: Path) -> None:
     afile = tmp_path / "file.txt"
     afile.write_text("x")
     with pytest.raises(
-        OutputPathError, match=r"^--out .*file\.txt is a file, not a folder; give a folder path$"
+        OutputPathError, match=r"^out_dir='.*file\.txt' is a file, not a folder; give a folder path$"
     ):
         check_run_folder(afile)
     with pytest.raises(OutputPathError, match=r"file\.txt is a file, so the output cannot be created there"):
@@ -26,7 +26,7 @@ def test_the_run_folder_check_is_cores(tmp_path: Path) -> None:
     (tmp_path / "other" / "notes.txt").write_text("x")
     with pytest.raises(OutputPathError, match=r"holds files but no run\.json"):
         check_run_folder(tmp_path / "other")
-    with pytest.raises(ConfigError, match="--out writes a folder"):  # before: accepted
+    with pytest.raises(ConfigError, match=r"^out_dir writes a folder"):  # before: accepted
         check_run_folder(Path("-"))
     check_run_folder(None)
     check_run_folder(tmp_path / "new")

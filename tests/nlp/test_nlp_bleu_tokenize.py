@@ -87,7 +87,7 @@ def test_override_and_bad_values() -> None:
     with pytest.raises(NLPConfigError, match="unknown BLEU tokenizer"):
         TranslateEvaluateConfig("m", ("p",), bleu_tokenize="spm")  # needs a download: not offered
     if not _JA_MECAB:
-        with pytest.raises(NLPConfigError, match="--bleu-tokenize char"):
+        with pytest.raises(NLPConfigError, match="give bleu_tokenize='char'"):
             choose_bleu_tokenize("ja", ["ファイル"], "ja-mecab")
 
 

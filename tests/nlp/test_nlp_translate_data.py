@@ -309,7 +309,7 @@ def test_a_catalogue_of_another_language_than_the_target_is_a_warning(
     assert mo_language(fr.read_bytes()) == "fr"
     with caplog.at_level("WARNING", logger="carrousel"):
         assert read_pairs([fr], "en", "de") == [("could not open file", "impossible d'ouvrir le fichier")]
-    assert "declares Language: fr" in caplog.text and "pass --tgt fr" in caplog.text
+    assert "declares Language: fr" in caplog.text and "pass tgt='fr'" in caplog.text
     caplog.clear()
     with caplog.at_level("WARNING", logger="carrousel"):
         read_pairs([fr], "en", "fr")  # the right target

@@ -170,7 +170,7 @@ def test_po_language_is_checked_against_the_target(tmp_path: Path, caplog: pytes
     po = write_po(tmp_path / "demo.po", HAND)
     with caplog.at_level(logging.WARNING, logger="carrousel"):
         read_pairs([po], "en", "fr")
-    assert "declares Language: de" in caplog.text and "pass --tgt de" in caplog.text
+    assert "declares Language: de" in caplog.text and "pass tgt='de'" in caplog.text
 
 
 @pytest.mark.parametrize(

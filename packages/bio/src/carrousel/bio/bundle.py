@@ -35,6 +35,7 @@ from carrousel.core.bundle import Bundle, is_bundle, load_bundle
 from carrousel.core.device import check_inference
 from carrousel.core.errors import BundleError
 from carrousel.core.export.deploy import load_runtime
+from carrousel.core.option_names import option
 from carrousel.core.paths import user_path
 from carrousel.core.provenance import exported_precision, fix_or_upgrade
 
@@ -110,7 +111,7 @@ def load_model(path: str | Path | None = None, device: str = "cpu", precision: s
         )
         raise BundleError(
             f"{folder} is not a carrousel-bio model folder (no bundle.json){old}; "
-            "train one with 'bio train -o DIR', or leave out --model for the packaged panel"
+            f"train one with 'bio train -o DIR', or leave out {option('model')} for the packaged panel"
         )
     bundle = load_bundle(folder, kind=KIND, map_location=device)
     network = bundle.model

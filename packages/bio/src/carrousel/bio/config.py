@@ -312,11 +312,12 @@ class ExportConfig:
                                     "in [0, 1)")  # fmt: skip
         _at_least("fine-tuning epochs", self.finetune_epochs, 1, ExportConfigError, MAX_EPOCHS)
         check_variant(self.prune, self.distill, ExportConfigError)
-        _at_least("--distill-filters", self.distill_filters, 0, ExportConfigError, MAX_FILTERS)
+        _at_least(option("distill_filters"), self.distill_filters, 0, ExportConfigError, MAX_FILTERS)
+        n, f, h = (" N", " F", " H") if naming_flags() else ("", "", "")  # the CLI's placeholders
         if self.distill_filters and not self.distill:
-            raise ExportConfigError("--distill-filters N needs --distill H (the student's units)")
+            raise ExportConfigError(f"{option('distill_filters')}{n} needs {option('distill')}{h} (the student's units)")  # fmt: skip
         if self.prune == 0.0 and not self.distill and (self.train_positives or self.train_negatives):
-            raise ExportConfigError("--train-positives/--train-negatives are for --prune F or --distill H")
+            raise ExportConfigError(f"{option('train_positives')}/{option('train_negatives')} are for {option('prune')}{f} or {option('distill')}{h}")  # fmt: skip
         if self.train_negatives is not None and self.train_positives is None:
             raise ExportConfigError(f"{option('train_negatives')} needs {option('train_positives')}")
 
@@ -389,12 +390,10 @@ class DiscoverConfig:
         _choice(self, "report", ReportFormat, DiscoverConfigError)
         _at_least("epochs", self.epochs, 1, DiscoverConfigError, MAX_EPOCHS)
         _at_least("seed", self.seed, 0, DiscoverConfigError)
-        for flag, value in (("--control", self.control), ("--epochs", self.epochs)):
+        for name, value in (("control", self.control), ("epochs", self.epochs)):
             if self.model is not None and value is not None:  # it was ignored: nothing is trained
-                raise DiscoverConfigError(
-                    f"{flag} {value} is not used with --model (nothing is trained); drop {flag}, or drop "
-                    "--model to train on SEQUENCES with it"
-                )
+                raise DiscoverConfigError(f"{option(name, value)} is not used with {option('model')} (nothing is trained); drop "
+                                          f"{option(name)}, or drop {option('model')} to train on {'SEQUENCES' if naming_flags() else 'sequences'} with it")  # fmt: skip
         if not self.collection.strip():
             raise DiscoverConfigError("the JASPAR collection to match against is empty; give "
                                       f"{option('collection', flag='--jaspar')}")  # fmt: skip

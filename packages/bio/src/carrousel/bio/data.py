@@ -35,7 +35,7 @@ from carrousel.bio.validation import (
 )
 from carrousel.core.args import check_args
 from carrousel.core.bundle import file_sha256
-from carrousel.core.option_names import option
+from carrousel.core.option_names import naming_flags, option
 
 __all__ = [
     "TrainingSet",
@@ -215,7 +215,9 @@ def planted_dataset(
     K = len(motifs)
     w = cfg.window
     if max(m.length for m in motifs) > w:
-        raise MotifError(f"a motif is longer than the training window ({w}); give a larger --window")
+        raise MotifError(
+            f"a motif is longer than the training window ({w}); give a larger {option('window')}"
+        )
     n_pos = cfg.n_per_motif * K
     bg = genome_windows(genome, w, n_pos + cfg.n_background + cfg.n_decoy, rng)
     return plant_dataset(motifs, bg, cfg, rng)
@@ -298,8 +300,10 @@ def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -
         else:
             assert cfg.peaks is not None
             if genome is None:
-                raise TrainConfigError("--peaks needs --genome to read the peak sequences from")
-            where = f"--peaks {cfg.peaks}"
+                raise TrainConfigError(
+                    f"{option('peaks')} needs {option('genome')} to read the peak sequences from"
+                )
+            where = f"{option('peaks')} {cfg.peaks}"
             pos, notes, kept = _peak_windows(read_peaks(cfg.peaks), cfg.peaks, genome, window)
             pos, dropped = drop_only_n(pos, where)
             notes += dropped
@@ -333,14 +337,14 @@ def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -
     else:
         if not named:
             raise TrainConfigError(
-                f"give --motif IDs (planted training), {option('positives')}/{option('negatives')} or "
+                f"give {option('motifs', flag='--motif')}{' IDs' * naming_flags()} (planted training), {option('positives')}/{option('negatives')} or "
                 f"{option('peaks')}/{option('genome')}"
             )
         assert genome is not None
         n_neg = cfg.n_negatives or max(cfg.per_motif * len(named) // 4, 500)
         if cfg.per_motif < MIN_TRAIN_PER_CLASS or 2 * n_neg + n_neg // 2 < MIN_TRAIN_PER_CLASS:
             raise TrainConfigError(
-                f"--per-motif {cfg.per_motif} and --n-negatives {cfg.n_negatives}: planted training needs "
+                f"{option('per_motif', cfg.per_motif)} and {option('n_negatives', cfg.n_negatives)}: planted training needs "
                 f"at least {MIN_TRAIN_PER_CLASS} windows per class; raise them"
             )
         scfg = SynthConfig(

@@ -43,6 +43,7 @@ from carrousel.bio.task import MotifTask
 from carrousel.bio.training import gc_stratified_split, windows_loader
 from carrousel.core.args import check_args
 from carrousel.core.device import pin_memory_for
+from carrousel.core.option_names import option
 from carrousel.core.prune import prune_units, variant_fix
 from carrousel.core.train import (
     DistillationTask,
@@ -139,8 +140,8 @@ def distilled_model(full: MotifModel, cfg: ExportConfig, progress: bool = False)
     teacher = full.model.eval()
     if cfg.distill >= teacher.config.hidden:
         raise ExportConfigError(
-            f"--distill {cfg.distill}: the student needs fewer LSTM units than the model's "
-            f"{teacher.config.hidden}; give e.g. --distill {max(1, teacher.config.hidden // 4)}"
+            f"{option('distill', cfg.distill)}: the student needs fewer LSTM units than the model's "
+            f"{teacher.config.hidden}; give e.g. {option('distill', max(1, teacher.config.hidden // 4))}"
         )
     student = prune_units(  # the teacher's convolution and head, its strongest H units of each direction
         teacher,
@@ -154,8 +155,8 @@ def distilled_model(full: MotifModel, cfg: ExportConfig, progress: bool = False)
     if cfg.distill_filters:
         if cfg.distill_filters >= filters:
             raise ExportConfigError(
-                f"--distill-filters {cfg.distill_filters}: the student needs fewer filters than the "
-                f"model's {filters}; give e.g. --distill-filters {max(1, filters // 2)}"
+                f"{option('distill_filters', cfg.distill_filters)}: the student needs fewer filters than the "
+                f"model's {filters}; give e.g. {option('distill_filters', max(1, filters // 2))}"
             )
         sample = torch.from_numpy(one_hot(data.x[train[:SCORE_WINDOWS]]))
         student = keep_filters(student, cfg.distill_filters, ablation_scores(teacher, sample))

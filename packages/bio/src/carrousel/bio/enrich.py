@@ -32,6 +32,7 @@ from carrousel.bio.synth import dinucleotide_shuffle, dinucleotide_shuffle_runs
 from carrousel.bio.validation import lengths_apart, median_bases
 from carrousel.core.args import check_args
 from carrousel.core.metrics import benjamini_hochberg
+from carrousel.core.option_names import option
 from carrousel.core.text import name_some
 
 __all__ = [
@@ -303,7 +304,7 @@ def _check_lengths(targets: Sequence[np.ndarray], background: Sequence[np.ndarra
         raise SequenceSetError(
             f"the targets hold {t:g} bases (median, N excluded) and the background {b:g}: a longer sequence "
             "holds a hit more often, so the table would compare lengths, not motifs; give a background of "
-            "about the same length (or leave out --background: shuffles of the targets)"
+            f"about the same length (or leave out {option('background')}: shuffles of the targets)"
         )
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from carrousel.bio.errors import FastaFormatError
 from carrousel.core.args import check_args
 from carrousel.core.encodings import file_lines
+from carrousel.core.option_names import option
 from carrousel.core.text import name_some
 
 __all__ = [
@@ -98,9 +99,10 @@ def warn_all_masked(path: str | Path) -> None:
     all-lower-case file, such as UCSC's dm3 upstream2000.fa.gz, carries no soft-masking)."""
     if _first_time(path, "all masked"):
         logger.warning(
-            "%s: every base is lower case, so --mask-lower left nothing to scan; the file is not soft-masked "
-            "(repeats in lower case, the rest upper case): scan it without --mask-lower",
+            "%s: every base is lower case, so %s left nothing to scan; the file is not soft-masked "
+            "(repeats in lower case, the rest upper case): scan it without %s",
             path,
+            *[option("mask_lower", True, "--mask-lower")] * 2,
         )
 
 

@@ -52,6 +52,7 @@ from carrousel.bio.hits import COLUMN_DOCS, Hits, ScanResult
 from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_path, is_special
 from carrousel.core.errors import CarrouselError, OutputError
+from carrousel.core.option_names import option
 
 __all__ = [
     "FORMATS",
@@ -269,8 +270,8 @@ def format_for(path: str | Path | None, fmt: HitFormat | str | None) -> HitForma
     if ext not in _EXTENSIONS:
         what = f"'.{ext}' is not the extension of a hit format" if ext else "no extension"
         raise ScanConfigError(
-            f"--out {path}: {what}; name the file .bed, .gff3, .tsv or .json (.gz to compress), "
-            f"or give --format {', '.join(FORMATS)}"
+            f"{option('out', str(path))}: {what}; name the file .bed, .gff3, .tsv or .json (.gz to compress), "
+            f"or give {option('fmt', flag='--format')} {', '.join(FORMATS)}"
         )
     return HitFormat(_EXTENSIONS[ext])
 

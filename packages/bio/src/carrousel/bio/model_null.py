@@ -25,6 +25,7 @@ from carrousel.bio.fasta import RecordInfo, iter_chunks
 from carrousel.bio.models import MotifModel
 from carrousel.bio.synth import dinucleotide_shuffle
 from carrousel.core.args import check_args
+from carrousel.core.option_names import naming_flags, option
 
 __all__ = [
     "PEAK_SET_LENGTH",
@@ -168,7 +169,7 @@ def background_windows(
     if len(picks) < 20:
         masked = " without a soft-masked (lower-case) base or N" if mask_lower else ""
         raise ScanConfigError(
-            f"--model-background {path}: only {len(picks)} usable windows of {window} bases{masked}; give a "
+            f"{option('model_background', str(path))}: only {len(picks)} usable windows of {window} bases{masked}; give a "
             "larger background FASTA"
         )
     if len(picks) > n_null:
@@ -241,7 +242,9 @@ def choose_null(
         if model.background is None:
             raise ScanConfigError(
                 "the model stores no background null (trained on planted sites before this version, or on "
-                "shuffled negatives); use --model-null genome or model, or give --model-background FILE"
+                f"shuffled negatives); use {option('calibration', 'genome', '--model-null')} or "
+                f"{'model' if naming_flags() else repr('model')}, or give {option('model_background')}"
+                f"{' FILE' * naming_flags()}"
             )
         choice = NullChoice(model.background, "stored background", "the model's held-out real background")
     else:

@@ -38,6 +38,7 @@ from carrousel.bio.motif_lines import diagnose
 from carrousel.bio.motif_names import motif_label, motif_specs, pick_by_name
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
+from carrousel.core.option_names import option
 from carrousel.core.optional import require
 from carrousel.core.paths import user_path
 from carrousel.core.text import name_some
@@ -334,7 +335,9 @@ def resolve_motifs(specs: str | Sequence[str], release: str = JASPAR_RELEASE) ->
     """
     items = motif_specs(specs)
     if not items:
-        raise MotifNotFoundError("no motif given; pass --motif with an ID, name or file")
+        raise MotifNotFoundError(
+            f"no motif given; pass {option('motifs', flag='--motif')} with an ID, name or file"
+        )
     out: list[Motif] = []
     for item in items:
         if item.lower().startswith("jaspar:"):

@@ -136,8 +136,8 @@ def train(cfg: TrainConfig, out: str | Path, command: str = "", progress: bool =
     fit = cfg.fit
     check_precision(fit.precision.value, fit.device)
     target = user_path(out)  # a Python caller's "~/models/ctcf"
-    refuse_other_files(target, "--out", "bundle.json", BundleError)
-    check_output_dir(target, "--out")
+    refuse_other_files(target, option("out"), "bundle.json", BundleError)
+    check_output_dir(target, option("out"))
     d = cfg.data
     _inputs(
         (d.positives, option("positives"), "FASTA"),
@@ -336,10 +336,11 @@ def discover(cfg: DiscoverConfig, out: str | Path, progress: bool = False) -> Di
         raise DiscoverConfigError(f"give a model ({option('model')}) or sequences to train on ({sequences})")
     if cfg.model is not None and Path(cfg.model).resolve().is_relative_to(folder.resolve()):
         raise DiscoverConfigError(
-            f"--model {cfg.model} lies inside --out {folder}, which is replaced; use another --out"
+            f"{option('model', cfg.model)} lies inside {option('out', str(folder))}, which is replaced; use another "
+            f"{option('out')}"
         )
-    refuse_other_files(folder, "--out", "motifs.meme", BundleError)
-    check_output_dir(folder, "--out")
+    refuse_other_files(folder, option("out"), "motifs.meme", BundleError)
+    check_output_dir(folder, option("out"))
     _inputs((cfg.sequences, None, "FASTA"), (cfg.control, "--control", "FASTA"))
     logo_libraries()  # a missing extra stops the run before any training
     if cfg.model is None and cfg.sequences is not None:  # trained on windows of the default width

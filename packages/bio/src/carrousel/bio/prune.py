@@ -35,6 +35,7 @@ from carrousel.core.args import check_args
 from carrousel.core.bundle import file_sha256
 from carrousel.core.device import pin_memory_for
 from carrousel.core.nn import RecurrentConfig
+from carrousel.core.option_names import naming_flags, option
 from carrousel.core.prune import prune_and_finetune
 from carrousel.core.train import TrainConfig
 
@@ -89,14 +90,14 @@ def finetune_windows(model: MotifModel, cfg: ExportConfig) -> tuple[TrainingSet,
     if cfg.train_positives is not None:
         if k != 1:
             raise ExportConfigError(
-                f"--train-positives: FASTA windows fine-tune a one-output model only; this model has {k} "
+                f"{option('train_positives')}: FASTA windows fine-tune a one-output model only; this model has {k} "
                 "outputs (leave the option out: it is fine-tuned on its recorded or planted windows)"
             )
         data = TrainDataConfig(
             positives=cfg.train_positives, negatives=cfg.train_negatives, window=model.window
         )
-        where = f"--train-positives {cfg.train_positives}" + (
-            f" and --train-negatives {cfg.train_negatives}" if cfg.train_negatives else ""
+        where = f"{option('train_positives')} {cfg.train_positives}" + (
+            f" and {option('train_negatives')} {cfg.train_negatives}" if cfg.train_negatives else ""
         )
     elif (files := _recorded(model)) is not None and ("positives" in files or "peaks" in files):
         data = TrainDataConfig(window=model.window, **files)  # type: ignore[arg-type]
@@ -108,7 +109,8 @@ def finetune_windows(model: MotifModel, cfg: ExportConfig) -> tuple[TrainingSet,
     else:
         raise ExportConfigError(
             "the model's training files are gone or changed; give the windows to fine-tune "
-            "the pruned network on with --train-positives FILE [--train-negatives FILE]"
+            f"the pruned network on with {option('train_positives')}{' FILE' * naming_flags()} "
+            f"[{option('train_negatives')}{' FILE' * naming_flags()}]"
         )
     named = list(model.motifs) if data.positives is None and data.peaks is None else []
     windows = training_set(data, named, seed)

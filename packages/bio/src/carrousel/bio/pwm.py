@@ -38,6 +38,7 @@ from carrousel.bio.pwm_kernels import (
 from carrousel.bio.pwm_null import Background, check_pvalue, score_distribution
 from carrousel.core.args import check_args
 from carrousel.core.errors import ShapeError
+from carrousel.core.option_names import option
 from carrousel.core.text import name_some
 
 __all__ = ["IntegerPWM", "SequenceCodes", "scan_windows", "warn_unreachable"]
@@ -373,11 +374,11 @@ def warn_unreachable(pwms: Sequence[IntegerPWM], pvalue: float) -> list[IntegerP
         )
         logger.warning(
             "%d of %d motifs can never reach p <= %g, not even a perfect match, so they give no hits: %s; "
-            "scan them with --pvalue %g or above",
+            "scan them with %s or above",
             len(never),
             len(pwms),
             pvalue,
             named,
-            enough,
+            option("pvalue", float(f"{enough:g}")),
         )
     return never

@@ -287,7 +287,9 @@ def _warn_untested(stages: dict[str, int], window: int) -> None:
     masked = stages.get("windows_masked", 0)
     if n and 2 * masked >= n:
         logger.warning(
-            "%d of %d model windows touch a soft-masked base or an N and were not tested (--mask-lower: no "
-            "score uses a masked base); --method both also tests the PWM sites between masked runs",
+            "%d of %d model windows touch a soft-masked base or an N and were not tested (%s: no "
+            "score uses a masked base); %s also tests the PWM sites between masked runs",
             *(masked, n),
+            option("mask_lower", True, "--mask-lower"),
+            option("method", "both"),
         )

@@ -24,6 +24,7 @@ from carrousel.bio.magic import kept_unpacked
 from carrousel.bio.scan import scan_genome
 from carrousel.core.atomic import writes_in_place
 from carrousel.core.files import check_output_file
+from carrousel.core.option_names import option
 from carrousel.core.paths import user_path
 
 __all__ = ["scan"]
@@ -67,7 +68,7 @@ def scan(
     _check_path(genome)
     genome, out = user_path(genome), (user_path(out) if out is not None else None)  # "~/genome.fa"
     if out is not None:
-        check_output_file(out, "--out", inputs=[genome])
+        check_output_file(out, option("out"), inputs=[genome])
     kind = format_for(out, fmt)  # an unknown extension fails here, before any work
     for fasta, flag in ((genome, None), (cfg.model_background, "--model-background")):
         check_fasta_input(fasta, flag)  # a readable file without duplicate record names: before any work

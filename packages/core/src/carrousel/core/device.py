@@ -29,6 +29,7 @@ from carrousel.core.args import check_args
 from carrousel.core.config import DEVICE_CHOICES, check_device
 from carrousel.core.errors import ConfigError
 from carrousel.core.export.choices import precision_source
+from carrousel.core.option_names import option
 
 __all__ = [
     "DEVICE_CHOICES",
@@ -79,9 +80,13 @@ def pick_device(prefer: str | torch.device | None = "auto") -> torch.device:
     except RuntimeError:
         raise ConfigError(f"unknown device {prefer!r}; use {DEVICE_CHOICES}") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"device {prefer!r} requested but CUDA is not available; use --device cpu")
+        raise ConfigError(
+            f"device {prefer!r} requested but CUDA is not available; use {option('device', 'cpu')}"
+        )
     if dev.type == "mps" and not torch.backends.mps.is_available():
-        raise ConfigError(f"device {prefer!r} requested but MPS is not available; use --device cpu")
+        raise ConfigError(
+            f"device {prefer!r} requested but MPS is not available; use {option('device', 'cpu')}"
+        )
     return dev
 
 
@@ -282,8 +287,8 @@ def check_exported_precision(precision: str, exported: bool) -> None:
     """
     if exported and precision != "fp32":
         raise ConfigError(
-            f"--precision {precision} runs a PyTorch network; an exported (ONNX) model runs its own "
-            "fp32/int8 file: use --precision fp32 with it"
+            f"{option('precision', precision)} runs a PyTorch network; an exported (ONNX) model runs its own "
+            f"fp32/int8 file: use {option('precision', 'fp32')} with it"
         )
 
 

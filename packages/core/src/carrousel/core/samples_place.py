@@ -33,6 +33,7 @@ from typing import Any
 from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_write_bytes
 from carrousel.core.errors import DataError, RegistryError
+from carrousel.core.option_names import option
 from carrousel.core.samples import Sample, cached_path, check_cache_dir, is_cached
 
 __all__ = ["PlaceReport", "place_samples"]
@@ -146,7 +147,7 @@ def _zstd_decompress(payload: bytes, deb: Path) -> bytes:
         return bytes(getattr(mod, call)(payload))
     raise DataError(
         f"{deb} holds data.tar.zst, which needs the zstandard module (pip install zstandard); "
-        f"or run `dpkg -x {deb.name} DIR` and give DIR to --from"
+        f"or run `dpkg -x {deb.name} DIR` and give DIR to {option('source', flag='--from')}"
     )
 
 

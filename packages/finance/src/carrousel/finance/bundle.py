@@ -41,6 +41,7 @@ from carrousel.core.config import to_dict
 from carrousel.core.errors import CarrouselError
 from carrousel.core.export.deploy import load_runtime
 from carrousel.core.nn.heads import SequenceRegressor
+from carrousel.core.option_names import option
 from carrousel.core.provenance import exported_precision, fix_or_upgrade, trained_precision
 from carrousel.finance.aci import aci_arrays, aci_forecast, aci_from_bundle
 from carrousel.finance.backtest import ENSEMBLE_MEMBERS
@@ -111,9 +112,8 @@ def find_bundle(folder: str | Path | None) -> Path | None:
     try:
         read_manifest(root, KIND)  # names what the folder holds instead (an older model, no manifest...)
     except CarrouselError as exc:
-        raise ForecasterBundleError(
-            f"--model-dir: {exc}; give a new or empty folder to train a model into"
-        ) from None
+        raise ForecasterBundleError(f"{option('model_dir')}: {exc}; give a new or empty folder to train a "
+                                    "model into") from None  # fmt: skip
     return None  # pragma: no cover - read_manifest raises for a folder without bundle.json
 
 

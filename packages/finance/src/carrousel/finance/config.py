@@ -27,7 +27,7 @@ from carrousel.core.args import check_args
 from carrousel.core.config import MAX_EPOCHS, check_device, check_numbers, overlay, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import check_precision_name, check_variant
-from carrousel.core.option_names import option
+from carrousel.core.option_names import naming_flags, option
 from carrousel.finance.choices import Arch, Calibration, Sampling, Source, TargetScale, TrainWindow
 from carrousel.finance.choices import check_choice as _choice
 from carrousel.finance.errors import FinanceConfigError
@@ -207,13 +207,13 @@ class ModelConfig:
         if bad:
             raise FinanceConfigError(
                 f"quantile level(s) {', '.join(f'{q:g}' for q in bad)} must lie strictly between 0 and 1; "
-                "use e.g. --quantiles 0.1,0.5,0.9"
+                f"use e.g. {option('quantiles', '0.1,0.5,0.9' if naming_flags() else (0.1, 0.5, 0.9))}"
             )
         qs = tuple(sorted(set(round(float(q), 6) for q in (*self.quantiles, 0.5))))
         if len(qs) < 2:
             raise FinanceConfigError(
-                "--quantiles needs a level besides the median 0.5 (always included) to give an interval; "
-                "use e.g. --quantiles 0.1,0.9"
+                f"{option('quantiles')} needs a level besides the median 0.5 (always included) to give an interval; "
+                f"use e.g. {option('quantiles', '0.1,0.9' if naming_flags() else (0.1, 0.9))}"
             )
         if self.hidden_size < 1 or self.num_layers < 1:
             raise FinanceConfigError(

@@ -44,6 +44,7 @@ from carrousel.core.export import (
     measure_latency,
 )
 from carrousel.core.files import check_spares
+from carrousel.core.option_names import option
 from carrousel.core.paths import user_path
 from carrousel.core.train import predict
 from carrousel.finance.bundle import KIND, ForecasterBundle, find_bundle
@@ -148,7 +149,7 @@ def export_forecaster(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
     found = find_bundle(cfg.model_dir)
     if found is None:
         raise ForecasterBundleError(
-            f"--model-dir {cfg.model_dir} holds no forecaster; train one with 'finance forecast --model-dir DIR'"
+            f"{option('model_dir', str(cfg.model_dir))} holds no forecaster; train one with 'finance forecast --model-dir DIR'"
         )
     check_spares(out, found)  # --model-dir RUN reads RUN/model
     saved = ForecasterBundle.from_pretrained(found)

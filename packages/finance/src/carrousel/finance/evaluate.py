@@ -30,6 +30,7 @@ import numpy as np
 import torch
 
 from carrousel.core.metrics import mae, mape, pinball_loss, pinball_terms, rmse
+from carrousel.core.option_names import option
 from carrousel.finance.backtest import BacktestResult, aci_name
 from carrousel.finance.errors import PriceDataError
 from carrousel.finance.scoring import (
@@ -301,10 +302,8 @@ def score_backtest(bt: BacktestResult) -> Scoreboard:
     truth = torch.from_numpy(price0 * np.exp(y)).reshape(-1)
     rw_mae = mae(torch.from_numpy(price0 * np.exp(bt.forecasts[REFERENCE][..., mid])).reshape(-1), truth)
     if not rw_mae > 0:
-        raise PriceDataError(
-            "prices never moved over the backtest windows, so errors cannot be scaled by the random walk's "
-            "(relative MAE undefined); use a history whose prices change, or --no-backtest"
-        )
+        raise PriceDataError("prices never moved over the backtest windows, so errors cannot be scaled by the random walk's (relative "
+                             f"MAE undefined); use a history whose prices change, or {option('backtest.enabled', False, '--no-backtest')}")  # fmt: skip
     dates = bt.dates.to_numpy()
     loss = {  # per origin date: absolute log-return error of the median, mean over the horizon, percent
         name: _per_date(100 * np.abs(y - f[..., mid]).mean(axis=1), dates) for name, f in bt.forecasts.items()

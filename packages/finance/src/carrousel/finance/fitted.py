@@ -22,6 +22,7 @@ from torch import nn
 from carrousel.core.args import check_args
 from carrousel.core.device import check_inference, check_precision
 from carrousel.core.export.choices import precision_source
+from carrousel.core.option_names import option
 from carrousel.core.train import predict
 from carrousel.finance.baselines import garch_quantiles
 from carrousel.finance.config import TrainSettings, WindowConfig
@@ -66,7 +67,7 @@ def check_forecast_precision(precision: str, exported: bool = False) -> None:
     if precision == "fp16":
         source = precision_source()  # the flag, or the --config file's [train] precision
         raise FinanceConfigError(
-            f"{source.said('fp16')}: finance's forecasts run on the CPU (whatever --device fits the networks), "
+            f"{source.said('fp16')}: finance's forecasts run on the CPU (whatever {option('device')} fits the networks), "
             f"which has no float16 autocast; use {source.fix('bf16')}"
         )
     check_inference(precision, torch.device("cpu"), exported)

@@ -328,7 +328,7 @@ def forecast(
     plot_path = user_path(plot) if plot is not None else None
     check_run_folder(out)
     if models is not None:
-        check_output_dir(models, "--model-dir", error=OutputPathError)
+        check_output_dir(models, option("model_dir"), error=OutputPathError)
     check_plot(plot_path, len(cfg.data.tickers) or 1)
     if (
         out is not None

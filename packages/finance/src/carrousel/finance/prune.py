@@ -22,6 +22,7 @@ import numpy as np
 
 from carrousel.core.args import check_args
 from carrousel.core.export.choices import InferencePrecision
+from carrousel.core.option_names import option
 from carrousel.core.prune import prune_and_finetune
 from carrousel.finance.bundle import ForecasterBundle
 from carrousel.finance.config import ExportConfig
@@ -61,7 +62,7 @@ def training_windows(saved: ForecasterBundle, cfg: ExportConfig) -> tuple[list[S
         if rows.size == 0:
             raise PriceDataError(
                 f"{history.ticker}: the prices read ({data_cfg.source}) do not reach the model's training "
-                f"data (up to {last}); give the --source it was trained on"
+                f"data (up to {last}); give the {option('source')} it was trained on"
             )
         series.append(s)
         cuts[history.ticker] = int(rows[-1])

@@ -24,6 +24,7 @@ from carrousel.core.atomic import atomic_path, writes_in_place
 from carrousel.core.errors import ConfigError
 from carrousel.core.files import check_output_dir
 from carrousel.core.json_finite import loads_finite
+from carrousel.core.option_names import naming_flags, option
 from carrousel.core.optional import require
 from carrousel.core.paths import user_path
 from carrousel.core.plots import check_png
@@ -114,7 +115,7 @@ def check_run_folder(path: Path | None) -> None:
         OutputPathError: naming the problem and the fix.
     """
     if path is not None:
-        check_output_dir(path, "--out", RUN_FILE, OutputPathError)
+        check_output_dir(path, _out(), RUN_FILE, OutputPathError)
 
 
 @check_args
@@ -131,11 +132,26 @@ def check_plot(plot: Path | None, charts: int = 1) -> None:
     if plot is None:
         return
     if charts > 1 and writes_in_place(plot):
-        raise OutputPathError(f"--plot {plot} takes one chart, not {charts}; give a name such as fan.png")
+        raise OutputPathError(
+            f"{option('plot', str(plot))} takes one chart, not {charts}; give a name such as fan.png"
+        )
     try:
         check_png(plot, "--plot", PLOT_EXTRA, PLOT_PURPOSE)
     except ConfigError as exc:  # finance's path errors keep their type (what the pipeline documents)
         raise OutputPathError(str(exc)) from None
+
+
+def _out() -> str:
+    """The run folder's option as a message names it: ``out_dir`` (Python) / ``--out`` (CLI)."""
+    return option("out_dir", flag="--out")
+
+
+def _writer(commands: str) -> str:
+    """What writes a run folder, as a message names it: ``finance backtest --out`` to a CLI user,
+    ``backtest(..., out_dir=...)`` to a Python caller (``commands``: ``"backtest"``, ``"forecast/backtest"``)."""
+    if naming_flags():
+        return f"finance {commands} {_out()}"
+    return " or ".join(f"{name}(..., out_dir=...)" for name in commands.split("/"))
 
 
 def read_run_rows(run: Path) -> list[dict[str, Any]]:
@@ -147,20 +163,20 @@ def read_run_rows(run: Path) -> list[dict[str, Any]]:
     path = run / RUN_FILE if run.is_dir() else run
     if path.exists() and not path.is_file():  # a FIFO would block, a device such as /dev/zero never ends
         raise RunFileError(
-            f"{path} is a FIFO or device, not a run.json file; pass folders written with --out"
+            f"{path} is a FIFO or device, not a run.json file; pass folders written with {_out()}"
         )
     try:
         doc = loads_finite(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise RunFileError(f"{path} not found; pass folders written with --out") from None
+        raise RunFileError(f"{path} not found; pass folders written with {_out()}") from None
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise RunFileError(f"{path} is not a run.json file; pass folders written with --out") from None
+        raise RunFileError(f"{path} is not a run.json file; pass folders written with {_out()}") from None
     except OSError as exc:
         raise RunFileError(f"cannot read {path} ({exc.strerror or exc}); check the path") from None
     except ValueError as exc:  # NaN, Infinity, 1e999 (loads_finite): finance never writes one
         raise RunFileError(
             f"{path} holds a non-finite number ({exc}), which finance never writes; "
-            "write the run again with 'finance backtest --out'"
+            f"write the run again with '{_writer('backtest')}'"
         ) from None
     return _run_rows(run, path, doc)
 
@@ -196,7 +212,7 @@ def _run_rows(run: Path, path: Path, doc: Any) -> list[dict[str, Any]]:
         assert all(r["model"] and isinstance(r["coverage"], int | float) for r in rows)
     except (AssertionError, KeyError, TypeError):
         raise RunFileError(
-            f"{path} is not a finance run file; pass folders written by finance forecast/backtest --out"
+            f"{path} is not a finance run file; pass folders written by {_writer('forecast/backtest')}"
         ) from None
     return rows
 
@@ -281,7 +297,7 @@ def step_rows(runs: list[Path]) -> list[dict[str, Any]]:
             steps = row.get("per_step")
             if not isinstance(steps, list) or not steps:
                 raise RunFileError(
-                    f"{run} holds no per-step scores (written by an older version); rerun it with --out"
+                    f"{run} holds no per-step scores (written by an older version); rerun it with {_out()}"
                 )
             for p in steps:
                 entry = {k: p.get(k) for k in _STEP_KEYS} if isinstance(p, dict) else {}

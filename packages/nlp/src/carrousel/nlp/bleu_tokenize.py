@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from carrousel.core.option_names import option
 from carrousel.core.optional import require
 from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.scripts import HAN, KANA, UNSPACED_SCRIPTS
@@ -148,8 +149,8 @@ def choose_bleu_tokenize(tgt: str, references: Sequence[str], override: str = AU
         if override in _MECAB and not _mecab_works(override):
             language, code, fallback = _MECAB[override]
             raise NLPConfigError(
-                f"--bleu-tokenize {override} needs MeCab for {language} (pip install 'sacrebleu[{code}]'); "
-                f"install it or give --bleu-tokenize {fallback}"
+                f"{option('bleu_tokenize', override)} needs MeCab for {language} (pip install "
+                f"'sacrebleu[{code}]'); install it or give {option('bleu_tokenize', fallback)}"
             )
         return BleuTokenize(override, "--bleu-tokenize")
     by_language = language_tokenize(tgt)
@@ -163,9 +164,10 @@ def choose_bleu_tokenize(tgt: str, references: Sequence[str], override: str = AU
     if chosen.name != "13a":
         logger.warning(
             "the target language is %s, but the references are written in %s: BLEU tokenized with %s "
-            "(--bleu-tokenize to choose)",
+            "(%s to choose)",
             tgt or "unknown",
             script,
             chosen.name,
+            option("bleu_tokenize"),
         )
     return chosen

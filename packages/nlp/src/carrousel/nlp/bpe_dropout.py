@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from carrousel.core.option_names import option
 from carrousel.nlp.errors import TokenizerError
 from carrousel.nlp.placeholders import ALPHABET
 from carrousel.nlp.tokenization import TextTokenizer
@@ -51,7 +52,9 @@ class BpeDropout:
 
     def __init__(self, tokenizer: TextTokenizer, p: float) -> None:
         if not 0.0 <= p < 1.0:
-            raise TokenizerError(f"BPE dropout must be in [0, 1), got {p}; give a smaller --bpe-dropout")
+            raise TokenizerError(
+                f"BPE dropout must be in [0, 1), got {p}; give a smaller {option('bpe_dropout')}"
+            )
         if tokenizer.kind != "bpe":
             raise TokenizerError(f"BPE dropout needs a BPE tokenizer, not {tokenizer.kind!r}")
         self.tokenizer, self.p = tokenizer, float(p)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file
+from carrousel.core.option_names import option
 from carrousel.core.paths import user_path
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.gettext_mo import is_mo, mo_catalogue
@@ -160,12 +161,12 @@ def _catalogue_pairs(
         )
     elif language and want and language != want:
         logger.warning(
-            "%s declares Language: %s in its header, but the target language is %s; pass --tgt %s if it "
+            "%s declares Language: %s in its header, but the target language is %s; pass %s if it "
             "is the catalogue's language",
             p,
             language,
             tgt,
-            language,
+            option("tgt", language),
         )
     pairs = []
     for key, value in messages:

@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from carrousel.core.args import check_args
+from carrousel.core.option_names import option
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.gettext_pairs import catalogue_bytes, pair_problem
 from carrousel.nlp.keyed_xml import read_android, read_resx
@@ -289,11 +290,11 @@ def _check_language(target: Path, tgt: str, model: bool) -> None:
         )
     else:
         logger.warning(
-            "%s is named for language %s, but the target language is %s; pass --tgt %s if it is the file's",
+            "%s is named for language %s, but the target language is %s; pass %s if it is the file's",
             target,
             named,
             tgt,
-            named,
+            option("tgt", named),
         )
 
 

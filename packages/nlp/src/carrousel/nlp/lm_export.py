@@ -21,6 +21,7 @@ from carrousel.core.bundle import Bundle
 from carrousel.core.errors import ExportError
 from carrousel.core.export import ExportSpec, OnnxModule, load_runtime
 from carrousel.core.nn import State
+from carrousel.core.option_names import naming_flags, option
 from carrousel.nlp.models import LanguageModel, float32_output
 
 __all__ = ["LMStep", "OnnxLanguageModel", "exported_lm", "lm_export_spec"]
@@ -31,7 +32,7 @@ def _rnn(model: LanguageModel) -> nn.LSTM | nn.GRU:
     if not isinstance(rnn, nn.LSTM | nn.GRU):
         raise ExportError(
             f"the language model's {model.config.net.cell} layers have no fused kernel to export; "
-            "train it with --cell lstm or gru"
+            f"train it with {option('model.cell', 'lstm')} or {'gru' if naming_flags() else repr('gru')}"
         )
     return rnn
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError, ExportError
+from carrousel.core.option_names import option
 
 __all__ = [
     "DeployPrecision",
@@ -140,6 +141,8 @@ def check_variant(prune: float, distill: int, error: type[Exception] = ConfigErr
         error: an option out of range, or both given.
     """
     if not 0 <= distill <= 4096 or isinstance(distill, bool) or not isinstance(distill, int):
-        raise error(f"--distill {distill}: give the student's hidden units, in [0, 4096] (0: none)")
+        raise error(f"{option('distill', distill)}: give the student's hidden units, in [0, 4096] (0: none)")
     if prune and distill:
-        raise error("--distill and --prune are two variants of the export; give one of them")
+        raise error(
+            f"{option('distill')} and {option('prune')} are two variants of the export; give one of them"
+        )
