@@ -89,7 +89,7 @@ def test_recorded_corpus_gone_is_one_line_error(tiny: Path, tmp_path: Path) -> N
     shutil.copytree(tiny, moved)
     bundle["data"]["corpora"] = [str(tmp_path / "gone" / "manifest.tsv")]
     Path(moved, "bundle.json").write_text(json.dumps(bundle))
-    with pytest.raises(CorpusError, match="fine-tune on with train_data$"):
+    with pytest.raises(CorpusError, match=r"fine-tune on with train_data$"):
         export_recognizer(SpeechExportConfig(model=str(moved), prune=0.5), tmp_path / "x")
     res = CliRunner().invoke(
         app, ["export", "--model", str(moved), "-o", str(tmp_path / "y"), "--prune", "0.5"]
