@@ -85,7 +85,7 @@ def test_unsupported_combinations_are_one_line_errors() -> None:
         (lambda: reduced_precision(model, "int4"), "unknown precision 'int4'"),
         (lambda: inference_dtype("fp8", cpu), "unknown precision 'fp8'"),
         (lambda: reduced_precision(nn.Identity(), "bf16"), "exported \\(ONNX\\) model runs its own"),
-        (lambda: predict(nn.Identity(), np.zeros((2, 3)), precision="bf16"), "use --precision fp32"),
+        (lambda: predict(nn.Identity(), np.zeros((2, 3)), precision="bf16"), "use precision='fp32'"),
     ]
     for call, message in cases:
         with pytest.raises(ConfigError, match=message) as info:

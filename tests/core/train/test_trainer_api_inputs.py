@@ -261,7 +261,7 @@ def test_an_output_folder_under_a_file_is_refused_before_training(tmp_path: Any,
     (tmp_path / "afile").write_text("x")
     folder = tmp_path / "afile" / "run"
     cfg = dataclasses.replace(CFG, **{field: str(folder)})
-    with pytest.raises(OutputError, match=rf"^TrainConfig\.{field} {folder}: .*afile is a file") as info:
+    with pytest.raises(OutputError, match=rf"^TrainConfig\.{field}='{folder}': .*afile is a file") as info:
         Trainer(mlp(), RegressionTask(), cfg)
     assert "\n" not in str(info.value)
     assert not folder.exists()
