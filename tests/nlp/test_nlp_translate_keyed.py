@@ -229,7 +229,7 @@ def test_target_name_of_another_language_warns(tmp_path: Path, caplog: pytest.Lo
             ("Open the file", "Ouvrir le fichier")
         ]
     (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert "named for language fr" in warning and "--tgt fr" in warning
+    assert "named for language fr" in warning and "tgt='fr'" in warning
     names = {
         "res/values-de-rDE/strings.xml": "de",
         "res/values-b+sr+Latn/strings.xml": "sr",
@@ -315,7 +315,7 @@ def test_bare_names_are_no_language(tmp_path: Path, caplog: pytest.LogCaptureFix
     with caplog.at_level(logging.WARNING, logger="carrousel"):
         read_pairs([tmp_path / "en/ui.json", tmp_path / "de.json"], "en", "fr")
     (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert "de.json is named for language de" in warning and "--tgt de" in warning
+    assert "de.json is named for language de" in warning and "tgt='de'" in warning
 
 
 def test_plain_text_files_still_aligned(tmp_path: Path) -> None:
