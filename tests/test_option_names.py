@@ -327,3 +327,18 @@ def test_the_remaining_library_messages_name_python_settings_to_python_and_flags
         r"^precision='bf16' runs a PyTorch network; .* use precision='fp32' with it$",
         r"^--precision bf16 runs a PyTorch network; .* use --precision fp32 with it$",
     )
+
+
+def test_a_cli_argument_keeps_its_upper_case_name_and_a_python_caller_reads_the_field(tmp_path: Path) -> None:
+    """``bio enrich MISSING.fa`` said ``TARGETS='/x.fa' not found`` once core's output label read every
+    space-free label as a Python name; an upper-case argument name is shown as typed (``TARGETS /x.fa``), and a
+    Python caller of ``enrich`` reads the config field (``targets='/x.fa'``)."""
+    from carrousel.bio.cli import app
+    from carrousel.bio.config import EnrichConfig
+    from carrousel.bio.pipeline import enrich
+
+    missing = tmp_path / "nope.fa"
+    res = CliRunner().invoke(app, ["enrich", str(missing)])
+    assert res.exit_code == 1 and f"TARGETS {missing} not found" in res.output
+    with pytest.raises(DataError, match=rf"targets='{missing}' not found"):
+        enrich(EnrichConfig(targets=str(missing)))

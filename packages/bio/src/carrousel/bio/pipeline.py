@@ -285,7 +285,9 @@ def enrich(
     out = user_path(out) if out is not None else None
     if out is not None:
         check_output_file(out, "--out", inputs=[p for p in (cfg.targets, cfg.background) if p is not None])
-    _inputs((cfg.targets, "TARGETS", "FASTA"), (cfg.background, "--background", "FASTA"))
+    _inputs(
+        (cfg.targets, option("targets", flag="TARGETS"), "FASTA"), (cfg.background, "--background", "FASTA")
+    )
     t_seqs, targets = _sequence_set(cfg.targets, f"TARGETS {cfg.targets}", cfg.mask_lower)
     background = None
     if cfg.background is not None:

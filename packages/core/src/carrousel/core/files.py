@@ -49,10 +49,12 @@ logger = logging.getLogger(__name__)
 def _label(path: Path, flag: str | None) -> str:
     """``path`` with the option that named it, as :func:`~carrousel.core.option_names.option` names a
     setting: a flag as ``--out /tmp/x``, a Python name (``option("out")`` outside a CLI command) as
-    ``out='/tmp/x'``; a description with a space (``"BED file"``) as ``BED file /tmp/x``."""
+    ``out='/tmp/x'``; a description with a space (``"BED file"``) or a CLI argument's upper-case name
+    (``"TARGETS"``) as ``BED file /tmp/x``."""
     if not flag:
         return str(path)
-    return f"{flag} {path}" if flag.startswith("-") or " " in flag else f"{flag}={str(path)!r}"
+    as_typed = flag.startswith("-") or " " in flag or flag.isupper()
+    return f"{flag} {path}" if as_typed else f"{flag}={str(path)!r}"
 
 
 def _not_folder_kind(path: Path) -> str:
