@@ -219,9 +219,8 @@ def predict(
     param_dtype = floating_dtype(model)
     gather = torch.float64 if param_dtype == torch.float64 else torch.float32  # numpy has no bf16
     run = forward or (lambda m, x: m(x))
-    pin = pin_memory_for(
-        device
-    )  # each slice page-locked before the non-blocking copy (CUDA), as the Trainer's
+    # each slice page-locked before the non-blocking copy (CUDA), as the Trainer's
+    pin = pin_memory_for(device)
     outs: list[np.ndarray] = []
     was_training = model.training
     model.eval()
