@@ -217,9 +217,14 @@ def _roles(model: Sequence[str]) -> dict[str, str] | None:
     return roles if len(roles) == len(model) and set(roles) in wanted else None  # type: ignore[return-value]
 
 
+def _data(source: str) -> str:
+    """The labelled data as a message names it: ``data.source='x.csv'`` (Python) / ``--data x.csv`` (CLI)."""
+    return option("data.source", source, "--data")
+
+
 def _mismatch(found: Sequence[str], model: Sequence[str], source: str) -> str:
     return (
-        f"{option('data.source', source, '--data')} has labels {name_some(list(found), quote=True)}; the model was trained on "
+        f"{_data(source)} has labels {name_some(list(found), quote=True)}; the model was trained on "
         f"{', '.join(map(repr, model))}"
     )
 
@@ -227,7 +232,7 @@ def _mismatch(found: Sequence[str], model: Sequence[str], source: str) -> str:
 def _unknown(found: Sequence[str], model: Sequence[str], source: str) -> LabelMismatchError:
     unknown = sorted(set(found) - set(model))
     return LabelMismatchError(
-        f"{option('data.source', source, '--data')} has labels {name_some(unknown, quote=True)} the model does not know; it was "
+        f"{_data(source)} has labels {name_some(unknown, quote=True)} the model does not know; it was "
         f"trained on {', '.join(map(repr, model))} (check {option('label_col')}, or give {option('label_map')} 'DATA=MODEL,...')"
     )
 
@@ -257,7 +262,7 @@ def _automatic(
     """
     if _scores(found):
         raise LabelMismatchError(
-            f"{option('data.source', source, '--data')} has numeric labels such as {name_some(found[:3])}, scores rather than classes, "
+            f"{_data(source)} has numeric labels such as {name_some(found[:3])}, scores rather than classes, "
             f"which are not guessed; give {option('label_map')} 'VALUE=MODEL,...' ('LOW..HIGH=MODEL' for whole numbers, "
             "'VALUE=-' to drop rows) or bin the scores into labels first"
         )
@@ -271,7 +276,7 @@ def _automatic(
         kept = [t for t in words.values() if not drops(t)]
         if not kept:
             raise LabelMismatchError(
-                f"every row of {option('data.source', source, '--data')} is labelled {name_some(found, quote=True)}, which a model "
+                f"every row of {_data(source)} is labelled {name_some(found, quote=True)}, which a model "
                 f"without a neutral class drops; give rows labelled {' or '.join(map(repr, model))}"
             )
         if len(set(kept)) == len(kept):
@@ -286,7 +291,7 @@ def _automatic(
         fixes = fitting_maps(values, roles["negative"], middle, roles["positive"])
         fix = " or ".join(fixes) if fixes else "'VALUE=MODEL,...' ('VALUE=-' drops rows)"
         raise LabelMismatchError(
-            f"{option('data.source', source, '--data')} has grades {name_some(sorted(set(values)))}, on no scale read without a map "
+            f"{_data(source)} has grades {name_some(sorted(set(values)))}, on no scale read without a map "
             "(1..5, 1..10, 0..4 and -1..1 are, when the grades reach both ends with 3 or more values); "
             f"give {option('label_map')} {fix}"
         )
@@ -322,7 +327,7 @@ def _said(mapping: Mapping[str, str], counts: Counter[str], total: int, how: str
                 "rows")  # fmt: skip
     logger.warning(
         "%s labels read as %s%s (give %s to read them otherwise)",
-        option("data.source", source, "--data"), how, drop, option("label_map"),
+        _data(source), how, drop, option("label_map"),
     )  # fmt: skip
 
 
@@ -374,7 +379,7 @@ def resolve_labels(
     if all(drops(t) for t in mapping.values()):
         error = LabelMapError if given is not None else LabelMismatchError
         raise error(
-            f"every row of {option('data.source', source, '--data')} is dropped ({format_label_map(mapping)}); keep some labels"
+            f"every row of {_data(source)} is dropped ({format_label_map(mapping)}); keep some labels"
         )
     kept = [None if drops(mapping[x]) else mapping[x] for x in labels]
     return LabelReading(kept, mapping, rule, _compact(mapping, spans))
