@@ -102,9 +102,9 @@ def segment_path(path: str | Path, start: float, end: float | None) -> str:
 
 def split_segment(path: str | Path) -> tuple[Path, float, float | None]:
     """``(file, start, end)`` of a :func:`segment_path` name; any other path is ``(path, 0.0, None)``."""
-    match = _SEGMENT.fullmatch(str(path))
-    if match is None or user_path(path).exists():  # a Python caller's "~/a.wav"
-        return user_path(path), 0.0, None
+    match, whole = _SEGMENT.fullmatch(str(path)), user_path(path)  # a Python caller's "~/a.wav"
+    if match is None or whole.exists():
+        return whole, 0.0, None
     return user_path(match[1]), float(match[2]), float(match[3]) if match[3] else None
 
 
