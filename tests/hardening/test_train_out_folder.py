@@ -52,7 +52,13 @@ def _speech(d: Path) -> list[str | Path]:
     return ["speech", "train", "--data", d / "m.tsv", "--epochs", "1", "--hidden", "8", "--layers", "1"]
 
 
-@pytest.mark.parametrize("make", [_sentiment, _generate, _translate, _speech], ids=lambda f: f.__name__[1:])
+# The four training commands that had no early ``--out`` check, each as its arguments built on a folder.
+_EVERY_TRAIN = pytest.mark.parametrize(
+    "make", [_sentiment, _generate, _translate, _speech], ids=lambda f: f.__name__[1:]
+)
+
+
+@_EVERY_TRAIN
 def test_out_holding_other_files_is_refused_before_training(
     invoke: Callable[..., Outcome],
     tmp_path: Path,
@@ -74,7 +80,7 @@ def test_out_holding_other_files_is_refused_before_training(
     assert (out / "notes.txt").read_text() == "mine"
 
 
-@pytest.mark.parametrize("make", [_sentiment, _generate, _translate, _speech], ids=lambda f: f.__name__[1:])
+@_EVERY_TRAIN
 def test_a_read_only_out_is_named_by_its_option(
     invoke: Callable[..., Outcome],
     tmp_path: Path,
