@@ -1,15 +1,18 @@
 """Spies for the tests of the domains' pinned loaders (core's rule :func:`carrousel.core.device.pin_memory_for`,
-CUDA only): the rule answering as for CUDA on the CPU, and each loader's ``pin_memory``."""
+CUDA only): the rule answering as for CUDA on the CPU, each loader's ``pin_memory``, and core's page-locking
+of a batch's tensors faked (it needs a GPU)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+import torch
 
+from carrousel.core import device as core_device
 from carrousel.core.device import pin_memory_for
 
-__all__ = ["rule_as_cuda", "spy_loaders"]
+__all__ = ["fake_page_locking", "rule_as_cuda", "spy_loaders"]
 
 
 def rule_as_cuda(monkeypatch: pytest.MonkeyPatch, module: Any, cuda: bool) -> list[Any]:
@@ -35,3 +38,16 @@ def spy_loaders(monkeypatch: pytest.MonkeyPatch, module: Any, name: str, real: A
 
     monkeypatch.setattr(module, name, spy)
     return pins
+
+
+def fake_page_locking(monkeypatch: pytest.MonkeyPatch) -> list[torch.Tensor]:
+    """Core's page-locking (``move_to(..., pin=True)``) faked by a contiguous copy, as the real one gives;
+    the tensors it was given, in order."""
+    locked: list[torch.Tensor] = []
+
+    def page_locked(tensor: torch.Tensor) -> torch.Tensor:
+        locked.append(tensor)
+        return torch.empty(tensor.shape, dtype=tensor.dtype).copy_(tensor)
+
+    monkeypatch.setattr(core_device, "_page_locked", page_locked)
+    return locked

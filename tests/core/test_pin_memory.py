@@ -12,6 +12,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from carrousel.core import device as device_module
 from carrousel.core.device import move_to, pin_memory_for
 from carrousel.core.errors import ConfigError
+from tests.cuda_pins import fake_page_locking
 
 
 @pytest.mark.parametrize(
@@ -80,13 +81,7 @@ def test_move_to_page_locks_cpu_batches_only_when_asked(monkeypatch: pytest.Monk
     """``pin`` (the trainer's and evaluation loop's, for CUDA) copies each CPU tensor not yet page-locked
     into a contiguous page-locked one before the copy, in every container move_to walks; a loader's pinned
     tensors and non-tensors are left alone. Page-locking is faked (it needs a GPU). Fails on main (no pin)."""
-    locked: list[torch.Tensor] = []
-
-    def page_locked(tensor: torch.Tensor) -> torch.Tensor:
-        locked.append(tensor)
-        return torch.empty(tensor.shape, dtype=tensor.dtype).copy_(tensor)
-
-    monkeypatch.setattr(device_module, "_page_locked", page_locked)
+    locked = fake_page_locking(monkeypatch)
     stream = torch.arange(24).view(3, 8)
     window, floats = stream[:, 2:6], torch.randn(3, 4)
     pinned = torch.ones(3, dtype=torch.long).as_subclass(_LoaderPinned)

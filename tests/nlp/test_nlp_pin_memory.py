@@ -25,7 +25,7 @@ from carrousel.nlp.data import TextClassDataset, make_loader
 from carrousel.nlp.pipeline import distill, sentiment, translate_train
 from carrousel.nlp.pipeline.distill import make_distill_loader
 from carrousel.nlp.pipeline.translate_vocab import pair_loader
-from tests.cuda_pins import rule_as_cuda, spy_loaders
+from tests.cuda_pins import fake_page_locking, rule_as_cuda, spy_loaders
 from tests.nlp.conftest import distill_config, synthetic_rows, write_csv
 from tests.nlp.translate_toys import cli_translator
 
@@ -130,7 +130,6 @@ def _train_lm(
 ) -> tuple[list[Any], list[Any], float]:
     """A tiny ``nlp generate train`` with core's rule answering as for CUDA (``cuda``) and page-locking faked
     (it needs a GPU): the tensors of its batches, those page-locked, and the held-out perplexity."""
-    from carrousel.core import device as core_device
     from carrousel.core.train import inference, trainer
     from carrousel.nlp.config import LMDataConfig, LMNetConfig, LMTrainConfig
     from carrousel.nlp.lm_data import stream_batches
@@ -138,12 +137,7 @@ def _train_lm(
 
     for module in (trainer, inference):
         rule_as_cuda(monkeypatch, module, cuda)
-    locked: list[torch.Tensor] = []
-
-    def page_locked(tensor: torch.Tensor) -> torch.Tensor:
-        locked.append(tensor)
-        return torch.empty(tensor.shape, dtype=tensor.dtype).copy_(tensor)  # contiguous, as the real one
-
+    locked = fake_page_locking(monkeypatch)
     made: list[torch.Tensor] = []
 
     def batches(*args: Any) -> list[dict[str, torch.Tensor]]:
@@ -151,7 +145,6 @@ def _train_lm(
         made.extend(t for batch in out for t in batch.values())
         return out
 
-    monkeypatch.setattr(core_device, "_page_locked", page_locked)
     monkeypatch.setattr(generate, "stream_batches", batches)
     folder.mkdir()
     text = folder / "text.txt"
