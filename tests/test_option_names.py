@@ -342,3 +342,11 @@ def test_a_cli_argument_keeps_its_upper_case_name_and_a_python_caller_reads_the_
     assert res.exit_code == 1 and f"TARGETS {missing} not found" in res.output
     with pytest.raises(DataError, match=rf"targets='{missing}' not found"):
         enrich(EnrichConfig(targets=str(missing)))
+
+
+def test_a_placeholder_follows_the_flag_only_inside_a_command() -> None:
+    assert option("train_positives", metavar="FILE") == "train_positives"
+    with flags_named():
+        assert option("train_positives", metavar="FILE") == "--train-positives FILE"
+        assert option("motifs", flag="--motif", metavar="IDs") == "--motif IDs"
+        assert option("lookback", 30, metavar="N") == "--lookback 30"  # a value is shown, not the placeholder

@@ -126,7 +126,7 @@ class ScanConfig:
         check_numbers(self, ScanConfigError, paths="model model_background")
         if self.method is Method.pwm and self.motifs and self.model is not None:  # it was ignored
             raise ScanConfigError(
-                f"{option('model', self.model)} is not used by a PWM scan of {option('motifs', flag='--motif')}{' motifs' * naming_flags()};"
+                f"{option('model', self.model)} is not used by a PWM scan of {option('motifs', flag='--motif', metavar='motifs')};"
                 f" drop {option('model')}, drop {option('motifs', flag='--motif')} to scan the model's motifs, or use {option('method', 'model')} or both"
             )
         _motif_specs(self)

@@ -35,7 +35,7 @@ from carrousel.bio.validation import (
 )
 from carrousel.core.args import check_args
 from carrousel.core.bundle import file_sha256
-from carrousel.core.option_names import naming_flags, option
+from carrousel.core.option_names import option
 
 __all__ = [
     "TrainingSet",
@@ -337,7 +337,7 @@ def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -
     else:
         if not named:
             raise TrainConfigError(
-                f"give {option('motifs', flag='--motif')}{' IDs' * naming_flags()} (planted training), {option('positives')}/{option('negatives')} or "
+                f"give {option('motifs', flag='--motif', metavar='IDs')} (planted training), {option('positives')}/{option('negatives')} or "
                 f"{option('peaks')}/{option('genome')}"
             )
         assert genome is not None

@@ -243,8 +243,7 @@ def choose_null(
             raise ScanConfigError(
                 "the model stores no background null (trained on planted sites before this version, or on "
                 f"shuffled negatives); use {option('calibration', 'genome', '--model-null')} or "
-                f"{'model' if naming_flags() else repr('model')}, or give {option('model_background')}"
-                f"{' FILE' * naming_flags()}"
+                f"{'model' if naming_flags() else repr('model')}, or give {option('model_background', metavar='FILE')}"
             )
         choice = NullChoice(model.background, "stored background", "the model's held-out real background")
     else:

@@ -35,7 +35,7 @@ from carrousel.core.args import check_args
 from carrousel.core.bundle import file_sha256
 from carrousel.core.device import pin_memory_for
 from carrousel.core.nn import RecurrentConfig
-from carrousel.core.option_names import naming_flags, option
+from carrousel.core.option_names import option
 from carrousel.core.prune import prune_and_finetune
 from carrousel.core.train import TrainConfig
 
@@ -109,8 +109,8 @@ def finetune_windows(model: MotifModel, cfg: ExportConfig) -> tuple[TrainingSet,
     else:
         raise ExportConfigError(
             "the model's training files are gone or changed; give the windows to fine-tune "
-            f"the pruned network on with {option('train_positives')}{' FILE' * naming_flags()} "
-            f"[{option('train_negatives')}{' FILE' * naming_flags()}]"
+            f"the pruned network on with {option('train_positives', metavar='FILE')} "
+            f"[{option('train_negatives', metavar='FILE')}]"
         )
     named = list(model.motifs) if data.positives is None and data.peaks is None else []
     windows = training_set(data, named, seed)

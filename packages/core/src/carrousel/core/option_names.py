@@ -42,7 +42,7 @@ def naming_flags() -> bool:
     return _FLAGS.get()
 
 
-def option(name: str, value: object = _NO_VALUE, flag: str | None = None) -> str:
+def option(name: str, value: object = _NO_VALUE, flag: str | None = None, metavar: str = "") -> str:
     """The setting ``name`` (a config field or argument), with ``value`` when given, as a message names it.
 
     Args:
@@ -51,6 +51,8 @@ def option(name: str, value: object = _NO_VALUE, flag: str | None = None) -> str
         value: the value to show with it (none: the name alone).
         flag: the CLI's flag when it is not ``--`` + ``name`` with dashes (``"--hidden"``); a bool ``value``
             with a ``flag`` (``option("backtest.enabled", False, "--no-backtest")``) shows the flag alone.
+        metavar: the placeholder the CLI's help shows after the flag (``"FILE"``), given with no ``value``:
+            ``--train-positives FILE`` inside a command, the name alone for a Python caller.
 
     Returns:
         For a Python caller ``lookback`` / ``lookback=10`` (a str value quoted: ``source='csv'``); inside a
@@ -59,7 +61,9 @@ def option(name: str, value: object = _NO_VALUE, flag: str | None = None) -> str
     if naming_flags():
         named = flag or "--" + name.rpartition(".")[2].replace("_", "-")
         on_off = flag is not None and isinstance(value, bool)  # --no-backtest says its value itself
-        return named if value is _NO_VALUE or on_off else f"{named} {value}"
+        if value is _NO_VALUE:
+            return f"{named} {metavar}" if metavar else named
+        return named if on_off else f"{named} {value}"
     if value is _NO_VALUE:
         return name
     return f"{name}={value!r}" if isinstance(value, str) else f"{name}={value}"

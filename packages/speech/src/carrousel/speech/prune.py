@@ -25,7 +25,7 @@ import torch
 from carrousel.core.device import pin_memory_for
 from carrousel.core.errors import DataError
 from carrousel.core.nn import RecurrentConfig
-from carrousel.core.option_names import naming_flags, option
+from carrousel.core.option_names import option
 from carrousel.core.prune import prune_and_finetune
 from carrousel.core.train import TrainConfig
 from carrousel.speech.config import SpeechExportConfig
@@ -85,7 +85,7 @@ def finetune_corpus(
         if not specs:
             raise CorpusError(
                 "the model records no training corpus; give the corpus to fine-tune the pruned network on "
-                f"with {option('train_data')}{' CORPUS' * naming_flags()}"
+                f"with {option('train_data', metavar='CORPUS')}"
             )
         val_specs = tuple(str(c) for c in recorded.get("val_data") or ())
         fraction = float(recorded.get("val_fraction") or VAL_FRACTION)
@@ -97,8 +97,7 @@ def finetune_corpus(
         if cfg.train_data:
             raise
         raise CorpusError(
-            f"{where} cannot be read ({exc}); give the corpus to fine-tune on with {option('train_data')}"
-            f"{' CORPUS' * naming_flags()}"
+            f"{where} cannot be read ({exc}); give the corpus to fine-tune on with {option('train_data', metavar='CORPUS')}"
         ) from None
     train_utts, val_utts = (utts, held) if held is not None else split_utterances(utts, fraction, seed)
     max_seconds = float(recorded.get("max_seconds", 30.0) or 30.0)
