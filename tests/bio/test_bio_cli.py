@@ -208,3 +208,17 @@ def test_thresholds_outside_0_1_are_usage_errors_naming_the_flag(invoke, tmp_pat
     assert outcome.code == 2 and outcome.stdout == "", outcome.stderr
     lines = outcome.error_lines()
     assert len(lines) == 1 and f"Invalid value for '{flag}'" in lines[0] and "0<x<=1" in lines[0], lines
+
+
+def test_scan_by_a_shared_name_says_its_pick_only_with_verbose(tmp_path, write_fasta) -> None:
+    """``bio scan -m CTCF`` printed a warning on every run (MA1929.2 and MA1930.2, CTCF's extended motifs,
+    share the name) and ``-m VSX2`` scanned the fly profile; the rule's pick is now said at INFO (``-v``)."""
+    pytest.importorskip("pyjaspar")
+    fa = write_fasta(tmp_path / "g.fa", {"chr1": "ACGTTGCA" * 40})
+    for name, picked in (("CTCF", "MA0139.2"), ("VSX2", "MA0726.2")):
+        res = runner.invoke(app, ["scan", str(fa), "-m", name, "--json", "--no-progress"])
+        assert res.exit_code == 0, res.output
+        assert list(json.loads(res.stdout)["tests_per_motif"]) == [picked]
+        assert "profiles" not in res.stderr, res.stderr
+    res = runner.invoke(app, ["scan", str(fa), "-m", "VSX2", "--json", "--no-progress", "-v"])
+    assert "using MA0726.2 (vertebrates), not MA0180.1 (insects)" in " ".join(res.stderr.split())

@@ -7,7 +7,7 @@ background as FIMO does (``--motif-pseudo``).
 Motif specs understood by :func:`resolve_motifs` (comma-separated or repeated):
 
 * ``MA0139.2`` / ``MA0139`` - a JASPAR matrix ID (latest version without the ``.N``);
-* ``CTCF`` - a JASPAR transcription-factor name (case-insensitive, latest version of the first match);
+* ``CTCF`` - a JASPAR transcription-factor name (case-insensitive; a shared name: see ``motif_names``);
 * ``jaspar:CORE/vertebrates`` - a whole collection and taxon group (``jaspar:CORE`` for all taxa);
 * a path to a ``.jaspar``, ``.meme``, ``.transfac``/``.dat`` or ``.pfm`` file (an existing path, or one
   with a folder or a motif file extension, is always read as a file).
@@ -223,7 +223,7 @@ def _by_name(name: str, release: str) -> list[Motif]:
             "CTCF, jaspar:CORE/vertebrates or a motif file"
         )
 
-    return [from_biopython(pick_by_name(found, name, release), release)]  # CORE, lowest ID; warns if several
+    return [from_biopython(pick_by_name(found, name, release), release)]  # vertebrate, CORE, lowest ID
 
 
 def _by_collection(spec: str, release: str) -> list[Motif]:
