@@ -152,6 +152,15 @@ def test_an_unknown_name_is_the_same_one_line_error() -> None:
     )
 
 
+@pytest.mark.parametrize("name", ["O'X", "X' OR '1'='1"])
+def test_a_name_with_a_quote_is_looked_up_as_written(name: str) -> None:
+    """pyjaspar writes the name into its SQL text: ``O'X`` was "internal error (OperationalError)" and
+    ``X' OR '1'='1`` matched every profile."""
+    pytest.importorskip("pyjaspar")
+    with pytest.raises(MotifNotFoundError, match=r"^no JASPAR motif named"):
+        resolve_motifs([name])
+
+
 def test_two_different_motifs_of_one_id_are_refused_the_same_one_kept_once(tmp_path: Path) -> None:
     """Two MEME runs both name their first motif ``1``: the second was dropped without a word."""
     head = "MEME version 4\n\nALPHABET= ACGT\n\nstrands: + -\n\nBackground letter frequencies\nA 0.25 C 0.25 G 0.25 T 0.25\n"

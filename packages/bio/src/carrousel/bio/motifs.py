@@ -216,7 +216,8 @@ def _by_name(name: str, release: str) -> list[Motif]:
     db = jaspar_db(release)
     with warnings.catch_warnings():  # pyjaspar warns on an empty result; we raise a clear error below
         warnings.simplefilter("ignore")
-        found = db.fetch_motifs_by_name(name) or db.fetch_motifs_by_name(name.upper())
+        quoted = name.replace("'", "''")  # pyjaspar puts the name into its SQL text between single quotes
+        found = db.fetch_motifs_by_name(quoted) or db.fetch_motifs_by_name(quoted.upper())
     if not found:
         raise MotifNotFoundError(
             f"no JASPAR motif named {name!r} in {release}; give a matrix ID (MA0139.2), a name such as "
