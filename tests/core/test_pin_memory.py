@@ -10,9 +10,9 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from carrousel.core import device as device_module
-from carrousel.core.device import move_to, pin_memory_for
+from carrousel.core.device import move_batch, move_to, pin_memory_for
 from carrousel.core.errors import ConfigError
-from tests.cuda_pins import fake_page_locking
+from tests.cuda_pins import fake_page_locking, rule_as_cuda
 
 
 @pytest.mark.parametrize(
@@ -96,6 +96,24 @@ def test_move_to_page_locks_cpu_batches_only_when_asked(monkeypatch: pytest.Monk
     assert moved["x"].is_contiguous() and not window.is_contiguous()
     assert torch.equal(moved["x"], plain["x"]) and torch.equal(moved["pair"].x, plain["pair"].x)
     assert moved["pair"].x.dtype == torch.float64 and moved["x"].dtype == torch.int64
+
+
+@pytest.mark.parametrize("cuda", [True, False])
+def test_move_batch_page_locks_where_the_rule_says(monkeypatch: pytest.MonkeyPatch, cuda: bool) -> None:
+    """``move_batch`` (what the trainer, the evaluation loop, ``predict`` and the learning-rate sweep call,
+    each of which asked :func:`pin_memory_for` itself before) is ``move_to`` with the model's dtype, pinned
+    by the rule for the batch's device; ``move_to``'s own default still pins nothing. Page-locking is faked
+    and the rule answers as for CUDA (``cuda``). Fails on main (no move_batch)."""
+    locked = fake_page_locking(monkeypatch)
+    asked = rule_as_cuda(monkeypatch, device_module, cuda)
+    batch = {"x": torch.arange(24.0).view(3, 8)[:, 2:6], "ids": torch.arange(3)}
+    moved = move_batch(batch, torch.device("cpu"), torch.float64)
+    assert [str(d) for d in asked] == ["cpu"]
+    assert [t is batch["x"] or t is batch["ids"] for t in locked] == [True, True] * cuda
+    assert moved["x"].dtype == torch.float64 and moved["ids"].dtype == torch.int64
+    assert torch.equal(moved["x"], batch["x"].double()) and torch.equal(moved["ids"], batch["ids"])
+    move_to(batch, torch.device("cpu"), dtype=torch.float64)
+    assert len(locked) == 2 * cuda and len(asked) == 1  # move_to alone: no rule asked, nothing pinned
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")

@@ -130,13 +130,12 @@ def _train_lm(
 ) -> tuple[list[Any], list[Any], float]:
     """A tiny ``nlp generate train`` with core's rule answering as for CUDA (``cuda``) and page-locking faked
     (it needs a GPU): the tensors of its batches, those page-locked, and the held-out perplexity."""
-    from carrousel.core.train import inference, trainer
+    from carrousel.core import device
     from carrousel.nlp.config import LMDataConfig, LMNetConfig, LMTrainConfig
     from carrousel.nlp.lm_data import stream_batches
     from carrousel.nlp.pipeline import generate
 
-    for module in (trainer, inference):
-        rule_as_cuda(monkeypatch, module, cuda)
+    rule_as_cuda(monkeypatch, device, cuda)  # the rule of core's move_batch (trainer and evaluation loop)
     locked = fake_page_locking(monkeypatch)
     made: list[torch.Tensor] = []
 

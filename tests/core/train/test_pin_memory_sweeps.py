@@ -16,26 +16,12 @@ from train_helpers import RegressionTask, linear_data, mlp
 
 from carrousel.core import device as core_device
 from carrousel.core.train import TrainConfig, find_lr, predict
-from carrousel.core.train import inference as inference_module
-from carrousel.core.train import lr_finder as lr_finder_module
-from tests.cuda_pins import rule_as_cuda
-
-
-def _fake_page_locking(monkeypatch: pytest.MonkeyPatch) -> list[torch.Tensor]:
-    """The tensors page-locked (faked: it needs a GPU)."""
-    locked: list[torch.Tensor] = []
-
-    def page_locked(tensor: torch.Tensor) -> torch.Tensor:
-        locked.append(tensor)
-        return torch.empty(tensor.shape, dtype=tensor.dtype).copy_(tensor)  # contiguous, as the real one
-
-    monkeypatch.setattr(core_device, "_page_locked", page_locked)
-    return locked
+from tests.cuda_pins import fake_page_locking, rule_as_cuda
 
 
 def _sweep(monkeypatch: pytest.MonkeyPatch, cuda: bool) -> tuple[list[torch.Tensor], list[Any], Any]:
-    locked = _fake_page_locking(monkeypatch)
-    asked = rule_as_cuda(monkeypatch, lr_finder_module, cuda)
+    locked = fake_page_locking(monkeypatch)
+    asked = rule_as_cuda(monkeypatch, core_device, cuda)
     x, y = linear_data(96)
     batches = [(x[i : i + 32], y[i : i + 32]) for i in range(0, 96, 32)]  # prebuilt, not a loader
     cfg = TrainConfig(optimizer="sgd", momentum=0.0, grad_clip_norm=None, device="cpu")
@@ -45,7 +31,7 @@ def _sweep(monkeypatch: pytest.MonkeyPatch, cuda: bool) -> tuple[list[torch.Tens
 
 def test_the_learning_rate_sweep_page_locks_its_batches_for_cuda(monkeypatch: pytest.MonkeyPatch) -> None:
     locked, made, (asked, pinned) = _sweep(monkeypatch, cuda=True)
-    assert [str(d) for d in asked] == ["cpu"]  # asked once, about the sweep's device
+    assert [str(d) for d in asked] == ["cpu"] * 6  # about the sweep's device, by core's move_batch, per step
     assert len(locked) == 12 and all(any(t is u for u in made) for t in locked)  # 6 steps of (x, y)
     locked, _, (_, plain) = _sweep(monkeypatch, cuda=False)
     assert locked == []
@@ -53,8 +39,8 @@ def test_the_learning_rate_sweep_page_locks_its_batches_for_cuda(monkeypatch: py
 
 
 def test_a_loader_s_pinned_batches_are_not_copied_again(monkeypatch: pytest.MonkeyPatch) -> None:
-    locked = _fake_page_locking(monkeypatch)
-    rule_as_cuda(monkeypatch, lr_finder_module, True)
+    locked = fake_page_locking(monkeypatch)
+    rule_as_cuda(monkeypatch, core_device, True)
     monkeypatch.setattr(torch.Tensor, "is_pinned", lambda self, device=None: True)  # as a pinning loader's
     x, y = linear_data(64)
     find_lr(mlp(dropout=0.0), RegressionTask(), DataLoader(TensorDataset(x, y), batch_size=32), num_steps=3)
@@ -68,10 +54,10 @@ def test_predict_page_locks_each_slice_for_cuda(monkeypatch: pytest.MonkeyPatch,
     model = mlp(dropout=0.0)
     outputs, rows = {}, {}
     for cuda in (True, False):
-        locked = _fake_page_locking(monkeypatch)
-        asked = rule_as_cuda(monkeypatch, inference_module, cuda)
+        locked = fake_page_locking(monkeypatch)
+        asked = rule_as_cuda(monkeypatch, core_device, cuda)
         outputs[cuda] = predict(model, inputs, batch_size=16)
-        assert len(asked) == 1 and str(asked[0]) == "cpu"
+        assert [str(d) for d in asked] == ["cpu"] * 4  # by core's move_batch, once per slice
         rows[cuda] = [t.shape[0] for t in locked]
     assert rows == {True: [16, 16, 16, 2], False: []}
     assert np.array_equal(outputs[True], outputs[False])

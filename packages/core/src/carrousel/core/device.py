@@ -3,8 +3,8 @@
 ``pick_device("auto")`` picks CUDA, then Apple MPS, then CPU. ``move_to`` moves nested batches with
 ``non_blocking=True`` (effective when the source tensors are in pinned memory, which a DataLoader gives
 where :func:`pin_memory_for` says so: for CUDA, and ``move_to(..., pin=True)`` for batches that come
-from elsewhere), floating tensors converted
-to the model's :func:`floating_dtype` where the trainer and ``predict`` call it. ``autocast`` gives a
+from elsewhere), floating tensors converted to the model's :func:`floating_dtype`; :func:`move_batch` is
+both, as the trainer, the evaluation loop, ``predict`` and the learning-rate sweep call it. ``autocast`` gives a
 bf16/fp16 autocast context that is a no-op for ``"fp32"``. For inference, :func:`inference_dtype` is the one
 check of a precision against a device (one-line errors for what the device cannot run; train commands
 ask the same through :func:`check_precision`) and
@@ -42,6 +42,7 @@ __all__ = [
     "floating_dtype",
     "grad_scaler",
     "inference_dtype",
+    "move_batch",
     "move_to",
     "pick_device",
     "pin_memory_for",
@@ -173,6 +174,14 @@ def move_to(
     if isinstance(obj, Sequence) and not isinstance(obj, str | bytes):
         return type(obj)(move_to(v, device, non_blocking, dtype, pin) for v in obj)  # type: ignore[call-arg]
     return obj
+
+
+def move_batch(batch: Any, device: torch.device, dtype: torch.dtype | None) -> Any:
+    """A batch on its way into a model on ``device``: :func:`move_to` with ``dtype`` for its floating
+    tensors (the model's :func:`floating_dtype`), page-locked first where :func:`pin_memory_for` says so
+    (CUDA; a loader's pinned tensors are not copied again). The one rule of the trainer's, the evaluation
+    loop's, ``predict``'s and the learning-rate sweep's batches; ``move_to`` itself pins only when asked."""
+    return move_to(batch, device, dtype=dtype, pin=pin_memory_for(device))
 
 
 def _page_locked(tensor: torch.Tensor) -> torch.Tensor:

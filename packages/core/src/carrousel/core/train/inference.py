@@ -17,8 +17,8 @@ from carrousel.core.device import (
     check_exported_precision,
     floating_dtype,
     inference_dtype,
+    move_batch,
     move_to,
-    pin_memory_for,
     run_in_precision,
 )
 from carrousel.core.errors import DataError
@@ -58,8 +58,8 @@ def iter_outputs(
     """Yields ``(chunk, outputs, state)`` for one batch: the whole batch, or the TBPTT chunks of a
     stateful task with the state carried from chunk to chunk, starting from ``state`` (``skip_past_end``:
     see :func:`batch_chunks`). The batch's floating tensors get the model's :func:`floating_dtype`; for
-    CUDA its CPU tensors are page-locked first, unless a loader pinned them (:func:`pin_memory_for`)."""
-    batch = move_to(batch, device, dtype=floating_dtype(model), pin=pin_memory_for(device))
+    CUDA its CPU tensors are page-locked first, unless a loader pinned them (:func:`move_batch`)."""
+    batch = move_batch(batch, device, floating_dtype(model))
     for chunk in batch_chunks(task, batch, tbptt_steps, skip_past_end):
         with autocast(device, precision):
             if task.stateful:
@@ -219,8 +219,6 @@ def predict(
     param_dtype = floating_dtype(model)
     gather = torch.float64 if param_dtype == torch.float64 else torch.float32  # numpy has no bf16
     run = forward or (lambda m, x: m(x))
-    # each slice page-locked before the non-blocking copy (CUDA), as the Trainer's
-    pin = pin_memory_for(device)
     outs: list[np.ndarray] = []
     was_training = model.training
     model.eval()
@@ -229,7 +227,7 @@ def predict(
             for i in range(0, len(inputs), batch_size):
                 chunk = inputs[i : i + batch_size]
                 x = prepare(chunk) if prepare is not None else torch.as_tensor(chunk)
-                x = move_to(x, device, dtype=param_dtype, pin=pin)  # floating inputs take the model's dtype
+                x = move_batch(x, device, param_dtype)  # page-locked first for CUDA, as the Trainer's
                 y = run_in_precision(functools.partial(run, model, x), device, dtype)
                 if not isinstance(y, torch.Tensor):  # an EncoderOutput, an nn.LSTM's (output, (h, c))
                     raise ShapeError(

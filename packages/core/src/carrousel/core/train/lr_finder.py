@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from carrousel.core.args import check_args
-from carrousel.core.device import autocast, floating_dtype, move_to, pick_device, pin_memory_for
+from carrousel.core.device import autocast, floating_dtype, move_batch, pick_device
 from carrousel.core.errors import ConfigError
 from carrousel.core.train.config import TrainConfig
 from carrousel.core.train.optim import build_optimizer
@@ -98,7 +98,6 @@ def find_lr(
         raise ConfigError("need 0 < start_lr < end_lr and num_steps >= 2 for the learning-rate sweep")
     cfg = config or TrainConfig()
     device = pick_device(cfg.device)
-    pin = pin_memory_for(device)  # batches page-locked before the non-blocking copy (CUDA), as the Trainer's
     model.to(device)
     saved = copy.deepcopy(model.state_dict())
     optimizer = build_optimizer(model, cfg)
@@ -114,7 +113,7 @@ def find_lr(
             lr = start_lr * ratio**i
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            batch = move_to(batch, device, dtype=floating_dtype(model), pin=pin)
+            batch = move_batch(batch, device, floating_dtype(model))  # page-locked first for CUDA
             with autocast(device, cfg.precision):
                 outputs = task.forward(model, batch, None)[0] if task.stateful else task.forward(model, batch)
                 loss = task.loss(outputs, batch)

@@ -33,9 +33,8 @@ from carrousel.core.device import (
     autocast,
     floating_dtype,
     grad_scaler,
-    move_to,
+    move_batch,
     pick_device,
-    pin_memory_for,
 )
 from carrousel.core.errors import ConfigError, NonFiniteLossError, OutputError
 from carrousel.core.files import check_output_dir
@@ -111,7 +110,6 @@ class Trainer:
         if self.env.enabled and device.type == "cuda":
             device = torch.device("cuda", self.env.local_rank)
         self.device = device
-        self._pin = pin_memory_for(device)  # batches page-locked before the non-blocking copy (CUDA)
         self.model = model.to(device)
         self.rank_zero = self.env.rank == 0
         self.scaler: torch.amp.GradScaler | None = grad_scaler(cfg.precision, device)  # fp16 on CUDA / MPS
@@ -296,7 +294,7 @@ class Trainer:
     # ------------------------------------------------------------------------------------------- steps
     def _train_batch(self, batch: Any) -> None:
         cfg, task = self.config, self.task
-        batch = move_to(batch, self.device, dtype=floating_dtype(self.model), pin=self._pin)
+        batch = move_batch(batch, self.device, floating_dtype(self.model))  # page-locked first for CUDA
         idx = self.batch_in_epoch
         self.callbacks.call("on_batch_start", self, idx, batch)
         chunks = batch_chunks(task, batch, cfg.tbptt_steps, skip_past_end=True)
