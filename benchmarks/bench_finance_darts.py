@@ -64,7 +64,7 @@ import statistics
 import sys
 import time
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -124,33 +124,21 @@ def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def carrousel_walk_forward(series, cfg) -> Run:  # type: ignore[no-untyped-def]
-    """The network part of ``run_backtest``: one refit per block, one batched prediction per block."""
-    import pandas as pd
-
-    from carrousel.finance.backtest import block_starts
-    from carrousel.finance.features import valid_origins
-    from carrousel.finance.training import fit_at
+    """The network part of ``run_backtest``: its refits (``backtest_refits``: one per block, warm after the
+    first with ``[backtest] warm_refit_epochs``), then one batched prediction per block."""
+    from carrousel.finance.backtest import backtest_refits
+    from carrousel.finance.backtest_baselines import block_origins
 
     t0, c0 = time.perf_counter(), time.process_time()
-    starts, _ = block_starts([series], cfg)
-    ends = [*starts[1:], pd.Timestamp.max]
-    all_origins = valid_origins(series, cfg.window.lookback, cfg.window.horizon)
+    refits = backtest_refits([series], cfg)
     mid = cfg.model.quantiles.index(0.5)
     origins, cum = [], []
-    warm = cfg.backtest.warm_refit_epochs  # > 0: refits after the first from the previous weights
-    warm_cfg = replace(cfg, train=replace(cfg.train, epochs=warm)) if warm > 0 else cfg
-    fitted = None
-    for d0, d1 in zip(starts, ends, strict=True):
-        cut = int(np.searchsorted(series.dates, d0, side="right")) - 1
-        if warm > 0 and fitted is not None:
-            fitted = fit_at([series], {series.ticker: cut}, warm_cfg, init=fitted.model)
-        else:
-            fitted = fit_at([series], {series.ticker: cut}, cfg)
-        block = all_origins[(series.dates[all_origins] >= d0) & (series.dates[all_origins] < d1)]
+    for refit in refits:
+        block = block_origins(series, refit, cfg.window.lookback, cfg.window.horizon)
         origins.append(block)
-        cum.append(fitted.predict(series, block)[..., mid])
+        cum.append(refit.fitted.predict(series, block)[..., mid])
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-    return Run(seconds, np.concatenate(origins), np.concatenate(cum), len(starts), cpu=cpu)
+    return Run(seconds, np.concatenate(origins), np.concatenate(cum), len(refits), cpu=cpu)
 
 
 def _darts_model(args: argparse.Namespace, quantiles: tuple[float, ...], seed: int = 0):  # type: ignore[no-untyped-def]
