@@ -22,6 +22,7 @@ from carrousel.bio.training import fit_model
 from carrousel.core.errors import BundleError
 from carrousel.core.metrics import benjamini_hochberg
 from carrousel.core.train import TrainConfig
+from tests.state_dicts import same_state
 
 
 def test_dinucleotide_shuffle_keeps_counts(rng) -> None:
@@ -109,8 +110,7 @@ def test_trained_model_bundle_round_trip(tmp_path, rng) -> None:
     )
     folder = save_model(fit.model, tmp_path / "m")
     back = load_model(folder)
-    before, after = fit.model.model.state_dict(), back.model.state_dict()
-    assert before.keys() == after.keys() and all(torch.equal(before[k], after[k]) for k in before)
+    assert same_state(fit.model.model.state_dict(), back.model.state_dict())
     assert back.model.config == fit.model.model.config and not back.model.training
     assert [(m.id, m.name) for m in back.motifs] == [("site", "my site, with; odd=names")]
     np.testing.assert_array_equal(back.motifs[0].counts, motif.counts)

@@ -32,6 +32,7 @@ from carrousel.finance.training import (
     fit_at,
     fit_forecaster,
 )
+from tests.state_dicts import same_state
 
 
 def _members(cfg: FinanceConfig, n: int, seed: int = 0) -> FinanceConfig:
@@ -58,11 +59,6 @@ def _single(
     return net, scale_calibration(predict(net, data.x_val, PREDICT_BATCH), data.y_val, cfg.model.quantiles)
 
 
-def _same_weights(a: torch.nn.Module, b: torch.nn.Module) -> bool:
-    sa, sb = a.state_dict(), b.state_dict()
-    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
-
-
 def test_members_are_the_single_networks_of_their_seeds(
     sample_source: Path, tiny_config: Callable[..., FinanceConfig]
 ) -> None:
@@ -75,7 +71,7 @@ def test_members_are_the_single_networks_of_their_seeds(
     net1, off1 = _single(series, cuts, cfg, seed=1)
 
     one = fit_at(series, cuts, _members(cfg, 1))  # an ensemble of 1 is the single network, bit for bit
-    assert one.members == 1 and _same_weights(one.model.members[0], net0)
+    assert one.members == 1 and same_state(one.model.members[0].state_dict(), net0.state_dict())
     assert one.log_scale is not None and np.array_equal(one.log_scale, off0) and not one.offsets.any()
     assert not np.array_equal(off0, np.zeros_like(off0))  # a real calibration, not the identity
     alone = FittedForecaster(  # the seed-0 network
@@ -84,7 +80,8 @@ def test_members_are_the_single_networks_of_their_seeds(
     assert np.array_equal(one.predict(series[0], origins), alone.predict(series[0], origins))
 
     three = fit_at(series, cuts, _members(cfg, 3))  # member i = the single network of seed i
-    assert _same_weights(three.model.members[0], net0) and _same_weights(three.model.members[1], net1)
+    assert same_state(three.model.members[0].state_dict(), net0.state_dict())
+    assert same_state(three.model.members[1].state_dict(), net1.state_dict())
     assert three.member_log_scale is not None
     assert np.array_equal(three.member_log_scale[0], off0) and np.array_equal(three.member_log_scale[1], off1)
     each = three.predict_members(series[0], origins)

@@ -19,6 +19,7 @@ from carrousel.finance.config import FinanceConfig, load_config
 from carrousel.finance.data import load_histories
 from carrousel.finance.features import SeriesData, build_series
 from carrousel.finance.training import fit_at
+from tests.state_dicts import same_state, state_copy
 
 
 def _setup(tiny_config: Callable[..., FinanceConfig], warm: int) -> tuple[list[SeriesData], FinanceConfig]:
@@ -28,15 +29,7 @@ def _setup(tiny_config: Callable[..., FinanceConfig], warm: int) -> tuple[list[S
     return [build_series("AAPL", history.frame, cfg.window.indicators)], cfg
 
 
-def _weights(model: torch.nn.Module) -> dict[str, torch.Tensor]:
-    return {k: v.detach().clone() for k, v in model.state_dict().items()}
-
-
-def _same(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:
-    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
-
-
-def test_a_warm_fit_starts_from_the_given_weights(
+def test_a_warm_fit_starts_from_the_givenstate_copy(
     sample_source: Path, tiny_config: Callable[..., FinanceConfig], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     series, cfg = _setup(tiny_config, 0)
@@ -46,18 +39,22 @@ def test_a_warm_fit_starts_from_the_given_weights(
     real = training_mod.fit_forecaster
 
     def spy(model: torch.nn.Module, *args: Any, **kwargs: Any) -> Any:
-        started.append(_weights(model))  # the member's weights as its training begins
+        started.append(state_copy(model))  # the member's weights as its training begins
         return real(model, *args, **kwargs)
 
     monkeypatch.setattr(training_mod, "fit_forecaster", spy)
     warm = fit_at(series, {"AAPL": cut["AAPL"] + 20}, cfg, init=first.model)
     assert len(started) == cfg.model.members == 2
     for i, member in enumerate(first.model.members):
-        assert _same(started[i], _weights(member))  # member i starts where the previous fit's member i ended
-    assert not _same(_weights(warm.model.members[0]), _weights(first.model.members[0]))  # and trains on
+        assert same_state(
+            started[i], state_copy(member)
+        )  # member i starts where the previous fit's member i ended
+    assert not same_state(
+        state_copy(warm.model.members[0]), state_copy(first.model.members[0])
+    )  # and trains on
     started.clear()
     fit_at(series, {"AAPL": cut["AAPL"] + 20}, cfg)  # without init: fresh weights
-    assert not _same(started[0], _weights(first.model.members[0]))
+    assert not same_state(started[0], state_copy(first.model.members[0]))
 
 
 def test_a_warm_start_refuses_another_ensemble(
@@ -97,10 +94,12 @@ def test_warm_refits_are_deterministic_and_leave_the_first_refit_unchanged(
     _, warm_cfg = _setup(tiny_config, 1)
     cold = backtest_refits(series, cold_cfg)
     warm, again = backtest_refits(series, warm_cfg), backtest_refits(series, warm_cfg)
-    assert _same(_weights(warm[0].fitted.model), _weights(cold[0].fitted.model))  # first refit: as before
+    assert same_state(
+        state_copy(warm[0].fitted.model), state_copy(cold[0].fitted.model)
+    )  # first refit: as before
     for a, b in zip(warm, again, strict=True):  # the same weights on a second run
-        assert _same(_weights(a.fitted.model), _weights(b.fitted.model))
-    assert not _same(_weights(warm[1].fitted.model), _weights(cold[1].fitted.model))
+        assert same_state(state_copy(a.fitted.model), state_copy(b.fitted.model))
+    assert not same_state(state_copy(warm[1].fitted.model), state_copy(cold[1].fitted.model))
 
 
 def test_warm_refit_epochs_from_a_config_file_and_out_of_range(tmp_path: Path) -> None:

@@ -27,12 +27,9 @@ from carrousel.core.train import (
     load_checkpoint,
 )
 from carrousel.core.train.checkpoint import save_checkpoint
+from tests.state_dicts import same_state
 
 HERE = Path(__file__).parent
-
-
-def _same(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:
-    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
 def test_rotation_keeps_last_n_and_best(tmp_path: Path) -> None:
@@ -136,7 +133,7 @@ def test_resume_mid_epoch_reaches_identical_weights(tmp_path: Path, every: int) 
     resumed = mlp(dropout=0.3)
     result = Trainer(resumed, RegressionTask(), ckpt).fit(loader, loader, resume="auto")
     assert len(result.history) == 3
-    assert _same(reference.state_dict(), resumed.state_dict())
+    assert same_state(reference.state_dict(), resumed.state_dict())
 
 
 @pytest.mark.parametrize("every", [5, 7])
@@ -160,7 +157,7 @@ def test_resume_with_a_seeded_loader_generator_reaches_identical_weights(tmp_pat
         )
     resumed = mlp(dropout=0.3)
     Trainer(resumed, RegressionTask(), ckpt).fit(loader(), loader(), resume="auto")
-    assert _same(reference.state_dict(), resumed.state_dict())
+    assert same_state(reference.state_dict(), resumed.state_dict())
 
 
 def test_sigkill_mid_epoch_then_resume_matches_uninterrupted(tmp_path: Path) -> None:
@@ -195,7 +192,7 @@ def test_sigkill_mid_epoch_then_resume_matches_uninterrupted(tmp_path: Path) -> 
     latest = find_latest(ckpt)
     assert latest is not None and latest.name == "ckpt-0001-000000035.pt"  # mid-epoch 2 (30 batches/epoch)
     resumed = train_script.main([str(tmp_path / "resumed"), "--ckpt", str(ckpt), "--every", "7", "--resume"])
-    assert _same(reference, resumed)
+    assert same_state(reference, resumed)
 
 
 def test_sigkill_during_write_leaves_previous_checkpoint(tmp_path: Path) -> None:
@@ -238,4 +235,4 @@ def test_resume_with_carried_stream_state(tmp_path: Path) -> None:
     torch.manual_seed(0)
     resumed = StreamTagger(8)
     Trainer(resumed, EchoTask(), ckpt).fit(segments, resume="auto")
-    assert _same(reference.state_dict(), resumed.state_dict())
+    assert same_state(reference.state_dict(), resumed.state_dict())

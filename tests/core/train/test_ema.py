@@ -16,6 +16,7 @@ from train_helpers import RegressionTask, linear_data, mlp
 
 from carrousel.core.errors import ConfigError
 from carrousel.core.train import Callback, TrainConfig, Trainer, WeightAverage, find_latest, load_checkpoint
+from tests.state_dicts import same_state, state_copy
 
 CFG = TrainConfig(epochs=3, lr=3e-2, optimizer="sgd", progress=False, device="cpu")
 
@@ -27,10 +28,6 @@ def loaders() -> tuple[DataLoader, DataLoader]:
         DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True),
         DataLoader(TensorDataset(xv, yv), batch_size=32),
     )
-
-
-def _same(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:
-    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
 class _Recorder(Callback):
@@ -48,7 +45,7 @@ class _Recorder(Callback):
         self.steps.append({k: v.detach().clone() for k, v in trainer.model.named_parameters()})
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
-        self.raw.append({k: v.detach().clone() for k, v in trainer.model.state_dict().items()})
+        self.raw.append(state_copy(trainer.model))
         if trainer.ema is not None:
             state = trainer.ema.averaged_state(trainer.model)
             self.averaged.append(state)
@@ -110,11 +107,11 @@ def test_off_is_exactly_no_averaging_and_raw_training_is_unchanged() -> None:
         result = trainer.fit(train, val)
         runs[decay] = (rec, model.state_dict(), result, trainer)
     assert runs[0.0][3].ema is None and runs[None][3].ema is None
-    assert _same(runs[None][1], runs[0.0][1])  # off: today's weights, bit for bit
+    assert same_state(runs[None][1], runs[0.0][1])  # off: today's weights, bit for bit
     assert [h["val_loss"] for h in runs[None][2].history] == [h["val_loss"] for h in runs[0.0][2].history]
     for a, b in zip(runs[None][0].raw, runs[0.9][0].raw, strict=True):  # the optimiser's weights: unchanged
-        assert _same(a, b)
-    assert not _same(runs[None][1], runs[0.9][1])
+        assert same_state(a, b)
+    assert not same_state(runs[None][1], runs[0.9][1])
 
 
 def test_validation_best_model_and_fitted_model_use_the_average() -> None:
@@ -137,7 +134,7 @@ def test_validation_best_model_and_fitted_model_use_the_average() -> None:
             )
     assert [v for v, _ in rec.val_loss] != pytest.approx(raw_losses, rel=1e-5)
     assert result.best_epoch is not None
-    assert _same(model.state_dict(), rec.averaged[result.best_epoch - 1])
+    assert same_state(model.state_dict(), rec.averaged[result.best_epoch - 1])
 
 
 class _InterruptError(Exception):
@@ -167,7 +164,7 @@ def test_resume_continues_the_average_exactly(tmp_path: Path) -> None:
     assert state["ema"]["updates"] == state["step"] == 8
     resumed = mlp(dropout=0.0)
     Trainer(resumed, RegressionTask(), ckpt).fit(train, val, resume="auto")
-    assert _same(reference.state_dict(), resumed.state_dict())
+    assert same_state(reference.state_dict(), resumed.state_dict())
 
 
 def test_buffers_copied_and_averages_follow_device_and_dtype() -> None:
