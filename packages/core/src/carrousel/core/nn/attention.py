@@ -138,7 +138,48 @@ def _prepare(
     return q, keys, v, m, single
 
 
-class AdditiveAttention(nn.Module):
+class _KeyAttention(nn.Module):
+    """What both attention modules share: the checks of query, keys, values and valid keys, the keys
+    projected once (:meth:`project_keys`, or given back as ``projected_keys``) and the masked softmax over
+    the scores a module gives (:meth:`_scores`)."""
+
+    def project_keys(self, keys: Tensor) -> Tensor:
+        """The keys as :meth:`_scores` takes them: ``(B, Tk, Dk) -> (B, Tk, P)``."""
+        raise NotImplementedError
+
+    def _scores(self, q: Tensor, projected_keys: Tensor) -> Tensor:
+        """Scores ``(B, Tq, Tk)`` of queries ``(B, Tq, Dq)`` against projected keys ``(B, Tk, P)``."""
+        raise NotImplementedError
+
+    def forward(
+        self,
+        query: Tensor,
+        keys: Tensor,
+        values: Tensor | None = None,
+        mask: Tensor | None = None,
+        lengths: Tensor | None = None,
+        projected_keys: Tensor | None = None,
+    ) -> AttentionOutput:
+        """Attends from ``query`` over ``keys`` and averages ``values``.
+
+        Args:
+            query: ``(B, Dq)`` or ``(B, Tq, Dq)``.
+            keys: ``(B, Tk, Dk)``.
+            values: ``(B, Tk, Dv)``; None uses ``keys``.
+            mask: ``(B, Tk)`` boolean, True at valid keys.
+            lengths: ``(B,)`` valid key counts, an alternative to ``mask``.
+            projected_keys: from :meth:`project_keys` (``(B, Tk, A)`` additive, ``(B, Tk, Dq)``
+                multiplicative), to skip recomputing it.
+
+        Returns:
+            :class:`AttentionOutput` with context ``(B, Dv)`` / ``(B, Tq, Dv)`` and weights.
+        """
+        q, keys, v, m, single = _prepare(query, keys, values, mask, lengths)
+        pk = self.project_keys(keys) if projected_keys is None else projected_keys
+        return _attend(self._scores(q, pk), v, m, single)
+
+
+class AdditiveAttention(_KeyAttention):
     """Bahdanau (additive) attention: ``score(q, k) = v^T tanh(W q + U k + b)``.
 
     Args:
@@ -159,36 +200,12 @@ class AdditiveAttention(nn.Module):
         """``U k + b`` for every key: ``(B, Tk, Dk) -> (B, Tk, A)``; compute once per decoded sequence."""
         return self.key_proj(keys)
 
-    def forward(
-        self,
-        query: Tensor,
-        keys: Tensor,
-        values: Tensor | None = None,
-        mask: Tensor | None = None,
-        lengths: Tensor | None = None,
-        projected_keys: Tensor | None = None,
-    ) -> AttentionOutput:
-        """Attends from ``query`` over ``keys`` and averages ``values``.
-
-        Args:
-            query: ``(B, Dq)`` or ``(B, Tq, Dq)``.
-            keys: ``(B, Tk, Dk)``.
-            values: ``(B, Tk, Dv)``; None uses ``keys``.
-            mask: ``(B, Tk)`` boolean, True at valid keys.
-            lengths: ``(B,)`` valid key counts, an alternative to ``mask``.
-            projected_keys: ``(B, Tk, A)`` from :meth:`project_keys`, to skip recomputing it.
-
-        Returns:
-            :class:`AttentionOutput` with context ``(B, Dv)`` / ``(B, Tq, Dv)`` and weights.
-        """
-        q, keys, v, m, single = _prepare(query, keys, values, mask, lengths)
-        pk = self.project_keys(keys) if projected_keys is None else projected_keys
-        hidden = torch.tanh(self.query_proj(q).unsqueeze(2) + pk.unsqueeze(1))  # (B, Tq, Tk, A)
-        scores = self.score(hidden).squeeze(-1)  # (B, Tq, Tk)
-        return _attend(scores, v, m, single)
+    def _scores(self, q: Tensor, projected_keys: Tensor) -> Tensor:
+        hidden = torch.tanh(self.query_proj(q).unsqueeze(2) + projected_keys.unsqueeze(1))  # (B, Tq, Tk, A)
+        return self.score(hidden).squeeze(-1)  # (B, Tq, Tk)
 
 
-class MultiplicativeAttention(nn.Module):
+class MultiplicativeAttention(_KeyAttention):
     """Luong (multiplicative) attention: ``"dot"`` ``q^T k`` or ``"general"`` ``q^T W k``.
 
     Args:
@@ -221,32 +238,8 @@ class MultiplicativeAttention(nn.Module):
         """``W k`` for every key (the keys themselves for ``"dot"``): ``(B, Tk, Dk) -> (B, Tk, Dq)``."""
         return keys if self.weight is None else self.weight(keys)
 
-    def forward(
-        self,
-        query: Tensor,
-        keys: Tensor,
-        values: Tensor | None = None,
-        mask: Tensor | None = None,
-        lengths: Tensor | None = None,
-        projected_keys: Tensor | None = None,
-    ) -> AttentionOutput:
-        """Attends from ``query`` over ``keys`` and averages ``values``.
-
-        Args:
-            query: ``(B, Dq)`` or ``(B, Tq, Dq)``.
-            keys: ``(B, Tk, Dk)``.
-            values: ``(B, Tk, Dv)``; None uses ``keys``.
-            mask: ``(B, Tk)`` boolean, True at valid keys.
-            lengths: ``(B,)`` valid key counts, an alternative to ``mask``.
-            projected_keys: ``(B, Tk, Dq)`` from :meth:`project_keys`, to skip recomputing it.
-
-        Returns:
-            :class:`AttentionOutput` with context ``(B, Dv)`` / ``(B, Tq, Dv)`` and weights.
-        """
-        q, keys, v, m, single = _prepare(query, keys, values, mask, lengths)
-        pk = self.project_keys(keys) if projected_keys is None else projected_keys
-        scores = torch.bmm(q, pk.transpose(1, 2)) * self.scale  # (B, Tq, Tk)
-        return _attend(scores, v, m, single)
+    def _scores(self, q: Tensor, projected_keys: Tensor) -> Tensor:
+        return torch.bmm(q, projected_keys.transpose(1, 2)) * self.scale  # (B, Tq, Tk)
 
 
 def _lengths_of(output: Tensor, lengths: Tensor | None, mask: Tensor | None) -> Tensor:
