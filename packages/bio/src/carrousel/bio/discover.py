@@ -35,6 +35,7 @@ from carrousel.bio.tomtom import Match, compare_motifs, search
 from carrousel.core.args import check_args
 from carrousel.core.metrics import roc_auc
 from carrousel.core.train import predict
+from carrousel.core.train.inference import evaluating
 
 __all__ = [
     "Discovery",
@@ -145,8 +146,6 @@ def filter_contributions(
         return 0, np.zeros(n_filters)
     rng = np.random.default_rng(seed)
     pick = codes[np.sort(rng.choice(codes.shape[0], min(limit, codes.shape[0]), replace=False))]
-    was_training = model.training
-    model.eval()
     knocked: list[int] = []
 
     def zero(_m: nn.Module, _i: tuple[Tensor, ...], out: Tensor) -> Tensor:
@@ -155,7 +154,7 @@ def filter_contributions(
     device = next(model.parameters()).device
     handle = model.norm.register_forward_hook(zero)
     try:
-        with torch.no_grad():
+        with evaluating(model):
             xs = [
                 torch.from_numpy(one_hot(pick[i : i + batch])).to(device) for i in range(0, len(pick), batch)
             ]
@@ -171,7 +170,6 @@ def filter_contributions(
                 drops[f] = float(np.mean(base[:, task] - logits()[:, task]))
     finally:
         handle.remove()
-        model.train(was_training)
     return task, drops
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -29,7 +30,20 @@ from carrousel.core.train.tbptt import past_end
 if TYPE_CHECKING:
     from carrousel.core.metrics import Metric
 
-__all__ = ["batch_chunks", "evaluate_loop", "iter_outputs", "predict", "predict_loop"]
+__all__ = ["batch_chunks", "evaluate_loop", "evaluating", "iter_outputs", "predict", "predict_loop"]
+
+
+@contextlib.contextmanager
+def evaluating(model: nn.Module) -> Iterator[nn.Module]:
+    """``model`` in evaluation mode (dropout off, batch-norm statistics frozen) under ``torch.no_grad``, for
+    an inference pass; its own mode is back afterwards, training or not, an exception included."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            yield model
+    finally:
+        model.train(was_training)
 
 
 @check_args
@@ -92,27 +106,22 @@ def evaluate_loop(
     """
     metrics: dict[str, Metric] = task.metrics()
     loss_sum, count = 0.0, 0.0
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            state: Any = None
-            for batch in loader:
-                start = state if carry else None
-                for chunk, outputs, new_state in iter_outputs(
-                    model, task, batch, device, precision, tbptt_steps, start, skip_past_end=True
-                ):
-                    state = new_state
-                    with autocast(device, precision):
-                        loss = task.loss(outputs, chunk)
-                    if isinstance(loss, torch.Tensor):  # a plain number is fine here: nothing back-propagates
-                        check_loss(loss)
-                    n = task.batch_size(chunk)
-                    loss_sum += float(loss) * n
-                    count += n
-                    task.update_metrics(metrics, outputs, chunk)
-    finally:
-        model.train(was_training)
+    with evaluating(model):
+        state: Any = None
+        for batch in loader:
+            start = state if carry else None
+            for chunk, outputs, new_state in iter_outputs(
+                model, task, batch, device, precision, tbptt_steps, start, skip_past_end=True
+            ):
+                state = new_state
+                with autocast(device, precision):
+                    loss = task.loss(outputs, chunk)
+                if isinstance(loss, torch.Tensor):  # a plain number is fine here: nothing back-propagates
+                    check_loss(loss)
+                n = task.batch_size(chunk)
+                loss_sum += float(loss) * n
+                count += n
+                task.update_metrics(metrics, outputs, chunk)
     loss_sum, count = dist_utils.all_reduce_sum([loss_sum, count], device)
     if not count:  # a loss of NaN and metrics of nothing were returned as figures
         raise DataError(
@@ -138,22 +147,17 @@ def predict_loop(
     :meth:`Task.join`; ``carry`` as in :func:`evaluate_loop`)."""
     results: list[Any] = []
     cpu = torch.device("cpu")
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            state: Any = None
-            for batch in loader:
-                outs = []
-                start = state if carry else None
-                for _, outputs, new_state in iter_outputs(
-                    model, task, batch, device, precision, tbptt_steps, start
-                ):
-                    state = new_state
-                    outs.append(move_to(outputs, cpu))
-                results.append(task.join(outs) if len(outs) > 1 else outs[0])
-    finally:
-        model.train(was_training)
+    with evaluating(model):
+        state: Any = None
+        for batch in loader:
+            outs = []
+            start = state if carry else None
+            for _, outputs, new_state in iter_outputs(
+                model, task, batch, device, precision, tbptt_steps, start
+            ):
+                state = new_state
+                outs.append(move_to(outputs, cpu))
+            results.append(task.join(outs) if len(outs) > 1 else outs[0])
     return results
 
 
@@ -220,23 +224,18 @@ def predict(
     gather = torch.float64 if param_dtype == torch.float64 else torch.float32  # numpy has no bf16
     run = forward or (lambda m, x: m(x))
     outs: list[np.ndarray] = []
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            for i in range(0, len(inputs), batch_size):
-                chunk = inputs[i : i + batch_size]
-                x = prepare(chunk) if prepare is not None else torch.as_tensor(chunk)
-                x = move_batch(x, device, param_dtype)  # page-locked first for CUDA, as the Trainer's
-                y = run_in_precision(functools.partial(run, model, x), device, dtype)
-                if not isinstance(y, torch.Tensor):  # an EncoderOutput, an nn.LSTM's (output, (h, c))
-                    raise ShapeError(
-                        f"the model returned a {type(y).__name__}, not a tensor; pass forward= to pick one, "
-                        "e.g. forward=lambda m, x: m(x)[0]"
-                    )
-                outs.append(y.detach().to(gather).cpu().numpy().astype(out_dtype, copy=False))
-    finally:
-        model.train(was_training)
+    with evaluating(model):
+        for i in range(0, len(inputs), batch_size):
+            chunk = inputs[i : i + batch_size]
+            x = prepare(chunk) if prepare is not None else torch.as_tensor(chunk)
+            x = move_batch(x, device, param_dtype)  # page-locked first for CUDA, as the Trainer's
+            y = run_in_precision(functools.partial(run, model, x), device, dtype)
+            if not isinstance(y, torch.Tensor):  # an EncoderOutput, an nn.LSTM's (output, (h, c))
+                raise ShapeError(
+                    f"the model returned a {type(y).__name__}, not a tensor; pass forward= to pick one, "
+                    "e.g. forward=lambda m, x: m(x)[0]"
+                )
+            outs.append(y.detach().to(gather).cpu().numpy().astype(out_dtype, copy=False))
     if not outs:
         return np.zeros((0, *(empty_shape or ())), dtype=out_dtype)
     return np.concatenate(outs)

@@ -35,6 +35,7 @@ from carrousel.core.provenance import PrecisionReport, bundle_precision_report, 
 from carrousel.core.text import name_some, percent
 from carrousel.core.train import Trainer
 from carrousel.core.train.distributed import leave_to_rank_zero, shard_streams
+from carrousel.core.train.inference import evaluating
 from carrousel.nlp.baselines import NGramLM, perplexity_of
 from carrousel.nlp.config import GenerateConfig, LMDataConfig, LMEvaluateConfig, LMTrainConfig
 from carrousel.nlp.errors import NLPConfigError, TextDataError
@@ -92,22 +93,17 @@ def _token_nll(model: nn.Module, ids: np.ndarray, chunk: int = 1024) -> tuple[fl
     device until the stream is read, then come back in one transfer each (not two per chunk: on a GPU each
     read waits for the device)."""
     device = next(model.parameters()).device
-    was = model.training
-    model.eval()
     state, sums, each = None, [], []
     seq = torch.as_tensor(ids, dtype=torch.long, device=device)
-    try:
-        with torch.no_grad():
-            for s in range(0, len(seq) - 1, chunk):
-                x = seq[s : s + chunk]
-                y = seq[s + 1 : s + chunk + 1]
-                x = x[: len(y)]
-                logits, state = model(x.unsqueeze(0), state)
-                log_p = F.log_softmax(logits[0].float(), dim=-1)  # cross_entropy's own two steps
-                sums.append(F.nll_loss(log_p, y, reduction="sum"))
-                each.append(-log_p.gather(1, y.unsqueeze(1)).squeeze(1))
-    finally:
-        model.train(was)
+    with evaluating(model):
+        for s in range(0, len(seq) - 1, chunk):
+            x = seq[s : s + chunk]
+            y = seq[s + 1 : s + chunk + 1]
+            x = x[: len(y)]
+            logits, state = model(x.unsqueeze(0), state)
+            log_p = F.log_softmax(logits[0].float(), dim=-1)  # cross_entropy's own two steps
+            sums.append(F.nll_loss(log_p, y, reduction="sum"))
+            each.append(-log_p.gather(1, y.unsqueeze(1)).squeeze(1))
     if not each:
         return 0.0, np.zeros(0)
     total = 0.0

@@ -26,6 +26,7 @@ import torch
 
 from carrousel.core.optional import require
 from carrousel.core.train import Callback
+from carrousel.core.train.inference import evaluating
 from carrousel.nlp.bleu_tokenize import AUTO, choose_bleu_tokenize
 from carrousel.nlp.config import DecodeConfig
 from carrousel.nlp.pipeline.translate_vocab import Vocabularies, encode_sources
@@ -88,24 +89,19 @@ class ValidScores(Callback):
     def translations(self, model: torch.nn.Module) -> list[str]:
         """The greedy translations of the validation sources by ``model`` (a Seq2Seq), in their order."""
         out_tok, found = self.vocab.target, [""] * len(self.ids)
-        was_training = model.training
-        model.eval()
-        try:
-            with torch.no_grad():
-                for b in range(0, len(self.order), _GREEDY.batch_size):
-                    chunk = self.order[b : b + _GREEDY.batch_size]
-                    hyps = decode_batch(
-                        model,
-                        [self.ids[i] for i in chunk],
-                        out_tok.bos_id,
-                        out_tok.eos_id,
-                        beam=1,
-                        max_ratio=_GREEDY.max_ratio,
-                    )
-                    for i, h in zip(chunk, hyps, strict=True):
-                        found[i] = unmask(out_tok.decode(h.labels), self.masked[i][1]).strip()
-        finally:
-            model.train(was_training)
+        with evaluating(model):
+            for b in range(0, len(self.order), _GREEDY.batch_size):
+                chunk = self.order[b : b + _GREEDY.batch_size]
+                hyps = decode_batch(
+                    model,
+                    [self.ids[i] for i in chunk],
+                    out_tok.bos_id,
+                    out_tok.eos_id,
+                    beam=1,
+                    max_ratio=_GREEDY.max_ratio,
+                )
+                for i, h in zip(chunk, hyps, strict=True):
+                    found[i] = unmask(out_tok.decode(h.labels), self.masked[i][1]).strip()
         return found
 
     def scores(self, model: torch.nn.Module) -> dict[str, float]:
