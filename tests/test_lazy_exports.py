@@ -40,6 +40,7 @@ COLLECTIONS: dict[str, dict[str, str]] = {
     },
     "carrousel.core.metrics": {
         "as_tensors": "the metric modules' shared input conversion (metrics._base)",
+        "value_of": "the functional metrics' one-batch computation (metrics._base)",
     },
 }
 """Packages whose table collects their submodules' names: name left to its module -> why."""

@@ -31,7 +31,7 @@ from carrousel.core.args import check_args
 from carrousel.core.device import wide_float
 from carrousel.core.errors import DataError, ShapeError
 
-__all__ = ["Metric", "Values", "as_tensors", "distributed_active"]
+__all__ = ["Metric", "Values", "as_tensors", "distributed_active", "value_of"]
 
 Values: TypeAlias = Tensor | np.ndarray | Sequence[Any] | float
 """What a metric takes: a tensor, a numpy array, a (nested) list or tuple of numbers, or one number."""
@@ -165,6 +165,13 @@ class Metric(abc.ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(higher_is_better={self.higher_is_better})"
+
+
+def value_of(metric: Metric, preds: Values, target: Values) -> float:
+    """``metric`` over one batch of ``preds`` and ``target``, on this process alone (no merge across
+    ranks): what each functional form (:func:`mae`, :func:`roc_auc`, :func:`accuracy`...) returns."""
+    metric.update(preds, target)  # type: ignore[arg-type]  # subclasses take Values (as_tensors)
+    return metric.compute(sync=False)
 
 
 def _gather_state(

@@ -24,7 +24,7 @@ from torch import Tensor
 
 from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError, DataError, ShapeError
-from carrousel.core.metrics._base import Metric, Values, as_tensors
+from carrousel.core.metrics._base import Metric, Values, as_tensors, value_of
 
 __all__ = [
     "F1",
@@ -273,17 +273,13 @@ def accuracy(
     preds: Values, target: Values, *, threshold: float = 0.5, ignore_index: int | None = None
 ) -> float:
     """Fraction of correct predictions; ``preds`` logits ``(..., C)``, scores or labels ``(...)``."""
-    m = Accuracy(threshold=threshold, ignore_index=ignore_index)
-    m.update(preds, target)
-    return m.compute(sync=False)
+    return value_of(Accuracy(threshold=threshold, ignore_index=ignore_index), preds, target)
 
 
 def _functional(
     cls: type[_ClassCounts], preds: Values, target: Values, average: Average, **kw: object
 ) -> float:
-    m = cls(average, **kw)  # type: ignore[arg-type]
-    m.update(preds, target)
-    return m.compute(sync=False)
+    return value_of(cls(average, **kw), preds, target)  # type: ignore[arg-type]
 
 
 @check_args

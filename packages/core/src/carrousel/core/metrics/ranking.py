@@ -18,7 +18,7 @@ from torch import Tensor
 
 from carrousel.core.device import wide_float
 from carrousel.core.errors import DataError, ShapeError
-from carrousel.core.metrics._base import Metric, Values, as_tensors
+from carrousel.core.metrics._base import Metric, Values, as_tensors, value_of
 
 __all__ = ["PRAUC", "ROCAUC", "binary_average_precision", "binary_roc_auc", "pr_auc", "roc_auc"]
 
@@ -162,13 +162,9 @@ class PRAUC(_ScoreMetric):
 
 def roc_auc(scores: Values, target: Values) -> float:
     """Exact ROC-AUC: ``scores`` ``(N,)`` with 0/1 ``target`` ``(N,)``, or ``(N, C)`` one-vs-rest macro."""
-    m = ROCAUC()
-    m.update(scores, target)
-    return m.compute(sync=False)
+    return value_of(ROCAUC(), scores, target)
 
 
 def pr_auc(scores: Values, target: Values) -> float:
     """Average precision: ``scores`` ``(N,)`` with 0/1 ``target`` ``(N,)``, or ``(N, C)`` macro."""
-    m = PRAUC()
-    m.update(scores, target)
-    return m.compute(sync=False)
+    return value_of(PRAUC(), scores, target)

@@ -22,7 +22,7 @@ from torch import Tensor
 from carrousel.core.args import check_args
 from carrousel.core.device import wide_float
 from carrousel.core.errors import ConfigError, DataError, ShapeError
-from carrousel.core.metrics._base import Metric, Values, as_tensors
+from carrousel.core.metrics._base import Metric, Values, as_tensors, value_of
 
 __all__ = [
     "MeanAbsoluteError",
@@ -291,44 +291,32 @@ class Perplexity(_MeanOfTerms):
 
 def mae(pred: Values, target: Values) -> float:
     """Mean absolute error of ``pred`` and ``target`` (same shape)."""
-    m = MeanAbsoluteError()
-    m.update(pred, target)
-    return m.compute(sync=False)
+    return value_of(MeanAbsoluteError(), pred, target)
 
 
 def mse(pred: Values, target: Values) -> float:
     """Mean squared error of ``pred`` and ``target`` (same shape)."""
-    m = MeanSquaredError()
-    m.update(pred, target)
-    return m.compute(sync=False)
+    return value_of(MeanSquaredError(), pred, target)
 
 
 def rmse(pred: Values, target: Values) -> float:
     """Root mean squared error of ``pred`` and ``target`` (same shape)."""
-    m = RootMeanSquaredError()
-    m.update(pred, target)
-    return m.compute(sync=False)
+    return value_of(RootMeanSquaredError(), pred, target)
 
 
 def mape(pred: Values, target: Values) -> float:
     """Mean absolute percentage error as a fraction (see :class:`MeanAbsolutePercentageError`)."""
-    m = MeanAbsolutePercentageError()
-    m.update(pred, target)
-    return m.compute(sync=False)
+    return value_of(MeanAbsolutePercentageError(), pred, target)
 
 
 def smape(pred: Values, target: Values) -> float:
     """Symmetric MAPE as a fraction in [0, 2] (see :class:`SymmetricMeanAbsolutePercentageError`)."""
-    m = SymmetricMeanAbsolutePercentageError()
-    m.update(pred, target)
-    return m.compute(sync=False)
+    return value_of(SymmetricMeanAbsolutePercentageError(), pred, target)
 
 
 def mase(pred: Values, target: Values, scale: float) -> float:
     """Mean absolute scaled error: ``mae(pred, target) / scale``; ``scale`` from :func:`mase_scale`."""
-    m = MeanAbsoluteScaledError(scale)
-    m.update(pred, target)
-    return m.compute(sync=False)
+    return value_of(MeanAbsoluteScaledError(scale), pred, target)
 
 
 @check_args
@@ -357,9 +345,7 @@ def pinball_loss(pred: Values, target: Values, quantiles: Sequence[float] | Tens
         target: true values ``(N,)`` (or ``(...)``).
         quantiles: the Q quantile levels in (0, 1).
     """
-    m = PinballLoss(quantiles)
-    m.update(pred, target)
-    return m.compute(sync=False)
+    return value_of(PinballLoss(quantiles), pred, target)
 
 
 def perplexity(mean_nll: float | Tensor) -> float:
