@@ -141,6 +141,20 @@ class SentimentModelConfig:
             )
 
 
+def _encoder(net: SentimentNetConfig | LMNetConfig, bidirectional: bool = False) -> RecurrentEncoder:
+    """The recurrent encoder over ``net``'s embeddings (the net's dropout between stacked layers only)."""
+    return RecurrentEncoder(
+        RecurrentConfig(
+            input_size=net.embed_dim,
+            hidden_size=net.hidden_size,
+            cell=net.cell,
+            num_layers=net.num_layers,
+            bidirectional=bidirectional,
+            dropout=net.dropout if net.num_layers > 1 else 0.0,
+        )
+    )
+
+
 class ClassifierOutput(NamedTuple):
     """Logits ``(B, C)`` and per-token pooling weights ``(B, T)`` (zero at padding; None unless attention)."""
 
@@ -164,16 +178,7 @@ class SentimentClassifier(nn.Module):
         net = config.net
         self.embedding = nn.Embedding(config.vocab_size, net.embed_dim, padding_idx=0)
         self.embed_dropout = nn.Dropout(net.embed_dropout)
-        self.encoder = RecurrentEncoder(
-            RecurrentConfig(
-                input_size=net.embed_dim,
-                hidden_size=net.hidden_size,
-                cell=net.cell,
-                num_layers=net.num_layers,
-                bidirectional=net.bidirectional,
-                dropout=net.dropout if net.num_layers > 1 else 0.0,
-            )
-        )
+        self.encoder = _encoder(net, net.bidirectional)
         size = self.encoder.output_size
         self.attention = AttentionPooling(size, net.attention_size) if net.pooling == "attention" else None
         self.dropout = nn.Dropout(net.dropout)
@@ -264,15 +269,7 @@ class LanguageModel(nn.Module):
         net = config.net
         self.embedding = nn.Embedding(config.vocab_size, net.embed_dim, padding_idx=0)
         self.dropout = nn.Dropout(net.dropout)
-        self.encoder = RecurrentEncoder(
-            RecurrentConfig(
-                input_size=net.embed_dim,
-                hidden_size=net.hidden_size,
-                cell=net.cell,
-                num_layers=net.num_layers,
-                dropout=net.dropout if net.num_layers > 1 else 0.0,
-            )
-        )
+        self.encoder = _encoder(net)
         self.projection = nn.Linear(net.hidden_size, net.embed_dim)
         self.decoder = nn.Linear(net.embed_dim, config.vocab_size)
         self.decoder.weight = self.embedding.weight  # tied
