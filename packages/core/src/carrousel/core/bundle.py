@@ -48,12 +48,14 @@ from carrousel.core.bundle_files import (
     check_asset_name,
     check_listing,
     close_folder,
+    file_sha256,
     header_shapes,
     open_folder,
     read_at,
     read_listed,
 )
 from carrousel.core.bundle_files import write_synced as _write
+from carrousel.core.bundle_pins import pin, pinned, pinned_bundles, pins_active
 from carrousel.core.config import to_dict
 from carrousel.core.device import pick_device
 from carrousel.core.errors import BundleError, CarrouselError, FormatVersionError
@@ -76,6 +78,7 @@ __all__ = [
     "is_bundle",
     "load_bundle",
     "model_repr",
+    "pinned_bundles",
     "read_manifest",
 ]
 
@@ -84,21 +87,13 @@ BUNDLE_FORMAT = "carrousel.bundle"
 BUNDLE_FORMAT_VERSION = 1
 _MAX_MANIFEST_BYTES = 64 << 20  # a manifest is small JSON; anything bigger is not one
 _SNAPSHOT_TRIES = 5  # reads of a folder that other runs keep replacing, before the last try by path
+_Read = tuple[dict[str, Any], dict[str, bytes]]  # a folder's checked manifest and the bytes of its files
 
 
 def model_repr(obj: object, **fields: Any) -> str:
     """``Name(field=value, ...)``: one line for a loaded model's ``__repr__`` (a notebook cell showed
     ``<... object at 0x7f...>``; its bundle, network and arrays are left out)."""
     return f"{type(obj).__name__}({', '.join(f'{k}={v!r}' for k, v in fields.items())})"
-
-
-def file_sha256(path: str | Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB blocks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _json_ok(value: Any, where: str) -> None:
@@ -224,7 +219,8 @@ def is_bundle(folder: str | Path) -> bool:
 
 
 def read_manifest(folder: str | Path, kind: str | Iterable[str] | None = None) -> dict[str, Any]:
-    """Reads and checks ``bundle.json`` of ``folder`` without touching the weights.
+    """Reads and checks ``bundle.json`` of ``folder`` without touching the weights; inside
+    :func:`pinned_bundles` (every command) the files are read and kept too, for a later :func:`load_bundle`.
 
     Args:
         folder: a bundle folder.
@@ -235,6 +231,13 @@ def read_manifest(folder: str | Path, kind: str | Iterable[str] | None = None) -
         FormatVersionError: the bundle was written by a newer carrousel.
     """
     root = user_path(folder)
+    if pins_active():
+        return _snapshot(root, kind)[0]
+    return _manifest_doc(root, _manifest_bytes(root), kind)
+
+
+def _manifest_bytes(root: Path) -> bytes:
+    """``root``'s ``bundle.json``, read by path (errors name what the folder lacks)."""
     if not root.exists():
         raise BundleError(f"model folder {root} not found; check the path or train a model into it")
     if not root.is_dir():
@@ -245,12 +248,11 @@ def read_manifest(folder: str | Path, kind: str | Iterable[str] | None = None) -
         hint = old if (root / "config.json").is_file() else ""
         raise BundleError(f"{root} holds no {BUNDLE_FILE}, so it is not a carrousel model{hint}")
     try:
-        raw = read_at(root, None, BUNDLE_FILE, _MAX_MANIFEST_BYTES)
+        return read_at(root, None, BUNDLE_FILE, _MAX_MANIFEST_BYTES)
     except (ValueError, OSError) as exc:
         raise BundleError(
             f"{path} is damaged ({exc.__class__.__name__}); train or save the model again"
         ) from None
-    return _manifest_doc(root, raw, kind)
 
 
 def _manifest_doc(root: Path, raw: bytes, kind: str | Iterable[str] | None) -> dict[str, Any]:
@@ -286,25 +288,31 @@ def _manifest_doc(root: Path, raw: bytes, kind: str | Iterable[str] | None) -> d
     return doc
 
 
-def _snapshot(root: Path, kind: str | Iterable[str] | None) -> tuple[dict[str, Any], dict[str, bytes]]:
+def _snapshot(root: Path, kind: str | Iterable[str] | None) -> _Read:
     """The checked manifest and the bytes of every file it lists, all read from one folder even while
-    another run replaces it (:mod:`carrousel.core.bundle_files`); a folder removed under the reader is
-    read again, and the last try reads by path, whose errors name what is wrong."""
+    another run replaces it (:mod:`.bundle_files`); a folder removed under the reader is read again, the
+    last try by path (its errors name what is wrong). Pinned (:mod:`.bundle_pins`): the same bytes again."""
+    if (held := pinned(root)) is not None:
+        return _manifest_doc(root, held[0], kind), held[1]
     for _ in range(_SNAPSHOT_TRIES):
-        fd = open_folder(root)
-        if fd is None:
+        if (fd := open_folder(root)) is None:
             break
         try:
-            doc = _manifest_doc(root, read_at(root, fd, BUNDLE_FILE, _MAX_MANIFEST_BYTES), kind)
-            check_listing(root, doc)
-            return doc, read_listed(root, fd, doc["files"])
+            return _read_listed(root, fd, read_at(root, fd, BUNDLE_FILE, _MAX_MANIFEST_BYTES), kind)
         except (FileNotFoundError, ValueError):  # ValueError: too large (read_manifest says so)
             continue
         finally:
             close_folder(fd)
-    doc = read_manifest(root, kind)
+    return _read_listed(root, None, _manifest_bytes(root), kind)
+
+
+def _read_listed(root: Path, fd: int | None, raw: bytes, kind: str | Iterable[str] | None) -> _Read:
+    """The manifest ``raw`` checked, the files it lists read through ``fd`` (None: by path), both pinned."""
+    doc = _manifest_doc(root, raw, kind)
     check_listing(root, doc)
-    return doc, read_listed(root, None, doc["files"])
+    blobs = read_listed(root, fd, doc["files"])
+    pin(root, raw, blobs)
+    return doc, blobs
 
 
 def _build(root: Path, doc: dict[str, Any], blob: bytes) -> torch.nn.Module:

@@ -28,6 +28,7 @@ __all__ = [
     "check_asset_name",
     "check_listing",
     "close_folder",
+    "file_sha256",
     "header_shapes",
     "open_folder",
     "read_at",
@@ -128,6 +129,15 @@ def read_listed(root: Path, fd: int | None, files: Mapping[str, Any]) -> dict[st
             )
         blobs[rel] = blob
     return blobs
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def header_shapes(blob: bytes, path: Path) -> dict[str, tuple[int, ...]]:

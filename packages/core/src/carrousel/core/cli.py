@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from typing import Annotated, Any, TypeVar
 
+from carrousel.core.bundle_pins import pinned_bundles
 from carrousel.core.cli_console import ResultsConsole, stdout_gone
 from carrousel.core.cli_logging import OneLineHandler, route_third_party
 from carrousel.core.cli_options import (
@@ -166,7 +167,8 @@ def command(app: typer.Typer, name: str | None = None) -> Callable[[F], F]:
     """Registers ``func`` as a command of ``app`` with ``-v/--verbose`` and ``-q/--quiet`` added.
 
     The command body runs inside the error boundary (:func:`_boundary`): logging is set up from the two
-    flags, and any exception becomes one ``error:`` line on stderr with exit code 1.
+    flags, and any exception becomes one ``error:`` line on stderr with exit code 1. It reads each model
+    folder once (:func:`~carrousel.core.bundle_pins.pinned_bundles`): all old or all new, never a mix.
     """
 
     def deco(func: F) -> F:
@@ -190,8 +192,10 @@ def command(app: typer.Typer, name: str | None = None) -> Callable[[F], F]:
                     if (problem := option_problem(v, wrapper.__annotations__[key])) is not None:
                         raise typer.BadParameter(problem, param_hint=f"'{flags[key]}'")
             kwargs = {key: shell_path(value) for key, value in kwargs.items()}  # './~' stays a literal '~'
-            with _boundary(), rank_zero_outputs(), flags_named():  # under torchrun rank zero alone writes
-                return func(*args, **kwargs)  # its errors name flags (--lookback), not Python names
+            # under torchrun rank zero alone writes; errors name flags (--lookback), not Python names; a
+            # model folder read twice gives the same files (bundle_pins)
+            with _boundary(), rank_zero_outputs(), flags_named(), pinned_bundles():
+                return func(*args, **kwargs)
 
         wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
         wrapper.__annotations__ = {p.name: p.annotation for p in params}

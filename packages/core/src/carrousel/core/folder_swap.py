@@ -19,6 +19,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from carrousel.core.bundle_pins import forget
+
 __all__ = ["exchange", "replace_folder"]
 
 _AT_FDCWD = -100
@@ -70,6 +72,13 @@ def replace_folder(tmp: Path, target: Path, old_prefix: str) -> None:
     Raises:
         OSError: the move failed; ``target`` is as it was (or a concurrent writer's complete folder).
     """
+    try:
+        _move(tmp, target, old_prefix)
+    finally:
+        forget(target)  # what this command read of the old folder is not read again (bundle_pins)
+
+
+def _move(tmp: Path, target: Path, old_prefix: str) -> None:
     try:
         os.rename(tmp, target)  # a new target, or an empty folder
         return

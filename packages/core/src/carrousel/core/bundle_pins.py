@@ -1,0 +1,79 @@
+"""One snapshot of a bundle folder per command: every read of the folder sees the same files.
+
+:func:`carrousel.core.bundle.load_bundle` reads a folder's files as one snapshot, but a command that
+reads the same folder twice (``read_manifest`` for a default, then ``load_bundle``; an export that loads
+the model, then reads its provenance or scores it again by path) could meet the old folder the first time
+and the new one the second, if another run replaced it in between: the old training split with the new
+network, or the new provenance saved with the old weights, without a word.
+
+Inside :func:`pinned_bundles` (every command of :func:`carrousel.core.cli.command` runs in it; a Python
+caller may use it too) the first read of a folder keeps its bytes, and every later ``load_bundle`` or
+``read_manifest`` of that folder is served from them: all old or all new, never a mix. A folder this
+process replaces (:func:`carrousel.core.folder_swap.replace_folder`: :meth:`Bundle.save`,
+``atomic_dir``), itself or a folder above it, is read afresh. Torch-free.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import itertools
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+__all__ = ["forget", "pin", "pinned", "pinned_bundles", "pins_active"]
+
+# folder (absolute) -> (stamp when read, manifest bytes, bytes of every listed file)
+_Pins = dict[str, tuple[int, bytes, dict[str, bytes]]]
+_PINS: contextvars.ContextVar[_Pins | None] = contextvars.ContextVar("carrousel_bundle_pins", default=None)
+_CLOCK = itertools.count(1)
+_REPLACED: dict[str, int] = {}  # folder (absolute) -> stamp of its last replacement by this process
+
+
+@contextmanager
+def pinned_bundles() -> Iterator[None]:
+    """Inside, each bundle folder is read once (see the module docstring); nested uses share the outer one."""
+    if _PINS.get() is not None:
+        yield
+        return
+    token = _PINS.set({})
+    try:
+        yield
+    finally:
+        _PINS.reset(token)
+
+
+def pins_active() -> bool:
+    """True inside :func:`pinned_bundles`."""
+    return _PINS.get() is not None
+
+
+def _key(folder: Path) -> str:
+    return os.path.abspath(folder)
+
+
+def pinned(folder: Path) -> tuple[bytes, dict[str, bytes]] | None:
+    """The manifest bytes and file bytes kept for ``folder``; None outside :func:`pinned_bundles`, when it
+    was not read yet, or when this process replaced it (or a folder above it) since."""
+    pins = _PINS.get()
+    held = None if pins is None else pins.get(_key(folder))
+    if held is None:
+        return None
+    stamp, raw, blobs = held
+    path = Path(_key(folder))
+    if any(_REPLACED.get(str(p), 0) > stamp for p in (path, *path.parents)):
+        return None
+    return raw, blobs
+
+
+def pin(folder: Path, raw: bytes, blobs: dict[str, bytes]) -> None:
+    """Keeps what was read of ``folder`` (its manifest bytes and listed files) inside :func:`pinned_bundles`."""
+    pins = _PINS.get()
+    if pins is not None:
+        pins[_key(folder)] = (next(_CLOCK), raw, blobs)
+
+
+def forget(folder: Path) -> None:
+    """Marks ``folder`` (and all below it) as replaced by this process: later reads read it afresh."""
+    _REPLACED[_key(folder)] = next(_CLOCK)

@@ -1,0 +1,123 @@
+"""A command that reads a model folder twice while another run replaces it: both reads see one model.
+
+``load_bundle`` reads a folder as one snapshot, but a command that reads the folder again (the manifest
+for a default, then the model; the model, then its provenance by path; the model, then a score by path)
+met the old folder once and the new one the other time: the old training split with the new network, the
+new provenance saved with the old weights, without a word. Inside every command (and
+``pinned_bundles()``) the second read gives the first read's files.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import torch
+import typer
+from typer.testing import CliRunner
+
+from carrousel.core import cli
+from carrousel.core.atomic import atomic_dir
+from carrousel.core.bundle import Bundle, load_bundle, read_manifest
+from carrousel.core.folder_swap import exchange
+from carrousel.core.nn import RecurrentConfig, SequenceRegressor, SequenceRegressorConfig
+
+CFG = SequenceRegressorConfig(RecurrentConfig(3, 8), out_features=1)
+
+
+def _bundle(v: int) -> Bundle:
+    """Version ``v``: every weight, the asset, the provenance and the asset file all say ``v``."""
+    net = SequenceRegressor(CFG)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.fill_(float(v))
+    return Bundle("test.pins", net, assets={"v": v}, files={"tok.txt": str(v).encode()}, data={"v": v})
+
+
+def _version(b: Bundle) -> tuple[int, int, int, str]:
+    weight = int(next(b.model.parameters()).flatten()[0].item())
+    return b.assets["v"], b.data["v"], weight, b.files["tok.txt"].decode()
+
+
+def _replaced_by_another_run(target: Path, v: int) -> None:
+    """Another process puts version ``v`` in the place of ``target``: not this process's own save (which
+    would tell this process that the folder changed), only renames of folders."""
+    new = _bundle(v).save(target.parent / f".new{v}")
+    if exchange(new, target):
+        shutil.rmtree(new)
+    else:  # no atomic exchange on this file system: the same two renames as another run's save
+        os.rename(target, target.parent / f".old{v}")
+        os.rename(new, target)
+
+
+# the reads a command made of one folder: manifest then model (nlp generate evaluate's split, finance's
+# saved settings), model then manifest (speech export's provenance), model then model (a score by path)
+READS = {
+    "manifest-then-model": (lambda f: read_manifest(f)["data"]["v"], lambda f: _version(load_bundle(f))[2]),
+    "model-then-manifest": (lambda f: _version(load_bundle(f))[2], lambda f: read_manifest(f)["data"]["v"]),
+    "model-then-model": (lambda f: _version(load_bundle(f))[2], lambda f: _version(load_bundle(f))[2]),
+}
+
+
+def _toy_app(folder: Path, first, second) -> typer.Typer:  # type: ignore[no-untyped-def]
+    app = cli.create_app("toy", "A toy.", "toy 1.0")
+
+    @cli.command(app)
+    def use() -> None:
+        """Reads the model folder twice; another run replaces it in between."""
+        before = first(folder)
+        _replaced_by_another_run(folder, 2)
+        cli.echo(f"{before} {second(folder)}")
+
+    @cli.command(app)
+    def other() -> None:
+        """A second command, so that typer keeps the names."""
+
+    return app
+
+
+@pytest.mark.parametrize("reads", sorted(READS))
+def test_a_command_reads_a_replaced_model_folder_as_one_model(tmp_path: Path, reads: str) -> None:
+    """Both reads of the folder inside one command give version 1 (before: '1 2', a silent mix)."""
+    folder = _bundle(1).save(tmp_path / "m")
+    result = CliRunner().invoke(_toy_app(folder, *READS[reads]), ["use"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.split() == ["1", "1"]
+    assert _version(load_bundle(folder)) == (2, 2, 2, "2")  # the next command reads the new folder
+
+
+def test_outside_a_command_each_load_reads_the_folder_now(tmp_path: Path) -> None:
+    """A Python caller outside pinned_bundles reads the folder as it is at each call; inside, each folder
+    once (nested uses share the outer one), and a folder swapped under it still reads whole."""
+    from carrousel.core.bundle import pinned_bundles
+
+    folder = _bundle(1).save(tmp_path / "m")
+    assert _version(load_bundle(folder)) == (1, 1, 1, "1")
+    _replaced_by_another_run(folder, 2)
+    assert _version(load_bundle(folder)) == (2, 2, 2, "2")
+    with pinned_bundles():
+        assert read_manifest(folder, kind="test.pins")["data"] == {"v": 2}
+        _replaced_by_another_run(folder, 3)
+        with pinned_bundles():
+            assert _version(load_bundle(folder)) == (2, 2, 2, "2")
+        with pytest.raises(Exception, match=r"kind test\.pins, not other"):
+            load_bundle(folder, kind="other")  # the kind is still checked on every read
+    assert _version(load_bundle(folder)) == (3, 3, 3, "3")
+
+
+def test_a_folder_this_process_replaces_is_read_again(tmp_path: Path) -> None:
+    """The command's own save (Bundle.save, or atomic_dir over the run folder that holds the model) is
+    read back as written, not as the folder was first read."""
+    from carrousel.core.bundle import pinned_bundles
+
+    folder = _bundle(1).save(tmp_path / "m")
+    run_model = _bundle(1).save(tmp_path / "run" / "model")
+    with pinned_bundles():
+        assert _version(load_bundle(folder))[0] == 1 and _version(load_bundle(run_model))[0] == 1
+        _bundle(2).save(folder)
+        assert _version(load_bundle(folder)) == (2, 2, 2, "2")
+        with atomic_dir(tmp_path / "run") as tmp:
+            _bundle(3).save(tmp / "model")
+        assert _version(load_bundle(run_model)) == (3, 3, 3, "3")
