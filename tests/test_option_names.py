@@ -350,3 +350,45 @@ def test_a_placeholder_follows_the_flag_only_inside_a_command() -> None:
         assert option("train_positives", metavar="FILE") == "--train-positives FILE"
         assert option("motifs", flag="--motif", metavar="IDs") == "--motif IDs"
         assert option("lookback", 30, metavar="N") == "--lookback 30"  # a value is shown, not the placeholder
+
+
+def test_a_path_named_by_a_python_setting_reads_name_equals_path(tmp_path: Path) -> None:
+    """Helpers that take the option naming a file wrote ``{flag} {path}``: a Python caller read
+    ``data.source /x.xlsx: a spreadsheet ...`` (nlp), ``--out /m would replace the model`` (core's
+    check_spares, a literal flag) and ``--config /x.toml is not valid TOML`` (finance's load_config); they
+    now show the path as core's file checks do (``named_path``): ``data.source='/x.xlsx'`` in Python,
+    ``--data /x.xlsx`` inside a command."""
+    from carrousel.core.config import read_toml
+    from carrousel.core.files import check_spares
+    from carrousel.core.option_names import named_path
+    from carrousel.finance.config import load_config
+    from carrousel.nlp.config import TextDataConfig
+    from carrousel.nlp.data import load_texts
+    from carrousel.nlp.errors import TextDataError
+
+    assert named_path("/x", "data.source") == "data.source='/x'"
+    assert (named_path("/x", "--out"), named_path("/x", "BED file"), named_path("/x", None)) == (
+        "--out /x",
+        "BED file /x",
+        "/x",
+    )
+    sheet = tmp_path / "d.xlsx"
+    sheet.write_bytes(b"PK\x03\x04 not really a workbook")
+    _both(
+        lambda: load_texts(TextDataConfig(str(sheet))),
+        TextDataError,
+        r"^data\.source='.*d\.xlsx': a spreadsheet is not read",
+        r"^--data .*d\.xlsx: a spreadsheet is not read",
+    )
+    model = tmp_path / "m"
+    _both(
+        lambda: check_spares(model, model / "sub"),
+        ConfigError,
+        r"^out='.*m' would replace the model it reads",
+        r"^--out .*m would replace the model it reads",
+    )
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[window\n", encoding="utf-8")
+    _both(lambda: load_config(bad), ConfigError, r"^path='.*bad\.toml' is not valid TOML", r"^--config .*bad")
+    with pytest.raises(ConfigError, match=r"^config='.*bad\.toml' is not valid TOML"):
+        read_toml(bad, "config")

@@ -313,7 +313,7 @@ def test_hf_datasets_folders_and_class_label_names(tmp_path: Path, hub_offline: 
     with pytest.raises(TextDataError, match="cannot load it as an HF datasets data set") as err:
         load_texts(TextDataConfig(str(tmp_path / "empty")))
     assert "\n" not in str(err.value)
-    with pytest.raises(TextDataError, match=r"data\.source no_such_set_xyz:cfg: cannot load it"):
+    with pytest.raises(TextDataError, match=r"data\.source='no_such_set_xyz:cfg': cannot load it"):
         load_texts(TextDataConfig("no_such_set_xyz:cfg"))
 
 
@@ -346,7 +346,7 @@ def test_a_csv_text_holding_an_unquoted_comma_is_named(tmp_path: Path, where: st
     line = 2 if where == "first" else 4
     with pytest.raises(
         TextDataError,
-        match=rf"^data.source {data}: line {line} has 3 fields, the header 2; quote a text holding a comma "
+        match=rf"^data\.source='{data}': line {line} has 3 fields, the header 2; quote a text holding a comma "
         r'\("I loved it, truly"\)$',
     ):
         load_texts(TextDataConfig(source=str(data)))

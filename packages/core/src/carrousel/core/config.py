@@ -26,6 +26,7 @@ from carrousel.core.args import as_bool, as_int, check_args, check_seed, wrong_k
 from carrousel.core.config_text import check_text_fields
 from carrousel.core.errors import ConfigError, DataError
 from carrousel.core.files import check_input_file
+from carrousel.core.option_names import named_path
 from carrousel.core.paths import user_path
 
 __all__ = [
@@ -319,9 +320,8 @@ def override(cfg: C, **changes: Any) -> C:
 
 @check_args
 def read_toml(path: str | Path, flag: str = "--config", empty_ok: bool = True) -> TomlDocument:
-    """The document of a TOML settings file, read once (a dict that remembers the file, for messages).
-
-    An empty or blank file is a valid document with no settings (``empty_ok`` False: an empty file is refused).
+    """The document of a TOML settings file, read once (a dict that remembers the file, for messages); an
+    empty or blank file is a valid document with no settings (``empty_ok`` False: it is refused).
 
     Raises:
         ConfigError: the file is missing, a folder, a FIFO or device (which would hang the reader),
@@ -331,22 +331,22 @@ def read_toml(path: str | Path, flag: str = "--config", empty_ok: bool = True) -
         p = check_input_file(user_path(path), flag, "TOML config", MAX_CONFIG_BYTES, empty_ok=empty_ok)
     except DataError as exc:
         raise ConfigError(str(exc)) from None
+    where = named_path(p, flag)  # --config /x.toml, or as a Python caller named it
     try:
         return TomlDocument(tomllib.loads(p.read_bytes().decode("utf-8")), str(path))
     except UnicodeDecodeError:
-        raise ConfigError(f"{flag} {p} is not UTF-8 text; give a TOML file") from None
+        raise ConfigError(f"{where} is not UTF-8 text; give a TOML file") from None
     except OSError as exc:
-        raise ConfigError(f"{flag} {p}: cannot be read ({exc.strerror or exc}); check the path") from None
+        raise ConfigError(f"{where}: cannot be read ({exc.strerror or exc}); check the path") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{flag} {p} is not valid TOML ({exc}); fix the syntax") from None
+        raise ConfigError(f"{where} is not valid TOML ({exc}); fix the syntax") from None
 
 
 def load_toml(path: str | Path, cls: type[C]) -> C:
     """Reads a TOML file into config class ``cls`` (:func:`read_toml`, then :func:`from_dict`).
 
     Raises:
-        ConfigError: the file cannot be read as TOML (:func:`read_toml`), or it holds unknown options or
-            invalid values.
+        ConfigError: the file is not readable TOML (:func:`read_toml`), or holds unknown options or bad values.
     """
     return from_dict(cls, read_toml(path, "config file"))
 

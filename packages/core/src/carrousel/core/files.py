@@ -26,6 +26,7 @@ from carrousel.core.args import check_args
 from carrousel.core.atomic import refuse_stream_dir, writes_in_place
 from carrousel.core.encodings import UTF16_BOMS, decode_text
 from carrousel.core.errors import CarrouselError, ConfigError, DataError
+from carrousel.core.option_names import named_path, option
 from carrousel.core.paths import user_path
 
 __all__ = [
@@ -44,17 +45,6 @@ STDIN = "-"  # as a path of :func:`read_text` with ``streams=True``: the process
 DEFAULT_MAX_BYTES = 8 << 30  # 8 GiB: larger inputs are refused unless a caller raises the bound
 
 logger = logging.getLogger(__name__)
-
-
-def _label(path: Path, flag: str | None) -> str:
-    """``path`` with the option that named it, as :func:`~carrousel.core.option_names.option` names a
-    setting: a flag as ``--out /tmp/x``, a Python name (``option("out")`` outside a CLI command) as
-    ``out='/tmp/x'``; a description with a space (``"BED file"``) or a CLI argument's upper-case name
-    (``"TARGETS"``) as ``BED file /tmp/x``."""
-    if not flag:
-        return str(path)
-    as_typed = flag.startswith("-") or " " in flag or flag.isupper()
-    return f"{flag} {path}" if as_typed else f"{flag}={str(path)!r}"
 
 
 def _not_folder_kind(path: Path) -> str:
@@ -98,7 +88,7 @@ def check_input_file(
         DataError: naming the problem (missing, a folder, a device or FIFO, unreadable, empty, too large).
     """
     p = Path(path)
-    where = _label(p, flag)
+    where = named_path(p, flag)
     try:
         st = p.stat()
     except FileNotFoundError:
@@ -158,11 +148,11 @@ def read_text(
     path = user_path(path)  # a Python caller's "~/texts.txt" (the checks below take paths as given)
     if streams and _is_stream(path):
         p = path
-        where = _label(p, flag)
+        where = named_path(p, flag)
         raw = _read_stream(p, where, what, max_bytes)
         return _decode(raw, where, what, max_line, encodings)
     p = check_input_file(path, flag, what, max_bytes)
-    where = _label(p, flag)
+    where = named_path(p, flag)
     try:
         if p.suffix.lower() == ".gz":
             with gzip.open(p, "rb") as fh:
@@ -266,7 +256,8 @@ def check_output_file(
 
     Args:
         path: the output file.
-        flag: the option that named it, for the message (``option("out")``: see :func:`_label`).
+        flag: the option that named it, for the message (``option("out")``, shown as
+            :func:`~carrousel.core.option_names.named_path` shows it).
         suffixes: allowed file name endings (``(".png",)``); empty allows any.
         inputs: the files the command reads; the output must be none of them.
 
@@ -275,7 +266,7 @@ def check_output_file(
             is one of ``inputs`` (writing it would destroy the data being read).
     """
     p = user_path(path)
-    where = _label(p, flag)
+    where = named_path(p, flag)
     for source in inputs:
         if p.is_file() and user_path(source).is_file() and os.path.samefile(p, user_path(source)):
             raise ConfigError(f"{where} is the input file {source}; write the output to another file")
@@ -301,7 +292,8 @@ def check_output_dir(
 
     Args:
         path: the folder a run writes as a whole (replacing what is there).
-        flag: the option that named it, for the message (``option("out")``: see :func:`_label`).
+        flag: the option that named it, for the message (``option("out")``, shown as
+            :func:`~carrousel.core.option_names.named_path` shows it).
         marker: a file that every earlier output of the command holds (``bundle.json``): an existing
             folder with files but without it is refused, as its content would be replaced.
         error: the class raised for a path that cannot be used (a caller's own subclass of CarrouselError).
@@ -312,7 +304,7 @@ def check_output_dir(
             ancestor is not a writable folder.
     """
     p = user_path(path)
-    where = _label(p, flag)
+    where = named_path(p, flag)
     refuse_stream_dir(path, flag)
     if p.exists() and not p.is_dir():
         raise error(f"{where} is {_not_folder_kind(p)}, not a folder; give a folder path")
@@ -331,7 +323,8 @@ def refuse_other_files(
 
     Args:
         path: the folder to be written as a whole.
-        flag: the option that named it, for the message (``option("out")``: see :func:`_label`).
+        flag: the option that named it, for the message (``option("out")``, shown as
+            :func:`~carrousel.core.option_names.named_path` shows it).
         marker: a file that every earlier output holds (``bundle.json``, ``run.json``).
         error: the class raised (a caller's own subclass of CarrouselError).
 
@@ -341,7 +334,7 @@ def refuse_other_files(
     p = user_path(path)
     if p.is_dir() and not (p / marker).is_file() and any(p.iterdir()):
         raise error(
-            f"{_label(p, flag)} holds files but no {marker}, so it is not an earlier output and its content "
+            f"{named_path(p, flag)} holds files but no {marker}, so it is not an earlier output and its content "
             "would be replaced; give a new or empty folder"
         )
 
@@ -385,9 +378,12 @@ def creatable_in(folder: str | Path) -> str | None:
     return None
 
 
-def check_spares(out: str | Path, source: str | Path, flag: str = "--out", what: str = "the model") -> None:
+def check_spares(
+    out: str | Path, source: str | Path, flag: str | None = None, what: str = "the model"
+) -> None:
     """Fails before any work when writing the folder ``out`` as a whole would replace ``source``, the
     folder being read (``out`` is that folder or one holding it): the output would destroy its input.
+    ``flag``: the option that named ``out`` (None: ``option("out")``, ``out=`` or ``--out``).
 
     Raises:
         ConfigError: naming both paths.
@@ -397,4 +393,5 @@ def check_spares(out: str | Path, source: str | Path, flag: str = "--out", what:
     except (OSError, RuntimeError):
         return
     if o == s or o in s.parents:
-        raise ConfigError(f"{flag} {out} would replace {what} it reads ({source}); write to another folder")
+        where = named_path(out, flag or option("out"))
+        raise ConfigError(f"{where} would replace {what} it reads ({source}); write to another folder")

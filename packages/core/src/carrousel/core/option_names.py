@@ -19,7 +19,7 @@ import contextlib
 import contextvars
 from collections.abc import Iterator
 
-__all__ = ["flags_named", "naming_flags", "option"]
+__all__ = ["flags_named", "named_path", "naming_flags", "option"]
 
 # True inside a CLI command: settings are named by their flags (a context variable: another thread, a
 # notebook's Python call beside a running command, keeps the Python names).
@@ -67,3 +67,15 @@ def option(name: str, value: object = _NO_VALUE, flag: str | None = None, metava
     if value is _NO_VALUE:
         return name
     return f"{name}={value!r}" if isinstance(value, str) else f"{name}={value}"
+
+
+def named_path(path: object, flag: str | None) -> str:
+    """``path`` with the option that named it (``flag``, an :func:`option` without value), as a message shows
+    a file or folder: a flag as typed (``--out /tmp/x``), a Python name as set (``out='/tmp/x'``,
+    ``data.source='/x.csv'``); a description with a space (``"BED file"``) or a CLI argument's upper-case
+    name (``"TARGETS"``) as typed (``BED file /tmp/x``); no ``flag``: the path alone.
+    """
+    if not flag:
+        return str(path)
+    as_typed = flag.startswith("-") or " " in flag or flag.isupper()
+    return f"{flag} {path}" if as_typed else f"{flag}={str(path)!r}"

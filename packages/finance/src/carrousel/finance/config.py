@@ -397,4 +397,4 @@ def load_config(path: str | Path | None, base: FinanceConfig | None = None) -> F
     base = base if base is not None else FinanceConfig()
     if path is None:
         return base
-    return overlay(base, read_toml(path, "--config"))
+    return overlay(base, read_toml(path, option("path", flag="--config")))

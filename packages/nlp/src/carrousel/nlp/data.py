@@ -27,7 +27,7 @@ from carrousel.core.args import check_args
 from carrousel.core.data import BucketBatchSampler, SequenceCollator
 from carrousel.core.encodings import LEGACY_TEXT, UTF16_BOMS, file_lines, first_encoding, undecodable
 from carrousel.core.files import check_input_file, read_text
-from carrousel.core.option_names import option
+from carrousel.core.option_names import named_path, option
 from carrousel.core.paths import user_spec
 from carrousel.core.text import counted, name_some
 from carrousel.nlp import hf_data
@@ -69,9 +69,7 @@ _TABLES = {
 }  # fmt: skip
 _SNIFF_BYTES = 1 << 24  # a data file's encoding is judged on its first 16 MB
 _UTF8_CONTINUATION = bytes(range(0x80, 0xC0))  # the bytes after the first of a UTF-8 character
-_QUOTE_LEFT_OPEN = (
-    "--data %s: a double quote in row %d is not closed on its line; reading the TSV's quotes as text"
-)
+_QUOTE_LEFT_OPEN = "%s: a double quote in row %d is not closed on its line; reading the TSV's quotes as text"
 
 
 @dataclass(frozen=True)
@@ -100,7 +98,7 @@ def _encoding_of(path: Path, flag: str = "--data", legacy: bool = True) -> str:
         return "utf-16"
     encodings = LEGACY_TEXT if legacy else LEGACY_TEXT[:1]
     if (enc := first_encoding(head, encodings, str(path))) is None:  # before: the loader's error, no byte
-        raise TextDataError(undecodable(head, encodings, f"{flag} {path}"))
+        raise TextDataError(undecodable(head, encodings, named_path(path, flag)))
     return "utf-8" if enc == "utf-8-sig" else enc
 
 
@@ -114,7 +112,7 @@ def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -
     datasets = quiet_datasets()
     path = Path(source)
     if not path.exists():
-        raise TextDataError(f"{flag} {source}: no such file; check the path")
+        raise TextDataError(f"{named_path(source, flag)}: no such file; check the path")
     check_input_file(path, flag, "text data")
     suffix = _suffix(path)
     files = {"train": str(path)}
@@ -131,7 +129,9 @@ def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -
                 first = next(csv.reader(fh, delimiter=kwargs["delimiter"]), [])
             kwargs["column_names"] = [str(i) for i in range(len(first))]
     elif suffix in _SPREADSHEETS:
-        raise TextDataError(f"{flag} {path}: a spreadsheet is not read; save it as CSV (UTF-8) and give that")
+        raise TextDataError(
+            f"{named_path(path, flag)}: a spreadsheet is not read; save it as CSV (UTF-8) and give that"
+        )
     elif fmt == "text":  # datasets reads a gzip-compressed text file as UTF-8 whatever encoding it is given
         kwargs["encoding"] = _encoding_of(path, flag, legacy=path.suffix != ".gz")
     builder_log = logging.getLogger("datasets")  # its reader logs "Failed to read file ..." before raising
@@ -140,7 +140,7 @@ def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -
     try:
         ds = datasets.load_dataset(fmt, data_files=files, split="train", **kwargs)
         if kwargs.get("delimiter") == "\t" and (row := hf_data.first_row_with_tab(ds)) is not None:
-            logger.warning(_QUOTE_LEFT_OPEN, path, row)
+            logger.warning(_QUOTE_LEFT_OPEN, named_path(path, flag), row)
             ds = datasets.load_dataset(fmt, data_files=files, split="train", quoting=csv.QUOTE_NONE, **kwargs)
         return flat_columns(ds), fmt
     except Exception as exc:  # datasets raises many types for a malformed file
@@ -148,10 +148,10 @@ def _load_dataset(source: str, split: str, header: bool, flag: str = "--data") -
         while root.__cause__ is not None:
             root = root.__cause__  # type: ignore[assignment]
         if "corresponds to no data" in str(root):  # datasets' words for a split of no rows (a header alone)
-            raise TextDataError(f"{flag} {path} holds no rows; give labelled texts") from None
+            raise TextDataError(f"{named_path(path, flag)} holds no rows; give labelled texts") from None
         text = (fmt == "json" and hf_data.bad_json_line(path)) or " ".join(str(root).split())
         raise TextDataError(
-            f"{flag} {path}: cannot be read as {fmt.upper()} ({type(root).__name__}: {text[:300]}); "
+            f"{named_path(path, flag)}: cannot be read as {fmt.upper()} ({type(root).__name__}: {text[:300]}); "
             "check the file's format"
         ) from None
     finally:
@@ -186,7 +186,7 @@ def load_texts(cfg: TextDataConfig, flag: str | None = None) -> LabelledTexts:
     """
     named = flag or option("data.source", flag="--data")
     ds, fmt = _load_dataset(cfg.source, cfg.split, cfg.header, named)
-    where = f"{flag} {cfg.source}" if flag else option("data.source", cfg.source, "--data")
+    where = named_path(cfg.source, named)
     if fmt == "text":
         texts, labels = _fasttext_rows(ds["text"], where)
         read = ("text", "label")
@@ -240,7 +240,7 @@ def read_column(
     """
     path = user_spec(path)  # "~/t.csv" is in the home folder; a hub name stays as it is
     ds, fmt = _load_dataset(str(path), "train", True, flag)
-    where, cols, held = f"{flag} {path}", list(ds.column_names), "data set" if fmt == "hub" else "file"
+    where, cols, held = named_path(path, flag), list(ds.column_names), "data set" if fmt == "hub" else "file"
     column = pick_text_column(cols, text_col, where, header_read=fmt == "csv", flag=col_flag, container=held)
     return check_texts(["" if t is None else str(t) for t in plain_cells(ds[column], column, where)], where)
 

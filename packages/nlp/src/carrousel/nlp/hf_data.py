@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from carrousel.core.encodings import file_lines
+from carrousel.core.option_names import named_path
 from carrousel.nlp.errors import TextDataError
 
 __all__ = [
@@ -180,7 +181,9 @@ def load_hf(spec: str, flag: str, split: str = "train", what: str = "data set", 
             ds = datasets.load_from_disk(str(folder))
             if isinstance(ds, datasets.DatasetDict):
                 if split not in ds:
-                    raise TextDataError(f"{flag} {folder} has splits {', '.join(ds)}, not {split!r}; {how}")
+                    raise TextDataError(
+                        f"{named_path(folder, flag)} has splits {', '.join(ds)}, not {split!r}; {how}"
+                    )
                 ds = ds[split]
         else:
             hub, _, config = name.partition(":")
@@ -202,12 +205,12 @@ def load_hf(spec: str, flag: str, split: str = "train", what: str = "data set", 
         if why:  # not in the cache (the offline hub's ConnectionError), else what the cached copy lacks
             lacks = "" if isinstance(exc, ConnectionError) else f" ({type(exc).__name__}: {first[:120]})"
             raise TextDataError(
-                f"{flag} {spec}: the HF hub {endpoint} could not be reached ({why}), and the local HF cache "
+                f"{named_path(spec, flag)}: the HF hub {endpoint} could not be reached ({why}), and the local HF cache "
                 f"does not give it{lacks}; check the network or proxy (HTTPS_PROXY), set HF_ENDPOINT to a "
                 "reachable mirror, or give a local file or a saved folder"
             ) from None
         raise TextDataError(
-            f"{flag} {spec}: cannot load it as an HF datasets {what} ({type(exc).__name__}: {first[:160]}); "
+            f"{named_path(spec, flag)}: cannot load it as an HF datasets {what} ({type(exc).__name__}: {first[:160]}); "
             f"check the folder, or the hub name, config, split{f' ({split_flag})' if split_flag else ''} "
             "and the network, or give a local file"
         ) from None

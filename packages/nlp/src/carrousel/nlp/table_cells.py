@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from carrousel.core.option_names import named_path
 from carrousel.nlp.errors import TextDataError
 
 __all__ = ["check_fields", "csv_delimiter", "flat_columns", "plain_cells"]
@@ -73,7 +74,7 @@ def check_fields(path: Path, encoding: str, delimiter: str, flag: str = "--data"
             if len(row) > width:
                 name = _SEPARATORS[delimiter][:-1]  # "comma"
                 raise TextDataError(
-                    f"{flag} {path}: line {rows.line_num} has {len(row)} fields, the header {width}; quote a "
+                    f"{named_path(path, flag)}: line {rows.line_num} has {len(row)} fields, the header {width}; quote a "
                     f'text holding a {name} ("I loved it{delimiter} truly")'
                 )
 
