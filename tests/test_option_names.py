@@ -392,3 +392,44 @@ def test_a_path_named_by_a_python_setting_reads_name_equals_path(tmp_path: Path)
     _both(lambda: load_config(bad), ConfigError, r"^path='.*bad\.toml' is not valid TOML", r"^--config .*bad")
     with pytest.raises(ConfigError, match=r"^config='.*bad\.toml' is not valid TOML"):
         read_toml(bad, "config")
+
+
+def test_speech_configs_name_python_settings_to_python_and_flags_to_the_cli() -> None:
+    """speech's config checks spelled flags to a Python caller too: ``SpeechExportConfig(train_data=...)``
+    said ``--train-data is for --prune or --distill ...; give --prune F or --distill H``."""
+    from carrousel.speech.config import EvaluateConfig, SpeechExportConfig, TrainConfig
+    from carrousel.speech.errors import SpeechConfigError
+
+    _both(
+        lambda: SpeechExportConfig(train_data=("x.tsv",)),
+        SpeechConfigError,
+        r"^train_data is for prune or distill \(the training corpus\); give prune or distill$",
+        r"^--train-data is for --prune or --distill \(the training corpus\); give --prune F or --distill H$",
+    )
+    _both(
+        lambda: SpeechExportConfig(static_conv=True, precision="fp32"),
+        SpeechConfigError,
+        r"^static_conv is for precision='int8'$",
+        r"^--static-conv is for --precision int8$",
+    )
+    _both(lambda: SpeechExportConfig(prune=1.0), SpeechConfigError, r"^prune=1\.0: give", r"^--prune 1\.0: give")
+    _both(
+        lambda: SpeechExportConfig(finetune_epochs=0),
+        SpeechConfigError,
+        r"^finetune_epochs must be in 1\.\.",
+        r"^--finetune-epochs must be in 1\.\.",
+    )
+    _both(
+        lambda: TrainConfig(data=("a.tsv",), subwords=50, init_from="m"),
+        SpeechConfigError,
+        r"^subwords needs a new model: init_from keeps its units$",
+        r"^--subwords needs a new model: --init-from keeps its units$",
+    )
+    _both(
+        lambda: TrainConfig(data=("a.tsv",), bidirectional=False),
+        SpeechConfigError,
+        r"normalisation \(features\.normalize='causal'\)$",
+        r"normalisation \(--normalize causal\)$",
+    )
+    for make in (lambda: TrainConfig(data=()), lambda: EvaluateConfig(data=())):
+        _both(make, SpeechConfigError, r"corpus \(data\)$", r"corpus \(--data\)$")

@@ -7,11 +7,12 @@ supplies defaults that flags override. The model's shape (``CTCModelConfig``) is
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from carrousel.core.config import MAX_EPOCHS, MAX_THREADS, check_device, check_numbers
 from carrousel.core.export.choices import InferencePrecision, check_precision_name, check_variant
+from carrousel.core.option_names import option
+from carrousel.speech.config_checks import check, finite, pair, within
 from carrousel.speech.errors import SpeechConfigError
 from carrousel.speech.vocab import KINDS
 
@@ -38,29 +39,6 @@ MAX_WORKERS = 64  # synthesiser and data-loading processes
 MIN_RECORDING_SECONDS, MAX_RECORDING_SECONDS = 0.1, 24 * 3600.0  # max_seconds of transcribe and stream
 
 
-def _check(ok: bool, message: str) -> None:
-    if not ok:
-        raise SpeechConfigError(message)
-
-
-def _finite(cfg: object, *names: str) -> None:
-    for name in names:
-        value = getattr(cfg, name)
-        _check(math.isfinite(value), f"{name} must be a finite number, got {value!r}")
-
-
-def _within(cfg: object, name: str, low: float, high: float) -> None:
-    value, (lo, hi) = getattr(cfg, name), (f"{b:g}" if isinstance(b, float) else b for b in (low, high))
-    _check(low <= value <= high, f"{name} must be in {lo}..{hi}, got {value}")
-
-
-def _pair(value: tuple[float, float], name: str, lo: float, hi: float) -> None:
-    _check(
-        len(value) == 2 and all(math.isfinite(v) for v in value) and lo <= value[0] <= value[1] <= hi,
-        f"{name} must be (low, high) with {lo} <= low <= high <= {hi}, got {value}",
-    )
-
-
 @dataclass(frozen=True)
 class FeatureConfig:
     """Acoustic features: MFCC or log-mel frames computed with torchaudio (saved with every model).
@@ -84,20 +62,20 @@ class FeatureConfig:
 
     def __post_init__(self) -> None:
         check_numbers(self, SpeechConfigError)
-        _finite(self, "f_min", "f_max", "win_ms", "hop_ms", "preemphasis")
-        _check(self.kind in ("mfcc", "logmel"), f"feature kind must be mfcc or logmel, got {self.kind!r}")
-        _check(self.normalize in ("utterance", "causal", "none"), "normalize must be utterance|causal|none")
-        _check(
+        finite(self, "f_min", "f_max", "win_ms", "hop_ms", "preemphasis")
+        check(self.kind in ("mfcc", "logmel"), f"feature kind must be mfcc or logmel, got {self.kind!r}")
+        check(self.normalize in ("utterance", "causal", "none"), "normalize must be utterance|causal|none")
+        check(
             8000 <= self.sample_rate <= 48000, f"sample_rate must be in 8000..48000, got {self.sample_rate}"
         )
-        _check(2 <= self.n_mels <= 256, f"n_mels must be in 2..256, got {self.n_mels}")
-        _check(1 <= self.n_mfcc <= self.n_mels, f"n_mfcc must be in 1..n_mels, got {self.n_mfcc}")
-        _check(
+        check(2 <= self.n_mels <= 256, f"n_mels must be in 2..256, got {self.n_mels}")
+        check(1 <= self.n_mfcc <= self.n_mels, f"n_mfcc must be in 1..n_mels, got {self.n_mfcc}")
+        check(
             0 <= self.f_min < self.f_max <= self.sample_rate / 2, "need 0 <= f_min < f_max <= sample_rate/2"
         )
-        _check(1.0 <= self.hop_ms <= self.win_ms <= 100.0, "need 1 <= hop_ms <= win_ms <= 100")
-        _check(self.n_fft >= self.win_samples, f"n_fft must be at least the window ({self.win_samples})")
-        _check(0.0 <= self.preemphasis < 1.0, "preemphasis must be in [0, 1)")
+        check(1.0 <= self.hop_ms <= self.win_ms <= 100.0, "need 1 <= hop_ms <= win_ms <= 100")
+        check(self.n_fft >= self.win_samples, f"n_fft must be at least the window ({self.win_samples})")
+        check(0.0 <= self.preemphasis < 1.0, "preemphasis must be in [0, 1)")
 
     @property
     def win_samples(self) -> int:
@@ -130,12 +108,12 @@ class AugmentConfig:
 
     def __post_init__(self) -> None:
         check_numbers(self, SpeechConfigError)
-        _pair(self.speed, "speed", 0.5, 2.0)
-        _pair(self.snr_db, "snr_db", -10.0, 80.0)
-        _pair(self.vtlp, "vtlp", 0.7, 1.3)
-        _check(0.0 <= self.noise_prob <= 1.0, "noise_prob must be in [0, 1]")
+        pair(self.speed, "speed", 0.5, 2.0)
+        pair(self.snr_db, "snr_db", -10.0, 80.0)
+        pair(self.vtlp, "vtlp", 0.7, 1.3)
+        check(0.0 <= self.noise_prob <= 1.0, "noise_prob must be in [0, 1]")
         for name in ("freq_masks", "freq_width", "time_masks", "time_width"):
-            _check(0 <= getattr(self, name) <= 100, f"{name} must be in 0..100")
+            check(0 <= getattr(self, name) <= 100, f"{name} must be in 0..100")
 
     @classmethod
     def off(cls) -> AugmentConfig:
@@ -182,40 +160,39 @@ class TrainConfig:
     def __post_init__(self) -> None:
         check_numbers(self, SpeechConfigError, paths="data val_data init_from")
         object.__setattr__(self, "device", check_device(self.device, SpeechConfigError))
-        _finite(self, "val_fraction", "dropout", "lr", "batch_seconds", "max_seconds")
-        _check(len(self.data) > 0, "give at least one training corpus (--data)")
-        _check(
+        finite(self, "val_fraction", "dropout", "lr", "batch_seconds", "max_seconds")
+        check(len(self.data) > 0, f"give at least one training corpus ({option('data')})")
+        check(
             0.0 <= self.val_fraction < self.MAX_VAL_FRACTION,
             f"val_fraction must be in [0, {self.MAX_VAL_FRACTION:g})",
         )
-        _within(self, "hidden", self.MIN_HIDDEN, self.MAX_HIDDEN)
-        _within(self, "layers", 1, self.MAX_LAYERS)
-        _check(0 <= self.conv_channels <= 1024, "conv_channels must be in 0..1024")
-        _within(self, "subsample", 1, self.MAX_SUBSAMPLE)
-        _check(self.subsample == 1 or self.conv_channels > 0, "subsample > 1 needs conv_channels > 0")
-        _check(0.0 <= self.dropout < 1.0, "dropout must be in [0, 1)")
-        _within(self, "subwords", 0, self.MAX_SUBWORDS)
-        _check(
-            not (self.subwords and self.init_from),
-            "--subwords needs a new model: --init-from keeps its units",
-        )
-        _within(self, "epochs", 1, MAX_EPOCHS)
-        _check(self.max_steps is None or self.max_steps >= 1, "max_steps must be >= 1")
-        _check(0.0 < self.lr <= self.MAX_LR, f"lr must be in (0, {self.MAX_LR:g}]")
-        _within(self, "batch_seconds", self.MIN_BATCH_SECONDS, self.MAX_BATCH_SECONDS)
-        _check(0.5 <= self.max_seconds <= 600.0, "max_seconds must be in 0.5..600")
+        within(self, "hidden", self.MIN_HIDDEN, self.MAX_HIDDEN)
+        within(self, "layers", 1, self.MAX_LAYERS)
+        check(0 <= self.conv_channels <= 1024, "conv_channels must be in 0..1024")
+        within(self, "subsample", 1, self.MAX_SUBSAMPLE)
+        check(self.subsample == 1 or self.conv_channels > 0, "subsample > 1 needs conv_channels > 0")
+        check(0.0 <= self.dropout < 1.0, "dropout must be in [0, 1)")
+        within(self, "subwords", 0, self.MAX_SUBWORDS)
+        units = f"{option('subwords')} needs a new model: {option('init_from')} keeps its units"
+        check(not (self.subwords and self.init_from), units)
+        within(self, "epochs", 1, MAX_EPOCHS)
+        check(self.max_steps is None or self.max_steps >= 1, "max_steps must be >= 1")
+        check(0.0 < self.lr <= self.MAX_LR, f"lr must be in (0, {self.MAX_LR:g}]")
+        within(self, "batch_seconds", self.MIN_BATCH_SECONDS, self.MAX_BATCH_SECONDS)
+        check(0.5 <= self.max_seconds <= 600.0, "max_seconds must be in 0.5..600")
         least = self.MIN_UTTERANCES
-        _check(
+        check(
             self.max_utterances is None or self.max_utterances >= least, f"max_utterances must be >= {least}"
         )
-        _check(
+        check(
             self.threads is None or 1 <= self.threads <= MAX_THREADS, f"threads must be in 1..{MAX_THREADS}"
         )
-        _within(self, "workers", 0, MAX_WORKERS)
+        within(self, "workers", 0, MAX_WORKERS)
         object.__setattr__(self, "precision", check_precision_name(self.precision, SpeechConfigError))
-        _check(
+        check(
             self.bidirectional or self.features.normalize != "utterance",
-            "a unidirectional (streaming) model needs causal feature normalisation (--normalize causal)",
+            "a unidirectional (streaming) model needs causal feature normalisation "
+            f"({option('features.normalize', 'causal', '--normalize')})",
         )
 
 
@@ -238,12 +215,12 @@ class DecodeConfig:
 
     def __post_init__(self) -> None:
         check_numbers(self, SpeechConfigError, paths="lm")
-        _finite(self, "lm_weight", "word_bonus", "oov_penalty", "hotword_weight", "prune")
-        _within(self, "beam", 1, self.MAX_BEAM)
-        _check(1 <= self.nbest <= self.beam or (self.nbest == 1), "nbest must be in 1..beam")
-        _check(1 <= self.lm_order <= 6, "lm_order must be in 1..6")
-        _check(self.lm_weight >= 0 and self.oov_penalty >= 0 and self.hotword_weight >= 0, "weights >= 0")
-        _check(self.prune < 0, "prune must be negative (a log-probability)")
+        finite(self, "lm_weight", "word_bonus", "oov_penalty", "hotword_weight", "prune")
+        within(self, "beam", 1, self.MAX_BEAM)
+        check(1 <= self.nbest <= self.beam or (self.nbest == 1), "nbest must be in 1..beam")
+        check(1 <= self.lm_order <= 6, "lm_order must be in 1..6")
+        check(self.lm_weight >= 0 and self.oov_penalty >= 0 and self.hotword_weight >= 0, "weights >= 0")
+        check(self.prune < 0, "prune must be negative (a log-probability)")
 
     @property
     def uses_beam(self) -> bool:
@@ -270,11 +247,11 @@ class TranscribeConfig:
         check_numbers(self, SpeechConfigError, paths="model")
         object.__setattr__(self, "device", check_device(self.device, SpeechConfigError))
         object.__setattr__(self, "precision", check_precision_name(self.precision, SpeechConfigError).value)
-        _finite(self, "chunk_seconds", "max_seconds")
-        _within(self, "chunk_seconds", self.MIN_CHUNK_SECONDS, self.MAX_CHUNK_SECONDS)
-        _within(self, "max_seconds", MIN_RECORDING_SECONDS, MAX_RECORDING_SECONDS)
-        _check(1 <= self.batch_size <= 1024, "batch_size must be in 1..1024")
-        _check(
+        finite(self, "chunk_seconds", "max_seconds")
+        within(self, "chunk_seconds", self.MIN_CHUNK_SECONDS, self.MAX_CHUNK_SECONDS)
+        within(self, "max_seconds", MIN_RECORDING_SECONDS, MAX_RECORDING_SECONDS)
+        check(1 <= self.batch_size <= 1024, "batch_size must be in 1..1024")
+        check(
             self.threads is None or 1 <= self.threads <= MAX_THREADS, f"threads must be in 1..{MAX_THREADS}"
         )
 
@@ -289,8 +266,8 @@ class EvaluateConfig:
 
     def __post_init__(self) -> None:
         check_numbers(self, SpeechConfigError, paths="data")
-        _check(len(self.data) > 0, "give at least one corpus (--data)")
-        _check(self.max_utterances is None or self.max_utterances >= 1, "max_utterances must be >= 1")
+        check(len(self.data) > 0, f"give at least one corpus ({option('data')})")
+        check(self.max_utterances is None or self.max_utterances >= 1, "max_utterances must be >= 1")
 
 
 @dataclass(frozen=True)
@@ -311,22 +288,27 @@ class SpeechExportConfig:
         check_numbers(self, SpeechConfigError, paths="model data train_data")
         object.__setattr__(self, "data", tuple(self.data))
         object.__setattr__(self, "train_data", tuple(self.train_data))
-        _check(self.precision in ("fp32", "int8"), f"precision must be fp32 or int8, not {self.precision!r}")
-        _check(
+        check(self.precision in ("fp32", "int8"), f"precision must be fp32 or int8, not {self.precision!r}")
+        check(
             self.exporter in ("torchscript", "dynamo"),
             f"exporter must be torchscript or dynamo, not {self.exporter!r}",
         )
-        _check(
+        check(
             0.0 <= self.prune < 1.0,
-            f"--prune {self.prune}: give the share of units to remove, in [0, 1)",
+            f"{option('prune', self.prune)}: give the share of units to remove, in [0, 1)",
         )
-        _check(1 <= self.finetune_epochs <= MAX_EPOCHS, f"--finetune-epochs must be in 1..{MAX_EPOCHS}")
+        check(
+            1 <= self.finetune_epochs <= MAX_EPOCHS, f"{option('finetune_epochs')} must be in 1..{MAX_EPOCHS}"
+        )
         check_variant(self.prune, self.distill, SpeechConfigError)
-        _check(
+        f, h = option("prune", metavar="F"), option("distill", metavar="H")
+        check(
             self.prune > 0 or self.distill > 0 or not self.train_data,
-            "--train-data is for --prune or --distill (the training corpus); give --prune F or --distill H",
+            f"{option('train_data')} is for {option('prune')} or {option('distill')} (the training corpus); "
+            f"give {f} or {h}",
         )
-        _check(self.precision == "int8" or not self.static_conv, "--static-conv is for --precision int8")
+        conv = f"{option('static_conv')} is for {option('precision', 'int8')}"
+        check(self.precision == "int8" or not self.static_conv, conv)
 
 
 @dataclass(frozen=True)
@@ -342,9 +324,9 @@ class StreamConfig:
     def __post_init__(self) -> None:
         check_numbers(self, SpeechConfigError, paths="model")
         object.__setattr__(self, "device", check_device(self.device, SpeechConfigError))
-        _finite(self, "chunk_ms", "max_seconds")
-        _within(self, "chunk_ms", self.MIN_CHUNK_MS, self.MAX_CHUNK_MS)
-        _within(self, "max_seconds", MIN_RECORDING_SECONDS, MAX_RECORDING_SECONDS)
+        finite(self, "chunk_ms", "max_seconds")
+        within(self, "chunk_ms", self.MIN_CHUNK_MS, self.MAX_CHUNK_MS)
+        within(self, "max_seconds", MIN_RECORDING_SECONDS, MAX_RECORDING_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -361,9 +343,9 @@ class ChannelConfig:
     def __post_init__(self) -> None:
         check_numbers(self, SpeechConfigError)
         for name in ("telephone_prob", "reverb_prob", "noise_prob", "eq_prob"):
-            _check(0.0 <= getattr(self, name) <= 1.0, f"{name} must be in [0, 1]")
-        _pair(self.rt60, "rt60", 0.05, 3.0)
-        _pair(self.snr_db, "snr_db", -10.0, 80.0)
+            check(0.0 <= getattr(self, name) <= 1.0, f"{name} must be in [0, 1]")
+        pair(self.rt60, "rt60", 0.05, 3.0)
+        pair(self.snr_db, "snr_db", -10.0, 80.0)
 
 
 @dataclass(frozen=True)
@@ -388,13 +370,13 @@ class SynthConfig:
 
     def __post_init__(self) -> None:
         check_numbers(self, SpeechConfigError, paths="out")
-        _within(self, "utterances", 1, self.MAX_UTTERANCES)
-        _check(len(self.vocabulary) > 0, "give at least one vocabulary kind")
+        within(self, "utterances", 1, self.MAX_UTTERANCES)
+        check(len(self.vocabulary) > 0, "give at least one vocabulary kind")
         unknown = sorted(set(self.vocabulary) - set(KINDS))
-        _check(not unknown, f"unknown vocabulary {unknown}; choose from {', '.join(KINDS)}")
+        check(not unknown, f"unknown vocabulary {unknown}; choose from {', '.join(KINDS)}")
         bad, got = sorted(set(self.engines) - {"espeak-ng", "flite"}), list(self.engines)
-        _check(not bad and len(got) > 0, f"engines are espeak-ng and flite, got {got}")
+        check(not bad and len(got) > 0, f"engines are espeak-ng and flite, got {got}")
         for name in ("clean_fraction", "noise_share", "lone_share", "clip_share", "pause_share"):
-            _check(0.0 <= getattr(self, name) <= 1.0, f"{name} must be in [0, 1]")
-        _check(8000 <= self.sample_rate <= 48000, "sample_rate must be in 8000..48000")
-        _within(self, "workers", 1, MAX_WORKERS)
+            check(0.0 <= getattr(self, name) <= 1.0, f"{name} must be in [0, 1]")
+        check(8000 <= self.sample_rate <= 48000, "sample_rate must be in 8000..48000")
+        within(self, "workers", 1, MAX_WORKERS)
