@@ -433,3 +433,59 @@ def test_speech_configs_name_python_settings_to_python_and_flags_to_the_cli() ->
     )
     for make in (lambda: TrainConfig(data=()), lambda: EvaluateConfig(data=())):
         _both(make, SpeechConfigError, r"corpus \(data\)$", r"corpus \(--data\)$")
+
+
+def test_bio_inputs_and_outputs_name_python_settings_to_python_and_flags_to_the_cli(tmp_path: Path) -> None:
+    """bio's pipelines passed literal flags to core's file checks: a Python caller of ``enrich`` read
+    ``--out /x is a folder`` and ``--background /b.fa not found``, of ``scan`` ``--model-background ...``, of
+    ``discover`` ``--control ...``; ``evaluate`` and ``enrich`` named a set ``positives p.fa`` /
+    ``TARGETS t.fa`` (no ``=``), and ``enrich`` with no targets said ``TARGETS FASTA``."""
+    from carrousel.bio.config import DiscoverConfig, EnrichConfig, EvaluateConfig, ScanConfig
+    from carrousel.bio.errors import EnrichConfigError, EvaluateConfigError, SequenceSetError
+    from carrousel.bio.pipeline import discover, enrich, evaluate, scan
+
+    fa = tmp_path / "t.fa"
+    fa.write_text("".join(f">s{i}\nACGTACGTAAGGCCTT\n" for i in range(3)), encoding="utf-8")
+    gone = tmp_path / "gone.fa"
+    _both(
+        lambda: enrich(EnrichConfig()),
+        EnrichConfigError,
+        r"^give the target sequences \(targets\)$",
+        r"^give the target sequences \(TARGETS FASTA\)$",
+    )
+    _both(
+        lambda: enrich(EnrichConfig(targets=str(fa)), out=tmp_path),
+        ConfigError,
+        r"^out='.*' is a folder",
+        r"^--out .* is a folder",
+    )
+    _both(
+        lambda: enrich(EnrichConfig(targets=str(fa), background=str(gone))),
+        DataError,
+        r"^background='.*gone\.fa' not found",
+        r"^--background .*gone\.fa not found",
+    )
+    _both(
+        lambda: enrich(EnrichConfig(targets=str(fa))),
+        SequenceSetError,
+        r"^targets='.*t\.fa': 3 usable",
+        r"^TARGETS .*t\.fa: 3 usable",
+    )
+    _both(
+        lambda: evaluate(EvaluateConfig(positives=str(fa), negatives=str(fa))),
+        EvaluateConfigError,
+        r"^positives='.*t\.fa': 3 usable",
+        r"^--positives .*t\.fa: 3 usable",
+    )
+    _both(
+        lambda: scan(ScanConfig(model_background=str(gone)), fa),
+        DataError,
+        r"^model_background='.*gone\.fa' not found",
+        r"^--model-background .*gone\.fa not found",
+    )
+    _both(
+        lambda: discover(DiscoverConfig(sequences=str(fa), control=str(gone)), tmp_path / "d"),
+        DataError,
+        r"^control='.*gone\.fa' not found",
+        r"^--control .*gone\.fa not found",
+    )

@@ -56,7 +56,7 @@ from carrousel.core.curves import can_plot, history_writer
 from carrousel.core.device import check_precision
 from carrousel.core.errors import BundleError
 from carrousel.core.files import check_input_file, check_output_dir, check_output_file, refuse_other_files
-from carrousel.core.option_names import naming_flags, option
+from carrousel.core.option_names import named_path, naming_flags, option
 from carrousel.core.paths import user_path
 from carrousel.core.train import TrainConfig as TrainerConfig
 
@@ -231,7 +231,7 @@ def evaluate(cfg: EvaluateConfig) -> Evaluation:
         )
     given = ((option("positives"), cfg.positives), (option("negatives"), cfg.negatives))
     _inputs(*((path, flag, "FASTA") for flag, path in given))
-    sets = {f"{flag} {path}": read_sequences(path) for flag, path in given}
+    sets = {named_path(path, flag): read_sequences(path) for flag, path in given}
     for where, (_, seqs) in sets.items():  # checked before the model is loaded
         check_count(len(seqs), MIN_EVAL_PER_CLASS, where, EvaluateConfigError, purpose="for AUROC and AUPRC")
     (pos_where, (_, pos_seqs)), (neg_where, (_, neg_seqs)) = sets.items()
@@ -281,20 +281,23 @@ def enrich(
         DataError: a FASTA that is missing, empty or not FASTA (and motif errors of the specs).
     """
     if cfg.targets is None:
-        raise EnrichConfigError("give the target sequences (TARGETS FASTA)")
+        raise EnrichConfigError(
+            f"give the target sequences ({option('targets', flag='TARGETS', metavar='FASTA')})"
+        )
     out = user_path(out) if out is not None else None
     if out is not None:
-        check_output_file(out, "--out", inputs=[p for p in (cfg.targets, cfg.background) if p is not None])
-    _inputs(
-        (cfg.targets, option("targets", flag="TARGETS"), "FASTA"), (cfg.background, "--background", "FASTA")
-    )
-    t_seqs, targets = _sequence_set(cfg.targets, f"TARGETS {cfg.targets}", cfg.mask_lower)
+        check_output_file(
+            out, option("out"), inputs=[p for p in (cfg.targets, cfg.background) if p is not None]
+        )
+    t_flag, b_flag = option("targets", flag="TARGETS"), option("background")
+    _inputs((cfg.targets, t_flag, "FASTA"), (cfg.background, b_flag, "FASTA"))
+    t_seqs, targets = _sequence_set(cfg.targets, named_path(cfg.targets, t_flag), cfg.mask_lower)
     background = None
     if cfg.background is not None:
         same = os.path.realpath(cfg.background) == os.path.realpath(cfg.targets)
         if same:
             logger.warning("the background is the targets' file (%s): every fold is 1", cfg.background)
-        b_seqs, background = _sequence_set(cfg.background, f"--background {cfg.background}", cfg.mask_lower)
+        b_seqs, background = _sequence_set(cfg.background, named_path(cfg.background, b_flag), cfg.mask_lower)
         shared = 0 if same else len(set(t_seqs) & set(b_seqs))
         if shared:
             logger.warning(
@@ -343,7 +346,7 @@ def discover(cfg: DiscoverConfig, out: str | Path, progress: bool = False) -> Di
         )
     refuse_other_files(folder, option("out"), "motifs.meme", BundleError)
     check_output_dir(folder, option("out"))
-    _inputs((cfg.sequences, None, "FASTA"), (cfg.control, "--control", "FASTA"))
+    _inputs((cfg.sequences, None, "FASTA"), (cfg.control, option("control"), "FASTA"))
     logo_libraries()  # a missing extra stops the run before any training
     if cfg.model is None and cfg.sequences is not None:  # trained on windows of the default width
         w = TrainDataConfig().window

@@ -70,7 +70,7 @@ def scan(
     if out is not None:
         check_output_file(out, option("out"), inputs=[genome])
     kind = format_for(out, fmt)  # an unknown extension fails here, before any work
-    for fasta, flag in ((genome, None), (cfg.model_background, "--model-background")):
+    for fasta, flag in ((genome, None), (cfg.model_background, option("model_background"))):
         check_fasta_input(fasta, flag)  # a readable file without duplicate record names: before any work
     model = None
     if cfg.method is not Method.pwm or not cfg.motifs:
