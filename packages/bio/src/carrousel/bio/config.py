@@ -27,7 +27,7 @@ from carrousel.bio.errors import (
 from carrousel.core.config import MAX_EPOCHS, check_device, check_numbers
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import check_precision_name, check_variant
-from carrousel.core.option_names import naming_flags, option
+from carrousel.core.option_names import option
 
 __all__ = [
     "BackgroundKind",
@@ -313,11 +313,10 @@ class ExportConfig:
         _at_least("fine-tuning epochs", self.finetune_epochs, 1, ExportConfigError, MAX_EPOCHS)
         check_variant(self.prune, self.distill, ExportConfigError)
         _at_least(option("distill_filters"), self.distill_filters, 0, ExportConfigError, MAX_FILTERS)
-        n, f, h = (" N", " F", " H") if naming_flags() else ("", "", "")  # the CLI's placeholders
         if self.distill_filters and not self.distill:
-            raise ExportConfigError(f"{option('distill_filters')}{n} needs {option('distill')}{h} (the student's units)")  # fmt: skip
+            raise ExportConfigError(f"{option('distill_filters', metavar='N')} needs {option('distill', metavar='H')} (the student's units)")  # fmt: skip
         if self.prune == 0.0 and not self.distill and (self.train_positives or self.train_negatives):
-            raise ExportConfigError(f"{option('train_positives')}/{option('train_negatives')} are for {option('prune')}{f} or {option('distill')}{h}")  # fmt: skip
+            raise ExportConfigError(f"{option('train_positives')}/{option('train_negatives')} are for {option('prune', metavar='F')} or {option('distill', metavar='H')}")  # fmt: skip
         if self.train_negatives is not None and self.train_positives is None:
             raise ExportConfigError(f"{option('train_negatives')} needs {option('train_positives')}")
 
@@ -393,7 +392,7 @@ class DiscoverConfig:
         for name, value in (("control", self.control), ("epochs", self.epochs)):
             if self.model is not None and value is not None:  # it was ignored: nothing is trained
                 raise DiscoverConfigError(f"{option(name, value)} is not used with {option('model')} (nothing is trained); drop "
-                                          f"{option(name)}, or drop {option('model')} to train on {'SEQUENCES' if naming_flags() else 'sequences'} with it")  # fmt: skip
+                                          f"{option(name)}, or drop {option('model')} to train on {option('sequences', flag='SEQUENCES')} with it")  # fmt: skip
         if not self.collection.strip():
             raise DiscoverConfigError("the JASPAR collection to match against is empty; give "
                                       f"{option('collection', flag='--jaspar')}")  # fmt: skip
