@@ -412,7 +412,9 @@ def test_speech_configs_name_python_settings_to_python_and_flags_to_the_cli() ->
         r"^static_conv is for precision='int8'$",
         r"^--static-conv is for --precision int8$",
     )
-    _both(lambda: SpeechExportConfig(prune=1.0), SpeechConfigError, r"^prune=1\.0: give", r"^--prune 1\.0: give")
+    _both(
+        lambda: SpeechExportConfig(prune=1.0), SpeechConfigError, r"^prune=1\.0: give", r"^--prune 1\.0: give"
+    )
     _both(
         lambda: SpeechExportConfig(finetune_epochs=0),
         SpeechConfigError,
@@ -489,3 +491,45 @@ def test_bio_inputs_and_outputs_name_python_settings_to_python_and_flags_to_the_
         r"^control='.*gone\.fa' not found",
         r"^--control .*gone\.fa not found",
     )
+
+
+def test_domain_readers_name_python_settings_to_python_and_flags_to_the_cli(tmp_path: Path) -> None:
+    """Readers across the domains passed core's file checks a literal flag: a Python caller read ``--data
+    /x.tsv is empty`` (speech manifests), ``--lm ...`` (speech load_lm), ``--csv ...`` (finance
+    read_price_csv), ``--text ...`` (nlp read_corpus), ``--unlabelled``, ``--embeddings``, ``--exclude``."""
+    from carrousel.finance.data import read_price_csv
+    from carrousel.finance.errors import PriceDataError
+    from carrousel.nlp.errors import TextDataError
+    from carrousel.nlp.lm_data import read_corpus
+    from carrousel.nlp.pipeline.common import excluded_texts
+    from carrousel.nlp.transfer import read_unlabelled
+    from carrousel.nlp.vectors import read_vectors
+    from carrousel.speech.data import load_corpus
+    from carrousel.speech.errors import LanguageModelError
+    from carrousel.speech.lm import load_lm
+
+    gone, empty = tmp_path / "gone.txt", tmp_path / "e.tsv"
+    empty.write_bytes(b"")
+    _both(
+        lambda: load_corpus(str(empty)), DataError, r"^data='.*e\.tsv' is empty", r"^--data .*e\.tsv is empty"
+    )
+    _both(lambda: load_lm(gone), LanguageModelError, r"^lm='.*gone\.txt' not found", r"^--lm .*gone\.txt not")
+    _both(
+        lambda: read_price_csv(gone),
+        PriceDataError,
+        r"^csv_path='.*gone\.txt' not found",
+        r"^--csv .*gone\.txt not found",
+    )
+    _both(
+        lambda: read_corpus([str(gone)]),
+        DataError,
+        r"^data\.files='.*gone\.txt' not found",
+        r"^--text .*gone\.txt not found",
+    )
+    for call, name in (
+        (lambda: read_unlabelled([gone], 10), "unlabelled"),
+        (lambda: read_vectors(gone, {"a"}), "embeddings"),
+        (lambda: excluded_texts(str(gone)), "exclude"),
+    ):
+        _both(call, (DataError, TextDataError), rf"^{name}='.*gone\.txt'", rf"^--{name} .*gone\.txt")
+

@@ -88,6 +88,7 @@ def test_a_bad_whole_recording_is_refused_when_listed(tmp_path: Path, bad: str, 
     with pytest.raises(CorpusError) as err:
         load_corpus(spec)  # before: listed (the bad file found only when read)
     message = str(err.value)
+    where = where.replace(f"--data {spec}", f"data={spec!r}")  # a folder, as a Python caller names it
     assert message.startswith(f"{where.removesuffix('bad.wav')}{said}"), message
     assert message.endswith(", or leave it out of the corpus") and "\n" not in message, message
 

@@ -29,6 +29,7 @@ from carrousel.core.atomic import atomic_write_text
 from carrousel.core.encodings import file_lines
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
+from carrousel.core.option_names import option
 from carrousel.core.optional import require
 from carrousel.core.paths import user_path
 from carrousel.core.text import name_some
@@ -117,7 +118,9 @@ def read_price_csv(path: str | Path) -> pd.DataFrame:
     as a long table with a ``ticker`` column; the 3-line header of one ticker gives its prices alone."""
     p = user_path(path)
     try:
-        text = read_text(p, "--csv", "CSV", max_bytes=_MAX_CSV_BYTES, max_line=_MAX_CSV_LINE)
+        text = read_text(
+            p, option("csv_path", flag="--csv"), "CSV", max_bytes=_MAX_CSV_BYTES, max_line=_MAX_CSV_LINE
+        )
     except DataError as exc:
         raise PriceDataError(str(exc)) from None
     lines = file_lines(text)  # \n, \r\n, \r only: a form feed or U+2028 in a cell is no row end

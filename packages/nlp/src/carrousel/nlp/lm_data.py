@@ -11,6 +11,7 @@ import torch
 
 from carrousel.core.args import check_args
 from carrousel.core.files import read_text
+from carrousel.core.option_names import option
 from carrousel.nlp.errors import TextDataError
 
 __all__ = ["read_corpus", "stream_batches"]
@@ -28,7 +29,7 @@ def read_corpus(files: Sequence[str]) -> str:
     Raises:
         DataError: a file is missing, empty, binary or not UTF-8.
     """
-    return "\n".join(_CR.sub("\n", read_text(f, "--text", "text")) for f in files)
+    return "\n".join(_CR.sub("\n", read_text(f, option("data.files", flag="--text"), "text")) for f in files)
 
 
 @check_args

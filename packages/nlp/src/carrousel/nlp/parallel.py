@@ -188,7 +188,7 @@ def _row_pair(row: dict[str, object], src: str, tgt: str, where: str) -> Pair:
 def _read_hf(spec: str, src: str, tgt: str) -> list[Pair]:
     """Pairs of an HF ``datasets`` translation set: a saved folder (``FOLDER[#split]``) or a hub name
     (``NAME[:CONFIG][#split]``), loaded as the sentiment data sets are (:func:`~carrousel.nlp.hf_data.load_hf`)."""
-    ds = load_hf(spec, "--pairs", "train", "translation set")
+    ds = load_hf(spec, option("pairs"), "train", "translation set")
     return [_row_pair(row, src, tgt, f"{spec} row {i + 1}") for i, row in enumerate(ds)]
 
 

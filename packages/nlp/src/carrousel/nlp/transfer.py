@@ -80,7 +80,7 @@ def read_unlabelled(files: Sequence[str | Path], limit: int) -> list[str]:
     """
     out: list[str] = []
     for path in files:
-        lines = [line.strip() for line in file_lines(read_text(path, "--unlabelled", "text"))]
+        lines = [line.strip() for line in file_lines(read_text(path, option("unlabelled"), "text"))]
         out.extend(line for line in lines if line)
         if len(out) > limit:
             logger.warning("kept the first %d unlabelled texts of %d read", limit, len(out))

@@ -161,7 +161,7 @@ def read_vectors(path: str | Path, wanted: set[str]) -> dict[str, np.ndarray]:
     Raises:
         TextDataError: the file is missing or holds lines of different dimensions or non-numbers.
     """
-    p = check_input_file(user_path(path), "--embeddings", "word-vector")
+    p = check_input_file(user_path(path), option("embeddings"), "word-vector")
     opener = gzip.open if p.suffix == ".gz" else open
     found: dict[str, np.ndarray] = {}
     dim = 0

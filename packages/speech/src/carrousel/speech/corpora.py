@@ -111,7 +111,7 @@ def read_corpus(kind: str, root: Path, split: str | None = None) -> list[Manifes
 def _table(path: Path, what: str, fields: int = 2) -> list[tuple[int, list[str]]]:
     """The numbered lines of a Kaldi table, split into ``fields`` whitespace-separated fields at most."""
     rows = []
-    for n, line in enumerate(file_lines(read_text(path, "--data", what)), 1):
+    for n, line in enumerate(file_lines(read_text(path, option("data"), what)), 1):
         if parts := line.split(maxsplit=fields - 1):
             rows.append((n, parts))
     return rows
@@ -205,7 +205,7 @@ def read_ljspeech(root: Path) -> list[ManifestRow]:
     meta = root / "metadata.csv"
     speaker = root.resolve().name
     rows = []
-    for n, line in enumerate(file_lines(read_text(meta, "--data", "an LJSpeech metadata.csv")), 1):
+    for n, line in enumerate(file_lines(read_text(meta, option("data"), "an LJSpeech metadata.csv")), 1):
         if not line.strip():
             continue
         fields = line.split("|")  # not csv: the texts hold bare quotes

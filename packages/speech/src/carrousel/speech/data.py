@@ -189,7 +189,7 @@ def load_corpus(spec: str) -> list[Utterance]:
         utts, rows = read_folder(path), False
     if not rows:  # the other layouts: each recording's header read here, its length kept for with_durations
         times = SegmentTimes()
-        lengths = [times.recording(Path(u.path), f"--data {spec}") for u in utts]
+        lengths = [times.recording(Path(u.path), option("data", spec)) for u in utts]
         utts = [
             u if u.seconds is not None else replace(u, seconds=s) for u, s in zip(utts, lengths, strict=True)
         ]

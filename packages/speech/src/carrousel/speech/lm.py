@@ -23,6 +23,7 @@ from pathlib import Path
 from carrousel.core.args import check_args
 from carrousel.core.encodings import file_lines
 from carrousel.core.files import read_text
+from carrousel.core.option_names import option
 from carrousel.speech.errors import LanguageModelError
 from carrousel.speech.text import normalize
 
@@ -202,7 +203,7 @@ def load_lm(path: str | Path, order: int = 3) -> WordLM:
         LanguageModelError: unreadable, empty or malformed.
     """
     try:
-        text = read_text(path, "--lm", "language model text")
+        text = read_text(path, option("lm"), "language model text")
     except LanguageModelError:
         raise
     except Exception as exc:  # DataError from core's file checks

@@ -179,7 +179,7 @@ def read_manifest(path: Path) -> list[ManifestRow]:
             not audio, empty or cut short (:mod:`carrousel.speech.segments`).
     """
     path = user_path(path)  # recordings named relative to it are found beside it
-    text = read_text(path, "--data", "manifest")
+    text = read_text(path, option("data"), "manifest")
     if path.suffix.lower() in (".jsonl", ".json"):
         return _jsonl(path, text)
     comma = path.suffix.lower() == ".csv"

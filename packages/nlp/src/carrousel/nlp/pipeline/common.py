@@ -121,8 +121,8 @@ def excluded_texts(source: str) -> list[str]:
             option: --text-col and --label-col are --data's).
     """
     if is_hf_source(source) or is_table(source):  # a folder is a data set (is_hf_source), never a table
-        return read_column(source, "text", "--exclude", col_flag=None)  # no option names its column
-    return load_texts(TextDataConfig(source), "--exclude").texts
+        return read_column(source, "text", option("exclude"), col_flag=None)  # no option names its column
+    return load_texts(TextDataConfig(source), option("exclude")).texts
 
 
 def drop_excluded(

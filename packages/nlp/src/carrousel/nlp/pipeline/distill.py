@@ -28,6 +28,7 @@ from torch.utils.data import DataLoader, Dataset
 from carrousel.core.args import check_args
 from carrousel.core.bundle import Bundle
 from carrousel.core.data import SequenceCollator
+from carrousel.core.option_names import option
 from carrousel.core.text import name_some
 from carrousel.core.train import (
     BucketBatchSampler,
@@ -238,7 +239,7 @@ def _ruled(files: Sequence[str], labels: Sequence[str]) -> tuple[list[str], np.n
     y: list[int] = []
     index = {name: i for i, name in enumerate(labels)}
     for path in files:
-        data = load_texts(TextDataConfig(path), "--ruled")
+        data = load_texts(TextDataConfig(path), option("ruled"))
         unknown = sorted(set(data.labels) - set(index))
         if unknown:
             raise LabelMismatchError(
