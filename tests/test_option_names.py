@@ -533,3 +533,35 @@ def test_domain_readers_name_python_settings_to_python_and_flags_to_the_cli(tmp_
     ):
         _both(call, (DataError, TextDataError), rf"^{name}='.*gone\.txt'", rf"^--{name} .*gone\.txt")
 
+
+def test_nlp_configs_name_python_settings_to_python_and_flags_to_the_cli() -> None:
+    """nlp's configs spelled flags to a Python caller: ``SentimentExportConfig(prune=0.5)`` said ``--prune
+    needs --unlabelled FILE``, ``TranslateDataConfig(("p.tsv",), src=" ")`` ``--src and --tgt must not be
+    empty``; likewise --label-map / --data and the ``(--data)``, ``(--text)``, ``(--pairs)`` hints."""
+    from carrousel.nlp.config import LMDataConfig, SentimentExportConfig, TextDataConfig, TranslateDataConfig
+    from carrousel.nlp.errors import NLPConfigError
+
+    _both(
+        lambda: SentimentExportConfig(prune=0.5),
+        NLPConfigError,
+        r"^prune needs unlabelled: texts \(one per line",
+        r"^--prune needs --unlabelled FILE: texts \(one per line",
+    )
+    _both(
+        lambda: SentimentExportConfig(label_map="pos=positive"),
+        NLPConfigError,
+        r"^label_map is for data \(the labelled texts",
+        r"^--label-map is for --data \(the labelled texts",
+    )
+    _both(
+        lambda: TranslateDataConfig(("p.tsv",), src=" "),
+        NLPConfigError,
+        r"^src and tgt must not be empty$",
+        r"^--src and --tgt must not be empty$",
+    )
+    for make, python, cli in (
+        (lambda: TextDataConfig(" "), r"\(data\.source\)$", r"\(--data\)$"),
+        (lambda: LMDataConfig(()), r"\(data\.files\)$", r"\(--text\)$"),
+        (lambda: TranslateDataConfig(()), r"\(pairs\)$", r"\(--pairs\)$"),
+    ):
+        _both(make, NLPConfigError, python, cli)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from carrousel.core.config import MAX_EPOCHS, MAX_THREADS, check_device, check_numbers
 from carrousel.core.export.choices import InferencePrecision, check_precision_name
+from carrousel.core.option_names import option
 from carrousel.nlp.char_fold import FOLD_MODES, UNK_MODES
 from carrousel.nlp.emoji_names import EMOJI_MODES
 from carrousel.nlp.errors import NLPConfigError
@@ -122,7 +123,10 @@ class TextDataConfig:
 
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError, paths="source")
-        _need(bool(self.source.strip()), "give a data file or hub name (--data)")
+        _need(
+            bool(self.source.strip()),
+            f"give a data file or hub name ({option('data.source', flag='--data')})",
+        )
         _need(bool(self.text_col) and bool(self.label_col), "text and label column names must not be empty")
         _need(self.text_col != self.label_col, f"text and label columns are both {self.text_col!r}")
         _need(1 <= self.max_length <= 100_000, f"max_length must be in [1, 100000], got {self.max_length}")
@@ -348,13 +352,14 @@ class SentimentExportConfig:
         _fraction("prune", self.prune)
         _need(
             self.label_map is None or self.data is not None,
-            "--label-map is for --data (the labelled texts scored before and after the export)",
+            f"{option('label_map')} is for {option('data')} (the labelled texts scored before and after the "
+            "export)",
         )
         _label_map(self.label_map)
         _need(
             self.prune == 0.0 or bool(self.unlabelled),
-            "--prune needs --unlabelled FILE: texts (one per line, no labels needed) on which the pruned "
-            "model is fine-tuned to give the full model's outputs",
+            f"{option('prune')} needs {option('unlabelled', metavar='FILE')}: texts (one per line, no labels "
+            "needed) on which the pruned model is fine-tuned to give the full model's outputs",
         )
 
 
@@ -367,7 +372,7 @@ class LMDataConfig:
 
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError, paths="files")
-        _need(len(self.files) > 0, "give at least one text file (--text)")
+        _need(len(self.files) > 0, f"give at least one text file ({option('data.files', flag='--text')})")
         _fraction("holdout", self.holdout, low_open=True)
 
 
@@ -482,8 +487,11 @@ class TranslateDataConfig:
 
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError, paths="pairs")
-        _need(len(self.pairs) in (1, 2), "give one pairs file or two aligned text files (--pairs)")
-        _need(bool(self.src.strip()) and bool(self.tgt.strip()), "--src and --tgt must not be empty")
+        _need(len(self.pairs) in (1, 2), f"give one pairs file or two aligned text files ({option('pairs')})")
+        _need(
+            bool(self.src.strip()) and bool(self.tgt.strip()),
+            f"{option('src')} and {option('tgt')} must not be empty",
+        )
         _need(self.src != self.tgt, f"source and target are both {self.src!r}")
         _fraction("valid", self.valid)
         _fraction("test", self.test)
