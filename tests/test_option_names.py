@@ -565,3 +565,21 @@ def test_nlp_configs_name_python_settings_to_python_and_flags_to_the_cli() -> No
         (lambda: TranslateDataConfig(()), r"\(pairs\)$", r"\(--pairs\)$"),
     ):
         _both(make, NLPConfigError, python, cli)
+
+
+def test_a_spawned_worker_names_settings_as_the_command_that_started_it() -> None:
+    """A spawned process starts without its parent's context: nlp translate train's members (trained in
+    worker processes) named ``fit.lr`` inside the command once the fix was an option(); the pool's
+    initializer ``name_flags`` gives the worker its parent's naming."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from carrousel.core.option_names import name_flags
+
+    spawn = multiprocessing.get_context("spawn")
+    with flags_named(), ProcessPoolExecutor(1, spawn, name_flags, (naming_flags(),)) as pool:
+        assert pool.submit(option, "lookback", 30).result() == "--lookback 30"
+    with ProcessPoolExecutor(1, spawn, name_flags, (naming_flags(),)) as pool:
+        assert pool.submit(option, "lookback", 30).result() == "lookback=30"
+    with pytest.raises(ConfigError):
+        name_flags("yes")  # type: ignore[arg-type]

@@ -19,7 +19,9 @@ import contextlib
 import contextvars
 from collections.abc import Iterator
 
-__all__ = ["flags_named", "named_path", "naming_flags", "option"]
+from carrousel.core.args import check_args
+
+__all__ = ["flags_named", "name_flags", "named_path", "naming_flags", "option"]
 
 # True inside a CLI command: settings are named by their flags (a context variable: another thread, a
 # notebook's Python call beside a running command, keeps the Python names).
@@ -35,6 +37,16 @@ def flags_named() -> Iterator[None]:
         yield
     finally:
         _FLAGS.reset(token)
+
+
+@check_args
+def name_flags(flags: bool) -> None:
+    """From here on in the current context, settings are named by their flags (``flags``) or their Python
+    names: for a worker process, which starts without its parent's context (a spawned member's messages
+    would give Python names inside a command): ``ProcessPoolExecutor(..., initializer=name_flags,
+    initargs=(naming_flags(),))``.
+    """
+    _FLAGS.set(flags)
 
 
 def naming_flags() -> bool:

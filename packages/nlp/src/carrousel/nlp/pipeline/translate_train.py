@@ -44,7 +44,7 @@ from carrousel.core.bundle import BUNDLE_FILE, Bundle
 from carrousel.core.curves import can_plot, member_rows, write_history
 from carrousel.core.device import check_precision, pick_device, pin_memory_for
 from carrousel.core.files import check_output_dir
-from carrousel.core.option_names import option
+from carrousel.core.option_names import name_flags, naming_flags, option
 from carrousel.core.train import FitResult, Trainer
 from carrousel.core.train.distributed import detect
 from carrousel.nlp.baselines import WORD_PATTERN, WordDictionary
@@ -268,7 +268,7 @@ def _train_members(cfg: TranslateTrainConfig, d: _Prepared) -> list[_Trained]:
             out.append(_train_member(cfg, d, seed, labels[k]))
         return out
     logger.info("training %d members in %d processes (progress of member 1 shown)", cfg.members, workers)
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(workers, multiprocessing.get_context("spawn"), name_flags, (naming_flags(),))
     try:
         with _interrupts_left_to_parent():  # submit starts the worker processes
             jobs = [
