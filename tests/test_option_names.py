@@ -567,6 +567,32 @@ def test_nlp_configs_name_python_settings_to_python_and_flags_to_the_cli() -> No
         _both(make, NLPConfigError, python, cli)
 
 
+def test_a_diverged_training_names_its_setting_as_its_caller_gives_it() -> None:
+    """The fix a diverged training names was a literal flag: a Python caller of nlp's training read ``lower
+    --lr (now 1e+30)``, of a pruned fine-tuning ``lower --prune (now 0.5) or --finetune-epochs (now 2; ...)``
+    (core's variant_fix; bio's and speech's trainings likewise, ``fit.lr`` and ``lr``)."""
+    from carrousel.core.errors import NonFiniteLossError
+    from carrousel.core.prune.finetune import variant_fix
+    from carrousel.core.train import FitResult, TrainConfig
+    from carrousel.nlp.pipeline.common import check_converged
+
+    _both(
+        lambda: check_converged(float("nan"), FitResult(), 1e30),
+        NonFiniteLossError,
+        r"lower fit\.lr \(now 1e\+30\)$",
+        r"lower --lr \(now 1e\+30\)$",
+    )
+    config = TrainConfig(epochs=2, lr=1e-3)
+    assert variant_fix(config, 0.5) == (
+        "prune (now 0.5) or finetune_epochs (now 2; the learning rate is fixed at 0.001)"
+    )
+    with flags_named():
+        assert variant_fix(config, 0.5) == (
+            "--prune (now 0.5) or --finetune-epochs (now 2; the learning rate is fixed at 0.001)"
+        )
+        assert variant_fix(config) == "--finetune-epochs (now 2; the learning rate is fixed at 0.001)"
+
+
 def test_a_spawned_worker_names_settings_as_the_command_that_started_it() -> None:
     """A spawned process starts without its parent's context: nlp translate train's members (trained in
     worker processes) named ``fit.lr`` inside the command once the fix was an option(); the pool's

@@ -211,7 +211,8 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
     steps = min(cfg.epochs * len(loader), cfg.max_steps or math.inf)
     with (progress or no_progress)("training", float(steps)) as advance:
         trainer = Trainer(model, CTCTask(alphabet), core_cfg, callbacks=[_Progress(advance)])
-        fit = fit_refusing(trainer, loader, val_loader, f"--lr (now {cfg.lr:g})")  # a diverged fit: one line
+        fix = f"{option('lr')} (now {cfg.lr:g})"  # a diverged fit: one line naming lr (--lr in a command)
+        fit = fit_refusing(trainer, loader, val_loader, fix)
     lm_text = "".join(f"{u.text}\n" for u in train_utts if u.text)  # the model's own word LM: its transcripts
     recognizer = Recognizer(model.to("cpu").eval(), alphabet, features, mean, std, lm_text)
     seconds = float(sum(u.seconds or 0.0 for u in train_utts))

@@ -30,6 +30,7 @@ from torch import nn
 from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError
 from carrousel.core.nn.recurrent import RecurrentConfig, RecurrentEncoder
+from carrousel.core.option_names import option
 from carrousel.core.prune.structured import prune_units
 from carrousel.core.train.callbacks import Callback
 from carrousel.core.train.config import TrainConfig
@@ -62,14 +63,16 @@ def variant_fix(config: TrainConfig, amount: float = 0.0) -> str:
     """The fix a diverged smaller variant names where its learning rate is a constant no option sets (the
     ``--prune F`` fine-tuning and the ``--distill H`` student of bio, nlp and speech): the options that do
     feed its trainer, ``--prune`` (with ``amount``) and ``--finetune-epochs`` (core's line reads "lower
-    <fix>"): ``"--prune (now 0.5) or --finetune-epochs (now 5; the learning rate is fixed at 0.001)"``.
+    <fix>"): ``"--prune (now 0.5) or --finetune-epochs (now 5; the learning rate is fixed at 0.001)"``
+    in a command, ``prune (now 0.5) or finetune_epochs (now 5; ...)`` to a Python caller.
 
     Args:
         config: the variant's trainer settings (its ``epochs`` and fixed ``lr``).
         amount: the share of units pruned (0: a distilled student, no ``--prune``).
     """
-    pruned = f"--prune (now {amount:g}) or " if amount else ""
-    return f"{pruned}--finetune-epochs (now {config.epochs}; the learning rate is fixed at {config.lr:g})"
+    pruned = f"{option('prune')} (now {amount:g}) or " if amount else ""
+    epochs = option("finetune_epochs")
+    return f"{pruned}{epochs} (now {config.epochs}; the learning rate is fixed at {config.lr:g})"
 
 
 def _figures(logs: Mapping[str, float]) -> dict[str, float | None]:

@@ -60,6 +60,11 @@ def train_config(fit: Any, monitor: str = "val_loss", **extra: Any) -> TrainConf
     )
 
 
+def _lower_lr(lr: float) -> str:
+    """The fix a diverged training names: its learning rate (``fit.lr``, ``--lr`` in a command) and value."""
+    return f"{option('fit.lr')} (now {lr:g})"
+
+
 def check_converged(held_out: float, result: FitResult, lr: float, what: str = "the held-out loss") -> None:
     """Refuses, before the model is saved, a training whose held-out loss is not finite: it diverged (the
     trainer skips the steps whose loss or gradient is NaN/inf, not the finite steps of a far too large
@@ -74,7 +79,7 @@ def check_converged(held_out: float, result: FitResult, lr: float, what: str = "
     Raises:
         NonFiniteLossError: ``held_out`` is NaN or infinite, in core's one line naming the fix.
     """
-    check_held_out(held_out, result, f"--lr (now {lr:g})", what)
+    check_held_out(held_out, result, _lower_lr(lr), what)
 
 
 def fit_checked(trainer: Trainer, train: Any, val: Any, lr: float) -> FitResult:
@@ -86,7 +91,7 @@ def fit_checked(trainer: Trainer, train: Any, val: Any, lr: float) -> FitResult:
     Raises:
         NonFiniteLossError: either, in core's one line naming the fix.
     """
-    return fit_refusing(trainer, train, val, f"--lr (now {lr:g})", weights=False)
+    return fit_refusing(trainer, train, val, _lower_lr(lr), weights=False)
 
 
 def _same(text: str) -> str:
