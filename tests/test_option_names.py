@@ -609,3 +609,20 @@ def test_a_spawned_worker_names_settings_as_the_command_that_started_it() -> Non
         assert pool.submit(option, "lookback", 30).result() == "lookback=30"
     with pytest.raises(ConfigError):
         name_flags("yes")  # type: ignore[arg-type]
+
+
+def test_bio_training_files_are_named_with_their_setting(tmp_path: Path) -> None:
+    """bio's training sets named a file ``{option('positives')} {path}``: a Python caller read ``positives
+    /x.fa: 3 usable sequence(s)`` (no ``=``); now ``positives='/x.fa'`` as core's file checks show it."""
+    from carrousel.bio.config import TrainDataConfig
+    from carrousel.bio.data import training_set
+    from carrousel.core.errors import CarrouselError
+
+    fa = tmp_path / "p.fa"
+    fa.write_text("".join(f">s{i}\n{'ACGT' * 100}\n" for i in range(3)), encoding="utf-8")
+    _both(
+        lambda: training_set(TrainDataConfig(positives=str(fa)), []),
+        CarrouselError,
+        r"^positives='.*p\.fa': 3 usable",
+        r"^--positives .*p\.fa: 3 usable",
+    )

@@ -35,7 +35,7 @@ from carrousel.bio.validation import (
 )
 from carrousel.core.args import check_args
 from carrousel.core.bundle import file_sha256
-from carrousel.core.option_names import option
+from carrousel.core.option_names import named_path, option
 
 __all__ = [
     "TrainingSet",
@@ -295,7 +295,9 @@ def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -
     if cfg.positives is not None or cfg.peaks is not None:
         kept: list[Peak] = []
         if cfg.positives is not None:
-            pos, notes = _training_windows(cfg.positives, window, f"{option('positives')} {cfg.positives}")
+            pos, notes = _training_windows(
+                cfg.positives, window, named_path(cfg.positives, option("positives"))
+            )
             sources["positives"] = _source(cfg.positives)
         else:
             assert cfg.peaks is not None
@@ -303,20 +305,22 @@ def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -
                 raise TrainConfigError(
                     f"{option('peaks')} needs {option('genome')} to read the peak sequences from"
                 )
-            where = f"{option('peaks')} {cfg.peaks}"
+            where = named_path(cfg.peaks, option("peaks"))
             pos, notes, kept = _peak_windows(read_peaks(cfg.peaks), cfg.peaks, genome, window)
             pos, dropped = drop_only_n(pos, where)
             notes += dropped
             check_count(pos.shape[0], MIN_TRAIN_PER_CLASS, where, notes=notes)
             sources["peaks"] = _source(cfg.peaks)
         if cfg.negatives is not None:
-            neg, more = _training_windows(cfg.negatives, window, f"{option('negatives')} {cfg.negatives}")
-            first = (
-                f"{option('positives')} {cfg.positives}"
-                if cfg.positives is not None
-                else f"{option('peaks')} {cfg.peaks}"
+            neg, more = _training_windows(
+                cfg.negatives, window, named_path(cfg.negatives, option("negatives"))
             )
-            pair = f"{first} and {option('negatives')} {cfg.negatives}"
+            first = (
+                named_path(cfg.positives, option("positives"))
+                if cfg.positives is not None
+                else named_path(cfg.peaks, option("peaks"))
+            )
+            pair = f"{first} and {named_path(cfg.negatives, option('negatives'))}"
             notes += more + check_overlap([w.tobytes() for w in pos], [w.tobytes() for w in neg], pair)
             sources["negatives"] = _source(cfg.negatives)
             negatives = f"--negatives {cfg.negatives}"

@@ -35,7 +35,7 @@ from carrousel.core.args import check_args
 from carrousel.core.bundle import file_sha256
 from carrousel.core.device import pin_memory_for
 from carrousel.core.nn import RecurrentConfig
-from carrousel.core.option_names import option
+from carrousel.core.option_names import named_path, option
 from carrousel.core.prune import prune_and_finetune
 from carrousel.core.train import TrainConfig
 
@@ -96,8 +96,10 @@ def finetune_windows(model: MotifModel, cfg: ExportConfig) -> tuple[TrainingSet,
         data = TrainDataConfig(
             positives=cfg.train_positives, negatives=cfg.train_negatives, window=model.window
         )
-        where = f"{option('train_positives')} {cfg.train_positives}" + (
-            f" and {option('train_negatives')} {cfg.train_negatives}" if cfg.train_negatives else ""
+        where = named_path(cfg.train_positives, option("train_positives")) + (
+            f" and {named_path(cfg.train_negatives, option('train_negatives'))}"
+            if cfg.train_negatives
+            else ""
         )
     elif (files := _recorded(model)) is not None and ("positives" in files or "peaks" in files):
         data = TrainDataConfig(window=model.window, **files)  # type: ignore[arg-type]
