@@ -8,6 +8,7 @@ and --horizon 5 ... a shorter --lookback", bio's ``evaluate(cfg)`` "give both --
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -625,4 +626,54 @@ def test_bio_training_files_are_named_with_their_setting(tmp_path: Path) -> None
         CarrouselError,
         r"^positives='.*p\.fa': 3 usable",
         r"^--positives .*p\.fa: 3 usable",
+    )
+
+
+def test_warnings_and_notes_name_the_output_as_the_caller_gave_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A run folder's charts left out for want of matplotlib were said as ``--out /x gets no fan charts``
+    (finance forecast) and ``--out /x gets metrics.json without its charts`` (nlp evaluate_sentiment) to a
+    Python caller too; a look-ahead note said ``retrain without --model-dir``, bio's planted windows
+    ``--per-motif windows must be ...``."""
+    import logging
+    import sys
+    from types import SimpleNamespace
+
+    from carrousel.bio.config import TrainDataConfig
+    from carrousel.bio.errors import TrainConfigError
+    from carrousel.core.errors import CarrouselError
+    from carrousel.finance.bundle import ForecasterBundle
+    from carrousel.finance.config import FinanceConfig
+    from carrousel.finance.pipeline import forecast
+    from carrousel.nlp.config import SentimentEvaluateConfig, TextDataConfig
+    from carrousel.nlp.pipeline.sentiment_eval import evaluate_sentiment
+
+    for name in ("matplotlib", "matplotlib.pyplot"):
+        monkeypatch.setitem(sys.modules, name, None)  # an import of it now fails as if not installed
+    run, gone = tmp_path / "run", tmp_path / "no_model"
+    cfg = SentimentEvaluateConfig(model=str(gone), data=TextDataConfig("d.csv"))
+    for call, python, cli in (
+        (
+            lambda: forecast(FinanceConfig(), out_dir=run, table_format="xls"),
+            f"out_dir={str(run)!r}",
+            "--out",
+        ),
+        (lambda: evaluate_sentiment(cfg, run), f"out={str(run)!r}", "--out"),
+    ):
+        for naming, said in ((contextlib.nullcontext(), python), (flags_named(), f"{cli} {run}")):
+            caplog.clear()
+            with naming, caplog.at_level(logging.WARNING, logger="carrousel"), pytest.raises(CarrouselError):
+                call()  # warned before any work, then refused (the table format, the missing model)
+            assert any(r.getMessage().startswith(f"{said} gets ") for r in caplog.records), caplog.text
+    seen: Any = SimpleNamespace(data={"A": {"last": "2030-01-02"}})  # a bundle trained past the history
+    history: Any = SimpleNamespace(ticker="A", notes=[], end=pd.Timestamp("2020-01-02"), sha256="x")
+    assert ForecasterBundle._notes(seen, history)[0].endswith("retrain without model_dir to backdate")
+    with flags_named():
+        assert ForecasterBundle._notes(seen, history)[0].endswith("retrain without --model-dir to backdate")
+    _both(
+        lambda: TrainDataConfig(per_motif=0),
+        TrainConfigError,
+        r"^per_motif windows must be an integer >= 1",
+        r"^--per-motif windows must be an integer >= 1",
     )

@@ -192,7 +192,7 @@ class TrainDataConfig:
             )
         _motif_specs(self)
         _at_least("window", self.window, 1, TrainConfigError, MAX_WINDOW)
-        _at_least("--per-motif windows", self.per_motif, 1, TrainConfigError, MAX_PER_MOTIF)
+        _at_least(f"{option('per_motif')} windows", self.per_motif, 1, TrainConfigError, MAX_PER_MOTIF)
         _at_least("number of negatives", self.n_negatives, 0, TrainConfigError, MAX_NEGATIVES)
 
 

@@ -379,7 +379,7 @@ class ForecasterBundle:
             notes.append(
                 f"look-ahead: the model was trained on data up to {trained.get('last')}, after this "
                 f"forecast's origin {history.end.date()}; it has seen the future, retrain without "
-                "--model-dir to backdate"
+                f"{option('model_dir')} to backdate"
             )
         elif trained.get("sha256") != history.sha256:
             notes.append(f"data changed since the model was trained (trained up to {trained.get('last')})")

@@ -25,7 +25,7 @@ from typing import Any
 from carrousel.core.atomic import atomic_dir, atomic_write_text
 from carrousel.core.config import to_dict
 from carrousel.core.files import check_output_dir
-from carrousel.core.option_names import option
+from carrousel.core.option_names import named_path, option
 from carrousel.core.paths import user_path
 from carrousel.core.plots import can_draw
 from carrousel.core.provenance import precision_report
@@ -330,14 +330,9 @@ def forecast(
     if models is not None:
         check_output_dir(models, option("model_dir"), error=OutputPathError)
     check_plot(plot_path, len(cfg.data.tickers) or 1)
-    if (
-        out is not None
-        and plot_path is None
-        and not can_draw(PLOT_EXTRA, f"--out {out} gets no fan charts (fan_TICKER.png)")
-    ):
-        charted_out = None
-    else:
-        charted_out = out
+    no_fans = f"{named_path(out, option('out_dir', flag='--out'))} gets no fan charts (fan_TICKER.png)"
+    drawn = out is None or plot_path is not None or can_draw(PLOT_EXTRA, no_fans)  # said before any work
+    charted_out = out if drawn else None
     check_table_format(table_format)
     if models is not None and out is not None and models.absolute() == out.absolute():
         models = out / MODEL_SUBDIR  # a run folder keeps its bundle in model/

@@ -24,7 +24,7 @@ from carrousel.core.metrics import (
     recall,
     roc_auc,
 )
-from carrousel.core.option_names import naming_flags, option
+from carrousel.core.option_names import named_path, naming_flags, option
 from carrousel.core.paths import user_path
 from carrousel.core.plots import can_draw
 from carrousel.nlp import plots
@@ -93,8 +93,10 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
     charts = False
     if out is not None:  # before any work: a folder of other files is refused, never replaced
         check_output_dir(out, option("out"), marker=_METRICS)
-        left_out = f"--out {out} gets metrics.json without its charts (confusion.png, attention.png)"
-        charts = can_draw(PLOT_EXTRA, left_out)  # said now, not after the texts are scored
+        left_out = "gets metrics.json without its charts (confusion.png, attention.png)"
+        charts = can_draw(
+            PLOT_EXTRA, f"{named_path(out, option('out'))} {left_out}"
+        )  # said now, not after the texts are scored
     model = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision, cfg.unk)
     data = load_texts(cfg.data)
     first = 1 if naming_flags() else 0  # the CLI counts rows from 1, the config from 0
