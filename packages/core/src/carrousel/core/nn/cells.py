@@ -327,6 +327,13 @@ class LoopLayer(nn.Module):
         self, cell: LoopCell, x: Tensor, lengths: Tensor | None, h: Tensor | None, c: Tensor | None
     ) -> tuple[Tensor, Tensor, Tensor | None]:
         """Steps one direction over ``x`` ``(B, T, I)``; returns raw outputs ``(B, T, H_out)`` and finals."""
+        if self.fused_loop and torch.is_autocast_enabled(x.device.type):
+            # the hand-written loops compute in one dtype (autocast's bf16 gates met float32 weights in
+            # addmm_): they run in the weights' dtype outside autocast, as the GRU and ln_lstm did already
+            dt = cell.weight_hh.dtype
+            with torch.autocast(x.device.type, enabled=False):
+                hd, cd = (None if s is None else s.to(dt) for s in (h, c))
+                return self._run(cell, x.to(dt), lengths, hd, cd)
         B, T = x.shape[0], x.shape[1]
         if h is None:
             h = x.new_zeros(B, cell.output_size)
