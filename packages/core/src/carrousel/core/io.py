@@ -34,6 +34,7 @@ from carrousel.core.errors import (
     CheckpointError,
     ConfigError,
     FormatVersionError,
+    OutputError,
     RegistryError,
 )
 from carrousel.core.paths import user_path
@@ -128,6 +129,11 @@ def save_module(module: torch.nn.Module, folder: str | Path, extra: dict[str, An
 
     Returns:
         The folder.
+
+    Raises:
+        RegistryError: the module's class is not registered.
+        CheckpointError: the module has no ``config``, or its config or ``extra`` holds NaN or inf.
+        OutputError: ``folder`` is an existing file.
     """
     name = MODULES.name_of(type(module))
     cfg = getattr(module, "config", None)
@@ -143,6 +149,8 @@ def save_module(module: torch.nn.Module, folder: str | Path, extra: dict[str, An
             "store; replace them with finite numbers (or None) before saving"
         ) from None
     out = user_path(folder)
+    if out.exists() and not out.is_dir():  # was FileExistsError from mkdir; Bundle.save says the same
+        raise OutputError(f"{out} exists and is not a folder; give a folder path")
     out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out / WEIGHTS_FILE) as tmp:
         # Own CPU copies: cuDNN packs RNN weights into one shared buffer, which safetensors refuses to save.
@@ -160,11 +168,21 @@ def read_config(folder: str | Path) -> dict[str, Any]:
         CheckpointError: when the file is missing or damaged.
         FormatVersionError: when it was written by another format version.
     """
-    path = user_path(folder) / CONFIG_FILE
+    root = user_path(folder)
+    if root.is_file():  # was NotADirectoryError from inside pathlib: e.g. the path of config.json itself
+        fix = (
+            f"give its folder {root.parent}" if root.name in (CONFIG_FILE, WEIGHTS_FILE) else "give a folder"
+        )
+        raise CheckpointError(f"{root} is a file, not the folder save_module wrote; {fix}")
+    path = root / CONFIG_FILE
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise CheckpointError(f"{path} not found; point to a folder written by save_module") from None
+        hint = "; it holds bundle.json: load it with carrousel.core.bundle.load_bundle"
+        bundle = (root / "bundle.json").is_file()
+        raise CheckpointError(
+            f"{path} not found; point to a folder written by save_module{hint if bundle else ''}"
+        ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CheckpointError(f"{path} is damaged ({exc.__class__.__name__}); save the model again") from None
     if not isinstance(doc, dict) or doc.get("format") != "carrousel":
