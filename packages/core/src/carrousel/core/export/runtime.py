@@ -90,15 +90,29 @@ class OnnxModule(nn.Module):
         self.session = onnx_session(blob, threads)
         self.config = config
         self.input_names = [i.name for i in self.session.get_inputs()]
+        self.recurrent_op = _recurrent_op(blob)  # e.g. "LSTM": ONNX Runtime aborts on its empty inputs
 
     def run(self, *inputs: Tensor | np.ndarray) -> list[np.ndarray]:
         """Every output as NumPy arrays.
 
         Raises:
-            ShapeError: an input named ``lengths`` that the eager encoder would refuse (not ``(B,)``
-                integers in ``[1, T]``, ``B`` and ``T`` the first two axes of the first input with two or
-                more), with the eager message: the graph would return numbers for them instead.
+            ShapeError: an empty input (a batch of no rows or steps) to a graph with a recurrent node, on
+                which ONNX Runtime aborts the process; an input named ``lengths`` that the eager encoder
+                would refuse (not ``(B,)`` integers in ``[1, T]``, ``B`` and ``T`` the first two axes of the
+                first input with two or more), with the eager message: the graph would return numbers for
+                them instead.
         """
+        empty = [
+            (n, tuple(np.shape(v)))
+            for n, v in zip(self.input_names, inputs, strict=False)
+            if 0 in np.shape(v)
+        ]
+        if empty and self.recurrent_op:  # was a crash of the whole process (SIGSEGV / abort) in ONNX Runtime
+            name, shape = empty[0]
+            raise ShapeError(
+                f"input {name} has shape {shape}, and ONNX Runtime aborts the process on an empty input to "
+                f"this model's {self.recurrent_op} node; skip empty batches (no rows, no steps) before calling it"
+            )
         if "lengths" in self.input_names and len(inputs) == len(self.input_names):
             at = self.input_names.index("lengths")  # checked as eager checks them; whole floats read as int64
             inputs = (*inputs[:at], _check_lengths(inputs, at), *inputs[at + 1 :])
@@ -108,6 +122,23 @@ class OnnxModule(nn.Module):
         """The first output, ``float32`` on the CPU."""
         tensors = (torch.as_tensor(x) for x in inputs)
         return torch.from_numpy(self.run(*(x.float() if x.is_floating_point() else x for x in tensors))[0])
+
+
+_RECURRENT_OPS = ("LSTM", "GRU", "RNN", "DynamicQuantizeLSTM")
+
+
+def _recurrent_op(blob: bytes) -> str | None:
+    """The first recurrent node type of an ONNX file's graph (its subgraphs included), or None."""
+    onnx = require("onnx", EXTRA, "running an ONNX model")
+    graphs = [onnx.load_model_from_string(blob).graph]
+    while graphs:
+        for node in graphs.pop().node:
+            if node.op_type in _RECURRENT_OPS:
+                return str(node.op_type)
+            graphs += [a.g for a in node.attribute if a.HasField("g")] + [
+                g for a in node.attribute for g in a.graphs
+            ]
+    return None
 
 
 def _check_lengths(inputs: Sequence[Tensor | np.ndarray], at: int) -> Tensor | np.ndarray:
