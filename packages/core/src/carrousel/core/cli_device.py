@@ -13,10 +13,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import typer
-
 from carrousel.core.config import DEVICE_CHOICES, check_device
 from carrousel.core.errors import ConfigError
+from carrousel.core.optional import missing_extra
+
+try:  # the carrousel-core[cli] extra
+    import typer
+except ImportError as e:
+    raise missing_extra(
+        e, "typer", "carrousel-core[cli]", "the CLI option --device (carrousel.core.cli_device)"
+    ) from None
 
 __all__ = ["DEVICE_HELP", "DeviceOption", "device_option"]
 

@@ -8,10 +8,16 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-import typer
-
 from carrousel.core.atomic import is_stdout, writes_in_place
+from carrousel.core.optional import missing_extra
 from carrousel.core.plots import check_png
+
+try:  # the carrousel-core[cli] extra
+    import typer
+except ImportError as e:
+    raise missing_extra(
+        e, "typer", "carrousel-core[cli]", "the CLI output checks (carrousel.core.cli_outputs)"
+    ) from None
 
 __all__ = ["check_plot_option", "stdout_only"]
 

@@ -18,10 +18,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
-import typer
-
 from carrousel.core.cli import command, echo, emit_json
 from carrousel.core.errors import DataError
+from carrousel.core.optional import missing_extra
 from carrousel.core.samples import (
     Sample,
     cached_path,
@@ -33,6 +32,13 @@ from carrousel.core.samples import (
     select,
 )
 from carrousel.core.samples_place import place_samples
+
+try:  # the carrousel-core[cli] extra
+    import typer
+except ImportError as e:
+    raise missing_extra(
+        e, "typer", "carrousel-core[cli]", "the samples commands (carrousel.core.cli_samples)"
+    ) from None
 
 __all__ = ["add_sample_commands"]
 
