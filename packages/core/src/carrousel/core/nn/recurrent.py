@@ -353,7 +353,8 @@ class RecurrentEncoder(nn.Module):
             lengths: ``(B,)`` integer valid lengths in ``[1, T]`` (any order, any device), or None when all
                 are ``T``. With a ``state``, 0 is accepted too (a truncated-BPTT chunk past a sequence's
                 end): such a row outputs zeros and keeps its state unchanged (``last``: its top layer's ``h``).
-            mask: ``(B, T)`` boolean mask of valid steps, an alternative to ``lengths``.
+            mask: ``(B, T)`` boolean mask of valid steps (a tensor, list or NumPy array), an alternative to
+                ``lengths``.
             state: initial :class:`State` (``h`` ``(L*D, B, H_out)``, ``c`` ``(L*D, B, H)``) or None for zeros.
 
         Returns:
@@ -381,6 +382,13 @@ class RecurrentEncoder(nn.Module):
         if state is not None:
             state = self._check_state(state, B, x)
         empty_ok = state is not None  # a chunk past a sequence's end keeps the state it was given
+        if isinstance(mask, tuple):  # was AttributeError: 'State' object has no attribute 'shape'
+            raise ShapeError(
+                f"mask must be a (batch, time) boolean tensor, got a {type(mask).__name__}; the third "
+                "positional argument is mask: pass an initial state as state=..."
+            )
+        if mask is not None and not isinstance(mask, Tensor):  # a list or NumPy array, as lengths may be
+            mask = torch.as_tensor(mask, device=x.device)
         if mask is not None:
             if mask.shape != (B, T):
                 raise ShapeError(f"mask must be (batch, time) = ({B}, {T}), got shape {tuple(mask.shape)}")
