@@ -200,7 +200,8 @@ def predict(
         model, whose precision is kept).
 
     Raises:
-        DataError: ``inputs`` is not an array, tensor or sequence (a DataLoader: see :meth:`Trainer.predict`).
+        DataError: ``inputs`` is not an array, tensor or sequence (a DataLoader: see :meth:`Trainer.predict`),
+            or rows of a batch differ in shape (sequences of several lengths: pad them first).
         ConfigError: a batch size below 1, a precision the device cannot run, or bf16/fp16 for a module
             without parameters (an ONNX Runtime network runs its own fp32/int8 file).
         ShapeError: the model (or ``forward``) returns something other than a tensor.
@@ -227,7 +228,7 @@ def predict(
     with evaluating(model):
         for i in range(0, len(inputs), batch_size):
             chunk = inputs[i : i + batch_size]
-            x = prepare(chunk) if prepare is not None else torch.as_tensor(chunk)
+            x = prepare(chunk) if prepare is not None else _stack(chunk, i)
             x = move_batch(x, device, param_dtype)  # page-locked first for CUDA, as the Trainer's
             y = run_in_precision(functools.partial(run, model, x), device, dtype)
             if not isinstance(y, torch.Tensor):  # an EncoderOutput, an nn.LSTM's (output, (h, c))
@@ -239,3 +240,15 @@ def predict(
     if not outs:
         return np.zeros((0, *(empty_shape or ())), dtype=out_dtype)
     return np.concatenate(outs)
+
+
+def _stack(chunk: Any, start: int) -> torch.Tensor:
+    """``torch.as_tensor(chunk)``, with the fix named where the rows differ in shape (sequences of several
+    lengths: torch's "expected sequence of length 6 at dim 1 (got 3)" before)."""
+    try:
+        return torch.as_tensor(chunk)
+    except (ValueError, TypeError) as exc:
+        raise DataError(
+            f"predict cannot make one tensor of inputs[{start}:{start + len(chunk)}] ({exc}); pad sequences "
+            "of different lengths first (carrousel.core.data.pad_sequences) or pass prepare= to build a batch"
+        ) from None
