@@ -152,6 +152,11 @@ def test_a_long_warning_is_one_line_whatever_the_width(toy: Path, columns: str) 
 def test_verbose_shows_the_traceback(toy: Path) -> None:
     r = call(toy, "scan", "boom", "-v")
     assert r.returncode == 1 and "Traceback" in r.stderr and "ZeroDivisionError" in r.stderr
+    # the line asked to "rerun with --verbose" a run that had it
+    assert (
+        r.stderr.splitlines()[-1]
+        == "error: internal error (ZeroDivisionError: x); report it with the traceback above"
+    )
 
 
 def test_results_on_stdout_strict_json(toy: Path) -> None:

@@ -265,10 +265,12 @@ def error_line(exc: BaseException) -> str:
         where = f"{exc.filename}: " if exc.filename else ""
         text = f"{where}{exc.strerror or exc}; check the path, its permissions and free space"
     else:
-        text = (
-            f"internal error ({exc.__class__.__name__}: {exc}); "
-            "rerun with --verbose for the traceback and report it"
+        fix = (
+            "report it with the traceback above"  # under --verbose it asked to rerun with --verbose
+            if _STATE["verbose"]
+            else "rerun with --verbose for the traceback and report it"
         )
+        text = f"internal error ({exc.__class__.__name__}: {exc}); {fix}"
     return " ".join(text.split()) or exc.__class__.__name__
 
 
