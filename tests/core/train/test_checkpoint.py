@@ -89,6 +89,20 @@ def test_an_unreadable_checkpoint_is_one_line_without_torchs_advice(tmp_path: Pa
     assert text.endswith("); point to a ckpt-*.pt file written by the Trainer")
 
 
+@pytest.mark.parametrize("resume", ["latest", "last", "gone.pt"])
+def test_a_resume_that_names_nothing_names_auto(
+    tmp_path: Path, resume: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``fit(resume="latest")`` (the word a user guesses) said only "checkpoint latest not found"; the word
+    for the latest checkpoint is "auto", and the error now says so."""
+    monkeypatch.chdir(tmp_path)
+    trainer = Trainer(mlp(), RegressionTask(), TrainConfig(epochs=1, progress=False, device="cpu"))
+    with pytest.raises(
+        CheckpointError, match=r"or resume='auto' for the latest in TrainConfig\.checkpoint_dir$"
+    ):
+        trainer.fit(DataLoader(TensorDataset(*linear_data(8)), batch_size=4), resume=resume)
+
+
 def test_resume_into_another_model_is_one_checkpoint_error(tmp_path: Path) -> None:
     """A checkpoint of another architecture was a multi-line RuntimeError from load_state_dict."""
     x, y = linear_data(32)

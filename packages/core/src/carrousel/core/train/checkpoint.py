@@ -93,7 +93,7 @@ def resolve_resume(resume: str | Path | None, checkpoint_dir: str | Path | None)
         checkpoint_dir: the trainer's checkpoint folder.
 
     Raises:
-        CheckpointError: when a folder holds no checkpoint.
+        CheckpointError: when a folder holds no checkpoint, or ``resume`` names no file or folder.
     """
     if resume is None:
         return None
@@ -105,6 +105,11 @@ def resolve_resume(resume: str | Path | None, checkpoint_dir: str | Path | None)
         if latest is None:
             raise CheckpointError(f"no ckpt-*.pt checkpoint in {path}; pass a checkpoint file or folder")
         return latest
+    if not path.exists():  # e.g. resume="latest" (read as a file name): name the word that means it
+        raise CheckpointError(
+            f"checkpoint {path} not found; pass a ckpt-*.pt file or a folder written by the Trainer, or "
+            "resume='auto' for the latest in TrainConfig.checkpoint_dir"
+        )
     return path
 
 
