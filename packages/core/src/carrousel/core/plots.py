@@ -20,6 +20,7 @@ from carrousel.core.atomic import atomic_path
 from carrousel.core.encodings import strict_text
 from carrousel.core.errors import MissingExtraError
 from carrousel.core.files import check_output_file
+from carrousel.core.option_names import naming_flags
 from carrousel.core.optional import require
 from carrousel.core.paths import user_path
 
@@ -29,16 +30,22 @@ logger = logging.getLogger(__name__)
 
 DPI = 110  # dots per inch of every PNG a command writes (a 10-inch figure is 1100 pixels wide)
 _EXTRA = "carrousel-core[plot]"
-_PURPOSE = "PNG charts (--plot)"
 
 
-def pyplot(extra: str = _EXTRA, purpose: str = _PURPOSE) -> Any:
+def _purpose() -> str:
+    """What needs matplotlib, for the missing-extra line: the flag inside a CLI command (``--plot``), the
+    module for a Python caller (a ``save_png`` call named ``--plot``, a flag it never had)."""
+    return "PNG charts (--plot)" if naming_flags() else "PNG charts (carrousel.core.plots)"
+
+
+def pyplot(extra: str = _EXTRA, purpose: str | None = None) -> Any:
     """``matplotlib.pyplot`` with the Agg (file) backend, imported on first use.
 
     Args:
         extra: the requirement named in the error when matplotlib is missing
             (``"carrousel-finance[plot]"``).
-        purpose: what needs it, for that error (``"the fan chart (--plot)"``).
+        purpose: what needs it, for that error (``"the fan chart (--plot)"``); None: PNG charts, named by
+            ``--plot`` inside a CLI command and by this module for a Python caller.
 
     Returns:
         The ``matplotlib.pyplot`` module.
@@ -46,12 +53,13 @@ def pyplot(extra: str = _EXTRA, purpose: str = _PURPOSE) -> Any:
     Raises:
         MissingExtraError: matplotlib is not installed (one line naming ``extra``).
     """
+    purpose = _purpose() if purpose is None else purpose
     matplotlib = require("matplotlib", extra, purpose)
     matplotlib.use("Agg")  # before pyplot picks an interactive backend; a no-op once it is Agg
     return require("matplotlib.pyplot", extra, purpose)
 
 
-def check_png(path: str | Path, flag: str, extra: str = _EXTRA, purpose: str = _PURPOSE) -> None:
+def check_png(path: str | Path, flag: str, extra: str = _EXTRA, purpose: str | None = None) -> None:
     """Checks a chart's path before any work: a ``.png`` file name in a writable folder (or a special file
     such as ``/dev/null`` or ``/dev/stdout``, written in place), and matplotlib installed.
 
@@ -59,7 +67,7 @@ def check_png(path: str | Path, flag: str, extra: str = _EXTRA, purpose: str = _
         path: the PNG file.
         flag: the option that named it, for the messages (``"--plot"``).
         extra: the requirement named when matplotlib is missing (``"carrousel-bio[plot]"``).
-        purpose: what needs it, for that error.
+        purpose: what needs it, for that error (None: as :func:`pyplot`).
 
     Raises:
         ConfigError: not a ``.png`` name, a folder, or no writable folder holds it.
