@@ -41,7 +41,8 @@ def test_load_module_and_load_bundle_point_to_each_other(tmp_path: Path) -> None
         load_module(tmp_path / "b")
     save_module(model, tmp_path / "m")
     with pytest.raises(
-        BundleError, match=r"a module saved by save_module, which carrousel\.core\.load_module reads"
+        BundleError,
+        match=r"config\.json: a save_module folder, which load_module reads, or an older carrousel's model",
     ):
         load_bundle(tmp_path / "m")
 

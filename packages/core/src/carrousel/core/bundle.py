@@ -244,10 +244,7 @@ def _manifest_bytes(root: Path) -> bytes:
         raise BundleError(f"{root} is not a folder; a model is a folder holding {BUNDLE_FILE}")
     path = root / BUNDLE_FILE
     if not path.is_file():
-        old = (
-            " (it holds config.json: a module saved by save_module, which carrousel.core.load_module"
-            " reads, or a model saved by an older carrousel: train it again)"
-        )
+        old = " (config.json: a save_module folder, which load_module reads, or an older carrousel's model: train it again)"
         hint = old if (root / "config.json").is_file() else ""
         raise BundleError(f"{root} holds no {BUNDLE_FILE}, so it is not a carrousel model{hint}")
     try:
