@@ -245,13 +245,16 @@ class _SequenceModel(nn.Module):
                     f"this model takes (batch, time) integer ids, got {x.dtype} {tuple(x.shape)}"
                 )
             n = self.embedding.num_embeddings
+            # checked on the CPU only, where it costs no device read (was IndexError); not while tracing
             tracing = torch.jit.is_tracing() or torch.compiler.is_compiling()  # no data-dependent branch
-            if not tracing and x.numel() and not 0 <= int(x.min()) <= int(x.max()) < n:  # was IndexError
-                raise ShapeError(
-                    f"token ids must lie in [0, {n - 1}] (num_embeddings={n}; 0 = padding), got min "
-                    f"{int(x.min())} max {int(x.max())}; map unknown ids to one in range or build the model "
-                    "with num_embeddings above the largest id"
-                )
+            if not tracing and x.device.type == "cpu" and x.numel():
+                lo, hi = (int(v) for v in torch.aminmax(x))
+                if not 0 <= lo <= hi < n:
+                    raise ShapeError(
+                        f"token ids must lie in [0, {n - 1}] (num_embeddings={n}; 0 = padding), got min {lo} "
+                        f"max {hi}; map unknown ids to one in range or build the model with num_embeddings "
+                        "above the largest id"
+                    )
             x = self.embedding(x)
         enc = self.encoder(x, lengths=lengths, mask=mask, state=state)
         if self.pooling.mode == "last":
