@@ -51,6 +51,7 @@ from carrousel.bio.config import (
     TrainConfig,
     TrainDataConfig,
 )
+from carrousel.bio.jaspar_release import JASPAR_RELEASE
 from carrousel.bio.samples import SAMPLES
 from carrousel.core import cli
 from carrousel.core.atomic import is_stdout
@@ -89,6 +90,34 @@ MotifSpecs = Annotated[
     ),
 ]
 ModelDir = Annotated[Path | None, typer.Option("--model", help="Model folder (default: the packaged panel).")]
+
+
+def _jaspar_release(value: str) -> str:
+    """``--jaspar-release``: pyjaspar's name of the release, or a usage error listing those it ships."""
+    from carrousel.bio.errors import JasparReleaseError
+    from carrousel.bio.jaspar_release import JASPAR_RELEASE, check_release
+    from carrousel.core.errors import MissingExtraError
+
+    if value == JASPAR_RELEASE:
+        return value
+    try:
+        return check_release(value)
+    except JasparReleaseError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    except MissingExtraError:  # the lookup itself says so, where a motif needs JASPAR
+        return value
+
+
+JasparRelease = Annotated[
+    str,
+    typer.Option(
+        "--jaspar-release",
+        metavar="RELEASE",
+        callback=_jaspar_release,
+        help="JASPAR release that motif IDs, names and jaspar: collections are looked up in (pyjaspar's: "
+        "JASPAR2024, JASPAR2026...).",
+    ),
+]
 DeviceOpt = DeviceOption
 
 
@@ -145,6 +174,7 @@ _SCAN_FLAGS = {
     "model_calls": "calls",
     "model_null": "calibration",
     "motif": "motifs",
+    "jaspar_release": "jaspar_release",
     "order": "background_order",
     "mask_lower": "mask_lower",
 }
@@ -174,6 +204,7 @@ def scan(
         Path, typer.Argument(help="FASTA, FASTA.gz or UCSC .2bit to scan (any number of records).")
     ],
     motif: MotifSpecs = None,
+    jaspar_release: JasparRelease = JASPAR_RELEASE,
     method: Annotated[
         Method | None,
         typer.Option(
@@ -303,6 +334,7 @@ def scan(
     flags = ScanConfig(
         method=method or (Method.pwm if motif else Method.model),
         motifs=tuple(motif or ()),
+        jaspar_release=jaspar_release,
         pvalue=pvalue,
         qvalue=qvalue,
         exact_qvalues=exact_qvalues,
@@ -350,7 +382,7 @@ _TRAIN_FLAGS = (
     | {p: f"network.{p}" for p in ["filters", "kernel", "hidden"]}
     | {p: f"fit.{p}" for p in ["epochs", "patience", "lr", "batch_size", "seed", "device"]}
     | {p: f"fit.{p}" for p in ["shuffled_negatives", "precision"]}
-    | {"motif": "data.motifs", "negatives_n": "data.n_negatives"}
+    | {"motif": "data.motifs", "negatives_n": "data.n_negatives", "jaspar_release": "data.jaspar_release"}
 )
 
 
@@ -359,6 +391,7 @@ def train(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write."), OutputFolder()],
     motif: MotifSpecs = None,
+    jaspar_release: JasparRelease = JASPAR_RELEASE,
     positives: Annotated[
         Path | None, typer.Option("--positives", help="FASTA of positive sequences.")
     ] = None,
@@ -416,6 +449,7 @@ def train(
     flags = TrainConfig(
         data=TrainDataConfig(
             motifs=tuple(motif or ()),
+            jaspar_release=jaspar_release,
             positives=_path(positives),
             negatives=_path(negatives),
             peaks=_path(peaks),
@@ -454,6 +488,7 @@ def train(
 _EVALUATE_FLAGS = {
     **{p: p for p in ["positives", "negatives", "model", "task", "pwm_only", "device", "precision"]},
     "motif": "motifs",
+    "jaspar_release": "jaspar_release",
 }
 
 
@@ -464,6 +499,7 @@ def evaluate(
     negatives: Annotated[Path, typer.Option("--negatives", help="FASTA of negative sequences.")],
     model: ModelDir = None,
     motif: MotifSpecs = None,
+    jaspar_release: JasparRelease = JASPAR_RELEASE,
     task: Annotated[
         str | None,
         typer.Option(
@@ -497,6 +533,7 @@ def evaluate(
         negatives=str(negatives),
         model=_path(model),
         motifs=tuple(motif or ()),
+        jaspar_release=jaspar_release,
         task=task,
         pwm_only=pwm_only,
         device=device,
@@ -533,6 +570,7 @@ _EXPORT_FLAGS = {
     **{p: p for p in ["model", "precision", "exporter", "positives", "negatives", "prune"]},
     **{p: p for p in ["finetune_epochs", "distill", "distill_filters", "train_positives", "train_negatives"]},
     "motif": "motifs",
+    "jaspar_release": "jaspar_release",
 }
 
 
@@ -552,6 +590,7 @@ def export_(
         Path | None, typer.Option("--negatives", help="FASTA of held-out negatives.")
     ] = None,
     motif: MotifSpecs = None,
+    jaspar_release: JasparRelease = JASPAR_RELEASE,
     prune: cli.PruneShare = 0.0,
     finetune_epochs: cli.FinetuneEpochs = 5,
     distill: cli.DistillHidden = 0,
@@ -596,6 +635,7 @@ def export_(
         positives=_path(positives),
         negatives=_path(negatives),
         motifs=tuple(motif or ()),
+        jaspar_release=jaspar_release,
         prune=prune,
         finetune_epochs=finetune_epochs,
         distill=distill,
@@ -627,6 +667,7 @@ def _motifs_bar(enabled: bool) -> Iterator[tuple[Callable[[int], None], Callable
 _ENRICH_FLAGS = {
     **{p: p for p in ["targets", "background", "pvalue", "pwm_background", "shuffles", "seed", "mask_lower"]},
     "motif": "motifs",
+    "jaspar_release": "jaspar_release",
 }
 
 
@@ -639,6 +680,7 @@ def enrich(
         typer.Option("--background", help="FASTA of background sequences (default: shuffled targets)."),
     ] = None,
     motif: MotifSpecs = None,
+    jaspar_release: JasparRelease = JASPAR_RELEASE,
     pvalue: Annotated[
         float,
         typer.Option("--pvalue", max=1.0, help="A sequence holds a hit where a PWM p-value is at most this."),
@@ -700,6 +742,7 @@ def enrich(
         targets=str(targets),
         background=_path(background),
         motifs=tuple(motif or EnrichConfig().motifs),
+        jaspar_release=jaspar_release,
         pvalue=pvalue,
         pwm_background=pwm_background,
         shuffles=shuffles,
@@ -746,7 +789,10 @@ def enrich(
         cli.echo(f"enrichment chart written to {plot}")
 
 
-_DISCOVER_FLAGS = {p: p for p in ["sequences", "control", "model", "collection", "report", "epochs", "seed"]}
+_DISCOVER_FLAGS = {
+    p: p
+    for p in ["sequences", "control", "model", "collection", "report", "epochs", "seed", "jaspar_release"]
+}
 
 
 @cli.command(app)
@@ -768,6 +814,7 @@ def discover(
     collection: Annotated[
         str, typer.Option("--jaspar", help="JASPAR set (or motif specs) to match against.")
     ] = "jaspar:CORE/vertebrates",
+    jaspar_release: JasparRelease = JASPAR_RELEASE,
     report: Annotated[ReportFormat, typer.Option("--report", help="Report format.")] = ReportFormat.md,
     epochs: Annotated[
         int | None,
@@ -789,6 +836,7 @@ def discover(
         sequences=_path(sequences),
         control=_path(control),
         collection=collection,
+        jaspar_release=jaspar_release,
         report=report,
         epochs=epochs,
         seed=seed,

@@ -9,12 +9,13 @@ and turned into the member, so TOML files and Python callers may write ``method 
 
 from __future__ import annotations
 
-import enum
 import math
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import ClassVar
 
 from carrousel.bio.choices import BackgroundKind, Calibration, HitFormat, Method, ModelCalls, ReportFormat
+from carrousel.bio.config_checks import set_choice as _choice
+from carrousel.bio.config_checks import store_motif_specs as _motif_specs
 from carrousel.bio.errors import (
     BioError,
     DiscoverConfigError,
@@ -24,6 +25,7 @@ from carrousel.bio.errors import (
     ScanConfigError,
     TrainConfigError,
 )
+from carrousel.bio.jaspar_release import JASPAR_RELEASE
 from carrousel.core.config import MAX_EPOCHS, check_device, check_numbers
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import check_precision_name, check_variant
@@ -48,27 +50,6 @@ __all__ = [
     "TrainConfig",
     "TrainDataConfig",
 ]
-
-
-E = TypeVar("E", bound=enum.Enum)
-
-
-def _choice(obj: Any, name: str, kind: type[E], error: type[BioError]) -> None:
-    """Turns field ``name`` of frozen ``obj`` into a member of ``kind`` (accepting its value)."""
-    value = getattr(obj, name)
-    try:
-        member = kind(value.value if isinstance(value, enum.Enum) else value)
-    except ValueError:
-        options = ", ".join(m.value for m in kind)
-        raise error(f"{name.replace('_', ' ')} must be one of {options}, not {value!r}") from None
-    object.__setattr__(obj, name, member)
-
-
-def _motif_specs(obj: Any) -> None:
-    """Stores ``obj.motifs`` as a tuple: one spec as a plain string (``motifs="CTCF"``, else read letter by
-    letter), or a list of them."""
-    specs = obj.motifs
-    object.__setattr__(obj, "motifs", (specs,) if isinstance(specs, str) else tuple(specs))
 
 
 def _probability(name: str, value: float | None, error: type[BioError]) -> None:
@@ -119,7 +100,7 @@ class ScanConfig:
     calls: ModelCalls = ModelCalls.auto  # model calls: auto | fdr (BH) | pwm-rate (the PWM's window rate)
     n_null: int = 2000  # shuffled windows for the genome null
     device: str = "cpu"  # device for the model: cpu | cuda | cuda:N | mps | auto (check_device)
-    jaspar_release: str = "JASPAR2024"  # pyjaspar release used for IDs and names
+    jaspar_release: str = JASPAR_RELEASE  # pyjaspar release of motif IDs, names and collections
     precision: InferencePrecision = InferencePrecision.FP32  # the model's numbers: fp32 | bf16 | fp16 (GPU)
 
     def __post_init__(self) -> None:
@@ -182,6 +163,7 @@ class TrainDataConfig:
     window: int = 200  # window in bases
     per_motif: int = 400  # planted: positive windows per motif
     n_negatives: int = 0  # planted: negatives of each kind (0: max(per_motif * motifs / 4, 500))
+    jaspar_release: str = JASPAR_RELEASE  # pyjaspar release of motif IDs, names and collections
 
     def __post_init__(self) -> None:
         check_numbers(self, TrainConfigError, paths="positives negatives peaks genome")
@@ -268,6 +250,7 @@ class EvaluateConfig:
     motifs: tuple[str, ...] = ()  # PWMs to compare (default: the model's motifs)
     task: str | None = None  # model output (ID, name, index) or "max"; None: the positives' motif's output
     pwm_only: bool = False  # evaluate PWMs only (needs motifs)
+    jaspar_release: str = JASPAR_RELEASE  # pyjaspar release of motif IDs, names and collections
     device: str = "cpu"  # cpu | cuda | cuda:N | mps | auto (check_device)
     precision: InferencePrecision = InferencePrecision.FP32  # the model's numbers: fp32 | bf16 | fp16 (GPU)
 
@@ -291,6 +274,7 @@ class ExportConfig:
     positives: str | None = None  # FASTA of held-out positives: AUROC before and after (with negatives)
     negatives: str | None = None  # FASTA of held-out negatives
     motifs: tuple[str, ...] = ()  # the motif whose model output is scored (default: chosen as evaluate does)
+    jaspar_release: str = JASPAR_RELEASE  # pyjaspar release of motif IDs, names and collections
     prune: float = 0.0  # share of the LSTM's units to remove, then fine-tune on the training windows
     finetune_epochs: int = 5  # most fine-tuning epochs of the pruned network / training epochs of the student
     distill: int = 0  # LSTM units per direction of a student trained on the full network's outputs (0: none)
@@ -333,7 +317,7 @@ class EnrichConfig:
     shuffles: int = 2  # without a background: dinucleotide shuffles per target sequence
     seed: int = 0  # random seed of the shuffles
     pseudocount: float = 0.1  # total pseudocount per motif column, spread by the PWM background
-    jaspar_release: str = "JASPAR2024"  # pyjaspar release used for IDs, names and collections
+    jaspar_release: str = JASPAR_RELEASE  # pyjaspar release of motif IDs, names and collections
     mask_lower: bool = False  # read soft-masked (lower-case) bases as N on both sides (HOMER -mask)
 
     def __post_init__(self) -> None:
@@ -378,6 +362,7 @@ class DiscoverConfig:
     sequences: str | None = None  # positive FASTA: the windows the filters are read on (and trained on)
     control: str | None = None  # negative FASTA for training (default: shuffled positives)
     collection: str = "jaspar:CORE/vertebrates"  # JASPAR set (or motif specs) to match against
+    jaspar_release: str = JASPAR_RELEASE  # pyjaspar release of motif IDs, names and collections
     report: ReportFormat = ReportFormat.md  # md | html
     epochs: int | None = None  # training epochs (with `sequences`; not with `model`); None: DEFAULT_EPOCHS
     DEFAULT_EPOCHS: ClassVar[int] = 8  # the training epochs when `epochs` is None (not a field)

@@ -126,11 +126,11 @@ def _sets(cfg: ExportConfig, window: int) -> tuple[np.ndarray, np.ndarray] | Non
 
 
 def _auroc(
-    model: MotifModel, sets: tuple[np.ndarray, np.ndarray] | None, motifs: tuple[str, ...]
+    model: MotifModel, sets: tuple[np.ndarray, np.ndarray] | None, motifs: tuple[str, ...], release: str
 ) -> tuple[float | None, str]:
     if sets is None:
         return None, f"no held-out data (give {option('positives')} and {option('negatives')})"
-    requested = resolve_motifs(list(motifs)) if motifs else []
+    requested = resolve_motifs(list(motifs), release) if motifs else []
     ev = evaluate_windows(model, sets[0], sets[1], requested or model.motifs, None, requested)
     return (
         ev.model_auroc,
@@ -190,8 +190,8 @@ def export_model(cfg: ExportConfig, out: str | Path, progress: bool = False) -> 
     folder, asset = export_bundle(to_bundle(shipped), out, spec, cfg.precision, cfg.exporter)
     runtime = load_runtime(load_bundle(folder, kind=KIND), config=shipped.model.config)
     deployed = replace(shipped, runtime=runtime)
-    before, note = _auroc(eager, sets, cfg.motifs)
-    after, _ = _auroc(deployed, sets, cfg.motifs)
+    before, note = _auroc(eager, sets, cfg.motifs, cfg.jaspar_release)
+    after, _ = _auroc(deployed, sets, cfg.motifs, cfg.jaspar_release)
     if cfg.prune > 0 or cfg.distill > 0:
         note += f" (before: the full model; after: the {'pruned one' if cfg.prune else 'distilled student'}, deployed)"
     codes = np.random.default_rng(0).integers(0, 4, (max(BATCHES), model.window), dtype=np.uint8)
@@ -216,7 +216,7 @@ def export_model(cfg: ExportConfig, out: str | Path, progress: bool = False) -> 
         after=after,
         metric_note=note,
         extra=extra,
-        bf16_metric=lambda: _auroc(replace(eager, precision="bf16"), sets, cfg.motifs)[0],
+        bf16_metric=lambda: _auroc(replace(eager, precision="bf16"), sets, cfg.motifs, cfg.jaspar_release)[0],
     )
     logger.info("exported %s to %s: %s", source, folder, report.speedups)
     return report

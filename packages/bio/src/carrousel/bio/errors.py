@@ -18,6 +18,7 @@ __all__ = [
     "ExportConfigError",
     "FastaFormatError",
     "HitsIndexError",
+    "JasparReleaseError",
     "ModelConfigError",
     "MotifError",
     "MotifFormatError",
@@ -87,6 +88,10 @@ class DiscoverConfigError(BioError, ConfigError):
 
 class EnrichConfigError(BioError, ConfigError):
     """``bio enrich`` options that are out of range or do not fit together."""
+
+
+class JasparReleaseError(BioError, ConfigError):
+    """A JASPAR release (``--jaspar-release``) that the installed pyjaspar does not ship."""
 
 
 class SequenceSetError(BioError, DataError):

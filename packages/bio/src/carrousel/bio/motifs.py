@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from carrousel.bio.errors import MotifFormatError, MotifNotFoundError
+from carrousel.bio.jaspar_release import JASPAR_RELEASE, check_release
 from carrousel.bio.motif_lines import diagnose
 from carrousel.bio.motif_names import motif_label, motif_specs, pick_by_name
 from carrousel.core.errors import DataError
@@ -59,7 +60,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-JASPAR_RELEASE = "JASPAR2024"
 _ID = re.compile(r"^[A-Z]{2}\d{4}(\.\d+)?$")
 _FILE_EXTENSIONS = (".jaspar", ".meme", ".transfac", ".dat", ".pfm", ".txt", ".gz")
 _MAX_FILE_BYTES = 256 << 20  # a motif file of more than 256 MiB is not one
@@ -190,15 +190,17 @@ def from_biopython(m: object, source: str = "", default_id: str = "motif") -> Mo
 
 @functools.lru_cache(maxsize=2)
 def jaspar_db(release: str = JASPAR_RELEASE):  # type: ignore[no-untyped-def]
-    """An offline pyjaspar database handle (cached; the ``carrousel-bio[jaspar]`` extra).
+    """An offline pyjaspar database handle of ``release`` (cached; the ``carrousel-bio[jaspar]`` extra).
 
     Raises:
         MissingExtraError: pyjaspar is not installed.
+        JasparReleaseError: pyjaspar ships no such release (pyjaspar would print and fail later).
     """
+    name = check_release(release)  # pyjaspar's name of it; fails first when pyjaspar is missing
     pyjaspar = require(
         "pyjaspar", "carrousel-bio[jaspar]", "looking motifs up by JASPAR name, ID or collection"
     )
-    return pyjaspar.jaspardb(release=release)
+    return pyjaspar.jaspardb(release=name)
 
 
 def _by_id(mid: str, release: str) -> Motif:

@@ -145,7 +145,7 @@ def train(cfg: TrainConfig, out: str | Path, command: str = "", progress: bool =
         (d.peaks, option("peaks"), "BED"),
         (d.genome, option("genome"), "FASTA"),
     )
-    named = resolve_motifs(list(cfg.data.motifs)) if cfg.data.motifs else []
+    named = resolve_motifs(list(cfg.data.motifs), cfg.data.jaspar_release) if cfg.data.motifs else []
     plot = can_plot(PLOT_EXTRA)  # the learning curve (training.png), decided before any training
     data = training_set(cfg.data, named, cfg.fit.seed)
     stop = fit.patience > 0 and fit.val_fraction > 0
@@ -176,6 +176,8 @@ def train(cfg: TrainConfig, out: str | Path, command: str = "", progress: bool =
         window=cfg.data.window,
     )
     info = {"command": command, "seed": fit.seed, "windows": int(data.x.shape[0]), "sources": data.sources}
+    if any(m.source == d.jaspar_release for m in named):  # which JASPAR the named motifs came from
+        info["jaspar_release"] = d.jaspar_release
     result = fit_model(
         data.x,
         data.y,
@@ -245,7 +247,7 @@ def evaluate(cfg: EvaluateConfig) -> Evaluation:
         fit_windows([encode(s, n) for n, s in zip(names, seqs, strict=True)], window)
         for names, seqs in sets.values()
     )
-    requested = resolve_motifs(list(cfg.motifs)) if cfg.motifs else []
+    requested = resolve_motifs(list(cfg.motifs), cfg.jaspar_release) if cfg.motifs else []
     motifs = requested or (model.motifs if model is not None else [])
     return evaluate_windows(model, pos, neg, motifs, cfg.task, requested)
 
@@ -352,7 +354,7 @@ def discover(cfg: DiscoverConfig, out: str | Path, progress: bool = False) -> Di
         w = TrainDataConfig().window
         fix = f"bio discover trains on {w}-base windows: give longer sequences, or a --model trained on them"
         check_lengths([len(s) for s in read_sequences(cfg.sequences)[1]], w, str(cfg.sequences), fix)
-    targets = resolve_motifs(cfg.collection)
+    targets = resolve_motifs(cfg.collection, cfg.jaspar_release)
     with atomic_dir(folder) as tmp:
         if cfg.model is None:
             train_cfg = TrainConfig(

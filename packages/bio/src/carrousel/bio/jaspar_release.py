@@ -1,0 +1,51 @@
+"""Which JASPAR release motif IDs, names and collections are looked up in (``--jaspar-release``).
+
+pyjaspar ships several releases offline (pyjaspar 4.0.0: JASPAR2014 ... JASPAR2026). The default,
+:data:`JASPAR_RELEASE`, stays ``JASPAR2024``; ``JASPAR2026`` adds 140 CORE vertebrate profiles (1019 latest
+versions against 879) and 320 UNVALIDATED ones, and gives a new version of 14 others (``ZNF143`` MA0088.3
+where 2024 has MA0088.2). The IDs this package's README, tests and benchmarks name (``CTCF`` MA0139.2,
+``MA0142.1``, ``MAFK`` MA0496.4...) are the same matrices in both.
+
+:func:`check_release` turns a release as given (case ignored) into pyjaspar's name, or refuses it in one
+line listing the releases pyjaspar offers (pyjaspar itself prints to stdout and fails later).
+"""
+
+from __future__ import annotations
+
+from carrousel.bio.errors import JasparReleaseError
+from carrousel.core.optional import require
+
+__all__ = ["JASPAR_RELEASE", "check_release", "jaspar_releases"]
+
+JASPAR_RELEASE = "JASPAR2024"  # the default release of every lookup (config fields, resolve_motifs)
+
+
+def jaspar_releases() -> tuple[str, ...]:
+    """The releases the installed pyjaspar ships, newest first (``("JASPAR2026", "JASPAR2024", ...)``).
+
+    Raises:
+        MissingExtraError: pyjaspar (the ``carrousel-bio[jaspar]`` extra) is not installed.
+    """
+    pyjaspar = require(
+        "pyjaspar", "carrousel-bio[jaspar]", "looking motifs up by JASPAR name, ID or collection"
+    )
+    offered = getattr(pyjaspar, "jaspar_releases", None)  # the module's table: no database opened
+    names = list(offered) if isinstance(offered, dict) else pyjaspar.jaspardb().get_releases()
+    return tuple(sorted((str(n) for n in names), reverse=True))
+
+
+def check_release(release: str) -> str:
+    """pyjaspar's name of ``release`` (``"jaspar2026"`` -> ``"JASPAR2026"``).
+
+    Raises:
+        JasparReleaseError: pyjaspar ships no such release; the line lists those it does.
+        MissingExtraError: pyjaspar is not installed.
+    """
+    offered = jaspar_releases()
+    given = str(release).strip()
+    for name in offered:
+        if name.upper() == given.upper():
+            return name
+    raise JasparReleaseError(
+        f"unknown JASPAR release {given!r}; the installed pyjaspar offers {', '.join(offered)}"
+    )

@@ -1,0 +1,161 @@
+"""``--jaspar-release`` / ``jaspar_release``: the JASPAR release motif IDs, names and collections are looked up
+in reaches pyjaspar from every command that takes motifs; an unknown release is one line listing the
+releases pyjaspar ships; a profile only JASPAR2026 has is found by ID and by name; a trained model records
+the release its named motifs came from."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from carrousel.bio import deploy, pipeline
+from carrousel.bio.cli import app
+from carrousel.bio.config import (
+    DiscoverConfig,
+    EnrichConfig,
+    EvaluateConfig,
+    ExportConfig,
+    ScanConfig,
+    TrainConfig,
+    TrainDataConfig,
+)
+from carrousel.bio.errors import JasparReleaseError
+from carrousel.bio.jaspar_release import JASPAR_RELEASE, check_release, jaspar_releases
+from carrousel.bio.motifs import resolve_motifs
+
+pytest.importorskip("pyjaspar")
+runner = CliRunner()
+NEW = "JASPAR2026"  # pyjaspar >= 4.0.0
+if NEW not in jaspar_releases():
+    pytest.skip(f"the installed pyjaspar has no {NEW}", allow_module_level=True)
+
+
+class _SeenError(Exception):
+    """Raised by a spy once it has seen the release a command passes on."""
+
+
+def test_a_2026_only_profile_is_found_by_id_and_by_name() -> None:
+    foxm1, fosb, znf143 = resolve_motifs("MA2469.1,FOSB,ZNF143", NEW)
+    assert (foxm1.id, foxm1.name, foxm1.source) == ("MA2469.1", "FOXM1", NEW)
+    assert fosb.id == "MA2486.1"  # new in 2026: a CORE vertebrate FOSB (2024's is UNVALIDATED UN0122.2)
+    assert znf143.id == "MA0088.3"  # a new version (2024: MA0088.2)
+    (old,), (new,) = resolve_motifs("MA0139.2", JASPAR_RELEASE), resolve_motifs("MA0139.2", NEW)
+    assert np.array_equal(old.counts, new.counts)  # CTCF: the same matrix in both
+
+
+def test_an_unknown_release_is_one_line_listing_pyjaspars(capsys) -> None:
+    """pyjaspar itself printed its list to stdout and failed later on a handle without a database."""
+    with pytest.raises(JasparReleaseError) as err:
+        resolve_motifs("CTCF", "JASPAR2099")
+    msg = str(err.value)
+    assert "\n" not in msg and "unknown JASPAR release 'JASPAR2099'" in msg
+    assert "JASPAR2024" in msg and NEW in msg
+    assert capsys.readouterr().out == ""
+    assert check_release("jaspar2026") == NEW
+
+
+def test_cli_scan_takes_the_release_and_refuses_an_unknown_one(tmp_path, write_fasta) -> None:
+    site = resolve_motifs("MA2469.1", NEW)[0].consensus()
+    fa = write_fasta(tmp_path / "g.fa", {"chr1": "ACGTTGCA" * 20 + site + "TTGA" * 30})
+    args = ["scan", str(fa), "-m", "MA2469.1", "--json", "--no-progress"]
+    res = runner.invoke(app, [*args, "--jaspar-release", NEW])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["hits_per_motif"]["MA2469.1"]["hits"] >= 1
+    res = runner.invoke(app, args)  # the default release has no MA2469
+    assert res.exit_code == 1 and f"not found in {JASPAR_RELEASE}" in res.output
+    res = runner.invoke(app, [*args, "--jaspar-release", "JASPAR2099"])
+    assert res.exit_code == 2 and res.stdout == ""
+    assert "unknown JASPAR release 'JASPAR2099'" in res.output and NEW in res.output
+
+
+def test_cli_enrich_release_from_the_flag_and_from_a_config_file(tmp_path, write_fasta, monkeypatch) -> None:
+    seen: list[str] = []
+
+    def spy(specs, release=JASPAR_RELEASE):  # type: ignore[no-untyped-def]
+        seen.append(release)
+        return resolve_motifs(specs, release)
+
+    monkeypatch.setattr(pipeline, "resolve_motifs", spy)
+    rng = np.random.default_rng(0)
+    fa = write_fasta(tmp_path / "t.fa", {f"s{i}": "".join(rng.choice(list("ACGT"), 60)) for i in range(12)})
+    toml = tmp_path / "run.toml"
+    toml.write_text(f'jaspar_release = "{NEW}"\n')
+    for extra in (["--jaspar-release", NEW], ["--config", str(toml)]):
+        res = runner.invoke(app, ["enrich", str(fa), "-m", "FOSB", "--json", "--no-progress", *extra])
+        assert res.exit_code == 0, res.output
+        assert [r["motif_id"] for r in json.loads(res.stdout)["results"]] == ["MA2486.1"]
+    assert seen == [NEW, NEW]
+
+
+@pytest.mark.parametrize("cfg", ["train", "evaluate", "discover"])
+def test_every_pipeline_passes_the_release_on(cfg, tmp_path, write_fasta, monkeypatch) -> None:
+    seen: list[str] = []
+
+    def spy(specs, release=JASPAR_RELEASE):  # type: ignore[no-untyped-def]
+        seen.append(release)
+        raise _SeenError
+
+    monkeypatch.setattr(pipeline, "resolve_motifs", spy)
+    rng = np.random.default_rng(0)
+    pos, neg = (
+        write_fasta(
+            tmp_path / f"{k}.fa", {f"s{i}": "".join(rng.choice(list("ACGT"), 250)) for i in range(12)}
+        )
+        for k in "pn"
+    )
+    with pytest.raises(_SeenError):
+        if cfg == "train":
+            data = TrainDataConfig(motifs=("FOSB",), jaspar_release=NEW)
+            pipeline.train(TrainConfig(data=data), tmp_path / "m")
+        elif cfg == "evaluate":
+            ev = EvaluateConfig(
+                positives=str(pos), negatives=str(neg), motifs=("FOSB",), pwm_only=True, jaspar_release=NEW
+            )
+            pipeline.evaluate(ev)
+        else:
+            pytest.importorskip("logomaker")
+            pipeline.discover(DiscoverConfig(sequences=str(pos), jaspar_release=NEW), tmp_path / "d")
+    assert seen == [NEW]
+
+
+def test_export_scores_the_motif_of_the_release(monkeypatch) -> None:
+    seen: list[str] = []
+
+    def spy(specs, release=JASPAR_RELEASE):  # type: ignore[no-untyped-def]
+        seen.append(release)
+        raise _SeenError
+
+    monkeypatch.setattr(deploy, "resolve_motifs", spy)
+    cfg = ExportConfig(motifs=("FOSB",), jaspar_release=NEW)
+    with pytest.raises(_SeenError):
+        deploy._auroc(None, (np.zeros((1, 1)), np.zeros((1, 1))), cfg.motifs, cfg.jaspar_release)  # type: ignore[arg-type]
+    assert seen == [NEW]
+
+
+def test_every_motif_config_has_the_release_default() -> None:
+    for cfg in (
+        ScanConfig(),
+        EnrichConfig(),
+        EvaluateConfig(),
+        ExportConfig(),
+        TrainDataConfig(),
+        DiscoverConfig(),
+    ):
+        assert cfg.jaspar_release == JASPAR_RELEASE
+
+
+def test_a_trained_model_records_the_release_of_its_named_motifs(tmp_path, monkeypatch) -> None:
+    seen: dict[str, object] = {}
+
+    def spy(*args, info=None, **kwargs):  # type: ignore[no-untyped-def]
+        seen.update(info or {})
+        raise _SeenError
+
+    monkeypatch.setattr(pipeline, "fit_model", spy)
+    data = TrainDataConfig(motifs=("MA2469.1",), jaspar_release=NEW, per_motif=20, n_negatives=20)
+    with pytest.raises(_SeenError):
+        pipeline.train(TrainConfig(data=data), tmp_path / "m")
+    assert seen["jaspar_release"] == NEW
