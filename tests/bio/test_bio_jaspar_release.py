@@ -28,7 +28,7 @@ from carrousel.bio.motifs import resolve_motifs
 
 pytest.importorskip("pyjaspar")
 runner = CliRunner()
-NEW = "JASPAR2026"  # pyjaspar >= 4.0.0
+NEW, OLD = "JASPAR2026", "JASPAR2024"  # pyjaspar >= 4.0.0 ships both
 if NEW not in jaspar_releases():
     pytest.skip(f"the installed pyjaspar has no {NEW}", allow_module_level=True)
 
@@ -42,7 +42,7 @@ def test_a_2026_only_profile_is_found_by_id_and_by_name() -> None:
     assert (foxm1.id, foxm1.name, foxm1.source) == ("MA2469.1", "FOXM1", NEW)
     assert fosb.id == "MA2486.1"  # new in 2026: a CORE vertebrate FOSB (2024's is UNVALIDATED UN0122.2)
     assert znf143.id == "MA0088.3"  # a new version (2024: MA0088.2)
-    (old,), (new,) = resolve_motifs("MA0139.2", JASPAR_RELEASE), resolve_motifs("MA0139.2", NEW)
+    (old,), (new,) = resolve_motifs("MA0139.2", OLD), resolve_motifs("MA0139.2", NEW)
     assert np.array_equal(old.counts, new.counts)  # CTCF: the same matrix in both
 
 
@@ -64,8 +64,8 @@ def test_cli_scan_takes_the_release_and_refuses_an_unknown_one(tmp_path, write_f
     res = runner.invoke(app, [*args, "--jaspar-release", NEW])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["hits_per_motif"]["MA2469.1"]["hits"] >= 1
-    res = runner.invoke(app, args)  # the default release has no MA2469
-    assert res.exit_code == 1 and f"not found in {JASPAR_RELEASE}" in res.output
+    res = runner.invoke(app, [*args, "--jaspar-release", OLD])  # 2024 has no MA2469
+    assert res.exit_code == 1 and f"not found in {OLD}" in res.output
     res = runner.invoke(app, [*args, "--jaspar-release", "JASPAR2099"])
     assert res.exit_code == 2 and res.stdout == ""
     assert "unknown JASPAR release 'JASPAR2099'" in res.output and NEW in res.output
@@ -133,6 +133,13 @@ def test_export_scores_the_motif_of_the_release(monkeypatch) -> None:
     with pytest.raises(_SeenError):
         deploy._auroc(None, (np.zeros((1, 1)), np.zeros((1, 1))), cfg.motifs, cfg.jaspar_release)  # type: ignore[arg-type]
     assert seen == [NEW]
+
+
+def test_the_default_is_the_newest_release() -> None:
+    """JASPAR2026 by default (before: 2024, whose FOSB is the UNVALIDATED UN0122.2)."""
+    assert JASPAR_RELEASE == NEW == jaspar_releases()[0]
+    assert [m.id for m in resolve_motifs("FOSB,ZNF143,CTCF")] == ["MA2486.1", "MA0088.3", "MA0139.2"]
+    assert [m.id for m in resolve_motifs("FOSB,ZNF143,CTCF", OLD)] == ["UN0122.2", "MA0088.2", "MA0139.2"]
 
 
 def test_every_motif_config_has_the_release_default() -> None:

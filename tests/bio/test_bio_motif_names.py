@@ -57,7 +57,7 @@ def test_a_name_of_several_jaspar_profiles_takes_the_vertebrate_one(caplog: pyte
     (record,) = caplog.records
     assert record.levelno == logging.INFO
     assert record.getMessage() == (
-        "motif name 'vsx2' matches 2 JASPAR2024 profiles; using MA0726.2 (vertebrates), not MA0180.1 "
+        "motif name 'vsx2' matches 2 JASPAR2026 profiles; using MA0726.2 (vertebrates), not MA0180.1 "
         "(insects): give a matrix ID (-m MA0180.1) to scan another"
     )
     caplog.clear()
@@ -96,7 +96,7 @@ def test_a_shared_name_follows_one_rule_and_warns_only_when_it_cannot_decide(
     pytest.importorskip("pyjaspar")
     with caplog.at_level(logging.DEBUG, logger="carrousel"):
         assert [m.id for m in resolve_motifs([name])] == [picked]
-    (record,) = [r for r in caplog.records if "JASPAR2024 profiles" in r.getMessage()]
+    (record,) = [r for r in caplog.records if "JASPAR2026 profiles" in r.getMessage()]
     assert record.levelno == level and f"using {picked} " in record.getMessage()
     assert others in record.getMessage()
 
@@ -147,7 +147,7 @@ def test_an_unknown_name_is_the_same_one_line_error() -> None:
     with pytest.raises(MotifNotFoundError) as err:
         resolve_motifs(["NOT_A_TF_NAME"])
     assert str(err.value) == (
-        "no JASPAR motif named 'NOT_A_TF_NAME' in JASPAR2024; give a matrix ID (MA0139.2), a name such as "
+        "no JASPAR motif named 'NOT_A_TF_NAME' in JASPAR2026; give a matrix ID (MA0139.2), a name such as "
         "CTCF, jaspar:CORE/vertebrates or a motif file"
     )
 

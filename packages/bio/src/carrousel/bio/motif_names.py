@@ -13,7 +13,10 @@ MA0071, ``RORA(var.2)`` MA0072): true of 52 of the 53 names several CORE vertebr
 taxa, and the ID that selects one: INFO (seen with ``-v``) when the rule decides, a warning when it cannot,
 i.e. no profile of the name is a vertebrate one and they are of several taxa (``ABF1``: fungi MA0265.3,
 plants MA0570.3), where only the user knows which organism is meant. 122 shared names give INFO, 13 warn
-(before: 36 and 99; ``-m CTCF`` and ``-m JUN`` warned on every run).
+(before: 36 and 99; ``-m CTCF`` and ``-m JUN`` warned on every run). JASPAR2026, the default release since
+(:mod:`carrousel.bio.jaspar_release`), has 146 shared names: 133 give INFO, 13 warn, and the rule takes
+2024's profile for every name the two share but ``FOSB`` (2026's CORE vertebrate MA2486.1 over the
+UNVALIDATED UN0122.2) and ``GLYMA-13G317000`` (a new version, MA1811.3).
 """
 
 from __future__ import annotations
