@@ -57,17 +57,12 @@ def pinned(folder: Path) -> tuple[bytes, dict[str, bytes]] | None:
     """The manifest bytes and file bytes kept for ``folder``; None outside :func:`pinned_bundles`, when it
     was not read yet, or when this process replaced it (or a folder above it) since."""
     pins = _PINS.get()
-    key = _key(folder) if pins else ""
-    held = pins.get(key) if pins else None
-    if held is None:
+    if not pins or (held := pins.get(key := _key(folder))) is None:
         return None
     stamp, raw, blobs = held
-    while _REPLACED:  # the folder, then each folder above it
-        if _REPLACED.get(key, 0) > stamp:
-            return None
-        key, up = os.path.dirname(key), key
-        if key == up:
-            break
+    path = Path(key)
+    if any(_REPLACED.get(str(p), 0) > stamp for p in (path, *path.parents)):  # it, or a folder above it
+        return None
     return raw, blobs
 
 
