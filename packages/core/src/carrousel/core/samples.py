@@ -18,7 +18,6 @@ client; a file placed by hand at :func:`cached_path` with the right checksum is 
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import logging
 import os
@@ -28,6 +27,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Literal
 
+from carrousel.core.bundle_files import file_sha256  # one hash of a file: a sample's, a bundle's input's
 from carrousel.core.errors import DataError, RegistryError, SampleMissingError
 
 __all__ = [
@@ -91,15 +91,6 @@ def check_cache_dir() -> Path:
 def cached_path(sample: Sample) -> Path:
     """Returns where ``sample`` lives in the cache (whether or not it is there)."""
     return cache_dir() / "samples" / sample.name / sample.filename
-
-
-def file_sha256(path: Path) -> str:
-    """Returns the hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 _verified: dict[Path, tuple[int, int]] = {}  # path -> (mtime_ns, size) of a copy already hashed this run
