@@ -27,6 +27,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from carrousel.core.atomic import atomic_path, atomic_write_text
+from carrousel.core.bundle_files import BUNDLE_FILE
 from carrousel.core.config import from_dict, to_dict
 from carrousel.core.device import pick_device
 from carrousel.core.errors import (
@@ -178,8 +179,8 @@ def read_config(folder: str | Path) -> dict[str, Any]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        hint = "; it holds bundle.json: load it with carrousel.core.bundle.load_bundle"
-        bundle = (root / "bundle.json").is_file()
+        hint = f"; it holds {BUNDLE_FILE}: load it with carrousel.core.bundle.load_bundle"
+        bundle = (root / BUNDLE_FILE).is_file()
         raise CheckpointError(
             f"{path} not found; point to a folder written by save_module{hint if bundle else ''}"
         ) from None
