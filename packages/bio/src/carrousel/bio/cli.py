@@ -51,7 +51,8 @@ from carrousel.bio.config import (
     TrainConfig,
     TrainDataConfig,
 )
-from carrousel.bio.jaspar_release import JASPAR_RELEASE
+from carrousel.bio.errors import JasparReleaseError
+from carrousel.bio.jaspar_release import JASPAR_RELEASE, check_release
 from carrousel.bio.samples import SAMPLES
 from carrousel.core import cli
 from carrousel.core.atomic import is_stdout
@@ -60,6 +61,7 @@ from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_samples import add_sample_commands
 from carrousel.core.cli_values import Above, OutputFolder
 from carrousel.core.config import overlay, read_toml
+from carrousel.core.errors import MissingExtraError
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import PrecisionSource, precision_from
 from carrousel.core.provenance import PrecisionReport, precision_words
@@ -94,10 +96,6 @@ ModelDir = Annotated[Path | None, typer.Option("--model", help="Model folder (de
 
 def _jaspar_release(value: str) -> str:
     """``--jaspar-release``: pyjaspar's name of the release, or a usage error listing those it ships."""
-    from carrousel.bio.errors import JasparReleaseError
-    from carrousel.bio.jaspar_release import JASPAR_RELEASE, check_release
-    from carrousel.core.errors import MissingExtraError
-
     if value == JASPAR_RELEASE:
         return value
     try:
