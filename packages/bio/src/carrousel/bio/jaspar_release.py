@@ -14,12 +14,23 @@ line listing the releases pyjaspar offers (pyjaspar itself prints to stdout and 
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from carrousel.bio.errors import JasparReleaseError
 from carrousel.core.optional import require
 
-__all__ = ["JASPAR_RELEASE", "check_release", "jaspar_releases"]
+__all__ = ["JASPAR_RELEASE", "check_release", "jaspar_releases", "pyjaspar_module"]
 
 JASPAR_RELEASE = "JASPAR2026"  # the default release of every lookup (config fields, resolve_motifs)
+
+
+def pyjaspar_module() -> ModuleType:
+    """The pyjaspar module (the ``carrousel-bio[jaspar]`` extra), imported on first use.
+
+    Raises:
+        MissingExtraError: pyjaspar is not installed (one line naming the extra).
+    """
+    return require("pyjaspar", "carrousel-bio[jaspar]", "looking motifs up by JASPAR name, ID or collection")
 
 
 def jaspar_releases() -> tuple[str, ...]:
@@ -28,9 +39,7 @@ def jaspar_releases() -> tuple[str, ...]:
     Raises:
         MissingExtraError: pyjaspar (the ``carrousel-bio[jaspar]`` extra) is not installed.
     """
-    pyjaspar = require(
-        "pyjaspar", "carrousel-bio[jaspar]", "looking motifs up by JASPAR name, ID or collection"
-    )
+    pyjaspar = pyjaspar_module()
     offered = getattr(pyjaspar, "jaspar_releases", None)  # the module's table: no database opened
     names = list(offered) if isinstance(offered, dict) else pyjaspar.jaspardb().get_releases()
     return tuple(sorted((str(n) for n in names), reverse=True))

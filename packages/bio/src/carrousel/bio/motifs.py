@@ -34,13 +34,12 @@ from pathlib import Path
 import numpy as np
 
 from carrousel.bio.errors import MotifFormatError, MotifNotFoundError
-from carrousel.bio.jaspar_release import JASPAR_RELEASE, check_release
+from carrousel.bio.jaspar_release import JASPAR_RELEASE, check_release, pyjaspar_module
 from carrousel.bio.motif_lines import diagnose
 from carrousel.bio.motif_names import motif_label, motif_specs, pick_by_name
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
 from carrousel.core.option_names import option
-from carrousel.core.optional import require
 from carrousel.core.paths import user_path
 from carrousel.core.text import name_some
 
@@ -197,10 +196,7 @@ def jaspar_db(release: str = JASPAR_RELEASE):  # type: ignore[no-untyped-def]
         JasparReleaseError: pyjaspar ships no such release (pyjaspar would print and fail later).
     """
     name = check_release(release)  # pyjaspar's name of it; fails first when pyjaspar is missing
-    pyjaspar = require(
-        "pyjaspar", "carrousel-bio[jaspar]", "looking motifs up by JASPAR name, ID or collection"
-    )
-    return pyjaspar.jaspardb(release=name)
+    return pyjaspar_module().jaspardb(release=name)
 
 
 def _by_id(mid: str, release: str) -> Motif:
