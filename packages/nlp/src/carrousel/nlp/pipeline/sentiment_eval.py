@@ -93,10 +93,9 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
     charts = False
     if out is not None:  # before any work: a folder of other files is refused, never replaced
         check_output_dir(out, option("out"), marker=_METRICS)
-        left_out = "gets metrics.json without its charts (confusion.png, attention.png)"
-        charts = can_draw(
-            PLOT_EXTRA, f"{named_path(out, option('out'))} {left_out}"
-        )  # said now, not after the texts are scored
+        left_out = f"{named_path(out, option('out'))} gets metrics.json without its charts"
+        # said now, not after the texts are scored
+        charts = can_draw(PLOT_EXTRA, f"{left_out} (confusion.png, attention.png)")
     model = SentimentModel.from_pretrained(cfg.model, cfg.device, cfg.precision, cfg.unk)
     data = load_texts(cfg.data)
     first = 1 if naming_flags() else 0  # the CLI counts rows from 1, the config from 0
