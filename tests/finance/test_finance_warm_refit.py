@@ -29,7 +29,7 @@ def _setup(tiny_config: Callable[..., FinanceConfig], warm: int) -> tuple[list[S
     return [build_series("AAPL", history.frame, cfg.window.indicators)], cfg
 
 
-def test_a_warm_fit_starts_from_the_givenstate_copy(
+def test_a_warm_fit_starts_from_the_given_weights(
     sample_source: Path, tiny_config: Callable[..., FinanceConfig], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     series, cfg = _setup(tiny_config, 0)
@@ -46,15 +46,12 @@ def test_a_warm_fit_starts_from_the_givenstate_copy(
     warm = fit_at(series, {"AAPL": cut["AAPL"] + 20}, cfg, init=first.model)
     assert len(started) == cfg.model.members == 2
     for i, member in enumerate(first.model.members):
-        assert same_state(
-            started[i], state_copy(member)
-        )  # member i starts where the previous fit's member i ended
-    assert not same_state(
-        state_copy(warm.model.members[0]), state_copy(first.model.members[0])
-    )  # and trains on
+        assert same_state(started[i], member.state_dict())  # where the previous fit's member i ended
+    first0, warm0 = first.model.members[0].state_dict(), warm.model.members[0].state_dict()
+    assert not same_state(warm0, first0)  # and trains on
     started.clear()
     fit_at(series, {"AAPL": cut["AAPL"] + 20}, cfg)  # without init: fresh weights
-    assert not same_state(started[0], state_copy(first.model.members[0]))
+    assert not same_state(started[0], first.model.members[0].state_dict())
 
 
 def test_a_warm_start_refuses_another_ensemble(
@@ -94,12 +91,11 @@ def test_warm_refits_are_deterministic_and_leave_the_first_refit_unchanged(
     _, warm_cfg = _setup(tiny_config, 1)
     cold = backtest_refits(series, cold_cfg)
     warm, again = backtest_refits(series, warm_cfg), backtest_refits(series, warm_cfg)
-    assert same_state(
-        state_copy(warm[0].fitted.model), state_copy(cold[0].fitted.model)
-    )  # first refit: as before
+    # first refit: as before
+    assert same_state(warm[0].fitted.model.state_dict(), cold[0].fitted.model.state_dict())
     for a, b in zip(warm, again, strict=True):  # the same weights on a second run
-        assert same_state(state_copy(a.fitted.model), state_copy(b.fitted.model))
-    assert not same_state(state_copy(warm[1].fitted.model), state_copy(cold[1].fitted.model))
+        assert same_state(a.fitted.model.state_dict(), b.fitted.model.state_dict())
+    assert not same_state(warm[1].fitted.model.state_dict(), cold[1].fitted.model.state_dict())
 
 
 def test_warm_refit_epochs_from_a_config_file_and_out_of_range(tmp_path: Path) -> None:
