@@ -9,8 +9,6 @@ new provenance saved with the old weights, without a word. Inside every command 
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -21,8 +19,8 @@ from typer.testing import CliRunner
 from carrousel.core import cli
 from carrousel.core.atomic import atomic_dir
 from carrousel.core.bundle import Bundle, load_bundle, read_manifest
-from carrousel.core.folder_swap import exchange
 from carrousel.core.nn import RecurrentConfig, SequenceRegressor, SequenceRegressorConfig
+from tests.folder_swaps import swapped_in_by_another_run
 
 CFG = SequenceRegressorConfig(RecurrentConfig(3, 8), out_features=1)
 
@@ -44,12 +42,7 @@ def _version(b: Bundle) -> tuple[int, int, int, str]:
 def _replaced_by_another_run(target: Path, v: int) -> None:
     """Another process puts version ``v`` in the place of ``target``: not this process's own save (which
     would tell this process that the folder changed), only renames of folders."""
-    new = _bundle(v).save(target.parent / f".new{v}")
-    if exchange(new, target):
-        shutil.rmtree(new)
-    else:  # no atomic exchange on this file system: the same two renames as another run's save
-        os.rename(target, target.parent / f".old{v}")
-        os.rename(new, target)
+    swapped_in_by_another_run(_bundle(v).save(target.parent / f".new{v}"), target)
 
 
 # the reads a command made of one folder: manifest then model (nlp generate evaluate's split, finance's

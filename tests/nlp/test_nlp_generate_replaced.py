@@ -5,7 +5,6 @@ on a tail it may have been trained on, without a word)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -16,8 +15,8 @@ import torch
 from typer.testing import CliRunner
 
 from carrousel.core.bundle import load_bundle
-from carrousel.core.folder_swap import exchange
 from carrousel.nlp.cli import app
+from tests.folder_swaps import swapped_in_by_another_run
 
 
 def _figures(out: str) -> tuple[Any, ...]:
@@ -44,11 +43,7 @@ def test_a_model_replaced_between_the_split_and_the_load_is_scored_whole(
     real = generate.evaluate_lm
 
     def replaced_first(cfg: Any) -> Any:  # the other run's new folder takes the old one's place
-        if exchange(new, model):
-            shutil.rmtree(new)  # now the old folder
-        else:
-            os.rename(model, tmp_path / ".old")
-            os.rename(new, model)
+        swapped_in_by_another_run(new, model)
         return real(cfg)
 
     monkeypatch.setattr(generate, "evaluate_lm", replaced_first)

@@ -4,7 +4,6 @@ new folder and saved with the old network, without a word)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -14,9 +13,9 @@ import torch
 from typer.testing import CliRunner
 
 from carrousel.core.bundle import load_bundle
-from carrousel.core.folder_swap import exchange
 from carrousel.speech.cli import app
 from carrousel.speech.recognizer import shipped_model_path
+from tests.folder_swaps import swapped_in_by_another_run
 
 
 def test_a_source_replaced_during_the_export_is_exported_whole(
@@ -36,11 +35,7 @@ def test_a_source_replaced_during_the_export_is_exported_whole(
 
     def replaced_first(folder: Path, kind: str | None = None) -> dict:  # type: ignore[type-arg]
         if new.exists():  # the other run's folder takes the old one's place
-            if exchange(new, source):
-                shutil.rmtree(new)  # now the old folder
-            else:
-                os.rename(source, tmp_path / ".old")
-                os.rename(new, source)
+            swapped_in_by_another_run(new, source)
         return real(folder, kind)
 
     monkeypatch.setattr(deploy, "read_manifest", replaced_first)

@@ -1,0 +1,24 @@
+"""Another run's save of a model folder, as a test makes it happen during a command: renames only, not this
+process's own :func:`carrousel.core.folder_swap.replace_folder` (which tells core's bundle pins that the
+folder changed, so the command would read it afresh)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from carrousel.core.folder_swap import exchange
+
+__all__ = ["swapped_in_by_another_run"]
+
+
+def swapped_in_by_another_run(new: Path, target: Path) -> None:
+    """Puts the complete folder ``new`` in the place of the folder ``target`` as another run's save does: one
+    atomic exchange (the old folder, then at ``new``, removed) or, on a file system without it, the same two
+    renames (the old folder moved aside to ``<new>.old``). ``new`` is gone afterwards."""
+    if exchange(new, target):
+        shutil.rmtree(new)
+    else:
+        os.rename(target, target.parent / f"{new.name}.old")
+        os.rename(new, target)
