@@ -37,6 +37,21 @@ class _SeenError(Exception):
     """Raised by a spy once it has seen the release a command passes on."""
 
 
+def _releases_asked(monkeypatch, module, resolve: bool = False) -> list[str]:  # type: ignore[no-untyped-def]
+    """The releases ``module``'s ``resolve_motifs`` is asked for; each call then resolves the motifs
+    (``resolve``) or raises :class:`_SeenError`."""
+    seen: list[str] = []
+
+    def spy(specs, release=JASPAR_RELEASE):  # type: ignore[no-untyped-def]
+        seen.append(release)
+        if not resolve:
+            raise _SeenError
+        return resolve_motifs(specs, release)
+
+    monkeypatch.setattr(module, "resolve_motifs", spy)
+    return seen
+
+
 def test_a_2026_only_profile_is_found_by_id_and_by_name() -> None:
     foxm1, fosb, znf143 = resolve_motifs("MA2469.1,FOSB,ZNF143", NEW)
     assert (foxm1.id, foxm1.name, foxm1.source) == ("MA2469.1", "FOXM1", NEW)
@@ -72,13 +87,7 @@ def test_cli_scan_takes_the_release_and_refuses_an_unknown_one(tmp_path, write_f
 
 
 def test_cli_enrich_release_from_the_flag_and_from_a_config_file(tmp_path, write_fasta, monkeypatch) -> None:
-    seen: list[str] = []
-
-    def spy(specs, release=JASPAR_RELEASE):  # type: ignore[no-untyped-def]
-        seen.append(release)
-        return resolve_motifs(specs, release)
-
-    monkeypatch.setattr(pipeline, "resolve_motifs", spy)
+    seen = _releases_asked(monkeypatch, pipeline, resolve=True)
     rng = np.random.default_rng(0)
     fa = write_fasta(tmp_path / "t.fa", {f"s{i}": "".join(rng.choice(list("ACGT"), 60)) for i in range(12)})
     toml = tmp_path / "run.toml"
@@ -92,13 +101,7 @@ def test_cli_enrich_release_from_the_flag_and_from_a_config_file(tmp_path, write
 
 @pytest.mark.parametrize("cfg", ["train", "evaluate", "discover"])
 def test_every_pipeline_passes_the_release_on(cfg, tmp_path, write_fasta, monkeypatch) -> None:
-    seen: list[str] = []
-
-    def spy(specs, release=JASPAR_RELEASE):  # type: ignore[no-untyped-def]
-        seen.append(release)
-        raise _SeenError
-
-    monkeypatch.setattr(pipeline, "resolve_motifs", spy)
+    seen = _releases_asked(monkeypatch, pipeline)
     rng = np.random.default_rng(0)
     pos, neg = (
         write_fasta(
@@ -122,13 +125,7 @@ def test_every_pipeline_passes_the_release_on(cfg, tmp_path, write_fasta, monkey
 
 
 def test_export_scores_the_motif_of_the_release(monkeypatch) -> None:
-    seen: list[str] = []
-
-    def spy(specs, release=JASPAR_RELEASE):  # type: ignore[no-untyped-def]
-        seen.append(release)
-        raise _SeenError
-
-    monkeypatch.setattr(deploy, "resolve_motifs", spy)
+    seen = _releases_asked(monkeypatch, deploy)
     cfg = ExportConfig(motifs=("FOSB",), jaspar_release=NEW)
     with pytest.raises(_SeenError):
         deploy._auroc(None, (np.zeros((1, 1)), np.zeros((1, 1))), cfg.motifs, cfg.jaspar_release)  # type: ignore[arg-type]
