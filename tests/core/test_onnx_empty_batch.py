@@ -64,3 +64,51 @@ def test_a_graph_without_a_recurrent_node_still_runs_an_empty_batch() -> None:
     assert OnnxModule(quantize_int8(export_onnx(model, (x,), ["x"], {}))).recurrent_op is None
     with pytest.raises(ShapeError, match="takes 1 inputs"):
         module(x, x)
+
+
+_PUBLIC_CHILD = textwrap.dedent(
+    """
+    import tempfile, torch
+    from pathlib import Path
+    from carrousel.core.errors import ExportError, ShapeError
+    from carrousel.core.export import export_onnx, onnx_session, run_onnx, verify_onnx
+    from carrousel.core.nn import RecurrentConfig, SequenceClassifier, SequenceClassifierConfig
+
+    model = SequenceClassifier(SequenceClassifierConfig(RecurrentConfig(4, 8, cell="gru"), 3)).eval()
+    x = torch.randn(3, 6, 4)
+    blob = export_onnx(model, (x,), ["x"], {"x": {0: "batch", 1: "time"}})
+    path = Path(tempfile.mkdtemp()) / "m.onnx"
+    path.write_bytes(blob)
+    for source in (blob, path):
+        for empty in (x[:0], x[:, :0]):
+            try:
+                run_onnx(onnx_session(source), [empty])
+            except ShapeError as e:
+                print("run_onnx:", e)
+    try:
+        verify_onnx(blob, model, (x[:0],), ["x"])
+    except ExportError as e:
+        print("verify_onnx:", e)
+    try:
+        export_onnx(model, (x,), ["x"], {"x": {0: "batch", 1: "time"}}, check_inputs=(x[:0],))
+    except ExportError as e:
+        print("export_onnx:", e)
+    print(run_onnx(onnx_session(blob), [x[:2]])[0].shape)
+    """
+)
+
+
+def test_run_onnx_and_verify_onnx_refuse_an_empty_batch_instead_of_crashing() -> None:
+    """The public run_onnx (any session over a recurrent graph) and verify_onnx / export_onnx's
+    check_inputs reached ONNX Runtime's GRU kernel with an empty batch, which killed the process."""
+    out = subprocess.run([sys.executable, "-c", _PUBLIC_CHILD], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, f"the process died ({out.returncode}): {out.stderr[-500:]}"
+    msg = "and ONNX Runtime aborts the process on an empty input to this model's GRU node; "
+    skip = "skip empty batches (no rows, no steps) before calling it"
+    give = "give check inputs of one row and one step or more"
+    assert out.stdout.strip().splitlines() == [
+        *[f"run_onnx: input x has shape {s}, {msg}{skip}" for s in ((0, 6, 4), (3, 0, 4)) * 2],
+        f"verify_onnx: input x has shape (0, 6, 4), {msg}{give}",
+        f"export_onnx: input x has shape (0, 6, 4), {msg}{give}",
+        "(2, 3)",
+    ]

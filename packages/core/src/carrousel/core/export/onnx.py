@@ -35,10 +35,10 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from carrousel.core.errors import ExportError
+from carrousel.core.errors import ExportError, ShapeError
 from carrousel.core.export.choices import Exporter, check_exporter
 from carrousel.core.export.graph import _fresh_rnn_dispatch, _Positional, check_torchscript_only, exportable
-from carrousel.core.export.runtime import EXTRA, OnnxModule, onnx_session, run_onnx
+from carrousel.core.export.runtime import EXTRA, OnnxModule, check_not_empty, onnx_session, run_onnx
 from carrousel.core.optional import require
 
 __all__ = [
@@ -258,10 +258,15 @@ def verify_onnx(
             error grows as a token's probability shrinks).
 
     Raises:
-        ExportError: on a shape error in ONNX Runtime (a graph fixed to the example's sizes) or a
-            difference above ``atol``.
+        ExportError: an empty input (no rows or steps) to a graph with a recurrent node, on which ONNX
+            Runtime aborts the process; a shape error in ONNX Runtime (a graph fixed to the example's
+            sizes) or a difference above ``atol``.
     """
     session = onnx_session(blob)
+    try:
+        check_not_empty(session, inputs, "give check inputs of one row and one step or more")
+    except ShapeError as exc:
+        raise ExportError(str(exc)) from None
     try:
         got = run_onnx(session, inputs)
     except Exception as exc:

@@ -4,6 +4,8 @@ point of use). Export itself is :mod:`carrousel.core.export.onnx`."""
 
 from __future__ import annotations
 
+import contextlib
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from carrousel.core.errors import ExportError, ShapeError
 from carrousel.core.nn.recurrent import check_lengths
 from carrousel.core.optional import require
 
-__all__ = ["EXTRA", "OnnxModule", "onnx_session", "run_onnx"]
+__all__ = ["EXTRA", "OnnxModule", "check_not_empty", "onnx_session", "recurrent_op", "run_onnx"]
 
 EXTRA = "carrousel-core[export]"  # the pip extra providing onnx, onnxruntime and onnxscript
 
@@ -49,13 +51,15 @@ def run_onnx(session: Any, inputs: Sequence[Tensor | np.ndarray]) -> list[np.nda
     """Runs ``session`` on positional inputs (in the session's input order); returns every output.
 
     Raises:
-        ShapeError: another number of inputs than the model takes, or inputs ONNX Runtime refuses (a shape
-            or dtype the exported graph does not accept), in one line.
+        ShapeError: another number of inputs than the model takes, an empty input (a batch of no rows or
+            steps) to a graph with a recurrent node, on which ONNX Runtime aborts the process, or inputs ONNX
+            Runtime refuses (a shape or dtype the exported graph does not accept), in one line.
     """
     specs = session.get_inputs()
     if len(inputs) != len(specs):
         names = ", ".join(spec.name for spec in specs)
         raise ShapeError(f"this ONNX model takes {len(specs)} inputs ({names}), got {len(inputs)}")
+    check_not_empty(session, inputs, "skip empty batches (no rows, no steps) before calling it")
     feed = {}
     for spec, v in zip(specs, inputs, strict=True):
         arr = np.ascontiguousarray(v.detach().cpu().numpy() if isinstance(v, Tensor) else np.asarray(v))
@@ -90,7 +94,7 @@ class OnnxModule(nn.Module):
         self.session = onnx_session(blob, threads)
         self.config = config
         self.input_names = [i.name for i in self.session.get_inputs()]
-        self.recurrent_op = _recurrent_op(blob)  # e.g. "LSTM": ONNX Runtime aborts on its empty inputs
+        self.recurrent_op = recurrent_op(self.session)  # e.g. "LSTM": ONNX Runtime aborts on its empty inputs
 
     def run(self, *inputs: Tensor | np.ndarray) -> list[np.ndarray]:
         """Every output as NumPy arrays.
@@ -102,17 +106,6 @@ class OnnxModule(nn.Module):
                 first input with two or more), with the eager message: the graph would return numbers for
                 them instead.
         """
-        empty = [
-            (n, tuple(np.shape(v)))
-            for n, v in zip(self.input_names, inputs, strict=False)
-            if 0 in np.shape(v)
-        ]
-        if empty and self.recurrent_op:  # was a crash of the whole process (SIGSEGV / abort) in ONNX Runtime
-            name, shape = empty[0]
-            raise ShapeError(
-                f"input {name} has shape {shape}, and ONNX Runtime aborts the process on an empty input to "
-                f"this model's {self.recurrent_op} node; skip empty batches (no rows, no steps) before calling it"
-            )
         if "lengths" in self.input_names and len(inputs) == len(self.input_names):
             at = self.input_names.index("lengths")  # checked as eager checks them; whole floats read as int64
             inputs = (*inputs[:at], _check_lengths(inputs, at), *inputs[at + 1 :])
@@ -125,6 +118,51 @@ class OnnxModule(nn.Module):
 
 
 _RECURRENT_OPS = ("LSTM", "GRU", "RNN", "DynamicQuantizeLSTM")
+
+
+_SESSION_OPS: weakref.WeakKeyDictionary[Any, str | None] = weakref.WeakKeyDictionary()
+
+
+def check_not_empty(session: Any, inputs: Sequence[Tensor | np.ndarray], fix: str) -> None:
+    """Refuses an empty input (a 0 in its shape) to a session whose graph has a recurrent node: ONNX
+    Runtime's LSTM/GRU kernels kill the whole process on it (SIGSEGV with lengths, abort without).
+
+    Args:
+        session: an ONNX Runtime session (:func:`onnx_session`).
+        inputs: its positional inputs.
+        fix: the message's end, what the caller does instead.
+
+    Raises:
+        ShapeError: the first empty input, named, when the graph has a recurrent node.
+    """
+    names = [spec.name for spec in session.get_inputs()]
+    empty = [(n, tuple(np.shape(v))) for n, v in zip(names, inputs, strict=False) if 0 in np.shape(v)]
+    op = recurrent_op(session) if empty else None  # the graph is read only for an empty input
+    if op:
+        name, shape = empty[0]
+        raise ShapeError(
+            f"input {name} has shape {shape}, and ONNX Runtime aborts the process on an empty input to "
+            f"this model's {op} node; {fix}"
+        )
+
+
+def recurrent_op(session: Any) -> str | None:
+    """The first recurrent node type (e.g. ``"LSTM"``) of a session's ONNX graph, its subgraphs included,
+    or None (none, or a session whose model carrousel cannot read); read once per session."""
+    try:
+        return _SESSION_OPS[session]
+    except (KeyError, TypeError):
+        pass
+    source = getattr(session, "_model_bytes", None) or getattr(session, "_model_path", None)
+    require("onnx", EXTRA, "running an ONNX model")
+    try:
+        blob = source if isinstance(source, bytes) else Path(source).read_bytes() if source else None
+        op = _recurrent_op(blob) if blob else None
+    except Exception:  # an ORT-format file, or a model onnx cannot parse: nothing known
+        op = None
+    with contextlib.suppress(TypeError):  # a session type without weak references
+        _SESSION_OPS[session] = op
+    return op
 
 
 def _recurrent_op(blob: bytes) -> str | None:
