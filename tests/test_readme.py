@@ -92,6 +92,26 @@ def test_core_bundle_block_round_trips(tmp_path: Path, monkeypatch: pytest.Monke
     assert (tmp_path / "tagger-model" / "bundle.json").is_file()
 
 
+def test_core_bundle_block_runs_inference_without_the_training_kernels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, the block called the GRU tagger with gradients on, so a newcomer's first run built the fused
+    C++ training loop (47-88 s on 2 cores) to compare two outputs; its calls now run under no_grad."""
+    from carrousel.core.nn import native
+
+    loads: list[bool] = []
+
+    def no_build() -> None:  # records a build or load of the extension instead of doing it
+        loads.append(True)
+        native._STATE.update(ops=None, reason="not built in this test")
+
+    monkeypatch.setattr(native, "_STATE", {})
+    monkeypatch.setattr(native, "_load", no_build)
+    scope = _run_core_block(2, tmp_path, monkeypatch)
+    assert loads == []  # main: [True], the block's GRU calls ran with gradients on
+    assert scope["same"] is True
+
+
 def test_core_export_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The core README's export block as written: ONNX, int8, the ONNX Runtime module and the torch.export
     program compute the model's function at other sizes."""
