@@ -163,3 +163,22 @@ def test_a_trained_model_records_the_release_of_its_named_motifs(tmp_path, monke
     with pytest.raises(_SeenError):
         pipeline.train(TrainConfig(data=data), tmp_path / "m")
     assert seen["jaspar_release"] == NEW
+
+
+def test_scan_and_enrich_json_record_the_release(tmp_path, write_fasta) -> None:
+    """Before, neither --json (nor scan's .json hit file) said which release the motifs came from, so a
+    result could not be reproduced once the default changed (JASPAR2024 -> JASPAR2026)."""
+    rng = np.random.default_rng(0)
+    fa = write_fasta(tmp_path / "t.fa", {f"s{i}": "".join(rng.choice(list("ACGT"), 60)) for i in range(12)})
+    for release, given in ((OLD, "jaspar2024"), (NEW, None)):
+        flag = ["--jaspar-release", given] if given else []
+        hits = tmp_path / f"{release}.json"
+        res = runner.invoke(
+            app, ["scan", str(fa), "-m", "CTCF", "--json", "--no-progress", "-o", str(hits), *flag]
+        )
+        assert res.exit_code == 0, res.output
+        assert json.loads(res.stdout)["jaspar_release"] == release
+        assert json.loads(hits.read_text())["jaspar_release"] == release
+        res = runner.invoke(app, ["enrich", str(fa), "-m", "CTCF", "--json", "--no-progress", *flag])
+        assert res.exit_code == 0, res.output
+        assert json.loads(res.stdout)["jaspar_release"] == release

@@ -222,6 +222,7 @@ class EnrichResult:
     mask_lower: bool = False  # soft-masked (lower-case) bases read as N on both sides
     seconds: float = 0.0  # wall time of the scans and tests
     out: str | None = None  # the TSV written, if any
+    jaspar_release: str | None = None  # the JASPAR release motif IDs and names were looked up in
 
     @check_args
     def summary(self, top: int | None = None) -> dict[str, object]:
@@ -237,6 +238,7 @@ class EnrichResult:
             },
             "mask_lower": self.mask_lower,
             "pvalue_threshold": self.pvalue,
+            "jaspar_release": self.jaspar_release,
             "pwm_background": {"kind": self.pwm_background, "probabilities": self.composition},
             "motifs": len(self.rows),
             "significant_q05": sum(1 for r in self.rows if r.qvalue <= 0.05),
@@ -356,4 +358,5 @@ def enrich_sets(
         bases=(_bases(targets), _bases(background)),
         mask_lower=cfg.mask_lower,
         seconds=seconds,
+        jaspar_release=cfg.jaspar_release,
     )

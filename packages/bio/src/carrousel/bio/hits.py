@@ -164,6 +164,7 @@ class ScanResult:
     model_stages: dict[str, int] = field(default_factory=dict)  # windows left after each model stage
     model_calls: dict[str, Any] = field(default_factory=dict)  # the model scan's calling rule and why
     precisions: PrecisionReport | None = None  # MotifModel.precisions of a scan that ran the network
+    jaspar_release: str | None = None  # the JASPAR release motif IDs and names were looked up in
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary: records, bases scanned, hits per motif, time."""
@@ -182,6 +183,7 @@ class ScanResult:
             "background": [round(x, 4) for x in self.background],
             "background_kind": self.background_kind,
             "mask_lower": self.mask_lower,
+            "jaspar_release": self.jaspar_release,
             **(self.precisions or {}),
             **(
                 {

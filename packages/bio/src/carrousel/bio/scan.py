@@ -223,6 +223,7 @@ def scan_genome(
         background=bg.mono.tolist(),
         background_kind=kind,
         mask_lower=cfg.mask_lower,
+        jaspar_release=cfg.jaspar_release,
         model_null=model_scanner.null.summary() if model_scanner is not None else {},
         model_stages=dict(model_scanner.stages) if model_scanner is not None else {},
         model_calls=(
