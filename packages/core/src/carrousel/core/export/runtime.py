@@ -19,7 +19,7 @@ from carrousel.core.errors import ExportError, ShapeError
 from carrousel.core.nn.recurrent import check_lengths
 from carrousel.core.optional import require
 
-__all__ = ["EXTRA", "OnnxModule", "check_not_empty", "onnx_session", "recurrent_op", "run_onnx"]
+__all__ = ["EXTRA", "OnnxModule", "onnx_session", "run_onnx"]
 
 EXTRA = "carrousel-core[export]"  # the pip extra providing onnx, onnxruntime and onnxscript
 
