@@ -161,6 +161,14 @@ def test_a_name_with_a_quote_is_looked_up_as_written(name: str) -> None:
         resolve_motifs([name])
 
 
+@pytest.mark.parametrize("spec", ["jaspar:CO'RE", "jaspar:CORE/vert'ebrates"])
+def test_a_collection_with_a_quote_is_looked_up_as_written(spec: str) -> None:
+    """Collection and taxon went into pyjaspar's SQL text unescaped: OperationalError (internal error)."""
+    pytest.importorskip("pyjaspar")
+    with pytest.raises(MotifNotFoundError, match=r"^JASPAR collection .* is empty"):
+        resolve_motifs([spec])
+
+
 def test_two_different_motifs_of_one_id_are_refused_the_same_one_kept_once(tmp_path: Path) -> None:
     """Two MEME runs both name their first motif ``1``: the second was dropped without a word."""
     head = "MEME version 4\n\nALPHABET= ACGT\n\nstrands: + -\n\nBackground letter frequencies\nA 0.25 C 0.25 G 0.25 T 0.25\n"

@@ -214,8 +214,7 @@ def _by_name(name: str, release: str) -> list[Motif]:
     db = jaspar_db(release)
     with warnings.catch_warnings():  # pyjaspar warns on an empty result; we raise a clear error below
         warnings.simplefilter("ignore")
-        quoted = name.replace("'", "''")  # pyjaspar puts the name into its SQL text between single quotes
-        found = db.fetch_motifs_by_name(quoted) or db.fetch_motifs_by_name(quoted.upper())
+        found = db.fetch_motifs_by_name(_sql(name)) or db.fetch_motifs_by_name(_sql(name.upper()))
     if not found:
         raise MotifNotFoundError(
             f"no JASPAR motif named {name!r} in {release}; give a matrix ID (MA0139.2), a name such as "
@@ -225,13 +224,18 @@ def _by_name(name: str, release: str) -> list[Motif]:
     return [from_biopython(pick_by_name(found, name, release), release)]  # vertebrate, CORE, lowest ID
 
 
+def _sql(text: str) -> str:
+    """``text`` as pyjaspar needs it: it puts names, collections and taxa into its SQL between quotes."""
+    return text.replace("'", "''")
+
+
 def _by_collection(spec: str, release: str) -> list[Motif]:
     body = spec.split(":", 1)[1]
     collection, _, tax = body.partition("/")
     db = jaspar_db(release)
-    kwargs: dict[str, object] = {"collection": collection.upper() or "CORE"}
+    kwargs: dict[str, object] = {"collection": _sql(collection.upper() or "CORE")}
     if tax:
-        kwargs["tax_group"] = [tax.lower()]
+        kwargs["tax_group"] = [_sql(tax.lower())]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         found = db.fetch_motifs(**kwargs)
