@@ -229,7 +229,7 @@ class ForecasterBundle:
 
     @staticmethod
     def read_config(folder: str | Path) -> FinanceConfig:
-        """The configuration a saved forecaster was trained with, from its manifest (no weights read).
+        """The configuration a saved forecaster was trained with, from its manifest (core ``bundle_pins``).
 
         Raises:
             ForecasterBundleError: when the folder holds no finance forecaster or its config is invalid.
