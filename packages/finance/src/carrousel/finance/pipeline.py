@@ -197,7 +197,8 @@ def saved_config(model_dir: str | Path | None) -> FinanceConfig | None:
     """The configuration of the model that ``model_dir`` (or its ``model/``) holds; None when it holds none.
 
     Reads the manifest (inside a CLI command the whole folder, once: core ``bundle_pins``). The CLI takes
-    the saved window and network settings as the defaults of a reuse, so only the flags a user gives can disagree with them.
+    the saved window and network settings as the defaults of a reuse, so only the flags a user gives can
+    disagree with them.
 
     Raises:
         ForecasterBundleError: when the folder holds files but no finance model, or a damaged one.
