@@ -9,13 +9,16 @@ of the word after one (``stop`` -> ``top``; the benchmark's paused set: 484 hypo
 from __future__ import annotations
 
 import random
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
+from carrousel.speech.cli import main
 from carrousel.speech.config import SynthConfig
+from carrousel.speech.errors import SpeechConfigError
 from carrousel.speech.pauses import GROUPS, PAUSE_SECONDS, join_with_pauses, pause_groups
 from carrousel.speech.synth import synth_corpus
 from carrousel.speech.vocab import KINDS
@@ -37,6 +40,15 @@ def test_pause_groups_are_2_to_4_short_corpus_utterances() -> None:
             assert kind in KINDS and transcript and spoken
             if len(transcript.split()) == len(spoken.split()):  # cut groups keep 1-3 words
                 assert 1 <= len(transcript.split()) <= 3
+
+
+def test_pause_groups_most_2_keeps_every_sentence_at_2_groups() -> None:
+    """``most`` (``speech synth-corpus --pause-groups``) caps the groups; the default draws as before."""
+    rng = random.Random(3)
+    assert all(len(pause_groups(rng, most=2)) == 2 for _ in range(100))
+    assert pause_groups(random.Random(9)) == pause_groups(random.Random(9), most=GROUPS[1])
+    with pytest.raises(ValueError, match=r"most must be in 2\.\.4"):
+        pause_groups(random.Random(0), most=5)
 
 
 def test_join_with_pauses_puts_silence_of_the_drawn_length_between_parts() -> None:
@@ -79,8 +91,45 @@ def test_synth_pause_share_changes_only_the_paused_rows(tmp_path: Path, engines)
         assert (tmp_path / "p" / paused[i][0]).read_bytes() == (tmp_path / "n" / base[i][0]).read_bytes()
 
 
+def test_synth_pause_groups_2_writes_two_groups_joined_by_one_pause(tmp_path: Path, engines) -> None:
+    """``--pause-groups 2``: every paused row two groups of 1-3 words, one silent stretch between them."""
+    cfg = SynthConfig(
+        out=str(tmp_path / "p"),
+        utterances=8,
+        seed=5,
+        clean_fraction=1.0,
+        pause_share=1.0,
+        pause_groups=2,
+        workers=1,
+    )
+    rows = manifest_rows(synth_corpus(cfg).manifest)
+    assert all(r[5] == "pause" for r in rows)
+    for r in rows:
+        audio, rate = sf.read(str(tmp_path / "p" / r[0]), dtype="int16")
+        nz = np.flatnonzero(audio)
+        pauses = [int(g) - 1 for g in np.diff(nz) if g - 1 >= PAUSE_SECONDS[0] * rate]
+        assert len(pauses) == 1, r  # 2 groups: exactly one pause of at least 0.3 s inside
+
+
+def test_config_refuses_pause_groups_outside_2_4(tmp_path: Path) -> None:
+    for bad in (1, 5):
+        with pytest.raises(SpeechConfigError, match=r"pause_groups must be in 2\.\.4"):
+            SynthConfig(out=str(tmp_path / "c"), pause_groups=bad)
+
+
 def test_config_refuses_a_pause_share_outside_0_1(tmp_path: Path) -> None:
     from carrousel.speech.errors import SpeechConfigError
 
     with pytest.raises(SpeechConfigError, match="pause_share"):
         SynthConfig(out=str(tmp_path / "c"), pause_share=1.5)
+
+
+@pytest.mark.parametrize("groups", ["1", "5", "x"])
+def test_synth_bad_pause_groups_is_a_usage_error(capsys, monkeypatch, tmp_path: Path, groups: str) -> None:
+    args = ["speech", "synth-corpus", "--out", str(tmp_path / "c"), "-n", "2", "--pause-groups", groups]
+    monkeypatch.setattr(sys, "argv", args)
+    with pytest.raises(SystemExit) as done:
+        main()
+    out, err = capsys.readouterr()
+    assert done.value.code == 2 and out == "" and "--pause-groups" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "c").exists()

@@ -206,6 +206,15 @@ def synth_corpus(
             help="Share of speech said as 2-4 groups of words joined by 0.3-1.0 s pauses of silence.",
         ),
     ] = 0.0,
+    pause_groups: Annotated[
+        int,
+        typer.Option(
+            "--pause-groups",
+            min=2,
+            max=4,
+            help="Most groups of a sentence with pauses (2: every one 2 groups, nearer the others' length).",
+        ),
+    ] = 4,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Same seed, same corpus.")] = 0,
     workers: Annotated[
         int, typer.Option("--workers", min=1, max=MAX_WORKERS, help="Parallel synthesisers.")
@@ -226,6 +235,7 @@ def synth_corpus(
         lone_share=lone_share,
         clip_share=clip_share,
         pause_share=pause_share,
+        pause_groups=pause_groups,
         seed=seed,
         workers=workers,
     )

@@ -363,6 +363,7 @@ class SynthConfig:
     lone_share: float = 0.0  # share of digit strings and numbers said as 1-2 number words ("twenty one")
     clip_share: float = 0.0  # share of speech starting on its sound; the same share, drawn apart, ends on it
     pause_share: float = 0.0  # share of speech said as 2-4 groups joined by 0.3-1.0 s pauses of silence
+    pause_groups: int = 4  # most groups of such a sentence, 2..4 (2: every one 2 groups)
     sample_rate: int = 16000  # sample rate of the written files (Hz)
     seed: int = 0  # seeds texts, voices and effects: the same seed writes the same corpus
     workers: int = 2  # synthesiser processes run in parallel
@@ -379,4 +380,5 @@ class SynthConfig:
         for name in ("clean_fraction", "noise_share", "lone_share", "clip_share", "pause_share"):
             check(0.0 <= getattr(self, name) <= 1.0, f"{name} must be in [0, 1]")
         check(8000 <= self.sample_rate <= 48000, "sample_rate must be in 8000..48000")
+        within(self, "pause_groups", 2, 4)
         within(self, "workers", 1, MAX_WORKERS)

@@ -46,17 +46,24 @@ def pause_group(rng: random.Random, kinds: tuple[str, ...] = KINDS) -> tuple[str
     return kind, transcript, spoken
 
 
-def pause_groups(rng: random.Random, kinds: tuple[str, ...] = KINDS) -> list[tuple[str, str, str]]:
+@check_args
+def pause_groups(
+    rng: random.Random, kinds: tuple[str, ...] = KINDS, most: int = GROUPS[1]
+) -> list[tuple[str, str, str]]:
     """The 2-4 groups of one sentence with pauses (:func:`pause_group` each).
 
     Args:
         rng: draws the number of groups, then each group.
         kinds: utterance kinds to draw from.
+        most: most groups of the sentence, ``GROUPS[0]..GROUPS[1]`` (2 keeps every sentence at 2 groups,
+            nearer the length of an utterance said in one breath); the default draws as before.
 
     Returns:
         ``[(kind, transcript, spoken), ...]``; the sentence's transcript is the transcripts joined by spaces.
     """
-    return [pause_group(rng, kinds) for _ in range(rng.randint(*GROUPS))]
+    if not GROUPS[0] <= most <= GROUPS[1]:
+        raise ValueError(f"most must be in {GROUPS[0]}..{GROUPS[1]}, got {most}")
+    return [pause_group(rng, kinds) for _ in range(rng.randint(GROUPS[0], most))]
 
 
 @check_args

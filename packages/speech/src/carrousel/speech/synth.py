@@ -309,9 +309,9 @@ def _one(
 
 
 def _paused(cfg: SynthConfig, voice: Voice, rng: np.random.Generator) -> tuple[str, str, np.ndarray]:
-    """A sentence of 2-4 groups said apart by ``voice`` and joined by pauses of digital silence
+    """A sentence of 2-4 groups (at most ``cfg.pause_groups``) said apart by ``voice`` and joined by pauses of digital silence
     (:mod:`carrousel.speech.pauses`): its kind (the groups' one, or ``mixed``), transcript and audio."""
-    groups = pause_groups(_py_rng(rng), cfg.vocabulary)
+    groups = pause_groups(_py_rng(rng), cfg.vocabulary, cfg.pause_groups)
     parts = []
     for _, _, spoken in groups:
         x, rate = synthesize(spoken, voice)
