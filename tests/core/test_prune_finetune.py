@@ -14,6 +14,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from carrousel.core.errors import NonFiniteLossError
 from carrousel.core.nn import RecurrentConfig, SequenceClassifier, SequenceClassifierConfig
+from carrousel.core.option_names import flags_named
 from carrousel.core.prune import prune_and_finetune, prune_units, variant_fix
 from carrousel.core.train import Task, TrainConfig, Trainer
 
@@ -85,9 +86,17 @@ def test_a_diverged_fine_tuning_is_refused_naming_the_options_that_feed_it() -> 
         prune_and_finetune(model, 0.5, ToneTask(), loader, val, cfg)
     assert str(err.value).startswith("the training diverged: "), err.value
     assert str(err.value).endswith(
+        "; nothing is saved; lower prune (now 0.5) or finetune_epochs (now 2; the learning rate is fixed "
+        "at 1e+30)"
+    ), err.value  # a Python caller reads the settings' names, a command its flags
+    assert variant_fix(cfg) == "finetune_epochs (now 2; the learning rate is fixed at 1e+30)"  # a student
+    with flags_named():
+        assert variant_fix(cfg) == "--finetune-epochs (now 2; the learning rate is fixed at 1e+30)"
+        with pytest.raises(NonFiniteLossError) as err:
+            prune_and_finetune(model, 0.5, ToneTask(), loader, val, cfg)
+    assert str(err.value).endswith(
         "; nothing is saved; lower --prune (now 0.5) or --finetune-epochs (now 2; the learning rate is fixed "
         "at 1e+30)"
     ), err.value
-    assert variant_fix(cfg) == "--finetune-epochs (now 2; the learning rate is fixed at 1e+30)"  # a student
     tuned = prune_and_finetune(model, 0.5, ToneTask(), loader, val, replace(cfg, lr=1e-3))
     assert tuned.summary["epochs"] == 2  # a usual rate fine-tunes as before
