@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 import torch
@@ -112,3 +113,25 @@ def test_run_onnx_and_verify_onnx_refuse_an_empty_batch_instead_of_crashing() ->
         f"export_onnx: input x has shape (0, 6, 4), {msg}{give}",
         "(2, 3)",
     ]
+
+
+def test_loading_an_onnx_module_does_not_read_its_graph_until_an_input_is_empty(tmp_path: Path) -> None:
+    """OnnxModule read its graph with the onnx package at construction (about 0.7 s of import for a deployed
+    model's first load), though only an empty input needs the recurrent node; now on first use."""
+    model = nn.Sequential(nn.Linear(4, 3)).eval()
+    x = torch.randn(3, 6, 4)
+    path = tmp_path / "m.onnx"
+    path.write_bytes(export_onnx(model, (x,), ["x"], {"x": {0: "batch", 1: "time"}}))
+    code = textwrap.dedent(
+        f"""
+        import sys, torch
+        from pathlib import Path
+        from carrousel.core.export.runtime import OnnxModule
+        module = OnnxModule(Path({str(path)!r}).read_bytes())
+        print(tuple(module(torch.randn(2, 5, 4)).shape), "onnx" in sys.modules)
+        print(module.recurrent_op, "onnx" in sys.modules)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-500:]
+    assert out.stdout.strip().splitlines() == ["(2, 5, 3) False", "None True"]

@@ -94,7 +94,12 @@ class OnnxModule(nn.Module):
         self.session = onnx_session(blob, threads)
         self.config = config
         self.input_names = [i.name for i in self.session.get_inputs()]
-        self.recurrent_op = recurrent_op(self.session)  # e.g. "LSTM": ONNX Runtime aborts on its empty inputs
+
+    @property
+    def recurrent_op(self) -> str | None:
+        """The graph's first recurrent node type (e.g. ``"LSTM"``: ONNX Runtime aborts on its empty inputs),
+        or None; read from the graph on first use (:func:`recurrent_op`), not at construction."""
+        return recurrent_op(self.session)
 
     def run(self, *inputs: Tensor | np.ndarray) -> list[np.ndarray]:
         """Every output as NumPy arrays.
