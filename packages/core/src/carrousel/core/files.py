@@ -147,9 +147,8 @@ def read_text(
     """
     path = user_path(path)  # a Python caller's "~/texts.txt" (the checks below take paths as given)
     if streams and _is_stream(path):
-        p = path
-        where = named_path(p, flag)
-        raw = _read_stream(p, where, what, max_bytes)
+        where = named_path(path, flag)
+        raw = _read_stream(path, where, what, max_bytes)
         return _decode(raw, where, what, max_line, encodings)
     p = check_input_file(path, flag, what, max_bytes)
     where = named_path(p, flag)
@@ -268,7 +267,7 @@ def check_output_file(
     p = user_path(path)
     where = named_path(p, flag)
     for source in inputs:
-        if p.is_file() and user_path(source).is_file() and os.path.samefile(p, user_path(source)):
+        if p.is_file() and (src := user_path(source)).is_file() and os.path.samefile(p, src):
             raise ConfigError(f"{where} is the input file {source}; write the output to another file")
     allowed = tuple(s.lower() for s in suffixes)
     if p.is_dir():
