@@ -85,12 +85,9 @@ def test_ctrl_c_between_the_renames_keeps_the_old_folder(
 ) -> None:
     """Without an atomic exchange the old folder is moved aside first; Ctrl-C before the new one took its
     place removed both (before: no model left at all)."""
-    from carrousel.core import atomic
+    from carrousel.core import folder_swap
 
-    if hasattr(atomic, "replace_folder"):
-        from carrousel.core import folder_swap
-
-        monkeypatch.setitem(folder_swap._SYSCALL, "fn", None)
+    monkeypatch.setitem(folder_swap._SYSCALL, "fn", None)  # no atomic exchange: the two renames
     target = tmp_path / "m"
     _bundle(1).save(target)
     real_replace = os.replace
