@@ -23,7 +23,6 @@ def test_a_source_replaced_during_the_export_is_exported_whole(
 ) -> None:
     import carrousel.speech.deploy as deploy
 
-    torch.set_num_threads(1)
     source = tmp_path / "m"
     shutil.copytree(shipped_model_path(), source)
     old = load_bundle(source)
