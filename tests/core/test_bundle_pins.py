@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from carrousel.core import cli
 from carrousel.core.atomic import atomic_dir
 from carrousel.core.bundle import Bundle, load_bundle, read_manifest
+from carrousel.core.errors import BundleError
 from carrousel.core.nn import RecurrentConfig, SequenceRegressor, SequenceRegressorConfig
 from tests.folder_swaps import swapped_in_by_another_run
 
@@ -95,7 +96,7 @@ def test_outside_a_command_each_load_reads_the_folder_now(tmp_path: Path) -> Non
         _replaced_by_another_run(folder, 3)
         with pinned_bundles():
             assert _version(load_bundle(folder)) == (2, 2, 2, "2")
-        with pytest.raises(Exception, match=r"kind test\.pins, not other"):
+        with pytest.raises(BundleError, match=r"kind test\.pins, not other"):
             load_bundle(folder, kind="other")  # the kind is still checked on every read
     assert _version(load_bundle(folder)) == (3, 3, 3, "3")
 
