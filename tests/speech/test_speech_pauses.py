@@ -9,19 +9,19 @@ of the word after one (``stop`` -> ``top``; the benchmark's paused set: 484 hypo
 from __future__ import annotations
 
 import random
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from carrousel.speech.cli import main
 from carrousel.speech.config import SynthConfig
 from carrousel.speech.errors import SpeechConfigError
 from carrousel.speech.pauses import GROUPS, PAUSE_SECONDS, join_with_pauses, pause_groups
 from carrousel.speech.synth import synth_corpus
 from carrousel.speech.vocab import KINDS
+from tests.cli_harness import Outcome, assert_clean_failure
 from tests.speech.conftest import manifest_rows
 
 
@@ -118,18 +118,15 @@ def test_config_refuses_pause_groups_outside_2_4(tmp_path: Path) -> None:
 
 
 def test_config_refuses_a_pause_share_outside_0_1(tmp_path: Path) -> None:
-    from carrousel.speech.errors import SpeechConfigError
-
     with pytest.raises(SpeechConfigError, match="pause_share"):
         SynthConfig(out=str(tmp_path / "c"), pause_share=1.5)
 
 
 @pytest.mark.parametrize("groups", ["1", "5", "x"])
-def test_synth_bad_pause_groups_is_a_usage_error(capsys, monkeypatch, tmp_path: Path, groups: str) -> None:
-    args = ["speech", "synth-corpus", "--out", str(tmp_path / "c"), "-n", "2", "--pause-groups", groups]
-    monkeypatch.setattr(sys, "argv", args)
-    with pytest.raises(SystemExit) as done:
-        main()
-    out, err = capsys.readouterr()
-    assert done.value.code == 2 and out == "" and "--pause-groups" in err
-    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "c").exists()
+def test_synth_bad_pause_groups_is_a_usage_error(
+    invoke: Callable[..., Outcome], tmp_path: Path, groups: str
+) -> None:
+    outcome = invoke("speech", "synth-corpus", "--out", tmp_path / "c", "-n", "2", "--pause-groups", groups)
+    assert_clean_failure(outcome, 2)
+    assert outcome.stdout == "" and "--pause-groups" in outcome.stderr
+    assert len(outcome.stderr.strip().splitlines()) == 1 and not (tmp_path / "c").exists()
