@@ -258,8 +258,6 @@ def test_another_thread_keeps_the_python_names_while_a_command_names_flags() -> 
     a running command) still reads the Python name."""
     import threading
 
-    from carrousel.core.option_names import flags_named, option
-
     seen: list[str] = []
     with flags_named():
         worker = threading.Thread(target=lambda: seen.append(option("lookback", 30)))
