@@ -1,5 +1,5 @@
-"""``--jaspar-release`` / ``jaspar_release``: the JASPAR release motif IDs, names and collections are looked up
-in reaches pyjaspar from every command that takes motifs; an unknown release is one line listing the
+"""``--jaspar-release`` / ``jaspar_release``: every command that takes motifs looks their IDs, names and
+collections up in the release given (it reaches pyjaspar); an unknown release is one line listing the
 releases pyjaspar ships; a profile only JASPAR2026 has is found by ID and by name; a trained model records
 the release its named motifs came from."""
 
