@@ -3,21 +3,26 @@ mixed widths, GC-matched background from the genome, a model that finds held-out
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from typer.testing import CliRunner
 
 import carrousel.bio.data as data
 from carrousel.bio.cli import app
+from carrousel.bio.config import TrainDataConfig
 from carrousel.bio.data import gc_matched_windows
+from carrousel.bio.errors import TrainingDataError
 from carrousel.bio.fasta import iter_records
 from carrousel.bio.motifs import resolve_motifs
 from carrousel.bio.pipeline import load_model
 from carrousel.bio.synth import plant, sample_instance
 from carrousel.core.metrics import roc_auc
+from carrousel.core.option_names import flags_named
 
 runner = CliRunner()
 ALPHABET = np.array(list("ACGTN"))
@@ -172,3 +177,24 @@ def test_positives_and_peaks_together_are_refused(invoke, tmp_path: Path, write_
     lines = outcome.error_lines()
     assert len(lines) == 1 and "--positives and --peaks" in lines[0], outcome.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("flags", [False, True])
+@pytest.mark.parametrize("source", ["positives", "peaks"])
+def test_shared_negatives_name_both_files(tmp_path: Path, source: str, flags: bool) -> None:
+    """Negatives that are the positives' own windows are refused in one line naming both sources, as a
+    Python caller set them (``peaks='p.bed' and negatives='n.fa'``) or as a command's flags."""
+    g = "".join(np.random.default_rng(0).choice(list("ACGT"), 40_000))
+    (tmp_path / "g.fa").write_text(f">chr1\n{g}\n")
+    (tmp_path / "p.bed").write_text("".join(f"chr1\t{i * 1000}\t{i * 1000 + 200}\n" for i in range(1, 31)))
+    neg = tmp_path / "n.fa"
+    neg.write_text("".join(f">n{i}\n{g[i * 1000 : i * 1000 + 200]}\n" for i in range(1, 31)))
+    given = {"positives": str(neg)} if source == "positives" else {"peaks": str(tmp_path / "p.bed")}
+    first = neg if source == "positives" else tmp_path / "p.bed"
+    cfg = TrainDataConfig(negatives=str(neg), genome=str(tmp_path / "g.fa"), **given)
+    with pytest.raises(TrainingDataError) as info, flags_named() if flags else contextlib.nullcontext():
+        data.training_set(cfg, [])
+    pair = (
+        f"--{source} {first} and --negatives {neg}" if flags else f"{source}='{first}' and negatives='{neg}'"
+    )
+    assert f"30 of 30 positive sequences also appear among the negatives ({pair})" in str(info.value)

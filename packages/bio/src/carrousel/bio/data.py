@@ -295,9 +295,8 @@ def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -
     if cfg.positives is not None or cfg.peaks is not None:
         kept: list[Peak] = []
         if cfg.positives is not None:
-            pos, notes = _training_windows(
-                cfg.positives, window, named_path(cfg.positives, option("positives"))
-            )
+            where = named_path(cfg.positives, option("positives"))
+            pos, notes = _training_windows(cfg.positives, window, where)
             sources["positives"] = _source(cfg.positives)
         else:
             assert cfg.peaks is not None
@@ -312,15 +311,9 @@ def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -
             check_count(pos.shape[0], MIN_TRAIN_PER_CLASS, where, notes=notes)
             sources["peaks"] = _source(cfg.peaks)
         if cfg.negatives is not None:
-            neg, more = _training_windows(
-                cfg.negatives, window, named_path(cfg.negatives, option("negatives"))
-            )
-            first = (
-                named_path(cfg.positives, option("positives"))
-                if cfg.positives is not None
-                else named_path(cfg.peaks, option("peaks"))
-            )
-            pair = f"{first} and {named_path(cfg.negatives, option('negatives'))}"
+            neg_where = named_path(cfg.negatives, option("negatives"))
+            neg, more = _training_windows(cfg.negatives, window, neg_where)
+            pair = f"{where} and {neg_where}"  # where: the positives' (--positives or --peaks)
             notes += more + check_overlap([w.tobytes() for w in pos], [w.tobytes() for w in neg], pair)
             sources["negatives"] = _source(cfg.negatives)
             negatives = f"--negatives {cfg.negatives}"
