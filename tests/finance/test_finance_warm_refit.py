@@ -3,6 +3,7 @@ starts from the previous refit's weights and trains fewer epochs; the first refi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -65,7 +66,10 @@ def test_a_warm_start_refuses_another_ensemble(
 
 
 def test_backtest_refits_warm_start_every_refit_after_the_first(
-    sample_source: Path, tiny_config: Callable[..., FinanceConfig], monkeypatch: pytest.MonkeyPatch
+    sample_source: Path,
+    tiny_config: Callable[..., FinanceConfig],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     series, cfg = _setup(tiny_config, 1)
     calls: list[tuple[int, Any]] = []
@@ -76,8 +80,12 @@ def test_backtest_refits_warm_start_every_refit_after_the_first(
         return real(series_list, cuts, c, *args, **kwargs)
 
     monkeypatch.setattr(backtest_mod, "fit_at", spy)
-    refits = backtest_refits(series, cfg)
+    with caplog.at_level(logging.INFO, logger="carrousel"):
+        refits = backtest_refits(series, cfg)
     assert len(refits) == 3
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("backtest block ")]
+    assert [m.split(": ", 1)[1] for m in said] == ["refitting"] + ["refitting warm (1 epoch(s))"] * 2
+    assert [m.split(" from ")[0] for m in said] == [f"backtest block {b}/3" for b in (1, 2, 3)]
     assert calls[0] == (cfg.train.epochs, None)  # the first refit: from scratch, all epochs
     for b in (1, 2):  # the others: from the refit before, warm_refit_epochs epochs
         assert calls[b][0] == 1 and calls[b][1] is refits[b - 1].fitted.model

@@ -301,18 +301,11 @@ def backtest_refits(series_list: list[SeriesData], cfg: FinanceConfig) -> tuple[
     for b, (d0, d1) in enumerate(zip(starts, ends, strict=True)):
         cuts = {s.ticker: int(np.searchsorted(s.dates, d0, side="right")) - 1 for s in series_list}
         cuts = {t: c for t, c in cuts.items() if c >= 0}
-        if warm > 0 and refits:  # from the previous refit's weights, fewer epochs
-            logger.info(
-                "backtest block %d/%d from %s: refitting warm (%d epoch(s))",
-                b + 1,
-                len(starts),
-                d0.date(),
-                warm,
-            )
-            fitted = fit_at(series_list, cuts, warm_cfg, init=refits[-1].fitted.model)
-        else:
-            logger.info("backtest block %d/%d from %s: refitting", b + 1, len(starts), d0.date())
-            fitted = fit_at(series_list, cuts, cfg)
+        warm_start = warm > 0 and bool(refits)  # from the previous refit's weights, fewer epochs
+        how = f" warm ({warm} epoch(s))" if warm_start else ""
+        logger.info("backtest block %d/%d from %s: refitting%s", b + 1, len(starts), d0.date(), how)
+        init = refits[-1].fitted.model if warm_start else None
+        fitted = fit_at(series_list, cuts, warm_cfg if warm_start else cfg, init=init)
         refits.append(Refit(d0, d1, cuts, fitted))
     return tuple(refits)
 
