@@ -89,9 +89,9 @@ def pick_by_name(found: Sequence[object], name: str, release: str) -> object:
     best = ranked[0]
     others = [m for m in ranked[1:] if _key(m)[2] != _key(best)[2]]
     if others:
-        taxa = sorted({_taxon(m) for m in ranked})
-        decided = _taxon(best) == "vertebrates" or len(taxa) == 1
-        why = "" if decided else f" of {len(taxa)} taxa, none of vertebrates"
+        taxa = len({_taxon(m) for m in ranked})
+        decided = _taxon(best) == "vertebrates" or taxa == 1
+        why = "" if decided else f" of {taxa} taxa, none of vertebrates"
         logger.log(
             logging.INFO if decided else logging.WARNING,
             "motif name %r matches %d %s profiles%s; using %s, not %s: give a matrix ID (-m %s) to scan another",
