@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
 
+from carrousel.core.option_names import flags_named
 from carrousel.speech.data import load_corpus, trainable, with_durations
 from carrousel.speech.errors import CorpusError
 from carrousel.speech.text import ENGLISH
@@ -147,3 +149,19 @@ def test_a_recording_given_as_the_corpus_is_named_as_such(two_wavs) -> None:
     with pytest.raises(CorpusError, match=r"a\.wav' is a recording, not a corpus: give a manifest") as info:
         load_corpus(str(two_wavs / "audio" / "a.wav"))
     assert "speech transcribe" in str(info.value)
+
+
+@pytest.mark.parametrize("flags", [False, True])
+def test_left_out_rows_and_no_transcripts_name_the_corpus_as_set(two_wavs, caplog, flags: bool) -> None:
+    """The warning and the error name the corpus as the caller gave it: ``data='m.tsv'`` to a Python caller,
+    ``--data m.tsv`` inside a command."""
+    m = two_wavs / "m.tsv"
+    m.write_text("path\ttranscript\naudio/a.wav\t?!\naudio/b.wav\tno\n", encoding="utf-8")
+    named = f"--data {m}" if flags else f"data='{m}'"
+    with caplog.at_level("WARNING", logger="carrousel"), flags_named() if flags else contextlib.nullcontext():
+        load_corpus(str(m))
+    assert f"{named}: 1 of 2 recordings have no transcript" in caplog.text
+    m.write_text("path\ttranscript\naudio/a.wav\t?!\n", encoding="utf-8")
+    with pytest.raises(CorpusError) as info, flags_named() if flags else contextlib.nullcontext():
+        load_corpus(str(m))
+    assert str(info.value).startswith(f"{named}: no transcribed recordings found; give a manifest")

@@ -187,22 +187,23 @@ def load_corpus(spec: str) -> list[Utterance]:
         utts, rows = read_speech_commands(path, split or None), False
     else:
         utts, rows = read_folder(path), False
+    where = option("data", spec)  # the corpus as messages name it: --data SPEC / data='SPEC'
     if not rows:  # the other layouts: each recording's header read here, its length kept for with_durations
         times = SegmentTimes()
-        lengths = [times.recording(Path(u.path), option("data", spec)) for u in utts]
+        lengths = [times.recording(Path(u.path), where) for u in utts]
         utts = [
             u if u.seconds is not None else replace(u, seconds=s) for u, s in zip(utts, lengths, strict=True)
         ]
     kept = [u for u in utts if u.text or u.no_speech]
     if left_out := len(utts) - len(kept):
         note = "no transcript (no letter or digit) and are left out"
-        logger.warning("%s: %d of %d recordings have %s", option("data", spec), left_out, len(utts), note)
+        logger.warning("%s: %d of %d recordings have %s", where, left_out, len(utts), note)
     if silent := sum(u.no_speech for u in kept):
-        logger.info("%s: %d recordings without speech (empty transcript)", option("data", spec), silent)
+        logger.info("%s: %d recordings without speech (empty transcript)", where, silent)
     utts = kept
     if not utts:
         raise CorpusError(
-            f"{option('data', spec)}: no transcribed recordings found; give a manifest (path<TAB>transcript), a folder "
+            f"{where}: no transcribed recordings found; give a manifest (path<TAB>transcript), a folder "
             "of audio with .txt transcripts, an audiofolder, a Kaldi data directory, a Common Voice, LibriSpeech,"
             " Speech Commands, LJSpeech, VCTK or TIMIT root"
         )
