@@ -22,6 +22,10 @@ PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(PACKAGES) tools/data)
 LINT_PATHS := packages tests benchmarks examples tools scripts
 TYPED_SRC := $(addsuffix /src,$(PACKAGES) tools/data)
 PYTEST_ARGS ?=
+# The suite runs in one pytest-xdist worker per core, at most 4 (each worker builds the session fixtures
+# it needs, so more workers repeat more of that set-up); a test file stays on one worker, so its module
+# fixtures are built once. PYTEST_WORKERS=0 runs it in this process (e.g. to debug with -x --pdb).
+PYTEST_WORKERS ?= auto
 
 .PHONY: setup system venv data native demo test lint typecheck bench sentiment-model clean
 
@@ -67,7 +71,7 @@ demo: setup
 	$(VENV)/bin/finance forecast AAPL --source sample --out out/demo
 
 test: setup lint typecheck
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check $(LINT_PATHS)

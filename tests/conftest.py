@@ -22,6 +22,14 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
+# Under pytest-xdist (`make test` runs one worker per core, at most 4) every worker process would start
+# PyTorch's default of one intra-op thread per core: W workers on C cores then run W x C threads and
+# hand-offs between oversubscribed threads make the small models of the tests several times slower. Each
+# worker takes its share of the cores instead (tests that set their own count restore this one).
+_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+if _WORKERS > 1:
+    torch.set_num_threads(max(1, (os.cpu_count() or 1) // _WORKERS))
+
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 
 

@@ -94,6 +94,22 @@ def test_core_has_no_domain_words() -> None:
     assert offenders == []
 
 
+def test_every_caplog_level_names_its_logger() -> None:
+    """caplog's ``at_level``/``set_level`` given a level alone sets the root logger's level only: a test that ran earlier in the same
+    process (a CLI run with ``--quiet``, another order under pytest-xdist) can leave the ``carrousel`` logger
+    at ERROR, and the warning under test is then filtered before caplog sees it. Each call names a logger."""
+    import re
+
+    call = re.compile(r"caplog\.(?:at_level|set_level)\(([^)]*)\)")
+    offenders = [
+        f"{path.relative_to(ROOT)}:{args}"
+        for path in (ROOT / "tests").rglob("*.py")
+        for args in call.findall(path.read_text(encoding="utf-8"))
+        if "logger=" not in args and "," not in args
+    ]
+    assert offenders == []
+
+
 def test_all_packages_share_one_version() -> None:
     versions = {pkg: version(f"carrousel-{pkg}") for pkg in PACKAGES}
     assert len(set(versions.values())) == 1, versions

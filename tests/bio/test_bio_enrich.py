@@ -170,7 +170,7 @@ def test_cli_out_dash_prints_the_tsv_alone_on_stdout(
 
 
 def test_same_file_or_sequences_as_background_is_a_warning(oct4_fa: Path, tmp_path: Path, caplog) -> None:
-    with caplog.at_level("WARNING"):
+    with caplog.at_level("WARNING", logger="carrousel"):
         res = pipeline.enrich(
             EnrichConfig(targets=str(oct4_fa), background=str(oct4_fa), motifs=("MA0142.1",))
         )
@@ -179,7 +179,7 @@ def test_same_file_or_sequences_as_background_is_a_warning(oct4_fa: Path, tmp_pa
     copy = tmp_path / "copy.fa"
     copy.write_bytes(oct4_fa.read_bytes())
     caplog.clear()
-    with caplog.at_level("WARNING"):
+    with caplog.at_level("WARNING", logger="carrousel"):
         pipeline.enrich(EnrichConfig(targets=str(oct4_fa), background=str(copy), motifs=("MA0142.1",)))
     assert "3897 of 3897 target sequences are also in the background" in caplog.text
 

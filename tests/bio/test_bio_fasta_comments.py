@@ -31,7 +31,7 @@ def test_both_readers_skip_leading_comments_with_one_warning(tmp_path, caplog) -
     path.write_text(
         HEAD + ">0\tcaiFp\t-41.5\nATAAGCAGGATTTAGCTCACACTTAT\n>1\tcaiTp\nAAAAATGTGATACCAATCACAGAATA\n"
     )
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
         streamed = [(n, decode(c)) for n, c in iter_records(path)]
         names, seqs = read_sequences(path)
         list(iter_records(path))

@@ -107,7 +107,7 @@ def test_peak_windows_from_the_index_and_peaks_off_the_genome(tmp_path, write_fa
         "chrX\t0\t100\n"  # no such record
         "chr2\t5000\t5100\n"  # past chr2's end
     )
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
         w = peak_windows(bed, fa, 100)
     c1, c2 = encode(seqs["chr1"]), encode(seqs["chr2"])
     assert w.shape == (2, 100)

@@ -150,12 +150,12 @@ def test_a_scan_of_short_records_says_the_model_tested_nothing(
 
     _, seqs = read_sequences(oct4_fa)
     short = write_fasta(tmp_path / "short.fa", {f"s{i}": s[85:115] for i, s in enumerate(seqs[:40])})
-    with caplog.at_level("WARNING"):
+    with caplog.at_level("WARNING", logger="carrousel"):
         res = pipeline.scan(ScanConfig(method="model"), short)
     assert res.model_stages["windows_mostly_n"] == res.model_stages["windows"] == 40
     assert "40 of 40 model windows are mostly N" in caplog.text and "method='pwm'" in caplog.text
     caplog.clear()
     whole = write_fasta(tmp_path / "whole.fa", {f"w{i}": s for i, s in enumerate(seqs[:40])})
-    with caplog.at_level("WARNING"):
+    with caplog.at_level("WARNING", logger="carrousel"):
         pipeline.scan(ScanConfig(method="model"), whole)
     assert "mostly N" not in caplog.text

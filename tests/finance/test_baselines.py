@@ -70,7 +70,7 @@ def test_garch_that_does_not_converge_falls_back_to_ewma(
     out = baseline_forecasts(s, 500, np.arange(500, 550), 3, QS)
     np.testing.assert_array_equal(out["garch"], out["ewma"])
     monkeypatch.setattr(ARCHModelResult, "convergence_flag", property(lambda self: 4))  # "no convergence"
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
         assert garch_forecast(s, 500, np.arange(500, 550), 3, QS) is None
     assert "did not converge" in caplog.text and "EWMA" in caplog.text
 

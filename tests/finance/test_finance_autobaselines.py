@@ -198,7 +198,7 @@ def test_baseline_list_fallback_and_switch(
 
     for name in ("theta_forecast", "auto_ets_forecast"):
         monkeypatch.setattr(baselines, name, broken)
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
         out = baseline_forecasts(s, 200, np.arange(200, 220), 2, QS)
     np.testing.assert_array_equal(out["theta"], out["arima"])
     assert "theta fit failed" in caplog.text

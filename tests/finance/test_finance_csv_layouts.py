@@ -155,7 +155,7 @@ def test_a_close_only_adj_close_file_is_read_with_a_warning(
     ref = _plain(rows[["close"]], tmp_path / "plain.csv")
     adj = tmp_path / "adj.csv"
     rows[["close"]].rename(columns={"close": "Adj Close"}).rename_axis("Date").to_csv(adj)
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.WARNING, logger="carrousel"):
         got = read_price_csv(adj)
     pd.testing.assert_frame_equal(got[OHLCV], ref[OHLCV])
     said = [r.getMessage() for r in caplog.records if "Adj Close" in r.getMessage()]
