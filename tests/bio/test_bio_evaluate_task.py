@@ -54,7 +54,7 @@ def test_default_scores_the_positives_motif_output(panel, peaks) -> None:
 def test_motif_names_the_output_and_max_only_on_request(panel, peaks) -> None:
     oct4, mafk = peaks
     res = evaluate_windows(panel, mafk, oct4, resolve_motifs(["MAFK"]), requested=resolve_motifs(["MAFK"]))
-    assert res.task == "MA0496.4" and res.task_reason.startswith("--motif MA0496.4 is the model output")
+    assert res.task == "MA0496.4" and res.task_reason.startswith("motifs='MA0496.4' is the model output")
     assert res.best_pwm == "MAFK_MA0496.4"
     res = evaluate_windows(panel, oct4, mafk, [], task="max")
     assert res.task == "max" and "maximum" in res.task_reason and len(res.per_output) == 24
@@ -78,9 +78,9 @@ def test_choice_rules_without_scoring(panel) -> None:
     )
     assert len(calls) == 24
     col, why = choose_task(panel, None, resolve_motifs(["MA0138.3", "MA0139.2"]), pwm_auroc)
-    assert panel.motifs[col].id == "MA0139.2" and why.startswith("of the --motif outputs")
+    assert panel.motifs[col].id == "MA0139.2" and why.startswith("of the motifs outputs")
     col, why = choose_task(panel, None, resolve_motifs(["Pou5f1::Sox2"]), pwm_auroc)
-    assert panel.motifs[col].id == "MA0142.1" and "--motif" in why
+    assert panel.motifs[col].id == "MA0142.1" and "motifs='MA0142.1'" in why
     assert choose_task(panel, "3", [], pwm_auroc)[0] == 3
     assert choose_task(panel, "CTCF", [], pwm_auroc)[0] == 0
     assert choose_task(panel, "max", [], pwm_auroc)[0] is None

@@ -75,7 +75,7 @@ def test_evaluate_names_the_outputs_name_underscore_id_as_before() -> None:
     )
     assert (
         choose_task(model, None, [CTCF], lambda m: 0.5)[1]
-        == "--motif MA0139.2 is the model output CTCF_MA0139.2"
+        == "motifs='MA0139.2' is the model output CTCF_MA0139.2"
     )
 
 

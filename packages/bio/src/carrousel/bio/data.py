@@ -235,7 +235,8 @@ class TrainingSet:
         seeds: motifs whose log-odds seed the first filters.
         null_source: ``(M, W)`` windows shuffled for the null calibration.
         sources: provenance: the input files with their sha256.
-        negatives: where the negatives came from (``"--negatives FILE"``, ``"GC-matched genome windows"``,
+        negatives: where the negatives came from (the file as its caller named it: ``"--negatives FILE"``
+            in a command, ``"negatives='FILE'"`` to a Python caller; ``"GC-matched genome windows"``,
             ``"shuffled positives"`` or ``"planted"``).
         real_negatives: the negatives are real sequence (a file or genome windows): shuffled positives are
             added as further training negatives and the held-out negatives become the background null.
@@ -316,7 +317,7 @@ def training_set(cfg: TrainDataConfig, motifs: Sequence[Motif], seed: int = 0) -
             pair = f"{where} and {neg_where}"  # where: the positives' (--positives or --peaks)
             notes += more + check_overlap([w.tobytes() for w in pos], [w.tobytes() for w in neg], pair)
             sources["negatives"] = _source(cfg.negatives)
-            negatives = f"--negatives {cfg.negatives}"
+            negatives = neg_where  # --negatives FILE in a command, negatives='FILE' to a Python caller
         elif genome is not None:  # background windows never overlap a peak
             exclude = merge_intervals([(p.chrom, p.start, p.end) for p in kept]) if kept else None
             neg = gc_matched_windows(genome, pos, 1, rng, exclude)

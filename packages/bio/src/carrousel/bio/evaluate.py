@@ -19,6 +19,7 @@ from carrousel.bio.pwm import IntegerPWM, SequenceCodes
 from carrousel.bio.pwm_null import Background
 from carrousel.bio.validation import MIN_EVAL_PER_CLASS, check_matched_lengths
 from carrousel.core.metrics import pr_auc, roc_auc
+from carrousel.core.option_names import option
 from carrousel.core.provenance import PrecisionReport
 from carrousel.core.text import name_some
 
@@ -127,7 +128,9 @@ def choose_task(
         pwm_auroc: AUROC of a motif's PWM scan on the positives and negatives (independent of the network).
 
     Returns:
-        ``(column, reason)``; column None means the maximum over outputs.
+        ``(column, reason)``; column None means the maximum over outputs. The reason names the settings as
+        the caller gave them: ``--task max``, ``--motif MA0139.2`` in a command, ``task='max'``,
+        ``motifs='MA0139.2'`` to a Python caller.
 
     Raises:
         EvaluateConfigError: ``task`` is not an output of the model.
@@ -136,12 +139,12 @@ def choose_task(
     K = len(outs)
     if task is not None:
         if task == "max":
-            return None, "--task max: the maximum over all outputs"
+            return None, f"{option('task', task)}: the maximum over all outputs"
         names = [m.id for m in outs] + [m.name for m in outs]
         if task.isdigit() and int(task) < K:
-            return int(task), f"--task {task}"
+            return int(task), option("task", task)
         if task in names:
-            return names.index(task) % K, f"--task {task}"
+            return names.index(task) % K, option("task", task)
         raise EvaluateConfigError(
             f"task {task!r} is not an output of the model ({name_some(names[:K], 10)}); give an ID, a name, an "
             f"index below {K}, or max"
@@ -152,14 +155,15 @@ def choose_task(
         k for k, m in enumerate(outs) if m.name in named
     ]
     if len(cols) == 1:
-        return cols[0], f"--motif {outs[cols[0]].id} is the model output {motif_label(outs[cols[0]], '_')}"
+        given = option("motifs", outs[cols[0]].id, "--motif")
+        return cols[0], f"{given} is the model output {motif_label(outs[cols[0]], '_')}"
     if K == 1 and not cols:
         return 0, "the model's only output"
     pool = cols or list(range(K))
     scores = {k: pwm_auroc(outs[k]) for k in pool}
     ranked = sorted(pool, key=lambda k: -scores[k])
     best = ranked[0]
-    why = "of the --motif outputs, " if cols else ""
+    why = f"of the {option('motifs', flag='--motif')} outputs, " if cols else ""
     runner_up = (
         f"; next {motif_label(outs[ranked[1]], '_')} {scores[ranked[1]]:.4f}" if len(ranked) > 1 else ""
     )

@@ -17,6 +17,7 @@ import numpy as np
 
 from carrousel.bio.errors import MotifError, ScanConfigError
 from carrousel.core.args import check_args
+from carrousel.core.option_names import naming_flags, option
 
 if TYPE_CHECKING:
     from carrousel.bio.pwm import IntegerPWM
@@ -131,13 +132,18 @@ def score_distribution(
 def check_pvalue(pvalue: float, where: str, name: str = "pvalue") -> None:
     """Refuses a p-value threshold that is no number in (0, 1] (NaN, 0, -1: an unreachable score, no hit).
 
+    The commands never reach it with a bad value (the CLI refuses ``--pvalue 0`` as a usage error, a
+    ``--config`` file's ``pvalue = 0`` is refused by the config): a Python caller reads ``pvalue=0``, the
+    argument it passed; inside a command it would read the flag (``--pvalue 0``).
+
     Raises:
         ScanConfigError: in one line naming ``where``, the value and the fix (a ConfigError).
     """
     ok = isinstance(pvalue, numbers.Real) and not isinstance(pvalue, bool) and 0.0 < pvalue <= 1.0
     if not ok:
+        example = f"{option(name)} 1e-4" if naming_flags() else f"{name}=1e-4"
         raise ScanConfigError(
-            f"{where}: {name}={pvalue} is no p-value; give a number in (0, 1], e.g. {name}=1e-4"
+            f"{where}: {option(name, pvalue)} is no p-value; give a number in (0, 1], e.g. {example}"
         )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from carrousel.core.config import MAX_EPOCHS, MAX_THREADS, check_device, check_numbers
 from carrousel.core.export.choices import InferencePrecision, check_precision_name
-from carrousel.core.option_names import option
+from carrousel.core.option_names import naming_flags, option
 from carrousel.nlp.char_fold import FOLD_MODES, UNK_MODES
 from carrousel.nlp.emoji_names import EMOJI_MODES
 from carrousel.nlp.errors import NLPConfigError
@@ -275,10 +275,12 @@ class SentimentTrainConfig:
             math.isfinite(self.embedding_lr_scale) and self.embedding_lr_scale > 0,
             f"embedding_lr_scale must be a number > 0, got {self.embedding_lr_scale}",
         )
+        freeze = option("freeze_embeddings", True, "--freeze-embeddings")  # freeze_embeddings=True in Python
+        teacher = option("teacher", "minilm") if naming_flags() else "teacher=TeacherConfig()"
         _need(
             not (self.freeze_embeddings and self.embeddings is None and self.teacher is None),
-            "freeze_embeddings keeps pretrained embeddings fixed, and there are none: give --embeddings FILE "
-            "or --teacher minilm, or leave --freeze-embeddings out",
+            f"freeze_embeddings keeps pretrained embeddings fixed, and there are none: give "
+            f"{option('embeddings', metavar='FILE')} or {teacher}, or leave {freeze} out",
         )
         _need(
             not (self.freeze_embeddings and self.embedding_lr_scale != 1.0),

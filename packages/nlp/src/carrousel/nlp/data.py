@@ -257,15 +257,15 @@ def read_lines(path: str | Path, legacy: bool = False) -> list[str]:
             reads labelled data (``nlp sentiment predict --file``); otherwise it is refused.
 
     Raises:
-        TextDataError: the file is missing, empty or not text; EmptyTextError for a blank line.
+        TextDataError: the file is missing, empty or not text; EmptyTextError for a blank line: each naming
+            the file as its caller gave it (``path='t.txt'``, ``--file t.txt`` in a command).
     """
-    text = read_text(
-        path, "--file", "text", encodings=LEGACY_TEXT if legacy else ("utf-8-sig",), streams=True
-    )
+    flag = option("path", flag="--file")  # the commands reading lines of texts name the file --file
+    text = read_text(path, flag, "text", encodings=LEGACY_TEXT if legacy else ("utf-8-sig",), streams=True)
     lines = file_lines(text)  # not str.splitlines: a form feed or U+2028 inside a text is no line end
     while lines and not lines[-1].strip():
         lines.pop()
-    check_texts(lines, f"--file {path}")
+    check_texts(lines, named_path(path, flag))
     return lines
 
 

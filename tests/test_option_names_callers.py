@@ -1,0 +1,126 @@
+"""Messages that spelled a command's flags (or a Python name) to every caller, now named through
+:mod:`carrousel.core.option_names`: a Python caller reads the name it passed, a CLI user the flag it typed
+(the flags_named() halves below are the command's words, unchanged).
+
+Each test failed before: nlp's ``read_lines`` said ``--file t.txt`` to a Python caller, bio's
+``TrainingSet.negatives`` ``--negatives n.fa`` and ``choose_task`` ``--task max`` / ``--motif MA0139.2``,
+speech's pruning ``train_data a.tsv, b.tsv``, nlp's ``freeze_embeddings`` check ``--teacher minilm``; bio's
+``check_pvalue`` said ``pvalue=0`` inside a command.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from carrousel.core.option_names import flags_named
+
+
+def test_read_lines_names_the_file_as_its_caller_gave_it(tmp_path: Path) -> None:
+    from carrousel.core.errors import DataError
+    from carrousel.nlp.data import read_lines
+    from carrousel.nlp.errors import EmptyTextError
+
+    lines, gone = tmp_path / "t.txt", tmp_path / "gone.txt"
+    lines.write_text("fine\n\nmore\n")
+    for naming, said in ((contextlib.nullcontext(), "path='{}'"), (flags_named(), "--file {}")):
+        with naming:
+            with pytest.raises(EmptyTextError) as blank:
+                read_lines(lines)
+            with pytest.raises(DataError) as missing:
+                read_lines(gone)
+        assert (
+            str(blank.value)
+            == f"{said.format(lines)}: text 2 is empty or only whitespace; remove it or fill it in"
+        )
+        assert str(missing.value).startswith(said.format(gone))
+
+
+def test_bio_names_the_negatives_and_the_scored_output_as_given(tmp_path: Path) -> None:
+    from carrousel.bio import data
+    from carrousel.bio.config import TrainDataConfig
+    from carrousel.bio.evaluate import choose_task
+    from carrousel.bio.motifs import Motif
+
+    rng = np.random.default_rng(0)
+    pos, neg = tmp_path / "p.fa", tmp_path / "n.fa"
+    for path in (pos, neg):
+        path.write_text("".join(f">s{i}\n{''.join(rng.choice(list('ACGT'), 200))}\n" for i in range(30)))
+    cfg = TrainDataConfig(positives=str(pos), negatives=str(neg))
+    assert data.training_set(cfg, []).negatives == f"negatives='{neg}'"  # before: --negatives n.fa
+    with flags_named():
+        assert data.training_set(cfg, []).negatives == f"--negatives {neg}"  # the CLI's (its note hides it)
+
+    counts = np.full((8, 4), 1.0)
+    counts[np.arange(8), np.arange(8) % 4] = 20.0
+    ctcf, other = Motif("MA0139.2", "CTCF", counts, "test"), Motif("filter3", "filter3", counts, "test")
+    model: Any = SimpleNamespace(motifs=[ctcf, other])
+    for naming, most, one, motif, among in (
+        (contextlib.nullcontext(), "task='max'", "task='1'", "motifs='MA0139.2'", "of the motifs outputs"),
+        (flags_named(), "--task max", "--task 1", "--motif MA0139.2", "of the --motif outputs"),
+    ):
+        with naming:
+            assert choose_task(model, "max", [], lambda m: 0.5)[1] == f"{most}: the maximum over all outputs"
+            assert choose_task(model, "1", [], lambda m: 0.5) == (1, one)
+            assert (
+                choose_task(model, None, [ctcf], lambda m: 0.5)[1]
+                == f"{motif} is the model output CTCF_MA0139.2"
+            )
+            assert choose_task(model, None, [ctcf, other], lambda m: 0.5)[1].startswith(among)
+
+
+def test_speech_pruning_names_its_training_corpora_as_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    from carrousel.speech import prune
+    from carrousel.speech.config import SpeechExportConfig
+    from carrousel.speech.errors import CorpusError
+
+    monkeypatch.setattr(prune, "load_corpora", lambda *a: [])  # no utterance survives: the error names them
+    monkeypatch.setattr(prune, "with_durations", lambda utts: utts)
+    monkeypatch.setattr(prune, "split_utterances", lambda utts, fraction, seed: ([], []))
+    monkeypatch.setattr(prune, "trainable", lambda utts, *a: ([], 0))
+    full: Any = SimpleNamespace(alphabet=None, frame_seconds=0.02)
+    cfg = SpeechExportConfig(prune=0.5, train_data=("a.tsv", "b.tsv"))
+    for naming, said in (
+        (contextlib.nullcontext(), "train_data=('a.tsv', 'b.tsv')"),  # before: "train_data a.tsv, b.tsv"
+        (flags_named(), "--train-data a.tsv, b.tsv"),
+    ):
+        with naming, pytest.raises(CorpusError) as err:
+            prune.finetune_corpus(full, {}, cfg)
+        assert str(err.value) == f"{said}: no usable training utterance for this model (dropped: 0)"
+
+
+def test_nlp_freezing_without_pretrained_embeddings_names_the_python_settings() -> None:
+    from carrousel.nlp.config import SentimentTrainConfig, TextDataConfig
+    from carrousel.nlp.errors import NLPConfigError
+
+    fix = "freeze_embeddings keeps pretrained embeddings fixed, and there are none: give "
+    for naming, said in (
+        (
+            contextlib.nullcontext(),
+            "embeddings or teacher=TeacherConfig(), or leave freeze_embeddings=True out",
+        ),
+        (flags_named(), "--embeddings FILE or --teacher minilm, or leave --freeze-embeddings out"),
+    ):
+        with naming, pytest.raises(NLPConfigError) as err:
+            SentimentTrainConfig(TextDataConfig("d.csv"), freeze_embeddings=True)
+        assert str(err.value) == fix + said
+
+
+def test_check_pvalue_names_the_flag_inside_a_command() -> None:
+    from carrousel.bio.errors import ScanConfigError
+    from carrousel.bio.pwm_null import check_pvalue
+
+    fix = "is no p-value; give a number in (0, 1], e.g."
+    with pytest.raises(ScanConfigError) as err:
+        check_pvalue(0, "IntegerPWM.threshold")
+    assert (
+        str(err.value) == f"IntegerPWM.threshold: pvalue=0 {fix} pvalue=1e-4"
+    )  # a Python caller's, as before
+    with flags_named(), pytest.raises(ScanConfigError) as err:
+        check_pvalue(float("nan"), "scan")
+    assert str(err.value) == f"scan: --pvalue nan {fix} --pvalue 1e-4"  # before: pvalue=nan ... pvalue=1e-4
