@@ -1,11 +1,14 @@
 """Messages that spelled a command's flags (or a Python name) to every caller, now named through
 :mod:`carrousel.core.option_names`: a Python caller reads the name it passed, a CLI user the flag it typed
-(the flags_named() halves below are the command's words, unchanged).
+(the flags_named() halves below are the command's words, unchanged). And two checks built once in core and
+used by every domain: the "lower the learning rate" fix of a diverged training (:func:`lr_fix`) and one item
+where a list of them is meant (:func:`carrousel.core.listed.check_listed`).
 
 Each test failed before: nlp's ``read_lines`` said ``--file t.txt`` to a Python caller, bio's
 ``TrainingSet.negatives`` ``--negatives n.fa`` and ``choose_task`` ``--task max`` / ``--motif MA0139.2``,
-speech's pruning ``train_data a.tsv, b.tsv``, nlp's ``freeze_embeddings`` check ``--teacher minilm``; bio's
-``check_pvalue`` said ``pvalue=0`` inside a command.
+speech's pruning ``train_data a.tsv, b.tsv``, nlp's ``freeze_embeddings`` check ``--teacher minilm``,
+finance's diverged variant ``[train] lr``; bio's ``check_pvalue`` said ``pvalue=0`` inside a command, and
+speech's ``transcribe(cfg, None)`` was a bare TypeError.
 """
 
 from __future__ import annotations
@@ -124,3 +127,40 @@ def test_check_pvalue_names_the_flag_inside_a_command() -> None:
     with flags_named(), pytest.raises(ScanConfigError) as err:
         check_pvalue(float("nan"), "scan")
     assert str(err.value) == f"scan: --pvalue nan {fix} --pvalue 1e-4"  # before: pvalue=nan ... pvalue=1e-4
+
+
+def test_one_lr_fix_in_core_names_each_domains_setting() -> None:
+    from carrousel.core.train import lr_fix
+    from carrousel.finance.prune import retrain_fix
+
+    assert (lr_fix("fit.lr", 1e30), lr_fix("lr", 0.5), lr_fix("train.lr", 1e10, "[train] lr")) == (
+        "fit.lr (now 1e+30)",
+        "lr (now 0.5)",
+        "train.lr (now 1e+10)",
+    )
+    assert (
+        retrain_fix(1e10, "m") == "train.lr (now 1e+10) and train the forecaster in m again"
+    )  # was [train] lr
+    with flags_named():
+        assert (lr_fix("fit.lr", 1e30), lr_fix("lr", 0.5), lr_fix("train.lr", 1e10, "[train] lr")) == (
+            "--lr (now 1e+30)",
+            "--lr (now 0.5)",
+            "[train] lr (now 1e+10)",
+        )
+        assert retrain_fix(1e10, "m") == "[train] lr (now 1e+10) and train the forecaster in m again"
+
+
+def test_one_item_where_a_list_is_meant_is_refused_by_one_check() -> None:
+    from carrousel.core.errors import ConfigError
+    from carrousel.core.listed import check_listed
+    from carrousel.speech.config import TranscribeConfig
+    from carrousel.speech.errors import AudioError
+    from carrousel.speech.pipeline import transcribe
+
+    check_listed(["a", "b"], str, ConfigError, "text")  # a list passes
+    with pytest.raises(ConfigError, match=r"^input: got one string, not a list of texts; pass \[text\]$"):
+        check_listed("ab", (str, bytes), ConfigError, "text", "string", "input")
+    with pytest.raises(ConfigError, match=r"^got one path, not a list of paths; pass \[path\] \(a\.wav\)$"):
+        check_listed(Path("a.wav"), (str, Path), ConfigError, "path", show=True)
+    with pytest.raises(AudioError, match=r"^got None, not a list of paths; pass \[path, \.\.\.\]$"):
+        transcribe(TranscribeConfig(), None)  # type: ignore[arg-type]  # before: TypeError, not iterable

@@ -31,8 +31,7 @@ from carrousel.core.args import check_args
 from carrousel.core.device import pin_memory_for
 from carrousel.core.errors import DataError
 from carrousel.core.metrics import roc_auc
-from carrousel.core.option_names import option
-from carrousel.core.train import Callback, Trainer, finite_parameters, fit_refusing, refuse_diverged
+from carrousel.core.train import Callback, Trainer, finite_parameters, fit_refusing, lr_fix, refuse_diverged
 from carrousel.core.train import FitResult as TrainerResult
 from carrousel.core.train import TrainConfig as TrainerConfig
 from carrousel.core.train.distributed import leave_to_rank_zero
@@ -231,7 +230,7 @@ def fit_model(
     trainer = Trainer(model, MotifTask(), tcfg, callbacks=logs)
     pin = pin_memory_for(trainer.device)
     val_loader = windows_loader(x[val_idx], y[val_idx], 512, False, seed, pin) if n_val else None
-    fix = f"{option('fit.lr')} (now {tcfg.lr:g})"  # fit.lr, --lr in a command
+    fix = lr_fix("fit.lr", tcfg.lr)  # fit.lr, --lr in a command
     try:  # weights and outputs checked below (_check_finite)
         result = fit_refusing(
             trainer, windows_loader(x_tr, y_tr, batch_size, True, seed, pin), val_loader, fix, False

@@ -24,6 +24,7 @@ from carrousel.core.args import check_args
 from carrousel.core.export.choices import InferencePrecision
 from carrousel.core.option_names import option
 from carrousel.core.prune import prune_and_finetune
+from carrousel.core.train import lr_fix
 from carrousel.finance.bundle import ForecasterBundle
 from carrousel.finance.config import ExportConfig
 from carrousel.finance.data import load_histories
@@ -41,8 +42,9 @@ logger = logging.getLogger(__name__)
 @check_args
 def retrain_fix(lr: float, model_dir: str) -> str:
     """The fix of a diverged pruned or distilled variant: its training reuses the forecaster's own
-    ``[train] lr``, which only training the forecaster again changes (core's line reads "lower <fix>")."""
-    return f"[train] lr (now {lr:g}) and train the forecaster in {model_dir} again"
+    ``[train] lr`` (``train.lr`` to a Python caller), which only training the forecaster again changes (core's
+    line reads "lower <fix>")."""
+    return f"{lr_fix('train.lr', lr, '[train] lr')} and train the forecaster in {model_dir} again"
 
 
 def training_windows(saved: ForecasterBundle, cfg: ExportConfig) -> tuple[list[SeriesData], PanelData]:

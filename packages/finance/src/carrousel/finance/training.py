@@ -28,7 +28,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from carrousel.core.args import check_args
 from carrousel.core.device import Precision, pin_memory_for
-from carrousel.core.train import FitResult, TrainConfig, Trainer, fit_refusing
+from carrousel.core.train import FitResult, TrainConfig, Trainer, fit_refusing, lr_fix
 from carrousel.finance.baselines import garch_quantiles
 from carrousel.finance.config import FinanceConfig, TrainSettings
 from carrousel.finance.conformal import conformal_offsets, scale_calibration
@@ -161,12 +161,15 @@ def fit_forecaster(
 
     Raises:
         NonFiniteLossError: the fitted weights are not finite, an optimiser step overflowed them, or the
-            held-out loss is more than 10x the untrained network's (a diverged training), naming ``[train] lr``.
+            held-out loss is more than 10x the untrained network's (a diverged training), naming ``[train] lr``
+            (``train.lr`` to a Python caller).
     """
     cfg, task, train_loader, val_loader = trainer_parts(train, val, quantiles, settings)
     trainer = Trainer(model, task, cfg, progress_label=label)
     with threads(settings.threads):
-        result = fit_refusing(trainer, train_loader, val_loader, f"[train] lr (now {settings.lr:g})")
+        result = fit_refusing(
+            trainer, train_loader, val_loader, lr_fix("train.lr", settings.lr, "[train] lr")
+        )
     model.to("cpu")
     if result.history:
         last = result.history[-1]

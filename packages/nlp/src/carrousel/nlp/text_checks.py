@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
+from carrousel.core.listed import check_listed
 from carrousel.nlp.errors import EmptyTextError, TextDataError
 
 __all__ = ["check_texts"]
@@ -20,10 +21,7 @@ def check_texts(texts: Iterable[str], where: str) -> list[str]:
         TextDataError: one string, None, a mapping, a table or an array of other than one dimension;
             EmptyTextError: a missing, non-text or blank text, naming its row.
     """
-    if isinstance(texts, str | bytes):  # iterated, it would be one text per letter
-        raise TextDataError(f"{where}: got one string, not a list of texts; pass [text]")
-    if not isinstance(texts, Iterable):  # before: TypeError "'NoneType' object is not iterable"
-        raise TextDataError(f"{where}: got {texts!r:.40}, not a list of texts; pass [text, ...]")
+    check_listed(texts, (str, bytes), TextDataError, "text", "string", where)  # "hi": one text per letter
     if isinstance(texts, Mapping):  # iterated, its keys (a DataFrame's: its column names) would be the texts
         raise TextDataError(
             f"{where}: got a {type(texts).__name__}, not a list of texts; pass list(d.values())"

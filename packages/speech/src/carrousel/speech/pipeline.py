@@ -26,10 +26,11 @@ from carrousel.core.bundle import BUNDLE_FILE
 from carrousel.core.curves import can_plot, finite_history, history_writer
 from carrousel.core.device import check_precision, pin_memory_for
 from carrousel.core.files import check_output_dir
+from carrousel.core.listed import check_listed
 from carrousel.core.option_names import option
 from carrousel.core.paths import user_path
 from carrousel.core.text import name_some
-from carrousel.core.train import Callback, Trainer, fit_refusing
+from carrousel.core.train import Callback, Trainer, fit_refusing, lr_fix
 from carrousel.core.train import TrainConfig as CoreTrainConfig
 from carrousel.speech import synth
 from carrousel.speech.audio import audio_info, read_audio
@@ -211,7 +212,7 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
     steps = min(cfg.epochs * len(loader), cfg.max_steps or math.inf)
     with (progress or no_progress)("training", float(steps)) as advance:
         trainer = Trainer(model, CTCTask(alphabet), core_cfg, callbacks=[_Progress(advance)])
-        fix = f"{option('lr')} (now {cfg.lr:g})"  # a diverged fit: one line naming lr (--lr in a command)
+        fix = lr_fix("lr", cfg.lr)  # a diverged fit: one line naming lr (--lr in a command)
         fit = fit_refusing(trainer, loader, val_loader, fix)
     lm_text = "".join(f"{u.text}\n" for u in train_utts if u.text)  # the model's own word LM: its transcripts
     recognizer = Recognizer(model.to("cpu").eval(), alphabet, features, mean, std, lm_text)
@@ -305,12 +306,11 @@ def transcribe(
     answer is nothing (``evaluate``'s empty transcripts); one that is silent is transcribed as nothing.
 
     Raises:
-        AudioError: a file is empty, corrupt, silent or too long (the first one stops the run), unless
-            ``skip_errors``.
+        AudioError: one path (or None) instead of a list; a file is empty, corrupt, silent or too long (the
+            first one stops the run), unless ``skip_errors``.
         BundleError: the model cannot be loaded.
     """
-    if isinstance(paths, str | os.PathLike):  # read letter by letter otherwise
-        raise AudioError(f"got one path, not a list of paths; pass [path] ({paths})")
+    check_listed(paths, (str, bytes, os.PathLike), AudioError, "path", show=True)  # one: letter by letter
     files = [os.fspath(p) for p in paths]  # a Path was an AttributeError ('endswith') in the progress set-up
     _threads(cfg.threads)
     recognizer = recognizer or load_model(cfg.model, cfg.device, cfg.precision)

@@ -13,6 +13,7 @@ convolution buffers and the LSTM state from chunk to chunk.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from importlib import resources
@@ -26,6 +27,7 @@ from carrousel.core.args import check_args
 from carrousel.core.bundle import Bundle, load_bundle, model_repr
 from carrousel.core.device import check_inference, pick_device, run_in_precision
 from carrousel.core.export.deploy import load_runtime
+from carrousel.core.listed import check_listed
 from carrousel.core.option_names import option
 from carrousel.core.paths import user_path
 from carrousel.core.provenance import (
@@ -301,10 +303,7 @@ class Recognizer:
             AudioError: one path (or None) instead of a list, or the first file that is empty, corrupt,
                 silent or too long (not with ``skip_errors``).
         """
-        if isinstance(paths, str | Path):  # a str would be read letter by letter
-            raise AudioError(f"got one path, not a list of paths; pass [path] ({paths})")
-        if not isinstance(paths, Iterable):  # before: TypeError "'NoneType' object is not iterable"
-            raise AudioError(f"got {paths!r:.40}, not a list of paths; pass [path, ...]")
+        check_listed(paths, (str, bytes, os.PathLike), AudioError, "path", show=True)  # a str: by letter
         files = [str(p) for p in paths]
         cfg = decoding or DecodeConfig()
         batch: list[tuple[str, torch.Tensor, float, float]] = []

@@ -25,6 +25,7 @@ from carrousel.core.train.diverged import (
     check_held_out,
     finite_parameters,
     fit_refusing,
+    lr_fix,
     refuse_diverged,
 )
 from carrousel.core.train.ema import WeightAverage
@@ -75,6 +76,7 @@ __all__ = [
     "is_rank_zero",
     "leave_to_rank_zero",
     "load_checkpoint",
+    "lr_fix",
     "predict",
     "refuse_diverged",
     "save_checkpoint",

@@ -4,7 +4,8 @@ The trainer skips the steps whose loss or gradient is NaN/inf, not a finite step
 (or the activations they make) overflow afterwards, nor a step too large for the weights' float type at all
 (an optimiser step of a learning rate near float32's largest value, which PyTorch refuses to take). A
 domain checks what it can see (its weights, its held-out loss or outputs) and refuses with
-:func:`refuse_diverged`, naming its own fix (``--lr`` or ``[train] lr``); the trainer raises
+:func:`refuse_diverged`, naming its own fix (:func:`lr_fix`: ``--lr`` or ``[train] lr`` in a command, ``fit.lr``
+or ``train.lr`` to a Python caller); the trainer raises
 :class:`StepOverflowError` for the overflowing step, which the domain re-raises naming its fix the same way.
 
 A far too large but finite learning rate can also keep finite weights that are useless: with held-out
@@ -28,6 +29,7 @@ from torch import nn
 
 from carrousel.core.args import check_args
 from carrousel.core.errors import DataError, NonFiniteLossError
+from carrousel.core.option_names import option
 from carrousel.core.train.result import FitResult
 from carrousel.core.train.seed import get_rng_state, set_rng_state
 from carrousel.core.train.state import loader_rng_state, set_loader_rng_state, state_copy
@@ -35,7 +37,14 @@ from carrousel.core.train.state import loader_rng_state, set_loader_rng_state, s
 if TYPE_CHECKING:
     from carrousel.core.train.trainer import Trainer
 
-__all__ = ["StepOverflowError", "check_held_out", "finite_parameters", "fit_refusing", "refuse_diverged"]
+__all__ = [
+    "StepOverflowError",
+    "check_held_out",
+    "finite_parameters",
+    "fit_refusing",
+    "lr_fix",
+    "refuse_diverged",
+]
 
 WEIGHTS = "the network's weights hold NaN or infinite values"  # what finite_parameters refuses, in words
 UNTRAINED_FACTOR = 10.0  # a kept held-out loss above this many times the untrained model's is a divergence
@@ -65,6 +74,24 @@ class StepOverflowError(NonFiniteLossError):
         super().__init__(_message(result, what, f"the learning rate (now {lr:g})"))
         self.result = result
         self.what = what
+
+
+@check_args
+def lr_fix(name: str, lr: float, flag: str | None = None) -> str:
+    """The fix a diverged training names (core's line reads "lower <fix>"): the learning-rate setting as its
+    caller gives it, with its value now; the domain names the setting (core knows none of their names).
+
+    Args:
+        name: the setting's Python name (``"fit.lr"``, ``"lr"``, ``"train.lr"``).
+        lr: the learning rate the training ran with.
+        flag: how a command names it when not ``--`` + the name's last part (``"[train] lr"``, a config file's
+            key where no flag sets it).
+
+    Returns:
+        ``"--lr (now 1e+30)"`` inside a command, ``"fit.lr (now 1e+30)"`` to a Python caller
+        (:func:`~carrousel.core.option_names.option`).
+    """
+    return f"{option(name, flag=flag)} (now {lr:g})"
 
 
 def finite_parameters(model: nn.Module) -> bool:

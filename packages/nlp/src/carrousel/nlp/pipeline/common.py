@@ -14,7 +14,7 @@ from carrousel.core.args import check_args
 from carrousel.core.config import as_int
 from carrousel.core.data import pad_sequences
 from carrousel.core.option_names import option
-from carrousel.core.train import FitResult, TrainConfig, Trainer, check_held_out, fit_refusing
+from carrousel.core.train import FitResult, TrainConfig, Trainer, check_held_out, fit_refusing, lr_fix
 from carrousel.nlp.config import TextDataConfig
 from carrousel.nlp.data import is_table, label_order, load_texts, read_column
 from carrousel.nlp.errors import NLPConfigError, TextDataError
@@ -60,11 +60,6 @@ def train_config(fit: Any, monitor: str = "val_loss", **extra: Any) -> TrainConf
     )
 
 
-def _lower_lr(lr: float) -> str:
-    """The fix a diverged training names: its learning rate (``fit.lr``, ``--lr`` in a command) and value."""
-    return f"{option('fit.lr')} (now {lr:g})"
-
-
 def check_converged(held_out: float, result: FitResult, lr: float, what: str = "the held-out loss") -> None:
     """Refuses, before the model is saved, a training whose held-out loss is not finite: it diverged (the
     trainer skips the steps whose loss or gradient is NaN/inf, not the finite steps of a far too large
@@ -79,7 +74,7 @@ def check_converged(held_out: float, result: FitResult, lr: float, what: str = "
     Raises:
         NonFiniteLossError: ``held_out`` is NaN or infinite, in core's one line naming the fix.
     """
-    check_held_out(held_out, result, _lower_lr(lr), what)
+    check_held_out(held_out, result, lr_fix("fit.lr", lr), what)
 
 
 def fit_checked(trainer: Trainer, train: Any, val: Any, lr: float) -> FitResult:
@@ -91,7 +86,7 @@ def fit_checked(trainer: Trainer, train: Any, val: Any, lr: float) -> FitResult:
     Raises:
         NonFiniteLossError: either, in core's one line naming the fix.
     """
-    return fit_refusing(trainer, train, val, _lower_lr(lr), weights=False)
+    return fit_refusing(trainer, train, val, lr_fix("fit.lr", lr), weights=False)
 
 
 def _same(text: str) -> str:
