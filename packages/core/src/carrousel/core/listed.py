@@ -1,12 +1,12 @@
 """One item where a list of them is meant, refused at the call in one line (:func:`check_listed`).
 
 A function that takes a list of texts or of file paths iterates it: given one ``str`` it would read it letter
-by letter (``model("great")`` gave five predictions, one per letter, ``transcribe_files("a.wav")`` tried the
-file ``a``), given None it would fail deep inside with ``'NoneType' object is not iterable``. Such an entry
-point returns one result per item, so one item is refused rather than wrapped (the caller would get a list
-where it expected one result); a config field that holds a tuple of names (motif specs, tickers, hotwords)
-takes one string as that one item instead (:mod:`carrousel.core.config_text`). The domain names its items;
-core holds the check and its words once. Torch-free.
+by letter (five results for the five letters of one text, a file for each character of one path), given None
+it would fail deep inside with ``'NoneType' object is not iterable``. Such an entry point returns one result
+per item, so one item is refused rather than wrapped (the caller would get a list where it expected one
+result); a config field that holds a tuple of names takes one string as that one item instead
+(:mod:`carrousel.core.config_text`). The domain names its items; core holds the check and its words once.
+Torch-free.
 """
 
 from __future__ import annotations
