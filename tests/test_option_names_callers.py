@@ -4,11 +4,11 @@
 used by every domain: the "lower the learning rate" fix of a diverged training (:func:`lr_fix`) and one item
 where a list of them is meant (:func:`carrousel.core.listed.check_listed`).
 
-Each test failed before: nlp's ``read_lines`` said ``--file t.txt`` to a Python caller, bio's
-``TrainingSet.negatives`` ``--negatives n.fa`` and ``choose_task`` ``--task max`` / ``--motif MA0139.2``,
-speech's pruning ``train_data a.tsv, b.tsv``, nlp's ``freeze_embeddings`` check ``--teacher minilm``,
-finance's diverged variant ``[train] lr``; bio's ``check_pvalue`` said ``pvalue=0`` inside a command, and
-speech's ``transcribe(cfg, None)`` was a bare TypeError.
+Each test failed before: nlp's ``read_lines`` and ``read_column`` said ``--file t.txt`` (and ``--text-col``)
+to a Python caller, bio's ``TrainingSet.negatives`` ``--negatives n.fa`` and ``choose_task`` ``--task max``
+/ ``--motif MA0139.2``, speech's pruning ``train_data a.tsv, b.tsv``, nlp's ``freeze_embeddings`` check
+``--teacher minilm``, finance's diverged variant ``[train] lr``; bio's ``check_pvalue`` said ``pvalue=0``
+inside a command, and speech's ``transcribe(cfg, None)`` was a bare TypeError.
 """
 
 from __future__ import annotations
@@ -42,6 +42,25 @@ def test_read_lines_names_the_file_as_its_caller_gave_it(tmp_path: Path) -> None
             == f"{said.format(lines)}: text 2 is empty or only whitespace; remove it or fill it in"
         )
         assert str(missing.value).startswith(said.format(gone))
+
+
+def test_read_column_names_the_table_and_its_column_as_its_caller_gave_them(tmp_path: Path) -> None:
+    from carrousel.nlp.data import read_column
+    from carrousel.nlp.errors import ColumnNotFoundError
+
+    table = tmp_path / "t.csv"
+    table.write_text("a,b\nx,y\n")
+    hint = "a file without a header row? add one naming the text column, or give {} the texts alone"
+    for naming, file, col, alone in (
+        (contextlib.nullcontext(), f"path='{table}'", "text_col", "path"),  # before: --file, --text-col
+        (flags_named(), f"--file {table}", "--text-col", "--file"),
+    ):
+        with naming, pytest.raises(ColumnNotFoundError) as err:
+            read_column(table, "text")
+        said = str(err.value)
+        assert (
+            said.startswith(f"{file}: no column 'text' ({col}); columns found") and hint.format(alone) in said
+        )
 
 
 def test_bio_names_the_negatives_and_the_scored_output_as_given(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from carrousel.core.option_names import flags_named
 from carrousel.nlp.data_columns import pick_columns, pick_text_column
 from carrousel.nlp.errors import ColumnNotFoundError
 
@@ -20,10 +21,11 @@ def _error(call: object) -> str:
 def test_a_missing_text_column_of_a_first_row_read_as_names_hints_at_a_header_row() -> None:
     """The messages as they were: with the hint only where the default ``text`` was looked for among names
     read from a file's first row and no column stands in for it."""
-    assert _error(lambda: pick_text_column(["a", "b"], "text", "--file x.csv", header_read=True)) == (
-        "--file x.csv: no column 'text' (--text-col); columns found: 'a', 'b' "
-        f"{_NO_HEADER}, or give --file the texts alone, one per line)"
-    )
+    with flags_named():  # the hint's file option as the command names it (read_column's path to Python)
+        assert _error(lambda: pick_text_column(["a", "b"], "text", "--file x.csv", header_read=True)) == (
+            "--file x.csv: no column 'text' (--text-col); columns found: 'a', 'b' "
+            f"{_NO_HEADER}, or give --file the texts alone, one per line)"
+        )
     assert _error(
         lambda: pick_text_column(["a", "b"], "text", "--exclude x.csv", header_read=True, flag=None)
     ) == (

@@ -228,17 +228,21 @@ def is_table(path: str | Path) -> bool:
 
 
 def read_column(
-    path: str | Path, text_col: str, flag: str = "--file", col_flag: str | None = "--text-col"
+    path: str | Path, text_col: str, flag: str | None = None, col_flag: str | None = "text_col"
 ) -> list[str]:
     """The texts of one column of a table file (:func:`is_table`) or data set, read as :func:`load_texts` reads
     ``--data`` (the column named, or for ``text`` absent the one usual text column: :mod:`~carrousel.nlp.data_columns`);
-    ``col_flag`` is the option naming the column (None where none does: ``--exclude``).
+    ``flag`` is the option naming the file (None: ``path``, ``--file`` in a command), ``col_flag`` the option
+    naming the column (a Python name goes through :func:`option`: ``text_col``, ``--text-col`` in a command;
+    None where none does: ``--exclude``).
 
     Raises:
         TextDataError: the file cannot be read; ColumnNotFoundError: no such column; EmptyTextError: an
             empty text (naming its row).
     """
     path = user_spec(path)  # "~/t.csv" is in the home folder; a hub name stays as it is
+    flag = flag or option("path", flag="--file")  # predict --file reads a table so
+    col_flag = option(col_flag) if col_flag and not col_flag.startswith("-") else col_flag
     ds, fmt = _load_dataset(str(path), "train", True, flag)
     where, cols, held = named_path(path, flag), list(ds.column_names), "data set" if fmt == "hub" else "file"
     column = pick_text_column(cols, text_col, where, header_read=fmt == "csv", flag=col_flag, container=held)

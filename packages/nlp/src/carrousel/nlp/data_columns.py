@@ -136,7 +136,8 @@ def pick_text_column(
         text_col: the configured text column (``--text-col``).
         where: the table's description, for messages (``--file reviews.tsv``).
         header_read: the names came from the file's first row (a CSV/TSV): the error for the default
-            ``text`` then says what to do with a file that has no header row (predict has no ``--no-header``).
+            ``text`` then says what to do with a file that has no header row (predict has no ``--no-header``):
+            add one, or give the texts alone (to ``--file`` in a command, read_column's ``path`` in Python).
         flag: the option that names the column; None where none does (``--exclude``: the messages say to
             name the column in the ``container`` instead).
         container: what holds the columns, for those messages: ``"file"``, or ``"data set"`` (a saved or
@@ -147,6 +148,6 @@ def pick_text_column(
     """
     hint = ""
     if header_read and text_col == TEXT_COLUMNS[0]:  # the default looked for in a first row of texts?
-        alone = ", or give --file the texts alone, one per line" if flag else ""
+        alone = f", or give {option('path', flag='--file')} the texts alone, one per line" if flag else ""
         hint = f" (a file without a header row? add one naming the text column{alone})"
     return _pick(columns, text_col, TEXT_COLUMNS, flag, where, hint=hint, container=container)
