@@ -22,6 +22,7 @@ import platform
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from typing import Any, Literal
 
+import numpy as np
 import torch
 from torch.nn.utils.rnn import PackedSequence
 
@@ -137,9 +138,15 @@ def move_to(
     non_blocking: bool = True,
     dtype: torch.dtype | None = None,
     pin: bool = False,
+    numpy: bool = False,
 ) -> Any:
     """Moves tensors inside nested dicts, lists, tuples and dataclasses to ``device``; with ``dtype``,
     floating-point tensors are converted to it too (integer, boolean and complex ones keep theirs).
+
+    With ``numpy`` (what :func:`move_batch` passes), NumPy arrays and scalars of a numeric or boolean dtype
+    become tensors first (``torch.from_numpy``, sharing memory where it can) and then follow the tensors'
+    rules: float64 arrays take ``dtype``, ``int64`` ids stay ``int64``. Arrays of strings or objects are left
+    as they are (a task may read them).
 
     With ``pin`` (what the training and evaluation loops pass where :func:`pin_memory_for` says so: CUDA),
     a CPU tensor not yet in page-locked memory is first copied into a contiguous page-locked one, as a
@@ -148,6 +155,9 @@ def move_to(
     queued work, and stages the copy itself). A loader's pinned batches are not copied again.
     """
     non_blocking = non_blocking and device.type == "cuda"
+    if numpy and isinstance(obj, np.ndarray | np.generic):
+        obj = _from_numpy(obj)
+
     if isinstance(obj, torch.Tensor):
         if pin and obj.device.type == "cpu" and obj.layout == torch.strided and not obj.is_pinned():
             obj = _page_locked(obj)
@@ -157,22 +167,24 @@ def move_to(
     if isinstance(obj, PackedSequence):  # its batch_sizes must stay on the CPU
         to = dtype if dtype is not None and obj.data.is_floating_point() else obj.data.dtype
         return obj.to(device=device, dtype=to, non_blocking=non_blocking)  # type: ignore[call-arg]
+
+    def _again(item: Any) -> Any:
+        return move_to(item, device, non_blocking, dtype, pin, numpy)
+
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         fields = dataclasses.fields(obj)
-        return dataclasses.replace(
-            obj, **{f.name: move_to(getattr(obj, f.name), device, non_blocking, dtype, pin) for f in fields}
-        )
+        return dataclasses.replace(obj, **{f.name: _again(getattr(obj, f.name)) for f in fields})
     if isinstance(obj, Mapping):
-        moved = {k: move_to(v, device, non_blocking, dtype, pin) for k, v in obj.items()}
+        moved = {k: _again(v) for k, v in obj.items()}
         if isinstance(obj, MutableMapping):  # keeps the type and state (e.g. a defaultdict's factory)
             out = copy.copy(obj)
             out.update(moved)
             return out
         return moved
     if isinstance(obj, tuple) and hasattr(obj, "_fields"):  # namedtuple
-        return type(obj)(*(move_to(v, device, non_blocking, dtype, pin) for v in obj))
+        return type(obj)(*(_again(v) for v in obj))
     if isinstance(obj, Sequence) and not isinstance(obj, str | bytes):
-        return type(obj)(move_to(v, device, non_blocking, dtype, pin) for v in obj)  # type: ignore[call-arg]
+        return type(obj)(_again(v) for v in obj)  # type: ignore[call-arg]
     return obj
 
 
@@ -180,8 +192,24 @@ def move_batch(batch: Any, device: torch.device, dtype: torch.dtype | None) -> A
     """A batch on its way into a model on ``device``: :func:`move_to` with ``dtype`` for its floating
     tensors (the model's :func:`floating_dtype`), page-locked first where :func:`pin_memory_for` says so
     (CUDA; a loader's pinned tensors are not copied again). The one rule of the trainer's, the evaluation
-    loop's, ``predict``'s and the learning-rate sweep's batches; ``move_to`` itself pins only when asked."""
-    return move_to(batch, device, dtype=dtype, pin=pin_memory_for(device))
+    loop's, ``predict``'s and the learning-rate sweep's batches; ``move_to`` itself pins only when asked.
+    NumPy arrays in the batch (a loader or iterable yielding ``ndarray`` s, or tuples and dicts of them)
+    become tensors first, under the same rules (``move_to``'s ``numpy``)."""
+    return move_to(batch, device, dtype=dtype, pin=pin_memory_for(device), numpy=True)
+
+
+def _from_numpy(array: np.ndarray | np.generic) -> Any:
+    """A NumPy array or scalar of a numeric or boolean dtype as a tensor (a scalar as a 0-d tensor); any
+    other (strings, objects, dates) unchanged. A read-only, reversed-stride or byte-swapped array is copied
+    first (``torch.from_numpy`` refuses the last two and warns on the first)."""
+    if array.dtype.kind not in "biufc":
+        return array
+    array = np.asarray(array)
+    if not array.dtype.isnative:
+        array = array.astype(array.dtype.newbyteorder("="))
+    if not array.flags.writeable or any(s < 0 for s in array.strides):
+        array = np.array(array, copy=True)
+    return torch.from_numpy(array)
 
 
 def _page_locked(tensor: torch.Tensor) -> torch.Tensor:

@@ -1,7 +1,8 @@
 """The Trainer: fit / evaluate / predict for any model and :class:`~carrousel.core.train.Task`.
 
 The trainer knows nothing of any domain: a domain hands it a plain ``nn.Module``, a small Task (forward,
-loss, metrics) and data loaders yielding tensors, dicts or tuples of tensors. One training step is::
+loss, metrics) and data loaders yielding tensors, dicts or tuples of tensors (NumPy arrays are taken too and
+become tensors at the edge, :func:`~carrousel.core.device.move_batch`). One training step is::
 
     outputs = task.forward(model, batch); loss = task.loss(outputs, batch); backward (scaled by the
     GradScaler for fp16 on CUDA and MPS, divided by ``accumulate``); every ``accumulate`` micro-batches:
