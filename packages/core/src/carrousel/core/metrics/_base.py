@@ -94,8 +94,24 @@ def _add_padded(a: Tensor, b: Tensor) -> Tensor:
 class Metric(abc.ABC):
     """Base class of the stateful metrics.
 
-    Subclasses implement :meth:`update` (using :meth:`_add` and :meth:`_append` to record state) and
-    :meth:`_compute` (turning merged state into a float).
+    Subclasses implement :meth:`update` (using :meth:`add` and :meth:`append` to record state) and
+    :meth:`compute_from_state` (turning merged state into a float); :meth:`compute` calls it on the state
+    of every process. A metric written against the former private names (``_compute``, ``_add``,
+    ``_append``, ``_need``) keeps working unchanged.
+
+    Example:
+        >>> class MeanAbsError(Metric):
+        ...     def update(self, preds: Tensor, target: Tensor) -> None:
+        ...         self.add("abs", (preds - target).abs().sum().reshape(1))
+        ...         self.add("n", torch.tensor([float(target.numel())]))
+        ...
+        ...     def compute_from_state(self, sums: dict[str, Tensor], cats: dict[str, Tensor]) -> float:
+        ...         n = self.need(sums, "n", "mean absolute error")  # DataError before any update
+        ...         return float(sums["abs"].sum() / n.sum())
+        >>> m = MeanAbsError()
+        >>> m.update(torch.tensor([1.0, 2.0]), torch.tensor([0.0, 4.0]))
+        >>> m.compute()
+        1.5
 
     Attributes:
         higher_is_better: True when larger values are better (accuracy), False for errors and losses.
@@ -106,6 +122,12 @@ class Metric(abc.ABC):
     higher_is_better: ClassVar[bool] = False
 
     def __init__(self) -> None:
+        cls = type(self)
+        if cls.compute_from_state is Metric.compute_from_state and cls._compute is Metric._compute:
+            raise TypeError(
+                f"Can't instantiate metric {cls.__name__} without compute_from_state(sums, cats); define "
+                "it to return the metric's value from the merged state"
+            )
         self._sums: dict[str, Tensor] = {}
         self._cats: dict[str, list[Tensor]] = {}
 
@@ -118,9 +140,24 @@ class Metric(abc.ABC):
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Adds one batch of predictions and targets to the state."""
 
-    @abc.abstractmethod
+    def compute_from_state(self, sums: dict[str, Tensor], cats: dict[str, Tensor]) -> float:
+        """The metric's value from the merged state: the hook a subclass defines.
+
+        Args:
+            sums: every sum state by name (what :meth:`add` recorded), added over batches and processes.
+            cats: every cat state by name (what :meth:`append` recorded), concatenated along dim 0.
+
+        Returns:
+            The value, a float.
+
+        Raises:
+            DataError: the state is empty (:meth:`need` says so) or cannot define the metric.
+        """
+        return self._compute(sums, cats)  # a metric written against the former, private hook
+
     def _compute(self, sums: dict[str, Tensor], cats: dict[str, Tensor]) -> float:
-        """Returns the metric value from the (merged) state; raises DataError when it is empty."""
+        """The former, private name of :meth:`compute_from_state`, kept for metrics that define it."""
+        return self.compute_from_state(sums, cats)
 
     @check_args
     def compute(self, sync: bool = True) -> float:
@@ -138,30 +175,36 @@ class Metric(abc.ABC):
         cats = {k: torch.cat(v) for k, v in self._cats.items() if v}
         if sync and distributed_active():
             sums, cats = _gather_state(sums, cats)
-        return float(self._compute(sums, cats))
+        return float(self.compute_from_state(sums, cats))
 
     @property
     def empty(self) -> bool:
         """True when this process has seen no samples since the last reset."""
         return not self._sums and not self._cats
 
-    def _add(self, name: str, value: Tensor) -> None:
-        """Adds ``value`` to the sum state ``name`` (created on first use, in float64)."""
+    def add(self, name: str, value: Tensor) -> None:
+        """Adds ``value`` to the sum state ``name`` (created on first use, in float64; a shorter 1-D
+        state is zero-padded to the longer one, so per-class counts may grow)."""
         value = value.detach()
         value = value.to(wide_float(value.device))  # float64 (MPS: float32)
         old = self._sums.get(name)
         self._sums[name] = value.clone() if old is None else _add_padded(old, value)
 
-    def _append(self, name: str, value: Tensor) -> None:
+    def append(self, name: str, value: Tensor) -> None:
         """Appends ``value`` (concatenated along dim 0 at compute time) to the cat state ``name``."""
         self._cats.setdefault(name, []).append(value.detach())
 
     @staticmethod
-    def _need(sums: dict[str, Tensor], name: str, metric: str) -> Tensor:
-        """Returns a sum state, or raises DataError when the metric has seen no samples."""
+    def need(sums: dict[str, Tensor], name: str, metric: str) -> Tensor:
+        """Returns the sum state ``name``, or raises DataError naming ``metric`` when no samples were seen."""
         if name not in sums:
             raise DataError(f"{metric}: no samples were seen; call update() before compute()")
         return sums[name]
+
+    # the former, private names of the state helpers, kept for metrics written against them
+    _add = add
+    _append = append
+    _need = need
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(higher_is_better={self.higher_is_better})"

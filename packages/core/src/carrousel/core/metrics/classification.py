@@ -145,12 +145,12 @@ class Accuracy(Metric):
         preds, target = as_tensors(preds, target, "accuracy")
         labels, flat, keep, _ = _labels(preds, target, self.threshold, self.ignore_index)
         correct = labels == flat
-        self._add("correct", correct.sum() if keep is None else (correct.long() * keep).sum())
+        self.add("correct", correct.sum() if keep is None else (correct.long() * keep).sum())
         # on the device: a tensor made from a host number is a copy to it, which waits for it
-        self._add("count", labels.new_full((), flat.numel()) if keep is None else keep.sum())
+        self.add("count", labels.new_full((), flat.numel()) if keep is None else keep.sum())
 
-    def _compute(self, sums: dict[str, Tensor], cats: dict[str, Tensor]) -> float:
-        count = self._need(sums, "count", "accuracy")
+    def compute_from_state(self, sums: dict[str, Tensor], cats: dict[str, Tensor]) -> float:
+        count = self.need(sums, "count", "accuracy")
         if float(count) == 0:
             raise DataError("accuracy: no samples were seen; call update() with non-empty tensors")
         return float(sums["correct"] / count)
@@ -201,15 +201,15 @@ class _ClassCounts(Metric):
         # the count of true positives; ignored positions (whose labels may be out of range) weigh 0 in bin 0
         weight = flat.new_ones(()).expand_as(flat) if keep is None else keep  # 1 per kept position
         match = (labels == flat).long()
-        self._add("tp", _counts(flat, match if keep is None else match * keep, n))
-        self._add("predicted", _counts(labels, weight, n))
-        self._add("actual", _counts(flat, weight, n))
+        self.add("tp", _counts(flat, match if keep is None else match * keep, n))
+        self.add("predicted", _counts(labels, weight, n))
+        self.add("actual", _counts(flat, weight, n))
 
     def _per_class(self, tp: Tensor, predicted: Tensor, actual: Tensor) -> Tensor:
         raise NotImplementedError
 
-    def _compute(self, sums: dict[str, Tensor], cats: dict[str, Tensor]) -> float:
-        actual = self._need(sums, "actual", self.kind)
+    def compute_from_state(self, sums: dict[str, Tensor], cats: dict[str, Tensor]) -> float:
+        actual = self.need(sums, "actual", self.kind)
         if float(actual.sum()) == 0:
             raise DataError(f"{self.kind}: no samples were seen; call update() with non-empty tensors")
         tp, predicted = sums["tp"], sums["predicted"]

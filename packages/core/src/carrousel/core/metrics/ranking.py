@@ -112,13 +112,13 @@ class _ScoreMetric(Metric):
         if self.ignore_index is not None:
             keep = flat != self.ignore_index
             scores, flat = scores[keep], flat[keep]
-        self._append("scores", scores.to(wide_float(preds.device)))
-        self._append("target", flat)
+        self.append("scores", scores.to(wide_float(preds.device)))
+        self.append("target", flat)
 
     def _binary(self, scores: Tensor, positive: Tensor) -> Tensor:
         raise NotImplementedError
 
-    def _compute(self, sums: dict[str, Tensor], cats: dict[str, Tensor]) -> float:
+    def compute_from_state(self, sums: dict[str, Tensor], cats: dict[str, Tensor]) -> float:
         if "target" not in cats or cats["target"].numel() == 0:
             raise DataError(f"{self.name}: no samples were seen; call update() before compute()")
         scores, target = cats["scores"], cats["target"]

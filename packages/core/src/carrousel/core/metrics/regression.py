@@ -83,12 +83,12 @@ class _MeanOfTerms(Metric):
         self._add_terms(terms)
 
     def _add_terms(self, terms: Tensor) -> None:
-        self._add("sum", terms.sum())
-        self._add("count", torch.tensor(float(terms.numel()), device=terms.device))
+        self.add("sum", terms.sum())
+        self.add("count", torch.tensor(float(terms.numel()), device=terms.device))
 
-    def _compute(self, sums: dict[str, Tensor], cats: dict[str, Tensor]) -> float:
-        total = self._need(sums, "sum", self.name)
-        count = self._need(sums, "count", self.name)
+    def compute_from_state(self, sums: dict[str, Tensor], cats: dict[str, Tensor]) -> float:
+        total = self.need(sums, "sum", self.name)
+        count = self.need(sums, "count", self.name)
         if float(count) == 0:
             raise DataError(f"{self.name}: no samples were seen; call update() with non-empty tensors")
         return float(self._finish(total / count))
@@ -226,11 +226,11 @@ class PinballLoss(Metric):
         dtype = wide_float(preds.device)
         q = self.quantiles.to(preds.device, dtype)
         terms = pinball_terms(preds.detach().to(dtype), target.detach().to(preds.device, dtype), q)
-        self._add("sum", terms.sum())
-        self._add("count", torch.tensor(float(terms.numel()), device=terms.device))
+        self.add("sum", terms.sum())
+        self.add("count", torch.tensor(float(terms.numel()), device=terms.device))
 
-    def _compute(self, sums: dict[str, Tensor], cats: dict[str, Tensor]) -> float:
-        count = self._need(sums, "count", self.name)
+    def compute_from_state(self, sums: dict[str, Tensor], cats: dict[str, Tensor]) -> float:
+        count = self.need(sums, "count", self.name)
         if float(count) == 0:
             raise DataError("pinball loss: no samples were seen; call update() with non-empty tensors")
         return float(sums["sum"] / count)
@@ -282,8 +282,8 @@ class Perplexity(_MeanOfTerms):
     def update_nll(self, mean_nll: float | Tensor, count: int) -> None:
         """Adds ``count`` targets whose mean negative log-likelihood (natural log) is ``mean_nll``."""
         value = torch.as_tensor(mean_nll, dtype=torch.float64).detach()
-        self._add("sum", value * count)
-        self._add("count", torch.tensor(float(count), device=value.device))
+        self.add("sum", value * count)
+        self.add("count", torch.tensor(float(count), device=value.device))
 
     def _finish(self, mean: Tensor) -> Tensor:
         return mean.exp()
