@@ -122,3 +122,20 @@ def test_distill_filters_needs_distill() -> None:
     with pytest.raises(ExportConfigError, match=r"^distill_filters needs distill \(the student's units\)$"):
         ExportConfig(distill_filters=8)
     assert runner.invoke(app, ["export", "-o", "x", "--distill-filters", "8"]).exit_code == 2
+
+
+def test_ablation_scores_leave_a_training_network_training_an_exception_included() -> None:
+    """On main the scores switched the network to eval() by hand and an exception (here, windows of the
+    wrong shape) left it there; they now go through core's ``evaluating``, and give the same scores."""
+    from carrousel.bio.distill import ablation_scores
+    from carrousel.bio.models import DanQ, DanQConfig
+
+    torch.manual_seed(0)
+    net = DanQ(DanQConfig(n_outputs=2, filters=6, kernel=5, pool=4, hidden=3, window=40, dropout=0.5)).train()
+    with pytest.raises(RuntimeError):
+        ablation_scores(net, torch.zeros(2, 3, 40))  # three channels, not four
+    assert net.training
+    x = torch.from_numpy(one_hot(np.random.default_rng(1).integers(0, 4, (8, 40), dtype=np.uint8)))
+    scores = ablation_scores(net, x)
+    assert net.training
+    torch.testing.assert_close(scores, ablation_scores(net.eval(), x), rtol=0, atol=0)  # eval mode inside

@@ -89,3 +89,30 @@ def test_dynamic_axes_of_the_wrong_kind_say_what_they_take(model: SequenceClassi
         r"give e\.g\. dynamic\['x'\]=\{0: 'batch', 1: 'time'\}$",
     ):
         export_onnx(model, (X, LENGTHS), ["x", "lengths"], {"x": axes})  # type: ignore[dict-item]
+
+
+class _FailsEagerAtThreeRows(torch.nn.Module):
+    """A linear layer whose eager forward raises on three rows: the check run of an export fails there."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = torch.nn.Linear(4, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not torch.jit.is_tracing() and not torch.onnx.is_in_onnx_export() and x.shape[0] == 3:
+            raise ValueError("three rows")
+        return self.lin(x)  # type: ignore[no-any-return]
+
+
+def test_an_export_whose_check_raises_leaves_a_training_module_training() -> None:
+    """On main the check run switched the module to eval() and an exception left it there (dropout off,
+    batch-norm statistics frozen for the rest of a training); it now goes through ``evaluating``."""
+    net = _FailsEagerAtThreeRows().train()
+    dyn = {"x": {0: "batch"}}
+    with pytest.raises(ValueError, match="three rows"):
+        export_onnx(
+            net, (torch.randn(2, 4),), ["x"], dyn, output_names=["y"], check_inputs=(torch.randn(3, 4),)
+        )
+    assert net.training
+    export_onnx(net, (torch.randn(2, 4),), ["x"], dyn, output_names=["y"], check_inputs=(torch.randn(5, 4),))
+    assert net.training  # and after a check that passes, as before

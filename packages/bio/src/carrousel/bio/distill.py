@@ -54,6 +54,7 @@ from carrousel.core.train import (
     distilled_summary,
     fit_refusing,
 )
+from carrousel.core.train.inference import evaluating
 
 __all__ = ["ALPHA", "LR", "TEMPERATURE", "ablation_scores", "distilled_model", "keep_filters"]
 
@@ -77,26 +78,23 @@ def _figures(figures: dict[str, float]) -> dict[str, float]:
 SCORE_WINDOWS = 512  # training windows the filter scores are averaged over (the first, in split order)
 
 
-@torch.no_grad()
 def ablation_scores(net: DanQ, x: Tensor) -> Tensor:
     """Importance ``(filters,)`` of each convolution filter: the mean absolute change of ``net``'s logits
     over ``x`` ``(N, 4, W)`` when that filter's activations are zeroed (one pass per filter, evaluation
-    mode)."""
-    was = net.training
-    net.eval()
-    h = net.features(x)
+    mode and no gradients; ``net``'s own mode is back afterwards, an exception included)."""
 
     def rest(h: Tensor) -> Tensor:
         out = net.rnn(net.pool(h).transpose(1, 2)).output
         return net.head(torch.cat([out.amax(dim=1), h.amax(dim=2)], dim=1))
 
-    ref = rest(h)
-    scores = torch.zeros(h.shape[1])
-    for f in range(h.shape[1]):
-        cut = h.clone()
-        cut[:, f] = 0.0
-        scores[f] = (rest(cut) - ref).abs().mean()
-    net.train(was)
+    with evaluating(net):
+        h = net.features(x)
+        ref = rest(h)
+        scores = torch.zeros(h.shape[1])
+        for f in range(h.shape[1]):
+            cut = h.clone()
+            cut[:, f] = 0.0
+            scores[f] = (rest(cut) - ref).abs().mean()
     return scores
 
 

@@ -40,6 +40,7 @@ from carrousel.core.export.choices import Exporter, check_exporter
 from carrousel.core.export.graph import _fresh_rnn_dispatch, _Positional, check_torchscript_only, exportable
 from carrousel.core.export.runtime import EXTRA, OnnxModule, check_not_empty, onnx_session, run_onnx
 from carrousel.core.optional import require
+from carrousel.core.train.inference import evaluating
 
 __all__ = [
     "EXTRA",
@@ -275,12 +276,9 @@ def verify_onnx(
             f"the exported graph does not run at other sizes ({sizes}): {str(exc).splitlines()[0][:200]}; "
             "it was fixed to the example's shapes, export with the torchscript exporter"
         ) from None
-    was = model.training
-    model.eval()
     device = next((p.device for p in model.parameters()), torch.device("cpu"))  # the eager model's own
-    with torch.no_grad():
+    with evaluating(model):  # the model's own mode back afterwards, an exception included
         ref = model(*(t.to(device) if isinstance(t, Tensor) else t for t in inputs))
-    model.train(was)
     refs = ref if isinstance(ref, tuple | list) else (ref,)
     names = list(output_names or [])
     worst = 0.0
