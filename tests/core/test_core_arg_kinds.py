@@ -29,6 +29,8 @@ ALLOW = {
     "carrousel.core.nn.recurrent.check_lengths": _HOT,
     "carrousel.core.nn.varlen.reverse_index": _HOT,
     "carrousel.core.train.tbptt.slice_time": _HOT,
+    "carrousel.core.train.figures.StepFigures.loss": _HOT,
+    "carrousel.core.train.figures.StepFigures.norm": _HOT,
     "carrousel.core.train.tbptt.split_time": _HOT,
     "carrousel.core.train.task.Task.split": _HOOK,
     "carrousel.core.prune.magnitude.PruneCallback.on_batch_end": _HOOK,

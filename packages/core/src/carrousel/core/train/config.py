@@ -55,9 +55,12 @@ class TrainConfig:
     deterministic: bool = False  # seed + torch.use_deterministic_algorithms: bit-identical CPU runs
     progress: bool = True  # tqdm progress bar on rank zero
     log_dir: str | None = None  # folder for history.csv / history.json (and TensorBoard when installed)
-    log_every: int = 10  # refresh the progress bar's figures every N steps
+    log_every: int = 10  # refresh the progress bar's figures every N steps; with nonfinite="stop" and no
+    # callback reading per-batch figures, the losses and gradient norms are read every N steps (train.figures)
     nonfinite: Literal["skip", "stop"] = "skip"  # on NaN/inf loss or gradient: skip the step, or raise
-    # (skip: a fit whose every step so far was skipped, e.g. on NaN inputs, raises at the epoch's end)
+    # (skip: a fit whose every step so far was skipped, e.g. on NaN inputs, raises at the epoch's end;
+    # stop: found up to log_every - 1 steps late when nothing reads each step's figures, the error naming
+    # the step where it happened, see train.figures)
     ema_decay: float = 0.0  # weight averaging: bias-corrected EMA decay per optimiser step (0: off);
     # validation, the best model and the fitted model then use the averaged weights (train.ema)
 

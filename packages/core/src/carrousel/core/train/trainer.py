@@ -7,7 +7,8 @@ become tensors at the edge, :func:`~carrousel.core.device.move_batch`). One trai
     outputs = task.forward(model, batch); loss = task.loss(outputs, batch); backward (scaled by the
     GradScaler for fp16 on CUDA and MPS, divided by ``accumulate``); every ``accumulate`` micro-batches:
     unscale, clip by value and/or norm (norm logged), skip or stop when loss or norm is not finite,
-    optimiser step, per-step scheduler.
+    optimiser step, per-step scheduler. The loss and gradient norm stay on the device until read, together:
+    at each step that depends on them, else every ``log_every`` steps (:mod:`carrousel.core.train.figures`).
 
 Validation values are logged as ``val_loss`` and ``val_<metric>``, training loss as ``train_loss``, with
 ``grad_norm`` (mean pre-clip norm), ``lr``, ``skipped_steps`` and ``epoch_time``. With ``ema_decay`` > 0
@@ -54,6 +55,7 @@ from carrousel.core.train.checkpoint import CheckpointManager, load_checkpoint, 
 from carrousel.core.train.config import TrainConfig
 from carrousel.core.train.diverged import StepOverflowError
 from carrousel.core.train.ema import WeightAverage
+from carrousel.core.train.figures import StepFigures
 from carrousel.core.train.inference import batch_chunks, evaluate_loop, predict_loop
 from carrousel.core.train.optim import SCHEDULER_PER_STEP, build_optimizer, build_scheduler
 from carrousel.core.train.result import FitResult
@@ -137,6 +139,7 @@ class Trainer:
         self._net: nn.Module = self.model  # what forward runs on: the model or its DDP wrapper
         self.train_loader: Any = None
         self._monitor = cfg.monitor
+        self._batch_logs, self._defer = True, False  # when the step figures are read (_pick_reads)
         self._reset_fit_state()
 
     # ------------------------------------------------------------------------------------------- state
@@ -148,6 +151,7 @@ class Trainer:
         self.batch_in_epoch = 0
         self.micro = 0
         self.sums = [0.0, 0.0, 0.0, 0.0]  # loss*n, n, grad-norm sum, grad-norm count
+        self.figures = StepFigures()  # losses and norms recorded on the device, not yet read (.figures)
         self._window_bad = False
         self._unsynced = False
         self.stream_state: Any = None
@@ -165,6 +169,7 @@ class Trainer:
 
     def state_dict(self) -> dict[str, Any]:
         """Everything a checkpoint holds, as plain types and tensors (see :mod:`.state`)."""
+        self.figures.settle(self)  # the sums hold every figure recorded so far
         return capture(self)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -186,7 +191,10 @@ class Trainer:
             A :class:`FitResult`.
 
         Raises:
-            NonFiniteLossError: on a NaN/inf loss or gradient with ``nonfinite="stop"``.
+            NonFiniteLossError: on a NaN/inf loss or gradient with ``nonfinite="stop"``, naming the epoch and
+                step where it happened. Without a GradScaler, torchrun or a callback reading per-batch
+                figures, the figures are read every ``log_every`` steps (no wait for the GPU each step), so
+                it is raised up to ``log_every - 1`` steps later, the model holding the weights of then.
             StepOverflowError: an optimiser step too large for the weights' float type (a learning rate near
                 its largest value), with either ``nonfinite`` setting.
             CheckpointError: when ``resume`` points to a missing or damaged checkpoint.
@@ -217,6 +225,7 @@ class Trainer:
                 self.load_state_dict(load_checkpoint(path, map_location="cpu"))
                 logger.info("resumed from %s at epoch %d, step %d", path, self.epoch + 1, self.step)
             self.callbacks.call("on_fit_start", self)
+            self._pick_reads()
             self._loop(val_loader)
             if cfg.restore_best and self.best_model is not None:
                 self.model.load_state_dict(self.best_model)
@@ -246,6 +255,15 @@ class Trainer:
         if self.env.enabled and not isinstance(self._net, DistributedDataParallel):
             ids = [self.device.index] if self.device.type == "cuda" else None
             self._net = DistributedDataParallel(self.model, device_ids=ids)
+
+    def _pick_reads(self) -> None:
+        """When the step figures are read (:mod:`.figures`): every batch for a callback that implements
+        ``on_batch_end``; with ``nonfinite="stop"``, no GradScaler and no torchrun, every ``log_every``
+        steps; else at each optimiser step, which depends on them."""
+        hooks = (type(cb).on_batch_end for cb in self.callbacks.callbacks)
+        self._batch_logs = any(hook is not Callback.on_batch_end for hook in hooks)
+        stop = self.config.nonfinite == "stop" and self.scaler is None and not self.env.enabled
+        self._defer = stop and not self._batch_logs
 
     def _resolve_monitor(self, has_val: bool) -> None:
         monitor = self.config.monitor
@@ -301,7 +319,7 @@ class Trainer:
         chunks = batch_chunks(task, batch, cfg.tbptt_steps, skip_past_end=True)
         if not cfg.tbptt_carry:
             self.stream_state = None
-        loss_sum, count, norm = 0.0, 0, float("nan")
+        norm = float("nan")
         for chunk in chunks:
             self.micro += 1
             boundary = self.micro % cfg.accumulate == 0
@@ -317,33 +335,30 @@ class Trainer:
                 (self.scaler.scale(scaled) if self.scaler is not None else scaled).backward()
             if task.stateful:
                 self.stream_state = task.detach_state(self.stream_state)
-            value = float(loss.detach())
-            n = task.batch_size(chunk)
-            if math.isfinite(value):
-                loss_sum, count = loss_sum + value * n, count + n
-            else:
-                self._nonfinite(f"loss is {value}")
+            self.figures.loss(loss, task.batch_size(chunk), self.epoch, self.step)  # read with the step's
             if boundary:
                 norm = self._optimizer_step()
         self.batch_in_epoch += 1
-        self.sums[0] += loss_sum
-        self.sums[1] += count
-        logs = {
-            "loss": loss_sum / count if count else float("nan"),
-            "batch_size": float(task.batch_size(batch)),
-            "lr": float(self.optimizer.param_groups[0]["lr"]),
-            "grad_norm": norm,
-        }
-        self.callbacks.call("on_batch_end", self, idx, logs)
+        self.figures.end_batch()
+        if self._batch_logs:  # a callback reads the batch's figures: read what is left of them now
+            self.figures.settle(self)
+            loss_sum, count = self.figures.last_batch
+            logs = {
+                "loss": loss_sum / count if count else float("nan"),
+                "batch_size": float(task.batch_size(batch)),
+                "lr": float(self.optimizer.param_groups[0]["lr"]),
+                "grad_norm": norm,
+            }
+            self.callbacks.call("on_batch_end", self, idx, logs)
         self._fold_average()  # the weights as the batch left them, callbacks (a pruner's masks) included
         every = cfg.checkpoint_every
         if every and self.micro % cfg.accumulate == 0 and self.step % every == 0 and self.step > 0:
             self._save_checkpoint(best=False)
 
-    def _nonfinite(self, what: str) -> None:
+    def _nonfinite(self, what: str, epoch: int, step: int) -> None:
         if self.config.nonfinite == "stop":
             raise NonFiniteLossError(
-                f"{what} at epoch {self.epoch + 1}, step {self.step}; lower the learning rate, check the "
+                f"{what} at epoch {epoch + 1}, step {step}; lower the learning rate, check the "
                 "inputs for NaN/inf, or set nonfinite='skip' to skip such steps"
             )
         self._window_bad = True
@@ -359,14 +374,20 @@ class Trainer:
         if cfg.grad_clip_value is not None:
             torch.nn.utils.clip_grad_value_(params, cfg.grad_clip_value)
         max_norm = cfg.grad_clip_norm if cfg.grad_clip_norm is not None else float("inf")
-        norm = float(torch.nn.utils.clip_grad_norm_(params, max_norm)) if params else 0.0
+        norm_t = torch.nn.utils.clip_grad_norm_(params, max_norm) if params else None
+        if self._defer and norm_t is not None:  # "stop": the step goes ahead, its figures read later
+            self.figures.norm(norm_t, self.epoch, self.step)
+            self._take_step(opt)
+            return self._stepped(norm=math.nan, bad=False)
+        norm = self.figures.settle(self, norm_t)  # the window's losses and the norm, in one read
+        norm = 0.0 if norm is None else norm
         bad = self._window_bad or not math.isfinite(norm)
         if self.env.enabled:
             bad = dist_utils.broadcast_flag(bad, self.device)
         scaler_overflow = self.scaler is not None and not self._window_bad and not math.isfinite(norm)
         if bad and not scaler_overflow:
             if cfg.nonfinite == "stop":
-                self._nonfinite(f"gradient norm is {norm}")
+                self._nonfinite(f"gradient norm is {norm}", self.epoch, self.step)
             self.skipped += 1
             if self.skipped <= _LOGGED_SKIPS:  # a diverged run skips most steps: a few lines, not hundreds
                 last = (
@@ -381,17 +402,24 @@ class Trainer:
                 self.scaler.update()
         else:
             self._take_step(opt)
-        opt.zero_grad(set_to_none=True)
-        self._window_bad = False
-        self.step += 1
         if not bad:
             self.sums[2] += norm
             self.sums[3] += 1
+        return self._stepped(norm, bad)
+
+    def _stepped(self, norm: float, bad: bool) -> float:
+        """The bookkeeping after an optimiser step, taken or skipped (``bad``); returns ``norm``."""
+        self.optimizer.zero_grad(set_to_none=True)
+        self._window_bad = False
+        self.step += 1
+        if not bad:
             self._ema_due = self.ema is not None  # updated after on_batch_end (a pruner re-masks there)
         sched = self.scheduler
         per_step = sched is not None and self.config.scheduler.lower() in SCHEDULER_PER_STEP
         if per_step and sched.last_epoch < getattr(sched, "total_steps", math.inf) - 1:
             sched.step()
+        if self._defer and self.step % self.config.log_every == 0:
+            self.figures.settle(self)  # a non-finite figure found at most log_every - 1 steps late
         return norm
 
     def _take_step(self, opt: torch.optim.Optimizer) -> None:
@@ -406,11 +434,13 @@ class Trainer:
         except RuntimeError as exc:
             if "overflow" not in str(exc):
                 raise
+            self.figures.settle(self)  # an earlier non-finite figure, found late, is the first failure
             dtype = str(floating_dtype(self.model)).removeprefix("torch.")
             what = f"optimiser step {self.step + 1} overflowed the {dtype} weights"
             raise StepOverflowError(self.result(), what, float(opt.param_groups[0]["lr"])) from exc
 
     def _epoch_logs(self, seconds: float) -> dict[str, float]:
+        self.figures.settle(self)
         loss_sum, count, norm_sum, norm_n = dist_utils.all_reduce_sum(self.sums, self.device)
         return {
             "epoch": float(self.epoch + 1),
@@ -457,6 +487,7 @@ class Trainer:
     def _save_checkpoint(self, best: bool) -> None:
         if self.ckpt is None:
             return
+        self.figures.settle(self)  # no checkpoint of weights a non-finite step went into, unnoticed
         if self.rank_zero:
             state = self.state_dict()
             self._last_ckpt = self.ckpt.save(state, self.epoch, self.step)

@@ -1,0 +1,166 @@
+"""The Trainer's host reads per optimiser step (each one a wait for the GPU). On main every step read its
+loss (``float(loss)``, once per micro-batch) and its gradient norm (``float(clip_grad_norm_(...))``): two
+reads a step, ``accumulate + 1`` with gradient accumulation. The figures now stay on the device until
+they are needed (``carrousel.core.train.figures``): one read a step where the step depends on them
+(``nonfinite="skip"``) or a callback reads the batch's figures, and one per ``log_every`` steps otherwise
+(``nonfinite="stop"``: a non-finite figure is then found up to ``log_every - 1`` steps late, the error
+naming the step where it happened). Every figure, and the weights, are bit for bit what a loop reading
+each value at once gives (the loop below is main's step, written out). Reads are counted on the CPU with
+the loss and the norm marked as on the device (tests/host_reads.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import torch
+from torch import Tensor, nn
+from train_helpers import RegressionTask, linear_data, mlp
+
+from carrousel.core.errors import NonFiniteLossError
+from carrousel.core.train import Callback, TrainConfig, Trainer, build_optimizer, set_seed
+from tests.host_reads import host_reads, on_device
+
+CFG = TrainConfig(epochs=3, lr=1e-2, progress=False, device="cpu", grad_clip_norm=0.5, log_every=5)
+X, Y = linear_data(200)
+BATCHES = [(X[i : i + 16], Y[i : i + 16]) for i in range(0, 200, 16)]  # 13 batches, the last of 8 rows
+
+
+class MarkedTask(RegressionTask):
+    """Its loss marked as lying on the device; with ``nan_at``, a NaN loss at those calls (from 1), and
+    with ``nan_grad_at`` a finite loss whose gradient is NaN."""
+
+    def __init__(self, nan_at: tuple[int, ...] = (), nan_grad_at: tuple[int, ...] = ()) -> None:
+        self.nan_at, self.nan_grad_at, self.calls = nan_at, nan_grad_at, 0
+
+    def forward(self, model: nn.Module, batch: Any) -> Tensor:
+        self.model = model
+        return super().forward(model, batch)
+
+    def loss(self, outputs: Tensor, batch: Any) -> Tensor:
+        self.calls += 1
+        loss = super().loss(outputs, batch)
+        if self.calls in self.nan_at:
+            loss = loss * math.nan
+        if self.calls in self.nan_grad_at:  # d sqrt(|0 w|) / dw = inf * 0: NaN, the value 0
+            weight = next(self.model.parameters())
+            loss = loss + (weight * 0.0).abs().sqrt().sum()
+        return on_device(loss)
+
+
+@pytest.fixture
+def marked_norms(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """``clip_grad_norm_``'s total norm marked as lying on the device."""
+    clip = torch.nn.utils.clip_grad_norm_
+    monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_", lambda *a, **k: on_device(clip(*a, **k)))
+    yield
+
+
+class BatchFigures(Callback):
+    """Reads every batch's figures, as the progress bar does."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[float, float]] = []
+
+    def on_batch_end(self, trainer: Trainer, batch_idx: int, logs: dict[str, float]) -> None:
+        self.seen.append((logs["loss"], logs["grad_norm"]))
+
+
+def _fit(task: RegressionTask, cfg: TrainConfig, callbacks: list[Callback] | None = None) -> Any:
+    model = mlp(dropout=0.1)
+    trainer = Trainer(model, task, cfg, callbacks)
+    with host_reads() as reads:
+        result = trainer.fit(BATCHES)
+    history = [{k: v for k, v in row.items() if k != "epoch_time"} for row in result.history]
+    return history, model.state_dict(), reads, result.steps
+
+
+def _mains_loop(cfg: TrainConfig) -> tuple[list[dict[str, float]], dict[str, Tensor], list[list[float]]]:
+    """Main's training step, each figure read at once: the epochs' figures, the weights, the batch logs."""
+    model = mlp(dropout=0.1)
+    opt = build_optimizer(model, cfg)
+    set_seed(cfg.seed)
+    history, batch_logs = [], []
+    for epoch in range(cfg.epochs):
+        sums = [0.0, 0.0, 0.0, 0.0]
+        for x, y in BATCHES:
+            loss = nn.functional.mse_loss(model(x), y)
+            loss.backward()
+            value, n = float(loss.detach()), len(x)
+            params = [p for group in opt.param_groups for p in group["params"]]  # the trainer's order
+            norm = float(torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip_norm))
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            sums[0], sums[1] = sums[0] + (0.0 + value * n), sums[1] + n
+            sums[2], sums[3] = sums[2] + norm, sums[3] + 1
+            batch_logs.append([value * n / n, norm])
+        history.append(
+            {"epoch": epoch + 1.0, "train_loss": sums[0] / sums[1], "grad_norm": sums[2] / sums[3]}
+        )
+        history[-1].update({"lr": cfg.lr, "skipped_steps": 0.0})
+    return history, model.state_dict(), batch_logs
+
+
+@pytest.mark.usefixtures("marked_norms")
+@pytest.mark.parametrize("nonfinite", ["skip", "stop"])
+@pytest.mark.parametrize("batch_logs", [False, True])
+def test_figures_and_weights_are_mains_to_the_bit_with_fewer_reads(nonfinite: str, batch_logs: bool) -> None:
+    cfg = dataclasses.replace(CFG, nonfinite=nonfinite)
+    figures = BatchFigures()
+    history, weights, reads, steps = _fit(MarkedTask(), cfg, [figures] if batch_logs else None)
+    want_history, want_weights, want_logs = _mains_loop(cfg)
+    assert history == want_history
+    assert all(torch.equal(weights[k], want_weights[k]) for k in want_weights)
+    assert steps == 39
+    if batch_logs:
+        assert [list(f) for f in figures.seen] == want_logs
+    if nonfinite == "skip" or batch_logs:
+        assert len(reads) == steps  # main: 2 a step
+    else:
+        assert len(reads) == 39 // 5 + 3  # every log_every steps, and the 3 epochs' ends
+
+
+@pytest.mark.usefixtures("marked_norms")
+def test_accumulated_micro_batches_are_read_with_their_step() -> None:
+    cfg = dataclasses.replace(CFG, accumulate=3)
+    history, _, reads, steps = _fit(MarkedTask(), cfg)
+    assert steps == 15 and len(reads) == steps  # main: 13 + 5 a epoch
+    history_stop, _, stop_reads, _ = _fit(MarkedTask(), dataclasses.replace(cfg, nonfinite="stop"))
+    assert history_stop == history and len(stop_reads) == 3  # steps 5, 10, 15: each an epoch's last
+
+
+@pytest.mark.parametrize(
+    ("task", "what", "step"),
+    [
+        (lambda: MarkedTask(nan_at=(5,)), "loss is nan", 4),
+        (lambda: MarkedTask(nan_grad_at=(17,)), "gradient norm is nan", 16),
+    ],
+)
+@pytest.mark.parametrize("batch_logs", [False, True])
+def test_the_nonfinite_stop_names_the_step_where_it_happened(
+    task: Any, what: str, step: int, batch_logs: bool
+) -> None:
+    """Read every step (a callback reads the batch's figures), the stop comes at that step, as on main;
+    read every ``log_every`` (5) steps, up to 4 steps later, with the same message."""
+    cfg = dataclasses.replace(CFG, nonfinite="stop")
+    trainer = Trainer(mlp(dropout=0.1), task(), cfg, [BatchFigures()] if batch_logs else None)
+    epoch = step // 13 + 1
+    with pytest.raises(
+        NonFiniteLossError, match=rf"^{what} at epoch {epoch}, step {step}; lower the learning"
+    ):
+        trainer.fit(BATCHES)
+    assert trainer.step == (step if batch_logs else (step // 5 + 1) * 5)
+
+
+def test_a_checkpoint_is_never_written_past_an_unread_nonfinite_figure(tmp_path: Any) -> None:
+    cfg = dataclasses.replace(
+        CFG, nonfinite="stop", checkpoint_dir=str(tmp_path), checkpoint_every=3, log_every=10
+    )
+    trainer = Trainer(mlp(dropout=0.1), MarkedTask(nan_at=(5,)), cfg)
+    with pytest.raises(NonFiniteLossError, match=r"^loss is nan at epoch 1, step 4;"):
+        trainer.fit(BATCHES)
+    assert trainer.step == 6  # found by the checkpoint at step 6, which was not written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt-0000-000000003.pt"]
