@@ -18,13 +18,16 @@ from carrousel.bio.config import (
     EnrichConfig,
     EvaluateConfig,
     ExportConfig,
+    FitConfig,
+    NetworkConfig,
     ScanConfig,
     TrainConfig,
     TrainDataConfig,
 )
-from carrousel.bio.errors import JasparReleaseError
-from carrousel.bio.jaspar_release import JASPAR_RELEASE, check_release, jaspar_releases
+from carrousel.bio.errors import EnrichConfigError, JasparReleaseError
+from carrousel.bio.jaspar_release import JASPAR_RELEASE, check_release, jaspar_db, jaspar_releases
 from carrousel.bio.motifs import resolve_motifs
+from carrousel.bio.scan import scan_genome
 
 pytest.importorskip("pyjaspar")
 runner = CliRunner()
@@ -182,3 +185,50 @@ def test_scan_and_enrich_json_record_the_release(tmp_path, write_fasta) -> None:
         res = runner.invoke(app, ["enrich", str(fa), "-m", "CTCF", "--json", "--no-progress", *flag])
         assert res.exit_code == 0, res.output
         assert json.loads(res.stdout)["jaspar_release"] == release
+
+
+MOTIF_CONFIGS = (ScanConfig, EnrichConfig, EvaluateConfig, ExportConfig, TrainDataConfig, DiscoverConfig)
+
+
+def test_a_release_is_one_spelling_from_python_as_from_the_cli(tmp_path, write_fasta) -> None:
+    """A Python caller's ``jaspar2024`` was kept as typed (the CLI upper-cased it): a scan's or enrichment's
+    ``jaspar_release`` and a motif's ``source`` said ``jaspar2024`` or ``JASPAR2024`` depending on the caller."""
+    for cls in MOTIF_CONFIGS:
+        assert cls(jaspar_release=" jaspar2024").jaspar_release == OLD, cls.__name__
+    with pytest.raises(
+        EnrichConfigError, match=r"^jaspar_release must be a JASPAR release such as JASPAR2026, not 2024$"
+    ):
+        EnrichConfig(jaspar_release=2024)  # type: ignore[arg-type]
+    rng = np.random.default_rng(0)
+    fa = write_fasta(tmp_path / "t.fa", {f"s{i}": "".join(rng.choice(list("ACGT"), 60)) for i in range(12)})
+    scan = scan_genome(fa, ScanConfig(motifs=("CTCF",), jaspar_release="jaspar2024"))
+    enrich = pipeline.enrich(EnrichConfig(targets=str(fa), motifs=("CTCF",), jaspar_release="jaspar2024"))
+    assert scan.jaspar_release == enrich.summary()["jaspar_release"] == OLD
+    assert [m.source for m in resolve_motifs("CTCF", "jaspar2024")] == [OLD]
+
+
+def test_a_trained_model_records_the_release_in_one_spelling(tmp_path, write_fasta) -> None:
+    """bundle.json of a model trained from Python with ``jaspar_release="jaspar2024"`` said ``jaspar2024``,
+    the same run from the CLI ``JASPAR2024``."""
+    rng = np.random.default_rng(0)
+    pos, neg = (
+        write_fasta(tmp_path / f"{k}.fa", {f"s{i}": "".join(rng.choice(list("ACGT"), 60)) for i in range(24)})
+        for k in "pn"
+    )
+    data = TrainDataConfig(
+        motifs=("CTCF",), positives=str(pos), negatives=str(neg), window=60, jaspar_release="jaspar2024"
+    )
+    net, fit = NetworkConfig(filters=4, kernel=9, hidden=4), FitConfig(epochs=1, n_null=50)
+    pipeline.train(TrainConfig(data=data, network=net, fit=fit), tmp_path / "py")
+    sizes = ["--window", "60", "--epochs", "1", "--filters", "4", "--kernel", "9", "--hidden", "4"]
+    args = ["train", "--positives", str(pos), "--negatives", str(neg), "-m", "CTCF", *sizes]
+    res = runner.invoke(app, [*args, "--jaspar-release", "jaspar2024", "-o", str(tmp_path / "cli")])
+    assert res.exit_code == 0, res.output
+    for out in ("py", "cli"):
+        assert json.loads((tmp_path / out / "bundle.json").read_text())["data"]["jaspar_release"] == OLD, out
+
+
+def test_one_database_per_release_however_it_is_spelt() -> None:
+    """The cache was keyed by the spelling: ``jaspar2024`` and ``JASPAR2024`` opened two databases."""
+    assert jaspar_db("jaspar2024") is jaspar_db(OLD) is jaspar_db(" Jaspar2024 ")
+    assert jaspar_db(NEW) is not jaspar_db(OLD)

@@ -16,6 +16,7 @@ from typing import ClassVar
 from carrousel.bio.choices import BackgroundKind, Calibration, HitFormat, Method, ModelCalls, ReportFormat
 from carrousel.bio.config_checks import set_choice as _choice
 from carrousel.bio.config_checks import store_motif_specs as _motif_specs
+from carrousel.bio.config_checks import store_release as _release
 from carrousel.bio.errors import (
     BioError,
     DiscoverConfigError,
@@ -105,6 +106,7 @@ class ScanConfig:
 
     def __post_init__(self) -> None:
         check_numbers(self, ScanConfigError, paths="model model_background")
+        _release(self, ScanConfigError)
         if self.method is Method.pwm and self.motifs and self.model is not None:  # it was ignored
             raise ScanConfigError(
                 f"{option('model', self.model)} is not used by a PWM scan of {option('motifs', flag='--motif', metavar='motifs')};"
@@ -167,6 +169,7 @@ class TrainDataConfig:
 
     def __post_init__(self) -> None:
         check_numbers(self, TrainConfigError, paths="positives negatives peaks genome")
+        _release(self, TrainConfigError)
         if self.positives is not None and self.peaks is not None:  # --peaks would be ignored
             pos, neg, peaks, genome = map(option, ("positives", "negatives", "peaks", "genome"))
             raise TrainConfigError(
@@ -256,6 +259,7 @@ class EvaluateConfig:
 
     def __post_init__(self) -> None:
         check_numbers(self, EvaluateConfigError, paths="positives negatives model")
+        _release(self, EvaluateConfigError)
         if self.pwm_only and self.model is not None:  # it was ignored
             raise EvaluateConfigError(f"{option('model', self.model)} is not used with "
                                       f"{option('pwm_only', True, '--pwm-only')}; drop one of them")  # fmt: skip
@@ -284,6 +288,7 @@ class ExportConfig:
 
     def __post_init__(self) -> None:
         check_numbers(self, ExportConfigError, paths="positives negatives train_positives train_negatives")
+        _release(self, ExportConfigError)
         _motif_specs(self)
         _choice(self, "precision", DeployPrecision, ExportConfigError)
         _choice(self, "exporter", Exporter, ExportConfigError)
@@ -322,6 +327,7 @@ class EnrichConfig:
 
     def __post_init__(self) -> None:
         check_numbers(self, EnrichConfigError, paths="targets background")
+        _release(self, EnrichConfigError)
         _choice(self, "pwm_background", BackgroundKind, EnrichConfigError)
         _motif_specs(self)
         if not self.motifs:
@@ -371,6 +377,7 @@ class DiscoverConfig:
 
     def __post_init__(self) -> None:
         check_numbers(self, DiscoverConfigError, paths="model sequences control")
+        _release(self, DiscoverConfigError)
         _choice(self, "report", ReportFormat, DiscoverConfigError)
         _at_least("epochs", self.epochs, 1, DiscoverConfigError, MAX_EPOCHS)
         _at_least("seed", self.seed, 0, DiscoverConfigError)

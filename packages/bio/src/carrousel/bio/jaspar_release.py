@@ -8,18 +8,29 @@ MA0088.2). The IDs this package's README, tests and benchmarks name (``CTCF`` MA
 ``MAFK`` MA0496.4, ``MA2303.1``...) are the same matrices in both, and the known motifs of the real Oct4 and
 Mafk peaks are found as before (the same hit fractions; the same 12 motifs lead ``bio enrich`` both ways).
 
-:func:`check_release` turns a release as given (case ignored) into pyjaspar's name, or refuses it in one
-line listing the releases pyjaspar offers (pyjaspar itself prints to stdout and fails later).
+:func:`release_name` is the one spelling of a release (``jaspar2024`` -> ``JASPAR2024``, pyjaspar's), which
+every config stores, so a Python caller's ``jaspar2024`` and the CLI's ``--jaspar-release jaspar2024`` record the
+same name; :func:`check_release` also refuses a release pyjaspar does not ship, in one line listing those it
+offers (pyjaspar itself prints to stdout and fails later). :func:`jaspar_db` opens one database per release,
+however it was spelt.
 """
 
 from __future__ import annotations
 
+import functools
 from types import ModuleType
 
 from carrousel.bio.errors import JasparReleaseError
 from carrousel.core.optional import require
 
-__all__ = ["JASPAR_RELEASE", "check_release", "jaspar_releases", "pyjaspar_module"]
+__all__ = [
+    "JASPAR_RELEASE",
+    "check_release",
+    "jaspar_db",
+    "jaspar_releases",
+    "pyjaspar_module",
+    "release_name",
+]
 
 JASPAR_RELEASE = "JASPAR2026"  # the default release of every lookup (config fields, resolve_motifs)
 
@@ -45,6 +56,12 @@ def jaspar_releases() -> tuple[str, ...]:
     return tuple(sorted((str(n) for n in names), reverse=True))
 
 
+def release_name(release: str) -> str:
+    """The one spelling of ``release``: stripped and upper case, as pyjaspar names its releases
+    (``" jaspar2024"`` -> ``"JASPAR2024"``). Needs no pyjaspar and checks nothing (:func:`check_release` does)."""
+    return str(release).strip().upper()
+
+
 def check_release(release: str) -> str:
     """pyjaspar's name of ``release`` (``"jaspar2026"`` -> ``"JASPAR2026"``).
 
@@ -53,10 +70,27 @@ def check_release(release: str) -> str:
         MissingExtraError: pyjaspar is not installed.
     """
     offered = jaspar_releases()
-    given = str(release).strip()
+    given = release_name(release)
     for name in offered:
-        if name.upper() == given.upper():
+        if name.upper() == given:
             return name
     raise JasparReleaseError(
-        f"unknown JASPAR release {given!r}; the installed pyjaspar offers {', '.join(offered)}"
+        f"unknown JASPAR release {str(release).strip()!r}; the installed pyjaspar offers {', '.join(offered)}"
     )
+
+
+def jaspar_db(release: str = JASPAR_RELEASE):  # type: ignore[no-untyped-def]
+    """An offline pyjaspar database handle of ``release`` (the ``carrousel-bio[jaspar]`` extra), one per
+    release however it is spelt (``jaspar2024`` and ``JASPAR2024`` share it; the last two opened are kept).
+
+    Raises:
+        MissingExtraError: pyjaspar is not installed.
+        JasparReleaseError: pyjaspar ships no such release (pyjaspar would print and fail later).
+    """
+    return _open_db(check_release(release))  # pyjaspar's name; fails first when pyjaspar is missing
+
+
+@functools.lru_cache(maxsize=2)
+def _open_db(name: str):  # type: ignore[no-untyped-def]
+    """pyjaspar's database of the release it names ``name`` (:func:`check_release`'s), opened once."""
+    return pyjaspar_module().jaspardb(release=name)

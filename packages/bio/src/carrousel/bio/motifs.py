@@ -21,7 +21,6 @@ collection is skipped with a warning.
 
 from __future__ import annotations
 
-import functools
 import io
 import logging
 import os
@@ -34,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from carrousel.bio.errors import MotifFormatError, MotifNotFoundError
-from carrousel.bio.jaspar_release import JASPAR_RELEASE, check_release, pyjaspar_module
+from carrousel.bio.jaspar_release import JASPAR_RELEASE, jaspar_db, release_name
 from carrousel.bio.motif_lines import diagnose
 from carrousel.bio.motif_names import motif_label, motif_specs, pick_by_name
 from carrousel.core.errors import DataError
@@ -187,18 +186,6 @@ def from_biopython(m: object, source: str = "", default_id: str = "motif") -> Mo
     return Motif(str(mid), str(name), counts, source)
 
 
-@functools.lru_cache(maxsize=2)
-def jaspar_db(release: str = JASPAR_RELEASE):  # type: ignore[no-untyped-def]
-    """An offline pyjaspar database handle of ``release`` (cached; the ``carrousel-bio[jaspar]`` extra).
-
-    Raises:
-        MissingExtraError: pyjaspar is not installed.
-        JasparReleaseError: pyjaspar ships no such release (pyjaspar would print and fail later).
-    """
-    name = check_release(release)  # pyjaspar's name of it; fails first when pyjaspar is missing
-    return pyjaspar_module().jaspardb(release=name)
-
-
 def _by_id(mid: str, release: str) -> Motif:
     """The motif of a JASPAR matrix ID (its latest version when ``mid`` has no ``.N``)."""
     db = jaspar_db(release)
@@ -328,7 +315,8 @@ def resolve_motifs(specs: str | Sequence[str], release: str = JASPAR_RELEASE) ->
 
     Args:
         specs: one spec, a comma-separated string, or a list of them.
-        release: pyjaspar release for ID/name lookups.
+        release: pyjaspar release for ID/name lookups, case ignored (the motifs' ``source`` spells it as
+            pyjaspar does: :func:`~carrousel.bio.jaspar_release.release_name`).
 
     Returns:
         The motifs, in the order given, without duplicates (the same ID with the same counts).
@@ -336,7 +324,7 @@ def resolve_motifs(specs: str | Sequence[str], release: str = JASPAR_RELEASE) ->
     Raises:
         MotifFormatError: two different matrices share an ID (their hits could not be told apart).
     """
-    items = motif_specs(specs)
+    items, release = motif_specs(specs), release_name(release)
     if not items:
         raise MotifNotFoundError(
             f"no motif given; pass {option('motifs', flag='--motif')} with an ID, name or file"
