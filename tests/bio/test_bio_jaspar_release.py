@@ -127,14 +127,6 @@ def test_every_pipeline_passes_the_release_on(cfg, tmp_path, write_fasta, monkey
     assert seen == [NEW]
 
 
-def test_export_scores_the_motif_of_the_release(monkeypatch) -> None:
-    seen = _releases_asked(monkeypatch, deploy)
-    cfg = ExportConfig(motifs=("FOSB",), jaspar_release=NEW)
-    with pytest.raises(_SeenError):
-        deploy._auroc(None, (np.zeros((1, 1)), np.zeros((1, 1))), cfg.motifs, cfg.jaspar_release)  # type: ignore[arg-type]
-    assert seen == [NEW]
-
-
 def test_the_default_is_the_newest_release() -> None:
     """JASPAR2026 by default (before: 2024, whose FOSB is the UNVALIDATED UN0122.2)."""
     assert JASPAR_RELEASE == NEW == jaspar_releases()[0]
@@ -232,3 +224,21 @@ def test_one_database_per_release_however_it_is_spelt() -> None:
     """The cache was keyed by the spelling: ``jaspar2024`` and ``JASPAR2024`` opened two databases."""
     assert jaspar_db("jaspar2024") is jaspar_db(OLD) is jaspar_db(" Jaspar2024 ")
     assert jaspar_db(NEW) is not jaspar_db(OLD)
+
+
+def test_export_model_passes_the_release_of_its_config_on(tmp_path, monkeypatch, write_fasta) -> None:
+    """``export_model`` itself looks the scored motif up in the config's release: a spy on its lookup sees
+    the release ExportConfig was given, not the default (the test before called the private ``_auroc`` with
+    the release by hand, which proved nothing of export_model)."""
+    seen = _releases_asked(monkeypatch, deploy)
+    rng = np.random.default_rng(0)
+    pos, neg = (
+        write_fasta(tmp_path / f"{k}.fa", {f"s{i}": "".join(rng.choice(list("ACGT"), 250)) for i in range(8)})
+        for k in "pn"
+    )
+    cfg = ExportConfig(
+        precision="fp32", positives=str(pos), negatives=str(neg), motifs=("ZNF143",), jaspar_release=OLD
+    )  # type: ignore[arg-type]
+    with pytest.raises(_SeenError):
+        deploy.export_model(cfg, tmp_path / "exported")
+    assert seen == [OLD]  # ZNF143 is MA0088.2 there, MA0088.3 in the default JASPAR2026
