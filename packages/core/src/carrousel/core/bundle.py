@@ -47,12 +47,11 @@ from carrousel.core.bundle_files import (
     WEIGHTS_FILE,
     check_asset_name,
     check_listing,
-    close_folder,
     file_sha256,
     header_shapes,
-    open_folder,
     read_at,
     read_listed,
+    read_snapshot,
 )
 from carrousel.core.bundle_files import write_synced as _write
 from carrousel.core.bundle_pins import pin, pinned, pinned_bundles, pins_active
@@ -86,7 +85,6 @@ logger = logging.getLogger(__name__)
 BUNDLE_FORMAT = "carrousel.bundle"
 BUNDLE_FORMAT_VERSION = 1
 _MAX_MANIFEST_BYTES = 64 << 20  # a manifest is small JSON; anything bigger is not one
-_SNAPSHOT_TRIES = 5  # reads of a folder that other runs keep replacing, before the last try by path
 _Read = tuple[dict[str, Any], dict[str, bytes]]  # a folder's checked manifest and the bytes of its files
 
 
@@ -294,16 +292,12 @@ def _snapshot(root: Path, kind: str | Iterable[str] | None) -> _Read:
     last try by path (its errors name what is wrong). Pinned (:mod:`.bundle_pins`): the same bytes again."""
     if (held := pinned(root)) is not None:
         return _manifest_doc(root, held[0], kind), held[1]
-    for _ in range(_SNAPSHOT_TRIES):
-        if (fd := open_folder(root)) is None:
-            break
-        try:
-            return _read_listed(root, fd, read_at(root, fd, BUNDLE_FILE, _MAX_MANIFEST_BYTES), kind)
-        except (FileNotFoundError, ValueError):  # ValueError: too large (read_manifest says so)
-            continue
-        finally:
-            close_folder(fd)
-    return _read_listed(root, None, _manifest_bytes(root), kind)
+
+    def read(fd: int | None) -> _Read:  # by path (None): _manifest_bytes names what the folder lacks
+        raw = _manifest_bytes(root) if fd is None else read_at(root, fd, BUNDLE_FILE, _MAX_MANIFEST_BYTES)
+        return _read_listed(root, fd, raw, kind)
+
+    return read_snapshot(root, read)
 
 
 def _read_listed(root: Path, fd: int | None, raw: bytes, kind: str | Iterable[str] | None) -> _Read:

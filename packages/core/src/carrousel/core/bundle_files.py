@@ -13,9 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from carrousel.core.args import check_args
 from carrousel.core.errors import BundleError
@@ -33,9 +33,12 @@ __all__ = [
     "open_folder",
     "read_at",
     "read_listed",
+    "read_snapshot",
     "write_synced",
 ]
 
+T = TypeVar("T")
+SNAPSHOT_TRIES = 5  # reads of a folder that other runs keep replacing, before the last try by path
 BUNDLE_FILE = "bundle.json"
 WEIGHTS_FILE = "model.safetensors"
 ARRAYS_FILE = "arrays.safetensors"
@@ -80,6 +83,26 @@ def close_folder(fd: int | None) -> None:
     """Closes what :func:`open_folder` returned."""
     if fd is not None:
         os.close(fd)
+
+
+def read_snapshot(root: Path, read: Callable[[int | None], T]) -> T:
+    """``read(fd)`` with ``fd`` the folder ``root`` opened once, so that every file ``read`` opens through it
+    (:func:`read_at`) comes from one folder, even while another run replaces ``root`` as a whole
+    (:func:`carrousel.core.atomic.atomic_dir`). A file gone under the reader (``FileNotFoundError``: its
+    folder was replaced and removed) or over its limit (``ValueError``) has the new folder opened and read
+    again; after :data:`SNAPSHOT_TRIES` tries, or where no folder can be opened, ``read(None)`` reads by path
+    and its errors name what is wrong. The one snapshot reader of :func:`carrousel.core.bundle.load_bundle`
+    and :func:`carrousel.core.io.load_module`."""
+    for _ in range(SNAPSHOT_TRIES):
+        if (fd := open_folder(root)) is None:
+            break
+        try:
+            return read(fd)
+        except (FileNotFoundError, ValueError):
+            continue
+        finally:
+            close_folder(fd)
+    return read(None)
 
 
 @check_args

@@ -8,8 +8,9 @@ network, or the new provenance saved with the old weights, without a word.
 
 Inside :func:`pinned_bundles` (every command of :func:`carrousel.core.cli.command` runs in it; a Python
 caller may use it too) the first read of a folder keeps its bytes, and every later ``load_bundle`` or
-``read_manifest`` of that folder is served from them: all old or all new, never a mix. A folder this
-process replaces (:func:`carrousel.core.folder_swap.replace_folder`: :meth:`Bundle.save`,
+``read_manifest`` of that folder is served from them: all old or all new, never a mix (the same for
+:func:`carrousel.core.io.load_module` of a ``save_module`` folder: its ``config.json`` and weights). A
+folder this process replaces (:func:`carrousel.core.folder_swap.replace_folder`: :meth:`Bundle.save`,
 ``atomic_dir``), itself or a folder above it, is read afresh. Torch-free.
 """
 
@@ -24,8 +25,9 @@ from pathlib import Path
 
 __all__ = ["forget", "pin", "pinned", "pinned_bundles", "pins_active"]
 
-# folder (absolute) -> (stamp when read, manifest bytes, bytes of every listed file)
-_Pins = dict[str, tuple[int, bytes, dict[str, bytes]]]
+# (folder (absolute), manifest name) -> (stamp when read, manifest bytes, bytes of every listed file)
+_Pins = dict[tuple[str, str], tuple[int, bytes, dict[str, bytes]]]
+_MANIFEST = "bundle.json"  # carrousel.core.bundle_files.BUNDLE_FILE; a save_module folder: config.json
 _PINS: contextvars.ContextVar[_Pins | None] = contextvars.ContextVar("carrousel_bundle_pins", default=None)
 _CLOCK = itertools.count(1)
 _REPLACED: dict[str, int] = {}  # folder (absolute) -> stamp of its last replacement by this process
@@ -53,11 +55,12 @@ def _key(folder: Path) -> str:
     return os.path.abspath(folder)
 
 
-def pinned(folder: Path) -> tuple[bytes, dict[str, bytes]] | None:
-    """The manifest bytes and file bytes kept for ``folder``; None outside :func:`pinned_bundles`, when it
-    was not read yet, or when this process replaced it (or a folder above it) since."""
+def pinned(folder: Path, manifest: str = _MANIFEST) -> tuple[bytes, dict[str, bytes]] | None:
+    """The manifest bytes and file bytes kept for ``folder`` (read as a folder whose manifest is the file
+    ``manifest``); None outside :func:`pinned_bundles`, when it was not read yet, or when this process
+    replaced it (or a folder above it) since."""
     pins = _PINS.get()
-    if not pins or (held := pins.get(key := _key(folder))) is None:
+    if not pins or (held := pins.get((key := _key(folder), manifest))) is None:
         return None
     stamp, raw, blobs = held
     path = Path(key)
@@ -66,11 +69,12 @@ def pinned(folder: Path) -> tuple[bytes, dict[str, bytes]] | None:
     return raw, blobs
 
 
-def pin(folder: Path, raw: bytes, blobs: dict[str, bytes]) -> None:
-    """Keeps what was read of ``folder`` (its manifest bytes and listed files) inside :func:`pinned_bundles`."""
+def pin(folder: Path, raw: bytes, blobs: dict[str, bytes], manifest: str = _MANIFEST) -> None:
+    """Keeps what was read of ``folder`` (the bytes of its file ``manifest`` and of the files it goes with)
+    inside :func:`pinned_bundles`."""
     pins = _PINS.get()
     if pins is not None:
-        pins[_key(folder)] = (next(_CLOCK), raw, blobs)
+        pins[(_key(folder), manifest)] = (next(_CLOCK), raw, blobs)
 
 
 def forget(folder: Path) -> None:

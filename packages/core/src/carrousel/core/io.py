@@ -9,8 +9,12 @@ A saved module is a folder with two files:
 
 Loading keeps every saved tensor's dtype (:func:`keep_saved_dtypes`): a float64 model comes back float64.
 
-Both files are written atomically (:mod:`carrousel.core.atomic`), so a crash never leaves a half-written
-file in place. A module is rebuilt by name from :data:`MODULES`, never by unpickling.
+The folder is written as a whole, as a bundle is (:func:`carrousel.core.atomic.atomic_dir`: a temporary
+folder renamed into place), so a crash never leaves a half-written folder nor one new file beside an old
+one; and it is read as one snapshot (:func:`carrousel.core.bundle_files.read_snapshot`, pinned inside a
+command by :mod:`carrousel.core.bundle_pins`), so a folder another run replaces meanwhile is loaded old or
+new, never the old config with the new weights. A module is rebuilt by name from :data:`MODULES`, never by
+unpickling.
 """
 
 from __future__ import annotations
@@ -24,10 +28,11 @@ from typing import Any, Protocol, TypeVar
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load, save_file
 
-from carrousel.core.atomic import atomic_path, atomic_write_text
-from carrousel.core.bundle_files import BUNDLE_FILE
+from carrousel.core.atomic import atomic_dir, atomic_path, atomic_write_text
+from carrousel.core.bundle_files import BUNDLE_FILE, read_at, read_snapshot
+from carrousel.core.bundle_pins import pin, pinned
 from carrousel.core.config import from_dict, to_dict
 from carrousel.core.device import pick_device
 from carrousel.core.errors import (
@@ -38,6 +43,7 @@ from carrousel.core.errors import (
     OutputError,
     RegistryError,
 )
+from carrousel.core.files import refuse_other_files
 from carrousel.core.paths import user_path
 from carrousel.core.registry import Registry
 from carrousel.core.text import name_some
@@ -123,9 +129,13 @@ def register_module(name: str) -> Callable[[type[M]], type[M]]:
 def save_module(module: torch.nn.Module, folder: str | Path, extra: dict[str, Any] | None = None) -> Path:
     """Saves a registered module as safetensors weights plus a JSON config.
 
+    The folder is written as a whole (a temporary folder renamed into place, as :meth:`Bundle.save
+    <carrousel.core.bundle.Bundle.save>` does): a crash or Ctrl-C leaves the earlier folder as it was, and
+    an earlier ``save_module`` folder is replaced with everything in it.
+
     Args:
         module: an instance of a class registered with :func:`register_module`, with a ``config``.
-        folder: destination folder (created if missing).
+        folder: destination folder: new, empty, or an earlier ``save_module`` folder.
         extra: JSON-able data stored beside the config (e.g. a scaler or a vocabulary).
 
     Returns:
@@ -134,7 +144,8 @@ def save_module(module: torch.nn.Module, folder: str | Path, extra: dict[str, An
     Raises:
         RegistryError: the module's class is not registered.
         CheckpointError: the module has no ``config``, or its config or ``extra`` holds NaN or inf.
-        OutputError: ``folder`` is an existing file.
+        OutputError: ``folder`` is an existing file, or a folder of other files (no ``config.json``: not an
+            earlier save, whose files would be replaced), or cannot be written.
     """
     name = MODULES.name_of(type(module))
     cfg = getattr(module, "config", None)
@@ -152,38 +163,74 @@ def save_module(module: torch.nn.Module, folder: str | Path, extra: dict[str, An
     out = user_path(folder)
     if out.exists() and not out.is_dir():  # was FileExistsError from mkdir; Bundle.save says the same
         raise OutputError(f"{out} exists and is not a folder; give a folder path")
-    out.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out / WEIGHTS_FILE) as tmp:
-        # Own CPU copies: cuDNN packs RNN weights into one shared buffer, which safetensors refuses to save.
-        tensors = {k: v.detach().to("cpu", copy=True).contiguous() for k, v in module.state_dict().items()}
-        save_file(tensors, str(tmp), metadata={k: str(v) for k, v in meta.items()})
-    atomic_write_text(out / CONFIG_FILE, text)
+    refuse_other_files(out, None, CONFIG_FILE, OutputError)  # the folder is replaced as a whole
+    # Own CPU copies: cuDNN packs RNN weights into one shared buffer, which safetensors refuses to save.
+    tensors = {k: v.detach().to("cpu", copy=True).contiguous() for k, v in module.state_dict().items()}
+    with atomic_dir(out) as tmp:  # both files, or neither: the earlier folder stays until this one is whole
+        with atomic_path(tmp / WEIGHTS_FILE) as weights:  # fsynced before the folder is renamed into place
+            save_file(tensors, str(weights), metadata={k: str(v) for k, v in meta.items()})
+        atomic_write_text(tmp / CONFIG_FILE, text)
     logger.debug("saved %s to %s", name, out)
     return out
 
 
 def read_config(folder: str | Path) -> dict[str, Any]:
-    """Reads and validates ``config.json`` of a saved module folder.
+    """Reads and validates ``config.json`` of a saved module folder (inside
+    :func:`~carrousel.core.bundle_pins.pinned_bundles`, the bytes an earlier :func:`load_module` read).
 
     Raises:
         CheckpointError: when the file is missing or damaged.
         FormatVersionError: when it was written by another format version.
     """
+    root = _saved_folder(folder)
+    held = pinned(root, CONFIG_FILE)
+    return _config_doc(root, held[0] if held is not None else _read_saved(root, None, CONFIG_FILE))
+
+
+def _saved_folder(folder: str | Path) -> Path:
+    """``folder`` as a path, refused when it is a file (was NotADirectoryError from inside pathlib: e.g. the
+    path of config.json itself)."""
     root = user_path(folder)
-    if root.is_file():  # was NotADirectoryError from inside pathlib: e.g. the path of config.json itself
+    if root.is_file():
         fix = (
             f"give its folder {root.parent}" if root.name in (CONFIG_FILE, WEIGHTS_FILE) else "give a folder"
         )
         raise CheckpointError(f"{root} is a file, not the folder save_module wrote; {fix}")
-    path = root / CONFIG_FILE
+    return root
+
+
+def _read_saved(root: Path, fd: int | None, name: str) -> bytes:
+    """The bytes of ``root / name``, read through the open folder ``fd`` (None: by path).
+
+    Raises:
+        FileNotFoundError: through ``fd``, the file is not there (the folder may have been replaced: read
+            again, :func:`~carrousel.core.bundle_files.read_snapshot`).
+        CheckpointError: by path, the file is missing; either way, it cannot be read.
+    """
+    path = root / name
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        return read_at(root, fd, name)
     except FileNotFoundError:
+        if fd is not None:
+            raise
+        if name == WEIGHTS_FILE:
+            raise CheckpointError(f"{path} not found; the saved model is incomplete, save it again") from None
         hint = f"; it holds {BUNDLE_FILE}: load it with carrousel.core.bundle.load_bundle"
         bundle = (root / BUNDLE_FILE).is_file()
         raise CheckpointError(
             f"{path} not found; point to a folder written by save_module{hint if bundle else ''}"
         ) from None
+    except OSError as exc:  # a folder in its place, no permission (was a traceback)
+        raise CheckpointError(
+            f"{path} cannot be read ({exc.__class__.__name__}); check it or save again"
+        ) from None
+
+
+def _config_doc(root: Path, raw: bytes) -> dict[str, Any]:
+    """The validated document of ``root``'s ``config.json`` from its bytes."""
+    path = root / CONFIG_FILE
+    try:
+        doc = json.loads(raw.decode("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CheckpointError(f"{path} is damaged ({exc.__class__.__name__}); save the model again") from None
     if not isinstance(doc, dict) or doc.get("format") != "carrousel":
@@ -197,6 +244,19 @@ def read_config(folder: str | Path) -> dict[str, Any]:
     if not isinstance(doc.get("module"), str) or not isinstance(doc.get("config"), dict):
         raise CheckpointError(f"{path} is damaged (no module name or config); save the model again")
     return doc
+
+
+def _saved_files(root: Path) -> tuple[bytes, bytes]:
+    """``config.json`` and the weights of ``root``, read from one folder even while another run replaces it
+    (:func:`~carrousel.core.bundle_files.read_snapshot`); inside
+    :func:`~carrousel.core.bundle_pins.pinned_bundles` the first read's bytes again."""
+    if (held := pinned(root, CONFIG_FILE)) is not None and WEIGHTS_FILE in held[1]:
+        return held[0], held[1][WEIGHTS_FILE]
+    raw, weights = read_snapshot(
+        root, lambda fd: (_read_saved(root, fd, CONFIG_FILE), _read_saved(root, fd, WEIGHTS_FILE))
+    )
+    pin(root, raw, {WEIGHTS_FILE: weights}, CONFIG_FILE)
+    return raw, weights
 
 
 def registered_config(
@@ -262,15 +322,14 @@ def load_module(folder: str | Path, map_location: str | torch.device = "cpu") ->
         ConfigError: when ``map_location`` is not available here.
         FormatVersionError: on a format version mismatch.
     """
-    folder = user_path(folder)
-    doc = read_config(folder)
+    folder = _saved_folder(folder)
+    raw, blob = _saved_files(folder)  # one snapshot of the folder: both files old, or both new
+    doc = _config_doc(folder, raw)
     cls, cfg = registered_config(doc, CheckpointError, folder, folder / CONFIG_FILE, "save again")
     module = cls(cfg)  # type: ignore[call-arg]
     weights = folder / WEIGHTS_FILE
-    if not weights.exists():
-        raise CheckpointError(f"{weights} not found; the saved model is incomplete, save it again")
     try:
-        tensors = load_file(str(weights), device="cpu")
+        tensors = load(blob)
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{weights} is damaged ({exc}); save again") from None
     expected = module.state_dict()

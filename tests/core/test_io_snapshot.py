@@ -1,0 +1,138 @@
+"""``save_module`` / ``load_module`` folders written and read whole, as bundles are.
+
+``load_module`` read ``config.json`` by path and then the weights by path: a folder another run replaced
+in between gave the old config with the new weights (same shapes: loaded without a word). ``save_module``
+wrote the weights, then the config, into the folder: a crash or Ctrl-C between the two left the new
+weights beside the old config. Each test here fails on main.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+import carrousel.core.io as core_io
+from carrousel.core.bundle import Bundle, load_bundle, pinned_bundles
+from carrousel.core.errors import BundleError, CheckpointError, OutputError
+from carrousel.core.io import CONFIG_FILE, WEIGHTS_FILE, load_module, read_config, save_module
+from carrousel.core.nn import RecurrentConfig, SequenceClassifier, SequenceClassifierConfig
+from tests.folder_swaps import swapped_in_by_another_run
+
+
+def _module(v: int) -> SequenceClassifier:
+    """Version ``v``: its dropout is ``v / 10`` and every weight is ``v`` (the shapes are the same)."""
+    net = SequenceClassifier(SequenceClassifierConfig(RecurrentConfig(3, 4), num_classes=2, dropout=v / 10))
+    with torch.no_grad():
+        for p in net.parameters():
+            p.fill_(float(v))
+    return net
+
+
+def _version(m: torch.nn.Module) -> tuple[int, int]:
+    """The version the loaded config says and the one its weights say."""
+    return round(m.config.dropout * 10), int(next(m.parameters()).flatten()[0].item())  # type: ignore[union-attr]
+
+
+def _replaced_by_another_run(target: Path, v: int) -> None:
+    swapped_in_by_another_run(save_module(_module(v), target.parent / f".new{v}", extra={"v": v}), target)
+
+
+def test_a_folder_replaced_between_the_reads_loads_as_one_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another run replaces the folder once the config is parsed (before: config 1 with weights 2)."""
+    folder = save_module(_module(1), tmp_path / "m")
+    real, swaps = core_io.registered_config, []
+
+    def swap_then(*args, **kwargs):  # type: ignore[no-untyped-def]
+        out = real(*args, **kwargs)
+        if not swaps:
+            swaps.append(1)
+            _replaced_by_another_run(folder, 2)
+        return out
+
+    monkeypatch.setattr(core_io, "registered_config", swap_then)
+    assert _version(load_module(folder)) == (1, 1) and swaps == [1]
+    assert _version(load_module(folder)) == (2, 2)
+
+
+def test_a_folder_replaced_while_its_files_are_read_is_read_again_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The swap lands between the two files: the old folder's weights are gone with it, so the new
+    folder is read, both files of it."""
+    folder = save_module(_module(1), tmp_path / "m")
+    real, swaps = core_io.read_at, []
+
+    def swap_after_config(root, fd, name, limit=None):  # type: ignore[no-untyped-def]
+        out = real(root, fd, name, limit)
+        if name == CONFIG_FILE and not swaps:
+            swaps.append(1)
+            _replaced_by_another_run(folder, 2)
+        return out
+
+    monkeypatch.setattr(core_io, "read_at", swap_after_config)
+    assert _version(load_module(folder)) == (2, 2) and swaps == [1]
+
+
+def test_an_interrupted_save_keeps_the_earlier_folder_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C once the weights are written, before the config: the earlier save loads as it was (before:
+    the new weights beside the old config) and no temporary folder is left."""
+    folder = save_module(_module(1), tmp_path / "m", extra={"v": 1})
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(core_io, "atomic_write_text", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        save_module(_module(2), folder, extra={"v": 2})
+    monkeypatch.undo()
+    assert _version(load_module(folder)) == (1, 1) and read_config(folder)["extra"] == {"v": 1}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
+    assert sorted(p.name for p in folder.iterdir()) == [CONFIG_FILE, WEIGHTS_FILE]
+
+
+def test_a_folder_of_other_files_is_refused_not_replaced(tmp_path: Path) -> None:
+    """The folder is now replaced as a whole, so one that is not an earlier save is refused (its files
+    would be lost); an earlier save is replaced with everything in it."""
+    (tmp_path / "notes.txt").write_text("keep me")
+    with pytest.raises(OutputError, match=r"holds files but no config\.json.*give a new or empty folder"):
+        save_module(_module(1), tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+    folder = save_module(_module(1), tmp_path / "m")
+    (folder / "stale.txt").write_text("x")
+    save_module(_module(2), folder)
+    assert sorted(p.name for p in folder.iterdir()) == [CONFIG_FILE, WEIGHTS_FILE]
+    assert _version(load_module(folder)) == (2, 2)
+
+
+def test_inside_pinned_bundles_a_module_folder_is_read_once(tmp_path: Path) -> None:
+    """As a bundle's: another run's replacement is not seen until the block ends, this process's own save
+    is; a bundle folder and a module folder do not answer for each other."""
+    folder = save_module(_module(1), tmp_path / "m", extra={"v": 1})
+    with pinned_bundles():
+        assert _version(load_module(folder)) == (1, 1)
+        _replaced_by_another_run(folder, 2)
+        assert _version(load_module(folder)) == (1, 1) and read_config(folder)["extra"] == {"v": 1}
+        save_module(_module(3), folder)
+        assert _version(load_module(folder)) == (3, 3)
+        Bundle("test.io", _module(4)).save(tmp_path / "b")
+        assert _version(load_bundle(tmp_path / "b").model) == (4, 4)
+        with pytest.raises(CheckpointError, match=r"it holds bundle\.json: load it with"):
+            load_module(tmp_path / "b")
+        with pytest.raises(BundleError, match=r"holds no bundle\.json"):
+            load_bundle(folder)
+    assert _version(load_module(folder)) == (3, 3)
+
+
+def test_a_config_that_cannot_be_read_is_one_line(tmp_path: Path) -> None:
+    """A folder in the place of config.json was IsADirectoryError from inside pathlib."""
+    folder = save_module(_module(1), tmp_path / "m")
+    (folder / CONFIG_FILE).unlink()
+    (folder / CONFIG_FILE).mkdir()
+    with pytest.raises(CheckpointError, match=r"config\.json cannot be read \(IsADirectoryError\); check it"):
+        load_module(folder)
