@@ -9,6 +9,7 @@ new provenance saved with the old weights, without a word. Inside every command 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,36 @@ def test_a_folder_this_process_replaces_is_read_again(tmp_path: Path) -> None:
         with atomic_dir(tmp_path / "run") as tmp:
             _bundle(3).save(tmp / "model")
         assert _version(load_bundle(run_model)) == (3, 3, 3, "3")
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts this process's descriptors in /proc")
+def test_a_pin_keeps_the_files_open_not_their_bytes(tmp_path: Path) -> None:
+    """read_manifest inside a command kept every file's bytes until the command ended, so the weights were
+    in memory twice once loaded (the pinned bytes and the network). The pin now holds the manifest and an
+    open descriptor of each file (closed when the block ends): a folder another run replaced (its files
+    removed) still reads as first read; a file written over in place is an error, not a mix."""
+    from carrousel.core.bundle import pinned_bundles
+    from carrousel.core.bundle_pins import pinned
+
+    folder = _bundle(1).save(tmp_path / "m")
+    before = _open_fds()
+    with pinned_bundles():
+        assert read_manifest(folder)["data"] == {"v": 1}
+        held = pinned(folder)
+        assert held is not None and not any(isinstance(v, bytes) for v in held[1].values())
+        assert _open_fds() == before + 2  # model.safetensors and assets/tok.txt (not the manifest)
+        _replaced_by_another_run(folder, 2)
+        assert _version(load_bundle(folder)) == (1, 1, 1, "1")
+    assert _open_fds() == before
+    with pinned_bundles():
+        load_bundle(folder)
+        weights = folder / "model.safetensors"
+        with open(weights, "r+b") as fh:  # written over in place (cp onto it), not replaced as a whole
+            fh.write(b"x")
+        with pytest.raises(BundleError, match=r"model\.safetensors was written over while this command ran"):
+            load_bundle(folder)
+    assert _open_fds() == before

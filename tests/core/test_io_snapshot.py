@@ -64,16 +64,15 @@ def test_a_folder_replaced_while_its_files_are_read_is_read_again_whole(
     """The swap lands between the two files: the old folder's weights are gone with it, so the new
     folder is read, both files of it."""
     folder = save_module(_module(1), tmp_path / "m")
-    real, swaps = core_io.read_at, []
+    real, swaps = core_io.open_at, []
 
-    def swap_after_config(root, fd, name, limit=None):  # type: ignore[no-untyped-def]
-        out = real(root, fd, name, limit)
-        if name == CONFIG_FILE and not swaps:
+    def swap_before_weights(root, fd, name):  # type: ignore[no-untyped-def]
+        if name == WEIGHTS_FILE and not swaps:  # config.json of version 1 is read
             swaps.append(1)
             _replaced_by_another_run(folder, 2)
-        return out
+        return real(root, fd, name)
 
-    monkeypatch.setattr(core_io, "read_at", swap_after_config)
+    monkeypatch.setattr(core_io, "open_at", swap_before_weights)
     assert _version(load_module(folder)) == (2, 2) and swaps == [1]
 
 

@@ -50,11 +50,12 @@ from carrousel.core.bundle_files import (
     file_sha256,
     header_shapes,
     read_at,
+    read_kept,
     read_listed,
     read_snapshot,
 )
 from carrousel.core.bundle_files import write_synced as _write
-from carrousel.core.bundle_pins import pin, pinned, pinned_bundles, pins_active
+from carrousel.core.bundle_pins import Kept, pin, pinned, pinned_bundles, pins_active, release
 from carrousel.core.config import to_dict
 from carrousel.core.device import pick_device
 from carrousel.core.errors import BundleError, CarrouselError, FormatVersionError
@@ -289,9 +290,9 @@ def _manifest_doc(root: Path, raw: bytes, kind: str | Iterable[str] | None) -> d
 def _snapshot(root: Path, kind: str | Iterable[str] | None) -> _Read:
     """The checked manifest and the bytes of every file it lists, all read from one folder even while
     another run replaces it (:mod:`.bundle_files`); a folder removed under the reader is read again, the
-    last try by path (its errors name what is wrong). Pinned (:mod:`.bundle_pins`): the same bytes again."""
+    last try by path (its errors name what is wrong). Pinned (:mod:`.bundle_pins`): the same files again."""
     if (held := pinned(root)) is not None:
-        return _manifest_doc(root, held[0], kind), held[1]
+        return _manifest_doc(root, held[0], kind), read_kept(root, held[1], BundleError)
 
     def read(fd: int | None) -> _Read:  # by path (None): _manifest_bytes names what the folder lacks
         raw = _manifest_bytes(root) if fd is None else read_at(root, fd, BUNDLE_FILE, _MAX_MANIFEST_BYTES)
@@ -304,8 +305,13 @@ def _read_listed(root: Path, fd: int | None, raw: bytes, kind: str | Iterable[st
     """The manifest ``raw`` checked, the files it lists read through ``fd`` (None: by path), both pinned."""
     doc = _manifest_doc(root, raw, kind)
     check_listing(root, doc)
-    blobs = read_listed(root, fd, doc["files"])
-    pin(root, raw, blobs)
+    kept: Kept = {}
+    try:
+        blobs = read_listed(root, fd, doc["files"], kept if pins_active() else None)
+    except BaseException:
+        release(kept)
+        raise
+    pin(root, raw, kept)  # the files kept open, not their bytes
     return doc, blobs
 
 

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from carrousel.core.args import check_args
-from carrousel.core.errors import BundleError
+from carrousel.core.bundle_pins import Kept
+from carrousel.core.errors import BundleError, CarrouselError
 
 __all__ = [
     "ARRAYS_FILE",
@@ -30,10 +31,14 @@ __all__ = [
     "close_folder",
     "file_sha256",
     "header_shapes",
+    "open_at",
     "open_folder",
     "read_at",
+    "read_kept",
     "read_listed",
+    "read_open",
     "read_snapshot",
+    "stamp",
     "write_synced",
 ]
 
@@ -106,6 +111,17 @@ def read_snapshot(root: Path, read: Callable[[int | None], T]) -> T:
 
 
 @check_args
+def open_at(root: Path, fd: int | None, rel: str) -> int:
+    """An open read-only descriptor of ``root / rel``, opened through the open folder ``fd`` (by path when
+    None); the caller closes it.
+
+    Raises:
+        FileNotFoundError: the file is not there (through ``fd``: the folder may have been replaced).
+    """
+    return os.open(root / rel, os.O_RDONLY) if fd is None else os.open(rel, os.O_RDONLY, dir_fd=fd)
+
+
+@check_args
 def read_at(root: Path, fd: int | None, rel: str, limit: int | None = None) -> bytes:
     """The bytes of ``root / rel``, read through the open folder ``fd`` (by path when None).
 
@@ -113,16 +129,62 @@ def read_at(root: Path, fd: int | None, rel: str, limit: int | None = None) -> b
         FileNotFoundError: the file is not there (through ``fd``: the folder may have been replaced).
         ValueError: the file is larger than ``limit``.
     """
-    handle = os.open(root / rel, os.O_RDONLY) if fd is None else os.open(rel, os.O_RDONLY, dir_fd=fd)
-    with os.fdopen(handle, "rb") as fh:
+    with os.fdopen(open_at(root, fd, rel), "rb") as fh:
         if limit is not None and os.fstat(fh.fileno()).st_size > limit:
             raise ValueError("too large")
         return fh.read()
 
 
 @check_args
-def read_listed(root: Path, fd: int | None, files: Mapping[str, Any]) -> dict[str, bytes]:
+def stamp(handle: int) -> tuple[int, int]:
+    """Size and mtime (ns) of the open file ``handle``: a write to it changes them (not the ctime, which the
+    file's removal by the run that replaced its folder changes too)."""
+    st = os.fstat(handle)
+    return st.st_size, st.st_mtime_ns
+
+
+@check_args
+def read_open(handle: int) -> bytes:
+    """Every byte of the open file ``handle``, from its start (its offset is neither used nor moved)."""
+    size, parts, at = os.fstat(handle).st_size, [], 0
+    while at < size:
+        part = os.pread(handle, min(size - at, 1 << 30), at)
+        if not part:
+            break
+        parts.append(part)
+        at += len(part)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+def read_kept(root: Path, kept: Kept, error: type[CarrouselError]) -> dict[str, bytes]:
+    """The bytes of the files :func:`read_listed` (or a loader) kept open, as they were first read.
+
+    Raises:
+        error: a file was written over in place since (its size or mtime changed): not a mix.
+    """
+    blobs: dict[str, bytes] = {}
+    for rel, (handle, first) in kept.items():
+        blob = read_open(handle)
+        if stamp(handle) != first:
+            raise error(
+                f"{root / rel} was written over while this command ran (not replaced as a whole); run it again"
+            )
+        blobs[rel] = blob
+    return blobs
+
+
+@check_args
+def read_listed(
+    root: Path, fd: int | None, files: Mapping[str, Any], kept: Kept | None = None
+) -> dict[str, bytes]:
     """Reads every file the manifest lists, checking its recorded size and sha256.
+
+    Args:
+        root: the bundle folder.
+        fd: ``root`` opened (:func:`open_folder`), or None to read by path.
+        files: the manifest's ``files`` table.
+        kept: where given, each file's open descriptor and :func:`stamp` go there (the caller closes them:
+            :func:`carrousel.core.bundle_pins.release`), for :func:`read_kept` to read the same files again.
 
     Raises:
         FileNotFoundError: through ``fd``, a listed file is not there (the caller reads again).
@@ -132,24 +194,34 @@ def read_listed(root: Path, fd: int | None, files: Mapping[str, Any]) -> dict[st
     for rel, info in files.items():
         path = root / rel
         try:
-            blob = read_at(root, fd, rel)
+            handle = open_at(root, fd, rel)
         except FileNotFoundError:
             if fd is not None:
                 raise
             raise BundleError(
                 f"{path} is missing; the model folder is incomplete, copy or train it again"
             ) from None
-        except IsADirectoryError:
-            raise BundleError(f"{path} is a folder, not a file; copy or train the model again") from None
-        if len(blob) != info.get("bytes"):
-            raise BundleError(
-                f"{path} is truncated or changed ({len(blob)} bytes, expected {info.get('bytes')}); "
-                "copy or train the model again"
-            )
-        if hashlib.sha256(blob).hexdigest() != info.get("sha256"):
-            raise BundleError(
-                f"{path} does not match its checksum (the file was changed); copy or train the model again"
-            )
+        try:
+            first = stamp(handle)  # before reading: a write after it shows in a later stamp
+            blob = read_open(handle)
+            if len(blob) != info.get("bytes"):
+                raise BundleError(
+                    f"{path} is truncated or changed ({len(blob)} bytes, expected {info.get('bytes')}); "
+                    "copy or train the model again"
+                )
+            if hashlib.sha256(blob).hexdigest() != info.get("sha256"):
+                raise BundleError(
+                    f"{path} does not match its checksum (the file was changed); copy or train the model again"
+                )
+        except BaseException as exc:
+            os.close(handle)
+            if isinstance(exc, IsADirectoryError):
+                raise BundleError(f"{path} is a folder, not a file; copy or train the model again") from None
+            raise
+        if kept is None:
+            os.close(handle)
+        else:
+            kept[rel] = (handle, first)
         blobs[rel] = blob
     return blobs
 

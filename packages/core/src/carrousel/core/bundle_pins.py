@@ -7,11 +7,15 @@ and the new one the second, if another run replaced it in between: the old train
 network, or the new provenance saved with the old weights, without a word.
 
 Inside :func:`pinned_bundles` (every command of :func:`carrousel.core.cli.command` runs in it; a Python
-caller may use it too) the first read of a folder keeps its bytes, and every later ``load_bundle`` or
-``read_manifest`` of that folder is served from them: all old or all new, never a mix (the same for
-:func:`carrousel.core.io.load_module` of a ``save_module`` folder: its ``config.json`` and weights). A
-folder this process replaces (:func:`carrousel.core.folder_swap.replace_folder`: :meth:`Bundle.save`,
-``atomic_dir``), itself or a folder above it, is read afresh. Torch-free.
+caller may use it too) the first read of a folder keeps its manifest's bytes and an open descriptor of every
+file it lists, and every later ``load_bundle`` or ``read_manifest`` of that folder reads those same files
+through them: all old or all new, never a mix (the same for :func:`carrousel.core.io.load_module` of a
+``save_module`` folder: its ``config.json`` and weights). A file removed by the run that replaced the folder
+stays readable through its descriptor until the block ends; one written over in place since (its size
+or mtime changed) is an error, not a mix. The file bytes are not kept: the weights were in memory
+twice for the whole command (the pinned bytes and the loaded network; +208 MiB resident for a 208 MiB
+bundle). A folder this process replaces (:func:`carrousel.core.folder_swap.replace_folder`:
+:meth:`Bundle.save`, ``atomic_dir``), itself or a folder above it, is read afresh. Torch-free.
 """
 
 from __future__ import annotations
@@ -20,13 +24,14 @@ import contextvars
 import itertools
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
-__all__ = ["forget", "pin", "pinned", "pinned_bundles", "pins_active"]
+__all__ = ["Kept", "forget", "pin", "pinned", "pinned_bundles", "pins_active", "release"]
 
-# (folder (absolute), manifest name) -> (stamp when read, manifest bytes, bytes of every listed file)
-_Pins = dict[tuple[str, str], tuple[int, bytes, dict[str, bytes]]]
+Kept = dict[str, tuple[int, tuple[int, int]]]  # file -> (open descriptor, (size, mtime_ns) when first read)
+# (folder (absolute), manifest name) -> (stamp when read, manifest bytes, the listed files kept open)
+_Pins = dict[tuple[str, str], tuple[int, bytes, Kept]]
 _MANIFEST = "bundle.json"  # carrousel.core.bundle_files.BUNDLE_FILE; a save_module folder: config.json
 _PINS: contextvars.ContextVar[_Pins | None] = contextvars.ContextVar("carrousel_bundle_pins", default=None)
 _CLOCK = itertools.count(1)
@@ -39,11 +44,21 @@ def pinned_bundles() -> Iterator[None]:
     if _PINS.get() is not None:
         yield
         return
-    token = _PINS.set({})
+    pins: _Pins = {}
+    token = _PINS.set(pins)
     try:
         yield
     finally:
         _PINS.reset(token)
+        for _, _, kept in pins.values():
+            release(kept)
+
+
+def release(kept: Kept) -> None:
+    """Closes the descriptors of ``kept``."""
+    for handle, _ in kept.values():
+        with suppress(OSError):
+            os.close(handle)
 
 
 def pins_active() -> bool:
@@ -55,10 +70,11 @@ def _key(folder: Path) -> str:
     return os.path.abspath(folder)
 
 
-def pinned(folder: Path, manifest: str = _MANIFEST) -> tuple[bytes, dict[str, bytes]] | None:
-    """The manifest bytes and file bytes kept for ``folder`` (read as a folder whose manifest is the file
-    ``manifest``); None outside :func:`pinned_bundles`, when it was not read yet, or when this process
-    replaced it (or a folder above it) since."""
+def pinned(folder: Path, manifest: str = _MANIFEST) -> tuple[bytes, Kept] | None:
+    """The manifest bytes and the open files kept for ``folder`` (read as a folder whose manifest is the file
+    ``manifest``: :func:`carrousel.core.bundle_files.read_kept` reads them); None outside
+    :func:`pinned_bundles`, when it was not read yet, or when this process replaced it (or a folder above it)
+    since."""
     pins = _PINS.get()
     if not pins or (held := pins.get((key := _key(folder), manifest))) is None:
         return None
@@ -69,12 +85,17 @@ def pinned(folder: Path, manifest: str = _MANIFEST) -> tuple[bytes, dict[str, by
     return raw, blobs
 
 
-def pin(folder: Path, raw: bytes, blobs: dict[str, bytes], manifest: str = _MANIFEST) -> None:
-    """Keeps what was read of ``folder`` (the bytes of its file ``manifest`` and of the files it goes with)
-    inside :func:`pinned_bundles`."""
+def pin(folder: Path, raw: bytes, kept: Kept, manifest: str = _MANIFEST) -> None:
+    """Keeps what was read of ``folder`` (the bytes of its file ``manifest``, the files it goes with open)
+    inside :func:`pinned_bundles`, which closes them at its end; outside, closes them now."""
     pins = _PINS.get()
-    if pins is not None:
-        pins[(_key(folder), manifest)] = (next(_CLOCK), raw, blobs)
+    if pins is None:
+        release(kept)
+        return
+    old = pins.get(key := (_key(folder), manifest))
+    pins[key] = (next(_CLOCK), raw, kept)
+    if old is not None:
+        release(old[2])
 
 
 def forget(folder: Path) -> None:

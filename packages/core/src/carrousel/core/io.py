@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import is_dataclass
 from pathlib import Path
@@ -31,8 +32,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load, save_file
 
 from carrousel.core.atomic import atomic_dir, atomic_path, atomic_write_text
-from carrousel.core.bundle_files import BUNDLE_FILE, read_at, read_snapshot
-from carrousel.core.bundle_pins import pin, pinned
+from carrousel.core.bundle_files import BUNDLE_FILE, open_at, read_kept, read_open, read_snapshot, stamp
+from carrousel.core.bundle_pins import Kept, pin, pinned
 from carrousel.core.config import from_dict, to_dict
 from carrousel.core.device import pick_device
 from carrousel.core.errors import (
@@ -199,17 +200,17 @@ def _saved_folder(folder: str | Path) -> Path:
     return root
 
 
-def _read_saved(root: Path, fd: int | None, name: str) -> bytes:
-    """The bytes of ``root / name``, read through the open folder ``fd`` (None: by path).
+def _open_saved(root: Path, fd: int | None, name: str) -> int:
+    """An open descriptor of ``root / name``, opened through the open folder ``fd`` (None: by path).
 
     Raises:
         FileNotFoundError: through ``fd``, the file is not there (the folder may have been replaced: read
             again, :func:`~carrousel.core.bundle_files.read_snapshot`).
-        CheckpointError: by path, the file is missing; either way, it cannot be read.
+        CheckpointError: by path, the file is missing; either way, it cannot be opened.
     """
     path = root / name
     try:
-        return read_at(root, fd, name)
+        return open_at(root, fd, name)
     except FileNotFoundError:
         if fd is not None:
             raise
@@ -220,10 +221,32 @@ def _read_saved(root: Path, fd: int | None, name: str) -> bytes:
         raise CheckpointError(
             f"{path} not found; point to a folder written by save_module{hint if bundle else ''}"
         ) from None
-    except OSError as exc:  # a folder in its place, no permission (was a traceback)
-        raise CheckpointError(
-            f"{path} cannot be read ({exc.__class__.__name__}); check it or save again"
-        ) from None
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
+
+
+def _unreadable(path: Path, exc: OSError) -> CheckpointError:
+    """A file that cannot be read: a folder in its place, no permission (was a traceback)."""
+    return CheckpointError(f"{path} cannot be read ({exc.__class__.__name__}); check it or save again")
+
+
+def _read_saved(root: Path, fd: int | None, name: str, kept: Kept | None = None) -> bytes:
+    """The bytes of ``root / name`` (:func:`_open_saved`); with ``kept``, the file stays open there."""
+    handle = _open_saved(root, fd, name)
+    try:
+        first = stamp(handle)  # before reading: a write after it shows in a later stamp
+        blob = read_open(handle)
+    except OSError as exc:
+        os.close(handle)
+        raise _unreadable(root / name, exc) from None
+    except BaseException:
+        os.close(handle)
+        raise
+    if kept is None:
+        os.close(handle)
+    else:
+        kept[name] = (handle, first)
+    return blob
 
 
 def _config_doc(root: Path, raw: bytes) -> dict[str, Any]:
@@ -249,14 +272,15 @@ def _config_doc(root: Path, raw: bytes) -> dict[str, Any]:
 def _saved_files(root: Path) -> tuple[bytes, bytes]:
     """``config.json`` and the weights of ``root``, read from one folder even while another run replaces it
     (:func:`~carrousel.core.bundle_files.read_snapshot`); inside
-    :func:`~carrousel.core.bundle_pins.pinned_bundles` the first read's bytes again."""
-    if (held := pinned(root, CONFIG_FILE)) is not None and WEIGHTS_FILE in held[1]:
-        return held[0], held[1][WEIGHTS_FILE]
-    raw, weights = read_snapshot(
-        root, lambda fd: (_read_saved(root, fd, CONFIG_FILE), _read_saved(root, fd, WEIGHTS_FILE))
+    :func:`~carrousel.core.bundle_pins.pinned_bundles` the first read's files again (kept open, not in memory)."""
+    if (held := pinned(root, CONFIG_FILE)) is not None:
+        return held[0], read_kept(root, held[1], CheckpointError)[WEIGHTS_FILE]
+    kept: Kept = {}  # the weights file, left open by the try that succeeded (a failed try closes it)
+    raw, blob = read_snapshot(
+        root, lambda fd: (_read_saved(root, fd, CONFIG_FILE), _read_saved(root, fd, WEIGHTS_FILE, kept))
     )
-    pin(root, raw, {WEIGHTS_FILE: weights}, CONFIG_FILE)
-    return raw, weights
+    pin(root, raw, kept, CONFIG_FILE)  # closed at once outside pinned_bundles
+    return raw, blob
 
 
 def registered_config(
