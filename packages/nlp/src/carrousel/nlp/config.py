@@ -17,6 +17,7 @@ from carrousel.nlp.char_fold import FOLD_MODES, UNK_MODES
 from carrousel.nlp.emoji_names import EMOJI_MODES
 from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.label_map import LabelMapError, parse_label_map
+from carrousel.nlp.long_texts import READINGS
 
 __all__ = [
     "MAX_LENGTH_PENALTY",
@@ -323,6 +324,9 @@ class SentimentEvaluateConfig:
     # scale such as 1..5 stars; see carrousel.nlp.label_map)
     label_map: str | None = None
     unk: str | None = None  # keep | drop: [UNK] ids read or left out before the network (None: the bundle's)
+    # whole | truncated | sentences: which texts are read sentence by sentence, the mean of their sentences'
+    # log probabilities (carrousel.nlp.long_texts): none, those longer than the model's max_length, all
+    long: str = "whole"
 
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError, paths="model")
@@ -332,6 +336,7 @@ class SentimentEvaluateConfig:
         _need(self.example >= 0, "example must be >= 0")
         _label_map(self.label_map)
         _unk(self.unk)
+        _need(self.long in READINGS, f"long must be one of {', '.join(READINGS)}, not {self.long!r}")
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ __all__ = [
     "FreezeEmbeddings",
     "Hint",
     "LabelMap",
+    "LongReading",
+    "LongTexts",
     "Model",
     "OovFallback",
     "Threshold",
@@ -57,6 +59,14 @@ class Fold(enum.StrEnum):
 
     unknown = "unknown"
     none = "none"
+
+
+class LongTexts(enum.StrEnum):
+    """Which texts evaluation reads sentence by sentence (carrousel.nlp.long_texts.READINGS)."""
+
+    whole = "whole"
+    truncated = "truncated"
+    sentences = "sentences"
 
 
 class Unk(enum.StrEnum):
@@ -96,6 +106,15 @@ UnkReading = Annotated[
         help="drop: prediction leaves [UNK] ids out before the network, as if never written (recorded in the "
         "bundle; the decision cut is placed reading them so); keep: the network reads them. Training reads "
         "them either way.",
+    ),
+]
+LongReading = Annotated[
+    LongTexts,
+    typer.Option(
+        "--long",
+        help="truncated: a text longer than the model's max_length tokens is read sentence by sentence (the "
+        "mean of its sentences' log probabilities) instead of cut; sentences: every text of several "
+        "sentences is; whole: none is.",
     ),
 ]
 UnkOverride = Annotated[

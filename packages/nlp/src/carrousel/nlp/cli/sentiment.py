@@ -40,6 +40,8 @@ from carrousel.nlp.cli._sentiment_data import (
 )
 from carrousel.nlp.cli._sentiment_options import (
     LabelMap,
+    LongReading,
+    LongTexts,
     Model,
     UnkOverride,
     checked_label_map,
@@ -148,6 +150,7 @@ def evaluate(
     device: Device = "cpu",
     precision: RunPrecision = InferencePrecision.FP32,
     unk: UnkOverride = None,
+    long: LongReading = LongTexts.whole,
     as_json: JsonFlag = False,
 ) -> None:
     """Score a model on labelled texts: accuracy, precision, recall, F1, ROC-AUC, confusion matrix, calibration."""
@@ -160,6 +163,7 @@ def evaluate(
         precision.value,
         checked_label_map(label_map),
         unk and unk.value,
+        long.value,
     )
     r = evaluate_mapped(cfg, out)
     if as_json:

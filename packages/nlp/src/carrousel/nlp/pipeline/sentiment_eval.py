@@ -35,6 +35,7 @@ from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.evaluate_plot import PLOT_EXTRA
 from carrousel.nlp.label_map import parse_label_map, resolve_labels
 from carrousel.nlp.label_scales import drops
+from carrousel.nlp.long_texts import sentence_proba
 from carrousel.nlp.pipeline.sentiment import SentimentModel
 
 __all__ = ["SentimentEvaluation", "evaluate_sentiment"]
@@ -110,7 +111,7 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
     index = {name: i for i, name in enumerate(model.labels)}
     y = torch.tensor([index[label] for label in reading.labels if label is not None])
     texts = data.texts if not reading.dropped else [data.texts[i] for i in kept]
-    probs = torch.from_numpy(model.predict_proba(texts, cfg.batch_size)).float()
+    probs = torch.from_numpy(sentence_proba(model, texts, cfg.long, cfg.batch_size)).float()
     c, arithmetic = len(model.labels), model.precisions()
     average: Average = "binary" if c == 2 else "macro"
     pred = torch.from_numpy(decide(probs.numpy(), model.threshold))
