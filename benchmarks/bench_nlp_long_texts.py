@@ -19,7 +19,7 @@ reading changes no weight, so it is deterministic per model: the seeds are the m
 shipped model, seed 0, is the model at issue; a second seed of its recipe, ``train_nlp_sentiment_model.py
 --seed 1``, 15 minutes unloaded, is run only if time allows). Otherwise the reading stays an option, off.
 
-Usage: ``python benchmarks/bench_nlp_long_texts.py [--model DIR] [--drugs DIR] [--save FILE]`` (``--drugs``: the
+Usage: ``python benchmarks/bench_nlp_long_texts.py [--model DIR --seed N] [--drugs DIR] [--save FILE]`` (``--drugs``: the
 folder of ``drugsComTest.tsv``, scored after the decision sets and printed apart as a disclosure).
 """
 
@@ -47,12 +47,13 @@ from carrousel.nlp.samples import sample_file
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def deciding_sets(folder: Path, model: Path | None) -> dict[str, tuple[list[str], list[str]]]:
-    """The rule's six sets: name -> (texts, labels ``negative`` / ``positive``)."""
+def deciding_sets(folder: Path, model: Path | None, seed: int = 0) -> dict[str, tuple[list[str], list[str]]]:
+    """The rule's six sets: name -> (texts, labels ``negative`` / ``positive``); the validation rows are those
+    the model of training seed ``seed`` held out."""
     sys.path.insert(0, str(ROOT / "scripts"))
     shipped = importlib.import_module("train_nlp_sentiment_model")
     train, _, _, tests = shipped.build_sets(folder)
-    fit = FitConfig(epochs=8, batch_size=64, lr=3e-3, patience=2, seed=0, progress=False)  # the script's
+    fit = FitConfig(epochs=8, batch_size=64, lr=3e-3, patience=2, seed=seed, progress=False)  # the script's
     where = model if model is not None else shipped.DEFAULT_OUT
     sets = {"validation": shipped.validation_rows(train, fit, folder, where)}
     sets.update({k: tests[k] for k in ("tweets", "amazon", "nyt", "gensim")})
@@ -93,12 +94,15 @@ def main() -> None:
     parser.add_argument("--model", type=Path, help="sentiment bundle (default: the shipped model)")
     parser.add_argument("--drugs", type=Path, help="folder of drugsComTest.tsv: the disclosure, scored last")
     parser.add_argument("--save", type=Path, help="write every figure to this JSON")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="the --model's training seed (its validation rows)"
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     start = time.perf_counter()
     model = SentimentModel.from_pretrained(args.model)
     with tempfile.TemporaryDirectory() as tmp:
-        sets = deciding_sets(Path(tmp), args.model)
+        sets = deciding_sets(Path(tmp), args.model, args.seed)
     results: dict[str, dict[str, dict[str, float]]] = {}
     print(f"{'set':<12} {'texts':>6}  " + "  ".join(f"{r + ' acc / AUC':>22}" for r in READINGS))
     for name, (texts, labels) in sets.items():
