@@ -164,3 +164,33 @@ def test_a_checkpoint_is_never_written_past_an_unread_nonfinite_figure(tmp_path:
         trainer.fit(BATCHES)
     assert trainer.step == 6  # found by the checkpoint at step 6, which was not written
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt-0000-000000003.pt"]
+
+
+class SigmoidBCETask(RegressionTask):
+    """Probabilities and ``binary_cross_entropy``, which refuses a NaN probability (RuntimeError) as many
+    losses and a task's own checks do; a NaN loss at call ``nan_at`` (its gradient NaN: the step after it
+    has NaN weights, so NaN probabilities)."""
+
+    def __init__(self, nan_at: int) -> None:
+        self.nan_at, self.calls = nan_at, 0
+
+    def forward(self, model: nn.Module, batch: Any) -> Tensor:
+        return torch.sigmoid(model(batch[0]))
+
+    def loss(self, outputs: Tensor, batch: Any) -> Tensor:
+        self.calls += 1
+        loss = nn.functional.binary_cross_entropy(outputs, (batch[1] > 0).to(outputs.dtype))
+        return loss * math.nan if self.calls == self.nan_at else loss
+
+
+def test_a_late_read_nonfinite_figure_is_the_error_not_what_the_nan_weights_broke_next() -> None:
+    """Read every ``log_every`` steps, the NaN step is taken and the next forward's NaN probabilities make
+    ``binary_cross_entropy`` raise a RuntimeError before the figures are read: the fit raises the
+    NonFiniteLossError of the step where it happened, that RuntimeError its cause (merged main: the
+    RuntimeError 'all elements of input should be between 0 and 1', no word of a NaN)."""
+    cfg = dataclasses.replace(CFG, nonfinite="stop")
+    trainer = Trainer(mlp(dropout=0.1), SigmoidBCETask(nan_at=2), cfg)
+    with pytest.raises(NonFiniteLossError, match=r"^loss is nan at epoch 1, step 1; lower the") as caught:
+        trainer.fit(BATCHES)
+    assert isinstance(caught.value.__cause__, RuntimeError)
+    assert trainer.step == 2  # the NaN step was taken (the deferred read), the next one failed

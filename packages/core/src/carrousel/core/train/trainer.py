@@ -226,7 +226,11 @@ class Trainer:
                 logger.info("resumed from %s at epoch %d, step %d", path, self.epoch + 1, self.step)
             self.callbacks.call("on_fit_start", self)
             self._pick_reads()
-            self._loop(val_loader)
+            try:
+                self._loop(val_loader)
+            except Exception as exc:
+                self._first_failure(exc)
+                raise
             if cfg.restore_best and self.best_model is not None:
                 self.model.load_state_dict(self.best_model)
             elif self.ema is not None:  # no best epoch kept: the last average
@@ -264,6 +268,20 @@ class Trainer:
         self._batch_logs = any(hook is not Callback.on_batch_end for hook in hooks)
         stop = self.config.nonfinite == "stop" and self.scaler is None and not self.env.enabled
         self._defer = stop and not self._batch_logs
+
+    def _first_failure(self, exc: Exception) -> None:
+        """Raises the :class:`NonFiniteLossError` of a non-finite figure recorded before ``exc`` and not yet
+        read (``nonfinite="stop"`` read every ``log_every`` steps): the steps taken since on NaN weights can
+        fail otherwise first (``binary_cross_entropy`` refuses NaN inputs, a task's own check), and the
+        figure is the first failure. Any other error of the read leaves ``exc`` to be raised."""
+        if not len(self.figures) or isinstance(exc, NonFiniteLossError):
+            return
+        try:
+            self.figures.settle(self)
+        except NonFiniteLossError as nonfinite:
+            raise nonfinite from exc
+        except Exception:  # the read itself failed (the device, say): exc says more
+            return
 
     def _resolve_monitor(self, has_val: bool) -> None:
         monitor = self.config.monitor
