@@ -135,3 +135,22 @@ def test_a_config_that_cannot_be_read_is_one_line(tmp_path: Path) -> None:
     (folder / CONFIG_FILE).mkdir()
     with pytest.raises(CheckpointError, match=r"config\.json cannot be read \(IsADirectoryError\); check it"):
         load_module(folder)
+
+
+@pytest.mark.parametrize("config", ['{"lr": 0.1, "data": "prices.csv"}', "not json", '{"format": "other"}'])
+def test_a_folder_whose_config_json_another_program_wrote_is_refused_not_deleted(
+    tmp_path: Path, config: str
+) -> None:
+    """The folder is replaced as a whole, and ``config.json`` is a common name (a run's settings, a Hugging
+    Face model): only one that save_module wrote marks an earlier save. Merged main took any config.json as
+    one and deleted the folder's other files (prices.csv, results/) without a word."""
+    (tmp_path / CONFIG_FILE).write_text(config)
+    (tmp_path / "prices.csv").write_text("a,b\n")
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "run1.txt").write_text("x")
+    with pytest.raises(
+        OutputError, match=r"holds a config\.json that save_module did not write.*new or empty"
+    ):
+        save_module(_module(1), tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [CONFIG_FILE, "prices.csv", "results"]
+    assert (tmp_path / CONFIG_FILE).read_text() == config

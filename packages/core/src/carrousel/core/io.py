@@ -145,8 +145,9 @@ def save_module(module: torch.nn.Module, folder: str | Path, extra: dict[str, An
     Raises:
         RegistryError: the module's class is not registered.
         CheckpointError: the module has no ``config``, or its config or ``extra`` holds NaN or inf.
-        OutputError: ``folder`` is an existing file, or a folder of other files (no ``config.json``: not an
-            earlier save, whose files would be replaced), or cannot be written.
+        OutputError: ``folder`` is an existing file, or a folder of other files (no ``config.json``, or one
+            save_module did not write: not an earlier save, whose files would be replaced), or cannot be
+            written.
     """
     name = MODULES.name_of(type(module))
     cfg = getattr(module, "config", None)
@@ -164,7 +165,7 @@ def save_module(module: torch.nn.Module, folder: str | Path, extra: dict[str, An
     out = user_path(folder)
     if out.exists() and not out.is_dir():  # was FileExistsError from mkdir; Bundle.save says the same
         raise OutputError(f"{out} exists and is not a folder; give a folder path")
-    refuse_other_files(out, None, CONFIG_FILE, OutputError)  # the folder is replaced as a whole
+    _refuse_foreign_folder(out)  # the folder is replaced as a whole
     # Own CPU copies: cuDNN packs RNN weights into one shared buffer, which safetensors refuses to save.
     tensors = {k: v.detach().to("cpu", copy=True).contiguous() for k, v in module.state_dict().items()}
     with atomic_dir(out) as tmp:  # both files, or neither: the earlier folder stays until this one is whole
@@ -173,6 +174,28 @@ def save_module(module: torch.nn.Module, folder: str | Path, extra: dict[str, An
         atomic_write_text(tmp / CONFIG_FILE, text)
     logger.debug("saved %s to %s", name, out)
     return out
+
+
+def _refuse_foreign_folder(out: Path) -> None:
+    """Refuses a folder :func:`save_module` would replace that is not new, empty or an earlier save: one of
+    other files, or one whose ``config.json`` another program wrote (a run's settings beside its data: the
+    name alone is no earlier save, and everything beside it would be deleted with the folder).
+
+    Raises:
+        OutputError: naming the folder and the fix.
+    """
+    refuse_other_files(out, None, CONFIG_FILE, OutputError)
+    if not (config := out / CONFIG_FILE).is_file():
+        return
+    try:
+        doc = json.loads(config.read_bytes())
+    except (OSError, ValueError):
+        doc = None
+    if not isinstance(doc, dict) or (doc.get("format"), type(doc.get("module"))) != ("carrousel", str):
+        raise OutputError(
+            f"{out} holds a {CONFIG_FILE} that save_module did not write, so it is not an earlier save and "
+            "everything in it would be replaced; give a new or empty folder"
+        )
 
 
 def read_config(folder: str | Path) -> dict[str, Any]:
