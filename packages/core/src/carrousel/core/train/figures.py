@@ -11,7 +11,9 @@ they are, and reads all that is pending in one transfer (:meth:`StepFigures.sett
 * at the end of each batch when a callback implements ``on_batch_end`` (its ``logs`` hold the batch's
   loss and gradient norm as floats: the built-in progress bar reads them);
 * otherwise (``nonfinite="stop"``, no such callback): every ``log_every`` optimiser steps, before a
-  checkpoint, ``Trainer.state_dict`` and an overflow error, and at the epoch's end.
+  checkpoint, ``Trainer.state_dict`` and an overflow error, at the epoch's end, and when any other error
+  leaves the fit (the steps taken on NaN weights can fail first: a pending non-finite figure is then the
+  error raised, the other its cause).
 
 In the last case a non-finite loss or gradient norm is found up to ``log_every - 1`` optimiser steps after
 it happened (those steps were taken, on non-finite weights); the :class:`NonFiniteLossError` still names
