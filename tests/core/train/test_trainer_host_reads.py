@@ -194,3 +194,15 @@ def test_a_late_read_nonfinite_figure_is_the_error_not_what_the_nan_weights_brok
         trainer.fit(BATCHES)
     assert isinstance(caught.value.__cause__, RuntimeError)
     assert trainer.step == 2  # the NaN step was taken (the deferred read), the next one failed
+
+
+@pytest.mark.parametrize("log_every", [0, -1])
+def test_a_log_every_below_one_reads_every_step_as_the_progress_bar_takes_it(log_every: int) -> None:
+    """TrainConfig takes ``log_every=0`` (the progress bar reads it as 1, as it did on main); the deferred
+    reads took ``step % log_every``: merged main raised ZeroDivisionError after the first step of a
+    ``nonfinite="stop"`` fit without a progress bar. Now read every step: the history as with 1."""
+    cfg = dataclasses.replace(CFG, nonfinite="stop", log_every=log_every)
+    history, weights, _, steps = _fit(MarkedTask(), cfg)
+    want_history, want_weights, _ = _mains_loop(cfg)
+    assert history == want_history and steps == 39
+    assert all(torch.equal(weights[k], want_weights[k]) for k in want_weights)

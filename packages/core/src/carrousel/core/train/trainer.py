@@ -436,7 +436,7 @@ class Trainer:
         per_step = sched is not None and self.config.scheduler.lower() in SCHEDULER_PER_STEP
         if per_step and sched.last_epoch < getattr(sched, "total_steps", math.inf) - 1:
             sched.step()
-        if self._defer and self.step % self.config.log_every == 0:
+        if self._defer and self.step % max(1, self.config.log_every) == 0:  # 0 as the progress bar takes it
             self.figures.settle(self)  # a non-finite figure found at most log_every - 1 steps late
         return norm
 
