@@ -46,7 +46,8 @@ def test_several_stand_ins_in_a_file_whose_path_says_columns_found_get_no_header
     first row was read as names, and it holds two usual text columns: not a header problem). The caller
     now decides the hint from the data; the error text is not searched."""
     where = "--file columns found/x.csv"
-    msg = _error(lambda: pick_text_column(["sentence", "review"], "text", where, header_read=True))
+    with flags_named():  # the command's words (a Python caller reads text_col: test_option_names_leftovers)
+        msg = _error(lambda: pick_text_column(["sentence", "review"], "text", where, header_read=True))
     assert msg == (
         f"{where}: no column 'text' (--text-col) and several that could stand in for it: 'sentence', 'review'; "
         "name one with --text-col"

@@ -283,9 +283,11 @@ class SentimentTrainConfig:
             f"freeze_embeddings keeps pretrained embeddings fixed, and there are none: give "
             f"{option('embeddings', metavar='FILE')} or {teacher}, or leave {freeze} out",
         )
+        # embedding_lr_scale is Python only (no flag, no --config key): its field name in both
+        scale = f"embedding_lr_scale={self.embedding_lr_scale}"
         _need(
             not (self.freeze_embeddings and self.embedding_lr_scale != 1.0),
-            "frozen embeddings do not learn: give freeze_embeddings or embedding_lr_scale, not both",
+            f"frozen embeddings do not learn: give {freeze} or {scale}, not both",
         )
 
 

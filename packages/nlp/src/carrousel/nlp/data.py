@@ -242,7 +242,6 @@ def read_column(
     """
     path = user_spec(path)  # "~/t.csv" is in the home folder; a hub name stays as it is
     flag = flag or option("path", flag="--file")  # predict --file reads a table so
-    col_flag = option(col_flag) if col_flag and not col_flag.startswith("-") else col_flag
     ds, fmt = _load_dataset(str(path), "train", True, flag)
     where, cols, held = named_path(path, flag), list(ds.column_names), "data set" if fmt == "hub" else "file"
     column = pick_text_column(cols, text_col, where, header_read=fmt == "csv", flag=col_flag, container=held)
@@ -261,8 +260,10 @@ def read_lines(path: str | Path, legacy: bool = False) -> list[str]:
             reads labelled data (``nlp sentiment predict --file``); otherwise it is refused.
 
     Raises:
-        TextDataError: the file is missing, empty or not text; EmptyTextError for a blank line: each naming
-            the file as its caller gave it (``path='t.txt'``, ``--file t.txt`` in a command).
+        DataError: (core's, from :func:`~carrousel.core.files.read_text`) the file is missing, a folder,
+            empty, only whitespace or not text; EmptyTextError (a TextDataError, itself a DataError) for a
+            blank line before a text: each naming the file as its caller gave it (``path='t.txt'``,
+            ``--file t.txt`` in a command).
     """
     flag = option("path", flag="--file")  # the commands reading lines of texts name the file --file
     text = read_text(path, flag, "text", encodings=LEGACY_TEXT if legacy else ("utf-8-sig",), streams=True)

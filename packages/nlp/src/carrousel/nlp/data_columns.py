@@ -126,26 +126,29 @@ def pick_text_column(
     where: str,
     *,
     header_read: bool = False,
-    flag: str | None = "--text-col",
+    flag: str | None = "text_col",
     container: str = "file",
 ) -> str:
     """The column of the texts alone (a table to classify, no labels): as :func:`pick_columns` picks it.
 
     Args:
         columns: the table's column names.
-        text_col: the configured text column (``--text-col``).
-        where: the table's description, for messages (``--file reviews.tsv``).
+        text_col: the configured text column (``text_col``, ``--text-col`` in a command).
+        where: the table's description, for messages (``path='reviews.tsv'``, ``--file reviews.tsv``).
         header_read: the names came from the file's first row (a CSV/TSV): the error for the default
             ``text`` then says what to do with a file that has no header row (predict has no ``--no-header``):
             add one, or give the texts alone (to ``--file`` in a command, read_column's ``path`` in Python).
-        flag: the option that names the column; None where none does (``--exclude``: the messages say to
-            name the column in the ``container`` instead).
+        flag: the option that names the column: a Python name goes through :func:`option` (the default
+            ``text_col``: ``text_col`` to a Python caller, ``--text-col`` in a command), a flag is shown as
+            given; None where none does (``--exclude``: the messages say to name the column in the
+            ``container`` instead).
         container: what holds the columns, for those messages: ``"file"``, or ``"data set"`` (a saved or
             hub data set).
 
     Raises:
         ColumnNotFoundError: ``text_col`` is absent and no single well-known column stands in for it.
     """
+    flag = option(flag) if flag and not flag.startswith("-") else flag
     hint = ""
     if header_read and text_col == TEXT_COLUMNS[0]:  # the default looked for in a first row of texts?
         alone = f", or give {option('path', flag='--file')} the texts alone, one per line" if flag else ""

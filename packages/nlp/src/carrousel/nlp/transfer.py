@@ -22,7 +22,7 @@ import numpy as np
 from carrousel.core.args import check_args
 from carrousel.core.encodings import file_lines
 from carrousel.core.files import read_text
-from carrousel.core.option_names import option
+from carrousel.core.option_names import naming_flags, option
 from carrousel.nlp.errors import TextDataError
 
 __all__ = ["MASK", "augment_texts", "balanced_rows", "detokenise", "read_unlabelled", "tagged_sentences"]
@@ -86,9 +86,10 @@ def read_unlabelled(files: Sequence[str | Path], limit: int) -> list[str]:
             logger.warning("kept the first %d unlabelled texts of %d read", limit, len(out))
             return out[:limit]
     if files and not out:
-        raise TextDataError(
-            f"{option('unlabelled', ', '.join(map(str, files)))}: no text found (one text per line)"
-        )
+        # --unlabelled a.txt, b.txt in a command; unlabelled=('a.txt', 'b.txt') to a Python caller
+        named = tuple(map(str, files))
+        listed = ", ".join(named) if naming_flags() else named
+        raise TextDataError(f"{option('unlabelled', listed)}: no text found (one text per line)")
     return out
 
 
