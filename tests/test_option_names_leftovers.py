@@ -108,3 +108,26 @@ def test_pick_text_column_names_the_column_option_as_its_caller_gives_it() -> No
         )
     with pytest.raises(ColumnNotFoundError, match=r"\(--col\)"):  # a flag given is shown as given
         pick_text_column(["a"], "text", "t.csv", flag="--col")
+
+
+def test_library_checks_reachable_from_python_name_the_python_setting(tmp_path: Path) -> None:
+    """The sweep for literal flags in library messages: core's precision checks (check_precision, a model
+    loaded with precision='fp16' on the CPU) and finance's check_plot (forecast(plot=...)) said
+    ``--precision fp16`` and ``--plot x.jpg`` to a Python caller too."""
+    from carrousel.core.device import check_precision
+    from carrousel.core.errors import ConfigError
+    from carrousel.finance.errors import OutputPathError
+    from carrousel.finance.runs import check_plot
+
+    chart = tmp_path / "fan.jpg"
+    for naming, fp16, bf16, plot in (
+        (contextlib.nullcontext(), "precision='fp16'", "precision='bf16'", f"plot='{chart}'"),
+        (flags_named(), "--precision fp16", "--precision bf16", f"--plot {chart}"),
+    ):
+        with naming:
+            with pytest.raises(ConfigError) as precision:
+                check_precision("fp16", "cpu")
+            with pytest.raises(OutputPathError) as png:
+                check_plot(chart)
+        assert str(precision.value) == f"{fp16} needs a CUDA or MPS device; on the CPU use {bf16}"
+        assert str(png.value) == f"{plot}: the file name must end in .png"

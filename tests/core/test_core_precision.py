@@ -80,8 +80,8 @@ def test_non_finite_batches_rerun_in_fp32(caplog: pytest.LogCaptureFixture) -> N
 def test_unsupported_combinations_are_one_line_errors() -> None:
     model, cpu = _model(), torch.device("cpu")
     cases = [
-        (lambda: reduced_precision(model, "fp16"), "fp16 needs a CUDA or MPS device"),
-        (lambda: predict(model, np.zeros((2, 3, 8), np.float32), precision="fp16"), "fp16 needs a CUDA"),
+        (lambda: reduced_precision(model, "fp16"), "fp16' needs a CUDA or MPS device"),
+        (lambda: predict(model, np.zeros((2, 3, 8), np.float32), precision="fp16"), "fp16' needs a CUDA"),
         (lambda: reduced_precision(model, "int4"), "unknown precision 'int4'"),
         (lambda: inference_dtype("fp8", cpu), "unknown precision 'fp8'"),
         (lambda: reduced_precision(nn.Identity(), "bf16"), "exported \\(ONNX\\) model runs its own"),

@@ -14,6 +14,7 @@ from carrousel.core.export.choices import (
     precision_from,
 )
 from carrousel.core.export.deploy import EXPORT_ASSET
+from carrousel.core.option_names import flags_named
 from carrousel.core.provenance import (
     bundle_precision_report,
     exported_precision,
@@ -25,9 +26,17 @@ from carrousel.core.provenance import (
 
 def test_fp16_on_the_cpu_names_the_flag_or_the_files_key() -> None:
     with pytest.raises(
-        ConfigError, match=r"^--precision fp16 needs a CUDA or MPS device; on the CPU use --pre"
+        ConfigError, match=r"^precision='fp16' needs a CUDA or MPS device; on the CPU use precision='bf16'$"
     ):
-        check_precision("fp16", "cpu")
+        check_precision("fp16", "cpu")  # a Python caller (before: --precision to it too)
+    with (
+        flags_named(),
+        pytest.raises(
+            ConfigError,
+            match=r"^--precision fp16 needs a CUDA or MPS device; on the CPU use --precision bf16$",
+        ),
+    ):
+        check_precision("fp16", "cpu")  # a command's flag
     source = PrecisionSource.of(False, "run.toml", "[fit] precision")
     with precision_from(source), pytest.raises(ConfigError) as caught:
         check_precision("fp16", "cpu")
@@ -35,7 +44,7 @@ def test_fp16_on_the_cpu_names_the_flag_or_the_files_key() -> None:
         '[fit] precision = "fp16" in run.toml needs a CUDA or MPS device; on the CPU use --precision bf16 '
         '(or [fit] precision = "bf16" there)'
     )  # before: "--precision fp16 needs ...", a flag the user never gave
-    with pytest.raises(ConfigError, match=r"^--precision fp16"):  # the block is left: the flag again
+    with pytest.raises(ConfigError, match=r"^precision='fp16'"):  # the block is left: the setting again
         check_precision("fp16", "cpu")
     assert PrecisionSource.of(True, "run.toml", "[fit] precision") == PrecisionSource()  # the flag won
 

@@ -125,12 +125,14 @@ def test_check_precision_refuses_what_the_device_cannot_run_before_any_work() ->
     without CUDA); fp16 on the CPU and unknown names are one-line errors naming the fix."""
     check_precision("fp32", "cpu")
     check_precision("bf16", torch.device("cpu"))
-    with pytest.raises(ConfigError, match="fp16 needs a CUDA or MPS device; on the CPU use --precision bf16"):
+    with pytest.raises(
+        ConfigError, match="fp16' needs a CUDA or MPS device; on the CPU use precision='bf16'"
+    ):
         check_precision("fp16", "cpu")
     with pytest.raises(ConfigError, match="unknown precision 'fp8'"):
         check_precision("fp8", "cpu")
     if not torch.cuda.is_available() and not torch.backends.mps.is_available():
-        with pytest.raises(ConfigError, match="fp16 needs a CUDA"):
+        with pytest.raises(ConfigError, match="fp16' needs a CUDA"):
             check_precision("fp16", "auto")
 
 
@@ -152,8 +154,8 @@ def test_check_precision_warns_where_the_cpu_emulates_bf16(
         lines = [r.getMessage() for r in caplog.records]
         assert lines == (
             [
-                "--precision bf16: this CPU has no bfloat16 instructions (AVX512-BF16 or AMX), so bf16 "
-                "is emulated and usually slower than fp32 here; use --precision fp32"
+                "precision='bf16': this CPU has no bfloat16 instructions (AVX512-BF16 or AMX), so bf16 "
+                "is emulated and usually slower than fp32 here; use precision='fp32'"
             ]
             if warned
             else []

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 import carrousel.finance.pipeline as pipeline_mod
 from carrousel.core.errors import MissingExtraError
+from carrousel.core.option_names import flags_named
 from carrousel.finance.cli import app
 from carrousel.finance.errors import OutputPathError
 from carrousel.finance.runs import check_plot
@@ -52,8 +53,10 @@ def test_forecast_without_matplotlib_stops_before_loading_prices(
 
 
 def test_plot_paths_use_cores_wording_and_finances_one_chart_rule(tmp_path: Path) -> None:
-    with pytest.raises(OutputPathError, match=r"^--plot .*fan\.jpg: the file name must end in \.png$"):
-        check_plot(tmp_path / "fan.jpg")
+    with pytest.raises(OutputPathError, match=r"^plot='.*fan\.jpg': the file name must end in \.png$"):
+        check_plot(tmp_path / "fan.jpg")  # a Python caller's argument (before: --plot to it too)
+    with flags_named(), pytest.raises(OutputPathError, match=r"^--plot .*fan\.jpg: the file name must end"):
+        check_plot(tmp_path / "fan.jpg")  # the command's flag
     with pytest.raises(OutputPathError, match=r"is a folder; give a file name inside it$"):
         check_plot(tmp_path)
     with pytest.raises(OutputPathError, match=r"takes one chart, not 2; give a name such as fan\.png$"):

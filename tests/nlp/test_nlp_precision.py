@@ -144,7 +144,7 @@ def test_bf16_greedy_translations_equal_fp32_on_most_sentences(translator: Path)
     )
     assert torch.allclose(log_probs.exp().sum(-1), torch.ones(1), atol=1e-4)  # normalised in float32
     if CPU_FP16:
-        with pytest.raises(ConfigError, match="use --precision bf16"):
+        with pytest.raises(ConfigError, match="use precision='bf16'"):
             tr.translate(["open the file"], DecodeConfig(precision="fp16"))
 
 

@@ -34,7 +34,7 @@ def test_shipped_model_in_bf16_scores_like_fp32() -> None:
         assert a.shape == b.shape and np.isfinite(b).all() and 0 < np.abs(np.exp(a) - np.exp(b)).max() < 0.02
         assert (a.argmax(1) == b.argmax(1)).mean() >= 0.95
     if not torch.cuda.is_available():
-        with pytest.raises(ConfigError, match="fp16 needs a CUDA or MPS device"):
+        with pytest.raises(ConfigError, match="precision='fp16' needs a CUDA or MPS device"):
             load_model(precision="fp16")
 
 

@@ -120,7 +120,7 @@ def check_run_folder(path: Path | None) -> None:
 
 @check_args
 def check_plot(plot: Path | None, charts: int = 1) -> None:
-    """Fails before any work when ``--plot`` cannot take the fan charts: core's check of a chart option
+    """Fails before any work when ``plot`` (``--plot``) cannot take the fan charts: core's check of a chart option
     (:func:`carrousel.core.plots.check_png`: a ``.png`` file name in a writable folder, or a special
     file such as ``/dev/null`` or ``/dev/stdout`` written in place; matplotlib installed), plus finance's
     own rule: a special file takes the PNG of one chart only (several tickers draw one chart each).
@@ -136,7 +136,7 @@ def check_plot(plot: Path | None, charts: int = 1) -> None:
             f"{option('plot', str(plot))} takes one chart, not {charts}; give a name such as fan.png"
         )
     try:
-        check_png(plot, "--plot", PLOT_EXTRA, PLOT_PURPOSE)
+        check_png(plot, option("plot"), PLOT_EXTRA, PLOT_PURPOSE)  # plot='x.txt' to Python, --plot x.txt
     except ConfigError as exc:  # finance's path errors keep their type (what the pipeline documents)
         raise OutputPathError(str(exc)) from None
 

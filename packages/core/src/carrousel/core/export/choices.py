@@ -85,8 +85,9 @@ def check_precision_name(value: object, error: type[Exception] = ConfigError) ->
 @dataclass(frozen=True)
 class PrecisionSource:
     """Where a run's precision came from, for the messages that refuse (or warn about) it: the ``--precision``
-    flag (the default), or a key of a ``--config`` file, so that a file's ``fp16`` refused on the CPU names
-    the file rather than a flag the user never gave."""
+    flag (the default: ``precision='fp16'`` to a Python caller, through :func:`option`), or a key of a
+    ``--config`` file, so that a file's ``fp16`` refused on the CPU names the file rather than a flag the
+    user never gave."""
 
     key: str = "--precision"  # the flag, or the file's key as messages name it ("[fit] precision")
     file: str | None = None  # the --config file that set it (None: the flag)
@@ -99,16 +100,17 @@ class PrecisionSource:
         return cls() if flag_given or config is None else cls(key, str(config))
 
     def said(self, precision: str) -> str:
-        """The setting as the user gave it: ``--precision fp16``, ``[fit] precision = "fp16" in run.toml``."""
+        """The setting as the user gave it: ``--precision fp16`` (``precision='fp16'`` to a Python caller),
+        ``[fit] precision = "fp16" in run.toml``."""
         if self.file is None:
-            return f"{self.key} {precision}"
+            return option("precision", precision, self.key)
         return f'{self.key} = "{precision}" in {self.file}'
 
     def fix(self, precision: str) -> str:
         """How to give ``precision`` instead: the flag (which wins over a file), and the file's key where the
         file set it."""
         if self.file is None:
-            return f"{self.key} {precision}"
+            return option("precision", precision, self.key)
         return f'--precision {precision} (or {self.key} = "{precision}" there)'
 
 
