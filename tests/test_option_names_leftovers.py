@@ -4,7 +4,9 @@ CLI user the flags it typed (the flags_named() halves are the commands' words).
 Each test failed before: nlp's pruning and unlabelled-text reader said ``unlabelled='a.txt, b.txt'`` (one
 string for a tuple), ``read_lines`` documented TextDataError for a missing file (core's DataError is
 raised), the frozen-embeddings check said ``give freeze_embeddings or embedding_lr_scale`` (no values, and
-no ``=True``), ``pick_text_column`` said ``--text-col`` to a Python caller by default.
+no ``=True``), ``pick_text_column`` said ``--text-col`` to a Python caller by default; the sweep for literal
+flags: core's precision checks said ``--precision fp16`` and finance's ``check_plot`` ``--plot x.jpg`` to a
+Python caller.
 """
 
 from __future__ import annotations
