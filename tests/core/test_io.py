@@ -254,7 +254,7 @@ def test_failed_save_keeps_the_previous_model(saved: Path, monkeypatch: pytest.M
     def crash(*args: object, **kwargs: object) -> None:
         raise OSError("no space left on device")
 
-    monkeypatch.setattr("carrousel.core.io.save_file", crash)
+    monkeypatch.setattr("carrousel.core.io.atomic_write_bytes", crash)  # the weights file
     cfg = SequenceClassifierConfig(RecurrentConfig(3, 6, bidirectional=True), num_classes=2)
     with pytest.raises(OSError, match="no space"):
         save_module(SequenceClassifier(cfg), saved)

@@ -154,3 +154,21 @@ def test_a_folder_whose_config_json_another_program_wrote_is_refused_not_deleted
         save_module(_module(1), tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [CONFIG_FILE, "prices.csv", "results"]
     assert (tmp_path / CONFIG_FILE).read_text() == config
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_saved_files_take_the_umasks_mode(tmp_path: Path, umask: int) -> None:
+    """Regular files get the umask's mode: safetensors' save_file renames its own 0600 temporary file into
+    place, so model.safetensors was 0600 beside a 0644 config.json (another user could read the settings of
+    a model whose weights they could not load)."""
+    import os
+    import stat
+
+    old = os.umask(umask)
+    try:
+        folder = save_module(_module(1), tmp_path / "m")
+    finally:
+        os.umask(old)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()}
+    assert modes == {name: 0o666 & ~umask for name in modes}
+    assert _version(load_module(folder)) == (1, 1)

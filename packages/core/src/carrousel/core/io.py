@@ -29,9 +29,9 @@ from typing import Any, Protocol, TypeVar
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load, save_file
+from safetensors.torch import load, save
 
-from carrousel.core.atomic import atomic_dir, atomic_path, atomic_write_text
+from carrousel.core.atomic import atomic_dir, atomic_write_bytes, atomic_write_text
 from carrousel.core.bundle_files import BUNDLE_FILE, open_at, read_kept, read_open, read_snapshot, stamp
 from carrousel.core.bundle_pins import Kept, pin, pinned
 from carrousel.core.config import from_dict, to_dict
@@ -169,8 +169,9 @@ def save_module(module: torch.nn.Module, folder: str | Path, extra: dict[str, An
     # Own CPU copies: cuDNN packs RNN weights into one shared buffer, which safetensors refuses to save.
     tensors = {k: v.detach().to("cpu", copy=True).contiguous() for k, v in module.state_dict().items()}
     with atomic_dir(out) as tmp:  # both files, or neither: the earlier folder stays until this one is whole
-        with atomic_path(tmp / WEIGHTS_FILE) as weights:  # fsynced before the folder is renamed into place
-            save_file(tensors, str(weights), metadata={k: str(v) for k, v in meta.items()})
+        # bytes written by atomic_write_bytes (fsynced, the umask's mode): safetensors' save_file renames its
+        # own temporary file into place, which left model.safetensors at mode 0600 beside a 0644 config.json
+        atomic_write_bytes(tmp / WEIGHTS_FILE, save(tensors, metadata={k: str(v) for k, v in meta.items()}))
         atomic_write_text(tmp / CONFIG_FILE, text)
     logger.debug("saved %s to %s", name, out)
     return out
