@@ -13,6 +13,7 @@ import pytest
 from carrousel.core.cli_config import merged, pick, read_tables
 from carrousel.core.config import TomlDocument, from_dict, overlay, read_toml
 from carrousel.core.errors import CarrouselError, ConfigError
+from carrousel.core.option_names import flags_named
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,9 +87,23 @@ def test_special_and_missing_files_are_refused_before_reading(tmp_path: Path) ->
     fifo = tmp_path / "fifo.toml"
     os.mkfifo(fifo)  # opening it would wait for a writer; a second read would wait forever
     for path, needle in [(fifo, "is a FIFO"), (tmp_path, "is a folder"), (tmp_path / "no.toml", "not found")]:
-        with pytest.raises(CarrouselError, match="--config .*" + needle):
+        with pytest.raises(CarrouselError, match="^path='.*' " + needle):
+            read_toml(path)  # a Python caller: the argument it gave
+        with flags_named(), pytest.raises(CarrouselError, match="^--config .*" + needle):
             read_toml(path)
     assert read_toml(_file(tmp_path, "")) == {} and read_toml(_file(tmp_path, " \n")) == {}
+
+
+def test_read_toml_names_the_python_argument_to_a_python_caller(tmp_path: Path) -> None:
+    """Before: ``read_toml("x.toml")`` from Python said ``--config /x.toml is not valid TOML``, a flag the
+    caller never typed; now ``path='/x.toml'``, and ``--config`` inside a CLI command (or the flag given)."""
+    bad = _file(tmp_path, "[fit\n")
+    with pytest.raises(ConfigError, match=r"^path='.*run\.toml' is not valid TOML"):
+        read_toml(bad)
+    with flags_named(), pytest.raises(ConfigError, match=r"^--config .*run\.toml is not valid TOML"):
+        read_toml(bad)
+    with flags_named(), pytest.raises(ConfigError, match=r"^--settings .*run\.toml is not valid TOML"):
+        read_toml(bad, "--settings")
 
 
 @dataclasses.dataclass(frozen=True)

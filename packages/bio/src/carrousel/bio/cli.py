@@ -141,7 +141,7 @@ def _with_flags(
     ``derived``: field -> its command default from the merged config, where neither sets it."""
     if config is None:
         return flags
-    doc = read_toml(config, empty_ok=False)  # bio refuses an empty file
+    doc = read_toml(config, "--config", empty_ok=False)  # bio refuses an empty file
     given = {field for param, field in table.items() if _given(ctx, param)}
     cfg = overlay(flags, doc, keep=given)
     late = {k: rule(cfg) for k, rule in (derived or {}).items() if k not in given and k not in doc}

@@ -24,7 +24,7 @@ from carrousel.core.args import as_bool, as_int, check_args
 from carrousel.core.config_numbers import check_numbers
 from carrousel.core.errors import ConfigError, DataError
 from carrousel.core.files import check_input_file
-from carrousel.core.option_names import named_path
+from carrousel.core.option_names import named_path, option
 from carrousel.core.paths import user_path
 
 __all__ = [
@@ -246,14 +246,22 @@ def override(cfg: C, **changes: Any) -> C:
 
 
 @check_args
-def read_toml(path: str | Path, flag: str = "--config", empty_ok: bool = True) -> TomlDocument:
+def read_toml(path: str | Path, flag: str | None = None, empty_ok: bool = True) -> TomlDocument:
     """The document of a TOML settings file, read once (a dict that remembers the file, for messages); an
     empty or blank file is a valid document with no settings (``empty_ok`` False: it is refused).
+
+    Args:
+        path: the file.
+        flag: the option that named it, for messages (:func:`~carrousel.core.option_names.named_path`);
+            default: ``--config`` inside a CLI command, ``path`` for a Python caller (``path='x.toml'``).
+        empty_ok: accept an empty or blank file.
 
     Raises:
         ConfigError: the file is missing, a folder, a FIFO or device (which would hang the reader),
             unreadable or too large, or its bytes are not UTF-8 text or not valid TOML.
     """
+    if flag is None:
+        flag = option("path", flag="--config")  # the command's --config, or the argument a Python caller gave
     try:
         p = check_input_file(user_path(path), flag, "TOML config", MAX_CONFIG_BYTES, empty_ok=empty_ok)
     except DataError as exc:

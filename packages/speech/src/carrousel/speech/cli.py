@@ -336,7 +336,7 @@ def train(
     """Train a CTC recogniser on transcribed recordings and save it as a bundle."""
     from carrousel.speech import pipeline
 
-    doc = read_toml(config) if config else {}
+    doc = read_toml(config, "--config") if config else {}
     flags: dict[str, Any] = {"epochs": epochs, "max_steps": max_steps, "lr": lr, "hidden": hidden}
     flags |= {"layers": layers, "subsample": subsample, "subwords": subwords, "batch_seconds": batch_seconds}
     flags |= {"max_utterances": max_utterances, "seed": seed, "threads": threads, "device": device}
