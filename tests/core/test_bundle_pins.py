@@ -149,3 +149,37 @@ def test_a_pin_keeps_the_files_open_not_their_bytes(tmp_path: Path) -> None:
         with pytest.raises(BundleError, match=r"model\.safetensors was written over while this command ran"):
             load_bundle(folder)
     assert _open_fds() == before
+
+
+def test_a_same_size_overwrite_with_its_mtime_put_back_is_caught(tmp_path: Path) -> None:
+    """``cp -p`` or ``rsync --inplace -t`` onto a pinned file: same size, mtime put back. The pin compared
+    size and mtime only, so the second load returned the overwritten bytes without a word; the ctime (which
+    a user cannot set back) now tells. A read of the file, or another file replaced or removed beside it, is
+    no write: the second load still reads the first files."""
+    from carrousel.core.bundle import pinned_bundles
+
+    folder = _bundle(1).save(tmp_path / "m")
+    weights = folder / "model.safetensors"
+    with pinned_bundles():
+        load_bundle(folder)
+        weights.read_bytes()  # a plain re-read, and other files replaced and removed: no false alarm
+        (folder / "assets" / "new.txt").write_text("2")
+        os.replace(folder / "assets" / "new.txt", folder / "assets" / "tok.txt")  # the kept one: unlinked
+        assert _version(load_bundle(folder)) == (1, 1, 1, "1")
+    folder = _bundle(1).save(tmp_path / "m2")
+    weights = folder / "model.safetensors"
+    with pinned_bundles():
+        load_bundle(folder)
+        before = os.stat(weights)
+        data = bytearray(weights.read_bytes())
+        data[-1] ^= 0xFF  # same size, one byte changed
+        with open(weights, "r+b") as fh:
+            fh.write(data)
+        os.utime(weights, ns=(before.st_atime_ns, before.st_mtime_ns))  # the mtime put back (cp -p)
+        after = os.stat(weights)
+        assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+        with pytest.raises(
+            BundleError, match=r"model\.safetensors was written over while this command ran"
+        ) as err:
+            load_bundle(folder)
+        assert "\n" not in str(err.value)

@@ -136,11 +136,24 @@ def read_at(root: Path, fd: int | None, rel: str, limit: int | None = None) -> b
 
 
 @check_args
-def stamp(handle: int) -> tuple[int, int]:
-    """Size and mtime (ns) of the open file ``handle``: a write to it changes them (not the ctime, which the
-    file's removal by the run that replaced its folder changes too)."""
+def stamp(handle: int) -> tuple[int, int, int, int]:
+    """Size, mtime (ns), ctime (ns) and link count of the open file ``handle``, for :func:`read_kept`.
+
+    A write changes the size or mtime, but ``cp -p`` or ``rsync --inplace -t`` puts the mtime back; the
+    ctime moves with any write or chmod and cannot be set back by a user. Reading the file, or replacing,
+    renaming or removing another file (or a folder above it), leaves it alone; a change of the link count
+    moves it too (the file's removal by the run that replaced its folder), so the ctime is compared only
+    while the count is unchanged. Renaming the file itself moves it as well (on ext4): an error too.
+    """
     st = os.fstat(handle)
-    return st.st_size, st.st_mtime_ns
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_nlink
+
+
+def _written_over(first: tuple[int, ...], now: tuple[int, ...]) -> bool:
+    """Whether two :func:`stamp` s of one open file tell of a write (or chmod) in between."""
+    if first[:2] != now[:2]:
+        return True  # size or mtime
+    return first[3] == now[3] and first[2] != now[2]  # the ctime, unless a link was added or removed
 
 
 @check_args
@@ -160,14 +173,16 @@ def read_kept(root: Path, kept: Kept, error: type[CarrouselError]) -> dict[str, 
     """The bytes of the files :func:`read_listed` (or a loader) kept open, as they were first read.
 
     Raises:
-        error: a file was written over in place since (its size or mtime changed): not a mix.
+        error: a file was written over in place since (its size, mtime or ctime changed, :func:`stamp`; a
+            chmod too): not a mix.
     """
     blobs: dict[str, bytes] = {}
     for rel, (handle, first) in kept.items():
         blob = read_open(handle)
-        if stamp(handle) != first:
+        if _written_over(first, stamp(handle)):
             raise error(
-                f"{root / rel} was written over while this command ran (not replaced as a whole); run it again"
+                f"{root / rel} was written over while this command ran (or its mode changed; not replaced "
+                "as a whole); run it again"
             )
         blobs[rel] = blob
     return blobs

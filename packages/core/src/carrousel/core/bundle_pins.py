@@ -11,11 +11,12 @@ caller may use it too) the first read of a folder keeps its manifest's bytes and
 file it lists, and every later ``load_bundle`` or ``read_manifest`` of that folder reads those same files
 through them: all old or all new, never a mix (the same for :func:`carrousel.core.io.load_module` of a
 ``save_module`` folder: its ``config.json`` and weights). A file removed by the run that replaced the folder
-stays readable through its descriptor until the block ends; one written over in place since (its size
-or mtime changed) is an error, not a mix. The file bytes are not kept: the weights were in memory
-twice for the whole command (the pinned bytes and the loaded network; +208 MiB resident for a 208 MiB
-bundle). A folder this process replaces (:func:`carrousel.core.folder_swap.replace_folder`:
-:meth:`Bundle.save`, ``atomic_dir``), itself or a folder above it, is read afresh. Torch-free.
+stays readable through its descriptor until the block ends; one written over in place since (its size,
+mtime or ctime changed: ``cp -p`` puts the mtime back) is an error, not a mix. The file bytes are not
+kept: the weights were in memory twice for the whole command (the pinned bytes and the loaded network;
++208 MiB resident for a 208 MiB bundle). A folder this process replaces
+(:func:`carrousel.core.folder_swap.replace_folder`: :meth:`Bundle.save`, ``atomic_dir``), itself or a
+folder above it, is read afresh. Torch-free.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from pathlib import Path
 
 __all__ = ["Kept", "forget", "pin", "pinned", "pinned_bundles", "pins_active", "release"]
 
-Kept = dict[str, tuple[int, tuple[int, int]]]  # file -> (open descriptor, (size, mtime_ns) when first read)
+# file -> (open descriptor, its bundle_files.stamp when first read: size, mtime_ns, ctime_ns, links)
+Kept = dict[str, tuple[int, tuple[int, int, int, int]]]
 # (folder (absolute), manifest name) -> (stamp when read, manifest bytes, the listed files kept open)
 _Pins = dict[tuple[str, str], tuple[int, bytes, Kept]]
 _MANIFEST = "bundle.json"  # carrousel.core.bundle_files.BUNDLE_FILE; a save_module folder: config.json
