@@ -62,7 +62,7 @@ class Fold(enum.StrEnum):
 
 
 class LongTexts(enum.StrEnum):
-    """Which texts evaluation reads sentence by sentence (carrousel.nlp.long_texts.READINGS)."""
+    """Which texts prediction and evaluation read sentence by sentence (carrousel.nlp.long_texts.READINGS)."""
 
     whole = "whole"
     truncated = "truncated"
@@ -113,8 +113,8 @@ LongReading = Annotated[
     typer.Option(
         "--long",
         help="truncated: a text longer than the model's max_length tokens is read sentence by sentence (the "
-        "mean of its sentences' log probabilities) instead of cut; sentences: every text of several "
-        "sentences is; whole: none is.",
+        "mean of its sentences' log probabilities; its tokens and attention: its most decided sentence's) "
+        "instead of cut; sentences: every text of several sentences is; whole: none is (cut, as before).",
     ),
 ]
 UnkOverride = Annotated[

@@ -88,6 +88,7 @@ def predict(
     device: Device = "cpu",
     precision: RunPrecision = InferencePrecision.FP32,
     unk: UnkOverride = None,
+    long: LongReading = LongTexts.truncated,
     as_json: JsonFlag = False,
 ) -> None:
     """Classify texts given as arguments or in a file (one per line)."""
@@ -98,7 +99,13 @@ def predict(
     if not texts and file is None:
         raise typer.BadParameter("give texts as arguments or --file FILE")
     cfg = SentimentPredictConfig(
-        str(model) if model else None, batch_size, max_length, device, precision.value, unk and unk.value
+        str(model) if model else None,
+        batch_size,
+        max_length,
+        device,
+        precision.value,
+        unk and unk.value,
+        long.value,
     )
     table = file if file is not None and str(file) != "-" and is_table(file) else None
     if text_col and table is None:
@@ -113,7 +120,7 @@ def predict(
     listing = JsonListWriter(lambda text: echo(text, nl=False)) if as_json else None
     cut, precisions = 0, classify.precisions()
     for at in range(0, len(inputs), block):
-        for p in classify(inputs[at : at + block], cfg.batch_size, cfg.max_length, warn=False):
+        for p in classify(inputs[at : at + block], cfg.batch_size, cfg.max_length, warn=False, long=cfg.long):
             cut += p.truncated
             if listing is not None:
                 listing.add(rounded_prediction(p, precisions))
@@ -150,7 +157,7 @@ def evaluate(
     device: Device = "cpu",
     precision: RunPrecision = InferencePrecision.FP32,
     unk: UnkOverride = None,
-    long: LongReading = LongTexts.whole,
+    long: LongReading = LongTexts.truncated,
     as_json: JsonFlag = False,
 ) -> None:
     """Score a model on labelled texts: accuracy, precision, recall, F1, ROC-AUC, confusion matrix, calibration."""

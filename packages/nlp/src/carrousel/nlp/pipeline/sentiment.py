@@ -8,7 +8,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from carrousel.nlp.data import (
 from carrousel.nlp.decision import decide, place_threshold
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.evaluate_plot import PLOT_EXTRA
+from carrousel.nlp.long_texts import DEFAULT_READING, SentenceReading, check_reading
 from carrousel.nlp.models import SentimentClassifier, build_classifier, run_without
 from carrousel.nlp.oov import OovFallback
 from carrousel.nlp.pipeline import common, distill
@@ -50,7 +52,8 @@ from carrousel.nlp.pipeline.common import (
     train_config,
 )
 from carrousel.nlp.pipeline.sentiment_reading import bundle_tokenizer, reading_assets, unk_reading
-from carrousel.nlp.repeats import TextRepeats, text_split
+from carrousel.nlp.pipeline.sentiment_types import SentimentPrediction, SentimentTrainResult
+from carrousel.nlp.repeats import text_split
 from carrousel.nlp.task import SentimentTask
 from carrousel.nlp.tokenization import train_tokenizer
 from carrousel.nlp.vectors import init_embedding, pretrained_rows, teacher_vectors
@@ -72,29 +75,6 @@ KIND = "nlp.sentiment"
 def shipped_model_path() -> Path:
     """Folder of the English sentiment BiLSTM shipped inside the package (``make sentiment-model``)."""
     return Path(str(resources.files("carrousel.nlp") / "shipped" / "sentiment"))
-
-
-@dataclass
-class SentimentTrainResult:
-    """What ``nlp sentiment train`` reports."""
-
-    out: Path  # the bundle folder
-    labels: list[str]  # the classes, in the model's order
-    train_rows: int  # texts trained on
-    val_rows: int  # texts held out for early stopping
-    vocab_size: int  # tokenizer entries
-    epochs: int  # epochs run
-    best_epoch: int | None  # epoch whose weights were kept
-    val_loss: float  # held-out loss of the kept weights
-    val_accuracy: float  # held-out accuracy
-    val_f1: float  # held-out F1 (binary for two classes, else macro)
-    majority_accuracy: float  # accuracy of always answering the most frequent training class
-    seconds: float  # wall time
-    teacher_val_accuracy: float | None = None  # --teacher: the teacher's held-out accuracy
-    transfer_rows: int = 0  # --teacher: unlabelled and augmented texts the teacher scored
-    threshold: float | None = None  # two classes: the cut on P(second label) chosen on the held-out rows
-    precision: str = "fp32"  # training arithmetic: fp32, or bf16 / fp16 autocast (weights float32)
-    repeats: TextRepeats = field(default_factory=TextRepeats)  # repeated texts (copies: one side)
 
 
 def _embedding_scale(
@@ -209,7 +189,9 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
     threshold = None
     if len(labels) == 2:  # the decision threshold, chosen on the held-out rows (carrousel.nlp.decision)
         split = ([texts[i] for i in val_idx], y[val_idx], [texts[i] for i in train_idx], y[train_idx])
-        threshold, rows = place_threshold(SentimentModel(bundle).predict_proba, *split, cfg.threshold, soft)
+        threshold, rows = place_threshold(
+            partial(SentimentModel(bundle).predict_proba, long="whole"), *split, cfg.threshold, soft
+        )
         made = {"threshold": {"criterion": cfg.threshold, "rows": rows}}  # rows that placed the cut
         assets, provenance = {**bundle.assets, "threshold": threshold}, {**bundle.data, **made}
         bundle = replace(bundle, assets=assets, data=provenance)
@@ -241,20 +223,6 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
         precision=fit.precision,
         repeats=repeats,
     )
-
-
-@dataclass
-class SentimentPrediction:
-    """One text's prediction."""
-
-    text: str  # the input
-    label: str  # the most probable class
-    probabilities: dict[str, float]  # every class's probability
-    tokens: list[str] = field(default_factory=list)  # the text of each token the model saw
-    attention: list[float] | None = None  # per-token attention weights (sum to 1), attention pooling only
-    truncated: bool = False  # the text was longer than the model's max_length
-    unknown_words_mapped: int | None = None  # words outside the vocabulary read through the OOV fallback
-    # (carrousel.nlp.oov; None: the model has none)
 
 
 class SentimentModel:
@@ -355,29 +323,61 @@ class SentimentModel:
         result[order] = raw
         return result[:, :c], result[:, c:]
 
+    def _proba(self, texts: list[str], batch_size: int) -> tuple[np.ndarray, list[bool]]:
+        """Probabilities ``(N, C)`` of ``texts`` read whole, and whether each was cut (no warning)."""
+        ids, cut, extra, _ = self._encode(texts, self.max_length, warn=False)
+        return self._run(ids, batch_size, extra)[0], cut
+
     @check_args
-    def predict_proba(self, texts: Iterable[str], batch_size: int = 64) -> np.ndarray:
-        """Class probabilities ``(N, C)`` in the order of :attr:`labels` (``texts``: as :meth:`__call__`)."""
+    def predict_proba(
+        self, texts: Iterable[str], batch_size: int = 64, long: str = DEFAULT_READING
+    ) -> np.ndarray:
+        """Class probabilities ``(N, C)`` in the order of :attr:`labels` (``texts``, ``long``: as :meth:`__call__`)."""
         if not (texts := check_texts(texts, "input")):
             return np.zeros((0, len(self.labels)))
-        ids, _, extra, _ = self._encode(texts, self.max_length)
-        return self._run(ids, batch_size, extra)[0]
+        probs, cut = self._proba(texts, batch_size)
+        if (plan := SentenceReading.plan(texts, cut, long)).flat:
+            flat, flat_cut = self._proba(plan.flat, batch_size)
+            probs, cut = plan.combine(probs, flat)[0], plan.still_cut(cut, flat_cut)
+        if any(cut):
+            warn_truncated(sum(cut), len(texts), self.max_length)
+        return probs
 
     @check_args(skip=("max_length",))  # token_limit checks it, in the model's words (NLPConfigError)
     def __call__(
-        self, texts: Iterable[str], batch_size: int = 64, max_length: int | None = None, warn: bool = True
+        self,
+        texts: Iterable[str],
+        batch_size: int = 64,
+        max_length: int | None = None,
+        warn: bool = True,
+        long: str = DEFAULT_READING,
     ) -> list[SentimentPrediction]:
         """Predicts every text (a list, a pandas column, a NumPy array of strings), with tokens and attention.
         ``warn=False``: no truncation warning (a caller predicting in blocks counts ``truncated`` itself).
+        ``long`` (:data:`carrousel.nlp.long_texts.READINGS`): ``truncated`` reads a text longer than the limit
+        sentence by sentence (its ``read``, ``sentences``; tokens and attention of its most decided sentence),
+        ``sentences`` every text of several sentences, ``whole`` none (each cut at the limit).
 
         Raises:
             TextDataError: one string instead of a list; EmptyTextError: a missing, empty or blank text.
-            NLPConfigError: a ``max_length`` (tokens kept per text; None: the model's own) not an integer >= 1.
+            NLPConfigError: a ``max_length`` (tokens kept per text; None: the model's own) not an integer >= 1;
+                an unknown ``long``.
         """
         limit = common.token_limit(max_length, self.max_length)
         if not (texts := check_texts(texts, "input")):
             return []
-        ids, cut, extra, mapped = self._encode(texts, limit, warn)
+        check_reading(long)  # before any work
+        out = self._predictions(texts, batch_size, limit)
+        if (plan := SentenceReading.plan(texts, [p.truncated for p in out], long)).flat:
+            flat = self._predictions(plan.flat, batch_size, limit)
+            out = plan.merged(out, flat, self.labels, self.threshold)
+        if warn and any(cut := [p.truncated for p in out]):
+            warn_truncated(sum(cut), len(texts), limit)
+        return out
+
+    def _predictions(self, texts: list[str], batch_size: int, limit: int) -> list[SentimentPrediction]:
+        """Every text read whole, cut at ``limit`` tokens (no warning)."""
+        ids, cut, extra, mapped = self._encode(texts, limit, warn=False)
         probs, weights = self._run(ids, batch_size, extra)
         chosen = decide(probs, self.threshold)
         attention = self.model.attention is not None

@@ -35,7 +35,6 @@ from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.evaluate_plot import PLOT_EXTRA
 from carrousel.nlp.label_map import parse_label_map, resolve_labels
 from carrousel.nlp.label_scales import drops
-from carrousel.nlp.long_texts import sentence_proba
 from carrousel.nlp.pipeline.sentiment import SentimentModel
 
 __all__ = ["SentimentEvaluation", "evaluate_sentiment"]
@@ -111,7 +110,7 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
     index = {name: i for i, name in enumerate(model.labels)}
     y = torch.tensor([index[label] for label in reading.labels if label is not None])
     texts = data.texts if not reading.dropped else [data.texts[i] for i in kept]
-    probs = torch.from_numpy(sentence_proba(model, texts, cfg.long, cfg.batch_size)).float()
+    probs = torch.from_numpy(model.predict_proba(texts, cfg.batch_size, long=cfg.long)).float()
     c, arithmetic = len(model.labels), model.precisions()
     average: Average = "binary" if c == 2 else "macro"
     pred = torch.from_numpy(decide(probs.numpy(), model.threshold))
@@ -152,7 +151,7 @@ def evaluate_sentiment(cfg: SentimentEvaluateConfig, out: str | Path | None = No
         name = cfg.data.source if len(cfg.data.source) <= 40 else Path(cfg.data.source).name
         gone = Counter(x for x, kept_as in zip(data.labels, reading.labels, strict=True) if kept_as is None)
         result.files = _write_evaluation(
-            result, model, data.texts, cfg.example, Path(out), name, charts, dict(sorted(gone.items()))
+            result, model, data.texts, cfg, Path(out), name, charts, dict(sorted(gone.items()))
         )
     return result
 
@@ -169,7 +168,7 @@ def _write_evaluation(
     result: SentimentEvaluation,
     model: SentimentModel,
     texts: list[str],
-    example: int,
+    cfg: SentimentEvaluateConfig,
     out: Path,
     data: str,
     charts: bool = True,
@@ -180,7 +179,8 @@ def _write_evaluation(
         doc = {k: v for k, v in asdict(result).items() if k != "files"}
         (tmp / _METRICS).write_text(json.dumps(doc, indent=2, allow_nan=False), encoding="utf-8")
         if charts:
-            _write_charts(result, model, texts[example], example, tmp, data, names, dropped)
+            text = texts[cfg.example]
+            _write_charts(result, model, text, cfg.example, tmp, data, names, dropped, cfg.long)
     return [out / name for name in names]
 
 
@@ -193,13 +193,18 @@ def _write_charts(
     data: str,
     names: list[str],
     dropped: dict[str, int] | None = None,
+    long: str = "whole",
 ) -> None:
     """confusion.png (its title naming the rows dropped, per data label) and (when the model pools by
-    attention) attention.png of text ``example``."""
+    attention) attention.png of text ``example``, read as ``long`` says: a text read by sentence shows its most
+    decided sentence's attention (its title says so)."""
     plots.confusion_png(result.confusion, result.labels, tmp / "confusion.png", data, dropped=dropped)
-    pred = model([text])[0]
+    pred = model([text], long=long)[0]
     if pred.attention is not None:
         p = pred.probabilities[pred.label]
-        title = f"attention over text {example + 1} of {data}, predicted {pred.label} (p={p:.2f})"
+        over = f"text {example + 1}"
+        if pred.read == "sentences":
+            over = f"the most decided of the {pred.sentences} sentences of text {example + 1}"
+        title = f"attention over {over} of {data}, predicted {pred.label} (p={p:.2f})"
         plots.attention_png(pred.tokens, pred.attention, title, tmp / "attention.png")
         names.append("attention.png")
