@@ -174,5 +174,10 @@ def test_exported_model_reads_long_texts_as_the_eager_one(tmp_path: Path, review
     for a, b in zip(eager(texts), deployed(texts), strict=True):
         assert (a.read, a.sentences, a.label, a.tokens) == (b.read, b.sentences, b.label, b.tokens)
         np.testing.assert_allclose(list(a.probabilities.values()), list(b.probabilities.values()), atol=1e-4)
-    assert deployed([review])[0].read == "sentences"
+    export_sentiment(
+        SentimentExportConfig(precision="int8"), tmp_path / "q"
+    )  # the same reading, int8 weights
+    (a,), (b,) = eager([review]), SentimentModel.from_pretrained(tmp_path / "q")([review])
+    assert b.read == "sentences" and (b.sentences, b.tokens) == (a.sentences, a.tokens)
+    assert abs(a.probabilities["positive"] - b.probabilities["positive"]) < 0.05
     np.testing.assert_allclose(eager.predict_proba(texts), deployed.predict_proba(texts), atol=1e-4)
