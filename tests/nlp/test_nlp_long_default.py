@@ -181,3 +181,16 @@ def test_exported_model_reads_long_texts_as_the_eager_one(tmp_path: Path, review
     assert b.read == "sentences" and (b.sentences, b.tokens) == (a.sentences, a.tokens)
     assert abs(a.probabilities["positive"] - b.probabilities["positive"]) < 0.05
     np.testing.assert_allclose(eager.predict_proba(texts), deployed.predict_proba(texts), atol=1e-4)
+
+
+def test_an_unknown_reading_is_refused_before_any_work(
+    shipped: SentimentModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``predict_proba(long='by-sentence')`` ran the whole-text pass first and refused the reading after."""
+
+    def ran(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the network ran before the reading was checked")
+
+    monkeypatch.setattr(shipped, "_proba", ran)
+    with pytest.raises(NLPConfigError, match="by-sentence"):
+        shipped.predict_proba(["a fine film"], long="by-sentence")

@@ -333,6 +333,7 @@ class SentimentModel:
         self, texts: Iterable[str], batch_size: int = 64, long: str = DEFAULT_READING
     ) -> np.ndarray:
         """Class probabilities ``(N, C)`` in the order of :attr:`labels` (``texts``, ``long``: as :meth:`__call__`)."""
+        check_reading(long)  # before any work
         if not (texts := check_texts(texts, "input")):
             return np.zeros((0, len(self.labels)))
         probs, cut = self._proba(texts, batch_size)
@@ -379,8 +380,7 @@ class SentimentModel:
         """Every text read whole, cut at ``limit`` tokens (no warning)."""
         ids, cut, extra, mapped = self._encode(texts, limit, warn=False)
         probs, weights = self._run(ids, batch_size, extra)
-        chosen = decide(probs, self.threshold)
-        attention = self.model.attention is not None
+        chosen, attention = decide(probs, self.threshold), self.model.attention is not None
         out = []
         for i, text in enumerate(texts):
             k = len(ids[i])
