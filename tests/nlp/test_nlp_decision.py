@@ -87,7 +87,8 @@ def test_the_bundle_stores_the_cut_and_every_path_applies_it(
     cut = manifest["assets"]["threshold"]
     assert 0.0 < cut < 1.0
     # no unlabelled texts (no teacher): the validation rows alone placed it
-    assert manifest["data"]["threshold"] == {"criterion": "prior", "rows": manifest["data"]["val_rows"]}
+    placed = {"criterion": "prior", "rows": manifest["data"]["val_rows"], "long": "truncated"}
+    assert manifest["data"]["threshold"] == placed
     model = SentimentModel.from_pretrained(sentiment_model)
     assert model.threshold == cut
     texts = ["a wonderful film", "dull and far too long", "not bad", "the worst", "moving"]

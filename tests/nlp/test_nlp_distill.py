@@ -99,6 +99,7 @@ def test_teacher_path_end_to_end_the_student_follows_the_teacher(tmp_path: Path)
     assert manifest["data"]["threshold"] == {
         "criterion": "prior",
         "rows": result.val_rows + result.train_rows,
+        "long": "truncated",  # read as prediction reads by default
     }
     rows = load_texts(TextDataConfig(str(data)))
     scorer = SentimentModel.from_pretrained(tmp_path / "m")

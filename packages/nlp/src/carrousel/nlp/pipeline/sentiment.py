@@ -190,9 +190,9 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
     if len(labels) == 2:  # the decision threshold, chosen on the held-out rows (carrousel.nlp.decision)
         split = ([texts[i] for i in val_idx], y[val_idx], [texts[i] for i in train_idx], y[train_idx])
         threshold, rows = place_threshold(
-            partial(SentimentModel(bundle).predict_proba, long="whole"), *split, cfg.threshold, soft
-        )
-        made = {"threshold": {"criterion": cfg.threshold, "rows": rows}}  # rows that placed the cut
+            partial(SentimentModel(bundle).predict_proba, long=DEFAULT_READING), *split, cfg.threshold, soft
+        )  # read as prediction reads by default (long texts by sentence); "long" absent: read whole
+        made = {"threshold": {"criterion": cfg.threshold, "rows": rows, "long": DEFAULT_READING}}
         assets, provenance = {**bundle.assets, "threshold": threshold}, {**bundle.data, **made}
         bundle = replace(bundle, assets=assets, data=provenance)
     if soft is not None and cfg.teacher and cfg.teacher.oov_fallback and tokenizer.kind == "word":
