@@ -24,8 +24,10 @@ class SentimentTrainResult:
     epochs: int  # epochs run
     best_epoch: int | None  # epoch whose weights were kept
     val_loss: float  # held-out loss of the kept weights
-    val_accuracy: float  # held-out accuracy
-    val_f1: float  # held-out F1 (binary for two classes, else macro)
+    # held-out accuracy and F1 (binary for two classes, else macro) of the trainer's last pass: the argmax of
+    # each text cut at max_length, a training figure (not the stored cut nor prediction's by-sentence reading)
+    val_accuracy: float
+    val_f1: float
     majority_accuracy: float  # accuracy of always answering the most frequent training class
     seconds: float  # wall time
     teacher_val_accuracy: float | None = None  # --teacher: the teacher's held-out accuracy
