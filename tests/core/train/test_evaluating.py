@@ -4,6 +4,9 @@ model in evaluation mode without gradients, its own mode back afterwards. Fails 
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 import torch
 from torch import nn
@@ -29,3 +32,19 @@ def test_an_exception_inside_leaves_the_mode_as_it_was() -> None:
     with pytest.raises(RuntimeError, match="inside"), evaluating(model):
         raise RuntimeError("inside")
     assert model.training and torch.is_grad_enabled()
+
+
+def test_onnx_export_and_the_runtime_import_no_training_package() -> None:
+    """``evaluating`` lives in :mod:`carrousel.core.device` (re-exported here): ONNX export's
+    ``verify_onnx`` uses it, and importing it from ``train.inference`` pulled the whole training package
+    (trainer, optimisers, checkpoints) into ``carrousel.core.export.onnx`` and every runtime loader of an
+    exported model (nlp's ``lm_export``). Fails before (the trainer was imported)."""
+    from carrousel.core import device
+
+    assert evaluating is device.evaluating
+    code = (
+        "import sys, carrousel.core.export.onnx, carrousel.core.export.deploy\n"
+        "print(sorted(m for m in sys.modules if m.startswith('carrousel.core.train')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -40,6 +40,7 @@ __all__ = [
     "check_exported_precision",
     "check_inference",
     "check_precision",
+    "evaluating",
     "floating_dtype",
     "grad_scaler",
     "inference_dtype",
@@ -238,6 +239,21 @@ def resolve_dtype(precision: Precision, device: torch.device) -> torch.dtype | N
         # fp16 autocast on CPU is poorly supported; bf16 is the CPU's reduced precision.
         return torch.float16 if device.type in ("cuda", "mps") else torch.bfloat16
     raise ConfigError(f"unknown precision {precision!r}; use fp32, bf16 or fp16")
+
+
+@contextlib.contextmanager
+def evaluating(model: torch.nn.Module) -> Iterator[torch.nn.Module]:
+    """``model`` in evaluation mode (dropout off, batch-norm statistics frozen) under ``torch.no_grad``, for
+    an inference pass; its own mode is back afterwards, training or not, an exception included. Here rather
+    than in :mod:`carrousel.core.train.inference` (which re-exports it) so that ONNX export and the runtime
+    that loads an exported model do not import the training package."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            yield model
+    finally:
+        model.train(was_training)
 
 
 @contextlib.contextmanager

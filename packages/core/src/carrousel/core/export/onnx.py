@@ -35,12 +35,12 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from carrousel.core.device import evaluating
 from carrousel.core.errors import ExportError, ShapeError
 from carrousel.core.export.choices import Exporter, check_exporter
 from carrousel.core.export.graph import _fresh_rnn_dispatch, _Positional, check_torchscript_only, exportable
 from carrousel.core.export.runtime import EXTRA, OnnxModule, check_not_empty, onnx_session, run_onnx
 from carrousel.core.optional import require
-from carrousel.core.train.inference import evaluating
 
 __all__ = [
     "EXTRA",

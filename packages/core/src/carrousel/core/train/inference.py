@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -16,6 +15,7 @@ from carrousel.core.device import (
     Precision,
     autocast,
     check_exported_precision,
+    evaluating,
     floating_dtype,
     inference_dtype,
     move_batch,
@@ -31,19 +31,6 @@ if TYPE_CHECKING:
     from carrousel.core.metrics import Metric
 
 __all__ = ["batch_chunks", "evaluate_loop", "evaluating", "iter_outputs", "predict", "predict_loop"]
-
-
-@contextlib.contextmanager
-def evaluating(model: nn.Module) -> Iterator[nn.Module]:
-    """``model`` in evaluation mode (dropout off, batch-norm statistics frozen) under ``torch.no_grad``, for
-    an inference pass; its own mode is back afterwards, training or not, an exception included."""
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            yield model
-    finally:
-        model.train(was_training)
 
 
 @check_args
