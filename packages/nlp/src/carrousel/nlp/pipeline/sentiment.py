@@ -272,10 +272,11 @@ class SentimentModel:
         return bundle_precision_report(self.bundle.data, self.bundle.assets, self.precision)
 
     def _encode(
-        self, texts: list[str], limit: int, warn: bool = True
+        self, texts: list[str], limit: int
     ) -> tuple[list[np.ndarray], list[bool], np.ndarray | None, list[int]]:
-        """Ids per text (cut to ``limit``), whether each was cut, and with an OOV fallback the ``(K, D)``
-        vectors of the ids past the vocabulary its unknown words got and their count per text."""
+        """Ids per text (cut to ``limit``), whether each was cut (its callers warn: by sentence, a cut text may
+        be read uncut), and with an OOV fallback the ``(K, D)`` vectors of the ids past the vocabulary its
+        unknown words got and their count per text."""
         cap = (limit + 1) * CHARS_PER_TOKEN_CAP  # as in encode_texts
         encoded, spans = None, None
         if self.oov is not None:  # the characters behind each id too: the fallback reads its words off them
@@ -284,8 +285,6 @@ class SentimentModel:
         # one extra id tells if it was cut
         full = encode_texts(self.tokenizer, texts, limit + 1, warn=False, encoded=encoded)
         cut = [len(ids) > limit for ids in full]
-        if warn and any(cut):  # counted here, against the real limit (encode_texts would say limit + 1)
-            warn_truncated(sum(cut), len(texts), limit)
         ids = [x[:limit] for x in full]
         if self.oov is None:
             return ids, cut, None, [0] * len(ids)
@@ -325,7 +324,7 @@ class SentimentModel:
 
     def _proba(self, texts: list[str], batch_size: int) -> tuple[np.ndarray, list[bool]]:
         """Probabilities ``(N, C)`` of ``texts`` read whole, and whether each was cut (no warning)."""
-        ids, cut, extra, _ = self._encode(texts, self.max_length, warn=False)
+        ids, cut, extra, _ = self._encode(texts, self.max_length)
         return self._run(ids, batch_size, extra)[0], cut
 
     @check_args
@@ -378,7 +377,7 @@ class SentimentModel:
 
     def _predictions(self, texts: list[str], batch_size: int, limit: int) -> list[SentimentPrediction]:
         """Every text read whole, cut at ``limit`` tokens (no warning)."""
-        ids, cut, extra, mapped = self._encode(texts, limit, warn=False)
+        ids, cut, extra, mapped = self._encode(texts, limit)
         probs, weights = self._run(ids, batch_size, extra)
         chosen, attention = decide(probs, self.threshold), self.model.attention is not None
         out = []
