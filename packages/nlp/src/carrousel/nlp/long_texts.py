@@ -158,4 +158,4 @@ def sentence_proba(
     Raises:
         NLPConfigError: an unknown ``reading``.
     """
-    return model.predict_proba(texts, batch_size, long=check_reading(reading))
+    return model.predict_proba(texts, batch_size, long=reading)  # it refuses an unknown reading first
