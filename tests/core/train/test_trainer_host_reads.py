@@ -23,6 +23,7 @@ from train_helpers import RegressionTask, linear_data, mlp
 from carrousel.core.errors import NonFiniteLossError
 from carrousel.core.train import Callback, TrainConfig, Trainer, build_optimizer, set_seed
 from tests.host_reads import host_reads, on_device
+from tests.state_dicts import same_state
 
 CFG = TrainConfig(epochs=3, lr=1e-2, progress=False, device="cpu", grad_clip_norm=0.5, log_every=5)
 X, Y = linear_data(200)
@@ -113,7 +114,7 @@ def test_figures_and_weights_are_mains_to_the_bit_with_fewer_reads(nonfinite: st
     history, weights, reads, steps = _fit(MarkedTask(), cfg, [figures] if batch_logs else None)
     want_history, want_weights, want_logs = _mains_loop(cfg)
     assert history == want_history
-    assert all(torch.equal(weights[k], want_weights[k]) for k in want_weights)
+    assert same_state(weights, want_weights)
     assert steps == 39
     if batch_logs:
         assert [list(f) for f in figures.seen] == want_logs
@@ -205,4 +206,4 @@ def test_a_log_every_below_one_reads_every_step_as_the_progress_bar_takes_it(log
     history, weights, _, steps = _fit(MarkedTask(), cfg)
     want_history, want_weights, _ = _mains_loop(cfg)
     assert history == want_history and steps == 39
-    assert all(torch.equal(weights[k], want_weights[k]) for k in want_weights)
+    assert same_state(weights, want_weights)

@@ -15,6 +15,7 @@ from train_helpers import RegressionTask, linear_data, mlp
 
 from carrousel.core.device import move_batch
 from carrousel.core.train import Task, TrainConfig, Trainer
+from tests.state_dicts import same_state
 
 CFG = TrainConfig(epochs=2, lr=1e-2, progress=False, device="cpu")
 
@@ -37,7 +38,7 @@ def test_numpy_tuples_train_exactly_as_the_tensors_they_hold() -> None:
     as_numpy = [(x.numpy(), y.numpy()) for x, y in batches]
     history, weights = _fit(as_numpy)
     assert history == want_history
-    assert all(torch.equal(weights[k], want_weights[k]) for k in want_weights)
+    assert same_state(weights, want_weights)
 
 
 class DictTask(RegressionTask):
