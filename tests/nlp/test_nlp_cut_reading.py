@@ -13,7 +13,6 @@ import random
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from carrousel.nlp.config import (
     FitConfig,
@@ -47,7 +46,6 @@ def _hand_cut(model: SentimentModel, data: Path, long: str) -> tuple[float, int,
 
 
 def _train(data: Path, out: Path) -> tuple[SentimentModel, dict[str, object]]:
-    torch.set_num_threads(1)
     cfg = SentimentTrainConfig(
         TextDataConfig(str(data), max_length=LIMIT),
         TokenizerConfig(kind="word", vocab_size=200, min_frequency=1),
