@@ -69,11 +69,11 @@ class CharErrorRate(Metric):
 
     def update(self, preds: Tensor, target: Tensor) -> None:
         """Adds ``preds`` = character edits and ``target`` = reference characters (scalars or ``(B,)``)."""
-        self._add("edits", preds.sum().reshape(1))
-        self._add("chars", target.sum().reshape(1))
+        self.add("edits", preds.sum().reshape(1))
+        self.add("chars", target.sum().reshape(1))
 
-    def _compute(self, sums: dict[str, Tensor], cats: dict[str, Tensor]) -> float:
-        chars = float(self._need(sums, "chars", "cer").sum())
+    def compute_from_state(self, sums: dict[str, Tensor], cats: dict[str, Tensor]) -> float:
+        chars = float(self.need(sums, "chars", "cer").sum())
         return float(sums["edits"].sum()) / max(chars, 1.0)
 
 
