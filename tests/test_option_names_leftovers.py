@@ -133,3 +133,19 @@ def test_library_checks_reachable_from_python_name_the_python_setting(tmp_path: 
                 check_plot(chart)
         assert str(precision.value) == f"{fp16} needs a CUDA or MPS device; on the CPU use {bf16}"
         assert str(png.value) == f"{plot}: the file name must end in .png"
+
+
+def test_option_renders_a_list_value_as_each_caller_gives_it() -> None:
+    """Before: each caller that named a list (nlp's unlabelled files twice, speech's training corpora) joined
+    it itself under flags_named() and built the tuple otherwise; ``option`` given the list said
+    ``unlabelled=[PosixPath('a.txt'), ...]`` and ``--unlabelled [PosixPath('a.txt'), ...]``."""
+    from carrousel.core.option_names import option
+
+    files = [Path("a.txt"), Path("b.txt")]
+    assert option("unlabelled", files) == "unlabelled=('a.txt', 'b.txt')"
+    assert option("train_data", ("a.tsv",)) == "train_data=('a.tsv',)"
+    assert option("quantiles", (0.1, 0.9)) == "quantiles=(0.1, 0.9)"  # numbers stay numbers
+    with flags_named():
+        assert option("unlabelled", files) == "--unlabelled a.txt, b.txt"
+        assert option("train_data", ("a.tsv",)) == "--train-data a.tsv"
+        assert option("motifs", ["MA0139.1", "MA0079.3"], "--motif") == "--motif MA0139.1, MA0079.3"

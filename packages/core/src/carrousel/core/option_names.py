@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import os
 from collections.abc import Iterator
 
 from carrousel.core.args import check_args
@@ -60,7 +61,9 @@ def option(name: str, value: object = _NO_VALUE, flag: str | None = None, metava
     Args:
         name: the Python name (``"lookback"``, ``"test_days"``; a part's field dotted where the name alone
             would not say which: ``"backtest.enabled"``).
-        value: the value to show with it (none: the name alone).
+        value: the value to show with it (none: the name alone); a list or tuple (files, corpora) is shown
+            as each caller gives it: joined with ``", "`` after the flag, a tuple to a Python caller (a path
+            in it as its string: ``unlabelled=('a.txt', 'b.txt')``).
         flag: the CLI's flag when it is not ``--`` + ``name`` with dashes (``"--hidden"``); a bool ``value``
             with a ``flag`` (``option("backtest.enabled", False, "--no-backtest")``) shows the flag alone.
         metavar: the placeholder the CLI's help shows after the flag (``"FILE"``), given with no ``value``:
@@ -68,8 +71,12 @@ def option(name: str, value: object = _NO_VALUE, flag: str | None = None, metava
 
     Returns:
         For a Python caller ``lookback`` / ``lookback=10`` (a str value quoted: ``source='csv'``); inside a
-        CLI command (:func:`flags_named`) ``--lookback`` / ``--lookback 10``.
+        CLI command (:func:`flags_named`) ``--lookback`` / ``--lookback 10`` (a list:
+        ``--unlabelled a.txt, b.txt``).
     """
+    if isinstance(value, list | tuple):  # --unlabelled a.txt, b.txt / unlabelled=('a.txt', 'b.txt')
+        items = tuple(os.fspath(v) if isinstance(v, os.PathLike) else v for v in value)
+        value = ", ".join(map(str, items)) if naming_flags() else items
     if naming_flags():
         named = flag or "--" + name.rpartition(".")[2].replace("_", "-")
         on_off = flag is not None and isinstance(value, bool)  # --no-backtest says its value itself

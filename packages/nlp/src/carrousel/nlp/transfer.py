@@ -22,7 +22,7 @@ import numpy as np
 from carrousel.core.args import check_args
 from carrousel.core.encodings import file_lines
 from carrousel.core.files import read_text
-from carrousel.core.option_names import naming_flags, option
+from carrousel.core.option_names import option
 from carrousel.nlp.errors import TextDataError
 
 __all__ = ["MASK", "augment_texts", "balanced_rows", "detokenise", "read_unlabelled", "tagged_sentences"]
@@ -87,9 +87,7 @@ def read_unlabelled(files: Sequence[str | Path], limit: int) -> list[str]:
             return out[:limit]
     if files and not out:
         # --unlabelled a.txt, b.txt in a command; unlabelled=('a.txt', 'b.txt') to a Python caller
-        named = tuple(map(str, files))
-        listed = ", ".join(named) if naming_flags() else named
-        raise TextDataError(f"{option('unlabelled', listed)}: no text found (one text per line)")
+        raise TextDataError(f"{option('unlabelled', files)}: no text found (one text per line)")
     return out
 
 

@@ -25,7 +25,7 @@ import torch
 from carrousel.core.device import pin_memory_for
 from carrousel.core.errors import DataError
 from carrousel.core.nn import RecurrentConfig
-from carrousel.core.option_names import naming_flags, option
+from carrousel.core.option_names import option
 from carrousel.core.prune import prune_and_finetune
 from carrousel.core.train import TrainConfig
 from carrousel.speech.config import SpeechExportConfig
@@ -80,8 +80,7 @@ def finetune_corpus(
         specs, fraction = cfg.train_data, VAL_FRACTION
         val_specs: tuple[str, ...] = ()
         # --train-data a.tsv, b.tsv in a command; train_data=('a.tsv', 'b.tsv') to a Python caller
-        listed = ", ".join(cfg.train_data) if naming_flags() else cfg.train_data
-        where, limit = option("train_data", listed), None
+        where, limit = option("train_data", cfg.train_data), None
     else:
         specs = tuple(str(c) for c in provenance.get("corpora") or ())
         if not specs:

@@ -21,7 +21,7 @@ import torch
 
 from carrousel.core.bundle import Bundle
 from carrousel.core.nn import RecurrentConfig
-from carrousel.core.option_names import naming_flags, option
+from carrousel.core.option_names import option
 from carrousel.core.prune import prune_and_finetune, prune_units
 from carrousel.core.text import percent
 from carrousel.core.train import DistillationTask, DistillConfig, predict
@@ -103,10 +103,8 @@ def pruned_variant(full: SentimentModel, cfg: SentimentExportConfig) -> PrunedVa
     texts = list(dict.fromkeys(read_unlabelled(cfg.unlabelled, MAX_TEXTS)))
     if len(texts) < 20:
         # --unlabelled a.txt, b.txt in a command; unlabelled=('a.txt', 'b.txt') to a Python caller
-        named = tuple(map(str, cfg.unlabelled))
-        listed = ", ".join(named) if naming_flags() else named
         raise TextDataError(
-            f"{option('unlabelled', listed)}: {len(texts)} distinct texts; give at least 20 (more "
+            f"{option('unlabelled', cfg.unlabelled)}: {len(texts)} distinct texts; give at least 20 (more "
             "is better: a few thousand sentences of the kind the model will see)"
         )
     teacher = full.model
