@@ -3,6 +3,7 @@ command's config classes, and per field flag > file > the command's own default.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import os
@@ -158,3 +159,24 @@ def test_top_level_values_and_plain_dicts(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert isinstance(doc, TomlDocument) and doc.source == "cfg.toml"
     with pytest.raises(ConfigError, match=r"^Fit.epochs: expected int, got 'ten'$"):
         from_dict(Fit, {"epochs": "ten"})  # no file: the field of the config class, as before
+
+
+def test_read_tables_names_the_python_argument_to_a_python_caller(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Before: ``read_tables("run.toml", ...)`` from Python said ``--config run.toml: unknown table(s) ...``,
+    a flag the caller never typed; now ``path='run.toml'``, and ``--config`` inside a command (or the flag
+    given), as read_toml names it."""
+    monkeypatch.chdir(tmp_path)
+    Path("run.toml").write_text("[fitt]\nepochs = 3\n")
+    Path("flat.toml").write_text("fit = 3\n")
+    for naming, said in ((contextlib.nullcontext(), "path='{}'"), (flags_named(), "--config {}")):
+        with naming:
+            with pytest.raises(ConfigError) as stray:
+                read_tables("run.toml", {"fit": Fit, "data": Data})
+            with pytest.raises(ConfigError) as flat:
+                read_tables("flat.toml", {"fit": Fit})
+        assert str(stray.value) == said.format("run.toml") + ": unknown table(s) fitt; valid: data, fit"
+        assert str(flat.value) == said.format("flat.toml") + ": fit must be a table ([fit]), not 3"
+    with flags_named(), pytest.raises(ConfigError, match=r"^--settings run\.toml: unknown table\(s\) fitt"):
+        read_tables("run.toml", {"fit": Fit}, flag="--settings")

@@ -27,6 +27,7 @@ from typing import Any, Generic, TypeVar
 
 from carrousel.core.config import from_dict, read_toml
 from carrousel.core.errors import ConfigError
+from carrousel.core.option_names import named_path, option
 
 __all__ = ["Table", "merged", "pick", "read_tables"]
 
@@ -46,7 +47,7 @@ def read_tables(
     path: str | Path | None,
     classes: Mapping[str, type[Any]],
     extra: Mapping[str, Mapping[str, Any]] | None = None,
-    flag: str = "--config",
+    flag: str | None = None,
 ) -> dict[str, Table[Any] | None]:
     """Each table ``classes`` names, from the TOML file at ``path`` (None for a table the file lacks, and
     for every table without a file).
@@ -56,7 +57,8 @@ def read_tables(
         classes: table name -> its config class (``{"fit": FitConfig}``).
         extra: table name -> fields the command line fixes (required fields such as input files); they
             complete the table for validation and win over it.
-        flag: the option, for messages.
+        flag: the option that named the file, for messages; default: ``--config`` inside a CLI command,
+            ``path`` for a Python caller (``path='run.toml': unknown table(s) ...``).
 
     Raises:
         ConfigError: the file cannot be read as TOML (see :func:`read_toml`), holds a table or value
@@ -64,17 +66,20 @@ def read_tables(
     """
     if path is None:
         return dict.fromkeys(classes)
+    if flag is None:
+        flag = option("path", flag="--config")  # the command's --config, or the argument a Python caller gave
     doc = read_toml(path, flag)
+    where = named_path(path, flag)  # --config run.toml / path='run.toml'
     stray = sorted(set(doc) - set(classes))
     if stray:
         raise ConfigError(
-            f"{flag} {path}: unknown table(s) {', '.join(stray)}; valid: {', '.join(sorted(classes))}"
+            f"{where}: unknown table(s) {', '.join(stray)}; valid: {', '.join(sorted(classes))}"
         )
     out: dict[str, Table[Any] | None] = {}
     for name, cls in classes.items():
         table = doc.get(name)
         if table is not None and not isinstance(table, dict):
-            raise ConfigError(f"{flag} {path}: {name} must be a table ([{name}]), not {table!r}")
+            raise ConfigError(f"{where}: {name} must be a table ([{name}]), not {table!r}")
         out[name] = (
             None if table is None else _table(table, cls, dict((extra or {}).get(name, {})), path, name)
         )
