@@ -9,6 +9,7 @@ new provenance saved with the old weights, without a word. Inside every command 
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -118,8 +119,15 @@ def test_a_folder_this_process_replaces_is_read_again(tmp_path: Path) -> None:
         assert _version(load_bundle(run_model)) == (3, 3, 3, "3")
 
 
-def _open_fds() -> int:
-    return len(os.listdir("/proc/self/fd"))
+def _open_fds(folder: Path) -> int:
+    """This process's descriptors open on files under ``folder`` (the test's own: under pytest-xdist another
+    test's file, closed when the garbage collector gets to it, changed a count of all of /proc/self/fd)."""
+    inside = os.path.realpath(folder) + os.sep
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):  # the descriptor listdir itself used is closed by now
+            count += os.readlink(f"/proc/self/fd/{fd}").startswith(inside)
+    return count
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts this process's descriptors in /proc")
@@ -132,15 +140,15 @@ def test_a_pin_keeps_the_files_open_not_their_bytes(tmp_path: Path) -> None:
     from carrousel.core.bundle_pins import pinned
 
     folder = _bundle(1).save(tmp_path / "m")
-    before = _open_fds()
+    before = _open_fds(tmp_path)
     with pinned_bundles():
         assert read_manifest(folder)["data"] == {"v": 1}
         held = pinned(folder)
         assert held is not None and not any(isinstance(v, bytes) for v in held[1].values())
-        assert _open_fds() == before + 2  # model.safetensors and assets/tok.txt (not the manifest)
+        assert _open_fds(tmp_path) == before + 2  # model.safetensors and assets/tok.txt (not the manifest)
         _replaced_by_another_run(folder, 2)
         assert _version(load_bundle(folder)) == (1, 1, 1, "1")
-    assert _open_fds() == before
+    assert _open_fds(tmp_path) == before
     with pinned_bundles():
         load_bundle(folder)
         weights = folder / "model.safetensors"
@@ -148,7 +156,7 @@ def test_a_pin_keeps_the_files_open_not_their_bytes(tmp_path: Path) -> None:
             fh.write(b"x")
         with pytest.raises(BundleError, match=r"model\.safetensors was written over while this command ran"):
             load_bundle(folder)
-    assert _open_fds() == before
+    assert _open_fds(tmp_path) == before
 
 
 def test_a_same_size_overwrite_with_its_mtime_put_back_is_caught(tmp_path: Path) -> None:
