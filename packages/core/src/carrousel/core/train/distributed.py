@@ -18,7 +18,7 @@ import copy
 import logging
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +33,7 @@ __all__ = [
     "DistEnv",
     "all_gather_objects",
     "all_reduce_sum",
+    "any_flags",
     "average_gradients",
     "barrier",
     "broadcast_flag",
@@ -213,11 +214,17 @@ def all_reduce_sum(values: list[float], device: torch.device) -> list[float]:
 @check_args
 def broadcast_flag(flag: bool, device: torch.device) -> bool:
     """True on every rank when ``flag`` is True on any rank."""
+    return any_flags([flag], device)[0]
+
+
+def any_flags(flags: Sequence[bool], device: torch.device) -> list[bool]:
+    """Each of ``flags`` True on every rank when it is True on any rank: one all-reduce for them all
+    (``flags`` as given in single-process runs). A collective: every rank calls it, with as many flags."""
     if not (dist.is_available() and dist.is_initialized()):
-        return flag
-    t = torch.tensor([1.0 if flag else 0.0], device=device)
+        return [bool(flag) for flag in flags]
+    t = torch.tensor([1.0 if flag else 0.0 for flag in flags], device=device)
     dist.all_reduce(t, op=dist.ReduceOp.MAX)
-    return bool(t.item() > 0)
+    return [value > 0 for value in t.tolist()]
 
 
 def average_gradients(params: list[torch.Tensor]) -> None:

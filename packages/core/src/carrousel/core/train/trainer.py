@@ -153,6 +153,7 @@ class Trainer:
         self.sums = [0.0, 0.0, 0.0, 0.0]  # loss*n, n, grad-norm sum, grad-norm count
         self.figures = StepFigures()  # losses and norms recorded on the device, not yet read (.figures)
         self._window_bad = False
+        self._stop_reason: tuple[int, int, str] | None = None  # torchrun: the window's first, until agreed
         self._unsynced = False
         self.stream_state: Any = None
         self.epoch_rng: dict[str, Any] | None = None
@@ -195,6 +196,7 @@ class Trainer:
                 step where it happened. Without a GradScaler, torchrun or a callback reading per-batch
                 figures, the figures are read every ``log_every`` steps (no wait for the GPU each step), so
                 it is raised up to ``log_every - 1`` steps later, the model holding the weights of then.
+                Under torchrun the ranks agree first: every rank raises the same error, naming the rank.
             StepOverflowError: an optimiser step too large for the weights' float type (a learning rate near
                 its largest value), with either ``nonfinite`` setting.
             CheckpointError: when ``resume`` points to a missing or damaged checkpoint.
@@ -374,12 +376,28 @@ class Trainer:
             self._save_checkpoint(best=False)
 
     def _nonfinite(self, what: str, epoch: int, step: int) -> None:
-        if self.config.nonfinite == "stop":
-            raise NonFiniteLossError(
-                f"{what} at epoch {epoch + 1}, step {step}; lower the learning rate, check the "
-                "inputs for NaN/inf, or set nonfinite='skip' to skip such steps"
-            )
+        """A non-finite figure: raises with ``"stop"`` in one process; else marks the window bad (under
+        torchrun the ranks agree at the step before any stops or skips: :meth:`_stop_agreed`)."""
+        if self.config.nonfinite == "stop" and not self.env.enabled:
+            raise _stop_error(what, epoch, step)
+        if self._stop_reason is None:
+            self._stop_reason = (epoch, step, what)
         self._window_bad = True
+
+    def _stop_agreed(self, norm: float) -> None:
+        """Raises the :class:`NonFiniteLossError` of a step the ranks agreed is bad, the same on every rank:
+        the first non-finite figure of any rank (a loss before the norm it made), naming that rank."""
+        if not self.env.enabled:
+            self._nonfinite(f"gradient norm is {norm}", self.epoch, self.step)
+        mine = self._stop_reason
+        if mine is None and not math.isfinite(norm):
+            mine = (self.epoch, self.step, f"gradient norm is {norm}")
+        reasons = dist_utils.all_gather_objects(mine)  # a collective: every rank is here, on this step
+        rank, (epoch, step, what) = min(
+            ((r, x) for r, x in enumerate(reasons) if x is not None),
+            key=lambda rx: (rx[1][0], rx[1][1], not rx[1][2].startswith("loss"), rx[0]),
+        )
+        raise _stop_error(f"{what} on rank {rank}", epoch, step)
 
     def _optimizer_step(self) -> float:
         cfg, opt = self.config, self.optimizer
@@ -399,13 +417,14 @@ class Trainer:
             return self._stepped(norm=math.nan, bad=False)
         norm = self.figures.settle(self, norm_t)  # the window's losses and the norm, in one read
         norm = 0.0 if norm is None else norm
-        bad = self._window_bad or not math.isfinite(norm)
-        if self.env.enabled:
-            bad = dist_utils.broadcast_flag(bad, self.device)
-        scaler_overflow = self.scaler is not None and not self._window_bad and not math.isfinite(norm)
+        window_bad, norm_bad = self._window_bad, not math.isfinite(norm)
+        if self.env.enabled:  # every rank skips, or stops, together: one all-reduce of both flags
+            window_bad, norm_bad = dist_utils.any_flags([window_bad, norm_bad], self.device)
+        bad = window_bad or norm_bad
+        scaler_overflow = self.scaler is not None and not window_bad and norm_bad
         if bad and not scaler_overflow:
             if cfg.nonfinite == "stop":
-                self._nonfinite(f"gradient norm is {norm}", self.epoch, self.step)
+                self._stop_agreed(norm)
             self.skipped += 1
             if self.skipped <= _LOGGED_SKIPS:  # a diverged run skips most steps: a few lines, not hundreds
                 last = (
@@ -428,7 +447,7 @@ class Trainer:
     def _stepped(self, norm: float, bad: bool) -> float:
         """The bookkeeping after an optimiser step, taken or skipped (``bad``); returns ``norm``."""
         self.optimizer.zero_grad(set_to_none=True)
-        self._window_bad = False
+        self._window_bad, self._stop_reason = False, None
         self.step += 1
         if not bad:
             self._ema_due = self.ema is not None  # updated after on_batch_end (a pruner re-masks there)
@@ -542,6 +561,13 @@ class Trainer:
         return predict_loop(
             self.model, self.task, loader, self.device, cfg.precision, cfg.tbptt_steps, cfg.tbptt_carry
         )
+
+
+def _stop_error(what: str, epoch: int, step: int) -> NonFiniteLossError:
+    return NonFiniteLossError(
+        f"{what} at epoch {epoch + 1}, step {step}; lower the learning rate, check the inputs for NaN/inf, "
+        "or set nonfinite='skip' to skip such steps"
+    )
 
 
 def _safe_len(loader: Any) -> int | None:
