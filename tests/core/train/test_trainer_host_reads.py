@@ -21,7 +21,7 @@ from torch import Tensor, nn
 from train_helpers import RegressionTask, linear_data, mlp
 
 from carrousel.core.errors import NonFiniteLossError
-from carrousel.core.train import Callback, TrainConfig, Trainer, build_optimizer, set_seed
+from carrousel.core.train import Callback, ProgressBar, TrainConfig, Trainer, build_optimizer, set_seed
 from tests.host_reads import host_reads, on_device
 from tests.state_dicts import same_state
 
@@ -207,3 +207,48 @@ def test_a_log_every_below_one_reads_every_step_as_the_progress_bar_takes_it(log
     want_history, want_weights, _ = _mains_loop(cfg)
     assert history == want_history and steps == 39
     assert same_state(weights, want_weights)
+
+
+@pytest.mark.usefixtures("marked_norms")
+@pytest.mark.parametrize(
+    ("nonfinite", "accumulate", "want_reads"),
+    [("stop", 1, 39 // 5 + 3), ("skip", 3, 15), ("skip", 1, 39)],
+)
+def test_the_progress_bar_makes_no_read_of_its_own(nonfinite: str, accumulate: int, want_reads: int) -> None:
+    """The default progress bar read every batch's figures (main: 39 reads with ``"stop"``, 42 with
+    ``accumulate=3``); it now shows the loss when the trainer reads it anyway: every ``log_every`` (5) steps
+    with ``"stop"``, every optimiser step with ``"skip"`` (the last case, 39 reads on main too). The loss
+    shown is the epoch's mean so far, ``train_loss`` at its end (main: the unweighted mean of the batches'
+    means, another figure: the last case fails on main there); the history and weights are main's to the
+    bit."""
+    cfg = dataclasses.replace(CFG, nonfinite=nonfinite, progress=True, accumulate=accumulate)
+    model = mlp(dropout=0.1)
+    trainer = Trainer(model, MarkedTask(), cfg)
+    with host_reads() as reads:
+        result = trainer.fit(BATCHES)
+    assert len(reads) == want_reads
+    bar = next(cb for cb in trainer.callbacks.callbacks if isinstance(cb, ProgressBar))
+    last = result.history[-1]["train_loss"]
+    if (nonfinite, accumulate) == ("skip", 1):  # read at every batch's step: the last shows the epoch's
+        assert bar.last_postfix["loss"] == f"{last:.4g}"
+    else:  # read at step 35, the epoch's 9th batch; the last window's 12 batches, the 13th read after
+        assert 0 < float(bar.last_postfix["loss"]) < 2 * last
+    if accumulate == 1:
+        want_history, want_weights, _ = _mains_loop(cfg)
+        history = [{k: v for k, v in row.items() if k != "epoch_time"} for row in result.history]
+        assert history == want_history
+        assert same_state(model.state_dict(), want_weights)
+
+
+@pytest.mark.usefixtures("marked_norms")
+def test_the_pruner_makes_no_read_either() -> None:
+    """``PruneCallback`` re-masks the weights after each batch and reads no figure: main read every batch's
+    for it (39 reads with ``"stop"``); now the deferred reads stay deferred."""
+    from carrousel.core.prune import MagnitudePruner, PruneCallback
+
+    cfg = dataclasses.replace(CFG, nonfinite="stop")
+    model = mlp(dropout=0.1)
+    pruner = MagnitudePruner(model, 0.5)
+    with host_reads() as reads:
+        Trainer(model, MarkedTask(), cfg, [PruneCallback(pruner)]).fit(BATCHES)
+    assert len(reads) == 39 // 5 + 3

@@ -144,6 +144,8 @@ class PruneCallback(Callback):
         permanent_at_end: call :meth:`MagnitudePruner.make_permanent` when the fit ends.
     """
 
+    needs_batch_figures = False  # re-masks after the step: the batch's loss is not read for it
+
     @check_args
     def __init__(self, pruner: MagnitudePruner, permanent_at_end: bool = False) -> None:
         self.pruner = pruner

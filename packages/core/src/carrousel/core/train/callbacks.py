@@ -22,7 +22,7 @@ import math
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_write_text
@@ -57,7 +57,17 @@ def is_better(value: float, best: float | None, mode: str, min_delta: float = 0.
 
 
 class Callback:
-    """Base class: override the hooks you need; all default to doing nothing."""
+    """Base class: override the hooks you need; all default to doing nothing.
+
+    Attributes:
+        needs_batch_figures: True (the default): :meth:`on_batch_end`'s ``logs`` hold the batch's ``loss``
+            and ``grad_norm``, which the trainer then reads from the device every batch (a wait for the GPU).
+            False, for a callback that does not need them each batch (a progress bar, a pruner): ``logs``
+            hold ``batch_size`` and ``lr``, and ``loss`` and ``train_loss`` (the epoch's mean so far) only
+            at the batches where the trainer read its figures anyway (:mod:`carrousel.core.train.figures`).
+    """
+
+    needs_batch_figures: ClassVar[bool] = True
 
     def on_fit_start(self, trainer: Trainer) -> None:
         """Called once before the first epoch (also when resuming)."""
@@ -75,7 +85,8 @@ class Callback:
         """Called before each training batch (already on the device)."""
 
     def on_batch_end(self, trainer: Trainer, batch_idx: int, logs: dict[str, float]) -> None:
-        """Called after each training batch with ``loss``, ``grad_norm`` (when stepped), ``lr``."""
+        """Called after each training batch with ``loss``, ``grad_norm`` (when stepped), ``lr``,
+        ``batch_size`` and ``train_loss`` (see :attr:`needs_batch_figures`)."""
 
     def on_validation_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         """Called after each validation pass with the ``val_*`` values."""
@@ -202,15 +213,23 @@ class EarlyStopping(Callback):
 class ProgressBar(Callback):
     """tqdm bar per epoch with loss, learning rate, throughput (samples/s) and ETA; rank zero only.
 
+    The loss shown is the epoch's mean training loss so far (``train_loss`` at its end), updated when the
+    trainer reads its figures anyway: every optimiser step with ``nonfinite="skip"``, every ``log_every``
+    steps with ``"stop"`` (the bar makes no read of its own, :attr:`Callback.needs_batch_figures`).
+
     Args:
-        refresh_every: steps between updates of the shown figures (the bar itself moves every batch).
+        refresh_every: batches between updates of the shown rate and learning rate (the bar itself moves
+            every batch, the loss when it is read).
         label: what is being trained, before the epoch in the bar and the epoch's log line, e.g.
             ``"member 2/3"`` gives ``member 2/3, epoch 1/5``; "" the plain ``epoch 1/5``.
     """
 
+    needs_batch_figures = False
+
     @check_args
     def __init__(self, refresh_every: int = 10, label: str = "") -> None:
         self.refresh_every = max(1, refresh_every)
+        self._loss = ""  # the epoch's mean training loss, as shown
         self.label = f"{label}, " if label else ""
         self._bar: Any = None
         self.last_postfix: dict[str, str] = {}  # the figures shown last (for inspection)
@@ -229,24 +248,21 @@ class ProgressBar(Callback):
             dynamic_ncols=True,
             unit="batch",
         )
-        self._t0, self._samples, self._loss, self._n = time.perf_counter(), 0, 0.0, 0
+        self._t0, self._samples, self._loss = time.perf_counter(), 0, ""
 
     def on_batch_end(self, trainer: Trainer, batch_idx: int, logs: dict[str, float]) -> None:
         bar = self._bar
         if bar is None:
             return
         self._samples += int(logs.get("batch_size", 0))
-        if math.isfinite(logs["loss"]):
-            self._loss += logs["loss"]
-            self._n += 1
         bar.update(1)
-        if batch_idx % self.refresh_every == 0:
+        loss = logs.get("train_loss", math.nan)
+        if math.isfinite(loss):
+            self._loss = f"{loss:.4g}"
+        if batch_idx % self.refresh_every == 0 or math.isfinite(loss):
             rate = self._samples / max(time.perf_counter() - self._t0, 1e-9)
-            self.last_postfix = {
-                "loss": f"{self._loss / max(self._n, 1):.4g}",
-                "lr": f"{logs.get('lr', 0):.2e}",
-                "samples_s": f"{rate:.0f}",
-            }
+            shown = {"loss": self._loss} if self._loss else {}
+            self.last_postfix = {**shown, "lr": f"{logs.get('lr', 0):.2e}", "samples_s": f"{rate:.0f}"}
             bar.set_postfix(self.last_postfix, refresh=False)
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:

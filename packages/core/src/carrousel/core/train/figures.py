@@ -8,8 +8,9 @@ they are, and reads all that is pending in one transfer (:meth:`StepFigures.sett
 * at each optimiser step where the step depends on them: ``nonfinite="skip"`` (a non-finite loss or
   gradient skips the step), fp16's GradScaler (it reads its own overflow flag anyway) and ``torchrun``
   (the ranks agree on a skip); the window's losses and the norm come in the same transfer;
-* at the end of each batch when a callback implements ``on_batch_end`` (its ``logs`` hold the batch's
-  loss and gradient norm as floats: the built-in progress bar reads them);
+* at the end of each batch when a callback implements ``on_batch_end`` and needs the batch's loss and
+  gradient norm as floats in its ``logs`` (``Callback.needs_batch_figures``; the built-in progress bar
+  and the pruner do not: they are given the loss at the batches where it was read anyway);
 * otherwise (``nonfinite="stop"``, no such callback): every ``log_every`` optimiser steps, before a
   checkpoint, ``Trainer.state_dict`` and an overflow error, at the epoch's end, and when any other error
   leaves the fit (the steps taken on NaN weights can fail first: a pending non-finite figure is then the
@@ -72,6 +73,10 @@ class StepFigures:
     def __len__(self) -> int:
         """Records not yet read."""
         return len(self._pending)
+
+    def read_free(self) -> bool:
+        """True when :meth:`settle` reads nothing from the device: only batch ends are pending."""
+        return all(r.value is None for r in self._pending)
 
     def loss(self, value: Tensor, n: int, epoch: int, step: int) -> None:
         """Records a micro-batch's (or TBPTT chunk's) loss over ``n`` samples."""

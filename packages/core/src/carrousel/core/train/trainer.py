@@ -139,7 +139,7 @@ class Trainer:
         self._net: nn.Module = self.model  # what forward runs on: the model or its DDP wrapper
         self.train_loader: Any = None
         self._monitor = cfg.monitor
-        self._batch_logs, self._defer = True, False  # when the step figures are read (_pick_reads)
+        self._batch_logs, self._batch_calls, self._defer = True, True, False  # reads: _pick_reads
         self._reset_fit_state()
 
     # ------------------------------------------------------------------------------------------- state
@@ -264,10 +264,12 @@ class Trainer:
 
     def _pick_reads(self) -> None:
         """When the step figures are read (:mod:`.figures`): every batch for a callback that implements
-        ``on_batch_end``; with ``nonfinite="stop"``, no GradScaler and no torchrun, every ``log_every``
-        steps; else at each optimiser step, which depends on them."""
-        hooks = (type(cb).on_batch_end for cb in self.callbacks.callbacks)
-        self._batch_logs = any(hook is not Callback.on_batch_end for hook in hooks)
+        ``on_batch_end`` and ``needs_batch_figures`` (not the progress bar); with ``nonfinite="stop"``, no
+        GradScaler and no torchrun, every ``log_every`` steps; else at each optimiser step, which depends
+        on them."""
+        ends = [cb for cb in self.callbacks.callbacks if type(cb).on_batch_end is not Callback.on_batch_end]
+        self._batch_calls = bool(ends)
+        self._batch_logs = any(cb.needs_batch_figures for cb in ends)
         stop = self.config.nonfinite == "stop" and self.scaler is None and not self.env.enabled
         self._defer = stop and not self._batch_logs
 
@@ -360,20 +362,28 @@ class Trainer:
                 norm = self._optimizer_step()
         self.batch_in_epoch += 1
         self.figures.end_batch()
-        if self._batch_logs:  # a callback reads the batch's figures: read what is left of them now
-            self.figures.settle(self)
-            loss_sum, count = self.figures.last_batch
-            logs = {
-                "loss": loss_sum / count if count else float("nan"),
-                "batch_size": float(task.batch_size(batch)),
-                "lr": float(self.optimizer.param_groups[0]["lr"]),
-                "grad_norm": norm,
-            }
-            self.callbacks.call("on_batch_end", self, idx, logs)
+        if self._batch_calls:
+            self.callbacks.call("on_batch_end", self, idx, self._batch_end_logs(batch, norm))
         self._fold_average()  # the weights as the batch left them, callbacks (a pruner's masks) included
         every = cfg.checkpoint_every
         if every and self.micro % cfg.accumulate == 0 and self.step % every == 0 and self.step > 0:
             self._save_checkpoint(best=False)
+
+    def _batch_end_logs(self, batch: Any, norm: float) -> dict[str, float]:
+        """``on_batch_end``'s logs: the batch's figures read now when a callback needs them, else only when
+        that reads nothing from the device (they were read with the step): ``Callback.needs_batch_figures``."""
+        logs = {
+            "batch_size": float(self.task.batch_size(batch)),
+            "lr": float(self.optimizer.param_groups[0]["lr"]),
+        }
+        if self._batch_logs or self.figures.read_free():
+            self.figures.settle(self)
+            loss_sum, count = self.figures.last_batch
+            logs["loss"] = loss_sum / count if count else float("nan")
+            logs["train_loss"] = self.sums[0] / self.sums[1] if self.sums[1] else float("nan")
+            if self._batch_logs:  # with deferred reads (no callback needs it), a norm not read yet
+                logs["grad_norm"] = norm
+        return logs
 
     def _nonfinite(self, what: str, epoch: int, step: int) -> None:
         """A non-finite figure: raises with ``"stop"`` in one process; else marks the window bad (under
