@@ -6,6 +6,7 @@ working, and one defining neither hook is refused when it is built, naming the h
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from torch import Tensor
 from train_helpers import RegressionTask, linear_data, mlp
 
 from carrousel.core.errors import DataError
-from carrousel.core.metrics import MeanAbsoluteError, Metric
+from carrousel.core.metrics import ROCAUC, MeanAbsoluteError, Metric
 from carrousel.core.train import TrainConfig, Trainer
 
 
@@ -78,3 +79,59 @@ def test_a_metric_without_a_compute_hook_is_refused_when_built() -> None:
 
     with pytest.raises(TypeError, match=r"NoHook without compute_from_state\(sums, cats\)"):
         NoHook()
+
+
+class HalvedMeanAbsoluteError(MeanAbsoluteError):
+    """A core metric's subclass written against the former private hooks: its ``_add`` halves the error
+    sum, its ``_compute`` doubles the value, and both reach the core metric through ``super()``."""
+
+    def _add(self, name: str, value: Tensor) -> None:
+        super()._add(name, value / 2 if name == "sum" else value)
+
+
+class DoubledMeanAbsoluteError(MeanAbsoluteError):
+    def _compute(self, sums: dict[str, Tensor], cats: dict[str, Tensor]) -> float:
+        return 2 * super()._compute(sums, cats)
+
+
+class AbsScoresAUC(ROCAUC):
+    def _append(self, name: str, value: Tensor) -> None:
+        super()._append(name, -value if name == "scores" else value)
+
+
+def test_an_override_of_a_private_hook_of_a_core_metric_is_still_called_with_one_warning() -> None:
+    """Core metrics call ``add``/``append``/``compute_from_state`` since the public hooks: a subclass
+    overriding ``_add``, ``_append`` or ``_compute`` (the hooks before them) was silently skipped (main:
+    1.5, 1.5 and an AUC of 1.0: the metric of the parent, not the subclass's). Now each override is
+    called, with a DeprecationWarning naming the public hook, once per class."""
+    preds, target = torch.tensor([1.0, 2.0]), torch.tensor([0.0, 4.0])
+    for metric, hook, want in (
+        (HalvedMeanAbsoluteError(), "_add", 0.75),
+        (DoubledMeanAbsoluteError(), "_compute", 3.0),
+    ):
+        with pytest.warns(DeprecationWarning, match=rf"overrides {hook}, the former private name of"):
+            metric.update(preds, target)
+            assert metric.compute() == want
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # once per class
+            metric.update(preds, target)
+            assert metric.compute() == want
+    auc = AbsScoresAUC()
+    with pytest.warns(DeprecationWarning, match="AbsScoresAUC overrides _append"):
+        auc.update(torch.tensor([0.9, 0.8, 0.2, 0.1]), torch.tensor([1, 1, 0, 0]))
+    assert auc.compute() == 0.0  # the scores negated: every positive below every negative
+
+
+def test_a_former_style_metric_overriding_add_applies_it_once() -> None:
+    """A metric on the former names whose ``update`` calls its own ``_add`` override: the override runs once
+    per call (its ``super()._add`` stores, it is not dispatched to the override again): 0.75 as on main,
+    where only the warning is absent."""
+
+    class HalvedOldStyleMeanAbsError(OldStyleMeanAbsError):
+        def _add(self, name: str, value: Tensor) -> None:
+            super()._add(name, value / 2 if name == "abs" else value)
+
+    metric = HalvedOldStyleMeanAbsError()
+    with pytest.warns(DeprecationWarning, match="HalvedOldStyleMeanAbsError overrides _add"):
+        metric.update(torch.tensor([1.0, 2.0]), torch.tensor([0.0, 4.0]))
+    assert metric.compute() == 0.75

@@ -19,6 +19,8 @@ host-device synchronisation for the sum-based metrics.
 from __future__ import annotations
 
 import abc
+import functools
+import warnings
 from collections.abc import Sequence
 from typing import Any, ClassVar, TypeAlias
 
@@ -97,7 +99,10 @@ class Metric(abc.ABC):
     Subclasses implement :meth:`update` (using :meth:`add` and :meth:`append` to record state) and
     :meth:`compute_from_state` (turning merged state into a float); :meth:`compute` calls it on the state
     of every process. A metric written against the former private names (``_compute``, ``_add``,
-    ``_append``, ``_need``) keeps working unchanged.
+    ``_append``, ``_need``) keeps working unchanged; a subclass of a core metric (whose code calls the
+    public names) that overrides ``_compute``, ``_add`` or ``_append``, or any metric overriding ``_add`` or
+    ``_append``, still has its override called, with a ``DeprecationWarning`` once per class naming the
+    public name to use.
 
     Example:
         >>> class MeanAbsError(Metric):
@@ -120,6 +125,7 @@ class Metric(abc.ABC):
     """
 
     higher_is_better: ClassVar[bool] = False
+    _running: frozenset[str] = frozenset()  # the overridden private hooks being called (_dispatch)
 
     def __init__(self) -> None:
         cls = type(self)
@@ -175,6 +181,8 @@ class Metric(abc.ABC):
         cats = {k: torch.cat(v) for k, v in self._cats.items() if v}
         if sync and distributed_active():
             sums, cats = _gather_state(sums, cats)
+        if _overridden(type(self), "_compute", "compute_from_state") and "_compute" not in self._running:
+            return float(self._dispatch("_compute", sums, cats))
         return float(self.compute_from_state(sums, cats))
 
     @property
@@ -185,6 +193,9 @@ class Metric(abc.ABC):
     def add(self, name: str, value: Tensor) -> None:
         """Adds ``value`` to the sum state ``name`` (created on first use, in float64; a shorter 1-D
         state is zero-padded to the longer one, so per-class counts may grow)."""
+        if _overridden(type(self), "_add", "add") and "_add" not in self._running:
+            self._dispatch("_add", name, value)
+            return
         value = value.detach()
         value = value.to(wide_float(value.device))  # float64 (MPS: float32)
         old = self._sums.get(name)
@@ -192,6 +203,9 @@ class Metric(abc.ABC):
 
     def append(self, name: str, value: Tensor) -> None:
         """Appends ``value`` (concatenated along dim 0 at compute time) to the cat state ``name``."""
+        if _overridden(type(self), "_append", "append") and "_append" not in self._running:
+            self._dispatch("_append", name, value)
+            return
         self._cats.setdefault(name, []).append(value.detach())
 
     @staticmethod
@@ -201,13 +215,50 @@ class Metric(abc.ABC):
             raise DataError(f"{metric}: no samples were seen; call update() before compute()")
         return sums[name]
 
-    # the former, private names of the state helpers, kept for metrics written against them
-    _add = add
-    _append = append
+    # the former, private names of the state helpers, kept for metrics written against them: an override
+    # of _add or _append is called by add and append (_dispatch), and reaches these through super()
+    def _add(self, name: str, value: Tensor) -> None:
+        self._dispatch("_add", name, value, public=True)
+
+    def _append(self, name: str, value: Tensor) -> None:
+        self._dispatch("_append", name, value, public=True)
+
     _need = need
+
+    def _dispatch(self, hook: str, *args: Any, public: bool = False) -> Any:
+        """Calls the subclass's override of the former private ``hook`` (``public``: the public method,
+        reached from that override through ``super()``, or called by a former-style ``update``), marked
+        as running: the public method then does the work, not the override again."""
+        running = self._running
+        self._running = running | {hook}
+        try:
+            return getattr(self, hook.removeprefix("_") if public else hook)(*args)
+        finally:
+            self._running = running
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(higher_is_better={self.higher_is_better})"
+
+
+@functools.cache
+def _overridden(cls: type[Metric], private: str, public: str) -> bool:
+    """True when ``cls`` overrides the former private hook ``private`` in a class below the one defining
+    ``public`` (a subclass of a core metric, whose code calls ``public``); warns once per class and hook.
+    A ``_compute`` under Metric's own ``compute_from_state`` (which calls it) is the former way, unchanged."""
+    mro = cls.__mro__
+    owner = next(k for k in mro if private in vars(k))
+    public_owner = next(k for k in mro if public in vars(k))
+    if owner is Metric or mro.index(owner) > mro.index(public_owner):
+        return False
+    if public_owner is Metric and public == "compute_from_state":
+        return False
+    warnings.warn(
+        f"{cls.__name__} overrides {private}, the former private name of {public}: it is still called, but "
+        f"rename it {public} (and call super().{public})",
+        DeprecationWarning,
+        stacklevel=4,
+    )
+    return True
 
 
 def value_of(metric: Metric, preds: Values, target: Values) -> float:
