@@ -57,7 +57,7 @@ class TrainConfig:
     log_dir: str | None = None  # folder for history.csv / history.json (and TensorBoard when installed)
     log_every: int = 10  # refresh the progress bar's rate every N batches; with nonfinite="stop" and no
     # callback needing per-batch figures, the losses and gradient norms are read every N steps (train.figures),
-    # the progress bar's loss with them
+    # the progress bar's loss with them; find_lr reads its losses every N steps too
     nonfinite: Literal["skip", "stop"] = "skip"  # on NaN/inf loss or gradient: skip the step, or raise
     # (skip: a fit whose every step so far was skipped, e.g. on NaN inputs, raises at the epoch's end;
     # stop: found up to log_every - 1 steps late when nothing reads each step's figures, the error naming

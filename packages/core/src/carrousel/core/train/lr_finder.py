@@ -6,6 +6,13 @@ smoothed loss exceeds ``diverge`` times its best value. The suggested rate is th
 descent of the smoothed loss against ``log10(lr)`` (the most negative slope), ignoring the noisy first
 and the diverging last points (Smith 2017; the fastai recipe). The model's weights are restored after
 the sweep.
+
+The losses stay on the device and are read together every ``config.log_every`` steps (one wait for the
+GPU, not one a step; :func:`~carrousel.core.train.figures.read_all`), then judged in order as they always
+were, so the result is the same to the bit. A stop (a non-finite or diverged loss) is thus found up to
+``log_every - 1`` steps late: those steps are taken and dropped (their rates, losses and weights; an error
+they raise, on NaN weights say, is dropped too when a stop came before it), but the random number
+generators and the loader have moved on by them.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from carrousel.core.args import check_args
 from carrousel.core.device import autocast, floating_dtype, move_batch, pick_device
 from carrousel.core.errors import ConfigError
 from carrousel.core.train.config import TrainConfig
+from carrousel.core.train.figures import read_all
 from carrousel.core.train.optim import build_optimizer
 from carrousel.core.train.task import Task
 
@@ -105,7 +113,27 @@ def find_lr(
     result_lrs: list[float] = []
     smooth: list[float] = []
     raw: list[float] = []
+    pending: list[tuple[float, torch.Tensor]] = []  # (rate, loss on the device) of steps not yet read
     avg, best = 0.0, math.inf
+
+    def judge() -> bool:
+        """Reads the pending losses and takes them in order; True at a stop (the rest dropped)."""
+        nonlocal avg, best
+        values, steps = read_all([loss for _, loss in pending]), list(pending)
+        pending.clear()
+        for (lr, _), value in zip(steps, values, strict=True):
+            if not math.isfinite(value):
+                return True
+            avg = smoothing * avg + (1 - smoothing) * value
+            smoothed = avg / (1 - smoothing ** (len(raw) + 1))
+            result_lrs.append(lr)
+            raw.append(value)
+            smooth.append(smoothed)
+            best = min(best, smoothed)
+            if smoothed > diverge * best:
+                return True
+        return False
+
     was_training = model.training
     model.train()
     try:
@@ -122,17 +150,14 @@ def find_lr(
             if cfg.grad_clip_norm is not None:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip_norm)
             optimizer.step()
-            value = float(loss.detach())
-            if not math.isfinite(value):
+            pending.append((lr, loss.detach()))
+            if len(pending) >= max(1, cfg.log_every) and judge():
                 break
-            avg = smoothing * avg + (1 - smoothing) * value
-            smoothed = avg / (1 - smoothing ** (i + 1))
-            result_lrs.append(lr)
-            raw.append(value)
-            smooth.append(smoothed)
-            best = min(best, smoothed)
-            if smoothed > diverge * best:
-                break
+        else:
+            judge()
+    except Exception:
+        if not (pending and judge()):  # a stop before the failing step is the sweep's end, else its error
+            raise
     finally:
         model.load_state_dict(saved)
         model.train(was_training)
