@@ -7,7 +7,7 @@ they are, and reads all that is pending in one transfer (:meth:`StepFigures.sett
 
 * at each optimiser step where the step depends on them: ``nonfinite="skip"`` (a non-finite loss or
   gradient skips the step), fp16's GradScaler (it reads its own overflow flag anyway) and ``torchrun``
-  (the ranks agree on a skip); the window's losses and the norm come in the same transfer;
+  (the ranks agree on a skip or a stop); the window's losses and the norm come in the same transfer;
 * at the end of each batch when a callback implements ``on_batch_end`` and needs the batch's loss and
   gradient norm as floats in its ``logs`` (``Callback.needs_batch_figures``; the built-in progress bar
   and the pruner do not: they are given the loss at the batches where it was read anyway);
@@ -94,7 +94,8 @@ class StepFigures:
         """Reads every pending figure (and ``extra``, a norm the caller decides on) in one transfer and
         applies them in the order they were recorded: finite losses summed per batch, a batch's sums added to
         ``trainer.sums`` at its end, recorded norms to the norm sums; a non-finite one goes to
-        ``trainer._nonfinite`` with the epoch and step it was recorded at (it raises with ``"stop"``).
+        ``trainer._nonfinite`` with the epoch and step it was recorded at (it raises with ``"stop"`` in one
+        process; under torchrun the error comes at the step, once the ranks agree).
 
         Returns:
             ``extra`` as a float, or None without one.
