@@ -10,13 +10,16 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import torch
 
 from carrousel.core.errors import DataError
 from carrousel.nlp.cli import main
+
+if TYPE_CHECKING:
+    from carrousel.nlp.pipeline import SentimentModel
 
 _POS = ["good", "great", "moving", "funny", "brilliant", "lovely", "charming", "smart"]
 _NEG = ["bad", "dull", "boring", "awful", "tedious", "clumsy", "silly", "lifeless"]
@@ -153,6 +156,15 @@ def sentiment_model(tmp_path_factory: pytest.TempPathFactory, synthetic_csv: Pat
     )
     train_sentiment(cfg, out)
     return out
+
+
+@pytest.fixture(scope="session")
+def shipped() -> SentimentModel:
+    """The English sentiment model shipped in the package, loaded once: the tests that use it only read it (a
+    test that patches it does so through ``monkeypatch``, undone after it). Four test files defined it."""
+    from carrousel.nlp.pipeline import SentimentModel
+
+    return SentimentModel.from_pretrained()
 
 
 @pytest.fixture(scope="session")

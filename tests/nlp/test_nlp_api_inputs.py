@@ -16,11 +16,6 @@ from carrousel.nlp.pipeline import SentimentModel, Translator
 from tests.cli_harness import assert_clean_failure
 
 
-@pytest.fixture(scope="module")
-def shipped() -> SentimentModel:
-    return SentimentModel.from_pretrained()
-
-
 def test_a_pandas_column_or_numpy_array_predicts_like_a_list(shipped: SentimentModel) -> None:
     texts = ["a gorgeous, moving film", "dull and far too long"]
     want = shipped.predict_proba(texts)

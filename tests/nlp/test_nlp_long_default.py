@@ -35,11 +35,6 @@ SHORT = [
 
 
 @pytest.fixture(scope="module")
-def shipped() -> SentimentModel:
-    return SentimentModel.from_pretrained()
-
-
-@pytest.fixture(scope="module")
 def review() -> str:
     """The first Pang & Lee full review (one sentence a line, far longer than the shipped model's 128 tokens)."""
     with open(sample("nlp.pang_lee_reviews"), encoding="utf-8-sig", newline="") as fh:

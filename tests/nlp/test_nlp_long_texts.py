@@ -40,11 +40,6 @@ def test_split_sentences_cuts_at_ends_and_line_breaks() -> None:
     assert split_sentences("3.5 stars, e.g.it is fine") == ["3.5 stars, e.g.it is fine"]  # no space: no cut
 
 
-@pytest.fixture(scope="module")
-def shipped() -> SentimentModel:
-    return SentimentModel.from_pretrained()
-
-
 def test_one_sentence_texts_read_as_before(shipped: SentimentModel) -> None:
     texts = ["a gorgeous, moving film", "dull and far too long.", "not bad at all"]
     whole = shipped.predict_proba(texts, long="whole")

@@ -15,11 +15,6 @@ from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.pipeline import SentimentModel, TextGenerator, Translator
 
 
-@pytest.fixture(scope="module")
-def shipped() -> SentimentModel:
-    return SentimentModel.from_pretrained()
-
-
 @pytest.mark.parametrize(
     ("texts", "said"),
     [
