@@ -154,7 +154,7 @@ def test_predict_cli_long_option_and_json(tmp_path: Path, review: str) -> None:
     assert bad.exit_code == 2 and "--long" in bad.output and "Traceback" not in bad.output
     with pytest.raises(NLPConfigError, match="long must be one of whole, sentences, truncated"):
         SentimentPredictConfig(long="paragraphs")
-    with pytest.raises(NLPConfigError, match="reading must be one of"):
+    with pytest.raises(NLPConfigError, match="long must be one of whole, sentences, truncated"):
         SentimentModel.from_pretrained()(["fine"], long="paragraphs")
 
 

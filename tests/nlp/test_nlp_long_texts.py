@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from carrousel.core.errors import ConfigError
 from carrousel.nlp.cli import app
+from carrousel.nlp.config import SentimentEvaluateConfig, SentimentPredictConfig, TextDataConfig
 from carrousel.nlp.decision import decide
 from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.long_texts import sentence_proba
@@ -61,9 +62,19 @@ def test_sentences_reading_is_the_mean_of_the_sentences_logits(shipped: Sentimen
     )
 
 
-def test_bad_reading_is_refused(shipped: SentimentModel) -> None:
-    with pytest.raises(NLPConfigError, match="reading must be one of whole, sentences, truncated"):
-        sentence_proba(shipped, ["fine"], "paragraphs")
+def test_bad_reading_is_refused_in_one_wording(shipped: SentimentModel) -> None:
+    """The configs' ``long`` and the model's ``long=`` / ``reading`` were checked twice, in two wordings
+    ("long must be one of ..., not 'paragraphs'" and "reading must be one of ..., got 'paragraphs'")."""
+    said = "long must be one of whole, sentences, truncated, not 'paragraphs'"
+    refusals = [
+        lambda: sentence_proba(shipped, ["fine"], "paragraphs"),
+        lambda: SentimentPredictConfig(long="paragraphs"),
+        lambda: SentimentEvaluateConfig(None, TextDataConfig("reviews.csv"), long="paragraphs"),
+    ]
+    for refused in refusals:
+        with pytest.raises(NLPConfigError) as error:
+            refused()
+        assert str(error.value) == said
     with pytest.raises(ConfigError, match="batch_size"):
         sentence_proba(shipped, ["fine"], "sentences", batch_size="8")  # type: ignore[arg-type]
 

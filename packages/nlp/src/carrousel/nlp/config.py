@@ -17,7 +17,7 @@ from carrousel.nlp.char_fold import FOLD_MODES, UNK_MODES
 from carrousel.nlp.emoji_names import EMOJI_MODES
 from carrousel.nlp.errors import NLPConfigError
 from carrousel.nlp.label_map import LabelMapError, parse_label_map
-from carrousel.nlp.long_texts import DEFAULT_READING, READINGS
+from carrousel.nlp.long_texts import DEFAULT_READING, check_reading
 
 __all__ = [
     "MAX_LENGTH_PENALTY",
@@ -77,11 +77,6 @@ def _export_options(precision: str, exporter: str) -> None:
 def _unk(unk: str | None) -> None:
     """An ``[UNK]`` reading (None: the bundle's) that is not one of :data:`UNK_MODES` as an NLPConfigError."""
     _need(unk is None or unk in UNK_MODES, f"unk must be one of {', '.join(UNK_MODES)}, not {unk!r}")
-
-
-def _long(long: str) -> None:
-    """A long-text reading that is not one of :data:`READINGS` as an NLPConfigError."""
-    _need(long in READINGS, f"long must be one of {', '.join(READINGS)}, not {long!r}")
 
 
 def _positive(**values: int | float) -> None:
@@ -315,7 +310,7 @@ class SentimentPredictConfig:
         _positive(batch_size=self.batch_size)
         _need(self.max_length is None or self.max_length >= 1, "max_length must be >= 1")
         _unk(self.unk)
-        _long(self.long)
+        check_reading(self.long)
 
 
 @dataclass(frozen=True)
@@ -345,7 +340,7 @@ class SentimentEvaluateConfig:
         _need(self.example >= 0, "example must be >= 0")
         _label_map(self.label_map)
         _unk(self.unk)
-        _long(self.long)
+        check_reading(self.long)
 
 
 @dataclass(frozen=True)

@@ -35,13 +35,14 @@ DEFAULT_READING = "truncated"  # prediction's and evaluation's default (the rule
 
 
 def check_reading(reading: str) -> str:
-    """``reading`` when it is one of :data:`READINGS`.
+    """``reading`` when it is one of :data:`READINGS`: the one check of prediction's ``long=``, the configs'
+    ``long`` and :func:`sentence_proba`'s ``reading`` (named ``long``, as the CLI and the configs name it).
 
     Raises:
         NLPConfigError: an unknown ``reading``.
     """
     if reading not in READINGS:
-        raise NLPConfigError(f"reading must be one of {', '.join(READINGS)}, got {reading!r}")
+        raise NLPConfigError(f"long must be one of {', '.join(READINGS)}, not {reading!r}")
     return reading
 
 
