@@ -189,3 +189,16 @@ def test_an_unknown_reading_is_refused_before_any_work(
     monkeypatch.setattr(shipped, "_proba", ran)
     with pytest.raises(NLPConfigError, match="by-sentence"):
         shipped.predict_proba(["a fine film"], long="by-sentence")
+
+
+@pytest.mark.parametrize("texts", [[], ["a fine film"], "a fine film"], ids=["empty", "list", "one-string"])
+def test_an_unknown_reading_is_refused_first_by_both_in_one_wording(
+    shipped: SentimentModel, texts: object
+) -> None:
+    """On main ``model([], long='paragraphs')`` returned [] where ``predict_proba`` refused it, and one string
+    instead of a list was refused for its texts by ``model`` but for its reading by ``predict_proba``."""
+    said = "long must be one of whole, sentences, truncated, not 'paragraphs'"
+    for call in (shipped, shipped.predict_proba):
+        with pytest.raises(NLPConfigError) as refused:
+            call(texts, long="paragraphs")  # type: ignore[operator]
+        assert str(refused.value) == said

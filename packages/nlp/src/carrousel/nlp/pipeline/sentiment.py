@@ -363,10 +363,10 @@ class SentimentModel:
             NLPConfigError: a ``max_length`` (tokens kept per text; None: the model's own) not an integer >= 1;
                 an unknown ``long``.
         """
+        check_reading(long)  # before any work, an empty list too (as predict_proba)
         limit = common.token_limit(max_length, self.max_length)
         if not (texts := check_texts(texts, "input")):
             return []
-        check_reading(long)  # before any work
         out = self._predictions(texts, batch_size, limit)
         if (plan := SentenceReading.plan(texts, [p.truncated for p in out], long)).flat:
             flat = self._predictions(plan.flat, batch_size, limit)
