@@ -184,11 +184,12 @@ def test_an_unknown_reading_is_refused_before_any_work(
     """``predict_proba(long='by-sentence')`` ran the whole-text pass first and refused the reading after."""
 
     def ran(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the network ran before the reading was checked")
+        raise AssertionError("the texts were read before the reading was checked")
 
-    monkeypatch.setattr(shipped, "_proba", ran)
-    with pytest.raises(NLPConfigError, match="by-sentence"):
-        shipped.predict_proba(["a fine film"], long="by-sentence")
+    monkeypatch.setattr(shipped, "_encode", ran)
+    for call in (shipped, shipped.predict_proba):
+        with pytest.raises(NLPConfigError, match="by-sentence"):
+            call(["a fine film"], long="by-sentence")
 
 
 @pytest.mark.parametrize("texts", [[], ["a fine film"], "a fine film"], ids=["empty", "list", "one-string"])

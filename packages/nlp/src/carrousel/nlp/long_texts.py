@@ -72,6 +72,11 @@ class SentenceReading:
         return cls(pieces)
 
     @property
+    def split(self) -> frozenset[int]:
+        """The texts read by sentence (the others are read whole)."""
+        return frozenset(i for i, parts in enumerate(self.pieces) if parts)
+
+    @property
     def flat(self) -> list[str]:
         """Every sentence to read, text after text."""
         return [s for parts in self.pieces for s in parts]
@@ -108,32 +113,39 @@ class SentenceReading:
 
     def merged(
         self,
+        texts: Sequence[str],
         whole: list[SentimentPrediction],
         flat: list[SentimentPrediction],
         labels: list[str],
         threshold: float | None,
     ) -> list[SentimentPrediction]:
-        """``whole`` with each split text's prediction made of its sentences' (``flat``): the combined
+        """Per text of ``texts`` its prediction: the next of ``whole`` (those of the texts read whole, all but
+        :attr:`split`, in order) or, for a split text, one made of its sentences' (``flat``): the combined
         probabilities and label, ``read="sentences"`` and their number, the tokens and attention of its most
         decided sentence, ``truncated`` when a sentence was cut, the unknown words mapped in all of them."""
-        probs = np.asarray([[p.probabilities[name] for name in labels] for p in whole])
         rows = np.asarray([[p.probabilities[name] for name in labels] for p in flat])
-        probs, picks = self.combine(probs, rows)
+        probs, picks = self.combine(np.zeros((len(texts), len(labels))), rows)
         chosen = decide(probs, threshold)
-        out = list(whole)
-        for i, start, stop in self._spans():
+        split = {i: (start, stop) for i, start, stop in self._spans()}
+        out, read_whole = [], iter(whole)
+        for i, text in enumerate(texts):
+            if i not in split:
+                out.append(next(read_whole))
+                continue
+            start, stop = split[i]
             shown, parts = flat[picks[i]], flat[start:stop]
             mapped = [p.unknown_words_mapped for p in parts]
-            out[i] = replace(
-                whole[i],
-                label=labels[int(chosen[i])],
-                probabilities={name: float(q) for name, q in zip(labels, probs[i], strict=True)},
-                tokens=shown.tokens,
-                attention=shown.attention,
-                truncated=any(p.truncated for p in parts),
-                unknown_words_mapped=None if mapped[0] is None else sum(m or 0 for m in mapped),
-                read="sentences",
-                sentences=stop - start,
+            out.append(
+                replace(
+                    shown,  # its tokens and attention
+                    text=text,
+                    label=labels[int(chosen[i])],
+                    probabilities={name: float(q) for name, q in zip(labels, probs[i], strict=True)},
+                    truncated=any(p.truncated for p in parts),
+                    unknown_words_mapped=None if mapped[0] is None else sum(m or 0 for m in mapped),
+                    read="sentences",
+                    sentences=stop - start,
+                )
             )
         return out
 

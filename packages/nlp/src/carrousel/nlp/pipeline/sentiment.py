@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import asdict, replace
 from functools import partial
 from importlib import resources
@@ -51,7 +51,14 @@ from carrousel.nlp.pipeline.common import (
     lengths_and_ids,
     train_config,
 )
-from carrousel.nlp.pipeline.sentiment_reading import bundle_tokenizer, reading_assets, unk_reading
+from carrousel.nlp.pipeline.sentiment_reading import (
+    Encoded,
+    bundle_tokenizer,
+    encode_for_model,
+    read_order,
+    reading_assets,
+    unk_reading,
+)
 from carrousel.nlp.pipeline.sentiment_types import SentimentPrediction, SentimentTrainResult
 from carrousel.nlp.repeats import text_split
 from carrousel.nlp.task import SentimentTask
@@ -271,37 +278,24 @@ class SentimentModel:
         bundle's ONNX file's, else ``precision``), as ``--json`` reports them."""
         return bundle_precision_report(self.bundle.data, self.bundle.assets, self.precision)
 
-    def _encode(
-        self, texts: list[str], limit: int
-    ) -> tuple[list[np.ndarray], list[bool], np.ndarray | None, list[int]]:
-        """Ids per text (cut to ``limit``), whether each was cut (its callers warn: by sentence, a cut text may
-        be read uncut), and with an OOV fallback the ``(K, D)`` vectors of the ids past the vocabulary its
-        unknown words got and their count per text."""
-        cap = (limit + 1) * CHARS_PER_TOKEN_CAP  # as in encode_texts
-        encoded, spans = None, None
-        if self.oov is not None:  # the characters behind each id too: the fallback reads its words off them
-            texts = [self.tokenizer.prepare(t) for t in texts]  # spans point into the text with emoji named
-            encoded, spans = self.tokenizer.encode_batch_spans([t[:cap] for t in texts])
-        # one extra id tells if it was cut
-        full = encode_texts(self.tokenizer, texts, limit + 1, warn=False, encoded=encoded)
-        cut = [len(ids) > limit for ids in full]
-        ids = [x[:limit] for x in full]
-        if self.oov is None:
-            return ids, cut, None, [0] * len(ids)
-        ids, extra, counts = self.oov.expand(
-            self.tokenizer, texts, ids, self.tokenizer.vocab_size, cap, spans
-        )
-        return ids, cut, extra, counts
+    def _encode(self, texts: list[str], limit: int) -> Encoded:
+        """Ids per text (cut to ``limit``), whether each was cut, an OOV fallback's vectors (:class:`Encoded`)."""
+        return encode_for_model(self.tokenizer, self.oov, texts, limit)
 
     def _run(
-        self, ids: list[np.ndarray], batch_size: int, extra: np.ndarray | None = None
+        self,
+        ids: list[np.ndarray],
+        batch_size: int,
+        extra: np.ndarray | None = None,
+        skip: Set[int] = frozenset(),
     ) -> tuple[np.ndarray, np.ndarray]:
         """Probabilities ``(N, C)`` and attention ``(N, T_max)``, in input order (batched by length);
-        ``extra``: the vectors of ids past the vocabulary (:meth:`_encode`)."""
+        ``extra``: the vectors of ids past the vocabulary (:meth:`_encode`); ``skip``: texts whose batches are
+        left out where they hold nothing else (:func:`read_order`; their rows: zeros)."""
         n, c = len(ids), len(self.labels)
         t_max = max(len(x) for x in ids)
-        order = np.argsort([len(x) for x in ids], kind="stable")
-        items = np.empty(n, dtype=object)
+        order = read_order([len(x) for x in ids], batch_size, skip)
+        items = np.empty(len(order), dtype=object)
         items[:] = [ids[i] for i in order]
         rows = torch.from_numpy(extra) if extra is not None and len(extra) else None
 
@@ -318,14 +312,9 @@ class SentimentModel:
 
         how: dict[str, Any] = {"forward": forward, "prepare": lengths_and_ids, "precision": self.precision}
         raw = predict(self.model, items, batch_size, empty_shape=(c + t_max,), **how)
-        result = np.empty_like(raw)
+        result = np.zeros((n, c + t_max), dtype=raw.dtype)
         result[order] = raw
         return result[:, :c], result[:, c:]
-
-    def _proba(self, texts: list[str], batch_size: int) -> tuple[np.ndarray, list[bool]]:
-        """Probabilities ``(N, C)`` of ``texts`` read whole, and whether each was cut (no warning)."""
-        ids, cut, extra, _ = self._encode(texts, self.max_length)
-        return self._run(ids, batch_size, extra)[0], cut
 
     @check_args
     def predict_proba(
@@ -335,10 +324,13 @@ class SentimentModel:
         check_reading(long)  # before any work
         if not (texts := check_texts(texts, "input")):
             return np.zeros((0, len(self.labels)))
-        probs, cut = self._proba(texts, batch_size)
-        if (plan := SentenceReading.plan(texts, cut, long)).flat:
-            flat, flat_cut = self._proba(plan.flat, batch_size)
-            probs, cut = plan.combine(probs, flat)[0], plan.still_cut(cut, flat_cut)
+        ids, cut, extra, _ = self._encode(texts, self.max_length)
+        plan = SentenceReading.plan(texts, cut, long)  # from the token counts: split texts are not read whole
+        probs = self._run(ids, batch_size, extra, plan.split)[0]
+        if plan.flat:
+            sentences = self._encode(plan.flat, self.max_length)
+            flat = self._run(sentences.ids, batch_size, sentences.extra)[0]
+            probs, cut = plan.combine(probs, flat)[0], plan.still_cut(cut, sentences.cut)
         if any(cut):
             warn_truncated(sum(cut), len(texts), self.max_length)
         return probs
@@ -367,21 +359,27 @@ class SentimentModel:
         limit = common.token_limit(max_length, self.max_length)
         if not (texts := check_texts(texts, "input")):
             return []
-        out = self._predictions(texts, batch_size, limit)
-        if (plan := SentenceReading.plan(texts, [p.truncated for p in out], long)).flat:
-            flat = self._predictions(plan.flat, batch_size, limit)
-            out = plan.merged(out, flat, self.labels, self.threshold)
+        encoded = self._encode(texts, limit)  # the token counts say which texts are split: not read whole
+        plan = SentenceReading.plan(texts, encoded.cut, long)
+        out = self._predictions(texts, encoded, batch_size, limit, plan.split)
+        if plan.flat:
+            flat = self._predictions(plan.flat, self._encode(plan.flat, limit), batch_size, limit)
+            out = plan.merged(texts, out, flat, self.labels, self.threshold)
         if warn and any(cut := [p.truncated for p in out]):
             warn_truncated(sum(cut), len(texts), limit)
         return out
 
-    def _predictions(self, texts: list[str], batch_size: int, limit: int) -> list[SentimentPrediction]:
-        """Every text read whole, cut at ``limit`` tokens (no warning)."""
-        ids, cut, extra, mapped = self._encode(texts, limit)
-        probs, weights = self._run(ids, batch_size, extra)
+    def _predictions(
+        self, texts: list[str], encoded: Encoded, batch_size: int, limit: int, skip: Set[int] = frozenset()
+    ) -> list[SentimentPrediction]:
+        """The texts but ``skip``, read whole, cut at ``limit`` tokens (``encoded``: their :meth:`_encode`)."""
+        ids, cut, extra, mapped = encoded
+        probs, weights = self._run(ids, batch_size, extra, skip)
         chosen, attention = decide(probs, self.threshold), self.model.attention is not None
         out = []
         for i, text in enumerate(texts):
+            if i in skip:
+                continue
             k = len(ids[i])
             cap = (limit + 1) * CHARS_PER_TOKEN_CAP  # as in encode_texts
             pieces = [p.strip() or p for p in self.tokenizer.pieces(text[:cap])][:k]

@@ -4,22 +4,28 @@ A bundle's assets say how prediction reads a text beside the weights: ``tokenize
 ``tokenizer.json``, ``emoji`` (:mod:`carrousel.nlp.emoji_names`; absent: keep), ``fold``
 (:mod:`carrousel.nlp.char_fold`: characters the vocabulary lacks folded to known ones; absent: none) and ``unk`` (what the network
 gets of ``[UNK]`` ids: ``keep``, or ``drop``, left out before it; absent: keep). Older bundles lack the later
-assets and read as they did when they were written.
+assets and read as they did when they were written. :func:`encode_for_model` turns texts into what the network
+reads (ids, whether each was cut, an OOV fallback's vectors) and :func:`read_order` orders them into batches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence, Set
+from typing import NamedTuple
+
+import numpy as np
 
 from carrousel.core.args import check_args
 from carrousel.core.bundle import Bundle
 from carrousel.core.provenance import upgrade_hint
 from carrousel.nlp.char_fold import UNK_MODES
+from carrousel.nlp.data import CHARS_PER_TOKEN_CAP, encode_texts
 from carrousel.nlp.errors import NLPConfigError
+from carrousel.nlp.oov import OovFallback
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE
 from carrousel.nlp.tokenization import TextTokenizer
 
-__all__ = ["bundle_tokenizer", "reading_assets", "unk_reading"]
+__all__ = ["Encoded", "bundle_tokenizer", "encode_for_model", "read_order", "reading_assets", "unk_reading"]
 
 
 @check_args
@@ -67,3 +73,49 @@ def unk_reading(assets: Mapping[str, object], unk: str | None = None, upgrade: s
         fix = (upgrade if unk is None else None) or f"use one of {', '.join(UNK_MODES)}"
         raise NLPConfigError(f"unknown [UNK] reading {reading!r}; {fix}")
     return reading
+
+
+class Encoded(NamedTuple):
+    """What a sentiment model reads of some texts (:func:`encode_for_model`)."""
+
+    ids: list[np.ndarray]  # per text its ids, cut to the limit
+    cut: list[bool]  # per text whether it was cut
+    extra: np.ndarray | None  # (K, D) vectors of the ids past the vocabulary (an OOV fallback), else None
+    mapped: list[int]  # per text its unknown words given one of them
+
+
+@check_args
+def encode_for_model(
+    tokenizer: TextTokenizer, oov: OovFallback | None, texts: list[str], limit: int
+) -> Encoded:
+    """What a sentiment model reads of ``texts``: the ids per text (cut to ``limit``), whether each was cut
+    (its callers warn: by sentence, a cut text may be read uncut), and with an OOV fallback (``oov``) the
+    ``(K, D)`` vectors of the ids past the vocabulary its unknown words got and their count per text."""
+    cap = (limit + 1) * CHARS_PER_TOKEN_CAP  # as in encode_texts
+    encoded, spans = None, None
+    if oov is not None:  # the characters behind each id too: the fallback reads its words off them
+        texts = [tokenizer.prepare(t) for t in texts]  # spans point into the text with emoji named
+        encoded, spans = tokenizer.encode_batch_spans([t[:cap] for t in texts])
+    # one extra id tells if it was cut
+    full = encode_texts(tokenizer, texts, limit + 1, warn=False, encoded=encoded)
+    cut = [len(ids) > limit for ids in full]
+    ids = [x[:limit] for x in full]
+    if oov is None:
+        return Encoded(ids, cut, None, [0] * len(ids))
+    ids, extra, counts = oov.expand(tokenizer, texts, ids, tokenizer.vocab_size, cap, spans)
+    return Encoded(ids, cut, extra, counts)
+
+
+@check_args
+def read_order(lengths: Sequence[int], batch_size: int, skip: Set[int] = frozenset()) -> np.ndarray:
+    """The texts (their ``lengths`` in ids) in the order a sentiment model reads them, ``batch_size`` at a time:
+    by length (stable), less the batches made of ``skip`` texts alone (texts read by sentence, whose whole
+    reading would be thrown away). The batches kept are those of all the texts, row for row: a text's
+    probabilities depend in their last bits on the rows it is read with (the LSTM's products over the rows
+    still running at each step), so leaving out single texts would change the others' results."""
+    order = np.argsort(np.asarray(lengths, dtype=np.int64), kind="stable")
+    if not skip:
+        return order
+    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    kept = [b for b in batches if not all(i in skip for i in b.tolist())]  # every batch but the last: full
+    return np.concatenate(kept) if kept else order[:0]
