@@ -111,6 +111,8 @@ class TrainResult:
 
 
 class _Progress(Callback):
+    needs_batch_figures = False  # advances a bar: no batch figure is read for it (no host read a step)
+
     def __init__(self, advance: Callable[[float], None]) -> None:
         self.advance = advance
 
