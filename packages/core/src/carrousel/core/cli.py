@@ -42,6 +42,7 @@ from typing import Annotated, Any, TypeVar
 
 from carrousel.core.bundle_pins import pinned_bundles
 from carrousel.core.cli_console import ResultsConsole, stdout_gone
+from carrousel.core.cli_errors import os_error_text, out_of_memory
 from carrousel.core.cli_logging import OneLineHandler, route_third_party
 from carrousel.core.cli_options import (
     DistillHidden,
@@ -241,29 +242,16 @@ def bars_on() -> bool:
     return not _STATE["quiet"] and stderr.is_terminal
 
 
-def _out_of_memory(exc: BaseException) -> bool:
-    """Python's MemoryError, torch's OutOfMemoryError (a GPU's) and its CPU allocator's failure, a plain
-    RuntimeError ('DefaultCPUAllocator: can't allocate memory': a model or batch too large to allocate)."""
-    if isinstance(exc, MemoryError):
-        return True
-    if not isinstance(exc, RuntimeError):
-        return False
-    return type(exc).__name__ == "OutOfMemoryError" or "DefaultCPUAllocator: can't allocate memory" in str(
-        exc
-    )
-
-
 def error_line(exc: BaseException) -> str:
     """The one line shown for ``exc``: its message, or what failed and what to do for foreign errors."""
     if isinstance(exc, CarrouselError):
         text = str(exc)
-    elif _out_of_memory(exc):
+    elif out_of_memory(exc):
         text = "out of memory; use a smaller input, batch size or model"
     elif isinstance(exc, UnicodeError):
         text = f"input is not valid text ({exc.__class__.__name__}: {exc}); check the file's encoding"
-    elif isinstance(exc, OSError):
-        where = f"{exc.filename}: " if exc.filename else ""
-        text = f"{where}{exc.strerror or exc}; check the path, its permissions and free space"
+    elif isinstance(exc, OSError):  # too many open files names the limit (see carrousel.core.cli_errors)
+        text = os_error_text(exc)
     else:
         fix = (
             "report it with the traceback above"  # under --verbose it asked to rerun with --verbose
