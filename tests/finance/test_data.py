@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import carrousel.finance.data as data_mod
+from carrousel.core.option_names import flags_named
 from carrousel.finance.config import DataConfig
 from carrousel.finance.data import load_histories, load_history, read_price_csv
 from carrousel.finance.errors import PriceDataError, TickerNotFoundError, YahooUnreachableError
@@ -285,6 +286,12 @@ def test_a_series_traded_on_days_the_calendar_is_closed_is_warned_with_the_fix(
     lines = [r.getMessage() for r in caplog.records if "closed" in r.getMessage()]
     assert len(lines) == 1 and "\n" not in lines[0], lines  # before: no warning (an info line)
     assert lines[0].startswith("BTC: 125 of 400 rows (31%) fall on days XNYS is closed")
+    # from Python the setting as the caller set it (on main: --calendar and a --config file, the CLI's)
+    assert 'set its calendar with data.calendar: "24/7"' in lines[0] and "--" not in lines[0], lines[0]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="carrousel.finance"), flags_named():  # a command's body
+        load_history("BTC", DataConfig(source="csv", csv_path=str(path), calendar="XNYS"))
+    lines = [r.getMessage() for r in caplog.records if "closed" in r.getMessage()]
     assert 'set its calendar with --calendar (or [data] calendar in a --config TOML file): "24/7"' in lines[0]
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="carrousel.finance"):
@@ -316,7 +323,7 @@ def test_a_series_missing_many_sessions_is_warned_with_the_count(
     ]
     assert len(warned) == 1 and "\n" not in warned[0], warned  # before: none (the info line alone)
     assert warned[0].startswith("AAPL: 101 of 1008 XNYS sessions (10%) have no row (longest gap 1)")
-    assert '--calendar (or [data] calendar in a --config TOML file): "24/7"' in warned[0]
+    assert 'another calendar, set its calendar with data.calendar: "24/7"' in warned[0], warned[0]
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="carrousel.finance"):
         done = load_history("AAPL", DataConfig(source="csv", csv_path=str(few)))

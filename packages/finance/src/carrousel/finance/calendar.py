@@ -12,14 +12,15 @@ import exchange_calendars as xcals
 import pandas as pd
 
 from carrousel.core.args import check_args
+from carrousel.core.option_names import naming_flags, option
 from carrousel.finance.errors import CalendarNotFoundError, PriceDataError
 from carrousel.finance.series_warnings import warn_per_series
 
 __all__ = [
-    "CONFIG_FIX",
     "FRAME_FIX",
     "CalendarGaps",
     "check_sessions",
+    "config_fix",
     "future_sessions",
     "gap_warnings",
     "get_calendar",
@@ -174,17 +175,22 @@ def many_missing(missing: int, sessions: int) -> bool:
 _CHOICES = (
     '"24/7" for a series traded every day, "24/5" every weekday, or its exchange\'s code (XLON, XTKS...)'
 )
-CONFIG_FIX = (  # the loaders' (CLI) fix
-    f"set its calendar with --calendar (or [data] calendar in a --config TOML file): {_CHOICES}"
-)
 FRAME_FIX = (  # the DataFrame API's fix (Forecaster.fit / predict, finance predict)
     f"train the model on its calendar (train-global's --calendar, DataConfig(calendar=...) for "
     f"Forecaster.fit): {_CHOICES}"
 )
 
 
+def config_fix() -> str:
+    """The loaders' fix (:func:`~carrousel.finance.data.load_history`, ``finance forecast``...): their
+    calendar is ``DataConfig.calendar``, named as the caller set it: ``data.calendar`` from Python,
+    ``--calendar`` (or a ``--config`` file's ``[data] calendar``) in a command."""
+    toml = " (or [data] calendar in a --config TOML file)" if naming_flags() else ""
+    return f"set its calendar with {option('data.calendar')}{toml}: {_CHOICES}"
+
+
 def gap_warnings(
-    name: str, index: pd.DatetimeIndex, calendar: str = "XNYS", fix: str = CONFIG_FIX
+    name: str, index: pd.DatetimeIndex, calendar: str = "XNYS", fix: str | None = None
 ) -> tuple[str | None, list[str]]:
     """Checks a series' dates against its calendar, as every way in does (a file, Yahoo, a DataFrame):
     missing sessions and rows on closed days are one info line (logged here); 5% or more of the rows on
@@ -196,7 +202,8 @@ def gap_warnings(
         name: the series, first in every message.
         index: its dates.
         calendar: the exchange calendar its forecasts are dated on.
-        fix: how to set another calendar where the series comes from (:data:`CONFIG_FIX`, :data:`FRAME_FIX`).
+        fix: how to set another calendar where the series comes from (:data:`FRAME_FIX`; none: the
+            loaders', :func:`config_fix`).
 
     Returns:
         The info line (a note for the series' history; None when the dates keep the calendar) and the
@@ -212,6 +219,7 @@ def gap_warnings(
         parts.append(f"{gaps.off_calendar} row(s) on days {calendar} was closed")
     note = f"{' and '.join(parts)}; returns span the gaps"
     logger.info("%s: %s", name, note)
+    fix = config_fix() if fix is None else fix
     rows, warnings = gaps.rows, []  # the rows checked (from the calendar's first session on)
     if many_off(gaps.off_calendar, rows):
         warnings.append(
@@ -227,9 +235,10 @@ def gap_warnings(
     return note, warnings
 
 
-def warn_gaps(warnings: Iterable[Sequence[str]], calendar: str = "XNYS", fix: str = CONFIG_FIX) -> None:
+def warn_gaps(warnings: Iterable[Sequence[str]], calendar: str = "XNYS", fix: str | None = None) -> None:
     """Logs the :func:`gap_warnings` of many series: the first five series' in full, then one line counting
-    the rest (:func:`~carrousel.finance.series_warnings.warn_per_series`)."""
+    the rest (:func:`~carrousel.finance.series_warnings.warn_per_series`); ``fix`` as there."""
+    fix = config_fix() if fix is None else fix
     named = "their calendar" if calendar == "auto" else calendar  # "auto": each series' own
     more = f"fall on days {named} is closed or miss many of its sessions too; {fix}"
     warn_per_series(logger, warnings, more)
