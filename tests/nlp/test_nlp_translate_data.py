@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from carrousel.core.option_names import flags_named
 from carrousel.nlp.baselines import WordDictionary
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.gettext_pairs import read_mo
@@ -218,6 +219,23 @@ def test_split_is_seeded_disjoint_and_complete() -> None:
     assert split_pairs(pairs, 0.1, 0.05, seed=4).test != one.test
     with pytest.raises(TextDataError, match="too few"):
         split_pairs(pairs[:3], 0.3, 0.3, seed=0)
+
+
+def test_too_few_pairs_names_the_length_limits_as_the_caller_set_them() -> None:
+    """The 'too long or unequal in length' reason named 'data.max_words, data.max_ratio of --config' to a
+    Python caller too (TranslateTrainConfig(data=...) has no --config): now data.max_words, data.max_ratio
+    from Python, and a --config file's [data] max_words, max_ratio inside a command."""
+    pairs = [(f"source {i}", f"Ziel {i}") for i in range(3)]
+    dropped = {"empty": 1, "length": 4, "duplicate": 0}
+    with pytest.raises(TextDataError) as python:
+        split_pairs(pairs, 0.3, 0.3, seed=0, dropped=dropped)
+    assert "1 with an empty side, 4 too long or unequal in length: data.max_words, data.max_ratio)" in str(
+        python.value
+    )
+    assert "--config" not in str(python.value)
+    with flags_named(), pytest.raises(TextDataError) as command:
+        split_pairs(pairs, 0.3, 0.3, seed=0, dropped=dropped)
+    assert "4 too long or unequal in length: [data] max_words, max_ratio of --config)" in str(command.value)
 
 
 def test_word_dictionary_baseline_translates_known_words_in_place() -> None:

@@ -57,7 +57,7 @@ from carrousel.core.args import check_args
 from carrousel.core.encodings import file_lines
 from carrousel.core.errors import DataError
 from carrousel.core.files import DEFAULT_MAX_BYTES, read_text
-from carrousel.core.option_names import option
+from carrousel.core.option_names import naming_flags, option
 from carrousel.core.paths import user_path, user_spec
 from carrousel.nlp.errors import TextDataError
 from carrousel.nlp.gettext_pairs import read_mo, read_po
@@ -325,11 +325,7 @@ def sift_pairs(
     return kept, dropped
 
 
-_DROPPED = {
-    "empty": "with an empty side",
-    "length": "too long or unequal in length: data.max_words, data.max_ratio of --config",
-    "duplicate": "repeating an earlier source",
-}
+_DROPPED = {"empty": "with an empty side", "duplicate": "repeating an earlier source"}  # "length": see below
 
 
 @dataclass(frozen=True)
@@ -368,7 +364,10 @@ def split_pairs(
     n_valid = max(1, round(n * valid)) if valid > 0 else 0
     n_test = max(1, round(n * test)) if test > 0 else 0
     if n - n_valid - n_test < 2:
-        why = ", ".join(f"{count} {_DROPPED[reason]}" for reason, count in lost.items())
+        cli = naming_flags()  # the limits as the caller set them: a --config file's [data] table, or data.*
+        limits = "[data] max_words, max_ratio of --config" if cli else "data.max_words, data.max_ratio"
+        reasons = {**_DROPPED, "length": f"too long or unequal in length: {limits}"}
+        why = ", ".join(f"{count} {reasons[reason]}" for reason, count in lost.items())
         raise TextDataError(
             f"{n} clean pairs are too few to split off valid and test sets"
             + (f" (cleaning dropped {why})" if why else "")
