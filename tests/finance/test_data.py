@@ -192,7 +192,25 @@ def test_unreachable_yahoo_says_how_to_proceed(tmp_path: Path, monkeypatch: pyte
     with pytest.raises(YahooUnreachableError) as info:
         load_history("AAPL", DataConfig(source="auto", cache_dir=str(tmp_path)))
     msg = str(info.value)
-    assert "unreachable" in msg and "--source sample" in msg and "--csv" in msg and "\n" not in msg
+    assert "unreachable" in msg and "\n" not in msg
+    # a Python caller reads its own names (on main: --source sample, --source csv --csv PATH, the CLI's)
+    assert "use source='sample' for the bundled" in msg, msg
+    assert "or source='csv', csv_path='PATH' for your own file" in msg, msg
+    assert "--" not in msg, msg
+    with flags_named(), pytest.raises(YahooUnreachableError) as info:  # a command's body
+        load_history("AAPL", DataConfig(source="auto", cache_dir=str(tmp_path)))
+    msg = str(info.value)
+    assert "use --source sample for the bundled" in msg and "--source csv --csv PATH for your" in msg, msg
+    stale = tmp_path / "AAPL.csv"  # a cache left by an earlier run: named as each caller gives a file
+    stale.touch()
+    cfg = DataConfig(source="yahoo", cache_dir=str(tmp_path))
+    assert f"(a stale cache exists: source='csv', csv_path='{stale}')" in data_mod._unreachable_message(
+        "AAPL", cfg
+    )
+    with flags_named():
+        assert f"(a stale cache exists: --source csv --csv {stale})" in data_mod._unreachable_message(
+            "AAPL", cfg
+        )
 
 
 def test_dates_keep_the_exchange_day_with_time_zones() -> None:

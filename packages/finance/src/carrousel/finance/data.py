@@ -29,7 +29,7 @@ from carrousel.core.atomic import atomic_write_text
 from carrousel.core.encodings import file_lines
 from carrousel.core.errors import DataError
 from carrousel.core.files import read_text
-from carrousel.core.option_names import option
+from carrousel.core.option_names import naming_flags, option
 from carrousel.core.optional import require
 from carrousel.core.paths import user_path
 from carrousel.core.text import name_some
@@ -337,13 +337,17 @@ def _download(ticker: str, start: str | None, cfg: DataConfig) -> pd.DataFrame:
 
 
 def _unreachable_message(ticker: str, cfg: DataConfig) -> str:
+    def csv(path: str) -> str:  # --source csv --csv PATH (a command), source='csv', csv_path='PATH' (Python)
+        both = option("source", "csv"), option("csv_path", path, "--csv")
+        return (" " if naming_flags() else ", ").join(both)
+
     msg = (
-        f"Yahoo Finance is unreachable from this machine (fetching {ticker}); use --source sample for the "
-        "bundled 2000-2013 history or --source csv --csv PATH for your own file"
+        f"Yahoo Finance is unreachable from this machine (fetching {ticker}); use {option('source', 'sample')} "
+        f"for the bundled 2000-2013 history or {csv('PATH')} for your own file"
     )
     cached = cache_folder(cfg) / f"{ticker}.csv"
     if cached.exists():
-        msg += f" (a stale cache exists: --source csv --csv {cached})"
+        msg += f" (a stale cache exists: {csv(str(cached))})"
     return msg
 
 
