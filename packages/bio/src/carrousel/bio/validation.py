@@ -27,6 +27,7 @@ from carrousel.bio.bed import Peak
 from carrousel.bio.bigbed import is_bigbed
 from carrousel.bio.errors import BioError, TrainingDataError
 from carrousel.core.args import check_args
+from carrousel.core.option_names import option
 from carrousel.core.text import name_some
 
 __all__ = [
@@ -59,14 +60,15 @@ def check_lengths(lengths: Sequence[int], window: int, where: str, fix: str | No
         lengths: the sequences' lengths.
         window: the training window.
         where: the file and its option, for the message.
-        fix: what to do (default: ``give --window SHORTEST or longer sequences``).
+        fix: what to do (default: ``give --window SHORTEST or longer sequences``, ``window=SHORTEST`` from
+            Python: :func:`~carrousel.core.option_names.option`).
 
     Raises:
         TrainingDataError: naming how many are shorter, the shortest, and the fix.
     """
     short = [n for n in lengths if n < window]
     if short:
-        todo = fix or f"give --window {min(short)} or longer sequences"
+        todo = fix or f"give {option('window', min(short))} or longer sequences"  # window=40 from Python
         raise TrainingDataError(
             f"{len(short)} of {len(lengths)} sequences in {where} are shorter than the {window}-base "
             f"window (shortest {min(short)}); {todo}"

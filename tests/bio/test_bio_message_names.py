@@ -1,0 +1,21 @@
+"""Bio's library messages name a setting as the caller set it: its Python name from Python, its flag inside
+a command (:func:`carrousel.core.option_names.option`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from carrousel.bio.errors import TrainingDataError
+from carrousel.bio.validation import check_lengths
+from carrousel.core.option_names import flags_named
+
+
+def test_sequences_shorter_than_the_window_name_window_as_the_caller_set_it() -> None:
+    """From Python (TrainDataConfig(window=...)) the fix read 'give --window 40', a flag the caller never
+    had; now 'give window=40', and 'give --window 40' inside a command."""
+    with pytest.raises(TrainingDataError) as python:
+        check_lengths([40, 100, 120], 60, "p.fa")
+    assert str(python.value).endswith("(shortest 40); give window=40 or longer sequences"), python.value
+    with flags_named(), pytest.raises(TrainingDataError) as command:
+        check_lengths([40, 100, 120], 60, "--positives p.fa")
+    assert str(command.value).endswith("(shortest 40); give --window 40 or longer sequences"), command.value
