@@ -18,6 +18,7 @@ from carrousel.bio.fasta import encode
 from carrousel.bio.models import DanQ, DanQConfig, MotifModel
 from carrousel.bio.motifs import resolve_motifs
 from carrousel.bio.training import gc_stratified_split
+from carrousel.core.option_names import flags_named
 
 CTCF = "TGGCCACCAGGGGGCGCTA"
 
@@ -88,6 +89,11 @@ def test_auto_null_peak_set_without_background_shuffles_it(peak_set) -> None:
     res = scan_genome(peak_set, ScanConfig(method="model"), model=_toy_model(False))
     assert res.model_null["source"] == "shuffled input"
     assert "stores no real background" in res.model_null["reason"]
+    # the fix as a Python caller sets it (on main '--model-background FILE', the CLI's flag, here too)
+    assert "targets'; model_background gives a real background)" in res.model_null["reason"]
+    with flags_named():
+        res = scan_genome(peak_set, ScanConfig(method="model"), model=_toy_model(False))
+    assert "targets'; --model-background FILE gives a real background)" in res.model_null["reason"]
 
 
 def test_auto_null_genome_uses_its_shuffles(genome) -> None:
@@ -111,6 +117,9 @@ def test_background_fasta_null(peak_set, genome) -> None:
         peak_set, ScanConfig(method="model", model_background=str(genome)), model=_toy_model(False)
     )
     assert res.model_null["source"] == str(genome) and res.model_null["windows"] == 399  # every 50 bp
+    assert (
+        res.model_null["reason"] == "the model's scores on 399 windows of model_background"
+    )  # main: --model-...
 
 
 def test_motif_restricts_the_outputs_tested(peak_set) -> None:

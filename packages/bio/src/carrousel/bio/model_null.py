@@ -228,7 +228,7 @@ def choose_null(
     genome = "dinucleotide shuffles of windows of the scanned FASTA (a genome is its own background)"
     if cfg.model_background is not None:
         bg = background_windows(cfg.model_background, W, max(cfg.n_null, 4000), rng, cfg.mask_lower)
-        reason = f"the model's scores on {bg.shape[0]} windows of --model-background"
+        reason = f"the model's scores on {bg.shape[0]} windows of {option('model_background')}"
         s = score(bg)
         src = str(cfg.model_background)
         choice = NullChoice(NullCalibration.from_scores(s), src, reason, bg, s, peak_set()[0])
@@ -265,8 +265,8 @@ def choose_null(
             if peaks:
                 reason = (
                     f"{what}, but the model stores no real background: the input's own shuffles "
-                    "(conservative; their composition is the targets'; --model-background FILE gives a real "
-                    "background)"
+                    "(conservative; their composition is the targets'; "
+                    f"{option('model_background', metavar='FILE')} gives a real background)"
                 )
             choice = own_shuffles(x, reason, peaks)
     logger.info("model null: %s (%s)", choice.source, choice.reason)
