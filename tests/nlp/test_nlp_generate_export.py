@@ -157,3 +157,20 @@ def test_an_exported_bundle_exports_again_from_its_weights(
         TextGenerator.from_pretrained(tmp_path / "again"),
     )
     assert deployed(greedy) == eager(greedy)
+
+
+def test_a_missing_text_is_an_error_not_a_report_without_perplexity(
+    lm_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``nlp generate export --text missing.txt``: one line naming the file, exit 1, no folder. Before, the
+    file was dropped in silence: exit 0 and a report saying 'the training text is not found (give --text)'."""
+    out, missing = tmp_path / "exported", tmp_path / "missing.txt"
+    args = ["nlp", "generate", "export", "--model", str(lm_model), "-o", str(out), "--text", str(missing)]
+    monkeypatch.setattr(sys, "argv", args)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as done:
+        main()
+    err = capsys.readouterr().err
+    assert done.value.code == 1 and "Traceback" not in err
+    assert f"--text {missing} not found" in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()

@@ -66,7 +66,8 @@ def export_lm(cfg: LMExportConfig, out: str | Path) -> DeploymentReport:
     assert isinstance(eager.model, LanguageModel)
     files = cfg.text or tuple(str(f) for f in eager.bundle.data.get("files", ()))
     data = None
-    if files and all(Path(f).exists() for f in files):
+    # --text is read whatever happens (a missing file is an error); the bundle's files only if still there
+    if cfg.text or (files and all(Path(f).exists() for f in files)):
         data = LMDataConfig(files, float(eager.bundle.assets.get("holdout", 0.1)))
     before = _perplexity(eager, data)  # a bad file fails before any export work
     start = time.perf_counter()
@@ -103,7 +104,7 @@ def export_lm(cfg: LMExportConfig, out: str | Path) -> DeploymentReport:
         metric_note=(
             f"perplexity per token on the held-out {percent(data.holdout)} of {', '.join(data.files)}"
             if data is not None
-            else "no perplexity: the training text is not found (give --text)"
+            else "no perplexity: the training text is no longer there (give --text)"
         ),
         extra={
             "graph": "one step: tokens + state -> logits + state",
