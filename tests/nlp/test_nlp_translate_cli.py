@@ -92,6 +92,19 @@ def test_errors_are_one_line(nlp: Callable[..., Run], corpus: Path, tmp_path: Pa
         assert result.stdout == ""
 
 
+def test_no_validation_share_is_refused_naming_the_flag(
+    nlp: Callable[..., Run], corpus: Path, tmp_path: Path
+) -> None:
+    """``translate train --valid 0`` (the help's range is 0 <= x < 1): one line naming ``--valid`` before any
+    work, no folder. Before, the data was read and tokenised, then 'too few pairs survive tokenisation; give
+    more pairs or a larger --max-tokens', a flag the command does not have."""
+    out = tmp_path / "o"
+    result = nlp("translate", "train", "--pairs", str(corpus), "-o", str(out), "--valid", "0", "--members", "1")
+    assert result.returncode == 1 and result.stdout == "", result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "--valid 0.0 leaves no validation pairs" in result.stderr
+    assert "--max-tokens" not in result.stderr and not out.exists()
+
+
 def test_config_data_table_sets_the_split_and_flags_win(
     nlp: Callable[..., Run], corpus: Path, tmp_path: Path
 ) -> None:

@@ -564,6 +564,11 @@ class TranslateTrainConfig:
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError)
         _need(1 <= self.members <= 16, f"members must be within 1-16, got {self.members}")
+        _need(  # an empty validation split: no loss for early stopping and the kept epoch
+            self.data.valid > 0,
+            f"{option('valid', self.data.valid)} leaves no validation pairs, and training needs them (early "
+            f"stopping and the kept epoch go by their loss); give a share above 0, e.g. {option('valid', 0.05)}",
+        )
         _need(0 <= self.workers <= 64, f"workers must be within 0-64, got {self.workers}")
         _fraction("label_smoothing", self.label_smoothing)
         _fraction("bpe_dropout", self.bpe_dropout)

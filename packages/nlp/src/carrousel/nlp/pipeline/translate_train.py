@@ -330,8 +330,8 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
     train_items = encode_pairs(vocab, train_pairs, cfg.max_tokens)  # the deterministic segmentation
     valid_items = encode_pairs(vocab, valid_pairs, cfg.max_tokens)
     if len(train_items) < 2 or not valid_items:
-        raise TextDataError("too few pairs survive tokenisation; give more pairs or a larger "
-                            f"{option('max_tokens')}")  # fmt: skip
+        raise TextDataError(f"too few pairs survive tokenisation ({len(train_items)} training, {len(valid_items)} "
+                            f"validation of <= {cfg.max_tokens} subwords a side); give more or shorter pairs")  # fmt: skip
     lexicon = fit_lexicon(
         [(s.tolist(), t[:-1].tolist()) for s, t in encode_pairs(vocab, lexicon_pairs, cfg.max_tokens)],
         src_size, targets=targets, tgt_vocab_size=tgt_size,
