@@ -71,6 +71,30 @@ def test_data_errors_exit_1_in_one_line(capsys, monkeypatch, tmp_path, model) ->
     assert code == 1 and err.startswith("error: --data") and len(err.strip().splitlines()) == 1
 
 
+def test_a_missing_val_or_train_corpus_is_named_by_its_own_flag(
+    capsys, monkeypatch, tmp_path, write_wav, tone, model
+) -> None:
+    """``train --val-data`` and ``export --train-data`` name their own flag. Before, both said ``error: --data
+    missing.tsv: no such file or folder``, a flag the user had given right (or, for export, not at all)."""
+    manifest = tmp_path / "m.tsv"
+    write_wav("a.wav", tone(1.0))
+    manifest.write_text("path\ttranscription\na.wav\tone\n", encoding="utf-8")
+    missing, out = tmp_path / "missing.tsv", tmp_path / "out"
+    code, stdout, err = speech(
+        capsys, monkeypatch, "train", "--data", str(manifest), "--val-data", str(missing), "-o", str(out)
+    )
+    assert code == 1 and stdout == "" and not out.exists()
+    assert err.strip().splitlines() == [
+        f"error: --val-data {missing}: no such file or folder; check the path"
+    ]
+    args = ("export", "--model", model, "-o", str(out), "--train-data", str(missing), "--prune", "0.5")
+    code, stdout, err = speech(capsys, monkeypatch, *args)
+    assert code == 1 and stdout == "" and not out.exists()
+    assert err.strip().splitlines() == [
+        f"error: --train-data {missing}: no such file or folder; check the path"
+    ]
+
+
 def test_transcribe_json_timestamps_and_nbest(capsys, monkeypatch, write_wav, tone, model) -> None:
     a, b = write_wav("a.wav", tone(1.0)), write_wav("b.wav", tone(0.7, 8000, channels=2), 8000)
     code, out, err = speech(

@@ -70,7 +70,7 @@ def calibration_batches(
     why = "the model records no training corpus"
     if specs:
         try:
-            utts = load_corpora(specs, CALIBRATION_UTTERANCES, seed)
+            utts = load_corpora(specs, CALIBRATION_UTTERANCES, seed, "train_data" if train_data else "data")
             where = f"{len(utts)} utterances of the training corpora ({', '.join(specs)})"
             return _features(rec, [u.path for u in utts]), where
         except DataError as exc:

@@ -135,8 +135,11 @@ def read_speech_commands(root: Path, split: str | None = None) -> list[Utterance
     return out
 
 
-def load_corpus(spec: str) -> list[Utterance]:
+def load_corpus(spec: str, name: str = "data") -> list[Utterance]:
     """Utterances of one corpus (see the module docstring for the layouts and prefixes).
+
+    ``name`` is the setting that gave ``spec`` (``data``, ``val_data``, ``train_data``): messages name it,
+    as ``--val-data SPEC`` in a command.
 
     Every recording's header is read here, as the corpus is listed (the samples are read later): one
     that is missing, not audio, empty, without samples or cut short is refused before any work, naming
@@ -162,10 +165,10 @@ def load_corpus(spec: str) -> list[Utterance]:
     path_text, _, split = target.partition("#")
     path = user_path(path_text)  # "manifest:~/m.tsv" too: the prefix is no part of the path
     if not path.exists():
-        raise CorpusError(f"{option('data', str(path))}: no such file or folder; check the path")
+        raise CorpusError(f"{option(name, str(path))}: no such file or folder; check the path")
     if not kind and path.is_file() and path.suffix.lower() in AUDIO_SUFFIXES:  # not a manifest's binary bytes
         raise CorpusError(
-            f"{option('data', str(path))} is a recording, not a corpus: give a manifest (path<TAB>transcript) or a folder of"
+            f"{option(name, str(path))} is a recording, not a corpus: give a manifest (path<TAB>transcript) or a folder of"
             f" recordings with .txt transcripts (to transcribe it: speech transcribe {path})"
         )
     rows = True  # a layout whose reader names each recording's row as it reads its header
@@ -187,7 +190,7 @@ def load_corpus(spec: str) -> list[Utterance]:
         utts, rows = read_speech_commands(path, split or None), False
     else:
         utts, rows = read_folder(path), False
-    where = option("data", spec)  # the corpus as messages name it: --data SPEC / data='SPEC'
+    where = option(name, spec)  # the corpus as messages name it: --data SPEC / data='SPEC'
     if not rows:  # the other layouts: each recording's header read here, its length kept for with_durations
         times = SegmentTimes()
         lengths = [times.recording(Path(u.path), where) for u in utts]
@@ -212,10 +215,10 @@ def load_corpus(spec: str) -> list[Utterance]:
 
 @check_args
 def load_corpora(
-    specs: tuple[str, ...] | list[str], limit: int | None = None, seed: int = 0
+    specs: tuple[str, ...] | list[str], limit: int | None = None, seed: int = 0, name: str = "data"
 ) -> list[Utterance]:
-    """Utterances of several corpora, optionally a seeded random subset of ``limit``."""
-    utts = [u for spec in specs for u in load_corpus(spec)]
+    """Utterances of several corpora (setting ``name``: messages say so), optionally ``limit`` of them."""
+    utts = [u for spec in specs for u in load_corpus(spec, name)]
     if limit is not None and len(utts) > limit:
         utts = random.Random(seed).sample(utts, limit)
     return utts

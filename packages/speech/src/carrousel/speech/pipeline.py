@@ -158,7 +158,7 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
     _threads(cfg.threads)
     utts = with_durations(load_corpora(cfg.data, cfg.max_utterances, cfg.seed))
     if cfg.val_data:
-        train_utts, val_utts = utts, with_durations(load_corpora(cfg.val_data))
+        train_utts, val_utts = utts, with_durations(load_corpora(cfg.val_data, name="val_data"))
     else:
         train_utts, val_utts = split_utterances(utts, cfg.val_fraction, cfg.seed)
     init = _init_model(cfg.init_from)

@@ -92,7 +92,7 @@ def finetune_corpus(
         fraction = float(recorded.get("val_fraction") or VAL_FRACTION)
         where, limit = f"the model's training corpora ({', '.join(specs)})", recorded.get("max_utterances")
     try:
-        utts = with_durations(load_corpora(specs, limit, seed))
+        utts = with_durations(load_corpora(specs, limit, seed, "train_data" if cfg.train_data else "data"))
         held = with_durations(load_corpora(val_specs)) if val_specs else None
     except DataError as exc:
         if cfg.train_data:
