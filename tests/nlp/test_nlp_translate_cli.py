@@ -99,10 +99,26 @@ def test_no_validation_share_is_refused_naming_the_flag(
     work, no folder. Before, the data was read and tokenised, then 'too few pairs survive tokenisation; give
     more pairs or a larger --max-tokens', a flag the command does not have."""
     out = tmp_path / "o"
-    result = nlp("translate", "train", "--pairs", str(corpus), "-o", str(out), "--valid", "0", "--members", "1")
+    result = nlp(
+        "translate", "train", "--pairs", str(corpus), "-o", str(out), "--valid", "0", "--members", "1"
+    )
     assert result.returncode == 1 and result.stdout == "", result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1 and "--valid 0.0 leaves no validation pairs" in result.stderr
+    assert (
+        len(result.stderr.strip().splitlines()) == 1
+        and "--valid 0.0 leaves no validation pairs" in result.stderr
+    )
     assert "--max-tokens" not in result.stderr and not out.exists()
+
+
+def test_an_odd_hidden_size_names_the_flag(nlp: Callable[..., Run], corpus: Path, tmp_path: Path) -> None:
+    """``translate train --hidden-size 3`` (the help says x >= 2): one line naming ``--hidden-size`` and an even
+    value, before any work. Before: 'hidden_size must be even (two directions), got 3', the Python name."""
+    out = tmp_path / "o"
+    result = nlp("translate", "train", "--pairs", str(corpus), "-o", str(out), "--hidden-size", "3")
+    assert result.returncode == 1 and result.stdout == "" and not out.exists()
+    assert result.stderr.strip().splitlines() == [
+        "error: --hidden-size 3 must be even (the encoder has half of it per direction); give e.g. --hidden-size 4"
+    ]
 
 
 def test_config_data_table_sets_the_split_and_flags_win(

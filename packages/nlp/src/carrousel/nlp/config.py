@@ -526,7 +526,11 @@ class TranslateNetConfig:
     def __post_init__(self) -> None:
         check_numbers(self, NLPConfigError)
         _positive(embed_dim=self.embed_dim, hidden_size=self.hidden_size, num_layers=self.num_layers)
-        _need(self.hidden_size % 2 == 0, f"hidden_size must be even (two directions), got {self.hidden_size}")
+        _need(
+            self.hidden_size % 2 == 0,  # the encoder has half of it per direction
+            f"{option('hidden_size', self.hidden_size)} must be even (the encoder has half of it per direction);"
+            f" give e.g. {option('hidden_size', self.hidden_size + 1)}",
+        )
         _need(
             self.attention in ("general", "dot"), f"unknown attention {self.attention!r}; use general or dot"
         )
