@@ -95,6 +95,29 @@ def test_a_missing_val_or_train_corpus_is_named_by_its_own_flag(
     ]
 
 
+def test_a_wav_cut_short_is_refused_in_one_line_by_transcribe_and_stream(
+    capsys, monkeypatch, write_wav, tone, model
+) -> None:
+    """A WAV whose header declares more samples than the file holds (an interrupted copy): one line, exit 1,
+    as a corpus that lists it. Before, ``transcribe`` and ``stream`` read what was left and printed its text
+    (an empty one for a file cut to 0.11 s), exit 0, with no word of the damage. A WAV with the placeholder
+    size a pipe writer leaves (0xFFFFFFFF) is still read."""
+    bad = write_wav("cut.wav", tone(1.0))
+    bad.write_bytes(bad.read_bytes()[: 44 + 8000])  # the header declares 1 s, 0.25 s is left
+    line = f"error: {bad} is cut short: its header declares 1.00 s, the file holds 0.25 s"
+    for args in (("transcribe", "--model", model, str(bad)), ("stream", str(bad))):
+        code, out, err = speech(capsys, monkeypatch, *args)
+        assert code == 1 and out == "" and len(err.strip().splitlines()) == 1, (args, err)
+        assert err.startswith(line) and "export it again" in err, err
+    piped = write_wav("piped.wav", tone(1.0))
+    data = bytearray(piped.read_bytes())
+    at = data.index(b"data") + 4
+    data[at : at + 4] = b"\xff\xff\xff\xff"
+    piped.write_bytes(bytes(data))
+    code, _, err = speech(capsys, monkeypatch, "transcribe", "--model", model, str(piped))
+    assert code == 0, err
+
+
 def test_transcribe_json_timestamps_and_nbest(capsys, monkeypatch, write_wav, tone, model) -> None:
     a, b = write_wav("a.wav", tone(1.0)), write_wav("b.wav", tone(0.7, 8000, channels=2), 8000)
     code, out, err = speech(

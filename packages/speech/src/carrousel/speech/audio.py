@@ -152,9 +152,9 @@ def audio_info(path: str | Path) -> AudioInfo:
     return _part(path)[0]
 
 
-def _part(path: str | Path) -> tuple[AudioInfo, Path, dict[str, int]]:
+def _part(path: str | Path, whole: bool = False) -> tuple[AudioInfo, Path, dict[str, int]]:
     """:func:`audio_info`, the file ``path`` reads, and for a segment :func:`sf.read`'s ``start`` and
-    ``frames`` (``{}`` for a whole file): the name parsed once per read."""
+    ``frames`` (``{}`` for a whole file): the name parsed once per read. ``whole``: a WAV cut short raises."""
     p, start, end = split_segment(path)
     _check_file(p)
     try:
@@ -176,6 +176,11 @@ def _part(path: str | Path) -> tuple[AudioInfo, Path, dict[str, int]]:
         result = AudioInfo(str(p), int(info.samplerate), int(info.channels), int(info.frames), info.format)
         if (cut := _CUT.search(info.extra_info)) and result.frames and int(cut[2]) < int(cut[1]) < _UNSIZED:
             result = replace(result, declared_frames=int(cut[1]) * result.frames // int(cut[2]))
+        if whole and result.declared_frames is not None:  # as segments.py refuses one that a corpus lists
+            raise CorruptAudioError(
+                f"{p} is cut short: its header declares {result.declared_frames / result.sample_rate:.2f} s, the"
+                f" file holds {result.seconds:.2f} s (an interrupted copy or recording); copy or export it again"
+            )
     if result.frames <= 0 or result.sample_rate <= 0:
         raise EmptyAudioError(f"{p} holds no audio samples; give a recording with sound")
     if (start, end) == (0.0, None):
@@ -295,9 +300,9 @@ def read_audio(
     Raises:
         AudioError: the checks of :func:`audio_info`; :class:`AudioTooLongError` over ``max_seconds``;
             :class:`SilentAudioError` for silence (unless ``allow_silent``); :class:`CorruptAudioError`
-            for undecodable data or NaN samples.
+            for undecodable data, NaN samples or a WAV cut short.
     """
-    info, p, part = _part(path)
+    info, p, part = _part(path, whole=True)
     if max_seconds is not None and info.seconds > max_seconds:
         raise AudioTooLongError(
             f"{path} lasts {info.seconds:.1f} s, over the {max_seconds:g} s limit; "
@@ -337,7 +342,7 @@ def iter_chunks(
     Raises:
         AudioError: as :func:`read_audio`, except silence, which the caller judges over all chunks.
     """
-    info, p, part = _part(path)
+    info, p, part = _part(path, whole=True)
     if max_seconds is not None and info.seconds > max_seconds:
         raise AudioTooLongError(
             f"{path} lasts {info.seconds:.1f} s, over the {max_seconds:g} s limit; "
