@@ -174,3 +174,20 @@ def test_a_missing_text_is_an_error_not_a_report_without_perplexity(
     assert done.value.code == 1 and "Traceback" not in err
     assert f"--text {missing} not found" in err and len(err.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_a_text_too_short_for_the_model_holdout_does_not_point_to_a_missing_flag(
+    lm_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``nlp generate export --text tiny.txt``: the held-out share is the model's, and export has no
+    ``--holdout``. Before, the one line said 'give more text or raise --holdout'."""
+    tiny, out = tmp_path / "tiny.txt", tmp_path / "exported"
+    tiny.write_text("abc", encoding="utf-8")
+    args = ["nlp", "generate", "export", "--model", str(lm_model), "-o", str(out), "--text", str(tiny)]
+    monkeypatch.setattr(sys, "argv", args)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as done:
+        main()
+    err = capsys.readouterr().err
+    assert done.value.code == 1 and len(err.strip().splitlines()) == 1 and not out.exists()
+    assert "--holdout" not in err and "(the model held out that share)" in err and "give more text" in err

@@ -63,9 +63,11 @@ KIND = "nlp.lm"
 _TRAIN_CHUNK = 4096  # characters per piece fed to the tokenizer trainer (newlines kept)
 
 
-def split_text(data: LMDataConfig) -> tuple[str, str]:
+@check_args
+def split_text(data: LMDataConfig, settable: bool = True) -> tuple[str, str]:
     """``(train, held_out)``: the text of ``data.files`` cut at ``1 - holdout`` (at a line start if one
-    is within 1% of the cut)."""
+    is within 1% of the cut). ``settable``: a too short text's error may say to change the holdout share
+    (False: it is the model's, as for ``nlp generate export``, which has no ``--holdout``)."""
     text = read_corpus(data.files)
     cut = int(len(text) * (1.0 - data.holdout))
     nl = text.find("\n", cut, cut + max(1, len(text) // 100))
@@ -73,9 +75,11 @@ def split_text(data: LMDataConfig) -> tuple[str, str]:
     train, held = text[:cut], text[cut:]
     if len(held.strip()) < 2 or len(train.strip()) < 2:
         short = "held-out tail" if len(held.strip()) < 2 else "training part"
+        fix = f" or {'raise' if short[0] == 'h' else 'lower'} {option('data.holdout')}" if settable else ""
         raise TextDataError(
-            f"the text ({len(text)} characters) is too short to hold out {data.holdout * 100:g}%: the {short} "
-            f"holds under 2 characters; give more text or {'raise' if short[0] == 'h' else 'lower'} {option('data.holdout')}"
+            f"the text ({len(text)} characters) is too short to hold out {data.holdout * 100:g}%"
+            f"{'' if settable else ' (the model held out that share)'}: the {short} holds under 2 characters;"
+            f" give more text{fix}"
         )
     return train, held
 

@@ -43,7 +43,7 @@ BATCHES = (1, 64)  # streams per step in the report's latency figures
 def _perplexity(gen: TextGenerator, data: LMDataConfig | None) -> float | None:
     if data is None:
         return None
-    held = np.asarray(gen.tokenizer.encode(split_text(data)[1]), dtype=np.int64)
+    held = np.asarray(gen.tokenizer.encode(split_text(data, settable=False)[1]), dtype=np.int64)
     nll, count = sequence_nll(gen.model, held)
     return math.exp(nll / count)
 
