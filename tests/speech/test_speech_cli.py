@@ -46,6 +46,19 @@ def test_help_and_version(capsys, monkeypatch) -> None:
     assert code == 0 and "transcribe" in out
 
 
+def test_nbest_help_says_it_raises_the_beam(capsys, monkeypatch, write_wav, tone, model) -> None:
+    """``--nbest N`` alone runs a beam search of N (README); its help said 'needs --beam', which a user reads
+    as: without --beam it does nothing."""
+    code, out, _ = speech(capsys, monkeypatch, "transcribe", "-h")
+    text = " ".join(out.split())
+    assert code == 0 and "needs --beam" not in text and "the beam is raised to N" in text
+    wav = write_wav("a.wav", tone(1.0))
+    code, out, err = speech(
+        capsys, monkeypatch, "transcribe", "--model", model, str(wav), "--nbest", "2", "--json"
+    )
+    assert code == 0 and "nbest" in json.loads(out)[0], err
+
+
 def test_usage_errors_exit_2(capsys, monkeypatch, tmp_path) -> None:
     code, out, err = speech(capsys, monkeypatch, "transcribe", "--beam", "0", str(tmp_path / "x.wav"))
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "--help" in err

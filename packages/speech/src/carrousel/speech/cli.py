@@ -395,7 +395,13 @@ def transcribe(
     model: Model = None,
     beam: Beam = 1,
     nbest: Annotated[
-        int, typer.Option("--nbest", min=1, max=DecodeConfig.MAX_BEAM, help="Alternatives (needs --beam).")
+        int,
+        typer.Option(
+            "--nbest",
+            min=1,
+            max=DecodeConfig.MAX_BEAM,
+            help="Alternatives with distinct texts (the beam is raised to N).",
+        ),
     ] = 1,
     lm: Lm = None,
     model_lm: ModelLm = True,
