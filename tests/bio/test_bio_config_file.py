@@ -47,3 +47,20 @@ def test_a_wrong_value_names_the_file_and_the_key(
     outcome = invoke("bio", "scan", "g.fa", "--config", "cfg.toml")
     assert_clean_failure(outcome, 1)  # before: "ScanConfig.pvalue: expected float, got 'small'"
     assert outcome.error_lines() == ["error: pvalue in cfg.toml: expected a number, got 'small'"]
+
+
+def test_a_model_beside_motifs_is_kept_when_the_file_sets_method_both(
+    invoke: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """'bio scan G -m CTCF --model M --config F' with ``method = "both"`` in F (no --method) was refused with
+    "--model M is not used by a PWM scan": the flags were checked as a PWM scan before the file was read,
+    though the run is the file's --method both. Without a method in the file it is still refused."""
+    both = tmp_path / "both.toml"
+    both.write_text('method = "both"\n')
+    cfg = _scan_config(monkeypatch, "-m", "CTCF", "--model", "m", "--config", str(both))
+    assert (cfg.method, cfg.model, cfg.motifs) == ("both", "m", ("CTCF",))
+    other = tmp_path / "other.toml"
+    other.write_text("pvalue = 1e-5\n")
+    monkeypatch.chdir(tmp_path)
+    outcome = invoke("bio", "scan", "g.fa", "-m", "CTCF", "--model", "m", "--config", str(other))
+    assert_clean_failure(outcome, 1, "is not used by a PWM scan of --motif motifs")

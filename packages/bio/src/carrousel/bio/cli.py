@@ -329,8 +329,11 @@ def scan(
     png_to_stdout = check_plot_option(
         plot, as_json, scan_plot.PLOT_EXTRA, scan_plot.PLOT_PURPOSE, others={"--out": out}
     )
+    # without --method, a --config file's method (else the default, _scan_method) is known only once the
+    # file is read: until then "both", which refuses nothing that method would accept (--model beside -m)
+    provisional = Method.both if config is not None else (Method.pwm if motif else Method.model)
     flags = ScanConfig(
-        method=method or (Method.pwm if motif else Method.model),
+        method=method or provisional,
         motifs=tuple(motif or ()),
         jaspar_release=jaspar_release,
         pvalue=pvalue,
