@@ -479,7 +479,7 @@ def test_bio_inputs_and_outputs_name_python_settings_to_python_and_flags_to_the_
         r"^--positives .*t\.fa: 3 usable",
     )
     _both(
-        lambda: scan(ScanConfig(model_background=str(gone)), fa),
+        lambda: scan(ScanConfig(method="model", model_background=str(gone)), fa),
         DataError,
         r"^model_background='.*gone\.fa' not found",
         r"^--model-background .*gone\.fa not found",

@@ -122,6 +122,35 @@ def test_a_model_beside_motifs_in_a_pwm_scan_is_refused(invoke, tmp_path, write_
     ScanConfig(motifs=("CTCF",), model=str(junk), method=Method.both)  # the network runs: no error
 
 
+@pytest.mark.parametrize(
+    ("flags", "needle"),
+    [
+        (["-m", "CTCF", "--model-background", "BG"], "--model-background BG is not used by a PWM scan"),
+        (["--method", "model", "--qvalue", "0.01"], "--qvalue 0.01 is not used by a model scan"),
+        (["--method", "model", "--exact-qvalues"], "--exact-qvalues is not used by a model scan"),
+        (["-m", "CTCF", "--background-order", "1"], "--background-order 1 is not used by the uniform"),
+    ],
+)
+def test_a_scan_option_its_method_never_reads_is_refused(  # type: ignore[no-untyped-def]
+    invoke, tmp_path, write_fasta, flags, needle
+) -> None:
+    """Each of these ran with exit 0 and the option ignored without a word (a PWM scan with a model's
+    background null, a model scan with the PWM method's q-value threshold or exact q-values, a uniform
+    background of 'order 1'); now one line naming the option and the ways out, before any work."""
+    fa = write_fasta(tmp_path / "g.fa", {"chr1": "ACGT" * 100})
+    bg = write_fasta(tmp_path / "BG", {"b1": "ACGT" * 100})
+    outcome = invoke("bio", "scan", fa, *[str(bg) if f == "BG" else f for f in flags])
+    assert outcome.code == 1 and outcome.stdout == "", outcome.stderr
+    lines = outcome.error_lines()
+    assert len(lines) == 1 and needle.replace("BG", str(bg)) in lines[0], outcome.stderr
+    with pytest.raises(ScanConfigError, match="is not used by"):  # from Python too, method as a string
+        ScanConfig(method="model", qvalue=0.01)
+    with pytest.raises(ScanConfigError, match="is not used by a PWM scan"):
+        ScanConfig(method="pwm", motifs=("CTCF",), model="m")
+    ScanConfig(method="both", qvalue=0.01, exact_qvalues=True, model_background="bg.fa")  # all read
+    ScanConfig(motifs=("CTCF",), background="input", background_order=1)
+
+
 def test_a_model_beside_pwm_only_is_refused(invoke, tmp_path, write_fasta) -> None:  # type: ignore[no-untyped-def]
     """'bio evaluate ... --pwm-only -m CTCF --model X' evaluated the PWM and ignored X without a word (a file
     of random bytes as --model gave exit 0); now one line naming both flags, before any work."""

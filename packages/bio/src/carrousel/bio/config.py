@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from carrousel.bio.choices import BackgroundKind, Calibration, HitFormat, Method, ModelCalls, ReportFormat
+from carrousel.bio.config_checks import refuse_unused_scan_options as _unused
 from carrousel.bio.config_checks import set_choice as _choice
 from carrousel.bio.config_checks import store_motif_specs as _motif_specs
 from carrousel.bio.config_checks import store_release as _release
@@ -107,11 +108,6 @@ class ScanConfig:
     def __post_init__(self) -> None:
         check_numbers(self, ScanConfigError, paths="model model_background")
         _release(self, ScanConfigError)
-        if self.method is Method.pwm and self.motifs and self.model is not None:  # it was ignored
-            raise ScanConfigError(
-                f"{option('model', self.model)} is not used by a PWM scan of {option('motifs', flag='--motif', metavar='motifs')};"
-                f" drop {option('model')}, drop {option('motifs', flag='--motif')} to scan the model's motifs, or use {option('method', 'model')} or both"
-            )
         _motif_specs(self)
         object.__setattr__(self, "device", check_device(self.device, ScanConfigError))
         kinds = {"method": Method, "background": BackgroundKind, "calibration": Calibration}
@@ -133,6 +129,7 @@ class ScanConfig:
         _at_least("batch size", self.batch_size, 1, ScanConfigError, MAX_BATCH)
         _at_least("n_null", self.n_null, 1, ScanConfigError, MAX_NULL)
         _at_least("chunk_size", self.chunk_size, 1000, ScanConfigError, 1 << 30)
+        _unused(self, ScanConfigError)  # after the choices: method='pwm' from Python is Method.pwm
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,18 @@
 """Field checks the frozen configs of :mod:`carrousel.bio.config` share: a choice turned into its enum member
 (:func:`set_choice`), motif specs stored as a tuple (:func:`store_motif_specs`), the JASPAR release in its one
-spelling (:func:`store_release`)."""
+spelling (:func:`store_release`), a scan setting its method never reads refused (:func:`refuse_unused_scan_options`)."""
 
 from __future__ import annotations
 
 import enum
 from typing import Any, TypeVar
 
+from carrousel.bio.choices import BackgroundKind, Method
 from carrousel.bio.errors import BioError
 from carrousel.bio.jaspar_release import JASPAR_RELEASE, release_name
+from carrousel.core.option_names import option
 
-__all__ = ["set_choice", "store_motif_specs", "store_release"]
+__all__ = ["refuse_unused_scan_options", "set_choice", "store_motif_specs", "store_release"]
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -45,3 +47,37 @@ def store_release(obj: Any, error: type[BioError]) -> None:
     if not isinstance(value, str) or not value.strip():
         raise error(f"jaspar_release must be a JASPAR release such as {JASPAR_RELEASE}, not {value!r}")
     object.__setattr__(obj, "jaspar_release", release_name(value))
+
+
+def refuse_unused_scan_options(cfg: Any, error: type[BioError]) -> None:
+    """Refuses a setting of ``cfg`` (a ``ScanConfig`` whose choices are members already) that its method
+    never reads, as it would be ignored without a word: ``model`` beside motifs in a PWM scan,
+    ``model_background`` (the model's null) in a PWM scan, the PWM method's ``qvalue`` or ``exact_qvalues``
+    in a model scan, ``background_order`` 1 without the ``input`` background (a uniform one has no order).
+
+    Raises:
+        error: one of those, naming the setting and the ways out.
+    """
+    motifs = option("motifs", flag="--motif")
+    if cfg.method is Method.pwm and cfg.motifs and cfg.model is not None:
+        raise error(
+            f"{option('model', cfg.model)} is not used by a PWM scan of {option('motifs', flag='--motif', metavar='motifs')};"
+            f" drop {option('model')}, drop {motifs} to scan the model's motifs, or use {option('method', 'model')} or both"
+        )
+    if cfg.method is Method.pwm and cfg.model_background is not None:
+        raise error(
+            f"{option('model_background', cfg.model_background)} is not used by a PWM scan (it is the null of "
+            f"a model scan); drop it, or use {option('method', 'model')} or both"
+        )
+    for name in ("qvalue", "exact_qvalues"):
+        if cfg.method is Method.model and getattr(cfg, name) not in (None, False):
+            shown = option(name) if name == "exact_qvalues" else option(name, cfg.qvalue)
+            raise error(
+                f"{shown} is not used by a model scan (it is the PWM method's; the model's threshold is "
+                f"{option('model_qvalue')}); drop it, or use {option('method', 'pwm')} or both"
+            )
+    if cfg.background_order and cfg.background is not BackgroundKind.input:
+        raise error(
+            f"{option('background_order', cfg.background_order)} is not used by the uniform background; "
+            f"add {option('background', 'input')} (the input's composition, of that Markov order) or drop it"
+        )
