@@ -251,3 +251,30 @@ def test_scan_by_a_shared_name_says_its_pick_only_with_verbose(tmp_path, write_f
         assert "profiles" not in res.stderr, res.stderr
     res = runner.invoke(app, ["scan", str(fa), "-m", "VSX2", "--json", "--no-progress", "-v"])
     assert "using MA0726.2 (vertebrates), not MA0180.1 (insects)" in " ".join(res.stderr.split())
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "bound"),
+    [
+        ("--window", "100001", "100000"),
+        ("--per-motif", "1000001", "1000000"),
+        ("--n-negatives", "10000001", "10000000"),
+        ("--patience", "10001", "10000"),
+        ("--batch-size", "1048577", "1048576"),
+        ("--filters", "4097", "4096"),
+        ("--kernel", "1002", "1001"),
+        ("--hidden", "4097", "4096"),
+    ],
+)
+def test_a_train_size_past_its_bound_is_a_usage_error_naming_the_flag(  # type: ignore[no-untyped-def]
+    invoke, tmp_path, monkeypatch, flag, value, bound
+) -> None:
+    """The conventions: a value past an option's named bound is a usage error naming the flag. 'bio train
+    --window 200000' passed the option's min=1 and failed in TrainConfig: exit 1, 'window 200,000 is over
+    the limit of 100,000' (the field, not the flag); --help showed no upper bound."""
+    monkeypatch.chdir(tmp_path)
+    outcome = invoke("bio", "train", "--positives", "p.fa", "-o", "m", flag, value)
+    assert outcome.code == 2 and outcome.stdout == "", outcome.stderr
+    lines = outcome.error_lines()
+    assert len(lines) == 1 and f"'{flag}'" in lines[0] and bound in lines[0], outcome.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -35,6 +35,14 @@ from rich.table import Table
 
 from carrousel.bio import __version__
 from carrousel.bio.config import (
+    MAX_BATCH,
+    MAX_FILTERS,
+    MAX_HIDDEN,
+    MAX_KERNEL,
+    MAX_NEGATIVES,
+    MAX_PER_MOTIF,
+    MAX_SHUFFLES,
+    MAX_WINDOW,
     BackgroundKind,
     Calibration,
     DiscoverConfig,
@@ -60,7 +68,7 @@ from carrousel.core.cli_device import DeviceOption
 from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_samples import add_sample_commands
 from carrousel.core.cli_values import Above, OutputFolder
-from carrousel.core.config import overlay, read_toml
+from carrousel.core.config import MAX_EPOCHS, overlay, read_toml
 from carrousel.core.errors import MissingExtraError
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import PrecisionSource, precision_from
@@ -410,12 +418,16 @@ def train(
         Path | None,
         typer.Option("--genome", help="Genome FASTA or .2bit: background (default: E. coli sample)."),
     ] = None,
-    window: Annotated[int, typer.Option("--window", min=1, help="Window in bases.")] = 200,
+    window: Annotated[int, typer.Option("--window", min=1, max=MAX_WINDOW, help="Window in bases.")] = 200,
     per_motif: Annotated[
-        int, typer.Option("--per-motif", min=1, help="Planted: positive windows per motif.")
+        int,
+        typer.Option("--per-motif", min=1, max=MAX_PER_MOTIF, help="Planted: positive windows per motif."),
     ] = 400,
     negatives_n: Annotated[
-        int, typer.Option("--n-negatives", min=0, help="Planted: negatives of each kind (0: auto).")
+        int,
+        typer.Option(
+            "--n-negatives", min=0, max=MAX_NEGATIVES, help="Planted: negatives of each kind (0: auto)."
+        ),
     ] = 0,
     epochs: Annotated[int, cli.epochs_option("Most training epochs (early stopping ends sooner).")] = 40,
     patience: Annotated[
@@ -423,6 +435,7 @@ def train(
         typer.Option(
             "--patience",
             min=0,
+            max=MAX_EPOCHS,
             help="Stop after this many epochs without a held-out AUROC gain of 0.001, keeping the best (0: off).",
         ),
     ] = 5,
@@ -434,10 +447,16 @@ def train(
         ),
     ] = False,
     lr: Annotated[float, typer.Option("--lr", help="Learning rate.")] = 2e-3,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Windows per batch.")] = 128,
-    filters: Annotated[int, typer.Option("--filters", min=1, help="Convolutional motif detectors.")] = 64,
-    kernel: Annotated[int, typer.Option("--kernel", min=1, help="Detector width.")] = 19,
-    hidden: Annotated[int, typer.Option("--hidden", min=1, help="LSTM units per direction.")] = 32,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, max=MAX_BATCH, help="Windows per batch.")
+    ] = 128,
+    filters: Annotated[
+        int, typer.Option("--filters", min=1, max=MAX_FILTERS, help="Convolutional motif detectors.")
+    ] = 64,
+    kernel: Annotated[int, typer.Option("--kernel", min=1, max=MAX_KERNEL, help="Detector width.")] = 19,
+    hidden: Annotated[
+        int, typer.Option("--hidden", min=1, max=MAX_HIDDEN, help="LSTM units per direction.")
+    ] = 32,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed (data and training).")] = 0,
     device: DeviceOpt = "cpu",
     precision: cli.TrainPrecision = InferencePrecision.FP32,
@@ -600,7 +619,7 @@ def export_(
         typer.Option(
             "--distill-filters",
             min=0,
-            max=4096,
+            max=MAX_FILTERS,
             help="--distill: the student's convolution filters, the strongest kept (0: all).",
         ),
     ] = 0,
@@ -692,7 +711,10 @@ def enrich(
         typer.Option("--pwm-background", help="PWM base composition: uniform, or the sequences' own."),
     ] = BackgroundKind.uniform,
     shuffles: Annotated[
-        int, typer.Option("--shuffles", min=1, max=100, help="Without --background: shuffles per target.")
+        int,
+        typer.Option(
+            "--shuffles", min=1, max=MAX_SHUFFLES, help="Without --background: shuffles per target."
+        ),
     ] = 2,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed of the shuffles.")] = 0,
     mask_lower: Annotated[
