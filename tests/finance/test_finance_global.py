@@ -215,3 +215,28 @@ def test_cli_train_global_and_predict(tmp_path: Path) -> None:
         assert f"{header}: the frame has no rows; give one row per series and date" in lines[0], lines
     with pytest.raises(FrameError, match=r"header_only\.csv: the frame has no rows"):
         read_frame(header)
+
+
+def test_predict_table_shows_prices_with_two_decimals_and_whole_dates(tmp_path: Path) -> None:
+    """``finance predict``'s table printed every price with ``.4g``: a 60,000 price (BTC-USD) read
+    ``6.012e+04`` and 173.82 ``173.8``, and on an 80-column pipe the dates were cut (``2013-03-…``). Now two
+    decimals, as ``finance forecast`` prints them, and whole dates."""
+    from typer.testing import CliRunner
+
+    from carrousel.finance.cli import app
+
+    panel = ar_panel(2, 200)
+    panel["y"] = panel["y"] / panel.groupby("unique_id")["y"].transform("last") * 60_123.45
+    panel.to_csv(tmp_path / "panel.csv", index=False)
+    (tmp_path / "run.toml").write_text(
+        "[window]\nlookback = 10\nhorizon = 2\n[model]\nhidden_size = 4\nmembers = 1\n[train]\nepochs = 1\n"
+    )
+    runner = CliRunner()
+    data, model = ["--data", str(tmp_path / "panel.csv")], ["--model-dir", str(tmp_path / "m")]
+    out = runner.invoke(app, ["train-global", *data, *model, "--config", str(tmp_path / "run.toml"), "-q"])
+    assert out.exit_code == 0, out.output
+    out = runner.invoke(app, ["predict", *data, *model], env={"COLUMNS": "80"})
+    assert out.exit_code == 0, out.output
+    pred = json.loads(runner.invoke(app, ["predict", *data, *model, "--json"]).stdout)["rows"]
+    assert "e+0" not in out.stdout and f"{pred[0]['p50']:.2f}" in out.stdout, out.stdout
+    assert all(r["ds"] in out.stdout for r in pred), out.stdout

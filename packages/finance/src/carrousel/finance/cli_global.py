@@ -273,11 +273,14 @@ def register(app: typer.Typer) -> None:
             return
         more = f" ({len(skipped)} skipped: too short)" if skipped else ""
         table = Table(title=f"forecasts of {pred['unique_id'].nunique()} series{more}")
-        for col in pred.columns:
-            table.add_column(col, justify="left" if col in ("unique_id", "ds") else "right")
+        for col in pred.columns:  # whole dates, even on an 80-column pipe (as forecast's table)
+            left, date = col in ("unique_id", "ds"), col == "ds"
+            table.add_column(
+                col, justify="left" if left else "right", no_wrap=date, min_width=10 if date else None
+            )
         for r in rows:
             table.add_row(
-                *(escape(v) if isinstance(v, str) else "-" if v is None else f"{v:.4g}" for v in r.values())
+                *(escape(v) if isinstance(v, str) else "-" if v is None else _price(v) for v in r.values())
             )
         stdout.print(table)
         if plot is not None:
@@ -288,6 +291,12 @@ def register(app: typer.Typer) -> None:
                 f"the model, for {len(continued)} of {pred['unique_id'].nunique()} series (-: no state, or the "
                 "table does not reach its last origin)"
             )
+
+
+def _price(value: float) -> str:
+    """A forecast price for the table: two decimals, as ``finance forecast`` shows them (``.4g`` printed
+    BTC-USD's 60123.45 as ``6.012e+04`` and IBM's 173.82 as ``173.8``); 4 significant digits below 1."""
+    return f"{value:.2f}" if abs(value) >= 1 else f"{value:.4g}"
 
 
 def _write_table(pred: Any, path: Path, parquet: bool) -> None:
