@@ -57,6 +57,15 @@ def _params(folder: Path) -> int:
     return sum(p.numel() for p in load_model(folder).model.parameters())
 
 
+def test_finetune_epochs_without_prune_or_distill_is_a_usage_error(tmp_path: Path) -> None:
+    """'bio export -o o --finetune-epochs 3' exported the plain network and ignored the option without a
+    word, where its siblings (--train-positives, --distill-filters) are usage errors; now one too, before
+    any work. With --prune or --distill it is read; its default is never refused."""
+    res = runner.invoke(app, ["export", "-o", str(tmp_path / "o"), "--finetune-epochs", "3"])
+    assert res.exit_code == 2 and "--finetune-epochs is for --prune or --distill" in res.output, res.output
+    assert not (tmp_path / "o").exists()
+
+
 def test_prune_options_are_checked_before_any_work(tmp_path: Path, toy: dict[str, Path]) -> None:
     res = runner.invoke(app, ["export", "-o", str(tmp_path / "o"), "--train-positives", str(toy["pos"])])
     assert res.exit_code == 2 and "--prune" in res.output

@@ -146,3 +146,14 @@ def test_clear_errors(tmp_path: Path) -> None:
         ExportConfig(model_dir="m", eval_days=3)
     res = runner.invoke(app, ["export", "--model-dir", "m", "-o", "x", "--precision", "int4"])
     assert res.exit_code == 2
+
+
+def test_finetune_epochs_without_prune_or_distill_is_a_usage_error(tmp_path: Path) -> None:
+    """'finance export --model-dir m -o o --finetune-epochs 3' exported the plain ensemble and ignored the
+    option without a word; now a usage error naming --prune and --distill, before the model is read."""
+    res = CliRunner().invoke(
+        app,
+        ["export", "--model-dir", str(tmp_path / "m"), "-o", str(tmp_path / "o"), "--finetune-epochs", "3"],
+    )
+    assert res.exit_code == 2 and "--finetune-epochs is for --prune or --distill" in res.output, res.output
+    assert list(tmp_path.iterdir()) == []

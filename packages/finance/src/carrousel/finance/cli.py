@@ -510,6 +510,7 @@ def forecast(
 
 @command(app, name="export")
 def export_(
+    ctx: typer.Context,
     model_dir: Annotated[
         Path, typer.Option("--model-dir", help="Forecaster folder (or run folder) to export.")
     ],
@@ -535,6 +536,14 @@ def export_(
     smaller student first; prints size, latency, pinball loss."""
     from carrousel.finance.pipeline import export_forecaster
 
+    if (
+        getattr(ctx.get_parameter_source("finetune_epochs"), "name", "") == "COMMANDLINE"  # typer's own click
+        and prune == 0
+        and not distill
+    ):
+        raise typer.BadParameter(
+            "--finetune-epochs is for --prune or --distill (their training); add one or drop it"
+        )
     cfg = ExportConfig(
         model_dir=str(model_dir),
         precision=precision,
