@@ -33,6 +33,7 @@ from carrousel.core.option_names import naming_flags, option
 from carrousel.core.optional import require
 from carrousel.core.paths import user_path
 from carrousel.core.text import name_some
+from carrousel.finance.absent_inputs import ABSENT_MORE, absent_inputs, warn_absent_inputs
 from carrousel.finance.calendar import gap_warnings, get_calendar, warn_gaps
 from carrousel.finance.calendar_pick import calendar_and_reason, resolve_calendar
 from carrousel.finance.config import DataConfig
@@ -59,8 +60,6 @@ SAMPLE_NAME = "finance.stocks"  # carrousel sample holding the bundled daily his
 SAMPLE_LABEL = "SAMPLE DATA (bokeh-sampledata: real daily prices, 2000-2013; not current)"
 YAHOO_HOST = ("query2.finance.yahoo.com", 443)
 _REFETCH_OVERLAP = 10  # calendar days re-downloaded before the cache's last date on an incremental update
-# the counting line of the close-only warnings past the first five series
-_ABSENT_MORE = "have no open/high/low or no volume either; they too are forecast from the closes alone"
 
 _MAX_CSV_BYTES = 1 << 30  # a daily price CSV of one GiB would hold centuries of bars for thousands of tickers
 _MAX_CSV_LINE = 10_000  # characters: a price row is short; a longer line means this is not a price CSV
@@ -195,42 +194,15 @@ def _finish(ticker: str, raw: pd.DataFrame, cfg: DataConfig, source: str, label:
     note, gaps = gap_warnings(ticker, dates, calendar)
     notes.extend(n for n in (why, note) if n is not None)
     history = PriceHistory(ticker, frame, source, label, tuple(notes), _hash(frame))
-    return history, _absent_inputs(ticker, frame), gaps
+    return history, absent_inputs(ticker, frame), gaps
 
 
 def _warned(loaded: list[_Loaded], calendar: str) -> list[PriceHistory]:
     """Logs the loaded series' warnings as a DataFrame's are (five series named, the rest counted: one line
     per ticker before, for ``finance forecast`` of many tickers) and returns the histories."""
-    warn_per_series(logger, (absent for _, absent, _ in loaded), _ABSENT_MORE)
+    warn_per_series(logger, (absent for _, absent, _ in loaded), ABSENT_MORE)
     warn_gaps((gaps for _, _, gaps in loaded), calendar)
     return [history for history, _, _ in loaded]
-
-
-def warn_absent_inputs(*series: tuple[str, pd.DataFrame]) -> None:
-    """One warning per series whose prices lack open/high/low (a close-only CSV: each is set to the close;
-    a DataFrame without them: NaN) or volume (0 or NaN): the network's inputs built from them are then
-    constant. Past five such series, one more warning counts the rest (a panel of 500 close-only series
-    gave 500 four-line warnings; :func:`~carrousel.finance.series_warnings.warn_per_series`).
-
-    Args:
-        series: ``(ticker, frame)`` pairs: the name first in the message; ``open, high, low, close, volume``
-            by date.
-    """
-    warn_per_series(logger, (_absent_inputs(ticker, frame) for ticker, frame in series), _ABSENT_MORE)
-
-
-def _absent_inputs(ticker: str, frame: pd.DataFrame) -> list[str]:
-    lost = []
-    if (frame["high"] == frame["low"]).all() or frame[["open", "high", "low"]].isna().all().any():
-        lost.append("no open/high/low (the gap, body and range inputs say nothing beyond the return)")
-    if (frame["volume"] == 0).all() or frame["volume"].isna().all():
-        lost.append("no volume (the volume input is constant)")
-    if not lost:
-        return []
-    return [
-        f"{ticker}: the prices have {' and '.join(lost)}; the network forecasts from the closes alone, add "
-        "Open, High, Low and Volume columns for the full inputs"
-    ]
 
 
 @functools.lru_cache(maxsize=4)

@@ -33,13 +33,14 @@ import numpy as np
 import pandas as pd
 
 from carrousel.core.config import as_int
+from carrousel.finance.absent_inputs import warn_absent_inputs
 from carrousel.finance.aci import aci_states
 from carrousel.finance.backtest import forecast_table, run_backtest
 from carrousel.finance.bundle import ForecasterBundle, qlabel
 from carrousel.finance.calendar import FRAME_FIX, gap_warnings, warn_gaps
 from carrousel.finance.calendar_pick import calendar_and_reason
 from carrousel.finance.config import FinanceConfig, for_series
-from carrousel.finance.data import PriceHistory, warn_absent_inputs
+from carrousel.finance.data import PriceHistory
 from carrousel.finance.errors import FrameError
 from carrousel.finance.features import SeriesData, build_series, known_scalers
 from carrousel.finance.fitted import check_forecast_precision

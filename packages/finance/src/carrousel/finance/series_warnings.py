@@ -47,7 +47,8 @@ def warn_per_series(log: logging.Logger, warnings: Iterable[Sequence[str]], more
 @check_args
 def warn_short_series(short: list[tuple[str, int]], total: int, need: int) -> None:
     """One warning line naming the series left out for holding fewer than ``need`` rows: five by name with
-    their row counts, then a count of the rest (as :func:`~carrousel.finance.data.warn_absent_inputs`); nothing when none was.
+    their row counts, then a count of the rest (as :func:`~carrousel.finance.absent_inputs.warn_absent_inputs`);
+    nothing when none was.
 
     Args:
         short: ``(name, rows)`` of each series left out, in the table's order.
