@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pandas as pd
 import pytest
 
 import carrousel.finance.data as data_mod
+from carrousel.core.errors import MissingExtraError
 from carrousel.core.option_names import flags_named
 from carrousel.finance.config import DataConfig
 from carrousel.finance.data import load_histories, load_history, read_price_csv
@@ -211,6 +213,22 @@ def test_unreachable_yahoo_says_how_to_proceed(tmp_path: Path, monkeypatch: pyte
         assert f"(a stale cache exists: --source csv --csv {stale})" in data_mod._unreachable_message(
             "AAPL", cfg
         )
+
+
+def test_yahoo_without_yfinance_names_source_as_the_caller_set_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The missing extra's purpose read 'live Yahoo data (--source yahoo)' from Python too (on main); now
+    source='yahoo' from Python, --source yahoo in a command."""
+    monkeypatch.setitem(sys.modules, "yfinance", None)  # import yfinance now fails as if not installed
+    cfg = DataConfig(source="yahoo", cache_dir=str(tmp_path))
+    with pytest.raises(MissingExtraError) as python:
+        load_history("AAPL", cfg)
+    assert str(python.value).startswith("live Yahoo data (source='yahoo') needs the yfinance"), python.value
+    assert "pip install 'carrousel-finance[yahoo]'" in str(python.value) and "--" not in str(python.value)
+    with flags_named(), pytest.raises(MissingExtraError) as command:
+        load_history("AAPL", cfg)
+    assert str(command.value).startswith("live Yahoo data (--source yahoo) needs the yfinance"), command.value
 
 
 def test_dates_keep_the_exchange_day_with_time_zones() -> None:

@@ -282,7 +282,7 @@ def yahoo_reachable(timeout: float = 3.0) -> bool:
 
 def _download(ticker: str, start: str | None, cfg: DataConfig) -> pd.DataFrame:
     """One yfinance request; raw unadjusted OHLC + Adj Close, normalised columns."""
-    yf = require("yfinance", "carrousel-finance[yahoo]", "live Yahoo data (--source yahoo)")
+    yf = require("yfinance", "carrousel-finance[yahoo]", f"live Yahoo data ({option('source', 'yahoo')})")
     kwargs: dict[str, Any] = {"start": start} if start else {"period": "max"}
     yf_logger = logging.getLogger("yfinance")
     level = yf_logger.level
