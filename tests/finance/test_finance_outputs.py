@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from carrousel.core.errors import MissingExtraError
+from carrousel.core.option_names import flags_named
 from carrousel.finance.cli import app
 from carrousel.finance.errors import FinanceConfigError, FinanceError, RunFileError
 from carrousel.finance.runs import check_table_format, step_rows, write_table
@@ -58,6 +60,31 @@ def test_parquet_without_pyarrow_names_the_extra(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(FinanceConfigError, match="unknown"):
         check_table_format("xlsx")
     check_table_format("csv")
+
+
+def test_parquet_without_pyarrow_names_the_setting_as_the_caller_set_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The purpose read 'Parquet tables (--table-format parquet)' from Python too (on main): now
+    table_format='parquet' from Python, --table-format parquet in a command; write_table names its file."""
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow now fails
+    with pytest.raises(MissingExtraError) as python:
+        check_table_format("parquet")
+    assert str(python.value).startswith("Parquet tables (table_format='parquet') needs the pyarrow"), (
+        python.value
+    )
+    assert "--" not in str(python.value), python.value
+    with flags_named(), pytest.raises(MissingExtraError) as command:
+        check_table_format("parquet")
+    assert str(command.value).startswith("Parquet tables (--table-format parquet) needs the"), command.value
+    for named in (False, True):  # the file's extension chose the format: it is named, not a setting
+        with contextlib.ExitStack() as stack:
+            if named:
+                stack.enter_context(flags_named())
+            with pytest.raises(MissingExtraError) as info:
+                write_table(_table(), tmp_path / "t.parquet")
+        assert str(info.value).startswith("Parquet tables (t.parquet) needs the pyarrow"), info.value
+    assert not (tmp_path / "t.parquet").exists()
 
 
 def test_backtest_runs_in_parquet_and_evaluate_per_step_side_by_side(

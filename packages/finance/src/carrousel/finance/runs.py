@@ -49,7 +49,7 @@ logger = logging.getLogger(__name__)
 
 RUN_FILE = "run.json"  # the run document in a run folder (what `finance evaluate` reads)
 TABLE_FORMATS = {".csv": "csv", ".parquet": "parquet"}  # file extension -> format of the forecasts table
-_PARQUET = ("carrousel-finance[parquet]", "Parquet tables (--table-format parquet)")  # extra, purpose
+_PARQUET = "carrousel-finance[parquet]"  # the extra that installs pyarrow
 
 
 def table_name(fmt: str) -> str:
@@ -68,8 +68,8 @@ def check_table_format(fmt: str) -> None:
         raise FinanceConfigError(
             f"table format {fmt!r} is unknown; use one of {', '.join(TABLE_FORMATS.values())}"
         )
-    if fmt == "parquet":
-        require("pyarrow", *_PARQUET)
+    if fmt == "parquet":  # table_format='parquet' from Python, --table-format parquet in a command
+        require("pyarrow", _PARQUET, f"Parquet tables ({option('table_format', 'parquet')})")
 
 
 def write_table(table: pd.DataFrame, path: str | Path) -> Path:
@@ -95,7 +95,7 @@ def write_table(table: pd.DataFrame, path: str | Path) -> Path:
         with atomic_path(out) as tmp:
             tmp.write_text(table.to_csv(index=False), encoding="utf-8")
         return out
-    require("pyarrow", *_PARQUET)
+    require("pyarrow", _PARQUET, f"Parquet tables ({out.name})")  # the extension picked the format
     frame = table.copy()
     for col in ("cutoff", "ds"):
         if col in frame:
