@@ -352,7 +352,8 @@ def discover(cfg: DiscoverConfig, out: str | Path, progress: bool = False) -> Di
     logo_libraries()  # a missing extra stops the run before any training
     if cfg.model is None and cfg.sequences is not None:  # trained on windows of the default width
         w = TrainDataConfig().window
-        fix = f"bio discover trains on {w}-base windows: give longer sequences, or a --model trained on them"
+        fix = f"bio discover trains on {w}-base windows: give longer sequences, or a model trained on them "
+        fix += f"({option('model')})"  # (model) from Python, (--model) in a command
         check_lengths([len(s) for s in read_sequences(cfg.sequences)[1]], w, str(cfg.sequences), fix)
     targets = resolve_motifs(cfg.collection, cfg.jaspar_release)
     with atomic_dir(folder) as tmp:
