@@ -75,8 +75,8 @@ def _shipped(fold: str | None) -> SentimentModel:
     return SentimentModel(replace(bundle, assets=assets if fold is None else {**assets, "fold": fold}))
 
 
-def test_the_shipped_model_reads_a_curly_apostrophe_as_the_straight_one() -> None:
-    model = SentimentModel.from_pretrained()
+def test_the_shipped_model_reads_a_curly_apostrophe_as_the_straight_one(shipped: SentimentModel) -> None:
+    model = shipped
     assert model.tokenizer.fold == "unknown"
     for odd, plain in [("I don’t like it", "I don't like it"), ("a café", "a cafe")]:
         ids = model.tokenizer.encode_batch([odd, plain])

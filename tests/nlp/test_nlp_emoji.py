@@ -148,8 +148,10 @@ def test_a_bundle_without_the_emoji_asset_keeps_emoji_as_written(tmp_path: Path)
     assert old(["the movie 😡"])[0].label == "positive"
 
 
-def test_shipped_model_reads_emoji_as_names_and_nothing_else_changes(tmp_path: Path) -> None:
-    new = SentimentModel.from_pretrained()
+def test_shipped_model_reads_emoji_as_names_and_nothing_else_changes(
+    tmp_path: Path, shipped: SentimentModel
+) -> None:
+    new = shipped
     old = SentimentModel.from_pretrained(_shipped_without_emoji_asset(tmp_path))
     assert new.tokenizer.emoji == "names"
     assert new(["the movie 😡"])[0].label == "negative"

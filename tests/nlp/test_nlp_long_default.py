@@ -129,7 +129,7 @@ def test_short_texts_are_unchanged_bit_for_bit(shipped: SentimentModel, review: 
     assert np.array_equal(shipped.predict_proba(SHORT), shipped.predict_proba(SHORT, long="whole"))
 
 
-def test_predict_cli_long_option_and_json(tmp_path: Path, review: str) -> None:
+def test_predict_cli_long_option_and_json(tmp_path: Path, review: str, shipped: SentimentModel) -> None:
     texts = tmp_path / "texts.txt"
     texts.write_text(" ".join(review.split()) + "\na lovely film\n", encoding="utf-8")
     runs = {
@@ -155,15 +155,17 @@ def test_predict_cli_long_option_and_json(tmp_path: Path, review: str) -> None:
     with pytest.raises(NLPConfigError, match="long must be one of whole, sentences, truncated"):
         SentimentPredictConfig(long="paragraphs")
     with pytest.raises(NLPConfigError, match="long must be one of whole, sentences, truncated"):
-        SentimentModel.from_pretrained()(["fine"], long="paragraphs")
+        shipped(["fine"], long="paragraphs")
 
 
-def test_exported_model_reads_long_texts_as_the_eager_one(tmp_path: Path, review: str) -> None:
+def test_exported_model_reads_long_texts_as_the_eager_one(
+    tmp_path: Path, review: str, shipped: SentimentModel
+) -> None:
     pytest.importorskip("onnxruntime")
     from carrousel.nlp.pipeline import export_sentiment
 
     export_sentiment(SentimentExportConfig(precision="fp32"), tmp_path / "m")
-    eager, deployed = SentimentModel.from_pretrained(), SentimentModel.from_pretrained(tmp_path / "m")
+    eager, deployed = shipped, SentimentModel.from_pretrained(tmp_path / "m")
     assert deployed.runtime is not None
     texts = [review, *SHORT]
     for a, b in zip(eager(texts), deployed(texts), strict=True):

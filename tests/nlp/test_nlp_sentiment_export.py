@@ -27,7 +27,7 @@ TEXTS = [
 ]
 
 
-def test_fp32_export_reproduces_the_model_at_other_sizes(tmp_path: Path) -> None:
+def test_fp32_export_reproduces_the_model_at_other_sizes(tmp_path: Path, shipped: SentimentModel) -> None:
     out = CliRunner().invoke(
         app, ["sentiment", "export", "-o", str(tmp_path / "m"), "--precision", "fp32", "--json"]
     )
@@ -36,7 +36,7 @@ def test_fp32_export_reproduces_the_model_at_other_sizes(tmp_path: Path) -> None
     assert report["precision"] == "fp32" and report["kind"] == "nlp.sentiment"
     assert report["check_max_abs_diff"] < 1e-4
     assert set(report["speedup"]) == {"1", "64"} and report["onnx_bytes"] > 0
-    eager, deployed = SentimentModel.from_pretrained(), SentimentModel.from_pretrained(tmp_path / "m")
+    eager, deployed = shipped, SentimentModel.from_pretrained(tmp_path / "m")
     assert eager.runtime is None and deployed.runtime is not None
     with pytest.raises(ConfigError, match="exported \\(ONNX\\) model runs its own fp32/int8 file"):
         SentimentModel.from_pretrained(tmp_path / "m", precision="bf16")  # bf16 is for the PyTorch network

@@ -117,9 +117,9 @@ def test_train_fold_decides_how_a_curly_quote_is_read(
     assert (tokenizer.prepare("it’s a good film") == "it's a good film") == folded
 
 
-def test_predict_unk_keep_changes_the_shipped_models_probability(nlp: Any) -> None:
+def test_predict_unk_keep_changes_the_shipped_models_probability(nlp: Any, shipped: SentimentModel) -> None:
     text = "a great film α"  # α: no fold (fold_candidate is None), the shipped vocabulary lacks it
-    assert fold_candidate("α") is None and UNK in SentimentModel.from_pretrained().tokenizer.encode(text)
+    assert fold_candidate("α") is None and UNK in shipped.tokenizer.encode(text)
     positive = {}
     for flag in ((), ("--unk", "drop"), ("--unk", "keep")):
         run = nlp("sentiment", "predict", "--json", *flag, text)
@@ -127,7 +127,7 @@ def test_predict_unk_keep_changes_the_shipped_models_probability(nlp: Any) -> No
         positive[flag] = json.loads(run.stdout)[0]["probabilities"]["positive"]
     assert positive[()] == positive[("--unk", "drop")]  # the shipped bundle says drop
     assert abs(positive[("--unk", "keep")] - positive[()]) > 1e-3  # well past the JSON's 4 decimals
-    default = SentimentModel.from_pretrained()([text])[0].probabilities["positive"]
+    default = shipped([text])[0].probabilities["positive"]
     assert default == pytest.approx(positive[()], abs=1e-4)
     kept = SentimentModel.from_pretrained(unk="keep")([text])[0].probabilities["positive"]  # the Python API
     assert kept == pytest.approx(positive[("--unk", "keep")], abs=1e-4)

@@ -84,7 +84,9 @@ def _review_sentences(tmp_path: Path, n: int) -> Path:
     return path
 
 
-def test_pruned_shipped_model_keeps_its_accuracy_and_deploys(tmp_path: Path, one_thread: None) -> None:
+def test_pruned_shipped_model_keeps_its_accuracy_and_deploys(
+    tmp_path: Path, one_thread: None, shipped: SentimentModel
+) -> None:
     """The shipped BiLSTM with half its units removed, fine-tuned on 3,000 unlabelled review sentences
     against the full model's outputs: on the 200 labelled gensim sentences (never seen in fine-tuning) it
     stays within 3 points of the full model's accuracy, and the int8 folder predicts like its report says."""
@@ -100,7 +102,7 @@ def test_pruned_shipped_model_keeps_its_accuracy_and_deploys(tmp_path: Path, one
     assert out.exit_code == 0, out.output
     report = json.loads(out.stdout)
     pruned = report["extra"]["pruned"]
-    full = SentimentModel.from_pretrained().model
+    full = shipped.model
     hidden = full.config.net.hidden_size
     assert pruned["hidden_size"] == {"before": hidden, "after": keep_count(hidden, 0.5)}
     assert (

@@ -44,17 +44,17 @@ def test_shipped_model_is_small_and_loads_by_default() -> None:
     assert model.labels == ["negative", "positive"]
 
 
-def test_shipped_model_gets_clear_sentences_right_across_domains() -> None:
-    model = SentimentModel.from_pretrained()
+def test_shipped_model_gets_clear_sentences_right_across_domains(shipped: SentimentModel) -> None:
+    model = shipped
     for label, texts in CLEAR.items():
         for p in model(texts):
             assert p.label == label, (p.text, p.probabilities)
             assert p.probabilities[label] > 0.6, (p.text, p.probabilities)
 
 
-def test_shipped_model_in_bf16_keeps_its_answers() -> None:
+def test_shipped_model_in_bf16_keeps_its_answers(shipped: SentimentModel) -> None:
     """bf16 autocast of the network (core's predict): the same labels, probabilities within 0.02."""
-    full, half = SentimentModel.from_pretrained(), SentimentModel.from_pretrained(precision="bf16")
+    full, half = shipped, SentimentModel.from_pretrained(precision="bf16")
     texts = [t for group in CLEAR.values() for t in group]
     a, b = full.predict_proba(texts), half.predict_proba(texts)
     assert np.isfinite(b).all() and (a.argmax(1) == b.argmax(1)).all()
@@ -70,7 +70,7 @@ def test_cli_predict_without_model_uses_the_shipped_one() -> None:
     assert labels == ["positive", "negative"]
 
 
-def test_shipped_model_beats_the_bag_of_words_on_gensims_sentences() -> None:
+def test_shipped_model_beats_the_bag_of_words_on_gensims_sentences(shipped: SentimentModel) -> None:
     """The gensim 200 were kept out of its training. Baseline: the 1-2-gram TF-IDF logistic regression of
     benchmarks/bench_nlp_sentiment.py trained on the Pang & Lee sentences scores 0.735 on them."""
     try:
@@ -78,7 +78,7 @@ def test_shipped_model_beats_the_bag_of_words_on_gensims_sentences() -> None:
     except DataError as exc:
         pytest.skip(f"sample not cached ({exc}); run `carrousel-data fetch nlp`")
     data = load_texts(TextDataConfig(str(path)))  # labels pos / neg
-    model = SentimentModel.from_pretrained()
+    model = shipped
     names = {"pos": "positive", "neg": "negative"}
     predictions = model(data.texts, batch_size=256)
     accuracy = sum(p.label == names[y] for p, y in zip(predictions, data.labels, strict=True)) / len(

@@ -27,9 +27,9 @@ def test_cli_logs_one_warning_with_the_models_limit(invoke: Callable[..., Outcom
 
 @pytest.mark.parametrize("max_length", [None, 7])
 def test_one_warning_from_the_library_for_call_and_probabilities(
-    caplog: pytest.LogCaptureFixture, max_length: int | None
+    caplog: pytest.LogCaptureFixture, max_length: int | None, shipped: SentimentModel
 ) -> None:
-    model = SentimentModel.from_pretrained()
+    model = shipped
     limit = max_length or model.max_length
     exact = " ".join(["good"] * (limit + 1))  # one id over the limit: cut, though encoded to limit + 1 ids
     assert len(model.tokenizer.encode(exact)) == limit + 1
@@ -55,9 +55,9 @@ def test_one_warning_from_the_library_for_call_and_probabilities(
     ],
 )
 def test_the_warning_reads_right_for_one(
-    caplog: pytest.LogCaptureFixture, cut: int, total: int, said: str
+    caplog: pytest.LogCaptureFixture, cut: int, total: int, said: str, shipped: SentimentModel
 ) -> None:
     """A limit of 1 token, or one text: main said '1 of 1 texts are longer than 1 tokens and were truncated'."""
     with caplog.at_level(logging.WARNING, logger="carrousel"):
-        SentimentModel.from_pretrained()(["a good movie"] * cut + ["a"] * (total - cut), max_length=1)
+        shipped(["a good movie"] * cut + ["a"] * (total - cut), max_length=1)
     assert [r.getMessage() for r in caplog.records if "truncated" in r.getMessage()] == [said]

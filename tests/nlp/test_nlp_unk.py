@@ -54,8 +54,8 @@ def test_dropping_equals_the_ids_without_unk_and_leaves_other_rows_alone(pooling
         assert torch.allclose(dropped.weights[0, [0, 2, 3, 5]], removed.weights[0], atol=1e-6)
 
 
-def test_the_shipped_model_drops_unk_by_default() -> None:
-    drop, keep = SentimentModel.from_pretrained(), SentimentModel.from_pretrained(unk="keep")
+def test_the_shipped_model_drops_unk_by_default(shipped: SentimentModel) -> None:
+    drop, keep = shipped, SentimentModel.from_pretrained(unk="keep")
     assert drop.unk == "drop" and keep.unk == "keep"
     # λ is outside the BPE alphabet, with no known fold (test_nlp_char_fold.py): "▁ [UNK] ." -> read as
     # "the movie ." (the space piece stays)
@@ -66,16 +66,18 @@ def test_the_shipped_model_drops_unk_by_default() -> None:
     assert keep.predict_proba(["the movie λ."])[0, 1] > p_plain[1] + 0.2  # the lean it removes
 
 
-def test_texts_without_unk_get_equal_probabilities() -> None:
-    drop, keep = SentimentModel.from_pretrained(), SentimentModel.from_pretrained(unk="keep")
+def test_texts_without_unk_get_equal_probabilities(shipped: SentimentModel) -> None:
+    drop, keep = shipped, SentimentModel.from_pretrained(unk="keep")
     texts = ["a gorgeous, moving film", "dull and far too long", "not bad at all", "the plot is thin"]
     assert np.array_equal(drop.predict_proba(texts), keep.predict_proba(texts))
     for text in texts:  # one by one too
         assert np.array_equal(drop.predict_proba([text]), keep.predict_proba([text]))
 
 
-def test_a_text_of_only_unk_is_read_as_before_with_its_warning(caplog: pytest.LogCaptureFixture) -> None:
-    drop, keep = SentimentModel.from_pretrained(), SentimentModel.from_pretrained(unk="keep")
+def test_a_text_of_only_unk_is_read_as_before_with_its_warning(
+    caplog: pytest.LogCaptureFixture, shipped: SentimentModel
+) -> None:
+    drop, keep = shipped, SentimentModel.from_pretrained(unk="keep")
     only = "[UNK] [UNK]"  # [UNK], the word marker ("▁", kept) and [UNK]; "[UNK]" alone is [UNK] alone
     assert drop.tokenizer.encode_batch([only])[0] == [UNK, 94, UNK]
     assert drop.predict_proba([only])[0, 1] != keep.predict_proba([only])[0, 1]  # the marker is a token

@@ -15,8 +15,10 @@ import pytest
 from carrousel.nlp.pipeline.sentiment import SentimentModel
 
 
-def test_texts_of_only_unknown_words_are_named_in_one_warning(caplog: pytest.LogCaptureFixture) -> None:
-    model = SentimentModel.from_pretrained()
+def test_texts_of_only_unknown_words_are_named_in_one_warning(
+    caplog: pytest.LogCaptureFixture, shipped: SentimentModel
+) -> None:
+    model = shipped
     texts = [
         "这部电影很糟糕，我讨厌它",
         "a great film",
@@ -33,7 +35,7 @@ def test_texts_of_only_unknown_words_are_named_in_one_warning(caplog: pytest.Log
     assert messages[0].startswith("3 of 6 texts (text 1, 3, 4) hold no word the model knows, only [UNK]")
 
 
-def test_known_text_gives_no_warning(caplog: pytest.LogCaptureFixture) -> None:
+def test_known_text_gives_no_warning(caplog: pytest.LogCaptureFixture, shipped: SentimentModel) -> None:
     with caplog.at_level(logging.WARNING, logger="carrousel"):
-        SentimentModel.from_pretrained().predict_proba(["a moving film, 10/10 😀", "tedious"])
+        shipped.predict_proba(["a moving film, 10/10 😀", "tedious"])
     assert not caplog.records
