@@ -592,6 +592,7 @@ class DecodeConfig:
     length_penalty: float = 1.0  # GNMT alpha: scores are log-prob / ((5 + length) / 6) ** alpha
     coverage_penalty: float = 0.0  # GNMT beta over the attention (0: off)
     max_ratio: float = 2.0  # most output tokens per source token (plus 10)
+    block_ngram_repeat: int = 0  # n: no output repeats an n-gram of its own tokens (0: off; nlp README)
     batch_size: int = 64  # sentences decoded together
     device: str = "cpu"  # cpu | cuda | cuda:N | mps | auto (check_device)
     precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
@@ -621,6 +622,7 @@ class DecodeConfig:
             "coverage_penalty must be >= 0",
         )
         _positive(max_ratio=self.max_ratio, batch_size=self.batch_size)
+        _need(self.block_ngram_repeat >= 0, f"block_ngram_repeat must be >= 0, got {self.block_ngram_repeat}")
         _need(math.isfinite(self.lexical_bias) and self.lexical_bias >= 0, "lexical_bias must be >= 0")
         _need(0 < self.lexical_eps < 1, f"lexical_eps must be in (0, 1), got {self.lexical_eps}")
         _need(math.isfinite(self.fallback_nll) and self.fallback_nll >= 0, "fallback_nll must be >= 0")

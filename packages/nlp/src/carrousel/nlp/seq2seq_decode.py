@@ -10,7 +10,13 @@ from typing import Any
 import torch
 
 from carrousel.core.args import check_args
-from carrousel.core.decode import Hypothesis, beam_search, gnmt_coverage_penalty, greedy_search
+from carrousel.core.decode import (
+    Hypothesis,
+    NgramBlockedStep,
+    beam_search,
+    gnmt_coverage_penalty,
+    greedy_search,
+)
 from carrousel.nlp.seq2seq import Seq2Seq
 
 __all__ = ["decode_batch", "decode_nbest"]
@@ -27,6 +33,7 @@ def decode_batch(
     length_penalty: float = 0.0,
     coverage_penalty: float = 0.0,
     max_ratio: float = 2.0,
+    block_ngram_repeat: int = 0,
 ) -> list[Hypothesis]:
     """Translates a batch of source id lists through :mod:`carrousel.core.decode`.
 
@@ -40,13 +47,15 @@ def decode_batch(
         length_penalty: GNMT ``alpha`` of the beam search.
         coverage_penalty: GNMT ``beta`` of the beam search (0: off).
         max_ratio: at most ``max_ratio * longest source + 10`` output tokens.
+        block_ngram_repeat: ``n``: no hypothesis may repeat an ``n``-gram of its own tokens
+            (:class:`~carrousel.core.decode.NgramBlockedStep`; 0: off).
 
     Returns:
         The best hypothesis per source, its ``extras`` the ``(T, S_b)`` attention over that source.
     """
     found = decode_nbest(
         model, sources, bos, eos, beam=beam, length_penalty=length_penalty,
-        coverage_penalty=coverage_penalty, max_ratio=max_ratio,
+        coverage_penalty=coverage_penalty, max_ratio=max_ratio, block_ngram_repeat=block_ngram_repeat,
     )  # fmt: skip
     return [h[0] for h in found]
 
@@ -63,6 +72,7 @@ def decode_nbest(
     length_penalty: float = 0.0,
     coverage_penalty: float = 0.0,
     max_ratio: float = 2.0,
+    block_ngram_repeat: int = 0,
 ) -> list[list[Hypothesis]]:
     """:func:`decode_batch` keeping the ``n_best`` (at most ``beam``) hypotheses per source, best first.
 
@@ -75,13 +85,16 @@ def decode_nbest(
         src[i, : len(s)] = torch.as_tensor(list(s), dtype=torch.long)
     max_len = int(max_ratio * int(lengths.max())) + 10
     with torch.no_grad():
-        state = model.start(src.to(device), lengths)
+        state, step = model.start(src.to(device), lengths), model.step
+        if block_ngram_repeat > 0:
+            step = NgramBlockedStep(model.step, block_ngram_repeat)
+            state = step.start(state)
         if beam == 1:
-            found = [[h] for h in greedy_search(model.step, state, bos, eos, max_len)]
+            found = [[h] for h in greedy_search(step, state, bos, eos, max_len)]
         else:
             cover = gnmt_coverage_penalty(coverage_penalty) if coverage_penalty > 0 else None
             found = beam_search(
-                model.step,
+                step,
                 state,
                 bos,
                 eos,

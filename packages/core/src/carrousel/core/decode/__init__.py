@@ -1,5 +1,6 @@
 """Decoding: greedy and beam search over a step function; CTC greedy, prefix beam search and alignment;
-temperature, top-k and top-p sampling; minimum-Bayes-risk (consensus) selection among candidates.
+temperature, top-k and top-p sampling; minimum-Bayes-risk (consensus) selection among candidates; a guard
+against repeated n-grams (:class:`~carrousel.core.decode.NgramBlockedStep`).
 
 :mod:`~carrousel.core.decode.search` drives any autoregressive model through a step function
 ``step(labels (N,), state) -> (log_probs (N, V), state[, extras (N, ...)])``, and
@@ -18,6 +19,7 @@ from carrousel.core.decode.ctc import (
 )
 from carrousel.core.decode.ensemble import EnsembleStep
 from carrousel.core.decode.mbr import MBRChoice, mbr_from_matrix, mbr_select, mbr_weights
+from carrousel.core.decode.repeats import NgramBlockedStep, blocked_labels
 from carrousel.core.decode.sampling import filter_logits, sample_next
 from carrousel.core.decode.search import (
     Hypothesis,
@@ -35,9 +37,11 @@ __all__ = [
     "EnsembleStep",
     "Hypothesis",
     "MBRChoice",
+    "NgramBlockedStep",
     "Scorer",
     "StepFunction",
     "beam_search",
+    "blocked_labels",
     "ctc_forced_align",
     "ctc_greedy_decode",
     "ctc_prefix_beam_search",

@@ -77,6 +77,13 @@ LengthPenalty = Annotated[
     ),
 ]
 Coverage = Annotated[float, typer.Option(min=0.0, help="GNMT coverage penalty beta (0: off).")]
+BlockNgram = Annotated[
+    int,
+    typer.Option(
+        min=0,
+        help="N: no output may repeat an N-gram of its own tokens (OpenNMT's block_ngram_repeat; 0: off).",
+    ),
+]
 BatchSize = Annotated[int, typer.Option(min=1, help="Sentences decoded together.")]
 Ensemble = Annotated[
     list[Path] | None,

@@ -32,6 +32,7 @@ from carrousel.nlp.cli._translate_options import (
     Beam,
     BleuPlot,
     BleuTokenize,
+    BlockNgram,
     CopyUnknown,
     Coverage,
     Ensemble,
@@ -254,6 +255,7 @@ def run(
     beam: Beam = 5,
     length_penalty: LengthPenalty = 1.0,
     coverage_penalty: Coverage = 0.0,
+    block_ngram_repeat: BlockNgram = 0,
     copy_unknown: CopyUnknown = False,
     lexical_bias: LexicalBias = 0.0,
     fallback_nll: FallbackNll = 0.8,
@@ -284,7 +286,8 @@ def run(
     if not items and po is None:
         raise TextDataError("nothing to translate; give texts as arguments, --file FILE or --po CATALOGUE")
     dc = DecodeConfig(
-        beam, length_penalty, coverage_penalty, batch_size=batch_size, device=device,
+        beam, length_penalty, coverage_penalty, block_ngram_repeat=block_ngram_repeat, batch_size=batch_size,
+        device=device,
         copy_unknown=copy_unknown, lexical_bias=lexical_bias, fallback_nll=fallback_nll, mbr=mbr,
         mbr_temperature=mbr_temperature, mbr_dictionary=mbr_dictionary, mbr_copy=mbr_copy,
         mbr_confidence=mbr_confidence, precision=precision.value, fallback_clauses=fallback_clauses,
@@ -320,6 +323,7 @@ def evaluate(
     beam: Beam = 5,
     length_penalty: LengthPenalty = 1.0,
     coverage_penalty: Coverage = 0.0,
+    block_ngram_repeat: BlockNgram = 0,
     copy_unknown: CopyUnknown = False,
     lexical_bias: LexicalBias = 0.0,
     fallback_nll: FallbackNll = 0.8,
@@ -345,7 +349,8 @@ def evaluate(
 
     to_stdout = check_plot_option(plot, as_json, charts.PLOT_EXTRA, charts.TRANSLATE_PURPOSE)
     dc = DecodeConfig(
-        beam, length_penalty, coverage_penalty, batch_size=batch_size, device=device,
+        beam, length_penalty, coverage_penalty, block_ngram_repeat=block_ngram_repeat, batch_size=batch_size,
+        device=device,
         copy_unknown=copy_unknown, lexical_bias=lexical_bias, fallback_nll=fallback_nll, mbr=mbr,
         mbr_temperature=mbr_temperature, mbr_dictionary=mbr_dictionary, mbr_copy=mbr_copy,
         mbr_confidence=mbr_confidence, precision=precision.value, fallback_clauses=fallback_clauses,

@@ -226,6 +226,7 @@ class Translator:
                 network, [ids[i] for i in chunk], out_tok.bos_id, out_tok.eos_id, beam=dc.beam,
                 n_best=dc.beam if dc.mbr else 1, length_penalty=dc.length_penalty,
                 coverage_penalty=dc.coverage_penalty, max_ratio=dc.max_ratio,
+                block_ngram_repeat=dc.block_ngram_repeat,
             )  # fmt: skip
             for i, hyps in zip(chunk, found, strict=True):
                 out[i] = Searched(texts[i], ids[i], masked[i][1], hyps)
