@@ -26,8 +26,8 @@ def test_guarded_outputs_repeat_no_ngram_and_zero_is_the_old_decoding(
 ) -> None:
     tr = Translator.from_pretrained(undertrained)
     sources = [s for s, _ in toy_pairs(60, 7)]
-    plain = DecodeConfig(beam=4, fallback_nll=0.0, mbr=False)
-    assert DecodeConfig().block_ngram_repeat == 0  # off by default (nlp README, "Tried, not adopted")
+    plain = DecodeConfig(beam=4, fallback_nll=0.0, mbr=False, block_ngram_repeat=0)
+    assert DecodeConfig().block_ngram_repeat == 5  # on by default since git's validation split (nlp README)
     free = tr.translate(sources, plain, attention=True)
     assert any(_repeats(t.target_tokens, 1) for t in free)  # the guard below has something to block
     for n in (1, 2):
@@ -55,7 +55,7 @@ def test_the_flag_reaches_run_and_evaluate(
 ) -> None:
     sources = [s for s, _ in toy_pairs(8, 7)]
     tr = Translator.from_pretrained(undertrained)
-    want = [t.text for t in tr.translate(sources, DecodeConfig(block_ngram_repeat=1))]
+    want = [t.text for t in tr.translate(sources, DecodeConfig(block_ngram_repeat=1))]  # default 5: given
     ran = invoke("nlp", "translate", "run", "--model", undertrained, *sources, "--block-ngram-repeat", "1")
     assert ran.code == 0 and ran.stdout.splitlines() == want
     pairs = tmp_path / "p.tsv"
@@ -73,7 +73,7 @@ def test_the_flag_reaches_run_and_evaluate(
         "60",
     )
     args += ("--beam", "4", "--fallback-nll", "0", "--no-mbr")
-    off, on = invoke(*args), invoke(*args, "--block-ngram-repeat", "1")
+    off, on = invoke(*args, "--block-ngram-repeat", "0"), invoke(*args, "--block-ngram-repeat", "1")
     assert off.code == on.code == 0
     assert json.loads(off.stdout).keys() == json.loads(on.stdout).keys()  # no new key in the JSON
     for outcome, n in ((off, 0), (on, 1)):

@@ -592,7 +592,7 @@ class DecodeConfig:
     length_penalty: float = 1.0  # GNMT alpha: scores are log-prob / ((5 + length) / 6) ** alpha
     coverage_penalty: float = 0.0  # GNMT beta over the attention (0: off)
     max_ratio: float = 2.0  # most output tokens per source token (plus 10)
-    block_ngram_repeat: int = 0  # n: no output repeats an n-gram of its own tokens (0: off; nlp README)
+    block_ngram_repeat: int = 5  # n: no output repeats an n-gram of its own tokens (0: off; nlp README)
     batch_size: int = 64  # sentences decoded together
     device: str = "cpu"  # cpu | cuda | cuda:N | mps | auto (check_device)
     precision: str = "fp32"  # fp32 | bf16 | fp16: autocast of the network (not for an exported model)
