@@ -20,7 +20,8 @@ SENTIMENT = ["nlp", "sentiment", "train", "--data", "d.csv", "-o", "o"]
 GENERATE = ["nlp", "generate", "train", "--text", "t.txt", "-o", "o"]
 CASES = [
     ([*TRANSLATE, "--bpe-dropout", "1.0"], "'--bpe-dropout': 1 is outside 0<=x<1"),
-    ([*TRANSLATE, "--valid", "1"], "'--valid': 1 is outside 0<=x<1"),
+    ([*TRANSLATE, "--valid", "1"], "'--valid': 1 is outside 0<x<1"),
+    ([*TRANSLATE, "--valid", "0"], "'--valid': 0 is outside 0<x<1"),  # no validation pairs to stop on
     ([*TRANSLATE, "--test", "-0.5"], "'--test': -0.5 is outside 0<=x<1"),
     ([*TRANSLATE, "--vocab-size", "2000000"], "'--vocab-size'"),
     ([*SENTIMENT, "--val-fraction", "0"], "'--val-fraction': 0 is outside 0<x<1"),
@@ -55,7 +56,7 @@ def test_values_inside_the_range_pass_to_the_data_check(
     invoke: Callable[..., Outcome], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    assert_clean_failure(invoke(*TRANSLATE, "--bpe-dropout", "0.99", "--valid", "0"), 1, "p.tsv")
+    assert_clean_failure(invoke(*TRANSLATE, "--bpe-dropout", "0.99", "--valid", "0.001"), 1, "p.tsv")
     assert_clean_failure(invoke(*SENTIMENT, "--val-fraction", "0.999"), 1, "d.csv")
 
 

@@ -95,19 +95,22 @@ def test_errors_are_one_line(nlp: Callable[..., Run], corpus: Path, tmp_path: Pa
 def test_no_validation_share_is_refused_naming_the_flag(
     nlp: Callable[..., Run], corpus: Path, tmp_path: Path
 ) -> None:
-    """``translate train --valid 0`` (the help's range is 0 <= x < 1): one line naming ``--valid`` before any
-    work, no folder. Before, the data was read and tokenised, then 'too few pairs survive tokenisation; give
-    more pairs or a larger --max-tokens', a flag the command does not have."""
+    """``translate train --valid 0``: a usage error naming ``--valid`` and its range (0 < x < 1) before any work,
+    no folder; from Python the config refuses it naming ``valid``. Before, the data was read and tokenised,
+    then 'too few pairs survive tokenisation; give more pairs or a larger --max-tokens', a flag the command
+    does not have (and the help's range said 0 <= x < 1)."""
+    from carrousel.nlp.config import TranslateDataConfig, TranslateTrainConfig
+    from carrousel.nlp.errors import NLPConfigError
+
     out = tmp_path / "o"
     result = nlp(
         "translate", "train", "--pairs", str(corpus), "-o", str(out), "--valid", "0", "--members", "1"
     )
-    assert result.returncode == 1 and result.stdout == "", result.stderr
-    assert (
-        len(result.stderr.strip().splitlines()) == 1
-        and "--valid 0.0 leaves no validation pairs" in result.stderr
-    )
+    assert result.returncode == 2 and result.stdout == "", result.stderr
+    assert "'--valid': 0 is outside 0<x<1" in result.stderr and "Traceback" not in result.stderr
     assert "--max-tokens" not in result.stderr and not out.exists()
+    with pytest.raises(NLPConfigError, match=r"^valid=0\.0 leaves no validation pairs"):
+        TranslateTrainConfig(data=TranslateDataConfig(pairs=("p.tsv",), valid=0.0))
 
 
 def test_an_odd_hidden_size_names_the_flag(nlp: Callable[..., Run], corpus: Path, tmp_path: Path) -> None:

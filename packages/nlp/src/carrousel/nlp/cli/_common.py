@@ -55,8 +55,8 @@ ExportOut = Annotated[
     Path, typer.Option("--out", "-o", help="Folder of the exported model to write."), OutputFolder()
 ]
 BpeDropout = Annotated[float | None, typer.Option(min=0.0, help=_BPE_HELP), Below(1.0)]
-ValidShare = Annotated[
-    float | None, typer.Option(min=0.0, help="Validation share [default: 0.05]."), Below(1.0)
+ValidShare = Annotated[  # above 0: early stopping and the kept epoch go by the validation loss
+    float | None, typer.Option(help="Validation share [default: 0.05]."), Above(0.0), Below(1.0)
 ]
 TestShare = Annotated[
     float | None, typer.Option(min=0.0, help="Held-out test share [default: 0.05]."), Below(1.0)
