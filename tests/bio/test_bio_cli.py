@@ -151,6 +151,45 @@ def test_a_scan_option_its_method_never_reads_is_refused(  # type: ignore[no-unt
     ScanConfig(motifs=("CTCF",), background="input", background_order=1)
 
 
+@pytest.mark.parametrize(
+    ("flags", "needle"),
+    [
+        (["-m", "CTCF", "--model-null", "genome"], "--model-null genome is not used by a PWM scan"),
+        (
+            ["-m", "CTCF", "--model-calls", "auto"],
+            "--model-calls auto is not used by a PWM scan",
+        ),  # the default
+        (["--method", "pwm", "--model-qvalue", "0.01"], "--model-qvalue 0.01 is not used by a PWM scan"),
+        (["-m", "CTCF", "--model-pvalue", "0.05"], "--model-pvalue 0.05 is not used by a PWM scan"),
+        (["-m", "CTCF", "--config", "RUN"], "calls = 'fdr' in --config "),
+    ],
+)
+def test_a_model_option_typed_in_a_pwm_scan_is_a_usage_error(  # type: ignore[no-untyped-def]
+    invoke, tmp_path, write_fasta, flags, needle
+) -> None:
+    """Each ran a PWM scan with exit 0 and the model's option ignored without a word (their defaults are
+    values, so only one typed, even at its default, or set by the --config file counts); now one usage line
+    naming it and the way out, exit 2, before any work. The same options in a model or both scan are read."""
+    fa = write_fasta(tmp_path / "g.fa", {"chr1": "ACGT" * 100})
+    run = tmp_path / "run.toml"
+    run.write_text('calls = "fdr"\n')
+    outcome = invoke("bio", "scan", fa, *[str(run) if f == "RUN" else f for f in flags])
+    assert outcome.code == 2 and outcome.stdout == "", outcome.stderr
+    lines = outcome.error_lines()
+    assert len(lines) == 1 and needle in lines[0] and "--method model or both" in lines[0], outcome.stderr
+
+
+def test_model_options_in_a_scan_that_reads_them_are_not_refused(invoke, tmp_path, write_fasta) -> None:  # type: ignore[no-untyped-def]
+    """The other side of the refusal above: a PWM scan with the model options' defaults, and a both scan
+    (the model's side reads them) with one typed, run as before."""
+    fa = write_fasta(tmp_path / "g.fa", {"chr1": "ACGT" * 100})
+    assert invoke("bio", "scan", fa, "-m", "CTCF", "--no-progress").code == 0
+    both = invoke(
+        "bio", "scan", fa, "-m", "CTCF", "--method", "both", "--model-calls", "fdr", "--no-progress"
+    )
+    assert both.code == 0, both.stderr
+
+
 def test_a_model_beside_pwm_only_is_refused(invoke, tmp_path, write_fasta) -> None:  # type: ignore[no-untyped-def]
     """'bio evaluate ... --pwm-only -m CTCF --model X' evaluated the PWM and ignored X without a word (a file
     of random bytes as --model gave exit 0); now one line naming both flags, before any work."""

@@ -186,6 +186,35 @@ _SCAN_FLAGS = {
 }
 
 
+# the model scan's options (CLI parameter -> ScanConfig field): a PWM scan never reads them
+_MODEL_ONLY = {
+    "model_null": "calibration",
+    "model_calls": "calls",
+    "model_qvalue": "model_qvalue",
+    "model_pvalue": "model_pvalue",
+}
+
+
+def _refuse_model_only(ctx: typer.Context, config: Path | None, cfg: ScanConfig) -> None:
+    """A usage error for a model scan's option (their defaults are values, so only one typed on the command
+    line or set by the ``--config`` file counts) in a PWM scan, which would ignore it without a word."""
+    if cfg.method is not Method.pwm:
+        return
+    in_file = read_toml(config, "--config", empty_ok=False) if config is not None else {}
+    for param, name in _MODEL_ONLY.items():
+        value = getattr(cfg, name)
+        shown = getattr(value, "value", f"{value:g}" if isinstance(value, float) else value)
+        if _given(ctx, param):
+            setting = f"--{param.replace('_', '-')} {shown}"
+        elif name in in_file:
+            setting = f"{name} = {in_file[name]!r} in --config {config}"
+        else:
+            continue
+        raise typer.BadParameter(
+            f"{setting} is not used by a PWM scan (it is the model scan's); drop it, or use --method model or both"
+        )
+
+
 def _arithmetic(precisions: PrecisionReport) -> str:
     """The human line's words for a loaded model's ``trained_precision`` and this run's ``precision``."""
     return "model " + precision_words(precisions["trained_precision"], precisions["precision"])
@@ -360,6 +389,7 @@ def scan(
         precision=precision,
     )
     cfg = _with_flags(ctx, config, flags, _SCAN_FLAGS, {"method": _scan_method})
+    _refuse_model_only(ctx, config, cfg)
     with _bases_bar(progress) as (set_total, advance):
         result = run_scan(cfg, genome, out=out, fmt=fmt, progress=advance, total=set_total)
     if plot is not None:
