@@ -70,6 +70,17 @@ def test_usage_errors_exit_2(capsys, monkeypatch, tmp_path) -> None:
     assert code == 2 and "poems" in err
 
 
+def test_finetune_epochs_without_prune_or_distill_is_a_usage_error(capsys, monkeypatch, tmp_path) -> None:
+    """'speech export -o o --finetune-epochs 3' exported the plain recogniser (exit 0) and ignored the
+    option without a word, as bio's and finance's did; now the same usage line, exit 2, before any work
+    (its default is never refused)."""
+    out = tmp_path / "o"
+    code, stdout, err = speech(capsys, monkeypatch, "export", "-o", str(out), "--finetune-epochs", "3")
+    assert code == 2 and stdout == "" and len(err.strip().splitlines()) == 1, err
+    assert "--finetune-epochs is for --prune or --distill (their training); add one or drop it" in err, err
+    assert not out.exists()
+
+
 def test_data_errors_exit_1_in_one_line(capsys, monkeypatch, tmp_path, model) -> None:
     empty = tmp_path / "empty.wav"
     empty.write_bytes(b"")

@@ -541,6 +541,7 @@ def evaluate(
 
 @cli.command(app, "export")
 def export(
+    ctx: typer.Context,
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Folder of the exported model to write."), OutputFolder()
     ],
@@ -578,6 +579,14 @@ def export(
 
     if train_data and prune == 0.0 and not distill:
         raise typer.BadParameter("--train-data is for --prune or --distill (the training corpus)")
+    if (
+        getattr(ctx.get_parameter_source("finetune_epochs"), "name", "") == "COMMANDLINE"  # typer's own click
+        and prune == 0.0
+        and not distill
+    ):  # it was ignored without a word
+        raise typer.BadParameter(
+            "--finetune-epochs is for --prune or --distill (their training); add one or drop it"
+        )
     if static_conv and precision is not DeployPrecision.INT8:
         raise typer.BadParameter("--static-conv is for --precision int8")
     cfg = SpeechExportConfig(
