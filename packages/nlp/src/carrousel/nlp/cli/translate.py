@@ -246,9 +246,13 @@ def train(
 @command(translate_app, "run")
 def run(
     model: Model,
-    texts: Annotated[list[str] | None, typer.Argument(help="Texts to translate.", show_default=False)] = None,
+    texts: Annotated[
+        list[str] | None,
+        typer.Argument(help="Texts to translate (before --file's lines).", show_default=False),
+    ] = None,
     file: Annotated[
-        Path | None, typer.Option("--file", help="Translate each line of a UTF-8 file (- reads stdin).")
+        Path | None,
+        typer.Option("--file", help="Translate each line of a UTF-8 file (- reads stdin), after any TEXTS."),
     ] = None,
     po: PoIn = None,
     out: PoOut = None,
@@ -272,8 +276,8 @@ def run(
     precision: RunPrecision = InferencePrecision.FP32,
     as_json: JsonFlag = False,
 ) -> None:
-    """Translate texts given as arguments or lines of a file (--json adds the attention weights), or fill a
-    gettext catalogue's untranslated messages (--po)."""
+    """Translate texts given as arguments, then the lines of --file (either or both; one output each, in that
+    order; --json adds the attention weights), or fill a gettext catalogue's untranslated messages (--po)."""
     from carrousel.nlp import evaluate_plot, plots
     from carrousel.nlp.data import read_lines
     from carrousel.nlp.pipeline.translate import Translator, attention_plot
