@@ -162,14 +162,17 @@ def test_a_scan_option_its_method_never_reads_is_refused(  # type: ignore[no-unt
         (["--method", "pwm", "--model-qvalue", "0.01"], "--model-qvalue 0.01 is not used by a PWM scan"),
         (["-m", "CTCF", "--model-pvalue", "0.05"], "--model-pvalue 0.05 is not used by a PWM scan"),
         (["-m", "CTCF", "--config", "RUN"], "calls = 'fdr' in --config "),
+        (["-m", "CTCF", "--device", "cpu"], "--device cpu is not used by a PWM scan"),  # no network runs
+        (["-m", "CTCF", "--precision", "bf16"], "--precision bf16 is not used by a PWM scan"),
     ],
 )
 def test_a_model_option_typed_in_a_pwm_scan_is_a_usage_error(  # type: ignore[no-untyped-def]
     invoke, tmp_path, write_fasta, flags, needle
 ) -> None:
     """Each ran a PWM scan with exit 0 and the model's option ignored without a word (their defaults are
-    values, so only one typed, even at its default, or set by the --config file counts); now one usage line
-    naming it and the way out, exit 2, before any work. The same options in a model or both scan are read."""
+    values, so only one typed, even at its default, or set by the --config file counts; --device and
+    --precision are the network's, which a PWM scan never runs); now one usage line naming it and the way
+    out, exit 2, before any work. The same options in a model or both scan are read."""
     fa = write_fasta(tmp_path / "g.fa", {"chr1": "ACGT" * 100})
     run = tmp_path / "run.toml"
     run.write_text('calls = "fdr"\n')

@@ -192,6 +192,8 @@ _MODEL_ONLY = {
     "model_calls": "calls",
     "model_qvalue": "model_qvalue",
     "model_pvalue": "model_pvalue",
+    "device": "device",  # where the network runs: a PWM scan runs none
+    "precision": "precision",
 }
 
 
