@@ -32,6 +32,8 @@ __all__ = [
     "Pairs",
     "PoIn",
     "PoOut",
+    "RunFile",
+    "RunTexts",
     "Split",
 ]
 
@@ -66,6 +68,13 @@ PoOut = Annotated[
     typer.Option(
         "--out", "-o", help="With --po: the filled catalogue (- or omitted: stdout; it may not be --po)."
     ),
+]
+RunTexts = Annotated[
+    list[str] | None, typer.Argument(help="Texts to translate (before --file's lines).", show_default=False)
+]
+RunFile = Annotated[
+    Path | None,
+    typer.Option("--file", help="Translate each line of a UTF-8 file (- reads stdin), after any TEXTS."),
 ]
 Beam = Annotated[int, typer.Option("--beam", min=1, max=64, help="Beam size (1: greedy search).")]
 LengthPenalty = Annotated[

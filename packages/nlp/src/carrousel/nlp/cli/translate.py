@@ -49,6 +49,8 @@ from carrousel.nlp.cli._translate_options import (
     Pairs,
     PoIn,
     PoOut,
+    RunFile,
+    RunTexts,
     Split,
 )
 from carrousel.nlp.cli._translate_po import fill_catalogue, po_output
@@ -246,14 +248,8 @@ def train(
 @command(translate_app, "run")
 def run(
     model: Model,
-    texts: Annotated[
-        list[str] | None,
-        typer.Argument(help="Texts to translate (before --file's lines).", show_default=False),
-    ] = None,
-    file: Annotated[
-        Path | None,
-        typer.Option("--file", help="Translate each line of a UTF-8 file (- reads stdin), after any TEXTS."),
-    ] = None,
+    texts: RunTexts = None,
+    file: RunFile = None,
     po: PoIn = None,
     out: PoOut = None,
     beam: Beam = 5,
