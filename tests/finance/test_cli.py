@@ -16,6 +16,10 @@ from carrousel.finance.cli import app
 
 TINY = ["--horizon", "3", "--lookback", "10", "--epochs", "2", "--hidden", "8", "--test-days", "40",
         "--refit-every", "20", "--members", "2"]  # fmt: skip
+# TINY without the backtest: --test-days and --refit-every with --no-backtest are a usage error
+NO_BACKTEST = [*TINY[:8], *TINY[12:], "--no-backtest"]
+# TINY's window and network settings alone: a reused --model-dir refuses the training flags (usage error)
+SHAPE = [*TINY[:4], *TINY[6:8], *TINY[12:]]
 
 runner = CliRunner()
 
@@ -49,7 +53,8 @@ def test_forecast_json_plot_and_evaluate(sample_source: Path, tmp_path: Path) ->
     assert "lstm intervals beat best baseline " in shown.output
 
     # the run folder itself works as --model-dir: its model/ bundle is reused, not retrained over
-    reuse = runner.invoke(app, [*args, "--model-dir", str(tmp_path / "run")])
+    shape = ["forecast", "AAPL", "--source", "sample", *SHAPE, "--quantiles", "0.05,0.95", "--json"]
+    reuse = runner.invoke(app, [*shape, "--model-dir", str(tmp_path / "run")])
     assert reuse.exit_code == 0, reuse.output
     again = json.loads(reuse.stdout)
     assert again["reused_bundle"] is True and again["bundle"] == str(tmp_path / "run" / "model")
@@ -70,7 +75,9 @@ def test_forecast_table_reuses_model_dir(sample_source: Path, tmp_path: Path) ->
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
     assert "SAMPLE DATA" in first.output and "random_walk" in first.output and "saved to" in first.output
-    second = runner.invoke(app, args)
+    second = runner.invoke(
+        app, ["forecast", "MSFT", "--source", "sample", *SHAPE, "--model-dir", str(tmp_path / "m")]
+    )
     assert (
         second.exit_code == 0 and "reused" in second.output and "saved model's training run" in second.output
     )
@@ -117,8 +124,7 @@ def test_forecast_without_backtest_still_plots(sample_source: Path, tmp_path: Pa
         "AAPL",
         "--source",
         "sample",
-        *TINY,
-        "--no-backtest",
+        *NO_BACKTEST,
         "--plot",
         str(tmp_path / "f.png"),
     ]
@@ -214,18 +220,9 @@ def test_model_dir_round_trip_and_saved_settings_as_defaults(sample_source: Path
 def test_a_flag_contradicting_the_saved_model_is_one_line_and_exit_1(
     sample_source: Path, tmp_path: Path
 ) -> None:
-    args = [
-        "forecast",
-        "AAPL",
-        "--source",
-        "sample",
-        *TINY,
-        "--no-backtest",
-        "--model-dir",
-        str(tmp_path / "m"),
-    ]
-    assert runner.invoke(app, args).exit_code == 0
-    for extra, needle in (
+    args = ["forecast", "AAPL", "--source", "sample", "--model-dir", str(tmp_path / "m")]
+    assert runner.invoke(app, [*args, *NO_BACKTEST]).exit_code == 0
+    for extra, needle in (  # the reuse, without the training flags (a usage error there)
         (["--horizon", "4"], "horizon 3, not the horizon 4"),
         (["--arch", "gru"], "arch lstm, not the arch gru"),
         (["--quantiles", "0.2,0.8"], "quantiles 0.1,0.5,0.9, not the quantiles 0.2,0.5,0.8"),
@@ -241,7 +238,7 @@ def test_quantiles_have_no_short_flag_and_q_means_quiet(sample_source: Path, tmp
     assert shown.exit_code == 0
     assert "-q, --quiet" in shown.output and "-q, --quantiles" not in shown.output
     assert "--arch" in shown.output and "lstm|gru|bilstm" in shown.output and "--model " not in shown.output
-    args = ["forecast", "AAPL", "--source", "sample", *TINY, "--no-backtest"]
+    args = ["forecast", "AAPL", "--source", "sample", *NO_BACKTEST]
     loud = runner.invoke(app, [*args, "-v"])
     assert loud.exit_code == 0 and "fitting the final model" in loud.stderr
     quiet = runner.invoke(app, [*args, "-q", "--quantiles", "0.2,0.8"])

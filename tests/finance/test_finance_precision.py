@@ -21,6 +21,8 @@ from tests.cli_harness import Outcome, assert_clean_failure
 
 TINY = ["--horizon", "3", "--lookback", "10", "--epochs", "2", "--hidden", "8", "--test-days", "40",
         "--refit-every", "20", "--members", "2"]  # fmt: skip
+# TINY without the backtest: --test-days and --refit-every with --no-backtest are a usage error
+NO_BACKTEST = [*TINY[:8], *TINY[12:], "--no-backtest"]
 
 runner = CliRunner()
 
@@ -62,7 +64,7 @@ def test_bf16_trained_model_holds_float32_weights_and_loads(sample_source: Path,
 
     model = tmp_path / "m"
     args = ["forecast", "AAPL", "--source", "sample", "--model-dir", str(model), "--json"]
-    trained = runner.invoke(app, [*args, *TINY, "--no-backtest", "--precision", "bf16"])
+    trained = runner.invoke(app, [*args, *NO_BACKTEST, "--precision", "bf16"])
     assert trained.exit_code == 0, trained.output
     doc = json.loads(trained.stdout)
     assert doc["trained_precision"] == "bf16" and doc["config"]["train"]["precision"] == "bf16"
@@ -100,7 +102,7 @@ def test_bf16_forecast_of_a_saved_model_close_to_fp32(sample_source: Path, tmp_p
     """A model trained once forecasts again with bf16: every price quantile moves by under 2 % of the fp32
     forecast's narrowest p10-p90 interval."""
     args = ["forecast", "AAPL", "--source", "sample", "--model-dir", str(tmp_path / "m"), "--json"]
-    assert runner.invoke(app, [*args, *TINY, "--no-backtest"]).exit_code == 0
+    assert runner.invoke(app, [*args, *NO_BACKTEST]).exit_code == 0
     fp32, bf16 = (runner.invoke(app, [*args, "--precision", p]) for p in ("fp32", "bf16"))
     assert fp32.exit_code == 0 and bf16.exit_code == 0, fp32.output + bf16.output
     full, half = json.loads(fp32.stdout), json.loads(bf16.stdout)
@@ -171,7 +173,7 @@ def test_a_reuse_in_another_precision_says_both(sample_source: Path, tmp_path: P
     alone (the JSON had trained_precision, the table nothing). Now the table names both arithmetics when
     they differ, and only then."""
     args = ["forecast", "AAPL", "--source", "sample", "--model-dir", str(tmp_path / "m")]
-    assert runner.invoke(app, [*args, *TINY, "--no-backtest", "--precision", "bf16"]).exit_code == 0
+    assert runner.invoke(app, [*args, *NO_BACKTEST, "--precision", "bf16"]).exit_code == 0
     fp32, bf16 = (runner.invoke(app, [*args, "--precision", p]) for p in ("fp32", "bf16"))
     assert fp32.exit_code == 0 and bf16.exit_code == 0, fp32.output + bf16.output
     assert "(trained in bf16, forecasting in fp32)" in " ".join(fp32.stdout.split()), fp32.stdout

@@ -50,6 +50,11 @@ from carrousel.core.export.choices import PrecisionSource, precision_from
 from carrousel.finance import __version__
 from carrousel.finance.cli_global import CalendarOpt, register
 from carrousel.finance.config import (
+    MAX_HIDDEN,
+    MAX_HORIZON,
+    MAX_MEMBERS,
+    MIN_LOOKBACK,
+    MIN_TEST_DAYS,
     Arch,
     ExportConfig,
     FinanceConfig,
@@ -81,7 +86,13 @@ def _onoff(flag: bool) -> str:
 Tickers = Annotated[list[str], typer.Argument(help="One or more symbols (several train one global model).")]
 Horizon = Annotated[
     int | None,
-    typer.Option("--horizon", "-H", help=f"Trading days to forecast (default {_D.window.horizon})."),
+    typer.Option(
+        "--horizon",
+        "-H",
+        min=1,
+        max=MAX_HORIZON,
+        help=f"Trading days to forecast (default {_D.window.horizon}).",
+    ),
 ]
 Quantiles = Annotated[
     list[str] | None,
@@ -149,13 +160,14 @@ TestDays = Annotated[
     int | None,
     typer.Option(
         "--test-days",
+        min=MIN_TEST_DAYS,
         help=f"Backtest forecast origins (default {_D.backtest.origins}, fewer on a short history).",
     ),
 ]
 RefitEvery = Annotated[
     int | None,
     typer.Option(
-        "--refit-every", help=f"Refit the models every N origins (default {_D.backtest.refit_every})."
+        "--refit-every", min=1, help=f"Refit the models every N origins (default {_D.backtest.refit_every})."
     ),
 ]
 WindowOpt = Annotated[
@@ -165,10 +177,20 @@ WindowOpt = Annotated[
 Epochs = Annotated[int | None, epochs_option(f"Training epochs per fit (default {_D.train.epochs}).")]
 Lookback = Annotated[
     int | None,
-    typer.Option("--lookback", help=f"Days of history per input window (default {_D.window.lookback})."),
+    typer.Option(
+        "--lookback",
+        min=MIN_LOOKBACK,
+        help=f"Days of history per input window (default {_D.window.lookback}).",
+    ),
 ]
 Hidden = Annotated[
-    int | None, typer.Option("--hidden", help=f"Hidden units per direction (default {_D.model.hidden_size}).")
+    int | None,
+    typer.Option(
+        "--hidden",
+        min=1,
+        max=MAX_HIDDEN,
+        help=f"Hidden units per direction (default {_D.model.hidden_size}).",
+    ),
 ]
 Conformal = Annotated[
     bool | None,
@@ -204,7 +226,7 @@ Members = Annotated[
     typer.Option(
         "--members",
         min=1,
-        max=100,
+        max=MAX_MEMBERS,
         help=f"Seed ensemble size: networks with seeds seed..seed+N-1, quantiles averaged; 1 = one network "
         f"(default {_D.model.members}).",
     ),
@@ -314,6 +336,44 @@ def _config(
             enabled=_pick(enabled, b.enabled),
         ),
     )
+
+
+# forecast options that only the backtest reads, and those a reused --model-dir ignores (nothing is trained):
+# --window (the rolling training window), --conformal and --ensemble shape the final fit and its forecast
+_BACKTEST_ONLY = ("test_days", "refit_every")
+_TRAINING_ONLY = ("epochs", "seed", "device", "conformal", "ensemble", "window", *_BACKTEST_ONLY)
+
+
+def _typed(ctx: typer.Context, name: str) -> bool:
+    """Whether the command line gave ``name`` (not its default, nor a --config file's setting)."""
+    return getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"
+
+
+def _flag(ctx: typer.Context, name: str) -> str:
+    """The flag the user typed for parameter ``name`` (``--no-conformal`` for a switch turned off)."""
+    param = next(p for p in ctx.command.params if p.name == name)
+    if ctx.params.get(name) is False and param.secondary_opts:
+        return str(param.secondary_opts[0])
+    return str(max(param.opts, key=len))
+
+
+def _refuse_unused(ctx: typer.Context, reused: Path | None) -> None:
+    """Refuses, as a usage error naming both, an option typed beside another that makes it do nothing:
+    ``--test-days``/``--refit-every`` with ``--no-backtest``; a training option with a ``--model-dir``
+    holding a model (``reused``), which forecasts without retraining (it was ignored without a word)."""
+    if ctx.params.get("enabled") is False and _typed(ctx, "enabled"):
+        for name in filter(lambda n: _typed(ctx, n), _BACKTEST_ONLY):
+            raise typer.BadParameter(
+                f"not used with --no-backtest (no backtest is run); drop {_flag(ctx, name)}, or drop "
+                "--no-backtest to run the backtest with it",
+                param_hint=f"'{_flag(ctx, name)}'",
+            )
+    for name in filter(lambda n: _typed(ctx, n), _TRAINING_ONLY if reused is not None else ()):
+        raise typer.BadParameter(
+            f"not used with --model-dir {reused}, which holds a saved model (it is reused: nothing is "
+            f"trained); drop {_flag(ctx, name)}, or pick another --model-dir to train a new model with it",
+            param_hint=f"'{_flag(ctx, name)}'",
+        )
 
 
 def _fmt(value: float | None, spec: str = ".3f") -> str:
@@ -434,6 +494,7 @@ def _render_board(board: dict[str, Any] | None, reused: bool) -> None:
 
 @command(app)
 def forecast(
+    ctx: typer.Context,
     tickers: Tickers,
     horizon: Horizon = None,
     quantiles: Quantiles = None,
@@ -472,12 +533,13 @@ def forecast(
     others = {"--out": out_dir, "--model-dir": model_dir}  # folders: a chart of their name is refused
     inside = {"--model-dir": model_dir}  # replaced as a whole (a chart in --out goes in with the run)
     to_stdout = check_plot_option(plot, as_json, PLOT_EXTRA, PLOT_PURPOSE, others=others, folders=inside)
+    saved = saved_config(model_dir)
+    _refuse_unused(ctx, model_dir if saved is not None else None)
     cfg = _config(
         tickers, source=source, csv=csv, start=start, end=end, lookback=lookback, horizon=horizon,
         indicators=indicators, arch=arch, quantiles=quantiles, hidden=hidden, epochs=epochs, device=device,
         precision=precision, seed=seed, members=members, test_days=test_days, refit_every=refit_every, window=window,
-        conformal=conformal, ensemble=ensemble, enabled=enabled, config=config, saved=saved_config(model_dir),
-        calendar=calendar,
+        conformal=conformal, ensemble=ensemble, enabled=enabled, config=config, saved=saved, calendar=calendar,
     )  # fmt: skip
     with (
         progress("loading data, backtesting and training"),

@@ -35,7 +35,17 @@ from carrousel.core.export.choices import InferencePrecision, PrecisionSource, p
 from carrousel.core.files import check_output_file
 from carrousel.core.provenance import precision_report
 from carrousel.finance.calendar_pick import AUTO
-from carrousel.finance.config import Arch, BacktestConfig, FinanceConfig, Sampling, load_config
+from carrousel.finance.config import (
+    MAX_HIDDEN,
+    MAX_HORIZON,
+    MAX_MEMBERS,
+    MIN_LOOKBACK,
+    Arch,
+    BacktestConfig,
+    FinanceConfig,
+    Sampling,
+    load_config,
+)
 from carrousel.finance.errors import FinanceConfigError
 
 __all__ = ["CalendarOpt", "PrecisionOpt", "register"]
@@ -107,28 +117,35 @@ def register(app: typer.Typer) -> None:
             typer.Option("--sampling", help=f"Windows across series (default {_D.train.sampling})."),
         ] = None,
         horizon: Annotated[
-            int | None, typer.Option("--horizon", "-H", help=f"Days ahead (default {_D.window.horizon}).")
+            int | None,
+            typer.Option(
+                "--horizon", "-H", min=1, max=MAX_HORIZON, help=f"Days ahead (default {_D.window.horizon})."
+            ),
         ] = None,
         lookback: Annotated[
-            int | None, typer.Option("--lookback", help=f"Input days (default {_D.window.lookback}).")
+            int | None,
+            typer.Option("--lookback", min=MIN_LOOKBACK, help=f"Input days (default {_D.window.lookback})."),
         ] = None,
         arch: Annotated[
             Arch | None, typer.Option("--arch", help=f"Encoder (default {_D.model.arch}).")
         ] = None,
         hidden: Annotated[
-            int | None, typer.Option("--hidden", help=f"Hidden units (default {_D.model.hidden_size}).")
+            int | None,
+            typer.Option(
+                "--hidden", min=1, max=MAX_HIDDEN, help=f"Hidden units (default {_D.model.hidden_size})."
+            ),
         ] = None,
         members: Annotated[
             int | None,
             typer.Option(
-                "--members", min=1, max=100, help=f"Seed ensemble size (default {_D.model.members})."
+                "--members", min=1, max=MAX_MEMBERS, help=f"Seed ensemble size (default {_D.model.members})."
             ),
         ] = None,
         epochs: Annotated[int | None, epochs_option(f"Epochs (default {_D.train.epochs}).")] = None,
         max_windows: Annotated[
             int | None,
             typer.Option(
-                "--max-windows", help=f"Latest windows per series (default {_D.train.max_windows})."
+                "--max-windows", min=1, help=f"Latest windows per series (default {_D.train.max_windows})."
             ),
         ] = None,
         device: Annotated[str | None, device_option(_D.train.device)] = None,
@@ -199,7 +216,10 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         horizon: Annotated[
-            int | None, typer.Option("--horizon", "-H", help="Sessions ahead (default: the model's).")
+            int | None,
+            typer.Option(
+                "--horizon", "-H", min=1, max=MAX_HORIZON, help="Sessions ahead (default: the model's)."
+            ),
         ] = None,
         precision: PrecisionOpt = None,
         plot: Annotated[
@@ -236,6 +256,12 @@ def register(app: typer.Typer) -> None:
                 )
             check_output_file(out, "--out", inputs=[data])
         model = Forecaster.from_pretrained(model_dir, _pick(precision, "fp32"), calendar)
+        if horizon is not None and horizon > model.horizon:  # a usage error naming -H, not Python's h=
+            raise typer.BadParameter(
+                f"{horizon} is past this model's horizon of {model.horizon} sessions; use -H {model.horizon} "
+                "or less, or train a model with that horizon",
+                param_hint="'--horizon' / '-H'",
+            )
         frame = read_frame(data)
         pred = model.predict(frame, h=horizon)  # too-short series skipped, named in a warning
         skipped = pred.attrs.get("skipped", [])

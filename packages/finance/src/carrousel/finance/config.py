@@ -25,17 +25,23 @@ import numpy as np
 
 from carrousel.core.args import check_args
 from carrousel.core.config import MAX_EPOCHS, check_device, check_numbers, overlay, read_toml
-from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
-from carrousel.core.export.choices import check_precision_name, check_variant
+from carrousel.core.export import InferencePrecision
+from carrousel.core.export.choices import check_precision_name
 from carrousel.core.option_names import naming_flags, option
 from carrousel.finance.choices import Arch, Calibration, Sampling, Source, TargetScale, TrainWindow
 from carrousel.finance.choices import check_choice as _choice
 from carrousel.finance.errors import FinanceConfigError
+from carrousel.finance.export_config import ExportConfig
 
 __all__ = [
     "GLOBAL_CALIBRATION_SHARE",
     "GLOBAL_TARGET_SCALE",
     "GLOBAL_VOL_INPUTS",
+    "MAX_HIDDEN",
+    "MAX_HORIZON",
+    "MAX_MEMBERS",
+    "MIN_LOOKBACK",
+    "MIN_TEST_DAYS",
     "Arch",
     "BacktestConfig",
     "Calibration",
@@ -53,6 +59,12 @@ __all__ = [
     "load_config",
 ]
 
+# named bounds, read by the config checks and by the command-line options (their --help shows them)
+MAX_HORIZON = 250  # trading days forecast (WindowConfig.horizon, -H)
+MIN_LOOKBACK = 2  # days of history per input window (WindowConfig.lookback, --lookback)
+MAX_HIDDEN = 4096  # hidden units per direction (ModelConfig.hidden_size, --hidden), far above any run
+MAX_MEMBERS = 100  # seed ensemble size (ModelConfig.members, --members)
+MIN_TEST_DAYS = 20  # backtest forecast origins given (BacktestConfig.test_days, --test-days)
 
 _SYMBOL = re.compile(
     r"[A-Za-z0-9][A-Za-z0-9.^=_-]{0,19}|\^[A-Za-z0-9.=_-]{1,19}"
@@ -176,10 +188,12 @@ class WindowConfig:
         check_numbers(self, FinanceConfigError)
         _choice(self.target_scale, TargetScale, "target scale")
         _choice(self.global_target_scale, TargetScale, "global target scale")
-        if self.lookback < 2:
-            raise FinanceConfigError(f"lookback={self.lookback} must be at least 2 days")
-        if not 1 <= self.horizon <= 250:
-            raise FinanceConfigError(f"horizon={self.horizon} must be between 1 and 250 trading days")
+        if self.lookback < MIN_LOOKBACK:
+            raise FinanceConfigError(f"lookback={self.lookback} must be at least {MIN_LOOKBACK} days")
+        if not 1 <= self.horizon <= MAX_HORIZON:
+            raise FinanceConfigError(
+                f"horizon={self.horizon} must be between 1 and {MAX_HORIZON} trading days"
+            )
 
 
 DEFAULT_MEMBERS = 3  # networks in the default seed ensemble (training time grows linearly: ~3x one network)
@@ -200,8 +214,8 @@ class ModelConfig:
     def __post_init__(self) -> None:
         check_numbers(self, FinanceConfigError)
         _choice(self.arch, Arch, "model architecture")
-        if not 1 <= self.members <= 100:
-            raise FinanceConfigError(f"members={self.members} must lie between 1 and 100, "
+        if not 1 <= self.members <= MAX_MEMBERS:
+            raise FinanceConfigError(f"members={self.members} must lie between 1 and {MAX_MEMBERS}, "
                                      f"e.g. {option('members', 5)}")  # fmt: skip
         bad = [q for q in self.quantiles if not 0.0 < q < 1.0]
         if bad:
@@ -215,9 +229,9 @@ class ModelConfig:
                 f"{option('quantiles')} needs a level besides the median 0.5 (always included) to give an interval; "
                 f"use e.g. {option('quantiles', '0.1,0.9' if naming_flags() else (0.1, 0.9))}"
             )
-        if self.hidden_size < 1 or self.num_layers < 1:
+        if not 1 <= self.hidden_size <= MAX_HIDDEN or self.num_layers < 1:
             raise FinanceConfigError(
-                f"hidden_size={self.hidden_size}, num_layers={self.num_layers}: give >= 1"
+                f"hidden_size={self.hidden_size} must be in [1, {MAX_HIDDEN}], num_layers={self.num_layers} >= 1"
             )
         if not 0.0 <= self.dropout < 1.0:
             raise FinanceConfigError(f"dropout={self.dropout} must lie in [0, 1), e.g. 0.1")
@@ -303,8 +317,10 @@ class BacktestConfig:
         check_numbers(self, FinanceConfigError)
         _choice(self.window, TrainWindow, "window")
         _choice(self.calibration, Calibration, "calibration")
-        if (days := self.test_days) is not None and days < 20:
-            raise FinanceConfigError(f"{option('test_days', days)} is too few to score; use at least 20")
+        if (days := self.test_days) is not None and days < MIN_TEST_DAYS:
+            raise FinanceConfigError(
+                f"{option('test_days', days)} is too few to score; use at least {MIN_TEST_DAYS}"
+            )
         unit = (("garch_weight", self.garch_weight, 0.4), ("aci_gamma", self.aci_gamma, 0.05))  # in [0, 1]
         for name, value, e_g in unit:
             if not (math.isfinite(value) and 0.0 <= value <= 1.0):
@@ -352,35 +368,6 @@ def for_series(cfg: FinanceConfig, n_series: int) -> FinanceConfig:
         return cfg
     window = replace(w, target_scale=w.global_target_scale, vol_inputs=w.global_vol_inputs)
     return replace(cfg, window=window, backtest=replace(b, calibration_share=b.global_calibration_share))
-
-
-@dataclass(frozen=True)
-class ExportConfig:
-    """``finance export``: a saved forecaster with its ensemble as ONNX, and a report of what it costs."""
-
-    model_dir: str  # the bundle folder (or a run folder holding model/) to export
-    precision: DeployPrecision = DeployPrecision.INT8  # fp32 | int8 (ONNX Runtime dynamic int8)
-    exporter: Exporter = Exporter.TORCHSCRIPT  # torchscript | dynamo (PyTorch's two ONNX exporters)
-    source: str | None = None  # price source of the evaluation stretch (None: the model's own)
-    eval_days: int = 250  # forecast origins scored (after the training data where the prices go on)
-    prune: float = 0.0  # share of each member's units to remove, then fine-tune on the ticker's history
-    finetune_epochs: int = 5  # most fine-tuning epochs per pruned member (early stopping)
-    distill: int = 0  # hidden size of a student trained on the full ensemble's forecasts (0: none)
-
-    def __post_init__(self) -> None:
-        check_numbers(self, FinanceConfigError, paths="model_dir")
-        if self.source is not None:
-            _choice(self.source, Source, "source")
-        for name, kind in (("precision", DeployPrecision), ("exporter", Exporter)):
-            _choice(getattr(self, name), kind, name)
-            object.__setattr__(self, name, kind(getattr(self, name)))
-        if not 20 <= self.eval_days <= 100_000:
-            raise FinanceConfigError(f"eval_days={self.eval_days} must be in [20, 100000]")
-        if not 0.0 <= self.prune < 1.0 or not 1 <= self.finetune_epochs <= MAX_EPOCHS:
-            raise FinanceConfigError(
-                f"prune={self.prune} must be in [0, 1), finetune_epochs in [1, {MAX_EPOCHS}]"
-            )
-        check_variant(self.prune, self.distill, FinanceConfigError)
 
 
 def load_config(path: str | Path | None, base: FinanceConfig | None = None) -> FinanceConfig:

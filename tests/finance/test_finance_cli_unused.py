@@ -1,0 +1,137 @@
+"""``finance`` options that would do nothing, or hold a value past their bound, are usage errors naming the
+flag (exit 2, one line, nothing written): the conventions table of the README."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from carrousel.finance.cli import app
+from carrousel.finance.config import FinanceConfig, ModelConfig, WindowConfig
+from carrousel.finance.errors import FinanceConfigError
+from tests.cli_harness import Outcome
+
+FIT = ["--horizon", "2", "--lookback", "10", "--epochs", "1", "--hidden", "4", "--members", "1"]
+
+
+def _usage_error(outcome: Outcome, *flags: str) -> str:
+    """The one error line of a usage error (exit 2, no stdout) naming every flag of ``flags``."""
+    lines = outcome.error_lines()
+    assert outcome.code == 2 and outcome.stdout == "" and len(lines) == 1, outcome.stderr
+    assert all(flag in lines[0] for flag in flags), lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("command", "flag", "value", "bound"),
+    [
+        ("forecast", "-H", "0", "greater than or equal to 1"),
+        ("forecast", "--horizon", "251", "less than or equal to 250"),
+        ("forecast", "--lookback", "-5", "greater than or equal to 2"),
+        ("forecast", "--hidden", "0", "greater than or equal to 1"),
+        ("forecast", "--hidden", "4097", "less than or equal to 4096"),
+        ("forecast", "--test-days", "5", "greater than or equal to 20"),
+        ("forecast", "--refit-every", "0", "greater than or equal to 1"),
+        ("backtest", "-H", "0", "greater than or equal to 1"),
+        ("train-global", "-H", "0", "greater than or equal to 1"),
+        ("train-global", "--lookback", "1", "greater than or equal to 2"),
+        ("train-global", "--hidden", "0", "greater than or equal to 1"),
+        ("train-global", "--max-windows", "0", "greater than or equal to 1"),
+        ("predict", "-H", "0", "greater than or equal to 1"),
+    ],
+)
+def test_a_number_past_its_bound_is_a_usage_error_naming_the_flag(
+    invoke: Callable[..., Outcome], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    command: str, flag: str, value: str, bound: str,
+) -> None:  # fmt: skip
+    """Before: exit 1 naming the config field ('horizon=0 must be between 1 and 250', 'max_windows=0 must be
+    at least 1, patience=3 and threads=1 not negative', predict's 'h=0 is outside 1..5'), not the flag."""
+    monkeypatch.chdir(tmp_path)
+    args = {
+        "forecast": ["AAPL", "--source", "sample"],
+        "backtest": ["AAPL", "--source", "sample"],
+        "train-global": ["--data", "p.csv", "--model-dir", "m"],
+        "predict": ["--data", "p.csv", "--model-dir", "m"],
+    }[command]
+    line = _usage_error(
+        invoke("finance", command, *args, flag, value), "'--horizon'" if flag == "-H" else flag
+    )
+    assert bound in line, line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_shows_the_bounds_and_python_still_names_the_field() -> None:
+    text = " ".join(CliRunner().invoke(app, ["forecast", "--help"], env={"COLUMNS": "200"}).output.split())
+    assert "[1<=x<=250]" in text and "[x>=2]" in text and "[1<=x<=4096]" in text and "[x>=20]" in text
+    with pytest.raises(FinanceConfigError, match=r"horizon=0 must be between 1 and 250"):
+        WindowConfig(horizon=0)
+    with pytest.raises(FinanceConfigError, match=r"hidden_size=5000 must be in \[1, 4096\]"):
+        ModelConfig(hidden_size=5000)
+    assert FinanceConfig().model.hidden_size == 32
+
+
+@pytest.mark.parametrize("flag", [["--test-days", "30"], ["--refit-every", "5"]])
+def test_a_backtest_option_with_no_backtest_is_a_usage_error_naming_both(
+    invoke: Callable[..., Outcome], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flag: list[str]
+) -> None:
+    """Before: 'finance forecast --no-backtest --test-days 30' trained, forecast and printed 'backtest: not
+    run', the option ignored. --window, --no-ensemble and --no-conformal stay allowed: the final fit's
+    training window, the ensemble's forecast path and the calibration read them."""
+    monkeypatch.chdir(tmp_path)
+    outcome = invoke("finance", "forecast", "AAPL", "--source", "sample", "--no-backtest", *flag, "-o", "run")
+    _usage_error(outcome, f"'{flag[0]}'", "--no-backtest")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_backtest_option_without_no_backtest_typed_is_allowed(
+    sample_source: Path, tmp_path: Path, invoke: Callable[..., Outcome]
+) -> None:
+    """Only what the user typed is refused: a --config file's [backtest] enabled = false beside --test-days
+    (the file's setting, not a flag typed together with it) and --no-backtest with the training options the
+    final fit reads still run."""
+    toml = tmp_path / "run.toml"
+    toml.write_text("[backtest]\nenabled = false\n")
+    outcome = invoke("finance", "forecast", "AAPL", "--source", "sample", *FIT, "-q", "--config", toml,
+                     "--test-days", "30")  # fmt: skip
+    assert outcome.code == 0, outcome.stderr
+    outcome = invoke("finance", "forecast", "AAPL", "--source", "sample", *FIT, "-q", "--no-backtest",
+                     "--window", "rolling", "--no-ensemble", "--no-conformal")  # fmt: skip
+    assert outcome.code == 0 and "backtest: not run" in outcome.stdout, outcome.stderr
+
+
+def test_a_training_option_with_a_reused_model_dir_is_a_usage_error_naming_both(
+    sample_source: Path, tmp_path: Path, invoke: Callable[..., Outcome]
+) -> None:
+    """Before: 'finance forecast --model-dir DIR --no-conformal' (or --epochs 50) with a model in DIR
+    forecast with the saved model as it was trained, the option ignored without a word. A --model-dir
+    without a model trains with them (first call)."""
+    model = tmp_path / "m"
+    base = ["finance", "forecast", "AAPL", "--source", "sample", "--model-dir", model, "-q"]
+    assert invoke(*base, *FIT, "--no-backtest").code == 0
+    for flag in (["--epochs", "2"], ["--no-conformal"], ["--conformal"], ["--seed", "3"], ["--no-ensemble"],
+                 ["--window", "rolling"], ["--device", "cpu"], ["--test-days", "30"], ["--refit-every", "5"]):  # fmt: skip
+        line = _usage_error(invoke(*base, *flag), f"'{flag[0]}'", f"--model-dir {model}")
+        assert "nothing is trained" in line, line
+    reused = invoke(*base, "--json")  # the reuse itself, and its precision, still run
+    assert reused.code == 0 and '"reused_bundle": true' in reused.stdout, reused.stderr
+
+
+def test_predict_horizon_past_the_model_is_a_usage_error_naming_the_flag(tmp_path: Path) -> None:
+    """Before: 'finance predict -H 9' of a 2-day model: exit 1, 'h=9 is outside 1..2' (Python's name)."""
+    from tests.finance.test_finance_global import ar_panel
+
+    ar_panel(2, 120).to_csv(tmp_path / "panel.csv", index=False)
+    (tmp_path / "run.toml").write_text(
+        "[window]\nlookback = 10\nhorizon = 2\n[model]\nhidden_size = 4\nmembers = 1\n[train]\nepochs = 1\n"
+    )
+    data, model = ["--data", str(tmp_path / "panel.csv")], ["--model-dir", str(tmp_path / "m")]
+    runner = CliRunner()
+    out = runner.invoke(app, ["train-global", *data, *model, "--config", str(tmp_path / "run.toml"), "-q"])
+    assert out.exit_code == 0, out.output
+    out = runner.invoke(app, ["predict", *data, *model, "-H", "9"])
+    assert out.exit_code == 2 and out.stdout == "", out.output
+    assert "'--horizon' / '-H'" in out.stderr and "horizon of 2 sessions" in out.stderr, out.stderr
+    assert runner.invoke(app, ["predict", *data, *model, "-H", "2"]).exit_code == 0
