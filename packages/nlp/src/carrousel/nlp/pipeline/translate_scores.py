@@ -42,7 +42,9 @@ __all__ = ["SCORES", "ValidScores", "can_score"]
 logger = logging.getLogger(__name__)
 
 SCORES = ("val_bleu", "val_chrf")  # the figures added to each epoch's logs
-_GREEDY = DecodeConfig(beam=1)  # as `nlp translate evaluate --beam 1` decodes: its batches, its length bound
+# as `nlp translate evaluate --beam 1 --block-ngram-repeat 0` decodes (its batches, its length bound): the curve is
+# the network's own greedy output, without the repetition guard that `run` and `evaluate` add by default
+_GREEDY = DecodeConfig(beam=1, block_ngram_repeat=0)
 
 
 def can_score() -> bool:
