@@ -16,7 +16,7 @@ from carrousel.core.decode import (
     blocked_labels,
     greedy_search,
 )
-from carrousel.core.errors import ConfigError
+from carrousel.core.errors import ConfigError, ShapeError
 from tests.core.test_decode import BOS, EOS, CellStep, LayersStep, teacher_force
 
 # A decoder whose next label depends on the last one alone (labels 0 EOS, 1 BOS, 2..5), from most to least
@@ -123,3 +123,12 @@ def test_a_guard_longer_than_any_output_changes_nothing_and_batch_dim_1_works() 
         assert b.labels == g.labels and len(set(g.labels)) == len(g.labels)
     with pytest.raises(ConfigError, match="batch_dim"):
         NgramBlockedStep(layers, 2, batch_dim=2)
+
+
+def test_a_guarded_step_is_checked_as_a_lone_step() -> None:
+    """The guard calls its step through the searches' own check: a step that returns its log-probs alone
+    gets the error an unguarded one gets (before, the guard took the tensor's first row for the log-probs)."""
+    table = _table()
+    guard = NgramBlockedStep(lambda labels, state: table[labels], 2)
+    with pytest.raises(ShapeError, match=r"must return \(log_probs, state\)"):
+        greedy_search(guard, guard.start(torch.zeros(2)), BOS, EOS, max_len=5)

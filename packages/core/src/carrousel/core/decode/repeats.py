@@ -26,7 +26,7 @@ import torch
 from torch import Tensor
 
 from carrousel.core.args import check_args
-from carrousel.core.decode.search import StepFunction
+from carrousel.core.decode.search import StepFunction, _call
 from carrousel.core.errors import ConfigError
 
 __all__ = ["NgramBlockedStep", "blocked_labels"]
@@ -107,11 +107,10 @@ class NgramBlockedStep:
         inner, fed = state
         column = labels.unsqueeze(1) if self.batch_dim == 0 else labels.unsqueeze(0)
         fed = column if fed is None else torch.cat([fed, column], dim=1 - self.batch_dim)
-        out = self.step(labels, inner)
-        log_probs, extras = out[0], (out[2] if len(out) == 3 else None)
+        log_probs, inner, extras = _call(self.step, labels, inner, len(labels))  # checked as a lone step
         emitted = (fed if self.batch_dim == 0 else fed.t())[:, 1:]  # (N, t): without the first label fed
         rows, banned = _blocked(emitted.to(log_probs.device), self.n)
         if rows.numel():
             log_probs = log_probs.clone()
             log_probs[rows, banned] = -math.inf
-        return log_probs, (out[1], fed), extras
+        return log_probs, (inner, fed), extras
