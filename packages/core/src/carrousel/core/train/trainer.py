@@ -397,8 +397,8 @@ class Trainer:
     def _stop_agreed(self, norm: float) -> None:
         """Raises the :class:`NonFiniteLossError` of a step the ranks agreed is bad, the same on every rank:
         the first non-finite figure of any rank (a loss before the norm it made), naming that rank."""
-        if not self.env.enabled:
-            self._nonfinite(f"gradient norm is {norm}", self.epoch, self.step)
+        if not self.env.enabled:  # one process: a non-finite loss raised when read, so the norm is the cause
+            raise _stop_error(f"gradient norm is {norm}", self.epoch, self.step)
         mine = self._stop_reason
         if mine is None and not math.isfinite(norm):
             mine = (self.epoch, self.step, f"gradient norm is {norm}")
