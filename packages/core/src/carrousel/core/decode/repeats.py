@@ -60,11 +60,8 @@ def _blocked(emitted: Tensor, n: int) -> tuple[Tensor, Tensor]:
     if n > T:  # no complete n-gram yet
         return empty, empty
     windows = emitted.unfold(1, n, 1)  # (N, T - n + 1, n)
-    if n == 1:
-        match = torch.ones(windows.shape[:2], dtype=torch.bool, device=emitted.device)
-    else:
-        suffix = emitted[:, T - n + 1 :]  # (N, n - 1): the last n - 1 labels
-        match = (windows[:, :, : n - 1] == suffix.unsqueeze(1)).all(dim=2)  # (N, T - n + 1)
+    suffix = emitted[:, T - n + 1 :]  # (N, n - 1): the last n - 1 labels (none for n = 1: every window)
+    match = (windows[:, :, : n - 1] == suffix.unsqueeze(1)).all(dim=2)  # (N, T - n + 1)
     rows, at = match.nonzero(as_tuple=True)
     return rows, windows[rows, at, n - 1]
 
