@@ -680,10 +680,7 @@ def export_(
         raise typer.BadParameter(
             "--distill-filters is for --distill H (the student's filters); add --distill"
         )
-    if _given(ctx, "finetune_epochs") and prune == 0.0 and not distill:  # it was ignored without a word
-        raise typer.BadParameter(
-            "--finetune-epochs is for --prune or --distill (their training); add one or drop it"
-        )
+    cli.refuse_idle_finetune(ctx, prune, distill)
     flags = ExportConfig(
         model=_path(model),
         precision=precision,

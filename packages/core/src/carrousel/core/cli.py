@@ -54,6 +54,8 @@ from carrousel.core.cli_options import (
     TrainPrecision,
     TrainPrecisionOrConfig,
     epochs_option,
+    refuse_idle_finetune,
+    typed,
 )
 from carrousel.core.cli_params import name_metavar, param_name, parse_float_range
 from carrousel.core.cli_ranks import connect, leave_group, peer_failed, rank_zero_outputs, show_error
@@ -105,10 +107,12 @@ __all__ = [
     "is_quiet",
     "print_deployment",
     "progress",
+    "refuse_idle_finetune",
     "run",
     "stderr",
     "stdout",
     "to_jsonable",
+    "typed",
 ]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2  # EXIT_INTERRUPTED (130) comes from cli_start

@@ -2,7 +2,8 @@
 (needs the ``carrousel-core[cli]`` extra; re-exported by :mod:`carrousel.core.cli`).
 
 - the ``export`` commands: ``--precision`` (ONNX fp32/int8), ``--exporter``, ``--prune``, ``--distill``,
-  ``--finetune-epochs``;
+  ``--finetune-epochs`` (refused without ``--prune`` or ``--distill``: :func:`refuse_idle_finetune`);
+- whether the command line typed an option (:func:`typed`), for a check of one that would do nothing;
 - every train command's ``--epochs`` (:func:`epochs_option`, with the command's own help);
 - the commands that run a network: ``--precision`` (fp32, or bf16/fp16 autocast);
 - the train commands: ``--precision``, the trainer's autocast (mixed-precision training), to be checked
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from carrousel.core.args import check_args
 from carrousel.core.config import MAX_EPOCHS
 from carrousel.core.export.choices import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.optional import missing_extra
@@ -36,6 +38,8 @@ __all__ = [
     "TrainPrecision",
     "TrainPrecisionOrConfig",
     "epochs_option",
+    "refuse_idle_finetune",
+    "typed",
 ]
 
 ExportPrecision = Annotated[
@@ -66,3 +70,22 @@ def epochs_option(help: str) -> Any:
         help: the command's help line (what an epoch is there, its default).
     """
     return typer.Option("--epochs", min=1, max=MAX_EPOCHS, help=help)
+
+
+def typed(ctx: typer.Context, name: str) -> bool:
+    """Whether the command line gave parameter ``name`` (not its default, nor a ``--config`` file's setting)."""
+    return getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"  # typer's own click
+
+
+@check_args
+def refuse_idle_finetune(ctx: typer.Context, prune: float, distill: int) -> None:
+    """A usage error for ``--finetune-epochs`` typed without ``--prune`` (``prune`` 0) or ``--distill``
+    (``distill`` 0), the training it sets: it would be ignored without a word.
+
+    Raises:
+        typer.BadParameter: that one line.
+    """
+    if typed(ctx, "finetune_epochs") and prune == 0 and not distill:
+        raise typer.BadParameter(
+            "--finetune-epochs is for --prune or --distill (their training); add one or drop it"
+        )

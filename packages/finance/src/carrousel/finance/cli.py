@@ -38,8 +38,10 @@ from carrousel.core.cli import (
     epochs_option,
     print_deployment,
     progress,
+    refuse_idle_finetune,
     run,
     stdout,
+    typed,
 )
 from carrousel.core.cli_device import device_option
 from carrousel.core.cli_outputs import check_plot_option
@@ -344,11 +346,6 @@ _BACKTEST_ONLY = ("test_days", "refit_every")
 _TRAINING_ONLY = ("epochs", "seed", "device", "conformal", "ensemble", "window", *_BACKTEST_ONLY)
 
 
-def _typed(ctx: typer.Context, name: str) -> bool:
-    """Whether the command line gave ``name`` (not its default, nor a --config file's setting)."""
-    return getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"
-
-
 def _flag(ctx: typer.Context, name: str) -> str:
     """The flag the user typed for parameter ``name`` (``--no-conformal`` for a switch turned off)."""
     param = next(p for p in ctx.command.params if p.name == name)
@@ -361,14 +358,14 @@ def _refuse_unused(ctx: typer.Context, reused: Path | None) -> None:
     """Refuses, as a usage error naming both, an option typed beside another that makes it do nothing:
     ``--test-days``/``--refit-every`` with ``--no-backtest``; a training option with a ``--model-dir``
     holding a model (``reused``), which forecasts without retraining (it was ignored without a word)."""
-    if ctx.params.get("enabled") is False and _typed(ctx, "enabled"):
-        for name in filter(lambda n: _typed(ctx, n), _BACKTEST_ONLY):
+    if ctx.params.get("enabled") is False and typed(ctx, "enabled"):
+        for name in filter(lambda n: typed(ctx, n), _BACKTEST_ONLY):
             raise typer.BadParameter(
                 f"not used with --no-backtest (no backtest is run); drop {_flag(ctx, name)}, or drop "
                 "--no-backtest to run the backtest with it",
                 param_hint=f"'{_flag(ctx, name)}'",
             )
-    for name in filter(lambda n: _typed(ctx, n), _TRAINING_ONLY if reused is not None else ()):
+    for name in filter(lambda n: typed(ctx, n), _TRAINING_ONLY if reused is not None else ()):
         raise typer.BadParameter(
             f"not used with --model-dir {reused}, which holds a saved model (it is reused: nothing is "
             f"trained); drop {_flag(ctx, name)}, or pick another --model-dir to train a new model with it",
@@ -598,14 +595,7 @@ def export_(
     smaller student first; prints size, latency, pinball loss."""
     from carrousel.finance.pipeline import export_forecaster
 
-    if (
-        getattr(ctx.get_parameter_source("finetune_epochs"), "name", "") == "COMMANDLINE"  # typer's own click
-        and prune == 0
-        and not distill
-    ):
-        raise typer.BadParameter(
-            "--finetune-epochs is for --prune or --distill (their training); add one or drop it"
-        )
+    refuse_idle_finetune(ctx, prune, distill)
     cfg = ExportConfig(
         model_dir=str(model_dir),
         precision=precision,

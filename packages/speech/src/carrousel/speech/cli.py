@@ -579,14 +579,7 @@ def export(
 
     if train_data and prune == 0.0 and not distill:
         raise typer.BadParameter("--train-data is for --prune or --distill (the training corpus)")
-    if (
-        getattr(ctx.get_parameter_source("finetune_epochs"), "name", "") == "COMMANDLINE"  # typer's own click
-        and prune == 0.0
-        and not distill
-    ):  # it was ignored without a word
-        raise typer.BadParameter(
-            "--finetune-epochs is for --prune or --distill (their training); add one or drop it"
-        )
+    cli.refuse_idle_finetune(ctx, prune, distill)
     if static_conv and precision is not DeployPrecision.INT8:
         raise typer.BadParameter("--static-conv is for --precision int8")
     cfg = SpeechExportConfig(
