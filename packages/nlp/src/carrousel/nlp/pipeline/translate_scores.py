@@ -99,8 +99,9 @@ class ValidScores(Callback):
                     [self.ids[i] for i in chunk],
                     out_tok.bos_id,
                     out_tok.eos_id,
-                    beam=1,
+                    beam=_GREEDY.beam,
                     max_ratio=_GREEDY.max_ratio,
+                    block_ngram_repeat=_GREEDY.block_ngram_repeat,
                 )
                 for i, h in zip(chunk, hyps, strict=True):
                     found[i] = unmask(out_tok.decode(h.labels), self.masked[i][1]).strip()
