@@ -72,6 +72,7 @@ from carrousel.core.config import MAX_EPOCHS, overlay, read_toml
 from carrousel.core.errors import MissingExtraError
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import PrecisionSource, precision_from
+from carrousel.core.option_names import option
 from carrousel.core.provenance import PrecisionReport, precision_words
 
 __all__ = ["app", "main"]
@@ -207,7 +208,7 @@ def _refuse_model_only(ctx: typer.Context, config: Path | None, cfg: ScanConfig)
         value = getattr(cfg, name)
         shown = getattr(value, "value", f"{value:g}" if isinstance(value, float) else value)
         if _given(ctx, param):
-            setting = f"--{param.replace('_', '-')} {shown}"
+            setting = option(param, shown)  # --model-null empirical
         elif name in in_file:
             setting = f"{name} = {in_file[name]!r} in --config {config}"
         else:
