@@ -132,11 +132,6 @@ def _path(p: Path | None) -> str | None:
     return str(p) if p is not None else None
 
 
-def _given(ctx: typer.Context, param: str) -> bool:
-    """Whether the command line gave ``param`` (not its default)."""
-    return getattr(ctx.get_parameter_source(param), "name", "DEFAULT") not in ("DEFAULT", "DEFAULT_MAP")
-
-
 def _with_flags(
     ctx: typer.Context,
     config: Path | None,
@@ -151,7 +146,7 @@ def _with_flags(
     if config is None:
         return flags
     doc = read_toml(config, "--config", empty_ok=False)  # bio refuses an empty file
-    given = {field for param, field in table.items() if _given(ctx, param)}
+    given = {field for param, field in table.items() if cli.typed(ctx, param)}
     cfg = overlay(flags, doc, keep=given)
     late = {k: rule(cfg) for k, rule in (derived or {}).items() if k not in given and k not in doc}
     return dataclasses.replace(cfg, **late)  # type: ignore[type-var]
@@ -207,7 +202,7 @@ def _refuse_model_only(ctx: typer.Context, config: Path | None, cfg: ScanConfig)
     for param, name in _MODEL_ONLY.items():
         value = getattr(cfg, name)
         shown = getattr(value, "value", f"{value:g}" if isinstance(value, float) else value)
-        if _given(ctx, param):
+        if cli.typed(ctx, param):
             setting = option(param, shown)  # --model-null empirical
         elif name in in_file:
             setting = f"{name} = {in_file[name]!r} in --config {config}"
@@ -525,7 +520,7 @@ def train(
     )
     cfg = _with_flags(ctx, config, flags, _TRAIN_FLAGS)
     argv = sys.argv[sys.argv.index("train") :] if "train" in sys.argv else ["train"]
-    with precision_from(PrecisionSource.of(_given(ctx, "precision"), config, "[fit] precision")):
+    with precision_from(PrecisionSource.of(cli.typed(ctx, "precision"), config, "[fit] precision")):
         result = pipeline.train(cfg, out, command="bio " + " ".join(argv), progress=cli.bars_on())
     if as_json:
         cli.emit_json(result.summary())
