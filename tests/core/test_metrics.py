@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import os
 import runpy
-import subprocess
-import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -50,6 +46,7 @@ from carrousel.core.metrics import (
     roc_auc,
     smape,
 )
+from tests.gloo_pair import run_two_ranks
 
 N = 301  # odd, so batches are uneven
 
@@ -383,31 +380,7 @@ _WORKER = textwrap.dedent(
 def test_two_process_gloo_reduction(tmp_path: Path) -> None:
     script = tmp_path / "worker.py"
     script.write_text(_WORKER)
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    # the ranks meet in a file, not on a port picked free beforehand: that port could be taken by another
-    # process in the seconds before rank zero binds it (torch's import)
-    store = str(tmp_path / "store")
-    procs = [
-        subprocess.Popen(
-            [sys.executable, str(script), str(rank), store],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        for rank in (0, 1)
-    ]
-    results = []
-    try:
-        for proc in procs:
-            out, err = proc.communicate(timeout=120)
-            assert proc.returncode == 0, err
-            results.append(json.loads(out.strip().splitlines()[-1]))
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+    results = run_two_ranks(script, tmp_path / "store", timeout=120)
     expected = runpy.run_path(str(script))["run"](slice(None))  # one process, all the data
     for name, value in expected.items():
         assert results[0][name] == pytest.approx(value, rel=1e-9), name

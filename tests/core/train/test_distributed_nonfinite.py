@@ -7,14 +7,10 @@ process, meeting the other in a file store; a hang fails the test at its timeout
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
-import pytest
+from tests.gloo_pair import run_two_ranks
 
 HERE = Path(__file__).parent
 
@@ -58,35 +54,7 @@ _WORKER = textwrap.dedent(
 def _two_ranks(tmp_path: Path, nonfinite: str) -> list[dict[str, object]]:
     script = tmp_path / "worker.py"
     script.write_text(_WORKER)
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    for key in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
-        env.pop(key, None)
-    store = str(tmp_path / "store")  # a file, not a port that another process could take first
-    procs = [
-        subprocess.Popen(
-            [sys.executable, str(script), str(rank), store, nonfinite, str(HERE)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        for rank in (0, 1)
-    ]
-    results = []
-    try:
-        for rank, proc in enumerate(procs):
-            try:
-                out, err = proc.communicate(timeout=60)
-            except subprocess.TimeoutExpired:
-                pytest.fail(f"rank {rank} hung (nonfinite={nonfinite!r})")
-            assert proc.returncode == 0, err[-3000:]
-            results.append(json.loads(out.strip().splitlines()[-1]))
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    return results
+    return run_two_ranks(script, tmp_path / "store", nonfinite, str(HERE), timeout=60)
 
 
 def test_a_nan_loss_on_one_rank_stops_every_rank_with_the_same_error(tmp_path: Path) -> None:
