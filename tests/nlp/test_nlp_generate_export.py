@@ -16,6 +16,7 @@ from carrousel.nlp.config import GenerateConfig, LMDataConfig, LMEvaluateConfig,
 from carrousel.nlp.lm_export import LMStep, OnnxLanguageModel
 from carrousel.nlp.pipeline import TextGenerator, evaluate_lm
 from carrousel.nlp.pipeline.generate_deploy import export_lm
+from tests.cli_harness import run_entry
 
 pytest.importorskip("onnxruntime")
 
@@ -160,34 +161,28 @@ def test_an_exported_bundle_exports_again_from_its_weights(
 
 
 def test_a_missing_text_is_an_error_not_a_report_without_perplexity(
-    lm_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    lm_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``nlp generate export --text missing.txt``: one line naming the file, exit 1, no folder. Before, the
     file was dropped in silence: exit 0 and a report saying 'the training text is not found (give --text)'."""
     out, missing = tmp_path / "exported", tmp_path / "missing.txt"
-    args = ["nlp", "generate", "export", "--model", str(lm_model), "-o", str(out), "--text", str(missing)]
-    monkeypatch.setattr(sys, "argv", args)
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as done:
-        main()
-    err = capsys.readouterr().err
-    assert done.value.code == 1 and "Traceback" not in err
+    code, _, err = run_entry(
+        capsys, "nlp", "generate", "export", "--model", lm_model, "-o", out, "--text", missing
+    )
+    assert code == 1 and "Traceback" not in err
     assert f"--text {missing} not found" in err and len(err.strip().splitlines()) == 1
     assert not out.exists()
 
 
 def test_a_text_too_short_for_the_model_holdout_does_not_point_to_a_missing_flag(
-    lm_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    lm_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``nlp generate export --text tiny.txt``: the held-out share is the model's, and export has no
     ``--holdout``. Before, the one line said 'give more text or raise --holdout'."""
     tiny, out = tmp_path / "tiny.txt", tmp_path / "exported"
     tiny.write_text("abc", encoding="utf-8")
-    args = ["nlp", "generate", "export", "--model", str(lm_model), "-o", str(out), "--text", str(tiny)]
-    monkeypatch.setattr(sys, "argv", args)
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as done:
-        main()
-    err = capsys.readouterr().err
-    assert done.value.code == 1 and len(err.strip().splitlines()) == 1 and not out.exists()
+    code, _, err = run_entry(
+        capsys, "nlp", "generate", "export", "--model", lm_model, "-o", out, "--text", tiny
+    )
+    assert code == 1 and len(err.strip().splitlines()) == 1 and not out.exists()
     assert "--holdout" not in err and "(the model held out that share)" in err and "give more text" in err
