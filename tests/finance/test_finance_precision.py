@@ -18,11 +18,7 @@ from typer.testing import CliRunner
 
 from carrousel.finance.cli import app
 from tests.cli_harness import Outcome, assert_clean_failure
-
-TINY = ["--horizon", "3", "--lookback", "10", "--epochs", "2", "--hidden", "8", "--test-days", "40",
-        "--refit-every", "20", "--members", "2"]  # fmt: skip
-# TINY without the backtest: --test-days and --refit-every with --no-backtest are a usage error
-NO_BACKTEST = [*TINY[:8], *TINY[12:], "--no-backtest"]
+from tests.finance.test_cli import NO_BACKTEST, TINY  # the same tiny run, with and without its backtest
 
 runner = CliRunner()
 
