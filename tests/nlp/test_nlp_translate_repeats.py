@@ -53,11 +53,14 @@ def test_guarded_outputs_repeat_no_ngram_and_zero_is_the_old_decoding(
 def test_the_flag_reaches_run_and_evaluate(
     undertrained: Path, toy_pairs: Any, tmp_path: Path, invoke: Callable[..., Any]
 ) -> None:
-    sources = [s for s, _ in toy_pairs(8, 7)]
+    sources = [s for s, _ in toy_pairs(60, 7)]
     tr = Translator.from_pretrained(undertrained)
     want = [t.text for t in tr.translate(sources, DecodeConfig(block_ngram_repeat=1))]  # default 5: given
     ran = invoke("nlp", "translate", "run", "--model", undertrained, *sources, "--block-ngram-repeat", "1")
     assert ran.code == 0 and ran.stdout.splitlines() == want
+    # the flag reached the run: on 8 sources (before) 0, 1 and the default 5 all ran the same
+    free = invoke("nlp", "translate", "run", "--model", undertrained, *sources, "--block-ngram-repeat", "0")
+    assert free.code == 0 and free.stdout != ran.stdout
     pairs = tmp_path / "p.tsv"
     pairs.write_text("".join(f"{s}\t{t}\n" for s, t in toy_pairs(60, 7)), encoding="utf-8")
     args = (
@@ -78,7 +81,7 @@ def test_the_flag_reaches_run_and_evaluate(
     assert json.loads(off.stdout).keys() == json.loads(on.stdout).keys()  # no new key in the JSON
     for outcome, n in ((off, 0), (on, 1)):
         dc = DecodeConfig(beam=4, fallback_nll=0.0, mbr=False, block_ngram_repeat=n)
-        texts = [t.text for t in tr.translate([s for s, _ in toy_pairs(60, 7)], dc)]
+        texts = [t.text for t in tr.translate(sources, dc)]
         assert [e["beam"] for e in json.loads(outcome.stdout)["examples"]] == texts
     assert json.loads(off.stdout)["examples"] != json.loads(on.stdout)["examples"]
     bad = invoke(*args, "--block-ngram-repeat", "-1")
