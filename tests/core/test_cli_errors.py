@@ -39,7 +39,8 @@ def test_a_command_out_of_descriptors_says_so_in_one_line(tmp_path: os.PathLike[
     one 'error:' line naming the limit and 'ulimit -n', exit 1, no traceback."""
     app = textwrap.dedent(
         """
-        import sys
+        import resource, sys
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
         from carrousel.core import cli
         app = cli.create_app("toy", "A toy.", "toy 1.0")
 
@@ -56,17 +57,8 @@ def test_a_command_out_of_descriptors_says_so_in_one_line(tmp_path: os.PathLike[
     with open(script, "w", encoding="utf-8") as f:
         f.write(app)
 
-    def lower() -> None:
-        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-        resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
-
-    proc = subprocess.run(
-        [sys.executable, script, "hold", "x"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        preexec_fn=lower,  # only setrlimit in the child, before exec
-    )
+    # the script lowers its own limit first: a preexec_fn is not safe in a pytest worker running threads
+    proc = subprocess.run([sys.executable, script, "hold", "x"], capture_output=True, text=True, timeout=120)
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 1, proc.stderr
     assert proc.stdout == ""
