@@ -132,6 +132,16 @@ def test_prune_without_texts_is_one_line(tmp_path: Path) -> None:
     assert usage.exit_code == 2 and not (tmp_path / "o").exists()
 
 
+def test_finetune_epochs_without_prune_is_a_usage_error(tmp_path: Path) -> None:
+    """``--finetune-epochs`` sets the pruned model's fine-tuning: without ``--prune`` it was ignored without a
+    word (the export ran, exit 0), as bio, finance and speech export no longer allow."""
+    out = CliRunner().invoke(
+        app, ["sentiment", "export", "-o", str(tmp_path / "o"), "--finetune-epochs", "3"]
+    )
+    assert out.exit_code == 2 and "--finetune-epochs is for --prune" in out.output, out.output
+    assert not (tmp_path / "o").exists()
+
+
 def test_a_diverged_fine_tuning_is_refused_and_nothing_is_written(
     sentiment_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

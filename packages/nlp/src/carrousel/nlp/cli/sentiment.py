@@ -18,6 +18,7 @@ from carrousel.core.cli import (
     echo,
     emit_json,
     print_deployment,
+    typed,
 )
 from carrousel.core.cli_values import JsonListWriter, OutputFolder
 from carrousel.core.config import MAX_EPOCHS
@@ -181,6 +182,7 @@ def evaluate(
 
 @command(sentiment_app, "export")
 def export(
+    ctx: typer.Context,
     out: ExportOut,
     model: Model = None,
     precision: ExportPrecision = DeployPrecision.INT8,
@@ -218,6 +220,8 @@ def export(
 
     if unlabelled and prune == 0.0:
         raise typer.BadParameter("--unlabelled is for --prune (the texts the pruned model is fine-tuned on)")
+    if typed(ctx, "finetune_epochs") and prune == 0.0:  # as bio, finance and speech export refuse it
+        raise typer.BadParameter("--finetune-epochs is for --prune (its fine-tuning); add --prune or drop it")
     labelled = data_config(None, data, text_col, label_col, split, header, None) if data else None
     cfg = SentimentExportConfig(
         str(model) if model else None,
