@@ -19,9 +19,10 @@ import pytest
 import soundfile as sf
 from typer.testing import CliRunner
 
+from carrousel.speech.audio import read_audio
 from carrousel.speech.cli import app
 from carrousel.speech.data import load_corpus, with_durations
-from carrousel.speech.errors import CorpusError
+from carrousel.speech.errors import CorpusError, CutShortAudioError
 
 WORDS = ("go", "stop", "left", "right")
 
@@ -91,6 +92,20 @@ def test_a_bad_whole_recording_is_refused_when_listed(tmp_path: Path, bad: str, 
     where = where.replace(f"--data {spec}", f"data={spec!r}")  # a folder, as a Python caller names it
     assert message.startswith(f"{where.removesuffix('bad.wav')}{said}"), message
     assert message.endswith(", or leave it out of the corpus") and "\n" not in message, message
+
+
+def test_a_wav_cut_short_says_one_thing_read_or_listed(tmp_path: Path) -> None:
+    """One message source (errors.CutShortAudioError) for a read and a listing: before, audio.py and
+    segments.py each wrote the line, so a change to one left the other saying something else."""
+    spec, where = _corpus(tmp_path, _cut_short)["tsv"]
+    with pytest.raises(CutShortAudioError) as read:
+        read_audio(tmp_path / "bad.wav", 16000)
+    with pytest.raises(CorpusError) as listed:
+        load_corpus(spec)
+    assert (
+        str(listed.value)
+        == f"{where.removesuffix(str(tmp_path / 'bad.wav'))}{read.value}, or leave it out of the corpus"
+    )
 
 
 @pytest.mark.parametrize("bad", list(BAD))

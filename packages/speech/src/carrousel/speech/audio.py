@@ -42,6 +42,7 @@ from carrousel.speech.errors import (
     AudioError,
     AudioTooLongError,
     CorruptAudioError,
+    CutShortAudioError,
     EmptyAudioError,
     SilentAudioError,
 )
@@ -177,10 +178,7 @@ def _part(path: str | Path, whole: bool = False) -> tuple[AudioInfo, Path, dict[
         if (cut := _CUT.search(info.extra_info)) and result.frames and int(cut[2]) < int(cut[1]) < _UNSIZED:
             result = replace(result, declared_frames=int(cut[1]) * result.frames // int(cut[2]))
         if whole and result.declared_frames is not None:  # as segments.py refuses one that a corpus lists
-            raise CorruptAudioError(
-                f"{p} is cut short: its header declares {result.declared_frames / result.sample_rate:.2f} s, the"
-                f" file holds {result.seconds:.2f} s (an interrupted copy or recording); copy or export it again"
-            )
+            raise CutShortAudioError.of(p, result.declared_frames / result.sample_rate, result.seconds)
     if result.frames <= 0 or result.sample_rate <= 0:
         raise EmptyAudioError(f"{p} holds no audio samples; give a recording with sound")
     if (start, end) == (0.0, None):

@@ -6,6 +6,8 @@ derives from a built-in exception (``ValueError``, ``RuntimeError``) so plain Py
 
 from __future__ import annotations
 
+import os
+
 from carrousel.core.errors import CarrouselError, ConfigError, DataError
 
 __all__ = [
@@ -14,6 +16,7 @@ __all__ = [
     "CTCLossError",
     "CorpusError",
     "CorruptAudioError",
+    "CutShortAudioError",
     "EmptyAudioError",
     "FrontEndMismatchError",
     "LanguageModelError",
@@ -44,6 +47,19 @@ class EmptyAudioError(AudioError):
 
 class CorruptAudioError(AudioError):
     """The file is not audio that soundfile can decode (damaged, truncated, or another format)."""
+
+
+class CutShortAudioError(CorruptAudioError):
+    """A WAV holds fewer samples than its header declares (an interrupted copy or recording): one message
+    wherever it is refused (a read, a corpus listing it), built by :meth:`of`."""
+
+    @classmethod
+    def of(cls, path: str | os.PathLike[str], declared: float, held: float) -> CutShortAudioError:
+        """The error of the WAV ``path``, whose header declares ``declared`` seconds and which holds ``held``."""
+        return cls(
+            f"{os.fspath(path)} is cut short: its header declares {declared:.2f} s, the file holds {held:.2f} s"
+            " (an interrupted copy or recording); copy or export it again"
+        )
 
 
 class SilentAudioError(AudioError):

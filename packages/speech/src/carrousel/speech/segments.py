@@ -22,7 +22,7 @@ from pathlib import Path
 
 from carrousel.core.args import check_args
 from carrousel.speech.audio import audio_info, segment_path
-from carrousel.speech.errors import AudioError, CorpusError
+from carrousel.speech.errors import AudioError, CorpusError, CutShortAudioError
 
 __all__ = ["TOLERANCE", "SegmentTimes"]
 
@@ -95,12 +95,8 @@ def _checked(file: Path, where: str) -> float:
     """The seconds of ``file`` from its header, or a :class:`CorpusError` naming ``where``."""
     try:
         info = audio_info(file)
+        if info.declared_frames is not None:  # a read refuses it so too (audio.read_audio)
+            raise CutShortAudioError.of(file, info.declared_frames / info.sample_rate, info.seconds)
     except AudioError as exc:
         raise CorpusError(f"{where}: {exc}, {_FIX}") from None
-    if info.declared_frames is not None:
-        raise CorpusError(
-            f"{where}: {file} is cut short: its header declares {info.declared_frames / info.sample_rate:.2f} s,"
-            f" the file holds {info.seconds:.2f} s (an interrupted copy or recording); copy or export it again,"
-            f" {_FIX}"
-        )
     return info.seconds
