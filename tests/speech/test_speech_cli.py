@@ -12,8 +12,10 @@ import sys
 import numpy as np
 import pytest
 
+from carrousel.core.option_names import flags_named
 from carrousel.speech.cli import main
-from carrousel.speech.config import FeatureConfig
+from carrousel.speech.config import FeatureConfig, SpeechExportConfig
+from carrousel.speech.errors import SpeechConfigError
 from carrousel.speech.models import CTCModel, CTCModelConfig
 from carrousel.speech.recognizer import Recognizer
 from carrousel.speech.text import ENGLISH
@@ -79,6 +81,19 @@ def test_finetune_epochs_without_prune_or_distill_is_a_usage_error(capsys, monke
     assert code == 2 and stdout == "" and len(err.strip().splitlines()) == 1, err
     assert "--finetune-epochs is for --prune or --distill (their training); add one or drop it" in err, err
     assert not out.exists()
+
+
+def test_train_data_without_prune_or_distill_is_one_check(capsys, monkeypatch, tmp_path) -> None:
+    """'speech export --train-data C' alone: exit 2 (a usage error, before any work) in the words of
+    SpeechExportConfig's check, one helper for both. Before, the CLI said its own shorter line, without
+    the way out ('--train-data is for --prune or --distill (the training corpus)'), the config another."""
+    with flags_named(), pytest.raises(SpeechConfigError) as config:
+        SpeechExportConfig(train_data=("x.tsv",))
+    out = tmp_path / "o"
+    code, stdout, err = speech(capsys, monkeypatch, "export", "-o", str(out), "--train-data", "x.tsv")
+    assert code == 2 and stdout == "" and len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"error: Invalid value: {config.value}; see 'speech export --help'"), err
+    assert str(config.value).endswith("; give --prune F or --distill H") and not out.exists()
 
 
 def test_data_errors_exit_1_in_one_line(capsys, monkeypatch, tmp_path, model) -> None:

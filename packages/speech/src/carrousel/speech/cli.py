@@ -43,6 +43,7 @@ from carrousel.speech.config import (
     TrainConfig,
     TranscribeConfig,
 )
+from carrousel.speech.config_checks import check_train_data
 from carrousel.speech.errors import AudioError
 from carrousel.speech.samples import SAMPLES
 from carrousel.speech.vocab import KINDS
@@ -577,8 +578,7 @@ def export(
     into a student with fewer LSTM units first; prints size, latency and WER before and after."""
     from carrousel.speech.deploy import export_recognizer
 
-    if train_data and prune == 0.0 and not distill:
-        raise typer.BadParameter("--train-data is for --prune or --distill (the training corpus)")
+    check_train_data(tuple(train_data or ()), prune, distill, typer.BadParameter)  # usage: exit 2
     cli.refuse_idle_finetune(ctx, prune, distill)
     if static_conv and precision is not DeployPrecision.INT8:
         raise typer.BadParameter("--static-conv is for --precision int8")

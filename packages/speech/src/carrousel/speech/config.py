@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from carrousel.core.config import MAX_EPOCHS, MAX_THREADS, check_device, check_numbers
 from carrousel.core.export.choices import InferencePrecision, check_precision_name, check_variant
 from carrousel.core.option_names import option
-from carrousel.speech.config_checks import check, finite, pair, within
+from carrousel.speech.config_checks import check, check_train_data, finite, pair, within
 from carrousel.speech.errors import SpeechConfigError
 from carrousel.speech.vocab import KINDS
 
@@ -301,12 +301,7 @@ class SpeechExportConfig:
             1 <= self.finetune_epochs <= MAX_EPOCHS, f"{option('finetune_epochs')} must be in 1..{MAX_EPOCHS}"
         )
         check_variant(self.prune, self.distill, SpeechConfigError)
-        f, h = option("prune", metavar="F"), option("distill", metavar="H")
-        check(
-            self.prune > 0 or self.distill > 0 or not self.train_data,
-            f"{option('train_data')} is for {option('prune')} or {option('distill')} (the training corpus); "
-            f"give {f} or {h}",
-        )
+        check_train_data(self.train_data, self.prune, self.distill)
         conv = f"{option('static_conv')} is for {option('precision', 'int8')}"
         check(self.precision == "int8" or not self.static_conv, conv)
 

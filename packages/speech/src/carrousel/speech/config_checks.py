@@ -7,11 +7,13 @@ Torch-free.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from carrousel.core.args import check_args
+from carrousel.core.option_names import option
 from carrousel.speech.errors import SpeechConfigError
 
-__all__ = ["check", "finite", "pair", "within"]
+__all__ = ["check", "check_train_data", "finite", "pair", "within"]
 
 
 def check(ok: object, message: str) -> None:
@@ -41,3 +43,23 @@ def pair(value: tuple[float, float], name: str, lo: float, hi: float) -> None:
         len(value) == 2 and all(math.isfinite(v) for v in value) and lo <= value[0] <= value[1] <= hi,
         f"{name} must be (low, high) with {lo} <= low <= high <= {hi}, got {value}",
     )
+
+
+@check_args
+def check_train_data(
+    train_data: Sequence[str], prune: float, distill: int, error: type[Exception] = SpeechConfigError
+) -> None:
+    """Fails unless ``train_data`` (the corpora to fine-tune on) is empty or comes with ``prune`` or
+    ``distill``, the trainings that read it: it would be ignored without a word. The one wording of
+    ``SpeechExportConfig`` (a :class:`SpeechConfigError`, exit 1) and of ``speech export``, which checks
+    its flags first (``typer.BadParameter``: a usage error, exit 2).
+
+    Raises:
+        error: ``train_data`` given without either.
+    """
+    if train_data and prune == 0 and not distill:
+        f, h = option("prune", metavar="F"), option("distill", metavar="H")
+        raise error(
+            f"{option('train_data')} is for {option('prune')} or {option('distill')} (the training corpus); "
+            f"give {f} or {h}"
+        )
