@@ -18,6 +18,7 @@ from carrousel.bio.cli import app
 from carrousel.bio.config import ExportConfig
 from carrousel.bio.dna import one_hot
 from carrousel.bio.errors import ExportConfigError
+from carrousel.core.option_names import flags_named
 from tests.bio.conftest import planted_scan_beds
 
 runner = CliRunner()
@@ -122,6 +123,26 @@ def test_distill_filters_needs_distill() -> None:
     with pytest.raises(ExportConfigError, match=r"^distill_filters needs distill \(the student's units\)$"):
         ExportConfig(distill_filters=8)
     assert runner.invoke(app, ["export", "-o", "x", "--distill-filters", "8"]).exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("flags", "settings"),
+    [
+        (["--distill-filters", "8"], {"distill_filters": 8}),
+        (["--train-positives", "p.fa"], {"train_positives": "p.fa"}),
+        (["--train-negatives", "n.fa"], {"train_negatives": "n.fa"}),
+    ],
+)
+def test_an_unused_student_option_is_one_check(tmp_path: Path, flags: list[str], settings: dict) -> None:
+    """'bio export' with an option for a training it does not run: exit 2 (a usage error, nothing written)
+    in the words of ExportConfig's check, one helper for both. Before, the CLI said its own line
+    ('--distill-filters is for --distill H (the student's filters); add --distill'), the config another."""
+    with flags_named(), pytest.raises(ExportConfigError) as config:
+        ExportConfig(**settings)
+    out = tmp_path / "x"
+    res = runner.invoke(app, ["export", "-o", str(out), *flags])
+    assert res.exit_code == 2 and not out.exists(), res.output
+    assert res.output.endswith(f"Error: Invalid value: {config.value}\n"), res.output
 
 
 def test_ablation_scores_leave_a_training_network_training_an_exception_included() -> None:

@@ -59,6 +59,7 @@ from carrousel.bio.config import (
     TrainConfig,
     TrainDataConfig,
 )
+from carrousel.bio.config_checks import refuse_unused_export_options
 from carrousel.bio.errors import JasparReleaseError
 from carrousel.bio.jaspar_release import JASPAR_RELEASE, check_release
 from carrousel.bio.samples import SAMPLES
@@ -668,14 +669,8 @@ def export_(
     smaller student first; prints size, latency, AUROC."""
     from carrousel.bio import pipeline
 
-    if (train_positives or train_negatives) and prune == 0.0 and not distill:
-        raise typer.BadParameter(
-            "--train-positives/--train-negatives are for --prune or --distill (the training windows)"
-        )
-    if distill_filters and not distill:
-        raise typer.BadParameter(
-            "--distill-filters is for --distill H (the student's filters); add --distill"
-        )
+    windows = bool(train_positives or train_negatives)  # the flags alone: usage errors, exit 2
+    refuse_unused_export_options(prune, distill, distill_filters, windows, typer.BadParameter)
     cli.refuse_idle_finetune(ctx, prune, distill)
     flags = ExportConfig(
         model=_path(model),

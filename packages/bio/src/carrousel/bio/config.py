@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from carrousel.bio.choices import BackgroundKind, Calibration, HitFormat, Method, ModelCalls, ReportFormat
+from carrousel.bio.config_checks import refuse_unused_export_options as _unused_export
 from carrousel.bio.config_checks import refuse_unused_scan_options as _unused
 from carrousel.bio.config_checks import set_choice as _choice
 from carrousel.bio.config_checks import store_motif_specs as _motif_specs
@@ -299,10 +300,8 @@ class ExportConfig:
         _at_least("fine-tuning epochs", self.finetune_epochs, 1, ExportConfigError, MAX_EPOCHS)
         check_variant(self.prune, self.distill, ExportConfigError)
         _at_least(option("distill_filters"), self.distill_filters, 0, ExportConfigError, MAX_FILTERS)
-        if self.distill_filters and not self.distill:
-            raise ExportConfigError(f"{option('distill_filters', metavar='N')} needs {option('distill', metavar='H')} (the student's units)")  # fmt: skip
-        if self.prune == 0.0 and not self.distill and (self.train_positives or self.train_negatives):
-            raise ExportConfigError(f"{option('train_positives')}/{option('train_negatives')} are for {option('prune', metavar='F')} or {option('distill', metavar='H')}")  # fmt: skip
+        windows = bool(self.train_positives or self.train_negatives)
+        _unused_export(self.prune, self.distill, self.distill_filters, windows, ExportConfigError)
         if self.train_negatives is not None and self.train_positives is None:
             raise ExportConfigError(f"{option('train_negatives')} needs {option('train_positives')}")
 

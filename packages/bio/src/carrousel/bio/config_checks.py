@@ -1,6 +1,7 @@
 """Field checks the frozen configs of :mod:`carrousel.bio.config` share: a choice turned into its enum member
 (:func:`set_choice`), motif specs stored as a tuple (:func:`store_motif_specs`), the JASPAR release in its one
-spelling (:func:`store_release`), a scan setting its method never reads refused (:func:`refuse_unused_scan_options`)."""
+spelling (:func:`store_release`), a scan setting its method never reads refused (:func:`refuse_unused_scan_options`),
+an export setting for a training the export does not run refused (:func:`refuse_unused_export_options`)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,16 @@ from typing import Any, TypeVar
 from carrousel.bio.choices import BackgroundKind, Method
 from carrousel.bio.errors import BioError
 from carrousel.bio.jaspar_release import JASPAR_RELEASE, release_name
+from carrousel.core.args import check_args
 from carrousel.core.option_names import option
 
-__all__ = ["refuse_unused_scan_options", "set_choice", "store_motif_specs", "store_release"]
+__all__ = [
+    "refuse_unused_export_options",
+    "refuse_unused_scan_options",
+    "set_choice",
+    "store_motif_specs",
+    "store_release",
+]
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -81,3 +89,23 @@ def refuse_unused_scan_options(cfg: Any, error: type[BioError]) -> None:
             f"{option('background_order', cfg.background_order)} is not used by the uniform background; "
             f"add {option('background', 'input')} (the input's composition, of that Markov order) or drop it"
         )
+
+
+@check_args
+def refuse_unused_export_options(
+    prune: float, distill: int, distill_filters: int, train_windows: bool, error: type[Exception]
+) -> None:
+    """Refuses an export setting for a training the export does not run, as it would be ignored without a
+    word: ``distill_filters`` (the student's filters) without ``distill``, the training windows
+    (``train_windows``: ``train_positives`` or ``train_negatives`` given) without ``prune`` or ``distill``.
+    The one wording of ``ExportConfig`` (``error`` an ``ExportConfigError``, exit 1: a Python caller, a
+    ``--config`` file) and of ``bio export``, which checks its flags first (``typer.BadParameter``: exit 2).
+
+    Raises:
+        error: one of those, naming the setting and the one it needs.
+    """
+    f, h = option("prune", metavar="F"), option("distill", metavar="H")
+    if distill_filters and not distill:
+        raise error(f"{option('distill_filters', metavar='N')} needs {h} (the student's units)")
+    if train_windows and prune == 0.0 and not distill:
+        raise error(f"{option('train_positives')}/{option('train_negatives')} are for {f} or {h}")
