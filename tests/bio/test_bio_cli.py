@@ -182,6 +182,35 @@ def test_a_model_option_typed_in_a_pwm_scan_is_a_usage_error(  # type: ignore[no
     assert len(lines) == 1 and needle in lines[0] and "--method model or both" in lines[0], outcome.stderr
 
 
+def test_a_scan_reads_its_config_file_once(tmp_path, write_fasta, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """'bio scan --config F' parsed F twice: for the merge with the flags, and again for the PWM scan's
+    refusal of a model option the file sets. Now once (the refusal uses the parsed settings), whether the
+    scan runs or the refusal stops it."""
+    import tomllib
+    import types
+
+    import carrousel.core.config as core_config
+
+    reads: list[str] = []
+
+    def loads(text: str) -> dict:
+        reads.append(text)
+        return tomllib.loads(text)
+
+    monkeypatch.setattr(
+        core_config, "tomllib", types.SimpleNamespace(loads=loads, TOMLDecodeError=tomllib.TOMLDecodeError)
+    )
+    fa = write_fasta(tmp_path / "g.fa", {"chr1": "ACGT" * 100})
+    run = tmp_path / "run.toml"
+    for setting, code in (("pvalue = 0.001", 0), ('calls = "fdr"', 2)):
+        run.write_text(setting + "\n")
+        reads.clear()
+        res = runner.invoke(app, ["scan", str(fa), "-m", "CTCF", "--config", str(run), "--no-progress"])
+        assert res.exit_code == code, res.output
+        assert reads == [setting + "\n"], reads  # before: 2 reads
+    assert "calls = 'fdr' in --config " + str(run) in res.output, res.output
+
+
 def test_model_options_in_a_scan_that_reads_them_are_not_refused(invoke, tmp_path, write_fasta) -> None:  # type: ignore[no-untyped-def]
     """The other side of the refusal above: a PWM scan with the model options' defaults, and a both scan
     (the model's side reads them) with one typed, run as before."""

@@ -69,7 +69,7 @@ from carrousel.core.cli_device import DeviceOption
 from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_samples import add_sample_commands
 from carrousel.core.cli_values import Above, OutputFolder
-from carrousel.core.config import MAX_EPOCHS, overlay, read_toml
+from carrousel.core.config import MAX_EPOCHS, TomlDocument, overlay, read_toml
 from carrousel.core.errors import MissingExtraError
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import PrecisionSource, precision_from
@@ -133,20 +133,24 @@ def _path(p: Path | None) -> str | None:
     return str(p) if p is not None else None
 
 
+def _config_file(config: Path | None) -> TomlDocument | None:
+    """The settings of the ``--config`` file, read once per command (None: no file); bio refuses an empty one."""
+    return None if config is None else read_toml(config, "--config", empty_ok=False)
+
+
 def _with_flags(
     ctx: typer.Context,
-    config: Path | None,
+    doc: TomlDocument | None,
     flags: C,
     table: dict[str, str],
     derived: dict[str, Callable[[C], Any]] | None = None,
 ) -> C:
-    """``flags`` (the config built from the command line, with the command's defaults), or with ``--config``
-    that config with every field the TOML file sets, except the fields of the flags that were given
-    (``table``: each CLI parameter -> its config field, dotted for a part: ``"fit.epochs"``).
-    ``derived``: field -> its command default from the merged config, where neither sets it."""
-    if config is None:
+    """``flags`` (the config built from the command line, with the command's defaults), or with a ``--config``
+    file's settings (``doc``, :func:`_config_file`) that config with every field the file sets, except the
+    fields of the flags that were given (``table``: each CLI parameter -> its config field, dotted for a part:
+    ``"fit.epochs"``). ``derived``: field -> its command default from the merged config, where neither sets it."""
+    if doc is None:
         return flags
-    doc = read_toml(config, "--config", empty_ok=False)  # bio refuses an empty file
     given = {field for param, field in table.items() if cli.typed(ctx, param)}
     cfg = overlay(flags, doc, keep=given)
     late = {k: rule(cfg) for k, rule in (derived or {}).items() if k not in given and k not in doc}
@@ -194,19 +198,19 @@ _MODEL_ONLY = {
 }
 
 
-def _refuse_model_only(ctx: typer.Context, config: Path | None, cfg: ScanConfig) -> None:
+def _refuse_model_only(ctx: typer.Context, doc: TomlDocument | None, cfg: ScanConfig) -> None:
     """A usage error for a model scan's option (their defaults are values, so only one typed on the command
-    line or set by the ``--config`` file counts) in a PWM scan, which would ignore it without a word."""
+    line or set by the ``--config`` file, ``doc``, counts) in a PWM scan, which would ignore it without a word."""
     if cfg.method is not Method.pwm:
         return
-    in_file = read_toml(config, "--config", empty_ok=False) if config is not None else {}
+    in_file = doc if doc is not None else TomlDocument()
     for param, name in _MODEL_ONLY.items():
         value = getattr(cfg, name)
         shown = getattr(value, "value", f"{value:g}" if isinstance(value, float) else value)
         if cli.typed(ctx, param):
             setting = option(param, shown)  # --model-null empirical
         elif name in in_file:
-            setting = f"{name} = {in_file[name]!r} in --config {config}"
+            setting = f"{name} = {in_file[name]!r} in --config {in_file.source}"
         else:
             continue
         raise typer.BadParameter(
@@ -387,8 +391,9 @@ def scan(
         device=device,
         precision=precision,
     )
-    cfg = _with_flags(ctx, config, flags, _SCAN_FLAGS, {"method": _scan_method})
-    _refuse_model_only(ctx, config, cfg)
+    doc = _config_file(config)  # read once: the merge and the PWM scan's refusal both use it
+    cfg = _with_flags(ctx, doc, flags, _SCAN_FLAGS, {"method": _scan_method})
+    _refuse_model_only(ctx, doc, cfg)
     with _bases_bar(progress) as (set_total, advance):
         result = run_scan(cfg, genome, out=out, fmt=fmt, progress=advance, total=set_total)
     if plot is not None:
@@ -519,7 +524,7 @@ def train(
             precision=precision,
         ),
     )
-    cfg = _with_flags(ctx, config, flags, _TRAIN_FLAGS)
+    cfg = _with_flags(ctx, _config_file(config), flags, _TRAIN_FLAGS)
     argv = sys.argv[sys.argv.index("train") :] if "train" in sys.argv else ["train"]
     with precision_from(PrecisionSource.of(cli.typed(ctx, "precision"), config, "[fit] precision")):
         result = pipeline.train(cfg, out, command="bio " + " ".join(argv), progress=cli.bars_on())
@@ -588,7 +593,7 @@ def evaluate(
         device=device,
         precision=precision,
     )
-    cfg = _with_flags(ctx, config, flags, _EVALUATE_FLAGS)
+    cfg = _with_flags(ctx, _config_file(config), flags, _EVALUATE_FLAGS)
     res = pipeline.evaluate(cfg)
     if plot is not None:
         evaluate_plot.evaluation_png(
@@ -688,7 +693,7 @@ def export_(
         train_negatives=_path(train_negatives),
     )
     report = pipeline.export_model(
-        _with_flags(ctx, config, flags, _EXPORT_FLAGS), out, progress=cli.bars_on()
+        _with_flags(ctx, _config_file(config), flags, _EXPORT_FLAGS), out, progress=cli.bars_on()
     )
     if as_json:
         cli.emit_json(report.summary())
@@ -796,7 +801,7 @@ def enrich(
         seed=seed,
         mask_lower=mask_lower,
     )
-    cfg = _with_flags(ctx, config, flags, _ENRICH_FLAGS)
+    cfg = _with_flags(ctx, _config_file(config), flags, _ENRICH_FLAGS)
     with _motifs_bar(progress) as (set_total, advance):
         res = pipeline.enrich(cfg, out, progress=advance, total=set_total)
     if plot is not None:
@@ -888,7 +893,9 @@ def discover(
         epochs=epochs,
         seed=seed,
     )
-    found = pipeline.discover(_with_flags(ctx, config, flags, _DISCOVER_FLAGS), out, progress=cli.bars_on())
+    found = pipeline.discover(
+        _with_flags(ctx, _config_file(config), flags, _DISCOVER_FLAGS), out, progress=cli.bars_on()
+    )
     if as_json:
         cli.emit_json(found.summary())
         return
