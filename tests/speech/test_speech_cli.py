@@ -96,6 +96,42 @@ def test_train_data_without_prune_or_distill_is_one_check(capsys, monkeypatch, t
     assert str(config.value).endswith("; give --prune F or --distill H") and not out.exists()
 
 
+def test_synth_corpus_over_an_earlier_corpus_leaves_no_stale_file(
+    capsys, monkeypatch, tmp_path, engines
+) -> None:
+    """'synth-corpus --out corp -n 2' over a corpus of 3: the folder holds the 2 files its manifest lists
+    (the new corpus replaces the old one as a whole, core atomic_dir), no third wav of the old one; a run
+    that fails part-way leaves the earlier corpus as it was, with one error line (exit 1). Checked in
+    session 41: already so on main (this test passes there); it guards the behaviour."""
+    import carrousel.speech.synth as synth
+    from carrousel.speech.errors import SynthesisError
+
+    corp = tmp_path / "corp"
+    for n in ("3", "2"):
+        code, _, err = speech(
+            capsys, monkeypatch, "synth-corpus", "--out", str(corp), "-n", n, "--workers", "1"
+        )
+        assert code == 0, err
+    listed = [line.split("\t")[0] for line in (corp / "manifest.tsv").read_text().splitlines()[1:]]
+    assert listed == ["wav/000000.wav", "wav/000001.wav"]
+    assert sorted(p.relative_to(corp).as_posix() for p in corp.rglob("*")) == ["manifest.tsv", "wav", *listed]
+    before = {p: p.read_bytes() for p in corp.rglob("*") if p.is_file()}
+    real = synth._one
+
+    def fails_second(cfg, engines, index, babble):  # type: ignore[no-untyped-def]
+        if index == 1:
+            raise SynthesisError("espeak-ng failed (test)")
+        return real(cfg, engines, index, babble)
+
+    monkeypatch.setattr(synth, "_one", fails_second)
+    code, out, err = speech(
+        capsys, monkeypatch, "synth-corpus", "--out", str(corp), "-n", "4", "--workers", "1"
+    )
+    assert code == 1 and out == "" and err.strip().splitlines() == ["error: espeak-ng failed (test)"], err
+    assert {p: p.read_bytes() for p in corp.rglob("*") if p.is_file()} == before
+    assert sorted(q.name for q in tmp_path.iterdir()) == ["corp"]  # no temporary folder left
+
+
 def test_data_errors_exit_1_in_one_line(capsys, monkeypatch, tmp_path, model) -> None:
     empty = tmp_path / "empty.wav"
     empty.write_bytes(b"")
