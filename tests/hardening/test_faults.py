@@ -84,6 +84,43 @@ def test_full_or_read_only_disk_leaves_nothing(
         assert listing(disk) == []
 
 
+def _fail_opens(monkeypatch: pytest.MonkeyPatch, target: Path, code: int) -> None:
+    """Every open of ``target`` (builtins' and io's: Path.read_bytes and gzip use them) fails with ``code``."""
+    import builtins
+    import io
+
+    real_open = builtins.open
+
+    def failing_open(file: object, *args: object, **kwargs: object) -> object:
+        if isinstance(file, (str, os.PathLike)) and os.fspath(file) == os.fspath(target):
+            raise OSError(code, os.strerror(code), os.fspath(target))
+        return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(builtins, "open", failing_open)
+    monkeypatch.setattr(io, "open", failing_open)
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_a_read_out_of_descriptors_names_the_limit(
+    invoke: Callable[..., Outcome], prices: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gz: bool
+) -> None:
+    """Too many open files (EMFILE) while the prices are read: on main core's read_text turned it into
+    "--csv ...: cannot be read (Too many open files); check the file", blaming a good file. Now the error
+    boundary's line names the limit and 'ulimit -n', exit 1, and nothing is written."""
+    source = prices
+    if gz:
+        source = tmp_path / "prices.csv.gz"
+        source.write_bytes(gzip.compress(prices.read_bytes()))
+    _fail_opens(monkeypatch, source, errno.EMFILE)
+    out = tmp_path / "run"
+    outcome = invoke("finance", "forecast", "AAPL", "--csv", source, "--out", out, *FAST)
+    assert_clean_failure(outcome, 1, "too many open files")
+    line = outcome.error_lines()[0]
+    assert f"error: {source}: too many open files" in line and "ulimit -n" in line, line
+    assert "cannot be read" not in line and "check the file" not in line, line
+    assert not out.exists()
+
+
 _WARM: list[bool] = []  # this process has made one whole run (see test_interrupt_at_several_moments)
 
 

@@ -39,7 +39,9 @@ def os_error_text(exc: OSError) -> str:
     """What failed and what to do, for an ``OSError`` no library code turned into a carrousel error.
 
     Too many open files (``EMFILE``: e.g. a command given a few hundred model folders, each kept open while
-    the command runs, see :mod:`carrousel.core.bundle_pins`) names the limit and its fix; any other (a missing path,
+    the command runs, see :mod:`carrousel.core.bundle_pins`) names the limit and its fix; the system's table
+    of open files full (``ENFILE``) and memory refused (``ENOMEM``) say so with theirs (reading a file hands
+    these on as they came: :func:`carrousel.core.files_text.read_failure`); any other (a missing path,
     ``EACCES``, ``ENOSPC``...) says to check the path, its permissions and free space.
     """
     where = f"{exc.filename}: " if exc.filename else ""
@@ -50,4 +52,8 @@ def os_error_text(exc: OSError) -> str:
             f"{where}too many open files{cap}; raise the limit with 'ulimit -n' or load fewer models "
             "in one command"
         )
+    if exc.errno == errno.ENFILE:
+        return f"{where}too many open files in the system; close other programs or raise the system's limit"
+    if exc.errno == errno.ENOMEM:
+        return f"{where}out of memory; use a smaller input, batch size or model"
     return f"{where}{exc.strerror or exc}; check the path, its permissions and free space"

@@ -6,7 +6,8 @@ device such as ``/dev/zero`` never ends), readable, non-empty and within a size 
 read through :func:`read_text`, which turns a truncated or corrupt archive and undecodable bytes into
 :class:`~carrousel.core.errors.DataError`. Outputs must be creatable: their folder writable, not a folder
 in the way of a file (or the reverse). Special output files (``/dev/null``, ``/dev/stdout``, FIFOs) are
-allowed: :mod:`carrousel.core.io` writes them in place.
+allowed: :mod:`carrousel.core.io` writes them in place. A read that fails for want of open files or memory
+is no fault of the file: its ``OSError`` goes on as it came (:mod:`carrousel.core.files_text`).
 """
 
 from __future__ import annotations
@@ -17,15 +18,14 @@ import logging
 import os
 import secrets
 import stat
-import sys
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
 from carrousel.core.args import check_args
 from carrousel.core.atomic import refuse_stream_dir, writes_in_place
-from carrousel.core.encodings import UTF16_BOMS, decode_text
 from carrousel.core.errors import CarrouselError, ConfigError, DataError
+from carrousel.core.files_text import decode_checked, is_stream, read_failure, read_stream
 from carrousel.core.option_names import named_path, option
 from carrousel.core.paths import user_path
 
@@ -39,8 +39,6 @@ __all__ = [
     "read_text",
     "refuse_other_files",
 ]
-
-STDIN = "-"  # as a path of :func:`read_text` with ``streams=True``: the process's standard input
 
 DEFAULT_MAX_BYTES = 8 << 30  # 8 GiB: larger inputs are refused unless a caller raises the bound
 
@@ -86,6 +84,8 @@ def check_input_file(
 
     Raises:
         DataError: naming the problem (missing, a folder, a device or FIFO, unreadable, empty, too large).
+        OSError: as it came, where the process or system ran out of a resource (too many open files,
+            memory: :func:`~carrousel.core.files_text.read_failure`); the file is not the cause.
     """
     p = Path(path)
     where = named_path(p, flag)
@@ -94,7 +94,7 @@ def check_input_file(
     except FileNotFoundError:
         raise DataError(f"{where} not found; check the path") from None
     except OSError as exc:
-        raise DataError(f"{where}: cannot be read ({exc.strerror or exc}); check the path") from None
+        raise read_failure(exc, where, "check the path") from None
     if stat.S_ISDIR(st.st_mode):
         raise DataError(f"{where} is a folder, not a {what} file; give the file inside it")
     if not stat.S_ISREG(st.st_mode):
@@ -144,12 +144,14 @@ def read_text(
     Raises:
         DataError: the checks of :func:`check_input_file`, a truncated or corrupt gzip archive, bytes
             that are not text in any of ``encodings``, NUL bytes, or a line over ``max_line``.
+        OSError: as it came, where the process or system ran out of a resource (too many open files,
+            memory: :func:`~carrousel.core.files_text.read_failure`).
     """
     path = user_path(path)  # a Python caller's "~/texts.txt" (the checks below take paths as given)
-    if streams and _is_stream(path):
+    if streams and is_stream(path):
         where = named_path(path, flag)
-        raw = _read_stream(path, where, what, max_bytes)
-        return _decode(raw, where, what, max_line, encodings)
+        raw = read_stream(path, where, what, max_bytes)
+        return decode_checked(raw, where, what, max_line, encodings)
     p = check_input_file(path, flag, what, max_bytes)
     where = named_path(p, flag)
     try:
@@ -165,84 +167,8 @@ def read_text(
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise DataError(f"{where} is a damaged gzip file ({exc}); download or compress it again") from None
     except OSError as exc:
-        raise DataError(f"{where}: cannot be read ({exc.strerror or exc}); check the file") from None
-    return _decode(raw, where, what, max_line, encodings)
-
-
-def _is_stream(p: Path) -> bool:
-    """``-``, or an existing pipe or character device."""
-    if str(p) == STDIN:
-        return True
-    try:
-        mode = p.stat().st_mode
-    except OSError:
-        return False  # check_input_file names the problem
-    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
-
-
-def _read_stream(p: Path, where: str, what: str, max_bytes: int) -> bytes:
-    """The bytes of standard input (``-``) or of a pipe, read in 1 MiB blocks within ``max_bytes``."""
-    if str(p) == STDIN and (sys.stdin is None or sys.stdin.isatty()):
-        state = "closed" if sys.stdin is None else "a terminal"  # None: started with <&-
-        raise DataError(f"{where}: standard input is {state}; pipe the {what} in (command | ... {where})")
-    blocks: list[bytes] = []
-    total = 0
-    try:
-        fh = sys.stdin.buffer if str(p) == STDIN else open(p, "rb")  # noqa: SIM115 (stdin stays open)
-        try:
-            while block := fh.read(1 << 20):
-                if not blocks and not block.startswith(UTF16_BOMS):  # /dev/zero: refused at once
-                    _refuse_nul(block, where, what, "binary data")
-                total += len(block)
-                if total > max_bytes:
-                    raise DataError(
-                        f"{where} holds over {max_bytes / 2**30:.1f} GiB of {what}; give a smaller input"
-                    )
-                blocks.append(block)
-        finally:
-            if fh is not sys.stdin.buffer:
-                fh.close()
-    except OSError as exc:
-        raise DataError(f"{where}: cannot be read ({exc.strerror or exc}); check the input") from None
-    if total == 0:
-        raise DataError(f"{where} is empty; give {what} to read")
-    return b"".join(blocks)
-
-
-def _refuse_nul(head: bytes, where: str, what: str, noun: str) -> None:
-    """Fails when ``head`` (the input's first bytes) holds a NUL byte: ``noun`` is binary, not text."""
-    if b"\x00" in head:
-        # "text" or "tagged text (...)" already say it: no "not text text"
-        kind = what if "text" in what.split() else f"{what} text"
-        raise DataError(f"{where} holds NUL bytes: it is {noun}, not {kind}")
-
-
-def _decode(raw: bytes, where: str, what: str, max_line: int | None, encodings: Iterable[str]) -> str:
-    """``raw`` decoded with the first of ``encodings`` that fits, after the NUL and line-length checks; text
-    that starts with a UTF-16 byte-order mark (Windows' "Unicode", PowerShell's ``>``) is read as UTF-16."""
-    if raw.startswith(UTF16_BOMS):  # its NUL bytes are the high halves of ASCII letters
-        try:
-            text = raw.decode("utf-16")
-        except UnicodeDecodeError:
-            raise DataError(f"{where} starts as UTF-16 but is not UTF-16 text; convert it to UTF-8") from None
-        _refuse_nul(text[: 1 << 20].encode("utf-8", "surrogatepass"), where, what, "a binary file")
-    else:
-        _refuse_nul(raw[: 1 << 20], where, what, "a binary file")
-        text = decode_text(raw, encodings, where)
-    if max_line is not None:
-        start = 0
-        while start < len(text):
-            end = text.find("\n", start)
-            end = len(text) if end < 0 else end
-            if end - start > max_line:
-                line = text.count("\n", 0, start) + 1
-                raise DataError(
-                    f"{where}: line {line} is over {max_line:,} characters; is this really {what}?"
-                )
-            start = end + 1
-    if not text.strip():
-        raise DataError(f"{where} holds only whitespace; give a {what} file with data")
-    return text
+        raise read_failure(exc, where, "check the file") from None
+    return decode_checked(raw, where, what, max_line, encodings)
 
 
 def check_output_file(
