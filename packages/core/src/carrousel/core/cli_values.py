@@ -1,6 +1,7 @@
 """Values crossing the command line's edge (no CLI library needed): numbers given as options are finite
-and within 64 bits (:func:`number_problem`) and within their option's range (:class:`FloatRange`), and
-results become strict JSON (:func:`to_jsonable`).
+and within 64 bits (:func:`number_problem`) and within their option's range (:class:`FloatRange`), texts
+marked :class:`NonBlank` hold something (:func:`blank_problem`), and results become strict JSON
+(:func:`to_jsonable`).
 
 :mod:`carrousel.core.cli` uses both: every option is checked before a command's body runs, and
 ``--json`` prints through :func:`to_jsonable`.
@@ -13,6 +14,7 @@ import enum
 import json
 import math
 import sys
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +31,9 @@ __all__ = [
     "Below",
     "FloatRange",
     "JsonListWriter",
+    "NonBlank",
     "OutputFolder",
+    "blank_problem",
     "number_problem",
     "option_problem",
     "shell_path",
@@ -69,6 +73,28 @@ class OutputFolder:
     """Marks a path option as naming a folder the command writes: ``Annotated[Path, Option(), OutputFolder()]``.
     ``-`` (standard output for a file option) is then a usage error before any work, instead of a folder
     named ``-`` in the working directory."""
+
+
+@dataclass(frozen=True)
+class NonBlank:
+    """Marks a text argument or option as holding something: ``Annotated[list[str] | None, Argument(),
+    NonBlank()]``. An empty text (``""``: an unset shell variable, ``"$TEXT"``), or one of whitespace or
+    invisible characters only, is then a usage error naming the parameter, before any work (a model
+    loaded to fail on it, or a value silently ignored)."""
+
+
+def blank_problem(value: Any) -> str | None:
+    """What is wrong with a text that must hold something (:class:`NonBlank`): empty, or whitespace and
+    invisible characters (U+200B, U+FEFF...) only; else None."""
+    if isinstance(value, str) and all(c.isspace() or unicodedata.category(c) in ("Cc", "Cf") for c in value):
+        if not value:
+            kind = "an empty text"
+        elif value.isspace():  # shown as typed, its spaces would fold into the line's
+            kind = "a text of whitespace only"
+        else:
+            kind = f"a text of invisible characters only ({value!a})"
+        return f"{kind}; give the text or leave it out"
+    return None
 
 
 def text_problem(value: Any) -> str | None:
@@ -112,8 +138,12 @@ def shell_path(value: Any) -> Any:
 
 def option_problem(value: Any, annotation: Any) -> str | None:
     """What is wrong with an option's value: a number's problem (:func:`number_problem`), a text's
-    (:func:`text_problem`), or ``-`` given to an option marked :class:`OutputFolder`; else None."""
-    if any(isinstance(m, OutputFolder) for m in getattr(annotation, "__metadata__", ())):
+    (:func:`text_problem`), a blank text given to a parameter marked :class:`NonBlank`, or ``-`` given to
+    an option marked :class:`OutputFolder`; else None."""
+    marks = getattr(annotation, "__metadata__", ())
+    if any(isinstance(m, NonBlank) for m in marks) and (problem := blank_problem(value)) is not None:
+        return problem
+    if any(isinstance(m, OutputFolder) for m in marks):
         try:
             refuse_stream_dir(value, "this option")
         except ConfigError as exc:

@@ -23,7 +23,7 @@ from carrousel.core import cli
 from carrousel.core.cli_device import DeviceOption, device_option
 from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_samples import add_sample_commands
-from carrousel.core.cli_values import Above, Below, OutputFolder
+from carrousel.core.cli_values import Above, Below, NonBlank, OutputFolder
 from carrousel.core.config import MAX_THREADS, from_dict, read_toml
 from carrousel.core.errors import ConfigError
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
@@ -105,7 +105,7 @@ Lm = Annotated[
 LmWeight = Annotated[float, typer.Option("--lm-weight", min=0.0, help="Weight of the LM (natural log).")]
 WordBonus = Annotated[float, typer.Option("--word-bonus", help="Bonus per word with beam decoding.")]
 Hotword = Annotated[
-    list[str] | None, typer.Option("--hotword", help="A word or phrase to favour (repeatable).")
+    list[str] | None, typer.Option("--hotword", help="A word or phrase to favour (repeatable)."), NonBlank()
 ]
 ModelLm = Annotated[
     bool,

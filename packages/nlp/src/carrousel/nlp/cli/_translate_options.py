@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from carrousel.core.cli_values import NonBlank
 from carrousel.nlp.config import MAX_LENGTH_PENALTY
 
 __all__ = [
@@ -70,7 +71,9 @@ PoOut = Annotated[
     ),
 ]
 RunTexts = Annotated[
-    list[str] | None, typer.Argument(help="Texts to translate (before --file's lines).", show_default=False)
+    list[str] | None,
+    typer.Argument(help="Texts to translate (before --file's lines).", show_default=False),
+    NonBlank(),  # "" (an unset "$TEXT"): a usage error before the model loads
 ]
 RunFile = Annotated[
     Path | None,

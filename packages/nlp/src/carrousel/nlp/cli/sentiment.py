@@ -20,7 +20,7 @@ from carrousel.core.cli import (
     print_deployment,
     typed,
 )
-from carrousel.core.cli_values import JsonListWriter, OutputFolder
+from carrousel.core.cli_values import JsonListWriter, NonBlank, OutputFolder
 from carrousel.core.config import MAX_EPOCHS
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.nlp.cli._common import (
@@ -72,7 +72,9 @@ command(sentiment_app, "train")(train)  # first in the group's help, as before
 @command(sentiment_app, "predict")
 def predict(
     model: Model = None,
-    texts: Annotated[list[str] | None, typer.Argument(help="Texts to classify.", show_default=False)] = None,
+    texts: Annotated[
+        list[str] | None, typer.Argument(help="Texts to classify.", show_default=False), NonBlank()
+    ] = None,
     file: Annotated[
         Path | None,
         typer.Option(
