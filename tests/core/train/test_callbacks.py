@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 import types
 from pathlib import Path
@@ -144,3 +145,44 @@ def test_the_trainer_given_a_progress_label_names_it_before_the_epoch_in_its_own
     Trainer(mlp(), RegressionTask(), cfg).fit(train)  # no label: the plain bar, as before
     err = capsys.readouterr().err
     assert "epoch 1/2" in err and "member" not in err
+
+
+@pytest.mark.parametrize("interval", [math.inf, None])
+def test_the_progress_bar_rebuilds_its_figures_only_when_due(
+    monkeypatch: pytest.MonkeyPatch, interval: float | None
+) -> None:
+    """With ``nonfinite="skip"`` the loss is read every step, and the bar rebuilt its figures (the rate, a
+    dict, tqdm's postfix text) on every batch: 39 builds for 3 epochs of 13 batches on main. Now every
+    ``refresh_every`` (10) batches (batches 0 and 10 of each epoch), for a newer loss at most every
+    ``min_interval`` seconds, and once at each epoch's end to show its last loss: 9 with no time-based
+    rebuild (``min_interval`` infinite), at most 39 with the default. The history is the one of a fit
+    without a bar, bit for bit, and the loss shown last is the last epoch's ``train_loss``."""
+    import tqdm.auto
+
+    from carrousel.core.train import ProgressBar, set_seed
+
+    builds: list[dict[str, Any]] = []
+
+    class Counting(tqdm.auto.tqdm):  # type: ignore[misc]
+        def set_postfix(self, ordered_dict: Any = None, refresh: bool = True, **kwargs: Any) -> None:
+            builds.append(dict(ordered_dict))
+            super().set_postfix(ordered_dict, refresh, **kwargs)
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Counting)
+    if interval is not None:
+        monkeypatch.setattr(ProgressBar, "min_interval", interval, raising=False)
+    x, y = linear_data(200)
+    batches = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 200, 16)]  # 13 batches
+    histories = []
+    for progress in (True, False):
+        set_seed(0)
+        cfg = TrainConfig(epochs=3, lr=1e-2, progress=progress, device="cpu", nonfinite="skip")
+        trainer = Trainer(mlp(dropout=0.1), RegressionTask(), cfg)
+        result = trainer.fit(batches)
+        histories.append([{k: v for k, v in row.items() if k != "epoch_time"} for row in result.history])
+        if progress:
+            bar = next(cb for cb in trainer.callbacks.callbacks if isinstance(cb, ProgressBar))
+            assert bar.last_postfix["loss"] == f"{result.history[-1]['train_loss']:.4g}"
+    fewest, most = (9, 9) if interval == math.inf else (9, 39)
+    assert fewest <= len(builds) <= most, len(builds)
+    assert histories[0] == histories[1]

@@ -215,7 +215,9 @@ class ProgressBar(Callback):
 
     The loss shown is the epoch's mean training loss so far (``train_loss`` at its end), updated when the
     trainer reads its figures anyway: every optimiser step with ``nonfinite="skip"``, every ``log_every``
-    steps with ``"stop"`` (the bar makes no read of its own, :attr:`Callback.needs_batch_figures`).
+    steps with ``"stop"`` (the bar makes no read of its own, :attr:`Callback.needs_batch_figures`). The
+    figures after the bar are rebuilt every ``refresh_every`` batches, for a newer loss at most every
+    :attr:`min_interval` seconds, and at the epoch's end when its last loss is not yet shown.
 
     Args:
         refresh_every: batches between updates of the shown rate and learning rate (the bar itself moves
@@ -225,6 +227,7 @@ class ProgressBar(Callback):
     """
 
     needs_batch_figures = False
+    min_interval = 0.1  # seconds between rebuilds for a new loss alone (tqdm's own redraw interval)
 
     @check_args
     def __init__(self, refresh_every: int = 10, label: str = "") -> None:
@@ -233,6 +236,8 @@ class ProgressBar(Callback):
         self.label = f"{label}, " if label else ""
         self._bar: Any = None
         self.last_postfix: dict[str, str] = {}  # the figures shown last (for inspection)
+        self._new_loss: float | None = None  # a loss read and not yet shown
+        self._built, self._lr = -math.inf, 0.0  # when the figures were last rebuilt, and the lr they show
 
     def on_epoch_start(self, trainer: Trainer, epoch: int) -> None:
         if not trainer.rank_zero:  # given as a callback (the trainer adds its own on rank zero only)
@@ -249,6 +254,7 @@ class ProgressBar(Callback):
             unit="batch",
         )
         self._t0, self._samples, self._loss = time.perf_counter(), 0, ""
+        self._new_loss, self._built, self._lr = None, -math.inf, 0.0
 
     def on_batch_end(self, trainer: Trainer, batch_idx: int, logs: dict[str, float]) -> None:
         bar = self._bar
@@ -258,15 +264,28 @@ class ProgressBar(Callback):
         bar.update(1)
         loss = logs.get("train_loss", math.nan)
         if math.isfinite(loss):
-            self._loss = f"{loss:.4g}"
-        if batch_idx % self.refresh_every == 0 or math.isfinite(loss):
-            rate = self._samples / max(time.perf_counter() - self._t0, 1e-9)
-            shown = {"loss": self._loss} if self._loss else {}
-            self.last_postfix = {**shown, "lr": f"{logs.get('lr', 0):.2e}", "samples_s": f"{rate:.0f}"}
-            bar.set_postfix(self.last_postfix, refresh=False)
+            self._new_loss = loss
+        # with nonfinite="skip" a new loss comes every step: shown at most every min_interval seconds (tqdm
+        # redraws no faster), not rebuilt per batch (the rate, a dict, tqdm's postfix text)
+        now = time.perf_counter()
+        fresh = self._new_loss is not None and now - self._built >= self.min_interval
+        if fresh or batch_idx % self.refresh_every == 0:
+            self._show(logs.get("lr", 0), now)
+
+    def _show(self, lr: float, now: float) -> None:
+        """Rebuilds the figures after the bar: the loss (the newest read), the learning rate and the rate."""
+        if self._new_loss is not None:
+            self._loss, self._new_loss = f"{self._new_loss:.4g}", None
+        rate = self._samples / max(now - self._t0, 1e-9)
+        shown = {"loss": self._loss} if self._loss else {}
+        self.last_postfix = {**shown, "lr": f"{lr:.2e}", "samples_s": f"{rate:.0f}"}
+        self._bar.set_postfix(self.last_postfix, refresh=False)
+        self._built, self._lr = now, lr
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
         if self._bar is not None:
+            if self._new_loss is not None:  # a loss read since the last rebuild: the epoch's is shown
+                self._show(self._lr, time.perf_counter())
             self._bar.close()
             self._bar = None
         if trainer.rank_zero:
