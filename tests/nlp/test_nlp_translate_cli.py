@@ -210,8 +210,12 @@ def test_argument_texts_come_before_the_files_lines_as_documented(
 
 def test_run_json_writes_nothing_before_a_refused_text(nlp: Callable[..., Run], undertrained: Path) -> None:
     """``translate run --json`` wrote the document's head (``{"beam": 5, ..., "translations": ``) before the
-    texts were checked, so a blank or non-UTF-8 text left that half document on stdout beside the error."""
-    for bad, code, error in (("", 1, "error: input: text 2"), ("caf\udce9", 2, "error: Invalid value for")):
+    texts were checked, so a blank or non-UTF-8 text left that half document on stdout beside the error. A blank
+    text is a usage error since session 41 (core's NonBlank check, exit 2, before the model is read)."""
+    for bad, code, error in (
+        ("", 2, "error: Invalid value for 'TEXTS': an empty text"),
+        ("caf\udce9", 2, "error: Invalid value for"),
+    ):
         run = nlp("translate", "run", "--model", str(undertrained), "--json", "open the file", bad)
         assert run.returncode == code and run.stdout == "", (run.stdout, run.stderr)
         assert run.stderr.startswith(error), run.stderr  # the non-UTF-8 text: core's option check, first
