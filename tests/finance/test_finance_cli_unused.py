@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from carrousel.finance.cli import app
-from carrousel.finance.config import FinanceConfig, ModelConfig, WindowConfig
+from carrousel.finance.config import FinanceConfig, ModelConfig, TrainSettings, WindowConfig
 from carrousel.finance.errors import FinanceConfigError
 from tests.cli_harness import Outcome
 
@@ -41,6 +41,11 @@ def _usage_error(outcome: Outcome, *flags: str) -> str:
         ("train-global", "--hidden", "0", "greater than or equal to 1"),
         ("train-global", "--max-windows", "0", "greater than or equal to 1"),
         ("predict", "-H", "0", "greater than or equal to 1"),
+        # before: no upper bound, the data loaded (and a download waited for) then a data error, exit 1
+        ("forecast", "--lookback", "100001", "less than or equal to 100000"),
+        ("backtest", "--lookback", "1000000000", "less than or equal to 100000"),
+        ("train-global", "--lookback", "100001", "less than or equal to 100000"),
+        ("train-global", "--max-windows", "100001", "less than or equal to 100000"),
     ],
 )
 def test_a_number_past_its_bound_is_a_usage_error_naming_the_flag(
@@ -65,12 +70,35 @@ def test_a_number_past_its_bound_is_a_usage_error_naming_the_flag(
 
 def test_help_shows_the_bounds_and_python_still_names_the_field() -> None:
     text = " ".join(CliRunner().invoke(app, ["forecast", "--help"], env={"COLUMNS": "200"}).output.split())
-    assert "[1<=x<=250]" in text and "[x>=2]" in text and "[1<=x<=4096]" in text and "[x>=20]" in text
+    assert "[1<=x<=250]" in text and "[2<=x<=100000]" in text and "[1<=x<=4096]" in text and "[x>=20]" in text
+    text = " ".join(
+        CliRunner().invoke(app, ["train-global", "--help"], env={"COLUMNS": "200"}).output.split()
+    )
+    assert "--lookback INT Input days (default 30). [2<=x<=100000]" in text, text
+    assert "--max-windows INT Latest windows per series (default 2000). [1<=x<=100000]" in text, text
     with pytest.raises(FinanceConfigError, match=r"horizon=0 must be between 1 and 250"):
         WindowConfig(horizon=0)
     with pytest.raises(FinanceConfigError, match=r"hidden_size=5000 must be in \[1, 4096\]"):
         ModelConfig(hidden_size=5000)
     assert FinanceConfig().model.hidden_size == 32
+    with pytest.raises(FinanceConfigError, match=r"^lookback=100001 must be between 2 and 100000 days"):
+        WindowConfig(lookback=100_001)
+    with pytest.raises(FinanceConfigError, match=r"^max_windows=100001 must be in \[1, 100000\]"):
+        TrainSettings(max_windows=100_001)
+
+
+def test_a_lookback_the_data_may_allow_is_not_refused_by_the_bound(
+    sample_source: Path, invoke: Callable[..., Outcome], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bound is a sanity cap, past any daily history (the Dow Jones' ~35,000 sessions since 1896): a
+    lookback of 40,000 passes it and is refused by what the data holds (exit 1, the series' length named)."""
+    monkeypatch.chdir(tmp_path)
+    assert WindowConfig(lookback=40_000).lookback == 40_000 and TrainSettings(max_windows=100_000)
+    outcome = invoke(
+        "finance", "forecast", "AAPL", "--source", "sample", "--lookback", "40000", "--no-backtest"
+    )
+    lines = outcome.error_lines()
+    assert outcome.code == 1 and len(lines) == 1 and "needs 40127 rows at --lookback 40000" in lines[0], lines
 
 
 @pytest.mark.parametrize("flag", [["--test-days", "30"], ["--refit-every", "5"]])

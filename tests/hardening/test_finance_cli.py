@@ -124,7 +124,7 @@ OPTIONS: dict[str, tuple[list[str], int, str]] = {
     "horizon text": (["--horizon", "five"], 2, "horizon"),
     "horizon huge": (["--horizon", "100000"], 2, "'--horizon'"),
     "lookback 1": (["--lookback", "1"], 2, "'--lookback'"),
-    "lookback huge": (["--lookback", "1000000"], 1, "lookback"),
+    "lookback huge": (["--lookback", "1000000"], 2, "'--lookback'"),  # past the bound (before: exit 1, later)
     "epochs 0": (["--epochs", "0"], 2, "epochs"),
     "epochs text": (["--epochs", "ten"], 2, "epochs"),
     "hidden 0": (["--hidden", "0"], 2, "'--hidden'"),

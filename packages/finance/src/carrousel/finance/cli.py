@@ -54,6 +54,7 @@ from carrousel.finance.cli_global import CalendarOpt, register
 from carrousel.finance.config import (
     MAX_HIDDEN,
     MAX_HORIZON,
+    MAX_LOOKBACK,
     MAX_MEMBERS,
     MIN_LOOKBACK,
     MIN_TEST_DAYS,
@@ -182,6 +183,7 @@ Lookback = Annotated[
     typer.Option(
         "--lookback",
         min=MIN_LOOKBACK,
+        max=MAX_LOOKBACK,
         help=f"Days of history per input window (default {_D.window.lookback}).",
     ),
 ]

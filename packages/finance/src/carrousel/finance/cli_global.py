@@ -38,7 +38,9 @@ from carrousel.finance.calendar_pick import AUTO
 from carrousel.finance.config import (
     MAX_HIDDEN,
     MAX_HORIZON,
+    MAX_LOOKBACK,
     MAX_MEMBERS,
+    MAX_WINDOWS,
     MIN_LOOKBACK,
     Arch,
     BacktestConfig,
@@ -52,6 +54,7 @@ __all__ = ["CalendarOpt", "PrecisionOpt", "register"]
 
 _D = FinanceConfig()
 _GLOBAL = replace(_D, backtest=BacktestConfig(auto_baselines=False))  # train-global's defaults
+_LB, _MW = _D.window.lookback, _D.train.max_windows  # defaults shown in --help
 
 Data = Annotated[
     Path,
@@ -124,7 +127,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
         lookback: Annotated[
             int | None,
-            typer.Option("--lookback", min=MIN_LOOKBACK, help=f"Input days (default {_D.window.lookback})."),
+            typer.Option(
+                "--lookback", min=MIN_LOOKBACK, max=MAX_LOOKBACK, help=f"Input days (default {_LB})."
+            ),
         ] = None,
         arch: Annotated[
             Arch | None, typer.Option("--arch", help=f"Encoder (default {_D.model.arch}).")
@@ -145,7 +150,7 @@ def register(app: typer.Typer) -> None:
         max_windows: Annotated[
             int | None,
             typer.Option(
-                "--max-windows", min=1, help=f"Latest windows per series (default {_D.train.max_windows})."
+                "--max-windows", min=1, max=MAX_WINDOWS, help=f"Latest windows per series (default {_MW})."
             ),
         ] = None,
         device: Annotated[str | None, device_option(_D.train.device)] = None,
@@ -177,7 +182,6 @@ def register(app: typer.Typer) -> None:
         w, m, t = base.window, base.model, base.train
         bt = replace(base.backtest, auto_baselines=_pick(auto_baselines, base.backtest.auto_baselines))
         pick = _pick
-        show = bars_on()
         cfg = replace(
             base,
             data=replace(base.data, calendar=pick(calendar, base.data.calendar)),
@@ -188,7 +192,7 @@ def register(app: typer.Typer) -> None:
             train=replace(
                 t, epochs=pick(epochs, t.epochs), max_windows=pick(max_windows, t.max_windows),
                 device=pick(device, t.device), seed=pick(seed, t.seed), sampling=pick(sampling, t.sampling),
-                precision=pick(precision, t.precision), progress=show,
+                precision=pick(precision, t.precision), progress=bars_on(),
             ),
             backtest=bt,
         )  # fmt: skip

@@ -39,7 +39,9 @@ __all__ = [
     "GLOBAL_VOL_INPUTS",
     "MAX_HIDDEN",
     "MAX_HORIZON",
+    "MAX_LOOKBACK",
     "MAX_MEMBERS",
+    "MAX_WINDOWS",
     "MIN_LOOKBACK",
     "MIN_TEST_DAYS",
     "Arch",
@@ -62,6 +64,9 @@ __all__ = [
 # named bounds, read by the config checks and by the command-line options (their --help shows them)
 MAX_HORIZON = 250  # trading days forecast (WindowConfig.horizon, -H)
 MIN_LOOKBACK = 2  # days of history per input window (WindowConfig.lookback, --lookback)
+# sanity caps, past any daily history (~400 years of sessions); what the data allows is checked on loading
+MAX_LOOKBACK = 100_000  # WindowConfig.lookback, --lookback
+MAX_WINDOWS = 100_000  # TrainSettings.max_windows, --max-windows (past a series' length: all of its windows)
 MAX_HIDDEN = 4096  # hidden units per direction (ModelConfig.hidden_size, --hidden), far above any run
 MAX_MEMBERS = 100  # seed ensemble size (ModelConfig.members, --members)
 MIN_TEST_DAYS = 20  # backtest forecast origins given (BacktestConfig.test_days, --test-days)
@@ -188,8 +193,10 @@ class WindowConfig:
         check_numbers(self, FinanceConfigError)
         _choice(self.target_scale, TargetScale, "target scale")
         _choice(self.global_target_scale, TargetScale, "global target scale")
-        if self.lookback < MIN_LOOKBACK:
-            raise FinanceConfigError(f"lookback={self.lookback} must be at least {MIN_LOOKBACK} days")
+        if not MIN_LOOKBACK <= self.lookback <= MAX_LOOKBACK:
+            raise FinanceConfigError(
+                f"lookback={self.lookback} must be between {MIN_LOOKBACK} and {MAX_LOOKBACK} days, e.g. 30"
+            )
         if not 1 <= self.horizon <= MAX_HORIZON:
             raise FinanceConfigError(
                 f"horizon={self.horizon} must be between 1 and {MAX_HORIZON} trading days"
@@ -275,10 +282,13 @@ class TrainSettings:
             raise FinanceConfigError(
                 f"lr={self.lr} must be positive and weight_decay={self.weight_decay} not negative"
             )
-        if self.max_windows < 1 or self.patience < 0 or self.threads < 0:
+        if not 1 <= self.max_windows <= MAX_WINDOWS:
             raise FinanceConfigError(
-                f"max_windows={self.max_windows} must be at least 1, patience={self.patience} and "
-                f"threads={self.threads} not negative"
+                f"max_windows={self.max_windows} must be in [1, {MAX_WINDOWS}], e.g. 2000"
+            )
+        if self.patience < 0 or self.threads < 0:
+            raise FinanceConfigError(
+                f"patience={self.patience} and threads={self.threads} must not be negative"
             )
 
 
