@@ -157,3 +157,21 @@ def test_finetune_epochs_without_prune_or_distill_is_a_usage_error(tmp_path: Pat
     )
     assert res.exit_code == 2 and "--finetune-epochs is for --prune or --distill" in res.output, res.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_eval_days_bounds_are_named_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bound of --eval-days was spelled twice as literal numbers (the option's min=20, max=100_000 and the
+    message's '[20, 100000]'); now MIN_EVAL_DAYS and MAX_EVAL_DAYS, read by the check, the option and --help."""
+    from carrousel.finance import export_config
+
+    assert (export_config.MIN_EVAL_DAYS, export_config.MAX_EVAL_DAYS) == (20, 100_000)
+    monkeypatch.setattr(export_config, "MAX_EVAL_DAYS", 500)  # the message reads the name, not a literal
+    with pytest.raises(FinanceConfigError, match=r"^eval_days=501 must be in \[20, 500\], e.g. 250$"):
+        ExportConfig(model_dir="m", eval_days=501)
+    text = " ".join(runner.invoke(app, ["export", "--help"], env={"COLUMNS": "200"}).output.split())
+    assert "Forecast origins scored before and after. [default: 250; 20<=x<=100000]" in text, text
+    res = runner.invoke(
+        app, ["export", "--model-dir", "m", "-o", str(tmp_path / "o"), "--eval-days", "100001"]
+    )
+    assert res.exit_code == 2 and "'--eval-days'" in res.stderr and "100000" in res.stderr, res.output
+    assert list(tmp_path.iterdir()) == []

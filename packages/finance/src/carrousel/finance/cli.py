@@ -66,6 +66,7 @@ from carrousel.finance.config import (
     load_config,
 )
 from carrousel.finance.errors import FinanceConfigError
+from carrousel.finance.export_config import MAX_EVAL_DAYS, MIN_EVAL_DAYS
 from carrousel.finance.samples import SAMPLES
 
 __all__ = ["app", "main"]
@@ -586,7 +587,12 @@ def export_(
     ] = None,
     eval_days: Annotated[
         int,
-        typer.Option("--eval-days", min=20, max=100_000, help="Forecast origins scored before and after."),
+        typer.Option(
+            "--eval-days",
+            min=MIN_EVAL_DAYS,
+            max=MAX_EVAL_DAYS,
+            help="Forecast origins scored before and after.",
+        ),
     ] = 250,
     prune: PruneShare = 0.0,
     finetune_epochs: FinetuneEpochs = 5,

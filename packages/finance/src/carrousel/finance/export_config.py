@@ -10,11 +10,16 @@ from dataclasses import dataclass
 from carrousel.core.config import MAX_EPOCHS, check_numbers
 from carrousel.core.export import DeployPrecision, Exporter
 from carrousel.core.export.choices import check_variant
+from carrousel.core.option_names import option
 from carrousel.finance.choices import Source
 from carrousel.finance.choices import check_choice as _choice
 from carrousel.finance.errors import FinanceConfigError
 
-__all__ = ["ExportConfig"]
+__all__ = ["MAX_EVAL_DAYS", "MIN_EVAL_DAYS", "ExportConfig"]
+
+# named bounds of the scored stretch (ExportConfig.eval_days, --eval-days; its --help shows them)
+MIN_EVAL_DAYS = 20  # fewest forecast origins worth scoring (as MIN_TEST_DAYS)
+MAX_EVAL_DAYS = 100_000  # a sanity cap past any daily history (~400 years of sessions)
 
 
 @dataclass(frozen=True)
@@ -37,8 +42,10 @@ class ExportConfig:
         for name, kind in (("precision", DeployPrecision), ("exporter", Exporter)):
             _choice(getattr(self, name), kind, name)
             object.__setattr__(self, name, kind(getattr(self, name)))
-        if not 20 <= self.eval_days <= 100_000:
-            raise FinanceConfigError(f"eval_days={self.eval_days} must be in [20, 100000]")
+        if not MIN_EVAL_DAYS <= self.eval_days <= MAX_EVAL_DAYS:
+            raise FinanceConfigError(
+                f"{option('eval_days', self.eval_days)} must be in [{MIN_EVAL_DAYS}, {MAX_EVAL_DAYS}], e.g. 250"
+            )
         if not 0.0 <= self.prune < 1.0 or not 1 <= self.finetune_epochs <= MAX_EPOCHS:
             raise FinanceConfigError(
                 f"prune={self.prune} must be in [0, 1), finetune_epochs in [1, {MAX_EPOCHS}]"
