@@ -140,11 +140,34 @@ def test_a_training_option_with_a_reused_model_dir_is_a_usage_error_naming_both(
     base = ["finance", "forecast", "AAPL", "--source", "sample", "--model-dir", model, "-q"]
     assert invoke(*base, *FIT, "--no-backtest").code == 0
     for flag in (["--epochs", "2"], ["--no-conformal"], ["--conformal"], ["--seed", "3"], ["--no-ensemble"],
-                 ["--window", "rolling"], ["--device", "cpu"], ["--test-days", "30"], ["--refit-every", "5"]):  # fmt: skip
+                 ["--window", "rolling"], ["--device", "cpu"], ["--test-days", "30"], ["--refit-every", "5"],
+                 ["--table-format", "csv", "-o", tmp_path / "run"]):  # fmt: skip
         line = _usage_error(invoke(*base, *flag), f"'{flag[0]}'", f"--model-dir {model}")
         assert "nothing is trained" in line, line
     reused = invoke(*base, "--json")  # the reuse itself, and its precision, still run
     assert reused.code == 0 and '"reused_bundle": true' in reused.stdout, reused.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "extra", "names"),
+    [
+        ("backtest", ["--test-days", "20"], ("'--table-format'", "--out")),
+        ("forecast", ["--test-days", "20"], ("'--table-format'", "--out")),
+        ("forecast", ["--no-backtest", "-o", "run"], ("'--table-format'", "--no-backtest")),
+    ],
+)
+def test_a_table_format_with_no_table_written_is_a_usage_error(
+    sample_source: Path, invoke: Callable[..., Outcome], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    command: str, extra: list[str], names: tuple[str, ...],
+) -> None:  # fmt: skip
+    """The backtest's forecasts table is written only into a run folder (--out), from a backtest. Before:
+    'finance backtest AAPL --table-format parquet' without --out backtested, printed the scoreboard and
+    wrote no table (exit 0); 'finance forecast --no-backtest -o run --table-format csv' wrote a run folder
+    without one. backtest's other options all change its run (the walk in the commit message)."""
+    monkeypatch.chdir(tmp_path)
+    outcome = invoke("finance", command, "AAPL", "--source", "sample", *FIT, "--table-format", "csv", *extra)
+    _usage_error(outcome, *names)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_predict_horizon_past_the_model_is_a_usage_error_naming_the_flag(tmp_path: Path) -> None:

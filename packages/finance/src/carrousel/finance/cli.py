@@ -344,8 +344,9 @@ def _config(
 
 
 # forecast options that only the backtest reads, and those a reused --model-dir ignores (nothing is trained):
-# --window (the rolling training window), --conformal and --ensemble shape the final fit and its forecast
-_BACKTEST_ONLY = ("test_days", "refit_every")
+# --window (the rolling training window), --conformal and --ensemble shape the final fit and its forecast;
+# --table-format is the format of the backtest's forecasts table
+_BACKTEST_ONLY = ("test_days", "refit_every", "table_format")
 _TRAINING_ONLY = ("epochs", "seed", "device", "conformal", "ensemble", "window", *_BACKTEST_ONLY)
 
 
@@ -357,10 +358,17 @@ def _flag(ctx: typer.Context, name: str) -> str:
     return str(max(param.opts, key=len))
 
 
-def _refuse_unused(ctx: typer.Context, reused: Path | None) -> None:
+def _refuse_unused(ctx: typer.Context, reused: Path | None, out_dir: Path | None) -> None:
     """Refuses, as a usage error naming both, an option typed beside another that makes it do nothing:
-    ``--test-days``/``--refit-every`` with ``--no-backtest``; a training option with a ``--model-dir``
-    holding a model (``reused``), which forecasts without retraining (it was ignored without a word)."""
+    ``--table-format`` without ``--out`` (``out_dir``); ``--test-days``/``--refit-every``/``--table-format``
+    with ``--no-backtest``; a training option with a ``--model-dir`` holding a model (``reused``), which
+    forecasts without retraining (it was ignored without a word)."""
+    if out_dir is None and typed(ctx, "table_format"):  # forecast and backtest
+        raise typer.BadParameter(
+            "not used without --out (the backtest's forecasts table is written only into a run folder); "
+            "add --out DIR, or drop --table-format",
+            param_hint="'--table-format'",
+        )
     if ctx.params.get("enabled") is False and typed(ctx, "enabled"):
         for name in filter(lambda n: typed(ctx, n), _BACKTEST_ONLY):
             raise typer.BadParameter(
@@ -370,8 +378,8 @@ def _refuse_unused(ctx: typer.Context, reused: Path | None) -> None:
             )
     for name in filter(lambda n: typed(ctx, n), _TRAINING_ONLY if reused is not None else ()):
         raise typer.BadParameter(
-            f"not used with --model-dir {reused}, which holds a saved model (it is reused: nothing is "
-            f"trained); drop {_flag(ctx, name)}, or pick another --model-dir to train a new model with it",
+            f"not used with --model-dir {reused}, which holds a saved model (it is reused: nothing is trained "
+            f"or backtested); drop {_flag(ctx, name)}, or pick another --model-dir to train a new model with it",
             param_hint=f"'{_flag(ctx, name)}'",
         )
 
@@ -534,7 +542,7 @@ def forecast(
     inside = {"--model-dir": model_dir}  # replaced as a whole (a chart in --out goes in with the run)
     to_stdout = check_plot_option(plot, as_json, PLOT_EXTRA, PLOT_PURPOSE, others=others, folders=inside)
     saved = saved_config(model_dir)
-    _refuse_unused(ctx, model_dir if saved is not None else None)
+    _refuse_unused(ctx, model_dir if saved is not None else None, out_dir)
     cfg = _config(
         tickers, source=source, csv=csv, start=start, end=end, lookback=lookback, horizon=horizon,
         indicators=indicators, arch=arch, quantiles=quantiles, hidden=hidden, epochs=epochs, device=device,
@@ -626,6 +634,7 @@ def export_(
 
 @command(app)
 def backtest(
+    ctx: typer.Context,
     tickers: Tickers,
     horizon: Horizon = None,
     quantiles: Quantiles = None,
@@ -656,6 +665,7 @@ def backtest(
     """Walk-forward backtest of the network and every baseline on the same windows."""
     from carrousel.finance.pipeline import backtest as run_backtest
 
+    _refuse_unused(ctx, None, out_dir)  # the one option backtest may be given for nothing: --table-format
     cfg = _config(
         tickers, source=source, csv=csv, start=start, end=end, lookback=lookback, horizon=horizon,
         indicators=indicators, arch=arch, quantiles=quantiles, hidden=hidden, epochs=epochs, device=device,
