@@ -83,6 +83,36 @@ def test_forecast_table_reuses_model_dir(sample_source: Path, tmp_path: Path) ->
     )
 
 
+def test_a_reused_model_dates_its_saved_backtest_and_no_backtest_leaves_it_out(
+    sample_source: Path, tmp_path: Path
+) -> None:
+    """A reuse runs no backtest: its scoreboard is the one saved with the model. Before: 'finance forecast
+    --model-dir M --no-backtest' with a model in M printed that whole scoreboard and verdict (titled
+    'walk-forward backtest (from the saved model's training run)', undated) as if one had run; now one line
+    names it with its date. Without --no-backtest it is shown, titled with that date. --json is unchanged
+    (the saved scoreboard, reused_bundle true)."""
+    model = tmp_path / "m"
+    base = ["forecast", "AAPL", "--source", "sample", "--model-dir", str(model)]
+    trained = runner.invoke(app, [*base, *TINY, "--json"])
+    assert trained.exit_code == 0, trained.output
+    day = json.loads((model / "bundle.json").read_text())["created"][:10]
+    off = runner.invoke(app, [*base, "--no-backtest"])
+    assert off.exit_code == 0, off.output
+    assert f"backtest: not run; the reused model's saved backtest (its training run, {day}) is not shown" in (
+        off.stdout
+    )
+    assert "rel. MAE" not in off.stdout and "beats random walk" not in off.stdout, off.stdout
+    assert "continued from the saved model's backtest" in off.stdout  # the ACI band's state: saved too
+    shown = runner.invoke(app, base)
+    assert shown.exit_code == 0, shown.output
+    title = (
+        f"walk-forward backtest (from the saved model's training run, {day}; not rerun): 40 windows x 3 days"
+    )
+    assert title in shown.stdout and "beats random walk" in shown.stdout, shown.stdout
+    as_json = json.loads(runner.invoke(app, [*base, "--no-backtest", "--json"]).stdout)
+    assert as_json["backtest"] == json.loads(trained.stdout)["backtest"] and as_json["reused_bundle"] is True
+
+
 def test_backtest_command_with_csv_and_toml(stocks_csv: Path, tmp_path: Path) -> None:
     toml = tmp_path / "run.toml"
     toml.write_text('[model]\narch = "gru"\n\n[backtest]\nwindow = "rolling"\ntrain_days = 500\n')

@@ -447,18 +447,28 @@ def _render_forecast(doc: dict[str, Any]) -> None:
         if aci := fc.get("aci"):  # the backtest's adaptive conformal state, continued to this origin
             lo, hi = labels[0], labels[-1]
             spans = ", ".join(f"day {i + 1} {q[lo]:.2f}..{q[hi]:.2f}" for i, q in enumerate(aci))
-            _print(
-                f"  {doc['model']}_aci {lo}-{hi} (adaptive conformal, continued from the backtest): {spans}"
-            )
+            run = "the saved model's backtest" if doc["reused_bundle"] else "the backtest"
+            _print(f"  {doc['model']}_aci {lo}-{hi} (adaptive conformal, continued from {run}): {spans}")
         for note in fc["notes"]:
             stdout.print(f"  note: {escape(note)}", style="dim")
 
 
-def _render_board(board: dict[str, Any] | None, reused: bool) -> None:
-    if not board:
-        _print("backtest: not run")
+def _render_board(board: dict[str, Any] | None, saved: str | None = None, asked: bool = True) -> None:
+    """The backtest's scoreboard, or a line saying there is none.
+
+    Args:
+        board: the scoreboard (``--json``'s ``backtest``), None when no backtest was run or saved.
+        saved: a reused model's training date: ``board`` is the one saved then (a reuse runs no backtest).
+        asked: False under ``--no-backtest``: a saved scoreboard is named (with its date), not shown.
+    """
+    if not board or not asked:
+        left = (
+            f"; the reused model's saved backtest (its training run, {saved}) is not shown" if board else ""
+        )
+        none = " (the reused model was saved without one; a reuse runs none)" if saved and asked else ""
+        _print(f"backtest: not run{none}{left}")
         return
-    when = " (from the saved model's training run)" if reused else ""
+    when = f" (from the saved model's training run, {saved}; not rerun)" if saved else ""
     title = (
         f"walk-forward backtest{when}: {board['windows']} windows x {board['horizon']} days, "
         f"{board['first_date']}..{board['last_date']}"
@@ -563,7 +573,8 @@ def forecast(
     if to_stdout:
         return
     _render_forecast(doc)
-    _render_board(doc["backtest"], doc["reused_bundle"])
+    saved_on = (result.saved_at[:10] if result.saved_at else "an unrecorded date") if result.reused else None
+    _render_board(doc["backtest"], saved_on, cfg.backtest.enabled)  # a reuse's board: the saved one, dated
     if doc["bundle"]:
         trained, run = doc["trained_precision"] or "an unrecorded precision", doc["precision"]
         arithmetic = (
@@ -683,7 +694,7 @@ def backtest(
         return
     for data in doc["data"]:
         _data_line(data["ticker"], data)
-    _render_board(doc["backtest"], False)
+    _render_board(doc["backtest"])
 
 
 @command(app)

@@ -117,6 +117,7 @@ class ForecastResult:
     plots: tuple[str, ...] = ()  # fan charts written (one per ticker), final paths
     trained_precision: str | None = None  # a reused model's fitting arithmetic (None: not recorded)
     exported: str | None = None  # a reused exported model's ONNX precision (int8, fp32): its forecasts'
+    saved_at: str | None = None  # a reused model's training time (UTC, ISO), when its scoreboard was made
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able summary: tickers, data sources and ranges, forecast rows, scoreboard, verdict."""
@@ -359,7 +360,7 @@ def forecast(
         result = ForecastResult(
             replace(saved.config, data=cfg.data, train=replace(saved.config.train, precision=cfg.train.precision)),
             tuple(histories), tuple(saved(h) for h in histories),
-            saved.scoreboard, None, str(found), True, charts, trained_precision, saved.exported,
+            saved.scoreboard, None, str(found), True, charts, trained_precision, saved.exported, saved.created,
         )  # fmt: skip
         _write_forecast(result, saved, out, None, table_format)
         return result
