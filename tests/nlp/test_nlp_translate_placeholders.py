@@ -188,6 +188,7 @@ def rare(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_trained_translator_carries_unseen_words_over_whole(rare: Path) -> None:
     tr = Translator.from_pretrained(rare)
     assert tr.unknown is not None and not tr.unknown("File") and tr.unknown("Installed")
+    assert "caps_names" not in tr.bundle.assets  # without --caps-names: the assets of before the option
     texts = ["read the Installed file", "open Wuxqyzzle now", "all Zq-3x Qi files"]
     done = tr.translate(texts, DecodeConfig(beam=3))
     assert [w in t.text for t, w in zip(done, ("Installed", "Wuxqyzzle", "Zq-3x"), strict=True)] == [

@@ -558,6 +558,8 @@ class TranslateTrainConfig:
     case_variation: float = 0.3  # share of lower-case training pairs capitalised on both sides
     placeholders: bool = True  # formats, options, paths and numbers masked as single copied tokens
     rare_words: int = 0  # with placeholders: source words seen at most this often are carried over whole
+    caps_names: bool = False  # with placeholders: all-caps names never written otherwise in the training
+    # sources (TIMEFORMAT) are carried over whole (carrousel.nlp.pipeline.translate_known)
     shared_vocab: bool = True  # one vocabulary and embedding for both languages (False: one each, of
     # tokenizer.vocab_size entries; the pointer copies a source piece to the same target piece)
     bpe_dropout: float = 0.0  # BPE-dropout of the training pairs, both sides, drawn anew each epoch (0: off)

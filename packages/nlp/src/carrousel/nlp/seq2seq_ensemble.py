@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 # what must be equal for members' token ids (and the texts they are masked from) to mean the same
-_SAME_ASSETS = ("src", "tgt", "tokenizer_kind", "placeholders", "max_tokens")
+_SAME_ASSETS = ("src", "tgt", "tokenizer_kind", "placeholders", "max_tokens", "caps_names")
 
 
 def check_members(

@@ -1,4 +1,5 @@
-"""The decoding options of ``nlp translate run`` and ``evaluate``, and evaluate's own (typer annotations)."""
+"""The decoding options of ``nlp translate run`` and ``evaluate``, evaluate's own, and train's word placeholders
+(typer annotations)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ __all__ = [
     "Beam",
     "BleuPlot",
     "BleuTokenize",
+    "CapsNames",
     "CopyUnknown",
     "Coverage",
     "Ensemble",
@@ -33,6 +35,7 @@ __all__ = [
     "Pairs",
     "PoIn",
     "PoOut",
+    "RareWords",
     "RunFile",
     "RunTexts",
     "Split",
@@ -52,6 +55,22 @@ Pairs = Annotated[
         "two aligned text files; "
         "or an HF datasets translation set: a folder written by save_to_disk (FOLDER#split for a "
         "DatasetDict) or a hub name (NAME[:CONFIG][#split], e.g. wmt16:de-en#test).",
+    ),
+]
+RareWords = Annotated[
+    int | None,
+    typer.Option(
+        min=0,
+        help="With placeholders, source words seen at most this often in training are carried over whole,"
+        " like unseen ones (0: off) [default: 0].",
+    ),
+]
+CapsNames = Annotated[
+    bool | None,
+    typer.Option(
+        "--caps-names/--no-caps-names",
+        help="With placeholders, all-caps names (TIMEFORMAT, SHA1) that the training sources never write "
+        "otherwise than in capitals are carried over whole [default: no-caps-names].",
     ),
 ]
 Model = Annotated[Path, typer.Option("--model", help="Model folder written by 'nlp translate train'.")]

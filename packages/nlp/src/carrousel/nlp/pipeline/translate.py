@@ -31,6 +31,7 @@ from carrousel.nlp.copying import copy_unknown_words
 from carrousel.nlp.data import check_texts
 from carrousel.nlp.lexical_bias import LEXICON_FILE, BiasedNetwork, fit_lexicon, lexicon_from_bytes
 from carrousel.nlp.pipeline.common import TOKENIZER_FILE
+from carrousel.nlp.pipeline.translate_known import bundle_unknown
 from carrousel.nlp.pipeline.translate_train import (
     DICTIONARY_FILE,
     KIND,
@@ -106,8 +107,7 @@ class Translator:
         self.src, self.tgt = str(bundle.assets["src"]), str(bundle.assets["tgt"])
         self.max_tokens = int(bundle.assets.get("max_tokens", 100))
         self.placeholders = bool(bundle.assets.get("placeholders", False))
-        known = bundle.files.get(KNOWN_FILE)
-        self.unknown = unknown_to(set(json.loads(known.decode("utf-8")))) if known is not None else None
+        self.unknown = bundle_unknown(bundle.assets, bundle.files)  # rare words, caps names (or None)
         # ONNX Runtime's steps for an exported bundle; then the bundle's other members and those given
         self.network = exported_network(bundle, self.model)
         self.members = [exported_network(bundle, m.eval(), i) for i, m in enumerate(own[1:], 1)]

@@ -14,7 +14,8 @@ train alone), saved and decoded as one :class:`~carrousel.nlp.seq2seq_ensemble.S
 
 With ``rare_words`` (and placeholders) on, source words seen at most that often in the training
 sources are masked as unseen-word placeholders in training and in decoding, and carried over whole:
-the bundle stores the other, known, words (:mod:`carrousel.nlp.placeholders`). With ``bpe_dropout``
+the bundle stores the other, known, words (:mod:`carrousel.nlp.placeholders`); with ``caps_names``, so
+are all-caps names never written otherwise (:mod:`carrousel.nlp.pipeline.translate_known`). With ``bpe_dropout``
 training segments both sides anew each epoch with BPE-dropout (:mod:`carrousel.nlp.bpe_dropout`).
 """
 
@@ -28,8 +29,7 @@ import multiprocessing
 import os
 import signal
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -39,7 +39,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from carrousel.core.args import check_args
 from carrousel.core.bundle import BUNDLE_FILE, Bundle
 from carrousel.core.curves import can_plot, member_rows, write_history
 from carrousel.core.device import check_precision, pick_device, pin_memory_for
@@ -47,7 +46,7 @@ from carrousel.core.files import check_output_dir
 from carrousel.core.option_names import name_flags, naming_flags, option
 from carrousel.core.train import FitResult, Trainer
 from carrousel.core.train.distributed import detect
-from carrousel.nlp.baselines import WORD_PATTERN, WordDictionary
+from carrousel.nlp.baselines import WordDictionary
 from carrousel.nlp.config import TranslateDataConfig, TranslateTrainConfig
 from carrousel.nlp.errors import NLPConfigError, TextDataError
 from carrousel.nlp.evaluate_plot import PLOT_EXTRA
@@ -55,6 +54,7 @@ from carrousel.nlp.lexical_bias import LEXICON_FILE, fit_lexicon, lexicon_to_byt
 from carrousel.nlp.lexicon import ibm_model1
 from carrousel.nlp.parallel import ParallelSplit, read_pairs, sift_pairs, split_pairs, vary_case
 from carrousel.nlp.pipeline.common import check_converged, fit_checked, train_config
+from carrousel.nlp.pipeline.translate_known import KNOWN_FILE, known_words, unknown_to, word_unknown
 from carrousel.nlp.pipeline.translate_scores import SCORES, ValidScores, can_score
 from carrousel.nlp.pipeline.translate_vocab import (
     DropoutPairs,
@@ -85,19 +85,6 @@ logger = logging.getLogger(__name__)
 
 KIND = "nlp.translate"
 DICTIONARY_FILE = "dictionary.json"
-KNOWN_FILE = "known_words.json"  # case-folded source words decoded as words (the rest: unseen placeholders)
-
-
-@check_args
-def known_words(pairs: Sequence[tuple[str, str]], rare: int) -> set[str]:
-    """The case-folded source words of ``pairs`` seen more than ``rare`` times."""
-    counts = Counter(w.casefold() for s, _ in pairs for w in WORD_PATTERN.findall(s))
-    return {w for w, n in counts.items() if n > rare}
-
-
-def unknown_to(known: set[str]) -> Callable[[str], bool]:
-    """The placeholder predicate of a known-word set: a word is masked when it is not known."""
-    return lambda word: word.casefold() not in known
 
 
 def load_split(data: TranslateDataConfig) -> ParallelSplit:
@@ -177,7 +164,7 @@ def _train_member(cfg: TranslateTrainConfig, d: _Prepared, seed: int, label: str
     pin = pin_memory_for(fit.device)  # page-locked batches for the trainer's non-blocking copy to CUDA
     train = pair_loader(dropped, fit.batch_size, True, seed, pin)
     valid = pair_loader(d.valid_items, fit.batch_size, False, 0, pin)
-    unknown = unknown_to(d.known) if d.known is not None else None
+    unknown = word_unknown(d.known, cfg.rare_words > 0, cfg.caps_names)
     scored = [ValidScores(d.vocab, d.valid_pairs, cfg, unknown)] if d.valid_pairs else []
     trainer = Trainer(model, task, train_config(fit), scored, progress_label=label)
     result = fit_checked(trainer, train, valid, fit.lr)
@@ -316,9 +303,10 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
     valid_pairs = split.valid
     lexicon_pairs = split.train  # the lexicon of the bias (no case variation: as refitted from a bundle)
     dictionary = WordDictionary.fit(split.train)
-    known = known_words(split.train, cfg.rare_words) if cfg.placeholders and cfg.rare_words else None
+    words = cfg.placeholders and (cfg.rare_words > 0 or cfg.caps_names)
+    known = known_words(split.train, cfg.rare_words, cfg.caps_names) if words else None
     if cfg.placeholders:
-        unknown = unknown_to(known) if known is not None else None
+        unknown = word_unknown(known, cfg.rare_words > 0, cfg.caps_names)
         table = dictionary.table if known is not None else None
         train_pairs = [mask_pair(s, t, unknown, table) for s, t in train_pairs]
         valid_pairs = [mask_pair(s, t, unknown, table) for s, t in valid_pairs]
@@ -365,6 +353,11 @@ def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTra
             "max_tokens": cfg.max_tokens,
             "placeholders": cfg.placeholders,
             "bpe_dropout": cfg.bpe_dropout,  # training only: decoding segments deterministically
+            **(
+                {"caps_names": True, "rare_words": cfg.rare_words}
+                if known is not None and cfg.caps_names
+                else {}
+            ),
         },
         files={
             **vocab.files(),
