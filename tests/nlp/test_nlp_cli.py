@@ -65,7 +65,6 @@ def test_data_errors_exit_1_with_one_line(
             "columns found: 'words', 'label'",
         ),
         (["sentiment", "predict", "--model", str(tmp_path / "none"), "hi"], "not found"),
-        (["sentiment", "predict", "--model", str(sentiment_model), " "], "empty or only whitespace"),
         (
             ["generate", "run", "--model", str(sentiment_model)],
             "holds a model of kind nlp.sentiment, not nlp.lm;",
@@ -79,6 +78,11 @@ def test_data_errors_exit_1_with_one_line(
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], lines
         assert result.stdout == ""
+    blank = nlp(
+        "sentiment", "predict", "--model", str(sentiment_model), " "
+    )  # a usage error since session 41
+    assert blank.returncode == 2 and blank.stdout == "", blank.stderr
+    assert blank.stderr.count("\n") == 1 and "a text of whitespace only" in blank.stderr, blank.stderr
 
 
 def test_predict_json_is_strict_and_complete(sentiment_model: Path, tmp_path: Path) -> None:
