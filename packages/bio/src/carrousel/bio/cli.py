@@ -59,7 +59,11 @@ from carrousel.bio.config import (
     TrainConfig,
     TrainDataConfig,
 )
-from carrousel.bio.config_checks import refuse_unused_export_options
+from carrousel.bio.config_checks import (
+    refuse_pwm_only_model,
+    refuse_pwm_only_without_motifs,
+    refuse_unused_export_options,
+)
 from carrousel.bio.errors import JasparReleaseError
 from carrousel.bio.jaspar_release import JASPAR_RELEASE, check_release
 from carrousel.bio.samples import SAMPLES
@@ -69,7 +73,7 @@ from carrousel.core.cli_device import DeviceOption
 from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_samples import add_sample_commands
 from carrousel.core.cli_values import Above, OutputFolder
-from carrousel.core.config import MAX_EPOCHS, TomlDocument, overlay, read_toml
+from carrousel.core.config import MAX_EPOCHS, TomlDocument, file_values, from_dict, overlay, read_toml
 from carrousel.core.errors import MissingExtraError
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import PrecisionSource, precision_from
@@ -546,6 +550,13 @@ _EVALUATE_FLAGS = {
 }
 
 
+def _refuse_pwm_only(settings: cli.Merged, error: type[Exception]) -> None:
+    """``bio evaluate``'s checks of ``--pwm-only`` on the flags and the ``--config`` file's settings merged:
+    a model beside it (ignored), no motif (nothing to evaluate)."""
+    refuse_pwm_only_model(settings["pwm_only"], settings["model"], error)
+    refuse_pwm_only_without_motifs(settings["pwm_only"], settings["motifs"], error)
+
+
 @cli.command(app)
 def evaluate(
     ctx: typer.Context,
@@ -579,8 +590,13 @@ def evaluate(
     """AUROC and AUPRC of a model and of the best single PWM, side by side."""
     from carrousel.bio import evaluate_plot, pipeline
 
-    if pwm_only and not motif and config is None:
-        raise typer.BadParameter("--pwm-only needs --motif", param_hint="--pwm-only")
+    doc = _config_file(config)
+    file = None if doc is None else file_values(EvaluateConfig, doc)  # by kind: the file's checks need flags
+    checked = {"pwm_only": pwm_only, "model": _path(model), "motifs": tuple(motif or ())}
+    settings = cli.merged_settings(
+        ctx, checked, _EVALUATE_FLAGS, file, doc.source if doc is not None else None
+    )
+    cli.refuse_merged(_refuse_pwm_only, settings)  # typed alone: exit 2; with the file: exit 1, named
     to_stdout = check_plot_option(plot, as_json, evaluate_plot.PLOT_EXTRA, evaluate_plot.PLOT_PURPOSE)
     flags = EvaluateConfig(
         positives=str(positives),
@@ -593,7 +609,7 @@ def evaluate(
         device=device,
         precision=precision,
     )
-    cfg = _with_flags(ctx, _config_file(config), flags, _EVALUATE_FLAGS)
+    cfg = _with_flags(ctx, doc, flags, _EVALUATE_FLAGS)
     res = pipeline.evaluate(cfg)
     if plot is not None:
         evaluate_plot.evaluation_png(
@@ -626,6 +642,15 @@ _EXPORT_FLAGS = {
     "motif": "motifs",
     "jaspar_release": "jaspar_release",
 }
+
+
+def _refuse_unused_export(settings: cli.Merged, error: type[Exception]) -> None:
+    """``bio export``'s checks across options, on the flags and the ``--config`` file's settings merged: a
+    student or training-window option without the training that reads it, ``--finetune-epochs`` alone."""
+    prune, distill = settings["prune"], settings["distill"]
+    windows = bool(settings["train_positives"] or settings["train_negatives"])
+    refuse_unused_export_options(prune, distill, settings["distill_filters"], windows, error)
+    cli.check_idle_finetune(settings.given("finetune_epochs"), prune, distill, error)
 
 
 @cli.command(app, name="export")
@@ -674,27 +699,28 @@ def export_(
     smaller student first; prints size, latency, AUROC."""
     from carrousel.bio import pipeline
 
-    windows = bool(train_positives or train_negatives)  # the flags alone: usage errors, exit 2
-    refuse_unused_export_options(prune, distill, distill_filters, windows, typer.BadParameter)
-    cli.refuse_idle_finetune(ctx, prune, distill)
-    flags = ExportConfig(
-        model=_path(model),
-        precision=precision,
-        exporter=exporter,
-        positives=_path(positives),
-        negatives=_path(negatives),
-        motifs=tuple(motif or ()),
-        jaspar_release=jaspar_release,
-        prune=prune,
-        finetune_epochs=finetune_epochs,
-        distill=distill,
-        distill_filters=distill_filters,
-        train_positives=_path(train_positives),
-        train_negatives=_path(train_negatives),
-    )
-    report = pipeline.export_model(
-        _with_flags(ctx, _config_file(config), flags, _EXPORT_FLAGS), out, progress=cli.bars_on()
-    )
+    flags = {
+        "model": _path(model),
+        "precision": precision,
+        "exporter": exporter,
+        "positives": _path(positives),
+        "negatives": _path(negatives),
+        "motifs": tuple(motif or ()),
+        "jaspar_release": jaspar_release,
+        "prune": prune,
+        "finetune_epochs": finetune_epochs,
+        "distill": distill,
+        "distill_filters": distill_filters,
+        "train_positives": _path(train_positives),
+        "train_negatives": _path(train_negatives),
+    }
+    doc = _config_file(config)
+    file = None if doc is None else file_values(ExportConfig, doc)  # by kind: the file's checks need flags
+    settings = cli.merged_settings(ctx, flags, _EXPORT_FLAGS, file, doc.source if doc is not None else None)
+    cli.refuse_merged(_refuse_unused_export, settings)  # typed alone: exit 2; with the file: exit 1, named
+    values = settings.values()
+    cfg = ExportConfig(**values) if doc is None else from_dict(ExportConfig, values, source=doc.source)
+    report = pipeline.export_model(cfg, out, progress=cli.bars_on())
     if as_json:
         cli.emit_json(report.summary())
         return

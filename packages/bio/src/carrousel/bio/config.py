@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from carrousel.bio.choices import BackgroundKind, Calibration, HitFormat, Method, ModelCalls, ReportFormat
+from carrousel.bio.config_checks import refuse_pwm_only_model
 from carrousel.bio.config_checks import refuse_unused_export_options as _unused_export
 from carrousel.bio.config_checks import refuse_unused_scan_options as _unused
 from carrousel.bio.config_checks import set_choice as _choice
@@ -258,9 +259,7 @@ class EvaluateConfig:
     def __post_init__(self) -> None:
         check_numbers(self, EvaluateConfigError, paths="positives negatives model")
         _release(self, EvaluateConfigError)
-        if self.pwm_only and self.model is not None:  # it was ignored
-            raise EvaluateConfigError(f"{option('model', self.model)} is not used with "
-                                      f"{option('pwm_only', True, '--pwm-only')}; drop one of them")  # fmt: skip
+        refuse_pwm_only_model(self.pwm_only, self.model, EvaluateConfigError)  # it was ignored
         _motif_specs(self)
         object.__setattr__(self, "device", check_device(self.device, EvaluateConfigError))
         object.__setattr__(self, "precision", check_precision_name(self.precision, EvaluateConfigError))

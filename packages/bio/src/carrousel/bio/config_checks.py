@@ -1,11 +1,14 @@
 """Field checks the frozen configs of :mod:`carrousel.bio.config` share: a choice turned into its enum member
 (:func:`set_choice`), motif specs stored as a tuple (:func:`store_motif_specs`), the JASPAR release in its one
 spelling (:func:`store_release`), a scan setting its method never reads refused (:func:`refuse_unused_scan_options`),
-an export setting for a training the export does not run refused (:func:`refuse_unused_export_options`)."""
+an export setting for a training the export does not run refused (:func:`refuse_unused_export_options`), an
+evaluation of PWMs only with a model or without motifs refused (:func:`refuse_pwm_only_model`,
+:func:`refuse_pwm_only_without_motifs`)."""
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from carrousel.bio.choices import BackgroundKind, Method
@@ -15,6 +18,8 @@ from carrousel.core.args import check_args
 from carrousel.core.option_names import option
 
 __all__ = [
+    "refuse_pwm_only_model",
+    "refuse_pwm_only_without_motifs",
     "refuse_unused_export_options",
     "refuse_unused_scan_options",
     "set_choice",
@@ -109,3 +114,29 @@ def refuse_unused_export_options(
         raise error(f"{option('distill_filters', metavar='N')} needs {h} (the student's units)")
     if train_windows and prune == 0.0 and not distill:
         raise error(f"{option('train_positives')}/{option('train_negatives')} are for {f} or {h}")
+
+
+@check_args
+def refuse_pwm_only_model(pwm_only: bool, model: str | None, error: type[Exception]) -> None:
+    """Refuses a ``model`` beside ``pwm_only`` (PWMs only), which would ignore it without a word: the one
+    wording of ``EvaluateConfig`` and of ``bio evaluate``'s check of its flags and ``--config`` file merged.
+
+    Raises:
+        error: naming both.
+    """
+    if pwm_only and model is not None:
+        raise error(
+            f"{option('model', model)} is not used with {option('pwm_only', True, '--pwm-only')}; drop one of them"
+        )
+
+
+@check_args
+def refuse_pwm_only_without_motifs(pwm_only: bool, motifs: Sequence[str], error: type[Exception]) -> None:
+    """Refuses ``pwm_only`` without ``motifs`` (nothing to evaluate): the one wording of the evaluate
+    pipeline and of ``bio evaluate``'s check of its flags and ``--config`` file merged.
+
+    Raises:
+        error: naming both.
+    """
+    if pwm_only and not motifs:
+        raise error(f"{option('pwm_only', True, '--pwm-only')} needs {option('motifs', flag='--motif')}")

@@ -35,6 +35,7 @@ from carrousel.bio.config import (
     TrainConfig,
     TrainDataConfig,
 )
+from carrousel.bio.config_checks import refuse_pwm_only_without_motifs
 from carrousel.bio.data import discover_windows, fit_windows, training_set
 from carrousel.bio.deploy import export_model
 from carrousel.bio.discover import Discovery, find_motifs, logo_captions, render_report
@@ -227,10 +228,7 @@ def evaluate(cfg: EvaluateConfig) -> Evaluation:
     """
     if cfg.positives is None or cfg.negatives is None:
         raise EvaluateConfigError(f"give both {option('positives')} and {option('negatives')} FASTA files")
-    if cfg.pwm_only and not cfg.motifs:
-        raise EvaluateConfigError(
-            f"{option('pwm_only', True, '--pwm-only')} needs {option('motifs', flag='--motif')}"
-        )
+    refuse_pwm_only_without_motifs(cfg.pwm_only, cfg.motifs, EvaluateConfigError)
     given = ((option("positives"), cfg.positives), (option("negatives"), cfg.negatives))
     _inputs(*((path, flag, "FASTA") for flag, path in given))
     sets = {named_path(path, flag): read_sequences(path) for flag, path in given}

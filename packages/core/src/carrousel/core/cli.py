@@ -44,6 +44,7 @@ from carrousel.core.bundle_pins import pinned_bundles
 from carrousel.core.cli_console import ResultsConsole, stdout_gone
 from carrousel.core.cli_errors import os_error_text, out_of_memory
 from carrousel.core.cli_logging import OneLineHandler, route_third_party
+from carrousel.core.cli_merged import Merged, merged_settings, refuse_merged
 from carrousel.core.cli_options import (
     DistillHidden,
     ExportPrecision,
@@ -53,6 +54,7 @@ from carrousel.core.cli_options import (
     RunPrecision,
     TrainPrecision,
     TrainPrecisionOrConfig,
+    check_idle_finetune,
     epochs_option,
     refuse_idle_finetune,
     typed,
@@ -93,11 +95,13 @@ __all__ = [
     "ExportPrecision",
     "ExportWith",
     "FinetuneEpochs",
+    "Merged",
     "PruneShare",
     "RunPrecision",
     "TrainPrecision",
     "TrainPrecisionOrConfig",
     "bars_on",
+    "check_idle_finetune",
     "command",
     "create_app",
     "echo",
@@ -105,9 +109,11 @@ __all__ = [
     "epochs_option",
     "error_line",
     "is_quiet",
+    "merged_settings",
     "print_deployment",
     "progress",
     "refuse_idle_finetune",
+    "refuse_merged",
     "run",
     "stderr",
     "stdout",

@@ -2,7 +2,8 @@
 (needs the ``carrousel-core[cli]`` extra; re-exported by :mod:`carrousel.core.cli`).
 
 - the ``export`` commands: ``--precision`` (ONNX fp32/int8), ``--exporter``, ``--prune``, ``--distill``,
-  ``--finetune-epochs`` (refused without ``--prune`` or ``--distill``: :func:`refuse_idle_finetune`);
+  ``--finetune-epochs`` (refused without ``--prune`` or ``--distill``: :func:`refuse_idle_finetune`; with a
+  ``--config`` file that may set them, :func:`check_idle_finetune` run by ``cli_merged.refuse_merged``);
 - whether the command line typed an option (:func:`typed`), for a check of one that would do nothing;
 - every train command's ``--epochs`` (:func:`epochs_option`, with the command's own help);
 - the commands that run a network: ``--precision`` (fp32, or bf16/fp16 autocast);
@@ -37,6 +38,7 @@ __all__ = [
     "RunPrecision",
     "TrainPrecision",
     "TrainPrecisionOrConfig",
+    "check_idle_finetune",
     "epochs_option",
     "refuse_idle_finetune",
     "typed",
@@ -85,7 +87,17 @@ def refuse_idle_finetune(ctx: typer.Context, prune: float, distill: int) -> None
     Raises:
         typer.BadParameter: that one line.
     """
-    if typed(ctx, "finetune_epochs") and prune == 0 and not distill:
-        raise typer.BadParameter(
-            "--finetune-epochs is for --prune or --distill (their training); add one or drop it"
-        )
+    check_idle_finetune(typed(ctx, "finetune_epochs"), prune, distill, typer.BadParameter)
+
+
+@check_args
+def check_idle_finetune(given: bool, prune: float, distill: int, error: type[Exception]) -> None:
+    """The rule of :func:`refuse_idle_finetune`, for a command whose ``--config`` file may set any of the
+    three (:func:`carrousel.core.cli_merged.refuse_merged`): ``given``, whether the fine-tuning epochs
+    were given (typed, or set by the file; never their default).
+
+    Raises:
+        error: that one line.
+    """
+    if given and prune == 0 and not distill:
+        raise error("--finetune-epochs is for --prune or --distill (their training); add one or drop it")

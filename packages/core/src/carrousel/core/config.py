@@ -38,6 +38,7 @@ __all__ = [
     "check_config",
     "check_device",
     "check_numbers",
+    "file_values",
     "from_dict",
     "load_toml",
     "overlay",
@@ -159,9 +160,29 @@ def from_dict(
     Raises:
         ConfigError: on an unknown key or a value of the wrong kind.
     """
-    if source is None:
-        source = getattr(data, "source", None) or None
-    where = _Where(cls.__name__, source, tuple(table))
+    where = _where(cls, data, source, table)
+    kwargs = file_values(cls, data, source=source, table=table)
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where.here}: {exc}") from None
+
+
+def _where(cls: type, data: Any, source: str | None, table: tuple[str, ...]) -> _Where:
+    return _Where(cls.__name__, source or getattr(data, "source", None) or None, tuple(table))
+
+
+def file_values(
+    cls: type, data: Mapping[str, Any], *, source: str | None = None, table: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The fields ``data`` sets for dataclass ``cls``, each checked and converted as :func:`from_dict` does
+    (same arguments and messages), without building ``cls``: the checks across its fields wait for the
+    values a command line adds (a ``--config`` file's ``distill_filters`` with ``--distill`` typed).
+
+    Raises:
+        ConfigError: an unknown key or a value of the wrong kind (a nested table is built whole).
+    """
+    where = _where(cls, data, source, table)
     if not isinstance(data, dict):
         raise ConfigError(f"{where.here}: expected a table/dict, got {type(data).__name__}")
     hints = typing.get_type_hints(cls)
@@ -171,11 +192,7 @@ def from_dict(
         raise ConfigError(
             f"{where.here}: unknown option(s) {', '.join(unknown)}; valid: {', '.join(sorted(names))}"
         )
-    kwargs = {k: _coerce(hints[k], v, k, where) for k, v in data.items()}
-    try:
-        return cls(**kwargs)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{where.here}: {exc}") from None
+    return {k: _coerce(hints[k], v, k, where) for k, v in data.items()}
 
 
 _SCALARS = (bool, int, float, str)
