@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from carrousel.finance.cli import app
 from carrousel.finance.config import FinanceConfig, ModelConfig, TrainSettings, WindowConfig
 from carrousel.finance.errors import FinanceConfigError
-from tests.cli_harness import Outcome
+from tests.cli_harness import Outcome, config_of
 
 FIT = ["--horizon", "2", "--lookback", "10", "--epochs", "1", "--hidden", "4", "--members", "1"]
 
@@ -114,20 +114,72 @@ def test_a_backtest_option_with_no_backtest_is_a_usage_error_naming_both(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_backtest_option_without_no_backtest_typed_is_allowed(
+def test_no_backtest_with_the_final_fits_options_runs(
     sample_source: Path, tmp_path: Path, invoke: Callable[..., Outcome]
 ) -> None:
-    """Only what the user typed is refused: a --config file's [backtest] enabled = false beside --test-days
-    (the file's setting, not a flag typed together with it) and --no-backtest with the training options the
-    final fit reads still run."""
-    toml = tmp_path / "run.toml"
-    toml.write_text("[backtest]\nenabled = false\n")
-    outcome = invoke("finance", "forecast", "AAPL", "--source", "sample", *FIT, "-q", "--config", toml,
-                     "--test-days", "30")  # fmt: skip
-    assert outcome.code == 0, outcome.stderr
+    """--no-backtest with the training options the final fit reads still runs."""
     outcome = invoke("finance", "forecast", "AAPL", "--source", "sample", *FIT, "-q", "--no-backtest",
                      "--window", "rolling", "--no-ensemble", "--no-conformal")  # fmt: skip
     assert outcome.code == 0 and "backtest: not run" in outcome.stdout, outcome.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "flags", "line"),
+    [
+        ("[backtest]\nenabled = false\n", ["--test-days", "30"],
+         "--test-days: not used with [backtest] enabled = false (no backtest is run); drop --test-days, or drop "
+         "[backtest] enabled = false to run the backtest with it"),
+        ("[backtest]\nrefit_every = 5\n", ["--no-backtest"],
+         "[backtest] refit_every = 5: not used with --no-backtest (no backtest is run)"),
+        ("[backtest]\nenabled = false\ntest_days = 30\n", [], "[backtest] test_days = 30: not used with "
+         "[backtest] enabled = false"),
+    ],
+)  # fmt: skip
+def test_a_backtest_option_the_config_file_takes_part_in_names_the_file(
+    invoke: Callable[..., Outcome], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, flags: list[str],
+    line: str,
+) -> None:  # fmt: skip
+    """The check reads the file's settings and the flags merged: a backtest option beside no backtest, one
+    of them (or both) from the --config file, is one line naming the file (exit 1, as a bad value in it),
+    before any work. Fails on main: the file was not read by the check, the option ignored (exit 0)."""
+    monkeypatch.chdir(tmp_path)
+    Path("run.toml").write_text(text)
+    outcome = invoke(
+        "finance", "forecast", "AAPL", "--source", "sample", "--config", "run.toml", *flags, "-o", "r"
+    )
+    lines = outcome.error_lines()
+    assert outcome.code == 1 and outcome.stdout == "" and len(lines) == 1, outcome.stderr
+    assert lines[0].startswith(f"error: --config run.toml: {line}"), lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.toml"]
+
+
+@pytest.mark.parametrize(
+    ("text", "flags", "want"),
+    [
+        ("[backtest]\nenabled = true\n", ["--test-days", "30"], (True, 30)),
+        ("[backtest]\ntest_days = 40\n", [], (True, 40)),
+        ("[backtest]\nenabled = false\ntest_days = 40\n", ["--backtest"], (True, 40)),  # the flag wins
+        ("[backtest]\ntest_days = 40\n", ["--no-backtest", "--test-days", "30"], None),  # typed: exit 2
+    ],
+)
+def test_the_merged_backtest_settings_run(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    text: str,
+    flags: list[str],
+    want: tuple[bool, int] | None,
+) -> None:
+    """What the merged settings allow reaches the run (nothing refused for a file's own setting that is
+    used); a combination typed alone stays a usage error."""
+    conf = tmp_path / "run.toml"
+    conf.write_text(text)
+    argv = ("forecast", "AAPL", "--source", "sample", "--config", str(conf), *flags)
+    if want is None:
+        result = CliRunner().invoke(app, list(argv))
+        assert result.exit_code == 2 and "run.toml" not in result.output, result.output
+        return
+    cfg = config_of(monkeypatch, app, "carrousel.finance.pipeline", "forecast", *argv)
+    assert (cfg.backtest.enabled, cfg.backtest.test_days) == want
 
 
 def test_a_training_option_with_a_reused_model_dir_is_a_usage_error_naming_both(
@@ -144,6 +196,15 @@ def test_a_training_option_with_a_reused_model_dir_is_a_usage_error_naming_both(
                  ["--table-format", "csv", "-o", tmp_path / "run"]):  # fmt: skip
         line = _usage_error(invoke(*base, *flag), f"'{flag[0]}'", f"--model-dir {model}")
         assert "nothing is trained" in line, line
+    toml = tmp_path / "run.toml"  # the same settings from a --config file: one line naming it (exit 1)
+    for text, setting in (("[train]\nepochs = 2\n", "[train] epochs = 2"),
+                          ('[backtest]\nwindow = "rolling"\n', '[backtest] window = "rolling"')):  # fmt: skip
+        toml.write_text(text)
+        lines = (outcome := invoke(*base, "--config", toml)).error_lines()
+        assert outcome.code == 1 and outcome.stdout == "" and len(lines) == 1, outcome.stderr
+        assert lines[0].startswith(f"error: --config {toml}: {setting}: not used with --model-dir {model}"), (
+            lines
+        )
     reused = invoke(*base, "--json")  # the reuse itself, and its precision, still run
     assert reused.code == 0 and '"reused_bundle": true' in reused.stdout, reused.stderr
 

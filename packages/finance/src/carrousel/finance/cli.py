@@ -17,6 +17,8 @@ if __name__ == "__main__":  # python -m carrousel.finance.cli: signals caught be
     launch("carrousel.finance.cli")  # imports this module under its own name, runs main() and exits
 
 import enum
+import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -30,15 +32,18 @@ from carrousel.core.cli import (
     ExportPrecision,
     ExportWith,
     FinetuneEpochs,
+    Merged,
     PruneShare,
     TrainPrecisionOrConfig,
     command,
     create_app,
     emit_json,
     epochs_option,
+    merged_settings,
     print_deployment,
     progress,
     refuse_idle_finetune,
+    refuse_merged,
     run,
     stdout,
     typed,
@@ -47,8 +52,10 @@ from carrousel.core.cli_device import device_option
 from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_samples import add_sample_commands
 from carrousel.core.cli_values import OutputFolder
+from carrousel.core.config import TomlDocument, read_toml
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import PrecisionSource, precision_from
+from carrousel.core.option_names import option
 from carrousel.finance import __version__
 from carrousel.finance.cli_global import CalendarOpt, register
 from carrousel.finance.config import (
@@ -286,7 +293,7 @@ def _config(
     conformal: bool | None = None,
     ensemble: bool | None = None,
     enabled: bool | None = None,
-    config: Path | None = None,
+    config: Path | TomlDocument | None = None,
     saved: FinanceConfig | None = None,
     calendar: str | None = None,
 ) -> FinanceConfig:
@@ -358,30 +365,63 @@ def _flag(ctx: typer.Context, name: str) -> str:
     return str(max(param.opts, key=len))
 
 
-def _refuse_unused(ctx: typer.Context, reused: Path | None, out_dir: Path | None) -> None:
-    """Refuses, as a usage error naming both, an option typed beside another that makes it do nothing:
-    ``--table-format`` without ``--out`` (``out_dir``); ``--test-days``/``--refit-every``/``--table-format``
-    with ``--no-backtest``; a training option with a ``--model-dir`` holding a model (``reused``), which
-    forecasts without retraining (it was ignored without a word)."""
+# each option those checks read -> its field in a --config file (the file may set any of them but
+# --table-format, the command line's alone)
+_FIELDS = {
+    "enabled": "backtest.enabled",
+    "epochs": "train.epochs",
+    "seed": "train.seed",
+    "device": "train.device",
+}
+_FIELDS |= {name: f"backtest.{name}" for name in ("conformal", "ensemble", "window", *_BACKTEST_ONLY)}
+
+
+def _refuse_unused(
+    ctx: typer.Context, reused: Path | None, out_dir: Path | None, doc: TomlDocument | None = None
+) -> None:
+    """Refuses an option beside another that makes it do nothing: ``--table-format`` without ``--out``
+    (``out_dir``); ``--test-days``/``--refit-every``/``--table-format`` with ``--no-backtest``; a training
+    option with a ``--model-dir`` holding a model (``reused``), which forecasts without retraining (it was
+    ignored without a word). The last two read the flags and the ``--config`` file (``doc``, merged in
+    already: its values are checked) together: a usage error naming both when the command line typed
+    them, one line naming the file when it sets one (core's ``refuse_merged``)."""
     if out_dir is None and typed(ctx, "table_format"):  # forecast and backtest
         raise typer.BadParameter(
             "not used without --out (the backtest's forecasts table is written only into a run folder); "
             "add --out DIR, or drop --table-format",
             param_hint="'--table-format'",
         )
-    if ctx.params.get("enabled") is False and typed(ctx, "enabled"):
-        for name in filter(lambda n: typed(ctx, n), _BACKTEST_ONLY):
-            raise typer.BadParameter(
-                f"not used with --no-backtest (no backtest is run); drop {_flag(ctx, name)}, or drop "
-                "--no-backtest to run the backtest with it",
-                param_hint=f"'{_flag(ctx, name)}'",
+    tables = {t: v for t, v in (doc or {}).items() if isinstance(v, dict)}
+    file = {f"{t}.{key}": value for t, table in tables.items() for key, value in table.items()}
+    flags = {field: ctx.params.get(name) for name, field in _FIELDS.items()}
+    settings = merged_settings(
+        ctx, flags, _FIELDS, file if doc is not None else None, getattr(doc, "source", None)
+    )
+
+    def check(given: Merged, error: Callable[..., Exception]) -> None:
+        def named(name: str) -> str:  # the flag as typed, or the file's line
+            field = _FIELDS[name]
+            if field in given.typed:
+                return _flag(ctx, name)
+            table, key = field.split(".")
+            return f"[{table}] {key} = {json.dumps(given[field])}"
+
+        if given["backtest.enabled"] is False:
+            for name in filter(lambda n: given.given(_FIELDS[n]), _BACKTEST_ONLY):
+                raise error(
+                    f"not used with {named('enabled')} (no backtest is run); drop {named(name)}, or drop "
+                    f"{named('enabled')} to run the backtest with it",
+                    param_hint=f"'{named(name)}'",
+                )
+        for name in filter(lambda n: given.given(_FIELDS[n]), _TRAINING_ONLY if reused is not None else ()):
+            raise error(
+                f"not used with --model-dir {reused}, which holds a saved model (it is reused: nothing is "
+                f"trained or backtested); drop {named(name)}, or pick another --model-dir to train a new model "
+                "with it",
+                param_hint=f"'{named(name)}'",
             )
-    for name in filter(lambda n: typed(ctx, n), _TRAINING_ONLY if reused is not None else ()):
-        raise typer.BadParameter(
-            f"not used with --model-dir {reused}, which holds a saved model (it is reused: nothing is trained "
-            f"or backtested); drop {_flag(ctx, name)}, or pick another --model-dir to train a new model with it",
-            param_hint=f"'{_flag(ctx, name)}'",
-        )
+
+    refuse_merged(check, settings)
 
 
 def _fmt(value: float | None, spec: str = ".3f") -> str:
@@ -552,13 +592,14 @@ def forecast(
     inside = {"--model-dir": model_dir}  # replaced as a whole (a chart in --out goes in with the run)
     to_stdout = check_plot_option(plot, as_json, PLOT_EXTRA, PLOT_PURPOSE, others=others, folders=inside)
     saved = saved_config(model_dir)
-    _refuse_unused(ctx, model_dir if saved is not None else None, out_dir)
+    toml = read_toml(config, option("path", flag="--config")) if config is not None else None  # read once
     cfg = _config(
         tickers, source=source, csv=csv, start=start, end=end, lookback=lookback, horizon=horizon,
         indicators=indicators, arch=arch, quantiles=quantiles, hidden=hidden, epochs=epochs, device=device,
         precision=precision, seed=seed, members=members, test_days=test_days, refit_every=refit_every, window=window,
-        conformal=conformal, ensemble=ensemble, enabled=enabled, config=config, saved=saved, calendar=calendar,
+        conformal=conformal, ensemble=ensemble, enabled=enabled, config=toml, saved=saved, calendar=calendar,
     )  # fmt: skip
+    _refuse_unused(ctx, model_dir if saved is not None else None, out_dir, toml)  # on the merged settings
     with (
         progress("loading data, backtesting and training"),
         precision_from(PrecisionSource.of(precision is not None, config, "[train] precision")),

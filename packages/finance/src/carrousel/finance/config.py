@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from carrousel.core.args import check_args
-from carrousel.core.config import MAX_EPOCHS, check_device, check_numbers, overlay, read_toml
+from carrousel.core.config import MAX_EPOCHS, TomlDocument, check_device, check_numbers, overlay, read_toml
 from carrousel.core.export import InferencePrecision
 from carrousel.core.export.choices import check_precision_name
 from carrousel.core.option_names import naming_flags, option
@@ -380,12 +380,13 @@ def for_series(cfg: FinanceConfig, n_series: int) -> FinanceConfig:
     return replace(cfg, window=window, backtest=replace(b, calibration_share=b.global_calibration_share))
 
 
-def load_config(path: str | Path | None, base: FinanceConfig | None = None) -> FinanceConfig:
+def load_config(path: str | Path | TomlDocument | None, base: FinanceConfig | None = None) -> FinanceConfig:
     """``base`` (default: the defaults) with the options a TOML file sets, and only those.
 
     The file has a table per section, e.g. ``[window]`` ``horizon = 10`` or ``[model]`` ``arch = "gru"``.
 
-    The file is read once (a FIFO or device is refused: reading it again would wait forever).
+    The file is read once (a FIFO or device is refused: reading it again would wait forever); ``path`` may
+    be its document already read (:func:`~carrousel.core.config.read_toml`), for a caller that reads it too.
 
     Raises:
         ConfigError: the file is missing, a FIFO or device, not TOML, names an unknown option or holds an
@@ -394,4 +395,5 @@ def load_config(path: str | Path | None, base: FinanceConfig | None = None) -> F
     base = base if base is not None else FinanceConfig()
     if path is None:
         return base
-    return overlay(base, read_toml(path, option("path", flag="--config")))
+    doc = path if isinstance(path, TomlDocument) else read_toml(path, option("path", flag="--config"))
+    return overlay(base, doc)
