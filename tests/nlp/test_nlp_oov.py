@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -139,6 +140,31 @@ def test_cli_refuses_the_fallback_without_teacher_or_word_tokens(
     assert no_teacher.returncode == 2 and "--oov-fallback and --hint need --teacher" in no_teacher.stderr
     bpe = nlp(*base, "--teacher", "minilm", "--tokenizer", "bpe")
     assert bpe.returncode == 2 and "--tokenizer word" in bpe.stderr
+
+
+@pytest.mark.parametrize(
+    ("kind", "flags", "code"),
+    [
+        ("char", [], 1),  # the file's tokenizer: one line naming the file
+        ("bpe", [], 2),  # the default's: the same refusal as without the file, a usage error
+        ("char", ["--tokenizer", "bpe"], 2),  # typed: a usage error, as without a file
+    ],
+)
+def test_the_fallback_beside_the_config_files_tokenizer_names_the_file(
+    invoke: Callable[..., Any], synthetic_csv: Path, tmp_path: Path, kind: str, flags: list[str], code: int
+) -> None:
+    """--oov-fallback reads the tokenizer the run uses, the flag's or else the --config file's [tokenizer]
+    kind: the file's 'char' is one line naming the file (exit 1, as a bad value in it). Fails on main: exit
+    2 with no word of the file, as if --tokenizer char had been typed."""
+    conf = tmp_path / "c.toml"
+    conf.write_text(f'[tokenizer]\nkind = "{kind}"\n')
+    base = ["sentiment", "train", "--data", synthetic_csv, "-o", tmp_path / "m", "--teacher", "minilm"]
+    outcome = invoke("nlp", *base, "--oov-fallback", "--config", conf, *flags)
+    lines = outcome.error_lines()
+    assert outcome.code == code and len(lines) == 1 and not (tmp_path / "m").exists(), outcome.stderr
+    named = f"--config {conf}: " if code == 1 else "Invalid value: "
+    shown = "bpe" if "--tokenizer" in flags else kind
+    assert lines[0].startswith(f"error: {named}--oov-fallback needs --tokenizer word, not {shown}"), lines[0]
 
 
 def test_teacher_student_trained_with_the_fallback_carries_it(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from carrousel.core.cli import bars_on, echo, emit_json, epochs_option
+from carrousel.core.cli import Merged, bars_on, echo, emit_json, epochs_option, merged_settings, refuse_merged
 from carrousel.core.cli_config import merged, pick, read_tables
 from carrousel.core.cli_values import Above, OutputFolder
 from carrousel.core.config import MAX_THREADS
@@ -63,7 +63,14 @@ __all__ = ["train"]
 _FOLD, _UNK = Fold(SentimentTrainConfig.fold), Unk(SentimentTrainConfig.unk)  # the config's defaults
 
 
+def _refuse_oov_fallback(settings: Merged, error: type[Exception]) -> None:
+    """``--oov-fallback`` (typed) maps words to vectors: it needs word tokens."""
+    if settings["kind"] != "word":
+        raise error(f"--oov-fallback needs --tokenizer word, not {settings['kind']}")
+
+
 def train(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the model bundle."), OutputFolder()],
     data: Data = None,
     text_col: TextCol = None,
@@ -210,8 +217,13 @@ def train(
         fold=fold.value,
         unk=unk.value,
     )  # fmt: skip
-    if oov_fallback and cfg.tokenizer.kind != "word":
-        raise typer.BadParameter(f"--oov-fallback needs --tokenizer word, not {cfg.tokenizer.kind}")
+    if oov_fallback:  # the tokenizer the run reads: typed (a usage error), else the file's (named)
+        in_file = {"kind": tok.given["kind"]} if tok is not None and "kind" in tok.given else {}
+        kind = {"kind": tokenizer.value if tokenizer is not None else "bpe"}
+        file = in_file if config is not None else None
+        refuse_merged(
+            _refuse_oov_fallback, merged_settings(ctx, kind, {"tokenizer": "kind"}, file, str(config))
+        )
     with fit_precision_from(precision, config):
         result = train_sentiment(cfg, out)
     if as_json:
