@@ -72,6 +72,25 @@ def test_silent_long_recording_and_limit(write_wav) -> None:
         list(tiny().transcribe_files([str(path)], max_seconds=30.0))
 
 
+def test_a_recording_too_long_says_one_thing_read_chunked_or_transcribed(write_wav, tone) -> None:
+    """The 'too long' line has one source (AudioTooLongError.of): a whole read, a chunked read and a
+    transcription of the same file say the same. Before, transcribe_files wrote its own ('...; raise
+    max_seconds or split it'), audio.py's two reads another ('...; split it or raise the limit (...)')."""
+    from carrousel.speech.audio import iter_chunks, read_audio
+
+    path = str(write_wav("long.wav", tone(2.0)))
+    lines = []
+    for attempt in (
+        lambda: read_audio(path, max_seconds=1.0),
+        lambda: list(iter_chunks(path, 16000, 1.0, max_seconds=1.0)),
+        lambda: list(tiny().transcribe_files([path], max_seconds=1.0)),
+    ):
+        with pytest.raises(AudioTooLongError) as exc:
+            attempt()
+        lines.append(str(exc.value))
+    assert lines == [f"{path} lasts 2.0 s, over the 1 s limit; split it or raise the limit (max_seconds)"] * 3
+
+
 def test_stream_partials_and_final(tone, write_wav) -> None:
     r = tiny(bidirectional=False, normalize="causal")
     audio = tone(2.0, freq=130.0) * np.linspace(0.2, 1.0, 32000, dtype=np.float32)

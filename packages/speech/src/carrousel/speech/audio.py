@@ -36,7 +36,6 @@ import torch
 import torchaudio.functional as AF
 
 from carrousel.core.args import check_args
-from carrousel.core.option_names import option
 from carrousel.core.paths import user_path
 from carrousel.speech.errors import (
     AudioError,
@@ -302,10 +301,7 @@ def read_audio(
     """
     info, p, part = _part(path, whole=True)
     if max_seconds is not None and info.seconds > max_seconds:
-        raise AudioTooLongError(
-            f"{path} lasts {info.seconds:.1f} s, over the {max_seconds:g} s limit; "
-            f"split it or raise the limit ({option('max_seconds')})"
-        )
+        raise AudioTooLongError.of(path, info.seconds, max_seconds)
     try:
         data, rate = sf.read(os.fsencode(p), dtype="float32", always_2d=False, **part, **_raw_kwargs(p))
     except (sf.LibsndfileError, RuntimeError, ValueError) as exc:
@@ -342,10 +338,7 @@ def iter_chunks(
     """
     info, p, part = _part(path, whole=True)
     if max_seconds is not None and info.seconds > max_seconds:
-        raise AudioTooLongError(
-            f"{path} lasts {info.seconds:.1f} s, over the {max_seconds:g} s limit; "
-            f"split it or raise the limit ({option('max_seconds')})"
-        )
+        raise AudioTooLongError.of(path, info.seconds, max_seconds)
     rate = info.sample_rate
     step = max(1, round(chunk_seconds * rate))
     pad = round(overlap_seconds * rate)

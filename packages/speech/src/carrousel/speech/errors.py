@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from carrousel.core.errors import CarrouselError, ConfigError, DataError
+from carrousel.core.option_names import option
 
 __all__ = [
     "AudioError",
@@ -67,7 +68,16 @@ class SilentAudioError(AudioError):
 
 
 class AudioTooLongError(AudioError):
-    """The recording is longer than the configured limit (``--max-seconds``)."""
+    """The recording is longer than the configured limit (``--max-seconds``): one message wherever it is
+    refused (a whole read, a chunked read, a transcription), built by :meth:`of`."""
+
+    @classmethod
+    def of(cls, path: str | os.PathLike[str], seconds: float, limit: float) -> AudioTooLongError:
+        """The error of the recording ``path``, which lasts ``seconds``, over ``limit`` seconds."""
+        return cls(
+            f"{os.fspath(path)} lasts {seconds:.1f} s, over the {limit:g} s limit; "
+            f"split it or raise the limit ({option('max_seconds')})"
+        )
 
 
 class FrontEndMismatchError(AudioError, SpeechConfigError):

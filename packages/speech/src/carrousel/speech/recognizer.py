@@ -28,7 +28,6 @@ from carrousel.core.bundle import Bundle, load_bundle, model_repr
 from carrousel.core.device import check_inference, pick_device, run_in_precision
 from carrousel.core.export.deploy import load_runtime
 from carrousel.core.listed import check_listed
-from carrousel.core.option_names import option
 from carrousel.core.paths import user_path
 from carrousel.core.provenance import (
     PrecisionReport,
@@ -321,10 +320,7 @@ class Recognizer:
                 mfc = path.endswith(".mfc")
                 seconds = (Path(path).stat().st_size - 4) / 5200 if mfc else audio_info(path).seconds
                 if max_seconds is not None and seconds > max_seconds:
-                    raise AudioTooLongError(
-                        f"{path} lasts {seconds:.1f} s, over the {max_seconds:g} s limit; raise {option('max_seconds')} or"
-                        " split it"
-                    )
+                    raise AudioTooLongError.of(path, seconds, max_seconds)
                 if reads_in_chunks(path, seconds, chunk_seconds):
                     yield from flush()
                     yield transcribe_long(self, path, cfg, lm, chunk_seconds, seconds, on_chunk)
