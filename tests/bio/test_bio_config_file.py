@@ -64,3 +64,19 @@ def test_a_model_beside_motifs_is_kept_when_the_file_sets_method_both(
     monkeypatch.chdir(tmp_path)
     outcome = invoke("bio", "scan", "g.fa", "-m", "CTCF", "--model", "m", "--config", str(other))
     assert_clean_failure(outcome, 1, "is not used by a PWM scan of --motif motifs")
+
+
+def test_a_model_scan_option_in_the_file_is_read_by_the_typed_model_method(
+    invoke: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """'bio scan G --method model --config F' with 'model_background = "bg.fa"' in F was refused (exit 1,
+    'F: --model-background bg.fa is not used by a PWM scan ... use --method model') although --method model
+    was typed: core's overlay built the file alone first, as a PWM scan (ScanConfig's default method). Now
+    only the merged config is checked; without --method model it is still refused, naming the file."""
+    conf = tmp_path / "scan.toml"
+    conf.write_text('model_background = "bg.fa"\n')
+    cfg = _scan_config(monkeypatch, "--method", "model", "--config", str(conf))
+    assert (cfg.method, cfg.model_background) == ("model", "bg.fa")
+    monkeypatch.chdir(tmp_path)
+    outcome = invoke("bio", "scan", "g.fa", "-m", "CTCF", "--config", "scan.toml")
+    assert_clean_failure(outcome, 1, "error: scan.toml: --model-background bg.fa is not used by a PWM scan")

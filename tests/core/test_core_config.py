@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -204,3 +205,30 @@ def test_overlay_checks_the_file_alone_and_the_merged_config() -> None:
         overlay(_Job(), {"train": {"rate": 1.0}})
     with pytest.raises(ConfigError):
         overlay(_Job(), {"train": {"epochs": "many"}})
+
+
+class _StudentError(ConfigError):
+    """A config's own error class, kept through overlay."""
+
+
+@dataclass(frozen=True)
+class _Export:
+    student: int = 0  # student units (0: none)
+    filters: int = 0  # the student's filters (needs student)
+
+    def __post_init__(self) -> None:
+        if self.filters and not self.student:
+            raise _StudentError("filters needs student")
+
+
+def test_overlay_checks_across_fields_on_the_merged_config_only(tmp_path: Path) -> None:
+    """A file's 'filters = 4' with the flags' student (kept) is one valid config: before, overlay built the
+    file alone first (_Export(filters=4)) and refused it. Refused merged, the config's own error (its
+    class kept) leads with the file's name."""
+    toml = tmp_path / "c.toml"
+    toml.write_text("filters = 4\n")
+    assert overlay(_Export(student=8), read_toml(toml), keep={"student"}) == _Export(student=8, filters=4)
+    with pytest.raises(_StudentError, match=f"^{re.escape(str(toml))}: filters needs student$"):
+        overlay(_Export(), read_toml(toml))
+    with pytest.raises(_StudentError, match=r"^filters needs student$"):  # no file named: as it was
+        overlay(_Export(), {"filters": 4})

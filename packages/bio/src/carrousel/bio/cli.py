@@ -73,7 +73,15 @@ from carrousel.core.cli_device import DeviceOption
 from carrousel.core.cli_outputs import check_plot_option
 from carrousel.core.cli_samples import add_sample_commands
 from carrousel.core.cli_values import Above, OutputFolder
-from carrousel.core.config import MAX_EPOCHS, TomlDocument, file_values, from_dict, overlay, read_toml
+from carrousel.core.config import (
+    MAX_EPOCHS,
+    TomlDocument,
+    file_values,
+    from_dict,
+    naming_file,
+    overlay,
+    read_toml,
+)
 from carrousel.core.errors import MissingExtraError
 from carrousel.core.export import DeployPrecision, Exporter, InferencePrecision
 from carrousel.core.export.choices import PrecisionSource, precision_from
@@ -158,7 +166,8 @@ def _with_flags(
     given = {field for param, field in table.items() if cli.typed(ctx, param)}
     cfg = overlay(flags, doc, keep=given)
     late = {k: rule(cfg) for k, rule in (derived or {}).items() if k not in given and k not in doc}
-    return dataclasses.replace(cfg, **late)  # type: ignore[type-var]
+    with naming_file(doc.source):  # a default derived from the merged settings meets the file's
+        return dataclasses.replace(cfg, **late)  # type: ignore[type-var]
 
 
 @contextmanager

@@ -10,13 +10,14 @@ field ``"false"`` and ``0``; a Path in a text field is its text: :mod:`.config_t
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import re
 import tomllib
 import types
 import typing
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -41,6 +42,7 @@ __all__ = [
     "file_values",
     "from_dict",
     "load_toml",
+    "naming_file",
     "overlay",
     "override",
     "read_toml",
@@ -318,25 +320,48 @@ def overlay(base: C, doc: Mapping[str, Any], keep: Collection[str] = ()) -> C:
 
     Raises:
         ConfigError: ``doc`` names an unknown option or holds a value of the wrong kind (checked on the
-            file alone), or the merged config is invalid.
+            file alone, :func:`file_values`), or the merged config is invalid (the config's own error,
+            its line led by the file's name): a check across fields sees the file's values and the
+            flags together, never the file alone (``distill_filters`` there, ``--distill`` typed).
     """
     source = getattr(doc, "source", None)  # a read_toml document names its file in messages
-    from_file = from_dict(type(base), dict(doc), source=source)  # the file alone: option names and values
-    return _replace_fields(base, from_file, [f for f in _set_by(doc, from_file) if f not in keep])
+    from_file = file_values(type(base), dict(doc), source=source)  # names and kinds; a part built whole
+    with naming_file(source):  # the file's values with the flags
+        merged: C = _replace_fields(base, from_file, [f for f in _set_by(doc, from_file) if f not in keep])
+    return merged
+
+
+@contextlib.contextmanager
+def naming_file(source: str | None) -> Iterator[None]:
+    """A :class:`ConfigError` raised inside (a config's check across fields, on a file's settings merged
+    with flags) leads its line with the file's name (``run.toml: ...``), keeping its class; ``source``
+    None (no file): unchanged."""
+    try:
+        yield
+    except ConfigError as exc:
+        if source and len(exc.args) == 1 and isinstance(exc.args[0], str):
+            exc.args = (f"{source}: {exc.args[0]}",)
+        raise
+
+
+def _field(cfg: Any, key: str) -> Any:
+    """Field ``key`` of a config, or of :func:`file_values`' dict of one."""
+    return cfg[key] if isinstance(cfg, dict) else getattr(cfg, key)
 
 
 def _set_by(doc: Mapping[str, Any], cfg: Any, prefix: str = "") -> list[str]:
     """The fields a TOML document sets on ``cfg``, dotted for a part (``"fit.epochs"``)."""
     out: list[str] = []
     for key, value in doc.items():
-        part = getattr(cfg, key)
+        part = _field(cfg, key)
         nested = isinstance(value, dict) and dataclasses.is_dataclass(part)
         out += _set_by(value, part, f"{prefix}{key}.") if nested else [prefix + key]
     return out
 
 
 def _replace_fields(base: Any, other: Any, fields: list[str]) -> Any:
-    """``base`` with the ``fields`` of ``other`` (a config of the same class), dotted for a part."""
+    """``base`` with the ``fields`` of ``other`` (a config of the same class, or a dict of its fields),
+    dotted for a part."""
     changes: dict[str, Any] = {}
     parts: dict[str, list[str]] = {}
     for name in fields:
@@ -344,9 +369,9 @@ def _replace_fields(base: Any, other: Any, fields: list[str]) -> Any:
         if rest:
             parts.setdefault(head, []).append(rest)
         else:
-            changes[head] = getattr(other, head)
+            changes[head] = _field(other, head)
     for head, sub in parts.items():
         mine = getattr(base, head)  # None for an optional part the base leaves out: the file's whole part
         whole = mine is None or not dataclasses.is_dataclass(mine)
-        changes[head] = getattr(other, head) if whole else _replace_fields(mine, getattr(other, head), sub)
+        changes[head] = _field(other, head) if whole else _replace_fields(mine, _field(other, head), sub)
     return dataclasses.replace(base, **changes)
