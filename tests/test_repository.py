@@ -53,6 +53,7 @@ CORE_OPTIONAL_MODULES = (
     "carrousel.core.cli_console",
     "carrousel.core.cli_device",
     "carrousel.core.cli_logging",
+    "carrousel.core.cli_merged",
     "carrousel.core.cli_options",
     "carrousel.core.cli_outputs",
     "carrousel.core.cli_params",
