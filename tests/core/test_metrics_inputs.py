@@ -100,3 +100,22 @@ def test_nan_at_ignored_positions_and_minus_inf_logits_are_read() -> None:
     """Padding rows (target = ignore_index) may hold anything; -inf is a masked logit, not a fault."""
     preds = torch.tensor([[float("nan"), 0.0], [float("-inf"), 0.9], [0.8, 0.1]])
     assert accuracy(preds, torch.tensor([-100, 1, 0]), ignore_index=-100) == 1.0
+
+
+@pytest.mark.parametrize("metric", [accuracy, f1, precision, recall, to_labels])
+def test_binary_scores_against_a_multiclass_target_are_refused(metric: Callable[..., Any]) -> None:
+    """Floating predictions of the target's shape are binary scores cut at 0.5 into 0/1: against a target
+    holding class 2 they never match it. accuracy([2., 0., 1.], [2, 0, 0]) was 0.333 (scikit-learn, reading
+    them as labels: 0.667), without a word; now one DataError naming the fix."""
+    with pytest.raises(DataError, match=r"holds class 2; pass logits .*preds\.long\(\)"):
+        metric(torch.tensor([2.0, 0.0, 1.0]), torch.tensor([2, 0, 0]))
+    with pytest.raises(DataError, match="holds class 2"):  # (N, 1) scores are binary as well
+        metric(torch.tensor([[0.9], [0.1], [0.7]]), torch.tensor([2, 0, 0]))
+    assert accuracy(torch.tensor([2, 0, 1]), torch.tensor([2, 0, 0])) == pytest.approx(
+        2 / 3
+    )  # integer labels
+    assert accuracy(torch.tensor([0.9, 0.2, 0.3]), torch.tensor([1, 0, 1])) == pytest.approx(
+        2 / 3
+    )  # 0/1 target
+    # an ignored position holding a larger value is no class of the target
+    assert accuracy(torch.tensor([0.9, 0.2]), torch.tensor([1, 7]), ignore_index=7) == 1.0

@@ -5,7 +5,8 @@ Predictions may be given three ways, told apart by shape and dtype:
 * logits or probabilities ``(..., C)`` (floating point, one more dimension than the target): the
   predicted class is the arg-max over the last dimension; ``(..., 1)`` is treated as binary scores;
 * binary scores of the target's shape (floating point): the prediction is ``score >= threshold``
-  (use ``threshold=0.0`` for logits, 0.5 for probabilities);
+  (use ``threshold=0.0`` for logits, 0.5 for probabilities), so the target must hold 0/1 (a
+  :class:`DataError` otherwise: predicted labels of a multi-class target are given as integers);
 * labels of the target's shape (integer or bool).
 
 Targets are integer (or bool) class indices ``(...)``; positions where the target equals
@@ -55,15 +56,19 @@ def _labels(
 
     Raises:
         ShapeError: when the shapes do not fit or the target is not integral.
-        DataError: when a label is negative or a prediction NaN (where the target is not ignored).
+        DataError: when a label is negative, a prediction NaN (where the target is not ignored), or binary
+            scores meet a target class above 1.
     """
     preds, target = preds.detach(), target.detach()
+    binary = False
     nan = preds.isnan() if preds.is_floating_point() else torch.zeros_like(preds, dtype=torch.bool)
     if preds.is_floating_point() and preds.dim() == target.dim() + 1 and preds.shape[:-1] == target.shape:
         labels = preds.squeeze(-1) >= threshold if preds.shape[-1] == 1 else preds.argmax(-1)
+        binary = preds.shape[-1] == 1
         nan = nan.any(-1)
     elif preds.shape == target.shape:
         labels = preds >= threshold if preds.is_floating_point() else preds
+        binary = preds.is_floating_point()  # scores cut into 0/1: a target class above 1 never matches
     else:
         if target.is_floating_point() and bool((target != target.round()).any()):  # error path: reads more
             raise ShapeError("classification target must hold integer class indices, got fractional values")
@@ -94,6 +99,12 @@ def _labels(
         )
     if checks[2] and checks[3] < 0:
         raise DataError("class labels must be non-negative; set ignore_index for padding values")
+    if binary and checks[2] and checks[4] > 1:  # was a miss: 1/3 for [2., 0., 1.] vs [2, 0, 0]
+        raise DataError(
+            f"floating predictions of the target's shape are binary scores, cut at threshold {threshold} into "
+            f"labels 0/1, but the target holds class {checks[4]}; pass logits (..., C), or predicted class "
+            "labels as integers (preds.long())"
+        )
     return labels, flat, keep, checks[2:]
 
 
@@ -114,7 +125,8 @@ def to_labels(
 
     Raises:
         ShapeError: when the shapes do not fit or the target is not integral.
-        DataError: when a label is negative or a prediction NaN (where the target is not ignored).
+        DataError: when a label is negative, a prediction NaN (where the target is not ignored), or binary
+            scores meet a target class above 1.
     """
     preds, target = as_tensors(preds, target, "to_labels")
     labels, flat, keep, _ = _labels(preds, target, threshold, ignore_index)
