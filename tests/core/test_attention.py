@@ -260,3 +260,53 @@ def test_nan_padding_reaches_no_parameter_gradient(kind: str) -> None:
         module.zero_grad()
     for got, want in zip(grads[1], grads[0], strict=True):
         torch.testing.assert_close(got, want)
+
+
+@pytest.mark.parametrize("pool", ["mean", "max", "last"])
+@pytest.mark.parametrize(
+    "bad", [[6, 2, 1], [5, -1, 1], [5.0, 2.5, 1.0]], ids=["past_T", "negative", "fractional"]
+)
+def test_pooling_refuses_lengths_outside_the_steps(pool: str, bad: list[float]) -> None:
+    """Lengths past T pooled over all T steps (mean, max) or raised IndexError (last), a negative one gave an
+    empty row and 2.5 three steps, without a word; now one ShapeError, as the encoder's."""
+    out = torch.randn(3, 5, 4)
+    fn = {"mean": mean_pool, "max": max_pool, "last": last_pool}[pool]
+    with pytest.raises(ShapeError, match=r"lengths must (lie in \[0, 5\]|be whole step counts)"):
+        fn(out, torch.tensor(bad))
+    with pytest.raises(ShapeError, match=r"lengths must (lie in \[0, 5\]|be whole step counts)"):
+        mask_from_lengths(torch.tensor(bad), 5)
+    with pytest.raises(ShapeError, match="max_len must be >= 0"):
+        mask_from_lengths(torch.tensor([1]), -1)
+    assert torch.equal(
+        fn(out, torch.tensor([5.0, 2.0, 1.0])), fn(out, torch.tensor([5, 2, 1]))
+    )  # whole floats
+
+
+@pytest.mark.parametrize("pooling", ["mean", "max", "attention"])
+def test_pooled_models_take_lengths_and_masks_as_lists_and_arrays(pooling: str) -> None:
+    """The encoder takes lengths and masks as lists or NumPy arrays; a SequenceClassifier pooling by mean, max
+    or attention then failed in its pooling with AttributeError: 'list' object has no attribute 'shape'."""
+    import numpy as np
+
+    from carrousel.core.nn import SequenceClassifier, SequenceClassifierConfig
+
+    torch.manual_seed(0)
+    model = SequenceClassifier(
+        SequenceClassifierConfig(RecurrentConfig(4, 6), num_classes=3, pooling=pooling)
+    )
+    x, lengths = torch.randn(3, 5, 4), [5, 3, 2]
+    mask = [[t < n for t in range(5)] for n in lengths]
+    with torch.no_grad():
+        want = model(x, torch.tensor(lengths))
+        for given in (dict(lengths=lengths), dict(lengths=np.array(lengths)), dict(mask=mask)):
+            assert torch.equal(model(x, **given), want)
+
+
+def test_attention_sizes_below_one_are_one_line() -> None:
+    """AdditiveAttention(4, -1) was torch's RuntimeError 'Trying to create tensor with negative dimension'."""
+    with pytest.raises(ConfigError, match="AdditiveAttention: key_size must be >= 1, got -1"):
+        AdditiveAttention(4, -1)
+    with pytest.raises(ConfigError, match="MultiplicativeAttention: query_size must be >= 1, got 0"):
+        MultiplicativeAttention(0, 4)
+    with pytest.raises(ConfigError, match="AttentionPooling: attention_size must be >= 0, got -2"):
+        AttentionPooling(4, -2)

@@ -15,6 +15,9 @@ per decoder step), and valid keys given as a ``(B, Tk)`` boolean mask or ``(B,)`
 loop, project the keys once with :meth:`project_keys` and pass them back as ``projected_keys``.
 
 Padding never influences any result here: padded steps are excluded from every softmax, mean and max.
+Lengths and masks may be tensors, lists or NumPy arrays, as :class:`RecurrentEncoder` takes them; lengths
+on the CPU are checked to be whole numbers in ``[0, T]`` (on another device they are not: that check would
+wait for the device).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from torch import Tensor, nn
 
 from carrousel.core.args import check_args
 from carrousel.core.errors import ConfigError, ShapeError
+from carrousel.core.nn.recurrent import check_lengths
 
 __all__ = [
     "POOLINGS",
@@ -59,10 +63,34 @@ class AttentionOutput(NamedTuple):
     weights: Tensor
 
 
+def _checked(lengths: Tensor, steps: int) -> Tensor:
+    """``lengths`` ``(B,)`` checked as :func:`check_lengths` does (whole numbers in ``[0, steps]``) where
+    that costs no device read: CPU lengths, outside tracing and compiling (no data-dependent branch there).
+    A length past the steps was a row of every step (IndexError in :func:`last_pool`), a negative one an
+    empty row and 2.5 three steps, all without a word."""
+    if lengths.device.type != "cpu" or torch.jit.is_tracing() or torch.compiler.is_compiling():
+        return lengths
+    if steps < 0:
+        raise ShapeError(f"max_len must be >= 0 (time steps of the mask), got {steps}")
+    return check_lengths(lengths, lengths.shape[0], steps, empty_ok=True)
+
+
 def mask_from_lengths(lengths: Tensor, max_len: int, device: torch.device | None = None) -> Tensor:
-    """Returns a ``(B, max_len)`` boolean mask, True at steps ``t < lengths[b]``."""
+    """Returns a ``(B, max_len)`` boolean mask, True at steps ``t < lengths[b]``.
+
+    Args:
+        lengths: ``(B,)`` step counts (a tensor, list or NumPy array; whole floats are read as integers).
+        max_len: time steps ``T`` of the mask.
+        device: where the mask is made (default: that of ``lengths``).
+
+    Raises:
+        ShapeError: lengths that are not ``(B,)``; on the CPU (not while tracing), lengths that are not
+            whole numbers in ``[0, max_len]`` or a negative ``max_len``.
+    """
+    lengths = torch.as_tensor(lengths)
     if lengths.dim() != 1:
         raise ShapeError(f"lengths must be (batch,), got shape {tuple(lengths.shape)}")
+    lengths = _checked(lengths, max_len)
     dev = device if device is not None else lengths.device
     steps = torch.arange(max_len, device=dev)
     return steps.unsqueeze(0) < lengths.to(dev).unsqueeze(1)
@@ -77,14 +105,24 @@ def resolve_mask(
         ShapeError: when the mask or lengths do not fit ``(batch, steps)``.
     """
     if mask is not None:
+        mask = torch.as_tensor(mask)  # a list or NumPy array, as the encoder takes (was AttributeError)
         if mask.shape != (batch, steps):
             raise ShapeError(f"mask must be (batch, time) = ({batch}, {steps}), got {tuple(mask.shape)}")
         return mask.to(device=device, dtype=torch.bool)
     if lengths is not None:
+        lengths = torch.as_tensor(lengths)
         if lengths.shape != (batch,):
             raise ShapeError(f"lengths must be (batch,) = ({batch},), got {tuple(lengths.shape)}")
         return mask_from_lengths(lengths, steps, device)
     return None
+
+
+def _check_sizes(owner: str, **sizes: int) -> None:
+    """Feature sizes >= 1 (``attention_size`` >= 0, 0 being its default): was torch's "negative dimension"."""
+    for name, size in sizes.items():
+        low = 0 if name == "attention_size" else 1
+        if size < low:
+            raise ConfigError(f"{owner}: {name} must be >= {low}, got {size}")
 
 
 def masked_softmax(scores: Tensor, mask: Tensor | None, dim: int = -1) -> Tensor:
@@ -190,6 +228,9 @@ class AdditiveAttention(_KeyAttention):
 
     @check_args
     def __init__(self, query_size: int, key_size: int, attention_size: int = 0) -> None:
+        _check_sizes(
+            "AdditiveAttention", query_size=query_size, key_size=key_size, attention_size=attention_size
+        )
         super().__init__()
         size = attention_size or key_size
         self.query_proj = nn.Linear(query_size, size, bias=False)
@@ -215,11 +256,12 @@ class MultiplicativeAttention(_KeyAttention):
         scaled: divide scores by ``sqrt(Dq)`` (as in scaled dot-product attention).
 
     Raises:
-        ConfigError: on an unknown mode, or ``"dot"`` with different query and key sizes.
+        ConfigError: a size below 1, an unknown mode, or ``"dot"`` with different query and key sizes.
     """
 
     @check_args
     def __init__(self, query_size: int, key_size: int, mode: str = "general", scaled: bool = False) -> None:
+        _check_sizes("MultiplicativeAttention", query_size=query_size, key_size=key_size)
         super().__init__()
         if mode not in ("dot", "general"):
             raise ConfigError(f"unknown attention mode {mode!r}; use 'dot' or 'general'")
@@ -248,9 +290,10 @@ def _lengths_of(output: Tensor, lengths: Tensor | None, mask: Tensor | None) -> 
         lengths = resolve_mask(B, T, output.device, mask, None).sum(dim=1)  # type: ignore[union-attr]
     if lengths is None:
         return torch.full((B,), T, dtype=torch.long, device=output.device)
+    lengths = torch.as_tensor(lengths)
     if lengths.shape != (B,):
         raise ShapeError(f"lengths must be (batch,) = ({B},), got {tuple(lengths.shape)}")
-    return lengths.to(device=output.device, dtype=torch.long)
+    return _checked(lengths, T).to(device=output.device, dtype=torch.long)
 
 
 def last_pool(
@@ -261,7 +304,8 @@ def last_pool(
     For a bidirectional output (``directions=2``) the forward half is taken at step ``length-1`` and the
     reverse half at step 0, where the reverse direction has seen the whole sequence. With a
     :class:`~carrousel.core.nn.recurrent.RecurrentEncoder`, ``EncoderOutput.last`` gives the same final
-    states directly. A mask is taken as a valid prefix per row.
+    states directly. A mask is taken as a valid prefix per row; a row of length 0 gives step 0's output
+    (zeros in an encoder's output).
     """
     if output.dim() != 3 or output.shape[-1] % directions:
         raise ShapeError(f"output must be (batch, time, {directions}*H), got shape {tuple(output.shape)}")
@@ -303,6 +347,7 @@ class AttentionPooling(nn.Module):
 
     @check_args
     def __init__(self, input_size: int, attention_size: int = 0) -> None:
+        _check_sizes("AttentionPooling", input_size=input_size, attention_size=attention_size)
         super().__init__()
         size = attention_size or input_size
         self.proj = nn.Linear(input_size, size)
