@@ -115,6 +115,43 @@ def test_resume_into_another_model_is_one_checkpoint_error(tmp_path: Path) -> No
     assert "\n" not in str(info.value)
 
 
+@pytest.mark.parametrize(("was", "now"), [("adamw", "sgd"), ("adamw", "adam"), ("sgd", "adamw")])
+def test_resume_with_another_optimizer_is_one_checkpoint_error(tmp_path: Path, was: str, now: str) -> None:
+    """The optimiser's state was loaded into another optimiser: SGD after AdamW raised KeyError 'momentum'
+    inside torch at the first step, and Adam after AdamW took AdamW's param groups (decoupled weight decay)
+    and silently trained as AdamW."""
+    x, y = linear_data(32)
+    loader = DataLoader(TensorDataset(x, y), batch_size=16)
+    cfg = TrainConfig(epochs=1, progress=False, device="cpu", checkpoint_dir=str(tmp_path), optimizer=was)
+    Trainer(mlp(), RegressionTask(), cfg).fit(loader)
+    again = dataclasses.replace(cfg, epochs=2, optimizer=now)
+    with pytest.raises(CheckpointError, match=rf"written with optimizer='{was}', this trainer's is '{now}'"):
+        Trainer(mlp(), RegressionTask(), again).fit(loader, resume="auto")
+
+
+def test_resume_says_a_changed_learning_rate_is_not_applied(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A resume keeps the checkpoint's optimiser state, its learning rate included (exact continuation):
+    a new ``lr`` in the TrainConfig was dropped without a word; it is now logged, and the run unchanged."""
+    x, y = linear_data(32)
+    loader = DataLoader(TensorDataset(x, y), batch_size=16)
+    cfg = TrainConfig(epochs=1, progress=False, device="cpu", checkpoint_dir=str(tmp_path), lr=0.005)
+    Trainer(mlp(), RegressionTask(), cfg).fit(loader)
+    with caplog.at_level("WARNING", logger="carrousel"):
+        result = Trainer(mlp(), RegressionTask(), dataclasses.replace(cfg, epochs=2, lr=0.1)).fit(
+            loader, resume="auto"
+        )
+    assert result.history[-1]["lr"] == 0.005
+    assert "written with lr=0.005 (TrainConfig now: 0.1)" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="carrousel"):  # the latest checkpoint's settings: nothing to say
+        Trainer(mlp(), RegressionTask(), dataclasses.replace(cfg, epochs=3, lr=0.1)).fit(
+            loader, resume="auto"
+        )
+    assert "resuming continues" not in caplog.text
+
+
 class _InterruptError(Exception):
     pass
 

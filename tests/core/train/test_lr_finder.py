@@ -99,3 +99,34 @@ def test_find_lr_stops_at_a_nan_loss_read_late_even_when_a_later_step_fails(bce:
     each, _ = _sweep(1, MarkedTask(nan_at=5, bce=bce), num_steps=30)
     grouped, _ = _sweep(10, MarkedTask(nan_at=5, bce=bce), num_steps=30)
     assert len(each.lrs) == 4 and each.lrs == grouped.lrs and each.raw_losses == grouped.raw_losses
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        (
+            dict(smoothing=1.0),
+            r"smoothing in \[0, 1\) and diverge > 1, got 1\.0 and 4\.0",
+        ),  # ZeroDivisionError
+        (dict(smoothing=-1.0), r"smoothing in \[0, 1\) and diverge > 1, got -1\.0"),  # ZeroDivisionError
+        (dict(diverge=0.0), r"diverge > 1, got 0\.98 and 0\.0"),  # stopped after one step: no suggestion
+        (dict(end_lr=math.inf), r"0 < start_lr < end_lr < inf"),  # swept to lr=inf
+        (dict(config={"lr": 1.0}), r"config must be a TrainConfig, got a dict"),
+    ],
+)
+def test_find_lr_refuses_settings_that_break_the_sweep(kwargs: dict[str, Any], needle: str) -> None:
+    from carrousel.core.errors import ConfigError
+
+    x, y = linear_data(64)
+    with pytest.raises(ConfigError, match=needle):
+        find_lr(
+            mlp(), RegressionTask(), DataLoader(TensorDataset(x, y), batch_size=16), num_steps=20, **kwargs
+        )
+
+
+def test_find_lr_over_an_empty_loader_is_a_data_error() -> None:
+    """An empty loader returned a sweep of no rates and a suggestion of nan, without a word."""
+    from carrousel.core.errors import DataError
+
+    with pytest.raises(DataError, match="find_lr: the loader yielded no batches"):
+        find_lr(mlp(), RegressionTask(), [], num_steps=10)

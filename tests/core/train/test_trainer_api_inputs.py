@@ -265,3 +265,31 @@ def test_an_output_folder_under_a_file_is_refused_before_training(tmp_path: Any,
         Trainer(mlp(), RegressionTask(), cfg)
     assert "\n" not in str(info.value)
     assert not folder.exists()
+
+
+def test_a_negative_min_delta_is_refused_where_it_kept_a_worse_epoch() -> None:
+    """``min_delta=-1`` made any value less than 1 worse than the best an improvement (0.6 beat 0.5 in "min"
+    mode): restore_best kept a worse epoch and early stopping never came, without a word."""
+    from carrousel.core.train import EarlyStopping
+
+    with pytest.raises(
+        ConfigError, match=r"^min_delta must be >= 0 \(the gain an improvement needs\), got -1\.0$"
+    ):
+        TrainConfig(min_delta=-1.0)
+    with pytest.raises(ConfigError, match=r"^min_delta must be >= 0 .*, got -0\.1$"):
+        EarlyStopping("val_loss", "min", 2, min_delta=-0.1)
+    assert TrainConfig(min_delta=0.0).min_delta == 0.0
+
+
+def test_a_step_size_below_one_is_refused_before_training() -> None:
+    """``scheduler="step", step_size=0`` trained a whole epoch, then raised ZeroDivisionError in StepLR."""
+    with pytest.raises(ConfigError, match=r"^step_size must be >= 1 \(epochs between decays\), got 0$"):
+        TrainConfig(scheduler="step", step_size=0)
+
+
+def test_a_config_that_is_no_train_config_is_one_line() -> None:
+    """``Trainer(model, task, {"epochs": 1})`` was AttributeError: 'dict' object has no attribute 'checkpoint_dir'."""
+    with pytest.raises(
+        ConfigError, match=r"^config must be a TrainConfig, got a dict; pass TrainConfig\(\.\.\.\)$"
+    ):
+        Trainer(mlp(), RegressionTask(), {"epochs": 1})  # type: ignore[arg-type]

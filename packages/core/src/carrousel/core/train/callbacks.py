@@ -160,7 +160,7 @@ class EarlyStopping(Callback):
         monitor: the logged key, e.g. ``"val_loss"`` or ``"val_f1"``.
         mode: ``"min"`` or ``"max"``.
         patience: epochs without improvement allowed.
-        min_delta: smallest change that counts as an improvement.
+        min_delta: smallest change that counts as an improvement (>= 0).
     """
 
     @check_args
@@ -176,6 +176,8 @@ class EarlyStopping(Callback):
             )
         if not math.isfinite(min_delta):
             raise ConfigError(f"min_delta must be a finite number, got {min_delta!r}; e.g. min_delta=0.0")
+        if min_delta < 0:  # a worse value counted as an improvement: early stopping never came
+            raise ConfigError(f"min_delta must be >= 0 (the gain an improvement needs), got {min_delta!r}")
         self.monitor, self.mode, self.patience, self.min_delta = monitor, mode, patience, min_delta
         self.best: float | None = None
         self.wait = 0

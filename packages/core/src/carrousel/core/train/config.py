@@ -44,7 +44,7 @@ class TrainConfig:
     mode: Literal["min", "max"] = "min"  # whether the monitored value should go down or up (checked
     # against a monitored task metric's higher_is_better: monitor="val_accuracy" needs mode="max")
     patience: int | None = None  # epochs without improvement before stopping (None: no early stopping)
-    min_delta: float = 0.0  # smallest change of the monitored value that counts as an improvement
+    min_delta: float = 0.0  # smallest change of the monitored value that counts as an improvement (>= 0)
     restore_best: bool = True  # load the best epoch's weights into the model when fit ends
     tbptt_steps: int = 0  # truncated BPTT chunk length for stateful tasks (0: whole sequences)
     tbptt_carry: bool = False  # also carry state from one batch to the next (contiguous streams)
@@ -116,3 +116,9 @@ class TrainConfig:
                 raise ConfigError(f"lr_scales: the factor of {prefix!r} must be a number > 0, got {factor!r}")
         if self.patience is not None and self.patience < 1:
             raise ConfigError(f"patience must be >= 1 or None, got {self.patience}")
+        if (
+            self.min_delta < 0
+        ):  # a worse epoch counted as an improvement: kept as best, early stopping never came
+            raise ConfigError(f"min_delta must be >= 0 (the gain an improvement needs), got {self.min_delta}")
+        if self.step_size < 1:  # was ZeroDivisionError from torch's StepLR after the first epoch's training
+            raise ConfigError(f"step_size must be >= 1 (epochs between decays), got {self.step_size}")

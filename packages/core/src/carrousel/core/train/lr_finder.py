@@ -30,7 +30,7 @@ from torch import nn
 
 from carrousel.core.args import check_args
 from carrousel.core.device import autocast, floating_dtype, move_batch, pick_device
-from carrousel.core.errors import ConfigError
+from carrousel.core.errors import ConfigError, DataError
 from carrousel.core.train.config import TrainConfig
 from carrousel.core.train.figures import read_all
 from carrousel.core.train.optim import build_optimizer
@@ -101,9 +101,18 @@ def find_lr(
 
     Returns:
         A :class:`LRFinderResult`.
+
+    Raises:
+        ConfigError: rates not ``0 < start_lr < end_lr < inf``, ``num_steps`` < 2, ``smoothing`` outside
+            ``[0, 1)``, ``diverge`` <= 1, or a ``config`` that is no :class:`TrainConfig`.
+        DataError: a loader that yields no batch.
     """
-    if not 0 < start_lr < end_lr or num_steps < 2:
-        raise ConfigError("need 0 < start_lr < end_lr and num_steps >= 2 for the learning-rate sweep")
+    if not 0 < start_lr < end_lr < math.inf or num_steps < 2:
+        raise ConfigError("need 0 < start_lr < end_lr < inf and num_steps >= 2 for the learning-rate sweep")
+    if not (0.0 <= smoothing < 1.0 and diverge > 1.0):  # were ZeroDivisionError / a stop at the first step
+        raise ConfigError(f"find_lr needs smoothing in [0, 1) and diverge > 1, got {smoothing} and {diverge}")
+    if config is not None and not isinstance(config, TrainConfig):
+        raise ConfigError(f"find_lr: config must be a TrainConfig, got a {type(config).__name__}")
     cfg = config or TrainConfig()
     device = pick_device(cfg.device)
     model.to(device)
@@ -136,8 +145,10 @@ def find_lr(
 
     was_training = model.training
     model.train()
+    taken = 0  # batches the loader gave
     try:
         for i, batch in enumerate(itertools.islice(itertools.cycle(loader), num_steps)):
+            taken = i + 1
             lr = start_lr * ratio**i
             for group in optimizer.param_groups:
                 group["lr"] = lr
@@ -161,6 +172,8 @@ def find_lr(
     finally:
         model.load_state_dict(saved)
         model.train(was_training)
+    if not taken:  # was a result of no rates and a suggestion of nan
+        raise DataError("find_lr: the loader yielded no batches; check the dataset, batch_size and drop_last")
     suggestion = suggest_lr(result_lrs, smooth)
     logger.info("learning-rate sweep: %d steps, suggested lr %.3g", len(result_lrs), suggestion)
     return LRFinderResult(lrs=result_lrs, losses=smooth, raw_losses=raw, suggestion=suggestion)

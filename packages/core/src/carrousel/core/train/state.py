@@ -103,11 +103,51 @@ def capture(t: Trainer) -> dict[str, Any]:
     }
 
 
+_KEPT = ("lr", "weight_decay", "momentum", "scheduler", "step_size", "gamma", "warmup_pct")  # the state wins
+
+
+def _load_optimizer(t: Trainer, state: dict[str, Any]) -> None:
+    """Loads the optimiser's state, refusing one written by another optimiser and saying which settings of
+    ``t.config`` the checkpoint's optimiser and scheduler state override.
+
+    Raises:
+        CheckpointError: another optimiser (its state would not fit: SGD raised KeyError 'momentum' at the
+            first step, Adam silently ran AdamW's decoupled weight decay), or other parameter groups.
+    """
+    saved = state.get("config") or {}
+    was, now = str(saved.get("optimizer", t.config.optimizer)).lower(), t.config.optimizer.lower()
+    if was != now:
+        raise CheckpointError(
+            f"the checkpoint was written with optimizer={was!r}, this trainer's is {now!r}; its optimiser "
+            f"state does not fit another optimiser: resume with optimizer={was!r}, or start a new fit"
+        )
+    try:
+        t.optimizer.load_state_dict(state["optimizer"])
+    except (ValueError, KeyError) as exc:  # other parameter groups (lr_scales) or another model's parameters
+        raise CheckpointError(
+            f"the checkpoint's optimiser state does not fit this trainer's ({exc}); resume with the "
+            "TrainConfig it was written with (lr_scales)"
+        ) from None
+    changed = [
+        f"{k}={saved[k]!r} (TrainConfig now: {getattr(t.config, k)!r})"
+        for k in _KEPT
+        if k in saved and saved[k] != getattr(t.config, k)
+    ]
+    if changed:  # exact continuation: the optimiser's and scheduler's state carry the checkpoint's settings
+        logger.warning(
+            "resuming continues the checkpoint's optimiser and scheduler state, written with %s; a new "
+            "value is not applied as a new fit would apply it (the learning rate stays the checkpoint's): "
+            "start a new fit, without resume, to use it",
+            ", ".join(changed),
+        )
+
+
 def restore(t: Trainer, state: dict[str, Any]) -> None:
     """Loads what :func:`capture` returned into trainer ``t`` (RNG states included).
 
     Raises:
-        CheckpointError: the checkpoint's weights do not fit ``t.model`` (another architecture or size).
+        CheckpointError: the checkpoint's weights do not fit ``t.model`` (another architecture or size), or
+            its optimiser state the trainer's optimiser (:func:`_load_optimizer`).
     """
     try:
         t.model.load_state_dict(state["model"])
@@ -116,7 +156,7 @@ def restore(t: Trainer, state: dict[str, Any]) -> None:
         raise CheckpointError(
             f"the checkpoint does not fit this model ({detail}); resume with the model it was written for"
         ) from None
-    t.optimizer.load_state_dict(state["optimizer"])
+    _load_optimizer(t, state)
     if t.scheduler is not None and state["scheduler"]:
         t.scheduler.load_state_dict(state["scheduler"])
     if t.scaler is not None and state["scaler"]:

@@ -102,6 +102,10 @@ class Trainer:
         progress_label: str = "",
     ) -> None:
         check_parts(model, task)
+        if config is not None and not isinstance(config, TrainConfig):  # was AttributeError on a dict
+            raise ConfigError(
+                f"config must be a TrainConfig, got a {type(config).__name__}; pass TrainConfig(...)"
+            )
         extra = check_callbacks(callbacks)
         self.config = cfg = config or TrainConfig()
         for name in ("checkpoint_dir", "log_dir"):  # fails here, not after the first epoch's training
@@ -186,7 +190,8 @@ class Trainer:
             val_loader: optional validation batches, evaluated after every epoch.
             resume: a checkpoint file, a checkpoint folder (its latest), or ``"auto"`` (the latest in
                 ``config.checkpoint_dir`` when one exists, else a fresh start). Training continues
-                exactly where the checkpoint was written, mid-epoch included.
+                exactly where the checkpoint was written, mid-epoch included, with the checkpoint's
+                optimiser and scheduler state: a changed ``lr`` or schedule is logged and not applied.
 
         Returns:
             A :class:`FitResult`.
@@ -199,7 +204,8 @@ class Trainer:
                 Under torchrun the ranks agree first: every rank raises the same error, naming the rank.
             StepOverflowError: an optimiser step too large for the weights' float type (a learning rate near
                 its largest value), with either ``nonfinite`` setting.
-            CheckpointError: when ``resume`` points to a missing or damaged checkpoint.
+            CheckpointError: when ``resume`` points to a missing or damaged checkpoint, or one written for
+                another model or optimizer.
         """
         cfg = self.config
         with DeterministicGuard():
