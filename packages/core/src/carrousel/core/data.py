@@ -123,7 +123,11 @@ class SequenceCollator:
     sequences when their lengths differ within the batch or each equals its input's length (per-step
     targets); otherwise they are stacked as fixed-shape labels. A batch of one, or of equal-length targets
     that are shorter or longer than their inputs, cannot be told apart: set ``sequence_targets`` when
-    targets are sequences, so that every batch has the same structure.
+    targets are sequences, so that every batch has the same structure. Set ``sequence_targets=False`` for
+    fixed-shape vector labels (multi-label, multi-horizon): in a batch whose inputs all have as many steps
+    as the label has entries (3 labels, inputs of 3 steps: likely with bucketing) they are taken as per-step
+    targets, and that batch gains a fourth item, ``y_lengths`` (a task reading ``batch[-1]`` as its labels
+    then reads the lengths).
 
     Example:
         >>> x, lengths, y = SequenceCollator()([(torch.ones(3, 2), 1), (torch.ones(5, 2), 0)])

@@ -145,7 +145,9 @@ class DistillationTask(Task):
             the batch's device on first use); not trained and not part of the student. Its parameters keep
             their ``requires_grad``: a layer the student shares with it still trains, and the teacher can
             be trained again afterwards.
-        teacher_forward: ``(teacher, batch) -> (B, C)`` logits; default ``teacher(batch[0])``.
+        teacher_forward: ``(teacher, batch) -> (B, C)`` logits; default ``teacher(batch[0])``, the inputs
+            alone: for padded batches ``(x, lengths, y)`` pass ``lambda t, b: t(b[0], b[1])``, else the
+            teacher reads every sequence to the padded end and its soft targets differ from its predictions.
         logits: ``outputs -> (B, C)`` student logits from the base task's outputs; None: the outputs.
         lengths: ``"frames"``: ``outputs -> (B,)`` valid frames of the student's (and teacher's) outputs,
             e.g. ``lambda out: out[1]`` for a CTC model's ``(log_probs, out_lengths)``.
