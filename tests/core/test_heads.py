@@ -72,6 +72,18 @@ def test_pinball_loss_matches_definition() -> None:
         pinball_loss(pred, target[:, :1], qs)
 
 
+@pytest.mark.parametrize("levels", [(0.1, 0.5, 1.5), (0.0, 0.5, 0.9), (-0.1, 0.5, 0.9)])
+def test_pinball_loss_refuses_levels_outside_zero_one(levels: tuple[float, ...]) -> None:
+    """The training loss took (0.1, 0.5, 1.5) without a word (a level above 1 rewards over-prediction: a wrong
+    objective), where the PinballLoss metric refused it; now the metric's ConfigError, for tensors too."""
+    pred, target = torch.randn(2, 3, 3), torch.randn(2, 3)
+    with pytest.raises(ConfigError, match=r"pinball loss: quantiles must be in \(0, 1\)"):
+        pinball_loss(pred, target, levels)
+    with pytest.raises(ConfigError, match=r"pinball loss: quantiles must be in \(0, 1\)"):
+        pinball_loss(pred, target, torch.tensor(levels))
+    assert pinball_loss(pred, target, (0.1, 0.5, 0.9)).item() > 0
+
+
 @pytest.mark.usefixtures("one_thread")
 def test_quantile_head_learns_normal_quantiles() -> None:
     """From a constant input, the head must learn the quantiles of N(2, 1) noise (oracle: Normal.icdf)."""
