@@ -41,3 +41,17 @@ def test_tests_left_out_and_edges() -> None:
         benjamini_hochberg(np.ones((2, 2)))
     with pytest.raises(ShapeError):
         benjamini_hochberg(p, counts=np.ones(2))
+
+
+@pytest.mark.parametrize("bad", [float("nan"), 1.5, -0.01])
+def test_p_values_outside_zero_one_are_refused(bad: float) -> None:
+    """One NaN p-value made every q-value NaN, the valid ones too ([0.01, nan] -> [nan, nan]), and p-values
+    outside [0, 1] were adjusted as if valid, without a word (SciPy's false_discovery_control refuses them)."""
+    from carrousel.core.errors import DataError
+
+    with pytest.raises(
+        DataError, match=r"p-values must lie in \[0, 1\], got 1 outside \(first: .* at index 1\)"
+    ):
+        benjamini_hochberg(np.array([0.01, bad, 0.2]))
+    with pytest.raises(ValueError):  # what SciPy says of the same input
+        false_discovery_control(np.array([0.01, bad, 0.2]), method="bh")

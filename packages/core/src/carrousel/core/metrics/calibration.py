@@ -97,14 +97,15 @@ def scale_cut(cut: float, temperature: float) -> float:
 
 
 def log_loss(probs: object, labels: object) -> float:
-    """Mean negative log-likelihood of ``labels`` under ``(N, C)`` probabilities (clipped at 1e-12)."""
+    """Mean negative log-likelihood of ``labels`` under ``(N, C)`` probabilities (clipped at 1e-12; rows are
+    not renormalised); nan when there are no rows (the accumulating metrics raise DataError there)."""
     p, y = _rows(probs, labels, "log_loss")
     return float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], _TINY, 1.0)))) if len(y) else math.nan
 
 
 def brier_score(probs: object, labels: object) -> float:
     """Mean over rows of ``sum_c (p_c - [y == c])^2`` (Brier 1950; for two classes twice the mean square
-    error of P(second class))."""
+    error of P(second class)); nan when there are no rows."""
     p, y = _rows(probs, labels, "brier_score")
     if not len(y):
         return math.nan
@@ -115,7 +116,8 @@ def brier_score(probs: object, labels: object) -> float:
 @check_args
 def expected_calibration_error(probs: object, labels: object, bins: int = 15) -> float:
     """ECE of the argmax's confidence (Guo et al. 2017): rows binned by max probability into ``bins`` equal
-    widths of ``[0, 1]``; the mean over rows of ``|accuracy - confidence|`` of their bin."""
+    widths of ``[0, 1]``; the mean over rows of ``|accuracy - confidence|`` of their bin; nan when there are
+    no rows."""
     if bins < 1:
         raise ConfigError(f"bins must be >= 1, got {bins}")
     p, y = _rows(probs, labels, "expected_calibration_error")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from carrousel.core.errors import ShapeError
+from carrousel.core.errors import DataError, ShapeError
 
 __all__ = ["benjamini_hochberg"]
 
@@ -33,6 +33,7 @@ def benjamini_hochberg(
 
     Raises:
         ShapeError: ``pvalues`` is not 1-D or ``counts`` has another shape.
+        DataError: a p-value that is NaN or outside ``[0, 1]``.
 
     Example:
         >>> benjamini_hochberg(np.array([0.01, 0.001, 0.5]))
@@ -41,6 +42,12 @@ def benjamini_hochberg(
     p = np.asarray(pvalues, dtype=np.float64)
     if p.ndim != 1:
         raise ShapeError(f"benjamini_hochberg: p-values must be 1-D, got shape {p.shape}")
+    bad = ~((p >= 0.0) & (p <= 1.0))  # NaN included: one made every q-value NaN, the valid ones too
+    if bad.any():
+        raise DataError(
+            f"benjamini_hochberg: p-values must lie in [0, 1], got {int(bad.sum())} outside (first: "
+            f"{p[bad][0]!r} at index {int(np.flatnonzero(bad)[0])}); drop or fix those tests first"
+        )
     c = np.ones(p.size) if counts is None else np.asarray(counts, dtype=np.float64)
     if c.shape != p.shape:
         raise ShapeError(f"benjamini_hochberg: counts {c.shape} do not match p-values {p.shape}")
