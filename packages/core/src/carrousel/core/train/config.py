@@ -37,7 +37,8 @@ class TrainConfig:
     warmup_pct: float = 0.3  # onecycle: fraction of steps spent warming up
     grad_clip_norm: float | None = 1.0  # clip the global gradient L2 norm to this (None: off); norm logged
     grad_clip_value: float | None = None  # clip each gradient element to +-value (None: off)
-    accumulate: int = 1  # micro-batches whose gradients add up before one optimiser step
+    accumulate: int = 1  # micro-batches whose mean gradient makes one optimiser step (each loss divided by
+    # accumulate; a window an epoch's end cuts short by its own count): one batch accumulate times larger
     precision: Literal["fp32", "bf16", "fp16"] = "fp32"  # autocast dtype; fp16 uses a GradScaler on CUDA
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps (under torchrun: cuda:LOCAL_RANK)
     monitor: str = "val_loss"  # logged value for early stopping and the best model (train_loss w/o val)

@@ -5,7 +5,8 @@ loss, metrics) and data loaders yielding tensors, dicts or tuples of tensors (Nu
 become tensors at the edge, :func:`~carrousel.core.device.move_batch`). One training step is::
 
     outputs = task.forward(model, batch); loss = task.loss(outputs, batch); backward (scaled by the
-    GradScaler for fp16 on CUDA and MPS, divided by ``accumulate``); every ``accumulate`` micro-batches:
+    GradScaler for fp16 on CUDA and MPS, divided by ``accumulate``, or by its own count in a window an epoch's
+    end cuts short); every ``accumulate`` micro-batches:
     unscale, clip by value and/or norm (norm logged), skip or stop when loss or norm is not finite,
     optimiser step, per-step scheduler. The loss and gradient norm stay on the device until read, together:
     at each step that depends on them, else every ``log_every`` steps (:mod:`carrousel.core.train.figures`).
@@ -315,6 +316,12 @@ class Trainer:
                 if self._max_steps_reached() or self.should_stop:
                     break
             if self.micro % cfg.accumulate:  # flush a partial accumulation window
+                parts = self.micro % cfg.accumulate  # its gradients were each divided by accumulate: step on
+                for p in (
+                    self.model.parameters()
+                ):  # their mean, as a full window does (was parts/accumulate of it)
+                    if p.grad is not None:
+                        p.grad.mul_(cfg.accumulate / parts)
                 self._optimizer_step()
                 self._fold_average()
             logs = self._epoch_logs(time.perf_counter() - t0)
