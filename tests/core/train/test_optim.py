@@ -89,3 +89,14 @@ def test_lr_scales_refuse_bad_pairs(scales: tuple[tuple[str, float], ...], match
 def test_lr_scale_prefix_naming_no_trainable_parameter_is_a_clear_error() -> None:
     with pytest.raises(ConfigError, match=r"no trainable parameter's name starts with 'embedding\.'"):
         build_optimizer(torch.nn.Linear(2, 2), TrainConfig(lr_scales=(("embedding.", 0.1),)))
+
+
+@pytest.mark.parametrize(("max_steps", "want"), [(None, 10), (8, 2), (10, 3), (1000, 10)])
+def test_cosine_anneals_over_the_epochs_max_steps_lets_run(max_steps: int | None, want: int) -> None:
+    """The cosine schedule annealed over cfg.epochs even where max_steps ended the fit sooner: epochs=10 with
+    max_steps=8 at 4 steps an epoch ran 2 epochs at 100% and 98% of the peak rate (the docstring said it
+    used steps_per_epoch there); now over the 2 epochs that run (100%, 50%)."""
+    model = torch.nn.Linear(3, 1)
+    cfg = TrainConfig(epochs=10, max_steps=max_steps, lr=0.1, scheduler="cosine")
+    sched = build_scheduler(build_optimizer(model, cfg), cfg, 4)
+    assert sched.T_max == want

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 import torch
@@ -98,8 +99,11 @@ def build_scheduler(optimizer: Optimizer, cfg: TrainConfig, steps_per_epoch: int
         return None
     if name == "step":
         return StepLR(optimizer, step_size=cfg.step_size, gamma=cfg.gamma)
-    if name == "cosine":
-        return CosineAnnealingLR(optimizer, T_max=max(cfg.epochs, 1))
+    if name == "cosine":  # over the epochs that will run: max_steps may end the fit before cfg.epochs
+        epochs = cfg.epochs  # (was cfg.epochs alone: 2 epochs of 10 ran at 98% and 90% of the peak rate)
+        if cfg.max_steps is not None and steps_per_epoch:
+            epochs = min(epochs, math.ceil(cfg.max_steps / steps_per_epoch))
+        return CosineAnnealingLR(optimizer, T_max=max(epochs, 1))
     if name == "plateau":
         patience = max(cfg.step_size // 5, 1)
         return ReduceLROnPlateau(optimizer, mode=cfg.mode, factor=cfg.gamma, patience=patience)
