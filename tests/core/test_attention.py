@@ -310,3 +310,13 @@ def test_attention_sizes_below_one_are_one_line() -> None:
         MultiplicativeAttention(0, 4)
     with pytest.raises(ConfigError, match="AttentionPooling: attention_size must be >= 0, got -2"):
         AttentionPooling(4, -2)
+
+
+@pytest.mark.parametrize("directions", [0, 3])
+def test_pooling_directions_other_than_one_or_two_are_refused(directions: int) -> None:
+    """Pooling("last", 6, directions=3) took the first third of the features as the forward half and the
+    rest as the reverse half without a word; directions=0 raised ZeroDivisionError at the first call."""
+    with pytest.raises(ConfigError, match=f"Pooling: directions must be 1 or 2, got {directions}"):
+        Pooling("last", 6, directions=directions)
+    with pytest.raises(ShapeError, match="need directions 1 or 2"):
+        last_pool(torch.randn(2, 4, 6), directions=directions)

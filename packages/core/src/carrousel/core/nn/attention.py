@@ -15,9 +15,8 @@ per decoder step), and valid keys given as a ``(B, Tk)`` boolean mask or ``(B,)`
 loop, project the keys once with :meth:`project_keys` and pass them back as ``projected_keys``.
 
 Padding never influences any result here: padded steps are excluded from every softmax, mean and max.
-Lengths and masks may be tensors, lists or NumPy arrays, as :class:`RecurrentEncoder` takes them; lengths
-on the CPU are checked to be whole numbers in ``[0, T]`` (on another device they are not: that check would
-wait for the device).
+Lengths and masks may be tensors, lists or NumPy arrays (as the encoder takes them); CPU lengths are
+checked to be whole numbers in ``[0, T]`` (others are not read: that would wait for the device).
 """
 
 from __future__ import annotations
@@ -65,9 +64,7 @@ class AttentionOutput(NamedTuple):
 
 def _checked(lengths: Tensor, steps: int) -> Tensor:
     """``lengths`` ``(B,)`` checked as :func:`check_lengths` does (whole numbers in ``[0, steps]``) where
-    that costs no device read: CPU lengths, outside tracing and compiling (no data-dependent branch there).
-    A length past the steps was a row of every step (IndexError in :func:`last_pool`), a negative one an
-    empty row and 2.5 three steps, all without a word."""
+    that costs no device read: CPU lengths, outside tracing and compiling (no data-dependent branch there)."""
     if lengths.device.type != "cpu" or torch.jit.is_tracing() or torch.compiler.is_compiling():
         return lengths
     if steps < 0:
@@ -84,8 +81,7 @@ def mask_from_lengths(lengths: Tensor, max_len: int, device: torch.device | None
         device: where the mask is made (default: that of ``lengths``).
 
     Raises:
-        ShapeError: lengths that are not ``(B,)``; on the CPU (not while tracing), lengths that are not
-            whole numbers in ``[0, max_len]`` or a negative ``max_len``.
+        ShapeError: lengths not ``(B,)``; CPU lengths (not when tracing) outside ``[0, max_len]``, fractional.
     """
     lengths = torch.as_tensor(lengths)
     if lengths.dim() != 1:
@@ -120,8 +116,7 @@ def resolve_mask(
 def _check_sizes(owner: str, **sizes: int) -> None:
     """Feature sizes >= 1 (``attention_size`` >= 0, 0 being its default): was torch's "negative dimension"."""
     for name, size in sizes.items():
-        low = 0 if name == "attention_size" else 1
-        if size < low:
+        if size < (low := 0 if name == "attention_size" else 1):
             raise ConfigError(f"{owner}: {name} must be >= {low}, got {size}")
 
 
@@ -307,8 +302,8 @@ def last_pool(
     states directly. A mask is taken as a valid prefix per row; a row of length 0 gives step 0's output
     (zeros in an encoder's output).
     """
-    if output.dim() != 3 or output.shape[-1] % directions:
-        raise ShapeError(f"output must be (batch, time, {directions}*H), got shape {tuple(output.shape)}")
+    if directions not in (1, 2) or output.dim() != 3 or output.shape[-1] % directions:
+        raise ShapeError(f"need directions 1 or 2, output (B, T, {directions}*H); got {tuple(output.shape)}")
     idx = (_lengths_of(output, lengths, mask) - 1).clamp(min=0)
     rows = torch.arange(output.shape[0], device=output.device)
     fwd = output[rows, idx]  # (B, D*H)
@@ -377,7 +372,7 @@ class Pooling(nn.Module):
         attention_size: scoring layer size of ``"attention"`` (0: ``input_size``).
 
     Raises:
-        ConfigError: on an unknown mode.
+        ConfigError: on an unknown mode or ``directions`` other than 1 and 2.
     """
 
     @check_args
@@ -385,6 +380,8 @@ class Pooling(nn.Module):
         super().__init__()
         if mode not in POOLINGS:
             raise ConfigError(f"unknown pooling {mode!r}; choose one of: {', '.join(POOLINGS)}")
+        if directions not in (1, 2):  # 3 cut the features in thirds silently, 0: ZeroDivisionError
+            raise ConfigError(f"Pooling: directions must be 1 or 2, got {directions}")
         self.mode = mode
         self.directions = directions
         self.attention = AttentionPooling(input_size, attention_size) if mode == "attention" else None
