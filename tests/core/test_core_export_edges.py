@@ -116,3 +116,23 @@ def test_an_export_whose_check_raises_leaves_a_training_module_training() -> Non
     assert net.training
     export_onnx(net, (torch.randn(2, 4),), ["x"], dyn, output_names=["y"], check_inputs=(torch.randn(5, 4),))
     assert net.training  # and after a check that passes, as before
+
+
+def test_onnx_module_refuses_negative_token_ids_the_eager_network_refuses() -> None:
+    """An exported embedding's Gather reads id -3 as the third-last row: OnnxModule returned numbers for
+    ids the eager classifier refuses (ShapeError), without a word. Now the same refusal, before the run."""
+    torch.manual_seed(0)
+    net = SequenceClassifier(
+        SequenceClassifierConfig(RecurrentConfig(8, 16), num_classes=3, num_embeddings=50)
+    ).eval()
+    ids, lengths = torch.randint(1, 50, (3, 12)), torch.tensor([12, 7, 4])
+    dyn = {"ids": {0: "batch", 1: "time"}, "lengths": {0: "batch"}}
+    onnx = OnnxModule(export_onnx(net, (ids, lengths), ["ids", "lengths"], dyn))
+    bad = ids.clone()
+    bad[0, 0] = -3
+    with pytest.raises(ShapeError, match="token ids must lie in"):
+        net(bad, lengths)
+    with pytest.raises(ShapeError, match=r"input ids holds negative integers \(min -3\)"):
+        onnx(bad, lengths)
+    with torch.no_grad():
+        torch.testing.assert_close(onnx(ids, lengths), net(ids, lengths), atol=1e-5, rtol=1e-5)

@@ -109,11 +109,20 @@ class OnnxModule(nn.Module):
                 which ONNX Runtime aborts the process; an input named ``lengths`` that the eager encoder
                 would refuse (not ``(B,)`` integers in ``[1, T]``, ``B`` and ``T`` the first two axes of the
                 first input with two or more), with the eager message: the graph would return numbers for
-                them instead.
+                them instead; a negative integer in any input (token ids: an ONNX ``Gather`` wraps -3 to the
+                third-last row, a silent wrong embedding).
         """
         if "lengths" in self.input_names and len(inputs) == len(self.input_names):
             at = self.input_names.index("lengths")  # checked as eager checks them; whole floats read as int64
             inputs = (*inputs[:at], _check_lengths(inputs, at), *inputs[at + 1 :])
+        for name, value in zip(self.input_names, inputs, strict=False):
+            arr = value.detach().cpu().numpy() if isinstance(value, Tensor) else np.asarray(value)
+            if arr.dtype.kind == "i" and arr.size and int(arr.min()) < 0:  # ids: ONNX's Gather wraps them
+                raise ShapeError(
+                    f"input {name} holds negative integers (min {int(arr.min())}): an exported embedding "
+                    "reads id -k as the k-th from the end, where the eager network refuses it; map them to "
+                    "valid ids (0 = padding)"
+                )
         return run_onnx(self.session, inputs)
 
     def forward(self, *inputs: Tensor) -> Tensor:
