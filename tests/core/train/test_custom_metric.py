@@ -135,3 +135,28 @@ def test_a_former_style_metric_overriding_add_applies_it_once() -> None:
     with pytest.warns(DeprecationWarning, match="HalvedOldStyleMeanAbsError overrides _add"):
         metric.update(torch.tensor([1.0, 2.0]), torch.tensor([0.0, 4.0]))
     assert metric.compute() == 0.75
+
+
+class MedianAbsError(Metric):
+    """A metric of one's own as the README describes it: its state read directly, without need()."""
+
+    def update(self, preds: Any, target: Any) -> None:
+        self.append("err", (torch.as_tensor(preds) - torch.as_tensor(target)).abs().reshape(-1))
+
+    def compute_from_state(self, sums: dict[str, Tensor], cats: dict[str, Tensor]) -> float:
+        return float(cats["err"].median())
+
+
+def test_a_user_metric_computed_before_any_update_is_a_data_error() -> None:
+    """compute() before update() (or after reset()) was KeyError: 'err' from the user's own hook; it is now
+    the DataError every core metric gives, naming the class. A KeyError with state seen is the hook's own."""
+    metric = MedianAbsError()
+    with pytest.raises(
+        DataError, match=r"^MedianAbsError: no samples were seen; call update\(\) before compute\(\)$"
+    ):
+        metric.compute()
+    metric.update([1.0, 2.0, 4.0], [1.0, 1.0, 1.0])
+    assert metric.compute() == 1.0
+    metric.reset()
+    with pytest.raises(DataError, match="no samples were seen"):
+        metric.compute()

@@ -181,9 +181,16 @@ class Metric(abc.ABC):
         cats = {k: torch.cat(v) for k, v in self._cats.items() if v}
         if sync and distributed_active():
             sums, cats = _gather_state(sums, cats)
-        if _overridden(type(self), "_compute", "compute_from_state") and "_compute" not in self._running:
-            return float(self._dispatch("_compute", sums, cats))
-        return float(self.compute_from_state(sums, cats))
+        try:
+            if _overridden(type(self), "_compute", "compute_from_state") and "_compute" not in self._running:
+                return float(self._dispatch("_compute", sums, cats))
+            return float(self.compute_from_state(sums, cats))
+        except KeyError:  # a metric of one's own reading its state without need(): was KeyError 'err'
+            if sums or cats:
+                raise
+            raise DataError(
+                f"{type(self).__name__}: no samples were seen; call update() before compute()"
+            ) from None
 
     @property
     def empty(self) -> bool:
