@@ -10,7 +10,9 @@ A task that sets ``stateful = True`` receives and returns a recurrent state:
 ``forward(model, batch, state) -> (outputs, new_state)``, with ``state=None`` meaning "start fresh".
 When ``TrainConfig.tbptt_steps = k > 0`` the trainer cuts each batch into chunks of ``k`` time steps
 with :meth:`Task.split` (default: every tensor with at least two dimensions is sliced along dim 1, the
-time axis of ``(B, T, ...)`` batches; a ``"lengths"`` entry of a dict batch is clipped per chunk), runs
+time axis of ``(B, T, ...)`` batches; a ``"lengths"`` entry of a dict batch is clipped per chunk, while
+lengths in a tuple batch ``(x, lengths, y)`` cannot be told from labels and pass unclipped: the encoder
+then refuses a length past the chunk, so use a dict batch or override :meth:`Task.split`), runs
 the chunks in order, passes each chunk's final state to the next one after :meth:`Task.detach_state`,
 and takes one optimiser step per chunk. Sample ``b`` of a chunk continues sample ``b`` of the previous
 chunk, so the state is carried per sample; in variable-length batches a chunk past a sample's end has
