@@ -150,6 +150,13 @@ def test_resume_says_a_changed_learning_rate_is_not_applied(
             loader, resume="auto"
         )
     assert "resuming continues" not in caplog.text
+    caplog.clear()
+    with caplog.at_level(
+        "WARNING", logger="carrousel"
+    ):  # momentum is SGD's: AdamW ignores it, nothing to say
+        again = dataclasses.replace(cfg, epochs=4, lr=0.1, momentum=0.5)
+        Trainer(mlp(), RegressionTask(), again).fit(loader, resume="auto")
+    assert "resuming continues" not in caplog.text
 
 
 class _InterruptError(Exception):

@@ -103,7 +103,9 @@ def capture(t: Trainer) -> dict[str, Any]:
     }
 
 
-_KEPT = ("lr", "weight_decay", "momentum", "scheduler", "step_size", "gamma", "warmup_pct")  # the state wins
+# settings the checkpoint's optimiser and scheduler state carry, and the one they matter for (None: all)
+_KEPT = {"lr": None, "weight_decay": None, "scheduler": None, "momentum": "sgd", "step_size": "step plateau"}
+_KEPT |= {"gamma": "step plateau", "warmup_pct": "onecycle"}
 
 
 def _load_optimizer(t: Trainer, state: dict[str, Any]) -> None:
@@ -130,8 +132,10 @@ def _load_optimizer(t: Trainer, state: dict[str, Any]) -> None:
         ) from None
     changed = [
         f"{k}={saved[k]!r} (TrainConfig now: {getattr(t.config, k)!r})"
-        for k in _KEPT
-        if k in saved and saved[k] != getattr(t.config, k)
+        for k, used in _KEPT.items()
+        if k in saved
+        and saved[k] != getattr(t.config, k)
+        and (used is None or {t.config.optimizer.lower(), t.config.scheduler.lower()} & set(used.split()))
     ]
     if changed:  # exact continuation: the optimiser's and scheduler's state carry the checkpoint's settings
         logger.warning(
