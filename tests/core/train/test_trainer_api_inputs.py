@@ -293,3 +293,18 @@ def test_a_config_that_is_no_train_config_is_one_line() -> None:
         ConfigError, match=r"^config must be a TrainConfig, got a dict; pass TrainConfig\(\.\.\.\)$"
     ):
         Trainer(mlp(), RegressionTask(), {"epochs": 1})  # type: ignore[arg-type]
+
+
+def test_fp16_on_the_cpu_is_refused_where_it_trained_as_bf16() -> None:
+    """TrainConfig(precision="fp16") on the CPU trained under bf16 autocast without a word (the domain
+    commands refuse it, predict(precision="fp16") too); the Trainer and find_lr now refuse it alike."""
+    from carrousel.core.train import find_lr
+
+    cfg = dataclasses.replace(CFG, precision="fp16")
+    with pytest.raises(
+        ConfigError, match=r"^precision='fp16' needs a CUDA or MPS device; on the CPU use precision='bf16'$"
+    ):
+        Trainer(mlp(), RegressionTask(), cfg)
+    with pytest.raises(ConfigError, match=r"^precision='fp16' needs a CUDA or MPS device"):
+        find_lr(mlp(), RegressionTask(), loader(), cfg, num_steps=5)
+    Trainer(mlp(), RegressionTask(), dataclasses.replace(CFG, precision="bf16")).fit(loader())  # bf16 trains

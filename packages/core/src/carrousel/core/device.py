@@ -223,7 +223,7 @@ def _page_locked(tensor: torch.Tensor) -> torch.Tensor:
 def grad_scaler(precision: str, device: torch.device) -> torch.amp.GradScaler | None:
     """The loss scaler of fp16 training on ``device``: fp16 autocast on a GPU (CUDA or Apple MPS) needs one,
     or small gradients flush to zero in its backward pass; None for fp32, bf16 (float32's exponent range)
-    and the CPU (where fp16 training runs as bf16, :func:`resolve_dtype`)."""
+    and the CPU (where :func:`resolve_dtype` maps fp16 to bf16; the Trainer refuses fp16 there)."""
     if precision == "fp16" and device.type in ("cuda", "mps"):
         return torch.amp.GradScaler(device.type)
     return None

@@ -40,6 +40,7 @@ class TrainConfig:
     accumulate: int = 1  # micro-batches whose mean gradient makes one optimiser step (each loss divided by
     # accumulate; a window an epoch's end cuts short by its own count): one batch accumulate times larger
     precision: Literal["fp32", "bf16", "fp16"] = "fp32"  # autocast dtype; fp16 uses a GradScaler on CUDA
+    # and MPS and needs one of them (the Trainer and find_lr refuse it on the CPU: it ran as bf16 there)
     device: str = "auto"  # auto | cpu | cuda | cuda:N | mps (under torchrun: cuda:LOCAL_RANK)
     monitor: str = "val_loss"  # logged value for early stopping and the best model (train_loss w/o val)
     mode: Literal["min", "max"] = "min"  # whether the monitored value should go down or up (checked

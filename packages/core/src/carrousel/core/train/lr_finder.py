@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from carrousel.core.args import check_args
-from carrousel.core.device import autocast, floating_dtype, move_batch, pick_device
+from carrousel.core.device import autocast, floating_dtype, inference_dtype, move_batch, pick_device
 from carrousel.core.errors import ConfigError, DataError
 from carrousel.core.train.config import TrainConfig
 from carrousel.core.train.figures import read_all
@@ -115,6 +115,7 @@ def find_lr(
         raise ConfigError(f"find_lr: config must be a TrainConfig, got a {type(config).__name__}")
     cfg = config or TrainConfig()
     device = pick_device(cfg.device)
+    inference_dtype(cfg.precision, device)  # fp16 on the CPU: refused, as the Trainer does
     model.to(device)
     saved = copy.deepcopy(model.state_dict())
     optimizer = build_optimizer(model, cfg)

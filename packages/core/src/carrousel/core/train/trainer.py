@@ -36,6 +36,7 @@ from carrousel.core.device import (
     autocast,
     floating_dtype,
     grad_scaler,
+    inference_dtype,
     move_batch,
     pick_device,
 )
@@ -118,6 +119,7 @@ class Trainer:
         if self.env.enabled and device.type == "cuda":
             device = torch.device("cuda", self.env.local_rank)
         self.device = device
+        inference_dtype(cfg.precision, device)  # fp16 on the CPU ran as bf16 without a word: refused
         self.model = model.to(device)
         self.rank_zero = self.env.rank == 0
         self.scaler: torch.amp.GradScaler | None = grad_scaler(cfg.precision, device)  # fp16 on CUDA / MPS
