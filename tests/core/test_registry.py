@@ -56,3 +56,31 @@ def test_an_unknown_name_lists_the_names_known_before_import() -> None:
         RegistryError, match=r"unknown module 'demo\.tagger'; choose one of: recurrent_encoder$"
     ):
         reg.get("demo.tagger")
+
+
+def test_a_core_name_is_taken_before_its_module_is_imported() -> None:
+    """register_module("sequence_classifier") on a class of one's own succeeded while carrousel.core.nn was
+    not imported yet (core's modules load on first use), and the next import of it then failed with
+    "module name 'sequence_classifier' is already taken by Mine": core was broken in that process."""
+    import dataclasses
+
+    import torch
+
+    from carrousel.core.errors import RegistryError
+    from carrousel.core.io import MODULES
+    from carrousel.core.registry import Registry
+
+    fresh: Registry[torch.nn.Module] = Registry("module", torch.nn.Module, providers=dict(MODULES._providers))
+
+    @dataclasses.dataclass(frozen=True)
+    class Cfg:
+        n: int = 1
+
+    class Mine(torch.nn.Module):
+        config_class = Cfg
+
+    with pytest.raises(
+        RegistryError, match=r"^module name 'sequence_classifier' is taken by carrousel\.core\.nn\.heads"
+    ):
+        fresh.register("sequence_classifier")(Mine)
+    assert fresh.register("mine.sequence_classifier")(Mine) is Mine

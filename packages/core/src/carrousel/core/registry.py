@@ -41,7 +41,8 @@ class Registry(Generic[T]):
         again: a notebook cell, a reloaded module) replaces it.
 
         Raises:
-            RegistryError: ``cls`` is not a subclass of ``base``, or ``name`` holds another class.
+            RegistryError: ``cls`` is not a subclass of ``base``, or ``name`` holds another class (or is a
+                provider's name, before its module is imported).
         """
 
         def deco(cls: type[T]) -> type[T]:
@@ -50,6 +51,9 @@ class Registry(Generic[T]):
             existing = self._items.get(name)
             if existing is not None and existing is not cls and not _redefined(existing, cls):
                 raise RegistryError(f"{self.kind} name {name!r} is already taken by {existing.__qualname__}")
+            owner = self._providers.get(name)  # a name whose module is not imported yet: taken all the same
+            if existing is None and owner is not None and cls.__module__ != owner:  # (its import then failed)
+                raise RegistryError(f"{self.kind} name {name!r} is taken by {owner}; pick another name")
             self._items[name] = cls
             return cls
 
