@@ -230,3 +230,27 @@ def test_structured_pruning_refuses_what_it_cannot_do() -> None:
         prune_units(_classifier(proj_size=4), hidden=4)
     with pytest.raises(ConfigError, match=r"has no \.encoder"):
         prune_units(nn.Linear(2, 2), amount=0.5)
+
+
+def test_a_cell_of_ones_own_is_refused_without_the_layer_norm_reason() -> None:
+    """A user's registered cell (here a minimal gated unit) was refused 'its layer norms would change with
+    the unit count', a reason that is ln_lstm's alone; the reason now comes with ln_lstm only."""
+    from carrousel.core.nn import CELLS, LoopCell, State
+
+    @CELLS.register("test.prune_mgu")
+    class _MGU(LoopCell):
+        gates = 2
+
+        def step(self, xw: torch.Tensor, h: torch.Tensor, c: torch.Tensor | None) -> State:
+            hw = nn.functional.linear(h, self.weight_hh)
+            f = torch.sigmoid(xw[:, : self.hidden_size] + hw[:, : self.hidden_size])
+            n = torch.tanh(xw[:, self.hidden_size :] + f * hw[:, self.hidden_size :])
+            return State((1 - f) * h + f * n, None)
+
+    try:
+        with pytest.raises(ConfigError, match=r"not 'test\.prune_mgu'; use magnitude pruning$"):
+            prune_units(_classifier(cell="test.prune_mgu"), amount=0.5)
+    finally:  # the registry is process-wide: other tests enumerate its cells
+        CELLS._items.pop("test.prune_mgu", None)
+    with pytest.raises(ConfigError, match=r"not 'ln_lstm' \(its layer norms would change"):
+        prune_units(_classifier(cell="ln_lstm"), amount=0.5)

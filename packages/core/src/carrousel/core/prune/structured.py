@@ -56,9 +56,9 @@ def _param_keys(enc: RecurrentEncoder) -> list[list[dict[str, str]]]:
 
 def _check(cfg: RecurrentConfig) -> int:
     if cfg.cell not in _GATES:
-        raise ConfigError(
-            f"structured pruning supports {', '.join(_GATES)}, not {cfg.cell!r} (its layer norms would "
-            "change with the unit count); use magnitude pruning"
+        why = " (its layer norms would change with the unit count)" if cfg.cell == "ln_lstm" else ""
+        raise ConfigError(  # the layer-norm reason was given for any cell, a user's own registered one too
+            f"structured pruning supports {', '.join(_GATES)}, not {cfg.cell!r}{why}; use magnitude pruning"
         )
     if cfg.residual:
         raise ConfigError("structured pruning of a residual encoder is not supported; set residual=False")
