@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import builtins
 import re
 import shlex
 from pathlib import Path
@@ -142,6 +144,45 @@ def test_readme_torchrun_lines_run_the_command_itself() -> None:
         words = shlex.split(line)
         assert "--" in words and words[words.index("--") - 1] == "--no-python", line
         assert words[words.index("--") + 1] in PROGRAMS, line
+
+
+def _undefined_names(code: str) -> list[str]:
+    """Names a block reads that it never binds (import, assignment, def, class, argument, loop or ``as``
+    target) and that are no builtins: what a newcomer pasting it alone into a file gets a NameError for."""
+    tree = ast.parse(code)
+    bound = set(dir(builtins))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            bound.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    loads = (n for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+    return sorted({n.id for n in loads} - bound)
+
+
+def test_undefined_names_finds_what_a_block_never_binds() -> None:
+    code = "import numpy as np\nfrom a import b\nx = np.ones(3)\nfor i in range(2):\n    y = f(x, i, z=b)\n"
+    assert _undefined_names(code) == ["f"]
+    assert _undefined_names("class C:\n    def m(self, k):\n        return self, k, C\n") == []
+
+
+@pytest.mark.parametrize(
+    "readme", sorted(README.parent.glob("packages/*/README.md")), ids=lambda p: p.parent.name
+)
+def test_package_readme_python_blocks_define_every_name_they_use(readme: Path) -> None:
+    """A package README is the PyPI page: each Python block is pasted alone. Before, bio's (the only one
+    above its first section) ended with `model.logits(windows)`, `windows` defined nowhere: a NameError
+    after a scan and a training run, in a fresh install walk."""
+    undefined = {
+        i: names for i, block in enumerate(_python_blocks(readme)) if (names := _undefined_names(block))
+    }
+    assert undefined == {}, f"{readme.parent.name} README: block -> names it uses but never defines"
 
 
 # The commands of the READMEs, inline and in code blocks: tests/test_readme_commands.py.
