@@ -128,3 +128,14 @@ def test_each_package_ships_its_licence_text(package: str) -> None:
     text = (ROOT / "packages" / package / "LICENSE").read_text(encoding="utf-8")
     assert text.startswith("MIT License\n") and "The above copyright notice" in text
     assert text == (ROOT / "packages" / "core" / "LICENSE").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_readme_naming_an_export_command_names_core_export_extra(domain: str) -> None:
+    """Every domain's `export` command needs carrousel-core[export] (onnx, onnxruntime), which no domain
+    extra pulls in (`[all]` neither): on a plain install it stops with "run: pip install
+    'carrousel-core[export]'". nlp's and speech's export sections said so; finance's and bio's did not, so
+    a reader of `finance export` / `bio export` learnt it only from the error (a fresh-install walk)."""
+    text = (ROOT / "packages" / domain / "README.md").read_text(encoding="utf-8")
+    if re.search(rf"`{domain}(?: [a-z]+)? export\b", text):
+        assert "carrousel-core[export]" in text, f"{domain}: its README shows an export command, no extra"
