@@ -170,7 +170,7 @@ def export_model(cfg: ExportConfig, out: str | Path, progress: bool = False) -> 
     """
     source = user_path(cfg.model) if cfg.model is not None else default_model_path()
     out = user_path(out)  # a Python caller's "~/exported"
-    check_export_out(out, source)  # before any work
+    check_export_out(out, source, KIND)  # before any work
     model = load_model(source)
     eager = replace(model, runtime=None)
     sets = _sets(cfg, model.window)  # read before the export: a bad file fails fast

@@ -137,7 +137,7 @@ def train(cfg: TrainConfig, out: str | Path, command: str = "", progress: bool =
     fit = cfg.fit
     check_precision(fit.precision.value, fit.device)
     target = user_path(out)  # a Python caller's "~/models/ctcf"
-    refuse_other_files(target, option("out"), "bundle.json", BundleError)
+    refuse_other_files(target, option("out"), "bundle.json", BundleError, KIND)
     check_output_dir(target, option("out"))
     d = cfg.data
     _inputs(

@@ -143,16 +143,16 @@ class Bundle:
     def save(self, folder: str | Path, also: Callable[[Path], object] | None = None) -> Path:
         """Writes the bundle into ``folder`` as a whole (temporary folder, then rename).
 
-        ``folder`` may be new, empty, or an earlier bundle (replaced only once the new one is complete).
+        ``folder`` may be new, empty, or an earlier bundle of its kind (replaced once the new one is whole).
         ``also(tmp)`` writes a training report into it too (:mod:`carrousel.core.curves`; never loaded).
 
         Raises:
             BundleError: on weights or arrays that are not finite, assets that are not strict JSON, or an
-                existing ``folder`` that holds something other than a bundle.
+                existing ``folder`` that holds something else than a bundle of its kind.
             OutputError: when the folder cannot be written.
         """
         target = user_path(folder)
-        refuse_other_files(target, None, BUNDLE_FILE, BundleError)
+        refuse_other_files(target, None, BUNDLE_FILE, BundleError, self.kind)
         name = MODULES.name_of(type(self.model))
         cfg = getattr(self.model, "config", None)
         if cfg is None:

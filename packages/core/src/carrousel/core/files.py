@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import json
 import logging
 import os
 import secrets
@@ -211,6 +212,7 @@ def check_output_dir(
     flag: str | None = None,
     marker: str | None = None,
     error: type[CarrouselError] = ConfigError,
+    kind: str | None = None,
 ) -> Path:
     """Fails before any work when ``path`` can neither be used nor created as a writable folder; returns it
     as a Path, ``~`` expanded as :func:`~carrousel.core.atomic.atomic_dir` expands it.
@@ -222,11 +224,13 @@ def check_output_dir(
         marker: a file that every earlier output of the command holds (``bundle.json``): an existing
             folder with files but without it is refused, as its content would be replaced.
         error: the class raised for a path that cannot be used (a caller's own subclass of CarrouselError).
+        kind: the kind the command writes (``"nlp.sentiment"``; with ``marker``): an earlier output whose
+            ``marker`` names another kind (someone's bio model under ``nlp sentiment train``) is refused.
 
     Raises:
         ConfigError: ``path`` is ``-`` (standard output, which cannot hold a folder).
-        error: ``path`` is a file, a folder of other files (with ``marker``), or its nearest existing
-            ancestor is not a writable folder.
+        error: ``path`` is a file, a folder of other files (with ``marker``), an output of another kind
+            (with ``kind``), or its nearest existing ancestor is not a writable folder.
     """
     p = user_path(path)
     where = named_path(p, flag)
@@ -234,17 +238,23 @@ def check_output_dir(
     if p.exists() and not p.is_dir():
         raise error(f"{where} is {_not_folder_kind(p)}, not a folder; give a folder path")
     if marker:
-        refuse_other_files(p, flag, marker, error)
+        refuse_other_files(p, flag, marker, error, kind)
     _writable_parent(p if p.exists() else p.parent, where, error)
     return p
 
 
 def refuse_other_files(
-    path: str | Path, flag: str | None, marker: str, error: type[CarrouselError] = ConfigError
+    path: str | Path,
+    flag: str | None,
+    marker: str,
+    error: type[CarrouselError] = ConfigError,
+    kind: str | None = None,
 ) -> None:
-    """Fails when ``path`` is a folder with files but no ``marker``: not an earlier output of the command,
-    so writing it as a whole would replace someone's files. The one check (and wording) of every command
-    that writes a folder as a whole (a bundle, a run folder, a discover folder).
+    """Fails when ``path`` is a folder with files but no ``marker``, or (with ``kind``) one whose ``marker``
+    names another kind: not an earlier output of the command, so writing it as a whole would replace
+    someone's files (a trained model of another domain). The one check (and wording) of every command that
+    writes a folder as a whole (a bundle, a run folder, a discover folder); :meth:`Bundle.save
+    <carrousel.core.bundle.Bundle.save>` makes it too.
 
     Args:
         path: the folder to be written as a whole.
@@ -252,16 +262,38 @@ def refuse_other_files(
             :func:`~carrousel.core.option_names.named_path` shows it).
         marker: a file that every earlier output holds (``bundle.json``, ``run.json``).
         error: the class raised (a caller's own subclass of CarrouselError).
+        kind: the kind the command writes; a ``marker`` (JSON) whose ``"kind"`` differs is refused. One that
+            names no kind (damaged) is taken for an earlier output, as without ``kind``.
 
     Raises:
-        error: naming the folder, the missing marker and the fix.
+        error: naming the folder, what it holds and the fix.
     """
     p = user_path(path)
-    if p.is_dir() and not (p / marker).is_file() and any(p.iterdir()):
+    if not p.is_dir():
+        return
+    if not (p / marker).is_file():
+        if any(p.iterdir()):
+            raise error(
+                f"{named_path(p, flag)} holds files but no {marker}, so it is not an earlier output and its "
+                "content would be replaced; give a new or empty folder"
+            )
+        return
+    held = _held_kind(p / marker) if kind else None
+    if held is not None and held != kind:
         raise error(
-            f"{named_path(p, flag)} holds files but no {marker}, so it is not an earlier output and its content "
-            "would be replaced; give a new or empty folder"
+            f"{named_path(p, flag)} holds a {held} model, not a {kind} one, and writing there would replace "
+            "it; give another folder, or remove that one first"
         )
+
+
+def _held_kind(manifest: Path) -> str | None:
+    """The ``"kind"`` that the JSON file ``manifest`` records, or None when it records none or cannot be read."""
+    try:
+        doc = json.loads(manifest.read_bytes())
+    except (OSError, ValueError):
+        return None
+    held = doc.get("kind") if isinstance(doc, dict) else None
+    return held if isinstance(held, str) else None
 
 
 def _writable_parent(folder: Path, where: str, error: type[CarrouselError] = ConfigError) -> None:

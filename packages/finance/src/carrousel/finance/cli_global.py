@@ -32,7 +32,7 @@ from carrousel.core.cli_outputs import check_plot_option, stdout_only
 from carrousel.core.cli_values import OutputFolder
 from carrousel.core.curves import can_plot
 from carrousel.core.export.choices import InferencePrecision, PrecisionSource, precision_from
-from carrousel.core.files import check_output_file
+from carrousel.core.files import check_output_dir, check_output_file
 from carrousel.core.provenance import precision_report
 from carrousel.finance.calendar_pick import AUTO
 from carrousel.finance.config import (
@@ -174,6 +174,7 @@ def register(app: typer.Typer) -> None:
         as_json: AsJson = False,
     ) -> None:
         """Train ONE global network over every series of a long table (hundreds of tickers)."""
+        from carrousel.finance.bundle import KIND
         from carrousel.finance.frames import read_frame
         from carrousel.finance.multiseries import history_report, train_global
         from carrousel.finance.plot import PLOT_EXTRA
@@ -196,7 +197,7 @@ def register(app: typer.Typer) -> None:
             ),
             backtest=bt,
         )  # fmt: skip
-        _check_model_dir(model_dir)
+        check_output_dir(model_dir, "--model-dir", "bundle.json", FinanceConfigError, KIND)  # before any work
         plot = can_plot(PLOT_EXTRA)  # the learning curve (training.png), decided before any training
         with precision_from(PrecisionSource.of(precision is not None, config, "[train] precision")):
             result = train_global(read_frame(data), cfg, holdout_days)  # a bar per epoch (cfg.train.progress)
@@ -339,16 +340,6 @@ def _write_table(pred: Any, path: Path, parquet: bool) -> None:
 
 def _pick(value: Any, default: Any) -> Any:
     return default if value is None else getattr(value, "value", value)
-
-
-def _check_model_dir(path: Path) -> None:
-    """Refuses a non-empty folder that holds no model (before any training)."""
-    if path.exists() and (
-        not path.is_dir() or (any(path.iterdir()) and not (path / "bundle.json").is_file())
-    ):
-        raise FinanceConfigError(
-            f"--model-dir {path} exists and holds something other than a model; pick a new or empty folder"
-        )
 
 
 def _render_train(doc: dict[str, Any]) -> None:

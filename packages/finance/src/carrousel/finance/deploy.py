@@ -145,7 +145,7 @@ def export_forecaster(cfg: ExportConfig, out: str | Path) -> DeploymentReport:
         BundleError / OutputError: ``out`` cannot be written.
     """
     out = user_path(out)  # a Python caller's "~/exported" (cfg.model_dir: expanded by ExportConfig)
-    check_export_out(out, cfg.model_dir)  # before any work
+    check_export_out(out, cfg.model_dir, KIND)  # before any work
     found = find_bundle(cfg.model_dir)
     if found is None:
         raise ForecasterBundleError(

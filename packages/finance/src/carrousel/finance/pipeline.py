@@ -24,7 +24,7 @@ from typing import Any
 
 from carrousel.core.atomic import atomic_dir, atomic_write_text
 from carrousel.core.config import to_dict
-from carrousel.core.files import check_output_dir
+from carrousel.core.files import check_output_dir, refuse_other_files
 from carrousel.core.option_names import named_path, option
 from carrousel.core.paths import user_path
 from carrousel.core.plots import can_draw
@@ -204,8 +204,17 @@ def saved_config(model_dir: str | Path | None) -> FinanceConfig | None:
     Raises:
         ForecasterBundleError: when the folder holds files but no finance model, or a damaged one.
     """
-    path = find_bundle(user_path(model_dir) if model_dir is not None else None)
+    path = _model_in(user_path(model_dir) if model_dir is not None else None)
     return None if path is None else ForecasterBundle.read_config(path)
+
+
+def _model_in(model_dir: Path | None) -> Path | None:
+    """The model folder of ``--model-dir`` (:func:`find_bundle`); a model of another kind there (someone's
+    bio model) is refused, as every command writing a model refuses it (core ``refuse_other_files``)."""
+    found = find_bundle(model_dir)
+    if found is not None:
+        refuse_other_files(found, option("model_dir"), "bundle.json", OutputPathError, KIND)
+    return found
 
 
 _FLAGS = {  # setting -> how a CLI user gives it, for mismatch messages (option(): a Python caller's name)
@@ -338,7 +347,7 @@ def forecast(
     check_table_format(table_format)
     if models is not None and out is not None and models.absolute() == out.absolute():
         models = out / MODEL_SUBDIR  # a run folder keeps its bundle in model/
-    found = find_bundle(models)
+    found = _model_in(models)
     saved = ForecasterBundle.from_pretrained(found) if found is not None else None
     if saved is not None and found is not None:
         _check_settings(for_series(cfg, len(saved.data)), saved.config, found)

@@ -128,7 +128,7 @@ def export_recognizer(cfg: SpeechExportConfig, out: str | Path) -> DeploymentRep
     """
     source = Path(cfg.model) if cfg.model is not None else shipped_model_path()  # the config expands ~
     out = user_path(out)  # a Python caller's "~/exported"
-    check_export_out(out, source)  # before any work
+    check_export_out(out, source, KIND)  # before any work
     eager = Recognizer.from_pretrained(source)
     if eager.runtime is not None:  # re-exporting an exported bundle: start from its weights
         eager.runtime = None

@@ -52,7 +52,7 @@ from carrousel.speech.longform import Progress, no_progress, transcription_progr
 from carrousel.speech.metrics import ErrorCounts, UtteranceScore, error_rates, score_utterance
 from carrousel.speech.models import CTCModelConfig, build_model
 from carrousel.speech.plots import PLOT_EXTRA
-from carrousel.speech.recognizer import Recognizer, shipped_model_path
+from carrousel.speech.recognizer import KIND, Recognizer, shipped_model_path
 from carrousel.speech.streaming import refuse_features, stream_file
 from carrousel.speech.task import CTCTask
 from carrousel.speech.text import Alphabet
@@ -153,7 +153,7 @@ def train(cfg: TrainConfig, out: str | Path, progress: Progress | None = None) -
     out = user_path(out)  # a Python caller's "~/models/asr" (as a shell expands it)
     start = time.perf_counter()
     check_precision(cfg.precision, cfg.device)
-    check_output_dir(out, option("out"), marker=BUNDLE_FILE)  # before any work: other files are refused
+    check_output_dir(out, option("out"), marker=BUNDLE_FILE, kind=KIND)  # before any work
     plot = can_plot(PLOT_EXTRA)  # the learning curve (training.png), decided before any training
     _threads(cfg.threads)
     utts = with_durations(load_corpora(cfg.data, cfg.max_utterances, cfg.seed))

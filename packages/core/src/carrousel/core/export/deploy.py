@@ -57,16 +57,17 @@ logger = logging.getLogger(__name__)
 EXPORT_ASSET = "export"  # the bundle asset describing the ONNX file
 
 
-def check_export_out(out: str | Path, source: str | Path) -> None:
+def check_export_out(out: str | Path, source: str | Path, kind: str | None = None) -> None:
     """Fails before any work when an ``export`` command's ``--out`` cannot take its bundle: writing it would
-    replace the model folder ``source`` it reads (:func:`~carrousel.core.files.check_spares`), or a folder of
-    other files, one without ``bundle.json`` (:func:`~carrousel.core.files.check_output_dir`).
+    replace the model folder ``source`` it reads (:func:`~carrousel.core.files.check_spares`), a folder of
+    other files, one without ``bundle.json``, or (with ``kind``, the kind exported) a model of another kind
+    (:func:`~carrousel.core.files.check_output_dir`).
 
     Raises:
         ConfigError: naming the folder and the fix.
     """
     check_spares(out, source)
-    check_output_dir(out, option("out"), marker=BUNDLE_FILE)  # a folder of other files is kept, not replaced
+    check_output_dir(out, option("out"), marker=BUNDLE_FILE, kind=kind)  # other files are kept, not replaced
 
 
 @dataclass(frozen=True)

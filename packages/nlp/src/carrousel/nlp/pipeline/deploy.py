@@ -91,7 +91,7 @@ def export_sentiment(cfg: SentimentExportConfig, out: str | Path) -> DeploymentR
     """
     out = user_path(out)  # a Python caller's "~/models/m" (as a shell expands it)
     source = Path(cfg.model) if cfg.model is not None else shipped_model_path()
-    check_export_out(out, source)  # before any work
+    check_export_out(out, source, KIND)  # before any work
     eager = SentimentModel.from_pretrained(source)
     before = None
     extra: dict[str, Any] = {"tokens_per_text": TOKENS}

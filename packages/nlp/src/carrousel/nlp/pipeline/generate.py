@@ -134,7 +134,7 @@ class LMTrainResult:
 def train_lm(cfg: LMTrainConfig, out: str | Path) -> LMTrainResult:
     """Trains a language model on the text minus its held-out tail and saves it as a bundle in ``out``."""
     start = time.perf_counter()
-    out = check_output_dir(out, option("out"), marker=BUNDLE_FILE)  # before any work: other files refused
+    out = check_output_dir(out, option("out"), marker=BUNDLE_FILE, kind=KIND)  # before any work
     check_precision(cfg.fit.precision, cfg.fit.device)  # before any work: e.g. fp16 on the CPU is refused
     plot = can_plot(PLOT_EXTRA)  # the learning curve (training.png), decided before any training
     train_text, held_text = split_text(cfg.data)

@@ -60,7 +60,7 @@ def export_lm(cfg: LMExportConfig, out: str | Path) -> DeploymentReport:
         BundleError / OutputError: the model cannot be read or ``out`` cannot be written.
     """
     out = user_path(out)  # a Python caller's "~/models/m" (as a shell expands it)
-    check_export_out(out, cfg.model)  # before any work
+    check_export_out(out, cfg.model, KIND)  # before any work
     # an exported bundle keeps its weights: re-exporting it starts from them (its ONNX file replaced)
     eager = TextGenerator(strip_export(load_bundle(cfg.model, kind=KIND)))
     assert isinstance(eager.model, LanguageModel)

@@ -102,7 +102,7 @@ def train_sentiment(cfg: SentimentTrainConfig, out: str | Path) -> SentimentTrai
         TextDataError: unreadable data, fewer than two classes, a class with one row.
         ColumnNotFoundError, EmptyTextError: see :func:`carrousel.nlp.data.load_texts`.
     """
-    out = check_output_dir(out, option("out"), marker=BUNDLE_FILE)  # before any work: other files refused
+    out = check_output_dir(out, option("out"), marker=BUNDLE_FILE, kind=KIND)  # before any work
     check_precision(cfg.fit.precision, cfg.fit.device)  # before any work: e.g. fp16 on the CPU is refused
     plot = can_plot(PLOT_EXTRA)  # the learning curve (training.png), decided before any training
     start, data = time.perf_counter(), load_texts(cfg.data)

@@ -62,7 +62,7 @@ def export_translator(cfg: TranslateExportConfig, out: str | Path) -> Deployment
         BundleError / OutputError: the model cannot be read or ``out`` cannot be written.
     """
     out = user_path(out)  # a Python caller's "~/models/m" (as a shell expands it)
-    check_export_out(out, cfg.model)  # before any work
+    check_export_out(out, cfg.model, KIND)  # before any work
     # an exported bundle keeps its weights: re-exporting it starts from them (its ONNX files replaced)
     eager = Translator(strip_export(load_bundle(cfg.model, kind=KIND)))
     start = time.perf_counter()

@@ -290,7 +290,7 @@ def _report(folder: Path, cfg: TranslateTrainConfig, fits: list[FitResult], trai
 def train_translator(cfg: TranslateTrainConfig, out: str | Path) -> TranslateTrainResult:
     """Trains a translator (``cfg.members`` networks) on the training split of ``cfg.data``; saves it in ``out``."""
     start = time.perf_counter()
-    out = check_output_dir(out, option("out"), marker=BUNDLE_FILE)  # before any work: other files refused
+    out = check_output_dir(out, option("out"), marker=BUNDLE_FILE, kind=KIND)  # before any work
     check_precision(cfg.fit.precision, cfg.fit.device)  # before any work: e.g. fp16 on the CPU is refused
     plot = can_plot(PLOT_EXTRA)  # the learning curve (training.png), decided before any training
     scored = can_score()  # the per-epoch validation BLEU and chrF, decided before any training
