@@ -46,6 +46,10 @@ def _usage_error(outcome: Outcome, *flags: str) -> str:
         ("backtest", "--lookback", "1000000000", "less than or equal to 100000"),
         ("train-global", "--lookback", "100001", "less than or equal to 100000"),
         ("train-global", "--max-windows", "100001", "less than or equal to 100000"),
+        # before (s41): no upper bound, the data loaded then a data error, exit 1 (MAX_TEST_DAYS, MAX_HOLDOUT_DAYS)
+        ("forecast", "--test-days", "100001", "less than or equal to 100000"),
+        ("backtest", "--test-days", "1000000000", "less than or equal to 100000"),
+        ("train-global", "--holdout-days", "100001", "less than or equal to 100000"),
     ],
 )
 def test_a_number_past_its_bound_is_a_usage_error_naming_the_flag(
@@ -70,12 +74,20 @@ def test_a_number_past_its_bound_is_a_usage_error_naming_the_flag(
 
 def test_help_shows_the_bounds_and_python_still_names_the_field() -> None:
     text = " ".join(CliRunner().invoke(app, ["forecast", "--help"], env={"COLUMNS": "200"}).output.split())
-    assert "[1<=x<=250]" in text and "[2<=x<=100000]" in text and "[1<=x<=4096]" in text and "[x>=20]" in text
+    assert "[1<=x<=250]" in text and "[2<=x<=100000]" in text and "[1<=x<=4096]" in text
+    assert (
+        "--test-days INT Backtest forecast origins (default 500, fewer on a short history). [20<=x<=100000]"
+        in text
+    )
     text = " ".join(
         CliRunner().invoke(app, ["train-global", "--help"], env={"COLUMNS": "200"}).output.split()
     )
     assert "--lookback INT Input days (default 30). [2<=x<=100000]" in text, text
     assert "--max-windows INT Latest windows per series (default 2000). [1<=x<=100000]" in text, text
+    assert (
+        "--holdout-days INT Last days of each series kept out and scored (0: none). [default: 0; 0<=x<=100000]"
+        in text
+    )
     with pytest.raises(FinanceConfigError, match=r"horizon=0 must be between 1 and 250"):
         WindowConfig(horizon=0)
     with pytest.raises(FinanceConfigError, match=r"hidden_size=5000 must be in \[1, 4096\]"):
@@ -85,6 +97,26 @@ def test_help_shows_the_bounds_and_python_still_names_the_field() -> None:
         WindowConfig(lookback=100_001)
     with pytest.raises(FinanceConfigError, match=r"^max_windows=100001 must be in \[1, 100000\]"):
         TrainSettings(max_windows=100_001)
+
+
+def test_test_days_and_holdout_days_bounds_are_named_limits() -> None:
+    """--test-days and train-global --holdout-days had no upper bound (s41): a huge value loaded the data,
+    then failed (exit 1). Now MAX_TEST_DAYS and MAX_HOLDOUT_DAYS, read by the checks, the options and --help;
+    a Python caller gets the bound too."""
+    import pandas as pd
+
+    from carrousel.finance.config import MAX_HOLDOUT_DAYS, MAX_TEST_DAYS, BacktestConfig
+    from carrousel.finance.errors import FrameError
+    from carrousel.finance.multiseries import train_global
+
+    assert (MAX_TEST_DAYS, MAX_HOLDOUT_DAYS) == (100_000, 100_000)
+    assert BacktestConfig(test_days=100_000).origins == 100_000
+    with pytest.raises(
+        FinanceConfigError, match=r"^test_days=100001 is past any history; use at most 100000$"
+    ):
+        BacktestConfig(test_days=100_001)
+    with pytest.raises(FrameError, match=r"^holdout_days=100001 must be between 0 and 100000"):
+        train_global(pd.DataFrame({"unique_id": [], "ds": [], "y": []}), holdout_days=100_001)
 
 
 def test_a_lookback_the_data_may_allow_is_not_refused_by_the_bound(

@@ -63,6 +63,7 @@ from carrousel.finance.config import (
     MAX_HORIZON,
     MAX_LOOKBACK,
     MAX_MEMBERS,
+    MAX_TEST_DAYS,
     MIN_LOOKBACK,
     MIN_TEST_DAYS,
     Arch,
@@ -172,6 +173,7 @@ TestDays = Annotated[
     typer.Option(
         "--test-days",
         min=MIN_TEST_DAYS,
+        max=MAX_TEST_DAYS,
         help=f"Backtest forecast origins (default {_D.backtest.origins}, fewer on a short history).",
     ),
 ]

@@ -37,6 +37,7 @@ from carrousel.core.provenance import precision_report
 from carrousel.finance.calendar_pick import AUTO
 from carrousel.finance.config import (
     MAX_HIDDEN,
+    MAX_HOLDOUT_DAYS,
     MAX_HORIZON,
     MAX_LOOKBACK,
     MAX_MEMBERS,
@@ -112,7 +113,10 @@ def register(app: typer.Typer) -> None:
         holdout_days: Annotated[
             int,
             typer.Option(
-                "--holdout-days", min=0, help="Last days of each series kept out and scored (0: none)."
+                "--holdout-days",
+                min=0,
+                max=MAX_HOLDOUT_DAYS,
+                help="Last days of each series kept out and scored (0: none).",
             ),
         ] = 0,
         sampling: Annotated[

@@ -18,10 +18,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
 from pathlib import Path
-
-import numpy as np
 
 from carrousel.core.args import check_args
 from carrousel.core.config import MAX_EPOCHS, TomlDocument, check_device, check_numbers, overlay, read_toml
@@ -30,6 +27,8 @@ from carrousel.core.export.choices import check_precision_name
 from carrousel.core.option_names import naming_flags, option
 from carrousel.finance.choices import Arch, Calibration, Sampling, Source, TargetScale, TrainWindow
 from carrousel.finance.choices import check_choice as _choice
+from carrousel.finance.config_dates import day_of as _date
+from carrousel.finance.config_dates import iso_day as _iso
 from carrousel.finance.errors import FinanceConfigError
 from carrousel.finance.export_config import ExportConfig
 
@@ -38,9 +37,11 @@ __all__ = [
     "GLOBAL_TARGET_SCALE",
     "GLOBAL_VOL_INPUTS",
     "MAX_HIDDEN",
+    "MAX_HOLDOUT_DAYS",
     "MAX_HORIZON",
     "MAX_LOOKBACK",
     "MAX_MEMBERS",
+    "MAX_TEST_DAYS",
     "MAX_WINDOWS",
     "MIN_LOOKBACK",
     "MIN_TEST_DAYS",
@@ -67,6 +68,8 @@ MIN_LOOKBACK = 2  # days of history per input window (WindowConfig.lookback, --l
 # sanity caps, past any daily history (~400 years of sessions); what the data allows is checked on loading
 MAX_LOOKBACK = 100_000  # WindowConfig.lookback, --lookback
 MAX_WINDOWS = 100_000  # TrainSettings.max_windows, --max-windows (past a series' length: all of its windows)
+MAX_TEST_DAYS = 100_000  # BacktestConfig.test_days, --test-days
+MAX_HOLDOUT_DAYS = 100_000  # train_global's holdout_days, train-global --holdout-days
 MAX_HIDDEN = 4096  # hidden units per direction (ModelConfig.hidden_size, --hidden), far above any run
 MAX_MEMBERS = 100  # seed ensemble size (ModelConfig.members, --members)
 MIN_TEST_DAYS = 20  # backtest forecast origins given (BacktestConfig.test_days, --test-days)
@@ -74,41 +77,6 @@ MIN_TEST_DAYS = 20  # backtest forecast origins given (BacktestConfig.test_days,
 _SYMBOL = re.compile(
     r"[A-Za-z0-9][A-Za-z0-9.^=_-]{0,19}|\^[A-Za-z0-9.=_-]{1,19}"
 )  # AAPL BRK-B ^GSPC EURUSD=X
-
-
-def _date(name: str, value: str | None) -> date | None:
-    """Parses a ``--start``/``--end`` value (``YYYY-MM-DD``); None stays None.
-
-    Raises:
-        FinanceConfigError: when the value is not a real calendar date in that form.
-    """
-    if value is None:
-        return None
-    try:
-        return datetime.strptime(str(value).strip(), "%Y-%m-%d").date()
-    except ValueError:
-        raise FinanceConfigError(
-            f"--{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2010-01-04"
-        ) from None
-
-
-def _iso(name: str, value: object) -> str | None:
-    """A ``start``/``end`` given in Python as a ``datetime.date``, a ``datetime`` (``pd.Timestamp`` too) or a
-    ``np.datetime64``, as the ``YYYY-MM-DD`` text the config stores (its day); a string or None unchanged.
-
-    Raises:
-        FinanceConfigError: any other value (a number, NaT), saying how to give the date.
-    """
-    if value is None or isinstance(value, str):
-        return value
-    day = value.astype("datetime64[D]").item() if isinstance(value, np.datetime64) else value
-    day = day.date() if isinstance(day, datetime) else day  # pd.NaT stays NaT, a datetime
-    if isinstance(day, date) and not isinstance(day, datetime):
-        return day.isoformat()
-    raise FinanceConfigError(
-        f"DataConfig: {name}={value!r} is not a date; give the date as 'YYYY-MM-DD', e.g. {name}='2010-01-04' "
-        "(or a datetime.date)"
-    )
 
 
 @dataclass(frozen=True)
@@ -330,6 +298,10 @@ class BacktestConfig:
         if (days := self.test_days) is not None and days < MIN_TEST_DAYS:
             raise FinanceConfigError(
                 f"{option('test_days', days)} is too few to score; use at least {MIN_TEST_DAYS}"
+            )
+        if days is not None and days > MAX_TEST_DAYS:
+            raise FinanceConfigError(
+                f"{option('test_days', days)} is past any history; use at most {MAX_TEST_DAYS}"
             )
         unit = (("garch_weight", self.garch_weight, 0.4), ("aci_gamma", self.aci_gamma, 0.05))  # in [0, 1]
         for name, value, e_g in unit:

@@ -38,7 +38,7 @@ from carrousel.core.train.distributed import leave_to_rank_zero
 from carrousel.finance.aci import aci_run, aci_states
 from carrousel.finance.baselines import baseline_forecasts
 from carrousel.finance.bundle import ForecasterBundle
-from carrousel.finance.config import FinanceConfig, for_series
+from carrousel.finance.config import MAX_HOLDOUT_DAYS, FinanceConfig, for_series
 from carrousel.finance.conformal import AciState
 from carrousel.finance.errors import FrameError, PriceDataError
 from carrousel.finance.evaluate import ALPHA, pinball_rows
@@ -307,7 +307,7 @@ def train_global(
         on_series: called with 1 per series indexed, then per series scored (a progress bar).
 
     Raises:
-        FrameError: a malformed frame, or ``holdout_days`` negative.
+        FrameError: a malformed frame, or ``holdout_days`` negative or past :data:`MAX_HOLDOUT_DAYS`.
         PriceDataError: too little data for the window spec.
         ConfigError: before any work, a ``[train] precision`` the CPU (fp16) or the training device cannot
             run.
@@ -315,8 +315,10 @@ def train_global(
     cfg = cfg if cfg is not None else FinanceConfig()
     check_forecast_precision(cfg.train.precision)  # the forecasts run on the CPU
     check_training_precision(cfg.train)  # and the fitting on cfg.train.device
-    if holdout_days < 0:
-        raise FrameError(f"holdout_days={holdout_days} must not be negative; use 0 to train on every day")
+    if not 0 <= holdout_days <= MAX_HOLDOUT_DAYS:
+        raise FrameError(
+            f"holdout_days={holdout_days} must be between 0 and {MAX_HOLDOUT_DAYS}; use 0 to train on every day"
+        )
     t0 = time.perf_counter()
     histories, series = frame_series(df, cfg)
     cfg = for_series(cfg, len(series))  # several series: the global model's target scale and inputs
