@@ -118,3 +118,22 @@ def test_outputs_on_pseudo_file_systems_fail_before_any_work(
     assert result.exit_code == 1 and len(lines) == 1, result.output
     assert lines[0].startswith(f"error: {flag} {path}: cannot create or write in "), lines[0]
     assert "Traceback" not in result.output
+
+
+def test_the_readme_says_where_the_fan_charts_go_with_plot_and_out() -> None:
+    """`finance forecast --plot fan.png --out runs/gru` writes the fan charts only at the --plot paths (the
+    pipeline's design: ``out_dir``'s ``fan_TICKER.png`` "unless plot"), while the README's Outputs paragraph
+    listed ``fan_TICKER.png`` in every run folder (found in s41: runs/gru held run.json and model/ only).
+    The README now says where they go; this pins both."""
+    _chart_paths = pipeline_mod._chart_paths
+    assert _chart_paths(["AAPL", "MSFT"], Path("fan.png"), Path("runs/gru")) == [
+        Path("fan_AAPL.png"),
+        Path("fan_MSFT.png"),
+    ]
+    assert _chart_paths(["AAPL"], Path("fan.png"), Path("runs/gru")) == [Path("fan.png")]
+    assert _chart_paths(["AAPL"], None, Path("runs/gru")) == [Path("runs/gru/fan_AAPL.png")]
+    readme = Path(__file__).parents[2] / "packages" / "finance" / "README.md"
+    text = " ".join(readme.read_text(encoding="utf-8").split())
+    assert "`fan_TICKER.png` unless `--plot` is given" in text
+    assert "`runs/gru` holds no chart" in text
+    assert "The fan chart (at the `--plot` path, else `fan_TICKER.png` in the run folder)" in text

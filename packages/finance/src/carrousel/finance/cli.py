@@ -130,7 +130,7 @@ Plot = Annotated[
         "--plot",
         metavar="FILE.png",
         help="Write a PNG of the fan chart (history, p10-p90 forecast, backtest errors); several tickers: one "
-        "per ticker, FILE_TICKER.png.",
+        "per ticker, FILE_TICKER.png. With --out: written here instead of the run folder.",
     ),
 ]
 Out = Annotated[
@@ -138,7 +138,8 @@ Out = Annotated[
     typer.Option(
         "--out",
         "-o",
-        help="Run folder: run.json, forecasts.csv, fan charts (with matplotlib), model/ (written as a whole).",
+        help="Run folder: run.json, forecasts.csv, fan charts (with matplotlib; not with --plot), model/ "
+        "(written as a whole).",
     ),
     OutputFolder(),
 ]
