@@ -118,24 +118,13 @@ def test_bad_names_raise_config_error() -> None:
         TrainConfig(scheduler="warm")
 
 
-def test_gradient_accumulation_matches_large_batch() -> None:
-    x, y = linear_data(128)
-    cfg = dataclasses.replace(QUIET, epochs=2, optimizer="sgd", momentum=0.0, grad_clip_norm=None, lr=0.05)
-    big, small = mlp(dropout=0.0), mlp(dropout=0.0)
-    Trainer(big, RegressionTask(), cfg).fit(DataLoader(TensorDataset(x, y), batch_size=32))
-    Trainer(small, RegressionTask(), dataclasses.replace(cfg, accumulate=4)).fit(
-        DataLoader(TensorDataset(x, y), batch_size=8)
-    )
-    for a, b in zip(big.parameters(), small.parameters(), strict=True):
-        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
-
-
-def test_a_window_cut_short_by_the_epoch_steps_on_its_mean_gradient() -> None:
-    """120 rows: batches of 32 (the last 24) against micro-batches of 8 at accumulate 4, whose last window
-    holds 3. That window's gradients were each divided by 4 and stepped on as they were: 3/4 of its mean,
-    a smaller SGD step than the large batch's, without a word (max weight difference 0.058 in a scratch run
-    of 2 epochs at lr 0.1); now divided by its own count, the weights equal the large batch's."""
-    x, y = linear_data(120)
+@pytest.mark.parametrize("rows", [128, 120])
+def test_gradient_accumulation_matches_large_batch(rows: int) -> None:
+    """Batches of 32 against micro-batches of 8 at accumulate 4. At 120 rows the last window holds 3
+    micro-batches: its gradients were each divided by 4 and stepped on as they were, 3/4 of its mean, a
+    smaller SGD step than the large batch's, without a word (max weight difference 0.058 in a scratch run of
+    2 epochs at lr 0.1); now divided by its own count, the weights equal the large batch's."""
+    x, y = linear_data(rows)
     cfg = dataclasses.replace(QUIET, epochs=2, optimizer="sgd", momentum=0.0, grad_clip_norm=None, lr=0.05)
     big, small = mlp(dropout=0.0), mlp(dropout=0.0)
     Trainer(big, RegressionTask(), cfg).fit(DataLoader(TensorDataset(x, y), batch_size=32))
