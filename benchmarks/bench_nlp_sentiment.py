@@ -54,7 +54,8 @@ through a training-only projection, regresses the teacher's MiniLM embedding, ``
 model is the same BiLSTM; tried at 0.25 and not adopted, see the nlp README). ``--freeze-embeddings`` keeps
 the distilled student's MiniLM-initialised embeddings fixed and ``--embedding-lr-scale F`` has them learn at
 F times the learning rate (both tried, not adopted: the nlp README, *Frozen embeddings for the distilled
-student*).
+student*). ``--alpha A`` sets the weight of the soft term (0.9; 1: soft targets only, no hard labels; a
+one-seed pilot in the nlp README, *Soft targets only*).
 """
 
 from __future__ import annotations
@@ -358,12 +359,14 @@ def distilled(
     oov: bool = False,
     hint: float = 0.0,
     embeddings: tuple[bool, float] = (False, 1.0),
+    alpha: float = 0.9,
 ) -> list[list[tuple[float, float]]]:
     """The BiLSTM trained on the MiniLM teacher's soft targets (``nlp sentiment train --teacher minilm``),
     scored on ``tests``, its own validation rows and (``held`` given) its agreement with the teacher; with
     ``oov`` a second row: the same model with the OOV fallback added (``NAME_oov``, the map fitted on its
     trained embeddings: what ``--oov-fallback`` training saves; weights and cut unchanged); ``embeddings``:
-    whether its MiniLM-initialised embeddings are frozen, and their learning-rate factor."""
+    whether its MiniLM-initialised embeddings are frozen, and their learning-rate factor; ``alpha``: the
+    weight of the soft term (``TeacherConfig.alpha``; 1 - alpha weighs the hard labels of labelled rows)."""
     torch.set_num_threads(1)
     cfg = SentimentTrainConfig(
         TextDataConfig(str(train)),
@@ -384,7 +387,7 @@ def distilled(
             unlabelled=tuple(str(path) for path in unlabelled),
             augment=augment,
             temperature=2.0,
-            alpha=0.9,
+            alpha=alpha,
             balance=balance,
             hint=hint,
         ),
@@ -427,11 +430,12 @@ def distilled_pair(
     oov: bool = False,
     hint: float = 0.0,
     embeddings: tuple[bool, float] = (False, 1.0),
+    alpha: float = 0.9,
 ) -> tuple[list[tuple[float, float]], ...]:
     """Both distilled rows of one seed, without then with the unlabelled sentences, in one process sharing
     MiniLM's weights (each training embeds its texts afresh: *Same seed, same weights* in the nlp README;
     ``both`` False: only the second; ``oov``: each followed by its row with the OOV fallback)."""
-    rest = (held, reuse, ema_decay, tokens, oov, hint, embeddings)
+    rest = (held, reuse, ema_decay, tokens, oov, hint, embeddings, alpha)
     first = distilled(train, tests, folder, seed, (), augment, student, True, *rest) if both else []
     return (*first, *distilled(train, tests, folder, seed, unlabelled, augment, student, balance, *rest))
 
@@ -531,9 +535,18 @@ def main() -> None:
         help="distilled student: its embeddings learn at lr times this (SentimentTrainConfig."
         "embedding_lr_scale; 1: as the rest of the network)",
     )
+    parser.add_argument(
+        "--alpha",
+        type=float,
+        default=0.9,
+        help="distilled student: weight of the soft term, TeacherConfig.alpha (1: the teacher's soft targets "
+        "only, no hard labels; 0.9: 1 - alpha weighs the hard labels of the labelled rows)",
+    )
     parser.add_argument("--keep", type=Path, help="work in this folder (kept: data files and models)")
     parser.add_argument("--save", type=Path, help="JSON file of every row's scores, rewritten as rows finish")
     args = parser.parse_args()
+    if not 0.0 <= args.alpha <= 1.0:
+        parser.error(f"--alpha must be in [0, 1], got {args.alpha}")
     if args.freeze_embeddings and args.embedding_lr_scale != 1.0:
         parser.error("--freeze-embeddings and --embedding-lr-scale: frozen embeddings do not learn; give one")
     torch.set_num_threads(args.threads)
@@ -578,6 +591,7 @@ def main() -> None:
                     args.oov_fallback,
                     args.hint,
                     (args.freeze_embeddings, args.embedding_lr_scale),
+                    args.alpha,
                 ): seed
                 for seed in range(args.distil_seeds)
             }
