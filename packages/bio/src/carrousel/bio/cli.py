@@ -170,6 +170,16 @@ def _with_flags(
         return dataclasses.replace(cfg, **late)  # type: ignore[type-var]
 
 
+def _merged(
+    ctx: typer.Context, doc: TomlDocument | None, kind: type, flags: dict[str, Any], table: dict[str, str]
+) -> cli.Merged:
+    """The flags (config field -> value) and the ``--config`` file's settings (``doc``, :func:`_config_file`)
+    merged for the checks across options (core's ``refuse_merged``); the file's values checked by kind
+    (``kind``: the command's config class), as its checks across fields need the flags."""
+    file = None if doc is None else file_values(kind, doc)
+    return cli.merged_settings(ctx, flags, table, file, None if doc is None else doc.source)
+
+
 @contextmanager
 def _bases_bar(enabled: bool) -> Iterator[tuple[Callable[[int], None], Callable[[int], None]]]:
     """A progress bar over bases on stderr; yields ``(set_total, advance)``."""
@@ -600,11 +610,8 @@ def evaluate(
     from carrousel.bio import evaluate_plot, pipeline
 
     doc = _config_file(config)
-    file = None if doc is None else file_values(EvaluateConfig, doc)  # by kind: the file's checks need flags
     checked = {"pwm_only": pwm_only, "model": _path(model), "motifs": tuple(motif or ())}
-    settings = cli.merged_settings(
-        ctx, checked, _EVALUATE_FLAGS, file, doc.source if doc is not None else None
-    )
+    settings = _merged(ctx, doc, EvaluateConfig, checked, _EVALUATE_FLAGS)
     cli.refuse_merged(_refuse_pwm_only, settings)  # typed alone: exit 2; with the file: exit 1, named
     to_stdout = check_plot_option(plot, as_json, evaluate_plot.PLOT_EXTRA, evaluate_plot.PLOT_PURPOSE)
     flags = EvaluateConfig(
@@ -724,8 +731,7 @@ def export_(
         "train_negatives": _path(train_negatives),
     }
     doc = _config_file(config)
-    file = None if doc is None else file_values(ExportConfig, doc)  # by kind: the file's checks need flags
-    settings = cli.merged_settings(ctx, flags, _EXPORT_FLAGS, file, doc.source if doc is not None else None)
+    settings = _merged(ctx, doc, ExportConfig, flags, _EXPORT_FLAGS)
     cli.refuse_merged(_refuse_unused_export, settings)  # typed alone: exit 2; with the file: exit 1, named
     values = settings.values()
     cfg = ExportConfig(**values) if doc is None else from_dict(ExportConfig, values, source=doc.source)
