@@ -281,8 +281,8 @@ class MultiplicativeAttention(_KeyAttention):
 
 def _lengths_of(output: Tensor, lengths: Tensor | None, mask: Tensor | None) -> Tensor:
     B, T = output.shape[0], output.shape[1]
-    if lengths is None and mask is not None:
-        lengths = resolve_mask(B, T, output.device, mask, None).sum(dim=1)  # type: ignore[union-attr]
+    if lengths is None and mask is not None:  # a mask's counts are whole and in [0, T]: not checked again
+        return resolve_mask(B, T, output.device, mask, None).sum(dim=1)  # type: ignore[union-attr]
     if lengths is None:
         return torch.full((B,), T, dtype=torch.long, device=output.device)
     lengths = torch.as_tensor(lengths)
