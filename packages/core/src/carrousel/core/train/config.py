@@ -118,9 +118,8 @@ class TrainConfig:
                 raise ConfigError(f"lr_scales: the factor of {prefix!r} must be a number > 0, got {factor!r}")
         if self.patience is not None and self.patience < 1:
             raise ConfigError(f"patience must be >= 1 or None, got {self.patience}")
-        if (
-            self.min_delta < 0
-        ):  # a worse epoch counted as an improvement: kept as best, early stopping never came
+        # a negative min_delta counted a worse epoch as an improvement: kept as best, early stopping never came
+        if self.min_delta < 0:
             raise ConfigError(f"min_delta must be >= 0 (the gain an improvement needs), got {self.min_delta}")
         if self.step_size < 1:  # was ZeroDivisionError from torch's StepLR after the first epoch's training
             raise ConfigError(f"step_size must be >= 1 (epochs between decays), got {self.step_size}")

@@ -317,11 +317,10 @@ class Trainer:
                 self._train_batch(batch)
                 if self._max_steps_reached() or self.should_stop:
                     break
-            if self.micro % cfg.accumulate:  # flush a partial accumulation window
-                parts = self.micro % cfg.accumulate  # its gradients were each divided by accumulate: step on
-                for p in (
-                    self.model.parameters()
-                ):  # their mean, as a full window does (was parts/accumulate of it)
+            if parts := self.micro % cfg.accumulate:  # flush a partial accumulation window
+                # its gradients were each divided by accumulate: step on their mean, as a full window
+                # does (was parts/accumulate of it)
+                for p in self.model.parameters():
                     if p.grad is not None:
                         p.grad.mul_(cfg.accumulate / parts)
                 self._optimizer_step()
