@@ -8,10 +8,8 @@ CLI boundary's line naming the limit and ``ulimit -n``. They now hand those erro
 
 from __future__ import annotations
 
-import builtins
 import errno
 import gzip
-import io
 import os
 from pathlib import Path
 
@@ -20,25 +18,13 @@ import pytest
 from carrousel.core import cli
 from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file, read_text
+from tests.open_faults import fail_opens
 
 RESOURCES = {
     errno.EMFILE: "too many open files (",
     errno.ENFILE: "in the system",
     errno.ENOMEM: "out of memory",
 }
-
-
-def _fail_opens(monkeypatch: pytest.MonkeyPatch, target: Path, code: int) -> None:
-    """Every open of ``target`` (builtins' and io's, which Path.read_bytes and gzip use) fails with ``code``."""
-    real_open = builtins.open
-
-    def failing_open(file: object, *args: object, **kwargs: object) -> object:
-        if isinstance(file, (str, os.PathLike)) and os.fspath(file) == os.fspath(target):
-            raise OSError(code, os.strerror(code), os.fspath(target))
-        return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
-
-    monkeypatch.setattr(builtins, "open", failing_open)
-    monkeypatch.setattr(io, "open", failing_open)
 
 
 def _source(tmp_path: Path, kind: str) -> Path:
@@ -60,7 +46,7 @@ def test_a_resource_error_goes_on_as_it_came(
     """On main: DataError '--file ...: cannot be read (Too many open files); check the file'. Now the
     OSError itself, whose CLI line names the real cause and its fix."""
     p = _source(tmp_path, kind)
-    _fail_opens(monkeypatch, p, code)
+    fail_opens(monkeypatch, p, code)
     with pytest.raises(OSError) as info:
         read_text(p, "--file", "text", streams=True)
     assert not isinstance(info.value, DataError) and info.value.errno == code
@@ -95,7 +81,7 @@ def test_other_read_errors_keep_their_one_line(
 ) -> None:
     """An I/O error (a failing disk) is still the file's: one DataError line naming it and what to check."""
     p = _source(tmp_path, kind)
-    _fail_opens(monkeypatch, p, errno.EIO)
+    fail_opens(monkeypatch, p, errno.EIO)
     fix = "check the input" if kind == "fifo" else "check the file"
     with pytest.raises(DataError) as info:
         read_text(p, "--file", "text", streams=True)

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.hardening.conftest import Outcome, assert_clean_failure, listing
+from tests.open_faults import fail_opens
 
 STOCKS = Path(__file__).parents[1] / "finance" / "data" / "stocks_2007_2010.csv.gz"
 FAST = ["--epochs", "1", "--hidden", "4", "--lookback", "10", "--horizon", "2", "--no-backtest"]
@@ -84,22 +85,6 @@ def test_full_or_read_only_disk_leaves_nothing(
         assert listing(disk) == []
 
 
-def _fail_opens(monkeypatch: pytest.MonkeyPatch, target: Path, code: int) -> None:
-    """Every open of ``target`` (builtins' and io's: Path.read_bytes and gzip use them) fails with ``code``."""
-    import builtins
-    import io
-
-    real_open = builtins.open
-
-    def failing_open(file: object, *args: object, **kwargs: object) -> object:
-        if isinstance(file, (str, os.PathLike)) and os.fspath(file) == os.fspath(target):
-            raise OSError(code, os.strerror(code), os.fspath(target))
-        return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
-
-    monkeypatch.setattr(builtins, "open", failing_open)
-    monkeypatch.setattr(io, "open", failing_open)
-
-
 @pytest.mark.parametrize("gz", [False, True])
 def test_a_read_out_of_descriptors_names_the_limit(
     invoke: Callable[..., Outcome], prices: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gz: bool
@@ -111,7 +96,7 @@ def test_a_read_out_of_descriptors_names_the_limit(
     if gz:
         source = tmp_path / "prices.csv.gz"
         source.write_bytes(gzip.compress(prices.read_bytes()))
-    _fail_opens(monkeypatch, source, errno.EMFILE)
+    fail_opens(monkeypatch, source, errno.EMFILE)
     out = tmp_path / "run"
     outcome = invoke("finance", "forecast", "AAPL", "--csv", source, "--out", out, *FAST)
     assert_clean_failure(outcome, 1, "too many open files")

@@ -1,0 +1,26 @@
+"""Opens of one file that fail with a chosen errno, for the tests of how a command reports an unreadable
+input (too many open files, out of memory, an I/O error) without a traceback."""
+
+from __future__ import annotations
+
+import builtins
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+__all__ = ["fail_opens"]
+
+
+def fail_opens(monkeypatch: pytest.MonkeyPatch, target: Path, code: int) -> None:
+    """Every open of ``target`` (builtins' and io's, which Path.read_bytes and gzip use) fails with ``code``."""
+    real_open = builtins.open
+
+    def failing_open(file: object, *args: object, **kwargs: object) -> object:
+        if isinstance(file, (str, os.PathLike)) and os.fspath(file) == os.fspath(target):
+            raise OSError(code, os.strerror(code), os.fspath(target))
+        return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(builtins, "open", failing_open)
+    monkeypatch.setattr(io, "open", failing_open)
