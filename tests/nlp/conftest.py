@@ -284,25 +284,6 @@ def toy_translator(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def undertrained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny word-for-word translator on ``word_pairs(500, 0)`` stopped after four epochs (it still drops
     and garbles words), shared by the lexical-bias, fallback and consensus tests."""
-    from carrousel.nlp.config import (
-        FitConfig,
-        TokenizerConfig,
-        TranslateDataConfig,
-        TranslateNetConfig,
-        TranslateTrainConfig,
-    )
-    from carrousel.nlp.pipeline.translate import train_translator
+    from tests.nlp.translate_toys import tiny_translator
 
-    path = tmp_path_factory.mktemp("toy_mt") / "pairs.tsv"
-    path.write_text("".join(f"{s}\t{t}\n" for s, t in sorted(word_pairs(500, 0))), encoding="utf-8")
-    cfg = TranslateTrainConfig(
-        data=TranslateDataConfig(pairs=(str(path),)),
-        tokenizer=TokenizerConfig("bpe", 150, 1, False),
-        model=TranslateNetConfig(embed_dim=32, hidden_size=64, dropout=0.0),
-        fit=FitConfig(epochs=4, batch_size=32, lr=1e-2, progress=False, threads=1),
-        case_variation=0.0,
-        members=1,
-    )
-    out = tmp_path_factory.mktemp("toy_mt") / "model"
-    train_translator(cfg, out)
-    return out
+    return tiny_translator(tmp_path_factory.mktemp("toy_mt"), word_pairs(500, 0), vocab=150, epochs=4)

@@ -11,15 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from carrousel.nlp.config import (
-    DecodeConfig,
-    FitConfig,
-    TokenizerConfig,
-    TranslateDataConfig,
-    TranslateNetConfig,
-    TranslateTrainConfig,
-)
-from carrousel.nlp.pipeline.translate import Translator, train_translator
+from carrousel.nlp.config import DecodeConfig
+from carrousel.nlp.pipeline.translate import Translator
 from carrousel.nlp.pipeline.translate_known import (
     KNOWN_FILE,
     bundle_unknown,
@@ -30,6 +23,7 @@ from carrousel.nlp.pipeline.translate_known import (
     word_unknown,
 )
 from carrousel.nlp.placeholders import ALPHABET, mask
+from tests.nlp.translate_toys import tiny_translator
 
 PAIRS = [
     ("CONFLICT (content): merge conflict in %s", "KONFLIKT (Inhalt): Merge-Konflikt in %s"),
@@ -94,20 +88,7 @@ def caps(tmp_path_factory: pytest.TempPathFactory) -> Path:
         src.insert(rng.randint(0, len(src)), _name(rng))
         rows.add((" ".join(src), " ".join(WORDS.get(w, w) for w in src)))
     rows |= {("open the FILE", "öffne die DATEI"), ("read FILE now", "lies DATEI jetzt")}
-    path = tmp_path_factory.mktemp("caps") / "pairs.tsv"
-    path.write_text("".join(f"{s}\t{t}\n" for s, t in sorted(rows)), encoding="utf-8")
-    cfg = TranslateTrainConfig(
-        data=TranslateDataConfig(pairs=(str(path),)),
-        tokenizer=TokenizerConfig("bpe", 120, 1, False),
-        model=TranslateNetConfig(embed_dim=32, hidden_size=64, dropout=0.0),
-        fit=FitConfig(epochs=10, batch_size=32, lr=1e-2, progress=False, threads=1),
-        case_variation=0.0,
-        caps_names=True,
-        members=1,
-    )
-    out = tmp_path_factory.mktemp("caps") / "model"
-    train_translator(cfg, out)
-    return out
+    return tiny_translator(tmp_path_factory.mktemp("caps"), rows, vocab=120, epochs=10, caps_names=True)
 
 
 def test_a_trained_translator_carries_an_unseen_caps_name_over_whole(caps: Path) -> None:

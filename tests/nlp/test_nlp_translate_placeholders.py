@@ -11,17 +11,11 @@ from pathlib import Path
 import pytest
 
 from carrousel.nlp.cli import main
-from carrousel.nlp.config import (
-    DecodeConfig,
-    FitConfig,
-    TokenizerConfig,
-    TranslateDataConfig,
-    TranslateNetConfig,
-    TranslateTrainConfig,
-)
-from carrousel.nlp.pipeline.translate import Translator, train_translator
+from carrousel.nlp.config import DecodeConfig, TokenizerConfig
+from carrousel.nlp.pipeline.translate import Translator
 from carrousel.nlp.placeholders import ALPHABET, mask, mask_pair, unmask
 from carrousel.nlp.tokenization import train_tokenizer
+from tests.nlp.translate_toys import tiny_translator
 
 MESSAGES = [
     "could not read '%.250s': %s",
@@ -90,19 +84,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
         src = [rng.choice(list(words)) for _ in range(rng.randint(1, 4))]
         src.insert(rng.randint(0, len(src)), rng.choice(extras))
         rows.add((" ".join(src), " ".join(words.get(w, w) for w in src)))
-    path = tmp_path_factory.mktemp("ph") / "pairs.tsv"
-    path.write_text("".join(f"{s}\t{t}\n" for s, t in sorted(rows)), encoding="utf-8")
-    cfg = TranslateTrainConfig(
-        data=TranslateDataConfig(pairs=(str(path),)),
-        tokenizer=TokenizerConfig("bpe", 80, 1, False),
-        model=TranslateNetConfig(embed_dim=32, hidden_size=64, dropout=0.0),
-        fit=FitConfig(epochs=6, batch_size=32, lr=1e-2, progress=False, threads=1),
-        case_variation=0.0,
-        members=1,
-    )
-    out = tmp_path_factory.mktemp("ph") / "model"
-    train_translator(cfg, out)
-    return out
+    return tiny_translator(tmp_path_factory.mktemp("ph"), rows, vocab=80, epochs=6)
 
 
 @pytest.fixture(scope="module")
@@ -169,20 +151,7 @@ def rare(tmp_path_factory: pytest.TempPathFactory) -> Path:
             name = "".join(rng.choice("bcdfgklmnprstvz") + rng.choice("aeiou") for _ in range(3)) + f"{i}{j}"
             src.insert(rng.randint(0, len(src)), name)
         rows.add((" ".join(src), " ".join(words.get(w, w) for w in src)))
-    path = tmp_path_factory.mktemp("rare") / "pairs.tsv"
-    path.write_text("".join(f"{s}\t{t}\n" for s, t in sorted(rows)), encoding="utf-8")
-    cfg = TranslateTrainConfig(
-        data=TranslateDataConfig(pairs=(str(path),)),
-        tokenizer=TokenizerConfig("bpe", 120, 1, False),
-        model=TranslateNetConfig(embed_dim=32, hidden_size=64, dropout=0.0),
-        fit=FitConfig(epochs=10, batch_size=32, lr=1e-2, progress=False, threads=1),
-        case_variation=0.0,
-        rare_words=1,
-        members=1,
-    )
-    out = tmp_path_factory.mktemp("rare") / "model"
-    train_translator(cfg, out)
-    return out
+    return tiny_translator(tmp_path_factory.mktemp("rare"), rows, vocab=120, epochs=10, rare_words=1)
 
 
 def test_a_trained_translator_carries_unseen_words_over_whole(rare: Path) -> None:

@@ -1,17 +1,26 @@
-"""Toy translation data shared by the translate tests: a tiny translator trained through the CLI, and id
-pairs for the pointer-generator (words translated, names copied)."""
+"""Toy translation data shared by the translate tests: a tiny translator trained through the CLI, one
+trained from Python on given pairs, and id pairs for the pointer-generator (words translated, names copied)."""
 
 from __future__ import annotations
 
 import random
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from carrousel.nlp.cli import main
+from carrousel.nlp.config import (
+    FitConfig,
+    TokenizerConfig,
+    TranslateDataConfig,
+    TranslateNetConfig,
+    TranslateTrainConfig,
+)
+from carrousel.nlp.pipeline.translate import train_translator
 
 COMMANDS = {"open": "öffne", "the": "die", "file": "Datei", "close": "schließe", "read": "lies", "a": "eine"}
 
@@ -48,6 +57,29 @@ def cli_translator(folder: Path, *flags: str) -> Path:
     finally:
         sys.argv = argv
     assert not done.value.code
+    return out
+
+
+def tiny_translator(
+    folder: Path, rows: Iterable[tuple[str, str]], *, vocab: int, epochs: int, **fields: Any
+) -> Path:
+    """A tiny word-for-word translator trained by :func:`train_translator` on ``rows`` (sorted, one TSV line
+    each) with a ``vocab``-piece BPE for ``epochs`` (32-d embeddings, 64 hidden units, no dropout, batches
+    of 32, lr 0.01, one network, no case variation); ``fields`` set further :class:`TranslateTrainConfig`
+    fields (``caps_names``, ``rare_words``). Returns the bundle folder ``folder / "model"``."""
+    path = folder / "pairs.tsv"
+    path.write_text("".join(f"{s}\t{t}\n" for s, t in sorted(rows)), encoding="utf-8")
+    cfg = TranslateTrainConfig(
+        data=TranslateDataConfig(pairs=(str(path),)),
+        tokenizer=TokenizerConfig("bpe", vocab, 1, False),
+        model=TranslateNetConfig(embed_dim=32, hidden_size=64, dropout=0.0),
+        fit=FitConfig(epochs=epochs, batch_size=32, lr=1e-2, progress=False, threads=1),
+        case_variation=0.0,
+        members=1,
+        **fields,
+    )
+    out = folder / "model"
+    train_translator(cfg, out)
     return out
 
 
