@@ -108,8 +108,7 @@ def test_a_text_of_invisible_characters_only_is_refused_as_empty(
     with pytest.raises(EmptyTextError, match=r"^input: text 2 holds only invisible characters \(U\+"):
         shipped(["a fine film", text])
     if "\x01" not in text:  # a control character cannot be a command-line argument on every system
-        outcome = invoke(
-            "nlp", "sentiment", "predict", "a fine film", text
-        )  # a usage error, before the model
+        # a usage error, before the model
+        outcome = invoke("nlp", "sentiment", "predict", "a fine film", text)
         assert_clean_failure(outcome, 2, "Invalid value for 'TEXTS': a text of invisible characters only")
     assert [p.label for p in shipped(["a fine\u200b film"])] == ["positive"]  # among visible ones: read

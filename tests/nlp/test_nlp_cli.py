@@ -78,9 +78,8 @@ def test_data_errors_exit_1_with_one_line(
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], lines
         assert result.stdout == ""
-    blank = nlp(
-        "sentiment", "predict", "--model", str(sentiment_model), " "
-    )  # a usage error since session 41
+    # a usage error since session 41
+    blank = nlp("sentiment", "predict", "--model", str(sentiment_model), " ")
     assert blank.returncode == 2 and blank.stdout == "", blank.stderr
     assert blank.stderr.count("\n") == 1 and "a text of whitespace only" in blank.stderr, blank.stderr
 
