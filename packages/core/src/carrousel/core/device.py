@@ -293,8 +293,8 @@ def inference_dtype(precision: str, device: torch.device) -> torch.dtype | None:
 def check_precision(precision: str, device: str | torch.device | None = "auto") -> None:
     """Refuses, before any work, a training or inference ``precision`` that ``device`` cannot run: the
     rules of :func:`inference_dtype` (fp16 needs CUDA or MPS, bf16 on CUDA a GPU with bfloat16), for the
-    ``--precision`` of a train command, whose :class:`~carrousel.core.train.TrainConfig` would otherwise
-    run fp16 as bf16 on the CPU (:func:`resolve_dtype`). A bf16 request on an x86 CPU without bfloat16
+    ``--precision`` of a train command, before any data is read (the Trainer refuses fp16 on the CPU too,
+    but only when it starts; :func:`resolve_dtype` alone maps it to bf16). A bf16 request on an x86 CPU without bfloat16
     instructions is allowed with a warning (emulated, it is usually slower than fp32). The messages name
     where the precision came from: the ``--precision`` flag, or the ``--config`` file's key that a command
     names with :func:`~carrousel.core.export.choices.precision_from`.
