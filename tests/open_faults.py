@@ -13,13 +13,17 @@ import pytest
 __all__ = ["fail_opens"]
 
 
-def fail_opens(monkeypatch: pytest.MonkeyPatch, target: Path, code: int) -> None:
-    """Every open of ``target`` (builtins' and io's, which Path.read_bytes and gzip use) fails with ``code``."""
+def fail_opens(monkeypatch: pytest.MonkeyPatch, target: Path, code: int, skip: int = 0) -> None:
+    """Every open of ``target`` (builtins' and io's, which Path.read_bytes and gzip use) fails with ``code``,
+    after the first ``skip`` (a limit met once a reader has looked at the file's first bytes)."""
     real_open = builtins.open
+    opened = [0]
 
     def failing_open(file: object, *args: object, **kwargs: object) -> object:
         if isinstance(file, (str, os.PathLike)) and os.fspath(file) == os.fspath(target):
-            raise OSError(code, os.strerror(code), os.fspath(target))
+            opened[0] += 1
+            if opened[0] > skip:
+                raise OSError(code, os.strerror(code), os.fspath(target))
         return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
 
     monkeypatch.setattr(builtins, "open", failing_open)

@@ -106,6 +106,24 @@ def test_a_read_out_of_descriptors_names_the_limit(
     assert not out.exists()
 
 
+def test_a_config_read_out_of_descriptors_names_the_limit(
+    invoke: Callable[..., Outcome], prices: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Too many open files while --config is read: on main core's read_toml said "--config ...: cannot be
+    read (Too many open files); check the path". Now the boundary's line names the limit and 'ulimit -n'."""
+    conf = tmp_path / "run.toml"
+    conf.write_text("epochs = 1\n")
+    fail_opens(monkeypatch, conf, errno.EMFILE)
+    out = tmp_path / "run"
+    outcome = invoke("finance", "forecast", "AAPL", "--csv", prices, "--config", conf, "--out", out, *FAST)
+    assert_clean_failure(outcome, 1, "too many open files")
+    line = outcome.error_lines()[0]
+    assert f"error: {conf}: too many open files" in line and "ulimit -n" in line, line
+    assert "cannot be read" not in line and "check the path" not in line, line
+    assert not out.exists()
+
+
+
 _WARM: list[bool] = []  # this process has made one whole run (see test_interrupt_at_several_moments)
 
 

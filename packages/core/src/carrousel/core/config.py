@@ -25,6 +25,7 @@ from carrousel.core.args import as_bool, as_int, check_args
 from carrousel.core.config_numbers import check_numbers
 from carrousel.core.errors import ConfigError, DataError
 from carrousel.core.files import check_input_file
+from carrousel.core.files_text import read_failure
 from carrousel.core.option_names import named_path, option
 from carrousel.core.paths import user_path
 
@@ -278,6 +279,8 @@ def read_toml(path: str | Path, flag: str | None = None, empty_ok: bool = True) 
     Raises:
         ConfigError: the file is missing, a folder, a FIFO or device (which would hang the reader),
             unreadable or too large, or its bytes are not UTF-8 text or not valid TOML.
+        OSError: too many open files or out of memory, as it came: not the file's fault (see
+            :func:`~carrousel.core.files_text.read_failure`).
     """
     if flag is None:
         flag = option("path", flag="--config")  # the command's --config, or the argument a Python caller gave
@@ -291,7 +294,7 @@ def read_toml(path: str | Path, flag: str | None = None, empty_ok: bool = True) 
     except UnicodeDecodeError:
         raise ConfigError(f"{where} is not UTF-8 text; give a TOML file") from None
     except OSError as exc:
-        raise ConfigError(f"{where}: cannot be read ({exc.strerror or exc}); check the path") from None
+        raise read_failure(exc, where, "check the path", ConfigError) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where} is not valid TOML ({exc}); fix the syntax") from None
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import errno
 import stat
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from carrousel.core.args import check_args
@@ -27,22 +27,36 @@ RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOMEM, errno.ENO
 """``errno`` values of a read that failed for want of a resource of the process or system, not the file's."""
 
 
-def read_failure(exc: OSError, where: str, fix: str) -> OSError | DataError:
-    """What to raise for ``exc``, an ``OSError`` met while reading the file named ``where``.
+def read_failure(
+    exc: OSError,
+    where: str,
+    fix: str,
+    error: Callable[[str], Exception] = DataError,
+    *,
+    reason: str | None = None,
+    sep: str = ": ",
+) -> Exception:
+    """What to raise for ``exc``, an ``OSError`` met while reading the file named ``where``: the one place
+    that tells a resource the process or system ran out of from a failure of the file itself.
 
     Args:
         exc: the error.
         where: the file as the caller named it (``--csv prices.csv``, ``path='t.txt'``).
         fix: what to check, for the line of any other error (``"check the file"``).
+        error: the class (or any callable of one message) of the error for any other ``OSError``: a
+            package's own :class:`~carrousel.core.errors.DataError` or other carrousel error.
+        reason: what failed, in the parentheses (default: the error's ``strerror``, else its text).
+        sep: what comes between ``where`` and ``cannot be read`` (``" "`` for lines worded without the
+            colon).
 
     Returns:
         ``exc`` itself when its ``errno`` is one of :data:`RESOURCE_ERRNOS` (too many open files, out of
-        memory: the file is not the cause, and the CLI names the real one); otherwise a
-        :class:`~carrousel.core.errors.DataError` ``"<where>: cannot be read (<reason>); <fix>"``.
+        memory: the file is not the cause, and the CLI names the real one); otherwise
+        ``error("<where>: cannot be read (<reason>); <fix>")``. Raise it ``from None``.
     """
     if exc.errno in RESOURCE_ERRNOS:
         return exc
-    return DataError(f"{where}: cannot be read ({exc.strerror or exc}); {fix}")
+    return error(f"{where}{sep}cannot be read ({reason or exc.strerror or exc}); {fix}")
 
 
 def is_stream(p: Path) -> bool:

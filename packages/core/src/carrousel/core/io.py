@@ -45,6 +45,7 @@ from carrousel.core.errors import (
     RegistryError,
 )
 from carrousel.core.files import refuse_other_files
+from carrousel.core.files_text import read_failure
 from carrousel.core.paths import user_path
 from carrousel.core.registry import Registry
 from carrousel.core.text import name_some
@@ -249,9 +250,10 @@ def _open_saved(root: Path, fd: int | None, name: str) -> int:
         raise _unreadable(path, exc) from None
 
 
-def _unreadable(path: Path, exc: OSError) -> CheckpointError:
-    """A file that cannot be read: a folder in its place, no permission (was a traceback)."""
-    return CheckpointError(f"{path} cannot be read ({exc.__class__.__name__}); check it or save again")
+def _unreadable(path: Path, exc: OSError) -> Exception:
+    """A folder in its place, no permission (was a traceback); out of open files or memory: as it came."""
+    why = type(exc).__name__
+    return read_failure(exc, str(path), "check it or save again", CheckpointError, reason=why, sep=" ")
 
 
 def _read_saved(root: Path, fd: int | None, name: str, kept: Kept | None = None) -> bytes:
