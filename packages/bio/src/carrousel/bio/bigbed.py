@@ -30,6 +30,7 @@ from carrousel.bio.errors import BedFormatError
 from carrousel.bio.magic import BinaryFormat, release
 from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file
+from carrousel.core.files_text import read_failure
 
 __all__ = ["FORMAT", "MAGIC", "bigbed_lines", "is_bigbed"]
 
@@ -192,6 +193,8 @@ def bigbed_lines(path: str | Path) -> list[str]:
             of the file, a block that is not zlib data or overflows its buffer, a record on a chromosome
             the file does not list or running off its block, a damaged gzip stream (``.bb.gz``); each one
             line naming the file.
+        OSError: too many open files or out of memory, as it came: not the file's fault (see
+            :func:`~carrousel.core.files_text.read_failure`).
     """
     p = Path(path)
     try:
@@ -216,7 +219,7 @@ def bigbed_lines(path: str | Path) -> list[str]:
                 raw = f.at(at, size, "data block")
                 _records(f, _inflate(f, raw, buffer, at) if buffer else raw, names, at, out)
     except OSError as exc:
-        raise BedFormatError(f"{p}: cannot be read ({exc.strerror or exc}); check the file") from None
+        raise read_failure(exc, str(p), "check the file", BedFormatError) from None
     finally:
         release(data)
     return out

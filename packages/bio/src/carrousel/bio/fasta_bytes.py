@@ -19,6 +19,7 @@ from carrousel.bio.errors import FastaFormatError
 from carrousel.bio.twobit import TwoBit, is_twobit
 from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file
+from carrousel.core.files_text import read_failure
 from carrousel.core.paths import user_path
 
 __all__ = ["check_fasta_file", "compression", "letters_fix"]
@@ -91,7 +92,7 @@ def _open(path: str | Path) -> Iterator[BinaryIO]:
     except _DAMAGED as exc:
         raise _damaged(p, exc) from None
     except OSError as exc:
-        raise FastaFormatError(f"{p}: cannot be read ({exc.strerror or exc}); check the file") from None
+        raise read_failure(exc, str(p), "check the file", FastaFormatError) from None
 
 
 def _iter_segments(path: str | Path) -> Iterator[tuple[str | None, bytes]]:

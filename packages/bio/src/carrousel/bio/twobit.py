@@ -35,6 +35,7 @@ import numpy as np
 from carrousel.bio.errors import FastaFormatError
 from carrousel.bio.magic import BinaryFormat, release
 from carrousel.core.args import check_args
+from carrousel.core.files_text import read_failure
 from carrousel.core.paths import user_path
 
 __all__ = ["FORMAT", "SIGNATURE", "TwoBit", "is_twobit"]
@@ -122,6 +123,8 @@ class TwoBit:
             FastaFormatError: not a 2bit file, a version other than 0 or 1, no records, an index or a
                 record past the end of the file (truncated), two records of one name, or unreadable (a
                 ``.2bit.gz``: a damaged gzip stream too).
+            OSError: too many open files or out of memory, as it came: not the file's fault (see
+                :func:`~carrousel.core.files_text.read_failure`).
         """
         p = user_path(path)
         data = p
@@ -141,9 +144,7 @@ class TwoBit:
         except BaseException as exc:
             release(data)  # no TwoBit holds the copy (nothing to do when data is the file itself)
             if isinstance(exc, OSError):
-                raise FastaFormatError(
-                    f"{p}: cannot be read ({exc.strerror or exc}); check the file"
-                ) from None
+                raise read_failure(exc, str(p), "check the file", FastaFormatError) from None
             raise
         try:  # the record that lies last in the file: a truncated download cuts it
             genome._record_runs(max(offsets, key=offsets.__getitem__))
@@ -164,6 +165,8 @@ class TwoBit:
             KeyError: no record ``name``.
             ValueError: the range is not within the record.
             FastaFormatError: the file is shorter than the record's bases (truncated) or unreadable.
+            OSError: too many open files or out of memory, as it came: not the file's fault (see
+                :func:`~carrousel.core.files_text.read_failure`).
         """
         size = self.lengths[name]
         if not 0 <= start <= end <= size:
@@ -176,9 +179,7 @@ class TwoBit:
             self._fh.seek(runs.dna + lo)
             raw = self._fh.read(hi - lo)
         except OSError as exc:
-            raise FastaFormatError(
-                f"{self.path}: cannot be read ({exc.strerror or exc}); check the file"
-            ) from None
+            raise read_failure(exc, str(self.path), "check the file", FastaFormatError) from None
         if len(raw) < hi - lo:
             raise _truncated(self.path, f"record {name!r} ends at byte {runs.dna + hi:,}", self._size)
         letters = _WORDS[np.frombuffer(raw, dtype=np.uint8)].view(np.uint8)[start - 4 * lo : end - 4 * lo]
