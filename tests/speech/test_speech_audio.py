@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -199,3 +203,26 @@ def test_a_file_name_not_valid_in_the_locale_is_read(write_wav, tone, tmp_path) 
     assert audio_info(path).seconds == pytest.approx(0.5, abs=0.01)
     assert read_audio(path, 16000).shape == x.shape
     assert sum(len(c) for _, c in iter_chunks(path, 16000, chunk_seconds=0.2)) >= len(x)
+
+
+def test_a_stat_out_of_memory_is_not_blamed_on_the_file(write_wav, tone, monkeypatch) -> None:
+    """The file check's stat failing with ENOMEM (the kernel out of memory): on main AudioError
+    '...: cannot be read (Cannot allocate memory); check the path'; now the OSError as it came, which the
+    CLI names as out of memory. Any other failure (EACCES) keeps its line naming the file."""
+    path = write_wav("a.wav", tone(0.5))
+    real_stat = Path.stat
+    code = [errno.ENOMEM]
+
+    def failing_stat(self: Path, *args: object, **kwargs: object) -> os.stat_result:
+        if self == path:
+            raise OSError(code[0], os.strerror(code[0]), os.fspath(path))
+        return real_stat(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "stat", failing_stat)
+    with pytest.raises(OSError) as info:
+        read_audio(path)
+    assert not isinstance(info.value, AudioError) and info.value.errno == errno.ENOMEM
+    code[0] = errno.EACCES
+    with pytest.raises(AudioError) as refused:
+        read_audio(path)
+    assert str(refused.value) == f"{path}: cannot be read ({os.strerror(errno.EACCES)}); check the path"

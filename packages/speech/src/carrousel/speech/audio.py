@@ -36,6 +36,7 @@ import torch
 import torchaudio.functional as AF
 
 from carrousel.core.args import check_args
+from carrousel.core.files_text import read_failure
 from carrousel.core.paths import user_path
 from carrousel.speech.errors import (
     AudioError,
@@ -130,7 +131,7 @@ def _check_file(path: Path) -> None:
             ) from None
         raise AudioError(f"{path}: no such file; check the path") from None
     except OSError as exc:
-        raise AudioError(f"{path}: cannot be read ({exc.strerror or exc}); check the path") from None
+        raise read_failure(exc, str(path), "check the path", AudioError) from None
     if stat.S_ISDIR(st.st_mode):
         raise AudioError(f"{path} is a folder, not an audio file; give the files inside it")
     if not stat.S_ISREG(st.st_mode):
@@ -148,6 +149,8 @@ def audio_info(path: str | Path) -> AudioInfo:
         AudioError: missing, a folder or special file, or unreadable.
         EmptyAudioError: 0 bytes or no samples.
         CorruptAudioError: not a format soundfile can decode.
+        OSError: too many open files or out of memory, as it came: not the file's fault (see
+            :func:`~carrousel.core.files_text.read_failure`).
     """
     return _part(path)[0]
 
@@ -298,6 +301,8 @@ def read_audio(
         AudioError: the checks of :func:`audio_info`; :class:`AudioTooLongError` over ``max_seconds``;
             :class:`SilentAudioError` for silence (unless ``allow_silent``); :class:`CorruptAudioError`
             for undecodable data, NaN samples or a WAV cut short.
+        OSError: too many open files or out of memory, as it came: not the file's fault (see
+            :func:`~carrousel.core.files_text.read_failure`).
     """
     info, p, part = _part(path, whole=True)
     if max_seconds is not None and info.seconds > max_seconds:
