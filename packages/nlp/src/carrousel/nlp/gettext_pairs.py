@@ -17,6 +17,7 @@ from pathlib import Path
 
 from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file
+from carrousel.core.files_text import read_failure
 from carrousel.core.option_names import option
 from carrousel.core.paths import user_path
 from carrousel.nlp.errors import TextDataError
@@ -91,6 +92,8 @@ def catalogue_bytes(p: Path, what: str) -> bytes:
 
     Raises:
         TextDataError: a missing, special, oversized or unreadable file.
+        OSError: too many open files or out of memory, as it came: not the file's fault (see
+            :func:`~carrousel.core.files_text.read_failure`).
     """
     if not p.exists() and not p.is_symlink():
         raise TextDataError(f"{p}: no such file; check the path")
@@ -101,7 +104,9 @@ def catalogue_bytes(p: Path, what: str) -> bytes:
     try:
         return p.read_bytes()
     except OSError as exc:
-        raise TextDataError(f"{p} cannot be read ({exc}); give a readable file") from None
+        raise read_failure(
+            exc, str(p), "give a readable file", TextDataError, reason=str(exc), sep=" "
+        ) from None
 
 
 def po_bytes(p: Path, fix: str) -> bytes:

@@ -42,6 +42,7 @@ from xml.parsers import expat
 from carrousel.core.args import check_args
 from carrousel.core.errors import DataError
 from carrousel.core.files import check_input_file
+from carrousel.core.files_text import read_failure
 from carrousel.core.paths import user_path
 from carrousel.nlp.errors import TextDataError
 
@@ -137,6 +138,8 @@ def xml_events(path: Path) -> Iterator[Event]:
 
     Raises:
         TextDataError: a document type with an internal subset, malformed XML, or a broken gzip stream.
+        OSError: too many open files or out of memory, as it came: not the file's fault (see
+            :func:`~carrousel.core.files_text.read_failure`).
     """
 
     def doctype(name: str, system: str | None, public: str | None, internal: int) -> None:
@@ -186,9 +189,10 @@ def xml_events(path: Path) -> Iterator[Event]:
         line, column = exc.position
         raise _malformed(path, line, column, expat.ErrorString(exc.code)) from None
     except (OSError, EOFError, zlib.error) as exc:
-        raise TextDataError(
-            f"{path} cannot be read ({exc}); give a readable (gzip-compressed) file"
-        ) from None
+        fix = "give a readable (gzip-compressed) file"
+        if isinstance(exc, OSError):  # too many open files, no memory: not the file's fault
+            raise read_failure(exc, str(path), fix, TextDataError, reason=str(exc), sep=" ") from None
+        raise TextDataError(f"{path} cannot be read ({exc}); {fix}") from None
 
 
 def _tmx(path: Path, events: Iterator[Event], src: str, tgt: str, model: bool) -> list[Pair]:
