@@ -123,6 +123,25 @@ def test_a_config_read_out_of_descriptors_names_the_limit(
     assert not out.exists()
 
 
+def test_a_saved_run_read_out_of_descriptors_names_the_limit(
+    invoke: Callable[..., Outcome], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'finance evaluate RUN' meeting the open-files limit at run.json: on main "cannot read .../run.json
+    (Too many open files); check the path". Now the limit and 'ulimit -n'; any other error keeps one line."""
+    (run := tmp_path / "run").mkdir()
+    (doc := run / "run.json").write_text('{"backtest": {"scores": []}}')
+    fail_opens(monkeypatch, doc, errno.EMFILE)
+    outcome = invoke("finance", "evaluate", run)
+    assert_clean_failure(outcome, 1, "too many open files")
+    line = outcome.error_lines()[0]
+    assert f"error: {doc}: too many open files" in line and "ulimit -n" in line, line
+    fail_opens(monkeypatch, doc, errno.EIO)  # a failing disk: the file's, named with what to check
+    outcome = invoke("finance", "evaluate", run)
+    assert_clean_failure(outcome, 1)
+    assert outcome.error_lines() == [
+        f"error: {doc}: cannot be read ({os.strerror(errno.EIO)}); check the path"
+    ]
+
 
 _WARM: list[bool] = []  # this process has made one whole run (see test_interrupt_at_several_moments)
 

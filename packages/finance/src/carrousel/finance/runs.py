@@ -23,6 +23,7 @@ from carrousel.core.args import check_args
 from carrousel.core.atomic import atomic_path, writes_in_place
 from carrousel.core.errors import ConfigError
 from carrousel.core.files import check_output_dir
+from carrousel.core.files_text import read_failure
 from carrousel.core.json_finite import loads_finite
 from carrousel.core.option_names import naming_flags, option
 from carrousel.core.optional import require
@@ -159,6 +160,8 @@ def read_run_rows(run: Path) -> list[dict[str, Any]]:
 
     Raises:
         RunFileError: when the file is missing, a FIFO or device, unreadable, not JSON, or not a finance run.
+        OSError: too many open files or out of memory, as it came: not the file's fault (see
+            :func:`~carrousel.core.files_text.read_failure`).
     """
     path = run / RUN_FILE if run.is_dir() else run
     if path.exists() and not path.is_file():  # a FIFO would block, a device such as /dev/zero never ends
@@ -172,7 +175,7 @@ def read_run_rows(run: Path) -> list[dict[str, Any]]:
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise RunFileError(f"{path} is not a run.json file; pass folders written with {_out()}") from None
     except OSError as exc:
-        raise RunFileError(f"cannot read {path} ({exc.strerror or exc}); check the path") from None
+        raise read_failure(exc, str(path), "check the path", RunFileError) from None
     except ValueError as exc:  # NaN, Infinity, 1e999 (loads_finite): finance never writes one
         raise RunFileError(
             f"{path} holds a non-finite number ({exc}), which finance never writes; "
